@@ -1,0 +1,137 @@
+"""Collapse workers into housing units: groups stay atomic, identical singletons become classes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .model import Farm, Foresteria, Scenario, Section, Worker
+from .travel import TravelMatrix
+
+
+def workdays_between(start: date, stop: date, workdays: frozenset[int]) -> int:
+    """Days d in [start, stop) whose weekday is a workday, without iterating day by day."""
+    n = (stop - start).days
+    if n <= 0:
+        return 0
+    weeks, rest = divmod(n, 7)
+    total = weeks * len(workdays)
+    wd = start.weekday()
+    total += sum(1 for k in range(rest) if (wd + k) % 7 in workdays)
+    return total
+
+
+@dataclass(frozen=True)
+class Unit:
+    """People housed as one decision: a group (all or none, same place) or a class of clones."""
+
+    key: str
+    members: tuple[Worker, ...]
+    is_group: bool
+    section: Section
+    pinned: str | None
+    previous: str | None  # foresteria in the previous run (re-planning), else None
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    @property
+    def first_night(self) -> date:
+        return min(w.arrival for w in self.members)
+
+    @property
+    def last_night(self) -> date:
+        return max(w.last_night for w in self.members)
+
+    def usage(self) -> dict[date, tuple[int, int]]:
+        """Night -> (people, accessible people) of one copy of the unit (one person for a class)."""
+        people = self.members if self.is_group else self.members[:1]
+        out: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+        for w in people:
+            d = w.arrival
+            while d < w.departure:
+                out[d][0] += 1
+                out[d][1] += int(w.accessible)
+                d += timedelta(days=1)
+        return {d: (v[0], v[1]) for d, v in sorted(out.items())}
+
+    def arrivals(self) -> set[date]:
+        people = self.members if self.is_group else self.members[:1]
+        return {w.arrival for w in people}
+
+
+def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = None) -> list[Unit]:
+    """Groups by group_id; singletons keyed by every attribute the model reads."""
+    previous = previous or {}
+    groups: dict[str, list[Worker]] = defaultdict(list)
+    classes: dict[tuple[object, ...], list[Worker]] = defaultdict(list)
+    for w in workers:
+        if w.group_id:
+            groups[w.group_id].append(w)
+        else:
+            key = (w.arrival, w.departure, w.section, w.farm_id, w.priority, w.accessible,
+                   w.pinned_foresteria, previous.get(w.id))  # fmt: skip
+            classes[key].append(w)
+    units = []
+    for gid, members in sorted(groups.items()):
+        ms = tuple(sorted(members, key=lambda w: w.id))
+        pins = {w.pinned_foresteria for w in ms if w.pinned_foresteria}
+        prevs = {previous.get(w.id) for w in ms} - {None}
+        units.append(Unit(f"G:{gid}", ms, True, ms[0].section, min(pins) if pins else None,
+                          min(prevs) if len(prevs) == 1 else None))  # fmt: skip
+    for key, members in classes.items():
+        ms = tuple(sorted(members, key=lambda w: w.id))
+        digest = hashlib.sha256(repr(key).encode()).hexdigest()[:10]
+        units.append(Unit(f"C:{digest}:{ms[0].id}", ms, False, ms[0].section,
+                          ms[0].pinned_foresteria, previous.get(ms[0].id)))  # fmt: skip
+    units.sort(key=lambda u: u.key)
+    return units
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Why a unit can or cannot stay at one foresteria."""
+
+    open_ok: bool
+    section_ok: bool
+    accessible_ok: bool
+    commute_ok: bool
+    worst_commute_s: int | None  # the longest one-way commute among members (None: no farm)
+    pin_ok: bool
+
+    @property
+    def ok(self) -> bool:
+        return (self.open_ok and self.section_ok and self.accessible_ok and self.commute_ok
+                and self.pin_ok)  # fmt: skip
+
+
+def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: int) -> Eligibility:
+    open_ok = f.open_from <= unit.first_night and unit.last_night <= f.open_to
+    section_ok = f.beds(unit.section) > 0
+    acc_need = max((a for _, a in unit.usage().values()), default=0)
+    accessible_ok = acc_need <= f.beds_accessible
+    commutes = [matrix.secs(f.id, w.farm_id) for w in unit.members if w.farm_id]
+    worst = max(commutes) if commutes else None
+    pin_ok = unit.pinned is None or unit.pinned == f.id
+    # Pinned people already live there: the commute cap does not evict them.
+    commute_ok = unit.pinned == f.id or worst is None or worst <= max_commute_s
+    return Eligibility(open_ok, section_ok, accessible_ok, commute_ok, worst, pin_ok)
+
+
+def commute_cost(unit: Unit, f_id: str, matrix: TravelMatrix, farms: dict[str, Farm]) -> int:
+    """One-way commute seconds x workdays of the stay, for one copy of the unit."""
+    people = unit.members if unit.is_group else unit.members[:1]
+    total = 0
+    for w in people:
+        if w.farm_id:
+            farm = farms[w.farm_id]
+            total += matrix.secs(f_id, w.farm_id) * workdays_between(w.arrival, w.departure,
+                                                                      farm.workdays)  # fmt: skip
+    return total
+
+
+def farms_by_id(scenario: Scenario) -> dict[str, Farm]:
+    return {f.id: f for f in scenario.farms}
