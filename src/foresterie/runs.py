@@ -1,0 +1,111 @@
+"""Run folders: an inputs snapshot, the plan, a manifest; written atomically (tmp dir + rename)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import Problem, ScenarioError
+from .model import Scenario
+from .plan import _csv, dumps_json, write_text
+from .scenario import WORKER_COLUMNS, file_sha256
+from .tomlout import dumps as toml_dumps
+from .travel import TravelMatrix
+
+PACKAGES = ("ortools", "pyvrp", "numpy", "pandas", "geopandas", "shapely", "pyproj", "pydantic",
+            "folium", "typer")  # fmt: skip
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "foresterie": __version__,
+           "platform": f"{sys.platform}-{platform.machine()}"}  # fmt: skip
+    for pkg in PACKAGES:
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "absent"
+    return out
+
+
+def check_target(out: Path, force: bool) -> None:
+    """Refuse early to replace an existing run unless --force."""
+    if out.exists() and not force:
+        raise ScenarioError([Problem(str(out), None, "--out", "exists; pass --force to replace it")])
+
+
+@contextmanager
+def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
+    """Yield a temporary sibling folder; publish it by rename only if the block succeeds."""
+    check_target(out, force)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if out.exists():
+        check_target(out, force)
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.rename(out, old)
+    os.rename(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def snapshot_inputs(
+    inputs: Path, scenario: Scenario, matrix: TravelMatrix, as_of: date | None,
+    previous: Path | None,
+) -> dict[str, str]:  # fmt: skip
+    """Copy what the model read: the travel matrix as used, workers without personal columns."""
+    cfg = scenario.config.model_dump(mode="python")
+    names = {}
+    for key in ("foresterie", "farms", "fleet"):
+        src = scenario.files[key]
+        names[key] = f"{key}{''.join(src.suffixes) or '.dat'}"
+        shutil.copyfile(src, inputs / names[key])
+    workers = [
+        [w.id, w.arrival.isoformat(), w.departure.isoformat(), w.section.value, w.group_id or "",
+         w.farm_id or "", w.priority, "true" if w.accessible else "false",
+         w.pinned_foresteria or ""] for w in scenario.workers
+    ]  # fmt: skip
+    write_text(inputs / "workers.csv", _csv(workers, list(WORKER_COLUMNS)))
+    write_text(inputs / "matrix.csv", matrix.to_csv())
+    cfg["data"] = {"foresterie": names["foresterie"], "farms": names["farms"],
+                   "workers": "workers.csv", "fleet": names["fleet"], "matrix": "matrix.csv"}  # fmt: skip
+    cfg["travel"] = {**cfg["travel"], "backend": "matrix"}
+    header = (f"# Snapshot of scenario {scenario.name!r} as solved; travel is the recorded "
+              f"{matrix.backend} matrix.\n")  # fmt: skip
+    write_text(inputs / "scenario.toml", header + toml_dumps(cfg))
+    if previous is not None:
+        for fname in ("assignments.csv", "waitlist.csv"):
+            shutil.copyfile(previous / "plan" / fname, inputs / f"previous_{fname}")
+    return {p.name: file_sha256(p) for p in sorted(inputs.iterdir()) if p.is_file()}
+
+
+def plan_hashes(plan_dir: Path) -> dict[str, str]:
+    return {str(p.relative_to(plan_dir)): file_sha256(p)
+            for p in sorted(plan_dir.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def write_manifest(run: Path, manifest: dict[str, Any]) -> None:
+    write_text(run / "manifest.json", dumps_json(manifest))
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+Progress = Callable[[str], None]
