@@ -40,18 +40,21 @@ class Site:
 
 
 # Order = which sites a K-foresterie scenario gets first. Sourced facts: DOMAIN.md sec. 1.1.
+# Fleets: Campo Libero's 8-seat minibuses and 28-seat buses (6 + 6 from San Severo and Borgo
+# Mezzanone) plus Su.Pr.Eme 2's 8 shuttles and the Nardo/Turi shuttles (DOMAIN.md sec. 3);
+# how they split between bases is a scenario assumption.
 CATALOGUE: tuple[Site, ...] = (
     Site("FR-SSV", "Foresteria regionale Fortore / Casa Sankara", "San Severo", 41.600, 15.450,
-         (330, 40, 30, 12), "05-01", "09-30", ((28, 3), (8, 3)),
+         (330, 40, 30, 12), "05-01", "09-30", ((28, 6), (8, 4)),
          "400 beds, SS16 km 657 (agenzianova 2019-07-29); open all year; Campo Libero base"),
     Site("FR-BMZ", "Villaggio dell'Accoglienza (ex CARA)", "Manfredonia", 41.490, 15.700,
-         (200, 44, 80, 16), "07-01", "09-30", ((28, 3), (8, 3)),
+         (200, 44, 80, 16), "07-01", "09-30", ((28, 5), (8, 3)),
          "324 beds with family mini-flats (ledicola 2025); opening date is a planning assumption"),
     Site("FR-NRD", "Foresteria Boncuri", "Nardò", 40.190, 18.040,
-         (300, 20, 0, 8), "06-16", "09-15", ((28, 2), (8, 2)),
+         (300, 20, 0, 8), "06-16", "09-15", ((28, 3), (8, 2)),
          "320 beds, 80 cabins x 4 (gazzettadelmezzogiorno); opened 16 Jun in 2025"),
     Site("FR-TUR", "Foresteria di Turi (appartamenti)", "Turi", 40.920, 17.020,
-         (80, 10, 0, 4), "05-01", "06-30", ((28, 1), (8, 2)),
+         (80, 10, 0, 4), "05-01", "06-30", ((28, 2), (8, 2)),
          "up to 90 in 5 flats in 2025 (migrantaffairs); cherry season May-June"),
     Site("FR-LES", "Moduli Coppa Sentinella", "Lesina", 41.840, 15.360,
          (70, 10, 0, 4), "07-01", "09-30", ((8, 1),),
@@ -391,7 +394,8 @@ speed_kmh = 55.0
 [solver]
 housing_backend = "scip"
 shuttle_engine = "pyvrp"
-shuttle_iterations = 1500
+shuttle_iterations = 1000
+shuttle_patience = 100
 wall_clock_limit_s = 900.0
 """
 

@@ -60,7 +60,7 @@ class Engine(Protocol):
 
     def solve(
         self, inst: VRPInstance, seed: int, iterations: int, time_limit_s: float,
-        initial: VRPSolution | None = None,
+        initial: VRPSolution | None = None, patience: int | None = None,
     ) -> VRPSolution: ...  # fmt: skip
 
 

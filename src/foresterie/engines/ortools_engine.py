@@ -12,9 +12,12 @@ class ORToolsEngine:
 
     def solve(
         self, inst: VRPInstance, seed: int, iterations: int, time_limit_s: float,
-        initial: VRPSolution | None = None,
+        initial: VRPSolution | None = None, patience: int | None = None,
     ) -> VRPSolution:  # fmt: skip
-        types = [t for t, vt in enumerate(inst.vehicles) for _ in range(vt.num_available)]
+        # Routing models one variable set per vehicle: bound each type by what the load could need.
+        total = sum(inst.demand)
+        types = [t for t, vt in enumerate(inst.vehicles)
+                 for _ in range(min(vt.num_available, -(-total // vt.capacity) + 2))]  # fmt: skip
         mgr = pywrapcp.RoutingIndexManager(inst.n, len(types), 0)
         routing = pywrapcp.RoutingModel(mgr)
 
@@ -63,6 +66,7 @@ class ORToolsEngine:
         params.local_search_metaheuristic = (
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
         params.solution_limit = max(1, iterations)
+        del patience  # routing's GLS has no no-improvement stop; the solution limit bounds it
         params.time_limit.FromMilliseconds(int(time_limit_s * 1000))
         sol = None
         if initial is not None:

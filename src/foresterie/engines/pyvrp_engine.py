@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pyvrp import Model, Solution
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+from pyvrp import Model, PenaltyParams, Route, SolveParams, Solution
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from . import VRPInstance, VRPRoute, VRPSolution, solution_cost
 
@@ -13,7 +13,7 @@ class PyVRPEngine:
 
     def solve(
         self, inst: VRPInstance, seed: int, iterations: int, time_limit_s: float,
-        initial: VRPSolution | None = None,
+        initial: VRPSolution | None = None, patience: int | None = None,
     ) -> VRPSolution:  # fmt: skip
         m = Model()
         locs = [m.add_location(0, 0) for _ in range(inst.n)]
@@ -42,11 +42,23 @@ class PyVRPEngine:
         data = m.data()
         init = None
         if initial is not None:
-            init = Solution(data, [[v - 1 for v in r.visits] for r in initial.routes if r.visits])
-            if not init.is_feasible():
+            try:
+                routes = [Route(data, [v - 1 for v in r.visits], r.vehicle_type)
+                          for r in initial.routes if r.visits]  # fmt: skip
+                init = Solution(data, routes)
+            except (RuntimeError, ValueError, IndexError):  # more routes than vehicles, etc.
                 init = None
-        stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(time_limit_s)])
-        res = m.solve(stop, seed=seed, display=False, collect_stats=False,
+            if init is not None and not init.is_feasible():
+                init = None
+        crit: list[StoppingCriterion] = [MaxIterations(iterations), MaxRuntime(time_limit_s)]
+        if patience:
+            crit.append(NoImprovement(patience))
+        stop = MultipleCriteria(crit)
+        # Shuttle costs put a whole trip (~2e6) above a few seats of excess load at PyVRP's default
+        # penalty ceiling (1e5), so let penalties climb higher and adapt often in short runs.
+        params = SolveParams(penalty=PenaltyParams(solutions_between_updates=25,
+                                                   max_penalty=1e9))  # fmt: skip
+        res = m.solve(stop, seed=seed, display=False, collect_stats=False, params=params,
                       initial_solution=init)  # fmt: skip
         best = res.best
         routes = tuple(
