@@ -99,6 +99,80 @@ def scenario_generate(
     typer.echo(f"wrote {folder} ({workers} workers, {farms} farms, {foresterie} foresterie)")
 
 
+@app.command()
+@guarded
+def solve(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/NAME).")] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
+    as_of: Annotated[
+        str | None, typer.Option(help="Re-plan from this date (YYYY-MM-DD): keep arrived people.")
+    ] = None,
+    previous: Annotated[
+        Path | None, typer.Option(help="The run to re-plan from (with --as-of).")
+    ] = None,
+) -> None:
+    """Plan housing and shuttles; write a verified, self-contained run folder."""
+    from datetime import date
+
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from .errors import Problem
+    from .pipeline import PlanRejected
+    from .pipeline import solve as run_solve
+
+    when = None
+    if as_of is not None:
+        try:
+            when = date.fromisoformat(as_of)
+        except ValueError:
+            raise ScenarioError([Problem("--as-of", None, "date", f"{as_of!r} is not YYYY-MM-DD")]) from None
+    target = out or Path("runs") / scenario.resolve().name
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bars:
+        tasks: dict[str, Any] = {}
+
+        def bar(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(f"shuttles: {stage}", total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        try:
+            summary = run_solve(scenario, target, force, when, previous, say=typer.echo, bar=bar,
+                                report=_report_hook())
+        except PlanRejected as exc:
+            for v in exc.violations:
+                _err(f"violation: {v}")
+            _err("error: the plan failed verification and was not published")
+            raise typer.Exit(1) from None
+    k = summary.manifest["kpis"]
+    typer.echo(f"wrote {target}: housed {k['housing']['housed']}, waitlisted "
+               f"{k['housing']['waitlisted']}; {k['transport']['trips']} trips, "
+               f"{k['transport']['unserved_rider_trips']} rider-trips unserved; verified")
+
+
+def _report_hook() -> Any:
+    return None
+
+
+@app.command()
+def verify(run: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
+    """Check a run folder independently of the solvers (exit 0 clean, 1 violations, 2 unreadable)."""
+    from .verify import Unreadable, verify_run
+
+    try:
+        violations = verify_run(run)
+    except (Unreadable, KeyError, ValueError) as exc:
+        _err(f"error: {run}: unreadable run folder: {exc}")
+        raise typer.Exit(2) from None
+    for v in violations:
+        typer.echo(f"violation: {v}")
+    if violations:
+        typer.echo(f"{len(violations)} violations")
+        raise typer.Exit(1)
+    typer.echo(f"ok: {run}: every check passed")
+
+
 def main() -> None:  # pragma: no cover - console entry point alternative
     app()
 

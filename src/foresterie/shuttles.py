@@ -247,9 +247,11 @@ def _schedule(direction: str, depot: str, farms: list[str], windows: list[tuple[
         if any(s > w[1] for s, w in zip(service, windows, strict=True)) or first < windows[0][0]:
             return None
         dep = first - legs[0]
-        if arrive[-1] - dep > cap_min:
+        if service[-1] - dep > cap_min:
             return None
-        return dep, arrive, ret
+        # Riders are dropped when the stop's window opens: a vehicle early on the road idles
+        # before it pulls in, so the stop time is the service start.
+        return dep, service, ret
     for first in range(windows[0][0], windows[0][1] - board + 1):
         arrive, service, ret = run(first)
         if any(s + board > w[1] for s, w in zip(service, windows, strict=True)):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 from pyvrp import Model, PenaltyParams, Route, SolveParams, Solution
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from . import VRPInstance, VRPRoute, VRPSolution, solution_cost
@@ -58,8 +61,12 @@ class PyVRPEngine:
         # penalty ceiling (1e5), so let penalties climb higher and adapt often in short runs.
         params = SolveParams(penalty=PenaltyParams(solutions_between_updates=25,
                                                    max_penalty=1e9))  # fmt: skip
-        res = m.solve(stop, seed=seed, display=False, collect_stats=False, params=params,
-                      initial_solution=init)  # fmt: skip
+        with warnings.catch_warnings():
+            # Raised when penalties hit their ceiling; an infeasible best is caught downstream
+            # (shuttles split such routes), so the warning would only be noise.
+            warnings.simplefilter("ignore", PenaltyBoundWarning)
+            res = m.solve(stop, seed=seed, display=False, collect_stats=False, params=params,
+                          initial_solution=init)  # fmt: skip
         best = res.best
         routes = tuple(
             VRPRoute(int(r.vehicle_type()), tuple(int(a.idx) + 1 for a in r if a.is_client()))

@@ -1,0 +1,118 @@
+"""scenario -> travel -> housing -> shuttles -> plan -> verify -> published run folder."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, ScenarioError
+from .housing import plan_housing
+from .kpi import housing_kpis, transport_kpis
+from .plan import write_housing, write_shuttles
+from .replan import apply_as_of, read_previous
+from .runs import atomic_dir, check_target, plan_hashes, snapshot_inputs, versions, write_manifest
+from .scenario import load_scenario, scenario_hash
+from .shuttles import plan_shuttles
+from .travel import build_matrix
+
+Say = Callable[[str], None]
+Bar = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    manifest: dict[str, Any]
+    violations: list[str]
+
+
+def solve(
+    scenario_dir: Path, out: Path, force: bool = False, as_of: date | None = None,
+    previous: Path | None = None, say: Say | None = None, bar: Bar | None = None,
+    report: Callable[[Path], None] | None = None,
+) -> RunSummary:  # fmt: skip
+    """Solve, write to a temporary folder, verify, then publish by rename (never half a run)."""
+    say = say or (lambda _: None)
+    check_target(out, force)
+    timings: dict[str, float] = {}
+    t = time.monotonic()
+    scenario = load_scenario(scenario_dir)
+    original_hash = scenario_hash(scenario)
+    prev_assigned: dict[str, str] | None = None
+    past = []
+    if as_of is not None:
+        if previous is None:
+            raise ScenarioError([Problem("--as-of", None, "--previous", "re-planning needs the "
+                                         "previous run folder (--previous RUN)")])  # fmt: skip
+        prev_assigned, prev_wait = read_previous(previous)
+        scenario, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
+    timings["load_s"] = time.monotonic() - t
+    t = time.monotonic()
+    matrix = build_matrix(scenario)
+    timings["travel_s"] = time.monotonic() - t
+    say(f"travel: {len(matrix.ids)} places, backend {matrix.backend}")
+    t = time.monotonic()
+    housing = plan_housing(scenario, matrix, prev_assigned, progress=say)
+    housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
+    timings["housing_s"] = time.monotonic() - t
+    say(f"housing: {len(housing.assignments)} housed, {len(housing.waitlist)} waitlisted, "
+        f"tiers optimal: {all(x.optimal for x in housing.tiers)}")  # fmt: skip
+    t = time.monotonic()
+    shuttles = plan_shuttles(scenario, matrix, housing.assignments,
+                             scenario.config.solver.shuttle_processes, bar)  # fmt: skip
+    timings["shuttles_s"] = time.monotonic() - t
+    say(f"shuttles: {len(shuttles.trips)} trips, "
+        f"{sum(u.riders for u in shuttles.unserved)} rider-trips unserved")  # fmt: skip
+    from .verify import verify_run
+
+    with atomic_dir(out, force) as tmp:
+        inputs = tmp / "inputs"
+        inputs.mkdir()
+        input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous)
+        plan_dir = tmp / "plan"
+        write_housing(plan_dir, scenario, housing)
+        write_shuttles(plan_dir, scenario, shuttles)
+        kpis = {"housing": housing_kpis(scenario, housing),
+                "transport": transport_kpis(scenario, shuttles)}  # fmt: skip
+        cfg = scenario.config
+        manifest = {
+            "schema": "foresterie-run/1",
+            "scenario": {"name": scenario.name, "hash": original_hash,
+                         "snapshot_hash": scenario_hash(load_scenario(inputs)),
+                         "travel_backend": matrix.backend},
+            "replan": {"as_of": as_of.isoformat() if as_of else None,
+                       "moved_vs_previous": housing.moved},
+            "inputs": input_hashes,
+            "plan": plan_hashes(plan_dir),
+            "versions": versions(),
+            "seed": cfg.scenario.seed,
+            "budgets": cfg.solver.model_dump(mode="json"),
+            "timings_s": {k: round(v, 3) for k, v in timings.items()},
+            "housing": {"tiers": [{"name": x.name, "objective": x.objective, "bound": x.bound,
+                                   "optimal": x.optimal, "gap": round(x.gap, 6)}
+                                  for x in housing.tiers],
+                        "districts": housing.components, "units": housing.units},
+            "shuttles": {"engine": shuttles.engine, "patterns": shuttles.patterns,
+                         "vrp_solves": shuttles.vrp_solves,
+                         "chaining_optimal": all(f.optimal for f in shuttles.fleet_days)},
+            "kpis": kpis,
+        }  # fmt: skip
+        write_manifest(tmp, manifest)
+        violations = verify_run(tmp)
+        if violations:
+            raise PlanRejected(violations)
+        if report is not None:
+            report(tmp)
+    return RunSummary(out, manifest, [])
+
+
+class PlanRejected(RuntimeError):
+    """The independent verifier found violations: the plan is not published."""
+
+    def __init__(self, violations: list[str]):
+        self.violations = violations
+        super().__init__(f"{len(violations)} violations")
