@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from foresterie.cli import app  # noqa: E402
+from foresterie.cli import app
 
 if __name__ == "__main__":
     app()

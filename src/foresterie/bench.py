@@ -101,4 +101,6 @@ def run(path: Path, engine: str, time_limit_s: float, seed: int = 1,
         for a, b in zip([0, *r.visits], [*r.visits, 0], strict=True)
     )
     bks = read_bks(path.parent).get(path.stem)
-    return BenchResult(path.stem, engine, dist / SCALE, len(sol.routes), check(inst, sol), bks, secs)
+    return BenchResult(
+        path.stem, engine, dist / SCALE, len(sol.routes), check(inst, sol), bks, secs
+    )

@@ -65,7 +65,10 @@ def chain_trips(
             m.add_implication(lit, y)
         intervals = [
             m.new_optional_fixed_size_interval_var(
-                trips[ti].depart, trips[ti].ret - trips[ti].depart + turnaround_min, lit, f"i{ti}_{vi}"
+                trips[ti].depart,
+                trips[ti].ret - trips[ti].depart + turnaround_min,
+                lit,
+                f"i{ti}_{vi}",
             )
             for ti, lit in mine
         ]
@@ -82,7 +85,10 @@ def chain_trips(
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
     status = solver.solve(m)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - all-unassigned is feasible
+    if status not in (
+        cp_model.OPTIMAL,
+        cp_model.FEASIBLE,
+    ):  # pragma: no cover - all-unassigned is feasible
         raise RuntimeError(f"chaining: solver status {solver.status_name(status)}")
     vehicle_of: dict[str, str | None] = {}
     for ti, t in enumerate(trips):

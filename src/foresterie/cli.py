@@ -126,7 +126,9 @@ def solve(
         try:
             when = date.fromisoformat(as_of)
         except ValueError:
-            raise ScenarioError([Problem("--as-of", None, "date", f"{as_of!r} is not YYYY-MM-DD")]) from None
+            raise ScenarioError(
+                [Problem("--as-of", None, "date", f"{as_of!r} is not YYYY-MM-DD")]
+            ) from None
     target = out or Path("runs") / scenario.resolve().name
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bars:
@@ -138,17 +140,27 @@ def solve(
             bars.update(tasks[stage], completed=done, total=total)
 
         try:
-            summary = run_solve(scenario, target, force, when, previous, say=typer.echo, bar=bar,
-                                report=_report_hook())
+            summary = run_solve(
+                scenario,
+                target,
+                force,
+                when,
+                previous,
+                say=typer.echo,
+                bar=bar,
+                report=_report_hook(),
+            )
         except PlanRejected as exc:
             for v in exc.violations:
                 _err(f"violation: {v}")
             _err("error: the plan failed verification and was not published")
             raise typer.Exit(1) from None
     k = summary.manifest["kpis"]
-    typer.echo(f"wrote {target}: housed {k['housing']['housed']}, waitlisted "
-               f"{k['housing']['waitlisted']}; {k['transport']['trips']} trips, "
-               f"{k['transport']['unserved_rider_trips']} rider-trips unserved; verified")
+    typer.echo(
+        f"wrote {target}: housed {k['housing']['housed']}, waitlisted "
+        f"{k['housing']['waitlisted']}; {k['transport']['trips']} trips, "
+        f"{k['transport']['unserved_rider_trips']} rider-trips unserved; verified"
+    )
 
 
 def _report_hook() -> Any:

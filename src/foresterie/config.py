@@ -78,7 +78,9 @@ class SolverTable(_Table):
     housing_node_limit: int = Field(default=200_000, ge=1)
     shuttle_engine: Literal["pyvrp", "ortools"] = "pyvrp"
     shuttle_iterations: int = Field(default=1000, ge=1)
-    shuttle_patience: int = Field(default=100, ge=1)  # stop after this many non-improving iterations
+    shuttle_patience: int = Field(
+        default=100, ge=1
+    )  # stop after this many non-improving iterations
     shuttle_processes: int = Field(default=2, ge=1, le=64)
     chaining_deterministic_time: float = Field(default=5.0, gt=0)
     wall_clock_limit_s: float = Field(default=900.0, gt=0)

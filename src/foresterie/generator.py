@@ -182,7 +182,7 @@ def generate(
     beds = _beds(sites, workers, farms, oversubscription, year)
     fleet = _fleet(sites, beds, oversubscription, year)
 
-    f_features = []
+    f_features: list[dict[str, object]] = []
     for s in sites:
         b = beds[s.id]
         f_features.append({"type": "Feature", "properties": {
@@ -191,7 +191,7 @@ def generate(
             "open_from": _d(year, s.open_from).isoformat(),
             "open_to": _d(year, s.open_to).isoformat(), "source": s.source, "note": APPROX_NOTE,
         }, "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]}})  # fmt: skip
-    farm_features = []
+    farm_features: list[dict[str, object]] = []
     for fm in farms:
         geom: dict[str, object]
         if fm["polygon"]:
@@ -412,5 +412,11 @@ def write(gen: Generated, folder: Path) -> list[Path]:
 
 
 # The embedded default: DOMAIN.md's four regional foresterie, ~150 farms, ~1,700 workers.
-DEFAULT = {"name": "puglia-2026", "n_workers": 1700, "n_farms": 150, "n_foresterie": 4,
-           "seed": 2026, "foresterie_path": "../../geodata/foresterie.geojson"}
+DEFAULT = {
+    "name": "puglia-2026",
+    "n_workers": 1700,
+    "n_farms": 150,
+    "n_foresterie": 4,
+    "seed": 2026,
+    "foresterie_path": "../../geodata/foresterie.geojson",
+}

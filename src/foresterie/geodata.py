@@ -68,8 +68,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def read_features(path: Path, label: str, allow_polygons: bool) -> tuple[list[Feature], list[Problem]]:
-    """Read every feature; reproject a declared non-WGS84 CRS; report bad geometries per row."""
+def read_features(
+    path: Path, label: str, allow_polygons: bool
+) -> tuple[list[Feature], list[Problem], set[str]]:
+    """Read every feature; reproject a declared non-WGS84 CRS; report bad geometries per row.
+
+    Also returns every id seen, bad rows included, so references to them are not reported twice.
+    """
     import geopandas as gpd
     import shapely
     from pyproj import Transformer
@@ -79,19 +84,28 @@ def read_features(path: Path, label: str, allow_polygons: bool) -> tuple[list[Fe
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             gdf = gpd.read_file(path, engine="pyogrio")
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a bad-input problem
+    except Exception as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return [], [Problem(label, None, "file", f"cannot read as GeoJSON/GeoPackage: {msg}")]
+        return (
+            [],
+            [Problem(label, None, "file", f"cannot read as GeoJSON/GeoPackage: {msg}")],
+            set(),
+        )
     if len(gdf) == 0:
-        return [], [Problem(label, None, "file", "no features")]
+        return [], [Problem(label, None, "file", "no features")], set()
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         try:
             gdf = gdf.to_crs(4326)
-        except Exception as exc:  # noqa: BLE001
-            return [], [Problem(label, None, "crs", f"cannot reproject {gdf.crs} to WGS84: {exc}")]
+        except Exception as exc:
+            return (
+                [],
+                [Problem(label, None, "crs", f"cannot reproject {gdf.crs} to WGS84: {exc}")],
+                set(),
+            )
     to_metric = Transformer.from_crs(4326, METRIC_CRS, always_xy=True)
     to_wgs = Transformer.from_crs(METRIC_CRS, 4326, always_xy=True)
     features: list[Feature] = []
+    ids = {str(v).strip() for v in gdf["id"] if v is not None} if "id" in gdf.columns else set()
     columns = [c for c in gdf.columns if c != "geometry"]
     for i, (geom, *values) in enumerate(
         zip(gdf.geometry, *(gdf[c] for c in columns), strict=True), start=1
@@ -129,7 +143,7 @@ def read_features(path: Path, label: str, allow_polygons: bool) -> tuple[list[Fe
         else:
             allowed = "a Point or Polygon" if allow_polygons else "a Point"
             problems.append(Problem(label, i, "geometry", f"{kind} geometry, expected {allowed}"))
-    return features, problems
+    return features, problems, ids
 
 
 def _apply(transformer: Any, xy: Any) -> Any:

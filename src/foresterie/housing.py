@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-
 from typing import Any
 
 from ortools.linear_solver import pywraplp
@@ -72,7 +71,9 @@ class _Component:
     elig: dict[int, list[int]]  # unit index -> foresteria indices (within component)
 
 
-def _components(units: list[Unit], fs: list[Foresteria], ok: dict[int, list[int]]) -> list[_Component]:
+def _components(
+    units: list[Unit], fs: list[Foresteria], ok: dict[int, list[int]]
+) -> list[_Component]:
     """Connected components of the unit-foresteria eligibility graph (union-find on foresterie)."""
     parent = list(range(len(fs)))
 
@@ -240,9 +241,12 @@ def plan_housing(
         mdl = _Model(comp, scenario, matrix)
         for p in PRIORITIES:
             tiers[f"housed_priority_{p}"].append(
-                mdl.solve_tier(f"housed_priority_{p}", mdl.housed[p], "max", deadline))
+                mdl.solve_tier(f"housed_priority_{p}", mdl.housed[p], "max", deadline)
+            )
         if previous is not None:
-            tiers["kept_in_place"].append(mdl.solve_tier("kept_in_place", mdl.keep, "max", deadline))
+            tiers["kept_in_place"].append(
+                mdl.solve_tier("kept_in_place", mdl.keep, "max", deadline)
+            )
         tiers["commute_s"].append(mdl.solve_tier("commute_s", mdl.commute, "min", deadline))
         tiers["peak_permille"].append(mdl.solve_tier("peak_permille", mdl.peak, "min", deadline))
         assignments.extend(_extract(comp, mdl.values))

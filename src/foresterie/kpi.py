@@ -32,17 +32,20 @@ def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
         "housed": len(housed),
         "waitlisted": len(waiting),
         "housed_by_priority": {str(p): sum(1 for w in housed if w.priority == p) for p in range(4)},
-        "waitlisted_by_priority": {str(p): sum(1 for w in waiting if w.priority == p)
-                                   for p in range(4)},  # fmt: skip
+        "waitlisted_by_priority": {
+            str(p): sum(1 for w in waiting if w.priority == p) for p in range(4)
+        },  # fmt: skip
         "housed_by_section": {s.value: sum(1 for w in housed if w.section == s) for s in SECTIONS},
-        "waitlisted_by_section": {s.value: sum(1 for w in waiting if w.section == s)
-                                  for s in SECTIONS},  # fmt: skip
+        "waitlisted_by_section": {
+            s.value: sum(1 for w in waiting if w.section == s) for s in SECTIONS
+        },  # fmt: skip
         "bed_nights_used": sum(used.values()),
         "bed_nights_capacity": capacity,
         "occupancy_pct": round(100 * sum(used.values()) / capacity, 2) if capacity else 0.0,
         "peak_occupancy_permille": peak,
-        "commute_minutes": round(next((t.objective for t in hp.tiers if t.name == "commute_s"), 0)
-                                 / 60, 1),  # fmt: skip
+        "commute_minutes": round(
+            next((t.objective for t in hp.tiers if t.name == "commute_s"), 0) / 60, 1
+        ),  # fmt: skip
     }
 
 
@@ -77,7 +80,9 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         "fleet_size": len(fleet),
         "days_fleet_short": len({f.day for f in sp.fleet_days if f.short_riders}),
         "vehicle_km": round(metres / 1000, 1),
-        "seat_utilisation_pct": round(100 * sum(t.riders for t in sp.trips) / seats, 2) if seats else 0.0,
+        "seat_utilisation_pct": round(100 * sum(t.riders for t in sp.trips) / seats, 2)
+        if seats
+        else 0.0,
         "ride_minutes_mean": round(sum(rides) / len(rides), 2) if rides else 0.0,
         "ride_minutes_max": max(rides, default=0),
         "transport_cost_eur": round(cost, 2),

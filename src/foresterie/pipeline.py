@@ -18,6 +18,7 @@ from .runs import atomic_dir, check_target, plan_hashes, snapshot_inputs, versio
 from .scenario import load_scenario, scenario_hash
 from .shuttles import plan_shuttles
 from .travel import build_matrix
+from .waitlist import WaitlistEntry
 
 Say = Callable[[str], None]
 Bar = Callable[[str, int, int], None]
@@ -43,7 +44,7 @@ def solve(
     scenario = load_scenario(scenario_dir)
     original_hash = scenario_hash(scenario)
     prev_assigned: dict[str, str] | None = None
-    past = []
+    past: list[WaitlistEntry] = []
     if as_of is not None:
         if previous is None:
             raise ScenarioError([Problem("--as-of", None, "--previous", "re-planning needs the "

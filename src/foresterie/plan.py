@@ -112,7 +112,8 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
         ["day", "foresteria_id", "vehicles_needed", "vehicles_available", "short_riders",
          "chaining_optimal"]))  # fmt: skip
     where = {f.id: (f.lon, f.lat) for f in scenario.foresterie} | {
-        f.id: (f.lon, f.lat) for f in scenario.farms}
+        f.id: (f.lon, f.lat) for f in scenario.farms
+    }
     features = []
     for t in trips:
         path = [t.foresteria_id, *(s.farm_id for s in t.stops), t.foresteria_id]
@@ -122,10 +123,15 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
             "return": _hhmm(t.ret), "km": round(t.metres / 1000, 3), "riders": t.riders,
             "stops": [s.farm_id for s in t.stops]},
             "geometry": {"type": "LineString", "coordinates": [list(where[x]) for x in path]}})  # fmt: skip
-    write_text(plan_dir / "routes.geojson", json.dumps(
-        {"type": "FeatureCollection", "features": features}, separators=(",", ":")) + "\n")
-    write_text(plan_dir / "plan.json", json.dumps(_vroom(scenario, shuttles, where),
-                                                  separators=(",", ":"), sort_keys=True) + "\n")
+    write_text(
+        plan_dir / "routes.geojson",
+        json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+        + "\n",
+    )
+    write_text(
+        plan_dir / "plan.json",
+        json.dumps(_vroom(scenario, shuttles, where), separators=(",", ":"), sort_keys=True) + "\n",
+    )
 
 
 def _vroom(scenario: Scenario, sp: ShuttlePlan, where: dict[str, tuple[float, float]]) -> dict:

@@ -41,7 +41,9 @@ def versions() -> dict[str, str]:
 def check_target(out: Path, force: bool) -> None:
     """Refuse early to replace an existing run unless --force."""
     if out.exists() and not force:
-        raise ScenarioError([Problem(str(out), None, "--out", "exists; pass --force to replace it")])
+        raise ScenarioError(
+            [Problem(str(out), None, "--out", "exists; pass --force to replace it")]
+        )
 
 
 @contextmanager

@@ -329,13 +329,16 @@ def read_csv(
 
 
 def _features(path: Path, label: str, fields: tuple[str, ...], polygons: bool,
-              probs: list[Problem]) -> Iterator[tuple[int, dict[str, Any], Any]]:  # fmt: skip
-    feats, fprobs = read_features(path, label, allow_polygons=polygons)
+              probs: list[Problem], ids: set[str]) -> Iterator[tuple[int, dict[str, Any], Any]]:  # fmt: skip
+    feats, fprobs, seen = read_features(path, label, allow_polygons=polygons)
     probs.extend(fprobs)
+    ids |= seen
     if feats:
         missing = [f for f in fields if f not in feats[0].props]
         if missing:
-            probs.append(Problem(label, None, missing[0], f"missing field(s): {', '.join(missing)}"))
+            probs.append(
+                Problem(label, None, missing[0], f"missing field(s): {', '.join(missing)}")
+            )
             return
     for feat in feats:
         yield feat.row, feat.props, feat
@@ -345,7 +348,9 @@ def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: lis
     first: dict[str, int] = {}
     for rowno, key in items:
         if key in first:
-            probs.append(Problem(label, rowno, field, f"duplicate id {key!r} (first at row {first[key]})"))
+            probs.append(
+                Problem(label, rowno, field, f"duplicate id {key!r} (first at row {first[key]})")
+            )
         else:
             first[key] = rowno
 
@@ -385,7 +390,9 @@ def load_scenario(root: Path) -> Scenario:
     keys = ["foresterie", "farms", "workers", "fleet"]
     if config.travel.backend == "matrix":
         if config.data.matrix is None:
-            probs.append(Problem(SCENARIO_FILE, None, "data.matrix", 'required by backend "matrix"'))
+            probs.append(
+                Problem(SCENARIO_FILE, None, "data.matrix", 'required by backend "matrix"')
+            )
         else:
             keys.append("matrix")
     files: dict[str, Path] = {}
@@ -395,10 +402,14 @@ def load_scenario(root: Path) -> Scenario:
             files[key] = p
     lab = {k: Path(getattr(config.data, k)).name for k in keys}
 
+    ids: dict[str, set[str]] = {"foresterie": set(), "farms": set(), "workers": set()}
     foresterie: list[Foresteria] = []
     if "foresterie" in files:
-        feats = list(_features(files["foresterie"], lab["foresterie"], FORESTERIA_FIELDS, False, probs))
-        rows = _validate_rows(ForesteriaRow, ((r, p) for r, p, _ in feats), lab["foresterie"], probs)
+        feats = list(_features(files["foresterie"], lab["foresterie"], FORESTERIA_FIELDS, False,
+                               probs, ids["foresterie"]))  # fmt: skip
+        rows = _validate_rows(
+            ForesteriaRow, ((r, p) for r, p, _ in feats), lab["foresterie"], probs
+        )
         by_row = {r: f for r, _, f in feats}
         _duplicates([(r, m.id) for r, m in rows], lab["foresterie"], "id", probs)
         for r, m in rows:
@@ -406,7 +417,9 @@ def load_scenario(root: Path) -> Scenario:
             foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
     farms: list[Farm] = []
     if "farms" in files:
-        feats = list(_features(files["farms"], lab["farms"], FARM_FIELDS, True, probs))
+        feats = list(
+            _features(files["farms"], lab["farms"], FARM_FIELDS, True, probs, ids["farms"])
+        )
         rows = _validate_rows(FarmRow, ((r, p) for r, p, _ in feats), lab["farms"], probs)
         by_row = {r: f for r, _, f in feats}
         _duplicates([(r, m.id) for r, m in rows], lab["farms"], "id", probs)
@@ -424,7 +437,7 @@ def load_scenario(root: Path) -> Scenario:
         fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
         _duplicates([(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs)
 
-    _cross_check(config, foresterie, farms, workers, fleet, lab, probs)
+    _cross_check(config, ids, workers, fleet, lab, probs)
     if "matrix" in files:
         from .travel import check_matrix_file
 
@@ -458,16 +471,14 @@ def _worker(w: WorkerRow) -> Worker:
 
 def _cross_check(
     config: ScenarioConfig,
-    foresterie: list[Foresteria],
-    farms: list[Farm],
+    ids: dict[str, set[str]],
     workers: list[tuple[int, WorkerRow]],
     fleet: list[tuple[int, VehicleRow]],
     lab: dict[str, str],
     probs: list[Problem],
 ) -> None:
     """Checks that need several rows or files: references, groups, the season."""
-    f_ids = {f.id for f in foresterie}
-    farm_ids = {f.id for f in farms}
+    f_ids, farm_ids = ids["foresterie"], ids["farms"]
     s0 = config.scenario.season_start
     s1 = config.scenario.season_end + timedelta(days=1)
     wl = lab.get("workers", "workers.csv")
@@ -498,10 +509,6 @@ def _cross_check(
     for r, v in fleet:
         if f_ids and v.foresteria_id not in f_ids:
             probs.append(Problem(fl, r, "foresteria_id", f"unknown foresteria {v.foresteria_id!r}"))
-    farm_list = lab.get("farms", "farms")
-    for f in farms:
-        if not f.workdays:  # pragma: no cover - parse_workdays refuses empty sets
-            probs.append(Problem(farm_list, None, "workdays", f"farm {f.id} has no workdays"))
 
 
 # ---------------------------------------------------------------- hashing

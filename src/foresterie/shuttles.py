@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
 from .chaining import TripSlot, chain_trips
 from .engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
@@ -104,7 +104,9 @@ def shift_window(farm: Farm, direction: str, day: date, scenario: Scenario) -> t
     return end, end + t.wait_after_shift_max_min
 
 
-def daily_riders(scenario: Scenario, assignments: list[Assignment]) -> dict[tuple[date, str, str], list[str]]:
+def daily_riders(
+    scenario: Scenario, assignments: list[Assignment]
+) -> dict[tuple[date, str, str], list[str]]:
     """(day, foresteria, farm) -> workers riding out that morning (and back that evening)."""
     workers = {w.id: w for w in scenario.workers}
     farms = {f.id: f for f in scenario.farms}
@@ -142,14 +144,16 @@ def _chunks(riders: int, max_seats: int) -> list[int]:
     return out
 
 
-def _instance(p: _Pattern, matrix: TravelMatrix, cap_min: int, board: int) -> tuple[VRPInstance, list[str]]:
+def _instance(
+    p: _Pattern, matrix: TravelMatrix, cap_min: int, board: int
+) -> tuple[VRPInstance, list[str]]:
     max_seats = max(s for s, _, _ in p.seats)
     nodes, demand, early, late = [p.foresteria_id], [0], [0], [24 * 60 * 2]
     for farm, riders, e, lt in p.demand:
         for c in _chunks(riders, max_seats):
             nodes.append(farm)
             demand.append(c)
-            early.append(e if p.direction == TO_FARM else e)
+            early.append(e)
             late.append(lt if p.direction == TO_FARM else lt - board)
     n = len(nodes)
     dist = [[matrix.dist(nodes[i], nodes[j]) if nodes[i] != nodes[j] else 0 for j in range(n)]
@@ -174,7 +178,9 @@ def _instance(p: _Pattern, matrix: TravelMatrix, cap_min: int, board: int) -> tu
     return inst, nodes
 
 
-def _warm(prev: tuple[_Pattern, VRPSolution] | None, nodes: list[str], p: _Pattern) -> VRPSolution | None:
+def _warm(
+    prev: tuple[_Pattern, VRPSolution] | None, nodes: list[str], p: _Pattern
+) -> VRPSolution | None:
     """Translate yesterday's routes (as farm sequences) onto today's nodes."""
     if prev is None:
         return None
@@ -314,7 +320,9 @@ def _route_trips(ctx: _Ctx, d: date, fid: str, direction: str, p: _Pattern, sol:
         made = _timed_trip(ctx, d, fid, direction, [nodes[v] for v in visits],
                            [chunk_ids[v] for v in visits])  # fmt: skip
         if made is None and len(visits) > 1:
-            parts = [_timed_trip(ctx, d, fid, direction, [nodes[v]], [chunk_ids[v]]) for v in visits]
+            parts = [
+                _timed_trip(ctx, d, fid, direction, [nodes[v]], [chunk_ids[v]]) for v in visits
+            ]
         else:
             parts = [made]
         for part, v in zip(parts, visits if len(parts) > 1 else visits[:1], strict=False):
@@ -354,16 +362,18 @@ def _timed_trip(ctx: _Ctx, d: date, fid: str, direction: str, farm_seq: list[str
     total = sum(len(ids) for ids in stop_ids)
     load = total if direction == TO_FARM else 0
     stops = []
-    for seq, (f, ids, a, w) in enumerate(zip(stops_f, stop_ids, arrive, windows, strict=True), 1):
+    for seq, (f, who, a, w) in enumerate(zip(stops_f, stop_ids, arrive, windows, strict=True), 1):
         depart = max(a, w[0]) + ctx.board
         if direction == TO_FARM:
-            load -= len(ids)
-            stops.append(Stop(seq, f, a, depart, 0, len(ids), load, tuple(sorted(ids))))
+            load -= len(who)
+            stops.append(Stop(seq, f, a, depart, 0, len(who), load, tuple(sorted(who))))
         else:
-            load += len(ids)
-            stops.append(Stop(seq, f, a, depart, len(ids), 0, load, tuple(sorted(ids))))
+            load += len(who)
+            stops.append(Stop(seq, f, a, depart, len(who), 0, load, tuple(sorted(who))))
     path = [fid, *stops_f, fid]
-    metres = sum(ctx.matrix.dist(a_, b_) for a_, b_ in zip(path, path[1:], strict=False) if a_ != b_)
+    metres = sum(
+        ctx.matrix.dist(a_, b_) for a_, b_ in zip(path, path[1:], strict=False) if a_ != b_
+    )
     return Trip("", d, fid, direction, None, dep, ret, metres, total, tuple(stops))
 
 
@@ -374,12 +384,19 @@ def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle],
     slots = [TripSlot(t.trip_id, t.depart, t.ret, t.riders, t.metres) for t in trips]
     sig = (tuple((s.depart, s.ret, s.load, s.metres) for s in slots), tuple(fleet))
     if sig not in cache:
-        args = (cfg.transport.turnaround_min, cfg.scenario.seed, cfg.solver.chaining_deterministic_time)
+        args = (
+            cfg.transport.turnaround_min,
+            cfg.scenario.seed,
+            cfg.solver.chaining_deterministic_time,
+        )
         real = chain_trips(slots, fleet, *args)
         # Vehicles needed: the same exact chaining with every vehicle type in unlimited supply.
         spare = [replace(v, id=f"{v.id}#{k}") for v in fleet for k in range(len(trips))]
-        needed = chain_trips(slots, spare, *args) if any(
-            real.vehicle_of[s.key] is None for s in slots) else real
+        needed = (
+            chain_trips(slots, spare, *args)
+            if any(real.vehicle_of[s.key] is None for s in slots)
+            else real
+        )
         cache[sig] = ([real.vehicle_of[s.key] for s in slots], needed.vehicles_used,
                       real.optimal and needed.optimal)  # fmt: skip
     vehicle_list, n_needed, optimal = cache[sig]
@@ -418,7 +435,9 @@ def plan_shuttles(
         for direction in DIRECTIONS:
             dem = []
             for farm_id, ids in todays:
-                secs = matrix.secs(fid, farm_id) if direction == TO_FARM else matrix.secs(farm_id, fid)
+                secs = (
+                    matrix.secs(fid, farm_id) if direction == TO_FARM else matrix.secs(farm_id, fid)
+                )
                 if leg_min(secs) > ctx.cap:
                     unserved.append(Unserved(
                         d, fid, farm_id, direction, len(ids),
@@ -429,7 +448,9 @@ def plan_shuttles(
                 dem.append((farm_id, len(ids), e, lt))
                 members[d, fid, direction, farm_id] = sorted(ids)
             if dem:
-                patterns[d, fid, direction] = _Pattern(fid, direction, tuple(dem), _seat_types(fleet))
+                patterns[d, fid, direction] = _Pattern(
+                    fid, direction, tuple(dem), _seat_types(fleet)
+                )
     solved = _solve_patterns(scenario, matrix, patterns.values(), processes, progress)
     cache: dict = {}
     keys = sorted({(d, fid) for d, fid, _ in patterns})

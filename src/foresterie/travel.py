@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 from dataclasses import dataclass, field
@@ -96,7 +95,9 @@ def check_matrix_file(path: Path, label: str, ids: list[str], probs: list[Proble
     _parse_matrix(path, label, ids, probs)
 
 
-def _parse_matrix(path: Path, label: str, ids: list[str], probs: list[Problem]) -> TravelMatrix | None:
+def _parse_matrix(
+    path: Path, label: str, ids: list[str], probs: list[Problem]
+) -> TravelMatrix | None:
     """A CSV of from_id,to_id,seconds,metres; every ordered pair of distinct ids must be present."""
     from .scenario import read_csv
 

@@ -72,16 +72,16 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
         if w.group_id:
             groups[w.group_id].append(w)
         else:
-            key = (w.arrival, w.departure, w.section, w.farm_id, w.priority, w.accessible,
+            key: tuple[object, ...] = (w.arrival, w.departure, w.section, w.farm_id, w.priority, w.accessible,
                    w.pinned_foresteria, previous.get(w.id))  # fmt: skip
             classes[key].append(w)
     units = []
     for gid, members in sorted(groups.items()):
         ms = tuple(sorted(members, key=lambda w: w.id))
-        pins = {w.pinned_foresteria for w in ms if w.pinned_foresteria}
-        prevs = {previous.get(w.id) for w in ms} - {None}
-        units.append(Unit(f"G:{gid}", ms, True, ms[0].section, min(pins) if pins else None,
-                          min(prevs) if len(prevs) == 1 else None))  # fmt: skip
+        pins = sorted(w.pinned_foresteria for w in ms if w.pinned_foresteria)
+        prevs = sorted({p for w in ms if (p := previous.get(w.id))})
+        units.append(Unit(f"G:{gid}", ms, True, ms[0].section, pins[0] if pins else None,
+                          prevs[0] if len(prevs) == 1 else None))  # fmt: skip
     for key, members in classes.items():
         ms = tuple(sorted(members, key=lambda w: w.id))
         digest = hashlib.sha256(repr(key).encode()).hexdigest()[:10]

@@ -118,7 +118,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
             out.append(f"worker housed twice: {wid}")
         housed[wid] = a
     waiting = {w["worker_id"] for w in r.wait}
-    for wid, w in r.workers.items():
+    for wid in r.workers:
         if wid not in housed and wid not in waiting:
             out.append(f"worker lost: {wid} is neither housed nor waitlisted")
         if wid in housed and wid in waiting:
@@ -128,30 +128,31 @@ def _check_people(r: _Run, out: list[str]) -> None:
     cap_s = int(r.cfg.get("housing", {}).get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
     for wid, w in r.workers.items():
-        a = housed.get(wid)
+        asg = housed.get(wid)
         if w["group_id"]:
-            groups[w["group_id"]].add(a["foresteria_id"] if a else "(waitlisted)")
+            groups[w["group_id"]].add(asg["foresteria_id"] if asg else "(waitlisted)")
         pin = w.get("pinned_foresteria") or ""
-        if pin and (a is None or a["foresteria_id"] != pin):
-            where = a["foresteria_id"] if a else "the waitlist"
+        if pin and (asg is None or asg["foresteria_id"] != pin):
+            where = asg["foresteria_id"] if asg else "the waitlist"
             out.append(f"pinned worker moved: {wid} pinned to {pin}, planned at {where}")
-        if a is None:
+        if asg is None:
             continue
-        f = r.fs.get(a["foresteria_id"])
+        f = r.fs.get(asg["foresteria_id"])
         if f is None:
-            out.append(f"unknown foresteria {a['foresteria_id']} for {wid}")
+            out.append(f"unknown foresteria {asg['foresteria_id']} for {wid}")
             continue
-        if (a["section"], a["from"], a["to"]) != (w["section"], w["arrival"], w["departure"]):
+        if (asg["section"], asg["from"], asg["to"]) != (w["section"], w["arrival"], w["departure"]):
             out.append(f"assignment differs from the worker's stay or section: {wid}")
         last = date.fromisoformat(w["departure"]) - timedelta(days=1)
-        if date.fromisoformat(w["arrival"]) < date.fromisoformat(str(f["open_from"])[:10]) or \
-                last > date.fromisoformat(str(f["open_to"])[:10]):
-            out.append(f"foresteria closed: {wid} at {a['foresteria_id']} for "
+        if date.fromisoformat(w["arrival"]) < date.fromisoformat(
+            str(f["open_from"])[:10]
+        ) or last > date.fromisoformat(str(f["open_to"])[:10]):
+            out.append(f"foresteria closed: {wid} at {asg['foresteria_id']} for "
                        f"{w['arrival']}..{last}, open {f['open_from']}..{f['open_to']}")  # fmt: skip
-        if w["farm_id"] and pin != a["foresteria_id"]:
-            s = r.secs[a["foresteria_id"], w["farm_id"]]
+        if w["farm_id"] and pin != asg["foresteria_id"]:
+            s = r.secs[asg["foresteria_id"], w["farm_id"]]
             if s > cap_s:
-                out.append(f"commute cap: {wid} at {a['foresteria_id']} is {s / 60:.0f} min from "
+                out.append(f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
                            f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})")  # fmt: skip
     for gid, places in sorted(groups.items()):
         if len(places) > 1:
@@ -164,7 +165,14 @@ def _check_beds(r: _Run, out: list[str]) -> None:
     for a in r.assign:
         d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
         accessible = r.workers.get(a["worker_id"], {}).get("accessible", "").lower() in (
-            "true", "1", "yes", "si", "sì", "y", "t")
+            "true",
+            "1",
+            "yes",
+            "si",
+            "sì",
+            "y",
+            "t",
+        )
         while d < end:
             used[a["foresteria_id"], d.isoformat(), a["section"]] += 1
             if accessible:
@@ -173,7 +181,9 @@ def _check_beds(r: _Run, out: list[str]) -> None:
     for (fid, night, section), n in sorted(used.items()):
         cap = r.beds(fid, section)
         if n > cap:
-            out.append(f"beds exceeded: {section} at {fid} on {night}: {n} people, {cap} beds (+{n - cap})")
+            out.append(
+                f"beds exceeded: {section} at {fid} on {night}: {n} people, {cap} beds (+{n - cap})"
+            )
     for (fid, night), n in sorted(acc.items()):
         cap = int(r.fs[fid]["beds_accessible"])
         if n > cap:
@@ -181,12 +191,17 @@ def _check_beds(r: _Run, out: list[str]) -> None:
     for row in r.occ:
         k = (row["foresteria_id"], row["night"], row["section"])
         if int(row["used"]) != used.get(k, 0):
-            out.append(f"occupancy.csv wrong: {'/'.join(k)} says {row['used']}, plan has {used.get(k, 0)}")
+            out.append(
+                f"occupancy.csv wrong: {'/'.join(k)} says {row['used']}, plan has {used.get(k, 0)}"
+            )
 
 
 def _check_trips(r: _Run, out: list[str]) -> None:
     tr = r.cfg.get("transport", {})
-    early, wait = int(tr.get("arrive_early_max_min", 30)), int(tr.get("wait_after_shift_max_min", 30))
+    early, wait = (
+        int(tr.get("arrive_early_max_min", 30)),
+        int(tr.get("wait_after_shift_max_min", 30)),
+    )
     cap, board = int(tr.get("max_ride_min", 75)), int(tr.get("board_min", 2))
     turn = int(tr.get("turnaround_min", 5))
     heat = {str(d) for d in tr.get("heat_alert_days", [])}
@@ -221,12 +236,18 @@ def _check_trips(r: _Run, out: list[str]) -> None:
                            f"earliest {need // 60:02d}:{need % 60:02d}")  # fmt: skip
             if depart < arrive + board:
                 out.append(f"no time to board/alight: {tid} at {s['farm_id']}")
-            metres += r.metres.get((prev_place, s["farm_id"]), 0) if prev_place != s["farm_id"] else 0
+            metres += (
+                r.metres.get((prev_place, s["farm_id"]), 0) if prev_place != s["farm_id"] else 0
+            )
             load += int(s["board"]) - int(s["alight"])
             if load != int(s["load_after"]) or load < 0:
-                out.append(f"load does not add up: {tid} stop {s['seq']}: {s['load_after']} vs {load}")
+                out.append(
+                    f"load does not add up: {tid} stop {s['seq']}: {s['load_after']} vs {load}"
+                )
             if load > seats:
-                out.append(f"seats exceeded: {tid} after {s['farm_id']}: {load} riders, {seats} seats")
+                out.append(
+                    f"seats exceeded: {tid} after {s['farm_id']}: {load} riders, {seats} seats"
+                )
             if morning:
                 start = _mins(str(farm["shift_start"]))
                 if not start - early <= arrive <= start:
@@ -262,7 +283,9 @@ def _check_trips(r: _Run, out: list[str]) -> None:
         duty = sum(b - a for a, b, _ in spans)
         limit = int(r.fleet[vid]["max_duty_min"])
         if duty > limit:
-            out.append(f"duty limit: {vid} on {day}: {duty} min on trips > {limit} (+{duty - limit})")
+            out.append(
+                f"duty limit: {vid} on {day}: {duty} min on trips > {limit} (+{duty - limit})"
+            )
 
 
 def _check_service(r: _Run, out: list[str]) -> None:
@@ -342,7 +365,10 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     capacity = 0
     for f in r.fs.values():
         total = sum(int(f[f"beds_{s}"]) for s in sections)
-        nights = (date.fromisoformat(str(f["open_to"])[:10]) - date.fromisoformat(str(f["open_from"])[:10])).days + 1
+        nights = (
+            date.fromisoformat(str(f["open_to"])[:10])
+            - date.fromisoformat(str(f["open_from"])[:10])
+        ).days + 1
         capacity += total * nights
     total_beds = {fid: sum(int(f[f"beds_{s}"]) for s in sections) for fid, f in r.fs.items()}
     peak = max((math.ceil(1000 * n / total_beds[f]) for (f, _), n in used.items() if total_beds[f]),
@@ -367,7 +393,9 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     for d_, _ in vehicle_days:
         per_day[d_] += 1
     worker_days = sum(int(t["riders"]) for t in r.trips if t["direction"] == "to_farm")
-    seats = sum(int(r.fleet[t["vehicle_id"]]["seats"]) for t in r.trips if t["vehicle_id"] in r.fleet)
+    seats = sum(
+        int(r.fleet[t["vehicle_id"]]["seats"]) for t in r.trips if t["vehicle_id"] in r.fleet
+    )
     rides: list[int] = []
     for t in r.trips:
         for s in stops[t["trip_id"]]:
@@ -375,12 +403,16 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
             ride = (_mins(s["arrive"]) - _mins(t["depart"]) if t["direction"] == "to_farm"
                     else _mins(t["return"]) - _mins(s["depart"]))  # fmt: skip
             rides += [ride] * n
-    fixed = sum(float(r.fleet[v]["fixed_cost_eur_per_day"]) for _, v in vehicle_days if v in r.fleet)
+    fixed = sum(
+        float(r.fleet[v]["fixed_cost_eur_per_day"]) for _, v in vehicle_days if v in r.fleet
+    )
     km_cost = sum(float(t["km"]) * float(r.fleet[t["vehicle_id"]]["cost_eur_per_km"])
                   for t in r.trips if t["vehicle_id"] in r.fleet)  # fmt: skip
     cost = fixed + km_cost
     riders = sum(int(t["riders"]) for t in r.trips)
-    short_days = {row["day"] for row in _rows(r.plan / "fleet_days.csv") if int(row["short_riders"])}
+    short_days = {
+        row["day"] for row in _rows(r.plan / "fleet_days.csv") if int(row["short_riders"])
+    }
     transport = {
         "trips": len(r.trips), "worker_days_transported": worker_days, "rider_trips": riders,
         "unserved_rider_trips": sum(int(u["riders"]) for u in r.unserved),

@@ -38,7 +38,8 @@ class ORToolsEngine:
 
         demand_cb = routing.RegisterUnaryTransitCallback(lambda i: inst.demand[node(i)])
         routing.AddDimensionWithVehicleCapacity(
-            demand_cb, 0, [inst.vehicles[t].capacity for t in types], True, "load")
+            demand_cb, 0, [inst.vehicles[t].capacity for t in types], True, "load"
+        )
 
         def transit(i: int, j: int) -> int:
             a, b = node(i), node(j)
@@ -62,9 +63,12 @@ class ORToolsEngine:
                 routing.AddDisjunction([mgr.NodeToIndex(i)], inst.prize[i])
 
         params = pywrapcp.DefaultRoutingSearchParameters()
-        params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        params.first_solution_strategy = (
+            routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+        )
         params.local_search_metaheuristic = (
-            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
         params.solution_limit = max(1, iterations)
         del patience  # routing's GLS has no no-improvement stop; the solution limit bounds it
         params.time_limit.FromMilliseconds(int(time_limit_s * 1000))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 
-from pyvrp import Model, PenaltyParams, Route, SolveParams, Solution
+from pyvrp import Model, PenaltyParams, Route, Solution, SolveParams
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
@@ -46,9 +46,9 @@ class PyVRPEngine:
         init = None
         if initial is not None:
             try:
-                routes = [Route(data, [v - 1 for v in r.visits], r.vehicle_type)
+                init_routes = [Route(data, [v - 1 for v in r.visits], r.vehicle_type)
                           for r in initial.routes if r.visits]  # fmt: skip
-                init = Solution(data, routes)
+                init = Solution(data, init_routes)
             except (RuntimeError, ValueError, IndexError):  # more routes than vehicles, etc.
                 init = None
             if init is not None and not init.is_feasible():
