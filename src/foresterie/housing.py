@@ -112,6 +112,7 @@ class _Model:
         if solver is None:  # pragma: no cover - both ship with ortools wheels
             raise RuntimeError(f"MIP backend {cfg.housing_backend} is not available")
         self.s = solver
+        self.zero = solver.IntVar(0, 0, "zero")
         if cfg.housing_backend == "scip":
             solver.SetSolverSpecificParametersAsString(
                 f"limits/nodes = {cfg.housing_node_limit}\nrandomization/randomseedshift = "
@@ -145,12 +146,12 @@ class _Model:
                     keep_terms.append((v, u.size if u.is_group else 1))
                 commute_terms.append((v, commute_cost(u, f.id, matrix, farms)))
             if u.pinned is not None:
-                solver.Add(_lin(vs, [1] * len(vs)) == ub)
+                solver.Add(self._sum([(v, 1) for v in vs]) == ub)
             else:
-                solver.Add(_lin(vs, [1] * len(vs)) <= ub)
-        self.housed = {p: _terms(prio_terms[p]) for p in PRIORITIES}
-        self.keep = _terms(keep_terms)
-        self.commute = _terms(commute_terms)
+                solver.Add(self._sum([(v, 1) for v in vs]) <= ub)
+        self.housed = {p: self._sum(prio_terms[p]) for p in PRIORITIES}
+        self.keep = self._sum(keep_terms)
+        self.commute = self._sum(commute_terms)
         # Capacity: usage only rises on arrival nights, so those nights are enough.
         self.peak = solver.IntVar(0, 1000, "peak_permille")
         for fi, f in enumerate(comp.foresterie):
@@ -163,18 +164,21 @@ class _Model:
                 for d in sorted(nights):
                     terms = [(self.x[ui, fi], usage[ui][d][0]) for ui in us if d in usage[ui]]
                     if terms:
-                        solver.Add(_terms(terms) <= f.beds(s))
+                        solver.Add(self._sum(terms) <= f.beds(s))
             acc = [ui for ui in here if any(a for _, a in usage[ui].values())]
             for d in sorted({d for ui in acc for d in comp.units[ui].arrivals()}):
                 terms = [(self.x[ui, fi], usage[ui][d][1]) for ui in acc
                          if usage[ui].get(d, (0, 0))[1]]  # fmt: skip
                 if terms:
-                    solver.Add(_terms(terms) <= f.beds_accessible)
+                    solver.Add(self._sum(terms) <= f.beds_accessible)
             for d in sorted(nights_all):
                 terms = [(self.x[ui, fi], 1000 * usage[ui][d][0]) for ui in here if d in usage[ui]]
                 if terms and f.beds_total > 0:
-                    solver.Add(_terms(terms) - f.beds_total * self.peak <= 0)
+                    solver.Add(self._sum(terms) - f.beds_total * self.peak <= 0)
         self.values: dict[tuple[int, int], int] = {}
+
+    def _sum(self, terms: list[tuple[Any, int]]) -> Any:
+        return _terms(terms, self.zero)
 
     def solve_tier(self, name: str, expr: Any, sense: str, deadline: float) -> TierResult:
         s = self.s
@@ -203,14 +207,10 @@ class _Model:
                           time.monotonic() - t0)  # fmt: skip
 
 
-def _lin(vs: list[Any], cs: list[int]) -> Any:
-    return _terms(list(zip(vs, cs, strict=True)))
-
-
-def _terms(terms: list[tuple[Any, int]]) -> Any:
-    """A linear expression; an empty sum is the constant 0."""
+def _terms(terms: list[tuple[Any, int]], zero: Any) -> Any:
+    """A linear expression; an empty sum is `zero`, a variable fixed at 0."""
     if not terms:
-        return pywraplp.LinearExpr() + 0  # type: ignore[operator]
+        return zero
     return pywraplp.SumArray([c * v for v, c in terms])
 
 

@@ -27,7 +27,7 @@ SECTION_BEDS = {Section.MEN: "men's beds", Section.WOMEN: "women's beds",
 class WaitlistEntry:
     worker_id: str
     priority: int
-    code: str  # far | closed | no_section | no_accessible | outranked | full | past | heuristic
+    code: str  # far|closed|no_section|no_accessible|too_large|outranked|full|past|heuristic
     reason: str
     proven: bool
 
@@ -168,24 +168,30 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int) -> tuple
 
 
 def _full_reason(u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bool) -> tuple:
+    """Beds are taken on some night of the stay at every foresteria the person could use.
+
+    Proven from the plan: even with everyone of lower priority removed, the unit does not fit
+    (occ.blocked), so no swap could house it without evicting someone of equal or higher rank.
+    """
     p = max(w.priority for w in u.members)
     options = [f for f in sc.foresterie if elig[f.id].ok]
-    parts, strictly_higher = [], True
+    kind = SECTION_BEDS[u.section]
+    parts, too_large, higher = [], True, True
     for f in options:
         nights = occ.blocked(u, f, p)
         if not nights:
-            why = ("the solver stopped before proving tier 1 optimal" if not optimal
-                   else "unexplained")  # fmt: skip
-            return ("heuristic", f"heuristic: a bed seems free at {f.name} for the stay; {why}",
-                    False)  # fmt: skip
+            why = "the solver stopped before proving tier 1 optimal" if not optimal else "unexplained"
+            return ("heuristic", f"heuristic: a bed seems free at {f.name} for the stay; {why}", False)
         parts.append(f"{f.name} on {describe_nights(nights)}")
-        if p == 3 or occ.blocked(u, f, p + 1) != nights:
-            strictly_higher = False
-    size = f"group of {u.size} " if u.is_group else ""
-    kind = SECTION_BEDS[u.section]
-    text = f"{size}{kind} full at " + " and at ".join(parts)
+        too_large = too_large and bool(occ.blocked(u, f, 4))
+        higher = higher and p < 3 and occ.blocked(u, f, p + 1) == nights
     alt = " and no alternative" if len(options) == 1 else ""
-    if strictly_higher:
-        return ("outranked", f"out-ranked: {text} held by people of priority >= {p + 1}{alt}",
-                True)  # fmt: skip
+    if too_large:
+        names = ", ".join(f.name for f in options)
+        return ("too_large", f"group of {u.size} needs more {kind} than {names} has on some nights "
+                f"of the stay", True)  # fmt: skip
+    size = f"group of {u.size} " if u.is_group else ""
+    text = f"{size}{kind} full at " + " and at ".join(parts)
+    if higher:
+        return ("outranked", f"out-ranked: {text} held by people of priority >= {p + 1}{alt}", True)
     return ("full", f"{text} (held by people of priority >= {p}){alt}", True)

@@ -1,0 +1,186 @@
+"""Housing on tiny scenarios one can check by hand: each constraint, each waitlist reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from foresterie.errors import InfeasibleError
+from foresterie.housing import plan_housing
+
+from .helpers import farm, foresteria, matrix, scenario, worker
+
+
+def solve(fs, farms, ws, minutes=None, previous=None, **tables):  # type: ignore[no-untyped-def]
+    sc = scenario(fs, farms, ws, **tables)
+    ids = [f.id for f in sc.foresterie] + [f.id for f in sc.farms]
+    return sc, plan_housing(sc, matrix(minutes or {}, ids), previous)
+
+
+def where(hp) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {a.worker_id: a.foresteria_id for a in hp.assignments}
+
+
+def reasons(hp) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return {e.worker_id: (e.code, e.reason) for e in hp.waitlist}
+
+
+def test_section_beds_per_night_and_full_reason() -> None:
+    ws = [worker(f"W{i}") for i in range(3)]
+    _, hp = solve([foresteria("A", men=2)], [farm("F1")], ws)
+    assert len(hp.assignments) == 2
+    (code, text), = reasons(hp).values()
+    assert code == "full"
+    assert text == ("men's beds full at Foresteria A on 2026-07-06..07-09 "
+                    "(held by people of priority >= 0) and no alternative")  # fmt: skip
+
+
+def test_beds_are_counted_per_night_not_per_season() -> None:
+    # Two stays that do not overlap share one bed.
+    ws = [worker("W1", "2026-07-01", "2026-07-05"), worker("W2", "2026-07-05", "2026-07-09")]
+    _, hp = solve([foresteria("A", men=1)], [farm("F1")], ws)
+    assert where(hp) == {"W1": "A", "W2": "A"} and not hp.waitlist
+
+
+def test_priority_three_is_never_waitlisted_for_a_lower_one() -> None:
+    ws = [worker("W0", priority=0), worker("W3", priority=3), worker("W1", priority=1)]
+    _, hp = solve([foresteria("A", men=1)], [farm("F1")], ws)
+    assert where(hp) == {"W3": "A"}
+    r = reasons(hp)
+    assert r["W0"][0] == "outranked" and "priority >= 1" in r["W0"][1]
+    assert r["W1"][0] == "outranked" and "priority >= 2" in r["W1"][1]
+
+
+def test_closed_foresteria_reason() -> None:
+    ws = [worker("W1", "2026-07-03", "2026-07-20")]
+    _, hp = solve([foresteria("A", men=5, open_from="2026-07-05")], [farm("F1")], ws)
+    assert reasons(hp)["W1"] == (
+        "closed", "no foresteria within 60 min of farm F1 open for the whole stay 2026-07-03..07-19")
+
+
+def test_far_farm_reason_names_the_nearest() -> None:
+    _, hp = solve([foresteria("A", men=5)], [farm("F1")], [worker("W1")], {("A", "F1"): 74})
+    assert reasons(hp)["W1"] == ("far", "no foresteria within 60 min of farm F1 (nearest: Foresteria A, 74 min)")
+
+
+def test_section_and_accessible_reasons() -> None:
+    ws = [worker("W1", section="women"), worker("W2", accessible=True)]
+    _, hp = solve([foresteria("A", men=5, acc=0)], [farm("F1")], ws)
+    r = reasons(hp)
+    assert r["W1"][0] == "no_section" and "women's beds" in r["W1"][1]
+    assert r["W2"][0] == "no_accessible"
+
+
+def test_accessible_beds_are_a_cap() -> None:
+    ws = [worker("W1", accessible=True), worker("W2", accessible=True)]
+    _, hp = solve([foresteria("A", men=5, acc=1)], [farm("F1")], ws)
+    assert len(hp.assignments) == 1 and reasons(hp)[next(iter(reasons(hp)))][0] == "full"
+
+
+def test_group_stays_together_or_waits_together() -> None:
+    g = [worker(f"W{i}", section="family", group="G") for i in range(3)]
+    _, hp = solve([foresteria("A", family=2), foresteria("B", family=2)], [farm("F1")], g)
+    assert not hp.assignments and {c for c, _ in reasons(hp).values()} == {"too_large"}
+    assert all(t.startswith("group of 3 needs more family beds than") for _, t in reasons(hp).values())
+    _, hp = solve([foresteria("A", family=2), foresteria("B", family=3)], [farm("F1")], g)
+    assert set(where(hp).values()) == {"B"} and len(hp.assignments) == 3
+
+
+def test_commute_tier_prefers_the_nearer_foresteria() -> None:
+    ws = [worker("W1")]
+    _, hp = solve([foresteria("A", men=5), foresteria("B", men=5)], [farm("F1")], ws,
+                  {("A", "F1"): 40, ("B", "F1"): 20})  # fmt: skip
+    assert where(hp) == {"W1": "B"}
+    commute = next(t for t in hp.tiers if t.name == "commute_s")
+    assert commute.objective == 20 * 60 * 4 and commute.optimal  # 4 workdays (Mon..Thu)
+
+
+def test_balance_tier_spreads_people_when_commute_ties() -> None:
+    ws = [worker("W1"), worker("W2")]
+    _, hp = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws)
+    assert sorted(where(hp).values()) == ["A", "B"]
+    assert next(t for t in hp.tiers if t.name == "peak_permille").objective == 500
+
+
+def test_pinned_stays_even_when_farther() -> None:
+    ws = [worker("W1", pinned="A")]
+    _, hp = solve([foresteria("A", men=5), foresteria("B", men=5)], [farm("F1")], ws,
+                  {("A", "F1"): 70, ("B", "F1"): 5})  # fmt: skip
+    assert where(hp) == {"W1": "A"}
+
+
+def test_pinned_beyond_capacity_says_where_when_how_much() -> None:
+    ws = [worker(f"W{i}", pinned="A") for i in range(4)]
+    with pytest.raises(InfeasibleError) as exc:
+        solve([foresteria("A", men=2)], [farm("F1")], ws)
+    assert str(exc.value.shortfalls[0]) == (
+        "pinned people exceed men's beds at Foresteria A (A) on 2026-07-06..07-09: over by 2")
+
+
+def test_replan_keeps_people_in_place() -> None:
+    ws = [worker("W1", "2026-07-06", "2026-07-20"), worker("W2", "2026-07-12", "2026-07-20")]
+    sc, hp = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws)
+    before = where(hp)
+    # Same people re-planned with their previous places: nobody has to move.
+    _, hp2 = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws,
+                   previous=before)  # fmt: skip
+    assert where(hp2) == before and hp2.moved == 0
+    assert next(t for t in hp2.tiers if t.name == "kept_in_place").objective == 2
+
+
+def test_determinism_same_assignments_twice() -> None:
+    ws = [worker(f"W{i:02d}", priority=i % 4, section=("men", "women")[i % 2]) for i in range(30)]
+    fs = [foresteria("A", men=6, women=4), foresteria("B", men=5, women=3)]
+    a = solve(fs, [farm("F1")], ws)[1]
+    b = solve(fs, [farm("F1")], ws)[1]
+    assert a.assignments == b.assignments and a.waitlist == b.waitlist
+
+
+def test_identical_people_collapse_into_one_unit() -> None:
+    ws = [worker(f"W{i:03d}") for i in range(200)]
+    _, hp = solve([foresteria("A", men=150)], [farm("F1")], ws)
+    assert hp.units == 1 and len(hp.assignments) == 150 and len(hp.waitlist) == 50
+
+
+from datetime import timedelta  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def small_seasons(draw):  # type: ignore[no-untyped-def]
+    n = draw(st.integers(1, 14))
+    ws = []
+    for i in range(n):
+        a = draw(st.integers(1, 20))
+        ln = draw(st.integers(1, 8))
+        ws.append(worker(f"W{i:02d}", f"2026-07-{a:02d}", f"2026-07-{a + ln:02d}",
+                         draw(st.sampled_from(["men", "women"])), "F1", draw(st.integers(0, 3))))  # fmt: skip
+    beds = draw(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 3), st.integers(0, 2)))
+    return ws, beds
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_seasons())
+def test_nobody_waits_while_a_lower_priority_person_holds_a_usable_bed(case) -> None:  # type: ignore[no-untyped-def]
+    ws, (am, aw, bm, bw) = case
+    fs = [foresteria("A", men=am, women=aw), foresteria("B", men=bm, women=bw)]
+    sc, hp = solve(fs, [farm("F1")], ws)
+    placed = {a.worker_id: a.foresteria_id for a in hp.assignments}
+    people = {w.id: w for w in sc.workers}
+    for e in hp.waitlist:
+        w = people[e.worker_id]
+        assert e.proven, e
+        for f in sc.foresterie:
+            if f.beds(w.section) == 0:
+                continue
+            # Evict everyone of lower priority at f: w must still not fit on some night.
+            fits = True
+            d = w.arrival
+            while d < w.departure:
+                kept = sum(1 for o in people.values() if placed.get(o.id) == f.id and
+                           o.section == w.section and o.priority >= w.priority and
+                           o.arrival <= d < o.departure)  # fmt: skip
+                fits = fits and kept < f.beds(w.section)
+                d += timedelta(days=1)
+            assert not fits, (e, f.id)
