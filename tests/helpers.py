@@ -17,7 +17,12 @@ D = date.fromisoformat
 
 def config(**tables: dict[str, Any]) -> ScenarioConfig:
     base: dict[str, Any] = {
-        "scenario": {"name": "t", "season_start": "2026-07-01", "season_end": "2026-07-31", "seed": 3},
+        "scenario": {
+            "name": "t",
+            "season_start": "2026-07-01",
+            "season_end": "2026-07-31",
+            "seed": 3,
+        },
         "data": {"foresterie": "f", "farms": "f", "workers": "w", "fleet": "v"},
         "solver": {"shuttle_iterations": 300, "shuttle_patience": 60, "shuttle_processes": 1},
     }
@@ -32,7 +37,9 @@ def foresteria(fid: str, men: int = 0, women: int = 0, family: int = 0, acc: int
                       D(open_from), D(open_to))  # fmt: skip
 
 
-def farm(fid: str, start: str = "06:00", end: str = "14:00", days: frozenset[int] = frozenset(range(7))) -> Farm:
+def farm(
+    fid: str, start: str = "06:00", end: str = "14:00", days: frozenset[int] = frozenset(range(7))
+) -> Farm:
     h, m = map(int, start.split(":"))
     h2, m2 = map(int, end.split(":"))
     return Farm(fid, f"Farm {fid}", "Comune", "tomato", 15.5, 41.5, h * 60 + m, h2 * 60 + m2, days)
@@ -56,7 +63,9 @@ def scenario(fs: list[Foresteria], farms: list[Farm], workers: list[Worker],
                     tuple(fleet or ()), {})  # fmt: skip
 
 
-def matrix(minutes: dict[tuple[str, str], int], ids: list[str], metres_per_min: int = 900) -> TravelMatrix:
+def matrix(
+    minutes: dict[tuple[str, str], int], ids: list[str], metres_per_min: int = 900
+) -> TravelMatrix:
     """Symmetric matrix from one-way minutes; unspecified pairs are 10 min apart."""
     n = len(ids)
     secs = np.zeros((n, n), dtype=np.int64)

@@ -28,7 +28,7 @@ def test_section_beds_per_night_and_full_reason() -> None:
     ws = [worker(f"W{i}") for i in range(3)]
     _, hp = solve([foresteria("A", men=2)], [farm("F1")], ws)
     assert len(hp.assignments) == 2
-    (code, text), = reasons(hp).values()
+    ((code, text),) = reasons(hp).values()
     assert code == "full"
     assert text == ("men's beds full at Foresteria A on 2026-07-06..07-09 "
                     "(held by people of priority >= 0) and no alternative")  # fmt: skip
@@ -54,12 +54,17 @@ def test_closed_foresteria_reason() -> None:
     ws = [worker("W1", "2026-07-03", "2026-07-20")]
     _, hp = solve([foresteria("A", men=5, open_from="2026-07-05")], [farm("F1")], ws)
     assert reasons(hp)["W1"] == (
-        "closed", "no foresteria within 60 min of farm F1 open for the whole stay 2026-07-03..07-19")
+        "closed",
+        "no foresteria within 60 min of farm F1 open for the whole stay 2026-07-03..07-19",
+    )
 
 
 def test_far_farm_reason_names_the_nearest() -> None:
     _, hp = solve([foresteria("A", men=5)], [farm("F1")], [worker("W1")], {("A", "F1"): 74})
-    assert reasons(hp)["W1"] == ("far", "no foresteria within 60 min of farm F1 (nearest: Foresteria A, 74 min)")
+    assert reasons(hp)["W1"] == (
+        "far",
+        "no foresteria within 60 min of farm F1 (nearest: Foresteria A, 74 min)",
+    )
 
 
 def test_section_and_accessible_reasons() -> None:
@@ -80,7 +85,9 @@ def test_group_stays_together_or_waits_together() -> None:
     g = [worker(f"W{i}", section="family", group="G") for i in range(3)]
     _, hp = solve([foresteria("A", family=2), foresteria("B", family=2)], [farm("F1")], g)
     assert not hp.assignments and {c for c, _ in reasons(hp).values()} == {"too_large"}
-    assert all(t.startswith("group of 3 needs more family beds than") for _, t in reasons(hp).values())
+    assert all(
+        t.startswith("group of 3 needs more family beds than") for _, t in reasons(hp).values()
+    )
     _, hp = solve([foresteria("A", family=2), foresteria("B", family=3)], [farm("F1")], g)
     assert set(where(hp).values()) == {"B"} and len(hp.assignments) == 3
 
@@ -113,7 +120,8 @@ def test_pinned_beyond_capacity_says_where_when_how_much() -> None:
     with pytest.raises(InfeasibleError) as exc:
         solve([foresteria("A", men=2)], [farm("F1")], ws)
     assert str(exc.value.shortfalls[0]) == (
-        "pinned people exceed men's beds at Foresteria A (A) on 2026-07-06..07-09: over by 2")
+        "pinned people exceed men's beds at Foresteria A (A) on 2026-07-06..07-09: over by 2"
+    )
 
 
 def test_replan_keeps_people_in_place() -> None:
@@ -156,7 +164,9 @@ def small_seasons(draw):  # type: ignore[no-untyped-def]
         ln = draw(st.integers(1, 8))
         ws.append(worker(f"W{i:02d}", f"2026-07-{a:02d}", f"2026-07-{a + ln:02d}",
                          draw(st.sampled_from(["men", "women"])), "F1", draw(st.integers(0, 3))))  # fmt: skip
-    beds = draw(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 3), st.integers(0, 2)))
+    beds = draw(
+        st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 3), st.integers(0, 2))
+    )
     return ws, beds
 
 

@@ -1,8 +1,9 @@
 """Trip chaining: give each day's trips to real vehicles so the fewest vehicles run them all.
 
 An exact assignment (CP-SAT): every trip goes to one vehicle with enough seats, a vehicle's trips
-never overlap (turnaround included), its time on trips stays within its duty limit; minimise
-riders left without a vehicle, then fixed costs of the vehicles used, then km costs.
+never overlap (turnaround included), its time on trips stays within its duty limit; a trip may
+slide within the slack its time windows leave. Minimise riders left without a vehicle, then
+fixed costs of the vehicles used, then km costs, then minutes slid.
 """
 
 from __future__ import annotations
@@ -26,11 +27,14 @@ class TripSlot:
     ret: int
     load: int
     metres: int
+    shift_lo: int = 0  # the whole trip may move by an offset in [shift_lo, shift_hi] minutes
+    shift_hi: int = 0  # and still meet every window (the slack its schedule leaves)
 
 
 @dataclass(frozen=True)
 class Chaining:
     vehicle_of: dict[str, str | None]
+    shift: dict[str, int]
     vehicles_used: int
     optimal: bool
 
@@ -40,8 +44,14 @@ def chain_trips(
     deterministic_time: float,
 ) -> Chaining:  # fmt: skip
     if not trips:
-        return Chaining({}, 0, True)
+        return Chaining({}, {}, 0, True)
     m = cp_model.CpModel()
+    offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
+    moved = []
+    for ti, t in enumerate(trips):
+        a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
+        m.add_abs_equality(a_off, offset[ti])
+        moved.append(a_off)
     a: dict[tuple[int, int], cp_model.IntVar] = {}
     unassigned = []
     for ti, t in enumerate(trips):
@@ -65,7 +75,7 @@ def chain_trips(
             m.add_implication(lit, y)
         intervals = [
             m.new_optional_fixed_size_interval_var(
-                trips[ti].depart,
+                trips[ti].depart + offset[ti],
                 trips[ti].ret - trips[ti].depart + turnaround_min,
                 lit,
                 f"i{ti}_{vi}",
@@ -79,6 +89,7 @@ def chain_trips(
     m.minimize(
         sum(RIDER_WEIGHT * t.load * u for t, u in zip(trips, unassigned, strict=True))
         + sum(cost_terms)
+        + sum(moved)  # least of all: keep trips at their natural times
     )
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
@@ -96,4 +107,5 @@ def chain_trips(
             (vehicles[vi].id for vi in range(len(vehicles))
              if (ti, vi) in a and solver.value(a[ti, vi])), None)  # fmt: skip
     n_used = len({v for v in vehicle_of.values() if v})
-    return Chaining(vehicle_of, n_used, status == cp_model.OPTIMAL)
+    shift = {t.key: solver.value(offset[ti]) for ti, t in enumerate(trips)}
+    return Chaining(vehicle_of, shift, n_used, status == cp_model.OPTIMAL)

@@ -55,6 +55,7 @@ class Trip:
     metres: int
     riders: int
     stops: tuple[Stop, ...]
+    slack: tuple[int, int] = (0, 0)  # the whole trip may move by this many minutes (lo, hi)
 
 
 @dataclass(frozen=True)
@@ -339,9 +340,10 @@ def _route_trips(ctx: _Ctx, d: date, fid: str, direction: str, p: _Pattern, sol:
     return trips, unserved
 
 
-def _with_id(t: Trip, trip_id: str, vehicle_id: str | None = None) -> Trip:
-    return Trip(trip_id, t.day, t.foresteria_id, t.direction, vehicle_id, t.depart, t.ret,
-                t.metres, t.riders, t.stops)  # fmt: skip
+def _with_id(t: Trip, trip_id: str, vehicle_id: str | None = None, shift: int = 0) -> Trip:
+    stops = tuple(replace(s, arrive=s.arrive + shift, depart=s.depart + shift) for s in t.stops)
+    return Trip(trip_id, t.day, t.foresteria_id, t.direction, vehicle_id, t.depart + shift,
+                t.ret + shift, t.metres, t.riders, stops, t.slack)  # fmt: skip
 
 
 def _timed_trip(ctx: _Ctx, d: date, fid: str, direction: str, farm_seq: list[str],
@@ -374,15 +376,20 @@ def _timed_trip(ctx: _Ctx, d: date, fid: str, direction: str, farm_seq: list[str
     metres = sum(
         ctx.matrix.dist(a_, b_) for a_, b_ in zip(path, path[1:], strict=False) if a_ != b_
     )
-    return Trip("", d, fid, direction, None, dep, ret, metres, total, tuple(stops))
+    if direction == TO_FARM:  # may leave earlier while every drop stays inside its window
+        slack = (-min(s.arrive - w[0] for s, w in zip(stops, windows, strict=True)), 0)
+    else:  # may collect later while every departure stays inside its window
+        slack = (0, min(w[1] - s.depart for s, w in zip(stops, windows, strict=True)))
+    return Trip("", d, fid, direction, None, dep, ret, metres, total, tuple(stops), slack)
 
 
 def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle],
                cache: dict) -> tuple[list[Trip], list[Trip], int, bool]:  # fmt: skip
     """(trips with vehicles, trips left without one, vehicles needed with no fleet limit, optimal)."""
     cfg = ctx.scenario.config
-    slots = [TripSlot(t.trip_id, t.depart, t.ret, t.riders, t.metres) for t in trips]
-    sig = (tuple((s.depart, s.ret, s.load, s.metres) for s in slots), tuple(fleet))
+    slots = [TripSlot(t.trip_id, t.depart, t.ret, t.riders, t.metres, *t.slack) for t in trips]
+    sig = (tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi) for s in slots),
+           tuple(fleet))  # fmt: skip
     if sig not in cache:
         args = (
             cfg.transport.turnaround_min,
@@ -397,10 +404,11 @@ def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle],
             if any(real.vehicle_of[s.key] is None for s in slots)
             else real
         )
-        cache[sig] = ([real.vehicle_of[s.key] for s in slots], needed.vehicles_used,
-                      real.optimal and needed.optimal)  # fmt: skip
-    vehicle_list, n_needed, optimal = cache[sig]
-    done = [_with_id(t, t.trip_id, v) for t, v in zip(trips, vehicle_list, strict=True) if v]
+        cache[sig] = ([(real.vehicle_of[s.key], real.shift[s.key]) for s in slots],
+                      needed.vehicles_used, real.optimal and needed.optimal)  # fmt: skip
+    choice, n_needed, optimal = cache[sig]
+    vehicle_list = [v for v, _ in choice]
+    done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
     return done, left, n_needed, optimal
 

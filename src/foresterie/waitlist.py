@@ -180,8 +180,14 @@ def _full_reason(u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bo
     for f in options:
         nights = occ.blocked(u, f, p)
         if not nights:
-            why = "the solver stopped before proving tier 1 optimal" if not optimal else "unexplained"
-            return ("heuristic", f"heuristic: a bed seems free at {f.name} for the stay; {why}", False)
+            why = (
+                "the solver stopped before proving tier 1 optimal" if not optimal else "unexplained"
+            )
+            return (
+                "heuristic",
+                f"heuristic: a bed seems free at {f.name} for the stay; {why}",
+                False,
+            )
         parts.append(f"{f.name} on {describe_nights(nights)}")
         too_large = too_large and bool(occ.blocked(u, f, 4))
         higher = higher and p < 3 and occ.blocked(u, f, p + 1) == nights
