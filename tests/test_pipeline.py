@@ -1,0 +1,123 @@
+"""End to end: solve writes a verified run folder; verify catches hand edits; bytes are stable."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.verify import verify_run
+
+from .conftest import TINY
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "tiny"
+    r = CliRunner().invoke(app, ["solve", str(TINY), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_run_folder_layout_and_manifest(run_dir: Path) -> None:
+    names = sorted(p.name for p in (run_dir / "plan").iterdir())
+    assert names == ["assignments.csv", "fleet_days.csv", "housing.json", "occupancy.csv",
+                     "plan.json", "riders.csv", "routes.geojson", "stops.csv", "trips.csv",
+                     "unserved.csv", "waitlist.csv"]  # fmt: skip
+    m = json.loads((run_dir / "manifest.json").read_text())
+    assert set(m["inputs"]) == {"farms.geojson", "fleet.csv", "foresterie.geojson", "matrix.csv",
+                                "scenario.toml", "workers.csv"}  # fmt: skip
+    assert m["versions"]["ortools"] and m["versions"]["pyvrp"] and m["seed"] == 7
+    assert all(t["optimal"] for t in m["housing"]["tiers"])
+    assert m["kpis"]["housing"]["housed"] == 5 and m["kpis"]["housing"]["waitlisted"] == 2
+    assert m["kpis"]["transport"]["caporale_fees_avoided_eur"] == 5.0 * m["kpis"]["transport"][
+        "worker_days_transported"]  # fmt: skip
+    assert not list(run_dir.parent.glob(".tiny.partial-*"))
+
+
+def test_no_personal_column_leaves_the_scenario(run_dir: Path) -> None:
+    with open(TINY / "workers.csv", encoding="utf-8-sig") as fh:
+        names = [r["name"] for r in csv.DictReader(fh)]
+    for p in run_dir.rglob("*"):
+        if p.is_file():
+            text = p.read_text(encoding="utf-8")
+            assert not any(n in text for n in names), p
+    header = (run_dir / "inputs" / "workers.csv").read_text().splitlines()[0]
+    assert "name" not in header.split(",")
+
+
+def test_verify_passes_on_solver_output(run_dir: Path) -> None:
+    r = CliRunner().invoke(app, ["verify", str(run_dir)])
+    assert r.exit_code == 0 and "every check passed" in r.stdout
+
+
+def test_existing_run_is_not_replaced_without_force(run_dir: Path) -> None:
+    r = CliRunner().invoke(app, ["solve", str(TINY), "--out", str(run_dir)])
+    assert r.exit_code == 2 and "pass --force" in r.stderr
+
+
+def test_bad_input_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(TINY, bad)
+    (bad / "fleet.csv").write_text("", encoding="utf-8")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["solve", str(bad), "--out", str(out)])
+    assert r.exit_code == 2 and r.stderr.strip() == "error: fleet.csv: file: empty file"
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
+
+
+def test_same_inputs_byte_identical_plan(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    assert CliRunner().invoke(app, ["solve", str(TINY), "--out", str(out)]).exit_code == 0
+    for p in sorted((run_dir / "plan").iterdir()):
+        assert p.read_bytes() == (out / "plan" / p.name).read_bytes(), p.name
+
+
+def _tamper(run_dir: Path, tmp_path: Path, name: str, old: str, new: str) -> list[str]:
+    copy = tmp_path / "t"
+    shutil.copytree(run_dir, copy)
+    p = copy / "plan" / name
+    text = p.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return verify_run(copy)
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "expect"),
+    [
+        ("assignments.csv", "W04,FB,", "W04,FA,", "group split: G1 across FA, FB"),
+        ("assignments.csv", "W02,FA,men,2026-07-06,2026-07-13\n", "", "worker lost: W02"),
+        ("assignments.csv", "W03,FA,women", "W03,FB,women", "beds exceeded: women at FB"),
+        ("trips.csv", "VA1,05:08,06:32,71.736,3", "VA1,05:08,06:32,71.736,9", "seats exceeded"),
+        (
+            "stops.csv",
+            "2026-07-07-FA-M01,1,F1,05:18",
+            "2026-07-07-FA-M01,1,F1,04:18",
+            "time window: 2026-07-07-FA-M01 reaches F1 at 04:18",
+        ),
+        ("trips.csv", "2026-07-09-FA-M01,VA1,05:08", "2026-07-09-FA-M01,VA1,04:00", "ride cap"),
+        (
+            "riders.csv",
+            "2026-07-10-FA-M01,1,W01\n",
+            "",
+            "riders neither served nor listed unserved",
+        ),
+        ("trips.csv", ",71.736,", ",70.000,", "km wrong"),
+    ],
+)
+def test_verify_catches_hand_edits(run_dir: Path, tmp_path: Path, name: str, old: str, new: str,
+                                   expect: str) -> None:  # fmt: skip
+    found = _tamper(run_dir, tmp_path, name, old, new)
+    assert any(expect in v for v in found), found
+    assert any("hash differs from the manifest" in v for v in found)
+
+
+def test_verify_unreadable_exit_2(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["verify", str(tmp_path)])
+    assert r.exit_code == 2 and "unreadable run folder" in r.stderr
