@@ -185,6 +185,44 @@ def verify(run: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
     typer.echo(f"ok: {run}: every check passed")
 
 
+bench_app = typer.Typer(help="Benchmarks against the literature.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("vrptw")
+def bench_vrptw(
+    files: Annotated[list[Path], typer.Argument(help="Solomon/VRPLIB .vrp instances.")],
+    engine: Annotated[str, typer.Option(help="pyvrp | ortools")] = "pyvrp",
+    time_limit: Annotated[float, typer.Option(help="Seconds per instance.")] = 10.0,
+    seed: Annotated[int, typer.Option()] = 1,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Solve VRPTW instances with the shuttle engines; distance, routes, feasibility, gap to BKS."""
+    import json
+
+    from .bench import run
+
+    if engine not in ("pyvrp", "ortools"):
+        _err(f"error: --engine: {engine!r} is not pyvrp or ortools")
+        raise typer.Exit(2)
+    gaps = []
+    for f in files:
+        if not f.is_file():
+            _err(f"error: {f}: no such instance file")
+            raise typer.Exit(2)
+        r = run(f, engine, time_limit, seed)
+        if r.gap_pct is not None:
+            gaps.append(r.gap_pct)
+        if json_out:
+            typer.echo(json.dumps({**r.__dict__, "gap_pct": r.gap_pct}))
+        else:
+            gap = f"{r.gap_pct:6.2f}%" if r.gap_pct is not None else "   n/a"
+            typer.echo(f"{r.instance:10s} {engine:8s} dist {r.distance:9.1f} routes {r.routes:3d} "
+                       f"feasible {str(r.feasible):5s} gap {gap} {r.seconds:6.1f}s")  # fmt: skip
+    if gaps and not json_out:
+        typer.echo(f"mean gap {sum(gaps) / len(gaps):.2f}% over {len(gaps)} instances")
+
+
 def main() -> None:  # pragma: no cover - console entry point alternative
     app()
 

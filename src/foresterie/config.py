@@ -74,7 +74,7 @@ class SolverTable(_Table):
     # second on the default scenario where CP-SAT (1 worker) could not close tier 1 in 30
     # deterministic seconds (README, "Housing model"). Both are single-threaded and deterministic;
     # the node limit is the deterministic budget, the wall clock only a safety net.
-    housing_backend: Literal["scip", "highs"] = "scip"
+    housing_backend: Literal["scip"] = "scip"
     housing_node_limit: int = Field(default=200_000, ge=1)
     shuttle_engine: Literal["pyvrp", "ortools"] = "pyvrp"
     shuttle_iterations: int = Field(default=1000, ge=1)

@@ -154,6 +154,9 @@ class _Model:
         self.commute = self._sum(commute_terms)
         # Capacity: usage only rises on arrival nights, so those nights are enough.
         self.peak = solver.IntVar(0, 1000, "peak_permille")
+        # Peak rows are added only for the last tier: before it they bind nothing but weigh on
+        # every LP solve.
+        self._peak_rows: list[tuple[int, date, list[tuple[Any, int]]]] = []
         for fi, f in enumerate(comp.foresterie):
             here = [ui for ui in range(len(comp.units)) if (ui, fi) in self.x]
             nights_all: set[date] = set()
@@ -171,14 +174,18 @@ class _Model:
                          if usage[ui].get(d, (0, 0))[1]]  # fmt: skip
                 if terms:
                     solver.Add(self._sum(terms) <= f.beds_accessible)
-            for d in sorted(nights_all):
-                terms = [(self.x[ui, fi], 1000 * usage[ui][d][0]) for ui in here if d in usage[ui]]
-                if terms and f.beds_total > 0:
-                    solver.Add(self._sum(terms) - f.beds_total * self.peak <= 0)
+            if f.beds_total > 0:
+                self._peak_rows += [(fi, d, [(self.x[ui, fi], 1000 * usage[ui][d][0])
+                                             for ui in here if d in usage[ui]])
+                                    for d in sorted(nights_all)]  # fmt: skip
         self.values: dict[tuple[int, int], int] = {}
 
     def _sum(self, terms: list[tuple[Any, int]]) -> Any:
         return _terms(terms, self.zero)
+
+    def add_peak_rows(self) -> None:
+        for fi, _, terms in self._peak_rows:
+            self.s.Add(self._sum(terms) - self.comp.foresterie[fi].beds_total * self.peak <= 0)
 
     def solve_tier(self, name: str, expr: Any, sense: str, deadline: float) -> TierResult:
         s = self.s
@@ -248,6 +255,7 @@ def plan_housing(
                 mdl.solve_tier("kept_in_place", mdl.keep, "max", deadline)
             )
         tiers["commute_s"].append(mdl.solve_tier("commute_s", mdl.commute, "min", deadline))
+        mdl.add_peak_rows()
         tiers["peak_permille"].append(mdl.solve_tier("peak_permille", mdl.peak, "min", deadline))
         assignments.extend(_extract(comp, mdl.values))
     assignments.sort(key=lambda a: a.worker_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, timedelta
 
 from .model import Farm, Foresteria, Scenario, Section, Worker
@@ -48,6 +49,10 @@ class Unit:
 
     def usage(self) -> dict[date, tuple[int, int]]:
         """Night -> (people, accessible people) of one copy of the unit (one person for a class)."""
+        return self._usage
+
+    @cached_property
+    def _usage(self) -> dict[date, tuple[int, int]]:
         people = self.members if self.is_group else self.members[:1]
         out: dict[date, list[int]] = defaultdict(lambda: [0, 0])
         for w in people:
@@ -57,6 +62,10 @@ class Unit:
                 out[d][1] += int(w.accessible)
                 d += timedelta(days=1)
         return {d: (v[0], v[1]) for d, v in sorted(out.items())}
+
+    @cached_property
+    def accessible_need(self) -> int:
+        return max((a for _, a in self._usage.values()), default=0)
 
     def arrivals(self) -> set[date]:
         people = self.members if self.is_group else self.members[:1]
@@ -111,7 +120,7 @@ class Eligibility:
 def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: int) -> Eligibility:
     open_ok = f.open_from <= unit.first_night and unit.last_night <= f.open_to
     section_ok = f.beds(unit.section) > 0
-    acc_need = max((a for _, a in unit.usage().values()), default=0)
+    acc_need = unit.accessible_need
     accessible_ok = acc_need <= f.beds_accessible
     commutes = [matrix.secs(f.id, w.farm_id) for w in unit.members if w.farm_id]
     worst = max(commutes) if commutes else None

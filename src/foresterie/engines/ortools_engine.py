@@ -14,10 +14,9 @@ class ORToolsEngine:
         self, inst: VRPInstance, seed: int, iterations: int, time_limit_s: float,
         initial: VRPSolution | None = None, patience: int | None = None,
     ) -> VRPSolution:  # fmt: skip
-        # Routing models one variable set per vehicle: bound each type by what the load could need.
-        total = sum(inst.demand)
+        # Routing creates one variable set per vehicle: never more vehicles than clients.
         types = [t for t, vt in enumerate(inst.vehicles)
-                 for _ in range(min(vt.num_available, -(-total // vt.capacity) + 2))]  # fmt: skip
+                 for _ in range(min(vt.num_available, inst.n - 1))]  # fmt: skip
         mgr = pywrapcp.RoutingIndexManager(inst.n, len(types), 0)
         routing = pywrapcp.RoutingModel(mgr)
 

@@ -1,0 +1,154 @@
+"""Housing at scale: time to proven optimum per tier, and the plan against first-come-first-served.
+
+Generated seasons (6 foresterie, 150 farms, 153 nights, beds so that peak demand ~1.5x beds),
+median of 3 runs. Usage: python benchmarks/housing_scale.py [N ...] (default 1700 5000 20000 50000).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from foresterie.generator import generate, write
+from foresterie.housing import plan_housing
+from foresterie.model import Scenario
+from foresterie.scenario import load_scenario
+from foresterie.travel import TravelMatrix, build_matrix
+from foresterie.units import farms_by_id, workdays_between
+
+RUNS = 3
+
+
+def fcfs(sc: Scenario, m: TravelMatrix) -> tuple[dict[int, int], int]:
+    """Each arriving worker (a group together) takes the nearest foresteria with a free bed."""
+    cap = sc.config.housing.max_commute_min * 60
+    farms = farms_by_id(sc)
+    used: dict[tuple[str, str, date], int] = defaultdict(int)
+    acc: dict[tuple[str, date], int] = defaultdict(int)
+    units: dict[str, list] = defaultdict(list)
+    for w in sc.workers:
+        units[w.group_id or w.id].append(w)
+    order = sorted(units.values(), key=lambda ms: (min(w.arrival for w in ms), ms[0].id))
+    housed: dict[int, int] = defaultdict(int)
+    commute = 0
+    for ms in order:
+
+        def fits(f) -> bool:  # type: ignore[no-untyped-def]
+            for w in ms:
+                if not (f.open_from <= w.arrival and w.last_night <= f.open_to):
+                    return False
+                if w.farm_id and m.secs(f.id, w.farm_id) > cap:
+                    return False
+            need: dict[tuple[str, date], int] = defaultdict(int)
+            need_acc: dict[date, int] = defaultdict(int)
+            for w in ms:
+                d = w.arrival
+                while d < w.departure:
+                    need[w.section.value, d] += 1
+                    need_acc[d] += int(w.accessible)
+                    d += timedelta(days=1)
+            return all(
+                used[f.id, s, d] + n <= f.beds(ms[0].section) for (s, d), n in need.items()
+            ) and all(acc[f.id, d] + n <= f.beds_accessible for d, n in need_acc.items() if n)
+
+        options = [f for f in sc.foresterie if fits(f)]
+        if not options:
+            continue
+        f = min(
+            options, key=lambda f: (sum(m.secs(f.id, w.farm_id) for w in ms if w.farm_id), f.id)
+        )
+        for w in ms:
+            housed[w.priority] += 1
+            d = w.arrival
+            while d < w.departure:
+                used[f.id, w.section.value, d] += 1
+                acc[f.id, d] += int(w.accessible)
+                d += timedelta(days=1)
+            if w.farm_id:
+                commute += m.secs(f.id, w.farm_id) * workdays_between(
+                    w.arrival, w.departure, farms[w.farm_id].workdays
+                )
+    return dict(housed), commute
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [1700, 5000, 20000, 50000]
+    print(
+        f"# Housing scale, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"SCIP single thread, median of {RUNS} runs"
+    )
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            write(generate(f"scale-{n}", n, 150, 6, seed=1, oversubscription=1.5), Path(tmp))
+            sc = load_scenario(Path(tmp))
+        m = build_matrix(sc)
+        runs = []
+        for _ in range(RUNS):
+            t0 = time.perf_counter()
+            hp = plan_housing(sc, m)
+            runs.append((time.perf_counter() - t0, hp))
+        wall = statistics.median(r[0] for r in runs)
+        hp = runs[0][1]
+        tiers = {
+            t.name: statistics.median(
+                next(x.seconds for x in r[1].tiers if x.name == t.name) for r in runs
+            )
+            for t in hp.tiers
+        }
+        housed = defaultdict(int)
+        workers = {w.id: w for w in sc.workers}
+        for a in hp.assignments:
+            housed[workers[a.worker_id].priority] += 1
+        commute = next(t.objective for t in hp.tiers if t.name == "commute_s")
+        f_housed, f_commute = fcfs(sc, m)
+        rows.append(
+            (
+                n,
+                hp.units,
+                hp.components,
+                wall,
+                tiers,
+                all(t.optimal for t in hp.tiers),
+                housed,
+                commute,
+                f_housed,
+                f_commute,
+            )
+        )
+        print(
+            f"n={n}: units {hp.units}, districts {hp.components}, wall {wall:.2f}s, "
+            f"optimal {all(t.optimal for t in hp.tiers)}",
+            flush=True,
+        )
+    print()
+    print(
+        "| workers | units | districts | total s | p3 | p2 | p1 | p0 | commute | peak | all optimal |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for n, u, c, wall, t, opt, *_ in rows:
+        print(
+            f"| {n} | {u} | {c} | {wall:.2f} | {t['housed_priority_3']:.2f} | "
+            f"{t['housed_priority_2']:.2f} | {t['housed_priority_1']:.2f} | "
+            f"{t['housed_priority_0']:.2f} | {t['commute_s']:.2f} | {t['peak_permille']:.2f} | {opt} |"
+        )
+    print()
+    print(
+        "| workers | plan housed p3/p2/p1/p0 | FCFS housed p3/p2/p1/p0 | plan commute h | FCFS commute h |"
+    )
+    print("| --- | --- | --- | --- | --- |")
+    for n, *_, housed, commute, f_housed, f_commute in rows:
+        a = "/".join(str(housed.get(p, 0)) for p in (3, 2, 1, 0))
+        b = "/".join(str(f_housed.get(p, 0)) for p in (3, 2, 1, 0))
+        print(f"| {n} | {a} | {b} | {commute / 3600:.0f} | {f_commute / 3600:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
