@@ -40,7 +40,7 @@ def fcfs(sc: Scenario, m: TravelMatrix) -> tuple[dict[int, int], int]:
     commute = 0
     for ms in order:
 
-        def fits(f) -> bool:  # type: ignore[no-untyped-def]
+        def fits(f, ms=ms) -> bool:  # type: ignore[no-untyped-def]
             for w in ms:
                 if not (f.open_from <= w.arrival and w.last_night <= f.open_to):
                     return False

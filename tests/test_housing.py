@@ -126,7 +126,7 @@ def test_pinned_beyond_capacity_says_where_when_how_much() -> None:
 
 def test_replan_keeps_people_in_place() -> None:
     ws = [worker("W1", "2026-07-06", "2026-07-20"), worker("W2", "2026-07-12", "2026-07-20")]
-    sc, hp = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws)
+    _, hp = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws)
     before = where(hp)
     # Same people re-planned with their previous places: nobody has to move.
     _, hp2 = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws,

@@ -218,7 +218,7 @@ def bench_vrptw(
         else:
             gap = f"{r.gap_pct:6.2f}%" if r.gap_pct is not None else "   n/a"
             typer.echo(f"{r.instance:10s} {engine:8s} dist {r.distance:9.1f} routes {r.routes:3d} "
-                       f"feasible {str(r.feasible):5s} gap {gap} {r.seconds:6.1f}s")  # fmt: skip
+                       f"feasible {r.feasible!s:5s} gap {gap} {r.seconds:6.1f}s")  # fmt: skip
     if gaps and not json_out:
         typer.echo(f"mean gap {sum(gaps) / len(gaps):.2f}% over {len(gaps)} instances")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 
 from .model import Farm, Foresteria, Scenario, Section, Worker
 from .travel import TravelMatrix
