@@ -5,7 +5,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
 
-from foresterie.cli import app
+from foresterie.__main__ import main
 
 if __name__ == "__main__":
-    app()
+    main()

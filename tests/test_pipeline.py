@@ -121,3 +121,32 @@ def test_verify_catches_hand_edits(run_dir: Path, tmp_path: Path, name: str, old
 def test_verify_unreadable_exit_2(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["verify", str(tmp_path)])
     assert r.exit_code == 2 and "unreadable run folder" in r.stderr
+
+
+def test_replay_is_identical(run_dir: Path, tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["replay", str(run_dir), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 0, r.output
+    assert "identical" in r.stdout
+
+
+def test_replay_reports_the_first_difference(run_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "edited"
+    shutil.copytree(run_dir, copy)
+    p = copy / "plan" / "trips.csv"
+    p.write_text(p.read_text().replace("VA1", "VZ9", 1), encoding="utf-8")
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1 and "differs: trips.csv: line 2:" in r.stdout
+
+
+def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "more"
+    shutil.copytree(TINY, other)
+    with open(other / "fleet.csv", "a", encoding="utf-8") as fh:
+        fh.write("VA2,FA,8,160,0.38,540,2026-07-01,2026-07-31\n")
+    out = tmp_path / "run-more"
+    assert CliRunner().invoke(app, ["solve", str(other), "--out", str(out)]).exit_code == 0
+    r = CliRunner().invoke(app, ["compare", str(run_dir), str(out), "--format", "csv"])
+    assert r.exit_code == 0
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in r.stdout.splitlines()[1:]}
+    assert rows["transport.fleet_size"] == ["2", "3", "1"]
+    assert rows["transport.unserved_rider_trips"][2] == "-1"  # the heat-day rider now rides

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.errors import ScenarioError
-from foresterie.generator import DEFAULT, generate
+from foresterie.generator import DEFAULT, LESINA, generate
 from foresterie.scenario import load_scenario, scenario_hash
 
 from .conftest import DATA, ROOT, TINY
@@ -133,9 +133,10 @@ def test_default_scenario_loads() -> None:
     assert {w.priority for w in sc.workers} == {0, 1, 2, 3}
 
 
-def test_default_scenario_is_what_the_generator_makes() -> None:
-    gen = generate(**DEFAULT)  # type: ignore[arg-type]
-    folder = ROOT / "scenarios" / "puglia-2026"
+@pytest.mark.parametrize("spec", [DEFAULT, LESINA], ids=["puglia-2026", "puglia-2026-lesina"])
+def test_shipped_scenarios_are_what_the_generator_makes(spec: dict) -> None:  # type: ignore[type-arg]
+    gen = generate(**spec)
+    folder = ROOT / "scenarios" / str(spec["name"])
     for name, text in gen.files.items():
         assert (folder / name).read_text(encoding="utf-8") == text, name
 

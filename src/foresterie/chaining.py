@@ -93,6 +93,7 @@ def chain_trips(
     )
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the CLI
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
     status = solver.solve(m)

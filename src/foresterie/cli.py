@@ -185,6 +185,81 @@ def verify(run: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
     typer.echo(f"ok: {run}: every check passed")
 
 
+@app.command()
+@guarded
+def replay(
+    run: Annotated[Path, typer.Argument(help="A run folder to re-solve from its own inputs/.")],
+    out: Annotated[Path | None, typer.Option(help="Where to write the replay.")] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing replay folder.")] = False,
+) -> None:
+    """Re-solve a saved run with its recorded inputs and parameters; exit 0 only if identical."""
+    from .pipeline import replay as run_replay
+
+    if not (run / "manifest.json").is_file():
+        _err(f"error: {run}: not a run folder (no manifest.json)")
+        raise typer.Exit(2)
+    target = out or run.parent / f"{run.name}.replay"
+    diffs = run_replay(run, target, force)
+    for d in diffs[:20]:
+        typer.echo(f"differs: {d}")
+    if diffs:
+        typer.echo(f"{len(diffs)} plan files differ")
+        raise typer.Exit(1)
+    typer.echo(f"identical: every plan file of {run} reproduced byte for byte in {target}")
+
+
+@app.command()
+def compare(
+    run_a: Annotated[Path, typer.Argument(help="First run folder.")],
+    run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | md")] = "table",
+) -> None:
+    """KPIs of two runs side by side, with differences."""
+    import json
+
+    rows = []
+    try:
+        ka = json.loads((run_a / "manifest.json").read_text(encoding="utf-8"))["kpis"]
+        kb = json.loads((run_b / "manifest.json").read_text(encoding="utf-8"))["kpis"]
+    except (OSError, ValueError, KeyError) as exc:
+        _err(f"error: unreadable run folder: {exc}")
+        raise typer.Exit(2) from None
+    for part in ("housing", "transport"):
+        for key, va in _flat(ka.get(part, {})).items():
+            vb = _flat(kb.get(part, {})).get(key)
+            diff = vb - va if isinstance(va, int | float) and isinstance(vb, int | float) else ""
+            if isinstance(diff, float):
+                diff = round(diff, 2)
+            rows.append((f"{part}.{key}", va, vb, diff))
+    if fmt == "csv":
+        typer.echo(f"kpi,{run_a.name},{run_b.name},difference")
+        for r in rows:
+            typer.echo(",".join(str(x) for x in r))
+    elif fmt == "md":
+        typer.echo(f"| KPI | {run_a.name} | {run_b.name} | difference |")
+        typer.echo("| --- | --- | --- | --- |")
+        for r in rows:
+            typer.echo("| " + " | ".join(str(x) for x in r) + " |")
+    elif fmt == "table":
+        width = max(len(r[0]) for r in rows)
+        typer.echo(f"{'KPI':{width}s}  {run_a.name:>14s}  {run_b.name:>14s}  {'difference':>12s}")
+        for k, a, b, d in rows:
+            typer.echo(f"{k:{width}s}  {a!s:>14s}  {b!s:>14s}  {d!s:>12s}")
+    else:
+        _err(f"error: --format: {fmt!r} is not table, csv or md")
+        raise typer.Exit(2)
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flat(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
 bench_app = typer.Typer(help="Benchmarks against the literature.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -223,9 +298,7 @@ def bench_vrptw(
         typer.echo(f"mean gap {sum(gaps) / len(gaps):.2f}% over {len(gaps)} instances")
 
 
-def main() -> None:  # pragma: no cover - console entry point alternative
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
+    from .__main__ import main
+
+    main()

@@ -412,6 +412,7 @@ def write(gen: Generated, folder: Path) -> list[Path]:
 
 
 # The embedded default: DOMAIN.md's four regional foresterie, ~150 farms, ~1,700 workers.
+# Its what-if twin adds the Lesina and Poggio Imperiale modules with a minibus each (same people).
 DEFAULT = {
     "name": "puglia-2026",
     "n_workers": 1700,
@@ -420,3 +421,5 @@ DEFAULT = {
     "seed": 2026,
     "foresterie_path": "../../geodata/foresterie.geojson",
 }
+LESINA = {**DEFAULT, "name": "puglia-2026-lesina", "n_foresterie": 6,
+          "foresterie_path": "foresterie.geojson"}  # fmt: skip

@@ -115,6 +115,8 @@ class _Model:
         self.zero = solver.IntVar(0, 0, "zero")
         if cfg.housing_backend == "scip":
             solver.SetSolverSpecificParametersAsString(
+                # Ctrl-C belongs to the CLI (one line, exit 130), not to SCIP.
+                f"misc/catchctrlc = FALSE\n"
                 f"limits/nodes = {cfg.housing_node_limit}\nrandomization/randomseedshift = "
                 f"{scenario.config.scenario.seed % 2**31}\n"
             )

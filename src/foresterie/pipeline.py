@@ -117,3 +117,49 @@ class PlanRejected(RuntimeError):
     def __init__(self, violations: list[str]):
         self.violations = violations
         super().__init__(f"{len(violations)} violations")
+
+
+def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) -> list[str]:
+    """Re-solve a run from its own inputs/ (and recorded re-plan), compare plan files byte for byte.
+
+    Returns the differences found (empty: identical)."""
+    import filecmp
+    import json
+
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    as_of_s = manifest.get("replan", {}).get("as_of")
+    previous = None
+    if as_of_s:  # rebuild the previous run's plan files the re-plan read
+        previous = out.parent / f".{out.name}.previous"
+        (previous / "plan").mkdir(parents=True, exist_ok=True)
+        for name in ("assignments.csv", "waitlist.csv"):
+            (previous / "plan" / name).write_bytes(
+                (run / "inputs" / f"previous_{name}").read_bytes()
+            )
+    try:
+        solve(run / "inputs", out, force, date.fromisoformat(as_of_s) if as_of_s else None,
+              previous, say=say)  # fmt: skip
+    finally:
+        if previous is not None:
+            import shutil
+
+            shutil.rmtree(previous, ignore_errors=True)
+    diffs = []
+    a_dir, b_dir = run / "plan", out / "plan"
+    names = sorted({p.name for p in a_dir.iterdir()} | {p.name for p in b_dir.iterdir()})
+    for name in names:
+        a, b = a_dir / name, b_dir / name
+        if not a.exists() or not b.exists():
+            diffs.append(f"{name}: only in {'the replay' if b.exists() else 'the original'}")
+        elif not filecmp.cmp(a, b, shallow=False):
+            diffs.append(f"{name}: {_first_difference(a, b)}")
+    return diffs
+
+
+def _first_difference(a: Path, b: Path) -> str:
+    la = a.read_text(encoding="utf-8").splitlines()
+    lb = b.read_text(encoding="utf-8").splitlines()
+    for i, (x, y) in enumerate(zip(la, lb, strict=False), start=1):
+        if x != y:
+            return f"line {i}: {x[:120]!r} != {y[:120]!r}"
+    return f"{len(la)} lines vs {len(lb)} lines"

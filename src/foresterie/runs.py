@@ -46,12 +46,38 @@ def check_target(out: Path, force: bool) -> None:
         )
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # pragma: no cover - someone else's live process
+        return True
+    return True
+
+
+def sweep_partials(out: Path) -> None:
+    """Remove temporary folders left by runs that were killed (their process is gone)."""
+    for p in out.parent.glob(f".{out.name}.partial-*"):
+        try:
+            pid = int(p.name.rsplit(".partial-", 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue
+        if not _alive(pid):
+            shutil.rmtree(p, ignore_errors=True)
+
+
 @contextmanager
 def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
-    """Yield a temporary sibling folder; publish it by rename only if the block succeeds."""
+    """Yield a temporary sibling folder; publish it by rename only if the block succeeds.
+
+    A kill -9 can leave the hidden temporary folder behind (never the run folder itself); the
+    next run for the same target removes it once its process is gone.
+    """
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    sweep_partials(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
     try:
         yield tmp
     except BaseException:
