@@ -32,11 +32,15 @@ def main() -> None:
         plan = plan_shuttles(sc, m, hp.assignments, processes=sc.config.solver.shuttle_processes)
         walls.append(time.perf_counter() - t0)
     assert plan is not None
-    print(f"# Season shuttles, default scenario, {date.today()}, {platform.machine()}, "
-          f"{os.cpu_count()} cores, engine {plan.engine}")
-    print(f"housing {housing_s:.1f} s; shuttles wall median {statistics.median(walls):.1f} s "
-          f"(runs {', '.join(f'{w:.1f}' for w in walls)}); distinct day patterns solved "
-          f"{plan.patterns} of {plan.vrp_solves}")
+    print(
+        f"# Season shuttles, default scenario, {date.today()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, engine {plan.engine}"
+    )
+    print(
+        f"housing {housing_s:.1f} s; shuttles wall median {statistics.median(walls):.1f} s "
+        f"(runs {', '.join(f'{w:.1f}' for w in walls)}); distinct day patterns solved "
+        f"{plan.patterns} of {plan.vrp_solves}"
+    )
     per_day: dict[date, set[str]] = defaultdict(set)
     km_day: dict[date, float] = defaultdict(float)
     for t in plan.trips:
@@ -52,12 +56,18 @@ def main() -> None:
             p2p_km += 2 * math.ceil(n / 8) * 2 * m.dist(fid, farm) / 1000
     plan_km = sum(km_day.values())
     vehicles = [len(v) for v in per_day.values()]
-    print(f"days with trips {len(per_day)}; vehicles per day mean {statistics.mean(vehicles):.1f}, "
-          f"peak {max(vehicles)}; km per day mean {statistics.mean(km_day.values()):.0f}")
-    print(f"vehicle-km: plan {plan_km:,.0f}; point-to-point 8-seat vans for the same riders "
-          f"{p2p_km:,.0f}; saved {100 * (1 - plan_km / p2p_km):.1f} %")
-    print(f"unserved rider-trips {sum(u.riders for u in plan.unserved)}; fleet short on "
-          f"{len({f.day for f in plan.fleet_days if f.short_riders})} days")
+    print(
+        f"days with trips {len(per_day)}; vehicles per day mean {statistics.mean(vehicles):.1f}, "
+        f"peak {max(vehicles)}; km per day mean {statistics.mean(km_day.values()):.0f}"
+    )
+    print(
+        f"vehicle-km: plan {plan_km:,.0f}; point-to-point 8-seat vans for the same riders "
+        f"{p2p_km:,.0f}; saved {100 * (1 - plan_km / p2p_km):.1f} %"
+    )
+    print(
+        f"unserved rider-trips {sum(u.riders for u in plan.unserved)}; fleet short on "
+        f"{len({f.day for f in plan.fleet_days if f.short_riders})} days"
+    )
 
 
 if __name__ == "__main__":

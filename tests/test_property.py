@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,7 +39,9 @@ def test_random_scenarios_solve_and_verify(case, tmp_path_factory) -> None:  # t
     rows, beds, seats, shift = case
     folder = tmp_path_factory.mktemp("prop") / "s"
     shutil.copytree(TINY, folder)
-    header = "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,pinned_foresteria"
+    header = (
+        "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,pinned_foresteria"
+    )
     (folder / "workers.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     fo = json.loads((folder / "foresterie.geojson").read_text(encoding="utf-8"))
     for k, feat in enumerate(fo["features"]):

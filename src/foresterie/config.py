@@ -82,7 +82,7 @@ class SolverTable(_Table):
         default=100, ge=1
     )  # stop after this many non-improving iterations
     shuttle_processes: int = Field(default=2, ge=1, le=64)
-    chaining_deterministic_time: float = Field(default=5.0, gt=0)
+    chaining_deterministic_time: float = Field(default=1.0, gt=0)
     wall_clock_limit_s: float = Field(default=900.0, gt=0)
 
 

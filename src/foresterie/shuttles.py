@@ -398,7 +398,11 @@ def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle],
         )
         real = chain_trips(slots, fleet, *args)
         # Vehicles needed: the same exact chaining with every vehicle type in unlimited supply.
-        spare = [replace(v, id=f"{v.id}#{k}") for v in fleet for k in range(len(trips))]
+        kinds = {
+            (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
+            for v in reversed(fleet)
+        }  # one vehicle of each kind, as many copies as trips
+        spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(trips))]
         needed = (
             chain_trips(slots, spare, *args)
             if any(real.vehicle_of[s.key] is None for s in slots)
@@ -473,8 +477,10 @@ def plan_shuttles(
             limited[d, fid] = {dr: replace(p, counts=tuple(
                 sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats))
                 for dr, p in pats.items()}  # fmt: skip
+    # The fallback for short days is a second opinion: half the search budget is enough.
     solved.update(_solve_patterns(scenario, matrix, [q for ps in limited.values()
-                                                     for q in ps.values()], processes, progress))  # fmt: skip
+                                                     for q in ps.values()], processes, progress,
+                                  budget=0.5))  # fmt: skip
     trips: list[Trip] = []
     fleet_days: list[FleetDay] = []
     for n, (d, fid) in enumerate(keys, start=1):
@@ -520,7 +526,7 @@ def _day_trips(ctx: _Ctx, d: date, fid: str, pats: dict[str, _Pattern],
 
 def _solve_patterns(scenario: Scenario, matrix: TravelMatrix, patterns: Iterable[_Pattern],
                     processes: int, progress: Callable[[str, int, int], None] | None,
-                    ) -> dict[_Pattern, VRPSolution]:  # fmt: skip
+                    budget: float = 1.0) -> dict[_Pattern, VRPSolution]:  # fmt: skip
     """Unique patterns, per (foresteria, direction) in date order, each warm-started from the
     one before; sequences run in parallel, so the result does not depend on the process count."""
     cfg, tr = scenario.config.solver, scenario.config.transport
@@ -531,7 +537,8 @@ def _solve_patterns(scenario: Scenario, matrix: TravelMatrix, patterns: Iterable
             seen.add(p)
             sequences[p.foresteria_id, p.direction].append(p)
     jobs = [(seq, matrix, cfg.shuttle_engine, tr.max_ride_min, tr.board_min,
-             scenario.config.scenario.seed, cfg.shuttle_iterations, cfg.shuttle_patience,
+             scenario.config.scenario.seed, max(1, round(cfg.shuttle_iterations * budget)),
+             max(1, round(cfg.shuttle_patience * budget)),
              cfg.wall_clock_limit_s) for _, seq in sorted(sequences.items())]  # fmt: skip
     solved: dict[_Pattern, VRPSolution] = {}
     total, done = len(seen), 0
