@@ -105,7 +105,8 @@ def _components(
 class _Model:
     """One component's MIP with the expressions every tier needs."""
 
-    def __init__(self, comp: _Component, scenario: Scenario, matrix: TravelMatrix):
+    def __init__(self, comp: _Component, scenario: Scenario, matrix: TravelMatrix,
+                 with_commute: bool = True):  # fmt: skip
         self.comp = comp
         cfg = scenario.config.solver
         solver = pywraplp.Solver.CreateSolver(cfg.housing_backend.upper())
@@ -146,7 +147,8 @@ class _Model:
                     prio_terms[p].append((v, c))
                 if u.previous == f.id:
                     keep_terms.append((v, u.size if u.is_group else 1))
-                commute_terms.append((v, commute_cost(u, f.id, matrix, farms)))
+                if with_commute:
+                    commute_terms.append((v, commute_cost(u, f.id, matrix, farms)))
             if u.pinned is not None:
                 solver.Add(self._sum([(v, 1) for v in vs]) == ub)
             else:
@@ -184,6 +186,12 @@ class _Model:
 
     def _sum(self, terms: list[tuple[Any, int]]) -> Any:
         return _terms(terms, self.zero)
+
+    def fix(self, expr: Any, sense: str, value: int) -> None:
+        self.s.Add(expr >= value if sense == "max" else expr <= value)
+
+    def hint(self, values: dict[tuple[int, int], int]) -> None:
+        self.s.SetHint(list(self.x.values()), [float(values.get(k, 0)) for k in self.x])
 
     def add_peak_rows(self) -> None:
         for fi, _, terms in self._peak_rows:
@@ -223,6 +231,46 @@ def _terms(terms: list[tuple[Any, int]], zero: Any) -> Any:
     return pywraplp.SumArray([c * v for v, c in terms])
 
 
+def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
+    """Merge classes that tier 1 cannot tell apart: same stay, section, priority, accessibility,
+    pin, previous place and eligible foresterie (the farm only matters through those for tier 1).
+    Returns the merged component and, per merged unit, the classes it stands for."""
+    keys: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for ui, u in enumerate(comp.units):
+        if u.is_group:
+            keys[("group", ui)].append(ui)
+        else:
+            w = u.members[0]
+            keys[(w.arrival, w.departure, w.section, w.priority, w.accessible, u.pinned,
+                  u.previous, tuple(comp.elig[ui]))].append(ui)  # fmt: skip
+    units, elig, parts = [], {}, []
+    for k, (_, uis) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
+        first = comp.units[uis[0]]
+        members = tuple(m for ui in uis for m in comp.units[ui].members)
+        units.append(Unit(f"A:{first.key}", members, first.is_group, first.section, first.pinned,
+                          first.previous))  # fmt: skip
+        elig[k] = comp.elig[uis[0]]
+        parts.append(uis)
+    return _Component(units, comp.foresterie, elig), parts
+
+
+def _disaggregate(comp: _Component, parts: list[list[int]],
+                  values: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:  # fmt: skip
+    """Spread a merged solution over the classes it stands for (any split is feasible)."""
+    out: dict[tuple[int, int], int] = {}
+    for a, uis in enumerate(parts):
+        room = {ui: 1 if comp.units[ui].is_group else comp.units[ui].size for ui in uis}
+        for fi in comp.elig[uis[0]]:
+            left = values.get((a, fi), 0)
+            for ui in uis:
+                take = min(left, room[ui])
+                if take:
+                    out[ui, fi] = take
+                    room[ui] -= take
+                    left -= take
+    return out
+
+
 def plan_housing(
     scenario: Scenario,
     matrix: TravelMatrix,
@@ -247,15 +295,20 @@ def plan_housing(
         if progress:
             names = ", ".join(f.id for f in comp.foresterie)
             progress(f"district {ci + 1}/{len(comps)} ({names}): {len(comp.units)} units")
+        # Tier 1 (and re-planning stability) on merged classes, then the rest on the full model
+        # with those optima fixed and the merged solution, split back, as the starting point.
+        agg, parts = _aggregate(comp)
+        amdl = _Model(agg, scenario, matrix, with_commute=False)
         mdl = _Model(comp, scenario, matrix)
         for p in PRIORITIES:
-            tiers[f"housed_priority_{p}"].append(
-                mdl.solve_tier(f"housed_priority_{p}", mdl.housed[p], "max", deadline)
-            )
+            r = amdl.solve_tier(f"housed_priority_{p}", amdl.housed[p], "max", deadline)
+            tiers[r.name].append(r)
+            mdl.fix(mdl.housed[p], "max", r.objective)
         if previous is not None:
-            tiers["kept_in_place"].append(
-                mdl.solve_tier("kept_in_place", mdl.keep, "max", deadline)
-            )
+            r = amdl.solve_tier("kept_in_place", amdl.keep, "max", deadline)
+            tiers[r.name].append(r)
+            mdl.fix(mdl.keep, "max", r.objective)
+        mdl.hint(_disaggregate(comp, parts, amdl.values))
         tiers["commute_s"].append(mdl.solve_tier("commute_s", mdl.commute, "min", deadline))
         mdl.add_peak_rows()
         tiers["peak_permille"].append(mdl.solve_tier("peak_permille", mdl.peak, "min", deadline))
