@@ -150,3 +150,52 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
     rows = {line.split(",")[0]: line.split(",")[1:] for line in r.stdout.splitlines()[1:]}
     assert rows["transport.fleet_size"] == ["2", "3", "1"]
     assert rows["transport.unserved_rider_trips"][2] == "-1"  # the heat-day rider now rides
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "expect"),
+    [
+        (
+            "inputs/foresterie.geojson",
+            '"open_to": "2026-07-20"',
+            '"open_to": "2026-07-09"',
+            "foresteria closed: W04 at FB",
+        ),
+        ("inputs/matrix.csv", "FA,F1,", "FA,F1,4000", "commute cap: W01 at FA"),
+        (
+            "inputs/workers.csv",
+            "W01,2026-07-06,2026-07-13,men,,F1,0,false,",
+            "W01,2026-07-06,2026-07-13,men,,F1,0,false,FB",
+            "pinned worker moved: W01 pinned to FB",
+        ),
+        ("inputs/fleet.csv", "VA1,FA,8,160,0.38,540,", "VA1,FA,8,160,0.38,60,", "duty limit: VA1"),
+        ("inputs/fleet.csv", "VB1,FB,8,", "VB1,FB,1,", "seats exceeded"),
+        (
+            "manifest.json",
+            '"housed": 5',
+            '"housed": 6',
+            "KPI differs from the manifest: housing.housed = 6",
+        ),
+        (
+            "plan/trips.csv",
+            "2026-07-06-FB-M01,VB1",
+            "2026-07-06-FB-M01,VA1",
+            "vehicle not available: VA1 for 2026-07-06-FB-M01",
+        ),
+    ],
+)
+def test_verify_catches_edited_inputs_and_manifest(run_dir: Path, tmp_path: Path, name: str,
+                                                   old: str, new: str, expect: str) -> None:  # fmt: skip
+    copy = tmp_path / "t"
+    shutil.copytree(run_dir, copy)
+    p = copy / name
+    text = p.read_text(encoding="utf-8")
+    if name == "inputs/matrix.csv":  # replace the seconds of one pair, keep its metres
+        line = next(x for x in text.splitlines() if x.startswith(old))
+        text = text.replace(line, f"FA,F1,4000,{line.split(',')[3]}")
+    else:
+        assert old in text, (name, old)
+        text = text.replace(old, new, 1)
+    p.write_text(text, encoding="utf-8")
+    found = verify_run(copy)
+    assert any(expect in v for v in found), found

@@ -107,6 +107,10 @@ def verify_run(run: Path) -> list[str]:
         p = r.plan / name
         if not p.is_file() or _sha(p) != digest:
             out.append(f"plan file changed after solving: {name} (hash differs from the manifest)")
+    for name, digest in r.manifest.get("inputs", {}).items():
+        p = Path(run) / "inputs" / name
+        if not p.is_file() or _sha(p) != digest:
+            out.append(f"input changed after solving: {name} (hash differs from the manifest)")
     return out
 
 
