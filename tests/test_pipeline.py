@@ -25,6 +25,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_run_folder_layout_and_manifest(run_dir: Path) -> None:
+    assert (run_dir / "report").is_dir()
     names = sorted(p.name for p in (run_dir / "plan").iterdir())
     assert names == ["assignments.csv", "fleet_days.csv", "housing.json", "occupancy.csv",
                      "plan.json", "riders.csv", "routes.geojson", "stops.csv", "trips.csv",

@@ -58,6 +58,36 @@ EXPECTED = {
     "unknown_foresteria_in_fleet": "fleet.csv:3: foresteria_id: unknown foresteria 'FZ'",
     "unknown_pinned_foresteria": "workers.csv:2: pinned_foresteria: unknown foresteria 'FX'",
     "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
+    "duplicate_vehicle_id": "fleet.csv:3: vehicle_id: duplicate id 'VA1' (first at row 2)",
+    "vehicle_available_to_before_from": "fleet.csv:3: available_to: before available_from",
+    "negative_cost": "fleet.csv:2: fixed_cost_eur_per_day: -160.0 must be a finite number >= 0",
+    "nan_cost": "fleet.csv:2: cost_eur_per_km: nan must be a finite number >= 0",
+    "inf_coordinates": "farms.geojson:3: geometry: coordinates not finite (inf, 40.2)",
+    "linestring_farm": "farms.geojson:3: geometry: LineString geometry, expected a Point or Polygon",
+    "polygon_foresteria": "foresterie.geojson:1: geometry: Polygon geometry, expected a Point",
+    "accessible_beds_above_total": "foresterie.geojson:2: beds_accessible: more than all beds together",
+    "toml_wrong_type": "scenario.toml: scenario.seed: Input should be a valid integer, unable to parse string as an integer",
+    "negative_seed": "scenario.toml: scenario.seed: Input should be greater than or equal to 0",
+    "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
+    "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',
+    "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",
+    "matrix_unknown_id": "matrix.csv:22: to_id: unknown location 'F9'",
+    "matrix_negative_seconds": "matrix.csv:2: seconds: '-5' is not a whole number >= 0",
+    "worker_id_missing": "workers.csv:3: worker_id: missing",
+    "priority_not_integer": "workers.csv:2: priority: 'high' is not a whole number",
+    "arrival_missing": "workers.csv:2: arrival: missing",
+    "geojson_not_json": "farms.geojson: file: cannot read as GeoJSON/GeoPackage: Failed to read GeoJSON data; At line 1, character 17: Unterminated object",
+    "foresteria_missing_field": "foresterie.geojson: beds_family: missing field(s): beds_family",
+    "farms_no_features": "farms.geojson: file: no features",
+    "workdays_empty": "farms.geojson:2: workdays: missing",
+    "time_with_seconds": "farms.geojson:1: shift_start: time '05:30:15' is not HH:MM",
+    "pinned_group_split": "workers.csv:5: pinned_foresteria: group 'G1' is pinned to several foresterie",
+    "absolute_path_outside": "scenario.toml: data.fleet: '/etc/hosts' leads outside the scenario folder and the project's geodata/",
+    "duplicate_column": "workers.csv:1: priority: column appears twice",
+    "heat_alert_bad_date": "scenario.toml: transport.heat_alert_days.0: Input should be a valid date or datetime, invalid character in year",
+    "ride_cap_zero": "scenario.toml: transport.max_ride_min: Input should be greater than 0",
+    "heat_end_not_a_time": "scenario.toml: transport.heat_alert_shift_end: time 'noon' is not HH:MM",
+    "no_scenario_toml": "{folder}: scenario.toml: no scenario.toml in folder",
 }
 
 
@@ -70,11 +100,18 @@ def test_bad_input_one_line_exit_2(defect: str, tmp_path: Path) -> None:
     folder = tmp_path / "s"
     shutil.copytree(TINY, folder)
     for f in (BAD / defect).iterdir():
-        shutil.copyfile(f, folder / f.name)
-    result = CliRunner().invoke(app, ["validate", str(folder)])
+        if f.name == "REMOVE":  # the defect is a missing file
+            for name in f.read_text(encoding="utf-8").split():
+                (folder / name).unlink()
+        else:
+            shutil.copyfile(f, folder / f.name)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
-    assert lines == [f"error: {EXPECTED[defect]}"]  # exactly one problem, no cascade
+    expected = EXPECTED[defect].format(folder=folder)
+    assert lines == [f"error: {expected}"]  # exactly one problem, no cascade
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["s"]
     assert "Traceback" not in result.output
 
 

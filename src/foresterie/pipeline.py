@@ -75,6 +75,7 @@ def solve(
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous)
         plan_dir = tmp / "plan"
+        (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
         write_shuttles(plan_dir, scenario, shuttles)
         kpis = {"housing": housing_kpis(scenario, housing),
