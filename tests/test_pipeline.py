@@ -80,9 +80,10 @@ def test_same_inputs_byte_identical_plan(run_dir: Path, tmp_path: Path) -> None:
 
 
 def _tamper(run_dir: Path, tmp_path: Path, name: str, old: str, new: str) -> list[str]:
+    """Edit one file of a copy of the run (path relative to the run folder) and verify it."""
     copy = tmp_path / "t"
     shutil.copytree(run_dir, copy)
-    p = copy / "plan" / name
+    p = copy / name
     text = p.read_text(encoding="utf-8")
     assert old in text, (name, old)
     p.write_text(text.replace(old, new, 1), encoding="utf-8")
@@ -114,7 +115,7 @@ def _tamper(run_dir: Path, tmp_path: Path, name: str, old: str, new: str) -> lis
 )
 def test_verify_catches_hand_edits(run_dir: Path, tmp_path: Path, name: str, old: str, new: str,
                                    expect: str) -> None:  # fmt: skip
-    found = _tamper(run_dir, tmp_path, name, old, new)
+    found = _tamper(run_dir, tmp_path, f"plan/{name}", old, new)
     assert any(expect in v for v in found), found
     assert any("hash differs from the manifest" in v for v in found)
 
@@ -187,16 +188,8 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
 )
 def test_verify_catches_edited_inputs_and_manifest(run_dir: Path, tmp_path: Path, name: str,
                                                    old: str, new: str, expect: str) -> None:  # fmt: skip
-    copy = tmp_path / "t"
-    shutil.copytree(run_dir, copy)
-    p = copy / name
-    text = p.read_text(encoding="utf-8")
     if name == "inputs/matrix.csv":  # replace the seconds of one pair, keep its metres
-        line = next(x for x in text.splitlines() if x.startswith(old))
-        text = text.replace(line, f"FA,F1,4000,{line.split(',')[3]}")
-    else:
-        assert old in text, (name, old)
-        text = text.replace(old, new, 1)
-    p.write_text(text, encoding="utf-8")
-    found = verify_run(copy)
+        line = next(x for x in (run_dir / name).read_text().splitlines() if x.startswith(old))
+        old, new = line, f"FA,F1,4000,{line.split(',')[3]}"
+    found = _tamper(run_dir, tmp_path, name, old, new)
     assert any(expect in v for v in found), found
