@@ -317,23 +317,23 @@ def _route_trips(ctx: _Ctx, d: date, fid: str, direction: str, p: _Pattern, sol:
         else:  # the engine's best broke the seats: run each load as its own trip instead
             routes += [(v,) for v in r.visits]
     trips: list[Trip] = []
+
+    def timed(vs: tuple[int, ...]) -> Trip | None:
+        return _timed_trip(ctx, d, fid, direction, [nodes[v] for v in vs],
+                           [chunk_ids[v] for v in vs])  # fmt: skip
+
     for visits in routes:
-        made = _timed_trip(ctx, d, fid, direction, [nodes[v] for v in visits],
-                           [chunk_ids[v] for v in visits])  # fmt: skip
-        if made is None and len(visits) > 1:
-            parts = [
-                _timed_trip(ctx, d, fid, direction, [nodes[v]], [chunk_ids[v]]) for v in visits
-            ]
-        else:
-            parts = [made]
-        for part, v in zip(parts, visits if len(parts) > 1 else visits[:1], strict=False):
-            if part is None:
-                vs = visits if len(parts) == 1 else (v,)
-                unserved += [Unserved(d, fid, nodes[x], direction, len(chunk_ids[x]),
-                                      "heuristic: no timing of this trip meets the windows and "
-                                      "ride cap", False, chunk_ids[x]) for x in vs]  # fmt: skip
-            else:
+        made = timed(visits)
+        # A route that cannot be timed is run as one trip per load instead.
+        pieces = ([(visits, made)] if made is not None or len(visits) == 1
+                  else [((v,), timed((v,))) for v in visits])  # fmt: skip
+        for vs, part in pieces:
+            if part is not None:
                 trips.append(part)
+                continue
+            unserved += [Unserved(d, fid, nodes[x], direction, len(chunk_ids[x]),
+                                  "heuristic: no timing of this trip meets the windows and "
+                                  "ride cap", False, chunk_ids[x]) for x in vs]  # fmt: skip
     prefix = f"{d.isoformat()}-{fid}-{'M' if direction == TO_FARM else 'E'}"
     trips.sort(key=lambda t: (t.depart, t.stops[0].farm_id, t.riders))
     trips = [_with_id(t, f"{prefix}{k:02d}") for k, t in enumerate(trips, start=1)]
