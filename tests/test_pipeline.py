@@ -193,3 +193,29 @@ def test_verify_catches_edited_inputs_and_manifest(run_dir: Path, tmp_path: Path
         old, new = line, f"FA,F1,4000,{line.split(',')[3]}"
     found = _tamper(run_dir, tmp_path, name, old, new)
     assert any(expect in v for v in found), found
+
+
+def test_replan_as_of_keeps_arrived_people_and_replays(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "replan"
+    r = CliRunner().invoke(app, ["solve", str(TINY), "--as-of", "2026-07-08", "--previous",
+                                 str(run_dir), "--out", str(out)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["replan"] == {"as_of": "2026-07-08", "moved_vs_previous": 0}
+    before = (run_dir / "plan" / "assignments.csv").read_text()
+    assert (out / "plan" / "assignments.csv").read_text() == before
+    pinned = {line.split(",")[0]: line.split(",")[-1]
+              for line in (out / "inputs" / "workers.csv").read_text().splitlines()[1:]}  # fmt: skip
+    assert pinned["W01"] == "FA" and pinned["W07"] == ""  # arrived 07-06 pinned; 07-21 is future
+    assert (out / "inputs" / "previous_assignments.csv").read_text() == before
+    assert verify_run(out) == []
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0 and "identical" in r.stdout, r.output
+
+
+def test_as_of_without_previous_is_a_clean_error(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["solve", str(TINY), "--as-of", "2026-07-08", "--out",
+                                 str(tmp_path / "x")])  # fmt: skip
+    assert r.exit_code == 2
+    assert r.stderr.strip() == ("error: --as-of: --previous: re-planning needs the previous run "
+                                "folder (--previous RUN)")  # fmt: skip

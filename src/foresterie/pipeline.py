@@ -50,14 +50,16 @@ def solve(
             raise ScenarioError([Problem("--as-of", None, "--previous", "re-planning needs the "
                                          "previous run folder (--previous RUN)")])  # fmt: skip
         prev_assigned, prev_wait = read_previous(previous)
-        scenario, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
+        scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
+    else:
+        to_plan = scenario
     timings["load_s"] = time.monotonic() - t
     t = time.monotonic()
     matrix = build_matrix(scenario)
     timings["travel_s"] = time.monotonic() - t
     say(f"travel: {len(matrix.ids)} places, backend {matrix.backend}")
     t = time.monotonic()
-    housing = plan_housing(scenario, matrix, prev_assigned, progress=say)
+    housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     timings["housing_s"] = time.monotonic() - t
     say(f"housing: {len(housing.assignments)} housed, {len(housing.waitlist)} waitlisted, "

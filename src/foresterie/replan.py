@@ -28,19 +28,23 @@ def read_previous(run: Path) -> tuple[dict[str, str], dict[str, str]]:
 
 def apply_as_of(
     scenario: Scenario, assigned: dict[str, str], waiting: dict[str, str], as_of: date
-) -> tuple[Scenario, list[WaitlistEntry]]:
-    """Pin the already arrived where the previous plan put them; keep past waitlist decisions."""
+) -> tuple[Scenario, Scenario, list[WaitlistEntry]]:
+    """Pin the already arrived where the previous plan put them; keep past waitlist decisions.
+
+    Returns (everyone, with pins) for reports and the snapshot, (those still to plan) for the
+    housing model, and the waitlist entries carried over."""
     arrived_groups = {
         w.group_id: assigned[w.id]
         for w in scenario.workers
         if w.group_id and w.arrival < as_of and w.id in assigned
     }
-    workers, past = [], []
+    workers, planned, past = [], [], []
     for w in scenario.workers:
         if w.arrival < as_of and w.id in waiting and w.group_id not in arrived_groups:
             past.append(WaitlistEntry(w.id, w.priority, "past",
                                       f"arrived before {as_of} and was waitlisted then: "
                                       f"{waiting[w.id]}", True))  # fmt: skip
+            workers.append(w)
             continue
         pin = w.pinned_foresteria
         if w.arrival < as_of and w.id in assigned:
@@ -48,4 +52,6 @@ def apply_as_of(
         elif w.group_id in arrived_groups:
             pin = arrived_groups[w.group_id]
         workers.append(replace(w, pinned_foresteria=pin))
-    return replace(scenario, workers=tuple(workers)), past
+        planned.append(workers[-1])
+    return (replace(scenario, workers=tuple(workers)), replace(scenario, workers=tuple(planned)),
+            past)  # fmt: skip
