@@ -219,3 +219,22 @@ def test_as_of_without_previous_is_a_clean_error(tmp_path: Path) -> None:
     assert r.exit_code == 2
     assert r.stderr.strip() == ("error: --as-of: --previous: re-planning needs the previous run "
                                 "folder (--previous RUN)")  # fmt: skip
+
+
+def test_geopackage_inputs_solve_and_verify(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    folder = tmp_path / "gpkg"
+    shutil.copytree(TINY, folder)
+    for name in ("foresterie", "farms"):
+        gdf = gpd.read_file(folder / f"{name}.geojson")
+        gdf.to_file(folder / f"{name}.gpkg", driver="GPKG")
+        (folder / f"{name}.geojson").unlink()
+    toml = (folder / "scenario.toml").read_text(encoding="utf-8")
+    (folder / "scenario.toml").write_text(toml.replace(".geojson", ".gpkg"), encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert (out / "inputs" / "foresterie.gpkg").is_file() and verify_run(out) == []
+    a = (out / "plan" / "assignments.csv").read_text()
+    assert "W04,FB,family" in a and "W01,FA,men" in a
