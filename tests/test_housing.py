@@ -194,3 +194,15 @@ def test_nobody_waits_while_a_lower_priority_person_holds_a_usable_bed(case) -> 
                 fits = fits and kept < f.beds(w.section)
                 d += timedelta(days=1)
             assert not fits, (e, f.id)
+
+
+def test_balance_weight_trades_commute_for_balance() -> None:
+    ws = [worker("W1"), worker("W2")]
+    fs = [foresteria("A", men=2), foresteria("B", men=2)]
+    minutes = {("A", "F1"): 20, ("B", "F1"): 40}
+    _, strict = solve(fs, [farm("F1")], ws, minutes)
+    assert where(strict) == {"W1": "A", "W2": "A"}  # commute first: both at the nearer one
+    _, blended = solve(fs, [farm("F1")], ws, minutes, housing={"balance_weight": 100})
+    assert sorted(where(blended).values()) == ["A", "B"]  # 500 per mille x 100 > 4 x 1200 s
+    assert next(t for t in blended.tiers if t.name == "peak_permille").objective == 500
+    assert next(t for t in blended.tiers if t.name == "commute_s").objective == (20 + 40) * 60 * 4

@@ -36,8 +36,9 @@ class DataTable(_Table):
 
 class HousingTable(_Table):
     max_commute_min: int = Field(default=60, gt=0)
-    # Balance is measured in per-mille of beds; commute in seconds. Optional tier weights let a
-    # planner blend tiers 2 and 3 instead of ranking them strictly (0 = strict lexicographic).
+    # Optional tier weight: with balance_weight > 0 the commute tier minimises
+    # commute seconds + balance_weight x peak per mille (one per-mille point of peak occupancy is
+    # worth that many commute seconds); 0 keeps the tiers strictly lexicographic.
     balance_weight: int = Field(default=0, ge=0)
 
 

@@ -130,6 +130,7 @@ class _Model:
             )
         farms = farms_by_id(scenario)
         self.x: dict[tuple[int, int], pywraplp.Variable] = {}
+        self.commute_coef: dict[tuple[int, int], int] = {}
         usage = [u.usage() for u in comp.units]
         prio_terms: dict[int, list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
         keep_terms: list[tuple[pywraplp.Variable, int]] = []
@@ -150,7 +151,8 @@ class _Model:
                 if u.previous == f.id:
                     keep_terms.append((v, u.size if u.is_group else 1))
                 if with_commute:
-                    commute_terms.append((v, commute_cost(u, f.id, matrix, farms)))
+                    self.commute_coef[ui, fi] = commute_cost(u, f.id, matrix, farms)
+                    commute_terms.append((v, self.commute_coef[ui, fi]))
             if u.pinned is not None:
                 solver.Add(self._sum([(v, 1) for v in vs]) == ub)
             else:
@@ -339,8 +341,17 @@ def plan_housing(
             tiers[r.name].append(r)
             mdl.fix(mdl.keep, "max", r.objective)
         mdl.hint(_disaggregate(comp, parts, amdl.values))
-        tiers["commute_s"].append(mdl.solve_tier("commute_s", mdl.commute, "min", deadline))
-        mdl.add_peak_rows()
+        weight = scenario.config.housing.balance_weight
+        if weight:  # optional tier weight: trade commute seconds against peak occupancy
+            mdl.add_peak_rows()
+            blended = mdl.commute + weight * mdl.peak
+            r = mdl.solve_tier("commute_s", blended, "min", deadline)
+            commute = sum(c * mdl.values.get(k, 0) for k, c in mdl.commute_coef.items())
+            tiers["commute_s"].append(TierResult("commute_s", "min", commute, commute, r.optimal,
+                                                 r.seconds))  # fmt: skip
+        else:
+            tiers["commute_s"].append(mdl.solve_tier("commute_s", mdl.commute, "min", deadline))
+            mdl.add_peak_rows()
         tiers["peak_permille"].append(mdl.solve_tier("peak_permille", mdl.peak, "min", deadline))
         assignments.extend(_extract(comp, mdl.values))
     assignments.sort(key=lambda a: a.worker_id)
