@@ -77,11 +77,13 @@ def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     sweep_partials(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-{os.getpid()}-", dir=out.parent))
+    prefix = f".{out.name}.partial-{os.getpid()}-"
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
         yield tmp
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        for p in out.parent.glob(f"{prefix}*"):  # also one made just before an interrupt
+            shutil.rmtree(p, ignore_errors=True)
         raise
     old = None
     if out.exists():
