@@ -11,7 +11,7 @@ def main() -> None:
 
         app()
     except KeyboardInterrupt:
-        print("interrupted: nothing was written", file=sys.stderr)
+        print("interrupted: no run folder was left half-written", file=sys.stderr)
         sys.exit(130)
 
 

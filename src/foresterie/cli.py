@@ -46,7 +46,7 @@ def guarded(fn: F) -> F:
                 _err(f"infeasible: {s}")
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            _err("interrupted: nothing was written")
+            _err("interrupted: no run folder was left half-written")
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
