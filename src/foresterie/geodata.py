@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .errors import Problem
 
 # Puglia's bounding box with a small margin (ISTAT region outline: lon 14.93..18.52, lat 39.79..42.23).
@@ -46,7 +48,7 @@ def check_lonlat(lon: float, lat: float, file: str, row: int) -> list[Problem]:
 
 def _plain(value: Any) -> Any:
     """Turn pandas/numpy scalars into str/int/float/None so validation sees one vocabulary."""
-    if value is None:
+    if value is None or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
@@ -56,15 +58,6 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "item"):
         return _plain(value.item())
-    try:
-        import pandas as pd
-
-        if value is pd.NaT:
-            return None
-        if isinstance(value, pd.Timestamp):
-            return value.date().isoformat()
-    except ImportError:  # pragma: no cover
-        pass
     return value
 
 

@@ -14,7 +14,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -62,8 +62,6 @@ class HousingPlan:
     components: int
     units: int
     moved: int | None = None  # re-planning: people not where the previous run put them
-    wall_s: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -364,8 +362,7 @@ def plan_housing(
         now = {a.worker_id: a.foresteria_id for a in assignments}
         moved = sum(1 for wid, f in previous.items() if now.get(wid) != f and wid in
                     {w.id for w in scenario.workers})  # fmt: skip
-    return HousingPlan(assignments, waitlist, results, len(comps), len(units), moved,
-                       time.monotonic() - t0)  # fmt: skip
+    return HousingPlan(assignments, waitlist, results, len(comps), len(units), moved)
 
 
 def _merge(name: str, rs: list[TierResult]) -> TierResult:

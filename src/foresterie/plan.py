@@ -12,6 +12,7 @@ from typing import Any
 from .housing import HousingPlan
 from .model import SECTIONS, Scenario
 from .shuttles import ShuttlePlan
+from .timeutil import fmt_hhmm as _hhmm
 
 
 def _csv(rows: list[list[Any]], header: list[str]) -> str:
@@ -78,12 +79,6 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
         "backend": scenario.config.solver.housing_backend,
     }  # fmt: skip
     write_text(plan_dir / "housing.json", dumps_json(summary))
-
-
-def _hhmm(m: int) -> str:
-    from .timeutil import fmt_hhmm
-
-    return fmt_hhmm(m)
 
 
 def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from importlib import metadata
@@ -132,10 +131,3 @@ def plan_hashes(plan_dir: Path) -> dict[str, str]:
 
 def write_manifest(run: Path, manifest: dict[str, Any]) -> None:
     write_text(run / "manifest.json", dumps_json(manifest))
-
-
-def digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-Progress = Callable[[str], None]

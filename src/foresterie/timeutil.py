@@ -42,10 +42,6 @@ def parse_workdays(text: str) -> frozenset[int]:
     return frozenset(days)
 
 
-def fmt_workdays(days: frozenset[int]) -> str:
-    return ",".join(DAYS[d].capitalize() for d in sorted(days))
-
-
 def date_range(start: date, stop: date) -> Iterator[date]:
     """Days start..stop-1."""
     d = start

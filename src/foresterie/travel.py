@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,13 +59,6 @@ def scenario_locations(scenario: Scenario) -> list[Location]:
     return [Location(f.id, f.lon, f.lat) for f in scenario.foresterie] + [
         Location(f.id, f.lon, f.lat) for f in scenario.farms
     ]
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
 def haversine_matrix(locations: list[Location], table: TravelTable) -> TravelMatrix:
