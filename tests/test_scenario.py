@@ -58,6 +58,7 @@ EXPECTED = {
     "unknown_foresteria_in_fleet": "fleet.csv:3: foresteria_id: unknown foresteria 'FZ'",
     "unknown_pinned_foresteria": "workers.csv:2: pinned_foresteria: unknown foresteria 'FX'",
     "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
+    "vehicle_id_is_a_path": "fleet.csv:3: vehicle_id: '../../escape' is not an id (letters, digits, '.', '_', '-'; at most 64)",
     "duplicate_vehicle_id": "fleet.csv:3: vehicle_id: duplicate id 'VA1' (first at row 2)",
     "vehicle_available_to_before_from": "fleet.csv:3: available_to: before available_from",
     "negative_cost": "fleet.csv:2: fixed_cost_eur_per_day: -160.0 must be a finite number >= 0",

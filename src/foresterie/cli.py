@@ -164,7 +164,64 @@ def solve(
 
 
 def _report_hook() -> Any:
-    return None
+    from .report import write_report
+
+    return lambda run_dir: write_report(run_dir, say=typer.echo)
+
+
+@app.command("map")
+@guarded
+def map_(
+    run: Annotated[Path, typer.Argument(help="A run folder.")],
+    day: Annotated[str | None, typer.Option(help="One day (YYYY-MM-DD); default: all, with a picker.")] = None,
+    foresteria: Annotated[str | None, typer.Option(help="Only this foresteria's shuttles.")] = None,
+    out: Annotated[Path | None, typer.Option(help="HTML file (default RUN/report/map[-DAY][-F].html).")] = None,
+    open_: Annotated[bool, typer.Option("--open", help="Open it in the default browser.")] = False,
+) -> None:
+    """Write an HTML map of a run's shuttles (one day, or the season with a day picker)."""
+    from .maps import plan_map
+    from .plan import write_text
+
+    data = _load_run(run)
+    try:
+        html = plan_map(data, day, foresteria)
+    except ValueError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+    suffix = "".join(f"-{x}" for x in (day, foresteria) if x)
+    target = out or run / "report" / f"map{suffix}.html"
+    write_text(target, html)
+    typer.echo(f"wrote {target} ({len(html.encode()) / 1e6:.2f} MB)")
+    if open_:
+        import webbrowser
+
+        webbrowser.open(target.resolve().as_uri())
+
+
+@app.command()
+@guarded
+def report(
+    run: Annotated[Path, typer.Argument(help="A run folder.")],
+    sheets: Annotated[bool, typer.Option(help="Also write the driver sheets.")] = True,
+) -> None:
+    """(Re)write RUN/report/: index.html, summary.md, map.html and the driver sheets."""
+    from .report import write_report
+
+    out = write_report(_load_run(run), say=typer.echo, sheets=sheets)
+    typer.echo(f"wrote {out / 'index.html'}")
+
+
+def _load_run(run: Path) -> Any:
+    from .rundata import load_run
+
+    if not (run / "manifest.json").is_file():
+        _err(f"error: {run}: not a run folder (no manifest.json)")
+        raise typer.Exit(2)
+    try:
+        return load_run(run)
+    except (OSError, KeyError, ValueError) as exc:
+        _err(f"error: {run}: unreadable run folder: {exc}")
+        raise typer.Exit(2) from None
 
 
 @app.command()

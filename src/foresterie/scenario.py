@@ -49,6 +49,21 @@ def _text(v: Any) -> str:
     return s
 
 
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _ident(v: Any) -> str:
+    """Ids name files (driver sheets per vehicle) and appear in trip ids: keep them plain."""
+    s = _text(v)
+    if not ID_RE.fullmatch(s):
+        raise ValueError(f"{s[:40]!r} is not an id (letters, digits, '.', '_', '-'; at most 64)")
+    return s
+
+
+def _opt_ident(v: Any) -> str | None:
+    return _ident(v) if _opt_text(v) else None
+
+
 def _opt_text(v: Any) -> str | None:
     s = "" if v is None else str(v).strip()
     return s or None
@@ -150,7 +165,8 @@ class ForesteriaRow(_Row):
     beds_accessible: int
     open_from: date
     open_to: date
-    _t = _before(_text, "id", "name", "comune")
+    _i = _before(_ident, "id")
+    _t = _before(_text, "name", "comune")
     _c = _before(_count, "beds_men", "beds_women", "beds_family", "beds_accessible")
     _d = _before(_date, "open_from", "open_to")
 
@@ -171,7 +187,8 @@ class FarmRow(_Row):
     shift_start: int
     shift_end: int
     workdays: frozenset[int]
-    _t = _before(_text, "id", "name", "comune", "crop")
+    _i = _before(_ident, "id")
+    _t = _before(_text, "name", "comune", "crop")
     _h = _before(_hhmm, "shift_start", "shift_end")
     _w = _before(lambda v: parse_workdays(_text(v)), "workdays")
 
@@ -192,8 +209,8 @@ class WorkerRow(_Row):
     priority: int
     accessible: bool
     pinned_foresteria: str | None
-    _t = _before(_text, "worker_id")
-    _o = _before(_opt_text, "group_id", "farm_id", "pinned_foresteria")
+    _t = _before(_ident, "worker_id")
+    _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria")
     _d = _before(_date, "arrival", "departure")
     _s = _before(_section, "section")
     _b = _before(_bool, "accessible")
@@ -222,7 +239,7 @@ class VehicleRow(_Row):
     max_duty_min: int
     available_from: date
     available_to: date
-    _t = _before(_text, "vehicle_id", "foresteria_id")
+    _t = _before(_ident, "vehicle_id", "foresteria_id")
     _m = _before(_money, "fixed_cost_eur_per_day", "cost_eur_per_km")
     _d = _before(_date, "available_from", "available_to")
 

@@ -1,0 +1,221 @@
+/* foresterie plan map: draws one day of a saved plan on a Leaflet map.
+ *
+ * Data come from an embedded JSON object (see maps.py, "map data"). Every string from the
+ * scenario is escaped with esc() before it becomes HTML. No network access is needed except for
+ * the background tiles.
+ */
+function foresteriePlanMap(map, D) {
+  "use strict";
+  var PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
+                 "#e377c2", "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"];
+  var SECTIONS = ["men", "women", "family"];
+
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function colour(vid) { return PALETTE[(D.vehicles[vid] || 0) % PALETTE.length]; }
+  function farmLL(i) { return [D.farms[i].lat, D.farms[i].lon]; }
+  function homeLL(i) { return [D.foresterie[i].lat, D.foresterie[i].lon]; }
+  function legPath(a, b, aLL, bLL) {
+    var g = D.legs[a + ">" + b];
+    return g ? g : [aLL, bLL];
+  }
+
+  /* ---- layers: one per foresteria and direction, plus foresterie and farms ---- */
+  var homes = L.layerGroup().addTo(map);
+  var farms = L.layerGroup().addTo(map);
+  var routeLayers = {};
+  var overlays = {"Foresterie": homes, "Farms": farms};
+  D.foresterie.forEach(function (f, i) {
+    ["to_farm", "to_foresteria"].forEach(function (dir) {
+      var g = L.layerGroup().addTo(map);
+      routeLayers[i + ":" + dir] = g;
+      overlays["<span title='" + esc(f.name) + "'>" + esc(f.id) +
+               (dir === "to_farm" ? " → farms" : " ← back home") + "</span>"] = g;
+    });
+  });
+  L.control.layers(null, overlays, {collapsed: D.foresterie.length > 4, position: "topright"}).addTo(map);
+  L.control.scale({imperial: false}).addTo(map);
+
+  /* ---- fullscreen ---- */
+  var Full = L.Control.extend({
+    options: {position: "topleft"},
+    onAdd: function () {
+      var b = L.DomUtil.create("a", "fs-fullscreen leaflet-bar");
+      b.href = "#"; b.title = "Full screen"; b.setAttribute("role", "button"); b.innerHTML =
+        "<svg width='16' height='16' viewBox='0 0 16 16' fill='none' stroke='#333' stroke-width='2'>" +
+        "<path d='M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4'/></svg>";
+      L.DomEvent.on(b, "click", function (e) {
+        L.DomEvent.preventDefault(e);
+        var c = map.getContainer();
+        if (document.fullscreenElement) { document.exitFullscreen(); }
+        else if (c.requestFullscreen) { c.requestFullscreen(); }
+      });
+      return b;
+    }
+  });
+  new Full().addTo(map);
+
+  /* ---- legend ---- */
+  var Legend = L.Control.extend({
+    options: {position: "bottomleft"},
+    onAdd: function () {
+      var d = L.DomUtil.create("div", "fs-legend");
+      d.innerHTML =
+        "<b>" + esc(D.title) + "</b><br>" +
+        "<span class='fs-sym fs-home'></span> foresteria (size: beds)<br>" +
+        "<span class='fs-sym fs-farm'></span> farm &nbsp;<span class='fs-sym fs-clu'>3</span> farms grouped<br>" +
+        "<span class='fs-sym fs-unserved'></span> farm with riders left unserved<br>" +
+        "<span class='fs-sym fs-line'></span> shuttle trip, one colour per vehicle; " +
+        "&#x27A4; direction, numbers = stop order<br>" +
+        "<i>" + esc(D.geometry_note) + "</i>";
+      return d;
+    }
+  });
+  new Legend().addTo(map);
+
+  /* ---- day selector and summary ---- */
+  var current = null;
+  var Picker = L.Control.extend({
+    options: {position: "topright"},
+    onAdd: function () {
+      var d = L.DomUtil.create("div", "fs-picker");
+      var prev = L.DomUtil.create("button", "fs-prev", d); prev.textContent = "◀"; prev.title = "previous day";
+      var sel = L.DomUtil.create("select", "fs-day", d);
+      var next = L.DomUtil.create("button", "fs-next", d); next.textContent = "▶"; next.title = "next day";
+      var info = L.DomUtil.create("div", "fs-info", d);
+      D.days.forEach(function (day) {
+        var o = document.createElement("option"); o.value = day; o.textContent = day; sel.appendChild(o);
+      });
+      if (D.days.length < 2) { prev.style.display = next.style.display = "none"; sel.disabled = true; }
+      L.DomEvent.disableClickPropagation(d);
+      L.DomEvent.on(sel, "change", function () { show(sel.value); });
+      L.DomEvent.on(prev, "click", function () { if (sel.selectedIndex > 0) { sel.selectedIndex--; show(sel.value); } });
+      L.DomEvent.on(next, "click", function () {
+        if (sel.selectedIndex < D.days.length - 1) { sel.selectedIndex++; show(sel.value); }
+      });
+      this.sel = sel; this.info = info;
+      return d;
+    }
+  });
+  var picker = new Picker().addTo(map);
+
+  /* ---- farms, grouped on a screen grid when they crowd ---- */
+  function farmPopup(i, day) {
+    var f = D.farms[i], x = day.farm[i] || [0, 0, ""];
+    var h = "<b>" + esc(f.name) + "</b> (" + esc(f.id) + ")<br>" + esc(f.comune) +
+      "<br>crop: " + esc(f.crop) + "<br>shift: " + esc(f.shift) +
+      "<br>riders on " + esc(current) + ": " + x[0];
+    if (x[1]) { h += "<br><b class='fs-warn'>unserved: " + x[1] + " rider-trips</b> (" + esc(x[2]) + ")"; }
+    return h;
+  }
+  function drawFarms(day) {
+    farms.clearLayers();
+    var cell = map.getZoom() >= 12 ? 0 : 44, bins = {};
+    D.farms.forEach(function (f, i) {
+      var key = i;
+      if (cell) {
+        var p = map.project([f.lat, f.lon]);
+        key = Math.floor(p.x / cell) + ":" + Math.floor(p.y / cell);
+      }
+      (bins[key] = bins[key] || []).push(i);
+    });
+    Object.keys(bins).sort().forEach(function (k) {
+      var idx = bins[k];
+      var bad = idx.some(function (i) { return day.farm[i] && day.farm[i][1]; });
+      if (idx.length === 1) {
+        var i = idx[0];
+        L.circleMarker(farmLL(i), {radius: 5, color: bad ? "#c00" : "#2e7d32", weight: bad ? 3 : 1,
+                                   fillColor: "#66bb6a", fillOpacity: 0.9, className: "fs-farm-mk"})
+          .bindPopup(farmPopup(i, day)).addTo(farms);
+      } else {
+        var lat = 0, lon = 0;
+        idx.forEach(function (i) { lat += D.farms[i].lat; lon += D.farms[i].lon; });
+        var m = L.marker([lat / idx.length, lon / idx.length], {icon: L.divIcon({
+          className: "", html: "<div class='fs-clu" + (bad ? " fs-clu-bad" : "") + "'>" + idx.length + "</div>",
+          iconSize: [26, 26]})});
+        m.on("click", function () {
+          map.fitBounds(L.latLngBounds(idx.map(farmLL)).pad(0.3));
+        });
+        m.addTo(farms);
+      }
+    });
+  }
+
+  /* ---- one day ---- */
+  function arrow(a, b, col) {
+    var mid = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+    var deg = Math.atan2(-(b[0] - a[0]), (b[1] - a[1]) * Math.cos(mid[0] * Math.PI / 180)) * 180 / Math.PI;
+    return L.marker(mid, {interactive: false, icon: L.divIcon({className: "",
+      html: "<div class='fs-arrow' style='color:" + col + ";transform:rotate(" + deg.toFixed(1) + "deg)'>&#x27A4;</div>",
+      iconSize: [14, 14]})});
+  }
+  function show(dayKey) {
+    current = dayKey;
+    var day = D.day[dayKey] || {trips: [], occ: {}, farm: {}};
+    Object.keys(routeLayers).forEach(function (k) { routeLayers[k].clearLayers(); });
+    homes.clearLayers();
+    D.foresterie.forEach(function (f, i) {
+      var occ = day.occ[i] || [0, 0, 0];
+      var rows = SECTIONS.map(function (s, j) {
+        return "<tr><td>" + s + "</td><td>" + f.beds[j] + "</td><td>" + occ[j] + "</td></tr>";
+      }).join("");
+      L.circleMarker(homeLL(i), {radius: 7 + Math.sqrt(f.beds[0] + f.beds[1] + f.beds[2]) * 0.7,
+                                 color: "#0d47a1", weight: 2, fillColor: "#42a5f5", fillOpacity: 0.8,
+                                 className: "fs-home-mk"})
+        .bindPopup("<b>" + esc(f.name) + "</b><br>" + esc(f.comune) +
+                   "<table class='fs-tab'><tr><th>section</th><th>beds</th><th>guests " + esc(dayKey) +
+                   "</th></tr>" + rows + "</table>accessible beds: " + f.accessible)
+        .addTo(homes);
+    });
+    var vehicles = {};
+    day.trips.forEach(function (t) {
+      // t = [trip_id, vehicle_id, home, dir(0 to farm, 1 back), depart, return, km, riders, stops]
+      var col = colour(t[1]), home = t[2], toFarm = t[3] === 0, stops = t[8];
+      var layer = routeLayers[home + ":" + (toFarm ? "to_farm" : "to_foresteria")];
+      vehicles[t[1]] = 1;
+      var ids = [D.foresterie[home].id].concat(stops.map(function (s) { return D.farms[s[0]].id; }));
+      var lls = [homeLL(home)].concat(stops.map(function (s) { return farmLL(s[0]); }));
+      ids.push(D.foresterie[home].id); lls.push(homeLL(home));
+      var path = [];
+      for (var k = 0; k + 1 < lls.length; k++) {
+        var seg = legPath(ids[k], ids[k + 1], lls[k], lls[k + 1]);
+        path = path.concat(k ? seg.slice(1) : seg);
+        if (k + 1 < lls.length - 1 || !toFarm) {  // skip the arrow on the empty leg home
+          arrow(seg[Math.floor((seg.length - 1) / 2)], seg[Math.floor((seg.length - 1) / 2) + 1], col).addTo(layer);
+        }
+      }
+      var line = L.polyline(path, {color: col, weight: 4, opacity: 0.75, className: "fs-trip",
+                                   dashArray: toFarm ? null : "8 6"});
+      line.bindPopup("<b>" + esc(t[0]) + "</b><br>vehicle " + esc(t[1]) + "<br>" +
+                     (toFarm ? "to the farms" : "back to the foresteria") + "<br>leaves " + esc(t[4]) +
+                     ", back " + esc(t[5]) + "<br>" + t[6].toFixed(1) + " km, " + t[7] + " riders");
+      line.addTo(layer);
+      stops.forEach(function (s) {
+        // s = [farm, seq, arrive, depart, board, alight]
+        var f = D.farms[s[0]];
+        L.marker(farmLL(s[0]), {icon: L.divIcon({className: "", iconSize: [18, 18],
+            html: "<div class='fs-stop' style='border-color:" + col + "' data-trip='" + esc(t[0]) +
+                  "'>" + s[1] + "</div>"})})
+          .bindPopup("<b>" + esc(f.name) + "</b> (" + esc(f.id) + ")<br>trip " + esc(t[0]) +
+                     ", stop " + s[1] + "<br><span class='fs-time'>arrives " + esc(s[2]) +
+                     ", leaves " + esc(s[3]) + "</span><br>boarding " + s[4] + ", alighting " + s[5])
+          .addTo(layer);
+      });
+    });
+    drawFarms(day);
+    var unserved = Object.keys(day.farm).reduce(function (n, k) { return n + day.farm[k][1]; }, 0);
+    picker.info.textContent = day.trips.length + " trips · " + Object.keys(vehicles).length +
+      " vehicles · " + unserved + " rider-trips unserved";
+    picker.sel.value = dayKey;
+    map.getContainer().setAttribute("data-day", dayKey);
+  }
+  map.on("zoomend", function () { if (current !== null) { drawFarms(D.day[current] || {farm: {}}); } });
+
+  var start = decodeURIComponent((location.hash || "").slice(1));
+  show(D.day[start] ? start : D.start_day);
+  window.foresterieShow = show;  // for the browser tests
+  window.foresterieMap = map;
+}
