@@ -47,3 +47,61 @@ def test_matrix_backend_flows_into_scenario(tiny: Path) -> None:
     (tiny / "scenario.toml").write_text(text, encoding="utf-8")
     m = build_matrix(load_scenario(tiny))
     assert m.secs("FA", "F1") == 602 and m.secs("F1", "FA") == 620  # asymmetric kept
+
+
+def test_asymmetric_matrix_flows_into_housing_and_shuttles(tiny: Path, tmp_path: Path) -> None:
+    """Farm -> foresteria takes twice as long as foresteria -> farm: the evening trips, their
+    km and the verifier use the directed times; the commute (the morning ride) does not change."""
+    import csv
+    import json
+    import math
+
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+    from foresterie.scenario import load_scenario
+
+    base = build_matrix(load_scenario(tiny))
+    homes = {"FA", "FB"}
+    lines = ["from_id,to_id,seconds,metres"]
+    for a in base.ids:
+        for b in base.ids:
+            back = a not in homes and b in homes
+            s, m = base.secs(a, b), base.dist(a, b)
+            lines.append(f"{a},{b},{2 * s if back else s},{m * 3 // 2 if back else m}")
+    (tiny / "matrix.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = (tiny / "scenario.toml").read_text(encoding="utf-8")
+    text = text.replace('fleet = "fleet.csv"', 'fleet = "fleet.csv"\nmatrix = "matrix.csv"')
+    (tiny / "scenario.toml").write_text(text + '\n[travel]\nbackend = "matrix"\n', "utf-8")
+    runs = {}
+    for name, folder in (("asym", tiny), ("sym", None)):
+        if folder is None:  # the same scenario on the symmetric haversine matrix
+            folder = tmp_path / "sym"
+            import shutil
+
+            shutil.copytree(tiny, folder)
+            (folder / "scenario.toml").write_text(text, encoding="utf-8")
+        out = tmp_path / f"run-{name}"
+        r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+        assert r.exit_code == 0, r.output  # includes the independent verification
+        runs[name] = out
+    kpi = {k: json.loads((v / "manifest.json").read_text())["kpis"] for k, v in runs.items()}
+    assert kpi["asym"]["housing"]["commute_minutes"] == kpi["sym"]["housing"]["commute_minutes"]
+    with open(runs["asym"] / "plan" / "trips.csv", encoding="utf-8") as fh:
+        trips = list(csv.DictReader(fh))
+    with open(runs["asym"] / "plan" / "stops.csv", encoding="utf-8") as fh:
+        stops = list(csv.DictReader(fh))
+
+    def mins(t: str) -> int:
+        return int(t[:2]) * 60 + int(t[3:])
+
+    evening = [t for t in trips if t["direction"] == "to_foresteria"]
+    assert evening
+    for t in evening:
+        own = [s for s in stops if s["trip_id"] == t["trip_id"]]
+        home, last = t["foresteria_id"], own[-1]["farm_id"]
+        assert mins(t["return"]) - mins(own[-1]["depart"]) >= math.ceil(2 * base.secs(last, home) / 60)
+        path = [home, *(s["farm_id"] for s in own), home]
+        metres = sum(base.dist(a, b) * 3 // 2 if b == home else base.dist(a, b)
+                     for a, b in zip(path, path[1:], strict=False))  # fmt: skip
+        assert float(t["km"]) == pytest.approx(metres / 1000, abs=0.0005)

@@ -317,6 +317,82 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+roads_app = typer.Typer(help="Road graphs (OSRM) from OpenStreetMap extracts.", no_args_is_help=True)
+app.add_typer(roads_app, name="roads")
+
+
+def _roads_guard(fn: F) -> F:
+    """RoadsError is bad input too: one line, exit 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from .roads import RoadsError
+
+        try:
+            return fn(*args, **kwargs)
+        except RoadsError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@roads_app.command("build")
+@guarded
+@_roads_guard
+def roads_build(
+    extract: Annotated[Path, typer.Argument(help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2).")],
+    out: Annotated[Path, typer.Option(help="Graph folder to create (e.g. geodata/roads/puglia).")],
+    profile: Annotated[str, typer.Option(help="car | bicycle | foot (OSRM's profiles).")] = "car",
+) -> None:
+    """Build an OSRM graph (extract, partition, customize) for [travel] backend = "osrm"."""
+    import time
+
+    from .roads import build_graph
+
+    t = time.monotonic()
+    graph = build_graph(extract, out, profile, say=typer.echo)
+    typer.echo(f"wrote {out} in {time.monotonic() - t:.1f} s: graph {graph.hash[:16]}, extract "
+               f"sha256 {graph.meta['extract']['sha256'][:16]}, profile {profile}")  # fmt: skip
+
+
+@roads_app.command("calibrate")
+@guarded
+@_roads_guard
+def roads_calibrate(
+    scenario: ScenarioArg = DEFAULT_SCENARIO,
+    graph: Annotated[Path | None, typer.Option(help="Graph folder (default: the scenario's).")] = None,
+) -> None:
+    """Fit the great-circle model's circuity and speed to the road engine on the scenario's pairs."""
+    from .calibration import calibrate
+    from .scenario import load_scenario
+    from .travel import cache_dir, far_from_road, road_matrix, scenario_locations
+
+    sc = load_scenario(scenario)
+    folder = graph or sc.files.get("graph")
+    if folder is None:
+        _err("error: --graph: the scenario has no [travel] graph; pass --graph DIR")
+        raise typer.Exit(2)
+    road = road_matrix(scenario_locations(sc), folder, cache_dir())
+    try:
+        c = calibrate(sc, road)
+    except ValueError as exc:
+        _err(f"error: {scenario}: {exc}")
+        raise typer.Exit(2) from None
+    t = sc.config.travel
+    typer.echo(f"{c.pairs} ordered pairs compared with road graph {(road.graph_hash or '')[:16]}")
+    typer.echo(f"best fit: circuity = {c.circuity}, speed_kmh = {c.speed_kmh}")
+    typer.echo(f"median time error: {c.time_error_before_pct} % with circuity {t.circuity} and "
+               f"{t.speed_kmh} km/h; {c.time_error_after_pct} % with the fit "
+               f"(distance {c.distance_error_after_pct} %)")  # fmt: skip
+    far = far_from_road(road, t.snap_warn_m)
+    typer.echo(f"snapping: farthest place {max(road.snap_m, default=0):,.0f} m from a road; "
+               f"{len(far)} beyond {t.snap_warn_m:,.0f} m")  # fmt: skip
+    for pid, metres in far:
+        typer.echo(f"  {pid}: {metres:,.0f} m")
+    typer.echo(f"to use it: [travel] circuity = {c.circuity}, speed_kmh = {c.speed_kmh}")
+
+
 bench_app = typer.Typer(help="Benchmarks against the literature.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 

@@ -67,7 +67,12 @@ class TravelTable(_Table):
     circuity: float = Field(default=1.3, ge=1.0, le=3.0)
     # Mean speed on Capitanata provincial roads and the SS16 for a loaded minibus.
     speed_kmh: float = Field(default=55.0, gt=5.0, le=130.0)
-    graph: str | None = None  # OSRM graph folder for backend = "osrm"
+    graph: str | None = None  # OSRM graph folder for backend = "osrm" (`foresterie roads build`)
+    # A place farther than this from its snapped road position is reported: a farm snapped to
+    # the wrong side of a motorway, or coordinates in a field, give wrong times.
+    snap_warn_m: float = Field(default=250.0, gt=0)
+    # Farther than this, the place is outside the graph's area or its coordinates are wrong.
+    snap_max_m: float = Field(default=2000.0, gt=0)
 
 
 class SolverTable(_Table):

@@ -89,10 +89,9 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
     homes = [f for f in sc.foresterie if foresteria in (None, f.id)]
     home_ix = {f.id: i for i, f in enumerate(homes)}
     farm_ix = {f.id: i for i, f in enumerate(sc.farms)}
-    vehicles: dict[str, int] = {}
-    for fid in home_ix:  # colours: distinct within a foresteria, stable across days
-        for j, v in enumerate(sorted(v.id for v in sc.fleet if v.foresteria_id == fid)):
-            vehicles[v] = j
+    shown = sorted((v.foresteria_id, v.id) for v in sc.fleet if v.foresteria_id in home_ix)
+    vehicles = {vid: j for j, (_, vid) in enumerate(shown)}  # colour index, stable across days
+    used_legs: set[str] = set()
     occ: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for fid, night, section, _beds, used in run.occupancy:
         if fid in home_ix:
@@ -109,6 +108,8 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
             t.trip_id, t.vehicle_id, home_ix[t.foresteria_id], 0 if t.direction == "to_farm" else 1,
             t.depart, t.ret, t.km, t.riders,
             [[farm_ix[s.farm_id], s.seq, s.arrive, s.depart, s.board, s.alight] for s in t.stops]])  # fmt: skip
+        path = [t.foresteria_id, *(s.farm_id for s in t.stops), t.foresteria_id]
+        used_legs.update(f"{a}>{b}" for a, b in zip(path, path[1:], strict=False))
         if t.direction == "to_farm":
             for s in t.stops:
                 x = farm_info[t.day].setdefault(farm_ix[s.farm_id], [0, 0, ""])
@@ -143,7 +144,7 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
         "start_day": busiest,
         "day": per_day,
         "legs": {k: [[round(a, 5), round(b, 5)] for a, b in v] for k, v in run.legs.items()
-                 if k.split(">")[0] in home_ix or k.split(">")[1] in home_ix},
+                 if k in used_legs},
     }  # fmt: skip
 
 

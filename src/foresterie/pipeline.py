@@ -17,7 +17,14 @@ from .replan import apply_as_of, read_previous
 from .runs import atomic_dir, check_target, plan_hashes, snapshot_inputs, versions, write_manifest
 from .scenario import load_scenario, scenario_hash
 from .shuttles import plan_shuttles
-from .travel import build_matrix
+from .travel import (
+    build_matrix,
+    cache_dir,
+    far_from_road,
+    legs_geojson,
+    road_legs,
+    scenario_locations,
+)
 from .waitlist import WaitlistEntry
 
 Say = Callable[[str], None]
@@ -34,7 +41,7 @@ class RunSummary:
 def solve(
     scenario_dir: Path, out: Path, force: bool = False, as_of: date | None = None,
     previous: Path | None = None, say: Say | None = None, bar: Bar | None = None,
-    report: Callable[[Path], None] | None = None,
+    report: Callable[[Path], None] | None = None, cache: Path | None = None,
 ) -> RunSummary:  # fmt: skip
     """Solve, write to a temporary folder, verify, then publish by rename (never half a run)."""
     say = say or (lambda _: None)
@@ -55,9 +62,13 @@ def solve(
         to_plan = scenario
     timings["load_s"] = time.monotonic() - t
     t = time.monotonic()
-    matrix = build_matrix(scenario)
+    matrix = build_matrix(scenario, cache)
     timings["travel_s"] = time.monotonic() - t
-    say(f"travel: {len(matrix.ids)} places, backend {matrix.backend}")
+    say(f"travel: {len(matrix.ids)} places, backend {matrix.backend}"
+        + (" (cached)" if matrix.cached else ""))  # fmt: skip
+    far = far_from_road(matrix, scenario.config.travel.snap_warn_m) if matrix.snap_m else []
+    for pid, metres in far[:10]:
+        say(f"warning: {pid} is {metres:,.0f} m from the nearest road (check its coordinates)")
     t = time.monotonic()
     housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
@@ -70,12 +81,24 @@ def solve(
     timings["shuttles_s"] = time.monotonic() - t
     say(f"shuttles: {len(shuttles.trips)} trips, "
         f"{sum(u.riders for u in shuttles.unserved)} rider-trips unserved")  # fmt: skip
+    extra = {}
+    if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
+        t = time.monotonic()
+        pairs = [(a, b) for tr in shuttles.trips
+                 for a, b in zip([tr.foresteria_id, *(s.farm_id for s in tr.stops)],
+                                 [*(s.farm_id for s in tr.stops), tr.foresteria_id], strict=True)]  # fmt: skip
+        legs = road_legs(scenario_locations(scenario), pairs, scenario.files["graph"],
+                         cache or cache_dir())  # fmt: skip
+        extra["legs.geojson"] = legs_geojson(legs)
+        timings["road_geometry_s"] = time.monotonic() - t
+    elif (scenario.root / "legs.geojson").is_file():  # a run snapshot replayed: keep its roads
+        extra["legs.geojson"] = (scenario.root / "legs.geojson").read_text(encoding="utf-8")
     from .verify import verify_run
 
     with atomic_dir(out, force) as tmp:
         inputs = tmp / "inputs"
         inputs.mkdir()
-        input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous)
+        input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
         plan_dir = tmp / "plan"
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
@@ -88,6 +111,10 @@ def solve(
             "scenario": {"name": scenario.name, "hash": original_hash,
                          "snapshot_hash": scenario_hash(load_scenario(inputs)),
                          "travel_backend": matrix.backend},
+            "travel": {"backend": matrix.backend, "graph_hash": matrix.graph_hash,
+                       "snap_warn_m": scenario.config.travel.snap_warn_m,
+                       "far_from_road": {pid: round(m, 1) for pid, m in far},
+                       "max_snap_m": round(max(matrix.snap_m, default=0.0), 1)},
             "replan": {"as_of": as_of.isoformat() if as_of else None,
                        "moved_vs_previous": housing.moved},
             "inputs": input_hashes,

@@ -138,8 +138,8 @@ def load_run(root: Path) -> RunData:
         for r in _rows(plan / "occupancy.csv")
     ]  # fmt: skip
     legs: dict[str, list[list[float]]] = {}
-    legs_file = plan / "legs.geojson"
-    if legs_file.is_file():  # road geometry, written when the OSRM backend was used
+    legs_file = root / "inputs" / "legs.geojson"
+    if legs_file.is_file():  # road geometry, recorded when the OSRM backend was used
         for f in json.loads(legs_file.read_text(encoding="utf-8"))["features"]:
             p = f["properties"]
             legs[f"{p['from_id']}>{p['to_id']}"] = [

@@ -96,9 +96,10 @@ def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
 
 def snapshot_inputs(
     inputs: Path, scenario: Scenario, matrix: TravelMatrix, as_of: date | None,
-    previous: Path | None,
+    previous: Path | None, extra: dict[str, str] | None = None,
 ) -> dict[str, str]:  # fmt: skip
-    """Copy what the model read: the travel matrix as used, workers without personal columns."""
+    """Copy what the model read: the travel matrix as used, workers without personal columns;
+    `extra` files (name -> text) are recorded beside them (the road geometry of the legs)."""
     cfg = scenario.config.model_dump(mode="python")
     names = {}
     for key in ("foresterie", "farms", "fleet"):
@@ -114,7 +115,9 @@ def snapshot_inputs(
     write_text(inputs / "matrix.csv", matrix.to_csv())
     cfg["data"] = {"foresterie": names["foresterie"], "farms": names["farms"],
                    "workers": "workers.csv", "fleet": names["fleet"], "matrix": "matrix.csv"}  # fmt: skip
-    cfg["travel"] = {**cfg["travel"], "backend": "matrix"}
+    cfg["travel"] = {**cfg["travel"], "backend": "matrix", "graph": None}
+    for name, text in (extra or {}).items():
+        write_text(inputs / name, text)
     header = (f"# Snapshot of scenario {scenario.name!r} as solved; travel is the recorded "
               f"{matrix.backend} matrix.\n")  # fmt: skip
     write_text(inputs / "scenario.toml", header + toml_dumps(cfg))

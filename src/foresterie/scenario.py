@@ -302,6 +302,24 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
     return path
 
 
+def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | None:
+    """The OSRM graph folder: inside the scenario folder or the project's geodata/."""
+    if rel is None:
+        probs.append(Problem(SCENARIO_FILE, None, "travel.graph", 'required by backend "osrm"'))
+        return None
+    path = (root / rel).resolve()
+    if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
+        probs.append(Problem(SCENARIO_FILE, None, "travel.graph",
+                             f"{rel!r} leads outside the scenario folder and the project's geodata/"))  # fmt: skip
+        return None
+    if not (path / "graph.json").is_file():
+        probs.append(Problem(SCENARIO_FILE, None, "travel.graph",
+                             f"{rel!r} is not a road graph (no graph.json); build one with "
+                             "`foresterie roads build EXTRACT --out DIR`"))  # fmt: skip
+        return None
+    return path
+
+
 def read_csv(
     path: Path, label: str, required: tuple[str, ...], probs: list[Problem]
 ) -> Iterator[tuple[int, dict[str, str]]]:
@@ -417,6 +435,10 @@ def load_scenario(root: Path) -> Scenario:
         p = _resolve(root, key, getattr(config.data, key), probs)
         if p is not None:
             files[key] = p
+    if config.travel.backend == "osrm":
+        graph = _resolve_graph(root, config.travel.graph, probs)
+        if graph is not None:
+            files["graph"] = graph
     lab = {k: Path(getattr(config.data, k)).name for k in keys}
 
     ids: dict[str, set[str]] = {"foresterie": set(), "farms": set(), "workers": set()}
@@ -542,6 +564,8 @@ def file_sha256(path: Path) -> str:
 def scenario_hash(scenario: Scenario) -> str:
     """Canonical hash: the parsed configuration plus each data file's content, not its path."""
     cfg = scenario.config.model_dump(mode="json")
-    cfg["data"] = {k: file_sha256(p) for k, p in sorted(scenario.files.items())}
+    cfg["data"] = {k: file_sha256(p / "graph.json" if p.is_dir() else p)
+                   for k, p in sorted(scenario.files.items())}  # fmt: skip
+    cfg["travel"]["graph"] = None  # the graph's own record (extract hash, profile) is in data
     blob = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()

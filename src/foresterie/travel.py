@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +33,9 @@ class TravelMatrix:
     seconds: np.ndarray  # int64 [n, n], row = from, column = to (may be asymmetric)
     metres: np.ndarray  # int64 [n, n]
     backend: str
+    graph_hash: str | None = None  # the OSRM graph's record hash (backend "osrm")
+    snap_m: tuple[float, ...] = ()  # per id: metres from the point to its snapped road position
+    cached: bool = False
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -128,7 +134,7 @@ def _parse_matrix(
     return TravelMatrix(tuple(ids), secs, mets, "matrix")
 
 
-def build_matrix(scenario: Scenario) -> TravelMatrix:
+def build_matrix(scenario: Scenario, cache: Path | None = None) -> TravelMatrix:
     """The scenario's travel backend over its foresterie and farms."""
     locations = scenario_locations(scenario)
     backend = scenario.config.travel.backend
@@ -137,6 +143,123 @@ def build_matrix(scenario: Scenario) -> TravelMatrix:
     if backend == "matrix":
         path = scenario.files["matrix"]
         return read_matrix_file(path, path.name, [loc.id for loc in locations])
-    raise ScenarioError(
-        [Problem("scenario.toml", None, "travel.backend", "osrm backend is not available yet")]
-    )
+    m = road_matrix(locations, scenario.files["graph"], cache or cache_dir())
+    limit = scenario.config.travel.snap_max_m
+    too_far = far_from_road(m, limit)
+    if too_far:
+        kind = {f.id: "foresterie" for f in scenario.foresterie}
+        probs = [Problem(scenario.files[kind.get(pid, "farms")].name, None, "geometry",
+                         f"{pid} is {metres:,.0f} m from the nearest road of the graph (limit "
+                         f"{limit:,.0f} m): outside the graph's area, or wrong coordinates")
+                 for pid, metres in too_far]  # fmt: skip
+        raise ScenarioError(probs)
+    return m
+
+
+# ------------------------------------------------------------------ road backend and its cache
+
+
+def cache_dir() -> Path:
+    """$FORESTERIE_CACHE, else $XDG_CACHE_HOME/foresterie, else ~/.cache/foresterie."""
+    if os.environ.get("FORESTERIE_CACHE"):
+        return Path(os.environ["FORESTERIE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "foresterie"
+
+
+def matrix_key(locations: list[Location], backend: str, graph_hash: str, params: dict) -> str:  # type: ignore[type-arg]
+    """Content address of a matrix: the points (id and coordinates), backend, graph, parameters."""
+    blob = json.dumps({"v": 1, "backend": backend, "graph": graph_hash, "params": params,
+                       "points": [[x.id, round(x.lon, 7), round(x.lat, 7)] for x in locations]},
+                      sort_keys=True, separators=(",", ":"))  # fmt: skip
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _load_cached(path: Path, ids: tuple[str, ...]) -> tuple[np.ndarray, ...] | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if tuple(str(x) for x in z["ids"]) != ids:
+                return None
+            return z["seconds"], z["metres"], z["snap_m"]
+    except (OSError, ValueError, KeyError):
+        return None  # missing or damaged: recompute and overwrite
+
+
+def _store_cached(path: Path, ids: tuple[str, ...], *arrays: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, ids=np.array(ids), seconds=arrays[0], metres=arrays[1], snap_m=arrays[2])
+    tmp.replace(path)
+
+
+def road_matrix(locations: list[Location], graph_dir: Path, cache: Path) -> TravelMatrix:
+    """OSRM Table over every pair, through the content-addressed cache."""
+    from .roads import RoadsError, Router, open_graph
+
+    ids = tuple(x.id for x in locations)
+    try:
+        graph = open_graph(graph_dir)
+        key = matrix_key(locations, "osrm", graph.hash, {"annotations": "duration,distance"})
+        path = cache / "matrices" / f"{key}.npz"
+        hit = _load_cached(path, ids)
+        if hit is not None:
+            secs, mets, snaps = hit
+            return TravelMatrix(ids, secs, mets, "osrm", graph.hash,
+                                tuple(float(x) for x in snaps), cached=True)  # fmt: skip
+        router = Router(graph)
+        secs, mets, snap_list = router.table([(x.lon, x.lat) for x in locations])
+    except RoadsError as exc:
+        msg = str(exc)
+        if msg.startswith("no road route from point "):
+            i, j = (int(t) for t in msg.removeprefix("no road route from point ").split(" to point "))
+            msg = f"no road route from {ids[i]} to {ids[j]} in the graph (outside it, or cut off)"
+        raise ScenarioError([Problem("scenario.toml", None, "travel.graph", msg)]) from None
+    snaps = np.array(snap_list, dtype=float)
+    _store_cached(path, ids, secs, mets, snaps)
+    return TravelMatrix(ids, secs, mets, "osrm", graph.hash, tuple(snap_list))
+
+
+def far_from_road(matrix: TravelMatrix, threshold_m: float) -> list[tuple[str, float]]:
+    """(id, metres) of places whose snapped road position is farther than the threshold."""
+    return sorted(((i, d) for i, d in zip(matrix.ids, matrix.snap_m, strict=True)
+                   if d > threshold_m), key=lambda x: (-x[1], x[0]))  # fmt: skip
+
+
+def road_legs(
+    locations: list[Location], pairs: list[tuple[str, str]], graph_dir: Path, cache: Path
+) -> dict[tuple[str, str], list[list[float]]]:
+    """Road geometry ([[lon, lat], ...]) of each directed leg, through the cache."""
+    from .roads import RoadsError, Router, open_graph
+
+    where = {x.id: x for x in locations}
+    pairs = sorted(set(pairs))
+    try:
+        graph = open_graph(graph_dir)
+        key = matrix_key([where[a] for a, _ in pairs] + [where[b] for _, b in pairs], "osrm-legs",
+                         graph.hash, {"overview": "full"})  # fmt: skip
+        path = cache / "legs" / f"{key}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return {(a, b): data[f"{a}>{b}"] for a, b in pairs}
+        except (OSError, ValueError, KeyError):
+            pass
+        router = Router(graph)
+        legs = {(a, b): router.geometry((where[a].lon, where[a].lat), (where[b].lon, where[b].lat))
+                for a, b in pairs}  # fmt: skip
+    except RoadsError as exc:
+        raise ScenarioError([Problem("scenario.toml", None, "travel.graph", str(exc))]) from None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({f"{a}>{b}": v for (a, b), v in legs.items()}), encoding="utf-8")
+    tmp.replace(path)
+    return legs
+
+
+def legs_geojson(legs: dict[tuple[str, str], list[list[float]]]) -> str:
+    """The recorded road geometry of a run (inputs/legs.geojson), sorted, compact."""
+    feats = [{"type": "Feature", "properties": {"from_id": a, "to_id": b},
+              "geometry": {"type": "LineString", "coordinates": coords}}
+             for (a, b), coords in sorted(legs.items())]  # fmt: skip
+    return json.dumps({"type": "FeatureCollection", "features": feats},
+                      separators=(",", ":")) + "\n"  # fmt: skip
