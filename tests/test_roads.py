@@ -14,6 +14,7 @@ import shutil
 import statistics
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pyproj import Geod
 from typer.testing import CliRunner
@@ -276,3 +277,17 @@ def test_calibrate_fits_better_than_the_default(road_scenario: Path, tmp_path: P
     rel = sorted(abs(model.secs(a, b) - road.secs(a, b)) / road.secs(a, b)
                  for a in road.ids for b in road.ids if a != b and road.dist(a, b) > 100)  # fmt: skip
     assert statistics.median(rel) == pytest.approx(after / 100, abs=0.01)
+
+
+def test_rural_network_is_connected_and_routable(tmp_path: Path) -> None:
+    from foresterie.osmgen import write_rural
+
+    net = write_rural(GridSpec(15.40, 41.50, 15.56, 41.62, step=0.005, jitter=0.3, seed=2),
+                      tmp_path / "rural.osm.pbf", block=8)  # fmt: skip
+    assert net.ways >= net.nodes - 1  # a spanning tree at least
+    g = build_graph(net.path, tmp_path / "g")
+    corners = [(lon, lat) for lon in (net.lons[0], net.lons[-1]) for lat in (net.lats[0], net.lats[-1])]
+    inner = [(net.lons[3], net.lats[5]), (net.lons[27], net.lats[19])]  # local roads
+    secs, _, snaps = Router(g).table(corners + inner)
+    assert (secs[~np.eye(6, dtype=bool)] > 0).all()
+    assert max(snaps[:4]) < 1.0 and max(snaps) < 200  # inner nodes are jittered up to 170 m
