@@ -317,6 +317,37 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+@app.command()
+@guarded
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Sweep file (TOML: [sweep], [perturb], [decisions]).")],
+    workers: Annotated[int, typer.Option(min=1, help="Local Dask worker processes.")] = 2,
+    scheduler: Annotated[
+        str | None, typer.Option(help="An existing Dask scheduler (tcp://host:8786) instead.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Sweep folder (default runs/sweeps/NAME).")] = None,
+    keep_runs: Annotated[bool, typer.Option(help="Keep each member's run folder.")] = True,
+) -> None:
+    """Solve many perturbed seasons x a grid of decisions; KPIs per member and quantiles."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .sweep import load_sweep, run_sweep
+
+    sw = load_sweep(file)
+    target = out or Path("runs") / "sweeps" / sw.spec.sweep.name
+    columns = (TextColumn("members"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bars:
+        task = bars.add_task("members", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bars.update(task, completed=done, total=total)
+
+        res = run_sweep(sw, target, workers, scheduler, keep_runs, progress)
+    typer.echo(f"wrote {target}: {len(res.rows)} members ({res.skipped} already done, "
+               f"{res.solved} solved now, {res.failed} failed) in {res.wall_s:.1f} s; "
+               f"results.csv, quantiles.csv, report/index.html")  # fmt: skip
+
+
 roads_app = typer.Typer(help="Road graphs (OSRM) from OpenStreetMap extracts.", no_args_is_help=True)
 app.add_typer(roads_app, name="roads")
 

@@ -17,8 +17,9 @@ from typing import Any
 from . import __version__
 from .errors import Problem, ScenarioError
 from .model import Scenario
-from .plan import _csv, dumps_json, write_text
-from .scenario import WORKER_COLUMNS, file_sha256
+from .plan import dumps_json, write_text
+from .scenario import file_sha256
+from .scenario_files import workers_csv
 from .tomlout import dumps as toml_dumps
 from .travel import TravelMatrix
 
@@ -106,12 +107,7 @@ def snapshot_inputs(
         src = scenario.files[key]
         names[key] = f"{key}{''.join(src.suffixes) or '.dat'}"
         shutil.copyfile(src, inputs / names[key])
-    workers = [
-        [w.id, w.arrival.isoformat(), w.departure.isoformat(), w.section.value, w.group_id or "",
-         w.farm_id or "", w.priority, "true" if w.accessible else "false",
-         w.pinned_foresteria or ""] for w in scenario.workers
-    ]  # fmt: skip
-    write_text(inputs / "workers.csv", _csv(workers, list(WORKER_COLUMNS)))
+    write_text(inputs / "workers.csv", workers_csv(scenario.workers))
     write_text(inputs / "matrix.csv", matrix.to_csv())
     cfg["data"] = {"foresterie": names["foresterie"], "farms": names["farms"],
                    "workers": "workers.csv", "fleet": names["fleet"], "matrix": "matrix.csv"}  # fmt: skip
