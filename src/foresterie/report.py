@@ -185,6 +185,19 @@ def fleet_short_rows(run: RunData) -> list[list[Any]]:
     return [[fid, wk, *a] for (fid, wk), a in sorted(acc.items(), key=lambda x: (x[0][1], x[0][0]))]
 
 
+def summary_sections(run: RunData) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """(title, header, rows) of the shortage, waitlist and unserved tables (HTML and Markdown)."""
+    short_fleet = fleet_short_rows(run)
+    return [
+        ("Beds: people waitlisted for lack of a bed, by section and arrival week",
+         ["section", "week of", "people"], beds_short_rows(run)),
+        (f"Vehicles: {sum(r[2] for r in short_fleet)} foresteria-days short, by week",
+         FLEET_SHORT_HEADER, short_fleet),
+        ("Waitlist", ["reason code", "priority", "proven", "people"], waitlist_rows(run)),
+        ("Unserved rides", UNSERVED_HEADER, unserved_rows(run)),
+    ]  # fmt: skip
+
+
 def index_html(run: RunData) -> str:
     m = run.manifest
     sc = run.scenario
@@ -207,7 +220,7 @@ def index_html(run: RunData) -> str:
     tiers = _table(["tier", "objective", "bound", "proven optimal"],
                    [[t["name"], t["objective"], t["bound"], "yes" if t["optimal"] else "no"]
                     for t in m["housing"]["tiers"]])  # fmt: skip
-    short_fleet = fleet_short_rows(run)
+    sections = summary_sections(run)
     parts = [
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
         f"<title>{escape(sc.name)}: plan report</title><style>{CSS}</style></head><body>",
@@ -228,16 +241,9 @@ def index_html(run: RunData) -> str:
         "<p class='note'>Vehicles used per day (all foresterie); black mark: vehicles available; "
         "red: a day on which riders were left unserved for want of vehicles.</p>",
         f"<div class='chart' id='vehicles'>{bars_svg(vehicle_bars(run), {'used': '#455a64'}, bar_w=4)}</div>",
-        "<h2>What is short</h2>",
-        "<h3>Beds: people waitlisted for lack of a bed, by section and arrival week</h3>",
-        _table(["section", "week of", "people"], beds_short_rows(run)),
-        f"<h3>Vehicles: {sum(r[2] for r in short_fleet)} foresteria-days short, by week</h3>",
-        _table(FLEET_SHORT_HEADER, short_fleet),
-        "<h2>Waitlist</h2>",
-        _table(["reason code", "priority", "proven", "people"], waitlist_rows(run)),
-        "<p class='note'>Each person's reason is in plan/waitlist.csv.</p>",
-        "<h2>Unserved rides</h2>",
-        _table(UNSERVED_HEADER, unserved_rows(run)),
+        "<h2>What is short: beds, vehicles, waitlist, unserved rides</h2>",
+        *(f"<h3>{escape(title)}</h3>{_table(header, rows)}" for title, header, rows in sections),
+        "<p class='note'>Each person's waitlist reason is in plan/waitlist.csv.</p>",
         "<h2>Housing solver</h2>",
         tiers,
         "<h2>Driver sheets</h2>",
@@ -255,21 +261,13 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
 
 def summary_md(run: RunData) -> str:
     m = run.manifest
-    short_fleet = fleet_short_rows(run)
     return "\n\n".join([
         f"# {run.scenario.name}: plan summary",
         f"Scenario hash `{m['scenario']['hash'][:16]}`, seed {m['seed']}, travel backend "
         f"{m['scenario']['travel_backend']}. Verified before publication.",
         "## Key figures",
         _md_table(["KPI", "value"], [[k, v] for k, v in _flat(m["kpis"])]),
-        "## Beds short (people waitlisted for lack of a bed, by section and arrival week)",
-        _md_table(["section", "week of", "people"], beds_short_rows(run)),
-        f"## Vehicles short ({sum(r[2] for r in short_fleet)} foresteria-days, by week)",
-        _md_table(FLEET_SHORT_HEADER, short_fleet),
-        "## Waitlist",
-        _md_table(["reason code", "priority", "proven", "people"], waitlist_rows(run)),
-        "## Unserved rides",
-        _md_table(UNSERVED_HEADER, unserved_rows(run)),
+        *(f"## {title}\n\n{_md_table(header, rows)}" for title, header, rows in summary_sections(run)),
     ]) + "\n"  # fmt: skip
 
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .scenario import file_sha256
+
 GRAPH_META = "graph.json"
 BASENAME = "roads"
 PROFILES = ("car", "bicycle", "foot")
@@ -59,14 +61,6 @@ def _osrm() -> Any:
             "(osrm-bindings ships wheels for Python >= 3.12 only)"
         ) from None
     return osrm
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _profile_path(profile: str) -> Path:
@@ -105,7 +99,7 @@ def build_graph(extract: Path, out: Path, profile: str = "car", say: Say | None 
     tmp.mkdir(parents=True)
     try:
         say(f"roads: hashing {extract.name}")
-        digest = _sha256(extract)
+        digest = file_sha256(extract)
         local = tmp / f"{BASENAME}{suffix}"
         try:
             local.symlink_to(extract.resolve())
@@ -121,7 +115,7 @@ def build_graph(extract: Path, out: Path, profile: str = "car", say: Say | None 
         meta = {
             "schema": "foresterie-graph/1",
             "extract": {"name": extract.name, "sha256": digest, "bytes": extract.stat().st_size},
-            "profile": {"name": profile, "sha256": _sha256(profile_file)},
+            "profile": {"name": profile, "sha256": file_sha256(profile_file)},
             "algorithm": "MLD",
             "osrm_bindings": metadata.version("osrm-bindings"),
         }
