@@ -1,4 +1,4 @@
-"""Validation: one small bad file per defect (tests/data/bad/<defect>/), each with its message."""
+"""Validation: one small bad file per defect (tests/bad_inputs/<defect>/), each with its message."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from foresterie.errors import ScenarioError
 from foresterie.generator import DEFAULT, LESINA, generate
 from foresterie.scenario import load_scenario, scenario_hash
 
-from .conftest import DATA, ROOT, TINY
+from .conftest import ROOT, TINY
 
-BAD = DATA / "bad"
+BAD = Path(__file__).parent / "bad_inputs"
 
 # defect folder -> the exact first line `foresterie validate` prints (file:row: field: message)
 EXPECTED = {
@@ -59,6 +59,7 @@ EXPECTED = {
     "unknown_pinned_foresteria": "workers.csv:2: pinned_foresteria: unknown foresteria 'FX'",
     "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
     "vehicle_id_is_a_path": "fleet.csv:3: vehicle_id: '../../escape' is not an id (letters, digits, '.', '_', '-'; at most 64)",
+    "fleet_without_vehicle_at_a_foresteria": "fleet.csv: foresteria_id: no vehicle at 'FB', which has beds for people who work on farms; add one (or set its beds to 0)",
     "duplicate_vehicle_id": "fleet.csv:3: vehicle_id: duplicate id 'VA1' (first at row 2)",
     "vehicle_available_to_before_from": "fleet.csv:3: available_to: before available_from",
     "negative_cost": "fleet.csv:2: fixed_cost_eur_per_day: -160.0 must be a finite number >= 0",
@@ -209,3 +210,17 @@ def test_cli_validate_and_generate(tmp_path: Path) -> None:
     assert len(load_scenario(out).workers) == 120
     r = CliRunner().invoke(app, ["scenario", "generate", "g", "--out", str(out)])
     assert r.exit_code == 2 and "exists" in r.stderr
+
+
+def test_a_million_rows_fail_fast_with_one_line(tiny: Path, tmp_path: Path) -> None:
+    header = (tiny / "workers.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    row = "W{:07d},2026-07-06,2026-07-13,men,,F1,0,false,,Nome Cognome\n"
+    with open(tiny / "workers.csv", "w", encoding="utf-8") as fh:
+        fh.write(header + "\n")
+        fh.writelines(row.format(i) for i in range(1_000_000))
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(out)])
+    assert r.exit_code == 2
+    assert r.stderr.strip() == ("error: workers.csv: file: 1,000,001 lines, more than 250,000: the "
+                                "planner is sized for one region's season; split the scenario")
+    assert not out.exists()

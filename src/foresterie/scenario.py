@@ -23,6 +23,7 @@ from .model import SECTIONS, Farm, Foresteria, Scenario, Section, Vehicle, Worke
 from .timeutil import parse_hhmm, parse_workdays
 
 SCENARIO_FILE = "scenario.toml"
+MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
 WORKER_COLUMNS = (
     "worker_id", "arrival", "departure", "section", "group_id", "farm_id", "priority",
     "accessible", "pinned_foresteria",
@@ -323,8 +324,14 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
 def read_csv(
     path: Path, label: str, required: tuple[str, ...], probs: list[Problem]
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated."""
+    """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated.
+    A file of more than MAX_ROWS lines is refused at once, before any parsing."""
     raw = path.read_bytes()
+    lines = raw.count(b"\n")
+    if lines > MAX_ROWS:
+        probs.append(Problem(label, None, "file", f"{lines:,} lines, more than {MAX_ROWS:,}: the "
+                             "planner is sized for one region's season; split the scenario"))  # fmt: skip
+        return
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -454,6 +461,7 @@ def load_scenario(root: Path) -> Scenario:
         for r, m in rows:
             f = by_row[r]
             foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
+        ids["with_beds"] = {f.id for f in foresterie if f.beds_total}
     farms: list[Farm] = []
     if "farms" in files:
         feats = list(
@@ -548,6 +556,12 @@ def _cross_check(
     for r, v in fleet:
         if f_ids and v.foresteria_id not in f_ids:
             probs.append(Problem(fl, r, "foresteria_id", f"unknown foresteria {v.foresteria_id!r}"))
+    fleet_ok = not any(p.file == fl for p in probs)  # no cascade from a row already refused
+    if fleet and fleet_ok and any(w.farm_id for _, w in workers):  # people will ride from each
+        based = {v.foresteria_id for _, v in fleet}
+        for fid in sorted(ids.get("with_beds", set()) - based):
+            probs.append(Problem(fl, None, "foresteria_id", f"no vehicle at {fid!r}, which has beds "
+                                 "for people who work on farms; add one (or set its beds to 0)"))  # fmt: skip
 
 
 # ---------------------------------------------------------------- hashing
