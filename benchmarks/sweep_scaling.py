@@ -1,7 +1,8 @@
 """A 200-member sweep on the default scenario's peak week, on 1 and then 2 Dask workers.
 
 50 random seasons x 4 decisions (Borgo Mezzanone open or not x 0 or 2 extra minibuses per
-foresteria), budgets as in scenarios/sweeps/borgo-mezzanone.toml. Reports wall time, throughput,
+foresteria), as scenarios/sweeps/borgo-mezzanone.toml but with lighter budgets (150 iterations,
+patience 30, chaining 0.1 deterministic s) to fit the session. Reports wall time, throughput,
 scaling efficiency (speed-up / workers), per-member cost, and checks both tables are identical.
 
 Usage: python benchmarks/sweep_scaling.py [DRAWS]   (default 50, i.e. 200 members)
@@ -29,7 +30,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
     text = (ROOT / "scenarios" / "sweeps" / "borgo-mezzanone.toml").read_text(encoding="utf-8")
     text = text.replace("draws = 20", f"draws = {draws}").replace(
-        'base = "../puglia-2026"', f'base = "{ROOT / "scenarios" / "puglia-2026"}"')
+        'base = "../puglia-2026"', f'base = "{ROOT / "scenarios" / "puglia-2026"}"').replace(
+        "shuttle_iterations = 300", "shuttle_iterations = 150").replace(
+        "shuttle_patience = 50", "shuttle_patience = 30").replace(
+        "chaining_deterministic_time = 0.2", "chaining_deterministic_time = 0.1")
     (work / "sweep.toml").write_text(text, encoding="utf-8")
     sweep = load_sweep(work / "sweep.toml")
     walls = {}

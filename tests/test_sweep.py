@@ -178,3 +178,16 @@ def test_bad_sweep_file_is_one_line(tmp_path: Path, edit: tuple[str, str], messa
     r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
     assert r.exit_code == 2 and r.stderr.strip() == message
     assert not (tmp_path / "out").exists()
+
+
+def test_an_existing_scheduler_gives_the_same_table(swept: tuple[Path, Path, Path],
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    from dask.distributed import LocalCluster
+
+    path, one, _ = swept
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:  # fmt: skip
+        res = run_sweep(load_sweep(path), tmp_path / "remote", scheduler=cluster.scheduler_address,
+                        keep_runs=False)  # fmt: skip
+    assert res.solved == 4
+    assert (tmp_path / "remote" / "results.csv").read_bytes() == (one / "results.csv").read_bytes()

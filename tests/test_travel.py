@@ -105,3 +105,25 @@ def test_asymmetric_matrix_flows_into_housing_and_shuttles(tiny: Path, tmp_path:
         metres = sum(base.dist(a, b) * 3 // 2 if b == home else base.dist(a, b)
                      for a, b in zip(path, path[1:], strict=False))  # fmt: skip
         assert float(t["km"]) == pytest.approx(metres / 1000, abs=0.0005)
+
+
+def test_osrm_backend_without_the_engine_is_a_clear_error(tiny: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import sys
+
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    (tiny / "roads").mkdir()
+    (tiny / "roads" / "graph.json").write_text('{"schema": "foresterie-graph/1"}', encoding="utf-8")
+    text = (tiny / "scenario.toml").read_text(encoding="utf-8")
+    (tiny / "scenario.toml").write_text(text + '\n[travel]\nbackend = "osrm"\ngraph = "roads"\n',
+                                        encoding="utf-8")  # fmt: skip
+    monkeypatch.setitem(sys.modules, "osrm", None)  # as on Python 3.11, where there is no wheel
+    r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(tmp_path / "run")],
+                           env={"FORESTERIE_CACHE": str(tmp_path / "cache")})  # fmt: skip
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (
+        "error: scenario.toml: travel.graph: the road engine is not installed: pip install "
+        "'foresterie[roads]' (osrm-bindings ships wheels for Python >= 3.12 only)")

@@ -321,7 +321,7 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 @guarded
 def sweep(
     file: Annotated[Path, typer.Argument(help="Sweep file (TOML: [sweep], [perturb], [decisions]).")],
-    workers: Annotated[int, typer.Option(min=1, help="Local Dask worker processes.")] = 2,
+    workers: Annotated[int | None, typer.Option(min=1, help="Local Dask worker processes (default: one per core).")] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="An existing Dask scheduler (tcp://host:8786) instead.")
     ] = None,
@@ -342,7 +342,9 @@ def sweep(
         def progress(done: int, total: int) -> None:
             bars.update(task, completed=done, total=total)
 
-        res = run_sweep(sw, target, workers, scheduler, keep_runs, progress)
+        import os
+
+        res = run_sweep(sw, target, workers or os.cpu_count() or 1, scheduler, keep_runs, progress)
     typer.echo(f"wrote {target}: {len(res.rows)} members ({res.skipped} already done, "
                f"{res.solved} solved now, {res.failed} failed) in {res.wall_s:.1f} s; "
                f"results.csv, quantiles.csv, report/index.html")  # fmt: skip
