@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e '.[test,roads]'
+	$(BIN)/python -m pip install -q -e '.[test,roads,sweep]'
 	touch $(STAMP)
 
 demo: $(STAMP)

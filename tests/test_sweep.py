@@ -114,6 +114,7 @@ def test_window_clips_the_season(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    pytest.importorskip("dask.distributed", reason="Dask is not installed: pip install '.[sweep]'")
     base = tmp_path_factory.mktemp("sweep")
     path = _sweep(base)
     one, two = base / "one", base / "two"

@@ -330,7 +330,11 @@ Progress = Callable[[int, int], None]
 def run_sweep(sweep: Sweep, out: Path, workers: int = 2, scheduler: str | None = None,
               keep_runs: bool = True, progress: Progress | None = None) -> SweepResult:  # fmt: skip
     """Write the members, solve those not done yet on Dask, write the tables and the report."""
-    from dask.distributed import Client, LocalCluster, as_completed
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ScenarioError([Problem(sweep.path.name, None, "sweep", "sweeps run on Dask, which "
+                                     "is not installed: pip install 'foresterie[sweep]'")]) from None  # fmt: skip
 
     t0 = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
