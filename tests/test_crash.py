@@ -59,18 +59,10 @@ def test_kill_during_solve(earlier: Path, sig: int, seed: int) -> None:
     # has the same bytes since the inputs are the same.
     assert _tree(earlier) == before
     assert verify_run(earlier) == []
-    if sig == signal.SIGINT and proc.returncode == 130:
-        assert (
-            err.decode().strip().splitlines()[-1]
-            == "interrupted: no run folder was left half-written"
-        )
-        assert not list(earlier.parent.glob(".run.partial-*"))
-    elif sig == signal.SIGINT:
-        # Known gap (noted for issue 8): now and then the interrupt ends the process by the
-        # signal (-2) or in click's epilogue (1) instead of the one-line exit 130. Even then
-        # the earlier run is intact or the new one published whole (asserted above), and no
-        # temporary folder is left behind.
-        assert proc.returncode in (1, -signal.SIGINT)
+    if sig == signal.SIGINT:  # one line, exit 130, nothing half-written
+        assert proc.returncode == 130, (proc.returncode, err.decode()[-500:])
+        assert err.decode().strip().splitlines()[-1] == (
+            "interrupted: no run folder was left half-written")
         assert not list(earlier.parent.glob(".run.partial-*"))
     else:
         assert proc.returncode == -signal.SIGKILL

@@ -1,18 +1,39 @@
-"""`python -m foresterie` and the console script: Ctrl-C anywhere is one line and exit 130."""
+"""`python -m foresterie` and the console script: Ctrl-C anywhere is one line and exit 130.
+
+Click's standalone mode turns an interrupt into "Aborted!" and exit 1, and an interrupt that
+escapes to the interpreter ends the process by the signal (exit -2): both are avoided by running
+click non-standalone, handling its exceptions here, and ignoring a second interrupt once the
+outcome is decided (the run folder is published whole or not at all by then).
+"""
 
 from __future__ import annotations
 
+import signal
 import sys
+
+INTERRUPTED = "interrupted: no run folder was left half-written"
+
+
+def _settled(code: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # teardown must not turn the outcome into -2
+    sys.exit(code)
 
 
 def main() -> None:
     try:
+        import typer
+
         from .cli import app
 
-        app()
-    except KeyboardInterrupt:
-        print("interrupted: no run folder was left half-written", file=sys.stderr)
-        sys.exit(130)
+        code = app(standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(INTERRUPTED, file=sys.stderr)
+        _settled(130)
+    except typer.TyperException as exc:  # usage errors: click's own message and exit code (2)
+        exc.show()  # type: ignore[attr-defined]
+        _settled(getattr(exc, "exit_code", 2))
+    _settled(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
