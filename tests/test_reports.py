@@ -242,3 +242,58 @@ def test_map_and_report_refuse_a_non_run(tmp_path: Path) -> None:
         r = CliRunner().invoke(app, [cmd, str(tmp_path)])
         assert r.exit_code == 2
         assert r.stderr.strip() == f"error: {tmp_path}: not a run folder (no manifest.json)"
+
+
+def test_overloaded_season_gives_a_plan_and_says_what_is_short(tmp_path: Path) -> None:
+    """Twice the people the beds hold and one 3-seat car per foresteria: a verified plan with a
+    waitlist and unserved rides, and the report's shortage tables equal to the plan files."""
+    from .conftest import write_workers
+
+    sc = tmp_path / "s"
+    shutil.copytree(TINY, sc)
+    rows = [f"X{i:02d},2026-07-06,2026-07-13,men,,F{1 + i % 2},{i % 4},false," for i in range(12)]
+    write_workers(sc, rows)
+    fleet = (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,", ",3,")
+    (sc / "fleet.csv").write_text(fleet, encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    waitlist = _rows(out / "plan" / "waitlist.csv")
+    short_beds = [w for w in waitlist if w["code"] in ("full", "outranked", "heuristic")]
+    assert short_beds, "the scenario must overload the beds"
+    fleet_days = [f for f in _rows(out / "plan" / "fleet_days.csv") if int(f["short_riders"])]
+    assert fleet_days, "the scenario must overload the fleet"
+    md = (out / "report" / "summary.md").read_text(encoding="utf-8")
+    beds = md.split("## Beds:", 1)[1].split("## ", 1)[0]
+    assert sum(int(line.rsplit("|", 2)[1]) for line in beds.splitlines()
+               if line.startswith("| men |")) == len(short_beds)  # fmt: skip
+    vehicles = md.split("## Vehicles:", 1)[1].split("## ", 1)[0]
+    assert f"{len(fleet_days)} foresteria-days short" in md
+    riders = sum(int(line.rsplit("|", 2)[1]) for line in vehicles.splitlines()
+                 if line.startswith("| F"))  # fmt: skip
+    assert riders == sum(int(f["short_riders"]) for f in fleet_days)
+
+
+def test_personal_columns_never_reach_any_file_of_a_run(tmp_path: Path) -> None:
+    """Names, document numbers and phones in workers.csv: none of their values appears anywhere
+    in the run folder (inputs snapshot, plan, manifest, report, map, driver sheets, GPX)."""
+    sc = tmp_path / "s"
+    shutil.copytree(TINY, sc)
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    secrets: list[str] = []
+    out_lines = [lines[0] + ",document_number,phone"]
+    for i, line in enumerate(lines[1:]):
+        doc, phone = f"AY{7310000 + i}", f"+39 333 55{i:05d}"
+        secrets += [line.rsplit(",", 1)[1], doc, phone]
+        out_lines.append(f"{line},{doc},{phone}")
+    (sc / "workers.csv").write_text("\n".join(out_lines) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".gpx" for p in files) and any(p.name == "map.html" for p in files)
+    for p in files:
+        text = p.read_bytes().decode("utf-8")
+        leaked = [s for s in secrets if s in text or json.dumps(s)[1:-1] in text]
+        assert not leaked, (p, leaked)
+    assert all(s not in r.output for s in secrets)
