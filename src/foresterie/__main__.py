@@ -19,6 +19,17 @@ def _settled(code: int) -> None:
     sys.exit(code)
 
 
+def _interrupted(exc: BaseException) -> bool:
+    """An interrupt, or an error raised because of one (a native module whose import was
+    interrupted reports "ImportError: initialization failed" with the interrupt as context)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def main() -> None:
     try:
         import typer
@@ -33,6 +44,12 @@ def main() -> None:
     except typer.TyperException as exc:  # usage errors: click's own message and exit code (2)
         exc.show()  # type: ignore[attr-defined]
         _settled(getattr(exc, "exit_code", 2))
+    except Exception as exc:
+        if not _interrupted(exc):
+            raise
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(INTERRUPTED, file=sys.stderr)
+        _settled(130)
     _settled(code if isinstance(code, int) else 0)
 
 

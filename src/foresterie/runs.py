@@ -57,14 +57,21 @@ def _alive(pid: int) -> bool:
 
 
 def sweep_partials(out: Path) -> None:
-    """Remove temporary folders left by runs that were killed (their process is gone)."""
-    for p in out.parent.glob(f".{out.name}.partial-*"):
-        try:
-            pid = int(p.name.rsplit(".partial-", 1)[1].split("-", 1)[0])
-        except (IndexError, ValueError):
-            continue
-        if not _alive(pid):
-            shutil.rmtree(p, ignore_errors=True)
+    """Clean up after runs that were killed (their process is gone): remove their temporary
+    folders, and put back an earlier run that was set aside for replacement (.old-PID) if the
+    kill came between the two renames, else remove it."""
+    for kind in ("partial", "old"):
+        for p in sorted(out.parent.glob(f".{out.name}.{kind}-*")):
+            try:
+                pid = int(p.name.rsplit(f".{kind}-", 1)[1].split("-", 1)[0])
+            except (IndexError, ValueError):
+                continue
+            if _alive(pid):
+                continue
+            if kind == "old" and not out.exists():
+                os.rename(p, out)
+            else:
+                shutil.rmtree(p, ignore_errors=True)
 
 
 @contextmanager
@@ -86,12 +93,18 @@ def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
             shutil.rmtree(p, ignore_errors=True)
         raise
     old = None
-    if out.exists():
-        check_target(out, force)
-        old = out.parent / f".{out.name}.old-{os.getpid()}"
-        os.rename(out, old)
-    os.rename(tmp, out)
-    if old is not None:
+    try:
+        if out.exists():
+            check_target(out, force)
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.rename(out, old)
+        os.rename(tmp, out)
+    except BaseException:  # interrupted between the renames: put the earlier run back
+        if old is not None and not out.exists():
+            os.rename(old, out)
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:  # interrupted while removing it: a hidden .old folder, swept next time
         shutil.rmtree(old, ignore_errors=True)
 
 
