@@ -30,26 +30,27 @@ def _interrupted(exc: BaseException) -> bool:
     return False
 
 
+def _interrupt() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    print(INTERRUPTED, file=sys.stderr)
+    _settled(130)
+
+
 def main() -> None:
     try:
-        import typer
-
         from .cli import app
 
         code = app(standalone_mode=False)
-    except (KeyboardInterrupt, typer.Abort):
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        print(INTERRUPTED, file=sys.stderr)
-        _settled(130)
-    except typer.TyperException as exc:  # usage errors: click's own message and exit code (2)
-        exc.show()  # type: ignore[attr-defined]
-        _settled(getattr(exc, "exit_code", 2))
+    except KeyboardInterrupt:
+        _interrupt()
     except Exception as exc:
-        if not _interrupted(exc):
-            raise
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        print(INTERRUPTED, file=sys.stderr)
-        _settled(130)
+        typer = sys.modules.get("typer")
+        if _interrupted(exc) or (typer is not None and isinstance(exc, typer.Abort)):
+            _interrupt()
+        if typer is not None and isinstance(exc, typer.TyperException):
+            exc.show()  # type: ignore[attr-defined]  # usage errors: click's message, exit 2
+            _settled(getattr(exc, "exit_code", 2))
+        raise
     _settled(code if isinstance(code, int) else 0)
 
 
