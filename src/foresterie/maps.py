@@ -108,7 +108,7 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
             t.trip_id, t.vehicle_id, home_ix[t.foresteria_id], 0 if t.direction == "to_farm" else 1,
             t.depart, t.ret, t.km, t.riders,
             [[farm_ix[s.farm_id], s.seq, s.arrive, s.depart, s.board, s.alight] for s in t.stops]])  # fmt: skip
-        path = [t.foresteria_id, *(s.farm_id for s in t.stops), t.foresteria_id]
+        path = t.places
         used_legs.update(f"{a}>{b}" for a, b in zip(path, path[1:], strict=False))
         if t.direction == "to_farm":
             for s in t.stops:

@@ -85,8 +85,7 @@ def solve(
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
         t = time.monotonic()
         pairs = [(a, b) for tr in shuttles.trips
-                 for a, b in zip([tr.foresteria_id, *(s.farm_id for s in tr.stops)],
-                                 [*(s.farm_id for s in tr.stops), tr.foresteria_id], strict=True)]  # fmt: skip
+                 for a, b in zip(tr.places, tr.places[1:], strict=False)]  # fmt: skip
         legs = road_legs(scenario_locations(scenario), pairs, scenario.files["graph"],
                          cache or cache_dir())  # fmt: skip
         extra["legs.geojson"] = legs_geojson(legs)

@@ -111,7 +111,7 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
     }
     features = []
     for t in trips:
-        path = [t.foresteria_id, *(s.farm_id for s in t.stops), t.foresteria_id]
+        path = t.places
         features.append({"type": "Feature", "properties": {
             "trip_id": t.trip_id, "day": t.day.isoformat(), "foresteria_id": t.foresteria_id,
             "direction": t.direction, "vehicle_id": t.vehicle_id, "depart": _hhmm(t.depart),

@@ -48,6 +48,11 @@ class TripRow:
     def depart_min(self) -> int:
         return _minutes(self.depart)
 
+    @property
+    def places(self) -> list[str]:
+        """Foresteria, farms in stop order, foresteria: the path the vehicle drives."""
+        return [self.foresteria_id, *(s.farm_id for s in self.stops), self.foresteria_id]
+
 
 @dataclass(frozen=True)
 class UnservedRow:
@@ -84,9 +89,6 @@ class RunData:
     @property
     def days(self) -> list[str]:
         return sorted({t.day for t in self.trips} | {u.day for u in self.unserved})
-
-    def trips_on(self, day: str) -> list[TripRow]:
-        return [t for t in self.trips if t.day == day]
 
     @property
     def road_geometry(self) -> bool:

@@ -122,7 +122,7 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
         lines.append(pt("rtept", home.lat, home.lon, home.name, f"back {t.ret}"))
         lines.append("</rte>")
         if run.legs:
-            ids = [home.id, *(s.farm_id for s in t.stops), home.id]
+            ids = t.places
             seg = [p for a, b in zip(ids, ids[1:], strict=False) for p in run.legs.get(f"{a}>{b}", [])]
             if seg:
                 lines.append(f"<trk><name>{xml_escape(t.trip_id)} (roads)</name><trkseg>")

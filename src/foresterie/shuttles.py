@@ -57,6 +57,11 @@ class Trip:
     stops: tuple[Stop, ...]
     slack: tuple[int, int] = (0, 0)  # the whole trip may move by this many minutes (lo, hi)
 
+    @property
+    def places(self) -> list[str]:
+        """Foresteria, farms in stop order, foresteria: the path the vehicle drives."""
+        return [self.foresteria_id, *(s.farm_id for s in self.stops), self.foresteria_id]
+
 
 @dataclass(frozen=True)
 class Unserved:

@@ -31,7 +31,6 @@ from .errors import Problem, ScenarioError
 from .model import Scenario, Vehicle, Worker
 from .scenario import load_scenario, scenario_hash
 
-SWEEP_FILE_KEYS = "sweep, perturb, decisions"
 KPIS = (
     ("housing", "housed"), ("housing", "waitlisted"), ("housing", "occupancy_pct"),
     ("housing", "peak_occupancy_permille"), ("housing", "commute_minutes"),
