@@ -37,6 +37,14 @@ class RoadsError(Exception):
     """A road graph cannot be built, opened or queried (one line for the user, exit 2)."""
 
 
+class NoRoute(RoadsError):
+    """No road connects point `i` to point `j` (indices of the query)."""
+
+    def __init__(self, i: int, j: int):
+        self.i, self.j = i, j
+        super().__init__(f"no road route from point {i} to point {j}")
+
+
 @dataclass(frozen=True)
 class Graph:
     folder: Path
@@ -173,7 +181,7 @@ class Router:
             for j in range(n):
                 d, m = drow[j], mrow[j]
                 if d is None or m is None or not math.isfinite(float(d)):
-                    raise RoadsError(f"no road route from point {i} to point {j}")
+                    raise NoRoute(i, j)
                 secs[i, j] = round(float(d))
                 mets[i, j] = round(float(m))
         snaps = [float(w["distance"]) for w in res["sources"]]

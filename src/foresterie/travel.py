@@ -195,7 +195,7 @@ def _store_cached(path: Path, ids: tuple[str, ...], *arrays: np.ndarray) -> None
 
 def road_matrix(locations: list[Location], graph_dir: Path, cache: Path) -> TravelMatrix:
     """OSRM Table over every pair, through the content-addressed cache."""
-    from .roads import RoadsError, Router, open_graph
+    from .roads import NoRoute, RoadsError, Router, open_graph
 
     ids = tuple(x.id for x in locations)
     try:
@@ -209,12 +209,11 @@ def road_matrix(locations: list[Location], graph_dir: Path, cache: Path) -> Trav
                                 tuple(float(x) for x in snaps), cached=True)  # fmt: skip
         router = Router(graph)
         secs, mets, snap_list = router.table([(x.lon, x.lat) for x in locations])
-    except RoadsError as exc:
-        msg = str(exc)
-        if msg.startswith("no road route from point "):
-            i, j = (int(t) for t in msg.removeprefix("no road route from point ").split(" to point "))
-            msg = f"no road route from {ids[i]} to {ids[j]} in the graph (outside it, or cut off)"
+    except NoRoute as exc:
+        msg = f"no road route from {ids[exc.i]} to {ids[exc.j]} in the graph (outside it, or cut off)"
         raise ScenarioError([Problem("scenario.toml", None, "travel.graph", msg)]) from None
+    except RoadsError as exc:
+        raise ScenarioError([Problem("scenario.toml", None, "travel.graph", str(exc))]) from None
     snaps = np.array(snap_list, dtype=float)
     _store_cached(path, ids, secs, mets, snaps)
     return TravelMatrix(ids, secs, mets, "osrm", graph.hash, tuple(snap_list))
