@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,15 @@ def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Write beside, then rename over: a reader (a cache lookup, a resumed sweep) never sees
+    half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def dumps_json(obj: Any) -> str:

@@ -394,9 +394,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 def _write_json(path: Path, obj: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, sort_keys=True, indent=1) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    from .plan import replace_file
+
+    replace_file(path, (json.dumps(obj, sort_keys=True, indent=1) + "\n").encode("utf-8"))
 
 
 def kpi_columns() -> list[str]:

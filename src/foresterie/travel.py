@@ -186,11 +186,11 @@ def _load_cached(path: Path, ids: tuple[str, ...]) -> tuple[np.ndarray, ...] | N
 
 
 def _store_cached(path: Path, ids: tuple[str, ...], *arrays: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.savez(fh, ids=np.array(ids), seconds=arrays[0], metres=arrays[1], snap_m=arrays[2])
-    tmp.replace(path)
+    from .plan import replace_file
+
+    buf = io.BytesIO()
+    np.savez(buf, ids=np.array(ids), seconds=arrays[0], metres=arrays[1], snap_m=arrays[2])
+    replace_file(path, buf.getvalue())
 
 
 def road_matrix(locations: list[Location], graph_dir: Path, cache: Path) -> TravelMatrix:
@@ -248,10 +248,9 @@ def road_legs(
                 for a, b in pairs}  # fmt: skip
     except RoadsError as exc:
         raise ScenarioError([Problem("scenario.toml", None, "travel.graph", str(exc))]) from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({f"{a}>{b}": v for (a, b), v in legs.items()}), encoding="utf-8")
-    tmp.replace(path)
+    from .plan import replace_file
+
+    replace_file(path, json.dumps({f"{a}>{b}": v for (a, b), v in legs.items()}).encode("utf-8"))
     return legs
 
 
