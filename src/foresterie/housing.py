@@ -1,32 +1,42 @@
-"""Who sleeps where: a lexicographic MIP (OR-Tools + SCIP) assignment of housing units to foresterie.
+"""Who sleeps where: a lexicographic integer program, assigning housing units to foresterie.
 
-Tiers, each solved to optimality (or budget) and then fixed as a constraint:
+Tiers, each solved to proven optimality (or budget) and then fixed as a constraint:
   1. house the most priority-3 people, then priority 2, 1, 0;
   1b. (re-planning only) keep the most people at their previous foresteria;
   2. minimise commute = sum over housed workers of one-way seconds to their farm x workdays of stay;
   3. minimise peak occupancy = max over foresteria f, night n of ceil(1000 * used(f,n) / beds(f)).
-Units that share no eligible foresteria are independent, so each district is solved on its own.
+
+Speed comes from structure, not from a faster search:
+- districts: units that share no eligible foresteria are independent;
+- blocks: within a district, men's, women's and family beds are separate resources, so tiers 1-2
+  (sums) decompose exactly by section; only accessible beds (when they can bind) and the peak
+  tier (a maximum over all sections) tie sections together, and then they stay in one block;
+- proof by LP: each tier first solves the LP. Its safe dual bound (mip.py) proves an integer
+  solution optimal when one reaches it: the previous tier's solution, the rounded LP, or a small
+  search with every group the LP placed integrally fixed. SCIP searches the whole block only when
+  none reaches the bound.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from ortools.linear_solver import pywraplp
+import numpy as np
 
+from .mip import Program, SearchResult
 from .model import SECTIONS, Foresteria, Scenario, Section
-from .rounding import Rounded, round_lp
 from .travel import TravelMatrix
 from .units import Unit, build_units, commute_cost, eligibility, farms_by_id
 from .waitlist import WaitlistEntry, diagnose_pinned, explain_waitlist
 
 PRIORITIES = (3, 2, 1, 0)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,10 @@ class TierResult:
     bound: int
     optimal: bool
     seconds: float
+    # How optimality was shown: lp_bound (a solution reached the LP's safe bound),
+    # reduced_cost_search (SCIP found nothing better with reduced-cost fixing), search (SCIP on
+    # the whole block), budget (not shown: the node or time budget ran out).
+    proof: str = "lp_bound"
 
     @property
     def gap(self) -> float:
@@ -62,6 +76,7 @@ class HousingPlan:
     components: int
     units: int
     moved: int | None = None  # re-planning: people not where the previous run put them
+    blocks: int = 0  # districts split by section where no row ties the sections together
 
 
 @dataclass
@@ -71,194 +86,283 @@ class _Component:
     elig: dict[int, list[int]]  # unit index -> foresteria indices (within component)
 
 
-def _components(
-    units: list[Unit], fs: list[Foresteria], ok: dict[int, list[int]]
-) -> list[_Component]:
-    """Connected components of the unit-foresteria eligibility graph (union-find on foresterie)."""
-    parent = list(range(len(fs)))
+def _components(units: list[Unit], fs: list[Foresteria], ok: dict[int, list[int]],
+                resource: Callable[[int, int], object],
+                links: Sequence[tuple[object, object]] = ()) -> list[_Component]:  # fmt: skip
+    """Connected components of units through the resources they could use (union-find).
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    resource(ui, fi) names the beds unit ui would take at foresteria fi: the foresteria itself for
+    districts, (foresteria, section) for blocks; links join resources that share a row.
+    """
+    parent: dict[object, object] = {}
 
-    for fl in ok.values():
-        for j in fl[1:]:
-            a, b = find(fl[0]), find(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    by_root: dict[int, list[int]] = defaultdict(list)
+    def find(a: object) -> object:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: object, b: object) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+
+    for a, b in links:
+        union(a, b)
     for ui, fl in ok.items():
+        for fi in fl[1:]:
+            union(resource(ui, fl[0]), resource(ui, fi))
+    by_root: dict[object, list[int]] = defaultdict(list)
+    for ui, fl in sorted(ok.items()):
         if fl:
-            by_root[find(fl[0])].append(ui)
+            by_root[find(resource(ui, fl[0]))].append(ui)
     comps = []
-    for root in sorted(by_root):
-        f_idx = sorted({j for ui in by_root[root] for j in ok[ui]})
+    for uis in sorted(by_root.values()):
+        f_idx = sorted({j for ui in uis for j in ok[ui]})
         local = {j: k for k, j in enumerate(f_idx)}
-        cu = [units[ui] for ui in by_root[root]]
-        elig = {k: [local[j] for j in ok[ui]] for k, ui in enumerate(by_root[root])}
+        cu = [units[ui] for ui in uis]
+        elig = {k: [local[j] for j in ok[ui]] for k, ui in enumerate(uis)}
         comps.append(_Component(cu, [fs[j] for j in f_idx], elig))
     return comps
 
 
+def _accessible_binding(comp: _Component) -> set[str]:
+    """Foresterie whose accessible-bed row can bind: everyone who could be there and needs an
+    accessible bed, on some night, outnumbers the accessible beds. Elsewhere the row is redundant
+    and is left out, which lets the sections split into separate blocks."""
+    out = set()
+    for fi, f in enumerate(comp.foresterie):
+        demand: dict[date, int] = defaultdict(int)
+        for ui, u in enumerate(comp.units):
+            if fi in comp.elig[ui] and u.accessible_need:
+                copies = 1 if u.is_group else u.size
+                for d, (_, a) in u.usage().items():
+                    demand[d] += a * copies
+        if max(demand.values(), default=0) > f.beds_accessible:
+            out.add(f.id)
+    return out
+
+
+def _blocks(comp: _Component, acc_binding: set[str], joint: bool) -> list[_Component]:
+    """Split a district by section where no row ties sections together (see the module doc)."""
+    if joint:
+        return [comp]
+    links = []
+    for fi, f in enumerate(comp.foresterie):
+        if f.id in acc_binding:
+            secs = sorted({u.section.value for ui, u in enumerate(comp.units)
+                           if fi in comp.elig[ui] and u.accessible_need})  # fmt: skip
+            links += [((f.id, secs[0]), (f.id, s)) for s in secs[1:]]
+    return _components(comp.units, comp.foresterie, comp.elig,
+                       lambda ui, fi: (comp.foresterie[fi].id, comp.units[ui].section.value),
+                       links)  # fmt: skip
+
+
 class _Model:
-    """One component's MIP with the expressions every tier needs."""
+    """One block's program: a count per (unit, eligible foresteria), bed rows, tier objectives."""
 
     def __init__(self, comp: _Component, scenario: Scenario, matrix: TravelMatrix,
-                 with_commute: bool = True):  # fmt: skip
+                 acc_binding: set[str], with_commute: bool = True):  # fmt: skip
         self.comp = comp
-        cfg = scenario.config.solver
-        solver = pywraplp.Solver.CreateSolver(cfg.housing_backend.upper())
-        if solver is None:  # pragma: no cover - both ship with ortools wheels
-            raise RuntimeError(f"MIP backend {cfg.housing_backend} is not available")
-        self.s = solver
-        self.zero = solver.IntVar(0, 0, "zero")
-        if cfg.housing_backend == "scip":
-            solver.SetSolverSpecificParametersAsString(
-                # Ctrl-C belongs to the CLI (one line, exit 130), not to SCIP.
-                f"misc/catchctrlc = FALSE\n"
-                f"limits/nodes = {cfg.housing_node_limit}\nrandomization/randomseedshift = "
-                f"{scenario.config.scenario.seed % 2**31}\n"
-            )
-        else:
-            solver.SetSolverSpecificParametersAsString(
-                f"mip_max_nodes = {cfg.housing_node_limit}\nrandom_seed = "
-                f"{scenario.config.scenario.seed % 2**31}\nthreads = 1\noutput_flag = false\n"
-            )
+        p = self.p = Program()
         farms = farms_by_id(scenario)
-        self.x: dict[tuple[int, int], pywraplp.Variable] = {}
-        self.commute_coef: dict[tuple[int, int], int] = {}
-        usage = [u.usage() for u in comp.units]
-        prio_terms: dict[int, list[tuple[pywraplp.Variable, int]]] = defaultdict(list)
-        keep_terms: list[tuple[pywraplp.Variable, int]] = []
-        commute_terms: list[tuple[pywraplp.Variable, int]] = []
+        self.x: dict[tuple[int, int], int] = {}  # (unit, foresteria) -> column
+        self.cols: list[tuple[Unit, Foresteria]] = []
+        terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for ui, u in enumerate(comp.units):
             ub = 1 if u.is_group else u.size
-            vs = []
+            per_copy: dict[int, int] = defaultdict(int)
+            for w in u.members if u.is_group else u.members[:1]:
+                per_copy[w.priority] += 1
+            cols = []
             for fi in comp.elig[ui]:
                 f = comp.foresterie[fi]
-                v = solver.IntVar(0, ub, f"x[{u.key},{f.id}]")
-                self.x[ui, fi] = v
-                vs.append(v)
-                per_copy: dict[int, int] = defaultdict(int)
-                for w in u.members if u.is_group else u.members[:1]:
-                    per_copy[w.priority] += 1
-                for p, c in per_copy.items():
-                    prio_terms[p].append((v, c))
+                j = p.add_var(0, ub)
+                self.x[ui, fi] = j
+                self.cols.append((u, f))
+                cols.append(j)
+                for pr, c in per_copy.items():
+                    terms[f"housed_priority_{pr}"].append((j, c))
                 if u.previous == f.id:
-                    keep_terms.append((v, u.size if u.is_group else 1))
+                    terms["kept_in_place"].append((j, u.size if u.is_group else 1))
                 if with_commute:
-                    self.commute_coef[ui, fi] = commute_cost(u, f.id, matrix, farms)
-                    commute_terms.append((v, self.commute_coef[ui, fi]))
-            if u.pinned is not None:
-                solver.Add(self._sum([(v, 1) for v in vs]) == ub)
-            else:
-                solver.Add(self._sum([(v, 1) for v in vs]) <= ub)
-        self.housed = {p: self._sum(prio_terms[p]) for p in PRIORITIES}
-        self.keep = self._sum(keep_terms)
-        self.commute = self._sum(commute_terms)
-        # Capacity: usage only rises on arrival nights, so those nights are enough.
-        self.peak = solver.IntVar(0, 1000, "peak_permille")
-        # Peak rows are added only for the last tier: before it they bind nothing but weigh on
-        # every LP solve.
-        self._peak_rows: list[tuple[int, date, list[tuple[Any, int]]]] = []
+                    terms["commute_s"].append((j, commute_cost(u, f.id, matrix, farms)))
+            p.add_row(cols, [1] * len(cols), lb=ub if u.pinned is not None else -math.inf, ub=ub)
+        names = [f"housed_priority_{pr}" for pr in PRIORITIES] + ["kept_in_place", "commute_s"]
+        self.obj = {name: _vector(p.n, terms[name]) for name in names}
         for fi, f in enumerate(comp.foresterie):
             here = [ui for ui in range(len(comp.units)) if (ui, fi) in self.x]
-            nights_all: set[date] = set()
             for s in SECTIONS:
-                us = [ui for ui in here if comp.units[ui].section == s]
-                nights = {d for ui in us for d in comp.units[ui].arrivals()}
-                nights_all |= nights
-                for d in sorted(nights):
-                    terms = [(self.x[ui, fi], usage[ui][d][0]) for ui in us if d in usage[ui]]
-                    if terms:
-                        solver.Add(self._sum(terms) <= f.beds(s))
-            acc = [ui for ui in here if any(a for _, a in usage[ui].values())]
-            for d in sorted({d for ui in acc for d in comp.units[ui].arrivals()}):
-                terms = [(self.x[ui, fi], usage[ui][d][1]) for ui in acc
-                         if usage[ui].get(d, (0, 0))[1]]  # fmt: skip
-                if terms:
-                    solver.Add(self._sum(terms) <= f.beds_accessible)
-            if f.beds_total > 0:
-                self._peak_rows += [(fi, d, [(self.x[ui, fi], 1000 * usage[ui][d][0])
-                                             for ui in here if d in usage[ui]])
-                                    for d in sorted(nights_all)]  # fmt: skip
-        self.values: dict[tuple[int, int], int] = {}
+                _night_rows(p, [(self.x[ui, fi], comp.units[ui]) for ui in here
+                                if comp.units[ui].section == s], 0, f.beds(s))  # fmt: skip
+            if f.id in acc_binding:
+                _night_rows(p, [(self.x[ui, fi], comp.units[ui]) for ui in here
+                                if comp.units[ui].accessible_need], 1, f.beds_accessible)  # fmt: skip
 
-    def _sum(self, terms: list[tuple[Any, int]]) -> Any:
-        return _terms(terms, self.zero)
+    def vector(self, values: dict[tuple[int, int], int]) -> np.ndarray:
+        x = np.zeros(self.p.n, dtype=np.int64)
+        for k, v in values.items():
+            x[self.x[k]] = v
+        return x
 
-    def fix(self, expr: Any, sense: str, value: int) -> None:
-        self.s.Add(expr >= value if sense == "max" else expr <= value)
+    def values(self, x: np.ndarray) -> dict[tuple[int, int], int]:
+        return {k: int(x[j]) for k, j in self.x.items() if x[j]}
 
-    def hint(self, values: dict[tuple[int, int], int]) -> None:
-        self.s.SetHint(list(self.x.values()), [float(values.get(k, 0)) for k in self.x])
+    def group_cols(self) -> np.ndarray:
+        return np.array([j for (u, _), j in zip(self.cols, range(len(self.cols)), strict=True)
+                         if u.is_group], dtype=np.int64)  # fmt: skip
 
-    def add_peak_rows(self) -> None:
-        for fi, _, terms in self._peak_rows:
-            self.s.Add(self._sum(terms) - self.comp.foresterie[fi].beds_total * self.peak <= 0)
-
-    def solve_tier(self, name: str, expr: Any, sense: str, deadline: float) -> TierResult:
-        s = self.s
+    def fix(self, name: str, sense: str, value: int) -> None:
+        c = self.obj[name]
+        nz = np.flatnonzero(c)
         if sense == "max":
-            s.Maximize(expr)
+            self.p.add_row(nz, c[nz], lb=value)
         else:
-            s.Minimize(expr)
-        s.SetTimeLimit(int(max(1.0, deadline - time.monotonic()) * 1000))
-        params = pywraplp.MPSolverParameters()
-        params.SetDoubleParam(params.RELATIVE_MIP_GAP, 0.0)
-        t0 = time.monotonic()
-        heur = round_lp(s)
-        if heur is not None and _proven(heur, sense):
-            return self._accept(name, sense, expr, heur, t0)
-        if heur is not None and heur.values is not None:
-            s.SetHint(s.variables(), [float(v) for v in heur.values])
-        status = s.Solve(params)
-        if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-            raise RuntimeError(f"housing tier {name}: MIP status {status}")
-        value = round(s.Objective().Value())
-        bound = round(s.Objective().BestBound()) if status != pywraplp.Solver.OPTIMAL else value
-        self.values = {k: round(v.solution_value()) for k, v in self.x.items()}
-        # Fix this tier's value before the next one; warm-start it from this solution.
-        if sense == "max":
-            s.Add(expr >= value)
-        else:
-            s.Add(expr <= value)
-        hint_vars = list(self.x.values())
-        s.SetHint(hint_vars, [float(self.values[k]) for k in self.x])
-        return TierResult(name, sense, value, bound, status == pywraplp.Solver.OPTIMAL,
-                          time.monotonic() - t0)  # fmt: skip
-
-    def _accept(self, name: str, sense: str, expr: Any, heur: Rounded, t0: float) -> TierResult:
-        assert heur.values is not None and heur.objective is not None
-        values = heur.values
-        self.values = {k: values[v.index()] for k, v in self.x.items()}
-        self.fix(expr, sense, heur.objective)
-        self.s.SetHint(self.s.variables(), [float(v) for v in values])
-        return TierResult(name, sense, heur.objective, heur.objective, True, time.monotonic() - t0)
+            self.p.add_row(nz, c[nz], ub=value)
 
 
-def _proven(heur: Rounded, sense: str) -> bool:
-    """A rounded solution at the LP bound is optimal: no search needed.
-
-    The LP comes from GLOP with floating-point tolerances, so the bound is taken with half a unit
-    of margin in the safe direction (raised for max, lowered for min). Objectives are integral;
-    the margin is only trusted where the LP value is small enough (counts, per mille) for the
-    solver's error to be far below 0.5; the commute tier (~1e8 s) always goes to SCIP.
-    """
-    if heur.objective is None or abs(heur.lp_objective) >= 1e6:
-        return False
-    if sense == "max":
-        return heur.objective >= math.floor(heur.lp_objective + 0.5)
-    return heur.objective <= math.ceil(heur.lp_objective - 0.5)
+def _vector(n: int, terms: list[tuple[int, int]]) -> np.ndarray:
+    v = np.zeros(n, dtype=np.int64)
+    for j, c in terms:
+        v[j] += c
+    return v
 
 
-def _terms(terms: list[tuple[Any, int]], zero: Any) -> Any:
-    """A linear expression; an empty sum is `zero`, a variable fixed at 0."""
-    if not terms:
-        return zero
-    return pywraplp.SumArray([c * v for v, c in terms])
+def _night_rows(p: Program, entries: list[tuple[int, Unit]], k: int, cap: int) -> None:
+    """Beds on every night someone arrives (occupancy only rises then): sum of usage <= cap.
+    k = 0 counts people, k = 1 people needing an accessible bed."""
+    nights = sorted({d for _, u in entries for d in u.arrivals()})
+    for d in nights:
+        idx, coef = [], []
+        for j, u in entries:
+            use = u.usage().get(d)
+            if use and use[k]:
+                idx.append(j)
+                coef.append(use[k])
+        if idx:
+            p.add_row(idx, coef, ub=cap)
+
+
+def _add_peak(p: Program, cols: list[tuple[Unit, Foresteria]]) -> tuple[int, list[int]]:
+    """The peak variable and its rows: 1000 x used(f, n) <= beds(f) x peak on arrival nights."""
+    peak = p.add_var(0, 1000)
+    by_f: dict[str, list[int]] = defaultdict(list)
+    beds = {}
+    for j, (_, f) in enumerate(cols):
+        by_f[f.id].append(j)
+        beds[f.id] = f.beds_total
+    rows = []
+    for fid in sorted(by_f):
+        if beds[fid] <= 0:
+            continue
+        js = by_f[fid]
+        for d in sorted({d for j in js for d in cols[j][0].arrivals()}):
+            idx, coef = [], []
+            for j in js:
+                use = cols[j][0].usage().get(d)
+                if use and use[0]:
+                    idx.append(j)
+                    coef.append(1000 * use[0])
+            rows.append(len(p.rows))
+            p.add_row([*idx, peak], [*coef, -beds[fid]], ub=0)
+    return peak, rows
+
+
+def _with_peak(p: Program, peak: int, rows: list[int], x: np.ndarray) -> np.ndarray:
+    """x (without the peak) completed with the smallest peak its occupancy allows."""
+    y = np.zeros(p.n, dtype=np.int64)
+    y[: len(x)] = x
+    y[peak] = 0
+    act = p.activity(y)
+    need = [-(-int(act[r]) // -int(p.rows[r][1][-1])) for r in rows]  # ceil(used / beds)
+    y[peak] = max(need, default=0)
+    return y
+
+
+def _tier(p: Program, name: str, sense: str, obj: np.ndarray, incumbents: list[np.ndarray],
+          groups: np.ndarray, scenario: Scenario, deadline: float) -> tuple[TierResult, np.ndarray]:  # fmt: skip
+    """Solve one tier to proven optimality (or budget), then fix its value as a row of p."""
+    t0 = time.monotonic()
+    cfg = scenario.config.solver
+    seed = scenario.config.scenario.seed
+    c = -obj if sense == "max" else obj  # minimise c'x
+    best: np.ndarray | None = None
+    best_val: int | None = None
+
+    def offer(x: np.ndarray | None) -> None:
+        nonlocal best, best_val
+        if x is not None and p.feasible(x):
+            v = int(c @ x)
+            if best_val is None or v < best_val:
+                best, best_val = x, v
+
+    for x in incumbents:
+        offer(x)
+    t1 = time.monotonic()
+    lp = p.lp(c.astype(float))
+    bound = lp.bound if lp is not None else None
+    log.debug("%s: %d columns, %d rows, LP %.2f s, bound %s, incumbent %s", name, p.n,
+              len(p.rows), time.monotonic() - t1, bound, best_val)  # fmt: skip
+
+    def proven() -> bool:
+        return best_val is not None and bound is not None and best_val <= bound
+
+    def search(fixed: dict[int, int] | None = None, cutoff: int | None = None,
+               hint: np.ndarray | None = None, step: str = "") -> SearchResult:  # fmt: skip
+        r = p.search(c, node_limit=cfg.housing_node_limit, seed=seed, fixed=fixed, cutoff=cutoff,
+                     hint=hint, time_limit_s=deadline - time.monotonic())  # fmt: skip
+        offer(r.x)
+        log.debug("  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s", step,
+                  len(fixed or {}), r.infeasible, r.objective, r.optimal, time.monotonic() - t1)  # fmt: skip
+        return r
+
+    proof = "lp_bound"
+    if lp is not None and not proven():
+        offer(np.rint(lp.x).astype(np.int64))  # the LP's own vertex, when it is integral
+    if lp is not None and not proven():
+        # A first guess: a solution at the LP bound that keeps every group where the LP put it
+        # whole, moving only what the reduced costs allow. Finding nothing here proves nothing.
+        frac = np.abs(lp.x - np.rint(lp.x)) > 1e-6
+        guess = {int(j): int(round(lp.x[j])) for j in groups if not frac[j]}
+        if guess:
+            search({**guess, **p.fixings(lp, lp.bound + 1)}, cutoff=lp.bound, step="guess")
+    if lp is not None and not proven():
+        # The ladder: is there a solution of value <= T? Reduced-cost fixing leaves only what can
+        # move without pushing the bound past T, so each question is small, and each answer is
+        # exact: a solution found is optimal (nothing below the bound exists), "none" raises the
+        # bound to T + 1. T climbs from the LP bound in relative steps, capped by the incumbent.
+        width = max(1, abs(lp.bound))
+        for step in (0, 1e-5, 1e-4, 1e-3, 1e-2):
+            target = lp.bound + math.ceil(step * width)
+            if best_val is not None and target >= best_val:
+                target = best_val - 1
+            if bound is not None and target < bound:
+                continue
+            if step:
+                proof = "reduced_cost_search"
+            r = search(p.fixings(lp, target + 1), cutoff=target, step=f"<= bound + {step:g}")
+            if r.infeasible:
+                bound = target + 1
+            elif r.optimal and r.objective is not None:
+                bound = r.objective
+            if proven() or not r.infeasible:
+                break
+    if not proven():
+        proof = "search"
+        r = search(hint=best, step="full")
+        if r.bound is not None:
+            bound = r.bound if bound is None else max(bound, r.bound)
+    if best is None or best_val is None:
+        raise RuntimeError(f"housing tier {name}: no feasible solution within the budget")
+    optimal = proven()
+    nz = np.flatnonzero(c)
+    p.add_row(nz, c[nz], ub=best_val)  # this tier's optimum holds from now on
+    sign = -1 if sense == "max" else 1
+    value = sign * best_val
+    shown_bound = sign * bound if bound is not None else value
+    return TierResult(name, sense, value, shown_bound, optimal, time.monotonic() - t0,
+                      proof if optimal else "budget"), best  # fmt: skip
 
 
 def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
@@ -307,10 +411,11 @@ def plan_housing(
     previous: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> HousingPlan:
-    """Solve every district, tier by tier; explain every waitlisted person."""
+    """Solve every district, block by block and tier by tier; explain every waitlisted person."""
     t0 = time.monotonic()
     deadline = t0 + scenario.config.solver.wall_clock_limit_s
     max_commute_s = scenario.config.housing.max_commute_min * 60
+    weight = scenario.config.housing.balance_weight
     fs = list(scenario.foresterie)
     units = build_units(scenario.workers, previous)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
@@ -318,40 +423,76 @@ def plan_housing(
         ui: [fi for fi, f in enumerate(fs) if eligibility(u, f, matrix, max_commute_s).ok]
         for ui, u in enumerate(units)
     }
-    comps = _components(units, fs, ok)
+    districts = _components(units, fs, ok, lambda ui, fi: fi)
     tiers: dict[str, list[TierResult]] = defaultdict(list)
     assignments: list[Assignment] = []
-    for ci, comp in enumerate(comps):
+    n_blocks = 0
+
+    def tier(p: Program, name: str, sense: str, obj: np.ndarray, inc: list[np.ndarray],
+             groups: np.ndarray) -> tuple[TierResult, np.ndarray]:  # fmt: skip
+        r, x = _tier(p, name, sense, obj, inc, groups, scenario, deadline)
+        tiers[name].append(r)
+        return r, x
+
+    for ci, district in enumerate(districts):
+        acc = _accessible_binding(district)
+        blocks = _blocks(district, acc, joint=weight > 0)
+        n_blocks += len(blocks)
         if progress:
-            names = ", ".join(f.id for f in comp.foresterie)
-            progress(f"district {ci + 1}/{len(comps)} ({names}): {len(comp.units)} units")
-        # Tier 1 (and re-planning stability) on merged classes, then the rest on the full model
-        # with those optima fixed and the merged solution, split back, as the starting point.
-        agg, parts = _aggregate(comp)
-        amdl = _Model(agg, scenario, matrix, with_commute=False)
-        mdl = _Model(comp, scenario, matrix)
-        for p in PRIORITIES:
-            r = amdl.solve_tier(f"housed_priority_{p}", amdl.housed[p], "max", deadline)
-            tiers[r.name].append(r)
-            mdl.fix(mdl.housed[p], "max", r.objective)
-        if previous is not None:
-            r = amdl.solve_tier("kept_in_place", amdl.keep, "max", deadline)
-            tiers[r.name].append(r)
-            mdl.fix(mdl.keep, "max", r.objective)
-        mdl.hint(_disaggregate(comp, parts, amdl.values))
-        weight = scenario.config.housing.balance_weight
-        if weight:  # optional tier weight: trade commute seconds against peak occupancy
-            mdl.add_peak_rows()
-            blended = mdl.commute + weight * mdl.peak
-            r = mdl.solve_tier("commute_s", blended, "min", deadline)
-            commute = sum(c * mdl.values.get(k, 0) for k, c in mdl.commute_coef.items())
-            tiers["commute_s"].append(TierResult("commute_s", "min", commute, commute, r.optimal,
-                                                 r.seconds))  # fmt: skip
+            fids = ", ".join(f.id for f in district.foresterie)
+            progress(f"district {ci + 1}/{len(districts)} ({fids}): {len(district.units)} units "
+                     f"in {len(blocks)} block(s)")  # fmt: skip
+        models, xs = [], []
+        for block in blocks:
+            # Tier 1 (and re-planning stability) on merged classes, then the rest on the full
+            # model with those optima fixed, starting from the merged solution split back.
+            agg, parts = _aggregate(block)
+            amdl = _Model(agg, scenario, matrix, acc, with_commute=False)
+            mdl = _Model(block, scenario, matrix, acc)
+            ax: list[np.ndarray] = []
+            names = [f"housed_priority_{p}" for p in PRIORITIES]
+            names += ["kept_in_place"] if previous is not None else []
+            for name in names:
+                r, x = tier(amdl.p, name, "max", amdl.obj[name], ax, amdl.group_cols())
+                ax = [x]
+                mdl.fix(name, "max", r.objective)
+            start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
+            if weight:  # optional tier weight: trade commute seconds against peak occupancy
+                peak, rows = _add_peak(mdl.p, mdl.cols)
+                obj = np.append(mdl.obj["commute_s"], 0)
+                blended = obj.copy()
+                blended[peak] = weight
+                r, x = _tier(mdl.p, "commute_s", "min", blended,
+                             [_with_peak(mdl.p, peak, rows, start)], mdl.group_cols(), scenario,
+                             deadline)  # fmt: skip
+                commute = int(obj @ x)
+                tiers["commute_s"].append(TierResult("commute_s", "min", commute, commute,
+                                                     r.optimal, r.seconds, r.proof))  # fmt: skip
+                peak_obj = np.zeros(mdl.p.n, dtype=np.int64)
+                peak_obj[peak] = 1
+                r, x = tier(mdl.p, "peak_permille", "min", peak_obj, [x], mdl.group_cols())
+                assignments.extend(_extract(block, mdl.values(x)))
+                continue
+            _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start],
+                        mdl.group_cols())  # fmt: skip
+            models.append(mdl)
+            xs.append(x)
+        if not models:
+            continue
+        # Peak: a maximum over every section of a foresteria, so the blocks meet again.
+        if len(models) == 1:
+            joint, offsets = models[0].p, [0]
         else:
-            tiers["commute_s"].append(mdl.solve_tier("commute_s", mdl.commute, "min", deadline))
-            mdl.add_peak_rows()
-        tiers["peak_permille"].append(mdl.solve_tier("peak_permille", mdl.peak, "min", deadline))
-        assignments.extend(_extract(comp, mdl.values))
+            joint, offsets = Program.stack([m.p for m in models])
+        cols = [c for m in models for c in m.cols]
+        groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
+        peak, rows = _add_peak(joint, cols)
+        peak_obj = np.zeros(joint.n, dtype=np.int64)
+        peak_obj[peak] = 1
+        _, x = tier(joint, "peak_permille", "min", peak_obj,
+                    [_with_peak(joint, peak, rows, np.concatenate(xs))], groups)  # fmt: skip
+        for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
+            assignments.extend(_extract(block, m.values(x[o : o + m.p.n])))
     assignments.sort(key=lambda a: a.worker_id)
     results = [_merge(name, rs) for name, rs in tiers.items()]
     housed = {a.worker_id for a in assignments}
@@ -359,18 +500,24 @@ def plan_housing(
     waitlist = explain_waitlist(scenario, matrix, units, assignments, housed, all_optimal, previous)
     moved = None
     if previous is not None:
+        ids = {w.id for w in scenario.workers}
         now = {a.worker_id: a.foresteria_id for a in assignments}
-        moved = sum(1 for wid, f in previous.items() if now.get(wid) != f and wid in
-                    {w.id for w in scenario.workers})  # fmt: skip
-    return HousingPlan(assignments, waitlist, results, len(comps), len(units), moved)
+        moved = sum(1 for wid, f in previous.items() if now.get(wid) != f and wid in ids)
+    return HousingPlan(assignments, waitlist, results, len(districts), len(units), moved,
+                       n_blocks)  # fmt: skip
 
 
 def _merge(name: str, rs: list[TierResult]) -> TierResult:
+    """One line per tier: sums over blocks (the peak: the largest); the weakest proof."""
+    proofs = {r.proof for r in rs}
+    proof = next(p for p in ("budget", "search", "reduced_cost_search", "lp_bound") if p in proofs)
+    optimal = all(r.optimal for r in rs)
+    seconds = sum(r.seconds for r in rs)
     if name == "peak_permille":
         return TierResult(name, "min", max(r.objective for r in rs), max(r.bound for r in rs),
-                          all(r.optimal for r in rs), sum(r.seconds for r in rs))  # fmt: skip
+                          optimal, seconds, proof)  # fmt: skip
     return TierResult(name, rs[0].sense, sum(r.objective for r in rs), sum(r.bound for r in rs),
-                      all(r.optimal for r in rs), sum(r.seconds for r in rs))  # fmt: skip
+                      optimal, seconds, proof)  # fmt: skip
 
 
 def _extract(comp: _Component, values: dict[tuple[int, int], int]) -> list[Assignment]:
