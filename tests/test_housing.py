@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+from datetime import date, timedelta
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from foresterie.errors import InfeasibleError
 from foresterie.housing import plan_housing
+from foresterie.model import Section
+from foresterie.units import workdays_between
 
 from .helpers import farm, foresteria, matrix, scenario, worker
 
@@ -149,12 +157,6 @@ def test_identical_people_collapse_into_one_unit() -> None:
     assert hp.units == 1 and len(hp.assignments) == 150 and len(hp.waitlist) == 50
 
 
-from datetime import timedelta  # noqa: E402
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-
 @st.composite
 def small_seasons(draw):  # type: ignore[no-untyped-def]
     n = draw(st.integers(1, 14))
@@ -206,3 +208,89 @@ def test_balance_weight_trades_commute_for_balance() -> None:
     assert sorted(where(blended).values()) == ["A", "B"]  # 500 per mille x 100 > 4 x 1200 s
     assert next(t for t in blended.tiers if t.name == "peak_permille").objective == 500
     assert next(t for t in blended.tiers if t.name == "commute_s").objective == (20 + 40) * 60 * 4
+
+
+@st.composite
+def tiny_seasons(draw):  # type: ignore[no-untyped-def]
+    fs = [foresteria(fid, men=draw(st.integers(0, 3)), women=draw(st.integers(0, 2)),
+                     family=draw(st.integers(0, 4)), acc=draw(st.integers(0, 1)),
+                     open_to=draw(st.sampled_from(["2026-07-09", "2026-07-31"])))
+          for fid in ("A", "B", "C")[: draw(st.integers(2, 3))]]  # fmt: skip
+    ws = []
+    for i in range(draw(st.integers(2, 7))):
+        a = draw(st.integers(1, 6))
+        section = draw(st.sampled_from(["men", "men", "women", "family"]))
+        ws.append(worker(f"W{i}", f"2026-07-{a:02d}", f"2026-07-{a + draw(st.integers(1, 5)):02d}",
+                         section, draw(st.sampled_from(["F1", "F2", None])),
+                         draw(st.integers(0, 3)), accessible=draw(st.booleans())))  # fmt: skip
+    if draw(st.booleans()) and len(ws) >= 3:  # one group of two or three of the same section
+        k = draw(st.integers(2, 3))
+        ws = [dataclasses.replace(w, group_id="G1", section=ws[0].section, arrival=ws[0].arrival,
+                                  departure=ws[0].departure) if j < k else w
+              for j, w in enumerate(ws)]  # fmt: skip
+    minutes = {(f, "F1"): draw(st.sampled_from([5, 20, 45, 70])) for f in ("A", "B", "C")}
+    minutes |= {(f, "F2"): draw(st.sampled_from([5, 20, 45, 70])) for f in ("A", "B", "C")}
+    return fs, ws, minutes
+
+
+def lexicographic_best(sc, m):  # type: ignore[no-untyped-def]
+    """Every assignment of every unit, by the README's formulas; the best tier vector."""
+    units: dict[str, list] = {}
+    for w in sc.workers:
+        units.setdefault(w.group_id or w.id, []).append(w)
+    farms = {f.id: f for f in sc.farms}
+    fs = {f.id: f for f in sc.foresterie}
+    best = None
+    for choice in itertools.product([None, *fs], repeat=len(units)):
+        used: dict[tuple[str, str, date], int] = {}
+        acc: dict[tuple[str, date], int] = {}
+        housed = {p: 0 for p in (3, 2, 1, 0)}
+        commute, ok = 0, True
+        for ms, fid in zip(units.values(), choice, strict=True):
+            if fid is None:
+                continue
+            f = fs[fid]
+            for w in ms:
+                secs = m.secs(fid, w.farm_id) if w.farm_id else 0
+                if not (f.open_from <= w.arrival and w.last_night <= f.open_to) or secs > 3600:
+                    ok = False
+                housed[w.priority] += 1
+                if w.farm_id:
+                    commute += secs * workdays_between(w.arrival, w.departure,
+                                                       farms[w.farm_id].workdays)  # fmt: skip
+                d = w.arrival
+                while d < w.departure:
+                    used[fid, w.section.value, d] = used.get((fid, w.section.value, d), 0) + 1
+                    acc[fid, d] = acc.get((fid, d), 0) + int(w.accessible)
+                    d += timedelta(days=1)
+        ok = ok and all(n <= fs[f].beds(Section(s)) for (f, s, _), n in used.items())
+        ok = ok and all(n <= fs[f].beds_accessible for (f, _), n in acc.items())
+        if not ok:
+            continue
+        total: dict[tuple[str, date], int] = {}
+        for (f, _, d), n in used.items():
+            total[f, d] = total.get((f, d), 0) + n
+        peak = max((-(-1000 * n // fs[f].beds_total) for (f, _), n in total.items()), default=0)
+        key = (housed[3], housed[2], housed[1], housed[0], -commute, -peak)
+        best = key if best is None or key > best else best
+    return best
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@given(case=tiny_seasons())
+def test_every_tier_equals_brute_force(case) -> None:  # type: ignore[no-untyped-def]
+    """The decomposition (districts, section blocks), the LP-bound proofs and the reduced-cost
+    ladder together still give the exact lexicographic optimum, tier by tier."""
+    fs, ws, minutes = case
+    sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws)
+    m = matrix(minutes, [f.id for f in sc.foresterie] + ["F1", "F2"])
+    hp = plan_housing(sc, m)
+    tiers = {t.name: t for t in hp.tiers}
+    assert all(t.optimal for t in hp.tiers)
+    expect = lexicographic_best(sc, m)
+    got = tuple(tiers[f"housed_priority_{p}"].objective if f"housed_priority_{p}" in tiers else 0
+                for p in (3, 2, 1, 0))  # fmt: skip
+    got += (-tiers["commute_s"].objective if "commute_s" in tiers else 0,
+            -tiers["peak_permille"].objective if "peak_permille" in tiers else 0)  # fmt: skip
+    assert got == expect

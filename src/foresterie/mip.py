@@ -193,6 +193,10 @@ class Program:
         if not self.feasible(x):
             return SearchResult(None, None, None, False)
         value = int(np.dot(c.astype(np.int64), x))
+        if cutoff is not None and value > cutoff:
+            # SCIP's feasibility tolerance is relative: on a cutoff row of 10^8 seconds it lets
+            # through a solution a few units too dear. Still a solution, but it proves nothing.
+            return SearchResult(x, value, None, False)
         optimal = res.status == pb.MPSOLVER_OPTIMAL
         bound = value if optimal else math.ceil(res.best_objective_bound - 1e-6)
         return SearchResult(x, value, bound, optimal)
