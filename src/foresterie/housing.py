@@ -229,43 +229,55 @@ def _vector(n: int, terms: list[tuple[int, int]]) -> np.ndarray:
     return v
 
 
+def _stays(entries: list[tuple[int, Unit]]) -> tuple[np.ndarray, ...]:
+    """One row per person of one copy of each unit: (column, first night, departure, accessible),
+    nights as day ordinals, so a night's users are found with array comparisons."""
+    rows = [(j, w.arrival.toordinal(), w.departure.toordinal(), int(w.accessible))
+            for j, u in entries for w in (u.members if u.is_group else u.members[:1])]  # fmt: skip
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+
+
+def _night_terms(stays: tuple[np.ndarray, ...], night: int, weight: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Columns using a bed on that night and how many beds each copy uses."""
+    col, first, dep, _ = stays
+    on = (first <= night) & (night < dep) & (weight != 0)
+    cols, inverse = np.unique(col[on], return_inverse=True)
+    return cols, np.bincount(inverse, weights=weight[on]).astype(np.int64)
+
+
 def _night_rows(p: Program, entries: list[tuple[int, Unit]], k: int, cap: int) -> None:
     """Beds on every night someone arrives (occupancy only rises then): sum of usage <= cap.
     k = 0 counts people, k = 1 people needing an accessible bed."""
-    nights = sorted({d for _, u in entries for d in u.arrivals()})
-    for d in nights:
-        idx, coef = [], []
-        for j, u in entries:
-            use = u.usage().get(d)
-            if use and use[k]:
-                idx.append(j)
-                coef.append(use[k])
-        if idx:
+    if not entries:
+        return
+    stays = _stays(entries)
+    weight = np.ones_like(stays[0]) if k == 0 else stays[3]
+    for night in np.unique(stays[1][weight != 0]):
+        idx, coef = _night_terms(stays, int(night), weight)
+        if len(idx):
             p.add_row(idx, coef, ub=cap)
 
 
 def _add_peak(p: Program, cols: list[tuple[Unit, Foresteria]]) -> tuple[int, list[int]]:
     """The peak variable and its rows: 1000 x used(f, n) <= beds(f) x peak on arrival nights."""
     peak = p.add_var(0, 1000)
-    by_f: dict[str, list[int]] = defaultdict(list)
+    by_f: dict[str, list[tuple[int, Unit]]] = defaultdict(list)
     beds = {}
-    for j, (_, f) in enumerate(cols):
-        by_f[f.id].append(j)
+    for j, (u, f) in enumerate(cols):
+        by_f[f.id].append((j, u))
         beds[f.id] = f.beds_total
     rows = []
     for fid in sorted(by_f):
         if beds[fid] <= 0:
             continue
-        js = by_f[fid]
-        for d in sorted({d for j in js for d in cols[j][0].arrivals()}):
-            idx, coef = [], []
-            for j in js:
-                use = cols[j][0].usage().get(d)
-                if use and use[0]:
-                    idx.append(j)
-                    coef.append(1000 * use[0])
+        stays = _stays(by_f[fid])
+        weight = np.full_like(stays[0], 1000)
+        for night in np.unique(stays[1]):
+            idx, coef = _night_terms(stays, int(night), weight)
             rows.append(len(p.rows))
-            p.add_row([*idx, peak], [*coef, -beds[fid]], ub=0)
+            p.add_row([*idx.tolist(), peak], [*coef.tolist(), -beds[fid]], ub=0)
     return peak, rows
 
 

@@ -65,6 +65,10 @@ class Unit:
 
     @cached_property
     def accessible_need(self) -> int:
+        """Most accessible beds one copy needs on a night (no night-by-night walk if none)."""
+        people = self.members if self.is_group else self.members[:1]
+        if not any(w.accessible for w in people):
+            return 0
         return max((a for _, a in self._usage.values()), default=0)
 
     def arrivals(self) -> set[date]:
@@ -122,7 +126,7 @@ def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: 
     section_ok = f.beds(unit.section) > 0
     acc_need = unit.accessible_need
     accessible_ok = acc_need <= f.beds_accessible
-    commutes = [matrix.secs(f.id, w.farm_id) for w in unit.members if w.farm_id]
+    commutes = [matrix.secs(f.id, farm) for farm in {w.farm_id for w in unit.members if w.farm_id}]
     worst = max(commutes) if commutes else None
     pin_ok = unit.pinned is None or unit.pinned == f.id
     # Pinned people already live there: the commute cap does not evict them.
