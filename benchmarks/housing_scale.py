@@ -82,7 +82,7 @@ def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1700, 5000, 20000, 50000]
     print(
         f"# Housing scale, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"SCIP single thread, median of {RUNS} runs"
+        f"GLOP + SCIP single thread, median of {RUNS} runs"
     )
     rows = []
     for n in sizes:
@@ -113,7 +113,7 @@ def main() -> None:
             (
                 n,
                 hp.units,
-                hp.components,
+                f"{hp.components}/{hp.blocks}",
                 wall,
                 tiers,
                 all(t.optimal for t in hp.tiers),
@@ -125,12 +125,13 @@ def main() -> None:
         )
         print(
             f"n={n}: units {hp.units}, districts {hp.components}, wall {wall:.2f}s, "
-            f"optimal {all(t.optimal for t in hp.tiers)}",
+            f"optimal {all(t.optimal for t in hp.tiers)}, "
+            f"proofs {', '.join(f'{t.name}={t.proof}' for t in hp.tiers)}",
             flush=True,
         )
     print()
     print(
-        "| workers | units | districts | total s | p3 | p2 | p1 | p0 | commute | peak | all optimal |"
+        "| workers | units | districts/blocks | total s | p3 | p2 | p1 | p0 | commute | peak | all optimal |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for n, u, c, wall, t, opt, *_ in rows:

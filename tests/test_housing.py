@@ -294,3 +294,19 @@ def test_every_tier_equals_brute_force(case) -> None:  # type: ignore[no-untyped
     got += (-tiers["commute_s"].objective if "commute_s" in tiers else 0,
             -tiers["peak_permille"].objective if "peak_permille" in tiers else 0)  # fmt: skip
     assert got == expect
+
+
+def test_sections_split_into_blocks_unless_accessible_beds_tie_them() -> None:
+    fs = [foresteria("A", men=2, women=2, acc=1)]
+    ws = [worker("W0"), worker("W1", section="women")]
+    _, hp = solve(fs, [farm("F1")], ws)
+    assert hp.blocks == 2 and len(hp.assignments) == 2  # no accessible need: men | women
+    # Two people needing the one accessible bed, one per section: the row binds, so men and
+    # women are one block, and only one of the two gets in.
+    ws += [worker("W2", accessible=True, priority=1),
+           worker("W3", section="women", accessible=True, priority=2)]  # fmt: skip
+    _, hp = solve(fs, [farm("F1")], ws)
+    assert hp.blocks == 1
+    assert {"W1", "W3"} <= set(where(hp)) and "W2" not in where(hp)
+    assert all(t.optimal and t.proof in {"lp_bound", "reduced_cost_search", "search"}
+               for t in hp.tiers)  # fmt: skip

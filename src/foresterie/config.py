@@ -76,10 +76,10 @@ class TravelTable(_Table):
 
 
 class SolverTable(_Table):
-    # Housing runs on OR-Tools' MIP interface: SCIP proved every tier optimal in well under a
-    # second on the default scenario where CP-SAT (1 worker) could not close tier 1 in 30
-    # deterministic seconds (README, "Housing model"). Both are single-threaded and deterministic;
-    # the node limit is the deterministic budget, the wall clock only a safety net.
+    # Housing: GLOP for each tier's LP bound, SCIP for the searches (mip.py); CP-SAT (1 worker)
+    # could not close tier 1 of the default scenario in 30 deterministic seconds, because the LP
+    # bound is what closes this model (README, "Housing model"). Both are single-threaded and
+    # deterministic; the node limit is the deterministic budget, the wall clock a safety net.
     housing_backend: Literal["scip"] = "scip"
     housing_node_limit: int = Field(default=200_000, ge=1)
     shuttle_engine: Literal["pyvrp", "ortools"] = "pyvrp"

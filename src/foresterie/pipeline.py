@@ -123,9 +123,10 @@ def solve(
             "budgets": cfg.solver.model_dump(mode="json"),
             "timings_s": {k: round(v, 3) for k, v in timings.items()},
             "housing": {"tiers": [{"name": x.name, "objective": x.objective, "bound": x.bound,
-                                   "optimal": x.optimal, "gap": round(x.gap, 6)}
+                                   "optimal": x.optimal, "gap": round(x.gap, 6), "proof": x.proof}
                                   for x in housing.tiers],
-                        "districts": housing.components, "units": housing.units},
+                        "districts": housing.components, "blocks": housing.blocks,
+                        "units": housing.units},
             "shuttles": {"engine": shuttles.engine, "patterns": shuttles.patterns,
                          "vrp_solves": shuttles.vrp_solves,
                          "chaining_optimal": all(f.optimal for f in shuttles.fleet_days)},

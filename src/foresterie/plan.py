@@ -79,10 +79,12 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
     summary = {
         "tiers": [
             {"name": t.name, "sense": t.sense, "objective": t.objective, "bound": t.bound,
-             "optimal": t.optimal, "gap": round(t.gap, 6)} for t in housing.tiers
+             "optimal": t.optimal, "gap": round(t.gap, 6), "proof": t.proof}
+            for t in housing.tiers
         ],
         "units": housing.units,
         "districts": housing.components,
+        "blocks": housing.blocks,
         "housed": len(housing.assignments),
         "waitlisted": len(housing.waitlist),
         "moved_vs_previous": housing.moved,

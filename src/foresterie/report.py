@@ -217,8 +217,9 @@ def index_html(run: RunData) -> str:
     legend = " ".join(f"<span style='color:{c}'>■</span> {s}" for s, c in SECTION_COLOURS.items())
     days = sorted({t.day for t in run.trips if t.vehicle_id})
     day_links = " ".join(f"<a href='drivers/{d}/index.html'>{d[5:]}</a>" for d in days)
-    tiers = _table(["tier", "objective", "bound", "proven optimal"],
-                   [[t["name"], t["objective"], t["bound"], "yes" if t["optimal"] else "no"]
+    tiers = _table(["tier", "objective", "bound", "proven optimal", "how"],
+                   [[t["name"], t["objective"], t["bound"], "yes" if t["optimal"] else "no",
+                     t.get("proof", "").replace("_", " ")]
                     for t in m["housing"]["tiers"]])  # fmt: skip
     sections = summary_sections(run)
     parts = [
