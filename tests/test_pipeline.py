@@ -140,6 +140,19 @@ def test_replay_reports_the_first_difference(run_dir: Path, tmp_path: Path) -> N
     assert r.exit_code == 1 and "differs: trips.csv: line 2:" in r.stdout
 
 
+def test_replay_difference_names_a_changed_solver_version(run_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "old"
+    shutil.copytree(run_dir, copy)
+    m = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    m["versions"]["foresterie"] = "0.0.1"
+    (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    p = copy / "plan" / "trips.csv"
+    p.write_text(p.read_text().replace("VA1", "VZ9", 1), encoding="utf-8")
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1 and "note: foresterie 0.0.1 recorded" in r.stdout
+    assert "ortools" not in r.stdout  # only what changed is named
+
+
 def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
     other = tmp_path / "more"
     shutil.copytree(TINY, other)

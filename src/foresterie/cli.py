@@ -261,8 +261,27 @@ def replay(
         typer.echo(f"differs: {d}")
     if diffs:
         typer.echo(f"{len(diffs)} plan files differ")
+        for note in _version_changes(run):
+            typer.echo(note)
         raise typer.Exit(1)
     typer.echo(f"identical: every plan file of {run} reproduced byte for byte in {target}")
+
+
+def _version_changes(run: Path) -> list[str]:
+    """Solver versions that differ from the run's manifest: a different version may pick another
+    of several tied optima, so a replay is byte-identical only with the versions recorded."""
+    import json
+
+    from .runs import versions
+
+    try:
+        recorded = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["versions"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+    now = versions()
+    return [f"note: {pkg} {recorded.get(pkg)} recorded, {now.get(pkg)} running; another version "
+            "may choose another of several equally good plans"
+            for pkg in ("foresterie", "ortools", "pyvrp") if recorded.get(pkg) != now.get(pkg)]  # fmt: skip
 
 
 @app.command()
