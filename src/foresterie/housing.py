@@ -210,16 +210,15 @@ class _Model:
         return {k: int(x[j]) for k, j in self.x.items() if x[j]}
 
     def group_cols(self) -> np.ndarray:
-        return np.array([j for (u, _), j in zip(self.cols, range(len(self.cols)), strict=True)
-                         if u.is_group], dtype=np.int64)  # fmt: skip
+        return np.array([j for j, (u, _) in enumerate(self.cols) if u.is_group], dtype=np.int64)
 
     def fix(self, name: str, sense: str, value: int) -> None:
-        c = self.obj[name]
-        nz = np.flatnonzero(c)
+        """obj >= value (max) or <= value (min); add_row drops the zero coefficients."""
+        cols = np.arange(self.p.n)
         if sense == "max":
-            self.p.add_row(nz, c[nz], lb=value)
+            self.p.add_row(cols, self.obj[name], lb=value)
         else:
-            self.p.add_row(nz, c[nz], ub=value)
+            self.p.add_row(cols, self.obj[name], ub=value)
 
 
 def _vector(n: int, terms: list[tuple[int, int]]) -> np.ndarray:
@@ -284,8 +283,7 @@ def _add_peak(p: Program, cols: list[tuple[Unit, Foresteria]]) -> tuple[int, lis
 def _with_peak(p: Program, peak: int, rows: list[int], x: np.ndarray) -> np.ndarray:
     """x (without the peak) completed with the smallest peak its occupancy allows."""
     y = np.zeros(p.n, dtype=np.int64)
-    y[: len(x)] = x
-    y[peak] = 0
+    y[: len(x)] = x  # the peak column comes after x's and is still 0 here
     act = p.activity(y)
     need = [-(-int(act[r]) // -int(p.rows[r][1][-1])) for r in rows]  # ceil(used / beds)
     y[peak] = max(need, default=0)
@@ -368,8 +366,7 @@ def _tier(p: Program, name: str, sense: str, obj: np.ndarray, incumbents: list[n
     if best is None or best_val is None:
         raise RuntimeError(f"housing tier {name}: no feasible solution within the budget")
     optimal = proven()
-    nz = np.flatnonzero(c)
-    p.add_row(nz, c[nz], ub=best_val)  # this tier's optimum holds from now on
+    p.add_row(np.arange(p.n), c, ub=best_val)  # this tier's optimum holds from now on
     sign = -1 if sense == "max" else 1
     value = sign * best_val
     shown_bound = sign * bound if bound is not None else value
@@ -472,17 +469,15 @@ def plan_housing(
             if weight:  # optional tier weight: trade commute seconds against peak occupancy
                 peak, rows = _add_peak(mdl.p, mdl.cols)
                 obj = np.append(mdl.obj["commute_s"], 0)
-                blended = obj.copy()
-                blended[peak] = weight
+                blended = obj + _vector(mdl.p.n, [(peak, weight)])
                 r, x = _tier(mdl.p, "commute_s", "min", blended,
                              [_with_peak(mdl.p, peak, rows, start)], mdl.group_cols(), scenario,
                              deadline)  # fmt: skip
                 commute = int(obj @ x)
                 tiers["commute_s"].append(TierResult("commute_s", "min", commute, commute,
                                                      r.optimal, r.seconds, r.proof))  # fmt: skip
-                peak_obj = np.zeros(mdl.p.n, dtype=np.int64)
-                peak_obj[peak] = 1
-                r, x = tier(mdl.p, "peak_permille", "min", peak_obj, [x], mdl.group_cols())
+                r, x = tier(mdl.p, "peak_permille", "min", _vector(mdl.p.n, [(peak, 1)]), [x],
+                            mdl.group_cols())  # fmt: skip
                 assignments.extend(_extract(block, mdl.values(x)))
                 continue
             _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start],
@@ -499,9 +494,7 @@ def plan_housing(
         cols = [c for m in models for c in m.cols]
         groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
         peak, rows = _add_peak(joint, cols)
-        peak_obj = np.zeros(joint.n, dtype=np.int64)
-        peak_obj[peak] = 1
-        _, x = tier(joint, "peak_permille", "min", peak_obj,
+        _, x = tier(joint, "peak_permille", "min", _vector(joint.n, [(peak, 1)]),
                     [_with_peak(joint, peak, rows, np.concatenate(xs))], groups)  # fmt: skip
         for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
             assignments.extend(_extract(block, m.values(x[o : o + m.p.n])))

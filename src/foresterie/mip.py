@@ -43,6 +43,17 @@ class SearchResult:
     infeasible: bool = False  # proven: nothing satisfies the rows (with the cutoff, if any)
 
 
+@dataclass(frozen=True)
+class _Arrays:
+    rid: np.ndarray  # row of each nonzero
+    col: np.ndarray  # its column
+    val: np.ndarray  # its coefficient
+    lb: np.ndarray  # row sides (floats: may be infinite)
+    ub: np.ndarray
+    lo: np.ndarray  # column bounds
+    hi: np.ndarray
+
+
 @dataclass
 class Program:
     """min c'x over integers lo <= x <= hi and rows lb <= a'x <= ub (integer coefficients)."""
@@ -50,12 +61,12 @@ class Program:
     lo: list[int] = field(default_factory=list)
     hi: list[int] = field(default_factory=list)
     rows: list[tuple[np.ndarray, np.ndarray, float, float]] = field(default_factory=list)
-    _csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    _cache: _Arrays | None = None
 
     def add_var(self, lo: int, hi: int) -> int:
         self.lo.append(lo)
         self.hi.append(hi)
-        self._csr = None
+        self._cache = None
         return len(self.lo) - 1
 
     def add_row(self, idx: list[int] | np.ndarray, coef: list[int] | np.ndarray,
@@ -64,7 +75,7 @@ class Program:
         c = np.asarray(coef, dtype=np.int64)
         keep = c != 0
         self.rows.append((i[keep], c[keep], float(lb), float(ub)))
-        self._csr = None
+        self._cache = None
 
     @property
     def n(self) -> int:
@@ -83,28 +94,33 @@ class Program:
             out.rows += [(idx + off, coef, lb, ub) for idx, coef, lb, ub in q.rows]
         return out, offsets
 
-    def _matrix(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(row of each nonzero, column, coefficient), built once per shape."""
-        if self._csr is None:
+    def _arrays(self) -> _Arrays:
+        """The program as arrays, built once per shape (every check and bound reads them)."""
+        if self._cache is None:
             sizes = [len(r[0]) for r in self.rows]
-            rid = np.repeat(np.arange(len(self.rows), dtype=np.int64), sizes)
-            col = np.concatenate([r[0] for r in self.rows]) if self.rows else np.zeros(0, np.int64)
-            val = np.concatenate([r[1] for r in self.rows]) if self.rows else np.zeros(0, np.int64)
-            self._csr = (rid, col, val)
-        return self._csr
+            empty = np.zeros(0, np.int64)
+            self._cache = _Arrays(
+                rid=np.repeat(np.arange(len(self.rows), dtype=np.int64), sizes),
+                col=np.concatenate([r[0] for r in self.rows]) if self.rows else empty,
+                val=np.concatenate([r[1] for r in self.rows]) if self.rows else empty,
+                lb=np.array([r[2] for r in self.rows], dtype=float),
+                ub=np.array([r[3] for r in self.rows], dtype=float),
+                lo=np.asarray(self.lo, dtype=np.int64),
+                hi=np.asarray(self.hi, dtype=np.int64),
+            )
+        return self._cache
 
     def activity(self, x: np.ndarray) -> np.ndarray:
-        rid, col, val = self._matrix()
-        return _isum(rid, val * x[col], len(self.rows))
+        a = self._arrays()
+        return _isum(a.rid, a.val * x[a.col], len(self.rows))
 
     def feasible(self, x: np.ndarray) -> bool:
         """Exact check of an integer vector against bounds and rows."""
-        if len(x) != self.n or np.any(x < np.asarray(self.lo)) or np.any(x > np.asarray(self.hi)):
+        a = self._arrays()
+        if len(x) != self.n or np.any(x < a.lo) or np.any(x > a.hi):
             return False
         act = self.activity(x)
-        lb = np.array([r[2] for r in self.rows])
-        ub = np.array([r[3] for r in self.rows])
-        return bool(np.all(act >= lb) and np.all(act <= ub))
+        return bool(np.all(act >= a.lb) and np.all(act <= a.ub))
 
     def proto(self, c: np.ndarray, integer: bool, fixed: dict[int, int] | None = None,
               hint: np.ndarray | None = None, cutoff: int | None = None) -> pb.MPModelProto:  # fmt: skip
@@ -139,16 +155,15 @@ class Program:
         return self._safe(c, np.array(res.dual_value, dtype=float), np.array(res.variable_value))
 
     def _safe(self, c: np.ndarray, y: np.ndarray, x: np.ndarray) -> LpResult:
-        lb = np.array([r[2] for r in self.rows])
-        ub = np.array([r[3] for r in self.rows])
+        a = self._arrays()
+        lb, ub = a.lb, a.ub
         # A multiplier pointing at an infinite side is useless: drop it (any y is allowed).
         y = np.where(((y > 0) & np.isinf(lb)) | ((y < 0) & np.isinf(ub)), 0.0, y)
-        rid, col, val = self._matrix()
-        prod = val * y[rid]
-        d = c - np.bincount(col, weights=prod, minlength=self.n)
-        size = np.abs(c) + np.bincount(col, weights=np.abs(prod), minlength=self.n)
-        lo = np.asarray(self.lo, dtype=float)
-        hi = np.asarray(self.hi, dtype=float)
+        prod = a.val * y[a.rid]
+        d = c - np.bincount(a.col, weights=prod, minlength=self.n)
+        size = np.abs(c) + np.bincount(a.col, weights=np.abs(prod), minlength=self.n)
+        lo = a.lo.astype(float)
+        hi = a.hi.astype(float)
         var_terms = np.where(d > 0, d * lo, d * hi)
         side = np.where(y > 0, lb, np.where(y < 0, ub, 0.0))
         row_terms = np.where(y != 0, y * side, 0.0)
@@ -162,14 +177,13 @@ class Program:
         """Reduced-cost fixing: moving x_j one step off the bound the LP keeps it at raises the
         safe bound by |d_j|; where that passes incumbent - 1, no strictly better solution moves
         x_j, so it is fixed. Exact for the question 'is there anything better than incumbent?'."""
-        lo = np.asarray(self.lo)
-        hi = np.asarray(self.hi)
+        a = self._arrays()
         gain = np.abs(lp.d) - lp.d_err
         beyond = lp.lower + gain > incumbent - 1 + 1e-6
         at_lo = beyond & (lp.d > 0)
         at_hi = beyond & (lp.d < 0)
-        out = {int(j): int(lo[j]) for j in np.flatnonzero(at_lo)}
-        out.update({int(j): int(hi[j]) for j in np.flatnonzero(at_hi)})
+        out = {int(j): int(a.lo[j]) for j in np.flatnonzero(at_lo)}
+        out.update({int(j): int(a.hi[j]) for j in np.flatnonzero(at_hi)})
         return out
 
     def search(self, c: np.ndarray, *, node_limit: int, seed: int, time_limit_s: float,
