@@ -49,8 +49,11 @@ def main() -> None:
         seen.add(fid)
         kinds.add((fid, tuple(sorted(dem))))
         for direction in DIRECTIONS:
-            rows = tuple((farm, n, *shift_window(farms[farm], direction, d, sc)) for farm, n in sorted(dem)
-                         if m.secs(fid, farm) <= tr.max_ride_min * 60)  # fmt: skip
+            rows = tuple(
+                (farm, n, *shift_window(farms[farm], direction, d, sc))
+                for farm, n in sorted(dem)
+                if m.secs(fid, farm) <= tr.max_ride_min * 60
+            )
             chosen.append(
                 (
                     d,

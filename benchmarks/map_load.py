@@ -21,8 +21,16 @@ from foresterie.maps import plan_map
 from foresterie.rundata import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 def main() -> None:
@@ -38,10 +46,14 @@ def main() -> None:
     out = Path(tempfile.mkdtemp()) / "map.html"
     out.write_text(html, encoding="utf-8")
     size_mb = out.stat().st_size / 1e6
-    print(f"# Season map, {run.scenario.name}, {date.today()}, {platform.machine()}, "
-          f"{os.cpu_count()} cores")  # fmt: skip
-    print(f"days {len(run.days)}, trips {len(run.trips)}; size {size_mb:.2f} MB; "
-          f"build median {statistics.median(builds):.2f} s")  # fmt: skip
+    print(
+        f"# Season map, {run.scenario.name}, {date.today()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores"
+    )
+    print(
+        f"days {len(run.days)}, trips {len(run.trips)}; size {size_mb:.2f} MB; "
+        f"build median {statistics.median(builds):.2f} s"
+    )
     exe = shutil.which("chromium")
     try:
         from playwright.sync_api import sync_playwright
@@ -61,8 +73,10 @@ def main() -> None:
             loads.append(ms / 1000)
             page.close()
         browser.close()
-    print(f"load to first drawn day: median {statistics.median(loads):.2f} s "
-          f"(runs {', '.join(f'{x:.2f}' for x in loads)})")  # fmt: skip
+    print(
+        f"load to first drawn day: median {statistics.median(loads):.2f} s "
+        f"(runs {', '.join(f'{x:.2f}' for x in loads)})"
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,7 @@ from foresterie.roads import Router, build_graph
 def main() -> None:
     step = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0025
     work = Path(tempfile.mkdtemp(prefix="roads-bench-"))
-    spec = GridSpec(15.0, 41.0, 16.2, 41.9, step=step, jitter=0.3,
-                    seed=1)  # fmt: skip
+    spec = GridSpec(15.0, 41.0, 16.2, 41.9, step=step, jitter=0.3, seed=1)
     t0 = time.perf_counter()
     net = write_rural(spec, work / "capitanata.osm.pbf")
     write_s = time.perf_counter() - t0
@@ -53,14 +52,22 @@ def main() -> None:
     for a, b in zip(points[:200], points[1:201], strict=True):
         router.geometry(a, b)
     route_ms = (time.perf_counter() - t0) / 200 * 1000
-    print(f"# Road graph benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
-          f"osrm-bindings {graph.meta['osrm_bindings']}")  # fmt: skip
-    print(f"network: {net.nodes:,} nodes, {net.ways:,} ways, {net.path.stat().st_size / 1e6:.1f} MB "
-          f"pbf (written in {write_s:.1f} s)")  # fmt: skip
-    print(f"build (extract + partition + customize, MLD): {build_s:.1f} s, peak child memory "
-          f"{peak_mb:,.0f} MB, graph on disk {disk_mb:,.0f} MB")  # fmt: skip
-    print(f"engine open: {open_s:.2f} s; 500 x 500 table: median {statistics.median(runs):.2f} s "
-          f"(runs {', '.join(f'{x:.2f}' for x in runs)}); mean {secs.mean() / 60:.1f} min per pair")  # fmt: skip
+    print(
+        f"# Road graph benchmark, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"osrm-bindings {graph.meta['osrm_bindings']}"
+    )
+    print(
+        f"network: {net.nodes:,} nodes, {net.ways:,} ways, {net.path.stat().st_size / 1e6:.1f} MB "
+        f"pbf (written in {write_s:.1f} s)"
+    )
+    print(
+        f"build (extract + partition + customize, MLD): {build_s:.1f} s, peak child memory "
+        f"{peak_mb:,.0f} MB, graph on disk {disk_mb:,.0f} MB"
+    )
+    print(
+        f"engine open: {open_s:.2f} s; 500 x 500 table: median {statistics.median(runs):.2f} s "
+        f"(runs {', '.join(f'{x:.2f}' for x in runs)}); mean {secs.mean() / 60:.1f} min per pair"
+    )
     print(f"route geometry: {route_ms:.1f} ms per leg (200 legs)")
 
 

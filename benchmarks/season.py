@@ -47,8 +47,12 @@ def main() -> None:
         if t.vehicle_id:
             per_day[t.day].add(t.vehicle_id)
         km_day[t.day] += t.metres / 1000
-    served = {(t.day, t.foresteria_id, s.farm_id): len(s.worker_ids)
-              for t in plan.trips if t.direction == TO_FARM for s in t.stops}  # fmt: skip
+    served = {
+        (t.day, t.foresteria_id, s.farm_id): len(s.worker_ids)
+        for t in plan.trips
+        if t.direction == TO_FARM
+        for s in t.stops
+    }
     p2p_km = 0.0
     for d, fid, farm in daily_riders(sc, hp.assignments):
         n = served.get((d, fid, farm), 0)

@@ -23,8 +23,10 @@ def main() -> None:
     limit = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
     engines = sys.argv[2:] or ["pyvrp", "ortools"]
     files = sorted(FOLDER.glob("*.vrp"))
-    print(f"# Solomon VRPTW, {len(files)} instances, {limit:g} s each, {date.today()}, "
-          f"{platform.processor() or platform.machine()}, 1 thread")  # fmt: skip
+    print(
+        f"# Solomon VRPTW, {len(files)} instances, {limit:g} s each, {date.today()}, "
+        f"{platform.processor() or platform.machine()}, 1 thread"
+    )
     print("| instance | engine | distance | routes | feasible | BKS | gap % |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     summary = {}
@@ -36,10 +38,17 @@ def main() -> None:
             if r.gap_pct is not None:
                 gaps.append(r.gap_pct)
             gap = f"{r.gap_pct:.2f}" if r.gap_pct is not None else "n/a"
-            print(f"| {r.instance} | {engine} | {r.distance:.1f} | {r.routes} | {r.feasible} | "
-                  f"{r.bks} | {gap} |", flush=True)  # fmt: skip
-        summary[engine] = (feasible, len(files), statistics.mean(gaps) if gaps else float("nan"),
-                           max(gaps) if gaps else float("nan"))  # fmt: skip
+            print(
+                f"| {r.instance} | {engine} | {r.distance:.1f} | {r.routes} | {r.feasible} | "
+                f"{r.bks} | {gap} |",
+                flush=True,
+            )
+        summary[engine] = (
+            feasible,
+            len(files),
+            statistics.mean(gaps) if gaps else float("nan"),
+            max(gaps) if gaps else float("nan"),
+        )
     print()
     for engine, (ok, n, mean, worst) in summary.items():
         print(f"{engine}: feasible {ok}/{n}, mean gap {mean:.2f} %, worst {worst:.2f} %")

@@ -31,10 +31,28 @@ def config(**tables: dict[str, Any]) -> ScenarioConfig:
     return ScenarioConfig.model_validate(base)
 
 
-def foresteria(fid: str, men: int = 0, women: int = 0, family: int = 0, acc: int = 0,
-               open_from: str = "2026-07-01", open_to: str = "2026-07-31") -> Foresteria:  # fmt: skip
-    return Foresteria(fid, f"Foresteria {fid}", "Comune", 15.5, 41.5, men, women, family, acc,
-                      D(open_from), D(open_to))  # fmt: skip
+def foresteria(
+    fid: str,
+    men: int = 0,
+    women: int = 0,
+    family: int = 0,
+    acc: int = 0,
+    open_from: str = "2026-07-01",
+    open_to: str = "2026-07-31",
+) -> Foresteria:
+    return Foresteria(
+        fid,
+        f"Foresteria {fid}",
+        "Comune",
+        15.5,
+        41.5,
+        men,
+        women,
+        family,
+        acc,
+        D(open_from),
+        D(open_to),
+    )
 
 
 def farm(
@@ -45,22 +63,50 @@ def farm(
     return Farm(fid, f"Farm {fid}", "Comune", "tomato", 15.5, 41.5, h * 60 + m, h2 * 60 + m2, days)
 
 
-def worker(wid: str, arrival: str = "2026-07-06", departure: str = "2026-07-10", section: str = "men",
-           farm_id: str | None = "F1", priority: int = 0, group: str | None = None,
-           accessible: bool = False, pinned: str | None = None) -> Worker:  # fmt: skip
-    return Worker(wid, D(arrival), D(departure), Section(section), group, farm_id, priority,
-                  accessible, pinned)  # fmt: skip
+def worker(
+    wid: str,
+    arrival: str = "2026-07-06",
+    departure: str = "2026-07-10",
+    section: str = "men",
+    farm_id: str | None = "F1",
+    priority: int = 0,
+    group: str | None = None,
+    accessible: bool = False,
+    pinned: str | None = None,
+) -> Worker:
+    return Worker(
+        wid,
+        D(arrival),
+        D(departure),
+        Section(section),
+        group,
+        farm_id,
+        priority,
+        accessible,
+        pinned,
+    )
 
 
 def vehicle(vid: str, fid: str, seats: int = 8, duty: int = 540) -> Vehicle:
     return Vehicle(vid, fid, seats, 160.0, 0.4, duty, D("2026-07-01"), D("2026-07-31"))
 
 
-def scenario(fs: list[Foresteria], farms: list[Farm], workers: list[Worker],
-             fleet: list[Vehicle] | None = None, **tables: dict[str, Any]) -> Scenario:  # fmt: skip
-    return Scenario(Path("."), config(**tables), tuple(sorted(fs, key=lambda f: f.id)),
-                    tuple(sorted(farms, key=lambda f: f.id)), tuple(sorted(workers, key=lambda w: w.id)),
-                    tuple(fleet or ()), {})  # fmt: skip
+def scenario(
+    fs: list[Foresteria],
+    farms: list[Farm],
+    workers: list[Worker],
+    fleet: list[Vehicle] | None = None,
+    **tables: dict[str, Any],
+) -> Scenario:
+    return Scenario(
+        Path("."),
+        config(**tables),
+        tuple(sorted(fs, key=lambda f: f.id)),
+        tuple(sorted(farms, key=lambda f: f.id)),
+        tuple(sorted(workers, key=lambda w: w.id)),
+        tuple(fleet or ()),
+        {},
+    )
 
 
 def matrix(

@@ -21,8 +21,16 @@ from .test_reports import QUOTED_FARM, XSS_FARM, XSS_HOME, xss_run  # noqa: F401
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 def _chromium() -> str | None:
@@ -44,13 +52,18 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         why = "Debian's chromium is not installed" if exe is None else "playwright is not installed"
         if os.environ.get("FORESTERIE_REQUIRE_BROWSER") == "1":
             pytest.fail(f"browser tests required but {why} (.ci/run installs both)")
-        pytest.skip(f"browser tests skipped: {why} (apt-get install chromium; pip install playwright)")
+        pytest.skip(
+            f"browser tests skipped: {why} (apt-get install chromium; pip install playwright)"
+        )
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            str(profile), executable_path=exe, args=FLAGS, headless=True,
+            str(profile),
+            executable_path=exe,
+            args=FLAGS,
+            headless=True,
             viewport={"width": 1200, "height": 800},
-        )  # fmt: skip
+        )
         yield ctx
         ctx.close()
 
@@ -60,8 +73,14 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
     errors: list[str] = []
     dialogs: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and
-            "Failed to load resource" not in m.text else None)  # tiles: offline  # fmt: skip
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )  # tiles: offline
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(url)
     page.wait_for_load_state("load")
@@ -102,8 +121,9 @@ def test_clicking_a_stop_shows_its_time(browser: Any, xss_run: Path) -> None:  #
     day = stop["trip_id"][:10]
     page, errors, _ = _open(browser, (xss_run / "report" / "map.html").as_uri() + "#" + day)
     page.wait_for_selector(".fs-stop")
-    marker = page.locator(f".fs-stop[data-trip='{stop['trip_id']}']").filter(
-        has_text=stop["seq"]).first  # fmt: skip
+    marker = (
+        page.locator(f".fs-stop[data-trip='{stop['trip_id']}']").filter(has_text=stop["seq"]).first
+    )
     marker.dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()

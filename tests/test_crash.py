@@ -21,8 +21,11 @@ CMD = [sys.executable, "-m", "foresterie", "solve", str(TINY)]
 
 def _tree(p: Path) -> dict[str, bytes]:
     """Every file but the manifest, whose timings differ from run to run."""
-    return {str(f.relative_to(p)): f.read_bytes() for f in sorted(p.rglob("*"))
-            if f.is_file() and f.name != "manifest.json"}  # fmt: skip
+    return {
+        str(f.relative_to(p)): f.read_bytes()
+        for f in sorted(p.rglob("*"))
+        if f.is_file() and f.name != "manifest.json"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +41,13 @@ def test_kill_during_solve(earlier: Path, sig: int, seed: int) -> None:
     before = _tree(earlier)
     # Measure a full run once, then kill at a random moment inside it.
     t0 = time.monotonic()
-    subprocess.run([*CMD, "--out", str(earlier.parent / "timing"), "--force"], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*CMD, "--out", str(earlier.parent / "timing"), "--force"], check=True, capture_output=True
+    )
     full = time.monotonic() - t0
-    proc = subprocess.Popen([*CMD, "--out", str(earlier), "--force"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [*CMD, "--out", str(earlier), "--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     # SIGKILL at a random moment; SIGINT in the middle of the work (at interpreter start-up or
     # teardown Python itself restores the default handler and dies by the signal, run untouched).
     frac = random.Random(seed).uniform(0.2, 0.95) if sig == signal.SIGKILL else 0.2 + 0.15 * seed
@@ -62,12 +67,14 @@ def test_kill_during_solve(earlier: Path, sig: int, seed: int) -> None:
     if sig == signal.SIGINT:  # one line, exit 130, nothing half-written
         assert proc.returncode == 130, (proc.returncode, err.decode()[-500:])
         assert err.decode().strip().splitlines()[-1] == (
-            "interrupted: no run folder was left half-written")
+            "interrupted: no run folder was left half-written"
+        )
         assert not list(earlier.parent.glob(".run.partial-*"))
     else:
         assert proc.returncode == -signal.SIGKILL
     # Whatever a kill -9 left behind is hidden, and the next run sweeps it away.
-    subprocess.run([*CMD, "--out", str(earlier.parent / "run"), "--force"], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [*CMD, "--out", str(earlier.parent / "run"), "--force"], check=True, capture_output=True
+    )
     assert not list(earlier.parent.glob(".run.partial-*"))
     assert sorted(os.listdir(earlier.parent)) == ["run", "timing"]

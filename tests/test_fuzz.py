@@ -16,22 +16,59 @@ from foresterie.cli import app
 
 from .conftest import TINY
 
-NASTY = st.sampled_from([
-    "", " ", "nan", "inf", "-1", "0", "1e309", "3.5", "06/07/2026", "2026-02-30", "25:61",
-    "Mon-Ven", ";", '"', "'", "\\", "<img src=x onerror=alert(1)>", "../../etc/passwd", "FB",
-    "F1", "G1", "true", "maybe", "men", "uomini", "2026-07-06", "2026-12-31", "١٢٣", "\u202e",
-    "x" * 300, "\t", "\x00",
-]) | st.text(max_size=12)  # fmt: skip
+NASTY = st.sampled_from(
+    [
+        "",
+        " ",
+        "nan",
+        "inf",
+        "-1",
+        "0",
+        "1e309",
+        "3.5",
+        "06/07/2026",
+        "2026-02-30",
+        "25:61",
+        "Mon-Ven",
+        ";",
+        '"',
+        "'",
+        "\\",
+        "<img src=x onerror=alert(1)>",
+        "../../etc/passwd",
+        "FB",
+        "F1",
+        "G1",
+        "true",
+        "maybe",
+        "men",
+        "uomini",
+        "2026-07-06",
+        "2026-12-31",
+        "١٢٣",
+        "\u202e",
+        "x" * 300,
+        "\t",
+        "\x00",
+    ]
+) | st.text(max_size=12)
 FILES = ("workers.csv", "fleet.csv", "farms.geojson", "foresterie.geojson", "scenario.toml")
 
 
 @st.composite
 def mutations(draw: st.DrawFn) -> tuple[str, str, tuple]:  # type: ignore[type-arg]
     name = draw(st.sampled_from(FILES))
-    kind = draw(st.sampled_from(["cell", "cell", "cell", "drop_row", "dup_row", "truncate",
-                                 "bytes", "encoding"]))  # fmt: skip
-    args = (draw(st.integers(0, 10_000)), draw(st.integers(0, 10_000)), draw(NASTY),
-            draw(st.sampled_from(["latin-1", "utf-16", "cp1252"])))  # fmt: skip
+    kind = draw(
+        st.sampled_from(
+            ["cell", "cell", "cell", "drop_row", "dup_row", "truncate", "bytes", "encoding"]
+        )
+    )
+    args = (
+        draw(st.integers(0, 10_000)),
+        draw(st.integers(0, 10_000)),
+        draw(NASTY),
+        draw(st.sampled_from(["latin-1", "utf-16", "cp1252"])),
+    )
     return name, kind, args
 
 
@@ -70,8 +107,9 @@ def _mutate(path: Path, kind: str, args: tuple) -> None:  # type: ignore[type-ar
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(m=mutations())
 def test_mutated_scenario_solves_or_fails_cleanly(m: tuple[str, str, tuple]) -> None:  # type: ignore[type-arg]
     name, kind, args = m

@@ -38,8 +38,10 @@ def test_section_beds_per_night_and_full_reason() -> None:
     assert len(hp.assignments) == 2
     ((code, text),) = reasons(hp).values()
     assert code == "full"
-    assert text == ("men's beds full at Foresteria A on 2026-07-06..07-09 "
-                    "(held by people of priority >= 0) and no alternative")  # fmt: skip
+    assert text == (
+        "men's beds full at Foresteria A on 2026-07-06..07-09 "
+        "(held by people of priority >= 0) and no alternative"
+    )
 
 
 def test_beds_are_counted_per_night_not_per_season() -> None:
@@ -102,8 +104,12 @@ def test_group_stays_together_or_waits_together() -> None:
 
 def test_commute_tier_prefers_the_nearer_foresteria() -> None:
     ws = [worker("W1")]
-    _, hp = solve([foresteria("A", men=5), foresteria("B", men=5)], [farm("F1")], ws,
-                  {("A", "F1"): 40, ("B", "F1"): 20})  # fmt: skip
+    _, hp = solve(
+        [foresteria("A", men=5), foresteria("B", men=5)],
+        [farm("F1")],
+        ws,
+        {("A", "F1"): 40, ("B", "F1"): 20},
+    )
     assert where(hp) == {"W1": "B"}
     commute = next(t for t in hp.tiers if t.name == "commute_s")
     assert commute.objective == 20 * 60 * 4 and commute.optimal  # 4 workdays (Mon..Thu)
@@ -118,8 +124,12 @@ def test_balance_tier_spreads_people_when_commute_ties() -> None:
 
 def test_pinned_stays_even_when_farther() -> None:
     ws = [worker("W1", pinned="A")]
-    _, hp = solve([foresteria("A", men=5), foresteria("B", men=5)], [farm("F1")], ws,
-                  {("A", "F1"): 70, ("B", "F1"): 5})  # fmt: skip
+    _, hp = solve(
+        [foresteria("A", men=5), foresteria("B", men=5)],
+        [farm("F1")],
+        ws,
+        {("A", "F1"): 70, ("B", "F1"): 5},
+    )
     assert where(hp) == {"W1": "A"}
 
 
@@ -137,8 +147,9 @@ def test_replan_keeps_people_in_place() -> None:
     _, hp = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws)
     before = where(hp)
     # Same people re-planned with their previous places: nobody has to move.
-    _, hp2 = solve([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws,
-                   previous=before)  # fmt: skip
+    _, hp2 = solve(
+        [foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], ws, previous=before
+    )
     assert where(hp2) == before and hp2.moved == 0
     assert next(t for t in hp2.tiers if t.name == "kept_in_place").objective == 2
 
@@ -164,8 +175,16 @@ def small_seasons(draw):  # type: ignore[no-untyped-def]
     for i in range(n):
         a = draw(st.integers(1, 20))
         ln = draw(st.integers(1, 8))
-        ws.append(worker(f"W{i:02d}", f"2026-07-{a:02d}", f"2026-07-{a + ln:02d}",
-                         draw(st.sampled_from(["men", "women"])), "F1", draw(st.integers(0, 3))))  # fmt: skip
+        ws.append(
+            worker(
+                f"W{i:02d}",
+                f"2026-07-{a:02d}",
+                f"2026-07-{a + ln:02d}",
+                draw(st.sampled_from(["men", "women"])),
+                "F1",
+                draw(st.integers(0, 3)),
+            )
+        )
     beds = draw(
         st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 3), st.integers(0, 2))
     )
@@ -190,9 +209,14 @@ def test_nobody_waits_while_a_lower_priority_person_holds_a_usable_bed(case) -> 
             fits = True
             d = w.arrival
             while d < w.departure:
-                kept = sum(1 for o in people.values() if placed.get(o.id) == f.id and
-                           o.section == w.section and o.priority >= w.priority and
-                           o.arrival <= d < o.departure)  # fmt: skip
+                kept = sum(
+                    1
+                    for o in people.values()
+                    if placed.get(o.id) == f.id
+                    and o.section == w.section
+                    and o.priority >= w.priority
+                    and o.arrival <= d < o.departure
+                )
                 fits = fits and kept < f.beds(w.section)
                 d += timedelta(days=1)
             assert not fits, (e, f.id)
@@ -212,22 +236,46 @@ def test_balance_weight_trades_commute_for_balance() -> None:
 
 @st.composite
 def tiny_seasons(draw):  # type: ignore[no-untyped-def]
-    fs = [foresteria(fid, men=draw(st.integers(0, 3)), women=draw(st.integers(0, 2)),
-                     family=draw(st.integers(0, 4)), acc=draw(st.integers(0, 1)),
-                     open_to=draw(st.sampled_from(["2026-07-09", "2026-07-31"])))
-          for fid in ("A", "B", "C")[: draw(st.integers(2, 3))]]  # fmt: skip
+    fs = [
+        foresteria(
+            fid,
+            men=draw(st.integers(0, 3)),
+            women=draw(st.integers(0, 2)),
+            family=draw(st.integers(0, 4)),
+            acc=draw(st.integers(0, 1)),
+            open_to=draw(st.sampled_from(["2026-07-09", "2026-07-31"])),
+        )
+        for fid in ("A", "B", "C")[: draw(st.integers(2, 3))]
+    ]
     ws = []
     for i in range(draw(st.integers(2, 7))):
         a = draw(st.integers(1, 6))
         section = draw(st.sampled_from(["men", "men", "women", "family"]))
-        ws.append(worker(f"W{i}", f"2026-07-{a:02d}", f"2026-07-{a + draw(st.integers(1, 5)):02d}",
-                         section, draw(st.sampled_from(["F1", "F2", None])),
-                         draw(st.integers(0, 3)), accessible=draw(st.booleans())))  # fmt: skip
+        ws.append(
+            worker(
+                f"W{i}",
+                f"2026-07-{a:02d}",
+                f"2026-07-{a + draw(st.integers(1, 5)):02d}",
+                section,
+                draw(st.sampled_from(["F1", "F2", None])),
+                draw(st.integers(0, 3)),
+                accessible=draw(st.booleans()),
+            )
+        )
     if draw(st.booleans()) and len(ws) >= 3:  # one group of two or three of the same section
         k = draw(st.integers(2, 3))
-        ws = [dataclasses.replace(w, group_id="G1", section=ws[0].section, arrival=ws[0].arrival,
-                                  departure=ws[0].departure) if j < k else w
-              for j, w in enumerate(ws)]  # fmt: skip
+        ws = [
+            dataclasses.replace(
+                w,
+                group_id="G1",
+                section=ws[0].section,
+                arrival=ws[0].arrival,
+                departure=ws[0].departure,
+            )
+            if j < k
+            else w
+            for j, w in enumerate(ws)
+        ]
     minutes = {(f, "F1"): draw(st.sampled_from([5, 20, 45, 70])) for f in ("A", "B", "C")}
     minutes |= {(f, "F2"): draw(st.sampled_from([5, 20, 45, 70])) for f in ("A", "B", "C")}
     return fs, ws, minutes
@@ -256,8 +304,9 @@ def lexicographic_best(sc, m):  # type: ignore[no-untyped-def]
                     ok = False
                 housed[w.priority] += 1
                 if w.farm_id:
-                    commute += secs * workdays_between(w.arrival, w.departure,
-                                                       farms[w.farm_id].workdays)  # fmt: skip
+                    commute += secs * workdays_between(
+                        w.arrival, w.departure, farms[w.farm_id].workdays
+                    )
                 d = w.arrival
                 while d < w.departure:
                     used[fid, w.section.value, d] = used.get((fid, w.section.value, d), 0) + 1
@@ -276,8 +325,9 @@ def lexicographic_best(sc, m):  # type: ignore[no-untyped-def]
     return best
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@settings(
+    max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(case=tiny_seasons())
 def test_every_tier_equals_brute_force(case) -> None:  # type: ignore[no-untyped-def]
     """The decomposition (districts, section blocks), the LP-bound proofs and the reduced-cost
@@ -289,10 +339,14 @@ def test_every_tier_equals_brute_force(case) -> None:  # type: ignore[no-untyped
     tiers = {t.name: t for t in hp.tiers}
     assert all(t.optimal for t in hp.tiers)
     expect = lexicographic_best(sc, m)
-    got = tuple(tiers[f"housed_priority_{p}"].objective if f"housed_priority_{p}" in tiers else 0
-                for p in (3, 2, 1, 0))  # fmt: skip
-    got += (-tiers["commute_s"].objective if "commute_s" in tiers else 0,
-            -tiers["peak_permille"].objective if "peak_permille" in tiers else 0)  # fmt: skip
+    got = tuple(
+        tiers[f"housed_priority_{p}"].objective if f"housed_priority_{p}" in tiers else 0
+        for p in (3, 2, 1, 0)
+    )
+    got += (
+        -tiers["commute_s"].objective if "commute_s" in tiers else 0,
+        -tiers["peak_permille"].objective if "peak_permille" in tiers else 0,
+    )
     assert got == expect
 
 
@@ -303,10 +357,13 @@ def test_sections_split_into_blocks_unless_accessible_beds_tie_them() -> None:
     assert hp.blocks == 2 and len(hp.assignments) == 2  # no accessible need: men | women
     # Two people needing the one accessible bed, one per section: the row binds, so men and
     # women are one block, and only one of the two gets in.
-    ws += [worker("W2", accessible=True, priority=1),
-           worker("W3", section="women", accessible=True, priority=2)]  # fmt: skip
+    ws += [
+        worker("W2", accessible=True, priority=1),
+        worker("W3", section="women", accessible=True, priority=2),
+    ]
     _, hp = solve(fs, [farm("F1")], ws)
     assert hp.blocks == 1
     assert {"W1", "W3"} <= set(where(hp)) and "W2" not in where(hp)
-    assert all(t.optimal and t.proof in {"lp_bound", "reduced_cost_search", "search"}
-               for t in hp.tiers)  # fmt: skip
+    assert all(
+        t.optimal and t.proof in {"lp_bound", "reduced_cost_search", "search"} for t in hp.tiers
+    )

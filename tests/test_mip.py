@@ -49,8 +49,9 @@ def brute(p: Program, c: np.ndarray) -> list[int]:
     return out
 
 
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+SETTINGS = settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @SETTINGS
@@ -96,8 +97,14 @@ def test_search_with_cutoff_is_exact(case, delta) -> None:  # type: ignore[no-un
     if not values or lp is None:
         return
     cutoff = min(values) + delta
-    r = p.search(c, node_limit=10_000, seed=1, time_limit_s=30, fixed=p.fixings(lp, cutoff + 1),
-                 cutoff=cutoff)  # fmt: skip
+    r = p.search(
+        c,
+        node_limit=10_000,
+        seed=1,
+        time_limit_s=30,
+        fixed=p.fixings(lp, cutoff + 1),
+        cutoff=cutoff,
+    )
     if delta < 0:  # nothing is that good: "infeasible", or a solution that claims nothing
         assert r.infeasible or (not r.optimal and r.objective is not None and r.objective > cutoff)
         assert r.infeasible or p.feasible(r.x)

@@ -27,17 +27,35 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_run_folder_layout_and_manifest(run_dir: Path) -> None:
     assert (run_dir / "report").is_dir()
     names = sorted(p.name for p in (run_dir / "plan").iterdir())
-    assert names == ["assignments.csv", "fleet_days.csv", "housing.json", "occupancy.csv",
-                     "plan.json", "riders.csv", "routes.geojson", "stops.csv", "trips.csv",
-                     "unserved.csv", "waitlist.csv"]  # fmt: skip
+    assert names == [
+        "assignments.csv",
+        "fleet_days.csv",
+        "housing.json",
+        "occupancy.csv",
+        "plan.json",
+        "riders.csv",
+        "routes.geojson",
+        "stops.csv",
+        "trips.csv",
+        "unserved.csv",
+        "waitlist.csv",
+    ]
     m = json.loads((run_dir / "manifest.json").read_text())
-    assert set(m["inputs"]) == {"farms.geojson", "fleet.csv", "foresterie.geojson", "matrix.csv",
-                                "scenario.toml", "workers.csv"}  # fmt: skip
+    assert set(m["inputs"]) == {
+        "farms.geojson",
+        "fleet.csv",
+        "foresterie.geojson",
+        "matrix.csv",
+        "scenario.toml",
+        "workers.csv",
+    }
     assert m["versions"]["ortools"] and m["versions"]["pyvrp"] and m["seed"] == 7
     assert all(t["optimal"] for t in m["housing"]["tiers"])
     assert m["kpis"]["housing"]["housed"] == 5 and m["kpis"]["housing"]["waitlisted"] == 2
-    assert m["kpis"]["transport"]["caporale_fees_avoided_eur"] == 5.0 * m["kpis"]["transport"][
-        "worker_days_transported"]  # fmt: skip
+    assert (
+        m["kpis"]["transport"]["caporale_fees_avoided_eur"]
+        == 5.0 * m["kpis"]["transport"]["worker_days_transported"]
+    )
     assert not list(run_dir.parent.glob(".tiny.partial-*"))
 
 
@@ -113,8 +131,9 @@ def _tamper(run_dir: Path, tmp_path: Path, name: str, old: str, new: str) -> lis
         ("trips.csv", ",71.736,", ",70.000,", "km wrong"),
     ],
 )
-def test_verify_catches_hand_edits(run_dir: Path, tmp_path: Path, name: str, old: str, new: str,
-                                   expect: str) -> None:  # fmt: skip
+def test_verify_catches_hand_edits(
+    run_dir: Path, tmp_path: Path, name: str, old: str, new: str, expect: str
+) -> None:
     found = _tamper(run_dir, tmp_path, f"plan/{name}", old, new)
     assert any(expect in v for v in found), found
     assert any("hash differs from the manifest" in v for v in found)
@@ -199,8 +218,9 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
         ),
     ],
 )
-def test_verify_catches_edited_inputs_and_manifest(run_dir: Path, tmp_path: Path, name: str,
-                                                   old: str, new: str, expect: str) -> None:  # fmt: skip
+def test_verify_catches_edited_inputs_and_manifest(
+    run_dir: Path, tmp_path: Path, name: str, old: str, new: str, expect: str
+) -> None:
     if name == "inputs/matrix.csv":  # replace the seconds of one pair, keep its metres
         line = next(x for x in (run_dir / name).read_text().splitlines() if x.startswith(old))
         old, new = line, f"FA,F1,4000,{line.split(',')[3]}"
@@ -210,15 +230,28 @@ def test_verify_catches_edited_inputs_and_manifest(run_dir: Path, tmp_path: Path
 
 def test_replan_as_of_keeps_arrived_people_and_replays(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "replan"
-    r = CliRunner().invoke(app, ["solve", str(TINY), "--as-of", "2026-07-08", "--previous",
-                                 str(run_dir), "--out", str(out)])  # fmt: skip
+    r = CliRunner().invoke(
+        app,
+        [
+            "solve",
+            str(TINY),
+            "--as-of",
+            "2026-07-08",
+            "--previous",
+            str(run_dir),
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     m = json.loads((out / "manifest.json").read_text())
     assert m["replan"] == {"as_of": "2026-07-08", "moved_vs_previous": 0}
     before = (run_dir / "plan" / "assignments.csv").read_text()
     assert (out / "plan" / "assignments.csv").read_text() == before
-    pinned = {line.split(",")[0]: line.split(",")[-1]
-              for line in (out / "inputs" / "workers.csv").read_text().splitlines()[1:]}  # fmt: skip
+    pinned = {
+        line.split(",")[0]: line.split(",")[-1]
+        for line in (out / "inputs" / "workers.csv").read_text().splitlines()[1:]
+    }
     assert pinned["W01"] == "FA" and pinned["W07"] == ""  # arrived 07-06 pinned; 07-21 is future
     assert (out / "inputs" / "previous_assignments.csv").read_text() == before
     assert verify_run(out) == []
@@ -227,11 +260,13 @@ def test_replan_as_of_keeps_arrived_people_and_replays(run_dir: Path, tmp_path: 
 
 
 def test_as_of_without_previous_is_a_clean_error(tmp_path: Path) -> None:
-    r = CliRunner().invoke(app, ["solve", str(TINY), "--as-of", "2026-07-08", "--out",
-                                 str(tmp_path / "x")])  # fmt: skip
+    r = CliRunner().invoke(
+        app, ["solve", str(TINY), "--as-of", "2026-07-08", "--out", str(tmp_path / "x")]
+    )
     assert r.exit_code == 2
-    assert r.stderr.strip() == ("error: --as-of: --previous: re-planning needs the previous run "
-                                "folder (--previous RUN)")  # fmt: skip
+    assert r.stderr.strip() == (
+        "error: --as-of: --previous: re-planning needs the previous run folder (--previous RUN)"
+    )
 
 
 def test_geopackage_inputs_solve_and_verify(tmp_path: Path) -> None:

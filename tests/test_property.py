@@ -24,16 +24,21 @@ def scenarios(draw):  # type: ignore[no-untyped-def]
         section = draw(st.sampled_from(["men", "women", "family"]))
         farm = draw(st.sampled_from(["F1", "F2", "F3", ""]))
         group = draw(st.sampled_from(["", "", "", f"G{section}"]))
-        rows.append(f"W{i:02d},2026-07-{a:02d},2026-07-{a + ln:02d},{section},{group},{farm},"
-                    f"{draw(st.integers(0, 3))},{draw(st.sampled_from(['true', 'false']))},")  # fmt: skip
+        rows.append(
+            f"W{i:02d},2026-07-{a:02d},2026-07-{a + ln:02d},{section},{group},{farm},"
+            f"{draw(st.integers(0, 3))},{draw(st.sampled_from(['true', 'false']))},"
+        )
     beds = [draw(st.integers(0, 4)) for _ in range(6)]
     seats = draw(st.sampled_from([4, 8, 28]))
     shift = draw(st.sampled_from(["04:30", "05:30", "07:00"]))
     return rows, beds, seats, shift
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                 HealthCheck.function_scoped_fixture])  # fmt: skip
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(case=scenarios())
 def test_random_scenarios_solve_and_verify(case, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
     rows, beds, seats, shift = case
@@ -45,9 +50,12 @@ def test_random_scenarios_solve_and_verify(case, tmp_path_factory) -> None:  # t
     (folder / "workers.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     fo = json.loads((folder / "foresterie.geojson").read_text(encoding="utf-8"))
     for k, feat in enumerate(fo["features"]):
-        feat["properties"].update(beds_men=beds[3 * k], beds_women=beds[3 * k + 1],
-                                  beds_family=beds[3 * k + 2],
-                                  beds_accessible=min(1, sum(beds[3 * k : 3 * k + 3])))  # fmt: skip
+        feat["properties"].update(
+            beds_men=beds[3 * k],
+            beds_women=beds[3 * k + 1],
+            beds_family=beds[3 * k + 2],
+            beds_accessible=min(1, sum(beds[3 * k : 3 * k + 3])),
+        )
     (folder / "foresterie.geojson").write_text(json.dumps(fo), encoding="utf-8")
     fa = json.loads((folder / "farms.geojson").read_text(encoding="utf-8"))
     fa["features"][0]["properties"]["shift_start"] = shift

@@ -22,7 +22,7 @@ from foresterie.rundata import load_run
 from .conftest import TINY, edit_features
 
 XSS_FARM = "<img src=x onerror=alert(1)>"
-QUOTED_FARM = "L'Aquila \"Sud\""
+QUOTED_FARM = 'L\'Aquila "Sud"'
 XSS_HOME = "</script><script>alert(2)</script>"
 
 
@@ -98,8 +98,11 @@ def test_solve_writes_the_report(xss_run: Path) -> None:
 def test_report_figures_equal_the_manifest(xss_run: Path) -> None:
     manifest = json.loads((xss_run / "manifest.json").read_text(encoding="utf-8"))
     expected = {k: str(v) for k, v in _flat(manifest["kpis"]).items()}
-    shown = {d["data-kpi"]: text for _, d, text in _parse(xss_run / "report" / "index.html").found
-             if "data-kpi" in d}  # fmt: skip
+    shown = {
+        d["data-kpi"]: text
+        for _, d, text in _parse(xss_run / "report" / "index.html").found
+        if "data-kpi" in d
+    }
     assert shown == expected
     md = (xss_run / "report" / "summary.md").read_text(encoding="utf-8")
     for k, v in expected.items():
@@ -181,8 +184,10 @@ def test_gpx_is_valid_and_in_stop_order(xss_run: Path) -> None:
         for rte in root.findall("g:rte", ns):
             trip_id = rte.findtext("g:name", namespaces=ns)
             assert trip_id is not None
-            pts = [(float(p.get("lat", "nan")), float(p.get("lon", "nan")))
-                   for p in rte.findall("g:rtept", ns)]  # fmt: skip
+            pts = [
+                (float(p.get("lat", "nan")), float(p.get("lon", "nan")))
+                for p in rte.findall("g:rtept", ns)
+            ]
             expected = [where[s["farm_id"]] for s in stops[trip_id]]
             assert [(round(a, 5), round(b, 5)) for a, b in pts[1:-1]] == [
                 (round(a, 5), round(b, 5)) for a, b in expected
@@ -203,7 +208,10 @@ def test_user_text_is_escaped_everywhere(xss_run: Path) -> None:
         assert "<script>alert(2)" not in text, p
         assert text.count("</script>") == text.count("<script"), p
     # the JSON inside the map carries the names, made safe for a <script> block
-    assert script_json({"n": XSS_HOME}) == '{"n":"\\u003c/script\\u003e\\u003cscript\\u003ealert(2)\\u003c/script\\u003e"}'
+    assert (
+        script_json({"n": XSS_HOME})
+        == '{"n":"\\u003c/script\\u003e\\u003cscript\\u003ealert(2)\\u003c/script\\u003e"}'
+    )
 
 
 def test_map_is_byte_stable_and_ids_are_not_random(xss_run: Path) -> None:
@@ -223,15 +231,24 @@ def test_map_command_for_one_day_and_foresteria(xss_run: Path) -> None:
     html = (xss_run / "report" / f"map-{day}-FA.html").read_text(encoding="utf-8")
     data = json.loads(re.findall(r"^foresteriePlanMap\(map_\d+, (.*)\);$", html, re.M)[0])
     assert data["days"] == [day] and [f["id"] for f in data["foresterie"]] == ["FA"]
-    want = [t["trip_id"] for t in _rows(xss_run / "plan" / "trips.csv")
-            if t["day"] == day and t["foresteria_id"] == "FA"]  # fmt: skip
+    want = [
+        t["trip_id"]
+        for t in _rows(xss_run / "plan" / "trips.csv")
+        if t["day"] == day and t["foresteria_id"] == "FA"
+    ]
     assert [t[0] for t in data["day"][day]["trips"]] == want
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--day", "2031-01-01"], "error: --day: no trips or unserved riders on '2031-01-01' in this run"),
-    (["--foresteria", "NOPE"], "error: --foresteria: no foresteria 'NOPE' in this run"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--day", "2031-01-01"],
+            "error: --day: no trips or unserved riders on '2031-01-01' in this run",
+        ),
+        (["--foresteria", "NOPE"], "error: --foresteria: no foresteria 'NOPE' in this run"),
+    ],
+)
 def test_map_command_bad_options(xss_run: Path, args: list[str], message: str) -> None:
     r = CliRunner().invoke(app, ["map", str(xss_run), *args])
     assert r.exit_code == 2 and r.stderr.strip() == message
@@ -265,12 +282,14 @@ def test_overloaded_season_gives_a_plan_and_says_what_is_short(tmp_path: Path) -
     assert fleet_days, "the scenario must overload the fleet"
     md = (out / "report" / "summary.md").read_text(encoding="utf-8")
     beds = md.split("## Beds:", 1)[1].split("## ", 1)[0]
-    assert sum(int(line.rsplit("|", 2)[1]) for line in beds.splitlines()
-               if line.startswith("| men |")) == len(short_beds)  # fmt: skip
+    assert sum(
+        int(line.rsplit("|", 2)[1]) for line in beds.splitlines() if line.startswith("| men |")
+    ) == len(short_beds)
     vehicles = md.split("## Vehicles:", 1)[1].split("## ", 1)[0]
     assert f"{len(fleet_days)} foresteria-days short" in md
-    riders = sum(int(line.rsplit("|", 2)[1]) for line in vehicles.splitlines()
-                 if line.startswith("| F"))  # fmt: skip
+    riders = sum(
+        int(line.rsplit("|", 2)[1]) for line in vehicles.splitlines() if line.startswith("| F")
+    )
     assert riders == sum(int(f["short_riders"]) for f in fleet_days)
 
 

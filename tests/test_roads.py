@@ -25,8 +25,11 @@ from foresterie.osmgen import GridNetwork, GridSpec, write_grid
 from .conftest import SHARED, TINY, edit_features, set_toml
 
 if os.environ.get("FORESTERIE_REQUIRE_ROADS") != "1":  # CI sets it where Python 3.12 is present
-    pytest.importorskip("osrm", reason="osrm-bindings is not installed (Python >= 3.12 only; "
-                        "pip install '.[roads]'): road tests skipped")  # fmt: skip
+    pytest.importorskip(
+        "osrm",
+        reason="osrm-bindings is not installed (Python >= 3.12 only; "
+        "pip install '.[roads]'): road tests skipped",
+    )
 
 from foresterie import roads
 from foresterie.roads import Router, build_graph, open_graph
@@ -95,7 +98,9 @@ def test_route_geometry_runs_on_the_roads(grid: tuple[GridNetwork, Path]) -> Non
     a, b = (net.lons[0], net.lats[0]), (net.lons[20], net.lats[15])
     router = Router(open_graph(folder))
     path = router.geometry(a, b)
-    assert path[0] == pytest.approx(list(a), abs=1e-5) and path[-1] == pytest.approx(list(b), abs=1e-5)
+    assert path[0] == pytest.approx(list(a), abs=1e-5) and path[-1] == pytest.approx(
+        list(b), abs=1e-5
+    )
     assert len(path) > 10  # it turns at crossings, it does not cut across the fields
     lons, lats = [p[0] for p in path], [p[1] for p in path]
     length = GEOD.line_length(lons, lats)
@@ -118,11 +123,16 @@ def test_osrm_scenario_solves_verifies_replays_and_records_road_geometry(
         trips = list(csv.DictReader(fh))
     with open(out / "plan" / "stops.csv", encoding="utf-8") as fh:
         stops = list(csv.DictReader(fh))
-    legs = {(f["properties"]["from_id"], f["properties"]["to_id"]): f["geometry"]["coordinates"]
-            for f in json.loads((out / "inputs" / "legs.geojson").read_text())["features"]}  # fmt: skip
+    legs = {
+        (f["properties"]["from_id"], f["properties"]["to_id"]): f["geometry"]["coordinates"]
+        for f in json.loads((out / "inputs" / "legs.geojson").read_text())["features"]
+    }
     for t in trips:
-        path = [t["foresteria_id"], *(s["farm_id"] for s in stops if s["trip_id"] == t["trip_id"]),
-                t["foresteria_id"]]  # fmt: skip
+        path = [
+            t["foresteria_id"],
+            *(s["farm_id"] for s in stops if s["trip_id"] == t["trip_id"]),
+            t["foresteria_id"],
+        ]
         for a, b in zip(path, path[1:], strict=False):
             assert len(legs[a, b]) >= 2
     # the recorded matrix is the road table: the first leg of a morning trip takes its time
@@ -136,7 +146,8 @@ def test_osrm_scenario_solves_verifies_replays_and_records_road_geometry(
     r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "replay")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "replay" / "inputs" / "legs.geojson").read_bytes() == (
-        out / "inputs" / "legs.geojson").read_bytes()  # fmt: skip
+        out / "inputs" / "legs.geojson"
+    ).read_bytes()
 
 
 def test_place_far_from_roads_is_reported(road_scenario: Path, tmp_path: Path) -> None:
@@ -155,16 +166,20 @@ def test_place_outside_the_graph_is_bad_input(road_scenario: Path, tmp_path: Pat
     data["features"][2]["geometry"]["coordinates"] = [18.03, 40.18]  # Nardò: off the grid
     (road_scenario / "farms.geojson").write_text(json.dumps(data), encoding="utf-8")
     out = tmp_path / "run"
-    r = CliRunner().invoke(app, ["solve", str(road_scenario), "--out", str(out)],
-                           env={"FORESTERIE_CACHE": str(tmp_path / "cache")})  # fmt: skip
+    r = CliRunner().invoke(
+        app,
+        ["solve", str(road_scenario), "--out", str(out)],
+        env={"FORESTERIE_CACHE": str(tmp_path / "cache")},
+    )
     assert r.exit_code == 2
     line = r.stderr.strip()
     assert line.startswith("error: farms.geojson: geometry: F3 is ") and "(limit 2,000 m)" in line
     assert not out.exists()
 
 
-def test_matrix_cache_hits_and_invalidates(road_scenario: Path, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_matrix_cache_hits_and_invalidates(
+    road_scenario: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cache = tmp_path / "cache"
     first = build_matrix(load_scenario(road_scenario), cache)
     assert not first.cached and len(list((cache / "matrices").glob("*.npz"))) == 1
@@ -201,16 +216,29 @@ def test_a_different_graph_misses_the_cache(road_scenario: Path, tmp_path: Path)
     assert not m.cached and m.graph_hash == open_graph(road_scenario / "roads").hash
 
 
-@pytest.mark.parametrize("damage, message", [
-    ("missing", "error: scenario.toml: travel.graph: 'roads' is not a road graph (no graph.json); "
-                "build one with `foresterie roads build EXTRACT --out DIR`"),
-    ("files", "error: scenario.toml: travel.graph: {graph}: graph files are missing "
-              "(roads.osrm.mldgr)"),
-    ("meta", "error: scenario.toml: travel.graph: {graph}/graph.json: corrupt: Expecting property "
-             "name enclosed in double quotes: line 1 column 2 (char 1)"),
-])  # fmt: skip
-def test_missing_or_corrupt_graph_is_one_line(road_scenario: Path, tmp_path: Path, damage: str,
-                                              message: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (
+            "missing",
+            "error: scenario.toml: travel.graph: 'roads' is not a road graph (no graph.json); "
+            "build one with `foresterie roads build EXTRACT --out DIR`",
+        ),
+        (
+            "files",
+            "error: scenario.toml: travel.graph: {graph}: graph files are missing "
+            "(roads.osrm.mldgr)",
+        ),
+        (
+            "meta",
+            "error: scenario.toml: travel.graph: {graph}/graph.json: corrupt: Expecting property "
+            "name enclosed in double quotes: line 1 column 2 (char 1)",
+        ),
+    ],
+)
+def test_missing_or_corrupt_graph_is_one_line(
+    road_scenario: Path, tmp_path: Path, damage: str, message: str
+) -> None:
     graph = road_scenario / "roads"
     if damage == "missing":
         shutil.rmtree(graph)
@@ -219,8 +247,11 @@ def test_missing_or_corrupt_graph_is_one_line(road_scenario: Path, tmp_path: Pat
     else:
         (graph / "graph.json").write_text("{", encoding="utf-8")
     out = tmp_path / "run"
-    r = CliRunner().invoke(app, ["solve", str(road_scenario), "--out", str(out)],
-                           env={"FORESTERIE_CACHE": str(tmp_path / "cache")})  # fmt: skip
+    r = CliRunner().invoke(
+        app,
+        ["solve", str(road_scenario), "--out", str(out)],
+        env={"FORESTERIE_CACHE": str(tmp_path / "cache")},
+    )
     assert r.exit_code == 2, r.output
     assert r.stderr.strip() == message.format(graph=graph.resolve())
     assert not out.exists()
@@ -248,17 +279,22 @@ def test_roads_build_errors_are_one_line(tmp_path: Path, case: str) -> None:
     line = r.stderr.strip()
     assert "\n" not in line and "Traceback" not in r.output
     assert line.startswith("error: ")
-    expected = {"no_file": "no such OpenStreetMap extract", "not_osm": "not an OpenStreetMap extract",
-                "garbage": "osrm-extract failed", "exists": "exists; remove it",
-                "profile": "'truck' is not one of car, bicycle, foot"}[case]  # fmt: skip
+    expected = {
+        "no_file": "no such OpenStreetMap extract",
+        "not_osm": "not an OpenStreetMap extract",
+        "garbage": "osrm-extract failed",
+        "exists": "exists; remove it",
+        "profile": "'truck' is not one of car, bicycle, foot",
+    }[case]
     assert expected in line
     assert not list(tmp_path.glob(".g.building-*"))  # nothing half-built left behind
 
 
 def test_calibrate_fits_better_than_the_default(road_scenario: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    r = CliRunner().invoke(app, ["roads", "calibrate", str(road_scenario)],
-                           env={"FORESTERIE_CACHE": str(cache)})  # fmt: skip
+    r = CliRunner().invoke(
+        app, ["roads", "calibrate", str(road_scenario)], env={"FORESTERIE_CACHE": str(cache)}
+    )
     assert r.exit_code == 0, r.output
     fit = next(x for x in r.stdout.splitlines() if x.startswith("best fit"))
     circuity = float(fit.split("circuity = ")[1].split(",")[0])
@@ -270,23 +306,35 @@ def test_calibrate_fits_better_than_the_default(road_scenario: Path, tmp_path: P
     assert after < before
     # the fitted haversine model reproduces the road times to the printed median error
     road = build_matrix(load_scenario(road_scenario), cache)
-    set_toml(road_scenario, 'backend = "osrm"\ngraph = "roads"',
-             f"circuity = {circuity}\nspeed_kmh = {speed}")  # fmt: skip
+    set_toml(
+        road_scenario,
+        'backend = "osrm"\ngraph = "roads"',
+        f"circuity = {circuity}\nspeed_kmh = {speed}",
+    )
     model = build_matrix(load_scenario(road_scenario))
     assert model.backend == "haversine"
-    rel = sorted(abs(model.secs(a, b) - road.secs(a, b)) / road.secs(a, b)
-                 for a in road.ids for b in road.ids if a != b and road.dist(a, b) > 100)  # fmt: skip
+    rel = sorted(
+        abs(model.secs(a, b) - road.secs(a, b)) / road.secs(a, b)
+        for a in road.ids
+        for b in road.ids
+        if a != b and road.dist(a, b) > 100
+    )
     assert statistics.median(rel) == pytest.approx(after / 100, abs=0.01)
 
 
 def test_rural_network_is_connected_and_routable(tmp_path: Path) -> None:
     from foresterie.osmgen import write_rural
 
-    net = write_rural(GridSpec(15.40, 41.50, 15.56, 41.62, step=0.005, jitter=0.3, seed=2),
-                      tmp_path / "rural.osm.pbf", block=8)  # fmt: skip
+    net = write_rural(
+        GridSpec(15.40, 41.50, 15.56, 41.62, step=0.005, jitter=0.3, seed=2),
+        tmp_path / "rural.osm.pbf",
+        block=8,
+    )
     assert net.ways >= net.nodes - 1  # a spanning tree at least
     g = build_graph(net.path, tmp_path / "g")
-    corners = [(lon, lat) for lon in (net.lons[0], net.lons[-1]) for lat in (net.lats[0], net.lats[-1])]
+    corners = [
+        (lon, lat) for lon in (net.lons[0], net.lons[-1]) for lat in (net.lats[0], net.lats[-1])
+    ]
     inner = [(net.lons[3], net.lats[5]), (net.lons[27], net.lats[19])]  # local roads
     secs, _, snaps = Router(g).table(corners + inner)
     assert (secs[~np.eye(6, dtype=bool)] > 0).all()

@@ -221,6 +221,8 @@ def test_a_million_rows_fail_fast_with_one_line(tiny: Path, tmp_path: Path) -> N
     out = tmp_path / "run"
     r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(out)])
     assert r.exit_code == 2
-    assert r.stderr.strip() == ("error: workers.csv: file: 1,000,001 lines, more than 250,000: the "
-                                "planner is sized for one region's season; split the scenario")
+    assert r.stderr.strip() == (
+        "error: workers.csv: file: 1,000,001 lines, more than 250,000: the "
+        "planner is sized for one region's season; split the scenario"
+    )
     assert not out.exists()

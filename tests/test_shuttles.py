@@ -42,8 +42,12 @@ def test_split_load_never_exceeds_seats_and_chains_on_one_vehicle() -> None:
 
 
 def test_unservable_farm_is_listed_with_a_proven_reason() -> None:
-    sp = run([farm("F1"), farm("F2")], {"F1": 3, "F2": 2}, [vehicle("V1", "A")],
-             {("A", "F1"): 10, ("A", "F2"): 80})  # fmt: skip
+    sp = run(
+        [farm("F1"), farm("F2")],
+        {"F1": 3, "F2": 2},
+        [vehicle("V1", "A")],
+        {("A", "F1"): 10, ("A", "F2"): 80},
+    )
     far = [u for u in sp.unserved if u.farm_id == "F2"]
     assert {u.direction for u in far} == {TO_FARM, TO_FORESTERIA} and all(u.proven for u in far)
     assert far[0].reason == "farm F2 is 80 min from Foresteria A, above the 75 min ride cap"
@@ -53,37 +57,57 @@ def test_unservable_farm_is_listed_with_a_proven_reason() -> None:
 def test_chaining_saves_a_vehicle_on_staggered_shifts() -> None:
     fleet = [vehicle("V1", "A"), vehicle("V2", "A")]
     minutes = {("A", "F1"): 15, ("A", "F2"): 15, ("F1", "F2"): 25}
-    staggered = run([farm("F1", "05:00", "12:00"), farm("F2", "07:30", "15:00")],
-                    {"F1": 8, "F2": 8}, fleet, minutes)  # fmt: skip
+    staggered = run(
+        [farm("F1", "05:00", "12:00"), farm("F2", "07:30", "15:00")],
+        {"F1": 8, "F2": 8},
+        fleet,
+        minutes,
+    )
     assert not staggered.unserved
     assert {t.vehicle_id for t in staggered.trips} == {"V1"}
     assert staggered.fleet_days[0].needed == 1
-    same = run([farm("F1", "06:00", "14:00"), farm("F2", "06:00", "14:00")],
-               {"F1": 8, "F2": 8}, fleet, minutes)  # fmt: skip
+    same = run(
+        [farm("F1", "06:00", "14:00"), farm("F2", "06:00", "14:00")],
+        {"F1": 8, "F2": 8},
+        fleet,
+        minutes,
+    )
     assert not same.unserved and same.fleet_days[0].needed == 2
 
 
 def test_fleet_short_lists_the_riders_affected() -> None:
     minutes = {("A", "F1"): 15, ("A", "F2"): 15, ("F1", "F2"): 25}
-    sp = run([farm("F1", "06:00", "14:00"), farm("F2", "06:00", "14:00")],
-             {"F1": 8, "F2": 8}, [vehicle("V1", "A")], minutes)  # fmt: skip
+    sp = run(
+        [farm("F1", "06:00", "14:00"), farm("F2", "06:00", "14:00")],
+        {"F1": 8, "F2": 8},
+        [vehicle("V1", "A")],
+        minutes,
+    )
     short = [u for u in sp.unserved if "fleet short" in u.reason]
     assert sum(u.riders for u in short) == 16 and not any(u.proven for u in short)
     assert sp.fleet_days[0].needed == 2 and sp.fleet_days[0].available == 1
 
 
 def test_heat_alert_day_brings_everyone_back_by_12_30_plus_wait() -> None:
-    sp = run([farm("F1", "05:30", "14:00")], {"F1": 5}, [vehicle("V1", "A")], {("A", "F1"): 20},
-             transport={"heat_alert_days": ["2026-07-06"]})  # fmt: skip
+    sp = run(
+        [farm("F1", "05:30", "14:00")],
+        {"F1": 5},
+        [vehicle("V1", "A")],
+        {("A", "F1"): 20},
+        transport={"heat_alert_days": ["2026-07-06"]},
+    )
     (evening,) = [t for t in sp.trips if t.direction == TO_FORESTERIA]
     assert 12 * 60 + 30 <= evening.stops[0].depart <= 13 * 60
     assert evening.ret - evening.stops[0].depart <= 75
 
 
 def test_same_inputs_same_trips() -> None:
-    args = ([farm("F1", "05:30", "13:30"), farm("F2", "06:00", "14:00"), farm("F3", "06:30", "14:30")],
-            {"F1": 9, "F2": 5, "F3": 13}, [vehicle("V1", "A", 28), vehicle("V2", "A")],
-            {("A", "F1"): 12, ("A", "F2"): 25, ("A", "F3"): 30, ("F1", "F3"): 20})  # fmt: skip
+    args = (
+        [farm("F1", "05:30", "13:30"), farm("F2", "06:00", "14:00"), farm("F3", "06:30", "14:30")],
+        {"F1": 9, "F2": 5, "F3": 13},
+        [vehicle("V1", "A", 28), vehicle("V2", "A")],
+        {("A", "F1"): 12, ("A", "F2"): 25, ("A", "F3"): 30, ("F1", "F3"): 20},
+    )
     assert run(*args).trips == run(*args).trips
 
 

@@ -40,8 +40,10 @@ def _sweep(tmp: Path, extra: str = "", pin: bool = True) -> Path:
     shutil.copytree(TINY, tmp / "tiny")
     if pin:  # W01 already lives at FB: closing FB must fail that member, not the sweep
         rows = (tmp / "tiny" / "workers.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
-        rows = [r.rsplit(",", 2)[0] + ",FB" if r.startswith("W01") else r.rsplit(",", 1)[0]
-                for r in rows]  # fmt: skip
+        rows = [
+            r.rsplit(",", 2)[0] + ",FB" if r.startswith("W01") else r.rsplit(",", 1)[0]
+            for r in rows
+        ]
         write_workers(tmp / "tiny", rows)
     (tmp / "sweep.toml").write_text(SWEEP.format(extra=extra), encoding="utf-8")
     return tmp / "sweep.toml"
@@ -52,9 +54,11 @@ def test_members_are_a_grid_of_decisions_times_draws(tmp_path: Path) -> None:
     ms = members(sw)
     assert [m.id for m in ms] == [f"d{d:03d}-r{k:04d}" for d in range(4) for k in range(2)]
     assert [dict(m.decision) for m in ms[::2]] == [
-        {"open_FB": True, "minibuses_added": 0}, {"open_FB": True, "minibuses_added": 1},
-        {"open_FB": False, "minibuses_added": 0}, {"open_FB": False, "minibuses_added": 1},
-    ]  # fmt: skip
+        {"open_FB": True, "minibuses_added": 0},
+        {"open_FB": True, "minibuses_added": 1},
+        {"open_FB": False, "minibuses_added": 0},
+        {"open_FB": False, "minibuses_added": 1},
+    ]
 
 
 def test_member_scenarios_are_deterministic_and_share_seasons(tmp_path: Path) -> None:
@@ -68,8 +72,9 @@ def test_member_scenarios_are_deterministic_and_share_seasons(tmp_path: Path) ->
     assert other.workers == a.workers and len(other.fleet) == len(a.fleet) + 2
     assert {v.seats for v in other.fleet if v.id.endswith("-S01")} == {9}
     # another seed draws another season
-    sw2 = Sweep(sw.path, sw.spec.model_copy(update={"sweep": sw.spec.sweep.model_copy(
-        update={"seed": 6})}))  # fmt: skip
+    sw2 = Sweep(
+        sw.path, sw.spec.model_copy(update={"sweep": sw.spec.sweep.model_copy(update={"seed": 6})})
+    )
     seeds5 = [member_scenario(base, sw, m).workers for m in ms[:2]]
     seeds6 = [member_scenario(base, sw2, m).workers for m in members(sw2)[:2]]
     assert seeds5 != seeds6 and seeds5[0] != seeds5[1]
@@ -85,7 +90,10 @@ def test_perturbations_do_what_they_say(tmp_path: Path) -> None:
         kept = [w for w in sc.workers if w.id in by_id]
         for w in kept:  # shifted by at most 3 days (then clipped to the season), length kept
             shift = (w.arrival - by_id[w.id].arrival).days
-            assert abs(shift) <= 3 and w.departure - w.arrival <= by_id[w.id].departure - by_id[w.id].arrival
+            assert (
+                abs(shift) <= 3
+                and w.departure - w.arrival <= by_id[w.id].departure - by_id[w.id].arrival
+            )
         groups = {w.group_id for w in kept if w.group_id}
         for g in groups:  # a crew moves and stays away together
             members_g = [w for w in kept if w.group_id == g]
@@ -94,21 +102,29 @@ def test_perturbations_do_what_they_say(tmp_path: Path) -> None:
         assert all(w.id.rsplit("-x", 1)[0] in by_id and w.priority == 0 for w in new)
         assert len(sc.config.transport.heat_alert_days) <= 2
         s0 = sc.config.scenario.season_start
-        assert all(w.arrival >= s0 and w.departure <= sc.config.scenario.season_end + timedelta(1)
-                   for w in sc.workers)  # fmt: skip
+        assert all(
+            w.arrival >= s0 and w.departure <= sc.config.scenario.season_end + timedelta(1)
+            for w in sc.workers
+        )
         assert sc.config.solver.shuttle_processes == 1
 
 
 def test_window_clips_the_season(tmp_path: Path) -> None:
     path = _sweep(tmp_path, pin=False)
-    text = path.read_text(encoding="utf-8").replace("draws = 2", "draws = 2\nwindow = [2026-07-08, 2026-07-12]")
+    text = path.read_text(encoding="utf-8").replace(
+        "draws = 2", "draws = 2\nwindow = [2026-07-08, 2026-07-12]"
+    )
     path.write_text(text, encoding="utf-8")
     sw = load_sweep(path)
     sc = member_scenario(load_scenario(sw.base), sw, members(sw)[0])
-    assert (sc.config.scenario.season_start.isoformat(), sc.config.scenario.season_end.isoformat()) == (
-        "2026-07-08", "2026-07-12")  # fmt: skip
-    assert all(w.arrival.isoformat() >= "2026-07-08" and w.departure.isoformat() <= "2026-07-13"
-               for w in sc.workers)  # fmt: skip
+    assert (
+        sc.config.scenario.season_start.isoformat(),
+        sc.config.scenario.season_end.isoformat(),
+    ) == ("2026-07-08", "2026-07-12")
+    assert all(
+        w.arrival.isoformat() >= "2026-07-08" and w.departure.isoformat() <= "2026-07-13"
+        for w in sc.workers
+    )
     assert all(f.open_from.isoformat() >= "2026-07-08" for f in sc.foresterie)
 
 
@@ -128,8 +144,9 @@ def test_same_table_with_one_or_two_workers(swept: tuple[Path, Path, Path]) -> N
     _, one, two = swept
     for name in ("results.csv", "quantiles.csv"):
         assert (one / name).read_bytes() == (two / name).read_bytes(), name
-    pd.testing.assert_frame_equal(pd.read_parquet(one / "results.parquet"),
-                                  pd.read_parquet(two / "results.parquet"))  # fmt: skip
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(one / "results.parquet"), pd.read_parquet(two / "results.parquet")
+    )
     frame = pd.read_csv(one / "results.csv")
     assert list(frame["member"]) == ["d000-r0000", "d000-r0001", "d001-r0000", "d001-r0001"]
 
@@ -168,11 +185,23 @@ def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:
     assert (one / "results.csv").read_bytes() == before
 
 
-@pytest.mark.parametrize("edit, message", [
-    (("draws = 2", "draws = 2\nworkers = 3"), "error: sweep.toml: sweep.workers: unknown key (typo?)"),
-    (('base = "tiny"', 'base = "nope"'), "error: sweep.toml: sweep.base: 'nope': no scenario.toml there"),
-    (("draws = 2", "draws = 0"), "error: sweep.toml: sweep.draws: Input should be greater than or equal to 1"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            ("draws = 2", "draws = 2\nworkers = 3"),
+            "error: sweep.toml: sweep.workers: unknown key (typo?)",
+        ),
+        (
+            ('base = "tiny"', 'base = "nope"'),
+            "error: sweep.toml: sweep.base: 'nope': no scenario.toml there",
+        ),
+        (
+            ("draws = 2", "draws = 0"),
+            "error: sweep.toml: sweep.draws: Input should be greater than or equal to 1",
+        ),
+    ],
+)
 def test_bad_sweep_file_is_one_line(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
     path = _sweep(tmp_path)
     path.write_text(path.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
@@ -181,14 +210,20 @@ def test_bad_sweep_file_is_one_line(tmp_path: Path, edit: tuple[str, str], messa
     assert not (tmp_path / "out").exists()
 
 
-def test_an_existing_scheduler_gives_the_same_table(swept: tuple[Path, Path, Path],
-                                                     tmp_path: Path) -> None:  # fmt: skip
+def test_an_existing_scheduler_gives_the_same_table(
+    swept: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
     from dask.distributed import LocalCluster
 
     path, one, _ = swept
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:  # fmt: skip
-        res = run_sweep(load_sweep(path), tmp_path / "remote", scheduler=cluster.scheduler_address,
-                        keep_runs=False)  # fmt: skip
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        res = run_sweep(
+            load_sweep(path),
+            tmp_path / "remote",
+            scheduler=cluster.scheduler_address,
+            keep_runs=False,
+        )
     assert res.solved == 4
     assert (tmp_path / "remote" / "results.csv").read_bytes() == (one / "results.csv").read_bytes()

@@ -100,15 +100,20 @@ def test_asymmetric_matrix_flows_into_housing_and_shuttles(tiny: Path, tmp_path:
     for t in evening:
         own = [s for s in stops if s["trip_id"] == t["trip_id"]]
         home, last = t["foresteria_id"], own[-1]["farm_id"]
-        assert mins(t["return"]) - mins(own[-1]["depart"]) >= math.ceil(2 * base.secs(last, home) / 60)
+        assert mins(t["return"]) - mins(own[-1]["depart"]) >= math.ceil(
+            2 * base.secs(last, home) / 60
+        )
         path = [home, *(s["farm_id"] for s in own), home]
-        metres = sum(base.dist(a, b) * 3 // 2 if b == home else base.dist(a, b)
-                     for a, b in zip(path, path[1:], strict=False))  # fmt: skip
+        metres = sum(
+            base.dist(a, b) * 3 // 2 if b == home else base.dist(a, b)
+            for a, b in zip(path, path[1:], strict=False)
+        )
         assert float(t["km"]) == pytest.approx(metres / 1000, abs=0.0005)
 
 
-def test_osrm_backend_without_the_engine_is_a_clear_error(tiny: Path, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_osrm_backend_without_the_engine_is_a_clear_error(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import sys
 
     from typer.testing import CliRunner
@@ -118,12 +123,17 @@ def test_osrm_backend_without_the_engine_is_a_clear_error(tiny: Path, tmp_path: 
     (tiny / "roads").mkdir()
     (tiny / "roads" / "graph.json").write_text('{"schema": "foresterie-graph/1"}', encoding="utf-8")
     text = (tiny / "scenario.toml").read_text(encoding="utf-8")
-    (tiny / "scenario.toml").write_text(text + '\n[travel]\nbackend = "osrm"\ngraph = "roads"\n',
-                                        encoding="utf-8")  # fmt: skip
+    (tiny / "scenario.toml").write_text(
+        text + '\n[travel]\nbackend = "osrm"\ngraph = "roads"\n', encoding="utf-8"
+    )
     monkeypatch.setitem(sys.modules, "osrm", None)  # as on Python 3.11, where there is no wheel
-    r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(tmp_path / "run")],
-                           env={"FORESTERIE_CACHE": str(tmp_path / "cache")})  # fmt: skip
+    r = CliRunner().invoke(
+        app,
+        ["solve", str(tiny), "--out", str(tmp_path / "run")],
+        env={"FORESTERIE_CACHE": str(tmp_path / "cache")},
+    )
     assert r.exit_code == 2
     assert r.stderr.strip() == (
         "error: scenario.toml: travel.graph: the road engine is not installed: pip install "
-        "'foresterie[roads]' (osrm-bindings ships wheels for Python >= 3.12 only)")
+        "'foresterie[roads]' (osrm-bindings ships wheels for Python >= 3.12 only)"
+    )

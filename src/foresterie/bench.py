@@ -54,10 +54,14 @@ def read_instance(path: Path) -> VRPInstance:
     fleet = int(raw.get("vehicles", n))
     cap = int(raw["capacity"])
     return VRPInstance(
-        dist=dist, dur=dist, demand=[int(d) for d in raw["demand"]], service=svc,
-        tw_early=[int(SCALE * t[0]) for t in tw], tw_late=[int(SCALE * t[1]) for t in tw],
+        dist=dist,
+        dur=dist,
+        demand=[int(d) for d in raw["demand"]],
+        service=svc,
+        tw_early=[int(SCALE * t[0]) for t in tw],
+        tw_late=[int(SCALE * t[1]) for t in tw],
         vehicles=[VehicleSpec(capacity=cap, num_available=fleet)],
-    )  # fmt: skip
+    )
 
 
 def read_bks(folder: Path) -> dict[str, float]:
@@ -89,8 +93,9 @@ def check(inst: VRPInstance, sol: VRPSolution) -> bool:
     return sorted(seen) == list(range(1, inst.n)) and used <= fleet
 
 
-def run(path: Path, engine: str, time_limit_s: float, seed: int = 1,
-        iterations: int = 10**9) -> BenchResult:  # fmt: skip
+def run(
+    path: Path, engine: str, time_limit_s: float, seed: int = 1, iterations: int = 10**9
+) -> BenchResult:
     inst = read_instance(path)
     t0 = time.perf_counter()
     sol = get_engine(engine).solve(inst, seed, iterations, time_limit_s)

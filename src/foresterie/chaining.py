@@ -40,9 +40,12 @@ class Chaining:
 
 
 def chain_trips(
-    trips: list[TripSlot], vehicles: list[Vehicle], turnaround_min: int, seed: int,
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
     deterministic_time: float,
-) -> Chaining:  # fmt: skip
+) -> Chaining:
     if not trips:
         return Chaining({}, {}, 0, True)
     m = cp_model.CpModel()
@@ -105,8 +108,13 @@ def chain_trips(
     vehicle_of: dict[str, str | None] = {}
     for ti, t in enumerate(trips):
         vehicle_of[t.key] = next(
-            (vehicles[vi].id for vi in range(len(vehicles))
-             if (ti, vi) in a and solver.value(a[ti, vi])), None)  # fmt: skip
+            (
+                vehicles[vi].id
+                for vi in range(len(vehicles))
+                if (ti, vi) in a and solver.value(a[ti, vi])
+            ),
+            None,
+        )
     n_used = len({v for v in vehicle_of.values() if v})
     shift = {t.key: solver.value(offset[ti]) for ti, t in enumerate(trips)}
     return Chaining(vehicle_of, shift, n_used, status == cp_model.OPTIMAL)

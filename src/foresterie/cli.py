@@ -173,9 +173,13 @@ def _report_hook() -> Any:
 @guarded
 def map_(
     run: Annotated[Path, typer.Argument(help="A run folder.")],
-    day: Annotated[str | None, typer.Option(help="One day (YYYY-MM-DD); default: all, with a picker.")] = None,
+    day: Annotated[
+        str | None, typer.Option(help="One day (YYYY-MM-DD); default: all, with a picker.")
+    ] = None,
     foresteria: Annotated[str | None, typer.Option(help="Only this foresteria's shuttles.")] = None,
-    out: Annotated[Path | None, typer.Option(help="HTML file (default RUN/report/map[-DAY][-F].html).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="HTML file (default RUN/report/map[-DAY][-F].html).")
+    ] = None,
     open_: Annotated[bool, typer.Option("--open", help="Open it in the default browser.")] = False,
 ) -> None:
     """Write an HTML map of a run's shuttles (one day, or the season with a day picker)."""
@@ -279,9 +283,12 @@ def _version_changes(run: Path) -> list[str]:
     except (OSError, ValueError, KeyError, TypeError):
         return []
     now = versions()
-    return [f"note: {pkg} {recorded.get(pkg)} recorded, {now.get(pkg)} running; another version "
-            "may choose another of several equally good plans"
-            for pkg in ("foresterie", "ortools", "pyvrp") if recorded.get(pkg) != now.get(pkg)]  # fmt: skip
+    return [
+        f"note: {pkg} {recorded.get(pkg)} recorded, {now.get(pkg)} running; another version "
+        "may choose another of several equally good plans"
+        for pkg in ("foresterie", "ortools", "pyvrp")
+        if recorded.get(pkg) != now.get(pkg)
+    ]
 
 
 @app.command()
@@ -339,12 +346,18 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 @app.command()
 @guarded
 def sweep(
-    file: Annotated[Path, typer.Argument(help="Sweep file (TOML: [sweep], [perturb], [decisions]).")],
-    workers: Annotated[int | None, typer.Option(min=1, help="Local Dask worker processes (default: one per core).")] = None,
+    file: Annotated[
+        Path, typer.Argument(help="Sweep file (TOML: [sweep], [perturb], [decisions]).")
+    ],
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Local Dask worker processes (default: one per core).")
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="An existing Dask scheduler (tcp://host:8786) instead.")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Sweep folder (default runs/sweeps/NAME).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Sweep folder (default runs/sweeps/NAME).")
+    ] = None,
     keep_runs: Annotated[bool, typer.Option(help="Keep each member's run folder.")] = True,
 ) -> None:
     """Solve many perturbed seasons x a grid of decisions; KPIs per member and quantiles."""
@@ -364,12 +377,16 @@ def sweep(
         import os
 
         res = run_sweep(sw, target, workers or os.cpu_count() or 1, scheduler, keep_runs, progress)
-    typer.echo(f"wrote {target}: {len(res.rows)} members ({res.skipped} already done, "
-               f"{res.solved} solved now, {res.failed} failed) in {res.wall_s:.1f} s; "
-               f"results.csv, quantiles.csv, report/index.html")  # fmt: skip
+    typer.echo(
+        f"wrote {target}: {len(res.rows)} members ({res.skipped} already done, "
+        f"{res.solved} solved now, {res.failed} failed) in {res.wall_s:.1f} s; "
+        f"results.csv, quantiles.csv, report/index.html"
+    )
 
 
-roads_app = typer.Typer(help="Road graphs (OSRM) from OpenStreetMap extracts.", no_args_is_help=True)
+roads_app = typer.Typer(
+    help="Road graphs (OSRM) from OpenStreetMap extracts.", no_args_is_help=True
+)
 app.add_typer(roads_app, name="roads")
 
 
@@ -393,7 +410,9 @@ def _roads_guard(fn: F) -> F:
 @guarded
 @_roads_guard
 def roads_build(
-    extract: Annotated[Path, typer.Argument(help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2).")],
+    extract: Annotated[
+        Path, typer.Argument(help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2).")
+    ],
     out: Annotated[Path, typer.Option(help="Graph folder to create (e.g. geodata/roads/puglia).")],
     profile: Annotated[str, typer.Option(help="car | bicycle | foot (OSRM's profiles).")] = "car",
 ) -> None:
@@ -404,8 +423,10 @@ def roads_build(
 
     t = time.monotonic()
     graph = build_graph(extract, out, profile, say=typer.echo)
-    typer.echo(f"wrote {out} in {time.monotonic() - t:.1f} s: graph {graph.hash[:16]}, extract "
-               f"sha256 {graph.meta['extract']['sha256'][:16]}, profile {profile}")  # fmt: skip
+    typer.echo(
+        f"wrote {out} in {time.monotonic() - t:.1f} s: graph {graph.hash[:16]}, extract "
+        f"sha256 {graph.meta['extract']['sha256'][:16]}, profile {profile}"
+    )
 
 
 @roads_app.command("calibrate")
@@ -413,7 +434,9 @@ def roads_build(
 @_roads_guard
 def roads_calibrate(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
-    graph: Annotated[Path | None, typer.Option(help="Graph folder (default: the scenario's).")] = None,
+    graph: Annotated[
+        Path | None, typer.Option(help="Graph folder (default: the scenario's).")
+    ] = None,
 ) -> None:
     """Fit the great-circle model's circuity and speed to the road engine on the scenario's pairs."""
     from .calibration import calibrate
@@ -434,12 +457,16 @@ def roads_calibrate(
     t = sc.config.travel
     typer.echo(f"{c.pairs} ordered pairs compared with road graph {(road.graph_hash or '')[:16]}")
     typer.echo(f"best fit: circuity = {c.circuity}, speed_kmh = {c.speed_kmh}")
-    typer.echo(f"median time error: {c.time_error_before_pct} % with circuity {t.circuity} and "
-               f"{t.speed_kmh} km/h; {c.time_error_after_pct} % with the fit "
-               f"(distance {c.distance_error_after_pct} %)")  # fmt: skip
+    typer.echo(
+        f"median time error: {c.time_error_before_pct} % with circuity {t.circuity} and "
+        f"{t.speed_kmh} km/h; {c.time_error_after_pct} % with the fit "
+        f"(distance {c.distance_error_after_pct} %)"
+    )
     far = far_from_road(road, t.snap_warn_m)
-    typer.echo(f"snapping: farthest place {max(road.snap_m, default=0):,.0f} m from a road; "
-               f"{len(far)} beyond {t.snap_warn_m:,.0f} m")  # fmt: skip
+    typer.echo(
+        f"snapping: farthest place {max(road.snap_m, default=0):,.0f} m from a road; "
+        f"{len(far)} beyond {t.snap_warn_m:,.0f} m"
+    )
     for pid, metres in far:
         typer.echo(f"  {pid}: {metres:,.0f} m")
     typer.echo(f"to use it: [travel] circuity = {c.circuity}, speed_kmh = {c.speed_kmh}")
@@ -477,8 +504,10 @@ def bench_vrptw(
             typer.echo(json.dumps({**r.__dict__, "gap_pct": r.gap_pct}))
         else:
             gap = f"{r.gap_pct:6.2f}%" if r.gap_pct is not None else "   n/a"
-            typer.echo(f"{r.instance:10s} {engine:8s} dist {r.distance:9.1f} routes {r.routes:3d} "
-                       f"feasible {r.feasible!s:5s} gap {gap} {r.seconds:6.1f}s")  # fmt: skip
+            typer.echo(
+                f"{r.instance:10s} {engine:8s} dist {r.distance:9.1f} routes {r.routes:3d} "
+                f"feasible {r.feasible!s:5s} gap {gap} {r.seconds:6.1f}s"
+            )
     if gaps and not json_out:
         typer.echo(f"mean gap {sum(gaps) / len(gaps):.2f}% over {len(gaps)} instances")
 

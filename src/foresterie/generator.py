@@ -44,31 +44,103 @@ class Site:
 # Mezzanone) plus Su.Pr.Eme 2's 8 shuttles and the Nardo/Turi shuttles (DOMAIN.md sec. 3);
 # how they split between bases is a scenario assumption.
 CATALOGUE: tuple[Site, ...] = (
-    Site("FR-SSV", "Foresteria regionale Fortore / Casa Sankara", "San Severo", 41.600, 15.450,
-         (330, 40, 30, 12), "05-01", "09-30", ((28, 6), (8, 4)),
-         "400 beds, SS16 km 657 (agenzianova 2019-07-29); open all year; Campo Libero base"),
-    Site("FR-BMZ", "Villaggio dell'Accoglienza (ex CARA)", "Manfredonia", 41.490, 15.700,
-         (200, 44, 80, 16), "07-01", "09-30", ((28, 5), (8, 3)),
-         "324 beds with family mini-flats (ledicola 2025); opening date is a planning assumption"),
-    Site("FR-NRD", "Foresteria Boncuri", "Nardò", 40.190, 18.040,
-         (300, 20, 0, 8), "06-16", "09-15", ((28, 3), (8, 2)),
-         "320 beds, 80 cabins x 4 (gazzettadelmezzogiorno); opened 16 Jun in 2025"),
-    Site("FR-TUR", "Foresteria di Turi (appartamenti)", "Turi", 40.920, 17.020,
-         (80, 10, 0, 4), "05-01", "06-30", ((28, 2), (8, 2)),
-         "up to 90 in 5 flats in 2025 (migrantaffairs); cherry season May-June"),
-    Site("FR-LES", "Moduli Coppa Sentinella", "Lesina", 41.840, 15.360,
-         (70, 10, 0, 4), "07-01", "09-30", ((8, 1),),
-         "Lesina + Poggio Imperiale = 160 beds (trmtv 2019); opening unverified"),
-    Site("FR-PGI", "Moduli Conservificio", "Poggio Imperiale", 41.820, 15.380,
-         (70, 10, 0, 4), "07-01", "09-30", ((8, 1),),
-         "Lesina + Poggio Imperiale = 160 beds (trmtv 2019); opening unverified"),
-    Site("FR-TAN", "Torretta Antonacci", "San Severo", 41.580, 15.510,
-         (90, 10, 0, 4), "05-01", "09-30", ((28, 1), (8, 1)),
-         "regional foresteria area with custody (immediato 2023); beds not stated, assumed"),
-    Site("FR-TER", "Palachicoli", "Terlizzi", 41.130, 16.540,
-         (70, 10, 0, 4), "06-01", "09-30", ((8, 2),),
-         "80 beds, municipal foresteria (cia.it 2025)"),
-)  # fmt: skip
+    Site(
+        "FR-SSV",
+        "Foresteria regionale Fortore / Casa Sankara",
+        "San Severo",
+        41.600,
+        15.450,
+        (330, 40, 30, 12),
+        "05-01",
+        "09-30",
+        ((28, 6), (8, 4)),
+        "400 beds, SS16 km 657 (agenzianova 2019-07-29); open all year; Campo Libero base",
+    ),
+    Site(
+        "FR-BMZ",
+        "Villaggio dell'Accoglienza (ex CARA)",
+        "Manfredonia",
+        41.490,
+        15.700,
+        (200, 44, 80, 16),
+        "07-01",
+        "09-30",
+        ((28, 5), (8, 3)),
+        "324 beds with family mini-flats (ledicola 2025); opening date is a planning assumption",
+    ),
+    Site(
+        "FR-NRD",
+        "Foresteria Boncuri",
+        "Nardò",
+        40.190,
+        18.040,
+        (300, 20, 0, 8),
+        "06-16",
+        "09-15",
+        ((28, 3), (8, 2)),
+        "320 beds, 80 cabins x 4 (gazzettadelmezzogiorno); opened 16 Jun in 2025",
+    ),
+    Site(
+        "FR-TUR",
+        "Foresteria di Turi (appartamenti)",
+        "Turi",
+        40.920,
+        17.020,
+        (80, 10, 0, 4),
+        "05-01",
+        "06-30",
+        ((28, 2), (8, 2)),
+        "up to 90 in 5 flats in 2025 (migrantaffairs); cherry season May-June",
+    ),
+    Site(
+        "FR-LES",
+        "Moduli Coppa Sentinella",
+        "Lesina",
+        41.840,
+        15.360,
+        (70, 10, 0, 4),
+        "07-01",
+        "09-30",
+        ((8, 1),),
+        "Lesina + Poggio Imperiale = 160 beds (trmtv 2019); opening unverified",
+    ),
+    Site(
+        "FR-PGI",
+        "Moduli Conservificio",
+        "Poggio Imperiale",
+        41.820,
+        15.380,
+        (70, 10, 0, 4),
+        "07-01",
+        "09-30",
+        ((8, 1),),
+        "Lesina + Poggio Imperiale = 160 beds (trmtv 2019); opening unverified",
+    ),
+    Site(
+        "FR-TAN",
+        "Torretta Antonacci",
+        "San Severo",
+        41.580,
+        15.510,
+        (90, 10, 0, 4),
+        "05-01",
+        "09-30",
+        ((28, 1), (8, 1)),
+        "regional foresteria area with custody (immediato 2023); beds not stated, assumed",
+    ),
+    Site(
+        "FR-TER",
+        "Palachicoli",
+        "Terlizzi",
+        41.130,
+        16.540,
+        (70, 10, 0, 4),
+        "06-01",
+        "09-30",
+        ((8, 2),),
+        "80 beds, municipal foresteria (cia.it 2025)",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -91,38 +163,112 @@ CROPS = {
 
 # District -> (share of farms, crop weights, comuni with approximate lat, lon). DOMAIN.md sec. 2.
 DISTRICTS: tuple[tuple[str, float, dict[str, float], tuple[tuple[str, float, float], ...]], ...] = (
-    ("Capitanata", 0.52, {"tomato": 0.7, "asparagus": 0.18, "wine grape": 0.12}, (
-        ("Foggia", 41.46, 15.55), ("San Severo", 41.69, 15.38), ("Lucera", 41.51, 15.33),
-        ("Apricena", 41.78, 15.44), ("Torremaggiore", 41.69, 15.29),
-        ("San Paolo di Civitate", 41.74, 15.26), ("Lesina", 41.86, 15.35),
-        ("Cerignola", 41.27, 15.90), ("Orta Nova", 41.33, 15.71), ("Stornara", 41.29, 15.77),
-        ("Ascoli Satriano", 41.21, 15.56), ("Manfredonia", 41.63, 15.92))),
-    ("Arneo", 0.2, {"watermelon": 0.65, "tomato": 0.35}, (
-        ("Nardò", 40.18, 18.03), ("Copertino", 40.27, 18.05), ("Porto Cesareo", 40.26, 17.90),
-        ("Leverano", 40.29, 17.99), ("Veglie", 40.34, 17.96), ("Avetrana", 40.35, 17.73),
-        ("Galatone", 40.15, 18.07))),
-    ("Sud-Est Barese", 0.16, {"cherry": 1.0}, (
-        ("Turi", 40.92, 17.02), ("Conversano", 40.97, 17.11), ("Castellana Grotte", 40.89, 17.17),
-        ("Sammichele di Bari", 40.89, 16.95), ("Casamassima", 40.95, 16.92),
-        ("Putignano", 40.85, 17.12), ("Gioia del Colle", 40.80, 16.92))),
-    ("Uva da tavola", 0.12, {"table grape": 1.0}, (
-        ("Rutigliano", 41.01, 17.00), ("Noicattaro", 41.03, 16.99), ("Adelfia", 41.00, 16.87),
-        ("Trinitapoli", 41.36, 16.09), ("San Ferdinando di Puglia", 41.30, 16.07),
-        ("Castellaneta", 40.63, 16.94), ("Massafra", 40.59, 17.11))),
-)  # fmt: skip
+    (
+        "Capitanata",
+        0.52,
+        {"tomato": 0.7, "asparagus": 0.18, "wine grape": 0.12},
+        (
+            ("Foggia", 41.46, 15.55),
+            ("San Severo", 41.69, 15.38),
+            ("Lucera", 41.51, 15.33),
+            ("Apricena", 41.78, 15.44),
+            ("Torremaggiore", 41.69, 15.29),
+            ("San Paolo di Civitate", 41.74, 15.26),
+            ("Lesina", 41.86, 15.35),
+            ("Cerignola", 41.27, 15.90),
+            ("Orta Nova", 41.33, 15.71),
+            ("Stornara", 41.29, 15.77),
+            ("Ascoli Satriano", 41.21, 15.56),
+            ("Manfredonia", 41.63, 15.92),
+        ),
+    ),
+    (
+        "Arneo",
+        0.2,
+        {"watermelon": 0.65, "tomato": 0.35},
+        (
+            ("Nardò", 40.18, 18.03),
+            ("Copertino", 40.27, 18.05),
+            ("Porto Cesareo", 40.26, 17.90),
+            ("Leverano", 40.29, 17.99),
+            ("Veglie", 40.34, 17.96),
+            ("Avetrana", 40.35, 17.73),
+            ("Galatone", 40.15, 18.07),
+        ),
+    ),
+    (
+        "Sud-Est Barese",
+        0.16,
+        {"cherry": 1.0},
+        (
+            ("Turi", 40.92, 17.02),
+            ("Conversano", 40.97, 17.11),
+            ("Castellana Grotte", 40.89, 17.17),
+            ("Sammichele di Bari", 40.89, 16.95),
+            ("Casamassima", 40.95, 16.92),
+            ("Putignano", 40.85, 17.12),
+            ("Gioia del Colle", 40.80, 16.92),
+        ),
+    ),
+    (
+        "Uva da tavola",
+        0.12,
+        {"table grape": 1.0},
+        (
+            ("Rutigliano", 41.01, 17.00),
+            ("Noicattaro", 41.03, 16.99),
+            ("Adelfia", 41.00, 16.87),
+            ("Trinitapoli", 41.36, 16.09),
+            ("San Ferdinando di Puglia", 41.30, 16.07),
+            ("Castellaneta", 40.63, 16.94),
+            ("Massafra", 40.59, 17.11),
+        ),
+    ),
+)
 
 FARM_PREFIX = ("Masseria", "Azienda agricola", "Tenuta", "Podere", "Cooperativa agricola")
 FARM_NAMES = (
-    "San Vito", "Le Querce", "Torre Bianca", "Mezzana", "Santa Lucia", "Il Tratturo",
-    "Coppa Rossa", "La Pezza", "San Giusto", "Ficora", "Pantano", "Visciglito", "Boncore",
-    "Ciurli", "Cerase", "Lamia", "Trulli Belli", "Fontana", "San Domenico", "Petrullo",
-    "Castelluccia", "Perrone", "Arenella", "Chiancone", "Giardino", "Sant'Agata", "Nociglia",
-    "D'Errico", "Caputo", "La Motta",
-)  # fmt: skip
+    "San Vito",
+    "Le Querce",
+    "Torre Bianca",
+    "Mezzana",
+    "Santa Lucia",
+    "Il Tratturo",
+    "Coppa Rossa",
+    "La Pezza",
+    "San Giusto",
+    "Ficora",
+    "Pantano",
+    "Visciglito",
+    "Boncore",
+    "Ciurli",
+    "Cerase",
+    "Lamia",
+    "Trulli Belli",
+    "Fontana",
+    "San Domenico",
+    "Petrullo",
+    "Castelluccia",
+    "Perrone",
+    "Arenella",
+    "Chiancone",
+    "Giardino",
+    "Sant'Agata",
+    "Nociglia",
+    "D'Errico",
+    "Caputo",
+    "La Motta",
+)
 HEAT_ALERT_2026 = (
-    "2026-07-14", "2026-07-15", "2026-07-16", "2026-07-28", "2026-07-29",
-    "2026-08-10", "2026-08-11", "2026-08-12",
-)  # fmt: skip
+    "2026-07-14",
+    "2026-07-15",
+    "2026-07-16",
+    "2026-07-28",
+    "2026-07-29",
+    "2026-08-10",
+    "2026-08-11",
+    "2026-08-12",
+)
 
 
 @dataclass
@@ -148,9 +294,12 @@ def _square(lon: float, lat: float, rng: random.Random) -> list[list[list[float]
     h = rng.uniform(0.0015, 0.003)
     s = rng.uniform(-0.0005, 0.0005)
     ring = [
-        [lon - w, lat - h], [lon + w, lat - h + s], [lon + w, lat + h], [lon - w, lat + h + s],
         [lon - w, lat - h],
-    ]  # fmt: skip
+        [lon + w, lat - h + s],
+        [lon + w, lat + h],
+        [lon - w, lat + h + s],
+        [lon - w, lat - h],
+    ]
     return [[[round(x, 6), round(y, 6)] for x, y in ring]]
 
 
@@ -173,9 +322,20 @@ def generate(
     for k in range(len(sites), n_foresterie):  # beyond the catalogue: synthetic sites
         district = DISTRICTS[k % len(DISTRICTS)]
         com, lat, lon = district[3][(k // len(DISTRICTS)) % len(district[3])]
-        sites.append(Site(f"FR-X{k:02d}", f"Foresteria sintetica {k}", com, lat + 0.02,
-                          lon - 0.02, (90, 10, 0, 4), "05-01", "09-30", ((8, 1),),
-                          "synthetic site (not a real foresteria)"))  # fmt: skip
+        sites.append(
+            Site(
+                f"FR-X{k:02d}",
+                f"Foresteria sintetica {k}",
+                com,
+                lat + 0.02,
+                lon - 0.02,
+                (90, 10, 0, 4),
+                "05-01",
+                "09-30",
+                ((8, 1),),
+                "synthetic site (not a real foresteria)",
+            )
+        )
 
     farms = _make_farms(rng, n_farms, year)
     workers = _make_workers(rng, farms, n_workers, year)
@@ -185,12 +345,25 @@ def generate(
     f_features: list[dict[str, object]] = []
     for s in sites:
         b = beds[s.id]
-        f_features.append({"type": "Feature", "properties": {
-            "id": s.id, "name": s.name, "comune": s.comune, "beds_men": b[0], "beds_women": b[1],
-            "beds_family": b[2], "beds_accessible": b[3],
-            "open_from": _d(year, s.open_from).isoformat(),
-            "open_to": _d(year, s.open_to).isoformat(), "source": s.source, "note": APPROX_NOTE,
-        }, "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]}})  # fmt: skip
+        f_features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": s.id,
+                    "name": s.name,
+                    "comune": s.comune,
+                    "beds_men": b[0],
+                    "beds_women": b[1],
+                    "beds_family": b[2],
+                    "beds_accessible": b[3],
+                    "open_from": _d(year, s.open_from).isoformat(),
+                    "open_to": _d(year, s.open_to).isoformat(),
+                    "source": s.source,
+                    "note": APPROX_NOTE,
+                },
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+            }
+        )
     farm_features: list[dict[str, object]] = []
     for fm in farms:
         geom: dict[str, object]
@@ -198,28 +371,48 @@ def generate(
             geom = {"type": "Polygon", "coordinates": fm["polygon"]}
         else:
             geom = {"type": "Point", "coordinates": [fm["lon"], fm["lat"]]}
-        props = {k: fm[k] for k in ("id", "name", "comune", "crop", "shift_start", "shift_end",
-                                    "workdays")}  # fmt: skip
+        props = {
+            k: fm[k]
+            for k in ("id", "name", "comune", "crop", "shift_start", "shift_end", "workdays")
+        }
         farm_features.append({"type": "Feature", "properties": props, "geometry": geom})
 
-    wlines = ["worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,"
-              "pinned_foresteria"]  # fmt: skip
+    wlines = [
+        "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,pinned_foresteria"
+    ]
     for w in workers:
-        wlines.append(",".join([w["id"], w["arrival"].isoformat(), w["departure"].isoformat(),
-                                w["section"], w["group"], w["farm"], str(w["priority"]),
-                                "true" if w["accessible"] else "false", ""]))  # fmt: skip
-    flines = ["vehicle_id,foresteria_id,seats,fixed_cost_eur_per_day,cost_eur_per_km,"
-              "max_duty_min,available_from,available_to"]  # fmt: skip
+        wlines.append(
+            ",".join(
+                [
+                    w["id"],
+                    w["arrival"].isoformat(),
+                    w["departure"].isoformat(),
+                    w["section"],
+                    w["group"],
+                    w["farm"],
+                    str(w["priority"]),
+                    "true" if w["accessible"] else "false",
+                    "",
+                ]
+            )
+        )
+    flines = [
+        "vehicle_id,foresteria_id,seats,fixed_cost_eur_per_day,cost_eur_per_km,"
+        "max_duty_min,available_from,available_to"
+    ]
     flines += fleet
     heat = [h for h in HEAT_ALERT_2026 if h.startswith(str(year))] if year == 2026 else []
     toml = _toml(name, season0, season1, seed, heat, foresterie_path)
-    return Generated(name, {
-        "scenario.toml": toml,
-        foresterie_path: _geojson(f_features, "foresterie"),
-        "farms.geojson": _geojson(farm_features, "farms"),
-        "workers.csv": "\n".join(wlines) + "\n",
-        "fleet.csv": "\n".join(flines) + "\n",
-    })  # fmt: skip
+    return Generated(
+        name,
+        {
+            "scenario.toml": toml,
+            foresterie_path: _geojson(f_features, "foresterie"),
+            "farms.geojson": _geojson(farm_features, "farms"),
+            "workers.csv": "\n".join(wlines) + "\n",
+            "fleet.csv": "\n".join(flines) + "\n",
+        },
+    )
 
 
 def _make_farms(rng: random.Random, n_farms: int, year: int) -> list[dict]:
@@ -240,14 +433,22 @@ def _make_farms(rng: random.Random, n_farms: int, year: int) -> list[dict]:
             lat_f = round(lat + rng.uniform(-0.045, 0.045), 5)
             lon_f = round(lon + rng.uniform(-0.055, 0.055), 5)
             poly = _square(lon_f, lat_f, rng) if rng.random() < 0.2 else None
-            farms.append({
-                "id": f"F{k:03d}", "district": district, "comune": com, "crop": crop,
-                "name": f"{rng.choice(FARM_PREFIX)} {rng.choice(FARM_NAMES)}",
-                "shift_start": start, "shift_end": fmt_hhmm(end_min),
-                "workdays": "Mon-Sun" if rng.random() < 0.15 else "Mon-Sat",
-                "lat": lat_f, "lon": lon_f, "polygon": poly,
-                "size": rng.lognormvariate(0.0, 0.6),
-            })  # fmt: skip
+            farms.append(
+                {
+                    "id": f"F{k:03d}",
+                    "district": district,
+                    "comune": com,
+                    "crop": crop,
+                    "name": f"{rng.choice(FARM_PREFIX)} {rng.choice(FARM_NAMES)}",
+                    "shift_start": start,
+                    "shift_end": fmt_hhmm(end_min),
+                    "workdays": "Mon-Sun" if rng.random() < 0.15 else "Mon-Sat",
+                    "lat": lat_f,
+                    "lon": lon_f,
+                    "polygon": poly,
+                    "size": rng.lognormvariate(0.0, 0.6),
+                }
+            )
     return farms
 
 
@@ -292,11 +493,17 @@ def _make_workers(rng: random.Random, farms: list[dict], n_workers: int, year: i
                 group = f"G{gid:04d}"
             farm_id = farm["id"] if rng.random() > 0.04 else ""
             for _ in range(size):
-                workers.append({
-                    "arrival": arr, "departure": dep, "section": section.value, "group": group,
-                    "farm": farm_id, "priority": prio,
-                    "accessible": size == 1 and rng.random() < 0.015,
-                })  # fmt: skip
+                workers.append(
+                    {
+                        "arrival": arr,
+                        "departure": dep,
+                        "section": section.value,
+                        "group": group,
+                        "farm": farm_id,
+                        "priority": prio,
+                        "accessible": size == 1 and rng.random() < 0.015,
+                    }
+                )
             left -= size
     order = list(range(len(workers)))
     rng.shuffle(order)  # ids carry no information about farm or wave
@@ -310,8 +517,9 @@ def _home(farm: dict, sites: list[Site]) -> Site:
     return min(sites, key=lambda s: (s.lat - farm["lat"]) ** 2 + (s.lon - farm["lon"]) ** 2)
 
 
-def _beds(sites: list[Site], workers: list[dict], farms: list[dict],
-          oversub: float | None, year: int) -> dict[str, tuple[int, int, int, int]]:  # fmt: skip
+def _beds(
+    sites: list[Site], workers: list[dict], farms: list[dict], oversub: float | None, year: int
+) -> dict[str, tuple[int, int, int, int]]:
     """Sourced beds, or beds scaled so each site's natural peak demand is oversub x its beds."""
     if oversub is None:
         return {s.id: s.beds for s in sites}
@@ -326,8 +534,13 @@ def _beds(sites: list[Site], workers: list[dict], farms: list[dict],
             d += timedelta(days=1)
     out = {}
     for s in sites:
-        peaks = [max((v for (sid, sec, _), v in load.items() if sid == s.id and sec == x.value),
-                     default=0) for x in SECTIONS]  # fmt: skip
+        peaks = [
+            max(
+                (v for (sid, sec, _), v in load.items() if sid == s.id and sec == x.value),
+                default=0,
+            )
+            for x in SECTIONS
+        ]
         b = [math.ceil(p / oversub) for p in peaks]
         if sum(b) == 0:
             b = [10, 0, 0]
@@ -335,8 +548,9 @@ def _beds(sites: list[Site], workers: list[dict], farms: list[dict],
     return out
 
 
-def _fleet(sites: list[Site], beds: dict[str, tuple[int, int, int, int]],
-           oversub: float | None, year: int) -> list[str]:  # fmt: skip
+def _fleet(
+    sites: list[Site], beds: dict[str, tuple[int, int, int, int]], oversub: float | None, year: int
+) -> list[str]:
     """Sourced fleets (Campo Libero: 8-seat minibuses and 28-seat buses) or scaled to beds."""
     lines = []
     for s in sites:
@@ -421,5 +635,9 @@ DEFAULT = {
     "seed": 2026,
     "foresterie_path": "../../geodata/foresterie.geojson",
 }
-LESINA = {**DEFAULT, "name": "puglia-2026-lesina", "n_foresterie": 6,
-          "foresterie_path": "foresterie.geojson"}  # fmt: skip
+LESINA = {
+    **DEFAULT,
+    "name": "puglia-2026-lesina",
+    "n_foresterie": 6,
+    "foresterie_path": "foresterie.geojson",
+}

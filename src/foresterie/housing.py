@@ -86,9 +86,13 @@ class _Component:
     elig: dict[int, list[int]]  # unit index -> foresteria indices (within component)
 
 
-def _components(units: list[Unit], fs: list[Foresteria], ok: dict[int, list[int]],
-                resource: Callable[[int, int], object],
-                links: Sequence[tuple[object, object]] = ()) -> list[_Component]:  # fmt: skip
+def _components(
+    units: list[Unit],
+    fs: list[Foresteria],
+    ok: dict[int, list[int]],
+    resource: Callable[[int, int], object],
+    links: Sequence[tuple[object, object]] = (),
+) -> list[_Component]:
     """Connected components of units through the resources they could use (union-find).
 
     resource(ui, fi) names the beds unit ui would take at foresteria fi: the foresteria itself for
@@ -151,19 +155,34 @@ def _blocks(comp: _Component, acc_binding: set[str], joint: bool) -> list[_Compo
     links = []
     for fi, f in enumerate(comp.foresterie):
         if f.id in acc_binding:
-            secs = sorted({u.section.value for ui, u in enumerate(comp.units)
-                           if fi in comp.elig[ui] and u.accessible_need})  # fmt: skip
+            secs = sorted(
+                {
+                    u.section.value
+                    for ui, u in enumerate(comp.units)
+                    if fi in comp.elig[ui] and u.accessible_need
+                }
+            )
             links += [((f.id, secs[0]), (f.id, s)) for s in secs[1:]]
-    return _components(comp.units, comp.foresterie, comp.elig,
-                       lambda ui, fi: (comp.foresterie[fi].id, comp.units[ui].section.value),
-                       links)  # fmt: skip
+    return _components(
+        comp.units,
+        comp.foresterie,
+        comp.elig,
+        lambda ui, fi: (comp.foresterie[fi].id, comp.units[ui].section.value),
+        links,
+    )
 
 
 class _Model:
     """One block's program: a count per (unit, eligible foresteria), bed rows, tier objectives."""
 
-    def __init__(self, comp: _Component, scenario: Scenario, matrix: TravelMatrix,
-                 acc_binding: set[str], with_commute: bool = True):  # fmt: skip
+    def __init__(
+        self,
+        comp: _Component,
+        scenario: Scenario,
+        matrix: TravelMatrix,
+        acc_binding: set[str],
+        with_commute: bool = True,
+    ):
         self.comp = comp
         p = self.p = Program()
         farms = farms_by_id(scenario)
@@ -194,11 +213,27 @@ class _Model:
         for fi, f in enumerate(comp.foresterie):
             here = [ui for ui in range(len(comp.units)) if (ui, fi) in self.x]
             for s in SECTIONS:
-                _night_rows(p, [(self.x[ui, fi], comp.units[ui]) for ui in here
-                                if comp.units[ui].section == s], 0, f.beds(s))  # fmt: skip
+                _night_rows(
+                    p,
+                    [
+                        (self.x[ui, fi], comp.units[ui])
+                        for ui in here
+                        if comp.units[ui].section == s
+                    ],
+                    0,
+                    f.beds(s),
+                )
             if f.id in acc_binding:
-                _night_rows(p, [(self.x[ui, fi], comp.units[ui]) for ui in here
-                                if comp.units[ui].accessible_need], 1, f.beds_accessible)  # fmt: skip
+                _night_rows(
+                    p,
+                    [
+                        (self.x[ui, fi], comp.units[ui])
+                        for ui in here
+                        if comp.units[ui].accessible_need
+                    ],
+                    1,
+                    f.beds_accessible,
+                )
 
     def vector(self, values: dict[tuple[int, int], int]) -> np.ndarray:
         x = np.zeros(self.p.n, dtype=np.int64)
@@ -231,14 +266,18 @@ def _vector(n: int, terms: list[tuple[int, int]]) -> np.ndarray:
 def _stays(entries: list[tuple[int, Unit]]) -> tuple[np.ndarray, ...]:
     """One row per person of one copy of each unit: (column, first night, departure, accessible),
     nights as day ordinals, so a night's users are found with array comparisons."""
-    rows = [(j, w.arrival.toordinal(), w.departure.toordinal(), int(w.accessible))
-            for j, u in entries for w in (u.members if u.is_group else u.members[:1])]  # fmt: skip
+    rows = [
+        (j, w.arrival.toordinal(), w.departure.toordinal(), int(w.accessible))
+        for j, u in entries
+        for w in (u.members if u.is_group else u.members[:1])
+    ]
     arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
     return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
 
 
-def _night_terms(stays: tuple[np.ndarray, ...], night: int, weight: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _night_terms(
+    stays: tuple[np.ndarray, ...], night: int, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Columns using a bed on that night and how many beds each copy uses."""
     col, first, dep, _ = stays
     on = (first <= night) & (night < dep) & (weight != 0)
@@ -290,8 +329,16 @@ def _with_peak(p: Program, peak: int, rows: list[int], x: np.ndarray) -> np.ndar
     return y
 
 
-def _tier(p: Program, name: str, sense: str, obj: np.ndarray, incumbents: list[np.ndarray],
-          groups: np.ndarray, scenario: Scenario, deadline: float) -> tuple[TierResult, np.ndarray]:  # fmt: skip
+def _tier(
+    p: Program,
+    name: str,
+    sense: str,
+    obj: np.ndarray,
+    incumbents: list[np.ndarray],
+    groups: np.ndarray,
+    scenario: Scenario,
+    deadline: float,
+) -> tuple[TierResult, np.ndarray]:
     """Solve one tier to proven optimality (or budget), then fix its value as a row of p."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
@@ -312,19 +359,44 @@ def _tier(p: Program, name: str, sense: str, obj: np.ndarray, incumbents: list[n
     t1 = time.monotonic()
     lp = p.lp(c.astype(float))
     bound = lp.bound if lp is not None else None
-    log.debug("%s: %d columns, %d rows, LP %.2f s, bound %s, incumbent %s", name, p.n,
-              len(p.rows), time.monotonic() - t1, bound, best_val)  # fmt: skip
+    log.debug(
+        "%s: %d columns, %d rows, LP %.2f s, bound %s, incumbent %s",
+        name,
+        p.n,
+        len(p.rows),
+        time.monotonic() - t1,
+        bound,
+        best_val,
+    )
 
     def proven() -> bool:
         return best_val is not None and bound is not None and best_val <= bound
 
-    def search(fixed: dict[int, int] | None = None, cutoff: int | None = None,
-               hint: np.ndarray | None = None, step: str = "") -> SearchResult:  # fmt: skip
-        r = p.search(c, node_limit=cfg.housing_node_limit, seed=seed, fixed=fixed, cutoff=cutoff,
-                     hint=hint, time_limit_s=deadline - time.monotonic())  # fmt: skip
+    def search(
+        fixed: dict[int, int] | None = None,
+        cutoff: int | None = None,
+        hint: np.ndarray | None = None,
+        step: str = "",
+    ) -> SearchResult:
+        r = p.search(
+            c,
+            node_limit=cfg.housing_node_limit,
+            seed=seed,
+            fixed=fixed,
+            cutoff=cutoff,
+            hint=hint,
+            time_limit_s=deadline - time.monotonic(),
+        )
         offer(r.x)
-        log.debug("  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s", step,
-                  len(fixed or {}), r.infeasible, r.objective, r.optimal, time.monotonic() - t1)  # fmt: skip
+        log.debug(
+            "  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s",
+            step,
+            len(fixed or {}),
+            r.infeasible,
+            r.objective,
+            r.optimal,
+            time.monotonic() - t1,
+        )
         return r
 
     proof = "lp_bound"
@@ -370,8 +442,15 @@ def _tier(p: Program, name: str, sense: str, obj: np.ndarray, incumbents: list[n
     sign = -1 if sense == "max" else 1
     value = sign * best_val
     shown_bound = sign * bound if bound is not None else value
-    return TierResult(name, sense, value, shown_bound, optimal, time.monotonic() - t0,
-                      proof if optimal else "budget"), best  # fmt: skip
+    return TierResult(
+        name,
+        sense,
+        value,
+        shown_bound,
+        optimal,
+        time.monotonic() - t0,
+        proof if optimal else "budget",
+    ), best
 
 
 def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
@@ -384,21 +463,40 @@ def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
             keys[("group", ui)].append(ui)
         else:
             w = u.members[0]
-            keys[(w.arrival, w.departure, w.section, w.priority, w.accessible, u.pinned,
-                  u.previous, tuple(comp.elig[ui]))].append(ui)  # fmt: skip
+            keys[
+                (
+                    w.arrival,
+                    w.departure,
+                    w.section,
+                    w.priority,
+                    w.accessible,
+                    u.pinned,
+                    u.previous,
+                    tuple(comp.elig[ui]),
+                )
+            ].append(ui)
     units, elig, parts = [], {}, []
     for k, (_, uis) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
         first = comp.units[uis[0]]
         members = tuple(m for ui in uis for m in comp.units[ui].members)
-        units.append(Unit(f"A:{first.key}", members, first.is_group, first.section, first.pinned,
-                          first.previous))  # fmt: skip
+        units.append(
+            Unit(
+                f"A:{first.key}",
+                members,
+                first.is_group,
+                first.section,
+                first.pinned,
+                first.previous,
+            )
+        )
         elig[k] = comp.elig[uis[0]]
         parts.append(uis)
     return _Component(units, comp.foresterie, elig), parts
 
 
-def _disaggregate(comp: _Component, parts: list[list[int]],
-                  values: dict[tuple[int, int], int]) -> dict[tuple[int, int], int]:  # fmt: skip
+def _disaggregate(
+    comp: _Component, parts: list[list[int]], values: dict[tuple[int, int], int]
+) -> dict[tuple[int, int], int]:
     """Spread a merged solution over the classes it stands for (any split is feasible)."""
     out: dict[tuple[int, int], int] = {}
     for a, uis in enumerate(parts):
@@ -437,8 +535,14 @@ def plan_housing(
     assignments: list[Assignment] = []
     n_blocks = 0
 
-    def tier(p: Program, name: str, sense: str, obj: np.ndarray, inc: list[np.ndarray],
-             groups: np.ndarray) -> tuple[TierResult, np.ndarray]:  # fmt: skip
+    def tier(
+        p: Program,
+        name: str,
+        sense: str,
+        obj: np.ndarray,
+        inc: list[np.ndarray],
+        groups: np.ndarray,
+    ) -> tuple[TierResult, np.ndarray]:
         r, x = _tier(p, name, sense, obj, inc, groups, scenario, deadline)
         tiers[name].append(r)
         return r, x
@@ -449,8 +553,10 @@ def plan_housing(
         n_blocks += len(blocks)
         if progress:
             fids = ", ".join(f.id for f in district.foresterie)
-            progress(f"district {ci + 1}/{len(districts)} ({fids}): {len(district.units)} units "
-                     f"in {len(blocks)} block(s)")  # fmt: skip
+            progress(
+                f"district {ci + 1}/{len(districts)} ({fids}): {len(district.units)} units "
+                f"in {len(blocks)} block(s)"
+            )
         models, xs = [], []
         for block in blocks:
             # Tier 1 (and re-planning stability) on merged classes, then the rest on the full
@@ -470,18 +576,31 @@ def plan_housing(
                 peak, rows = _add_peak(mdl.p, mdl.cols)
                 obj = np.append(mdl.obj["commute_s"], 0)
                 blended = obj + _vector(mdl.p.n, [(peak, weight)])
-                r, x = _tier(mdl.p, "commute_s", "min", blended,
-                             [_with_peak(mdl.p, peak, rows, start)], mdl.group_cols(), scenario,
-                             deadline)  # fmt: skip
+                r, x = _tier(
+                    mdl.p,
+                    "commute_s",
+                    "min",
+                    blended,
+                    [_with_peak(mdl.p, peak, rows, start)],
+                    mdl.group_cols(),
+                    scenario,
+                    deadline,
+                )
                 commute = int(obj @ x)
-                tiers["commute_s"].append(TierResult("commute_s", "min", commute, commute,
-                                                     r.optimal, r.seconds, r.proof))  # fmt: skip
-                r, x = tier(mdl.p, "peak_permille", "min", _vector(mdl.p.n, [(peak, 1)]), [x],
-                            mdl.group_cols())  # fmt: skip
+                tiers["commute_s"].append(
+                    TierResult("commute_s", "min", commute, commute, r.optimal, r.seconds, r.proof)
+                )
+                r, x = tier(
+                    mdl.p,
+                    "peak_permille",
+                    "min",
+                    _vector(mdl.p.n, [(peak, 1)]),
+                    [x],
+                    mdl.group_cols(),
+                )
                 assignments.extend(_extract(block, mdl.values(x)))
                 continue
-            _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start],
-                        mdl.group_cols())  # fmt: skip
+            _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
             models.append(mdl)
             xs.append(x)
         if not models:
@@ -494,8 +613,14 @@ def plan_housing(
         cols = [c for m in models for c in m.cols]
         groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
         peak, rows = _add_peak(joint, cols)
-        _, x = tier(joint, "peak_permille", "min", _vector(joint.n, [(peak, 1)]),
-                    [_with_peak(joint, peak, rows, np.concatenate(xs))], groups)  # fmt: skip
+        _, x = tier(
+            joint,
+            "peak_permille",
+            "min",
+            _vector(joint.n, [(peak, 1)]),
+            [_with_peak(joint, peak, rows, np.concatenate(xs))],
+            groups,
+        )
         for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
             assignments.extend(_extract(block, m.values(x[o : o + m.p.n])))
     assignments.sort(key=lambda a: a.worker_id)
@@ -508,8 +633,7 @@ def plan_housing(
         ids = {w.id for w in scenario.workers}
         now = {a.worker_id: a.foresteria_id for a in assignments}
         moved = sum(1 for wid, f in previous.items() if now.get(wid) != f and wid in ids)
-    return HousingPlan(assignments, waitlist, results, len(districts), len(units), moved,
-                       n_blocks)  # fmt: skip
+    return HousingPlan(assignments, waitlist, results, len(districts), len(units), moved, n_blocks)
 
 
 def _merge(name: str, rs: list[TierResult]) -> TierResult:
@@ -519,10 +643,24 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
     optimal = all(r.optimal for r in rs)
     seconds = sum(r.seconds for r in rs)
     if name == "peak_permille":
-        return TierResult(name, "min", max(r.objective for r in rs), max(r.bound for r in rs),
-                          optimal, seconds, proof)  # fmt: skip
-    return TierResult(name, rs[0].sense, sum(r.objective for r in rs), sum(r.bound for r in rs),
-                      optimal, seconds, proof)  # fmt: skip
+        return TierResult(
+            name,
+            "min",
+            max(r.objective for r in rs),
+            max(r.bound for r in rs),
+            optimal,
+            seconds,
+            proof,
+        )
+    return TierResult(
+        name,
+        rs[0].sense,
+        sum(r.objective for r in rs),
+        sum(r.bound for r in rs),
+        optimal,
+        seconds,
+        proof,
+    )
 
 
 def _extract(comp: _Component, values: dict[tuple[int, int], int]) -> list[Assignment]:
@@ -533,8 +671,9 @@ def _extract(comp: _Component, values: dict[tuple[int, int], int]) -> list[Assig
             for fi in comp.elig[ui]:
                 if values.get((ui, fi)):
                     f = comp.foresterie[fi]
-                    out += [Assignment(w.id, f.id, w.section, w.arrival, w.departure)
-                            for w in u.members]  # fmt: skip
+                    out += [
+                        Assignment(w.id, f.id, w.section, w.arrival, w.departure) for w in u.members
+                    ]
             continue
         members = list(u.members)
         for fi in sorted(comp.elig[ui], key=lambda k: comp.foresterie[k].id):

@@ -34,18 +34,18 @@ def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
         "housed_by_priority": {str(p): sum(1 for w in housed if w.priority == p) for p in range(4)},
         "waitlisted_by_priority": {
             str(p): sum(1 for w in waiting if w.priority == p) for p in range(4)
-        },  # fmt: skip
+        },
         "housed_by_section": {s.value: sum(1 for w in housed if w.section == s) for s in SECTIONS},
         "waitlisted_by_section": {
             s.value: sum(1 for w in waiting if w.section == s) for s in SECTIONS
-        },  # fmt: skip
+        },
         "bed_nights_used": sum(used.values()),
         "bed_nights_capacity": capacity,
         "occupancy_pct": round(100 * sum(used.values()) / capacity, 2) if capacity else 0.0,
         "peak_occupancy_permille": peak,
         "commute_minutes": round(
             next((t.objective for t in hp.tiers if t.name == "commute_s"), 0) / 60, 1
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -64,8 +64,9 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
             ride = s.arrive - t.depart if t.direction == TO_FARM else t.ret - s.depart
             rides += [ride] * len(s.worker_ids)
     fixed = sum(fleet[v].fixed_cost_eur_per_day for _, v in vehicle_days if v)
-    km_cost = sum(t.metres / 1000 * fleet[t.vehicle_id].cost_eur_per_km
-                  for t in sp.trips if t.vehicle_id)  # fmt: skip
+    km_cost = sum(
+        t.metres / 1000 * fleet[t.vehicle_id].cost_eur_per_km for t in sp.trips if t.vehicle_id
+    )
     cost = fixed + km_cost
     unserved_days = sum(u.riders for u in sp.unserved if u.direction == TO_FARM)
     return {

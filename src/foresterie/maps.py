@@ -48,8 +48,13 @@ def _leaflet_css() -> str:
 def script_json(obj: Any) -> str:
     """JSON safe to place inside <script>: no '</script>', no HTML-significant characters."""
     text = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    for ch, rep in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                    ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):  # fmt: skip
+    for ch, rep in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(ch, rep)
     return text
 
@@ -97,17 +102,27 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
         if fid in home_ix:
             occ[night, fid][SECTION_ORDER.index(section)] = used
     wanted = set(days)
-    per_day: dict[str, dict[str, Any]] = {
-        d: {"trips": [], "occ": {}, "farm": {}} for d in days
-    }  # fmt: skip
+    per_day: dict[str, dict[str, Any]] = {d: {"trips": [], "occ": {}, "farm": {}} for d in days}
     farm_info: dict[str, dict[int, list[Any]]] = defaultdict(dict)
     for t in run.trips:
         if t.day not in wanted or t.foresteria_id not in home_ix:
             continue
-        per_day[t.day]["trips"].append([
-            t.trip_id, t.vehicle_id, home_ix[t.foresteria_id], 0 if t.direction == "to_farm" else 1,
-            t.depart, t.ret, t.km, t.riders,
-            [[farm_ix[s.farm_id], s.seq, s.arrive, s.depart, s.board, s.alight] for s in t.stops]])  # fmt: skip
+        per_day[t.day]["trips"].append(
+            [
+                t.trip_id,
+                t.vehicle_id,
+                home_ix[t.foresteria_id],
+                0 if t.direction == "to_farm" else 1,
+                t.depart,
+                t.ret,
+                t.km,
+                t.riders,
+                [
+                    [farm_ix[s.farm_id], s.seq, s.arrive, s.depart, s.board, s.alight]
+                    for s in t.stops
+                ],
+            ]
+        )
         path = t.places
         used_legs.update(f"{a}>{b}" for a, b in zip(path, path[1:], strict=False))
         if t.direction == "to_farm":
@@ -124,28 +139,48 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
         per_day[d]["occ"] = {str(home_ix[f]): occ[d, f] for f in home_ix if (d, f) in occ}
     busiest = max(days, key=lambda d: (len(per_day[d]["trips"]), [-ord(c) for c in d]))
     backend = run.manifest.get("scenario", {}).get("travel_backend", "")
-    note = ("legs follow the roads (OSRM)" if run.road_geometry else
-            f"legs are drawn as straight lines (travel backend: {backend}; no road geometry)")  # fmt: skip
+    note = (
+        "legs follow the roads (OSRM)"
+        if run.road_geometry
+        else f"legs are drawn as straight lines (travel backend: {backend}; no road geometry)"
+    )
     return {
         "title": f"{sc.name}: shuttles" + (f" from {homes[0].name}" if foresteria else ""),
         "geometry_note": note,
         "foresterie": [
-            {"id": f.id, "name": f.name, "comune": f.comune, "lat": round(f.lat, 5),
-             "lon": round(f.lon, 5), "beds": [f.beds_men, f.beds_women, f.beds_family],
-             "accessible": f.beds_accessible} for f in homes
+            {
+                "id": f.id,
+                "name": f.name,
+                "comune": f.comune,
+                "lat": round(f.lat, 5),
+                "lon": round(f.lon, 5),
+                "beds": [f.beds_men, f.beds_women, f.beds_family],
+                "accessible": f.beds_accessible,
+            }
+            for f in homes
         ],
         "farms": [
-            {"id": f.id, "name": f.name, "comune": f.comune, "crop": f.crop,
-             "lat": round(f.lat, 5), "lon": round(f.lon, 5),
-             "shift": shift_text(f.shift_start, f.shift_end)} for f in sc.farms
+            {
+                "id": f.id,
+                "name": f.name,
+                "comune": f.comune,
+                "crop": f.crop,
+                "lat": round(f.lat, 5),
+                "lon": round(f.lon, 5),
+                "shift": shift_text(f.shift_start, f.shift_end),
+            }
+            for f in sc.farms
         ],
         "vehicles": vehicles,
         "days": days,
         "start_day": busiest,
         "day": per_day,
-        "legs": {k: [[round(a, 5), round(b, 5)] for a, b in v] for k, v in run.legs.items()
-                 if k in used_legs},
-    }  # fmt: skip
+        "legs": {
+            k: [[round(a, 5), round(b, 5)] for a, b in v]
+            for k, v in run.legs.items()
+            if k in used_legs
+        },
+    }
 
 
 def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None) -> str:
@@ -163,8 +198,12 @@ def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None
     south, north = min(p[0] for p in points), max(p[0] for p in points)
     west, east = min(p[1] for p in points), max(p[1] for p in points)
     with _stable_ids():
-        m = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=9,
-                       tiles=None, control_scale=False)  # fmt: skip
+        m = folium.Map(
+            location=[(south + north) / 2, (west + east) / 2],
+            zoom_start=9,
+            tiles=None,
+            control_scale=False,
+        )
         m.default_js = []  # Leaflet is inlined below; nothing else from a CDN
         m.default_css = []
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)

@@ -69,8 +69,13 @@ class Program:
         self._cache = None
         return len(self.lo) - 1
 
-    def add_row(self, idx: list[int] | np.ndarray, coef: list[int] | np.ndarray,
-                lb: float = -INF, ub: float = INF) -> None:  # fmt: skip
+    def add_row(
+        self,
+        idx: list[int] | np.ndarray,
+        coef: list[int] | np.ndarray,
+        lb: float = -INF,
+        ub: float = INF,
+    ) -> None:
         i = np.asarray(idx, dtype=np.int64)
         c = np.asarray(coef, dtype=np.int64)
         keep = c != 0
@@ -122,14 +127,24 @@ class Program:
         act = self.activity(x)
         return bool(np.all(act >= a.lb) and np.all(act <= a.ub))
 
-    def proto(self, c: np.ndarray, integer: bool, fixed: dict[int, int] | None = None,
-              hint: np.ndarray | None = None, cutoff: int | None = None) -> pb.MPModelProto:  # fmt: skip
+    def proto(
+        self,
+        c: np.ndarray,
+        integer: bool,
+        fixed: dict[int, int] | None = None,
+        hint: np.ndarray | None = None,
+        cutoff: int | None = None,
+    ) -> pb.MPModelProto:
         m = pb.MPModelProto()
         fixed = fixed or {}
         for j in range(self.n):
             lo, hi = (fixed[j], fixed[j]) if j in fixed else (self.lo[j], self.hi[j])
-            m.variable.add(lower_bound=lo, upper_bound=hi, objective_coefficient=float(c[j]),
-                           is_integer=integer)  # fmt: skip
+            m.variable.add(
+                lower_bound=lo,
+                upper_bound=hi,
+                objective_coefficient=float(c[j]),
+                is_integer=integer,
+            )
         for idx, coef, lb, ub in self.rows:
             r = m.constraint.add(lower_bound=lb, upper_bound=ub)
             r.var_index.extend(idx.tolist())
@@ -146,8 +161,10 @@ class Program:
 
     def lp(self, c: np.ndarray) -> LpResult | None:
         """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails."""
-        req = pb.MPModelRequest(model=self.proto(c, integer=False),
-                                solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING)  # fmt: skip
+        req = pb.MPModelRequest(
+            model=self.proto(c, integer=False),
+            solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,
+        )
         res = pb.MPSolutionResponse()
         pywraplp.Solver.SolveWithProto(req, res)
         if res.status != pb.MPSOLVER_OPTIMAL:
@@ -168,8 +185,10 @@ class Program:
         side = np.where(y > 0, lb, np.where(y < 0, ub, 0.0))
         row_terms = np.where(y != 0, y * side, 0.0)
         width = max(1.0, np.abs(lo).max(initial=0), np.abs(hi).max(initial=0))
-        margin = 1e-9 * (float(size.sum()) * width + np.abs(row_terms).sum()
-                         + np.abs(var_terms).sum()) + 1e-6  # fmt: skip
+        margin = (
+            1e-9 * (float(size.sum()) * width + np.abs(row_terms).sum() + np.abs(var_terms).sum())
+            + 1e-6
+        )
         lower = float(var_terms.sum() + row_terms.sum()) - margin
         return LpResult(x, math.ceil(lower), lower, d, 1e-9 * size)
 
@@ -186,17 +205,29 @@ class Program:
         out.update({int(j): int(a.hi[j]) for j in np.flatnonzero(at_hi)})
         return out
 
-    def search(self, c: np.ndarray, *, node_limit: int, seed: int, time_limit_s: float,
-               hint: np.ndarray | None = None, fixed: dict[int, int] | None = None,
-               cutoff: int | None = None) -> SearchResult:  # fmt: skip
+    def search(
+        self,
+        c: np.ndarray,
+        *,
+        node_limit: int,
+        seed: int,
+        time_limit_s: float,
+        hint: np.ndarray | None = None,
+        fixed: dict[int, int] | None = None,
+        cutoff: int | None = None,
+    ) -> SearchResult:
         """SCIP, one thread, seeded, node-limited (the deterministic budget), gap 0."""
-        params = (f"limits/nodes = {node_limit}\nlimits/gap = 0\nmisc/catchctrlc = FALSE\n"
-                  f"randomization/randomseedshift = {seed % 2**31}\n")  # fmt: skip
+        params = (
+            f"limits/nodes = {node_limit}\nlimits/gap = 0\nmisc/catchctrlc = FALSE\n"
+            f"randomization/randomseedshift = {seed % 2**31}\n"
+        )
         model = self.proto(c, integer=True, fixed=fixed, hint=hint, cutoff=cutoff)
-        req = pb.MPModelRequest(model=model,
-                                solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
-                                solver_specific_parameters=params,
-                                solver_time_limit_seconds=max(1.0, time_limit_s))  # fmt: skip
+        req = pb.MPModelRequest(
+            model=model,
+            solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
+            solver_specific_parameters=params,
+            solver_time_limit_seconds=max(1.0, time_limit_s),
+        )
         res = pb.MPSolutionResponse()
         pywraplp.Solver.SolveWithProto(req, res)
         if res.status == pb.MPSOLVER_INFEASIBLE:

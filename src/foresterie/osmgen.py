@@ -51,27 +51,38 @@ def write_grid(spec: GridSpec, path: Path) -> GridNetwork:
     try:
         for r in range(rows):
             for c in range(cols):
-                inner = 0 < r < rows - 1 and 0 < c < cols - 1 and r % spec.arterial_every and \
-                    c % spec.arterial_every  # fmt: skip
+                inner = (
+                    0 < r < rows - 1
+                    and 0 < c < cols - 1
+                    and r % spec.arterial_every
+                    and c % spec.arterial_every
+                )
                 j = spec.jitter * spec.step if inner else 0.0
                 lon = lons[c] + rng.uniform(-j, j)
                 lat = lats[r] + rng.uniform(-j, j)
-                writer.add_node(Node(id=1 + r * cols + c, location=(round(lon, 7), round(lat, 7)),
-                                     version=1))  # fmt: skip
+                writer.add_node(
+                    Node(id=1 + r * cols + c, location=(round(lon, 7), round(lat, 7)), version=1)
+                )
         for r in range(rows):
-            tags = {"highway": "primary" if r % spec.arterial_every == 0 else "tertiary",
-                    "name": f"Strada {r}"}  # fmt: skip
+            tags = {
+                "highway": "primary" if r % spec.arterial_every == 0 else "tertiary",
+                "name": f"Strada {r}",
+            }
             if r in spec.oneway_rows:
                 tags["oneway"] = "yes"
             ways += 1
-            writer.add_way(Way(id=ways, nodes=[1 + r * cols + c for c in range(cols)], tags=tags,
-                               version=1))  # fmt: skip
+            writer.add_way(
+                Way(id=ways, nodes=[1 + r * cols + c for c in range(cols)], tags=tags, version=1)
+            )
         for c in range(cols):
-            tags = {"highway": "primary" if c % spec.arterial_every == 0 else "tertiary",
-                    "name": f"Via {c}"}  # fmt: skip
+            tags = {
+                "highway": "primary" if c % spec.arterial_every == 0 else "tertiary",
+                "name": f"Via {c}",
+            }
             ways += 1
-            writer.add_way(Way(id=ways, nodes=[1 + r * cols + c for r in range(rows)], tags=tags,
-                               version=1))  # fmt: skip
+            writer.add_way(
+                Way(id=ways, nodes=[1 + r * cols + c for r in range(rows)], tags=tags, version=1)
+            )
     finally:
         writer.close()
     return GridNetwork(path, rows * cols, ways, lons, lats)
@@ -99,8 +110,16 @@ def write_rural(spec: GridSpec, path: Path, block: int = 16, extra: float = 0.08
         for r in range(rows):
             for c in range(cols):
                 j = 0.0 if r % block == 0 or c % block == 0 else spec.jitter * spec.step
-                writer.add_node(Node(id=1 + r * cols + c, version=1, location=(
-                    round(lons[c] + rng.uniform(-j, j), 7), round(lats[r] + rng.uniform(-j, j), 7))))  # fmt: skip
+                writer.add_node(
+                    Node(
+                        id=1 + r * cols + c,
+                        version=1,
+                        location=(
+                            round(lons[c] + rng.uniform(-j, j), 7),
+                            round(lats[r] + rng.uniform(-j, j), 7),
+                        ),
+                    )
+                )
         for k, (a, b, highway) in enumerate(edges, start=1):
             writer.add_way(Way(id=k, nodes=[a + 1, b + 1], tags={"highway": highway}, version=1))
     finally:
@@ -108,8 +127,9 @@ def write_rural(spec: GridSpec, path: Path, block: int = 16, extra: float = 0.08
     return GridNetwork(path, rows * cols, len(edges), lons, lats)
 
 
-def _rural_edges(rows: int, cols: int, block: int, extra: float, rng: random.Random
-                 ) -> list[tuple[int, int, str]]:  # fmt: skip
+def _rural_edges(
+    rows: int, cols: int, block: int, extra: float, rng: random.Random
+) -> list[tuple[int, int, str]]:
     """Edges (node a, node b, highway) over grid positions r * cols + c."""
     edges: list[tuple[int, int, str]] = []
     for r in range(rows):

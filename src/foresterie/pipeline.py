@@ -39,10 +39,16 @@ class RunSummary:
 
 
 def solve(
-    scenario_dir: Path, out: Path, force: bool = False, as_of: date | None = None,
-    previous: Path | None = None, say: Say | None = None, bar: Bar | None = None,
-    report: Callable[[Path], None] | None = None, cache: Path | None = None,
-) -> RunSummary:  # fmt: skip
+    scenario_dir: Path,
+    out: Path,
+    force: bool = False,
+    as_of: date | None = None,
+    previous: Path | None = None,
+    say: Say | None = None,
+    bar: Bar | None = None,
+    report: Callable[[Path], None] | None = None,
+    cache: Path | None = None,
+) -> RunSummary:
     """Solve, write to a temporary folder, verify, then publish by rename (never half a run)."""
     say = say or (lambda _: None)
     check_target(out, force)
@@ -54,8 +60,16 @@ def solve(
     past: list[WaitlistEntry] = []
     if as_of is not None:
         if previous is None:
-            raise ScenarioError([Problem("--as-of", None, "--previous", "re-planning needs the "
-                                         "previous run folder (--previous RUN)")])  # fmt: skip
+            raise ScenarioError(
+                [
+                    Problem(
+                        "--as-of",
+                        None,
+                        "--previous",
+                        "re-planning needs the previous run folder (--previous RUN)",
+                    )
+                ]
+            )
         prev_assigned, prev_wait = read_previous(previous)
         scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
     else:
@@ -64,8 +78,10 @@ def solve(
     t = time.monotonic()
     matrix = build_matrix(scenario, cache)
     timings["travel_s"] = time.monotonic() - t
-    say(f"travel: {len(matrix.ids)} places, backend {matrix.backend}"
-        + (" (cached)" if matrix.cached else ""))  # fmt: skip
+    say(
+        f"travel: {len(matrix.ids)} places, backend {matrix.backend}"
+        + (" (cached)" if matrix.cached else "")
+    )
     far = far_from_road(matrix, scenario.config.travel.snap_warn_m) if matrix.snap_m else []
     for pid, metres in far[:10]:
         say(f"warning: {pid} is {metres:,.0f} m from the nearest road (check its coordinates)")
@@ -73,21 +89,28 @@ def solve(
     housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     timings["housing_s"] = time.monotonic() - t
-    say(f"housing: {len(housing.assignments)} housed, {len(housing.waitlist)} waitlisted, "
-        f"tiers optimal: {all(x.optimal for x in housing.tiers)}")  # fmt: skip
+    say(
+        f"housing: {len(housing.assignments)} housed, {len(housing.waitlist)} waitlisted, "
+        f"tiers optimal: {all(x.optimal for x in housing.tiers)}"
+    )
     t = time.monotonic()
-    shuttles = plan_shuttles(scenario, matrix, housing.assignments,
-                             scenario.config.solver.shuttle_processes, bar)  # fmt: skip
+    shuttles = plan_shuttles(
+        scenario, matrix, housing.assignments, scenario.config.solver.shuttle_processes, bar
+    )
     timings["shuttles_s"] = time.monotonic() - t
-    say(f"shuttles: {len(shuttles.trips)} trips, "
-        f"{sum(u.riders for u in shuttles.unserved)} rider-trips unserved")  # fmt: skip
+    say(
+        f"shuttles: {len(shuttles.trips)} trips, "
+        f"{sum(u.riders for u in shuttles.unserved)} rider-trips unserved"
+    )
     extra = {}
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
         t = time.monotonic()
-        pairs = [(a, b) for tr in shuttles.trips
-                 for a, b in zip(tr.places, tr.places[1:], strict=False)]  # fmt: skip
-        legs = road_legs(scenario_locations(scenario), pairs, scenario.files["graph"],
-                         cache or cache_dir())  # fmt: skip
+        pairs = [
+            (a, b) for tr in shuttles.trips for a, b in zip(tr.places, tr.places[1:], strict=False)
+        ]
+        legs = road_legs(
+            scenario_locations(scenario), pairs, scenario.files["graph"], cache or cache_dir()
+        )
         extra["legs.geojson"] = legs_geojson(legs)
         timings["road_geometry_s"] = time.monotonic() - t
     elif (scenario.root / "legs.geojson").is_file():  # a run snapshot replayed: keep its roads
@@ -102,36 +125,60 @@ def solve(
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
         write_shuttles(plan_dir, scenario, shuttles)
-        kpis = {"housing": housing_kpis(scenario, housing),
-                "transport": transport_kpis(scenario, shuttles)}  # fmt: skip
+        kpis = {
+            "housing": housing_kpis(scenario, housing),
+            "transport": transport_kpis(scenario, shuttles),
+        }
         cfg = scenario.config
         manifest = {
             "schema": "foresterie-run/1",
-            "scenario": {"name": scenario.name, "hash": original_hash,
-                         "snapshot_hash": scenario_hash(load_scenario(inputs)),
-                         "travel_backend": matrix.backend},
-            "travel": {"backend": matrix.backend, "graph_hash": matrix.graph_hash,
-                       "snap_warn_m": scenario.config.travel.snap_warn_m,
-                       "far_from_road": {pid: round(m, 1) for pid, m in far},
-                       "max_snap_m": round(max(matrix.snap_m, default=0.0), 1)},
-            "replan": {"as_of": as_of.isoformat() if as_of else None,
-                       "moved_vs_previous": housing.moved},
+            "scenario": {
+                "name": scenario.name,
+                "hash": original_hash,
+                "snapshot_hash": scenario_hash(load_scenario(inputs)),
+                "travel_backend": matrix.backend,
+            },
+            "travel": {
+                "backend": matrix.backend,
+                "graph_hash": matrix.graph_hash,
+                "snap_warn_m": scenario.config.travel.snap_warn_m,
+                "far_from_road": {pid: round(m, 1) for pid, m in far},
+                "max_snap_m": round(max(matrix.snap_m, default=0.0), 1),
+            },
+            "replan": {
+                "as_of": as_of.isoformat() if as_of else None,
+                "moved_vs_previous": housing.moved,
+            },
             "inputs": input_hashes,
             "plan": plan_hashes(plan_dir),
             "versions": versions(),
             "seed": cfg.scenario.seed,
             "budgets": cfg.solver.model_dump(mode="json"),
             "timings_s": {k: round(v, 3) for k, v in timings.items()},
-            "housing": {"tiers": [{"name": x.name, "objective": x.objective, "bound": x.bound,
-                                   "optimal": x.optimal, "gap": round(x.gap, 6), "proof": x.proof}
-                                  for x in housing.tiers],
-                        "districts": housing.components, "blocks": housing.blocks,
-                        "units": housing.units},
-            "shuttles": {"engine": shuttles.engine, "patterns": shuttles.patterns,
-                         "vrp_solves": shuttles.vrp_solves,
-                         "chaining_optimal": all(f.optimal for f in shuttles.fleet_days)},
+            "housing": {
+                "tiers": [
+                    {
+                        "name": x.name,
+                        "objective": x.objective,
+                        "bound": x.bound,
+                        "optimal": x.optimal,
+                        "gap": round(x.gap, 6),
+                        "proof": x.proof,
+                    }
+                    for x in housing.tiers
+                ],
+                "districts": housing.components,
+                "blocks": housing.blocks,
+                "units": housing.units,
+            },
+            "shuttles": {
+                "engine": shuttles.engine,
+                "patterns": shuttles.patterns,
+                "vrp_solves": shuttles.vrp_solves,
+                "chaining_optimal": all(f.optimal for f in shuttles.fleet_days),
+            },
             "kpis": kpis,
-        }  # fmt: skip
+        }
         write_manifest(tmp, manifest)
         violations = verify_run(tmp)
         if violations:
@@ -167,8 +214,14 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
                 (run / "inputs" / f"previous_{name}").read_bytes()
             )
     try:
-        solve(run / "inputs", out, force, date.fromisoformat(as_of_s) if as_of_s else None,
-              previous, say=say)  # fmt: skip
+        solve(
+            run / "inputs",
+            out,
+            force,
+            date.fromisoformat(as_of_s) if as_of_s else None,
+            previous,
+            say=say,
+        )
     finally:
         if previous is not None:
             import shutil

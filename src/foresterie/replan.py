@@ -41,9 +41,15 @@ def apply_as_of(
     workers, planned, past = [], [], []
     for w in scenario.workers:
         if w.arrival < as_of and w.id in waiting and w.group_id not in arrived_groups:
-            past.append(WaitlistEntry(w.id, w.priority, "past",
-                                      f"arrived before {as_of} and was waitlisted then: "
-                                      f"{waiting[w.id]}", True))  # fmt: skip
+            past.append(
+                WaitlistEntry(
+                    w.id,
+                    w.priority,
+                    "past",
+                    f"arrived before {as_of} and was waitlisted then: {waiting[w.id]}",
+                    True,
+                )
+            )
             workers.append(w)
             continue
         pin = w.pinned_foresteria
@@ -53,5 +59,8 @@ def apply_as_of(
             pin = arrived_groups[w.group_id]
         workers.append(replace(w, pinned_foresteria=pin))
         planned.append(workers[-1])
-    return (replace(scenario, workers=tuple(workers)), replace(scenario, workers=tuple(planned)),
-            past)  # fmt: skip
+    return (
+        replace(scenario, workers=tuple(workers)),
+        replace(scenario, workers=tuple(planned)),
+        past,
+    )

@@ -32,8 +32,14 @@ td.n { text-align: right; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
 """
 
 Say = Callable[[str], None]
-FLEET_SHORT_HEADER = ["foresteria", "week of", "days short", "most vehicles needed",
-                      "largest gap", "riders unserved"]  # fmt: skip
+FLEET_SHORT_HEADER = [
+    "foresteria",
+    "week of",
+    "days short",
+    "most vehicles needed",
+    "largest gap",
+    "riders unserved",
+]
 UNSERVED_HEADER = ["foresteria", "reason", "proven", "rider-trips", "days"]
 
 
@@ -61,34 +67,49 @@ def bars_svg(bars: list[Bar], colours: dict[str, str], height: int = 150, bar_w:
     pad_l, pad_b, gap = 34, 34, 2
     width = pad_l + len(bars) * (bar_w + gap) + 8
     scale = (height - 10) / top
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height + pad_b}' "
-           f"role='img'>"]  # fmt: skip
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height + pad_b}' "
+        f"role='img'>"
+    ]
     for frac in (0, 0.5, 1):
         y = height - round(frac * top * scale)
-        out.append(f"<line x1='{pad_l - 3}' x2='{width}' y1='{y}' y2='{y}' stroke='#eee'/>"
-                   f"<text x='{pad_l - 5}' y='{y + 3}' text-anchor='end'>{round(frac * top)}</text>")  # fmt: skip
+        out.append(
+            f"<line x1='{pad_l - 3}' x2='{width}' y1='{y}' y2='{y}' stroke='#eee'/>"
+            f"<text x='{pad_l - 5}' y='{y + 3}' text-anchor='end'>{round(frac * top)}</text>"
+        )
     step = max(1, len(bars) // 12)
     for i, b in enumerate(bars):
         x = pad_l + i * (bar_w + gap)
         y = height
-        title = escape(f"{b.label}: " + ", ".join(f"{s} {v}" for s, v in b.parts)
-                       + (f"; capacity {b.limit}" if b.limit is not None else ""))  # fmt: skip
-        out.append(f"<g data-label='{escape(b.label)}' data-total='{sum(v for _, v in b.parts)}'>"
-                   f"<title>{title}</title>")  # fmt: skip
+        title = escape(
+            f"{b.label}: "
+            + ", ".join(f"{s} {v}" for s, v in b.parts)
+            + (f"; capacity {b.limit}" if b.limit is not None else "")
+        )
+        out.append(
+            f"<g data-label='{escape(b.label)}' data-total='{sum(v for _, v in b.parts)}'>"
+            f"<title>{title}</title>"
+        )
         for series, v in b.parts:
             h = round(v * scale)
             colour = "#c62828" if b.flag else colours.get(series, "#888")
             if h:
-                out.append(f"<rect x='{x}' y='{y - h}' width='{bar_w}' height='{h}' fill='{colour}'/>")
+                out.append(
+                    f"<rect x='{x}' y='{y - h}' width='{bar_w}' height='{h}' fill='{colour}'/>"
+                )
             y -= h
         if b.limit is not None:
             ly = height - round(b.limit * scale)
-            out.append(f"<line x1='{x - 1}' x2='{x + bar_w + 1}' y1='{ly}' y2='{ly}' "
-                       "stroke='#000' stroke-width='2'/>")  # fmt: skip
+            out.append(
+                f"<line x1='{x - 1}' x2='{x + bar_w + 1}' y1='{ly}' y2='{ly}' "
+                "stroke='#000' stroke-width='2'/>"
+            )
         out.append("</g>")
         if i % step == 0:
-            out.append(f"<text x='{x}' y='{height + 12}' transform='rotate(45 {x} {height + 12})'>"
-                       f"{escape(b.label[5:])}</text>")  # fmt: skip
+            out.append(
+                f"<text x='{x}' y='{height + 12}' transform='rotate(45 {x} {height + 12})'>"
+                f"{escape(b.label[5:])}</text>"
+            )
     out.append("</svg>")
     return "".join(out)
 
@@ -112,8 +133,13 @@ def occupancy_bars(run: RunData) -> dict[str, list[Bar]]:
     out: dict[str, list[Bar]] = defaultdict(list)
     for (fid, week), (_, night) in sorted(best.items()):
         secs = nights[fid, night]
-        out[fid].append(Bar(week, tuple((s, secs.get(s, (0, 0))[1]) for s in SECTION_COLOURS),
-                            sum(b for b, _ in secs.values())))  # fmt: skip
+        out[fid].append(
+            Bar(
+                week,
+                tuple((s, secs.get(s, (0, 0))[1]) for s in SECTION_COLOURS),
+                sum(b for b, _ in secs.values()),
+            )
+        )
     return out
 
 
@@ -135,11 +161,16 @@ def vehicle_bars(run: RunData) -> list[Bar]:
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(
-            f"<td class='n'>{escape(str(c))}</td>" if isinstance(c, int | float)
-            else f"<td>{escape(str(c))}</td>" for c in r) + "</tr>"
+        "<tr>"
+        + "".join(
+            f"<td class='n'>{escape(str(c))}</td>"
+            if isinstance(c, int | float)
+            else f"<td>{escape(str(c))}</td>"
+            for c in r
+        )
+        + "</tr>"
         for r in rows
-    )  # fmt: skip
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -189,25 +220,34 @@ def summary_sections(run: RunData) -> list[tuple[str, list[str], list[list[Any]]
     """(title, header, rows) of the shortage, waitlist and unserved tables (HTML and Markdown)."""
     short_fleet = fleet_short_rows(run)
     return [
-        ("Beds: people waitlisted for lack of a bed, by section and arrival week",
-         ["section", "week of", "people"], beds_short_rows(run)),
-        (f"Vehicles: {sum(r[2] for r in short_fleet)} foresteria-days short, by week",
-         FLEET_SHORT_HEADER, short_fleet),
+        (
+            "Beds: people waitlisted for lack of a bed, by section and arrival week",
+            ["section", "week of", "people"],
+            beds_short_rows(run),
+        ),
+        (
+            f"Vehicles: {sum(r[2] for r in short_fleet)} foresteria-days short, by week",
+            FLEET_SHORT_HEADER,
+            short_fleet,
+        ),
         ("Waitlist", ["reason code", "priority", "proven", "people"], waitlist_rows(run)),
         ("Unserved rides", UNSERVED_HEADER, unserved_rows(run)),
-    ]  # fmt: skip
+    ]
 
 
 def index_html(run: RunData) -> str:
     m = run.manifest
     sc = run.scenario
     kpi_tables = "".join(
-        f"<table><tr><th colspan='2'>{escape(part)}</th></tr>" + "".join(
+        f"<table><tr><th colspan='2'>{escape(part)}</th></tr>"
+        + "".join(
             f"<tr><td>{escape(k.replace('_', ' '))}</td><td class='n' "
             f"data-kpi='{escape(part)}.{escape(k)}'>{escape(str(v))}</td></tr>"
-            for k, v in _flat(kpis)) + "</table>"
+            for k, v in _flat(kpis)
+        )
+        + "</table>"
         for part, kpis in m["kpis"].items()
-    )  # fmt: skip
+    )
     homes = {f.id: f for f in sc.foresterie}
     occ = "".join(
         f"<div class='chart' data-foresteria='{escape(fid)}'><h3>{escape(homes[fid].name)} "
@@ -217,10 +257,19 @@ def index_html(run: RunData) -> str:
     legend = " ".join(f"<span style='color:{c}'>■</span> {s}" for s, c in SECTION_COLOURS.items())
     days = sorted({t.day for t in run.trips if t.vehicle_id})
     day_links = " ".join(f"<a href='drivers/{d}/index.html'>{d[5:]}</a>" for d in days)
-    tiers = _table(["tier", "objective", "bound", "proven optimal", "how"],
-                   [[t["name"], t["objective"], t["bound"], "yes" if t["optimal"] else "no",
-                     t.get("proof", "").replace("_", " ")]
-                    for t in m["housing"]["tiers"]])  # fmt: skip
+    tiers = _table(
+        ["tier", "objective", "bound", "proven optimal", "how"],
+        [
+            [
+                t["name"],
+                t["objective"],
+                t["bound"],
+                "yes" if t["optimal"] else "no",
+                t.get("proof", "").replace("_", " "),
+            ]
+            for t in m["housing"]["tiers"]
+        ],
+    )
     sections = summary_sections(run)
     parts = [
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
@@ -262,14 +311,22 @@ def _md_table(header: list[str], rows: list[list[Any]]) -> str:
 
 def summary_md(run: RunData) -> str:
     m = run.manifest
-    return "\n\n".join([
-        f"# {run.scenario.name}: plan summary",
-        f"Scenario hash `{m['scenario']['hash'][:16]}`, seed {m['seed']}, travel backend "
-        f"{m['scenario']['travel_backend']}. Verified before publication.",
-        "## Key figures",
-        _md_table(["KPI", "value"], [[k, v] for k, v in _flat(m["kpis"])]),
-        *(f"## {title}\n\n{_md_table(header, rows)}" for title, header, rows in summary_sections(run)),
-    ]) + "\n"  # fmt: skip
+    return (
+        "\n\n".join(
+            [
+                f"# {run.scenario.name}: plan summary",
+                f"Scenario hash `{m['scenario']['hash'][:16]}`, seed {m['seed']}, travel backend "
+                f"{m['scenario']['travel_backend']}. Verified before publication.",
+                "## Key figures",
+                _md_table(["KPI", "value"], [[k, v] for k, v in _flat(m["kpis"])]),
+                *(
+                    f"## {title}\n\n{_md_table(header, rows)}"
+                    for title, header, rows in summary_sections(run)
+                ),
+            ]
+        )
+        + "\n"
+    )
 
 
 def write_report(run: RunData | Path, say: Say | None = None, sheets: bool = True) -> Path:

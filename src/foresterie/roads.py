@@ -127,8 +127,9 @@ def build_graph(extract: Path, out: Path, profile: str = "car", say: Say | None 
             "algorithm": "MLD",
             "osrm_bindings": metadata.version("osrm-bindings"),
         }
-        (tmp / GRAPH_META).write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n",
-                                      encoding="utf-8")  # fmt: skip
+        (tmp / GRAPH_META).write_text(
+            json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -141,7 +142,9 @@ def open_graph(folder: Path) -> Graph:
     if not folder.is_dir():
         raise RoadsError(f"{folder}: no such road graph folder")
     if not meta_file.is_file():
-        raise RoadsError(f"{folder}: not a road graph (no {GRAPH_META}); run `foresterie roads build`")
+        raise RoadsError(
+            f"{folder}: not a road graph (no {GRAPH_META}); run `foresterie roads build`"
+        )
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except ValueError as exc:
@@ -159,15 +162,20 @@ class Router:
         self.graph = graph
         self._osrm = osrm
         try:
-            self.engine = osrm.OSRM(storage_config=str(graph.base), algorithm="MLD",
-                                    use_shared_memory=False)  # fmt: skip
+            self.engine = osrm.OSRM(
+                storage_config=str(graph.base), algorithm="MLD", use_shared_memory=False
+            )
         except Exception as exc:  # the bindings raise RuntimeError on unreadable files
             raise RoadsError(f"{graph.folder}: cannot open the road graph: {exc}") from None
 
-    def table(self, points: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray, list[float]]:
+    def table(
+        self, points: list[tuple[float, float]]
+    ) -> tuple[np.ndarray, np.ndarray, list[float]]:
         """Whole seconds, whole metres (row = from) and each point's distance to its snapped road
         position. Raises RoadsError naming a pair with no route."""
-        params = self._osrm.TableParameters(coordinates=points, annotations=["duration", "distance"])
+        params = self._osrm.TableParameters(
+            coordinates=points, annotations=["duration", "distance"]
+        )
         try:
             res = self.engine.Table(params)
         except Exception as exc:
@@ -189,8 +197,9 @@ class Router:
 
     def geometry(self, a: tuple[float, float], b: tuple[float, float]) -> list[list[float]]:
         """The road path from a to b as [[lon, lat], ...] (full overview)."""
-        params = self._osrm.RouteParameters(coordinates=[a, b], geometries="geojson",
-                                            overview="full")  # fmt: skip
+        params = self._osrm.RouteParameters(
+            coordinates=[a, b], geometries="geojson", overview="full"
+        )
         try:
             res = self.engine.Route(params)
         except Exception as exc:

@@ -116,29 +116,59 @@ def load_run(root: Path) -> RunData:
     stops: dict[str, list[StopRow]] = defaultdict(list)
     for r in _rows(plan / "stops.csv"):
         seq = int(r["seq"])
-        stops[r["trip_id"]].append(StopRow(
-            seq, r["farm_id"], r["arrive"], r["depart"], int(r["board"]), int(r["alight"]),
-            int(r["load_after"]), tuple(riders.get((r["trip_id"], seq), ()))))  # fmt: skip
+        stops[r["trip_id"]].append(
+            StopRow(
+                seq,
+                r["farm_id"],
+                r["arrive"],
+                r["depart"],
+                int(r["board"]),
+                int(r["alight"]),
+                int(r["load_after"]),
+                tuple(riders.get((r["trip_id"], seq), ())),
+            )
+        )
     trips = [
-        TripRow(r["day"], r["foresteria_id"], r["direction"], r["trip_id"], r["vehicle_id"],
-                r["depart"], r["return"], float(r["km"]), int(r["riders"]),
-                tuple(sorted(stops.get(r["trip_id"], []), key=lambda s: s.seq)))
+        TripRow(
+            r["day"],
+            r["foresteria_id"],
+            r["direction"],
+            r["trip_id"],
+            r["vehicle_id"],
+            r["depart"],
+            r["return"],
+            float(r["km"]),
+            int(r["riders"]),
+            tuple(sorted(stops.get(r["trip_id"], []), key=lambda s: s.seq)),
+        )
         for r in _rows(plan / "trips.csv")
-    ]  # fmt: skip
+    ]
     unserved = [
-        UnservedRow(r["day"], r["foresteria_id"], r["farm_id"], r["direction"], int(r["riders"]),
-                    r["proven"] == "yes", r["reason"])
+        UnservedRow(
+            r["day"],
+            r["foresteria_id"],
+            r["farm_id"],
+            r["direction"],
+            int(r["riders"]),
+            r["proven"] == "yes",
+            r["reason"],
+        )
         for r in _rows(plan / "unserved.csv")
-    ]  # fmt: skip
+    ]
     fleet_days = [
-        FleetDayRow(r["day"], r["foresteria_id"], int(r["vehicles_needed"]),
-                    int(r["vehicles_available"]), int(r["short_riders"]))
+        FleetDayRow(
+            r["day"],
+            r["foresteria_id"],
+            int(r["vehicles_needed"]),
+            int(r["vehicles_available"]),
+            int(r["short_riders"]),
+        )
         for r in _rows(plan / "fleet_days.csv")
-    ]  # fmt: skip
+    ]
     occupancy = [
         (r["foresteria_id"], r["night"], r["section"], int(r["beds"]), int(r["used"]))
         for r in _rows(plan / "occupancy.csv")
-    ]  # fmt: skip
+    ]
     legs: dict[str, list[list[float]]] = {}
     legs_file = root / "inputs" / "legs.geojson"
     if legs_file.is_file():  # road geometry, recorded when the OSRM backend was used
@@ -147,8 +177,17 @@ def load_run(root: Path) -> RunData:
             legs[f"{p['from_id']}>{p['to_id']}"] = [
                 [lat, lon] for lon, lat in f["geometry"]["coordinates"]
             ]
-    return RunData(root, manifest, scenario, trips, unserved, fleet_days, occupancy,
-                   _rows(plan / "waitlist.csv"), legs)  # fmt: skip
+    return RunData(
+        root,
+        manifest,
+        scenario,
+        trips,
+        unserved,
+        fleet_days,
+        occupancy,
+        _rows(plan / "waitlist.csv"),
+        legs,
+    )
 
 
 def shift_text(start: int, end: int) -> str:

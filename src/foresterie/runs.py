@@ -23,13 +23,26 @@ from .scenario_files import workers_csv
 from .tomlout import dumps as toml_dumps
 from .travel import TravelMatrix
 
-PACKAGES = ("ortools", "pyvrp", "numpy", "pandas", "geopandas", "shapely", "pyproj", "pydantic",
-            "folium", "typer")  # fmt: skip
+PACKAGES = (
+    "ortools",
+    "pyvrp",
+    "numpy",
+    "pandas",
+    "geopandas",
+    "shapely",
+    "pyproj",
+    "pydantic",
+    "folium",
+    "typer",
+)
 
 
 def versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "foresterie": __version__,
-           "platform": f"{sys.platform}-{platform.machine()}"}  # fmt: skip
+    out = {
+        "python": platform.python_version(),
+        "foresterie": __version__,
+        "platform": f"{sys.platform}-{platform.machine()}",
+    }
     for pkg in PACKAGES:
         try:
             out[pkg] = metadata.version(pkg)
@@ -109,9 +122,13 @@ def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
 
 
 def snapshot_inputs(
-    inputs: Path, scenario: Scenario, matrix: TravelMatrix, as_of: date | None,
-    previous: Path | None, extra: dict[str, str] | None = None,
-) -> dict[str, str]:  # fmt: skip
+    inputs: Path,
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    as_of: date | None,
+    previous: Path | None,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
     """Copy what the model read: the travel matrix as used, workers without personal columns;
     `extra` files (name -> text) are recorded beside them (the road geometry of the legs)."""
     cfg = scenario.config.model_dump(mode="python")
@@ -122,13 +139,20 @@ def snapshot_inputs(
         shutil.copyfile(src, inputs / names[key])
     write_text(inputs / "workers.csv", workers_csv(scenario.workers))
     write_text(inputs / "matrix.csv", matrix.to_csv())
-    cfg["data"] = {"foresterie": names["foresterie"], "farms": names["farms"],
-                   "workers": "workers.csv", "fleet": names["fleet"], "matrix": "matrix.csv"}  # fmt: skip
+    cfg["data"] = {
+        "foresterie": names["foresterie"],
+        "farms": names["farms"],
+        "workers": "workers.csv",
+        "fleet": names["fleet"],
+        "matrix": "matrix.csv",
+    }
     cfg["travel"] = {**cfg["travel"], "backend": "matrix", "graph": None}
     for name, text in (extra or {}).items():
         write_text(inputs / name, text)
-    header = (f"# Snapshot of scenario {scenario.name!r} as solved; travel is the recorded "
-              f"{matrix.backend} matrix.\n")  # fmt: skip
+    header = (
+        f"# Snapshot of scenario {scenario.name!r} as solved; travel is the recorded "
+        f"{matrix.backend} matrix.\n"
+    )
     write_text(inputs / "scenario.toml", header + toml_dumps(cfg))
     if previous is not None:
         for fname in ("assignments.csv", "waitlist.csv"):
@@ -137,8 +161,11 @@ def snapshot_inputs(
 
 
 def plan_hashes(plan_dir: Path) -> dict[str, str]:
-    return {str(p.relative_to(plan_dir)): file_sha256(p)
-            for p in sorted(plan_dir.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(plan_dir)): file_sha256(p)
+        for p in sorted(plan_dir.rglob("*"))
+        if p.is_file()
+    }
 
 
 def write_manifest(run: Path, manifest: dict[str, Any]) -> None:

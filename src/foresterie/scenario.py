@@ -25,18 +25,38 @@ from .timeutil import parse_hhmm, parse_workdays
 SCENARIO_FILE = "scenario.toml"
 MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
 WORKER_COLUMNS = (
-    "worker_id", "arrival", "departure", "section", "group_id", "farm_id", "priority",
-    "accessible", "pinned_foresteria",
-)  # fmt: skip
+    "worker_id",
+    "arrival",
+    "departure",
+    "section",
+    "group_id",
+    "farm_id",
+    "priority",
+    "accessible",
+    "pinned_foresteria",
+)
 WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
 FLEET_COLUMNS = (
-    "vehicle_id", "foresteria_id", "seats", "fixed_cost_eur_per_day", "cost_eur_per_km",
-    "max_duty_min", "available_from", "available_to",
-)  # fmt: skip
+    "vehicle_id",
+    "foresteria_id",
+    "seats",
+    "fixed_cost_eur_per_day",
+    "cost_eur_per_km",
+    "max_duty_min",
+    "available_from",
+    "available_to",
+)
 FORESTERIA_FIELDS = (
-    "id", "name", "comune", "beds_men", "beds_women", "beds_family", "beds_accessible",
-    "open_from", "open_to",
-)  # fmt: skip
+    "id",
+    "name",
+    "comune",
+    "beds_men",
+    "beds_women",
+    "beds_family",
+    "beds_accessible",
+    "open_from",
+    "open_to",
+)
 FARM_FIELDS = ("id", "name", "comune", "crop", "shift_start", "shift_end", "workdays")
 
 
@@ -293,9 +313,13 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
         probs.append(
-            Problem(SCENARIO_FILE, None, f"data.{key}",
-                    f"{rel!r} leads outside the scenario folder and the project's geodata/")
-        )  # fmt: skip
+            Problem(
+                SCENARIO_FILE,
+                None,
+                f"data.{key}",
+                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+            )
+        )
         return None
     if not path.is_file():
         probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", f"file {rel!r} not found"))
@@ -310,13 +334,25 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
         return None
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
-        probs.append(Problem(SCENARIO_FILE, None, "travel.graph",
-                             f"{rel!r} leads outside the scenario folder and the project's geodata/"))  # fmt: skip
+        probs.append(
+            Problem(
+                SCENARIO_FILE,
+                None,
+                "travel.graph",
+                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+            )
+        )
         return None
     if not (path / "graph.json").is_file():
-        probs.append(Problem(SCENARIO_FILE, None, "travel.graph",
-                             f"{rel!r} is not a road graph (no graph.json); build one with "
-                             "`foresterie roads build EXTRACT --out DIR`"))  # fmt: skip
+        probs.append(
+            Problem(
+                SCENARIO_FILE,
+                None,
+                "travel.graph",
+                f"{rel!r} is not a road graph (no graph.json); build one with "
+                "`foresterie roads build EXTRACT --out DIR`",
+            )
+        )
         return None
     return path
 
@@ -329,8 +365,15 @@ def read_csv(
     raw = path.read_bytes()
     lines = raw.count(b"\n")
     if lines > MAX_ROWS:
-        probs.append(Problem(label, None, "file", f"{lines:,} lines, more than {MAX_ROWS:,}: the "
-                             "planner is sized for one region's season; split the scenario"))  # fmt: skip
+        probs.append(
+            Problem(
+                label,
+                None,
+                "file",
+                f"{lines:,} lines, more than {MAX_ROWS:,}: the "
+                "planner is sized for one region's season; split the scenario",
+            )
+        )
         return
     try:
         text = raw.decode("utf-8-sig")
@@ -370,8 +413,14 @@ def read_csv(
         probs.append(Problem(label, None, "file", "header only, no data rows"))
 
 
-def _features(path: Path, label: str, fields: tuple[str, ...], polygons: bool,
-              probs: list[Problem], ids: set[str]) -> Iterator[tuple[int, dict[str, Any], Any]]:  # fmt: skip
+def _features(
+    path: Path,
+    label: str,
+    fields: tuple[str, ...],
+    polygons: bool,
+    probs: list[Problem],
+    ids: set[str],
+) -> Iterator[tuple[int, dict[str, Any], Any]]:
     feats, fprobs, seen = read_features(path, label, allow_polygons=polygons)
     probs.extend(fprobs)
     ids |= seen
@@ -451,8 +500,16 @@ def load_scenario(root: Path) -> Scenario:
     ids: dict[str, set[str]] = {"foresterie": set(), "farms": set(), "workers": set()}
     foresterie: list[Foresteria] = []
     if "foresterie" in files:
-        feats = list(_features(files["foresterie"], lab["foresterie"], FORESTERIA_FIELDS, False,
-                               probs, ids["foresterie"]))  # fmt: skip
+        feats = list(
+            _features(
+                files["foresterie"],
+                lab["foresterie"],
+                FORESTERIA_FIELDS,
+                False,
+                probs,
+                ids["foresterie"],
+            )
+        )
         rows = _validate_rows(
             ForesteriaRow, ((r, p) for r, p, _ in feats), lab["foresterie"], probs
         )
@@ -510,10 +567,16 @@ def _vehicle(v: VehicleRow) -> Vehicle:
 
 def _worker(w: WorkerRow) -> Worker:
     return Worker(
-        id=w.worker_id, arrival=w.arrival, departure=w.departure, section=w.section,
-        group_id=w.group_id, farm_id=w.farm_id, priority=w.priority, accessible=w.accessible,
+        id=w.worker_id,
+        arrival=w.arrival,
+        departure=w.departure,
+        section=w.section,
+        group_id=w.group_id,
+        farm_id=w.farm_id,
+        priority=w.priority,
+        accessible=w.accessible,
         pinned_foresteria=w.pinned_foresteria,
-    )  # fmt: skip
+    )
 
 
 def _cross_check(
@@ -538,8 +601,15 @@ def _cross_check(
                 Problem(wl, r, "pinned_foresteria", f"unknown foresteria {w.pinned_foresteria!r}")
             )
         if w.arrival < s0 or w.departure > s1:
-            probs.append(Problem(wl, r, "arrival", f"stay {w.arrival}..{w.departure} is outside "
-                                 f"the season {s0}..{config.scenario.season_end}"))  # fmt: skip
+            probs.append(
+                Problem(
+                    wl,
+                    r,
+                    "arrival",
+                    f"stay {w.arrival}..{w.departure} is outside "
+                    f"the season {s0}..{config.scenario.season_end}",
+                )
+            )
         if w.group_id is not None:
             groups[w.group_id].append((r, w))
     for gid, members in groups.items():
@@ -550,8 +620,14 @@ def _cross_check(
             probs.append(Problem(wl, r, "section", f"group {gid!r} spans sections {names}"))
         pins = {w.pinned_foresteria for _, w in members if w.pinned_foresteria}
         if len(pins) > 1:
-            probs.append(Problem(wl, members[0][0], "pinned_foresteria",
-                                 f"group {gid!r} is pinned to several foresterie"))  # fmt: skip
+            probs.append(
+                Problem(
+                    wl,
+                    members[0][0],
+                    "pinned_foresteria",
+                    f"group {gid!r} is pinned to several foresterie",
+                )
+            )
     fl = lab.get("fleet", "fleet.csv")
     for r, v in fleet:
         if f_ids and v.foresteria_id not in f_ids:
@@ -560,8 +636,15 @@ def _cross_check(
     if fleet and fleet_ok and any(w.farm_id for _, w in workers):  # people will ride from each
         based = {v.foresteria_id for _, v in fleet}
         for fid in sorted(ids.get("with_beds", set()) - based):
-            probs.append(Problem(fl, None, "foresteria_id", f"no vehicle at {fid!r}, which has beds "
-                                 "for people who work on farms; add one (or set its beds to 0)"))  # fmt: skip
+            probs.append(
+                Problem(
+                    fl,
+                    None,
+                    "foresteria_id",
+                    f"no vehicle at {fid!r}, which has beds "
+                    "for people who work on farms; add one (or set its beds to 0)",
+                )
+            )
 
 
 # ---------------------------------------------------------------- hashing
@@ -578,8 +661,10 @@ def file_sha256(path: Path) -> str:
 def scenario_hash(scenario: Scenario) -> str:
     """Canonical hash: the parsed configuration plus each data file's content, not its path."""
     cfg = scenario.config.model_dump(mode="json")
-    cfg["data"] = {k: file_sha256(p / "graph.json" if p.is_dir() else p)
-                   for k, p in sorted(scenario.files.items())}  # fmt: skip
+    cfg["data"] = {
+        k: file_sha256(p / "graph.json" if p.is_dir() else p)
+        for k, p in sorted(scenario.files.items())
+    }
     cfg["travel"]["graph"] = None  # the graph's own record (extract hash, profile) is in data
     blob = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()

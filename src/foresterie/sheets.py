@@ -48,10 +48,14 @@ def vehicle_days(run: RunData) -> list[VehicleDay]:
         if t.vehicle_id:
             grouped[t.day, t.vehicle_id].append(t)
     return [
-        VehicleDay(day, vid, trips[0].foresteria_id,
-                   tuple(sorted(trips, key=lambda t: (t.depart_min, t.trip_id))))
+        VehicleDay(
+            day,
+            vid,
+            trips[0].foresteria_id,
+            tuple(sorted(trips, key=lambda t: (t.depart_min, t.trip_id))),
+        )
         for (day, vid), trips in sorted(grouped.items())
-    ]  # fmt: skip
+    ]
 
 
 def sheet_html(run: RunData, vd: VehicleDay) -> str:
@@ -72,16 +76,22 @@ def sheet_html(run: RunData, vd: VehicleDay) -> str:
         where = "to the farms" if t.direction == "to_farm" else "back to the foresteria"
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
         out.append(f"<h2>{escape(t.trip_id)}: {where}</h2>")
-        out.append("<table><tr><th>#</th><th>place</th><th>arrive</th><th>leave</th>"
-                   "<th>on</th><th>off</th><th>riders (pseudonymous ids)</th></tr>")  # fmt: skip
+        out.append(
+            "<table><tr><th>#</th><th>place</th><th>arrive</th><th>leave</th>"
+            "<th>on</th><th>off</th><th>riders (pseudonymous ids)</th></tr>"
+        )
         load = t.riders if t.direction == "to_farm" else 0
-        out.append(f"<tr><td class='n'>0</td><td>{escape(home.name)}</td><td></td>"
-                   f"<td class='n' data-depart>{escape(t.depart)}</td>"
-                   f"<td class='n'>{load}</td><td class='n'>0</td><td></td></tr>")  # fmt: skip
+        out.append(
+            f"<tr><td class='n'>0</td><td>{escape(home.name)}</td><td></td>"
+            f"<td class='n' data-depart>{escape(t.depart)}</td>"
+            f"<td class='n'>{load}</td><td class='n'>0</td><td></td></tr>"
+        )
         for s in t.stops:
             f = farms.get(s.farm_id)
-            place = f"{escape(f.name)} ({escape(s.farm_id)}), {escape(f.comune)}" if f else escape(
-                s.farm_id
+            place = (
+                f"{escape(f.name)} ({escape(s.farm_id)}), {escape(f.comune)}"
+                if f
+                else escape(s.farm_id)
             )
             out.append(
                 f"<tr data-stop='{s.seq}'><td class='n'>{s.seq}</td><td>{place}</td>"
@@ -90,9 +100,11 @@ def sheet_html(run: RunData, vd: VehicleDay) -> str:
                 f"</td><td class='ids'>{escape(' '.join(s.worker_ids))}</td></tr>"
             )
         unload = t.riders if t.direction == "to_foresteria" else 0
-        out.append(f"<tr><td class='n'></td><td>{escape(home.name)}</td>"
-                   f"<td class='n' data-return>{escape(t.ret)}</td><td></td><td class='n'>0</td>"
-                   f"<td class='n'>{unload}</td><td></td></tr>")  # fmt: skip
+        out.append(
+            f"<tr><td class='n'></td><td>{escape(home.name)}</td>"
+            f"<td class='n' data-return>{escape(t.ret)}</td><td></td><td class='n'>0</td>"
+            f"<td class='n'>{unload}</td><td></td></tr>"
+        )
         out.append(f"</table><p class='meta'>{t.km:.1f} km · {t.riders} riders</p></div>")
     out.append("</body></html>\n")
     return "\n".join(out)
@@ -106,24 +118,37 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
     farms = {f.id: f for f in sc.farms}
 
     def pt(tag: str, lat: float, lon: float, name: str, desc: str) -> str:
-        return (f'  <{tag} lat="{lat:.6f}" lon="{lon:.6f}"><name>{xml_escape(name)}</name>'
-                f"<desc>{xml_escape(desc)}</desc></{tag}>")  # fmt: skip
+        return (
+            f'  <{tag} lat="{lat:.6f}" lon="{lon:.6f}"><name>{xml_escape(name)}</name>'
+            f"<desc>{xml_escape(desc)}</desc></{tag}>"
+        )
 
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<gpx version="1.1" creator="foresterie" xmlns="http://www.topografix.com/GPX/1/1">',
-             f"<metadata><name>{xml_escape(vd.vehicle_id + ' ' + vd.day)}</name></metadata>"]  # fmt: skip
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<gpx version="1.1" creator="foresterie" xmlns="http://www.topografix.com/GPX/1/1">',
+        f"<metadata><name>{xml_escape(vd.vehicle_id + ' ' + vd.day)}</name></metadata>",
+    ]
     for t in vd.trips:
         lines.append(f"<rte><name>{xml_escape(t.trip_id)}</name>")
         lines.append(pt("rtept", home.lat, home.lon, home.name, f"leave {t.depart}"))
         for s in t.stops:
             f = farms[s.farm_id]
-            lines.append(pt("rtept", f.lat, f.lon, f"{s.seq}. {f.name}",
-                            f"arrive {s.arrive}, on {s.board}, off {s.alight}"))  # fmt: skip
+            lines.append(
+                pt(
+                    "rtept",
+                    f.lat,
+                    f.lon,
+                    f"{s.seq}. {f.name}",
+                    f"arrive {s.arrive}, on {s.board}, off {s.alight}",
+                )
+            )
         lines.append(pt("rtept", home.lat, home.lon, home.name, f"back {t.ret}"))
         lines.append("</rte>")
         if run.legs:
             ids = t.places
-            seg = [p for a, b in zip(ids, ids[1:], strict=False) for p in run.legs.get(f"{a}>{b}", [])]
+            seg = [
+                p for a, b in zip(ids, ids[1:], strict=False) for p in run.legs.get(f"{a}>{b}", [])
+            ]
             if seg:
                 lines.append(f"<trk><name>{xml_escape(t.trip_id)} (roads)</name><trkseg>")
                 lines += [f'  <trkpt lat="{a:.6f}" lon="{b:.6f}"/>' for a, b in seg]
@@ -135,13 +160,40 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
 def drivers_csv(vds: list[VehicleDay]) -> str:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(["day", "vehicle_id", "foresteria_id", "trip_id", "direction", "depart", "return",
-                "stops", "riders", "km", "sheet", "gpx"])  # fmt: skip
+    w.writerow(
+        [
+            "day",
+            "vehicle_id",
+            "foresteria_id",
+            "trip_id",
+            "direction",
+            "depart",
+            "return",
+            "stops",
+            "riders",
+            "km",
+            "sheet",
+            "gpx",
+        ]
+    )
     for vd in vds:
         for t in vd.trips:
-            w.writerow([vd.day, vd.vehicle_id, vd.foresteria_id, t.trip_id, t.direction, t.depart,
-                        t.ret, " ".join(s.farm_id for s in t.stops), t.riders, f"{t.km:.3f}",
-                        f"{vd.vehicle_id}.html", f"{vd.vehicle_id}.gpx"])  # fmt: skip
+            w.writerow(
+                [
+                    vd.day,
+                    vd.vehicle_id,
+                    vd.foresteria_id,
+                    t.trip_id,
+                    t.direction,
+                    t.depart,
+                    t.ret,
+                    " ".join(s.farm_id for s in t.stops),
+                    t.riders,
+                    f"{t.km:.3f}",
+                    f"{vd.vehicle_id}.html",
+                    f"{vd.vehicle_id}.gpx",
+                ]
+            )
     return out.getvalue()
 
 
@@ -154,12 +206,14 @@ def day_index_html(day: str, vds: list[VehicleDay]) -> str:
         "</a></td></tr>"
         for vd in vds
     )
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Drivers "
-            f"{escape(day)}</title><style>{SHEET_CSS}</style></head><body><h1>Driver sheets, "
-            f"{escape(day)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
-            f"<a href='../../map.html#{escape(day)}'>map of the day</a></p><table><tr>"
-            "<th>vehicle</th><th>base</th><th>trips</th><th>leaves</th><th>back</th><th>km</th>"
-            f"<th>route</th></tr>{rows}</table></body></html>\n")  # fmt: skip
+    return (
+        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Drivers "
+        f"{escape(day)}</title><style>{SHEET_CSS}</style></head><body><h1>Driver sheets, "
+        f"{escape(day)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
+        f"<a href='../../map.html#{escape(day)}'>map of the day</a></p><table><tr>"
+        "<th>vehicle</th><th>base</th><th>trips</th><th>leaves</th><th>back</th><th>km</th>"
+        f"<th>route</th></tr>{rows}</table></body></html>\n"
+    )
 
 
 def write_sheets(run: RunData, out: Path, days: list[str] | None = None) -> list[VehicleDay]:

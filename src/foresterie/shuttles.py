@@ -162,10 +162,14 @@ def _instance(
             early.append(e)
             late.append(lt if p.direction == TO_FARM else lt - board)
     n = len(nodes)
-    dist = [[matrix.dist(nodes[i], nodes[j]) if nodes[i] != nodes[j] else 0 for j in range(n)]
-            for i in range(n)]  # fmt: skip
-    dur = [[leg_min(matrix.secs(nodes[i], nodes[j])) if nodes[i] != nodes[j] else 0
-            for j in range(n)] for i in range(n)]  # fmt: skip
+    dist = [
+        [matrix.dist(nodes[i], nodes[j]) if nodes[i] != nodes[j] else 0 for j in range(n)]
+        for i in range(n)
+    ]
+    dur = [
+        [leg_min(matrix.secs(nodes[i], nodes[j])) if nodes[i] != nodes[j] else 0 for j in range(n)]
+        for i in range(n)
+    ]
     # The ride cap is a route-duration cap once the empty leg is free: morning routes end at the
     # last farm (return leg free), evening routes start at the first farm (outbound leg free).
     for i in range(1, n):
@@ -175,12 +179,27 @@ def _instance(
             dur[0][i] = 0
     max_dur = cap_min + board if p.direction == TO_FARM else cap_min
     counts = p.counts or tuple(n - 1 for _ in p.seats)
-    vehicles = [VehicleSpec(capacity=s, num_available=c, fixed_cost=TRIP_WEIGHT + fixed * 10,
-                            unit_distance_cost=max(1, round(per_km / 10)), max_duration=max_dur)
-                for (s, fixed, per_km), c in zip(p.seats, counts, strict=True)]  # fmt: skip
-    inst = VRPInstance(dist, dur, demand, [0] + [board] * (n - 1), early, late, vehicles,
-                       pickup=p.direction == TO_FORESTERIA,
-                       prize=[0] + [DROP_PRIZE * d for d in demand[1:]])  # fmt: skip
+    vehicles = [
+        VehicleSpec(
+            capacity=s,
+            num_available=c,
+            fixed_cost=TRIP_WEIGHT + fixed * 10,
+            unit_distance_cost=max(1, round(per_km / 10)),
+            max_duration=max_dur,
+        )
+        for (s, fixed, per_km), c in zip(p.seats, counts, strict=True)
+    ]
+    inst = VRPInstance(
+        dist,
+        dur,
+        demand,
+        [0] + [board] * (n - 1),
+        early,
+        late,
+        vehicles,
+        pickup=p.direction == TO_FORESTERIA,
+        prize=[0] + [DROP_PRIZE * d for d in demand[1:]],
+    )
     return inst, nodes
 
 
@@ -229,15 +248,24 @@ def _solve_sequence(args: tuple) -> list[tuple[_Pattern, VRPSolution]]:
 # ------------------------------------------------------------------ schedule (minutes)
 
 
-def _schedule(direction: str, depot: str, farms: list[str], windows: list[tuple[int, int]],
-              matrix: TravelMatrix, board: int, cap_min: int) -> tuple[int, list[int], int] | None:  # fmt: skip
+def _schedule(
+    direction: str,
+    depot: str,
+    farms: list[str],
+    windows: list[tuple[int, int]],
+    matrix: TravelMatrix,
+    board: int,
+    cap_min: int,
+) -> tuple[int, list[int], int] | None:
     """(depot departure, arrival at each stop, depot return), or None if no start works.
 
     Morning: leave as late as possible (shortest rides, least waiting at the field).
     Evening: board as early as the ride cap allows (least waiting after the shift).
     """
-    legs = [leg_min(matrix.secs(a, b)) if a != b else 0
-            for a, b in zip([depot, *farms], [*farms, depot], strict=True)]  # fmt: skip
+    legs = [
+        leg_min(matrix.secs(a, b)) if a != b else 0
+        for a, b in zip([depot, *farms], [*farms, depot], strict=True)
+    ]
 
     def run(first_service: int) -> tuple[list[int], list[int], int]:
         arrive, service = [], []
@@ -296,8 +324,15 @@ def _seat_types(fleet: list[Vehicle]) -> tuple[tuple[int, int, int], ...]:
     return tuple(by_seats[k] for k in sorted(by_seats))
 
 
-def _route_trips(ctx: _Ctx, d: date, fid: str, direction: str, p: _Pattern, sol: VRPSolution,
-                 members: dict[tuple[date, str, str, str], list[str]]) -> tuple[list[Trip], list[Unserved]]:  # fmt: skip
+def _route_trips(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    direction: str,
+    p: _Pattern,
+    sol: VRPSolution,
+    members: dict[tuple[date, str, str, str], list[str]],
+) -> tuple[list[Trip], list[Unserved]]:
     """Timed trips with riders from a VRP solution; infeasible routes are split, never trusted."""
     nodes = _node_farms(p)
     max_seats = max(s for s, _, _ in p.seats)
@@ -309,11 +344,20 @@ def _route_trips(ctx: _Ctx, d: date, fid: str, direction: str, p: _Pattern, sol:
         chunk_ids[i] = tuple(pools[farm][:size])
         pools[farm] = pools[farm][size:]
     unserved = [
-        Unserved(d, fid, nodes[i], direction, len(chunk_ids[i]),
-                 "heuristic: the route search found no trip for these riders within the seats, "
-                 "windows and ride cap", False, chunk_ids[i])
-        for i in range(1, len(nodes)) if i not in sol.served()
-    ]  # fmt: skip
+        Unserved(
+            d,
+            fid,
+            nodes[i],
+            direction,
+            len(chunk_ids[i]),
+            "heuristic: the route search found no trip for these riders within the seats, "
+            "windows and ride cap",
+            False,
+            chunk_ids[i],
+        )
+        for i in range(1, len(nodes))
+        if i not in sol.served()
+    ]
     routes: list[tuple[int, ...]] = []
     for r in sol.routes:
         seats = p.seats[r.vehicle_type][0]
@@ -324,21 +368,35 @@ def _route_trips(ctx: _Ctx, d: date, fid: str, direction: str, p: _Pattern, sol:
     trips: list[Trip] = []
 
     def timed(vs: tuple[int, ...]) -> Trip | None:
-        return _timed_trip(ctx, d, fid, direction, [nodes[v] for v in vs],
-                           [chunk_ids[v] for v in vs])  # fmt: skip
+        return _timed_trip(
+            ctx, d, fid, direction, [nodes[v] for v in vs], [chunk_ids[v] for v in vs]
+        )
 
     for visits in routes:
         made = timed(visits)
         # A route that cannot be timed is run as one trip per load instead.
-        pieces = ([(visits, made)] if made is not None or len(visits) == 1
-                  else [((v,), timed((v,))) for v in visits])  # fmt: skip
+        pieces = (
+            [(visits, made)]
+            if made is not None or len(visits) == 1
+            else [((v,), timed((v,))) for v in visits]
+        )
         for vs, part in pieces:
             if part is not None:
                 trips.append(part)
                 continue
-            unserved += [Unserved(d, fid, nodes[x], direction, len(chunk_ids[x]),
-                                  "heuristic: no timing of this trip meets the windows and "
-                                  "ride cap", False, chunk_ids[x]) for x in vs]  # fmt: skip
+            unserved += [
+                Unserved(
+                    d,
+                    fid,
+                    nodes[x],
+                    direction,
+                    len(chunk_ids[x]),
+                    "heuristic: no timing of this trip meets the windows and ride cap",
+                    False,
+                    chunk_ids[x],
+                )
+                for x in vs
+            ]
     prefix = f"{d.isoformat()}-{fid}-{'M' if direction == TO_FARM else 'E'}"
     trips.sort(key=lambda t: (t.depart, t.stops[0].farm_id, t.riders))
     trips = [_with_id(t, f"{prefix}{k:02d}") for k, t in enumerate(trips, start=1)]
@@ -347,12 +405,24 @@ def _route_trips(ctx: _Ctx, d: date, fid: str, direction: str, p: _Pattern, sol:
 
 def _with_id(t: Trip, trip_id: str, vehicle_id: str | None = None, shift: int = 0) -> Trip:
     stops = tuple(replace(s, arrive=s.arrive + shift, depart=s.depart + shift) for s in t.stops)
-    return Trip(trip_id, t.day, t.foresteria_id, t.direction, vehicle_id, t.depart + shift,
-                t.ret + shift, t.metres, t.riders, stops, t.slack)  # fmt: skip
+    return Trip(
+        trip_id,
+        t.day,
+        t.foresteria_id,
+        t.direction,
+        vehicle_id,
+        t.depart + shift,
+        t.ret + shift,
+        t.metres,
+        t.riders,
+        stops,
+        t.slack,
+    )
 
 
-def _timed_trip(ctx: _Ctx, d: date, fid: str, direction: str, farm_seq: list[str],
-                id_seq: list[tuple[str, ...]]) -> Trip | None:  # fmt: skip
+def _timed_trip(
+    ctx: _Ctx, d: date, fid: str, direction: str, farm_seq: list[str], id_seq: list[tuple[str, ...]]
+) -> Trip | None:
     stops_f: list[str] = []
     stop_ids: list[list[str]] = []
     for f, ids in zip(farm_seq, id_seq, strict=True):  # consecutive loads for one farm: one stop
@@ -388,13 +458,16 @@ def _timed_trip(ctx: _Ctx, d: date, fid: str, direction: str, farm_seq: list[str
     return Trip("", d, fid, direction, None, dep, ret, metres, total, tuple(stops), slack)
 
 
-def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle],
-               cache: dict) -> tuple[list[Trip], list[Trip], int, bool]:  # fmt: skip
+def _chain_day(
+    ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict
+) -> tuple[list[Trip], list[Trip], int, bool]:
     """(trips with vehicles, trips left without one, vehicles needed with no fleet limit, optimal)."""
     cfg = ctx.scenario.config
     slots = [TripSlot(t.trip_id, t.depart, t.ret, t.riders, t.metres, *t.slack) for t in trips]
-    sig = (tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi) for s in slots),
-           tuple(fleet))  # fmt: skip
+    sig = (
+        tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi) for s in slots),
+        tuple(fleet),
+    )
     if sig not in cache:
         args = (
             cfg.transport.turnaround_min,
@@ -413,8 +486,11 @@ def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle],
             if any(real.vehicle_of[s.key] is None for s in slots)
             else real
         )
-        cache[sig] = ([(real.vehicle_of[s.key], real.shift[s.key]) for s in slots],
-                      needed.vehicles_used, real.optimal and needed.optimal)  # fmt: skip
+        cache[sig] = (
+            [(real.vehicle_of[s.key], real.shift[s.key]) for s in slots],
+            needed.vehicles_used,
+            real.optimal and needed.optimal,
+        )
     choice, n_needed, optimal = cache[sig]
     vehicle_list = [v for v, _ in choice]
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
@@ -432,8 +508,14 @@ def plan_shuttles(
     """Every day's trips for every foresteria, each rider served or listed with a reason."""
     t0 = time.monotonic()
     tr, cfg = scenario.config.transport, scenario.config.solver
-    ctx = _Ctx(scenario, matrix, {f.id: f for f in scenario.farms},
-               {f.id: f.name for f in scenario.foresterie}, tr.max_ride_min, tr.board_min)  # fmt: skip
+    ctx = _Ctx(
+        scenario,
+        matrix,
+        {f.id: f for f in scenario.farms},
+        {f.id: f.name for f in scenario.foresterie},
+        tr.max_ride_min,
+        tr.board_min,
+    )
     riders = daily_riders(scenario, assignments)
     unserved: list[Unserved] = []
     patterns: dict[tuple[date, str, str], _Pattern] = {}
@@ -444,10 +526,20 @@ def plan_shuttles(
     for (d, fid), todays in sorted(by_day.items()):
         fleet = _available(scenario.fleet, fid, d)
         if not fleet:
-            unserved += [Unserved(d, fid, farm, direction, len(ids),
-                                  f"no vehicle based at {ctx.names[fid]} is available on {d}",
-                                  True, tuple(sorted(ids)))
-                         for farm, ids in todays for direction in DIRECTIONS]  # fmt: skip
+            unserved += [
+                Unserved(
+                    d,
+                    fid,
+                    farm,
+                    direction,
+                    len(ids),
+                    f"no vehicle based at {ctx.names[fid]} is available on {d}",
+                    True,
+                    tuple(sorted(ids)),
+                )
+                for farm, ids in todays
+                for direction in DIRECTIONS
+            ]
             continue
         for direction in DIRECTIONS:
             dem = []
@@ -456,10 +548,19 @@ def plan_shuttles(
                     matrix.secs(fid, farm_id) if direction == TO_FARM else matrix.secs(farm_id, fid)
                 )
                 if leg_min(secs) > ctx.cap:
-                    unserved.append(Unserved(
-                        d, fid, farm_id, direction, len(ids),
-                        f"farm {farm_id} is {leg_min(secs)} min from {ctx.names[fid]}, above the "
-                        f"{ctx.cap} min ride cap", True, tuple(sorted(ids))))  # fmt: skip
+                    unserved.append(
+                        Unserved(
+                            d,
+                            fid,
+                            farm_id,
+                            direction,
+                            len(ids),
+                            f"farm {farm_id} is {leg_min(secs)} min from {ctx.names[fid]}, above the "
+                            f"{ctx.cap} min ride cap",
+                            True,
+                            tuple(sorted(ids)),
+                        )
+                    )
                     continue
                 e, lt = shift_window(ctx.farms[farm_id], direction, d, scenario)
                 dem.append((farm_id, len(ids), e, lt))
@@ -479,13 +580,23 @@ def plan_shuttles(
         day_trips, day_unserved = _day_trips(ctx, d, fid, pats, solved, members)
         days[d, fid] = (*_chain_day(ctx, day_trips, fleet, cache), day_unserved)
         if days[d, fid][1]:  # fleet short: also try routes planned for the real fleet
-            limited[d, fid] = {dr: replace(p, counts=tuple(
-                sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats))
-                for dr, p in pats.items()}  # fmt: skip
+            limited[d, fid] = {
+                dr: replace(
+                    p, counts=tuple(sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats)
+                )
+                for dr, p in pats.items()
+            }
     # The fallback for short days is a second opinion: half the search budget is enough.
-    solved.update(_solve_patterns(scenario, matrix, [q for ps in limited.values()
-                                                     for q in ps.values()], processes, progress,
-                                  budget=0.5))  # fmt: skip
+    solved.update(
+        _solve_patterns(
+            scenario,
+            matrix,
+            [q for ps in limited.values() for q in ps.values()],
+            processes,
+            progress,
+            budget=0.5,
+        )
+    )
     trips: list[Trip] = []
     fleet_days: list[FleetDay] = []
     for n, (d, fid) in enumerate(keys, start=1):
@@ -496,17 +607,36 @@ def plan_shuttles(
             alt_done, alt_left, _, alt_opt = _chain_day(ctx, alt_trips, fleet, cache)
             if sum(t.riders for t in alt_done) > sum(t.riders for t in done):
                 done, left, optimal = alt_done, alt_left, alt_opt
-                day_unserved = [replace(u, reason=(
-                    f"fleet short at {ctx.names[fid]}: {len(fleet)} vehicles cannot carry every "
-                    f"rider within the windows and ride cap; {needed} would be needed "
-                    "(heuristic: route search)")) if not u.proven else u for u in alt_unserved]  # fmt: skip
+                day_unserved = [
+                    replace(
+                        u,
+                        reason=(
+                            f"fleet short at {ctx.names[fid]}: {len(fleet)} vehicles cannot carry every "
+                            f"rider within the windows and ride cap; {needed} would be needed "
+                            "(heuristic: route search)"
+                        ),
+                    )
+                    if not u.proven
+                    else u
+                    for u in alt_unserved
+                ]
         short = sum(t.riders for t in left) + sum(u.riders for u in day_unserved if not u.proven)
         for t in left:
-            unserved += [Unserved(d, fid, s.farm_id, t.direction, len(s.worker_ids),
-                                  f"fleet short at {ctx.names[fid]}: {len(fleet)} vehicles cannot run "
-                                  f"all {len(done) + len(left)} planned trips; {needed} would be "
-                                  "needed (heuristic: given these trips)", False, s.worker_ids)
-                         for s in t.stops]  # fmt: skip
+            unserved += [
+                Unserved(
+                    d,
+                    fid,
+                    s.farm_id,
+                    t.direction,
+                    len(s.worker_ids),
+                    f"fleet short at {ctx.names[fid]}: {len(fleet)} vehicles cannot run "
+                    f"all {len(done) + len(left)} planned trips; {needed} would be "
+                    "needed (heuristic: given these trips)",
+                    False,
+                    s.worker_ids,
+                )
+                for s in t.stops
+            ]
         unserved += day_unserved
         trips += done
         fleet_days.append(FleetDay(d, fid, needed, len(fleet), short, optimal))
@@ -514,12 +644,25 @@ def plan_shuttles(
             progress("vehicles", n, len(keys))
     trips.sort(key=lambda t: t.trip_id)
     unserved.sort(key=lambda u: (u.day, u.foresteria_id, u.direction, u.farm_id, u.worker_ids))
-    return ShuttlePlan(trips, unserved, fleet_days, cfg.shuttle_engine, len(solved),
-                       len(patterns), time.monotonic() - t0)  # fmt: skip
+    return ShuttlePlan(
+        trips,
+        unserved,
+        fleet_days,
+        cfg.shuttle_engine,
+        len(solved),
+        len(patterns),
+        time.monotonic() - t0,
+    )
 
 
-def _day_trips(ctx: _Ctx, d: date, fid: str, pats: dict[str, _Pattern],
-               solved: dict[_Pattern, VRPSolution], members: dict) -> tuple[list[Trip], list[Unserved]]:  # fmt: skip
+def _day_trips(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    pats: dict[str, _Pattern],
+    solved: dict[_Pattern, VRPSolution],
+    members: dict,
+) -> tuple[list[Trip], list[Unserved]]:
     trips: list[Trip] = []
     unserved: list[Unserved] = []
     for direction, p in pats.items():
@@ -529,9 +672,14 @@ def _day_trips(ctx: _Ctx, d: date, fid: str, pats: dict[str, _Pattern],
     return trips, unserved
 
 
-def _solve_patterns(scenario: Scenario, matrix: TravelMatrix, patterns: Iterable[_Pattern],
-                    processes: int, progress: Callable[[str, int, int], None] | None,
-                    budget: float = 1.0) -> dict[_Pattern, VRPSolution]:  # fmt: skip
+def _solve_patterns(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    patterns: Iterable[_Pattern],
+    processes: int,
+    progress: Callable[[str, int, int], None] | None,
+    budget: float = 1.0,
+) -> dict[_Pattern, VRPSolution]:
     """Unique patterns, per (foresteria, direction) in date order, each warm-started from the
     one before; sequences run in parallel, so the result does not depend on the process count."""
     cfg, tr = scenario.config.solver, scenario.config.transport
@@ -541,10 +689,20 @@ def _solve_patterns(scenario: Scenario, matrix: TravelMatrix, patterns: Iterable
         if p not in seen:
             seen.add(p)
             sequences[p.foresteria_id, p.direction].append(p)
-    jobs = [(seq, matrix, cfg.shuttle_engine, tr.max_ride_min, tr.board_min,
-             scenario.config.scenario.seed, max(1, round(cfg.shuttle_iterations * budget)),
-             max(1, round(cfg.shuttle_patience * budget)),
-             cfg.wall_clock_limit_s) for _, seq in sorted(sequences.items())]  # fmt: skip
+    jobs = [
+        (
+            seq,
+            matrix,
+            cfg.shuttle_engine,
+            tr.max_ride_min,
+            tr.board_min,
+            scenario.config.scenario.seed,
+            max(1, round(cfg.shuttle_iterations * budget)),
+            max(1, round(cfg.shuttle_patience * budget)),
+            cfg.wall_clock_limit_s,
+        )
+        for _, seq in sorted(sequences.items())
+    ]
     solved: dict[_Pattern, VRPSolution] = {}
     total, done = len(seen), 0
     if processes > 1 and len(jobs) > 1:

@@ -32,12 +32,19 @@ from .model import Scenario, Vehicle, Worker
 from .scenario import load_scenario, scenario_hash
 
 KPIS = (
-    ("housing", "housed"), ("housing", "waitlisted"), ("housing", "occupancy_pct"),
-    ("housing", "peak_occupancy_permille"), ("housing", "commute_minutes"),
-    ("transport", "trips"), ("transport", "vehicle_km"), ("transport", "vehicles_per_day_peak"),
-    ("transport", "unserved_rider_trips"), ("transport", "days_fleet_short"),
-    ("transport", "transport_cost_eur"), ("transport", "cost_per_worker_day_eur"),
-)  # fmt: skip
+    ("housing", "housed"),
+    ("housing", "waitlisted"),
+    ("housing", "occupancy_pct"),
+    ("housing", "peak_occupancy_permille"),
+    ("housing", "commute_minutes"),
+    ("transport", "trips"),
+    ("transport", "vehicle_km"),
+    ("transport", "vehicles_per_day_peak"),
+    ("transport", "unserved_rider_trips"),
+    ("transport", "days_fleet_short"),
+    ("transport", "transport_cost_eur"),
+    ("transport", "cost_per_worker_day_eur"),
+)
 QUANTILES = (0.05, 0.5, 0.95)
 # An added minibus: 9 seats (8 + driver), the default fleet's daily and per-km costs.
 MINIBUS_SEATS, MINIBUS_EUR_DAY, MINIBUS_EUR_KM, MINIBUS_DUTY_MIN = 9, 160.0, 0.38, 540
@@ -135,7 +142,9 @@ def load_sweep(path: Path) -> Sweep:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ScenarioError([Problem(label, None, "file", f"cannot read: {exc.strerror}")]) from None
+        raise ScenarioError(
+            [Problem(label, None, "file", f"cannot read: {exc.strerror}")]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Problem(label, None, "toml", str(exc))]) from None
     try:
@@ -149,8 +158,9 @@ def load_sweep(path: Path) -> Sweep:
         raise ScenarioError(probs) from None
     sweep = Sweep(path.resolve(), spec)
     if not (sweep.base / "scenario.toml").is_file():
-        raise ScenarioError([Problem(label, None, "sweep.base",
-                                     f"{spec.sweep.base!r}: no scenario.toml there")])  # fmt: skip
+        raise ScenarioError(
+            [Problem(label, None, "sweep.base", f"{spec.sweep.base!r}: no scenario.toml there")]
+        )
     return sweep
 
 
@@ -159,8 +169,11 @@ def members(sweep: Sweep) -> list[Member]:
     d = sweep.spec.decisions
     axes: list[tuple[str, list[Any]]] = [(f"open_{fid}", vals) for fid, vals in d.open.items()]
     axes += [("beds_scale", d.beds_scale), ("minibuses_added", d.minibuses_added)]
-    axes = [(k, v) for k, v in axes if not (k == "beds_scale" and v == [1.0])
-            and not (k == "minibuses_added" and v == [0])]  # fmt: skip
+    axes = [
+        (k, v)
+        for k, v in axes
+        if not (k == "beds_scale" and v == [1.0]) and not (k == "minibuses_added" and v == [0])
+    ]
     combos = list(itertools.product(*(vals for _, vals in axes))) or [()]
     out = []
     for ci, combo in enumerate(combos):
@@ -209,14 +222,31 @@ def member_scenario(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
         if decision.get(f"open_{f.id}", True) is False:
             continue
         beds = [round(b * scale) for b in (f.beds_men, f.beds_women, f.beds_family)]
-        foresterie.append(replace(f, beds_men=beds[0], beds_women=beds[1], beds_family=beds[2],
-                                  beds_accessible=min(round(f.beds_accessible * scale), sum(beds))))  # fmt: skip
+        foresterie.append(
+            replace(
+                f,
+                beds_men=beds[0],
+                beds_women=beds[1],
+                beds_family=beds[2],
+                beds_accessible=min(round(f.beds_accessible * scale), sum(beds)),
+            )
+        )
     kept = {f.id for f in foresterie}
     fleet: list[Vehicle] = [v for v in base.fleet if v.foresteria_id in kept]
     for f in foresterie:
         for i in range(int(decision.get("minibuses_added", 0))):
-            fleet.append(Vehicle(f"{f.id}-S{i + 1:02d}", f.id, MINIBUS_SEATS, MINIBUS_EUR_DAY,
-                                 MINIBUS_EUR_KM, MINIBUS_DUTY_MIN, s0, s1))  # fmt: skip
+            fleet.append(
+                Vehicle(
+                    f"{f.id}-S{i + 1:02d}",
+                    f.id,
+                    MINIBUS_SEATS,
+                    MINIBUS_EUR_DAY,
+                    MINIBUS_EUR_KM,
+                    MINIBUS_DUTY_MIN,
+                    s0,
+                    s1,
+                )
+            )
     season: dict[str, Any] = {"name": f"{base.name}:{member.id}"}
     window = sweep.spec.sweep.window
     if window is not None:  # the peak week: clip the season and every stay to it
@@ -228,29 +258,47 @@ def member_scenario(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
             if d > a:
                 clipped.append(replace(w, arrival=a, departure=d))
         workers = clipped
-        foresterie = [replace(f, open_from=max(f.open_from, w0), open_to=min(f.open_to, w1))
-                      for f in foresterie if f.open_from <= w1 and f.open_to >= w0]  # fmt: skip
-        fleet = [replace(v, available_from=max(v.available_from, w0),
-                         available_to=min(v.available_to, w1))
-                 for v in fleet if v.available_from <= w1 and v.available_to >= w0]  # fmt: skip
+        foresterie = [
+            replace(f, open_from=max(f.open_from, w0), open_to=min(f.open_to, w1))
+            for f in foresterie
+            if f.open_from <= w1 and f.open_to >= w0
+        ]
+        fleet = [
+            replace(
+                v, available_from=max(v.available_from, w0), available_to=min(v.available_to, w1)
+            )
+            for v in fleet
+            if v.available_from <= w1 and v.available_to >= w0
+        ]
         heat = {h for h in heat if w0 <= h <= w1}
     open_ids = {f.id for f in foresterie}
     fleet = [v for v in fleet if v.foresteria_id in open_ids]
     base_cfg = base.config
-    cfg = base_cfg.model_copy(update={
-        "scenario": base_cfg.scenario.model_copy(update=season),
-        "transport": base_cfg.transport.model_copy(update={"heat_alert_days": sorted(heat)}),
-        # a sweep runs members in parallel, not inside one member
-        "solver": base_cfg.solver.model_copy(update={
-            "shuttle_processes": 1,
-            **{k: v for k, v in sweep.spec.solver.model_dump().items() if v is not None}}),
-    })  # fmt: skip
-    return replace(base, config=cfg, foresterie=tuple(foresterie), fleet=tuple(fleet),
-                   workers=tuple(sorted(workers, key=lambda w: w.id)))  # fmt: skip
+    cfg = base_cfg.model_copy(
+        update={
+            "scenario": base_cfg.scenario.model_copy(update=season),
+            "transport": base_cfg.transport.model_copy(update={"heat_alert_days": sorted(heat)}),
+            # a sweep runs members in parallel, not inside one member
+            "solver": base_cfg.solver.model_copy(
+                update={
+                    "shuttle_processes": 1,
+                    **{k: v for k, v in sweep.spec.solver.model_dump().items() if v is not None},
+                }
+            ),
+        }
+    )
+    return replace(
+        base,
+        config=cfg,
+        foresterie=tuple(foresterie),
+        fleet=tuple(fleet),
+        workers=tuple(sorted(workers, key=lambda w: w.id)),
+    )
 
 
-def write_members(sweep: Sweep, out: Path, matrix_csv: str | None = None
-                  ) -> list[tuple[Member, Path, str]]:  # fmt: skip
+def write_members(
+    sweep: Sweep, out: Path, matrix_csv: str | None = None
+) -> list[tuple[Member, Path, str]]:
     """Write every member's scenario folder; return (member, folder, scenario hash)."""
     from .scenario_files import write_scenario
 
@@ -263,8 +311,9 @@ def write_members(sweep: Sweep, out: Path, matrix_csv: str | None = None
     for m in members(sweep):
         folder = out / "members" / m.id / "scenario"
         sc = member_scenario(base, sweep, m)
-        header = (f"# Sweep {sweep.spec.sweep.name!r}, member {m.id}: draw {m.draw}, "
-                  f"{m.decision_label}\n")  # fmt: skip
+        header = (
+            f"# Sweep {sweep.spec.sweep.name!r}, member {m.id}: draw {m.draw}, {m.decision_label}\n"
+        )
         write_scenario(sc, folder, header, matrix_csv)
         try:
             h = scenario_hash(load_scenario(folder))
@@ -301,7 +350,9 @@ def run_member(member_id: str, scenario_dir: str, run_dir: str, keep_run: bool) 
     except ScenarioError as exc:
         row.update(status="failed", error="; ".join(str(p) for p in exc.problems)[:500])
     except InfeasibleError as exc:
-        row.update(status="failed", error="infeasible: " + "; ".join(str(x) for x in exc.shortfalls)[:480])
+        row.update(
+            status="failed", error="infeasible: " + "; ".join(str(x) for x in exc.shortfalls)[:480]
+        )
     except PlanRejected as exc:
         row.update(status="failed", error=f"verification: {exc.violations[0]}"[:500])
     except Exception as exc:  # recorded, not fatal: the sweep goes on
@@ -326,14 +377,28 @@ class SweepResult:
 Progress = Callable[[int, int], None]
 
 
-def run_sweep(sweep: Sweep, out: Path, workers: int = 2, scheduler: str | None = None,
-              keep_runs: bool = True, progress: Progress | None = None) -> SweepResult:  # fmt: skip
+def run_sweep(
+    sweep: Sweep,
+    out: Path,
+    workers: int = 2,
+    scheduler: str | None = None,
+    keep_runs: bool = True,
+    progress: Progress | None = None,
+) -> SweepResult:
     """Write the members, solve those not done yet on Dask, write the tables and the report."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
-        raise ScenarioError([Problem(sweep.path.name, None, "sweep", "sweeps run on Dask, which "
-                                     "is not installed: pip install 'foresterie[sweep]'")]) from None  # fmt: skip
+        raise ScenarioError(
+            [
+                Problem(
+                    sweep.path.name,
+                    None,
+                    "sweep",
+                    "sweeps run on Dask, which is not installed: pip install 'foresterie[sweep]'",
+                )
+            ]
+        ) from None
 
     t0 = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
@@ -353,13 +418,23 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 2, scheduler: str | None =
     if todo:
         cluster = None
         if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)  # fmt: skip
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
         client = Client(scheduler) if scheduler else Client(cluster)
         try:
-            futures = {client.submit(run_member, m.id, str(folder), str(folder.parent / "run"),
-                                     keep_runs, key=f"member-{m.id}-{h[:12]}", pure=False):
-                       (m, h) for m, folder, h in todo}  # fmt: skip
+            futures = {
+                client.submit(
+                    run_member,
+                    m.id,
+                    str(folder),
+                    str(folder.parent / "run"),
+                    keep_runs,
+                    key=f"member-{m.id}-{h[:12]}",
+                    pure=False,
+                ): (m, h)
+                for m, folder, h in todo
+            }
             for fut in as_completed(futures):
                 m, h = futures[fut]
                 row = fut.result()
@@ -381,8 +456,12 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 2, scheduler: str | None =
 
 
 def _member_cols(m: Member, h: str) -> dict[str, Any]:
-    return {"draw": m.draw, "decision": m.decision_label, "scenario_hash": h,
-            **{f"decision.{k}": v for k, v in m.decision}}  # fmt: skip
+    return {
+        "draw": m.draw,
+        "decision": m.decision_label,
+        "scenario_hash": h,
+        **{f"decision.{k}": v for k, v in m.decision},
+    }
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -405,8 +484,16 @@ def kpi_columns() -> list[str]:
 
 def table_columns(rows: list[dict[str, Any]]) -> list[str]:
     decisions = sorted({k for r in rows for k in r if k.startswith("decision.")})
-    return ["member", "decision", *decisions, "draw", "scenario_hash", "status", "error",
-            *kpi_columns()]  # fmt: skip
+    return [
+        "member",
+        "decision",
+        *decisions,
+        "draw",
+        "scenario_hash",
+        "status",
+        "error",
+        *kpi_columns(),
+    ]
 
 
 def quantile_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:

@@ -128,8 +128,14 @@ def _parse_matrix(
     missing = np.argwhere(secs < 0)
     if len(missing):
         i, j = missing[0]
-        probs.append(Problem(label, None, "pairs",
-                             f"{len(missing)} ordered pairs missing, e.g. {ids[i]} -> {ids[j]}"))  # fmt: skip
+        probs.append(
+            Problem(
+                label,
+                None,
+                "pairs",
+                f"{len(missing)} ordered pairs missing, e.g. {ids[i]} -> {ids[j]}",
+            )
+        )
         return None
     return TravelMatrix(tuple(ids), secs, mets, "matrix")
 
@@ -148,10 +154,16 @@ def build_matrix(scenario: Scenario, cache: Path | None = None) -> TravelMatrix:
     too_far = far_from_road(m, limit)
     if too_far:
         kind = {f.id: "foresterie" for f in scenario.foresterie}
-        probs = [Problem(scenario.files[kind.get(pid, "farms")].name, None, "geometry",
-                         f"{pid} is {metres:,.0f} m from the nearest road of the graph (limit "
-                         f"{limit:,.0f} m): outside the graph's area, or wrong coordinates")
-                 for pid, metres in too_far]  # fmt: skip
+        probs = [
+            Problem(
+                scenario.files[kind.get(pid, "farms")].name,
+                None,
+                "geometry",
+                f"{pid} is {metres:,.0f} m from the nearest road of the graph (limit "
+                f"{limit:,.0f} m): outside the graph's area, or wrong coordinates",
+            )
+            for pid, metres in too_far
+        ]
         raise ScenarioError(probs)
     return m
 
@@ -169,9 +181,17 @@ def cache_dir() -> Path:
 
 def matrix_key(locations: list[Location], backend: str, graph_hash: str, params: dict) -> str:  # type: ignore[type-arg]
     """Content address of a matrix: the points (id and coordinates), backend, graph, parameters."""
-    blob = json.dumps({"v": 1, "backend": backend, "graph": graph_hash, "params": params,
-                       "points": [[x.id, round(x.lon, 7), round(x.lat, 7)] for x in locations]},
-                      sort_keys=True, separators=(",", ":"))  # fmt: skip
+    blob = json.dumps(
+        {
+            "v": 1,
+            "backend": backend,
+            "graph": graph_hash,
+            "params": params,
+            "points": [[x.id, round(x.lon, 7), round(x.lat, 7)] for x in locations],
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -205,12 +225,15 @@ def road_matrix(locations: list[Location], graph_dir: Path, cache: Path) -> Trav
         hit = _load_cached(path, ids)
         if hit is not None:
             secs, mets, snaps = hit
-            return TravelMatrix(ids, secs, mets, "osrm", graph.hash,
-                                tuple(float(x) for x in snaps), cached=True)  # fmt: skip
+            return TravelMatrix(
+                ids, secs, mets, "osrm", graph.hash, tuple(float(x) for x in snaps), cached=True
+            )
         router = Router(graph)
         secs, mets, snap_list = router.table([(x.lon, x.lat) for x in locations])
     except NoRoute as exc:
-        msg = f"no road route from {ids[exc.i]} to {ids[exc.j]} in the graph (outside it, or cut off)"
+        msg = (
+            f"no road route from {ids[exc.i]} to {ids[exc.j]} in the graph (outside it, or cut off)"
+        )
         raise ScenarioError([Problem("scenario.toml", None, "travel.graph", msg)]) from None
     except RoadsError as exc:
         raise ScenarioError([Problem("scenario.toml", None, "travel.graph", str(exc))]) from None
@@ -221,8 +244,10 @@ def road_matrix(locations: list[Location], graph_dir: Path, cache: Path) -> Trav
 
 def far_from_road(matrix: TravelMatrix, threshold_m: float) -> list[tuple[str, float]]:
     """(id, metres) of places whose snapped road position is farther than the threshold."""
-    return sorted(((i, d) for i, d in zip(matrix.ids, matrix.snap_m, strict=True)
-                   if d > threshold_m), key=lambda x: (-x[1], x[0]))  # fmt: skip
+    return sorted(
+        ((i, d) for i, d in zip(matrix.ids, matrix.snap_m, strict=True) if d > threshold_m),
+        key=lambda x: (-x[1], x[0]),
+    )
 
 
 def road_legs(
@@ -235,8 +260,12 @@ def road_legs(
     pairs = sorted(set(pairs))
     try:
         graph = open_graph(graph_dir)
-        key = matrix_key([where[a] for a, _ in pairs] + [where[b] for _, b in pairs], "osrm-legs",
-                         graph.hash, {"overview": "full"})  # fmt: skip
+        key = matrix_key(
+            [where[a] for a, _ in pairs] + [where[b] for _, b in pairs],
+            "osrm-legs",
+            graph.hash,
+            {"overview": "full"},
+        )
         path = cache / "legs" / f"{key}.json"
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -244,8 +273,10 @@ def road_legs(
         except (OSError, ValueError, KeyError):
             pass
         router = Router(graph)
-        legs = {(a, b): router.geometry((where[a].lon, where[a].lat), (where[b].lon, where[b].lat))
-                for a, b in pairs}  # fmt: skip
+        legs = {
+            (a, b): router.geometry((where[a].lon, where[a].lat), (where[b].lon, where[b].lat))
+            for a, b in pairs
+        }
     except RoadsError as exc:
         raise ScenarioError([Problem("scenario.toml", None, "travel.graph", str(exc))]) from None
     from .plan import replace_file
@@ -256,8 +287,14 @@ def road_legs(
 
 def legs_geojson(legs: dict[tuple[str, str], list[list[float]]]) -> str:
     """The recorded road geometry of a run (inputs/legs.geojson), sorted, compact."""
-    feats = [{"type": "Feature", "properties": {"from_id": a, "to_id": b},
-              "geometry": {"type": "LineString", "coordinates": coords}}
-             for (a, b), coords in sorted(legs.items())]  # fmt: skip
-    return json.dumps({"type": "FeatureCollection", "features": feats},
-                      separators=(",", ":")) + "\n"  # fmt: skip
+    feats = [
+        {
+            "type": "Feature",
+            "properties": {"from_id": a, "to_id": b},
+            "geometry": {"type": "LineString", "coordinates": coords},
+        }
+        for (a, b), coords in sorted(legs.items())
+    ]
+    return (
+        json.dumps({"type": "FeatureCollection", "features": feats}, separators=(",", ":")) + "\n"
+    )

@@ -85,21 +85,45 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
         if w.group_id:
             groups[w.group_id].append(w)
         else:
-            key: tuple[object, ...] = (w.arrival, w.departure, w.section, w.farm_id, w.priority, w.accessible,
-                   w.pinned_foresteria, previous.get(w.id))  # fmt: skip
+            key: tuple[object, ...] = (
+                w.arrival,
+                w.departure,
+                w.section,
+                w.farm_id,
+                w.priority,
+                w.accessible,
+                w.pinned_foresteria,
+                previous.get(w.id),
+            )
             classes[key].append(w)
     units = []
     for gid, members in sorted(groups.items()):
         ms = tuple(sorted(members, key=lambda w: w.id))
         pins = sorted(w.pinned_foresteria for w in ms if w.pinned_foresteria)
         prevs = sorted({p for w in ms if (p := previous.get(w.id))})
-        units.append(Unit(f"G:{gid}", ms, True, ms[0].section, pins[0] if pins else None,
-                          prevs[0] if len(prevs) == 1 else None))  # fmt: skip
+        units.append(
+            Unit(
+                f"G:{gid}",
+                ms,
+                True,
+                ms[0].section,
+                pins[0] if pins else None,
+                prevs[0] if len(prevs) == 1 else None,
+            )
+        )
     for key, members in classes.items():
         ms = tuple(sorted(members, key=lambda w: w.id))
         digest = hashlib.sha256(repr(key).encode()).hexdigest()[:10]
-        units.append(Unit(f"C:{digest}:{ms[0].id}", ms, False, ms[0].section,
-                          ms[0].pinned_foresteria, previous.get(ms[0].id)))  # fmt: skip
+        units.append(
+            Unit(
+                f"C:{digest}:{ms[0].id}",
+                ms,
+                False,
+                ms[0].section,
+                ms[0].pinned_foresteria,
+                previous.get(ms[0].id),
+            )
+        )
     units.sort(key=lambda u: u.key)
     return units
 
@@ -117,8 +141,13 @@ class Eligibility:
 
     @property
     def ok(self) -> bool:
-        return (self.open_ok and self.section_ok and self.accessible_ok and self.commute_ok
-                and self.pin_ok)  # fmt: skip
+        return (
+            self.open_ok
+            and self.section_ok
+            and self.accessible_ok
+            and self.commute_ok
+            and self.pin_ok
+        )
 
 
 def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: int) -> Eligibility:
@@ -141,8 +170,9 @@ def commute_cost(unit: Unit, f_id: str, matrix: TravelMatrix, farms: dict[str, F
     for w in people:
         if w.farm_id:
             farm = farms[w.farm_id]
-            total += matrix.secs(f_id, w.farm_id) * workdays_between(w.arrival, w.departure,
-                                                                      farm.workdays)  # fmt: skip
+            total += matrix.secs(f_id, w.farm_id) * workdays_between(
+                w.arrival, w.departure, farm.workdays
+            )
     return total
 
 

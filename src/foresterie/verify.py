@@ -151,13 +151,17 @@ def _check_people(r: _Run, out: list[str]) -> None:
         if date.fromisoformat(w["arrival"]) < date.fromisoformat(
             str(f["open_from"])[:10]
         ) or last > date.fromisoformat(str(f["open_to"])[:10]):
-            out.append(f"foresteria closed: {wid} at {asg['foresteria_id']} for "
-                       f"{w['arrival']}..{last}, open {f['open_from']}..{f['open_to']}")  # fmt: skip
+            out.append(
+                f"foresteria closed: {wid} at {asg['foresteria_id']} for "
+                f"{w['arrival']}..{last}, open {f['open_from']}..{f['open_to']}"
+            )
         if w["farm_id"] and pin != asg["foresteria_id"]:
             s = r.secs[asg["foresteria_id"], w["farm_id"]]
             if s > cap_s:
-                out.append(f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
-                           f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})")  # fmt: skip
+                out.append(
+                    f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
+                    f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})"
+                )
     for gid, places in sorted(groups.items()):
         if len(places) > 1:
             out.append(f"group split: {gid} across {', '.join(sorted(places))}")
@@ -236,8 +240,10 @@ def _check_trips(r: _Run, out: list[str]) -> None:
             arrive, depart = _mins(s["arrive"]), _mins(s["depart"])
             need = prev_time + r.leg(prev_place, s["farm_id"])
             if arrive < need:
-                out.append(f"travel time too short: {tid} reaches {s['farm_id']} at {s['arrive']}, "
-                           f"earliest {need // 60:02d}:{need % 60:02d}")  # fmt: skip
+                out.append(
+                    f"travel time too short: {tid} reaches {s['farm_id']} at {s['arrive']}, "
+                    f"earliest {need // 60:02d}:{need % 60:02d}"
+                )
             if depart < arrive + board:
                 out.append(f"no time to board/alight: {tid} at {s['farm_id']}")
             metres += (
@@ -255,21 +261,29 @@ def _check_trips(r: _Run, out: list[str]) -> None:
             if morning:
                 start = _mins(str(farm["shift_start"]))
                 if not start - early <= arrive <= start:
-                    out.append(f"time window: {tid} reaches {s['farm_id']} at {s['arrive']}, "
-                               f"shift starts {farm['shift_start']} (early limit {early} min)")  # fmt: skip
+                    out.append(
+                        f"time window: {tid} reaches {s['farm_id']} at {s['arrive']}, "
+                        f"shift starts {farm['shift_start']} (early limit {early} min)"
+                    )
                 if arrive - dep > cap:
-                    out.append(f"ride cap: {tid} riders to {s['farm_id']} ride {arrive - dep} min "
-                               f"> {cap} (+{arrive - dep - cap})")  # fmt: skip
+                    out.append(
+                        f"ride cap: {tid} riders to {s['farm_id']} ride {arrive - dep} min "
+                        f"> {cap} (+{arrive - dep - cap})"
+                    )
             else:
                 end = _mins(str(farm["shift_end"]))
                 if day in heat:
                     end = min(end, heat_end)
                 if not end <= depart <= end + wait:
-                    out.append(f"time window: {tid} leaves {s['farm_id']} at {s['depart']}, shift "
-                               f"ends {end // 60:02d}:{end % 60:02d} (wait limit {wait} min)")  # fmt: skip
+                    out.append(
+                        f"time window: {tid} leaves {s['farm_id']} at {s['depart']}, shift "
+                        f"ends {end // 60:02d}:{end % 60:02d} (wait limit {wait} min)"
+                    )
                 if ret - depart > cap:
-                    out.append(f"ride cap: {tid} riders from {s['farm_id']} ride {ret - depart} min "
-                               f"> {cap} (+{ret - depart - cap})")  # fmt: skip
+                    out.append(
+                        f"ride cap: {tid} riders from {s['farm_id']} ride {ret - depart} min "
+                        f"> {cap} (+{ret - depart - cap})"
+                    )
             prev_place, prev_time = s["farm_id"], depart
         if ss and ret < prev_time + r.leg(prev_place, fid):
             out.append(f"travel time too short: {tid} back at {t['return']}")
@@ -282,8 +296,10 @@ def _check_trips(r: _Run, out: list[str]) -> None:
         spans.sort()
         for (_, r1, t1), (d2, _, t2) in zip(spans, spans[1:], strict=False):
             if d2 < r1 + turn:
-                out.append(f"vehicle double-booked: {vid} on {day}: {t2} leaves before {t1} is back "
-                           f"+{turn} min turnaround")  # fmt: skip
+                out.append(
+                    f"vehicle double-booked: {vid} on {day}: {t2} leaves before {t1} is back "
+                    f"+{turn} min turnaround"
+                )
         duty = sum(b - a for a, b, _ in spans)
         limit = int(r.fleet[vid]["max_duty_min"])
         if duty > limit:
@@ -330,12 +346,16 @@ def _check_service(r: _Run, out: list[str]) -> None:
     extra = sorted(k for k, n in carried.items() if n > 1 or k not in expected)
     if missing:
         day, direction, wid = missing[0]
-        out.append(f"riders neither served nor listed unserved: {len(missing)} rider-trips, "
-                   f"first {wid} on {day} {direction}")  # fmt: skip
+        out.append(
+            f"riders neither served nor listed unserved: {len(missing)} rider-trips, "
+            f"first {wid} on {day} {direction}"
+        )
     if extra:
         day, direction, wid = extra[0]
-        out.append(f"riders carried twice or without a workday: {len(extra)}, first {wid} on "
-                   f"{day} {direction}")  # fmt: skip
+        out.append(
+            f"riders carried twice or without a workday: {len(extra)}, first {wid} on "
+            f"{day} {direction}"
+        )
 
 
 def _check_kpis(r: _Run, out: list[str]) -> None:
@@ -345,8 +365,11 @@ def _check_kpis(r: _Run, out: list[str]) -> None:
     for part, values in mine.items():
         for key, v in values.items():
             m = theirs.get(part, {}).get(key)
-            same = (abs(float(m) - float(v)) <= 0.011 if isinstance(v, float) and m is not None
-                    else m == v)  # fmt: skip
+            same = (
+                abs(float(m) - float(v)) <= 0.011
+                if isinstance(v, float) and m is not None
+                else m == v
+            )
             if not same:
                 out.append(f"KPI differs from the manifest: {part}.{key} = {m}, recomputed {v}")
 
@@ -375,20 +398,30 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         ).days + 1
         capacity += total * nights
     total_beds = {fid: sum(int(f[f"beds_{s}"]) for s in sections) for fid, f in r.fs.items()}
-    peak = max((math.ceil(1000 * n / total_beds[f]) for (f, _), n in used.items() if total_beds[f]),
-               default=0)  # fmt: skip
+    peak = max(
+        (math.ceil(1000 * n / total_beds[f]) for (f, _), n in used.items() if total_beds[f]),
+        default=0,
+    )
     housing = {
-        "people": len(r.workers), "housed": len(housed), "waitlisted": len(waiting),
-        "housed_by_priority": {str(p): sum(1 for w in housed if int(w["priority"]) == p) for p in range(4)},
-        "waitlisted_by_priority": {str(p): sum(1 for w in waiting if int(w["priority"]) == p)
-                                   for p in range(4)},
+        "people": len(r.workers),
+        "housed": len(housed),
+        "waitlisted": len(waiting),
+        "housed_by_priority": {
+            str(p): sum(1 for w in housed if int(w["priority"]) == p) for p in range(4)
+        },
+        "waitlisted_by_priority": {
+            str(p): sum(1 for w in waiting if int(w["priority"]) == p) for p in range(4)
+        },
         "housed_by_section": {s: sum(1 for w in housed if w["section"] == s) for s in sections},
-        "waitlisted_by_section": {s: sum(1 for w in waiting if w["section"] == s) for s in sections},
-        "bed_nights_used": sum(used.values()), "bed_nights_capacity": capacity,
+        "waitlisted_by_section": {
+            s: sum(1 for w in waiting if w["section"] == s) for s in sections
+        },
+        "bed_nights_used": sum(used.values()),
+        "bed_nights_capacity": capacity,
         "occupancy_pct": round(100 * sum(used.values()) / capacity, 2) if capacity else 0.0,
         "peak_occupancy_permille": peak,
         "commute_minutes": round(commute_s / 60, 1),
-    }  # fmt: skip
+    }
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:
         stops[s["trip_id"]].append(s)
@@ -404,27 +437,38 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     for t in r.trips:
         for s in stops[t["trip_id"]]:
             n = int(s["alight"]) + int(s["board"])
-            ride = (_mins(s["arrive"]) - _mins(t["depart"]) if t["direction"] == "to_farm"
-                    else _mins(t["return"]) - _mins(s["depart"]))  # fmt: skip
+            ride = (
+                _mins(s["arrive"]) - _mins(t["depart"])
+                if t["direction"] == "to_farm"
+                else _mins(t["return"]) - _mins(s["depart"])
+            )
             rides += [ride] * n
     fixed = sum(
         float(r.fleet[v]["fixed_cost_eur_per_day"]) for _, v in vehicle_days if v in r.fleet
     )
-    km_cost = sum(float(t["km"]) * float(r.fleet[t["vehicle_id"]]["cost_eur_per_km"])
-                  for t in r.trips if t["vehicle_id"] in r.fleet)  # fmt: skip
+    km_cost = sum(
+        float(t["km"]) * float(r.fleet[t["vehicle_id"]]["cost_eur_per_km"])
+        for t in r.trips
+        if t["vehicle_id"] in r.fleet
+    )
     cost = fixed + km_cost
     riders = sum(int(t["riders"]) for t in r.trips)
     short_days = {
         row["day"] for row in _rows(r.plan / "fleet_days.csv") if int(row["short_riders"])
     }
     transport = {
-        "trips": len(r.trips), "worker_days_transported": worker_days, "rider_trips": riders,
+        "trips": len(r.trips),
+        "worker_days_transported": worker_days,
+        "rider_trips": riders,
         "unserved_rider_trips": sum(int(u["riders"]) for u in r.unserved),
-        "unserved_worker_days": sum(int(u["riders"]) for u in r.unserved if u["direction"] == "to_farm"),
+        "unserved_worker_days": sum(
+            int(u["riders"]) for u in r.unserved if u["direction"] == "to_farm"
+        ),
         "vehicle_days": len(vehicle_days),
         "vehicles_per_day_peak": max(per_day.values(), default=0),
         "vehicles_per_day_mean": round(sum(per_day.values()) / len(per_day), 2) if per_day else 0.0,
-        "fleet_size": len(r.fleet), "days_fleet_short": len(short_days),
+        "fleet_size": len(r.fleet),
+        "days_fleet_short": len(short_days),
         "vehicle_km": round(sum(float(t["km"]) for t in r.trips), 1),
         "seat_utilisation_pct": round(100 * riders / seats, 2) if seats else 0.0,
         "ride_minutes_mean": round(sum(rides) / len(rides), 2) if rides else 0.0,
@@ -432,5 +476,5 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "transport_cost_eur": round(cost, 2),
         "cost_per_worker_day_eur": round(cost / worker_days, 2) if worker_days else 0.0,
         "caporale_fees_avoided_eur": round(5.0 * worker_days, 2),
-    }  # fmt: skip
+    }
     return {"housing": housing, "transport": transport}

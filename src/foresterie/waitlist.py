@@ -19,8 +19,11 @@ from .units import Unit, eligibility
 if TYPE_CHECKING:
     from .housing import Assignment
 
-SECTION_BEDS = {Section.MEN: "men's beds", Section.WOMEN: "women's beds",
-                Section.FAMILY: "family beds"}  # fmt: skip
+SECTION_BEDS = {
+    Section.MEN: "men's beds",
+    Section.WOMEN: "women's beds",
+    Section.FAMILY: "family beds",
+}
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,9 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
         f = fs[u.pinned]
         closed = [d for d in u.usage() if not f.open_from <= d <= f.open_to]
         if closed:
-            short.append(Shortfall("opening dates", f"{f.name} ({f.id})", describe_nights(closed),
-                                   u.size))  # fmt: skip
+            short.append(
+                Shortfall("opening dates", f"{f.name} ({f.id})", describe_nights(closed), u.size)
+            )
         for w in u.members:
             d = w.arrival
             while d < w.departure:
@@ -77,8 +81,14 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
         over = {d: n - cap for d, n in per_night.items() if n > cap}
         if over:
             label = "accessible beds" if kind == "accessible" else SECTION_BEDS[Section(kind)]
-            short.append(Shortfall(f"pinned people exceed {label}", f"{f.name} ({f.id})",
-                                   describe_nights(over), max(over.values())))  # fmt: skip
+            short.append(
+                Shortfall(
+                    f"pinned people exceed {label}",
+                    f"{f.name} ({f.id})",
+                    describe_nights(over),
+                    max(over.values()),
+                )
+            )
     if short:
         raise InfeasibleError(short)
 
@@ -150,8 +160,12 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int) -> tuple
     if not near:
         best = min(fs, key=lambda f: elig[f.id].worst_commute_s or 0)
         mins = (elig[best.id].worst_commute_s or 0) / 60
-        return ("far", f"no foresteria within {cap_min} min of farm {', '.join(farms)} "
-                f"(nearest: {best.name}, {mins:.0f} min)", True)  # fmt: skip
+        return (
+            "far",
+            f"no foresteria within {cap_min} min of farm {', '.join(farms)} "
+            f"(nearest: {best.name}, {mins:.0f} min)",
+            True,
+        )
     open_near = [f for f in near if elig[f.id].open_ok]
     if not open_near:
         where = f" within {cap_min} min of farm {', '.join(farms)}" if farms else ""
@@ -159,11 +173,18 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int) -> tuple
     with_section = [f for f in open_near if elig[f.id].section_ok]
     if not with_section:
         names = ", ".join(f.name for f in open_near)
-        return ("no_section", f"no {SECTION_BEDS[u.section]} at the foresterie open for the "
-                f"stay {stay} within reach ({names})", True)  # fmt: skip
+        return (
+            "no_section",
+            f"no {SECTION_BEDS[u.section]} at the foresterie open for the "
+            f"stay {stay} within reach ({names})",
+            True,
+        )
     if not any(elig[f.id].accessible_ok for f in with_section):
-        return ("no_accessible", f"not enough accessible beds at the foresterie open for the stay "
-                f"{stay} within reach", True)  # fmt: skip
+        return (
+            "no_accessible",
+            f"not enough accessible beds at the foresterie open for the stay {stay} within reach",
+            True,
+        )
     return (None, "", False)
 
 
@@ -194,8 +215,11 @@ def _full_reason(u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bo
     alt = " and no alternative" if len(options) == 1 else ""
     if too_large:
         names = ", ".join(f.name for f in options)
-        return ("too_large", f"group of {u.size} needs more {kind} than {names} has on some nights "
-                f"of the stay", True)  # fmt: skip
+        return (
+            "too_large",
+            f"group of {u.size} needs more {kind} than {names} has on some nights of the stay",
+            True,
+        )
     size = f"group of {u.size} " if u.is_group else ""
     text = f"{size}{kind} full at " + " and at ".join(parts)
     if higher:

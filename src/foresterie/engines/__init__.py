@@ -59,9 +59,14 @@ class Engine(Protocol):
     name: str
 
     def solve(
-        self, inst: VRPInstance, seed: int, iterations: int, time_limit_s: float,
-        initial: VRPSolution | None = None, patience: int | None = None,
-    ) -> VRPSolution: ...  # fmt: skip
+        self,
+        inst: VRPInstance,
+        seed: int,
+        iterations: int,
+        time_limit_s: float,
+        initial: VRPSolution | None = None,
+        patience: int | None = None,
+    ) -> VRPSolution: ...
 
 
 def get_engine(name: str) -> Engine:

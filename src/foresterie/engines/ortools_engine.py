@@ -11,12 +11,20 @@ class ORToolsEngine:
     name = "ortools"
 
     def solve(
-        self, inst: VRPInstance, seed: int, iterations: int, time_limit_s: float,
-        initial: VRPSolution | None = None, patience: int | None = None,
-    ) -> VRPSolution:  # fmt: skip
+        self,
+        inst: VRPInstance,
+        seed: int,
+        iterations: int,
+        time_limit_s: float,
+        initial: VRPSolution | None = None,
+        patience: int | None = None,
+    ) -> VRPSolution:
         # Routing creates one variable set per vehicle: never more vehicles than clients.
-        types = [t for t, vt in enumerate(inst.vehicles)
-                 for _ in range(min(vt.num_available, inst.n - 1))]  # fmt: skip
+        types = [
+            t
+            for t, vt in enumerate(inst.vehicles)
+            for _ in range(min(vt.num_available, inst.n - 1))
+        ]
         mgr = pywrapcp.RoutingIndexManager(inst.n, len(types), 0)
         routing = pywrapcp.RoutingModel(mgr)
 
