@@ -23,6 +23,8 @@ test: $(STAMP) lint typecheck unit
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks cli.py
+	$(BIN)/ruff format --check src tests benchmarks cli.py
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -10,10 +10,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from foresterie.engines import get_engine
-from foresterie.housing import plan_housing
-from foresterie.scenario import load_scenario
-from foresterie.shuttles import (
+from foresterie.housing.tiers import plan_housing
+from foresterie.scenario.load import load_scenario
+from foresterie.shuttles.engines import get_engine
+from foresterie.shuttles.routes import (
     DIRECTIONS,
     _available,
     _instance,
@@ -22,7 +22,7 @@ from foresterie.shuttles import (
     daily_riders,
     shift_window,
 )
-from foresterie.travel import build_matrix
+from foresterie.travel.matrix import build_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,7 +59,12 @@ def main() -> None:
                     d,
                     fid,
                     direction,
-                    _Pattern(fid, direction, rows, _seat_types(_available(sc.fleet, fid, d))),
+                    _Pattern(
+                        foresteria_id=fid,
+                        direction=direction,
+                        demand=rows,
+                        seats=_seat_types(_available(sc.fleet, fid, d)),
+                    ),
                 )
             )
         if len(chosen) >= count:

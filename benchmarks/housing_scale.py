@@ -16,12 +16,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from foresterie.generator import generate, write
-from foresterie.housing import plan_housing
-from foresterie.model import Scenario
-from foresterie.scenario import load_scenario
-from foresterie.travel import TravelMatrix, build_matrix
-from foresterie.units import farms_by_id, workdays_between
+from foresterie.housing.tiers import plan_housing
+from foresterie.housing.units import farms_by_id, workdays_between
+from foresterie.scenario.generator import generate, write
+from foresterie.scenario.load import load_scenario
+from foresterie.scenario.model import Scenario
+from foresterie.travel.matrix import TravelMatrix, build_matrix
 
 RUNS = 3
 
@@ -113,7 +113,7 @@ def main() -> None:
             (
                 n,
                 hp.units,
-                f"{hp.components}/{hp.blocks}",
+                f"{hp.districts}/{hp.blocks}",
                 wall,
                 tiers,
                 all(t.optimal for t in hp.tiers),
@@ -124,7 +124,7 @@ def main() -> None:
             )
         )
         print(
-            f"n={n}: units {hp.units}, districts {hp.components}, wall {wall:.2f}s, "
+            f"n={n}: units {hp.units}, districts {hp.districts}, wall {wall:.2f}s, "
             f"optimal {all(t.optimal for t in hp.tiers)}, "
             f"proofs {', '.join(f'{t.name}={t.proof}' for t in hp.tiers)}",
             flush=True,

@@ -17,8 +17,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from foresterie.maps import plan_map
-from foresterie.rundata import load_run
+from foresterie.report.maps import plan_map
+from foresterie.report.rundata import load_run
 
 ROOT = Path(__file__).resolve().parents[1]
 FLAGS = [

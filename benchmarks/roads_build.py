@@ -22,14 +22,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-from foresterie.osmgen import GridSpec, write_rural
-from foresterie.roads import Router, build_graph
+from foresterie.travel.osmgen import GridSpec, write_rural
+from foresterie.travel.roads import Router, build_graph
 
 
 def main() -> None:
     step = float(sys.argv[1]) if len(sys.argv) > 1 else 0.0025
     work = Path(tempfile.mkdtemp(prefix="roads-bench-"))
-    spec = GridSpec(15.0, 41.0, 16.2, 41.9, step=step, jitter=0.3, seed=1)
+    spec = GridSpec(west=15.0, south=41.0, east=16.2, north=41.9, step=step, jitter=0.3, seed=1)
     t0 = time.perf_counter()
     net = write_rural(spec, work / "capitanata.osm.pbf")
     write_s = time.perf_counter() - t0

@@ -12,10 +12,10 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from foresterie.housing import plan_housing
-from foresterie.scenario import load_scenario
-from foresterie.shuttles import TO_FARM, daily_riders, plan_shuttles
-from foresterie.travel import build_matrix
+from foresterie.housing.tiers import plan_housing
+from foresterie.scenario.load import load_scenario
+from foresterie.shuttles.routes import TO_FARM, daily_riders, plan_shuttles
+from foresterie.travel.matrix import build_matrix
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,8 +38,8 @@ def main() -> None:
     )
     print(
         f"housing {housing_s:.1f} s; shuttles wall median {statistics.median(walls):.1f} s "
-        f"(runs {', '.join(f'{w:.1f}' for w in walls)}); distinct day patterns solved "
-        f"{plan.patterns} of {plan.vrp_solves}"
+        f"(runs {', '.join(f'{w:.1f}' for w in walls)}); route searches "
+        f"{plan.route_searches} for {plan.day_problems} day problems"
     )
     per_day: dict[date, set[str]] = defaultdict(set)
     km_day: dict[date, float] = defaultdict(float)

@@ -22,7 +22,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from foresterie.sweep import load_sweep, run_sweep
+from foresterie.sweep.members import load_sweep
+from foresterie.sweep.runner import run_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 

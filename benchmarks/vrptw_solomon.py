@@ -11,7 +11,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from foresterie.bench import run
+from foresterie.shuttles.solomon import run
 
 FOLDER = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "solomon"
 

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from foresterie.config import ScenarioConfig
-from foresterie.model import Farm, Foresteria, Scenario, Section, Vehicle, Worker
-from foresterie.travel import TravelMatrix
+from foresterie.scenario.config import ScenarioConfig
+from foresterie.scenario.model import Farm, Foresteria, Scenario, Section, Vehicle, Worker
+from foresterie.travel.matrix import TravelMatrix
+
+DATA = Path(__file__).resolve().parent / "data"
+TINY = DATA / "tiny"
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+# Hostile and quoted names for the escaping tests (report, map, sheets, browser).
+XSS_FARM = "<img src=x onerror=alert(1)>"
+QUOTED_FARM = 'L\'Aquila "Sud"'
+XSS_HOME = "</script><script>alert(2)</script>"
+
 
 D = date.fromisoformat
 
@@ -41,17 +52,17 @@ def foresteria(
     open_to: str = "2026-07-31",
 ) -> Foresteria:
     return Foresteria(
-        fid,
-        f"Foresteria {fid}",
-        "Comune",
-        15.5,
-        41.5,
-        men,
-        women,
-        family,
-        acc,
-        D(open_from),
-        D(open_to),
+        id=fid,
+        name=f"Foresteria {fid}",
+        comune="Comune",
+        lon=15.5,
+        lat=41.5,
+        beds_men=men,
+        beds_women=women,
+        beds_family=family,
+        beds_accessible=acc,
+        open_from=D(open_from),
+        open_to=D(open_to),
     )
 
 
@@ -60,7 +71,17 @@ def farm(
 ) -> Farm:
     h, m = map(int, start.split(":"))
     h2, m2 = map(int, end.split(":"))
-    return Farm(fid, f"Farm {fid}", "Comune", "tomato", 15.5, 41.5, h * 60 + m, h2 * 60 + m2, days)
+    return Farm(
+        id=fid,
+        name=f"Farm {fid}",
+        comune="Comune",
+        crop="tomato",
+        lon=15.5,
+        lat=41.5,
+        shift_start=h * 60 + m,
+        shift_end=h2 * 60 + m2,
+        workdays=days,
+    )
 
 
 def worker(
@@ -75,20 +96,31 @@ def worker(
     pinned: str | None = None,
 ) -> Worker:
     return Worker(
-        wid,
-        D(arrival),
-        D(departure),
-        Section(section),
-        group,
-        farm_id,
-        priority,
-        accessible,
-        pinned,
+        id=wid,
+        arrival=D(arrival),
+        departure=D(departure),
+        section=Section(section),
+        group_id=group,
+        farm_id=farm_id,
+        priority=priority,
+        accessible=accessible,
+        pinned_foresteria=pinned,
     )
 
 
-def vehicle(vid: str, fid: str, seats: int = 8, duty: int = 540) -> Vehicle:
-    return Vehicle(vid, fid, seats, 160.0, 0.4, duty, D("2026-07-01"), D("2026-07-31"))
+def vehicle(
+    vid: str, fid: str, seats: int = 8, duty: int = 540, fixed: float = 160.0, per_km: float = 0.4
+) -> Vehicle:
+    return Vehicle(
+        id=vid,
+        foresteria_id=fid,
+        seats=seats,
+        fixed_cost_eur_per_day=fixed,
+        cost_eur_per_km=per_km,
+        max_duty_min=duty,
+        available_from=D("2026-07-01"),
+        available_to=D("2026-07-31"),
+    )
 
 
 def scenario(
@@ -99,13 +131,13 @@ def scenario(
     **tables: dict[str, Any],
 ) -> Scenario:
     return Scenario(
-        Path("."),
-        config(**tables),
-        tuple(sorted(fs, key=lambda f: f.id)),
-        tuple(sorted(farms, key=lambda f: f.id)),
-        tuple(sorted(workers, key=lambda w: w.id)),
-        tuple(fleet or ()),
-        {},
+        root=Path("."),
+        config=config(**tables),
+        foresterie=tuple(sorted(fs, key=lambda f: f.id)),
+        farms=tuple(sorted(farms, key=lambda f: f.id)),
+        workers=tuple(sorted(workers, key=lambda w: w.id)),
+        fleet=tuple(fleet or ()),
+        files={},
     )
 
 
@@ -120,4 +152,26 @@ def matrix(
             if i != j:
                 mins = minutes.get((a, b), minutes.get((b, a), 10))
                 secs[i, j] = mins * 60
-    return TravelMatrix(tuple(ids), secs, secs // 60 * metres_per_min, "matrix")
+    return TravelMatrix(
+        ids=tuple(ids), seconds=secs, metres=secs // 60 * metres_per_min, backend="matrix"
+    )
+
+
+def write_workers(folder: Path, rows: list[str]) -> None:
+    header = (
+        "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,pinned_foresteria"
+    )
+    (folder / "workers.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+
+
+def edit_features(path: Path, index: int, **props: Any) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"][index]["properties"].update(props)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def set_toml(folder: Path, old: str, new: str) -> None:
+    p = folder / "scenario.toml"
+    text = p.read_text(encoding="utf-8")
+    assert old in text, old
+    p.write_text(text.replace(old, new), encoding="utf-8")

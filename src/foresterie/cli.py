@@ -10,7 +10,13 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from .errors import InfeasibleError, ScenarioError
+from foresterie.core.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_VERIFY_FAILED,
+    InfeasibleError,
+    ScenarioError,
+)
 
 DEFAULT_SCENARIO = Path("scenarios/puglia-2026")
 
@@ -40,14 +46,14 @@ def guarded(fn: F) -> F:
         except ScenarioError as exc:
             for p in exc.problems:
                 _err(f"error: {p}")
-            raise typer.Exit(2) from None
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except InfeasibleError as exc:
             for s in exc.shortfalls:
                 _err(f"infeasible: {s}")
-            raise typer.Exit(2) from None
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             _err("interrupted: no run folder was left half-written")
-            raise typer.Exit(130) from None
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -61,7 +67,7 @@ ScenarioArg = Annotated[
 @guarded
 def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     """Check a scenario; print every problem as file:row: field: message (exit 2 if any)."""
-    from .scenario import load_scenario, scenario_hash
+    from foresterie.scenario.load import load_scenario, scenario_hash
 
     sc = load_scenario(scenario)
     groups = len({w.group_id for w in sc.workers if w.group_id})
@@ -88,12 +94,12 @@ def scenario_generate(
     force: Annotated[bool, typer.Option(help="Overwrite an existing folder.")] = False,
 ) -> None:
     """Write a synthetic scenario built on the DOMAIN.md calendars and sites."""
-    from .generator import generate, write
+    from foresterie.scenario.generator import generate, write
 
     folder = out or Path("scenarios") / name
     if (folder / "scenario.toml").exists() and not force:
         _err(f"error: {folder}: exists; pass --force to overwrite")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
     gen = generate(name, workers, farms, foresterie, seed, oversubscription)
     write(gen, folder)
     typer.echo(f"wrote {folder} ({workers} workers, {farms} farms, {foresterie} foresterie)")
@@ -117,9 +123,9 @@ def solve(
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
-    from .errors import Problem
-    from .pipeline import PlanRejected
-    from .pipeline import solve as run_solve
+    from foresterie.core.errors import Problem
+    from foresterie.run.pipeline import PlanRejected
+    from foresterie.run.pipeline import solve as run_solve
 
     when = None
     if as_of is not None:
@@ -154,7 +160,7 @@ def solve(
             for v in exc.violations:
                 _err(f"violation: {v}")
             _err("error: the plan failed verification and was not published")
-            raise typer.Exit(1) from None
+            raise typer.Exit(EXIT_VERIFY_FAILED) from None
     k = summary.manifest["kpis"]
     typer.echo(
         f"wrote {target}: housed {k['housing']['housed']}, waitlisted "
@@ -164,7 +170,7 @@ def solve(
 
 
 def _report_hook() -> Any:
-    from .report import write_report
+    from foresterie.report.html import write_report
 
     return lambda run_dir: write_report(run_dir, say=typer.echo)
 
@@ -183,15 +189,15 @@ def map_(
     open_: Annotated[bool, typer.Option("--open", help="Open it in the default browser.")] = False,
 ) -> None:
     """Write an HTML map of a run's shuttles (one day, or the season with a day picker)."""
-    from .maps import plan_map
-    from .plan import write_text
+    from foresterie.core.files import write_text
+    from foresterie.report.maps import plan_map
 
     data = _load_run(run)
     try:
         html = plan_map(data, day, foresteria)
     except ValueError as exc:
         _err(f"error: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     suffix = "".join(f"-{x}" for x in (day, foresteria) if x)
     target = out or run / "report" / f"map{suffix}.html"
     write_text(target, html)
@@ -209,40 +215,40 @@ def report(
     sheets: Annotated[bool, typer.Option(help="Also write the driver sheets.")] = True,
 ) -> None:
     """(Re)write RUN/report/: index.html, summary.md, map.html and the driver sheets."""
-    from .report import write_report
+    from foresterie.report.html import write_report
 
     out = write_report(_load_run(run), say=typer.echo, sheets=sheets)
     typer.echo(f"wrote {out / 'index.html'}")
 
 
 def _load_run(run: Path) -> Any:
-    from .rundata import load_run
+    from foresterie.report.rundata import load_run
 
     if not (run / "manifest.json").is_file():
         _err(f"error: {run}: not a run folder (no manifest.json)")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
     try:
         return load_run(run)
     except (OSError, KeyError, ValueError) as exc:
         _err(f"error: {run}: unreadable run folder: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @app.command()
 def verify(run: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
     """Check a run folder independently of the solvers (exit 0 clean, 1 violations, 2 unreadable)."""
-    from .verify import Unreadable, verify_run
+    from foresterie.verify import Unreadable, verify_run
 
     try:
         violations = verify_run(run)
     except (Unreadable, KeyError, ValueError) as exc:
         _err(f"error: {run}: unreadable run folder: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for v in violations:
         typer.echo(f"violation: {v}")
     if violations:
         typer.echo(f"{len(violations)} violations")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_VERIFY_FAILED)
     typer.echo(f"ok: {run}: every check passed")
 
 
@@ -254,11 +260,11 @@ def replay(
     force: Annotated[bool, typer.Option(help="Replace an existing replay folder.")] = False,
 ) -> None:
     """Re-solve a saved run with its recorded inputs and parameters; exit 0 only if identical."""
-    from .pipeline import replay as run_replay
+    from foresterie.run.pipeline import replay as run_replay
 
     if not (run / "manifest.json").is_file():
         _err(f"error: {run}: not a run folder (no manifest.json)")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
     target = out or run.parent / f"{run.name}.replay"
     diffs = run_replay(run, target, force)
     for d in diffs[:20]:
@@ -267,7 +273,7 @@ def replay(
         typer.echo(f"{len(diffs)} plan files differ")
         for note in _version_changes(run):
             typer.echo(note)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_VERIFY_FAILED)
     typer.echo(f"identical: every plan file of {run} reproduced byte for byte in {target}")
 
 
@@ -276,7 +282,7 @@ def _version_changes(run: Path) -> list[str]:
     of several tied optima, so a replay is byte-identical only with the versions recorded."""
     import json
 
-    from .runs import versions
+    from foresterie.run.folders import versions
 
     try:
         recorded = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["versions"]
@@ -306,7 +312,7 @@ def compare(
         kb = json.loads((run_b / "manifest.json").read_text(encoding="utf-8"))["kpis"]
     except (OSError, ValueError, KeyError) as exc:
         _err(f"error: unreadable run folder: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for part in ("housing", "transport"):
         for key, va in _flat(ka.get(part, {})).items():
             vb = _flat(kb.get(part, {})).get(key)
@@ -330,7 +336,7 @@ def compare(
             typer.echo(f"{k:{width}s}  {a!s:>14s}  {b!s:>14s}  {d!s:>12s}")
     else:
         _err(f"error: --format: {fmt!r} is not table, csv or md")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -363,7 +369,8 @@ def sweep(
     """Solve many perturbed seasons x a grid of decisions; KPIs per member and quantiles."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .sweep import load_sweep, run_sweep
+    from foresterie.sweep.members import load_sweep
+    from foresterie.sweep.runner import run_sweep
 
     sw = load_sweep(file)
     target = out or Path("runs") / "sweeps" / sw.spec.sweep.name
@@ -395,13 +402,13 @@ def _roads_guard(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from .roads import RoadsError
+        from foresterie.travel.roads import RoadsError
 
         try:
             return fn(*args, **kwargs)
         except RoadsError as exc:
             _err(f"error: {exc}")
-            raise typer.Exit(2) from None
+            raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -419,7 +426,7 @@ def roads_build(
     """Build an OSRM graph (extract, partition, customize) for [travel] backend = "osrm"."""
     import time
 
-    from .roads import build_graph
+    from foresterie.travel.roads import build_graph
 
     t = time.monotonic()
     graph = build_graph(extract, out, profile, say=typer.echo)
@@ -439,21 +446,21 @@ def roads_calibrate(
     ] = None,
 ) -> None:
     """Fit the great-circle model's circuity and speed to the road engine on the scenario's pairs."""
-    from .calibration import calibrate
-    from .scenario import load_scenario
-    from .travel import cache_dir, far_from_road, road_matrix, scenario_locations
+    from foresterie.scenario.load import load_scenario
+    from foresterie.travel.calibration import calibrate
+    from foresterie.travel.matrix import cache_dir, far_from_road, road_matrix, scenario_locations
 
     sc = load_scenario(scenario)
     folder = graph or sc.files.get("graph")
     if folder is None:
         _err("error: --graph: the scenario has no [travel] graph; pass --graph DIR")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
     road = road_matrix(scenario_locations(sc), folder, cache_dir())
     try:
         c = calibrate(sc, road)
     except ValueError as exc:
         _err(f"error: {scenario}: {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     t = sc.config.travel
     typer.echo(f"{c.pairs} ordered pairs compared with road graph {(road.graph_hash or '')[:16]}")
     typer.echo(f"best fit: circuity = {c.circuity}, speed_kmh = {c.speed_kmh}")
@@ -487,16 +494,16 @@ def bench_vrptw(
     """Solve VRPTW instances with the shuttle engines; distance, routes, feasibility, gap to BKS."""
     import json
 
-    from .bench import run
+    from foresterie.shuttles.solomon import run
 
     if engine not in ("pyvrp", "ortools"):
         _err(f"error: --engine: {engine!r} is not pyvrp or ortools")
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_BAD_INPUT)
     gaps = []
     for f in files:
         if not f.is_file():
             _err(f"error: {f}: no such instance file")
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_BAD_INPUT)
         r = run(f, engine, time_limit, seed)
         if r.gap_pct is not None:
             gaps.append(r.gap_pct)
@@ -513,6 +520,6 @@ def bench_vrptw(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from .__main__ import main
+    from foresterie.__main__ import main
 
     main()

@@ -1,0 +1,1 @@
+"""Generic helpers every stage uses: errors, time, atomic files and hashing, TOML. Imports nothing of ours."""

@@ -1,0 +1,1 @@
+"""Housing: units, the integer program, the lexicographic tiers, waitlist reasons, re-planning."""

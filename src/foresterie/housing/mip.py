@@ -1,0 +1,255 @@
+"""A small sparse integer program: GLOP for its LP with a safe dual bound, SCIP for the search.
+
+Why not pywraplp's expression API: at 20,000 workers, building about a million coefficients
+through Python expression objects took longer than solving them. Here rows are integer arrays sent
+to OR-Tools as one MPModelProto. Every variable is integer and every coefficient an integer, so a
+candidate solution is checked exactly (int64), and an objective is integral: an LP bound L proves
+optimal any solution of value ceil(L).
+
+The bound is the Neumaier-Shcherbina safe dual bound: for any row multipliers y,
+    c'x = (c - A'y)'x + y'Ax >= sum_j min(d_j lo_j, d_j hi_j) + sum_i min(y_i lb_i, y_i ub_i),
+valid whatever y is, so GLOP's floating-point tolerances can weaken it but never make it wrong.
+The float evaluation of the sum is off by at most n * 2^-53 of the sum of absolute terms
+(n < 10^7 terms); a margin of 1e-9 of that sum covers it with room to spare.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.linear_solver import linear_solver_pb2 as pb
+from ortools.linear_solver import pywraplp
+
+INF = math.inf
+
+
+@dataclass(frozen=True, kw_only=True)
+class LpResult:
+    x: np.ndarray  # float values
+    bound: int  # ceil of the safe lower bound: no integer solution is below it
+    lower: float  # the safe lower bound itself
+    d: np.ndarray  # reduced costs c - A'y
+    d_err: np.ndarray  # a bound on the float error of each d_j
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchResult:
+    x: np.ndarray | None  # integer values, exactly feasible; None: none found
+    objective: int | None
+    bound: int | None  # proven lower bound, when the search says one
+    optimal: bool
+    infeasible: bool = False  # proven: nothing satisfies the rows (with the cutoff, if any)
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    rid: np.ndarray  # row of each nonzero
+    col: np.ndarray  # its column
+    val: np.ndarray  # its coefficient
+    lb: np.ndarray  # row sides (floats: may be infinite)
+    ub: np.ndarray
+    lo: np.ndarray  # column bounds
+    hi: np.ndarray
+
+
+@dataclass
+class Program:
+    """min c'x over integers lo <= x <= hi and rows lb <= a'x <= ub (integer coefficients)."""
+
+    lo: list[int] = field(default_factory=list)
+    hi: list[int] = field(default_factory=list)
+    rows: list[tuple[np.ndarray, np.ndarray, float, float]] = field(default_factory=list)
+    _cache: _Arrays | None = None
+
+    def add_var(self, lo: int, hi: int) -> int:
+        self.lo.append(lo)
+        self.hi.append(hi)
+        self._cache = None
+        return len(self.lo) - 1
+
+    def add_row(
+        self,
+        idx: list[int] | np.ndarray,
+        coef: list[int] | np.ndarray,
+        lb: float = -INF,
+        ub: float = INF,
+    ) -> None:
+        i = np.asarray(idx, dtype=np.int64)
+        c = np.asarray(coef, dtype=np.int64)
+        keep = c != 0
+        self.rows.append((i[keep], c[keep], float(lb), float(ub)))
+        self._cache = None
+
+    @property
+    def n(self) -> int:
+        return len(self.lo)
+
+    @staticmethod
+    def stack(programs: list[Program]) -> tuple[Program, list[int]]:
+        """Independent programs side by side; returns it and each one's first column."""
+        out = Program()
+        offsets = []
+        for q in programs:
+            off = out.n
+            offsets.append(off)
+            out.lo += q.lo
+            out.hi += q.hi
+            out.rows += [(idx + off, coef, lb, ub) for idx, coef, lb, ub in q.rows]
+        return out, offsets
+
+    def _arrays(self) -> _Arrays:
+        """The program as arrays, built once per shape (every check and bound reads them)."""
+        if self._cache is None:
+            sizes = [len(r[0]) for r in self.rows]
+            empty = np.zeros(0, np.int64)
+            self._cache = _Arrays(
+                rid=np.repeat(np.arange(len(self.rows), dtype=np.int64), sizes),
+                col=np.concatenate([r[0] for r in self.rows]) if self.rows else empty,
+                val=np.concatenate([r[1] for r in self.rows]) if self.rows else empty,
+                lb=np.array([r[2] for r in self.rows], dtype=float),
+                ub=np.array([r[3] for r in self.rows], dtype=float),
+                lo=np.asarray(self.lo, dtype=np.int64),
+                hi=np.asarray(self.hi, dtype=np.int64),
+            )
+        return self._cache
+
+    def activity(self, x: np.ndarray) -> np.ndarray:
+        a = self._arrays()
+        return _isum(a.rid, a.val * x[a.col], len(self.rows))
+
+    def feasible(self, x: np.ndarray) -> bool:
+        """Exact check of an integer vector against bounds and rows."""
+        a = self._arrays()
+        if len(x) != self.n or np.any(x < a.lo) or np.any(x > a.hi):
+            return False
+        act = self.activity(x)
+        return bool(np.all(act >= a.lb) and np.all(act <= a.ub))
+
+    def proto(
+        self,
+        c: np.ndarray,
+        integer: bool,
+        fixed: dict[int, int] | None = None,
+        hint: np.ndarray | None = None,
+        cutoff: int | None = None,
+    ) -> pb.MPModelProto:
+        m = pb.MPModelProto()
+        fixed = fixed or {}
+        for j in range(self.n):
+            lo, hi = (fixed[j], fixed[j]) if j in fixed else (self.lo[j], self.hi[j])
+            m.variable.add(
+                lower_bound=lo,
+                upper_bound=hi,
+                objective_coefficient=float(c[j]),
+                is_integer=integer,
+            )
+        for idx, coef, lb, ub in self.rows:
+            r = m.constraint.add(lower_bound=lb, upper_bound=ub)
+            r.var_index.extend(idx.tolist())
+            r.coefficient.extend(coef.astype(float).tolist())
+        if cutoff is not None:  # only solutions strictly better than the incumbent
+            nz = np.flatnonzero(c)
+            r = m.constraint.add(lower_bound=-INF, upper_bound=cutoff)
+            r.var_index.extend(nz.tolist())
+            r.coefficient.extend(c[nz].astype(float).tolist())
+        if hint is not None:
+            m.solution_hint.var_index.extend(range(self.n))
+            m.solution_hint.var_value.extend(hint.astype(float).tolist())
+        return m
+
+    def lp(self, c: np.ndarray) -> LpResult | None:
+        """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails."""
+        req = pb.MPModelRequest(
+            model=self.proto(c, integer=False),
+            solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,
+        )
+        res = pb.MPSolutionResponse()
+        pywraplp.Solver.SolveWithProto(req, res)
+        if res.status != pb.MPSOLVER_OPTIMAL:
+            return None
+        return self._safe(c, np.array(res.dual_value, dtype=float), np.array(res.variable_value))
+
+    def _safe(self, c: np.ndarray, y: np.ndarray, x: np.ndarray) -> LpResult:
+        a = self._arrays()
+        lb, ub = a.lb, a.ub
+        # A multiplier pointing at an infinite side is useless: drop it (any y is allowed).
+        y = np.where(((y > 0) & np.isinf(lb)) | ((y < 0) & np.isinf(ub)), 0.0, y)
+        prod = a.val * y[a.rid]
+        d = c - np.bincount(a.col, weights=prod, minlength=self.n)
+        size = np.abs(c) + np.bincount(a.col, weights=np.abs(prod), minlength=self.n)
+        lo = a.lo.astype(float)
+        hi = a.hi.astype(float)
+        var_terms = np.where(d > 0, d * lo, d * hi)
+        side = np.where(y > 0, lb, np.where(y < 0, ub, 0.0))
+        row_terms = np.where(y != 0, y * side, 0.0)
+        width = max(1.0, np.abs(lo).max(initial=0), np.abs(hi).max(initial=0))
+        margin = (
+            1e-9 * (float(size.sum()) * width + np.abs(row_terms).sum() + np.abs(var_terms).sum())
+            + 1e-6
+        )
+        lower = float(var_terms.sum() + row_terms.sum()) - margin
+        return LpResult(x=x, bound=math.ceil(lower), lower=lower, d=d, d_err=1e-9 * size)
+
+    def fixings(self, lp: LpResult, incumbent: int) -> dict[int, int]:
+        """Reduced-cost fixing: moving x_j one step off the bound the LP keeps it at raises the
+        safe bound by |d_j|; where that passes incumbent - 1, no strictly better solution moves
+        x_j, so it is fixed. Exact for the question 'is there anything better than incumbent?'."""
+        a = self._arrays()
+        gain = np.abs(lp.d) - lp.d_err
+        beyond = lp.lower + gain > incumbent - 1 + 1e-6
+        at_lo = beyond & (lp.d > 0)
+        at_hi = beyond & (lp.d < 0)
+        out = {int(j): int(a.lo[j]) for j in np.flatnonzero(at_lo)}
+        out.update({int(j): int(a.hi[j]) for j in np.flatnonzero(at_hi)})
+        return out
+
+    def search(
+        self,
+        c: np.ndarray,
+        *,
+        node_limit: int,
+        seed: int,
+        time_limit_s: float,
+        hint: np.ndarray | None = None,
+        fixed: dict[int, int] | None = None,
+        cutoff: int | None = None,
+    ) -> SearchResult:
+        """SCIP, one thread, seeded, node-limited (the deterministic budget), gap 0."""
+        params = (
+            f"limits/nodes = {node_limit}\nlimits/gap = 0\nmisc/catchctrlc = FALSE\n"
+            f"randomization/randomseedshift = {seed % 2**31}\n"
+        )
+        model = self.proto(c, integer=True, fixed=fixed, hint=hint, cutoff=cutoff)
+        req = pb.MPModelRequest(
+            model=model,
+            solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
+            solver_specific_parameters=params,
+            solver_time_limit_seconds=max(1.0, time_limit_s),
+        )
+        res = pb.MPSolutionResponse()
+        pywraplp.Solver.SolveWithProto(req, res)
+        if res.status == pb.MPSOLVER_INFEASIBLE:
+            return SearchResult(x=None, objective=None, bound=None, optimal=False, infeasible=True)
+        if res.status not in (pb.MPSOLVER_OPTIMAL, pb.MPSOLVER_FEASIBLE):
+            return SearchResult(x=None, objective=None, bound=None, optimal=False)
+        x = np.rint(np.array(res.variable_value)).astype(np.int64)
+        if not self.feasible(x):
+            return SearchResult(x=None, objective=None, bound=None, optimal=False)
+        value = int(np.dot(c.astype(np.int64), x))
+        if cutoff is not None and value > cutoff:
+            # SCIP's feasibility tolerance is relative: on a cutoff row of 10^8 seconds it lets
+            # through a solution a few units too dear. Still a solution, but it proves nothing.
+            return SearchResult(x=x, objective=value, bound=None, optimal=False)
+        optimal = res.status == pb.MPSOLVER_OPTIMAL
+        bound = value if optimal else math.ceil(res.best_objective_bound - 1e-6)
+        return SearchResult(x=x, objective=value, bound=bound, optimal=optimal)
+
+
+def _isum(rid: np.ndarray, terms: np.ndarray, m: int) -> np.ndarray:
+    """Exact integer row sums (np.bincount would go through float64); rid is sorted."""
+    ends = np.searchsorted(rid, np.arange(m), side="right")
+    cs = np.concatenate([[0], np.cumsum(terms, dtype=np.int64)])
+    starts = np.concatenate([[0], ends[:-1]])
+    return cs[ends] - cs[starts]

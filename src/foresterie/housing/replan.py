@@ -1,0 +1,66 @@
+"""Mid-season re-planning: people already arrived stay put; only future arrivals are re-planned."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.housing.waitlist import WaitlistEntry
+from foresterie.scenario.model import Scenario
+
+
+def read_previous(run: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """(worker -> foresteria, worker -> waitlist reason) from a run folder's plan/."""
+    plan = run / "plan"
+    a_path, w_path = plan / "assignments.csv", plan / "waitlist.csv"
+    for p in (a_path, w_path):
+        if not p.is_file():
+            raise ScenarioError([Problem(str(p), None, "file", "previous run has no such file")])
+    with open(a_path, encoding="utf-8", newline="") as fh:
+        assigned = {r["worker_id"]: r["foresteria_id"] for r in csv.DictReader(fh)}
+    with open(w_path, encoding="utf-8", newline="") as fh:
+        waiting = {r["worker_id"]: r["reason"] for r in csv.DictReader(fh)}
+    return assigned, waiting
+
+
+def apply_as_of(
+    scenario: Scenario, assigned: dict[str, str], waiting: dict[str, str], as_of: date
+) -> tuple[Scenario, Scenario, list[WaitlistEntry]]:
+    """Pin the already arrived where the previous plan put them; keep past waitlist decisions.
+
+    Returns (everyone, with pins) for reports and the snapshot, (those still to plan) for the
+    housing model, and the waitlist entries carried over."""
+    arrived_groups = {
+        w.group_id: assigned[w.id]
+        for w in scenario.workers
+        if w.group_id and w.arrival < as_of and w.id in assigned
+    }
+    workers, planned, past = [], [], []
+    for w in scenario.workers:
+        if w.arrival < as_of and w.id in waiting and w.group_id not in arrived_groups:
+            past.append(
+                WaitlistEntry(
+                    worker_id=w.id,
+                    priority=w.priority,
+                    code="past",
+                    reason=f"arrived before {as_of} and was waitlisted then: {waiting[w.id]}",
+                    proven=True,
+                )
+            )
+            workers.append(w)
+            continue
+        pin = w.pinned_foresteria
+        if w.arrival < as_of and w.id in assigned:
+            pin = assigned[w.id]
+        elif w.group_id in arrived_groups:
+            pin = arrived_groups[w.group_id]
+        workers.append(replace(w, pinned_foresteria=pin))
+        planned.append(workers[-1])
+    return (
+        replace(scenario, workers=tuple(workers)),
+        replace(scenario, workers=tuple(planned)),
+        past,
+    )

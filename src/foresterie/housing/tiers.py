@@ -1,0 +1,710 @@
+"""Who sleeps where: a lexicographic integer program, assigning housing units to foresterie.
+
+Tiers, each solved to proven optimality (or budget) and then fixed as a constraint:
+  1. house the most priority-3 people, then priority 2, 1, 0;
+  1b. (re-planning only) keep the most people at their previous foresteria;
+  2. minimise commute = sum over housed workers of one-way seconds to their farm x workdays of stay;
+  3. minimise peak occupancy = max over foresteria f, night n of ceil(1000 * used(f,n) / beds(f)).
+
+Speed comes from structure, not from a faster search:
+- districts: units that share no eligible foresteria are independent;
+- blocks: within a district, men's, women's and family beds are separate resources, so tiers 1-2
+  (sums) decompose exactly by section; only accessible beds (when they can bind) and the peak
+  tier (a maximum over all sections) tie sections together, and then they stay in one block;
+- proof by LP: each tier first solves the LP. Its safe dual bound (mip.py) proves an integer
+  solution optimal when one reaches it: the previous tier's solution, the rounded LP, or a small
+  search with every group the LP placed integrally fixed. SCIP searches the whole block only when
+  none reaches the bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import numpy as np
+
+from foresterie.housing.mip import Program, SearchResult
+from foresterie.housing.units import Unit, build_units, commute_cost, eligibility, farms_by_id
+from foresterie.housing.waitlist import WaitlistEntry, diagnose_pinned, explain_waitlist
+from foresterie.scenario.model import PRIORITIES, SECTIONS, Assignment, Foresteria, Scenario
+from foresterie.travel.matrix import TravelMatrix
+
+log = logging.getLogger(__name__)
+
+# How a tier's optimality was shown, strongest first (README, "Housing model").
+Proof = Literal["lp_bound", "reduced_cost_search", "search", "budget"]
+PROOFS_STRONGEST_FIRST: tuple[Proof, ...] = ("lp_bound", "reduced_cost_search", "search", "budget")
+
+
+@dataclass(frozen=True, kw_only=True)
+class TierResult:
+    name: str
+    sense: Literal["max", "min"]
+    objective: int
+    bound: int
+    optimal: bool
+    seconds: float
+    # How optimality was shown: lp_bound (a solution reached the LP's safe bound),
+    # reduced_cost_search (SCIP found nothing better with reduced-cost fixing), search (SCIP on
+    # the whole block), budget (not shown: the node or time budget ran out).
+    proof: Proof = "lp_bound"
+
+    @property
+    def gap(self) -> float:
+        if self.objective == self.bound:
+            return 0.0
+        return abs(self.bound - self.objective) / max(1, abs(self.objective))
+
+
+@dataclass(kw_only=True)
+class HousingPlan:
+    assignments: list[Assignment]
+    waitlist: list[WaitlistEntry]
+    tiers: list[TierResult]
+    districts: int  # independent groups of units and foresterie (no shared resource)
+    units: int
+    moved: int | None = None  # re-planning: people not where the previous run put them
+    blocks: int = 0  # districts split by section where no row ties the sections together
+
+
+@dataclass(kw_only=True)
+class _Component:
+    units: list[Unit]
+    foresterie: list[Foresteria]
+    elig: dict[int, list[int]]  # unit index -> foresteria indices (within component)
+
+
+def _components(
+    units: list[Unit],
+    fs: list[Foresteria],
+    ok: dict[int, list[int]],
+    resource: Callable[[int, int], object],
+    links: Sequence[tuple[object, object]] = (),
+) -> list[_Component]:
+    """Connected components of units through the resources they could use (union-find).
+
+    resource(ui, fi) names the beds unit ui would take at foresteria fi: the foresteria itself for
+    districts, (foresteria, section) for blocks; links join resources that share a row.
+    """
+    parent: dict[object, object] = {}
+
+    def find(a: object) -> object:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: object, b: object) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+
+    for a, b in links:
+        union(a, b)
+    for ui, fl in ok.items():
+        for fi in fl[1:]:
+            union(resource(ui, fl[0]), resource(ui, fi))
+    by_root: dict[object, list[int]] = defaultdict(list)
+    for ui, fl in sorted(ok.items()):
+        if fl:
+            by_root[find(resource(ui, fl[0]))].append(ui)
+    comps = []
+    for uis in sorted(by_root.values()):
+        f_idx = sorted({j for ui in uis for j in ok[ui]})
+        local = {j: k for k, j in enumerate(f_idx)}
+        cu = [units[ui] for ui in uis]
+        elig = {k: [local[j] for j in ok[ui]] for k, ui in enumerate(uis)}
+        comps.append(_Component(units=cu, foresterie=[fs[j] for j in f_idx], elig=elig))
+    return comps
+
+
+def _accessible_binding(comp: _Component) -> set[str]:
+    """Foresterie whose accessible-bed row can bind: everyone who could be there and needs an
+    accessible bed, on some night, outnumbers the accessible beds. Elsewhere the row is redundant
+    and is left out, which lets the sections split into separate blocks."""
+    out = set()
+    for fi, f in enumerate(comp.foresterie):
+        demand: dict[date, int] = defaultdict(int)
+        for ui, u in enumerate(comp.units):
+            if fi in comp.elig[ui] and u.accessible_need:
+                copies = 1 if u.is_group else u.size
+                for d, (_, a) in u.usage().items():
+                    demand[d] += a * copies
+        if max(demand.values(), default=0) > f.beds_accessible:
+            out.add(f.id)
+    return out
+
+
+def _blocks(comp: _Component, acc_binding: set[str], joint: bool) -> list[_Component]:
+    """Split a district by section where no row ties sections together (see the module doc)."""
+    if joint:
+        return [comp]
+    links = []
+    for fi, f in enumerate(comp.foresterie):
+        if f.id in acc_binding:
+            secs = sorted(
+                {
+                    u.section.value
+                    for ui, u in enumerate(comp.units)
+                    if fi in comp.elig[ui] and u.accessible_need
+                }
+            )
+            links += [((f.id, secs[0]), (f.id, s)) for s in secs[1:]]
+    return _components(
+        comp.units,
+        comp.foresterie,
+        comp.elig,
+        lambda ui, fi: (comp.foresterie[fi].id, comp.units[ui].section.value),
+        links,
+    )
+
+
+class _Model:
+    """One block's program: a count per (unit, eligible foresteria), bed rows, tier objectives."""
+
+    def __init__(
+        self,
+        comp: _Component,
+        scenario: Scenario,
+        matrix: TravelMatrix,
+        acc_binding: set[str],
+        with_commute: bool = True,
+    ):
+        self.comp = comp
+        p = self.p = Program()
+        farms = farms_by_id(scenario)
+        self.x: dict[tuple[int, int], int] = {}  # (unit, foresteria) -> column
+        self.cols: list[tuple[Unit, Foresteria]] = []
+        terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for ui, u in enumerate(comp.units):
+            ub = 1 if u.is_group else u.size
+            per_copy: dict[int, int] = defaultdict(int)
+            for w in u.members if u.is_group else u.members[:1]:
+                per_copy[w.priority] += 1
+            cols = []
+            for fi in comp.elig[ui]:
+                f = comp.foresterie[fi]
+                j = p.add_var(0, ub)
+                self.x[ui, fi] = j
+                self.cols.append((u, f))
+                cols.append(j)
+                for pr, c in per_copy.items():
+                    terms[f"housed_priority_{pr}"].append((j, c))
+                if u.previous == f.id:
+                    terms["kept_in_place"].append((j, u.size if u.is_group else 1))
+                if with_commute:
+                    terms["commute_s"].append((j, commute_cost(u, f.id, matrix, farms)))
+            p.add_row(cols, [1] * len(cols), lb=ub if u.pinned is not None else -math.inf, ub=ub)
+        names = [f"housed_priority_{pr}" for pr in PRIORITIES] + ["kept_in_place", "commute_s"]
+        self.obj = {name: _vector(p.n, terms[name]) for name in names}
+        for fi, f in enumerate(comp.foresterie):
+            here = [ui for ui in range(len(comp.units)) if (ui, fi) in self.x]
+            for s in SECTIONS:
+                _night_rows(
+                    p,
+                    [
+                        (self.x[ui, fi], comp.units[ui])
+                        for ui in here
+                        if comp.units[ui].section == s
+                    ],
+                    0,
+                    f.beds(s),
+                )
+            if f.id in acc_binding:
+                _night_rows(
+                    p,
+                    [
+                        (self.x[ui, fi], comp.units[ui])
+                        for ui in here
+                        if comp.units[ui].accessible_need
+                    ],
+                    1,
+                    f.beds_accessible,
+                )
+
+    def vector(self, values: dict[tuple[int, int], int]) -> np.ndarray:
+        x = np.zeros(self.p.n, dtype=np.int64)
+        for k, v in values.items():
+            x[self.x[k]] = v
+        return x
+
+    def values(self, x: np.ndarray) -> dict[tuple[int, int], int]:
+        return {k: int(x[j]) for k, j in self.x.items() if x[j]}
+
+    def group_cols(self) -> np.ndarray:
+        return np.array([j for j, (u, _) in enumerate(self.cols) if u.is_group], dtype=np.int64)
+
+    def fix(self, name: str, sense: str, value: int) -> None:
+        """obj >= value (max) or <= value (min); add_row drops the zero coefficients."""
+        cols = np.arange(self.p.n)
+        if sense == "max":
+            self.p.add_row(cols, self.obj[name], lb=value)
+        else:
+            self.p.add_row(cols, self.obj[name], ub=value)
+
+
+def _vector(n: int, terms: list[tuple[int, int]]) -> np.ndarray:
+    v = np.zeros(n, dtype=np.int64)
+    for j, c in terms:
+        v[j] += c
+    return v
+
+
+def _stays(entries: list[tuple[int, Unit]]) -> tuple[np.ndarray, ...]:
+    """One row per person of one copy of each unit: (column, first night, departure, accessible),
+    nights as day ordinals, so a night's users are found with array comparisons."""
+    rows = [
+        (j, w.arrival.toordinal(), w.departure.toordinal(), int(w.accessible))
+        for j, u in entries
+        for w in (u.members if u.is_group else u.members[:1])
+    ]
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
+
+
+def _night_terms(
+    stays: tuple[np.ndarray, ...], night: int, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Columns using a bed on that night and how many beds each copy uses."""
+    col, first, dep, _ = stays
+    on = (first <= night) & (night < dep) & (weight != 0)
+    cols, inverse = np.unique(col[on], return_inverse=True)
+    return cols, np.bincount(inverse, weights=weight[on]).astype(np.int64)
+
+
+def _night_rows(p: Program, entries: list[tuple[int, Unit]], k: int, cap: int) -> None:
+    """Beds on every night someone arrives (occupancy only rises then): sum of usage <= cap.
+    k = 0 counts people, k = 1 people needing an accessible bed."""
+    if not entries:
+        return
+    stays = _stays(entries)
+    weight = np.ones_like(stays[0]) if k == 0 else stays[3]
+    for night in np.unique(stays[1][weight != 0]):
+        idx, coef = _night_terms(stays, int(night), weight)
+        if len(idx):
+            p.add_row(idx, coef, ub=cap)
+
+
+def _add_peak(p: Program, cols: list[tuple[Unit, Foresteria]]) -> tuple[int, list[int]]:
+    """The peak variable and its rows: 1000 x used(f, n) <= beds(f) x peak on arrival nights."""
+    peak = p.add_var(0, 1000)
+    by_f: dict[str, list[tuple[int, Unit]]] = defaultdict(list)
+    beds = {}
+    for j, (u, f) in enumerate(cols):
+        by_f[f.id].append((j, u))
+        beds[f.id] = f.beds_total
+    rows = []
+    for fid in sorted(by_f):
+        if beds[fid] <= 0:
+            continue
+        stays = _stays(by_f[fid])
+        weight = np.full_like(stays[0], 1000)
+        for night in np.unique(stays[1]):
+            idx, coef = _night_terms(stays, int(night), weight)
+            rows.append(len(p.rows))
+            p.add_row([*idx.tolist(), peak], [*coef.tolist(), -beds[fid]], ub=0)
+    return peak, rows
+
+
+def _with_peak(p: Program, peak: int, rows: list[int], x: np.ndarray) -> np.ndarray:
+    """x (without the peak) completed with the smallest peak its occupancy allows."""
+    y = np.zeros(p.n, dtype=np.int64)
+    y[: len(x)] = x  # the peak column comes after x's and is still 0 here
+    act = p.activity(y)
+    need = [-(-int(act[r]) // -int(p.rows[r][1][-1])) for r in rows]  # ceil(used / beds)
+    y[peak] = max(need, default=0)
+    return y
+
+
+def _tier(
+    p: Program,
+    name: str,
+    sense: Literal["max", "min"],
+    obj: np.ndarray,
+    incumbents: list[np.ndarray],
+    groups: np.ndarray,
+    scenario: Scenario,
+    deadline: float,
+) -> tuple[TierResult, np.ndarray]:
+    """Solve one tier to proven optimality (or budget), then fix its value as a row of p."""
+    t0 = time.monotonic()
+    cfg = scenario.config.solver
+    seed = scenario.config.scenario.seed
+    c = -obj if sense == "max" else obj  # minimise c'x
+    best: np.ndarray | None = None
+    best_val: int | None = None
+
+    def offer(x: np.ndarray | None) -> None:
+        nonlocal best, best_val
+        if x is not None and p.feasible(x):
+            v = int(c @ x)
+            if best_val is None or v < best_val:
+                best, best_val = x, v
+
+    for x in incumbents:
+        offer(x)
+    t1 = time.monotonic()
+    lp = p.lp(c.astype(float))
+    bound = lp.bound if lp is not None else None
+    log.debug(
+        "%s: %d columns, %d rows, LP %.2f s, bound %s, incumbent %s",
+        name,
+        p.n,
+        len(p.rows),
+        time.monotonic() - t1,
+        bound,
+        best_val,
+    )
+
+    def proven() -> bool:
+        return best_val is not None and bound is not None and best_val <= bound
+
+    def search(
+        fixed: dict[int, int] | None = None,
+        cutoff: int | None = None,
+        hint: np.ndarray | None = None,
+        step: str = "",
+    ) -> SearchResult:
+        r = p.search(
+            c,
+            node_limit=cfg.housing_node_limit,
+            seed=seed,
+            fixed=fixed,
+            cutoff=cutoff,
+            hint=hint,
+            time_limit_s=deadline - time.monotonic(),
+        )
+        offer(r.x)
+        log.debug(
+            "  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s",
+            step,
+            len(fixed or {}),
+            r.infeasible,
+            r.objective,
+            r.optimal,
+            time.monotonic() - t1,
+        )
+        return r
+
+    proof: Proof = "lp_bound"
+    if lp is not None and not proven():
+        offer(np.rint(lp.x).astype(np.int64))  # the LP's own vertex, when it is integral
+    if lp is not None and not proven():
+        # A first guess: a solution at the LP bound that keeps every group where the LP put it
+        # whole, moving only what the reduced costs allow. Finding nothing here proves nothing.
+        frac = np.abs(lp.x - np.rint(lp.x)) > 1e-6
+        guess = {int(j): int(round(lp.x[j])) for j in groups if not frac[j]}
+        if guess:
+            search({**guess, **p.fixings(lp, lp.bound + 1)}, cutoff=lp.bound, step="guess")
+    if lp is not None and not proven():
+        # The ladder: is there a solution of value <= T? Reduced-cost fixing leaves only what can
+        # move without pushing the bound past T, so each question is small, and each answer is
+        # exact: a solution found is optimal (nothing below the bound exists), "none" raises the
+        # bound to T + 1. T climbs from the LP bound in relative steps, capped by the incumbent.
+        width = max(1, abs(lp.bound))
+        for step in (0, 1e-5, 1e-4, 1e-3, 1e-2):
+            target = lp.bound + math.ceil(step * width)
+            if best_val is not None and target >= best_val:
+                target = best_val - 1
+            if bound is not None and target < bound:
+                continue
+            if step:
+                proof = "reduced_cost_search"
+            r = search(p.fixings(lp, target + 1), cutoff=target, step=f"<= bound + {step:g}")
+            if r.infeasible:
+                bound = target + 1
+            elif r.optimal and r.objective is not None:
+                bound = r.objective
+            if proven() or not r.infeasible:
+                break
+    if not proven():
+        proof = "search"
+        r = search(hint=best, step="full")
+        if r.bound is not None:
+            bound = r.bound if bound is None else max(bound, r.bound)
+    if best is None or best_val is None:
+        raise RuntimeError(f"housing tier {name}: no feasible solution within the budget")
+    optimal = proven()
+    p.add_row(np.arange(p.n), c, ub=best_val)  # this tier's optimum holds from now on
+    sign = -1 if sense == "max" else 1
+    value = sign * best_val
+    shown_bound = sign * bound if bound is not None else value
+    return TierResult(
+        name=name,
+        sense=sense,
+        objective=value,
+        bound=shown_bound,
+        optimal=optimal,
+        seconds=time.monotonic() - t0,
+        proof=proof if optimal else "budget",
+    ), best
+
+
+def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
+    """Merge classes that tier 1 cannot tell apart: same stay, section, priority, accessibility,
+    pin, previous place and eligible foresterie (the farm only matters through those for tier 1).
+    Returns the merged component and, per merged unit, the classes it stands for."""
+    keys: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for ui, u in enumerate(comp.units):
+        if u.is_group:
+            keys[("group", ui)].append(ui)
+        else:
+            w = u.members[0]
+            keys[
+                (
+                    w.arrival,
+                    w.departure,
+                    w.section,
+                    w.priority,
+                    w.accessible,
+                    u.pinned,
+                    u.previous,
+                    tuple(comp.elig[ui]),
+                )
+            ].append(ui)
+    units, elig, parts = [], {}, []
+    for k, (_, uis) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
+        first = comp.units[uis[0]]
+        members = tuple(m for ui in uis for m in comp.units[ui].members)
+        units.append(
+            Unit(
+                key=f"A:{first.key}",
+                members=members,
+                is_group=first.is_group,
+                section=first.section,
+                pinned=first.pinned,
+                previous=first.previous,
+            )
+        )
+        elig[k] = comp.elig[uis[0]]
+        parts.append(uis)
+    return _Component(units=units, foresterie=comp.foresterie, elig=elig), parts
+
+
+def _disaggregate(
+    comp: _Component, parts: list[list[int]], values: dict[tuple[int, int], int]
+) -> dict[tuple[int, int], int]:
+    """Spread a merged solution over the classes it stands for (any split is feasible)."""
+    out: dict[tuple[int, int], int] = {}
+    for a, uis in enumerate(parts):
+        room = {ui: 1 if comp.units[ui].is_group else comp.units[ui].size for ui in uis}
+        for fi in comp.elig[uis[0]]:
+            left = values.get((a, fi), 0)
+            for ui in uis:
+                take = min(left, room[ui])
+                if take:
+                    out[ui, fi] = take
+                    room[ui] -= take
+                    left -= take
+    return out
+
+
+def plan_housing(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    previous: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> HousingPlan:
+    """Solve every district, block by block and tier by tier; explain every waitlisted person."""
+    t0 = time.monotonic()
+    deadline = t0 + scenario.config.solver.wall_clock_limit_s
+    max_commute_s = scenario.config.housing.max_commute_min * 60
+    weight = scenario.config.housing.balance_weight
+    fs = list(scenario.foresterie)
+    units = build_units(scenario.workers, previous)
+    diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
+    ok = {
+        ui: [fi for fi, f in enumerate(fs) if eligibility(u, f, matrix, max_commute_s).ok]
+        for ui, u in enumerate(units)
+    }
+    districts = _components(units, fs, ok, lambda ui, fi: fi)
+    tiers: dict[str, list[TierResult]] = defaultdict(list)
+    assignments: list[Assignment] = []
+    n_blocks = 0
+
+    def tier(
+        p: Program,
+        name: str,
+        sense: Literal["max", "min"],
+        obj: np.ndarray,
+        inc: list[np.ndarray],
+        groups: np.ndarray,
+    ) -> tuple[TierResult, np.ndarray]:
+        r, x = _tier(p, name, sense, obj, inc, groups, scenario, deadline)
+        tiers[name].append(r)
+        return r, x
+
+    for ci, district in enumerate(districts):
+        acc = _accessible_binding(district)
+        blocks = _blocks(district, acc, joint=weight > 0)
+        n_blocks += len(blocks)
+        if progress:
+            fids = ", ".join(f.id for f in district.foresterie)
+            progress(
+                f"district {ci + 1}/{len(districts)} ({fids}): {len(district.units)} units "
+                f"in {len(blocks)} block(s)"
+            )
+        models, xs = [], []
+        for block in blocks:
+            # Tier 1 (and re-planning stability) on merged classes, then the rest on the full
+            # model with those optima fixed, starting from the merged solution split back.
+            agg, parts = _aggregate(block)
+            amdl = _Model(agg, scenario, matrix, acc, with_commute=False)
+            mdl = _Model(block, scenario, matrix, acc)
+            ax: list[np.ndarray] = []
+            names = [f"housed_priority_{p}" for p in PRIORITIES]
+            names += ["kept_in_place"] if previous is not None else []
+            for name in names:
+                r, x = tier(amdl.p, name, "max", amdl.obj[name], ax, amdl.group_cols())
+                ax = [x]
+                mdl.fix(name, "max", r.objective)
+            start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
+            if weight:  # optional tier weight: trade commute seconds against peak occupancy
+                peak, rows = _add_peak(mdl.p, mdl.cols)
+                obj = np.append(mdl.obj["commute_s"], 0)
+                blended = obj + _vector(mdl.p.n, [(peak, weight)])
+                r, x = _tier(
+                    mdl.p,
+                    "commute_s",
+                    "min",
+                    blended,
+                    [_with_peak(mdl.p, peak, rows, start)],
+                    mdl.group_cols(),
+                    scenario,
+                    deadline,
+                )
+                commute = int(obj @ x)
+                tiers["commute_s"].append(
+                    TierResult(
+                        name="commute_s",
+                        sense="min",
+                        objective=commute,
+                        bound=commute,
+                        optimal=r.optimal,
+                        seconds=r.seconds,
+                        proof=r.proof,
+                    )
+                )
+                r, x = tier(
+                    mdl.p,
+                    "peak_permille",
+                    "min",
+                    _vector(mdl.p.n, [(peak, 1)]),
+                    [x],
+                    mdl.group_cols(),
+                )
+                assignments.extend(_extract(block, mdl.values(x)))
+                continue
+            _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
+            models.append(mdl)
+            xs.append(x)
+        if not models:
+            continue
+        # Peak: a maximum over every section of a foresteria, so the blocks meet again.
+        if len(models) == 1:
+            joint, offsets = models[0].p, [0]
+        else:
+            joint, offsets = Program.stack([m.p for m in models])
+        cols = [c for m in models for c in m.cols]
+        groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
+        peak, rows = _add_peak(joint, cols)
+        _, x = tier(
+            joint,
+            "peak_permille",
+            "min",
+            _vector(joint.n, [(peak, 1)]),
+            [_with_peak(joint, peak, rows, np.concatenate(xs))],
+            groups,
+        )
+        for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
+            assignments.extend(_extract(block, m.values(x[o : o + m.p.n])))
+    assignments.sort(key=lambda a: a.worker_id)
+    results = [_merge(name, rs) for name, rs in tiers.items()]
+    housed = {a.worker_id for a in assignments}
+    all_optimal = all(t.optimal for t in results)
+    waitlist = explain_waitlist(scenario, matrix, units, assignments, housed, all_optimal, previous)
+    moved = None
+    if previous is not None:
+        ids = {w.id for w in scenario.workers}
+        now = {a.worker_id: a.foresteria_id for a in assignments}
+        moved = sum(1 for wid, f in previous.items() if now.get(wid) != f and wid in ids)
+    return HousingPlan(
+        assignments=assignments,
+        waitlist=waitlist,
+        tiers=results,
+        districts=len(districts),
+        units=len(units),
+        moved=moved,
+        blocks=n_blocks,
+    )
+
+
+def _merge(name: str, rs: list[TierResult]) -> TierResult:
+    """One line per tier: sums over blocks (the peak: the largest); the weakest proof."""
+    proofs = {r.proof for r in rs}
+    proof = next(p for p in reversed(PROOFS_STRONGEST_FIRST) if p in proofs)
+    optimal = all(r.optimal for r in rs)
+    seconds = sum(r.seconds for r in rs)
+    if name == "peak_permille":
+        return TierResult(
+            name=name,
+            sense="min",
+            objective=max(r.objective for r in rs),
+            bound=max(r.bound for r in rs),
+            optimal=optimal,
+            seconds=seconds,
+            proof=proof,
+        )
+    return TierResult(
+        name=name,
+        sense=rs[0].sense,
+        objective=sum(r.objective for r in rs),
+        bound=sum(r.bound for r in rs),
+        optimal=optimal,
+        seconds=seconds,
+        proof=proof,
+    )
+
+
+def _extract(comp: _Component, values: dict[tuple[int, int], int]) -> list[Assignment]:
+    """Turn counts into people: within a class, members in id order fill foresterie in id order."""
+    out = []
+    for ui, u in enumerate(comp.units):
+        if u.is_group:
+            for fi in comp.elig[ui]:
+                if values.get((ui, fi)):
+                    f = comp.foresterie[fi]
+                    out += [
+                        Assignment(
+                            worker_id=w.id,
+                            foresteria_id=f.id,
+                            section=w.section,
+                            arrival=w.arrival,
+                            departure=w.departure,
+                        )
+                        for w in u.members
+                    ]
+            continue
+        members = list(u.members)
+        for fi in sorted(comp.elig[ui], key=lambda k: comp.foresterie[k].id):
+            f = comp.foresterie[fi]
+            for _ in range(values.get((ui, fi), 0)):
+                w = members.pop(0)
+                out.append(
+                    Assignment(
+                        worker_id=w.id,
+                        foresteria_id=f.id,
+                        section=w.section,
+                        arrival=w.arrival,
+                        departure=w.departure,
+                    )
+                )
+    return out

@@ -1,0 +1,247 @@
+"""Why someone is not housed (true, checkable reasons) and why pinned people cannot fit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+
+from foresterie.core.errors import InfeasibleError, Shortfall
+from foresterie.core.timeutil import fmt_span
+from foresterie.housing.units import Unit, eligibility
+from foresterie.scenario.model import SECTIONS, Assignment, Foresteria, Scenario, Section
+from foresterie.travel.matrix import TravelMatrix
+
+# Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning.
+WaitlistCode = Literal[
+    "far",
+    "closed",
+    "no_section",
+    "no_accessible",
+    "too_large",
+    "outranked",
+    "full",
+    "past",
+    "heuristic",
+]
+
+SECTION_BEDS = {
+    Section.MEN: "men's beds",
+    Section.WOMEN: "women's beds",
+    Section.FAMILY: "family beds",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitlistEntry:
+    worker_id: str
+    priority: int
+    code: WaitlistCode
+    reason: str
+    proven: bool
+
+
+def _spans(nights: Iterable[date]) -> list[tuple[date, date]]:
+    out: list[tuple[date, date]] = []
+    for d in sorted(nights):
+        if out and d == out[-1][1] + timedelta(days=1):
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
+
+
+def describe_nights(nights: Iterable[date]) -> str:
+    spans = _spans(nights)
+    text = fmt_span(*spans[0])
+    if len(spans) > 1:
+        more = sum((b - a).days + 1 for a, b in spans[1:])
+        text += f" (+{more} more night{'s' if more > 1 else ''})"
+    return text
+
+
+def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
+    """Pinned people are forced in; if they alone break a hard constraint, say where and when."""
+    fs = {f.id: f for f in scenario.foresterie}
+    load: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    short: list[Shortfall] = []
+    for u in units:
+        if u.pinned is None:
+            continue
+        f = fs[u.pinned]
+        closed = [d for d in u.usage() if not f.open_from <= d <= f.open_to]
+        if closed:
+            short.append(
+                Shortfall(
+                    constraint="opening dates",
+                    where=f"{f.name} ({f.id})",
+                    nights=describe_nights(closed),
+                    excess=u.size,
+                )
+            )
+        for w in u.members:
+            d = w.arrival
+            while d < w.departure:
+                load[f.id, w.section.value][d] += 1
+                if w.accessible:
+                    load[f.id, "accessible"][d] += 1
+                d += timedelta(days=1)
+    for (fid, kind), per_night in sorted(load.items()):
+        f = fs[fid]
+        cap = f.beds_accessible if kind == "accessible" else f.beds(Section(kind))
+        over = {d: n - cap for d, n in per_night.items() if n > cap}
+        if over:
+            label = "accessible beds" if kind == "accessible" else SECTION_BEDS[Section(kind)]
+            short.append(
+                Shortfall(
+                    constraint=f"pinned people exceed {label}",
+                    where=f"{f.name} ({f.id})",
+                    nights=describe_nights(over),
+                    excess=max(over.values()),
+                )
+            )
+    if short:
+        raise InfeasibleError(short)
+
+
+class _Occupancy:
+    """Counts of housed people per foresteria, section, night and minimum priority."""
+
+    def __init__(self, scenario: Scenario, assignments: list[Assignment]):
+        self.day0 = scenario.config.scenario.season_start
+        n = (scenario.config.scenario.season_end - self.day0).days + 1
+        self.fidx = {f.id: i for i, f in enumerate(scenario.foresterie)}
+        prio = {w.id: w.priority for w in scenario.workers}
+        acc = {w.id: w.accessible for w in scenario.workers}
+        # ge[f, s, p, n]: people of section s with priority >= p; s = 3 is "accessible".
+        diff = np.zeros((len(self.fidx), 4, 5, n + 1), dtype=np.int64)
+        for a in assignments:
+            i, j = self.fidx[a.foresteria_id], SECTIONS.index(a.section)
+            t0, t1 = (a.arrival - self.day0).days, (a.departure - self.day0).days
+            for s in (j, 3) if acc[a.worker_id] else (j,):
+                diff[i, s, : prio[a.worker_id] + 1, t0] += 1
+                diff[i, s, : prio[a.worker_id] + 1, t1] -= 1
+        self.ge = np.cumsum(diff, axis=3)[..., :n]
+
+    def blocked(self, u: Unit, f: Foresteria, p: int) -> list[date]:
+        """Nights where even without people of priority < p there is no room for the unit."""
+        i, s = self.fidx[f.id], SECTIONS.index(u.section)
+        out = []
+        for d, (need, acc_need) in u.usage().items():
+            t = (d - self.day0).days
+            if f.beds(u.section) - self.ge[i, s, p, t] < need or (
+                acc_need and f.beds_accessible - self.ge[i, 3, p, t] < acc_need
+            ):
+                out.append(d)
+        return out
+
+
+def explain_waitlist(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    units: list[Unit],
+    assignments: list[Assignment],
+    housed: set[str],
+    optimal: bool,
+    previous: dict[str, str] | None,
+) -> list[WaitlistEntry]:
+    """One reason per waitlisted person; 'proven' only where the plan itself proves it."""
+    cap_min = scenario.config.housing.max_commute_min
+    cap_s = cap_min * 60
+    occ = _Occupancy(scenario, assignments)
+    out: list[WaitlistEntry] = []
+    for u in units:
+        left = [w for w in u.members if w.id not in housed]
+        if not left:
+            continue
+        elig = {f.id: eligibility(u, f, matrix, cap_s) for f in scenario.foresterie}
+        code, reason, proven = _ineligible_reason(u, scenario, elig, cap_min)
+        if code is None:
+            code, reason, proven = _full_reason(u, scenario, elig, occ, optimal)
+        out += [
+            WaitlistEntry(
+                worker_id=w.id, priority=w.priority, code=code, reason=reason, proven=proven
+            )
+            for w in left
+        ]
+    out.sort(key=lambda e: e.worker_id)
+    return out
+
+
+def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int) -> tuple:
+    fs = sc.foresterie
+    stay = fmt_span(u.first_night, u.last_night)
+    farms = sorted({w.farm_id for w in u.members if w.farm_id})
+    near = [f for f in fs if elig[f.id].commute_ok]
+    if not near:
+        best = min(fs, key=lambda f: elig[f.id].worst_commute_s or 0)
+        mins = (elig[best.id].worst_commute_s or 0) / 60
+        return (
+            "far",
+            f"no foresteria within {cap_min} min of farm {', '.join(farms)} "
+            f"(nearest: {best.name}, {mins:.0f} min)",
+            True,
+        )
+    open_near = [f for f in near if elig[f.id].open_ok]
+    if not open_near:
+        where = f" within {cap_min} min of farm {', '.join(farms)}" if farms else ""
+        return ("closed", f"no foresteria{where} open for the whole stay {stay}", True)
+    with_section = [f for f in open_near if elig[f.id].section_ok]
+    if not with_section:
+        names = ", ".join(f.name for f in open_near)
+        return (
+            "no_section",
+            f"no {SECTION_BEDS[u.section]} at the foresterie open for the "
+            f"stay {stay} within reach ({names})",
+            True,
+        )
+    if not any(elig[f.id].accessible_ok for f in with_section):
+        return (
+            "no_accessible",
+            f"not enough accessible beds at the foresterie open for the stay {stay} within reach",
+            True,
+        )
+    return (None, "", False)
+
+
+def _full_reason(u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bool) -> tuple:
+    """Beds are taken on some night of the stay at every foresteria the person could use.
+
+    Proven from the plan: even with everyone of lower priority removed, the unit does not fit
+    (occ.blocked), so no swap could house it without evicting someone of equal or higher rank.
+    """
+    p = max(w.priority for w in u.members)
+    options = [f for f in sc.foresterie if elig[f.id].ok]
+    kind = SECTION_BEDS[u.section]
+    parts, too_large, higher = [], True, True
+    for f in options:
+        nights = occ.blocked(u, f, p)
+        if not nights:
+            why = (
+                "the solver stopped before proving tier 1 optimal" if not optimal else "unexplained"
+            )
+            return (
+                "heuristic",
+                f"heuristic: a bed seems free at {f.name} for the stay; {why}",
+                False,
+            )
+        parts.append(f"{f.name} on {describe_nights(nights)}")
+        too_large = too_large and bool(occ.blocked(u, f, 4))
+        higher = higher and p < 3 and occ.blocked(u, f, p + 1) == nights
+    alt = " and no alternative" if len(options) == 1 else ""
+    if too_large:
+        names = ", ".join(f.name for f in options)
+        return (
+            "too_large",
+            f"group of {u.size} needs more {kind} than {names} has on some nights of the stay",
+            True,
+        )
+    size = f"group of {u.size} " if u.is_group else ""
+    text = f"{size}{kind} full at " + " and at ".join(parts)
+    if higher:
+        return ("outranked", f"out-ranked: {text} held by people of priority >= {p + 1}{alt}", True)
+    return ("full", f"{text} (held by people of priority >= {p}){alt}", True)

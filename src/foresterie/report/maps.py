@@ -1,0 +1,222 @@
+"""Folium maps of a saved plan: foresterie, farms and every shuttle trip of a day.
+
+The only module that imports folium. One HTML file holds the whole season: the plan is
+embedded once as compact JSON and a small script (assets/plan_map.js) draws the day picked in a
+selector, so the file stays small however many days there are. Leaflet itself is inlined (from
+the `django-js-lib-leaflet` wheel, Leaflet 1.9.4, BSD-2), so the map works offline; only the
+background tiles need the network. Element ids are numbered, not random: the same plan gives
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+import folium
+from branca.element import Element, Figure, MacroElement
+from jinja2 import Template
+
+from foresterie.report.rundata import RunData, shift_text
+
+SECTION_ORDER = ("men", "women", "family")
+
+
+def _leaflet_file(name: str) -> bytes:
+    return (resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet" / name).read_bytes()
+
+
+def _asset(name: str) -> str:
+    return (resources.files("foresterie.report") / "assets" / name).read_text(encoding="utf-8")
+
+
+def _leaflet_css() -> str:
+    css = _leaflet_file("leaflet.css").decode("utf-8")
+    for img in ("layers-2x.png", "layers.png"):  # the collapsed layer control's icon
+        uri = "data:image/png;base64," + base64.b64encode(_leaflet_file(f"images/{img}")).decode()
+        css = css.replace(f"url(images/{img})", f"url({uri})")
+    return css
+
+
+def script_json(obj: Any) -> str:
+    """JSON safe to place inside <script>: no '</script>', no HTML-significant characters."""
+    text = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    for ch, rep in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(ch, rep)
+    return text
+
+
+@contextmanager
+def _stable_ids() -> Iterator[None]:
+    """Number folium/branca element ids in creation order instead of random hex."""
+    counter = itertools.count()
+    original = Element.__dict__["_generate_id"]
+    Element._generate_id = classmethod(lambda cls: f"{next(counter):06d}")  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Element._generate_id = original  # type: ignore[method-assign]
+
+
+class _PlanLayer(MacroElement):  # type: ignore[misc]
+    """Runs plan_map.js on the folium map with the embedded plan data."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}\n"
+        "{{ this.code }}\n"
+        "foresteriePlanMap({{ this._parent.get_name() }}, {{ this.data }});\n"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, data: dict[str, Any]):
+        super().__init__()
+        self._name = "PlanLayer"
+        self.code = _asset("plan_map.js")
+        self.data = script_json(data)
+
+
+def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> dict[str, Any]:
+    """The compact JSON the map script reads (documented field by field in plan_map.js)."""
+    sc = run.scenario
+    homes = [f for f in sc.foresterie if foresteria in (None, f.id)]
+    home_ix = {f.id: i for i, f in enumerate(homes)}
+    farm_ix = {f.id: i for i, f in enumerate(sc.farms)}
+    shown = sorted((v.foresteria_id, v.id) for v in sc.fleet if v.foresteria_id in home_ix)
+    vehicles = {vid: j for j, (_, vid) in enumerate(shown)}  # colour index, stable across days
+    used_legs: set[str] = set()
+    occ: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for fid, night, section, _beds, used in run.occupancy:
+        if fid in home_ix:
+            occ[night, fid][SECTION_ORDER.index(section)] = used
+    wanted = set(days)
+    per_day: dict[str, dict[str, Any]] = {d: {"trips": [], "occ": {}, "farm": {}} for d in days}
+    farm_info: dict[str, dict[int, list[Any]]] = defaultdict(dict)
+    for t in run.trips:
+        if t.day not in wanted or t.foresteria_id not in home_ix:
+            continue
+        per_day[t.day]["trips"].append(
+            [
+                t.trip_id,
+                t.vehicle_id,
+                home_ix[t.foresteria_id],
+                0 if t.direction == "to_farm" else 1,
+                t.depart,
+                t.ret,
+                t.km,
+                t.riders,
+                [
+                    [farm_ix[s.farm_id], s.seq, s.arrive, s.depart, s.board, s.alight]
+                    for s in t.stops
+                ],
+            ]
+        )
+        path = t.places
+        used_legs.update(f"{a}>{b}" for a, b in zip(path, path[1:], strict=False))
+        if t.direction == "to_farm":
+            for s in t.stops:
+                x = farm_info[t.day].setdefault(farm_ix[s.farm_id], [0, 0, ""])
+                x[0] += s.alight
+    for u in run.unserved:
+        if u.day in wanted and u.foresteria_id in home_ix:
+            x = farm_info[u.day].setdefault(farm_ix[u.farm_id], [0, 0, ""])
+            x[1] += u.riders
+            x[2] = u.reason if not x[2] or x[2] == u.reason else f"{x[2]}; {u.reason}"
+    for d in days:
+        per_day[d]["farm"] = {str(k): v for k, v in sorted(farm_info[d].items())}
+        per_day[d]["occ"] = {str(home_ix[f]): occ[d, f] for f in home_ix if (d, f) in occ}
+    busiest = max(days, key=lambda d: (len(per_day[d]["trips"]), [-ord(c) for c in d]))
+    backend = run.manifest.get("scenario", {}).get("travel_backend", "")
+    note = (
+        "legs follow the roads (OSRM)"
+        if run.road_geometry
+        else f"legs are drawn as straight lines (travel backend: {backend}; no road geometry)"
+    )
+    return {
+        "title": f"{sc.name}: shuttles" + (f" from {homes[0].name}" if foresteria else ""),
+        "geometry_note": note,
+        "foresterie": [
+            {
+                "id": f.id,
+                "name": f.name,
+                "comune": f.comune,
+                "lat": round(f.lat, 5),
+                "lon": round(f.lon, 5),
+                "beds": [f.beds_men, f.beds_women, f.beds_family],
+                "accessible": f.beds_accessible,
+            }
+            for f in homes
+        ],
+        "farms": [
+            {
+                "id": f.id,
+                "name": f.name,
+                "comune": f.comune,
+                "crop": f.crop,
+                "lat": round(f.lat, 5),
+                "lon": round(f.lon, 5),
+                "shift": shift_text(f.shift_start, f.shift_end),
+            }
+            for f in sc.farms
+        ],
+        "vehicles": vehicles,
+        "days": days,
+        "start_day": busiest,
+        "day": per_day,
+        "legs": {
+            k: [[round(a, 5), round(b, 5)] for a, b in v]
+            for k, v in run.legs.items()
+            if k in used_legs
+        },
+    }
+
+
+def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None) -> str:
+    """The map as one self-contained HTML page (season view with a day picker, or one day)."""
+    sc = run.scenario
+    if foresteria is not None and foresteria not in {f.id for f in sc.foresterie}:
+        raise ValueError(f"--foresteria: no foresteria {foresteria!r} in this run")
+    days = run.days if day is None else [day]
+    if day is not None and day not in run.days:
+        raise ValueError(f"--day: no trips or unserved riders on {day!r} in this run")
+    if not days:
+        days = [sc.config.scenario.season_start.isoformat()]
+    data = map_data(run, days, foresteria)
+    points = [(f["lat"], f["lon"]) for f in data["foresterie"] + data["farms"]]
+    south, north = min(p[0] for p in points), max(p[0] for p in points)
+    west, east = min(p[1] for p in points), max(p[1] for p in points)
+    with _stable_ids():
+        m = folium.Map(
+            location=[(south + north) / 2, (west + east) / 2],
+            zoom_start=9,
+            tiles=None,
+            control_scale=False,
+        )
+        m.default_js = []  # Leaflet is inlined below; nothing else from a CDN
+        m.default_css = []
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
+        root = m.get_root()
+        assert isinstance(root, Figure)
+        root.title = html.escape(data["title"])
+        root.header.add_child(Element('<meta charset="utf-8">'), name="charset")
+        root.header.add_child(Element(f"<style>{_leaflet_css()}</style>"), name="leaflet_css")
+        root.header.add_child(
+            Element(f"<script>{_leaflet_file('leaflet.js').decode('utf-8')}</script>"),
+            name="leaflet_js",
+        )
+        root.header.add_child(Element(f"<style>{_asset('plan_map.css')}</style>"), name="fs_css")
+        m.add_child(_PlanLayer(data))
+        m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
+        return str(root.render())

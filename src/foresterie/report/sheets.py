@@ -1,0 +1,233 @@
+"""Driver sheets: one printable A4 page and one GPX route file per vehicle and day.
+
+A driver needs, in order: when to leave, each stop with its arrival time, how many people get
+on or off there (with their pseudonymous ids, for the roll call), and when to be back. Nothing
+personal beyond the pseudonymous worker id is printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from foresterie.core.files import write_text
+from foresterie.report.rundata import RunData, TripRow
+
+SHEET_CSS = """
+@page { size: A4; margin: 12mm; }
+body { font: 11pt/1.4 system-ui, sans-serif; color: #000; margin: 0 auto; max-width: 186mm; }
+h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 1mm; }
+table { border-collapse: collapse; width: 100%; } .trip { page-break-inside: avoid; }
+th, td { border: 1px solid #888; padding: 1mm 2mm; text-align: left; vertical-align: top; }
+td.n { text-align: right; white-space: nowrap; } .ids { font-size: 8.5pt; color: #333; }
+.meta { color: #333; } @media screen { body { padding: 8mm; } }
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VehicleDay:
+    day: str
+    vehicle_id: str
+    foresteria_id: str
+    trips: tuple[TripRow, ...]
+
+    @property
+    def km(self) -> float:
+        return round(sum(t.km for t in self.trips), 3)
+
+
+def vehicle_days(run: RunData) -> list[VehicleDay]:
+    """Every vehicle's trips per day, in departure order."""
+    grouped: dict[tuple[str, str], list[TripRow]] = defaultdict(list)
+    for t in run.trips:
+        if t.vehicle_id:
+            grouped[t.day, t.vehicle_id].append(t)
+    return [
+        VehicleDay(
+            day=day,
+            vehicle_id=vid,
+            foresteria_id=trips[0].foresteria_id,
+            trips=tuple(sorted(trips, key=lambda t: (t.depart_min, t.trip_id))),
+        )
+        for (day, vid), trips in sorted(grouped.items())
+    ]
+
+
+def sheet_html(run: RunData, vd: VehicleDay) -> str:
+    sc = run.scenario
+    home = sc.foresteria(vd.foresteria_id)
+    seats = next((v.seats for v in sc.fleet if v.id == vd.vehicle_id), 0)
+    farms = {f.id: f for f in sc.farms}
+    out = [
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
+        f"<title>{escape(vd.vehicle_id)} {escape(vd.day)}</title><style>{SHEET_CSS}</style>",
+        "</head><body>",
+        f"<h1>Vehicle {escape(vd.vehicle_id)} · {escape(vd.day)}</h1>",
+        f"<p class='meta'>Base: {escape(home.name)} ({escape(home.id)}), {escape(home.comune)} · "
+        f"{seats} seats · {len(vd.trips)} trips · <span data-km>{vd.km:.1f}</span> km · first "
+        f"departure {escape(vd.trips[0].depart)}, back by {escape(vd.trips[-1].ret)}</p>",
+    ]
+    for t in vd.trips:
+        where = "to the farms" if t.direction == "to_farm" else "back to the foresteria"
+        out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
+        out.append(f"<h2>{escape(t.trip_id)}: {where}</h2>")
+        out.append(
+            "<table><tr><th>#</th><th>place</th><th>arrive</th><th>leave</th>"
+            "<th>on</th><th>off</th><th>riders (pseudonymous ids)</th></tr>"
+        )
+        load = t.riders if t.direction == "to_farm" else 0
+        out.append(
+            f"<tr><td class='n'>0</td><td>{escape(home.name)}</td><td></td>"
+            f"<td class='n' data-depart>{escape(t.depart)}</td>"
+            f"<td class='n'>{load}</td><td class='n'>0</td><td></td></tr>"
+        )
+        for s in t.stops:
+            f = farms.get(s.farm_id)
+            place = (
+                f"{escape(f.name)} ({escape(s.farm_id)}), {escape(f.comune)}"
+                if f
+                else escape(s.farm_id)
+            )
+            out.append(
+                f"<tr data-stop='{s.seq}'><td class='n'>{s.seq}</td><td>{place}</td>"
+                f"<td class='n' data-arrive>{escape(s.arrive)}</td><td class='n'>{escape(s.depart)}"
+                f"</td><td class='n' data-board>{s.board}</td><td class='n' data-alight>{s.alight}"
+                f"</td><td class='ids'>{escape(' '.join(s.worker_ids))}</td></tr>"
+            )
+        unload = t.riders if t.direction == "to_foresteria" else 0
+        out.append(
+            f"<tr><td class='n'></td><td>{escape(home.name)}</td>"
+            f"<td class='n' data-return>{escape(t.ret)}</td><td></td><td class='n'>0</td>"
+            f"<td class='n'>{unload}</td><td></td></tr>"
+        )
+        out.append(f"</table><p class='meta'>{t.km:.1f} km · {t.riders} riders</p></div>")
+    out.append("</body></html>\n")
+    return "\n".join(out)
+
+
+def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
+    """GPX 1.1: one <rte> per trip (foresteria, farms in stop order, foresteria); road tracks
+    as <trk> when the run has road geometry."""
+    sc = run.scenario
+    home = sc.foresteria(vd.foresteria_id)
+    farms = {f.id: f for f in sc.farms}
+
+    def pt(tag: str, lat: float, lon: float, name: str, desc: str) -> str:
+        return (
+            f'  <{tag} lat="{lat:.6f}" lon="{lon:.6f}"><name>{xml_escape(name)}</name>'
+            f"<desc>{xml_escape(desc)}</desc></{tag}>"
+        )
+
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<gpx version="1.1" creator="foresterie" xmlns="http://www.topografix.com/GPX/1/1">',
+        f"<metadata><name>{xml_escape(vd.vehicle_id + ' ' + vd.day)}</name></metadata>",
+    ]
+    for t in vd.trips:
+        lines.append(f"<rte><name>{xml_escape(t.trip_id)}</name>")
+        lines.append(pt("rtept", home.lat, home.lon, home.name, f"leave {t.depart}"))
+        for s in t.stops:
+            f = farms[s.farm_id]
+            lines.append(
+                pt(
+                    "rtept",
+                    f.lat,
+                    f.lon,
+                    f"{s.seq}. {f.name}",
+                    f"arrive {s.arrive}, on {s.board}, off {s.alight}",
+                )
+            )
+        lines.append(pt("rtept", home.lat, home.lon, home.name, f"back {t.ret}"))
+        lines.append("</rte>")
+        if run.legs:
+            ids = t.places
+            seg = [
+                p for a, b in zip(ids, ids[1:], strict=False) for p in run.legs.get(f"{a}>{b}", [])
+            ]
+            if seg:
+                lines.append(f"<trk><name>{xml_escape(t.trip_id)} (roads)</name><trkseg>")
+                lines += [f'  <trkpt lat="{a:.6f}" lon="{b:.6f}"/>' for a, b in seg]
+                lines.append("</trkseg></trk>")
+    lines.append("</gpx>\n")
+    return "\n".join(lines)
+
+
+def drivers_csv(vds: list[VehicleDay]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(
+        [
+            "day",
+            "vehicle_id",
+            "foresteria_id",
+            "trip_id",
+            "direction",
+            "depart",
+            "return",
+            "stops",
+            "riders",
+            "km",
+            "sheet",
+            "gpx",
+        ]
+    )
+    for vd in vds:
+        for t in vd.trips:
+            w.writerow(
+                [
+                    vd.day,
+                    vd.vehicle_id,
+                    vd.foresteria_id,
+                    t.trip_id,
+                    t.direction,
+                    t.depart,
+                    t.ret,
+                    " ".join(s.farm_id for s in t.stops),
+                    t.riders,
+                    f"{t.km:.3f}",
+                    f"{vd.vehicle_id}.html",
+                    f"{vd.vehicle_id}.gpx",
+                ]
+            )
+    return out.getvalue()
+
+
+def day_index_html(day: str, vds: list[VehicleDay]) -> str:
+    rows = "".join(
+        f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{escape(vd.vehicle_id)}</a></td>"
+        f"<td>{escape(vd.foresteria_id)}</td><td class='n'>{len(vd.trips)}</td>"
+        f"<td class='n'>{escape(vd.trips[0].depart)}</td><td class='n'>{escape(vd.trips[-1].ret)}"
+        f"</td><td class='n'>{vd.km:.1f}</td><td><a href={quoteattr(vd.vehicle_id + '.gpx')}>GPX"
+        "</a></td></tr>"
+        for vd in vds
+    )
+    return (
+        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Drivers "
+        f"{escape(day)}</title><style>{SHEET_CSS}</style></head><body><h1>Driver sheets, "
+        f"{escape(day)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
+        f"<a href='../../map.html#{escape(day)}'>map of the day</a></p><table><tr>"
+        "<th>vehicle</th><th>base</th><th>trips</th><th>leaves</th><th>back</th><th>km</th>"
+        f"<th>route</th></tr>{rows}</table></body></html>\n"
+    )
+
+
+def write_sheets(run: RunData, out: Path, days: list[str] | None = None) -> list[VehicleDay]:
+    """report/drivers/DAY/{VEHICLE.html, VEHICLE.gpx, drivers.csv, index.html}."""
+    vds = [vd for vd in vehicle_days(run) if days is None or vd.day in days]
+    by_day: dict[str, list[VehicleDay]] = defaultdict(list)
+    for vd in vds:
+        by_day[vd.day].append(vd)
+    for day, group in by_day.items():
+        folder = out / day
+        for vd in group:
+            write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd))
+            write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
+        write_text(folder / "drivers.csv", drivers_csv(group))
+        write_text(folder / "index.html", day_index_html(day, group))
+    return vds

@@ -1,0 +1,1 @@
+"""A run: the solve pipeline, plan files, KPIs, run folders and their manifest."""

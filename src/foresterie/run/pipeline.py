@@ -1,0 +1,254 @@
+"""scenario -> travel -> housing -> shuttles -> plan -> verify -> published run folder."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.housing.replan import apply_as_of, read_previous
+from foresterie.housing.tiers import plan_housing
+from foresterie.housing.waitlist import WaitlistEntry
+from foresterie.run.folders import (
+    atomic_dir,
+    check_target,
+    plan_hashes,
+    snapshot_inputs,
+    versions,
+    write_manifest,
+)
+from foresterie.run.kpi import housing_kpis, transport_kpis
+from foresterie.run.planfiles import write_housing, write_shuttles
+from foresterie.scenario.load import load_scenario, scenario_hash
+from foresterie.shuttles.routes import plan_shuttles
+from foresterie.travel.matrix import (
+    build_matrix,
+    cache_dir,
+    far_from_road,
+    legs_geojson,
+    road_legs,
+    scenario_locations,
+)
+from foresterie.verify import verify_run
+
+Say = Callable[[str], None]
+Bar = Callable[[str, int, int], None]
+
+
+@dataclass(kw_only=True)
+class RunSummary:
+    out: Path
+    manifest: dict[str, Any]
+    violations: list[str]
+
+
+def solve(
+    scenario_dir: Path,
+    out: Path,
+    force: bool = False,
+    as_of: date | None = None,
+    previous: Path | None = None,
+    say: Say | None = None,
+    bar: Bar | None = None,
+    report: Callable[[Path], None] | None = None,
+    cache: Path | None = None,
+) -> RunSummary:
+    """Solve, write to a temporary folder, verify, then publish by rename (never half a run)."""
+    say = say or (lambda _: None)
+    check_target(out, force)
+    timings: dict[str, float] = {}
+    t = time.monotonic()
+    scenario = load_scenario(scenario_dir)
+    original_hash = scenario_hash(scenario)
+    prev_assigned: dict[str, str] | None = None
+    past: list[WaitlistEntry] = []
+    if as_of is not None:
+        if previous is None:
+            raise ScenarioError(
+                [
+                    Problem(
+                        "--as-of",
+                        None,
+                        "--previous",
+                        "re-planning needs the previous run folder (--previous RUN)",
+                    )
+                ]
+            )
+        prev_assigned, prev_wait = read_previous(previous)
+        scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
+    else:
+        to_plan = scenario
+    timings["load_s"] = time.monotonic() - t
+    t = time.monotonic()
+    matrix = build_matrix(scenario, cache)
+    timings["travel_s"] = time.monotonic() - t
+    say(
+        f"travel: {len(matrix.ids)} places, backend {matrix.backend}"
+        + (" (cached)" if matrix.cached else "")
+    )
+    far = far_from_road(matrix, scenario.config.travel.snap_warn_m) if matrix.snap_m else []
+    for pid, metres in far[:10]:
+        say(f"warning: {pid} is {metres:,.0f} m from the nearest road (check its coordinates)")
+    t = time.monotonic()
+    housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
+    housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
+    timings["housing_s"] = time.monotonic() - t
+    say(
+        f"housing: {len(housing.assignments)} housed, {len(housing.waitlist)} waitlisted, "
+        f"tiers optimal: {all(x.optimal for x in housing.tiers)}"
+    )
+    t = time.monotonic()
+    shuttles = plan_shuttles(
+        scenario, matrix, housing.assignments, scenario.config.solver.shuttle_processes, bar
+    )
+    timings["shuttles_s"] = time.monotonic() - t
+    say(
+        f"shuttles: {len(shuttles.trips)} trips, "
+        f"{sum(u.riders for u in shuttles.unserved)} rider-trips unserved"
+    )
+    extra = {}
+    if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
+        t = time.monotonic()
+        pairs = [
+            (a, b) for tr in shuttles.trips for a, b in zip(tr.places, tr.places[1:], strict=False)
+        ]
+        legs = road_legs(
+            scenario_locations(scenario), pairs, scenario.files["graph"], cache or cache_dir()
+        )
+        extra["legs.geojson"] = legs_geojson(legs)
+        timings["road_geometry_s"] = time.monotonic() - t
+    elif (scenario.root / "legs.geojson").is_file():  # a run snapshot replayed: keep its roads
+        extra["legs.geojson"] = (scenario.root / "legs.geojson").read_text(encoding="utf-8")
+    with atomic_dir(out, force) as tmp:
+        inputs = tmp / "inputs"
+        inputs.mkdir()
+        input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
+        plan_dir = tmp / "plan"
+        (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
+        write_housing(plan_dir, scenario, housing)
+        write_shuttles(plan_dir, scenario, shuttles)
+        kpis = {
+            "housing": housing_kpis(scenario, housing),
+            "transport": transport_kpis(scenario, shuttles),
+        }
+        cfg = scenario.config
+        manifest = {
+            "schema": "foresterie-run/1",
+            "scenario": {
+                "name": scenario.name,
+                "hash": original_hash,
+                "snapshot_hash": scenario_hash(load_scenario(inputs)),
+                "travel_backend": matrix.backend,
+            },
+            "travel": {
+                "backend": matrix.backend,
+                "graph_hash": matrix.graph_hash,
+                "snap_warn_m": scenario.config.travel.snap_warn_m,
+                "far_from_road": {pid: round(m, 1) for pid, m in far},
+                "max_snap_m": round(max(matrix.snap_m, default=0.0), 1),
+            },
+            "replan": {
+                "as_of": as_of.isoformat() if as_of else None,
+                "moved_vs_previous": housing.moved,
+            },
+            "inputs": input_hashes,
+            "plan": plan_hashes(plan_dir),
+            "versions": versions(),
+            "seed": cfg.scenario.seed,
+            "budgets": cfg.solver.model_dump(mode="json"),
+            "timings_s": {k: round(v, 3) for k, v in timings.items()},
+            "housing": {
+                "tiers": [
+                    {
+                        "name": x.name,
+                        "objective": x.objective,
+                        "bound": x.bound,
+                        "optimal": x.optimal,
+                        "gap": round(x.gap, 6),
+                        "proof": x.proof,
+                    }
+                    for x in housing.tiers
+                ],
+                "districts": housing.districts,
+                "blocks": housing.blocks,
+                "units": housing.units,
+            },
+            "shuttles": {
+                "engine": shuttles.engine,
+                "day_problems": shuttles.day_problems,
+                "route_searches": shuttles.route_searches,
+                "chaining_optimal": all(f.optimal for f in shuttles.fleet_days),
+            },
+            "kpis": kpis,
+        }
+        write_manifest(tmp, manifest)
+        violations = verify_run(tmp)
+        if violations:
+            raise PlanRejected(violations)
+        if report is not None:
+            report(tmp)
+    return RunSummary(out=out, manifest=manifest, violations=[])
+
+
+class PlanRejected(RuntimeError):
+    """The independent verifier found violations: the plan is not published."""
+
+    def __init__(self, violations: list[str]):
+        self.violations = violations
+        super().__init__(f"{len(violations)} violations")
+
+
+def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) -> list[str]:
+    """Re-solve a run from its own inputs/ (and recorded re-plan), compare plan files byte for byte.
+
+    Returns the differences found (empty: identical)."""
+    import filecmp
+    import json
+
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    as_of_s = manifest.get("replan", {}).get("as_of")
+    previous = None
+    if as_of_s:  # rebuild the previous run's plan files the re-plan read
+        previous = out.parent / f".{out.name}.previous"
+        (previous / "plan").mkdir(parents=True, exist_ok=True)
+        for name in ("assignments.csv", "waitlist.csv"):
+            (previous / "plan" / name).write_bytes(
+                (run / "inputs" / f"previous_{name}").read_bytes()
+            )
+    try:
+        solve(
+            run / "inputs",
+            out,
+            force,
+            date.fromisoformat(as_of_s) if as_of_s else None,
+            previous,
+            say=say,
+        )
+    finally:
+        if previous is not None:
+            import shutil
+
+            shutil.rmtree(previous, ignore_errors=True)
+    diffs = []
+    a_dir, b_dir = run / "plan", out / "plan"
+    names = sorted({p.name for p in a_dir.iterdir()} | {p.name for p in b_dir.iterdir()})
+    for name in names:
+        a, b = a_dir / name, b_dir / name
+        if not a.exists() or not b.exists():
+            diffs.append(f"{name}: only in {'the replay' if b.exists() else 'the original'}")
+        elif not filecmp.cmp(a, b, shallow=False):
+            diffs.append(f"{name}: {_first_difference(a, b)}")
+    return diffs
+
+
+def _first_difference(a: Path, b: Path) -> str:
+    la = a.read_text(encoding="utf-8").splitlines()
+    lb = b.read_text(encoding="utf-8").splitlines()
+    for i, (x, y) in enumerate(zip(la, lb, strict=False), start=1):
+        if x != y:
+            return f"line {i}: {x[:120]!r} != {y[:120]!r}"
+    return f"{len(la)} lines vs {len(lb)} lines"

@@ -1,0 +1,315 @@
+"""Plan files: the CSV/JSON outputs every later stage and the auditor read (byte-stable)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from foresterie.core.files import csv_text as _csv
+from foresterie.core.files import dumps_json, write_text
+from foresterie.core.timeutil import fmt_hhmm as _hhmm
+from foresterie.housing.tiers import HousingPlan
+from foresterie.scenario.model import SECTIONS, Scenario
+from foresterie.shuttles.routes import ShuttlePlan
+
+
+def occupancy_rows(scenario: Scenario, housing: HousingPlan) -> list[list[Any]]:
+    """Beds and used per foresteria, open night and section (sections with beds or guests)."""
+    used: dict[tuple[str, str, str], int] = {}
+    for a in housing.assignments:
+        d = a.arrival
+        while d < a.departure:
+            k = (a.foresteria_id, d.isoformat(), a.section.value)
+            used[k] = used.get(k, 0) + 1
+            d += timedelta(days=1)
+    rows = []
+    for f in scenario.foresterie:
+        d = f.open_from
+        while d <= f.open_to:
+            for s in SECTIONS:
+                n = used.get((f.id, d.isoformat(), s.value), 0)
+                if f.beds(s) or n:
+                    rows.append([f.id, d.isoformat(), s.value, f.beds(s), n])
+            d += timedelta(days=1)
+    return rows
+
+
+def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> None:
+    write_text(
+        plan_dir / "assignments.csv",
+        _csv(
+            [
+                [
+                    a.worker_id,
+                    a.foresteria_id,
+                    a.section.value,
+                    a.arrival.isoformat(),
+                    a.departure.isoformat(),
+                ]
+                for a in housing.assignments
+            ],
+            ["worker_id", "foresteria_id", "section", "from", "to"],
+        ),
+    )
+    write_text(
+        plan_dir / "waitlist.csv",
+        _csv(
+            [
+                [e.worker_id, e.priority, e.code, "yes" if e.proven else "no", e.reason]
+                for e in housing.waitlist
+            ],
+            ["worker_id", "priority", "code", "proven", "reason"],
+        ),
+    )
+    write_text(
+        plan_dir / "occupancy.csv",
+        _csv(
+            occupancy_rows(scenario, housing), ["foresteria_id", "night", "section", "beds", "used"]
+        ),
+    )
+    summary = {
+        "tiers": [
+            {
+                "name": t.name,
+                "sense": t.sense,
+                "objective": t.objective,
+                "bound": t.bound,
+                "optimal": t.optimal,
+                "gap": round(t.gap, 6),
+                "proof": t.proof,
+            }
+            for t in housing.tiers
+        ],
+        "units": housing.units,
+        "districts": housing.districts,
+        "blocks": housing.blocks,
+        "housed": len(housing.assignments),
+        "waitlisted": len(housing.waitlist),
+        "moved_vs_previous": housing.moved,
+        "backend": scenario.config.solver.housing_backend,
+    }
+    write_text(plan_dir / "housing.json", dumps_json(summary))
+
+
+def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) -> None:
+    """trips, stops, riders, unserved, fleet per day, routes.geojson, plan.json (VROOM-shaped)."""
+    trips = shuttles.trips
+    write_text(
+        plan_dir / "trips.csv",
+        _csv(
+            [
+                [
+                    t.day.isoformat(),
+                    t.foresteria_id,
+                    t.direction,
+                    t.trip_id,
+                    t.vehicle_id or "",
+                    _hhmm(t.depart),
+                    _hhmm(t.ret),
+                    f"{t.metres / 1000:.3f}",
+                    t.riders,
+                ]
+                for t in trips
+            ],
+            [
+                "day",
+                "foresteria_id",
+                "direction",
+                "trip_id",
+                "vehicle_id",
+                "depart",
+                "return",
+                "km",
+                "riders",
+            ],
+        ),
+    )
+    write_text(
+        plan_dir / "stops.csv",
+        _csv(
+            [
+                [
+                    t.trip_id,
+                    s.seq,
+                    s.farm_id,
+                    _hhmm(s.arrive),
+                    _hhmm(s.depart),
+                    s.board,
+                    s.alight,
+                    s.load_after,
+                ]
+                for t in trips
+                for s in t.stops
+            ],
+            ["trip_id", "seq", "farm_id", "arrive", "depart", "board", "alight", "load_after"],
+        ),
+    )
+    write_text(
+        plan_dir / "riders.csv",
+        _csv(
+            [[t.trip_id, s.seq, w] for t in trips for s in t.stops for w in s.worker_ids],
+            ["trip_id", "seq", "worker_id"],
+        ),
+    )
+    write_text(
+        plan_dir / "unserved.csv",
+        _csv(
+            [
+                [
+                    u.day.isoformat(),
+                    u.foresteria_id,
+                    u.farm_id,
+                    u.direction,
+                    u.riders,
+                    "yes" if u.proven else "no",
+                    u.reason,
+                    " ".join(u.worker_ids),
+                ]
+                for u in shuttles.unserved
+            ],
+            [
+                "day",
+                "foresteria_id",
+                "farm_id",
+                "direction",
+                "riders",
+                "proven",
+                "reason",
+                "worker_ids",
+            ],
+        ),
+    )
+    write_text(
+        plan_dir / "fleet_days.csv",
+        _csv(
+            [
+                [
+                    f.day.isoformat(),
+                    f.foresteria_id,
+                    f.needed,
+                    f.available,
+                    f.short_riders,
+                    "yes" if f.optimal else "no",
+                ]
+                for f in shuttles.fleet_days
+            ],
+            [
+                "day",
+                "foresteria_id",
+                "vehicles_needed",
+                "vehicles_available",
+                "short_riders",
+                "chaining_optimal",
+            ],
+        ),
+    )
+    where = {f.id: (f.lon, f.lat) for f in scenario.foresterie} | {
+        f.id: (f.lon, f.lat) for f in scenario.farms
+    }
+    features = []
+    for t in trips:
+        path = t.places
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "trip_id": t.trip_id,
+                    "day": t.day.isoformat(),
+                    "foresteria_id": t.foresteria_id,
+                    "direction": t.direction,
+                    "vehicle_id": t.vehicle_id,
+                    "depart": _hhmm(t.depart),
+                    "return": _hhmm(t.ret),
+                    "km": round(t.metres / 1000, 3),
+                    "riders": t.riders,
+                    "stops": [s.farm_id for s in t.stops],
+                },
+                "geometry": {"type": "LineString", "coordinates": [list(where[x]) for x in path]},
+            }
+        )
+    write_text(
+        plan_dir / "routes.geojson",
+        json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
+        + "\n",
+    )
+    write_text(
+        plan_dir / "plan.json",
+        json.dumps(_vroom(scenario, shuttles, where), separators=(",", ":"), sort_keys=True) + "\n",
+    )
+
+
+def _vroom(scenario: Scenario, sp: ShuttlePlan, where: dict[str, tuple[float, float]]) -> dict:
+    """A VROOM-shaped result: seconds after midnight, metres, lon/lat; one route per trip."""
+    routes = []
+    for t in sp.trips:
+        steps = [
+            {
+                "type": "start",
+                "id": t.foresteria_id,
+                "location": list(where[t.foresteria_id]),
+                "arrival": t.depart * 60,
+                "load": [t.riders if t.direction == "to_farm" else 0],
+            }
+        ]
+        for s in t.stops:
+            steps.append(
+                {
+                    "type": "job",
+                    "id": s.farm_id,
+                    "location": list(where[s.farm_id]),
+                    "arrival": s.arrive * 60,
+                    "departure": s.depart * 60,
+                    "pickup": [s.board],
+                    "delivery": [s.alight],
+                    "load": [s.load_after],
+                }
+            )
+        steps.append(
+            {
+                "type": "end",
+                "id": t.foresteria_id,
+                "location": list(where[t.foresteria_id]),
+                "arrival": t.ret * 60,
+                "load": [0 if t.direction == "to_farm" else t.riders],
+            }
+        )
+        routes.append(
+            {
+                "vehicle": t.vehicle_id,
+                "trip": t.trip_id,
+                "day": t.day.isoformat(),
+                "direction": t.direction,
+                "distance": t.metres,
+                "duration": (t.ret - t.depart) * 60,
+                "steps": steps,
+            }
+        )
+    unassigned = [
+        {
+            "day": u.day.isoformat(),
+            "foresteria_id": u.foresteria_id,
+            "id": u.farm_id,
+            "direction": u.direction,
+            "riders": u.riders,
+            "reason": u.reason,
+        }
+        for u in sp.unserved
+    ]
+    return {
+        "code": 0,
+        "units": {
+            "time": "seconds after midnight (Europe/Rome)",
+            "distance": "metres",
+            "location": "WGS84 [lon, lat]",
+        },
+        "summary": {
+            "routes": len(routes),
+            "unassigned": sum(u.riders for u in sp.unserved),
+            "distance": sum(t.metres for t in sp.trips),
+            "engine": sp.engine,
+        },
+        "unassigned": unassigned,
+        "routes": routes,
+    }

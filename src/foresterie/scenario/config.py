@@ -1,0 +1,101 @@
+"""The scenario.toml tables as pydantic models: typed, defaulted, typo-proof (extra=forbid)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from foresterie.core.timeutil import parse_hhmm
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioTable(_Table):
+    name: str = Field(min_length=1)
+    season_start: date
+    season_end: date
+    seed: int = Field(ge=0)
+    timezone: str = "Europe/Rome"
+
+    @model_validator(mode="after")
+    def _season_order(self) -> ScenarioTable:
+        if self.season_end < self.season_start:
+            raise ValueError("season_end is before season_start")
+        return self
+
+
+class DataTable(_Table):
+    foresterie: str
+    farms: str
+    workers: str
+    fleet: str
+    matrix: str | None = None  # travel matrix CSV for backend = "matrix"
+
+
+class HousingTable(_Table):
+    max_commute_min: int = Field(default=60, gt=0)
+    # Optional tier weight: with balance_weight > 0 the commute tier minimises
+    # commute seconds + balance_weight x peak per mille (one per-mille point of peak occupancy is
+    # worth that many commute seconds); 0 keeps the tiers strictly lexicographic.
+    balance_weight: int = Field(default=0, ge=0)
+
+
+class TransportTable(_Table):
+    max_ride_min: int = Field(default=75, gt=0)
+    arrive_early_max_min: int = Field(default=30, ge=0)
+    wait_after_shift_max_min: int = Field(default=30, ge=0)
+    heat_alert_days: list[date] = Field(default_factory=list)
+    heat_alert_shift_end: str = "12:30"
+    turnaround_min: int = Field(default=5, ge=0)
+    board_min: int = Field(default=2, ge=0)  # minutes per stop to board or alight
+
+    @field_validator("heat_alert_shift_end")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        parse_hhmm(v)
+        return v
+
+
+class TravelTable(_Table):
+    backend: Literal["haversine", "matrix", "osrm"] = "haversine"
+    # Great-circle distance x circuity: rural road networks run 1.2-1.4 (Ballou, Rahardja &
+    # Sakai 2002, "Selected country circuity factors for road travel distance estimation").
+    circuity: float = Field(default=1.3, ge=1.0, le=3.0)
+    # Mean speed on Capitanata provincial roads and the SS16 for a loaded minibus.
+    speed_kmh: float = Field(default=55.0, gt=5.0, le=130.0)
+    graph: str | None = None  # OSRM graph folder for backend = "osrm" (`foresterie roads build`)
+    # A place farther than this from its snapped road position is reported: a farm snapped to
+    # the wrong side of a motorway, or coordinates in a field, give wrong times.
+    snap_warn_m: float = Field(default=250.0, gt=0)
+    # Farther than this, the place is outside the graph's area or its coordinates are wrong.
+    snap_max_m: float = Field(default=2000.0, gt=0)
+
+
+class SolverTable(_Table):
+    # Housing: GLOP for each tier's LP bound, SCIP for the searches (mip.py); CP-SAT (1 worker)
+    # could not close tier 1 of the default scenario in 30 deterministic seconds, because the LP
+    # bound is what closes this model (README, "Housing model"). Both are single-threaded and
+    # deterministic; the node limit is the deterministic budget, the wall clock a safety net.
+    housing_backend: Literal["scip"] = "scip"
+    housing_node_limit: int = Field(default=200_000, ge=1)
+    shuttle_engine: Literal["pyvrp", "ortools"] = "pyvrp"
+    shuttle_iterations: int = Field(default=1000, ge=1)
+    shuttle_patience: int = Field(
+        default=100, ge=1
+    )  # stop after this many non-improving iterations
+    shuttle_processes: int = Field(default=2, ge=1, le=64)
+    chaining_deterministic_time: float = Field(default=1.0, gt=0)
+    wall_clock_limit_s: float = Field(default=900.0, gt=0)
+
+
+class ScenarioConfig(_Table):
+    scenario: ScenarioTable
+    data: DataTable
+    housing: HousingTable = HousingTable()
+    transport: TransportTable = TransportTable()
+    travel: TravelTable = TravelTable()
+    solver: SolverTable = SolverTable()

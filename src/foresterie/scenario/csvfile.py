@@ -1,0 +1,69 @@
+"""CSV files of a scenario (workers, fleet, matrix): UTF-8, comma-separated, a header with the
+required columns once each, every row as wide as the header; problems as file:row: field."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from foresterie.core.errors import Problem
+
+MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
+
+
+def read_csv(
+    path: Path, label: str, required: tuple[str, ...], probs: list[Problem]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated.
+    A file of more than MAX_ROWS lines is refused at once, before any parsing."""
+    raw = path.read_bytes()
+    lines = raw.count(b"\n")
+    if lines > MAX_ROWS:
+        probs.append(
+            Problem(
+                label,
+                None,
+                "file",
+                f"{lines:,} lines, more than {MAX_ROWS:,}: the "
+                "planner is sized for one region's season; split the scenario",
+            )
+        )
+        return
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        probs.append(Problem(label, line, "encoding", "not UTF-8 (Latin-1?): save as UTF-8 CSV"))
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header is None or not any(h.strip() for h in header):
+        probs.append(Problem(label, None, "file", "empty file"))
+        return
+    names = [h.strip() for h in header]
+    if len(names) == 1 and ";" in names[0]:
+        probs.append(Problem(label, 1, "header", "semicolon-separated; export as comma-separated"))
+        return
+    missing = [c for c in required if c not in names]
+    if missing:
+        probs.append(Problem(label, 1, missing[0], f"missing column(s): {', '.join(missing)}"))
+        return
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        probs.append(Problem(label, 1, dupes[0], "column appears twice"))
+        return
+    n = 0
+    for line_no, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(names):
+            probs.append(
+                Problem(label, line_no, "row", f"{len(cells)} cells, header has {len(names)}")
+            )
+            continue
+        n += 1
+        yield line_no, dict(zip(names, cells, strict=True))
+    if n == 0:
+        probs.append(Problem(label, None, "file", "header only, no data rows"))

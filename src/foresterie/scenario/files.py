@@ -1,0 +1,141 @@
+"""Write a typed Scenario back to scenario files (the inverse of scenario.load_scenario).
+
+Used for run snapshots and for sweep members: a member is an ordinary scenario folder that
+anyone can open, validate and solve by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from foresterie.core.files import csv_text as _csv
+from foresterie.core.files import write_text
+from foresterie.core.timeutil import DAYS, fmt_hhmm
+from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.scenario.load import FLEET_COLUMNS, WORKER_COLUMNS
+from foresterie.scenario.model import Farm, Foresteria, Scenario, Vehicle, Worker
+
+
+def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
+    """Only the columns the model reads (no names, documents or phones, ever)."""
+    return _csv(
+        [
+            [
+                w.id,
+                w.arrival.isoformat(),
+                w.departure.isoformat(),
+                w.section.value,
+                w.group_id or "",
+                w.farm_id or "",
+                w.priority,
+                "true" if w.accessible else "false",
+                w.pinned_foresteria or "",
+            ]
+            for w in workers
+        ],
+        list(WORKER_COLUMNS),
+    )
+
+
+def fleet_csv(fleet: tuple[Vehicle, ...] | list[Vehicle]) -> str:
+    return _csv(
+        [
+            [
+                v.id,
+                v.foresteria_id,
+                v.seats,
+                v.fixed_cost_eur_per_day,
+                v.cost_eur_per_km,
+                v.max_duty_min,
+                v.available_from.isoformat(),
+                v.available_to.isoformat(),
+            ]
+            for v in fleet
+        ],
+        list(FLEET_COLUMNS),
+    )
+
+
+def _collection(features: list[dict[str, Any]]) -> str:
+    return (
+        json.dumps(
+            {"type": "FeatureCollection", "features": features},
+            ensure_ascii=False,
+            indent=None,
+            separators=(",", ":"),
+        )
+        + "\n"
+    )
+
+
+def foresterie_geojson(items: tuple[Foresteria, ...] | list[Foresteria]) -> str:
+    return _collection(
+        [
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": f.id,
+                    "name": f.name,
+                    "comune": f.comune,
+                    "beds_men": f.beds_men,
+                    "beds_women": f.beds_women,
+                    "beds_family": f.beds_family,
+                    "beds_accessible": f.beds_accessible,
+                    "open_from": f.open_from.isoformat(),
+                    "open_to": f.open_to.isoformat(),
+                },
+                "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+            }
+            for f in items
+        ]
+    )
+
+
+def farms_geojson(items: tuple[Farm, ...] | list[Farm]) -> str:
+    """Farms with their entrance point (a polygon's representative point, as the model uses)."""
+    return _collection(
+        [
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": f.id,
+                    "name": f.name,
+                    "comune": f.comune,
+                    "crop": f.crop,
+                    "shift_start": fmt_hhmm(f.shift_start),
+                    "shift_end": fmt_hhmm(f.shift_end),
+                    "workdays": ",".join(DAYS[d].title() for d in sorted(f.workdays)),
+                },
+                "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+            }
+            for f in items
+        ]
+    )
+
+
+def write_scenario(
+    scenario: Scenario, folder: Path, header: str = "", matrix_csv: str | None = None
+) -> None:
+    """Every file of the scenario into `folder`. A scenario on a matrix or road backend is
+    written with `matrix_csv` (its travel matrix as computed once) and backend "matrix"."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text(folder / "foresterie.geojson", foresterie_geojson(scenario.foresterie))
+    write_text(folder / "farms.geojson", farms_geojson(scenario.farms))
+    write_text(folder / "workers.csv", workers_csv(scenario.workers))
+    write_text(folder / "fleet.csv", fleet_csv(scenario.fleet))
+    cfg = scenario.config.model_dump(mode="python")
+    cfg["data"] = {
+        "foresterie": "foresterie.geojson",
+        "farms": "farms.geojson",
+        "workers": "workers.csv",
+        "fleet": "fleet.csv",
+    }
+    if cfg["travel"]["backend"] != "haversine":
+        if matrix_csv is None:
+            raise ValueError(f"backend {cfg['travel']['backend']!r} needs the matrix to be written")
+        write_text(folder / "matrix.csv", matrix_csv)
+        cfg["data"]["matrix"] = "matrix.csv"
+        cfg["travel"] = {**cfg["travel"], "backend": "matrix", "graph": None}
+    write_text(folder / "scenario.toml", header + toml_dumps(cfg))

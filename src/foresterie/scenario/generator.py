@@ -1,0 +1,671 @@
+"""Synthetic seasons built on DOMAIN.md facts: the default Puglia 2026 scenario and scaled variants.
+
+Foresterie, comuni and crop calendars come from ../shared/DOMAIN.md (sources cited there);
+workers, farms and exact positions are synthetic. Output is byte-stable for a given seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from foresterie.core.timeutil import fmt_hhmm
+from foresterie.scenario.model import PRIORITY_REFERRED, SECTIONS, Section
+
+APPROX_NOTE = (
+    "Coordinates approximate (about +-0.01-0.02 deg, not from the sources); capacities from "
+    "DOMAIN.md section 1; geocode before real use."
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Site:
+    """A foresteria of the catalogue: sourced capacity and season, approximate position."""
+
+    id: str
+    name: str
+    comune: str
+    lat: float
+    lon: float
+    beds: tuple[int, int, int, int]  # men, women, family, accessible
+    open_from: str  # MM-DD
+    open_to: str
+    fleet: tuple[tuple[int, int], ...]  # (seats, count) of its own shuttles
+    source: str
+
+
+# Order = which sites a K-foresterie scenario gets first. Sourced facts: DOMAIN.md sec. 1.1.
+# Fleets: Campo Libero's 8-seat minibuses and 28-seat buses (6 + 6 from San Severo and Borgo
+# Mezzanone) plus Su.Pr.Eme 2's 8 shuttles and the Nardo/Turi shuttles (DOMAIN.md sec. 3);
+# how they split between bases is a scenario assumption.
+CATALOGUE: tuple[Site, ...] = (
+    Site(
+        id="FR-SSV",
+        name="Foresteria regionale Fortore / Casa Sankara",
+        comune="San Severo",
+        lat=41.600,
+        lon=15.450,
+        beds=(330, 40, 30, 12),
+        open_from="05-01",
+        open_to="09-30",
+        fleet=((28, 6), (8, 4)),
+        source="400 beds, SS16 km 657 (agenzianova 2019-07-29); open all year; Campo Libero base",
+    ),
+    Site(
+        id="FR-BMZ",
+        name="Villaggio dell'Accoglienza (ex CARA)",
+        comune="Manfredonia",
+        lat=41.490,
+        lon=15.700,
+        beds=(200, 44, 80, 16),
+        open_from="07-01",
+        open_to="09-30",
+        fleet=((28, 5), (8, 3)),
+        source="324 beds with family mini-flats (ledicola 2025); opening date is a planning assumption",
+    ),
+    Site(
+        id="FR-NRD",
+        name="Foresteria Boncuri",
+        comune="Nardò",
+        lat=40.190,
+        lon=18.040,
+        beds=(300, 20, 0, 8),
+        open_from="06-16",
+        open_to="09-15",
+        fleet=((28, 3), (8, 2)),
+        source="320 beds, 80 cabins x 4 (gazzettadelmezzogiorno); opened 16 Jun in 2025",
+    ),
+    Site(
+        id="FR-TUR",
+        name="Foresteria di Turi (appartamenti)",
+        comune="Turi",
+        lat=40.920,
+        lon=17.020,
+        beds=(80, 10, 0, 4),
+        open_from="05-01",
+        open_to="06-30",
+        fleet=((28, 2), (8, 2)),
+        source="up to 90 in 5 flats in 2025 (migrantaffairs); cherry season May-June",
+    ),
+    Site(
+        id="FR-LES",
+        name="Moduli Coppa Sentinella",
+        comune="Lesina",
+        lat=41.840,
+        lon=15.360,
+        beds=(70, 10, 0, 4),
+        open_from="07-01",
+        open_to="09-30",
+        fleet=((8, 1),),
+        source="Lesina + Poggio Imperiale = 160 beds (trmtv 2019); opening unverified",
+    ),
+    Site(
+        id="FR-PGI",
+        name="Moduli Conservificio",
+        comune="Poggio Imperiale",
+        lat=41.820,
+        lon=15.380,
+        beds=(70, 10, 0, 4),
+        open_from="07-01",
+        open_to="09-30",
+        fleet=((8, 1),),
+        source="Lesina + Poggio Imperiale = 160 beds (trmtv 2019); opening unverified",
+    ),
+    Site(
+        id="FR-TAN",
+        name="Torretta Antonacci",
+        comune="San Severo",
+        lat=41.580,
+        lon=15.510,
+        beds=(90, 10, 0, 4),
+        open_from="05-01",
+        open_to="09-30",
+        fleet=((28, 1), (8, 1)),
+        source="regional foresteria area with custody (immediato 2023); beds not stated, assumed",
+    ),
+    Site(
+        id="FR-TER",
+        name="Palachicoli",
+        comune="Terlizzi",
+        lat=41.130,
+        lon=16.540,
+        beds=(70, 10, 0, 4),
+        open_from="06-01",
+        open_to="09-30",
+        fleet=((8, 2),),
+        source="80 beds, municipal foresteria (cia.it 2025)",
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Crop:
+    name: str
+    start: str  # MM-DD harvest window within the season
+    end: str
+    shift_starts: tuple[str, ...]
+    hours: float
+
+
+CROPS = {
+    "cherry": Crop(
+        name="cherry",
+        start="05-04",
+        end="06-28",
+        shift_starts=("05:00", "05:30", "06:00"),
+        hours=7.5,
+    ),
+    "asparagus": Crop(
+        name="asparagus", start="05-01", end="06-10", shift_starts=("05:30", "06:00"), hours=7.0
+    ),
+    "watermelon": Crop(
+        name="watermelon",
+        start="05-25",
+        end="08-20",
+        shift_starts=("05:00", "05:30", "06:00"),
+        hours=7.5,
+    ),
+    "tomato": Crop(
+        name="tomato",
+        start="07-20",
+        end="09-30",
+        shift_starts=("05:00", "05:30", "06:00", "06:30"),
+        hours=8.5,
+    ),
+    "wine grape": Crop(
+        name="wine grape", start="08-20", end="09-30", shift_starts=("06:00", "06:30"), hours=8.0
+    ),
+    "table grape": Crop(
+        name="table grape",
+        start="07-01",
+        end="09-30",
+        shift_starts=("05:30", "06:00", "06:30"),
+        hours=8.0,
+    ),
+}
+
+# District -> (share of farms, crop weights, comuni with approximate lat, lon). DOMAIN.md sec. 2.
+DISTRICTS: tuple[tuple[str, float, dict[str, float], tuple[tuple[str, float, float], ...]], ...] = (
+    (
+        "Capitanata",
+        0.52,
+        {"tomato": 0.7, "asparagus": 0.18, "wine grape": 0.12},
+        (
+            ("Foggia", 41.46, 15.55),
+            ("San Severo", 41.69, 15.38),
+            ("Lucera", 41.51, 15.33),
+            ("Apricena", 41.78, 15.44),
+            ("Torremaggiore", 41.69, 15.29),
+            ("San Paolo di Civitate", 41.74, 15.26),
+            ("Lesina", 41.86, 15.35),
+            ("Cerignola", 41.27, 15.90),
+            ("Orta Nova", 41.33, 15.71),
+            ("Stornara", 41.29, 15.77),
+            ("Ascoli Satriano", 41.21, 15.56),
+            ("Manfredonia", 41.63, 15.92),
+        ),
+    ),
+    (
+        "Arneo",
+        0.2,
+        {"watermelon": 0.65, "tomato": 0.35},
+        (
+            ("Nardò", 40.18, 18.03),
+            ("Copertino", 40.27, 18.05),
+            ("Porto Cesareo", 40.26, 17.90),
+            ("Leverano", 40.29, 17.99),
+            ("Veglie", 40.34, 17.96),
+            ("Avetrana", 40.35, 17.73),
+            ("Galatone", 40.15, 18.07),
+        ),
+    ),
+    (
+        "Sud-Est Barese",
+        0.16,
+        {"cherry": 1.0},
+        (
+            ("Turi", 40.92, 17.02),
+            ("Conversano", 40.97, 17.11),
+            ("Castellana Grotte", 40.89, 17.17),
+            ("Sammichele di Bari", 40.89, 16.95),
+            ("Casamassima", 40.95, 16.92),
+            ("Putignano", 40.85, 17.12),
+            ("Gioia del Colle", 40.80, 16.92),
+        ),
+    ),
+    (
+        "Uva da tavola",
+        0.12,
+        {"table grape": 1.0},
+        (
+            ("Rutigliano", 41.01, 17.00),
+            ("Noicattaro", 41.03, 16.99),
+            ("Adelfia", 41.00, 16.87),
+            ("Trinitapoli", 41.36, 16.09),
+            ("San Ferdinando di Puglia", 41.30, 16.07),
+            ("Castellaneta", 40.63, 16.94),
+            ("Massafra", 40.59, 17.11),
+        ),
+    ),
+)
+
+FARM_PREFIX = ("Masseria", "Azienda agricola", "Tenuta", "Podere", "Cooperativa agricola")
+FARM_NAMES = (
+    "San Vito",
+    "Le Querce",
+    "Torre Bianca",
+    "Mezzana",
+    "Santa Lucia",
+    "Il Tratturo",
+    "Coppa Rossa",
+    "La Pezza",
+    "San Giusto",
+    "Ficora",
+    "Pantano",
+    "Visciglito",
+    "Boncore",
+    "Ciurli",
+    "Cerase",
+    "Lamia",
+    "Trulli Belli",
+    "Fontana",
+    "San Domenico",
+    "Petrullo",
+    "Castelluccia",
+    "Perrone",
+    "Arenella",
+    "Chiancone",
+    "Giardino",
+    "Sant'Agata",
+    "Nociglia",
+    "D'Errico",
+    "Caputo",
+    "La Motta",
+)
+HEAT_ALERT_2026 = (
+    "2026-07-14",
+    "2026-07-15",
+    "2026-07-16",
+    "2026-07-28",
+    "2026-07-29",
+    "2026-08-10",
+    "2026-08-11",
+    "2026-08-12",
+)
+
+
+@dataclass(kw_only=True)
+class Generated:
+    """A synthetic scenario in memory: the files it would write, as text."""
+
+    name: str
+    files: dict[str, str]  # file name -> content
+
+
+def _d(year: int, mmdd: str) -> date:
+    return date.fromisoformat(f"{year}-{mmdd}")
+
+
+def _geojson(features: list[dict[str, object]], name: str) -> str:
+    fc = {"type": "FeatureCollection", "name": name, "features": features}
+    return json.dumps(fc, ensure_ascii=False, indent=1) + "\n"
+
+
+def _square(lon: float, lat: float, rng: random.Random) -> list[list[list[float]]]:
+    """A small field (~300-600 m a side) around a point, slightly skewed."""
+    w = rng.uniform(0.002, 0.004)
+    h = rng.uniform(0.0015, 0.003)
+    s = rng.uniform(-0.0005, 0.0005)
+    ring = [
+        [lon - w, lat - h],
+        [lon + w, lat - h + s],
+        [lon + w, lat + h],
+        [lon - w, lat + h + s],
+        [lon - w, lat - h],
+    ]
+    return [[[round(x, 6), round(y, 6)] for x, y in ring]]
+
+
+def generate(
+    name: str,
+    n_workers: int,
+    n_farms: int,
+    n_foresterie: int,
+    seed: int,
+    oversubscription: float | None = None,
+    year: int = 2026,
+    foresterie_path: str = "foresterie.geojson",
+) -> Generated:
+    """Build a whole scenario. oversubscription=None keeps sourced beds and fleets."""
+    if n_foresterie < 1 or n_farms < 1 or n_workers < 1:
+        raise ValueError("workers, farms and foresterie must be at least 1")
+    rng = random.Random(seed)
+    season0, season1 = _d(year, "05-01"), _d(year, "09-30")
+    sites = list(CATALOGUE[:n_foresterie])
+    for k in range(len(sites), n_foresterie):  # beyond the catalogue: synthetic sites
+        district = DISTRICTS[k % len(DISTRICTS)]
+        com, lat, lon = district[3][(k // len(DISTRICTS)) % len(district[3])]
+        sites.append(
+            Site(
+                id=f"FR-X{k:02d}",
+                name=f"Foresteria sintetica {k}",
+                comune=com,
+                lat=lat + 0.02,
+                lon=lon - 0.02,
+                beds=(90, 10, 0, 4),
+                open_from="05-01",
+                open_to="09-30",
+                fleet=((8, 1),),
+                source="synthetic site (not a real foresteria)",
+            )
+        )
+
+    farms = _make_farms(rng, n_farms, year)
+    workers = _make_workers(rng, farms, n_workers, year)
+    beds = _beds(sites, workers, farms, oversubscription, year)
+    fleet = _fleet(sites, beds, oversubscription, year)
+
+    f_features: list[dict[str, object]] = []
+    for s in sites:
+        b = beds[s.id]
+        f_features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": s.id,
+                    "name": s.name,
+                    "comune": s.comune,
+                    "beds_men": b[0],
+                    "beds_women": b[1],
+                    "beds_family": b[2],
+                    "beds_accessible": b[3],
+                    "open_from": _d(year, s.open_from).isoformat(),
+                    "open_to": _d(year, s.open_to).isoformat(),
+                    "source": s.source,
+                    "note": APPROX_NOTE,
+                },
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+            }
+        )
+    farm_features: list[dict[str, object]] = []
+    for fm in farms:
+        geom: dict[str, object]
+        if fm["polygon"]:
+            geom = {"type": "Polygon", "coordinates": fm["polygon"]}
+        else:
+            geom = {"type": "Point", "coordinates": [fm["lon"], fm["lat"]]}
+        props = {
+            k: fm[k]
+            for k in ("id", "name", "comune", "crop", "shift_start", "shift_end", "workdays")
+        }
+        farm_features.append({"type": "Feature", "properties": props, "geometry": geom})
+
+    wlines = [
+        "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,pinned_foresteria"
+    ]
+    for w in workers:
+        wlines.append(
+            ",".join(
+                [
+                    w["id"],
+                    w["arrival"].isoformat(),
+                    w["departure"].isoformat(),
+                    w["section"],
+                    w["group"],
+                    w["farm"],
+                    str(w["priority"]),
+                    "true" if w["accessible"] else "false",
+                    "",
+                ]
+            )
+        )
+    flines = [
+        "vehicle_id,foresteria_id,seats,fixed_cost_eur_per_day,cost_eur_per_km,"
+        "max_duty_min,available_from,available_to"
+    ]
+    flines += fleet
+    heat = [h for h in HEAT_ALERT_2026 if h.startswith(str(year))] if year == 2026 else []
+    toml = _toml(name, season0, season1, seed, heat, foresterie_path)
+    return Generated(
+        name=name,
+        files={
+            "scenario.toml": toml,
+            foresterie_path: _geojson(f_features, "foresterie"),
+            "farms.geojson": _geojson(farm_features, "farms"),
+            "workers.csv": "\n".join(wlines) + "\n",
+            "fleet.csv": "\n".join(flines) + "\n",
+        },
+    )
+
+
+def _make_farms(rng: random.Random, n_farms: int, year: int) -> list[dict]:
+    farms: list[dict] = []
+    counts = [round(n_farms * d[1]) for d in DISTRICTS]
+    counts[0] += n_farms - sum(counts)
+    k = 0
+    for (district, _share, crops, comuni), count in zip(DISTRICTS, counts, strict=True):
+        crop_names = sorted(crops)
+        for i in range(count):
+            k += 1
+            com, lat, lon = comuni[i % len(comuni)]
+            crop = rng.choices(crop_names, weights=[crops[c] for c in crop_names])[0]
+            c = CROPS[crop]
+            start = rng.choice(c.shift_starts)
+            h, m = map(int, start.split(":"))
+            end_min = h * 60 + m + int(c.hours * 60)
+            lat_f = round(lat + rng.uniform(-0.045, 0.045), 5)
+            lon_f = round(lon + rng.uniform(-0.055, 0.055), 5)
+            poly = _square(lon_f, lat_f, rng) if rng.random() < 0.2 else None
+            farms.append(
+                {
+                    "id": f"F{k:03d}",
+                    "district": district,
+                    "comune": com,
+                    "crop": crop,
+                    "name": f"{rng.choice(FARM_PREFIX)} {rng.choice(FARM_NAMES)}",
+                    "shift_start": start,
+                    "shift_end": fmt_hhmm(end_min),
+                    "workdays": "Mon-Sun" if rng.random() < 0.15 else "Mon-Sat",
+                    "lat": lat_f,
+                    "lon": lon_f,
+                    "polygon": poly,
+                    "size": rng.lognormvariate(0.0, 0.6),
+                }
+            )
+    return farms
+
+
+def _make_workers(rng: random.Random, farms: list[dict], n_workers: int, year: int) -> list[dict]:
+    """Crews arrive in waves per farm (so profiles repeat); some groups, women, families."""
+    total = sum(f["size"] for f in farms)
+    quota = [max(1, round(n_workers * f["size"] / total)) for f in farms]
+    while sum(quota) > n_workers:
+        quota[quota.index(max(quota))] -= 1
+    while sum(quota) < n_workers:
+        quota[quota.index(min(quota))] += 1
+    workers: list[dict] = []
+    gid = 0
+    season_end = _d(year, "09-30") + timedelta(days=1)
+    for farm, q in zip(farms, quota, strict=True):
+        crop = CROPS[farm["crop"]]
+        c0, c1 = _d(year, crop.start), _d(year, crop.end)
+        window = (c1 - c0).days
+        waves = []
+        for _ in range(rng.choice((1, 2, 2, 3))):
+            a = c0 + timedelta(days=rng.randint(0, max(0, window // 3)))
+            length = rng.randint(min(21, window), max(21, window))
+            dep = min(a + timedelta(days=length), c1 + timedelta(days=1), season_end)
+            waves.append((a, max(dep, a + timedelta(days=7))))
+        left = q
+        while left > 0:
+            arr, dep = rng.choice(waves)
+            if rng.random() < 0.15:  # stragglers: a few days late
+                arr = min(arr + timedelta(days=rng.randint(1, 4)), dep - timedelta(days=3))
+            u = rng.random()
+            section = Section.MEN if u < 0.84 else Section.WOMEN if u < 0.93 else Section.FAMILY
+            size = 1
+            if section == Section.FAMILY:
+                size = min(left, rng.randint(2, 4))
+            elif rng.random() < 0.1:
+                size = min(left, rng.randint(2, 5))
+            p = rng.random()
+            prio = 0 if p < 0.72 else 1 if p < 0.84 else 2 if p < 0.93 else PRIORITY_REFERRED
+            group = ""
+            if size > 1:
+                gid += 1
+                group = f"G{gid:04d}"
+            farm_id = farm["id"] if rng.random() > 0.04 else ""
+            for _ in range(size):
+                workers.append(
+                    {
+                        "arrival": arr,
+                        "departure": dep,
+                        "section": section.value,
+                        "group": group,
+                        "farm": farm_id,
+                        "priority": prio,
+                        "accessible": size == 1 and rng.random() < 0.015,
+                    }
+                )
+            left -= size
+    order = list(range(len(workers)))
+    rng.shuffle(order)  # ids carry no information about farm or wave
+    for new_id, idx in enumerate(order, start=1):
+        workers[idx]["id"] = f"W{new_id:05d}"
+    workers.sort(key=lambda w: w["id"])
+    return workers
+
+
+def _home(farm: dict, sites: list[Site]) -> Site:
+    return min(sites, key=lambda s: (s.lat - farm["lat"]) ** 2 + (s.lon - farm["lon"]) ** 2)
+
+
+def _beds(
+    sites: list[Site], workers: list[dict], farms: list[dict], oversub: float | None, year: int
+) -> dict[str, tuple[int, int, int, int]]:
+    """Sourced beds, or beds scaled so each site's natural peak demand is oversub x its beds."""
+    if oversub is None:
+        return {s.id: s.beds for s in sites}
+    farm_by_id = {f["id"]: f for f in farms}
+    load: dict[tuple[str, str, date], int] = defaultdict(int)
+    for w in workers:
+        fm = farm_by_id.get(w["farm"]) or farms[int(w["id"][1:]) % len(farms)]
+        site = _home(fm, sites)
+        d = w["arrival"]
+        while d < w["departure"]:
+            load[(site.id, w["section"], d)] += 1
+            d += timedelta(days=1)
+    out = {}
+    for s in sites:
+        peaks = [
+            max(
+                (v for (sid, sec, _), v in load.items() if sid == s.id and sec == x.value),
+                default=0,
+            )
+            for x in SECTIONS
+        ]
+        b = [math.ceil(p / oversub) for p in peaks]
+        if sum(b) == 0:
+            b = [10, 0, 0]
+        out[s.id] = (b[0], b[1], b[2], max(1, sum(b) // 40))
+    return out
+
+
+def _fleet(
+    sites: list[Site], beds: dict[str, tuple[int, int, int, int]], oversub: float | None, year: int
+) -> list[str]:
+    """Sourced fleets (Campo Libero: 8-seat minibuses and 28-seat buses) or scaled to beds."""
+    lines = []
+    for s in sites:
+        if oversub is None:
+            spec = s.fleet
+        else:
+            seats_needed = sum(beds[s.id][:3]) * 0.5  # about two chained trips a morning
+            buses = max(1, round(seats_needed * 0.75 / 28))
+            minis = max(1, round(seats_needed * 0.25 / 8))
+            spec = ((28, buses), (8, minis))
+        k = 0
+        for seats, count in spec:
+            for _ in range(count):
+                k += 1
+                fixed, per_km = (280.0, 0.95) if seats >= 20 else (160.0, 0.38)
+                lines.append(
+                    f"{s.id}-V{k:02d},{s.id},{seats},{fixed:.2f},{per_km:.2f},540,"
+                    f"{_d(year, s.open_from).isoformat()},{_d(year, s.open_to).isoformat()}"
+                )
+    return lines
+
+
+def _toml(name: str, s0: date, s1: date, seed: int, heat: list[str], foresterie: str) -> str:
+    heat_list = ", ".join(heat)
+    return f"""# foresterie scenario (format: README.md, "Scenario format")
+[scenario]
+name = "{name}"
+season_start = {s0.isoformat()}
+season_end = {s1.isoformat()}
+seed = {seed}
+timezone = "Europe/Rome"
+
+[data]
+foresterie = "{foresterie}"
+farms = "farms.geojson"
+workers = "workers.csv"
+fleet = "fleet.csv"
+
+[housing]
+max_commute_min = 60
+
+[transport]
+max_ride_min = 75
+arrive_early_max_min = 30
+wait_after_shift_max_min = 30
+# Regional heat ordinance: no field work 12:30-16:00 on high-risk days (DOMAIN.md sec. 3).
+heat_alert_days = [{heat_list}]
+heat_alert_shift_end = "12:30"
+
+[travel]
+backend = "haversine"
+circuity = 1.3
+speed_kmh = 55.0
+
+[solver]
+housing_backend = "scip"
+shuttle_engine = "pyvrp"
+shuttle_iterations = 1000
+shuttle_patience = 100
+wall_clock_limit_s = 900.0
+"""
+
+
+def write(gen: Generated, folder: Path) -> list[Path]:
+    """Write every file (paths relative to the scenario folder, e.g. ../../geodata/...)."""
+    written = []
+    for fname, text in gen.files.items():
+        path = folder / fname
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+    return written
+
+
+# The embedded default: DOMAIN.md's four regional foresterie, ~150 farms, ~1,700 workers.
+# Its what-if twin adds the Lesina and Poggio Imperiale modules with a minibus each (same people).
+DEFAULT = {
+    "name": "puglia-2026",
+    "n_workers": 1700,
+    "n_farms": 150,
+    "n_foresterie": 4,
+    "seed": 2026,
+    "foresterie_path": "../../geodata/foresterie.geojson",
+}
+LESINA = {
+    **DEFAULT,
+    "name": "puglia-2026-lesina",
+    "n_foresterie": 6,
+    "foresterie_path": "foresterie.geojson",
+}

@@ -1,0 +1,148 @@
+"""Read point/polygon layers (GeoJSON, GeoPackage) into plain rows with WGS84 lon/lat."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from foresterie.core.errors import Problem
+
+# Puglia's bounding box with a small margin (ISTAT region outline: lon 14.93..18.52, lat 39.79..42.23).
+PUGLIA_BBOX = (14.8, 39.7, 18.6, 42.3)
+METRIC_CRS = "EPSG:32633"  # UTM 33N: metric computations (representative points, snapping)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Feature:
+    """One feature: 1-based row (feature index), its properties, an entrance point, its geometry."""
+
+    row: int
+    props: dict[str, Any]
+    lon: float
+    lat: float
+    wkt: str | None  # polygon geometry in WGS84 (None for points)
+
+
+def in_puglia(lon: float, lat: float) -> bool:
+    x0, y0, x1, y1 = PUGLIA_BBOX
+    return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+def check_lonlat(lon: float, lat: float, file: str, row: int) -> list[Problem]:
+    """Finite and inside Puglia; hint when the pair looks swapped."""
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return [Problem(file, row, "geometry", f"coordinates not finite ({lon}, {lat})")]
+    if in_puglia(lon, lat):
+        return []
+    hint = " (lat/lon look swapped)" if in_puglia(lat, lon) else ""
+    return [
+        Problem(file, row, "geometry", f"point ({lon:.5f}, {lat:.5f}) lies outside Puglia{hint}")
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """Turn pandas/numpy scalars into str/int/float/None so validation sees one vocabulary."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return _plain(value.item())
+    return value
+
+
+def read_features(
+    path: Path, label: str, allow_polygons: bool
+) -> tuple[list[Feature], list[Problem], set[str]]:
+    """Read every feature; reproject a declared non-WGS84 CRS; report bad geometries per row.
+
+    Also returns every id seen, bad rows included, so references to them are not reported twice.
+    """
+    import geopandas as gpd
+    import shapely
+    from pyproj import Transformer
+
+    problems: list[Problem] = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return (
+            [],
+            [Problem(label, None, "file", f"cannot read as GeoJSON/GeoPackage: {msg}")],
+            set(),
+        )
+    if len(gdf) == 0:
+        return [], [Problem(label, None, "file", "no features")], set()
+    if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
+        try:
+            gdf = gdf.to_crs(4326)
+        except Exception as exc:
+            return (
+                [],
+                [Problem(label, None, "crs", f"cannot reproject {gdf.crs} to WGS84: {exc}")],
+                set(),
+            )
+    to_metric = Transformer.from_crs(4326, METRIC_CRS, always_xy=True)
+    to_wgs = Transformer.from_crs(METRIC_CRS, 4326, always_xy=True)
+    features: list[Feature] = []
+    ids = {str(v).strip() for v in gdf["id"] if v is not None} if "id" in gdf.columns else set()
+    columns = [c for c in gdf.columns if c != "geometry"]
+    for i, (geom, *values) in enumerate(
+        zip(gdf.geometry, *(gdf[c] for c in columns), strict=True), start=1
+    ):
+        props = {c: _plain(v) for c, v in zip(columns, values, strict=True)}
+        if geom is None or geom.is_empty:
+            problems.append(Problem(label, i, "geometry", "missing or empty geometry"))
+            continue
+        kind = geom.geom_type
+        if kind == "Point":
+            lon, lat = float(geom.x), float(geom.y)
+            bad = check_lonlat(lon, lat, label, i)
+            if bad:
+                problems.extend(bad)
+                continue
+            features.append(Feature(row=i, props=props, lon=lon, lat=lat, wkt=None))
+        elif kind in ("Polygon", "MultiPolygon") and allow_polygons:
+            coords = shapely.get_coordinates(geom)
+            if not all(math.isfinite(v) for v in coords.ravel()):
+                problems.append(Problem(label, i, "geometry", "polygon has non-finite coordinates"))
+                continue
+            if not geom.is_valid:
+                why = shapely.is_valid_reason(geom)
+                problems.append(Problem(label, i, "geometry", f"invalid polygon: {why}"))
+                continue
+            # The entrance defaults to a point guaranteed inside, computed in metres.
+            metric = shapely.transform(geom, lambda xy: _apply(to_metric, xy))
+            rep = metric.representative_point()
+            lon, lat = to_wgs.transform(rep.x, rep.y)
+            bad = check_lonlat(lon, lat, label, i)
+            if bad:
+                problems.extend(bad)
+                continue
+            features.append(
+                Feature(row=i, props=props, lon=round(lon, 6), lat=round(lat, 6), wkt=geom.wkt)
+            )
+        else:
+            allowed = "a Point or Polygon" if allow_polygons else "a Point"
+            problems.append(Problem(label, i, "geometry", f"{kind} geometry, expected {allowed}"))
+    return features, problems, ids
+
+
+def _apply(transformer: Any, xy: Any) -> Any:
+    import numpy as np
+
+    x, y = transformer.transform(xy[:, 0], xy[:, 1])
+    return np.column_stack([x, y])

@@ -1,0 +1,614 @@
+"""Load and validate a scenario folder into typed entities; report every problem at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.files import file_sha256
+from foresterie.core.timeutil import parse_hhmm, parse_workdays
+from foresterie.scenario.config import ScenarioConfig
+from foresterie.scenario.csvfile import read_csv
+from foresterie.scenario.geodata import read_features
+from foresterie.scenario.matrixfile import check_matrix_file
+from foresterie.scenario.model import (
+    PRIORITY_NONE,
+    PRIORITY_REFERRED,
+    SECTIONS,
+    Farm,
+    Foresteria,
+    Scenario,
+    Section,
+    Vehicle,
+    Worker,
+)
+
+SCENARIO_FILE = "scenario.toml"
+WORKER_COLUMNS = (
+    "worker_id",
+    "arrival",
+    "departure",
+    "section",
+    "group_id",
+    "farm_id",
+    "priority",
+    "accessible",
+    "pinned_foresteria",
+)
+WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
+FLEET_COLUMNS = (
+    "vehicle_id",
+    "foresteria_id",
+    "seats",
+    "fixed_cost_eur_per_day",
+    "cost_eur_per_km",
+    "max_duty_min",
+    "available_from",
+    "available_to",
+)
+FORESTERIA_FIELDS = (
+    "id",
+    "name",
+    "comune",
+    "beds_men",
+    "beds_women",
+    "beds_family",
+    "beds_accessible",
+    "open_from",
+    "open_to",
+)
+FARM_FIELDS = ("id", "name", "comune", "crop", "shift_start", "shift_end", "workdays")
+
+
+# ---------------------------------------------------------------- cell parsers (messages matter)
+
+
+def _text(v: Any) -> str:
+    s = "" if v is None else str(v).strip()
+    if not s:
+        raise ValueError("missing")
+    return s
+
+
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _ident(v: Any) -> str:
+    """Ids name files (driver sheets per vehicle) and appear in trip ids: keep them plain."""
+    s = _text(v)
+    if not ID_RE.fullmatch(s):
+        raise ValueError(f"{s[:40]!r} is not an id (letters, digits, '.', '_', '-'; at most 64)")
+    return s
+
+
+def _opt_ident(v: Any) -> str | None:
+    return _ident(v) if _opt_text(v) else None
+
+
+def _opt_text(v: Any) -> str | None:
+    s = "" if v is None else str(v).strip()
+    return s or None
+
+
+def _whole(v: Any) -> int:
+    if isinstance(v, bool):
+        raise ValueError(f"{v!r} is not a whole number")
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        if v.is_integer():
+            return int(v)
+        raise ValueError(f"{v!r} is not a whole number")
+    s = _text(v)
+    if not re.fullmatch(r"[+-]?\d+", s):
+        raise ValueError(f"{s!r} is not a whole number")
+    return int(s)
+
+
+def _count(v: Any) -> int:
+    n = _whole(v)
+    if n < 0:
+        raise ValueError(f"{n} is negative")
+    return n
+
+
+def _money(v: Any) -> float:
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        x = float(v)
+    else:
+        s = _text(v)
+        if re.fullmatch(r"[+-]?\d+,\d+", s):
+            raise ValueError(f"{s!r} uses a decimal comma; write {s.replace(',', '.')}")
+        try:
+            x = float(s)
+        except ValueError:
+            raise ValueError(f"{s!r} is not a number") from None
+    if not (x == x and abs(x) != float("inf")) or x < 0:
+        raise ValueError(f"{x!r} must be a finite number >= 0")
+    return x
+
+
+def _date(v: Any) -> date:
+    if isinstance(v, date):
+        return v
+    s = _text(v)
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s)
+        if m:
+            iso = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+            raise ValueError(f"date {s!r} is dd/mm/yyyy; write ISO {iso}") from None
+        raise ValueError(f"date {s!r} is not ISO YYYY-MM-DD") from None
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    s = "" if v is None else str(v).strip().lower()
+    if s in ("", "0", "false", "no", "n", "f"):
+        return False
+    if s in ("1", "true", "yes", "y", "t", "si", "sì"):
+        return True
+    raise ValueError(f"{v!r} is not true/false")
+
+
+def _section(v: Any) -> Section:
+    s = _text(v).lower()
+    try:
+        return Section(s)
+    except ValueError:
+        raise ValueError(f"{s!r} is not one of men, women, family") from None
+
+
+def _hhmm(v: Any) -> int:
+    return parse_hhmm(_text(v))
+
+
+# ---------------------------------------------------------------- row models
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, arbitrary_types_allowed=True)
+
+
+def _before(fn: Callable[[Any], Any], *fields: str) -> Any:
+    return field_validator(*fields, mode="before")(lambda cls, v: fn(v))
+
+
+class ForesteriaRow(_Row):
+    id: str
+    name: str
+    comune: str
+    beds_men: int
+    beds_women: int
+    beds_family: int
+    beds_accessible: int
+    open_from: date
+    open_to: date
+    _i = _before(_ident, "id")
+    _t = _before(_text, "name", "comune")
+    _c = _before(_count, "beds_men", "beds_women", "beds_family", "beds_accessible")
+    _d = _before(_date, "open_from", "open_to")
+
+    @model_validator(mode="after")
+    def _check(self) -> ForesteriaRow:
+        if self.open_to < self.open_from:
+            raise ValueError("open_to: before open_from")
+        if self.beds_accessible > self.beds_men + self.beds_women + self.beds_family:
+            raise ValueError("beds_accessible: more than all beds together")
+        return self
+
+
+class FarmRow(_Row):
+    id: str
+    name: str
+    comune: str
+    crop: str
+    shift_start: int
+    shift_end: int
+    workdays: frozenset[int]
+    _i = _before(_ident, "id")
+    _t = _before(_text, "name", "comune", "crop")
+    _h = _before(_hhmm, "shift_start", "shift_end")
+    _w = _before(lambda v: parse_workdays(_text(v)), "workdays")
+
+    @model_validator(mode="after")
+    def _check(self) -> FarmRow:
+        if self.shift_end <= self.shift_start:
+            raise ValueError("shift_end: not after shift_start")
+        return self
+
+
+class WorkerRow(_Row):
+    worker_id: str
+    arrival: date
+    departure: date
+    section: Section
+    group_id: str | None
+    farm_id: str | None
+    priority: int
+    accessible: bool
+    pinned_foresteria: str | None
+    _t = _before(_ident, "worker_id")
+    _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria")
+    _d = _before(_date, "arrival", "departure")
+    _s = _before(_section, "section")
+    _b = _before(_bool, "accessible")
+
+    @field_validator("priority", mode="before")
+    @classmethod
+    def _prio(cls, v: Any) -> int:
+        p = _whole(v)
+        if not PRIORITY_NONE <= p <= PRIORITY_REFERRED:
+            raise ValueError(f"{p} is not in {PRIORITY_NONE}..{PRIORITY_REFERRED}")
+        return p
+
+    @model_validator(mode="after")
+    def _check(self) -> WorkerRow:
+        if self.departure <= self.arrival:
+            raise ValueError("departure: not after arrival")
+        return self
+
+
+class VehicleRow(_Row):
+    vehicle_id: str
+    foresteria_id: str
+    seats: int
+    fixed_cost_eur_per_day: float
+    cost_eur_per_km: float
+    max_duty_min: int
+    available_from: date
+    available_to: date
+    _t = _before(_ident, "vehicle_id", "foresteria_id")
+    _m = _before(_money, "fixed_cost_eur_per_day", "cost_eur_per_km")
+    _d = _before(_date, "available_from", "available_to")
+
+    @field_validator("seats", "max_duty_min", mode="before")
+    @classmethod
+    def _positive(cls, v: Any) -> int:
+        n = _whole(v)
+        if n < 1:
+            raise ValueError(f"{n} must be at least 1")
+        return n
+
+    @model_validator(mode="after")
+    def _check(self) -> VehicleRow:
+        if self.available_to < self.available_from:
+            raise ValueError("available_to: before available_from")
+        return self
+
+
+def _validate_rows(
+    model: type[_Row], rows: Iterator[tuple[int, dict[str, Any]]], label: str, probs: list[Problem]
+) -> list[tuple[int, Any]]:
+    out = []
+    for rowno, raw in rows:
+        try:
+            out.append((rowno, model.model_validate(raw)))
+        except ValidationError as exc:
+            for err in exc.errors():
+                msg = str(err["msg"]).removeprefix("Value error, ")
+                field = str(err["loc"][0]) if err["loc"] else ""
+                if not field and ": " in msg:  # model-level: "field: message"
+                    field, msg = msg.split(": ", 1)
+                if err["type"] == "missing":
+                    msg = "missing"
+                probs.append(Problem(label, rowno, field, msg))
+    return out
+
+
+# ---------------------------------------------------------------- files
+
+
+def _allowed_roots(root: Path) -> list[Path]:
+    """A scenario may read its own folder and, inside a project, the project's geodata/."""
+    roots = [root.resolve()]
+    if root.resolve().parent.name == "scenarios":
+        roots.append(root.resolve().parent.parent / "geodata")
+    return roots
+
+
+def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | None:
+    path = (root / rel).resolve()
+    if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
+        probs.append(
+            Problem(
+                SCENARIO_FILE,
+                None,
+                f"data.{key}",
+                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+            )
+        )
+        return None
+    if not path.is_file():
+        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", f"file {rel!r} not found"))
+        return None
+    return path
+
+
+def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | None:
+    """The OSRM graph folder: inside the scenario folder or the project's geodata/."""
+    if rel is None:
+        probs.append(Problem(SCENARIO_FILE, None, "travel.graph", 'required by backend "osrm"'))
+        return None
+    path = (root / rel).resolve()
+    if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
+        probs.append(
+            Problem(
+                SCENARIO_FILE,
+                None,
+                "travel.graph",
+                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+            )
+        )
+        return None
+    if not (path / "graph.json").is_file():
+        probs.append(
+            Problem(
+                SCENARIO_FILE,
+                None,
+                "travel.graph",
+                f"{rel!r} is not a road graph (no graph.json); build one with "
+                "`foresterie roads build EXTRACT --out DIR`",
+            )
+        )
+        return None
+    return path
+
+
+def _features(
+    path: Path,
+    label: str,
+    fields: tuple[str, ...],
+    polygons: bool,
+    probs: list[Problem],
+    ids: set[str],
+) -> Iterator[tuple[int, dict[str, Any], Any]]:
+    feats, fprobs, seen = read_features(path, label, allow_polygons=polygons)
+    probs.extend(fprobs)
+    ids |= seen
+    if feats:
+        missing = [f for f in fields if f not in feats[0].props]
+        if missing:
+            probs.append(
+                Problem(label, None, missing[0], f"missing field(s): {', '.join(missing)}")
+            )
+            return
+    for feat in feats:
+        yield feat.row, feat.props, feat
+
+
+def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: list[Problem]) -> None:
+    first: dict[str, int] = {}
+    for rowno, key in items:
+        if key in first:
+            probs.append(
+                Problem(label, rowno, field, f"duplicate id {key!r} (first at row {first[key]})")
+            )
+        else:
+            first[key] = rowno
+
+
+def read_config(root: Path) -> ScenarioConfig:
+    """Parse scenario.toml (TOML only: no code, no object tags)."""
+    toml_path = root / SCENARIO_FILE
+    if not toml_path.is_file():
+        raise ScenarioError([Problem(str(root), None, SCENARIO_FILE, "no scenario.toml in folder")])
+    try:
+        data = tomllib.loads(toml_path.read_bytes().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(SCENARIO_FILE, None, "encoding", "not UTF-8")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ScenarioError(
+            [Problem(SCENARIO_FILE, int(m.group(1)) if m else None, "toml", str(exc))]
+        ) from None
+    try:
+        return ScenarioConfig.model_validate(data)
+    except ValidationError as exc:
+        probs = []
+        for err in exc.errors():
+            field = ".".join(str(x) for x in err["loc"])
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (typo?)"
+            probs.append(Problem(SCENARIO_FILE, None, field, msg))
+        raise ScenarioError(probs) from None
+
+
+def load_scenario(root: Path) -> Scenario:
+    """Read, validate and cross-check a scenario folder; raise ScenarioError with every problem."""
+    root = Path(root)
+    config = read_config(root)
+    probs: list[Problem] = []
+    keys = ["foresterie", "farms", "workers", "fleet"]
+    if config.travel.backend == "matrix":
+        if config.data.matrix is None:
+            probs.append(
+                Problem(SCENARIO_FILE, None, "data.matrix", 'required by backend "matrix"')
+            )
+        else:
+            keys.append("matrix")
+    files: dict[str, Path] = {}
+    for key in keys:
+        p = _resolve(root, key, getattr(config.data, key), probs)
+        if p is not None:
+            files[key] = p
+    if config.travel.backend == "osrm":
+        graph = _resolve_graph(root, config.travel.graph, probs)
+        if graph is not None:
+            files["graph"] = graph
+    lab = {k: Path(getattr(config.data, k)).name for k in keys}
+
+    ids: dict[str, set[str]] = {"foresterie": set(), "farms": set(), "workers": set()}
+    foresterie: list[Foresteria] = []
+    if "foresterie" in files:
+        feats = list(
+            _features(
+                files["foresterie"],
+                lab["foresterie"],
+                FORESTERIA_FIELDS,
+                False,
+                probs,
+                ids["foresterie"],
+            )
+        )
+        rows = _validate_rows(
+            ForesteriaRow, ((r, p) for r, p, _ in feats), lab["foresterie"], probs
+        )
+        by_row = {r: f for r, _, f in feats}
+        _duplicates([(r, m.id) for r, m in rows], lab["foresterie"], "id", probs)
+        for r, m in rows:
+            f = by_row[r]
+            foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
+        ids["with_beds"] = {f.id for f in foresterie if f.beds_total}
+    farms: list[Farm] = []
+    if "farms" in files:
+        feats = list(
+            _features(files["farms"], lab["farms"], FARM_FIELDS, True, probs, ids["farms"])
+        )
+        rows = _validate_rows(FarmRow, ((r, p) for r, p, _ in feats), lab["farms"], probs)
+        by_row = {r: f for r, _, f in feats}
+        _duplicates([(r, m.id) for r, m in rows], lab["farms"], "id", probs)
+        for r, m in rows:
+            f = by_row[r]
+            farms.append(Farm(**m.model_dump(), lon=f.lon, lat=f.lat, wkt=f.wkt))
+    workers: list[tuple[int, WorkerRow]] = []
+    if "workers" in files:
+        rows_iter = read_csv(files["workers"], lab["workers"], WORKER_REQUIRED, probs)
+        workers = _validate_rows(WorkerRow, rows_iter, lab["workers"], probs)
+        _duplicates([(r, w.worker_id) for r, w in workers], lab["workers"], "worker_id", probs)
+    fleet: list[tuple[int, VehicleRow]] = []
+    if "fleet" in files:
+        rows_iter = read_csv(files["fleet"], lab["fleet"], FLEET_COLUMNS, probs)
+        fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
+        _duplicates([(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs)
+
+    _cross_check(config, ids, workers, fleet, lab, probs)
+    if "matrix" in files:
+        location_ids = [f.id for f in foresterie] + [f.id for f in farms]
+        check_matrix_file(files["matrix"], lab["matrix"], location_ids, probs)
+    if probs:
+        raise ScenarioError(probs)
+    return Scenario(
+        root=root.resolve(),
+        config=config,
+        foresterie=tuple(sorted(foresterie, key=lambda f: f.id)),
+        farms=tuple(sorted(farms, key=lambda f: f.id)),
+        workers=tuple(sorted((_worker(w) for _, w in workers), key=lambda w: w.id)),
+        fleet=tuple(sorted((_vehicle(v) for _, v in fleet), key=lambda v: v.id)),
+        files=files,
+    )
+
+
+def _vehicle(v: VehicleRow) -> Vehicle:
+    d = v.model_dump()
+    return Vehicle(id=d.pop("vehicle_id"), **d)
+
+
+def _worker(w: WorkerRow) -> Worker:
+    return Worker(
+        id=w.worker_id,
+        arrival=w.arrival,
+        departure=w.departure,
+        section=w.section,
+        group_id=w.group_id,
+        farm_id=w.farm_id,
+        priority=w.priority,
+        accessible=w.accessible,
+        pinned_foresteria=w.pinned_foresteria,
+    )
+
+
+def _cross_check(
+    config: ScenarioConfig,
+    ids: dict[str, set[str]],
+    workers: list[tuple[int, WorkerRow]],
+    fleet: list[tuple[int, VehicleRow]],
+    lab: dict[str, str],
+    probs: list[Problem],
+) -> None:
+    """Checks that need several rows or files: references, groups, the season."""
+    f_ids, farm_ids = ids["foresterie"], ids["farms"]
+    s0 = config.scenario.season_start
+    s1 = config.scenario.season_end + timedelta(days=1)
+    wl = lab.get("workers", "workers.csv")
+    groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
+    for r, w in workers:
+        if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
+            probs.append(Problem(wl, r, "farm_id", f"unknown farm {w.farm_id!r}"))
+        if f_ids and w.pinned_foresteria is not None and w.pinned_foresteria not in f_ids:
+            probs.append(
+                Problem(wl, r, "pinned_foresteria", f"unknown foresteria {w.pinned_foresteria!r}")
+            )
+        if w.arrival < s0 or w.departure > s1:
+            probs.append(
+                Problem(
+                    wl,
+                    r,
+                    "arrival",
+                    f"stay {w.arrival}..{w.departure} is outside "
+                    f"the season {s0}..{config.scenario.season_end}",
+                )
+            )
+        if w.group_id is not None:
+            groups[w.group_id].append((r, w))
+    for gid, members in groups.items():
+        sections = {w.section for _, w in members}
+        if len(sections) > 1:
+            r = members[0][0]
+            names = ", ".join(s.value for s in SECTIONS if s in sections)
+            probs.append(Problem(wl, r, "section", f"group {gid!r} spans sections {names}"))
+        pins = {w.pinned_foresteria for _, w in members if w.pinned_foresteria}
+        if len(pins) > 1:
+            probs.append(
+                Problem(
+                    wl,
+                    members[0][0],
+                    "pinned_foresteria",
+                    f"group {gid!r} is pinned to several foresterie",
+                )
+            )
+    fl = lab.get("fleet", "fleet.csv")
+    for r, v in fleet:
+        if f_ids and v.foresteria_id not in f_ids:
+            probs.append(Problem(fl, r, "foresteria_id", f"unknown foresteria {v.foresteria_id!r}"))
+    fleet_ok = not any(p.file == fl for p in probs)  # no cascade from a row already refused
+    if fleet and fleet_ok and any(w.farm_id for _, w in workers):  # people will ride from each
+        based = {v.foresteria_id for _, v in fleet}
+        for fid in sorted(ids.get("with_beds", set()) - based):
+            probs.append(
+                Problem(
+                    fl,
+                    None,
+                    "foresteria_id",
+                    f"no vehicle at {fid!r}, which has beds "
+                    "for people who work on farms; add one (or set its beds to 0)",
+                )
+            )
+
+
+# ---------------------------------------------------------------- hashing
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Canonical hash: the parsed configuration plus each data file's content, not its path."""
+    cfg = scenario.config.model_dump(mode="json")
+    cfg["data"] = {
+        k: file_sha256(p / "graph.json" if p.is_dir() else p)
+        for k, p in sorted(scenario.files.items())
+    }
+    cfg["travel"]["graph"] = None  # the graph's own record (extract hash, profile) is in data
+    blob = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()

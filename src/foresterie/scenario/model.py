@@ -1,0 +1,134 @@
+"""Typed scenario entities shared by every stage (no I/O here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from foresterie.scenario.config import ScenarioConfig
+
+
+class Section(StrEnum):
+    MEN = "men"
+    WOMEN = "women"
+    FAMILY = "family"
+
+
+SECTIONS: tuple[Section, ...] = (Section.MEN, Section.WOMEN, Section.FAMILY)
+
+
+# Referral priority in workers.csv: 3 = referred by the anti-exploitation referral system (a likely
+# victim of exploitation), 0 = no priority. Housing serves the higher ones first.
+PRIORITY_NONE = 0
+PRIORITY_REFERRED = 3
+PRIORITIES = tuple(range(PRIORITY_REFERRED, PRIORITY_NONE - 1, -1))  # (3, 2, 1, 0): highest first
+
+
+@dataclass(frozen=True, kw_only=True)
+class Foresteria:
+    id: str
+    name: str
+    comune: str
+    lon: float
+    lat: float
+    beds_men: int
+    beds_women: int
+    beds_family: int
+    beds_accessible: int
+    open_from: date
+    open_to: date  # last night open (inclusive)
+
+    def beds(self, section: Section) -> int:
+        return {
+            Section.MEN: self.beds_men,
+            Section.WOMEN: self.beds_women,
+            Section.FAMILY: self.beds_family,
+        }[section]
+
+    @property
+    def beds_total(self) -> int:
+        return self.beds_men + self.beds_women + self.beds_family
+
+
+@dataclass(frozen=True, kw_only=True)
+class Farm:
+    id: str
+    name: str
+    comune: str
+    crop: str
+    lon: float  # entrance (a polygon's representative point unless given)
+    lat: float
+    shift_start: int  # minutes after midnight
+    shift_end: int
+    workdays: frozenset[int]  # Mon=0
+    wkt: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Worker:
+    id: str
+    arrival: date
+    departure: date  # leaves that morning: nights are arrival..departure-1
+    section: Section
+    group_id: str | None
+    farm_id: str | None
+    priority: int
+    accessible: bool
+    pinned_foresteria: str | None
+
+    @property
+    def nights(self) -> int:
+        return (self.departure - self.arrival).days
+
+    @property
+    def last_night(self) -> date:
+        return self.departure - timedelta(days=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Vehicle:
+    id: str
+    foresteria_id: str
+    seats: int
+    fixed_cost_eur_per_day: float
+    cost_eur_per_km: float
+    max_duty_min: int
+    available_from: date
+    available_to: date
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scenario:
+    """A validated scenario: configuration plus entities sorted by id."""
+
+    root: Path
+    config: ScenarioConfig
+    foresterie: tuple[Foresteria, ...]
+    farms: tuple[Farm, ...]
+    workers: tuple[Worker, ...]
+    fleet: tuple[Vehicle, ...]
+    files: dict[str, Path]  # data key -> resolved path
+
+    @property
+    def name(self) -> str:
+        return self.config.scenario.name
+
+    def foresteria(self, fid: str) -> Foresteria:
+        return next(f for f in self.foresterie if f.id == fid)
+
+    def farm(self, fid: str) -> Farm:
+        return next(f for f in self.farms if f.id == fid)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Assignment:
+    """A bed for a worker from arrival to departure (the nights arrival..departure-1): what
+    housing decides and shuttles need, without importing the housing solver."""
+
+    worker_id: str
+    foresteria_id: str
+    section: Section
+    arrival: date
+    departure: date

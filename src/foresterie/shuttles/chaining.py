@@ -1,0 +1,122 @@
+"""Trip chaining: give each day's trips to real vehicles so the fewest vehicles run them all.
+
+An exact assignment (CP-SAT): every trip goes to one vehicle with enough seats, a vehicle's trips
+never overlap (turnaround included), its time on trips stays within its duty limit; a trip may
+slide within the slack its time windows leave. Minimise riders left without a vehicle, then
+fixed costs of the vehicles used, then km costs, then minutes slid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from foresterie.scenario.model import Vehicle
+
+RIDER_WEIGHT = 10**12  # one rider left without a vehicle outweighs any fleet cost
+FIXED_WEIGHT = 10**6  # one cent of fixed cost outweighs a day's km costs (< EUR 10,000)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TripSlot:
+    """What chaining needs of a trip: its time span, seats taken, and length."""
+
+    key: str
+    depart: int  # minutes
+    ret: int
+    load: int
+    metres: int
+    shift_lo: int = 0  # the whole trip may move by an offset in [shift_lo, shift_hi] minutes
+    shift_hi: int = 0  # and still meet every window (the slack its schedule leaves)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chaining:
+    vehicle_of: dict[str, str | None]
+    shift: dict[str, int]
+    vehicles_used: int
+    optimal: bool
+
+
+def chain_trips(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> Chaining:
+    if not trips:
+        return Chaining(vehicle_of={}, shift={}, vehicles_used=0, optimal=True)
+    m = cp_model.CpModel()
+    offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
+    moved = []
+    for ti, t in enumerate(trips):
+        a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
+        m.add_abs_equality(a_off, offset[ti])
+        moved.append(a_off)
+    a: dict[tuple[int, int], cp_model.IntVar] = {}
+    unassigned = []
+    for ti, t in enumerate(trips):
+        opts = []
+        for vi, v in enumerate(vehicles):
+            if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min:
+                a[ti, vi] = m.new_bool_var(f"a{ti}_{vi}")
+                opts.append(a[ti, vi])
+        u = m.new_bool_var(f"u{ti}")
+        unassigned.append(u)
+        m.add_exactly_one([*opts, u])
+    used = []
+    cost_terms = []
+    for vi, v in enumerate(vehicles):
+        mine = [(ti, a[ti, vi]) for ti in range(len(trips)) if (ti, vi) in a]
+        if not mine:
+            continue
+        y = m.new_bool_var(f"used{vi}")
+        used.append(y)
+        for _, lit in mine:
+            m.add_implication(lit, y)
+        intervals = [
+            m.new_optional_fixed_size_interval_var(
+                trips[ti].depart + offset[ti],
+                trips[ti].ret - trips[ti].depart + turnaround_min,
+                lit,
+                f"i{ti}_{vi}",
+            )
+            for ti, lit in mine
+        ]
+        m.add_no_overlap(intervals)
+        m.add(sum((trips[ti].ret - trips[ti].depart) * lit for ti, lit in mine) <= v.max_duty_min)
+        cost_terms.append(round(v.fixed_cost_eur_per_day * 100) * FIXED_WEIGHT * y)
+        cost_terms += [round(trips[ti].metres * v.cost_eur_per_km / 10) * lit for ti, lit in mine]
+    m.minimize(
+        sum(RIDER_WEIGHT * t.load * u for t, u in zip(trips, unassigned, strict=True))
+        + sum(cost_terms)
+        + sum(moved)  # least of all: keep trips at their natural times
+    )
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the CLI
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = deterministic_time
+    status = solver.solve(m)
+    if status not in (
+        cp_model.OPTIMAL,
+        cp_model.FEASIBLE,
+    ):  # pragma: no cover - all-unassigned is feasible
+        raise RuntimeError(f"chaining: solver status {solver.status_name(status)}")
+    vehicle_of: dict[str, str | None] = {}
+    for ti, t in enumerate(trips):
+        vehicle_of[t.key] = next(
+            (
+                vehicles[vi].id
+                for vi in range(len(vehicles))
+                if (ti, vi) in a and solver.value(a[ti, vi])
+            ),
+            None,
+        )
+    n_used = len({v for v in vehicle_of.values() if v})
+    shift = {t.key: solver.value(offset[ti]) for ti, t in enumerate(trips)}
+    return Chaining(
+        vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=status == cp_model.OPTIMAL
+    )

@@ -1,0 +1,1 @@
+"""Travel times and distances: the matrix and its backends (haversine, matrix file, OSRM roads), the cache, calibration."""

@@ -1,0 +1,27 @@
+"""Fixtures shared by the report and browser tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from tests.helpers import QUOTED_FARM, TINY, XSS_FARM, XSS_HOME, edit_features
+
+
+@pytest.fixture(scope="module")
+def xss_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny scenario with hostile and quoted names, solved through the CLI."""
+    base = tmp_path_factory.mktemp("xss")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    edit_features(sc / "farms.geojson", 0, name=XSS_FARM)
+    edit_features(sc / "farms.geojson", 1, name=QUOTED_FARM, comune="L'Aquila")
+    edit_features(sc / "foresterie.geojson", 0, name=XSS_HOME)
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out

@@ -1,0 +1,296 @@
+"""Reports, maps and driver sheets: figures equal the plan, user text is escaped, bytes stable."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.report.html import write_report
+from foresterie.report.maps import plan_map, script_json
+from foresterie.report.rundata import load_run
+from tests.helpers import TINY, XSS_HOME, write_workers
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+class _Attrs(HTMLParser):
+    """Collects (tag, attrs, text) for elements carrying a data-* attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str | None], str]] = []
+        self._open: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        d = dict(attrs)
+        if any(k.startswith("data-") for k in d):
+            self.found.append((tag, d, ""))
+            self._open.append(len(self.found) - 1)
+        else:
+            self._open.append(-1)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self._open and self._open[-1] >= 0:
+            i = self._open[-1]
+            t, d, text = self.found[i]
+            self.found[i] = (t, d, text + data)
+
+
+def _parse(path: Path) -> _Attrs:
+    p = _Attrs()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def _flat(d: dict, prefix: str = "") -> dict[str, object]:  # type: ignore[type-arg]
+    out: dict[str, object] = {}
+    for k, v in d.items():
+        out.update(_flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v})
+    return out
+
+
+def test_solve_writes_the_report(xss_run: Path) -> None:
+    rep = xss_run / "report"
+    assert {"index.html", "summary.md", "map.html", "drivers"} <= {p.name for p in rep.iterdir()}
+    trips = _rows(xss_run / "plan" / "trips.csv")
+    assert trips, "the tiny scenario must have shuttle trips for these tests to mean anything"
+    days = {t["day"] for t in trips}
+    assert {p.name for p in (rep / "drivers").iterdir()} == days
+
+
+def test_report_figures_equal_the_manifest(xss_run: Path) -> None:
+    manifest = json.loads((xss_run / "manifest.json").read_text(encoding="utf-8"))
+    expected = {k: str(v) for k, v in _flat(manifest["kpis"]).items()}
+    shown = {
+        d["data-kpi"]: text
+        for _, d, text in _parse(xss_run / "report" / "index.html").found
+        if "data-kpi" in d
+    }
+    assert shown == expected
+    md = (xss_run / "report" / "summary.md").read_text(encoding="utf-8")
+    for k, v in expected.items():
+        assert f"| {k} | {v} |" in md
+
+
+def test_vehicle_chart_counts_vehicles_in_trips(xss_run: Path) -> None:
+    used: dict[str, set[str]] = defaultdict(set)
+    for t in _rows(xss_run / "plan" / "trips.csv"):
+        used[t["day"]].add(t["vehicle_id"])
+    html = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    chart = html.split("id='vehicles'", 1)[1].split("</svg>", 1)[0]
+    bars = dict(re.findall(r"data-label='([\d-]+)' data-total='(\d+)'", chart))
+    assert bars and {d: int(n) for d, n in bars.items() if int(n)} == {
+        d: len(v) for d, v in used.items()
+    }
+
+
+def test_occupancy_chart_shows_the_busiest_night_of_each_week(xss_run: Path) -> None:
+    occ = _rows(xss_run / "plan" / "occupancy.csv")
+    per_night: dict[tuple[str, str], int] = defaultdict(int)
+    for r in occ:
+        per_night[r["foresteria_id"], r["night"]] += int(r["used"])
+    html = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    block = html.split("data-foresteria='FA'", 1)[1].split("</svg>", 1)[0]
+    totals = [int(n) for n in re.findall(r"data-total='(\d+)'", block)]
+    july = [per_night["FA", f"2026-07-{d:02d}"] for d in range(1, 32)]
+    assert max(totals) == max(july) > 0
+
+
+def test_driver_sheets_times_and_counts_equal_the_plan(xss_run: Path) -> None:
+    trips = _rows(xss_run / "plan" / "trips.csv")
+    stops: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for s in _rows(xss_run / "plan" / "stops.csv"):
+        stops[s["trip_id"]].append(s)
+    riders: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in _rows(xss_run / "plan" / "riders.csv"):
+        riders[r["trip_id"], r["seq"]].append(r["worker_id"])
+    by_sheet: dict[tuple[str, str], list[dict[str, str]]] = defaultdict(list)
+    for t in trips:
+        by_sheet[t["day"], t["vehicle_id"]].append(t)
+    for (day, vid), ts in by_sheet.items():
+        folder = xss_run / "report" / "drivers" / day
+        found = _parse(folder / f"{vid}.html").found
+        sheet_trips = [d["data-trip"] for _, d, _ in found if "data-trip" in d]
+        assert sheet_trips == [t["trip_id"] for t in sorted(ts, key=lambda t: t["depart"])]
+        arrive = [txt for _, d, txt in found if "data-arrive" in d]
+        board = [int(txt) for _, d, txt in found if "data-board" in d]
+        alight = [int(txt) for _, d, txt in found if "data-alight" in d]
+        ordered = [s for t in sorted(ts, key=lambda t: t["depart"]) for s in stops[t["trip_id"]]]
+        assert arrive == [s["arrive"] for s in ordered]
+        assert board == [int(s["board"]) for s in ordered]
+        assert alight == [int(s["alight"]) for s in ordered]
+        km = next(txt for _, d, txt in found if "data-km" in d)
+        assert float(km) == pytest.approx(sum(float(t["km"]) for t in ts), abs=0.051)
+        text = (folder / f"{vid}.html").read_text(encoding="utf-8")
+        for s in ordered:  # the roll call lists exactly the riders of each stop
+            assert " ".join(riders[s["trip_id"], s["seq"]]) in text
+        # drivers.csv lists this vehicle's trips as trips.csv does
+        listed = [r for r in _rows(folder / "drivers.csv") if r["vehicle_id"] == vid]
+        assert [(r["trip_id"], r["depart"], r["return"], r["riders"]) for r in listed] == [
+            (t["trip_id"], t["depart"], t["return"], t["riders"])
+            for t in sorted(ts, key=lambda t: t["depart"])
+        ]
+
+
+def test_gpx_is_valid_and_in_stop_order(xss_run: Path) -> None:
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    stops: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for s in _rows(xss_run / "plan" / "stops.csv"):
+        stops[s["trip_id"]].append(s)
+    run = load_run(xss_run)
+    where = {f.id: (f.lat, f.lon) for f in run.scenario.farms}
+    homes = {f.id: (f.lat, f.lon) for f in run.scenario.foresterie}
+    checked = 0
+    for gpx in sorted((xss_run / "report" / "drivers").rglob("*.gpx")):
+        root = ET.parse(gpx).getroot()  # raises on invalid XML
+        assert root.tag == "{http://www.topografix.com/GPX/1/1}gpx" and root.get("version") == "1.1"
+        for rte in root.findall("g:rte", ns):
+            trip_id = rte.findtext("g:name", namespaces=ns)
+            assert trip_id is not None
+            pts = [
+                (float(p.get("lat", "nan")), float(p.get("lon", "nan")))
+                for p in rte.findall("g:rtept", ns)
+            ]
+            expected = [where[s["farm_id"]] for s in stops[trip_id]]
+            assert [(round(a, 5), round(b, 5)) for a, b in pts[1:-1]] == [
+                (round(a, 5), round(b, 5)) for a, b in expected
+            ]
+            assert pts[0] == pts[-1] and (round(pts[0][0], 5), round(pts[0][1], 5)) in {
+                (round(a, 5), round(b, 5)) for a, b in homes.values()
+            }
+            checked += 1
+    assert checked == len(_rows(xss_run / "plan" / "trips.csv"))
+
+
+def test_user_text_is_escaped_everywhere(xss_run: Path) -> None:
+    htmls = list((xss_run / "report").rglob("*.html"))
+    assert len(htmls) >= 3
+    for p in htmls:
+        text = p.read_text(encoding="utf-8")
+        assert "<img src=x" not in text, p
+        assert "<script>alert(2)" not in text, p
+        assert text.count("</script>") == text.count("<script"), p
+    # the JSON inside the map carries the names, made safe for a <script> block
+    assert (
+        script_json({"n": XSS_HOME})
+        == '{"n":"\\u003c/script\\u003e\\u003cscript\\u003ealert(2)\\u003c/script\\u003e"}'
+    )
+
+
+def test_map_is_byte_stable_and_ids_are_not_random(xss_run: Path) -> None:
+    run = load_run(xss_run)
+    a, b = plan_map(run), plan_map(run)
+    assert a == b
+    assert not re.search(r"_[0-9a-f]{32}\b", a)  # folium's random hex ids are replaced
+    before = (xss_run / "report" / "map.html").read_bytes()
+    write_report(xss_run)
+    assert (xss_run / "report" / "map.html").read_bytes() == before
+
+
+def test_map_command_for_one_day_and_foresteria(xss_run: Path) -> None:
+    day = _rows(xss_run / "plan" / "trips.csv")[0]["day"]
+    r = CliRunner().invoke(app, ["map", str(xss_run), "--day", day, "--foresteria", "FA"])
+    assert r.exit_code == 0, r.output
+    html = (xss_run / "report" / f"map-{day}-FA.html").read_text(encoding="utf-8")
+    data = json.loads(re.findall(r"^foresteriePlanMap\(map_\d+, (.*)\);$", html, re.M)[0])
+    assert data["days"] == [day] and [f["id"] for f in data["foresterie"]] == ["FA"]
+    want = [
+        t["trip_id"]
+        for t in _rows(xss_run / "plan" / "trips.csv")
+        if t["day"] == day and t["foresteria_id"] == "FA"
+    ]
+    assert [t[0] for t in data["day"][day]["trips"]] == want
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--day", "2031-01-01"],
+            "error: --day: no trips or unserved riders on '2031-01-01' in this run",
+        ),
+        (["--foresteria", "NOPE"], "error: --foresteria: no foresteria 'NOPE' in this run"),
+    ],
+)
+def test_map_command_bad_options(xss_run: Path, args: list[str], message: str) -> None:
+    r = CliRunner().invoke(app, ["map", str(xss_run), *args])
+    assert r.exit_code == 2 and r.stderr.strip() == message
+
+
+def test_map_and_report_refuse_a_non_run(tmp_path: Path) -> None:
+    for cmd in ("map", "report"):
+        r = CliRunner().invoke(app, [cmd, str(tmp_path)])
+        assert r.exit_code == 2
+        assert r.stderr.strip() == f"error: {tmp_path}: not a run folder (no manifest.json)"
+
+
+def test_overloaded_season_gives_a_plan_and_says_what_is_short(tmp_path: Path) -> None:
+    """Twice the people the beds hold and one 3-seat car per foresteria: a verified plan with a
+    waitlist and unserved rides, and the report's shortage tables equal to the plan files."""
+    sc = tmp_path / "s"
+    shutil.copytree(TINY, sc)
+    rows = [f"X{i:02d},2026-07-06,2026-07-13,men,,F{1 + i % 2},{i % 4},false," for i in range(12)]
+    write_workers(sc, rows)
+    fleet = (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,", ",3,")
+    (sc / "fleet.csv").write_text(fleet, encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    waitlist = _rows(out / "plan" / "waitlist.csv")
+    short_beds = [w for w in waitlist if w["code"] in ("full", "outranked", "heuristic")]
+    assert short_beds, "the scenario must overload the beds"
+    fleet_days = [f for f in _rows(out / "plan" / "fleet_days.csv") if int(f["short_riders"])]
+    assert fleet_days, "the scenario must overload the fleet"
+    md = (out / "report" / "summary.md").read_text(encoding="utf-8")
+    beds = md.split("## Beds:", 1)[1].split("## ", 1)[0]
+    assert sum(
+        int(line.rsplit("|", 2)[1]) for line in beds.splitlines() if line.startswith("| men |")
+    ) == len(short_beds)
+    vehicles = md.split("## Vehicles:", 1)[1].split("## ", 1)[0]
+    assert f"{len(fleet_days)} foresteria-days short" in md
+    riders = sum(
+        int(line.rsplit("|", 2)[1]) for line in vehicles.splitlines() if line.startswith("| F")
+    )
+    assert riders == sum(int(f["short_riders"]) for f in fleet_days)
+
+
+def test_personal_columns_never_reach_any_file_of_a_run(tmp_path: Path) -> None:
+    """Names, document numbers and phones in workers.csv: none of their values appears anywhere
+    in the run folder (inputs snapshot, plan, manifest, report, map, driver sheets, GPX)."""
+    sc = tmp_path / "s"
+    shutil.copytree(TINY, sc)
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    secrets: list[str] = []
+    out_lines = [lines[0] + ",document_number,phone"]
+    for i, line in enumerate(lines[1:]):
+        doc, phone = f"AY{7310000 + i}", f"+39 333 55{i:05d}"
+        secrets += [line.rsplit(",", 1)[1], doc, phone]
+        out_lines.append(f"{line},{doc},{phone}")
+    (sc / "workers.csv").write_text("\n".join(out_lines) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".gpx" for p in files) and any(p.name == "map.html" for p in files)
+    for p in files:
+        text = p.read_bytes().decode("utf-8")
+        leaked = [s for s in secrets if s in text or json.dumps(s)[1:-1] in text]
+        assert not leaked, (p, leaked)
+    assert all(s not in r.output for s in secrets)

@@ -1,0 +1,79 @@
+"""Killing solve at random moments never leaves a half run and never touches an earlier run."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from foresterie.verify import verify_run
+from tests.helpers import TINY
+
+CMD = [sys.executable, "-m", "foresterie", "solve", str(TINY)]
+
+
+def _tree(p: Path) -> dict[str, bytes]:
+    """Every file but the manifest, whose timings differ from run to run."""
+    return {
+        str(f.relative_to(p)): f.read_bytes()
+        for f in sorted(p.rglob("*"))
+        if f.is_file() and f.name != "manifest.json"
+    }
+
+
+@pytest.fixture(scope="module")
+def earlier(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("crash") / "run"
+    subprocess.run([*CMD, "--out", str(out)], check=True, capture_output=True)
+    return out
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_during_solve(earlier: Path, sig: int, seed: int) -> None:
+    before = _tree(earlier)
+    # Measure a full run once, then kill at a random moment inside it.
+    t0 = time.monotonic()
+    subprocess.run(
+        [*CMD, "--out", str(earlier.parent / "timing"), "--force"], check=True, capture_output=True
+    )
+    full = time.monotonic() - t0
+    proc = subprocess.Popen(
+        [*CMD, "--out", str(earlier), "--force"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    # SIGKILL at a random moment; SIGINT in the middle of the work (at interpreter start-up or
+    # teardown Python itself restores the default handler and dies by the signal, run untouched).
+    frac = random.Random(seed).uniform(0.2, 0.95) if sig == signal.SIGKILL else 0.2 + 0.15 * seed
+    deadline = frac * full
+    try:
+        proc.wait(timeout=deadline)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # finished first: the run was replaced whole (--force), and valid
+        assert (earlier / "manifest.json").is_file()
+        return
+    # The run folder is whole: the earlier run, or (killed after the rename) the new one, which
+    # has the same bytes since the inputs are the same.
+    assert _tree(earlier) == before
+    assert verify_run(earlier) == []
+    if sig == signal.SIGINT:  # one line, exit 130, nothing half-written
+        assert proc.returncode == 130, (proc.returncode, err.decode()[-500:])
+        assert err.decode().strip().splitlines()[-1] == (
+            "interrupted: no run folder was left half-written"
+        )
+        assert not list(earlier.parent.glob(".run.partial-*"))
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    # Whatever a kill -9 left behind is hidden, and the next run sweeps it away.
+    subprocess.run(
+        [*CMD, "--out", str(earlier.parent / "run"), "--force"], check=True, capture_output=True
+    )
+    assert not list(earlier.parent.glob(".run.partial-*"))
+    assert sorted(os.listdir(earlier.parent)) == ["run", "timing"]

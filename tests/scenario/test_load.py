@@ -1,0 +1,227 @@
+"""Validation: one small bad file per defect (tests/bad_inputs/<defect>/), each with its message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.core.errors import ScenarioError
+from foresterie.scenario.generator import DEFAULT, LESINA, generate
+from foresterie.scenario.load import load_scenario, scenario_hash
+from tests.helpers import ROOT, TINY
+
+BAD = Path(__file__).resolve().parent.parent / "bad_inputs"
+
+# defect folder -> the exact first line `foresterie validate` prints (file:row: field: message)
+EXPECTED = {
+    "accessible_not_bool": "workers.csv:2: accessible: 'maybe' is not true/false",
+    "bad_date": "workers.csv:2: arrival: date '2026-13-01' is not ISO YYYY-MM-DD",
+    "bad_time": "farms.geojson:1: shift_start: time '25:00' is not a clock time",
+    "bad_workdays": "farms.geojson:3: workdays: workdays 'Lun-Ven': use Mon..Sun, ranges like Mon-Sat, commas",
+    "date_ddmmyyyy": "workers.csv:3: arrival: date '06/07/2026' is dd/mm/yyyy; write ISO 2026-07-06",
+    "decimal_comma": "fleet.csv:2: cost_eur_per_km: '0,38' uses a decimal comma; write 0.38",
+    "departure_before_arrival": "workers.csv:4: departure: not after arrival",
+    "duplicate_foresteria_id": "foresterie.geojson:2: id: duplicate id 'FA' (first at row 1)",
+    "duplicate_worker_id": "workers.csv:3: worker_id: duplicate id 'W01' (first at row 2)",
+    "empty_file": "fleet.csv: file: empty file",
+    "empty_geometry": "foresterie.geojson:2: geometry: missing or empty geometry",
+    "group_spans_sections": "workers.csv:5: section: group 'G1' spans sections men, family",
+    "header_only": "workers.csv: file: header only, no data rows",
+    "lat_lon_swapped": "foresterie.geojson:1: geometry: point (41.60000, 15.45000) lies outside Puglia (lat/lon look swapped)",
+    "latin1_csv": "workers.csv:2: encoding: not UTF-8 (Latin-1?): save as UTF-8 CSV",
+    "missing_column": "workers.csv:1: section: missing column(s): section",
+    "missing_file": "scenario.toml: data.fleet: file 'vehicles.csv' not found",
+    "nan_coordinates": "farms.geojson:1: geometry: coordinates not finite (nan, 41.6)",
+    "negative_beds": "foresterie.geojson:1: beds_men: -3 is negative",
+    "non_integer_beds": "foresterie.geojson:2: beds_women: 1.5 is not a whole number",
+    "non_integer_seats": "fleet.csv:2: seats: '8.5' is not a whole number",
+    "open_to_before_open_from": "foresterie.geojson:1: open_to: before open_from",
+    "path_escapes_scenario": "scenario.toml: data.workers: '../../../../etc/passwd' leads outside the scenario folder and the project's geodata/",
+    "point_outside_puglia": "farms.geojson:1: geometry: point (12.49000, 41.90000) lies outside Puglia",
+    "priority_out_of_range": "workers.csv:2: priority: 5 is not in 0..3",
+    "ragged_row": "workers.csv:9: row: 2 cells, header has 10",
+    "season_end_before_start": "scenario.toml: scenario: season_end is before season_start",
+    "section_unknown": "workers.csv:2: section: 'uomini' is not one of men, women, family",
+    "self_intersecting_polygon": "farms.geojson:2: geometry: invalid polygon: Self-intersection[15.605 41.455]",
+    "semicolon_csv": "workers.csv:1: header: semicolon-separated; export as comma-separated",
+    "shift_end_before_start": "farms.geojson:1: shift_end: not after shift_start",
+    "stay_outside_season": "workers.csv:2: arrival: stay 2026-07-06..2026-08-15 is outside the season 2026-07-01..2026-07-31",
+    "toml_syntax_error": "scenario.toml:6: toml: Invalid value (at line 6, column 8)",
+    "toml_unknown_key": "scenario.toml: housing.max_comute_min: unknown key (typo?)",
+    "unknown_farm_id": "workers.csv:2: farm_id: unknown farm 'F99'",
+    "unknown_foresteria_in_fleet": "fleet.csv:3: foresteria_id: unknown foresteria 'FZ'",
+    "unknown_pinned_foresteria": "workers.csv:2: pinned_foresteria: unknown foresteria 'FX'",
+    "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
+    "vehicle_id_is_a_path": "fleet.csv:3: vehicle_id: '../../escape' is not an id (letters, digits, '.', '_', '-'; at most 64)",
+    "fleet_without_vehicle_at_a_foresteria": "fleet.csv: foresteria_id: no vehicle at 'FB', which has beds for people who work on farms; add one (or set its beds to 0)",
+    "duplicate_vehicle_id": "fleet.csv:3: vehicle_id: duplicate id 'VA1' (first at row 2)",
+    "vehicle_available_to_before_from": "fleet.csv:3: available_to: before available_from",
+    "negative_cost": "fleet.csv:2: fixed_cost_eur_per_day: -160.0 must be a finite number >= 0",
+    "nan_cost": "fleet.csv:2: cost_eur_per_km: nan must be a finite number >= 0",
+    "inf_coordinates": "farms.geojson:3: geometry: coordinates not finite (inf, 40.2)",
+    "linestring_farm": "farms.geojson:3: geometry: LineString geometry, expected a Point or Polygon",
+    "polygon_foresteria": "foresterie.geojson:1: geometry: Polygon geometry, expected a Point",
+    "accessible_beds_above_total": "foresterie.geojson:2: beds_accessible: more than all beds together",
+    "toml_wrong_type": "scenario.toml: scenario.seed: Input should be a valid integer, unable to parse string as an integer",
+    "negative_seed": "scenario.toml: scenario.seed: Input should be greater than or equal to 0",
+    "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
+    "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',
+    "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",
+    "matrix_unknown_id": "matrix.csv:22: to_id: unknown location 'F9'",
+    "matrix_negative_seconds": "matrix.csv:2: seconds: '-5' is not a whole number >= 0",
+    "worker_id_missing": "workers.csv:3: worker_id: missing",
+    "priority_not_integer": "workers.csv:2: priority: 'high' is not a whole number",
+    "arrival_missing": "workers.csv:2: arrival: missing",
+    "geojson_not_json": "farms.geojson: file: cannot read as GeoJSON/GeoPackage: Failed to read GeoJSON data; At line 1, character 17: Unterminated object",
+    "foresteria_missing_field": "foresterie.geojson: beds_family: missing field(s): beds_family",
+    "farms_no_features": "farms.geojson: file: no features",
+    "workdays_empty": "farms.geojson:2: workdays: missing",
+    "time_with_seconds": "farms.geojson:1: shift_start: time '05:30:15' is not HH:MM",
+    "pinned_group_split": "workers.csv:5: pinned_foresteria: group 'G1' is pinned to several foresterie",
+    "absolute_path_outside": "scenario.toml: data.fleet: '/etc/hosts' leads outside the scenario folder and the project's geodata/",
+    "duplicate_column": "workers.csv:1: priority: column appears twice",
+    "heat_alert_bad_date": "scenario.toml: transport.heat_alert_days.0: Input should be a valid date or datetime, invalid character in year",
+    "ride_cap_zero": "scenario.toml: transport.max_ride_min: Input should be greater than 0",
+    "heat_end_not_a_time": "scenario.toml: transport.heat_alert_shift_end: time 'noon' is not HH:MM",
+    "no_scenario_toml": "{folder}: scenario.toml: no scenario.toml in folder",
+}
+
+
+def test_catalogue_is_complete() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("defect", sorted(EXPECTED))
+def test_bad_input_one_line_exit_2(defect: str, tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    for f in (BAD / defect).iterdir():
+        if f.name == "REMOVE":  # the defect is a missing file
+            for name in f.read_text(encoding="utf-8").split():
+                (folder / name).unlink()
+        else:
+            shutil.copyfile(f, folder / f.name)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    expected = EXPECTED[defect].format(folder=folder)
+    assert lines == [f"error: {expected}"]  # exactly one problem, no cascade
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["s"]
+    assert "Traceback" not in result.output
+
+
+def test_all_problems_reported_not_just_first(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    for d in ("bad_date", "zero_seats"):
+        for f in (BAD / d).iterdir():
+            shutil.copyfile(f, folder / f.name)
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(folder)
+    assert [str(p) for p in exc.value.problems] == [EXPECTED["zero_seats"], EXPECTED["bad_date"]]
+
+
+def test_symlink_out_of_scenario_is_refused(tiny: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.csv"
+    shutil.move(tiny / "workers.csv", outside)
+    (tiny / "workers.csv").symlink_to(outside)
+    with pytest.raises(ScenarioError, match="leads outside the scenario folder"):
+        load_scenario(tiny)
+
+
+def test_bom_and_accents_are_read(tiny: Path) -> None:
+    assert (tiny / "workers.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    sc = load_scenario(tiny)
+    assert sc.farm("F1").name == "Masseria Nardò"
+    assert [w.id for w in sc.workers][:2] == ["W01", "W02"]
+
+
+def test_polygon_entrance_is_inside(tiny: Path) -> None:
+    f2 = load_scenario(tiny).farm("F2")
+    assert 15.60 < f2.lon < 15.61 and 41.45 < f2.lat < 41.46 and f2.wkt is not None
+
+
+def test_declared_crs_is_reprojected(tiny: Path) -> None:
+    from pyproj import Transformer
+
+    to_utm = Transformer.from_crs(4326, 32633, always_xy=True)
+    data = json.loads((tiny / "foresterie.geojson").read_text(encoding="utf-8"))
+    data["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32633"}}
+    for feat in data["features"]:
+        x, y = to_utm.transform(*feat["geometry"]["coordinates"])
+        feat["geometry"]["coordinates"] = [x, y]
+    (tiny / "foresterie.geojson").write_text(json.dumps(data), encoding="utf-8")
+    fa = load_scenario(tiny).foresteria("FA")
+    assert abs(fa.lon - 15.45) < 1e-6 and abs(fa.lat - 41.60) < 1e-6
+
+
+def test_default_scenario_loads() -> None:
+    sc = load_scenario(ROOT / "scenarios" / "puglia-2026")
+    assert {f.id for f in sc.foresterie} == {"FR-SSV", "FR-BMZ", "FR-NRD", "FR-TUR"}
+    assert len(sc.farms) == 150 and len(sc.workers) == 1700
+    assert sc.files["foresterie"] == (ROOT / "geodata" / "foresterie.geojson").resolve()
+    assert {w.section.value for w in sc.workers} == {"men", "women", "family"}
+    assert any(w.group_id for w in sc.workers) and any(w.accessible for w in sc.workers)
+    assert {w.priority for w in sc.workers} == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize("spec", [DEFAULT, LESINA], ids=["puglia-2026", "puglia-2026-lesina"])
+def test_shipped_scenarios_are_what_the_generator_makes(spec: dict) -> None:  # type: ignore[type-arg]
+    gen = generate(**spec)
+    folder = ROOT / "scenarios" / str(spec["name"])
+    for name, text in gen.files.items():
+        assert (folder / name).read_text(encoding="utf-8") == text, name
+
+
+def test_generator_is_deterministic_and_scales() -> None:
+    a = generate("x", 300, 20, 6, seed=5, oversubscription=1.5)
+    b = generate("x", 300, 20, 6, seed=5, oversubscription=1.5)
+    c = generate("x", 300, 20, 6, seed=6, oversubscription=1.5)
+    assert a.files == b.files and a.files["workers.csv"] != c.files["workers.csv"]
+    assert a.files["workers.csv"].count("\n") == 301
+
+
+def test_hash_ignores_paths_but_not_content(tiny: Path, tmp_path: Path) -> None:
+    h = scenario_hash(load_scenario(tiny))
+    moved = tmp_path / "moved"
+    shutil.copytree(tiny, moved)
+    assert scenario_hash(load_scenario(moved)) == h
+    (moved / "fleet.csv").write_text(
+        (moved / "fleet.csv").read_text().replace("160", "161"), encoding="utf-8"
+    )
+    assert scenario_hash(load_scenario(moved)) != h
+
+
+def test_cli_validate_and_generate(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["validate", str(TINY)])
+    assert r.exit_code == 0 and "ok: tiny: 2 foresterie, 3 farms, 7 workers" in r.stdout
+    out = tmp_path / "gen"
+    r = CliRunner().invoke(
+        app, ["scenario", "generate", "g", "--workers", "120", "--farms", "10", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert len(load_scenario(out).workers) == 120
+    r = CliRunner().invoke(app, ["scenario", "generate", "g", "--out", str(out)])
+    assert r.exit_code == 2 and "exists" in r.stderr
+
+
+def test_a_million_rows_fail_fast_with_one_line(tiny: Path, tmp_path: Path) -> None:
+    header = (tiny / "workers.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    row = "W{:07d},2026-07-06,2026-07-13,men,,F1,0,false,,Nome Cognome\n"
+    with open(tiny / "workers.csv", "w", encoding="utf-8") as fh:
+        fh.write(header + "\n")
+        fh.writelines(row.format(i) for i in range(1_000_000))
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(out)])
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (
+        "error: workers.csv: file: 1,000,001 lines, more than 250,000: the "
+        "planner is sized for one region's season; split the scenario"
+    )
+    assert not out.exists()

@@ -1,0 +1,67 @@
+"""Trip chaining (an exact CP-SAT assignment) on cases small enough to solve by hand."""
+
+from __future__ import annotations
+
+from foresterie.scenario.model import Vehicle
+from foresterie.shuttles.chaining import Chaining, TripSlot, chain_trips
+from tests.helpers import vehicle
+
+TURNAROUND = 5
+
+
+def slot(key: str, depart: int, ret: int, load: int, lo: int = 0, hi: int = 0) -> TripSlot:
+    return TripSlot(
+        key=key, depart=depart, ret=ret, load=load, metres=10_000, shift_lo=lo, shift_hi=hi
+    )
+
+
+def chain(trips: list[TripSlot], fleet: list[Vehicle]) -> Chaining:
+    return chain_trips(trips, fleet, TURNAROUND, seed=1, deterministic_time=5.0)
+
+
+def test_back_to_back_trips_share_a_van_and_the_big_load_takes_the_bus() -> None:
+    # A ends at 07:00; with 5 min turnaround the van is free at 07:05, when B leaves. C carries
+    # 20 people, more than the van's 9 seats, and overlaps both: only the bus can run it.
+    trips = [slot("A", 360, 420, 8), slot("B", 425, 480, 8), slot("C", 400, 460, 20)]
+    fleet = [vehicle("VAN", "F", seats=9, fixed=100), vehicle("BUS", "F", seats=28, fixed=300)]
+    r = chain(trips, fleet)
+    assert r.vehicle_of == {"A": "VAN", "B": "VAN", "C": "BUS"}
+    assert r.vehicles_used == 2 and r.optimal
+    assert r.shift == {"A": 0, "B": 0, "C": 0}
+
+
+def test_a_trip_slides_within_its_slack_by_the_least_minutes_to_save_a_vehicle() -> None:
+    # B would leave when A returns, 5 min too early for the turnaround; it may leave up to 10 min
+    # later. One van and a 5-min slide beat a second van.
+    trips = [slot("A", 360, 420, 6), slot("B", 420, 470, 6, lo=0, hi=10)]
+    fleet = [vehicle("V1", "F", seats=9), vehicle("V2", "F", seats=9)]
+    r = chain(trips, fleet)
+    assert r.vehicles_used == 1 and r.optimal
+    assert r.vehicle_of["A"] == r.vehicle_of["B"]
+    assert r.shift == {"A": 0, "B": 5}
+
+
+def test_without_slack_the_same_two_trips_need_two_vehicles() -> None:
+    trips = [slot("A", 360, 420, 6), slot("B", 420, 470, 6)]
+    r = chain(trips, [vehicle("V1", "F", seats=9), vehicle("V2", "F", seats=9)])
+    assert r.vehicles_used == 2 and r.vehicle_of["A"] != r.vehicle_of["B"]
+
+
+def test_duty_limit_leaves_the_smaller_load_without_a_vehicle() -> None:
+    # One van with 100 min of duty cannot run two 60-min trips; riders come first, so the trip
+    # with 7 people runs and the one with 3 is left.
+    trips = [slot("A", 360, 420, 3), slot("B", 500, 560, 7)]
+    r = chain(trips, [vehicle("V1", "F", seats=9, duty=100)])
+    assert r.vehicle_of == {"A": None, "B": "V1"}
+    assert r.vehicles_used == 1 and r.optimal
+
+
+def test_the_cheaper_vehicle_runs_a_lone_trip() -> None:
+    trips = [slot("A", 360, 420, 5)]
+    fleet = [vehicle("DEAR", "F", seats=9, fixed=80), vehicle("CHEAP", "F", seats=9, fixed=50)]
+    assert chain(trips, fleet).vehicle_of == {"A": "CHEAP"}
+
+
+def test_no_vehicle_has_the_seats() -> None:
+    r = chain([slot("A", 360, 420, 12)], [vehicle("VAN", "F", seats=9)])
+    assert r.vehicle_of == {"A": None} and r.vehicles_used == 0

@@ -1,0 +1,230 @@
+"""Sweeps: deterministic members, the same table on 1 or 2 Dask workers, failures recorded, resume."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.scenario.load import load_scenario
+from foresterie.sweep.members import Sweep, load_sweep, member_scenario, members
+from foresterie.sweep.runner import run_sweep
+from tests.helpers import TINY, write_workers
+
+SWEEP = """
+[sweep]
+name = "tiny-sweep"
+base = "tiny"
+seed = 5
+draws = 2
+
+[perturb]
+arrival_shift_days = 3
+no_show_rate = 0.2
+extra_arrivals = {{ tomato = 0.5 }}
+heat_alert_days = 1
+
+[decisions]
+open = {{ FB = [true, false] }}
+{extra}
+"""
+
+
+def _sweep(tmp: Path, extra: str = "", pin: bool = True) -> Path:
+    shutil.copytree(TINY, tmp / "tiny")
+    if pin:  # W01 already lives at FB: closing FB must fail that member, not the sweep
+        rows = (tmp / "tiny" / "workers.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+        rows = [
+            r.rsplit(",", 2)[0] + ",FB" if r.startswith("W01") else r.rsplit(",", 1)[0]
+            for r in rows
+        ]
+        write_workers(tmp / "tiny", rows)
+    (tmp / "sweep.toml").write_text(SWEEP.format(extra=extra), encoding="utf-8")
+    return tmp / "sweep.toml"
+
+
+def test_members_are_a_grid_of_decisions_times_draws(tmp_path: Path) -> None:
+    sw = load_sweep(_sweep(tmp_path, "minibuses_added = [0, 1]"))
+    ms = members(sw)
+    assert [m.id for m in ms] == [f"d{d:03d}-r{k:04d}" for d in range(4) for k in range(2)]
+    assert [dict(m.decision) for m in ms[::2]] == [
+        {"open_FB": True, "minibuses_added": 0},
+        {"open_FB": True, "minibuses_added": 1},
+        {"open_FB": False, "minibuses_added": 0},
+        {"open_FB": False, "minibuses_added": 1},
+    ]
+
+
+def test_member_scenarios_are_deterministic_and_share_seasons(tmp_path: Path) -> None:
+    sw = load_sweep(_sweep(tmp_path, "minibuses_added = [0, 1]", pin=False))
+    base = load_scenario(sw.base)
+    ms = members(sw)
+    a, b = member_scenario(base, sw, ms[1]), member_scenario(base, sw, ms[1])
+    assert a == b
+    # the same draw under another decision: the same people, another fleet
+    other = member_scenario(base, sw, ms[3])
+    assert other.workers == a.workers and len(other.fleet) == len(a.fleet) + 2
+    assert {v.seats for v in other.fleet if v.id.endswith("-S01")} == {9}
+    # another seed draws another season
+    sw2 = Sweep(
+        path=sw.path,
+        spec=sw.spec.model_copy(update={"sweep": sw.spec.sweep.model_copy(update={"seed": 6})}),
+    )
+    seeds5 = [member_scenario(base, sw, m).workers for m in ms[:2]]
+    seeds6 = [member_scenario(base, sw2, m).workers for m in members(sw2)[:2]]
+    assert seeds5 != seeds6 and seeds5[0] != seeds5[1]
+
+
+def test_perturbations_do_what_they_say(tmp_path: Path) -> None:
+    sw = load_sweep(_sweep(tmp_path, pin=False))
+    base = load_scenario(sw.base)
+    by_id = {w.id: w for w in base.workers}
+    for m in members(sw):
+        sc = member_scenario(base, sw, m)
+        new = [w for w in sc.workers if w.id not in by_id]
+        kept = [w for w in sc.workers if w.id in by_id]
+        for w in kept:  # shifted by at most 3 days (then clipped to the season), length kept
+            shift = (w.arrival - by_id[w.id].arrival).days
+            assert (
+                abs(shift) <= 3
+                and w.departure - w.arrival <= by_id[w.id].departure - by_id[w.id].arrival
+            )
+        groups = {w.group_id for w in kept if w.group_id}
+        for g in groups:  # a crew moves and stays away together
+            members_g = [w for w in kept if w.group_id == g]
+            assert len({w.arrival for w in members_g}) == 1
+            assert len(members_g) == sum(1 for w in base.workers if w.group_id == g)
+        assert all(w.id.rsplit("-x", 1)[0] in by_id and w.priority == 0 for w in new)
+        assert len(sc.config.transport.heat_alert_days) <= 2
+        s0 = sc.config.scenario.season_start
+        assert all(
+            w.arrival >= s0 and w.departure <= sc.config.scenario.season_end + timedelta(1)
+            for w in sc.workers
+        )
+        assert sc.config.solver.shuttle_processes == 1
+
+
+def test_window_clips_the_season(tmp_path: Path) -> None:
+    path = _sweep(tmp_path, pin=False)
+    text = path.read_text(encoding="utf-8").replace(
+        "draws = 2", "draws = 2\nwindow = [2026-07-08, 2026-07-12]"
+    )
+    path.write_text(text, encoding="utf-8")
+    sw = load_sweep(path)
+    sc = member_scenario(load_scenario(sw.base), sw, members(sw)[0])
+    assert (
+        sc.config.scenario.season_start.isoformat(),
+        sc.config.scenario.season_end.isoformat(),
+    ) == ("2026-07-08", "2026-07-12")
+    assert all(
+        w.arrival.isoformat() >= "2026-07-08" and w.departure.isoformat() <= "2026-07-13"
+        for w in sc.workers
+    )
+    assert all(f.open_from.isoformat() >= "2026-07-08" for f in sc.foresterie)
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    pytest.importorskip("dask.distributed", reason="Dask is not installed: pip install '.[sweep]'")
+    base = tmp_path_factory.mktemp("sweep")
+    path = _sweep(base)
+    one, two = base / "one", base / "two"
+    r1 = run_sweep(load_sweep(path), one, workers=1, keep_runs=False)
+    r2 = run_sweep(load_sweep(path), two, workers=2, keep_runs=True)
+    assert r1.solved == r2.solved == 4
+    return path, one, two
+
+
+def test_same_table_with_one_or_two_workers(swept: tuple[Path, Path, Path]) -> None:
+    _, one, two = swept
+    for name in ("results.csv", "quantiles.csv"):
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(one / "results.parquet"), pd.read_parquet(two / "results.parquet")
+    )
+    frame = pd.read_csv(one / "results.csv")
+    assert list(frame["member"]) == ["d000-r0000", "d000-r0001", "d001-r0000", "d001-r0001"]
+
+
+def test_members_are_verified_runs_and_kpis_match(swept: tuple[Path, Path, Path]) -> None:
+    _, _, two = swept
+    frame = pd.read_csv(two / "results.csv")
+    ok = frame[frame["status"] == "ok"]
+    assert len(ok) == 2
+    for _, row in ok.iterrows():
+        run = two / "members" / row["member"] / "run"
+        manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["kpis"]["housing"]["housed"] == row["housing.housed"]
+        assert manifest["kpis"]["transport"]["trips"] == row["transport.trips"]
+        assert manifest["scenario"]["hash"] == row["scenario_hash"]
+        r = CliRunner().invoke(app, ["verify", str(run)])
+        assert r.exit_code == 0, r.output
+
+
+def test_a_failing_member_is_recorded_not_fatal(swept: tuple[Path, Path, Path]) -> None:
+    _, one, _ = swept
+    frame = pd.read_csv(one / "results.csv")
+    failed = frame[frame["status"] == "failed"]
+    assert list(failed["member"]) == ["d001-r0000", "d001-r0001"]  # FB closed
+    assert all("pinned_foresteria: unknown foresteria 'FB'" in e for e in failed["error"])
+    html = (one / "report" / "index.html").read_text(encoding="utf-8")
+    assert "d001-r0000" in html and html.count("<svg") == 12
+
+
+def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:
+    path, one, _ = swept
+    before = (one / "results.csv").read_bytes()
+    (one / "members" / "d000-r0001" / "result.json").unlink()
+    res = run_sweep(load_sweep(path), one, workers=1, keep_runs=False)
+    assert (res.skipped, res.solved) == (1, 3)  # the two failed ones are retried, one was lost
+    assert (one / "results.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            ("draws = 2", "draws = 2\nworkers = 3"),
+            "error: sweep.toml: sweep.workers: unknown key (typo?)",
+        ),
+        (
+            ('base = "tiny"', 'base = "nope"'),
+            "error: sweep.toml: sweep.base: 'nope': no scenario.toml there",
+        ),
+        (
+            ("draws = 2", "draws = 0"),
+            "error: sweep.toml: sweep.draws: Input should be greater than or equal to 1",
+        ),
+    ],
+)
+def test_bad_sweep_file_is_one_line(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
+    path = _sweep(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
+    r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2 and r.stderr.strip() == message
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_existing_scheduler_gives_the_same_table(
+    swept: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    from dask.distributed import LocalCluster
+
+    path, one, _ = swept
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        res = run_sweep(
+            load_sweep(path),
+            tmp_path / "remote",
+            scheduler=cluster.scheduler_address,
+            keep_runs=False,
+        )
+    assert res.solved == 4
+    assert (tmp_path / "remote" / "results.csv").read_bytes() == (one / "results.csv").read_bytes()

@@ -1,0 +1,52 @@
+"""Exit codes mean one thing: a bug is exit 3 with one line and its traceback in a file, never
+exit 1 ("verification failed") and never a traceback on the terminal."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+# A command that fails the way a bug does, added to the real app before main() runs.
+BOOM = """
+import sys
+import foresterie.cli as cli
+
+@cli.app.command("boom")
+def boom() -> None:
+    raise RuntimeError("kaput: the unexpected happened")
+
+sys.argv = ["foresterie", "boom"]
+from foresterie.__main__ import main
+main()
+"""
+
+
+def test_internal_error_is_exit_3_one_line_and_a_traceback_file(tmp_path: Path) -> None:
+    env = {**os.environ, "FORESTERIE_CRASH_DIR": str(tmp_path / "crash")}
+    r = subprocess.run([sys.executable, "-c", BOOM], capture_output=True, text=True, env=env)
+    assert r.returncode == 3
+    assert r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "internal error" in lines[0] and "RuntimeError: kaput" in lines[0]
+    assert "Traceback" not in r.stderr
+    m = re.search(r"full traceback in (\S+\.txt)", lines[0])
+    assert m, lines[0]
+    saved = Path(m.group(1))
+    assert saved.parent == tmp_path / "crash"
+    text = saved.read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text
+    assert text.rstrip().endswith("RuntimeError: kaput: the unexpected happened")
+
+
+def test_bad_input_stays_exit_2(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "validate", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and r.stderr.strip()
