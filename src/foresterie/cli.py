@@ -165,7 +165,7 @@ def solve(
     typer.echo(
         f"wrote {target}: housed {k['housing']['housed']}, waitlisted "
         f"{k['housing']['waitlisted']}; {k['transport']['trips']} trips, "
-        f"{k['transport']['unserved_rider_trips']} rider-trips unserved; verified"
+        f"{k['transport']['unserved_worker_days']} worker-days unserved; verified"
     )
 
 

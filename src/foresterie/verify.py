@@ -102,6 +102,8 @@ def verify_run(run: Path) -> list[str]:
     _check_beds(r, out)
     _check_trips(r, out)
     _check_service(r, out)
+    _check_round_trips(r, out)
+    _check_reasons(r, out)
     _check_kpis(r, out)
     for name, digest in r.manifest.get("plan", {}).items():
         p = r.plan / name
@@ -329,7 +331,8 @@ def _check_service(r: _Run, out: list[str]) -> None:
         carried[t["day"], t["direction"], wid] += 1
     for u in r.unserved:
         for wid in u["worker_ids"].split():
-            carried[u["day"], u["direction"], wid] += 1
+            for direction in ("to_farm", "to_foresteria"):  # a worker-day: both legs
+                carried[u["day"], direction, wid] += 1
     expected: set[tuple[str, str, str]] = set()
     for wid, a in housed.items():
         farm = r.workers[wid]["farm_id"]
@@ -356,6 +359,137 @@ def _check_service(r: _Run, out: list[str]) -> None:
             f"riders carried twice or without a workday: {len(extra)}, first {wid} on "
             f"{day} {direction}"
         )
+
+
+def _check_round_trips(r: _Run, out: list[str]) -> None:
+    """Nobody rides one way only: every morning rider rides back that day, and the reverse."""
+    trips = {t["trip_id"]: t for t in r.trips}
+    legs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for x in r.riders:
+        t = trips.get(x["trip_id"])
+        if t is not None:
+            legs[t["day"], x["worker_id"]].add(t["direction"])
+    one_way = sorted((d, w, next(iter(s))) for (d, w), s in legs.items() if len(s) == 1)
+    if one_way:
+        d, w, leg = one_way[0]
+        other = "back" if leg == "to_farm" else "out"
+        out.append(
+            f"one-way worker-days: {len(one_way)}, first {w} on {d} rides {leg} with no ride "
+            f"{other}"
+        )
+
+
+PROVEN_CODES = {"no_vehicle", "ride_cap", "fleet_short"}
+UNSERVED_CODES = PROVEN_CODES | {"vehicles_busy", "windows"}
+
+
+def _check_reasons(r: _Run, out: list[str]) -> None:
+    """Reasons never contradict themselves: 'fleet short' only where the lower bound on vehicles
+    (recomputed here from the inputs, README "Transport model") exceeds the vehicles available;
+    proven exactly for the proven codes; the same figures in fleet_days.csv."""
+    bounds = _lower_bounds(r)
+    for u in r.unserved:
+        where = f"{u['day']} {u['foresteria_id']} {u['farm_id']}"
+        code, proven = u["code"], u["proven"] == "yes"
+        if code not in UNSERVED_CODES:
+            out.append(f"unknown unserved code: {code!r} ({where})")
+            continue
+        if proven != (code in PROVEN_CODES):
+            out.append(f"reason contradicts itself: {code} marked proven={u['proven']} ({where})")
+        if code in ("no_vehicle", "ride_cap"):
+            continue
+        lb, avail = int(u["vehicles_lower_bound"]), int(u["vehicles_available"])
+        key = (u["day"], u["foresteria_id"])
+        mine = bounds.get(key)
+        if mine is None or (lb, avail) != mine:
+            out.append(
+                f"reason figures wrong: {where} says lower bound {lb}, {avail} available; "
+                f"recomputed {mine}"
+            )
+        if code == "fleet_short" and lb <= avail:
+            out.append(
+                f"reason contradicts itself: {where} says fleet short, yet {lb} vehicles needed "
+                f"at least and {avail} available"
+            )
+        if code != "fleet_short" and lb > avail:
+            out.append(f"reason understates: {where} is {code}, yet the fleet is proven short")
+        if code != "fleet_short" and "fleet short" in u["reason"]:
+            out.append(f"reason contradicts itself: {where} is {code} but says 'fleet short'")
+    for row in _rows(r.plan / "fleet_days.csv"):
+        key = (row["day"], row["foresteria_id"])
+        got = (int(row["vehicles_lower_bound"]), int(row["vehicles_available"]))
+        if key in bounds and got != bounds[key]:
+            out.append(
+                f"fleet_days.csv wrong: {'/'.join(key)} says {got}, recomputed {bounds[key]}"
+            )
+
+
+def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
+    """(day, foresteria) -> (lower bound on vehicles, vehicles available), from inputs only."""
+    tr = r.cfg.get("transport", {})
+    early, wait = (
+        int(tr.get("arrive_early_max_min", 30)),
+        int(tr.get("wait_after_shift_max_min", 30)),
+    )
+    cap, board = int(tr.get("max_ride_min", 75)), int(tr.get("board_min", 2))
+    turn = int(tr.get("turnaround_min", 5))
+    heat = {str(d) for d in tr.get("heat_alert_days", [])}
+    heat_end = _mins(tr.get("heat_alert_shift_end", "12:30"))
+    riders: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in r.assign:
+        farm, fid = r.workers[a["worker_id"]]["farm_id"], a["foresteria_id"]
+        if not farm or max(r.leg(fid, farm), r.leg(farm, fid)) > cap:
+            continue
+        wd = _days(str(r.farms[farm]["workdays"]))
+        d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+        while d < end:
+            if d.weekday() in wd:
+                riders[d.isoformat(), fid][farm] += 1
+            d += timedelta(days=1)
+    out: dict[tuple[str, str], tuple[int, int]] = {}
+    for (day, fid), per_farm in riders.items():
+        fleet = [
+            v
+            for v in r.fleet.values()
+            if v["foresteria_id"] == fid and v["available_from"] <= day <= v["available_to"]
+        ]
+        if not fleet:
+            continue
+        farms = sorted(per_farm)
+        go = {f: r.leg(fid, f) for f in farms}
+        back = {f: r.leg(f, fid) for f in farms}
+        gap = board + min(back.values()) + turn + min(go.values())
+        shortest = min(go[f] + board + back[f] for f in farms)
+        starts = [_mins(str(r.farms[f]["shift_start"])) for f in farms]
+        ends = [_mins(str(r.farms[f]["shift_end"])) for f in farms]
+        if day in heat:
+            ends = [min(e, heat_end) for e in ends]
+        spans = [
+            (min(starts) - early, max(starts)),  # morning: arrivals
+            (min(ends), max(ends) + wait - board),  # evening: boardings
+        ]
+        n = sum(per_farm.values())
+        caps: list[list[int]] = [[], [], []]
+        for v in fleet:
+            seats, duty = int(v["seats"]), int(v["max_duty_min"])
+            for k, (first, last) in enumerate(spans):
+                by_time = 1 + (last - first) // gap if gap > 0 else 10**6
+                by_duty = duty // shortest if shortest > 0 else 10**6
+                caps[k].append(max(0, min(by_time, by_duty)) * seats)
+            caps[2].append((duty // shortest if shortest > 0 else 10**6) * seats)
+        bound = 0
+        for k, need in enumerate((n, n, 2 * n)):
+            ranked = sorted(caps[k], reverse=True)
+            m = next((i for i in range(len(ranked) + 1) if sum(ranked[:i]) >= need), None)
+            if m is None:
+                m = (
+                    len(ranked) + -(-(need - sum(ranked)) // ranked[0])
+                    if ranked[0] > 0
+                    else len(fleet) + 1
+                )
+            bound = max(bound, m)
+        out[day, fid] = (bound, len(fleet))
+    return out
 
 
 def _check_kpis(r: _Run, out: list[str]) -> None:
@@ -425,6 +559,7 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:
         stops[s["trip_id"]].append(s)
+    trips_by_id = {t["trip_id"]: t for t in r.trips}
     vehicle_days = {(t["day"], t["vehicle_id"]) for t in r.trips if t["vehicle_id"]}
     per_day: dict[str, int] = defaultdict(int)
     for d_, _ in vehicle_days:
@@ -454,21 +589,50 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     cost = fixed + km_cost
     riders = sum(int(t["riders"]) for t in r.trips)
     short_days = {
-        row["day"] for row in _rows(r.plan / "fleet_days.csv") if int(row["short_riders"])
+        row["day"] for row in _rows(r.plan / "fleet_days.csv") if int(row["worker_days_unserved"])
     }
+    unserved_days = sum(int(u["worker_days"]) for u in r.unserved)
+    by_priority = {str(p): 0 for p in range(4)}
+    missed: dict[str, list[str]] = defaultdict(list)
+    for u in r.unserved:
+        for w in u["worker_ids"].split():
+            by_priority[str(int(r.workers[w]["priority"]))] += 1
+            missed[w].append(u["day"])
+    ride_days: dict[str, set[str]] = defaultdict(set)
+    for x in r.riders:
+        trip = trips_by_id.get(x["trip_id"])
+        if trip is not None and trip["direction"] == "to_farm":
+            ride_days[x["worker_id"]].add(trip["day"])
+    most = max((len(v) for v in missed.values()), default=0)
+    in_a_row = 0
+    for w, days in missed.items():
+        run = 0
+        for d_ in sorted(ride_days[w] | set(days)):
+            run = run + 1 if d_ in days else 0
+            in_a_row = max(in_a_row, run)
     transport = {
         "trips": len(r.trips),
         "worker_days_transported": worker_days,
         "rider_trips": riders,
-        "unserved_rider_trips": sum(int(u["riders"]) for u in r.unserved),
-        "unserved_worker_days": sum(
-            int(u["riders"]) for u in r.unserved if u["direction"] == "to_farm"
-        ),
+        "unserved_rider_trips": 2 * unserved_days,
+        "unserved_worker_days": unserved_days,
+        "unserved_worker_days_by_priority": by_priority,
+        "unserved_proven_pct": round(
+            100
+            * sum(int(u["worker_days"]) for u in r.unserved if u["proven"] == "yes")
+            / unserved_days,
+            2,
+        )
+        if unserved_days
+        else 0.0,
+        "left_behind_max_days": most,
+        "left_behind_max_in_a_row": in_a_row,
         "vehicle_days": len(vehicle_days),
         "vehicles_per_day_peak": max(per_day.values(), default=0),
         "vehicles_per_day_mean": round(sum(per_day.values()) / len(per_day), 2) if per_day else 0.0,
         "fleet_size": len(r.fleet),
-        "days_fleet_short": len(short_days),
+        "days_fleet_short": len({u["day"] for u in r.unserved if u["code"] == "fleet_short"}),
+        "days_with_unserved": len(short_days),
         "vehicle_km": round(sum(float(t["km"]) for t in r.trips), 1),
         "seat_utilisation_pct": round(100 * riders / seats, 2) if seats else 0.0,
         "ride_minutes_mean": round(sum(rides) / len(rides), 2) if rides else 0.0,

@@ -12,11 +12,13 @@ from tests.helpers import farm, foresteria, matrix, scenario, vehicle, worker
 DAY = date(2026, 7, 6)
 
 
-def run(farms, riders_per_farm, fleet, minutes, engine="pyvrp", **tables):  # type: ignore[no-untyped-def]
+def run(farms, riders_per_farm, fleet, minutes, engine="pyvrp", days=1, referred=(), **tables):  # type: ignore[no-untyped-def]
     ws, assignments = [], []
     for fid, n in riders_per_farm.items():
         for i in range(n):
-            w = worker(f"{fid}-{i:02d}", "2026-07-06", "2026-07-07", farm_id=fid)
+            wid = f"{fid}-{i:02d}"
+            end = f"2026-07-{6 + days:02d}"
+            w = worker(wid, "2026-07-06", end, farm_id=fid, priority=3 if wid in referred else 0)
             ws.append(w)
             assignments.append(
                 Assignment(
@@ -54,9 +56,9 @@ def test_unservable_farm_is_listed_with_a_proven_reason() -> None:
         [vehicle("V1", "A")],
         {("A", "F1"): 10, ("A", "F2"): 80},
     )
-    far = [u for u in sp.unserved if u.farm_id == "F2"]
-    assert {u.direction for u in far} == {TO_FARM, TO_FORESTERIA} and all(u.proven for u in far)
-    assert far[0].reason == "farm F2 is 80 min from Foresteria A, above the 75 min ride cap"
+    (far,) = [u for u in sp.unserved if u.farm_id == "F2"]  # one row: both legs of 2 worker-days
+    assert far.riders == 2 and far.code == "ride_cap" and far.proven
+    assert far.reason == "farm F2 is 80 min from Foresteria A, above the 75 min ride cap"
     assert sum(t.riders for t in sp.trips) == 6  # F1's three riders out and back
 
 
@@ -89,9 +91,14 @@ def test_fleet_short_lists_the_riders_affected() -> None:
         [vehicle("V1", "A")],
         minutes,
     )
-    short = [u for u in sp.unserved if "fleet short" in u.reason]
-    assert sum(u.riders for u in short) == 16 and not any(u.proven for u in short)
-    assert sp.fleet_days[0].needed == 2 and sp.fleet_days[0].available == 1
+    # Both shifts start at 06:00: one 8-seat van reaches only one farm in the 30 min window
+    # (15 out + 2 + 15 back + 5 turnaround + 15 out = 37 min between drops), so at most 8 of
+    # the 16 can ride: the bound (2 vehicles) exceeds the 1 available, a proven fleet shortage.
+    (short,) = sp.unserved
+    assert short.code == "fleet_short" and short.proven and short.riders == 8
+    assert (short.lower_bound, short.available) == (2, 1)
+    assert sp.fleet_days[0].needed == 2 and sp.fleet_days[0].lower_bound == 2
+    assert_round_trips(sp)
 
 
 def test_heat_alert_day_brings_everyone_back_by_12_30_plus_wait() -> None:
@@ -105,6 +112,84 @@ def test_heat_alert_day_brings_everyone_back_by_12_30_plus_wait() -> None:
     (evening,) = [t for t in sp.trips if t.direction == TO_FORESTERIA]
     assert 12 * 60 + 30 <= evening.stops[0].depart <= 13 * 60
     assert evening.ret - evening.stops[0].depart <= 75
+    assert not sp.unserved
+    assert_round_trips(sp)
+
+
+def assert_round_trips(sp) -> None:  # type: ignore[no-untyped-def]
+    """Every worker-day is served both ways or listed unserved (both legs), never one way."""
+    legs: dict[tuple[date, str], list[str]] = {}
+    for t in sp.trips:
+        for s in t.stops:
+            for w in s.worker_ids:
+                legs.setdefault((t.day, w), []).append(t.direction)
+    assert all(sorted(v) == [TO_FARM, TO_FORESTERIA] for v in legs.values()), legs
+    left = {(u.day, w) for u in sp.unserved for w in u.worker_ids}
+    assert not left & set(legs)
+
+
+def test_a_smaller_return_wave_limits_the_morning_to_those_who_can_come_back() -> None:
+    """Staggered starts let one van run both mornings (05:00 and 07:30), but both shifts end at
+    14:00 and the van can collect only one farm inside the 30 min wait: 8 seats back, so only 8
+    ride out (before, 16 rode out and 8 stayed in the fields)."""
+    sp = run(
+        [farm("F1", "05:00", "14:00"), farm("F2", "07:30", "14:00")],
+        {"F1": 8, "F2": 8},
+        [vehicle("V1", "A")],
+        {("A", "F1"): 15, ("A", "F2"): 15, ("F1", "F2"): 25},
+    )
+    morning = [t for t in sp.trips if t.direction == TO_FARM]
+    evening = [t for t in sp.trips if t.direction == TO_FORESTERIA]
+    assert sum(t.riders for t in morning) == sum(t.riders for t in evening) == 8
+    assert_round_trips(sp)
+    (u,) = sp.unserved
+    assert u.riders == 8 and u.code == "fleet_short" and u.proven  # evening: 1 trip of 8 seats
+    served = {w for t in morning for s in t.stops for w in s.worker_ids}
+    assert {s.farm_id for t in morning for s in t.stops} == {
+        s.farm_id for t in evening for s in t.stops
+    }
+    assert len(served) == 8 and not served & set(u.worker_ids)
+
+
+def test_a_heat_day_moves_every_return_to_the_ordinance_end_and_still_brings_everyone_back() -> None:
+    """On the heat day both shifts end at 12:30 instead of 13:00/14:00: every return boards in
+    [12:30, 13:00] and whoever rides out has that return."""
+    farms = [farm("F1", "05:30", "13:00"), farm("F2", "06:00", "14:00")]
+    sp = run(
+        farms,
+        {"F1": 6, "F2": 6},
+        [vehicle("V1", "A", seats=8), vehicle("V2", "A", seats=8)],
+        {("A", "F1"): 20, ("A", "F2"): 20, ("F1", "F2"): 10},
+        days=2,
+        transport={"heat_alert_days": ["2026-07-07"]},
+    )
+    heat = [t for t in sp.trips if t.direction == TO_FORESTERIA and t.day == date(2026, 7, 7)]
+    assert heat and all(12 * 60 + 30 <= s.depart <= 13 * 60 for t in heat for s in t.stops)
+    normal = [t for t in sp.trips if t.direction == TO_FORESTERIA and t.day == DAY]
+    assert all(s.depart >= 13 * 60 for t in normal for s in t.stops)
+    assert_round_trips(sp)
+
+
+def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day() -> None:
+    """One 8-seat van, one trip a direction, 12 riders for 3 days: 4 stay behind each day. The
+    referred worker rides every day; the other 11 share the 12 missed days, nobody twice."""
+    sp = run(
+        [farm("F1", "06:00", "14:00")],
+        {"F1": 12},
+        [vehicle("V1", "A")],
+        {("A", "F1"): 15},
+        days=3,
+        referred=("F1-07",),
+    )
+    assert_round_trips(sp)
+    missed: dict[str, int] = {}
+    for u in sp.unserved:
+        assert u.code == "fleet_short" and u.riders == 4
+        for w in u.worker_ids:
+            missed[w] = missed.get(w, 0) + 1
+    assert sum(missed.values()) == 12 and "F1-07" not in missed
+    assert max(missed.values()) == 2 or len(missed) == 11  # 12 missed days over 11 people
+    assert sorted(missed.values()) == [1] * 10 + [2]
 
 
 def test_same_inputs_same_trips() -> None:

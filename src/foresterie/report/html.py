@@ -35,12 +35,13 @@ Say = Callable[[str], None]
 FLEET_SHORT_HEADER = [
     "foresteria",
     "week of",
-    "days short",
-    "most vehicles needed",
-    "largest gap",
-    "riders unserved",
+    "days with worker-days unserved",
+    "days fleet short (proven)",
+    "largest proven gap",
+    "most vehicles needed (heuristic)",
+    "worker-days unserved",
 ]
-UNSERVED_HEADER = ["foresteria", "reason", "proven", "rider-trips", "days"]
+UNSERVED_HEADER = ["foresteria", "reason", "proven", "worker-days", "days"]
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def waitlist_rows(run: RunData) -> list[list[Any]]:
 
 
 def unserved_rows(run: RunData) -> list[list[Any]]:
-    """Rider-trips left unserved per foresteria and kind of reason (the text before ':')."""
+    """Worker-days left unserved (both legs) per foresteria and kind of reason (text before ':')."""
     riders: Counter[tuple[str, str, str]] = Counter()
     days: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for u in run.unserved:
@@ -204,15 +205,18 @@ def beds_short_rows(run: RunData) -> list[list[Any]]:
 
 
 def fleet_short_rows(run: RunData) -> list[list[Any]]:
-    """Per foresteria and week: days short of vehicles, the largest gap, riders unserved."""
+    """Per foresteria and week, the figures of unserved.csv/fleet_days.csv: days with worker-days
+    unserved, days the fleet is proven short (lower bound above the vehicles available), the
+    largest proven gap, the most vehicles the planned trips needed, worker-days unserved."""
     acc: dict[tuple[str, str], list[int]] = {}
     for f in run.fleet_days:
         if f.short_riders:
-            a = acc.setdefault((f.foresteria_id, _week(f.day)), [0, 0, 0, 0])
+            a = acc.setdefault((f.foresteria_id, _week(f.day)), [0, 0, 0, 0, 0])
             a[0] += 1
-            a[1] = max(a[1], f.needed)
-            a[2] = max(a[2], f.needed - f.available)
-            a[3] += f.short_riders
+            a[1] += f.lower_bound > f.available
+            a[2] = max(a[2], f.lower_bound - f.available)
+            a[3] = max(a[3], f.needed)
+            a[4] += f.short_riders
     return [[fid, wk, *a] for (fid, wk), a in sorted(acc.items(), key=lambda x: (x[0][1], x[0][0]))]
 
 
@@ -226,7 +230,8 @@ def summary_sections(run: RunData) -> list[tuple[str, list[str], list[list[Any]]
             beds_short_rows(run),
         ),
         (
-            f"Vehicles: {sum(r[2] for r in short_fleet)} foresteria-days short, by week",
+            f"Vehicles: {sum(r[2] for r in short_fleet)} foresteria-days with worker-days "
+            f"unserved, {sum(r[3] for r in short_fleet)} proven fleet short, by week",
             FLEET_SHORT_HEADER,
             short_fleet,
         ),

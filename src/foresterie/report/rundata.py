@@ -59,9 +59,11 @@ class UnservedRow:
     day: str
     foresteria_id: str
     farm_id: str
-    direction: str
-    riders: int
+    riders: int  # worker-days (both legs)
+    code: str
     proven: bool
+    lower_bound: int
+    available: int
     reason: str
 
 
@@ -70,8 +72,9 @@ class FleetDayRow:
     day: str
     foresteria_id: str
     needed: int
+    lower_bound: int
     available: int
-    short_riders: int
+    short_riders: int  # worker-days unserved
 
 
 @dataclass(kw_only=True)
@@ -148,9 +151,11 @@ def load_run(root: Path) -> RunData:
             day=r["day"],
             foresteria_id=r["foresteria_id"],
             farm_id=r["farm_id"],
-            direction=r["direction"],
-            riders=int(r["riders"]),
+            riders=int(r["worker_days"]),
+            code=r["code"],
             proven=r["proven"] == "yes",
+            lower_bound=int(r["vehicles_lower_bound"]),
+            available=int(r["vehicles_available"]),
             reason=r["reason"],
         )
         for r in _rows(plan / "unserved.csv")
@@ -160,8 +165,9 @@ def load_run(root: Path) -> RunData:
             day=r["day"],
             foresteria_id=r["foresteria_id"],
             needed=int(r["vehicles_needed"]),
+            lower_bound=int(r["vehicles_lower_bound"]),
             available=int(r["vehicles_available"]),
-            short_riders=int(r["short_riders"]),
+            short_riders=int(r["worker_days_unserved"]),
         )
         for r in _rows(plan / "fleet_days.csv")
     ]

@@ -68,18 +68,42 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         t.metres / 1000 * fleet[t.vehicle_id].cost_eur_per_km for t in sp.trips if t.vehicle_id
     )
     cost = fixed + km_cost
-    unserved_days = sum(u.riders for u in sp.unserved if u.direction == TO_FARM)
+    unserved_days = sum(u.riders for u in sp.unserved)
+    priority = {w.id: w.priority for w in scenario.workers}
+    by_priority = {str(p): 0 for p in range(4)}
+    for u in sp.unserved:
+        for w in u.worker_ids:
+            by_priority[str(priority[w])] += 1
+    most, in_a_row = left_behind(
+        [
+            (t.day.isoformat(), w)
+            for t in sp.trips
+            if t.direction == TO_FARM
+            for s in t.stops
+            for w in s.worker_ids
+        ],
+        [(u.day.isoformat(), w) for u in sp.unserved for w in u.worker_ids],
+    )
     return {
         "trips": len(sp.trips),
         "worker_days_transported": worker_days,
         "rider_trips": sum(t.riders for t in sp.trips),
-        "unserved_rider_trips": sum(u.riders for u in sp.unserved),
+        "unserved_rider_trips": 2 * unserved_days,  # both legs of every unserved worker-day
         "unserved_worker_days": unserved_days,
+        "unserved_worker_days_by_priority": by_priority,
+        "unserved_proven_pct": round(
+            100 * sum(u.riders for u in sp.unserved if u.proven) / unserved_days, 2
+        )
+        if unserved_days
+        else 0.0,
+        "left_behind_max_days": most,
+        "left_behind_max_in_a_row": in_a_row,
         "vehicle_days": len(vehicle_days),
         "vehicles_per_day_peak": max(per_day.values(), default=0),
         "vehicles_per_day_mean": round(sum(per_day.values()) / len(per_day), 2) if per_day else 0.0,
         "fleet_size": len(fleet),
-        "days_fleet_short": len({f.day for f in sp.fleet_days if f.short_riders}),
+        "days_fleet_short": len({u.day for u in sp.unserved if u.code == "fleet_short"}),
+        "days_with_unserved": len({f.day for f in sp.fleet_days if f.short_riders}),
         "vehicle_km": round(metres / 1000, 1),
         "seat_utilisation_pct": round(100 * sum(t.riders for t in sp.trips) / seats, 2)
         if seats
@@ -90,3 +114,22 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         "cost_per_worker_day_eur": round(cost / worker_days, 2) if worker_days else 0.0,
         "caporale_fees_avoided_eur": round(CAPORALE_FEE_EUR * worker_days, 2),
     }
+
+
+def left_behind(rode: list[tuple[str, str]], missed: list[tuple[str, str]]) -> tuple[int, int]:
+    """(most days any one person was left behind, most in a row): a row counts that person's
+    consecutive ride days (days they should have ridden), so a weekend off does not break it."""
+    days: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for d, w in rode:
+        days[w].append((d, False))
+    for d, w in missed:
+        days[w].append((d, True))
+    most = in_a_row = 0
+    for seq in days.values():
+        run = total = 0
+        for _, miss in sorted(seq):
+            run = run + 1 if miss else 0
+            total += miss
+            in_a_row = max(in_a_row, run)
+        most = max(most, total)
+    return most, in_a_row

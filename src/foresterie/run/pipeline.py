@@ -108,7 +108,7 @@ def solve(
     timings["shuttles_s"] = time.monotonic() - t
     say(
         f"shuttles: {len(shuttles.trips)} trips, "
-        f"{sum(u.riders for u in shuttles.unserved)} rider-trips unserved"
+        f"{sum(u.riders for u in shuttles.unserved)} worker-days unserved (both legs)"
     )
     extra = {}
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX

@@ -3,6 +3,7 @@ trips chained onto real vehicles. Times are whole minutes: a leg takes ceil(seco
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections import defaultdict
@@ -13,7 +14,8 @@ from datetime import date
 from typing import Final, Literal
 
 from foresterie.core.timeutil import date_range, parse_hhmm
-from foresterie.scenario.model import Assignment, Farm, Scenario, Vehicle
+from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
+from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
 from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 from foresterie.travel.matrix import TravelMatrix
@@ -65,15 +67,27 @@ class Trip:
         return [self.foresteria_id, *(s.farm_id for s in self.stops), self.foresteria_id]
 
 
+# Why worker-days (both legs) are left unserved. Proven: no_vehicle, ride_cap, fleet_short (a
+# valid lower bound on the vehicles needed exceeds those available, shuttles/bounds.py).
+# Heuristic: vehicles_busy (the chaining could not fit every trip within duty limits and
+# turnaround), windows (the route search found no seat within the windows and ride cap).
+UnservedCode = Literal["no_vehicle", "ride_cap", "fleet_short", "vehicles_busy", "windows"]
+PROVEN_CODES: Final = frozenset({"no_vehicle", "ride_cap", "fleet_short"})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Unserved:
+    """Worker-days left without a round trip (neither leg is planned), with one reason."""
+
     day: date
     foresteria_id: str
     farm_id: str
-    direction: Direction
     riders: int
+    code: UnservedCode
     reason: str
     proven: bool
+    lower_bound: int  # vehicles needed at least (bounds.py); 0 where no bound applies
+    available: int  # vehicles available at the foresteria that day
     worker_ids: tuple[str, ...]
 
 
@@ -81,9 +95,10 @@ class Unserved:
 class FleetDay:
     day: date
     foresteria_id: str
-    needed: int
+    needed: int  # vehicles the chaining of the planned trips needs (heuristic)
+    lower_bound: int  # vehicles any plan needs (proven, bounds.py)
     available: int
-    short_riders: int
+    short_riders: int  # worker-days unserved that day at the foresteria
     optimal: bool
 
 
@@ -352,8 +367,9 @@ def _route_trips(
     p: _Pattern,
     sol: VRPSolution,
     members: dict[tuple[date, str, str, str], list[str]],
-) -> tuple[list[Trip], list[Unserved]]:
-    """Timed trips with riders from a VRP solution; infeasible routes are split, never trusted."""
+) -> tuple[list[Trip], set[tuple[Direction, str]]]:
+    """Timed trips with riders from a VRP solution; infeasible routes are split, never trusted.
+    Also the (direction, farm) pairs whose riders lost seats to the route search."""
     nodes = _node_farms(p)
     max_seats = max(s for s, _, _ in p.seats)
     pools = {farm: list(members[d, fid, direction, farm]) for farm, _, _, _ in p.demand}
@@ -363,21 +379,7 @@ def _route_trips(
         size = loads[farm].pop(0)
         chunk_ids[i] = tuple(pools[farm][:size])
         pools[farm] = pools[farm][size:]
-    unserved = [
-        Unserved(
-            day=d,
-            foresteria_id=fid,
-            farm_id=nodes[i],
-            direction=direction,
-            riders=len(chunk_ids[i]),
-            reason="heuristic: the route search found no trip for these riders within the seats, "
-            "windows and ride cap",
-            proven=False,
-            worker_ids=chunk_ids[i],
-        )
-        for i in range(1, len(nodes))
-        if i not in sol.served()
-    ]
+    lost = {(direction, nodes[i]) for i in range(1, len(nodes)) if i not in sol.served()}
     routes: list[tuple[int, ...]] = []
     for r in sol.routes:
         seats = p.seats[r.vehicle_type][0]
@@ -404,23 +406,11 @@ def _route_trips(
             if part is not None:
                 trips.append(part)
                 continue
-            unserved += [
-                Unserved(
-                    day=d,
-                    foresteria_id=fid,
-                    farm_id=nodes[x],
-                    direction=direction,
-                    riders=len(chunk_ids[x]),
-                    reason="heuristic: no timing of this trip meets the windows and ride cap",
-                    proven=False,
-                    worker_ids=chunk_ids[x],
-                )
-                for x in vs
-            ]
+            lost |= {(direction, nodes[x]) for x in vs}
     prefix = f"{d.isoformat()}-{fid}-{'M' if direction == TO_FARM else 'E'}"
     trips.sort(key=lambda t: (t.depart, t.stops[0].farm_id, t.riders))
     trips = [_with_id(t, f"{prefix}{k:02d}") for k, t in enumerate(trips, start=1)]
-    return trips, unserved
+    return trips, lost
 
 
 def _with_id(t: Trip, trip_id: str, vehicle_id: str | None = None, shift: int = 0) -> Trip:
@@ -525,16 +515,9 @@ class _ChainedDay:
     left: list[Trip]  # trips no vehicle of the fleet can run
     needed: int  # vehicles the same chaining needs with every vehicle kind unlimited
     optimal: bool  # both chainings proven optimal by CP-SAT
-    unserved: list[Unserved]  # riders the route search left out, with their reasons
 
 
-def _chain_day(
-    ctx: _Ctx,
-    trips: list[Trip],
-    fleet: list[Vehicle],
-    cache: dict,
-    unserved: list[Unserved],
-) -> _ChainedDay:
+def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict) -> _ChainedDay:
     """Chain a day's trips onto the fleet; equal days (same trips, same fleet) share one answer."""
     cfg = ctx.scenario.config
     slots = [
@@ -580,7 +563,7 @@ def _chain_day(
     vehicle_list = [v for v, _ in choice]
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
-    return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal, unserved=unserved)
+    return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
 
 
 def plan_shuttles(
@@ -590,7 +573,8 @@ def plan_shuttles(
     processes: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ShuttlePlan:
-    """Every day's trips for every foresteria, each rider served or listed with a reason."""
+    """Every day's round trips for every foresteria; each worker-day served both ways or listed
+    (both legs) with one reason. See `_round_trip_day` for why no one rides one way only."""
     t0 = time.monotonic()
     tr, cfg = scenario.config.transport, scenario.config.solver
     ctx = _Ctx(
@@ -608,66 +592,64 @@ def plan_shuttles(
     by_day: dict[tuple[date, str], list[tuple[str, list[str]]]] = defaultdict(list)
     for (d, fid, farm), ids in sorted(riders.items()):
         by_day[d, fid].append((farm, ids))
+    demand: dict[tuple[date, str], dict[str, list[str]]] = {}  # riders within the ride cap
     for (d, fid), todays in sorted(by_day.items()):
         fleet = _available(scenario.fleet, fid, d)
         if not fleet:
             unserved += [
-                Unserved(
-                    day=d,
-                    foresteria_id=fid,
-                    farm_id=farm,
-                    direction=direction,
-                    riders=len(ids),
-                    reason=f"no vehicle based at {ctx.names[fid]} is available on {d}",
-                    proven=True,
-                    worker_ids=tuple(sorted(ids)),
+                _unserved(
+                    d,
+                    fid,
+                    farm,
+                    ids,
+                    "no_vehicle",
+                    f"no vehicle based at {ctx.names[fid]} is available on {d}",
                 )
                 for farm, ids in todays
-                for direction in DIRECTIONS
             ]
             continue
+        reach: dict[str, list[str]] = {}
+        for farm_id, ids in todays:
+            far = max(leg_min(matrix.secs(fid, farm_id)), leg_min(matrix.secs(farm_id, fid)))
+            if far > ctx.cap:
+                unserved.append(
+                    _unserved(
+                        d,
+                        fid,
+                        farm_id,
+                        ids,
+                        "ride_cap",
+                        f"farm {farm_id} is {far} min from {ctx.names[fid]}, above the "
+                        f"{ctx.cap} min ride cap",
+                        available=len(fleet),
+                    )
+                )
+                continue
+            reach[farm_id] = sorted(ids)
+        if not reach:
+            continue
+        demand[d, fid] = reach
         for direction in DIRECTIONS:
             dem = []
-            for farm_id, ids in todays:
-                secs = (
-                    matrix.secs(fid, farm_id) if direction == TO_FARM else matrix.secs(farm_id, fid)
-                )
-                if leg_min(secs) > ctx.cap:
-                    unserved.append(
-                        Unserved(
-                            day=d,
-                            foresteria_id=fid,
-                            farm_id=farm_id,
-                            direction=direction,
-                            riders=len(ids),
-                            reason=f"farm {farm_id} is {leg_min(secs)} min from {ctx.names[fid]}, above the "
-                            f"{ctx.cap} min ride cap",
-                            proven=True,
-                            worker_ids=tuple(sorted(ids)),
-                        )
-                    )
-                    continue
+            for farm_id, ids in reach.items():
                 e, lt = shift_window(ctx.farms[farm_id], direction, d, scenario)
                 dem.append((farm_id, len(ids), e, lt))
-                members[d, fid, direction, farm_id] = sorted(ids)
-            if dem:
-                patterns[d, fid, direction] = _Pattern(
-                    foresteria_id=fid,
-                    direction=direction,
-                    demand=tuple(dem),
-                    seats=_seat_types(fleet),
-                )
+                members[d, fid, direction, farm_id] = ids
+            patterns[d, fid, direction] = _Pattern(
+                foresteria_id=fid,
+                direction=direction,
+                demand=tuple(dem),
+                seats=_seat_types(fleet),
+            )
     solved = _solve_patterns(scenario, matrix, patterns.values(), processes, progress)
     cache: dict = {}
-    keys = sorted({(d, fid) for d, fid, _ in patterns})
-    days: dict[tuple[date, str], _ChainedDay] = {}
+    keys = sorted(demand)
     limited: dict[tuple[date, str], dict[Direction, _Pattern]] = {}
     for d, fid in keys:
         fleet = _available(scenario.fleet, fid, d)
-        pats = {dr: patterns[d, fid, dr] for dr in DIRECTIONS if (d, fid, dr) in patterns}
-        day_trips, day_unserved = _day_trips(ctx, d, fid, pats, solved, members)
-        days[d, fid] = _chain_day(ctx, day_trips, fleet, cache, day_unserved)
-        if days[d, fid].left:  # fleet short: also try routes planned for the real fleet
+        pats = {dr: patterns[d, fid, dr] for dr in DIRECTIONS}
+        day_trips, _ = _day_trips(ctx, d, fid, pats, solved, members)
+        if _chain_day(ctx, day_trips, fleet, cache).left:  # also try routes for the real fleet
             limited[d, fid] = {
                 dr: replace(
                     p, counts=tuple(sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats)
@@ -685,69 +667,55 @@ def plan_shuttles(
             budget=0.5,
         )
     )
+    workers = {w.id: w for w in scenario.workers}
+    left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
+    seed = scenario.config.scenario.seed
     trips: list[Trip] = []
     fleet_days: list[FleetDay] = []
     for n, (d, fid) in enumerate(keys, start=1):
         fleet = _available(scenario.fleet, fid, d)
-        day = days[d, fid]
-        done, left, needed, optimal, day_unserved = (
-            day.done,
-            day.left,
-            day.needed,
-            day.optimal,
-            day.unserved,
-        )
+        options = [{dr: patterns[d, fid, dr] for dr in DIRECTIONS}]
         if (d, fid) in limited:
-            alt_trips, alt_unserved = _day_trips(ctx, d, fid, limited[d, fid], solved, members)
-            alt = _chain_day(ctx, alt_trips, fleet, cache, alt_unserved)
-            if sum(t.riders for t in alt.done) > sum(t.riders for t in done):
-                done, left, optimal = alt.done, alt.left, alt.optimal
-                day_unserved = [
-                    replace(
-                        u,
-                        reason=(
-                            f"fleet short at {ctx.names[fid]}: {len(fleet)} vehicles cannot carry every "
-                            f"rider within the windows and ride cap; {needed} would be needed "
-                            "(heuristic: route search)"
-                        ),
-                    )
-                    if not u.proven
-                    else u
-                    for u in alt_unserved
-                ]
-        short = sum(t.riders for t in left) + sum(u.riders for u in day_unserved if not u.proven)
-        for t in left:
-            unserved += [
-                Unserved(
-                    day=d,
-                    foresteria_id=fid,
-                    farm_id=s.farm_id,
-                    direction=t.direction,
-                    riders=len(s.worker_ids),
-                    reason=f"fleet short at {ctx.names[fid]}: {len(fleet)} vehicles cannot run "
-                    f"all {len(done) + len(left)} planned trips; {needed} would be "
-                    "needed (heuristic: given these trips)",
-                    proven=False,
-                    worker_ids=s.worker_ids,
-                )
-                for s in t.stops
-            ]
+            options.append(limited[d, fid])
+        services = []
+        for pats in options:
+            day_trips, lost = _day_trips(ctx, d, fid, pats, solved, members)
+            services.append(_round_trip_day(ctx, d, fid, day_trips, lost, fleet, cache))
+        best = max(services, key=lambda x: sum(x.seats.values()))  # the first among equals
+        reach = demand[d, fid]
+        chosen: dict[str, list[str]] = {}
+        for farm_id, ids in reach.items():
+            order = sorted(
+                ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
+            )
+            chosen[farm_id] = order[: best.seats.get(farm_id, 0)]
+            for w in order[len(chosen[farm_id]) :]:
+                left_behind[w] += 1
+        trips += _fill_riders(best.trips, chosen)
+        lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
+        day_unserved = [
+            _shortage(
+                ctx, d, fid, farm_id, sorted(set(ids) - set(chosen[farm_id])), best, lb, fleet
+            )
+            for farm_id, ids in reach.items()
+            if len(chosen[farm_id]) < len(ids)
+        ]
         unserved += day_unserved
-        trips += done
         fleet_days.append(
             FleetDay(
                 day=d,
                 foresteria_id=fid,
-                needed=needed,
+                needed=services[0].needed,  # the trips planned with every vehicle kind unlimited
+                lower_bound=lb,
                 available=len(fleet),
-                short_riders=short,
-                optimal=optimal,
+                short_riders=sum(u.riders for u in day_unserved),
+                optimal=best.optimal,
             )
         )
         if progress:
             progress("vehicles", n, len(keys))
     trips.sort(key=lambda t: t.trip_id)
-    unserved.sort(key=lambda u: (u.day, u.foresteria_id, u.direction, u.farm_id, u.worker_ids))
+    unserved.sort(key=lambda u: (u.day, u.foresteria_id, u.farm_id))
     return ShuttlePlan(
         trips=trips,
         unserved=unserved,
@@ -759,6 +727,261 @@ def plan_shuttles(
     )
 
 
+def _ride_order(
+    worker_id: str, priority: int, left_behind: dict[str, int], seed: int
+) -> tuple[int, int, str]:
+    """Who takes the seats when they are short (README "Who rides when seats are short"):
+    referred people (priority 3) first; then whoever was left behind on more days this season;
+    then a seeded hash of the worker id, so ties fall differently from seed to seed but the same
+    way on every re-run. An auditor re-runs the rule from unserved.csv, workers.csv and the seed.
+    """
+    digest = hashlib.sha256(f"{seed}:{worker_id}".encode()).hexdigest()
+    return (0 if priority == PRIORITY_REFERRED else 1, -left_behind[worker_id], digest)
+
+
+def _unserved(
+    d: date,
+    fid: str,
+    farm_id: str,
+    ids: Iterable[str],
+    code: UnservedCode,
+    reason: str,
+    lower_bound: int = 0,
+    available: int = 0,
+) -> Unserved:
+    who = tuple(sorted(ids))
+    return Unserved(
+        day=d,
+        foresteria_id=fid,
+        farm_id=farm_id,
+        riders=len(who),
+        code=code,
+        reason=reason,
+        proven=code in PROVEN_CODES,
+        lower_bound=lower_bound,
+        available=available,
+        worker_ids=who,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DayService:
+    """A foresteria-day's chained trips once both directions carry the same riders per farm."""
+
+    trips: list[Trip]  # with vehicles and final ids; stop riders are placeholders (seat counts)
+    seats: dict[str, int]  # round trips per farm
+    lost: dict[tuple[Direction, str], set[str]]  # seats lost per leg and farm: route | vehicles
+    needed: int
+    optimal: bool
+
+
+def _round_trip_day(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    trips: list[Trip],
+    route_lost: set[tuple[Direction, str]],
+    fleet: list[Vehicle],
+    cache: dict,
+) -> _DayService:
+    """Make the round trip the unit of service, exactly and by construction.
+
+    Both directions are routed at once (independent VRPs, one per direction, solved in
+    parallel) and chained onto the fleet. Then, per farm, only as many riders as BOTH directions
+    have seats for may ride: the surplus seats of the longer leg are taken off (from its
+    smallest trips first), trips that lost a stop are re-timed, trips that lost every rider are
+    dropped, and the day is chained again. Chaining or re-timing can only lose seats, so the
+    loop repeats until a fixed point, where every farm's morning seats equal its evening seats
+    and every trip has a vehicle. It ends: each round removes at least one seat.
+
+    Why not plan the returns first and let the morning carry only those: the two directions share
+    vehicles and duty time, so neither is "first"; intersecting and re-chaining keeps both
+    searches parallel and never needs a second route search. Riders are named only afterwards
+    (see `_ride_order`), so the same people ride out and back.
+    """
+    lost: dict[tuple[Direction, str], set[str]] = defaultdict(set)
+    for key in route_lost:
+        lost[key].add("route")
+    current = list(trips)
+    first: _ChainedDay | None = None
+    while True:
+        chained = _chain_day(ctx, current, fleet, cache)
+        first = first or chained
+        for t in chained.left:
+            for s in t.stops:
+                lost[t.direction, s.farm_id].add("vehicles")
+        gone = {t.trip_id for t in chained.left}
+        kept = [t for t in current if t.trip_id not in gone]
+        seats = _seats_by_farm(kept)
+        k = {
+            f: min(seats[TO_FARM].get(f, 0), seats[TO_FORESTERIA].get(f, 0))
+            for dr in DIRECTIONS
+            for f in seats[dr]
+        }
+        matched = all(seats[dr].get(f, 0) == k[f] for dr in DIRECTIONS for f in k)
+        if matched and not gone:
+            done = _renumber(chained.done)
+            return _DayService(
+                trips=done,
+                seats={f: n for f, n in k.items() if n},
+                lost=dict(lost),
+                needed=first.needed,
+                optimal=chained.optimal,
+            )
+        current, untimed = _trim(ctx, d, fid, kept, k)
+        for key in untimed:
+            lost[key].add("route")
+
+
+def _seats_by_farm(trips: list[Trip]) -> dict[Direction, dict[str, int]]:
+    seats: dict[Direction, dict[str, int]] = {dr: defaultdict(int) for dr in DIRECTIONS}
+    for t in trips:
+        for s in t.stops:
+            seats[t.direction][s.farm_id] += len(s.worker_ids)
+    return seats
+
+
+def _trim(
+    ctx: _Ctx, d: date, fid: str, trips: list[Trip], k: dict[str, int]
+) -> tuple[list[Trip], set[tuple[Direction, str]]]:
+    """Take surplus seats off each leg (smallest trips first) so no farm has more seats one way
+    than the other; re-time what changed. Returns the trips and the legs a re-timing lost."""
+    size = {(t.trip_id, s.seq): len(s.worker_ids) for t in trips for s in t.stops}
+    seats = _seats_by_farm(trips)
+    for dr in DIRECTIONS:
+        for farm, have in sorted(seats[dr].items()):
+            excess = have - k.get(farm, 0)
+            ranked = sorted(
+                (t.riders, t.trip_id, s.seq)
+                for t in trips
+                if t.direction == dr
+                for s in t.stops
+                if s.farm_id == farm
+            )
+            for _, tid, seq in ranked:
+                take = min(excess, size[tid, seq])
+                size[tid, seq] -= take
+                excess -= take
+    out: list[Trip] = []
+    untimed: set[tuple[Direction, str]] = set()
+    for t in trips:
+        sizes = [size[t.trip_id, s.seq] for s in t.stops]
+        if sizes == [len(s.worker_ids) for s in t.stops]:
+            out.append(t)
+            continue
+        keep = [(s.farm_id, s.worker_ids[:n]) for s, n in zip(t.stops, sizes, strict=True) if n]
+        if not keep:
+            continue
+        made = _timed_trip(ctx, d, fid, t.direction, [f for f, _ in keep], [ids for _, ids in keep])
+        if made is None:
+            untimed |= {(t.direction, f) for f, _ in keep}
+            continue
+        out.append(_with_id(made, t.trip_id + "'"))
+    return out, untimed
+
+
+def _renumber(trips: list[Trip]) -> list[Trip]:
+    """Final trip ids: day-foresteria-M|E and a two-digit number in departure order."""
+    out: list[Trip] = []
+    for dr in DIRECTIONS:
+        mine = sorted(
+            (t for t in trips if t.direction == dr),
+            key=lambda t: (t.depart, t.stops[0].farm_id, t.riders, t.trip_id),
+        )
+        for k, t in enumerate(mine, start=1):
+            prefix = f"{t.day.isoformat()}-{t.foresteria_id}-{'M' if dr == TO_FARM else 'E'}"
+            out.append(replace(t, trip_id=f"{prefix}{k:02d}"))
+    return out
+
+
+def _fill_riders(trips: list[Trip], chosen: dict[str, list[str]]) -> list[Trip]:
+    """Name the riders: each direction seats the same chosen people of each farm, in trip order."""
+    out: list[Trip] = []
+    for dr in DIRECTIONS:
+        queue = {f: list(ids) for f, ids in chosen.items()}
+        for t in sorted((t for t in trips if t.direction == dr), key=lambda t: t.trip_id):
+            stops = []
+            for s in t.stops:
+                n = len(s.worker_ids)
+                who, queue[s.farm_id] = queue[s.farm_id][:n], queue[s.farm_id][n:]
+                stops.append(replace(s, worker_ids=tuple(sorted(who))))
+            out.append(replace(t, stops=tuple(stops)))
+    return out
+
+
+def _day_lower_bound(
+    ctx: _Ctx, d: date, fid: str, farms: list[str], riders: int, fleet: list[Vehicle]
+) -> int:
+    """The proven lower bound (shuttles/bounds.py) on vehicles for this foresteria-day."""
+    tr = ctx.scenario.config.transport
+    out_legs = [leg_min(ctx.matrix.secs(fid, f)) for f in farms]
+    back_legs = [leg_min(ctx.matrix.secs(f, fid)) for f in farms]
+    gap = ctx.board + min(back_legs) + tr.turnaround_min + min(out_legs)
+    shortest = min(a + ctx.board + b for a, b in zip(out_legs, back_legs, strict=True))
+    spans = []
+    for dr in DIRECTIONS:
+        wins = [shift_window(ctx.farms[f], dr, d, ctx.scenario) for f in farms]
+        last = [w[1] if dr == TO_FARM else w[1] - ctx.board for w in wins]
+        spans.append(
+            DirectionSpan(
+                first=min(w[0] for w in wins), last=max(last), gap=gap, shortest_trip=shortest
+            )
+        )
+    return vehicles_lower_bound(
+        riders=riders,
+        vehicles=[(v.seats, v.max_duty_min) for v in fleet],
+        morning=spans[0],
+        evening=spans[1],
+    )
+
+
+def _shortage(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    farm_id: str,
+    ids: list[str],
+    service: _DayService,
+    lb: int,
+    fleet: list[Vehicle],
+) -> Unserved:
+    """One reason for a farm's worker-days left behind: proven fleet short only when the lower
+    bound exceeds the vehicles available; otherwise what bound the plan, marked heuristic."""
+    name, avail = ctx.names[fid], len(fleet)
+    if lb > avail:
+        code: UnservedCode = "fleet_short"
+        reason = (
+            f"fleet short at {name}: at least {lb} vehicles are needed for the day's round "
+            f"trips, {avail} available (proven lower bound)"
+        )
+    else:
+        have = service.seats.get(farm_id, 0)
+        causes: set[str] = set()
+        legs = []
+        words: tuple[tuple[Direction, str], ...] = ((TO_FARM, "morning"), (TO_FORESTERIA, "return"))
+        for dr, word in words:
+            mine = service.lost.get((dr, farm_id), set())
+            if mine:
+                causes |= mine
+                legs.append(word)
+        legs = legs or ["morning", "return"]
+        which = " and ".join(legs)
+        if "vehicles" in causes:
+            code = "vehicles_busy"
+            reason = (
+                f"vehicles busy at {name}: the {avail} vehicles cannot run every {which} trip "
+                f"within their duty limits and turnaround; {have} round trips planned for this "
+                f"farm (heuristic; the lower bound, {lb} vehicles, proves no shortage)"
+            )
+        else:
+            code = "windows"
+            reason = (
+                f"windows and ride cap: the route search found no {which} seat for these "
+                f"riders within the shift windows and the {ctx.cap} min ride cap (heuristic)"
+            )
+    return _unserved(d, fid, farm_id, ids, code, reason, lower_bound=lb, available=avail)
+
+
 def _day_trips(
     ctx: _Ctx,
     d: date,
@@ -766,14 +989,14 @@ def _day_trips(
     pats: dict[Direction, _Pattern],
     solved: dict[_Pattern, VRPSolution],
     members: dict,
-) -> tuple[list[Trip], list[Unserved]]:
+) -> tuple[list[Trip], set[tuple[Direction, str]]]:
     trips: list[Trip] = []
-    unserved: list[Unserved] = []
+    lost: set[tuple[Direction, str]] = set()
     for direction, p in pats.items():
-        t, u = _route_trips(ctx, d, fid, direction, p, solved[p], members)
+        t, gone = _route_trips(ctx, d, fid, direction, p, solved[p], members)
         trips += t
-        unserved += u
-    return trips, unserved
+        lost |= gone
+    return trips, lost
 
 
 def _solve_patterns(
