@@ -216,6 +216,7 @@ def _check_trips(r: _Run, out: list[str]) -> None:
     turn = int(tr.get("turnaround_min", 5))
     heat = {str(d) for d in tr.get("heat_alert_days", [])}
     heat_end = _mins(tr.get("heat_alert_shift_end", "12:30"))
+    wait_cap = tr.get("max_wait_on_board_min")
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:
         stops[s["trip_id"]].append(s)
@@ -237,10 +238,17 @@ def _check_trips(r: _Run, out: list[str]) -> None:
             out.append(f"seats exceeded: {tid} leaves {fid} with {load} riders, {seats} seats")
         prev_place, prev_time = fid, dep
         metres = 0
+        idles: list[int] = []
         for s in ss:
             farm = r.farms[s["farm_id"]]
             arrive, depart = _mins(s["arrive"]), _mins(s["depart"])
             need = prev_time + r.leg(prev_place, s["farm_id"])
+            idles.append(depart - board - need)
+            if int(s.get("idle_min", idles[-1])) != idles[-1]:
+                out.append(
+                    f"idle wrong: {tid} stop {s['seq']} says {s['idle_min']} min, "
+                    f"the times give {idles[-1]}"
+                )
             if arrive < need:
                 out.append(
                     f"travel time too short: {tid} reaches {s['farm_id']} at {s['arrive']}, "
@@ -287,6 +295,13 @@ def _check_trips(r: _Run, out: list[str]) -> None:
                         f"> {cap} (+{ret - depart - cap})"
                     )
             prev_place, prev_time = s["farm_id"], depart
+        if wait_cap is not None and ss:
+            worst = sum(idles) if morning else sum(idles[1:])
+            if worst > wait_cap:
+                out.append(
+                    f"wait on board: {tid} riders wait {worst} min aboard at stops "
+                    f"> {wait_cap} (+{worst - wait_cap})"
+                )
         if ss and ret < prev_time + r.leg(prev_place, fid):
             out.append(f"travel time too short: {tid} back at {t['return']}")
         if ss:
@@ -568,6 +583,21 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     seats = sum(
         int(r.fleet[t["vehicle_id"]]["seats"]) for t in r.trips if t["vehicle_id"] in r.fleet
     )
+    board = int(r.cfg.get("transport", {}).get("board_min", 2))
+    wait_total = wait_riders = wait_max = 0
+    for t in r.trips:
+        ss = sorted(stops[t["trip_id"]], key=lambda s: int(s["seq"]))
+        idle, place, clock = [], t["foresteria_id"], _mins(t["depart"])
+        for s in ss:
+            idle.append(_mins(s["depart"]) - board - clock - r.leg(place, s["farm_id"]))
+            place, clock = s["farm_id"], _mins(s["depart"])
+        for j, s in enumerate(ss):
+            n = int(s["alight"]) + int(s["board"])
+            aboard = sum(idle[: j + 1]) if t["direction"] == "to_farm" else sum(idle[j + 1 :])
+            wait_total += n * aboard
+            wait_riders += n
+            if n:
+                wait_max = max(wait_max, aboard)
     rides: list[int] = []
     for t in r.trips:
         for s in stops[t["trip_id"]]:
@@ -637,6 +667,9 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "seat_utilisation_pct": round(100 * riders / seats, 2) if seats else 0.0,
         "ride_minutes_mean": round(sum(rides) / len(rides), 2) if rides else 0.0,
         "ride_minutes_max": max(rides, default=0),
+        "wait_on_board_rider_minutes": wait_total,
+        "wait_on_board_minutes_mean": round(wait_total / wait_riders, 2) if wait_riders else 0.0,
+        "wait_on_board_minutes_max": wait_max,
         "transport_cost_eur": round(cost, 2),
         "cost_per_worker_day_eur": round(cost / worker_days, 2) if worker_days else 0.0,
         "caporale_fees_avoided_eur": round(5.0 * worker_days, 2),

@@ -256,7 +256,9 @@ def test_overloaded_season_gives_a_plan_and_says_what_is_short(tmp_path: Path) -
     waitlist = _rows(out / "plan" / "waitlist.csv")
     short_beds = [w for w in waitlist if w["code"] in ("full", "outranked", "heuristic")]
     assert short_beds, "the scenario must overload the beds"
-    fleet_days = [f for f in _rows(out / "plan" / "fleet_days.csv") if int(f["short_riders"])]
+    fleet_days = [
+        f for f in _rows(out / "plan" / "fleet_days.csv") if int(f["worker_days_unserved"])
+    ]
     assert fleet_days, "the scenario must overload the fleet"
     md = (out / "report" / "summary.md").read_text(encoding="utf-8")
     beds = md.split("## Beds:", 1)[1].split("## ", 1)[0]
@@ -264,11 +266,22 @@ def test_overloaded_season_gives_a_plan_and_says_what_is_short(tmp_path: Path) -
         int(line.rsplit("|", 2)[1]) for line in beds.splitlines() if line.startswith("| men |")
     ) == len(short_beds)
     vehicles = md.split("## Vehicles:", 1)[1].split("## ", 1)[0]
-    assert f"{len(fleet_days)} foresteria-days short" in md
-    riders = sum(
-        int(line.rsplit("|", 2)[1]) for line in vehicles.splitlines() if line.startswith("| F")
+    proven = [
+        f for f in fleet_days if int(f["vehicles_lower_bound"]) > int(f["vehicles_available"])
+    ]
+    assert (
+        f"{len(fleet_days)} foresteria-days with worker-days unserved, {len(proven)} proven" in md
     )
-    assert riders == sum(int(f["short_riders"]) for f in fleet_days)
+    table = [
+        [c.strip() for c in line.split("|")[1:-1]]
+        for line in vehicles.splitlines()
+        if line.startswith("| F")
+    ]
+    assert sum(int(row[-1]) for row in table) == sum(
+        int(f["worker_days_unserved"]) for f in fleet_days
+    )
+    for row in table:  # never "largest gap 0" on a week said to be short, nor the reverse
+        assert (int(row[3]) > 0) == (int(row[4]) > 0), row
 
 
 def test_personal_columns_never_reach_any_file_of_a_run(tmp_path: Path) -> None:

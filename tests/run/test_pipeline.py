@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -182,7 +183,8 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0
     rows = {line.split(",")[0]: line.split(",")[1:] for line in r.stdout.splitlines()[1:]}
     assert rows["transport.fleet_size"] == ["2", "3", "1"]
-    assert rows["transport.unserved_rider_trips"][2] == "-1"  # the heat-day rider now rides
+    assert rows["transport.unserved_worker_days"][2] == "-1"  # the heat-day worker-day now rides
+    assert rows["transport.unserved_rider_trips"][2] == "-2"  # both legs of it
 
 
 @pytest.mark.parametrize(
@@ -285,3 +287,61 @@ def test_geopackage_inputs_solve_and_verify(tmp_path: Path) -> None:
     assert (out / "inputs" / "foresterie.gpkg").is_file() and verify_run(out) == []
     a = (out / "plan" / "assignments.csv").read_text()
     assert "W04,FB,family" in a and "W01,FA,men" in a
+
+
+def _tamper_rehashed(run_dir: Path, tmp_path: Path, edits: list[tuple[str, str, str]]) -> list[str]:
+    """Edit files of a copy of the run and re-hash them in its manifest, as a forger would: only
+    the independent checks can catch it."""
+    copy = tmp_path / "forged"
+    shutil.copytree(run_dir, copy)
+    m = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    for name, old, new in edits:
+        p = copy / name
+        text = p.read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        p.write_text(text.replace(old, new, 1), encoding="utf-8")
+        part, file = name.split("/", 1)
+        m[part][file] = hashlib.sha256(p.read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    found = verify_run(copy)
+    assert not any("hash differs" in v for v in found), found
+    return found
+
+
+@pytest.mark.parametrize(
+    ("edits", "expect"),
+    [
+        (  # W01 rides out on 6 July, and no longer back
+            [("plan/riders.csv", "2026-07-06-FA-E01,1,W01\n", "")],
+            "one-way worker-days: 1, first W01 on 2026-07-06 rides to_farm with no ride back",
+        ),
+        (  # the heuristic row relabelled a proven fleet shortage, bound 1 <= 1 available
+            [("plan/unserved.csv", ",vehicles_busy,no,1,1,", ",fleet_short,yes,1,1,")],
+            "reason contradicts itself: 2026-07-08 FA F2 says fleet short",
+        ),
+        (  # a made-up bound to back the claim
+            [("plan/unserved.csv", ",vehicles_busy,no,1,1,", ",fleet_short,yes,2,1,")],
+            "reason figures wrong: 2026-07-08 FA F2 says lower bound 2, 1 available",
+        ),
+        (
+            [("plan/unserved.csv", ",vehicles_busy,no,", ",vehicles_busy,yes,")],
+            "reason contradicts itself: vehicles_busy marked proven=yes",
+        ),
+        (  # a 5 min cap on waiting aboard; the bus now leaves 10 min early and idles at F1
+            [
+                (
+                    "inputs/scenario.toml",
+                    "[transport]\n",
+                    "[transport]\nmax_wait_on_board_min = 5\n",
+                ),
+                ("plan/trips.csv", "2026-07-06-FA-M01,VA1,05:08", "2026-07-06-FA-M01,VA1,04:58"),
+            ],
+            "wait on board: 2026-07-06-FA-M01 riders wait 10 min aboard at stops > 5 (+5)",
+        ),
+    ],
+)
+def test_verify_catches_forged_round_trips_reasons_and_waits(
+    run_dir: Path, tmp_path: Path, edits: list[tuple[str, str, str]], expect: str
+) -> None:
+    found = _tamper_rehashed(run_dir, tmp_path, edits)
+    assert any(expect in v for v in found), found

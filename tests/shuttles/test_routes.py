@@ -151,7 +151,9 @@ def test_a_smaller_return_wave_limits_the_morning_to_those_who_can_come_back() -
     assert len(served) == 8 and not served & set(u.worker_ids)
 
 
-def test_a_heat_day_moves_every_return_to_the_ordinance_end_and_still_brings_everyone_back() -> None:
+def test_a_heat_day_moves_every_return_to_the_ordinance_end_and_still_brings_everyone_back() -> (
+    None
+):
     """On the heat day both shifts end at 12:30 instead of 13:00/14:00: every return boards in
     [12:30, 13:00] and whoever rides out has that return."""
     farms = [farm("F1", "05:30", "13:00"), farm("F2", "06:00", "14:00")]

@@ -9,7 +9,7 @@ from typing import Any
 
 from foresterie.housing.tiers import HousingPlan
 from foresterie.scenario.model import SECTIONS, Scenario
-from foresterie.shuttles.routes import TO_FARM, ShuttlePlan
+from foresterie.shuttles.routes import TO_FARM, ShuttlePlan, rider_waits
 
 CAPORALE_FEE_EUR = 5.0  # per worker-day: DOMAIN.md sec. 3 (NIL Foggia 2016; Borgo Mezzanone 2023)
 
@@ -63,6 +63,8 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         for s in t.stops:
             ride = s.arrive - t.depart if t.direction == TO_FARM else t.ret - s.depart
             rides += [ride] * len(s.worker_ids)
+    waits = [(n, w) for t in sp.trips for n, w in rider_waits(t.direction, t.stops)]
+    wait_total, wait_riders = sum(n * w for n, w in waits), sum(n for n, _ in waits)
     fixed = sum(fleet[v].fixed_cost_eur_per_day for _, v in vehicle_days if v)
     km_cost = sum(
         t.metres / 1000 * fleet[t.vehicle_id].cost_eur_per_km for t in sp.trips if t.vehicle_id
@@ -110,6 +112,9 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         else 0.0,
         "ride_minutes_mean": round(sum(rides) / len(rides), 2) if rides else 0.0,
         "ride_minutes_max": max(rides, default=0),
+        "wait_on_board_rider_minutes": wait_total,
+        "wait_on_board_minutes_mean": round(wait_total / wait_riders, 2) if wait_riders else 0.0,
+        "wait_on_board_minutes_max": max((w for n, w in waits if n), default=0),
         "transport_cost_eur": round(cost, 2),
         "cost_per_worker_day_eur": round(cost / worker_days, 2) if worker_days else 0.0,
         "caporale_fees_avoided_eur": round(CAPORALE_FEE_EUR * worker_days, 2),

@@ -139,11 +139,22 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
                     s.board,
                     s.alight,
                     s.load_after,
+                    s.idle,
                 ]
                 for t in trips
                 for s in t.stops
             ],
-            ["trip_id", "seq", "farm_id", "arrive", "depart", "board", "alight", "load_after"],
+            [
+                "trip_id",
+                "seq",
+                "farm_id",
+                "arrive",
+                "depart",
+                "board",
+                "alight",
+                "load_after",
+                "idle_min",
+            ],
         ),
     )
     write_text(

@@ -52,6 +52,9 @@ class TransportTable(_Table):
     heat_alert_shift_end: str = "12:30"
     turnaround_min: int = Field(default=5, ge=0)
     board_min: int = Field(default=2, ge=0)  # minutes per stop to board or alight
+    # Optional: most minutes a rider may sit aboard while the vehicle idles at stops (waiting
+    # for a window to open); unset = measured (KPI) but not capped.
+    max_wait_on_board_min: int | None = Field(default=None, ge=0)
 
     @field_validator("heat_alert_shift_end")
     @classmethod

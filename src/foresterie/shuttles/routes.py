@@ -45,6 +45,17 @@ class Stop:
     alight: int
     load_after: int
     worker_ids: tuple[str, ...]
+    idle: int = 0  # minutes the vehicle waits here, riders aboard, before the stop's service
+
+
+def rider_waits(direction: Direction, stops: tuple[Stop, ...]) -> list[tuple[int, int]]:
+    """(riders, minutes each waited aboard at stops) per stop: a morning rider waits through the
+    idles up to their own stop, an evening rider through those after theirs."""
+    out = []
+    for j, s in enumerate(stops):
+        mine = stops[: j + 1] if direction == TO_FARM else stops[j + 1 :]
+        out.append((len(s.worker_ids), sum(x.idle for x in mine)))
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -291,8 +302,13 @@ def _schedule(
     matrix: TravelMatrix,
     board: int,
     cap_min: int,
+    wait_cap: int | None = None,
 ) -> tuple[int, list[int], int] | None:
     """(depot departure, arrival at each stop, depot return), or None if no start works.
+
+    Waiting on board: at a stop the vehicle idles (riders aboard) from when it could pull in
+    (previous departure + leg) until the service starts (window open); with ``wait_cap`` set,
+    no rider's total idle aboard may exceed it.
 
     Morning: leave as late as possible (shortest rides, least waiting at the field).
     Evening: board as early as the ride cap allows (least waiting after the shift).
@@ -313,6 +329,18 @@ def _schedule(
             t = s + board
         return arrive, service, t + legs[-1]
 
+    def waits_ok(dep: int, service: list[int]) -> bool:
+        if wait_cap is None:
+            return True
+        idle = [
+            service[k] - ((dep if k == 0 else service[k - 1] + board) + legs[k])
+            for k in range(len(farms))
+        ]
+        # Morning riders are aboard from the start to their stop; evening riders from their
+        # stop on: the worst is everything before the last stop, or after the first.
+        worst = sum(idle) if direction == TO_FARM else sum(idle[1:])
+        return worst <= wait_cap
+
     if direction == TO_FARM:
         late = [w[1] for w in windows]
         for k in range(len(farms) - 2, -1, -1):
@@ -322,7 +350,7 @@ def _schedule(
         if any(s > w[1] for s, w in zip(service, windows, strict=True)) or first < windows[0][0]:
             return None
         dep = first - legs[0]
-        if service[-1] - dep > cap_min:
+        if service[-1] - dep > cap_min or not waits_ok(dep, service):
             return None
         # Riders are dropped when the stop's window opens: a vehicle early on the road idles
         # before it pulls in, so the stop time is the service start.
@@ -331,7 +359,7 @@ def _schedule(
         arrive, service, ret = run(first)
         if any(s + board > w[1] for s, w in zip(service, windows, strict=True)):
             continue
-        if ret - (service[0] + board) <= cap_min:
+        if ret - (service[0] + board) <= cap_min and waits_ok(first - legs[0], service):
             return first - legs[0], arrive, ret
     return None
 
@@ -447,15 +475,28 @@ def _timed_trip(
             stops_f.append(f)
             stop_ids.append(list(ids))
     windows = [shift_window(ctx.farms[f], direction, d, ctx.scenario) for f in stops_f]
-    sched = _schedule(direction, fid, stops_f, windows, ctx.matrix, ctx.board, ctx.cap)
+    sched = _schedule(
+        direction,
+        fid,
+        stops_f,
+        windows,
+        ctx.matrix,
+        ctx.board,
+        ctx.cap,
+        ctx.scenario.config.transport.max_wait_on_board_min,
+    )
     if sched is None:
         return None
     dep, arrive, ret = sched
     total = sum(len(ids) for ids in stop_ids)
     load = total if direction == TO_FARM else 0
     stops = []
+    prev, prev_time = fid, dep
     for seq, (f, who, a, w) in enumerate(zip(stops_f, stop_ids, arrive, windows, strict=True), 1):
         depart = max(a, w[0]) + ctx.board
+        reach = prev_time + (leg_min(ctx.matrix.secs(prev, f)) if prev != f else 0)
+        idle = depart - ctx.board - reach
+        prev, prev_time = f, depart
         if direction == TO_FARM:
             load -= len(who)
             stops.append(
@@ -468,6 +509,7 @@ def _timed_trip(
                     alight=len(who),
                     load_after=load,
                     worker_ids=tuple(sorted(who)),
+                    idle=idle,
                 )
             )
         else:
@@ -482,6 +524,7 @@ def _timed_trip(
                     alight=0,
                     load_after=load,
                     worker_ids=tuple(sorted(who)),
+                    idle=idle,
                 )
             )
     path = [fid, *stops_f, fid]
@@ -951,7 +994,7 @@ def _shortage(
     if lb > avail:
         code: UnservedCode = "fleet_short"
         reason = (
-            f"fleet short at {name}: at least {lb} vehicles are needed for the day's round "
+            f"fleet short at {name}: at least {_vehicles(lb)} needed for the day's round "
             f"trips, {avail} available (proven lower bound)"
         )
     else:
@@ -969,9 +1012,9 @@ def _shortage(
         if "vehicles" in causes:
             code = "vehicles_busy"
             reason = (
-                f"vehicles busy at {name}: the {avail} vehicles cannot run every {which} trip "
-                f"within their duty limits and turnaround; {have} round trips planned for this "
-                f"farm (heuristic; the lower bound, {lb} vehicles, proves no shortage)"
+                f"vehicles busy at {name}: {_vehicles(avail)} cannot run every {which} trip "
+                f"within duty limits and turnaround; {have} round trips planned for this farm "
+                f"(heuristic; the lower bound, {_vehicles(lb)}, proves no shortage)"
             )
         else:
             code = "windows"
@@ -980,6 +1023,10 @@ def _shortage(
                 f"riders within the shift windows and the {ctx.cap} min ride cap (heuristic)"
             )
     return _unserved(d, fid, farm_id, ids, code, reason, lower_bound=lb, available=avail)
+
+
+def _vehicles(n: int) -> str:
+    return f"{n} vehicle" if n == 1 else f"{n} vehicles"
 
 
 def _day_trips(
