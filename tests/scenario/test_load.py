@@ -54,7 +54,7 @@ EXPECTED = {
     "toml_syntax_error": "scenario.toml:6: toml: Invalid value (at line 6, column 8)",
     "toml_unknown_key": "scenario.toml: housing.max_comute_min: unknown key (typo?)",
     "unknown_farm_id": "workers.csv:2: farm_id: unknown farm 'F99'",
-    "unknown_foresteria_in_fleet": "fleet.csv:3: foresteria_id: unknown foresteria 'FZ'",
+    "unknown_foresteria_in_fleet": "fleet.csv:3: foresteria_id: unknown foresteria or depot 'FZ'",
     "unknown_pinned_foresteria": "workers.csv:2: pinned_foresteria: unknown foresteria 'FX'",
     "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
     "vehicle_id_is_a_path": "fleet.csv:3: vehicle_id: '../../escape' is not an id (letters, digits, '.', '_', '-'; at most 64)",

@@ -132,7 +132,9 @@ def snapshot_inputs(
     `extra` files (name -> text) are recorded beside them (the road geometry of the legs)."""
     cfg = scenario.config.model_dump(mode="python")
     names = {}
-    for key in ("foresterie", "farms", "fleet"):
+    for key in ("foresterie", "farms", "fleet", "pickups"):
+        if key not in scenario.files:
+            continue
         src = scenario.files[key]
         names[key] = f"{key}{''.join(src.suffixes) or '.dat'}"
         shutil.copyfile(src, inputs / names[key])
@@ -144,7 +146,7 @@ def snapshot_inputs(
         "workers": "workers.csv",
         "fleet": names["fleet"],
         "matrix": "matrix.csv",
-    }
+    } | ({"pickups": names["pickups"]} if "pickups" in names else {})
     cfg["travel"] = {**cfg["travel"], "backend": "matrix", "graph": None}
     for name, text in (extra or {}).items():
         write_text(inputs / name, text)

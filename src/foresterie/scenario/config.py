@@ -34,6 +34,7 @@ class DataTable(_Table):
     workers: str
     fleet: str
     matrix: str | None = None  # travel matrix CSV for backend = "matrix"
+    pickups: str | None = None  # departure points (GeoJSON/GeoPackage points), optional
 
 
 class HousingTable(_Table):

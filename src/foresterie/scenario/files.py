@@ -32,6 +32,7 @@ def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
                 w.priority,
                 "true" if w.accessible else "false",
                 w.pinned_foresteria or "",
+                w.pickup_id or "",
             ]
             for w in workers
         ],

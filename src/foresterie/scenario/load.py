@@ -27,6 +27,8 @@ from foresterie.scenario.model import (
     SECTIONS,
     Farm,
     Foresteria,
+    Pickup,
+    PickupKind,
     Scenario,
     Section,
     Vehicle,
@@ -44,6 +46,7 @@ WORKER_COLUMNS = (
     "priority",
     "accessible",
     "pinned_foresteria",
+    "pickup_id",
 )
 WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
 FLEET_COLUMNS = (
@@ -67,6 +70,7 @@ FORESTERIA_FIELDS = (
     "open_from",
     "open_to",
 )
+PICKUP_FIELDS = ("id", "name", "comune", "kind")
 FARM_FIELDS = ("id", "name", "comune", "crop", "shift_start", "shift_end", "workdays")
 
 
@@ -230,6 +234,15 @@ class FarmRow(_Row):
         return self
 
 
+class PickupRow(_Row):
+    id: str
+    name: str
+    comune: str
+    kind: PickupKind
+    _i = _before(_ident, "id")
+    _t = _before(_text, "name", "comune")
+
+
 class WorkerRow(_Row):
     worker_id: str
     arrival: date
@@ -240,8 +253,9 @@ class WorkerRow(_Row):
     priority: int
     accessible: bool
     pinned_foresteria: str | None
+    pickup_id: str | None = None  # optional column
     _t = _before(_ident, "worker_id")
-    _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria")
+    _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria", "pickup_id")
     _d = _before(_date, "arrival", "departure")
     _s = _before(_section, "section")
     _b = _before(_bool, "accessible")
@@ -433,6 +447,8 @@ def load_scenario(root: Path) -> Scenario:
     config = read_config(root)
     probs: list[Problem] = []
     keys = ["foresterie", "farms", "workers", "fleet"]
+    if config.data.pickups is not None:
+        keys.append("pickups")
     if config.travel.backend == "matrix":
         if config.data.matrix is None:
             probs.append(
@@ -484,6 +500,24 @@ def load_scenario(root: Path) -> Scenario:
         for r, m in rows:
             f = by_row[r]
             farms.append(Farm(**m.model_dump(), lon=f.lon, lat=f.lat, wkt=f.wkt))
+    pickups: list[Pickup] = []
+    ids["pickups"] = set()
+    if "pickups" in files:
+        feats = list(
+            _features(files["pickups"], lab["pickups"], PICKUP_FIELDS, False, probs, ids["pickups"])
+        )
+        rows = _validate_rows(PickupRow, ((r, p) for r, p, _ in feats), lab["pickups"], probs)
+        by_row = {r: f for r, _, f in feats}
+        _duplicates([(r, m.id) for r, m in rows], lab["pickups"], "id", probs)
+        taken = ids["foresterie"] | ids["farms"]
+        for r, m in rows:
+            if m.id in taken:
+                probs.append(
+                    Problem(lab["pickups"], r, "id", f"{m.id!r} is already a foresteria or farm id")
+                )
+            f = by_row[r]
+            pickups.append(Pickup(**m.model_dump(), lon=f.lon, lat=f.lat))
+        ids["depots"] = {p.id for p in pickups if p.kind == "depot"}
     workers: list[tuple[int, WorkerRow]] = []
     if "workers" in files:
         rows_iter = read_csv(files["workers"], lab["workers"], WORKER_REQUIRED, probs)
@@ -497,7 +531,7 @@ def load_scenario(root: Path) -> Scenario:
 
     _cross_check(config, ids, workers, fleet, lab, probs)
     if "matrix" in files:
-        location_ids = [f.id for f in foresterie] + [f.id for f in farms]
+        location_ids = [f.id for f in foresterie] + [f.id for f in farms] + [p.id for p in pickups]
         check_matrix_file(files["matrix"], lab["matrix"], location_ids, probs)
     if probs:
         raise ScenarioError(probs)
@@ -509,6 +543,7 @@ def load_scenario(root: Path) -> Scenario:
         workers=tuple(sorted((_worker(w) for _, w in workers), key=lambda w: w.id)),
         fleet=tuple(sorted((_vehicle(v) for _, v in fleet), key=lambda v: v.id)),
         files=files,
+        pickups=tuple(sorted(pickups, key=lambda p: p.id)),
     )
 
 
@@ -528,6 +563,7 @@ def _worker(w: WorkerRow) -> Worker:
         priority=w.priority,
         accessible=w.accessible,
         pinned_foresteria=w.pinned_foresteria,
+        pickup_id=w.pickup_id,
     )
 
 
@@ -552,6 +588,8 @@ def _cross_check(
             probs.append(
                 Problem(wl, r, "pinned_foresteria", f"unknown foresteria {w.pinned_foresteria!r}")
             )
+        if w.pickup_id is not None and w.pickup_id not in ids.get("pickups", set()):
+            probs.append(Problem(wl, r, "pickup_id", f"unknown departure point {w.pickup_id!r}"))
         if w.arrival < s0 or w.departure > s1:
             probs.append(
                 Problem(
@@ -582,8 +620,10 @@ def _cross_check(
             )
     fl = lab.get("fleet", "fleet.csv")
     for r, v in fleet:
-        if f_ids and v.foresteria_id not in f_ids:
-            probs.append(Problem(fl, r, "foresteria_id", f"unknown foresteria {v.foresteria_id!r}"))
+        if f_ids and v.foresteria_id not in f_ids | ids.get("depots", set()):
+            probs.append(
+                Problem(fl, r, "foresteria_id", f"unknown foresteria or depot {v.foresteria_id!r}")
+            )
     fleet_ok = not any(p.file == fl for p in probs)  # no cascade from a row already refused
     if fleet and fleet_ok and any(w.farm_id for _, w in workers):  # people will ride from each
         based = {v.foresteria_id for _, v in fleet}

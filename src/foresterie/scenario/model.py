@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
 from foresterie.scenario.config import ScenarioConfig
 
@@ -77,6 +78,7 @@ class Worker:
     priority: int
     accessible: bool
     pinned_foresteria: str | None
+    pickup_id: str | None = None  # departure point for a worker without a foresteria bed
 
     @property
     def nights(self) -> int:
@@ -85,6 +87,23 @@ class Worker:
     @property
     def last_night(self) -> date:
         return self.departure - timedelta(days=1)
+
+
+PickupKind = Literal["settlement", "town_square", "depot", "other"]
+PICKUP_KINDS: tuple[PickupKind, ...] = ("settlement", "town_square", "depot", "other")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pickup:
+    """A departure point: where workers without a bed board (settlement, town square), or a
+    depot where vehicles are based (`kind = "depot"`)."""
+
+    id: str
+    name: str
+    comune: str
+    kind: PickupKind
+    lon: float
+    lat: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,6 +129,7 @@ class Scenario:
     workers: tuple[Worker, ...]
     fleet: tuple[Vehicle, ...]
     files: dict[str, Path]  # data key -> resolved path
+    pickups: tuple[Pickup, ...] = ()  # departure points and depots ([data] pickups)
 
     @property
     def name(self) -> str:

@@ -64,10 +64,12 @@ class TravelMatrix:
 
 
 def scenario_locations(scenario: Scenario) -> list[Location]:
-    """Foresterie then farms, each sorted by id: the matrix index order."""
-    return [Location(f.id, f.lon, f.lat) for f in scenario.foresterie] + [
-        Location(f.id, f.lon, f.lat) for f in scenario.farms
-    ]
+    """Foresterie, farms, then departure points, each sorted by id: the matrix index order."""
+    return (
+        [Location(f.id, f.lon, f.lat) for f in scenario.foresterie]
+        + [Location(f.id, f.lon, f.lat) for f in scenario.farms]
+        + [Location(p.id, p.lon, p.lat) for p in scenario.pickups]
+    )
 
 
 def haversine_matrix(locations: list[Location], table: TravelTable) -> TravelMatrix:
@@ -108,7 +110,9 @@ def build_matrix(scenario: Scenario, cache: Path | None = None) -> TravelMatrix:
     limit = scenario.config.travel.snap_max_m
     too_far = far_from_road(m, limit)
     if too_far:
-        kind = {f.id: "foresterie" for f in scenario.foresterie}
+        kind = {f.id: "foresterie" for f in scenario.foresterie} | {
+            p.id: "pickups" for p in scenario.pickups
+        }
         probs = [
             Problem(
                 scenario.files[kind.get(pid, "farms")].name,
