@@ -10,7 +10,15 @@ from typing import Any
 import numpy as np
 
 from foresterie.scenario.config import ScenarioConfig
-from foresterie.scenario.model import Farm, Foresteria, Scenario, Section, Vehicle, Worker
+from foresterie.scenario.model import (
+    Farm,
+    Foresteria,
+    Pickup,
+    Scenario,
+    Section,
+    Vehicle,
+    Worker,
+)
 from foresterie.travel.matrix import TravelMatrix
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -94,6 +102,7 @@ def worker(
     group: str | None = None,
     accessible: bool = False,
     pinned: str | None = None,
+    pickup: str | None = None,
 ) -> Worker:
     return Worker(
         id=wid,
@@ -105,6 +114,7 @@ def worker(
         priority=priority,
         accessible=accessible,
         pinned_foresteria=pinned,
+        pickup_id=pickup,
     )
 
 
@@ -128,6 +138,7 @@ def scenario(
     farms: list[Farm],
     workers: list[Worker],
     fleet: list[Vehicle] | None = None,
+    pickups: list[Pickup] | None = None,
     **tables: dict[str, Any],
 ) -> Scenario:
     return Scenario(
@@ -138,7 +149,12 @@ def scenario(
         workers=tuple(sorted(workers, key=lambda w: w.id)),
         fleet=tuple(fleet or ()),
         files={},
+        pickups=tuple(pickups or ()),
     )
+
+
+def pickup(pid: str, kind: str = "settlement") -> Pickup:
+    return Pickup(id=pid, name=f"Point {pid}", comune="Comune", kind=kind, lon=15.6, lat=41.5)  # type: ignore[arg-type]
 
 
 def matrix(

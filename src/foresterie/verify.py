@@ -74,6 +74,11 @@ class _Run:
         self.fs = {str(p["id"]): p for p in _features(inputs / data["foresterie"])}
         self.farms = {str(p["id"]): p for p in _features(inputs / data["farms"])}
         self.fleet = {r["vehicle_id"]: r for r in _rows(inputs / data["fleet"])}
+        self.pickups = (
+            {str(p["id"]): p for p in _features(inputs / data["pickups"])}
+            if data.get("pickups")
+            else {}
+        )
         self.secs: dict[tuple[str, str], int] = {}
         self.metres: dict[tuple[str, str], int] = {}
         for r in _rows(inputs / data["matrix"]):
@@ -89,6 +94,25 @@ class _Run:
 
     def leg(self, a: str, b: str) -> int:
         return 0 if a == b else math.ceil(self.secs[a, b] / 60)
+
+    def origin(self, t: dict[str, str]) -> tuple[str, int, int]:
+        """Where the trip's riders board/alight, and the times it leaves and reaches it."""
+        o = t.get("origin_id") or t["foresteria_id"]
+        if o == t["foresteria_id"]:  # from its own base: the trip's own times
+            return o, _mins(t["depart"]), _mins(t["return"])
+        return o, _mins(t["origin_depart"]), _mins(t["origin_return"])
+
+    def base_of(self) -> dict[str, str]:
+        """Departure point -> base: the nearest (seconds out and back, then id) foresteria or
+        depot with vehicles (README "Departure points"); foresterie are their own base."""
+        bases = sorted({v["foresteria_id"] for v in self.fleet.values()})
+        out = {fid: fid for fid in self.fs}
+        for p in self.pickups:
+            if bases:
+                out[p] = min(
+                    bases, key=lambda b: (self.secs.get((b, p), 0) + self.secs.get((p, b), 0), b)
+                )
+        return out
 
     def beds(self, fid: str, section: str) -> int:
         return int(self.fs[fid][f"beds_{section}"])
@@ -236,8 +260,18 @@ def _check_trips(r: _Run, out: list[str]) -> None:
         load = int(t["riders"]) if morning else 0
         if load > seats:
             out.append(f"seats exceeded: {tid} leaves {fid} with {load} riders, {seats} seats")
-        prev_place, prev_time = fid, dep
+        origin, o_dep, o_ret = r.origin(t)
+        if origin == fid and (t.get("origin_depart"), t.get("origin_return")) not in (
+            (None, None),
+            (t["depart"], t["return"]),
+        ):
+            out.append(f"origin times differ from the trip's: {tid}")
         metres = 0
+        if origin != fid:  # an empty leg from the base to the departure point, and back
+            if o_dep < dep + r.leg(fid, origin) or ret < o_ret + r.leg(origin, fid):
+                out.append(f"travel time too short: {tid} between {fid} and {origin}")
+            metres += r.metres.get((fid, origin), 0) + r.metres.get((origin, fid), 0)
+        prev_place, prev_time = origin, o_dep
         idles: list[int] = []
         for s in ss:
             farm = r.farms[s["farm_id"]]
@@ -275,10 +309,10 @@ def _check_trips(r: _Run, out: list[str]) -> None:
                         f"time window: {tid} reaches {s['farm_id']} at {s['arrive']}, "
                         f"shift starts {farm['shift_start']} (early limit {early} min)"
                     )
-                if arrive - dep > cap:
+                if arrive - o_dep > cap:
                     out.append(
-                        f"ride cap: {tid} riders to {s['farm_id']} ride {arrive - dep} min "
-                        f"> {cap} (+{arrive - dep - cap})"
+                        f"ride cap: {tid} riders to {s['farm_id']} ride {arrive - o_dep} min "
+                        f"> {cap} (+{arrive - o_dep - cap})"
                     )
             else:
                 end = _mins(str(farm["shift_end"]))
@@ -289,10 +323,10 @@ def _check_trips(r: _Run, out: list[str]) -> None:
                         f"time window: {tid} leaves {s['farm_id']} at {s['depart']}, shift "
                         f"ends {end // 60:02d}:{end % 60:02d} (wait limit {wait} min)"
                     )
-                if ret - depart > cap:
+                if o_ret - depart > cap:
                     out.append(
-                        f"ride cap: {tid} riders from {s['farm_id']} ride {ret - depart} min "
-                        f"> {cap} (+{ret - depart - cap})"
+                        f"ride cap: {tid} riders from {s['farm_id']} ride {o_ret - depart} min "
+                        f"> {cap} (+{o_ret - depart - cap})"
                     )
             prev_place, prev_time = s["farm_id"], depart
         if wait_cap is not None and ss:
@@ -302,10 +336,10 @@ def _check_trips(r: _Run, out: list[str]) -> None:
                     f"wait on board: {tid} riders wait {worst} min aboard at stops "
                     f"> {wait_cap} (+{worst - wait_cap})"
                 )
-        if ss and ret < prev_time + r.leg(prev_place, fid):
+        if ss and o_ret < prev_time + r.leg(prev_place, origin):
             out.append(f"travel time too short: {tid} back at {t['return']}")
         if ss:
-            metres += r.metres.get((prev_place, fid), 0)
+            metres += r.metres.get((prev_place, origin), 0)
         if abs(metres / 1000 - float(t["km"])) > 0.0015:
             out.append(f"km wrong: {tid} says {t['km']}, matrix path is {metres / 1000:.3f}")
         by_vehicle[t["vehicle_id"], day].append((dep, ret, tid))
@@ -339,8 +373,13 @@ def _check_service(r: _Run, out: list[str]) -> None:
         wid = x["worker_id"]
         a = housed.get(wid)
         farm = stop_farm.get((x["trip_id"], x["seq"]))
-        if a is None or a["foresteria_id"] != t["foresteria_id"]:
-            out.append(f"rider not housed at the trip's foresteria: {wid} on {x['trip_id']}")
+        origin = r.origin(t)[0]
+        from_point = a is None and r.workers.get(wid, {}).get("pickup_id") == origin
+        if not from_point and (a is None or a["foresteria_id"] != origin):
+            out.append(
+                f"rider neither housed at the trip's foresteria nor boarding at its departure "
+                f"point: {wid} on {x['trip_id']}"
+            )
         elif r.workers[wid]["farm_id"] != farm:
             out.append(f"rider taken to the wrong farm: {wid} on {x['trip_id']} ({farm})")
         carried[t["day"], t["direction"], wid] += 1
@@ -349,12 +388,12 @@ def _check_service(r: _Run, out: list[str]) -> None:
             for direction in ("to_farm", "to_foresteria"):  # a worker-day: both legs
                 carried[u["day"], direction, wid] += 1
     expected: set[tuple[str, str, str]] = set()
-    for wid, a in housed.items():
+    for wid, (_, first, end_day) in _stays(r).items():
         farm = r.workers[wid]["farm_id"]
         if not farm:
             continue
         wd = _days(str(r.farms[farm]["workdays"]))
-        d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+        d, end = date.fromisoformat(first), date.fromisoformat(end_day)
         while d < end:
             if d.weekday() in wd:
                 for direction in ("to_farm", "to_foresteria"):
@@ -374,6 +413,16 @@ def _check_service(r: _Run, out: list[str]) -> None:
             f"riders carried twice or without a workday: {len(extra)}, first {wid} on "
             f"{day} {direction}"
         )
+
+
+def _stays(r: _Run) -> dict[str, tuple[str, str, str]]:
+    """worker -> (origin, first day, departure day): housed workers ride from their foresteria,
+    workers without a bed but with a pickup_id from that departure point."""
+    out = {a["worker_id"]: (a["foresteria_id"], a["from"], a["to"]) for a in r.assign}
+    for wid, w in r.workers.items():
+        if wid not in out and w.get("pickup_id"):
+            out[wid] = (w["pickup_id"], w["arrival"], w["departure"])
+    return out
 
 
 def _check_round_trips(r: _Run, out: list[str]) -> None:
@@ -414,7 +463,7 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
         if code in ("no_vehicle", "ride_cap"):
             continue
         lb, avail = int(u["vehicles_lower_bound"]), int(u["vehicles_available"])
-        key = (u["day"], u["foresteria_id"])
+        key = (u["day"], u.get("base_id") or u["foresteria_id"])
         mine = bounds.get(key)
         if mine is None or (lb, avail) != mine:
             out.append(
@@ -450,16 +499,19 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
     turn = int(tr.get("turnaround_min", 5))
     heat = {str(d) for d in tr.get("heat_alert_days", [])}
     heat_end = _mins(tr.get("heat_alert_shift_end", "12:30"))
-    riders: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for a in r.assign:
-        farm, fid = r.workers[a["worker_id"]]["farm_id"], a["foresteria_id"]
-        if not farm or max(r.leg(fid, farm), r.leg(farm, fid)) > cap:
+    riders: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    base_of = r.base_of()
+    for wid, (origin, first, last) in _stays(r).items():
+        farm = r.workers[wid]["farm_id"]
+        if not farm or max(r.leg(origin, farm), r.leg(farm, origin)) > cap:
             continue
         wd = _days(str(r.farms[farm]["workdays"]))
-        d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+        d, end = date.fromisoformat(first), date.fromisoformat(last)
         while d < end:
             if d.weekday() in wd:
-                riders[d.isoformat(), fid][farm] += 1
+                riders[d.isoformat(), base_of.get(origin, origin)][origin, farm] += 1
             d += timedelta(days=1)
     out: dict[tuple[str, str], tuple[int, int]] = {}
     for (day, fid), per_farm in riders.items():
@@ -470,11 +522,12 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
         ]
         if not fleet:
             continue
-        farms = sorted(per_farm)
-        go = {f: r.leg(fid, f) for f in farms}
-        back = {f: r.leg(f, fid) for f in farms}
+        spots = sorted(per_farm)
+        farms = sorted({f for _, f in spots})
+        go = {(o, f): r.leg(fid, o) + r.leg(o, f) for o, f in spots}
+        back = {(o, f): r.leg(f, o) + r.leg(o, fid) for o, f in spots}
         gap = board + min(back.values()) + turn + min(go.values())
-        shortest = min(go[f] + board + back[f] for f in farms)
+        shortest = min(go[x] + board + back[x] for x in spots)
         starts = [_mins(str(r.farms[f]["shift_start"])) for f in farms]
         ends = [_mins(str(r.farms[f]["shift_end"])) for f in farms]
         if day in heat:
@@ -487,8 +540,8 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
         caps: list[list[int]] = [[], [], []]
         for v in fleet:
             seats, duty = int(v["seats"]), int(v["max_duty_min"])
-            for k, (first, last) in enumerate(spans):
-                by_time = 1 + (last - first) // gap if gap > 0 else 10**6
+            for k, (lo, hi) in enumerate(spans):
+                by_time = 1 + (hi - lo) // gap if gap > 0 else 10**6
                 by_duty = duty // shortest if shortest > 0 else 10**6
                 caps[k].append(max(0, min(by_time, by_duty)) * seats)
             caps[2].append((duty // shortest if shortest > 0 else 10**6) * seats)
@@ -587,7 +640,8 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     wait_total = wait_riders = wait_max = 0
     for t in r.trips:
         ss = sorted(stops[t["trip_id"]], key=lambda s: int(s["seq"]))
-        idle, place, clock = [], t["foresteria_id"], _mins(t["depart"])
+        place, clock, _ = r.origin(t)
+        idle: list[int] = []
         for s in ss:
             idle.append(_mins(s["depart"]) - board - clock - r.leg(place, s["farm_id"]))
             place, clock = s["farm_id"], _mins(s["depart"])
@@ -603,9 +657,9 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         for s in stops[t["trip_id"]]:
             n = int(s["alight"]) + int(s["board"])
             ride = (
-                _mins(s["arrive"]) - _mins(t["depart"])
+                _mins(s["arrive"]) - r.origin(t)[1]
                 if t["direction"] == "to_farm"
-                else _mins(t["return"]) - _mins(s["depart"])
+                else r.origin(t)[2] - _mins(s["depart"])
             )
             rides += [ride] * n
     fixed = sum(

@@ -345,3 +345,62 @@ def test_verify_catches_forged_round_trips_reasons_and_waits(
 ) -> None:
     found = _tamper_rehashed(run_dir, tmp_path, edits)
     assert any(expect in v for v in found), found
+
+
+def test_a_departure_point_layer_flows_through_solve_verify_and_replay(tmp_path: Path) -> None:
+    """W07 has no bed (Borgo Mezzanone closes on 20 July, before W07 arrives) and boards at
+    the settlement "ex pista": W07 rides from there to F2 and back on every workday, by a
+    vehicle of the nearest base, and the run verifies and replays."""
+    sc = tmp_path / "s"
+    shutil.copytree(TINY, sc)
+    (sc / "pickups.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "id": "PX",
+                            "name": "Borgo Mezzanone (ex pista)",
+                            "comune": "Manfredonia",
+                            "kind": "settlement",
+                        },
+                        "geometry": {"type": "Point", "coordinates": [15.73, 41.50]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    toml = (sc / "scenario.toml").read_text(encoding="utf-8")
+    (sc / "scenario.toml").write_text(
+        toml.replace('fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\npickups = "pickups.geojson"\n'),
+        encoding="utf-8",
+    )
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = [lines[0] + ",pickup_id"] + [
+        line + (",PX" if line.startswith("W07,") else ",") for line in lines[1:]
+    ]
+    (sc / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    trips = {t["trip_id"]: t for t in _rows(out / "plan" / "trips.csv")}
+    rides = [x for x in _rows(out / "plan" / "riders.csv") if x["worker_id"] == "W07"]
+    legs = {(trips[x["trip_id"]]["day"], trips[x["trip_id"]]["direction"]) for x in rides}
+    unserved = {u["day"] for u in _rows(out / "plan" / "unserved.csv") if "W07" in u["worker_ids"]}
+    workdays = {d for d, _ in legs} | unserved
+    assert len(workdays) == 7 and not {d for d, _ in legs} & unserved
+    assert all((d, dr) in legs for d in workdays - unserved for dr in ("to_farm", "to_foresteria"))
+    for x in rides:
+        t = trips[x["trip_id"]]
+        assert (t["origin_id"], t["foresteria_id"]) == ("PX", "FB")
+        assert t["depart"] < t["origin_depart"] and t["origin_return"] < t["return"]
+    assert "PX" in (out / "inputs" / "matrix.csv").read_text(encoding="utf-8")
+    assert CliRunner().invoke(app, ["replay", str(out)]).exit_code == 0
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))

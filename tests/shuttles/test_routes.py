@@ -7,7 +7,7 @@ from datetime import date
 from foresterie.scenario.model import Assignment, Section
 from foresterie.shuttles.engines import get_engine
 from foresterie.shuttles.routes import TO_FARM, TO_FORESTERIA, _instance, _Pattern, plan_shuttles
-from tests.helpers import farm, foresteria, matrix, scenario, vehicle, worker
+from tests.helpers import farm, foresteria, matrix, pickup, scenario, vehicle, worker
 
 DAY = date(2026, 7, 6)
 
@@ -220,3 +220,32 @@ def test_engine_parity_on_a_small_case() -> None:
         assert sol.feasible and sol.served() == set(range(1, inst.n))
         costs[name] = sol.cost
     assert abs(costs["pyvrp"] - costs["ortools"]) <= 0.05 * costs["pyvrp"], costs
+
+
+def test_a_departure_point_is_served_from_a_base_elsewhere_with_its_empty_legs_counted() -> None:
+    """Six workers without a bed board at the settlement P, 10 min from the base A (whose own
+    guests ride too); their farm F1 is 20 min from P. The van leaves A 10 min before it boards
+    at P and is back at A 10 min after the last rider alights: 20 min and 18 km of empty legs
+    count in the trip's span (duty) and km; the ride is measured from P."""
+    ws = [worker(f"P{i}", "2026-07-06", "2026-07-07", farm_id="F1", pickup="P") for i in range(6)]
+    sc = scenario(
+        [foresteria("A", men=9)],
+        [farm("F1", "06:00", "14:00")],
+        ws,
+        [vehicle("V1", "A", seats=8)],
+        pickups=[pickup("P")],
+    )
+    m = matrix({("A", "P"): 10, ("P", "F1"): 20, ("A", "F1"): 25}, ["A", "F1", "P"])
+    sp = plan_shuttles(sc, m, [])
+    assert not sp.unserved
+    assert_round_trips(sp)
+    out, back = sorted(sp.trips, key=lambda t: t.direction)  # to_farm, to_foresteria
+    for t in (out, back):
+        assert (t.foresteria_id, t.origin, t.vehicle_id, t.lead, t.tail) == ("A", "P", "V1", 10, 10)
+        assert t.places == ["A", "P", "F1", "P", "A"]
+        assert t.metres == (10 + 20 + 20 + 10) * 900  # the matrix's 900 m a minute
+        assert t.riders == 6
+    assert out.stops[0].arrive - (out.depart + out.lead) == 20  # the ride: from P
+    assert out.ret - out.depart == 10 + 20 + 2 + 20 + 10  # span incl. both empty legs
+    assert (back.ret - back.tail) - back.stops[0].depart == 20
+    assert sp.fleet_days[0].foresteria_id == "A" and sp.fleet_days[0].lower_bound == 1

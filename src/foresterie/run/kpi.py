@@ -61,7 +61,12 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
     rides = []
     for t in sp.trips:
         for s in t.stops:
-            ride = s.arrive - t.depart if t.direction == TO_FARM else t.ret - s.depart
+            # from / to the origin (foresteria or departure point); empty legs are not rides
+            ride = (
+                s.arrive - (t.depart + t.lead)
+                if t.direction == TO_FARM
+                else (t.ret - t.tail) - s.depart
+            )
             rides += [ride] * len(s.worker_ids)
     waits = [(n, w) for t in sp.trips for n, w in rider_waits(t.direction, t.stops)]
     wait_total, wait_riders = sum(n * w for n, w in waits), sum(n for n, _ in waits)

@@ -110,6 +110,9 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
                     _hhmm(t.ret),
                     f"{t.metres / 1000:.3f}",
                     t.riders,
+                    t.origin,
+                    _hhmm(t.depart + t.lead),
+                    _hhmm(t.ret - t.tail),
                 ]
                 for t in trips
             ],
@@ -123,6 +126,9 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
                 "return",
                 "km",
                 "riders",
+                "origin_id",
+                "origin_depart",
+                "origin_return",
             ],
         ),
     )
@@ -171,6 +177,7 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
                 [
                     u.day.isoformat(),
                     u.foresteria_id,
+                    u.base_id,
                     u.farm_id,
                     u.riders,
                     u.code,
@@ -185,6 +192,7 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
             [
                 "day",
                 "foresteria_id",
+                "base_id",
                 "farm_id",
                 "worker_days",
                 "code",
@@ -222,9 +230,11 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
             ],
         ),
     )
-    where = {f.id: (f.lon, f.lat) for f in scenario.foresterie} | {
-        f.id: (f.lon, f.lat) for f in scenario.farms
-    }
+    where = (
+        {f.id: (f.lon, f.lat) for f in scenario.foresterie}
+        | {f.id: (f.lon, f.lat) for f in scenario.farms}
+        | {p.id: (p.lon, p.lat) for p in scenario.pickups}
+    )
     features = []
     for t in trips:
         path = t.places
@@ -241,6 +251,7 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
                     "return": _hhmm(t.ret),
                     "km": round(t.metres / 1000, 3),
                     "riders": t.riders,
+                    "origin_id": t.origin,
                     "stops": [s.farm_id for s in t.stops],
                 },
                 "geometry": {"type": "LineString", "coordinates": [list(where[x]) for x in path]},
@@ -267,9 +278,23 @@ def _vroom(scenario: Scenario, sp: ShuttlePlan, where: dict[str, tuple[float, fl
                 "id": t.foresteria_id,
                 "location": list(where[t.foresteria_id]),
                 "arrival": t.depart * 60,
-                "load": [t.riders if t.direction == "to_farm" else 0],
+                "load": [t.riders if t.direction == "to_farm" and not t.origin_id else 0],
             }
         ]
+        morning = t.direction == "to_farm"
+        if t.origin_id:  # the departure point: riders board (morning) or alight (evening)
+            steps.append(
+                {
+                    "type": "job",
+                    "id": t.origin_id,
+                    "location": list(where[t.origin_id]),
+                    "arrival": (t.depart + t.lead if morning else t.ret - t.tail) * 60,
+                    "departure": (t.depart + t.lead if morning else t.ret - t.tail) * 60,
+                    "pickup": [t.riders if morning else 0],
+                    "delivery": [0 if morning else t.riders],
+                    "load": [t.riders if morning else 0],
+                }
+            )
         for s in t.stops:
             steps.append(
                 {
@@ -289,7 +314,7 @@ def _vroom(scenario: Scenario, sp: ShuttlePlan, where: dict[str, tuple[float, fl
                 "id": t.foresteria_id,
                 "location": list(where[t.foresteria_id]),
                 "arrival": t.ret * 60,
-                "load": [0 if t.direction == "to_farm" else t.riders],
+                "load": [0 if t.direction == "to_farm" or t.origin_id else t.riders],
             }
         )
         routes.append(

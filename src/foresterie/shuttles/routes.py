@@ -20,6 +20,7 @@ from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 from foresterie.travel.matrix import TravelMatrix
 
+Spot = tuple[str, str]  # (origin: a foresteria or a departure point, farm)
 Direction = Literal["to_farm", "to_foresteria"]  # morning: out to the farms; evening: back
 TO_FARM: Final = "to_farm"
 TO_FORESTERIA: Final = "to_foresteria"
@@ -71,11 +72,24 @@ class Trip:
     riders: int
     stops: tuple[Stop, ...]
     slack: tuple[int, int] = (0, 0)  # the whole trip may move by this many minutes (lo, hi)
+    # A trip from a departure point: the vehicle leaves its base (foresteria_id: a foresteria or
+    # a depot) empty, boards at origin_id, and comes back empty; lead/tail are those empty legs.
+    origin_id: str | None = None
+    lead: int = 0  # minutes base -> origin before the riders board
+    tail: int = 0  # minutes origin -> base after the riders alight
+
+    @property
+    def origin(self) -> str:
+        """Where the riders board in the morning and alight in the evening."""
+        return self.origin_id or self.foresteria_id
 
     @property
     def places(self) -> list[str]:
-        """Foresteria, farms in stop order, foresteria: the path the vehicle drives."""
-        return [self.foresteria_id, *(s.farm_id for s in self.stops), self.foresteria_id]
+        """Base, (departure point,) farms in stop order, (departure point,) base: the path."""
+        farms = [s.farm_id for s in self.stops]
+        if self.origin_id:
+            return [self.foresteria_id, self.origin_id, *farms, self.origin_id, self.foresteria_id]
+        return [self.foresteria_id, *farms, self.foresteria_id]
 
 
 # Why worker-days (both legs) are left unserved. Proven: no_vehicle, ride_cap, fleet_short (a
@@ -98,8 +112,9 @@ class Unserved:
     reason: str
     proven: bool
     lower_bound: int  # vehicles needed at least (bounds.py); 0 where no bound applies
-    available: int  # vehicles available at the foresteria that day
+    available: int  # vehicles available at the base that day
     worker_ids: tuple[str, ...]
+    base_id: str = ""  # the vehicles' base (foresteria or depot); foresteria_id is where they board
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,18 +158,38 @@ def shift_window(
 def daily_riders(
     scenario: Scenario, assignments: list[Assignment]
 ) -> dict[tuple[date, str, str], list[str]]:
-    """(day, foresteria, farm) -> workers riding out that morning (and back that evening)."""
+    """(day, origin, farm) -> workers riding out that morning (and back that evening). The origin
+    is the worker's foresteria, or for a worker without a bed, their departure point (pickup_id)
+    on the days of their stay."""
     workers = {w.id: w for w in scenario.workers}
     farms = {f.id: f for f in scenario.farms}
     out: dict[tuple[date, str, str], list[str]] = defaultdict(list)
-    for a in assignments:
-        farm_id = workers[a.worker_id].farm_id
+    stays = [(a.worker_id, a.foresteria_id, a.arrival, a.departure) for a in assignments]
+    housed = {a.worker_id for a in assignments}
+    stays += [
+        (w.id, w.pickup_id, w.arrival, w.departure)
+        for w in scenario.workers
+        if w.pickup_id and w.id not in housed
+    ]
+    for wid, origin, arrival, departure in stays:
+        farm_id = workers[wid].farm_id
         if not farm_id:
             continue
         wd = farms[farm_id].workdays
-        for d in date_range(a.arrival, a.departure):
+        for d in date_range(arrival, departure):
             if d.weekday() in wd:
-                out[d, a.foresteria_id, farm_id].append(a.worker_id)
+                out[d, origin, farm_id].append(wid)
+    return out
+
+
+def pickup_bases(scenario: Scenario, matrix: TravelMatrix) -> dict[str, str]:
+    """Departure point -> the base whose vehicles serve it: the nearest (out and back, then id)
+    foresteria or depot that has vehicles in the fleet. Foresterie are their own base."""
+    bases = sorted({v.foresteria_id for v in scenario.fleet})
+    out = {f.id: f.id for f in scenario.foresterie}
+    for p in scenario.pickups:
+        if bases:
+            out[p.id] = min(bases, key=lambda b: (matrix.secs(b, p.id) + matrix.secs(p.id, b), b))
     return out
 
 
@@ -395,7 +430,7 @@ def _route_trips(
     p: _Pattern,
     sol: VRPSolution,
     members: dict[tuple[date, str, str, str], list[str]],
-) -> tuple[list[Trip], set[tuple[Direction, str]]]:
+) -> tuple[list[Trip], set[tuple[Direction, Spot]]]:
     """Timed trips with riders from a VRP solution; infeasible routes are split, never trusted.
     Also the (direction, farm) pairs whose riders lost seats to the route search."""
     nodes = _node_farms(p)
@@ -407,7 +442,7 @@ def _route_trips(
         size = loads[farm].pop(0)
         chunk_ids[i] = tuple(pools[farm][:size])
         pools[farm] = pools[farm][size:]
-    lost = {(direction, nodes[i]) for i in range(1, len(nodes)) if i not in sol.served()}
+    lost = {(direction, (fid, nodes[i])) for i in range(1, len(nodes)) if i not in sol.served()}
     routes: list[tuple[int, ...]] = []
     for r in sol.routes:
         seats = p.seats[r.vehicle_type][0]
@@ -434,7 +469,7 @@ def _route_trips(
             if part is not None:
                 trips.append(part)
                 continue
-            lost |= {(direction, nodes[x]) for x in vs}
+            lost |= {(direction, (fid, nodes[x])) for x in vs}
     prefix = f"{d.isoformat()}-{fid}-{'M' if direction == TO_FARM else 'E'}"
     trips.sort(key=lambda t: (t.depart, t.stops[0].farm_id, t.riders))
     trips = [_with_id(t, f"{prefix}{k:02d}") for k, t in enumerate(trips, start=1)]
@@ -443,18 +478,13 @@ def _route_trips(
 
 def _with_id(t: Trip, trip_id: str, vehicle_id: str | None = None, shift: int = 0) -> Trip:
     stops = tuple(replace(s, arrive=s.arrive + shift, depart=s.depart + shift) for s in t.stops)
-    return Trip(
+    return replace(
+        t,
         trip_id=trip_id,
-        day=t.day,
-        foresteria_id=t.foresteria_id,
-        direction=t.direction,
         vehicle_id=vehicle_id,
         depart=t.depart + shift,
         ret=t.ret + shift,
-        metres=t.metres,
-        riders=t.riders,
         stops=stops,
-        slack=t.slack,
     )
 
 
@@ -624,80 +654,93 @@ def plan_shuttles(
         scenario=scenario,
         matrix=matrix,
         farms={f.id: f for f in scenario.farms},
-        names={f.id: f.name for f in scenario.foresterie},
+        names={f.id: f.name for f in scenario.foresterie}
+        | {p.id: p.name for p in scenario.pickups},
         cap=tr.max_ride_min,
         board=tr.board_min,
     )
     riders = daily_riders(scenario, assignments)
+    base_of = pickup_bases(scenario, matrix)
     unserved: list[Unserved] = []
     patterns: dict[tuple[date, str, str], _Pattern] = {}
     members: dict[tuple[date, str, str, str], list[str]] = {}
-    by_day: dict[tuple[date, str], list[tuple[str, list[str]]]] = defaultdict(list)
-    for (d, fid, farm), ids in sorted(riders.items()):
-        by_day[d, fid].append((farm, ids))
-    demand: dict[tuple[date, str], dict[str, list[str]]] = {}  # riders within the ride cap
-    for (d, fid), todays in sorted(by_day.items()):
-        fleet = _available(scenario.fleet, fid, d)
+    by_day: dict[tuple[date, str], list[tuple[Spot, list[str]]]] = defaultdict(list)
+    for (d, origin, farm), ids in sorted(riders.items()):
+        by_day[d, base_of.get(origin, origin)].append(((origin, farm), ids))
+    demand: dict[tuple[date, str], dict[Spot, list[str]]] = {}  # riders within the ride cap
+    for (d, base), todays in sorted(by_day.items()):
+        fleet = _available(scenario.fleet, base, d)
         if not fleet:
             unserved += [
                 _unserved(
                     d,
-                    fid,
-                    farm,
+                    spot,
+                    base,
                     ids,
                     "no_vehicle",
-                    f"no vehicle based at {ctx.names[fid]} is available on {d}",
+                    f"no vehicle based at {ctx.names[base]} is available on {d}",
                 )
-                for farm, ids in todays
+                for spot, ids in todays
             ]
             continue
-        reach: dict[str, list[str]] = {}
-        for farm_id, ids in todays:
-            far = max(leg_min(matrix.secs(fid, farm_id)), leg_min(matrix.secs(farm_id, fid)))
+        reach: dict[Spot, list[str]] = {}
+        for (origin, farm_id), ids in todays:
+            far = max(leg_min(matrix.secs(origin, farm_id)), leg_min(matrix.secs(farm_id, origin)))
             if far > ctx.cap:
                 unserved.append(
                     _unserved(
                         d,
-                        fid,
-                        farm_id,
+                        (origin, farm_id),
+                        base,
                         ids,
                         "ride_cap",
-                        f"farm {farm_id} is {far} min from {ctx.names[fid]}, above the "
+                        f"farm {farm_id} is {far} min from {ctx.names[origin]}, above the "
                         f"{ctx.cap} min ride cap",
                         available=len(fleet),
                     )
                 )
                 continue
-            reach[farm_id] = sorted(ids)
+            reach[origin, farm_id] = sorted(ids)
         if not reach:
             continue
-        demand[d, fid] = reach
-        for direction in DIRECTIONS:
-            dem = []
-            for farm_id, ids in reach.items():
-                e, lt = shift_window(ctx.farms[farm_id], direction, d, scenario)
-                dem.append((farm_id, len(ids), e, lt))
-                members[d, fid, direction, farm_id] = ids
-            patterns[d, fid, direction] = _Pattern(
-                foresteria_id=fid,
-                direction=direction,
-                demand=tuple(dem),
-                seats=_seat_types(fleet),
-            )
+        demand[d, base] = reach
+        for origin in sorted({o for o, _ in reach}):
+            for direction in DIRECTIONS:
+                dem = []
+                for (o, farm_id), ids in reach.items():
+                    if o != origin:
+                        continue
+                    e, lt = shift_window(ctx.farms[farm_id], direction, d, scenario)
+                    dem.append((farm_id, len(ids), e, lt))
+                    members[d, origin, direction, farm_id] = ids
+                patterns[d, origin, direction] = _Pattern(
+                    foresteria_id=origin,
+                    direction=direction,
+                    demand=tuple(dem),
+                    seats=_seat_types(fleet),
+                )
     solved = _solve_patterns(scenario, matrix, patterns.values(), processes, progress)
     cache: dict = {}
     keys = sorted(demand)
-    limited: dict[tuple[date, str], dict[Direction, _Pattern]] = {}
-    for d, fid in keys:
-        fleet = _available(scenario.fleet, fid, d)
-        pats = {dr: patterns[d, fid, dr] for dr in DIRECTIONS}
-        day_trips, _ = _day_trips(ctx, d, fid, pats, solved, members)
+    plain: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {
+        (d, base): {
+            (o, dr): patterns[d, o, dr]
+            for o in sorted({o for o, _ in demand[d, base]})
+            for dr in DIRECTIONS
+        }
+        for d, base in keys
+    }
+    limited: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {}
+    for d, base in keys:
+        fleet = _available(scenario.fleet, base, d)
+        pats = plain[d, base]
+        day_trips, _ = _day_trips(ctx, d, base, pats, solved, members)
         if _chain_day(ctx, day_trips, fleet, cache).left:  # also try routes for the real fleet
-            limited[d, fid] = {
-                dr: replace(
+            limited[d, base] = {
+                k: replace(
                     p, counts=tuple(sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats)
                 )
-                for dr, p in pats.items()
+                for k, p in pats.items()
             }
     # The fallback for short days is a second opinion: half the search budget is enough.
     solved.update(
@@ -717,7 +760,7 @@ def plan_shuttles(
     fleet_days: list[FleetDay] = []
     for n, (d, fid) in enumerate(keys, start=1):
         fleet = _available(scenario.fleet, fid, d)
-        options = [{dr: patterns[d, fid, dr] for dr in DIRECTIONS}]
+        options = [plain[d, fid]]
         if (d, fid) in limited:
             options.append(limited[d, fid])
         services = []
@@ -726,22 +769,20 @@ def plan_shuttles(
             services.append(_round_trip_day(ctx, d, fid, day_trips, lost, fleet, cache))
         best = max(services, key=lambda x: sum(x.seats.values()))  # the first among equals
         reach = demand[d, fid]
-        chosen: dict[str, list[str]] = {}
-        for farm_id, ids in reach.items():
+        chosen: dict[Spot, list[str]] = {}
+        for spot, ids in reach.items():
             order = sorted(
                 ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
             )
-            chosen[farm_id] = order[: best.seats.get(farm_id, 0)]
-            for w in order[len(chosen[farm_id]) :]:
+            chosen[spot] = order[: best.seats.get(spot, 0)]
+            for w in order[len(chosen[spot]) :]:
                 left_behind[w] += 1
         trips += _fill_riders(best.trips, chosen)
         lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
         day_unserved = [
-            _shortage(
-                ctx, d, fid, farm_id, sorted(set(ids) - set(chosen[farm_id])), best, lb, fleet
-            )
-            for farm_id, ids in reach.items()
-            if len(chosen[farm_id]) < len(ids)
+            _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
+            for spot, ids in reach.items()
+            if len(chosen[spot]) < len(ids)
         ]
         unserved += day_unserved
         fleet_days.append(
@@ -758,7 +799,7 @@ def plan_shuttles(
         if progress:
             progress("vehicles", n, len(keys))
     trips.sort(key=lambda t: t.trip_id)
-    unserved.sort(key=lambda u: (u.day, u.foresteria_id, u.farm_id))
+    unserved.sort(key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id))
     return ShuttlePlan(
         trips=trips,
         unserved=unserved,
@@ -784,8 +825,8 @@ def _ride_order(
 
 def _unserved(
     d: date,
-    fid: str,
-    farm_id: str,
+    spot: Spot,
+    base: str,
     ids: Iterable[str],
     code: UnservedCode,
     reason: str,
@@ -795,8 +836,9 @@ def _unserved(
     who = tuple(sorted(ids))
     return Unserved(
         day=d,
-        foresteria_id=fid,
-        farm_id=farm_id,
+        foresteria_id=spot[0],
+        base_id=base,
+        farm_id=spot[1],
         riders=len(who),
         code=code,
         reason=reason,
@@ -812,8 +854,8 @@ class _DayService:
     """A foresteria-day's chained trips once both directions carry the same riders per farm."""
 
     trips: list[Trip]  # with vehicles and final ids; stop riders are placeholders (seat counts)
-    seats: dict[str, int]  # round trips per farm
-    lost: dict[tuple[Direction, str], set[str]]  # seats lost per leg and farm: route | vehicles
+    seats: dict[Spot, int]  # round trips per (origin, farm)
+    lost: dict[tuple[Direction, Spot], set[str]]  # seats lost per leg and spot: route | vehicles
     needed: int
     optimal: bool
 
@@ -823,7 +865,7 @@ def _round_trip_day(
     d: date,
     fid: str,
     trips: list[Trip],
-    route_lost: set[tuple[Direction, str]],
+    route_lost: set[tuple[Direction, Spot]],
     fleet: list[Vehicle],
     cache: dict,
 ) -> _DayService:
@@ -842,7 +884,7 @@ def _round_trip_day(
     searches parallel and never needs a second route search. Riders are named only afterwards
     (see `_ride_order`), so the same people ride out and back.
     """
-    lost: dict[tuple[Direction, str], set[str]] = defaultdict(set)
+    lost: dict[tuple[Direction, Spot], set[str]] = defaultdict(set)
     for key in route_lost:
         lost[key].add("route")
     current = list(trips)
@@ -852,7 +894,7 @@ def _round_trip_day(
         first = first or chained
         for t in chained.left:
             for s in t.stops:
-                lost[t.direction, s.farm_id].add("vehicles")
+                lost[t.direction, (t.origin, s.farm_id)].add("vehicles")
         gone = {t.trip_id for t in chained.left}
         kept = [t for t in current if t.trip_id not in gone]
         seats = _seats_by_farm(kept)
@@ -876,17 +918,17 @@ def _round_trip_day(
             lost[key].add("route")
 
 
-def _seats_by_farm(trips: list[Trip]) -> dict[Direction, dict[str, int]]:
-    seats: dict[Direction, dict[str, int]] = {dr: defaultdict(int) for dr in DIRECTIONS}
+def _seats_by_farm(trips: list[Trip]) -> dict[Direction, dict[Spot, int]]:
+    seats: dict[Direction, dict[Spot, int]] = {dr: defaultdict(int) for dr in DIRECTIONS}
     for t in trips:
         for s in t.stops:
-            seats[t.direction][s.farm_id] += len(s.worker_ids)
+            seats[t.direction][t.origin, s.farm_id] += len(s.worker_ids)
     return seats
 
 
 def _trim(
-    ctx: _Ctx, d: date, fid: str, trips: list[Trip], k: dict[str, int]
-) -> tuple[list[Trip], set[tuple[Direction, str]]]:
+    ctx: _Ctx, d: date, fid: str, trips: list[Trip], k: dict[Spot, int]
+) -> tuple[list[Trip], set[tuple[Direction, Spot]]]:
     """Take surplus seats off each leg (smallest trips first) so no farm has more seats one way
     than the other; re-time what changed. Returns the trips and the legs a re-timing lost."""
     size = {(t.trip_id, s.seq): len(s.worker_ids) for t in trips for s in t.stops}
@@ -899,14 +941,14 @@ def _trim(
                 for t in trips
                 if t.direction == dr
                 for s in t.stops
-                if s.farm_id == farm
+                if (t.origin, s.farm_id) == farm
             )
             for _, tid, seq in ranked:
                 take = min(excess, size[tid, seq])
                 size[tid, seq] -= take
                 excess -= take
     out: list[Trip] = []
-    untimed: set[tuple[Direction, str]] = set()
+    untimed: set[tuple[Direction, Spot]] = set()
     for t in trips:
         sizes = [size[t.trip_id, s.seq] for s in t.stops]
         if sizes == [len(s.worker_ids) for s in t.stops]:
@@ -915,11 +957,13 @@ def _trim(
         keep = [(s.farm_id, s.worker_ids[:n]) for s, n in zip(t.stops, sizes, strict=True) if n]
         if not keep:
             continue
-        made = _timed_trip(ctx, d, fid, t.direction, [f for f, _ in keep], [ids for _, ids in keep])
+        made = _timed_trip(
+            ctx, d, t.origin, t.direction, [f for f, _ in keep], [ids for _, ids in keep]
+        )
         if made is None:
-            untimed |= {(t.direction, f) for f, _ in keep}
+            untimed |= {(t.direction, (t.origin, f)) for f, _ in keep}
             continue
-        out.append(_with_id(made, t.trip_id + "'"))
+        out.append(_with_id(_from_base(ctx, made, fid), t.trip_id + "'"))
     return out, untimed
 
 
@@ -937,7 +981,7 @@ def _renumber(trips: list[Trip]) -> list[Trip]:
     return out
 
 
-def _fill_riders(trips: list[Trip], chosen: dict[str, list[str]]) -> list[Trip]:
+def _fill_riders(trips: list[Trip], chosen: dict[Spot, list[str]]) -> list[Trip]:
     """Name the riders: each direction seats the same chosen people of each farm, in trip order."""
     out: list[Trip] = []
     for dr in DIRECTIONS:
@@ -946,19 +990,26 @@ def _fill_riders(trips: list[Trip], chosen: dict[str, list[str]]) -> list[Trip]:
             stops = []
             for s in t.stops:
                 n = len(s.worker_ids)
-                who, queue[s.farm_id] = queue[s.farm_id][:n], queue[s.farm_id][n:]
+                key = (t.origin, s.farm_id)
+                who, queue[key] = queue[key][:n], queue[key][n:]
                 stops.append(replace(s, worker_ids=tuple(sorted(who))))
             out.append(replace(t, stops=tuple(stops)))
     return out
 
 
 def _day_lower_bound(
-    ctx: _Ctx, d: date, fid: str, farms: list[str], riders: int, fleet: list[Vehicle]
+    ctx: _Ctx, d: date, fid: str, spots: list[Spot], riders: int, fleet: list[Vehicle]
 ) -> int:
-    """The proven lower bound (shuttles/bounds.py) on vehicles for this foresteria-day."""
+    """The proven lower bound (shuttles/bounds.py) on vehicles for this base-day; a trip from a
+    departure point drives base -> point -> farms -> point -> base."""
     tr = ctx.scenario.config.transport
-    out_legs = [leg_min(ctx.matrix.secs(fid, f)) for f in farms]
-    back_legs = [leg_min(ctx.matrix.secs(f, fid)) for f in farms]
+
+    def leg(a: str, b: str) -> int:
+        return leg_min(ctx.matrix.secs(a, b)) if a != b else 0
+
+    out_legs = [leg(fid, o) + leg(o, f) for o, f in spots]
+    back_legs = [leg(f, o) + leg(o, fid) for o, f in spots]
+    farms = sorted({f for _, f in spots})
     gap = ctx.board + min(back_legs) + tr.turnaround_min + min(out_legs)
     shortest = min(a + ctx.board + b for a, b in zip(out_legs, back_legs, strict=True))
     spans = []
@@ -982,7 +1033,7 @@ def _shortage(
     ctx: _Ctx,
     d: date,
     fid: str,
-    farm_id: str,
+    spot: Spot,
     ids: list[str],
     service: _DayService,
     lb: int,
@@ -998,12 +1049,12 @@ def _shortage(
             f"trips, {avail} available (proven lower bound)"
         )
     else:
-        have = service.seats.get(farm_id, 0)
+        have = service.seats.get(spot, 0)
         causes: set[str] = set()
         legs = []
         words: tuple[tuple[Direction, str], ...] = ((TO_FARM, "morning"), (TO_FORESTERIA, "return"))
         for dr, word in words:
-            mine = service.lost.get((dr, farm_id), set())
+            mine = service.lost.get((dr, spot), set())
             if mine:
                 causes |= mine
                 legs.append(word)
@@ -1022,7 +1073,7 @@ def _shortage(
                 f"windows and ride cap: the route search found no {which} seat for these "
                 f"riders within the shift windows and the {ctx.cap} min ride cap (heuristic)"
             )
-    return _unserved(d, fid, farm_id, ids, code, reason, lower_bound=lb, available=avail)
+    return _unserved(d, spot, fid, ids, code, reason, lower_bound=lb, available=avail)
 
 
 def _vehicles(n: int) -> str:
@@ -1032,18 +1083,38 @@ def _vehicles(n: int) -> str:
 def _day_trips(
     ctx: _Ctx,
     d: date,
-    fid: str,
-    pats: dict[Direction, _Pattern],
+    base: str,
+    pats: dict[tuple[str, Direction], _Pattern],
     solved: dict[_Pattern, VRPSolution],
     members: dict,
-) -> tuple[list[Trip], set[tuple[Direction, str]]]:
+) -> tuple[list[Trip], set[tuple[Direction, Spot]]]:
+    """A base-day's trips from every origin (its own and the departure points it serves)."""
     trips: list[Trip] = []
-    lost: set[tuple[Direction, str]] = set()
-    for direction, p in pats.items():
-        t, gone = _route_trips(ctx, d, fid, direction, p, solved[p], members)
-        trips += t
+    lost: set[tuple[Direction, Spot]] = set()
+    for (origin, direction), p in pats.items():
+        t, gone = _route_trips(ctx, d, origin, direction, p, solved[p], members)
+        trips += [_from_base(ctx, x, base) for x in t]
         lost |= gone
     return trips, lost
+
+
+def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
+    """A trip timed from its departure point, run by a vehicle of `base`: the empty legs base ->
+    point before and point -> base after count in its span (duty), km and cost."""
+    if t.foresteria_id == base:
+        return t
+    o = t.foresteria_id
+    lead, tail = leg_min(ctx.matrix.secs(base, o)), leg_min(ctx.matrix.secs(o, base))
+    return replace(
+        t,
+        foresteria_id=base,
+        origin_id=o,
+        lead=lead,
+        tail=tail,
+        depart=t.depart - lead,
+        ret=t.ret + tail,
+        metres=t.metres + ctx.matrix.dist(base, o) + ctx.matrix.dist(o, base),
+    )
 
 
 def _solve_patterns(
