@@ -399,6 +399,14 @@ def test_a_departure_point_layer_flows_through_solve_verify_and_replay(tmp_path:
         assert t["depart"] < t["origin_depart"] and t["origin_return"] < t["return"]
     assert "PX" in (out / "inputs" / "matrix.csv").read_text(encoding="utf-8")
     assert CliRunner().invoke(app, ["replay", str(out)]).exit_code == 0
+    day, trip_id = next((trips[x["trip_id"]]["day"], x["trip_id"]) for x in rides)
+    sheet = (out / "report" / "drivers" / day / f"{trips[trip_id]['vehicle_id']}.html").read_text(
+        encoding="utf-8"
+    )
+    assert "Borgo Mezzanone (ex pista) (PX)" in sheet and "data-point" in sheet
+    assert '"name":"Borgo Mezzanone (ex pista)"' in (out / "report" / "map.html").read_text(
+        encoding="utf-8"
+    )
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

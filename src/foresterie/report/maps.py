@@ -94,6 +94,7 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
     homes = [f for f in sc.foresterie if foresteria in (None, f.id)]
     home_ix = {f.id: i for i, f in enumerate(homes)}
     farm_ix = {f.id: i for i, f in enumerate(sc.farms)}
+    point_ix = {p.id: i for i, p in enumerate(sc.pickups)}
     shown = sorted((v.foresteria_id, v.id) for v in sc.fleet if v.foresteria_id in home_ix)
     vehicles = {vid: j for j, (_, vid) in enumerate(shown)}  # colour index, stable across days
     used_legs: set[str] = set()
@@ -121,6 +122,7 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
                     [farm_ix[s.farm_id], s.seq, s.arrive, s.depart, s.board, s.alight]
                     for s in t.stops
                 ],
+                point_ix.get(t.origin_id, -1),
             ]
         )
         path = t.places
@@ -130,7 +132,7 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
                 x = farm_info[t.day].setdefault(farm_ix[s.farm_id], [0, 0, ""])
                 x[0] += s.alight
     for u in run.unserved:
-        if u.day in wanted and u.foresteria_id in home_ix:
+        if u.day in wanted and (u.base_id or u.foresteria_id) in home_ix:
             x = farm_info[u.day].setdefault(farm_ix[u.farm_id], [0, 0, ""])
             x[1] += u.riders
             x[2] = u.reason if not x[2] or x[2] == u.reason else f"{x[2]}; {u.reason}"
@@ -170,6 +172,17 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
                 "shift": shift_text(f.shift_start, f.shift_end),
             }
             for f in sc.farms
+        ],
+        "points": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "comune": p.comune,
+                "kind": p.kind,
+                "lat": round(p.lat, 5),
+                "lon": round(p.lon, 5),
+            }
+            for p in sc.pickups
         ],
         "vehicles": vehicles,
         "days": days,

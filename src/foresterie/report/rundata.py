@@ -43,6 +43,9 @@ class TripRow:
     km: float
     riders: int
     stops: tuple[StopRow, ...]
+    origin_id: str = ""  # a departure point, or "" when riders board at the base
+    origin_depart: str = ""  # when it leaves the departure point (HH:MM)
+    origin_return: str = ""  # when it is back at the departure point
 
     @property
     def depart_min(self) -> int:
@@ -50,8 +53,11 @@ class TripRow:
 
     @property
     def places(self) -> list[str]:
-        """Foresteria, farms in stop order, foresteria: the path the vehicle drives."""
-        return [self.foresteria_id, *(s.farm_id for s in self.stops), self.foresteria_id]
+        """Base, (departure point,) farms in stop order, (departure point,) base: the path."""
+        farms = [s.farm_id for s in self.stops]
+        if self.origin_id:
+            return [self.foresteria_id, self.origin_id, *farms, self.origin_id, self.foresteria_id]
+        return [self.foresteria_id, *farms, self.foresteria_id]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -59,6 +65,7 @@ class UnservedRow:
     day: str
     foresteria_id: str
     farm_id: str
+    base_id: str
     riders: int  # worker-days (both legs)
     code: str
     proven: bool
@@ -143,6 +150,9 @@ def load_run(root: Path) -> RunData:
             km=float(r["km"]),
             riders=int(r["riders"]),
             stops=tuple(sorted(stops.get(r["trip_id"], []), key=lambda s: s.seq)),
+            origin_id=r["origin_id"] if r["origin_id"] != r["foresteria_id"] else "",
+            origin_depart=r["origin_depart"],
+            origin_return=r["origin_return"],
         )
         for r in _rows(plan / "trips.csv")
     ]
@@ -151,6 +161,7 @@ def load_run(root: Path) -> RunData:
             day=r["day"],
             foresteria_id=r["foresteria_id"],
             farm_id=r["farm_id"],
+            base_id=r["base_id"],
             riders=int(r["worker_days"]),
             code=r["code"],
             proven=r["proven"] == "yes",

@@ -18,6 +18,7 @@ from xml.sax.saxutils import quoteattr
 
 from foresterie.core.files import write_text
 from foresterie.report.rundata import RunData, TripRow
+from foresterie.scenario.model import Scenario
 
 SHEET_CSS = """
 @page { size: A4; margin: 12mm; }
@@ -59,9 +60,27 @@ def vehicle_days(run: RunData) -> list[VehicleDay]:
     ]
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Place:
+    id: str
+    name: str
+    comune: str
+    lat: float
+    lon: float
+
+
+def _place(sc: Scenario, pid: str) -> _Place:
+    """A base or departure point: a foresteria, or a point of the pickups layer (a depot)."""
+    for f in sc.foresterie:
+        if f.id == pid:
+            return _Place(id=f.id, name=f.name, comune=f.comune, lat=f.lat, lon=f.lon)
+    p = next(p for p in sc.pickups if p.id == pid)
+    return _Place(id=p.id, name=p.name, comune=p.comune, lat=p.lat, lon=p.lon)
+
+
 def sheet_html(run: RunData, vd: VehicleDay) -> str:
     sc = run.scenario
-    home = sc.foresteria(vd.foresteria_id)
+    home = _place(sc, vd.foresteria_id)
     seats = next((v.seats for v in sc.fleet if v.id == vd.vehicle_id), 0)
     farms = {f.id: f for f in sc.farms}
     out = [
@@ -81,12 +100,21 @@ def sheet_html(run: RunData, vd: VehicleDay) -> str:
             "<table><tr><th>#</th><th>place</th><th>arrive</th><th>leave</th>"
             "<th>on</th><th>off</th><th>riders (pseudonymous ids)</th></tr>"
         )
-        load = t.riders if t.direction == "to_farm" else 0
+        morning = t.direction == "to_farm"
+        point = _place(sc, t.origin_id) if t.origin_id else None
+        load = t.riders if morning and point is None else 0
         out.append(
             f"<tr><td class='n'>0</td><td>{escape(home.name)}</td><td></td>"
             f"<td class='n' data-depart>{escape(t.depart)}</td>"
             f"<td class='n'>{load}</td><td class='n'>0</td><td></td></tr>"
         )
+        if point is not None:  # the departure point: riders board here in the morning
+            out.append(
+                f"<tr data-point><td class='n'></td><td>{escape(point.name)} "
+                f"({escape(point.id)}), {escape(point.comune)}</td><td></td>"
+                f"<td class='n'>{escape(t.origin_depart if morning else '')}</td>"
+                f"<td class='n'>{t.riders if morning else 0}</td><td class='n'>0</td><td></td></tr>"
+            )
         for s in t.stops:
             f = farms.get(s.farm_id)
             place = (
@@ -100,7 +128,14 @@ def sheet_html(run: RunData, vd: VehicleDay) -> str:
                 f"</td><td class='n' data-board>{s.board}</td><td class='n' data-alight>{s.alight}"
                 f"</td><td class='ids'>{escape(' '.join(s.worker_ids))}</td></tr>"
             )
-        unload = t.riders if t.direction == "to_foresteria" else 0
+        if point is not None and not morning:  # riders alight at the departure point
+            out.append(
+                f"<tr data-point><td class='n'></td><td>{escape(point.name)} "
+                f"({escape(point.id)}), {escape(point.comune)}</td>"
+                f"<td class='n'>{escape(t.origin_return)}</td><td></td><td class='n'>0</td>"
+                f"<td class='n'>{t.riders}</td><td></td></tr>"
+            )
+        unload = t.riders if not morning and point is None else 0
         out.append(
             f"<tr><td class='n'></td><td>{escape(home.name)}</td>"
             f"<td class='n' data-return>{escape(t.ret)}</td><td></td><td class='n'>0</td>"
@@ -115,7 +150,7 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
     """GPX 1.1: one <rte> per trip (foresteria, farms in stop order, foresteria); road tracks
     as <trk> when the run has road geometry."""
     sc = run.scenario
-    home = sc.foresteria(vd.foresteria_id)
+    home = _place(sc, vd.foresteria_id)
     farms = {f.id: f for f in sc.farms}
 
     def pt(tag: str, lat: float, lon: float, name: str, desc: str) -> str:
@@ -132,6 +167,9 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
     for t in vd.trips:
         lines.append(f"<rte><name>{xml_escape(t.trip_id)}</name>")
         lines.append(pt("rtept", home.lat, home.lon, home.name, f"leave {t.depart}"))
+        point = _place(sc, t.origin_id) if t.origin_id else None
+        if point is not None:
+            lines.append(pt("rtept", point.lat, point.lon, point.name, f"leave {t.origin_depart}"))
         for s in t.stops:
             f = farms[s.farm_id]
             lines.append(
@@ -143,6 +181,8 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
                     f"arrive {s.arrive}, on {s.board}, off {s.alight}",
                 )
             )
+        if point is not None:
+            lines.append(pt("rtept", point.lat, point.lon, point.name, f"at {t.origin_return}"))
         lines.append(pt("rtept", home.lat, home.lon, home.name, f"back {t.ret}"))
         lines.append("</rte>")
         if run.legs:

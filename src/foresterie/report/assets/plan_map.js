@@ -18,6 +18,7 @@ function foresteriePlanMap(map, D) {
   function colour(vid) { return PALETTE[(D.vehicles[vid] || 0) % PALETTE.length]; }
   function farmLL(i) { return [D.farms[i].lat, D.farms[i].lon]; }
   function homeLL(i) { return [D.foresterie[i].lat, D.foresterie[i].lon]; }
+  function pointLL(i) { return [D.points[i].lat, D.points[i].lon]; }
   function legPath(a, b, aLL, bLL) {
     var g = D.legs[a + ">" + b];
     return g ? g : [aLL, bLL];
@@ -26,8 +27,16 @@ function foresteriePlanMap(map, D) {
   /* ---- layers: one per foresteria and direction, plus foresterie and farms ---- */
   var homes = L.layerGroup().addTo(map);
   var farms = L.layerGroup().addTo(map);
+  var points = L.layerGroup().addTo(map);
+  (D.points || []).forEach(function (p, i) {  // departure points: where workers without a bed board
+    L.circleMarker(pointLL(i), {radius: 6, color: "#6a1b9a", weight: 2, fillColor: "#ce93d8",
+                                fillOpacity: 0.9, className: "fs-point-mk"})
+      .bindPopup("<b>" + esc(p.name) + "</b> (" + esc(p.id) + ")<br>" + esc(p.comune) +
+                 "<br>departure point: " + esc(p.kind))
+      .addTo(points);
+  });
   var routeLayers = {};
-  var overlays = {"Foresterie": homes, "Farms": farms};
+  var overlays = {"Foresterie": homes, "Farms": farms, "Departure points": points};
   D.foresterie.forEach(function (f, i) {
     ["to_farm", "to_foresteria"].forEach(function (dir) {
       var g = L.layerGroup().addTo(map);
@@ -67,6 +76,7 @@ function foresteriePlanMap(map, D) {
         "<b>" + esc(D.title) + "</b><br>" +
         "<span class='fs-sym fs-home'></span> foresteria (size: beds)<br>" +
         "<span class='fs-sym fs-farm'></span> farm &nbsp;<span class='fs-sym fs-clu'>3</span> farms grouped<br>" +
+        "<span class='fs-sym fs-point'></span> departure point (riders without a bed board here)<br>" +
         "<span class='fs-sym fs-unserved'></span> farm with riders left unserved<br>" +
         "<span class='fs-sym fs-line'></span> shuttle trip, one colour per vehicle; " +
         "&#x27A4; direction, numbers = stop order<br>" +
@@ -108,7 +118,7 @@ function foresteriePlanMap(map, D) {
     var h = "<b>" + esc(f.name) + "</b> (" + esc(f.id) + ")<br>" + esc(f.comune) +
       "<br>crop: " + esc(f.crop) + "<br>shift: " + esc(f.shift) +
       "<br>riders on " + esc(current) + ": " + x[0];
-    if (x[1]) { h += "<br><b class='fs-warn'>unserved: " + x[1] + " rider-trips</b> (" + esc(x[2]) + ")"; }
+    if (x[1]) { h += "<br><b class='fs-warn'>unserved: " + x[1] + " worker-days, both legs</b> (" + esc(x[2]) + ")"; }
     return h;
   }
   function drawFarms(day) {
@@ -172,12 +182,17 @@ function foresteriePlanMap(map, D) {
     });
     var vehicles = {};
     day.trips.forEach(function (t) {
-      // t = [trip_id, vehicle_id, home, dir(0 to farm, 1 back), depart, return, km, riders, stops]
+      // t = [trip_id, vehicle_id, home, dir(0 to farm, 1 back), depart, return, km, riders, stops,
+      //      departure point index or -1 (then home -> point -> farms -> point -> home)]
       var col = colour(t[1]), home = t[2], toFarm = t[3] === 0, stops = t[8];
       var layer = routeLayers[home + ":" + (toFarm ? "to_farm" : "to_foresteria")];
       vehicles[t[1]] = 1;
       var ids = [D.foresterie[home].id].concat(stops.map(function (s) { return D.farms[s[0]].id; }));
       var lls = [homeLL(home)].concat(stops.map(function (s) { return farmLL(s[0]); }));
+      if (t[9] >= 0) {
+        ids.splice(1, 0, D.points[t[9]].id); lls.splice(1, 0, pointLL(t[9]));
+        ids.push(D.points[t[9]].id); lls.push(pointLL(t[9]));
+      }
       ids.push(D.foresterie[home].id); lls.push(homeLL(home));
       var path = [];
       for (var k = 0; k + 1 < lls.length; k++) {
@@ -208,7 +223,7 @@ function foresteriePlanMap(map, D) {
     drawFarms(day);
     var unserved = Object.keys(day.farm).reduce(function (n, k) { return n + day.farm[k][1]; }, 0);
     picker.info.textContent = day.trips.length + " trips · " + Object.keys(vehicles).length +
-      " vehicles · " + unserved + " rider-trips unserved";
+      " vehicles · " + unserved + " worker-days unserved (both legs)";
     picker.sel.value = dayKey;
     map.getContainer().setAttribute("data-day", dayKey);
   }
