@@ -230,17 +230,24 @@ def _check_beds(r: _Run, out: list[str]) -> None:
             )
 
 
-def _check_trips(r: _Run, out: list[str]) -> None:
+def _rules(r: _Run) -> tuple[int, int, int, int, int, set[str], int]:
+    """[transport] rules with the README defaults: early, wait, ride cap, board, turnaround,
+    heat-alert days and their shift end."""
     tr = r.cfg.get("transport", {})
-    early, wait = (
+    return (
         int(tr.get("arrive_early_max_min", 30)),
         int(tr.get("wait_after_shift_max_min", 30)),
+        int(tr.get("max_ride_min", 75)),
+        int(tr.get("board_min", 2)),
+        int(tr.get("turnaround_min", 5)),
+        {str(d) for d in tr.get("heat_alert_days", [])},
+        _mins(tr.get("heat_alert_shift_end", "12:30")),
     )
-    cap, board = int(tr.get("max_ride_min", 75)), int(tr.get("board_min", 2))
-    turn = int(tr.get("turnaround_min", 5))
-    heat = {str(d) for d in tr.get("heat_alert_days", [])}
-    heat_end = _mins(tr.get("heat_alert_shift_end", "12:30"))
-    wait_cap = tr.get("max_wait_on_board_min")
+
+
+def _check_trips(r: _Run, out: list[str]) -> None:
+    early, wait, cap, board, turn, heat, heat_end = _rules(r)
+    wait_cap = r.cfg.get("transport", {}).get("max_wait_on_board_min")
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:
         stops[s["trip_id"]].append(s)
@@ -490,15 +497,7 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
 
 def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
     """(day, foresteria) -> (lower bound on vehicles, vehicles available), from inputs only."""
-    tr = r.cfg.get("transport", {})
-    early, wait = (
-        int(tr.get("arrive_early_max_min", 30)),
-        int(tr.get("wait_after_shift_max_min", 30)),
-    )
-    cap, board = int(tr.get("max_ride_min", 75)), int(tr.get("board_min", 2))
-    turn = int(tr.get("turnaround_min", 5))
-    heat = {str(d) for d in tr.get("heat_alert_days", [])}
-    heat_end = _mins(tr.get("heat_alert_shift_end", "12:30"))
+    early, wait, cap, board, turn, heat, heat_end = _rules(r)
     riders: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
         lambda: defaultdict(int)
     )

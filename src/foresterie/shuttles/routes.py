@@ -764,9 +764,12 @@ def plan_shuttles(
         if (d, fid) in limited:
             options.append(limited[d, fid])
         services = []
-        for pats in options:
+        for k, pats in enumerate(options):
             day_trips, lost = _day_trips(ctx, d, fid, pats, solved, members)
-            services.append(_round_trip_day(ctx, d, fid, day_trips, lost, fleet, cache))
+            # Seats the route search for the real fleet (one route per vehicle and direction)
+            # left out are lost to the fleet's size, not to the windows.
+            cause = "route" if k == 0 else "vehicles"
+            services.append(_round_trip_day(ctx, d, fid, day_trips, lost, fleet, cache, cause))
         best = max(services, key=lambda x: sum(x.seats.values()))  # the first among equals
         reach = demand[d, fid]
         chosen: dict[Spot, list[str]] = {}
@@ -868,6 +871,7 @@ def _round_trip_day(
     route_lost: set[tuple[Direction, Spot]],
     fleet: list[Vehicle],
     cache: dict,
+    route_cause: str = "route",
 ) -> _DayService:
     """Make the round trip the unit of service, exactly and by construction.
 
@@ -886,7 +890,7 @@ def _round_trip_day(
     """
     lost: dict[tuple[Direction, Spot], set[str]] = defaultdict(set)
     for key in route_lost:
-        lost[key].add("route")
+        lost[key].add(route_cause)
     current = list(trips)
     first: _ChainedDay | None = None
     while True:
@@ -1063,9 +1067,10 @@ def _shortage(
         if "vehicles" in causes:
             code = "vehicles_busy"
             reason = (
-                f"vehicles busy at {name}: {_vehicles(avail)} cannot run every {which} trip "
-                f"within duty limits and turnaround; {have} round trips planned for this farm "
-                f"(heuristic; the lower bound, {_vehicles(lb)}, proves no shortage)"
+                f"vehicles busy at {name}: {_vehicles(avail)} could not be given every {which} "
+                f"trip within duty limits, turnaround, windows and ride cap; {have} round trips "
+                f"planned for this farm (heuristic; the lower bound, {_vehicles(lb)}, proves no "
+                "shortage)"
             )
         else:
             code = "windows"
