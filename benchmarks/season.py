@@ -69,8 +69,9 @@ def main() -> None:
         f"{p2p_km:,.0f}; saved {100 * (1 - plan_km / p2p_km):.1f} %"
     )
     print(
-        f"unserved rider-trips {sum(u.riders for u in plan.unserved)}; fleet short on "
-        f"{len({f.day for f in plan.fleet_days if f.short_riders})} days"
+        f"unserved worker-days (both legs) {sum(u.riders for u in plan.unserved)}; proven fleet "
+        f"short on {len({u.day for u in plan.unserved if u.code == 'fleet_short'})} days, "
+        f"worker-days unserved on {len({f.day for f in plan.fleet_days if f.short_riders})}"
     )
 
 

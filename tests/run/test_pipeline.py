@@ -249,10 +249,7 @@ def test_replan_as_of_keeps_arrived_people_and_replays(run_dir: Path, tmp_path: 
     assert m["replan"] == {"as_of": "2026-07-08", "moved_vs_previous": 0}
     before = (run_dir / "plan" / "assignments.csv").read_text()
     assert (out / "plan" / "assignments.csv").read_text() == before
-    pinned = {
-        line.split(",")[0]: line.split(",")[-1]
-        for line in (out / "inputs" / "workers.csv").read_text().splitlines()[1:]
-    }
+    pinned = {w["worker_id"]: w["pinned_foresteria"] for w in _rows(out / "inputs" / "workers.csv")}
     assert pinned["W01"] == "FA" and pinned["W07"] == ""  # arrived 07-06 pinned; 07-21 is future
     assert (out / "inputs" / "previous_assignments.csv").read_text() == before
     assert verify_run(out) == []
