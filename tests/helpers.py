@@ -29,6 +29,7 @@ SHARED = ROOT.parent / "shared"
 XSS_FARM = "<img src=x onerror=alert(1)>"
 QUOTED_FARM = 'L\'Aquila "Sud"'
 XSS_HOME = "</script><script>alert(2)</script>"
+XSS_POINT = "<svg onload=alert(3)> ex pista"
 
 
 D = date.fromisoformat
@@ -191,3 +192,33 @@ def set_toml(folder: Path, old: str, new: str) -> None:
     text = p.read_text(encoding="utf-8")
     assert old in text, old
     p.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def add_pickup(folder: Path, name: str = "Borgo Mezzanone (ex pista)", rider: str = "W07") -> None:
+    """Give a scenario folder a departure point PX (a settlement) and make `rider` board there."""
+    (folder / "pickups.geojson").write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {
+                            "id": "PX",
+                            "name": name,
+                            "comune": "Manfredonia",
+                            "kind": "settlement",
+                        },
+                        "geometry": {"type": "Point", "coordinates": [15.73, 41.50]},
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    set_toml(folder, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\npickups = "pickups.geojson"\n')
+    lines = (folder / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = [lines[0] + ",pickup_id"] + [
+        line + (",PX" if line.startswith(f"{rider},") else ",") for line in lines[1:]
+    ]
+    (folder / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -9,7 +9,15 @@ import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from tests.helpers import QUOTED_FARM, TINY, XSS_FARM, XSS_HOME, edit_features
+from tests.helpers import (
+    QUOTED_FARM,
+    TINY,
+    XSS_FARM,
+    XSS_HOME,
+    XSS_POINT,
+    add_pickup,
+    edit_features,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +29,19 @@ def xss_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edit_features(sc / "farms.geojson", 0, name=XSS_FARM)
     edit_features(sc / "farms.geojson", 1, name=QUOTED_FARM, comune="L'Aquila")
     edit_features(sc / "foresterie.geojson", 0, name=XSS_HOME)
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def pickup_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny scenario with a departure point (hostile name) where W07, who has no bed, boards."""
+    base = tmp_path_factory.mktemp("pickup")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    add_pickup(sc, name=XSS_POINT)
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import QUOTED_FARM, ROOT, XSS_FARM, XSS_HOME
+from tests.helpers import QUOTED_FARM, ROOT, XSS_FARM, XSS_HOME, XSS_POINT
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -129,6 +129,25 @@ def test_clicking_a_stop_shows_its_time(browser: Any, xss_run: Path) -> None:
     assert f"arrives {stop['arrive']}" in popup.inner_text()
     assert f"stop {stop['seq']}" in popup.inner_text()
     assert errors == []
+    page.close()
+
+
+def test_a_departure_point_is_drawn_and_its_trips_pass_through_it(
+    browser: Any, pickup_run: Path
+) -> None:
+    with open(pickup_run / "plan" / "trips.csv", encoding="utf-8") as fh:
+        day = next(t["day"] for t in csv.DictReader(fh) if t["origin_id"] == "PX")
+    page, errors, dialogs = _open(
+        browser, (pickup_run / "report" / "map.html").as_uri() + "#" + day
+    )
+    page.wait_for_selector("path.fs-point-mk")
+    assert page.locator("path.fs-point-mk").count() == 1
+    page.locator("path.fs-point-mk").dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert XSS_POINT in popup.inner_text() and "departure point: settlement" in popup.inner_text()
+    assert page.locator("path.fs-trip").count() == _trips_per_day(pickup_run)[day]
+    assert errors == [] and dialogs == []
     page.close()
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import TINY
+from tests.helpers import TINY, add_pickup
 
 
 @pytest.fixture(scope="module")
@@ -350,36 +350,7 @@ def test_a_departure_point_layer_flows_through_solve_verify_and_replay(tmp_path:
     vehicle of the nearest base, and the run verifies and replays."""
     sc = tmp_path / "s"
     shutil.copytree(TINY, sc)
-    (sc / "pickups.geojson").write_text(
-        json.dumps(
-            {
-                "type": "FeatureCollection",
-                "features": [
-                    {
-                        "type": "Feature",
-                        "properties": {
-                            "id": "PX",
-                            "name": "Borgo Mezzanone (ex pista)",
-                            "comune": "Manfredonia",
-                            "kind": "settlement",
-                        },
-                        "geometry": {"type": "Point", "coordinates": [15.73, 41.50]},
-                    }
-                ],
-            }
-        ),
-        encoding="utf-8",
-    )
-    toml = (sc / "scenario.toml").read_text(encoding="utf-8")
-    (sc / "scenario.toml").write_text(
-        toml.replace('fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\npickups = "pickups.geojson"\n'),
-        encoding="utf-8",
-    )
-    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
-    lines = [lines[0] + ",pickup_id"] + [
-        line + (",PX" if line.startswith("W07,") else ",") for line in lines[1:]
-    ]
-    (sc / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    add_pickup(sc)
     out = tmp_path / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output
