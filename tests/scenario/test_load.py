@@ -89,6 +89,9 @@ EXPECTED = {
     "ride_cap_zero": "scenario.toml: transport.max_ride_min: Input should be greater than 0",
     "heat_end_not_a_time": "scenario.toml: transport.heat_alert_shift_end: time 'noon' is not HH:MM",
     "no_scenario_toml": "{folder}: scenario.toml: no scenario.toml in folder",
+    "pickup_id_unknown": "workers.csv:8: pickup_id: unknown departure point 'PZ'",
+    "pickup_kind_unknown": "pickups.geojson:1: kind: Input should be 'settlement', 'town_square', 'depot' or 'other'",
+    "pickup_id_is_a_farm": "pickups.geojson:1: id: 'F1' is already a foresteria or farm id",
 }
 
 
