@@ -128,6 +128,7 @@ def verify_run(run: Path) -> list[str]:
     _check_service(r, out)
     _check_round_trips(r, out)
     _check_reasons(r, out)
+    _check_ride_order(r, out)
     _check_kpis(r, out)
     for name, digest in r.manifest.get("plan", {}).items():
         p = r.plan / name
@@ -448,6 +449,41 @@ def _check_round_trips(r: _Run, out: list[str]) -> None:
             f"one-way worker-days: {len(one_way)}, first {w} on {d} rides {leg} with no ride "
             f"{other}"
         )
+
+
+def _check_ride_order(r: _Run, out: list[str]) -> None:
+    """Re-run the published rule (README "Who rides when seats are short"): at every farm and
+    departure place with riders left behind, everyone who rode comes before everyone left
+    behind in the order: referred first, then more days left behind so far, then
+    sha256("SEED:WORKER_ID")."""
+    seed = r.cfg.get("scenario", {}).get("seed", 0)
+    trips = {t["trip_id"]: t for t in r.trips}
+    farm_of = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
+    rode: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for x in r.riders:
+        t = trips.get(x["trip_id"])
+        if t is not None and t["direction"] == "to_farm":
+            spot = (t["day"], r.origin(t)[0], farm_of.get((x["trip_id"], x["seq"]), ""))
+            rode[spot].append(x["worker_id"])
+    missed: dict[str, int] = defaultdict(int)
+    for u in sorted(r.unserved, key=lambda u: u["day"]):
+        if u["code"] in ("no_vehicle", "ride_cap"):  # nobody could ride: no choice was made
+            continue
+        left = u["worker_ids"].split()
+
+        def key(w: str) -> tuple[int, int, str]:
+            prio = int(r.workers.get(w, {}).get("priority") or 0)
+            digest = hashlib.sha256(f"{seed}:{w}".encode()).hexdigest()
+            return (0 if prio == 3 else 1, -missed[w], digest)
+
+        riders = rode.get((u["day"], u["foresteria_id"], u["farm_id"]), [])
+        if riders and left and max(map(key, riders)) > min(map(key, left)):
+            out.append(
+                f"ride order broken: {u['day']} {u['foresteria_id']} {u['farm_id']}: someone "
+                "rode ahead of a worker the published rule puts first"
+            )
+        for w in left:
+            missed[w] += 1
 
 
 PROVEN_CODES = {"no_vehicle", "ride_cap", "fleet_short"}

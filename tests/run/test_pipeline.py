@@ -324,6 +324,18 @@ def _tamper_rehashed(run_dir: Path, tmp_path: Path, edits: list[tuple[str, str, 
             [("plan/unserved.csv", ",vehicles_busy,no,", ",vehicles_busy,yes,")],
             "reason contradicts itself: vehicles_busy marked proven=yes",
         ),
+        (  # W02 (referred) listed as left behind on 7 July while W01 (not referred) rides
+            [
+                ("plan/riders.csv", "2026-07-07-FA-M01,1,W02\n", ""),
+                ("plan/riders.csv", "2026-07-07-FA-E01,1,W02\n", ""),
+                (
+                    "plan/unserved.csv",
+                    "worker_ids\n",
+                    "worker_ids\n2026-07-07,FA,FA,F1,1,vehicles_busy,no,1,1,busy,W02\n",
+                ),
+            ],
+            "ride order broken: 2026-07-07 FA F1",
+        ),
         (  # a 5 min cap on waiting aboard; the bus now leaves 10 min early and idles at F1
             [
                 (

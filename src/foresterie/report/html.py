@@ -294,7 +294,7 @@ def index_html(run: RunData) -> str:
         f"<div class='grid'>{occ}</div>",
         "<h2>Vehicles per day</h2>",
         "<p class='note'>Vehicles used per day (all foresterie); black mark: vehicles available; "
-        "red: a day on which riders were left unserved for want of vehicles.</p>",
+        "red: a day on which worker-days were left unserved (see the reasons below).</p>",
         f"<div class='chart' id='vehicles'>{bars_svg(vehicle_bars(run), {'used': '#455a64'}, bar_w=4)}</div>",
         "<h2>What is short: beds, vehicles, waitlist, unserved rides</h2>",
         *(f"<h3>{escape(title)}</h3>{_table(header, rows)}" for title, header, rows in sections),
