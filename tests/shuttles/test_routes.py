@@ -190,7 +190,8 @@ def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day() -> Non
         for w in u.worker_ids:
             missed[w] = missed.get(w, 0) + 1
     assert sum(missed.values()) == 12 and "F1-07" not in missed
-    assert max(missed.values()) == 2 or len(missed) == 11  # 12 missed days over 11 people
+    # 12 missed days over the 11 others: each misses one, one of them a second (nobody misses a
+    # second day while another non-referred worker rides every day)
     assert sorted(missed.values()) == [1] * 10 + [2]
 
 

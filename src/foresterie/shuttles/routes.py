@@ -1,5 +1,7 @@
-"""Daily shuttles: per foresteria, day and direction a capacitated VRP with time windows, then
-trips chained onto real vehicles. Times are whole minutes: a leg takes ceil(seconds / 60)."""
+"""Daily shuttles: per origin (a foresteria, or a departure point served from a base), day and
+direction a capacitated VRP with time windows, then trips chained onto the base's vehicles, then
+the round trip made the unit of service (`_round_trip_day`) and the riders named by a published
+order (`_ride_order`). Times are whole minutes: a leg takes ceil(seconds / 60)."""
 
 from __future__ import annotations
 
