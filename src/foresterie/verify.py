@@ -114,13 +114,26 @@ def verify_run(run: Path) -> list[str]:
     return out
 
 
+def _day(text: object) -> date:
+    return date.fromisoformat(str(text)[:10])
+
+
+def _by_worker(assign: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """Each worker's assignment rows (one per foresteria slept at), in date order."""
+    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for a in assign:
+        out[a["worker_id"]].append(a)
+    for rows in out.values():
+        rows.sort(key=lambda a: a["from"])
+    return out
+
+
 def _check_people(r: _Run, out: list[str]) -> None:
-    housed: dict[str, dict[str, str]] = {}
-    for a in r.assign:
-        wid = a["worker_id"]
-        if wid in housed:
-            out.append(f"worker housed twice: {wid}")
-        housed[wid] = a
+    h = r.cfg.get("housing", {})
+    partial = bool(h.get("partial_stays", False))
+    transfers = int(h.get("max_transfers", 0)) if partial else 0
+    min_nights, share = int(h.get("min_overlap_nights", 1)), float(h.get("min_overlap_share", 0))
+    housed = _by_worker(r.assign)
     waiting = {w["worker_id"] for w in r.wait}
     for wid in r.workers:
         if wid not in housed and wid not in waiting:
@@ -129,42 +142,104 @@ def _check_people(r: _Run, out: list[str]) -> None:
             out.append(f"worker both housed and waitlisted: {wid}")
     for wid in (set(housed) | waiting) - set(r.workers):
         out.append(f"unknown worker in plan: {wid}")
-    cap_s = int(r.cfg.get("housing", {}).get("max_commute_min", 60)) * 60
+    cap_s = int(h.get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
     for wid, w in r.workers.items():
-        asg = housed.get(wid)
+        rows = housed.get(wid, [])
         if w["group_id"]:
-            groups[w["group_id"]].add(asg["foresteria_id"] if asg else "(waitlisted)")
+            seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
+            groups[w["group_id"]].add(seq)
         pin = w.get("pinned_foresteria") or ""
-        if pin and (asg is None or asg["foresteria_id"] != pin):
-            where = asg["foresteria_id"] if asg else "the waitlist"
+        if pin and (not rows or rows[0]["foresteria_id"] != pin):
+            where = rows[0]["foresteria_id"] if rows else "the waitlist"
             out.append(f"pinned worker moved: {wid} pinned to {pin}, planned at {where}")
-        if asg is None:
+        if not rows:
             continue
-        f = r.fs.get(asg["foresteria_id"])
-        if f is None:
-            out.append(f"unknown foresteria {asg['foresteria_id']} for {wid}")
+        if len(rows) > 1 + transfers or any(
+            b["from"] < a["to"] for a, b in zip(rows, rows[1:], strict=False)
+        ):
+            out.append(f"worker housed twice: {wid}")
             continue
-        if (asg["section"], asg["from"], asg["to"]) != (w["section"], w["arrival"], w["departure"]):
-            out.append(f"assignment differs from the worker's stay or section: {wid}")
-        last = date.fromisoformat(w["departure"]) - timedelta(days=1)
-        if date.fromisoformat(w["arrival"]) < date.fromisoformat(
-            str(f["open_from"])[:10]
-        ) or last > date.fromisoformat(str(f["open_to"])[:10]):
-            out.append(
-                f"foresteria closed: {wid} at {asg['foresteria_id']} for "
-                f"{w['arrival']}..{last}, open {f['open_from']}..{f['open_to']}"
-            )
-        if w["farm_id"] and pin != asg["foresteria_id"]:
-            s = r.secs[asg["foresteria_id"], w["farm_id"]]
-            if s > cap_s:
+        arrival, departure = _day(w["arrival"]), _day(w["departure"])
+        need = max(min_nights, math.ceil(share * (departure - arrival).days - 1e-9))
+        prev_end: date | None = None
+        for k, asg in enumerate(rows):
+            f = r.fs.get(asg["foresteria_id"])
+            if f is None:
+                out.append(f"unknown foresteria {asg['foresteria_id']} for {wid}")
+                break
+            start, end = _day(asg["from"]), _day(asg["to"])
+            opens, closes = _day(f["open_from"]), _day(f["open_to"]) + timedelta(days=1)
+            if not partial:
+                if (asg["section"], asg["from"], asg["to"]) != (
+                    w["section"],
+                    w["arrival"],
+                    w["departure"],
+                ):
+                    out.append(f"assignment differs from the worker's stay or section: {wid}")
+            elif asg["section"] != w["section"] or not arrival <= start < end <= departure:
+                out.append(f"assignment outside the worker's stay or section: {wid}")
+            if start < opens or end > closes:
                 out.append(
-                    f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
-                    f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})"
+                    f"foresteria closed: {wid} at {asg['foresteria_id']} for "
+                    f"{asg['from']}..{end - timedelta(days=1)}, "
+                    f"open {f['open_from']}..{f['open_to']}"
                 )
+            if partial:
+                # From arrival (or opening night, or the transfer), to departure (or closing).
+                first = max(arrival if prev_end is None else prev_end, opens)
+                if start != first or end != min(departure, closes):
+                    out.append(
+                        f"stay cut short or moved off a closing: {wid} at "
+                        f"{asg['foresteria_id']} {asg['from']}..{asg['to']}, could be "
+                        f"{first}..{min(departure, closes)}"
+                    )
+                if (end - start).days < (1 if k == 0 and pin else need):
+                    out.append(
+                        f"stay shorter than the minimum overlap: {wid} at "
+                        f"{asg['foresteria_id']}, {(end - start).days} < {need} nights"
+                    )
+            prev_end = end
+            if w["farm_id"] and not (k == 0 and pin == asg["foresteria_id"]):
+                s = r.secs[asg["foresteria_id"], w["farm_id"]]
+                if s > cap_s:
+                    out.append(
+                        f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
+                        f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})"
+                    )
     for gid, places in sorted(groups.items()):
         if len(places) > 1:
             out.append(f"group split: {gid} across {', '.join(sorted(places))}")
+    if partial:
+        _check_uncovered(r, housed, out)
+
+
+def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list[str]) -> None:
+    """uncovered.csv lists exactly the nights of a housed person's stay spent without a bed."""
+    listed: dict[str, set[date]] = defaultdict(set)
+    for u in _rows(r.plan / "uncovered.csv"):
+        d, end = _day(u["from"]), _day(u["to"])
+        while d < end:
+            listed[u["worker_id"]].add(d)
+            d += timedelta(days=1)
+    for wid, rows in sorted(housed.items()):
+        w = r.workers.get(wid)
+        if w is None:
+            continue
+        nights: set[date] = set()
+        d = _day(w["arrival"])
+        while d < _day(w["departure"]):
+            nights.add(d)
+            d += timedelta(days=1)
+        for a in rows:
+            d = _day(a["from"])
+            while d < _day(a["to"]):
+                nights.discard(d)
+                d += timedelta(days=1)
+        if nights != listed.pop(wid, set()):
+            out.append(f"uncovered.csv wrong: {wid} has {len(nights)} nights without a bed")
+    for wid in sorted(listed):
+        out.append(f"uncovered.csv wrong: {wid} is not housed")
 
 
 def _check_beds(r: _Run, out: list[str]) -> None:
@@ -313,14 +388,14 @@ def _check_service(r: _Run, out: list[str]) -> None:
     trips = {t["trip_id"]: t for t in r.trips}
     stop_farm = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
     carried: dict[tuple[str, str, str], int] = defaultdict(int)
-    housed = {a["worker_id"]: a for a in r.assign}
+    housed = _by_worker(r.assign)
     for x in r.riders:
         t = trips.get(x["trip_id"])
         if t is None:
             out.append(f"rider on unknown trip: {x['worker_id']} on {x['trip_id']}")
             continue
         wid = x["worker_id"]
-        a = housed.get(wid)
+        a = next((a for a in housed.get(wid, []) if a["from"] <= t["day"] < a["to"]), None)
         farm = stop_farm.get((x["trip_id"], x["seq"]))
         if a is None or a["foresteria_id"] != t["foresteria_id"]:
             out.append(f"rider not housed at the trip's foresteria: {wid} on {x['trip_id']}")
@@ -331,7 +406,8 @@ def _check_service(r: _Run, out: list[str]) -> None:
         for wid in u["worker_ids"].split():
             carried[u["day"], u["direction"], wid] += 1
     expected: set[tuple[str, str, str]] = set()
-    for wid, a in housed.items():
+    for a in r.assign:
+        wid = a["worker_id"]
         farm = r.workers[wid]["farm_id"]
         if not farm:
             continue
@@ -376,7 +452,9 @@ def _check_kpis(r: _Run, out: list[str]) -> None:
 
 def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     sections = ("men", "women", "family")
-    housed = [r.workers[a["worker_id"]] for a in r.assign if a["worker_id"] in r.workers]
+    rows = _by_worker(r.assign)
+    housed = [r.workers[wid] for wid in sorted(rows) if wid in r.workers]
+    stay_nights = sum((_day(w["departure"]) - _day(w["arrival"])).days for w in housed)
     waiting = [r.workers[w["worker_id"]] for w in r.wait if w["worker_id"] in r.workers]
     used: dict[tuple[str, str], int] = defaultdict(int)
     commute_s = 0
@@ -421,6 +499,15 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "occupancy_pct": round(100 * sum(used.values()) / capacity, 2) if capacity else 0.0,
         "peak_occupancy_permille": peak,
         "commute_minutes": round(commute_s / 60, 1),
+        "transferred": sum(1 for rs in rows.values() if len(rs) > 1),
+        "partial_stays": sum(
+            1
+            for wid, rs in rows.items()
+            if wid in r.workers
+            and sum((_day(a["to"]) - _day(a["from"])).days for a in rs)
+            < (_day(r.workers[wid]["departure"]) - _day(r.workers[wid]["arrival"])).days
+        ),
+        "uncovered_nights": stay_nights - sum(used.values()),
     }
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:

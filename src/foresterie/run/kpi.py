@@ -16,7 +16,13 @@ CAPORALE_FEE_EUR = 5.0  # per worker-day: DOMAIN.md sec. 3 (NIL Foggia 2016; Bor
 
 def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
     workers = {w.id: w for w in scenario.workers}
-    housed = [workers[a.worker_id] for a in hp.assignments]
+    nights_housed: dict[str, int] = defaultdict(int)  # a transfer gives two rows
+    for a in hp.assignments:
+        nights_housed[a.worker_id] += (a.departure - a.arrival).days
+    housed = [workers[wid] for wid in sorted(nights_housed)]
+    rows_per: dict[str, int] = defaultdict(int)
+    for a in hp.assignments:
+        rows_per[a.worker_id] += 1
     waiting = [workers[e.worker_id] for e in hp.waitlist]
     used: dict[tuple[str, str], int] = defaultdict(int)
     for a in hp.assignments:
@@ -46,6 +52,11 @@ def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
         "commute_minutes": round(
             next((t.objective for t in hp.tiers if t.name == "commute_s"), 0) / 60, 1
         ),
+        # Partial stays (README "KPIs"): people moved once at a closing, people housed for part
+        # of their stay, and the nights of housed people's stays spent without a bed.
+        "transferred": sum(1 for n in rows_per.values() if n > 1),
+        "partial_stays": sum(1 for w in housed if nights_housed[w.id] < w.nights),
+        "uncovered_nights": sum(w.nights - nights_housed[w.id] for w in housed),
     }
 
 

@@ -98,7 +98,7 @@ def solve(
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     timings["housing_s"] = time.monotonic() - t
     say(
-        f"housing: {len(housing.assignments)} housed, {len(housing.waitlist)} waitlisted, "
+        f"housing: {len({a.worker_id for a in housing.assignments})} housed, {len(housing.waitlist)} waitlisted, "
         f"tiers optimal: {all(x.optimal for x in housing.tiers)}"
     )
     t = time.monotonic()

@@ -42,6 +42,15 @@ class HousingTable(_Table):
     # commute seconds + balance_weight x peak per mille (one per-mille point of peak occupancy is
     # worth that many commute seconds); 0 keeps the tiers strictly lexicographic.
     balance_weight: int = Field(default=0, ge=0)
+    # Partial stays (README, "Housing model"): a person may be housed for the nights a foresteria
+    # within reach is open inside the stay (from its opening night, sent on at its closing), and
+    # with max_transfers = 1 move once, when that foresteria closes, to another one open then.
+    # Each foresteria's part of a stay must last at least min_overlap_nights and at least
+    # min_overlap_share of the stay's nights. Off: only foresterie open for the whole stay.
+    partial_stays: bool = False
+    max_transfers: int = Field(default=0, ge=0, le=1)
+    min_overlap_nights: int = Field(default=1, ge=1)
+    min_overlap_share: float = Field(default=0.0, ge=0.0, le=1.0)
 
 
 class TransportTable(_Table):
