@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import TINY
+from tests.helpers import PARTIAL, TINY
 
 
 @pytest.fixture(scope="module")
@@ -285,3 +285,103 @@ def test_geopackage_inputs_solve_and_verify(tmp_path: Path) -> None:
     assert (out / "inputs" / "foresterie.gpkg").is_file() and verify_run(out) == []
     a = (out / "plan" / "assignments.csv").read_text()
     assert "W04,FB,family" in a and "W01,FA,men" in a
+
+
+# ---------------------------------------------------------------- partial stays and transfers
+
+
+@pytest.fixture(scope="module")
+def partial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "partial"
+    r = CliRunner().invoke(app, ["solve", str(PARTIAL), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_partial_stays_by_hand(partial_run: Path) -> None:
+    rows = (partial_run / "plan" / "assignments.csv").read_text().splitlines()
+    # W02 transfers when Borgo Mezzanone (FB) closes after 07-15; W03 waits for Fortore (FA) to
+    # open on 07-08; W07 is sent on when FB closes (FA has no family beds).
+    assert "W02,FB,men,2026-07-05,2026-07-16" in rows and "W02,FA,men,2026-07-16,2026-07-20" in rows
+    assert "W03,FA,women,2026-07-08,2026-07-13" in rows
+    assert "W07,FB,family,2026-07-11,2026-07-16" in rows
+    uncovered = (partial_run / "plan" / "uncovered.csv").read_text().splitlines()
+    assert uncovered[1:] == [
+        "W03,2026-07-06,2026-07-08,before_opening,Fortore opens on 2026-07-08",
+        "W07,2026-07-16,2026-07-25,after_closing,Borgo Mezzanone closes after 2026-07-15",
+    ]
+    k = json.loads((partial_run / "manifest.json").read_text())["kpis"]["housing"]
+    assert (k["housed"], k["transferred"], k["partial_stays"], k["uncovered_nights"]) == (
+        7,
+        1,
+        2,
+        11,
+    )
+    # Shuttles ride only on the nights housed: W02 leaves from FB until 07-15, from FA after.
+    trips = {
+        t["trip_id"]: t["foresteria_id"]
+        for t in csv.DictReader(
+            (partial_run / "plan" / "trips.csv").read_text(encoding="utf-8").splitlines()
+        )
+    }
+    w02 = [
+        (x["trip_id"][:10], trips[x["trip_id"]])
+        for x in csv.DictReader(
+            (partial_run / "plan" / "riders.csv").read_text(encoding="utf-8").splitlines()
+        )
+        if x["worker_id"] == "W02"
+    ]
+    assert {f for d, f in w02 if d <= "2026-07-15"} == {"FB"}
+    assert {f for d, f in w02 if d >= "2026-07-16"} == {"FA"}
+    assert verify_run(partial_run) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        # W03 kept out one more night after Fortore opened.
+        ("W03,FA,women,2026-07-08", "W03,FA,women,2026-07-09", "stay cut short"),
+        # W03 housed before Fortore opens.
+        ("W03,FA,women,2026-07-08", "W03,FA,women,2026-07-06", "foresteria closed: W03"),
+        # W02 moved before Borgo Mezzanone closes.
+        (
+            "W02,FB,men,2026-07-05,2026-07-16\nW02,FA,men,2026-07-16",
+            "W02,FB,men,2026-07-05,2026-07-14\nW02,FA,men,2026-07-14",
+            "moved off a closing: W02",
+        ),
+        # A second transfer is not allowed.
+        (
+            "W07,FB,family,2026-07-11,2026-07-16\n",
+            "W07,FB,family,2026-07-11,2026-07-13\nW07,FB,family,2026-07-13,2026-07-14\n"
+            "W07,FB,family,2026-07-14,2026-07-16\n",
+            "worker housed twice: W07",
+        ),
+    ],
+)
+def test_verify_catches_partial_stay_edits(
+    partial_run: Path, tmp_path: Path, old: str, new: str, expect: str
+) -> None:
+    found = _tamper(partial_run, tmp_path, "plan/assignments.csv", old, new)
+    assert any(expect in v for v in found), found
+    assert any("hash differs from the manifest" in v for v in found)
+
+
+def test_verify_catches_a_wrong_uncovered_list(partial_run: Path, tmp_path: Path) -> None:
+    found = _tamper(
+        partial_run,
+        tmp_path,
+        "plan/uncovered.csv",
+        "W03,2026-07-06,2026-07-08",
+        "W03,2026-07-07,2026-07-08",
+    )
+    assert any("uncovered.csv wrong: W03" in v for v in found), found
+
+
+def test_replan_as_of_with_a_transfer(partial_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "replan"
+    args = ["solve", str(PARTIAL), "--as-of", "2026-07-10", "--previous", str(partial_run)]
+    r = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    before = (partial_run / "plan" / "assignments.csv").read_text()
+    assert (out / "plan" / "assignments.csv").read_text() == before
+    assert verify_run(out) == []

@@ -142,12 +142,13 @@ class Eligibility:
 
     @property
     def ok(self) -> bool:
-        return self.open_ok and self.reachable
+        return self.open_ok and self.reachable and self.pin_ok
 
     @property
     def reachable(self) -> bool:
-        """Every condition but the opening dates (partial stays look at those per option)."""
-        return self.section_ok and self.accessible_ok and self.commute_ok and self.pin_ok
+        """Every condition but the opening dates and the pin (options look at those: a pinned
+        person may still transfer away from a closing)."""
+        return self.section_ok and self.accessible_ok and self.commute_ok
 
 
 def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: int) -> Eligibility:
@@ -229,7 +230,7 @@ def spans(w: Worker, option: Option) -> list[Span]:
 def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
     """Every member gets a valid stay: the whole stay at one foresteria (whole-stay rule), or
     each foresteria's part at least rule.needed nights, the transfer only at a closing inside
-    the stay, and pinned people housed from their arrival."""
+    the stay."""
     for w in unit.members if unit.is_group else unit.members[:1]:
         ss = spans(w, option)
         if not rule.partial:
@@ -244,8 +245,6 @@ def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
             return False
         if len(ss) == 2 and ss[0].end >= w.departure:
             return False  # no closing inside the stay: nothing to transfer for
-        if unit.pinned is not None and ss[0].start != w.arrival:
-            return False
     return True
 
 

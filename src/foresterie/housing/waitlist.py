@@ -83,9 +83,11 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
         if u.pinned is None:
             continue
         f = fs[u.pinned]
-        # Partial stays: pinned people are there from arrival and may be sent on at closing.
-        last = f.open_to if rule.partial else date.max
-        closed = [d for d in u.usage() if not f.open_from <= d <= f.open_to and d <= last]
+        # Partial stays: pinned people are there from the opening night (or arrival) and may be
+        # sent on at closing; only a stay with no open night at all cannot be kept.
+        closed = [d for d in u.usage() if not f.open_from <= d <= f.open_to]
+        if rule.partial and len(closed) < len(u.usage()):
+            closed = []
         if closed:
             short.append(
                 Shortfall(
@@ -97,7 +99,10 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
             )
         for w in u.members:
             d = w.arrival
-            while d < w.departure and d <= last:
+            while d < w.departure:
+                if rule.partial and not f.open_from <= d <= f.open_to:
+                    d += timedelta(days=1)
+                    continue
                 load[f.id, w.section.value][d] += 1
                 if w.accessible:
                     load[f.id, "accessible"][d] += 1
