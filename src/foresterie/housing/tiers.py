@@ -1,9 +1,11 @@
 """Who sleeps where: a lexicographic integer program, assigning housing units to foresterie.
 
-Tiers, each solved to proven optimality (or budget) and then fixed as a constraint:
+Tiers, each solved to proven optimality (or budget) and then fixed as a constraint (README,
+"Housing model"; a column is a unit and an option: one foresteria, or two with a transfer):
   1. house the most priority-3 people, then priority 2, 1, 0;
   1b. (re-planning only) keep the most people at their previous foresteria;
-  2. minimise commute = sum over housed workers of one-way seconds to their farm x workdays of stay;
+  1c. (partial stays) most bed-nights; 1d. (transfers) fewest transfers;
+  2. minimise commute = sum over housed workers of one-way seconds to their farm x workdays housed;
   3. minimise peak occupancy = max over foresteria f, night n of ceil(1000 * used(f,n) / beds(f)).
 
 Speed comes from structure, not from a faster search:
