@@ -114,6 +114,16 @@ def verify_run(run: Path) -> list[str]:
     return out
 
 
+def _is_dependant(w: dict[str, str]) -> bool:
+    """rides = false: takes a bed, never rides (absent or empty: rides)."""
+    return (w.get("rides") or "true").strip().lower() in ("false", "0", "no", "n", "f")
+
+
+def _work_farm(w: dict[str, str]) -> str:
+    """The farm a person rides to; a dependant rides nowhere."""
+    return "" if _is_dependant(w) else w["farm_id"]
+
+
 def _day(text: object) -> date:
     return date.fromisoformat(str(text)[:10])
 
@@ -200,7 +210,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
                         f"{asg['foresteria_id']}, {(end - start).days} < {need} nights"
                     )
             prev_end = end
-            if w["farm_id"] and not (k == 0 and pin == asg["foresteria_id"]):
+            if _work_farm(w) and not (k == 0 and pin == asg["foresteria_id"]):
                 s = r.secs[asg["foresteria_id"], w["farm_id"]]
                 if s > cap_s:
                     out.append(
@@ -399,7 +409,7 @@ def _check_service(r: _Run, out: list[str]) -> None:
         farm = stop_farm.get((x["trip_id"], x["seq"]))
         if a is None or a["foresteria_id"] != t["foresteria_id"]:
             out.append(f"rider not housed at the trip's foresteria: {wid} on {x['trip_id']}")
-        elif r.workers[wid]["farm_id"] != farm:
+        elif _work_farm(r.workers[wid]) != farm:
             out.append(f"rider taken to the wrong farm: {wid} on {x['trip_id']} ({farm})")
         carried[t["day"], t["direction"], wid] += 1
     for u in r.unserved:
@@ -408,7 +418,7 @@ def _check_service(r: _Run, out: list[str]) -> None:
     expected: set[tuple[str, str, str]] = set()
     for a in r.assign:
         wid = a["worker_id"]
-        farm = r.workers[wid]["farm_id"]
+        farm = _work_farm(r.workers[wid])
         if not farm:
             continue
         wd = _days(str(r.farms[farm]["workdays"]))
@@ -460,7 +470,7 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     commute_s = 0
     for a in r.assign:
         d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
-        farm = r.workers[a["worker_id"]]["farm_id"]
+        farm = _work_farm(r.workers[a["worker_id"]])
         wd = _days(str(r.farms[farm]["workdays"])) if farm else set()
         while d < end:
             used[a["foresteria_id"], d.isoformat()] += 1
@@ -508,6 +518,8 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
             < (_day(r.workers[wid]["departure"]) - _day(r.workers[wid]["arrival"])).days
         ),
         "uncovered_nights": stay_nights - sum(used.values()),
+        "housed_dependants": sum(1 for w in housed if _is_dependant(w)),
+        "waitlisted_dependants": sum(1 for w in waiting if _is_dependant(w)),
     }
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:

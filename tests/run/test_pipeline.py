@@ -248,8 +248,8 @@ def test_replan_as_of_keeps_arrived_people_and_replays(run_dir: Path, tmp_path: 
     before = (run_dir / "plan" / "assignments.csv").read_text()
     assert (out / "plan" / "assignments.csv").read_text() == before
     pinned = {
-        line.split(",")[0]: line.split(",")[-1]
-        for line in (out / "inputs" / "workers.csv").read_text().splitlines()[1:]
+        r["worker_id"]: r["pinned_foresteria"]
+        for r in csv.DictReader((out / "inputs" / "workers.csv").read_text().splitlines())
     }
     assert pinned["W01"] == "FA" and pinned["W07"] == ""  # arrived 07-06 pinned; 07-21 is future
     assert (out / "inputs" / "previous_assignments.csv").read_text() == before
@@ -385,3 +385,41 @@ def test_replan_as_of_with_a_transfer(partial_run: Path, tmp_path: Path) -> None
     before = (partial_run / "plan" / "assignments.csv").read_text()
     assert (out / "plan" / "assignments.csv").read_text() == before
     assert verify_run(out) == []
+
+
+# ---------------------------------------------------------------- residents and dependants
+
+
+def test_a_dependant_takes_a_bed_but_no_seat(tmp_path: Path) -> None:
+    # A family of two from 07-12: W07 works at F2, W08 (rides = false, a child) has a farm_id
+    # that is ignored; both sleep at Borgo Mezzanone, only W07 rides.
+    folder = tmp_path / "dep"
+    shutil.copytree(TINY, folder)
+    p = folder / "workers.csv"
+    lines = p.read_text(encoding="utf-8-sig").splitlines()
+    text = "\n".join([lines[0] + ",rides"] + [line + "," for line in lines[1:]]) + "\n"
+    text = text.replace(
+        "W07,2026-07-21,2026-07-28,family,,F2,0,false,,Ibrahim Kone,",
+        "W07,2026-07-12,2026-07-18,family,G2,F2,0,false,,Ibrahim Kone,true\n"
+        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,Awa Kone,false",
+    )
+    p.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = (out / "plan" / "assignments.csv").read_text().splitlines()
+    assert "W07,FB,family,2026-07-12,2026-07-18" in rows
+    assert "W08,FB,family,2026-07-12,2026-07-18" in rows
+    riders = (out / "plan" / "riders.csv").read_text()
+    assert ",W07\n" in riders and "W08" not in riders
+    k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
+    assert k["housed_dependants"] == 1 and k["housed"] == 7
+    assert (
+        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,false,false"
+        in (out / "inputs" / "workers.csv").read_text()
+    )
+    assert verify_run(out) == []
+    # Tamper: give the child a seat on W07's morning trip.
+    trip = next(line for line in riders.splitlines() if line.endswith(",W07"))
+    found = _tamper(out, tmp_path, "plan/riders.csv", trip + "\n", f"{trip}\n{trip[:-3]}W08\n")
+    assert any("rider taken to the wrong farm: W08" in v for v in found), found

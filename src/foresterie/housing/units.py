@@ -95,6 +95,8 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
                 w.accessible,
                 w.pinned_foresteria,
                 previous.get(w.id),
+                w.rides,
+                w.contract,
             )
             classes[key].append(w)
     units = []
@@ -156,7 +158,8 @@ def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: 
     section_ok = f.beds(unit.section) > 0
     acc_need = unit.accessible_need
     accessible_ok = acc_need <= f.beds_accessible
-    commutes = [matrix.secs(f.id, farm) for farm in {w.farm_id for w in unit.members if w.farm_id}]
+    farms = {w.work_farm for w in unit.members if w.work_farm}
+    commutes = [matrix.secs(f.id, farm) for farm in farms]
     worst = max(commutes) if commutes else None
     pin_ok = unit.pinned is None or unit.pinned == f.id
     # Pinned people already live there: the commute cap does not evict them.
@@ -268,16 +271,16 @@ def commute_cost(
     people = unit.members if unit.is_group else unit.members[:1]
     total = 0
     for w in people:
-        if not w.farm_id:
+        if not w.work_farm:
             continue
-        farm = farms[w.farm_id]
+        farm = farms[w.work_farm]
         parts = (
             [Span(foresteria_id=option, start=w.arrival, end=w.departure)]
             if isinstance(option, str)
             else spans(w, option)
         )
         for s in parts:
-            total += matrix.secs(s.foresteria_id, w.farm_id) * workdays_between(
+            total += matrix.secs(s.foresteria_id, farm.id) * workdays_between(
                 s.start, s.end, farm.workdays
             )
     return total

@@ -208,7 +208,7 @@ def explain_waitlist(
 def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: StayRule) -> tuple:
     fs = sc.foresterie
     stay = fmt_span(u.first_night, u.last_night)
-    farms = sorted({w.farm_id for w in u.members if w.farm_id})
+    farms = sorted({w.work_farm for w in u.members if w.work_farm})
     near = [f for f in fs if elig[f.id].commute_ok]
     if not near:
         best = min(fs, key=lambda f: elig[f.id].worst_commute_s or 0)

@@ -57,6 +57,9 @@ def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
         "transferred": sum(1 for n in rows_per.values() if n > 1),
         "partial_stays": sum(1 for w in housed if nights_housed[w.id] < w.nights),
         "uncovered_nights": sum(w.nights - nights_housed[w.id] for w in housed),
+        # Dependants (rides = false) take beds and never ride; workers = people - dependants.
+        "housed_dependants": sum(1 for w in housed if not w.rides),
+        "waitlisted_dependants": sum(1 for w in waiting if not w.rides),
     }
 
 

@@ -32,6 +32,8 @@ def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
                 w.priority,
                 "true" if w.accessible else "false",
                 w.pinned_foresteria or "",
+                "true" if w.rides else "false",
+                "true" if w.contract else "false",
             ]
             for w in workers
         ],

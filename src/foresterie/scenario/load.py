@@ -44,6 +44,8 @@ WORKER_COLUMNS = (
     "priority",
     "accessible",
     "pinned_foresteria",
+    "rides",
+    "contract",
 )
 WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
 FLEET_COLUMNS = (
@@ -163,6 +165,10 @@ def _bool(v: Any) -> bool:
     raise ValueError(f"{v!r} is not true/false")
 
 
+def _bool_default_true(v: Any) -> bool:
+    return True if v is None or str(v).strip() == "" else _bool(v)
+
+
 def _section(v: Any) -> Section:
     s = _text(v).lower()
     try:
@@ -240,11 +246,14 @@ class WorkerRow(_Row):
     priority: int
     accessible: bool
     pinned_foresteria: str | None
+    rides: bool = True  # optional column: absent or empty = true
+    contract: bool = False
     _t = _before(_ident, "worker_id")
     _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria")
     _d = _before(_date, "arrival", "departure")
     _s = _before(_section, "section")
-    _b = _before(_bool, "accessible")
+    _b = _before(_bool, "accessible", "contract")
+    _r = _before(_bool_default_true, "rides")
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -528,6 +537,8 @@ def _worker(w: WorkerRow) -> Worker:
         priority=w.priority,
         accessible=w.accessible,
         pinned_foresteria=w.pinned_foresteria,
+        rides=w.rides,
+        contract=w.contract,
     )
 
 

@@ -77,6 +77,13 @@ class Worker:
     priority: int
     accessible: bool
     pinned_foresteria: str | None
+    rides: bool = True  # false: a dependant (a child, an elder): takes a bed, never rides
+    contract: bool = False  # holds a work contract (entry rules)
+
+    @property
+    def work_farm(self) -> str | None:
+        """The farm this person rides to: none for a dependant, whatever farm_id says."""
+        return self.farm_id if self.rides else None
 
     @property
     def nights(self) -> int:

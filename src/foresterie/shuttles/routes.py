@@ -122,7 +122,7 @@ def daily_riders(
     farms = {f.id: f for f in scenario.farms}
     out: dict[tuple[date, str, str], list[str]] = defaultdict(list)
     for a in assignments:
-        farm_id = workers[a.worker_id].farm_id
+        farm_id = workers[a.worker_id].work_farm  # dependants never ride
         if not farm_id:
             continue
         wd = farms[farm_id].workdays
