@@ -86,6 +86,12 @@ class _Run:
         self.stops = _rows(self.plan / "stops.csv")
         self.riders = _rows(self.plan / "riders.csv")
         self.unserved = _rows(self.plan / "unserved.csv")
+        # Referral records live apart from everything published (README, "Referral records").
+        ref = run / "restricted" / "referrals.csv"
+        self.referrals = {x["worker_id"]: x for x in _rows(ref)} if ref.is_file() else {}
+        for wid, x in self.referrals.items():
+            if wid in self.workers:
+                self.workers[wid]["avoid_sites"] = x["avoid_sites"]
 
     def leg(self, a: str, b: str) -> int:
         return 0 if a == b else math.ceil(self.secs[a, b] / 60)
@@ -107,6 +113,10 @@ def verify_run(run: Path) -> list[str]:
         p = r.plan / name
         if not p.is_file() or _sha(p) != digest:
             out.append(f"plan file changed after solving: {name} (hash differs from the manifest)")
+    for name, digest in r.manifest.get("restricted", {}).items():
+        p = Path(run) / "restricted" / name
+        if not p.is_file() or _sha(p) != digest:
+            out.append(f"restricted file changed after solving: {name} (hash differs)")
     for name, digest in r.manifest.get("inputs", {}).items():
         p = Path(run) / "inputs" / name
         if not p.is_file() or _sha(p) != digest:
@@ -119,9 +129,13 @@ def _is_dependant(w: dict[str, str]) -> bool:
     return (w.get("rides") or "true").strip().lower() in ("false", "0", "no", "n", "f")
 
 
+def _avoid(w: dict[str, str]) -> set[str]:
+    return {s for s in (w.get("avoid_sites") or "").split(";") if s}
+
+
 def _work_farm(w: dict[str, str]) -> str:
-    """The farm a person rides to; a dependant rides nowhere."""
-    return "" if _is_dependant(w) else w["farm_id"]
+    """The farm a person rides to; a dependant rides nowhere, nobody rides to a site to avoid."""
+    return "" if _is_dependant(w) or w["farm_id"] in _avoid(w) else w["farm_id"]
 
 
 def _day(text: object) -> date:
@@ -178,6 +192,8 @@ def _check_people(r: _Run, out: list[str]) -> None:
             if f is None:
                 out.append(f"unknown foresteria {asg['foresteria_id']} for {wid}")
                 break
+            if asg["foresteria_id"] in _avoid(w):
+                out.append(f"site to avoid: {wid} placed at {asg['foresteria_id']}")
             start, end = _day(asg["from"]), _day(asg["to"])
             opens, closes = _day(f["open_from"]), _day(f["open_to"]) + timedelta(days=1)
             if not partial:
@@ -407,6 +423,8 @@ def _check_service(r: _Run, out: list[str]) -> None:
         wid = x["worker_id"]
         a = next((a for a in housed.get(wid, []) if a["from"] <= t["day"] < a["to"]), None)
         farm = stop_farm.get((x["trip_id"], x["seq"]))
+        if farm in _avoid(r.workers.get(wid, {})):
+            out.append(f"site to avoid: {wid} driven to {farm} on {x['trip_id']}")
         if a is None or a["foresteria_id"] != t["foresteria_id"]:
             out.append(f"rider not housed at the trip's foresteria: {wid} on {x['trip_id']}")
         elif _work_farm(r.workers[wid]) != farm:
@@ -458,6 +476,30 @@ def _check_kpis(r: _Run, out: list[str]) -> None:
             )
             if not same:
                 out.append(f"KPI differs from the manifest: {part}.{key} = {m}, recomputed {v}")
+
+
+def _referral_kpis(r: _Run, rows: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    days = sorted(
+        max(0, (_day(rows[wid][0]["from"]) - _day(x["referral_date"])).days)
+        for wid, x in r.referrals.items()
+        if wid in rows
+    )
+    code = {w["worker_id"]: w["code"] for w in r.wait}
+    by_code: dict[str, int] = {}
+    for wid in sorted(r.referrals):
+        if wid in code:
+            by_code[code[wid]] = by_code.get(code[wid], 0) + 1
+
+    def rank(q: float) -> int | None:
+        return days[max(0, math.ceil(q * len(days)) - 1)] if days else None
+
+    return {
+        "referred": len(r.referrals),
+        "referred_housed": len(days),
+        "referral_days_to_bed_median": rank(0.5),
+        "referral_days_to_bed_p90": rank(0.9),
+        "referred_waitlisted_by_code": dict(sorted(by_code.items())),
+    }
 
 
 def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
@@ -521,6 +563,8 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "housed_dependants": sum(1 for w in housed if _is_dependant(w)),
         "waitlisted_dependants": sum(1 for w in waiting if _is_dependant(w)),
     }
+    if r.referrals:
+        housing.update(_referral_kpis(r, rows))
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:
         stops[s["trip_id"]].append(s)

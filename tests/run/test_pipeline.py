@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, TINY
+from tests.helpers import PARTIAL, TINY, set_toml
 
 
 @pytest.fixture(scope="module")
@@ -423,3 +423,66 @@ def test_a_dependant_takes_a_bed_but_no_seat(tmp_path: Path) -> None:
     trip = next(line for line in riders.splitlines() if line.endswith(",W07"))
     found = _tamper(out, tmp_path, "plan/riders.csv", trip + "\n", f"{trip}\n{trip[:-3]}W08\n")
     assert any("rider taken to the wrong farm: W08" in v for v in found), found
+
+
+# ---------------------------------------------------------------- referral records
+
+
+def _with_referrals(tmp_path: Path) -> Path:
+    folder = tmp_path / "ref"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
+    (folder / "referrals.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+        "W02,2026-07-01,Sportello Antitratta Foggia,high,FA;F1\n"
+        "W03,2026-07-04,Questura di Foggia,normal,\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_referred_person_is_never_placed_at_or_driven_to_an_avoided_site(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(_with_referrals(tmp_path)), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = (out / "plan" / "assignments.csv").read_text().splitlines()
+    assert "W02,FB,men,2026-07-06,2026-07-13" in rows  # not Fortore (FA), the site to avoid
+    riders = (out / "plan" / "riders.csv").read_text()
+    assert ",W02\n" not in riders  # never driven to F1, the employer to avoid
+    k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
+    # Referred 07-01 and 07-04, first nights 07-06: 5 and 2 days; nearest-rank median 2, p90 5.
+    assert (k["referred"], k["referred_housed"]) == (2, 2)
+    assert (k["referral_days_to_bed_median"], k["referral_days_to_bed_p90"]) == (2, 5)
+    assert k["referred_waitlisted_by_code"] == {}
+    # The record stays out of everything published: only restricted/ holds it.
+    for p in out.rglob("*"):
+        if p.is_file() and "restricted" not in p.parts:
+            text = p.read_text(encoding="utf-8", errors="replace")
+            assert "Antitratta" not in text and "Questura" not in text, p
+            assert "referral_date" not in text and "avoid_sites" not in text, p
+    assert verify_run(out) == []
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0 and "identical" in r.stdout, r.output
+    found = _tamper(out, tmp_path, "plan/assignments.csv", "W02,FB,", "W02,FA,")
+    assert any("site to avoid: W02 placed at FA" in v for v in found), found
+    trip = next(line for line in riders.splitlines() if line.endswith(",W01"))
+    shutil.rmtree(tmp_path / "t")
+    found = _tamper(out, tmp_path, "plan/riders.csv", trip + "\n", f"{trip}\n{trip[:-3]}W02\n")
+    assert any("site to avoid: W02 driven to F1" in v for v in found), found
+
+
+def test_referral_file_errors_are_one_line_each(tmp_path: Path) -> None:
+    folder = _with_referrals(tmp_path)
+    (folder / "referrals.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+        "W99,2026-07-01,Sportello,high,FA\n"
+        "W02,01/07/2026,Sportello,high,FA\n"
+        "W03,2026-07-04,Questura,normal,NOPE\n",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "run")])
+    assert r.exit_code == 2
+    assert "referrals.csv:2: worker_id: unknown worker 'W99'" in r.output
+    assert "referrals.csv:3: referral_date:" in r.output
+    assert "referrals.csv:4: avoid_sites: unknown foresteria or farm 'NOPE'" in r.output
+    assert not (tmp_path / "run").exists()

@@ -97,6 +97,7 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
                 previous.get(w.id),
                 w.rides,
                 w.contract,
+                tuple(sorted(w.avoid)),
             )
             classes[key].append(w)
     units = []
@@ -141,6 +142,7 @@ class Eligibility:
     commute_ok: bool
     worst_commute_s: int | None  # the longest one-way commute among members (None: no farm)
     pin_ok: bool
+    avoid_ok: bool = True  # no member's referral record names this foresteria
 
     @property
     def ok(self) -> bool:
@@ -150,7 +152,7 @@ class Eligibility:
     def reachable(self) -> bool:
         """Every condition but the opening dates and the pin (options look at those: a pinned
         person may still transfer away from a closing)."""
-        return self.section_ok and self.accessible_ok and self.commute_ok
+        return self.section_ok and self.accessible_ok and self.commute_ok and self.avoid_ok
 
 
 def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: int) -> Eligibility:
@@ -171,6 +173,7 @@ def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: 
         commute_ok=commute_ok,
         worst_commute_s=worst,
         pin_ok=pin_ok,
+        avoid_ok=not any(f.id in w.avoid for w in unit.members),
     )
 
 

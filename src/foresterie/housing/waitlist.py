@@ -28,6 +28,7 @@ from foresterie.travel.matrix import TravelMatrix
 # Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning.
 WaitlistCode = Literal[
     "far",
+    "placement",
     "closed",
     "no_section",
     "no_accessible",
@@ -217,6 +218,13 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: St
             "far",
             f"no foresteria within {cap_min} min of farm {', '.join(farms)} "
             f"(nearest: {best.name}, {mins:.0f} min)",
+            True,
+        )
+    near = [f for f in near if elig[f.id].avoid_ok]
+    if not near:  # said without naming the sites or why: the referral record is restricted
+        return (
+            "placement",
+            "no foresteria within reach meets this person's placement constraints",
             True,
         )
     # A transfer starts with a whole option at its first foresteria, so no single one open

@@ -34,6 +34,9 @@ class DataTable(_Table):
     workers: str
     fleet: str
     matrix: str | None = None  # travel matrix CSV for backend = "matrix"
+    # Referral records (CSV: worker_id, referral_date, referring_body, urgency, avoid_sites):
+    # restricted, never copied into anything published (README, "Referral records").
+    referrals: str | None = None
 
 
 class HousingTable(_Table):

@@ -14,8 +14,8 @@ from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import write_text
 from foresterie.core.timeutil import DAYS, fmt_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.scenario.load import FLEET_COLUMNS, WORKER_COLUMNS
-from foresterie.scenario.model import Farm, Foresteria, Scenario, Vehicle, Worker
+from foresterie.scenario.load import FLEET_COLUMNS, REFERRAL_COLUMNS, WORKER_COLUMNS
+from foresterie.scenario.model import Farm, Foresteria, Referral, Scenario, Vehicle, Worker
 
 
 def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
@@ -38,6 +38,23 @@ def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
             for w in workers
         ],
         list(WORKER_COLUMNS),
+    )
+
+
+def referrals_csv(referrals: tuple[Referral, ...]) -> str:
+    """The referral records as the model read them (restricted: README, "Referral records")."""
+    return _csv(
+        [
+            [
+                x.worker_id,
+                x.referral_date.isoformat(),
+                x.referring_body,
+                x.urgency,
+                ";".join(sorted(x.avoid_sites)),
+            ]
+            for x in referrals
+        ],
+        list(REFERRAL_COLUMNS),
     )
 
 

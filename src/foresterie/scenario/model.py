@@ -79,11 +79,17 @@ class Worker:
     pinned_foresteria: str | None
     rides: bool = True  # false: a dependant (a child, an elder): takes a bed, never rides
     contract: bool = False  # holds a work contract (entry rules)
+    # Sites (foresterie, farms) a referral record says to keep this person away from: restricted,
+    # never written into a published file.
+    avoid: frozenset[str] = frozenset()
 
     @property
     def work_farm(self) -> str | None:
-        """The farm this person rides to: none for a dependant, whatever farm_id says."""
-        return self.farm_id if self.rides else None
+        """The farm this person rides to: none for a dependant, whatever farm_id says, and none
+        if it is a site to avoid (never driven there, no commute counted)."""
+        if not self.rides or self.farm_id in self.avoid:
+            return None
+        return self.farm_id
 
     @property
     def nights(self) -> int:
@@ -92,6 +98,17 @@ class Worker:
     @property
     def last_night(self) -> date:
         return self.departure - timedelta(days=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Referral:
+    """A case worker's referral record (restricted: only counts and the verifier see it)."""
+
+    worker_id: str
+    referral_date: date
+    referring_body: str
+    urgency: str
+    avoid_sites: frozenset[str]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +134,7 @@ class Scenario:
     workers: tuple[Worker, ...]
     fleet: tuple[Vehicle, ...]
     files: dict[str, Path]  # data key -> resolved path
+    referrals: tuple[Referral, ...] = ()  # restricted (README, "Referral records")
 
     @property
     def name(self) -> str:
