@@ -109,6 +109,8 @@ def verify_run(run: Path) -> list[str]:
     _check_trips(r, out)
     _check_service(r, out)
     _check_kpis(r, out)
+    if r.cfg.get("housing", {}).get("lottery"):
+        _check_lottery(r, Path(run), out)
     for name, digest in r.manifest.get("plan", {}).items():
         p = r.plan / name
         if not p.is_file() or _sha(p) != digest:
@@ -266,6 +268,52 @@ def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list
             out.append(f"uncovered.csv wrong: {wid} has {len(nights)} nights without a bed")
     for wid in sorted(listed):
         out.append(f"uncovered.csv wrong: {wid} is not housed")
+
+
+# What makes two people equals for the lottery: every worker column the model reads.
+_EQUALS = (
+    "arrival",
+    "departure",
+    "section",
+    "farm_id",
+    "priority",
+    "accessible",
+    "pinned_foresteria",
+    "rides",
+    "contract",
+    "avoid_sites",
+)
+
+
+def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
+    """The draw is the seeded one, and among people the model cannot tell apart (no group, the
+    same stay, section, farm, priority, needs, pin, previous place, rides, contract and sites to
+    avoid) nobody with a later ticket is housed while one with an earlier ticket waits."""
+    seed = r.cfg["scenario"]["seed"]
+    tickets = {x["worker_id"]: x["ticket"] for x in _rows(r.plan / "lottery.csv")}
+    for wid in r.workers:
+        if tickets.get(wid) != hashlib.sha256(f"{seed}:{wid}".encode()).hexdigest()[:16]:
+            out.append(f"lottery ticket is not the seeded draw: {wid}")
+    prev_file = run / "inputs" / "previous_assignments.csv"
+    previous: dict[str, str] = {}
+    for a in _rows(prev_file) if prev_file.is_file() else []:
+        previous.setdefault(a["worker_id"], a["foresteria_id"])
+    housed = {a["worker_id"] for a in r.assign}
+    past = {w["worker_id"] for w in r.wait if w["code"] == "past"}
+    classes: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+    for wid, w in r.workers.items():
+        if not w["group_id"] and wid not in past:
+            key = (*(w.get(k) or "" for k in _EQUALS), previous.get(wid, ""))
+            classes[key].append((tickets.get(wid, ""), wid))
+    for members in classes.values():
+        order = [wid for _, wid in sorted(members)]
+        waiting = [i for i, wid in enumerate(order) if wid not in housed]
+        placed = [i for i, wid in enumerate(order) if wid in housed]
+        if waiting and placed and waiting[0] < placed[-1]:
+            out.append(
+                f"lottery not followed: {order[waiting[0]]} waits while {order[placed[-1]]}, "
+                "with a later ticket and the same attributes, is housed"
+            )
 
 
 def _check_beds(r: _Run, out: list[str]) -> None:

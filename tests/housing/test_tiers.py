@@ -588,3 +588,50 @@ def test_every_partial_stay_tier_equals_brute_force(case) -> None:  # type: igno
         for n in ("transfers", "commute_s", "peak_permille")
     )
     assert got == partial_best(sc, m, need)
+
+
+# ---------------------------------------------------------------- entry rules
+
+
+def test_contract_holder_outranks_a_non_holder_of_the_same_priority() -> None:
+    ws = [
+        worker("W1", farm_id="F1"),
+        dataclasses.replace(worker("W2", farm_id="F2"), contract=True),
+    ]
+    fs, farms, minutes = [foresteria("A", men=1)], [farm("F1"), farm("F2")], {("A", "F2"): 30}
+    _, hp = solve(fs, farms, ws, minutes)
+    assert where(hp) == {"W1": "A"}  # without the rule the shorter commute wins
+    _, hp = solve(fs, farms, ws, minutes, housing={"contract_first": True})
+    assert where(hp) == {"W2": "A"}
+    tiers = {t.name: t for t in hp.tiers}
+    assert tiers["housed_priority_0_contract"].objective == 1 and all(t.optimal for t in hp.tiers)
+    # A higher priority still comes first.
+    ws[0] = dataclasses.replace(ws[0], priority=1)
+    _, hp = solve(fs, farms, ws, minutes, housing={"contract_first": True})
+    assert where(hp) == {"W1": "A"}
+
+
+def test_lottery_among_equals_changes_with_the_seed() -> None:
+    ws = [worker(f"W{i}") for i in range(4)]  # four equals, two beds
+    winners = set()
+    for seed in range(8):
+        sc, hp = solve(
+            [foresteria("A", men=2)],
+            [farm("F1")],
+            ws,
+            housing={"lottery": True},
+            scenario={"seed": seed},
+        )
+        assert hp.lottery is not None
+        ranked = sorted(hp.lottery, key=lambda w: (hp.lottery[w], w))  # type: ignore[index]
+        assert set(where(hp)) == set(ranked[:2])  # the two earliest tickets get the beds
+        _, again = solve(
+            [foresteria("A", men=2)],
+            [farm("F1")],
+            ws,
+            housing={"lottery": True},
+            scenario={"seed": seed},
+        )
+        assert where(again) == where(hp)
+        winners.add(frozenset(where(hp)))
+    assert len(winners) > 1

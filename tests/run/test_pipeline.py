@@ -486,3 +486,45 @@ def test_referral_file_errors_are_one_line_each(tmp_path: Path) -> None:
     assert "referrals.csv:3: referral_date:" in r.output
     assert "referrals.csv:4: avoid_sites: unknown foresteria or farm 'NOPE'" in r.output
     assert not (tmp_path / "run").exists()
+
+
+# ---------------------------------------------------------------- entry rules
+
+
+def test_lottery_is_recorded_verified_and_independent_of_processes(tmp_path: Path) -> None:
+    # Five equals (W01 and four more) for the four men's beds left after W02 (priority 3).
+    folder = tmp_path / "lot"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, "max_commute_min = 60", "max_commute_min = 60\nlottery = true")
+    p = folder / "workers.csv"
+    text = p.read_text(encoding="utf-8-sig")
+    text += "".join(f"W{i},2026-07-06,2026-07-13,men,,F1,0,false,,X\n" for i in (10, 11, 12, 13))
+    p.write_text(text, encoding="utf-8")
+    runs = []
+    for procs in ("1", "2"):
+        if procs == "2":
+            set_toml(folder, "shuttle_processes = 1", "shuttle_processes = 2")
+        out = tmp_path / f"run{procs}"
+        r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        runs.append(out)
+    for name in ("assignments.csv", "waitlist.csv", "lottery.csv"):
+        assert (runs[0] / "plan" / name).read_bytes() == (runs[1] / "plan" / name).read_bytes()
+    lottery = (runs[0] / "plan" / "lottery.csv").read_text()
+    assert lottery.startswith("worker_id,ticket\n") and "priority" not in lottery
+    assert verify_run(runs[0]) == []
+    housed = {
+        r["worker_id"]
+        for r in csv.DictReader((runs[0] / "plan" / "assignments.csv").read_text().splitlines())
+    }
+    five = ("W01", "W10", "W11", "W12", "W13")
+    equals = [w for w in five if w in housed]
+    waiting = [w for w in five if w not in housed]
+    assert len(waiting) == 1 and len(equals) == 4
+    # Tamper: give the bed of a housed equal to the one who lost the draw.
+    text = (runs[0] / "plan" / "assignments.csv").read_text()
+    old = next(line for line in text.splitlines() if line.startswith(equals[0] + ","))
+    found = _tamper(
+        runs[0], tmp_path, "plan/assignments.csv", old, old.replace(equals[0], waiting[0])
+    )
+    assert any("lottery not followed" in v for v in found), found

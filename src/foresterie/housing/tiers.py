@@ -40,6 +40,7 @@ from foresterie.housing.units import (
     commute_cost,
     eligibility,
     farms_by_id,
+    lottery_draws,
     spans,
     stay_rule,
     unit_options,
@@ -91,6 +92,7 @@ class HousingPlan:
     districts: int  # independent groups of units and foresterie (no shared resource)
     units: int
     moved: int | None = None  # re-planning: people not where the previous run put them
+    lottery: dict[str, str] | None = None  # worker -> ticket of the seeded draw, when drawn
     blocks: int = 0  # districts split by section where no row ties the sections together
 
 
@@ -214,8 +216,10 @@ class _Model:
             ub = 1 if u.is_group else u.size
             people = u.members if u.is_group else u.members[:1]
             per_copy: dict[int, int] = defaultdict(int)
+            contract: dict[int, int] = defaultdict(int)
             for w in people:
                 per_copy[w.priority] += 1
+                contract[w.priority] += int(w.contract)
             cols = []
             for k, opt in enumerate(comp.opts[ui]):
                 j = p.add_var(0, ub)
@@ -224,6 +228,7 @@ class _Model:
                 cols.append(j)
                 for pr, c in per_copy.items():
                     terms[f"housed_priority_{pr}"].append((j, c))
+                    terms[f"housed_priority_{pr}_contract"].append((j, contract[pr]))
                 if u.previous == opt[0].id:
                     terms["kept_in_place"].append((j, u.size if u.is_group else 1))
                 nights = 0
@@ -248,6 +253,7 @@ class _Model:
                     terms["commute_s"].append((j, commute_cost(u, opt, matrix, farms)))
             p.add_row(cols, [1] * len(cols), lb=ub if u.pinned is not None else -math.inf, ub=ub)
         names = [f"housed_priority_{pr}" for pr in PRIORITIES]
+        names += [f"housed_priority_{pr}_contract" for pr in PRIORITIES]
         names += ["kept_in_place", "bed_nights", "transfers", "commute_s"]
         self.obj = {name: _vector(p.n, terms[name]) for name in names}
         for f in comp.foresterie:
@@ -500,6 +506,7 @@ def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
                     w.section,
                     w.priority,
                     w.accessible,
+                    w.contract,
                     u.pinned,
                     u.previous,
                     tuple(tuple(f.id for f in o) for o in comp.opts[ui]),
@@ -556,6 +563,8 @@ def plan_housing(
     weight = scenario.config.housing.balance_weight
     fs = list(scenario.foresterie)
     rule = stay_rule(scenario)
+    seed = scenario.config.scenario.seed
+    rank = lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
     units = build_units(scenario.workers, previous)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
@@ -601,9 +610,11 @@ def plan_housing(
             amdl = _Model(agg, scenario, matrix, acc, with_commute=False)
             mdl = _Model(block, scenario, matrix, acc)
             ax: list[np.ndarray] = []
-            names: list[tuple[str, Literal["max", "min"]]] = [
-                (f"housed_priority_{p}", "max") for p in PRIORITIES
-            ]
+            names: list[tuple[str, Literal["max", "min"]]] = []
+            for p in PRIORITIES:
+                if scenario.config.housing.contract_first:
+                    names.append((f"housed_priority_{p}_contract", "max"))
+                names.append((f"housed_priority_{p}", "max"))
             names += [("kept_in_place", "max")] if previous is not None else []
             if rule.partial:
                 names += [("bed_nights", "max")]
@@ -647,7 +658,7 @@ def plan_housing(
                     [x],
                     mdl.group_cols(),
                 )
-                assignments.extend(_extract(block, mdl.values(x)))
+                assignments.extend(_extract(block, mdl.values(x), rank))
                 continue
             _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
             models.append(mdl)
@@ -673,7 +684,7 @@ def plan_housing(
             groups,
         )
         for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
-            assignments.extend(_extract(block, m.values(x[o : o + m.p.n])))
+            assignments.extend(_extract(block, m.values(x[o : o + m.p.n]), rank))
     assignments.sort(key=lambda a: (a.worker_id, a.arrival))
     results = [_merge(name, rs) for name, rs in tiers.items()]
     housed = {a.worker_id for a in assignments}
@@ -694,6 +705,7 @@ def plan_housing(
         units=len(units),
         moved=moved,
         blocks=n_blocks,
+        lottery=rank,
     )
 
 
@@ -724,9 +736,12 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
     )
 
 
-def _extract(comp: _Component, values: dict[tuple[int, int], int]) -> list[Assignment]:
-    """Turn counts into people: within a class, members in id order fill options in order of
-    their foresterie's ids; one assignment per foresteria a person sleeps at."""
+def _extract(
+    comp: _Component, values: dict[tuple[int, int], int], rank: dict[str, str] | None = None
+) -> list[Assignment]:
+    """Turn counts into people: within a class, members in id order (lottery order, when the
+    lottery is drawn) fill options in order of their foresterie's ids; one assignment per
+    foresteria a person sleeps at."""
     out: list[Assignment] = []
 
     def place(w: Worker, opt: Option) -> None:
@@ -750,7 +765,7 @@ def _extract(comp: _Component, values: dict[tuple[int, int], int]) -> list[Assig
                     for w in u.members:
                         place(w, opt)
             continue
-        members = list(u.members)
+        members = sorted(u.members, key=lambda w: (rank[w.id], w.id)) if rank else list(u.members)
         for k in sorted(range(len(opts)), key=lambda k: tuple(f.id for f in opts[k])):
             for _ in range(values.get((ui, k), 0)):
                 place(members.pop(0), opts[k])

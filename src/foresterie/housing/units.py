@@ -77,6 +77,13 @@ class Unit:
         return {w.arrival for w in people}
 
 
+def lottery_draws(workers: tuple[Worker, ...], seed: int) -> dict[str, str]:
+    """The seeded draw: each person's ticket is the first 16 hex digits of
+    sha256("seed:worker_id"); the lower ticket (then the lower id) comes first. Reproducible
+    from the seed alone, independent of who else is in the plan; the verifier redraws it."""
+    return {w.id: hashlib.sha256(f"{seed}:{w.id}".encode()).hexdigest()[:16] for w in workers}
+
+
 def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = None) -> list[Unit]:
     """Groups by group_id; singletons keyed by every attribute the model reads."""
     previous = previous or {}

@@ -64,6 +64,11 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
             ["worker_id", "priority", "code", "proven", "reason"],
         ),
     )
+    if housing.lottery is not None:  # the draw, so an auditor sees who came first among equals
+        write_text(
+            plan_dir / "lottery.csv",
+            _csv([[w, k] for w, k in sorted(housing.lottery.items())], ["worker_id", "ticket"]),
+        )
     if scenario.config.housing.partial_stays:
         write_text(
             plan_dir / "uncovered.csv",

@@ -54,6 +54,10 @@ class HousingTable(_Table):
     max_transfers: int = Field(default=0, ge=0, le=1)
     min_overlap_nights: int = Field(default=1, ge=1)
     min_overlap_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Entry rules (README, "Entry rules"): contract holders before others of the same priority;
+    # a lottery drawn from the seed decides among people the model cannot tell apart.
+    contract_first: bool = False
+    lottery: bool = False
 
 
 class TransportTable(_Table):
