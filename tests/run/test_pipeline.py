@@ -334,6 +334,12 @@ def test_partial_stays_by_hand(partial_run: Path) -> None:
     assert {f for d, f in w02 if d <= "2026-07-15"} == {"FB"}
     assert {f for d, f in w02 if d >= "2026-07-16"} == {"FA"}
     assert verify_run(partial_run) == []
+    # The report shows the uncovered nights by reason and the transfer.
+    page = (partial_run / "report" / "index.html").read_text(encoding="utf-8")
+    assert (
+        "<td>after closing</td><td>2026-07-13</td><td class='n'>1</td><td class='n'>9</td>" in page
+    )
+    assert "<td>FB</td><td>FA</td><td>2026-07-13</td><td class='n'>1</td>" in page
 
 
 @pytest.mark.parametrize(
