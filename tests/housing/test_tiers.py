@@ -615,7 +615,7 @@ def test_lottery_among_equals_changes_with_the_seed() -> None:
     ws = [worker(f"W{i}") for i in range(4)]  # four equals, two beds
     winners = set()
     for seed in range(8):
-        sc, hp = solve(
+        _, hp = solve(
             [foresteria("A", men=2)],
             [farm("F1")],
             ws,
