@@ -151,6 +151,9 @@ def write_scenario(
         "workers": "workers.csv",
         "fleet": "fleet.csv",
     }
+    if scenario.referrals:  # hard constraints (sites to avoid): a member must keep them
+        write_text(folder / "referrals.csv", referrals_csv(scenario.referrals))
+        cfg["data"]["referrals"] = "referrals.csv"
     if cfg["travel"]["backend"] != "haversine":
         if matrix_csv is None:
             raise ValueError(f"backend {cfg['travel']['backend']!r} needs the matrix to be written")
