@@ -89,6 +89,12 @@ EXPECTED = {
     "ride_cap_zero": "scenario.toml: transport.max_ride_min: Input should be greater than 0",
     "heat_end_not_a_time": "scenario.toml: transport.heat_alert_shift_end: time 'noon' is not HH:MM",
     "no_scenario_toml": "{folder}: scenario.toml: no scenario.toml in folder",
+    "referral_unknown_worker": "referrals.csv:2: worker_id: unknown worker 'W99'",
+    "referral_unknown_site": "referrals.csv:2: avoid_sites: unknown foresteria or farm 'Masseria'",
+    "referral_pinned_to_avoided_site": "referrals.csv:2: avoid_sites: W02 is pinned to 'FA', a site to avoid",
+    "referral_date_ddmmyyyy": "referrals.csv:3: referral_date: date '04/07/2026' is dd/mm/yyyy; write ISO 2026-07-04",
+    "rides_not_bool": "workers.csv:2: rides: 'child' is not true/false",
+    "two_transfers": "scenario.toml: housing.max_transfers: Input should be less than or equal to 1",
 }
 
 
