@@ -228,6 +228,16 @@ def _check_people(r: _Run, out: list[str]) -> None:
                         f"{asg['foresteria_id']}, {(end - start).days} < {need} nights"
                     )
             prev_end = end
+        if partial and len(rows) == 2 and rows[1]["foresteria_id"] in r.fs:
+            b = r.fs[rows[1]["foresteria_id"]]
+            b_open, b_close = _day(b["open_from"]), _day(b["open_to"]) + timedelta(days=1)
+            alone = (min(departure, b_close) - max(arrival, b_open)).days
+            total = sum((_day(a["to"]) - _day(a["from"])).days for a in rows)
+            if total <= alone:
+                out.append(
+                    f"transfer gains no night: {wid}, {total} nights with it, {alone} at "
+                    f"{rows[1]['foresteria_id']} alone"
+                )
             if _work_farm(w) and not (k == 0 and pin == asg["foresteria_id"]):
                 s = r.secs[asg["foresteria_id"], w["farm_id"]]
                 if s > cap_s:

@@ -415,17 +415,22 @@ def test_transfer_keeps_someone_housed_across_a_closure() -> None:
 
 
 def test_transfers_are_a_last_resort_among_equal_bed_nights() -> None:
-    # Both give all 10 nights: A then B, or C for the whole stay; no transfer is chosen.
+    # A then B (B opens when A closes) and C give all 10 nights; A is nearest, but the transfers
+    # tier comes before the commute: C.
     ws = [worker("W1", "2026-07-05", "2026-07-15")]
     fs = [
         foresteria("A", men=1, open_to="2026-07-09"),
-        foresteria("B", men=1),
+        foresteria("B", men=1, open_from="2026-07-10"),
         foresteria("C", men=1),
     ]
-    _, hp = solve(
-        fs, [farm("F1")], ws, {("A", "F1"): 5, ("B", "F1"): 30, ("C", "F1"): 30}, housing=PARTIAL
-    )
-    assert [f for f, _, _ in spans_of(hp)["W1"]] in (["B"], ["C"])
+    minutes = {("A", "F1"): 5, ("B", "F1"): 30, ("C", "F1"): 30}
+    _, hp = solve(fs, [farm("F1")], ws, minutes, housing=PARTIAL)
+    assert spans_of(hp) == {"W1": [("C", "2026-07-05", "2026-07-15")]}
+    # Nobody is moved for nothing: with B open all along, A then B gains no night over B alone,
+    # so it is not an option, however near A is.
+    fs = [foresteria("A", men=1, open_to="2026-07-09"), foresteria("B", men=1)]
+    _, hp = solve(fs, [farm("F1")], ws, minutes, housing=PARTIAL)
+    assert spans_of(hp) == {"W1": [("B", "2026-07-05", "2026-07-15")]}
 
 
 def test_minimum_overlap_drops_short_parts() -> None:
@@ -497,6 +502,11 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
                     ok = False
                 if len(parts) == 2 and parts[0][2] >= w.departure:
                     ok = False
+                if len(parts) == 2:
+                    b_alone = brute_spans(w, opt[1:])[0]
+                    got = sum(max(0, (e - s).days) for _, s, e in parts)
+                    if got <= max(0, (b_alone[2] - b_alone[1]).days):
+                        ok = False  # moved for no night gained
                 housed[w.priority] += 1
                 transfers += len(parts) - 1
                 for f, s, e in parts:

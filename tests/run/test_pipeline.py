@@ -372,6 +372,16 @@ def test_verify_catches_partial_stay_edits(
     assert any("hash differs from the manifest" in v for v in found)
 
 
+def test_verify_catches_a_transfer_that_gains_nothing(partial_run: Path, tmp_path: Path) -> None:
+    # Had Fortore (FA) been open from 07-01, W02 would have had all 15 nights there alone.
+    found = _tamper(
+        partial_run, tmp_path, "inputs/foresterie.geojson", '"2026-07-08"', '"2026-07-01"'
+    )
+    assert any(
+        "transfer gains no night: W02, 15 nights with it, 15 at FA alone" in v for v in found
+    ), found
+
+
 def test_verify_catches_a_wrong_uncovered_list(partial_run: Path, tmp_path: Path) -> None:
     found = _tamper(
         partial_run,

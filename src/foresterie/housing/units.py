@@ -243,7 +243,7 @@ def spans(w: Worker, option: Option) -> list[Span]:
 def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
     """Every member gets a valid stay: the whole stay at one foresteria (whole-stay rule), or
     each foresteria's part at least rule.needed nights, the transfer only at a closing inside
-    the stay."""
+    the stay and only if it houses more nights than the second foresteria alone."""
     for w in unit.members if unit.is_group else unit.members[:1]:
         ss = spans(w, option)
         if not rule.partial:
@@ -258,6 +258,8 @@ def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
             return False
         if len(ss) == 2 and ss[0].end >= w.departure:
             return False  # no closing inside the stay: nothing to transfer for
+        if len(ss) == 2 and ss[0].nights + ss[1].nights <= spans(w, option[1:])[0].nights:
+            return False  # the second alone houses as many nights: nobody is moved for nothing
     return True
 
 
