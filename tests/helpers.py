@@ -23,6 +23,7 @@ from foresterie.travel.matrix import TravelMatrix
 
 DATA = Path(__file__).resolve().parent / "data"
 TINY = DATA / "tiny"
+PARTIAL = DATA / "partial"  # tiny with an opening and a closing inside stays
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 # Hostile and quoted names for the escaping tests (report, map, sheets, browser).

@@ -91,6 +91,12 @@ class _Run:
         self.stops = _rows(self.plan / "stops.csv")
         self.riders = _rows(self.plan / "riders.csv")
         self.unserved = _rows(self.plan / "unserved.csv")
+        # Referral records live apart from everything published (README, "Referral records").
+        ref = run / "restricted" / "referrals.csv"
+        self.referrals = {x["worker_id"]: x for x in _rows(ref)} if ref.is_file() else {}
+        for wid, x in self.referrals.items():
+            if wid in self.workers:
+                self.workers[wid]["avoid_sites"] = x["avoid_sites"]
 
     def leg(self, a: str, b: str) -> int:
         return 0 if a == b else math.ceil(self.secs[a, b] / 60)
@@ -130,10 +136,16 @@ def verify_run(run: Path) -> list[str]:
     _check_reasons(r, out)
     _check_ride_order(r, out)
     _check_kpis(r, out)
+    if r.cfg.get("housing", {}).get("lottery"):
+        _check_lottery(r, Path(run), out)
     for name, digest in r.manifest.get("plan", {}).items():
         p = r.plan / name
         if not p.is_file() or _sha(p) != digest:
             out.append(f"plan file changed after solving: {name} (hash differs from the manifest)")
+    for name, digest in r.manifest.get("restricted", {}).items():
+        p = Path(run) / "restricted" / name
+        if not p.is_file() or _sha(p) != digest:
+            out.append(f"restricted file changed after solving: {name} (hash differs)")
     for name, digest in r.manifest.get("inputs", {}).items():
         p = Path(run) / "inputs" / name
         if not p.is_file() or _sha(p) != digest:
@@ -141,13 +153,40 @@ def verify_run(run: Path) -> list[str]:
     return out
 
 
+def _is_dependant(w: dict[str, str]) -> bool:
+    """rides = false: takes a bed, never rides (absent or empty: rides)."""
+    return (w.get("rides") or "true").strip().lower() in ("false", "0", "no", "n", "f")
+
+
+def _avoid(w: dict[str, str]) -> set[str]:
+    return {s for s in (w.get("avoid_sites") or "").split(";") if s}
+
+
+def _work_farm(w: dict[str, str]) -> str:
+    """The farm a person rides to; a dependant rides nowhere, nobody rides to a site to avoid."""
+    return "" if _is_dependant(w) or w["farm_id"] in _avoid(w) else w["farm_id"]
+
+
+def _day(text: object) -> date:
+    return date.fromisoformat(str(text)[:10])
+
+
+def _by_worker(assign: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    """Each worker's assignment rows (one per foresteria slept at), in date order."""
+    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for a in assign:
+        out[a["worker_id"]].append(a)
+    for rows in out.values():
+        rows.sort(key=lambda a: a["from"])
+    return out
+
+
 def _check_people(r: _Run, out: list[str]) -> None:
-    housed: dict[str, dict[str, str]] = {}
-    for a in r.assign:
-        wid = a["worker_id"]
-        if wid in housed:
-            out.append(f"worker housed twice: {wid}")
-        housed[wid] = a
+    h = r.cfg.get("housing", {})
+    partial = bool(h.get("partial_stays", False))
+    transfers = int(h.get("max_transfers", 0)) if partial else 0
+    min_nights, share = int(h.get("min_overlap_nights", 1)), float(h.get("min_overlap_share", 0))
+    housed = _by_worker(r.assign)
     waiting = {w["worker_id"] for w in r.wait}
     for wid in r.workers:
         if wid not in housed and wid not in waiting:
@@ -156,42 +195,162 @@ def _check_people(r: _Run, out: list[str]) -> None:
             out.append(f"worker both housed and waitlisted: {wid}")
     for wid in (set(housed) | waiting) - set(r.workers):
         out.append(f"unknown worker in plan: {wid}")
-    cap_s = int(r.cfg.get("housing", {}).get("max_commute_min", 60)) * 60
+    cap_s = int(h.get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
     for wid, w in r.workers.items():
-        asg = housed.get(wid)
+        rows = housed.get(wid, [])
         if w["group_id"]:
-            groups[w["group_id"]].add(asg["foresteria_id"] if asg else "(waitlisted)")
+            seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
+            groups[w["group_id"]].add(seq)
         pin = w.get("pinned_foresteria") or ""
-        if pin and (asg is None or asg["foresteria_id"] != pin):
-            where = asg["foresteria_id"] if asg else "the waitlist"
+        if pin and (not rows or rows[0]["foresteria_id"] != pin):
+            where = rows[0]["foresteria_id"] if rows else "the waitlist"
             out.append(f"pinned worker moved: {wid} pinned to {pin}, planned at {where}")
-        if asg is None:
+        if not rows:
             continue
-        f = r.fs.get(asg["foresteria_id"])
-        if f is None:
-            out.append(f"unknown foresteria {asg['foresteria_id']} for {wid}")
+        if len(rows) > 1 + transfers or any(
+            b["from"] < a["to"] for a, b in zip(rows, rows[1:], strict=False)
+        ):
+            out.append(f"worker housed twice: {wid}")
             continue
-        if (asg["section"], asg["from"], asg["to"]) != (w["section"], w["arrival"], w["departure"]):
-            out.append(f"assignment differs from the worker's stay or section: {wid}")
-        last = date.fromisoformat(w["departure"]) - timedelta(days=1)
-        if date.fromisoformat(w["arrival"]) < date.fromisoformat(
-            str(f["open_from"])[:10]
-        ) or last > date.fromisoformat(str(f["open_to"])[:10]):
-            out.append(
-                f"foresteria closed: {wid} at {asg['foresteria_id']} for "
-                f"{w['arrival']}..{last}, open {f['open_from']}..{f['open_to']}"
-            )
-        if w["farm_id"] and pin != asg["foresteria_id"]:
-            s = r.secs[asg["foresteria_id"], w["farm_id"]]
-            if s > cap_s:
+        arrival, departure = _day(w["arrival"]), _day(w["departure"])
+        need = max(min_nights, math.ceil(share * (departure - arrival).days - 1e-9))
+        prev_end: date | None = None
+        for k, asg in enumerate(rows):
+            f = r.fs.get(asg["foresteria_id"])
+            if f is None:
+                out.append(f"unknown foresteria {asg['foresteria_id']} for {wid}")
+                break
+            if asg["foresteria_id"] in _avoid(w):
+                out.append(f"site to avoid: {wid} placed at {asg['foresteria_id']}")
+            start, end = _day(asg["from"]), _day(asg["to"])
+            opens, closes = _day(f["open_from"]), _day(f["open_to"]) + timedelta(days=1)
+            if not partial:
+                if (asg["section"], asg["from"], asg["to"]) != (
+                    w["section"],
+                    w["arrival"],
+                    w["departure"],
+                ):
+                    out.append(f"assignment differs from the worker's stay or section: {wid}")
+            elif asg["section"] != w["section"] or not arrival <= start < end <= departure:
+                out.append(f"assignment outside the worker's stay or section: {wid}")
+            if start < opens or end > closes:
                 out.append(
-                    f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
-                    f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})"
+                    f"foresteria closed: {wid} at {asg['foresteria_id']} for "
+                    f"{asg['from']}..{end - timedelta(days=1)}, "
+                    f"open {f['open_from']}..{f['open_to']}"
                 )
+            if partial:
+                # From arrival (or opening night, or the transfer), to departure (or closing).
+                first = max(arrival if prev_end is None else prev_end, opens)
+                if start != first or end != min(departure, closes):
+                    out.append(
+                        f"stay cut short or moved off a closing: {wid} at "
+                        f"{asg['foresteria_id']} {asg['from']}..{asg['to']}, could be "
+                        f"{first}..{min(departure, closes)}"
+                    )
+                if (end - start).days < (1 if k == 0 and pin else need):
+                    out.append(
+                        f"stay shorter than the minimum overlap: {wid} at "
+                        f"{asg['foresteria_id']}, {(end - start).days} < {need} nights"
+                    )
+            prev_end = end
+        if partial and len(rows) == 2 and rows[1]["foresteria_id"] in r.fs:
+            b = r.fs[rows[1]["foresteria_id"]]
+            b_open, b_close = _day(b["open_from"]), _day(b["open_to"]) + timedelta(days=1)
+            alone = (min(departure, b_close) - max(arrival, b_open)).days
+            total = sum((_day(a["to"]) - _day(a["from"])).days for a in rows)
+            if total <= alone:
+                out.append(
+                    f"transfer gains no night: {wid}, {total} nights with it, {alone} at "
+                    f"{rows[1]['foresteria_id']} alone"
+                )
+            if _work_farm(w) and not (k == 0 and pin == asg["foresteria_id"]):
+                s = r.secs[asg["foresteria_id"], w["farm_id"]]
+                if s > cap_s:
+                    out.append(
+                        f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
+                        f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})"
+                    )
     for gid, places in sorted(groups.items()):
         if len(places) > 1:
             out.append(f"group split: {gid} across {', '.join(sorted(places))}")
+    if partial:
+        _check_uncovered(r, housed, out)
+
+
+def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list[str]) -> None:
+    """uncovered.csv lists exactly the nights of a housed person's stay spent without a bed."""
+    listed: dict[str, set[date]] = defaultdict(set)
+    for u in _rows(r.plan / "uncovered.csv"):
+        d, end = _day(u["from"]), _day(u["to"])
+        while d < end:
+            listed[u["worker_id"]].add(d)
+            d += timedelta(days=1)
+    for wid, rows in sorted(housed.items()):
+        w = r.workers.get(wid)
+        if w is None:
+            continue
+        nights: set[date] = set()
+        d = _day(w["arrival"])
+        while d < _day(w["departure"]):
+            nights.add(d)
+            d += timedelta(days=1)
+        for a in rows:
+            d = _day(a["from"])
+            while d < _day(a["to"]):
+                nights.discard(d)
+                d += timedelta(days=1)
+        if nights != listed.pop(wid, set()):
+            out.append(f"uncovered.csv wrong: {wid} has {len(nights)} nights without a bed")
+    for wid in sorted(listed):
+        out.append(f"uncovered.csv wrong: {wid} is not housed")
+
+
+# What makes two people equals for the lottery: every worker column the model reads.
+_EQUALS = (
+    "arrival",
+    "departure",
+    "section",
+    "farm_id",
+    "priority",
+    "accessible",
+    "pinned_foresteria",
+    "rides",
+    "contract",
+    "avoid_sites",
+)
+
+
+def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
+    """The draw is the seeded one, and among people the model cannot tell apart (no group, the
+    same stay, section, farm, priority, needs, pin, previous place, rides, contract and sites to
+    avoid) nobody with a later ticket is housed while one with an earlier ticket waits."""
+    seed = r.cfg["scenario"]["seed"]
+    tickets = {x["worker_id"]: x["ticket"] for x in _rows(r.plan / "lottery.csv")}
+    for wid in r.workers:
+        if tickets.get(wid) != hashlib.sha256(f"{seed}:{wid}".encode()).hexdigest()[:16]:
+            out.append(f"lottery ticket is not the seeded draw: {wid}")
+    prev_file = run / "inputs" / "previous_assignments.csv"
+    previous: dict[str, str] = {}
+    for a in _rows(prev_file) if prev_file.is_file() else []:
+        previous.setdefault(a["worker_id"], a["foresteria_id"])
+    housed = {a["worker_id"] for a in r.assign}
+    past = {w["worker_id"] for w in r.wait if w["code"] == "past"}
+    classes: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+    for wid, w in r.workers.items():
+        if not w["group_id"] and wid not in past:
+            key = (*(w.get(k) or "" for k in _EQUALS), previous.get(wid, ""))
+            classes[key].append((tickets.get(wid, ""), wid))
+    for members in classes.values():
+        order = [wid for _, wid in sorted(members)]
+        waiting = [i for i, wid in enumerate(order) if wid not in housed]
+        placed = [i for i, wid in enumerate(order) if wid in housed]
+        if waiting and placed and waiting[0] < placed[-1]:
+            out.append(
+                f"lottery not followed: {order[waiting[0]]} waits while {order[placed[-1]]}, "
+                "with a later ticket and the same attributes, is housed"
+            )
 
 
 def _check_beds(r: _Run, out: list[str]) -> None:
@@ -372,15 +531,17 @@ def _check_service(r: _Run, out: list[str]) -> None:
     trips = {t["trip_id"]: t for t in r.trips}
     stop_farm = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
     carried: dict[tuple[str, str, str], int] = defaultdict(int)
-    housed = {a["worker_id"]: a for a in r.assign}
+    housed = _by_worker(r.assign)
     for x in r.riders:
         t = trips.get(x["trip_id"])
         if t is None:
             out.append(f"rider on unknown trip: {x['worker_id']} on {x['trip_id']}")
             continue
         wid = x["worker_id"]
-        a = housed.get(wid)
+        a = next((a for a in housed.get(wid, []) if a["from"] <= t["day"] < a["to"]), None)
         farm = stop_farm.get((x["trip_id"], x["seq"]))
+        if farm in _avoid(r.workers.get(wid, {})):
+            out.append(f"site to avoid: {wid} driven to {farm} on {x['trip_id']}")
         origin = r.origin(t)[0]
         from_point = a is None and r.workers.get(wid, {}).get("pickup_id") == origin
         if not from_point and (a is None or a["foresteria_id"] != origin):
@@ -388,7 +549,7 @@ def _check_service(r: _Run, out: list[str]) -> None:
                 f"rider neither housed at the trip's foresteria nor boarding at its departure "
                 f"point: {wid} on {x['trip_id']}"
             )
-        elif r.workers[wid]["farm_id"] != farm:
+        elif _work_farm(r.workers[wid]) != farm:
             out.append(f"rider taken to the wrong farm: {wid} on {x['trip_id']} ({farm})")
         carried[t["day"], t["direction"], wid] += 1
     for u in r.unserved:
@@ -396,8 +557,8 @@ def _check_service(r: _Run, out: list[str]) -> None:
             for direction in ("to_farm", "to_foresteria"):  # a worker-day: both legs
                 carried[u["day"], direction, wid] += 1
     expected: set[tuple[str, str, str]] = set()
-    for wid, (_, first, end_day) in _stays(r).items():
-        farm = r.workers[wid]["farm_id"]
+    for wid, _, first, end_day in _stays(r):
+        farm = _work_farm(r.workers[wid])
         if not farm:
             continue
         wd = _days(str(r.farms[farm]["workdays"]))
@@ -423,13 +584,15 @@ def _check_service(r: _Run, out: list[str]) -> None:
         )
 
 
-def _stays(r: _Run) -> dict[str, tuple[str, str, str]]:
-    """worker -> (origin, first day, departure day): housed workers ride from their foresteria,
-    workers without a bed but with a pickup_id from that departure point."""
-    out = {a["worker_id"]: (a["foresteria_id"], a["from"], a["to"]) for a in r.assign}
+def _stays(r: _Run) -> list[tuple[str, str, str, str]]:
+    """(worker, origin, first day, departure day): housed workers ride from their foresteria on
+    the nights housed there (a transfer gives two stays), workers without a bed but with a
+    pickup_id from that departure point for their whole stay."""
+    out = [(a["worker_id"], a["foresteria_id"], a["from"], a["to"]) for a in r.assign]
+    housed = {a["worker_id"] for a in r.assign}
     for wid, w in r.workers.items():
-        if wid not in out and w.get("pickup_id"):
-            out[wid] = (w["pickup_id"], w["arrival"], w["departure"])
+        if wid not in housed and w.get("pickup_id"):
+            out.append((wid, w["pickup_id"], w["arrival"], w["departure"]))
     return out
 
 
@@ -538,8 +701,8 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
         lambda: defaultdict(int)
     )
     base_of = r.base_of()
-    for wid, (origin, first, last) in _stays(r).items():
-        farm = r.workers[wid]["farm_id"]
+    for wid, origin, first, last in _stays(r):
+        farm = _work_farm(r.workers[wid])
         if not farm or max(r.leg(origin, farm), r.leg(farm, origin)) > cap:
             continue
         wd = _days(str(r.farms[farm]["workdays"]))
@@ -611,15 +774,41 @@ def _check_kpis(r: _Run, out: list[str]) -> None:
                 out.append(f"KPI differs from the manifest: {part}.{key} = {m}, recomputed {v}")
 
 
+def _referral_kpis(r: _Run, rows: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    days = sorted(
+        max(0, (_day(rows[wid][0]["from"]) - _day(x["referral_date"])).days)
+        for wid, x in r.referrals.items()
+        if wid in rows
+    )
+    code = {w["worker_id"]: w["code"] for w in r.wait}
+    by_code: dict[str, int] = {}
+    for wid in sorted(r.referrals):
+        if wid in code:
+            by_code[code[wid]] = by_code.get(code[wid], 0) + 1
+
+    def rank(q: float) -> int | None:
+        return days[max(0, math.ceil(q * len(days)) - 1)] if days else None
+
+    return {
+        "referred": len(r.referrals),
+        "referred_housed": len(days),
+        "referral_days_to_bed_median": rank(0.5),
+        "referral_days_to_bed_p90": rank(0.9),
+        "referred_waitlisted_by_code": dict(sorted(by_code.items())),
+    }
+
+
 def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     sections = ("men", "women", "family")
-    housed = [r.workers[a["worker_id"]] for a in r.assign if a["worker_id"] in r.workers]
+    rows = _by_worker(r.assign)
+    housed = [r.workers[wid] for wid in sorted(rows) if wid in r.workers]
+    stay_nights = sum((_day(w["departure"]) - _day(w["arrival"])).days for w in housed)
     waiting = [r.workers[w["worker_id"]] for w in r.wait if w["worker_id"] in r.workers]
     used: dict[tuple[str, str], int] = defaultdict(int)
     commute_s = 0
     for a in r.assign:
         d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
-        farm = r.workers[a["worker_id"]]["farm_id"]
+        farm = _work_farm(r.workers[a["worker_id"]])
         wd = _days(str(r.farms[farm]["workdays"])) if farm else set()
         while d < end:
             used[a["foresteria_id"], d.isoformat()] += 1
@@ -658,7 +847,20 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "occupancy_pct": round(100 * sum(used.values()) / capacity, 2) if capacity else 0.0,
         "peak_occupancy_permille": peak,
         "commute_minutes": round(commute_s / 60, 1),
+        "transferred": sum(1 for rs in rows.values() if len(rs) > 1),
+        "partial_stays": sum(
+            1
+            for wid, rs in rows.items()
+            if wid in r.workers
+            and sum((_day(a["to"]) - _day(a["from"])).days for a in rs)
+            < (_day(r.workers[wid]["departure"]) - _day(r.workers[wid]["arrival"])).days
+        ),
+        "uncovered_nights": stay_nights - sum(used.values()),
+        "housed_dependants": sum(1 for w in housed if _is_dependant(w)),
+        "waitlisted_dependants": sum(1 for w in waiting if _is_dependant(w)),
     }
+    if r.referrals:
+        housing.update(_referral_kpis(r, rows))
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:
         stops[s["trip_id"]].append(s)

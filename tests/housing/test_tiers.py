@@ -366,3 +366,282 @@ def test_sections_split_into_blocks_unless_accessible_beds_tie_them() -> None:
     assert all(
         t.optimal and t.proof in {"lp_bound", "reduced_cost_search", "search"} for t in hp.tiers
     )
+
+
+# ---------------------------------------------------------------- partial stays and transfers
+
+PARTIAL = {"partial_stays": True, "max_transfers": 1}
+
+
+def spans_of(hp) -> dict[str, list[tuple[str, str, str]]]:  # type: ignore[no-untyped-def]
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for a in hp.assignments:
+        out.setdefault(a.worker_id, []).append(
+            (a.foresteria_id, a.arrival.isoformat(), a.departure.isoformat())
+        )
+    return out
+
+
+def test_stay_starting_before_opening_is_housed_from_opening_night() -> None:
+    ws = [worker("W1", "2026-07-03", "2026-07-20")]
+    fs = [foresteria("A", men=5, open_from="2026-07-05")]
+    _, hp = solve(fs, [farm("F1")], ws, housing=PARTIAL)
+    assert spans_of(hp) == {"W1": [("A", "2026-07-05", "2026-07-20")]}
+    bed_nights = next(t for t in hp.tiers if t.name == "bed_nights")
+    assert bed_nights.objective == 15 and bed_nights.optimal
+    # Commute counts only the nights housed: 15 days from 07-05, every day a workday.
+    assert next(t for t in hp.tiers if t.name == "commute_s").objective == 10 * 60 * 15
+
+
+def test_transfer_keeps_someone_housed_across_a_closure() -> None:
+    # A closes after 07-09, B opens 07-08: A 07-05..07-09 then B 07-10..07-14 (10 nights)
+    # beats B alone (07-08..07-14, 7 nights) and A alone (5 nights).
+    ws = [worker("W1", "2026-07-05", "2026-07-15")]
+    fs = [
+        foresteria("A", men=1, open_to="2026-07-09"),
+        foresteria("B", men=1, open_from="2026-07-08"),
+    ]
+    _, hp = solve(fs, [farm("F1")], ws, housing=PARTIAL)
+    assert spans_of(hp) == {
+        "W1": [("A", "2026-07-05", "2026-07-10"), ("B", "2026-07-10", "2026-07-15")]
+    }
+    assert next(t for t in hp.tiers if t.name == "transfers").objective == 1
+    # Without transfers the longest single stay wins: B from its opening night.
+    _, hp = solve(fs, [farm("F1")], ws, housing={"partial_stays": True})
+    assert spans_of(hp) == {"W1": [("B", "2026-07-08", "2026-07-15")]}
+    # Whole stays only: nobody is open for all of it.
+    _, hp = solve(fs, [farm("F1")], ws)
+    assert reasons(hp)["W1"][0] == "closed"
+
+
+def test_transfers_are_a_last_resort_among_equal_bed_nights() -> None:
+    # A then B (B opens when A closes) and C give all 10 nights; A is nearest, but the transfers
+    # tier comes before the commute: C.
+    ws = [worker("W1", "2026-07-05", "2026-07-15")]
+    fs = [
+        foresteria("A", men=1, open_to="2026-07-09"),
+        foresteria("B", men=1, open_from="2026-07-10"),
+        foresteria("C", men=1),
+    ]
+    minutes = {("A", "F1"): 5, ("B", "F1"): 30, ("C", "F1"): 30}
+    _, hp = solve(fs, [farm("F1")], ws, minutes, housing=PARTIAL)
+    assert spans_of(hp) == {"W1": [("C", "2026-07-05", "2026-07-15")]}
+    # Nobody is moved for nothing: with B open all along, A then B gains no night over B alone,
+    # so it is not an option, however near A is.
+    fs = [foresteria("A", men=1, open_to="2026-07-09"), foresteria("B", men=1)]
+    _, hp = solve(fs, [farm("F1")], ws, minutes, housing=PARTIAL)
+    assert spans_of(hp) == {"W1": [("B", "2026-07-05", "2026-07-15")]}
+
+
+def test_minimum_overlap_drops_short_parts() -> None:
+    ws = [worker("W1", "2026-07-03", "2026-07-20")]
+    fs = [foresteria("A", men=5, open_to="2026-07-06")]  # 4 nights of a 17-night stay
+    _, hp = solve(fs, [farm("F1")], ws, housing={"partial_stays": True, "min_overlap_nights": 4})
+    assert spans_of(hp) == {"W1": [("A", "2026-07-03", "2026-07-07")]}
+    _, hp = solve(fs, [farm("F1")], ws, housing={"partial_stays": True, "min_overlap_nights": 5})
+    assert reasons(hp)["W1"] == (
+        "closed",
+        "no foresteria within 60 min of farm F1 open for at least 5 nights of the stay "
+        "2026-07-03..07-19",
+    )
+    share = {"partial_stays": True, "min_overlap_share": 0.25}  # ceil(0.25 x 17) = 5 nights
+    _, hp = solve(fs, [farm("F1")], ws, housing=share)
+    assert reasons(hp)["W1"][0] == "closed"
+
+
+def test_full_reason_covers_partial_options() -> None:
+    # One bed, two people for the same nights; the second is full on A's open nights only.
+    ws = [worker("W1", "2026-07-03", "2026-07-12"), worker("W2", "2026-07-03", "2026-07-12")]
+    _, hp = solve(
+        [foresteria("A", men=1, open_from="2026-07-06")], [farm("F1")], ws, housing=PARTIAL
+    )
+    assert spans_of(hp) == {"W1": [("A", "2026-07-06", "2026-07-12")]}
+    assert reasons(hp)["W2"] == (
+        "full",
+        "men's beds full at Foresteria A on 2026-07-06..07-11 (held by people of priority >= 0)"
+        " and no alternative",
+    )
+
+
+def brute_spans(w, option):  # type: ignore[no-untyped-def]
+    """The README's rule, written out again: at the first foresteria from max(arrival, opening)
+    to min(departure, closing); after a transfer at the second from then (or its opening)."""
+    a = option[0]
+    close_a = a.open_to + timedelta(days=1)
+    out = [(a, max(w.arrival, a.open_from), min(w.departure, close_a))]
+    if len(option) == 2:
+        b = option[1]
+        out.append(
+            (b, max(out[0][2], b.open_from), min(w.departure, b.open_to + timedelta(days=1)))
+        )
+    return out
+
+
+def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
+    """Lexicographic best over every option of every unit: people by priority, bed-nights,
+    fewest transfers, commute, peak."""
+    units: dict[str, list] = {}
+    for w in sc.workers:
+        units.setdefault(w.group_id or w.id, []).append(w)
+    farms = {f.id: f for f in sc.farms}
+    fs = list(sc.foresterie)
+    options = [(f,) for f in fs] + [(a, b) for a in fs for b in fs if a.id != b.id]
+    best = None
+    for choice in itertools.product([None, *options], repeat=len(units)):
+        used: dict[tuple[str, str, date], int] = {}
+        acc: dict[tuple[str, date], int] = {}
+        housed = {p: 0 for p in (3, 2, 1, 0)}
+        nights = commute = transfers = 0
+        ok = True
+        for ms, opt in zip(units.values(), choice, strict=True):
+            if opt is None:
+                continue
+            for w in ms:
+                parts = brute_spans(w, opt)
+                if any((e - s).days < need for _, s, e in parts):
+                    ok = False
+                if len(parts) == 2 and parts[0][2] >= w.departure:
+                    ok = False
+                if len(parts) == 2:
+                    b_alone = brute_spans(w, opt[1:])[0]
+                    got = sum(max(0, (e - s).days) for _, s, e in parts)
+                    if got <= max(0, (b_alone[2] - b_alone[1]).days):
+                        ok = False  # moved for no night gained
+                housed[w.priority] += 1
+                transfers += len(parts) - 1
+                for f, s, e in parts:
+                    secs = m.secs(f.id, w.farm_id) if w.farm_id else 0
+                    if secs > 3600:
+                        ok = False
+                    nights += max(0, (e - s).days)
+                    if w.farm_id:
+                        commute += secs * workdays_between(s, e, farms[w.farm_id].workdays)
+                    d = s
+                    while d < e:
+                        k = (f.id, w.section.value, d)
+                        used[k] = used.get(k, 0) + 1
+                        acc[f.id, d] = acc.get((f.id, d), 0) + int(w.accessible)
+                        d += timedelta(days=1)
+            if not ok:
+                break
+        by_id = {f.id: f for f in fs}
+        ok = ok and all(n <= by_id[f].beds(Section(s)) for (f, s, _), n in used.items())
+        ok = ok and all(n <= by_id[f].beds_accessible for (f, _), n in acc.items())
+        if not ok:
+            continue
+        total: dict[tuple[str, date], int] = {}
+        for (f, _, d), n in used.items():
+            total[f, d] = total.get((f, d), 0) + n
+        peak = max((-(-1000 * n // by_id[f].beds_total) for (f, _), n in total.items()), default=0)
+        key = (*(housed[p] for p in (3, 2, 1, 0)), nights, -transfers, -commute, -peak)
+        best = key if best is None or key > best else best
+    return best
+
+
+@st.composite
+def tiny_partial_seasons(draw):  # type: ignore[no-untyped-def]
+    fs = [
+        foresteria(
+            fid,
+            men=draw(st.integers(0, 2)),
+            women=draw(st.integers(0, 1)),
+            family=draw(st.integers(0, 3)),
+            acc=draw(st.integers(0, 1)),
+            open_from=draw(st.sampled_from(["2026-07-01", "2026-07-04", "2026-07-06"])),
+            open_to=draw(st.sampled_from(["2026-07-04", "2026-07-07", "2026-07-31"])),
+        )
+        for fid in ("A", "B", "C")[: draw(st.integers(2, 3))]
+    ]
+    ws = []
+    for i in range(draw(st.integers(2, 4 if len(fs) == 3 else 5))):
+        a = draw(st.integers(1, 6))
+        ws.append(
+            worker(
+                f"W{i}",
+                f"2026-07-{a:02d}",
+                f"2026-07-{a + draw(st.integers(1, 7)):02d}",
+                draw(st.sampled_from(["men", "men", "women", "family"])),
+                draw(st.sampled_from(["F1", "F2", None])),
+                draw(st.integers(0, 3)),
+                accessible=draw(st.booleans()),
+            )
+        )
+    if draw(st.booleans()) and len(ws) >= 3:  # a group with different stays
+        ws = [
+            dataclasses.replace(w, group_id="G1", section=ws[0].section) if j < 2 else w
+            for j, w in enumerate(ws)
+        ]
+    minutes = {(f, "F1"): draw(st.sampled_from([5, 20, 45, 70])) for f in ("A", "B", "C")}
+    minutes |= {(f, "F2"): draw(st.sampled_from([5, 20, 45, 70])) for f in ("A", "B", "C")}
+    need = draw(st.integers(1, 3))
+    return fs, ws, minutes, need
+
+
+@settings(
+    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+@given(case=tiny_partial_seasons())
+def test_every_partial_stay_tier_equals_brute_force(case) -> None:  # type: ignore[no-untyped-def]
+    """Partial stays and transfers: options, the bed-nights and transfers tiers, and their
+    proofs still give the exact lexicographic optimum."""
+    fs, ws, minutes, need = case
+    housing = {**PARTIAL, "min_overlap_nights": need}
+    sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws, housing=housing)
+    m = matrix(minutes, [f.id for f in sc.foresterie] + ["F1", "F2"])
+    hp = plan_housing(sc, m)
+    tiers = {t.name: t for t in hp.tiers}
+    assert all(t.optimal for t in hp.tiers)
+    names = [f"housed_priority_{p}" for p in (3, 2, 1, 0)] + ["bed_nights"]
+    got = tuple(tiers[n].objective if n in tiers else 0 for n in names)
+    got += tuple(
+        -tiers[n].objective if n in tiers else 0
+        for n in ("transfers", "commute_s", "peak_permille")
+    )
+    assert got == partial_best(sc, m, need)
+
+
+# ---------------------------------------------------------------- entry rules
+
+
+def test_contract_holder_outranks_a_non_holder_of_the_same_priority() -> None:
+    ws = [
+        worker("W1", farm_id="F1"),
+        dataclasses.replace(worker("W2", farm_id="F2"), contract=True),
+    ]
+    fs, farms, minutes = [foresteria("A", men=1)], [farm("F1"), farm("F2")], {("A", "F2"): 30}
+    _, hp = solve(fs, farms, ws, minutes)
+    assert where(hp) == {"W1": "A"}  # without the rule the shorter commute wins
+    _, hp = solve(fs, farms, ws, minutes, housing={"contract_first": True})
+    assert where(hp) == {"W2": "A"}
+    tiers = {t.name: t for t in hp.tiers}
+    assert tiers["housed_priority_0_contract"].objective == 1 and all(t.optimal for t in hp.tiers)
+    # A higher priority still comes first.
+    ws[0] = dataclasses.replace(ws[0], priority=1)
+    _, hp = solve(fs, farms, ws, minutes, housing={"contract_first": True})
+    assert where(hp) == {"W1": "A"}
+
+
+def test_lottery_among_equals_changes_with_the_seed() -> None:
+    ws = [worker(f"W{i}") for i in range(4)]  # four equals, two beds
+    winners = set()
+    for seed in range(8):
+        _, hp = solve(
+            [foresteria("A", men=2)],
+            [farm("F1")],
+            ws,
+            housing={"lottery": True},
+            scenario={"seed": seed},
+        )
+        assert hp.lottery is not None
+        ranked = sorted(hp.lottery, key=lambda w: (hp.lottery[w], w))  # type: ignore[index]
+        assert set(where(hp)) == set(ranked[:2])  # the two earliest tickets get the beds
+        _, again = solve(
+            [foresteria("A", men=2)],
+            [farm("F1")],
+            ws,
+            housing={"lottery": True},
+            scenario={"seed": seed},
+        )
+        assert where(again) == where(hp)
+        winners.add(frozenset(where(hp)))
+    assert len(winners) > 1

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import TINY, add_pickup
+from tests.helpers import PARTIAL, TINY, add_pickup, set_toml
 
 
 @pytest.fixture(scope="module")
@@ -392,3 +392,262 @@ def test_a_departure_point_layer_flows_through_solve_verify_and_replay(tmp_path:
 def _rows(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+# ---------------------------------------------------------------- partial stays and transfers
+
+
+@pytest.fixture(scope="module")
+def partial_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "partial"
+    r = CliRunner().invoke(app, ["solve", str(PARTIAL), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_partial_stays_by_hand(partial_run: Path) -> None:
+    rows = (partial_run / "plan" / "assignments.csv").read_text().splitlines()
+    # W02 transfers when Borgo Mezzanone (FB) closes after 07-15; W03 waits for Fortore (FA) to
+    # open on 07-08; W07 is sent on when FB closes (FA has no family beds).
+    assert "W02,FB,men,2026-07-05,2026-07-16" in rows and "W02,FA,men,2026-07-16,2026-07-20" in rows
+    assert "W03,FA,women,2026-07-08,2026-07-13" in rows
+    assert "W07,FB,family,2026-07-11,2026-07-16" in rows
+    uncovered = (partial_run / "plan" / "uncovered.csv").read_text().splitlines()
+    assert uncovered[1:] == [
+        "W03,2026-07-06,2026-07-08,before_opening,Fortore opens on 2026-07-08",
+        "W07,2026-07-16,2026-07-25,after_closing,Borgo Mezzanone closes after 2026-07-15",
+    ]
+    k = json.loads((partial_run / "manifest.json").read_text())["kpis"]["housing"]
+    assert (k["housed"], k["transferred"], k["partial_stays"], k["uncovered_nights"]) == (
+        7,
+        1,
+        2,
+        11,
+    )
+    # Shuttles ride only on the nights housed: W02 leaves from FB until 07-15, from FA after.
+    trips = {
+        t["trip_id"]: t["foresteria_id"]
+        for t in csv.DictReader(
+            (partial_run / "plan" / "trips.csv").read_text(encoding="utf-8").splitlines()
+        )
+    }
+    w02 = [
+        (x["trip_id"][:10], trips[x["trip_id"]])
+        for x in csv.DictReader(
+            (partial_run / "plan" / "riders.csv").read_text(encoding="utf-8").splitlines()
+        )
+        if x["worker_id"] == "W02"
+    ]
+    assert {f for d, f in w02 if d <= "2026-07-15"} == {"FB"}
+    assert {f for d, f in w02 if d >= "2026-07-16"} == {"FA"}
+    assert verify_run(partial_run) == []
+    # The report shows the uncovered nights by reason and the transfer.
+    page = (partial_run / "report" / "index.html").read_text(encoding="utf-8")
+    assert (
+        "<td>after closing</td><td>2026-07-13</td><td class='n'>1</td><td class='n'>9</td>" in page
+    )
+    assert "<td>FB</td><td>FA</td><td>2026-07-13</td><td class='n'>1</td>" in page
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        # W03 kept out one more night after Fortore opened.
+        ("W03,FA,women,2026-07-08", "W03,FA,women,2026-07-09", "stay cut short"),
+        # W03 housed before Fortore opens.
+        ("W03,FA,women,2026-07-08", "W03,FA,women,2026-07-06", "foresteria closed: W03"),
+        # W02 moved before Borgo Mezzanone closes.
+        (
+            "W02,FB,men,2026-07-05,2026-07-16\nW02,FA,men,2026-07-16",
+            "W02,FB,men,2026-07-05,2026-07-14\nW02,FA,men,2026-07-14",
+            "moved off a closing: W02",
+        ),
+        # A second transfer is not allowed.
+        (
+            "W07,FB,family,2026-07-11,2026-07-16\n",
+            "W07,FB,family,2026-07-11,2026-07-13\nW07,FB,family,2026-07-13,2026-07-14\n"
+            "W07,FB,family,2026-07-14,2026-07-16\n",
+            "worker housed twice: W07",
+        ),
+    ],
+)
+def test_verify_catches_partial_stay_edits(
+    partial_run: Path, tmp_path: Path, old: str, new: str, expect: str
+) -> None:
+    found = _tamper(partial_run, tmp_path, "plan/assignments.csv", old, new)
+    assert any(expect in v for v in found), found
+    assert any("hash differs from the manifest" in v for v in found)
+
+
+def test_verify_catches_a_transfer_that_gains_nothing(partial_run: Path, tmp_path: Path) -> None:
+    # Had Fortore (FA) been open from 07-01, W02 would have had all 15 nights there alone.
+    found = _tamper(
+        partial_run, tmp_path, "inputs/foresterie.geojson", '"2026-07-08"', '"2026-07-01"'
+    )
+    assert any(
+        "transfer gains no night: W02, 15 nights with it, 15 at FA alone" in v for v in found
+    ), found
+
+
+def test_verify_catches_a_wrong_uncovered_list(partial_run: Path, tmp_path: Path) -> None:
+    found = _tamper(
+        partial_run,
+        tmp_path,
+        "plan/uncovered.csv",
+        "W03,2026-07-06,2026-07-08",
+        "W03,2026-07-07,2026-07-08",
+    )
+    assert any("uncovered.csv wrong: W03" in v for v in found), found
+
+
+def test_replan_as_of_with_a_transfer(partial_run: Path, tmp_path: Path) -> None:
+    out = tmp_path / "replan"
+    args = ["solve", str(PARTIAL), "--as-of", "2026-07-10", "--previous", str(partial_run)]
+    r = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    before = (partial_run / "plan" / "assignments.csv").read_text()
+    assert (out / "plan" / "assignments.csv").read_text() == before
+    assert verify_run(out) == []
+
+
+# ---------------------------------------------------------------- residents and dependants
+
+
+def test_a_dependant_takes_a_bed_but_no_seat(tmp_path: Path) -> None:
+    # A family of two from 07-12: W07 works at F2, W08 (rides = false, a child) has a farm_id
+    # that is ignored; both sleep at Borgo Mezzanone, only W07 rides.
+    folder = tmp_path / "dep"
+    shutil.copytree(TINY, folder)
+    p = folder / "workers.csv"
+    lines = p.read_text(encoding="utf-8-sig").splitlines()
+    text = "\n".join([lines[0] + ",rides"] + [line + "," for line in lines[1:]]) + "\n"
+    text = text.replace(
+        "W07,2026-07-21,2026-07-28,family,,F2,0,false,,Ibrahim Kone,",
+        "W07,2026-07-12,2026-07-18,family,G2,F2,0,false,,Ibrahim Kone,true\n"
+        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,Awa Kone,false",
+    )
+    p.write_text(text, encoding="utf-8")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = (out / "plan" / "assignments.csv").read_text().splitlines()
+    assert "W07,FB,family,2026-07-12,2026-07-18" in rows
+    assert "W08,FB,family,2026-07-12,2026-07-18" in rows
+    riders = (out / "plan" / "riders.csv").read_text()
+    assert ",W07\n" in riders and "W08" not in riders
+    k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
+    assert k["housed_dependants"] == 1 and k["housed"] == 7
+    assert (
+        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,false,false"
+        in (out / "inputs" / "workers.csv").read_text()
+    )
+    assert verify_run(out) == []
+    # Tamper: give the child a seat on W07's morning trip.
+    trip = next(line for line in riders.splitlines() if line.endswith(",W07"))
+    found = _tamper(out, tmp_path, "plan/riders.csv", trip + "\n", f"{trip}\n{trip[:-3]}W08\n")
+    assert any("rider taken to the wrong farm: W08" in v for v in found), found
+
+
+# ---------------------------------------------------------------- referral records
+
+
+def _with_referrals(tmp_path: Path) -> Path:
+    folder = tmp_path / "ref"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
+    (folder / "referrals.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+        "W02,2026-07-01,Sportello Antitratta Foggia,high,FA;F1\n"
+        "W03,2026-07-04,Questura di Foggia,normal,\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_referred_person_is_never_placed_at_or_driven_to_an_avoided_site(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(_with_referrals(tmp_path)), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    rows = (out / "plan" / "assignments.csv").read_text().splitlines()
+    assert "W02,FB,men,2026-07-06,2026-07-13" in rows  # not Fortore (FA), the site to avoid
+    riders = (out / "plan" / "riders.csv").read_text()
+    assert ",W02\n" not in riders  # never driven to F1, the employer to avoid
+    k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
+    # Referred 07-01 and 07-04, first nights 07-06: 5 and 2 days; nearest-rank median 2, p90 5.
+    assert (k["referred"], k["referred_housed"]) == (2, 2)
+    assert (k["referral_days_to_bed_median"], k["referral_days_to_bed_p90"]) == (2, 5)
+    assert k["referred_waitlisted_by_code"] == {}
+    # The record stays out of everything published: only restricted/ holds it.
+    for p in out.rglob("*"):
+        if p.is_file() and "restricted" not in p.parts:
+            text = p.read_text(encoding="utf-8", errors="replace")
+            assert "Antitratta" not in text and "Questura" not in text, p
+            assert "referral_date" not in text and "avoid_sites" not in text, p
+    assert verify_run(out) == []
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0 and "identical" in r.stdout, r.output
+    found = _tamper(out, tmp_path, "plan/assignments.csv", "W02,FB,", "W02,FA,")
+    assert any("site to avoid: W02 placed at FA" in v for v in found), found
+    trip = next(line for line in riders.splitlines() if line.endswith(",W01"))
+    shutil.rmtree(tmp_path / "t")
+    found = _tamper(out, tmp_path, "plan/riders.csv", trip + "\n", f"{trip}\n{trip[:-3]}W02\n")
+    assert any("site to avoid: W02 driven to F1" in v for v in found), found
+
+
+def test_referral_file_errors_are_one_line_each(tmp_path: Path) -> None:
+    folder = _with_referrals(tmp_path)
+    (folder / "referrals.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+        "W99,2026-07-01,Sportello,high,FA\n"
+        "W02,01/07/2026,Sportello,high,FA\n"
+        "W03,2026-07-04,Questura,normal,NOPE\n",
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(tmp_path / "run")])
+    assert r.exit_code == 2
+    assert "referrals.csv:2: worker_id: unknown worker 'W99'" in r.output
+    assert "referrals.csv:3: referral_date:" in r.output
+    assert "referrals.csv:4: avoid_sites: unknown foresteria or farm 'NOPE'" in r.output
+    assert not (tmp_path / "run").exists()
+
+
+# ---------------------------------------------------------------- entry rules
+
+
+def test_lottery_is_recorded_verified_and_independent_of_processes(tmp_path: Path) -> None:
+    # Five equals (W01 and four more) for the four men's beds left after W02 (priority 3).
+    folder = tmp_path / "lot"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, "max_commute_min = 60", "max_commute_min = 60\nlottery = true")
+    p = folder / "workers.csv"
+    text = p.read_text(encoding="utf-8-sig")
+    text += "".join(f"W{i},2026-07-06,2026-07-13,men,,F1,0,false,,X\n" for i in (10, 11, 12, 13))
+    p.write_text(text, encoding="utf-8")
+    runs = []
+    for procs in ("1", "2"):
+        if procs == "2":
+            set_toml(folder, "shuttle_processes = 1", "shuttle_processes = 2")
+        out = tmp_path / f"run{procs}"
+        r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        runs.append(out)
+    for name in ("assignments.csv", "waitlist.csv", "lottery.csv"):
+        assert (runs[0] / "plan" / name).read_bytes() == (runs[1] / "plan" / name).read_bytes()
+    lottery = (runs[0] / "plan" / "lottery.csv").read_text()
+    assert lottery.startswith("worker_id,ticket\n") and "priority" not in lottery
+    assert verify_run(runs[0]) == []
+    housed = {
+        r["worker_id"]
+        for r in csv.DictReader((runs[0] / "plan" / "assignments.csv").read_text().splitlines())
+    }
+    five = ("W01", "W10", "W11", "W12", "W13")
+    equals = [w for w in five if w in housed]
+    waiting = [w for w in five if w not in housed]
+    assert len(waiting) == 1 and len(equals) == 4
+    # Tamper: give the bed of a housed equal to the one who lost the draw.
+    text = (runs[0] / "plan" / "assignments.csv").read_text()
+    old = next(line for line in text.splitlines() if line.startswith(equals[0] + ","))
+    found = _tamper(
+        runs[0], tmp_path, "plan/assignments.csv", old, old.replace(equals[0], waiting[0])
+    )
+    assert any("lottery not followed" in v for v in found), found

@@ -92,6 +92,12 @@ EXPECTED = {
     "pickup_id_unknown": "workers.csv:8: pickup_id: unknown departure point 'PZ'",
     "pickup_kind_unknown": "pickups.geojson:1: kind: Input should be 'settlement', 'town_square', 'depot' or 'other'",
     "pickup_id_is_a_farm": "pickups.geojson:1: id: 'F1' is already a foresteria or farm id",
+    "referral_unknown_worker": "referrals.csv:2: worker_id: unknown worker 'W99'",
+    "referral_unknown_site": "referrals.csv:2: avoid_sites: unknown foresteria or farm 'Masseria'",
+    "referral_pinned_to_avoided_site": "referrals.csv:2: avoid_sites: W02 is pinned to 'FA', a site to avoid",
+    "referral_date_ddmmyyyy": "referrals.csv:3: referral_date: date '04/07/2026' is dd/mm/yyyy; write ISO 2026-07-04",
+    "rides_not_bool": "workers.csv:2: rides: 'child' is not true/false",
+    "two_transfers": "scenario.toml: housing.max_transfers: Input should be less than or equal to 1",
 }
 
 
@@ -228,3 +234,31 @@ def test_a_million_rows_fail_fast_with_one_line(tiny: Path, tmp_path: Path) -> N
         "planner is sized for one region's season; split the scenario"
     )
     assert not out.exists()
+
+
+def test_referrals_rides_and_contract_load_and_round_trip(tiny: Path, tmp_path: Path) -> None:
+    from foresterie.scenario.files import write_scenario
+
+    folder = tmp_path / "ref"
+    shutil.copytree(tiny, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(
+        toml.read_text().replace('fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "r.csv"')
+    )
+    (folder / "r.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+        "W02,2026-07-01,Sportello,high, F1 ;FA;FA\n",
+        encoding="utf-8",
+    )
+    lines = (folder / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = [lines[0] + ",rides,contract"] + [x + ",," for x in lines[1:]]
+    lines[1] = lines[1][:-2] + ",false,yes"  # W01: a dependant with a contract (odd, but legal)
+    (folder / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sc = load_scenario(folder)
+    w = {x.id: x for x in sc.workers}
+    assert w["W02"].avoid == {"F1", "FA"} and w["W02"].work_farm is None
+    assert (w["W01"].rides, w["W01"].contract, w["W01"].work_farm) == (False, True, None)
+    assert w["W03"].rides and not w["W03"].contract and w["W03"].work_farm == "F2"
+    write_scenario(sc, tmp_path / "copy")
+    again = load_scenario(tmp_path / "copy")
+    assert again.workers == sc.workers and again.referrals == sc.referrals

@@ -20,7 +20,9 @@ def read_previous(run: Path) -> tuple[dict[str, str], dict[str, str]]:
         if not p.is_file():
             raise ScenarioError([Problem(str(p), None, "file", "previous run has no such file")])
     with open(a_path, encoding="utf-8", newline="") as fh:
-        assigned = {r["worker_id"]: r["foresteria_id"] for r in csv.DictReader(fh)}
+        assigned: dict[str, str] = {}
+        for r in csv.DictReader(fh):  # a transfer has two rows: the first is where they arrive
+            assigned.setdefault(r["worker_id"], r["foresteria_id"])
     with open(w_path, encoding="utf-8", newline="") as fh:
         waiting = {r["worker_id"]: r["reason"] for r in csv.DictReader(fh)}
     return assigned, waiting

@@ -1,9 +1,11 @@
 """Who sleeps where: a lexicographic integer program, assigning housing units to foresterie.
 
-Tiers, each solved to proven optimality (or budget) and then fixed as a constraint:
+Tiers, each solved to proven optimality (or budget) and then fixed as a constraint (README,
+"Housing model"; a column is a unit and an option: one foresteria, or two with a transfer):
   1. house the most priority-3 people, then priority 2, 1, 0;
   1b. (re-planning only) keep the most people at their previous foresteria;
-  2. minimise commute = sum over housed workers of one-way seconds to their farm x workdays of stay;
+  1c. (partial stays) most bed-nights; 1d. (transfers) fewest transfers;
+  2. minimise commute = sum over housed workers of one-way seconds to their farm x workdays housed;
   3. minimise peak occupancy = max over foresteria f, night n of ceil(1000 * used(f,n) / beds(f)).
 
 Speed comes from structure, not from a faster search:
@@ -24,16 +26,35 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Literal
 
 import numpy as np
 
 from foresterie.housing.mip import Program, SearchResult
-from foresterie.housing.units import Unit, build_units, commute_cost, eligibility, farms_by_id
+from foresterie.housing.units import (
+    Option,
+    Unit,
+    build_units,
+    commute_cost,
+    eligibility,
+    farms_by_id,
+    lottery_draws,
+    spans,
+    stay_rule,
+    unit_options,
+)
 from foresterie.housing.waitlist import WaitlistEntry, diagnose_pinned, explain_waitlist
-from foresterie.scenario.model import PRIORITIES, SECTIONS, Assignment, Foresteria, Scenario
+from foresterie.scenario.model import (
+    PRIORITIES,
+    SECTIONS,
+    Assignment,
+    Foresteria,
+    Scenario,
+    Section,
+    Worker,
+)
 from foresterie.travel.matrix import TravelMatrix
 
 log = logging.getLogger(__name__)
@@ -71,6 +92,7 @@ class HousingPlan:
     districts: int  # independent groups of units and foresterie (no shared resource)
     units: int
     moved: int | None = None  # re-planning: people not where the previous run put them
+    lottery: dict[str, str] | None = None  # worker -> ticket of the seeded draw, when drawn
     blocks: int = 0  # districts split by section where no row ties the sections together
 
 
@@ -78,7 +100,8 @@ class HousingPlan:
 class _Component:
     units: list[Unit]
     foresterie: list[Foresteria]
-    elig: dict[int, list[int]]  # unit index -> foresteria indices (within component)
+    elig: dict[int, list[int]]  # unit index -> foresteria indices of its options (within component)
+    opts: dict[int, list[Option]]  # unit index -> its options (units.unit_options)
 
 
 def _components(
@@ -86,6 +109,7 @@ def _components(
     fs: list[Foresteria],
     ok: dict[int, list[int]],
     resource: Callable[[int, int], object],
+    opts: dict[int, list[Option]],
     links: Sequence[tuple[object, object]] = (),
 ) -> list[_Component]:
     """Connected components of units through the resources they could use (union-find).
@@ -122,7 +146,8 @@ def _components(
         local = {j: k for k, j in enumerate(f_idx)}
         cu = [units[ui] for ui in uis]
         elig = {k: [local[j] for j in ok[ui]] for k, ui in enumerate(uis)}
-        comps.append(_Component(units=cu, foresterie=[fs[j] for j in f_idx], elig=elig))
+        op = {k: opts[ui] for k, ui in enumerate(uis)}
+        comps.append(_Component(units=cu, foresterie=[fs[j] for j in f_idx], elig=elig, opts=op))
     return comps
 
 
@@ -163,12 +188,13 @@ def _blocks(comp: _Component, acc_binding: set[str], joint: bool) -> list[_Compo
         comp.foresterie,
         comp.elig,
         lambda ui, fi: (comp.foresterie[fi].id, comp.units[ui].section.value),
+        comp.opts,
         links,
     )
 
 
 class _Model:
-    """One block's program: a count per (unit, eligible foresteria), bed rows, tier objectives."""
+    """One block's program: a count per (unit, option), bed rows, tier objectives."""
 
     def __init__(
         self,
@@ -181,54 +207,61 @@ class _Model:
         self.comp = comp
         p = self.p = Program()
         farms = farms_by_id(scenario)
-        self.x: dict[tuple[int, int], int] = {}  # (unit, foresteria) -> column
-        self.cols: list[tuple[Unit, Foresteria]] = []
+        self.x: dict[tuple[int, int], int] = {}  # (unit, option) -> column
+        self.cols: list[tuple[Unit, Option]] = []
+        # One row per person of one copy and foresteria of an option: the beds a column uses.
+        self.uses: list[_Use] = []
         terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for ui, u in enumerate(comp.units):
             ub = 1 if u.is_group else u.size
+            people = u.members if u.is_group else u.members[:1]
             per_copy: dict[int, int] = defaultdict(int)
-            for w in u.members if u.is_group else u.members[:1]:
+            contract: dict[int, int] = defaultdict(int)
+            for w in people:
                 per_copy[w.priority] += 1
+                contract[w.priority] += int(w.contract)
             cols = []
-            for fi in comp.elig[ui]:
-                f = comp.foresterie[fi]
+            for k, opt in enumerate(comp.opts[ui]):
                 j = p.add_var(0, ub)
-                self.x[ui, fi] = j
-                self.cols.append((u, f))
+                self.x[ui, k] = j
+                self.cols.append((u, opt))
                 cols.append(j)
                 for pr, c in per_copy.items():
                     terms[f"housed_priority_{pr}"].append((j, c))
-                if u.previous == f.id:
+                    terms[f"housed_priority_{pr}_contract"].append((j, contract[pr]))
+                if u.previous == opt[0].id:
                     terms["kept_in_place"].append((j, u.size if u.is_group else 1))
+                nights = 0
+                for w in people:
+                    for sp in spans(w, opt):
+                        if sp.nights:
+                            nights += sp.nights
+                            self.uses.append(
+                                _Use(
+                                    col=j,
+                                    foresteria_id=sp.foresteria_id,
+                                    section=u.section,
+                                    first=sp.start.toordinal(),
+                                    end=sp.end.toordinal(),
+                                    accessible=int(w.accessible),
+                                )
+                            )
+                terms["bed_nights"].append((j, nights))
+                if len(opt) > 1:
+                    terms["transfers"].append((j, len(people)))
                 if with_commute:
-                    terms["commute_s"].append((j, commute_cost(u, f.id, matrix, farms)))
+                    terms["commute_s"].append((j, commute_cost(u, opt, matrix, farms)))
             p.add_row(cols, [1] * len(cols), lb=ub if u.pinned is not None else -math.inf, ub=ub)
-        names = [f"housed_priority_{pr}" for pr in PRIORITIES] + ["kept_in_place", "commute_s"]
+        names = [f"housed_priority_{pr}" for pr in PRIORITIES]
+        names += [f"housed_priority_{pr}_contract" for pr in PRIORITIES]
+        names += ["kept_in_place", "bed_nights", "transfers", "commute_s"]
         self.obj = {name: _vector(p.n, terms[name]) for name in names}
-        for fi, f in enumerate(comp.foresterie):
-            here = [ui for ui in range(len(comp.units)) if (ui, fi) in self.x]
+        for f in comp.foresterie:
+            here = [u for u in self.uses if u.foresteria_id == f.id]
             for s in SECTIONS:
-                _night_rows(
-                    p,
-                    [
-                        (self.x[ui, fi], comp.units[ui])
-                        for ui in here
-                        if comp.units[ui].section == s
-                    ],
-                    0,
-                    f.beds(s),
-                )
+                _night_rows(p, [u for u in here if u.section == s], 0, f.beds(s))
             if f.id in acc_binding:
-                _night_rows(
-                    p,
-                    [
-                        (self.x[ui, fi], comp.units[ui])
-                        for ui in here
-                        if comp.units[ui].accessible_need
-                    ],
-                    1,
-                    f.beds_accessible,
-                )
+                _night_rows(p, [u for u in here if u.accessible], 1, f.beds_accessible)
 
     def vector(self, values: dict[tuple[int, int], int]) -> np.ndarray:
         x = np.zeros(self.p.n, dtype=np.int64)
@@ -258,14 +291,23 @@ def _vector(n: int, terms: list[tuple[int, int]]) -> np.ndarray:
     return v
 
 
-def _stays(entries: list[tuple[int, Unit]]) -> tuple[np.ndarray, ...]:
-    """One row per person of one copy of each unit: (column, first night, departure, accessible),
-    nights as day ordinals, so a night's users are found with array comparisons."""
-    rows = [
-        (j, w.arrival.toordinal(), w.departure.toordinal(), int(w.accessible))
-        for j, u in entries
-        for w in (u.members if u.is_group else u.members[:1])
-    ]
+@dataclass(frozen=True, kw_only=True)
+class _Use:
+    """One person of one copy of a column sleeping at one foresteria, nights first..end-1 (day
+    ordinals)."""
+
+    col: int
+    foresteria_id: str
+    section: Section
+    first: int
+    end: int
+    accessible: int
+
+
+def _stays(entries: list[_Use]) -> tuple[np.ndarray, ...]:
+    """The uses as arrays (column, first night, end, accessible), so a night's users are found
+    with array comparisons."""
+    rows = [(e.col, e.first, e.end, e.accessible) for e in entries]
     arr = np.array(rows, dtype=np.int64).reshape(-1, 4)
     return arr[:, 0], arr[:, 1], arr[:, 2], arr[:, 3]
 
@@ -280,7 +322,7 @@ def _night_terms(
     return cols, np.bincount(inverse, weights=weight[on]).astype(np.int64)
 
 
-def _night_rows(p: Program, entries: list[tuple[int, Unit]], k: int, cap: int) -> None:
+def _night_rows(p: Program, entries: list[_Use], k: int, cap: int) -> None:
     """Beds on every night someone arrives (occupancy only rises then): sum of usage <= cap.
     k = 0 counts people, k = 1 people needing an accessible bed."""
     if not entries:
@@ -293,14 +335,13 @@ def _night_rows(p: Program, entries: list[tuple[int, Unit]], k: int, cap: int) -
             p.add_row(idx, coef, ub=cap)
 
 
-def _add_peak(p: Program, cols: list[tuple[Unit, Foresteria]]) -> tuple[int, list[int]]:
+def _add_peak(p: Program, uses: list[_Use], foresterie: list[Foresteria]) -> tuple[int, list[int]]:
     """The peak variable and its rows: 1000 x used(f, n) <= beds(f) x peak on arrival nights."""
     peak = p.add_var(0, 1000)
-    by_f: dict[str, list[tuple[int, Unit]]] = defaultdict(list)
-    beds = {}
-    for j, (u, f) in enumerate(cols):
-        by_f[f.id].append((j, u))
-        beds[f.id] = f.beds_total
+    by_f: dict[str, list[_Use]] = defaultdict(list)
+    beds = {f.id: f.beds_total for f in foresterie}
+    for e in uses:
+        by_f[e.foresteria_id].append(e)
     rows = []
     for fid in sorted(by_f):
         if beds[fid] <= 0:
@@ -465,12 +506,13 @@ def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
                     w.section,
                     w.priority,
                     w.accessible,
+                    w.contract,
                     u.pinned,
                     u.previous,
-                    tuple(comp.elig[ui]),
+                    tuple(tuple(f.id for f in o) for o in comp.opts[ui]),
                 )
             ].append(ui)
-    units, elig, parts = [], {}, []
+    units, elig, opts, parts = [], {}, {}, []
     for k, (_, uis) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
         first = comp.units[uis[0]]
         members = tuple(m for ui in uis for m in comp.units[ui].members)
@@ -485,8 +527,9 @@ def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
             )
         )
         elig[k] = comp.elig[uis[0]]
+        opts[k] = comp.opts[uis[0]]
         parts.append(uis)
-    return _Component(units=units, foresterie=comp.foresterie, elig=elig), parts
+    return _Component(units=units, foresterie=comp.foresterie, elig=elig, opts=opts), parts
 
 
 def _disaggregate(
@@ -496,12 +539,12 @@ def _disaggregate(
     out: dict[tuple[int, int], int] = {}
     for a, uis in enumerate(parts):
         room = {ui: 1 if comp.units[ui].is_group else comp.units[ui].size for ui in uis}
-        for fi in comp.elig[uis[0]]:
-            left = values.get((a, fi), 0)
+        for k in range(len(comp.opts[uis[0]])):
+            left = values.get((a, k), 0)
             for ui in uis:
                 take = min(left, room[ui])
                 if take:
-                    out[ui, fi] = take
+                    out[ui, k] = take
                     room[ui] -= take
                     left -= take
     return out
@@ -519,13 +562,20 @@ def plan_housing(
     max_commute_s = scenario.config.housing.max_commute_min * 60
     weight = scenario.config.housing.balance_weight
     fs = list(scenario.foresterie)
+    rule = stay_rule(scenario)
+    seed = scenario.config.scenario.seed
+    rank = lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
     units = build_units(scenario.workers, previous)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
-    ok = {
-        ui: [fi for fi, f in enumerate(fs) if eligibility(u, f, matrix, max_commute_s).ok]
+    fidx = {f.id: fi for fi, f in enumerate(fs)}
+    opts = {
+        ui: unit_options(
+            u, [f for f in fs if eligibility(u, f, matrix, max_commute_s).reachable], rule
+        )
         for ui, u in enumerate(units)
     }
-    districts = _components(units, fs, ok, lambda ui, fi: fi)
+    ok = {ui: sorted({fidx[f.id] for o in os_ for f in o}) for ui, os_ in opts.items()}
+    districts = _components(units, fs, ok, lambda ui, fi: fi, opts)
     tiers: dict[str, list[TierResult]] = defaultdict(list)
     assignments: list[Assignment] = []
     n_blocks = 0
@@ -560,15 +610,22 @@ def plan_housing(
             amdl = _Model(agg, scenario, matrix, acc, with_commute=False)
             mdl = _Model(block, scenario, matrix, acc)
             ax: list[np.ndarray] = []
-            names = [f"housed_priority_{p}" for p in PRIORITIES]
-            names += ["kept_in_place"] if previous is not None else []
-            for name in names:
-                r, x = tier(amdl.p, name, "max", amdl.obj[name], ax, amdl.group_cols())
+            names: list[tuple[str, Literal["max", "min"]]] = []
+            for p in PRIORITIES:
+                if scenario.config.housing.contract_first:
+                    names.append((f"housed_priority_{p}_contract", "max"))
+                names.append((f"housed_priority_{p}", "max"))
+            names += [("kept_in_place", "max")] if previous is not None else []
+            if rule.partial:
+                names += [("bed_nights", "max")]
+                names += [("transfers", "min")] if rule.max_transfers else []
+            for name, sense in names:
+                r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols())
                 ax = [x]
-                mdl.fix(name, "max", r.objective)
+                mdl.fix(name, sense, r.objective)
             start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
             if weight:  # optional tier weight: trade commute seconds against peak occupancy
-                peak, rows = _add_peak(mdl.p, mdl.cols)
+                peak, rows = _add_peak(mdl.p, mdl.uses, block.foresterie)
                 obj = np.append(mdl.obj["commute_s"], 0)
                 blended = obj + _vector(mdl.p.n, [(peak, weight)])
                 r, x = _tier(
@@ -601,7 +658,7 @@ def plan_housing(
                     [x],
                     mdl.group_cols(),
                 )
-                assignments.extend(_extract(block, mdl.values(x)))
+                assignments.extend(_extract(block, mdl.values(x), rank))
                 continue
             _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
             models.append(mdl)
@@ -613,9 +670,11 @@ def plan_housing(
             joint, offsets = models[0].p, [0]
         else:
             joint, offsets = Program.stack([m.p for m in models])
-        cols = [c for m in models for c in m.cols]
+        uses = [
+            replace(e, col=e.col + o) for m, o in zip(models, offsets, strict=True) for e in m.uses
+        ]
         groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
-        peak, rows = _add_peak(joint, cols)
+        peak, rows = _add_peak(joint, uses, district.foresterie)
         _, x = tier(
             joint,
             "peak_permille",
@@ -625,8 +684,8 @@ def plan_housing(
             groups,
         )
         for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
-            assignments.extend(_extract(block, m.values(x[o : o + m.p.n])))
-    assignments.sort(key=lambda a: a.worker_id)
+            assignments.extend(_extract(block, m.values(x[o : o + m.p.n]), rank))
+    assignments.sort(key=lambda a: (a.worker_id, a.arrival))
     results = [_merge(name, rs) for name, rs in tiers.items()]
     housed = {a.worker_id for a in assignments}
     all_optimal = all(t.optimal for t in results)
@@ -634,7 +693,9 @@ def plan_housing(
     moved = None
     if previous is not None:
         ids = {w.id for w in scenario.workers}
-        now = {a.worker_id: a.foresteria_id for a in assignments}
+        now: dict[str, str] = {}
+        for a in assignments:  # where each person sleeps first
+            now.setdefault(a.worker_id, a.foresteria_id)
         moved = sum(1 for wid, f in previous.items() if now.get(wid) != f and wid in ids)
     return HousingPlan(
         assignments=assignments,
@@ -644,6 +705,7 @@ def plan_housing(
         units=len(units),
         moved=moved,
         blocks=n_blocks,
+        lottery=rank,
     )
 
 
@@ -674,37 +736,37 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
     )
 
 
-def _extract(comp: _Component, values: dict[tuple[int, int], int]) -> list[Assignment]:
-    """Turn counts into people: within a class, members in id order fill foresterie in id order."""
-    out = []
+def _extract(
+    comp: _Component, values: dict[tuple[int, int], int], rank: dict[str, str] | None = None
+) -> list[Assignment]:
+    """Turn counts into people: within a class, members in id order (lottery order, when the
+    lottery is drawn) fill options in order of their foresterie's ids; one assignment per
+    foresteria a person sleeps at."""
+    out: list[Assignment] = []
+
+    def place(w: Worker, opt: Option) -> None:
+        out.extend(
+            Assignment(
+                worker_id=w.id,
+                foresteria_id=sp.foresteria_id,
+                section=w.section,
+                arrival=sp.start,
+                departure=sp.end,
+            )
+            for sp in spans(w, opt)
+            if sp.nights
+        )
+
     for ui, u in enumerate(comp.units):
+        opts = comp.opts[ui]
         if u.is_group:
-            for fi in comp.elig[ui]:
-                if values.get((ui, fi)):
-                    f = comp.foresterie[fi]
-                    out += [
-                        Assignment(
-                            worker_id=w.id,
-                            foresteria_id=f.id,
-                            section=w.section,
-                            arrival=w.arrival,
-                            departure=w.departure,
-                        )
-                        for w in u.members
-                    ]
+            for k, opt in enumerate(opts):
+                if values.get((ui, k)):
+                    for w in u.members:
+                        place(w, opt)
             continue
-        members = list(u.members)
-        for fi in sorted(comp.elig[ui], key=lambda k: comp.foresterie[k].id):
-            f = comp.foresterie[fi]
-            for _ in range(values.get((ui, fi), 0)):
-                w = members.pop(0)
-                out.append(
-                    Assignment(
-                        worker_id=w.id,
-                        foresteria_id=f.id,
-                        section=w.section,
-                        arrival=w.arrival,
-                        departure=w.departure,
-                    )
-                )
+        members = sorted(u.members, key=lambda w: (rank[w.id], w.id)) if rank else list(u.members)
+        for k in sorted(range(len(opts)), key=lambda k: tuple(f.id for f in opts[k])):
+            for _ in range(values.get((ui, k), 0)):
+                place(members.pop(0), opts[k])
     return out

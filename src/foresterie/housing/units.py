@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -76,6 +77,13 @@ class Unit:
         return {w.arrival for w in people}
 
 
+def lottery_draws(workers: tuple[Worker, ...], seed: int) -> dict[str, str]:
+    """The seeded draw: each person's ticket is the first 16 hex digits of
+    sha256("seed:worker_id"); the lower ticket (then the lower id) comes first. Reproducible
+    from the seed alone, independent of who else is in the plan; the verifier redraws it."""
+    return {w.id: hashlib.sha256(f"{seed}:{w.id}".encode()).hexdigest()[:16] for w in workers}
+
+
 def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = None) -> list[Unit]:
     """Groups by group_id; singletons keyed by every attribute the model reads."""
     previous = previous or {}
@@ -94,6 +102,9 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
                 w.accessible,
                 w.pinned_foresteria,
                 previous.get(w.id),
+                w.rides,
+                w.contract,
+                tuple(sorted(w.avoid)),
             )
             classes[key].append(w)
     units = []
@@ -138,16 +149,17 @@ class Eligibility:
     commute_ok: bool
     worst_commute_s: int | None  # the longest one-way commute among members (None: no farm)
     pin_ok: bool
+    avoid_ok: bool = True  # no member's referral record names this foresteria
 
     @property
     def ok(self) -> bool:
-        return (
-            self.open_ok
-            and self.section_ok
-            and self.accessible_ok
-            and self.commute_ok
-            and self.pin_ok
-        )
+        return self.open_ok and self.reachable and self.pin_ok
+
+    @property
+    def reachable(self) -> bool:
+        """Every condition but the opening dates and the pin (options look at those: a pinned
+        person may still transfer away from a closing)."""
+        return self.section_ok and self.accessible_ok and self.commute_ok and self.avoid_ok
 
 
 def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: int) -> Eligibility:
@@ -155,7 +167,8 @@ def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: 
     section_ok = f.beds(unit.section) > 0
     acc_need = unit.accessible_need
     accessible_ok = acc_need <= f.beds_accessible
-    commutes = [matrix.secs(f.id, farm) for farm in {w.farm_id for w in unit.members if w.farm_id}]
+    farms = {w.work_farm for w in unit.members if w.work_farm}
+    commutes = [matrix.secs(f.id, farm) for farm in farms]
     worst = max(commutes) if commutes else None
     pin_ok = unit.pinned is None or unit.pinned == f.id
     # Pinned people already live there: the commute cap does not evict them.
@@ -167,18 +180,120 @@ def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: 
         commute_ok=commute_ok,
         worst_commute_s=worst,
         pin_ok=pin_ok,
+        avoid_ok=not any(f.id in w.avoid for w in unit.members),
     )
 
 
-def commute_cost(unit: Unit, f_id: str, matrix: TravelMatrix, farms: dict[str, Farm]) -> int:
-    """One-way commute seconds x workdays of the stay, for one copy of the unit."""
+# A housing option: the foresterie of a stay in order, (f,) or (a, b) for one transfer at a's
+# closing. Span: the nights one person sleeps at one of them, [start, end).
+Option = tuple[Foresteria, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Span:
+    foresteria_id: str
+    start: date
+    end: date  # morning of leaving: nights start..end-1
+
+    @property
+    def nights(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True, kw_only=True)
+class StayRule:
+    """Which parts of a stay may be housed (scenario.toml [housing], README "Housing model")."""
+
+    partial: bool = False
+    max_transfers: int = 0
+    min_nights: int = 1
+    min_share: float = 0.0
+
+    def needed(self, w: Worker) -> int:
+        """Fewest nights one foresteria's part of w's stay may last."""
+        return max(self.min_nights, math.ceil(self.min_share * w.nights - 1e-9))
+
+
+def stay_rule(scenario: Scenario) -> StayRule:
+    h = scenario.config.housing
+    return StayRule(
+        partial=h.partial_stays,
+        max_transfers=h.max_transfers if h.partial_stays else 0,
+        min_nights=h.min_overlap_nights,
+        min_share=h.min_overlap_share,
+    )
+
+
+def spans(w: Worker, option: Option) -> list[Span]:
+    """Where w sleeps under the option: at the first from arrival or its opening night until its
+    closing or departure; after a transfer at the second from the first's closing (or the
+    second's opening, if later) until its closing or departure. Spans may be empty."""
+    a = option[0]
+    start = max(w.arrival, a.open_from)
+    end = min(w.departure, a.open_to + timedelta(days=1))
+    out = [Span(foresteria_id=a.id, start=start, end=max(start, end))]
+    if len(option) == 2:
+        b = option[1]
+        start2 = max(end, b.open_from, w.arrival)
+        end2 = min(w.departure, b.open_to + timedelta(days=1))
+        out.append(Span(foresteria_id=b.id, start=start2, end=max(start2, end2)))
+    return out
+
+
+def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
+    """Every member gets a valid stay: the whole stay at one foresteria (whole-stay rule), or
+    each foresteria's part at least rule.needed nights, the transfer only at a closing inside
+    the stay and only if it houses more nights than the second foresteria alone."""
+    for w in unit.members if unit.is_group else unit.members[:1]:
+        ss = spans(w, option)
+        if not rule.partial:
+            if len(ss) > 1 or (ss[0].start, ss[0].end) != (w.arrival, w.departure):
+                return False
+            continue
+        need = rule.needed(w)
+        # Pinned people already live at their first foresteria: no minimum evicts them.
+        if ss[0].nights < (1 if unit.pinned is not None else need):
+            return False
+        if any(s.nights < need for s in ss[1:]):
+            return False
+        if len(ss) == 2 and ss[0].end >= w.departure:
+            return False  # no closing inside the stay: nothing to transfer for
+        if len(ss) == 2 and ss[0].nights + ss[1].nights <= spans(w, option[1:])[0].nights:
+            return False  # the second alone houses as many nights: nobody is moved for nothing
+    return True
+
+
+def unit_options(unit: Unit, near: list[Foresteria], rule: StayRule) -> list[Option]:
+    """Every option of the unit among the foresterie it can reach, singles first, in id order."""
+    singles: list[Option] = [(f,) for f in near]
+    pairs: list[Option] = []
+    if rule.partial and rule.max_transfers:
+        pairs = [(a, b) for a in near for b in near if a.id != b.id]
+    out = [o for o in singles + pairs if option_fits(unit, o, rule)]
+    if unit.pinned is not None:
+        out = [o for o in out if o[0].id == unit.pinned]
+    return out
+
+
+def commute_cost(
+    unit: Unit, option: Option | str, matrix: TravelMatrix, farms: dict[str, Farm]
+) -> int:
+    """One-way commute seconds x workdays of the nights housed, for one copy of the unit; a
+    foresteria id stands for the whole stay there."""
     people = unit.members if unit.is_group else unit.members[:1]
     total = 0
     for w in people:
-        if w.farm_id:
-            farm = farms[w.farm_id]
-            total += matrix.secs(f_id, w.farm_id) * workdays_between(
-                w.arrival, w.departure, farm.workdays
+        if not w.work_farm:
+            continue
+        farm = farms[w.work_farm]
+        parts = (
+            [Span(foresteria_id=option, start=w.arrival, end=w.departure)]
+            if isinstance(option, str)
+            else spans(w, option)
+        )
+        for s in parts:
+            total += matrix.secs(s.foresteria_id, farm.id) * workdays_between(
+                s.start, s.end, farm.workdays
             )
     return total
 

@@ -12,13 +12,23 @@ import numpy as np
 
 from foresterie.core.errors import InfeasibleError, Shortfall
 from foresterie.core.timeutil import fmt_span
-from foresterie.housing.units import Unit, eligibility
+from foresterie.housing.units import (
+    Option,
+    StayRule,
+    Unit,
+    eligibility,
+    option_fits,
+    spans,
+    stay_rule,
+    unit_options,
+)
 from foresterie.scenario.model import SECTIONS, Assignment, Foresteria, Scenario, Section
 from foresterie.travel.matrix import TravelMatrix
 
 # Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning.
 WaitlistCode = Literal[
     "far",
+    "placement",
     "closed",
     "no_section",
     "no_accessible",
@@ -67,13 +77,18 @@ def describe_nights(nights: Iterable[date]) -> str:
 def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
     """Pinned people are forced in; if they alone break a hard constraint, say where and when."""
     fs = {f.id: f for f in scenario.foresterie}
+    rule = stay_rule(scenario)
     load: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
     short: list[Shortfall] = []
     for u in units:
         if u.pinned is None:
             continue
         f = fs[u.pinned]
+        # Partial stays: pinned people are there from the opening night (or arrival) and may be
+        # sent on at closing; only a stay with no open night at all cannot be kept.
         closed = [d for d in u.usage() if not f.open_from <= d <= f.open_to]
+        if rule.partial and len(closed) < len(u.usage()):
+            closed = []
         if closed:
             short.append(
                 Shortfall(
@@ -86,6 +101,9 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
         for w in u.members:
             d = w.arrival
             while d < w.departure:
+                if rule.partial and not f.open_from <= d <= f.open_to:
+                    d += timedelta(days=1)
+                    continue
                 load[f.id, w.section.value][d] += 1
                 if w.accessible:
                     load[f.id, "accessible"][d] += 1
@@ -127,17 +145,32 @@ class _Occupancy:
                 diff[i, s, : prio[a.worker_id] + 1, t1] -= 1
         self.ge = np.cumsum(diff, axis=3)[..., :n]
 
-    def blocked(self, u: Unit, f: Foresteria, p: int) -> list[date]:
-        """Nights where even without people of priority < p there is no room for the unit."""
-        i, s = self.fidx[f.id], SECTIONS.index(u.section)
+    def blocked(self, u: Unit, opt: Option, p: int) -> list[date]:
+        """Nights of the option where even without people of priority < p there is no room for
+        the unit."""
+        s = SECTIONS.index(u.section)
         out = []
-        for d, (need, acc_need) in u.usage().items():
-            t = (d - self.day0).days
+        for (f, d), (need, acc_need) in _option_usage(u, opt).items():
+            i, t = self.fidx[f.id], (d - self.day0).days
             if f.beds(u.section) - self.ge[i, s, p, t] < need or (
                 acc_need and f.beds_accessible - self.ge[i, 3, p, t] < acc_need
             ):
                 out.append(d)
         return out
+
+
+def _option_usage(u: Unit, opt: Option) -> dict[tuple[Foresteria, date], tuple[int, int]]:
+    """(foresteria, night) -> (people, accessible people) of one copy of the unit."""
+    fs = {f.id: f for f in opt}
+    out: dict[tuple[Foresteria, date], list[int]] = defaultdict(lambda: [0, 0])
+    for w in u.members if u.is_group else u.members[:1]:
+        for sp in spans(w, opt):
+            d = sp.start
+            while d < sp.end:
+                out[fs[sp.foresteria_id], d][0] += 1
+                out[fs[sp.foresteria_id], d][1] += int(w.accessible)
+                d += timedelta(days=1)
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def explain_waitlist(
@@ -153,15 +186,16 @@ def explain_waitlist(
     cap_min = scenario.config.housing.max_commute_min
     cap_s = cap_min * 60
     occ = _Occupancy(scenario, assignments)
+    rule = stay_rule(scenario)
     out: list[WaitlistEntry] = []
     for u in units:
         left = [w for w in u.members if w.id not in housed]
         if not left:
             continue
         elig = {f.id: eligibility(u, f, matrix, cap_s) for f in scenario.foresterie}
-        code, reason, proven = _ineligible_reason(u, scenario, elig, cap_min)
+        code, reason, proven = _ineligible_reason(u, scenario, elig, cap_min, rule)
         if code is None:
-            code, reason, proven = _full_reason(u, scenario, elig, occ, optimal)
+            code, reason, proven = _full_reason(u, scenario, elig, occ, optimal, rule)
         out += [
             WaitlistEntry(
                 worker_id=w.id, priority=w.priority, code=code, reason=reason, proven=proven
@@ -172,10 +206,10 @@ def explain_waitlist(
     return out
 
 
-def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int) -> tuple:
+def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: StayRule) -> tuple:
     fs = sc.foresterie
     stay = fmt_span(u.first_night, u.last_night)
-    farms = sorted({w.farm_id for w in u.members if w.farm_id})
+    farms = sorted({w.work_farm for w in u.members if w.work_farm})
     near = [f for f in fs if elig[f.id].commute_ok]
     if not near:
         best = min(fs, key=lambda f: elig[f.id].worst_commute_s or 0)
@@ -186,10 +220,29 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int) -> tuple
             f"(nearest: {best.name}, {mins:.0f} min)",
             True,
         )
-    open_near = [f for f in near if elig[f.id].open_ok]
+    near = [f for f in near if elig[f.id].avoid_ok]
+    if not near:  # said without naming the sites or why: the referral record is restricted
+        return (
+            "placement",
+            "no foresteria within reach meets this person's placement constraints",
+            True,
+        )
+    # A transfer starts with a whole option at its first foresteria, so no single one open
+    # enough means no option at all.
+    open_near = [
+        f for f in near if option_fits(u, (f,), rule) if rule.partial or elig[f.id].open_ok
+    ]
     if not open_near:
         where = f" within {cap_min} min of farm {', '.join(farms)}" if farms else ""
-        return ("closed", f"no foresteria{where} open for the whole stay {stay}", True)
+        if not rule.partial:
+            return ("closed", f"no foresteria{where} open for the whole stay {stay}", True)
+        need = max(rule.needed(w) for w in u.members)
+        return (
+            "closed",
+            f"no foresteria{where} open for at least {need} night{'s' if need > 1 else ''} "
+            f"of the stay {stay}",
+            True,
+        )
     with_section = [f for f in open_near if elig[f.id].section_ok]
     if not with_section:
         names = ", ".join(f.name for f in open_near)
@@ -208,18 +261,21 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int) -> tuple
     return (None, "", False)
 
 
-def _full_reason(u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bool) -> tuple:
+def _full_reason(
+    u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bool, rule: StayRule
+) -> tuple:
     """Beds are taken on some night of the stay at every foresteria the person could use.
 
     Proven from the plan: even with everyone of lower priority removed, the unit does not fit
     (occ.blocked), so no swap could house it without evicting someone of equal or higher rank.
     """
     p = max(w.priority for w in u.members)
-    options = [f for f in sc.foresterie if elig[f.id].ok]
+    options = unit_options(u, [f for f in sc.foresterie if elig[f.id].reachable], rule)
     kind = SECTION_BEDS[u.section]
     parts, too_large, higher = [], True, True
-    for f in options:
-        nights = occ.blocked(u, f, p)
+    for opt in options:
+        f = opt[0]
+        nights = occ.blocked(u, opt, p)
         if not nights:
             why = (
                 "the solver stopped before proving tier 1 optimal" if not optimal else "unexplained"
@@ -229,12 +285,16 @@ def _full_reason(u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bo
                 f"heuristic: a bed seems free at {f.name} for the stay; {why}",
                 False,
             )
-        parts.append(f"{f.name} on {describe_nights(nights)}")
-        too_large = too_large and bool(occ.blocked(u, f, 4))
-        higher = higher and p < 3 and occ.blocked(u, f, p + 1) == nights
+        if len(opt) == 1:
+            parts.append(f"{f.name} on {describe_nights(nights)}")
+        too_large = too_large and bool(occ.blocked(u, opt, 4))
+        higher = higher and p < 3 and occ.blocked(u, opt, p + 1) == nights
+    transfers = sum(1 for o in options if len(o) > 1)
+    if transfers:  # every transfer is blocked too (checked above); named by count
+        parts.append(f"{transfers} transfer option{'s' if transfers > 1 else ''}")
     alt = " and no alternative" if len(options) == 1 else ""
     if too_large:
-        names = ", ".join(f.name for f in options)
+        names = ", ".join(f.name for f in {o[0].id: o[0] for o in options}.values())
         return (
             "too_large",
             f"group of {u.size} needs more {kind} than {names} has on some nights of the stay",
@@ -245,3 +305,65 @@ def _full_reason(u: Unit, sc: Scenario, elig: dict, occ: _Occupancy, optimal: bo
     if higher:
         return ("outranked", f"out-ranked: {text} held by people of priority >= {p + 1}{alt}", True)
     return ("full", f"{text} (held by people of priority >= {p}){alt}", True)
+
+
+UncoveredCode = Literal["before_opening", "after_closing", "between_foresterie"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Uncovered:
+    """Nights start..end-1 of a housed person's stay spent without a bed, and why."""
+
+    worker_id: str
+    start: date
+    end: date
+    code: UncoveredCode
+    reason: str
+
+
+def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[Uncovered]:
+    """The parts of housed people's stays outside their assignments (partial stays)."""
+    fs = {f.id: f for f in scenario.foresterie}
+    workers = {w.id: w for w in scenario.workers}
+    rows: dict[str, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        rows[a.worker_id].append(a)
+    out = []
+    for wid, rs in sorted(rows.items()):
+        w = workers[wid]
+        rs.sort(key=lambda a: a.arrival)
+        first, last = fs[rs[0].foresteria_id], fs[rs[-1].foresteria_id]
+        if w.arrival < rs[0].arrival:
+            out.append(
+                Uncovered(
+                    worker_id=wid,
+                    start=w.arrival,
+                    end=rs[0].arrival,
+                    code="before_opening",
+                    reason=f"{first.name} opens on {first.open_from}",
+                )
+            )
+        for a, b in zip(rs, rs[1:], strict=False):
+            if a.departure < b.arrival:
+                fa, fb = fs[a.foresteria_id], fs[b.foresteria_id]
+                out.append(
+                    Uncovered(
+                        worker_id=wid,
+                        start=a.departure,
+                        end=b.arrival,
+                        code="between_foresterie",
+                        reason=f"{fa.name} closes after {fa.open_to}, "
+                        f"{fb.name} opens on {fb.open_from}",
+                    )
+                )
+        if rs[-1].departure < w.departure:
+            out.append(
+                Uncovered(
+                    worker_id=wid,
+                    start=rs[-1].departure,
+                    end=w.departure,
+                    code="after_closing",
+                    reason=f"{last.name} closes after {last.open_to}",
+                )
+            )
+    return out

@@ -7,6 +7,7 @@ prints well and gives the same bytes for the same plan.
 
 from __future__ import annotations
 
+import csv
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -220,10 +221,58 @@ def fleet_short_rows(run: RunData) -> list[list[Any]]:
     return [[fid, wk, *a] for (fid, wk), a in sorted(acc.items(), key=lambda x: (x[0][1], x[0][0]))]
 
 
+def _plan_rows(run: RunData, name: str) -> list[dict[str, str]]:
+    p = run.root / "plan" / name
+    if not p.is_file():
+        return []
+    with open(p, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def uncovered_rows(run: RunData) -> list[list[Any]]:
+    """Partial stays: nights of housed people's stays without a bed, by reason and week."""
+    people: Counter[tuple[str, str]] = Counter()
+    nights: Counter[tuple[str, str]] = Counter()
+    for u in _plan_rows(run, "uncovered.csv"):
+        k = (u["code"].replace("_", " "), _week(u["from"]))
+        people[k] += 1
+        nights[k] += (date.fromisoformat(u["to"]) - date.fromisoformat(u["from"])).days
+    return [
+        [c, wk, people[c, wk], nights[c, wk]]
+        for c, wk in sorted(people, key=lambda k: (k[1], k[0]))
+    ]
+
+
+def transfer_rows(run: RunData) -> list[list[Any]]:
+    """People moved once when a foresteria closed: from, to, week of the move."""
+    spans: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for a in _plan_rows(run, "assignments.csv"):
+        spans[a["worker_id"]].append(a)
+    c: Counter[tuple[str, str, str]] = Counter()
+    for rows in spans.values():
+        if len(rows) == 2:
+            a, b = sorted(rows, key=lambda r: r["from"])
+            c[a["foresteria_id"], b["foresteria_id"], _week(b["from"])] += 1
+    return [[a, b, wk, n] for (a, b, wk), n in sorted(c.items(), key=lambda x: (x[0][2], x[0]))]
+
+
 def summary_sections(run: RunData) -> list[tuple[str, list[str], list[list[Any]]]]:
     """(title, header, rows) of the shortage, waitlist and unserved tables (HTML and Markdown)."""
     short_fleet = fleet_short_rows(run)
+    partial = (
+        [
+            (
+                "Partial stays: nights without a bed, by reason and week",
+                ["reason", "week of", "people", "nights"],
+                uncovered_rows(run),
+            ),
+            ("Transfers at a closing", ["from", "to", "week of", "people"], transfer_rows(run)),
+        ]
+        if (run.root / "plan" / "uncovered.csv").is_file()
+        else []
+    )
     return [
+        *partial,
         (
             "Beds: people waitlisted for lack of a bed, by section and arrival week",
             ["section", "week of", "people"],

@@ -18,7 +18,7 @@ from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.scenario.files import workers_csv
+from foresterie.scenario.files import referrals_csv, workers_csv
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix
 
@@ -159,6 +159,16 @@ def snapshot_inputs(
         for fname in ("assignments.csv", "waitlist.csv"):
             shutil.copyfile(previous / "plan" / fname, inputs / f"previous_{fname}")
     return {p.name: file_sha256(p) for p in sorted(inputs.iterdir()) if p.is_file()}
+
+
+def snapshot_restricted(folder: Path, scenario: Scenario) -> dict[str, str]:
+    """Referral records, apart from everything published: `restricted/referrals.csv` holds what
+    the model and the verifier read (README, "Referral records"); the report never reads it."""
+    if not scenario.referrals:
+        return {}
+    folder.mkdir()
+    write_text(folder / "referrals.csv", referrals_csv(scenario.referrals))
+    return {p.name: file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def plan_hashes(plan_dir: Path) -> dict[str, str]:

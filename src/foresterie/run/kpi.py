@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from foresterie.housing.tiers import HousingPlan
@@ -16,7 +16,13 @@ CAPORALE_FEE_EUR = 5.0  # per worker-day: DOMAIN.md sec. 3 (NIL Foggia 2016; Bor
 
 def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
     workers = {w.id: w for w in scenario.workers}
-    housed = [workers[a.worker_id] for a in hp.assignments]
+    nights_housed: dict[str, int] = defaultdict(int)  # a transfer gives two rows
+    for a in hp.assignments:
+        nights_housed[a.worker_id] += (a.departure - a.arrival).days
+    housed = [workers[wid] for wid in sorted(nights_housed)]
+    rows_per: dict[str, int] = defaultdict(int)
+    for a in hp.assignments:
+        rows_per[a.worker_id] += 1
     waiting = [workers[e.worker_id] for e in hp.waitlist]
     used: dict[tuple[str, str], int] = defaultdict(int)
     for a in hp.assignments:
@@ -27,7 +33,20 @@ def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
     capacity = sum(f.beds_total * ((f.open_to - f.open_from).days + 1) for f in scenario.foresterie)
     beds = {f.id: f.beds_total for f in scenario.foresterie}
     peak = max((math.ceil(1000 * n / beds[f]) for (f, _), n in used.items() if beds[f]), default=0)
+    first_night: dict[str, date] = {}
+    for a in hp.assignments:
+        first_night[a.worker_id] = min(a.arrival, first_night.get(a.worker_id, a.arrival))
+    referral = (
+        referral_kpis(
+            {x.worker_id: x.referral_date for x in scenario.referrals},
+            first_night,
+            {e.worker_id: e.code for e in hp.waitlist},
+        )
+        if scenario.referrals
+        else {}
+    )
     return {
+        **referral,
         "people": len(workers),
         "housed": len(housed),
         "waitlisted": len(waiting),
@@ -46,6 +65,40 @@ def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
         "commute_minutes": round(
             next((t.objective for t in hp.tiers if t.name == "commute_s"), 0) / 60, 1
         ),
+        # Partial stays (README "KPIs"): people moved once at a closing, people housed for part
+        # of their stay, and the nights of housed people's stays spent without a bed.
+        "transferred": sum(1 for n in rows_per.values() if n > 1),
+        "partial_stays": sum(1 for w in housed if nights_housed[w.id] < w.nights),
+        "uncovered_nights": sum(w.nights - nights_housed[w.id] for w in housed),
+        # Dependants (rides = false) take beds and never ride; workers = people - dependants.
+        "housed_dependants": sum(1 for w in housed if not w.rides),
+        "waitlisted_dependants": sum(1 for w in waiting if not w.rides),
+    }
+
+
+def nearest_rank(values: list[int], q: float) -> int:
+    """The q-quantile by the nearest-rank method (an observed value, no interpolation)."""
+    s = sorted(values)
+    return s[max(0, math.ceil(q * len(s)) - 1)]
+
+
+def referral_kpis(
+    referred: dict[str, date], first_night: dict[str, date], waitlisted: dict[str, str]
+) -> dict[str, Any]:
+    """Days from referral to a bed (the first night housed; 0 if housed before the referral),
+    median and p90 by nearest rank, and referred people not housed by waitlist code. Counts
+    only: nothing here names a person."""
+    days = [max(0, (first_night[w] - d).days) for w, d in referred.items() if w in first_night]
+    codes: dict[str, int] = defaultdict(int)
+    for w in referred:
+        if w in waitlisted:
+            codes[waitlisted[w]] += 1
+    return {
+        "referred": len(referred),
+        "referred_housed": len(days),
+        "referral_days_to_bed_median": nearest_rank(days, 0.5) if days else None,
+        "referral_days_to_bed_p90": nearest_rank(days, 0.9) if days else None,
+        "referred_waitlisted_by_code": dict(sorted(codes.items())),
     }
 
 

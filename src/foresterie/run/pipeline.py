@@ -18,6 +18,7 @@ from foresterie.run.folders import (
     check_target,
     plan_hashes,
     snapshot_inputs,
+    snapshot_restricted,
     versions,
     write_manifest,
 )
@@ -56,13 +57,15 @@ def solve(
     bar: Bar | None = None,
     report: Callable[[Path], None] | None = None,
     cache: Path | None = None,
+    referrals: Path | None = None,
 ) -> RunSummary:
-    """Solve, write to a temporary folder, verify, then publish by rename (never half a run)."""
+    """Solve, write to a temporary folder, verify, then publish by rename (never half a run).
+    `referrals` replaces [data] referrals (replay reads a run's restricted copy)."""
     say = say or (lambda _: None)
     check_target(out, force)
     timings: dict[str, float] = {}
     t = time.monotonic()
-    scenario = load_scenario(scenario_dir)
+    scenario = load_scenario(scenario_dir, referrals)
     original_hash = scenario_hash(scenario)
     prev_assigned: dict[str, str] | None = None
     past: list[WaitlistEntry] = []
@@ -98,7 +101,7 @@ def solve(
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     timings["housing_s"] = time.monotonic() - t
     say(
-        f"housing: {len(housing.assignments)} housed, {len(housing.waitlist)} waitlisted, "
+        f"housing: {len({a.worker_id for a in housing.assignments})} housed, {len(housing.waitlist)} waitlisted, "
         f"tiers optimal: {all(x.optimal for x in housing.tiers)}"
     )
     t = time.monotonic()
@@ -127,6 +130,7 @@ def solve(
         inputs = tmp / "inputs"
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
+        restricted = snapshot_restricted(tmp / "restricted", scenario)
         plan_dir = tmp / "plan"
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
@@ -156,6 +160,7 @@ def solve(
                 "moved_vs_previous": housing.moved,
             },
             "inputs": input_hashes,
+            "restricted": restricted,
             "plan": plan_hashes(plan_dir),
             "versions": versions(),
             "seed": cfg.scenario.seed,
@@ -227,6 +232,7 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
             date.fromisoformat(as_of_s) if as_of_s else None,
             previous,
             say=say,
+            referrals=r if (r := run / "restricted" / "referrals.csv").is_file() else None,
         )
     finally:
         if previous is not None:

@@ -11,6 +11,7 @@ from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import dumps_json, write_text
 from foresterie.core.timeutil import fmt_hhmm as _hhmm
 from foresterie.housing.tiers import HousingPlan
+from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.model import SECTIONS, Scenario
 from foresterie.shuttles.routes import ShuttlePlan
 
@@ -63,6 +64,22 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
             ["worker_id", "priority", "code", "proven", "reason"],
         ),
     )
+    if housing.lottery is not None:  # the draw, so an auditor sees who came first among equals
+        write_text(
+            plan_dir / "lottery.csv",
+            _csv([[w, k] for w, k in sorted(housing.lottery.items())], ["worker_id", "ticket"]),
+        )
+    if scenario.config.housing.partial_stays:
+        write_text(
+            plan_dir / "uncovered.csv",
+            _csv(
+                [
+                    [u.worker_id, u.start.isoformat(), u.end.isoformat(), u.code, u.reason]
+                    for u in uncovered_spans(scenario, housing.assignments)
+                ],
+                ["worker_id", "from", "to", "code", "reason"],
+            ),
+        )
     write_text(
         plan_dir / "occupancy.csv",
         _csv(
@@ -85,7 +102,7 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
         "units": housing.units,
         "districts": housing.districts,
         "blocks": housing.blocks,
-        "housed": len(housing.assignments),
+        "housed": len({a.worker_id for a in housing.assignments}),
         "waitlisted": len(housing.waitlist),
         "moved_vs_previous": housing.moved,
         "backend": scenario.config.solver.housing_backend,

@@ -35,6 +35,9 @@ class DataTable(_Table):
     fleet: str
     matrix: str | None = None  # travel matrix CSV for backend = "matrix"
     pickups: str | None = None  # departure points (GeoJSON/GeoPackage points), optional
+    # Referral records (CSV: worker_id, referral_date, referring_body, urgency, avoid_sites):
+    # restricted, never copied into anything published (README, "Referral records").
+    referrals: str | None = None
 
 
 class HousingTable(_Table):
@@ -43,6 +46,19 @@ class HousingTable(_Table):
     # commute seconds + balance_weight x peak per mille (one per-mille point of peak occupancy is
     # worth that many commute seconds); 0 keeps the tiers strictly lexicographic.
     balance_weight: int = Field(default=0, ge=0)
+    # Partial stays (README, "Housing model"): a person may be housed for the nights a foresteria
+    # within reach is open inside the stay (from its opening night, sent on at its closing), and
+    # with max_transfers = 1 move once, when that foresteria closes, to another one open then.
+    # Each foresteria's part of a stay must last at least min_overlap_nights and at least
+    # min_overlap_share of the stay's nights. Off: only foresterie open for the whole stay.
+    partial_stays: bool = False
+    max_transfers: int = Field(default=0, ge=0, le=1)
+    min_overlap_nights: int = Field(default=1, ge=1)
+    min_overlap_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    # Entry rules (README, "Entry rules"): contract holders before others of the same priority;
+    # a lottery drawn from the seed decides among people the model cannot tell apart.
+    contract_first: bool = False
+    lottery: bool = False
 
 
 class TransportTable(_Table):

@@ -14,8 +14,8 @@ from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import write_text
 from foresterie.core.timeutil import DAYS, fmt_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.scenario.load import FLEET_COLUMNS, WORKER_COLUMNS
-from foresterie.scenario.model import Farm, Foresteria, Scenario, Vehicle, Worker
+from foresterie.scenario.load import FLEET_COLUMNS, REFERRAL_COLUMNS, WORKER_COLUMNS
+from foresterie.scenario.model import Farm, Foresteria, Referral, Scenario, Vehicle, Worker
 
 
 def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
@@ -33,10 +33,29 @@ def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
                 "true" if w.accessible else "false",
                 w.pinned_foresteria or "",
                 w.pickup_id or "",
+                "true" if w.rides else "false",
+                "true" if w.contract else "false",
             ]
             for w in workers
         ],
         list(WORKER_COLUMNS),
+    )
+
+
+def referrals_csv(referrals: tuple[Referral, ...]) -> str:
+    """The referral records as the model read them (restricted: README, "Referral records")."""
+    return _csv(
+        [
+            [
+                x.worker_id,
+                x.referral_date.isoformat(),
+                x.referring_body,
+                x.urgency,
+                ";".join(sorted(x.avoid_sites)),
+            ]
+            for x in referrals
+        ],
+        list(REFERRAL_COLUMNS),
     )
 
 
@@ -133,6 +152,9 @@ def write_scenario(
         "workers": "workers.csv",
         "fleet": "fleet.csv",
     }
+    if scenario.referrals:  # hard constraints (sites to avoid): a member must keep them
+        write_text(folder / "referrals.csv", referrals_csv(scenario.referrals))
+        cfg["data"]["referrals"] = "referrals.csv"
     if cfg["travel"]["backend"] != "haversine":
         if matrix_csv is None:
             raise ValueError(f"backend {cfg['travel']['backend']!r} needs the matrix to be written")

@@ -619,6 +619,11 @@ fleet = "fleet.csv"
 
 [housing]
 max_commute_min = 60
+# Foresterie admit people from the opening night and send them on at closing, with one move
+# when one closes and another within reach is open; no bed is offered for under a week.
+partial_stays = true
+max_transfers = 1
+min_overlap_nights = 7
 
 [transport]
 max_ride_min = 75

@@ -29,6 +29,7 @@ from foresterie.scenario.model import (
     Foresteria,
     Pickup,
     PickupKind,
+    Referral,
     Scenario,
     Section,
     Vehicle,
@@ -47,8 +48,11 @@ WORKER_COLUMNS = (
     "accessible",
     "pinned_foresteria",
     "pickup_id",
+    "rides",
+    "contract",
 )
 WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
+REFERRAL_COLUMNS = ("worker_id", "referral_date", "referring_body", "urgency", "avoid_sites")
 FLEET_COLUMNS = (
     "vehicle_id",
     "foresteria_id",
@@ -167,6 +171,10 @@ def _bool(v: Any) -> bool:
     raise ValueError(f"{v!r} is not true/false")
 
 
+def _bool_default_true(v: Any) -> bool:
+    return True if v is None or str(v).strip() == "" else _bool(v)
+
+
 def _section(v: Any) -> Section:
     s = _text(v).lower()
     try:
@@ -254,11 +262,14 @@ class WorkerRow(_Row):
     accessible: bool
     pinned_foresteria: str | None
     pickup_id: str | None = None  # optional column
+    rides: bool = True  # optional column: absent or empty = true
+    contract: bool = False
     _t = _before(_ident, "worker_id")
     _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria", "pickup_id")
     _d = _before(_date, "arrival", "departure")
     _s = _before(_section, "section")
-    _b = _before(_bool, "accessible")
+    _b = _before(_bool, "accessible", "contract")
+    _r = _before(_bool_default_true, "rides")
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -301,6 +312,23 @@ class VehicleRow(_Row):
         if self.available_to < self.available_from:
             raise ValueError("available_to: before available_from")
         return self
+
+
+class ReferralRow(_Row):
+    worker_id: str
+    referral_date: date
+    referring_body: str
+    urgency: str
+    avoid_sites: tuple[str, ...]
+    _t = _before(_ident, "worker_id")
+    _d = _before(_date, "referral_date")
+    _x = _before(_text, "referring_body", "urgency")
+
+    @field_validator("avoid_sites", mode="before")
+    @classmethod
+    def _sites(cls, v: Any) -> tuple[str, ...]:
+        parts = [p.strip() for p in ("" if v is None else str(v)).split(";")]
+        return tuple(sorted({_ident(p) for p in parts if p}))
 
 
 def _validate_rows(
@@ -441,8 +469,9 @@ def read_config(root: Path) -> ScenarioConfig:
         raise ScenarioError(probs) from None
 
 
-def load_scenario(root: Path) -> Scenario:
-    """Read, validate and cross-check a scenario folder; raise ScenarioError with every problem."""
+def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
+    """Read, validate and cross-check a scenario folder; raise ScenarioError with every problem.
+    `referrals` stands for [data] referrals (a run's restricted copy, when it is replayed)."""
     root = Path(root)
     config = read_config(root)
     probs: list[Problem] = []
@@ -461,6 +490,12 @@ def load_scenario(root: Path) -> Scenario:
         p = _resolve(root, key, getattr(config.data, key), probs)
         if p is not None:
             files[key] = p
+    if referrals is not None:
+        files["referrals"] = Path(referrals)
+    elif config.data.referrals is not None:
+        p = _resolve(root, "referrals", config.data.referrals, probs)
+        if p is not None:
+            files["referrals"] = p
     if config.travel.backend == "osrm":
         graph = _resolve_graph(root, config.travel.graph, probs)
         if graph is not None:
@@ -529,18 +564,41 @@ def load_scenario(root: Path) -> Scenario:
         fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
         _duplicates([(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs)
 
+    referral_rows: list[tuple[int, ReferralRow]] = []
+    if "referrals" in files:
+        rl = files["referrals"].name
+        rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs)
+        referral_rows = _validate_rows(ReferralRow, rows_iter, rl, probs)
+        _duplicates([(r, x.worker_id) for r, x in referral_rows], rl, "worker_id", probs)
+        _check_referrals(referral_rows, rl, ids, workers, probs)
     _cross_check(config, ids, workers, fleet, lab, probs)
     if "matrix" in files:
         location_ids = [f.id for f in foresterie] + [f.id for f in farms] + [p.id for p in pickups]
         check_matrix_file(files["matrix"], lab["matrix"], location_ids, probs)
     if probs:
         raise ScenarioError(probs)
+    avoid = {x.worker_id: frozenset(x.avoid_sites) for _, x in referral_rows}
     return Scenario(
+        referrals=tuple(
+            sorted(
+                (
+                    Referral(
+                        worker_id=x.worker_id,
+                        referral_date=x.referral_date,
+                        referring_body=x.referring_body,
+                        urgency=x.urgency,
+                        avoid_sites=frozenset(x.avoid_sites),
+                    )
+                    for _, x in referral_rows
+                ),
+                key=lambda x: x.worker_id,
+            )
+        ),
         root=root.resolve(),
         config=config,
         foresterie=tuple(sorted(foresterie, key=lambda f: f.id)),
         farms=tuple(sorted(farms, key=lambda f: f.id)),
-        workers=tuple(sorted((_worker(w) for _, w in workers), key=lambda w: w.id)),
+        workers=tuple(sorted((_worker(w, avoid) for _, w in workers), key=lambda w: w.id)),
         fleet=tuple(sorted((_vehicle(v) for _, v in fleet), key=lambda v: v.id)),
         files=files,
         pickups=tuple(sorted(pickups, key=lambda p: p.id)),
@@ -552,8 +610,9 @@ def _vehicle(v: VehicleRow) -> Vehicle:
     return Vehicle(id=d.pop("vehicle_id"), **d)
 
 
-def _worker(w: WorkerRow) -> Worker:
+def _worker(w: WorkerRow, avoid: dict[str, frozenset[str]]) -> Worker:
     return Worker(
+        avoid=avoid.get(w.worker_id, frozenset()),
         id=w.worker_id,
         arrival=w.arrival,
         departure=w.departure,
@@ -564,7 +623,38 @@ def _worker(w: WorkerRow) -> Worker:
         accessible=w.accessible,
         pinned_foresteria=w.pinned_foresteria,
         pickup_id=w.pickup_id,
+        rides=w.rides,
+        contract=w.contract,
     )
+
+
+def _check_referrals(
+    rows: list[tuple[int, ReferralRow]],
+    label: str,
+    ids: dict[str, set[str]],
+    workers: list[tuple[int, WorkerRow]],
+    probs: list[Problem],
+) -> None:
+    """Every referral names a known person and known sites, and does not pin anyone to one."""
+    by_id = {w.worker_id: w for _, w in workers}
+    sites = ids["foresterie"] | ids["farms"]
+    for r, x in rows:
+        w = by_id.get(x.worker_id)
+        if w is None:
+            probs.append(Problem(label, r, "worker_id", f"unknown worker {x.worker_id!r}"))
+            continue
+        for s in x.avoid_sites:
+            if sites and s not in sites:
+                probs.append(Problem(label, r, "avoid_sites", f"unknown foresteria or farm {s!r}"))
+        if w.pinned_foresteria in x.avoid_sites:
+            probs.append(
+                Problem(
+                    label,
+                    r,
+                    "avoid_sites",
+                    f"{x.worker_id} is pinned to {w.pinned_foresteria!r}, a site to avoid",
+                )
+            )
 
 
 def _cross_check(

@@ -79,6 +79,19 @@ class Worker:
     accessible: bool
     pinned_foresteria: str | None
     pickup_id: str | None = None  # departure point for a worker without a foresteria bed
+    rides: bool = True  # false: a dependant (a child, an elder): takes a bed, never rides
+    contract: bool = False  # holds a work contract (entry rules)
+    # Sites (foresterie, farms) a referral record says to keep this person away from: restricted,
+    # never written into a published file.
+    avoid: frozenset[str] = frozenset()
+
+    @property
+    def work_farm(self) -> str | None:
+        """The farm this person rides to: none for a dependant, whatever farm_id says, and none
+        if it is a site to avoid (never driven there, no commute counted)."""
+        if not self.rides or self.farm_id in self.avoid:
+            return None
+        return self.farm_id
 
     @property
     def nights(self) -> int:
@@ -107,6 +120,17 @@ class Pickup:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Referral:
+    """A case worker's referral record (restricted: only counts and the verifier see it)."""
+
+    worker_id: str
+    referral_date: date
+    referring_body: str
+    urgency: str
+    avoid_sites: frozenset[str]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Vehicle:
     id: str
     foresteria_id: str
@@ -130,6 +154,7 @@ class Scenario:
     fleet: tuple[Vehicle, ...]
     files: dict[str, Path]  # data key -> resolved path
     pickups: tuple[Pickup, ...] = ()  # departure points and depots ([data] pickups)
+    referrals: tuple[Referral, ...] = ()  # restricted (README, "Referral records")
 
     @property
     def name(self) -> str:

@@ -174,7 +174,7 @@ def daily_riders(
         if w.pickup_id and w.id not in housed
     ]
     for wid, origin, arrival, departure in stays:
-        farm_id = workers[wid].farm_id
+        farm_id = workers[wid].work_farm  # dependants never ride; avoided farms never
         if not farm_id:
             continue
         wd = farms[farm_id].workdays
