@@ -68,11 +68,16 @@ def read_events(path: Path, season: Season) -> list[Event]:
         raise ScenarioError([Problem(str(path), None, "file", "no such file")])
     kind = file_kind(path)
     if kind is None:
+        probs: list[Problem] = []
+        for _ in read_csv(path, label, (), probs):  # encoding, semicolons, empty: as scenarios
+            break
+        if probs:
+            raise ScenarioError(probs[:1])
         formats = "; ".join(f"{k}: {', '.join(c)}" for k, c in FORMATS.items())
         raise ScenarioError(
             [Problem(label, 1, "header", f"not an import file; the columns must be {formats}")]
         )
-    probs: list[Problem] = []
+    probs = []
     events: list[Event] = []
     for line, row in read_csv(path, label, FORMATS[kind], probs):
         cell = _Cells(label, line, row, season, probs)
