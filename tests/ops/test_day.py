@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from foresterie.core.files import file_sha256
 from foresterie.ops.day import SKIP_AFTER_NO_SHOWS, day_demand, load_season_run, stability
-from foresterie.ops.day import RiderLeg as Leg
 from foresterie.ops.ledger import Event, Ledger, ledger_path
+from foresterie.run.stability import RefLeg as Leg
 from tests.helpers import TINY
 
 D = date(2026, 7, 7)  # a Tuesday

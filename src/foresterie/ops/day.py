@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import shutil
 import tempfile
+import time
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.run.pipeline import RunSummary, solve
+from foresterie.run.stability import REFERENCE_FILE, STABLE_MIN, RefLeg, reference_csv
 from foresterie.scenario.files import fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
 from foresterie.scenario.model import Scenario, Worker
@@ -40,7 +42,6 @@ from foresterie.scenario.model import Scenario, Worker
 SKIP_AFTER_NO_SHOWS = 2  # consecutive recorded no-shows: the seat is no longer held unbooked
 FOLLOW_UP_NO_SHOWS = 3  # no-shows in the last FOLLOW_UP_WINDOW days: listed for the operator
 FOLLOW_UP_WINDOW = 7
-STABLE_MIN = 10  # a rider is stable if they keep their vehicle and depart within +-10 minutes
 
 
 @dataclass(kw_only=True)
@@ -182,8 +183,11 @@ def _trailing_no_shows(history: list[Event]) -> int:
     return n
 
 
-def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
-    """A one-day scenario: the season run's inputs with that day's riders and fleet."""
+def write_day_scenario(
+    season: SeasonRun, demand: Demand, folder: Path, reference: dict[tuple[str, str], RefLeg]
+) -> None:
+    """A one-day scenario: the season run's inputs with that day's riders and fleet, and the
+    vehicle and departure each rider was told (kept where it costs nothing: run/stability.py)."""
     src = season.root / "inputs"
     d = demand.day
     folder.mkdir(parents=True, exist_ok=True)
@@ -211,6 +215,9 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
     ]
     write_text(folder / "fleet.csv", fleet_csv(fleet))
     write_text(folder / "workers.csv", workers_csv(sorted(demand.riders, key=lambda w: w.id)))
+    riding = {w.id for w in demand.riders}
+    kept = {k: leg for k, leg in reference.items() if k[0] in riding}
+    write_text(folder / REFERENCE_FILE, reference_csv(kept))
     header = f"# Day {d} of season run {season.scenario.name!r} (foresterie day).\n"
     write_text(folder / "scenario.toml", header + toml_dumps(cfg))
 
@@ -218,13 +225,7 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
 # ------------------------------------------------------------------ stability
 
 
-@dataclass(frozen=True, kw_only=True)
-class RiderLeg:
-    vehicle_id: str
-    depart_min: int
-
-
-def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RiderLeg]:
+def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RefLeg]:
     """(worker, direction) -> vehicle and departure, for day d of a run folder's plan."""
     plan = run / "plan"
     trips = {}
@@ -238,12 +239,12 @@ def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RiderLeg]:
         for r in csv.DictReader(fh):
             if r["trip_id"] in trips:
                 direction, vehicle, dep = trips[r["trip_id"]]
-                out[r["worker_id"], direction] = RiderLeg(vehicle_id=vehicle, depart_min=dep)
+                out[r["worker_id"], direction] = RefLeg(vehicle_id=vehicle, depart_min=dep)
     return out
 
 
 def stability(
-    before: dict[tuple[str, str], RiderLeg], after: dict[tuple[str, str], RiderLeg]
+    before: dict[tuple[str, str], RefLeg], after: dict[tuple[str, str], RefLeg]
 ) -> dict[str, Any]:
     """Share of rider-legs planned in both that keep their vehicle and depart within +-10 min."""
     common = sorted(set(before) & set(after))
@@ -288,6 +289,7 @@ def run_day(
     report: Callable[[Path], None] | None = None,
 ) -> DayResult:
     """Plan day d from the ledger; publish a verified day run; record it in the ledger."""
+    t0 = time.monotonic()
     season = load_season_run(season_run)
     meta = ledger.meta()
     if meta.get("season_run") != season.manifest_sha256:
@@ -303,6 +305,8 @@ def run_day(
     events = ledger.events()
     head_seq, head_hash = ledger.head()
     demand = day_demand(season, events, d)
+    timings = {"ledger_and_demand_s": time.monotonic() - t0}
+    t1 = time.monotonic()
     prev_run = day_run_path(season_run, d - timedelta(days=1))
     record: dict[str, Any] = {
         "date": d.isoformat(),
@@ -316,6 +320,8 @@ def run_day(
     }
 
     def publish_hook(tmp: Path) -> None:
+        timings["solve_and_verify_s"] = time.monotonic() - t1
+        t2 = time.monotonic()
         season_legs = rider_legs(season_run, d)
         day_legs = rider_legs(tmp, d)
         record["stability_vs_season"] = stability(season_legs, day_legs)
@@ -324,20 +330,25 @@ def run_day(
         if (prev_run / "manifest.json").is_file():
             prev = rider_legs(prev_run, d - timedelta(days=1))
             record["stability_vs_previous_day"] = stability(prev, day_legs)
-        write_text(tmp / "day.json", dumps_json(record))
         write_text(
             tmp / "report" / "follow_up.csv",
             "worker_id,no_shows_last_7_days\n" + "".join(f"{w},{n}\n" for w, n in demand.follow_up),
         )
         if report is not None:
             report(tmp)
+        timings["report_s"] = time.monotonic() - t2
+        record["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        write_text(tmp / "day.json", dumps_json(record))
 
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(
         prefix=f".{target.name}.scenario-", dir=target.parent
     ) as tmp_s:
         scenario_dir = Path(tmp_s) / "scenario"
-        write_day_scenario(season, demand, scenario_dir)
+        reference = rider_legs(season_run, d)
+        if (prev_run / "manifest.json").is_file():  # what riders were told last: yesterday's
+            reference.update(rider_legs(prev_run, d - timedelta(days=1)))
+        write_day_scenario(season, demand, scenario_dir, reference)
         summary = solve(scenario_dir, target, force, say=say, report=publish_hook)
     ledger.append(
         [

@@ -5,6 +5,7 @@ import` (columns date, vehicle_id, worker_id, boarded, time)."""
 
 from __future__ import annotations
 
+import functools
 from html import escape
 from pathlib import Path
 
@@ -20,6 +21,7 @@ td.box { width: 14mm; } td.time { width: 20mm; }
 """
 
 
+@functools.cache  # a rider rides out and back: one code per id and run
 def qr_svg(worker_id: str) -> str:
     """The worker's pseudonymous id as an inline SVG QR code (deterministic bytes)."""
     return str(segno.make(worker_id, error="m", micro=False).svg_inline(scale=2, border=2))
