@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from foresterie.run.stability import RefLeg, keep_vehicles, read_reference, reference_csv
+from foresterie.run.stability import RefLeg, keep_vehicles
 from foresterie.scenario.model import Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip
 from tests.helpers import farm, foresteria, scenario, vehicle
@@ -90,10 +90,3 @@ def test_time_kept_outranks_vehicle_kept() -> None:
 def test_no_reference_keeps_names() -> None:
     plan = _plan([_trip("T1", "V2", ("W1",))])
     assert keep_vehicles(_scenario(), plan, {}) == (plan, 0)
-
-
-def test_reference_file_round_trip() -> None:
-    ref = {("W1", "to_farm"): RefLeg(vehicle_id="V2", depart_min=365)}
-    text = reference_csv(ref)
-    assert text == "worker_id,direction,vehicle_id,depart\nW1,to_farm,V2,06:05\n"
-    assert read_reference(text) == ref

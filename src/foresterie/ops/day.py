@@ -17,6 +17,7 @@ folder, replayable byte for byte with `foresterie replay`. A one-leg booking hol
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import tempfile
 import time
@@ -34,13 +35,13 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.run.pipeline import RunSummary, solve
-from foresterie.run.stability import REFERENCE_FILE, STABLE_MIN, RefLeg, reference_csv
+from foresterie.run.stability import REFERENCE_TRIPS, STABLE_MIN, RefLeg, reference_trips_json
 from foresterie.scenario.files import fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
 from foresterie.scenario.model import Scenario, Worker
 
-SKIP_AFTER_NO_SHOWS = 2  # consecutive recorded no-shows: the seat is no longer held unbooked
-FOLLOW_UP_NO_SHOWS = 3  # no-shows in the last FOLLOW_UP_WINDOW days: listed for the operator
+SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
+FOLLOW_UP_NO_SHOWS = 3  # no-show days in the last FOLLOW_UP_WINDOW days: on the follow-up list
 FOLLOW_UP_WINDOW = 7
 
 
@@ -167,27 +168,34 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     follow = sorted(
         (wid, n)
         for wid, evs in rides.items()
-        if (n := sum(1 for ev in evs if ev.kind == "no_show" and ev.day >= window))
+        if (n := sum(1 for day, shown in _ride_days(evs) if not shown and day >= window))
         >= FOLLOW_UP_NO_SHOWS
     )
     return Demand(day=d, riders=riders, counts=counts, broken=sorted(broken), follow_up=follow)
 
 
+def _ride_days(history: list[Event]) -> list[tuple[date, bool]]:
+    """(day, boarded at least once that day) for each day a rider has rows, latest first: a
+    no-show day is one where every row of the driver's lists says no-show."""
+    days: dict[date, bool] = {}
+    for ev in history:
+        days[ev.day] = days.get(ev.day, False) or ev.kind == "boarding"
+    return sorted(days.items(), reverse=True)
+
+
 def _trailing_no_shows(history: list[Event]) -> int:
-    """Consecutive no-shows at the end of a rider's recorded rides (by day, in ledger order)."""
+    """Consecutive no-show days at the end of a rider's recorded days."""
     n = 0
-    for ev in sorted(history, key=lambda e: e.day, reverse=True):
-        if ev.kind != "no_show":
+    for _, shown in _ride_days(history):
+        if shown:
             break
         n += 1
     return n
 
 
-def write_day_scenario(
-    season: SeasonRun, demand: Demand, folder: Path, reference: dict[tuple[str, str], RefLeg]
-) -> None:
+def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
     """A one-day scenario: the season run's inputs with that day's riders and fleet, and the
-    vehicle and departure each rider was told (kept where it costs nothing: run/stability.py)."""
+    season plan's trips of that day, kept where it costs nothing (run/stability.py)."""
     src = season.root / "inputs"
     d = demand.day
     folder.mkdir(parents=True, exist_ok=True)
@@ -215,9 +223,7 @@ def write_day_scenario(
     ]
     write_text(folder / "fleet.csv", fleet_csv(fleet))
     write_text(folder / "workers.csv", workers_csv(sorted(demand.riders, key=lambda w: w.id)))
-    riding = {w.id for w in demand.riders}
-    kept = {k: leg for k, leg in reference.items() if k[0] in riding}
-    write_text(folder / REFERENCE_FILE, reference_csv(kept))
+    write_text(folder / REFERENCE_TRIPS, reference_trips_json(season.root / "plan", d))
     header = f"# Day {d} of season run {season.scenario.name!r} (foresterie day).\n"
     write_text(folder / "scenario.toml", header + toml_dumps(cfg))
 
@@ -275,6 +281,15 @@ class DayResult:
     record: dict[str, Any]
 
 
+def _day_run_of(run: Path, season_sha256: str) -> bool:
+    """Is `run` a published day run of this season run?"""
+    try:
+        record = json.loads((run / "day.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(record.get("season_run_manifest_sha256") == season_sha256)
+
+
 def day_run_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.days" / d.isoformat()
 
@@ -307,7 +322,9 @@ def run_day(
     demand = day_demand(season, events, d)
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()
-    prev_run = day_run_path(season_run, d - timedelta(days=1))
+    prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
+    if not _day_run_of(prev_run, season.manifest_sha256):
+        prev_run = target.parent / ".no-previous-day"
     record: dict[str, Any] = {
         "date": d.isoformat(),
         "season_run": str(season_run),
@@ -345,10 +362,7 @@ def run_day(
         prefix=f".{target.name}.scenario-", dir=target.parent
     ) as tmp_s:
         scenario_dir = Path(tmp_s) / "scenario"
-        reference = rider_legs(season_run, d)
-        if (prev_run / "manifest.json").is_file():  # what riders were told last: yesterday's
-            reference.update(rider_legs(prev_run, d - timedelta(days=1)))
-        write_day_scenario(season, demand, scenario_dir, reference)
+        write_day_scenario(season, demand, scenario_dir)
         summary = solve(scenario_dir, target, force, say=say, report=publish_hook)
     ledger.append(
         [
