@@ -165,13 +165,17 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 @dataclass(frozen=True, kw_only=True)
 class Kept:
-    mode: str  # "kept" (reference trips repaired) | "re-solved" (a fresh plan was better)
+    mode: str  # "kept" (reference trips kept) | "mixed" | "re-solved" (fresh everywhere)
     kept_trips: int
     residual_riders: int
     renamed_vehicle_days: int
+    fresh_foresterie: list[
+        str
+    ]  # planned afresh: it served more riders, or as many on fewer vehicles
 
     def record(self) -> dict[str, Any]:
         return {
+            "fresh_foresterie": self.fresh_foresterie,
             "mode": self.mode,
             "kept_trips": self.kept_trips,
             "residual_riders": self.residual_riders,
@@ -257,34 +261,64 @@ def stable_day_plan(
         for s in rt["stops"]
         for w in s["worker_ids"]
     }
-    ref_vehicles = len({rt["vehicle_id"] for rt in ref_trips})
-    if _unserved(merged) == 0 and _vehicles(merged) <= ref_vehicles:
-        return merged, Kept(
-            mode="kept",
-            kept_trips=len(trips),
-            residual_riders=len(residual),
-            renamed_vehicle_days=0,
-        )
-    fresh = plan_shuttles(scenario, matrix, assignments, processes)
-    if (_unserved(merged), _vehicles(merged)) <= (_unserved(fresh), _vehicles(fresh)):
-        return merged, Kept(
-            mode="kept",
-            kept_trips=len(trips),
-            residual_riders=len(residual),
-            renamed_vehicle_days=0,
-        )
-    fresh, renamed = keep_vehicles(scenario, fresh, reference)
-    return fresh, Kept(
-        mode="re-solved", kept_trips=0, residual_riders=0, renamed_vehicle_days=renamed
+    ref_vehicles: dict[str, set[str]] = defaultdict(set)
+    for rt in ref_trips:
+        ref_vehicles[rt["foresteria_id"]].add(rt["vehicle_id"])
+    fids = sorted({f.id for f in scenario.foresterie})
+    m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
+    renamed = 0
+    if all(u == 0 and v <= len(ref_vehicles[f]) for f, (u, v) in m_score.items()):
+        fresh_fids: set[str] = set()
+        fresh = merged
+    else:  # per foresteria (fleets and riders are separate): service first, then vehicles
+        fresh = plan_shuttles(scenario, matrix, assignments, processes)
+        fresh, renamed = keep_vehicles(scenario, fresh, reference)
+        fresh_fids = {f for f in fids if (_unserved(fresh, f), _vehicles(fresh, f)) < m_score[f]}
+    plan = _pick(merged, fresh, fresh_fids)
+    return plan, Kept(
+        mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
+        kept_trips=sum(1 for t in trips if t.foresteria_id not in fresh_fids),
+        residual_riders=len(residual),
+        renamed_vehicle_days=renamed if fresh_fids else 0,
+        fresh_foresterie=sorted(fresh_fids),
     )
 
 
-def _unserved(plan: ShuttlePlan) -> int:
-    return sum(u.riders for u in plan.unserved)
+def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> ShuttlePlan:
+    """The merged plan, with the foresterie in `fresh_fids` taken from the fresh plan."""
+    if not fresh_fids:
+        return merged
+
+    def src(fid: str) -> ShuttlePlan:
+        return fresh if fid in fresh_fids else merged
+
+    fids = (
+        {t.foresteria_id for t in merged.trips + fresh.trips}
+        | {u.foresteria_id for u in merged.unserved + fresh.unserved}
+        | {f.foresteria_id for f in merged.fleet_days + fresh.fleet_days}
+    )
+    trips = sorted(
+        (t for f in fids for t in src(f).trips if t.foresteria_id == f), key=lambda t: t.trip_id
+    )
+    unserved = sorted(
+        (u for f in fids for u in src(f).unserved if u.foresteria_id == f),
+        key=lambda u: (u.day, u.foresteria_id, u.direction, u.farm_id, u.worker_ids),
+    )
+    fleet_days = sorted(
+        (x for f in fids for x in src(f).fleet_days if x.foresteria_id == f),
+        key=lambda x: (x.day, x.foresteria_id),
+    )
+    return replace(merged, trips=trips, unserved=unserved, fleet_days=fleet_days)
 
 
-def _vehicles(plan: ShuttlePlan) -> int:
-    return len({(t.day, t.vehicle_id) for t in plan.trips if t.vehicle_id})
+def _unserved(plan: ShuttlePlan, fid: str) -> int:
+    return sum(u.riders for u in plan.unserved if u.foresteria_id == fid)
+
+
+def _vehicles(plan: ShuttlePlan, fid: str) -> int:
+    return len(
+        {(t.day, t.vehicle_id) for t in plan.trips if t.vehicle_id and t.foresteria_id == fid}
+    )
 
 
 def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Trip | None:
