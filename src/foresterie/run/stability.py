@@ -195,9 +195,11 @@ def stable_day_plan(
     at, drop riders who are gone (and stops left empty when the timing still holds), and plan only
     the rest, on vehicles the kept trips do not use. Kept outright if everyone is served with no
     more vehicles than the reference; else compared with planning the day afresh, and kept if it
-    leaves no more riders unserved and, when equal, uses no more vehicles (service first, then
-    no extra vehicle for stability); otherwise the fresh plan, with interchangeable vehicles
-    renamed towards the reference."""
+    leaves no more riders unserved and uses no vehicle beyond both the fresh plan's and the
+    season plan's for that foresteria (service first; then no vehicle the season did not already
+    run is added for stability's sake); otherwise that foresteria's fresh plan, with
+    interchangeable vehicles renamed towards the reference. Foresterie are chosen one by one:
+    their fleets and riders are separate."""
     ref = json.loads(reference_text)
     ref_trips = ref["trips"]
     fleet = {v.id: v for v in scenario.fleet}
@@ -273,7 +275,15 @@ def stable_day_plan(
     else:  # per foresteria (fleets and riders are separate): service first, then vehicles
         fresh = plan_shuttles(scenario, matrix, assignments, processes)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
-        fresh_fids = {f for f in fids if (_unserved(fresh, f), _vehicles(fresh, f)) < m_score[f]}
+        fresh_fids = {
+            f
+            for f in fids
+            if _unserved(fresh, f) < m_score[f][0]
+            or (
+                _unserved(fresh, f) == m_score[f][0]
+                and m_score[f][1] > max(_vehicles(fresh, f), len(ref_vehicles[f]))
+            )
+        }
     plan = _pick(merged, fresh, fresh_fids)
     return plan, Kept(
         mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
