@@ -409,6 +409,10 @@ def _ledger(run: Path, ledger: Path | None, create: bool = False) -> Any:
     from foresterie.ops.ledger import Ledger, ledger_path
 
     path = ledger or ledger_path(run)
+    if ledger is None and (run / "intake.json").is_file():  # an intake re-plan: its season's
+        import json
+
+        path = Path(json.loads((run / "intake.json").read_text(encoding="utf-8"))["ledger"]["path"])
     season = load_season_run(run) if create else None
     return Ledger.open(path, season.binding if season else None)
 
@@ -502,6 +506,52 @@ def day(
         f"unserved, {r['vehicles_used']} vehicles (season plan {r['vehicles_used_season_plan']}); "
         f"kept vehicle and time: {st['kept']}/{st['rider_legs_in_both']} rider-legs; "
         f"{r['follow_up_no_shows']} on the no-show follow-up list; verified"
+    )
+
+
+@app.command()
+@guarded
+def intake(
+    run: RunArg,
+    date_: Annotated[str, typer.Option("--date", help="Today (YYYY-MM-DD).")],
+    ledger: LedgerOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Re-plan folder (default RUN.intake/DATE beside RUN).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing re-plan.")] = False,
+    release_after_days: Annotated[
+        int, typer.Option(min=0, help="Release a no-show's bed this many days after arrival.")
+    ] = 3,
+) -> None:
+    """Re-plan the beds from today with the ledger's arrivals, departures and no-shows."""
+    from datetime import date
+
+    from foresterie.core.errors import Problem
+    from foresterie.ops.intake import run_intake
+    from foresterie.run.pipeline import PlanRejected
+
+    try:
+        when = date.fromisoformat(date_)
+    except ValueError:
+        raise ScenarioError(
+            [Problem("--date", None, "date", f"{date_!r} is not YYYY-MM-DD")]
+        ) from None
+    with _ledger(run, ledger) as led:
+        try:
+            summary, record = run_intake(
+                run, led, when, out, force, release_after_days, typer.echo, _report_hook()
+            )
+        except PlanRejected as exc:
+            for v in exc.violations:
+                _err(f"violation: {v}")
+            _err("error: the re-plan failed verification and was not published")
+            raise typer.Exit(EXIT_VERIFY_FAILED) from None
+    w = record["workers"]
+    typer.echo(
+        f"wrote {summary.out}: kept {w.get('housed_kept', 0)} housed where they are (moved: "
+        f"{summary.manifest['replan']['moved_vs_previous']}), placed "
+        f"{w.get('arrived_to_place', 0) + w.get('early_to_place', 0)} arrivals, released "
+        f"{w.get('released_no_show', 0)} beds of no-shows; verified"
     )
 
 

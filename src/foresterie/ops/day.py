@@ -306,8 +306,7 @@ def run_day(
     """Plan day d from the ledger; publish a verified day run; record it in the ledger."""
     t0 = time.monotonic()
     season = load_season_run(season_run)
-    meta = ledger.meta()
-    if meta.get("season_run") != season.manifest_sha256:
+    if not ledger.accepts(season.manifest_sha256):
         raise ScenarioError(
             [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
         )

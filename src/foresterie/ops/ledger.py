@@ -39,6 +39,7 @@ Kind = Literal[
     "breakdown",  # a vehicle out of service that day
     "late_return",  # a vehicle back late
     "day_plan",  # a day run published (note: its manifest sha256)
+    "intake_plan",  # a housing intake re-plan published (note: its manifest sha256)
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 Leg = Literal["", "out", "back", "round"]
@@ -291,6 +292,16 @@ class Ledger:
 
     def events(self) -> list[Event]:
         return [r.event for r in self.rows()]
+
+    def accepts(self, run_manifest_sha256: str) -> bool:
+        """Is this the ledger's season run, or an intake re-plan recorded in it?"""
+        if self.meta().get("season_run") == run_manifest_sha256:
+            return True
+        rows = self._query(
+            "SELECT COUNT(*) FROM ledger_events WHERE kind = 'intake_plan' AND note = ?",
+            (run_manifest_sha256,),
+        )
+        return bool(rows[0][0])
 
     def head(self) -> tuple[int, str]:
         last = self._query("SELECT seq, hash FROM ledger_events ORDER BY seq DESC LIMIT 1")
