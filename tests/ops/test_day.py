@@ -204,3 +204,32 @@ def test_ledger_verify_command(season: Path, tmp_path: Path) -> None:
 
 def test_default_ledger_sits_beside_the_run(season: Path) -> None:
     assert ledger_path(season) == season.parent / "tiny.ledger.sqlite"
+
+
+def test_day_run_keeps_the_season_trips_of_the_riders_left(season: Path, tmp_path: Path) -> None:
+    """W02 cancels: the others keep their season trips (vehicle and times), W02's seat is freed."""
+    led = tmp_path / "l.sqlite"
+    b = tmp_path / "bookings.csv"
+    b.write_text("date,worker_id,action\n2026-07-07,W02,cancel\n")
+    assert _cli("ledger", "import", str(season), str(b), "--ledger", str(led))[0] == 0
+    out = tmp_path / "day"
+    code, text = _cli(
+        "day", str(season), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 0, text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["shuttles"]["stability"]["mode"] == "kept"
+    record = json.loads((out / "day.json").read_text())
+    assert record["stability_vs_season"]["share_kept"] == 1.0
+    assert record["stability_vs_season"]["rider_legs_in_both"] == 8  # W01, W03, W04, W05 x 2
+    with open(season / "plan" / "trips.csv", newline="") as fh:
+        season_trips = {
+            r["trip_id"]: (r["vehicle_id"], r["depart"])
+            for r in csv.DictReader(fh)
+            if r["day"] == D.isoformat()
+        }
+    with open(out / "plan" / "trips.csv", newline="") as fh:
+        day_trips = {r["trip_id"]: (r["vehicle_id"], r["depart"]) for r in csv.DictReader(fh)}
+    assert day_trips.items() <= season_trips.items()
+    with open(out / "plan" / "riders.csv", newline="") as fh:
+        assert "W02" not in {r["worker_id"] for r in csv.DictReader(fh)}
