@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -404,6 +405,33 @@ LedgerOpt = Annotated[
 ]
 
 
+def _day(text: str) -> Any:
+    from datetime import date
+
+    from foresterie.core.errors import Problem
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ScenarioError(
+            [Problem("--date", None, "date", f"{text!r} is not YYYY-MM-DD")]
+        ) from None
+
+
+@contextlib.contextmanager
+def _published(what: str) -> Iterator[None]:
+    """A plan the verifier refused: its violations, exit 1, nothing published."""
+    from foresterie.run.pipeline import PlanRejected
+
+    try:
+        yield
+    except PlanRejected as exc:
+        for v in exc.violations:
+            _err(f"violation: {v}")
+        _err(f"error: the {what} failed verification and was not published")
+        raise typer.Exit(EXIT_VERIFY_FAILED) from None
+
+
 def _ledger(run: Path, ledger: Path | None, create: bool = False) -> Any:
     from foresterie.ops.day import load_season_run
     from foresterie.ops.ledger import Ledger, ledger_path
@@ -478,26 +506,10 @@ def day(
     force: Annotated[bool, typer.Option(help="Replace an existing day run.")] = False,
 ) -> None:
     """Plan one day's shuttles from the ledger; publish a verified, replayable day run."""
-    from datetime import date
-
-    from foresterie.core.errors import Problem
     from foresterie.ops.day import run_day
-    from foresterie.run.pipeline import PlanRejected
 
-    try:
-        when = date.fromisoformat(date_)
-    except ValueError:
-        raise ScenarioError(
-            [Problem("--date", None, "date", f"{date_!r} is not YYYY-MM-DD")]
-        ) from None
-    with _ledger(run, ledger) as led:
-        try:
-            res = run_day(run, led, when, out, force, say=typer.echo, report=_day_report_hook())
-        except PlanRejected as exc:
-            for v in exc.violations:
-                _err(f"violation: {v}")
-            _err("error: the day plan failed verification and was not published")
-            raise typer.Exit(EXIT_VERIFY_FAILED) from None
+    with _ledger(run, ledger) as led, _published("day plan"):
+        res = run_day(run, led, _day(date_), out, force, typer.echo, _day_report_hook())
     r = res.record
     st = r["stability_vs_season"]
     typer.echo(
@@ -524,28 +536,12 @@ def intake(
     ] = 3,
 ) -> None:
     """Re-plan the beds from today with the ledger's arrivals, departures and no-shows."""
-    from datetime import date
-
-    from foresterie.core.errors import Problem
     from foresterie.ops.intake import run_intake
-    from foresterie.run.pipeline import PlanRejected
 
-    try:
-        when = date.fromisoformat(date_)
-    except ValueError:
-        raise ScenarioError(
-            [Problem("--date", None, "date", f"{date_!r} is not YYYY-MM-DD")]
-        ) from None
-    with _ledger(run, ledger) as led:
-        try:
-            summary, record = run_intake(
-                run, led, when, out, force, release_after_days, typer.echo, _report_hook()
-            )
-        except PlanRejected as exc:
-            for v in exc.violations:
-                _err(f"violation: {v}")
-            _err("error: the re-plan failed verification and was not published")
-            raise typer.Exit(EXIT_VERIFY_FAILED) from None
+    with _ledger(run, ledger) as led, _published("re-plan"):
+        summary, record = run_intake(
+            run, led, _day(date_), out, force, release_after_days, typer.echo, _report_hook()
+        )
     w = record["workers"]
     typer.echo(
         f"wrote {summary.out}: kept {w.get('housed_kept', 0)} housed where they are (moved: "

@@ -20,17 +20,13 @@ from foresterie.core.files import file_sha256
 from foresterie.ops.day import SKIP_AFTER_NO_SHOWS, day_demand, load_season_run, stability
 from foresterie.ops.ledger import Event, Ledger, ledger_path
 from foresterie.run.stability import RefLeg as Leg
-from tests.helpers import TINY
 
 D = date(2026, 7, 7)  # a Tuesday
 
 
-@pytest.fixture(scope="module")
-def season(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("runs") / "tiny"
-    r = CliRunner().invoke(app, ["solve", str(TINY), "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    return out
+@pytest.fixture
+def season(tiny_season_run: Path) -> Path:
+    return tiny_season_run
 
 
 def _riders(season: Path, events: list[Event], d: date = D) -> dict[str, tuple[str, str]]:

@@ -18,17 +18,13 @@ from foresterie.core.files import file_sha256
 from foresterie.ops.day import load_season_run
 from foresterie.ops.intake import intake_workers
 from foresterie.ops.ledger import Event, Ledger
-from tests.helpers import TINY
 
 D = date(2026, 7, 9)
 
 
-@pytest.fixture(scope="module")
-def season(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("runs") / "tiny"
-    r = CliRunner().invoke(app, ["solve", str(TINY), "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    return out
+@pytest.fixture
+def season(tiny_season_run: Path) -> Path:
+    return tiny_season_run
 
 
 def _arrive(*ids: str, day: date = date(2026, 7, 6)) -> list[Event]:

@@ -69,6 +69,21 @@ class SeasonRun:
         return {"name": self.scenario.name, "run_manifest_sha256": self.manifest_sha256}
 
 
+def open_season(season_run: Path, ledger: Ledger, d: date) -> SeasonRun:
+    """The season run, checked: this ledger's (or an intake re-plan it records), d in season."""
+    season = load_season_run(season_run)
+    if not ledger.accepts(season.manifest_sha256):
+        raise ScenarioError(
+            [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
+        )
+    s = season.season
+    if not s.start <= d <= s.end:
+        raise ScenarioError(
+            [Problem("--date", None, "date", f"{d} is outside the season {s.start}..{s.end}")]
+        )
+    return season
+
+
 def load_season_run(run: Path) -> SeasonRun:
     manifest = run / "manifest.json"
     if not manifest.is_file():
@@ -305,16 +320,7 @@ def run_day(
 ) -> DayResult:
     """Plan day d from the ledger; publish a verified day run; record it in the ledger."""
     t0 = time.monotonic()
-    season = load_season_run(season_run)
-    if not ledger.accepts(season.manifest_sha256):
-        raise ScenarioError(
-            [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
-        )
-    s = season.season
-    if not s.start <= d <= s.end:
-        raise ScenarioError(
-            [Problem("--date", None, "date", f"{d} is outside the season {s.start}..{s.end}")]
-        )
+    season = open_season(season_run, ledger, d)
     target = out or day_run_path(season_run, d)
     events = ledger.events()
     head_seq, head_hash = ledger.head()

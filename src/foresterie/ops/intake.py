@@ -27,10 +27,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.ops.day import SeasonRun, load_season_run
+from foresterie.ops.day import SeasonRun, open_season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import workers_csv
@@ -114,16 +113,7 @@ def run_intake(
     say: Any = None,
     report: Any = None,
 ) -> tuple[RunSummary, dict[str, Any]]:
-    season = load_season_run(season_run)
-    if not ledger.accepts(season.manifest_sha256):
-        raise ScenarioError(
-            [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
-        )
-    s = season.season
-    if not s.start <= d <= s.end:
-        raise ScenarioError(
-            [Problem("--date", None, "date", f"{d} is outside the season {s.start}..{s.end}")]
-        )
+    season = open_season(season_run, ledger, d)
     target = out or intake_path(season_run, d)
     seq, head = ledger.head()
     intake = intake_workers(season, ledger.events(), d, release_days)
