@@ -17,7 +17,13 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.core.files import file_sha256
-from foresterie.ops.day import SKIP_AFTER_NO_SHOWS, day_demand, load_season_run, stability
+from foresterie.ops.day import (
+    SKIP_AFTER_NO_SHOWS,
+    day_demand,
+    load_season_run,
+    recorded,
+    stability,
+)
 from foresterie.ops.ledger import Event, Ledger, ledger_path
 from foresterie.run.stability import RefLeg as Leg
 
@@ -229,3 +235,16 @@ def test_day_run_keeps_the_season_trips_of_the_riders_left(season: Path, tmp_pat
     assert day_trips.items() <= season_trips.items()
     with open(out / "plan" / "riders.csv", newline="") as fh:
         assert "W02" not in {r["worker_id"] for r in csv.DictReader(fh)}
+
+
+def test_recorded_boardings_of_a_day() -> None:
+    d = date(2026, 7, 6)
+    events = [
+        Event(kind="no_show", day=d, worker_id="W01"),  # missed the morning, came back: boarded
+        Event(kind="boarding", day=d, worker_id="W01"),
+        Event(kind="no_show", day=d, worker_id="W02"),
+        Event(kind="no_show", day=d, worker_id="W02"),
+        Event(kind="boarding", day=D, worker_id="W03"),  # another day
+    ]
+    assert recorded(events, d) == {"riders_boarded": 1, "no_shows": 1, "no_show_rate": 0.5}
+    assert recorded([], d)["no_show_rate"] is None

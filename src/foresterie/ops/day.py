@@ -189,6 +189,25 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     return Demand(day=d, riders=riders, counts=counts, broken=sorted(broken), follow_up=follow)
 
 
+def recorded(events: list[Event], d: date) -> dict[str, Any]:
+    """What the drivers' lists say about day d: riders boarded, no-shows, the no-show rate."""
+    days = {w: shown for w, evs in _by_worker(events, d).items() for _, shown in _ride_days(evs)}
+    boarded = sum(1 for shown in days.values() if shown)
+    return {
+        "riders_boarded": boarded,
+        "no_shows": len(days) - boarded,
+        "no_show_rate": round((len(days) - boarded) / len(days), 4) if days else None,
+    }
+
+
+def _by_worker(events: list[Event], d: date) -> dict[str, list[Event]]:
+    out: dict[str, list[Event]] = defaultdict(list)
+    for ev in events:
+        if ev.kind in ("boarding", "no_show") and ev.day == d:
+            out[ev.worker_id].append(ev)
+    return out
+
+
 def _ride_days(history: list[Event]) -> list[tuple[date, bool]]:
     """(day, boarded at least once that day) for each day a rider has rows, latest first: a
     no-show day is one where every row of the driver's lists says no-show."""
@@ -339,6 +358,7 @@ def run_day(
         "demand": dict(sorted(demand.counts.items())),
         "vehicles_out_of_service": demand.broken,
         "follow_up_no_shows": len(demand.follow_up),
+        "recorded_previous_day": recorded(events, d - timedelta(days=1)),
     }
 
     def publish_hook(tmp: Path) -> None:
