@@ -169,9 +169,8 @@ class Kept:
     kept_trips: int
     residual_riders: int
     renamed_vehicle_days: int
-    fresh_foresterie: list[
-        str
-    ]  # planned afresh: it served more riders, or as many on fewer vehicles
+    # planned afresh: it served more riders, or as many without a vehicle the kept plan adds
+    fresh_foresterie: list[str]
 
     def record(self) -> dict[str, Any]:
         return {
