@@ -16,3 +16,16 @@ def tiny(tmp_path: Path) -> Path:
     dst = tmp_path / "tiny"
     shutil.copytree(TINY, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def tiny_season_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny scenario solved once per session (read only: ledgers and day runs go elsewhere)."""
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    out = tmp_path_factory.mktemp("runs") / "tiny"
+    r = CliRunner().invoke(app, ["solve", str(TINY), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -389,6 +390,177 @@ def sweep(
         f"{res.solved} solved now, {res.failed} failed) in {res.wall_s:.1f} s; "
         f"results.csv, quantiles.csv, report/index.html"
     )
+
+
+ledger_app = typer.Typer(
+    help="The season ledger: check-ins, bookings, boardings, incidents, day plans.",
+    no_args_is_help=True,
+)
+app.add_typer(ledger_app, name="ledger")
+
+RunArg = Annotated[Path, typer.Argument(help="The published season run folder.")]
+LedgerOpt = Annotated[
+    Path | None,
+    typer.Option("--ledger", help="Ledger file (default RUN.ledger.sqlite beside RUN)."),
+]
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    from foresterie.core.errors import Problem
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ScenarioError(
+            [Problem("--date", None, "date", f"{text!r} is not YYYY-MM-DD")]
+        ) from None
+
+
+@contextlib.contextmanager
+def _published(what: str) -> Iterator[None]:
+    """A plan the verifier refused: its violations, exit 1, nothing published."""
+    from foresterie.run.pipeline import PlanRejected
+
+    try:
+        yield
+    except PlanRejected as exc:
+        for v in exc.violations:
+            _err(f"violation: {v}")
+        _err(f"error: the {what} failed verification and was not published")
+        raise typer.Exit(EXIT_VERIFY_FAILED) from None
+
+
+def _ledger(run: Path, ledger: Path | None, create: bool = False) -> Any:
+    from foresterie.ops.day import load_season_run
+    from foresterie.ops.ledger import Ledger, ledger_path
+
+    path = ledger or ledger_path(run)
+    if ledger is None and (run / "intake.json").is_file():  # an intake re-plan: its season's
+        import json
+
+        path = Path(json.loads((run / "intake.json").read_text(encoding="utf-8"))["ledger"]["path"])
+    season = load_season_run(run) if create else None
+    return Ledger.open(path, season.binding if season else None)
+
+
+@ledger_app.command("init")
+@guarded
+def ledger_init(run: RunArg, ledger: LedgerOpt = None) -> None:
+    """Create the ledger of a season run (or migrate an existing one to this version)."""
+    with _ledger(run, ledger, create=True) as led:
+        rows, _ = led.head()
+        typer.echo(f"ledger {led.label}: schema {led.schema_version()}, {rows} rows")
+
+
+@ledger_app.command("import")
+@guarded
+def ledger_import(
+    run: RunArg,
+    files: Annotated[list[Path], typer.Argument(help="CSV files: check-ins, bookings, ...")],
+    ledger: LedgerOpt = None,
+) -> None:
+    """Append CSV files to the ledger: all of them or, if any row is bad, nothing (exit 2)."""
+    from foresterie.core.errors import ScenarioError as _SE
+    from foresterie.ops.day import load_season_run
+    from foresterie.ops.imports import read_events
+
+    season = load_season_run(run).season
+    events, problems = [], []
+    for f in files:
+        try:
+            events += read_events(f, season)
+        except _SE as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    with _ledger(run, ledger, create=True) as led:
+        rows = led.append(events)
+    typer.echo(f"appended {len(rows)} rows from {len(files)} files to {led.label}")
+
+
+@ledger_app.command("verify")
+@guarded
+def ledger_verify(run: RunArg, ledger: LedgerOpt = None) -> None:
+    """Check the hash chain: exit 0 intact, 1 if a row was edited, deleted or reordered."""
+    with _ledger(run, ledger) as led:
+        problems = led.verify()
+        rows, head = led.head()
+    for p in problems:
+        typer.echo(f"violation: {p}")
+    if problems:
+        raise typer.Exit(EXIT_VERIFY_FAILED)
+    typer.echo(f"ok: {led.label}: {rows} rows, chain intact, head {head[:16]}")
+
+
+@app.command()
+@guarded
+def day(
+    run: RunArg,
+    date_: Annotated[str, typer.Option("--date", help="The day to plan (YYYY-MM-DD).")],
+    ledger: LedgerOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Day run folder (default RUN.days/DATE beside RUN).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing day run.")] = False,
+) -> None:
+    """Plan one day's shuttles from the ledger; publish a verified, replayable day run."""
+    from foresterie.ops.day import run_day
+
+    with _ledger(run, ledger) as led, _published("day plan"):
+        res = run_day(run, led, _day(date_), out, force, typer.echo, _day_report_hook())
+    r = res.record
+    st = r["stability_vs_season"]
+    typer.echo(
+        f"wrote {res.summary.out}: {r['riders']} riders, "
+        f"{res.summary.manifest['kpis']['transport']['unserved_rider_trips']} rider-trips "
+        f"unserved, {r['vehicles_used']} vehicles (season plan {r['vehicles_used_season_plan']}); "
+        f"kept vehicle and time: {st['kept']}/{st['rider_legs_in_both']} rider-legs; "
+        f"{r['follow_up_no_shows']} on the no-show follow-up list; verified"
+    )
+
+
+@app.command()
+@guarded
+def intake(
+    run: RunArg,
+    date_: Annotated[str, typer.Option("--date", help="Today (YYYY-MM-DD).")],
+    ledger: LedgerOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Re-plan folder (default RUN.intake/DATE beside RUN).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing re-plan.")] = False,
+    release_after_days: Annotated[
+        int, typer.Option(min=0, help="Release a no-show's bed this many days after arrival.")
+    ] = 3,
+) -> None:
+    """Re-plan the beds from today with the ledger's arrivals, departures and no-shows."""
+    from foresterie.ops.intake import run_intake
+
+    with _ledger(run, ledger) as led, _published("re-plan"):
+        summary, record = run_intake(
+            run, led, _day(date_), out, force, release_after_days, typer.echo, _report_hook()
+        )
+    w = record["workers"]
+    typer.echo(
+        f"wrote {summary.out}: kept {w.get('housed_kept', 0)} housed where they are (moved: "
+        f"{summary.manifest['replan']['moved_vs_previous']}), placed "
+        f"{w.get('arrived_to_place', 0) + w.get('early_to_place', 0)} arrivals, released "
+        f"{w.get('released_no_show', 0)} beds of no-shows; verified"
+    )
+
+
+def _day_report_hook() -> Any:
+    from foresterie.report.boarding import write_boarding_sheets
+    from foresterie.report.html import write_report
+    from foresterie.report.rundata import load_run
+
+    def hook(run_dir: Path) -> None:
+        data = load_run(run_dir)
+        write_boarding_sheets(data, write_report(data, say=typer.echo))
+
+    return hook
 
 
 roads_app = typer.Typer(

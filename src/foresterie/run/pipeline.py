@@ -24,6 +24,7 @@ from foresterie.run.folders import (
 )
 from foresterie.run.kpi import housing_kpis, transport_kpis
 from foresterie.run.planfiles import write_housing, write_shuttles
+from foresterie.run.stability import REFERENCE_TRIPS, stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.shuttles.routes import plan_shuttles
 from foresterie.travel.matrix import (
@@ -105,15 +106,27 @@ def solve(
         f"tiers optimal: {all(x.optimal for x in housing.tiers)}"
     )
     t = time.monotonic()
-    shuttles = plan_shuttles(
-        scenario, matrix, housing.assignments, scenario.config.solver.shuttle_processes, bar
-    )
+    ref_file, kept = scenario.root / REFERENCE_TRIPS, None
+    if ref_file.is_file():  # a day run: keep riders on the trips they were told (stability.py)
+        shuttles, kept = stable_day_plan(
+            scenario,
+            matrix,
+            housing.assignments,
+            ref_file.read_text(encoding="utf-8"),
+            scenario.config.solver.shuttle_processes,
+        )
+    else:
+        shuttles = plan_shuttles(
+            scenario, matrix, housing.assignments, scenario.config.solver.shuttle_processes, bar
+        )
     timings["shuttles_s"] = time.monotonic() - t
     say(
         f"shuttles: {len(shuttles.trips)} trips, "
         f"{sum(u.riders for u in shuttles.unserved)} worker-days unserved (both legs)"
     )
     extra = {}
+    if kept is not None:
+        extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
         t = time.monotonic()
         pairs = [
@@ -187,6 +200,7 @@ def solve(
                 "day_problems": shuttles.day_problems,
                 "route_searches": shuttles.route_searches,
                 "chaining_optimal": all(f.optimal for f in shuttles.fleet_days),
+                **({"stability": kept.record()} if kept is not None else {}),
             },
             "kpis": kpis,
         }

@@ -1,0 +1,229 @@
+"""Thirty days of daily operations on the default season, day by day through the command line.
+
+Usage: python benchmarks/operations.py [RUN] [--start 2026-08-01] [--days 30] [--seed 1]
+(RUN defaults to runs/puglia-2026; `make demo` makes it.)
+
+Each simulated day D, with a seeded random generator:
+- check-ins: everyone the season plan houses from D arrives on D, except 20 % who arrive 1-3
+  days late (their arrival row is written on the day they come);
+- 10 % of the riders the plan expects on D cancel the evening before (no-shows known in advance);
+- new bookings: 5 % as many as the expected riders, from housed people not riding that day (a day
+  off at their farm, or no farm), to a farm their foresteria's riders go to that day;
+- one vehicle breaks down on day 10 (the foresteria with the most riders: its first vehicle);
+- `foresterie ledger import` of those files, `foresterie day RUN --date D`, `foresterie verify`;
+- the drivers' boarding lists come back: every planned rider boarded, except a fixed 1 % of the
+  workers who never show (they reach the follow-up list), imported into the ledger.
+
+Per day: riders, demand changes, unserved rider-trips, riders whose vehicle or departure (+-10
+min) changed against the season plan and against the previous day, vehicles used against the
+season plan, wall time of `foresterie day`. Then the busiest day of the window is re-planned 3
+times (median wall) and replayed byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from foresterie.ops.day import load_season_run
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent / "foresterie"
+
+
+def cli(*args: str) -> tuple[float, str]:
+    t = time.monotonic()
+    r = subprocess.run([str(BIN), *args], capture_output=True, text=True, check=False)
+    wall = time.monotonic() - t
+    if r.returncode != 0:
+        sys.exit(f"foresterie {' '.join(args)}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+    return wall, r.stdout
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run", nargs="?", type=Path, default=ROOT / "runs" / "puglia-2026")
+    ap.add_argument("--start", type=date.fromisoformat, default=date(2026, 8, 1))
+    ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "operations-sim")
+    a = ap.parse_args()
+    if not (a.run / "manifest.json").is_file():
+        sys.exit(f"{a.run}: no run folder; run `make demo` first")
+    rng = random.Random(a.seed)
+    shutil.rmtree(a.out, ignore_errors=True)
+    (a.out / "imports").mkdir(parents=True)
+    ledger = a.out / "ledger.sqlite"
+    days_dir = a.out / "days"
+    season = load_season_run(a.run)
+    sc = season.scenario
+    farms = {f.id: f for f in sc.farms}
+    housed = [w for w in sc.workers if w.id in season.assigned]
+    never_show = {w.id for w in housed if rng.random() < 0.01}
+    arrive_on: dict[date, list[str]] = defaultdict(list)
+    for w in housed:
+        if a.start <= w.arrival < a.start + timedelta(days=a.days):
+            late = rng.randint(1, 3) if rng.random() < 0.2 else 0
+            arrive_on[w.arrival + timedelta(days=late)].append(w.id)
+    busiest_fid = max(
+        {season.assigned[w.id] for w in housed},
+        key=lambda f: sum(1 for w in housed if season.assigned[w.id] == f),
+    )
+    broken_vehicle = sorted(v.id for v in sc.fleet if v.foresteria_id == busiest_fid)[0]
+    cli("ledger", "init", str(a.run), "--ledger", str(ledger))
+    table = []
+    for k in range(a.days):
+        d = a.start + timedelta(days=k)
+        tag = d.isoformat()
+        files = []
+        rows = [[tag, wid, "arrival"] for wid in sorted(arrive_on.get(d, []))]
+        if rows:
+            files.append(
+                write_csv(
+                    a.out / "imports" / f"checkins-{tag}.csv", ["date", "worker_id", "event"], rows
+                )
+            )
+        present = [w for w in housed if w.arrival <= d < w.departure]
+        expected = [w for w in present if w.farm_id and d.weekday() in farms[w.farm_id].workdays]
+        idle = [w for w in present if not (w.farm_id and d.weekday() in farms[w.farm_id].workdays)]
+        cancel = rng.sample(expected, round(0.10 * len(expected)))
+        goes_to: dict[str, list[str]] = defaultdict(list)
+        for w in expected:
+            goes_to[season.assigned[w.id]].append(w.farm_id or "")
+        new = [w for w in idle if goes_to.get(season.assigned[w.id])]
+        new = rng.sample(new, min(len(new), round(0.05 * len(expected))))
+        brows = [[tag, w.id, "cancel", "round", "", "worker"] for w in cancel] + [
+            [tag, w.id, "book", "round", rng.choice(sorted(goes_to[season.assigned[w.id]])), "farm"]
+            for w in new
+        ]
+        if brows:
+            files.append(
+                write_csv(
+                    a.out / "imports" / f"bookings-{tag}.csv",
+                    ["date", "worker_id", "action", "leg", "farm_id", "booked_by"],
+                    brows,
+                )
+            )
+        if k == 9:
+            files.append(
+                write_csv(
+                    a.out / "imports" / f"incidents-{tag}.csv",
+                    ["date", "vehicle_id", "incident", "note"],
+                    [[tag, broken_vehicle, "breakdown", "simulated"]],
+                )
+            )
+        if files:
+            cli("ledger", "import", str(a.run), *map(str, files), "--ledger", str(ledger))
+        day_dir = days_dir / tag
+        wall, _ = cli(
+            "day", str(a.run), "--date", tag, "--ledger", str(ledger), "--out", str(day_dir)
+        )
+        cli("verify", str(day_dir))
+        record = json.loads((day_dir / "day.json").read_text(encoding="utf-8"))
+        manifest = json.loads((day_dir / "manifest.json").read_text(encoding="utf-8"))
+        # the drivers' lists come back
+        back = []
+        for sheet in sorted((day_dir / "report" / "boarding").rglob("*.csv")):
+            with open(sheet, encoding="utf-8", newline="") as fh:
+                for r in csv.DictReader(fh):
+                    shown = r["worker_id"] not in never_show
+                    back.append(
+                        [
+                            r["date"],
+                            r["vehicle_id"],
+                            r["worker_id"],
+                            "yes" if shown else "no",
+                            "06:00" if shown else "",
+                        ]
+                    )
+        if back:
+            lst = write_csv(
+                a.out / "imports" / f"boardings-{tag}.csv",
+                ["date", "vehicle_id", "worker_id", "boarded", "time"],
+                back,
+            )
+            cli("ledger", "import", str(a.run), str(lst), "--ledger", str(ledger))
+        st = record["stability_vs_season"]
+        prev = record.get("stability_vs_previous_day") or {}
+        table.append(
+            {
+                "day": tag,
+                "riders": record["riders"],
+                "cancelled": record["demand"].get("cancelled", 0),
+                "new_bookings": record["demand"].get("booked", 0),
+                "late_or_absent": record["demand"].get("not_present", 0),
+                "unserved_rider_trips": manifest["kpis"]["transport"]["unserved_rider_trips"],
+                "changed_vs_season": st["changed"],
+                "kept_vs_season": st["share_kept"],
+                "kept_vs_previous_day": prev.get("share_kept"),
+                "vehicles": record["vehicles_used"],
+                "vehicles_season": record["vehicles_used_season_plan"],
+                "follow_up": record["follow_up_no_shows"],
+                "wall_s": round(wall, 1),
+            }
+        )
+        print(json.dumps(table[-1]), flush=True)
+    # the busiest day of the window: re-planned 3 times, replayed
+    busiest = max(table, key=lambda r: r["riders"])["day"]
+    walls, solve = [], []
+    for i in range(3):
+        out = a.out / "busiest" / str(i)
+        wall, _ = cli(
+            "day", str(a.run), "--date", busiest, "--ledger", str(ledger), "--out", str(out)
+        )
+        walls.append(wall)
+        t = json.loads((out / "day.json").read_text(encoding="utf-8"))["timings_s"]
+        solve.append(t["ledger_and_demand_s"] + t["solve_and_verify_s"])
+    _, out = cli("replay", str(days_dir / busiest), "--out", str(a.out / "busiest-replay"))
+    _, lv = cli("ledger", "verify", str(a.run), "--ledger", str(ledger))
+    print_table(
+        table, a, busiest, walls, solve, out.strip().splitlines()[-1], lv.strip(), season, days_dir
+    )
+
+
+def print_table(table, a, busiest, walls, solve, replay, lv, season, days_dir) -> None:  # type: ignore[no-untyped-def]
+    cols = list(table[0])
+    print(
+        f"\n# Daily operations, {season.scenario.name}, {a.start} + {a.days} days, seed {a.seed}, "
+        f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, 2 cores shared\n"
+    )
+    print("| " + " | ".join(cols) + " |")
+    print("|" + " --- |" * len(cols))
+    for r in table:
+        print("| " + " | ".join("" if r[c] is None else str(r[c]) for c in cols) + " |")
+    kept = [r["kept_vs_season"] for r in table if r["kept_vs_season"] is not None]
+    kept_prev = [r["kept_vs_previous_day"] for r in table if r["kept_vs_previous_day"] is not None]
+    extra = [r["vehicles"] - r["vehicles_season"] for r in table]
+    print(
+        f"\nevery day verified ({len(table)} of {len(table)}); busiest day {busiest}: "
+        f"`foresterie day` wall {statistics.median(walls):.1f} s (median of 3: "
+        f"{', '.join(f'{w:.1f}' for w in walls)}), of which ledger + demand + solve + verify "
+        f"{statistics.median(solve):.1f} s (the rest: report, map, sheets, QR codes, start-up); "
+        f"{replay}\nkept vehicle and departure +-10 min vs the season plan: median "
+        f"{statistics.median(kept):.1%}, min {min(kept):.1%}; vs the previous day: median "
+        f"{statistics.median(kept_prev) if kept_prev else float('nan'):.1%}; vehicles used minus "
+        f"the season plan's: {sum(extra)} over the window (max {max(extra)} a day)\n{lv}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Daily operations: the season ledger, its imports, day runs and housing intake."""

@@ -1,0 +1,402 @@
+"""`foresterie day RUN --date D`: tomorrow's shuttles from the ledger, as a verified day run.
+
+The day's demand: everyone the season run houses who is present on D (the planned stay, moved by
+check-ins: an arrival row, a departure row, an absence) and rides that day: a booking where there
+is one (the last booking or cancellation of that worker for D wins), else the season plan's
+expectation (their farm works that day). From the first day arrivals are recorded on, nobody whose
+planned arrival falls on or after it is assumed present without an arrival row. A worker whose
+last `SKIP_AFTER_NO_SHOWS` recorded rides were no-shows is not expected without a booking (the
+seat is not held; they are on the follow-up list). Vehicles with a breakdown on D are out.
+
+The demand is written as an ordinary one-day scenario (riders pinned where they sleep, the
+season's recorded travel matrix) and solved by the ordinary pipeline: verified, published as a run
+folder, replayable byte for byte with `foresterie replay`. A one-leg booking holds a seat both ways
+(the shuttle model plans round trips; counted in `day.json`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+import time
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.ops.imports import Season
+from foresterie.ops.ledger import Event, Ledger
+from foresterie.run.pipeline import RunSummary, solve
+from foresterie.run.stability import REFERENCE_TRIPS, STABLE_MIN, RefLeg, reference_trips_json
+from foresterie.scenario.files import fleet_csv, workers_csv
+from foresterie.scenario.load import load_scenario
+from foresterie.scenario.model import Scenario, Worker
+
+SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
+FOLLOW_UP_NO_SHOWS = 3  # no-show days in the last FOLLOW_UP_WINDOW days: on the follow-up list
+FOLLOW_UP_WINDOW = 7
+
+
+@dataclass(kw_only=True)
+class SeasonRun:
+    root: Path
+    scenario: Scenario
+    assigned: dict[str, str]  # worker -> foresteria
+    manifest_sha256: str
+
+    @property
+    def season(self) -> Season:
+        s = self.scenario
+        return Season(
+            start=s.config.scenario.season_start,
+            end=s.config.scenario.season_end,
+            workers=frozenset(w.id for w in s.workers),
+            farms=frozenset(f.id for f in s.farms),
+            vehicles=frozenset(v.id for v in s.fleet),
+            foresterie=frozenset(f.id for f in s.foresterie),
+        )
+
+    @property
+    def binding(self) -> dict[str, str]:
+        return {"name": self.scenario.name, "run_manifest_sha256": self.manifest_sha256}
+
+
+def open_season(season_run: Path, ledger: Ledger, d: date) -> SeasonRun:
+    """The season run, checked: this ledger's (or an intake re-plan it records), d in season."""
+    season = load_season_run(season_run)
+    if not ledger.accepts(season.manifest_sha256):
+        raise ScenarioError(
+            [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
+        )
+    s = season.season
+    if not s.start <= d <= s.end:
+        raise ScenarioError(
+            [Problem("--date", None, "date", f"{d} is outside the season {s.start}..{s.end}")]
+        )
+    return season
+
+
+def load_season_run(run: Path) -> SeasonRun:
+    manifest = run / "manifest.json"
+    if not manifest.is_file():
+        raise ScenarioError([Problem(str(run), None, "run", "not a run folder (no manifest.json)")])
+    if (run / "day.json").is_file():
+        raise ScenarioError([Problem(str(run), None, "run", "is a day run, not a season run")])
+    with open(run / "plan" / "assignments.csv", encoding="utf-8", newline="") as fh:
+        assigned = {r["worker_id"]: r["foresteria_id"] for r in csv.DictReader(fh)}
+    return SeasonRun(
+        root=run,
+        scenario=load_scenario(run / "inputs"),
+        assigned=assigned,
+        manifest_sha256=file_sha256(manifest),
+    )
+
+
+@dataclass(kw_only=True)
+class Demand:
+    day: date
+    riders: list[Worker]  # one-day workers: arrival D, departure D+1, pinned where they ride from
+    counts: Counter[str] = field(default_factory=Counter)
+    broken: list[str] = field(default_factory=list)
+    follow_up: list[tuple[str, int]] = field(default_factory=list)  # (worker, no-shows)
+
+
+def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
+    """Who rides on day d, from where, to which farm: the ledger over the season plan."""
+    sc = season.scenario
+    farms = {f.id: f for f in sc.farms}
+    presence: dict[str, list[Event]] = defaultdict(list)
+    bookings: dict[str, Event] = {}
+    rides: dict[str, list[Event]] = defaultdict(list)
+    broken: set[str] = set()
+    for ev in events:
+        if ev.kind in ("arrival", "departure", "absent") and ev.day <= d:
+            presence[ev.worker_id].append(ev)
+        elif ev.kind in ("booking", "cancellation") and ev.day == d:
+            bookings[ev.worker_id] = ev  # the last one wins: corrections are new rows
+        elif ev.kind in ("boarding", "no_show") and ev.day < d:
+            rides[ev.worker_id].append(ev)
+        elif ev.kind == "breakdown" and ev.day == d:
+            broken.add(ev.vehicle_id)
+    arrivals = [ev.day for ev in events if ev.kind == "arrival"]
+    recording_from = min(arrivals) if arrivals else None
+    counts: Counter[str] = Counter()
+    riders = []
+    for w in sc.workers:
+        here = w.arrival <= d < w.departure
+        if recording_from is not None and recording_from <= w.arrival <= d:
+            here = False  # arrivals are recorded: only a check-in says they came
+        for ev in sorted(presence.get(w.id, []), key=lambda e: e.day):  # stable: ledger order
+            here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
+        bed = season.assigned.get(w.id)
+        booking = bookings.get(w.id)
+        if not here or bed is None:
+            if booking is not None and booking.kind == "booking":
+                counts["booked_not_present" if bed else "booked_without_bed"] += 1
+            elif bed is not None and w.arrival <= d < w.departure:
+                counts["not_present"] += 1
+            continue
+        history = rides.get(w.id, [])
+        streak = _trailing_no_shows(history)
+        if booking is not None:
+            if booking.kind == "cancellation":
+                counts["cancelled"] += 1
+                continue
+            farm_id = booking.farm_id or w.farm_id
+            origin = booking.origin or bed
+            counts["booked"] += 1
+            if booking.leg in ("out", "back"):
+                counts["one_leg_booked_as_round_trip"] += 1
+        else:
+            farm_id, origin = w.farm_id, bed
+            if streak >= SKIP_AFTER_NO_SHOWS:
+                counts["not_held_after_no_shows"] += 1
+                continue
+        if not farm_id or d.weekday() not in farms[farm_id].workdays:
+            if booking is not None:
+                counts["booked_on_a_day_off"] += 1
+            continue
+        if booking is None:
+            counts["expected"] += 1
+        riders.append(
+            Worker(
+                id=w.id,
+                arrival=d,
+                departure=d + timedelta(days=1),
+                section=w.section,
+                group_id=None,  # the day run places nobody: everyone is pinned where they sleep
+                farm_id=farm_id,
+                priority=0,  # not needed for a day run, so not copied into it
+                accessible=w.accessible,
+                pinned_foresteria=origin,
+            )
+        )
+    window = d - timedelta(days=FOLLOW_UP_WINDOW)
+    follow = sorted(
+        (wid, n)
+        for wid, evs in rides.items()
+        if (n := sum(1 for day, shown in _ride_days(evs) if not shown and day >= window))
+        >= FOLLOW_UP_NO_SHOWS
+    )
+    return Demand(day=d, riders=riders, counts=counts, broken=sorted(broken), follow_up=follow)
+
+
+def recorded(events: list[Event], d: date) -> dict[str, Any]:
+    """What the drivers' lists say about day d: riders boarded, no-shows, the no-show rate."""
+    days = {w: shown for w, evs in _by_worker(events, d).items() for _, shown in _ride_days(evs)}
+    boarded = sum(1 for shown in days.values() if shown)
+    return {
+        "riders_boarded": boarded,
+        "no_shows": len(days) - boarded,
+        "no_show_rate": round((len(days) - boarded) / len(days), 4) if days else None,
+    }
+
+
+def _by_worker(events: list[Event], d: date) -> dict[str, list[Event]]:
+    out: dict[str, list[Event]] = defaultdict(list)
+    for ev in events:
+        if ev.kind in ("boarding", "no_show") and ev.day == d:
+            out[ev.worker_id].append(ev)
+    return out
+
+
+def _ride_days(history: list[Event]) -> list[tuple[date, bool]]:
+    """(day, boarded at least once that day) for each day a rider has rows, latest first: a
+    no-show day is one where every row of the driver's lists says no-show."""
+    days: dict[date, bool] = {}
+    for ev in history:
+        days[ev.day] = days.get(ev.day, False) or ev.kind == "boarding"
+    return sorted(days.items(), reverse=True)
+
+
+def _trailing_no_shows(history: list[Event]) -> int:
+    """Consecutive no-show days at the end of a rider's recorded days."""
+    n = 0
+    for _, shown in _ride_days(history):
+        if shown:
+            break
+        n += 1
+    return n
+
+
+def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
+    """A one-day scenario: the season run's inputs with that day's riders and fleet, and the
+    season plan's trips of that day, kept where it costs nothing (run/stability.py)."""
+    src = season.root / "inputs"
+    d = demand.day
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
+    for name in (cfg["data"]["foresterie"], cfg["data"]["farms"], cfg["data"]["matrix"]):
+        shutil.copyfile(src / name, folder / name)
+    if (src / "legs.geojson").is_file():
+        shutil.copyfile(src / "legs.geojson", folder / "legs.geojson")
+    cfg["scenario"] = {
+        **cfg["scenario"],
+        "name": f"{cfg['scenario']['name']}-{d.isoformat()}",
+        "season_start": d,
+        "season_end": d,
+    }
+    cfg["data"]["fleet"] = "fleet.csv"
+    fleet = [
+        replace(
+            v,
+            available_from=min(v.available_from, d - timedelta(days=1)),
+            available_to=d - timedelta(days=1),
+        )
+        if v.id in demand.broken
+        else v
+        for v in season.scenario.fleet
+    ]
+    write_text(folder / "fleet.csv", fleet_csv(fleet))
+    write_text(folder / "workers.csv", workers_csv(sorted(demand.riders, key=lambda w: w.id)))
+    write_text(folder / REFERENCE_TRIPS, reference_trips_json(season.root / "plan", d))
+    header = f"# Day {d} of season run {season.scenario.name!r} (foresterie day).\n"
+    write_text(folder / "scenario.toml", header + toml_dumps(cfg))
+
+
+# ------------------------------------------------------------------ stability
+
+
+def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RefLeg]:
+    """(worker, direction) -> vehicle and departure, for day d of a run folder's plan."""
+    plan = run / "plan"
+    trips = {}
+    with open(plan / "trips.csv", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["day"] == d.isoformat():
+                h, m = r["depart"].split(":")
+                trips[r["trip_id"]] = (r["direction"], r["vehicle_id"], int(h) * 60 + int(m))
+    out = {}
+    with open(plan / "riders.csv", encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            if r["trip_id"] in trips:
+                direction, vehicle, dep = trips[r["trip_id"]]
+                out[r["worker_id"], direction] = RefLeg(vehicle_id=vehicle, depart_min=dep)
+    return out
+
+
+def stability(
+    before: dict[tuple[str, str], RefLeg], after: dict[tuple[str, str], RefLeg]
+) -> dict[str, Any]:
+    """Share of rider-legs planned in both that keep their vehicle and depart within +-10 min."""
+    common = sorted(set(before) & set(after))
+    kept = sum(
+        1
+        for k in common
+        if before[k].vehicle_id == after[k].vehicle_id
+        and abs(before[k].depart_min - after[k].depart_min) <= STABLE_MIN
+    )
+    return {
+        "rider_legs_in_both": len(common),
+        "kept": kept,
+        "changed": len(common) - kept,
+        "share_kept": round(kept / len(common), 4) if common else None,
+    }
+
+
+def vehicles_used(run: Path, d: date) -> int:
+    return len({leg.vehicle_id for leg in rider_legs(run, d).values() if leg.vehicle_id})
+
+
+# ------------------------------------------------------------------ the command
+
+
+@dataclass(kw_only=True)
+class DayResult:
+    summary: RunSummary
+    record: dict[str, Any]
+
+
+def _day_run_of(run: Path, season_sha256: str) -> bool:
+    """Is `run` a published day run of this season run?"""
+    try:
+        record = json.loads((run / "day.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(record.get("season_run_manifest_sha256") == season_sha256)
+
+
+def day_run_path(season_run: Path, d: date) -> Path:
+    return season_run.parent / f"{season_run.name}.days" / d.isoformat()
+
+
+def run_day(
+    season_run: Path,
+    ledger: Ledger,
+    d: date,
+    out: Path | None = None,
+    force: bool = False,
+    say: Callable[[str], None] | None = None,
+    report: Callable[[Path], None] | None = None,
+) -> DayResult:
+    """Plan day d from the ledger; publish a verified day run; record it in the ledger."""
+    t0 = time.monotonic()
+    season = open_season(season_run, ledger, d)
+    target = out or day_run_path(season_run, d)
+    events = ledger.events()
+    head_seq, head_hash = ledger.head()
+    demand = day_demand(season, events, d)
+    timings = {"ledger_and_demand_s": time.monotonic() - t0}
+    t1 = time.monotonic()
+    prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
+    if not _day_run_of(prev_run, season.manifest_sha256):
+        prev_run = target.parent / ".no-previous-day"
+    record: dict[str, Any] = {
+        "date": d.isoformat(),
+        "season_run": str(season_run),
+        "season_run_manifest_sha256": season.manifest_sha256,
+        "ledger": {"rows": head_seq, "head": head_hash},
+        "riders": len(demand.riders),
+        "demand": dict(sorted(demand.counts.items())),
+        "vehicles_out_of_service": demand.broken,
+        "follow_up_no_shows": len(demand.follow_up),
+        "recorded_previous_day": recorded(events, d - timedelta(days=1)),
+    }
+
+    def publish_hook(tmp: Path) -> None:
+        timings["solve_and_verify_s"] = time.monotonic() - t1
+        t2 = time.monotonic()
+        season_legs = rider_legs(season_run, d)
+        day_legs = rider_legs(tmp, d)
+        record["stability_vs_season"] = stability(season_legs, day_legs)
+        record["vehicles_used"] = vehicles_used(tmp, d)
+        record["vehicles_used_season_plan"] = vehicles_used(season_run, d)
+        if (prev_run / "manifest.json").is_file():
+            prev = rider_legs(prev_run, d - timedelta(days=1))
+            record["stability_vs_previous_day"] = stability(prev, day_legs)
+        write_text(
+            tmp / "report" / "follow_up.csv",
+            "worker_id,no_shows_last_7_days\n" + "".join(f"{w},{n}\n" for w, n in demand.follow_up),
+        )
+        if report is not None:
+            report(tmp)
+        timings["report_s"] = time.monotonic() - t2
+        record["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        write_text(tmp / "day.json", dumps_json(record))
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(
+        prefix=f".{target.name}.scenario-", dir=target.parent
+    ) as tmp_s:
+        scenario_dir = Path(tmp_s) / "scenario"
+        write_day_scenario(season, demand, scenario_dir)
+        summary = solve(scenario_dir, target, force, say=say, report=publish_hook)
+    ledger.append(
+        [
+            Event(
+                kind="day_plan",
+                day=d,
+                note=file_sha256(target / "manifest.json"),
+                source="foresterie day",
+            )
+        ]
+    )
+    return DayResult(summary=summary, record=record)

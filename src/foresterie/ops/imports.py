@@ -1,0 +1,231 @@
+"""CSV imports into the ledger, validated like scenarios: every problem as file:row: field:
+message, and nothing is written unless the whole file is good.
+
+A file's kind is told by its columns:
+
+- check-ins: `date, worker_id, event` (arrival | departure | absent)
+- bookings: `date, worker_id, action` (book | cancel), optional `leg` (out | back | round,
+  default round), `farm_id` (default: the worker's farm), `origin` (a foresteria id; default:
+  where the worker sleeps), `booked_by` (worker | farm, default worker)
+- boardings (a driver's list): `date, vehicle_id, worker_id, boarded` (yes | no), optional `time`
+- QR scans: `worker_id, scanned_at` (YYYY-MM-DDTHH:MM[:SS]), optional `vehicle_id`
+- incidents: `date, vehicle_id, incident` (breakdown | late_return), optional `note`
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.ops.ledger import Event
+from foresterie.scenario.csvfile import read_csv
+
+FileKind = Literal["checkins", "bookings", "boardings", "scans", "incidents"]
+
+FORMATS: dict[FileKind, tuple[str, ...]] = {
+    "checkins": ("date", "worker_id", "event"),
+    "bookings": ("date", "worker_id", "action"),
+    "boardings": ("date", "vehicle_id", "worker_id", "boarded"),
+    "scans": ("worker_id", "scanned_at"),
+    "incidents": ("date", "vehicle_id", "incident"),
+}
+MAX_NOTE = 200
+
+
+@dataclass(frozen=True, kw_only=True)
+class Season:
+    """What an import is checked against: the season run's ids and dates."""
+
+    start: date
+    end: date
+    workers: frozenset[str]
+    farms: frozenset[str]
+    vehicles: frozenset[str]
+    foresterie: frozenset[str]
+
+
+def file_kind(path: Path) -> FileKind | None:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            header = {h.strip() for h in next(csv.reader(fh), [])}
+    except (OSError, UnicodeDecodeError):
+        return None
+    # the most specific format first: a boardings file also has the scans' worker_id
+    for kind in ("boardings", "bookings", "checkins", "incidents", "scans"):
+        if set(FORMATS[kind]) <= header:  # type: ignore[index]
+            return kind  # type: ignore[return-value]
+    return None
+
+
+def read_events(path: Path, season: Season) -> list[Event]:
+    """Every row of an import file as ledger events; ScenarioError listing every bad row."""
+    label = path.name
+    if not path.is_file():
+        raise ScenarioError([Problem(str(path), None, "file", "no such file")])
+    kind = file_kind(path)
+    if kind is None:
+        probs: list[Problem] = []
+        for _ in read_csv(path, label, (), probs):  # encoding, semicolons, empty: as scenarios
+            break
+        if probs:
+            raise ScenarioError(probs[:1])
+        formats = "; ".join(f"{k}: {', '.join(c)}" for k, c in FORMATS.items())
+        raise ScenarioError(
+            [Problem(label, 1, "header", f"not an import file; the columns must be {formats}")]
+        )
+    probs = []
+    events: list[Event] = []
+    for line, row in read_csv(path, label, FORMATS[kind], probs):
+        cell = _Cells(label, line, row, season, probs)
+        ev = _event(kind, cell, f"{label}:{line}")
+        if ev is not None and cell.ok:
+            events.append(ev)
+    if probs:
+        raise ScenarioError(probs)
+    return events
+
+
+class _Cells:
+    """Checked access to one row's cells; each failed check adds a problem and sets ok False."""
+
+    def __init__(
+        self, label: str, line: int, row: dict[str, str], season: Season, probs: list[Problem]
+    ):
+        self.label, self.line, self.row, self.season, self.probs = label, line, row, season, probs
+        self.ok = True
+
+    def bad(self, field: str, message: str) -> None:
+        self.probs.append(Problem(self.label, self.line, field, message))
+        self.ok = False
+
+    def text(self, field: str, default: str = "") -> str:
+        return (self.row.get(field) or "").strip() or default
+
+    def day(self, field: str = "date") -> date | None:
+        value = self.text(field)
+        try:
+            d = date.fromisoformat(value)
+        except ValueError:
+            hint = " (use YYYY-MM-DD)" if "/" in value else ""
+            self.bad(field, f"{value!r} is not a date{hint}")
+            return None
+        if not self.season.start <= d <= self.season.end:
+            self.bad(field, f"{d} is outside the season {self.season.start}..{self.season.end}")
+        return d
+
+    def one_of(self, field: str, allowed: tuple[str, ...], default: str = "") -> str:
+        value = self.text(field, default)
+        if value not in allowed:
+            self.bad(field, f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    def known(self, field: str, ids: frozenset[str], what: str, optional: bool = False) -> str:
+        value = self.text(field)
+        if not value and optional:
+            return ""
+        if value not in ids:
+            self.bad(field, f"{value!r} is not a {what} of the season run")
+        return value
+
+    def hhmm(self, field: str) -> str:
+        value = self.text(field)
+        if value and not _is_hhmm(value):
+            self.bad(field, f"{value!r} is not a time HH:MM")
+        return value
+
+
+def _is_hhmm(value: str) -> bool:
+    parts = value.split(":")
+    return (
+        len(parts) == 2
+        and all(p.isdigit() and len(p) == 2 for p in parts)
+        and int(parts[0]) < 24
+        and int(parts[1]) < 60
+    )
+
+
+def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
+    s = c.season
+    if kind == "checkins":
+        d = c.day()
+        worker = c.known("worker_id", s.workers, "worker")
+        event = c.one_of("event", ("arrival", "departure", "absent"))
+        if d is None or not c.ok:
+            return None
+        return Event(kind=event, day=d, worker_id=worker, source=source)  # type: ignore[arg-type]
+    if kind == "bookings":
+        d = c.day()
+        worker = c.known("worker_id", s.workers, "worker")
+        action = c.one_of("action", ("book", "cancel"))
+        leg = c.one_of("leg", ("out", "back", "round"), "round")
+        farm = c.known("farm_id", s.farms, "farm", optional=True)
+        origin = c.known("origin", s.foresterie, "foresteria", optional=True)
+        by = c.one_of("booked_by", ("worker", "farm"), "worker")
+        if d is None or not c.ok:
+            return None
+        return Event(
+            kind="booking" if action == "book" else "cancellation",
+            day=d,
+            worker_id=worker,
+            farm_id=farm,
+            origin=origin,
+            leg=leg,  # type: ignore[arg-type]
+            booked_by=by,  # type: ignore[arg-type]
+            source=source,
+        )
+    if kind == "boardings":
+        d = c.day()
+        vehicle = c.known("vehicle_id", s.vehicles, "vehicle")
+        worker = c.known("worker_id", s.workers, "worker")
+        boarded = c.one_of("boarded", ("yes", "no"))
+        at = c.hhmm("time")
+        if d is None or not c.ok:
+            return None
+        return Event(
+            kind="boarding" if boarded == "yes" else "no_show",
+            day=d,
+            worker_id=worker,
+            vehicle_id=vehicle,
+            at_time=at,
+            source=source,
+        )
+    if kind == "scans":
+        worker = c.known("worker_id", s.workers, "worker")
+        vehicle = c.known("vehicle_id", s.vehicles, "vehicle", optional=True)
+        value = c.text("scanned_at")
+        try:
+            when = datetime.fromisoformat(value)
+        except ValueError:
+            c.bad("scanned_at", f"{value!r} is not a date and time YYYY-MM-DDTHH:MM")
+            return None
+        if not s.start <= when.date() <= s.end:
+            c.bad("scanned_at", f"{when.date()} is outside the season {s.start}..{s.end}")
+        if not c.ok:
+            return None
+        return Event(
+            kind="boarding",
+            day=when.date(),
+            worker_id=worker,
+            vehicle_id=vehicle,
+            at_time=when.strftime("%H:%M"),
+            source=source,
+        )
+    d = c.day()
+    vehicle = c.known("vehicle_id", s.vehicles, "vehicle")
+    incident = c.one_of("incident", ("breakdown", "late_return"))
+    note = c.text("note")
+    if len(note) > MAX_NOTE:
+        c.bad("note", f"longer than {MAX_NOTE} characters")
+    if d is None or not c.ok:
+        return None
+    return Event(
+        kind=incident,  # type: ignore[arg-type]
+        day=d,
+        vehicle_id=vehicle,
+        note=note,
+        source=source,
+    )

@@ -1,0 +1,158 @@
+"""`foresterie intake RUN --date D`: today's arrivals, departures and no-shows re-plan the beds
+from D on, through the ordinary re-planning (`solve --as-of D --previous RUN`).
+
+From the ledger (rows up to D) each worker of the season run is, on D:
+- housed and here (or away for a while: `absent` keeps the bed): kept where they are (pinned by
+  the re-planning, or explicitly when they arrive on D); nobody already housed is moved;
+- gone (a departure row): the stay ends that day; a departure before their planned arrival
+  removes them;
+- arrived without a bed (waitlisted, or earlier than planned): planned from D by the same tiers;
+- not arrived although planned (from the day arrivals are recorded on): the bed is held for
+  `release_days` days after the planned arrival, then released (they leave the plan; a later
+  arrival row brings them back as an arrival without a bed);
+- not yet due: planned as before (the re-planning keeps them where the previous plan put them
+  where it can).
+A row of kind `intake_plan` records the new run's manifest hash; day runs then accept it as the
+season run of the same ledger.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.ops.day import SeasonRun, open_season
+from foresterie.ops.ledger import Event, Ledger
+from foresterie.run.pipeline import RunSummary, solve
+from foresterie.scenario.files import workers_csv
+from foresterie.scenario.model import Worker
+
+RELEASE_DAYS = 3  # default: a bed held for a no-show is released this many days after arrival
+
+
+@dataclass(kw_only=True)
+class Intake:
+    workers: list[Worker]
+    counts: Counter[str]
+
+
+def intake_workers(season: SeasonRun, events: list[Event], d: date, release_days: int) -> Intake:
+    arrivals = [ev.day for ev in events if ev.kind == "arrival" and ev.day <= d]
+    recording_from = min(arrivals) if arrivals else None
+    arrived: dict[str, date] = {}
+    departed: dict[str, date] = {}
+    for ev in events:
+        if ev.day > d:
+            continue
+        if ev.kind == "arrival":
+            arrived[ev.worker_id] = ev.day  # the last row wins: corrections are new rows
+            departed.pop(ev.worker_id, None)
+        elif ev.kind == "departure":
+            departed[ev.worker_id] = ev.day
+    counts: Counter[str] = Counter()
+    out: list[Worker] = []
+    for w in season.scenario.workers:
+        bed = season.assigned.get(w.id)
+        gone = departed.get(w.id)
+        if gone is not None and gone <= d:
+            if gone <= w.arrival:
+                counts["departed_before_planned_arrival"] += 1
+                continue
+            counts["departed"] += 1
+            out.append(replace(w, departure=min(w.departure, gone)))
+            continue
+        came = arrived.get(w.id)
+        assumed = recording_from is None or w.arrival < recording_from
+        here = came is not None or (assumed and w.arrival <= d)
+        if here and bed is not None and (came is None or came >= w.arrival):
+            counts["housed_kept"] += 1  # late or on time: the held bed is theirs
+            out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d else w)
+        elif here:
+            counts["arrived_to_place" if bed is None else "early_to_place"] += 1
+            out.append(replace(w, arrival=d, pinned_foresteria=None))
+        elif w.arrival <= d:
+            if (d - w.arrival).days >= release_days:
+                counts["released_no_show" if bed else "no_show_not_housed"] += 1
+                continue
+            counts["held_for_no_show" if bed else "not_arrived_not_housed"] += 1
+            out.append(replace(w, pinned_foresteria=bed) if bed and w.arrival >= d else w)
+        else:
+            counts["not_yet_due"] += 1
+            out.append(w)
+    pinned_groups = {
+        w.group_id: w.pinned_foresteria for w in out if w.group_id and w.pinned_foresteria
+    }
+    out = [
+        replace(w, pinned_foresteria=pinned_groups[w.group_id])
+        if w.group_id in pinned_groups and not w.pinned_foresteria
+        else w
+        for w in out
+    ]
+    return Intake(workers=out, counts=counts)
+
+
+def intake_path(season_run: Path, d: date) -> Path:
+    return season_run.parent / f"{season_run.name}.intake" / d.isoformat()
+
+
+def run_intake(
+    season_run: Path,
+    ledger: Ledger,
+    d: date,
+    out: Path | None = None,
+    force: bool = False,
+    release_days: int = RELEASE_DAYS,
+    say: Any = None,
+    report: Any = None,
+) -> tuple[RunSummary, dict[str, Any]]:
+    season = open_season(season_run, ledger, d)
+    target = out or intake_path(season_run, d)
+    seq, head = ledger.head()
+    intake = intake_workers(season, ledger.events(), d, release_days)
+    record = {
+        "date": d.isoformat(),
+        "season_run": str(season_run),
+        "season_run_manifest_sha256": season.manifest_sha256,
+        "ledger": {"path": str(ledger.label), "rows": seq, "head": head},
+        "release_days": release_days,
+        "workers": dict(sorted(intake.counts.items())),
+        "moved_on_request": 0,  # no move requests are recorded yet: nobody housed is moved
+    }
+
+    def hook(tmp: Path) -> None:
+        write_text(tmp / "intake.json", dumps_json(record))
+        if report is not None:
+            report(tmp)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{target.name}.scenario-", dir=target.parent) as t:
+        folder = Path(t) / "scenario"
+        src = season_run / "inputs"
+        shutil.copytree(src, folder)
+        for p in folder.glob("previous_*.csv"):
+            p.unlink()
+        cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
+        write_text(folder / "workers.csv", workers_csv(sorted(intake.workers, key=lambda w: w.id)))
+        header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
+        write_text(folder / "scenario.toml", header + toml_dumps(cfg))
+        summary = solve(folder, target, force, as_of=d, previous=season_run, say=say, report=hook)
+    moved = summary.manifest["replan"]["moved_vs_previous"]
+    ledger.append(
+        [
+            Event(
+                kind="intake_plan",
+                day=d,
+                note=file_sha256(target / "manifest.json"),
+                source=f"foresterie intake (moved {moved})",
+            )
+        ]
+    )
+    return summary, record

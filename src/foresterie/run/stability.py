@@ -1,0 +1,505 @@
+"""The stability tier of a day run: riders keep their vehicle and departure where it costs nothing.
+
+The reference is the season plan's trips of that day (`reference_trips.json`, an input of the
+day run, so a replay reproduces the result). `stable_day_plan` keeps those trips, with their
+vehicles and times, for every rider still on them, fills their free seats with new riders to the
+farms they already stop at, and plans only the rest afresh on the vehicles left idle; it is
+compared with planning the whole day afresh, service first, then vehicles.
+
+When the fresh plan wins, vehicles of one foresteria with the same seats, costs and duty limit
+(interchangeable: swapping their names changes no constraint, kilometre or cost) are renamed by
+an exact assignment (OR-Tools linear sum assignment) that maximises, lexicographically, the riders
+who keep their reference vehicle *and* a departure within STABLE_MIN minutes, then those who keep
+the vehicle, then vehicles keeping their own name.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from ortools.graph.python import linear_sum_assignment
+
+from foresterie.core.files import dumps_json
+from foresterie.core.timeutil import parse_hhmm
+from foresterie.scenario.model import Assignment, Scenario, Vehicle
+from foresterie.shuttles.routes import (
+    DIRECTIONS,
+    FleetDay,
+    ShuttlePlan,
+    Stop,
+    Trip,
+    Unserved,
+    daily_riders,
+    leg_min,
+    plan_shuttles,
+)
+from foresterie.travel.matrix import TravelMatrix
+
+STABLE_MIN = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class RefLeg:
+    vehicle_id: str
+    depart_min: int
+
+
+def _kind(v: Vehicle) -> tuple[str, int, float, float, int]:
+    return (v.foresteria_id, v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
+
+
+def keep_vehicles(
+    scenario: Scenario, plan: ShuttlePlan, reference: dict[tuple[str, str], RefLeg]
+) -> tuple[ShuttlePlan, int]:
+    """Rename interchangeable vehicles to keep riders on their reference vehicle; returns the
+    plan and how many vehicle-days were renamed."""
+    fleet = {v.id: v for v in scenario.fleet}
+    by_vehicle: dict[tuple[date, str], list[Trip]] = defaultdict(list)
+    for t in plan.trips:
+        if t.vehicle_id:
+            by_vehicle[t.day, t.vehicle_id].append(t)
+    rename: dict[tuple[date, str], str] = {}
+    for d in sorted({t.day for t in plan.trips}):
+        classes: dict[tuple[str, int, float, float, int], list[str]] = defaultdict(list)
+        for v in scenario.fleet:
+            if v.available_from <= d <= v.available_to:
+                classes[_kind(v)].append(v.id)
+        for labels in classes.values():
+            used = [v for v in labels if (d, v) in by_vehicle]
+            if not used or len(labels) < 2:
+                continue
+            score = {
+                (u, lab): _score(by_vehicle[d, u], lab, reference) * 2 + (u == lab)
+                for u in used
+                for lab in labels
+            }
+            top = max(score.values())
+            solver = linear_sum_assignment.SimpleLinearSumAssignment()
+            for i in range(len(labels)):  # rows: the used vehicles, then idle padding
+                for j, lab in enumerate(labels):
+                    cost = top - score[used[i], lab] if i < len(used) else 0
+                    solver.add_arc_with_cost(i, j, cost)
+            if solver.solve() != solver.OPTIMAL:  # pragma: no cover - a square matrix always is
+                continue
+            for i, u in enumerate(used):
+                new = labels[solver.right_mate(i)]
+                if new != u and fleet[new].available_from <= d <= fleet[new].available_to:
+                    rename[d, u] = new
+    if not rename:
+        return plan, 0
+    trips = [
+        replace(t, vehicle_id=rename.get((t.day, t.vehicle_id), t.vehicle_id))
+        if t.vehicle_id
+        else t
+        for t in plan.trips
+    ]
+    return replace(plan, trips=trips), len(rename)
+
+
+def _score(trips: list[Trip], label: str, reference: dict[tuple[str, str], RefLeg]) -> int:
+    """Riders kept with their time (x 1000) plus riders kept on the vehicle, if named `label`."""
+    same_time = same_vehicle = 0
+    for t in trips:
+        for s in t.stops:
+            for w in s.worker_ids:
+                ref = reference.get((w, t.direction))
+                if ref is None or ref.vehicle_id != label:
+                    continue
+                same_vehicle += 1
+                same_time += abs(ref.depart_min - t.depart) <= STABLE_MIN
+    return same_time * 1000 + same_vehicle
+
+
+# ------------------------------------------------------------------ keeping the reference trips
+
+REFERENCE_TRIPS = "reference_trips.json"
+# Deterministic CP-SAT budget (s) for chaining the residual trips onto the idle vehicles: a handful
+# of trips, so a fraction of the season's budget; recorded here, so a replay is identical.
+RESIDUAL_CHAINING = 0.2
+
+
+def reference_trips_json(run_plan: Path, d: date) -> str:
+    """The trips of day d of a run folder's plan (with stops and riders), as a day-run input."""
+    trips: dict[str, dict[str, Any]] = {}
+    for r in _csv_rows(run_plan / "trips.csv"):
+        if r["day"] == d.isoformat() and r["vehicle_id"]:
+            trips[r["trip_id"]] = {
+                "trip_id": r["trip_id"],
+                "foresteria_id": r["foresteria_id"],
+                "direction": r["direction"],
+                "vehicle_id": r["vehicle_id"],
+                "depart": r["depart"],
+                "return": r["return"],
+                "stops": [],
+            }
+    riders: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for r in _csv_rows(run_plan / "riders.csv"):
+        if r["trip_id"] in trips:
+            riders[r["trip_id"], r["seq"]].append(r["worker_id"])
+    for r in _csv_rows(run_plan / "stops.csv"):
+        if r["trip_id"] in trips:
+            trips[r["trip_id"]]["stops"].append(
+                {
+                    "seq": int(r["seq"]),
+                    "farm_id": r["farm_id"],
+                    "arrive": r["arrive"],
+                    "depart": r["depart"],
+                    "worker_ids": sorted(riders[r["trip_id"], r["seq"]]),
+                }
+            )
+    for t in trips.values():
+        t["stops"].sort(key=lambda s: s["seq"])
+    return dumps_json({"day": d.isoformat(), "trips": [trips[k] for k in sorted(trips)]})
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kept:
+    mode: str  # "kept" (reference trips kept) | "mixed" | "re-solved" (fresh everywhere)
+    kept_trips: int
+    residual_riders: int
+    renamed_vehicle_days: int
+    # planned afresh: it served more riders, or as many without a vehicle the kept plan adds
+    fresh_foresterie: list[str]
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "fresh_foresterie": self.fresh_foresterie,
+            "mode": self.mode,
+            "kept_trips": self.kept_trips,
+            "residual_riders": self.residual_riders,
+            "renamed_vehicle_days": self.renamed_vehicle_days,
+        }
+
+
+def stable_day_plan(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    assignments: list[Assignment],
+    reference_text: str,
+    processes: int = 1,
+) -> tuple[ShuttlePlan, Kept]:
+    """The stability tier of a day run: keep the reference trips (same vehicle, same times) for
+    every rider still on them, fill their free seats with new riders to farms they already stop
+    at, drop riders who are gone (and stops left empty when the timing still holds), and plan only
+    the rest, on vehicles the kept trips do not use. Kept outright if everyone is served with no
+    more vehicles than the reference; else compared with planning the day afresh, and kept if it
+    leaves no more riders unserved and uses no vehicle beyond both the fresh plan's and the
+    season plan's for that foresteria (service first; then no vehicle the season did not already
+    run is added for stability's sake); otherwise that foresteria's fresh plan, with
+    interchangeable vehicles renamed towards the reference. Foresterie are chosen one by one:
+    their fleets and riders are separate."""
+    ref = json.loads(reference_text)
+    ref_trips = ref["trips"]
+    fleet = {v.id: v for v in scenario.fleet}
+    demand = daily_riders(scenario, assignments)  # (day, foresteria, farm) -> riders
+    where = {w: key for key, ids in demand.items() for w in ids}
+    kept: list[dict[str, Any]] = []  # reference trips with today's riders per stop
+    placed: dict[str, list[str]] = defaultdict(list)  # worker -> directions placed
+    for rt in ref_trips:
+        v = fleet.get(rt["vehicle_id"])
+        d = date.fromisoformat(ref["day"])
+        if v is None or not v.available_from <= d <= v.available_to:
+            continue  # broken down (or gone): its riders are planned again
+        stops = []
+        for s in rt["stops"]:
+            key = (d, rt["foresteria_id"], s["farm_id"])
+            ids = [w for w in s["worker_ids"] if where.get(w) == key]
+            stops.append({**s, "worker_ids": ids})
+            for w in ids:
+                placed[w].append(rt["direction"])
+        kept.append({**rt, "day": d, "stops": stops, "seats": v.seats})
+    # new riders into free seats of kept trips that already stop at their farm
+    for (_, fid, farm), ids in sorted(demand.items()):
+        for w in ids:
+            for direction in DIRECTIONS:
+                if direction in placed[w]:
+                    continue
+                for t in kept:
+                    total = sum(len(s["worker_ids"]) for s in t["stops"])
+                    if t["foresteria_id"] != fid or t["direction"] != direction:
+                        continue
+                    stop = next((s for s in t["stops"] if s["farm_id"] == farm), None)
+                    if stop is not None and total < t["seats"]:
+                        stop["worker_ids"].append(w)
+                        placed[w].append(direction)
+                        break
+    # a rider not placed both ways is planned afresh both ways (carried once each way)
+    residual = sorted(w for ids in demand.values() for w in ids if len(placed[w]) < 2)
+    gone = set(residual)
+    trips: list[Trip] = []
+    for t in kept:
+        for s in t["stops"]:
+            s["worker_ids"] = sorted(w for w in s["worker_ids"] if w not in gone)
+        trip = _rebuilt(t, matrix, scenario)
+        if trip is not None:
+            trips.append(trip)
+    busy = {(t.day, t.vehicle_id) for t in trips}
+    day = date.fromisoformat(ref["day"])
+    idle = {
+        v.foresteria_id
+        for v in scenario.fleet
+        if v.available_from <= day <= v.available_to and (day, v.id) not in busy
+    }
+    planned = {w for w in gone if where[w][1] in idle}
+    plan_rest = _residual_plan(scenario, matrix, assignments, planned, busy, processes)
+    merged = _merge(trips, plan_rest, _no_idle_vehicle(scenario, where, gone - planned))
+    reference = {
+        (w, rt["direction"]): RefLeg(
+            vehicle_id=rt["vehicle_id"], depart_min=parse_hhmm(rt["depart"])
+        )
+        for rt in ref_trips
+        for s in rt["stops"]
+        for w in s["worker_ids"]
+    }
+    ref_vehicles: dict[str, set[str]] = defaultdict(set)
+    for rt in ref_trips:
+        ref_vehicles[rt["foresteria_id"]].add(rt["vehicle_id"])
+    fids = sorted({f.id for f in scenario.foresterie})
+    m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
+    renamed = 0
+    if all(u == 0 and v <= len(ref_vehicles[f]) for f, (u, v) in m_score.items()):
+        fresh_fids: set[str] = set()
+        fresh = merged
+    else:  # per foresteria (fleets and riders are separate): service first, then vehicles
+        fresh = plan_shuttles(scenario, matrix, assignments, processes)
+        fresh, renamed = keep_vehicles(scenario, fresh, reference)
+        fresh_fids = {
+            f
+            for f in fids
+            if _unserved(fresh, f) < m_score[f][0]
+            or (
+                _unserved(fresh, f) == m_score[f][0]
+                and m_score[f][1] > max(_vehicles(fresh, f), len(ref_vehicles[f]))
+            )
+        }
+    plan = _pick(merged, fresh, fresh_fids)
+    return plan, Kept(
+        mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
+        kept_trips=sum(1 for t in trips if t.foresteria_id not in fresh_fids),
+        residual_riders=len(residual),
+        renamed_vehicle_days=renamed if fresh_fids else 0,
+        fresh_foresterie=sorted(fresh_fids),
+    )
+
+
+def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> ShuttlePlan:
+    """The merged plan, with the foresterie in `fresh_fids` taken from the fresh plan."""
+    if not fresh_fids:
+        return merged
+
+    def src(fid: str) -> ShuttlePlan:
+        return fresh if fid in fresh_fids else merged
+
+    fids = (
+        {t.foresteria_id for t in merged.trips + fresh.trips}
+        | {u.foresteria_id for u in merged.unserved + fresh.unserved}
+        | {f.foresteria_id for f in merged.fleet_days + fresh.fleet_days}
+    )
+    trips = sorted(
+        (t for f in fids for t in src(f).trips if t.foresteria_id == f), key=lambda t: t.trip_id
+    )
+    unserved = sorted(
+        (u for f in fids for u in src(f).unserved if u.foresteria_id == f),
+        key=lambda u: (u.day, u.foresteria_id, u.direction, u.farm_id, u.worker_ids),
+    )
+    fleet_days = sorted(
+        (x for f in fids for x in src(f).fleet_days if x.foresteria_id == f),
+        key=lambda x: (x.day, x.foresteria_id),
+    )
+    return replace(merged, trips=trips, unserved=unserved, fleet_days=fleet_days)
+
+
+def _unserved(plan: ShuttlePlan, fid: str) -> int:
+    return sum(u.riders for u in plan.unserved if u.foresteria_id == fid)
+
+
+def _vehicles(plan: ShuttlePlan, fid: str) -> int:
+    return len(
+        {(t.day, t.vehicle_id) for t in plan.trips if t.vehicle_id and t.foresteria_id == fid}
+    )
+
+
+def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Trip | None:
+    """A kept reference trip with today's riders: same vehicle and times; an emptied stop is
+    dropped when the times around it still allow the direct legs. None if nobody rides."""
+    fid, direction = t["foresteria_id"], t["direction"]
+    board = scenario.config.transport.board_min
+    stops = [
+        (s["farm_id"], parse_hhmm(s["arrive"]), parse_hhmm(s["depart"]), s["worker_ids"])
+        for s in t["stops"]
+    ]
+    if not any(ids for *_, ids in stops):
+        return None
+    dep, ret = parse_hhmm(t["depart"]), parse_hhmm(t["return"])
+    k = 0
+    while k < len(stops):
+        if not stops[k][3]:
+            trial = stops[:k] + stops[k + 1 :]
+            if _timing_holds(fid, dep, ret, trial, matrix, board):
+                stops = trial
+                continue
+        k += 1
+    total = sum(len(ids) for *_, ids in stops)
+    load = total if direction == "to_farm" else 0
+    out = []
+    for seq, (farm, arrive, depart, ids) in enumerate(stops, 1):
+        load += -len(ids) if direction == "to_farm" else len(ids)
+        out.append(
+            Stop(
+                seq=seq,
+                farm_id=farm,
+                arrive=arrive,
+                depart=depart,
+                board=0 if direction == "to_farm" else len(ids),
+                alight=len(ids) if direction == "to_farm" else 0,
+                load_after=load,
+                worker_ids=tuple(ids),
+            )
+        )
+    path = [fid, *(s.farm_id for s in out), fid]
+    metres = sum(matrix.dist(a, b) for a, b in zip(path, path[1:], strict=False) if a != b)
+    return Trip(
+        trip_id=t["trip_id"],
+        day=t["day"],
+        foresteria_id=fid,
+        direction=direction,
+        vehicle_id=t["vehicle_id"],
+        depart=dep,
+        ret=ret,
+        metres=metres,
+        riders=total,
+        stops=tuple(out),
+    )
+
+
+def _timing_holds(
+    fid: str,
+    dep: int,
+    ret: int,
+    stops: list[tuple[str, int, int, list[str]]],
+    matrix: TravelMatrix,
+    board: int,
+) -> bool:
+    place, t = fid, dep
+    for farm, arrive, depart, _ in stops:
+        if arrive < t + (leg_min(matrix.secs(place, farm)) if place != farm else 0):
+            return False
+        if depart < arrive + board:
+            return False
+        place, t = farm, depart
+    return ret >= t + (leg_min(matrix.secs(place, fid)) if place != fid else 0)
+
+
+def _residual_plan(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    assignments: list[Assignment],
+    riders: set[str],
+    busy: set[tuple[date, str | None]],
+    processes: int,
+) -> ShuttlePlan:
+    """Plan the riders not kept, on the vehicles the kept trips leave idle that day."""
+    day = scenario.config.scenario.season_start  # a day run's season is that one day
+    off = day - timedelta(days=1)
+    fleet = tuple(
+        replace(v, available_from=min(v.available_from, off), available_to=off)
+        if (day, v.id) in busy
+        else v
+        for v in scenario.fleet
+    )
+    rest = [a for a in assignments if a.worker_id in riders]
+    cfg = scenario.config
+    solver = cfg.solver.model_copy(
+        update={
+            "chaining_deterministic_time": min(
+                cfg.solver.chaining_deterministic_time, RESIDUAL_CHAINING
+            )
+        }
+    )
+    residual = replace(scenario, fleet=fleet, config=cfg.model_copy(update={"solver": solver}))
+    return plan_shuttles(residual, matrix, rest, processes)
+
+
+def _no_idle_vehicle(
+    scenario: Scenario, where: dict[str, tuple[date, str, str]], riders: set[str]
+) -> list[Unserved]:
+    """Riders left over at a foresteria whose every vehicle runs kept trips."""
+    names = {f.id: f.name for f in scenario.foresterie}
+    running = {
+        (v.foresteria_id, d)
+        for v in scenario.fleet
+        for d in {k[0] for k in where.values()}
+        if v.available_from <= d <= v.available_to
+    }
+    groups: dict[tuple[date, str, str], list[str]] = defaultdict(list)
+    for w in sorted(riders):
+        groups[where[w]].append(w)
+    return [
+        Unserved(
+            day=d,
+            foresteria_id=fid,
+            farm_id=farm,
+            direction=direction,
+            riders=len(ids),
+            reason=(
+                f"fleet short at {names[fid]}: every vehicle runs its trips of the season "
+                "plan, full or not stopping at this farm (heuristic: kept trips)"
+                if (fid, d) in running
+                else f"no vehicle based at {names[fid]} is available on {d}"
+            ),
+            proven=(fid, d) not in running,
+            worker_ids=tuple(ids),
+        )
+        for (d, fid, farm), ids in sorted(groups.items())
+        for direction in DIRECTIONS
+    ]
+
+
+def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> ShuttlePlan:
+    taken = {t.trip_id for t in kept}
+    extra = []
+    for t in rest.trips:
+        tid, n = t.trip_id, 0
+        while tid in taken:  # a fresh trip id never reuses a kept one
+            n += 1
+            tid = f"{t.trip_id}-n{n}"
+        taken.add(tid)
+        extra.append(replace(t, trip_id=tid))
+    trips = sorted([*kept, *extra], key=lambda t: t.trip_id)
+    used: dict[tuple[date, str], set[str]] = defaultdict(set)
+    for t in kept:
+        used[t.day, t.foresteria_id].add(t.vehicle_id or "")
+    fleet_days = []
+    seen = set()
+    for f in rest.fleet_days:
+        seen.add((f.day, f.foresteria_id))
+        fleet_days.append(replace(f, needed=f.needed + len(used.get((f.day, f.foresteria_id), ()))))
+    for (d, fid), vs in sorted(used.items()):
+        if (d, fid) not in seen:
+            fleet_days.append(
+                FleetDay(
+                    day=d,
+                    foresteria_id=fid,
+                    needed=len(vs),
+                    available=len(vs),
+                    short_riders=0,
+                    optimal=True,
+                )
+            )
+    fleet_days.sort(key=lambda f: (f.day, f.foresteria_id))
+    unserved = sorted(
+        [*rest.unserved, *left],
+        key=lambda u: (u.day, u.foresteria_id, u.direction, u.farm_id, u.worker_ids),
+    )
+    return replace(rest, trips=trips, fleet_days=fleet_days, unserved=unserved)

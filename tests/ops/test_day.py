@@ -1,0 +1,250 @@
+"""`foresterie day`: the day's demand from the ledger over the season plan, published as a verified,
+replayable day run with boarding lists; imports are all or nothing; the ledger records the day.
+
+The tiny season houses W01, W02 (men, farm F1, Mon-Sat), W03 (women, F2, every day) at FA and the
+family W04, W05 (F2) at FB, all from 2026-07-06; W06 and W07 are waitlisted."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.core.files import file_sha256
+from foresterie.ops.day import (
+    SKIP_AFTER_NO_SHOWS,
+    day_demand,
+    load_season_run,
+    recorded,
+    stability,
+)
+from foresterie.ops.ledger import Event, Ledger, ledger_path
+from foresterie.run.stability import RefLeg as Leg
+
+D = date(2026, 7, 7)  # a Tuesday
+
+
+@pytest.fixture
+def season(tiny_season_run: Path) -> Path:
+    return tiny_season_run
+
+
+def _riders(season: Path, events: list[Event], d: date = D) -> dict[str, tuple[str, str]]:
+    demand = day_demand(load_season_run(season), events, d)
+    return {w.id: (w.farm_id or "", w.pinned_foresteria or "") for w in demand.riders}
+
+
+def test_no_ledger_rows_means_the_season_plan(season: Path) -> None:
+    assert _riders(season, []) == {
+        "W01": ("F1", "FA"),
+        "W02": ("F1", "FA"),
+        "W03": ("F2", "FA"),
+        "W04": ("F2", "FB"),
+        "W05": ("F2", "FB"),
+    }
+    # Sunday: only F2 works, and the family left on the 11th
+    assert set(_riders(season, [], date(2026, 7, 12))) == {"W03"}
+
+
+def test_bookings_cancellations_and_check_ins(season: Path) -> None:
+    events = [
+        Event(kind="booking", day=D, worker_id="W01", farm_id="F2"),  # changed farm for a day
+        Event(kind="cancellation", day=D, worker_id="W02"),
+        Event(kind="booking", day=D, worker_id="W02"),  # corrected: the last row wins
+        Event(kind="departure", day=D, worker_id="W03"),  # left this morning
+        Event(kind="absent", day=date(2026, 7, 6), worker_id="W04"),  # ill
+        Event(kind="booking", day=D, worker_id="W06"),  # waitlisted: no bed to ride from
+    ]
+    assert _riders(season, events) == {
+        "W01": ("F2", "FA"),
+        "W02": ("F1", "FA"),
+        "W05": ("F2", "FB"),
+    }
+    demand = day_demand(load_season_run(season), events, D)
+    assert demand.counts["booked"] == 2 and demand.counts["booked_without_bed"] == 1
+    assert demand.counts["not_present"] == 2  # W03 left, W04 away
+
+
+def test_recorded_arrivals_replace_the_planned_ones(season: Path) -> None:
+    """Once arrivals are recorded, someone planned from then on rides only after a check-in."""
+    events = [Event(kind="arrival", day=date(2026, 7, 6), worker_id=w) for w in ("W01", "W03")]
+    assert set(_riders(season, events)) == {"W01", "W03"}
+    late = [*events, Event(kind="arrival", day=D, worker_id="W02")]
+    assert set(_riders(season, late)) == {"W01", "W02", "W03"}
+
+
+def test_repeated_no_shows_release_the_seat_and_list_the_rider(season: Path) -> None:
+    no_shows = [Event(kind="no_show", day=date(2026, 7, 6), worker_id="W01")]
+    shows = [Event(kind="boarding", day=date(2026, 7, 6), worker_id="W01")]
+    assert "W01" in _riders(season, shows)
+    assert "W01" in _riders(season, no_shows)  # one no-show: the seat is still held
+    streak = [
+        Event(kind="no_show", day=date(2026, 7, 8 + k), worker_id="W01")
+        for k in range(SKIP_AFTER_NO_SHOWS + 1)
+    ]
+    later = date(2026, 7, 8 + SKIP_AFTER_NO_SHOWS + 1)
+    assert "W01" not in _riders(season, streak, later)
+    demand = day_demand(load_season_run(season), streak, later)
+    assert demand.follow_up == [("W01", SKIP_AFTER_NO_SHOWS + 1)]
+    booked = [*streak, Event(kind="booking", day=later, worker_id="W01")]
+    assert "W01" in _riders(season, booked, later)  # booking again: planned again
+
+
+def test_stability_share() -> None:
+    before = {
+        ("W01", "to_farm"): Leg(vehicle_id="V1", depart_min=360),
+        ("W02", "to_farm"): Leg(vehicle_id="V1", depart_min=360),
+        ("W03", "to_farm"): Leg(vehicle_id="V2", depart_min=360),
+        ("W04", "to_farm"): Leg(vehicle_id="V2", depart_min=360),
+    }
+    after = {
+        ("W01", "to_farm"): Leg(vehicle_id="V1", depart_min=370),  # +10: kept
+        ("W02", "to_farm"): Leg(vehicle_id="V1", depart_min=349),  # -11: changed
+        ("W03", "to_farm"): Leg(vehicle_id="V1", depart_min=360),  # other vehicle: changed
+        ("W05", "to_farm"): Leg(vehicle_id="V2", depart_min=360),  # new: not counted
+    }
+    assert stability(before, after) == {
+        "rider_legs_in_both": 3,
+        "kept": 1,
+        "changed": 2,
+        "share_kept": round(1 / 3, 4),
+    }
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, r.output
+
+
+def _rows(path: Path) -> int:
+    return int(sqlite3.connect(path).execute("SELECT COUNT(*) FROM ledger_events").fetchone()[0])
+
+
+def test_day_run_end_to_end(season: Path, tmp_path: Path) -> None:
+    led = tmp_path / "ledger.sqlite"
+    checkins = tmp_path / "checkins.csv"
+    checkins.write_text("date,worker_id,event\n2026-07-06,W02,departure\n")
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text("date,vehicle_id,incident,note\n2026-07-07,VB1,breakdown,tyre\n")
+    code, out = _cli("ledger", "import", str(season), str(checkins), "--ledger", str(led))
+    assert code == 0, out
+    code, out = _cli("ledger", "import", str(season), str(incidents), "--ledger", str(led))
+    assert code == 0, out
+    day_dir = tmp_path / "days" / D.isoformat()
+    code, out = _cli(
+        "day", str(season), "--date", D.isoformat(), "--ledger", str(led), "--out", str(day_dir)
+    )
+    assert code == 0, out
+    record = json.loads((day_dir / "day.json").read_text())
+    assert record["riders"] == 4  # W01, W03 at FA; W04, W05 at FB
+    assert record["vehicles_out_of_service"] == ["VB1"]
+    with open(day_dir / "plan" / "unserved.csv", newline="") as fh:
+        unserved = list(csv.DictReader(fh))
+    assert {(u["foresteria_id"], u["riders"]) for u in unserved} == {("FB", "2")}
+    assert "no vehicle based at" in unserved[0]["reason"]
+    with open(day_dir / "inputs" / "workers.csv", newline="") as fh:
+        inputs = list(csv.DictReader(fh))
+    assert {w["priority"] for w in inputs} == {"0"}  # the referral flag never travels to a day
+    assert _cli("verify", str(day_dir))[0] == 0
+    code, out = _cli("replay", str(day_dir), "--out", str(tmp_path / "replay"))
+    assert code == 0, out
+    # the ledger records the day plan: its manifest hash, chained after the imports
+    with Ledger.open(led) as ledger:
+        last = ledger.rows()[-1]
+        assert ledger.verify() == []
+    assert (last.event.kind, last.event.day) == ("day_plan", D)
+    assert last.event.note == file_sha256(day_dir / "manifest.json")
+    assert record["ledger"]["rows"] == last.seq - 1
+    # boarding lists: the ids of that vehicle's riders, a QR code each, importable as a CSV
+    sheet = (day_dir / "report" / "boarding" / D.isoformat() / "VA1.html").read_text()
+    assert sheet.count("<svg") == 4 and "W01" in sheet and "W03" in sheet
+    filled = day_dir / "report" / "boarding" / D.isoformat() / "VA1.csv"
+    text = filled.read_text().replace(",W01,,", ",W01,yes,06:05").replace(",W03,,", ",W03,no,")
+    filled.write_text(text)
+    code, out = _cli("ledger", "import", str(season), str(filled), "--ledger", str(led))
+    assert code == 0, out
+    with Ledger.open(led) as ledger:
+        kinds = [(r.event.kind, r.event.worker_id) for r in ledger.rows()[-4:]]
+    assert ("boarding", "W01") in kinds and ("no_show", "W03") in kinds
+
+
+def test_a_bad_row_writes_nothing(season: Path, tmp_path: Path) -> None:
+    led = tmp_path / "l.sqlite"
+    good = tmp_path / "good.csv"
+    good.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n")
+    assert _cli("ledger", "import", str(season), str(good), "--ledger", str(led))[0] == 0
+    bad = tmp_path / "bookings.csv"
+    bad.write_text("date,worker_id,action\n2026-07-07,W01,book\n2026-07-07,W77,book\n")
+    before = led.read_bytes()
+    code, out = _cli("ledger", "import", str(season), str(good), str(bad), "--ledger", str(led))
+    assert code == 2
+    assert (
+        out.strip() == "error: bookings.csv:3: worker_id: 'W77' is not a worker of the season run"
+    )
+    assert _rows(led) == 1 and led.read_bytes() == before
+
+
+def test_ledger_verify_command(season: Path, tmp_path: Path) -> None:
+    good = tmp_path / "c.csv"
+    good.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W02,arrival\n")
+    assert _cli("ledger", "import", str(season), str(good), "--ledger", str(tmp_path / "x"))[0] == 0
+    code, out = _cli("ledger", "verify", str(season), "--ledger", str(tmp_path / "x"))
+    assert code == 0 and "2 rows, chain intact" in out
+    conn = sqlite3.connect(tmp_path / "x", isolation_level=None)
+    conn.execute("DROP TRIGGER ledger_no_update")
+    conn.execute("UPDATE ledger_events SET day = '2026-07-05' WHERE seq = 1")
+    conn.close()
+    code, out = _cli("ledger", "verify", str(season), "--ledger", str(tmp_path / "x"))
+    assert code == 1 and "violation: row 1: content does not match its hash (edited)" in out
+
+
+def test_default_ledger_sits_beside_the_run(season: Path) -> None:
+    assert ledger_path(season) == season.parent / "tiny.ledger.sqlite"
+
+
+def test_day_run_keeps_the_season_trips_of_the_riders_left(season: Path, tmp_path: Path) -> None:
+    """W02 cancels: the others keep their season trips (vehicle and times), W02's seat is freed."""
+    led = tmp_path / "l.sqlite"
+    b = tmp_path / "bookings.csv"
+    b.write_text("date,worker_id,action\n2026-07-07,W02,cancel\n")
+    assert _cli("ledger", "import", str(season), str(b), "--ledger", str(led))[0] == 0
+    out = tmp_path / "day"
+    code, text = _cli(
+        "day", str(season), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 0, text
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["shuttles"]["stability"]["mode"] == "kept"
+    record = json.loads((out / "day.json").read_text())
+    assert record["stability_vs_season"]["share_kept"] == 1.0
+    assert record["stability_vs_season"]["rider_legs_in_both"] == 8  # W01, W03, W04, W05 x 2
+    with open(season / "plan" / "trips.csv", newline="") as fh:
+        season_trips = {
+            r["trip_id"]: (r["vehicle_id"], r["depart"])
+            for r in csv.DictReader(fh)
+            if r["day"] == D.isoformat()
+        }
+    with open(out / "plan" / "trips.csv", newline="") as fh:
+        day_trips = {r["trip_id"]: (r["vehicle_id"], r["depart"]) for r in csv.DictReader(fh)}
+    assert day_trips.items() <= season_trips.items()
+    with open(out / "plan" / "riders.csv", newline="") as fh:
+        assert "W02" not in {r["worker_id"] for r in csv.DictReader(fh)}
+
+
+def test_recorded_boardings_of_a_day() -> None:
+    d = date(2026, 7, 6)
+    events = [
+        Event(kind="no_show", day=d, worker_id="W01"),  # missed the morning, came back: boarded
+        Event(kind="boarding", day=d, worker_id="W01"),
+        Event(kind="no_show", day=d, worker_id="W02"),
+        Event(kind="no_show", day=d, worker_id="W02"),
+        Event(kind="boarding", day=D, worker_id="W03"),  # another day
+    ]
+    assert recorded(events, d) == {"riders_boarded": 1, "no_shows": 1, "no_show_rate": 0.5}
+    assert recorded([], d)["no_show_rate"] is None

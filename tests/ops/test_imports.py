@@ -1,0 +1,128 @@
+"""Ledger imports: every kind of file read into events; a catalogue of bad files (one folder per
+defect under tests/ops/bad_imports/), each with its exact file:row: field: message."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from foresterie.core.errors import ScenarioError
+from foresterie.ops.imports import Season, file_kind, read_events
+from foresterie.ops.ledger import Event
+
+BAD = Path(__file__).resolve().parent / "bad_imports"
+SEASON = Season(
+    start=date(2026, 7, 1),
+    end=date(2026, 7, 31),
+    workers=frozenset({"W01", "W02"}),
+    farms=frozenset({"F1", "F2"}),
+    vehicles=frozenset({"VA1", "VB1"}),
+    foresterie=frozenset({"FA", "FB"}),
+)
+
+EXPECTED = {
+    "bad_leg": "bookings.csv:2: leg: 'both' is not one of out, back, round",
+    "bad_scan_time": "scans.csv:2: scanned_at: 'yesterday' is not a date and time YYYY-MM-DDTHH:MM",
+    "bad_time": "boardings.csv:2: time: '6.10' is not a time HH:MM",
+    "boarded_not_yes_no": "boardings.csv:2: boarded: 'si' is not one of yes, no",
+    "date_ddmmyyyy": "bookings.csv:2: date: '07/07/2026' is not a date (use YYYY-MM-DD)",
+    "date_outside_season": "checkins.csv:2: date: 2026-08-02 is outside the season 2026-07-01..2026-07-31",
+    "not_an_import_file": "notes.csv:1: header: not an import file; the columns must be "
+    "checkins: date, worker_id, event; bookings: date, worker_id, action; boardings: date, "
+    "vehicle_id, worker_id, boarded; scans: worker_id, scanned_at; incidents: date, "
+    "vehicle_id, incident",
+    "origin_not_a_foresteria": "bookings.csv:2: origin: 'F1' is not a foresteria of the season run",
+    "ragged_row": "checkins.csv:3: row: 2 cells, header has 3",
+    "semicolon_csv": "checkins.csv:1: header: semicolon-separated; export as comma-separated",
+    "unknown_event": "checkins.csv:2: event: 'arrivo' is not one of arrival, departure, absent",
+    "unknown_farm": "bookings.csv:2: farm_id: 'F9' is not a farm of the season run",
+    "unknown_vehicle": "incidents.csv:2: vehicle_id: 'VZ9' is not a vehicle of the season run",
+    "unknown_worker": "checkins.csv:3: worker_id: 'W99' is not a worker of the season run",
+}
+
+
+def test_catalogue_is_complete() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("defect", sorted(EXPECTED))
+def test_bad_import_file(defect: str) -> None:
+    (path,) = (BAD / defect).iterdir()
+    with pytest.raises(ScenarioError) as exc:
+        read_events(path, SEASON)
+    assert str(exc.value.problems[0]) == EXPECTED[defect]
+
+
+def test_every_bad_row_is_reported(tmp_path: Path) -> None:
+    f = tmp_path / "checkins.csv"
+    f.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-40,W09,gone\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert [str(p) for p in exc.value.problems] == [
+        "checkins.csv:3: date: '2026-07-40' is not a date",
+        "checkins.csv:3: event: 'gone' is not one of arrival, departure, absent",
+        "checkins.csv:3: worker_id: 'W09' is not a worker of the season run",
+    ]
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_reads_each_kind(tmp_path: Path) -> None:
+    d = date(2026, 7, 7)
+    cases = {
+        "checkins": (
+            "date,worker_id,event\n2026-07-07,W01,absent\n",
+            Event(kind="absent", day=d, worker_id="W01", source="checkins.csv:2"),
+        ),
+        "bookings": (
+            "date,worker_id,action,leg,farm_id,origin,booked_by\n2026-07-07,W02,book,out,F2,FB,farm\n",
+            Event(
+                kind="booking",
+                day=d,
+                worker_id="W02",
+                farm_id="F2",
+                origin="FB",
+                leg="out",
+                booked_by="farm",
+                source="bookings.csv:2",
+            ),
+        ),
+        "boardings": (
+            "date,vehicle_id,worker_id,boarded,time\n2026-07-07,VA1,W01,no,\n",
+            Event(
+                kind="no_show", day=d, worker_id="W01", vehicle_id="VA1", source="boardings.csv:2"
+            ),
+        ),
+        "scans": (
+            "worker_id,scanned_at\nW01,2026-07-07T06:12:31\n",
+            Event(kind="boarding", day=d, worker_id="W01", at_time="06:12", source="scans.csv:2"),
+        ),
+        "incidents": (
+            "date,vehicle_id,incident,note\n2026-07-07,VB1,breakdown,gearbox\n",
+            Event(
+                kind="breakdown", day=d, vehicle_id="VB1", note="gearbox", source="incidents.csv:2"
+            ),
+        ),
+    }
+    for kind, (text, event) in cases.items():
+        path = _write(tmp_path, f"{kind}.csv", text)
+        assert file_kind(path) == kind
+        assert read_events(path, SEASON) == [event]
+
+
+def test_booking_defaults(tmp_path: Path) -> None:
+    path = _write(tmp_path, "b.csv", "date,worker_id,action\n2026-07-07,W01,cancel\n")
+    (ev,) = read_events(path, SEASON)
+    assert (ev.kind, ev.leg, ev.booked_by, ev.farm_id, ev.origin) == (
+        "cancellation",
+        "round",
+        "worker",
+        "",
+        "",
+    )

@@ -1,0 +1,102 @@
+"""Housing intake: the ledger's arrivals, departures and no-shows re-plan the beds from a day on;
+nobody housed is moved; a no-show's bed is held, then released; the re-plan is verified, recorded
+in the ledger and accepted by day runs. (Tiny season: W01, W02, W03 at FA and the family W04, W05
+at FB from 2026-07-06; W06 and W07 waitlisted.)"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.core.files import file_sha256
+from foresterie.ops.day import load_season_run
+from foresterie.ops.intake import intake_workers
+from foresterie.ops.ledger import Event, Ledger
+
+D = date(2026, 7, 9)
+
+
+@pytest.fixture
+def season(tiny_season_run: Path) -> Path:
+    return tiny_season_run
+
+
+def _arrive(*ids: str, day: date = date(2026, 7, 6)) -> list[Event]:
+    return [Event(kind="arrival", day=day, worker_id=w) for w in ids]
+
+
+def test_no_ledger_rows_moves_nobody(season: Path) -> None:
+    """Without check-ins everyone is assumed here as planned; the waitlisted W06 is tried again
+    from today, nobody housed changes."""
+    workers = load_season_run(season).scenario.workers
+    intake = intake_workers(load_season_run(season), [], D, 3)
+    changed = [(a.id, b.arrival) for a, b in zip(workers, intake.workers, strict=True) if a != b]
+    assert changed == [("W06", D)]
+    assert intake.counts == {"housed_kept": 5, "arrived_to_place": 1, "not_yet_due": 1}
+
+
+def test_no_show_bed_held_then_released(season: Path) -> None:
+    events = _arrive("W01", "W03", "W04", "W05")  # W02 never comes
+    held = intake_workers(load_season_run(season), events, date(2026, 7, 8), 3)
+    assert "W02" in {w.id for w in held.workers} and held.counts["held_for_no_show"] == 1
+    released = intake_workers(load_season_run(season), events, D, 3)
+    assert "W02" not in {w.id for w in released.workers}
+    assert released.counts["released_no_show"] == 1
+    late = intake_workers(load_season_run(season), [*events, *_arrive("W02", day=D)], D, 3)
+    assert late.counts["housed_kept"] == 5  # arrived late, within the plan's held bed
+
+
+def test_departure_shortens_the_stay_and_an_arrival_without_bed_is_placed(season: Path) -> None:
+    events = [*_arrive("W01", "W02", "W03", "W04", "W05", "W06")]
+    events.append(Event(kind="departure", day=date(2026, 7, 8), worker_id="W03"))
+    intake = intake_workers(load_season_run(season), events, D, 3)
+    by_id = {w.id: w for w in intake.workers}
+    assert by_id["W03"].departure == date(2026, 7, 8)
+    assert (by_id["W06"].arrival, by_id["W06"].pinned_foresteria) == (D, None)
+    assert intake.counts["departed"] == 1 and intake.counts["arrived_to_place"] == 1
+
+
+def test_intake_end_to_end(season: Path, tmp_path: Path) -> None:
+    led = tmp_path / "ledger.sqlite"
+    ci = tmp_path / "checkins.csv"
+    ci.write_text(
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
+        "2026-07-06,W04,arrival\n2026-07-06,W05,arrival\n2026-07-08,W03,departure\n"
+    )
+    r = CliRunner().invoke(app, ["ledger", "import", str(season), str(ci), "--ledger", str(led)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "intake"
+    r = CliRunner().invoke(
+        app,
+        ["intake", str(season), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    record = json.loads((out / "intake.json").read_text())
+    assert record["workers"]["released_no_show"] == 1  # W02
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replan"] == {"as_of": D.isoformat(), "moved_vs_previous": 0}
+    with open(out / "plan" / "assignments.csv", newline="") as fh:
+        beds = {r["worker_id"]: (r["foresteria_id"], r["to"]) for r in csv.DictReader(fh)}
+    assert beds == {
+        "W01": ("FA", "2026-07-13"),
+        "W03": ("FA", "2026-07-08"),
+        "W04": ("FB", "2026-07-11"),
+        "W05": ("FB", "2026-07-11"),
+    }
+    assert CliRunner().invoke(app, ["verify", str(out)]).exit_code == 0
+    with Ledger.open(led) as ledger:
+        last = ledger.rows()[-1].event
+        assert ledger.accepts(file_sha256(out / "manifest.json"))
+    assert (last.kind, last.note) == ("intake_plan", file_sha256(out / "manifest.json"))
+    # a day run on the re-plan, with the same ledger (found through intake.json)
+    r = CliRunner().invoke(
+        app, ["day", str(out), "--date", "2026-07-10", "--out", str(tmp_path / "day")]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "day" / "day.json").read_text())["riders"] == 3
