@@ -52,6 +52,16 @@ class TransportTable(_Table):
     heat_alert_shift_end: str = "12:30"
     turnaround_min: int = Field(default=5, ge=0)
     board_min: int = Field(default=2, ge=0)  # minutes per stop to board or alight
+    # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a
+    # day and EUR 5 per leg (DOMAIN.md sec. 7), so a range [per day, per day's two legs].
+    caporale_fee_eur: tuple[float, float] = (5.0, 10.0)
+
+    @field_validator("caporale_fee_eur")
+    @classmethod
+    def _fee_range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not 0 <= v[0] <= v[1]:
+            raise ValueError("must be [low, high] with 0 <= low <= high")
+        return v
 
     @field_validator("heat_alert_shift_end")
     @classmethod
