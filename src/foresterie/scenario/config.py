@@ -54,11 +54,13 @@ class TransportTable(_Table):
     board_min: int = Field(default=2, ge=0)  # minutes per stop to board or alight
     # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a
     # day and EUR 5 per leg (DOMAIN.md sec. 7), so a range [per day, per day's two legs].
-    caporale_fee_eur: tuple[float, float] = (5.0, 10.0)
+    caporale_fee_eur: list[float] = Field(
+        default_factory=lambda: [5.0, 10.0], min_length=2, max_length=2
+    )
 
     @field_validator("caporale_fee_eur")
     @classmethod
-    def _fee_range(cls, v: tuple[float, float]) -> tuple[float, float]:
+    def _fee_range(cls, v: list[float]) -> list[float]:
         if not 0 <= v[0] <= v[1]:
             raise ValueError("must be [low, high] with 0 <= low <= high")
         return v

@@ -483,28 +483,42 @@ FARMS: list[Param] = [
     ),
 ]
 
-# Fleet: who runs which vehicles where. The Campo Libero split follows the literal reading of
-# "rispettivamente" (DOMAIN.md Operations sec. 1): 8-seaters from Borgo Mezzanone, 28-seaters
-# from Casa Sankara.
+# Fleet: who runs which vehicles where. Campo Libero's 12 vehicles are split evenly between its
+# two departure points; the literal reading of "rispettivamente" (8-seaters from Borgo Mezzanone,
+# 28-seaters from Casa Sankara, DOMAIN.md Operations sec. 1) is unconfirmed and would leave the
+# Villaggio's 324 beds with 48 seats.
 FLEET: list[Param] = [
     Param(
         key="fleet.campo_libero.FR-SSV.seats28",
-        value=6,
+        value=3,
         source=(
             "DOMAIN.md sec. 3 and Operations sec. 1: Campo Libero, 6 x 28-seat buses and 6 x "
-            f"8-seat minibuses with drivers ({CAMPO_LIBERO}); read literally, the 28-seaters leave "
-            f"from Casa Sankara ({CAMPO_LIBERO_SPLIT})"
+            f"8-seat minibuses with drivers, from Casa Sankara and Borgo Mezzanone ({CAMPO_LIBERO})."
+            " Assumption: half of each type at each departure point (the literal reading, "
+            f"8-seaters from Borgo Mezzanone only, is unconfirmed: {CAMPO_LIBERO_SPLIT})"
+        ),
+        group="Fleet",
+    ),
+    Param(
+        key="fleet.campo_libero.FR-SSV.seats8",
+        value=3,
+        source="as fleet.campo_libero.FR-SSV.seats28",
+        group="Fleet",
+    ),
+    Param(
+        key="fleet.campo_libero.FR-BMZ.seats28",
+        value=3,
+        source=(
+            "as fleet.campo_libero.FR-SSV.seats28; with the Villaggio open its half is based there."
+            " In the no-bmz twin it would serve the settlement's departure point (pickups.geojson,"
+            " not yet modelled), so the twin has no vehicles at Borgo Mezzanone"
         ),
         group="Fleet",
     ),
     Param(
         key="fleet.campo_libero.FR-BMZ.seats8",
-        value=6,
-        source=(
-            "DOMAIN.md Operations sec. 1: the 8-seaters leave from Borgo Mezzanone (literal "
-            "reading). With the Villaggio open they are based there; in the no-bmz twin they "
-            "would serve the settlement's departure point (pickups.geojson, not yet modelled)"
-        ),
+        value=3,
+        source="as fleet.campo_libero.FR-BMZ.seats28",
         group="Fleet",
     ),
     Param(
@@ -530,17 +544,17 @@ FLEET: list[Param] = [
     ),
     Param(
         key="fleet.supreme.FR-SSV",
-        value=1,
+        value=2,
         source=(
-            "assumption: the shuttles' routes are not sourced; 1 at San Severo from May (before "
-            "Campo Libero starts)"
+            "assumption: the shuttles' routes are not sourced; 2 at San Severo from May (the "
+            "asparagus season, before Campo Libero starts)"
         ),
         group="Fleet",
     ),
     Param(
         key="fleet.supreme.FR-BMZ",
-        value=2,
-        source="assumption: 2 at the Villaggio (the largest Capitanata settlement)",
+        value=1,
+        source="assumption: 1 at the Villaggio from its opening (before Campo Libero starts)",
         group="Fleet",
     ),
     Param(
@@ -572,23 +586,25 @@ FLEET: list[Param] = [
 COSTS: list[Param] = [
     Param(
         key="cost.seats28.eur_per_day",
-        value=150.0,
+        value=115.0,
         source=(
             "assumption calibrated to Campo Libero: EUR 160k / (12 vehicles x 63 days) = EUR 212 "
-            f"per vehicle-day with driver (DOMAIN.md Operations sec. 1, {CAMPO_LIBERO}); a 28-seat "
+            "per vehicle-day with driver; at the km the 2027 plan drives (28-seaters ~183 km, "
+            "8-seaters ~154 km per vehicle-day) the Campo Libero vehicles average ~EUR 210 "
+            f"(DOMAIN.md Operations sec. 1, {CAMPO_LIBERO}); a 28-seat "
             f"coach with driver is ~EUR 291 a day within 50 km elsewhere ({COACH})"
         ),
         group="Costs",
     ),
     Param(
         key="cost.seats28.eur_per_km",
-        value=0.9,
+        value=0.7,
         source="assumption: fuel and wear of a 28-seat bus; with the per-day part, calibrated as above",
         group="Costs",
     ),
     Param(
         key="cost.seats8.eur_per_day",
-        value=110.0,
+        value=90.0,
         source=(
             f"assumption calibrated as above; a self-drive 9-seat minibus is ~EUR 95 a day ({MINIBUS}) "
             "before the driver"
@@ -597,7 +613,7 @@ COSTS: list[Param] = [
     ),
     Param(
         key="cost.seats8.eur_per_km",
-        value=0.4,
+        value=0.35,
         source="assumption: fuel and wear of a minibus; calibrated as above",
         group="Costs",
     ),
