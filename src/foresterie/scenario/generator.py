@@ -861,6 +861,11 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
         "# per leg (DOMAIN.md sec. 7; SOURCES.md).\n"
         f"caporale_fee_eur = [{float(v['fee.caporale_eur_low'])}, {float(v['fee.caporale_eur_high'])}]\n",
     )
+    toml = toml.replace(
+        "shuttle_patience = 100\n",
+        "shuttle_patience = 100\n"
+        f"chaining_deterministic_time = {float(v['solver.chaining_deterministic_time'])}\n",
+    )
     pickup = {
         "type": "Feature",
         "properties": {**EX_PISTA, "note": APPROX_NOTE},

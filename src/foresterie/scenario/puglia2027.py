@@ -634,7 +634,21 @@ COSTS: list[Param] = [
     ),
 ]
 
-PARAMS: tuple[Param, ...] = (*SEASON, *SITES, *DEMAND, *FARMS, *FLEET, *COSTS)
+SOLVER: list[Param] = [
+    Param(
+        key="solver.chaining_deterministic_time",
+        value=0.25,
+        source=(
+            "assumption (a budget, not a fact): CP-SAT deterministic seconds per chaining model. "
+            "At the default 1.0 the ~36 fleet-short foresteria-days whose chaining is not proven "
+            "optimal took ~3x the season's CPU of puglia-2026; 0.25 keeps the solve within the 60 s "
+            "bar, and fleet_days.csv says which days are not proven optimal"
+        ),
+        group="Solver budget",
+    ),
+]
+
+PARAMS: tuple[Param, ...] = (*SEASON, *SITES, *DEMAND, *FARMS, *FLEET, *COSTS, *SOLVER)
 VALUES: dict[str, Value] = {p.key: p.value for p in PARAMS}
 
 
