@@ -727,10 +727,14 @@ def _workers_2027(
     for k, district in enumerate(d[0] for d in DISTRICTS):
         n = int(v[f"demand.{district}.applicants"])
         mine = [f for f in farms if f["district"] == district]
+        start = v.get(f"demand.{district}.apply_from")
+        first = _d(year, str(start)) if start else _d(year, "01-01")
         if n and mine:
             for w in _make_workers(rng, mine, n, year, mix, crops):
                 w["group"] = f"{k}:{w['group']}" if w["group"] else ""
-                people.append(w)
+                w["arrival"] = max(w["arrival"], first)
+                if w["departure"] >= w["arrival"] + timedelta(days=7):
+                    people.append(w)
     s0, s1 = _d(year, "05-01"), _d(year, "09-30") + timedelta(days=1)
     stay = {"arrival": s0, "departure": s1, "farm": "", "priority": 0, "accessible": False}
     resident = {**stay, "pinned": "FR-SSV", "group": "", "member": 0}

@@ -265,6 +265,17 @@ DEMAND: list[Param] = [
         group="Demand",
     ),
     Param(
+        key="demand.Arneo.apply_from",
+        value="06-16",
+        source=(
+            "assumption: the watermelon harvest starts in late May (DOMAIN.md sec. 2) but Boncuri "
+            "opens on 16 June; people ask for a bed from the opening (their nights before it are "
+            "their own arrangement), and crews whose whole stay ends within a week of the opening"
+            " do not apply (so the Arneo count is below demand.Arneo.applicants)"
+        ),
+        group="Demand",
+    ),
+    Param(
         key="demand.Sud-Est Barese.applicants",
         value=360,
         source=(
