@@ -12,16 +12,19 @@ from foresterie.verify import verify_run
 from tests.helpers import ROOT
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    base = tmp_path_factory.mktemp("shipped")
+def _solve_pair(base: Path, names: tuple[str, str]) -> tuple[Path, Path]:
     out = []
-    for name in ("puglia-2026", "puglia-2026-lesina"):
+    for name in names:
         target = base / name
         r = CliRunner().invoke(app, ["solve", str(ROOT / "scenarios" / name), "--out", str(target)])
         assert r.exit_code == 0, r.output
         out.append(target)
     return out[0], out[1]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return _solve_pair(tmp_path_factory.mktemp("shipped"), ("puglia-2026", "puglia-2026-lesina"))
 
 
 def test_default_and_lesina_verify(runs: tuple[Path, Path]) -> None:
@@ -42,14 +45,8 @@ def test_compare_shows_the_lesina_what_if(runs: tuple[Path, Path]) -> None:
 
 @pytest.fixture(scope="module")
 def runs_2027(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    base = tmp_path_factory.mktemp("shipped-2027")
-    out = []
-    for name in ("puglia-2027", "puglia-2027-no-bmz"):
-        target = base / name
-        r = CliRunner().invoke(app, ["solve", str(ROOT / "scenarios" / name), "--out", str(target)])
-        assert r.exit_code == 0, r.output
-        out.append(target)
-    return out[0], out[1]
+    names = ("puglia-2027", "puglia-2027-no-bmz")
+    return _solve_pair(tmp_path_factory.mktemp("shipped-2027"), names)
 
 
 def test_the_2027_default_and_its_twin_answer_the_borgo_mezzanone_question(

@@ -870,7 +870,7 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
         "shuttle_patience = 100\n"
         f"chaining_deterministic_time = {float(v['solver.chaining_deterministic_time'])}\n",
     )
-    pickup = {
+    pickup: dict[str, object] = {
         "type": "Feature",
         "properties": {**EX_PISTA, "note": APPROX_NOTE},
         "geometry": {"type": "Point", "coordinates": list(EX_PISTA_LONLAT)},
