@@ -648,12 +648,13 @@ COSTS: list[Param] = [
 SOLVER: list[Param] = [
     Param(
         key="solver.chaining_deterministic_time",
-        value=0.25,
+        value=0.1,
         source=(
             "assumption (a budget, not a fact): CP-SAT deterministic seconds per chaining model. "
-            "At the default 1.0 the ~36 fleet-short foresteria-days whose chaining is not proven "
-            "optimal took ~3x the season's CPU of puglia-2026; 0.25 keeps the solve within the 60 s "
-            "bar, and fleet_days.csv says which days are not proven optimal"
+            "The 2027 fleet is short on most days (DOMAIN.md: 12 Campo Libero vehicles for two "
+            "months and 8 Su.Pr.Eme 2 shuttles for all Puglia), and each short day's two chaining "
+            "models ran to the budget: at the default 1.0 the season took ~3x the CPU of "
+            "puglia-2026 (0.25: ~1.8x); fleet_days.csv says which days are not proven optimal"
         ),
         group="Solver budget",
     ),
