@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/foresterie solve scenarios/puglia-2026 --out runs/puglia-2026 --force
+	$(BIN)/foresterie solve scenarios/puglia-2027 --out runs/puglia-2027 --force
 
 test: $(STAMP) lint typecheck unit
 

@@ -1,6 +1,6 @@
 """The default season's map: file size, time to build, and time to open in headless Chromium.
 
-Usage: python benchmarks/map_load.py [RUN]   (default runs/puglia-2026; `make demo` makes it)
+Usage: python benchmarks/map_load.py [RUN]   (default runs/puglia-2027; `make demo` makes it)
 Load time = from navigation start until the first day is drawn (the map sets data-day), median
 of 5 cold loads in a fresh page; tiles are offline here, as in CI.
 """
@@ -34,7 +34,7 @@ FLAGS = [
 
 
 def main() -> None:
-    run_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "runs" / "puglia-2026"
+    run_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "runs" / "puglia-2027"
     if not (run_dir / "manifest.json").is_file():
         sys.exit(f"{run_dir}: no run folder; run `make demo` first")
     run = load_run(run_dir)

@@ -1,5 +1,8 @@
 """The default scenario's whole season of shuttles: wall time (median of 3), vehicles and km per
-day, and vehicle-km against point-to-point vans (each farm's riders in their own 8-seat vans)."""
+day, and vehicle-km against point-to-point vans (each farm's riders in their own 8-seat vans).
+
+Usage: python benchmarks/season.py [SCENARIO] [RUNS]   (default scenarios/puglia-2027, 3 runs)
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import math
 import os
 import platform
 import statistics
+import sys
 import time
 from collections import defaultdict
 from datetime import date
@@ -21,24 +25,30 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    sc = load_scenario(ROOT / "scenarios" / "puglia-2026")
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "scenarios" / "puglia-2027"
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    sc = load_scenario(folder)
     m = build_matrix(sc)
     t0 = time.perf_counter()
     hp = plan_housing(sc, m)
     housing_s = time.perf_counter() - t0
     walls, plan = [], None
-    for _ in range(3):
-        t0 = time.perf_counter()
+    cpu = []
+    for _ in range(runs):
+        t0, c0 = time.perf_counter(), time.process_time()
+        cpu.append(-c0)
         plan = plan_shuttles(sc, m, hp.assignments, processes=sc.config.solver.shuttle_processes)
         walls.append(time.perf_counter() - t0)
+        cpu[-1] += time.process_time()
     assert plan is not None
     print(
-        f"# Season shuttles, default scenario, {date.today()}, {platform.machine()}, "
+        f"# Season shuttles, {sc.name}, {date.today()}, {platform.machine()}, "
         f"{os.cpu_count()} cores, engine {plan.engine}"
     )
     print(
         f"housing {housing_s:.1f} s; shuttles wall median {statistics.median(walls):.1f} s "
-        f"(runs {', '.join(f'{w:.1f}' for w in walls)}); route searches "
+        f"(runs {', '.join(f'{w:.1f}' for w in walls)}; main-process CPU "
+        f"{statistics.median(cpu):.1f} s); route searches "
         f"{plan.route_searches} for {plan.day_problems} day problems"
     )
     per_day: dict[date, set[str]] = defaultdict(set)

@@ -19,7 +19,7 @@ from foresterie.core.errors import (
     ScenarioError,
 )
 
-DEFAULT_SCENARIO = Path("scenarios/puglia-2026")
+DEFAULT_SCENARIO = Path("scenarios/puglia-2027")
 
 app = typer.Typer(
     help="Plan housing and shuttles for Puglia's seasonal farmworker foresterie.",
@@ -94,13 +94,22 @@ def scenario_generate(
     out: Annotated[Path | None, typer.Option(help="Folder (default scenarios/NAME).")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing folder.")] = False,
 ) -> None:
-    """Write a synthetic scenario built on the DOMAIN.md calendars and sites."""
-    from foresterie.scenario.generator import generate, write
+    """Write a synthetic scenario built on the DOMAIN.md calendars and sites.
+
+    puglia-2027 and puglia-2027-no-bmz are the sourced 2027 seasons (their SOURCES.md); the
+    size options do not apply to them.
+    """
+    from foresterie.scenario.generator import SEASONS_2027, generate, generate_2027, write
 
     folder = out or Path("scenarios") / name
     if (folder / "scenario.toml").exists() and not force:
         _err(f"error: {folder}: exists; pass --force to overwrite")
         raise typer.Exit(EXIT_BAD_INPUT)
+    if name in SEASONS_2027:
+        gen = generate_2027(name, bmz_open=SEASONS_2027[name])
+        write(gen, folder)
+        typer.echo(f"wrote {folder} (the 2027 season; parameters and sources in SOURCES.md)")
+        return
     gen = generate(name, workers, farms, foresterie, seed, oversubscription)
     write(gen, folder)
     typer.echo(f"wrote {folder} ({workers} workers, {farms} farms, {foresterie} foresterie)")

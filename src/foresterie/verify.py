@@ -931,6 +931,8 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         for d_ in sorted(ride_days[w] | set(days)):
             run = run + 1 if d_ in days else 0
             in_a_row = max(in_a_row, run)
+    # README "KPIs": the caporale's fee is a range, default EUR 5 a day to EUR 5 a leg.
+    fee = [float(x) for x in r.cfg.get("transport", {}).get("caporale_fee_eur", [5.0, 10.0])]
     transport = {
         "trips": len(r.trips),
         "worker_days_transported": worker_days,
@@ -963,6 +965,8 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "wait_on_board_minutes_max": wait_max,
         "transport_cost_eur": round(cost, 2),
         "cost_per_worker_day_eur": round(cost / worker_days, 2) if worker_days else 0.0,
-        "caporale_fees_avoided_eur": round(5.0 * worker_days, 2),
+        "caporale_fee_eur_per_worker_day": fee,
+        "caporale_fees_avoided_eur": round(fee[0] * worker_days, 2),
+        "caporale_fees_avoided_eur_high": round(fee[1] * worker_days, 2),
     }
     return {"housing": housing, "transport": transport}

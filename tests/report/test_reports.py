@@ -89,6 +89,15 @@ def test_report_figures_equal_the_manifest(xss_run: Path) -> None:
         assert f"| {k} | {v} |" in md
 
 
+def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:
+    t = json.loads((xss_run / "manifest.json").read_text(encoding="utf-8"))["kpis"]["transport"]
+    html = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    line = html.split("<p id='caporale'>", 1)[1].split("</p>", 1)[0]
+    assert "€5–€10 per worker-day" in line
+    low, high = t["caporale_fees_avoided_eur"], t["caporale_fees_avoided_eur_high"]
+    assert f"€{low:,.0f}–€{high:,.0f}" in line and high > low
+
+
 def test_vehicle_chart_counts_vehicles_in_trips(xss_run: Path) -> None:
     used: dict[str, set[str]] = defaultdict(set)
     for t in _rows(xss_run / "plan" / "trips.csv"):

@@ -52,10 +52,11 @@ def test_run_folder_layout_and_manifest(run_dir: Path) -> None:
     assert m["versions"]["ortools"] and m["versions"]["pyvrp"] and m["seed"] == 7
     assert all(t["optimal"] for t in m["housing"]["tiers"])
     assert m["kpis"]["housing"]["housed"] == 5 and m["kpis"]["housing"]["waitlisted"] == 2
-    assert (
-        m["kpis"]["transport"]["caporale_fees_avoided_eur"]
-        == 5.0 * m["kpis"]["transport"]["worker_days_transported"]
-    )
+    t = m["kpis"]["transport"]
+    # The caporale's fee is a range: EUR 5 a day to EUR 5 a leg (default [5.0, 10.0]).
+    assert t["caporale_fee_eur_per_worker_day"] == [5.0, 10.0]
+    assert t["caporale_fees_avoided_eur"] == 5.0 * t["worker_days_transported"]
+    assert t["caporale_fees_avoided_eur_high"] == 10.0 * t["worker_days_transported"] > 0
     assert not list(run_dir.parent.glob(".tiny.partial-*"))
 
 
@@ -210,6 +211,12 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
             '"housed": 5',
             '"housed": 6',
             "KPI differs from the manifest: housing.housed = 6",
+        ),
+        (
+            "inputs/scenario.toml",
+            "caporale_fee_eur = [5.0, 10.0]",
+            "caporale_fee_eur = [5.0, 12.0]",
+            "KPI differs from the manifest: transport.caporale_fees_avoided_eur_high",
         ),
         (
             "plan/trips.csv",

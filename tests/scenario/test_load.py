@@ -77,6 +77,7 @@ EXPECTED = {
     "worker_id_missing": "workers.csv:3: worker_id: missing",
     "priority_not_integer": "workers.csv:2: priority: 'high' is not a whole number",
     "arrival_missing": "workers.csv:2: arrival: missing",
+    "caporale_fee_reversed": "scenario.toml: transport.caporale_fee_eur: must be [low, high] with 0 <= low <= high",
     "geojson_not_json": "farms.geojson: file: cannot read as GeoJSON/GeoPackage: Failed to read GeoJSON data; At line 1, character 17: Unterminated object",
     "foresteria_missing_field": "foresterie.geojson: beds_family: missing field(s): beds_family",
     "farms_no_features": "farms.geojson: file: no features",

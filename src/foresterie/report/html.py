@@ -63,6 +63,19 @@ def _flat(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
+def caporale_line(t: dict[str, Any]) -> str:
+    """The shuttle's cost per worker-day next to the caporale's fee, a range (DOMAIN.md sec. 7)."""
+    if "caporale_fees_avoided_eur_high" not in t:
+        return ""
+    lo, hi = t["caporale_fee_eur_per_worker_day"]
+    return (
+        f"<p id='caporale'>Free rides: {t['worker_days_transported']:,} worker-days at "
+        f"€{t['cost_per_worker_day_eur']:.2f} per worker-day, against the caporale's fee of "
+        f"€{lo:g}–€{hi:g} per worker-day (€5 a day to €5 a leg): caporale fees avoided "
+        f"€{t['caporale_fees_avoided_eur']:,.0f}–€{t['caporale_fees_avoided_eur_high']:,.0f}.</p>"
+    )
+
+
 def bars_svg(bars: list[Bar], colours: dict[str, str], height: int = 150, bar_w: int = 12) -> str:
     """A stacked bar chart with an optional capacity mark per bar, as a standalone <svg>."""
     top = max([sum(v for _, v in b.parts) for b in bars] + [b.limit or 0 for b in bars] + [1])
@@ -336,6 +349,7 @@ def index_html(run: RunData) -> str:
         "<p><a href='map.html'>Map of the shuttles (pick a day)</a> · "
         "<a href='summary.md'>summary.md</a> · <a href='../plan/'>plan files</a></p>",
         "<h2>Key figures</h2><p class='note'>From manifest.json; formulas in the README.</p>",
+        caporale_line(m["kpis"].get("transport", {})),
         f"<div class='grid'>{kpi_tables}</div>",
         "<h2>Occupancy per week</h2>",
         f"<p class='note'>Guests on each week's busiest night, stacked by section ({legend}); "

@@ -11,8 +11,6 @@ from foresterie.housing.tiers import HousingPlan
 from foresterie.scenario.model import SECTIONS, Scenario
 from foresterie.shuttles.routes import TO_FARM, ShuttlePlan, rider_waits
 
-CAPORALE_FEE_EUR = 5.0  # per worker-day: DOMAIN.md sec. 3 (NIL Foggia 2016; Borgo Mezzanone 2023)
-
 
 def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
     workers = {w.id: w for w in scenario.workers}
@@ -144,6 +142,7 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         ],
         [(u.day.isoformat(), w) for u in sp.unserved for w in u.worker_ids],
     )
+    fee = scenario.config.transport.caporale_fee_eur
     return {
         "trips": len(sp.trips),
         "worker_days_transported": worker_days,
@@ -175,7 +174,10 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         "wait_on_board_minutes_max": max((w for n, w in waits if n), default=0),
         "transport_cost_eur": round(cost, 2),
         "cost_per_worker_day_eur": round(cost / worker_days, 2) if worker_days else 0.0,
-        "caporale_fees_avoided_eur": round(CAPORALE_FEE_EUR * worker_days, 2),
+        # [transport] caporale_fee_eur: EUR 5 a day to EUR 5 a leg (DOMAIN.md sec. 7).
+        "caporale_fee_eur_per_worker_day": list(fee),
+        "caporale_fees_avoided_eur": round(fee[0] * worker_days, 2),
+        "caporale_fees_avoided_eur_high": round(fee[1] * worker_days, 2),
     }
 
 

@@ -72,6 +72,18 @@ class TransportTable(_Table):
     # Optional: most minutes a rider may sit aboard while the vehicle idles at stops (waiting
     # for a window to open); unset = measured (KPI) but not capped.
     max_wait_on_board_min: int | None = Field(default=None, ge=0)
+    # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a
+    # day and EUR 5 per leg (DOMAIN.md sec. 7), so a range [per day, per day's two legs].
+    caporale_fee_eur: list[float] = Field(
+        default_factory=lambda: [5.0, 10.0], min_length=2, max_length=2
+    )
+
+    @field_validator("caporale_fee_eur")
+    @classmethod
+    def _fee_range(cls, v: list[float]) -> list[float]:
+        if not 0 <= v[0] <= v[1]:
+            raise ValueError("must be [low, high] with 0 <= low <= high")
+        return v
 
     @field_validator("heat_alert_shift_end")
     @classmethod

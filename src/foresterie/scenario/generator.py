@@ -16,6 +16,7 @@ from pathlib import Path
 
 from foresterie.core.timeutil import fmt_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, SECTIONS, Section
+from foresterie.scenario.puglia2027 import VALUES, sources_md
 
 APPROX_NOTE = (
     "Coordinates approximate (about +-0.01-0.02 deg, not from the sources); capacities from "
@@ -299,6 +300,12 @@ HEAT_ALERT_2026 = (
 )
 
 
+FLEET_HEADER = (
+    "vehicle_id,foresteria_id,seats,fixed_cost_eur_per_day,cost_eur_per_km,"
+    "max_duty_min,available_from,available_to"
+)
+
+
 @dataclass(kw_only=True)
 class Generated:
     """A synthetic scenario in memory: the files it would write, as text."""
@@ -424,10 +431,7 @@ def generate(
                 ]
             )
         )
-    flines = [
-        "vehicle_id,foresteria_id,seats,fixed_cost_eur_per_day,cost_eur_per_km,"
-        "max_duty_min,available_from,available_to"
-    ]
+    flines = [FLEET_HEADER]
     flines += fleet
     heat = [h for h in HEAT_ALERT_2026 if h.startswith(str(year))] if year == 2026 else []
     toml = _toml(name, season0, season1, seed, heat, foresterie_path)
@@ -443,18 +447,24 @@ def generate(
     )
 
 
-def _make_farms(rng: random.Random, n_farms: int, year: int) -> list[dict]:
+def _make_farms(
+    rng: random.Random,
+    n_farms: int,
+    year: int,
+    districts: tuple = DISTRICTS,
+    crop_table: dict[str, Crop] = CROPS,
+) -> list[dict]:
     farms: list[dict] = []
-    counts = [round(n_farms * d[1]) for d in DISTRICTS]
+    counts = [round(n_farms * d[1]) for d in districts]
     counts[0] += n_farms - sum(counts)
     k = 0
-    for (district, _share, crops, comuni), count in zip(DISTRICTS, counts, strict=True):
+    for (district, _share, crops, comuni), count in zip(districts, counts, strict=True):
         crop_names = sorted(crops)
         for i in range(count):
             k += 1
             com, lat, lon = comuni[i % len(comuni)]
             crop = rng.choices(crop_names, weights=[crops[c] for c in crop_names])[0]
-            c = CROPS[crop]
+            c = crop_table[crop]
             start = rng.choice(c.shift_starts)
             h, m = map(int, start.split(":"))
             end_min = h * 60 + m + int(c.hours * 60)
@@ -480,8 +490,19 @@ def _make_farms(rng: random.Random, n_farms: int, year: int) -> list[dict]:
     return farms
 
 
-def _make_workers(rng: random.Random, farms: list[dict], n_workers: int, year: int) -> list[dict]:
-    """Crews arrive in waves per farm (so profiles repeat); some groups, women, families."""
+def _make_workers(
+    rng: random.Random,
+    farms: list[dict],
+    n_workers: int,
+    year: int,
+    mix: tuple[float, ...] = (0.84, 0.93, 0.72, 0.84, 0.93),
+    crop_table: dict[str, Crop] = CROPS,
+) -> list[dict]:
+    """Crews arrive in waves per farm (so profiles repeat); some groups, women, families.
+
+    mix: cumulative shares (men, +women) of sections, then (0, +1, +2) of priorities.
+    """
+    men, women, p0, p1, p2 = mix
     total = sum(f["size"] for f in farms)
     quota = [max(1, round(n_workers * f["size"] / total)) for f in farms]
     while sum(quota) > n_workers:
@@ -492,7 +513,7 @@ def _make_workers(rng: random.Random, farms: list[dict], n_workers: int, year: i
     gid = 0
     season_end = _d(year, "09-30") + timedelta(days=1)
     for farm, q in zip(farms, quota, strict=True):
-        crop = CROPS[farm["crop"]]
+        crop = crop_table[farm["crop"]]
         c0, c1 = _d(year, crop.start), _d(year, crop.end)
         window = (c1 - c0).days
         waves = []
@@ -507,22 +528,23 @@ def _make_workers(rng: random.Random, farms: list[dict], n_workers: int, year: i
             if rng.random() < 0.15:  # stragglers: a few days late
                 arr = min(arr + timedelta(days=rng.randint(1, 4)), dep - timedelta(days=3))
             u = rng.random()
-            section = Section.MEN if u < 0.84 else Section.WOMEN if u < 0.93 else Section.FAMILY
+            section = Section.MEN if u < men else Section.WOMEN if u < women else Section.FAMILY
             size = 1
             if section == Section.FAMILY:
                 size = min(left, rng.randint(2, 4))
             elif rng.random() < 0.1:
                 size = min(left, rng.randint(2, 5))
             p = rng.random()
-            prio = 0 if p < 0.72 else 1 if p < 0.84 else 2 if p < 0.93 else PRIORITY_REFERRED
+            prio = 0 if p < p0 else 1 if p < p1 else 2 if p < p2 else PRIORITY_REFERRED
             group = ""
             if size > 1:
                 gid += 1
                 group = f"G{gid:04d}"
             farm_id = farm["id"] if rng.random() > 0.04 else ""
-            for _ in range(size):
+            for member in range(size):
                 workers.append(
                     {
+                        "member": member,
                         "arrival": arr,
                         "departure": dep,
                         "section": section.value,
@@ -647,6 +669,240 @@ wall_clock_limit_s = 900.0
 """
 
 
+# --- The 2027 season: every value from the parameter table in puglia2027.py -------------------
+
+SITE_IDS_2027 = ("FR-SSV", "FR-BMZ", "FR-NRD", "FR-TUR")
+# The Borgo Mezzanone settlement's departure point (DOMAIN.md sec. 3: Campo Libero's second
+# departure point); written for the shuttle planner's pickups, not yet referenced by scenario.toml.
+EX_PISTA = {
+    "id": "PK-BMZ-PISTA",
+    "name": "Borgo Mezzanone, ex pista (insediamento informale)",
+    "comune": "Manfredonia",
+    "kind": "settlement",
+}
+EX_PISTA_LONLAT = (15.665, 41.485)  # approximate, like every coordinate here
+
+
+def _crop_2027(name: str) -> Crop:
+    """A crop from its 'MM-DD..MM-DD' harvest and 'HH:MM|HH:MM for H h' shift parameters."""
+    start, end = str(VALUES[f"crop.{name}.harvest"]).split("..")
+    starts, hours = str(VALUES[f"crop.{name}.shift"]).removesuffix(" h").split(" for ")
+    return Crop(
+        name=name, start=start, end=end, shift_starts=tuple(starts.split("|")), hours=float(hours)
+    )
+
+
+def _weights_2027(district: str) -> dict[str, float]:
+    pairs = (part.rsplit(" ", 1) for part in str(VALUES[f"crops.{district}"]).split("; "))
+    return {crop: float(w) for crop, w in pairs}
+
+
+def _site_2027(sid: str) -> Site:
+    v = {
+        k.removeprefix(f"site.{sid}."): x for k, x in VALUES.items() if k.startswith(f"site.{sid}.")
+    }
+    return Site(
+        id=sid,
+        name=str(v["name"]),
+        comune=str(v["comune"]),
+        lat=float(v["lat"]),
+        lon=float(v["lon"]),
+        beds=(
+            int(v["beds_men"]),
+            int(v["beds_women"]),
+            int(v["beds_family"]),
+            int(v["beds_accessible"]),
+        ),
+        open_from=str(v["open_from"])[5:],
+        open_to=str(v["open_to"])[5:],
+        fleet=(),
+        source="see SOURCES.md",
+    )
+
+
+def _workers_2027(
+    rng: random.Random, farms: list[dict], crops: dict[str, Crop], year: int
+) -> list[dict]:
+    """Applicants per district (none where there is no foresteria), residents, dependants."""
+    v = VALUES
+    men, women = float(v["demand.share_men"]), float(v["demand.share_women"])
+    p = [float(v[f"demand.share_priority_{k}"]) for k in range(3)]
+    mix = (men, men + women, p[0], p[0] + p[1], p[0] + p[1] + p[2])
+    people: list[dict] = []
+    for k, district in enumerate(d[0] for d in DISTRICTS):
+        n = int(v[f"demand.{district}.applicants"])
+        mine = [f for f in farms if f["district"] == district]
+        start = v.get(f"demand.{district}.apply_from")
+        first = _d(year, str(start)) if start else _d(year, "01-01")
+        if n and mine:
+            for w in _make_workers(rng, mine, n, year, mix, crops):
+                w["group"] = f"{k}:{w['group']}" if w["group"] else ""
+                w["arrival"] = max(w["arrival"], first)
+                if w["departure"] >= w["arrival"] + timedelta(days=7):
+                    people.append(w)
+    s0, s1 = _d(year, "05-01"), _d(year, "09-30") + timedelta(days=1)
+    stay = {"arrival": s0, "departure": s1, "farm": "", "priority": 0, "accessible": False}
+    resident = {**stay, "pinned": "FR-SSV", "group": "", "member": 0}
+    people += [{**resident, "section": "men"} for _ in range(int(v["residents.FR-SSV.men"]))]
+    people += [{**resident, "section": "women"} for _ in range(int(v["residents.FR-SSV.women"]))]
+    for f in range(int(v["residents.FR-SSV.families_of_3"])):
+        people += [
+            {**resident, "section": "family", "group": f"R:{f}", "member": m} for m in range(3)
+        ]
+    order = list(range(len(people)))
+    rng.shuffle(order)
+    groups: dict[str, str] = {}
+    adults = int(v["demand.family_adults"])
+    for new_id, idx in enumerate(order, start=1):
+        w = people[idx]
+        w["id"] = f"W{new_id:05d}"
+        w["rides"] = not (w["section"] == "family" and w["member"] >= adults)
+    people.sort(key=lambda w: w["id"])
+    for w in people:
+        if w["group"]:
+            w["group"] = groups.setdefault(w["group"], f"G{len(groups) + 1:04d}")
+    return people
+
+
+def _fleet_2027(sites: list[Site], year: int) -> list[str]:
+    v = VALUES
+    rates = {
+        seats: (
+            float(v[f"cost.seats{seats}.eur_per_day"]),
+            float(v[f"cost.seats{seats}.eur_per_km"]),
+        )
+        for seats in (8, 28)
+    }
+    cl0, cl1 = (_d(year, x) for x in str(v["fleet.campo_libero.window"]).split(".."))
+    duty = int(v["fleet.max_duty_min"])
+    lines = []
+    for s in sites:
+        o0, o1 = _d(year, s.open_from), _d(year, s.open_to)
+        spec: list[tuple[str, int, date, date]] = []  # (service, seats, from, to)
+        for seats in (28, 8):
+            n = int(v.get(f"fleet.campo_libero.{s.id}.seats{seats}", 0))
+            spec += [("CL", seats, max(cl0, o0), min(cl1, o1))] * n
+        n = int(v.get(f"fleet.supreme.{s.id}", 0))
+        spec += [("SP", int(v["fleet.supreme.seats"]), o0, o1)] * n
+        count: dict[str, int] = defaultdict(int)
+        for service, seats, a, b in spec:
+            count[service] += 1
+            fixed, per_km = rates[seats]
+            lines.append(
+                f"{s.id}-{service}{count[service]:02d},{s.id},{seats},{fixed:.2f},{per_km:.2f},"
+                f"{duty},{a.isoformat()},{b.isoformat()}"
+            )
+    return lines
+
+
+def generate_2027(name: str, bmz_open: bool = True) -> Generated:
+    """The default 2027 season (SOURCES.md); bmz_open=False is the twin without the Villaggio.
+
+    Both draw the same farms and the same people: only the site and its vehicles differ.
+    """
+    v = VALUES
+    year = int(str(v["season.start"])[:4])
+    rng = random.Random(int(v["season.seed"]))
+    crops = {c: _crop_2027(c) for c in CROPS if f"crop.{c}.harvest" in v}
+    chosen = [d for d in DISTRICTS if int(v.get(f"farms.{d[0]}", 0))]
+    n_farms = sum(int(v[f"farms.{d[0]}"]) for d in chosen)
+    districts = tuple(
+        (d[0], int(v[f"farms.{d[0]}"]) / n_farms, _weights_2027(d[0]), d[3]) for d in chosen
+    )
+    farms = _make_farms(rng, n_farms, year, districts, crops)
+    workers = _workers_2027(rng, farms, crops, year)
+    sites = [_site_2027(sid) for sid in SITE_IDS_2027 if bmz_open or sid != "FR-BMZ"]
+    sites_json = _geojson(
+        [
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": s.id,
+                    "name": s.name,
+                    "comune": s.comune,
+                    "beds_men": s.beds[0],
+                    "beds_women": s.beds[1],
+                    "beds_family": s.beds[2],
+                    "beds_accessible": s.beds[3],
+                    "open_from": _d(year, s.open_from).isoformat(),
+                    "open_to": _d(year, s.open_to).isoformat(),
+                    "source": "SOURCES.md",
+                    "note": APPROX_NOTE,
+                },
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+            }
+            for s in sites
+        ],
+        "foresterie",
+    )
+    wlines = [
+        "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,"
+        "pinned_foresteria,rides"
+    ]
+    for w in workers:
+        wlines.append(
+            f"{w['id']},{w['arrival'].isoformat()},{w['departure'].isoformat()},{w['section']},"
+            f"{w['group']},{w['farm']},{w['priority']},{str(w['accessible']).lower()},"
+            f"{w.get('pinned', '')},{str(w['rides']).lower()}"
+        )
+    farm_features: list[dict[str, object]] = []
+    for fm in farms:
+        geom: dict[str, object] = (
+            {"type": "Polygon", "coordinates": fm["polygon"]}
+            if fm["polygon"]
+            else {"type": "Point", "coordinates": [fm["lon"], fm["lat"]]}
+        )
+        keys = ("id", "name", "comune", "crop", "shift_start", "shift_end", "workdays")
+        props = {k: fm[k] for k in keys}
+        farm_features.append({"type": "Feature", "properties": props, "geometry": geom})
+    heat = str(v["season.heat_alert_days"]).split(";")
+    toml = _toml(
+        name,
+        _d(year, "05-01"),
+        _d(year, "09-30"),
+        int(v["season.seed"]),
+        heat,
+        "foresterie.geojson",
+    ).replace(
+        'heat_alert_shift_end = "12:30"\n',
+        'heat_alert_shift_end = "12:30"\n'
+        "# The caporale's transport fee the free shuttle saves, per worker-day: EUR 5 a day to EUR 5\n"
+        "# per leg (DOMAIN.md sec. 7; SOURCES.md).\n"
+        f"caporale_fee_eur = [{float(v['fee.caporale_eur_low'])}, {float(v['fee.caporale_eur_high'])}]\n",
+    )
+    toml = toml.replace(
+        "shuttle_patience = 100\n",
+        "shuttle_patience = 100\n"
+        f"chaining_deterministic_time = {float(v['solver.chaining_deterministic_time'])}\n",
+    )
+    pickup: dict[str, object] = {
+        "type": "Feature",
+        "properties": {**EX_PISTA, "note": APPROX_NOTE},
+        "geometry": {"type": "Point", "coordinates": list(EX_PISTA_LONLAT)},
+    }
+    what = "with" if bmz_open else "without"
+    note = (
+        f"Scenario `{name}`: the 2027 season {what} Borgo Mezzanone's Villaggio dell'Accoglienza. "
+        "Written by `foresterie scenario generate` from the table in "
+        "`src/foresterie/scenario/puglia2027.py`; do not edit by hand. Facts and links are from "
+        "`../shared/DOMAIN.md`; every row not marked 'assumption' is sourced. Farms, people and "
+        "exact positions are synthetic. `pickups.geojson` is the Borgo Mezzanone settlement's "
+        "departure point for the shuttle planner (not yet read by scenario.toml)."
+    )
+    return Generated(
+        name=name,
+        files={
+            "scenario.toml": toml,
+            "foresterie.geojson": sites_json,
+            "farms.geojson": _geojson(farm_features, "farms"),
+            "workers.csv": "\n".join(wlines) + "\n",
+            "fleet.csv": "\n".join([FLEET_HEADER, *_fleet_2027(sites, year)]) + "\n",
+            "pickups.geojson": _geojson([pickup], "pickups"),
+            "SOURCES.md": sources_md(name, note),
+        },
+    )
+
+
 def write(gen: Generated, folder: Path) -> list[Path]:
     """Write every file (paths relative to the scenario folder, e.g. ../../geodata/...)."""
     written = []
@@ -674,3 +930,6 @@ LESINA = {
     "n_foresterie": 6,
     "foresterie_path": "foresterie.geojson",
 }
+# The default 2027 season (Borgo Mezzanone's Villaggio open from July, an assumption) and its
+# twin where the Villaggio is not ready: name -> bmz_open.
+SEASONS_2027 = {"puglia-2027": True, "puglia-2027-no-bmz": False}

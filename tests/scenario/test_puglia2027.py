@@ -1,0 +1,119 @@
+"""The 2027 default season: its parameter table, SOURCES.md, the no-bmz twin and its people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from foresterie.scenario.generator import DISTRICTS, SEASONS_2027, generate_2027
+from foresterie.scenario.load import load_scenario
+from foresterie.scenario.puglia2027 import PARAMS, VALUES
+from tests.helpers import ROOT
+
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="module")
+def twins() -> dict[str, dict[str, str]]:
+    return {name: generate_2027(name, bmz_open=open_).files for name, open_ in SEASONS_2027.items()}
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize("name", sorted(SEASONS_2027))
+def test_shipped_2027_scenarios_are_what_the_generator_makes(
+    name: str, twins: dict[str, dict[str, str]]
+) -> None:
+    for fname, text in twins[name].items():
+        assert (SCENARIOS / name / fname).read_text(encoding="utf-8") == text, fname
+
+
+def test_every_parameter_is_in_sources_md_with_its_value() -> None:
+    text = (SCENARIOS / "puglia-2027" / "SOURCES.md").read_text(encoding="utf-8")
+    listed = {}
+    for line in text.splitlines():
+        m = re.match(r"\| `([^`]+)` \| (.*?) \| (.+) \|$", line)
+        if m:
+            listed[m[1]] = (m[2].replace("\\|", "|"), m[3])
+    assert len(PARAMS) == len(VALUES), "duplicate parameter keys"
+    for p in PARAMS:
+        assert p.key in listed, p.key
+        value, source = listed[p.key]
+        assert value == str(p.value), p.key
+        assert "DOMAIN.md" in source or "assumption" in source or source.startswith("as "), p.key
+
+
+def test_the_generator_reads_its_values_from_the_table(
+    twins: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foresterie.scenario import generator
+
+    changed = dict(VALUES)
+    changed["site.FR-TUR.beds_men"] = 7
+    changed["fee.caporale_eur_high"] = 12.5
+    changed["demand.Sud-Est Barese.applicants"] = 10
+    monkeypatch.setattr(generator, "VALUES", changed)
+    files = generator.generate_2027("puglia-2027").files
+    turi = next(
+        f
+        for f in json.loads(files["foresterie.geojson"])["features"]
+        if f["properties"]["id"] == "FR-TUR"
+    )
+    assert turi["properties"]["beds_men"] == 7
+    assert "caporale_fee_eur = [5.0, 12.5]" in files["scenario.toml"]
+    assert len(_rows(files["workers.csv"])) < len(_rows(twins["puglia-2027"]["workers.csv"]))
+
+
+def test_the_twin_has_the_same_people_and_no_villaggio(twins: dict[str, dict[str, str]]) -> None:
+    a, b = twins["puglia-2027"], twins["puglia-2027-no-bmz"]
+    assert a["workers.csv"] == b["workers.csv"] and a["farms.geojson"] == b["farms.geojson"]
+    ids = [f["properties"]["id"] for f in json.loads(b["foresterie.geojson"])["features"]]
+    assert ids == ["FR-SSV", "FR-NRD", "FR-TUR"]
+    assert "FR-BMZ" not in b["fleet.csv"] and "FR-BMZ" in a["fleet.csv"]
+    assert "FR-BMZ" not in (SCENARIOS / "puglia-2027-no-bmz" / "fleet.csv").read_text()
+
+
+def test_demand_residents_and_dependants() -> None:
+    sc = load_scenario(SCENARIOS / "puglia-2027")
+    assert 1700 <= len(sc.workers) <= 4000
+    farms = {f.id: f for f in sc.farms}
+    grape_comuni = {c for d in DISTRICTS if d[0] == "Uva da tavola" for c, _, _ in d[3]}
+    assert not any(farms[w.farm_id].comune in grape_comuni for w in sc.workers if w.farm_id)
+    assert not any(f.crop == "table grape" for f in sc.farms)
+    # Over-subscribed: more cherry pickers than Turi's beds, more Capitanata people than its beds.
+    cherry = sum(1 for w in sc.workers if w.farm_id and farms[w.farm_id].crop == "cherry")
+    assert cherry > 2 * sc.foresteria("FR-TUR").beds_total
+    capitanata = sum(sc.foresteria(f).beds_total for f in ("FR-SSV", "FR-BMZ"))
+    tomato = sum(1 for w in sc.workers if w.farm_id and farms[w.farm_id].crop == "tomato")
+    assert tomato > capitanata
+    residents = [w for w in sc.workers if w.pinned_foresteria]
+    assert {w.pinned_foresteria for w in residents} == {"FR-SSV"}
+    assert len(residents) == 90 and not any(w.farm_id for w in residents)
+    season = sc.config.scenario
+    assert {(w.arrival, w.departure) for w in residents} == {
+        (season.season_start, season.season_end + timedelta(days=1))
+    }
+    assert sc.config.transport.caporale_fee_eur == [5.0, 10.0]
+    # Dependants: only family members beyond the two adults of a family group stay home.
+    rows = _rows((SCENARIOS / "puglia-2027" / "workers.csv").read_text(encoding="utf-8"))
+    home = [r for r in rows if r["rides"] == "false"]
+    assert home and all(r["section"] == "family" and r["group_id"] for r in home)
+    riders_per_group = Counter(
+        r["group_id"] for r in rows if r["group_id"] and r["rides"] == "true"
+    )
+    assert all(riders_per_group[r["group_id"]] == 2 for r in home)
+
+
+def test_pickups_file_is_written_but_not_referenced() -> None:
+    folder = SCENARIOS / "puglia-2027"
+    pts = json.loads((folder / "pickups.geojson").read_text(encoding="utf-8"))["features"]
+    assert [p["properties"]["kind"] for p in pts] == ["settlement"]
+    assert "pickups" not in (folder / "scenario.toml").read_text(encoding="utf-8")
