@@ -30,6 +30,25 @@ scenario_app = typer.Typer(help="Create scenarios.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
 F = TypeVar("F", bound=Callable[..., Any])
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help="Language of the report, map and driver sheets: it | en | fr | ar "
+        "(default: the scenario's [report] lang, else it).",
+    ),
+]
+
+
+def _lang_code(code: str | None) -> str | None:
+    from foresterie.core.errors import Problem
+    from foresterie.core.i18n import LANGS, is_lang
+
+    if code is not None and not is_lang(code):
+        raise ScenarioError(
+            [Problem("--lang", None, "lang", f"{code!r} is not one of {', '.join(LANGS)}")]
+        )
+    return code
 
 
 def _err(line: str) -> None:
@@ -117,6 +136,7 @@ def solve(
     previous: Annotated[
         Path | None, typer.Option(help="The run to re-plan from (with --as-of).")
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Plan housing and shuttles; write a verified, self-contained run folder."""
     from datetime import date
@@ -127,6 +147,7 @@ def solve(
     from foresterie.run.pipeline import PlanRejected
     from foresterie.run.pipeline import solve as run_solve
 
+    lang = _lang_code(lang)
     when = None
     if as_of is not None:
         try:
@@ -154,7 +175,7 @@ def solve(
                 previous,
                 say=typer.echo,
                 bar=bar,
-                report=_report_hook(),
+                report=_report_hook(lang),
             )
         except PlanRejected as exc:
             for v in exc.violations:
@@ -169,10 +190,10 @@ def solve(
     )
 
 
-def _report_hook() -> Any:
+def _report_hook(lang: str | None = None) -> Any:
     from foresterie.report.html import write_report
 
-    return lambda run_dir: write_report(run_dir, say=typer.echo)
+    return lambda run_dir: write_report(run_dir, say=typer.echo, lang_code=lang)
 
 
 @app.command("map")
@@ -187,14 +208,17 @@ def map_(
         Path | None, typer.Option(help="HTML file (default RUN/report/map[-DAY][-F].html).")
     ] = None,
     open_: Annotated[bool, typer.Option("--open", help="Open it in the default browser.")] = False,
+    lang: LangOpt = None,
 ) -> None:
     """Write an HTML map of a run's shuttles (one day, or the season with a day picker)."""
     from foresterie.core.files import write_text
+    from foresterie.report.html import report_lang
     from foresterie.report.maps import plan_map
 
+    lang = _lang_code(lang)
     data = _load_run(run)
     try:
-        html = plan_map(data, day, foresteria)
+        html = plan_map(data, day, foresteria, report_lang(data, lang))
     except ValueError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -213,11 +237,13 @@ def map_(
 def report(
     run: Annotated[Path, typer.Argument(help="A run folder.")],
     sheets: Annotated[bool, typer.Option(help="Also write the driver sheets.")] = True,
+    lang: LangOpt = None,
 ) -> None:
     """(Re)write RUN/report/: index.html, summary.md, map.html and the driver sheets."""
     from foresterie.report.html import write_report
 
-    out = write_report(_load_run(run), say=typer.echo, sheets=sheets)
+    lang = _lang_code(lang)
+    out = write_report(_load_run(run), say=typer.echo, sheets=sheets, lang_code=lang)
     typer.echo(f"wrote {out / 'index.html'}")
 
 

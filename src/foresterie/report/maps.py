@@ -24,9 +24,46 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.rundata import RunData, shift_text
 
 SECTION_ORDER = ("men", "women", "family")
+# Every message of plan_map.js, by its msgid (a test checks this list against the script).
+MAP_STRINGS = (
+    N_("Farms"),
+    N_("Foresterie"),
+    N_("Full screen"),
+    N_("accessible beds: {n}"),
+    N_("arrives {arrive}, leaves {depart}"),
+    N_("back to the foresteria"),
+    N_("beds"),
+    N_("boarding {on}, alighting {off}"),
+    N_("crop: {crop}"),
+    N_("direction, numbers = stop order"),
+    N_("families"),
+    N_("farm"),
+    N_("farm with riders left unserved"),
+    N_("farms grouped"),
+    N_("foresteria (size: beds)"),
+    N_("guests {day}"),
+    N_("leaves {depart}, back {back}"),
+    N_("men"),
+    N_("next day"),
+    N_("previous day"),
+    N_("riders on {day}: {n}"),
+    N_("section"),
+    N_("shift: {shift}"),
+    N_("shuttle trip, one colour per vehicle"),
+    N_("to the farms"),
+    N_("trip {trip}, stop {n}"),
+    N_("unserved: {n} rider-trips"),
+    N_("vehicle {v}"),
+    N_("women"),
+    N_("{km} km, {n} riders"),
+    N_("{trips} trips · {vehicles} vehicles · {unserved} rider-trips unserved"),
+    N_("← back home"),
+    N_("→ farms"),
+)
 
 
 def _leaflet_file(name: str) -> bytes:
@@ -88,8 +125,11 @@ class _PlanLayer(MacroElement):  # type: ignore[misc]
         self.data = script_json(data)
 
 
-def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> dict[str, Any]:
+def map_data(
+    run: RunData, days: list[str], foresteria: str | None = None, lg: Lang | None = None
+) -> dict[str, Any]:
     """The compact JSON the map script reads (documented field by field in plan_map.js)."""
+    lg = lg or lang(run.scenario.config.report.lang)
     sc = run.scenario
     homes = [f for f in sc.foresterie if foresteria in (None, f.id)]
     home_ix = {f.id: i for i, f in enumerate(homes)}
@@ -140,13 +180,23 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
     busiest = max(days, key=lambda d: (len(per_day[d]["trips"]), [-ord(c) for c in d]))
     backend = run.manifest.get("scenario", {}).get("travel_backend", "")
     note = (
-        "legs follow the roads (OSRM)"
+        lg._("legs follow the roads (OSRM)")
         if run.road_geometry
-        else f"legs are drawn as straight lines (travel backend: {backend}; no road geometry)"
+        else lg._(
+            "legs are drawn as straight lines (travel backend: {backend}; no road geometry)"
+        ).format(backend=backend)
+    )
+    title = (
+        lg._("{name}: shuttles from {home}").format(name=sc.name, home=homes[0].name)
+        if foresteria
+        else lg._("{name}: shuttles").format(name=sc.name)
     )
     return {
-        "title": f"{sc.name}: shuttles" + (f" from {homes[0].name}" if foresteria else ""),
+        "title": title,
         "geometry_note": note,
+        "t": {m: lg._(m) for m in MAP_STRINGS},
+        "decimal": lg.num(0.5, 1)[1],
+        "day_labels": [lg.date(d, "full") for d in days],
         "foresterie": [
             {
                 "id": f.id,
@@ -183,9 +233,12 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
     }
 
 
-def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None) -> str:
+def plan_map(
+    run: RunData, day: str | None = None, foresteria: str | None = None, lg: Lang | None = None
+) -> str:
     """The map as one self-contained HTML page (season view with a day picker, or one day)."""
     sc = run.scenario
+    lg = lg or lang(sc.config.report.lang)
     if foresteria is not None and foresteria not in {f.id for f in sc.foresterie}:
         raise ValueError(f"--foresteria: no foresteria {foresteria!r} in this run")
     days = run.days if day is None else [day]
@@ -193,7 +246,7 @@ def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None
         raise ValueError(f"--day: no trips or unserved riders on {day!r} in this run")
     if not days:
         days = [sc.config.scenario.season_start.isoformat()]
-    data = map_data(run, days, foresteria)
+    data = map_data(run, days, foresteria, lg)
     points = [(f["lat"], f["lon"]) for f in data["foresterie"] + data["farms"]]
     south, north = min(p[0] for p in points), max(p[0] for p in points)
     west, east = min(p[1] for p in points), max(p[1] for p in points)

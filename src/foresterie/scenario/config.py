@@ -92,6 +92,11 @@ class SolverTable(_Table):
     wall_clock_limit_s: float = Field(default=900.0, gt=0)
 
 
+class ReportTable(_Table):
+    # Language of the human-facing outputs (report, map, driver sheets, notices' fallback).
+    lang: Literal["it", "en", "fr", "ar"] = "it"
+
+
 class ScenarioConfig(_Table):
     scenario: ScenarioTable
     data: DataTable
@@ -99,3 +104,4 @@ class ScenarioConfig(_Table):
     transport: TransportTable = TransportTable()
     travel: TravelTable = TravelTable()
     solver: SolverTable = SolverTable()
+    report: ReportTable = ReportTable()

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import file_sha256
+from foresterie.core.i18n import LANGS, is_lang
 from foresterie.core.timeutil import parse_hhmm, parse_workdays
 from foresterie.scenario.config import ScenarioConfig
 from foresterie.scenario.csvfile import read_csv
@@ -240,11 +241,20 @@ class WorkerRow(_Row):
     priority: int
     accessible: bool
     pinned_foresteria: str | None
+    lang: str | None = None  # optional column: the worker's notice language
     _t = _before(_ident, "worker_id")
     _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria")
     _d = _before(_date, "arrival", "departure")
     _s = _before(_section, "section")
     _b = _before(_bool, "accessible")
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, v: Any) -> str | None:
+        code = _opt_text(v)
+        if code is not None and not is_lang(code.lower()):
+            raise ValueError(f"{code!r} is not a notice language ({', '.join(LANGS)})")
+        return code.lower() if code else None
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -528,6 +538,7 @@ def _worker(w: WorkerRow) -> Worker:
         priority=w.priority,
         accessible=w.accessible,
         pinned_foresteria=w.pinned_foresteria,
+        lang=w.lang,
     )
 
 
@@ -609,6 +620,7 @@ def scenario_hash(scenario: Scenario) -> str:
         k: file_sha256(p / "graph.json" if p.is_dir() else p)
         for k, p in sorted(scenario.files.items())
     }
+    cfg.pop("report", None)  # the language of the outputs does not change the plan
     cfg["travel"]["graph"] = None  # the graph's own record (extract hash, profile) is in data
     blob = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()

@@ -77,6 +77,7 @@ class Worker:
     priority: int
     accessible: bool
     pinned_foresteria: str | None
+    lang: str | None = None  # notice language (workers.csv `lang`); None: the scenario's
 
     @property
     def nights(self) -> int:
