@@ -223,10 +223,18 @@ def test_map_command_for_one_day_and_foresteria(xss_run: Path) -> None:
     "args, message",
     [
         (
-            ["--day", "2031-01-01"],
+            ["--day", "2031-01-01", "--lang", "en"],
             "error: --day: no trips or unserved riders on '2031-01-01' in this run",
         ),
-        (["--foresteria", "NOPE"], "error: --foresteria: no foresteria 'NOPE' in this run"),
+        (
+            ["--foresteria", "NOPE", "--lang", "en"],
+            "error: --foresteria: no foresteria 'NOPE' in this run",
+        ),
+        (
+            ["--foresteria", "NOPE"],
+            "error: --foresteria: nessuna foresteria 'NOPE' in questo piano",
+        ),
+        (["--lang", "xx"], "error: --lang: lang: 'xx' is not one of it, en, fr, ar"),
     ],
 )
 def test_map_command_bad_options(xss_run: Path, args: list[str], message: str) -> None:

@@ -376,7 +376,7 @@ def headline(run: RunData, lg: Lang) -> list[str]:
     reasons = Counter(w["code"] for w in run.waitlist)
     if reasons:
         why = "; ".join(
-            f"{lg.num(n)} {lg._(WAITLIST_REASONS.get(code, code))}"
+            f"{lg.num(n)} ({lg._(WAITLIST_REASONS.get(code, code))})"
             for code, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))
         )
         out.append(lg._("Turned away: {reasons}.").format(reasons=why))
@@ -407,7 +407,7 @@ def headline(run: RunData, lg: Lang) -> list[str]:
         s, wk, n = max(beds, key=lambda r: (r[2], r[1]))
         out.append(
             lg._("Beds run shortest in the week of {week}: {n} {section} without a bed.").format(
-                week=lg.date(wk), n=lg.num(n), section=lg._(SECTION_LABELS[s])
+                week=lg.date(wk, "full"), n=lg.num(n), section=lg._(SECTION_LABELS[s])
             )
         )
     fleet = fleet_short_rows(run)
@@ -419,7 +419,7 @@ def headline(run: RunData, lg: Lang) -> list[str]:
                 "at {foresteria}, {gap} vehicles short."
             ).format(
                 days=lg.num(sum(r[2] for r in fleet)),
-                week=lg.date(wk),
+                week=lg.date(wk, "full"),
                 foresteria=fid,
                 gap=lg.num(gap),
             )

@@ -240,10 +240,14 @@ def plan_map(
     sc = run.scenario
     lg = lg or lang(sc.config.report.lang)
     if foresteria is not None and foresteria not in {f.id for f in sc.foresterie}:
-        raise ValueError(f"--foresteria: no foresteria {foresteria!r} in this run")
+        raise ValueError(
+            lg._("--foresteria: no foresteria {id} in this run").format(id=repr(foresteria))
+        )
     days = run.days if day is None else [day]
     if day is not None and day not in run.days:
-        raise ValueError(f"--day: no trips or unserved riders on {day!r} in this run")
+        raise ValueError(
+            lg._("--day: no trips or unserved riders on {day} in this run").format(day=repr(day))
+        )
     if not days:
         days = [sc.config.scenario.season_start.isoformat()]
     data = map_data(run, days, foresteria, lg)
