@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from tests.helpers import QUOTED_FARM, TINY, XSS_FARM, XSS_HOME, edit_features
 
+NOTICE_LANGS = ("ar", "fr", "", "en")  # per worker, in turn ("": the scenario's language)
+
 
 @pytest.fixture(scope="module")
 def xss_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -21,6 +23,23 @@ def xss_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     edit_features(sc / "farms.geojson", 0, name=XSS_FARM)
     edit_features(sc / "farms.geojson", 1, name=QUOTED_FARM, comune="L'Aquila")
     edit_features(sc / "foresterie.geojson", 0, name=XSS_HOME)
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def lang_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny scenario with a `lang` column in workers.csv (ar, fr, none, en in turn)."""
+    base = tmp_path_factory.mktemp("lang")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ",lang"] + [
+        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
+    ]
+    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output

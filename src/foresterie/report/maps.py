@@ -25,6 +25,7 @@ from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from foresterie.core.i18n import N_, Lang, lang
+from foresterie.report.basemap import shipped_basemap
 from foresterie.report.rundata import RunData, shift_text
 
 SECTION_ORDER = ("men", "women", "family")
@@ -63,6 +64,8 @@ MAP_STRINGS = (
     N_("{trips} trips · {vehicles} vehicles · {unserved} rider-trips unserved"),
     N_("← back home"),
     N_("→ farms"),
+    N_("Offline map (ISTAT)"),
+    N_("OpenStreetMap (online)"),
 )
 
 
@@ -197,6 +200,7 @@ def map_data(
         "t": {m: lg._(m) for m in MAP_STRINGS},
         "decimal": lg.num(0.5, 1)[1],
         "day_labels": [lg.date(d, "full") for d in days],
+        "basemap": shipped_basemap(),
         "foresterie": [
             {
                 "id": f.id,
@@ -263,7 +267,6 @@ def plan_map(
         )
         m.default_js = []  # Leaflet is inlined below; nothing else from a CDN
         m.default_css = []
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
         root = m.get_root()
         assert isinstance(root, Figure)
         root.title = html.escape(data["title"])

@@ -59,6 +59,14 @@ def _bdi(text: str) -> str:
     return f"<bdi>{escape(text)}</bdi>"
 
 
+def _fill(template: str, **html: str) -> str:
+    """A translated template, escaped, with its {placeholders} replaced by HTML fragments."""
+    out = escape(template)
+    for k, v in html.items():
+        out = out.replace("{" + k + "}", v)
+    return out
+
+
 def slip_html(
     run: RunData, worker_id: str, ride: Ride, back: Ride | None, lg: Lang, page_lang: Lang
 ) -> str:
@@ -77,20 +85,14 @@ def slip_html(
         (_("To"), escape(farm_name) + " · " + _bdi(ride.stop.arrive)),
     ]
     if back is not None:
-        rows.append(
-            (
-                _("Return"),
-                escape(_("vehicle"))
-                + " "
-                + _bdi(back.trip.vehicle_id)
-                + ", "
-                + _bdi(back.stop.arrive)
-                + " → "
-                + escape(home.name)
-                + " "
-                + _bdi(back.trip.ret),
-            )
+        ret = _fill(
+            _("vehicle {vehicle} at {time}; back at {place} by {back}"),
+            vehicle=_bdi(back.trip.vehicle_id),
+            time=_bdi(back.stop.arrive),
+            place=escape(home.name),
+            back=_bdi(back.trip.ret),
         )
+        rows.append((_("Return"), ret))
     else:
         rows.append((_("Return"), escape(_("no return ride planned: ask the foresteria staff"))))
     attrs = f" lang='{lg.code}'" if lg.code != page_lang.code else ""

@@ -29,6 +29,47 @@ function foresteriePlanMap(map, D) {
     return g ? g : [aLL, bLL];
   }
 
+  /* ---- base map: offline ISTAT boundaries and names (shipped in the page), OSM tiles optional ---- */
+  var bases = {};
+  var base = L.layerGroup();
+  if (D.basemap) {
+    var B = D.basemap;
+    var decode = function (a) {
+      var out = [], lat = 0, lon = 0;
+      for (var i = 0; i + 1 < a.length; i += 2) { lat += a[i]; lon += a[i + 1]; out.push([lat / B.scale, lon / B.scale]); }
+      return out;
+    };
+    map.createPane("fsBase").style.zIndex = 250;
+    map.createPane("fsBaseLabels").style.zIndex = 260;
+    map.getPane("fsBaseLabels").style.pointerEvents = "none";
+    var rend = L.canvas({pane: "fsBase", padding: 0.2});
+    var flat = {renderer: rend, pane: "fsBase", interactive: false};
+    L.polygon(B.land.map(function (p) { return p.map(decode); }),
+              L.extend({color: "#6f94b3", weight: 1.2, fillColor: "#f7f4ec", fillOpacity: 1}, flat)).addTo(base);
+    L.polyline(B.comuni.map(decode), L.extend({color: "#cdc6b6", weight: 0.7}, flat)).addTo(base);
+    L.polyline(B.provinces.map(decode), L.extend({color: "#8a826f", weight: 1.6, dashArray: "6 3"}, flat)).addTo(base);
+    var label = function (cls) {
+      return function (l) {
+        return L.marker([l[1], l[2]], {pane: "fsBaseLabels", interactive: false, keyboard: false,
+          icon: L.divIcon({className: cls, html: "<span>" + esc(l[0]) + "</span>", iconSize: [0, 0]})});
+      };
+    };
+    var provLabels = L.layerGroup(B.province_labels.map(label("fs-prov-label")));
+    var comLabels = L.layerGroup(B.comune_labels.map(label("fs-com-label")));
+    var placeLabels = function () {
+      var z = map.getZoom();
+      if (z >= 10) { base.removeLayer(provLabels); base.addLayer(comLabels); }
+      else { base.removeLayer(comLabels); base.addLayer(provLabels); }
+    };
+    placeLabels();
+    map.on("zoomend", placeLabels);
+    base.addTo(map);
+    bases[esc(t("Offline map (ISTAT)"))] = base;
+    if (map.attributionControl) { map.attributionControl.addAttribution(esc(B.attribution)); }
+  }
+  bases[esc(t("OpenStreetMap (online)"))] = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    {maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"});
+
   /* ---- layers: one per foresteria and direction, plus foresterie and farms ---- */
   var homes = L.layerGroup().addTo(map);
   var farms = L.layerGroup().addTo(map);
@@ -44,7 +85,7 @@ function foresteriePlanMap(map, D) {
                " " + esc(dir === "to_farm" ? t("→ farms") : t("← back home")) + "</span>"] = g;
     });
   });
-  L.control.layers(null, overlays, {collapsed: D.foresterie.length > 4, position: "topright"}).addTo(map);
+  L.control.layers(bases, overlays, {collapsed: D.foresterie.length > 4, position: "topright"}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
 
   /* ---- fullscreen ---- */
@@ -80,7 +121,7 @@ function foresteriePlanMap(map, D) {
         "<span class='fs-sym fs-line'></span> " + esc(t("shuttle trip, one colour per vehicle")) + "; " +
         "&#x27A4; " + esc(t("direction, numbers = stop order")) + "<br>" +
         "<i>" + esc(D.geometry_note) + "</i>" +
-        (D.attribution ? "<br><span class='fs-attr'>" + esc(D.attribution) + "</span>" : "");
+        (D.basemap ? "<br><span class='fs-attr'>" + esc(D.basemap.attribution) + "</span>" : "");
       return d;
     }
   });
