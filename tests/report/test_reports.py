@@ -382,3 +382,29 @@ def test_headline_says_who_is_housed_and_what_is_short(xss_run: Path) -> None:
     assert f"Su {h['people']} richiedenti, {h['housed']} accolti e {h['waitlisted']}" in head
     wd = m["transport"]["worker_days_transported"]
     assert f"{wd} giornate-lavoratore" in head
+
+
+def _tree(folder: Path, pattern: str = "*") -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob(pattern))
+        if p.is_file()
+    }
+
+
+def test_report_is_byte_stable_and_data_files_do_not_depend_on_the_language(
+    xss_run: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(xss_run, run)
+    first = _tree(run / "report")
+    write_report(run)
+    assert _tree(run / "report") == first  # same run => same bytes, notices included
+    assert any(k.endswith("-notices.html") for k in first)
+    write_report(run, lang_code="en")
+    english = _tree(run / "report")
+    for pattern in ("*.csv", "*.gpx"):
+        data = {k: v for k, v in english.items() if k.endswith(pattern[1:])}
+        assert data and data == {k: v for k, v in first.items() if k.endswith(pattern[1:])}
+    assert english["index.html"] != first["index.html"]
+    assert _tree(run / "plan") == _tree(xss_run / "plan")
