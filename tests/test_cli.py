@@ -50,3 +50,20 @@ def test_bad_input_stays_exit_2(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stderr.strip()
+
+
+def _cli(lang: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FORESTERIE_LANG": lang, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "foresterie", *args], capture_output=True, text=True, env=env
+    )
+
+
+def test_help_and_messages_speak_the_users_language(tmp_path: Path) -> None:
+    """Help and messages in Italian under an Italian locale; `error:` and exit codes stay."""
+    it = _cli("it", "report", "--help")
+    assert "(Ri)scrive RUN/report/" in it.stdout and "Una cartella di run." in it.stdout
+    assert "(Re)write RUN/report/" in _cli("en", "report", "--help").stdout
+    r = _cli("it", "report", str(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: {tmp_path}: non è una cartella di run (manca manifest.json)"

@@ -18,14 +18,20 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from foresterie.core.i18n import LANGS, Lang, lang, po_path
+from foresterie.core.i18n import LANGS, Lang, cli_lang, lang, po_path
 from foresterie.report.maps import MAP_STRINGS
 from tests.helpers import ROOT
 
 SRC = ROOT / "src" / "foresterie"
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
 # Modules whose every human-facing string must come from the catalogue.
-CHECKED = ["report/html.py", "report/maps.py", "report/sheets.py", "report/notices.py"]
+CHECKED = [
+    "report/html.py",
+    "report/maps.py",
+    "report/sheets.py",
+    "report/notices.py",
+    "sweep/report.py",
+]
 # Functions writing data files (GPX, CSV), which stay as they are (machine-readable, and
 # byte-identical to earlier runs), and assignments of CSS and templates.
 DATA_FUNCTIONS = {"sheet_gpx", "drivers_csv"}
@@ -101,7 +107,11 @@ def _is_user_text(text: str) -> bool:
     file names, codes or placeholders."""
     text = re.sub(r"<[^>]*>", " ", text)
     text = re.sub(r"&#?\w+;", " ", text)
-    words = [w for w in text.split() if re.search(r"[^\W\d_]{2,}", w)]
+    words = [
+        w
+        for w in text.split()
+        if re.search(r"[^\W\d_]{2,}", w) and not re.fullmatch(r"[\w/.-]+\.[a-z]{2,7}", w)
+    ]  # file names (results.csv) are not words
     if len(words) >= 2:
         return True
     return any(re.fullmatch(r"[A-Z][a-z]+[:.]?", w) for w in words)
@@ -183,3 +193,23 @@ def test_arabic_is_right_to_left_and_unknown_messages_fall_back_to_english() -> 
     assert ar._("Departure") != "Departure"
     assert ar._("Key figures") == "Key figures"  # not a notice message: English
     assert Lang(code="it").num(1) == "1"
+
+
+@pytest.mark.parametrize(
+    "env, code",
+    [
+        ({"FORESTERIE_LANG": "ar", "LANG": "it_IT.UTF-8"}, "ar"),
+        ({"LANG": "it_IT.UTF-8"}, "it"),
+        ({"LANGUAGE": "de:fr", "LANG": "it_IT.UTF-8"}, "fr"),
+        ({"LC_ALL": "C", "LANG": "it_IT.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_the_command_line_follows_the_locale(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], code: str
+) -> None:
+    for var in ("FORESTERIE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(var, raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    assert cli_lang().code == code

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gettext
 import io
+import os
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -84,6 +85,10 @@ class Lang:
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
         return format_decimal(value, format=pattern, locale=self.code)
 
+    def dec(self, value: float) -> str:
+        """A measured value with up to 3 significant decimals: 1234.5678 -> '1.234,568' (it)."""
+        return format_decimal(round(value, 3), locale=self.code)
+
     def eur(self, value: float) -> str:
         """17.52 -> '17,52 €' (it), '€17.52' (en)."""
         return format_currency(value, "EUR", locale=self.code)
@@ -108,3 +113,16 @@ class Lang:
 def lang(code: str | None = None) -> Lang:
     """The language `code` (default Italian); unknown codes are refused by the callers."""
     return Lang(code=code or DEFAULT_LANG)
+
+
+def cli_lang() -> Lang:
+    """The command line's language: $FORESTERIE_LANG, else the POSIX locale variables in gettext's
+    order (LANGUAGE, LC_ALL, LC_MESSAGES, LANG; 'it_IT.UTF-8' -> it), else English."""
+    for var in ("FORESTERIE_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        for part in os.environ.get(var, "").split(":"):
+            code = part.split("_")[0].split(".")[0].lower()
+            if is_lang(code):
+                return lang(code)
+            if code in ("c", "posix"):
+                return lang("en")
+    return lang("en")
