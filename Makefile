@@ -35,11 +35,11 @@ unit: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/housing_scale.py
 
-# Refresh the catalogues from the sources: extract every marked message, merge it into each
+# Refresh the catalogues from the sources: extract every marked message (_, N_, Msg, ngettext), merge it into each
 # language's .po (new ones empty, to translate; tests/core/test_i18n.py fails until they are).
 LOCALES := src/foresterie/locale
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Msg -k ngettext:1,2 --no-location --sort-output \
 		--project foresterie -o $(LOCALES)/foresterie.pot src/foresterie
 	for l in it en fr ar; do \
 		$(BIN)/pybabel update -i $(LOCALES)/foresterie.pot -d $(LOCALES) -D foresterie -l $$l \

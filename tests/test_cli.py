@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.helpers import TINY
 
 # A command that fails the way a bug does, added to the real app before main() runs.
 BOOM = """
@@ -67,3 +70,19 @@ def test_help_and_messages_speak_the_users_language(tmp_path: Path) -> None:
     r = _cli("it", "report", str(tmp_path))
     assert r.returncode == 2
     assert r.stderr.strip() == f"error: {tmp_path}: non è una cartella di run (manca manifest.json)"
+
+
+def test_validation_explanations_are_translated_file_row_field_stay(tmp_path: Path) -> None:
+    sc = tmp_path / "tiny"
+    shutil.copytree(TINY, sc)
+    text = (sc / "workers.csv").read_text(encoding="utf-8-sig")
+    (sc / "workers.csv").write_text(text.replace("2026-07-06", "06/07/2026", 1), encoding="utf-8")
+    it, en = _cli("it", "validate", str(sc)), _cli("en", "validate", str(sc))
+    assert it.returncode == en.returncode == 2
+    assert en.stderr.strip() == (
+        "error: workers.csv:2: arrival: date '06/07/2026' is dd/mm/yyyy; write ISO 2026-07-06"
+    )
+    assert it.stderr.strip() == (
+        "error: workers.csv:2: arrival: la data '06/07/2026' è gg/mm/aaaa; "
+        "scrivi in formato ISO 2026-07-06"
+    )

@@ -79,7 +79,7 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
             for p in exc.problems:
-                _err(f"error: {p}")
+                _err("error: " + p.text(_))  # file:row: field: stay; the explanation translated
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except InfeasibleError as exc:
             for s in exc.shortfalls:

@@ -23,7 +23,7 @@ from foresterie.report.maps import MAP_STRINGS
 from tests.helpers import ROOT
 
 SRC = ROOT / "src" / "foresterie"
-KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "N_": None, "Msg": None, "gettext": None, "ngettext": (1, 2)}
 # Modules whose every human-facing string must come from the catalogue.
 CHECKED = [
     "report/html.py",

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.core.files import file_sha256
 from foresterie.core.i18n import LANGS, is_lang
 from foresterie.core.timeutil import parse_hhmm, parse_workdays
@@ -77,7 +77,7 @@ FARM_FIELDS = ("id", "name", "comune", "crop", "shift_start", "shift_end", "work
 def _text(v: Any) -> str:
     s = "" if v is None else str(v).strip()
     if not s:
-        raise ValueError("missing")
+        raise ValueError(Msg("missing"))
     return s
 
 
@@ -88,7 +88,12 @@ def _ident(v: Any) -> str:
     """Ids name files (driver sheets per vehicle) and appear in trip ids: keep them plain."""
     s = _text(v)
     if not ID_RE.fullmatch(s):
-        raise ValueError(f"{s[:40]!r} is not an id (letters, digits, '.', '_', '-'; at most 64)")
+        raise ValueError(
+            Msg(
+                "{value} is not an id (letters, digits, '.', '_', '-'; at most 64)",
+                value=repr(s[:40]),
+            )
+        )
     return s
 
 
@@ -103,23 +108,23 @@ def _opt_text(v: Any) -> str | None:
 
 def _whole(v: Any) -> int:
     if isinstance(v, bool):
-        raise ValueError(f"{v!r} is not a whole number")
+        raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
     if isinstance(v, int):
         return v
     if isinstance(v, float):
         if v.is_integer():
             return int(v)
-        raise ValueError(f"{v!r} is not a whole number")
+        raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
     s = _text(v)
     if not re.fullmatch(r"[+-]?\d+", s):
-        raise ValueError(f"{s!r} is not a whole number")
+        raise ValueError(Msg("{value} is not a whole number", value=repr(s)))
     return int(s)
 
 
 def _count(v: Any) -> int:
     n = _whole(v)
     if n < 0:
-        raise ValueError(f"{n} is negative")
+        raise ValueError(Msg("{value} is negative", value=n))
     return n
 
 
@@ -129,13 +134,19 @@ def _money(v: Any) -> float:
     else:
         s = _text(v)
         if re.fullmatch(r"[+-]?\d+,\d+", s):
-            raise ValueError(f"{s!r} uses a decimal comma; write {s.replace(',', '.')}")
+            raise ValueError(
+                Msg(
+                    "{value} uses a decimal comma; write {fixed}",
+                    value=repr(s),
+                    fixed=s.replace(",", "."),
+                )
+            )
         try:
             x = float(s)
         except ValueError:
-            raise ValueError(f"{s!r} is not a number") from None
+            raise ValueError(Msg("{value} is not a number", value=repr(s))) from None
     if not (x == x and abs(x) != float("inf")) or x < 0:
-        raise ValueError(f"{x!r} must be a finite number >= 0")
+        raise ValueError(Msg("{value} must be a finite number >= 0", value=repr(x)))
     return x
 
 
@@ -149,8 +160,10 @@ def _date(v: Any) -> date:
         m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s)
         if m:
             iso = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-            raise ValueError(f"date {s!r} is dd/mm/yyyy; write ISO {iso}") from None
-        raise ValueError(f"date {s!r} is not ISO YYYY-MM-DD") from None
+            raise ValueError(
+                Msg("date {value} is dd/mm/yyyy; write ISO {iso}", value=repr(s), iso=iso)
+            ) from None
+        raise ValueError(Msg("date {value} is not ISO YYYY-MM-DD", value=repr(s))) from None
 
 
 def _bool(v: Any) -> bool:
@@ -161,7 +174,7 @@ def _bool(v: Any) -> bool:
         return False
     if s in ("1", "true", "yes", "y", "t", "si", "sì"):
         return True
-    raise ValueError(f"{v!r} is not true/false")
+    raise ValueError(Msg("{value} is not true/false", value=repr(v)))
 
 
 def _section(v: Any) -> Section:
@@ -169,7 +182,7 @@ def _section(v: Any) -> Section:
     try:
         return Section(s)
     except ValueError:
-        raise ValueError(f"{s!r} is not one of men, women, family") from None
+        raise ValueError(Msg("{value} is not one of men, women, family", value=repr(s))) from None
 
 
 def _hhmm(v: Any) -> int:
@@ -253,7 +266,13 @@ class WorkerRow(_Row):
     def _lang(cls, v: Any) -> str | None:
         code = _opt_text(v)
         if code is not None and not is_lang(code.lower()):
-            raise ValueError(f"{code!r} is not a notice language ({', '.join(LANGS)})")
+            raise ValueError(
+                Msg(
+                    "{value} is not a notice language ({langs})",
+                    value=repr(code),
+                    langs=", ".join(LANGS),
+                )
+            )
         return code.lower() if code else None
 
     @field_validator("priority", mode="before")
@@ -309,11 +328,14 @@ def _validate_rows(
         except ValidationError as exc:
             for err in exc.errors():
                 msg = str(err["msg"]).removeprefix("Value error, ")
+                cause = err.get("ctx", {}).get("error")
+                if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Msg):
+                    msg = cause.args[0]  # ours, with its template for the user's language
                 field = str(err["loc"][0]) if err["loc"] else ""
                 if not field and ": " in msg:  # model-level: "field: message"
                     field, msg = msg.split(": ", 1)
                 if err["type"] == "missing":
-                    msg = "missing"
+                    msg = Msg("missing")
                 probs.append(Problem(label, rowno, field, msg))
     return out
 
@@ -342,7 +364,11 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
         )
         return None
     if not path.is_file():
-        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", f"file {rel!r} not found"))
+        probs.append(
+            Problem(
+                SCENARIO_FILE, None, f"data.{key}", Msg("file {path} not found", path=repr(rel))
+            )
+        )
         return None
     return path
 
@@ -558,10 +584,15 @@ def _cross_check(
     groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
     for r, w in workers:
         if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
-            probs.append(Problem(wl, r, "farm_id", f"unknown farm {w.farm_id!r}"))
+            probs.append(Problem(wl, r, "farm_id", Msg("unknown farm {id}", id=repr(w.farm_id))))
         if f_ids and w.pinned_foresteria is not None and w.pinned_foresteria not in f_ids:
             probs.append(
-                Problem(wl, r, "pinned_foresteria", f"unknown foresteria {w.pinned_foresteria!r}")
+                Problem(
+                    wl,
+                    r,
+                    "pinned_foresteria",
+                    Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
+                )
             )
         if w.arrival < s0 or w.departure > s1:
             probs.append(
@@ -569,8 +600,13 @@ def _cross_check(
                     wl,
                     r,
                     "arrival",
-                    f"stay {w.arrival}..{w.departure} is outside "
-                    f"the season {s0}..{config.scenario.season_end}",
+                    Msg(
+                        "stay {arrival}..{departure} is outside the season {start}..{end}",
+                        arrival=w.arrival,
+                        departure=w.departure,
+                        start=s0,
+                        end=config.scenario.season_end,
+                    ),
                 )
             )
         if w.group_id is not None:
@@ -580,7 +616,14 @@ def _cross_check(
         if len(sections) > 1:
             r = members[0][0]
             names = ", ".join(s.value for s in SECTIONS if s in sections)
-            probs.append(Problem(wl, r, "section", f"group {gid!r} spans sections {names}"))
+            probs.append(
+                Problem(
+                    wl,
+                    r,
+                    "section",
+                    Msg("group {id} spans sections {sections}", id=repr(gid), sections=names),
+                )
+            )
         pins = {w.pinned_foresteria for _, w in members if w.pinned_foresteria}
         if len(pins) > 1:
             probs.append(
@@ -594,7 +637,11 @@ def _cross_check(
     fl = lab.get("fleet", "fleet.csv")
     for r, v in fleet:
         if f_ids and v.foresteria_id not in f_ids:
-            probs.append(Problem(fl, r, "foresteria_id", f"unknown foresteria {v.foresteria_id!r}"))
+            probs.append(
+                Problem(
+                    fl, r, "foresteria_id", Msg("unknown foresteria {id}", id=repr(v.foresteria_id))
+                )
+            )
     fleet_ok = not any(p.file == fl for p in probs)  # no cascade from a row already refused
     if fleet and fleet_ok and any(w.farm_id for _, w in workers):  # people will ride from each
         based = {v.foresteria_id for _, v in fleet}
