@@ -414,9 +414,12 @@ def headline(run: RunData, lg: Lang) -> list[str]:
     if fleet:
         fid, wk, _days, _needed, gap, _riders = max(fleet, key=lambda r: (r[4], r[2], r[1]))
         out.append(
-            lg._(
+            lg.ngettext(
                 "Vehicles are short on {days} foresteria-days; the worst is the week of {week} "
-                "at {foresteria}, {gap} vehicles short."
+                "at {foresteria}, {gap} vehicle short.",
+                "Vehicles are short on {days} foresteria-days; the worst is the week of {week} "
+                "at {foresteria}, {gap} vehicles short.",
+                gap,
             ).format(
                 days=lg.num(sum(r[2] for r in fleet)),
                 week=lg.date(wk, "full"),
@@ -537,7 +540,8 @@ def index_html(run: RunData, lg: Lang) -> str:
         f"<div class='chart' id='vehicles'>{vehicles}</div>",
         f"<h2>{escape(_('What is short: beds, vehicles, waitlist, unserved rides'))}</h2>",
         *(
-            f"<h3>{escape(title)}</h3>{_table(header, rows, lg)}"
+            f"<h3>{escape(title)}</h3>"
+            + (_table(header, rows, lg) if rows else f"<p class='note'>{escape(_('None.'))}</p>")
             for title, header, rows in summary_sections(run, lg)
         ),
         f"<p class='note'>{escape(_('Each person’s waitlist reason is in plan/waitlist.csv.'))}"

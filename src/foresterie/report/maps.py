@@ -279,4 +279,5 @@ def plan_map(
         root.header.add_child(Element(f"<style>{_asset('plan_map.css')}</style>"), name="fs_css")
         m.add_child(_PlanLayer(data))
         m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
-        return str(root.render())
+        page = str(root.render())
+    return page.replace("<html>", f"<html lang='{lg.code}'>", 1)
