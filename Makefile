@@ -39,10 +39,10 @@ bench: $(STAMP)
 # language's .po (new ones empty, to translate; tests/core/test_i18n.py fails until they are).
 LOCALES := src/foresterie/locale
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Msg -k ngettext:1,2 --no-location --sort-output \
+	$(BIN)/pybabel extract -w 100 -F babel.cfg -k N_ -k Msg -k ngettext:1,2 --no-location --sort-output \
 		--project foresterie -o $(LOCALES)/foresterie.pot src/foresterie
 	for l in it en fr ar; do \
-		$(BIN)/pybabel update -i $(LOCALES)/foresterie.pot -d $(LOCALES) -D foresterie -l $$l \
+		$(BIN)/pybabel update -w 100 -i $(LOCALES)/foresterie.pot -d $(LOCALES) -D foresterie -l $$l \
 			--no-fuzzy-matching --ignore-obsolete; done
 
 clean:
