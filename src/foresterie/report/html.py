@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from foresterie.core.files import write_text
-from foresterie.core.i18n import N_, Lang, lang
+from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import plan_map
 from foresterie.report.rundata import RunData, load_run
 from foresterie.report.sheets import write_sheets
@@ -619,7 +619,7 @@ def write_report(
     write_text(out / "map.html", plan_map(run, lg=lg))
     if sheets:
         vds = write_sheets(run, out / "drivers", lg=lg)
-        say(lg._("report: map, {n} driver sheets").format(n=len(vds)))
+        say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
     write_text(out / "index.html", index_html(run, lg))
     write_text(out / "summary.md", summary_md(run, lg))
     return out
