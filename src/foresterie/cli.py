@@ -39,7 +39,7 @@ LangOpt = Annotated[
     typer.Option(
         "--lang",
         help=_(
-            "Language of the report, map and driver sheets: it | en | fr | ar "
+            "Language of the report, map and driver sheets: it | en "
             "(default: the scenario's [report] lang, else it)."
         ),
     ),
@@ -48,9 +48,9 @@ LangOpt = Annotated[
 
 def _lang_code(code: str | None) -> str | None:
     from foresterie.core.errors import Problem
-    from foresterie.core.i18n import LANGS, is_lang
+    from foresterie.core.i18n import REPORT_LANGS
 
-    if code is not None and not is_lang(code):
+    if code is not None and code not in REPORT_LANGS:
         raise ScenarioError(
             [
                 Problem(
@@ -58,7 +58,7 @@ def _lang_code(code: str | None) -> str | None:
                     None,
                     "lang",
                     _("{code} is not one of {langs}").format(
-                        code=repr(code), langs=", ".join(LANGS)
+                        code=repr(code), langs=", ".join(REPORT_LANGS)
                     ),
                 )
             ]

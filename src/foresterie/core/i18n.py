@@ -29,6 +29,9 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 LangCode = Literal["it", "en", "fr", "ar"]
 LANGS: tuple[LangCode, ...] = get_args(LangCode)
+# Languages whose catalogue is complete (a test checks it): the report, map and sheets are
+# written only in these; French and Arabic cover the worker notices.
+REPORT_LANGS: tuple[LangCode, ...] = ("it", "en")
 DEFAULT_LANG: LangCode = "it"  # the planners, operators and auditors of Regione Puglia
 DOMAIN = "foresterie"
 

@@ -93,8 +93,9 @@ class SolverTable(_Table):
 
 
 class ReportTable(_Table):
-    # Language of the human-facing outputs (report, map, driver sheets, notices' fallback).
-    lang: Literal["it", "en", "fr", "ar"] = "it"
+    # Language of the report, map and driver sheets, and of a worker notice when the worker has
+    # no `lang` of their own: a language with a complete catalogue (core/i18n.py, REPORT_LANGS).
+    lang: Literal["it", "en"] = "it"
 
 
 class ScenarioConfig(_Table):
