@@ -359,7 +359,10 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
                 SCENARIO_FILE,
                 None,
                 f"data.{key}",
-                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+                Msg(
+                    "{path} leads outside the scenario folder and the project's geodata/",
+                    path=repr(rel),
+                ),
             )
         )
         return None
@@ -376,7 +379,9 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
 def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | None:
     """The OSRM graph folder: inside the scenario folder or the project's geodata/."""
     if rel is None:
-        probs.append(Problem(SCENARIO_FILE, None, "travel.graph", 'required by backend "osrm"'))
+        probs.append(
+            Problem(SCENARIO_FILE, None, "travel.graph", Msg("required by backend {b}", b='"osrm"'))
+        )
         return None
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
@@ -385,7 +390,10 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
                 SCENARIO_FILE,
                 None,
                 "travel.graph",
-                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+                Msg(
+                    "{path} leads outside the scenario folder and the project's geodata/",
+                    path=repr(rel),
+                ),
             )
         )
         return None
@@ -395,8 +403,11 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
                 SCENARIO_FILE,
                 None,
                 "travel.graph",
-                f"{rel!r} is not a road graph (no graph.json); build one with "
-                "`foresterie roads build EXTRACT --out DIR`",
+                Msg(
+                    "{path} is not a road graph (no graph.json); build one with "
+                    "`foresterie roads build EXTRACT --out DIR`",
+                    path=repr(rel),
+                ),
             )
         )
         return None
@@ -418,7 +429,12 @@ def _features(
         missing = [f for f in fields if f not in feats[0].props]
         if missing:
             probs.append(
-                Problem(label, None, missing[0], f"missing field(s): {', '.join(missing)}")
+                Problem(
+                    label,
+                    None,
+                    missing[0],
+                    Msg("missing field(s): {fields}", fields=", ".join(missing)),
+                )
             )
             return
     for feat in feats:
@@ -430,7 +446,12 @@ def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: lis
     for rowno, key in items:
         if key in first:
             probs.append(
-                Problem(label, rowno, field, f"duplicate id {key!r} (first at row {first[key]})")
+                Problem(
+                    label,
+                    rowno,
+                    field,
+                    Msg("duplicate id {id} (first at row {row})", id=repr(key), row=first[key]),
+                )
             )
         else:
             first[key] = rowno
@@ -440,11 +461,13 @@ def read_config(root: Path) -> ScenarioConfig:
     """Parse scenario.toml (TOML only: no code, no object tags)."""
     toml_path = root / SCENARIO_FILE
     if not toml_path.is_file():
-        raise ScenarioError([Problem(str(root), None, SCENARIO_FILE, "no scenario.toml in folder")])
+        raise ScenarioError(
+            [Problem(str(root), None, SCENARIO_FILE, Msg("no scenario.toml in folder"))]
+        )
     try:
         data = tomllib.loads(toml_path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(SCENARIO_FILE, None, "encoding", "not UTF-8")]) from None
+        raise ScenarioError([Problem(SCENARIO_FILE, None, "encoding", Msg("not UTF-8"))]) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ScenarioError(
@@ -472,7 +495,9 @@ def load_scenario(root: Path) -> Scenario:
     if config.travel.backend == "matrix":
         if config.data.matrix is None:
             probs.append(
-                Problem(SCENARIO_FILE, None, "data.matrix", 'required by backend "matrix"')
+                Problem(
+                    SCENARIO_FILE, None, "data.matrix", Msg("required by backend {b}", b='"matrix"')
+                )
             )
         else:
             keys.append("matrix")
@@ -631,7 +656,7 @@ def _cross_check(
                     wl,
                     members[0][0],
                     "pinned_foresteria",
-                    f"group {gid!r} is pinned to several foresterie",
+                    Msg("group {id} is pinned to several foresterie", id=repr(gid)),
                 )
             )
     fl = lab.get("fleet", "fleet.csv")
@@ -651,8 +676,11 @@ def _cross_check(
                     fl,
                     None,
                     "foresteria_id",
-                    f"no vehicle at {fid!r}, which has beds "
-                    "for people who work on farms; add one (or set its beds to 0)",
+                    Msg(
+                        "no vehicle at {id}, which has beds for people who work on farms; add one "
+                        "(or set its beds to 0)",
+                        id=repr(fid),
+                    ),
                 )
             )
 
