@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/housing_scale.py
+
+# Refresh the catalogues from the sources: extract every marked message (_, N_, Msg, ngettext), merge it into each
+# language's .po (new ones empty, to translate; tests/core/test_i18n.py fails until they are).
+LOCALES := src/foresterie/locale
+messages: $(STAMP)
+	$(BIN)/pybabel extract -w 100 -F babel.cfg -k N_ -k Msg -k ngettext:1,2 --no-location --sort-output \
+		--project foresterie -o $(LOCALES)/foresterie.pot src/foresterie
+	for l in it en fr ar; do \
+		$(BIN)/pybabel update -w 100 -i $(LOCALES)/foresterie.pot -d $(LOCALES) -D foresterie -l $$l \
+			--no-fuzzy-matching --ignore-obsolete; done
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.helpers import TINY
 
 # A command that fails the way a bug does, added to the real app before main() runs.
 BOOM = """
@@ -50,3 +53,36 @@ def test_bad_input_stays_exit_2(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stderr and r.stderr.strip()
+
+
+def _cli(lang: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "FORESTERIE_LANG": lang, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "foresterie", *args], capture_output=True, text=True, env=env
+    )
+
+
+def test_help_and_messages_speak_the_users_language(tmp_path: Path) -> None:
+    """Help and messages in Italian under an Italian locale; `error:` and exit codes stay."""
+    it = _cli("it", "report", "--help")
+    assert "(Ri)scrive RUN/report/" in it.stdout and "Una cartella di run." in it.stdout
+    assert "(Re)write RUN/report/" in _cli("en", "report", "--help").stdout
+    r = _cli("it", "report", str(tmp_path))
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"error: {tmp_path}: non è una cartella di run (manca manifest.json)"
+
+
+def test_validation_explanations_are_translated_file_row_field_stay(tmp_path: Path) -> None:
+    sc = tmp_path / "tiny"
+    shutil.copytree(TINY, sc)
+    text = (sc / "workers.csv").read_text(encoding="utf-8-sig")
+    (sc / "workers.csv").write_text(text.replace("2026-07-06", "06/07/2026", 1), encoding="utf-8")
+    it, en = _cli("it", "validate", str(sc)), _cli("en", "validate", str(sc))
+    assert it.returncode == en.returncode == 2
+    assert en.stderr.strip() == (
+        "error: workers.csv:2: arrival: date '06/07/2026' is dd/mm/yyyy; write ISO 2026-07-06"
+    )
+    assert it.stderr.strip() == (
+        "error: workers.csv:2: arrival: la data '06/07/2026' è gg/mm/aaaa; "
+        "scrivi in formato ISO 2026-07-06"
+    )

@@ -18,19 +18,53 @@ from foresterie.core.errors import (
     InfeasibleError,
     ScenarioError,
 )
+from foresterie.core.i18n import cli_lang
 
 DEFAULT_SCENARIO = Path("scenarios/puglia-2027")
+# Help and messages follow the user's locale (FORESTERIE_LANG, else LANGUAGE/LC_ALL/LC_MESSAGES/
+# LANG, like any gettext program; English if none is ours); reports follow --lang/[report] lang.
+_ = cli_lang()._
 
 app = typer.Typer(
-    help="Plan housing and shuttles for Puglia's seasonal farmworker foresterie.",
+    help=_("Plan housing and shuttles for Puglia's seasonal farmworker foresterie."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-scenario_app = typer.Typer(help="Create scenarios.", no_args_is_help=True)
+scenario_app = typer.Typer(help=_("Create scenarios."), no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
 F = TypeVar("F", bound=Callable[..., Any])
+LangOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        help=_(
+            "Language of the report, map and driver sheets: it | en "
+            "(default: the scenario's [report] lang, else it)."
+        ),
+    ),
+]
+
+
+def _lang_code(code: str | None) -> str | None:
+    from foresterie.core.errors import Problem
+    from foresterie.core.i18n import REPORT_LANGS
+
+    if code is not None and code not in REPORT_LANGS:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--lang",
+                    None,
+                    "lang",
+                    _("{code} is not one of {langs}").format(
+                        code=repr(code), langs=", ".join(REPORT_LANGS)
+                    ),
+                )
+            ]
+        )
+    return code
 
 
 def _err(line: str) -> None:
@@ -46,53 +80,66 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
             for p in exc.problems:
-                _err(f"error: {p}")
+                _err("error: " + p.text(_))  # file:row: field: stay; the explanation translated
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except InfeasibleError as exc:
             for s in exc.shortfalls:
                 _err(f"infeasible: {s}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
-            _err("interrupted: no run folder was left half-written")
+            _err("interrupted: " + _("no run folder was left half-written"))
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 
 
 ScenarioArg = Annotated[
-    Path, typer.Argument(help="Scenario folder (with scenario.toml).", show_default=True)
+    Path, typer.Argument(help=_("Scenario folder (with scenario.toml)."), show_default=True)
 ]
 
 
-@app.command()
+@app.command(
+    help=_("Check a scenario; print every problem as file:row: field: message (exit 2 if any).")
+)
 @guarded
 def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
-    """Check a scenario; print every problem as file:row: field: message (exit 2 if any)."""
     from foresterie.scenario.load import load_scenario, scenario_hash
 
     sc = load_scenario(scenario)
     groups = len({w.group_id for w in sc.workers if w.group_id})
     typer.echo(
-        f"ok: {sc.name}: {len(sc.foresterie)} foresterie, {len(sc.farms)} farms, "
-        f"{len(sc.workers)} workers ({groups} groups), {len(sc.fleet)} vehicles; "
-        f"hash {scenario_hash(sc)[:16]}"
+        "ok: "
+        + _(
+            "{name}: {foresterie} foresterie, {farms} farms, {workers} workers ({groups} groups), "
+            "{vehicles} vehicles; hash {hash}"
+        ).format(
+            name=sc.name,
+            foresterie=len(sc.foresterie),
+            farms=len(sc.farms),
+            workers=len(sc.workers),
+            groups=groups,
+            vehicles=len(sc.fleet),
+            hash=scenario_hash(sc)[:16],
+        )
     )
 
 
-@scenario_app.command("generate")
+@scenario_app.command(
+    "generate", help=_("Write a synthetic scenario built on the DOMAIN.md calendars and sites.")
+)
 @guarded
 def scenario_generate(
-    name: Annotated[str, typer.Argument(help="Scenario name (also the default folder).")],
+    name: Annotated[str, typer.Argument(help=_("Scenario name (also the default folder)."))],
     workers: Annotated[int, typer.Option(min=1)] = 1700,
     farms: Annotated[int, typer.Option(min=1)] = 150,
     foresterie: Annotated[int, typer.Option(min=1)] = 4,
     seed: Annotated[int, typer.Option(min=0)] = 2026,
     oversubscription: Annotated[
         float | None,
-        typer.Option(min=0.1, help="Peak demand / beds; omit to keep the sourced capacities."),
+        typer.Option(min=0.1, help=_("Peak demand / beds; omit to keep the sourced capacities.")),
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="Folder (default scenarios/NAME).")] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite an existing folder.")] = False,
+    out: Annotated[Path | None, typer.Option(help=_("Folder (default scenarios/NAME)."))] = None,
+    force: Annotated[bool, typer.Option(help=_("Overwrite an existing folder."))] = False,
 ) -> None:
     """Write a synthetic scenario built on the DOMAIN.md calendars and sites.
 
@@ -103,7 +150,7 @@ def scenario_generate(
 
     folder = out or Path("scenarios") / name
     if (folder / "scenario.toml").exists() and not force:
-        _err(f"error: {folder}: exists; pass --force to overwrite")
+        _err("error: " + _("{folder}: exists; pass --force to overwrite").format(folder=folder))
         raise typer.Exit(EXIT_BAD_INPUT)
     if name in SEASONS_2027:
         gen = generate_2027(name, bmz_open=SEASONS_2027[name])
@@ -112,23 +159,28 @@ def scenario_generate(
         return
     gen = generate(name, workers, farms, foresterie, seed, oversubscription)
     write(gen, folder)
-    typer.echo(f"wrote {folder} ({workers} workers, {farms} farms, {foresterie} foresterie)")
+    typer.echo(
+        _("wrote {folder} ({workers} workers, {farms} farms, {foresterie} foresterie)").format(
+            folder=folder, workers=workers, farms=farms, foresterie=foresterie
+        )
+    )
 
 
-@app.command()
+@app.command(help=_("Plan housing and shuttles; write a verified, self-contained run folder."))
 @guarded
 def solve(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
-    out: Annotated[Path | None, typer.Option(help="Run folder (default runs/NAME).")] = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
+    out: Annotated[Path | None, typer.Option(help=_("Run folder (default runs/NAME)."))] = None,
+    force: Annotated[bool, typer.Option(help=_("Replace an existing run folder."))] = False,
     as_of: Annotated[
-        str | None, typer.Option(help="Re-plan from this date (YYYY-MM-DD): keep arrived people.")
+        str | None,
+        typer.Option(help=_("Re-plan from this date (YYYY-MM-DD): keep arrived people.")),
     ] = None,
     previous: Annotated[
-        Path | None, typer.Option(help="The run to re-plan from (with --as-of).")
+        Path | None, typer.Option(help=_("The run to re-plan from (with --as-of)."))
     ] = None,
+    lang: LangOpt = None,
 ) -> None:
-    """Plan housing and shuttles; write a verified, self-contained run folder."""
     from datetime import date
 
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
@@ -137,13 +189,21 @@ def solve(
     from foresterie.run.pipeline import PlanRejected
     from foresterie.run.pipeline import solve as run_solve
 
+    lang = _lang_code(lang)
     when = None
     if as_of is not None:
         try:
             when = date.fromisoformat(as_of)
         except ValueError:
             raise ScenarioError(
-                [Problem("--as-of", None, "date", f"{as_of!r} is not YYYY-MM-DD")]
+                [
+                    Problem(
+                        "--as-of",
+                        None,
+                        "date",
+                        _("{day} is not YYYY-MM-DD").format(day=repr(as_of)),
+                    )
+                ]
             ) from None
     target = out or Path("runs") / scenario.resolve().name
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
@@ -164,127 +224,159 @@ def solve(
                 previous,
                 say=typer.echo,
                 bar=bar,
-                report=_report_hook(),
+                report=_report_hook(lang),
             )
         except PlanRejected as exc:
             for v in exc.violations:
                 _err(f"violation: {v}")
-            _err("error: the plan failed verification and was not published")
+            _err("error: " + _("the plan failed verification and was not published"))
             raise typer.Exit(EXIT_VERIFY_FAILED) from None
     k = summary.manifest["kpis"]
     typer.echo(
-        f"wrote {target}: housed {k['housing']['housed']}, waitlisted "
-        f"{k['housing']['waitlisted']}; {k['transport']['trips']} trips, "
-        f"{k['transport']['unserved_worker_days']} worker-days unserved; verified"
+        _(
+            "wrote {target}: housed {housed}, waitlisted {waitlisted}; {trips} trips, "
+            "{unserved} worker-days unserved; verified"
+        ).format(
+            target=target,
+            housed=k["housing"]["housed"],
+            waitlisted=k["housing"]["waitlisted"],
+            trips=k["transport"]["trips"],
+            unserved=k["transport"]["unserved_worker_days"],
+        )
     )
 
 
-def _report_hook() -> Any:
+def _report_hook(lang: str | None = None) -> Any:
     from foresterie.report.html import write_report
 
-    return lambda run_dir: write_report(run_dir, say=typer.echo)
+    return lambda run_dir: write_report(run_dir, say=typer.echo, lang_code=lang)
 
 
-@app.command("map")
+@app.command(
+    "map",
+    help=_("Write an HTML map of a run's shuttles (one day, or the season with a day picker)."),
+)
 @guarded
 def map_(
-    run: Annotated[Path, typer.Argument(help="A run folder.")],
+    run: Annotated[Path, typer.Argument(help=_("A run folder."))],
     day: Annotated[
-        str | None, typer.Option(help="One day (YYYY-MM-DD); default: all, with a picker.")
+        str | None, typer.Option(help=_("One day (YYYY-MM-DD); default: all, with a picker."))
     ] = None,
-    foresteria: Annotated[str | None, typer.Option(help="Only this foresteria's shuttles.")] = None,
+    foresteria: Annotated[
+        str | None, typer.Option(help=_("Only this foresteria's shuttles."))
+    ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="HTML file (default RUN/report/map[-DAY][-F].html).")
+        Path | None, typer.Option(help=_("HTML file (default RUN/report/map[-DAY][-F].html)."))
     ] = None,
-    open_: Annotated[bool, typer.Option("--open", help="Open it in the default browser.")] = False,
+    open_: Annotated[
+        bool, typer.Option("--open", help=_("Open it in the default browser."))
+    ] = False,
+    lang: LangOpt = None,
 ) -> None:
-    """Write an HTML map of a run's shuttles (one day, or the season with a day picker)."""
     from foresterie.core.files import write_text
+    from foresterie.report.html import report_lang
     from foresterie.report.maps import plan_map
 
+    lang = _lang_code(lang)
     data = _load_run(run)
     try:
-        html = plan_map(data, day, foresteria)
+        html = plan_map(data, day, foresteria, report_lang(data, lang))
     except ValueError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     suffix = "".join(f"-{x}" for x in (day, foresteria) if x)
     target = out or run / "report" / f"map{suffix}.html"
     write_text(target, html)
-    typer.echo(f"wrote {target} ({len(html.encode()) / 1e6:.2f} MB)")
+    typer.echo(
+        _("wrote {target} ({mb} MB)").format(target=target, mb=f"{len(html.encode()) / 1e6:.2f}")
+    )
     if open_:
         import webbrowser
 
         webbrowser.open(target.resolve().as_uri())
 
 
-@app.command()
+@app.command(
+    help=_("(Re)write RUN/report/: index.html, summary.md, map.html and the driver sheets.")
+)
 @guarded
 def report(
-    run: Annotated[Path, typer.Argument(help="A run folder.")],
-    sheets: Annotated[bool, typer.Option(help="Also write the driver sheets.")] = True,
+    run: Annotated[Path, typer.Argument(help=_("A run folder."))],
+    sheets: Annotated[bool, typer.Option(help=_("Also write the driver sheets."))] = True,
+    lang: LangOpt = None,
 ) -> None:
-    """(Re)write RUN/report/: index.html, summary.md, map.html and the driver sheets."""
     from foresterie.report.html import write_report
 
-    out = write_report(_load_run(run), say=typer.echo, sheets=sheets)
-    typer.echo(f"wrote {out / 'index.html'}")
+    lang = _lang_code(lang)
+    out = write_report(_load_run(run), say=typer.echo, sheets=sheets, lang_code=lang)
+    typer.echo(_("wrote {target}").format(target=out / "index.html"))
 
 
 def _load_run(run: Path) -> Any:
     from foresterie.report.rundata import load_run
 
     if not (run / "manifest.json").is_file():
-        _err(f"error: {run}: not a run folder (no manifest.json)")
+        _err("error: " + _("{run}: not a run folder (no manifest.json)").format(run=run))
         raise typer.Exit(EXIT_BAD_INPUT)
     try:
         return load_run(run)
     except (OSError, KeyError, ValueError) as exc:
-        _err(f"error: {run}: unreadable run folder: {exc}")
+        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-@app.command()
-def verify(run: Annotated[Path, typer.Argument(help="A run folder.")]) -> None:
-    """Check a run folder independently of the solvers (exit 0 clean, 1 violations, 2 unreadable)."""
+@app.command(
+    help=_(
+        "Check a run folder independently of the solvers (exit 0 clean, 1 violations, 2 unreadable)."
+    )
+)
+def verify(run: Annotated[Path, typer.Argument(help=_("A run folder."))]) -> None:
     from foresterie.verify import Unreadable, verify_run
 
     try:
         violations = verify_run(run)
     except (Unreadable, KeyError, ValueError) as exc:
-        _err(f"error: {run}: unreadable run folder: {exc}")
+        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for v in violations:
         typer.echo(f"violation: {v}")
     if violations:
-        typer.echo(f"{len(violations)} violations")
+        typer.echo(_("{n} violations").format(n=len(violations)))
         raise typer.Exit(EXIT_VERIFY_FAILED)
-    typer.echo(f"ok: {run}: every check passed")
+    typer.echo("ok: " + _("{run}: every check passed").format(run=run))
 
 
-@app.command()
+@app.command(
+    help=_(
+        "Re-solve a saved run with its recorded inputs and parameters; exit 0 only if identical."
+    )
+)
 @guarded
 def replay(
-    run: Annotated[Path, typer.Argument(help="A run folder to re-solve from its own inputs/.")],
-    out: Annotated[Path | None, typer.Option(help="Where to write the replay.")] = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing replay folder.")] = False,
+    run: Annotated[Path, typer.Argument(help=_("A run folder to re-solve from its own inputs/."))],
+    out: Annotated[Path | None, typer.Option(help=_("Where to write the replay."))] = None,
+    force: Annotated[bool, typer.Option(help=_("Replace an existing replay folder."))] = False,
 ) -> None:
-    """Re-solve a saved run with its recorded inputs and parameters; exit 0 only if identical."""
     from foresterie.run.pipeline import replay as run_replay
 
     if not (run / "manifest.json").is_file():
-        _err(f"error: {run}: not a run folder (no manifest.json)")
+        _err("error: " + _("{run}: not a run folder (no manifest.json)").format(run=run))
         raise typer.Exit(EXIT_BAD_INPUT)
     target = out or run.parent / f"{run.name}.replay"
     diffs = run_replay(run, target, force)
     for d in diffs[:20]:
         typer.echo(f"differs: {d}")
     if diffs:
-        typer.echo(f"{len(diffs)} plan files differ")
+        typer.echo(_("{n} plan files differ").format(n=len(diffs)))
         for note in _version_changes(run):
             typer.echo(note)
         raise typer.Exit(EXIT_VERIFY_FAILED)
-    typer.echo(f"identical: every plan file of {run} reproduced byte for byte in {target}")
+    typer.echo(
+        "identical: "
+        + _("every plan file of {run} reproduced byte for byte in {target}").format(
+            run=run, target=target
+        )
+    )
 
 
 def _version_changes(run: Path) -> list[str]:
@@ -300,20 +392,22 @@ def _version_changes(run: Path) -> list[str]:
         return []
     now = versions()
     return [
-        f"note: {pkg} {recorded.get(pkg)} recorded, {now.get(pkg)} running; another version "
-        "may choose another of several equally good plans"
+        "note: "
+        + _(
+            "{pkg} {recorded} recorded, {running} running; another version may choose another "
+            "of several equally good plans"
+        ).format(pkg=pkg, recorded=recorded.get(pkg), running=now.get(pkg))
         for pkg in ("foresterie", "ortools", "pyvrp")
         if recorded.get(pkg) != now.get(pkg)
     ]
 
 
-@app.command()
+@app.command(help=_("KPIs of two runs side by side, with differences."))
 def compare(
-    run_a: Annotated[Path, typer.Argument(help="First run folder.")],
-    run_b: Annotated[Path, typer.Argument(help="Second run folder.")],
-    fmt: Annotated[str, typer.Option("--format", help="table | csv | md")] = "table",
+    run_a: Annotated[Path, typer.Argument(help=_("First run folder."))],
+    run_b: Annotated[Path, typer.Argument(help=_("Second run folder."))],
+    fmt: Annotated[str, typer.Option("--format", help=_("table | csv | md"))] = "table",
 ) -> None:
-    """KPIs of two runs side by side, with differences."""
     import json
 
     rows = []
@@ -321,7 +415,7 @@ def compare(
         ka = json.loads((run_a / "manifest.json").read_text(encoding="utf-8"))["kpis"]
         kb = json.loads((run_b / "manifest.json").read_text(encoding="utf-8"))["kpis"]
     except (OSError, ValueError, KeyError) as exc:
-        _err(f"error: unreadable run folder: {exc}")
+        _err("error: " + _("unreadable run folder: {why}").format(why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for part in ("housing", "transport"):
         for key, va in _flat(ka.get(part, {})).items():
@@ -345,7 +439,7 @@ def compare(
         for k, a, b, d in rows:
             typer.echo(f"{k:{width}s}  {a!s:>14s}  {b!s:>14s}  {d!s:>12s}")
     else:
-        _err(f"error: --format: {fmt!r} is not table, csv or md")
+        _err("error: --format: " + _("{fmt} is not table, csv or md").format(fmt=repr(fmt)))
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
@@ -359,24 +453,26 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-@app.command()
+@app.command(
+    help=_("Solve many perturbed seasons x a grid of decisions; KPIs per member and quantiles.")
+)
 @guarded
 def sweep(
     file: Annotated[
-        Path, typer.Argument(help="Sweep file (TOML: [sweep], [perturb], [decisions]).")
+        Path, typer.Argument(help=_("Sweep file (TOML: [sweep], [perturb], [decisions])."))
     ],
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Local Dask worker processes (default: one per core).")
+        int | None,
+        typer.Option(min=1, help=_("Local Dask worker processes (default: one per core).")),
     ] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help="An existing Dask scheduler (tcp://host:8786) instead.")
+        str | None, typer.Option(help=_("An existing Dask scheduler (tcp://host:8786) instead."))
     ] = None,
     out: Annotated[
-        Path | None, typer.Option(help="Sweep folder (default runs/sweeps/NAME).")
+        Path | None, typer.Option(help=_("Sweep folder (default runs/sweeps/NAME)."))
     ] = None,
-    keep_runs: Annotated[bool, typer.Option(help="Keep each member's run folder.")] = True,
+    keep_runs: Annotated[bool, typer.Option(help=_("Keep each member's run folder."))] = True,
 ) -> None:
-    """Solve many perturbed seasons x a grid of decisions; KPIs per member and quantiles."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from foresterie.sweep.members import load_sweep
@@ -395,9 +491,17 @@ def sweep(
 
         res = run_sweep(sw, target, workers or os.cpu_count() or 1, scheduler, keep_runs, progress)
     typer.echo(
-        f"wrote {target}: {len(res.rows)} members ({res.skipped} already done, "
-        f"{res.solved} solved now, {res.failed} failed) in {res.wall_s:.1f} s; "
-        f"results.csv, quantiles.csv, report/index.html"
+        _(
+            "wrote {target}: {members} members ({skipped} already done, {solved} solved now, "
+            "{failed} failed) in {seconds} s; results.csv, quantiles.csv, report/index.html"
+        ).format(
+            target=target,
+            members=len(res.rows),
+            skipped=res.skipped,
+            solved=res.solved,
+            failed=res.failed,
+            seconds=f"{res.wall_s:.1f}",
+        )
     )
 
 
@@ -573,7 +677,7 @@ def _day_report_hook() -> Any:
 
 
 roads_app = typer.Typer(
-    help="Road graphs (OSRM) from OpenStreetMap extracts.", no_args_is_help=True
+    help=_("Road graphs (OSRM) from OpenStreetMap extracts."), no_args_is_help=True
 )
 app.add_typer(roads_app, name="roads")
 
@@ -594,17 +698,23 @@ def _roads_guard(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@roads_app.command("build")
+@roads_app.command(
+    "build",
+    help=_('Build an OSRM graph (extract, partition, customize) for [travel] backend = "osrm".'),
+)
 @guarded
 @_roads_guard
 def roads_build(
     extract: Annotated[
-        Path, typer.Argument(help="OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2).")
+        Path, typer.Argument(help=_("OpenStreetMap extract (.osm.pbf, .osm, .osm.bz2)."))
     ],
-    out: Annotated[Path, typer.Option(help="Graph folder to create (e.g. geodata/roads/puglia).")],
-    profile: Annotated[str, typer.Option(help="car | bicycle | foot (OSRM's profiles).")] = "car",
+    out: Annotated[
+        Path, typer.Option(help=_("Graph folder to create (e.g. geodata/roads/puglia)."))
+    ],
+    profile: Annotated[
+        str, typer.Option(help=_("car | bicycle | foot (OSRM's profiles)."))
+    ] = "car",
 ) -> None:
-    """Build an OSRM graph (extract, partition, customize) for [travel] backend = "osrm"."""
     import time
 
     from foresterie.travel.roads import build_graph
@@ -617,16 +727,20 @@ def roads_build(
     )
 
 
-@roads_app.command("calibrate")
+@roads_app.command(
+    "calibrate",
+    help=_(
+        "Fit the great-circle model's circuity and speed to the road engine on the scenario's pairs."
+    ),
+)
 @guarded
 @_roads_guard
 def roads_calibrate(
     scenario: ScenarioArg = DEFAULT_SCENARIO,
     graph: Annotated[
-        Path | None, typer.Option(help="Graph folder (default: the scenario's).")
+        Path | None, typer.Option(help=_("Graph folder (default: the scenario's)."))
     ] = None,
 ) -> None:
-    """Fit the great-circle model's circuity and speed to the road engine on the scenario's pairs."""
     from foresterie.scenario.load import load_scenario
     from foresterie.travel.calibration import calibrate
     from foresterie.travel.matrix import cache_dir, far_from_road, road_matrix, scenario_locations
@@ -660,19 +774,23 @@ def roads_calibrate(
     typer.echo(f"to use it: [travel] circuity = {c.circuity}, speed_kmh = {c.speed_kmh}")
 
 
-bench_app = typer.Typer(help="Benchmarks against the literature.", no_args_is_help=True)
+bench_app = typer.Typer(help=_("Benchmarks against the literature."), no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
 
-@bench_app.command("vrptw")
+@bench_app.command(
+    "vrptw",
+    help=_(
+        "Solve VRPTW instances with the shuttle engines; distance, routes, feasibility, gap to BKS."
+    ),
+)
 def bench_vrptw(
-    files: Annotated[list[Path], typer.Argument(help="Solomon/VRPLIB .vrp instances.")],
-    engine: Annotated[str, typer.Option(help="pyvrp | ortools")] = "pyvrp",
-    time_limit: Annotated[float, typer.Option(help="Seconds per instance.")] = 10.0,
+    files: Annotated[list[Path], typer.Argument(help=_("Solomon/VRPLIB .vrp instances."))],
+    engine: Annotated[str, typer.Option(help=_("pyvrp | ortools"))] = "pyvrp",
+    time_limit: Annotated[float, typer.Option(help=_("Seconds per instance."))] = 10.0,
     seed: Annotated[int, typer.Option()] = 1,
-    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help=_("One JSON object per line."))] = False,
 ) -> None:
-    """Solve VRPTW instances with the shuttle engines; distance, routes, feasibility, gap to BKS."""
     import json
 
     from foresterie.shuttles.solomon import run

@@ -19,6 +19,8 @@ from tests.helpers import (
     edit_features,
 )
 
+NOTICE_LANGS = ("ar", "fr", "", "en")  # per worker, in turn ("": the scenario's language)
+
 
 @pytest.fixture(scope="module")
 def xss_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -42,6 +44,23 @@ def pickup_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
     add_pickup(sc, name=XSS_POINT)
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def lang_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny scenario with a `lang` column in workers.csv (ar, fr, none, en in turn)."""
+    base = tmp_path_factory.mktemp("lang")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ",lang"] + [
+        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
+    ]
+    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output

@@ -104,7 +104,7 @@ def test_map_loads_and_draws_every_trip_of_each_day(browser: Any, xss_run: Path)
         page.select_option(".fs-day", day)
         assert page.get_attribute(".leaflet-container", "data-day") == day
         assert page.locator("path.fs-trip").count() == per_day.get(day, 0), day
-        assert page.locator(".fs-info").inner_text().startswith(f"{per_day.get(day, 0)} trips")
+        assert page.locator(".fs-info").inner_text().startswith(f"{per_day.get(day, 0)} corse")
     assert errors == [] and dialogs == []
     ARTIFACTS.mkdir(exist_ok=True)
     busiest = max(per_day, key=lambda d: per_day[d])
@@ -126,8 +126,8 @@ def test_clicking_a_stop_shows_its_time(browser: Any, xss_run: Path) -> None:
     marker.dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    assert f"arrives {stop['arrive']}" in popup.inner_text()
-    assert f"stop {stop['seq']}" in popup.inner_text()
+    assert f"arriva {stop['arrive']}" in popup.inner_text()  # Italian: the scenario's default
+    assert f"fermata {stop['seq']}" in popup.inner_text()
     assert errors == []
     page.close()
 
@@ -175,7 +175,84 @@ def test_hostile_names_render_as_text(browser: Any, xss_run: Path) -> None:
 def test_report_page_loads_with_its_charts(browser: Any, xss_run: Path) -> None:
     page, errors, dialogs = _open(browser, (xss_run / "report" / "index.html").as_uri())
     assert page.locator("svg").count() >= 2
+    assert page.locator("#headline").inner_text().startswith("Su ")
+    assert not page.locator("[data-kpi='housing.housed']").is_visible()  # appendix: closed
+    page.locator("#raw-kpis summary").click()
     assert page.locator("[data-kpi='housing.housed']").inner_text().strip().isdigit()
     assert errors == [] and dialogs == []
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    page.close()
+
+
+def test_map_draws_the_offline_base_map_under_the_routes(browser: Any, xss_run: Path) -> None:
+    """No network: the ISTAT land, borders and names are drawn, attributed, below the trips."""
+    page, errors, _ = _open(browser, (xss_run / "report" / "map.html").as_uri())
+    page.wait_for_selector(".fs-day")
+    base = page.locator(".leaflet-fsBase-pane canvas")
+    assert base.count() == 1
+    labels = page.locator(".fs-prov-label, .fs-com-label")
+    assert labels.count() > 0
+    assert "ISTAT" in page.locator(".leaflet-control-attribution").inner_text()
+    z_base = page.eval_on_selector(".leaflet-fsBase-pane", "e => +getComputedStyle(e).zIndex")
+    z_routes = page.eval_on_selector(".leaflet-overlay-pane", "e => +getComputedStyle(e).zIndex")
+    assert z_base < z_routes
+    # the canvas has land pixels (not just the sea colour) where the map shows Puglia
+    painted = page.eval_on_selector(
+        ".leaflet-fsBase-pane canvas",
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i]) n++; } return n; }""",
+    )
+    assert painted > 1000
+    page.evaluate("() => window.foresterieMap.setZoom(8, {animate: false})")
+    assert page.locator(".fs-prov-label").count() == 6
+    assert "Mappa offline (ISTAT)" in page.locator(".leaflet-control-layers").inner_text()
+    assert errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("() => window.foresterieMap.setZoom(9, {animate: false})")
+    page.screenshot(path=str(ARTIFACTS / "map-offline-basemap.png"))
+    page.close()
+
+
+def test_driver_sheet_in_italian(browser: Any, xss_run: Path) -> None:
+    day = sorted(p.name for p in (xss_run / "report" / "drivers").iterdir())[0]
+    sheet = sorted((xss_run / "report" / "drivers" / day).glob("V??.html"))[0]
+    page, errors, _ = _open(browser, sheet.as_uri())
+    assert page.get_attribute("html", "lang") == "it"
+    assert page.locator("h1").inner_text().startswith("Mezzo ")
+    assert "luogo" in page.locator("th").all_inner_texts()
+    assert errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "driver-sheet-it.png"), full_page=True)
+    page.close()
+
+
+def test_arabic_worker_slip_is_laid_out_right_to_left(browser: Any, lang_run: Path) -> None:
+    notices = sorted((lang_run / "report" / "drivers").glob("*/*-notices.html"))
+    page = None
+    for path in notices:
+        page, errors, _ = _open(browser, path.as_uri())
+        if page.locator(".slip[lang='ar']").count():
+            break
+        page.close()
+        page = None
+    assert page is not None, "the lang fixture must give an Arabic slip"
+    slip = page.locator(".slip[lang='ar']").first
+    assert slip.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    box = slip.bounding_box()
+    title = slip.locator("h2").evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e); "
+        "const b = r.getBoundingClientRect(); return [b.left, b.right]; }"
+    )
+    assert box is not None
+    # right to left: the title's text hugs the slip's right edge, far from its left edge
+    assert box["x"] + box["width"] - title[1] < 20 < title[0] - box["x"]
+    # the labels column (dt) is on the right of the values (dd)
+    dt = slip.locator("dt").first.bounding_box()
+    dd = slip.locator("dd").first.bounding_box()
+    assert dt is not None and dd is not None and dt["x"] > dd["x"]
+    # a time stays left to right inside the Arabic text
+    assert slip.locator("bdi").first.evaluate("e => getComputedStyle(e).unicodeBidi") == "isolate"
+    assert errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "worker-slip-ar.png"), full_page=True)
     page.close()

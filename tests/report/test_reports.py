@@ -145,7 +145,7 @@ def test_driver_sheets_times_and_counts_equal_the_plan(xss_run: Path) -> None:
         assert arrive == [s["arrive"] for s in ordered]
         assert board == [int(s["board"]) for s in ordered]
         assert alight == [int(s["alight"]) for s in ordered]
-        km = next(txt for _, d, txt in found if "data-km" in d)
+        km = next(str(d["data-km"]) for _, d, _ in found if "data-km" in d)  # machine value
         assert float(km) == pytest.approx(sum(float(t["km"]) for t in ts), abs=0.051)
         text = (folder / f"{vid}.html").read_text(encoding="utf-8")
         for s in ordered:  # the roll call lists exactly the riders of each stop
@@ -232,10 +232,18 @@ def test_map_command_for_one_day_and_foresteria(xss_run: Path) -> None:
     "args, message",
     [
         (
-            ["--day", "2031-01-01"],
+            ["--day", "2031-01-01", "--lang", "en"],
             "error: --day: no trips or unserved riders on '2031-01-01' in this run",
         ),
-        (["--foresteria", "NOPE"], "error: --foresteria: no foresteria 'NOPE' in this run"),
+        (
+            ["--foresteria", "NOPE", "--lang", "en"],
+            "error: --foresteria: no foresteria 'NOPE' in this run",
+        ),
+        (
+            ["--foresteria", "NOPE"],
+            "error: --foresteria: nessuna foresteria 'NOPE' in questo piano",
+        ),
+        (["--lang", "ar"], "error: --lang: lang: 'ar' is not one of it, en"),
     ],
 )
 def test_map_command_bad_options(xss_run: Path, args: list[str], message: str) -> None:
@@ -260,7 +268,7 @@ def test_overloaded_season_gives_a_plan_and_says_what_is_short(tmp_path: Path) -
     fleet = (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,", ",3,")
     (sc / "fleet.csv").write_text(fleet, encoding="utf-8")
     out = tmp_path / "run"
-    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out), "--lang", "en"])
     assert r.exit_code == 0, r.output
     waitlist = _rows(out / "plan" / "waitlist.csv")
     short_beds = [w for w in waitlist if w["code"] in ("full", "outranked", "heuristic")]
@@ -316,3 +324,108 @@ def test_personal_columns_never_reach_any_file_of_a_run(tmp_path: Path) -> None:
         leaked = [s for s in secrets if s in text or json.dumps(s)[1:-1] in text]
         assert not leaked, (p, leaked)
     assert all(s not in r.output for s in secrets)
+
+
+def test_worker_notices_one_slip_per_morning_rider_in_their_language(lang_run: Path) -> None:
+    workers = {r["worker_id"]: r for r in _rows(lang_run / "inputs" / "workers.csv")}
+    assert {w["lang"] for w in workers.values()} == {"ar", "fr", "", "en"}  # kept in the run
+    trips = {t["trip_id"]: t for t in _rows(lang_run / "plan" / "trips.csv")}
+    want: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    evening: dict[tuple[str, str], dict[str, str]] = {}
+    for r in _rows(lang_run / "plan" / "riders.csv"):
+        t = trips[r["trip_id"]]
+        if t["direction"] == "to_farm":
+            want[t["day"], t["vehicle_id"]].append((t["trip_id"], r["worker_id"]))
+        else:
+            evening[t["day"], r["worker_id"]] = t
+    assert want, "the tiny scenario must have morning riders"
+    seen_langs = set()
+    for (day, vid), pairs in want.items():
+        html = (lang_run / "report" / "drivers" / day / f"{vid}-notices.html").read_text(
+            encoding="utf-8"
+        )
+        slips = re.findall(
+            r"<section class='slip'(?: lang='(\w+)')? dir='(\w+)' data-worker='([^']+)' "
+            r"data-trip='([^']+)'>(.*?)</section>",
+            html,
+        )
+        assert sorted((t, w) for _, _, w, t, _ in slips) == sorted(pairs)
+        for code, direction, wid, tid, body in slips:
+            expect = workers[wid]["lang"] or "it"  # no lang: the scenario's (Italian)
+            seen_langs.add(expect)
+            assert (code or "it") == expect
+            assert direction == ("rtl" if expect == "ar" else "ltr")
+            assert f"<bdi>{trips[tid]['depart']}</bdi>" in body
+            back = evening.get((day, wid))
+            if back is not None:
+                assert f"<bdi>{back['vehicle_id']}</bdi>" in body
+                assert f"<bdi>{back['return']}</bdi>" in body
+            if expect == "ar":
+                assert "حافلتك إلى العمل" in body
+    assert {"ar", "it"} <= seen_langs
+
+
+def test_bad_notice_language_is_one_line_per_row(tmp_path: Path) -> None:
+    sc = tmp_path / "s"
+    shutil.copytree(TINY, sc)
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ",lang", lines[1] + ",wo", *(x + ",AR" for x in lines[2:])]
+    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["validate", str(sc)])
+    assert r.exit_code == 2
+    assert r.stderr.strip() == (
+        "error: workers.csv:2: lang: 'wo' is not a notice language (it, en, fr, ar)"
+    )
+
+
+def test_report_language_from_the_option_and_the_scenario(xss_run: Path, tmp_path: Path) -> None:
+    it = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "<html lang='it'" in it and "Dati principali" in it  # Italian by default
+    run = tmp_path / "run"
+    shutil.copytree(xss_run, run)
+    r = CliRunner().invoke(app, ["report", str(run), "--lang", "en", "--no-sheets"])
+    assert r.exit_code == 0, r.output
+    en = (run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "<html lang='en'" in en and "Key figures" in en and "Dati principali" not in en
+    toml = run / "inputs" / "scenario.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('lang = "it"', 'lang = "en"'))
+    assert 'lang = "en"' in toml.read_text(encoding="utf-8")
+    r = CliRunner().invoke(app, ["report", str(run), "--no-sheets"])
+    assert r.exit_code == 0, r.output
+    assert "Key figures" in (run / "report" / "index.html").read_text(encoding="utf-8")
+
+
+def test_headline_says_who_is_housed_and_what_is_short(xss_run: Path) -> None:
+    m = json.loads((xss_run / "manifest.json").read_text(encoding="utf-8"))["kpis"]
+    html = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    head = html.split("id='headline'>", 1)[1].split("</p>", 1)[0]
+    h = m["housing"]
+    assert f"Su {h['people']} richiedenti, {h['housed']} accolti e {h['waitlisted']}" in head
+    wd = m["transport"]["worker_days_transported"]
+    assert f"{wd} giornate-lavoratore" in head
+
+
+def _tree(folder: Path, pattern: str = "*") -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob(pattern))
+        if p.is_file()
+    }
+
+
+def test_report_is_byte_stable_and_data_files_do_not_depend_on_the_language(
+    xss_run: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(xss_run, run)
+    first = _tree(run / "report")
+    write_report(run)
+    assert _tree(run / "report") == first  # same run => same bytes, notices included
+    assert any(k.endswith("-notices.html") for k in first)
+    write_report(run, lang_code="en")
+    english = _tree(run / "report")
+    for pattern in ("*.csv", "*.gpx"):
+        data = {k: v for k, v in english.items() if k.endswith(pattern[1:])}
+        assert data and data == {k: v for k, v in first.items() if k.endswith(pattern[1:])}
+    assert english["index.html"] != first["index.html"]
+    assert _tree(run / "plan") == _tree(xss_run / "plan")

@@ -175,6 +175,7 @@ def test_a_failing_member_is_recorded_not_fatal(swept: tuple[Path, Path, Path]) 
     assert all("pinned_foresteria: unknown foresteria 'FB'" in e for e in failed["error"])
     html = (one / "report" / "index.html").read_text(encoding="utf-8")
     assert "d001-r0000" in html and html.count("<svg") == 12
+    assert "<html lang='it'" in html and "Quantili" in html  # the base scenario's language
 
 
 def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:

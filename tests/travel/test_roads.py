@@ -148,7 +148,8 @@ def test_osrm_scenario_solves_verifies_replays_and_records_road_geometry(
         secs = {(x["from_id"], x["to_id"]): int(x["seconds"]) for x in csv.DictReader(fh)}
     road = build_matrix(load_scenario(road_scenario), tmp_path / "cache")
     assert secs == {(a, b): road.secs(a, b) for a in road.ids for b in road.ids}
-    assert "legs follow the roads (OSRM)" in (out / "report" / "map.html").read_text("utf-8")
+    map_html = (out / "report" / "map.html").read_text("utf-8")
+    assert "i tratti seguono le strade (OSRM)" in map_html  # the scenario's language: Italian
     r = CliRunner().invoke(app, ["verify", str(out)])
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "replay")])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 # Exit codes of the command line: each means one thing.
 EXIT_OK = 0
@@ -10,6 +12,24 @@ EXIT_VERIFY_FAILED = 1  # a plan or run folder broke a constraint (verify, or so
 EXIT_BAD_INPUT = 2  # bad input, infeasible pinned people, usage errors
 EXIT_INTERNAL = 3  # a bug: one line on stderr, the full traceback in a file
 EXIT_INTERRUPTED = 130  # Ctrl-C
+
+
+class Msg(str):
+    """A message whose value is the English text, which also remembers its catalogue template
+    and values, so that the command line can say it in the user's language (core/i18n.py;
+    `make messages` extracts the templates). Equal to, and sorted as, the English text."""
+
+    template: str
+    values: dict[str, Any]
+
+    def __new__(cls, template: str, **values: Any) -> Msg:
+        self = super().__new__(cls, template.format(**values))
+        self.template = template
+        self.values = values
+        return self
+
+    def localized(self, gettext: Callable[[str], str]) -> str:
+        return gettext(self.template).format(**self.values)
 
 
 @dataclass(frozen=True, order=True)
@@ -22,8 +42,15 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, gettext: Callable[[str], str] | None = None) -> str:
+        """`file:row: field: message`, the message in gettext's language when it is a Msg."""
         where = f"{self.file}:{self.row}" if self.row is not None else self.file
-        return f"{where}: {self.field}: {self.message}"
+        msg = self.message
+        if gettext is not None and isinstance(msg, Msg):
+            msg = msg.localized(gettext)
+        return f"{where}: {self.field}: {msg}"
 
 
 class ScenarioError(ValueError):

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from foresterie.core.files import write_text
+from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import plan_map
 from foresterie.report.rundata import RunData, load_run
 from foresterie.report.sheets import write_sheets
@@ -30,19 +31,118 @@ td.n { text-align: right; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
 .chart { border: 1px solid #eee; padding: 6px; } .chart h3 { font-size: 14px; margin: 2px 0; }
 .note { color: #555; font-size: 12px; } svg text { font: 10px sans-serif; }
 .days a { display: inline-block; min-width: 44px; }
+.headline { font-size: 16px; background: #f5f7fa; border-left: 4px solid #1565c0; padding: 8px 12px; }
+table.kpis td:first-child { max-width: 260px; } details { margin: 8px 0; } summary { cursor: pointer; }
 """
 
 Say = Callable[[str], None]
+SECTION_LABELS = {"men": N_("men"), "women": N_("women"), "family": N_("families")}
 FLEET_SHORT_HEADER = [
-    "foresteria",
-    "week of",
-    "days with worker-days unserved",
-    "days fleet short (proven)",
-    "largest proven gap",
-    "most vehicles needed (heuristic)",
-    "worker-days unserved",
+    N_("foresteria"),
+    N_("week of"),
+    N_("days with worker-days unserved"),
+    N_("days fleet short (proven)"),
+    N_("largest proven gap"),
+    N_("most vehicles needed (heuristic)"),
+    N_("worker-days unserved"),
 ]
-UNSERVED_HEADER = ["foresteria", "reason", "proven", "worker-days", "days"]
+UNSERVED_HEADER = [N_("foresteria"), N_("reason"), N_("proven"), N_("worker-days"), N_("days")]
+WAITLIST_REASONS = {
+    "far": N_("no foresteria within the commute limit of their farm"),
+    "closed": N_("no foresteria open for the whole stay"),
+    "no_section": N_("no beds of their section"),
+    "no_accessible": N_("no accessible bed"),
+    "too_large": N_("group larger than the beds"),
+    "full": N_("beds full"),
+    "outranked": N_("beds full, taken by people of higher priority"),
+    "past": N_("waitlisted before the re-planning date"),
+    "heuristic": N_("not housed by a plan not proven optimal"),
+}
+Unit = Literal["n", "n1", "pct", "permille", "eur", "min", "min1", "km"]
+# The key figures a planner reads, grouped, with human labels and units (raw keys: appendix).
+KPI_GROUPS: tuple[tuple[str, tuple[tuple[str, str, Unit], ...]], ...] = (
+    (
+        N_("People"),
+        (
+            ("housing.people", N_("applicants"), "n"),
+            ("housing.housed", N_("housed"), "n"),
+            ("housing.waitlisted", N_("waitlisted"), "n"),
+            ("housing.housed_by_priority.3", N_("housed among those referred (priority 3)"), "n"),
+            ("housing.waitlisted_by_priority.3", N_("waitlisted among those referred"), "n"),
+        ),
+    ),
+    (
+        N_("Beds"),
+        (
+            ("housing.bed_nights_used", N_("bed-nights used"), "n"),
+            ("housing.bed_nights_capacity", N_("bed-nights available"), "n"),
+            ("housing.occupancy_pct", N_("occupancy over the season"), "pct"),
+            ("housing.peak_occupancy_permille", N_("fullest foresteria-night"), "permille"),
+            ("housing.commute_minutes", N_("commute of all housed workers"), "min"),
+        ),
+    ),
+    (
+        N_("Shuttles"),
+        (
+            ("transport.worker_days_transported", N_("worker-days transported"), "n"),
+            ("transport.trips", N_("trips"), "n"),
+            ("transport.rider_trips", N_("rides (one way)"), "n"),
+            ("transport.unserved_worker_days", N_("worker-days left without a round trip"), "n"),
+            ("transport.unserved_proven_pct", N_("of those, with a proven reason"), "pct"),
+            ("transport.left_behind_max_days", N_("most days one person was left behind"), "n"),
+            (
+                "transport.left_behind_max_in_a_row",
+                N_("most days in a row one person was left behind"),
+                "n",
+            ),
+            ("transport.wait_on_board_max_min", N_("longest wait on board at stops"), "min"),
+            ("transport.ride_minutes_mean", N_("average time on board"), "min1"),
+            ("transport.ride_minutes_max", N_("longest time on board"), "min"),
+        ),
+    ),
+    (
+        N_("Fleet"),
+        (
+            ("transport.fleet_size", N_("vehicles in the fleet"), "n"),
+            ("transport.vehicle_days", N_("vehicle-days"), "n"),
+            ("transport.vehicles_per_day_peak", N_("vehicles on the busiest day"), "n"),
+            ("transport.vehicles_per_day_mean", N_("vehicles per day, average"), "n1"),
+            ("transport.days_fleet_short", N_("days the fleet was short"), "n"),
+            ("transport.vehicle_km", N_("distance driven"), "km"),
+            ("transport.seat_utilisation_pct", N_("seats filled"), "pct"),
+        ),
+    ),
+    (
+        N_("Costs"),
+        (
+            ("transport.transport_cost_eur", N_("transport cost"), "eur"),
+            ("transport.cost_per_worker_day_eur", N_("cost per worker-day"), "eur"),
+            (
+                "transport.caporale_fees_avoided_eur",
+                N_("gangmaster fees avoided (5 € a day)"),
+                "eur",
+            ),
+        ),
+    ),
+)
+
+
+def fmt_value(lg: Lang, value: Any, unit: Unit) -> str:
+    """A KPI value for people, in the language's number formats."""
+    v = float(value)
+    if unit == "n":
+        return lg.num(v)
+    if unit == "n1":
+        return lg.num(v, 1)
+    if unit == "pct":
+        return lg.pct(v)
+    if unit == "permille":
+        return lg.pct(v / 10)
+    if unit == "eur":
+        return lg.eur(v)
+    if unit == "km":
+        return lg._("{n} km").format(n=lg.num(v))
+    return lg._("{n} min").format(n=lg.num(v, 1 if unit == "min1" else 0))
 
 
 @dataclass(frozen=True)
@@ -63,21 +163,36 @@ def _flat(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return out
 
 
-def caporale_line(t: dict[str, Any]) -> str:
+def caporale_line(t: dict[str, Any], lg: Lang) -> str:
     """The shuttle's cost per worker-day next to the caporale's fee, a range (DOMAIN.md sec. 7)."""
     if "caporale_fees_avoided_eur_high" not in t:
         return ""
     lo, hi = t["caporale_fee_eur_per_worker_day"]
-    return (
-        f"<p id='caporale'>Free rides: {t['worker_days_transported']:,} worker-days at "
-        f"€{t['cost_per_worker_day_eur']:.2f} per worker-day, against the caporale's fee of "
-        f"€{lo:g}–€{hi:g} per worker-day (€5 a day to €5 a leg): caporale fees avoided "
-        f"€{t['caporale_fees_avoided_eur']:,.0f}–€{t['caporale_fees_avoided_eur_high']:,.0f}.</p>"
+    text = lg._(
+        "Free rides: {worker_days} worker-days at {cost} per worker-day, against the caporale's "
+        "fee of {low}–{high} per worker-day (€5 a day to €5 a leg): caporale fees avoided "
+        "{avoided_low}–{avoided_high}."
+    ).format(
+        worker_days=lg.num(t["worker_days_transported"]),
+        cost=lg.eur(t["cost_per_worker_day_eur"]),
+        low=lg.eur(lo),
+        high=lg.eur(hi),
+        avoided_low=lg.eur(t["caporale_fees_avoided_eur"]),
+        avoided_high=lg.eur(t["caporale_fees_avoided_eur_high"]),
     )
+    return f"<p id='caporale'>{escape(text)}</p>"
 
 
-def bars_svg(bars: list[Bar], colours: dict[str, str], height: int = 150, bar_w: int = 12) -> str:
-    """A stacked bar chart with an optional capacity mark per bar, as a standalone <svg>."""
+def bars_svg(
+    bars: list[Bar],
+    colours: dict[str, str],
+    lg: Lang,
+    names: dict[str, str],
+    height: int = 150,
+    bar_w: int = 12,
+) -> str:
+    """A stacked bar chart with an optional capacity mark per bar, as a standalone <svg>.
+    `names`: each series' label for people; bar labels are ISO dates, shown as day and month."""
     top = max([sum(v for _, v in b.parts) for b in bars] + [b.limit or 0 for b in bars] + [1])
     pad_l, pad_b, gap = 34, 34, 2
     width = pad_l + len(bars) * (bar_w + gap) + 8
@@ -97,9 +212,10 @@ def bars_svg(bars: list[Bar], colours: dict[str, str], height: int = 150, bar_w:
         x = pad_l + i * (bar_w + gap)
         y = height
         title = escape(
-            f"{b.label}: "
-            + ", ".join(f"{s} {v}" for s, v in b.parts)
-            + (f"; capacity {b.limit}" if b.limit is not None else "")
+            lg.date(b.label, "medium")
+            + ": "
+            + ", ".join(names.get(s, s) + " " + lg.num(v) for s, v in b.parts)
+            + ("; " + lg._("capacity {n}").format(n=lg.num(b.limit)) if b.limit is not None else "")
         )
         out.append(
             f"<g data-label='{escape(b.label)}' data-total='{sum(v for _, v in b.parts)}'>"
@@ -123,7 +239,7 @@ def bars_svg(bars: list[Bar], colours: dict[str, str], height: int = 150, bar_w:
         if i % step == 0:
             out.append(
                 f"<text x='{x}' y='{height + 12}' transform='rotate(45 {x} {height + 12})'>"
-                f"{escape(b.label[5:])}</text>"
+                f"{escape(lg.day_month(b.label))}</text>"
             )
     out.append("</svg>")
     return "".join(out)
@@ -173,19 +289,17 @@ def vehicle_bars(run: RunData) -> list[Bar]:
     return [Bar(d, (("used", len(used[d])),), avail[d], d in short) for d in sorted(avail)]
 
 
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td class='n'>{escape(str(c))}</td>"
-            if isinstance(c, int | float)
-            else f"<td>{escape(str(c))}</td>"
-            for c in r
-        )
-        + "</tr>"
-        for r in rows
-    )
+def _table(header: list[str], rows: list[list[Any]], lg: Lang | None = None) -> str:
+    """An HTML table; with `lg`, the header is translated and numbers use its formats."""
+    t = lg._ if lg else str
+
+    def cell(c: Any) -> str:
+        if isinstance(c, bool) or not isinstance(c, int | float):
+            return f"<td>{escape(str(c))}</td>"
+        return f"<td class='n'>{escape(lg.num(c) if lg and isinstance(c, int) else str(c))}</td>"
+
+    head = "".join(f"<th>{escape(t(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(cell(c) for c in r) + "</tr>" for r in rows)
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -197,7 +311,7 @@ def waitlist_rows(run: RunData) -> list[list[Any]]:
 
 
 def unserved_rows(run: RunData) -> list[list[Any]]:
-    """Worker-days left unserved (both legs) per foresteria and kind of reason (text before ':')."""
+    """Rider-trips left unserved per foresteria and kind of reason (the text before ':')."""
     riders: Counter[tuple[str, str, str]] = Counter()
     days: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for u in run.unserved:
@@ -247,7 +361,7 @@ def uncovered_rows(run: RunData) -> list[list[Any]]:
     people: Counter[tuple[str, str]] = Counter()
     nights: Counter[tuple[str, str]] = Counter()
     for u in _plan_rows(run, "uncovered.csv"):
-        k = (u["code"].replace("_", " "), _week(u["from"]))
+        k = (u["code"], _week(u["from"]))
         people[k] += 1
         nights[k] += (date.fromisoformat(u["to"]) - date.fromisoformat(u["from"])).days
     return [
@@ -269,17 +383,27 @@ def transfer_rows(run: RunData) -> list[list[Any]]:
     return [[a, b, wk, n] for (a, b, wk), n in sorted(c.items(), key=lambda x: (x[0][2], x[0]))]
 
 
-def summary_sections(run: RunData) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """(title, header, rows) of the shortage, waitlist and unserved tables (HTML and Markdown)."""
+def _yes_no(lg: Lang, code: str) -> str:
+    return lg._("yes") if code == "yes" else lg._("no")
+
+
+def summary_sections(run: RunData, lg: Lang) -> list[tuple[str, list[str], list[list[Any]]]]:
+    """(title, header, rows) of the shortage, waitlist and unserved tables (HTML and Markdown),
+    in the report's language: codes become words, weeks dates."""
     short_fleet = fleet_short_rows(run)
+    week = lambda wk: lg.date(wk, "medium")  # noqa: E731
     partial = (
         [
             (
-                "Partial stays: nights without a bed, by reason and week",
-                ["reason", "week of", "people", "nights"],
-                uncovered_rows(run),
+                lg._("Partial stays: nights without a bed, by reason and week"),
+                [lg._("reason"), lg._("week of"), lg._("people"), lg._("nights")],
+                [[c.replace("_", " "), week(wk), n, k] for c, wk, n, k in uncovered_rows(run)],
             ),
-            ("Transfers at a closing", ["from", "to", "week of", "people"], transfer_rows(run)),
+            (
+                lg._("Transfers at a closing"),
+                [lg._("from"), lg._("to"), lg._("week of"), lg._("people")],
+                [[a, b, week(wk), n] for a, b, wk, n in transfer_rows(run)],
+            ),
         ]
         if (run.root / "plan" / "uncovered.csv").is_file()
         else []
@@ -287,126 +411,313 @@ def summary_sections(run: RunData) -> list[tuple[str, list[str], list[list[Any]]
     return [
         *partial,
         (
-            "Beds: people waitlisted for lack of a bed, by section and arrival week",
-            ["section", "week of", "people"],
-            beds_short_rows(run),
+            lg._("Beds: people waitlisted for lack of a bed, by section and arrival week"),
+            [lg._("section"), lg._("week of"), lg._("people")],
+            [[lg._(SECTION_LABELS[s]), week(wk), n] for s, wk, n in beds_short_rows(run)],
         ),
         (
-            f"Vehicles: {sum(r[2] for r in short_fleet)} foresteria-days with worker-days "
-            f"unserved, {sum(r[3] for r in short_fleet)} proven fleet short, by week",
-            FLEET_SHORT_HEADER,
-            short_fleet,
+            lg._(
+                "Vehicles: {days} foresteria-days with worker-days unserved, {proven} proven "
+                "fleet short, by week"
+            ).format(days=sum(r[2] for r in short_fleet), proven=sum(r[3] for r in short_fleet)),
+            [lg._(h) for h in FLEET_SHORT_HEADER],
+            [[fid, week(wk), *a] for fid, wk, *a in short_fleet],
         ),
-        ("Waitlist", ["reason code", "priority", "proven", "people"], waitlist_rows(run)),
-        ("Unserved rides", UNSERVED_HEADER, unserved_rows(run)),
+        (
+            lg._("Waitlist"),
+            [lg._("reason"), lg._("priority"), lg._("proven"), lg._("people")],
+            [
+                [lg._(WAITLIST_REASONS.get(code, code)), prio, _yes_no(lg, proven), n]
+                for code, prio, proven, n in waitlist_rows(run)
+            ],
+        ),
+        (
+            lg._("Unserved rides"),
+            [lg._(h) for h in UNSERVED_HEADER],
+            [[fid, why, _yes_no(lg, p), n, d] for fid, why, p, n, d in unserved_rows(run)],
+        ),
     ]
 
 
-def index_html(run: RunData) -> str:
+def _kpi(flat: dict[str, Any], key: str) -> float:
+    return float(flat.get(key, 0) or 0)
+
+
+def headline(run: RunData, lg: Lang) -> list[str]:
+    """The plan in a few sentences: who is housed, who was turned away and why, what the
+    shuttles did, what is short and when."""
+    flat = dict(_flat(run.manifest["kpis"]))
+    people, housed = _kpi(flat, "housing.people"), _kpi(flat, "housing.housed")
+    waiting = _kpi(flat, "housing.waitlisted")
+    out = [
+        lg.ngettext(
+            "Of {people} applicant, {housed} housed and {waiting} waitlisted.",
+            "Of {people} applicants, {housed} housed and {waiting} waitlisted.",
+            int(people),
+        ).format(people=lg.num(people), housed=lg.num(housed), waiting=lg.num(waiting))
+    ]
+    reasons = Counter(w["code"] for w in run.waitlist)
+    if reasons:
+        why = "; ".join(
+            f"{lg.num(n)} ({lg._(WAITLIST_REASONS.get(code, code))})"
+            for code, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))
+        )
+        out.append(lg._("Turned away: {reasons}.").format(reasons=why))
+    wd = _kpi(flat, "transport.worker_days_transported")
+    out.append(
+        lg._(
+            "The shuttles carried {worker_days} worker-days to the farms in {trips} trips "
+            "({km}, {cost}), sparing the workers about {fees} in gangmaster fees."
+        ).format(
+            worker_days=lg.num(wd),
+            trips=lg.num(_kpi(flat, "transport.trips")),
+            km=fmt_value(lg, _kpi(flat, "transport.vehicle_km"), "km"),
+            cost=lg.eur(_kpi(flat, "transport.transport_cost_eur")),
+            fees=lg.eur(_kpi(flat, "transport.caporale_fees_avoided_eur")),
+        )
+    )
+    unserved = int(_kpi(flat, "transport.unserved_worker_days"))
+    if unserved:
+        out.append(
+            lg.ngettext(
+                "{n} worker-day was left without a round trip ({pct} of them with a proven "
+                "reason).",
+                "{n} worker-days were left without a round trip ({pct} of them with a proven "
+                "reason).",
+                unserved,
+            ).format(
+                n=lg.num(unserved),
+                pct=fmt_value(lg, _kpi(flat, "transport.unserved_proven_pct"), "pct"),
+            )
+        )
+    beds = beds_short_rows(run)
+    if beds:
+        s, wk, n = max(beds, key=lambda r: (r[2], r[1]))
+        out.append(
+            lg._("Beds run shortest in the week of {week}: {n} {section} without a bed.").format(
+                week=lg.date(wk, "full"), n=lg.num(n), section=lg._(SECTION_LABELS[s])
+            )
+        )
+    fleet = fleet_short_rows(run)
+    if fleet:
+        fid, wk, _days, _proven, gap, _needed, _wd = max(fleet, key=lambda r: (r[4], r[3], r[1]))
+        proven_days = sum(r[3] for r in fleet)
+        if proven_days:
+            out.append(
+                lg.ngettext(
+                    "Vehicles are proven short on {days} foresteria-days; the worst is the week "
+                    "of {week} at {foresteria}, {gap} vehicle short.",
+                    "Vehicles are proven short on {days} foresteria-days; the worst is the week "
+                    "of {week} at {foresteria}, {gap} vehicles short.",
+                    gap,
+                ).format(
+                    days=lg.num(proven_days),
+                    week=lg.date(wk, "full"),
+                    foresteria=fid,
+                    gap=lg.num(gap),
+                )
+            )
+        else:
+            out.append(
+                lg._(
+                    "Worker-days go unserved on {days} foresteria-days, but no shortage of "
+                    "vehicles is proven: see the reasons below."
+                ).format(days=lg.num(sum(r[2] for r in fleet)))
+            )
+    elif not beds:
+        out.append(lg._("Neither beds nor vehicles run short."))
+    return out
+
+
+def kpi_groups(run: RunData, lg: Lang) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(group, [(raw key, label, value for people)]) for the KPIs the manifest has."""
+    flat = dict(_flat(run.manifest["kpis"]))
+    return [
+        (
+            lg._(group),
+            [
+                (k, lg._(label), fmt_value(lg, flat[k], unit))
+                for k, label, unit in rows
+                if k in flat
+            ],
+        )
+        for group, rows in KPI_GROUPS
+    ]
+
+
+def index_html(run: RunData, lg: Lang) -> str:
+    _ = lg._
     m = run.manifest
     sc = run.scenario
     kpi_tables = "".join(
-        f"<table><tr><th colspan='2'>{escape(part)}</th></tr>"
+        f"<table class='kpis'><tr><th colspan='2'>{escape(group)}</th></tr>"
         + "".join(
-            f"<tr><td>{escape(k.replace('_', ' '))}</td><td class='n' "
-            f"data-kpi='{escape(part)}.{escape(k)}'>{escape(str(v))}</td></tr>"
-            for k, v in _flat(kpis)
+            f"<tr><td>{escape(label)}</td><td class='n' data-kpi-human='{escape(k)}'>"
+            f"{escape(value)}</td></tr>"
+            for k, label, value in rows
         )
         + "</table>"
+        for group, rows in kpi_groups(run, lg)
+    )
+    raw = "".join(
+        f"<tr><td><code>{escape(part)}.{escape(k)}</code></td><td class='n' "
+        f"data-kpi='{escape(part)}.{escape(k)}'>{escape(str(v))}</td></tr>"
         for part, kpis in m["kpis"].items()
+        for k, v in _flat(kpis)
     )
     homes = {f.id: f for f in sc.foresterie}
+    names = {s: _(label) for s, label in SECTION_LABELS.items()}
     occ = "".join(
         f"<div class='chart' data-foresteria='{escape(fid)}'><h3>{escape(homes[fid].name)} "
-        f"({escape(fid)})</h3>{bars_svg(bars, SECTION_COLOURS)}</div>"
+        f"({escape(fid)})</h3>{bars_svg(bars, SECTION_COLOURS, lg, names)}</div>"
         for fid, bars in occupancy_bars(run).items()
     )
-    legend = " ".join(f"<span style='color:{c}'>■</span> {s}" for s, c in SECTION_COLOURS.items())
+    legend = " ".join(
+        f"<span style='color:{c}'>■</span> {escape(names[s])}" for s, c in SECTION_COLOURS.items()
+    )
     days = sorted({t.day for t in run.trips if t.vehicle_id})
-    day_links = " ".join(f"<a href='drivers/{d}/index.html'>{d[5:]}</a>" for d in days)
+    day_links = " ".join(
+        f"<a href='drivers/{d}/index.html'>{escape(lg.day_month(d))}</a>" for d in days
+    )
     tiers = _table(
-        ["tier", "objective", "bound", "proven optimal", "how"],
+        [_("tier"), _("objective"), _("bound"), _("proven optimal"), _("how")],
         [
             [
                 t["name"],
                 t["objective"],
                 t["bound"],
-                "yes" if t["optimal"] else "no",
+                _("yes") if t["optimal"] else _("no"),
                 t.get("proof", "").replace("_", " "),
             ]
             for t in m["housing"]["tiers"]
         ],
     )
-    sections = summary_sections(run)
+    vehicles = bars_svg(
+        vehicle_bars(run), {"used": "#455a64"}, lg, {"used": _("vehicles used")}, bar_w=4
+    )
+    meta = _(
+        "Scenario hash {hash} · seed {seed} · travel backend {backend} · foresterie {version} · "
+        "verified by the independent checker before publication"
+    ).format(
+        hash=m["scenario"]["hash"][:16],
+        seed=m["seed"],
+        backend=m["scenario"]["travel_backend"],
+        version=m["versions"]["foresterie"],
+    )
+    title = _("{name}: housing and shuttle plan").format(name=sc.name)
     parts = [
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{escape(sc.name)}: plan report</title><style>{CSS}</style></head><body>",
-        f"<h1>{escape(sc.name)}: housing and shuttle plan</h1>",
-        f"<p class='note'>Scenario hash {escape(m['scenario']['hash'][:16])} · seed {m['seed']} · "
-        f"travel backend {escape(m['scenario']['travel_backend'])} · foresterie "
-        f"{escape(m['versions']['foresterie'])} · verified by the independent checker before "
-        "publication</p>",
-        "<p><a href='map.html'>Map of the shuttles (pick a day)</a> · "
-        "<a href='summary.md'>summary.md</a> · <a href='../plan/'>plan files</a></p>",
-        "<h2>Key figures</h2><p class='note'>From manifest.json; formulas in the README.</p>",
-        caporale_line(m["kpis"].get("transport", {})),
+        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>",
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(title)}</h1>",
+        f"<p class='note'>{escape(meta)}</p>",
+        "<p class='headline' id='headline'>"
+        + " ".join(escape(x) for x in headline(run, lg))
+        + "</p>",
+        f"<p><a href='map.html'>{escape(_('Map of the shuttles (pick a day)'))}</a> · "
+        "<a href='summary.md'>summary.md</a> · "
+        f"<a href='../plan/'>{escape(_('plan files'))}</a></p>",
+        f"<h2>{escape(_('Key figures'))}</h2>",
+        caporale_line(m["kpis"].get("transport", {}), lg),
         f"<div class='grid'>{kpi_tables}</div>",
-        "<h2>Occupancy per week</h2>",
-        f"<p class='note'>Guests on each week's busiest night, stacked by section ({legend}); "
-        "the black mark is the beds.</p>",
+        f"<h2>{escape(_('Occupancy per week'))}</h2>",
+        "<p class='note'>"
+        + escape(_("Guests on each week's busiest night, stacked by section"))
+        + f" ({legend}); "
+        + escape(_("the black mark is the beds."))
+        + "</p>",
         f"<div class='grid'>{occ}</div>",
-        "<h2>Vehicles per day</h2>",
-        "<p class='note'>Vehicles used per day (all foresterie); black mark: vehicles available; "
-        "red: a day on which worker-days were left unserved (see the reasons below).</p>",
-        f"<div class='chart' id='vehicles'>{bars_svg(vehicle_bars(run), {'used': '#455a64'}, bar_w=4)}</div>",
-        "<h2>What is short: beds, vehicles, waitlist, unserved rides</h2>",
-        *(f"<h3>{escape(title)}</h3>{_table(header, rows)}" for title, header, rows in sections),
-        "<p class='note'>Each person's waitlist reason is in plan/waitlist.csv.</p>",
-        "<h2>Housing solver</h2>",
-        tiers,
-        "<h2>Driver sheets</h2>",
+        f"<h2>{escape(_('Vehicles per day'))}</h2>",
+        "<p class='note'>"
+        + escape(
+            _(
+                "Vehicles used per day (all foresterie); black mark: vehicles available; "
+                "red: a day on which worker-days were left unserved (see the reasons below)."
+            )
+        )
+        + "</p>",
+        f"<div class='chart' id='vehicles'>{vehicles}</div>",
+        f"<h2>{escape(_('What is short: beds, vehicles, waitlist, unserved rides'))}</h2>",
+        *(
+            f"<h3>{escape(title)}</h3>"
+            + (_table(header, rows, lg) if rows else f"<p class='note'>{escape(_('None.'))}</p>")
+            for title, header, rows in summary_sections(run, lg)
+        ),
+        f"<p class='note'>{escape(_('Each person’s waitlist reason is in plan/waitlist.csv.'))}"
+        "</p>",
+        f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
         f"<p class='days'>{day_links}</p>",
+        f"<h2>{escape(_('Appendix'))}</h2>",
+        f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
+        f"</summary><p class='note'>{escape(_('From manifest.json; formulas in the README.'))}"
+        f"</p><table>{raw}</table></details>",
+        f"<details><summary>{escape(_('Housing solver'))}</summary>{tiers}</details>",
         "</body></html>\n",
     ]
     return "\n".join(parts)
 
 
-def _md_table(header: list[str], rows: list[list[Any]]) -> str:
-    esc = [[str(c).replace("|", "\\|") for c in r] for r in rows]
+def _md_table(header: list[str], rows: list[list[Any]], lg: Lang | None = None) -> str:
+    def cell(c: Any) -> str:
+        text = lg.num(c) if lg and isinstance(c, int) and not isinstance(c, bool) else str(c)
+        return text.replace("|", "\\|")
+
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc])
+    return "\n".join(lines + ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows])
 
 
-def summary_md(run: RunData) -> str:
+def summary_md(run: RunData, lg: Lang) -> str:
+    _ = lg._
     m = run.manifest
+    groups = kpi_groups(run, lg)
     return (
         "\n\n".join(
             [
-                f"# {run.scenario.name}: plan summary",
-                f"Scenario hash `{m['scenario']['hash'][:16]}`, seed {m['seed']}, travel backend "
-                f"{m['scenario']['travel_backend']}. Verified before publication.",
-                "## Key figures",
-                _md_table(["KPI", "value"], [[k, v] for k, v in _flat(m["kpis"])]),
-                *(
-                    f"## {title}\n\n{_md_table(header, rows)}"
-                    for title, header, rows in summary_sections(run)
+                "# " + _("{name}: plan summary").format(name=run.scenario.name),
+                " ".join(headline(run, lg)),
+                _(
+                    "Scenario hash `{hash}`, seed {seed}, travel backend {backend}. "
+                    "Verified before publication."
+                ).format(
+                    hash=m["scenario"]["hash"][:16],
+                    seed=m["seed"],
+                    backend=m["scenario"]["travel_backend"],
                 ),
+                "## " + _("Key figures"),
+                *(
+                    f"### {group}\n\n"
+                    + _md_table([_("figure"), _("value")], [[lab, v] for _k, lab, v in rows])
+                    for group, rows in groups
+                ),
+                *(
+                    f"## {title}\n\n{_md_table(header, rows, lg)}"
+                    for title, header, rows in summary_sections(run, lg)
+                ),
+                "## " + _("Appendix: all figures with their manifest keys"),
+                _md_table(["KPI", _("value")], [[k, v] for k, v in _flat(m["kpis"])]),
             ]
         )
         + "\n"
     )
 
 
-def write_report(run: RunData | Path, say: Say | None = None, sheets: bool = True) -> Path:
+def report_lang(run: RunData, code: str | None = None) -> Lang:
+    """The language asked for, else the scenario's `[report] lang` (Italian by default)."""
+    return lang(code or run.scenario.config.report.lang)
+
+
+def write_report(
+    run: RunData | Path, say: Say | None = None, sheets: bool = True, lang_code: str | None = None
+) -> Path:
     """Write report/ (index.html, summary.md, map.html, drivers/) for a run folder."""
     say = say or (lambda _: None)
     if isinstance(run, Path):
         run = load_run(run)
+    lg = report_lang(run, lang_code)
     out = run.root / "report"
-    write_text(out / "map.html", plan_map(run))
+    write_text(out / "map.html", plan_map(run, lg=lg))
     if sheets:
-        vds = write_sheets(run, out / "drivers")
-        say(f"report: map, {len(vds)} driver sheets")
-    write_text(out / "index.html", index_html(run))
-    write_text(out / "summary.md", summary_md(run))
+        vds = write_sheets(run, out / "drivers", lg=lg)
+        say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
+    write_text(out / "index.html", index_html(run, lg))
+    write_text(out / "summary.md", summary_md(run, lg))
     return out

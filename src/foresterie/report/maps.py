@@ -24,9 +24,52 @@ import folium
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from foresterie.core.i18n import N_, Lang, lang
+from foresterie.report.basemap import shipped_basemap
 from foresterie.report.rundata import RunData, shift_text
 
 SECTION_ORDER = ("men", "women", "family")
+# Every message of plan_map.js, by its msgid (a test checks this list against the script).
+MAP_STRINGS = (
+    N_("Farms"),
+    N_("Foresterie"),
+    N_("Full screen"),
+    N_("accessible beds: {n}"),
+    N_("arrives {arrive}, leaves {depart}"),
+    N_("back to the foresteria"),
+    N_("beds"),
+    N_("boarding {on}, alighting {off}"),
+    N_("crop: {crop}"),
+    N_("direction, numbers = stop order"),
+    N_("families"),
+    N_("farm"),
+    N_("farm with riders left unserved"),
+    N_("farms grouped"),
+    N_("foresteria (size: beds)"),
+    N_("guests {day}"),
+    N_("leaves {depart}, back {back}"),
+    N_("men"),
+    N_("next day"),
+    N_("previous day"),
+    N_("riders on {day}: {n}"),
+    N_("section"),
+    N_("shift: {shift}"),
+    N_("shuttle trip, one colour per vehicle"),
+    N_("to the farms"),
+    N_("trip {trip}, stop {n}"),
+    N_("unserved: {n} worker-days, both legs"),
+    N_("vehicle {v}"),
+    N_("women"),
+    N_("{km} km, {n} riders"),
+    N_("{trips} trips · {vehicles} vehicles · {unserved} worker-days unserved (both legs)"),
+    N_("Departure points"),
+    N_("departure point (riders without a bed board here)"),
+    N_("departure point: {kind}"),
+    N_("← back home"),
+    N_("→ farms"),
+    N_("Offline map (ISTAT)"),
+    N_("OpenStreetMap (online)"),
+)
 
 
 def _leaflet_file(name: str) -> bytes:
@@ -88,8 +131,11 @@ class _PlanLayer(MacroElement):  # type: ignore[misc]
         self.data = script_json(data)
 
 
-def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> dict[str, Any]:
+def map_data(
+    run: RunData, days: list[str], foresteria: str | None = None, lg: Lang | None = None
+) -> dict[str, Any]:
     """The compact JSON the map script reads (documented field by field in plan_map.js)."""
+    lg = lg or lang(run.scenario.config.report.lang)
     sc = run.scenario
     homes = [f for f in sc.foresterie if foresteria in (None, f.id)]
     home_ix = {f.id: i for i, f in enumerate(homes)}
@@ -142,13 +188,24 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
     busiest = max(days, key=lambda d: (len(per_day[d]["trips"]), [-ord(c) for c in d]))
     backend = run.manifest.get("scenario", {}).get("travel_backend", "")
     note = (
-        "legs follow the roads (OSRM)"
+        lg._("legs follow the roads (OSRM)")
         if run.road_geometry
-        else f"legs are drawn as straight lines (travel backend: {backend}; no road geometry)"
+        else lg._(
+            "legs are drawn as straight lines (travel backend: {backend}; no road geometry)"
+        ).format(backend=backend)
+    )
+    title = (
+        lg._("{name}: shuttles from {home}").format(name=sc.name, home=homes[0].name)
+        if foresteria
+        else lg._("{name}: shuttles").format(name=sc.name)
     )
     return {
-        "title": f"{sc.name}: shuttles" + (f" from {homes[0].name}" if foresteria else ""),
+        "title": title,
         "geometry_note": note,
+        "t": {m: lg._(m) for m in MAP_STRINGS},
+        "decimal": lg.num(0.5, 1)[1],
+        "day_labels": [lg.date(d, "full") for d in days],
+        "basemap": shipped_basemap(),
         "foresterie": [
             {
                 "id": f.id,
@@ -196,17 +253,24 @@ def map_data(run: RunData, days: list[str], foresteria: str | None = None) -> di
     }
 
 
-def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None) -> str:
+def plan_map(
+    run: RunData, day: str | None = None, foresteria: str | None = None, lg: Lang | None = None
+) -> str:
     """The map as one self-contained HTML page (season view with a day picker, or one day)."""
     sc = run.scenario
+    lg = lg or lang(sc.config.report.lang)
     if foresteria is not None and foresteria not in {f.id for f in sc.foresterie}:
-        raise ValueError(f"--foresteria: no foresteria {foresteria!r} in this run")
+        raise ValueError(
+            lg._("--foresteria: no foresteria {id} in this run").format(id=repr(foresteria))
+        )
     days = run.days if day is None else [day]
     if day is not None and day not in run.days:
-        raise ValueError(f"--day: no trips or unserved riders on {day!r} in this run")
+        raise ValueError(
+            lg._("--day: no trips or unserved riders on {day} in this run").format(day=repr(day))
+        )
     if not days:
         days = [sc.config.scenario.season_start.isoformat()]
-    data = map_data(run, days, foresteria)
+    data = map_data(run, days, foresteria, lg)
     points = [(f["lat"], f["lon"]) for f in data["foresterie"] + data["farms"]]
     south, north = min(p[0] for p in points), max(p[0] for p in points)
     west, east = min(p[1] for p in points), max(p[1] for p in points)
@@ -219,7 +283,6 @@ def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None
         )
         m.default_js = []  # Leaflet is inlined below; nothing else from a CDN
         m.default_css = []
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=False).add_to(m)
         root = m.get_root()
         assert isinstance(root, Figure)
         root.title = html.escape(data["title"])
@@ -232,4 +295,5 @@ def plan_map(run: RunData, day: str | None = None, foresteria: str | None = None
         root.header.add_child(Element(f"<style>{_asset('plan_map.css')}</style>"), name="fs_css")
         m.add_child(_PlanLayer(data))
         m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
-        return str(root.render())
+        page = str(root.render())
+    return page.replace("<html>", f"<html lang='{lg.code}'>", 1)

@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 from foresterie.core.files import write_text
+from foresterie.core.i18n import N_, Lang, lang
+from foresterie.report.notices import notices_html, riders_by_day
 from foresterie.report.rundata import RunData, TripRow
 from foresterie.scenario.model import Scenario
 
@@ -78,28 +80,56 @@ def _place(sc: Scenario, pid: str) -> _Place:
     return _Place(id=p.id, name=p.name, comune=p.comune, lat=p.lat, lon=p.lon)
 
 
-def sheet_html(run: RunData, vd: VehicleDay) -> str:
+def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
+    _ = lg._
     sc = run.scenario
     home = _place(sc, vd.foresteria_id)
     seats = next((v.seats for v in sc.fleet if v.id == vd.vehicle_id), 0)
     farms = {f.id: f for f in sc.farms}
+    title = _("Vehicle {vehicle} · {day}").format(
+        vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
+    )
+    meta = _(
+        "Base: {base} ({base_id}), {comune} · {seats} seats · {trips} trips · {km} km · "
+        "first departure {depart}, back by {back}"
+    ).format(
+        base=home.name,
+        base_id=home.id,
+        comune=home.comune,
+        seats=lg.num(seats),
+        trips=lg.num(len(vd.trips)),
+        km="\0",
+        depart=vd.trips[0].depart,
+        back=vd.trips[-1].ret,
+    )
     out = [
-        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
+        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>",
         f"<title>{escape(vd.vehicle_id)} {escape(vd.day)}</title><style>{SHEET_CSS}</style>",
         "</head><body>",
-        f"<h1>Vehicle {escape(vd.vehicle_id)} · {escape(vd.day)}</h1>",
-        f"<p class='meta'>Base: {escape(home.name)} ({escape(home.id)}), {escape(home.comune)} · "
-        f"{seats} seats · {len(vd.trips)} trips · <span data-km>{vd.km:.1f}</span> km · first "
-        f"departure {escape(vd.trips[0].depart)}, back by {escape(vd.trips[-1].ret)}</p>",
+        f"<h1>{escape(title)}</h1>",
+        "<p class='meta'>"
+        + escape(meta).replace("\0", f"<span data-km='{vd.km:.1f}'>{lg.num(vd.km, 1)}</span>")
+        + f" · <a href={quoteattr(vd.vehicle_id + '-notices.html')}>"
+        + escape(_("worker notices"))
+        + "</a></p>",
     ]
-    for t in vd.trips:
-        where = "to the farms" if t.direction == "to_farm" else "back to the foresteria"
-        out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
-        out.append(f"<h2>{escape(t.trip_id)}: {where}</h2>")
-        out.append(
-            "<table><tr><th>#</th><th>place</th><th>arrive</th><th>leave</th>"
-            "<th>on</th><th>off</th><th>riders (pseudonymous ids)</th></tr>"
+    header = "".join(
+        f"<th>{escape(h)}</th>"
+        for h in (
+            "#",
+            _("place"),
+            _("arrive"),
+            _("leave"),
+            _("on"),
+            _("off"),
+            _("riders (pseudonymous ids)"),
         )
+    )
+    for t in vd.trips:
+        where = _("to the farms") if t.direction == "to_farm" else _("back to the foresteria")
+        out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
+        out.append(f"<h2>{escape(t.trip_id)}: {escape(where)}</h2>")
+        out.append(f"<table><tr>{header}</tr>")
         morning = t.direction == "to_farm"
         point = _place(sc, t.origin_id) if t.origin_id else None
         load = t.riders if morning and point is None else 0
@@ -141,7 +171,10 @@ def sheet_html(run: RunData, vd: VehicleDay) -> str:
             f"<td class='n' data-return>{escape(t.ret)}</td><td></td><td class='n'>0</td>"
             f"<td class='n'>{unload}</td><td></td></tr>"
         )
-        out.append(f"</table><p class='meta'>{t.km:.1f} km · {t.riders} riders</p></div>")
+        trip_meta = _("{km} km · {riders} riders").format(
+            km=lg.num(t.km, 1), riders=lg.num(t.riders)
+        )
+        out.append(f"</table><p class='meta'>{escape(trip_meta)}</p></div>")
     out.append("</body></html>\n")
     return "\n".join(out)
 
@@ -238,36 +271,57 @@ def drivers_csv(vds: list[VehicleDay]) -> str:
     return out.getvalue()
 
 
-def day_index_html(day: str, vds: list[VehicleDay]) -> str:
+def day_index_html(day: str, vds: list[VehicleDay], lg: Lang) -> str:
+    _ = lg._
     rows = "".join(
         f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{escape(vd.vehicle_id)}</a></td>"
         f"<td>{escape(vd.foresteria_id)}</td><td class='n'>{len(vd.trips)}</td>"
         f"<td class='n'>{escape(vd.trips[0].depart)}</td><td class='n'>{escape(vd.trips[-1].ret)}"
-        f"</td><td class='n'>{vd.km:.1f}</td><td><a href={quoteattr(vd.vehicle_id + '.gpx')}>GPX"
-        "</a></td></tr>"
+        f"</td><td class='n'>{escape(lg.num(vd.km, 1))}</td><td><a href="
+        f"{quoteattr(vd.vehicle_id + '.gpx')}>GPX</a></td><td><a href="
+        f"{quoteattr(vd.vehicle_id + '-notices.html')}>{escape(_('notices'))}</a></td></tr>"
         for vd in vds
     )
+    title = _("Driver sheets, {day}").format(day=lg.date(day, "full"))
+    head = "".join(
+        f"<th>{escape(_(h))}</th>"
+        for h in (
+            N_("vehicle"),
+            N_("base"),
+            N_("trips"),
+            N_("leaves"),
+            N_("back"),
+            N_("km"),
+            N_("route"),
+            N_("worker notices"),
+        )
+    )
     return (
-        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Drivers "
-        f"{escape(day)}</title><style>{SHEET_CSS}</style></head><body><h1>Driver sheets, "
-        f"{escape(day)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
-        f"<a href='../../map.html#{escape(day)}'>map of the day</a></p><table><tr>"
-        "<th>vehicle</th><th>base</th><th>trips</th><th>leaves</th><th>back</th><th>km</th>"
-        f"<th>route</th></tr>{rows}</table></body></html>\n"
+        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{SHEET_CSS}</style></head><body><h1>"
+        f"{escape(title)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
+        f"<a href='../../map.html#{escape(day)}'>{escape(_('map of the day'))}</a></p><table><tr>"
+        f"{head}</tr>{rows}</table></body></html>\n"
     )
 
 
-def write_sheets(run: RunData, out: Path, days: list[str] | None = None) -> list[VehicleDay]:
-    """report/drivers/DAY/{VEHICLE.html, VEHICLE.gpx, drivers.csv, index.html}."""
+def write_sheets(
+    run: RunData, out: Path, days: list[str] | None = None, lg: Lang | None = None
+) -> list[VehicleDay]:
+    """report/drivers/DAY/{VEHICLE.html, VEHICLE.gpx, VEHICLE-notices.html, drivers.csv,
+    index.html}: sheets in `lg` (default the scenario's language), notices per worker."""
+    lg = lg or lang(run.scenario.config.report.lang)
     vds = [vd for vd in vehicle_days(run) if days is None or vd.day in days]
     by_day: dict[str, list[VehicleDay]] = defaultdict(list)
     for vd in vds:
         by_day[vd.day].append(vd)
     for day, group in by_day.items():
         folder = out / day
+        rides = riders_by_day(run, day)
         for vd in group:
-            write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd))
+            write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
             write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
+            write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg))
         write_text(folder / "drivers.csv", drivers_csv(group))
-        write_text(folder / "index.html", day_index_html(day, group))
+        write_text(folder / "index.html", day_index_html(day, group, lg))
     return vds

@@ -124,6 +124,12 @@ class SolverTable(_Table):
     wall_clock_limit_s: float = Field(default=900.0, gt=0)
 
 
+class ReportTable(_Table):
+    # Language of the report, map and driver sheets, and of a worker notice when the worker has
+    # no `lang` of their own: a language with a complete catalogue (core/i18n.py, REPORT_LANGS).
+    lang: Literal["it", "en"] = "it"
+
+
 class ScenarioConfig(_Table):
     scenario: ScenarioTable
     data: DataTable
@@ -131,3 +137,4 @@ class ScenarioConfig(_Table):
     transport: TransportTable = TransportTable()
     travel: TravelTable = TravelTable()
     solver: SolverTable = SolverTable()
+    report: ReportTable = ReportTable()

@@ -8,7 +8,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from foresterie.core.errors import Problem
+from foresterie.core.errors import Msg, Problem
 
 MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
 
@@ -26,8 +26,12 @@ def read_csv(
                 label,
                 None,
                 "file",
-                f"{lines:,} lines, more than {MAX_ROWS:,}: the "
-                "planner is sized for one region's season; split the scenario",
+                Msg(
+                    "{lines} lines, more than {most}: the planner is sized for one region's "
+                    "season; split the scenario",
+                    lines=f"{lines:,}",
+                    most=f"{MAX_ROWS:,}",
+                ),
             )
         )
         return
@@ -35,24 +39,35 @@ def read_csv(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        probs.append(Problem(label, line, "encoding", "not UTF-8 (Latin-1?): save as UTF-8 CSV"))
+        probs.append(
+            Problem(label, line, "encoding", Msg("not UTF-8 (Latin-1?): save as UTF-8 CSV"))
+        )
         return
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or not any(h.strip() for h in header):
-        probs.append(Problem(label, None, "file", "empty file"))
+        probs.append(Problem(label, None, "file", Msg("empty file")))
         return
     names = [h.strip() for h in header]
     if len(names) == 1 and ";" in names[0]:
-        probs.append(Problem(label, 1, "header", "semicolon-separated; export as comma-separated"))
+        probs.append(
+            Problem(label, 1, "header", Msg("semicolon-separated; export as comma-separated"))
+        )
         return
     missing = [c for c in required if c not in names]
     if missing:
-        probs.append(Problem(label, 1, missing[0], f"missing column(s): {', '.join(missing)}"))
+        probs.append(
+            Problem(
+                label,
+                1,
+                missing[0],
+                Msg("missing column(s): {columns}", columns=", ".join(missing)),
+            )
+        )
         return
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        probs.append(Problem(label, 1, dupes[0], "column appears twice"))
+        probs.append(Problem(label, 1, dupes[0], Msg("column appears twice")))
         return
     n = 0
     for line_no, cells in enumerate(reader, start=2):
@@ -60,10 +75,17 @@ def read_csv(
             continue
         if len(cells) != len(names):
             probs.append(
-                Problem(label, line_no, "row", f"{len(cells)} cells, header has {len(names)}")
+                Problem(
+                    label,
+                    line_no,
+                    "row",
+                    Msg(
+                        "{cells} cells, header has {columns}", cells=len(cells), columns=len(names)
+                    ),
+                )
             )
             continue
         n += 1
         yield line_no, dict(zip(names, cells, strict=True))
     if n == 0:
-        probs.append(Problem(label, None, "file", "header only, no data rows"))
+        probs.append(Problem(label, None, "file", Msg("header only, no data rows")))

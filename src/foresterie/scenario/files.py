@@ -19,7 +19,9 @@ from foresterie.scenario.model import Farm, Foresteria, Referral, Scenario, Vehi
 
 
 def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
-    """Only the columns the model reads (no names, documents or phones, ever)."""
+    """Only the columns the model reads (no names, documents or phones, ever), plus the notice
+    language when any worker has one (so files without it stay byte-identical)."""
+    langs = any(w.lang for w in workers)
     return _csv(
         [
             [
@@ -35,10 +37,11 @@ def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
                 w.pickup_id or "",
                 "true" if w.rides else "false",
                 "true" if w.contract else "false",
+                *([w.lang or ""] if langs else []),
             ]
             for w in workers
         ],
-        list(WORKER_COLUMNS),
+        [*WORKER_COLUMNS, *(["lang"] if langs else [])],
     )
 
 

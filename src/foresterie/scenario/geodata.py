@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from foresterie.core.errors import Problem
+from foresterie.core.errors import Msg, Problem
 
 # Puglia's bounding box with a small margin (ISTAT region outline: lon 14.93..18.52, lat 39.79..42.23).
 PUGLIA_BBOX = (14.8, 39.7, 18.6, 42.3)
@@ -37,13 +37,23 @@ def in_puglia(lon: float, lat: float) -> bool:
 def check_lonlat(lon: float, lat: float, file: str, row: int) -> list[Problem]:
     """Finite and inside Puglia; hint when the pair looks swapped."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        return [Problem(file, row, "geometry", f"coordinates not finite ({lon}, {lat})")]
+        return [
+            Problem(
+                file,
+                row,
+                "geometry",
+                Msg("coordinates not finite ({lon}, {lat})", lon=lon, lat=lat),
+            )
+        ]
     if in_puglia(lon, lat):
         return []
-    hint = " (lat/lon look swapped)" if in_puglia(lat, lon) else ""
-    return [
-        Problem(file, row, "geometry", f"point ({lon:.5f}, {lat:.5f}) lies outside Puglia{hint}")
-    ]
+    where = {"lon": f"{lon:.5f}", "lat": f"{lat:.5f}"}
+    msg = (
+        Msg("point ({lon}, {lat}) lies outside Puglia (lat/lon look swapped)", **where)
+        if in_puglia(lat, lon)
+        else Msg("point ({lon}, {lat}) lies outside Puglia", **where)
+    )
+    return [Problem(file, row, "geometry", msg)]
 
 
 def _plain(value: Any) -> Any:
@@ -85,7 +95,7 @@ def read_features(
             set(),
         )
     if len(gdf) == 0:
-        return [], [Problem(label, None, "file", "no features")], set()
+        return [], [Problem(label, None, "file", Msg("no features"))], set()
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
         try:
             gdf = gdf.to_crs(4326)
@@ -105,7 +115,7 @@ def read_features(
     ):
         props = {c: _plain(v) for c, v in zip(columns, values, strict=True)}
         if geom is None or geom.is_empty:
-            problems.append(Problem(label, i, "geometry", "missing or empty geometry"))
+            problems.append(Problem(label, i, "geometry", Msg("missing or empty geometry")))
             continue
         kind = geom.geom_type
         if kind == "Point":
@@ -122,7 +132,9 @@ def read_features(
                 continue
             if not geom.is_valid:
                 why = shapely.is_valid_reason(geom)
-                problems.append(Problem(label, i, "geometry", f"invalid polygon: {why}"))
+                problems.append(
+                    Problem(label, i, "geometry", Msg("invalid polygon: {why}", why=why))
+                )
                 continue
             # The entrance defaults to a point guaranteed inside, computed in metres.
             metric = shapely.transform(geom, lambda xy: _apply(to_metric, xy))
@@ -137,7 +149,14 @@ def read_features(
             )
         else:
             allowed = "a Point or Polygon" if allow_polygons else "a Point"
-            problems.append(Problem(label, i, "geometry", f"{kind} geometry, expected {allowed}"))
+            problems.append(
+                Problem(
+                    label,
+                    i,
+                    "geometry",
+                    Msg("{kind} geometry, expected {allowed}", kind=kind, allowed=allowed),
+                )
+            )
     return features, problems, ids
 
 

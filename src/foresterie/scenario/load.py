@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.core.files import file_sha256
+from foresterie.core.i18n import LANGS, is_lang
 from foresterie.core.timeutil import parse_hhmm, parse_workdays
 from foresterie.scenario.config import ScenarioConfig
 from foresterie.scenario.csvfile import read_csv
@@ -84,7 +85,7 @@ FARM_FIELDS = ("id", "name", "comune", "crop", "shift_start", "shift_end", "work
 def _text(v: Any) -> str:
     s = "" if v is None else str(v).strip()
     if not s:
-        raise ValueError("missing")
+        raise ValueError(Msg("missing"))
     return s
 
 
@@ -95,7 +96,12 @@ def _ident(v: Any) -> str:
     """Ids name files (driver sheets per vehicle) and appear in trip ids: keep them plain."""
     s = _text(v)
     if not ID_RE.fullmatch(s):
-        raise ValueError(f"{s[:40]!r} is not an id (letters, digits, '.', '_', '-'; at most 64)")
+        raise ValueError(
+            Msg(
+                "{value} is not an id (letters, digits, '.', '_', '-'; at most 64)",
+                value=repr(s[:40]),
+            )
+        )
     return s
 
 
@@ -110,23 +116,23 @@ def _opt_text(v: Any) -> str | None:
 
 def _whole(v: Any) -> int:
     if isinstance(v, bool):
-        raise ValueError(f"{v!r} is not a whole number")
+        raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
     if isinstance(v, int):
         return v
     if isinstance(v, float):
         if v.is_integer():
             return int(v)
-        raise ValueError(f"{v!r} is not a whole number")
+        raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
     s = _text(v)
     if not re.fullmatch(r"[+-]?\d+", s):
-        raise ValueError(f"{s!r} is not a whole number")
+        raise ValueError(Msg("{value} is not a whole number", value=repr(s)))
     return int(s)
 
 
 def _count(v: Any) -> int:
     n = _whole(v)
     if n < 0:
-        raise ValueError(f"{n} is negative")
+        raise ValueError(Msg("{value} is negative", value=n))
     return n
 
 
@@ -136,13 +142,19 @@ def _money(v: Any) -> float:
     else:
         s = _text(v)
         if re.fullmatch(r"[+-]?\d+,\d+", s):
-            raise ValueError(f"{s!r} uses a decimal comma; write {s.replace(',', '.')}")
+            raise ValueError(
+                Msg(
+                    "{value} uses a decimal comma; write {fixed}",
+                    value=repr(s),
+                    fixed=s.replace(",", "."),
+                )
+            )
         try:
             x = float(s)
         except ValueError:
-            raise ValueError(f"{s!r} is not a number") from None
+            raise ValueError(Msg("{value} is not a number", value=repr(s))) from None
     if not (x == x and abs(x) != float("inf")) or x < 0:
-        raise ValueError(f"{x!r} must be a finite number >= 0")
+        raise ValueError(Msg("{value} must be a finite number >= 0", value=repr(x)))
     return x
 
 
@@ -156,8 +168,10 @@ def _date(v: Any) -> date:
         m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s)
         if m:
             iso = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-            raise ValueError(f"date {s!r} is dd/mm/yyyy; write ISO {iso}") from None
-        raise ValueError(f"date {s!r} is not ISO YYYY-MM-DD") from None
+            raise ValueError(
+                Msg("date {value} is dd/mm/yyyy; write ISO {iso}", value=repr(s), iso=iso)
+            ) from None
+        raise ValueError(Msg("date {value} is not ISO YYYY-MM-DD", value=repr(s))) from None
 
 
 def _bool(v: Any) -> bool:
@@ -168,7 +182,7 @@ def _bool(v: Any) -> bool:
         return False
     if s in ("1", "true", "yes", "y", "t", "si", "sì"):
         return True
-    raise ValueError(f"{v!r} is not true/false")
+    raise ValueError(Msg("{value} is not true/false", value=repr(v)))
 
 
 def _bool_default_true(v: Any) -> bool:
@@ -180,7 +194,7 @@ def _section(v: Any) -> Section:
     try:
         return Section(s)
     except ValueError:
-        raise ValueError(f"{s!r} is not one of men, women, family") from None
+        raise ValueError(Msg("{value} is not one of men, women, family", value=repr(s))) from None
 
 
 def _hhmm(v: Any) -> int:
@@ -264,12 +278,27 @@ class WorkerRow(_Row):
     pickup_id: str | None = None  # optional column
     rides: bool = True  # optional column: absent or empty = true
     contract: bool = False
+    lang: str | None = None  # optional column: the worker's notice language
     _t = _before(_ident, "worker_id")
     _o = _before(_opt_ident, "group_id", "farm_id", "pinned_foresteria", "pickup_id")
     _d = _before(_date, "arrival", "departure")
     _s = _before(_section, "section")
     _b = _before(_bool, "accessible", "contract")
     _r = _before(_bool_default_true, "rides")
+
+    @field_validator("lang", mode="before")
+    @classmethod
+    def _lang(cls, v: Any) -> str | None:
+        code = _opt_text(v)
+        if code is not None and not is_lang(code.lower()):
+            raise ValueError(
+                Msg(
+                    "{value} is not a notice language ({langs})",
+                    value=repr(code),
+                    langs=", ".join(LANGS),
+                )
+            )
+        return code.lower() if code else None
 
     @field_validator("priority", mode="before")
     @classmethod
@@ -341,11 +370,14 @@ def _validate_rows(
         except ValidationError as exc:
             for err in exc.errors():
                 msg = str(err["msg"]).removeprefix("Value error, ")
+                cause = err.get("ctx", {}).get("error")
+                if isinstance(cause, ValueError) and cause.args and isinstance(cause.args[0], Msg):
+                    msg = cause.args[0]  # ours, with its template for the user's language
                 field = str(err["loc"][0]) if err["loc"] else ""
                 if not field and ": " in msg:  # model-level: "field: message"
                     field, msg = msg.split(": ", 1)
                 if err["type"] == "missing":
-                    msg = "missing"
+                    msg = Msg("missing")
                 probs.append(Problem(label, rowno, field, msg))
     return out
 
@@ -369,12 +401,19 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
                 SCENARIO_FILE,
                 None,
                 f"data.{key}",
-                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+                Msg(
+                    "{path} leads outside the scenario folder and the project's geodata/",
+                    path=repr(rel),
+                ),
             )
         )
         return None
     if not path.is_file():
-        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", f"file {rel!r} not found"))
+        probs.append(
+            Problem(
+                SCENARIO_FILE, None, f"data.{key}", Msg("file {path} not found", path=repr(rel))
+            )
+        )
         return None
     return path
 
@@ -382,7 +421,9 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
 def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | None:
     """The OSRM graph folder: inside the scenario folder or the project's geodata/."""
     if rel is None:
-        probs.append(Problem(SCENARIO_FILE, None, "travel.graph", 'required by backend "osrm"'))
+        probs.append(
+            Problem(SCENARIO_FILE, None, "travel.graph", Msg("required by backend {b}", b='"osrm"'))
+        )
         return None
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
@@ -391,7 +432,10 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
                 SCENARIO_FILE,
                 None,
                 "travel.graph",
-                f"{rel!r} leads outside the scenario folder and the project's geodata/",
+                Msg(
+                    "{path} leads outside the scenario folder and the project's geodata/",
+                    path=repr(rel),
+                ),
             )
         )
         return None
@@ -401,8 +445,11 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
                 SCENARIO_FILE,
                 None,
                 "travel.graph",
-                f"{rel!r} is not a road graph (no graph.json); build one with "
-                "`foresterie roads build EXTRACT --out DIR`",
+                Msg(
+                    "{path} is not a road graph (no graph.json); build one with "
+                    "`foresterie roads build EXTRACT --out DIR`",
+                    path=repr(rel),
+                ),
             )
         )
         return None
@@ -424,7 +471,12 @@ def _features(
         missing = [f for f in fields if f not in feats[0].props]
         if missing:
             probs.append(
-                Problem(label, None, missing[0], f"missing field(s): {', '.join(missing)}")
+                Problem(
+                    label,
+                    None,
+                    missing[0],
+                    Msg("missing field(s): {fields}", fields=", ".join(missing)),
+                )
             )
             return
     for feat in feats:
@@ -436,7 +488,12 @@ def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: lis
     for rowno, key in items:
         if key in first:
             probs.append(
-                Problem(label, rowno, field, f"duplicate id {key!r} (first at row {first[key]})")
+                Problem(
+                    label,
+                    rowno,
+                    field,
+                    Msg("duplicate id {id} (first at row {row})", id=repr(key), row=first[key]),
+                )
             )
         else:
             first[key] = rowno
@@ -446,11 +503,13 @@ def read_config(root: Path) -> ScenarioConfig:
     """Parse scenario.toml (TOML only: no code, no object tags)."""
     toml_path = root / SCENARIO_FILE
     if not toml_path.is_file():
-        raise ScenarioError([Problem(str(root), None, SCENARIO_FILE, "no scenario.toml in folder")])
+        raise ScenarioError(
+            [Problem(str(root), None, SCENARIO_FILE, Msg("no scenario.toml in folder"))]
+        )
     try:
         data = tomllib.loads(toml_path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(SCENARIO_FILE, None, "encoding", "not UTF-8")]) from None
+        raise ScenarioError([Problem(SCENARIO_FILE, None, "encoding", Msg("not UTF-8"))]) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ScenarioError(
@@ -481,7 +540,9 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
     if config.travel.backend == "matrix":
         if config.data.matrix is None:
             probs.append(
-                Problem(SCENARIO_FILE, None, "data.matrix", 'required by backend "matrix"')
+                Problem(
+                    SCENARIO_FILE, None, "data.matrix", Msg("required by backend {b}", b='"matrix"')
+                )
             )
         else:
             keys.append("matrix")
@@ -625,6 +686,7 @@ def _worker(w: WorkerRow, avoid: dict[str, frozenset[str]]) -> Worker:
         pickup_id=w.pickup_id,
         rides=w.rides,
         contract=w.contract,
+        lang=w.lang,
     )
 
 
@@ -673,10 +735,15 @@ def _cross_check(
     groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
     for r, w in workers:
         if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
-            probs.append(Problem(wl, r, "farm_id", f"unknown farm {w.farm_id!r}"))
+            probs.append(Problem(wl, r, "farm_id", Msg("unknown farm {id}", id=repr(w.farm_id))))
         if f_ids and w.pinned_foresteria is not None and w.pinned_foresteria not in f_ids:
             probs.append(
-                Problem(wl, r, "pinned_foresteria", f"unknown foresteria {w.pinned_foresteria!r}")
+                Problem(
+                    wl,
+                    r,
+                    "pinned_foresteria",
+                    Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
+                )
             )
         if w.pickup_id is not None and w.pickup_id not in ids.get("pickups", set()):
             probs.append(Problem(wl, r, "pickup_id", f"unknown departure point {w.pickup_id!r}"))
@@ -686,8 +753,13 @@ def _cross_check(
                     wl,
                     r,
                     "arrival",
-                    f"stay {w.arrival}..{w.departure} is outside "
-                    f"the season {s0}..{config.scenario.season_end}",
+                    Msg(
+                        "stay {arrival}..{departure} is outside the season {start}..{end}",
+                        arrival=w.arrival,
+                        departure=w.departure,
+                        start=s0,
+                        end=config.scenario.season_end,
+                    ),
                 )
             )
         if w.group_id is not None:
@@ -697,7 +769,14 @@ def _cross_check(
         if len(sections) > 1:
             r = members[0][0]
             names = ", ".join(s.value for s in SECTIONS if s in sections)
-            probs.append(Problem(wl, r, "section", f"group {gid!r} spans sections {names}"))
+            probs.append(
+                Problem(
+                    wl,
+                    r,
+                    "section",
+                    Msg("group {id} spans sections {sections}", id=repr(gid), sections=names),
+                )
+            )
         pins = {w.pinned_foresteria for _, w in members if w.pinned_foresteria}
         if len(pins) > 1:
             probs.append(
@@ -705,14 +784,19 @@ def _cross_check(
                     wl,
                     members[0][0],
                     "pinned_foresteria",
-                    f"group {gid!r} is pinned to several foresterie",
+                    Msg("group {id} is pinned to several foresterie", id=repr(gid)),
                 )
             )
     fl = lab.get("fleet", "fleet.csv")
     for r, v in fleet:
         if f_ids and v.foresteria_id not in f_ids | ids.get("depots", set()):
             probs.append(
-                Problem(fl, r, "foresteria_id", f"unknown foresteria or depot {v.foresteria_id!r}")
+                Problem(
+                    fl,
+                    r,
+                    "foresteria_id",
+                    Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id)),
+                )
             )
     fleet_ok = not any(p.file == fl for p in probs)  # no cascade from a row already refused
     if fleet and fleet_ok and any(w.farm_id for _, w in workers):  # people will ride from each
@@ -723,8 +807,11 @@ def _cross_check(
                     fl,
                     None,
                     "foresteria_id",
-                    f"no vehicle at {fid!r}, which has beds "
-                    "for people who work on farms; add one (or set its beds to 0)",
+                    Msg(
+                        "no vehicle at {id}, which has beds for people who work on farms; add one "
+                        "(or set its beds to 0)",
+                        id=repr(fid),
+                    ),
                 )
             )
 
@@ -739,6 +826,7 @@ def scenario_hash(scenario: Scenario) -> str:
         k: file_sha256(p / "graph.json" if p.is_dir() else p)
         for k, p in sorted(scenario.files.items())
     }
+    cfg.pop("report", None)  # the language of the outputs does not change the plan
     cfg["travel"]["graph"] = None  # the graph's own record (extract hash, profile) is in data
     blob = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()

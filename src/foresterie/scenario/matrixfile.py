@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foresterie.core.errors import Problem
+from foresterie.core.errors import Msg, Problem
 from foresterie.scenario.csvfile import read_csv
 
 
@@ -32,13 +32,15 @@ def parse_matrix_file(
         bad = False
         for fld, key in (("from_id", a), ("to_id", b)):
             if key not in index:
-                probs.append(Problem(label, r, fld, f"unknown location {key!r}"))
+                probs.append(Problem(label, r, fld, Msg("unknown location {id}", id=repr(key))))
                 bad = True
         vals = []
         for fld in ("seconds", "metres"):
             s = row[fld].strip()
             if not s.isdigit():
-                probs.append(Problem(label, r, fld, f"{s!r} is not a whole number >= 0"))
+                probs.append(
+                    Problem(label, r, fld, Msg("{value} is not a whole number >= 0", value=repr(s)))
+                )
                 bad = True
             else:
                 vals.append(int(s))
@@ -54,7 +56,9 @@ def parse_matrix_file(
                 label,
                 None,
                 "pairs",
-                f"{len(missing)} ordered pairs missing, e.g. {ids[i]} -> {ids[j]}",
+                Msg(
+                    "{n} ordered pairs missing, e.g. {a} -> {b}", n=len(missing), a=ids[i], b=ids[j]
+                ),
             )
         )
         return None

@@ -93,6 +93,8 @@ class Worker:
             return None
         return self.farm_id
 
+    lang: str | None = None  # notice language (workers.csv `lang`); None: the scenario's
+
     @property
     def nights(self) -> int:
         return (self.departure - self.arrival).days

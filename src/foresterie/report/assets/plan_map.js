@@ -8,13 +8,19 @@ function foresteriePlanMap(map, D) {
   "use strict";
   var PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
                  "#e377c2", "#7f7f7f", "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39"];
-  var SECTIONS = ["men", "women", "family"];
+  var SECTIONS = [t("men"), t("women"), t("families")];
 
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
     });
   }
+  /* messages come translated from the catalogue (maps.py, MAP_STRINGS), {name} filled from args */
+  function t(msg, args) {
+    var s = (D.t && D.t[msg]) || msg;
+    return s.replace(/\{(\w+)\}/g, function (m, k) { return args && k in args ? args[k] : m; });
+  }
+  function num1(x) { return x.toFixed(1).replace(".", D.decimal || "."); }
   function colour(vid) { return PALETTE[(D.vehicles[vid] || 0) % PALETTE.length]; }
   function farmLL(i) { return [D.farms[i].lat, D.farms[i].lon]; }
   function homeLL(i) { return [D.foresterie[i].lat, D.foresterie[i].lon]; }
@@ -24,6 +30,47 @@ function foresteriePlanMap(map, D) {
     return g ? g : [aLL, bLL];
   }
 
+  /* ---- base map: offline ISTAT boundaries and names (shipped in the page), OSM tiles optional ---- */
+  var bases = {};
+  var base = L.layerGroup();
+  if (D.basemap) {
+    var B = D.basemap;
+    var decode = function (a) {
+      var out = [], lat = 0, lon = 0;
+      for (var i = 0; i + 1 < a.length; i += 2) { lat += a[i]; lon += a[i + 1]; out.push([lat / B.scale, lon / B.scale]); }
+      return out;
+    };
+    map.createPane("fsBase").style.zIndex = 250;
+    map.createPane("fsBaseLabels").style.zIndex = 260;
+    map.getPane("fsBaseLabels").style.pointerEvents = "none";
+    var rend = L.canvas({pane: "fsBase", padding: 0.2});
+    var flat = {renderer: rend, pane: "fsBase", interactive: false};
+    L.polygon(B.land.map(function (p) { return p.map(decode); }),
+              L.extend({color: "#6f94b3", weight: 1.2, fillColor: "#f7f4ec", fillOpacity: 1}, flat)).addTo(base);
+    L.polyline(B.comuni.map(decode), L.extend({color: "#cdc6b6", weight: 0.7}, flat)).addTo(base);
+    L.polyline(B.provinces.map(decode), L.extend({color: "#8a826f", weight: 1.6, dashArray: "6 3"}, flat)).addTo(base);
+    var label = function (cls) {
+      return function (l) {
+        return L.marker([l[1], l[2]], {pane: "fsBaseLabels", interactive: false, keyboard: false,
+          icon: L.divIcon({className: cls, html: "<span>" + esc(l[0]) + "</span>", iconSize: [0, 0]})});
+      };
+    };
+    var provLabels = L.layerGroup(B.province_labels.map(label("fs-prov-label")));
+    var comLabels = L.layerGroup(B.comune_labels.map(label("fs-com-label")));
+    var placeLabels = function () {
+      var z = map.getZoom();
+      if (z >= 10) { base.removeLayer(provLabels); base.addLayer(comLabels); }
+      else { base.removeLayer(comLabels); base.addLayer(provLabels); }
+    };
+    placeLabels();
+    map.on("zoomend", placeLabels);
+    base.addTo(map);
+    bases[esc(t("Offline map (ISTAT)"))] = base;
+    if (map.attributionControl) { map.attributionControl.addAttribution(esc(B.attribution)); }
+  }
+  bases[esc(t("OpenStreetMap (online)"))] = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    {maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"});
+
   /* ---- layers: one per foresteria and direction, plus foresterie and farms ---- */
   var homes = L.layerGroup().addTo(map);
   var farms = L.layerGroup().addTo(map);
@@ -32,20 +79,23 @@ function foresteriePlanMap(map, D) {
     L.circleMarker(pointLL(i), {radius: 6, color: "#6a1b9a", weight: 2, fillColor: "#ce93d8",
                                 fillOpacity: 0.9, className: "fs-point-mk"})
       .bindPopup("<b>" + esc(p.name) + "</b> (" + esc(p.id) + ")<br>" + esc(p.comune) +
-                 "<br>departure point: " + esc(p.kind))
+                 "<br>" + esc(t("departure point: {kind}", {kind: p.kind})))
       .addTo(points);
   });
   var routeLayers = {};
-  var overlays = {"Foresterie": homes, "Farms": farms, "Departure points": points};
+  var overlays = {};
+  overlays[esc(t("Foresterie"))] = homes;
+  overlays[esc(t("Farms"))] = farms;
+  overlays[esc(t("Departure points"))] = points;
   D.foresterie.forEach(function (f, i) {
     ["to_farm", "to_foresteria"].forEach(function (dir) {
       var g = L.layerGroup().addTo(map);
       routeLayers[i + ":" + dir] = g;
       overlays["<span title='" + esc(f.name) + "'>" + esc(f.id) +
-               (dir === "to_farm" ? " → farms" : " ← back home") + "</span>"] = g;
+               " " + esc(dir === "to_farm" ? t("→ farms") : t("← back home")) + "</span>"] = g;
     });
   });
-  L.control.layers(null, overlays, {collapsed: D.foresterie.length > 4, position: "topright"}).addTo(map);
+  L.control.layers(bases, overlays, {collapsed: D.foresterie.length > 4, position: "topright"}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
 
   /* ---- fullscreen ---- */
@@ -53,7 +103,7 @@ function foresteriePlanMap(map, D) {
     options: {position: "topleft"},
     onAdd: function () {
       var b = L.DomUtil.create("a", "fs-fullscreen leaflet-bar");
-      b.href = "#"; b.title = "Full screen"; b.setAttribute("role", "button"); b.innerHTML =
+      b.href = "#"; b.title = t("Full screen"); b.setAttribute("role", "button"); b.innerHTML =
         "<svg width='16' height='16' viewBox='0 0 16 16' fill='none' stroke='#333' stroke-width='2'>" +
         "<path d='M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4'/></svg>";
       L.DomEvent.on(b, "click", function (e) {
@@ -74,13 +124,15 @@ function foresteriePlanMap(map, D) {
       var d = L.DomUtil.create("div", "fs-legend");
       d.innerHTML =
         "<b>" + esc(D.title) + "</b><br>" +
-        "<span class='fs-sym fs-home'></span> foresteria (size: beds)<br>" +
-        "<span class='fs-sym fs-farm'></span> farm &nbsp;<span class='fs-sym fs-clu'>3</span> farms grouped<br>" +
-        "<span class='fs-sym fs-point'></span> departure point (riders without a bed board here)<br>" +
-        "<span class='fs-sym fs-unserved'></span> farm with riders left unserved<br>" +
-        "<span class='fs-sym fs-line'></span> shuttle trip, one colour per vehicle; " +
-        "&#x27A4; direction, numbers = stop order<br>" +
-        "<i>" + esc(D.geometry_note) + "</i>";
+        "<span class='fs-sym fs-home'></span> " + esc(t("foresteria (size: beds)")) + "<br>" +
+        "<span class='fs-sym fs-farm'></span> " + esc(t("farm")) +
+        " &nbsp;<span class='fs-sym fs-clu'>3</span> " + esc(t("farms grouped")) + "<br>" +
+        "<span class='fs-sym fs-point'></span> " + esc(t("departure point (riders without a bed board here)")) + "<br>" +
+        "<span class='fs-sym fs-unserved'></span> " + esc(t("farm with riders left unserved")) + "<br>" +
+        "<span class='fs-sym fs-line'></span> " + esc(t("shuttle trip, one colour per vehicle")) + "; " +
+        "&#x27A4; " + esc(t("direction, numbers = stop order")) + "<br>" +
+        "<i>" + esc(D.geometry_note) + "</i>" +
+        (D.basemap ? "<br><span class='fs-attr'>" + esc(D.basemap.attribution) + "</span>" : "");
       return d;
     }
   });
@@ -92,12 +144,13 @@ function foresteriePlanMap(map, D) {
     options: {position: "topright"},
     onAdd: function () {
       var d = L.DomUtil.create("div", "fs-picker");
-      var prev = L.DomUtil.create("button", "fs-prev", d); prev.textContent = "◀"; prev.title = "previous day";
+      var prev = L.DomUtil.create("button", "fs-prev", d); prev.textContent = "◀"; prev.title = t("previous day");
       var sel = L.DomUtil.create("select", "fs-day", d);
-      var next = L.DomUtil.create("button", "fs-next", d); next.textContent = "▶"; next.title = "next day";
+      var next = L.DomUtil.create("button", "fs-next", d); next.textContent = "▶"; next.title = t("next day");
       var info = L.DomUtil.create("div", "fs-info", d);
-      D.days.forEach(function (day) {
-        var o = document.createElement("option"); o.value = day; o.textContent = day; sel.appendChild(o);
+      D.days.forEach(function (day, i) {
+        var o = document.createElement("option"); o.value = day;
+        o.textContent = (D.day_labels && D.day_labels[i]) || day; sel.appendChild(o);
       });
       if (D.days.length < 2) { prev.style.display = next.style.display = "none"; sel.disabled = true; }
       L.DomEvent.disableClickPropagation(d);
@@ -116,9 +169,11 @@ function foresteriePlanMap(map, D) {
   function farmPopup(i, day) {
     var f = D.farms[i], x = day.farm[i] || [0, 0, ""];
     var h = "<b>" + esc(f.name) + "</b> (" + esc(f.id) + ")<br>" + esc(f.comune) +
-      "<br>crop: " + esc(f.crop) + "<br>shift: " + esc(f.shift) +
-      "<br>riders on " + esc(current) + ": " + x[0];
-    if (x[1]) { h += "<br><b class='fs-warn'>unserved: " + x[1] + " worker-days, both legs</b> (" + esc(x[2]) + ")"; }
+      "<br>" + esc(t("crop: {crop}", {crop: f.crop})) + "<br>" + esc(t("shift: {shift}", {shift: f.shift})) +
+      "<br>" + esc(t("riders on {day}: {n}", {day: current, n: x[0]}));
+    if (x[1]) {
+      h += "<br><b class='fs-warn'>" + esc(t("unserved: {n} worker-days, both legs", {n: x[1]})) + "</b> (" + esc(x[2]) + ")";
+    }
     return h;
   }
   function drawFarms(day) {
@@ -170,28 +225,29 @@ function foresteriePlanMap(map, D) {
     D.foresterie.forEach(function (f, i) {
       var occ = day.occ[i] || [0, 0, 0];
       var rows = SECTIONS.map(function (s, j) {
-        return "<tr><td>" + s + "</td><td>" + f.beds[j] + "</td><td>" + occ[j] + "</td></tr>";
+        return "<tr><td>" + esc(s) + "</td><td>" + f.beds[j] + "</td><td>" + occ[j] + "</td></tr>";
       }).join("");
       L.circleMarker(homeLL(i), {radius: 7 + Math.sqrt(f.beds[0] + f.beds[1] + f.beds[2]) * 0.7,
                                  color: "#0d47a1", weight: 2, fillColor: "#42a5f5", fillOpacity: 0.8,
                                  className: "fs-home-mk"})
         .bindPopup("<b>" + esc(f.name) + "</b><br>" + esc(f.comune) +
-                   "<table class='fs-tab'><tr><th>section</th><th>beds</th><th>guests " + esc(dayKey) +
-                   "</th></tr>" + rows + "</table>accessible beds: " + f.accessible)
+                   "<table class='fs-tab'><tr><th>" + esc(t("section")) + "</th><th>" + esc(t("beds")) +
+                   "</th><th>" + esc(t("guests {day}", {day: dayKey})) + "</th></tr>" + rows +
+                   "</table>" + esc(t("accessible beds: {n}", {n: f.accessible})))
         .addTo(homes);
     });
     var vehicles = {};
-    day.trips.forEach(function (t) {
-      // t = [trip_id, vehicle_id, home, dir(0 to farm, 1 back), depart, return, km, riders, stops,
-      //      departure point index or -1 (then home -> point -> farms -> point -> home)]
-      var col = colour(t[1]), home = t[2], toFarm = t[3] === 0, stops = t[8];
+    day.trips.forEach(function (tr) {
+      // tr = [trip_id, vehicle_id, home, dir(0 to farm, 1 back), depart, return, km, riders, stops,
+      //       departure point index or -1 (then home -> point -> farms -> point -> home)]
+      var col = colour(tr[1]), home = tr[2], toFarm = tr[3] === 0, stops = tr[8];
       var layer = routeLayers[home + ":" + (toFarm ? "to_farm" : "to_foresteria")];
-      vehicles[t[1]] = 1;
+      vehicles[tr[1]] = 1;
       var ids = [D.foresterie[home].id].concat(stops.map(function (s) { return D.farms[s[0]].id; }));
       var lls = [homeLL(home)].concat(stops.map(function (s) { return farmLL(s[0]); }));
-      if (t[9] >= 0) {
-        ids.splice(1, 0, D.points[t[9]].id); lls.splice(1, 0, pointLL(t[9]));
-        ids.push(D.points[t[9]].id); lls.push(pointLL(t[9]));
+      if (tr[9] >= 0) {
+        ids.splice(1, 0, D.points[tr[9]].id); lls.splice(1, 0, pointLL(tr[9]));
+        ids.push(D.points[tr[9]].id); lls.push(pointLL(tr[9]));
       }
       ids.push(D.foresterie[home].id); lls.push(homeLL(home));
       var path = [];
@@ -204,26 +260,28 @@ function foresteriePlanMap(map, D) {
       }
       var line = L.polyline(path, {color: col, weight: 4, opacity: 0.75, className: "fs-trip",
                                    dashArray: toFarm ? null : "8 6"});
-      line.bindPopup("<b>" + esc(t[0]) + "</b><br>vehicle " + esc(t[1]) + "<br>" +
-                     (toFarm ? "to the farms" : "back to the foresteria") + "<br>leaves " + esc(t[4]) +
-                     ", back " + esc(t[5]) + "<br>" + t[6].toFixed(1) + " km, " + t[7] + " riders");
+      line.bindPopup("<b>" + esc(tr[0]) + "</b><br>" + esc(t("vehicle {v}", {v: tr[1]})) + "<br>" +
+                     esc(toFarm ? t("to the farms") : t("back to the foresteria")) + "<br>" +
+                     esc(t("leaves {depart}, back {back}", {depart: tr[4], back: tr[5]})) + "<br>" +
+                     esc(t("{km} km, {n} riders", {km: num1(tr[6]), n: tr[7]})));
       line.addTo(layer);
       stops.forEach(function (s) {
         // s = [farm, seq, arrive, depart, board, alight]
         var f = D.farms[s[0]];
         L.marker(farmLL(s[0]), {icon: L.divIcon({className: "", iconSize: [18, 18],
-            html: "<div class='fs-stop' style='border-color:" + col + "' data-trip='" + esc(t[0]) +
+            html: "<div class='fs-stop' style='border-color:" + col + "' data-trip='" + esc(tr[0]) +
                   "'>" + s[1] + "</div>"})})
-          .bindPopup("<b>" + esc(f.name) + "</b> (" + esc(f.id) + ")<br>trip " + esc(t[0]) +
-                     ", stop " + s[1] + "<br><span class='fs-time'>arrives " + esc(s[2]) +
-                     ", leaves " + esc(s[3]) + "</span><br>boarding " + s[4] + ", alighting " + s[5])
+          .bindPopup("<b>" + esc(f.name) + "</b> (" + esc(f.id) + ")<br>" +
+                     esc(t("trip {trip}, stop {n}", {trip: tr[0], n: s[1]})) + "<br><span class='fs-time'>" +
+                     esc(t("arrives {arrive}, leaves {depart}", {arrive: s[2], depart: s[3]})) +
+                     "</span><br>" + esc(t("boarding {on}, alighting {off}", {on: s[4], off: s[5]})))
           .addTo(layer);
       });
     });
     drawFarms(day);
     var unserved = Object.keys(day.farm).reduce(function (n, k) { return n + day.farm[k][1]; }, 0);
-    picker.info.textContent = day.trips.length + " trips · " + Object.keys(vehicles).length +
-      " vehicles · " + unserved + " worker-days unserved (both legs)";
+    picker.info.textContent = t("{trips} trips · {vehicles} vehicles · {unserved} worker-days unserved (both legs)",
+      {trips: day.trips.length, vehicles: Object.keys(vehicles).length, unserved: unserved});
     picker.sel.value = dayKey;
     map.getContainer().setAttribute("data-day", dayKey);
   }
