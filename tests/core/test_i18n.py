@@ -184,7 +184,10 @@ def test_italian_and_english_formats() -> None:
     assert en.date("2026-11-26") == "November 26, 2026"
     assert it.pct(87.456) == "87,5%" and it.num(2.25, 1) in ("2,2", "2,3")
     assert it._("Departure") == "Partenza" and en._("Departure") == "Departure"
-    assert it.ngettext("{n} ride was left without a vehicle.", "x", 2).startswith("{n} viaggi")
+    one = "{n} worker-day was left without a round trip ({pct} of them with a proven reason)."
+    many = "{n} worker-days were left without a round trip ({pct} of them with a proven reason)."
+    assert it.ngettext(one, many, 2).startswith("{n} giornate-lavoratore sono")
+    assert it.ngettext(one, many, 1).startswith("{n} giornata-lavoratore è")
 
 
 def test_arabic_is_right_to_left_and_unknown_messages_fall_back_to_english() -> None:
