@@ -6,7 +6,14 @@ from datetime import date
 
 from foresterie.scenario.model import Assignment, Section
 from foresterie.shuttles.engines import get_engine
-from foresterie.shuttles.routes import TO_FARM, TO_FORESTERIA, _instance, _Pattern, plan_shuttles
+from foresterie.shuttles.routes import (
+    TO_FARM,
+    TO_FORESTERIA,
+    _instance,
+    _Pattern,
+    plan_shuttles,
+    rider_waits,
+)
 from tests.helpers import farm, foresteria, matrix, pickup, scenario, vehicle, worker
 
 DAY = date(2026, 7, 6)
@@ -250,3 +257,22 @@ def test_a_departure_point_is_served_from_a_base_elsewhere_with_its_empty_legs_c
     assert out.ret - out.depart == 10 + 20 + 2 + 20 + 10  # span incl. both empty legs
     assert (back.ret - back.tail) - back.stops[0].depart == 20
     assert sp.fleet_days[0].foresteria_id == "A" and sp.fleet_days[0].lower_bound == 1
+
+
+def test_the_wait_on_board_cap_splits_a_trip_whose_riders_would_idle_at_a_stop() -> None:
+    """F1 starts at 05:30, F2 at 06:45, 10 min apart: one van dropping both loads idles with the
+    F2 riders aboard until F2's window opens (06:15). Uncapped, the plan does that; with a
+    5 min cap on waiting aboard it runs F2 as its own trip, and nobody waits more than 5 min."""
+    args = (
+        [farm("F1", "05:30", "13:30"), farm("F2", "06:45", "14:45")],
+        {"F1": 4, "F2": 4},
+        [vehicle("V1", "A")],
+        {("A", "F1"): 15, ("A", "F2"): 20, ("F1", "F2"): 10},
+    )
+    free = run(*args)
+    worst = max(w for t in free.trips for n, w in rider_waits(t.direction, t.stops) if n)
+    assert worst > 5  # the combined trip idles with riders aboard
+    capped = run(*args, transport={"max_wait_on_board_min": 5})
+    assert not capped.unserved
+    assert_round_trips(capped)
+    assert all(w <= 5 for t in capped.trips for n, w in rider_waits(t.direction, t.stops) if n)
