@@ -37,6 +37,7 @@ from foresterie.shuttles.routes import (
     Unserved,
     daily_riders,
     leg_min,
+    lower_bounds,
     plan_shuttles,
 )
 from foresterie.travel.matrix import TravelMatrix
@@ -283,7 +284,9 @@ def stable_day_plan(
                 and m_score[f][1] > max(_vehicles(fresh, f), len(ref_vehicles[f]))
             )
         }
-    plan = _pick(merged, fresh, fresh_fids)
+    plan = _relabel(
+        _pick(merged, fresh, fresh_fids), lower_bounds(scenario, matrix, assignments), scenario
+    )
     return plan, Kept(
         mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
         kept_trips=sum(1 for t in trips if t.foresteria_id not in fresh_fids),
@@ -291,6 +294,48 @@ def stable_day_plan(
         renamed_vehicle_days=renamed if fresh_fids else 0,
         fresh_foresterie=sorted(fresh_fids),
     )
+
+
+def _relabel(
+    plan: ShuttlePlan, bounds: dict[tuple[date, str], tuple[int, int]], scenario: Scenario
+) -> ShuttlePlan:
+    """Give the assembled plan the proven figures of the whole day's demand (kept trips and the
+    residual plan each saw only part of it): the lower bound and vehicles available per base-day,
+    and "fleet short" exactly where that bound exceeds the vehicles available."""
+    names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
+    fleet_days = [
+        replace(f, lower_bound=bounds.get((f.day, f.foresteria_id), (0, f.available))[0])
+        for f in plan.fleet_days
+    ]
+    unserved = []
+    for u in plan.unserved:
+        if u.code in ("no_vehicle", "ride_cap"):
+            unserved.append(u)
+            continue
+        base = u.base_id or u.foresteria_id
+        lb, avail = bounds.get((u.day, base), (0, u.available))
+        if lb > avail:
+            u = replace(
+                u,
+                code="fleet_short",
+                proven=True,
+                reason=f"fleet short at {names.get(base, base)}: at least {lb} vehicles needed "
+                f"for the day's round trips, {avail} available (proven lower bound)",
+            )
+        elif u.code == "fleet_short":
+            u = replace(
+                u,
+                code="vehicles_busy",
+                proven=False,
+                reason=f"the vehicles based at {names.get(base, base)} run other trips "
+                "(heuristic: kept trips and the rest planned around them)",
+            )
+        unserved.append(replace(u, lower_bound=lb, available=avail))
+    return replace(plan, fleet_days=fleet_days, unserved=unserved)
+
+
+def _unserved_key(u: Unserved) -> tuple[date, str, str, tuple[str, ...]]:
+    return (u.day, u.foresteria_id, u.farm_id, u.worker_ids)
 
 
 def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> ShuttlePlan:
@@ -311,7 +356,7 @@ def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> Shut
     )
     unserved = sorted(
         (u for f in fids for u in src(f).unserved if u.foresteria_id == f),
-        key=lambda u: (u.day, u.foresteria_id, u.direction, u.farm_id, u.worker_ids),
+        key=_unserved_key,
     )
     fleet_days = sorted(
         (x for f in fids for x in src(f).fleet_days if x.foresteria_id == f),
@@ -445,25 +490,34 @@ def _no_idle_vehicle(
     groups: dict[tuple[date, str, str], list[str]] = defaultdict(list)
     for w in sorted(riders):
         groups[where[w]].append(w)
-    return [
-        Unserved(
-            day=d,
-            foresteria_id=fid,
-            farm_id=farm,
-            direction=direction,
-            riders=len(ids),
-            reason=(
-                f"fleet short at {names[fid]}: every vehicle runs its trips of the season "
-                "plan, full or not stopping at this farm (heuristic: kept trips)"
-                if (fid, d) in running
-                else f"no vehicle based at {names[fid]} is available on {d}"
-            ),
-            proven=(fid, d) not in running,
-            worker_ids=tuple(ids),
+    out = []
+    for (d, fid, farm), ids in sorted(groups.items()):
+        busy = (fid, d) in running
+        out.append(
+            Unserved(
+                day=d,
+                foresteria_id=fid,
+                base_id=fid,
+                farm_id=farm,
+                riders=len(ids),
+                code="vehicles_busy" if busy else "no_vehicle",
+                reason=(
+                    f"every vehicle based at {names[fid]} runs its trips of the season plan, "
+                    "full or not stopping at this farm (heuristic: kept trips)"
+                    if busy
+                    else f"no vehicle based at {names[fid]} is available on {d}"
+                ),
+                proven=not busy,
+                lower_bound=0,
+                available=sum(
+                    1
+                    for v in scenario.fleet
+                    if v.foresteria_id == fid and v.available_from <= d <= v.available_to
+                ),
+                worker_ids=tuple(ids),
+            )
         )
-        for (d, fid, farm), ids in sorted(groups.items())
-        for direction in DIRECTIONS
-    ]
+    return out
 
 
 def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> ShuttlePlan:
@@ -492,6 +546,7 @@ def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> Shuttle
                     day=d,
                     foresteria_id=fid,
                     needed=len(vs),
+                    lower_bound=0,
                     available=len(vs),
                     short_riders=0,
                     optimal=True,
@@ -500,6 +555,6 @@ def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> Shuttle
     fleet_days.sort(key=lambda f: (f.day, f.foresteria_id))
     unserved = sorted(
         [*rest.unserved, *left],
-        key=lambda u: (u.day, u.foresteria_id, u.direction, u.farm_id, u.worker_ids),
+        key=_unserved_key,
     )
     return replace(rest, trips=trips, fleet_days=fleet_days, unserved=unserved)

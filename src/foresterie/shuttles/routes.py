@@ -641,6 +641,41 @@ def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict) 
     return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
 
 
+def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
+    tr = scenario.config.transport
+    return _Ctx(
+        scenario=scenario,
+        matrix=matrix,
+        farms={f.id: f for f in scenario.farms},
+        names={f.id: f.name for f in scenario.foresterie}
+        | {p.id: p.name for p in scenario.pickups},
+        cap=tr.max_ride_min,
+        board=tr.board_min,
+    )
+
+
+def lower_bounds(
+    scenario: Scenario, matrix: TravelMatrix, assignments: list[Assignment]
+) -> dict[tuple[date, str], tuple[int, int]]:
+    """(day, base) -> (proven lower bound on vehicles, vehicles available) for the riders within
+    the ride cap: the figures plan_shuttles writes into fleet_days.csv and unserved.csv, for a
+    plan assembled another way (a day run's kept trips) to carry the same proven figures."""
+    ctx = _context(scenario, matrix)
+    base_of = pickup_bases(scenario, matrix)
+    reach: dict[tuple[date, str], dict[Spot, int]] = defaultdict(dict)
+    for (d, origin, farm), ids in sorted(daily_riders(scenario, assignments).items()):
+        far = max(leg_min(matrix.secs(origin, farm)), leg_min(matrix.secs(farm, origin)))
+        if far <= ctx.cap:
+            reach[d, base_of.get(origin, origin)][origin, farm] = len(ids)
+    out = {}
+    for (d, base), spots in sorted(reach.items()):
+        fleet = _available(scenario.fleet, base, d)
+        if fleet:
+            lb = _day_lower_bound(ctx, d, base, sorted(spots), sum(spots.values()), fleet)
+            out[d, base] = (lb, len(fleet))
+    return out
+
+
 def plan_shuttles(
     scenario: Scenario,
     matrix: TravelMatrix,
@@ -651,16 +686,8 @@ def plan_shuttles(
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
     (both legs) with one reason. See `_round_trip_day` for why no one rides one way only."""
     t0 = time.monotonic()
-    tr, cfg = scenario.config.transport, scenario.config.solver
-    ctx = _Ctx(
-        scenario=scenario,
-        matrix=matrix,
-        farms={f.id: f for f in scenario.farms},
-        names={f.id: f.name for f in scenario.foresterie}
-        | {p.id: p.name for p in scenario.pickups},
-        cap=tr.max_ride_min,
-        board=tr.board_min,
-    )
+    cfg = scenario.config.solver
+    ctx = _context(scenario, matrix)
     riders = daily_riders(scenario, assignments)
     base_of = pickup_bases(scenario, matrix)
     unserved: list[Unserved] = []
