@@ -146,7 +146,7 @@ def test_day_run_end_to_end(season: Path, tmp_path: Path) -> None:
     assert record["vehicles_out_of_service"] == ["VB1"]
     with open(day_dir / "plan" / "unserved.csv", newline="") as fh:
         unserved = list(csv.DictReader(fh))
-    assert {(u["foresteria_id"], u["riders"]) for u in unserved} == {("FB", "2")}
+    assert {(u["foresteria_id"], u["worker_days"]) for u in unserved} == {("FB", "2")}
     assert "no vehicle based at" in unserved[0]["reason"]
     with open(day_dir / "inputs" / "workers.csv", newline="") as fh:
         inputs = list(csv.DictReader(fh))
