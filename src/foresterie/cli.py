@@ -70,6 +70,8 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     from foresterie.scenario.load import load_scenario, scenario_hash
 
     sc = load_scenario(scenario)
+    for w in sc.warnings:
+        _err(f"warning: {w}")
     groups = len({w.group_id for w in sc.workers if w.group_id})
     typer.echo(
         f"ok: {sc.name}: {len(sc.foresterie)} foresterie, {len(sc.farms)} farms, "

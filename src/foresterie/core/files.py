@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,17 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def unreadable_reason(path: Path, max_bytes: int) -> str | None:
+    """Why `path` must not be read as an input file, or None: it must be a regular file (a FIFO
+    would block, a device never ends) no larger than `max_bytes`."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_size > max_bytes:
+        return f"{st.st_size:,} bytes, more than {max_bytes:,}"
+    return None

@@ -83,6 +83,8 @@ def solve(
     else:
         to_plan = scenario
     timings["load_s"] = time.monotonic() - t
+    for w in scenario.warnings:
+        say(f"warning: {w}")
     t = time.monotonic()
     matrix = build_matrix(scenario, cache)
     timings["travel_s"] = time.monotonic() - t

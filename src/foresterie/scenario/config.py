@@ -34,6 +34,9 @@ class DataTable(_Table):
     workers: str
     fleet: str
     matrix: str | None = None  # travel matrix CSV for backend = "matrix"
+    # The layer to read from a GeoPackage holding several: {"farms": "fields"}. A file with
+    # several layers and no name here is refused (reading "the first one" silently is a guess).
+    layers: dict[str, str] = Field(default_factory=dict)
 
 
 class HousingTable(_Table):

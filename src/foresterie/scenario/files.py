@@ -10,6 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import shapely
+import shapely.geometry
+
 from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import write_text
 from foresterie.core.timeutil import DAYS, fmt_hhmm
@@ -94,7 +97,7 @@ def foresterie_geojson(items: tuple[Foresteria, ...] | list[Foresteria]) -> str:
 
 
 def farms_geojson(items: tuple[Farm, ...] | list[Farm]) -> str:
-    """Farms with their entrance point (a polygon's representative point, as the model uses)."""
+    """Farms with their polygon, or their entrance point: the model's fields only."""
     return _collection(
         [
             {
@@ -108,11 +111,19 @@ def farms_geojson(items: tuple[Farm, ...] | list[Farm]) -> str:
                     "shift_end": fmt_hhmm(f.shift_end),
                     "workdays": ",".join(DAYS[d].title() for d in sorted(f.workdays)),
                 },
-                "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+                "geometry": _farm_geometry(f),
             }
             for f in items
         ]
     )
+
+
+def _farm_geometry(f: Farm) -> dict[str, Any]:
+    """The polygon as read (WKT round-trips float64 exactly, so its representative point, the
+    entrance, comes out the same when read again), or the entrance point."""
+    if f.wkt is None:
+        return {"type": "Point", "coordinates": [f.lon, f.lat]}
+    return dict(shapely.geometry.mapping(shapely.from_wkt(f.wkt)))
 
 
 def write_scenario(

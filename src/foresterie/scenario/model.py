@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
 
+from foresterie.core.errors import Problem
 from foresterie.scenario.config import ScenarioConfig
 
 
@@ -110,6 +111,8 @@ class Scenario:
     workers: tuple[Worker, ...]
     fleet: tuple[Vehicle, ...]
     files: dict[str, Path]  # data key -> resolved path
+    # Not errors, but worth a look (bidi controls, look-alike names): shown by validate and solve.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def name(self) -> str:

@@ -7,11 +7,11 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final, Literal
 
+from foresterie.core.procs import worker_pool
 from foresterie.core.timeutil import date_range, parse_hhmm
 from foresterie.scenario.model import Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.chaining import TripSlot, chain_trips
@@ -810,7 +810,7 @@ def _solve_patterns(
     solved: dict[_Pattern, VRPSolution] = {}
     total, done = len(seen), 0
     if processes > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=processes) as pool:
+        with worker_pool(processes) as pool:
             results: Iterable[list[tuple[_Pattern, VRPSolution]]] = pool.map(_solve_sequence, jobs)
             for res in results:
                 solved.update(res)
