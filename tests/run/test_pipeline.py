@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import TINY
+from tests.helpers import TINY, edit_features
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +67,26 @@ def test_no_personal_column_leaves_the_scenario(run_dir: Path) -> None:
             assert not any(n in text for n in names), p
     header = (run_dir / "inputs" / "workers.csv").read_text().splitlines()[0]
     assert "name" not in header.split(",")
+
+
+def test_snapshot_keeps_only_model_fields_of_every_input(tiny: Path, tmp_path: Path) -> None:
+    """Drivers' phones in fleet.csv, a farm owner's tax code, a manager's phone: the source files
+    may carry them, the run folder must not (the snapshot writes the model's fields only)."""
+    secrets = {"DRIVER-PHONE-3331234567", "RSSMRA80A01H501U", "MANAGER-0881-555"}
+    fleet = (tiny / "fleet.csv").read_text(encoding="utf-8").splitlines()
+    fleet = [fleet[0] + ",driver_phone"] + [row + ",DRIVER-PHONE-3331234567" for row in fleet[1:]]
+    (tiny / "fleet.csv").write_text("\n".join(fleet) + "\n", encoding="utf-8")
+    edit_features(tiny / "farms.geojson", 0, owner_tax_code="RSSMRA80A01H501U")
+    edit_features(tiny / "foresterie.geojson", 1, manager_phone="MANAGER-0881-555")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    for p in out.rglob("*"):
+        if p.is_file():
+            text = p.read_text(encoding="utf-8")
+            assert not any(x in text for x in secrets), p
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0, r.output  # the model-only snapshot gives the same plan
 
 
 def test_verify_passes_on_solver_output(run_dir: Path) -> None:

@@ -159,7 +159,8 @@ def _load_cached(path: Path, locations: list[Location]) -> tuple[np.ndarray, ...
     plausible for these places: then it is recomputed and overwritten, never trusted."""
     ids = tuple(x.id for x in locations)
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # From bytes: np.load leaks its file handle when the archive is truncated.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
             if tuple(str(x) for x in z["ids"]) != ids:
                 return None
             secs, mets, snaps = z["seconds"], z["metres"], z["snap_m"]
