@@ -17,6 +17,8 @@ from foresterie.core.errors import (
     InfeasibleError,
     ScenarioError,
 )
+from foresterie.core.files import UnsafePath
+from foresterie.core.runfolder import RunFolderError
 
 DEFAULT_SCENARIO = Path("scenarios/puglia-2026")
 
@@ -37,7 +39,8 @@ def _err(line: str) -> None:
 
 
 def guarded(fn: F) -> F:
-    """Map failures to one-line messages and exit codes: 2 bad input, 130 interrupted."""
+    """Map failures to one-line messages and exit codes: 2 bad input (scenario, run folder, an
+    unwritable output), 130 interrupted; anything else is a bug (exit 3, see __main__)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -50,6 +53,13 @@ def guarded(fn: F) -> F:
         except InfeasibleError as exc:
             for s in exc.shortfalls:
                 _err(f"infeasible: {s}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except (RunFolderError, UnsafePath) as exc:  # a damaged or crafted run folder
+            _err(f"error: {exc}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except OSError as exc:  # an output or cache folder that cannot be written, a full disk
+            where = f"{exc.filename}: " if exc.filename else ""
+            _err(f"error: {where}{exc.strerror or exc}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             _err("interrupted: no run folder was left half-written")
@@ -306,13 +316,18 @@ def compare(
     fmt: Annotated[str, typer.Option("--format", help="table | csv | md")] = "table",
 ) -> None:
     """KPIs of two runs side by side, with differences."""
-    import json
+    from foresterie.core.files import csv_cell
+    from foresterie.core.runfolder import RunFolderError, read_manifest
+    from foresterie.report.html import md_text
 
     rows = []
+    for run in (run_a, run_b):
+        if not run.is_dir():
+            _err(f"error: {run}: not a run folder")
+            raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        ka = json.loads((run_a / "manifest.json").read_text(encoding="utf-8"))["kpis"]
-        kb = json.loads((run_b / "manifest.json").read_text(encoding="utf-8"))["kpis"]
-    except (OSError, ValueError, KeyError) as exc:
+        ka, kb = read_manifest(run_a)["kpis"], read_manifest(run_b)["kpis"]
+    except RunFolderError as exc:
         _err(f"error: unreadable run folder: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for part in ("housing", "transport"):
@@ -323,14 +338,19 @@ def compare(
                 diff = round(diff, 2)
             rows.append((f"{part}.{key}", va, vb, diff))
     if fmt == "csv":
-        typer.echo(f"kpi,{run_a.name},{run_b.name},difference")
-        for r in rows:
-            typer.echo(",".join(str(x) for x in r))
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["kpi", csv_cell(run_a.name), csv_cell(run_b.name), "difference"])
+        w.writerows(rows)
+        typer.echo(buf.getvalue(), nl=False)
     elif fmt == "md":
-        typer.echo(f"| KPI | {run_a.name} | {run_b.name} | difference |")
+        typer.echo(f"| KPI | {md_text(run_a.name)} | {md_text(run_b.name)} | difference |")
         typer.echo("| --- | --- | --- | --- |")
         for r in rows:
-            typer.echo("| " + " | ".join(str(x) for x in r) + " |")
+            typer.echo("| " + " | ".join(md_text(x) for x in r) + " |")
     elif fmt == "table":
         width = max(len(r[0]) for r in rows)
         typer.echo(f"{'KPI':{width}s}  {run_a.name:>14s}  {run_b.name:>14s}  {'difference':>12s}")

@@ -7,6 +7,7 @@ prints well and gives the same bytes for the same plan.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.files import write_text
+from foresterie.core.files import fresh_dir, write_text
 from foresterie.report.maps import plan_map
 from foresterie.report.rundata import RunData, load_run
 from foresterie.report.sheets import write_sheets
@@ -256,7 +257,9 @@ def index_html(run: RunData) -> str:
     )
     legend = " ".join(f"<span style='color:{c}'>■</span> {s}" for s, c in SECTION_COLOURS.items())
     days = sorted({t.day for t in run.trips if t.vehicle_id})
-    day_links = " ".join(f"<a href='drivers/{d}/index.html'>{d[5:]}</a>" for d in days)
+    day_links = " ".join(
+        f"<a href='drivers/{escape(d)}/index.html'>{escape(d[5:])}</a>" for d in days
+    )
     tiers = _table(
         ["tier", "objective", "bound", "proven optimal", "how"],
         [
@@ -275,7 +278,7 @@ def index_html(run: RunData) -> str:
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>",
         f"<title>{escape(sc.name)}: plan report</title><style>{CSS}</style></head><body>",
         f"<h1>{escape(sc.name)}: housing and shuttle plan</h1>",
-        f"<p class='note'>Scenario hash {escape(m['scenario']['hash'][:16])} · seed {m['seed']} · "
+        f"<p class='note'>Scenario hash {escape(m['scenario']['hash'][:16])} · seed {escape(str(m['seed']))} · "
         f"travel backend {escape(m['scenario']['travel_backend'])} · foresterie "
         f"{escape(m['versions']['foresterie'])} · verified by the independent checker before "
         "publication</p>",
@@ -303,10 +306,18 @@ def index_html(run: RunData) -> str:
     return "\n".join(parts)
 
 
+MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+
+
+def md_text(value: Any) -> str:
+    """Plain text for Markdown: every character a renderer could read as markup or HTML is
+    escaped, so a name like `<img onerror=...>` or `[x](javascript:...)` stays text."""
+    return MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
+
+
 def _md_table(header: list[str], rows: list[list[Any]]) -> str:
-    esc = [[str(c).replace("|", "\\|") for c in r] for r in rows]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in esc])
+    lines = ["| " + " | ".join(md_text(h) for h in header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(md_text(c) for c in r) + " |" for r in rows])
 
 
 def summary_md(run: RunData) -> str:
@@ -314,13 +325,14 @@ def summary_md(run: RunData) -> str:
     return (
         "\n\n".join(
             [
-                f"# {run.scenario.name}: plan summary",
-                f"Scenario hash `{m['scenario']['hash'][:16]}`, seed {m['seed']}, travel backend "
-                f"{m['scenario']['travel_backend']}. Verified before publication.",
+                f"# {md_text(run.scenario.name)}: plan summary",
+                f"Scenario hash {md_text(m['scenario']['hash'][:16])}, seed {md_text(m['seed'])}, "
+                f"travel backend {md_text(m['scenario']['travel_backend'])}. Verified before "
+                "publication.",
                 "## Key figures",
                 _md_table(["KPI", "value"], [[k, v] for k, v in _flat(m["kpis"])]),
                 *(
-                    f"## {title}\n\n{_md_table(header, rows)}"
+                    f"## {md_text(title)}\n\n{_md_table(header, rows)}"
                     for title, header, rows in summary_sections(run)
                 ),
             ]
@@ -334,11 +346,12 @@ def write_report(run: RunData | Path, say: Say | None = None, sheets: bool = Tru
     say = say or (lambda _: None)
     if isinstance(run, Path):
         run = load_run(run)
-    out = run.root / "report"
-    write_text(out / "map.html", plan_map(run))
-    if sheets:
-        vds = write_sheets(run, out / "drivers")
-        say(f"report: map, {len(vds)} driver sheets")
-    write_text(out / "index.html", index_html(run))
-    write_text(out / "summary.md", summary_md(run))
-    return out
+    final = run.root / "report"  # a planted link here is replaced, never followed
+    with fresh_dir(final) as out:  # built aside, then swapped in whole: never half a report
+        write_text(out / "map.html", plan_map(run))
+        if sheets:
+            vds = write_sheets(run, out / "drivers")
+            say(f"report: map, {len(vds)} driver sheets")
+        write_text(out / "index.html", index_html(run))
+        write_text(out / "summary.md", summary_md(run))
+    return final
