@@ -202,9 +202,22 @@ def _instance(
         tw_late=late,
         vehicles=vehicles,
         pickup=p.direction == TO_FORESTERIA,
-        prize=[0] + [DROP_PRIZE * d for d in demand[1:]],
+        prize=[0] + [_rider_prize(vehicles, dist) * d for d in demand[1:]],
     )
     return inst, nodes
+
+
+def _rider_prize(vehicles: list[VehicleSpec], dist: list[list[int]]) -> int:
+    """What leaving one rider unserved costs the route search: more than the dearest route that
+    carries one load alone (fixed cost plus the way out and back), so a load that could ride on a
+    route of its own is never dropped to save cost, whatever the scale of the costs. At least
+    DROP_PRIZE, the usual (much larger) value."""
+    dearest = max(
+        v.fixed_cost + v.unit_distance_cost * (dist[0][i] + dist[i][0])
+        for v in vehicles
+        for i in range(1, len(dist))
+    )
+    return max(DROP_PRIZE, dearest + 1)
 
 
 def _warm(
