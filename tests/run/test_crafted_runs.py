@@ -371,10 +371,8 @@ def test_report_through_planted_links_writes_only_inside(base_run: Path, tmp_pat
 def test_markup_in_reasons_stays_text(base_run: Path, tmp_path: Path) -> None:
     run = tmp_path / "run"
     shutil.copytree(base_run, run)
-    _csv_set("plan/unserved.csv", 2, "reason", "<script>alert(1)</script>")(run, tmp_path)
-    _csv_set("plan/waitlist.csv", 2, "reason", "[click](javascript:alert(1)) <img src=x>")(
-        run, tmp_path
-    )
+    reason = "<script>alert(1)</script> [click](javascript:alert(1)): x"
+    _csv_set("plan/unserved.csv", 2, "reason", reason)(run, tmp_path)
     r = subprocess.run(
         [sys.executable, "-m", "foresterie", "report", str(run), "--no-sheets"],
         capture_output=True,
@@ -385,4 +383,5 @@ def test_markup_in_reasons_stays_text(base_run: Path, tmp_path: Path) -> None:
     md = (run / "report" / "summary.md").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert "href='javascript" not in html and 'href="javascript' not in html
-    assert "<script>" not in md and "<img" not in md and "](javascript" not in md
+    assert "<script>" not in md and "\\<script\\>alert(1)" in md
+    assert "\\[click\\](javascript" in md  # the brackets escaped: text, not a link

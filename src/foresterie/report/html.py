@@ -306,7 +306,7 @@ def index_html(run: RunData) -> str:
     return "\n".join(parts)
 
 
-MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+MD_SPECIAL = re.compile(r"([\\`*\[\]<>#!|])")  # markup, links, inline HTML, tables
 
 
 def md_text(value: Any) -> str:
