@@ -24,6 +24,12 @@ INTERRUPTED = "interrupted: no run folder was left half-written"
 
 def _settled(code: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # teardown must not turn the outcome into -2
+    if code == EXIT_INTERRUPTED:
+        # The outcome is decided and every file is closed: leave without interpreter teardown,
+        # where a pending interrupt could still make Python die by the signal (exit -2).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     sys.exit(code)
 
 

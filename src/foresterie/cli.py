@@ -18,7 +18,9 @@ from foresterie.core.errors import (
     InfeasibleError,
     ScenarioError,
 )
+from foresterie.core.files import UnsafePath
 from foresterie.core.i18n import cli_lang
+from foresterie.core.runfolder import RunFolderError
 
 DEFAULT_SCENARIO = Path("scenarios/puglia-2027")
 # Help and messages follow the user's locale (FORESTERIE_LANG, else LANGUAGE/LC_ALL/LC_MESSAGES/
@@ -72,7 +74,8 @@ def _err(line: str) -> None:
 
 
 def guarded(fn: F) -> F:
-    """Map failures to one-line messages and exit codes: 2 bad input, 130 interrupted."""
+    """Map failures to one-line messages and exit codes: 2 bad input (scenario, run folder, an
+    unwritable output), 130 interrupted; anything else is a bug (exit 3, see __main__)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -85,6 +88,13 @@ def guarded(fn: F) -> F:
         except InfeasibleError as exc:
             for s in exc.shortfalls:
                 _err(f"infeasible: {s}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except (RunFolderError, UnsafePath) as exc:  # a damaged or crafted run folder
+            _err(f"error: {exc}")
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except OSError as exc:  # an output or cache folder that cannot be written, a full disk
+            where = f"{exc.filename}: " if exc.filename else ""
+            _err(f"error: {where}{exc.strerror or exc}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             _err("interrupted: " + _("no run folder was left half-written"))
@@ -106,6 +116,8 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     from foresterie.scenario.load import load_scenario, scenario_hash
 
     sc = load_scenario(scenario)
+    for w in sc.warnings:
+        _err(f"warning: {w}")
     groups = len({w.group_id for w in sc.workers if w.group_id})
     typer.echo(
         "ok: "
@@ -408,13 +420,18 @@ def compare(
     run_b: Annotated[Path, typer.Argument(help=_("Second run folder."))],
     fmt: Annotated[str, typer.Option("--format", help=_("table | csv | md"))] = "table",
 ) -> None:
-    import json
+    from foresterie.core.files import csv_cell
+    from foresterie.core.runfolder import RunFolderError, read_manifest
+    from foresterie.report.html import md_text
 
     rows = []
+    for run in (run_a, run_b):
+        if not run.is_dir():
+            _err(f"error: {run}: not a run folder")
+            raise typer.Exit(EXIT_BAD_INPUT)
     try:
-        ka = json.loads((run_a / "manifest.json").read_text(encoding="utf-8"))["kpis"]
-        kb = json.loads((run_b / "manifest.json").read_text(encoding="utf-8"))["kpis"]
-    except (OSError, ValueError, KeyError) as exc:
+        ka, kb = read_manifest(run_a)["kpis"], read_manifest(run_b)["kpis"]
+    except RunFolderError as exc:
         _err("error: " + _("unreadable run folder: {why}").format(why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for part in ("housing", "transport"):
@@ -425,14 +442,19 @@ def compare(
                 diff = round(diff, 2)
             rows.append((f"{part}.{key}", va, vb, diff))
     if fmt == "csv":
-        typer.echo(f"kpi,{run_a.name},{run_b.name},difference")
-        for r in rows:
-            typer.echo(",".join(str(x) for x in r))
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["kpi", csv_cell(run_a.name), csv_cell(run_b.name), "difference"])
+        w.writerows(rows)
+        typer.echo(buf.getvalue(), nl=False)
     elif fmt == "md":
-        typer.echo(f"| KPI | {run_a.name} | {run_b.name} | difference |")
+        typer.echo(f"| KPI | {md_text(run_a.name)} | {md_text(run_b.name)} | difference |")
         typer.echo("| --- | --- | --- | --- |")
         for r in rows:
-            typer.echo("| " + " | ".join(str(x) for x in r) + " |")
+            typer.echo("| " + " | ".join(md_text(x) for x in r) + " |")
     elif fmt == "table":
         width = max(len(r[0]) for r in rows)
         typer.echo(f"{'KPI':{width}s}  {run_a.name:>14s}  {run_b.name:>14s}  {'difference':>12s}")

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import math
+import stat
 import tomllib
 from collections import defaultdict
 from datetime import date, timedelta
@@ -23,12 +25,42 @@ class Unreadable(Exception):
     """The run folder is missing a file or a file cannot be parsed (exit 2)."""
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+# A run folder is untrusted input. Every file is read through `_read` (this module's own copy of
+# the rule, as it imports nothing of the package): inside the run once links are resolved, a
+# regular file (not a FIFO or /dev/zero), below a size limit. Names taken from scenario.toml or
+# the manifest are plain file names, never paths.
+MAX_FILE_BYTES = 1 << 30
+
+
+def _read(run: Path, rel: str) -> bytes:
+    path = run / rel
+    real, top = path.resolve(), run.resolve()
+    if not real.is_relative_to(top):
+        raise Unreadable(f"{rel}: leads outside the run folder")
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return list(csv.DictReader(fh))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise Unreadable(f"{path}: {exc}") from None
+        st = path.stat()
+    except OSError as exc:
+        raise Unreadable(f"{rel}: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise Unreadable(f"{rel}: not a regular file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise Unreadable(f"{rel}: {st.st_size:,} bytes, more than {MAX_FILE_BYTES:,}")
+    with open(path, "rb") as fh:
+        return fh.read(MAX_FILE_BYTES)
+
+
+def _plain_name(name: Any, where: str) -> str:
+    if not isinstance(name, str) or not name or name != Path(name).name or name in (".", ".."):
+        raise Unreadable(f"{where}: {str(name)[:60]!r} is not a plain file name")
+    return name
+
+
+def _rows(run: Path, rel: str) -> list[dict[str, str]]:
+    try:
+        text = _read(run, rel).decode("utf-8-sig")
+        return list(csv.DictReader(io.StringIO(text, newline="")))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise Unreadable(f"{rel}: {exc}") from None
 
 
 def _mins(text: str) -> int:
@@ -45,55 +77,66 @@ def _days(text: str) -> set[int]:
     return out
 
 
-def _features(path: Path) -> list[dict[str, Any]]:
-    if path.suffix.lower() in (".geojson", ".json"):
+def _features(run: Path, rel: str) -> list[dict[str, Any]]:
+    if rel.lower().endswith((".geojson", ".json")):
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as exc:
-            raise Unreadable(f"{path}: {exc}") from None
-        return [f["properties"] for f in data["features"]]
+            data = json.loads(_read(run, rel).decode("utf-8-sig"))
+            return [dict(f["properties"]) for f in data["features"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Unreadable(f"{rel}: {exc}") from None
     import pyogrio  # GeoPackage and other GDAL formats
 
-    return pyogrio.read_dataframe(path, read_geometry=False).to_dict("records")
+    _read(run, rel)  # the same confinement and limits before GDAL opens it
+    return pyogrio.read_dataframe(run / rel, read_geometry=False).to_dict("records")
 
 
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha(run: Path, rel: str) -> str:
+    return hashlib.sha256(_read(run, rel)).hexdigest()
 
 
 class _Run:
     def __init__(self, run: Path):
-        inputs, self.plan = run / "inputs", run / "plan"
+        self.root, self.plan = run, run / "plan"
         try:
-            self.cfg = tomllib.loads((inputs / "scenario.toml").read_text(encoding="utf-8"))
-            self.manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise Unreadable(str(exc)) from None
-        data = self.cfg["data"]
-        self.workers = {r["worker_id"]: r for r in _rows(inputs / data["workers"])}
-        self.fs = {str(p["id"]): p for p in _features(inputs / data["foresterie"])}
-        self.farms = {str(p["id"]): p for p in _features(inputs / data["farms"])}
-        self.fleet = {r["vehicle_id"]: r for r in _rows(inputs / data["fleet"])}
+            self.cfg = tomllib.loads(_read(run, "inputs/scenario.toml").decode("utf-8"))
+            self.manifest = json.loads(_read(run, "manifest.json").decode("utf-8"))
+        except ValueError as exc:  # TOML or JSON syntax, not UTF-8
+            raise Unreadable(str(exc).splitlines()[0]) from None
+        if not isinstance(self.manifest, dict):
+            raise Unreadable("manifest.json: not a JSON object")
+        data = self.cfg.get("data")
+        if not isinstance(data, dict):
+            raise Unreadable("inputs/scenario.toml: no [data] table")
+
+        def inp(key: str) -> str:
+            return "inputs/" + _plain_name(data.get(key), f"inputs/scenario.toml: data.{key}")
+
+        self.workers = {r["worker_id"]: r for r in _rows(run, inp("workers"))}
+        self.fs = {str(p["id"]): p for p in _features(run, inp("foresterie"))}
+        self.farms = {str(p["id"]): p for p in _features(run, inp("farms"))}
+        self.fleet = {r["vehicle_id"]: r for r in _rows(run, inp("fleet"))}
         self.pickups = (
-            {str(p["id"]): p for p in _features(inputs / data["pickups"])}
-            if data.get("pickups")
-            else {}
+            {str(p["id"]): p for p in _features(run, inp("pickups"))} if data.get("pickups") else {}
         )
         self.secs: dict[tuple[str, str], int] = {}
         self.metres: dict[tuple[str, str], int] = {}
-        for r in _rows(inputs / data["matrix"]):
+        for r in _rows(run, inp("matrix")):
             self.secs[r["from_id"], r["to_id"]] = int(r["seconds"])
             self.metres[r["from_id"], r["to_id"]] = int(r["metres"])
-        self.assign = _rows(self.plan / "assignments.csv")
-        self.wait = _rows(self.plan / "waitlist.csv")
-        self.occ = _rows(self.plan / "occupancy.csv")
-        self.trips = _rows(self.plan / "trips.csv")
-        self.stops = _rows(self.plan / "stops.csv")
-        self.riders = _rows(self.plan / "riders.csv")
-        self.unserved = _rows(self.plan / "unserved.csv")
+        self.assign = _rows(run, "plan/assignments.csv")
+        self.wait = _rows(run, "plan/waitlist.csv")
+        self.occ = _rows(run, "plan/occupancy.csv")
+        self.trips = _rows(run, "plan/trips.csv")
+        self.stops = _rows(run, "plan/stops.csv")
+        self.riders = _rows(run, "plan/riders.csv")
+        self.unserved = _rows(run, "plan/unserved.csv")
         # Referral records live apart from everything published (README, "Referral records").
         ref = run / "restricted" / "referrals.csv"
-        self.referrals = {x["worker_id"]: x for x in _rows(ref)} if ref.is_file() else {}
+        self.referrals = (
+            {x["worker_id"]: x for x in _rows(run, "restricted/referrals.csv")}
+            if ref.exists()
+            else {}
+        )
         for wid, x in self.referrals.items():
             if wid in self.workers:
                 self.workers[wid]["avoid_sites"] = x["avoid_sites"]
@@ -126,30 +169,37 @@ class _Run:
 
 def verify_run(run: Path) -> list[str]:
     """All violations found, each 'what: where, when, how much'. Empty means clean."""
-    r = _Run(Path(run))
-    out: list[str] = []
-    _check_people(r, out)
-    _check_beds(r, out)
-    _check_trips(r, out)
-    _check_service(r, out)
-    _check_round_trips(r, out)
-    _check_reasons(r, out)
-    _check_ride_order(r, out)
-    _check_kpis(r, out)
-    if r.cfg.get("housing", {}).get("lottery"):
-        _check_lottery(r, Path(run), out)
-    for name, digest in r.manifest.get("plan", {}).items():
-        p = r.plan / name
-        if not p.is_file() or _sha(p) != digest:
-            out.append(f"plan file changed after solving: {name} (hash differs from the manifest)")
-    for name, digest in r.manifest.get("restricted", {}).items():
-        p = Path(run) / "restricted" / name
-        if not p.is_file() or _sha(p) != digest:
-            out.append(f"restricted file changed after solving: {name} (hash differs)")
-    for name, digest in r.manifest.get("inputs", {}).items():
-        p = Path(run) / "inputs" / name
-        if not p.is_file() or _sha(p) != digest:
-            out.append(f"input changed after solving: {name} (hash differs from the manifest)")
+    try:
+        r = _Run(Path(run))
+        out: list[str] = []
+        _check_people(r, out)
+        _check_beds(r, out)
+        _check_trips(r, out)
+        _check_service(r, out)
+        _check_round_trips(r, out)
+        _check_reasons(r, out)
+        _check_ride_order(r, out)
+        _check_kpis(r, out)
+        if r.cfg.get("housing", {}).get("lottery"):
+            _check_lottery(r, Path(run), out)
+        for folder, label in (
+            ("plan", "plan file"),
+            ("restricted", "restricted file"),
+            ("inputs", "input"),
+        ):
+            listed = r.manifest.get(folder, {})
+            if not isinstance(listed, dict):
+                raise Unreadable(f"manifest.json: {folder}: not an object of file hashes")
+            for name, digest in listed.items():
+                rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
+                if not (Path(run) / rel).exists() or _sha(Path(run), rel) != digest:
+                    out.append(
+                        f"{label} changed after solving: {name} (hash differs from the manifest)"
+                    )
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        # A field missing or malformed anywhere: a damaged or crafted folder, not a verdict.
+        what = f"{type(exc).__name__}: {exc}"[:200]
+        raise Unreadable(f"malformed run folder ({what})") from None
     return out
 
 
@@ -282,7 +332,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
 def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list[str]) -> None:
     """uncovered.csv lists exactly the nights of a housed person's stay spent without a bed."""
     listed: dict[str, set[date]] = defaultdict(set)
-    for u in _rows(r.plan / "uncovered.csv"):
+    for u in _rows(r.root, "plan/uncovered.csv"):
         d, end = _day(u["from"]), _day(u["to"])
         while d < end:
             listed[u["worker_id"]].add(d)
@@ -327,13 +377,13 @@ def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
     same stay, section, farm, priority, needs, pin, previous place, rides, contract and sites to
     avoid) nobody with a later ticket is housed while one with an earlier ticket waits."""
     seed = r.cfg["scenario"]["seed"]
-    tickets = {x["worker_id"]: x["ticket"] for x in _rows(r.plan / "lottery.csv")}
+    tickets = {x["worker_id"]: x["ticket"] for x in _rows(r.root, "plan/lottery.csv")}
     for wid in r.workers:
         if tickets.get(wid) != hashlib.sha256(f"{seed}:{wid}".encode()).hexdigest()[:16]:
             out.append(f"lottery ticket is not the seeded draw: {wid}")
     prev_file = run / "inputs" / "previous_assignments.csv"
     previous: dict[str, str] = {}
-    for a in _rows(prev_file) if prev_file.is_file() else []:
+    for a in _rows(run, "inputs/previous_assignments.csv") if prev_file.exists() else []:
         previous.setdefault(a["worker_id"], a["foresteria_id"])
     housed = {a["worker_id"] for a in r.assign}
     past = {w["worker_id"] for w in r.wait if w["code"] == "past"}
@@ -685,7 +735,7 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"reason understates: {where} is {code}, yet the fleet is proven short")
         if code != "fleet_short" and "fleet short" in u["reason"]:
             out.append(f"reason contradicts itself: {where} is {code} but says 'fleet short'")
-    for row in _rows(r.plan / "fleet_days.csv"):
+    for row in _rows(r.root, "plan/fleet_days.csv"):
         key = (row["day"], row["foresteria_id"])
         got = (int(row["vehicles_lower_bound"]), int(row["vehicles_available"]))
         if key in bounds and got != bounds[key]:
@@ -910,7 +960,9 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     cost = fixed + km_cost
     riders = sum(int(t["riders"]) for t in r.trips)
     short_days = {
-        row["day"] for row in _rows(r.plan / "fleet_days.csv") if int(row["worker_days_unserved"])
+        row["day"]
+        for row in _rows(r.root, "plan/fleet_days.csv")
+        if int(row["worker_days_unserved"])
     }
     unserved_days = sum(int(u["worker_days"]) for u in r.unserved)
     by_priority = {str(p): 0 for p in range(4)}

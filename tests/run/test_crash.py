@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -77,3 +78,62 @@ def test_kill_during_solve(earlier: Path, sig: int, seed: int) -> None:
     )
     assert not list(earlier.parent.glob(".run.partial-*"))
     assert sorted(os.listdir(earlier.parent)) == ["run", "timing"]
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux) to find the workers")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_no_route_worker_outlives_a_killed_solve(tmp_path: Path, sig: int) -> None:
+    """Kill `solve` while its process pool searches routes: every worker goes with it."""
+    sc = tmp_path / "s"
+    shutil.copytree(TINY, sc)
+    toml = (sc / "scenario.toml").read_text(encoding="utf-8")
+    toml = (
+        toml.replace("shuttle_iterations = 300", "shuttle_iterations = 5000000")
+        .replace("shuttle_patience = 50", "shuttle_patience = 5000000")
+        .replace("shuttle_processes = 1", "shuttle_processes = 2")
+    )
+    (sc / "scenario.toml").write_text(toml, encoding="utf-8")
+    proc = subprocess.Popen(
+        [*CMD[:-1], str(sc), "--out", str(tmp_path / "run")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            workers = _children(proc.pid)
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the route search never started its worker processes"
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if _alive(w)], "route workers outlived their solve"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in workers:
+            if _alive(w):  # leave no stray process behind, even when the test fails
+                os.kill(w, signal.SIGKILL)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, TINY, add_pickup, set_toml
+from tests.helpers import PARTIAL, TINY, add_pickup, edit_features, set_toml
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,26 @@ def test_no_personal_column_leaves_the_scenario(run_dir: Path) -> None:
             assert not any(n in text for n in names), p
     header = (run_dir / "inputs" / "workers.csv").read_text().splitlines()[0]
     assert "name" not in header.split(",")
+
+
+def test_snapshot_keeps_only_model_fields_of_every_input(tiny: Path, tmp_path: Path) -> None:
+    """Drivers' phones in fleet.csv, a farm owner's tax code, a manager's phone: the source files
+    may carry them, the run folder must not (the snapshot writes the model's fields only)."""
+    secrets = {"DRIVER-PHONE-3331234567", "RSSMRA80A01H501U", "MANAGER-0881-555"}
+    fleet = (tiny / "fleet.csv").read_text(encoding="utf-8").splitlines()
+    fleet = [fleet[0] + ",driver_phone"] + [row + ",DRIVER-PHONE-3331234567" for row in fleet[1:]]
+    (tiny / "fleet.csv").write_text("\n".join(fleet) + "\n", encoding="utf-8")
+    edit_features(tiny / "farms.geojson", 0, owner_tax_code="RSSMRA80A01H501U")
+    edit_features(tiny / "foresterie.geojson", 1, manager_phone="MANAGER-0881-555")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    for p in out.rglob("*"):
+        if p.is_file():
+            text = p.read_text(encoding="utf-8")
+            assert not any(x in text for x in secrets), p
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0, r.output  # the model-only snapshot gives the same plan
 
 
 def test_verify_passes_on_solver_output(run_dir: Path) -> None:
@@ -193,8 +213,8 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
     [
         (
             "inputs/foresterie.geojson",
-            '"open_to": "2026-07-20"',
-            '"open_to": "2026-07-09"',
+            '"open_to":"2026-07-20"',
+            '"open_to":"2026-07-09"',
             "foresteria closed: W04 at FB",
         ),
         ("inputs/matrix.csv", "FA,F1,", "FA,F1,4000", "commute cap: W01 at FA"),
@@ -204,7 +224,12 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
             "W01,2026-07-06,2026-07-13,men,,F1,0,false,FB",
             "pinned worker moved: W01 pinned to FB",
         ),
-        ("inputs/fleet.csv", "VA1,FA,8,160,0.38,540,", "VA1,FA,8,160,0.38,60,", "duty limit: VA1"),
+        (
+            "inputs/fleet.csv",
+            "VA1,FA,8,160.0,0.38,540,",
+            "VA1,FA,8,160.0,0.38,60,",
+            "duty limit: VA1",
+        ),
         ("inputs/fleet.csv", "VB1,FB,8,", "VB1,FB,1,", "seats exceeded"),
         (
             "manifest.json",
@@ -288,7 +313,9 @@ def test_geopackage_inputs_solve_and_verify(tmp_path: Path) -> None:
     out = tmp_path / "run"
     r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
     assert r.exit_code == 0, r.output
-    assert (out / "inputs" / "foresterie.gpkg").is_file() and verify_run(out) == []
+    # the snapshot holds the model's fields as GeoJSON, whatever the source format
+    assert (out / "inputs" / "foresterie.geojson").is_file() and verify_run(out) == []
+    assert not list((out / "inputs").glob("*.gpkg"))
     a = (out / "plan" / "assignments.csv").read_text()
     assert "W04,FB,family" in a and "W01,FA,men" in a
 

@@ -19,6 +19,16 @@ BAD = Path(__file__).resolve().parent.parent / "bad_inputs"
 
 # defect folder -> the exact first line `foresterie validate` prints (file:row: field: message)
 EXPECTED = {
+    "stray_quote": 'workers.csv:3: row: a quote (") opened here is never closed: remove it',
+    "cell_too_long": "workers.csv:2: name: 5,000 characters, more than 4096",
+    "control_character_in_name": "farms.geojson:1: name: control character U+0007 in 'Masseria\\x07Nardò'; remove it",
+    "name_too_long": "foresterie.geojson:2: name: 244 characters, more than 120: shorten it",
+    "shift_starts_after_midnight": "farms.geojson:2: shift_start: 00:15 puts the morning ride (up to 105 min before) in the previous day; shifts start at 01:45 or later",
+    "shift_ends_near_midnight": "farms.geojson:3: shift_end: 23:50 puts the ride back (up to 105 min after) in the next day; shifts end at 22:15 or earlier",
+    "seats_implausible": "fleet.csv:2: seats: 500 seats is above the plausible 90",
+    "fixed_cost_in_cents": "fleet.csv:3: fixed_cost_eur_per_day: 100000 EUR/day is above the plausible 5000",
+    "cost_per_km_implausible": "fleet.csv:2: cost_eur_per_km: 9500 EUR/km is above the plausible 20",
+    "layers_unknown_key": "scenario.toml: data.layers: 'workers' is not a layered file (farms, foresterie)",
     "accessible_not_bool": "workers.csv:2: accessible: 'maybe' is not true/false",
     "bad_date": "workers.csv:2: arrival: date '2026-13-01' is not ISO YYYY-MM-DD",
     "bad_time": "farms.geojson:1: shift_start: time '25:00' is not a clock time",
@@ -263,3 +273,73 @@ def test_referrals_rides_and_contract_load_and_round_trip(tiny: Path, tmp_path: 
     write_scenario(sc, tmp_path / "copy")
     again = load_scenario(tmp_path / "copy")
     assert again.workers == sc.workers and again.referrals == sc.referrals
+
+
+def _two_layer_gpkg(folder: Path) -> Path:
+    """The tiny farms as a GeoPackage with a second, decoy layer (every farm moved)."""
+    import geopandas as gpd
+
+    farms = gpd.read_file(folder / "farms.geojson")
+    path = folder / "farms.gpkg"
+    farms.to_file(path, layer="decoy", driver="GPKG")
+    farms.to_file(path, layer="fields", driver="GPKG")
+    (folder / "farms.geojson").unlink()
+    toml = (folder / "scenario.toml").read_text(encoding="utf-8")
+    (folder / "scenario.toml").write_text(
+        toml.replace('"farms.geojson"', '"farms.gpkg"'), encoding="utf-8"
+    )
+    return path
+
+
+def test_geopackage_with_several_layers_needs_a_layer_name(tiny: Path) -> None:
+    _two_layer_gpkg(tiny)
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(tiny)
+    assert [str(p) for p in exc.value.problems] == [
+        "farms.gpkg: layer: 2 layers (decoy, fields); name the one to read in scenario.toml: "
+        '[data] layers = { farms = "decoy" }'
+    ]
+
+
+def test_geopackage_layer_named_in_scenario_is_read(tiny: Path) -> None:
+    _two_layer_gpkg(tiny)
+    toml = (tiny / "scenario.toml").read_text(encoding="utf-8")
+    (tiny / "scenario.toml").write_text(
+        toml.replace(
+            'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nlayers = { farms = "fields" }\n'
+        ),
+        encoding="utf-8",
+    )
+    assert sorted(f.id for f in load_scenario(tiny).farms) == ["F1", "F2", "F3"]
+    (tiny / "scenario.toml").write_text(
+        toml.replace(
+            'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nlayers = { farms = "roads" }\n'
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="no layer 'roads'; it has decoy, fields"):
+        load_scenario(tiny)
+
+
+def test_a_fifo_is_refused_without_blocking(tiny: Path) -> None:
+    import os
+
+    (tiny / "workers.csv").unlink()
+    os.mkfifo(tiny / "workers.csv")
+    with pytest.raises(ScenarioError, match=r"data\.workers: 'workers\.csv' is not a regular"):
+        load_scenario(tiny)
+
+
+def test_bidi_controls_and_look_alike_names_are_warnings(tiny: Path) -> None:
+    farms = json.loads((tiny / "farms.geojson").read_text(encoding="utf-8"))
+    farms["features"][1]["properties"]["name"] = "Tenuta \u202eaciF"
+    farms["features"][2]["properties"]["name"] = "MASSERIA  NARDO"  # F1 is "Masseria Nardò"
+    (tiny / "farms.geojson").write_text(json.dumps(farms), encoding="utf-8")
+    sc = load_scenario(tiny)
+    assert [str(w) for w in sc.warnings] == [
+        "farms.geojson:2: name: bidi control characters reorder how it reads",
+        "farms.geojson:3: name: 'MASSERIA  NARDO' looks like 'Masseria Nardò' (row 1)",
+    ]
+    r = CliRunner().invoke(app, ["validate", str(tiny)])
+    assert r.exit_code == 0
+    assert r.stderr.splitlines() == [f"warning: {w}" for w in sc.warnings]

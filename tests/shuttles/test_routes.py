@@ -276,3 +276,50 @@ def test_the_wait_on_board_cap_splits_a_trip_whose_riders_would_idle_at_a_stop()
     assert not capped.unserved
     assert_round_trips(capped)
     assert all(w <= 5 for t in capped.trips for n, w in rider_waits(t.direction, t.stops) if n)
+
+
+def test_riders_come_first_whatever_the_scale_of_the_costs() -> None:
+    """The same fleet priced x1, x100 and x10,000 (a bus typed in cents, EUR/km typed per metre):
+    riders first, then cost, exactly, so the same riders ride at every scale."""
+    farms = [
+        farm("F1", "06:00", "14:00"),
+        farm("F2", "07:00", "15:00"),
+        farm("F3", "05:30", "13:00"),
+    ]
+    riders = {"F1": 11, "F2": 6, "F3": 9}
+    minutes = {
+        ("A", "F1"): 20,
+        ("A", "F2"): 35,
+        ("A", "F3"): 25,
+        ("F1", "F2"): 20,
+        ("F1", "F3"): 15,
+    }
+    served = []
+    for scale in (1, 100, 10_000):
+        fleet = [
+            vehicle("BUS", "A", seats=28, fixed=300 * scale, per_km=1.2 * scale),
+            vehicle("VAN", "A", seats=9, fixed=160 * scale, per_km=0.4 * scale),
+        ]
+        sp = run(farms, riders, fleet, minutes)
+        served.append(
+            (
+                sum(t.riders for t in sp.trips),
+                sum(u.riders for u in sp.unserved),
+                sorted((t.direction, t.riders) for t in sp.trips),
+            )
+        )
+    assert served[0][0] == 2 * sum(riders.values()) and served[0][1] == 0
+    assert served[1] == served[0] and served[2] == served[0]
+
+
+def test_chaining_keeps_riders_when_a_vehicle_costs_a_fortune() -> None:
+    from foresterie.shuttles.chaining import TripSlot, chain_trips
+
+    trips = [
+        TripSlot(key="A", depart=360, ret=420, load=8, metres=40_000),
+        TripSlot(key="B", depart=380, ret=440, load=6, metres=40_000),
+    ]
+    fleet = [vehicle("V1", "A", seats=9, fixed=1e9, per_km=1e6), vehicle("V2", "A", seats=9)]
+    r = chain_trips(trips, fleet, 5, seed=1, deterministic_time=5.0)
+    assert r.vehicle_of["A"] is not None and r.vehicle_of["B"] is not None
+    assert r.vehicles_used == 2 and r.optimal

@@ -229,3 +229,22 @@ def test_an_existing_scheduler_gives_the_same_table(
         )
     assert res.solved == 4
     assert (tmp_path / "remote" / "results.csv").read_bytes() == (one / "results.csv").read_bytes()
+
+
+def test_decisions_and_perturbations_naming_unknown_ids_are_refused(tmp_path: Path) -> None:
+    path = _sweep(tmp_path, pin=False)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("open = { FB = [true, false] }", "open = { FX = [true, false] }").replace(
+            "extra_arrivals = { tomato = 0.5 }", "extra_arrivals = { tomatoes = 0.5 }"
+        ),
+        encoding="utf-8",
+    )
+    r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == [
+        "error: sweep.toml: decisions.open.FX: no foresteria 'FX' in the base scenario (FA, FB)",
+        "error: sweep.toml: perturb.extra_arrivals.tomatoes: no farm grows 'tomatoes' in the "
+        "base scenario (tomato, watermelon)",
+    ]
+    assert not (tmp_path / "out").exists()

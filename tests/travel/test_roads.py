@@ -215,6 +215,39 @@ def test_matrix_cache_hits_and_invalidates(
     assert not build_matrix(load_scenario(road_scenario), cache).cached
 
 
+@pytest.mark.parametrize(
+    "poison",
+    ["truncated", "metres_divided_by_10", "negative", "teleport_speed", "wrong_shape"],
+)
+def test_a_damaged_or_implausible_cache_entry_is_recomputed(
+    road_scenario: Path, tmp_path: Path, poison: str
+) -> None:
+    import numpy as np
+
+    cache = tmp_path / "cache"
+    first = build_matrix(load_scenario(road_scenario), cache)
+    (entry,) = (cache / "matrices").glob("*.npz")
+    with np.load(entry) as z:
+        ids, secs, mets, snaps = z["ids"], z["seconds"], z["metres"], z["snap_m"]
+    if poison == "truncated":
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    else:
+        if poison == "metres_divided_by_10":
+            mets = mets // 10  # shorter than the straight line
+        elif poison == "negative":
+            secs = secs.copy()
+            secs[0, 1] = -5
+        elif poison == "teleport_speed":
+            secs = np.ones_like(secs) - np.eye(len(secs), dtype=secs.dtype)  # 1 s for any leg
+        else:
+            secs, mets = secs[:-1, :-1], mets[:-1, :-1]
+        np.savez(entry, ids=ids, seconds=secs, metres=mets, snap_m=snaps)
+    again = build_matrix(load_scenario(road_scenario), cache)
+    assert not again.cached
+    assert (again.seconds == first.seconds).all() and (again.metres == first.metres).all()
+    assert build_matrix(load_scenario(road_scenario), cache).cached  # the entry was rewritten
+
+
 def test_a_different_graph_misses_the_cache(road_scenario: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     build_matrix(load_scenario(road_scenario), cache)

@@ -8,6 +8,10 @@ import hashlib
 import io
 import json
 import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +24,18 @@ def csv_text(rows: list[list[Any]], header: list[str]) -> str:
     return out.getvalue()
 
 
+def csv_cell(value: Any) -> Any:
+    """A cell for a CSV a person opens in a spreadsheet: text that a spreadsheet would run as a
+    formula (=, +, -, @, tab, CR first) gets a leading apostrophe; numbers pass unchanged."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
+    """Write UTF-8 exactly (no newline translation), atomically: a reader never sees half a
+    file, an interrupt leaves the old one, and a symlink at `path` is replaced, not followed."""
+    replace_file(path, text.encode("utf-8"))
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -31,8 +43,14 @@ def replace_file(path: Path, data: bytes) -> None:
     half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    tmp.unlink(missing_ok=True)  # a stale one, or a planted link: never written through
+    try:
+        with open(tmp, "xb") as fh:
+            fh.write(data)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def dumps_json(obj: Any) -> str:
@@ -45,3 +63,72 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def unreadable_reason(path: Path, max_bytes: int) -> str | None:
+    """Why `path` must not be read as an input file, or None: it must be a regular file (a FIFO
+    would block, a device never ends) no larger than `max_bytes`."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    if st.st_size > max_bytes:
+        return f"{st.st_size:,} bytes, more than {max_bytes:,}"
+    return None
+
+
+class UnsafePath(ValueError):
+    """A path inside a folder that must not be read or written (it leads outside, is a link,
+    a FIFO or a device, or is too large)."""
+
+    def __init__(self, rel: str | Path, reason: str):
+        self.rel, self.reason = str(rel), reason
+        super().__init__(f"{rel}: {reason}")
+
+
+def inside(root: Path, rel: str | Path) -> Path:
+    """`root / rel`, refused unless it stays inside `root` once links are resolved."""
+    path = root / rel
+    real, top = path.resolve(), root.resolve()
+    if real != top and not real.is_relative_to(top):
+        raise UnsafePath(rel, f"leads outside {root}")
+    return path
+
+
+def read_inside(root: Path, rel: str | Path, max_bytes: int) -> bytes:
+    """Bytes of a regular file inside `root` (links may not leave it), at most `max_bytes`."""
+    path = inside(root, rel)
+    why = unreadable_reason(path, max_bytes)
+    if why:
+        raise UnsafePath(rel, why)
+    with open(path, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:  # grew while read
+        raise UnsafePath(rel, f"more than {max_bytes:,} bytes")
+    return data
+
+
+@contextmanager
+def fresh_dir(final: Path) -> Iterator[Path]:
+    """A new, empty folder beside `final` to fill; on success it replaces `final` (a folder, or a
+    link, which is removed and never followed), on failure it is removed and `final` is kept."""
+    tmp = final.with_name(f".{final.name}.partial-{os.getpid()}")
+    if tmp.is_symlink() or tmp.is_file():
+        tmp.unlink()
+    elif tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = final.with_name(f".{final.name}.old-{os.getpid()}")
+    if final.is_symlink() or final.is_file():
+        final.unlink()
+    elif final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MIN = 24 * 60  # minutes in a day: every time of a plan lies in [0, DAY_MIN]
 
 
 def parse_hhmm(text: str) -> int:

@@ -8,6 +8,7 @@ prints well and gives the same bytes for the same plan.
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
-from foresterie.core.files import write_text
+from foresterie.core.files import fresh_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import plan_map
 from foresterie.report.rundata import RunData, load_run
@@ -577,7 +578,7 @@ def index_html(run: RunData, lg: Lang) -> str:
     )
     days = sorted({t.day for t in run.trips if t.vehicle_id})
     day_links = " ".join(
-        f"<a href='drivers/{d}/index.html'>{escape(lg.day_month(d))}</a>" for d in days
+        f"<a href='drivers/{escape(d)}/index.html'>{escape(lg.day_month(d))}</a>" for d in days
     )
     tiers = _table(
         [_("tier"), _("objective"), _("bound"), _("proven optimal"), _("how")],
@@ -656,12 +657,21 @@ def index_html(run: RunData, lg: Lang) -> str:
     return "\n".join(parts)
 
 
+MD_SPECIAL = re.compile(r"([\\`*\[\]<>#!|])")  # markup, links, inline HTML, tables
+
+
+def md_text(value: Any) -> str:
+    """Plain text for Markdown: every character a renderer could read as markup or HTML is
+    escaped, so a name like `<img onerror=...>` or `[x](javascript:...)` stays text."""
+    return MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ")
+
+
 def _md_table(header: list[str], rows: list[list[Any]], lg: Lang | None = None) -> str:
     def cell(c: Any) -> str:
         text = lg.num(c) if lg and isinstance(c, int) and not isinstance(c, bool) else str(c)
-        return text.replace("|", "\\|")
+        return md_text(text)
 
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = ["| " + " | ".join(md_text(h) for h in header) + " |", "|" + "---|" * len(header)]
     return "\n".join(lines + ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows])
 
 
@@ -672,24 +682,24 @@ def summary_md(run: RunData, lg: Lang) -> str:
     return (
         "\n\n".join(
             [
-                "# " + _("{name}: plan summary").format(name=run.scenario.name),
-                " ".join(headline(run, lg)),
+                "# " + _("{name}: plan summary").format(name=md_text(run.scenario.name)),
+                md_text(" ".join(headline(run, lg))),
                 _(
                     "Scenario hash `{hash}`, seed {seed}, travel backend {backend}. "
                     "Verified before publication."
                 ).format(
-                    hash=m["scenario"]["hash"][:16],
-                    seed=m["seed"],
-                    backend=m["scenario"]["travel_backend"],
+                    hash=md_text(m["scenario"]["hash"][:16]),
+                    seed=md_text(m["seed"]),
+                    backend=md_text(m["scenario"]["travel_backend"]),
                 ),
                 "## " + _("Key figures"),
                 *(
-                    f"### {group}\n\n"
+                    f"### {md_text(group)}\n\n"
                     + _md_table([_("figure"), _("value")], [[lab, v] for _k, lab, v in rows])
                     for group, rows in groups
                 ),
                 *(
-                    f"## {title}\n\n{_md_table(header, rows, lg)}"
+                    f"## {md_text(title)}\n\n{_md_table(header, rows, lg)}"
                     for title, header, rows in summary_sections(run, lg)
                 ),
                 "## " + _("Appendix: all figures with their manifest keys"),
@@ -713,11 +723,12 @@ def write_report(
     if isinstance(run, Path):
         run = load_run(run)
     lg = report_lang(run, lang_code)
-    out = run.root / "report"
-    write_text(out / "map.html", plan_map(run, lg=lg))
-    if sheets:
-        vds = write_sheets(run, out / "drivers", lg=lg)
-        say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
-    write_text(out / "index.html", index_html(run, lg))
-    write_text(out / "summary.md", summary_md(run, lg))
-    return out
+    final = run.root / "report"  # a planted link here is replaced, never followed
+    with fresh_dir(final) as out:  # built aside, then swapped in whole: never half a report
+        write_text(out / "map.html", plan_map(run, lg=lg))
+        if sheets:
+            vds = write_sheets(run, out / "drivers", lg=lg)
+            say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
+        write_text(out / "index.html", index_html(run, lg))
+        write_text(out / "summary.md", summary_md(run, lg))
+    return final

@@ -8,14 +8,23 @@ and what a coordinator sees is exactly what the auditor verified.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import math
+import re
+import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from foresterie.core.errors import ScenarioError
+from foresterie.core.files import UnsafePath, inside, read_inside
+from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.timeutil import fmt_hhmm
-from foresterie.scenario.load import load_scenario
+from foresterie.scenario.load import ID_RE, load_scenario
 from foresterie.scenario.model import Scenario
 
 
@@ -110,34 +119,169 @@ def _minutes(hhmm: str) -> int:
     return int(h) * 60 + int(m)
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+# A run folder is untrusted input: anyone can hand one over. Every file is read through
+# `read_inside` (inside the run, no link leaving it, a regular file, a size limit) and every field
+# that names a file, enters a page or a number is checked with the scenario's own rules, so a
+# crafted folder gives one line naming file, row and field, never a traceback, a page with live
+# markup, or a write outside the run.
+MAX_PLAN_BYTES = 1 << 30  # a plan file of a 50,000-worker season is well under 100 MB
+HHMM_RE = re.compile(r"\d{2}:[0-5]\d")
+DIRECTIONS = ("to_farm", "to_foresteria")
+
+
+def _rows(root: Path, rel: str, fields: Mapping[str, Callable[[str], Any]]) -> list[dict[str, Any]]:
+    """A plan CSV's rows, each field parsed by its checker; unknown columns are dropped."""
+    try:
+        text = read_inside(root, rel, MAX_PLAN_BYTES).decode("utf-8")
+    except UnsafePath as exc:
+        raise RunFolderError(rel, None, "file", exc.reason) from None
+    except UnicodeDecodeError:
+        raise RunFolderError(rel, None, "file", "not UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [f for f in fields if f not in (reader.fieldnames or [])]
+    if missing:
+        raise RunFolderError(rel, 1, missing[0], "missing column")
+    out = []
+    try:
+        for n, raw in enumerate(reader, start=2):
+            row = {}
+            for f, check in fields.items():
+                try:
+                    row[f] = check(raw[f] if raw[f] is not None else "")
+                except (ValueError, TypeError) as exc:
+                    raise RunFolderError(rel, n, f, str(exc) or "malformed") from None
+            out.append(row)
+    except csv.Error as exc:
+        raise RunFolderError(rel, None, "file", f"unreadable CSV: {exc}") from None
+    return out
+
+
+def _id(v: str) -> str:
+    if not ID_RE.fullmatch(v):
+        raise ValueError(f"{v[:40]!r} is not an id")
+    return v
+
+
+def _opt_id(v: str) -> str:
+    return _id(v) if v else ""
+
+
+def _day(v: str) -> str:
+    if len(v) != 10 or date.fromisoformat(v).isoformat() != v:
+        raise ValueError(f"{v[:40]!r} is not a date YYYY-MM-DD")
+    return v
+
+
+def _hhmm(v: str) -> str:
+    if not HHMM_RE.fullmatch(v) or int(v[:2]) > 47:
+        raise ValueError(f"{v[:40]!r} is not a time HH:MM")
+    return v
+
+
+def _count(v: str) -> int:
+    n = int(v)
+    if not 0 <= n < 10**9:
+        raise ValueError(f"{n} is out of range")
+    return n
+
+
+def _opt_hhmm(v: str) -> str:
+    return _hhmm(v) if v else ""
+
+
+def _code(v: str) -> str:
+    if not re.fullmatch(r"[a-z_]{1,32}", v):
+        raise ValueError(f"{v[:40]!r} is not a reason code")
+    return v
+
+
+def _km(v: str) -> float:
+    x = float(v)
+    if not 0 <= x < 10**6:
+        raise ValueError(f"{v[:40]!r} is not a distance in km")
+    return x
+
+
+def _direction(v: str) -> str:
+    if v not in DIRECTIONS:
+        raise ValueError(f"{v[:40]!r} is not one of {', '.join(DIRECTIONS)}")
+    return v
+
+
+def _yes_no(v: str) -> bool:
+    if v not in ("yes", "no"):
+        raise ValueError(f"{v[:40]!r} is not yes/no")
+    return v == "yes"
+
+
+def _text(v: str) -> str:
+    if len(v) > 2000 or any(unicodedata.category(c) == "Cc" for c in v):
+        raise ValueError("too long, or holds control characters")
+    return v
+
+
+def _section(v: str) -> str:
+    if v not in ("men", "women", "family"):
+        raise ValueError(f"{v[:40]!r} is not a section")
+    return v
 
 
 def load_run(root: Path) -> RunData:
-    """Read a run folder (raises OSError/KeyError/ValueError on a damaged one)."""
-    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
-    scenario = load_scenario(root / "inputs")
-    plan = root / "plan"
+    """Read a run folder; a damaged or crafted one raises RunFolderError (one line)."""
+    manifest = read_manifest(root)
+    try:
+        scenario = load_scenario(inside(root, "inputs"))
+    except UnsafePath as exc:
+        raise RunFolderError("inputs", None, "folder", exc.reason) from None
+    except ScenarioError as exc:  # the root cause first: scenario.toml, then the data files
+        first = next((q for q in exc.problems if q.file == "scenario.toml"), exc.problems[0])
+        more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+        raise RunFolderError(
+            f"inputs/{first.file}", first.row, first.field, first.message + more
+        ) from None
+    plan = "plan"
     riders: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for r in _rows(plan / "riders.csv"):
-        riders[r["trip_id"], int(r["seq"])].append(r["worker_id"])
+    for r in _rows(root, f"{plan}/riders.csv", {"trip_id": _id, "seq": _count, "worker_id": _id}):
+        riders[r["trip_id"], r["seq"]].append(r["worker_id"])
     stops: dict[str, list[StopRow]] = defaultdict(list)
-    for r in _rows(plan / "stops.csv"):
-        seq = int(r["seq"])
+    stop_fields = {
+        "trip_id": _id,
+        "seq": _count,
+        "farm_id": _id,
+        "arrive": _hhmm,
+        "depart": _hhmm,
+        "board": _count,
+        "alight": _count,
+        "load_after": _count,
+    }
+    for r in _rows(root, f"{plan}/stops.csv", stop_fields):
+        seq = r["seq"]
         stops[r["trip_id"]].append(
             StopRow(
                 seq=seq,
                 farm_id=r["farm_id"],
                 arrive=r["arrive"],
                 depart=r["depart"],
-                board=int(r["board"]),
-                alight=int(r["alight"]),
-                load_after=int(r["load_after"]),
+                board=r["board"],
+                alight=r["alight"],
+                load_after=r["load_after"],
                 worker_ids=tuple(riders.get((r["trip_id"], seq), ())),
             )
         )
+    trip_fields = {
+        "day": _day,
+        "foresteria_id": _id,
+        "direction": _direction,
+        "trip_id": _id,
+        "vehicle_id": _opt_id,
+        "depart": _hhmm,
+        "return": _hhmm,
+        "km": _km,
+        "riders": _count,
+        "origin_id": _opt_id,
+        "origin_depart": _opt_hhmm,
+        "origin_return": _opt_hhmm,
+    }
     trips = [
         TripRow(
             day=r["day"],
@@ -147,53 +291,84 @@ def load_run(root: Path) -> RunData:
             vehicle_id=r["vehicle_id"],
             depart=r["depart"],
             ret=r["return"],
-            km=float(r["km"]),
-            riders=int(r["riders"]),
+            km=r["km"],
+            riders=r["riders"],
             stops=tuple(sorted(stops.get(r["trip_id"], []), key=lambda s: s.seq)),
             origin_id=r["origin_id"] if r["origin_id"] != r["foresteria_id"] else "",
             origin_depart=r["origin_depart"],
             origin_return=r["origin_return"],
         )
-        for r in _rows(plan / "trips.csv")
+        for r in _rows(root, f"{plan}/trips.csv", trip_fields)
     ]
+    unserved_fields = {
+        "day": _day,
+        "foresteria_id": _id,
+        "base_id": _opt_id,
+        "farm_id": _id,
+        "worker_days": _count,
+        "code": _code,
+        "proven": _yes_no,
+        "vehicles_lower_bound": _count,
+        "vehicles_available": _count,
+        "reason": _text,
+    }
     unserved = [
         UnservedRow(
             day=r["day"],
             foresteria_id=r["foresteria_id"],
             farm_id=r["farm_id"],
             base_id=r["base_id"],
-            riders=int(r["worker_days"]),
+            riders=r["worker_days"],
             code=r["code"],
-            proven=r["proven"] == "yes",
-            lower_bound=int(r["vehicles_lower_bound"]),
-            available=int(r["vehicles_available"]),
+            proven=r["proven"],
+            lower_bound=r["vehicles_lower_bound"],
+            available=r["vehicles_available"],
             reason=r["reason"],
         )
-        for r in _rows(plan / "unserved.csv")
+        for r in _rows(root, f"{plan}/unserved.csv", unserved_fields)
     ]
+    fleet_fields = {
+        "day": _day,
+        "foresteria_id": _id,
+        "vehicles_needed": _count,
+        "vehicles_lower_bound": _count,
+        "vehicles_available": _count,
+        "worker_days_unserved": _count,
+    }
     fleet_days = [
         FleetDayRow(
             day=r["day"],
             foresteria_id=r["foresteria_id"],
-            needed=int(r["vehicles_needed"]),
-            lower_bound=int(r["vehicles_lower_bound"]),
-            available=int(r["vehicles_available"]),
-            short_riders=int(r["worker_days_unserved"]),
+            needed=r["vehicles_needed"],
+            lower_bound=r["vehicles_lower_bound"],
+            available=r["vehicles_available"],
+            short_riders=r["worker_days_unserved"],
         )
-        for r in _rows(plan / "fleet_days.csv")
+        for r in _rows(root, f"{plan}/fleet_days.csv", fleet_fields)
     ]
+    occ_fields = {
+        "foresteria_id": _id,
+        "night": _day,
+        "section": _section,
+        "beds": _count,
+        "used": _count,
+    }
     occupancy = [
-        (r["foresteria_id"], r["night"], r["section"], int(r["beds"]), int(r["used"]))
-        for r in _rows(plan / "occupancy.csv")
+        (r["foresteria_id"], r["night"], r["section"], r["beds"], r["used"])
+        for r in _rows(root, f"{plan}/occupancy.csv", occ_fields)
     ]
-    legs: dict[str, list[list[float]]] = {}
-    legs_file = root / "inputs" / "legs.geojson"
-    if legs_file.is_file():  # road geometry, recorded when the OSRM backend was used
-        for f in json.loads(legs_file.read_text(encoding="utf-8"))["features"]:
-            p = f["properties"]
-            legs[f"{p['from_id']}>{p['to_id']}"] = [
-                [lat, lon] for lon, lat in f["geometry"]["coordinates"]
-            ]
+    waitlist_fields = {
+        "worker_id": _id,
+        "priority": _count,
+        "code": _id,
+        "reason": _text,
+        "proven": _yes_no,
+    }
+    waitlist = [
+        {**r, "priority": str(r["priority"]), "proven": "yes" if r["proven"] else "no"}
+        for r in _rows(root, f"{plan}/waitlist.csv", waitlist_fields)
+    ]
+    _known(scenario, trips, unserved, fleet_days, occupancy, waitlist)
     return RunData(
         root=root,
         manifest=manifest,
@@ -202,9 +377,70 @@ def load_run(root: Path) -> RunData:
         unserved=unserved,
         fleet_days=fleet_days,
         occupancy=occupancy,
-        waitlist=_rows(plan / "waitlist.csv"),
-        legs=legs,
+        waitlist=waitlist,
+        legs=_legs(root),
     )
+
+
+def _known(
+    sc: Scenario,
+    trips: list[TripRow],
+    unserved: list[UnservedRow],
+    fleet_days: list[FleetDayRow],
+    occupancy: list[tuple[str, str, str, int, int]],
+    waitlist: list[dict[str, Any]],
+) -> None:
+    """Every id a plan file names exists in the run's own inputs."""
+    homes = {f.id for f in sc.foresterie}
+    places = homes | {p.id for p in sc.pickups}  # bases may be depots; riders board at points
+    farms = {f.id for f in sc.farms}
+    people = {w.id for w in sc.workers}
+    vehicles = {v.id for v in sc.fleet}
+    checks: list[tuple[str, int, str, str, set[str]]] = []
+    for n, t in enumerate(trips, start=2):
+        checks.append(("plan/trips.csv", n, "foresteria_id", t.foresteria_id, places))
+        if t.origin_id:
+            checks.append(("plan/trips.csv", n, "origin_id", t.origin_id, places))
+        if t.vehicle_id:
+            checks.append(("plan/trips.csv", n, "vehicle_id", t.vehicle_id, vehicles))
+        for s in t.stops:
+            checks.append(("plan/stops.csv", s.seq, "farm_id", s.farm_id, farms))
+            for w in s.worker_ids:
+                checks.append(("plan/riders.csv", s.seq, "worker_id", w, people))
+    for n, u in enumerate(unserved, start=2):
+        checks.append(("plan/unserved.csv", n, "foresteria_id", u.foresteria_id, places))
+        checks.append(("plan/unserved.csv", n, "farm_id", u.farm_id, farms))
+    for n, f in enumerate(fleet_days, start=2):
+        checks.append(("plan/fleet_days.csv", n, "foresteria_id", f.foresteria_id, places))
+    for n, o in enumerate(occupancy, start=2):
+        checks.append(("plan/occupancy.csv", n, "foresteria_id", o[0], homes))
+    for n, entry in enumerate(waitlist, start=2):
+        checks.append(("plan/waitlist.csv", n, "worker_id", entry["worker_id"], people))
+    for file, row, column, value, known in checks:
+        if value not in known:
+            raise RunFolderError(file, row, column, f"{value!r} is not in the run's inputs")
+
+
+def _legs(root: Path) -> dict[str, list[list[float]]]:
+    """Road geometry of each leg, recorded when the OSRM backend was used."""
+    if not (root / "inputs" / "legs.geojson").exists():
+        return {}
+    rel = "inputs/legs.geojson"
+    try:
+        data = json.loads(read_inside(root, rel, MAX_PLAN_BYTES))
+        legs: dict[str, list[list[float]]] = {}
+        for f in data["features"]:
+            p = f["properties"]
+            key = f"{_id(p['from_id'])}>{_id(p['to_id'])}"
+            line = [[float(lat), float(lon)] for lon, lat in f["geometry"]["coordinates"]]
+            if not all(math.isfinite(x) for pt in line for x in pt):
+                raise ValueError("non-finite coordinates")
+            legs[key] = line
+        return legs
+    except UnsafePath as exc:
+        raise RunFolderError(rel, None, "file", exc.reason) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunFolderError(rel, None, "features", f"malformed: {exc}") from None
 
 
 def shift_text(start: int, end: int) -> str:

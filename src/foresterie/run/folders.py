@@ -18,7 +18,14 @@ from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.scenario.files import referrals_csv, workers_csv
+from foresterie.scenario.files import (
+    farms_geojson,
+    fleet_csv,
+    foresterie_geojson,
+    pickups_geojson,
+    referrals_csv,
+    workers_csv,
+)
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix
 
@@ -128,16 +135,18 @@ def snapshot_inputs(
     previous: Path | None,
     extra: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Copy what the model read: the travel matrix as used, workers without personal columns;
-    `extra` files (name -> text) are recorded beside them (the road geometry of the legs)."""
+    """Write what the model read, and only that: the model's fields of foresterie, farms, fleet
+    and workers (never names of drivers, phones, owners' tax codes or any other column of the
+    source files), the travel matrix as used; `extra` files (name -> text) are recorded beside
+    them (the road geometry of the legs)."""
     cfg = scenario.config.model_dump(mode="python")
-    names = {}
-    for key in ("foresterie", "farms", "fleet", "pickups"):
-        if key not in scenario.files:
-            continue
-        src = scenario.files[key]
-        names[key] = f"{key}{''.join(src.suffixes) or '.dat'}"
-        shutil.copyfile(src, inputs / names[key])
+    names = {"foresterie": "foresterie.geojson", "farms": "farms.geojson", "fleet": "fleet.csv"}
+    write_text(inputs / names["foresterie"], foresterie_geojson(scenario.foresterie))
+    write_text(inputs / names["farms"], farms_geojson(scenario.farms))
+    write_text(inputs / names["fleet"], fleet_csv(scenario.fleet))
+    if "pickups" in scenario.files:
+        names["pickups"] = "pickups.geojson"
+        write_text(inputs / names["pickups"], pickups_geojson(scenario.pickups))
     write_text(inputs / "workers.csv", workers_csv(scenario.workers))
     write_text(inputs / "matrix.csv", matrix.to_csv())
     cfg["data"] = {

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.files import read_inside
+from foresterie.core.runfolder import read_manifest
 from foresterie.housing.replan import apply_as_of, read_previous
 from foresterie.housing.tiers import plan_housing
 from foresterie.housing.waitlist import WaitlistEntry
@@ -87,6 +89,8 @@ def solve(
     else:
         to_plan = scenario
     timings["load_s"] = time.monotonic() - t
+    for w in scenario.warnings:
+        say(f"warning: {w}")
     t = time.monotonic()
     matrix = build_matrix(scenario, cache)
     timings["travel_s"] = time.monotonic() - t
@@ -226,18 +230,16 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
 
     Returns the differences found (empty: identical)."""
     import filecmp
-    import json
 
-    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(run)
     as_of_s = manifest.get("replan", {}).get("as_of")
     previous = None
     if as_of_s:  # rebuild the previous run's plan files the re-plan read
         previous = out.parent / f".{out.name}.previous"
         (previous / "plan").mkdir(parents=True, exist_ok=True)
         for name in ("assignments.csv", "waitlist.csv"):
-            (previous / "plan" / name).write_bytes(
-                (run / "inputs" / f"previous_{name}").read_bytes()
-            )
+            data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
+            (previous / "plan" / name).write_bytes(data)
     try:
         solve(
             run / "inputs",

@@ -38,6 +38,9 @@ class DataTable(_Table):
     # Referral records (CSV: worker_id, referral_date, referring_body, urgency, avoid_sites):
     # restricted, never copied into anything published (README, "Referral records").
     referrals: str | None = None
+    # The layer to read from a GeoPackage holding several: {"farms": "fields"}. A file with
+    # several layers and no name here is refused (reading "the first one" silently is a guess).
+    layers: dict[str, str] = Field(default_factory=dict)
 
 
 class HousingTable(_Table):

@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from foresterie.core.errors import Msg, Problem
+from foresterie.core.files import unreadable_reason
 
+MAX_BYTES = 64 * 2**20  # 64 MiB: a season of 250,000 rows fits in a fraction of it
+MAX_CELL = 4096  # characters in one cell: ids and dates are short; names stop at 120
 MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
 
 
@@ -18,6 +21,10 @@ def read_csv(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated.
     A file of more than MAX_ROWS lines is refused at once, before any parsing."""
+    why = unreadable_reason(path, MAX_BYTES)
+    if why:
+        probs.append(Problem(label, None, "file", why))
+        return
     raw = path.read_bytes()
     lines = raw.count(b"\n")
     if lines > MAX_ROWS:
@@ -43,6 +50,7 @@ def read_csv(
             Problem(label, line, "encoding", Msg("not UTF-8 (Latin-1?): save as UTF-8 CSV"))
         )
         return
+    last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None or not any(h.strip() for h in header):
@@ -70,7 +78,34 @@ def read_csv(
         probs.append(Problem(label, 1, dupes[0], Msg("column appears twice")))
         return
     n = 0
-    for line_no, cells in enumerate(reader, start=2):
+    line_no = 1
+    while True:
+        start = reader.line_num + 1  # the physical line this record starts on
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit
+            probs.append(Problem(label, start, "row", f"unreadable CSV: {exc}"))
+            return
+        line_no = start
+        if reader.line_num > start:  # a quoted cell ran over several lines
+            end = (
+                "is never closed"
+                if reader.line_num >= last_line
+                else f"is closed only on line {reader.line_num}"
+            )
+            probs.append(Problem(label, start, "row", f'a quote (") opened here {end}: remove it'))
+            return
+        long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
+        if long is not None:
+            field = names[long] if long < len(names) else "row"
+            probs.append(
+                Problem(
+                    label, line_no, field, f"{len(cells[long]):,} characters, more than {MAX_CELL}"
+                )
+            )
+            continue
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(names):

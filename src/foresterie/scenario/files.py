@@ -10,12 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import shapely
+import shapely.geometry
+
 from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import write_text
 from foresterie.core.timeutil import DAYS, fmt_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.load import FLEET_COLUMNS, REFERRAL_COLUMNS, WORKER_COLUMNS
-from foresterie.scenario.model import Farm, Foresteria, Referral, Scenario, Vehicle, Worker
+from foresterie.scenario.model import Farm, Foresteria, Pickup, Referral, Scenario, Vehicle, Worker
 
 
 def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
@@ -117,7 +120,7 @@ def foresterie_geojson(items: tuple[Foresteria, ...] | list[Foresteria]) -> str:
 
 
 def farms_geojson(items: tuple[Farm, ...] | list[Farm]) -> str:
-    """Farms with their entrance point (a polygon's representative point, as the model uses)."""
+    """Farms with their polygon, or their entrance point: the model's fields only."""
     return _collection(
         [
             {
@@ -131,11 +134,33 @@ def farms_geojson(items: tuple[Farm, ...] | list[Farm]) -> str:
                     "shift_end": fmt_hhmm(f.shift_end),
                     "workdays": ",".join(DAYS[d].title() for d in sorted(f.workdays)),
                 },
-                "geometry": {"type": "Point", "coordinates": [f.lon, f.lat]},
+                "geometry": _farm_geometry(f),
             }
             for f in items
         ]
     )
+
+
+def pickups_geojson(items: tuple[Pickup, ...] | list[Pickup]) -> str:
+    """Departure points and depots: the model's fields only."""
+    return _collection(
+        [
+            {
+                "type": "Feature",
+                "properties": {"id": p.id, "name": p.name, "comune": p.comune, "kind": p.kind},
+                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]},
+            }
+            for p in items
+        ]
+    )
+
+
+def _farm_geometry(f: Farm) -> dict[str, Any]:
+    """The polygon as read (WKT round-trips float64 exactly, so its representative point, the
+    entrance, comes out the same when read again), or the entrance point."""
+    if f.wkt is None:
+        return {"type": "Point", "coordinates": [f.lon, f.lat]}
+    return dict(shapely.geometry.mapping(shapely.from_wkt(f.wkt)))
 
 
 def write_scenario(
@@ -155,6 +180,9 @@ def write_scenario(
         "workers": "workers.csv",
         "fleet": "fleet.csv",
     }
+    if scenario.pickups:  # departure points and depots: where riders without a bed board
+        write_text(folder / "pickups.geojson", pickups_geojson(scenario.pickups))
+        cfg["data"]["pickups"] = "pickups.geojson"
     if scenario.referrals:  # hard constraints (sites to avoid): a member must keep them
         write_text(folder / "referrals.csv", referrals_csv(scenario.referrals))
         cfg["data"]["referrals"] = "referrals.csv"

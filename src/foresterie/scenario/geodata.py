@@ -12,9 +12,11 @@ from typing import Any
 import pandas as pd
 
 from foresterie.core.errors import Msg, Problem
+from foresterie.core.files import unreadable_reason
 
 # Puglia's bounding box with a small margin (ISTAT region outline: lon 14.93..18.52, lat 39.79..42.23).
 PUGLIA_BBOX = (14.8, 39.7, 18.6, 42.3)
+MAX_LAYER_BYTES = 256 * 2**20  # a layer of Puglia's farm parcels is a few MB
 METRIC_CRS = "EPSG:32633"  # UTM 33N: metric computations (representative points, snapping)
 
 
@@ -72,21 +74,55 @@ def _plain(value: Any) -> Any:
 
 
 def read_features(
-    path: Path, label: str, allow_polygons: bool
+    path: Path, label: str, allow_polygons: bool, layer: str | None = None
 ) -> tuple[list[Feature], list[Problem], set[str]]:
     """Read every feature; reproject a declared non-WGS84 CRS; report bad geometries per row.
 
     Also returns every id seen, bad rows included, so references to them are not reported twice.
     """
     import geopandas as gpd
+    import pyogrio
     import shapely
     from pyproj import Transformer
 
     problems: list[Problem] = []
+    why = unreadable_reason(path, MAX_LAYER_BYTES)
+    if why:
+        return [], [Problem(label, None, "file", why)], set()
+    try:
+        names = [str(n) for n, _ in pyogrio.list_layers(path)]
+    except Exception as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return (
+            [],
+            [Problem(label, None, "file", f"cannot read as GeoJSON/GeoPackage: {msg}")],
+            set(),
+        )
+    if layer is not None and layer not in names:
+        return (
+            [],
+            [Problem(label, None, "layer", f"no layer {layer!r}; it has {', '.join(names)}")],
+            set(),
+        )
+    if layer is None and len(names) > 1:
+        key = label.rsplit(".", 1)[0]
+        return (
+            [],
+            [
+                Problem(
+                    label,
+                    None,
+                    "layer",
+                    f"{len(names)} layers ({', '.join(names[:5])}); name the one to read in "
+                    f'scenario.toml: [data] layers = {{ {key} = "{names[0]}" }}',
+                )
+            ],
+            set(),
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gdf = gpd.read_file(path, engine="pyogrio")
+            gdf = gpd.read_file(path, engine="pyogrio", layer=layer or names[0])
     except Exception as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return (

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 import tomllib
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.core.files import file_sha256
 from foresterie.core.i18n import LANGS, is_lang
-from foresterie.core.timeutil import parse_hhmm, parse_workdays
+from foresterie.core.timeutil import DAY_MIN, fmt_hhmm, parse_hhmm, parse_workdays
 from foresterie.scenario.config import ScenarioConfig
 from foresterie.scenario.csvfile import read_csv
 from foresterie.scenario.geodata import read_features
@@ -38,6 +39,9 @@ from foresterie.scenario.model import (
 )
 
 SCENARIO_FILE = "scenario.toml"
+LAYERED = frozenset(
+    {"foresterie", "farms", "pickups"}
+)  # [data] files read as GeoJSON/GeoPackage layers
 WORKER_COLUMNS = (
     "worker_id",
     "arrival",
@@ -87,6 +91,46 @@ def _text(v: Any) -> str:
     if not s:
         raise ValueError(Msg("missing"))
     return s
+
+
+NAME_MAX = 120  # characters of a name, comune or crop: they head driver sheets and map popups
+# Bidi embeddings, overrides and isolates reorder how text is displayed: a name can then read
+# differently on a sheet than in the file (allowed with a warning; marks U+200E/U+200F are fine).
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _label(v: Any) -> str:
+    """A human label (name, comune, crop): no control characters (they break XML such as GPX
+    and hide text on paper), at most NAME_MAX characters."""
+    s = _text(v)
+    bad = next((c for c in s if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"control character U+{ord(bad):04X} in {s[:40]!r}; remove it")
+    if len(s) > NAME_MAX:
+        raise ValueError(f"{len(s)} characters, more than {NAME_MAX}: shorten it")
+    return s
+
+
+def label_warnings(label: str, rows: list[tuple[int, str, str]]) -> list[Problem]:
+    """Warnings for (row, field, text): bidi controls, and names that differ only in case,
+    width, accents or spacing from an earlier one (look-alikes confuse drivers and planners)."""
+    out: list[Problem] = []
+    seen: dict[tuple[str, str], tuple[int, str]] = {}
+    for row, field, text in rows:
+        if any(c in BIDI_CONTROLS for c in text):
+            out.append(Problem(label, row, field, "bidi control characters reorder how it reads"))
+        key = "".join(
+            c
+            for c in unicodedata.normalize("NFKD", text).casefold()
+            if c.isalnum() and unicodedata.category(c) != "Mn"
+        )
+        if (field, key) in seen and seen[field, key][1] != text:
+            first_row, first = seen[field, key]
+            out.append(
+                Problem(label, row, field, f"{text!r} looks like {first!r} (row {first_row})")
+            )
+        seen.setdefault((field, key), (row, text))
+    return out
 
 
 ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
@@ -223,7 +267,7 @@ class ForesteriaRow(_Row):
     open_from: date
     open_to: date
     _i = _before(_ident, "id")
-    _t = _before(_text, "name", "comune")
+    _t = _before(_label, "name", "comune")
     _c = _before(_count, "beds_men", "beds_women", "beds_family", "beds_accessible")
     _d = _before(_date, "open_from", "open_to")
 
@@ -245,7 +289,7 @@ class FarmRow(_Row):
     shift_end: int
     workdays: frozenset[int]
     _i = _before(_ident, "id")
-    _t = _before(_text, "name", "comune", "crop")
+    _t = _before(_label, "name", "comune", "crop")
     _h = _before(_hhmm, "shift_start", "shift_end")
     _w = _before(lambda v: parse_workdays(_text(v)), "workdays")
 
@@ -315,6 +359,11 @@ class WorkerRow(_Row):
         return self
 
 
+SEATS_MAX = 90  # a double-decker coach; a minibus has 9, a bus 28-55
+FIXED_EUR_DAY_MAX = 5_000.0  # a coach with driver costs a few hundred euros a day
+EUR_KM_MAX = 20.0  # running cost of a coach is about 1-2 EUR/km
+
+
 class VehicleRow(_Row):
     vehicle_id: str
     foresteria_id: str
@@ -335,6 +384,20 @@ class VehicleRow(_Row):
         if n < 1:
             raise ValueError(f"{n} must be at least 1")
         return n
+
+    @model_validator(mode="after")
+    def _plausible(self) -> VehicleRow:
+        """Ranges a real fleet stays in: a typo (cents for euros, km for metres) is caught here
+        rather than silently distorting the plan."""
+        for field, value, top, unit in (
+            ("seats", self.seats, SEATS_MAX, "seats"),
+            ("fixed_cost_eur_per_day", self.fixed_cost_eur_per_day, FIXED_EUR_DAY_MAX, "EUR/day"),
+            ("cost_eur_per_km", self.cost_eur_per_km, EUR_KM_MAX, "EUR/km"),
+            ("max_duty_min", self.max_duty_min, 24 * 60, "minutes"),
+        ):
+            if value > top:
+                raise ValueError(f"{field}: {value:g} {unit} is above the plausible {top:g}")
+        return self
 
     @model_validator(mode="after")
     def _check(self) -> VehicleRow:
@@ -408,12 +471,15 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
             )
         )
         return None
-    if not path.is_file():
+    if not path.exists():
         probs.append(
             Problem(
                 SCENARIO_FILE, None, f"data.{key}", Msg("file {path} not found", path=repr(rel))
             )
         )
+        return None
+    if not path.is_file() or path.is_fifo():
+        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", f"{rel!r} is not a regular file"))
         return None
     return path
 
@@ -463,8 +529,9 @@ def _features(
     polygons: bool,
     probs: list[Problem],
     ids: set[str],
+    layer: str | None = None,
 ) -> Iterator[tuple[int, dict[str, Any], Any]]:
-    feats, fprobs, seen = read_features(path, label, allow_polygons=polygons)
+    feats, fprobs, seen = read_features(path, label, allow_polygons=polygons, layer=layer)
     probs.extend(fprobs)
     ids |= seen
     if feats:
@@ -534,6 +601,7 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
     root = Path(root)
     config = read_config(root)
     probs: list[Problem] = []
+    warns: list[Problem] = []
     keys = ["foresterie", "farms", "workers", "fleet"]
     if config.data.pickups is not None:
         keys.append("pickups")
@@ -546,6 +614,15 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
             )
         else:
             keys.append("matrix")
+    for key in sorted(set(config.data.layers) - LAYERED):
+        probs.append(
+            Problem(
+                SCENARIO_FILE,
+                None,
+                "data.layers",
+                f"{key!r} is not a layered file ({', '.join(sorted(LAYERED))})",
+            )
+        )
     files: dict[str, Path] = {}
     for key in keys:
         p = _resolve(root, key, getattr(config.data, key), probs)
@@ -574,6 +651,7 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
                 False,
                 probs,
                 ids["foresterie"],
+                config.data.layers.get("foresterie"),
             )
         )
         rows = _validate_rows(
@@ -584,11 +662,22 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         for r, m in rows:
             f = by_row[r]
             foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
+        warns += label_warnings(
+            lab["foresterie"], [(r, k, getattr(m, k)) for r, m in rows for k in ("name",)]
+        )
         ids["with_beds"] = {f.id for f in foresterie if f.beds_total}
     farms: list[Farm] = []
     if "farms" in files:
         feats = list(
-            _features(files["farms"], lab["farms"], FARM_FIELDS, True, probs, ids["farms"])
+            _features(
+                files["farms"],
+                lab["farms"],
+                FARM_FIELDS,
+                True,
+                probs,
+                ids["farms"],
+                config.data.layers.get("farms"),
+            )
         )
         rows = _validate_rows(FarmRow, ((r, p) for r, p, _ in feats), lab["farms"], probs)
         by_row = {r: f for r, _, f in feats}
@@ -596,11 +685,23 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         for r, m in rows:
             f = by_row[r]
             farms.append(Farm(**m.model_dump(), lon=f.lon, lat=f.lat, wkt=f.wkt))
+        warns += label_warnings(
+            lab["farms"], [(r, k, getattr(m, k)) for r, m in rows for k in ("name", "crop")]
+        )
+        _day_windows(config, rows, lab["farms"], probs)
     pickups: list[Pickup] = []
     ids["pickups"] = set()
     if "pickups" in files:
         feats = list(
-            _features(files["pickups"], lab["pickups"], PICKUP_FIELDS, False, probs, ids["pickups"])
+            _features(
+                files["pickups"],
+                lab["pickups"],
+                PICKUP_FIELDS,
+                False,
+                probs,
+                ids["pickups"],
+                config.data.layers.get("pickups"),
+            )
         )
         rows = _validate_rows(PickupRow, ((r, p) for r, p, _ in feats), lab["pickups"], probs)
         by_row = {r: f for r, _, f in feats}
@@ -663,7 +764,41 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         fleet=tuple(sorted((_vehicle(v) for _, v in fleet), key=lambda v: v.id)),
         files=files,
         pickups=tuple(sorted(pickups, key=lambda p: p.id)),
+        warnings=tuple(warns),
     )
+
+
+def _day_windows(
+    config: ScenarioConfig, rows: list[tuple[int, FarmRow]], label: str, probs: list[Problem]
+) -> None:
+    """Every ride of a day stays inside that calendar day: a morning ride may start up to
+    arrive-early + ride-cap minutes before the shift, an evening ride end up to wait + ride-cap
+    after it. A shift at 00:15 would need a ride the evening before, which no plan file (nor a
+    driver) can read as that day's: refused here rather than planned wrongly."""
+    t = config.transport
+    before = t.arrive_early_max_min + t.max_ride_min
+    after = t.wait_after_shift_max_min + t.max_ride_min
+    for r, m in rows:
+        if m.shift_start - before < 0:
+            probs.append(
+                Problem(
+                    label,
+                    r,
+                    "shift_start",
+                    f"{fmt_hhmm(m.shift_start)} puts the morning ride (up to {before} min "
+                    f"before) in the previous day; shifts start at {fmt_hhmm(before)} or later",
+                )
+            )
+        if m.shift_end + after > DAY_MIN:
+            probs.append(
+                Problem(
+                    label,
+                    r,
+                    "shift_end",
+                    f"{fmt_hhmm(m.shift_end)} puts the ride back (up to {after} min after) in "
+                    f"the next day; shifts end at {fmt_hhmm(DAY_MIN - after)} or earlier",
+                )
+            )
 
 
 def _vehicle(v: VehicleRow) -> Vehicle:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
+from foresterie.core.errors import Problem
 from foresterie.scenario.config import ScenarioConfig
 
 
@@ -157,6 +158,8 @@ class Scenario:
     files: dict[str, Path]  # data key -> resolved path
     pickups: tuple[Pickup, ...] = ()  # departure points and depots ([data] pickups)
     referrals: tuple[Referral, ...] = ()  # restricted (README, "Referral records")
+    # Not errors, but worth a look (bidi controls, look-alike names): shown by validate and solve.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def name(self) -> str:

@@ -14,8 +14,7 @@ from ortools.sat.python import cp_model
 
 from foresterie.scenario.model import Vehicle
 
-RIDER_WEIGHT = 10**12  # one rider left without a vehicle outweighs any fleet cost
-FIXED_WEIGHT = 10**6  # one cent of fixed cost outweighs a day's km costs (< EUR 10,000)
+INT_LIMIT = 2**62  # CP-SAT objectives are int64: weighted sums stay below this
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,7 +66,8 @@ def chain_trips(
         unassigned.append(u)
         m.add_exactly_one([*opts, u])
     used = []
-    cost_terms = []
+    fixed_terms: list[tuple[int, cp_model.IntVar]] = []
+    km_terms: list[tuple[int, cp_model.IntVar]] = []
     for vi, v in enumerate(vehicles):
         mine = [(ti, a[ti, vi]) for ti in range(len(trips)) if (ti, vi) in a]
         if not mine:
@@ -87,24 +87,15 @@ def chain_trips(
         ]
         m.add_no_overlap(intervals)
         m.add(sum((trips[ti].ret - trips[ti].depart) * lit for ti, lit in mine) <= v.max_duty_min)
-        cost_terms.append(round(v.fixed_cost_eur_per_day * 100) * FIXED_WEIGHT * y)
-        cost_terms += [round(trips[ti].metres * v.cost_eur_per_km / 10) * lit for ti, lit in mine]
-    m.minimize(
-        sum(RIDER_WEIGHT * t.load * u for t, u in zip(trips, unassigned, strict=True))
-        + sum(cost_terms)
-        + sum(moved)  # least of all: keep trips at their natural times
-    )
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the CLI
-    solver.parameters.random_seed = seed
-    solver.parameters.max_deterministic_time = deterministic_time
-    status = solver.solve(m)
-    if status not in (
-        cp_model.OPTIMAL,
-        cp_model.FEASIBLE,
-    ):  # pragma: no cover - all-unassigned is feasible
-        raise RuntimeError(f"chaining: solver status {solver.status_name(status)}")
+        fixed_terms.append((round(v.fixed_cost_eur_per_day * 100), y))
+        km_terms += [(_km_cost(trips[ti], v), lit) for ti, lit in mine]
+    levels = [
+        [(t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left behind
+        fixed_terms,  # cents of fixed cost of the vehicles used
+        km_terms,  # cents of km cost
+        [(1, a_off) for a_off in moved],  # minutes slid: keep trips at their natural times
+    ]
+    solver, optimal = _lexicographic(m, levels, seed, deterministic_time)
     vehicle_of: dict[str, str | None] = {}
     for ti, t in enumerate(trips):
         vehicle_of[t.key] = next(
@@ -117,6 +108,71 @@ def chain_trips(
         )
     n_used = len({v for v in vehicle_of.values() if v})
     shift = {t.key: solver.value(offset[ti]) for ti, t in enumerate(trips)}
-    return Chaining(
-        vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=status == cp_model.OPTIMAL
-    )
+    return Chaining(vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=optimal)
+
+
+def _km_cost(t: TripSlot, v: Vehicle) -> int:
+    return round(t.metres * v.cost_eur_per_km / 10)
+
+
+def _lexicographic(
+    m: cp_model.CpModel,
+    levels: list[list[tuple[int, cp_model.IntVar]]],
+    seed: int,
+    deterministic_time: float,
+) -> tuple[cp_model.CpSolver, bool]:
+    """Minimise level 0, then level 1, ... exactly; returns the solver and whether every step
+    was proven optimal. A level's weight is one more than the largest value all later levels
+    together can take (coefficients summed: a proven bound), so one unit of an earlier level
+    outweighs everything after it whatever the costs' scale (a bus priced in cents cannot leave
+    riders behind). Levels share one weighted objective while it fits in int64; beyond that they
+    are solved in turn, each fixing the value the one before reached."""
+    bounds = [sum(abs(c) for c, _ in level) for level in levels]
+    solver = _solver(seed, deterministic_time)
+    optimal, start = True, 0
+    while start < len(levels):
+        end = next(
+            e
+            for e in range(len(levels), start, -1)
+            if e == start + 1 or _weighted_bound(bounds[start:e]) < INT_LIMIT
+        )
+        weights = _weights(bounds[start:end])
+        m.minimize(
+            sum(
+                w * c * x
+                for w, level in zip(weights, levels[start:end], strict=True)
+                for c, x in level
+            )
+        )
+        status = solver.solve(m)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover
+            raise RuntimeError(f"chaining: solver status {solver.status_name(status)}")
+        optimal = optimal and status == cp_model.OPTIMAL
+        if end < len(levels):  # keep what these levels reached while the next ones are solved
+            for level in levels[start:end]:
+                m.add(sum(c * x for c, x in level) <= sum(c * solver.value(x) for c, x in level))
+        start = end
+    return solver, optimal
+
+
+def _weights(bounds: list[int]) -> list[int]:
+    """Weights that make the levels lexicographic: the last 1, each earlier one more than the
+    bound of everything after it."""
+    weights, below = [1] * len(bounds), 0
+    for k in range(len(bounds) - 1, -1, -1):
+        weights[k] = below + 1
+        below += weights[k] * bounds[k]
+    return weights
+
+
+def _weighted_bound(bounds: list[int]) -> int:
+    return sum(w * b for w, b in zip(_weights(bounds), bounds, strict=True))
+
+
+def _solver(seed: int, deterministic_time: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the CLI
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = deterministic_time
+    return solver

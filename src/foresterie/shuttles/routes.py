@@ -10,11 +10,11 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final, Literal
 
+from foresterie.core.procs import worker_pool
 from foresterie.core.timeutil import date_range, parse_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
@@ -265,9 +265,22 @@ def _instance(
         tw_late=late,
         vehicles=vehicles,
         pickup=p.direction == TO_FORESTERIA,
-        prize=[0] + [DROP_PRIZE * d for d in demand[1:]],
+        prize=[0] + [_rider_prize(vehicles, dist) * d for d in demand[1:]],
     )
     return inst, nodes
+
+
+def _rider_prize(vehicles: list[VehicleSpec], dist: list[list[int]]) -> int:
+    """What leaving one rider unserved costs the route search: more than the dearest route that
+    carries one load alone (fixed cost plus the way out and back), so a load that could ride on a
+    route of its own is never dropped to save cost, whatever the scale of the costs. At least
+    DROP_PRIZE, the usual (much larger) value."""
+    dearest = max(
+        v.fixed_cost + v.unit_distance_cost * (dist[0][i] + dist[i][0])
+        for v in vehicles
+        for i in range(1, len(dist))
+    )
+    return max(DROP_PRIZE, dearest + 1)
 
 
 def _warm(
@@ -1185,7 +1198,7 @@ def _solve_patterns(
     solved: dict[_Pattern, VRPSolution] = {}
     total, done = len(seen), 0
     if processes > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=processes) as pool:
+        with worker_pool(processes) as pool:
             results: Iterable[list[tuple[_Pattern, VRPSolution]]] = pool.map(_solve_sequence, jobs)
             for res in results:
                 solved.update(res)

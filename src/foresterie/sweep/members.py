@@ -141,7 +141,36 @@ def load_sweep(path: Path) -> Sweep:
         raise ScenarioError(
             [Problem(label, None, "sweep.base", f"{spec.sweep.base!r}: no scenario.toml there")]
         )
+    _check_names(sweep, load_scenario(sweep.base), label)
     return sweep
+
+
+def _check_names(sweep: Sweep, base: Scenario, label: str) -> None:
+    """Decisions and perturbations that name a foresteria or crop the base scenario lacks would
+    silently do nothing: refuse them, naming what exists."""
+    fids = {f.id for f in base.foresterie}
+    crops = {f.crop for f in base.farms}
+    probs = [
+        Problem(
+            label,
+            None,
+            f"decisions.open.{k}",
+            f"no foresteria {k!r} in the base scenario ({', '.join(sorted(fids))})",
+        )
+        for k in sweep.spec.decisions.open
+        if k not in fids
+    ] + [
+        Problem(
+            label,
+            None,
+            f"perturb.extra_arrivals.{k}",
+            f"no farm grows {k!r} in the base scenario ({', '.join(sorted(crops))})",
+        )
+        for k in sweep.spec.perturb.extra_arrivals
+        if k not in crops
+    ]
+    if probs:
+        raise ScenarioError(probs)
 
 
 def members(sweep: Sweep) -> list[Member]:

@@ -72,14 +72,18 @@ def scenario_locations(scenario: Scenario) -> list[Location]:
     )
 
 
-def haversine_matrix(locations: list[Location], table: TravelTable) -> TravelMatrix:
-    """Great-circle metres x circuity, rounded to whole metres; time at a constant mean speed."""
+def _great_circle_m(locations: list[Location]) -> np.ndarray:
     lon = np.radians(np.array([loc.lon for loc in locations], dtype=float))
     lat = np.radians(np.array([loc.lat for loc in locations], dtype=float))
     dlat = lat[None, :] - lat[:, None]
     dlon = lon[None, :] - lon[:, None]
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
-    great = 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def haversine_matrix(locations: list[Location], table: TravelTable) -> TravelMatrix:
+    """Great-circle metres x circuity, rounded to whole metres; time at a constant mean speed."""
+    great = _great_circle_m(locations)
     metres = np.rint(great * table.circuity).astype(np.int64)
     speed_ms = table.speed_kmh / 3.6
     seconds = np.rint(metres / speed_ms).astype(np.int64)
@@ -154,14 +158,42 @@ def matrix_key(locations: list[Location], backend: str, graph_hash: str, params:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _load_cached(path: Path, ids: tuple[str, ...]) -> tuple[np.ndarray, ...] | None:
+def _load_cached(path: Path, locations: list[Location]) -> tuple[np.ndarray, ...] | None:
+    """A cached road matrix, or None when missing, damaged (truncated, not an archive) or not
+    plausible for these places: then it is recomputed and overwritten, never trusted."""
+    ids = tuple(x.id for x in locations)
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # From bytes: np.load leaks its file handle when the archive is truncated.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
             if tuple(str(x) for x in z["ids"]) != ids:
                 return None
-            return z["seconds"], z["metres"], z["snap_m"]
-    except (OSError, ValueError, KeyError):
-        return None  # missing or damaged: recompute and overwrite
+            secs, mets, snaps = z["seconds"], z["metres"], z["snap_m"]
+    except Exception:  # OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, ...
+        return None
+    return (secs, mets, snaps) if _plausible(locations, secs, mets, snaps) else None
+
+
+def _plausible(
+    locations: list[Location], secs: np.ndarray, mets: np.ndarray, snaps: np.ndarray
+) -> bool:
+    """What any road matrix between these places satisfies: whole non-negative numbers, zero on
+    the diagonal, no road shorter than the straight line (minus the two snapping offsets), and
+    a mean speed between walking pace and 200 km/h on legs over a kilometre."""
+    n = len(locations)
+    if secs.shape != (n, n) or mets.shape != (n, n) or snaps.shape != (n,):
+        return False
+    if secs.dtype.kind not in "iu" or mets.dtype.kind not in "iu" or snaps.dtype.kind != "f":
+        return False
+    if (secs < 0).any() or (mets < 0).any() or not np.isfinite(snaps).all() or (snaps < 0).any():
+        return False
+    if np.diagonal(secs).any() or np.diagonal(mets).any():
+        return False
+    straight = _great_circle_m(locations) - snaps[:, None] - snaps[None, :]
+    if (mets < 0.98 * straight - 1).any():
+        return False
+    long = mets > 1000
+    speed_ms = mets[long] / np.maximum(secs[long], 1)
+    return bool(((speed_ms > 1.0) & (speed_ms < 200 / 3.6)).all())
 
 
 def _store_cached(path: Path, ids: tuple[str, ...], *arrays: np.ndarray) -> None:
@@ -177,7 +209,7 @@ def road_matrix(locations: list[Location], graph_dir: Path, cache: Path) -> Trav
         graph = open_graph(graph_dir)
         key = matrix_key(locations, "osrm", graph.hash, {"annotations": "duration,distance"})
         path = cache / "matrices" / f"{key}.npz"
-        hit = _load_cached(path, ids)
+        hit = _load_cached(path, locations)
         if hit is not None:
             secs, mets, snaps = hit
             return TravelMatrix(
@@ -218,6 +250,26 @@ def far_from_road(matrix: TravelMatrix, threshold_m: float) -> list[tuple[str, f
     )
 
 
+def _cached_legs(
+    path: Path, pairs: list[tuple[str, str]], where: dict[str, Location]
+) -> dict[tuple[str, str], list[list[float]]] | None:
+    """Cached leg geometries, or None when missing, damaged or implausible (not a line of finite
+    lon/lat pairs in Puglia's area, or not starting and ending near its two places)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        legs = {(a, b): data[f"{a}>{b}"] for a, b in pairs}
+        for (a, b), line in legs.items():
+            pts = np.array(line, dtype=float)
+            if pts.ndim != 2 or pts.shape[0] < 2 or pts.shape[1] != 2 or not np.isfinite(pts).all():
+                return None
+            for (lon, lat), end in ((pts[0], where[a]), (pts[-1], where[b])):
+                if abs(lon - end.lon) > 0.05 or abs(lat - end.lat) > 0.05:  # ~5 km: off its place
+                    return None
+        return legs
+    except Exception:  # OSError, ValueError (JSON), KeyError, TypeError
+        return None
+
+
 def road_legs(
     locations: list[Location], pairs: list[tuple[str, str]], graph_dir: Path, cache: Path
 ) -> dict[tuple[str, str], list[list[float]]]:
@@ -233,11 +285,9 @@ def road_legs(
             {"overview": "full"},
         )
         path = cache / "legs" / f"{key}.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            return {(a, b): data[f"{a}>{b}"] for a, b in pairs}
-        except (OSError, ValueError, KeyError):
-            pass
+        cached = _cached_legs(path, pairs, where)
+        if cached is not None:
+            return cached
         router = Router(graph)
         legs = {
             (a, b): router.geometry((where[a].lon, where[a].lat), (where[b].lon, where[b].lat))

@@ -1,0 +1,387 @@
+"""Run folders are untrusted input: a catalogue of crafted folders (paths, links, special files,
+malformed manifests, markup), each given to verify, report, map, compare or replay, each with its
+exact one-line answer and exit 2, never a traceback, a hang, a write outside the run or live
+markup in a page."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import TINY
+
+Mutation = Callable[[Path, Path], None]  # (run folder, a scratch folder outside it)
+
+
+def _csv_set(rel: str, row: int, column: str, value: str) -> Mutation:
+    """Set one cell of a plan CSV (row 2 = first data row)."""
+
+    def go(run: Path, _: Path) -> None:
+        import csv
+        import io
+
+        path = run / rel
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        rows[row - 1][rows[0].index(column)] = value
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        path.write_text(buf.getvalue(), encoding="utf-8")
+
+    return go
+
+
+def _manifest(edit: Callable[[dict], object]) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+        result = edit(m)
+        data = m if result is None else result
+        (run / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+
+    return go
+
+
+def _write(rel: str, text: str) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        (run / rel).write_text(text, encoding="utf-8")
+
+    return go
+
+
+def _toml_data(key: str, value: str) -> Mutation:
+    def go(run: Path, outside: Path) -> None:
+        p = run / "inputs" / "scenario.toml"
+        text = p.read_text(encoding="utf-8")
+        old = next(line for line in text.splitlines() if line.startswith(f"{key} = "))
+        p.write_text(
+            text.replace(old, f'{key} = "{value.format(outside=outside)}"'), encoding="utf-8"
+        )
+
+    return go
+
+
+def _link_out(rel: str, target: str = "outside.csv") -> Mutation:
+    def go(run: Path, outside: Path) -> None:
+        (outside / target).write_text("worker_id\nX\n", encoding="utf-8")
+        (run / rel).unlink()
+        (run / rel).symlink_to(outside / target)
+
+    return go
+
+
+def _link(rel: str, target: str) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        (run / rel).unlink()
+        (run / rel).symlink_to(target)
+
+    return go
+
+
+def _fifo(rel: str) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        (run / rel).unlink(missing_ok=True)
+        os.mkfifo(run / rel)
+
+    return go
+
+
+def _remove(rel: str) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        target = run / rel
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+
+    return go
+
+
+def _seq(*ms: Mutation) -> Mutation:
+    def go(run: Path, outside: Path) -> None:
+        for m in ms:
+            m(run, outside)
+
+    return go
+
+
+UNREADABLE = "error: {run}: unreadable run folder: "
+
+# name -> (command, mutation, the exact stderr line; {run} is the crafted folder)
+CASES: dict[str, tuple[str, Mutation, str]] = {
+    # --- paths that would name files outside the run
+    "report_day_is_a_path": (
+        "report",
+        _csv_set("plan/trips.csv", 2, "day", "../../../../tmp/evil"),
+        UNREADABLE + "plan/trips.csv:2: day: '../../../../tmp/evil' is not a date YYYY-MM-DD",
+    ),
+    "report_vehicle_is_a_path": (
+        "report",
+        _csv_set("plan/trips.csv", 2, "vehicle_id", "../../x"),
+        UNREADABLE + "plan/trips.csv:2: vehicle_id: '../../x' is not an id",
+    ),
+    "verify_data_path_leaves_run": (
+        "verify",
+        _toml_data("workers", "../../outside.csv"),
+        UNREADABLE
+        + "inputs/scenario.toml: data.workers: '../../outside.csv' is not a plain file name",
+    ),
+    "verify_data_path_absolute": (
+        "verify",
+        _toml_data("fleet", "/etc/passwd"),
+        UNREADABLE + "inputs/scenario.toml: data.fleet: '/etc/passwd' is not a plain file name",
+    ),
+    "verify_manifest_names_outside_file": (
+        "verify",
+        _manifest(lambda m: m["plan"].update({"../inputs/workers.csv": "0" * 64})),
+        UNREADABLE + "manifest.json: plan: '../inputs/workers.csv' is not a plain file name",
+    ),
+    "report_data_path_leaves_run": (
+        "report",
+        _toml_data("farms", "../plan/trips.csv"),
+        UNREADABLE
+        + "inputs/scenario.toml: data.farms: '../plan/trips.csv' leads outside the scenario "
+        "folder and the project's geodata/ (and 30 more)",
+    ),
+    # --- links and special files
+    "verify_input_links_outside": (
+        "verify",
+        _link_out("inputs/workers.csv"),
+        UNREADABLE + "inputs/workers.csv: leads outside the run folder",
+    ),
+    "report_plan_links_outside": (
+        "report",
+        _link_out("plan/trips.csv"),
+        UNREADABLE + "plan/trips.csv: file: leads outside {run}",
+    ),
+    "verify_plan_file_is_dev_zero": (
+        "verify",
+        _link("plan/trips.csv", "/dev/zero"),
+        UNREADABLE + "plan/trips.csv: leads outside the run folder",
+    ),
+    "report_manifest_is_dev_zero": (
+        "report",
+        _link("manifest.json", "/dev/zero"),
+        "error: {run}: not a run folder (no manifest.json)",
+    ),
+    "verify_plan_file_is_a_fifo": (
+        "verify",
+        _fifo("plan/stops.csv"),
+        UNREADABLE + "plan/stops.csv: not a regular file",
+    ),
+    "report_plan_file_is_a_fifo": (
+        "report",
+        _fifo("plan/riders.csv"),
+        UNREADABLE + "plan/riders.csv: file: not a regular file",
+    ),
+    "map_legs_file_is_a_fifo": (
+        "map",
+        _fifo("inputs/legs.geojson"),
+        UNREADABLE + "inputs/legs.geojson: file: not a regular file",
+    ),
+    "report_plan_folder_missing": (
+        "report",
+        _remove("plan"),
+        UNREADABLE + "plan/riders.csv: file: cannot read: No such file or directory",
+    ),
+    # --- malformed manifests
+    "verify_manifest_not_json": (
+        "verify",
+        _write("manifest.json", "{not json"),
+        UNREADABLE + "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+    ),
+    "report_manifest_not_json": (
+        "report",
+        _write("manifest.json", "{not json"),
+        UNREADABLE
+        + "manifest.json: json: Expecting property name enclosed in double quotes: line 1 column 2 "
+        "(char 1)",
+    ),
+    "verify_manifest_is_a_list": (
+        "verify",
+        _write("manifest.json", "[1, 2]"),
+        UNREADABLE + "manifest.json: not a JSON object",
+    ),
+    "report_manifest_without_kpis": (
+        "report",
+        _manifest(lambda m: m.__delitem__("kpis")),
+        UNREADABLE + "manifest.json: kpis: Field required",
+    ),
+    "report_manifest_seed_is_text": (
+        "report",
+        _manifest(lambda m: m.update(seed="<b>7</b>")),
+        UNREADABLE
+        + "manifest.json: seed: Input should be a valid integer, unable to parse string as an integer",
+    ),
+    "report_manifest_hash_is_markup": (
+        "report",
+        _manifest(lambda m: m["scenario"].update(hash="<script>alert(1)</script>")),
+        UNREADABLE
+        + "manifest.json: scenario.hash: String should match pattern '^[0-9a-f]{{16,64}}$'",
+    ),
+    "report_manifest_kpi_name_is_markup": (
+        "report",
+        _manifest(lambda m: m["kpis"]["housing"].update({"<img src=x onerror=alert(1)>": 1})),
+        UNREADABLE
+        + "manifest.json: kpis: Value error, housing.'<img src=x onerror=alert(1)>': not a KPI name",
+    ),
+    "report_manifest_kpi_is_text": (
+        "report",
+        _manifest(lambda m: m["kpis"]["housing"].update(housed="<b>many</b>")),
+        UNREADABLE
+        + "manifest.json: kpis: Value error, housing.housed: '<b>many</b>' is not a number",
+    ),
+    "report_manifest_version_is_markup": (
+        "report",
+        _manifest(lambda m: m["versions"].update(foresterie="<script>x</script>")),
+        UNREADABLE + "manifest.json: versions: Value error, 'foresterie': not a version",
+    ),
+    "report_manifest_proof_unknown": (
+        "report",
+        _manifest(lambda m: m["housing"]["tiers"][0].update(proof="trust me")),
+        UNREADABLE
+        + "manifest.json: housing.tiers.0.proof: Input should be 'lp_bound', 'reduced_cost_search', "
+        "'search' or 'budget'",
+    ),
+    "replay_as_of_not_a_date": (
+        "replay",
+        _manifest(lambda m: m.update(replan={"as_of": "yesterday"})),
+        "error: manifest.json: replan: Value error, as_of: 'yesterday' is not a date YYYY-MM-DD",
+    ),
+    "verify_manifest_plan_not_an_object": (
+        "verify",
+        _manifest(lambda m: m.update(plan=["trips.csv"])),
+        UNREADABLE + "manifest.json: plan: not an object of file hashes",
+    ),
+    "compare_manifest_is_a_list": (
+        "compare",
+        _write("manifest.json", "[]"),
+        "error: unreadable run folder: manifest.json: json: not a JSON object",
+    ),
+    # --- fields that would enter a page
+    "report_time_with_markup": (
+        "report",
+        _csv_set("plan/stops.csv", 2, "arrive", "12:00<script>"),
+        UNREADABLE + "plan/stops.csv:2: arrive: '12:00<script>' is not a time HH:MM",
+    ),
+    "report_reason_with_control_characters": (
+        "report",
+        _csv_set("plan/unserved.csv", 2, "reason", "bad\x1b[31m"),
+        UNREADABLE + "plan/unserved.csv:2: reason: too long, or holds control characters",
+    ),
+    "report_unknown_rider": (
+        "report",
+        _csv_set("plan/riders.csv", 2, "worker_id", "NOBODY"),
+        UNREADABLE + "plan/riders.csv:1: worker_id: 'NOBODY' is not in the run's inputs",
+    ),
+    "report_unknown_foresteria": (
+        "report",
+        _csv_set("plan/trips.csv", 2, "foresteria_id", "FZ"),
+        UNREADABLE + "plan/trips.csv:2: foresteria_id: 'FZ' is not in the run's inputs",
+    ),
+    "report_km_not_a_number": (
+        "report",
+        _csv_set("plan/trips.csv", 2, "km", "nan"),
+        UNREADABLE + "plan/trips.csv:2: km: 'nan' is not a distance in km",
+    ),
+    "report_unknown_section": (
+        "report",
+        _csv_set("plan/occupancy.csv", 2, "section", "kids"),
+        UNREADABLE + "plan/occupancy.csv:2: section: 'kids' is not a section",
+    ),
+    "report_missing_column": (
+        "report",
+        _write("plan/fleet_days.csv", "day,foresteria_id\n2026-07-06,FA\n"),
+        UNREADABLE + "plan/fleet_days.csv:1: vehicles_needed: missing column",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("crafted") / "run"
+    cmd = [sys.executable, "-m", "foresterie", "solve", str(TINY), "--out", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return out
+
+
+def _command(name: str, run: Path, scratch: Path) -> list[str]:
+    base = [sys.executable, "-m", "foresterie"]
+    if name == "compare":
+        return [*base, "compare", str(run), str(run)]
+    if name == "replay":
+        return [*base, "replay", str(run), "--out", str(scratch / "replay")]
+    if name == "map":
+        return [*base, "map", str(run), "--out", str(scratch / "map.html")]
+    return [*base, name, str(run)]
+
+
+def test_catalogue_is_large_enough() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_crafted_run_folder_gives_one_line_and_exit_2(
+    case: str, base_run: Path, tmp_path: Path
+) -> None:
+    command, mutate, expected = CASES[case]
+    run, outside = tmp_path / "run", tmp_path / "outside"
+    shutil.copytree(base_run, run, symlinks=True)
+    outside.mkdir()
+    if case == "map_legs_file_is_a_fifo":
+        pass  # the tiny run has no road geometry: the FIFO is its only legs file
+    mutate(run, outside)
+    before = sorted(p.name for p in outside.iterdir())
+    r = subprocess.run(
+        _command(command, run, tmp_path), capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [expected.format(run=run)]
+    assert sorted(p.name for p in outside.iterdir()) == before  # nothing written outside
+
+
+def test_report_through_planted_links_writes_only_inside(base_run: Path, tmp_path: Path) -> None:
+    """report/ a link to an outside folder, report/index.html a link to an outside file: the
+    report replaces the links with its own files and never writes through them."""
+    run, outside = tmp_path / "run", tmp_path / "outside"
+    shutil.copytree(base_run, run, symlinks=True)
+    outside.mkdir()
+    (outside / "victim.html").write_text("precious", encoding="utf-8")
+    shutil.rmtree(run / "report")
+    (run / "report").symlink_to(outside, target_is_directory=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "report", str(run)], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    assert not (run / "report").is_symlink() and (run / "report" / "index.html").is_file()
+    assert sorted(p.name for p in outside.iterdir()) == ["victim.html"]
+    (run / "report" / "summary.md").unlink()
+    (run / "report" / "summary.md").symlink_to(outside / "victim.html")
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "report", str(run)], capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr
+    assert (outside / "victim.html").read_text(encoding="utf-8") == "precious"
+    assert not (run / "report" / "summary.md").is_symlink()
+
+
+def test_markup_in_reasons_stays_text(base_run: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(base_run, run)
+    reason = "<script>alert(1)</script> [click](javascript:alert(1)): x"
+    _csv_set("plan/unserved.csv", 2, "reason", reason)(run, tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "report", str(run), "--no-sheets"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 0, r.stderr
+    html = (run / "report" / "index.html").read_text(encoding="utf-8")
+    md = (run / "report" / "summary.md").read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "href='javascript" not in html and 'href="javascript' not in html
+    assert "<script>" not in md and "\\<script\\>alert(1)" in md
+    assert "\\[click\\](javascript" in md  # the brackets escaped: text, not a link
