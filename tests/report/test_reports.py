@@ -15,7 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from foresterie.report.html import write_report
+from foresterie.core.i18n import lang
+from foresterie.report.html import md_text, write_report
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.rundata import load_run
 from tests.helpers import TINY, XSS_HOME, write_workers
@@ -86,16 +87,17 @@ def test_report_figures_equal_the_manifest(xss_run: Path) -> None:
     assert shown == expected
     md = (xss_run / "report" / "summary.md").read_text(encoding="utf-8")
     for k, v in expected.items():
-        assert f"| {k} | {v} |" in md
+        assert f"| {md_text(k)} | {md_text(v)} |" in md
 
 
 def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:
     t = json.loads((xss_run / "manifest.json").read_text(encoding="utf-8"))["kpis"]["transport"]
     html = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
     line = html.split("<p id='caporale'>", 1)[1].split("</p>", 1)[0]
-    assert "€5–€10 per worker-day" in line
+    it = lang("it")  # the report's language: Italian by default
+    assert f"{it.eur(5)}–{it.eur(10)}" in line
     low, high = t["caporale_fees_avoided_eur"], t["caporale_fees_avoided_eur_high"]
-    assert f"€{low:,.0f}–€{high:,.0f}" in line and high > low
+    assert f"{it.eur(low)}–{it.eur(high)}" in line and high > low
 
 
 def test_vehicle_chart_counts_vehicles_in_trips(xss_run: Path) -> None:

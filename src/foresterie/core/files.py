@@ -8,10 +8,7 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -110,25 +107,16 @@ def read_inside(root: Path, rel: str | Path, max_bytes: int) -> bytes:
     return data
 
 
-@contextmanager
-def fresh_dir(final: Path) -> Iterator[Path]:
-    """A new, empty folder beside `final` to fill; on success it replaces `final` (a folder, or a
-    link, which is removed and never followed), on failure it is removed and `final` is kept."""
-    tmp = final.with_name(f".{final.name}.partial-{os.getpid()}")
-    if tmp.is_symlink() or tmp.is_file():
-        tmp.unlink()
-    elif tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = final.with_name(f".{final.name}.old-{os.getpid()}")
-    if final.is_symlink() or final.is_file():
-        final.unlink()
-    elif final.exists():
-        final.rename(old)
-    tmp.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+def real_dir(folder: Path) -> Path:
+    """`folder` as a real directory with no symbolic link anywhere inside it: a link planted at
+    it or below it (to a file or a folder elsewhere) is removed, so nothing written into the
+    folder afterwards can land outside it."""
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    for top, dirs, files in os.walk(folder):  # does not follow links
+        for name in dirs + files:
+            p = Path(top) / name
+            if p.is_symlink():
+                p.unlink()
+    return folder

@@ -81,7 +81,7 @@ class _Manifest(BaseModel):
                     raise ValueError(f"{prefix}{k!r}: not a KPI name")
                 if isinstance(x, dict):
                     check(f"{prefix}{k}.", x)
-                elif isinstance(x, bool) or not isinstance(x, int | float) or x != x:
+                elif not _number(x) and not (isinstance(x, list) and all(map(_number, x))):
                     raise ValueError(f"{prefix}{k}: {x!r} is not a number")
 
         for part, d in v.items():
@@ -89,6 +89,10 @@ class _Manifest(BaseModel):
                 raise ValueError(f"{part!r}: not a KPI group")
             check(f"{part}.", d)
         return v
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and x == x
 
 
 def read_manifest(root: Path) -> dict[str, Any]:

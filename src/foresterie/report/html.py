@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal
 
-from foresterie.core.files import fresh_dir, write_text
+from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import plan_map
 from foresterie.report.rundata import RunData, load_run
@@ -723,12 +723,11 @@ def write_report(
     if isinstance(run, Path):
         run = load_run(run)
     lg = report_lang(run, lang_code)
-    final = run.root / "report"  # a planted link here is replaced, never followed
-    with fresh_dir(final) as out:  # built aside, then swapped in whole: never half a report
-        write_text(out / "map.html", plan_map(run, lg=lg))
-        if sheets:
-            vds = write_sheets(run, out / "drivers", lg=lg)
-            say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
-        write_text(out / "index.html", index_html(run, lg))
-        write_text(out / "summary.md", summary_md(run, lg))
-    return final
+    out = real_dir(run.root / "report")  # planted links are removed, never followed
+    write_text(out / "map.html", plan_map(run, lg=lg))  # each file replaced atomically
+    if sheets:
+        vds = write_sheets(run, out / "drivers", lg=lg)
+        say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
+    write_text(out / "index.html", index_html(run, lg))
+    write_text(out / "summary.md", summary_md(run, lg))
+    return out
