@@ -305,6 +305,13 @@ def _check_people(r: _Run, out: list[str]) -> None:
                         f"{asg['foresteria_id']}, {(end - start).days} < {need} nights"
                     )
             prev_end = end
+            if _work_farm(w) and not (k == 0 and pin == asg["foresteria_id"]):
+                s = r.secs[asg["foresteria_id"], w["farm_id"]]
+                if s > cap_s:
+                    out.append(
+                        f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
+                        f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})"
+                    )
         if partial and len(rows) == 2 and rows[1]["foresteria_id"] in r.fs:
             b = r.fs[rows[1]["foresteria_id"]]
             b_open, b_close = _day(b["open_from"]), _day(b["open_to"]) + timedelta(days=1)
@@ -315,13 +322,6 @@ def _check_people(r: _Run, out: list[str]) -> None:
                     f"transfer gains no night: {wid}, {total} nights with it, {alone} at "
                     f"{rows[1]['foresteria_id']} alone"
                 )
-            if _work_farm(w) and not (k == 0 and pin == asg["foresteria_id"]):
-                s = r.secs[asg["foresteria_id"], w["farm_id"]]
-                if s > cap_s:
-                    out.append(
-                        f"commute cap: {wid} at {asg['foresteria_id']} is {s / 60:.0f} min from "
-                        f"farm {w['farm_id']}, cap {cap_s // 60} min (+{(s - cap_s) / 60:.0f})"
-                    )
     for gid, places in sorted(groups.items()):
         if len(places) > 1:
             out.append(f"group split: {gid} across {', '.join(sorted(places))}")

@@ -523,6 +523,13 @@ def test_verify_catches_a_transfer_that_gains_nothing(partial_run: Path, tmp_pat
     ), found
 
 
+def test_verify_checks_the_commute_cap_after_a_transfer(partial_run: Path, tmp_path: Path) -> None:
+    name = "inputs/matrix.csv"
+    line = next(x for x in (partial_run / name).read_text().splitlines() if x.startswith("FA,F2,"))
+    found = _tamper(partial_run, tmp_path, name, line, f"FA,F2,4000,{line.split(',')[3]}")
+    assert any("commute cap: W02 at FA" in v for v in found), found
+
+
 def test_verify_catches_a_wrong_uncovered_list(partial_run: Path, tmp_path: Path) -> None:
     found = _tamper(
         partial_run,
