@@ -15,7 +15,7 @@ from foresterie.cli import app
 from foresterie.scenario.load import load_scenario
 from foresterie.sweep.members import Sweep, load_sweep, member_scenario, members
 from foresterie.sweep.runner import run_sweep
-from tests.helpers import TINY, write_workers
+from tests.helpers import ROOT, TINY, write_workers
 
 SWEEP = """
 [sweep]
@@ -248,3 +248,16 @@ def test_decisions_and_perturbations_naming_unknown_ids_are_refused(tmp_path: Pa
         "base scenario (tomato, watermelon)",
     ]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "base"), [("borgo-mezzanone", "puglia-2026"), ("borgo-mezzanone-2027", "puglia-2027")]
+)
+def test_shipped_sweep_files_load(name: str, base: str) -> None:
+    sweep = load_sweep(ROOT / "scenarios" / "sweeps" / f"{name}.toml")
+    assert sweep.base.name == base
+    grid = members(sweep)
+    assert len(grid) == 4 * sweep.spec.sweep.draws  # open/closed x 0/2 minibuses
+    assert {m.decision for m in grid} == {
+        (("open_FR-BMZ", o), ("minibuses_added", n)) for o in (True, False) for n in (0, 2)
+    }

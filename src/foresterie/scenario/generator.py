@@ -740,7 +740,8 @@ def _workers_2027(
                 w["arrival"] = max(w["arrival"], first)
                 if w["departure"] >= w["arrival"] + timedelta(days=7):
                     people.append(w)
-    s0, s1 = _d(year, "05-01"), _d(year, "09-30") + timedelta(days=1)
+    s0 = date.fromisoformat(str(v["season.start"]))
+    s1 = date.fromisoformat(str(v["season.end"])) + timedelta(days=1)
     stay = {"arrival": s0, "departure": s1, "farm": "", "priority": 0, "accessible": False}
     resident = {**stay, "pinned": "FR-SSV", "group": "", "member": 0}
     people += [{**resident, "section": "men"} for _ in range(int(v["residents.FR-SSV.men"]))]
@@ -858,8 +859,8 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
     heat = str(v["season.heat_alert_days"]).split(";")
     toml = _toml(
         name,
-        _d(year, "05-01"),
-        _d(year, "09-30"),
+        date.fromisoformat(str(v["season.start"])),
+        date.fromisoformat(str(v["season.end"])),
         int(v["season.seed"]),
         heat,
         "foresterie.geojson",
