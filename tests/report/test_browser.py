@@ -145,7 +145,9 @@ def test_a_departure_point_is_drawn_and_its_trips_pass_through_it(
     page.locator("path.fs-point-mk").dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    assert XSS_POINT in popup.inner_text() and "departure point: settlement" in popup.inner_text()
+    assert (
+        XSS_POINT in popup.inner_text() and "punto di partenza: settlement" in popup.inner_text()
+    )  # Italian
     assert page.locator("path.fs-trip").count() == _trips_per_day(pickup_run)[day]
     assert errors == [] and dialogs == []
     page.close()

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from foresterie.core.i18n import lang
 from foresterie.verify import verify_run
 from tests.helpers import PARTIAL, TINY, add_pickup, edit_features, set_toml
 
@@ -477,10 +478,9 @@ def test_partial_stays_by_hand(partial_run: Path) -> None:
     assert verify_run(partial_run) == []
     # The report shows the uncovered nights by reason and the transfer.
     page = (partial_run / "report" / "index.html").read_text(encoding="utf-8")
-    assert (
-        "<td>after closing</td><td>2026-07-13</td><td class='n'>1</td><td class='n'>9</td>" in page
-    )
-    assert "<td>FB</td><td>FA</td><td>2026-07-13</td><td class='n'>1</td>" in page
+    week = lang("it").date("2026-07-13", "medium")  # the report is in Italian by default
+    assert f"<td>after closing</td><td>{week}</td><td class='n'>1</td><td class='n'>9</td>" in page
+    assert f"<td>FB</td><td>FA</td><td>{week}</td><td class='n'>1</td>" in page
 
 
 @pytest.mark.parametrize(
@@ -579,7 +579,7 @@ def test_a_dependant_takes_a_bed_but_no_seat(tmp_path: Path) -> None:
     k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
     assert k["housed_dependants"] == 1 and k["housed"] == 7
     assert (
-        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,false,false"
+        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,,false,false"
         in (out / "inputs" / "workers.csv").read_text()
     )
     assert verify_run(out) == []

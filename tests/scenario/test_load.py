@@ -28,7 +28,7 @@ EXPECTED = {
     "seats_implausible": "fleet.csv:2: seats: 500 seats is above the plausible 90",
     "fixed_cost_in_cents": "fleet.csv:3: fixed_cost_eur_per_day: 100000 EUR/day is above the plausible 5000",
     "cost_per_km_implausible": "fleet.csv:2: cost_eur_per_km: 9500 EUR/km is above the plausible 20",
-    "layers_unknown_key": "scenario.toml: data.layers: 'workers' is not a layered file (farms, foresterie)",
+    "layers_unknown_key": "scenario.toml: data.layers: 'workers' is not a layered file (farms, foresterie, pickups)",
     "accessible_not_bool": "workers.csv:2: accessible: 'maybe' is not true/false",
     "bad_date": "workers.csv:2: arrival: date '2026-13-01' is not ISO YYYY-MM-DD",
     "bad_time": "farms.geojson:1: shift_start: time '25:00' is not a clock time",
