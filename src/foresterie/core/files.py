@@ -12,6 +12,8 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from foresterie.core.errors import Msg
+
 
 def csv_text(rows: list[list[Any]], header: list[str]) -> str:
     out = io.StringIO()
@@ -68,11 +70,11 @@ def unreadable_reason(path: Path, max_bytes: int) -> str | None:
     try:
         st = path.stat()
     except OSError as exc:
-        return f"cannot read: {exc.strerror or exc}"
+        return Msg("cannot read: {why}", why=exc.strerror or str(exc))
     if not stat.S_ISREG(st.st_mode):
-        return "not a regular file"
+        return Msg("not a regular file")
     if st.st_size > max_bytes:
-        return f"{st.st_size:,} bytes, more than {max_bytes:,}"
+        return Msg("{n} bytes, more than {most}", n=f"{st.st_size:,}", most=f"{max_bytes:,}")
     return None
 
 

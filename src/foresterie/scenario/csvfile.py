@@ -86,23 +86,31 @@ def read_csv(
         except StopIteration:
             break
         except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit
-            probs.append(Problem(label, start, "row", f"unreadable CSV: {exc}"))
+            probs.append(Problem(label, start, "row", Msg("unreadable CSV: {why}", why=str(exc))))
             return
         line_no = start
         if reader.line_num > start:  # a quoted cell ran over several lines
-            end = (
-                "is never closed"
+            quote = (
+                Msg('a quote (") opened here is never closed: remove it')
                 if reader.line_num >= last_line
-                else f"is closed only on line {reader.line_num}"
+                else Msg(
+                    'a quote (") opened here is closed only on line {line}: remove it',
+                    line=reader.line_num,
+                )
             )
-            probs.append(Problem(label, start, "row", f'a quote (") opened here {end}: remove it'))
+            probs.append(Problem(label, start, "row", quote))
             return
         long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
         if long is not None:
             field = names[long] if long < len(names) else "row"
             probs.append(
                 Problem(
-                    label, line_no, field, f"{len(cells[long]):,} characters, more than {MAX_CELL}"
+                    label,
+                    line_no,
+                    field,
+                    Msg(
+                        "{n} characters, more than {most}", n=f"{len(cells[long]):,}", most=MAX_CELL
+                    ),
                 )
             )
             continue

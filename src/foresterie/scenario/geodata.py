@@ -101,7 +101,18 @@ def read_features(
     if layer is not None and layer not in names:
         return (
             [],
-            [Problem(label, None, "layer", f"no layer {layer!r}; it has {', '.join(names)}")],
+            [
+                Problem(
+                    label,
+                    None,
+                    "layer",
+                    Msg(
+                        "no layer {layer}; it has {names}",
+                        layer=repr(layer),
+                        names=", ".join(names),
+                    ),
+                )
+            ],
             set(),
         )
     if layer is None and len(names) > 1:
@@ -113,8 +124,13 @@ def read_features(
                     label,
                     None,
                     "layer",
-                    f"{len(names)} layers ({', '.join(names[:5])}); name the one to read in "
-                    f'scenario.toml: [data] layers = {{ {key} = "{names[0]}" }}',
+                    Msg(
+                        "{n} layers ({names}); name the one to read in scenario.toml: "
+                        "[data] layers = {example}",
+                        n=len(names),
+                        names=", ".join(names[:5]),
+                        example=f'{{ {key} = "{names[0]}" }}',
+                    ),
                 )
             ],
             set(),

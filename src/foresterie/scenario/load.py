@@ -105,9 +105,17 @@ def _label(v: Any) -> str:
     s = _text(v)
     bad = next((c for c in s if unicodedata.category(c) == "Cc"), None)
     if bad is not None:
-        raise ValueError(f"control character U+{ord(bad):04X} in {s[:40]!r}; remove it")
+        raise ValueError(
+            Msg(
+                "control character {code} in {text}; remove it",
+                code=f"U+{ord(bad):04X}",
+                text=repr(s[:40]),
+            )
+        )
     if len(s) > NAME_MAX:
-        raise ValueError(f"{len(s)} characters, more than {NAME_MAX}: shorten it")
+        raise ValueError(
+            Msg("{n} characters, more than {most}: shorten it", n=len(s), most=NAME_MAX)
+        )
     return s
 
 
@@ -118,7 +126,9 @@ def label_warnings(label: str, rows: list[tuple[int, str, str]]) -> list[Problem
     seen: dict[tuple[str, str], tuple[int, str]] = {}
     for row, field, text in rows:
         if any(c in BIDI_CONTROLS for c in text):
-            out.append(Problem(label, row, field, "bidi control characters reorder how it reads"))
+            out.append(
+                Problem(label, row, field, Msg("bidi control characters reorder how it reads"))
+            )
         key = "".join(
             c
             for c in unicodedata.normalize("NFKD", text).casefold()
@@ -127,7 +137,17 @@ def label_warnings(label: str, rows: list[tuple[int, str, str]]) -> list[Problem
         if (field, key) in seen and seen[field, key][1] != text:
             first_row, first = seen[field, key]
             out.append(
-                Problem(label, row, field, f"{text!r} looks like {first!r} (row {first_row})")
+                Problem(
+                    label,
+                    row,
+                    field,
+                    Msg(
+                        "{text} looks like {first} (row {row})",
+                        text=repr(text),
+                        first=repr(first),
+                        row=first_row,
+                    ),
+                )
             )
         seen.setdefault((field, key), (row, text))
     return out
@@ -396,7 +416,15 @@ class VehicleRow(_Row):
             ("max_duty_min", self.max_duty_min, 24 * 60, "minutes"),
         ):
             if value > top:
-                raise ValueError(f"{field}: {value:g} {unit} is above the plausible {top:g}")
+                raise ValueError(
+                    Msg(
+                        "{field}: {value} {unit} is above the plausible {top}",
+                        field=field,
+                        value=f"{value:g}",
+                        unit=unit,
+                        top=f"{top:g}",
+                    )
+                )
         return self
 
     @model_validator(mode="after")
@@ -479,7 +507,14 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
         )
         return None
     if not path.is_file() or path.is_fifo():
-        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", f"{rel!r} is not a regular file"))
+        probs.append(
+            Problem(
+                SCENARIO_FILE,
+                None,
+                f"data.{key}",
+                Msg("{path} is not a regular file", path=repr(rel)),
+            )
+        )
         return None
     return path
 
@@ -620,7 +655,11 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
                 SCENARIO_FILE,
                 None,
                 "data.layers",
-                f"{key!r} is not a layered file ({', '.join(sorted(LAYERED))})",
+                Msg(
+                    "{key} is not a layered file ({keys})",
+                    key=repr(key),
+                    keys=", ".join(sorted(LAYERED)),
+                ),
             )
         )
     files: dict[str, Path] = {}
@@ -785,8 +824,13 @@ def _day_windows(
                     label,
                     r,
                     "shift_start",
-                    f"{fmt_hhmm(m.shift_start)} puts the morning ride (up to {before} min "
-                    f"before) in the previous day; shifts start at {fmt_hhmm(before)} or later",
+                    Msg(
+                        "{time} puts the morning ride (up to {n} min before) in the previous "
+                        "day; shifts start at {earliest} or later",
+                        time=fmt_hhmm(m.shift_start),
+                        n=before,
+                        earliest=fmt_hhmm(before),
+                    ),
                 )
             )
         if m.shift_end + after > DAY_MIN:
@@ -795,8 +839,13 @@ def _day_windows(
                     label,
                     r,
                     "shift_end",
-                    f"{fmt_hhmm(m.shift_end)} puts the ride back (up to {after} min after) in "
-                    f"the next day; shifts end at {fmt_hhmm(DAY_MIN - after)} or earlier",
+                    Msg(
+                        "{time} puts the ride back (up to {n} min after) in the next day; "
+                        "shifts end at {latest} or earlier",
+                        time=fmt_hhmm(m.shift_end),
+                        n=after,
+                        latest=fmt_hhmm(DAY_MIN - after),
+                    ),
                 )
             )
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.scenario.files import write_scenario
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario, Vehicle, Worker
@@ -155,7 +155,11 @@ def _check_names(sweep: Sweep, base: Scenario, label: str) -> None:
             label,
             None,
             f"decisions.open.{k}",
-            f"no foresteria {k!r} in the base scenario ({', '.join(sorted(fids))})",
+            Msg(
+                "no foresteria {id} in the base scenario ({ids})",
+                id=repr(k),
+                ids=", ".join(sorted(fids)),
+            ),
         )
         for k in sweep.spec.decisions.open
         if k not in fids
@@ -164,7 +168,11 @@ def _check_names(sweep: Sweep, base: Scenario, label: str) -> None:
             label,
             None,
             f"perturb.extra_arrivals.{k}",
-            f"no farm grows {k!r} in the base scenario ({', '.join(sorted(crops))})",
+            Msg(
+                "no farm grows {crop} in the base scenario ({crops})",
+                crop=repr(k),
+                crops=", ".join(sorted(crops)),
+            ),
         )
         for k in sweep.spec.perturb.extra_arrivals
         if k not in crops
