@@ -585,6 +585,30 @@ def _features(
         yield feat.row, feat.props, feat
 
 
+def _layer_rows(
+    config: ScenarioConfig,
+    files: dict[str, Path],
+    lab: dict[str, str],
+    key: str,
+    fields: tuple[str, ...],
+    polygons: bool,
+    model: type[_Row],
+    probs: list[Problem],
+    ids: dict[str, set[str]],
+) -> list[tuple[int, Any, Any]]:
+    """(row, validated row, feature) of one layer file (foresterie, farms, pickups): its
+    features read, each row validated, ids unique; every problem recorded."""
+    feats = list(
+        _features(
+            files[key], lab[key], fields, polygons, probs, ids[key], config.data.layers.get(key)
+        )
+    )
+    rows = _validate_rows(model, ((r, p) for r, p, _ in feats), lab[key], probs)
+    _duplicates([(r, m.id) for r, m in rows], lab[key], "id", probs)
+    by_row = {r: f for r, _, f in feats}
+    return [(r, m, by_row[r]) for r, m in rows]
+
+
 def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: list[Problem]) -> None:
     first: dict[str, int] = {}
     for rowno, key in items:
@@ -682,76 +706,34 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
     ids: dict[str, set[str]] = {"foresterie": set(), "farms": set(), "workers": set()}
     foresterie: list[Foresteria] = []
     if "foresterie" in files:
-        feats = list(
-            _features(
-                files["foresterie"],
-                lab["foresterie"],
-                FORESTERIA_FIELDS,
-                False,
-                probs,
-                ids["foresterie"],
-                config.data.layers.get("foresterie"),
-            )
+        rows = _layer_rows(
+            config, files, lab, "foresterie", FORESTERIA_FIELDS, False, ForesteriaRow, probs, ids
         )
-        rows = _validate_rows(
-            ForesteriaRow, ((r, p) for r, p, _ in feats), lab["foresterie"], probs
-        )
-        by_row = {r: f for r, _, f in feats}
-        _duplicates([(r, m.id) for r, m in rows], lab["foresterie"], "id", probs)
-        for r, m in rows:
-            f = by_row[r]
+        for _r, m, f in rows:
             foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
-        warns += label_warnings(
-            lab["foresterie"], [(r, k, getattr(m, k)) for r, m in rows for k in ("name",)]
-        )
+        warns += label_warnings(lab["foresterie"], [(r, "name", m.name) for r, m, _ in rows])
         ids["with_beds"] = {f.id for f in foresterie if f.beds_total}
     farms: list[Farm] = []
     if "farms" in files:
-        feats = list(
-            _features(
-                files["farms"],
-                lab["farms"],
-                FARM_FIELDS,
-                True,
-                probs,
-                ids["farms"],
-                config.data.layers.get("farms"),
-            )
-        )
-        rows = _validate_rows(FarmRow, ((r, p) for r, p, _ in feats), lab["farms"], probs)
-        by_row = {r: f for r, _, f in feats}
-        _duplicates([(r, m.id) for r, m in rows], lab["farms"], "id", probs)
-        for r, m in rows:
-            f = by_row[r]
+        rows = _layer_rows(config, files, lab, "farms", FARM_FIELDS, True, FarmRow, probs, ids)
+        for _r, m, f in rows:
             farms.append(Farm(**m.model_dump(), lon=f.lon, lat=f.lat, wkt=f.wkt))
         warns += label_warnings(
-            lab["farms"], [(r, k, getattr(m, k)) for r, m in rows for k in ("name", "crop")]
+            lab["farms"], [(r, k, getattr(m, k)) for r, m, _ in rows for k in ("name", "crop")]
         )
-        _day_windows(config, rows, lab["farms"], probs)
+        _day_windows(config, [(r, m) for r, m, _ in rows], lab["farms"], probs)
     pickups: list[Pickup] = []
     ids["pickups"] = set()
     if "pickups" in files:
-        feats = list(
-            _features(
-                files["pickups"],
-                lab["pickups"],
-                PICKUP_FIELDS,
-                False,
-                probs,
-                ids["pickups"],
-                config.data.layers.get("pickups"),
-            )
+        rows = _layer_rows(
+            config, files, lab, "pickups", PICKUP_FIELDS, False, PickupRow, probs, ids
         )
-        rows = _validate_rows(PickupRow, ((r, p) for r, p, _ in feats), lab["pickups"], probs)
-        by_row = {r: f for r, _, f in feats}
-        _duplicates([(r, m.id) for r, m in rows], lab["pickups"], "id", probs)
         taken = ids["foresterie"] | ids["farms"]
-        for r, m in rows:
+        for r, m, f in rows:
             if m.id in taken:
                 probs.append(
                     Problem(lab["pickups"], r, "id", f"{m.id!r} is already a foresteria or farm id")
                 )
-            f = by_row[r]
             pickups.append(Pickup(**m.model_dump(), lon=f.lon, lat=f.lat))
         ids["depots"] = {p.id for p in pickups if p.kind == "depot"}
     workers: list[tuple[int, WorkerRow]] = []
