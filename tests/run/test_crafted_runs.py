@@ -291,6 +291,11 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
         _csv_set("plan/occupancy.csv", 2, "section", "kids"),
         UNREADABLE + "plan/occupancy.csv:2: section: 'kids' is not a section",
     ),
+    "report_assignment_date_is_markup": (
+        "report",
+        _csv_set("plan/assignments.csv", 2, "from", "<b>2026</b>"),
+        UNREADABLE + "plan/assignments.csv:2: from: '<b>2026</b>' is not a date YYYY-MM-DD",
+    ),
     "report_missing_column": (
         "report",
         _write("plan/fleet_days.csv", "day,foresteria_id\n2026-07-06,FA\n"),

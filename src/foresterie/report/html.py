@@ -7,7 +7,6 @@ prints well and gives the same bytes for the same plan.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -349,22 +348,14 @@ def fleet_short_rows(run: RunData) -> list[list[Any]]:
     return [[fid, wk, *a] for (fid, wk), a in sorted(acc.items(), key=lambda x: (x[0][1], x[0][0]))]
 
 
-def _plan_rows(run: RunData, name: str) -> list[dict[str, str]]:
-    p = run.root / "plan" / name
-    if not p.is_file():
-        return []
-    with open(p, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def uncovered_rows(run: RunData) -> list[list[Any]]:
     """Partial stays: nights of housed people's stays without a bed, by reason and week."""
     people: Counter[tuple[str, str]] = Counter()
     nights: Counter[tuple[str, str]] = Counter()
-    for u in _plan_rows(run, "uncovered.csv"):
-        k = (u["code"], _week(u["from"]))
+    for _w, code, first, end in run.uncovered or []:
+        k = (code, _week(first))
         people[k] += 1
-        nights[k] += (date.fromisoformat(u["to"]) - date.fromisoformat(u["from"])).days
+        nights[k] += (date.fromisoformat(end) - date.fromisoformat(first)).days
     return [
         [c, wk, people[c, wk], nights[c, wk]]
         for c, wk in sorted(people, key=lambda k: (k[1], k[0]))
@@ -373,14 +364,14 @@ def uncovered_rows(run: RunData) -> list[list[Any]]:
 
 def transfer_rows(run: RunData) -> list[list[Any]]:
     """People moved once when a foresteria closed: from, to, week of the move."""
-    spans: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for a in _plan_rows(run, "assignments.csv"):
-        spans[a["worker_id"]].append(a)
+    spans: dict[str, list[tuple[str, str]]] = defaultdict(list)  # worker -> (from, foresteria)
+    for wid, fid, first, _end in run.spans:
+        spans[wid].append((first, fid))
     c: Counter[tuple[str, str, str]] = Counter()
     for rows in spans.values():
         if len(rows) == 2:
-            a, b = sorted(rows, key=lambda r: r["from"])
-            c[a["foresteria_id"], b["foresteria_id"], _week(b["from"])] += 1
+            (_, a), (first, b) = sorted(rows)
+            c[a, b, _week(first)] += 1
     return [[a, b, wk, n] for (a, b, wk), n in sorted(c.items(), key=lambda x: (x[0][2], x[0]))]
 
 
@@ -406,7 +397,7 @@ def summary_sections(run: RunData, lg: Lang) -> list[tuple[str, list[str], list[
                 [[a, b, week(wk), n] for a, b, wk, n in transfer_rows(run)],
             ),
         ]
-        if (run.root / "plan" / "uncovered.csv").is_file()
+        if run.uncovered is not None
         else []
     )
     return [

@@ -104,6 +104,10 @@ class RunData:
     occupancy: list[tuple[str, str, str, int, int]]  # foresteria, night, section, beds, used
     waitlist: list[dict[str, str]]
     legs: dict[str, list[list[float]]] = field(default_factory=dict)  # "A>B" -> [[lat, lon]...]
+    # Housed spans, (worker, foresteria, from, to): a transfer gives a person two.
+    spans: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # Nights of a stay without a bed, (worker, code, from, to); None: partial stays were off.
+    uncovered: list[tuple[str, str, str, str]] | None = None
 
     @property
     def days(self) -> list[str]:
@@ -368,7 +372,19 @@ def load_run(root: Path) -> RunData:
         {**r, "priority": str(r["priority"]), "proven": "yes" if r["proven"] else "no"}
         for r in _rows(root, f"{plan}/waitlist.csv", waitlist_fields)
     ]
-    _known(scenario, trips, unserved, fleet_days, occupancy, waitlist)
+    span_fields = {"worker_id": _id, "foresteria_id": _id, "from": _day, "to": _day}
+    spans = [
+        (r["worker_id"], r["foresteria_id"], r["from"], r["to"])
+        for r in _rows(root, f"{plan}/assignments.csv", span_fields)
+    ]
+    uncovered = None
+    if (root / plan / "uncovered.csv").exists():
+        fields = {"worker_id": _id, "code": _code, "from": _day, "to": _day}
+        uncovered = [
+            (r["worker_id"], r["code"], r["from"], r["to"])
+            for r in _rows(root, f"{plan}/uncovered.csv", fields)
+        ]
+    _known(scenario, trips, unserved, fleet_days, occupancy, waitlist, spans, uncovered or [])
     return RunData(
         root=root,
         manifest=manifest,
@@ -379,6 +395,8 @@ def load_run(root: Path) -> RunData:
         occupancy=occupancy,
         waitlist=waitlist,
         legs=_legs(root),
+        spans=spans,
+        uncovered=uncovered,
     )
 
 
@@ -389,6 +407,8 @@ def _known(
     fleet_days: list[FleetDayRow],
     occupancy: list[tuple[str, str, str, int, int]],
     waitlist: list[dict[str, Any]],
+    spans: list[tuple[str, str, str, str]],
+    uncovered: list[tuple[str, str, str, str]],
 ) -> None:
     """Every id a plan file names exists in the run's own inputs."""
     homes = {f.id for f in sc.foresterie}
@@ -416,6 +436,11 @@ def _known(
         checks.append(("plan/occupancy.csv", n, "foresteria_id", o[0], homes))
     for n, entry in enumerate(waitlist, start=2):
         checks.append(("plan/waitlist.csv", n, "worker_id", entry["worker_id"], people))
+    for n, (wid, fid, _, _) in enumerate(spans, start=2):
+        checks.append(("plan/assignments.csv", n, "worker_id", wid, people))
+        checks.append(("plan/assignments.csv", n, "foresteria_id", fid, homes))
+    for n, (wid, _, _, _) in enumerate(uncovered, start=2):
+        checks.append(("plan/uncovered.csv", n, "worker_id", wid, people))
     for file, row, column, value, known in checks:
         if value not in known:
             raise RunFolderError(file, row, column, f"{value!r} is not in the run's inputs")

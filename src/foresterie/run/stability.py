@@ -509,11 +509,7 @@ def _no_idle_vehicle(
                 ),
                 proven=not busy,
                 lower_bound=0,
-                available=sum(
-                    1
-                    for v in scenario.fleet
-                    if v.foresteria_id == fid and v.available_from <= d <= v.available_to
-                ),
+                available=0,  # no_vehicle: none; vehicles_busy: set by _relabel
                 worker_ids=tuple(ids),
             )
         )
