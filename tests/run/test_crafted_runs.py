@@ -5,6 +5,7 @@ markup in a page."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -390,3 +392,177 @@ def test_markup_in_reasons_stays_text(base_run: Path, tmp_path: Path) -> None:
     assert "href='javascript" not in html and 'href="javascript' not in html
     assert "<script>" not in md and "\\<script\\>alert(1)" in md
     assert "\\[click\\](javascript" in md  # the brackets escaped: text, not a link
+
+
+# --- Forged plans: files edited by hand and the manifest re-hashed, as a forger would (sha256 is
+# public). Each must fail verification (exit 1) with its exact violation line among the others.
+
+
+def _json_edit(rel: str, edit: Callable[[Any], object]) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        data = json.loads((run / rel).read_text(encoding="utf-8"))
+        edit(data)
+        (run / rel).write_text(json.dumps(data), encoding="utf-8")
+
+    return go
+
+
+def _replace(rel: str, old: str, new: str) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        text = (run / rel).read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        (run / rel).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return go
+
+
+def _rehash(run: Path, _: Path) -> None:
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    for part in ("plan", "inputs", "restricted"):
+        for name in m.get(part, {}):
+            m[part][name] = hashlib.sha256((run / part / name).read_bytes()).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def _set(path: list[Any], value: object) -> Callable[[Any], None]:
+    def go(data: Any) -> None:
+        for k in path[:-1]:
+            data = data[k]
+        data[path[-1]] = value
+
+    return go
+
+
+E01, M01 = "2026-07-06-FA-E01", "2026-07-07-FA-M01"
+EXTRA_TRIP = "2026-07-06,FA,to_farm,2026-07-06-FA-M09,VA1,{dep},{ret},0.000,0,FA,{dep},{ret}\n"
+
+# name -> (mutation, the exact violation line)
+FORGED: dict[str, tuple[Mutation, str]] = {
+    "roll_call_short_of_the_stop": (
+        _replace("plan/riders.csv", f"{E01},1,W02\n", ""),
+        f"roll call differs from the stop: {E01} stop 1 at F1: 1 named, 2 board and 0 alight",
+    ),
+    "roll_call_short_of_the_trip": (
+        _csv_set("plan/trips.csv", 2, "riders", "2"),
+        f"roll call differs from the trip: {E01} says 2 riders, 3 named",
+    ),
+    "rider_named_twice": (
+        _replace("plan/riders.csv", f"{E01},1,W02\n", f"{E01},1,W02\n{E01},1,W01\n"),
+        f"rider named twice on one trip: W01 on {E01}",
+    ),
+    "unserved_count_without_names": (
+        _csv_set("plan/unserved.csv", 2, "worker_days", "2"),
+        "unserved names differ from the count: 2026-07-08 FA F2: 1 people named, 2 counted",
+    ),
+    "roll_call_over_the_seats": (
+        _replace("inputs/fleet.csv", "VA1,FA,8,", "VA1,FA,2,"),
+        f"seats exceeded: {E01} after F2: 3 riders, 2 seats",
+    ),
+    "trip_with_no_stops": (
+        _replace("plan/trips.csv", "\n", "\n" + EXTRA_TRIP.format(dep="15:00", ret="16:00")),
+        "trip with no stops: 2026-07-06-FA-M09",
+    ),
+    "trip_of_negative_duration": (
+        _replace("plan/trips.csv", "\n", "\n" + EXTRA_TRIP.format(dep="16:00", ret="15:00")),
+        "trip runs backwards: 2026-07-06-FA-M09 leaves 16:00, returns 15:00",
+    ),
+    "duty_breach_hidden_by_a_negative_trip": (
+        _replace(
+            "plan/trips.csv",
+            "\n",
+            "\n"
+            + EXTRA_TRIP.format(dep="15:00", ret="23:00")
+            + EXTRA_TRIP.replace("M09", "M08").format(dep="22:00", ret="16:00"),
+        ),
+        "duty limit: VA1 on 2026-07-06: 648 min on trips > 540 (+108), hidden by a trip of "
+        "negative duration",
+    ),
+    "vehicle_booked_twice_across_midnight": (
+        _seq(
+            _replace("plan/trips.csv", f"{E01},VA1,13:20,14:44", f"{E01},VA1,23:00,24:40"),
+            _replace("plan/trips.csv", f"{M01},VA1,05:08", f"{M01},VA1,00:30"),
+        ),
+        f"vehicle double-booked across midnight: VA1: {M01} (2026-07-07) leaves before {E01} "
+        "(2026-07-06) is back +5 min turnaround",
+    ),
+    "plan_json_stop_time": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", 1, "arrival"], 48660)),
+        f"plan.json differs from the CSVs: {E01}: stops",
+    ),
+    "plan_json_site_moved": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", 1, "location"], [16.0, 41.0])),
+        f"plan.json differs from the CSVs: {E01}: coordinates",
+    ),
+    "plan_json_unserved_dropped": (
+        _json_edit("plan/plan.json", _set(["unassigned"], [])),
+        "plan.json differs from the CSVs: unassigned (the unserved rows)",
+    ),
+    "routes_geojson_riders": (
+        _json_edit("plan/routes.geojson", _set(["features", 0, "properties", "riders"], 8)),
+        f"routes.geojson differs from the CSVs: {E01}: riders",
+    ),
+    "routes_geojson_site_moved": (
+        _json_edit(
+            "plan/routes.geojson", _set(["features", 0, "geometry", "coordinates", 1], [16, 41])
+        ),
+        f"routes.geojson differs from the CSVs: {E01}: coordinates",
+    ),
+    "routes_geojson_trip_dropped": (
+        _json_edit("plan/routes.geojson", lambda d: d["features"].pop()),
+        "routes.geojson differs from the CSVs: 23 routes for 24 trips",
+    ),
+    "housing_json_count": (
+        _json_edit("plan/housing.json", _set(["housed"], 4)),
+        "housing.json differs from the CSVs: 4 housed and 2 waitlisted, the CSVs have 5 and 2",
+    ),
+    "housing_json_tier_claim": (
+        _json_edit("plan/housing.json", _set(["tiers", 0, "objective"], 2)),
+        "housing.json differs from the CSVs: solver tiers differ from the manifest's",
+    ),
+    "waitlist_far_within_reach": (
+        _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+        "waitlist reason false: W06 is 'far', yet FA is within 60 min of farm F3",
+    ),
+    "waitlist_no_section_with_beds": (
+        _replace("inputs/foresterie.geojson", '"beds_family":0', '"beds_family":1'),
+        "waitlist reason false: W07 is 'no_section', yet FA has family beds and is open for the "
+        "stay",
+    ),
+    "waitlist_full_with_an_empty_bed": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,full,yes,"),
+        ),
+        "waitlist reason false: W06 is 'full', yet FA has room in men beds on every night of "
+        "the stay",
+    ),
+    "waitlist_full_where_nothing_is_reachable": (
+        _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,full,yes,"),
+        "waitlist reason false: W06 is 'full', yet no foresteria within reach has a bed of the "
+        "kind: nothing is full",
+    ),
+    "waitlist_closed_while_open": (
+        _replace("plan/waitlist.csv", "W07,0,no_section,yes,", "W07,0,closed,yes,"),
+        "waitlist reason false: W07 is 'closed', yet FA is within reach and open for the stay",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORGED))
+def test_forged_plan_fails_verification_with_its_line(
+    case: str, base_run: Path, tmp_path: Path
+) -> None:
+    mutate, expected = FORGED[case]
+    run = tmp_path / "run"
+    shutil.copytree(base_run, run)
+    _seq(mutate, _rehash)(run, tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "verify", str(run)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    lines = r.stdout.splitlines()
+    assert "hash differs" not in r.stdout  # the forger re-hashed: only the content checks speak
+    assert f"violation: {expected}" in lines, lines
