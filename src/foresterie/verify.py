@@ -1102,8 +1102,9 @@ def _check_trip_times(r: _Run, out: list[str]) -> None:
                     else ""
                 )
             )
-        day = _day(t["day"]).toordinal() * 24 * 60
-        spans[t["vehicle_id"]].append((day + dep, day + ret, tid, t["day"]))
+        midnight = _day(t["day"]).toordinal() * 24 * 60
+        if t["vehicle_id"] in r.fleet:
+            spans[t["vehicle_id"]].append((midnight + dep, midnight + ret, tid, t["day"]))
         duty[t["vehicle_id"], t["day"]][0] += ret - dep
         duty[t["vehicle_id"], t["day"]][1] += max(0, ret - dep)
     for vid, ss in sorted(spans.items()):
