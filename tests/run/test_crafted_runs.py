@@ -545,6 +545,58 @@ FORGED: dict[str, tuple[Mutation, str]] = {
         _replace("plan/waitlist.csv", "W07,0,no_section,yes,", "W07,0,closed,yes,"),
         "waitlist reason false: W07 is 'closed', yet FA is within reach and open for the stay",
     ),
+    "rider_at_an_unknown_stop": (
+        _replace("plan/riders.csv", f"{E01},2,W03\n", f"{E01},7,W03\n"),
+        f"rider at an unknown stop: W03 on {E01} 7",
+    ),
+    "stop_of_an_unknown_trip": (
+        _replace("plan/stops.csv", f"{E01},2,", "2026-07-06-FA-E99,2,"),
+        "stop of an unknown trip: 2026-07-06-FA-E99 stop 2",
+    ),
+    "plan_json_summary_distance": (
+        _json_edit("plan/plan.json", lambda d: d["summary"].update(distance=1)),
+        "plan.json differs from the CSVs: summary (routes, rider-trips unassigned, distance)",
+    ),
+    "plan_json_later_return": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", -1, "arrival"], 54000)),
+        f"plan.json differs from the CSVs: {E01}: start or end",
+    ),
+    "plan_json_another_farm": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", 1, "id"], "F3")),
+        f"plan.json differs from the CSVs: {E01}: places, stops, coordinates",
+    ),
+    "waitlist_outranked_with_room": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,outranked,yes,"),
+        ),
+        "waitlist reason false: W06 is 'outranked', yet FA has room in men beds on every night "
+        "of the stay",
+    ),
+    "waitlist_too_large_for_one": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,too_large,yes,"),
+        ),
+        "waitlist reason false: W06 is 'too_large', yet FA has room in men beds on every night "
+        "of the stay",
+    ),
+    "waitlist_placement_without_a_site_to_avoid": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,placement,yes,"),
+        ),
+        "waitlist reason false: W06 is 'placement', yet a foresteria within reach is not a site "
+        "to avoid",
+    ),
+    "waitlist_no_accessible_without_need": (
+        _seq(
+            _replace("inputs/foresterie.geojson", '"beds_family":0', '"beds_family":1'),
+            _replace("plan/waitlist.csv", "W07,0,no_section,yes,", "W07,0,no_accessible,yes,"),
+        ),
+        "waitlist reason false: W07 is 'no_accessible', yet a foresteria within reach has the "
+        "accessible beds",
+    ),
 }
 
 
