@@ -184,6 +184,7 @@ def verify_run(run: Path) -> list[str]:
         _check_trip_times(r, out)
         _check_published_copies(r, out)
         _check_waitlist_reasons(r, out)
+        _check_claims(r, out)
         if r.cfg.get("housing", {}).get("lottery"):
             _check_lottery(r, Path(run), out)
         for folder, label in (
@@ -1458,3 +1459,55 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
                 why = f"{fid} has room in {section} beds on every night of the stay"
                 break
     return why
+
+
+# Housing tiers whose objective is a figure of the plan itself: tier -> KPI (README "Housing
+# model"). Others (contract tiers, kept in place) and every bound stay the solver's claim.
+TIER_KPIS = {
+    **{f"housed_priority_{p}": f"housed_by_priority.{p}" for p in range(4)},
+    "bed_nights": "bed_nights_used",
+    "transfers": "transferred",
+    "peak_permille": "peak_occupancy_permille",
+    "commute_s": "commute_minutes",
+}
+
+
+def _check_claims(r: _Run, out: list[str]) -> None:
+    """The solver's claims agree with the plan and with themselves: each tier's objective
+    recomputed from the plan (where it is a figure of the plan), 'optimal' only with the
+    objective at its bound and no gap, never beyond the bound; the manifest's chaining_optimal
+    is what fleet_days.csv says day by day. Bounds themselves are not re-derived: the report
+    says so."""
+    tiers = r.manifest.get("housing", {}).get("tiers", [])
+    sense = {t["name"]: t.get("sense") for t in _published_json(r, "housing.json")["tiers"]}
+    mine = recompute_kpis(r)["housing"]
+    for t in tiers:
+        name, obj, bound, gap = t["name"], t["objective"], t["bound"], float(t["gap"])
+        if t["optimal"] and (obj != bound or gap != 0):
+            out.append(
+                f"solver claim contradicts itself: tier {name} says optimal with objective "
+                f"{obj}, bound {bound}, gap {gap}"
+            )
+        if (sense.get(name) == "max" and obj > bound) or (sense.get(name) == "min" and obj < bound):
+            out.append(
+                f"solver claim contradicts itself: tier {name} objective {obj} beyond its bound {bound}"
+            )
+        key = TIER_KPIS.get(name)
+        if key is None:
+            continue
+        expect: Any = mine
+        for part in key.split("."):
+            expect = expect[part]
+        same = abs(obj / 60 - expect) <= 0.051 if name == "commute_s" else obj == expect
+        if not same:
+            shown = f"{expect} min" if name == "commute_s" else expect
+            out.append(
+                f"solver claim wrong: tier {name} says objective {obj}, the plan gives {shown}"
+            )
+    days = [row["chaining_optimal"] == "yes" for row in _rows(r.root, "plan/fleet_days.csv")]
+    claimed = r.manifest.get("shuttles", {}).get("chaining_optimal")
+    if claimed is not None and claimed != all(days):
+        out.append(
+            f"solver claim differs from fleet_days.csv: chaining_optimal {claimed}, "
+            f"{days.count(False)} days not proven optimal"
+        )

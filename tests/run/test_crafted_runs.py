@@ -597,6 +597,42 @@ FORGED: dict[str, tuple[Mutation, str]] = {
         "waitlist reason false: W07 is 'no_accessible', yet a foresteria within reach has the "
         "accessible beds",
     ),
+    "solver_claim_objective_wrong": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][0].update(objective=2, bound=2)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(objective=2, bound=2)),
+        ),
+        "solver claim wrong: tier housed_priority_3 says objective 2, the plan gives 1",
+    ),
+    "solver_claim_commute_wrong": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][4].update(objective=20000, bound=20000)),
+            _json_edit(
+                "plan/housing.json", lambda d: d["tiers"][4].update(objective=20000, bound=20000)
+            ),
+        ),
+        "solver claim wrong: tier commute_s says objective 20000, the plan gives 448.4 min",
+    ),
+    "solver_claim_optimal_with_a_gap": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][0].update(bound=3, gap=2.0)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=3, gap=2.0)),
+        ),
+        "solver claim contradicts itself: tier housed_priority_3 says optimal with objective 1, "
+        "bound 3, gap 2.0",
+    ),
+    "solver_claim_beyond_its_bound": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][0].update(bound=0, optimal=False)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=0, optimal=False)),
+        ),
+        "solver claim contradicts itself: tier housed_priority_3 objective 1 beyond its bound 0",
+    ),
+    "solver_claim_chaining_optimal": (
+        _csv_set("plan/fleet_days.csv", 2, "chaining_optimal", "no"),
+        "solver claim differs from fleet_days.csv: chaining_optimal True, 1 days not proven "
+        "optimal",
+    ),
 }
 
 
