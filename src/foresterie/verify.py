@@ -182,6 +182,11 @@ def verify_run(run: Path) -> list[str]:
         _check_reasons(r, out)
         _check_ride_order(r, out)
         _check_kpis(r, out)
+        _check_roll_call(r, out)
+        _check_trip_times(r, out)
+        _check_published_copies(r, out)
+        _check_waitlist_reasons(r, out)
+        _check_claims(r, out)
         if r.cfg.get("housing", {}).get("lottery"):
             _check_lottery(r, Path(run), out)
         for folder, label in (
@@ -1097,3 +1102,487 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "caporale_fees_avoided_eur_high": round(fee[1] * worker_days, 2),
     }
     return {"housing": housing, "transport": transport}
+
+
+# --- Every plan file consistent with every other (#22). Each check is its own function, called
+# from verify_run after the checks above.
+
+
+def _check_roll_call(r: _Run, out: list[str]) -> None:
+    """riders.csv names exactly the people the stops count: at each stop as many names as
+    alight (morning) or board (evening), the other count zero, nobody twice on one trip, the
+    trip's rider count the names on it; unserved.csv names as many people as it counts."""
+    trips = {t["trip_id"]: t for t in r.trips}
+    named: dict[tuple[str, str], int] = defaultdict(int)
+    on_trip: dict[str, list[str]] = defaultdict(list)
+    stops = {(s["trip_id"], s["seq"]) for s in r.stops}
+    for x in r.riders:
+        if (x["trip_id"], x["seq"]) not in stops:
+            out.append(f"rider at an unknown stop: {x['worker_id']} on {x['trip_id']} {x['seq']}")
+            continue
+        named[x["trip_id"], x["seq"]] += 1
+        on_trip[x["trip_id"]].append(x["worker_id"])
+    for s in r.stops:
+        t = trips.get(s["trip_id"])
+        if t is None:
+            out.append(f"stop of an unknown trip: {s['trip_id']} stop {s['seq']}")
+            continue
+        morning = t["direction"] == "to_farm"
+        counted, other = (
+            (int(s["alight"]), int(s["board"])) if morning else (int(s["board"]), int(s["alight"]))
+        )
+        n = named[s["trip_id"], s["seq"]]
+        if n != counted or other != 0:
+            out.append(
+                f"roll call differs from the stop: {s['trip_id']} stop {s['seq']} at "
+                f"{s['farm_id']}: {n} named, {s['board']} board and {s['alight']} alight"
+            )
+    for t in r.trips:
+        names = on_trip.get(t["trip_id"], [])
+        if len(names) != int(t["riders"]):
+            out.append(
+                f"roll call differs from the trip: {t['trip_id']} says {t['riders']} riders, "
+                f"{len(names)} named"
+            )
+        twice = sorted({w for w in names if names.count(w) > 1})
+        if twice:
+            out.append(f"rider named twice on one trip: {twice[0]} on {t['trip_id']}")
+    for u in r.unserved:
+        ids = u["worker_ids"].split()
+        if len(ids) != int(u["worker_days"]) or len(set(ids)) != len(ids):
+            out.append(
+                f"unserved names differ from the count: {u['day']} {u['foresteria_id']} "
+                f"{u['farm_id']}: {len(set(ids))} people named, {u['worker_days']} counted"
+            )
+
+
+def _check_trip_times(r: _Run, out: list[str]) -> None:
+    """Trips with no stops or running backwards; a vehicle's trips compared on real time across
+    day labels (an evening trip past midnight against the next morning's); duty from real
+    durations (a trip of negative duration cannot hide a breach)."""
+    _, _, _, _, turn, _, _ = _rules(r)
+    has_stops = {s["trip_id"] for s in r.stops}
+    spans: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
+    duty: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for t in r.trips:
+        tid, dep, ret = t["trip_id"], _mins(t["depart"]), _mins(t["return"])
+        if tid not in has_stops:
+            out.append(f"trip with no stops: {tid}")
+        _, o_dep, o_ret = r.origin(t)
+        if not dep <= o_dep <= o_ret <= ret:
+            out.append(
+                f"trip runs backwards: {tid} leaves {t['depart']}, returns {t['return']}"
+                + (
+                    f" (departure point {t['origin_depart']}..{t['origin_return']})"
+                    if (o_dep, o_ret) != (dep, ret)
+                    else ""
+                )
+            )
+        midnight = _day(t["day"]).toordinal() * 24 * 60
+        if t["vehicle_id"] in r.fleet:
+            spans[t["vehicle_id"]].append((midnight + dep, midnight + ret, tid, t["day"]))
+        duty[t["vehicle_id"], t["day"]][0] += ret - dep
+        duty[t["vehicle_id"], t["day"]][1] += max(0, ret - dep)
+    for vid, ss in sorted(spans.items()):
+        ss.sort()
+        for (_, r1, t1, d1), (a2, _, t2, d2) in zip(ss, ss[1:], strict=False):
+            if d1 != d2 and a2 < r1 + turn:  # same-day pairs: _check_trips
+                out.append(
+                    f"vehicle double-booked across midnight: {vid}: {t2} ({d2}) leaves before "
+                    f"{t1} ({d1}) is back +{turn} min turnaround"
+                )
+    for (vid, day), (signed, real) in sorted(duty.items()):
+        v = r.fleet.get(vid)
+        limit = int(v["max_duty_min"]) if v else None
+        if limit is not None and signed <= limit < real:  # else _check_trips reports it
+            out.append(
+                f"duty limit: {vid} on {day}: {real} min on trips > {limit} (+{real - limit}), "
+                "hidden by a trip of negative duration"
+            )
+
+
+Box = tuple[float, float, float, float, float]  # lon, lat min and max, tolerance
+
+
+def _coords(run: Path, rel: str) -> dict[str, Box]:
+    """id -> where a route may place the site: its point, or anywhere in its polygon's bounding
+    box (the entrance of a farm drawn as a polygon is a point inside it)."""
+    if rel.lower().endswith((".geojson", ".json")):
+        try:
+            data = json.loads(_read(run, rel).decode("utf-8-sig"))
+            out: dict[str, Box] = {}
+            for f in data["features"]:
+                g = f["geometry"]
+                if g["type"] == "Point":
+                    x, y = float(g["coordinates"][0]), float(g["coordinates"][1])
+                    out[str(f["properties"]["id"])] = (x, y, x, y, 1e-9)
+                else:
+                    flat = json.dumps(g["coordinates"]).replace("[", "").replace("]", "")
+                    v = [float(c) for c in flat.split(",")]
+                    xs, ys = v[0::2], v[1::2]
+                    out[str(f["properties"]["id"])] = (min(xs), min(ys), max(xs), max(ys), 1e-5)
+            return out
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise Unreadable(f"{rel}: {exc}") from None
+    import pyogrio
+
+    _read(run, rel)
+    df = pyogrio.read_dataframe(run / rel)
+    return {
+        str(i): (*(float(c) for c in g.bounds), 1e-9 if g.geom_type == "Point" else 1e-5)  # type: ignore[misc]
+        for i, g in zip(df["id"], df.geometry, strict=True)
+    }
+
+
+def _placed(box: Box | None, lonlat: Any) -> bool:
+    if box is None or not isinstance(lonlat, list) or len(lonlat) != 2:
+        return False
+    x0, y0, x1, y1, tol = box
+    x, y = float(lonlat[0]), float(lonlat[1])
+    return x0 - tol <= x <= x1 + tol and y0 - tol <= y <= y1 + tol
+
+
+def _published_json(r: _Run, name: str) -> Any:
+    try:
+        return json.loads(_read(r.root, f"plan/{name}").decode("utf-8"))
+    except ValueError as exc:
+        raise Unreadable(f"plan/{name}: {exc}") from None
+
+
+def _check_published_copies(r: _Run, out: list[str]) -> None:
+    """plan.json (VROOM-shaped), routes.geojson and housing.json say what the CSVs say: the
+    same trips, stops, times, loads, distances, riders and site coordinates; the same housed
+    and waitlisted counts and solver tiers as the manifest."""
+    data = r.cfg["data"]
+    where: dict[str, Box] = {}
+    for key in ("foresterie", "farms", "pickups"):
+        if data.get(key):
+            where |= _coords(r.root, "inputs/" + _plain_name(data[key], f"data.{key}"))
+    stops: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for s in r.stops:
+        stops[s["trip_id"]].append(s)
+    for ss in stops.values():
+        ss.sort(key=lambda s: int(s["seq"]))
+
+    def path(t: dict[str, str]) -> list[str]:
+        o, fid = r.origin(t)[0], t["foresteria_id"]
+        mid = [o] if o != fid else []
+        return [fid, *mid, *(s["farm_id"] for s in stops[t["trip_id"]]), *mid, fid]
+
+    def differs(name: str, what: str) -> None:
+        out.append(f"{name} differs from the CSVs: {what}")
+
+    # routes.geojson: one feature per trip
+    feats = _published_json(r, "routes.geojson")["features"]
+    by_id = {str(f["properties"]["trip_id"]): f for f in feats}
+    if len(by_id) != len(feats) or set(by_id) != {t["trip_id"] for t in r.trips}:
+        differs("routes.geojson", f"{len(feats)} routes for {len(r.trips)} trips")
+    for t in r.trips:
+        f = by_id.get(t["trip_id"])
+        if f is None:
+            continue
+        p = f["properties"]
+        mine = {
+            "day": t["day"],
+            "foresteria_id": t["foresteria_id"],
+            "direction": t["direction"],
+            "vehicle_id": t["vehicle_id"] or None,
+            "depart": t["depart"],
+            "return": t["return"],
+            "km": round(float(t["km"]), 3),
+            "riders": int(t["riders"]),
+            "origin_id": t.get("origin_id", ""),
+            "stops": [s["farm_id"] for s in stops[t["trip_id"]]],
+        }
+        bad = sorted(k for k, v in mine.items() if p.get(k) != v)
+        line = f["geometry"]["coordinates"]
+        if len(line) != len(path(t)) or not all(
+            _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)
+        ):
+            bad.append("coordinates")
+        if bad:
+            differs("routes.geojson", f"{t['trip_id']}: {', '.join(bad)}")
+    # plan.json: one route per trip, its steps the trip's stops
+    plan = _published_json(r, "plan.json")
+    routes = {str(x["trip"]): x for x in plan["routes"]}
+    if len(routes) != len(plan["routes"]) or set(routes) != {t["trip_id"] for t in r.trips}:
+        differs("plan.json", f"{len(plan['routes'])} routes for {len(r.trips)} trips")
+    for t in r.trips:
+        x = routes.get(t["trip_id"])
+        if x is None:
+            continue
+        dep, ret = _mins(t["depart"]), _mins(t["return"])
+        bad = [
+            k
+            for k, v in {
+                "vehicle": t["vehicle_id"] or None,
+                "day": t["day"],
+                "direction": t["direction"],
+                "distance": round(float(t["km"]) * 1000),
+                "duration": (ret - dep) * 60,
+            }.items()
+            if x.get(k) != v
+        ]
+        steps = x["steps"]
+        jobs = [s for s in steps if s["type"] == "job"]
+        farm_jobs = jobs[1:] if r.origin(t)[0] != t["foresteria_id"] else jobs
+        ss = stops[t["trip_id"]]
+        o, fid = r.origin(t)[0], t["foresteria_id"]
+        if [s["id"] for s in steps] != [
+            fid,
+            *([o] if o != fid else []),
+            *(s["farm_id"] for s in ss),
+            fid,
+        ]:
+            bad.append("places")
+        if (
+            steps[0]["type"] != "start"
+            or steps[-1]["type"] != "end"
+            or steps[0]["arrival"] != dep * 60
+            or steps[-1]["arrival"] != ret * 60
+        ):
+            bad.append("start or end")
+        if len(farm_jobs) != len(ss) or any(
+            (j["id"], j["arrival"], j["departure"], j["pickup"], j["delivery"], j["load"])
+            != (
+                s["farm_id"],
+                _mins(s["arrive"]) * 60,
+                _mins(s["depart"]) * 60,
+                [int(s["board"])],
+                [int(s["alight"])],
+                [int(s["load_after"])],
+            )
+            for j, s in zip(farm_jobs, ss, strict=False)
+        ):
+            bad.append("stops")
+        if not all(_placed(where.get(str(s["id"])), s["location"]) for s in steps):
+            bad.append("coordinates")
+        if bad:
+            differs("plan.json", f"{t['trip_id']}: {', '.join(bad)}")
+    summary = plan["summary"]
+    unserved = sum(int(u["worker_days"]) for u in r.unserved)
+    metres = sum(round(float(t["km"]) * 1000) for t in r.trips)
+    if (summary["routes"], summary["unassigned"]) != (len(r.trips), 2 * unserved) or abs(
+        summary["distance"] - metres
+    ) > len(r.trips):
+        differs("plan.json", "summary (routes, rider-trips unassigned, distance)")
+    mine_u = [
+        (u["day"], u["foresteria_id"], u["farm_id"], int(u["worker_days"]), u["code"], u["reason"])
+        for u in r.unserved
+    ]
+    theirs_u = [
+        (x["day"], x["foresteria_id"], x["id"], x["riders"], x["code"], x["reason"])
+        for x in plan["unassigned"]
+    ]
+    if mine_u != theirs_u:
+        differs("plan.json", "unassigned (the unserved rows)")
+    # housing.json: counts and tiers
+    h = _published_json(r, "housing.json")
+    if (h["housed"], h["waitlisted"]) != (len({a["worker_id"] for a in r.assign}), len(r.wait)):
+        differs(
+            "housing.json",
+            f"{h['housed']} housed and {h['waitlisted']} waitlisted, the CSVs have "
+            f"{len({a['worker_id'] for a in r.assign})} and {len(r.wait)}",
+        )
+    theirs = r.manifest.get("housing", {}).get("tiers")
+    if (
+        not isinstance(theirs, list)
+        or [{k: t.get(k) for k in m} for t, m in zip(h["tiers"], theirs, strict=False)] != theirs
+        or len(h["tiers"]) != len(theirs)
+    ):
+        differs("housing.json", "solver tiers differ from the manifest's")
+
+
+def _truthy(text: str | None) -> bool:
+    return (text or "").strip().lower() in ("true", "1", "yes", "si", "sì", "y", "t")
+
+
+def _priority(r: _Run, wid: str) -> int:
+    return int(r.workers[wid].get("priority") or 0)
+
+
+def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
+    """Waitlist reasons marked proven hold, recomputed from the inputs and the plan (README
+    "Waitlist reasons"): 'far' means no foresteria within the commute limit on the run's own
+    matrix; 'placement' that every one within reach is a site to avoid; 'closed' that none within
+    reach is open long enough; 'no_section' / 'no_accessible' that those open have no bed of the
+    kind; 'full', 'outranked' and 'too_large' that at every foresteria the person could use some
+    night of the stay has no room in the right section even without the people of lower
+    priority (of priority below p+1 for 'outranked'; everyone removed for 'too_large')."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wid, w in r.workers.items():
+        if w.get("group_id"):
+            groups[w["group_id"]].append(wid)
+    # (foresteria, night, section) -> priorities of the people in those beds; accessible apart
+    held: Held = defaultdict(list)
+    for a in r.assign:
+        if a["worker_id"] not in r.workers:
+            continue
+        p, acc = _priority(r, a["worker_id"]), _truthy(r.workers[a["worker_id"]].get("accessible"))
+        d = _day(a["from"])
+        while d < _day(a["to"]):
+            held[a["foresteria_id"], d.isoformat(), a["section"]].append(p)
+            if acc:
+                held[a["foresteria_id"], d.isoformat(), "accessible"].append(p)
+            d += timedelta(days=1)
+    done: set[tuple[str, ...]] = set()
+    for e in r.wait:
+        wid, code = e["worker_id"], e["code"]
+        if e["proven"] != "yes" or wid not in r.workers:
+            continue
+        w = r.workers[wid]
+        unit = sorted(groups[w["group_id"]]) if w.get("group_id") else [wid]
+        if (code, *unit) in done:
+            continue
+        done.add((code, *unit))
+        why = _reason_contradiction(r, code, unit, held)
+        if why:
+            out.append(f"waitlist reason false: {wid} is '{code}', yet {why}")
+
+
+Held = dict[tuple[str, str, str], list[int]]
+
+
+def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> str:
+    """What contradicts a proven waitlist reason of the unit (its group, or one person), or ''."""
+    h = r.cfg.get("housing", {})
+    partial = bool(h.get("partial_stays", False))
+    min_nights, share = int(h.get("min_overlap_nights", 1)), float(h.get("min_overlap_share", 0))
+    cap_s = int(h.get("max_commute_min", 60)) * 60
+    w = r.workers[unit[0]]
+    people = [r.workers[x] for x in unit]
+    section = w["section"]
+    farms = sorted({_work_farm(m) for m in people} - {""})
+    pin = w.get("pinned_foresteria") or ""
+
+    def nights(m: dict[str, str], f: dict[str, Any]) -> list[date]:
+        a, b = _day(m["arrival"]), _day(m["departure"])
+        if partial:
+            a = max(a, _day(f["open_from"]))
+            b = min(b, _day(f["open_to"]) + timedelta(days=1))
+        return [a + timedelta(days=k) for k in range(max(0, (b - a).days))]
+
+    def commute_ok(fid: str) -> bool:
+        return pin == fid or all(r.secs[fid, farm] <= cap_s for farm in farms)
+
+    def avoid_ok(fid: str) -> bool:
+        return not any(fid in _avoid(m) for m in people)
+
+    def open_ok(fid: str) -> bool:
+        f = r.fs[fid]
+        for m in people:
+            if not partial:
+                if _day(m["arrival"]) < _day(f["open_from"]) or _day(m["departure"]) > _day(
+                    f["open_to"]
+                ) + timedelta(days=1):
+                    return False
+                continue
+            n = len(nights(m, f))
+            stay = (_day(m["departure"]) - _day(m["arrival"])).days
+            need = max(min_nights, math.ceil(share * stay - 1e-9))
+            if n < (1 if pin == fid else need):
+                return False
+        return True
+
+    copy = people if w.get("group_id") else people[:1]  # one copy of a class of equals
+    acc_need = sum(1 for m in copy if _truthy(m.get("accessible")))
+    ids = sorted(r.fs)
+    near = [f for f in ids if commute_ok(f) and avoid_ok(f) and (not pin or f == pin)]
+    opened = [f for f in near if open_ok(f)]
+    with_section = [f for f in opened if r.beds(f, section) > 0]
+    fitting = [f for f in with_section if int(r.fs[f]["beds_accessible"]) >= acc_need]
+    why = ""
+    if code == "far":
+        ok = [f for f in ids if commute_ok(f)]
+        if ok:
+            why = f"{ok[0]} is within {cap_s // 60} min of farm {', '.join(farms)}"
+    elif code == "placement":
+        if [f for f in ids if commute_ok(f) and avoid_ok(f)]:
+            why = "a foresteria within reach is not a site to avoid"
+    elif code == "closed":
+        if opened:
+            why = f"{opened[0]} is within reach and open for the stay"
+    elif code == "no_section":
+        if with_section:
+            why = f"{with_section[0]} has {section} beds and is open for the stay"
+    elif code == "no_accessible":
+        if with_section and any(int(r.fs[f]["beds_accessible"]) >= acc_need for f in with_section):
+            why = "a foresteria within reach has the accessible beds"
+    elif code in ("full", "outranked", "too_large"):
+        p = max(_priority(r, x) for x in unit)
+        floor = {"full": p, "outranked": p + 1, "too_large": 4}[code]
+        transfers = partial and int(h.get("max_transfers", 0)) > 0  # options of two: not here
+        if not fitting and not transfers:
+            why = "no foresteria within reach has a bed of the kind: nothing is full"
+        for fid in fitting:
+            f = r.fs[fid]
+            need: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+            for m in copy:
+                for d in nights(m, f):
+                    need[d][0] += 1
+                    need[d][1] += int(_truthy(m.get("accessible")))
+
+            def room(d: date, kind: str, beds: int, n: int, fid: str = fid) -> bool:
+                taken = sum(1 for q in held[fid, d.isoformat(), kind] if q >= floor)
+                return beds - taken >= n
+
+            if all(
+                room(d, section, r.beds(fid, section), n)
+                and (not a or room(d, "accessible", int(f["beds_accessible"]), a))
+                for d, (n, a) in need.items()
+            ):
+                why = f"{fid} has room in {section} beds on every night of the stay"
+                break
+    return why
+
+
+# Housing tiers whose objective is a figure of the plan itself: tier -> KPI (README "Housing
+# model"). Others (contract tiers, kept in place) and every bound stay the solver's claim.
+TIER_KPIS = {
+    **{f"housed_priority_{p}": f"housed_by_priority.{p}" for p in range(4)},
+    "bed_nights": "bed_nights_used",
+    "transfers": "transferred",
+    "peak_permille": "peak_occupancy_permille",
+    "commute_s": "commute_minutes",
+}
+
+
+def _check_claims(r: _Run, out: list[str]) -> None:
+    """The solver's claims agree with the plan and with themselves: each tier's objective
+    recomputed from the plan (where it is a figure of the plan), 'optimal' only with the
+    objective at its bound and no gap, never beyond the bound; the manifest's chaining_optimal
+    is what fleet_days.csv says day by day. Bounds themselves are not re-derived: the report
+    says so."""
+    tiers = r.manifest.get("housing", {}).get("tiers", [])
+    sense = {t["name"]: t.get("sense") for t in _published_json(r, "housing.json")["tiers"]}
+    mine = recompute_kpis(r)["housing"]
+    for t in tiers:
+        name, obj, bound, gap = t["name"], t["objective"], t["bound"], float(t["gap"])
+        if t["optimal"] and (obj != bound or gap != 0):
+            out.append(
+                f"solver claim contradicts itself: tier {name} says optimal with objective "
+                f"{obj}, bound {bound}, gap {gap}"
+            )
+        if (sense.get(name) == "max" and obj > bound) or (sense.get(name) == "min" and obj < bound):
+            out.append(
+                f"solver claim contradicts itself: tier {name} objective {obj} beyond its bound {bound}"
+            )
+        key = TIER_KPIS.get(name)
+        if key is None:
+            continue
+        expect: Any = mine
+        for part in key.split("."):
+            expect = expect[part]
+        same = abs(obj / 60 - expect) <= 0.051 if name == "commute_s" else obj == expect
+        if not same:
+            shown = f"{expect} min" if name == "commute_s" else expect
+            out.append(
+                f"solver claim wrong: tier {name} says objective {obj}, the plan gives {shown}"
+            )
+    days = [row["chaining_optimal"] == "yes" for row in _rows(r.root, "plan/fleet_days.csv")]
+    claimed = r.manifest.get("shuttles", {}).get("chaining_optimal")
+    if claimed is not None and claimed != all(days):
+        out.append(
+            f"solver claim differs from fleet_days.csv: chaining_optimal {claimed}, "
+            f"{days.count(False)} days not proven optimal"
+        )

@@ -431,3 +431,13 @@ def test_report_is_byte_stable_and_data_files_do_not_depend_on_the_language(
         assert data and data == {k: v for k, v in first.items() if k.endswith(pattern[1:])}
     assert english["index.html"] != first["index.html"]
     assert _tree(run / "plan") == _tree(xss_run / "plan")
+
+
+def test_solver_claims_are_shown_as_not_verified(xss_run: Path) -> None:
+    """The page says "verified" for the plan's rules; the housing solver's own optimality
+    claims, which the verifier does not re-derive, carry "not verified" where they are shown."""
+    html = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    tiers = html[html.index("id='solver-claims'") :]
+    assert "non verificate" in tiers.split("</p>")[0]
+    assert "ottimo dimostrato (non verificato)" in tiers
+    assert "ottimo dimostrato<" not in html  # never the bare claim

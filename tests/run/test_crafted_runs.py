@@ -5,6 +5,7 @@ markup in a page."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -390,3 +392,265 @@ def test_markup_in_reasons_stays_text(base_run: Path, tmp_path: Path) -> None:
     assert "href='javascript" not in html and 'href="javascript' not in html
     assert "<script>" not in md and "\\<script\\>alert(1)" in md
     assert "\\[click\\](javascript" in md  # the brackets escaped: text, not a link
+
+
+# --- Forged plans: files edited by hand and the manifest re-hashed, as a forger would (sha256 is
+# public). Each must fail verification (exit 1) with its exact violation line among the others.
+
+
+def _json_edit(rel: str, edit: Callable[[Any], object]) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        data = json.loads((run / rel).read_text(encoding="utf-8"))
+        edit(data)
+        (run / rel).write_text(json.dumps(data), encoding="utf-8")
+
+    return go
+
+
+def _replace(rel: str, old: str, new: str) -> Mutation:
+    def go(run: Path, _: Path) -> None:
+        text = (run / rel).read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        (run / rel).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return go
+
+
+def _rehash(run: Path, _: Path) -> None:
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    for part in ("plan", "inputs", "restricted"):
+        for name in m.get(part, {}):
+            m[part][name] = hashlib.sha256((run / part / name).read_bytes()).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def _set(path: list[Any], value: object) -> Callable[[Any], None]:
+    def go(data: Any) -> None:
+        for k in path[:-1]:
+            data = data[k]
+        data[path[-1]] = value
+
+    return go
+
+
+E01, M01 = "2026-07-06-FA-E01", "2026-07-07-FA-M01"
+EXTRA_TRIP = "2026-07-06,FA,to_farm,2026-07-06-FA-M09,VA1,{dep},{ret},0.000,0,FA,{dep},{ret}\n"
+
+# name -> (mutation, the exact violation line)
+FORGED: dict[str, tuple[Mutation, str]] = {
+    "roll_call_short_of_the_stop": (
+        _replace("plan/riders.csv", f"{E01},1,W02\n", ""),
+        f"roll call differs from the stop: {E01} stop 1 at F1: 1 named, 2 board and 0 alight",
+    ),
+    "roll_call_short_of_the_trip": (
+        _csv_set("plan/trips.csv", 2, "riders", "2"),
+        f"roll call differs from the trip: {E01} says 2 riders, 3 named",
+    ),
+    "rider_named_twice": (
+        _replace("plan/riders.csv", f"{E01},1,W02\n", f"{E01},1,W02\n{E01},1,W01\n"),
+        f"rider named twice on one trip: W01 on {E01}",
+    ),
+    "unserved_count_without_names": (
+        _csv_set("plan/unserved.csv", 2, "worker_days", "2"),
+        "unserved names differ from the count: 2026-07-08 FA F2: 1 people named, 2 counted",
+    ),
+    "roll_call_over_the_seats": (
+        _replace("inputs/fleet.csv", "VA1,FA,8,", "VA1,FA,2,"),
+        f"seats exceeded: {E01} after F2: 3 riders, 2 seats",
+    ),
+    "trip_with_no_stops": (
+        _replace("plan/trips.csv", "\n", "\n" + EXTRA_TRIP.format(dep="15:00", ret="16:00")),
+        "trip with no stops: 2026-07-06-FA-M09",
+    ),
+    "trip_of_negative_duration": (
+        _replace("plan/trips.csv", "\n", "\n" + EXTRA_TRIP.format(dep="16:00", ret="15:00")),
+        "trip runs backwards: 2026-07-06-FA-M09 leaves 16:00, returns 15:00",
+    ),
+    "duty_breach_hidden_by_a_negative_trip": (
+        _replace(
+            "plan/trips.csv",
+            "\n",
+            "\n"
+            + EXTRA_TRIP.format(dep="15:00", ret="23:00")
+            + EXTRA_TRIP.replace("M09", "M08").format(dep="22:00", ret="16:00"),
+        ),
+        "duty limit: VA1 on 2026-07-06: 648 min on trips > 540 (+108), hidden by a trip of "
+        "negative duration",
+    ),
+    "vehicle_booked_twice_across_midnight": (
+        _seq(
+            _replace("plan/trips.csv", f"{E01},VA1,13:20,14:44", f"{E01},VA1,23:00,24:40"),
+            _replace("plan/trips.csv", f"{M01},VA1,05:08", f"{M01},VA1,00:30"),
+        ),
+        f"vehicle double-booked across midnight: VA1: {M01} (2026-07-07) leaves before {E01} "
+        "(2026-07-06) is back +5 min turnaround",
+    ),
+    "plan_json_stop_time": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", 1, "arrival"], 48660)),
+        f"plan.json differs from the CSVs: {E01}: stops",
+    ),
+    "plan_json_site_moved": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", 1, "location"], [16.0, 41.0])),
+        f"plan.json differs from the CSVs: {E01}: coordinates",
+    ),
+    "plan_json_unserved_dropped": (
+        _json_edit("plan/plan.json", _set(["unassigned"], [])),
+        "plan.json differs from the CSVs: unassigned (the unserved rows)",
+    ),
+    "routes_geojson_riders": (
+        _json_edit("plan/routes.geojson", _set(["features", 0, "properties", "riders"], 8)),
+        f"routes.geojson differs from the CSVs: {E01}: riders",
+    ),
+    "routes_geojson_site_moved": (
+        _json_edit(
+            "plan/routes.geojson", _set(["features", 0, "geometry", "coordinates", 1], [16, 41])
+        ),
+        f"routes.geojson differs from the CSVs: {E01}: coordinates",
+    ),
+    "routes_geojson_trip_dropped": (
+        _json_edit("plan/routes.geojson", lambda d: d["features"].pop()),
+        "routes.geojson differs from the CSVs: 23 routes for 24 trips",
+    ),
+    "housing_json_count": (
+        _json_edit("plan/housing.json", _set(["housed"], 4)),
+        "housing.json differs from the CSVs: 4 housed and 2 waitlisted, the CSVs have 5 and 2",
+    ),
+    "housing_json_tier_claim": (
+        _json_edit("plan/housing.json", _set(["tiers", 0, "objective"], 2)),
+        "housing.json differs from the CSVs: solver tiers differ from the manifest's",
+    ),
+    "waitlist_far_within_reach": (
+        _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+        "waitlist reason false: W06 is 'far', yet FA is within 60 min of farm F3",
+    ),
+    "waitlist_no_section_with_beds": (
+        _replace("inputs/foresterie.geojson", '"beds_family":0', '"beds_family":1'),
+        "waitlist reason false: W07 is 'no_section', yet FA has family beds and is open for the "
+        "stay",
+    ),
+    "waitlist_full_with_an_empty_bed": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,full,yes,"),
+        ),
+        "waitlist reason false: W06 is 'full', yet FA has room in men beds on every night of "
+        "the stay",
+    ),
+    "waitlist_full_where_nothing_is_reachable": (
+        _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,full,yes,"),
+        "waitlist reason false: W06 is 'full', yet no foresteria within reach has a bed of the "
+        "kind: nothing is full",
+    ),
+    "waitlist_closed_while_open": (
+        _replace("plan/waitlist.csv", "W07,0,no_section,yes,", "W07,0,closed,yes,"),
+        "waitlist reason false: W07 is 'closed', yet FA is within reach and open for the stay",
+    ),
+    "rider_at_an_unknown_stop": (
+        _replace("plan/riders.csv", f"{E01},2,W03\n", f"{E01},7,W03\n"),
+        f"rider at an unknown stop: W03 on {E01} 7",
+    ),
+    "stop_of_an_unknown_trip": (
+        _replace("plan/stops.csv", f"{E01},2,", "2026-07-06-FA-E99,2,"),
+        "stop of an unknown trip: 2026-07-06-FA-E99 stop 2",
+    ),
+    "plan_json_summary_distance": (
+        _json_edit("plan/plan.json", lambda d: d["summary"].update(distance=1)),
+        "plan.json differs from the CSVs: summary (routes, rider-trips unassigned, distance)",
+    ),
+    "plan_json_later_return": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", -1, "arrival"], 54000)),
+        f"plan.json differs from the CSVs: {E01}: start or end",
+    ),
+    "plan_json_another_farm": (
+        _json_edit("plan/plan.json", _set(["routes", 0, "steps", 1, "id"], "F3")),
+        f"plan.json differs from the CSVs: {E01}: places, stops, coordinates",
+    ),
+    "waitlist_outranked_with_room": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,outranked,yes,"),
+        ),
+        "waitlist reason false: W06 is 'outranked', yet FA has room in men beds on every night "
+        "of the stay",
+    ),
+    "waitlist_too_large_for_one": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,too_large,yes,"),
+        ),
+        "waitlist reason false: W06 is 'too_large', yet FA has room in men beds on every night "
+        "of the stay",
+    ),
+    "waitlist_placement_without_a_site_to_avoid": (
+        _seq(
+            _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
+            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,placement,yes,"),
+        ),
+        "waitlist reason false: W06 is 'placement', yet a foresteria within reach is not a site "
+        "to avoid",
+    ),
+    "waitlist_no_accessible_without_need": (
+        _seq(
+            _replace("inputs/foresterie.geojson", '"beds_family":0', '"beds_family":1'),
+            _replace("plan/waitlist.csv", "W07,0,no_section,yes,", "W07,0,no_accessible,yes,"),
+        ),
+        "waitlist reason false: W07 is 'no_accessible', yet a foresteria within reach has the "
+        "accessible beds",
+    ),
+    "solver_claim_objective_wrong": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][0].update(objective=2, bound=2)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(objective=2, bound=2)),
+        ),
+        "solver claim wrong: tier housed_priority_3 says objective 2, the plan gives 1",
+    ),
+    "solver_claim_commute_wrong": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][4].update(objective=20000, bound=20000)),
+            _json_edit(
+                "plan/housing.json", lambda d: d["tiers"][4].update(objective=20000, bound=20000)
+            ),
+        ),
+        "solver claim wrong: tier commute_s says objective 20000, the plan gives 448.4 min",
+    ),
+    "solver_claim_optimal_with_a_gap": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][0].update(bound=3, gap=2.0)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=3, gap=2.0)),
+        ),
+        "solver claim contradicts itself: tier housed_priority_3 says optimal with objective 1, "
+        "bound 3, gap 2.0",
+    ),
+    "solver_claim_beyond_its_bound": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][0].update(bound=0, optimal=False)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=0, optimal=False)),
+        ),
+        "solver claim contradicts itself: tier housed_priority_3 objective 1 beyond its bound 0",
+    ),
+    "solver_claim_chaining_optimal": (
+        _csv_set("plan/fleet_days.csv", 2, "chaining_optimal", "no"),
+        "solver claim differs from fleet_days.csv: chaining_optimal True, 1 days not proven "
+        "optimal",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORGED))
+def test_forged_plan_fails_verification_with_its_line(
+    case: str, base_run: Path, tmp_path: Path
+) -> None:
+    mutate, expected = FORGED[case]
+    run = tmp_path / "run"
+    shutil.copytree(base_run, run)
+    _seq(mutate, _rehash)(run, tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "verify", str(run)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    lines = r.stdout.splitlines()
+    assert "hash differs" not in r.stdout  # the forger re-hashed: only the content checks speak
+    assert f"violation: {expected}" in lines, lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from foresterie.run.folders import FAULT_ENV, sweep_partials
 from foresterie.verify import verify_run
 from tests.helpers import TINY
 
@@ -137,3 +139,70 @@ def test_no_route_worker_outlives_a_killed_solve(tmp_path: Path, sig: int) -> No
         for w in workers:
             if _alive(w):  # leave no stray process behind, even when the test fails
                 os.kill(w, signal.SIGKILL)
+
+
+def _variant(tmp: Path, name: str) -> Path:
+    """TINY under another scenario name: a different scenario hash, to tell two runs apart."""
+    sc = tmp / name
+    shutil.copytree(TINY, sc)
+    toml = (sc / "scenario.toml").read_text(encoding="utf-8")
+    (sc / "scenario.toml").write_text(
+        toml.replace('name = "tiny"', f'name = "{name}"'), encoding="utf-8"
+    )
+    return sc
+
+
+def _hash(run: Path) -> str:
+    return str(json.loads((run / "manifest.json").read_text(encoding="utf-8"))["scenario"]["hash"])
+
+
+@pytest.mark.parametrize(
+    ("faults", "whole"),
+    [
+        ("kill:before-swap", "earlier"),  # killed with the new run ready, before publishing
+        ("kill:after-swap", "new"),  # killed with the earlier run not yet removed
+        ("no-exchange,kill:between-renames", "restored"),  # the fallback's two renames
+    ],
+)
+def test_kill_while_publishing_with_force(tmp_path: Path, faults: str, whole: str) -> None:
+    """SIGKILL at a publishing step of `solve --force` (the process kills itself at the fault
+    point the test names): the folder holds a whole, verifiable run, the earlier or the new."""
+    out = tmp_path / "runs" / "run"
+    first, second = _variant(tmp_path, "first"), _variant(tmp_path, "second")
+    subprocess.run([*CMD[:-1], str(first), "--out", str(out)], check=True, capture_output=True)
+    before = _hash(out)
+    proc = subprocess.run(
+        [*CMD[:-1], str(second), "--out", str(out), "--force"],
+        capture_output=True,
+        env={**os.environ, FAULT_ENV: faults},
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-500:]
+    if whole == "restored":  # the kill came between the renames: the next start puts it back
+        assert not out.exists() and list(out.parent.glob(".run.old-*"))
+        sweep_partials(out)
+    assert verify_run(out) == []
+    assert (_hash(out) == before) == (whole in ("earlier", "restored"))
+    # Whatever the kill left behind is hidden, and the next run sweeps it away.
+    subprocess.run(
+        [*CMD[:-1], str(second), "--out", str(out), "--force"], check=True, capture_output=True
+    )
+    assert sorted(os.listdir(out.parent)) == ["run"] and _hash(out) != before
+
+
+def test_two_concurrent_force_solves_leave_one_whole_run(tmp_path: Path) -> None:
+    out = tmp_path / "runs" / "run"
+    first, second = _variant(tmp_path, "first"), _variant(tmp_path, "second")
+    subprocess.run([*CMD[:-1], str(first), "--out", str(out)], check=True, capture_output=True)
+    procs = [
+        subprocess.Popen(
+            [*CMD[:-1], str(sc), "--out", str(out), "--force"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for sc in (first, second)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err.decode()[-500:]
+    assert verify_run(out) == []
+    assert sorted(os.listdir(out.parent)) == ["run"]

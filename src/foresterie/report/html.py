@@ -572,7 +572,7 @@ def index_html(run: RunData, lg: Lang) -> str:
         f"<a href='drivers/{escape(d)}/index.html'>{escape(lg.day_month(d))}</a>" for d in days
     )
     tiers = _table(
-        [_("tier"), _("objective"), _("bound"), _("proven optimal"), _("how")],
+        [_("tier"), _("objective"), _("bound"), _("proven optimal (not verified)"), _("how")],
         [
             [
                 t["name"],
@@ -642,10 +642,18 @@ def index_html(run: RunData, lg: Lang) -> str:
         f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
         f"</summary><p class='note'>{escape(_('From manifest.json; formulas in the README.'))}"
         f"</p><table>{raw}</table></details>",
-        f"<details><summary>{escape(_('Housing solver'))}</summary>{tiers}</details>",
+        f"<details><summary>{escape(_('Housing solver'))}</summary>"
+        f"<p class='note' id='solver-claims'>{escape(_(SOLVER_CLAIMS))}</p>{tiers}</details>",
         "</body></html>\n",
     ]
     return "\n".join(parts)
+
+
+# What the verifier does not check: the bounds, gaps and optimality the housing solver reports.
+SOLVER_CLAIMS = N_(
+    "The solver's own claims, not verified: the independent checker re-derives every rule, "
+    "count and reason of the plan, but not the bounds, gaps and optimality the solver reports."
+)
 
 
 MD_SPECIAL = re.compile(r"([\\`*\[\]<>#!|])")  # markup, links, inline HTML, tables

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import platform
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -94,16 +97,99 @@ def sweep_partials(out: Path) -> None:
                 shutil.rmtree(p, ignore_errors=True)
 
 
+# Fault injection for the kill tests (tests/run/test_crash.py): FORESTERIE_FAULT holds tokens
+# separated by commas: "kill:STAGE" makes this process SIGKILL itself at a publishing stage
+# (before-swap, after-swap, between-renames), "no-exchange" takes the two-rename fallback.
+FAULT_ENV = "FORESTERIE_FAULT"
+
+
+def _faults() -> set[str]:
+    return {x.strip() for x in os.environ.get(FAULT_ENV, "").split(",") if x.strip()}
+
+
+def _fault(stage: str) -> None:
+    if f"kill:{stage}" in _faults():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux renameat2 RENAME_EXCHANGE): at every
+    instant each name holds one whole folder. False where the system or file system cannot."""
+    if sys.platform != "linux" or "no-exchange" in _faults():
+        return False
+    try:
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # pragma: no cover - a C library without renameat2
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # pragma: no cover - old kernel/fs
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@contextmanager
+def publish_lock(folder: Path) -> Iterator[None]:
+    """One publisher at a time in `folder` (an exclusive flock on the folder itself: nothing
+    to leave behind, released by the kernel when the holder dies)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock, the renames still refuse
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _publish(tmp: Path, out: Path, force: bool) -> Path | None:
+    """Put tmp in place of out; return where the earlier run went (to remove), if any.
+
+    Linux: one RENAME_EXCHANGE, so `out` is always a whole run, the earlier one or the new one.
+    Elsewhere two renames; a kill between them leaves the earlier run as .old-PID, which the
+    next start puts back (sweep_partials)."""
+    if not out.exists():
+        os.rename(tmp, out)
+        return None
+    check_target(out, force)
+    _fault("before-swap")
+    if exchange(tmp, out):
+        _fault("after-swap")
+        return tmp  # now holds the earlier run, under our own .partial- name
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    os.rename(out, old)
+    try:
+        _fault("between-renames")
+        os.rename(tmp, out)
+    except BaseException:  # interrupted between the renames: put the earlier run back
+        if not out.exists():
+            os.rename(old, out)
+        raise
+    return old
+
+
 @contextmanager
 def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
-    """Yield a temporary sibling folder; publish it by rename only if the block succeeds.
+    """Yield a temporary sibling folder; publish it in place of `out` only if the block succeeds.
 
     A kill -9 can leave the hidden temporary folder behind (never the run folder itself); the
-    next run for the same target removes it once its process is gone.
+    next run for the same target removes it once its process is gone. Publishers of the same
+    folder take turns (publish_lock), so two `solve --force` at once leave one whole run.
     """
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
-    sweep_partials(out)
+    with publish_lock(out.parent):
+        sweep_partials(out)
     prefix = f".{out.name}.partial-{os.getpid()}-"
     try:
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out.parent))
@@ -112,19 +198,14 @@ def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
         for p in out.parent.glob(f"{prefix}*"):  # also one made just before an interrupt
             shutil.rmtree(p, ignore_errors=True)
         raise
-    old = None
     try:
-        if out.exists():
-            check_target(out, force)
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
-            os.rename(out, old)
-        os.rename(tmp, out)
-    except BaseException:  # interrupted between the renames: put the earlier run back
-        if old is not None and not out.exists():
-            os.rename(old, out)
+        with publish_lock(out.parent):
+            sweep_partials(out)  # a run killed between its renames meanwhile: put it back first
+            old = _publish(tmp, out, force)
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    if old is not None:  # interrupted while removing it: a hidden .old folder, swept next time
+    if old is not None:  # interrupted while removing it: a hidden folder, swept next time
         shutil.rmtree(old, ignore_errors=True)
 
 

@@ -746,7 +746,12 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         for r, m, f in rows:
             if m.id in taken:
                 probs.append(
-                    Problem(lab["pickups"], r, "id", f"{m.id!r} is already a foresteria or farm id")
+                    Problem(
+                        lab["pickups"],
+                        r,
+                        "id",
+                        Msg("{id} is already a foresteria or farm id", id=repr(m.id)),
+                    )
                 )
             pickups.append(Pickup(**m.model_dump(), lon=f.lon, lat=f.lat))
         ids["depots"] = {p.id for p in pickups if p.kind == "depot"}
@@ -899,11 +904,17 @@ def _check_referrals(
     for r, x in rows:
         w = by_id.get(x.worker_id)
         if w is None:
-            probs.append(Problem(label, r, "worker_id", f"unknown worker {x.worker_id!r}"))
+            probs.append(
+                Problem(label, r, "worker_id", Msg("unknown worker {id}", id=repr(x.worker_id)))
+            )
             continue
         for s in x.avoid_sites:
             if sites and s not in sites:
-                probs.append(Problem(label, r, "avoid_sites", f"unknown foresteria or farm {s!r}"))
+                probs.append(
+                    Problem(
+                        label, r, "avoid_sites", Msg("unknown foresteria or farm {id}", id=repr(s))
+                    )
+                )
         if w.pinned_foresteria in x.avoid_sites:
             probs.append(
                 Problem(
