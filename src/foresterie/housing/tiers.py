@@ -499,12 +499,14 @@ def _tier(
 
 
 def _ladder(bound: int) -> list[int]:
-    """The reduced-cost ladder's gaps above the LP bound: 0, then 1, 3 and 7 when the objective
-    is small (a few units off the bound are common there and each question is cheap), then
-    10^-5, 10^-4, 10^-3 and 10^-2 of the bound."""
+    """The reduced-cost ladder's gaps above the LP bound: 0, then 10^-5, 10^-4, 10^-3 and 10^-2
+    of the bound. When the objective is small (under a million: bed-nights of a block), first
+    1, 2, 3, 4, 6 and 8 below the 10^-4 rung: an optimum a few units off the bound is common
+    there, and a question that close to it is cheap (measured on the 20,000-worker families'
+    block: 8 s by single steps, 24 s with one jump to 10^-4)."""
     width = max(1, abs(bound))
     relative = [math.ceil(r * width) for r in (1e-5, 1e-4, 1e-3, 1e-2)]
-    small = [g for g in (1, 3, 7) if relative[0] <= 7 and g < relative[1]]
+    small = [g for g in (1, 2, 3, 4, 6, 8) if relative[0] <= 10 and g < relative[1]]
     return sorted({0, *small, *(g for g in relative if g > max(small, default=0))})
 
 
