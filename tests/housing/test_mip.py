@@ -129,3 +129,74 @@ def test_stacked_programs_keep_their_rows_apart() -> None:
     assert offsets == [0, 1] and s.n == 3
     assert s.feasible(np.array([2, 5, 2])) and not s.feasible(np.array([3, 5, 2]))
     assert not s.feasible(np.array([0, 3, 3]))
+
+
+@SETTINGS
+@given(case=programs(), delta=st.integers(0, 2), below=st.integers(0, 2))
+def test_search_with_a_proven_floor_is_exact(case, delta, below) -> None:  # type: ignore[no-untyped-def]
+    """The ladder passes the bound proven so far as a floor on c'x: it removes no solution, so
+    the answer is the same optimum (and SCIP may stop as soon as it reaches the floor)."""
+    p, c = case
+    values = brute(p, c)
+    lp = p.lp(c.astype(float))
+    if not values or lp is None:
+        return
+    best = min(values)
+    floor = max(lp.bound, best - below)  # any proven lower bound: the LP's or a better one
+    r = p.search(
+        c,
+        node_limit=10_000,
+        seed=1,
+        time_limit_s=30,
+        fixed=p.fixings(lp, best + delta + 1),
+        cutoff=best + delta,
+        floor=floor,
+    )
+    assert r.x is not None and p.feasible(r.x)
+    assert r.objective == best and r.optimal
+
+
+@SETTINGS
+@given(case=programs())
+def test_quick_search_at_the_lp_bound_returns_a_feasible_optimum(case) -> None:  # type: ignore[no-untyped-def]
+    """The guess at the LP bound runs SCIP without presolve rounds and root cuts: whatever it
+    returns is exactly feasible and, at the bound, the optimum; when the bound is not reachable
+    it says so (or returns nothing) and proves nothing."""
+    p, c = case
+    values = brute(p, c)
+    lp = p.lp(c.astype(float))
+    if not values or lp is None:
+        return
+    r = p.search(
+        c,
+        node_limit=10_000,
+        seed=1,
+        time_limit_s=30,
+        fixed=p.fixings(lp, lp.bound + 1),
+        cutoff=lp.bound,
+        floor=lp.bound,
+        quick=True,
+    )
+    if min(values) == lp.bound:
+        assert r.x is not None and p.feasible(r.x) and r.objective == lp.bound
+    else:  # the bound is out of reach: "none", or a solution that claims nothing
+        assert r.x is None or (r.objective is not None and r.objective > lp.bound)
+        assert not r.optimal or r.x is None
+
+
+@SETTINGS
+@given(case=programs())
+def test_fixing_for_good_at_the_optimum_keeps_every_optimal_solution(case) -> None:  # type: ignore[no-untyped-def]
+    """After a tier, with its optimum fixed as a row, reduced-cost fixing at optimum + 1 narrows
+    columns for every later tier: no optimal solution of the tier is lost."""
+    p, c = case
+    values = brute(p, c)
+    lp = p.lp(c.astype(float))
+    if not values or lp is None:
+        return
+    best = min(values)
+    optima = Program(list(p.lo), list(p.hi), list(p.rows))
+    optima.add_row(np.arange(p.n), c, ub=best)
+    before = sorted(brute(optima, c))
+    optima.fix_for_good(p.fixings(lp, best + 1))
+    assert sorted(brute(optima, c)) == before

@@ -238,9 +238,7 @@ class Program:
             # A neighbourhood search for a solution at a known bound: skip the presolve rounds
             # and root cuts that only strengthen a proof (about a third of its time at 20,000).
             params += "presolving/maxrounds = 1\nseparating/maxroundsroot = 0\n"
-        model = self.proto(
-            c, integer=True, fixed=fixed, hint=hint, cutoff=cutoff, floor=floor
-        )
+        model = self.proto(c, integer=True, fixed=fixed, hint=hint, cutoff=cutoff, floor=floor)
         req = pb.MPModelRequest(
             model=model,
             solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
