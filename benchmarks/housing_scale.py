@@ -111,7 +111,7 @@ def main() -> None:
             )
             for t in hp.tiers
         }
-        housed = defaultdict(int)
+        housed: dict[int, int] = defaultdict(int)
         workers = {w.id: w for w in sc.workers}
         for wid in {a.worker_id for a in hp.assignments}:  # a transfer gives two rows
             housed[workers[wid].priority] += 1

@@ -152,8 +152,8 @@ class Program:
             r.coefficient.extend(coef.astype(float).tolist())
         if cutoff is not None:  # only solutions strictly better than the incumbent
             nz = np.flatnonzero(c)
-            lo = -INF if floor is None else float(floor)
-            r = m.constraint.add(lower_bound=lo, upper_bound=cutoff)
+            low = -INF if floor is None else float(floor)
+            r = m.constraint.add(lower_bound=low, upper_bound=cutoff)
             r.var_index.extend(nz.tolist())
             r.coefficient.extend(c[nz].astype(float).tolist())
         if hint is not None:
