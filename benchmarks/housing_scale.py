@@ -1,7 +1,9 @@
 """Housing at scale: time to proven optimum per tier, and the plan against first-come-first-served.
 
 Generated seasons (6 foresterie, 150 farms, 153 nights, beds so that peak demand ~1.5x beds;
-partial stays with one transfer and a 7-night minimum, as the generator writes), median of 3 runs. Usage: python benchmarks/housing_scale.py [N ...] (default 1700 5000 20000 50000).
+partial stays with one transfer and a 7-night minimum, as the generator writes), median of 3 runs.
+Usage: python benchmarks/housing_scale.py [--whole-stays] [N ...] (default 1700 5000 20000 50000);
+--whole-stays turns partial stays and transfers off (the model before issue #16).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -79,7 +82,8 @@ def fcfs(sc: Scenario, m: TravelMatrix) -> tuple[dict[int, int], int]:
 
 
 def main() -> None:
-    sizes = [int(a) for a in sys.argv[1:]] or [1700, 5000, 20000, 50000]
+    whole = "--whole-stays" in sys.argv  # the model before partial stays, for comparison
+    sizes = [int(a) for a in sys.argv[1:] if a != "--whole-stays"] or [1700, 5000, 20000, 50000]
     print(
         f"# Housing scale, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"GLOP + SCIP single thread, median of {RUNS} runs"
@@ -89,6 +93,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             write(generate(f"scale-{n}", n, 150, 6, seed=1, oversubscription=1.5), Path(tmp))
             sc = load_scenario(Path(tmp))
+        if whole:
+            h = sc.config.housing.model_copy(update={"partial_stays": False, "max_transfers": 0})
+            sc = replace(sc, config=sc.config.model_copy(update={"housing": h}))
         m = build_matrix(sc)
         runs, cpu = [], []
         for _ in range(RUNS):
@@ -104,7 +111,7 @@ def main() -> None:
             )
             for t in hp.tiers
         }
-        housed = defaultdict(int)
+        housed: dict[int, int] = defaultdict(int)
         workers = {w.id: w for w in sc.workers}
         for wid in {a.worker_id for a in hp.assignments}:  # a transfer gives two rows
             housed[workers[wid].priority] += 1
@@ -116,6 +123,7 @@ def main() -> None:
                 hp.units,
                 f"{hp.districts}/{hp.blocks}",
                 wall,
+                statistics.median(cpu),
                 tiers,
                 all(t.optimal for t in hp.tiers),
                 housed,
@@ -131,15 +139,16 @@ def main() -> None:
             f"proofs {', '.join(f'{t.name}={t.proof}' for t in hp.tiers)}",
             flush=True,
         )
+        print(f"  values {', '.join(f'{t.name}={t.objective}' for t in hp.tiers)}", flush=True)
     print()
     print(
-        "| workers | units | districts/blocks | total s | p3 | p2 | p1 | p0 | bed-nights | "
+        "| workers | units | districts/blocks | total s | CPU s | p3 | p2 | p1 | p0 | bed-nights | "
         "transfers | commute | peak | all optimal |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for n, u, c, wall, t, opt, *_ in rows:
+    print("| --- " * 14 + "|")
+    for n, u, c, wall, cpu_s, t, opt, *_ in rows:
         print(
-            f"| {n} | {u} | {c} | {wall:.2f} | {t['housed_priority_3']:.2f} | "
+            f"| {n} | {u} | {c} | {wall:.2f} | {cpu_s:.2f} | {t['housed_priority_3']:.2f} | "
             f"{t['housed_priority_2']:.2f} | {t['housed_priority_1']:.2f} | "
             f"{t['housed_priority_0']:.2f} | {t.get('bed_nights', 0):.2f} | "
             f"{t.get('transfers', 0):.2f} | {t['commute_s']:.2f} | {t['peak_permille']:.2f} | {opt} |"

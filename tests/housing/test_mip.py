@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foresterie.housing.mip import Program
+from foresterie.housing.mip import LpResult, Program
 
 
 @st.composite
@@ -49,6 +49,18 @@ def brute(p: Program, c: np.ndarray) -> list[int]:
     return out
 
 
+def with_lp(
+    case: tuple[Program, np.ndarray],
+) -> tuple[Program, np.ndarray, list[int], LpResult] | None:
+    """The case with its brute-force values and its LP; None when either is missing."""
+    p, c = case
+    values = brute(p, c)
+    lp = p.lp(c.astype(float))
+    if not values or lp is None:
+        return None
+    return p, c, values, lp
+
+
 SETTINGS = settings(
     max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -69,11 +81,10 @@ def test_safe_bound_never_exceeds_the_integer_optimum(case) -> None:  # type: ig
 @SETTINGS
 @given(case=programs(), slack=st.integers(0, 3))
 def test_reduced_cost_fixing_keeps_every_better_solution(case, slack) -> None:  # type: ignore[no-untyped-def]
-    p, c = case
-    values = brute(p, c)
-    lp = p.lp(c.astype(float))
-    if not values or lp is None:
+    solved = with_lp(case)
+    if solved is None:
         return
+    p, c, values, lp = solved
     best = min(values)
     incumbent = best + slack  # any value: a real incumbent or a target on the ladder
     fixed = p.fixings(lp, incumbent)
@@ -91,11 +102,10 @@ def test_reduced_cost_fixing_keeps_every_better_solution(case, slack) -> None:  
 @SETTINGS
 @given(case=programs(), delta=st.integers(-2, 2))
 def test_search_with_cutoff_is_exact(case, delta) -> None:  # type: ignore[no-untyped-def]
-    p, c = case
-    values = brute(p, c)
-    lp = p.lp(c.astype(float))
-    if not values or lp is None:
+    solved = with_lp(case)
+    if solved is None:
         return
+    p, c, values, lp = solved
     cutoff = min(values) + delta
     r = p.search(
         c,
@@ -129,3 +139,71 @@ def test_stacked_programs_keep_their_rows_apart() -> None:
     assert offsets == [0, 1] and s.n == 3
     assert s.feasible(np.array([2, 5, 2])) and not s.feasible(np.array([3, 5, 2]))
     assert not s.feasible(np.array([0, 3, 3]))
+
+
+@SETTINGS
+@given(case=programs(), delta=st.integers(0, 2), below=st.integers(0, 2))
+def test_search_with_a_proven_floor_is_exact(case, delta, below) -> None:  # type: ignore[no-untyped-def]
+    """The ladder passes the bound proven so far as a floor on c'x: it removes no solution, so
+    the answer is the same optimum (and SCIP may stop as soon as it reaches the floor)."""
+    solved = with_lp(case)
+    if solved is None:
+        return
+    p, c, values, lp = solved
+    best = min(values)
+    floor = max(lp.bound, best - below)  # any proven lower bound: the LP's or a better one
+    r = p.search(
+        c,
+        node_limit=10_000,
+        seed=1,
+        time_limit_s=30,
+        fixed=p.fixings(lp, best + delta + 1),
+        cutoff=best + delta,
+        floor=floor,
+    )
+    assert r.x is not None and p.feasible(r.x)
+    assert r.objective == best and r.optimal
+
+
+@SETTINGS
+@given(case=programs())
+def test_quick_search_at_the_lp_bound_returns_a_feasible_optimum(case) -> None:  # type: ignore[no-untyped-def]
+    """The guess at the LP bound runs SCIP without presolve rounds and root cuts: whatever it
+    returns is exactly feasible and, at the bound, the optimum; when the bound is not reachable
+    it says so (or returns nothing) and proves nothing."""
+    solved = with_lp(case)
+    if solved is None:
+        return
+    p, c, values, lp = solved
+    r = p.search(
+        c,
+        node_limit=10_000,
+        seed=1,
+        time_limit_s=30,
+        fixed=p.fixings(lp, lp.bound + 1),
+        cutoff=lp.bound,
+        floor=lp.bound,
+        quick=True,
+    )
+    if min(values) == lp.bound:
+        assert r.x is not None and p.feasible(r.x) and r.objective == lp.bound
+    else:  # the bound is out of reach: "none", or a solution that claims nothing
+        assert r.x is None or (r.objective is not None and r.objective > lp.bound)
+        assert not r.optimal or r.x is None
+
+
+@SETTINGS
+@given(case=programs())
+def test_fixing_for_good_at_the_optimum_keeps_every_optimal_solution(case) -> None:  # type: ignore[no-untyped-def]
+    """After a tier, with its optimum fixed as a row, reduced-cost fixing at optimum + 1 narrows
+    columns for every later tier: no optimal solution of the tier is lost."""
+    solved = with_lp(case)
+    if solved is None:
+        return
+    p, c, values, lp = solved
+    best = min(values)
+    optima = Program(list(p.lo), list(p.hi), list(p.rows))
+    optima.add_row(np.arange(p.n), c, ub=best)
+    before = sorted(brute(optima, c))
+    optima.fix_for_good(p.fixings(lp, best + 1))
+    assert sorted(brute(optima, c)) == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from datetime import date, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
-from foresterie.housing.tiers import plan_housing
+from foresterie.housing.tiers import _ladder, plan_housing
 from foresterie.housing.units import workdays_between
 from foresterie.scenario.model import Section
 from tests.helpers import farm, foresteria, matrix, scenario, worker
@@ -645,3 +646,12 @@ def test_lottery_among_equals_changes_with_the_seed() -> None:
         assert where(again) == where(hp)
         winners.add(frozenset(where(hp)))
     assert len(winners) > 1
+
+
+def test_the_ladder_climbs_from_the_bound_in_growing_steps() -> None:
+    for bound in (-86_927, 567_929_977, 1, 0, -6_721, 477_928):
+        gaps = _ladder(bound)
+        assert gaps[0] == 0 and gaps == sorted(set(gaps))
+        assert gaps[-1] == math.ceil(1e-2 * max(1, abs(bound)))  # the last rung as before
+    assert _ladder(-86_927)[:5] == [0, 1, 2, 3, 4]  # small objectives: single steps first
+    assert _ladder(567_929_977)[1] == 5_680  # large ones: 10^-5 of the bound

@@ -134,6 +134,7 @@ class Program:
         fixed: dict[int, int] | None = None,
         hint: np.ndarray | None = None,
         cutoff: int | None = None,
+        floor: int | None = None,
     ) -> pb.MPModelProto:
         m = pb.MPModelProto()
         fixed = fixed or {}
@@ -151,7 +152,8 @@ class Program:
             r.coefficient.extend(coef.astype(float).tolist())
         if cutoff is not None:  # only solutions strictly better than the incumbent
             nz = np.flatnonzero(c)
-            r = m.constraint.add(lower_bound=-INF, upper_bound=cutoff)
+            low = -INF if floor is None else float(floor)
+            r = m.constraint.add(lower_bound=low, upper_bound=cutoff)
             r.var_index.extend(nz.tolist())
             r.coefficient.extend(c[nz].astype(float).tolist())
         if hint is not None:
@@ -192,6 +194,12 @@ class Program:
         lower = float(var_terms.sum() + row_terms.sum()) - margin
         return LpResult(x=x, bound=math.ceil(lower), lower=lower, d=d, d_err=1e-9 * size)
 
+    def fix_for_good(self, fixed: dict[int, int]) -> None:
+        """Columns no solution of the program can move: narrowed to their value from now on."""
+        for j, v in fixed.items():
+            self.lo[j] = self.hi[j] = v
+        self._cache = None
+
     def fixings(self, lp: LpResult, incumbent: int) -> dict[int, int]:
         """Reduced-cost fixing: moving x_j one step off the bound the LP keeps it at raises the
         safe bound by |d_j|; where that passes incumbent - 1, no strictly better solution moves
@@ -215,13 +223,22 @@ class Program:
         hint: np.ndarray | None = None,
         fixed: dict[int, int] | None = None,
         cutoff: int | None = None,
+        floor: int | None = None,
+        quick: bool = False,
     ) -> SearchResult:
-        """SCIP, one thread, seeded, node-limited (the deterministic budget), gap 0."""
+        """SCIP, one thread, seeded, node-limited (the deterministic budget), gap 0. floor: a
+        proven lower bound on
+        c'x, added to the cutoff row (it removes nothing, and lets SCIP stop as soon as it finds a
+        solution there)."""
         params = (
             f"limits/nodes = {node_limit}\nlimits/gap = 0\nmisc/catchctrlc = FALSE\n"
             f"randomization/randomseedshift = {seed % 2**31}\n"
         )
-        model = self.proto(c, integer=True, fixed=fixed, hint=hint, cutoff=cutoff)
+        if quick:
+            # A neighbourhood search for a solution at a known bound: skip the presolve rounds
+            # and root cuts that only strengthen a proof (about a third of its time at 20,000).
+            params += "presolving/maxrounds = 1\nseparating/maxroundsroot = 0\n"
+        model = self.proto(c, integer=True, fixed=fixed, hint=hint, cutoff=cutoff, floor=floor)
         req = pb.MPModelRequest(
             model=model,
             solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
