@@ -223,3 +223,30 @@ def add_pickup(folder: Path, name: str = "Borgo Mezzanone (ex pista)", rider: st
         line + (",PX" if line.startswith(f"{rider},") else ",") for line in lines[1:]
     ]
     (folder / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# PostgreSQL (the ledger of several offices): .ci/run starts a throwaway server and exports its
+# URL; elsewhere the tests that need one skip, unless FORESTERIE_REQUIRE_PG=1 (CI) makes it a fail.
+PG_URL_ENV = "FORESTERIE_TEST_PG_URL"
+
+
+def pg_server_url() -> str:
+    """The test server's URL, or skip (fail where FORESTERIE_REQUIRE_PG=1) when there is none."""
+    import os
+
+    import pytest
+
+    url = os.environ.get(PG_URL_ENV, "")
+    if not url:
+        if os.environ.get("FORESTERIE_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL tests required but {PG_URL_ENV} is not set (.ci/run sets it)")
+        pytest.skip(
+            f"PostgreSQL tests skipped: {PG_URL_ENV} is not set "
+            "(`bash .ci/postgres start DIR` starts a throwaway server and prints its URL)"
+        )
+    return url
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The URL with its search_path set to `schema` (one ledger per schema, as for a season)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
