@@ -15,6 +15,8 @@ from tests.helpers import TINY
 # The command line speaks the user's locale (core/i18n.py, cli_lang); the tests read its English
 # messages whatever the machine's locale. tests/test_cli.py checks Italian in a subprocess.
 os.environ["FORESTERIE_LANG"] = "en"
+# A developer's shared ledger must not stand in for the tests' own ledger files.
+os.environ.pop("FORESTERIE_LEDGER_URL", None)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ where there is none); then concurrent writers, URLs and their redaction."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
 from dataclasses import dataclass
@@ -358,3 +359,89 @@ def test_label_and_errors_carry_no_password(pg_url: str) -> None:
     with pytest.raises(LedgerError) as err:
         Ledger.open(url, {**SEASON, "run_manifest_sha256": "b" * 64})
     assert "pw-Secr3t" not in str(err.value)
+
+
+# ------------------------------------------------------------------ the command line on PostgreSQL
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, r.output
+
+
+def _files_with(folder: Path, secret: str) -> list[str]:
+    return [str(p) for p in folder.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()]
+
+
+def test_offices_share_a_postgres_ledger_through_the_cli(
+    tiny_season_run: Path, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """init with --ledger URL, import through FORESTERIE_LEDGER_URL, an intake re-plan that
+    records the URL redacted, a day run on it that finds the ledger through intake.json, verify;
+    the password is in no message and no file of either run."""
+    season, secret = tiny_season_run, "pw-Secr3t"
+    url = pg_url.replace("postgresql://postgres@", f"postgresql://postgres:{secret}@", 1)
+    code, out = _cli("ledger", "init", str(season), "--ledger", url)
+    assert code == 0 and "schema 2, 0 rows" in out and "postgres:***@" in out
+    checkins = tmp_path / "checkins.csv"
+    checkins.write_text(
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
+        "2026-07-06,W04,arrival\n2026-07-06,W05,arrival\n"
+    )
+    monkeypatch.setenv("FORESTERIE_LEDGER_URL", url)
+    code, out = _cli("ledger", "import", str(season), str(checkins))
+    assert code == 0 and "appended 4 rows" in out, out
+    intake = tmp_path / "intake"
+    code, out = _cli("intake", str(season), "--date", "2026-07-09", "--out", str(intake))
+    assert code == 0, out
+    assert json.loads((intake / "intake.json").read_text())["ledger"]["path"] == redact_url(url)
+    monkeypatch.delenv("FORESTERIE_LEDGER_URL")
+    day = tmp_path / "day"
+    code, out = _cli("day", str(intake), "--date", "2026-07-10", "--out", str(day))
+    assert code == 0, out
+    code, out = _cli("ledger", "verify", str(season), "--ledger", url)
+    assert code == 0 and "6 rows, chain intact" in out, out  # 4 check-ins, intake, day
+    assert secret not in out
+    assert _files_with(intake, secret) == [] and _files_with(day, secret) == []
+    store = Store(where=pg_url, engine="postgresql")
+    store.drop_triggers()
+    store.execute("UPDATE ledger_events SET worker_id = 'W02' WHERE seq = 1")
+    code, out = _cli("ledger", "verify", str(season), "--ledger", url)
+    assert code == 1
+    assert out.strip() == "violation: row 1: content does not match its hash (edited)"
+
+
+def test_cli_bad_url_server_down_and_newer_schema(
+    tiny_season_run: Path, pg_url: str, tmp_path: Path
+) -> None:
+    """One line each, no traceback, no password: a bad URL and a newer schema are bad input
+    (exit 2), a server that cannot be reached is exit 4 (try again later)."""
+    season = str(tiny_season_run)
+    bad = "postgresql://ops:pw-Secr3t@localhost/season?nosuchoption=1"
+    code, out = _cli("ledger", "verify", season, "--ledger", bad)
+    assert code == 2 and len(out.strip().splitlines()) == 1, out
+    assert out.startswith("error: postgresql://ops:***@localhost/season?nosuchoption=1: ledger: ")
+    assert "not a valid PostgreSQL URL" in out and "pw-Secr3t" not in out
+    down = "postgresql://ops:pw-Secr3t@127.0.0.1:1/season?connect_timeout=5"
+    code, out = _cli("ledger", "init", season, "--ledger", down)
+    assert code == 4 and len(out.strip().splitlines()) == 1, out
+    assert out.startswith("error: postgresql://ops:***@127.0.0.1:1/season") and "pw-" not in out
+    assert _cli("ledger", "init", season, "--ledger", pg_url)[0] == 0
+    Store(where=pg_url, engine="postgresql").execute(
+        "UPDATE ledger_meta SET value = '3' WHERE key = 'schema_version'"
+    )
+    code, out = _cli("ledger", "verify", season, "--ledger", pg_url)
+    assert code == 2 and "schema_version: schema version 3 is newer than this foresterie" in out
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_messages_are_scrubbed_of_the_password_only() -> None:
+    from foresterie.ops.ledger import _scrub
+
+    url = "postgresql://ops:x@db/season?password=s%40cret"
+    message = 'FATAL: database "x" does not exist\n  (ops:x@db, s@cret, s%40cret)'
+    assert _scrub(message, url) == 'FATAL: database "***" does not exist (ops:***@db, ***, ***)'

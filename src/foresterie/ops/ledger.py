@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -240,10 +241,11 @@ def _passwords(url: str) -> list[str]:
 
 
 def _scrub(message: object, url: str) -> str:
-    """A driver's message as one line with no password in it."""
+    """A driver's message as one line with no password in it (where it stands on its own: a
+    password `x` leaves "exist" alone)."""
     text = " ".join(str(message).split())
     for secret in _passwords(url):
-        text = text.replace(secret, "***")
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
     return text
 
 
