@@ -445,3 +445,9 @@ def test_messages_are_scrubbed_of_the_password_only() -> None:
     url = "postgresql://ops:x@db/season?password=s%40cret"
     message = 'FATAL: database "x" does not exist\n  (ops:x@db, s@cret, s%40cret)'
     assert _scrub(message, url) == 'FATAL: database "***" does not exist (ops:***@db, ***, ***)'
+
+
+def test_snapshot_is_the_events_up_to_the_head(ledger: Store) -> None:
+    with Ledger.open(ledger.where) as led:
+        events, seq, head = led.snapshot()
+        assert (events, (seq, head)) == (_events(), led.head())

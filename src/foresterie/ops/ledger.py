@@ -477,6 +477,13 @@ class Ledger:
     def events(self) -> list[Event]:
         return [r.event for r in self.rows()]
 
+    def snapshot(self) -> tuple[list[Event], int, str]:
+        """The events and the head (seq, hash) they end at, from one read: other offices may
+        append between two calls of events() and head(), never inside one query."""
+        rows = self.rows()
+        seq, head = (rows[-1].seq, rows[-1].hash) if rows else (0, GENESIS)
+        return [r.event for r in rows], seq, head
+
     def accepts(self, run_manifest_sha256: str) -> bool:
         """Is this the ledger's season run, or an intake re-plan recorded in it?"""
         if self.meta().get("season_run") == run_manifest_sha256:
