@@ -62,7 +62,7 @@ class Store:
         try:
             if self.engine == "postgresql":
                 sql = sql.replace("?", "%s")
-            cur = conn.execute(sql, params or None) if params else conn.execute(sql)
+            cur = conn.execute(sql, params)
             return list(cur.fetchall()) if cur.description else []
         finally:
             conn.close()
@@ -340,6 +340,12 @@ def test_bad_url_is_bad_input() -> None:
     with pytest.raises(LedgerError, match="not a valid PostgreSQL URL") as err:
         Ledger.open("postgresql://ops:s3cret@db/season?nosuchoption=1")
     assert "s3cret" not in str(err.value) and "ops:***@db" in str(err.value)
+
+
+def test_other_urls_are_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(LedgerError, match="a file, or a postgresql:// URL") as err:
+        Ledger.open("mysql://ops:s3cret@db/season", SEASON)
+    assert "s3cret" not in str(err.value)
 
 
 def test_server_down_is_unavailable() -> None:

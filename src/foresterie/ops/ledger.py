@@ -301,6 +301,8 @@ class Ledger:
         existing ledger bound to another season run is refused."""
         if is_url(target):
             return cls._open_postgres(str(target), season)
+        if isinstance(target, str) and "://" in target:
+            raise _err(redact_url(target), "not a ledger: a file, or a postgresql:// URL")
         path = Path(target)
         if not path.exists() and season is None:
             raise _err(str(path), "no such ledger (create it with `foresterie ledger init RUN`)")
