@@ -8,7 +8,6 @@ $FORESTERIE_TEST_PG_URL (`bash .ci/postgres start DIR` prints one), skipped with
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import platform
 import statistics
@@ -16,52 +15,25 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from foresterie.ops.ledger import Event, Ledger
+from foresterie.ops.ledger import Ledger
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the writer processes: tests/helpers
+from tests.helpers import run_writers, with_schema
 
 SEASON = {"name": "bench", "run_manifest_sha256": "b" * 64}
 REPEATS = 3
-
-
-@dataclass(frozen=True, kw_only=True)
-class AppendJob:
-    where: str
-    writer: int
-    rows: int
-
-
-def _append_rows(job: AppendJob, start: Any) -> None:
-    where: Path | str = job.where if "://" in job.where else Path(job.where)
-    with Ledger.open(where) as led:
-        start.wait()
-        for i in range(job.rows):
-            led.append(
-                [Event(kind="boarding", day=date(2026, 8, 1), worker_id=f"P{job.writer}-{i}")]
-            )
 
 
 def _once(where: str, writers: int, rows: int) -> tuple[float, float]:
     """(wall seconds of all appends, seconds of one verify) on a fresh ledger at `where`."""
     with Ledger.open(Path(where) if "://" not in where else where, SEASON):
         pass
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(writers + 1)
-    procs = [
-        ctx.Process(target=_append_rows, args=(AppendJob(where=where, writer=w, rows=rows), start))
-        for w in range(writers)
-    ]
-    for p in procs:
-        p.start()
-    start.wait()
-    t0 = time.perf_counter()
-    for p in procs:
-        p.join()
-    wall = time.perf_counter() - t0
-    assert all(p.exitcode == 0 for p in procs)
+    exit_codes, wall = run_writers(where, writers, rows)
+    assert exit_codes == [0] * writers
     with Ledger.open(Path(where) if "://" not in where else where) as led:
         t1 = time.perf_counter()
         problems = led.verify()
@@ -85,8 +57,7 @@ def _fresh(engine: str, folder: Path, pg: str) -> tuple[str, Any]:
         with psycopg.connect(pg, autocommit=True) as admin:
             admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
-    sep = "&" if "?" in pg else "?"
-    return f"{pg}{sep}options=-csearch_path%3D{schema}", drop
+    return with_schema(pg, schema), drop
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ where there is none); then concurrent writers, URLs and their redaction."""
 from __future__ import annotations
 
 import json
-import multiprocessing
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +27,7 @@ from foresterie.ops.ledger import (
     reopenable_url,
     row_hash,
 )
+from tests.helpers import run_writers
 
 SEASON = {"name": "tiny", "run_manifest_sha256": "a" * 64}
 
@@ -257,52 +257,13 @@ WRITERS = 4
 ROWS_EACH = 1000
 
 
-@dataclass(frozen=True, kw_only=True)
-class AppendJob:
-    """One office appending its rows, each in its own transaction (no batching)."""
-
-    where: str
-    writer: int
-    rows: int
-
-
-def _append_rows(job: AppendJob, start: Any) -> None:
-    """A writer process: open the ledger, wait for the others, append one row at a time."""
-    where: Path | str = job.where if "://" in job.where else Path(job.where)
-    with Ledger.open(where) as led:
-        start.wait()
-        for i in range(job.rows):
-            led.append(
-                [
-                    Event(
-                        kind="boarding",
-                        day=date(2026, 7, 6),
-                        worker_id=f"P{job.writer}-{i:04d}",
-                        source=f"writer {job.writer}",
-                    )
-                ]
-            )
-
-
 def test_concurrent_writers_keep_the_chain(store: Store) -> None:
     """4 processes x 1,000 appends at once: the chain is intact, every row is there, each
     writer's rows in its own order, and the writers did interleave (they ran concurrently)."""
     with Ledger.open(store.where, SEASON):
         pass
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Barrier(WRITERS)
-    procs = [
-        ctx.Process(
-            target=_append_rows,
-            args=(AppendJob(where=str(store.where), writer=w, rows=ROWS_EACH), start),
-        )
-        for w in range(WRITERS)
-    ]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-    assert [p.exitcode for p in procs] == [0] * WRITERS
+    exit_codes, _ = run_writers(store.where, WRITERS, ROWS_EACH)
+    assert exit_codes == [0] * WRITERS
     with Ledger.open(store.where) as led:
         assert led.verify() == []
         rows = led.rows()

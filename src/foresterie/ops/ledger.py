@@ -333,11 +333,12 @@ class Ledger:
 
         label = redact_url(url)
         try:
-            conninfo_to_dict(url)
+            params = conninfo_to_dict(url)
         except psycopg.Error as exc:
             raise _err(label, f"not a valid PostgreSQL URL: {_scrub(exc, url)}") from None
+        timeout: dict[str, Any] = {} if "connect_timeout" in params else {"connect_timeout": 10}
         try:
-            raw = psycopg.connect(url, autocommit=True, connect_timeout=10)
+            raw = psycopg.connect(url, autocommit=True, **timeout)
         except psycopg.OperationalError as exc:
             raise LedgerUnavailable(label, _scrub(exc, url)) from None
         except psycopg.Error as exc:  # e.g. an unknown option in the URL
@@ -383,7 +384,7 @@ class Ledger:
         self._conn.execute(begin)
         try:
             if begin == self.dialect.begin_append and self.dialect.lock_append:
-                self._conn.execute(self.dialect.lock_append)
+                self._conn.execute(self.dialect.lock_append)  # PostgreSQL: the advisory lock
             yield
         except BaseException:
             self._conn.execute("ROLLBACK")
