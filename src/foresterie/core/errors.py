@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -95,3 +96,13 @@ class LedgerUnavailable(RuntimeError):
         self.where = where
         self.reason = reason
         super().__init__(f"{where}: ledger: {reason}")
+
+
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@?#]*:)[^\s@/]*@", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"(\bpassword=)[^&\s'\"]*", re.IGNORECASE)
+
+
+def redact_passwords(text: str) -> str:
+    """Free text (a command line, a traceback) with every URL password (`scheme://user:PW@`,
+    `password=PW`) replaced by `***`: what a crash file or an error line may keep."""
+    return _PASSWORD_PARAM.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))
