@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from tests.helpers import TINY
 # The command line speaks the user's locale (core/i18n.py, cli_lang); the tests read its English
 # messages whatever the machine's locale. tests/test_cli.py checks Italian in a subprocess.
 os.environ["FORESTERIE_LANG"] = "en"
+# A developer's shared ledger must not stand in for the tests' own ledger files.
+os.environ.pop("FORESTERIE_LEDGER_URL", None)
 
 
 @pytest.fixture
@@ -34,3 +37,21 @@ def tiny_season_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = CliRunner().invoke(app, ["solve", str(TINY), "--out", str(out)])
     assert r.exit_code == 0, r.output
     return out
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A URL to an empty schema of its own on the test PostgreSQL server (skips without one)."""
+    import uuid
+
+    import psycopg
+
+    from tests.helpers import pg_server_url, with_schema
+
+    server = pg_server_url()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    yield with_schema(server, schema)
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -223,3 +224,75 @@ def add_pickup(folder: Path, name: str = "Borgo Mezzanone (ex pista)", rider: st
         line + (",PX" if line.startswith(f"{rider},") else ",") for line in lines[1:]
     ]
     (folder / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# PostgreSQL (the ledger of several offices): .ci/run starts a throwaway server and exports its
+# URL; elsewhere the tests that need one skip, unless FORESTERIE_REQUIRE_PG=1 (CI) makes it a fail.
+PG_URL_ENV = "FORESTERIE_TEST_PG_URL"
+
+
+def pg_server_url() -> str:
+    """The test server's URL, or skip (fail where FORESTERIE_REQUIRE_PG=1) when there is none."""
+    import os
+
+    import pytest
+
+    url = os.environ.get(PG_URL_ENV, "")
+    if not url:
+        if os.environ.get("FORESTERIE_REQUIRE_PG") == "1":
+            pytest.fail(f"PostgreSQL tests required but {PG_URL_ENV} is not set (.ci/run sets it)")
+        pytest.skip(
+            f"PostgreSQL tests skipped: {PG_URL_ENV} is not set "
+            "(`bash .ci/postgres start DIR` starts a throwaway server and prints its URL)"
+        )
+    return url
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The URL with its search_path set to `schema` (one ledger per schema, as for a season)."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AppendJob:
+    """One office appending its rows, each in its own transaction (no batching)."""
+
+    where: str  # a ledger file or a postgresql:// URL
+    writer: int
+    rows: int
+
+
+def _append_rows(job: AppendJob, start: Any) -> None:
+    """A writer process: open the ledger, wait for the others, append one row at a time; worker
+    ids `P{writer}-{i:04d}` in order."""
+    from foresterie.ops.ledger import Event, Ledger
+
+    where: Path | str = job.where if "://" in job.where else Path(job.where)
+    with Ledger.open(where) as led:
+        start.wait()
+        for i in range(job.rows):
+            ev = Event(kind="boarding", day=date(2026, 7, 6), worker_id=f"P{job.writer}-{i:04d}")
+            led.append([ev])
+
+
+def run_writers(where: Path | str, writers: int, rows: int) -> tuple[list[int], float]:
+    """`writers` processes appending `rows` rows each to an existing ledger, released at once:
+    their exit codes and the wall seconds from the release to the last one's end."""
+    import multiprocessing
+    import time
+
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(writers + 1)
+    procs = [
+        ctx.Process(
+            target=_append_rows, args=(AppendJob(where=str(where), writer=w, rows=rows), start)
+        )
+        for w in range(writers)
+    ]
+    for p in procs:
+        p.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for p in procs:
+        p.join()
+    return [p.exitcode if p.exitcode is not None else -1 for p in procs], time.perf_counter() - t0

@@ -86,3 +86,30 @@ def test_validation_explanations_are_translated_file_row_field_stay(tmp_path: Pa
         "error: workers.csv:2: arrival: la data '06/07/2026' è gg/mm/aaaa; "
         "scrivi in formato ISO 2026-07-06"
     )
+
+
+LEAKY = """
+import sys
+import foresterie.cli as cli
+
+@cli.app.command("leak")
+def leak(ledger: str) -> None:
+    raise RuntimeError(f"kaput on {ledger}")
+
+sys.argv = ["foresterie", "leak", "postgresql://ops:pw-Secr3t@db/season?password=pw-Other"]
+from foresterie.__main__ import main
+main()
+"""
+
+
+def test_a_crash_keeps_no_ledger_password(tmp_path: Path) -> None:
+    """A bug while a PostgreSQL ledger URL is on the command line: the one line and the
+    traceback file show the URL with *** for its passwords."""
+    env = {**os.environ, "FORESTERIE_CRASH_DIR": str(tmp_path / "crash")}
+    r = subprocess.run([sys.executable, "-c", LEAKY], capture_output=True, text=True, env=env)
+    assert r.returncode == 3
+    assert "kaput on postgresql://ops:***@db/season?password=***" in r.stderr
+    (saved,) = (tmp_path / "crash").iterdir()
+    text = saved.read_text(encoding="utf-8")
+    assert text.startswith("foresterie leak postgresql://ops:***@db/season?password=***\n")
+    assert "pw-" not in r.stderr and "pw-" not in text

@@ -17,7 +17,13 @@ import tempfile
 import time
 import traceback
 
-from foresterie.core.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK
+from foresterie.core.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    redact_passwords,
+)
 
 INTERRUPTED = "interrupted: no run folder was left half-written"
 
@@ -69,19 +75,20 @@ def main() -> None:
 
 
 def _internal_error(exc: BaseException) -> None:
-    """One line naming the error and the file that holds its traceback; exit 3."""
+    """One line naming the error and the file that holds its traceback; exit 3. Neither says a
+    password given in a URL (`--ledger postgresql://user:PW@...`)."""
     folder = os.environ.get("FORESTERIE_CRASH_DIR") or tempfile.gettempdir()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     where = os.path.join(folder, f"foresterie-crash-{stamp}-{os.getpid()}.txt")
-    text = "".join(traceback.format_exception(exc))
+    text = redact_passwords("".join(traceback.format_exception(exc)))
     try:
         os.makedirs(folder, exist_ok=True)
         with open(where, "w", encoding="utf-8") as fh:
-            fh.write(f"foresterie {' '.join(sys.argv[1:])}\n{text}")
+            fh.write(f"foresterie {redact_passwords(' '.join(sys.argv[1:]))}\n{text}")
         said = f"full traceback in {where}"
     except OSError:
         said = "the traceback could not be saved"
-    first = str(exc).splitlines()[0] if str(exc) else ""
+    first = redact_passwords(str(exc)).splitlines()[0] if str(exc) else ""
     print(
         f"internal error (a bug, please report it): {type(exc).__name__}: {first[:200]}; {said}",
         file=sys.stderr,

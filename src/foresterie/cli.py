@@ -14,8 +14,10 @@ import typer
 from foresterie.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    EXIT_UNAVAILABLE,
     EXIT_VERIFY_FAILED,
     InfeasibleError,
+    LedgerUnavailable,
     ScenarioError,
 )
 from foresterie.core.files import UnsafePath
@@ -75,7 +77,8 @@ def _err(line: str) -> None:
 
 def guarded(fn: F) -> F:
     """Map failures to one-line messages and exit codes: 2 bad input (scenario, run folder, an
-    unwritable output), 130 interrupted; anything else is a bug (exit 3, see __main__)."""
+    unwritable output), 4 the ledger's database server unreachable, 130 interrupted; anything
+    else is a bug (exit 3, see __main__)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -96,6 +99,9 @@ def guarded(fn: F) -> F:
             where = f"{exc.filename}: " if exc.filename else ""
             _err(f"error: {where}{exc.strerror or exc}")
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        except LedgerUnavailable as exc:  # the ledger's server down or busy: try again later
+            _err(f"error: {exc}")
+            raise typer.Exit(EXIT_UNAVAILABLE) from None
         except KeyboardInterrupt:
             _err("interrupted: " + _("no run folder was left half-written"))
             raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -535,8 +541,12 @@ app.add_typer(ledger_app, name="ledger")
 
 RunArg = Annotated[Path, typer.Argument(help="The published season run folder.")]
 LedgerOpt = Annotated[
-    Path | None,
-    typer.Option("--ledger", help="Ledger file (default RUN.ledger.sqlite beside RUN)."),
+    str | None,
+    typer.Option(
+        "--ledger",
+        help="Ledger file, or a postgresql:// URL (default $FORESTERIE_LEDGER_URL, else "
+        "RUN.ledger.sqlite beside RUN).",
+    ),
 ]
 
 
@@ -567,17 +577,22 @@ def _published(what: str) -> Iterator[None]:
         raise typer.Exit(EXIT_VERIFY_FAILED) from None
 
 
-def _ledger(run: Path, ledger: Path | None, create: bool = False) -> Any:
+def _ledger(run: Path, ledger: str | None, create: bool = False) -> Any:
+    """--ledger, else $FORESTERIE_LEDGER_URL (several offices on one PostgreSQL ledger), else an
+    intake re-plan's season ledger, else RUN.ledger.sqlite beside RUN."""
+    import os
+
     from foresterie.ops.day import load_season_run
-    from foresterie.ops.ledger import Ledger, ledger_path
+    from foresterie.ops.ledger import LEDGER_URL_ENV, Ledger, is_url, ledger_path, reopenable_url
 
-    path = ledger or ledger_path(run)
-    if ledger is None and (run / "intake.json").is_file():  # an intake re-plan: its season's
-        import json
+    target: Path | str = ledger or os.environ.get(LEDGER_URL_ENV, "") or ledger_path(run)
+    if not ledger and not os.environ.get(LEDGER_URL_ENV) and (run / "intake.json").is_file():
+        import json  # an intake re-plan: its season's ledger (a URL is recorded redacted)
 
-        path = Path(json.loads((run / "intake.json").read_text(encoding="utf-8"))["ledger"]["path"])
+        recorded = json.loads((run / "intake.json").read_text(encoding="utf-8"))["ledger"]["path"]
+        target = reopenable_url(recorded) if is_url(recorded) else Path(recorded)
     season = load_season_run(run) if create else None
-    return Ledger.open(path, season.binding if season else None)
+    return Ledger.open(target, season.binding if season else None)
 
 
 @ledger_app.command("init")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ EXIT_OK = 0
 EXIT_VERIFY_FAILED = 1  # a plan or run folder broke a constraint (verify, or solve refusing it)
 EXIT_BAD_INPUT = 2  # bad input, infeasible pinned people, usage errors
 EXIT_INTERNAL = 3  # a bug: one line on stderr, the full traceback in a file
+EXIT_UNAVAILABLE = 4  # the ledger's database server cannot be reached (or is busy): try again
 EXIT_INTERRUPTED = 130  # Ctrl-C
 
 
@@ -84,3 +86,23 @@ class InfeasibleError(ValueError):
     def __init__(self, shortfalls: list[Shortfall]):
         self.shortfalls = shortfalls
         super().__init__("infeasible: " + "; ".join(str(s) for s in shortfalls))
+
+
+class LedgerUnavailable(RuntimeError):
+    """The ledger's database server is down, unreachable or busy: nothing was written, and the
+    same command may succeed later (exit 4). `where` is the URL without its password."""
+
+    def __init__(self, where: str, reason: str):
+        self.where = where
+        self.reason = reason
+        super().__init__(f"{where}: ledger: {reason}")
+
+
+_URL_PASSWORD = re.compile(r"(\b[a-z][a-z0-9+.-]*://[^\s:/@?#]*:)[^\s@/]*@", re.IGNORECASE)
+_PASSWORD_PARAM = re.compile(r"(\bpassword=)[^&\s'\"]*", re.IGNORECASE)
+
+
+def redact_passwords(text: str) -> str:
+    """Free text (a command line, a traceback) with every URL password (`scheme://user:PW@`,
+    `password=PW`) replaced by `***`: what a crash file or an error line may keep."""
+    return _PASSWORD_PARAM.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", text))

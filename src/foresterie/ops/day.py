@@ -341,8 +341,7 @@ def run_day(
     t0 = time.monotonic()
     season = open_season(season_run, ledger, d)
     target = out or day_run_path(season_run, d)
-    events = ledger.events()
-    head_seq, head_hash = ledger.head()
+    events, head_seq, head_hash = ledger.snapshot()
     demand = day_demand(season, events, d)
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()

@@ -115,8 +115,8 @@ def run_intake(
 ) -> tuple[RunSummary, dict[str, Any]]:
     season = open_season(season_run, ledger, d)
     target = out or intake_path(season_run, d)
-    seq, head = ledger.head()
-    intake = intake_workers(season, ledger.events(), d, release_days)
+    events, seq, head = ledger.snapshot()
+    intake = intake_workers(season, events, d, release_days)
     record = {
         "date": d.isoformat(),
         "season_run": str(season_run),

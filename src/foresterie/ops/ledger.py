@@ -10,14 +10,16 @@ each append must read the chain head and write in one serialised transaction), w
 SQLite's `BEGIN IMMEDIATE` gives with no extra dependency and one file a case worker can copy.
 DuckDB is a columnar engine built for analytical scans, and allows one writing process per file.
 The SQL below is standard (no SQLite-only types or upserts) and goes through `Dialect`, so the
-same code can run on PostgreSQL (several offices on one ledger, issue #20) by adding a dialect:
-its placeholder style, how to lock the table for an append, and its migration statements.
+same code runs on PostgreSQL (several offices on one ledger, issue #20): `Ledger.open` takes a
+`postgresql://` URL as well as a file. The URL's password is never shown or recorded
+(`redact_url`): labels, messages and run folders carry the URL with `***` in its place.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,8 +27,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
+from urllib.parse import unquote
 
-from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.errors import LedgerUnavailable, Problem, ScenarioError
 
 Kind = Literal[
     "arrival",  # checked in at a foresteria (the day they arrived)
@@ -47,6 +50,9 @@ BookedBy = Literal["", "worker", "farm"]
 
 GENESIS = "0" * 64
 SCHEMA_VERSION = 2
+LEDGER_URL_ENV = "FORESTERIE_LEDGER_URL"  # the ledger when no --ledger is given (a URL or a file)
+URL_SCHEMES = ("postgresql", "postgres")
+LOCK_WAIT_S = 30  # how long an append waits for another writer before giving up
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,6 +107,8 @@ class Dialect:
     begin_append: str  # start a transaction that serialises appenders
     has_table: str  # one placeholder: the table name; returns a count
     migrations: tuple[tuple[int, tuple[str, ...]], ...]  # (version, statements), ascending
+    lock_append: str = ""  # run right after begin_append where beginning alone does not lock
+    begin_read: str = "BEGIN"  # a read transaction: one consistent snapshot (verify)
 
 
 _TABLES = (
@@ -136,6 +144,147 @@ SQLITE = Dialect(
 )
 
 
+# PostgreSQL: appenders are serialised by a transaction-scoped advisory lock taken first thing in
+# every writing transaction (migrations, binding, appends), at READ COMMITTED. Why this and not
+# LOCK TABLE ... IN EXCLUSIVE MODE: the lock must also cover the migrations, which run before the
+# table exists, and the ledger_meta head; and why not SERIALIZABLE: every append reads the chain
+# head, so concurrent appends would all conflict and retry (the lock queues them instead, no
+# work wasted). The lock is released at COMMIT or ROLLBACK, after the commit is visible, so the
+# next holder's first SELECT (a fresh snapshot at READ COMMITTED) sees the new head. A writer
+# that ignores the lock still cannot fork the chain: `seq` is the primary key and `hash` unique,
+# so its insert of an already-used seq fails. The key is one constant per database.
+ADVISORY_LOCK_KEY = 0x666F72657374  # "forest"
+
+POSTGRES = Dialect(
+    name="postgresql",
+    placeholder="%s",
+    begin_append="BEGIN ISOLATION LEVEL READ COMMITTED",
+    lock_append=f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})",
+    begin_read="BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    has_table="SELECT COUNT(*) FROM information_schema.tables"
+    " WHERE table_schema = current_schema() AND table_name = ?",
+    migrations=(
+        (1, _TABLES),
+        (
+            2,
+            (
+                "CREATE INDEX ledger_events_day ON ledger_events (day, kind)",
+                # Append-only in the database too (as on SQLite), and TRUNCATE, which skips row
+                # triggers, as well.
+                "CREATE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$",
+                "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger_events "
+                "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()",
+                "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger_events "
+                "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()",
+                "CREATE TRIGGER ledger_no_truncate BEFORE TRUNCATE ON ledger_events "
+                "FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()",
+            ),
+        ),
+    ),
+)
+
+
+def is_url(target: str | Path) -> bool:
+    """A PostgreSQL connection URL (anything else is a SQLite file)."""
+    return isinstance(target, str) and target.split("://", 1)[0].lower() in URL_SCHEMES
+
+
+def _split(url: str) -> tuple[str, str, str, str]:
+    """(scheme, userinfo, rest of the authority and path, query) of a URL, with no decoding."""
+    scheme, _, rest = url.partition("://")
+    ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+    authority, tail = (rest[: min(ends)], rest[min(ends) :]) if ends else (rest, "")
+    userinfo, at, hostinfo = authority.rpartition("@")
+    path, _, query = tail.partition("?")
+    return scheme, userinfo if at else "", (hostinfo if at else authority) + path, query
+
+
+def _join(scheme: str, userinfo: str, hostpath: str, query: list[str]) -> str:
+    user = f"{userinfo}@" if userinfo else ""
+    return f"{scheme}://{user}{hostpath}" + ("?" + "&".join(query) if query else "")
+
+
+def _is_password(item: str) -> bool:
+    key, eq, _ = item.partition("=")
+    return bool(eq) and unquote(key).strip().lower() == "password"
+
+
+def redact_url(url: str) -> str:
+    """The URL as it may be shown and recorded: its password (in the user part or a `password=`
+    parameter) replaced by `***`; the rest (user, host, port, database, options) kept."""
+    if "://" not in url:
+        return url
+    scheme, userinfo, hostpath, query = _split(url)
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    items = [f"{i.partition('=')[0]}=***" if _is_password(i) else i for i in query.split("&")]
+    return _join(scheme, userinfo, hostpath, [i for i in items if i])
+
+
+def reopenable_url(url: str) -> str:
+    """A redacted URL read back from a run folder, made usable again: the `***` password left
+    out, so that libpq takes the password from PGPASSWORD or ~/.pgpass as usual."""
+    scheme, userinfo, hostpath, query = _split(url)
+    userinfo = userinfo.removesuffix(":***")
+    items = [i for i in query.split("&") if i and not (_is_password(i) and i.endswith("=***"))]
+    return _join(scheme, userinfo, hostpath, items)
+
+
+def _passwords(url: str) -> list[str]:
+    """Every spelling of the password(s) in a URL, raw and percent-decoded, longest first."""
+    _, userinfo, _, query = _split(url)
+    found = {userinfo.split(":", 1)[1]} if ":" in userinfo else set()
+    found |= {i.partition("=")[2] for i in query.split("&") if _is_password(i)}
+    found |= {unquote(p) for p in found}
+    return sorted((p for p in found if p), key=len, reverse=True)
+
+
+def _scrub(message: object, url: str) -> str:
+    """A driver's message as one line with no password in it (where it stands on its own: a
+    password `x` leaves "exist" alone)."""
+    text = " ".join(str(message).split())
+    for secret in _passwords(url):
+        text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
+    return text
+
+
+class _Postgres:
+    """A psycopg connection that speaks like sqlite3's (execute returns a cursor), and turns a
+    lost server or a lock held too long into LedgerUnavailable (one line, exit 4)."""
+
+    def __init__(self, conn: Any, url: str):
+        self._conn = conn
+        self._url = url
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._unavailable():
+            return self._conn.execute(sql, tuple(params) or None)
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        """All rows in one pipeline (psycopg), not one round trip each: an office's import of
+        a few hundred rows over a slow link."""
+        with self._unavailable(), self._conn.cursor() as cur:
+            cur.executemany(sql, params)
+
+    @contextmanager
+    def _unavailable(self) -> Iterator[None]:
+        import psycopg
+
+        try:
+            yield
+        except psycopg.errors.LockNotAvailable:
+            raise LedgerUnavailable(
+                redact_url(self._url),
+                f"another writer has held the ledger for over {LOCK_WAIT_S} s; nothing written",
+            ) from None
+        except psycopg.OperationalError as exc:
+            raise LedgerUnavailable(redact_url(self._url), _scrub(exc, self._url)) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class LedgerError(ScenarioError):
     """A ledger that cannot be opened or written (bad input: one line, exit 2)."""
 
@@ -155,11 +304,17 @@ class Ledger:
     # ---------------------------------------------------------------- opening
 
     @classmethod
-    def open(cls, path: Path, season: dict[str, str] | None = None) -> Ledger:
-        """Open (or, with `season`, create) the SQLite ledger at `path` and migrate it.
+    def open(cls, target: Path | str, season: dict[str, str] | None = None) -> Ledger:
+        """Open (or, with `season`, create) the ledger at `target` and migrate it: a SQLite file,
+        or a database named by a `postgresql://` URL.
 
         `season` ({"name", "run_manifest_sha256"}) binds a new ledger to its season run; an
         existing ledger bound to another season run is refused."""
+        if is_url(target):
+            return cls._open_postgres(str(target), season)
+        if isinstance(target, str) and "://" in target:
+            raise _err(redact_url(target), "not a ledger: a file, or a postgresql:// URL")
+        path = Path(target)
         if not path.exists() and season is None:
             raise _err(str(path), "no such ledger (create it with `foresterie ledger init RUN`)")
         try:
@@ -174,7 +329,48 @@ class Ledger:
             conn.close()
             raise _err(str(path), f"not a ledger: {exc}") from None
         if season is not None:
-            led._bind(season)
+            try:
+                led._bind(season)
+            except BaseException:
+                conn.close()
+                raise
+        return led
+
+    @classmethod
+    def _open_postgres(cls, url: str, season: dict[str, str] | None) -> Ledger:
+        """Connect (autocommit: the transactions below are explicit, as on SQLite), migrate."""
+        import psycopg
+        from psycopg.conninfo import conninfo_to_dict
+
+        label = redact_url(url)
+        try:
+            params = conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            raise _err(label, f"not a valid PostgreSQL URL: {_scrub(exc, url)}") from None
+        timeout: dict[str, Any] = {} if "connect_timeout" in params else {"connect_timeout": 10}
+        try:
+            raw = psycopg.connect(url, autocommit=True, **timeout)
+        except psycopg.OperationalError as exc:
+            raise LedgerUnavailable(label, _scrub(exc, url)) from None
+        except psycopg.Error as exc:  # e.g. an unknown option in the URL
+            raise _err(label, f"not a valid PostgreSQL URL: {_scrub(exc, url)}") from None
+        conn = _Postgres(raw, url)
+        led = cls(conn, POSTGRES, label)
+        try:
+            conn.execute(f"SET lock_timeout = '{LOCK_WAIT_S}s'")
+            if season is None and led.schema_version() == 0:
+                raise _err(
+                    label, "no ledger in this database (create it with `foresterie ledger init`)"
+                )
+            led._migrate()
+            if season is not None:
+                led._bind(season)
+        except psycopg.Error as exc:
+            conn.close()
+            raise _err(label, f"not a ledger: {_scrub(exc, url)}") from None
+        except BaseException:
+            conn.close()
+            raise
         return led
 
     def close(self) -> None:
@@ -198,6 +394,8 @@ class Ledger:
     def _transaction(self, begin: str = "BEGIN") -> Iterator[None]:
         self._conn.execute(begin)
         try:
+            if begin == self.dialect.begin_append and self.dialect.lock_append:
+                self._conn.execute(self.dialect.lock_append)  # PostgreSQL: the advisory lock
             yield
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -266,13 +464,15 @@ class Ledger:
                 f"INSERT INTO ledger_events (seq, {', '.join(EVENT_COLUMNS)}, prev_hash, hash) "
                 f"VALUES ({placeholders})"
             )
-            rows = []
+            rows, values = [], []
             for ev in events:
                 seq += 1
                 h = row_hash(seq, prev, ev)
-                self._conn.execute(insert, (seq, *(_cell(ev, c) for c in EVENT_COLUMNS), prev, h))
+                values.append((seq, *(_cell(ev, c) for c in EVENT_COLUMNS), prev, h))
                 rows.append(Row(seq=seq, event=ev, prev_hash=prev, hash=h))
                 prev = h
+            if values:
+                self._conn.executemany(insert, values)
             self._set_meta("rows", str(seq))
             self._set_meta("head", prev)
         return rows
@@ -292,6 +492,13 @@ class Ledger:
 
     def events(self) -> list[Event]:
         return [r.event for r in self.rows()]
+
+    def snapshot(self) -> tuple[list[Event], int, str]:
+        """The events and the head (seq, hash) they end at, from one read: other offices may
+        append between two calls of events() and head(), never inside one query."""
+        rows = self.rows()
+        seq, head = (rows[-1].seq, rows[-1].hash) if rows else (0, GENESIS)
+        return [r.event for r in rows], seq, head
 
     def accepts(self, run_manifest_sha256: str) -> bool:
         """Is this the ledger's season run, or an intake re-plan recorded in it?"""
@@ -313,7 +520,9 @@ class Ledger:
         row (links out of order), or rows missing at the end (fewer than the recorded count)."""
         problems = []
         prev_seq, prev_hash = 0, GENESIS
-        for r in self.rows():
+        with self._transaction(self.dialect.begin_read):  # rows and head from one snapshot
+            rows, meta = self.rows(), self.meta()
+        for r in rows:
             if r.seq != prev_seq + 1:
                 problems.append(
                     f"row {r.seq}: rows {prev_seq + 1}..{r.seq - 1} are missing (deleted)"
@@ -325,12 +534,11 @@ class Ledger:
                     f"row {r.seq}: does not link to row {prev_seq} (reordered, deleted or edited)"
                 )
             prev_seq, prev_hash = r.seq, r.hash
-        meta = self.meta()
-        rows, head = int(meta.get("rows", "0")), meta.get("head", GENESIS)
-        if rows > prev_seq:
-            problems.append(f"rows {prev_seq + 1}..{rows} are missing at the end (deleted)")
-        elif (rows, head) != (prev_seq, prev_hash):
-            problems.append(f"the recorded head (row {rows}) is not the last row ({prev_seq})")
+        count, head = int(meta.get("rows", "0")), meta.get("head", GENESIS)
+        if count > prev_seq:
+            problems.append(f"rows {prev_seq + 1}..{count} are missing at the end (deleted)")
+        elif (count, head) != (prev_seq, prev_hash):
+            problems.append(f"the recorded head (row {count}) is not the last row ({prev_seq})")
         return problems
 
 
