@@ -31,6 +31,7 @@ from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.restricted import read_restricted
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
@@ -94,7 +95,7 @@ def load_season_run(run: Path) -> SeasonRun:
         assigned = {r["worker_id"]: r["foresteria_id"] for r in csv.DictReader(fh)}
     return SeasonRun(
         root=run,
-        scenario=load_scenario(run / "inputs"),
+        scenario=load_scenario(run / "inputs", restricted=read_restricted(run)),
         assigned=assigned,
         manifest_sha256=file_sha256(manifest),
     )
