@@ -885,6 +885,30 @@ def restricted_keygen() -> None:
     typer.echo(new_key())
 
 
+@app.command()
+@guarded
+def purge(
+    run: RunArg,
+    before: Annotated[str, typer.Option(help="Purge worker-level data dated before YYYY-MM-DD.")],
+    ledger: LedgerOpt = None,
+) -> None:
+    """Retention: remove worker-level rows dated before DATE from the ledger, the day runs and,
+    once the season has ended, the season run; keep aggregates and hashes (README, "Retention")."""
+    from foresterie.ops.retention import purge as do_purge
+    from foresterie.report.export import public_export
+    from foresterie.report.rundata import load_run
+
+    def aggregate(folder: Path, out: Path) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        public_export(load_run(folder), out, small_cells=True)
+
+    res = do_purge(run, _day(before), aggregate, ledger)
+    typer.echo(
+        f"purged before {before}: {res.ledger_rows} ledger rows, {len(res.runs)} runs "
+        f"({res.files} files); {len(res.kept_runs)} runs still within retention"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     from foresterie.__main__ import main
 

@@ -158,6 +158,28 @@ class _Run:
         for wid, x in self.referrals.items():
             if wid in self.workers:
                 self.workers[wid]["avoid_sites"] = x["avoid_sites"]
+        if not self.referrals_known:
+            self._stand_in_for_referrals()
+
+    def _stand_in_for_referrals(self) -> None:
+        """Without the referral records, someone who never rides to their farm may be keeping
+        away from it (a site to avoid): taken so, and said, so that the checks of service,
+        bounds and KPIs stay consistent with the plan instead of failing on what they cannot
+        know."""
+        rode = {x["worker_id"] for x in self.riders}
+        rode |= {w for u in self.unserved for w in u["worker_ids"].split()}
+        could = {a["worker_id"] for a in self.assign}  # housed, or boarding at a point
+        could |= {wid for wid, w in self.workers.items() if w.get("pickup_id")}
+        n = 0
+        for wid, w in self.workers.items():
+            if wid in could - rode and w.get("farm_id") and not _is_dependant(w):
+                w["avoid_sites"] = w["farm_id"]
+                n += 1
+        if n:
+            self.unchecked.append(
+                f"people with a farm who never ride ({n}): taken as keeping away from it (a site "
+                "to avoid): needs the referral records"
+            )
 
     def leg(self, a: str, b: str) -> int:
         return 0 if a == b else math.ceil(self.secs[a, b] / 60)
@@ -194,6 +216,8 @@ def verify_report(run: Path) -> tuple[list[str], list[str]]:
     """(violations, check families not run): the second list is empty unless the restricted
     part is encrypted and FORESTERIE_RESTRICTED_KEY is not set (README, "Restricted part and
     encryption"); every other check still runs."""
+    if (Path(run) / "purged.json").exists():
+        return _verify_purged(Path(run))
     try:
         r = _Run(Path(run))
         out: list[str] = []
@@ -291,6 +315,42 @@ def _restricted(run: Path, manifest: dict[str, Any]) -> tuple[dict[str, bytes], 
         elif not (run / "restricted").exists():  # a copy without it (an operator's view)
             unchecked.append(f"restricted/{plain}: withheld from this copy: its hash and contents")
     return out, unchecked
+
+
+def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
+    """A run purged for retention (README, "Retention"): what remains matches the manifest,
+    every removed file is gone and was, by its recorded sha256, the file the manifest lists
+    (the restricted part's manifest hashes are of plaintexts: present or not is checked), and
+    the aggregates are those written by the purge."""
+    try:
+        manifest = json.loads(_read(run, "manifest.json").decode("utf-8"))
+        record = json.loads(_read(run, "purged.json").decode("utf-8"))
+        removed, aggregates = dict(record["removed"]), dict(record["aggregates"])
+        out: list[str] = []
+        for folder in ("plan", "inputs", "restricted"):
+            for name, digest in dict(manifest.get(folder, {})).items():
+                rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
+                sealed = rel + _SEALED
+                if rel in removed or sealed in removed:
+                    if folder != "restricted" and removed[rel] != digest:
+                        out.append(f"purged file was not the run's: {rel} (hash differs)")
+                elif not (run / rel).exists() or _sha(run, rel) != digest:
+                    out.append(
+                        f"file changed after solving: {rel} (hash differs from the manifest)"
+                    )
+        for rel in removed:
+            if (run / rel).exists():
+                out.append(f"purged file still present: {rel}")
+        for rel, digest in aggregates.items():
+            if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
+                out.append(f"aggregate changed after the purge: {rel}")
+        note = (
+            f"purged for retention (before {record['before']}): {len(removed)} worker-level "
+            "files removed; the checks of people, beds, trips, riders, reasons and KPIs need them"
+        )
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise Unreadable(f"malformed purged run folder ({type(exc).__name__}: {exc})") from None
+    return out, [note]
 
 
 def _check_restricted(r: _Run, out: list[str]) -> None:

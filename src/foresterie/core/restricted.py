@@ -65,7 +65,7 @@ def write_restricted(folder: Path, files: dict[str, str]) -> dict[str, str]:
     if not files:
         return {}
     box = _fernet("encrypt the restricted part")
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # readable by its owner only
     hashes = {}
     for name, text in sorted(files.items()):
         data = text.encode("utf-8")

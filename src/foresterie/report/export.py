@@ -194,8 +194,13 @@ def _write(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     write_text(path, csv_text([[csv_cell(c) for c in r] for r in rows], header))
 
 
-def public_export(run: RunData, out: Path) -> None:
-    """Counts only (README of the export states the rule)."""
+def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
+    """Counts only (README of the export states the rule). `small_cells` True keeps counts
+    under SMALL_CELL: for the aggregates a retention purge keeps inside the run folder, which
+    stays with the operator, never for publication."""
+    hide: Callable[[list[list[Any]], tuple[int, ...]], list[list[Any]]] = (
+        (lambda t, _c: t) if small_cells else suppress
+    )
     section = {w.id: w.section.value for w in run.scenario.workers}
     housed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for wid, fid, _a, _b in run.spans:
@@ -209,7 +214,7 @@ def public_export(run: RunData, out: Path) -> None:
     _write(
         out / "housing_by_site.csv",
         ["foresteria_id", "section", "people_housed", "bed_nights_used"],
-        suppress(rows, (2, 3)),
+        hide(rows, (2, 3)),
     )
     week: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for fid, night, sec, beds, used in run.occupancy:
@@ -228,13 +233,13 @@ def public_export(run: RunData, out: Path) -> None:
             "bed_nights_used",
             "peak_guests",
         ],
-        suppress(rows, (4, 5)),
+        hide(rows, (4, 5)),
     )
     codes = Counter(w["code"] for w in run.waitlist)
     _write(
         out / "waitlist_by_reason.csv",
         ["code", "people"],
-        suppress([[c, n] for c, n in sorted(codes.items())], (1,)),
+        hide([[c, n] for c, n in sorted(codes.items())], (1,)),
     )
     transport: dict[tuple[str, str], _Week] = defaultdict(_Week)
     for t in run.trips:
@@ -261,7 +266,7 @@ def public_export(run: RunData, out: Path) -> None:
             "vehicle_days",
             "vehicle_km",
         ],
-        suppress(rows, (2, 3)),
+        hide(rows, (2, 3)),
     )
     unserved = Counter[str]()
     for u in run.unserved:
@@ -269,10 +274,13 @@ def public_export(run: RunData, out: Path) -> None:
     _write(
         out / "unserved_by_reason.csv",
         ["code", "worker_days"],
-        suppress([[c, n] for c, n in sorted(unserved.items())], (1,)),
+        hide([[c, n] for c, n in sorted(unserved.items())], (1,)),
     )
-    _write(out / "kpis.csv", ["kpi", "value"], public_kpis(run.manifest.get("kpis", {})))
-    write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
+    _write(
+        out / "kpis.csv", ["kpi", "value"], public_kpis(run.manifest.get("kpis", {}), small_cells)
+    )
+    if not small_cells:
+        write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -289,14 +297,19 @@ _WITHHELD: tuple[Callable[[str], bool], ...] = (
 )
 
 
-def public_kpis(kpis: dict[str, Any]) -> list[list[Any]]:
+def public_kpis(kpis: dict[str, Any], small_cells: bool = False) -> list[list[Any]]:
     """Season figures from the manifest, without any figure on priority or referred people
     (a few, vulnerable people), small counts of people suppressed."""
     rows = []
     for key, v in _flat(kpis):
         if any(f(key) for f in _WITHHELD):
             continue
-        small = isinstance(v, int) and not isinstance(v, bool) and 0 < v < SMALL_CELL
+        small = (
+            not small_cells
+            and isinstance(v, int)
+            and not isinstance(v, bool)
+            and 0 < v < SMALL_CELL
+        )
         if small and (
             key in PEOPLE_KPIS or key.split(".")[1].startswith(("housed_", "waitlisted_"))
         ):
