@@ -221,8 +221,8 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
         ("inputs/matrix.csv", "FA,F1,", "FA,F1,4000", "commute cap: W01 at FA"),
         (
             "inputs/workers.csv",
-            "W01,2026-07-06,2026-07-13,men,,F1,0,false,",
-            "W01,2026-07-06,2026-07-13,men,,F1,0,false,FB",
+            "W01,2026-07-06,2026-07-13,men,,F1,false,",
+            "W01,2026-07-06,2026-07-13,men,,F1,false,FB",
             "pinned worker moved: W01 pinned to FB",
         ),
         (
