@@ -150,7 +150,10 @@ def test_day_run_end_to_end(season: Path, tmp_path: Path) -> None:
     assert "no vehicle based at" in unserved[0]["reason"]
     with open(day_dir / "inputs" / "workers.csv", newline="") as fh:
         inputs = list(csv.DictReader(fh))
-    assert {w["priority"] for w in inputs} == {"0"}  # the referral flag never travels to a day
+    assert "priority" not in inputs[0]  # priorities live in restricted/ (README)
+    with open(day_dir / "restricted" / "priority.csv", newline="") as fh:
+        # the referral flag never travels to a day
+        assert {w["priority"] for w in csv.DictReader(fh)} == {"0"}
     assert _cli("verify", str(day_dir))[0] == 0
     code, out = _cli("replay", str(day_dir), "--out", str(tmp_path / "replay"))
     assert code == 0, out
