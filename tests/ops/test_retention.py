@@ -40,7 +40,9 @@ def _ids_in(path: Path) -> set[str]:
 
 def _db_ids(path: Path) -> set[str]:
     """Ids anywhere in a database file and its write-ahead log (records pack cells together)."""
-    data = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+    data = b"".join(
+        p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists()
+    )
     return {i for i in IDS if i.encode() in data}
 
 

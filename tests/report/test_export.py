@@ -73,10 +73,9 @@ def test_a_driver_pack_holds_its_own_riders_only(
     for pack in packs:
         own = riders[pack.parent.name, pack.name]
         names = sorted(f.name for f in pack.iterdir())
-        assert names == sorted(
-            [f"{pack.name}.html", f"{pack.name}.gpx", f"{pack.name}-notices.html"]
-            + ["boarding.csv", "boarding.html"]
-        )
+        v = pack.name
+        want = [f"{v}.html", f"{v}.gpx", f"{v}-notices.html", "boarding.csv", "boarding.html"]
+        assert names == sorted(want)
         for f in pack.iterdir():
             found = _tokens(f) & set(IDS)
             assert found <= own, (f, found - own)

@@ -579,7 +579,7 @@ def test_a_dependant_takes_a_bed_but_no_seat(tmp_path: Path) -> None:
     k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
     assert k["housed_dependants"] == 1 and k["housed"] == 7
     assert (
-        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,,false,false"
+        "W08,2026-07-12,2026-07-18,family,G2,F3,false,,,false,false"
         in (out / "inputs" / "workers.csv").read_text()
     )
     assert verify_run(out) == []
