@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -223,3 +224,15 @@ def add_pickup(folder: Path, name: str = "Borgo Mezzanone (ex pista)", rider: st
         line + (",PX" if line.startswith(f"{rider},") else ",") for line in lines[1:]
     ]
     (folder / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def with_referrals(tmp_path: Path, records: str) -> Path:
+    """A copy of the tiny scenario with referral records (`records`: the CSV rows after the
+    header worker_id,referral_date,referring_body,urgency,avoid_sites)."""
+    folder = tmp_path / "ref"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
+    (folder / "referrals.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n" + records, encoding="utf-8"
+    )
+    return folder

@@ -18,7 +18,7 @@ from foresterie.cli import app
 from foresterie.core.errors import ScenarioError
 from foresterie.core.restricted import KEY_ENV, read_restricted, write_restricted
 from foresterie.verify import verify_report, verify_run
-from tests.helpers import TINY, set_toml
+from tests.helpers import TINY, with_referrals
 
 KEY = Fernet.generate_key().decode()
 
@@ -63,15 +63,7 @@ def plain_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _referrals(tmp_path: Path) -> Path:
-    folder = tmp_path / "ref"
-    shutil.copytree(TINY, folder)
-    set_toml(folder, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
-    (folder / "referrals.csv").write_text(
-        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
-        "W02,2026-07-01,Sportello Antitratta Foggia,high,FA;F1\n",
-        encoding="utf-8",
-    )
-    return folder
+    return with_referrals(tmp_path, "W02,2026-07-01,Sportello Antitratta Foggia,high,FA;F1\n")
 
 
 def test_priority_lives_only_in_the_restricted_part(plain_run: Path) -> None:

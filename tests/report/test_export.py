@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.report.export import SUPPRESSED, suppress
-from tests.helpers import TINY, set_toml
+from tests.helpers import with_referrals
 
 IDS = [f"W0{i}" for i in range(1, 8)]  # every worker of the tiny season
 REFERRAL_VALUES = ("Antitratta", "referral_date", "avoid_sites", "referring_body", "priority")
@@ -29,14 +28,7 @@ def _cli(*args: str) -> str:
 def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The tiny season with a referral record, and a day run of it."""
     tmp = tmp_path_factory.mktemp("export")
-    folder = tmp / "scenario"
-    shutil.copytree(TINY, folder)
-    set_toml(folder, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
-    (folder / "referrals.csv").write_text(
-        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
-        "W03,2026-07-04,Sportello Antitratta Foggia,high,FB\n",
-        encoding="utf-8",
-    )
+    folder = with_referrals(tmp, "W03,2026-07-04,Sportello Antitratta Foggia,high,FB\n")
     season = tmp / "season"
     _cli("solve", str(folder), "--out", str(season))
     day = tmp / "day"
