@@ -145,6 +145,11 @@ def test_operator_view_has_no_restricted_part_and_verifies(
     assert r.exit_code == 0 and "withheld from this copy" in r.output, r.output
     r = CliRunner().invoke(app, ["export", str(season), "--role", "operator", "--out", str(out)])
     assert r.exit_code == 2 and "--force" in r.output
+    r = CliRunner().invoke(
+        app, ["export", str(season), "--role", "public", "--out", str(season), "--force"]
+    )
+    assert r.exit_code == 2 and "outside the run folder" in r.output
+    assert (season / "manifest.json").is_file()
     r = CliRunner().invoke(app, ["export", str(season), "--role", "auditor", "--out", str(out)])
     assert r.exit_code == 2 and "'auditor' is not one of driver, operator, public" in r.output
 

@@ -73,9 +73,11 @@ def _names_a_worker(path: Path, ids: set[str]) -> bool:
     return any(not ids.isdisjoint(rx.findall(text)) for rx in _TOKENS)
 
 
-def purge_run(run: Path, before: date, aggregate: Aggregate) -> int:
-    """Purge one run folder (see the module docstring); the number of files removed."""
-    ids = _worker_ids(run)
+def purge_run(run: Path, before: date, aggregate: Aggregate, season_ids: set[str]) -> int:
+    """Purge one run folder (see the module docstring); the number of files removed. A file
+    naming any worker of the season counts (a day run's follow-up list names people who did
+    not ride that day)."""
+    ids = _worker_ids(run) | season_ids
     aggregate(run, run / AGGREGATES)
     removed: dict[str, str] = {}
     for p in sorted(run.rglob("*")):
@@ -124,6 +126,7 @@ def purge(
         if folder.is_dir():
             runs += sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
     runs.append(season_run)
+    season_ids = _worker_ids(season_run) if not (season_run / PURGED).exists() else set()
     for run in runs:
         if (run / PURGED).exists():
             continue
@@ -131,6 +134,6 @@ def purge(
         if last is None or last >= before:
             out.kept_runs.append(run)
             continue
-        out.files += purge_run(run, before, aggregate)
+        out.files += purge_run(run, before, aggregate, season_ids)
         out.runs.append(run)
     return out

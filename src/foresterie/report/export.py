@@ -80,6 +80,9 @@ def _fresh(out: Path, force: bool) -> Iterator[Path]:
 
 def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | None = None) -> int:
     """Write `role`'s export of the run into `out`; the number of files written."""
+    a, b = run.resolve(), out.resolve()
+    if a == b or a.is_relative_to(b) or b.is_relative_to(a):
+        raise FileExistsError(f"{out}: --out must lie outside the run folder (and not hold it)")
     with _fresh(out, force) as tmp:
         if role == "operator":
             operator_view(run, tmp)
