@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -150,6 +151,15 @@ def test_operator_view_has_no_restricted_part_and_verifies(
     )
     assert r.exit_code == 2 and "outside the run folder" in r.output
     assert (season / "manifest.json").is_file()
+    old = tmp_path / "old-run"  # a run folder from before the restricted part: refused
+    shutil.copytree(season, old)
+    p = old / "plan" / "waitlist.csv"
+    p.write_text(p.read_text().replace("worker_id,", "worker_id,priority,", 1))
+    r = CliRunner().invoke(
+        app, ["export", str(old), "--role", "operator", "--out", str(tmp_path / "o2")]
+    )
+    assert r.exit_code == 2 and "a run from before the restricted part" in r.output, r.output
+    assert not (tmp_path / "o2").exists()
     r = CliRunner().invoke(app, ["export", str(season), "--role", "auditor", "--out", str(out)])
     assert r.exit_code == 2 and "'auditor' is not one of driver, operator, public" in r.output
 

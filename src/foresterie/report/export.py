@@ -30,8 +30,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from foresterie.core.files import csv_cell, csv_text, write_text
+from foresterie.core.files import csv_cell, csv_text, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
+from foresterie.core.runfolder import RunFolderError
 from foresterie.report.boarding import boarding_list
 from foresterie.report.notices import notices_html, riders_by_day
 from foresterie.report.rundata import RunData, load_run
@@ -131,7 +132,15 @@ only: hand each driver their own folder, not this whole export.
 
 
 def operator_view(run: Path, out: Path) -> None:
-    """The run folder without restricted/: what an operator needs to run the service."""
+    """The run folder without restricted/: what an operator needs to run the service. A run
+    folder written before the restricted part existed keeps priorities in its inputs: refused
+    (`foresterie replay RUN --out NEW` writes it anew, with the restricted part)."""
+    for rel in ("inputs/workers.csv", "plan/waitlist.csv"):
+        head = read_inside(run, rel, 1 << 30).split(b"\n", 1)[0].decode("utf-8", "replace")
+        if "priority" in head.split(","):
+            raise RunFolderError(
+                rel, 1, "priority", "a run from before the restricted part: replay it first"
+            )
     for name in OPERATOR_PARTS:
         src = run / name
         if src.is_symlink():
