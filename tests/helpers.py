@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -296,3 +297,15 @@ def run_writers(where: Path | str, writers: int, rows: int) -> tuple[list[int], 
     for p in procs:
         p.join()
     return [p.exitcode if p.exitcode is not None else -1 for p in procs], time.perf_counter() - t0
+
+
+def with_referrals(tmp_path: Path, records: str) -> Path:
+    """A copy of the tiny scenario with referral records (`records`: the CSV rows after the
+    header worker_id,referral_date,referring_body,urgency,avoid_sites)."""
+    folder = tmp_path / "ref"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
+    (folder / "referrals.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n" + records, encoding="utf-8"
+    )
+    return folder

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import math
+import os
 import stat
 import tomllib
 from collections import defaultdict
@@ -130,18 +131,57 @@ class _Run:
         self.stops = _rows(run, "plan/stops.csv")
         self.riders = _rows(run, "plan/riders.csv")
         self.unserved = _rows(run, "plan/unserved.csv")
-        # Referral records live apart from everything published (README, "Referral records").
-        ref = run / "restricted" / "referrals.csv"
-        self.referrals = (
-            {x["worker_id"]: x for x in _rows(run, "restricted/referrals.csv")}
-            if ref.exists()
-            else {}
+        # Priorities and referral records live apart from everything published (README,
+        # "Restricted part and encryption"): read (and decrypted) when the key allows.
+        self.restricted, self.unchecked = _restricted(run, self.manifest)
+        self.unknown_priority: list[str] = []
+        self.priority_known = "priority" in next(iter(self.workers.values()), {"priority": ""})
+        if "priority.csv" in self.restricted:
+            prio = {
+                x["worker_id"]: x["priority"] for x in _rows_of(self.restricted["priority.csv"])
+            }
+            self.priority_known = True
+            for wid, w in self.workers.items():
+                w["priority"] = prio.get(wid, "0")
+            self.unknown_priority = sorted(set(self.workers) - set(prio))
+            self.unknown_priority += sorted(set(prio) - set(self.workers))
+        elif not self.priority_known:
+            self.unchecked += list(_NEEDS_PRIORITY)
+        self.referrals_known = "referrals.csv" in self.restricted or not any(
+            n.startswith("referrals.csv") for n in _restricted_files(run, self.manifest)
         )
+        if not self.referrals_known:
+            self.unchecked += list(_NEEDS_REFERRALS)
+        self.referrals = {
+            x["worker_id"]: x for x in _rows_of(self.restricted.get("referrals.csv", b""))
+        }
         for wid, x in self.referrals.items():
             if wid in self.workers:
                 self.workers[wid]["avoid_sites"] = x["avoid_sites"]
         closures = _rows(run, inp("farm_calendar")) if data.get("farm_calendar") else []
         self.released = _released(self, closures)
+        if not self.referrals_known:
+            self._stand_in_for_referrals()
+
+    def _stand_in_for_referrals(self) -> None:
+        """Without the referral records, someone who never rides to their farm may be keeping
+        away from it (a site to avoid): taken so, and said, so that the checks of service,
+        bounds and KPIs stay consistent with the plan instead of failing on what they cannot
+        know."""
+        rode = {x["worker_id"] for x in self.riders}
+        rode |= {w for u in self.unserved for w in u["worker_ids"].split()}
+        could = {a["worker_id"] for a in self.assign}  # housed, or boarding at a point
+        could |= {wid for wid, w in self.workers.items() if w.get("pickup_id")}
+        n = 0
+        for wid, w in self.workers.items():
+            if wid in could - rode and w.get("farm_id") and not _is_dependant(w):
+                w["avoid_sites"] = w["farm_id"]
+                n += 1
+        if n:
+            self.unchecked.append(
+                f"people with a farm who never ride ({n}): taken as keeping away from it (a site "
+                "to avoid): needs the referral records"
+            )
 
     def leg(self, a: str, b: str) -> int:
         return 0 if a == b else math.ceil(self.secs[a, b] / 60)
@@ -171,9 +211,19 @@ class _Run:
 
 def verify_run(run: Path) -> list[str]:
     """All violations found, each 'what: where, when, how much'. Empty means clean."""
+    return verify_report(run)[0]
+
+
+def verify_report(run: Path) -> tuple[list[str], list[str]]:
+    """(violations, check families not run): the second list is empty unless the restricted
+    part is encrypted and FORESTERIE_RESTRICTED_KEY is not set (README, "Restricted part and
+    encryption"); every other check still runs."""
+    if (Path(run) / "purged.json").exists():
+        return _verify_purged(Path(run))
     try:
         r = _Run(Path(run))
         out: list[str] = []
+        _check_restricted(r, out)
         _check_people(r, out)
         _check_beds(r, out)
         _check_trips(r, out)
@@ -187,11 +237,10 @@ def verify_run(run: Path) -> list[str]:
         _check_published_copies(r, out)
         _check_waitlist_reasons(r, out)
         _check_claims(r, out)
-        if r.cfg.get("housing", {}).get("lottery"):
+        if r.cfg.get("housing", {}).get("lottery") and r.priority_known and r.referrals_known:
             _check_lottery(r, Path(run), out)
         for folder, label in (
             ("plan", "plan file"),
-            ("restricted", "restricted file"),
             ("inputs", "input"),
         ):
             listed = r.manifest.get(folder, {})
@@ -207,7 +256,135 @@ def verify_run(run: Path) -> list[str]:
         # A field missing or malformed anywhere: a damaged or crafted folder, not a verdict.
         what = f"{type(exc).__name__}: {exc}"[:200]
         raise Unreadable(f"malformed run folder ({what})") from None
-    return out
+    lottery = bool(r.cfg.get("housing", {}).get("lottery"))
+    return out, [u for u in dict.fromkeys(r.unchecked) if lottery or "lottery" not in u]
+
+
+# The check families that need the restricted part (a line each when it cannot be read).
+_NEEDS_PRIORITY = (
+    "ride order when seats are short (referred people first): needs each person's priority",
+    "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
+    "the lottery among equals (priority is one of the attributes): needs each person's priority",
+)
+_NEEDS_REFERRALS = (
+    "sites to avoid (no bed there, no ride there): needs the referral records",
+    "referral KPIs (referred, housed, days to a bed, waitlisted by code): needs the referral "
+    "records",
+    "the lottery among equals (sites to avoid are one of the attributes): needs the referral "
+    "records",
+)
+KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
+_SEALED = ".fernet"
+
+
+def _rows_of(data: bytes) -> list[dict[str, str]]:
+    try:
+        return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise Unreadable(f"restricted file: {exc}") from None
+
+
+def _restricted_files(run: Path, manifest: dict[str, Any]) -> list[str]:
+    """File names in restricted/ and in the manifest's `restricted` part (plain names)."""
+    folder = run / "restricted"
+    names = {p.name.removesuffix(_SEALED) for p in folder.iterdir()} if folder.is_dir() else set()
+    listed = manifest.get("restricted", {})
+    return sorted(names | (set(listed) if isinstance(listed, dict) else set()))
+
+
+def _restricted(run: Path, manifest: dict[str, Any]) -> tuple[dict[str, bytes], list[str]]:
+    """The restricted part's plaintexts (decrypted with the Fernet key from the environment:
+    this module's own reading, with the `cryptography` package directly) and what cannot be
+    checked without them."""
+    out: dict[str, bytes] = {}
+    unchecked: list[str] = []
+    key = os.environ.get(KEY_ENV, "").strip()
+    for name in _restricted_files(run, manifest):
+        plain = _plain_name(name, "restricted")
+        if (run / "restricted" / plain).exists():
+            out[plain] = _read(run, f"restricted/{plain}")
+        elif (run / "restricted" / (plain + _SEALED)).exists():
+            if not key:
+                unchecked.append(
+                    f"restricted/{plain}: encrypted and {KEY_ENV} is not set: its hash and contents"
+                )
+                continue
+            from cryptography.fernet import Fernet, InvalidToken
+
+            try:
+                out[plain] = Fernet(key.encode("ascii")).decrypt(
+                    _read(run, f"restricted/{plain}{_SEALED}")
+                )
+            except (InvalidToken, ValueError, UnicodeEncodeError):
+                raise Unreadable(
+                    f"restricted/{plain}{_SEALED}: cannot be decrypted with {KEY_ENV}"
+                ) from None
+        elif not (run / "restricted").exists():  # a copy without it (an operator's view)
+            unchecked.append(f"restricted/{plain}: withheld from this copy: its hash and contents")
+    return out, unchecked
+
+
+def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
+    """A run purged for retention (README, "Retention"): what remains matches the manifest,
+    every removed file is gone and was, by its recorded sha256, the file the manifest lists
+    (the restricted part's manifest hashes are of plaintexts: present or not is checked), and
+    the aggregates are those written by the purge."""
+    try:
+        manifest = json.loads(_read(run, "manifest.json").decode("utf-8"))
+        record = json.loads(_read(run, "purged.json").decode("utf-8"))
+        removed, aggregates = dict(record["removed"]), dict(record["aggregates"])
+        out: list[str] = []
+        for folder in ("plan", "inputs", "restricted"):
+            for name, digest in dict(manifest.get(folder, {})).items():
+                rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
+                sealed = rel + _SEALED
+                if rel in removed or sealed in removed:
+                    if folder != "restricted" and removed[rel] != digest:
+                        out.append(f"purged file was not the run's: {rel} (hash differs)")
+                elif not (run / rel).exists() or _sha(run, rel) != digest:
+                    out.append(
+                        f"file changed after solving: {rel} (hash differs from the manifest)"
+                    )
+        for rel in removed:
+            if (run / rel).exists():
+                out.append(f"purged file still present: {rel}")
+        for rel, digest in aggregates.items():
+            if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
+                out.append(f"aggregate changed after the purge: {rel}")
+        note = (
+            f"purged for retention (before {record['before']}): {len(removed)} worker-level "
+            "files removed; the checks of people, beds, trips, riders, reasons and KPIs need them"
+        )
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise Unreadable(f"malformed purged run folder ({type(exc).__name__}: {exc})") from None
+    return out, [note]
+
+
+def _check_restricted(r: _Run, out: list[str]) -> None:
+    """Restricted plaintexts against the manifest (sha256 of the plaintext, encrypted or not),
+    and every person with exactly one priority in 0..3."""
+    listed = r.manifest.get("restricted", {})
+    if not isinstance(listed, dict):
+        raise Unreadable("manifest.json: restricted: not an object of file hashes")
+    for name, digest in listed.items():
+        plain = _plain_name(name, "manifest.json: restricted")
+        if plain in r.restricted:
+            if hashlib.sha256(r.restricted[plain]).hexdigest() != digest:
+                out.append(
+                    f"restricted file changed after solving: {plain} (hash differs from the "
+                    "manifest)"
+                )
+        elif not any(plain in u for u in r.unchecked):
+            out.append(f"restricted file changed after solving: {plain} (missing)")
+    for name in r.restricted:
+        if name not in listed:
+            out.append(f"restricted file not in the manifest: {name}")
+    for wid in r.unknown_priority:
+        out.append(f"restricted/priority.csv wrong: {wid} is not listed once per person")
+    if r.priority_known:
+        for wid, w in r.workers.items():
+            if w.get("priority", "") not in ("0", "1", "2", "3"):
+                out.append(f"priority out of 0..3: {wid}")
 
 
 def _is_dependant(w: dict[str, str]) -> bool:
@@ -749,6 +926,8 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
     departure place with riders left behind, everyone who rode comes before everyone left
     behind in the order: referred first, then more days left behind so far, then
     sha256("SEED:WORKER_ID")."""
+    if not r.priority_known:  # the restricted part is sealed: said by verify_report
+        return
     seed = r.cfg.get("scenario", {}).get("seed", 0)
     trips = {t["trip_id"]: t for t in r.trips}
     farm_of = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
@@ -962,12 +1141,6 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "people": len(r.workers),
         "housed": len(housed),
         "waitlisted": len(waiting),
-        "housed_by_priority": {
-            str(p): sum(1 for w in housed if int(w["priority"]) == p) for p in range(4)
-        },
-        "waitlisted_by_priority": {
-            str(p): sum(1 for w in waiting if int(w["priority"]) == p) for p in range(4)
-        },
         "housed_by_section": {s: sum(1 for w in housed if w["section"] == s) for s in sections},
         "waitlisted_by_section": {
             s: sum(1 for w in waiting if w["section"] == s) for s in sections
@@ -989,6 +1162,13 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "housed_dependants": sum(1 for w in housed if _is_dependant(w)),
         "waitlisted_dependants": sum(1 for w in waiting if _is_dependant(w)),
     }
+    if r.priority_known:
+        housing["housed_by_priority"] = {
+            str(p): sum(1 for w in housed if int(w["priority"]) == p) for p in range(4)
+        }
+        housing["waitlisted_by_priority"] = {
+            str(p): sum(1 for w in waiting if int(w["priority"]) == p) for p in range(4)
+        }
     if r.referrals:
         housing.update(_referral_kpis(r, rows))
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -1049,7 +1229,8 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
     missed: dict[str, list[str]] = defaultdict(list)
     for u in r.unserved:
         for w in u["worker_ids"].split():
-            by_priority[str(int(r.workers[w]["priority"]))] += 1
+            if r.priority_known:
+                by_priority[str(int(r.workers[w]["priority"]))] += 1
             missed[w].append(u["day"])
     ride_days: dict[str, set[str]] = defaultdict(set)
     for x in r.riders:
@@ -1071,7 +1252,7 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "rider_trips": riders,
         "unserved_rider_trips": 2 * unserved_days,
         "unserved_worker_days": unserved_days,
-        "unserved_worker_days_by_priority": by_priority,
+        **({"unserved_worker_days_by_priority": by_priority} if r.priority_known else {}),
         "unserved_proven_pct": round(
             100
             * sum(int(u["worker_days"]) for u in r.unserved if u["proven"] == "yes")

@@ -26,6 +26,7 @@ from foresterie.ops.day import (
 )
 from foresterie.ops.ledger import Event, Ledger, ledger_path
 from foresterie.run.stability import RefLeg as Leg
+from tests.helpers import with_referrals
 
 D = date(2026, 7, 7)  # a Tuesday
 
@@ -150,7 +151,10 @@ def test_day_run_end_to_end(season: Path, tmp_path: Path) -> None:
     assert "no vehicle based at" in unserved[0]["reason"]
     with open(day_dir / "inputs" / "workers.csv", newline="") as fh:
         inputs = list(csv.DictReader(fh))
-    assert {w["priority"] for w in inputs} == {"0"}  # the referral flag never travels to a day
+    assert "priority" not in inputs[0]  # priorities live in restricted/ (README)
+    with open(day_dir / "restricted" / "priority.csv", newline="") as fh:
+        # the referral flag never travels to a day
+        assert {w["priority"] for w in csv.DictReader(fh)} == {"0"}
     assert _cli("verify", str(day_dir))[0] == 0
     code, out = _cli("replay", str(day_dir), "--out", str(tmp_path / "replay"))
     assert code == 0, out
@@ -248,3 +252,16 @@ def test_recorded_boardings_of_a_day() -> None:
     ]
     assert recorded(events, d) == {"riders_boarded": 1, "no_shows": 1, "no_show_rate": 0.5}
     assert recorded([], d)["no_show_rate"] is None
+
+
+def test_a_site_to_avoid_is_never_a_day_run_destination(tmp_path: Path) -> None:
+    """The season run's referral records (restricted part) hold for day runs: W02 must be kept
+    away from F1, his own farm, so he is not expected there, and a booking there is not taken."""
+    season = tmp_path / "ref-run"
+    scenario = with_referrals(tmp_path, "W02,2026-07-01,Sportello Antitratta,high,F1\n")
+    assert _cli("solve", str(scenario), "--out", str(season))[0] == 0
+    assert set(_riders(season, [])) == {"W01", "W03", "W04", "W05"}
+    booked = [Event(kind="booking", day=D, worker_id="W02", farm_id="F1")]
+    assert "W02" not in _riders(season, booked)
+    booked = [Event(kind="booking", day=D, worker_id="W02", farm_id="F2")]
+    assert _riders(season, booked)["W02"][0] == "F2"  # another farm: driven there

@@ -23,6 +23,8 @@ from foresterie.ops.ledger import (
     Event,
     Ledger,
     LedgerError,
+    legacy_row_hash,
+    purge_before,
     redact_url,
     reopenable_url,
     row_hash,
@@ -219,13 +221,41 @@ def test_migrates_a_version_1_ledger(store: Store) -> None:
         store.execute(stmt)
     store.execute("INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '1')")
     with Ledger.open(store.where, SEASON) as led:
-        assert led.schema_version() == SCHEMA_VERSION == 2
+        assert led.schema_version() == SCHEMA_VERSION == 3
         led.append(_events()[:1])
         assert led.verify() == []
     expected = ["ledger_no_delete", "ledger_no_update"]
     if store.engine == "postgresql":
         expected.append("ledger_no_truncate")
     assert store.triggers() == sorted(expected)
+
+
+def test_a_version_2_ledger_keeps_its_rows_hashes_and_cannot_purge_them(tmp_path: Path) -> None:
+    """Rows written before schema 3 keep their whole-row hash (verified as such); rows after it
+    are hashed over their payload's hash, so only those can be purged."""
+    path = tmp_path / "v2.sqlite"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for version in (1, 2):
+        for stmt in dict(SQLITE.migrations)[version]:
+            conn.execute(stmt)
+    conn.execute("INSERT INTO ledger_meta (key, value) VALUES ('schema_version', '2')")
+    ev = _events()[0]
+    cells = [ev.kind, ev.day.isoformat(), ev.worker_id, "", "", "", "", "", "", "", ev.source]
+    conn.execute(
+        "INSERT INTO ledger_events VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (*cells, GENESIS, legacy_row_hash(1, GENESIS, ev)),
+    )
+    conn.close()
+    with Ledger.open(path, SEASON) as led:
+        assert led.meta()["hash_v3_from"] == "2"
+        (row,) = led.append([Event(kind="arrival", day=date(2026, 7, 9), worker_id="W02")])
+        assert row.hash == row_hash(2, row.prev_hash, row.event)
+        assert led.verify() == []
+    with Ledger.open(path) as led:
+        with pytest.raises(LedgerError, match="row 1 predates schema 3"):
+            purge_before(led, date(2026, 7, 7))
+        assert purge_before(led, date(2026, 7, 6)) == 0  # nothing before: only the purge row
+        assert led.verify() == [] and led.rows()[-1].event.kind == "purge"
 
 
 def test_refuses_a_newer_schema(ledger: Store) -> None:

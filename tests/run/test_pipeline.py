@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from foresterie.core.i18n import lang
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, TINY, add_pickup, edit_features, set_toml
+from tests.helpers import PARTIAL, TINY, add_pickup, edit_features, set_toml, with_referrals
 
 
 @pytest.fixture(scope="module")
@@ -221,8 +221,8 @@ def test_compare_two_runs(run_dir: Path, tmp_path: Path) -> None:
         ("inputs/matrix.csv", "FA,F1,", "FA,F1,4000", "commute cap: W01 at FA"),
         (
             "inputs/workers.csv",
-            "W01,2026-07-06,2026-07-13,men,,F1,0,false,",
-            "W01,2026-07-06,2026-07-13,men,,F1,0,false,FB",
+            "W01,2026-07-06,2026-07-13,men,,F1,false,",
+            "W01,2026-07-06,2026-07-13,men,,F1,false,FB",
             "pinned worker moved: W01 pinned to FB",
         ),
         (
@@ -579,7 +579,7 @@ def test_a_dependant_takes_a_bed_but_no_seat(tmp_path: Path) -> None:
     k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
     assert k["housed_dependants"] == 1 and k["housed"] == 7
     assert (
-        "W08,2026-07-12,2026-07-18,family,G2,F3,0,false,,,false,false"
+        "W08,2026-07-12,2026-07-18,family,G2,F3,false,,,false,false"
         in (out / "inputs" / "workers.csv").read_text()
     )
     assert verify_run(out) == []
@@ -593,16 +593,11 @@ def test_a_dependant_takes_a_bed_but_no_seat(tmp_path: Path) -> None:
 
 
 def _with_referrals(tmp_path: Path) -> Path:
-    folder = tmp_path / "ref"
-    shutil.copytree(TINY, folder)
-    set_toml(folder, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
-    (folder / "referrals.csv").write_text(
-        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+    return with_referrals(
+        tmp_path,
         "W02,2026-07-01,Sportello Antitratta Foggia,high,FA;F1\n"
         "W03,2026-07-04,Questura di Foggia,normal,\n",
-        encoding="utf-8",
     )
-    return folder
 
 
 def test_referred_person_is_never_placed_at_or_driven_to_an_avoided_site(tmp_path: Path) -> None:

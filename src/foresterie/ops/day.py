@@ -31,6 +31,7 @@ from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.restricted import read_restricted
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
@@ -94,7 +95,7 @@ def load_season_run(run: Path) -> SeasonRun:
         assigned = {r["worker_id"]: r["foresteria_id"] for r in csv.DictReader(fh)}
     return SeasonRun(
         root=run,
-        scenario=load_scenario(run / "inputs"),
+        scenario=load_scenario(run / "inputs", restricted=read_restricted(run)),
         assigned=assigned,
         manifest_sha256=file_sha256(manifest),
     )
@@ -160,6 +161,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             if streak >= SKIP_AFTER_NO_SHOWS:
                 counts["not_held_after_no_shows"] += 1
                 continue
+        if farm_id in w.avoid:  # a referral record's site: never driven there (not
+            continue  # counted either: day.json is published, the record is restricted)
         if not farm_id or d.weekday() not in farms[farm_id].workdays:
             if booking is not None:
                 counts["booked_on_a_day_off"] += 1

@@ -28,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.restricted import read_restricted
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.day import SeasonRun, open_season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import workers_csv
+from foresterie.scenario.load import RESTRICTED_REFERRALS
 from foresterie.scenario.model import Worker
 
 RELEASE_DAYS = 3  # default: a bed held for a no-show is released this many days after arrival
@@ -143,7 +145,19 @@ def run_intake(
         write_text(folder / "workers.csv", workers_csv(sorted(intake.workers, key=lambda w: w.id)))
         header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
         write_text(folder / "scenario.toml", header + toml_dumps(cfg))
-        summary = solve(folder, target, force, as_of=d, previous=season_run, say=say, report=hook)
+        referrals = {  # the season's referral records (sites to avoid) hold for the intake too
+            k: v for k, v in read_restricted(season_run).items() if k == RESTRICTED_REFERRALS
+        }
+        summary = solve(
+            folder,
+            target,
+            force,
+            as_of=d,
+            previous=season_run,
+            say=say,
+            report=hook,
+            restricted=referrals,
+        )
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [

@@ -43,13 +43,14 @@ Kind = Literal[
     "late_return",  # a vehicle back late
     "day_plan",  # a day run published (note: its manifest sha256)
     "intake_plan",  # a housing intake re-plan published (note: its manifest sha256)
+    "purge",  # worker-level rows dated before `day` purged (README, "Retention")
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 Leg = Literal["", "out", "back", "round"]
 BookedBy = Literal["", "worker", "farm"]
 
 GENESIS = "0" * 64
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LEDGER_URL_ENV = "FORESTERIE_LEDGER_URL"  # the ledger when no --ledger is given (a URL or a file)
 URL_SCHEMES = ("postgresql", "postgres")
 LOCK_WAIT_S = 30  # how long an append waits for another writer before giving up
@@ -81,13 +82,39 @@ class Row:
     event: Event
     prev_hash: str
     hash: str
+    payload_hash: str = ""  # set only once the row's payload is purged (README, "Retention")
+
+
+# What a purge keeps of a row: its kind and day (so counts per kind and day survive); the rest is
+# the payload, covered by the row's hash through its own sha256 (schema 3).
+KEPT_COLUMNS = ("kind", "day")
+PAYLOAD_COLUMNS = tuple(c for c in EVENT_COLUMNS if c not in KEPT_COLUMNS)
+
+
+def _sha_json(values: list[Any]) -> str:
+    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def payload_hash(event: Event) -> str:
+    return _sha_json([_cell(event, c) for c in PAYLOAD_COLUMNS])
+
+
+def link_hash(seq: int, prev_hash: str, kind: str, day: str, payload: str) -> str:
+    """sha256 of the canonical JSON of (seq, previous hash, kind, day, payload hash)."""
+    return _sha_json([seq, prev_hash, kind, day, payload])
 
 
 def row_hash(seq: int, prev_hash: str, event: Event) -> str:
-    """sha256 of the canonical JSON of (seq, previous hash, every field): the chain link."""
-    values = [seq, prev_hash, *(_cell(event, c) for c in EVENT_COLUMNS)]
-    text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The chain link of a row (schema 3): its seq, the previous row's hash, its kind and day,
+    and the sha256 of its payload, so a purged row (payload gone, payload hash kept) still
+    links and still proves its kind and day."""
+    return link_hash(seq, prev_hash, event.kind, event.day.isoformat(), payload_hash(event))
+
+
+def legacy_row_hash(seq: int, prev_hash: str, event: Event) -> str:
+    """Rows written before schema 3: sha256 of (seq, previous hash, every field)."""
+    return _sha_json([seq, prev_hash, *(_cell(event, c) for c in EVENT_COLUMNS)])
 
 
 def _cell(event: Event, column: str) -> str:
@@ -109,6 +136,11 @@ class Dialect:
     migrations: tuple[tuple[int, tuple[str, ...]], ...]  # (version, statements), ascending
     lock_append: str = ""  # run right after begin_append where beginning alone does not lock
     begin_read: str = "BEGIN"  # a read transaction: one consistent snapshot (verify)
+    # Purge (README, "Retention"): lift and restore the append-only guard inside the purge's
+    # transaction, and afterwards leave no trace of the old payloads in the database files.
+    unlock: tuple[str, ...] = ()
+    lock: tuple[str, ...] = ()
+    compact: tuple[str, ...] = ()
 
 
 _TABLES = (
@@ -119,6 +151,22 @@ _TABLES = (
     " vehicle_id VARCHAR(64) NOT NULL, origin VARCHAR(64) NOT NULL, leg VARCHAR(8) NOT NULL,"
     " booked_by VARCHAR(8) NOT NULL, at_time VARCHAR(5) NOT NULL, note VARCHAR(256) NOT NULL,"
     " source VARCHAR(256) NOT NULL, prev_hash CHAR(64) NOT NULL, hash CHAR(64) NOT NULL UNIQUE)",
+)
+
+_NO_UPDATE = (
+    "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger_events "
+    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
+)
+_NO_DELETE = (
+    "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger_events "
+    "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
+)
+# Schema 3 (standard SQL; a PostgreSQL dialect takes the same statements): the payload hash of
+# purged rows, and the first row hashed the schema-3 way (earlier rows keep their hash).
+SCHEMA_3 = (
+    "ALTER TABLE ledger_events ADD COLUMN payload_hash CHAR(64) NOT NULL DEFAULT ''",
+    "INSERT INTO ledger_meta (key, value) SELECT 'hash_v3_from', "
+    "CAST(COALESCE(MAX(seq), 0) + 1 AS VARCHAR(16)) FROM ledger_events",
 )
 
 SQLITE = Dialect(
@@ -134,13 +182,16 @@ SQLITE = Dialect(
                 "CREATE INDEX ledger_events_day ON ledger_events (day, kind)",
                 # Append-only in the database too: an UPDATE or DELETE needs the triggers dropped
                 # first, and the hash chain still shows it.
-                "CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger_events "
-                "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END",
-                "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger_events "
-                "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END",
+                _NO_UPDATE,
+                _NO_DELETE,
             ),
         ),
+        (3, SCHEMA_3),
     ),
+    unlock=("DROP TRIGGER ledger_no_update", "DROP TRIGGER ledger_no_delete"),
+    lock=(_NO_UPDATE, _NO_DELETE),
+    # Zero freed pages, fold the write-ahead log back and empty it, rebuild the file.
+    compact=("PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"),
 )
 
 
@@ -181,7 +232,18 @@ POSTGRES = Dialect(
                 "FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()",
             ),
         ),
+        (3, SCHEMA_3),
     ),
+    # Purge: only the table's owner may lift the guard (an office account cannot).
+    unlock=(
+        "ALTER TABLE ledger_events DISABLE TRIGGER ledger_no_update",
+        "ALTER TABLE ledger_events DISABLE TRIGGER ledger_no_delete",
+    ),
+    lock=(
+        "ALTER TABLE ledger_events ENABLE TRIGGER ledger_no_update",
+        "ALTER TABLE ledger_events ENABLE TRIGGER ledger_no_delete",
+    ),
+    compact=("VACUUM FULL ledger_events", "VACUUM FULL ledger_meta"),
 )
 
 
@@ -320,6 +382,7 @@ class Ledger:
         try:
             conn = sqlite3.connect(path, isolation_level=None, timeout=30.0)
             conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed (purge)
         except sqlite3.Error as exc:
             raise _err(str(path), f"not a SQLite database: {exc}") from None
         led = cls(conn, SQLITE, str(path))
@@ -457,41 +520,53 @@ class Ledger:
         """Append all events in one transaction (all or nothing), chained to the current head."""
         events = list(events)
         with self._transaction(self.dialect.begin_append):
-            last = self._query("SELECT seq, hash FROM ledger_events ORDER BY seq DESC LIMIT 1")
-            seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
-            placeholders = ", ".join("?" for _ in range(len(EVENT_COLUMNS) + 3))
-            insert = self._sql(
-                f"INSERT INTO ledger_events (seq, {', '.join(EVENT_COLUMNS)}, prev_hash, hash) "
-                f"VALUES ({placeholders})"
-            )
-            rows, values = [], []
-            for ev in events:
-                seq += 1
-                h = row_hash(seq, prev, ev)
-                values.append((seq, *(_cell(ev, c) for c in EVENT_COLUMNS), prev, h))
-                rows.append(Row(seq=seq, event=ev, prev_hash=prev, hash=h))
-                prev = h
-            if values:
-                self._conn.executemany(insert, values)
-            self._set_meta("rows", str(seq))
-            self._set_meta("head", prev)
+            return self._insert(events)
+
+    def _insert(self, events: list[Event]) -> list[Row]:
+        """Chain and insert events inside the caller's append transaction (one executemany: one
+        pipeline on PostgreSQL, not a round trip per row)."""
+        last = self._query("SELECT seq, hash FROM ledger_events ORDER BY seq DESC LIMIT 1")
+        seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
+        placeholders = ", ".join("?" for _ in range(len(EVENT_COLUMNS) + 3))
+        insert = self._sql(
+            f"INSERT INTO ledger_events (seq, {', '.join(EVENT_COLUMNS)}, prev_hash, hash) "
+            f"VALUES ({placeholders})"
+        )
+        rows, values = [], []
+        for ev in events:
+            seq += 1
+            h = row_hash(seq, prev, ev)
+            values.append((seq, *(_cell(ev, c) for c in EVENT_COLUMNS), prev, h))
+            rows.append(Row(seq=seq, event=ev, prev_hash=prev, hash=h))
+            prev = h
+        if values:
+            self._conn.executemany(insert, values)
+        self._set_meta("rows", str(seq))
+        self._set_meta("head", prev)
         return rows
 
     def rows(self) -> list[Row]:
         cols = ", ".join(EVENT_COLUMNS)
         out = []
         for r in self._query(
-            f"SELECT seq, {cols}, prev_hash, hash FROM ledger_events ORDER BY seq"
+            f"SELECT seq, {cols}, prev_hash, hash, payload_hash FROM ledger_events ORDER BY seq"
         ):
-            values = dict(zip(EVENT_COLUMNS, r[1:-2], strict=True))
+            values = dict(zip(EVENT_COLUMNS, r[1:-3], strict=True))
             values["day"] = date.fromisoformat(values["day"])
             out.append(
-                Row(seq=int(r[0]), event=Event(**values), prev_hash=str(r[-2]), hash=str(r[-1]))
+                Row(
+                    seq=int(r[0]),
+                    event=Event(**values),
+                    prev_hash=str(r[-3]),
+                    hash=str(r[-2]),
+                    payload_hash=str(r[-1]),
+                )
             )
         return out
 
     def events(self) -> list[Event]:
-        return [r.event for r in self.rows()]
+        """What happened, as recorded; purged rows (no payload left) are not events any more."""
+        return [r.event for r in self.rows() if not r.payload_hash]
 
     def snapshot(self) -> tuple[list[Event], int, str]:
         """The events and the head (seq, hash) they end at, from one read: other offices may
@@ -522,12 +597,21 @@ class Ledger:
         prev_seq, prev_hash = 0, GENESIS
         with self._transaction(self.dialect.begin_read):  # rows and head from one snapshot
             rows, meta = self.rows(), self.meta()
+        v3_from = int(meta.get("hash_v3_from", "1"))
         for r in rows:
             if r.seq != prev_seq + 1:
                 problems.append(
                     f"row {r.seq}: rows {prev_seq + 1}..{r.seq - 1} are missing (deleted)"
                 )
-            if r.hash != row_hash(r.seq, r.prev_hash, r.event):
+            if r.payload_hash:  # purged: the payload is gone, its hash still links the row
+                kept = link_hash(
+                    r.seq, r.prev_hash, r.event.kind, r.event.day.isoformat(), r.payload_hash
+                )
+                if r.hash != kept or any(_cell(r.event, c) for c in PAYLOAD_COLUMNS):
+                    problems.append(f"row {r.seq}: purged row does not match its hash (edited)")
+            elif r.hash != (row_hash if r.seq >= v3_from else legacy_row_hash)(
+                r.seq, r.prev_hash, r.event
+            ):
                 problems.append(f"row {r.seq}: content does not match its hash (edited)")
             if r.prev_hash != prev_hash:
                 problems.append(
@@ -540,6 +624,51 @@ class Ledger:
         elif (count, head) != (prev_seq, prev_hash):
             problems.append(f"the recorded head (row {count}) is not the last row ({prev_seq})")
         return problems
+
+
+def purge_before(led: Ledger, before: date, source: str = "foresterie purge") -> int:
+    """Purge the payload of every worker-level row dated before `before` (README, "Retention"):
+    the row keeps seq, kind, day, its links and the sha256 of its payload, so `ledger verify`
+    still checks the whole chain; a `purge` row records it; then the database is compacted so
+    no old payload survives in its files. Refuses when the chain is already broken. Returns the
+    number of rows purged."""
+    problems = led.verify()
+    if problems:
+        raise _err(led.label, f"chain broken, nothing purged: {problems[0]}")
+    v3_from = int(led.meta().get("hash_v3_from", "1"))
+    rows = [
+        r for r in led.rows() if r.event.worker_id and r.event.day < before and not r.payload_hash
+    ]
+    old = [r.seq for r in rows if r.seq < v3_from]
+    if old:
+        raise _err(
+            led.label,
+            f"row {old[0]} predates schema 3 (its hash covers the whole row): it cannot be "
+            "purged without breaking the chain",
+        )
+    blank = ", ".join(f"{c} = ''" for c in PAYLOAD_COLUMNS)
+    update = led._sql(f"UPDATE ledger_events SET {blank}, payload_hash = ? WHERE seq = ?")
+    d = led.dialect
+    with led._transaction(d.begin_append):
+        for stmt in d.unlock:
+            led._conn.execute(stmt)
+        for r in rows:
+            led._conn.execute(update, (payload_hash(r.event), r.seq))
+        for stmt in d.lock:
+            led._conn.execute(stmt)
+        led._insert(
+            [
+                Event(
+                    kind="purge",
+                    day=before,
+                    note=f"{len(rows)} worker-level rows dated before {before} purged",
+                    source=source,
+                )
+            ]
+        )
+    for stmt in d.compact:
+        led._conn.execute(stmt)
+    return len(rows)
 
 
 def ledger_path(run: Path) -> Path:

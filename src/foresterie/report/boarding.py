@@ -13,7 +13,7 @@ import segno
 
 from foresterie.core.files import csv_text, write_text
 from foresterie.report.rundata import RunData
-from foresterie.report.sheets import SHEET_CSS, vehicle_days
+from foresterie.report.sheets import SHEET_CSS, VehicleDay, vehicle_days
 
 BOARDING_CSS = """
 td.qr svg { width: 22mm; height: 22mm; display: block; }
@@ -32,38 +32,45 @@ def write_boarding_sheets(run: RunData, out: Path) -> list[Path]:
     written = []
     for vd in vehicle_days(run):
         folder = out / "boarding" / vd.day
-        rows: list[list[str]] = []
-        parts = [
-            "<!doctype html><html><head><meta charset='utf-8'>",
-            f"<title>{escape(vd.vehicle_id)} {escape(vd.day)}</title>",
-            f"<style>{SHEET_CSS}{BOARDING_CSS}</style></head><body>",
-            f"<h1>Boarding list: {escape(vd.vehicle_id)}, {escape(vd.day)}</h1>",
-            f"<p class='meta'>Based at {escape(vd.foresteria_id)}. Tick each rider who boards "
-            "and write the time, or scan their code. Ids are pseudonymous.</p>",
-        ]
-        for t in vd.trips:
-            way = "to the farms" if t.direction == "to_farm" else "back"
-            parts.append(
-                f"<div class='trip'><h2>{escape(t.trip_id)} ({way}), departs "
-                f"{escape(t.depart)}</h2><table><tr><th>stop</th><th>rider</th><th>code</th>"
-                "<th>boarded</th><th>time</th></tr>"
-            )
-            for s in t.stops:  # out: everyone boards at the foresteria; back: at the farm
-                where = (
-                    f"{vd.foresteria_id} -> {s.farm_id}"
-                    if t.direction == "to_farm"
-                    else f"{s.farm_id} -> {vd.foresteria_id}"
-                )
-                parts += [_row(where, wid) for wid in s.worker_ids]
-            parts.append("</table></div>")
-            rows += [[vd.day, vd.vehicle_id, wid, "", ""] for s in t.stops for wid in s.worker_ids]
-        parts.append("</body></html>\n")
+        html, table = boarding_list(vd)
         html_path = folder / f"{vd.vehicle_id}.html"
-        write_text(html_path, "".join(parts))
+        write_text(html_path, html)
         csv_path = folder / f"{vd.vehicle_id}.csv"
-        write_text(csv_path, csv_text(rows, ["date", "vehicle_id", "worker_id", "boarded", "time"]))
+        write_text(csv_path, table)
         written += [html_path, csv_path]
     return written
+
+
+def boarding_list(vd: VehicleDay) -> tuple[str, str]:
+    """One vehicle-day's boarding list: (printable HTML, importable CSV); that trip's ids only."""
+    rows: list[list[str]] = []
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{escape(vd.vehicle_id)} {escape(vd.day)}</title>",
+        f"<style>{SHEET_CSS}{BOARDING_CSS}</style></head><body>",
+        f"<h1>Boarding list: {escape(vd.vehicle_id)}, {escape(vd.day)}</h1>",
+        f"<p class='meta'>Based at {escape(vd.foresteria_id)}. Tick each rider who boards "
+        "and write the time, or scan their code. Ids are pseudonymous.</p>",
+    ]
+    for t in vd.trips:
+        way = "to the farms" if t.direction == "to_farm" else "back"
+        parts.append(
+            f"<div class='trip'><h2>{escape(t.trip_id)} ({way}), departs "
+            f"{escape(t.depart)}</h2><table><tr><th>stop</th><th>rider</th><th>code</th>"
+            "<th>boarded</th><th>time</th></tr>"
+        )
+        for s in t.stops:  # out: everyone boards at the foresteria; back: at the farm
+            where = (
+                f"{vd.foresteria_id} -> {s.farm_id}"
+                if t.direction == "to_farm"
+                else f"{s.farm_id} -> {vd.foresteria_id}"
+            )
+            parts += [_row(where, wid) for wid in s.worker_ids]
+        parts.append("</table></div>")
+        rows += [[vd.day, vd.vehicle_id, wid, "", ""] for s in t.stops for wid in s.worker_ids]
+    parts.append("</body></html>\n")
+    table = csv_text(rows, ["date", "vehicle_id", "worker_id", "boarded", "time"])
+    return "".join(parts), table
 
 
 def _row(where: str, worker_id: str) -> str:

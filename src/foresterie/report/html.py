@@ -304,10 +304,9 @@ def _table(header: list[str], rows: list[list[Any]], lg: Lang | None = None) -> 
 
 
 def waitlist_rows(run: RunData) -> list[list[Any]]:
-    c: Counter[tuple[str, str, str]] = Counter(
-        (w["code"], w["priority"], w["proven"]) for w in run.waitlist
-    )
-    return [[code, prio, proven, n] for (code, prio, proven), n in sorted(c.items())]
+    """People waitlisted per reason (priority stays in the run's restricted part)."""
+    c: Counter[tuple[str, str]] = Counter((w["code"], w["proven"]) for w in run.waitlist)
+    return [[code, proven, n] for (code, proven), n in sorted(c.items())]
 
 
 def unserved_rows(run: RunData) -> list[list[Any]]:
@@ -417,10 +416,10 @@ def summary_sections(run: RunData, lg: Lang) -> list[tuple[str, list[str], list[
         ),
         (
             lg._("Waitlist"),
-            [lg._("reason"), lg._("priority"), lg._("proven"), lg._("people")],
+            [lg._("reason"), lg._("proven"), lg._("people")],
             [
-                [lg._(WAITLIST_REASONS.get(code, code)), prio, _yes_no(lg, proven), n]
-                for code, prio, proven, n in waitlist_rows(run)
+                [lg._(WAITLIST_REASONS.get(code, code)), _yes_no(lg, proven), n]
+                for code, proven, n in waitlist_rows(run)
             ],
         ),
         (

@@ -234,7 +234,7 @@ def load_run(root: Path) -> RunData:
     """Read a run folder; a damaged or crafted one raises RunFolderError (one line)."""
     manifest = read_manifest(root)
     try:
-        scenario = load_scenario(inside(root, "inputs"))
+        scenario = load_scenario(inside(root, "inputs"), public=True)
     except UnsafePath as exc:
         raise RunFolderError("inputs", None, "folder", exc.reason) from None
     except ScenarioError as exc:  # the root cause first: scenario.toml, then the data files
@@ -363,13 +363,12 @@ def load_run(root: Path) -> RunData:
     ]
     waitlist_fields = {
         "worker_id": _id,
-        "priority": _count,
         "code": _id,
         "reason": _text,
         "proven": _yes_no,
     }
     waitlist = [
-        {**r, "priority": str(r["priority"]), "proven": "yes" if r["proven"] else "no"}
+        {**r, "proven": "yes" if r["proven"] else "no"}
         for r in _rows(root, f"{plan}/waitlist.csv", waitlist_fields)
     ]
     span_fields = {"worker_id": _id, "foresteria_id": _id, "from": _day, "to": _day}

@@ -20,6 +20,7 @@ from typing import Any
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.restricted import write_restricted
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.files import (
     farm_calendar_csv,
@@ -27,9 +28,11 @@ from foresterie.scenario.files import (
     fleet_csv,
     foresterie_geojson,
     pickups_geojson,
+    priority_csv,
     referrals_csv,
     workers_csv,
 )
+from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix
 
@@ -232,7 +235,7 @@ def snapshot_inputs(
     if "farm_calendar" in scenario.files:
         names["farm_calendar"] = "farm_calendar.csv"
         write_text(inputs / names["farm_calendar"], farm_calendar_csv(scenario.farm_closures))
-    write_text(inputs / "workers.csv", workers_csv(scenario.workers))
+    write_text(inputs / "workers.csv", workers_csv(scenario.workers, priority=False))
     write_text(inputs / "matrix.csv", matrix.to_csv())
     cfg["data"] = {
         "foresterie": names["foresterie"],
@@ -255,14 +258,19 @@ def snapshot_inputs(
     return {p.name: file_sha256(p) for p in sorted(inputs.iterdir()) if p.is_file()}
 
 
-def snapshot_restricted(folder: Path, scenario: Scenario) -> dict[str, str]:
-    """Referral records, apart from everything published: `restricted/referrals.csv` holds what
-    the model and the verifier read (README, "Referral records"); the report never reads it."""
-    if not scenario.referrals:
-        return {}
-    folder.mkdir()
-    write_text(folder / "referrals.csv", referrals_csv(scenario.referrals))
-    return {p.name: file_sha256(p) for p in sorted(folder.iterdir()) if p.is_file()}
+def restricted_files(scenario: Scenario) -> dict[str, str]:
+    """What a run keeps apart from everything published (README, "Restricted part and
+    encryption"): each person's priority and the referral records, as the model read them."""
+    out = {RESTRICTED_PRIORITY: priority_csv(scenario.workers)}
+    if scenario.referrals:
+        out[RESTRICTED_REFERRALS] = referrals_csv(scenario.referrals)
+    return out
+
+
+def snapshot_restricted(folder: Path, files: dict[str, str]) -> dict[str, str]:
+    """Write the restricted part (encrypted when FORESTERIE_RESTRICTED_KEY is set); the sha256
+    of each plaintext, for the manifest. The report never reads it."""
+    return write_restricted(folder, files)
 
 
 def plan_hashes(plan_dir: Path) -> dict[str, str]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import read_inside
+from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import read_manifest
 from foresterie.housing.release import release_days, without_released_nights
 from foresterie.housing.replan import apply_as_of, read_previous
@@ -20,6 +21,7 @@ from foresterie.run.folders import (
     atomic_dir,
     check_target,
     plan_hashes,
+    restricted_files,
     snapshot_inputs,
     snapshot_restricted,
     versions,
@@ -62,14 +64,16 @@ def solve(
     report: Callable[[Path], None] | None = None,
     cache: Path | None = None,
     referrals: Path | None = None,
+    restricted: dict[str, bytes] | None = None,
 ) -> RunSummary:
     """Solve, write to a temporary folder, verify, then publish by rename (never half a run).
-    `referrals` replaces [data] referrals (replay reads a run's restricted copy)."""
+    `referrals` replaces [data] referrals; `restricted` is a run's restricted part, decrypted
+    (replay reads priorities and referral records from it)."""
     say = say or (lambda _: None)
     check_target(out, force)
     timings: dict[str, float] = {}
     t = time.monotonic()
-    scenario = load_scenario(scenario_dir, referrals)
+    scenario = load_scenario(scenario_dir, referrals, restricted)
     original_hash = scenario_hash(scenario)
     prev_assigned: dict[str, str] | None = None
     past: list[WaitlistEntry] = []
@@ -150,7 +154,8 @@ def solve(
         inputs = tmp / "inputs"
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
-        restricted = snapshot_restricted(tmp / "restricted", scenario)
+        private = restricted_files(scenario)
+        restricted_hashes = snapshot_restricted(tmp / "restricted", private)
         plan_dir = tmp / "plan"
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
@@ -165,7 +170,11 @@ def solve(
             "scenario": {
                 "name": scenario.name,
                 "hash": original_hash,
-                "snapshot_hash": scenario_hash(load_scenario(inputs)),
+                "snapshot_hash": scenario_hash(
+                    load_scenario(
+                        inputs, restricted={k: v.encode("utf-8") for k, v in private.items()}
+                    )
+                ),
                 "travel_backend": matrix.backend,
             },
             "travel": {
@@ -180,7 +189,7 @@ def solve(
                 "moved_vs_previous": housing.moved,
             },
             "inputs": input_hashes,
-            "restricted": restricted,
+            "restricted": restricted_hashes,
             "plan": plan_hashes(plan_dir),
             "versions": versions(),
             "seed": cfg.scenario.seed,
@@ -251,7 +260,7 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
             date.fromisoformat(as_of_s) if as_of_s else None,
             previous,
             say=say,
-            referrals=r if (r := run / "restricted" / "referrals.csv").is_file() else None,
+            restricted=read_restricted(run),
         )
     finally:
         if previous is not None:

@@ -58,10 +58,10 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
         plan_dir / "waitlist.csv",
         _csv(
             [
-                [e.worker_id, e.priority, e.code, "yes" if e.proven else "no", e.reason]
+                [e.worker_id, e.code, "yes" if e.proven else "no", e.reason]
                 for e in housing.waitlist
             ],
-            ["worker_id", "priority", "code", "proven", "reason"],
+            ["worker_id", "code", "proven", "reason"],  # priority: restricted/ (README)
         ),
     )
     if housing.lottery is not None:  # the draw, so an auditor sees who came first among equals

@@ -25,7 +25,13 @@ def read_csv(
     if why:
         probs.append(Problem(label, None, "file", why))
         return
-    raw = path.read_bytes()
+    yield from read_csv_bytes(path.read_bytes(), label, required, probs)
+
+
+def read_csv_bytes(
+    raw: bytes, label: str, required: tuple[str, ...], probs: list[Problem]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """`read_csv` over bytes already read (a decrypted restricted file never touches disk)."""
     lines = raw.count(b"\n")
     if lines > MAX_ROWS:
         probs.append(

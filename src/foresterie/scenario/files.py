@@ -20,6 +20,7 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.load import (
     CALENDAR_COLUMNS,
     FLEET_COLUMNS,
+    PRIORITY_COLUMNS,
     REFERRAL_COLUMNS,
     WORKER_COLUMNS,
 )
@@ -35,31 +36,41 @@ from foresterie.scenario.model import (
 )
 
 
-def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
+def workers_csv(workers: tuple[Worker, ...] | list[Worker], priority: bool = True) -> str:
     """Only the columns the model reads (no names, documents or phones, ever), plus the notice
-    language when any worker has one (so files without it stay byte-identical)."""
+    language when any worker has one (so files without it stay byte-identical). `priority`
+    False: without the priority column, which a run keeps in its restricted part."""
     langs = any(w.lang for w in workers)
-    return _csv(
+    keep = [c != "priority" or priority for c in WORKER_COLUMNS] + ([True] if langs else [])
+    rows = [
         [
-            [
-                w.id,
-                w.arrival.isoformat(),
-                w.departure.isoformat(),
-                w.section.value,
-                w.group_id or "",
-                w.farm_id or "",
-                w.priority,
-                "true" if w.accessible else "false",
-                w.pinned_foresteria or "",
-                w.pickup_id or "",
-                "true" if w.rides else "false",
-                "true" if w.contract else "false",
-                *([w.lang or ""] if langs else []),
-            ]
-            for w in workers
-        ],
-        [*WORKER_COLUMNS, *(["lang"] if langs else [])],
+            w.id,
+            w.arrival.isoformat(),
+            w.departure.isoformat(),
+            w.section.value,
+            w.group_id or "",
+            w.farm_id or "",
+            w.priority,
+            "true" if w.accessible else "false",
+            w.pinned_foresteria or "",
+            w.pickup_id or "",
+            "true" if w.rides else "false",
+            "true" if w.contract else "false",
+            *([w.lang or ""] if langs else []),
+        ]
+        for w in workers
+    ]
+    header = [*WORKER_COLUMNS, *(["lang"] if langs else [])]
+    return _csv(
+        [[c for c, k in zip(row, keep, strict=True) if k] for row in rows],
+        [c for c, k in zip(header, keep, strict=True) if k],
     )
+
+
+def priority_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
+    """Each person's priority (restricted: README, "Restricted part and encryption")."""
+    rows = [[w.id, w.priority] for w in sorted(workers, key=lambda w: w.id)]
+    return _csv(rows, list(PRIORITY_COLUMNS))
 
 
 def referrals_csv(referrals: tuple[Referral, ...]) -> str:

@@ -8,7 +8,7 @@ import re
 import tomllib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from foresterie.core.files import file_sha256
 from foresterie.core.i18n import LANGS, is_lang
 from foresterie.core.timeutil import DAY_MIN, fmt_hhmm, parse_hhmm, parse_workdays
 from foresterie.scenario.config import ScenarioConfig
-from foresterie.scenario.csvfile import read_csv
+from foresterie.scenario.csvfile import read_csv, read_csv_bytes
 from foresterie.scenario.geodata import read_features
 from foresterie.scenario.matrixfile import check_matrix_file
 from foresterie.scenario.model import (
@@ -60,6 +60,9 @@ WORKER_COLUMNS = (
 WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
 CALENDAR_COLUMNS = ("farm_id", "first_day", "last_day")
 REFERRAL_COLUMNS = ("worker_id", "referral_date", "referring_body", "urgency", "avoid_sites")
+PRIORITY_COLUMNS = ("worker_id", "priority")
+# A run folder's restricted part (core/restricted.py): the files load_scenario reads from it.
+RESTRICTED_PRIORITY, RESTRICTED_REFERRALS = "priority.csv", "referrals.csv"
 FLEET_COLUMNS = (
     "vehicle_id",
     "foresteria_id",
@@ -664,9 +667,19 @@ def read_config(root: Path) -> ScenarioConfig:
         raise ScenarioError(probs) from None
 
 
-def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
+def load_scenario(
+    root: Path,
+    referrals: Path | None = None,
+    restricted: Mapping[str, bytes] | None = None,
+    public: bool = False,
+) -> Scenario:
     """Read, validate and cross-check a scenario folder; raise ScenarioError with every problem.
-    `referrals` stands for [data] referrals (a run's restricted copy, when it is replayed)."""
+    `referrals` stands for [data] referrals (a run's restricted copy, when it is replayed).
+
+    A run's `inputs/` has no priority column: `restricted` (a run's restricted part, decrypted:
+    file name -> bytes) gives each person's priority and the referral records; `public` reads
+    the publishable part alone (everyone's priority reads as 0: for reports, which never use
+    it)."""
     root = Path(root)
     config = read_config(root)
     probs: list[Problem] = []
@@ -756,8 +769,14 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
             pickups.append(Pickup(**m.model_dump(), lon=f.lon, lat=f.lat))
         ids["depots"] = {p.id for p in pickups if p.kind == "depot"}
     workers: list[tuple[int, WorkerRow]] = []
+    prio = (restricted or {}).get(RESTRICTED_PRIORITY)
     if "workers" in files:
-        rows_iter = read_csv(files["workers"], lab["workers"], WORKER_REQUIRED, probs)
+        required: tuple[str, ...] = WORKER_REQUIRED
+        if prio is not None or public:
+            required = tuple(c for c in WORKER_REQUIRED if c != "priority")
+        rows_iter = read_csv(files["workers"], lab["workers"], required, probs)
+        if prio is not None or public:
+            rows_iter = _with_priority(rows_iter, prio, lab["workers"], probs)
         workers = _validate_rows(WorkerRow, rows_iter, lab["workers"], probs)
         _duplicates([(r, w.worker_id) for r, w in workers], lab["workers"], "worker_id", probs)
     fleet: list[tuple[int, VehicleRow]] = []
@@ -767,9 +786,14 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         _duplicates([(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs)
 
     referral_rows: list[tuple[int, ReferralRow]] = []
-    if "referrals" in files:
-        rl = files["referrals"].name
-        rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs)
+    ref_bytes = (restricted or {}).get(RESTRICTED_REFERRALS)
+    if "referrals" in files or ref_bytes is not None:
+        if ref_bytes is not None:
+            rl = RESTRICTED_REFERRALS
+            rows_iter = read_csv_bytes(ref_bytes, rl, REFERRAL_COLUMNS, probs)
+        else:
+            rl = files["referrals"].name
+            rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs)
         referral_rows = _validate_rows(ReferralRow, rows_iter, rl, probs)
         _duplicates([(r, x.worker_id) for r, x in referral_rows], rl, "worker_id", probs)
         _check_referrals(referral_rows, rl, ids, workers, probs)
@@ -889,6 +913,42 @@ def _worker(w: WorkerRow, avoid: dict[str, frozenset[str]]) -> Worker:
         contract=w.contract,
         lang=w.lang,
     )
+
+
+def _with_priority(
+    rows: Iterator[tuple[int, dict[str, str]]],
+    prio: bytes | None,
+    label: str,
+    probs: list[Problem],
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Workers' rows with each person's priority put back from the restricted part (every
+    person listed once, nobody else); `prio` None: the publishable part alone, priority 0."""
+    given: dict[str, str] = {}
+    if prio is not None:
+        for r, x in read_csv_bytes(prio, RESTRICTED_PRIORITY, PRIORITY_COLUMNS, probs):
+            wid = x["worker_id"].strip()
+            if wid in given:
+                probs.append(Problem(RESTRICTED_PRIORITY, r, "worker_id", Msg("listed twice")))
+            given[wid] = x["priority"]
+    seen: set[str] = set()
+    for r, row in rows:
+        if "priority" in row and prio is None:  # an older run folder, read publicly
+            yield r, row
+            continue
+        if "priority" in row:
+            probs.append(
+                Problem(label, 1, "priority", Msg("belongs in the restricted part of a run"))
+            )
+            return
+        wid = (row.get("worker_id") or "").strip()
+        seen.add(wid)
+        if prio is not None and wid not in given:
+            probs.append(Problem(RESTRICTED_PRIORITY, None, "worker_id", Msg("{w} missing", w=wid)))
+        yield r, {**row, "priority": given.get(wid, "0")}
+    for wid in sorted(set(given) - seen):
+        probs.append(
+            Problem(RESTRICTED_PRIORITY, None, "worker_id", Msg("unknown worker {w}", w=repr(wid)))
+        )
 
 
 def _check_referrals(

@@ -1,0 +1,116 @@
+"""The restricted part of a run folder: the fields that must never travel with ids into anything
+published (each person's priority, the referral records), kept in `restricted/`, optionally
+encrypted at rest.
+
+Why a separate part and not a column: a priority of 3 means "referred by the anti-exploitation
+system", i.e. a likely victim; next to a pseudonymous id it is special-category personal data.
+The publishable part of a run keeps ids without it, so that it can be handed to an operator or an
+auditor as a whole; `restricted/` goes only to whoever holds the case files.
+
+Encryption (README, "Restricted part and encryption"): when FORESTERIE_RESTRICTED_KEY holds a
+Fernet key (`foresterie restricted keygen` prints one), every restricted file is written as
+`NAME.fernet` (AES-128-CBC + HMAC-SHA256, the `cryptography` package's Fernet recipe). Fernet
+tokens carry a random IV and a timestamp, so the encrypted bytes differ on every write: the
+manifest records the sha256 of the plaintext, which stays the same for the same plan. The key is
+read from the environment only and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from foresterie.core.errors import Msg, Problem, ScenarioError
+from foresterie.core.files import UnsafePath, read_inside, replace_file
+
+KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
+SUFFIX = ".fernet"
+FOLDER = "restricted"
+MAX_BYTES = 256 << 20
+
+
+def new_key() -> str:
+    return Fernet.generate_key().decode("ascii")
+
+
+def _fernet(required_for: str) -> Fernet | None:
+    key = os.environ.get(KEY_ENV, "").strip()
+    if not key:
+        return None
+    try:
+        return Fernet(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise ScenarioError(
+            [
+                Problem(
+                    KEY_ENV,
+                    None,
+                    "key",
+                    Msg(
+                        "not a Fernet key (32 url-safe base64 bytes; "
+                        "`foresterie restricted keygen` makes one), needed to {what}",
+                        what=required_for,
+                    ),
+                )
+            ]
+        ) from None
+
+
+def write_restricted(folder: Path, files: dict[str, str]) -> dict[str, str]:
+    """Write each restricted file (name -> text), encrypted when the key is set; return the
+    sha256 of each plaintext by plain name, for the manifest's `restricted` part."""
+    if not files:
+        return {}
+    box = _fernet("encrypt the restricted part")
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # readable by its owner only
+    hashes = {}
+    for name, text in sorted(files.items()):
+        data = text.encode("utf-8")
+        hashes[name] = hashlib.sha256(data).hexdigest()
+        if box is None:
+            replace_file(folder / name, data)
+        else:
+            replace_file(folder / (name + SUFFIX), box.encrypt(data))
+    return hashes
+
+
+def restricted_names(run: Path) -> dict[str, bool]:
+    """Plain name -> encrypted? for every file in the run's restricted part."""
+    folder = run / FOLDER
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for p in sorted(folder.iterdir()):
+        if p.is_file():
+            plain = p.name.removesuffix(SUFFIX)
+            out[plain] = p.name != plain
+    return out
+
+
+def read_restricted(run: Path) -> dict[str, bytes]:
+    """The plaintext of every restricted file (name -> bytes), decrypted with the key from the
+    environment; an encrypted part without the key (or with another key) is bad input."""
+    out = {}
+    for name, encrypted in restricted_names(run).items():
+        rel = f"{FOLDER}/{name}{SUFFIX if encrypted else ''}"
+        try:
+            data = read_inside(run, rel, MAX_BYTES)
+        except UnsafePath as exc:
+            raise ScenarioError([Problem(rel, None, "file", exc.reason)]) from None
+        if encrypted:
+            box = _fernet(f"read {rel}")
+            if box is None:
+                raise ScenarioError(
+                    [Problem(rel, None, "key", Msg("encrypted: set {env}", env=KEY_ENV))]
+                )
+            try:
+                data = box.decrypt(data)
+            except InvalidToken:
+                raise ScenarioError(
+                    [Problem(rel, None, "key", Msg("cannot be decrypted with this key"))]
+                ) from None
+        out[name] = data
+    return out

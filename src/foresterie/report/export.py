@@ -1,0 +1,351 @@
+"""Outputs by role (README, "Outputs by role"): what each audience of a run gets, and nothing more.
+
+Pseudonymised data is still personal data; a driver needs the ids of one trip, an operator needs
+the plan to run the service, an auditor or a ministry needs counts. So a run folder is never
+handed out whole: `foresterie export RUN --role ...` writes
+
+- `driver`: one pack per vehicle-day (`DAY/VEHICLE/`): the driver sheet, the GPX route, the
+  worker notices and the boarding list (HTML and importable CSV) of that vehicle-day, with the
+  ids of its own riders only;
+- `operator`: the run folder without its restricted part (no priority, no referral record):
+  inputs, plan, report and manifest, which `foresterie verify` still checks (saying what it
+  could not check without the restricted part);
+- `public`: counts only, no ids, no priority or referral figure, every count of people or
+  person-days from 1 to 4 suppressed (and one more cell where a single suppressed cell could be
+  recovered from its column's total), with the rule stated in the export's README.
+
+Every CSV cell meant for people is neutralised against spreadsheet formulas.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from foresterie.core.files import csv_cell, csv_text, read_inside, write_text
+from foresterie.core.i18n import Lang, lang
+from foresterie.core.runfolder import RunFolderError
+from foresterie.report.boarding import boarding_list
+from foresterie.report.notices import notices_html, riders_by_day
+from foresterie.report.rundata import RunData, load_run
+from foresterie.report.sheets import sheet_gpx, sheet_html, vehicle_days
+
+Role = Literal["driver", "operator", "public"]
+ROLES: tuple[Role, ...] = ("driver", "operator", "public")
+SMALL_CELL = 5  # counts of people (or person-days) from 1 to SMALL_CELL - 1 are suppressed
+SUPPRESSED = f"<{SMALL_CELL}"
+# Parts of a run folder an operator gets: everything but restricted/.
+OPERATOR_PARTS = ("inputs", "plan", "report", "manifest.json", "day.json", "intake.json")
+# Manifest KPIs that count people or person-days (suppressed when small in the public export).
+PEOPLE_KPIS = (
+    "housing.people",
+    "housing.housed",
+    "housing.waitlisted",
+    "housing.transferred",
+    "housing.partial_stays",
+    "housing.housed_dependants",
+    "housing.waitlisted_dependants",
+    "housing.uncovered_nights",
+    "housing.bed_nights_used",
+    "transport.worker_days_transported",
+    "transport.rider_trips",
+    "transport.unserved_rider_trips",
+    "transport.unserved_worker_days",
+)
+
+
+@contextmanager
+def _fresh(out: Path, force: bool) -> Iterator[Path]:
+    """A temporary sibling folder renamed to `out` when complete (never half an export); an
+    existing `out` is replaced only with force."""
+    if out.exists() and not force:
+        raise FileExistsError(f"{out}: exists; pass --force to replace it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.export-", dir=out.parent))
+    try:
+        yield tmp
+        if out.exists():
+            shutil.rmtree(out)
+        os.rename(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | None = None) -> int:
+    """Write `role`'s export of the run into `out`; the number of files written."""
+    a, b = run.resolve(), out.resolve()
+    if a == b or a.is_relative_to(b) or b.is_relative_to(a):
+        raise FileExistsError(f"{out}: --out must lie outside the run folder (and not hold it)")
+    with _fresh(out, force) as tmp:
+        if role == "operator":
+            operator_view(run, tmp)
+        else:
+            data = load_run(run)
+            if role == "driver":
+                driver_packs(data, tmp, lg)
+            else:
+                public_export(data, tmp)
+        return sum(1 for p in tmp.rglob("*") if p.is_file())
+
+
+# ------------------------------------------------------------------ driver
+
+
+def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
+    """DAY/VEHICLE/: sheet, GPX, notices and boarding list of that vehicle-day only."""
+    lg = lg or lang(run.scenario.config.report.lang)
+    rides_of: dict[str, Any] = {}
+    for vd in vehicle_days(run):
+        if vd.day not in rides_of:
+            rides_of = {vd.day: riders_by_day(run, vd.day)}
+        own = {wid for t in vd.trips for s in t.stops for wid in s.worker_ids}
+        rides = {w: r for w, r in rides_of[vd.day].items() if w in own}
+        folder = out / vd.day / vd.vehicle_id
+        html, table = boarding_list(vd)
+        write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
+        write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
+        write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg))
+        write_text(folder / "boarding.html", html)
+        write_text(folder / "boarding.csv", table)
+    write_text(out / "README.md", DRIVER_README)
+
+
+DRIVER_README = """# Driver packs
+
+One folder per day and vehicle (`DAY/VEHICLE/`): the driver sheet (`VEHICLE.html`), the route
+(`VEHICLE.gpx`), the worker notices of its morning trips (`VEHICLE-notices.html`) and the
+boarding list (`boarding.html` to print, `boarding.csv` to fill in and import with
+`foresterie ledger import`). A pack holds the pseudonymous ids of that vehicle-day's riders
+only: hand each driver their own folder, not this whole export.
+"""
+
+
+# ------------------------------------------------------------------ operator
+
+
+def operator_view(run: Path, out: Path) -> None:
+    """The run folder without restricted/: what an operator needs to run the service. A run
+    folder written before the restricted part existed keeps priorities in its inputs: refused
+    (`foresterie replay RUN --out NEW` writes it anew, with the restricted part)."""
+    for rel in ("inputs/workers.csv", "plan/waitlist.csv"):
+        head = read_inside(run, rel, 1 << 30).split(b"\n", 1)[0].decode("utf-8", "replace")
+        if "priority" in head.split(","):
+            raise RunFolderError(
+                rel, 1, "priority", "a run from before the restricted part: replay it first"
+            )
+    for name in OPERATOR_PARTS:
+        src = run / name
+        if src.is_symlink():
+            continue  # a run folder is untrusted input: never follow a link out of it
+        if src.is_dir():
+            shutil.copytree(src, out / name, symlinks=True, ignore=_links)
+        elif src.is_file():
+            shutil.copyfile(src, out / name)
+    write_text(out / "OPERATOR.md", OPERATOR_README)
+
+
+def _links(folder: str, names: list[str]) -> list[str]:
+    return [n for n in names if Path(folder, n).is_symlink()]
+
+
+OPERATOR_README = """# Operator view
+
+This is the run folder without its restricted part (`restricted/`: each person's priority and
+the referral records, which stay with the case office). Everything needed to run the service is
+here: the plan (`plan/`), the inputs the model read (`inputs/`, without the priority column),
+the report, the map, the driver sheets and the boarding lists (`report/`) and the manifest.
+`foresterie verify` checks this folder and lists, one line per family, the checks that need the
+restricted part (exit 0 when everything else passes).
+"""
+
+
+# ------------------------------------------------------------------ public
+
+
+def suppress(table: list[list[Any]], people_cols: tuple[int, ...]) -> list[list[Any]]:
+    """Primary suppression: a count of people (or person-days) in 1..SMALL_CELL-1 becomes
+    SUPPRESSED. Secondary: a column with exactly one suppressed cell also loses its smallest
+    other non-zero count, so that the cell cannot be recovered from the column's total."""
+    out = [list(r) for r in table]
+    for c in people_cols:
+        small = [i for i, r in enumerate(out) if 0 < r[c] < SMALL_CELL]
+        for i in small:
+            out[i][c] = SUPPRESSED
+        if len(small) == 1:
+            rest = [(r[c], i) for i, r in enumerate(out) if isinstance(r[c], int) and r[c] > 0]
+            if rest:
+                out[min(rest)[1]][c] = SUPPRESSED
+    return out
+
+
+@dataclass(kw_only=True)
+class _Week:
+    """One foresteria's shuttles in one ISO week."""
+
+    transported: int = 0
+    unserved: int = 0
+    trips: int = 0
+    vehicle_days: set[tuple[str, str]] = field(default_factory=set)
+    km: float = 0.0
+
+
+def _week(day: str) -> str:
+    y, w, _ = date.fromisoformat(day).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+def _write(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    write_text(path, csv_text([[csv_cell(c) for c in r] for r in rows], header))
+
+
+def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
+    """Counts only (README of the export states the rule). `small_cells` True keeps counts
+    under SMALL_CELL: for the aggregates a retention purge keeps inside the run folder, which
+    stays with the operator, never for publication."""
+    hide: Callable[[list[list[Any]], tuple[int, ...]], list[list[Any]]] = (
+        (lambda t, _c: t) if small_cells else suppress
+    )
+    section = {w.id: w.section.value for w in run.scenario.workers}
+    housed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for wid, fid, _a, _b in run.spans:
+        housed[fid, section.get(wid, "")].add(wid)
+    nights: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for fid, _night, sec, _beds, used in run.occupancy:
+        nights[fid, sec][0] += used
+    for (fid, sec), people in housed.items():
+        nights[fid, sec][1] = len(people)
+    rows = [[fid, sec, n[1], n[0]] for (fid, sec), n in sorted(nights.items())]
+    _write(
+        out / "housing_by_site.csv",
+        ["foresteria_id", "section", "people_housed", "bed_nights_used"],
+        hide(rows, (2, 3)),
+    )
+    week: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for fid, night, sec, beds, used in run.occupancy:
+        cell = week[fid, _week(night), sec]
+        cell[0] += beds
+        cell[1] += used
+        cell[2] = max(cell[2], used)
+    rows = [[fid, wk, sec, *v] for (fid, wk, sec), v in sorted(week.items())]
+    _write(
+        out / "occupancy_by_week.csv",
+        [
+            "foresteria_id",
+            "week",
+            "section",
+            "bed_nights_available",
+            "bed_nights_used",
+            "peak_guests",
+        ],
+        hide(rows, (4, 5)),
+    )
+    codes = Counter(w["code"] for w in run.waitlist)
+    _write(
+        out / "waitlist_by_reason.csv",
+        ["code", "people"],
+        hide([[c, n] for c, n in sorted(codes.items())], (1,)),
+    )
+    transport: dict[tuple[str, str], _Week] = defaultdict(_Week)
+    for t in run.trips:
+        tw = transport[t.foresteria_id, _week(t.day)]
+        if t.direction == "to_farm":
+            tw.transported += t.riders
+        tw.trips += 1
+        tw.vehicle_days.add((t.day, t.vehicle_id))
+        tw.km += t.km
+    for u in run.unserved:
+        transport[u.foresteria_id, _week(u.day)].unserved += u.riders
+    rows = [
+        [fid, wk, v.transported, v.unserved, v.trips, len(v.vehicle_days), round(v.km, 1)]
+        for (fid, wk), v in sorted(transport.items())
+    ]
+    _write(
+        out / "transport_by_week.csv",
+        [
+            "foresteria_id",
+            "week",
+            "worker_days_transported",
+            "worker_days_unserved",
+            "trips",
+            "vehicle_days",
+            "vehicle_km",
+        ],
+        hide(rows, (2, 3)),
+    )
+    unserved = Counter[str]()
+    for u in run.unserved:
+        unserved[u.code] += u.riders
+    _write(
+        out / "unserved_by_reason.csv",
+        ["code", "worker_days"],
+        hide([[c, n] for c, n in sorted(unserved.items())], (1,)),
+    )
+    _write(
+        out / "kpis.csv", ["kpi", "value"], public_kpis(run.manifest.get("kpis", {}), small_cells)
+    )
+    if not small_cells:
+        write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
+
+
+def _flat(d: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for k, v in sorted(d.items()):
+        if isinstance(v, dict):
+            yield from _flat(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+_WITHHELD: tuple[Callable[[str], bool], ...] = (
+    lambda k: "priority" in k,
+    lambda k: "referr" in k,
+)
+
+
+def public_kpis(kpis: dict[str, Any], small_cells: bool = False) -> list[list[Any]]:
+    """Season figures from the manifest, without any figure on priority or referred people
+    (a few, vulnerable people), small counts of people suppressed."""
+    rows = []
+    for key, v in _flat(kpis):
+        if any(f(key) for f in _WITHHELD):
+            continue
+        small = (
+            not small_cells
+            and isinstance(v, int)
+            and not isinstance(v, bool)
+            and 0 < v < SMALL_CELL
+        )
+        if small and (
+            key in PEOPLE_KPIS or key.split(".")[1].startswith(("housed_", "waitlisted_"))
+        ):
+            v = SUPPRESSED
+        rows.append(
+            [key, "" if v is None else (", ".join(map(str, v)) if isinstance(v, list) else v)]
+        )
+    return rows
+
+
+PUBLIC_README = """# Public aggregate export
+
+Counts only, for monitoring and publication: no worker id, no priority, no referral record and
+no figure on referred people.
+
+Small cells: every count of people or of person-days (people housed, bed-nights used, guests,
+people waitlisted, worker-days transported or unserved) from 1 to {n_minus} is replaced by
+`{s}`; zero is shown. Where a column has exactly one such cell, its smallest other non-zero
+count is suppressed too, so that the hidden one cannot be recovered from the column's total.
+Counts of beds, trips, vehicles and kilometres are not about people and are shown as they are.
+
+Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and section),
+`occupancy_by_week.csv` (per foresteria, ISO week and section), `waitlist_by_reason.csv`,
+`transport_by_week.csv` (per foresteria and ISO week), `unserved_by_reason.csv`, `kpis.csv`
+(season figures of the run's manifest). Text cells starting with =, +, -, @ are prefixed with
+an apostrophe so that a spreadsheet does not run them as formulas.
+"""

@@ -1,0 +1,176 @@
+"""The restricted part of a run folder: priorities and referral records apart from everything
+published, optionally encrypted (Fernet, key from FORESTERIE_RESTRICTED_KEY); verify checks
+every constraint that involves them with the key, and says what it could not check without."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.core.errors import ScenarioError
+from foresterie.core.restricted import KEY_ENV, read_restricted, write_restricted
+from foresterie.verify import verify_report, verify_run
+from tests.helpers import TINY, with_referrals
+
+KEY = Fernet.generate_key().decode()
+
+
+def test_plain_and_encrypted_parts_hash_the_plaintext(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"priority.csv": "worker_id,priority\nW01,3\n"}
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    plain = write_restricted(tmp_path / "a" / "restricted", files)
+    assert (tmp_path / "a" / "restricted" / "priority.csv").read_text() == files["priority.csv"]
+    monkeypatch.setenv(KEY_ENV, KEY)
+    sealed = write_restricted(tmp_path / "b" / "restricted", files)
+    again = write_restricted(tmp_path / "c" / "restricted", files)
+    blob = (tmp_path / "b" / "restricted" / "priority.csv.fernet").read_bytes()
+    assert b"W01" not in blob and not (tmp_path / "b" / "restricted" / "priority.csv").exists()
+    # Fernet is randomised: the bytes differ, the manifest's plaintext hash does not.
+    assert blob != (tmp_path / "c" / "restricted" / "priority.csv.fernet").read_bytes()
+    want = hashlib.sha256(files["priority.csv"].encode()).hexdigest()
+    assert plain == sealed == again == {"priority.csv": want}
+    assert read_restricted(tmp_path / "b") == {"priority.csv": files["priority.csv"].encode()}
+    monkeypatch.setenv(KEY_ENV, Fernet.generate_key().decode())
+    with pytest.raises(ScenarioError, match="cannot be decrypted with this key"):
+        read_restricted(tmp_path / "b")
+    monkeypatch.delenv(KEY_ENV)
+    with pytest.raises(ScenarioError, match=f"encrypted: set {KEY_ENV}"):
+        read_restricted(tmp_path / "b")
+    monkeypatch.setenv(KEY_ENV, "not-a-key")
+    with pytest.raises(ScenarioError, match="not a Fernet key"):
+        write_restricted(tmp_path / "d", files)
+
+
+def _solve(scenario: Path, out: Path) -> Path:
+    r = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def plain_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _solve(TINY, tmp_path_factory.mktemp("plain") / "tiny")
+
+
+def _referrals(tmp_path: Path) -> Path:
+    return with_referrals(tmp_path, "W02,2026-07-01,Sportello Antitratta Foggia,high,FA;F1\n")
+
+
+def test_priority_lives_only_in_the_restricted_part(plain_run: Path) -> None:
+    for rel in ("inputs/workers.csv", "plan/waitlist.csv"):
+        header = (plain_run / rel).read_text().splitlines()[0].split(",")
+        assert "worker_id" in header and "priority" not in header, rel
+    with open(plain_run / "restricted" / "priority.csv", newline="") as fh:
+        prio = {r["worker_id"]: r["priority"] for r in csv.DictReader(fh)}
+    assert prio == {"W01": "0", "W02": "3", "W03": "1", "W04": "2", "W05": "2", "W06": "0"} | {
+        "W07": "0"
+    }
+    # No published file holds a priority column or value next to ids
+    for p in plain_run.rglob("*.csv"):
+        if "restricted" not in p.parts:
+            assert "priority" not in p.read_text().splitlines()[0], p
+
+
+def _rehash(run: Path, part: str, name: str, data: bytes) -> None:
+    m = json.loads((run / "manifest.json").read_text())
+    m[part][name] = hashlib.sha256(data).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        ("W02,3\n", "W02,0\n", "KPI differs from the manifest: housing.housed_by_priority"),
+        ("W01,0\n", "", "restricted/priority.csv wrong: W01 is not listed once per person"),
+        ("W06,0\n", "W06,7\n", "priority out of 0..3: W06"),
+    ],
+)
+def test_verify_catches_an_edited_priority(
+    plain_run: Path, tmp_path: Path, old: str, new: str, expect: str
+) -> None:
+    copy = tmp_path / "forged"
+    shutil.copytree(plain_run, copy)
+    p = copy / "restricted" / "priority.csv"
+    p.write_text(p.read_text().replace(old, new))
+    found = verify_run(copy)
+    assert (
+        "restricted file changed after solving: priority.csv (hash differs from the manifest)"
+        in (found)
+    )
+    _rehash(copy, "restricted", "priority.csv", p.read_bytes())  # as a forger would
+    found = verify_run(copy)
+    assert not any("hash differs" in v for v in found), found
+    assert any(expect in v for v in found), found
+
+
+def test_encrypted_part_verified_with_the_key_and_listed_without(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    run = _solve(_referrals(tmp_path), tmp_path / "sealed")
+    assert sorted(p.name for p in (run / "restricted").iterdir()) == [
+        "priority.csv.fernet",
+        "referrals.csv.fernet",
+    ]
+    assert verify_report(run) == ([], [])
+    r = CliRunner().invoke(app, ["replay", str(run), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0 and "identical" in r.stdout, r.output
+    # Forged with the key: decrypt, edit, encrypt, re-hash the plaintext: verify still fails.
+    box = Fernet(KEY.encode())
+    sealed = run / "restricted" / "referrals.csv.fernet"
+    text = box.decrypt(sealed.read_bytes())
+    assert b",F1;FA\n" in text
+    text = text.replace(b",F1;FA\n", b",F1;FB\n")
+    sealed.write_bytes(box.encrypt(text))
+    _rehash(run, "restricted", "referrals.csv", text)
+    violations, _ = verify_report(run)
+    assert any("site to avoid: W02 placed at FB" in v for v in violations), violations
+    # Without the key: every other check runs, and a line per family it could not run.
+    monkeypatch.delenv(KEY_ENV)
+    violations, unchecked = verify_report(run)
+    assert violations == []
+    assert unchecked == [
+        f"restricted/priority.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
+        f"restricted/referrals.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
+        "ride order when seats are short (referred people first): needs each person's priority",
+        "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
+        "sites to avoid (no bed there, no ride there): needs the referral records",
+        "referral KPIs (referred, housed, days to a bed, waitlisted by code): needs the referral "
+        "records",
+        "people with a farm who never ride (1): taken as keeping away from it (a site to avoid): "
+        "needs the referral records",
+    ]
+    r = CliRunner().invoke(app, ["verify", str(run)])
+    assert r.exit_code == 0, r.output
+    assert r.output.count("not checked: ") == 7 and "every other check passed" in r.output
+    # ... and still catches an edit of the publishable part.
+    p = run / "plan" / "assignments.csv"
+    p.write_text(p.read_text().replace("W03,FA,women", "W03,FB,women"))
+    violations, _ = verify_report(run)
+    assert any("beds exceeded: women at FB" in v for v in violations), violations
+    r = CliRunner().invoke(app, ["replay", str(run), "--out", str(tmp_path / "nokey")])
+    assert r.exit_code == 2 and f"set {KEY_ENV}" in r.output
+
+
+def test_a_copy_without_the_restricted_part_says_it_was_withheld(
+    plain_run: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "operator"
+    shutil.copytree(plain_run, copy, ignore=shutil.ignore_patterns("restricted"))
+    violations, unchecked = verify_report(copy)
+    assert violations == []
+    assert unchecked[0] == "restricted/priority.csv: withheld from this copy: its hash and contents"
+    assert any("ride order" in u for u in unchecked)
+    (copy / "restricted").mkdir()  # a part present but emptied is a violation, not a copy
+    violations, _ = verify_report(copy)
+    assert "restricted file changed after solving: priority.csv (missing)" in violations

@@ -1,0 +1,171 @@
+"""Outputs by role: driver packs hold one vehicle-day's ids, the operator view has no restricted
+part, the public export has counts only with small cells suppressed. Every file is read."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.report.export import SUPPRESSED, suppress
+from tests.helpers import with_referrals
+
+IDS = [f"W0{i}" for i in range(1, 8)]  # every worker of the tiny season
+REFERRAL_VALUES = ("Antitratta", "referral_date", "avoid_sites", "referring_body", "priority")
+
+
+def _cli(*args: str) -> str:
+    r = CliRunner().invoke(app, list(args))
+    assert r.exit_code == 0, r.output
+    return r.output
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The tiny season with a referral record, and a day run of it."""
+    tmp = tmp_path_factory.mktemp("export")
+    folder = with_referrals(tmp, "W03,2026-07-04,Sportello Antitratta Foggia,high,FB\n")
+    season = tmp / "season"
+    _cli("solve", str(folder), "--out", str(season))
+    day = tmp / "day"
+    _cli("ledger", "init", str(season), "--ledger", str(tmp / "l"))
+    _cli("day", str(season), "--date", "2026-07-07", "--ledger", str(tmp / "l"), "--out", str(day))
+    return season, day
+
+
+def _tokens(path: Path) -> set[str]:
+    return set(re.findall(r"[A-Za-z0-9_-]+", path.read_text(encoding="utf-8", errors="replace")))
+
+
+def _riders(run: Path) -> dict[tuple[str, str], set[str]]:
+    """(day, vehicle) -> ids of its riders, from the plan."""
+    with open(run / "plan" / "trips.csv", newline="") as fh:
+        trips = {t["trip_id"]: (t["day"], t["vehicle_id"]) for t in csv.DictReader(fh)}
+    out: dict[tuple[str, str], set[str]] = {}
+    with open(run / "plan" / "riders.csv", newline="") as fh:
+        for x in csv.DictReader(fh):
+            out.setdefault(trips[x["trip_id"]], set()).add(x["worker_id"])
+    return out
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_driver_pack_holds_its_own_riders_only(
+    runs: tuple[Path, Path], tmp_path: Path, which: int
+) -> None:
+    run = runs[which]
+    out = tmp_path / "drivers"
+    _cli("export", str(run), "--role", "driver", "--out", str(out))
+    riders = _riders(run)
+    packs = sorted(p for p in out.glob("*/*") if p.is_dir())
+    assert {(p.parent.name, p.name) for p in packs} == set(riders)
+    for pack in packs:
+        own = riders[pack.parent.name, pack.name]
+        names = sorted(f.name for f in pack.iterdir())
+        v = pack.name
+        want = [f"{v}.html", f"{v}.gpx", f"{v}-notices.html", "boarding.csv", "boarding.html"]
+        assert names == sorted(want)
+        for f in pack.iterdir():
+            found = _tokens(f) & set(IDS)
+            assert found <= own, (f, found - own)
+            text = f.read_text(encoding="utf-8")
+            assert not any(v in text for v in REFERRAL_VALUES), f
+        assert own <= _tokens(pack / "boarding.csv")  # and every rider of the vehicle-day
+    assert "own folder" in (out / "README.md").read_text()
+
+
+def test_public_export_has_counts_only_and_small_cells_suppressed(
+    runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    for run in runs:
+        out = tmp_path / run.name
+        _cli("export", str(run), "--role", "public", "--out", str(out))
+        files = sorted(p for p in out.rglob("*") if p.is_file())
+        assert [p.name for p in files] == [
+            "README.md",
+            "housing_by_site.csv",
+            "kpis.csv",
+            "occupancy_by_week.csv",
+            "transport_by_week.csv",
+            "unserved_by_reason.csv",
+            "waitlist_by_reason.csv",
+        ]
+        for f in files:
+            assert not (_tokens(f) & set(IDS)), f
+            text = f.read_text(encoding="utf-8")
+            assert "Antitratta" not in text and "referral_date" not in text, f
+            if f.suffix == ".csv":
+                assert "priority" not in text and "referr" not in text, f
+        # Every count of people is 0, 5 or more, or suppressed (the tiny season is all small).
+        people = {
+            "housing_by_site.csv": ("people_housed", "bed_nights_used"),
+            "occupancy_by_week.csv": ("bed_nights_used", "peak_guests"),
+            "waitlist_by_reason.csv": ("people",),
+            "transport_by_week.csv": ("worker_days_transported", "worker_days_unserved"),
+            "unserved_by_reason.csv": ("worker_days",),
+        }
+        seen_suppressed = 0
+        for name, cols in people.items():
+            with open(out / name, newline="") as fh:
+                for row in csv.DictReader(fh):
+                    for c in cols:
+                        v = row[c]
+                        seen_suppressed += v == SUPPRESSED
+                        assert v == SUPPRESSED or int(v) == 0 or int(v) >= 5, (name, c, v)
+        assert seen_suppressed > 0
+        assert "from 1 to 4" in (out / "README.md").read_text()
+    text = (tmp_path / "season" / "kpis.csv").read_text()
+    kpis = dict(csv.reader(text.splitlines()))
+    assert kpis["housing.waitlisted"] == SUPPRESSED and kpis["housing.housed"] == "5"
+    assert not any("priority" in k or "referr" in k for k in kpis)
+
+
+def test_suppression_hides_a_lone_small_cell_from_the_total() -> None:
+    table = [["A", 12], ["B", 3], ["C", 7], ["D", 0]]
+    assert suppress(table, (1,)) == [["A", 12], ["B", SUPPRESSED], ["C", SUPPRESSED], ["D", 0]]
+    two = [["A", 12], ["B", 3], ["C", 2]]
+    assert suppress(two, (1,)) == [["A", 12], ["B", SUPPRESSED], ["C", SUPPRESSED]]
+
+
+def test_operator_view_has_no_restricted_part_and_verifies(
+    runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    season = runs[0]
+    out = tmp_path / "operator"
+    _cli("export", str(season), "--role", "operator", "--out", str(out))
+    assert not (out / "restricted").exists() and (out / "plan" / "riders.csv").is_file()
+    for f in out.rglob("*"):
+        if f.is_file():
+            text = f.read_text(encoding="utf-8", errors="replace")
+            assert "Antitratta" not in text and "referral_date" not in text, f
+    r = CliRunner().invoke(app, ["verify", str(out)])
+    assert r.exit_code == 0 and "withheld from this copy" in r.output, r.output
+    r = CliRunner().invoke(app, ["export", str(season), "--role", "operator", "--out", str(out)])
+    assert r.exit_code == 2 and "--force" in r.output
+    r = CliRunner().invoke(
+        app, ["export", str(season), "--role", "public", "--out", str(season), "--force"]
+    )
+    assert r.exit_code == 2 and "outside the run folder" in r.output
+    assert (season / "manifest.json").is_file()
+    old = tmp_path / "old-run"  # a run folder from before the restricted part: refused
+    shutil.copytree(season, old)
+    p = old / "plan" / "waitlist.csv"
+    p.write_text(p.read_text().replace("worker_id,", "worker_id,priority,", 1))
+    r = CliRunner().invoke(
+        app, ["export", str(old), "--role", "operator", "--out", str(tmp_path / "o2")]
+    )
+    assert r.exit_code == 2 and "a run from before the restricted part" in r.output, r.output
+    assert not (tmp_path / "o2").exists()
+    r = CliRunner().invoke(app, ["export", str(season), "--role", "auditor", "--out", str(out)])
+    assert r.exit_code == 2 and "'auditor' is not one of driver, operator, public" in r.output
+
+
+def test_csv_cells_are_neutralised(runs: tuple[Path, Path], tmp_path: Path) -> None:
+    from foresterie.report.export import _write
+
+    _write(tmp_path / "x.csv", ["a", "b"], [["=HYPERLINK(1)", 3], ["-2+3", "ok"]])
+    assert (tmp_path / "x.csv").read_text() == "a,b\n'=HYPERLINK(1),3\n'-2+3,ok\n"
