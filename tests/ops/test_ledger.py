@@ -383,7 +383,7 @@ def test_offices_share_a_postgres_ledger_through_the_cli(
     season, secret = tiny_season_run, "pw-Secr3t"
     url = pg_url.replace("postgresql://postgres@", f"postgresql://postgres:{secret}@", 1)
     code, out = _cli("ledger", "init", str(season), "--ledger", url)
-    assert code == 0 and "schema 2, 0 rows" in out and "postgres:***@" in out
+    assert code == 0 and f"schema {SCHEMA_VERSION}, 0 rows" in out and "postgres:***@" in out
     checkins = tmp_path / "checkins.csv"
     checkins.write_text(
         "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
@@ -429,10 +429,11 @@ def test_cli_bad_url_server_down_and_newer_schema(
     assert out.startswith("error: postgresql://ops:***@127.0.0.1:1/season") and "pw-" not in out
     assert _cli("ledger", "init", season, "--ledger", pg_url)[0] == 0
     Store(where=pg_url, engine="postgresql").execute(
-        "UPDATE ledger_meta SET value = '3' WHERE key = 'schema_version'"
+        f"UPDATE ledger_meta SET value = '{SCHEMA_VERSION + 1}' WHERE key = 'schema_version'"
     )
     code, out = _cli("ledger", "verify", season, "--ledger", pg_url)
-    assert code == 2 and "schema_version: schema version 3 is newer than this foresterie" in out
+    newer = f"schema version {SCHEMA_VERSION + 1} is newer than this foresterie"
+    assert code == 2 and f"schema_version: {newer}" in out
     assert len(out.strip().splitlines()) == 1
 
 

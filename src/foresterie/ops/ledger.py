@@ -161,10 +161,11 @@ _NO_DELETE = (
     "CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger_events "
     "BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END"
 )
-# Schema 3 (standard SQL; a PostgreSQL dialect takes the same statements): the payload hash of
+# Schema 3 (standard SQL; PostgreSQL takes the same statements; VARCHAR: a CHAR pads with blanks
+# on PostgreSQL, so an empty hash would read back as 64 spaces): the payload hash of
 # purged rows, and the first row hashed the schema-3 way (earlier rows keep their hash).
 SCHEMA_3 = (
-    "ALTER TABLE ledger_events ADD COLUMN payload_hash CHAR(64) NOT NULL DEFAULT ''",
+    "ALTER TABLE ledger_events ADD COLUMN payload_hash VARCHAR(64) NOT NULL DEFAULT ''",
     "INSERT INTO ledger_meta (key, value) SELECT 'hash_v3_from', "
     "CAST(COALESCE(MAX(seq), 0) + 1 AS VARCHAR(16)) FROM ledger_events",
 )
