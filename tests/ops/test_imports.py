@@ -20,6 +20,7 @@ SEASON = Season(
     farms=frozenset({"F1", "F2"}),
     vehicles=frozenset({"VA1", "VB1"}),
     foresterie=frozenset({"FA", "FB"}),
+    pickups=frozenset({"PX"}),
 )
 
 EXPECTED = {
@@ -33,7 +34,7 @@ EXPECTED = {
     "checkins: date, worker_id, event; bookings: date, worker_id, action; boardings: date, "
     "vehicle_id, worker_id, boarded; scans: worker_id, scanned_at; incidents: date, "
     "vehicle_id, incident",
-    "origin_not_a_foresteria": "bookings.csv:2: origin: 'F1' is not a foresteria of the season run",
+    "origin_not_a_foresteria": "bookings.csv:2: origin: 'F1' is not a foresteria or departure point of the season run",
     "ragged_row": "checkins.csv:3: row: 2 cells, header has 3",
     "semicolon_csv": "checkins.csv:1: header: semicolon-separated; export as comma-separated",
     "unknown_event": "checkins.csv:2: event: 'arrivo' is not one of arrival, departure, absent",
@@ -126,3 +127,9 @@ def test_booking_defaults(tmp_path: Path) -> None:
         "",
         "",
     )
+
+
+def test_booking_from_a_departure_point(tmp_path: Path) -> None:
+    path = _write(tmp_path, "b.csv", "date,worker_id,action,origin\n2026-07-07,W01,book,PX\n")
+    (ev,) = read_events(path, SEASON)
+    assert (ev.kind, ev.origin) == ("booking", "PX")

@@ -5,8 +5,8 @@ A file's kind is told by its columns:
 
 - check-ins: `date, worker_id, event` (arrival | departure | absent)
 - bookings: `date, worker_id, action` (book | cancel), optional `leg` (out | back | round,
-  default round), `farm_id` (default: the worker's farm), `origin` (a foresteria id; default:
-  where the worker sleeps), `booked_by` (worker | farm, default worker)
+  default round), `farm_id` (default: the worker's farm), `origin` (a foresteria or a
+  departure point id; default: where the worker sleeps, else their departure point), `booked_by` (worker | farm, default worker)
 - boardings (a driver's list): `date, vehicle_id, worker_id, boarded` (yes | no), optional `time`
 - QR scans: `worker_id, scanned_at` (YYYY-MM-DDTHH:MM[:SS]), optional `vehicle_id`
 - incidents: `date, vehicle_id, incident` (breakdown | late_return), optional `note`
@@ -46,6 +46,7 @@ class Season:
     farms: frozenset[str]
     vehicles: frozenset[str]
     foresterie: frozenset[str]
+    pickups: frozenset[str] = frozenset()  # departure points
 
 
 def file_kind(path: Path) -> FileKind | None:
@@ -163,7 +164,9 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         action = c.one_of("action", ("book", "cancel"))
         leg = c.one_of("leg", ("out", "back", "round"), "round")
         farm = c.known("farm_id", s.farms, "farm", optional=True)
-        origin = c.known("origin", s.foresterie, "foresteria", optional=True)
+        origin = c.known(
+            "origin", s.foresterie | s.pickups, "foresteria or departure point", optional=True
+        )
         by = c.one_of("booked_by", ("worker", "farm"), "worker")
         if d is None or not c.ok:
             return None

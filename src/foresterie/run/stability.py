@@ -16,6 +16,7 @@ the vehicle, then vehicles keeping their own name.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -38,7 +39,9 @@ from foresterie.shuttles.routes import (
     daily_riders,
     leg_min,
     lower_bounds,
+    pickup_bases,
     plan_shuttles,
+    trip_timer,
 )
 from foresterie.travel.matrix import TravelMatrix
 
@@ -133,6 +136,7 @@ def reference_trips_json(run_plan: Path, d: date) -> str:
             trips[r["trip_id"]] = {
                 "trip_id": r["trip_id"],
                 "foresteria_id": r["foresteria_id"],
+                "origin_id": r.get("origin_id") or r["foresteria_id"],
                 "direction": r["direction"],
                 "vehicle_id": r["vehicle_id"],
                 "depart": r["depart"],
@@ -169,6 +173,7 @@ class Kept:
     mode: str  # "kept" (reference trips kept) | "mixed" | "re-solved" (fresh everywhere)
     kept_trips: int
     residual_riders: int
+    seated_in_kept: int  # residual riders seated on kept trips (a free seat or a new stop)
     renamed_vehicle_days: int
     # planned afresh: it served more riders, or as many without a vehicle the kept plan adds
     fresh_foresterie: list[str]
@@ -179,6 +184,7 @@ class Kept:
             "mode": self.mode,
             "kept_trips": self.kept_trips,
             "residual_riders": self.residual_riders,
+            "seated_in_kept": self.seated_in_kept,
             "renamed_vehicle_days": self.renamed_vehicle_days,
         }
 
@@ -214,7 +220,7 @@ def stable_day_plan(
             continue  # broken down (or gone): its riders are planned again
         stops = []
         for s in rt["stops"]:
-            key = (d, rt["foresteria_id"], s["farm_id"])
+            key = (d, rt.get("origin_id") or rt["foresteria_id"], s["farm_id"])
             ids = [w for w in s["worker_ids"] if where.get(w) == key]
             stops.append({**s, "worker_ids": ids})
             for w in ids:
@@ -228,7 +234,7 @@ def stable_day_plan(
                     continue
                 for t in kept:
                     total = sum(len(s["worker_ids"]) for s in t["stops"])
-                    if t["foresteria_id"] != fid or t["direction"] != direction:
+                    if t.get("origin_id", t["foresteria_id"]) != fid or t["direction"] != direction:
                         continue
                     stop = next((s for s in t["stops"] if s["farm_id"] == farm), None)
                     if stop is not None and total < t["seats"]:
@@ -245,6 +251,8 @@ def stable_day_plan(
         trip = _rebuilt(t, matrix, scenario)
         if trip is not None:
             trips.append(trip)
+    trips, seated = _seat_in_kept(trips, sorted(gone), where, scenario, matrix)
+    gone -= seated
     busy = {(t.day, t.vehicle_id) for t in trips}
     day = date.fromisoformat(ref["day"])
     idle = {
@@ -252,10 +260,11 @@ def stable_day_plan(
         for v in scenario.fleet
         if v.available_from <= day <= v.available_to and (day, v.id) not in busy
     }
-    planned = {w for w in gone if where[w][1] in idle}
+    base_of = pickup_bases(scenario, matrix)
+    planned = {w for w in gone if base_of.get(where[w][1], where[w][1]) in idle}
     plan_rest = _residual_plan(scenario, matrix, assignments, planned, busy, processes)
-    merged = _merge(trips, plan_rest, _no_idle_vehicle(scenario, where, gone - planned))
-    reference = {
+    merged = _merge(trips, plan_rest, _no_idle_vehicle(scenario, where, gone - planned, base_of))
+    reference: dict[tuple[str, str], RefLeg] = {
         (w, rt["direction"]): RefLeg(
             vehicle_id=rt["vehicle_id"], depart_min=parse_hhmm(rt["depart"])
         )
@@ -266,6 +275,7 @@ def stable_day_plan(
     ref_vehicles: dict[str, set[str]] = defaultdict(set)
     for rt in ref_trips:
         ref_vehicles[rt["foresteria_id"]].add(rt["vehicle_id"])
+    merged = reseat(merged, reference)
     fids = sorted({f.id for f in scenario.foresterie})
     m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
     renamed = 0
@@ -273,8 +283,9 @@ def stable_day_plan(
         fresh_fids: set[str] = set()
         fresh = merged
     else:  # per foresteria (fleets and riders are separate): service first, then vehicles
-        fresh = plan_shuttles(scenario, matrix, assignments, processes)
+        fresh = reseat(plan_shuttles(scenario, matrix, assignments, processes), reference)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
+        fresh = reseat(fresh, reference)
         fresh_fids = {
             f
             for f in fids
@@ -291,6 +302,7 @@ def stable_day_plan(
         mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
         kept_trips=sum(1 for t in trips if t.foresteria_id not in fresh_fids),
         residual_riders=len(residual),
+        seated_in_kept=len(seated),
         renamed_vehicle_days=renamed if fresh_fids else 0,
         fresh_foresterie=sorted(fresh_fids),
     )
@@ -348,14 +360,14 @@ def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> Shut
 
     fids = (
         {t.foresteria_id for t in merged.trips + fresh.trips}
-        | {u.foresteria_id for u in merged.unserved + fresh.unserved}
+        | {_base(u) for u in merged.unserved + fresh.unserved}
         | {f.foresteria_id for f in merged.fleet_days + fresh.fleet_days}
     )
     trips = sorted(
         (t for f in fids for t in src(f).trips if t.foresteria_id == f), key=lambda t: t.trip_id
     )
     unserved = sorted(
-        (u for f in fids for u in src(f).unserved if u.foresteria_id == f),
+        (u for f in fids for u in src(f).unserved if _base(u) == f),
         key=_unserved_key,
     )
     fleet_days = sorted(
@@ -365,8 +377,12 @@ def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> Shut
     return replace(merged, trips=trips, unserved=unserved, fleet_days=fleet_days)
 
 
+def _base(u: Unserved) -> str:
+    return u.base_id or u.foresteria_id
+
+
 def _unserved(plan: ShuttlePlan, fid: str) -> int:
-    return sum(u.riders for u in plan.unserved if u.foresteria_id == fid)
+    return sum(u.riders for u in plan.unserved if _base(u) == fid)
 
 
 def _vehicles(plan: ShuttlePlan, fid: str) -> int:
@@ -379,6 +395,9 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
     """A kept reference trip with today's riders: same vehicle and times; an emptied stop is
     dropped when the times around it still allow the direct legs. None if nobody rides."""
     fid, direction = t["foresteria_id"], t["direction"]
+    origin = t.get("origin_id") or fid
+    lead = leg_min(matrix.secs(fid, origin)) if origin != fid else 0
+    tail = leg_min(matrix.secs(origin, fid)) if origin != fid else 0
     board = scenario.config.transport.board_min
     stops = [
         (s["farm_id"], parse_hhmm(s["arrive"]), parse_hhmm(s["depart"]), s["worker_ids"])
@@ -391,7 +410,7 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
     while k < len(stops):
         if not stops[k][3]:
             trial = stops[:k] + stops[k + 1 :]
-            if _timing_holds(fid, dep, ret, trial, matrix, board):
+            if _timing_holds(origin, dep + lead, ret - tail, trial, matrix, board):
                 stops = trial
                 continue
         k += 1
@@ -412,7 +431,9 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
                 worker_ids=tuple(ids),
             )
         )
-    path = [fid, *(s.farm_id for s in out), fid]
+    path = [origin, *(s.farm_id for s in out), origin]
+    if origin != fid:  # the base's vehicle drives there and back empty (routes._from_base)
+        path = [fid, *path, fid]
     metres = sum(matrix.dist(a, b) for a, b in zip(path, path[1:], strict=False) if a != b)
     return Trip(
         trip_id=t["trip_id"],
@@ -425,6 +446,9 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
         metres=metres,
         riders=total,
         stops=tuple(out),
+        origin_id=origin if origin != fid else None,
+        lead=lead,
+        tail=tail,
     )
 
 
@@ -477,10 +501,14 @@ def _residual_plan(
 
 
 def _no_idle_vehicle(
-    scenario: Scenario, where: dict[str, tuple[date, str, str]], riders: set[str]
+    scenario: Scenario,
+    where: dict[str, tuple[date, str, str]],
+    riders: set[str],
+    base_of: dict[str, str],
 ) -> list[Unserved]:
-    """Riders left over at a foresteria whose every vehicle runs kept trips."""
-    names = {f.id: f.name for f in scenario.foresterie}
+    """Riders left over at a base (a foresteria, or the base serving their departure point)
+    whose every vehicle runs kept trips."""
+    names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
     running = {
         (v.foresteria_id, d)
         for v in scenario.fleet
@@ -491,12 +519,13 @@ def _no_idle_vehicle(
     for w in sorted(riders):
         groups[where[w]].append(w)
     out = []
-    for (d, fid, farm), ids in sorted(groups.items()):
+    for (d, origin, farm), ids in sorted(groups.items()):
+        fid = base_of.get(origin, origin)
         busy = (fid, d) in running
         out.append(
             Unserved(
                 day=d,
-                foresteria_id=fid,
+                foresteria_id=origin,
                 base_id=fid,
                 farm_id=farm,
                 riders=len(ids),
@@ -554,3 +583,182 @@ def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> Shuttle
         key=_unserved_key,
     )
     return replace(rest, trips=trips, fleet_days=fleet_days, unserved=unserved)
+
+
+# ------------------------------------------------------------------ seating riders on kept trips
+
+
+def _seat_in_kept(
+    trips: list[Trip],
+    riders: list[str],
+    where: dict[str, tuple[date, str, str]],
+    scenario: Scenario,
+    matrix: TravelMatrix,
+) -> tuple[list[Trip], set[str]]:
+    """Seat riders not kept on the kept trips before any other vehicle is used: both ways, on a
+    trip of their origin that stops at their farm and has a free seat, or into which a stop at
+    their farm can be inserted, timed as plan_shuttles times trips (windows, ride cap, wait
+    cap), with the trip's departure moved by at most STABLE_MIN minutes (its riders keep theirs)
+    and the vehicle's day still within turnaround and duty. The cheapest insertion first (added
+    metres, then the trip id). Riders of one (origin, farm) are seated in the seeded order of
+    their ids, so ties fall the same way on every re-run. Returns the trips and who was seated."""
+    timer = trip_timer(scenario, matrix)
+    fleet = {v.id: v for v in scenario.fleet}
+    turn = scenario.config.transport.turnaround_min
+    seed = scenario.config.scenario.seed
+    current = {t.trip_id: t for t in trips}
+    groups: dict[tuple[date, str, str], list[str]] = defaultdict(list)
+    for w in riders:
+        groups[where[w]].append(w)
+    seated: set[str] = set()
+    for (d, origin, farm), ids in sorted(groups.items()):
+        queue = sorted(ids, key=lambda w: hashlib.sha256(f"{seed}:{w}".encode()).hexdigest())
+        while queue:
+            legs = [
+                _cheapest_insertion(current, d, origin, farm, dr, timer, fleet, turn)
+                for dr in DIRECTIONS
+            ]
+            if any(leg is None for leg in legs):
+                break
+            chosen = [leg for leg in legs if leg is not None]
+            n = min(len(queue), *(fleet[t.vehicle_id or ""].seats - t.riders for t in chosen))
+            take, queue = queue[:n], queue[n:]
+            for t in chosen:
+                current[t.trip_id] = _with_riders(t, farm, take)
+            seated.update(take)
+    return sorted(current.values(), key=lambda t: t.trip_id), seated
+
+
+def _cheapest_insertion(
+    current: dict[str, Trip],
+    d: date,
+    origin: str,
+    farm: str,
+    direction: str,
+    timer: Any,
+    fleet: dict[str, Vehicle],
+    turn: int,
+) -> Trip | None:
+    """The kept trip (re-timed if a stop is inserted) that takes riders to `farm` most cheaply."""
+    best: tuple[int, str, Trip] | None = None
+    for t in current.values():
+        v = fleet.get(t.vehicle_id or "")
+        if v is None or t.day != d or t.origin != origin or t.direction != direction:
+            continue
+        if t.riders >= v.seats:
+            continue
+        farms = [s.farm_id for s in t.stops]
+        if farm in farms:
+            options = [t]
+        else:
+            ids = [s.worker_ids for s in t.stops]
+            options = []
+            for k in range(len(farms) + 1):
+                made = timer(t, [*farms[:k], farm, *farms[k:]], [*ids[:k], (), *ids[k:]])
+                if made is None:
+                    continue
+                made = _shifted(
+                    made, min(max(t.depart - made.depart, made.slack[0]), made.slack[1])
+                )
+                if abs(made.depart - t.depart) <= STABLE_MIN and _day_holds(current, made, v, turn):
+                    options.append(made)
+        for o in options:
+            key = (o.metres - t.metres, o.trip_id)
+            if best is None or key < best[:2]:
+                best = (*key, o)
+    return best[2] if best else None
+
+
+def _shifted(t: Trip, dt: int) -> Trip:
+    if not dt:
+        return t
+    stops = tuple(replace(s, arrive=s.arrive + dt, depart=s.depart + dt) for s in t.stops)
+    return replace(t, depart=t.depart + dt, ret=t.ret + dt, stops=stops)
+
+
+def _day_holds(current: dict[str, Trip], new: Trip, v: Vehicle, turn: int) -> bool:
+    """The vehicle's trips that day, with `new` in place of its old version: no overlap
+    (turnaround included) and the time on trips within the duty limit."""
+    spans = sorted(
+        (t.depart, t.ret)
+        for t in [*current.values(), new]
+        if t.vehicle_id == v.id and t.day == new.day and (t is new or t.trip_id != new.trip_id)
+    )
+    if sum(b - a for a, b in spans) > v.max_duty_min:
+        return False
+    return all(b[0] >= a[1] + turn for a, b in zip(spans, spans[1:], strict=False))
+
+
+def _with_riders(t: Trip, farm: str, add: list[str]) -> Trip:
+    """The trip with riders added at its stop for `farm`; boardings and loads recounted."""
+    stops = [
+        replace(s, worker_ids=tuple(sorted([*s.worker_ids, *add]))) if s.farm_id == farm else s
+        for s in t.stops
+    ]
+    total = sum(len(s.worker_ids) for s in stops)
+    out_bound = t.direction == "to_farm"
+    load = total if out_bound else 0
+    recounted = []
+    for s in stops:
+        n = len(s.worker_ids)
+        load += -n if out_bound else n
+        recounted.append(
+            replace(s, board=0 if out_bound else n, alight=n if out_bound else 0, load_after=load)
+        )
+    return replace(t, riders=total, stops=tuple(recounted))
+
+
+# ------------------------------------------------------------------ reseating interchangeable riders
+
+
+def _seat_score(ref: RefLeg | None, t: Trip, weight: int) -> int:
+    """0 off the reference vehicle, 1 on it, 1 + weight on it within STABLE_MIN minutes."""
+    if ref is None or ref.vehicle_id != t.vehicle_id:
+        return 0
+    return 1 + weight * (abs(ref.depart_min - t.depart) <= STABLE_MIN)
+
+
+def reseat(plan: ShuttlePlan, reference: dict[tuple[str, str], RefLeg]) -> ShuttlePlan:
+    """Riders of one origin and farm are interchangeable on a leg (same boarding, same stop,
+    same windows; the round trip holds because each leg keeps its set of riders): give each
+    (day, origin, farm, direction)'s seats to its riders by an exact assignment (OR-Tools linear
+    sum assignment) that maximises, lexicographically, riders on their reference vehicle with a
+    departure within STABLE_MIN minutes, then riders on their reference vehicle. Seat counts,
+    stops, times and who is served do not change."""
+    slots: dict[tuple[date, str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for i, t in enumerate(plan.trips):
+        for j, s in enumerate(t.stops):
+            if s.worker_ids:
+                slots[t.day, t.origin, s.farm_id, t.direction].append((i, j))
+    new_ids: dict[tuple[int, int], list[str]] = {}
+    for (_, _, _, direction), where in sorted(slots.items()):
+        if len(where) < 2:
+            continue
+        riders = sorted(w for i, j in where for w in plan.trips[i].stops[j].worker_ids)
+        seats = [(i, j) for i, j in where for _ in plan.trips[i].stops[j].worker_ids]
+
+        solver = linear_sum_assignment.SimpleLinearSumAssignment()
+        top = 1 + len(riders)
+        for r, w in enumerate(riders):
+            for c, (i, _) in enumerate(seats):
+                ref = reference.get((w, direction))
+                solver.add_arc_with_cost(r, c, 1 + top - _seat_score(ref, plan.trips[i], top))
+        if solver.solve() != solver.OPTIMAL:  # pragma: no cover - a square matrix always is
+            continue
+        for key in where:
+            new_ids[key] = []
+        for r, w in enumerate(riders):
+            new_ids[seats[solver.right_mate(r)]].append(w)
+    if not new_ids:
+        return plan
+    trips = [
+        replace(
+            t,
+            stops=tuple(
+                replace(s, worker_ids=tuple(sorted(new_ids[i, j]))) if (i, j) in new_ids else s
+                for j, s in enumerate(t.stops)
+            ),
+        )
+        for i, t in enumerate(plan.trips)
+    ]
+    return replace(plan, trips=trips)
