@@ -3,7 +3,8 @@ message, and nothing is written unless the whole file is good.
 
 A file's kind is told by its columns:
 
-- check-ins: `date, worker_id, event` (arrival | departure | absent)
+- check-ins: `date, worker_id, event` (arrival | departure | absent | move), optional
+  `foresteria_id` (a move request: the foresteria asked for; empty: anywhere else the rules allow)
 - bookings: `date, worker_id, action` (book | cancel), optional `leg` (out | back | round,
   default round), `farm_id` (default: the worker's farm), `origin` (a foresteria or a
   departure point id; default: where the worker sleeps, else their departure point), `booked_by` (worker | farm, default worker)
@@ -154,9 +155,14 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
     if kind == "checkins":
         d = c.day()
         worker = c.known("worker_id", s.workers, "worker")
-        event = c.one_of("event", ("arrival", "departure", "absent"))
+        event = c.one_of("event", ("arrival", "departure", "absent", "move"))
+        target = c.known("foresteria_id", s.foresterie, "foresteria", optional=True)
+        if target and event != "move":
+            c.bad("foresteria_id", f"only a move request names a foresteria, not {event!r}")
         if d is None or not c.ok:
             return None
+        if event == "move":
+            return Event(kind="move_request", day=d, worker_id=worker, origin=target, source=source)
         return Event(kind=event, day=d, worker_id=worker, source=source)  # type: ignore[arg-type]
     if kind == "bookings":
         d = c.day()
