@@ -28,7 +28,7 @@ from ortools.graph.python import linear_sum_assignment
 
 from foresterie.core.files import dumps_json
 from foresterie.core.timeutil import parse_hhmm
-from foresterie.scenario.model import Assignment, Scenario, Vehicle
+from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Scenario, Vehicle
 from foresterie.shuttles.routes import (
     DIRECTIONS,
     FleetDay,
@@ -208,9 +208,29 @@ def stable_day_plan(
     their fleets and riders are separate."""
     ref = json.loads(reference_text)
     ref_trips = ref["trips"]
+    day = date.fromisoformat(ref["day"])
     fleet = {v.id: v for v in scenario.fleet}
     demand = daily_riders(scenario, assignments)  # (day, foresteria, farm) -> riders
     where = {w: key for key, ids in demand.items() for w in ids}
+    # Who rides when seats are short, in a day run: the season's seat holders (a morning seat
+    # on that day's reference trips at the same origin and farm) first, then the others by the
+    # seeded order (README; verify.py re-runs it). The planners' "referred first" key carries it
+    # (a day run has no priorities of its own: they are not copied into it).
+    holders = {
+        w
+        for rt in ref_trips
+        if rt["direction"] == "to_farm"
+        for s in rt["stops"]
+        for w in s["worker_ids"]
+        if where.get(w) == (day, rt.get("origin_id") or rt["foresteria_id"], s["farm_id"])
+    }
+    first = replace(
+        scenario,
+        workers=tuple(
+            replace(w, priority=PRIORITY_REFERRED if w.id in holders else 0)
+            for w in scenario.workers
+        ),
+    )
     kept: list[dict[str, Any]] = []  # reference trips with today's riders per stop
     placed: dict[str, list[str]] = defaultdict(list)  # worker -> directions placed
     for rt in ref_trips:
@@ -227,8 +247,9 @@ def stable_day_plan(
                 placed[w].append(rt["direction"])
         kept.append({**rt, "day": d, "stops": stops, "seats": v.seats})
     # new riders into free seats of kept trips that already stop at their farm
+    seed = scenario.config.scenario.seed
     for (_, fid, farm), ids in sorted(demand.items()):
-        for w in ids:
+        for w in sorted(ids, key=lambda w: _seat_order(w, holders, seed)):
             for direction in DIRECTIONS:
                 if direction in placed[w]:
                     continue
@@ -251,10 +272,9 @@ def stable_day_plan(
         trip = _rebuilt(t, matrix, scenario)
         if trip is not None:
             trips.append(trip)
-    trips, seated = _seat_in_kept(trips, sorted(gone), where, scenario, matrix)
+    trips, seated = _seat_in_kept(trips, sorted(gone), where, first, matrix)
     gone -= seated
     busy = {(t.day, t.vehicle_id) for t in trips}
-    day = date.fromisoformat(ref["day"])
     idle = {
         v.foresteria_id
         for v in scenario.fleet
@@ -262,7 +282,7 @@ def stable_day_plan(
     }
     base_of = pickup_bases(scenario, matrix)
     planned = {w for w in gone if base_of.get(where[w][1], where[w][1]) in idle}
-    plan_rest = _residual_plan(scenario, matrix, assignments, planned, busy, processes)
+    plan_rest = _residual_plan(first, matrix, assignments, planned, busy, processes)
     merged = _merge(trips, plan_rest, _no_idle_vehicle(scenario, where, gone - planned, base_of))
     reference: dict[tuple[str, str], RefLeg] = {
         (w, rt["direction"]): RefLeg(
@@ -283,7 +303,7 @@ def stable_day_plan(
         fresh_fids: set[str] = set()
         fresh = merged
     else:  # per foresteria (fleets and riders are separate): service first, then vehicles
-        fresh = reseat(plan_shuttles(scenario, matrix, assignments, processes), reference)
+        fresh = reseat(plan_shuttles(first, matrix, assignments, processes), reference)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
         fresh = reseat(fresh, reference)
         fresh_fids = {
@@ -316,7 +336,16 @@ def _relabel(
     and "fleet short" exactly where that bound exceeds the vehicles available."""
     names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
     fleet_days = [
-        replace(f, lower_bound=bounds.get((f.day, f.foresteria_id), (0, f.available))[0])
+        replace(
+            f,
+            lower_bound=bounds.get((f.day, f.foresteria_id), (0, 0))[0],
+            available=sum(
+                1
+                for v in scenario.fleet
+                if v.foresteria_id == f.foresteria_id
+                and v.available_from <= f.day <= v.available_to
+            ),
+        )
         for f in plan.fleet_days
     ]
     unserved = []
@@ -417,8 +446,11 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
     total = sum(len(ids) for *_, ids in stops)
     load = total if direction == "to_farm" else 0
     out = []
+    place, at = origin, dep + lead  # idle: minutes waiting aboard before the stop's service
     for seq, (farm, arrive, depart, ids) in enumerate(stops, 1):
         load += -len(ids) if direction == "to_farm" else len(ids)
+        reach = at + (leg_min(matrix.secs(place, farm)) if place != farm else 0)
+        place, at = farm, depart
         out.append(
             Stop(
                 seq=seq,
@@ -429,6 +461,7 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
                 alight=len(ids) if direction == "to_farm" else 0,
                 load_after=load,
                 worker_ids=tuple(ids),
+                idle=depart - board - reach,
             )
         )
     path = [origin, *(s.farm_id for s in out), origin]
@@ -606,13 +639,14 @@ def _seat_in_kept(
     fleet = {v.id: v for v in scenario.fleet}
     turn = scenario.config.transport.turnaround_min
     seed = scenario.config.scenario.seed
+    holder = {w.id for w in scenario.workers if w.priority == PRIORITY_REFERRED}
     current = {t.trip_id: t for t in trips}
     groups: dict[tuple[date, str, str], list[str]] = defaultdict(list)
     for w in riders:
         groups[where[w]].append(w)
     seated: set[str] = set()
     for (d, origin, farm), ids in sorted(groups.items()):
-        queue = sorted(ids, key=lambda w: hashlib.sha256(f"{seed}:{w}".encode()).hexdigest())
+        queue = sorted(ids, key=lambda w: _seat_order(w, holder, seed))
         while queue:
             legs = [
                 _cheapest_insertion(current, d, origin, farm, dr, timer, fleet, turn)
@@ -627,6 +661,11 @@ def _seat_in_kept(
                 current[t.trip_id] = _with_riders(t, farm, take)
             seated.update(take)
     return sorted(current.values(), key=lambda t: t.trip_id), seated
+
+
+def _seat_order(w: str, holders: set[str], seed: int) -> tuple[bool, str]:
+    """Who is seated first on kept trips: the season's seat holders, then the seeded order."""
+    return (w not in holders, hashlib.sha256(f"{seed}:{w}".encode()).hexdigest())
 
 
 def _cheapest_insertion(
