@@ -272,18 +272,32 @@ def stable_day_plan(
         trip = _rebuilt(t, matrix, scenario)
         if trip is not None:
             trips.append(trip)
-    trips, seated = _seat_in_kept(trips, sorted(gone), where, first, matrix)
-    gone -= seated
-    busy = {(t.day, t.vehicle_id) for t in trips}
-    idle = {
-        v.foresteria_id
-        for v in scenario.fleet
-        if v.available_from <= day <= v.available_to and (day, v.id) not in busy
-    }
     base_of = pickup_bases(scenario, matrix)
-    planned = {w for w in gone if base_of.get(where[w][1], where[w][1]) in idle}
-    plan_rest = _residual_plan(first, matrix, assignments, planned, busy, processes)
-    merged = _merge(trips, plan_rest, _no_idle_vehicle(scenario, where, gone - planned, base_of))
+
+    def assemble(max_shift: int | None, bases: set[str]) -> tuple[ShuttlePlan, list[Trip], int]:
+        """Kept trips, riders left over seated on them (departures moved by at most STABLE_MIN
+        minutes; then, with max_shift None, by any move the windows allow for the riders of
+        `bases`), the rest planned on the idle vehicles."""
+        strict, seated = _seat_in_kept(trips, sorted(gone), where, first, matrix, STABLE_MIN)
+        if max_shift is None:
+            rest = sorted(
+                w for w in gone - seated if base_of.get(where[w][1], where[w][1]) in bases
+            )
+            strict, more = _seat_in_kept(strict, rest, where, first, matrix, None)
+            seated |= more
+        left = gone - seated
+        busy = {(t.day, t.vehicle_id) for t in strict}
+        idle = {
+            v.foresteria_id
+            for v in scenario.fleet
+            if v.available_from <= day <= v.available_to and (day, v.id) not in busy
+        }
+        planned = {w for w in left if base_of.get(where[w][1], where[w][1]) in idle}
+        plan_rest = _residual_plan(first, matrix, assignments, planned, busy, processes)
+        nobody = _no_idle_vehicle(scenario, where, left - planned, base_of)
+        return _merge(strict, plan_rest, nobody), strict, len(seated)
+
+    merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
     reference: dict[tuple[str, str], RefLeg] = {
         (w, rt["direction"]): RefLeg(
             vehicle_id=rt["vehicle_id"], depart_min=parse_hhmm(rt["depart"])
@@ -298,6 +312,22 @@ def stable_day_plan(
     merged = reseat(merged, reference)
     fids = sorted({f.id for f in scenario.foresterie})
     m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
+    # A base whose kept plan needs a vehicle beyond the season plan's: seat its riders left over
+    # on kept trips even where that moves a kept trip by more than STABLE_MIN minutes (a few
+    # riders change time) rather than add a vehicle; taken where it is better for service, then
+    # vehicles.
+    over = {f for f in fids if m_score[f][1] > len(ref_vehicles[f])}
+    if over:
+        relaxed, relaxed_trips, relaxed_n = assemble(None, over)
+        relaxed = reseat(relaxed, reference)
+        better = {f for f in over if (_unserved(relaxed, f), _vehicles(relaxed, f)) < m_score[f]}
+        if better:
+            merged = _pick(merged, relaxed, better)
+            kept_trips = [t for t in relaxed_trips if t.foresteria_id in better] + [
+                t for t in kept_trips if t.foresteria_id not in better
+            ]
+            seated_n = relaxed_n
+            m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
     renamed = 0
     if all(u == 0 and v <= len(ref_vehicles[f]) for f, (u, v) in m_score.items()):
         fresh_fids: set[str] = set()
@@ -320,9 +350,9 @@ def stable_day_plan(
     )
     return plan, Kept(
         mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
-        kept_trips=sum(1 for t in trips if t.foresteria_id not in fresh_fids),
+        kept_trips=sum(1 for t in kept_trips if t.foresteria_id not in fresh_fids),
         residual_riders=len(residual),
-        seated_in_kept=len(seated),
+        seated_in_kept=seated_n,
         renamed_vehicle_days=renamed if fresh_fids else 0,
         fresh_foresterie=sorted(fresh_fids),
     )
@@ -627,6 +657,7 @@ def _seat_in_kept(
     where: dict[str, tuple[date, str, str]],
     scenario: Scenario,
     matrix: TravelMatrix,
+    max_shift: int | None = STABLE_MIN,
 ) -> tuple[list[Trip], set[str]]:
     """Seat riders not kept on the kept trips before any other vehicle is used: both ways, on a
     trip of their origin that stops at their farm and has a free seat, or into which a stop at
@@ -649,7 +680,7 @@ def _seat_in_kept(
         queue = sorted(ids, key=lambda w: _seat_order(w, holder, seed))
         while queue:
             legs = [
-                _cheapest_insertion(current, d, origin, farm, dr, timer, fleet, turn)
+                _cheapest_insertion(current, d, origin, farm, dr, timer, fleet, turn, max_shift)
                 for dr in DIRECTIONS
             ]
             if any(leg is None for leg in legs):
@@ -677,9 +708,12 @@ def _cheapest_insertion(
     timer: Any,
     fleet: dict[str, Vehicle],
     turn: int,
+    max_shift: int | None,
 ) -> Trip | None:
-    """The kept trip (re-timed if a stop is inserted) that takes riders to `farm` most cheaply."""
-    best: tuple[int, str, Trip] | None = None
+    """The kept trip (re-timed if a stop is inserted) that takes riders to `farm` most cheaply:
+    fewest riders whose departure moves by more than STABLE_MIN minutes, then fewest added
+    metres, then the trip id. `max_shift` None: any move the windows allow."""
+    best: tuple[int, int, str, Trip] | None = None
     for t in current.values():
         v = fleet.get(t.vehicle_id or "")
         if v is None or t.day != d or t.origin != origin or t.direction != direction:
@@ -699,13 +733,15 @@ def _cheapest_insertion(
                 made = _shifted(
                     made, min(max(t.depart - made.depart, made.slack[0]), made.slack[1])
                 )
-                if abs(made.depart - t.depart) <= STABLE_MIN and _day_holds(current, made, v, turn):
+                moved = abs(made.depart - t.depart)
+                if (max_shift is None or moved <= max_shift) and _day_holds(current, made, v, turn):
                     options.append(made)
         for o in options:
-            key = (o.metres - t.metres, o.trip_id)
-            if best is None or key < best[:2]:
+            changed = t.riders if abs(o.depart - t.depart) > STABLE_MIN else 0
+            key = (changed, o.metres - t.metres, o.trip_id)
+            if best is None or key < best[:3]:
                 best = (*key, o)
-    return best[2] if best else None
+    return best[3] if best else None
 
 
 def _shifted(t: Trip, dt: int) -> Trip:
