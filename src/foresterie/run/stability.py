@@ -19,7 +19,7 @@ import csv
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -126,6 +126,9 @@ REFERENCE_TRIPS = "reference_trips.json"
 # Deterministic CP-SAT budget (s) for chaining the residual trips onto the idle vehicles: a handful
 # of trips, so a fraction of the season's budget; recorded here, so a replay is identical.
 RESIDUAL_CHAINING = 0.2
+# At most this many kept vehicles of a foresteria are re-planned with its riders left over
+# before it is planned afresh (1, then 2, ...: the least loaded first, or the nearest first).
+REPAIR_VEHICLES = 6
 
 
 def reference_trips_json(run_plan: Path, d: date) -> str:
@@ -177,10 +180,13 @@ class Kept:
     renamed_vehicle_days: int
     # planned afresh: it served more riders, or as many without a vehicle the kept plan adds
     fresh_foresterie: list[str]
+    # kept, after re-planning a few of their kept vehicles with the riders left over
+    repaired_foresterie: list[str] = field(default_factory=list)
 
     def record(self) -> dict[str, Any]:
         return {
             "fresh_foresterie": self.fresh_foresterie,
+            "repaired_foresterie": self.repaired_foresterie,
             "mode": self.mode,
             "kept_trips": self.kept_trips,
             "residual_riders": self.residual_riders,
@@ -298,6 +304,47 @@ def stable_day_plan(
         return _merge(strict, plan_rest, nobody), strict, len(seated)
 
     merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
+    repaired: list[str] = []
+
+    def repair(plan: ShuttlePlan, f: str, k: int, order: str) -> ShuttlePlan | None:
+        """`plan` with base f's riders not on its kept trips, and the riders of the k kept
+        vehicles whose stops come nearest their farms, planned again on those k vehicles and the
+        idle ones; None when base f has fewer than k kept vehicles or nothing is left over."""
+        kept_ids = {t.trip_id for t in kept_trips}
+        mine = [t for t in plan.trips if t.foresteria_id == f]
+        on_kept = {
+            w for t in mine if t.trip_id in kept_ids for st in t.stops for w in st.worker_ids
+        }
+        left = {
+            w
+            for w, (_, origin, _) in where.items()
+            if base_of.get(origin, origin) == f and w not in on_kept
+        }
+        farms = {where[w][2] for w in left}
+        vehicles = sorted({t.vehicle_id or "" for t in mine if t.trip_id in kept_ids})
+        if not left or len(vehicles) < k:
+            return None
+
+        def near(v: str) -> tuple[int, int, str]:
+            ts = [t for t in mine if t.vehicle_id == v]
+            stops = {st.farm_id for t in ts for st in t.stops}
+            far = min(matrix.secs(a, b) if a != b else 0 for a in stops for b in farms)
+            load = sum(t.riders for t in ts)
+            return (load, far, v) if order == "load" else (far, load, v)
+
+        chosen = set(sorted(vehicles, key=near)[:k])
+        freed = {
+            w
+            for t in mine
+            if t.trip_id in kept_ids and t.vehicle_id in chosen
+            for st in t.stops
+            for w in st.worker_ids
+        }
+        stay = [t for t in plan.trips if t.trip_id in kept_ids and t.vehicle_id not in chosen]
+        busy = {(t.day, t.vehicle_id) for t in stay}
+        rest = _residual_plan(first, matrix, assignments, left | freed, busy, processes)
+        return _merge(stay, rest, [])
+
     reference: dict[tuple[str, str], RefLeg] = {
         (w, rt["direction"]): RefLeg(
             vehicle_id=rt["vehicle_id"], depart_min=parse_hhmm(rt["depart"])
@@ -336,15 +383,41 @@ def stable_day_plan(
         fresh = reseat(plan_shuttles(first, matrix, assignments, processes), reference)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
         fresh = reseat(fresh, reference)
-        fresh_fids = {
-            f
-            for f in fids
-            if _unserved(fresh, f) < m_score[f][0]
-            or (
-                _unserved(fresh, f) == m_score[f][0]
-                and m_score[f][1] > max(_vehicles(fresh, f), len(ref_vehicles[f]))
+
+        def fresh_wins(plan: ShuttlePlan, f: str) -> bool:
+            u, v = _unserved(plan, f), _vehicles(plan, f)
+            return _unserved(fresh, f) < u or (
+                _unserved(fresh, f) == u and v > max(_vehicles(fresh, f), len(ref_vehicles[f]))
             )
-        }
+
+        fresh_fids = {f for f in fids if fresh_wins(merged, f)}
+        # Before a base is planned afresh: re-plan only some of its kept vehicles with the
+        # riders left over (1, 2, ... vehicles; the least loaded first, or the nearest to the
+        # riders left over first), and choose among these and the fresh plan exactly by service,
+        # then vehicles beyond the season's, then rider-legs kept (README, "Stability").
+        for f in sorted(fresh_fids):
+            cands = [fresh]
+            for order in ("load", "near"):
+                for k in range(1, REPAIR_VEHICLES + 1):
+                    cand = repair(merged, f, k, order)
+                    if cand is None:
+                        break
+                    cand = reseat(keep_vehicles(scenario, cand, reference)[0], reference)
+                    if not fresh_wins(cand, f):
+                        cands.append(cand)
+                        break
+            best = min(
+                cands,
+                key=lambda p: (
+                    _unserved(p, f),
+                    max(_vehicles(p, f), len(ref_vehicles[f])),
+                    -_kept_legs(p, f, reference),
+                ),
+            )
+            if best is not fresh:
+                merged = _pick(merged, best, {f})
+                fresh_fids.discard(f)
+                repaired.append(f)
     plan = _relabel(
         _pick(merged, fresh, fresh_fids), lower_bounds(scenario, matrix, assignments), scenario
     )
@@ -355,6 +428,7 @@ def stable_day_plan(
         seated_in_kept=seated_n,
         renamed_vehicle_days=renamed if fresh_fids else 0,
         fresh_foresterie=sorted(fresh_fids),
+        repaired_foresterie=sorted(repaired),
     )
 
 
@@ -434,6 +508,17 @@ def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> Shut
         key=lambda x: (x.day, x.foresteria_id),
     )
     return replace(merged, trips=trips, unserved=unserved, fleet_days=fleet_days)
+
+
+def _kept_legs(plan: ShuttlePlan, fid: str, reference: dict[tuple[str, str], RefLeg]) -> int:
+    """Rider-legs of base fid on their reference vehicle within STABLE_MIN minutes."""
+    return sum(
+        _seat_score(reference.get((w, t.direction)), t, 1) == 2
+        for t in plan.trips
+        if t.foresteria_id == fid
+        for s in t.stops
+        for w in s.worker_ids
+    )
 
 
 def _base(u: Unserved) -> str:
