@@ -279,12 +279,16 @@ def stable_day_plan(
         if trip is not None:
             trips.append(trip)
     base_of = pickup_bases(scenario, matrix)
+    strict_pass: list[tuple[list[Trip], set[str]]] = []
 
     def assemble(max_shift: int | None, bases: set[str]) -> tuple[ShuttlePlan, list[Trip], int]:
         """Kept trips, riders left over seated on them (departures moved by at most STABLE_MIN
         minutes; then, with max_shift None, by any move the windows allow for the riders of
         `bases`), the rest planned on the idle vehicles."""
-        strict, seated = _seat_in_kept(trips, sorted(gone), where, first, matrix, STABLE_MIN)
+        if not strict_pass:  # the same for both calls: computed once
+            strict_pass.append(_seat_in_kept(trips, sorted(gone), where, first, matrix, STABLE_MIN))
+        strict, seated = strict_pass[0]
+        seated = set(seated)
         if max_shift is None:
             rest = sorted(
                 w for w in gone - seated if base_of.get(where[w][1], where[w][1]) in bases
@@ -299,7 +303,7 @@ def stable_day_plan(
             if v.available_from <= day <= v.available_to and (day, v.id) not in busy
         }
         planned = {w for w in left if base_of.get(where[w][1], where[w][1]) in idle}
-        plan_rest = _residual_plan(first, matrix, assignments, planned, busy, processes)
+        plan_rest = _residual_plan(first, matrix, assignments, planned, busy, 1)
         nobody = _no_idle_vehicle(scenario, where, left - planned, base_of)
         return _merge(strict, plan_rest, nobody), strict, len(seated)
 
@@ -342,7 +346,7 @@ def stable_day_plan(
         }
         stay = [t for t in plan.trips if t.trip_id in kept_ids and t.vehicle_id not in chosen]
         busy = {(t.day, t.vehicle_id) for t in stay}
-        rest = _residual_plan(first, matrix, assignments, left | freed, busy, processes)
+        rest = _residual_plan(first, matrix, assignments, left | freed, busy, 1)
         return _merge(stay, rest, [])
 
     reference: dict[tuple[str, str], RefLeg] = {
@@ -626,7 +630,9 @@ def _residual_plan(
     busy: set[tuple[date, str | None]],
     processes: int,
 ) -> ShuttlePlan:
-    """Plan the riders not kept, on the vehicles the kept trips leave idle that day."""
+    """Plan the riders not kept, on the vehicles the kept trips leave idle that day. Called
+    with one process: a small plan, where a process pool costs more than it saves (the result
+    does not depend on the process count, routes.py)."""
     day = scenario.config.scenario.season_start  # a day run's season is that one day
     off = day - timedelta(days=1)
     fleet = tuple(
@@ -751,7 +757,15 @@ def _seat_in_kept(
     and the vehicle's day still within turnaround and duty. The cheapest insertion first (added
     metres, then the trip id). Riders of one (origin, farm) are seated in the seeded order of
     their ids, so ties fall the same way on every re-run. Returns the trips and who was seated."""
-    timer = trip_timer(scenario, matrix)
+    plain_timer = trip_timer(scenario, matrix)
+    timed: dict[tuple[Any, ...], Trip | None] = {}
+
+    def timer(t: Trip, farms: list[str], ids: list[tuple[str, ...]]) -> Trip | None:
+        key = (t.trip_id, t.depart, tuple(farms), tuple(ids))  # the timing depends on these
+        if key not in timed:
+            timed[key] = plain_timer(t, farms, ids)
+        return timed[key]
+
     fleet = {v.id: v for v in scenario.fleet}
     turn = scenario.config.transport.turnaround_min
     seed = scenario.config.scenario.seed
