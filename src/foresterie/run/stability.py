@@ -27,7 +27,7 @@ from typing import Any
 from ortools.graph.python import linear_sum_assignment
 
 from foresterie.core.files import dumps_json
-from foresterie.core.timeutil import parse_hhmm
+from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Scenario, Vehicle
 from foresterie.shuttles.routes import (
     DIRECTIONS,
@@ -316,13 +316,16 @@ def stable_day_plan(
         idle ones; None when base f has fewer than k kept vehicles or nothing is left over."""
         kept_ids = {t.trip_id for t in kept_trips}
         mine = [t for t in plan.trips if t.foresteria_id == f]
-        on_kept = {
-            w for t in mine if t.trip_id in kept_ids for st in t.stops for w in st.worker_ids
-        }
+        on_kept: dict[str, int] = defaultdict(int)  # legs on kept trips
+        for t in mine:
+            if t.trip_id in kept_ids:
+                for st in t.stops:
+                    for w in st.worker_ids:
+                        on_kept[w] += 1
         left = {
             w
             for w, (_, origin, _) in where.items()
-            if base_of.get(origin, origin) == f and w not in on_kept
+            if base_of.get(origin, origin) == f and on_kept.get(w, 0) < 2
         }
         farms = {where[w][2] for w in left}
         vehicles = sorted({t.vehicle_id or "" for t in mine if t.trip_id in kept_ids})
@@ -344,9 +347,16 @@ def stable_day_plan(
             for st in t.stops
             for w in st.worker_ids
         }
-        stay = [t for t in plan.trips if t.trip_id in kept_ids and t.vehicle_id not in chosen]
-        busy = {(t.day, t.vehicle_id) for t in stay}
-        rest = _residual_plan(first, matrix, assignments, left | freed, busy, 1)
+        replan = left | freed  # both legs; stripped from the kept trips that stay
+        stay = [
+            x
+            for t in mine
+            if t.trip_id in kept_ids and t.vehicle_id not in chosen
+            if (x := _stripped(t, replan, matrix, scenario)) is not None
+        ]
+        others = [t for t in plan.trips if t.foresteria_id != f]
+        busy = {(t.day, t.vehicle_id) for t in stay + others}
+        rest = _residual_plan(first, matrix, assignments, replan, busy, 1)
         return _merge(stay, rest, [])
 
     reference: dict[tuple[str, str], RefLeg] = {
@@ -601,6 +611,35 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
         origin_id=origin if origin != fid else None,
         lead=lead,
         tail=tail,
+    )
+
+
+def _stripped(t: Trip, gone: set[str], matrix: TravelMatrix, scenario: Scenario) -> Trip | None:
+    """A kept trip without the riders in `gone`, rebuilt as a kept reference trip is."""
+    if not any(w in gone for s in t.stops for w in s.worker_ids):
+        return t
+    return _rebuilt(
+        {
+            "trip_id": t.trip_id,
+            "day": t.day,
+            "foresteria_id": t.foresteria_id,
+            "origin_id": t.origin,
+            "direction": t.direction,
+            "vehicle_id": t.vehicle_id,
+            "depart": fmt_hhmm(t.depart),
+            "return": fmt_hhmm(t.ret),
+            "stops": [
+                {
+                    "farm_id": s.farm_id,
+                    "arrive": fmt_hhmm(s.arrive),
+                    "depart": fmt_hhmm(s.depart),
+                    "worker_ids": [w for w in s.worker_ids if w not in gone],
+                }
+                for s in t.stops
+            ],
+        },
+        matrix,
+        scenario,
     )
 
 
