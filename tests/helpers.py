@@ -223,3 +223,14 @@ def add_pickup(folder: Path, name: str = "Borgo Mezzanone (ex pista)", rider: st
         line + (",PX" if line.startswith(f"{rider},") else ",") for line in lines[1:]
     ]
     (folder / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def rehash(run: Path, names: list[str]) -> None:
+    """Re-hash edited files of a run folder in its manifest, as a forger would (tamper tests)."""
+    import hashlib
+
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    for name in names:
+        part, file = name.split("/", 1)
+        m[part][file] = hashlib.sha256((run / name).read_bytes()).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,8 @@ from foresterie.ops.day import (
 )
 from foresterie.ops.ledger import Event, Ledger, ledger_path
 from foresterie.run.stability import RefLeg as Leg
-from tests.helpers import add_pickup
+from foresterie.verify import verify_run
+from tests.helpers import add_pickup, rehash
 
 D = date(2026, 7, 7)  # a Tuesday
 
@@ -291,3 +293,29 @@ def test_bookings_from_a_departure_point(tiny: Path, tmp_path: Path) -> None:
     with open(out / "plan" / "waitlist.csv", newline="") as fh:
         assert {r["worker_id"]: r["code"] for r in csv.DictReader(fh)} == {"W01": "past"}
     assert _cli("verify", str(out))[0] == 0
+
+
+def test_verify_keeps_the_season_seat_holders_first(season: Path, tmp_path: Path) -> None:
+    """W03 books F1 for the day (F2 in the season plan): at FA-F1, W01 and W02 hold seats of the
+    season plan's trips, W03 does not. A forged day plan that leaves W01 behind while W03 rides
+    breaks the day run's rule (seat holders first); verify says so."""
+    led = tmp_path / "l.sqlite"
+    b = tmp_path / "bookings.csv"
+    b.write_text("date,worker_id,action,farm_id\n2026-07-07,W03,book,F1\n")
+    assert _cli("ledger", "import", str(season), str(b), "--ledger", str(led))[0] == 0
+    out = tmp_path / "day"
+    code, text = _cli(
+        "day", str(season), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 0, text
+    forged = tmp_path / "forged"
+    shutil.copytree(out, forged)
+    riders = (forged / "plan" / "riders.csv").read_text().splitlines(keepends=True)
+    assert any(r.endswith(",W03\n") for r in riders)
+    (forged / "plan" / "riders.csv").write_text("".join(r for r in riders if ",W01\n" not in r))
+    with open(forged / "plan" / "unserved.csv", "a", newline="") as fh:
+        fh.write('2026-07-07,FA,FA,F1,1,vehicles_busy,no,1,1,"forged",W01\n')
+    rehash(forged, ["plan/riders.csv", "plan/unserved.csv"])
+    found = verify_run(forged)
+    assert any(v.startswith("ride order broken: 2026-07-07 FA F1") for v in found), found
+    assert verify_run(out) == []
