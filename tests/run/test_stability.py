@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from foresterie.run.stability import STABLE_MIN, RefLeg, _seat_in_kept, keep_vehicles, reseat
+from foresterie.run.stability import (
+    STABLE_MIN,
+    RefLeg,
+    _seat_in_kept,
+    _stripped,
+    keep_vehicles,
+    reseat,
+)
 from foresterie.scenario.model import Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip, trip_timer
 from foresterie.travel.matrix import TravelMatrix
@@ -165,3 +172,19 @@ def test_reseat_puts_interchangeable_riders_back_on_their_vehicle() -> None:
     assert [t.stops[0].worker_ids for t in new.trips] == [("W2", "W3"), ("W1",)]
     ref[("W3", "to_farm")] = RefLeg(vehicle_id="V2", depart_min=420)  # V2, but an hour later
     assert [t.stops[0].worker_ids for t in reseat(plan, ref).trips][1] == ("W1",)
+
+
+def test_stripping_riders_from_a_kept_trip_drops_an_emptied_stop() -> None:
+    """V1's morning trip stops at F1 (W1, W2) then F2 (W9); taking W9 off (re-planned elsewhere)
+    drops the F2 stop (the times still hold without it) and recounts; W1, W2 keep the vehicle and
+    the departure."""
+    sc, m = _two_farms()
+    trips, _ = _seat_in_kept(_kept(sc, m, ("W1", "W2")), ["W9"], {"W9": (D, "FA", "F2")}, sc, m)
+    (longer,) = [t for t in trips if t.direction == "to_farm"]
+    assert [s.farm_id for s in longer.stops] == ["F1", "F2"]
+    back = _stripped(longer, {"W9"}, m, sc)
+    assert back is not None
+    assert [(s.farm_id, s.worker_ids) for s in back.stops] == [("F1", ("W1", "W2"))]
+    assert (back.vehicle_id, back.depart, back.riders) == ("V1", longer.depart, 2)
+    assert back.metres < longer.metres
+    assert _stripped(longer, {"W1", "W2", "W9"}, m, sc) is None  # nobody left: no trip
