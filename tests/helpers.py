@@ -309,3 +309,14 @@ def with_referrals(tmp_path: Path, records: str) -> Path:
         "worker_id,referral_date,referring_body,urgency,avoid_sites\n" + records, encoding="utf-8"
     )
     return folder
+
+
+def rehash(run: Path, names: list[str]) -> None:
+    """Re-hash edited files of a run folder in its manifest, as a forger would (tamper tests)."""
+    import hashlib
+
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    for name in names:
+        part, file = name.split("/", 1)
+        m[part][file] = hashlib.sha256((run / name).read_bytes()).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")

@@ -687,8 +687,13 @@ def intake(
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing re-plan.")] = False,
     release_after_days: Annotated[
-        int, typer.Option(min=0, help="Release a no-show's bed this many days after arrival.")
-    ] = 3,
+        int | None,
+        typer.Option(
+            min=0,
+            help="Release a no-show's bed this many days after the planned arrival "
+            "(default: the scenario's [operations] release_bed_after_days, 3 if unset).",
+        ),
+    ] = None,
 ) -> None:
     """Re-plan the beds from today with the ledger's arrivals, departures and no-shows."""
     from foresterie.ops.intake import run_intake

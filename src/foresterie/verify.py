@@ -938,15 +938,20 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
             spot = (t["day"], r.origin(t)[0], farm_of.get((x["trip_id"], x["seq"]), ""))
             rode[spot].append(x["worker_id"])
     missed: dict[str, int] = defaultdict(int)
+    holders = _seat_holders(r.root)
     for u in sorted(r.unserved, key=lambda u: u["day"]):
         if u["code"] in ("no_vehicle", "ride_cap"):  # nobody could ride: no choice was made
             continue
         left = u["worker_ids"].split()
+        spot = (u["day"], u["foresteria_id"], u["farm_id"])
 
-        def key(w: str) -> tuple[int, int, str]:
-            prio = int(r.workers.get(w, {}).get("priority") or 0)
+        def key(w: str, spot: tuple[str, str, str] = spot) -> tuple[int, int, str]:
+            if holders is not None:  # a day run: the season's seat holders, then the others
+                first = (spot, w) in holders
+            else:
+                first = int(r.workers.get(w, {}).get("priority") or 0) == 3
             digest = hashlib.sha256(f"{seed}:{w}".encode()).hexdigest()
-            return (0 if prio == 3 else 1, -missed[w], digest)
+            return (0 if first else 1, -missed[w], digest)
 
         riders = rode.get((u["day"], u["foresteria_id"], u["farm_id"]), [])
         if riders and left and max(map(key, riders)) > min(map(key, left)):
@@ -956,6 +961,22 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
             )
         for w in left:
             missed[w] += 1
+
+
+def _seat_holders(run: Path) -> set[tuple[tuple[str, str, str], str]] | None:
+    """A day run (inputs/reference_trips.json, README "Daily operations"): the riders who hold a
+    seat on that day's season-plan trips, per (day, origin, farm) of the morning leg. None for a
+    season run, whose order starts with referred people instead."""
+    if not (run / "inputs" / "reference_trips.json").is_file():
+        return None
+    ref = json.loads(_read(run, "inputs/reference_trips.json"))
+    return {
+        ((ref["day"], t.get("origin_id") or t["foresteria_id"], s["farm_id"]), w)
+        for t in ref["trips"]
+        if t["direction"] == "to_farm"
+        for s in t["stops"]
+        for w in s["worker_ids"]
+    }
 
 
 PROVEN_CODES = {"no_vehicle", "ride_cap", "fleet_short"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,8 @@ from foresterie.ops.day import (
 )
 from foresterie.ops.ledger import Event, Ledger, ledger_path
 from foresterie.run.stability import RefLeg as Leg
-from tests.helpers import with_referrals
+from foresterie.verify import verify_run
+from tests.helpers import add_pickup, rehash, with_referrals
 
 D = date(2026, 7, 7)  # a Tuesday
 
@@ -265,3 +267,71 @@ def test_a_site_to_avoid_is_never_a_day_run_destination(tmp_path: Path) -> None:
     assert "W02" not in _riders(season, booked)
     booked = [Event(kind="booking", day=D, worker_id="W02", farm_id="F2")]
     assert _riders(season, booked)["W02"][0] == "F2"  # another farm: driven there
+
+
+def test_bookings_from_a_departure_point(tiny: Path, tmp_path: Path) -> None:
+    """W01 (housed at FA) and W06 (waitlisted, no departure point of their own) book a ride from
+    the departure point PX: both board there, nobody is given a bed for it, the day is verified."""
+    add_pickup(tiny, rider="W07")
+    run = tmp_path / "season"
+    code, text = _cli("solve", str(tiny), "--out", str(run))
+    assert code == 0, text
+    events = [
+        Event(kind="booking", day=D, worker_id="W01", origin="PX"),
+        Event(kind="booking", day=D, worker_id="W06", origin="PX", farm_id="F1"),
+    ]
+    demand = day_demand(load_season_run(run), events, D)
+    boards = {w.id: (w.pinned_foresteria, w.pickup_id) for w in demand.riders}
+    assert boards["W01"] == (None, "PX") and boards["W06"] == (None, "PX")
+    assert boards["W02"] == ("FA", None)
+    assert demand.counts["booked_from_departure_point"] == 2
+    b = tmp_path / "bookings.csv"
+    b.write_text("date,worker_id,action,origin,farm_id\n2026-07-07,W01,book,PX,\n")
+    led = tmp_path / "l.sqlite"
+    assert _cli("ledger", "import", str(run), str(b), "--ledger", str(led))[0] == 0
+    out = tmp_path / "day"
+    code, text = _cli(
+        "day", str(run), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 0, text
+    with open(out / "plan" / "trips.csv", newline="") as fh:
+        origin = {r["trip_id"]: r["origin_id"] for r in csv.DictReader(fh)}
+    with open(out / "plan" / "riders.csv", newline="") as fh:
+        rides = {(r["worker_id"], origin[r["trip_id"]]) for r in csv.DictReader(fh)}
+    with open(out / "plan" / "unserved.csv", newline="") as fh:
+        left = {
+            (w, r["foresteria_id"]) for r in csv.DictReader(fh) for w in r["worker_ids"].split()
+        }
+    # W01 boards at PX (the tiny fleet's one vehicle at FB may have no time for it: then W01 is
+    # listed unserved at PX), never at FA where the bed is; the others keep their trips
+    assert ("W01", "PX") in rides | left and ("W01", "FA") not in rides
+    assert ("W02", "FA") in rides
+    with open(out / "plan" / "waitlist.csv", newline="") as fh:
+        assert {r["worker_id"]: r["code"] for r in csv.DictReader(fh)} == {"W01": "past"}
+    assert _cli("verify", str(out))[0] == 0
+
+
+def test_verify_keeps_the_season_seat_holders_first(season: Path, tmp_path: Path) -> None:
+    """W03 books F1 for the day (F2 in the season plan): at FA-F1, W01 and W02 hold seats of the
+    season plan's trips, W03 does not. A forged day plan that leaves W01 behind while W03 rides
+    breaks the day run's rule (seat holders first); verify says so."""
+    led = tmp_path / "l.sqlite"
+    b = tmp_path / "bookings.csv"
+    b.write_text("date,worker_id,action,farm_id\n2026-07-07,W03,book,F1\n")
+    assert _cli("ledger", "import", str(season), str(b), "--ledger", str(led))[0] == 0
+    out = tmp_path / "day"
+    code, text = _cli(
+        "day", str(season), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 0, text
+    forged = tmp_path / "forged"
+    shutil.copytree(out, forged)
+    riders = (forged / "plan" / "riders.csv").read_text().splitlines(keepends=True)
+    assert any(r.endswith(",W03\n") for r in riders)
+    (forged / "plan" / "riders.csv").write_text("".join(r for r in riders if ",W01\n" not in r))
+    with open(forged / "plan" / "unserved.csv", "a", newline="") as fh:
+        fh.write('2026-07-07,FA,FA,F1,1,vehicles_busy,no,1,1,"forged",W01\n')
+    rehash(forged, ["plan/riders.csv", "plan/unserved.csv"])
+    found = verify_run(forged)
+    assert any(v.startswith("ride order broken: 2026-07-07 FA F1") for v in found), found
+    assert verify_run(out) == []

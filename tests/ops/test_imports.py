@@ -20,6 +20,7 @@ SEASON = Season(
     farms=frozenset({"F1", "F2"}),
     vehicles=frozenset({"VA1", "VB1"}),
     foresterie=frozenset({"FA", "FB"}),
+    pickups=frozenset({"PX"}),
 )
 
 EXPECTED = {
@@ -33,10 +34,12 @@ EXPECTED = {
     "checkins: date, worker_id, event; bookings: date, worker_id, action; boardings: date, "
     "vehicle_id, worker_id, boarded; scans: worker_id, scanned_at; incidents: date, "
     "vehicle_id, incident",
-    "origin_not_a_foresteria": "bookings.csv:2: origin: 'F1' is not a foresteria of the season run",
+    "origin_not_a_foresteria": "bookings.csv:2: origin: 'F1' is not a foresteria or departure point of the season run",
     "ragged_row": "checkins.csv:3: row: 2 cells, header has 3",
     "semicolon_csv": "checkins.csv:1: header: semicolon-separated; export as comma-separated",
-    "unknown_event": "checkins.csv:2: event: 'arrivo' is not one of arrival, departure, absent",
+    "unknown_event": "checkins.csv:2: event: 'arrivo' is not one of arrival, departure, absent, move",
+    "move_to_unknown_foresteria": "checkins.csv:2: foresteria_id: 'FZ' is not a foresteria of the season run",
+    "foresteria_on_an_arrival": "checkins.csv:3: foresteria_id: only a move request names a foresteria, not 'arrival'",
     "unknown_farm": "bookings.csv:2: farm_id: 'F9' is not a farm of the season run",
     "unknown_vehicle": "incidents.csv:2: vehicle_id: 'VZ9' is not a vehicle of the season run",
     "unknown_worker": "checkins.csv:3: worker_id: 'W99' is not a worker of the season run",
@@ -62,7 +65,7 @@ def test_every_bad_row_is_reported(tmp_path: Path) -> None:
         read_events(f, SEASON)
     assert [str(p) for p in exc.value.problems] == [
         "checkins.csv:3: date: '2026-07-40' is not a date",
-        "checkins.csv:3: event: 'gone' is not one of arrival, departure, absent",
+        "checkins.csv:3: event: 'gone' is not one of arrival, departure, absent, move",
         "checkins.csv:3: worker_id: 'W09' is not a worker of the season run",
     ]
 
@@ -126,3 +129,21 @@ def test_booking_defaults(tmp_path: Path) -> None:
         "",
         "",
     )
+
+
+def test_booking_from_a_departure_point(tmp_path: Path) -> None:
+    path = _write(tmp_path, "b.csv", "date,worker_id,action,origin\n2026-07-07,W01,book,PX\n")
+    (ev,) = read_events(path, SEASON)
+    assert (ev.kind, ev.origin) == ("booking", "PX")
+
+
+def test_move_requests(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "c.csv",
+        "date,worker_id,event,foresteria_id\n2026-07-07,W01,move,FB\n2026-07-08,W02,move,\n",
+    )
+    assert [(e.kind, e.worker_id, e.origin) for e in read_events(path, SEASON)] == [
+        ("move_request", "W01", "FB"),
+        ("move_request", "W02", ""),
+    ]

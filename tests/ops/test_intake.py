@@ -79,6 +79,9 @@ def test_intake_end_to_end(season: Path, tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     record = json.loads((out / "intake.json").read_text())
     assert record["workers"]["released_no_show"] == 1  # W02
+    assert record["release_bed_after_days"] == 3  # the default: the tiny scenario sets none
+    assert record["release_bed_after_days_from"].startswith("scenario.toml")
+    assert (record["move_requests"], record["moved_on_request"]) == (0, 0)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replan"] == {"as_of": D.isoformat(), "moved_vs_previous": 0}
     with open(out / "plan" / "assignments.csv", newline="") as fh:
@@ -100,3 +103,89 @@ def test_intake_end_to_end(season: Path, tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "day" / "day.json").read_text())["riders"] == 3
+
+
+def test_only_those_who_ask_are_moved(season: Path) -> None:
+    """W01 asks to move to FB, W03 asks to move anywhere: both are re-planned from today (W01
+    pinned at FB), everyone else housed is kept; a request the run being re-planned already
+    took (dated on or before its as_of) is not taken again."""
+    events = [
+        *_arrive("W01", "W02", "W03", "W04", "W05"),
+        Event(kind="move_request", day=date(2026, 7, 8), worker_id="W01", origin="FB"),
+        Event(kind="move_request", day=date(2026, 7, 8), worker_id="W03"),
+    ]
+    intake = intake_workers(load_season_run(season), events, D, 3)
+    by_id = {w.id: w for w in intake.workers}
+    assert (by_id["W01"].arrival, by_id["W01"].pinned_foresteria) == (D, "FB")
+    assert (by_id["W03"].arrival, by_id["W03"].pinned_foresteria) == (D, None)
+    assert intake.movers == {"W01": "FB", "W03": ""}
+    assert intake.counts["move_requested"] == 2 and intake.counts["housed_kept"] == 3
+    done = intake_workers(load_season_run(season), events, D, 3, moves_since=date(2026, 7, 8))
+    assert done.movers == {} and done.counts["housed_kept"] == 5
+
+
+def _intake_cli(season: Path, led: Path, out: Path, *extra: str) -> dict:  # type: ignore[type-arg]
+    r = CliRunner().invoke(
+        app,
+        [
+            "intake",
+            str(season),
+            "--date",
+            D.isoformat(),
+            "--ledger",
+            str(led),
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    return json.loads((out / "intake.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_move_request_end_to_end(season: Path, tmp_path: Path) -> None:
+    """W01 (FA) asks to move to FB: the re-plan houses W01 at FB from today, moves nobody else
+    (the manifest's moved_vs_previous), counts the move, and verifies."""
+    led = tmp_path / "ledger.sqlite"
+    ci = tmp_path / "checkins.csv"
+    ci.write_text(
+        "date,worker_id,event,foresteria_id\n"
+        + "".join(f"2026-07-06,{w},arrival,\n" for w in ("W01", "W02", "W03", "W04", "W05"))
+        + "2026-07-08,W01,move,FB\n"
+    )
+    r = CliRunner().invoke(app, ["ledger", "import", str(season), str(ci), "--ledger", str(led)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "intake"
+    record = _intake_cli(season, led, out)
+    assert (record["move_requests"], record["moved_on_request"]) == (1, 1)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replan"]["moved_vs_previous"] == 0  # nobody who did not ask
+    with open(out / "plan" / "assignments.csv", newline="") as fh:
+        beds = {r["worker_id"]: (r["foresteria_id"], r["from"]) for r in csv.DictReader(fh)}
+    assert beds["W01"] == ("FB", D.isoformat()) and beds["W02"][0] == "FA"
+    assert CliRunner().invoke(app, ["verify", str(out)]).exit_code == 0
+
+
+def test_release_days_from_the_scenario_and_the_option(tiny: Path, tmp_path: Path) -> None:
+    """[operations] release_bed_after_days = 7 holds W02's bed on the 9th (3 days late); the
+    option --release-after-days 2 overrides it for one re-plan and releases it."""
+    (tiny / "scenario.toml").write_text(
+        (tiny / "scenario.toml").read_text() + "\n[operations]\nrelease_bed_after_days = 7\n"
+    )
+    run = tmp_path / "season"
+    r = CliRunner().invoke(app, ["solve", str(tiny), "--out", str(run)])
+    assert r.exit_code == 0, r.output
+    led = tmp_path / "ledger.sqlite"
+    ci = tmp_path / "checkins.csv"
+    ci.write_text(
+        "date,worker_id,event\n"
+        + "".join(f"2026-07-06,{w},arrival\n" for w in ("W01", "W03", "W04", "W05"))
+    )
+    r = CliRunner().invoke(app, ["ledger", "import", str(run), str(ci), "--ledger", str(led)])
+    assert r.exit_code == 0, r.output
+    held = _intake_cli(run, led, tmp_path / "held")
+    assert held["release_bed_after_days"] == 7 and held["workers"]["held_for_no_show"] == 1
+    released = _intake_cli(run, led, tmp_path / "released", "--release-after-days", "2")
+    assert released["release_bed_after_days"] == 2
+    assert released["release_bed_after_days_from"] == "--release-after-days"
+    assert released["workers"]["released_no_show"] == 1

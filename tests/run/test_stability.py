@@ -1,14 +1,25 @@
 """Day-run stability: interchangeable vehicles are renamed so riders keep the vehicle they were
-told; a vehicle of another kind is never swapped in; without a reference nothing changes."""
+told; a vehicle of another kind is never swapped in; without a reference nothing changes; riders
+left over are seated on kept trips (a free seat, or a stop inserted) before another vehicle is
+used; interchangeable riders are reseated onto their reference vehicle."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
-from foresterie.run.stability import RefLeg, keep_vehicles
+from foresterie.run.stability import (
+    STABLE_MIN,
+    RefLeg,
+    _seat_in_kept,
+    _stripped,
+    keep_vehicles,
+    reseat,
+)
 from foresterie.scenario.model import Scenario
-from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip
-from tests.helpers import farm, foresteria, scenario, vehicle
+from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip, trip_timer
+from foresterie.travel.matrix import TravelMatrix
+from tests.helpers import farm, foresteria, matrix, scenario, vehicle
 
 D = date(2026, 7, 7)
 
@@ -90,3 +101,90 @@ def test_time_kept_outranks_vehicle_kept() -> None:
 def test_no_reference_keeps_names() -> None:
     plan = _plan([_trip("T1", "V2", ("W1",))])
     assert keep_vehicles(_scenario(), plan, {}) == (plan, 0)
+
+
+# ------------------------------------------------------------------ seating riders on kept trips
+
+
+def _two_farms() -> tuple[Scenario, TravelMatrix]:
+    """FA, F1 20 min away, F2 25 min away and 5 min from F1; V1 (8 seats) and V2 at FA."""
+    sc = scenario(
+        [foresteria("FA")], [farm("F1"), farm("F2")], [], [vehicle("V1", "FA"), vehicle("V2", "FA")]
+    )
+    m = matrix({("FA", "F1"): 20, ("FA", "F2"): 25, ("F1", "F2"): 5}, ["FA", "F1", "F2"])
+    return sc, m
+
+
+def _kept(sc: Scenario, m: TravelMatrix, riders: tuple[str, ...]) -> list[Trip]:
+    """V1's season trips of the day to F1 and back, timed as plan_shuttles times them."""
+    timer = trip_timer(sc, m)
+    out = []
+    for tid, direction in (("M01", "to_farm"), ("E01", "to_foresteria")):
+        template = replace(_trip(tid, "V1", ()), direction=direction)
+        made = timer(template, ["F1"], [riders])
+        assert made is not None
+        out.append(made)
+    return out
+
+
+def test_a_new_booking_takes_a_free_seat_on_a_kept_trip_with_a_new_stop() -> None:
+    """W9 books F2, where no kept trip stops: a stop at F2 is inserted into V1's trips both ways
+    (V1 has free seats, the departure moves by at most 10 min) instead of using V2."""
+    sc, m = _two_farms()
+    kept = _kept(sc, m, ("W1", "W2"))
+    trips, seated = _seat_in_kept(kept, ["W9"], {"W9": (D, "FA", "F2")}, sc, m)
+    assert seated == {"W9"}
+    assert {t.vehicle_id for t in trips} == {"V1"}
+    for before, after in zip(sorted(kept, key=lambda t: t.trip_id), trips, strict=True):
+        assert after.trip_id == before.trip_id
+        assert abs(after.depart - before.depart) <= STABLE_MIN
+        stops = {s.farm_id: s.worker_ids for s in after.stops}
+        assert stops == {"F1": ("W1", "W2"), "F2": ("W9",)}
+        assert after.riders == 3
+
+
+def test_a_full_kept_trip_takes_nobody() -> None:
+    sc, m = _two_farms()
+    kept = _kept(sc, m, tuple(f"W{k}" for k in range(1, 9)))  # 8 seats, 8 riders
+    trips, seated = _seat_in_kept(kept, ["W9"], {"W9": (D, "FA", "F1")}, sc, m)
+    assert seated == set() and trips == sorted(kept, key=lambda t: t.trip_id)
+
+
+def test_no_stop_is_inserted_that_moves_the_departure_beyond_10_minutes() -> None:
+    """F2 is 60 min beyond F1: a stop there would move V1's morning departure by an hour."""
+    sc, _ = _two_farms()
+    m = matrix({("FA", "F1"): 20, ("FA", "F2"): 70, ("F1", "F2"): 60}, ["FA", "F1", "F2"])
+    kept = _kept(sc, m, ("W1",))
+    _, seated = _seat_in_kept(kept, ["W9"], {"W9": (D, "FA", "F2")}, sc, m)
+    assert seated == set()
+
+
+def test_reseat_puts_interchangeable_riders_back_on_their_vehicle() -> None:
+    """Two trips to F1 at the same time carry W1, W2 (told V2) and W3 (told V1) the wrong way
+    round: the seats are swapped, the counts per trip do not change."""
+    plan = _plan([_trip("T1", "V1", ("W1", "W2")), _trip("T2", "V2", ("W3",))])
+    ref = {
+        ("W1", "to_farm"): RefLeg(vehicle_id="V2", depart_min=360),
+        ("W2", "to_farm"): RefLeg(vehicle_id="V1", depart_min=360),
+        ("W3", "to_farm"): RefLeg(vehicle_id="V2", depart_min=360),
+    }
+    new = reseat(plan, ref)
+    assert [t.stops[0].worker_ids for t in new.trips] == [("W2", "W3"), ("W1",)]
+    ref[("W3", "to_farm")] = RefLeg(vehicle_id="V2", depart_min=420)  # V2, but an hour later
+    assert [t.stops[0].worker_ids for t in reseat(plan, ref).trips][1] == ("W1",)
+
+
+def test_stripping_riders_from_a_kept_trip_drops_an_emptied_stop() -> None:
+    """V1's morning trip stops at F1 (W1, W2) then F2 (W9); taking W9 off (re-planned elsewhere)
+    drops the F2 stop (the times still hold without it) and recounts; W1, W2 keep the vehicle and
+    the departure."""
+    sc, m = _two_farms()
+    trips, _ = _seat_in_kept(_kept(sc, m, ("W1", "W2")), ["W9"], {"W9": (D, "FA", "F2")}, sc, m)
+    (longer,) = [t for t in trips if t.direction == "to_farm"]
+    assert [s.farm_id for s in longer.stops] == ["F1", "F2"]
+    back = _stripped(longer, {"W9"}, m, sc)
+    assert back is not None
+    assert [(s.farm_id, s.worker_ids) for s in back.stops] == [("F1", ("W1", "W2"))]
+    assert (back.vehicle_id, back.depart, back.riders) == ("V1", longer.depart, 2)
+    assert back.metres < longer.metres
+    assert _stripped(longer, {"W1", "W2", "W9"}, m, sc) is None  # nobody left: no trip

@@ -81,6 +81,7 @@ EXPECTED = {
     "accessible_beds_above_total": "foresterie.geojson:2: beds_accessible: more than all beds together",
     "toml_wrong_type": "scenario.toml: scenario.seed: Input should be a valid integer, unable to parse string as an integer",
     "negative_seed": "scenario.toml: scenario.seed: Input should be greater than or equal to 0",
+    "release_bed_after_days_negative": "scenario.toml: operations.release_bed_after_days: Input should be greater than or equal to 0",
     "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
     "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',
     "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",

@@ -3,8 +3,11 @@
 The day's demand: everyone the season run houses who is present on D (the planned stay, moved by
 check-ins: an arrival row, a departure row, an absence) and rides that day: a booking where there
 is one (the last booking or cancellation of that worker for D wins), else the season plan's
-expectation (their farm works that day). From the first day arrivals are recorded on, nobody whose
-planned arrival falls on or after it is assumed present without an arrival row. A worker whose
+expectation (their farm works that day). From the first day arrivals are recorded on, nobody housed
+whose planned arrival falls on or after it is assumed present without an arrival row. A rider
+boards where the season plan has them board (their bed, else their departure point), or at the
+booking's `origin` (a foresteria or a departure point): a departure-point rider is written without
+a bed (`pickup_id`), and the day run places nobody (run/pipeline.py, `day_run_housing`). A worker whose
 last `SKIP_AFTER_NO_SHOWS` recorded rides were no-shows is not expected without a booking (the
 seat is not held; they are on the follow-up list). Vehicles with a breakdown on D are out.
 
@@ -63,6 +66,7 @@ class SeasonRun:
             farms=frozenset(f.id for f in s.farms),
             vehicles=frozenset(v.id for v in s.fleet),
             foresterie=frozenset(f.id for f in s.foresterie),
+            pickups=frozenset(p.id for p in s.pickups),
         )
 
     @property
@@ -131,18 +135,23 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     recording_from = min(arrivals) if arrivals else None
     counts: Counter[str] = Counter()
     riders = []
+    points = {p.id for p in sc.pickups}
     for w in sc.workers:
+        bed = season.assigned.get(w.id)
+        # where the season plan has them board: their bed, else their departure point
+        home = bed or (w.pickup_id if w.pickup_id in points else None)
         here = w.arrival <= d < w.departure
-        if recording_from is not None and recording_from <= w.arrival <= d:
-            here = False  # arrivals are recorded: only a check-in says they came
+        if bed is not None and recording_from is not None and recording_from <= w.arrival <= d:
+            here = False  # arrivals at the foresterie are recorded: only a check-in says so
         for ev in sorted(presence.get(w.id, []), key=lambda e: e.day):  # stable: ledger order
             here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
-        bed = season.assigned.get(w.id)
         booking = bookings.get(w.id)
-        if not here or bed is None:
+        if booking is not None and booking.kind == "booking" and booking.origin in points:
+            home = home or booking.origin  # no bed, no point of their own: this booking's
+        if not here or home is None:
             if booking is not None and booking.kind == "booking":
-                counts["booked_not_present" if bed else "booked_without_bed"] += 1
-            elif bed is not None and w.arrival <= d < w.departure:
+                counts["booked_not_present" if home else "booked_without_bed"] += 1
+            elif home is not None and w.arrival <= d < w.departure:
                 counts["not_present"] += 1
             continue
         history = rides.get(w.id, [])
@@ -152,12 +161,14 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 counts["cancelled"] += 1
                 continue
             farm_id = booking.farm_id or w.farm_id
-            origin = booking.origin or bed
+            origin = booking.origin or home
             counts["booked"] += 1
+            if origin in points:
+                counts["booked_from_departure_point"] += 1
             if booking.leg in ("out", "back"):
                 counts["one_leg_booked_as_round_trip"] += 1
         else:
-            farm_id, origin = w.farm_id, bed
+            farm_id, origin = w.farm_id, home
             if streak >= SKIP_AFTER_NO_SHOWS:
                 counts["not_held_after_no_shows"] += 1
                 continue
@@ -179,7 +190,9 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 farm_id=farm_id,
                 priority=0,  # not needed for a day run, so not copied into it
                 accessible=w.accessible,
-                pinned_foresteria=origin,
+                # a foresteria: pinned there; a departure point: rides from it, no bed that day
+                pinned_foresteria=None if origin in points else origin,
+                pickup_id=origin if origin in points else None,
             )
         )
     window = d - timedelta(days=FOLLOW_UP_WINDOW)
@@ -237,8 +250,10 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
     d = demand.day
     folder.mkdir(parents=True, exist_ok=True)
     cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
-    for name in (cfg["data"]["foresterie"], cfg["data"]["farms"], cfg["data"]["matrix"]):
-        shutil.copyfile(src / name, folder / name)
+    data = cfg["data"]
+    for name in (data["foresterie"], data["farms"], data["matrix"], data.get("pickups")):
+        if name:
+            shutil.copyfile(src / name, folder / name)
     if (src / "legs.geojson").is_file():
         shutil.copyfile(src / "legs.geojson", folder / "legs.geojson")
     cfg["scenario"] = {

@@ -3,10 +3,11 @@ message, and nothing is written unless the whole file is good.
 
 A file's kind is told by its columns:
 
-- check-ins: `date, worker_id, event` (arrival | departure | absent)
+- check-ins: `date, worker_id, event` (arrival | departure | absent | move), optional
+  `foresteria_id` (a move request: the foresteria asked for; empty: anywhere else the rules allow)
 - bookings: `date, worker_id, action` (book | cancel), optional `leg` (out | back | round,
-  default round), `farm_id` (default: the worker's farm), `origin` (a foresteria id; default:
-  where the worker sleeps), `booked_by` (worker | farm, default worker)
+  default round), `farm_id` (default: the worker's farm), `origin` (a foresteria or a
+  departure point id; default: where the worker sleeps, else their departure point), `booked_by` (worker | farm, default worker)
 - boardings (a driver's list): `date, vehicle_id, worker_id, boarded` (yes | no), optional `time`
 - QR scans: `worker_id, scanned_at` (YYYY-MM-DDTHH:MM[:SS]), optional `vehicle_id`
 - incidents: `date, vehicle_id, incident` (breakdown | late_return), optional `note`
@@ -46,6 +47,7 @@ class Season:
     farms: frozenset[str]
     vehicles: frozenset[str]
     foresterie: frozenset[str]
+    pickups: frozenset[str] = frozenset()  # departure points
 
 
 def file_kind(path: Path) -> FileKind | None:
@@ -153,9 +155,14 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
     if kind == "checkins":
         d = c.day()
         worker = c.known("worker_id", s.workers, "worker")
-        event = c.one_of("event", ("arrival", "departure", "absent"))
+        event = c.one_of("event", ("arrival", "departure", "absent", "move"))
+        target = c.known("foresteria_id", s.foresterie, "foresteria", optional=True)
+        if target and event != "move":
+            c.bad("foresteria_id", f"only a move request names a foresteria, not {event!r}")
         if d is None or not c.ok:
             return None
+        if event == "move":
+            return Event(kind="move_request", day=d, worker_id=worker, origin=target, source=source)
         return Event(kind=event, day=d, worker_id=worker, source=source)  # type: ignore[arg-type]
     if kind == "bookings":
         d = c.day()
@@ -163,7 +170,9 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         action = c.one_of("action", ("book", "cancel"))
         leg = c.one_of("leg", ("out", "back", "round"), "round")
         farm = c.known("farm_id", s.farms, "farm", optional=True)
-        origin = c.known("origin", s.foresterie, "foresteria", optional=True)
+        origin = c.known(
+            "origin", s.foresterie | s.pickups, "foresteria or departure point", optional=True
+        )
         by = c.one_of("booked_by", ("worker", "farm"), "worker")
         if d is None or not c.ok:
             return None

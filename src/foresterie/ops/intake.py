@@ -8,21 +8,29 @@ From the ledger (rows up to D) each worker of the season run is, on D:
   removes them;
 - arrived without a bed (waitlisted, or earlier than planned): planned from D by the same tiers;
 - not arrived although planned (from the day arrivals are recorded on): the bed is held for
-  `release_days` days after the planned arrival, then released (they leave the plan; a later
+  `[operations] release_bed_after_days` days after the planned arrival (the CLI's
+  `--release-after-days` overrides it), then released (they leave the plan; a later
   arrival row brings them back as an arrival without a bed);
 - not yet due: planned as before (the re-planning keeps them where the previous plan put them
   where it can).
+- housed, here, and asking to move (a `move_request` row dated after the run being re-planned
+  was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned)
+  or, if none is named, wherever the tiers put them; they are left out of the previous plan the
+  re-planning keeps people in, so its `moved_vs_previous` counts only moves nobody asked for
+  (0 by the pins), and `intake.json` counts the requests and the moves made on request.
 A row of kind `intake_plan` records the new run's manifest hash; day runs then accept it as the
 season run of the same ledger.
 """
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 import tempfile
 import tomllib
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,23 +45,31 @@ from foresterie.scenario.files import workers_csv
 from foresterie.scenario.load import RESTRICTED_REFERRALS
 from foresterie.scenario.model import Worker
 
-RELEASE_DAYS = 3  # default: a bed held for a no-show is released this many days after arrival
-
 
 @dataclass(kw_only=True)
 class Intake:
     workers: list[Worker]
     counts: Counter[str]
+    movers: dict[str, str] = field(default_factory=dict)  # worker -> foresteria asked for, or ""
 
 
-def intake_workers(season: SeasonRun, events: list[Event], d: date, release_days: int) -> Intake:
+def intake_workers(
+    season: SeasonRun,
+    events: list[Event],
+    d: date,
+    release_days: int,
+    moves_since: date | None = None,
+) -> Intake:
     arrivals = [ev.day for ev in events if ev.kind == "arrival" and ev.day <= d]
     recording_from = min(arrivals) if arrivals else None
     arrived: dict[str, date] = {}
     departed: dict[str, date] = {}
+    asked: dict[str, str] = {}
     for ev in events:
         if ev.day > d:
             continue
+        if ev.kind == "move_request" and (moves_since is None or ev.day > moves_since):
+            asked[ev.worker_id] = ev.origin  # the last request wins
         if ev.kind == "arrival":
             arrived[ev.worker_id] = ev.day  # the last row wins: corrections are new rows
             departed.pop(ev.worker_id, None)
@@ -61,6 +77,7 @@ def intake_workers(season: SeasonRun, events: list[Event], d: date, release_days
             departed[ev.worker_id] = ev.day
     counts: Counter[str] = Counter()
     out: list[Worker] = []
+    movers: dict[str, str] = {}
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
@@ -74,7 +91,11 @@ def intake_workers(season: SeasonRun, events: list[Event], d: date, release_days
         came = arrived.get(w.id)
         assumed = recording_from is None or w.arrival < recording_from
         here = came is not None or (assumed and w.arrival <= d)
-        if here and bed is not None and (came is None or came >= w.arrival):
+        if here and bed is not None and w.id in asked and w.arrival < d:
+            counts["move_requested"] += 1  # re-planned from today, where they asked if named
+            movers[w.id] = asked[w.id]
+            out.append(replace(w, arrival=d, pinned_foresteria=asked[w.id] or None))
+        elif here and bed is not None and (came is None or came >= w.arrival):
             counts["housed_kept"] += 1  # late or on time: the held bed is theirs
             out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d else w)
         elif here:
@@ -98,7 +119,16 @@ def intake_workers(season: SeasonRun, events: list[Event], d: date, release_days
         else w
         for w in out
     ]
-    return Intake(workers=out, counts=counts)
+    return Intake(workers=out, counts=counts, movers=movers)
+
+
+def _first_beds(path: Path) -> dict[str, str]:
+    """worker -> the foresteria of their first assignment row in a plan."""
+    out: dict[str, str] = {}
+    with open(path, encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            out.setdefault(r["worker_id"], r["foresteria_id"])
+    return out
 
 
 def intake_path(season_run: Path, d: date) -> Path:
@@ -111,25 +141,41 @@ def run_intake(
     d: date,
     out: Path | None = None,
     force: bool = False,
-    release_days: int = RELEASE_DAYS,
+    release_days: int | None = None,
     say: Any = None,
     report: Any = None,
 ) -> tuple[RunSummary, dict[str, Any]]:
+    """Re-plan the beds from d. `release_days` None: the scenario's
+    `[operations] release_bed_after_days`."""
     season = open_season(season_run, ledger, d)
+    source = "--release-after-days"
+    if release_days is None:
+        release_days = season.scenario.config.operations.release_bed_after_days
+        source = "scenario.toml [operations] release_bed_after_days"
     target = out or intake_path(season_run, d)
     events, seq, head = ledger.snapshot()
-    intake = intake_workers(season, events, d, release_days)
+    replan = json.loads((season_run / "manifest.json").read_text(encoding="utf-8")).get("replan")
+    since = (replan or {}).get("as_of")  # requests up to then were the run's own intake's
+    intake = intake_workers(
+        season, events, d, release_days, date.fromisoformat(since) if since else None
+    )
     record = {
         "date": d.isoformat(),
         "season_run": str(season_run),
         "season_run_manifest_sha256": season.manifest_sha256,
         "ledger": {"path": str(ledger.label), "rows": seq, "head": head},
-        "release_days": release_days,
+        "release_bed_after_days": release_days,
+        "release_bed_after_days_from": source,
         "workers": dict(sorted(intake.counts.items())),
-        "moved_on_request": 0,  # no move requests are recorded yet: nobody housed is moved
+        "move_requests": len(intake.movers),
+        "moved_on_request": 0,  # set once the re-plan is made
     }
 
     def hook(tmp: Path) -> None:
+        now = _first_beds(tmp / "plan" / "assignments.csv")
+        record["moved_on_request"] = sum(
+            1 for w in intake.movers if w in now and now[w] != season.assigned.get(w)
+        )
         write_text(tmp / "intake.json", dumps_json(record))
         if report is not None:
             report(tmp)
@@ -145,6 +191,17 @@ def run_intake(
         write_text(folder / "workers.csv", workers_csv(sorted(intake.workers, key=lambda w: w.id)))
         header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
         write_text(folder / "scenario.toml", header + toml_dumps(cfg))
+        previous = season_run
+        if intake.movers:  # the previous plan without the people asking to move
+            previous = Path(t) / "previous"
+            (previous / "plan").mkdir(parents=True)
+            shutil.copyfile(
+                season_run / "plan" / "waitlist.csv", previous / "plan" / "waitlist.csv"
+            )
+            lines = (season_run / "plan" / "assignments.csv").read_text(encoding="utf-8")
+            rows = lines.splitlines(keepends=True)
+            kept = [r for r in rows[1:] if r.split(",", 1)[0] not in intake.movers]
+            write_text(previous / "plan" / "assignments.csv", "".join([rows[0], *kept]))
         referrals = {  # the season's referral records (sites to avoid) hold for the intake too
             k: v for k, v in read_restricted(season_run).items() if k == RESTRICTED_REFERRALS
         }
@@ -153,7 +210,7 @@ def run_intake(
             target,
             force,
             as_of=d,
-            previous=season_run,
+            previous=previous,
             say=say,
             report=hook,
             restricted=referrals,

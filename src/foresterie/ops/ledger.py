@@ -44,6 +44,7 @@ Kind = Literal[
     "day_plan",  # a day run published (note: its manifest sha256)
     "intake_plan",  # a housing intake re-plan published (note: its manifest sha256)
     "purge",  # worker-level rows dated before `day` purged (README, "Retention")
+    "move_request",  # a housed person asks to move (origin: the foresteria asked for, or "")
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 Leg = Literal["", "out", "back", "round"]
@@ -65,7 +66,7 @@ class Event:
     worker_id: str = ""
     farm_id: str = ""
     vehicle_id: str = ""
-    origin: str = ""  # a foresteria or a departure point id (bookings)
+    origin: str = ""  # bookings: where they board; move requests: the foresteria asked for
     leg: Leg = ""
     booked_by: BookedBy = ""
     at_time: str = ""  # HH:MM when known (boardings, scans)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from foresterie.run.kpi import housing_kpis, transport_kpis
 from foresterie.run.planfiles import write_housing, write_shuttles
 from foresterie.run.stability import REFERENCE_TRIPS, stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
+from foresterie.scenario.model import Scenario
 from foresterie.shuttles.routes import plan_shuttles
 from foresterie.travel.matrix import (
     build_matrix,
@@ -44,6 +45,25 @@ from foresterie.verify import verify_run
 
 Say = Callable[[str], None]
 Bar = Callable[[str, int, int], None]
+
+
+def day_run_housing(scenario: Scenario) -> tuple[Scenario, list[WaitlistEntry]]:
+    """A day run places nobody: riders with a bed are pinned to it; a rider without one (riding
+    from a departure point, `pickup_id`) is listed as decided before (`past`), never given a bed
+    the season plan did not give."""
+    pinned = tuple(w for w in scenario.workers if w.pinned_foresteria)
+    past = [
+        WaitlistEntry(
+            worker_id=w.id,
+            priority=w.priority,
+            code="past",
+            reason=f"rides from departure point {w.pickup_id} (a day run places nobody)",
+            proven=True,
+        )
+        for w in scenario.workers
+        if not w.pinned_foresteria
+    ]
+    return replace(scenario, workers=pinned), past
 
 
 @dataclass(kw_only=True)
@@ -93,6 +113,8 @@ def solve(
         scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
     else:
         to_plan = scenario
+    if (scenario.root / REFERENCE_TRIPS).is_file():
+        to_plan, past = day_run_housing(to_plan)
     timings["load_s"] = time.monotonic() - t
     for w in scenario.warnings:
         say(f"warning: {w}")

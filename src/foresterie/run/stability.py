@@ -16,9 +16,10 @@ the vehicle, then vehicles keeping their own name.
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,8 @@ from typing import Any
 from ortools.graph.python import linear_sum_assignment
 
 from foresterie.core.files import dumps_json
-from foresterie.core.timeutil import parse_hhmm
-from foresterie.scenario.model import Assignment, Scenario, Vehicle
+from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
+from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Scenario, Vehicle
 from foresterie.shuttles.routes import (
     DIRECTIONS,
     FleetDay,
@@ -38,7 +39,9 @@ from foresterie.shuttles.routes import (
     daily_riders,
     leg_min,
     lower_bounds,
+    pickup_bases,
     plan_shuttles,
+    trip_timer,
 )
 from foresterie.travel.matrix import TravelMatrix
 
@@ -123,6 +126,9 @@ REFERENCE_TRIPS = "reference_trips.json"
 # Deterministic CP-SAT budget (s) for chaining the residual trips onto the idle vehicles: a handful
 # of trips, so a fraction of the season's budget; recorded here, so a replay is identical.
 RESIDUAL_CHAINING = 0.2
+# At most this many kept vehicles of a foresteria are re-planned with its riders left over
+# before it is planned afresh (1, then 2, ...: the least loaded first, or the nearest first).
+REPAIR_VEHICLES = 6
 
 
 def reference_trips_json(run_plan: Path, d: date) -> str:
@@ -133,6 +139,7 @@ def reference_trips_json(run_plan: Path, d: date) -> str:
             trips[r["trip_id"]] = {
                 "trip_id": r["trip_id"],
                 "foresteria_id": r["foresteria_id"],
+                "origin_id": r.get("origin_id") or r["foresteria_id"],
                 "direction": r["direction"],
                 "vehicle_id": r["vehicle_id"],
                 "depart": r["depart"],
@@ -169,16 +176,21 @@ class Kept:
     mode: str  # "kept" (reference trips kept) | "mixed" | "re-solved" (fresh everywhere)
     kept_trips: int
     residual_riders: int
+    seated_in_kept: int  # residual riders seated on kept trips (a free seat or a new stop)
     renamed_vehicle_days: int
     # planned afresh: it served more riders, or as many without a vehicle the kept plan adds
     fresh_foresterie: list[str]
+    # kept, after re-planning a few of their kept vehicles with the riders left over
+    repaired_foresterie: list[str] = field(default_factory=list)
 
     def record(self) -> dict[str, Any]:
         return {
             "fresh_foresterie": self.fresh_foresterie,
+            "repaired_foresterie": self.repaired_foresterie,
             "mode": self.mode,
             "kept_trips": self.kept_trips,
             "residual_riders": self.residual_riders,
+            "seated_in_kept": self.seated_in_kept,
             "renamed_vehicle_days": self.renamed_vehicle_days,
         }
 
@@ -202,9 +214,29 @@ def stable_day_plan(
     their fleets and riders are separate."""
     ref = json.loads(reference_text)
     ref_trips = ref["trips"]
+    day = date.fromisoformat(ref["day"])
     fleet = {v.id: v for v in scenario.fleet}
     demand = daily_riders(scenario, assignments)  # (day, foresteria, farm) -> riders
     where = {w: key for key, ids in demand.items() for w in ids}
+    # Who rides when seats are short, in a day run: the season's seat holders (a morning seat
+    # on that day's reference trips at the same origin and farm) first, then the others by the
+    # seeded order (README; verify.py re-runs it). The planners' "referred first" key carries it
+    # (a day run has no priorities of its own: they are not copied into it).
+    holders = {
+        w
+        for rt in ref_trips
+        if rt["direction"] == "to_farm"
+        for s in rt["stops"]
+        for w in s["worker_ids"]
+        if where.get(w) == (day, rt.get("origin_id") or rt["foresteria_id"], s["farm_id"])
+    }
+    first = replace(
+        scenario,
+        workers=tuple(
+            replace(w, priority=PRIORITY_REFERRED if w.id in holders else 0)
+            for w in scenario.workers
+        ),
+    )
     kept: list[dict[str, Any]] = []  # reference trips with today's riders per stop
     placed: dict[str, list[str]] = defaultdict(list)  # worker -> directions placed
     for rt in ref_trips:
@@ -214,21 +246,22 @@ def stable_day_plan(
             continue  # broken down (or gone): its riders are planned again
         stops = []
         for s in rt["stops"]:
-            key = (d, rt["foresteria_id"], s["farm_id"])
+            key = (d, rt.get("origin_id") or rt["foresteria_id"], s["farm_id"])
             ids = [w for w in s["worker_ids"] if where.get(w) == key]
             stops.append({**s, "worker_ids": ids})
             for w in ids:
                 placed[w].append(rt["direction"])
         kept.append({**rt, "day": d, "stops": stops, "seats": v.seats})
     # new riders into free seats of kept trips that already stop at their farm
+    seed = scenario.config.scenario.seed
     for (_, fid, farm), ids in sorted(demand.items()):
-        for w in ids:
+        for w in sorted(ids, key=lambda w: _seat_order(w, holders, seed)):
             for direction in DIRECTIONS:
                 if direction in placed[w]:
                     continue
                 for t in kept:
                     total = sum(len(s["worker_ids"]) for s in t["stops"])
-                    if t["foresteria_id"] != fid or t["direction"] != direction:
+                    if t.get("origin_id", t["foresteria_id"]) != fid or t["direction"] != direction:
                         continue
                     stop = next((s for s in t["stops"] if s["farm_id"] == farm), None)
                     if stop is not None and total < t["seats"]:
@@ -245,17 +278,88 @@ def stable_day_plan(
         trip = _rebuilt(t, matrix, scenario)
         if trip is not None:
             trips.append(trip)
-    busy = {(t.day, t.vehicle_id) for t in trips}
-    day = date.fromisoformat(ref["day"])
-    idle = {
-        v.foresteria_id
-        for v in scenario.fleet
-        if v.available_from <= day <= v.available_to and (day, v.id) not in busy
-    }
-    planned = {w for w in gone if where[w][1] in idle}
-    plan_rest = _residual_plan(scenario, matrix, assignments, planned, busy, processes)
-    merged = _merge(trips, plan_rest, _no_idle_vehicle(scenario, where, gone - planned))
-    reference = {
+    base_of = pickup_bases(scenario, matrix)
+    strict_pass: list[tuple[list[Trip], set[str]]] = []
+
+    def assemble(max_shift: int | None, bases: set[str]) -> tuple[ShuttlePlan, list[Trip], int]:
+        """Kept trips, riders left over seated on them (departures moved by at most STABLE_MIN
+        minutes; then, with max_shift None, by any move the windows allow for the riders of
+        `bases`), the rest planned on the idle vehicles."""
+        if not strict_pass:  # the same for both calls: computed once
+            strict_pass.append(_seat_in_kept(trips, sorted(gone), where, first, matrix, STABLE_MIN))
+        strict, seated = strict_pass[0]
+        seated = set(seated)
+        if max_shift is None:
+            rest = sorted(
+                w for w in gone - seated if base_of.get(where[w][1], where[w][1]) in bases
+            )
+            strict, more = _seat_in_kept(strict, rest, where, first, matrix, None)
+            seated |= more
+        left = gone - seated
+        busy = {(t.day, t.vehicle_id) for t in strict}
+        idle = {
+            v.foresteria_id
+            for v in scenario.fleet
+            if v.available_from <= day <= v.available_to and (day, v.id) not in busy
+        }
+        planned = {w for w in left if base_of.get(where[w][1], where[w][1]) in idle}
+        plan_rest = _residual_plan(first, matrix, assignments, planned, busy, 1)
+        nobody = _no_idle_vehicle(scenario, where, left - planned, base_of)
+        return _merge(strict, plan_rest, nobody), strict, len(seated)
+
+    merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
+    repaired: list[str] = []
+
+    def repair(plan: ShuttlePlan, f: str, k: int, order: str) -> ShuttlePlan | None:
+        """`plan` with base f's riders not on its kept trips, and the riders of the k kept
+        vehicles whose stops come nearest their farms, planned again on those k vehicles and the
+        idle ones; None when base f has fewer than k kept vehicles or nothing is left over."""
+        kept_ids = {t.trip_id for t in kept_trips}
+        mine = [t for t in plan.trips if t.foresteria_id == f]
+        on_kept: dict[str, int] = defaultdict(int)  # legs on kept trips
+        for t in mine:
+            if t.trip_id in kept_ids:
+                for st in t.stops:
+                    for w in st.worker_ids:
+                        on_kept[w] += 1
+        left = {
+            w
+            for w, (_, origin, _) in where.items()
+            if base_of.get(origin, origin) == f and on_kept.get(w, 0) < 2
+        }
+        farms = {where[w][2] for w in left}
+        vehicles = sorted({t.vehicle_id or "" for t in mine if t.trip_id in kept_ids})
+        if not left or len(vehicles) < k:
+            return None
+
+        def near(v: str) -> tuple[int, int, str]:
+            ts = [t for t in mine if t.vehicle_id == v]
+            stops = {st.farm_id for t in ts for st in t.stops}
+            far = min(matrix.secs(a, b) if a != b else 0 for a in stops for b in farms)
+            load = sum(t.riders for t in ts)
+            return (load, far, v) if order == "load" else (far, load, v)
+
+        chosen = set(sorted(vehicles, key=near)[:k])
+        freed = {
+            w
+            for t in mine
+            if t.trip_id in kept_ids and t.vehicle_id in chosen
+            for st in t.stops
+            for w in st.worker_ids
+        }
+        replan = left | freed  # both legs; stripped from the kept trips that stay
+        stay = [
+            x
+            for t in mine
+            if t.trip_id in kept_ids and t.vehicle_id not in chosen
+            if (x := _stripped(t, replan, matrix, scenario)) is not None
+        ]
+        others = [t for t in plan.trips if t.foresteria_id != f]
+        busy = {(t.day, t.vehicle_id) for t in stay + others}
+        rest = _residual_plan(first, matrix, assignments, replan, busy, 1)
+        return _merge(stay, rest, [])
+
+    reference: dict[tuple[str, str], RefLeg] = {
         (w, rt["direction"]): RefLeg(
             vehicle_id=rt["vehicle_id"], depart_min=parse_hhmm(rt["depart"])
         )
@@ -266,33 +370,79 @@ def stable_day_plan(
     ref_vehicles: dict[str, set[str]] = defaultdict(set)
     for rt in ref_trips:
         ref_vehicles[rt["foresteria_id"]].add(rt["vehicle_id"])
+    merged = reseat(merged, reference)
     fids = sorted({f.id for f in scenario.foresterie})
     m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
+    # A base whose kept plan needs a vehicle beyond the season plan's: seat its riders left over
+    # on kept trips even where that moves a kept trip by more than STABLE_MIN minutes (a few
+    # riders change time) rather than add a vehicle; taken where it is better for service, then
+    # vehicles.
+    over = {f for f in fids if m_score[f][1] > len(ref_vehicles[f])}
+    if over:
+        relaxed, relaxed_trips, relaxed_n = assemble(None, over)
+        relaxed = reseat(relaxed, reference)
+        better = {f for f in over if (_unserved(relaxed, f), _vehicles(relaxed, f)) < m_score[f]}
+        if better:
+            merged = _pick(merged, relaxed, better)
+            kept_trips = [t for t in relaxed_trips if t.foresteria_id in better] + [
+                t for t in kept_trips if t.foresteria_id not in better
+            ]
+            seated_n = relaxed_n
+            m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
     renamed = 0
     if all(u == 0 and v <= len(ref_vehicles[f]) for f, (u, v) in m_score.items()):
         fresh_fids: set[str] = set()
         fresh = merged
     else:  # per foresteria (fleets and riders are separate): service first, then vehicles
-        fresh = plan_shuttles(scenario, matrix, assignments, processes)
+        fresh = reseat(plan_shuttles(first, matrix, assignments, processes), reference)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
-        fresh_fids = {
-            f
-            for f in fids
-            if _unserved(fresh, f) < m_score[f][0]
-            or (
-                _unserved(fresh, f) == m_score[f][0]
-                and m_score[f][1] > max(_vehicles(fresh, f), len(ref_vehicles[f]))
+        fresh = reseat(fresh, reference)
+
+        def fresh_wins(plan: ShuttlePlan, f: str) -> bool:
+            u, v = _unserved(plan, f), _vehicles(plan, f)
+            return _unserved(fresh, f) < u or (
+                _unserved(fresh, f) == u and v > max(_vehicles(fresh, f), len(ref_vehicles[f]))
             )
-        }
+
+        fresh_fids = {f for f in fids if fresh_wins(merged, f)}
+        # Before a base is planned afresh: re-plan only some of its kept vehicles with the
+        # riders left over (1, 2, ... vehicles; the least loaded first, or the nearest to the
+        # riders left over first), and choose among these and the fresh plan exactly by service,
+        # then vehicles beyond the season's, then rider-legs kept (README, "Stability").
+        for f in sorted(fresh_fids):
+            cands = [fresh]
+            for order in ("load", "near"):
+                for k in range(1, REPAIR_VEHICLES + 1):
+                    cand = repair(merged, f, k, order)
+                    if cand is None:
+                        break
+                    cand = reseat(keep_vehicles(scenario, cand, reference)[0], reference)
+                    if not fresh_wins(cand, f):
+                        cands.append(cand)
+                        break
+            best = min(
+                cands,
+                key=lambda p: (
+                    _unserved(p, f),
+                    max(_vehicles(p, f), len(ref_vehicles[f])),
+                    -_kept_legs(p, f, reference),
+                ),
+            )
+            if best is not fresh:
+                merged = _pick(merged, best, {f})
+                fresh_fids.discard(f)
+                repaired.append(f)
     plan = _relabel(
         _pick(merged, fresh, fresh_fids), lower_bounds(scenario, matrix, assignments), scenario
     )
     return plan, Kept(
         mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
-        kept_trips=sum(1 for t in trips if t.foresteria_id not in fresh_fids),
+        kept_trips=sum(1 for t in kept_trips if t.foresteria_id not in fresh_fids),
         residual_riders=len(residual),
+        seated_in_kept=seated_n,
         renamed_vehicle_days=renamed if fresh_fids else 0,
         fresh_foresterie=sorted(fresh_fids),
+        repaired_foresterie=sorted(repaired),
     )
 
 
@@ -304,7 +454,16 @@ def _relabel(
     and "fleet short" exactly where that bound exceeds the vehicles available."""
     names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
     fleet_days = [
-        replace(f, lower_bound=bounds.get((f.day, f.foresteria_id), (0, f.available))[0])
+        replace(
+            f,
+            lower_bound=bounds.get((f.day, f.foresteria_id), (0, 0))[0],
+            available=sum(
+                1
+                for v in scenario.fleet
+                if v.foresteria_id == f.foresteria_id
+                and v.available_from <= f.day <= v.available_to
+            ),
+        )
         for f in plan.fleet_days
     ]
     unserved = []
@@ -348,14 +507,14 @@ def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> Shut
 
     fids = (
         {t.foresteria_id for t in merged.trips + fresh.trips}
-        | {u.foresteria_id for u in merged.unserved + fresh.unserved}
+        | {_base(u) for u in merged.unserved + fresh.unserved}
         | {f.foresteria_id for f in merged.fleet_days + fresh.fleet_days}
     )
     trips = sorted(
         (t for f in fids for t in src(f).trips if t.foresteria_id == f), key=lambda t: t.trip_id
     )
     unserved = sorted(
-        (u for f in fids for u in src(f).unserved if u.foresteria_id == f),
+        (u for f in fids for u in src(f).unserved if _base(u) == f),
         key=_unserved_key,
     )
     fleet_days = sorted(
@@ -365,8 +524,23 @@ def _pick(merged: ShuttlePlan, fresh: ShuttlePlan, fresh_fids: set[str]) -> Shut
     return replace(merged, trips=trips, unserved=unserved, fleet_days=fleet_days)
 
 
+def _kept_legs(plan: ShuttlePlan, fid: str, reference: dict[tuple[str, str], RefLeg]) -> int:
+    """Rider-legs of base fid on their reference vehicle within STABLE_MIN minutes."""
+    return sum(
+        _seat_score(reference.get((w, t.direction)), t, 1) == 2
+        for t in plan.trips
+        if t.foresteria_id == fid
+        for s in t.stops
+        for w in s.worker_ids
+    )
+
+
+def _base(u: Unserved) -> str:
+    return u.base_id or u.foresteria_id
+
+
 def _unserved(plan: ShuttlePlan, fid: str) -> int:
-    return sum(u.riders for u in plan.unserved if u.foresteria_id == fid)
+    return sum(u.riders for u in plan.unserved if _base(u) == fid)
 
 
 def _vehicles(plan: ShuttlePlan, fid: str) -> int:
@@ -379,6 +553,9 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
     """A kept reference trip with today's riders: same vehicle and times; an emptied stop is
     dropped when the times around it still allow the direct legs. None if nobody rides."""
     fid, direction = t["foresteria_id"], t["direction"]
+    origin = t.get("origin_id") or fid
+    lead = leg_min(matrix.secs(fid, origin)) if origin != fid else 0
+    tail = leg_min(matrix.secs(origin, fid)) if origin != fid else 0
     board = scenario.config.transport.board_min
     stops = [
         (s["farm_id"], parse_hhmm(s["arrive"]), parse_hhmm(s["depart"]), s["worker_ids"])
@@ -391,15 +568,18 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
     while k < len(stops):
         if not stops[k][3]:
             trial = stops[:k] + stops[k + 1 :]
-            if _timing_holds(fid, dep, ret, trial, matrix, board):
+            if _timing_holds(origin, dep + lead, ret - tail, trial, matrix, board):
                 stops = trial
                 continue
         k += 1
     total = sum(len(ids) for *_, ids in stops)
     load = total if direction == "to_farm" else 0
     out = []
+    place, at = origin, dep + lead  # idle: minutes waiting aboard before the stop's service
     for seq, (farm, arrive, depart, ids) in enumerate(stops, 1):
         load += -len(ids) if direction == "to_farm" else len(ids)
+        reach = at + (leg_min(matrix.secs(place, farm)) if place != farm else 0)
+        place, at = farm, depart
         out.append(
             Stop(
                 seq=seq,
@@ -410,9 +590,12 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
                 alight=len(ids) if direction == "to_farm" else 0,
                 load_after=load,
                 worker_ids=tuple(ids),
+                idle=depart - board - reach,
             )
         )
-    path = [fid, *(s.farm_id for s in out), fid]
+    path = [origin, *(s.farm_id for s in out), origin]
+    if origin != fid:  # the base's vehicle drives there and back empty (routes._from_base)
+        path = [fid, *path, fid]
     metres = sum(matrix.dist(a, b) for a, b in zip(path, path[1:], strict=False) if a != b)
     return Trip(
         trip_id=t["trip_id"],
@@ -425,6 +608,38 @@ def _rebuilt(t: dict[str, Any], matrix: TravelMatrix, scenario: Scenario) -> Tri
         metres=metres,
         riders=total,
         stops=tuple(out),
+        origin_id=origin if origin != fid else None,
+        lead=lead,
+        tail=tail,
+    )
+
+
+def _stripped(t: Trip, gone: set[str], matrix: TravelMatrix, scenario: Scenario) -> Trip | None:
+    """A kept trip without the riders in `gone`, rebuilt as a kept reference trip is."""
+    if not any(w in gone for s in t.stops for w in s.worker_ids):
+        return t
+    return _rebuilt(
+        {
+            "trip_id": t.trip_id,
+            "day": t.day,
+            "foresteria_id": t.foresteria_id,
+            "origin_id": t.origin,
+            "direction": t.direction,
+            "vehicle_id": t.vehicle_id,
+            "depart": fmt_hhmm(t.depart),
+            "return": fmt_hhmm(t.ret),
+            "stops": [
+                {
+                    "farm_id": s.farm_id,
+                    "arrive": fmt_hhmm(s.arrive),
+                    "depart": fmt_hhmm(s.depart),
+                    "worker_ids": [w for w in s.worker_ids if w not in gone],
+                }
+                for s in t.stops
+            ],
+        },
+        matrix,
+        scenario,
     )
 
 
@@ -454,7 +669,9 @@ def _residual_plan(
     busy: set[tuple[date, str | None]],
     processes: int,
 ) -> ShuttlePlan:
-    """Plan the riders not kept, on the vehicles the kept trips leave idle that day."""
+    """Plan the riders not kept, on the vehicles the kept trips leave idle that day. Called
+    with one process: a small plan, where a process pool costs more than it saves (the result
+    does not depend on the process count, routes.py)."""
     day = scenario.config.scenario.season_start  # a day run's season is that one day
     off = day - timedelta(days=1)
     fleet = tuple(
@@ -477,10 +694,14 @@ def _residual_plan(
 
 
 def _no_idle_vehicle(
-    scenario: Scenario, where: dict[str, tuple[date, str, str]], riders: set[str]
+    scenario: Scenario,
+    where: dict[str, tuple[date, str, str]],
+    riders: set[str],
+    base_of: dict[str, str],
 ) -> list[Unserved]:
-    """Riders left over at a foresteria whose every vehicle runs kept trips."""
-    names = {f.id: f.name for f in scenario.foresterie}
+    """Riders left over at a base (a foresteria, or the base serving their departure point)
+    whose every vehicle runs kept trips."""
+    names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
     running = {
         (v.foresteria_id, d)
         for v in scenario.fleet
@@ -491,12 +712,13 @@ def _no_idle_vehicle(
     for w in sorted(riders):
         groups[where[w]].append(w)
     out = []
-    for (d, fid, farm), ids in sorted(groups.items()):
+    for (d, origin, farm), ids in sorted(groups.items()):
+        fid = base_of.get(origin, origin)
         busy = (fid, d) in running
         out.append(
             Unserved(
                 day=d,
-                foresteria_id=fid,
+                foresteria_id=origin,
                 base_id=fid,
                 farm_id=farm,
                 riders=len(ids),
@@ -554,3 +776,202 @@ def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> Shuttle
         key=_unserved_key,
     )
     return replace(rest, trips=trips, fleet_days=fleet_days, unserved=unserved)
+
+
+# ------------------------------------------------------------------ seating riders on kept trips
+
+
+def _seat_in_kept(
+    trips: list[Trip],
+    riders: list[str],
+    where: dict[str, tuple[date, str, str]],
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    max_shift: int | None = STABLE_MIN,
+) -> tuple[list[Trip], set[str]]:
+    """Seat riders not kept on the kept trips before any other vehicle is used: both ways, on a
+    trip of their origin that stops at their farm and has a free seat, or into which a stop at
+    their farm can be inserted, timed as plan_shuttles times trips (windows, ride cap, wait
+    cap), with the trip's departure moved by at most STABLE_MIN minutes (its riders keep theirs)
+    and the vehicle's day still within turnaround and duty. The cheapest insertion first (added
+    metres, then the trip id). Riders of one (origin, farm) are seated in the seeded order of
+    their ids, so ties fall the same way on every re-run. Returns the trips and who was seated."""
+    plain_timer = trip_timer(scenario, matrix)
+    timed: dict[tuple[Any, ...], Trip | None] = {}
+
+    def timer(t: Trip, farms: list[str], ids: list[tuple[str, ...]]) -> Trip | None:
+        key = (t.trip_id, t.depart, tuple(farms), tuple(ids))  # the timing depends on these
+        if key not in timed:
+            timed[key] = plain_timer(t, farms, ids)
+        return timed[key]
+
+    fleet = {v.id: v for v in scenario.fleet}
+    turn = scenario.config.transport.turnaround_min
+    seed = scenario.config.scenario.seed
+    holder = {w.id for w in scenario.workers if w.priority == PRIORITY_REFERRED}
+    current = {t.trip_id: t for t in trips}
+    groups: dict[tuple[date, str, str], list[str]] = defaultdict(list)
+    for w in riders:
+        groups[where[w]].append(w)
+    seated: set[str] = set()
+    for (d, origin, farm), ids in sorted(groups.items()):
+        queue = sorted(ids, key=lambda w: _seat_order(w, holder, seed))
+        while queue:
+            legs = [
+                _cheapest_insertion(current, d, origin, farm, dr, timer, fleet, turn, max_shift)
+                for dr in DIRECTIONS
+            ]
+            if any(leg is None for leg in legs):
+                break
+            chosen = [leg for leg in legs if leg is not None]
+            n = min(len(queue), *(fleet[t.vehicle_id or ""].seats - t.riders for t in chosen))
+            take, queue = queue[:n], queue[n:]
+            for t in chosen:
+                current[t.trip_id] = _with_riders(t, farm, take)
+            seated.update(take)
+    return sorted(current.values(), key=lambda t: t.trip_id), seated
+
+
+def _seat_order(w: str, holders: set[str], seed: int) -> tuple[bool, str]:
+    """Who is seated first on kept trips: the season's seat holders, then the seeded order."""
+    return (w not in holders, hashlib.sha256(f"{seed}:{w}".encode()).hexdigest())
+
+
+def _cheapest_insertion(
+    current: dict[str, Trip],
+    d: date,
+    origin: str,
+    farm: str,
+    direction: str,
+    timer: Any,
+    fleet: dict[str, Vehicle],
+    turn: int,
+    max_shift: int | None,
+) -> Trip | None:
+    """The kept trip (re-timed if a stop is inserted) that takes riders to `farm` most cheaply:
+    fewest riders whose departure moves by more than STABLE_MIN minutes, then fewest added
+    metres, then the trip id. `max_shift` None: any move the windows allow."""
+    best: tuple[int, int, str, Trip] | None = None
+    for t in current.values():
+        v = fleet.get(t.vehicle_id or "")
+        if v is None or t.day != d or t.origin != origin or t.direction != direction:
+            continue
+        if t.riders >= v.seats:
+            continue
+        farms = [s.farm_id for s in t.stops]
+        if farm in farms:
+            options = [t]
+        else:
+            ids = [s.worker_ids for s in t.stops]
+            options = []
+            for k in range(len(farms) + 1):
+                made = timer(t, [*farms[:k], farm, *farms[k:]], [*ids[:k], (), *ids[k:]])
+                if made is None:
+                    continue
+                made = _shifted(
+                    made, min(max(t.depart - made.depart, made.slack[0]), made.slack[1])
+                )
+                moved = abs(made.depart - t.depart)
+                if (max_shift is None or moved <= max_shift) and _day_holds(current, made, v, turn):
+                    options.append(made)
+        for o in options:
+            changed = t.riders if abs(o.depart - t.depart) > STABLE_MIN else 0
+            key = (changed, o.metres - t.metres, o.trip_id)
+            if best is None or key < best[:3]:
+                best = (*key, o)
+    return best[3] if best else None
+
+
+def _shifted(t: Trip, dt: int) -> Trip:
+    if not dt:
+        return t
+    stops = tuple(replace(s, arrive=s.arrive + dt, depart=s.depart + dt) for s in t.stops)
+    return replace(t, depart=t.depart + dt, ret=t.ret + dt, stops=stops)
+
+
+def _day_holds(current: dict[str, Trip], new: Trip, v: Vehicle, turn: int) -> bool:
+    """The vehicle's trips that day, with `new` in place of its old version: no overlap
+    (turnaround included) and the time on trips within the duty limit."""
+    spans = sorted(
+        (t.depart, t.ret)
+        for t in [*current.values(), new]
+        if t.vehicle_id == v.id and t.day == new.day and (t is new or t.trip_id != new.trip_id)
+    )
+    if sum(b - a for a, b in spans) > v.max_duty_min:
+        return False
+    return all(b[0] >= a[1] + turn for a, b in zip(spans, spans[1:], strict=False))
+
+
+def _with_riders(t: Trip, farm: str, add: list[str]) -> Trip:
+    """The trip with riders added at its stop for `farm`; boardings and loads recounted."""
+    stops = [
+        replace(s, worker_ids=tuple(sorted([*s.worker_ids, *add]))) if s.farm_id == farm else s
+        for s in t.stops
+    ]
+    total = sum(len(s.worker_ids) for s in stops)
+    out_bound = t.direction == "to_farm"
+    load = total if out_bound else 0
+    recounted = []
+    for s in stops:
+        n = len(s.worker_ids)
+        load += -n if out_bound else n
+        recounted.append(
+            replace(s, board=0 if out_bound else n, alight=n if out_bound else 0, load_after=load)
+        )
+    return replace(t, riders=total, stops=tuple(recounted))
+
+
+# ------------------------------------------------------------------ reseating interchangeable riders
+
+
+def _seat_score(ref: RefLeg | None, t: Trip, weight: int) -> int:
+    """0 off the reference vehicle, 1 on it, 1 + weight on it within STABLE_MIN minutes."""
+    if ref is None or ref.vehicle_id != t.vehicle_id:
+        return 0
+    return 1 + weight * (abs(ref.depart_min - t.depart) <= STABLE_MIN)
+
+
+def reseat(plan: ShuttlePlan, reference: dict[tuple[str, str], RefLeg]) -> ShuttlePlan:
+    """Riders of one origin and farm are interchangeable on a leg (same boarding, same stop,
+    same windows; the round trip holds because each leg keeps its set of riders): give each
+    (day, origin, farm, direction)'s seats to its riders by an exact assignment (OR-Tools linear
+    sum assignment) that maximises, lexicographically, riders on their reference vehicle with a
+    departure within STABLE_MIN minutes, then riders on their reference vehicle. Seat counts,
+    stops, times and who is served do not change."""
+    slots: dict[tuple[date, str, str, str], list[tuple[int, int]]] = defaultdict(list)
+    for i, t in enumerate(plan.trips):
+        for j, s in enumerate(t.stops):
+            if s.worker_ids:
+                slots[t.day, t.origin, s.farm_id, t.direction].append((i, j))
+    new_ids: dict[tuple[int, int], list[str]] = {}
+    for (_, _, _, direction), where in sorted(slots.items()):
+        if len(where) < 2:
+            continue
+        riders = sorted(w for i, j in where for w in plan.trips[i].stops[j].worker_ids)
+        seats = [(i, j) for i, j in where for _ in plan.trips[i].stops[j].worker_ids]
+
+        solver = linear_sum_assignment.SimpleLinearSumAssignment()
+        top = 1 + len(riders)
+        for r, w in enumerate(riders):
+            for c, (i, _) in enumerate(seats):
+                ref = reference.get((w, direction))
+                solver.add_arc_with_cost(r, c, 1 + top - _seat_score(ref, plan.trips[i], top))
+        if solver.solve() != solver.OPTIMAL:  # pragma: no cover - a square matrix always is
+            continue
+        for key in where:
+            new_ids[key] = []
+        for r, w in enumerate(riders):
+            new_ids[seats[solver.right_mate(r)]].append(w)
+    if not new_ids:
+        return plan
+    trips = [
+        replace(
+            t,
+            stops=tuple(
+                replace(s, worker_ids=tuple(sorted(new_ids[i, j]))) if (i, j) in new_ids else s
+                for j, s in enumerate(t.stops)
+            ),
+        )
+        for i, t in enumerate(plan.trips)
+    ]
+    return replace(plan, trips=trips)

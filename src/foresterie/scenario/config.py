@@ -140,6 +140,13 @@ class ReportTable(_Table):
     lang: Literal["it", "en"] = "it"
 
 
+class OperationsTable(_Table):
+    # Daily operations (README, "Daily operations"): `foresterie intake` releases a bed held for
+    # someone who has not arrived this many days after their planned arrival (0: on the day);
+    # `--release-after-days` overrides it for one re-plan.
+    release_bed_after_days: int = Field(default=3, ge=0, le=60)
+
+
 class ScenarioConfig(_Table):
     scenario: ScenarioTable
     data: DataTable
@@ -148,3 +155,4 @@ class ScenarioConfig(_Table):
     travel: TravelTable = TravelTable()
     solver: SolverTable = SolverTable()
     report: ReportTable = ReportTable()
+    operations: OperationsTable = OperationsTable()

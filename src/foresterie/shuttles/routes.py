@@ -674,6 +674,25 @@ def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
     )
 
 
+def trip_timer(
+    scenario: Scenario, matrix: TravelMatrix
+) -> Callable[[Trip, list[str], list[tuple[str, ...]]], Trip | None]:
+    """Re-time a planned trip over other stops (farms in order, riders per stop) exactly as
+    plan_shuttles times its trips (windows, ride cap, wait cap; a departure point's empty legs),
+    keeping its id, vehicle, day, origin and direction; None where no timing works. For a plan
+    assembled another way (a day run inserting a stop into a kept trip)."""
+    ctx = _context(scenario, matrix)
+
+    def timed(t: Trip, farms: list[str], ids: list[tuple[str, ...]]) -> Trip | None:
+        made = _timed_trip(ctx, t.day, t.origin, t.direction, farms, ids)
+        if made is None:
+            return None
+        made = _from_base(ctx, made, t.foresteria_id)
+        return replace(made, trip_id=t.trip_id, vehicle_id=t.vehicle_id)
+
+    return timed
+
+
 def lower_bounds(
     scenario: Scenario, matrix: TravelMatrix, assignments: list[Assignment]
 ) -> dict[tuple[date, str], tuple[int, int]]:
