@@ -698,6 +698,86 @@ def _day_report_hook() -> Any:
     return hook
 
 
+@app.command()
+@guarded
+def monitor(
+    run: Annotated[
+        Path | None, typer.Argument(help="The published season run folder.", show_default=False)
+    ] = None,
+    ledger: LedgerOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Monitor folder (default RUN.monitor beside RUN).")
+    ] = None,
+    days: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--days", help="A folder of day runs (besides RUN.days), or a day run; repeatable."
+        ),
+    ] = None,
+    lang: LangOpt = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing monitor folder.")] = False,
+    verify_: Annotated[
+        Path | None,
+        typer.Option("--verify", help="Recompute every figure of a monitor folder instead."),
+    ] = None,
+) -> None:
+    """KPIs week by week, plan against actual: monitor.csv, monitor.xlsx, index.html."""
+    if verify_ is not None:
+        _verify_monitor(verify_)
+        return
+    if run is None:
+        _err("error: RUN: a season run folder is needed (or --verify FOLDER)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    from foresterie.ops.monitor import run_monitor
+
+    code = _lang_code(lang) or "it"
+    with _ledger(run, ledger) as led:
+        target, manifest = run_monitor(
+            run, led, out, days or [], force, code, _monitor_report_hook(code)
+        )
+    inputs = manifest["inputs"]
+    typer.echo(
+        f"wrote {target}: {len(manifest['outputs'])} files; ledger {inputs['ledger']['rows']} "
+        f"rows, {len(inputs['day_runs'])} day runs"
+        + (
+            f"; day plans recorded but not found: {', '.join(inputs['day_plans_not_found'])}"
+            if inputs["day_plans_not_found"]
+            else ""
+        )
+    )
+
+
+def _monitor_report_hook(code: str) -> Any:
+    from foresterie.core.files import write_text
+    from foresterie.core.i18n import lang as get_lang
+    from foresterie.report.monitor import monitor_html, read_rows, write_xlsx
+
+    lg = get_lang(code)
+
+    def hook(folder: Path, meta: dict[str, Any]) -> None:
+        rows = read_rows(folder, "monitor.csv")
+        write_xlsx(rows, read_rows(folder, "days.csv"), folder / "monitor.xlsx", lg)
+        write_text(folder / "index.html", monitor_html(rows, meta, lg))
+
+    return hook
+
+
+def _verify_monitor(folder: Path) -> None:
+    from foresterie.verify import Unreadable, verify_monitor
+
+    try:
+        violations = verify_monitor(folder)
+    except (Unreadable, KeyError, ValueError) as exc:
+        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=folder, why=exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    for v in violations:
+        typer.echo(f"violation: {v}")
+    if violations:
+        typer.echo(_("{n} violations").format(n=len(violations)))
+        raise typer.Exit(EXIT_VERIFY_FAILED)
+    typer.echo("ok: " + _("{run}: every check passed").format(run=folder))
+
+
 roads_app = typer.Typer(
     help=_("Road graphs (OSRM) from OpenStreetMap extracts."), no_args_is_help=True
 )
