@@ -1022,3 +1022,420 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
         "caporale_fees_avoided_eur_high": round(fee[1] * worker_days, 2),
     }
     return {"housing": housing, "transport": transport}
+
+
+# ------------------------------------------------------------------ the season monitor
+#
+# `foresterie monitor --verify FOLDER`: every figure of a monitor folder recomputed from the
+# inputs its manifest names (the season run, the ledger up to its recorded head, the day runs),
+# read here with the standard library only, and compared with monitor.csv and days.csv row by
+# row (README "Monitoring"). Nothing is shared with ops/monitor.py.
+
+_LEDGER_COLUMNS = (
+    "kind",
+    "day",
+    "worker_id",
+    "farm_id",
+    "vehicle_id",
+    "origin",
+    "leg",
+    "booked_by",
+    "at_time",
+    "note",
+    "source",
+)
+_PERSON_UNITS = {"people", "person-nights", "bed-nights", "worker-days"}
+
+
+def _ledger_rows(path: Path, upto: int, head: str, out: list[str]) -> list[dict[str, str]]:
+    """The ledger's rows 1..upto, read-only, with the hash chain checked up to the recorded
+    head (this module's own copy of the chain rule: sha256 of [seq, previous hash, fields])."""
+    import sqlite3
+
+    if not path.is_file():
+        raise Unreadable(f"{path}: no such ledger")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        cols = ", ".join(_LEDGER_COLUMNS)
+        rows = conn.execute(
+            f"SELECT seq, {cols}, prev_hash, hash FROM ledger_events WHERE seq <= ? ORDER BY seq",
+            (upto,),
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise Unreadable(f"{path}: {exc}") from None
+    finally:
+        conn.close()
+    prev, seq = "0" * 64, 0
+    events = []
+    for r in rows:
+        values = dict(zip(_LEDGER_COLUMNS, (str(x) for x in r[1:-2]), strict=True))
+        text = json.dumps(
+            [int(r[0]), str(r[-2]), *values.values()], ensure_ascii=False, separators=(",", ":")
+        )
+        if int(r[0]) != seq + 1 or str(r[-2]) != prev:
+            out.append(f"ledger row {r[0]}: does not follow row {seq} (chain broken)")
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != str(r[-1]):
+            out.append(f"ledger row {r[0]}: content does not match its hash (edited)")
+        prev, seq = str(r[-1]), int(r[0])
+        events.append(values)
+    if (seq, prev) != (upto, head):
+        out.append(
+            f"ledger: row {upto} with head {head[:16]} recorded by the monitor is not there "
+            f"(found row {seq}, {prev[:16]})"
+        )
+    return events
+
+
+def _plan_days(run: Path, fleet: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """Per day of a run's plan: worker-days on morning trips, unserved worker-days by code,
+    rider-minutes aboard at stops and rider-trips, cost (fixed per vehicle-day + km x EUR/km)."""
+    days: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"wd": 0, "uns": defaultdict(int), "wait": 0, "rt": 0, "cost": 0.0}
+    )
+    trips = _rows(run, "plan/trips.csv")
+    by_trip: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for s in _rows(run, "plan/stops.csv"):
+        by_trip[s["trip_id"]].append(s)
+    used = set()
+    for t in trips:
+        d = days[t["day"]]
+        if t["direction"] == "to_farm":
+            d["wd"] += int(t["riders"])
+        if t["vehicle_id"]:
+            used.add((t["day"], t["vehicle_id"]))
+            d["cost"] += float(t["km"]) * float(fleet[t["vehicle_id"]]["cost_eur_per_km"])
+        ss = sorted(by_trip[t["trip_id"]], key=lambda s: int(s["seq"]))
+        for j, s in enumerate(ss):
+            mine = ss[: j + 1] if t["direction"] == "to_farm" else ss[j + 1 :]
+            n = int(s["board"]) + int(s["alight"])
+            d["wait"] += n * sum(int(x["idle_min"]) for x in mine)
+            d["rt"] += n
+    for day, v in used:
+        days[day]["cost"] += float(fleet[v]["fixed_cost_eur_per_day"])
+    for u in _rows(run, "plan/unserved.csv"):
+        days[u["day"]]["uns"][u["code"]] += int(u["worker_days"])
+    return days
+
+
+def _week(d: date) -> str:
+    iso = d.isocalendar()
+    return f"{iso[0]}-W{iso[1]:02d}"
+
+
+def _fmt(v: Any, unit: str, br: str) -> str:
+    if v is None:
+        return ""
+    if br and unit in _PERSON_UNITS and 0 < v < 5:
+        return "<5"
+    return str(v) if isinstance(v, int) else f"{v:.2f}"
+
+
+def verify_monitor(folder: Path) -> list[str]:
+    """Every violation of a monitor folder: files changed after publication, inputs that are no
+    longer what it read, and each row whose figure differs from the recomputation."""
+    folder = Path(folder)
+    try:
+        m = json.loads(_read(folder, "manifest.json").decode("utf-8"))
+        if not isinstance(m, dict) or m.get("kind") != "monitor":
+            raise Unreadable("manifest.json: not a monitor manifest")
+        out: list[str] = []
+        for rel, digest in sorted(m["outputs"].items()):
+            if not (folder / rel).exists() or _sha(folder, rel) != digest:
+                out.append(f"{rel}: changed after publication (hash differs from the manifest)")
+        on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {
+            "manifest.json"
+        }
+        out += [f"{rel}: not in the manifest" for rel in sorted(on_disk - set(m["outputs"]))]
+        expected, days_rows = _monitor_figures(m["inputs"], out)
+        _compare_rows(_rows(folder, "monitor.csv"), expected, out)
+        got_days = [[r[k] for k in r] for r in _rows(folder, "days.csv")]
+        for i, (a, b) in enumerate(zip(got_days, days_rows, strict=False), start=2):
+            if a != b:
+                out.append(f"days.csv row {i} ({b[0]}): {','.join(a)}, recomputed {','.join(b)}")
+        if len(got_days) != len(days_rows):
+            out.append(f"days.csv: {len(got_days)} days, recomputed {len(days_rows)}")
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        what = f"{type(exc).__name__}: {exc}"[:200]
+        raise Unreadable(f"malformed monitor folder ({what})") from None
+    return out
+
+
+def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: list[str]) -> None:
+    want = {(r[0], r[1], r[2]): r for r in expected}
+    seen = set()
+    for i, r in enumerate(got, start=2):
+        key = (r["week"], r["indicator"], r["breakdown"])
+        seen.add(key)
+        e = want.get(key)
+        where = f"monitor.csv row {i} ({', '.join(x or 'total' for x in key)})"
+        if e is None:
+            out.append(f"{where}: no such figure in the recomputation")
+            continue
+        for col, k in (("plan", 3), ("actual", 4), ("unit", 5), ("source", 6)):
+            if r[col] != e[k]:
+                out.append(f"{where}: {col} {r[col] or '(empty)'}, recomputed {e[k] or '(empty)'}")
+    for key in sorted(set(want) - seen):
+        out.append(f"monitor.csv: missing the row {', '.join(x or 'total' for x in key)}")
+
+
+def _monitor_figures(
+    inputs: dict[str, Any], out: list[str]
+) -> tuple[list[list[str]], list[list[str]]]:
+    season = Path(inputs["season_run"]["path"])
+    if _sha(season, "manifest.json") != inputs["season_run"]["manifest_sha256"]:
+        out.append(f"season run {season}: manifest.json is not the one the monitor read")
+    r = _Run(season)
+    events = _ledger_rows(
+        Path(inputs["ledger"]["path"]), int(inputs["ledger"]["rows"]), inputs["ledger"]["head"], out
+    )
+    season_sha = inputs["season_run"]["manifest_sha256"]
+    day_runs: dict[str, Path] = {}
+    for dr in inputs["day_runs"]:
+        p = Path(dr["path"])
+        if _sha(p, "manifest.json") != dr["manifest_sha256"]:
+            out.append(f"day run {p}: manifest.json is not the one the monitor read")
+        rec = json.loads(_read(p, "day.json").decode("utf-8"))
+        if rec.get("date") != dr["day"] or rec.get("season_run_manifest_sha256") != season_sha:
+            out.append(f"day run {p}: not the day run of {dr['day']} of this season run")
+        if not any(
+            e["kind"] == "day_plan" and e["day"] == dr["day"] and e["note"] == dr["manifest_sha256"]
+            for e in events
+        ):
+            out.append(f"day run {p}: no day_plan row of {dr['day']} in the ledger records it")
+        day_runs[dr["day"]] = p
+    sc = r.cfg["scenario"]
+    start, end = _day(sc["season_start"]), _day(sc["season_end"])
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+    weeks = sorted({_week(d) for d in days})
+    iso = [d.isoformat() for d in days]
+    sites = sorted(r.fs)
+    workers = r.workers
+    spans: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for a in r.assign:
+        spans[a["worker_id"]].append((a["foresteria_id"], a["from"], a["to"]))
+
+    def bed(wid: str, d: str) -> str | None:
+        return next((f for f, a, b in spans.get(wid, []) if a <= d < b), None)
+
+    # presence: `foresterie day`'s rule, night by night (README "Monitoring")
+    arrivals = [e["day"] for e in events if e["kind"] == "arrival"]
+    rec_from = min(arrivals) if arrivals else None
+    moves: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for e in events:
+        if e["kind"] in ("arrival", "departure", "absent"):
+            moves[e["worker_id"]].append(e)
+    S: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0])
+
+    def add(wk: str, ind: str, br: str, p: float, a: float) -> None:
+        for k in (wk, "season"):
+            S[k, ind, br][0] += p
+            S[k, ind, br][1] += a
+
+    first_plan: dict[str, tuple[str, str]] = {}
+    first_actual: dict[str, tuple[str, str]] = {}
+    for wid, w in workers.items():
+        arr, dep = w["arrival"], w["departure"]
+        mine = sorted(moves.get(wid, []), key=lambda e: e["day"])
+        for d in iso:
+            f = bed(wid, d)
+            if wid in spans:
+                if f is not None:
+                    first_plan.setdefault(wid, (d, f))
+                    add(_week(_day(d)), "bed_nights", "", 1, 0)
+                    add(_week(_day(d)), "bed_nights", f"site:{f}", 1, 0)
+                elif arr <= d < dep:
+                    add(_week(_day(d)), "overflow", "", 1, 0)
+            here = wid in spans and arr <= d < dep
+            if rec_from is not None and rec_from <= arr <= d:
+                here = False
+            for e in mine:
+                if e["day"] <= d:
+                    here = e["kind"] == "arrival"
+            if not (here and d < dep):
+                continue
+            if f is None:
+                add(_week(_day(d)), "overflow", "", 0, 1)
+                continue
+            first_actual.setdefault(wid, (d, f))
+            add(_week(_day(d)), "bed_nights", "", 0, 1)
+            add(_week(_day(d)), "bed_nights", f"site:{f}", 0, 1)
+    people = (
+        [""] + [f"site:{s}" for s in sites] + [f"section:{s}" for s in ("men", "women", "family")]
+    )
+    for wk in weeks:
+        for br in [*people, "contract", "referred"]:
+            add(wk, "taken_in", br, 0, 0)
+        for br in ["", *(f"site:{s}" for s in sites)]:
+            add(wk, "bed_nights", br, 0, 0)
+        add(wk, "overflow", "", 0, 0)
+    for k, firsts in ((0, first_plan), (1, first_actual)):
+        for wid, (d, f) in firsts.items():
+            w = workers[wid]
+            brs = ["", f"site:{f}", f"section:{w['section']}"]
+            brs += ["contract"] if w.get("contract", "false") == "true" else []
+            brs += ["referred"] if int(w["priority"]) == 3 else []
+            for br in brs:
+                add(_week(_day(d)), "taken_in", br, 1 - k, k)
+    codes = sorted({x["code"] for x in r.wait})
+    for wk in weeks:
+        for br in ["", *(f"reason:{c}" for c in codes)]:
+            add(wk, "turned_away", br, 0, 0)
+    for x in r.wait:
+        wk = _week(min(max(_day(workers[x["worker_id"]]["arrival"]), start), end))
+        add(wk, "turned_away", "", 1, 1)
+        add(wk, "turned_away", f"reason:{x['code']}", 1, 1)
+    plan = _plan_days(season, r.fleet)
+    dayp = {d: _plan_days(p, r.fleet).get(d) for d, p in day_runs.items()}
+    ucodes = sorted(
+        {c for v in plan.values() for c in v["uns"]}
+        | {c for v in dayp.values() if v for c in v["uns"]}
+    )
+    lists: dict[str, dict[str, bool]] = defaultdict(dict)
+    for e in events:
+        if e["kind"] in ("boarding", "no_show"):
+            lists[e["day"]][e["worker_id"]] = (
+                lists[e["day"]].get(e["worker_id"], False) or e["kind"] == "boarding"
+            )
+    fee = [float(x) for x in r.cfg.get("transport", {}).get("caporale_fee_eur", [5.0, 10.0])]
+    src: dict[tuple[str, str], set[str]] = defaultdict(set)
+    days_rows = []
+    empty = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
+    for d, ds in zip(days, iso, strict=True):
+        wk = _week(d)
+        hs = "ledger" if rec_from is not None and ds >= rec_from else "plan"
+        for k in (wk, "season"):
+            src[k, "housing"].add(hs)
+        for f in ["", *sites]:
+            cap = sum(
+                int(r.fs[s]["beds_men"]) + int(r.fs[s]["beds_women"]) + int(r.fs[s]["beds_family"])
+                for s in ([f] if f else sites)
+                if str(r.fs[s]["open_from"]) <= ds <= str(r.fs[s]["open_to"])
+            )
+            add(wk, "bed_capacity", f"site:{f}" if f else "", cap, cap)
+        p = plan.get(ds, empty)
+        a = (dayp.get(ds) or empty) if ds in day_runs else p
+        ts = "day_run" if ds in day_runs else "plan"
+        lst = lists.get(ds)
+        rode = sum(1 for v in lst.values() if v) if lst else a["wd"]
+        rs = "ledger" if lst else ts
+        for k in (wk, "season"):
+            src[k, "transport"] |= {ts, rs}
+        add(wk, "worker_days", "", p["wd"], rode)
+        add(wk, "unserved", "", sum(p["uns"].values()), sum(a["uns"].values()))
+        for c in ucodes:
+            add(wk, "unserved", f"reason:{c}", p["uns"].get(c, 0), a["uns"].get(c, 0))
+        add(wk, "no_shows", "", 0, sum(1 for v in lst.values() if not v) if lst else 0)
+        add(wk, "listed", "", 0, len(lst) if lst else 0)
+        add(wk, "wait_on_board", "", p["wait"], a["wait"])
+        add(wk, "wait_rt", "", p["rt"], a["rt"])
+        add(wk, "cost", "", p["cost"], a["cost"])
+        add(wk, "caporale_fees_avoided", "fee:low", fee[0] * p["wd"], fee[0] * rode)
+        add(wk, "caporale_fees_avoided", "fee:high", fee[1] * p["wd"], fee[1] * rode)
+        both = [s for s in ("ledger", "day_run", "plan") if s in {ts, rs}]
+        days_rows.append(
+            [
+                ds,
+                wk,
+                hs,
+                "+".join(both),
+                _sha(day_runs[ds], "manifest.json") if ds in day_runs else "",
+            ]
+        )
+    units = {
+        "taken_in": "people",
+        "turned_away": "people",
+        "overflow": "person-nights",
+        "bed_nights": "bed-nights",
+        "bed_capacity": "bed-nights",
+        "occupancy": "pct",
+        "worker_days": "worker-days",
+        "unserved": "worker-days",
+        "no_shows": "worker-days",
+        "no_show_rate": "pct",
+        "wait_on_board": "rider-minutes",
+        "wait_on_board_mean": "minutes",
+        "cost": "eur",
+        "cost_per_worker_day": "eur/worker-day",
+        "caporale_fees_avoided": "eur",
+    }
+
+    def ratio(n: float, dnm: float, scale: float = 1.0) -> float | None:
+        return round(scale * n / dnm, 2) if dnm else None
+
+    rows: list[list[str]] = []
+    for wk in [*weeks, "season"]:
+
+        def source(fam: str) -> str:
+            have = src.get((wk, fam), set())
+            return "+".join(s for s in ("ledger", "day_run", "plan") if s in have) or "plan"
+
+        def emit(ind: str, br: str, p: Any, a: Any, s: str) -> None:
+            u = units[ind]
+            rows.append([wk, ind, br, _fmt(p, u, br), _fmt(a, u, br), u, s])
+
+        small: set[tuple[str, int]] = set()
+        for (k, ind, br), (p, a) in sorted(S.items()):
+            if k != wk or ind not in units:
+                continue
+            if ind == "no_shows":
+                emit(ind, br, None, int(a), "ledger" if S[k, "listed", ""][1] else "none")
+                continue
+            transport = (
+                "worker_days",
+                "unserved",
+                "wait_on_board",
+                "cost",
+                "caporale_fees_avoided",
+            )
+            if ind in ("turned_away", "bed_capacity"):
+                fam = "plan"  # the ledger records no refusals; beds are the scenario's
+            else:
+                fam = source("transport" if ind in transport else "housing")
+            if units[ind] == "eur":
+                emit(ind, br, round(p, 2), round(a, 2), fam)
+            else:
+                emit(ind, br, int(p), int(a), fam)
+                if ind == "bed_nights":
+                    for j, v in ((0, p), (1, a)):
+                        if br and 0 < v < 5:
+                            small.add((br, j))
+        P = {key[1:]: v[0] for key, v in S.items() if key[0] == wk}
+        A = {key[1:]: v[1] for key, v in S.items() if key[0] == wk}
+        hsrc, tsrc = source("housing"), source("transport")
+        for br in ["", *(f"site:{s}" for s in sites)]:
+            p = ratio(P[("bed_nights", br)], P[("bed_capacity", br)], 100)
+            a = ratio(A[("bed_nights", br)], A[("bed_capacity", br)], 100)
+            rows.append(
+                [
+                    wk,
+                    "occupancy",
+                    br,
+                    "<5" if (br, 0) in small else _fmt(p, "pct", br),
+                    "<5" if (br, 1) in small else _fmt(a, "pct", br),
+                    "pct",
+                    hsrc,
+                ]
+            )
+        listed = A[("listed", "")]
+        emit(
+            "no_show_rate",
+            "",
+            None,
+            ratio(A[("no_shows", "")], listed, 100),
+            "ledger" if listed else "none",
+        )
+        emit(
+            "wait_on_board_mean",
+            "",
+            ratio(P[("wait_on_board", "")], P[("wait_rt", "")]),
+            ratio(A[("wait_on_board", "")], A[("wait_rt", "")]),
+            tsrc,
+        )
+        emit(
+            "cost_per_worker_day",
+            "",
+            ratio(P[("cost", "")], P[("worker_days", "")]),
+            ratio(A[("cost", "")], A[("worker_days", "")]),
+            tsrc,
+        )
+    return rows, days_rows

@@ -22,8 +22,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from foresterie.core.errors import Problem, ScenarioError
 from foresterie import __version__
+from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import csv_text, dumps_json, file_sha256, write_text
 from foresterie.ops.day import SeasonRun, load_season_run
 from foresterie.ops.ledger import Event, Ledger
@@ -419,7 +419,8 @@ def compute(season_run: Path, ledger: Ledger, day_folders: Iterable[Path]) -> Mo
     figures = []
     for wk in [*weeks, TOTAL]:
         for ind, (unit, family) in INDICATORS.items():
-            src = "plan" if ind in ("turned_away", "bed_capacity") else acc.src(wk, family)
+            fam = "transport" if family == "costs" else family  # costs follow the trips
+            src = "plan" if ind in ("turned_away", "bed_capacity") else acc.src(wk, fam)
             for (w2, i2, br), pv in sorted(acc.plan.items()):
                 if (w2, i2) != (wk, ind):
                     continue
