@@ -1236,29 +1236,30 @@ def _monitor_figures(
     for wid, w in workers.items():
         arr, dep = w["arrival"], w["departure"]
         mine = sorted(moves.get(wid, []), key=lambda e: e["day"])
-        for d in iso:
-            f = bed(wid, d)
+        for night in iso:
+            wk = _week(_day(night))
+            site = bed(wid, night)
             if wid in spans:
-                if f is not None:
-                    first_plan.setdefault(wid, (d, f))
-                    add(_week(_day(d)), "bed_nights", "", 1, 0)
-                    add(_week(_day(d)), "bed_nights", f"site:{f}", 1, 0)
-                elif arr <= d < dep:
-                    add(_week(_day(d)), "overflow", "", 1, 0)
-            here = wid in spans and arr <= d < dep
-            if rec_from is not None and rec_from <= arr <= d:
+                if site is not None:
+                    first_plan.setdefault(wid, (night, site))
+                    add(wk, "bed_nights", "", 1, 0)
+                    add(wk, "bed_nights", f"site:{site}", 1, 0)
+                elif arr <= night < dep:
+                    add(wk, "overflow", "", 1, 0)
+            here = wid in spans and arr <= night < dep
+            if rec_from is not None and rec_from <= arr <= night:
                 here = False
             for e in mine:
-                if e["day"] <= d:
+                if e["day"] <= night:
                     here = e["kind"] == "arrival"
-            if not (here and d < dep):
+            if not (here and night < dep):
                 continue
-            if f is None:
-                add(_week(_day(d)), "overflow", "", 0, 1)
+            if site is None:
+                add(wk, "overflow", "", 0, 1)
                 continue
-            first_actual.setdefault(wid, (d, f))
-            add(_week(_day(d)), "bed_nights", "", 0, 1)
-            add(_week(_day(d)), "bed_nights", f"site:{f}", 0, 1)
+            first_actual.setdefault(wid, (night, site))
+            add(wk, "bed_nights", "", 0, 1)
+            add(wk, "bed_nights", f"site:{site}", 0, 1)
     people = (
         [""] + [f"site:{s}" for s in sites] + [f"section:{s}" for s in ("men", "women", "family")]
     )
@@ -1268,14 +1269,14 @@ def _monitor_figures(
         for br in ["", *(f"site:{s}" for s in sites)]:
             add(wk, "bed_nights", br, 0, 0)
         add(wk, "overflow", "", 0, 0)
-    for k, firsts in ((0, first_plan), (1, first_actual)):
-        for wid, (d, f) in firsts.items():
+    for side, firsts in ((0, first_plan), (1, first_actual)):
+        for wid, (night, site) in firsts.items():
             w = workers[wid]
-            brs = ["", f"site:{f}", f"section:{w['section']}"]
+            brs = ["", f"site:{site}", f"section:{w['section']}"]
             brs += ["contract"] if w.get("contract", "false") == "true" else []
             brs += ["referred"] if int(w["priority"]) == 3 else []
             for br in brs:
-                add(_week(_day(d)), "taken_in", br, 1 - k, k)
+                add(_week(_day(night)), "taken_in", br, 1 - side, side)
     codes = sorted({x["code"] for x in r.wait})
     for wk in weeks:
         for br in ["", *(f"reason:{c}" for c in codes)]:
@@ -1285,7 +1286,7 @@ def _monitor_figures(
         add(wk, "turned_away", "", 1, 1)
         add(wk, "turned_away", f"reason:{x['code']}", 1, 1)
     plan = _plan_days(season, r.fleet)
-    dayp = {d: _plan_days(p, r.fleet).get(d) for d, p in day_runs.items()}
+    dayp = {dd: _plan_days(folder, r.fleet).get(dd) for dd, folder in day_runs.items()}
     ucodes = sorted(
         {c for v in plan.values() for c in v["uns"]}
         | {c for v in dayp.values() if v for c in v["uns"]}
@@ -1299,38 +1300,38 @@ def _monitor_figures(
     fee = [float(x) for x in r.cfg.get("transport", {}).get("caporale_fee_eur", [5.0, 10.0])]
     src: dict[tuple[str, str], set[str]] = defaultdict(set)
     days_rows = []
-    empty = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
+    empty: dict[str, Any] = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
     for d, ds in zip(days, iso, strict=True):
         wk = _week(d)
         hs = "ledger" if rec_from is not None and ds >= rec_from else "plan"
         for k in (wk, "season"):
             src[k, "housing"].add(hs)
-        for f in ["", *sites]:
+        for site in ["", *sites]:
             cap = sum(
                 int(r.fs[s]["beds_men"]) + int(r.fs[s]["beds_women"]) + int(r.fs[s]["beds_family"])
-                for s in ([f] if f else sites)
+                for s in ([site] if site else sites)
                 if str(r.fs[s]["open_from"]) <= ds <= str(r.fs[s]["open_to"])
             )
-            add(wk, "bed_capacity", f"site:{f}" if f else "", cap, cap)
-        p = plan.get(ds, empty)
-        a = (dayp.get(ds) or empty) if ds in day_runs else p
+            add(wk, "bed_capacity", f"site:{site}" if site else "", cap, cap)
+        pl = plan.get(ds, empty)
+        ac = (dayp.get(ds) or empty) if ds in day_runs else pl
         ts = "day_run" if ds in day_runs else "plan"
         lst = lists.get(ds)
-        rode = sum(1 for v in lst.values() if v) if lst else a["wd"]
+        rode = sum(1 for v in lst.values() if v) if lst else ac["wd"]
         rs = "ledger" if lst else ts
         for k in (wk, "season"):
             src[k, "transport"] |= {ts, rs}
-        add(wk, "worker_days", "", p["wd"], rode)
-        add(wk, "unserved", "", sum(p["uns"].values()), sum(a["uns"].values()))
+        add(wk, "worker_days", "", pl["wd"], rode)
+        add(wk, "unserved", "", sum(pl["uns"].values()), sum(ac["uns"].values()))
         for c in ucodes:
-            add(wk, "unserved", f"reason:{c}", p["uns"].get(c, 0), a["uns"].get(c, 0))
+            add(wk, "unserved", f"reason:{c}", pl["uns"].get(c, 0), ac["uns"].get(c, 0))
         add(wk, "no_shows", "", 0, sum(1 for v in lst.values() if not v) if lst else 0)
         add(wk, "listed", "", 0, len(lst) if lst else 0)
-        add(wk, "wait_on_board", "", p["wait"], a["wait"])
-        add(wk, "wait_rt", "", p["rt"], a["rt"])
-        add(wk, "cost", "", p["cost"], a["cost"])
-        add(wk, "caporale_fees_avoided", "fee:low", fee[0] * p["wd"], fee[0] * rode)
-        add(wk, "caporale_fees_avoided", "fee:high", fee[1] * p["wd"], fee[1] * rode)
+        add(wk, "wait_on_board", "", pl["wait"], ac["wait"])
+        add(wk, "wait_rt", "", pl["rt"], ac["rt"])
+        add(wk, "cost", "", pl["cost"], ac["cost"])
+        add(wk, "caporale_fees_avoided", "fee:low", fee[0] * pl["wd"], fee[0] * rode)
+        add(wk, "caporale_fees_avoided", "fee:high", fee[1] * pl["wd"], fee[1] * rode)
         both = [s for s in ("ledger", "day_run", "plan") if s in {ts, rs}]
         days_rows.append(
             [
@@ -1365,20 +1366,20 @@ def _monitor_figures(
     rows: list[list[str]] = []
     for wk in [*weeks, "season"]:
 
-        def source(fam: str) -> str:
+        def source(fam: str, wk: str = wk) -> str:
             have = src.get((wk, fam), set())
             return "+".join(s for s in ("ledger", "day_run", "plan") if s in have) or "plan"
 
-        def emit(ind: str, br: str, p: Any, a: Any, s: str) -> None:
+        def emit(ind: str, br: str, p: Any, a: Any, s: str, wk: str = wk) -> None:
             u = units[ind]
             rows.append([wk, ind, br, _fmt(p, u, br), _fmt(a, u, br), u, s])
 
         small: set[tuple[str, int]] = set()
-        for (k, ind, br), (p, a) in sorted(S.items()):
+        for (k, ind, br), (pv, av) in sorted(S.items()):
             if k != wk or ind not in units:
                 continue
             if ind == "no_shows":
-                emit(ind, br, None, int(a), "ledger" if S[k, "listed", ""][1] else "none")
+                emit(ind, br, None, int(av), "ledger" if S[k, "listed", ""][1] else "none")
                 continue
             transport = (
                 "worker_days",
@@ -1392,26 +1393,26 @@ def _monitor_figures(
             else:
                 fam = source("transport" if ind in transport else "housing")
             if units[ind] == "eur":
-                emit(ind, br, round(p, 2), round(a, 2), fam)
+                emit(ind, br, round(pv, 2), round(av, 2), fam)
             else:
-                emit(ind, br, int(p), int(a), fam)
+                emit(ind, br, int(pv), int(av), fam)
                 if ind == "bed_nights":
-                    for j, v in ((0, p), (1, a)):
+                    for j, v in ((0, pv), (1, av)):
                         if br and 0 < v < 5:
                             small.add((br, j))
         P = {key[1:]: v[0] for key, v in S.items() if key[0] == wk}
         A = {key[1:]: v[1] for key, v in S.items() if key[0] == wk}
         hsrc, tsrc = source("housing"), source("transport")
         for br in ["", *(f"site:{s}" for s in sites)]:
-            p = ratio(P[("bed_nights", br)], P[("bed_capacity", br)], 100)
-            a = ratio(A[("bed_nights", br)], A[("bed_capacity", br)], 100)
+            po = ratio(P[("bed_nights", br)], P[("bed_capacity", br)], 100)
+            ao = ratio(A[("bed_nights", br)], A[("bed_capacity", br)], 100)
             rows.append(
                 [
                     wk,
                     "occupancy",
                     br,
-                    "<5" if (br, 0) in small else _fmt(p, "pct", br),
-                    "<5" if (br, 1) in small else _fmt(a, "pct", br),
+                    "<5" if (br, 0) in small else _fmt(po, "pct", br),
+                    "<5" if (br, 1) in small else _fmt(ao, "pct", br),
                     "pct",
                     hsrc,
                 ]

@@ -72,6 +72,13 @@ UNIT_LABELS = {
     "eur": "€",
     "eur/worker-day": N_("€ per worker-day"),
 }
+UNSERVED_REASONS = {
+    "no_vehicle": N_("no vehicle based there"),
+    "ride_cap": N_("ride longer than the cap"),
+    "fleet_short": N_("fleet short (proven)"),
+    "vehicles_busy": N_("vehicles busy (not proven short)"),
+    "windows": N_("time windows cannot be met"),
+}
 SOURCE_LABELS = {
     "ledger": N_("ledger"),
     "day_run": N_("day runs"),
@@ -173,7 +180,8 @@ def breakdown_label(br: str, lg: Lang) -> str:
     if kind == "section":
         return lg._(SECTION_LABELS.get(value, value))
     if kind == "reason":
-        return lg._(WAITLIST_REASONS[value]) if value in WAITLIST_REASONS else value
+        known = WAITLIST_REASONS.get(value) or UNSERVED_REASONS.get(value)
+        return lg._(known) if known else value
     if kind == "fee":
         return lg._("low fee") if value == "low" else lg._("high fee")
     return {"contract": lg._("with a work contract"), "referred": lg._("referred")}.get(br, br)
@@ -218,6 +226,9 @@ def write_xlsx(
         for r in rows:
             if FAMILY_OF.get(r["indicator"]) == fam:
                 ws.append([csv_cell(v) if isinstance(v, str) else v for v in _human_row(r, lg)])
+                for c in ws[ws.max_row][3:5]:
+                    if isinstance(c.value, float):
+                        c.number_format = "0.00"
         for col, width in zip("ABCDEFG", (12, 44, 40, 12, 12, 18, 30), strict=True):
             ws.column_dimensions[col].width = width
         ws.freeze_panes = "A2"
@@ -246,10 +257,12 @@ def _monday(week: str) -> str:
 
 
 def chart(rows: list[dict[str, str]], indicator: str, lg: Lang) -> str:
-    """Weekly bars of the actual with the plan as a black mark, for an indicator's total."""
+    """Weekly bars of the actual with the plan as a black mark, for an indicator's total (the
+    fees avoided: the low end of the range)."""
     bars = []
+    shown = "fee:low" if indicator == "caporale_fees_avoided" else ""  # the range's low end
     for r in rows:
-        if r["indicator"] != indicator or r["breakdown"] or r["week"] == "season":
+        if r["indicator"] != indicator or r["breakdown"] != shown or r["week"] == "season":
             continue
         actual, plan = number(r["actual"]), number(r["plan"])
         a = round(actual) if isinstance(actual, int | float) else 0
