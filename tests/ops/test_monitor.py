@@ -245,3 +245,35 @@ def test_a_day_plan_whose_folder_is_gone_falls_back_to_the_plan(
         "monitor", str(tiny_season_run), "--ledger", str(led), "--out", str(tmp_path / "m")
     )
     assert code == 2 and "exists; pass --force to replace it" in out
+
+
+def test_same_inputs_give_the_same_bytes(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    base = monitored_season.parent
+    args = ["--ledger", str(base / "ledger.sqlite"), "--days", str(base / "days")]
+    code, out = _cli("monitor", str(tiny_season_run), *args, "--out", str(tmp_path / "again"))
+    assert code == 0, out
+    for rel in ("monitor.csv", "days.csv", "index.html", "monitor.xlsx", "manifest.json"):
+        assert (tmp_path / "again" / rel).read_bytes() == (monitored_season / rel).read_bytes(), rel
+
+
+def test_bad_input_is_one_line_and_writes_nothing(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    led = str(monitored_season.parent / "ledger.sqlite")
+    out = tmp_path / "m"
+    code, text = _cli(
+        "monitor", str(tiny_season_run), "--ledger", led, "--lang", "de", "--out", str(out)
+    )
+    assert (code, text) == (2, "error: --lang: lang: 'de' is not one of it, en\n")
+    other = tmp_path / "other"
+    shutil.copytree(tiny_season_run, other)
+    (other / "manifest.json").write_text((other / "manifest.json").read_text() + " ")
+    code, text = _cli("monitor", str(other), "--ledger", led, "--out", str(out))
+    assert code == 2 and text == f"error: {led}: season_run: is not the ledger of {other}\n"
+    code, text = _cli("monitor", "--verify", str(tiny_season_run))
+    assert code == 2 and "not a monitor manifest" in text
+    assert not out.exists()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -244,11 +246,30 @@ def write_xlsx(
             ]
         )
         ws.cell(row=ws.max_row, column=1).number_format = "yyyy-mm-dd"
-    fixed = wb.properties
-    fixed.creator = "foresterie"
+    wb.properties.creator = "foresterie"
     buf = io.BytesIO()
     wb.save(buf)
-    path.write_bytes(buf.getvalue())
+    stamp = f"{days[0]['day']}T00:00:00Z" if days else "2000-01-01T00:00:00Z"
+    path.write_bytes(same_bytes(buf.getvalue(), stamp))
+
+
+DCTERMS_DATE = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def same_bytes(xlsx: bytes, stamp: str) -> bytes:
+    """The workbook with its clock readings replaced (the document's created and modified
+    dates, every zip entry's time), so the same figures give the same bytes."""
+    src = zipfile.ZipFile(io.BytesIO(xlsx))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = DCTERMS_DATE.sub(rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, data)
+    return out.getvalue()
 
 
 def _monday(week: str) -> str:
