@@ -343,19 +343,26 @@ def _load_run(run: Path) -> Any:
     )
 )
 def verify(run: Annotated[Path, typer.Argument(help=_("A run folder."))]) -> None:
-    from foresterie.verify import Unreadable, verify_run
+    from foresterie.verify import verify_run
+
+    _verdict(run, verify_run)
+
+
+def _verdict(checked: Path, check: Callable[[Path], list[str]]) -> None:
+    """Each violation on a line and exit 1, or `ok`; an unreadable folder: exit 2."""
+    from foresterie.verify import Unreadable
 
     try:
-        violations = verify_run(run)
+        violations = check(checked)
     except (Unreadable, KeyError, ValueError) as exc:
-        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
+        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=checked, why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for v in violations:
         typer.echo(f"violation: {v}")
     if violations:
         typer.echo(_("{n} violations").format(n=len(violations)))
         raise typer.Exit(EXIT_VERIFY_FAILED)
-    typer.echo("ok: " + _("{run}: every check passed").format(run=run))
+    typer.echo("ok: " + _("{run}: every check passed").format(run=checked))
 
 
 @app.command(
@@ -763,19 +770,9 @@ def _monitor_report_hook(code: str) -> Any:
 
 
 def _verify_monitor(folder: Path) -> None:
-    from foresterie.verify import Unreadable, verify_monitor
+    from foresterie.verify import verify_monitor
 
-    try:
-        violations = verify_monitor(folder)
-    except (Unreadable, KeyError, ValueError) as exc:
-        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=folder, why=exc))
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    for v in violations:
-        typer.echo(f"violation: {v}")
-    if violations:
-        typer.echo(_("{n} violations").format(n=len(violations)))
-        raise typer.Exit(EXIT_VERIFY_FAILED)
-    typer.echo("ok: " + _("{run}: every check passed").format(run=folder))
+    _verdict(folder, verify_monitor)
 
 
 roads_app = typer.Typer(

@@ -66,6 +66,11 @@ INDICATORS: dict[str, tuple[Unit, str]] = {
     "caporale_fees_avoided": ("eur", "costs"),
 }
 FAMILIES = ("housing", "transport", "costs")
+# Per-unit figures: indicator -> (numerator, denominator), both sums of the same week.
+RATIOS = {
+    "wait_on_board_mean": ("wait_on_board", "_wait_trips"),  # minutes aboard per rider-trip
+    "cost_per_worker_day": ("cost", "worker_days"),
+}
 CSV_HEADER = ["week", "indicator", "breakdown", "plan", "actual", "unit", "source"]
 DAYS_HEADER = ["day", "week", "housing_source", "transport_source", "day_run_manifest_sha256"]
 
@@ -460,18 +465,13 @@ def compute(season_run: Path, ledger: Ledger, day_folders: Iterable[Path]) -> Mo
 
 
 def _figure(wk: str, ind: str, br: str, unit: Unit, pv: float, av: float, src: str) -> Figure:
-    if unit == "eur":
-        return Figure(
-            week=wk,
-            indicator=ind,
-            breakdown=br,
-            plan=round(pv, 2),
-            actual=round(av, 2),
-            unit=unit,
-            source=src,
-        )
+    """Euros to the cent; everything else summed here is a count."""
+
+    def num(v: float) -> Value:
+        return round(v, 2) if unit == "eur" else int(v)
+
     return Figure(
-        week=wk, indicator=ind, breakdown=br, plan=int(pv), actual=int(av), unit=unit, source=src
+        week=wk, indicator=ind, breakdown=br, plan=num(pv), actual=num(av), unit=unit, source=src
     )
 
 
@@ -494,23 +494,10 @@ def _derived(acc: _Acc, wk: str, ind: str, sites: list[str]) -> list[tuple[str, 
         return [
             ("", None, _ratio(A[wk, "no_shows", ""], listed, 100), "ledger" if listed else "none")
         ]
-    if ind == "wait_on_board_mean":
+    if ind in RATIOS:
+        num, den = RATIOS[ind]
         return [
-            (
-                "",
-                _ratio(P[wk, "wait_on_board", ""], P[wk, "_wait_trips", ""]),
-                _ratio(A[wk, "wait_on_board", ""], A[wk, "_wait_trips", ""]),
-                "",
-            )
-        ]
-    if ind == "cost_per_worker_day":
-        return [
-            (
-                "",
-                _ratio(P[wk, "cost", ""], P[wk, "worker_days", ""]),
-                _ratio(A[wk, "cost", ""], A[wk, "worker_days", ""]),
-                "",
-            )
+            ("", _ratio(P[wk, num, ""], P[wk, den, ""]), _ratio(A[wk, num, ""], A[wk, den, ""]), "")
         ]
     return []
 
