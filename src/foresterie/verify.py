@@ -1147,7 +1147,12 @@ def verify_monitor(folder: Path) -> list[str]:
         }
         out += [f"{rel}: not in the manifest" for rel in sorted(on_disk - set(m["outputs"]))]
         expected, days_rows = _monitor_figures(m["inputs"], out)
-        _compare_rows(_rows(folder, "monitor.csv"), expected, out)
+        _compare_rows(_rows(folder, "monitor.csv"), expected, out)  # then the copies of it
+        published = _rows(folder, "monitor.csv")
+        if "monitor.xlsx" in m["outputs"]:
+            _compare_workbook(folder, published, out)
+        if "index.html" in m["outputs"]:
+            _compare_page(folder, published, str(m.get("lang", "it")), out)
         got_days = [[r[k] for k in r] for r in _rows(folder, "days.csv")]
         for i, (a, b) in enumerate(zip(got_days, days_rows, strict=False), start=2):
             if a != b:
@@ -1440,3 +1445,132 @@ def _monitor_figures(
             tsrc,
         )
     return rows, days_rows
+
+
+# The workbook's sheets 2-4 (after the notes) hold the families' rows in monitor.csv's order.
+_MONITOR_FAMILIES = (
+    ("taken_in", "turned_away", "overflow", "bed_nights", "bed_capacity", "occupancy"),
+    ("worker_days", "unserved", "no_shows", "no_show_rate", "wait_on_board", "wait_on_board_mean"),
+    ("cost", "cost_per_worker_day", "caporale_fees_avoided"),
+)
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _same_figure(shown: str | None, published: str) -> bool:
+    """A number shown (None: an empty cell) is the published cell: equal numbers, or the same
+    text ("<5")."""
+    if shown is None or shown == "":
+        return published == ""
+    try:
+        return published != "" and math.isclose(float(shown), float(published), abs_tol=1e-9)
+    except ValueError:
+        return shown == published
+
+
+def _sheets(folder: Path, rel: str) -> list[tuple[str, list[dict[str, str | None]]]]:
+    """Each sheet of an XLSX file in workbook order: its name and rows of column -> value
+    (numbers as their text, inline and shared strings resolved), read with zipfile and
+    ElementTree only."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(_read(folder, rel)))
+        shared = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            for si in ET.fromstring(z.read("xl/sharedStrings.xml")).iter(f"{_SHEET_NS}si"):
+                shared.append("".join(t.text or "" for t in si.iter(f"{_SHEET_NS}t")))
+        wb = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): str(r.get("Target")) for r in rels}
+        out = []
+        for sheet in wb.iter(f"{_SHEET_NS}sheet"):
+            target = targets[sheet.get(f"{_REL_NS}id")].lstrip("/")
+            target = target if target.startswith("xl/") else "xl/" + target
+            rows = []
+            for row in ET.fromstring(z.read(target)).iter(f"{_SHEET_NS}row"):
+                cells: dict[str, str | None] = {}
+                for c in row.iter(f"{_SHEET_NS}c"):
+                    col = "".join(ch for ch in str(c.get("r")) if ch.isalpha())
+                    v = c.find(f"{_SHEET_NS}v")
+                    if c.get("t") == "inlineStr":
+                        cells[col] = "".join(t.text or "" for t in c.iter(f"{_SHEET_NS}t"))
+                    elif c.get("t") == "s" and v is not None:
+                        cells[col] = shared[int(v.text or 0)]
+                    else:
+                        cells[col] = v.text if v is not None else None
+                rows.append(cells)
+            out.append((str(sheet.get("name")), rows))
+        return out
+    except (zipfile.BadZipFile, ET.ParseError, KeyError) as exc:
+        raise Unreadable(f"{rel}: {exc}") from None
+
+
+def _compare_workbook(folder: Path, published: list[dict[str, str]], out: list[str]) -> None:
+    sheets = _sheets(folder, "monitor.xlsx")
+    if len(sheets) < 1 + len(_MONITOR_FAMILIES):
+        out.append(f"monitor.xlsx: {len(sheets)} sheets, not the notes and every family")
+        return
+    for (name, rows), family in zip(sheets[1:], _MONITOR_FAMILIES, strict=False):
+        mine = [r for r in published if r["indicator"] in family]
+        if len(rows) - 1 != len(mine):
+            out.append(f"monitor.xlsx sheet {name}: {len(rows) - 1} rows, monitor.csv {len(mine)}")
+        for i, (cells, r) in enumerate(zip(rows[1:], mine, strict=False), start=2):
+            for col, field in (("D", "plan"), ("E", "actual")):
+                if not _same_figure(cells.get(col), r[field]):
+                    out.append(
+                        f"monitor.xlsx sheet {name} row {i} ({r['week']}, {r['indicator']}, "
+                        f"{r['breakdown'] or 'total'}): {field} {cells.get(col)}, monitor.csv "
+                        f"{r[field] or '(empty)'}"
+                    )
+
+
+def _shown_number(text: str, lang: str) -> str:
+    """A number written for people back to a plain one: 1.234,56 (it) or 1,234.56 (en)."""
+    group, point = (".", ",") if lang == "it" else (",", ".")
+    return text.replace("\u00a0", "").replace(group, "").replace(point, ".")
+
+
+def _compare_page(folder: Path, published: list[dict[str, str]], lang: str, out: list[str]) -> None:
+    from html.parser import HTMLParser
+
+    class Figures(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: dict[str, list[tuple[str, str]]] = {}
+            self.row: list[tuple[str, str]] | None = None
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "tr" and a.get("data-row") is not None:
+                self.row = self.rows.setdefault(str(a["data-row"]), [])
+            elif tag == "td" and self.row is not None and a.get("data-v") is not None:
+                self.cell = [str(a["data-v"])]
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "td" and self.cell is not None and self.row is not None:
+                self.row.append((self.cell[0], "".join(self.cell[1:])))
+                self.cell = None
+            elif tag == "tr":
+                self.row = None
+
+    parser = Figures()
+    parser.feed(_read(folder, "index.html").decode("utf-8"))
+    for r in published:
+        key = ",".join((r["week"], r["indicator"], r["breakdown"]))
+        shown = parser.rows.get(key)
+        where = f"index.html ({r['week']}, {r['indicator']}, {r['breakdown'] or 'total'})"
+        if shown is None or len(shown) != 2:
+            out.append(f"{where}: not on the page")
+            continue
+        for (raw, text), field in zip(shown, ("plan", "actual"), strict=True):
+            if raw != r[field] or not _same_figure(_shown_number(text, lang), r[field]):
+                out.append(f"{where}: {field} shown {text or '(empty)'}, monitor.csv {r[field]}")
+    if len(parser.rows) != len(published):
+        out.append(f"index.html: {len(parser.rows)} figures, monitor.csv {len(published)}")

@@ -277,3 +277,48 @@ def test_bad_input_is_one_line_and_writes_nothing(
     code, text = _cli("monitor", "--verify", str(tiny_season_run))
     assert code == 2 and "not a monitor manifest" in text
     assert not out.exists()
+
+
+def _tampered(monitored_season: Path, tmp_path: Path, rel: str, edit) -> str:  # type: ignore[no-untyped-def]
+    """A copy of the monitor folder with `rel` edited and the manifest re-hashed; verify's
+    output (exit 1 expected)."""
+    import shutil
+
+    copy = tmp_path / "monitor"
+    shutil.copytree(monitored_season, copy)
+    edit(copy / rel)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["outputs"][rel] = file_sha256(copy / rel)
+    (copy / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1, out
+    return out
+
+
+def test_verify_reads_the_workbook_figures(monitored_season: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    def edit(path: Path) -> None:
+        wb = load_workbook(path)
+        ws = wb["Accoglienza"]
+        for row in ws.iter_rows(min_row=2):
+            if (row[0].value, row[1].value, row[2].value) == (W, "notti-letto occupate", "totale"):
+                row[4].value = 29
+        wb.save(path)
+
+    out = _tampered(monitored_season, tmp_path, "monitor.xlsx", edit)
+    assert f"({W}, bed_nights, total): actual 29, monitor.csv 27" in out
+    assert out.splitlines()[0].startswith("violation: monitor.xlsx sheet Accoglienza row ")
+
+
+def test_verify_reads_the_figures_shown_on_the_page(monitored_season: Path, tmp_path: Path) -> None:
+    def edit(path: Path) -> None:
+        text = path.read_text()
+        row = f"<tr data-row='{W},bed_nights,'>"
+        assert row in text
+        head, tail = text.split(row, 1)
+        tail = tail.replace("data-v='27'>27<", "data-v='27'>72<", 1)
+        path.write_text(head + row + tail)
+
+    out = _tampered(monitored_season, tmp_path, "index.html", edit)
+    assert f"violation: index.html ({W}, bed_nights, total): actual shown 72, monitor.csv 27" in out

@@ -293,14 +293,21 @@ def chart(rows: list[dict[str, str]], indicator: str, lg: Lang) -> str:
     return bars_svg(bars, {"actual": "#1565c0"}, lg, names, bar_w=18)
 
 
-def _cell(v: Any, lg: Lang) -> str:
-    if v is None:
-        return "<td></td>"
-    if isinstance(v, int):
-        return f"<td class='n'>{escape(lg.num(v))}</td>"
-    if isinstance(v, float):
-        return f"<td class='n'>{escape(lg.num(v, 2))}</td>"
-    return f"<td class='n'>{escape(str(v))}</td>"
+def _figure_row(r: dict[str, str], lg: Lang) -> str:
+    """A figure for people, with its published cell in `data-v` and its key in `data-row`
+    (`monitor --verify` reads both and checks the number shown)."""
+    key = ",".join((r["week"], r["indicator"], r["breakdown"]))
+    cells = []
+    for k, v in enumerate(_human_row(r, lg)):
+        if k in (3, 4):
+            raw = r["plan" if k == 3 else "actual"]
+            text = (
+                lg.num(v) if isinstance(v, int) else lg.num(v, 2) if isinstance(v, float) else raw
+            )
+            cells.append(f"<td class='n' data-v='{escape(raw)}'>{escape(text)}</td>")
+        else:
+            cells.append(f"<td>{escape(str(v))}</td>")
+    return f"<tr data-row='{escape(key)}'>" + "".join(cells) + "</tr>"
 
 
 def monitor_html(rows: list[dict[str, str]], meta: dict[str, Any], lg: Lang) -> str:
@@ -338,16 +345,7 @@ def monitor_html(rows: list[dict[str, str]], meta: dict[str, Any], lg: Lang) -> 
             )
         parts.append("</div>")
         head = "".join(f"<th>{escape(_(h))}</th>" for h in HEADER)
-        body = "".join(
-            "<tr>"
-            + "".join(
-                _cell(v, lg) if k in (3, 4) else f"<td>{escape(str(v))}</td>"
-                for k, v in enumerate(_human_row(r, lg))
-            )
-            + "</tr>"
-            for r in rows
-            if FAMILY_OF.get(r["indicator"]) == fam
-        )
+        body = "".join(_figure_row(r, lg) for r in rows if FAMILY_OF.get(r["indicator"]) == fam)
         parts.append(
             f"<details><summary>{escape(_('All figures, week by week'))}</summary>"
             f"<table><tr>{head}</tr>{body}</table></details>"
