@@ -737,10 +737,9 @@ def monitor(
         raise typer.Exit(EXIT_BAD_INPUT)
     from foresterie.ops.monitor import run_monitor
 
-    code = _lang_code(lang) or "it"
     with _ledger(run, ledger) as led:
         target, manifest = run_monitor(
-            run, led, out, days or [], force, code, _monitor_report_hook(code)
+            run, led, out, days or [], force, _lang_code(lang), _monitor_report_hook()
         )
     inputs = manifest["inputs"]
     typer.echo(
@@ -754,14 +753,13 @@ def monitor(
     )
 
 
-def _monitor_report_hook(code: str) -> Any:
+def _monitor_report_hook() -> Any:
     from foresterie.core.files import write_text
     from foresterie.core.i18n import lang as get_lang
     from foresterie.report.monitor import monitor_html, read_rows, write_xlsx
 
-    lg = get_lang(code)
-
     def hook(folder: Path, meta: dict[str, Any]) -> None:
+        lg = get_lang(meta["lang"])
         rows = read_rows(folder, "monitor.csv")
         write_xlsx(rows, read_rows(folder, "days.csv"), folder / "monitor.xlsx", lg)
         write_text(folder / "index.html", monitor_html(rows, meta, lg))

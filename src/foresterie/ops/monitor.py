@@ -562,11 +562,12 @@ def run_monitor(
     out: Path | None = None,
     day_folders: Iterable[Path] = (),
     force: bool = False,
-    lang: str = "it",
+    lang: str | None = None,
     report: Callable[[Path, dict[str, Any]], None] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Compute the monitor and publish its folder atomically: monitor.csv, days.csv, what
-    `report` writes (workbook, page), and manifest.json with the sha256 of every output and of
+    `report` writes (workbook, page; in `lang`, else the scenario's `[report] lang`), and
+    manifest.json with the sha256 of every output and of
     every input read (season run manifest, ledger head, day run manifests)."""
     if not (season_run / "manifest.json").is_file():
         raise bad_input(str(season_run), "not a run folder (no manifest.json)")
@@ -578,6 +579,7 @@ def run_monitor(
     target = out or monitor_path(season_run)
     folders = [season_run.parent / f"{season_run.name}.days", *day_folders]
     mon = compute(season_run, ledger, folders)
+    lang = lang or season.scenario.config.report.lang  # the scenario's, Italian by default
     meta = {
         "season": season.scenario.name,
         "run_sha256": season.manifest_sha256,
