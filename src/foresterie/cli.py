@@ -727,6 +727,10 @@ def monitor(
         Path | None,
         typer.Option("--verify", help="Recompute every figure of a monitor folder instead."),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Read the ledger up to this day (default: its last day)."),
+    ] = None,
 ) -> None:
     """KPIs week by week, plan against actual: monitor.csv, monitor.xlsx, index.html."""
     if verify_ is not None:
@@ -739,7 +743,14 @@ def monitor(
 
     with _ledger(run, ledger) as led:
         target, manifest = run_monitor(
-            run, led, out, days or [], force, _lang_code(lang), _monitor_report_hook()
+            run,
+            led,
+            out,
+            days or [],
+            force,
+            _lang_code(lang),
+            _monitor_report_hook(),
+            _day(as_of) if as_of else None,
         )
     inputs = manifest["inputs"]
     typer.echo(

@@ -1207,9 +1207,16 @@ def _monitor_figures(
             for e in events
         ):
             out.append(f"day run {p}: no day_plan row of {dr['day']} in the ledger records it")
+        if dr["day"] > str(inputs["as_of"]):
+            out.append(f"day run {p}: {dr['day']} is after the monitor's day {inputs['as_of']}")
         day_runs[dr["day"]] = p
     sc = r.cfg["scenario"]
     start, end = _day(sc["season_start"]), _day(sc["season_end"])
+    last = max((e["day"] for e in events), default=(start - timedelta(days=1)).isoformat())
+    as_of = str(inputs["as_of"]) if inputs["as_of_given"] else last
+    if as_of != inputs["as_of"]:
+        out.append(f"as of {inputs['as_of']}: the ledger's last day is {as_of}")
+    events = [e for e in events if e["day"] <= as_of]  # what was known on that day
     days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
     weeks = sorted({_week(d) for d in days})
     iso = [d.isoformat() for d in days]
@@ -1252,7 +1259,7 @@ def _monitor_figures(
                 elif arr <= night < dep:
                     add(wk, "overflow", "", 1, 0)
             here = wid in spans and arr <= night < dep
-            if rec_from is not None and rec_from <= arr <= night:
+            if rec_from is not None and rec_from <= arr <= min(night, as_of):
                 here = False
             for e in mine:
                 if e["day"] <= night:
@@ -1308,7 +1315,7 @@ def _monitor_figures(
     empty: dict[str, Any] = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
     for d, ds in zip(days, iso, strict=True):
         wk = _week(d)
-        hs = "ledger" if rec_from is not None and ds >= rec_from else "plan"
+        hs = "ledger" if rec_from is not None and rec_from <= ds <= as_of else "plan"
         for k in (wk, "season"):
             src[k, "housing"].add(hs)
         for site in ["", *sites]:

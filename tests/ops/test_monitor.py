@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,8 @@ def test_housing_figures_equal_the_hand_counts(figures: dict) -> None:
     assert _pa(figures, "occupancy", "site:FA") == (75.0, 67.86)
     assert _pa(figures, "occupancy", "site:FB") == (35.71, 28.57)
     assert _pa(figures, "overflow") == (0, 7)
-    assert figures[W, "taken_in", ""].source == "ledger"  # check-ins recorded from the 6th
+    # check-ins recorded from the 6th; the ledger's last day is the 9th, then the plan's
+    assert figures[W, "taken_in", ""].source == "ledger+plan"
     assert figures["2026-W27", "taken_in", ""].source == "plan"
     assert figures[W, "turned_away", ""].source == "plan"
 
@@ -322,3 +324,36 @@ def test_verify_reads_the_figures_shown_on_the_page(monitored_season: Path, tmp_
 
     out = _tampered(monitored_season, tmp_path, "index.html", edit)
     assert f"violation: index.html ({W}, bed_nights, total): actual shown 72, monitor.csv 27" in out
+
+
+def test_as_of_reads_the_ledger_up_to_that_day(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """As of Tue 7 July: W02's arrival (8th) and W05's departure (9th) are not known yet. W02,
+    due on the 6th, has not come: none of his 7 nights; W05 keeps her planned 5: FA 14, FB 10."""
+    base = monitored_season.parent
+    with Ledger.open(base / "ledger.sqlite") as led:
+        mon = compute(tiny_season_run, led, [base / "days"], date(2026, 7, 7))
+    figs = {(f.week, f.indicator, f.breakdown): f for f in mon.figures}
+    assert _pa(figs, "bed_nights") == (31, 24)
+    assert _pa(figs, "bed_nights", "site:FA") == (21, 14)
+    assert _pa(figs, "taken_in") == (5, 4)
+    assert figs[W, "bed_nights", ""].source == "ledger+plan"  # known for the 6th and 7th only
+    assert (mon.inputs["as_of"], mon.inputs["as_of_given"]) == ("2026-07-07", True)
+    out = tmp_path / "m"
+    code, text = _cli(
+        "monitor",
+        str(tiny_season_run),
+        "--ledger",
+        str(base / "ledger.sqlite"),
+        "--days",
+        str(base / "days"),
+        "--as-of",
+        "2026-07-07",
+        "--out",
+        str(out),
+    )
+    assert code == 0, text
+    assert _cli("monitor", "--verify", str(out))[0] == 0
+    m = json.loads((monitored_season / "manifest.json").read_text())
+    assert (m["inputs"]["as_of"], m["inputs"]["as_of_given"]) == ("2026-07-09", False)

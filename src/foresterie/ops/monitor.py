@@ -212,13 +212,14 @@ def _bed(spans: list[tuple[str, date, date]], d: date) -> str | None:
 
 
 def presence(
-    season: SeasonRun, events: list[Event], days: list[date]
+    season: SeasonRun, events: list[Event], days: list[date], as_of: date
 ) -> tuple[dict[str, set[date]], date | None]:
     """Nights each worker actually spent (was present), by `foresterie day`'s rule: the
     planned stay for people the plan houses (nobody else is expected); from the first day
     arrivals are recorded on, a planned arrival counts only with its check-in; the ledger's
     arrival, departure and absence rows move it. Never past the planned departure (the ledger
-    records no extensions). Also the first day arrivals are recorded on."""
+    records no extensions). Arrivals planned after `as_of` (the ledger's last day) are expected
+    as planned. Also the first day arrivals are recorded on."""
     arrivals = [ev.day for ev in events if ev.kind == "arrival"]
     recording_from = min(arrivals) if arrivals else None
     moves: dict[str, list[Event]] = defaultdict(list)
@@ -232,7 +233,7 @@ def presence(
         nights = set()
         for d in days:
             here = housed and w.arrival <= d < w.departure
-            if recording_from is not None and recording_from <= w.arrival <= d:
+            if recording_from is not None and recording_from <= w.arrival <= min(d, as_of):
                 here = False
             for ev in mine:
                 if ev.day > d:
@@ -274,14 +275,25 @@ def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
     return round(scale * num / den, 2) if den else None
 
 
-def compute(season_run: Path, ledger: Ledger, day_folders: Iterable[Path]) -> Monitor:
-    """Every figure of the monitor, plan against actual, by ISO week and for the season."""
+def last_day(events: list[Event]) -> date | None:
+    """The ledger's last day: the latest day of any row (what is known up to then)."""
+    return max((ev.day for ev in events), default=None)
+
+
+def compute(
+    season_run: Path, ledger: Ledger, day_folders: Iterable[Path], as_of: date | None = None
+) -> Monitor:
+    """Every figure of the monitor, plan against actual, by ISO week and for the season, with
+    what the ledger records up to `as_of` (default: its last day); after it, the plan's."""
     season = load_season_run(season_run)
     sc = season.scenario
     rows = ledger.rows()
     events = [r.event for r in rows]
     seq, head = ledger.head()
     start, end = sc.config.scenario.season_start, sc.config.scenario.season_end
+    given = as_of is not None
+    as_of = as_of or last_day(events) or start - timedelta(days=1)
+    events = [ev for ev in events if ev.day <= as_of]  # what was known on that day
     days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
     weeks = sorted({iso_week(d) for d in days})
     workers = {w.id: w for w in sc.workers}
@@ -292,7 +304,7 @@ def compute(season_run: Path, ledger: Ledger, day_folders: Iterable[Path]) -> Mo
     day_runs, missing = find_day_runs(season, events, day_folders)
     plan_tr = transport_days(season_run, fleet)
     day_tr = {d: transport_days(r.path, fleet).get(d, _Transport()) for d, r in day_runs.items()}
-    here, recording_from = presence(season, events, days)
+    here, recording_from = presence(season, events, days, as_of)
     acc = _Acc()
 
     # people taken in: their first night in a bed, at that foresteria
@@ -371,7 +383,9 @@ def compute(season_run: Path, ledger: Ledger, day_folders: Iterable[Path]) -> Mo
     days_rows = []
     for d in days:
         wk = iso_week(d)
-        housing_src = "ledger" if recording_from is not None and d >= recording_from else "plan"
+        housing_src = (
+            "ledger" if recording_from is not None and recording_from <= d <= as_of else "plan"
+        )
         acc.source(wk, "housing", housing_src)
         acc.add(wk, "overflow", "", overflow_plan[d], overflow_actual[d])
         for fid in ["", *sites]:
@@ -460,6 +474,8 @@ def compute(season_run: Path, ledger: Ledger, day_folders: Iterable[Path]) -> Mo
         ],
         "day_plans_not_found": missing,
         "checkins_recorded_from": recording_from.isoformat() if recording_from else None,
+        "as_of": as_of.isoformat(),
+        "as_of_given": given,
     }
     return Monitor(figures=figures, days=days_rows, inputs=inputs)
 
@@ -564,6 +580,7 @@ def run_monitor(
     force: bool = False,
     lang: str | None = None,
     report: Callable[[Path, dict[str, Any]], None] | None = None,
+    as_of: date | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Compute the monitor and publish its folder atomically: monitor.csv, days.csv, what
     `report` writes (workbook, page; in `lang`, else the scenario's `[report] lang`), and
@@ -578,7 +595,7 @@ def run_monitor(
         )
     target = out or monitor_path(season_run)
     folders = [season_run.parent / f"{season_run.name}.days", *day_folders]
-    mon = compute(season_run, ledger, folders)
+    mon = compute(season_run, ledger, folders, as_of)
     lang = lang or season.scenario.config.report.lang  # the scenario's, Italian by default
     meta = {
         "season": season.scenario.name,
