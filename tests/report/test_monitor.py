@@ -66,6 +66,7 @@ def test_formula_like_text_is_neutralised_and_html_escaped(tmp_path: Path) -> No
         "run_sha256": "0" * 64,
         "ledger_rows": 1,
         "ledger_head": "1" * 64,
+        "as_of": "2026-07-09",
         "day_runs": 0,
     }
     page = monitor_html([row, hostile], meta, lang("en"))
@@ -80,6 +81,7 @@ def test_page_in_english_on_request(monitored_season: Path) -> None:
         "run_sha256": "0" * 64,
         "ledger_rows": 1,
         "ledger_head": "1" * 64,
+        "as_of": "2026-07-09",
         "day_runs": 1,
     }
     en = monitor_html(rows, meta, lang("en"))

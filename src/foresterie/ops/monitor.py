@@ -603,6 +603,7 @@ def run_monitor(
         "ledger_rows": mon.inputs["ledger"]["rows"],
         "ledger_head": mon.inputs["ledger"]["head"],
         "day_runs": len(mon.inputs["day_runs"]),
+        "as_of": mon.inputs["as_of"],
         "lang": lang,
     }
     with atomic_dir(target, force) as tmp:

@@ -314,9 +314,10 @@ def monitor_html(rows: list[dict[str, str]], meta: dict[str, Any], lg: Lang) -> 
     _ = lg._
     title = _("{name}: season monitoring, plan against actual").format(name=meta["season"])
     note = _(
-        "Season run {run} · ledger of {rows} rows, head {head} · {days} day runs · "
-        "every figure recomputed by `foresterie monitor --verify`"
+        "Season run {run} · ledger of {rows} rows, head {head}, read up to {as_of} · {days} "
+        "day runs · every figure recomputed by `foresterie monitor --verify`"
     ).format(
+        as_of=lg.date(meta["as_of"]),
         run=meta["run_sha256"][:12],
         rows=meta["ledger_rows"],
         head=meta["ledger_head"][:12],
