@@ -1044,7 +1044,15 @@ _LEDGER_COLUMNS = (
     "note",
     "source",
 )
-_PERSON_UNITS = {"people", "person-nights", "bed-nights", "worker-days"}
+_PEOPLE = {
+    "taken_in",
+    "turned_away",
+    "overflow",
+    "bed_nights",
+    "worker_days",
+    "unserved",
+    "no_shows",
+}
 
 
 def _ledger_rows(path: Path, upto: int, head: str, out: list[str]) -> list[dict[str, str]]:
@@ -1122,12 +1130,44 @@ def _week(d: date) -> str:
     return f"{iso[0]}-W{iso[1]:02d}"
 
 
-def _fmt(v: Any, unit: str, br: str) -> str:
+def _fmt(v: Any) -> str:
     if v is None:
         return ""
-    if br and unit in _PERSON_UNITS and 0 < v < 5:
-        return "<5"
     return str(v) if isinstance(v, int) else f"{v:.2f}"
+
+
+def _hide(raw: list[list[Any]]) -> dict[tuple[str, str, str, int], str]:
+    """Cells not to publish (README "Monitoring", small cells): "<5" for 1..4 people in a
+    breakdown, then "*" until no line that sums to a published figure (a week's sites, sections
+    or reasons; a category's weeks and season) hides exactly one cell: the smallest other one
+    (non-zero first, then by week and breakdown) is hidden too."""
+    tables: dict[tuple[str, str, int], dict[tuple[str, str], Any]] = defaultdict(dict)
+    for wk, ind, br, pv, av, _, _ in raw:
+        if br and ind in _PEOPLE:
+            for j, v in ((0, pv), (1, av)):
+                if v is not None:
+                    tables[ind, br.split(":")[0], j][wk, br] = v
+    out: dict[tuple[str, str, str, int], str] = {}
+    for (ind, kind, j), t in sorted(tables.items()):
+        small = {key for key, v in t.items() if 0 < v < 5}
+        gone = set(small)
+        lines: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for wk, br in sorted(t):
+            lines["category", br].append((wk, br))
+            if kind in ("site", "section", "reason"):
+                lines["week", wk].append((wk, br))
+        again = bool(gone)
+        while again:
+            again = False
+            for _, keys in sorted(lines.items()):
+                if [key in gone for key in keys].count(True) == 1:
+                    others = sorted((t[key] == 0, t[key], key) for key in keys if key not in gone)
+                    if others:
+                        gone.add(others[0][2])
+                        again = True
+        for wk, br in gone:
+            out[wk, ind, br, j] = "<5" if (wk, br) in small else "*"
+    return out
 
 
 def verify_monitor(folder: Path) -> list[str]:
@@ -1375,7 +1415,7 @@ def _monitor_figures(
     def ratio(n: float, dnm: float, scale: float = 1.0) -> float | None:
         return round(scale * n / dnm, 2) if dnm else None
 
-    rows: list[list[str]] = []
+    raw: list[list[Any]] = []  # week, indicator, breakdown, plan, actual, unit, source
     for wk in [*weeks, "season"]:
 
         def source(fam: str, wk: str = wk) -> str:
@@ -1383,10 +1423,8 @@ def _monitor_figures(
             return "+".join(s for s in ("ledger", "day_run", "plan") if s in have) or "plan"
 
         def emit(ind: str, br: str, p: Any, a: Any, s: str, wk: str = wk) -> None:
-            u = units[ind]
-            rows.append([wk, ind, br, _fmt(p, u, br), _fmt(a, u, br), u, s])
+            raw.append([wk, ind, br, p, a, units[ind], s])
 
-        small: set[tuple[str, int]] = set()
         for (k, ind, br), (pv, av) in sorted(S.items()):
             if k != wk or ind not in units:
                 continue
@@ -1408,26 +1446,16 @@ def _monitor_figures(
                 emit(ind, br, round(pv, 2), round(av, 2), fam)
             else:
                 emit(ind, br, int(pv), int(av), fam)
-                if ind == "bed_nights":
-                    for j, v in ((0, pv), (1, av)):
-                        if br and 0 < v < 5:
-                            small.add((br, j))
         P = {key[1:]: v[0] for key, v in S.items() if key[0] == wk}
         A = {key[1:]: v[1] for key, v in S.items() if key[0] == wk}
         hsrc, tsrc = source("housing"), source("transport")
         for br in ["", *(f"site:{s}" for s in sites)]:
-            po = ratio(P[("bed_nights", br)], P[("bed_capacity", br)], 100)
-            ao = ratio(A[("bed_nights", br)], A[("bed_capacity", br)], 100)
-            rows.append(
-                [
-                    wk,
-                    "occupancy",
-                    br,
-                    "<5" if (br, 0) in small else _fmt(po, "pct", br),
-                    "<5" if (br, 1) in small else _fmt(ao, "pct", br),
-                    "pct",
-                    hsrc,
-                ]
+            emit(
+                "occupancy",
+                br,
+                ratio(P[("bed_nights", br)], P[("bed_capacity", br)], 100),
+                ratio(A[("bed_nights", br)], A[("bed_capacity", br)], 100),
+                hsrc,
             )
         listed = A[("listed", "")]
         emit(
@@ -1451,6 +1479,12 @@ def _monitor_figures(
             ratio(A[("cost", "")], A[("worker_days", "")]),
             tsrc,
         )
+    hide = _hide(raw)
+    rows = []
+    for wk, ind, br, pv, av, u, s in raw:
+        same = "bed_nights" if ind == "occupancy" else ind  # a rate hides with its count
+        shown = [hide.get((wk, same, br, j)) or _fmt(v) for j, v in ((0, pv), (1, av))]
+        rows.append([wk, ind, br, *shown, u, s])
     return rows, days_rows
 
 

@@ -119,6 +119,9 @@ def test_published_cells_suppress_small_counts_and_name_nobody(monitored_season:
     assert rows[W, "bed_nights", "site:FB"]["actual"] == "8"
     assert rows[W, "occupancy", "site:FB"]["actual"] == "28.57"
     assert rows[W, "unserved", "reason:vehicles_busy"]["plan"] == "<5"
+    # W06 (far) is the week's only person turned away: the other reason is hidden with it
+    assert rows[W, "turned_away", "reason:far"]["plan"] == "<5"
+    assert rows[W, "turned_away", "reason:no_section"]["plan"] == "*"
     assert rows[W, "overflow", ""]["actual"] == "7"  # a total: kept
     days = {r["day"]: r for r in _rows(monitored_season / "days.csv")}
     assert days["2026-07-07"]["transport_source"] == "ledger+day_run"
@@ -155,6 +158,35 @@ def test_a_site_occupancy_is_suppressed_with_its_bed_nights() -> None:
     ]
 
 
+def test_a_hidden_cell_cannot_be_worked_out_from_the_others() -> None:
+    """FA's 3 is hidden; FB and FC would give it back (35 - 12 - 20), so the smallest other,
+    FB, is hidden too, in the week and then in the season (FB's weeks sum to its season)."""
+    figs = [
+        Figure(
+            week=wk,
+            indicator="taken_in",
+            breakdown=br,
+            plan=v,
+            actual=v,
+            unit="people",
+            source="plan",
+        )
+        for wk in (W, "season")
+        for br, v in (("", 35), ("site:FA", 3), ("site:FB", 12), ("site:FC", 20))
+    ]
+    shown = {(r[0], r[2]): r[4] for r in published(figs)}
+    assert shown == {
+        (W, ""): "35",
+        (W, "site:FA"): "<5",
+        (W, "site:FB"): "*",
+        (W, "site:FC"): "20",
+        ("season", ""): "35",
+        ("season", "site:FA"): "<5",
+        ("season", "site:FB"): "*",
+        ("season", "site:FC"): "20",
+    }
+
+
 def test_manifest_hashes_every_output_and_input(monitored_season: Path) -> None:
     m = json.loads((monitored_season / "manifest.json").read_text())
     files = {
@@ -169,7 +201,7 @@ def test_manifest_hashes_every_output_and_input(monitored_season: Path) -> None:
     with Ledger.open(monitored_season.parent / "ledger.sqlite") as led:
         assert (m["inputs"]["ledger"]["rows"], m["inputs"]["ledger"]["head"]) == led.head()
     assert [d["day"] for d in m["inputs"]["day_runs"]] == ["2026-07-07"]
-    assert m["suppression"] == {"min_cell": 5, "shown_as": "<5"}
+    assert m["suppression"] == {"min_cell": 5, "shown_as": "<5", "complementary_shown_as": "*"}
 
 
 def _cli(*args: str) -> tuple[int, str]:

@@ -32,6 +32,8 @@ from foresterie.scenario.model import SECTIONS
 
 MIN_CELL = 5  # cells of 1..4 people in a breakdown are suppressed
 SUPPRESSED = "<5"
+COMPLEMENTARY = "*"  # hidden so that a "<5" cell cannot be worked out from the others
+PARTITIONS = frozenset({"site", "section", "reason"})  # breakdowns that sum to the total
 TOTAL = "season"  # the week label of the season totals
 
 Unit = Literal[
@@ -45,8 +47,10 @@ Unit = Literal[
     "eur",
     "eur/worker-day",
 ]
-# Units that count people (or a person's nights or days): small cells are suppressed.
-PERSON_UNITS: frozenset[str] = frozenset({"people", "person-nights", "bed-nights", "worker-days"})
+# Indicators that count people (or their nights or worker-days): small cells are suppressed.
+PEOPLE: frozenset[str] = frozenset(
+    {"taken_in", "turned_away", "overflow", "bed_nights", "worker_days", "unserved", "no_shows"}
+)
 # indicator -> (unit, family): the family is the workbook sheet and the report section.
 INDICATORS: dict[str, tuple[Unit, str]] = {
     "taken_in": ("people", "housing"),
@@ -521,35 +525,69 @@ def _derived(acc: _Acc, wk: str, ind: str, sites: list[str]) -> list[tuple[str, 
 # ------------------------------------------------------------------ publishable cells
 
 
-def cell(value: Value, unit: str, breakdown: str) -> str:
+def cell(value: Value) -> str:
     """The published text of a value: counts as integers, the rest with 2 decimals, empty when
-    not defined, "<5" for 1..4 people in a breakdown."""
+    not defined."""
     if value is None:
         return ""
-    if breakdown and unit in PERSON_UNITS and 0 < value < MIN_CELL:
-        return SUPPRESSED
     if isinstance(value, int):
         return str(value)
     return f"{value:.2f}"
 
 
+Cell = tuple[str, str, str, str]  # week, indicator, breakdown, "plan" | "actual"
+
+
+def hidden_cells(figures: list[Figure]) -> dict[Cell, str]:
+    """The cells not published, with what is shown instead (README "Monitoring"): "<5" for 1..4
+    people (or their nights, worker-days) in a breakdown; then, so that no hidden cell can be
+    worked out by subtraction, "*" for more cells: in every line that sums to a published
+    figure (a week's or the season's sites, sections or reasons, summing to its total; a
+    category's weeks, summing to its season figure) that hides exactly one cell, the smallest
+    other cell (a non-zero one first; ties by week and breakdown) is hidden too, until no such
+    line is left. Totals are always published."""
+    groups: dict[tuple[str, str, str], dict[tuple[str, str], int | float]] = defaultdict(dict)
+    for f in figures:
+        if f.breakdown and f.indicator in PEOPLE:
+            kind = f.breakdown.partition(":")[0]
+            for side, v in (("plan", f.plan), ("actual", f.actual)):
+                if v is not None:
+                    groups[f.indicator, kind, side][f.week, f.breakdown] = v
+    out: dict[Cell, str] = {}
+    for (ind, kind, side), cells in sorted(groups.items()):
+        primary = {k for k, v in cells.items() if 0 < v < MIN_CELL}
+        hidden = set(primary)
+        lines: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for week, br in sorted(cells):
+            lines["category", br].append((week, br))
+            if kind in PARTITIONS:
+                lines["week", week].append((week, br))
+        changed = bool(hidden)
+        while changed:
+            changed = False
+            for _, line in sorted(lines.items()):
+                if sum(1 for k in line if k in hidden) != 1:
+                    continue
+                rest = sorted((cells[k] == 0, cells[k], k) for k in line if k not in hidden)
+                if rest:
+                    hidden.add(rest[0][2])
+                    changed = True
+        for week, br in hidden:
+            out[week, ind, br, side] = SUPPRESSED if (week, br) in primary else COMPLEMENTARY
+    return out
+
+
 def published(figures: list[Figure]) -> list[list[str]]:
-    """monitor.csv rows: small cells suppressed, and a site's occupancy with them (the rate
-    would give the bed-nights back)."""
-    small = {
-        (f.week, f.breakdown, which)
-        for f in figures
-        if f.indicator == "bed_nights"
-        for which, v in (("plan", f.plan), ("actual", f.actual))
-        if cell(v, f.unit, f.breakdown) == SUPPRESSED
-    }
+    """monitor.csv rows, hidden cells replaced (`hidden_cells`), and a site's occupancy hidden
+    with its bed-nights (the rate would give them back)."""
+    hidden = hidden_cells(figures)
     out = []
     for f in figures:
-        plan, actual = cell(f.plan, f.unit, f.breakdown), cell(f.actual, f.unit, f.breakdown)
-        if f.indicator == "occupancy" and f.breakdown:
-            plan = SUPPRESSED if (f.week, f.breakdown, "plan") in small else plan
-            actual = SUPPRESSED if (f.week, f.breakdown, "actual") in small else actual
-        out.append([f.week, f.indicator, f.breakdown, plan, actual, f.unit, f.source])
+        shown = []
+        for side, v in (("plan", f.plan), ("actual", f.actual)):
+            like = "bed_nights" if f.indicator == "occupancy" else f.indicator
+            shown.append(hidden.get((f.week, like, f.breakdown, side)) or cell(v))
+        out.append([f.week, f.indicator, f.breakdown, *shown, f.unit, f.source])
     return out
 
 
@@ -621,7 +659,11 @@ def run_monitor(
             "season": season.scenario.name,
             "inputs": mon.inputs,
             "outputs": outputs,
-            "suppression": {"min_cell": MIN_CELL, "shown_as": SUPPRESSED},
+            "suppression": {
+                "min_cell": MIN_CELL,
+                "shown_as": SUPPRESSED,
+                "complementary_shown_as": COMPLEMENTARY,
+            },
             "lang": lang,
             "versions": {"foresterie": __version__},
         }

@@ -142,8 +142,9 @@ NOTES = [
     ),
     N_(
         "Cells of fewer than 5 people in a breakdown (by foresteria, section, reason, contract, "
-        "referral) are shown as <5, and so is a foresteria's occupancy then; totals are kept. "
-        "No worker id is in any monitor file."
+        "referral) are shown as <5, and so is a foresteria's occupancy then; where such a cell "
+        "could be worked out from the others and their total, more cells are shown as *; totals "
+        "are kept. No worker id is in any monitor file."
     ),
 ]
 
