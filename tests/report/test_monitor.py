@@ -87,4 +87,5 @@ def test_page_in_english_on_request(monitored_season: Path) -> None:
     en = monitor_html(rows, meta, lang("en"))
     it = monitor_html(rows, meta, lang("it"))
     assert "people taken in" in en and "persone accolte" in it
+    assert "effettivo 27; piano 31" in it and "capacità" not in it  # the mark is the plan
     assert "<html lang='it'" in (monitored_season / "index.html").read_text()

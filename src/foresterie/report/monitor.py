@@ -291,7 +291,7 @@ def chart(rows: list[dict[str, str]], indicator: str, lg: Lang) -> str:
         p = round(plan) if isinstance(plan, int | float) else None
         bars.append(Bar(_monday(r["week"]), (("actual", a),), p))
     names = {"actual": lg._("actual")}
-    return bars_svg(bars, {"actual": "#1565c0"}, lg, names, bar_w=18)
+    return bars_svg(bars, {"actual": "#1565c0"}, lg, names, bar_w=18, limit_label=lg._("plan {n}"))
 
 
 def _figure_row(r: dict[str, str], lg: Lang) -> str:
