@@ -69,7 +69,6 @@ INDICATORS: dict[str, tuple[Unit, str]] = {
     "cost_per_worker_day": ("eur/worker-day", "costs"),
     "caporale_fees_avoided": ("eur", "costs"),
 }
-FAMILIES = ("housing", "transport", "costs")
 # Per-unit figures: indicator -> (numerator, denominator), both sums of the same week.
 RATIOS = {
     "wait_on_board_mean": ("wait_on_board", "_wait_trips"),  # minutes aboard per rider-trip
