@@ -17,7 +17,9 @@ Each simulated day D, with a seeded random generator:
 Per day: riders, demand changes, unserved rider-trips, riders whose vehicle or departure (+-10
 min) changed against the season plan and against the previous day, vehicles used against the
 season plan, wall time of `foresterie day`. Then the busiest day of the window is re-planned 3
-times (median wall) and replayed byte for byte.
+times (median wall) and replayed byte for byte. Last, `foresterie monitor` sets the weeks of
+the window against the season plan (README "Monitoring") and `foresterie monitor --verify`
+recomputes every figure; the weekly table is printed (plan / actual per indicator).
 """
 
 from __future__ import annotations
@@ -198,6 +200,54 @@ def main() -> None:
     print_table(
         table, a, busiest, walls, solve, out.strip().splitlines()[-1], lv.strip(), season, days_dir
     )
+    monitor(a, ledger, days_dir)
+
+
+# The monitor's weekly table (README "Monitoring"): these indicators' totals, plan / actual.
+MONITOR_COLUMNS = (
+    ("worker_days", "worker-days"),
+    ("no_show_rate", "no-show %"),
+    ("unserved", "unserved w-d"),
+    ("taken_in", "taken in"),
+    ("occupancy", "occupancy %"),
+    ("overflow", "overflow p-n"),
+    ("cost_per_worker_day", "EUR / w-d"),
+)
+
+
+def monitor(a: argparse.Namespace, ledger: Path, days_dir: Path) -> None:
+    """`foresterie monitor` over the season run, the ledger and the window's day runs, then
+    `foresterie monitor --verify`; the weeks of the window and the season, plan / actual."""
+    out = a.out / "monitor"
+    wall, text = cli(
+        "monitor", str(a.run), "--ledger", str(ledger), "--days", str(days_dir), "--out", str(out)
+    )
+    vwall, _ = cli("monitor", "--verify", str(out))
+    with open(out / "monitor.csv", encoding="utf-8", newline="") as fh:
+        rows = {(r["week"], r["indicator"]): r for r in csv.DictReader(fh) if not r["breakdown"]}
+    first, last = a.start, a.start + timedelta(days=a.days - 1)
+    weeks = [
+        *sorted({w for w, _ in rows if w != "season" and _in_window(w, first, last)}),
+        "season",
+    ]
+    print(
+        f"\n# Monitor of the simulated operation: {text.strip()} ({wall:.1f} s); "
+        f"`foresterie monitor --verify`: every figure recomputed ({vwall:.1f} s)\n"
+    )
+    print("| week | source | " + " | ".join(label for _, label in MONITOR_COLUMNS) + " |")
+    print("|" + " --- |" * (len(MONITOR_COLUMNS) + 2))
+    for w in weeks:
+        cells = [
+            f"{rows[w, ind]['plan'] or '-'} / {rows[w, ind]['actual'] or '-'}"
+            for ind, _ in MONITOR_COLUMNS
+        ]
+        print(f"| {w} | {rows[w, 'worker_days']['source']} | " + " | ".join(cells) + " |")
+
+
+def _in_window(week: str, first: date, last: date) -> bool:
+    y, n = week.split("-W")
+    monday = date.fromisocalendar(int(y), int(n), 1)
+    return monday <= last and monday + timedelta(days=6) >= first
 
 
 def print_table(table, a, busiest, walls, solve, replay, lv, season, days_dir) -> None:  # type: ignore[no-untyped-def]

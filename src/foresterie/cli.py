@@ -349,12 +349,23 @@ def _load_run(run: Path) -> Any:
     )
 )
 def verify(run: Annotated[Path, typer.Argument(help=_("A run folder."))]) -> None:
-    from foresterie.verify import Unreadable, verify_report
+    from foresterie.verify import verify_report
+
+    _verdict(run, verify_report)
+
+
+def _verdict(
+    checked: Path, check: Callable[[Path], tuple[list[str], list[str]] | list[str]]
+) -> None:
+    """Each violation on a line and exit 1, or `ok` (saying what could not be checked, if
+    anything); an unreadable folder: exit 2."""
+    from foresterie.verify import Unreadable
 
     try:
-        violations, unchecked = verify_report(run)
+        found = check(checked)
+        violations, unchecked = found if isinstance(found, tuple) else (found, [])
     except (Unreadable, KeyError, ValueError) as exc:
-        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
+        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=checked, why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for v in violations:
         typer.echo(f"violation: {v}")
@@ -364,9 +375,9 @@ def verify(run: Annotated[Path, typer.Argument(help=_("A run folder."))]) -> Non
         typer.echo(_("{n} violations").format(n=len(violations)))
         raise typer.Exit(EXIT_VERIFY_FAILED)
     if unchecked:
-        typer.echo(f"ok: {run}: every other check passed ({len(unchecked)} not checked)")
+        typer.echo(f"ok: {checked}: every other check passed ({len(unchecked)} not checked)")
         return
-    typer.echo("ok: " + _("{run}: every check passed").format(run=run))
+    typer.echo("ok: " + _("{run}: every check passed").format(run=checked))
 
 
 @app.command(
@@ -721,6 +732,85 @@ def _day_report_hook() -> Any:
         write_boarding_sheets(data, write_report(data, say=typer.echo))
 
     return hook
+
+
+@app.command()
+@guarded
+def monitor(
+    run: Annotated[
+        Path | None, typer.Argument(help="The published season run folder.", show_default=False)
+    ] = None,
+    ledger: LedgerOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Monitor folder (default RUN.monitor beside RUN).")
+    ] = None,
+    days: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--days", help="A folder of day runs (besides RUN.days), or a day run; repeatable."
+        ),
+    ] = None,
+    lang: LangOpt = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing monitor folder.")] = False,
+    verify_: Annotated[
+        Path | None,
+        typer.Option("--verify", help="Recompute every figure of a monitor folder instead."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Read the ledger up to this day (default: its last day)."),
+    ] = None,
+) -> None:
+    """KPIs week by week, plan against actual: monitor.csv, monitor.xlsx, index.html."""
+    if verify_ is not None:
+        _verify_monitor(verify_)
+        return
+    if run is None:
+        _err("error: RUN: a season run folder is needed (or --verify FOLDER)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    from foresterie.ops.monitor import run_monitor
+
+    with _ledger(run, ledger) as led:
+        target, manifest = run_monitor(
+            run,
+            led,
+            out,
+            days or [],
+            force,
+            _lang_code(lang),
+            _monitor_report_hook(),
+            _day(as_of) if as_of else None,
+        )
+    inputs = manifest["inputs"]
+    typer.echo(
+        f"wrote {target}: {len(manifest['outputs'])} files; ledger {inputs['ledger']['rows']} "
+        f"rows, {len(inputs['day_runs'])} day runs"
+        + (
+            f"; day plans recorded but not found: {', '.join(inputs['day_plans_not_found'])}"
+            if inputs["day_plans_not_found"]
+            else ""
+        )
+    )
+
+
+def _monitor_report_hook() -> Any:
+    from foresterie.core.files import write_text
+    from foresterie.core.i18n import lang as get_lang
+    from foresterie.report.monitor import monitor_html, read_rows, write_xlsx
+
+    def hook(folder: Path, meta: dict[str, Any]) -> None:
+        lg = get_lang(meta["lang"])
+        rows = read_rows(folder, "monitor.csv")
+        write_xlsx(rows, read_rows(folder, "days.csv"), folder / "monitor.xlsx", lg)
+        write_text(folder / "index.html", monitor_html(rows, meta, lg))
+
+    return hook
+
+
+def _verify_monitor(folder: Path) -> None:
+    from foresterie.verify import verify_monitor
+
+    _verdict(folder, verify_monitor)
 
 
 roads_app = typer.Typer(

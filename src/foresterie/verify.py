@@ -1788,3 +1788,596 @@ def _check_claims(r: _Run, out: list[str]) -> None:
             f"solver claim differs from fleet_days.csv: chaining_optimal {claimed}, "
             f"{days.count(False)} days not proven optimal"
         )
+
+
+# ------------------------------------------------------------------ the season monitor
+#
+# `foresterie monitor --verify FOLDER`: every figure of a monitor folder recomputed from the
+# inputs its manifest names (the season run, the ledger up to its recorded head, the day runs),
+# read here with the standard library only, and compared with monitor.csv and days.csv row by
+# row (README "Monitoring"). Nothing is shared with ops/monitor.py.
+
+_LEDGER_COLUMNS = (
+    "kind",
+    "day",
+    "worker_id",
+    "farm_id",
+    "vehicle_id",
+    "origin",
+    "leg",
+    "booked_by",
+    "at_time",
+    "note",
+    "source",
+)
+_PEOPLE = {
+    "taken_in",
+    "turned_away",
+    "overflow",
+    "bed_nights",
+    "worker_days",
+    "unserved",
+    "no_shows",
+}
+
+
+def _ledger_rows(path: Path, upto: int, head: str, out: list[str]) -> list[dict[str, str]]:
+    """The ledger's rows 1..upto, read-only, with the hash chain checked up to the recorded
+    head (this module's own copy of the chain rule: sha256 of [seq, previous hash, fields])."""
+    import sqlite3
+
+    if not path.is_file():
+        raise Unreadable(f"{path}: no such ledger")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        cols = ", ".join(_LEDGER_COLUMNS)
+        rows = conn.execute(
+            f"SELECT seq, {cols}, prev_hash, hash FROM ledger_events WHERE seq <= ? ORDER BY seq",
+            (upto,),
+        ).fetchall()
+    except sqlite3.Error as exc:
+        raise Unreadable(f"{path}: {exc}") from None
+    finally:
+        conn.close()
+    prev, seq = "0" * 64, 0
+    events = []
+    for r in rows:
+        values = dict(zip(_LEDGER_COLUMNS, (str(x) for x in r[1:-2]), strict=True))
+        text = json.dumps(
+            [int(r[0]), str(r[-2]), *values.values()], ensure_ascii=False, separators=(",", ":")
+        )
+        if int(r[0]) != seq + 1 or str(r[-2]) != prev:
+            out.append(f"ledger row {r[0]}: does not follow row {seq} (chain broken)")
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != str(r[-1]):
+            out.append(f"ledger row {r[0]}: content does not match its hash (edited)")
+        prev, seq = str(r[-1]), int(r[0])
+        events.append(values)
+    if (seq, prev) != (upto, head):
+        out.append(
+            f"ledger: row {upto} with head {head[:16]} recorded by the monitor is not there "
+            f"(found row {seq}, {prev[:16]})"
+        )
+    return events
+
+
+def _plan_days(run: Path, fleet: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
+    """Per day of a run's plan: worker-days on morning trips, unserved worker-days by code,
+    rider-minutes aboard at stops and rider-trips, cost (fixed per vehicle-day + km x EUR/km)."""
+    days: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"wd": 0, "uns": defaultdict(int), "wait": 0, "rt": 0, "cost": 0.0}
+    )
+    trips = _rows(run, "plan/trips.csv")
+    by_trip: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for s in _rows(run, "plan/stops.csv"):
+        by_trip[s["trip_id"]].append(s)
+    used = set()
+    for t in trips:
+        d = days[t["day"]]
+        if t["direction"] == "to_farm":
+            d["wd"] += int(t["riders"])
+        if t["vehicle_id"]:
+            used.add((t["day"], t["vehicle_id"]))
+            d["cost"] += float(t["km"]) * float(fleet[t["vehicle_id"]]["cost_eur_per_km"])
+        ss = sorted(by_trip[t["trip_id"]], key=lambda s: int(s["seq"]))
+        for j, s in enumerate(ss):
+            mine = ss[: j + 1] if t["direction"] == "to_farm" else ss[j + 1 :]
+            n = int(s["board"]) + int(s["alight"])
+            d["wait"] += n * sum(int(x["idle_min"]) for x in mine)
+            d["rt"] += n
+    for day, v in used:
+        days[day]["cost"] += float(fleet[v]["fixed_cost_eur_per_day"])
+    for u in _rows(run, "plan/unserved.csv"):
+        days[u["day"]]["uns"][u["code"]] += int(u["worker_days"])
+    return days
+
+
+def _week(d: date) -> str:
+    iso = d.isocalendar()
+    return f"{iso[0]}-W{iso[1]:02d}"
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    return str(v) if isinstance(v, int) else f"{v:.2f}"
+
+
+def _hide(raw: list[list[Any]]) -> dict[tuple[str, str, str, int], str]:
+    """Cells not to publish (README "Monitoring", small cells): "<5" for 1..4 people in a
+    breakdown, then "*" until no line that sums to a published figure (a week's sites, sections
+    or reasons; a category's weeks and season) hides exactly one cell: the smallest other one
+    (non-zero first, then by week and breakdown) is hidden too."""
+    tables: dict[tuple[str, str, int], dict[tuple[str, str], Any]] = defaultdict(dict)
+    for wk, ind, br, pv, av, _, _ in raw:
+        if br and ind in _PEOPLE:
+            for j, v in ((0, pv), (1, av)):
+                if v is not None:
+                    tables[ind, br.split(":")[0], j][wk, br] = v
+    out: dict[tuple[str, str, str, int], str] = {}
+    for (ind, kind, j), t in sorted(tables.items()):
+        small = {key for key, v in t.items() if 0 < v < 5}
+        gone = set(small)
+        lines: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for wk, br in sorted(t):
+            lines["category", br].append((wk, br))
+            if kind in ("site", "section", "reason"):
+                lines["week", wk].append((wk, br))
+        again = bool(gone)
+        while again:
+            again = False
+            for _, keys in sorted(lines.items()):
+                if [key in gone for key in keys].count(True) == 1:
+                    others = sorted((t[key] == 0, t[key], key) for key in keys if key not in gone)
+                    if others:
+                        gone.add(others[0][2])
+                        again = True
+        for wk, br in gone:
+            out[wk, ind, br, j] = "<5" if (wk, br) in small else "*"
+    return out
+
+
+def verify_monitor(folder: Path) -> list[str]:
+    """Every violation of a monitor folder: files changed after publication, inputs that are no
+    longer what it read, and each row whose figure differs from the recomputation."""
+    folder = Path(folder)
+    try:
+        m = json.loads(_read(folder, "manifest.json").decode("utf-8"))
+        if not isinstance(m, dict) or m.get("kind") != "monitor":
+            raise Unreadable("manifest.json: not a monitor manifest")
+        out: list[str] = []
+        for rel, digest in sorted(m["outputs"].items()):
+            if not (folder / rel).exists() or _sha(folder, rel) != digest:
+                out.append(f"{rel}: changed after publication (hash differs from the manifest)")
+        on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {
+            "manifest.json"
+        }
+        out += [f"{rel}: not in the manifest" for rel in sorted(on_disk - set(m["outputs"]))]
+        expected, days_rows = _monitor_figures(m["inputs"], out)
+        _compare_rows(_rows(folder, "monitor.csv"), expected, out)  # then the copies of it
+        published = _rows(folder, "monitor.csv")
+        if "monitor.xlsx" in m["outputs"]:
+            _compare_workbook(folder, published, out)
+        if "index.html" in m["outputs"]:
+            _compare_page(folder, published, str(m.get("lang", "it")), out)
+        got_days = [[r[k] for k in r] for r in _rows(folder, "days.csv")]
+        for i, (a, b) in enumerate(zip(got_days, days_rows, strict=False), start=2):
+            if a != b:
+                out.append(f"days.csv row {i} ({b[0]}): {','.join(a)}, recomputed {','.join(b)}")
+        if len(got_days) != len(days_rows):
+            out.append(f"days.csv: {len(got_days)} days, recomputed {len(days_rows)}")
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        what = f"{type(exc).__name__}: {exc}"[:200]
+        raise Unreadable(f"malformed monitor folder ({what})") from None
+    return out
+
+
+def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: list[str]) -> None:
+    want = {(r[0], r[1], r[2]): r for r in expected}
+    seen = set()
+    for i, r in enumerate(got, start=2):
+        key = (r["week"], r["indicator"], r["breakdown"])
+        seen.add(key)
+        e = want.get(key)
+        where = f"monitor.csv row {i} ({', '.join(x or 'total' for x in key)})"
+        if e is None:
+            out.append(f"{where}: no such figure in the recomputation")
+            continue
+        for col, k in (("plan", 3), ("actual", 4), ("unit", 5), ("source", 6)):
+            if r[col] != e[k]:
+                out.append(f"{where}: {col} {r[col] or '(empty)'}, recomputed {e[k] or '(empty)'}")
+    for key in sorted(set(want) - seen):
+        out.append(f"monitor.csv: missing the row {', '.join(x or 'total' for x in key)}")
+
+
+def _monitor_figures(
+    inputs: dict[str, Any], out: list[str]
+) -> tuple[list[list[str]], list[list[str]]]:
+    season = Path(inputs["season_run"]["path"])
+    if _sha(season, "manifest.json") != inputs["season_run"]["manifest_sha256"]:
+        out.append(f"season run {season}: manifest.json is not the one the monitor read")
+    r = _Run(season)
+    events = _ledger_rows(
+        Path(inputs["ledger"]["path"]), int(inputs["ledger"]["rows"]), inputs["ledger"]["head"], out
+    )
+    season_sha = inputs["season_run"]["manifest_sha256"]
+    day_runs: dict[str, Path] = {}
+    for dr in inputs["day_runs"]:
+        p = Path(dr["path"])
+        if _sha(p, "manifest.json") != dr["manifest_sha256"]:
+            out.append(f"day run {p}: manifest.json is not the one the monitor read")
+        rec = json.loads(_read(p, "day.json").decode("utf-8"))
+        if rec.get("date") != dr["day"] or rec.get("season_run_manifest_sha256") != season_sha:
+            out.append(f"day run {p}: not the day run of {dr['day']} of this season run")
+        if not any(
+            e["kind"] == "day_plan" and e["day"] == dr["day"] and e["note"] == dr["manifest_sha256"]
+            for e in events
+        ):
+            out.append(f"day run {p}: no day_plan row of {dr['day']} in the ledger records it")
+        if dr["day"] > str(inputs["as_of"]):
+            out.append(f"day run {p}: {dr['day']} is after the monitor's day {inputs['as_of']}")
+        day_runs[dr["day"]] = p
+    sc = r.cfg["scenario"]
+    start, end = _day(sc["season_start"]), _day(sc["season_end"])
+    last = max((e["day"] for e in events), default=(start - timedelta(days=1)).isoformat())
+    as_of = str(inputs["as_of"]) if inputs["as_of_given"] else last
+    if as_of != inputs["as_of"]:
+        out.append(f"as of {inputs['as_of']}: the ledger's last day is {as_of}")
+    events = [e for e in events if e["day"] <= as_of]  # what was known on that day
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+    weeks = sorted({_week(d) for d in days})
+    iso = [d.isoformat() for d in days]
+    sites = sorted(r.fs)
+    workers = r.workers
+    spans: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for a in r.assign:
+        spans[a["worker_id"]].append((a["foresteria_id"], a["from"], a["to"]))
+
+    def bed(wid: str, d: str) -> str | None:
+        return next((f for f, a, b in spans.get(wid, []) if a <= d < b), None)
+
+    # presence: `foresterie day`'s rule, night by night (README "Monitoring")
+    arrivals = [e["day"] for e in events if e["kind"] == "arrival"]
+    rec_from = min(arrivals) if arrivals else None
+    moves: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for e in events:
+        if e["kind"] in ("arrival", "departure", "absent"):
+            moves[e["worker_id"]].append(e)
+    S: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0])
+
+    def add(wk: str, ind: str, br: str, p: float, a: float) -> None:
+        for k in (wk, "season"):
+            S[k, ind, br][0] += p
+            S[k, ind, br][1] += a
+
+    first_plan: dict[str, tuple[str, str]] = {}
+    first_actual: dict[str, tuple[str, str]] = {}
+    for wid, w in workers.items():
+        arr, dep = w["arrival"], w["departure"]
+        mine = sorted(moves.get(wid, []), key=lambda e: e["day"])
+        for night in iso:
+            wk = _week(_day(night))
+            site = bed(wid, night)
+            if wid in spans:
+                if site is not None:
+                    first_plan.setdefault(wid, (night, site))
+                    add(wk, "bed_nights", "", 1, 0)
+                    add(wk, "bed_nights", f"site:{site}", 1, 0)
+                elif arr <= night < dep:
+                    add(wk, "overflow", "", 1, 0)
+            here = wid in spans and arr <= night < dep
+            if rec_from is not None and rec_from <= arr <= min(night, as_of):
+                here = False
+            for e in mine:
+                if e["day"] <= night:
+                    here = e["kind"] == "arrival"
+            if not (here and night < dep):
+                continue
+            if site is None:
+                add(wk, "overflow", "", 0, 1)
+                continue
+            first_actual.setdefault(wid, (night, site))
+            add(wk, "bed_nights", "", 0, 1)
+            add(wk, "bed_nights", f"site:{site}", 0, 1)
+    people = (
+        [""] + [f"site:{s}" for s in sites] + [f"section:{s}" for s in ("men", "women", "family")]
+    )
+    for wk in weeks:
+        for br in [*people, "contract", "referred"]:
+            add(wk, "taken_in", br, 0, 0)
+        for br in ["", *(f"site:{s}" for s in sites)]:
+            add(wk, "bed_nights", br, 0, 0)
+        add(wk, "overflow", "", 0, 0)
+    for side, firsts in ((0, first_plan), (1, first_actual)):
+        for wid, (night, site) in firsts.items():
+            w = workers[wid]
+            brs = ["", f"site:{site}", f"section:{w['section']}"]
+            brs += ["contract"] if w.get("contract", "false") == "true" else []
+            brs += ["referred"] if int(w["priority"]) == 3 else []
+            for br in brs:
+                add(_week(_day(night)), "taken_in", br, 1 - side, side)
+    codes = sorted({x["code"] for x in r.wait})
+    for wk in weeks:
+        for br in ["", *(f"reason:{c}" for c in codes)]:
+            add(wk, "turned_away", br, 0, 0)
+    for x in r.wait:
+        wk = _week(min(max(_day(workers[x["worker_id"]]["arrival"]), start), end))
+        add(wk, "turned_away", "", 1, 1)
+        add(wk, "turned_away", f"reason:{x['code']}", 1, 1)
+    plan = _plan_days(season, r.fleet)
+    dayp = {dd: _plan_days(folder, r.fleet).get(dd) for dd, folder in day_runs.items()}
+    ucodes = sorted(
+        {c for v in plan.values() for c in v["uns"]}
+        | {c for v in dayp.values() if v for c in v["uns"]}
+    )
+    lists: dict[str, dict[str, bool]] = defaultdict(dict)
+    for e in events:
+        if e["kind"] in ("boarding", "no_show"):
+            lists[e["day"]][e["worker_id"]] = (
+                lists[e["day"]].get(e["worker_id"], False) or e["kind"] == "boarding"
+            )
+    fee = [float(x) for x in r.cfg.get("transport", {}).get("caporale_fee_eur", [5.0, 10.0])]
+    src: dict[tuple[str, str], set[str]] = defaultdict(set)
+    days_rows = []
+    empty: dict[str, Any] = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
+    for d, ds in zip(days, iso, strict=True):
+        wk = _week(d)
+        hs = "ledger" if rec_from is not None and rec_from <= ds <= as_of else "plan"
+        for k in (wk, "season"):
+            src[k, "housing"].add(hs)
+        for site in ["", *sites]:
+            cap = sum(
+                int(r.fs[s]["beds_men"]) + int(r.fs[s]["beds_women"]) + int(r.fs[s]["beds_family"])
+                for s in ([site] if site else sites)
+                if str(r.fs[s]["open_from"]) <= ds <= str(r.fs[s]["open_to"])
+            )
+            add(wk, "bed_capacity", f"site:{site}" if site else "", cap, cap)
+        pl = plan.get(ds, empty)
+        ac = (dayp.get(ds) or empty) if ds in day_runs else pl
+        ts = "day_run" if ds in day_runs else "plan"
+        lst = lists.get(ds)
+        rode = sum(1 for v in lst.values() if v) if lst else ac["wd"]
+        rs = "ledger" if lst else ts
+        for k in (wk, "season"):
+            src[k, "transport"] |= {ts, rs}
+        add(wk, "worker_days", "", pl["wd"], rode)
+        add(wk, "unserved", "", sum(pl["uns"].values()), sum(ac["uns"].values()))
+        for c in ucodes:
+            add(wk, "unserved", f"reason:{c}", pl["uns"].get(c, 0), ac["uns"].get(c, 0))
+        add(wk, "no_shows", "", 0, sum(1 for v in lst.values() if not v) if lst else 0)
+        add(wk, "listed", "", 0, len(lst) if lst else 0)
+        add(wk, "wait_on_board", "", pl["wait"], ac["wait"])
+        add(wk, "wait_rt", "", pl["rt"], ac["rt"])
+        add(wk, "cost", "", pl["cost"], ac["cost"])
+        add(wk, "caporale_fees_avoided", "fee:low", fee[0] * pl["wd"], fee[0] * rode)
+        add(wk, "caporale_fees_avoided", "fee:high", fee[1] * pl["wd"], fee[1] * rode)
+        both = [s for s in ("ledger", "day_run", "plan") if s in {ts, rs}]
+        days_rows.append(
+            [
+                ds,
+                wk,
+                hs,
+                "+".join(both),
+                _sha(day_runs[ds], "manifest.json") if ds in day_runs else "",
+            ]
+        )
+    units = {
+        "taken_in": "people",
+        "turned_away": "people",
+        "overflow": "person-nights",
+        "bed_nights": "bed-nights",
+        "bed_capacity": "bed-nights",
+        "occupancy": "pct",
+        "worker_days": "worker-days",
+        "unserved": "worker-days",
+        "no_shows": "worker-days",
+        "no_show_rate": "pct",
+        "wait_on_board": "rider-minutes",
+        "wait_on_board_mean": "minutes",
+        "cost": "eur",
+        "cost_per_worker_day": "eur/worker-day",
+        "caporale_fees_avoided": "eur",
+    }
+
+    def ratio(n: float, dnm: float, scale: float = 1.0) -> float | None:
+        return round(scale * n / dnm, 2) if dnm else None
+
+    raw: list[list[Any]] = []  # week, indicator, breakdown, plan, actual, unit, source
+    for wk in [*weeks, "season"]:
+
+        def source(fam: str, wk: str = wk) -> str:
+            have = src.get((wk, fam), set())
+            return "+".join(s for s in ("ledger", "day_run", "plan") if s in have) or "plan"
+
+        def emit(ind: str, br: str, p: Any, a: Any, s: str, wk: str = wk) -> None:
+            raw.append([wk, ind, br, p, a, units[ind], s])
+
+        for (k, ind, br), (pv, av) in sorted(S.items()):
+            if k != wk or ind not in units:
+                continue
+            if ind == "no_shows":
+                emit(ind, br, None, int(av), "ledger" if S[k, "listed", ""][1] else "none")
+                continue
+            transport = (
+                "worker_days",
+                "unserved",
+                "wait_on_board",
+                "cost",
+                "caporale_fees_avoided",
+            )
+            if ind in ("turned_away", "bed_capacity"):
+                fam = "plan"  # the ledger records no refusals; beds are the scenario's
+            else:
+                fam = source("transport" if ind in transport else "housing")
+            if units[ind] == "eur":
+                emit(ind, br, round(pv, 2), round(av, 2), fam)
+            else:
+                emit(ind, br, int(pv), int(av), fam)
+        P = {key[1:]: v[0] for key, v in S.items() if key[0] == wk}
+        A = {key[1:]: v[1] for key, v in S.items() if key[0] == wk}
+        hsrc, tsrc = source("housing"), source("transport")
+        for br in ["", *(f"site:{s}" for s in sites)]:
+            emit(
+                "occupancy",
+                br,
+                ratio(P[("bed_nights", br)], P[("bed_capacity", br)], 100),
+                ratio(A[("bed_nights", br)], A[("bed_capacity", br)], 100),
+                hsrc,
+            )
+        listed = A[("listed", "")]
+        emit(
+            "no_show_rate",
+            "",
+            None,
+            ratio(A[("no_shows", "")], listed, 100),
+            "ledger" if listed else "none",
+        )
+        emit(
+            "wait_on_board_mean",
+            "",
+            ratio(P[("wait_on_board", "")], P[("wait_rt", "")]),
+            ratio(A[("wait_on_board", "")], A[("wait_rt", "")]),
+            tsrc,
+        )
+        emit(
+            "cost_per_worker_day",
+            "",
+            ratio(P[("cost", "")], P[("worker_days", "")]),
+            ratio(A[("cost", "")], A[("worker_days", "")]),
+            tsrc,
+        )
+    hide = _hide(raw)
+    rows = []
+    for wk, ind, br, pv, av, u, s in raw:
+        same = "bed_nights" if ind == "occupancy" else ind  # a rate hides with its count
+        shown = [hide.get((wk, same, br, j)) or _fmt(v) for j, v in ((0, pv), (1, av))]
+        rows.append([wk, ind, br, *shown, u, s])
+    return rows, days_rows
+
+
+# The workbook's sheets 2-4 (after the notes) hold the families' rows in monitor.csv's order.
+_MONITOR_FAMILIES = (
+    ("taken_in", "turned_away", "overflow", "bed_nights", "bed_capacity", "occupancy"),
+    ("worker_days", "unserved", "no_shows", "no_show_rate", "wait_on_board", "wait_on_board_mean"),
+    ("cost", "cost_per_worker_day", "caporale_fees_avoided"),
+)
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _same_figure(shown: str | None, published: str) -> bool:
+    """A number shown (None: an empty cell) is the published cell: equal numbers, or the same
+    text ("<5")."""
+    if shown is None or shown == "":
+        return published == ""
+    try:
+        return published != "" and math.isclose(float(shown), float(published), abs_tol=1e-9)
+    except ValueError:
+        return shown == published
+
+
+def _sheets(folder: Path, rel: str) -> list[tuple[str, list[dict[str, str | None]]]]:
+    """Each sheet of an XLSX file in workbook order: its name and rows of column -> value
+    (numbers as their text, inline and shared strings resolved), read with zipfile and
+    ElementTree only."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(_read(folder, rel)))
+        shared = []
+        if "xl/sharedStrings.xml" in z.namelist():
+            for si in ET.fromstring(z.read("xl/sharedStrings.xml")).iter(f"{_SHEET_NS}si"):
+                shared.append("".join(t.text or "" for t in si.iter(f"{_SHEET_NS}t")))
+        wb = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): str(r.get("Target")) for r in rels}
+        out = []
+        for sheet in wb.iter(f"{_SHEET_NS}sheet"):
+            target = targets[sheet.get(f"{_REL_NS}id")].lstrip("/")
+            target = target if target.startswith("xl/") else "xl/" + target
+            rows = []
+            for row in ET.fromstring(z.read(target)).iter(f"{_SHEET_NS}row"):
+                cells: dict[str, str | None] = {}
+                for c in row.iter(f"{_SHEET_NS}c"):
+                    col = "".join(ch for ch in str(c.get("r")) if ch.isalpha())
+                    v = c.find(f"{_SHEET_NS}v")
+                    if c.get("t") == "inlineStr":
+                        cells[col] = "".join(t.text or "" for t in c.iter(f"{_SHEET_NS}t"))
+                    elif c.get("t") == "s" and v is not None:
+                        cells[col] = shared[int(v.text or 0)]
+                    else:
+                        cells[col] = v.text if v is not None else None
+                rows.append(cells)
+            out.append((str(sheet.get("name")), rows))
+        return out
+    except (zipfile.BadZipFile, ET.ParseError, KeyError) as exc:
+        raise Unreadable(f"{rel}: {exc}") from None
+
+
+def _compare_workbook(folder: Path, published: list[dict[str, str]], out: list[str]) -> None:
+    sheets = _sheets(folder, "monitor.xlsx")
+    if len(sheets) < 1 + len(_MONITOR_FAMILIES):
+        out.append(f"monitor.xlsx: {len(sheets)} sheets, not the notes and every family")
+        return
+    for (name, rows), family in zip(sheets[1:], _MONITOR_FAMILIES, strict=False):
+        mine = [r for r in published if r["indicator"] in family]
+        if len(rows) - 1 != len(mine):
+            out.append(f"monitor.xlsx sheet {name}: {len(rows) - 1} rows, monitor.csv {len(mine)}")
+        for i, (cells, r) in enumerate(zip(rows[1:], mine, strict=False), start=2):
+            for col, field in (("D", "plan"), ("E", "actual")):
+                if not _same_figure(cells.get(col), r[field]):
+                    out.append(
+                        f"monitor.xlsx sheet {name} row {i} ({r['week']}, {r['indicator']}, "
+                        f"{r['breakdown'] or 'total'}): {field} {cells.get(col)}, monitor.csv "
+                        f"{r[field] or '(empty)'}"
+                    )
+
+
+def _shown_number(text: str, lang: str) -> str:
+    """A number written for people back to a plain one: 1.234,56 (it) or 1,234.56 (en)."""
+    group, point = (".", ",") if lang == "it" else (",", ".")
+    return text.replace("\u00a0", "").replace(group, "").replace(point, ".")
+
+
+def _compare_page(folder: Path, published: list[dict[str, str]], lang: str, out: list[str]) -> None:
+    from html.parser import HTMLParser
+
+    class Figures(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rows: dict[str, list[tuple[str, str]]] = {}
+            self.row: list[tuple[str, str]] | None = None
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "tr" and a.get("data-row") is not None:
+                self.row = self.rows.setdefault(str(a["data-row"]), [])
+            elif tag == "td" and self.row is not None and a.get("data-v") is not None:
+                self.cell = [str(a["data-v"])]
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell.append(data)
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "td" and self.cell is not None and self.row is not None:
+                self.row.append((self.cell[0], "".join(self.cell[1:])))
+                self.cell = None
+            elif tag == "tr":
+                self.row = None
+
+    parser = Figures()
+    parser.feed(_read(folder, "index.html").decode("utf-8"))
+    for r in published:
+        key = ",".join((r["week"], r["indicator"], r["breakdown"]))
+        shown = parser.rows.get(key)
+        where = f"index.html ({r['week']}, {r['indicator']}, {r['breakdown'] or 'total'})"
+        if shown is None or len(shown) != 2:
+            out.append(f"{where}: not on the page")
+            continue
+        for (raw, text), field in zip(shown, ("plan", "actual"), strict=True):
+            if raw != r[field] or not _same_figure(_shown_number(text, lang), r[field]):
+                out.append(f"{where}: {field} shown {text or '(empty)'}, monitor.csv {r[field]}")
+    if len(parser.rows) != len(published):
+        out.append(f"index.html: {len(parser.rows)} figures, monitor.csv {len(published)}")

@@ -30,6 +30,7 @@ CHECKED = [
     "report/maps.py",
     "report/sheets.py",
     "report/notices.py",
+    "report/monitor.py",
     "sweep/report.py",
 ]
 # Functions writing data files (GPX, CSV), which stay as they are (machine-readable, and

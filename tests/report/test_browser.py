@@ -258,3 +258,20 @@ def test_arabic_worker_slip_is_laid_out_right_to_left(browser: Any, lang_run: Pa
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "worker-slip-ar.png"), full_page=True)
     page.close()
+
+
+def test_monitor_page_loads_with_its_charts(browser: Any, monitored_season: Path) -> None:
+    page, errors, dialogs = _open(browser, (monitored_season / "index.html").as_uri())
+    charts = page.locator(".chart[data-indicator]")
+    assert charts.count() == 14  # every indicator but the beds available
+    taken = page.locator(".chart[data-indicator='taken_in'] svg g")
+    assert taken.count() == 5  # one bar per ISO week of July 2026
+    assert page.locator(".chart[data-indicator='taken_in'] svg g[data-total='5']").count() == 1
+    assert (
+        page.locator(".chart[data-indicator='bed_nights'] svg").first.bounding_box()["width"] > 50
+    )
+    assert "persone accolte" in page.locator("h3").all_inner_texts()[0]
+    assert errors == [] and dialogs == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
+    page.close()

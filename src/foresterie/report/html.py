@@ -190,9 +190,11 @@ def bars_svg(
     names: dict[str, str],
     height: int = 150,
     bar_w: int = 12,
+    limit_label: str | None = None,
 ) -> str:
     """A stacked bar chart with an optional capacity mark per bar, as a standalone <svg>.
-    `names`: each series' label for people; bar labels are ISO dates, shown as day and month."""
+    `names`: each series' label for people; bar labels are ISO dates, shown as day and month;
+    `limit_label`: what the mark is, with {n} (default "capacity {n}")."""
     top = max([sum(v for _, v in b.parts) for b in bars] + [b.limit or 0 for b in bars] + [1])
     pad_l, pad_b, gap = 34, 34, 2
     width = pad_l + len(bars) * (bar_w + gap) + 8
@@ -215,7 +217,11 @@ def bars_svg(
             lg.date(b.label, "medium")
             + ": "
             + ", ".join(names.get(s, s) + " " + lg.num(v) for s, v in b.parts)
-            + ("; " + lg._("capacity {n}").format(n=lg.num(b.limit)) if b.limit is not None else "")
+            + (
+                "; " + (limit_label or lg._("capacity {n}")).format(n=lg.num(b.limit))
+                if b.limit is not None
+                else ""
+            )
         )
         out.append(
             f"<g data-label='{escape(b.label)}' data-total='{sum(v for _, v in b.parts)}'>"

@@ -1,0 +1,670 @@
+"""`foresterie monitor RUN`: the season week by week, plan against actual (README "Monitoring").
+
+"Plan" is what the season run planned for each day; "actual" is what the ledger and the day runs
+say happened: check-ins move who slept where (the same presence rule as `foresterie day`),
+the drivers' boarding lists say who rode and who did not show, and a published day run replaces
+the season plan's trips, costs, waits and unserved worker-days of its day. Where nothing was
+recorded for a day, its actual is the plan's, and the `source` column says so.
+
+Every figure is a count, a sum or a ratio of counts: no worker id leaves this module. Cells of
+fewer than `MIN_CELL` people in a breakdown (by site, section, reason, ...) are published as
+"<5"; totals are kept. `verify.py` recomputes every row from the same inputs, independently.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from foresterie import __version__
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.files import csv_text, dumps_json, file_sha256, write_text
+from foresterie.ops.day import SeasonRun, load_season_run
+from foresterie.ops.ledger import Event, Ledger
+from foresterie.run.folders import atomic_dir
+from foresterie.scenario.model import SECTIONS
+
+MIN_CELL = 5  # cells of 1..4 people in a breakdown are suppressed
+SUPPRESSED = "<5"
+COMPLEMENTARY = "*"  # hidden so that a "<5" cell cannot be worked out from the others
+PARTITIONS = frozenset({"site", "section", "reason"})  # breakdowns that sum to the total
+TOTAL = "season"  # the week label of the season totals
+
+Unit = Literal[
+    "people",
+    "person-nights",
+    "bed-nights",
+    "pct",
+    "worker-days",
+    "rider-minutes",
+    "minutes",
+    "eur",
+    "eur/worker-day",
+]
+# Indicators that count people (or their nights or worker-days): small cells are suppressed.
+PEOPLE: frozenset[str] = frozenset(
+    {"taken_in", "turned_away", "overflow", "bed_nights", "worker_days", "unserved", "no_shows"}
+)
+# indicator -> (unit, family): the family is the workbook sheet and the report section.
+INDICATORS: dict[str, tuple[Unit, str]] = {
+    "taken_in": ("people", "housing"),
+    "turned_away": ("people", "housing"),
+    "overflow": ("person-nights", "housing"),
+    "bed_nights": ("bed-nights", "housing"),
+    "bed_capacity": ("bed-nights", "housing"),
+    "occupancy": ("pct", "housing"),
+    "worker_days": ("worker-days", "transport"),
+    "unserved": ("worker-days", "transport"),
+    "no_shows": ("worker-days", "transport"),
+    "no_show_rate": ("pct", "transport"),
+    "wait_on_board": ("rider-minutes", "transport"),
+    "wait_on_board_mean": ("minutes", "transport"),
+    "cost": ("eur", "costs"),
+    "cost_per_worker_day": ("eur/worker-day", "costs"),
+    "caporale_fees_avoided": ("eur", "costs"),
+}
+# Per-unit figures: indicator -> (numerator, denominator), both sums of the same week.
+RATIOS = {
+    "wait_on_board_mean": ("wait_on_board", "_wait_trips"),  # minutes aboard per rider-trip
+    "cost_per_worker_day": ("cost", "worker_days"),
+}
+CSV_HEADER = ["week", "indicator", "breakdown", "plan", "actual", "unit", "source"]
+DAYS_HEADER = ["day", "week", "housing_source", "transport_source", "day_run_manifest_sha256"]
+
+Value = int | float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Figure:
+    """One row of monitor.csv before suppression."""
+
+    week: str
+    indicator: str
+    breakdown: str
+    plan: Value
+    actual: Value
+    unit: Unit
+    source: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayRun:
+    day: date
+    path: Path
+    manifest_sha256: str
+
+
+@dataclass(kw_only=True)
+class _Transport:
+    """One day's shuttles as a plan (season or day run) gives them."""
+
+    worker_days: int = 0
+    unserved: Counter[str] = field(default_factory=Counter)  # code -> worker-days
+    wait_rider_min: int = 0
+    wait_rider_trips: int = 0
+    cost_eur: float = 0.0
+
+
+@dataclass(kw_only=True)
+class Monitor:
+    figures: list[Figure]
+    days: list[list[str]]  # days.csv rows
+    inputs: dict[str, Any]  # what was read, with hashes (the manifest's `inputs`)
+
+
+def iso_week(d: date) -> str:
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d}"
+
+
+# ------------------------------------------------------------------ reading plans and day runs
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def transport_days(run: Path, fleet: dict[str, tuple[float, float]]) -> dict[date, _Transport]:
+    """Per day of a run folder's plan: worker-days on morning trips, unserved worker-days by
+    code, riders' waits aboard at stops (stops.csv `idle_min`), cost (fixed per vehicle-day +
+    km x EUR/km, `fleet`: vehicle -> (fixed, per km))."""
+    plan = run / "plan"
+    out: dict[date, _Transport] = defaultdict(_Transport)
+    trips = _csv_rows(plan / "trips.csv")
+    stops: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for s in _csv_rows(plan / "stops.csv"):
+        stops[s["trip_id"]].append(s)
+    vehicle_days: set[tuple[date, str]] = set()
+    for t in trips:
+        d = date.fromisoformat(t["day"])
+        day = out[d]
+        if t["direction"] == "to_farm":
+            day.worker_days += int(t["riders"])
+        if t["vehicle_id"]:
+            vehicle_days.add((d, t["vehicle_id"]))
+            day.cost_eur += float(t["km"]) * fleet[t["vehicle_id"]][1]
+        ss = sorted(stops[t["trip_id"]], key=lambda s: int(s["seq"]))
+        idle = [int(s["idle_min"]) for s in ss]
+        for j, s in enumerate(ss):
+            n = int(s["board"]) + int(s["alight"])
+            aboard = sum(idle[: j + 1]) if t["direction"] == "to_farm" else sum(idle[j + 1 :])
+            day.wait_rider_min += n * aboard
+            day.wait_rider_trips += n
+    for d, v in vehicle_days:
+        out[d].cost_eur += fleet[v][0]
+    for u in _csv_rows(plan / "unserved.csv"):
+        out[date.fromisoformat(u["day"])].unserved[u["code"]] += int(u["worker_days"])
+    return out
+
+
+def find_day_runs(
+    season: SeasonRun, events: list[Event], folders: Iterable[Path]
+) -> tuple[dict[date, DayRun], list[str]]:
+    """The day run of each day: the latest `day_plan` row of that day whose run folder is found
+    among `folders` (day run folders, or folders of them) with that manifest hash. Notes for
+    day plans recorded in the ledger whose folder was not found."""
+    recorded: dict[date, list[str]] = defaultdict(list)
+    for ev in events:
+        if ev.kind == "day_plan":
+            recorded[ev.day].append(ev.note)
+    found: dict[str, Path] = {}
+    for top in folders:
+        candidates = [top] if (top / "day.json").is_file() else sorted(top.glob("*"))
+        for c in candidates:
+            if (c / "day.json").is_file() and (c / "manifest.json").is_file():
+                try:
+                    rec = json.loads((c / "day.json").read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+                if rec.get("season_run_manifest_sha256") == season.manifest_sha256:
+                    found.setdefault(file_sha256(c / "manifest.json"), c.resolve())
+    out: dict[date, DayRun] = {}
+    missing = []
+    for d, hashes in sorted(recorded.items()):
+        for h in reversed(hashes):  # the latest recorded day plan that is still there
+            if h in found:
+                out[d] = DayRun(day=d, path=found[h], manifest_sha256=h)
+                break
+        else:
+            missing.append(d.isoformat())
+    return out, missing
+
+
+# ------------------------------------------------------------------ presence and beds
+
+
+def _spans(run: Path) -> dict[str, list[tuple[str, date, date]]]:
+    """worker -> [(foresteria, from, to)] of the season plan (nights from <= d < to)."""
+    out: dict[str, list[tuple[str, date, date]]] = defaultdict(list)
+    for a in _csv_rows(run / "plan" / "assignments.csv"):
+        out[a["worker_id"]].append(
+            (a["foresteria_id"], date.fromisoformat(a["from"]), date.fromisoformat(a["to"]))
+        )
+    return out
+
+
+def _bed(spans: list[tuple[str, date, date]], d: date) -> str | None:
+    return next((f for f, a, b in spans if a <= d < b), None)
+
+
+def presence(
+    season: SeasonRun, events: list[Event], days: list[date], as_of: date
+) -> tuple[dict[str, set[date]], date | None]:
+    """Nights each worker actually spent (was present), by `foresterie day`'s rule: the
+    planned stay for people the plan houses (nobody else is expected); from the first day
+    arrivals are recorded on, a planned arrival counts only with its check-in; the ledger's
+    arrival, departure and absence rows move it. Never past the planned departure (the ledger
+    records no extensions). Arrivals planned after `as_of` (the ledger's last day) are expected
+    as planned. Also the first day arrivals are recorded on."""
+    arrivals = [ev.day for ev in events if ev.kind == "arrival"]
+    recording_from = min(arrivals) if arrivals else None
+    moves: dict[str, list[Event]] = defaultdict(list)
+    for ev in events:
+        if ev.kind in ("arrival", "departure", "absent"):
+            moves[ev.worker_id].append(ev)
+    out: dict[str, set[date]] = {}
+    for w in season.scenario.workers:
+        housed = w.id in season.assigned
+        mine = sorted(moves.get(w.id, []), key=lambda e: e.day)  # stable: ledger order
+        nights = set()
+        for d in days:
+            here = housed and w.arrival <= d < w.departure
+            if recording_from is not None and recording_from <= w.arrival <= min(d, as_of):
+                here = False
+            for ev in mine:
+                if ev.day > d:
+                    break
+                here = ev.kind == "arrival"
+            if here and d < w.departure:
+                nights.add(d)
+        if nights:
+            out[w.id] = nights
+    return out, recording_from
+
+
+# ------------------------------------------------------------------ the figures
+
+
+class _Acc:
+    """Sums per (week, indicator, breakdown) for plan and actual, and the days' sources."""
+
+    def __init__(self) -> None:
+        self.plan: dict[tuple[str, str, str], float] = defaultdict(float)
+        self.actual: dict[tuple[str, str, str], float] = defaultdict(float)
+        self.sources: dict[tuple[str, str], set[str]] = defaultdict(set)
+
+    def add(self, week: str, ind: str, br: str, plan: float, actual: float) -> None:
+        for wk in (week, TOTAL):
+            self.plan[wk, ind, br] += plan
+            self.actual[wk, ind, br] += actual
+
+    def source(self, week: str, family: str, src: str) -> None:
+        for wk in (week, TOTAL):
+            self.sources[wk, family].add(src)
+
+    def src(self, week: str, family: str) -> str:
+        have = self.sources.get((week, family), set())
+        return "+".join(s for s in ("ledger", "day_run", "plan") if s in have) or "plan"
+
+
+def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
+    return round(scale * num / den, 2) if den else None
+
+
+def last_day(events: list[Event]) -> date | None:
+    """The ledger's last day: the latest day of any row (what is known up to then)."""
+    return max((ev.day for ev in events), default=None)
+
+
+def compute(
+    season_run: Path, ledger: Ledger, day_folders: Iterable[Path], as_of: date | None = None
+) -> Monitor:
+    """Every figure of the monitor, plan against actual, by ISO week and for the season, with
+    what the ledger records up to `as_of` (default: its last day); after it, the plan's."""
+    season = load_season_run(season_run)
+    sc = season.scenario
+    rows = ledger.rows()
+    events = [r.event for r in rows]
+    seq, head = ledger.head()
+    start, end = sc.config.scenario.season_start, sc.config.scenario.season_end
+    given = as_of is not None
+    as_of = as_of or last_day(events) or start - timedelta(days=1)
+    events = [ev for ev in events if ev.day <= as_of]  # what was known on that day
+    days = [start + timedelta(days=k) for k in range((end - start).days + 1)]
+    weeks = sorted({iso_week(d) for d in days})
+    workers = {w.id: w for w in sc.workers}
+    fleet = {v.id: (v.fixed_cost_eur_per_day, v.cost_eur_per_km) for v in sc.fleet}
+    sites = [f.id for f in sc.foresterie]
+    sections = [s.value for s in SECTIONS]
+    spans = _spans(season_run)
+    day_runs, missing = find_day_runs(season, events, day_folders)
+    plan_tr = transport_days(season_run, fleet)
+    day_tr = {d: transport_days(r.path, fleet).get(d, _Transport()) for d, r in day_runs.items()}
+    here, recording_from = presence(season, events, days, as_of)
+    acc = _Acc()
+
+    # people taken in: their first night in a bed, at that foresteria
+    def first_nights(nights: dict[str, list[tuple[date, str]]]) -> dict[str, tuple[date, str]]:
+        return {w: min(ns) for w, ns in nights.items() if ns}
+
+    plan_nights: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    actual_nights: dict[str, list[tuple[date, str]]] = defaultdict(list)
+    overflow_actual: Counter[date] = Counter()
+    overflow_plan: Counter[date] = Counter()
+    for wid, sp in spans.items():
+        w = workers[wid]
+        for d in days:
+            f = _bed(sp, d)
+            if f is not None:
+                plan_nights[wid].append((d, f))
+            elif w.arrival <= d < w.departure:
+                overflow_plan[d] += 1  # housed for part of the stay: a night without a bed
+    for wid, nights in here.items():
+        for d in sorted(nights):
+            f = _bed(spans.get(wid, []), d)
+            if f is not None:
+                actual_nights[wid].append((d, f))
+            else:
+                overflow_actual[d] += 1
+    people_breakdowns = (
+        [""] + [f"site:{s}" for s in sites] + [f"section:{s}" for s in sections]
+    ) + ["contract", "referred"]
+    for wk in [*weeks, TOTAL]:
+        for br in people_breakdowns:
+            acc.add(wk, "taken_in", br, 0, 0)
+    for which, firsts in (
+        ("plan", first_nights(plan_nights)),
+        ("actual", first_nights(actual_nights)),
+    ):
+        for wid, (d, f) in firsts.items():
+            w = workers[wid]
+            brs = ["", f"site:{f}", f"section:{w.section.value}"]
+            brs += ["contract"] if w.contract else []
+            brs += ["referred"] if w.priority == 3 else []
+            for br in brs:
+                acc.add(
+                    iso_week(d),
+                    "taken_in",
+                    br,
+                    1 if which == "plan" else 0,
+                    1 if which == "actual" else 0,
+                )
+    # turned away: the plan's waitlist by reason, in the week of the requested arrival
+    reasons = sorted({r["code"] for r in _csv_rows(season_run / "plan" / "waitlist.csv")})
+    for wk in [*weeks, TOTAL]:
+        for br in ["", *(f"reason:{c}" for c in reasons)]:
+            acc.add(wk, "turned_away", br, 0, 0)
+    for r in _csv_rows(season_run / "plan" / "waitlist.csv"):
+        wk = iso_week(min(max(workers[r["worker_id"]].arrival, start), end))
+        for br in ("", f"reason:{r['code']}"):
+            acc.add(wk, "turned_away", br, 1, 1)
+    # beds, night by night
+    beds = {f.id: f for f in sc.foresterie}
+    used_plan: Counter[tuple[date, str]] = Counter(
+        (d, f) for ns in plan_nights.values() for d, f in ns
+    )
+    used_actual: Counter[tuple[date, str]] = Counter(
+        (d, f) for ns in actual_nights.values() for d, f in ns
+    )
+    codes = sorted(
+        {c for t in plan_tr.values() for c in t.unserved}
+        | {c for t in day_tr.values() for c in t.unserved}
+    )
+    boarded: dict[date, dict[str, bool]] = defaultdict(dict)
+    for ev in events:
+        if ev.kind in ("boarding", "no_show"):
+            shown = boarded[ev.day].get(ev.worker_id, False)
+            boarded[ev.day][ev.worker_id] = shown or ev.kind == "boarding"
+    fee_lo, fee_hi = sc.config.transport.caporale_fee_eur
+    days_rows = []
+    for d in days:
+        wk = iso_week(d)
+        housing_src = (
+            "ledger" if recording_from is not None and recording_from <= d <= as_of else "plan"
+        )
+        acc.source(wk, "housing", housing_src)
+        acc.add(wk, "overflow", "", overflow_plan[d], overflow_actual[d])
+        for fid in ["", *sites]:
+            keys = sites if fid == "" else [fid]
+            br = f"site:{fid}" if fid else ""
+            cap = sum(beds[k].beds_total for k in keys if beds[k].open_from <= d <= beds[k].open_to)
+            acc.add(wk, "bed_capacity", br, cap, cap)
+            acc.add(
+                wk,
+                "bed_nights",
+                br,
+                sum(used_plan[d, k] for k in keys),
+                sum(used_actual[d, k] for k in keys),
+            )
+        p = plan_tr.get(d, _Transport())
+        run = day_runs.get(d)
+        a = day_tr[d] if run is not None else p
+        trips_src = "day_run" if run is not None else "plan"
+        lists = boarded.get(d)
+        rode = sum(1 for s in lists.values() if s) if lists else a.worker_days
+        rode_src = "ledger" if lists else trips_src
+        acc.source(wk, "transport", trips_src)
+        acc.source(wk, "transport", rode_src)
+        acc.add(wk, "worker_days", "", p.worker_days, rode)
+        for br in ["", *(f"reason:{c}" for c in codes)]:
+            acc.add(
+                wk,
+                "unserved",
+                br,
+                sum(p.unserved.values()) if not br else p.unserved[br[7:]],
+                sum(a.unserved.values()) if not br else a.unserved[br[7:]],
+            )
+        no_shows = sum(1 for s in lists.values() if not s) if lists else 0
+        acc.add(wk, "no_shows", "", 0, no_shows)
+        acc.add(wk, "_listed", "", 0, len(lists) if lists else 0)
+        acc.add(wk, "wait_on_board", "", p.wait_rider_min, a.wait_rider_min)
+        acc.add(wk, "_wait_trips", "", p.wait_rider_trips, a.wait_rider_trips)
+        acc.add(wk, "cost", "", p.cost_eur, a.cost_eur)
+        acc.add(wk, "caporale_fees_avoided", "fee:low", fee_lo * p.worker_days, fee_lo * rode)
+        acc.add(wk, "caporale_fees_avoided", "fee:high", fee_hi * p.worker_days, fee_hi * rode)
+        days_rows.append(
+            [
+                d.isoformat(),
+                wk,
+                housing_src,
+                "+".join(sorted({trips_src, rode_src}, key=("ledger", "day_run", "plan").index)),
+                run.manifest_sha256 if run else "",
+            ]
+        )
+    figures = []
+    for wk in [*weeks, TOTAL]:
+        for ind, (unit, family) in INDICATORS.items():
+            fam = "transport" if family == "costs" else family  # costs follow the trips
+            src = "plan" if ind in ("turned_away", "bed_capacity") else acc.src(wk, fam)
+            for (w2, i2, br), pv in sorted(acc.plan.items()):
+                if (w2, i2) != (wk, ind):
+                    continue
+                av = acc.actual[w2, i2, br]
+                fig = _figure(wk, ind, br, unit, pv, av, src)
+                if ind == "no_shows":  # the plan expects everyone it seats to ride
+                    listed = acc.actual[wk, "_listed", ""]
+                    fig = replace(fig, plan=None, source="ledger" if listed else "none")
+                figures.append(fig)
+            derived = _derived(acc, wk, ind, sites)
+            for br, pv2, av2, src2 in derived:
+                figures.append(
+                    Figure(
+                        week=wk,
+                        indicator=ind,
+                        breakdown=br,
+                        plan=pv2,
+                        actual=av2,
+                        unit=unit,
+                        source=src2 or src,
+                    )
+                )
+    inputs = {
+        "season_run": {
+            "path": str(season_run.resolve()),
+            "manifest_sha256": season.manifest_sha256,
+        },
+        "ledger": {"path": str(Path(ledger.label).resolve()), "rows": seq, "head": head},
+        "day_runs": [
+            {"day": d.isoformat(), "path": str(r.path), "manifest_sha256": r.manifest_sha256}
+            for d, r in sorted(day_runs.items())
+        ],
+        "day_plans_not_found": missing,
+        "checkins_recorded_from": recording_from.isoformat() if recording_from else None,
+        "as_of": as_of.isoformat(),
+        "as_of_given": given,
+    }
+    return Monitor(figures=figures, days=days_rows, inputs=inputs)
+
+
+def _figure(wk: str, ind: str, br: str, unit: Unit, pv: float, av: float, src: str) -> Figure:
+    """Euros to the cent; everything else summed here is a count."""
+
+    def num(v: float) -> Value:
+        return round(v, 2) if unit == "eur" else int(v)
+
+    return Figure(
+        week=wk, indicator=ind, breakdown=br, plan=num(pv), actual=num(av), unit=unit, source=src
+    )
+
+
+def _derived(acc: _Acc, wk: str, ind: str, sites: list[str]) -> list[tuple[str, Value, Value, str]]:
+    """Ratios: occupancy (bed-nights used / available, %), no-show rate (no-shows / riders on
+    the boarding lists, %), mean wait aboard per rider-trip, cost per worker-day."""
+    P, A = acc.plan, acc.actual
+    if ind == "occupancy":
+        return [
+            (
+                br,
+                _ratio(P[wk, "bed_nights", br], P[wk, "bed_capacity", br], 100),
+                _ratio(A[wk, "bed_nights", br], A[wk, "bed_capacity", br], 100),
+                "",
+            )
+            for br in ["", *(f"site:{s}" for s in sites)]
+        ]
+    if ind == "no_show_rate":
+        listed = A[wk, "_listed", ""]
+        return [
+            ("", None, _ratio(A[wk, "no_shows", ""], listed, 100), "ledger" if listed else "none")
+        ]
+    if ind in RATIOS:
+        num, den = RATIOS[ind]
+        return [
+            ("", _ratio(P[wk, num, ""], P[wk, den, ""]), _ratio(A[wk, num, ""], A[wk, den, ""]), "")
+        ]
+    return []
+
+
+# ------------------------------------------------------------------ publishable cells
+
+
+def cell(value: Value) -> str:
+    """The published text of a value: counts as integers, the rest with 2 decimals, empty when
+    not defined."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.2f}"
+
+
+Cell = tuple[str, str, str, str]  # week, indicator, breakdown, "plan" | "actual"
+
+
+def hidden_cells(figures: list[Figure]) -> dict[Cell, str]:
+    """The cells not published, with what is shown instead (README "Monitoring"): "<5" for 1..4
+    people (or their nights, worker-days) in a breakdown; then, so that no hidden cell can be
+    worked out by subtraction, "*" for more cells: in every line that sums to a published
+    figure (a week's or the season's sites, sections or reasons, summing to its total; a
+    category's weeks, summing to its season figure) that hides exactly one cell, the smallest
+    other cell (a non-zero one first; ties by week and breakdown) is hidden too, until no such
+    line is left. Totals are always published."""
+    groups: dict[tuple[str, str, str], dict[tuple[str, str], int | float]] = defaultdict(dict)
+    for f in figures:
+        if f.breakdown and f.indicator in PEOPLE:
+            kind = f.breakdown.partition(":")[0]
+            for side, v in (("plan", f.plan), ("actual", f.actual)):
+                if v is not None:
+                    groups[f.indicator, kind, side][f.week, f.breakdown] = v
+    out: dict[Cell, str] = {}
+    for (ind, kind, side), cells in sorted(groups.items()):
+        primary = {k for k, v in cells.items() if 0 < v < MIN_CELL}
+        hidden = set(primary)
+        lines: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+        for week, br in sorted(cells):
+            lines["category", br].append((week, br))
+            if kind in PARTITIONS:
+                lines["week", week].append((week, br))
+        changed = bool(hidden)
+        while changed:
+            changed = False
+            for _, line in sorted(lines.items()):
+                if sum(1 for k in line if k in hidden) != 1:
+                    continue
+                rest = sorted((cells[k] == 0, cells[k], k) for k in line if k not in hidden)
+                if rest:
+                    hidden.add(rest[0][2])
+                    changed = True
+        for week, br in hidden:
+            out[week, ind, br, side] = SUPPRESSED if (week, br) in primary else COMPLEMENTARY
+    return out
+
+
+def published(figures: list[Figure]) -> list[list[str]]:
+    """monitor.csv rows, hidden cells replaced (`hidden_cells`), and a site's occupancy hidden
+    with its bed-nights (the rate would give them back)."""
+    hidden = hidden_cells(figures)
+    out = []
+    for f in figures:
+        shown = []
+        for side, v in (("plan", f.plan), ("actual", f.actual)):
+            like = "bed_nights" if f.indicator == "occupancy" else f.indicator
+            shown.append(hidden.get((f.week, like, f.breakdown, side)) or cell(v))
+        out.append([f.week, f.indicator, f.breakdown, *shown, f.unit, f.source])
+    return out
+
+
+def monitor_csv(figures: list[Figure]) -> str:
+    return csv_text(published(figures), CSV_HEADER)  # type: ignore[arg-type]
+
+
+def days_csv(days: list[list[str]]) -> str:
+    return csv_text(days, DAYS_HEADER)  # type: ignore[arg-type]
+
+
+def bad_input(where: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(where, None, "monitor", message)])
+
+
+# ------------------------------------------------------------------ the command
+
+
+def monitor_path(season_run: Path) -> Path:
+    return season_run.parent / f"{season_run.name}.monitor"
+
+
+def run_monitor(
+    season_run: Path,
+    ledger: Ledger,
+    out: Path | None = None,
+    day_folders: Iterable[Path] = (),
+    force: bool = False,
+    lang: str | None = None,
+    report: Callable[[Path, dict[str, Any]], None] | None = None,
+    as_of: date | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Compute the monitor and publish its folder atomically: monitor.csv, days.csv, what
+    `report` writes (workbook, page; in `lang`, else the scenario's `[report] lang`), and
+    manifest.json with the sha256 of every output and of
+    every input read (season run manifest, ledger head, day run manifests)."""
+    if not (season_run / "manifest.json").is_file():
+        raise bad_input(str(season_run), "not a run folder (no manifest.json)")
+    season = load_season_run(season_run)
+    if not ledger.accepts(season.manifest_sha256):
+        raise ScenarioError(
+            [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
+        )
+    target = out or monitor_path(season_run)
+    folders = [season_run.parent / f"{season_run.name}.days", *day_folders]
+    mon = compute(season_run, ledger, folders, as_of)
+    lang = lang or season.scenario.config.report.lang  # the scenario's, Italian by default
+    meta = {
+        "season": season.scenario.name,
+        "run_sha256": season.manifest_sha256,
+        "ledger_rows": mon.inputs["ledger"]["rows"],
+        "ledger_head": mon.inputs["ledger"]["head"],
+        "day_runs": len(mon.inputs["day_runs"]),
+        "as_of": mon.inputs["as_of"],
+        "lang": lang,
+    }
+    with atomic_dir(target, force) as tmp:
+        write_text(tmp / "monitor.csv", monitor_csv(mon.figures))
+        write_text(tmp / "days.csv", days_csv(mon.days))
+        if report is not None:
+            report(tmp, meta)
+        outputs = {
+            p.relative_to(tmp).as_posix(): file_sha256(p)
+            for p in sorted(tmp.rglob("*"))
+            if p.is_file()
+        }
+        manifest = {
+            "kind": "monitor",
+            "season": season.scenario.name,
+            "inputs": mon.inputs,
+            "outputs": outputs,
+            "suppression": {
+                "min_cell": MIN_CELL,
+                "shown_as": SUPPRESSED,
+                "complementary_shown_as": COMPLEMENTARY,
+            },
+            "lang": lang,
+            "versions": {"foresterie": __version__},
+        }
+        write_text(tmp / "manifest.json", dumps_json(manifest))
+    return target, manifest

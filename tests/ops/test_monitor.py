@@ -1,0 +1,391 @@
+"""`foresterie monitor`: weekly figures, plan against actual, on a hand-made fortnight.
+
+The tiny season run (tests/data/tiny) houses W01, W02 (men, farm F1, Mon-Sat) and W03 (women,
+F2, every day) at FA (4 beds) from Mon 6 to 13 July, the family W04, W05 (F2) at FB (4 beds,
+open until the 20th) from 6 to 11 July; W06 is waitlisted ("far", asked from 6 July), W07 too
+("no_section", from 21 July). W02 is referred (priority 3); nobody holds a contract. The season
+plan leaves W03 unserved on Wed 8 July (vehicles_busy).
+
+The ledger of `monitored_season` (tests/conftest.py): arrivals on the 6th for W01, W03, W04,
+W05 and (without a bed) W06; W02 arrives on the 8th; W05 leaves on the 9th. A day run of Tue 7
+July; its boarding lists: W01, W03, W05 boarded, W04 did not.
+
+Hand counts for ISO week 2026-W28 (6-12 July):
+- bed-nights, plan: W01, W02, W03 7 nights each at FA = 21; W04, W05 5 each at FB = 10; 31.
+  Actual: W02 from the 8th = 5, so FA 19; W05 nights 6, 7, 8 = 3, so FB 8; 27.
+- capacity: FA 4 x 7 = 28, FB 4 x 7 = 28: occupancy plan 31/56 = 55.36 %, actual 27/56 =
+  48.21 %; FA 75.00 / 67.86, FB 35.71 / 28.57.
+- overflow: the plan none; W06 present without a bed nights 6-12 = 7.
+- worker-days, plan: W01, W02 Mon-Sat 6 each, W03 7 days less the unserved 8th = 6, W04, W05
+  6-10 = 5 each: 28. Actual: the 7th from the boarding lists, 3 instead of the plan's 5 (all
+  five ride on a Tuesday): 26. Fees avoided at EUR 5-10: 140/280 planned, 130/260 actual.
+- no-shows 1 of the 4 on the lists: 25.00 %.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.core.files import dumps_json, file_sha256
+from foresterie.ops.ledger import Ledger
+from foresterie.ops.monitor import Figure, compute, published
+
+W = "2026-W28"
+
+
+@pytest.fixture(scope="module")
+def figures(monitored_season: Path, tiny_season_run: Path) -> dict[tuple[str, str, str], Figure]:
+    base = monitored_season.parent
+    with Ledger.open(base / "ledger.sqlite") as led:
+        mon = compute(tiny_season_run, led, [base / "days"])
+    return {(f.week, f.indicator, f.breakdown): f for f in mon.figures}
+
+
+def _pa(figures: dict[tuple[str, str, str], Figure], ind: str, br: str = "", wk: str = W) -> tuple:
+    f = figures[wk, ind, br]
+    return f.plan, f.actual
+
+
+def test_housing_figures_equal_the_hand_counts(figures: dict) -> None:
+    assert _pa(figures, "taken_in") == (5, 5)
+    assert _pa(figures, "taken_in", "site:FA") == (3, 3)
+    assert _pa(figures, "taken_in", "site:FB") == (2, 2)
+    assert _pa(figures, "taken_in", "section:men") == (2, 2)
+    assert _pa(figures, "taken_in", "section:family") == (2, 2)
+    assert _pa(figures, "taken_in", "referred") == (1, 1)
+    assert _pa(figures, "taken_in", "contract") == (0, 0)
+    assert _pa(figures, "taken_in", wk="2026-W27") == (0, 0)
+    assert _pa(figures, "turned_away") == (1, 1)
+    assert _pa(figures, "turned_away", "reason:far") == (1, 1)
+    assert _pa(figures, "turned_away", "reason:no_section", "2026-W30") == (1, 1)
+    assert _pa(figures, "turned_away", wk="season") == (2, 2)
+    assert _pa(figures, "bed_nights") == (31, 27)
+    assert _pa(figures, "bed_nights", "site:FA") == (21, 19)
+    assert _pa(figures, "bed_nights", "site:FB") == (10, 8)
+    assert _pa(figures, "bed_capacity") == (56, 56)
+    assert _pa(figures, "occupancy") == (55.36, 48.21)
+    assert _pa(figures, "occupancy", "site:FA") == (75.0, 67.86)
+    assert _pa(figures, "occupancy", "site:FB") == (35.71, 28.57)
+    assert _pa(figures, "overflow") == (0, 7)
+    # check-ins recorded from the 6th; the ledger's last day is the 9th, then the plan's
+    assert figures[W, "taken_in", ""].source == "ledger+plan"
+    assert figures["2026-W27", "taken_in", ""].source == "plan"
+    assert figures[W, "turned_away", ""].source == "plan"
+
+
+def test_transport_figures_equal_the_hand_counts(figures: dict) -> None:
+    assert _pa(figures, "worker_days") == (28, 26)
+    assert _pa(figures, "unserved") == (1, 1)
+    assert _pa(figures, "unserved", "reason:vehicles_busy") == (1, 1)
+    assert _pa(figures, "no_shows") == (None, 1)
+    assert _pa(figures, "no_show_rate") == (None, 25.0)
+    assert _pa(figures, "no_show_rate", wk="2026-W29") == (None, None)
+    assert _pa(figures, "caporale_fees_avoided", "fee:low") == (140.0, 130.0)
+    assert _pa(figures, "caporale_fees_avoided", "fee:high") == (280.0, 260.0)
+    # the 7th: trips from the day run, riders from the lists; other days: the season plan
+    assert figures[W, "worker_days", ""].source == "ledger+day_run+plan"
+    assert figures["2026-W29", "worker_days", ""].source == "plan"
+    cost, per_day = figures[W, "cost", ""], figures[W, "cost_per_worker_day", ""]
+    assert per_day.actual == round(cost.actual / 26, 2)
+    assert per_day.plan == round(cost.plan / 28, 2)
+    # the season is the sum of its weeks
+    weeks = ("2026-W27", W, "2026-W29", "2026-W30", "2026-W31")
+    for ind in ("bed_nights", "worker_days", "taken_in", "overflow", "unserved"):
+        total = figures["season", ind, ""]
+        assert total.actual == sum(figures[w, ind, ""].actual for w in weeks), ind
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_published_cells_suppress_small_counts_and_name_nobody(monitored_season: Path) -> None:
+    rows = {
+        (r["week"], r["indicator"], r["breakdown"]): r
+        for r in _rows(monitored_season / "monitor.csv")
+    }
+    assert (rows[W, "taken_in", ""]["plan"], rows[W, "taken_in", ""]["actual"]) == ("5", "5")
+    for br in ("site:FA", "site:FB", "referred", "section:men"):
+        assert (rows[W, "taken_in", br]["plan"], rows[W, "taken_in", br]["actual"]) == ("<5", "<5")
+    assert rows[W, "taken_in", "contract"]["actual"] == "0"  # zero reveals nobody
+    assert rows[W, "bed_nights", "site:FB"]["actual"] == "8"
+    assert rows[W, "occupancy", "site:FB"]["actual"] == "28.57"
+    assert rows[W, "unserved", "reason:vehicles_busy"]["plan"] == "<5"
+    # W06 (far) is the week's only person turned away: the other reason is hidden with it
+    assert rows[W, "turned_away", "reason:far"]["plan"] == "<5"
+    assert rows[W, "turned_away", "reason:no_section"]["plan"] == "*"
+    assert rows[W, "overflow", ""]["actual"] == "7"  # a total: kept
+    days = {r["day"]: r for r in _rows(monitored_season / "days.csv")}
+    assert days["2026-07-07"]["transport_source"] == "ledger+day_run"
+    assert days["2026-07-08"]["transport_source"] == "plan"
+    recorded = days["2026-07-07"]["day_run_manifest_sha256"]
+    assert recorded == file_sha256(
+        monitored_season.parent / "days" / "2026-07-07" / "manifest.json"
+    )
+    for p in monitored_season.rglob("*"):
+        if p.is_file() and p.suffix in (".csv", ".json", ".html"):
+            text = p.read_text(encoding="utf-8")
+            assert not any(f"W0{k}" in text for k in range(1, 8)), p
+
+
+def test_a_site_occupancy_is_suppressed_with_its_bed_nights() -> None:
+    def fig(ind: str, br: str, plan: float, actual: float, unit: str) -> Figure:
+        return Figure(
+            week=W, indicator=ind, breakdown=br, plan=plan, actual=actual, unit=unit, source="plan"
+        )  # type: ignore[arg-type]
+
+    rows = published(
+        [
+            fig("bed_nights", "site:FA", 3, 12, "bed-nights"),
+            fig("bed_nights", "", 3, 12, "bed-nights"),
+            fig("occupancy", "site:FA", 10.71, 42.86, "pct"),
+            fig("occupancy", "", 10.71, 42.86, "pct"),
+        ]
+    )
+    assert [r[3:5] for r in rows] == [
+        ["<5", "12"],
+        ["3", "12"],
+        ["<5", "42.86"],
+        ["10.71", "42.86"],
+    ]
+
+
+def test_a_hidden_cell_cannot_be_worked_out_from_the_others() -> None:
+    """FA's 3 is hidden; FB and FC would give it back (35 - 12 - 20), so the smallest other,
+    FB, is hidden too, in the week and then in the season (FB's weeks sum to its season)."""
+    figs = [
+        Figure(
+            week=wk,
+            indicator="taken_in",
+            breakdown=br,
+            plan=v,
+            actual=v,
+            unit="people",
+            source="plan",
+        )
+        for wk in (W, "season")
+        for br, v in (("", 35), ("site:FA", 3), ("site:FB", 12), ("site:FC", 20))
+    ]
+    shown = {(r[0], r[2]): r[4] for r in published(figs)}
+    assert shown == {
+        (W, ""): "35",
+        (W, "site:FA"): "<5",
+        (W, "site:FB"): "*",
+        (W, "site:FC"): "20",
+        ("season", ""): "35",
+        ("season", "site:FA"): "<5",
+        ("season", "site:FB"): "*",
+        ("season", "site:FC"): "20",
+    }
+
+
+def test_manifest_hashes_every_output_and_input(monitored_season: Path) -> None:
+    m = json.loads((monitored_season / "manifest.json").read_text())
+    files = {
+        p.relative_to(monitored_season).as_posix()
+        for p in monitored_season.rglob("*")
+        if p.is_file()
+    }
+    assert set(m["outputs"]) == files - {"manifest.json"}
+    assert {"monitor.csv", "days.csv", "monitor.xlsx", "index.html"} <= set(m["outputs"])
+    for rel, digest in m["outputs"].items():
+        assert file_sha256(monitored_season / rel) == digest
+    with Ledger.open(monitored_season.parent / "ledger.sqlite") as led:
+        assert (m["inputs"]["ledger"]["rows"], m["inputs"]["ledger"]["head"]) == led.head()
+    assert [d["day"] for d in m["inputs"]["day_runs"]] == ["2026-07-07"]
+    assert m["suppression"] == {"min_cell": 5, "shown_as": "<5", "complementary_shown_as": "*"}
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, r.output
+
+
+def test_verify_recomputes_and_names_a_tampered_row(monitored_season: Path, tmp_path: Path) -> None:
+    assert _cli("monitor", "--verify", str(monitored_season)) == (
+        0,
+        f"ok: {monitored_season}: every check passed\n",
+    )
+    copy = tmp_path / "monitor"
+    copy.mkdir()
+    for p in monitored_season.iterdir():
+        (copy / p.name).write_bytes(p.read_bytes())
+    text = (copy / "monitor.csv").read_text()
+    edited = text.replace(f"{W},bed_nights,,31,27,", f"{W},bed_nights,,31,29,")
+    assert edited != text
+    (copy / "monitor.csv").write_text(edited)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["outputs"]["monitor.csv"] = file_sha256(copy / "monitor.csv")  # re-hashed: only figures
+    (copy / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1
+    line = next(x for x in out.splitlines() if "bed_nights" in x)
+    assert line.startswith("violation: monitor.csv row ")
+    assert f"({W}, bed_nights, total): actual 29, recomputed 27" in line
+
+
+def test_verify_catches_an_edited_ledger_and_a_changed_output(
+    monitored_season: Path, tmp_path: Path
+) -> None:
+    import shutil
+    import sqlite3
+
+    copy = tmp_path / "monitor"
+    shutil.copytree(monitored_season, copy)
+    (copy / "index.html").write_text("<p>changed</p>")
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1 and "violation: index.html: changed after publication" in out
+    led = tmp_path / "ledger.sqlite"
+    shutil.copyfile(monitored_season.parent / "ledger.sqlite", led)
+    conn = sqlite3.connect(led, isolation_level=None)
+    conn.execute("DROP TRIGGER ledger_no_update")
+    conn.execute("UPDATE ledger_events SET day = '2026-07-10' WHERE seq = 6")  # W02 came later
+    conn.close()
+    m = json.loads((monitored_season / "manifest.json").read_text())
+    m["inputs"]["ledger"]["path"] = str(led)
+    shutil.copytree(monitored_season, tmp_path / "m2")
+    (tmp_path / "m2" / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(tmp_path / "m2"))
+    assert code == 1 and "ledger row 6: content does not match its hash (edited)" in out
+
+
+def test_a_day_plan_whose_folder_is_gone_falls_back_to_the_plan(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    led = tmp_path / "ledger.sqlite"
+    shutil.copyfile(monitored_season.parent / "ledger.sqlite", led)
+    code, out = _cli(
+        "monitor", str(tiny_season_run), "--ledger", str(led), "--out", str(tmp_path / "m")
+    )
+    assert code == 0, out
+    assert "day plans recorded but not found: 2026-07-07" in out  # --days not given
+    days = {r["day"]: r for r in _rows(tmp_path / "m" / "days.csv")}
+    assert days["2026-07-07"]["transport_source"] == "ledger+plan"
+    assert days["2026-07-07"]["day_run_manifest_sha256"] == ""
+    m = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert m["inputs"]["day_plans_not_found"] == ["2026-07-07"]
+    assert _cli("monitor", "--verify", str(tmp_path / "m"))[0] == 0
+    code, out = _cli(
+        "monitor", str(tiny_season_run), "--ledger", str(led), "--out", str(tmp_path / "m")
+    )
+    assert code == 2 and "exists; pass --force to replace it" in out
+
+
+def test_same_inputs_give_the_same_bytes(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    base = monitored_season.parent
+    args = ["--ledger", str(base / "ledger.sqlite"), "--days", str(base / "days")]
+    code, out = _cli("monitor", str(tiny_season_run), *args, "--out", str(tmp_path / "again"))
+    assert code == 0, out
+    for rel in ("monitor.csv", "days.csv", "index.html", "monitor.xlsx", "manifest.json"):
+        assert (tmp_path / "again" / rel).read_bytes() == (monitored_season / rel).read_bytes(), rel
+
+
+def test_bad_input_is_one_line_and_writes_nothing(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    led = str(monitored_season.parent / "ledger.sqlite")
+    out = tmp_path / "m"
+    code, text = _cli(
+        "monitor", str(tiny_season_run), "--ledger", led, "--lang", "de", "--out", str(out)
+    )
+    assert (code, text) == (2, "error: --lang: lang: 'de' is not one of it, en\n")
+    other = tmp_path / "other"
+    shutil.copytree(tiny_season_run, other)
+    (other / "manifest.json").write_text((other / "manifest.json").read_text() + " ")
+    code, text = _cli("monitor", str(other), "--ledger", led, "--out", str(out))
+    assert code == 2 and text == f"error: {led}: season_run: is not the ledger of {other}\n"
+    code, text = _cli("monitor", "--verify", str(tiny_season_run))
+    assert code == 2 and "not a monitor manifest" in text
+    assert not out.exists()
+
+
+def _tampered(monitored_season: Path, tmp_path: Path, rel: str, edit) -> str:  # type: ignore[no-untyped-def]
+    """A copy of the monitor folder with `rel` edited and the manifest re-hashed; verify's
+    output (exit 1 expected)."""
+    import shutil
+
+    copy = tmp_path / "monitor"
+    shutil.copytree(monitored_season, copy)
+    edit(copy / rel)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["outputs"][rel] = file_sha256(copy / rel)
+    (copy / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1, out
+    return out
+
+
+def test_verify_reads_the_workbook_figures(monitored_season: Path, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    def edit(path: Path) -> None:
+        wb = load_workbook(path)
+        ws = wb["Accoglienza"]
+        for row in ws.iter_rows(min_row=2):
+            if (row[0].value, row[1].value, row[2].value) == (W, "notti-letto occupate", "totale"):
+                row[4].value = 29
+        wb.save(path)
+
+    out = _tampered(monitored_season, tmp_path, "monitor.xlsx", edit)
+    assert f"({W}, bed_nights, total): actual 29, monitor.csv 27" in out
+    assert out.splitlines()[0].startswith("violation: monitor.xlsx sheet Accoglienza row ")
+
+
+def test_verify_reads_the_figures_shown_on_the_page(monitored_season: Path, tmp_path: Path) -> None:
+    def edit(path: Path) -> None:
+        text = path.read_text()
+        row = f"<tr data-row='{W},bed_nights,'>"
+        assert row in text
+        head, tail = text.split(row, 1)
+        tail = tail.replace("data-v='27'>27<", "data-v='27'>72<", 1)
+        path.write_text(head + row + tail)
+
+    out = _tampered(monitored_season, tmp_path, "index.html", edit)
+    assert f"violation: index.html ({W}, bed_nights, total): actual shown 72, monitor.csv 27" in out
+
+
+def test_as_of_reads_the_ledger_up_to_that_day(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """As of Tue 7 July: W02's arrival (8th) and W05's departure (9th) are not known yet. W02,
+    due on the 6th, has not come: none of his 7 nights; W05 keeps her planned 5: FA 14, FB 10."""
+    base = monitored_season.parent
+    with Ledger.open(base / "ledger.sqlite") as led:
+        mon = compute(tiny_season_run, led, [base / "days"], date(2026, 7, 7))
+    figs = {(f.week, f.indicator, f.breakdown): f for f in mon.figures}
+    assert _pa(figs, "bed_nights") == (31, 24)
+    assert _pa(figs, "bed_nights", "site:FA") == (21, 14)
+    assert _pa(figs, "taken_in") == (5, 4)
+    assert figs[W, "bed_nights", ""].source == "ledger+plan"  # known for the 6th and 7th only
+    assert (mon.inputs["as_of"], mon.inputs["as_of_given"]) == ("2026-07-07", True)
+    out = tmp_path / "m"
+    code, text = _cli(
+        "monitor",
+        str(tiny_season_run),
+        "--ledger",
+        str(base / "ledger.sqlite"),
+        "--days",
+        str(base / "days"),
+        "--as-of",
+        "2026-07-07",
+        "--out",
+        str(out),
+    )
+    assert code == 0, text
+    assert _cli("monitor", "--verify", str(out))[0] == 0
+    m = json.loads((monitored_season / "manifest.json").read_text())
+    assert (m["inputs"]["as_of"], m["inputs"]["as_of_given"]) == ("2026-07-09", False)
