@@ -11,6 +11,7 @@ from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import read_inside
+from foresterie.core.procs import Beside
 from foresterie.core.runfolder import read_manifest
 from foresterie.housing.replan import apply_as_of, read_previous
 from foresterie.housing.tiers import plan_housing
@@ -209,11 +210,21 @@ def solve(
             "kpis": kpis,
         }
         write_manifest(tmp, manifest)
-        violations = verify_run(tmp)
+        # The report (map, driver sheets) is written beside the verifier, which only reads plan
+        # files and the manifest; it is published only if the plan verifies.
+        side = Beside(lambda: report(tmp)) if report is not None else None
+        try:
+            violations = verify_run(tmp)
+        except BaseException:
+            if side is not None:
+                side.stop()
+            raise
         if violations:
+            if side is not None:
+                side.stop()
             raise PlanRejected(violations)
-        if report is not None:
-            report(tmp)
+        if report is not None and side is not None and not side.ok():
+            report(tmp)  # the child failed: again here, where its error surfaces as usual
     return RunSummary(out=out, manifest=manifest, violations=[])
 
 

@@ -21,6 +21,7 @@ from foresterie.core.timeutil import date_range, parse_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
 from foresterie.shuttles.chaining import TripSlot, chain_trips
+from foresterie.shuttles.daycache import first_of_each, redate_all
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 from foresterie.travel.matrix import TravelMatrix
 
@@ -141,6 +142,7 @@ class ShuttlePlan:
     day_problems: int  # (day, foresteria, direction) route problems in the season
     route_searches: int  # distinct problems searched: equal days share one search
     wall_s: float
+    day_services: int = 0  # distinct base-days planned: equal days share one (daycache.py)
 
 
 # ------------------------------------------------------------------ demand
@@ -699,9 +701,12 @@ def plan_shuttles(
     assignments: list[Assignment],
     processes: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
+    reuse: bool = True,
 ) -> ShuttlePlan:
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
-    (both legs) with one reason. See `_round_trip_day` for why no one rides one way only."""
+    (both legs) with one reason. See `_round_trip_day` for why no one rides one way only.
+    `reuse` (exact, see shuttles/daycache.py): equal base-days and equal chainings are solved
+    once; without it every one is solved again (the same plan, byte for byte, more slowly)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
@@ -775,13 +780,38 @@ def plan_shuttles(
         }
         for d, base in keys
     }
+    fleets = {(d, b): tuple(_available(scenario.fleet, b, d)) for d, b in keys}
+
+    def signature(k: tuple[date, str], opts: list[dict[tuple[str, Direction], _Pattern]]) -> tuple:
+        """Everything a base-day's service depends on besides the run's constants."""
+        return (
+            k[1],
+            fleets[k],
+            tuple(tuple((o, p, solved[p]) for o, p in sorted(x.items())) for x in opts),
+        )
+
+    def distinct(opts: dict[tuple[date, str], list]) -> dict[tuple[date, str], tuple[date, str]]:
+        if not reuse:
+            return {k: k for k in opts}
+        return first_of_each(opts, lambda k: signature(k, opts[k]))
+
     # Which days the real fleet cannot run as routed: chained in parallel (by base-day chunks).
+    first = distinct({k: [plain[k]] for k in keys})
     probe = _run_days(
-        scenario, matrix, {k: [plain[k]] for k in keys}, solved, members, {}, processes, True
+        scenario,
+        matrix,
+        {k: [plain[k]] for k in sorted(set(first.values()))},
+        solved,
+        members,
+        {} if reuse else None,
+        processes,
+        True,
     )
     limited: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {}
     for d, base in keys:
-        if probe.short[d, base]:  # trips left without a vehicle: also try routes for the real fleet
+        if probe.short[
+            first[d, base]
+        ]:  # trips left without a vehicle: also try routes for the real fleet
             fleet = _available(scenario.fleet, base, d)
             limited[d, base] = {
                 k: replace(
@@ -801,9 +831,21 @@ def plan_shuttles(
         )
     )
     options = {k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys}
-    services = _run_days(
-        scenario, matrix, options, solved, members, probe.cache, processes, False
+    first = distinct(options)
+    planned = _run_days(
+        scenario,
+        matrix,
+        {k: options[k] for k in sorted(set(first.values()))},
+        solved,
+        members,
+        probe.cache if reuse else None,
+        processes,
+        False,
     ).services
+    services = {
+        k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in planned[first[k]]]
+        for k in keys
+    }
     workers = {w.id: w for w in scenario.workers}
     left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
     seed = scenario.config.scenario.seed
@@ -854,6 +896,7 @@ def plan_shuttles(
         day_problems=len(patterns),
         route_searches=len(solved),
         wall_s=time.monotonic() - t0,
+        day_services=len(planned),
     )
 
 
@@ -1175,8 +1218,15 @@ class _DaysJob:
     options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]]
     solved: dict[_Pattern, VRPSolution]
     members: dict[tuple[date, str, str, str], list[str]]
-    cache: dict
+    cache: dict | None  # None: remember nothing (every chaining solved again)
     probe: bool  # only chain the first option's trips: does any trip lack a vehicle?
+
+
+class _NoMemo(dict):  # type: ignore[type-arg]
+    """A chaining cache that forgets: every lookup misses (reuse switched off)."""
+
+    def __contains__(self, key: object) -> bool:
+        return False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1188,7 +1238,9 @@ class _DaysResult:
 
 def _days_job(job: _DaysJob) -> _DaysResult:
     ctx = _context(job.scenario, job.matrix)
-    out = _DaysResult(short={}, services={}, cache=dict(job.cache))
+    out = _DaysResult(
+        short={}, services={}, cache=dict(job.cache) if job.cache is not None else _NoMemo()
+    )
     cache = out.cache
     for (d, base), opts in job.options.items():
         fleet = _available(job.scenario.fleet, base, d)
@@ -1213,7 +1265,7 @@ def _run_days(
     options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]],
     solved: dict[_Pattern, VRPSolution],
     members: dict[tuple[date, str, str, str], list[str]],
-    cache: dict,
+    cache: dict | None,
     processes: int,
     probe: bool,
 ) -> _DaysResult:
@@ -1248,7 +1300,7 @@ def _run_days(
             results = list(pool.map(_days_job, jobs))
     else:
         results = [_days_job(j) for j in jobs]
-    out = _DaysResult(short={}, services={}, cache=dict(cache))
+    out = _DaysResult(short={}, services={}, cache=dict(cache or {}))
     for res in results:
         out.short.update(res.short)
         out.services.update(res.services)
