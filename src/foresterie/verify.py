@@ -140,6 +140,8 @@ class _Run:
         for wid, x in self.referrals.items():
             if wid in self.workers:
                 self.workers[wid]["avoid_sites"] = x["avoid_sites"]
+        closures = _rows(run, inp("farm_calendar")) if data.get("farm_calendar") else []
+        self.released = _released(self, closures)
 
     def leg(self, a: str, b: str) -> int:
         return 0 if a == b else math.ceil(self.secs[a, b] / 60)
@@ -217,6 +219,51 @@ def _work_farm(w: dict[str, str]) -> str:
     return "" if _is_dependant(w) or w["farm_id"] in _avoid(w) else w["farm_id"]
 
 
+def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
+    """worker -> the morning their bed is released after max_days_without_work of their farm's
+    workdays in a row without work (README, "Entry rules"); dependants leave with their group's
+    working members once all of them have left. Recomputed here from the calendar as written."""
+    limit = r.cfg.get("housing", {}).get("max_days_without_work")
+    if not limit or not closures:
+        return {}
+    closed: dict[str, set[date]] = defaultdict(set)
+    for c in closures:
+        d = _day(c["first_day"])
+        while d <= _day(c["last_day"]):
+            closed[c["farm_id"]].add(d)
+            d += timedelta(days=1)
+    out: dict[str, date] = {}
+    for wid, w in r.workers.items():
+        farm = _work_farm(w)
+        if farm not in closed:
+            continue
+        rest = set(range(7)) - _days(str(r.farms[farm]["workdays"]))
+        d, end, run = _day(w["arrival"]), _day(w["departure"]), 0
+        while d < end and run < int(limit):
+            if d.weekday() not in rest:
+                run = run + 1 if d in closed[farm] else 0
+            d += timedelta(days=1)
+        if run == int(limit) and d < end:
+            out[wid] = d
+    group: dict[str, list[str]] = defaultdict(list)
+    for wid, w in r.workers.items():
+        if w["group_id"]:
+            group[w["group_id"]].append(wid)
+    for ids in group.values():
+        working = [i for i in ids if _work_farm(r.workers[i])]
+        if working and all(i in out for i in working):
+            last = max(out[i] for i in working)
+            for i in ids:
+                w = r.workers[i]
+                if (
+                    not _work_farm(w)
+                    and not w.get("pinned_foresteria")
+                    and last < _day(w["departure"])
+                ):
+                    out[i] = last
+    return out
+
+
 def _day(text: object) -> date:
     return date.fromisoformat(str(text)[:10])
 
@@ -263,7 +310,8 @@ def _check_people(r: _Run, out: list[str]) -> None:
         ):
             out.append(f"worker housed twice: {wid}")
             continue
-        arrival, departure = _day(w["arrival"]), _day(w["departure"])
+        arrival = _day(w["arrival"])
+        departure = r.released.get(wid, _day(w["departure"]))  # a released bed ends the stay
         need = max(min_nights, math.ceil(share * (departure - arrival).days - 1e-9))
         prev_end: date | None = None
         for k, asg in enumerate(rows):
@@ -275,11 +323,16 @@ def _check_people(r: _Run, out: list[str]) -> None:
                 out.append(f"site to avoid: {wid} placed at {asg['foresteria_id']}")
             start, end = _day(asg["from"]), _day(asg["to"])
             opens, closes = _day(f["open_from"]), _day(f["open_to"]) + timedelta(days=1)
+            if wid in r.released and end > r.released[wid]:
+                out.append(
+                    f"bed kept after its release for days without work: {wid} at "
+                    f"{asg['foresteria_id']} until {asg['to']}, released on {r.released[wid]}"
+                )
             if not partial:
                 if (asg["section"], asg["from"], asg["to"]) != (
                     w["section"],
                     w["arrival"],
-                    w["departure"],
+                    departure.isoformat(),
                 ):
                     out.append(f"assignment differs from the worker's stay or section: {wid}")
             elif asg["section"] != w["section"] or not arrival <= start < end <= departure:
@@ -334,6 +387,13 @@ def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list
     listed: dict[str, set[date]] = defaultdict(set)
     for u in _rows(r.root, "plan/uncovered.csv"):
         d, end = _day(u["from"]), _day(u["to"])
+        leaves = r.released.get(u["worker_id"])
+        if (u["code"] == "released_no_work") != (leaves is not None and d >= leaves):
+            out.append(
+                f"uncovered.csv wrong: {u['worker_id']} {u['from']}..{u['to']} is "
+                f"{u['code']!r}, the bed "
+                + (f"is released on {leaves}" if leaves else "is never released")
+            )
         while d < end:
             listed[u["worker_id"]].add(d)
             d += timedelta(days=1)
@@ -636,13 +696,28 @@ def _check_service(r: _Run, out: list[str]) -> None:
 
 def _stays(r: _Run) -> list[tuple[str, str, str, str]]:
     """(worker, origin, first day, departure day): housed workers ride from their foresteria on
-    the nights housed there (a transfer gives two stays), workers without a bed but with a
-    pickup_id from that departure point for their whole stay."""
+    the nights housed there (a transfer gives two stays); workers with a pickup_id from that
+    departure point on every run of days of their stay without a bed (the whole stay when not
+    housed)."""
     out = [(a["worker_id"], a["foresteria_id"], a["from"], a["to"]) for a in r.assign]
-    housed = {a["worker_id"] for a in r.assign}
+    beds: dict[str, set[date]] = defaultdict(set)
+    for a in r.assign:
+        d = date.fromisoformat(a["from"])
+        while d < date.fromisoformat(a["to"]):
+            beds[a["worker_id"]].add(d)
+            d += timedelta(days=1)
     for wid, w in r.workers.items():
-        if wid not in housed and w.get("pickup_id"):
-            out.append((wid, w["pickup_id"], w["arrival"], w["departure"]))
+        point = w.get("pickup_id")
+        if not point:
+            continue
+        d, end, start = date.fromisoformat(w["arrival"]), date.fromisoformat(w["departure"]), None
+        while d <= end:
+            if d < end and d not in beds[wid]:
+                start = start or d
+            elif start is not None:
+                out.append((wid, point, start.isoformat(), d.isoformat()))
+                start = None
+            d += timedelta(days=1)
     return out
 
 

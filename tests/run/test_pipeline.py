@@ -692,3 +692,72 @@ def test_lottery_is_recorded_verified_and_independent_of_processes(tmp_path: Pat
         runs[0], tmp_path, "plan/assignments.csv", old, old.replace(equals[0], waiting[0])
     )
     assert any("lottery not followed" in v for v in found), found
+
+
+# ---------------------------------------------------------------- days without work
+
+
+@pytest.fixture(scope="module")
+def released_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """PARTIAL with F1 (Mon-Sat) closed Thursday 07-09 and Friday 07-10, and beds released
+    after 2 such days: W01 (F1, 07-06..07-13) leaves on Saturday morning 07-11."""
+    src = tmp_path_factory.mktemp("scen") / "partial"
+    shutil.copytree(PARTIAL, src)
+    (src / "farm_calendar.csv").write_text(
+        "farm_id,first_day,last_day,note\nF1,2026-07-09,2026-07-10,rain\n", encoding="utf-8"
+    )
+    set_toml(
+        src, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n'
+    )
+    set_toml(src, "min_overlap_nights = 2\n", "min_overlap_nights = 2\nmax_days_without_work = 2\n")
+    out = tmp_path_factory.mktemp("runs") / "released"
+    r = CliRunner().invoke(app, ["solve", str(src), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_a_bed_is_released_after_days_without_work(released_run: Path) -> None:
+    rows = (released_run / "plan" / "assignments.csv").read_text().splitlines()
+    w01 = [x for x in rows if x.startswith("W01,")]
+    assert w01 and all(x.endswith(",2026-07-11") for x in w01), w01
+    uncovered = (released_run / "plan" / "uncovered.csv").read_text()
+    assert "W01,2026-07-11,2026-07-13,released_no_work," in uncovered
+    cal = (released_run / "inputs" / "farm_calendar.csv").read_text()
+    assert cal == "farm_id,first_day,last_day\nF1,2026-07-09,2026-07-10\n"  # model columns only
+    assert verify_run(released_run) == []
+
+
+def test_a_bed_kept_after_its_release_is_caught(released_run: Path, tmp_path: Path) -> None:
+    rows = (released_run / "plan" / "assignments.csv").read_text().splitlines()
+    w01 = next(x for x in rows if x.startswith("W01,"))
+    found = _tamper_rehashed(
+        released_run,
+        tmp_path,
+        [
+            ("plan/assignments.csv", w01, w01.replace(",2026-07-11", ",2026-07-13")),
+            # and the uncovered nights it took, leaving an empty span
+            (
+                "plan/uncovered.csv",
+                "W01,2026-07-11,2026-07-13,released_no_work",
+                "W01,2026-07-13,2026-07-13,released_no_work",
+            ),
+        ],
+    )
+    assert any(v.startswith("bed kept after its release for days without work: W01") for v in found)
+
+
+def test_a_release_relabelled_as_a_closing_is_caught(released_run: Path, tmp_path: Path) -> None:
+    found = _tamper_rehashed(
+        released_run,
+        tmp_path,
+        [
+            (
+                "plan/uncovered.csv",
+                "W01,2026-07-11,2026-07-13,released_no_work",
+                "W01,2026-07-11,2026-07-13,after_closing",
+            )
+        ],
+    )
+    assert any(
+        "uncovered.csv wrong: W01 2026-07-11..2026-07-13 is 'after_closing'" in v for v in found
+    )

@@ -19,6 +19,8 @@ BAD = Path(__file__).resolve().parent.parent / "bad_inputs"
 
 # defect folder -> the exact first line `foresterie validate` prints (file:row: field: message)
 EXPECTED = {
+    "calendar_unknown_farm": "farm_calendar.csv:3: farm_id: unknown farm 'F9'",
+    "calendar_last_before_first": "farm_calendar.csv:2: last_day: 2026-07-10 is before first_day",
     "stray_quote": 'workers.csv:3: row: a quote (") opened here is never closed: remove it',
     "cell_too_long": "workers.csv:2: name: 5,000 characters, more than 4096",
     "control_character_in_name": "farms.geojson:1: name: control character U+0007 in 'Masseria\\x07Nardò'; remove it",

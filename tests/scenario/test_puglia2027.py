@@ -112,8 +112,15 @@ def test_demand_residents_and_dependants() -> None:
     assert all(riders_per_group[r["group_id"]] == 2 for r in home)
 
 
-def test_pickups_file_is_written_but_not_referenced() -> None:
-    folder = SCENARIOS / "puglia-2027"
-    pts = json.loads((folder / "pickups.geojson").read_text(encoding="utf-8"))["features"]
-    assert [p["properties"]["kind"] for p in pts] == ["settlement"]
-    assert "pickups" not in (folder / "scenario.toml").read_text(encoding="utf-8")
+def test_the_ex_pista_is_where_capitanata_applicants_board_without_a_bed() -> None:
+    for name in ("puglia-2027", "puglia-2027-no-bmz"):
+        sc = load_scenario(SCENARIOS / name)
+        assert [(p.id, p.kind) for p in sc.pickups] == [("PK-BMZ-PISTA", "settlement")]
+        farms = {f.id: f for f in sc.farms}
+        boarding = [w for w in sc.workers if w.pickup_id]
+        assert all(w.pickup_id == "PK-BMZ-PISTA" and not w.pinned_foresteria for w in boarding)
+        # every Capitanata applicant with a farm (Capitanata farms are west of 16 E, the other
+        # districts' east of it), nobody from another district
+        cap = {w.id for w in sc.workers if w.farm_id and farms[w.farm_id].lon < 16.0}
+        assert cap and cap <= {w.id for w in boarding}
+        assert all(w.farm_id is None or w.id in cap for w in boarding)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from foresterie.scenario.model import Vehicle
 from foresterie.shuttles.chaining import Chaining, TripSlot, chain_trips
 from tests.helpers import vehicle
@@ -98,3 +100,65 @@ def test_vehicles_needed_with_bounded_interchangeable_copies_equals_unlimited_co
     assert full.optimal and bounded.optimal
     assert bounded.vehicles_used == full.vehicles_used
     assert all(v is not None for v in bounded.vehicle_of.values())
+
+
+def test_a_budget_too_short_to_find_any_solution_still_gives_a_valid_chaining() -> None:
+    # 60 trips of 90 min spread over the day on 12 vans with 300 min of duty: with no budget at
+    # all CP-SAT finds nothing; the chaining falls back to first fit (not optimal, never a crash)
+    # and every vehicle's trips still respect seats, duty and turnaround.
+    trips = [slot(f"T{k:02d}", 300 + 13 * k, 390 + 13 * k, 1 + k % 9) for k in range(60)]
+    fleet = [vehicle(f"V{k:02d}", "F", seats=9, duty=300) for k in range(12)]
+    r = chain_trips(trips, fleet, TURNAROUND, seed=1, deterministic_time=0.0)
+    assert not r.optimal
+    served = [t for t in trips if r.vehicle_of[t.key]]
+    assert served  # first fit runs at least the first trip of every van
+    by_vehicle: dict[str, list[TripSlot]] = {}
+    for t in served:
+        by_vehicle.setdefault(str(r.vehicle_of[t.key]), []).append(t)
+    for mine in by_vehicle.values():
+        mine.sort(key=lambda t: t.depart)
+        assert sum(t.ret - t.depart for t in mine) <= 300
+        for a, b in zip(mine, mine[1:], strict=False):
+            assert a.ret + TURNAROUND <= b.depart
+    assert r.vehicles_used == len(by_vehicle)
+    full = chain_trips(trips, fleet, TURNAROUND, seed=1, deterministic_time=5.0)
+    unserved = sum(t.load for t in trips if not r.vehicle_of[t.key])
+    assert sum(t.load for t in trips if not full.vehicle_of[t.key]) <= unserved
+
+
+def test_levels_whose_weighted_sum_would_overflow_cp_sat_are_solved_in_turn() -> None:
+    # 120 trips that may slide by up to half an hour, 20 vehicles at real costs: one weighted
+    # objective over all levels reached ~1.2e18, which CP-SAT's presolve refused as a possible
+    # integer overflow (MODEL_INVALID). The levels are now split below 2^50; the chaining works.
+    rng = random.Random(2)
+    trips = []
+    for k in range(120):
+        d, span = rng.randrange(200, 900), rng.randrange(40, 180)
+        trips.append(
+            TripSlot(
+                key=f"T{k}",
+                depart=d,
+                ret=d + span,
+                load=rng.randrange(1, 28),
+                metres=rng.randrange(5000, 150000),
+                shift_lo=-rng.randrange(0, 30),
+                shift_hi=rng.randrange(0, 30),
+            )
+        )
+    fleet = [
+        vehicle(
+            f"V{k}",
+            "F",
+            seats=rng.choice([8, 28]),
+            fixed=rng.choice([90.0, 115.0]),
+            per_km=rng.choice([0.35, 0.7]),
+        )
+        for k in range(20)
+    ]
+    r = chain_trips(trips, fleet, TURNAROUND, seed=1, deterministic_time=0.1)
+    seats = {v.id: v.seats for v in fleet}
+    for t in trips:
+        v = r.vehicle_of[t.key]
+        assert v is None or seats[v] >= t.load
+        assert t.shift_lo <= r.shift[t.key] <= t.shift_hi
+    assert r.vehicles_used == len({v for v in r.vehicle_of.values() if v})

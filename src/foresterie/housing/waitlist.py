@@ -12,6 +12,7 @@ import numpy as np
 
 from foresterie.core.errors import InfeasibleError, Shortfall
 from foresterie.core.timeutil import fmt_span
+from foresterie.housing.release import release_days
 from foresterie.housing.units import (
     Option,
     StayRule,
@@ -307,7 +308,7 @@ def _full_reason(
     return ("full", f"{text} (held by people of priority >= {p}){alt}", True)
 
 
-UncoveredCode = Literal["before_opening", "after_closing", "between_foresterie"]
+UncoveredCode = Literal["before_opening", "after_closing", "between_foresterie", "released_no_work"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -322,7 +323,9 @@ class Uncovered:
 
 
 def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[Uncovered]:
-    """The parts of housed people's stays outside their assignments (partial stays)."""
+    """The parts of housed people's stays outside their assignments (partial stays, and the
+    nights after a bed was released for days without work)."""
+    released = release_days(scenario)
     fs = {f.id: f for f in scenario.foresterie}
     workers = {w.id: w for w in scenario.workers}
     rows: dict[str, list[Assignment]] = defaultdict(list)
@@ -356,14 +359,26 @@ def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[U
                         f"{fb.name} opens on {fb.open_from}",
                     )
                 )
-        if rs[-1].departure < w.departure:
+        leaves = released.get(wid, w.departure)
+        if rs[-1].departure < leaves:
             out.append(
                 Uncovered(
                     worker_id=wid,
                     start=rs[-1].departure,
-                    end=w.departure,
+                    end=leaves,
                     code="after_closing",
                     reason=f"{last.name} closes after {last.open_to}",
+                )
+            )
+        if leaves < w.departure:
+            n = scenario.config.housing.max_days_without_work
+            out.append(
+                Uncovered(
+                    worker_id=wid,
+                    start=leaves,
+                    end=w.departure,
+                    code="released_no_work",
+                    reason=f"bed released after {n} days without work at the farm",
                 )
             )
     return out

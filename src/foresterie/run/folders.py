@@ -19,6 +19,7 @@ from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.files import (
+    farm_calendar_csv,
     farms_geojson,
     fleet_csv,
     foresterie_geojson,
@@ -147,6 +148,9 @@ def snapshot_inputs(
     if "pickups" in scenario.files:
         names["pickups"] = "pickups.geojson"
         write_text(inputs / names["pickups"], pickups_geojson(scenario.pickups))
+    if "farm_calendar" in scenario.files:
+        names["farm_calendar"] = "farm_calendar.csv"
+        write_text(inputs / names["farm_calendar"], farm_calendar_csv(scenario.farm_closures))
     write_text(inputs / "workers.csv", workers_csv(scenario.workers))
     write_text(inputs / "matrix.csv", matrix.to_csv())
     cfg["data"] = {
@@ -155,7 +159,7 @@ def snapshot_inputs(
         "workers": "workers.csv",
         "fleet": names["fleet"],
         "matrix": "matrix.csv",
-    } | ({"pickups": names["pickups"]} if "pickups" in names else {})
+    } | {k: names[k] for k in ("pickups", "farm_calendar") if k in names}
     cfg["travel"] = {**cfg["travel"], "backend": "matrix", "graph": None}
     for name, text in (extra or {}).items():
         write_text(inputs / name, text)

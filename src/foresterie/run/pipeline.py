@@ -13,6 +13,7 @@ from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import read_inside
 from foresterie.core.procs import Beside
 from foresterie.core.runfolder import read_manifest
+from foresterie.housing.release import release_days, without_released_nights
 from foresterie.housing.replan import apply_as_of, read_previous
 from foresterie.housing.tiers import plan_housing
 from foresterie.housing.waitlist import WaitlistEntry
@@ -103,6 +104,8 @@ def solve(
     for pid, metres in far[:10]:
         say(f"warning: {pid} is {metres:,.0f} m from the nearest road (check its coordinates)")
     t = time.monotonic()
+    released = release_days(scenario)  # days without work end stays (housing/release.py)
+    to_plan = without_released_nights(to_plan, released)
     housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     timings["housing_s"] = time.monotonic() - t

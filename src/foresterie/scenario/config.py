@@ -38,6 +38,9 @@ class DataTable(_Table):
     # Referral records (CSV: worker_id, referral_date, referring_body, urgency, avoid_sites):
     # restricted, never copied into anything published (README, "Referral records").
     referrals: str | None = None
+    # Days a farm has no work (CSV: farm_id, first_day, last_day, note): rain, a pause in the
+    # harvest, the harvest's end. With [housing] max_days_without_work they release beds.
+    farm_calendar: str | None = None
     # The layer to read from a GeoPackage holding several: {"farms": "fields"}. A file with
     # several layers and no name here is refused (reading "the first one" silently is a guess).
     layers: dict[str, str] = Field(default_factory=dict)
@@ -62,6 +65,10 @@ class HousingTable(_Table):
     # a lottery drawn from the seed decides among people the model cannot tell apart.
     contract_first: bool = False
     lottery: bool = False
+    # A bed is released after this many of the person's farm's workdays in a row without work
+    # ([data] farm_calendar): they leave the morning after the last of them (README, "Entry
+    # rules"). Unset: no limit.
+    max_days_without_work: int | None = Field(default=None, ge=1)
 
 
 class TransportTable(_Table):

@@ -17,8 +17,22 @@ from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import write_text
 from foresterie.core.timeutil import DAYS, fmt_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.scenario.load import FLEET_COLUMNS, REFERRAL_COLUMNS, WORKER_COLUMNS
-from foresterie.scenario.model import Farm, Foresteria, Pickup, Referral, Scenario, Vehicle, Worker
+from foresterie.scenario.load import (
+    CALENDAR_COLUMNS,
+    FLEET_COLUMNS,
+    REFERRAL_COLUMNS,
+    WORKER_COLUMNS,
+)
+from foresterie.scenario.model import (
+    Farm,
+    FarmClosure,
+    Foresteria,
+    Pickup,
+    Referral,
+    Scenario,
+    Vehicle,
+    Worker,
+)
 
 
 def workers_csv(workers: tuple[Worker, ...] | list[Worker]) -> str:
@@ -62,6 +76,14 @@ def referrals_csv(referrals: tuple[Referral, ...]) -> str:
             for x in referrals
         ],
         list(REFERRAL_COLUMNS),
+    )
+
+
+def farm_calendar_csv(closures: tuple[FarmClosure, ...]) -> str:
+    """The days farms have no work, as the model read them."""
+    return _csv(
+        [[c.farm_id, c.first_day.isoformat(), c.last_day.isoformat()] for c in closures],
+        list(CALENDAR_COLUMNS),
     )
 
 
@@ -183,6 +205,9 @@ def write_scenario(
     if scenario.pickups:  # departure points and depots: where riders without a bed board
         write_text(folder / "pickups.geojson", pickups_geojson(scenario.pickups))
         cfg["data"]["pickups"] = "pickups.geojson"
+    if "farm_calendar" in scenario.files:  # days without work release beds
+        write_text(folder / "farm_calendar.csv", farm_calendar_csv(scenario.farm_closures))
+        cfg["data"]["farm_calendar"] = "farm_calendar.csv"
     if scenario.referrals:  # hard constraints (sites to avoid): a member must keep them
         write_text(folder / "referrals.csv", referrals_csv(scenario.referrals))
         cfg["data"]["referrals"] = "referrals.csv"

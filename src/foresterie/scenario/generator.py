@@ -673,7 +673,7 @@ wall_clock_limit_s = 900.0
 
 SITE_IDS_2027 = ("FR-SSV", "FR-BMZ", "FR-NRD", "FR-TUR")
 # The Borgo Mezzanone settlement's departure point (DOMAIN.md sec. 3: Campo Libero's second
-# departure point); written for the shuttle planner's pickups, not yet referenced by scenario.toml.
+# departure point): [data] pickups; the Capitanata applicants board there on days without a bed.
 EX_PISTA = {
     "id": "PK-BMZ-PISTA",
     "name": "Borgo Mezzanone, ex pista (insediamento informale)",
@@ -735,8 +735,10 @@ def _workers_2027(
         start = v.get(f"demand.{district}.apply_from")
         first = _d(year, str(start)) if start else _d(year, "01-01")
         if n and mine:
+            pickup = str(v.get(f"demand.{district}.pickup_id", ""))
             for w in _make_workers(rng, mine, n, year, mix, crops):
                 w["group"] = f"{k}:{w['group']}" if w["group"] else ""
+                w["pickup"] = pickup
                 w["arrival"] = max(w["arrival"], first)
                 if w["departure"] >= w["arrival"] + timedelta(days=7):
                     people.append(w)
@@ -838,13 +840,13 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
     )
     wlines = [
         "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,"
-        "pinned_foresteria,rides"
+        "pinned_foresteria,rides,pickup_id"
     ]
     for w in workers:
         wlines.append(
             f"{w['id']},{w['arrival'].isoformat()},{w['departure'].isoformat()},{w['section']},"
             f"{w['group']},{w['farm']},{w['priority']},{str(w['accessible']).lower()},"
-            f"{w.get('pinned', '')},{str(w['rides']).lower()}"
+            f"{w.get('pinned', '')},{str(w['rides']).lower()},{w.get('pickup', '')}"
         )
     farm_features: list[dict[str, object]] = []
     for fm in farms:
@@ -872,6 +874,12 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
         f"caporale_fee_eur = [{float(v['fee.caporale_eur_low'])}, {float(v['fee.caporale_eur_high'])}]\n",
     )
     toml = toml.replace(
+        'fleet = "fleet.csv"\n',
+        'fleet = "fleet.csv"\n'
+        "# The Borgo Mezzanone settlement ('ex pista'): where people without a bed board.\n"
+        'pickups = "pickups.geojson"\n',
+    )
+    toml = toml.replace(
         "shuttle_patience = 100\n",
         "shuttle_patience = 100\n"
         f"chaining_deterministic_time = {float(v['solver.chaining_deterministic_time'])}\n",
@@ -888,7 +896,7 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
         "`src/foresterie/scenario/puglia2027.py`; do not edit by hand. Facts and links are from "
         "`../shared/DOMAIN.md`; every row not marked 'assumption' is sourced. Farms, people and "
         "exact positions are synthetic. `pickups.geojson` is the Borgo Mezzanone settlement's "
-        "departure point for the shuttle planner (not yet read by scenario.toml)."
+        "departure point ('ex pista'), where the Capitanata applicants board on days without a bed."
     )
     return Generated(
         name=name,

@@ -8,7 +8,7 @@ import re
 import tomllib
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from foresterie.scenario.model import (
     PRIORITY_REFERRED,
     SECTIONS,
     Farm,
+    FarmClosure,
     Foresteria,
     Pickup,
     PickupKind,
@@ -57,6 +58,7 @@ WORKER_COLUMNS = (
     "contract",
 )
 WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
+CALENDAR_COLUMNS = ("farm_id", "first_day", "last_day")
 REFERRAL_COLUMNS = ("worker_id", "referral_date", "referring_body", "urgency", "avoid_sites")
 FLEET_COLUMNS = (
     "vehicle_id",
@@ -318,6 +320,14 @@ class FarmRow(_Row):
         if self.shift_end <= self.shift_start:
             raise ValueError("shift_end: not after shift_start")
         return self
+
+
+class ClosureRow(_Row):
+    farm_id: str
+    first_day: date
+    last_day: date
+    _i = _before(_ident, "farm_id")
+    _d = _before(_date, "first_day", "last_day")
 
 
 class PickupRow(_Row):
@@ -697,6 +707,10 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         p = _resolve(root, "referrals", config.data.referrals, probs)
         if p is not None:
             files["referrals"] = p
+    if config.data.farm_calendar is not None:
+        p = _resolve(root, "farm_calendar", config.data.farm_calendar, probs)
+        if p is not None:
+            files["farm_calendar"] = p
     if config.travel.backend == "osrm":
         graph = _resolve_graph(root, config.travel.graph, probs)
         if graph is not None:
@@ -754,6 +768,12 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         referral_rows = _validate_rows(ReferralRow, rows_iter, rl, probs)
         _duplicates([(r, x.worker_id) for r, x in referral_rows], rl, "worker_id", probs)
         _check_referrals(referral_rows, rl, ids, workers, probs)
+    closure_rows: list[tuple[int, ClosureRow]] = []
+    if "farm_calendar" in files:
+        cl = files["farm_calendar"].name
+        rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs)
+        closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
+        _check_calendar(config, closure_rows, cl, ids, probs)
     _cross_check(config, ids, workers, fleet, lab, probs)
     if "matrix" in files:
         location_ids = [f.id for f in foresterie] + [f.id for f in farms] + [p.id for p in pickups]
@@ -785,8 +805,18 @@ def load_scenario(root: Path, referrals: Path | None = None) -> Scenario:
         fleet=tuple(sorted((_vehicle(v) for _, v in fleet), key=lambda v: v.id)),
         files=files,
         pickups=tuple(sorted(pickups, key=lambda p: p.id)),
+        farm_closures=_sorted_closures(
+            (
+                FarmClosure(farm_id=x.farm_id, first_day=x.first_day, last_day=x.last_day)
+                for _, x in closure_rows
+            )
+        ),
         warnings=tuple(warns),
     )
+
+
+def _sorted_closures(closures: Iterable[FarmClosure]) -> tuple[FarmClosure, ...]:
+    return tuple(sorted(closures, key=lambda c: (c.farm_id, c.first_day, c.last_day)))
 
 
 def _day_windows(
@@ -881,6 +911,33 @@ def _check_referrals(
                     r,
                     "avoid_sites",
                     f"{x.worker_id} is pinned to {w.pinned_foresteria!r}, a site to avoid",
+                )
+            )
+
+
+def _check_calendar(
+    config: ScenarioConfig,
+    rows: list[tuple[int, ClosureRow]],
+    label: str,
+    ids: dict[str, set[str]],
+    probs: list[Problem],
+) -> None:
+    """Every closure names a known farm, ends on or after its first day, inside the season."""
+    s0, s1 = config.scenario.season_start, config.scenario.season_end
+    for r, x in rows:
+        if ids["farms"] and x.farm_id not in ids["farms"]:
+            probs.append(Problem(label, r, "farm_id", Msg("unknown farm {id}", id=repr(x.farm_id))))
+        if x.last_day < x.first_day:
+            probs.append(
+                Problem(label, r, "last_day", Msg("{a} is before first_day", a=x.last_day))
+            )
+        elif x.first_day < s0 or x.last_day > s1:
+            probs.append(
+                Problem(
+                    label,
+                    r,
+                    "first_day" if x.first_day < s0 else "last_day",
+                    Msg("outside the season ({a} to {b})", a=s0, b=s1),
                 )
             )
 

@@ -146,6 +146,15 @@ class Vehicle:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FarmClosure:
+    """Days first_day..last_day (inclusive) on which a farm has no work ([data] farm_calendar)."""
+
+    farm_id: str
+    first_day: date
+    last_day: date
+
+
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     """A validated scenario: configuration plus entities sorted by id."""
 
@@ -158,6 +167,7 @@ class Scenario:
     files: dict[str, Path]  # data key -> resolved path
     pickups: tuple[Pickup, ...] = ()  # departure points and depots ([data] pickups)
     referrals: tuple[Referral, ...] = ()  # restricted (README, "Referral records")
+    farm_closures: tuple[FarmClosure, ...] = ()  # [data] farm_calendar
     # Not errors, but worth a look (bidi controls, look-alike names): shown by validate and solve.
     warnings: tuple[Problem, ...] = ()
 

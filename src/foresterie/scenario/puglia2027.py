@@ -256,6 +256,18 @@ DEMAND: list[Param] = [
         group="Demand",
     ),
     Param(
+        key="demand.Capitanata.pickup_id",
+        value="PK-BMZ-PISTA",
+        source=(
+            "assumption: the Capitanata applicants are counted from the Borgo Mezzanone "
+            "settlement's population (demand.Capitanata.applicants), so they board at its 'ex "
+            "pista' on the days they have no bed, as Campo Libero's second departure point did "
+            f"(DOMAIN.md sec. 3 and Operations sec. 1, {CAMPO_LIBERO}); the point is "
+            "pickups.geojson, coordinates approximate"
+        ),
+        group="Demand",
+    ),
+    Param(
         key="demand.Arneo.applicants",
         value=480,
         source=(
@@ -520,9 +532,10 @@ FLEET: list[Param] = [
         key="fleet.campo_libero.FR-BMZ.seats28",
         value=3,
         source=(
-            "as fleet.campo_libero.FR-SSV.seats28; with the Villaggio open its half is based there."
-            " In the no-bmz twin it would serve the settlement's departure point (pickups.geojson,"
-            " not yet modelled), so the twin has no vehicles at Borgo Mezzanone"
+            "as fleet.campo_libero.FR-SSV.seats28; with the Villaggio open its half is based there"
+            " and also serves the settlement's departure point next to it (the nearest base). The"
+            " no-bmz twin has no vehicles at Borgo Mezzanone: the ex pista is then served from"
+            " San Severo"
         ),
         group="Fleet",
     ),

@@ -14,7 +14,10 @@ from ortools.sat.python import cp_model
 
 from foresterie.scenario.model import Vehicle
 
-INT_LIMIT = 2**62  # CP-SAT objectives are int64: weighted sums stay below this
+# CP-SAT objectives are int64, and its presolve may scale them up (it refused a weighted sum of
+# ~1.2e18 as "possible integer overflow"): one objective holds levels while their bound stays
+# below 2^50; beyond that, levels are solved in turn.
+INT_LIMIT = 2**50
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +73,7 @@ def chain_trips(
         unassigned.append(u)
         m.add_exactly_one([*opts, u])
     used: list[cp_model.IntVar] = []
+    used_by: dict[int, cp_model.IntVar] = {}
     fixed_terms: list[tuple[int, cp_model.IntVar]] = []
     km_terms: list[tuple[int, cp_model.IntVar]] = []
     for vi, v in enumerate(vehicles):
@@ -80,6 +84,7 @@ def chain_trips(
         if interchangeable and used and vi > 0 and _kind(vehicles[vi - 1]) == _kind(v):
             m.add_implication(y, used[-1])
         used.append(y)
+        used_by[vi] = y
         for _, lit in mine:
             m.add_implication(lit, y)
         intervals = [
@@ -101,24 +106,61 @@ def chain_trips(
         km_terms,  # cents of km cost
         [(1, a_off) for a_off in moved],  # minutes slid: keep trips at their natural times
     ]
-    solver, optimal = _lexicographic(m, levels, seed, deterministic_time)
+    first_fit = _first_fit(trips, vehicles, turnaround_min, a)
+    fallback = {
+        **{lit.index: int((ti, vi) in first_fit) for (ti, vi), lit in a.items()},
+        **{
+            u.index: int(all((ti, vi) not in first_fit for vi in range(len(vehicles))))
+            for ti, u in enumerate(unassigned)
+        },
+        **{y.index: int(any(v == vi for _, v in first_fit)) for vi, y in used_by.items()},
+        **{x.index: 0 for x in (*offset, *moved)},
+    }
+    value, optimal = _lexicographic(m, levels, seed, deterministic_time, fallback)
     vehicle_of: dict[str, str | None] = {}
     for ti, t in enumerate(trips):
         vehicle_of[t.key] = next(
             (
                 vehicles[vi].id
                 for vi in range(len(vehicles))
-                if (ti, vi) in a and solver.value(a[ti, vi])
+                if (ti, vi) in a and value[a[ti, vi].index]
             ),
             None,
         )
     n_used = len({v for v in vehicle_of.values() if v})
-    shift = {t.key: solver.value(offset[ti]) for ti, t in enumerate(trips)}
+    shift = {t.key: value[offset[ti].index] for ti, t in enumerate(trips)}
     return Chaining(vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=optimal)
 
 
 def _kind(v: Vehicle) -> tuple[int, float, float, int]:
     return (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
+
+
+def _first_fit(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    allowed: dict[tuple[int, int], cp_model.IntVar],
+) -> set[tuple[int, int]]:
+    """A feasible chaining without search: trips by departure, each to the first vehicle it is
+    allowed on whose duty and earlier trips (turnaround included, no sliding) leave room. What
+    the exact model falls back to if its budget ends before it finds any solution."""
+    busy: dict[int, list[tuple[int, int]]] = {}
+    duty: dict[int, int] = {}
+    out: set[tuple[int, int]] = set()
+    for ti in sorted(range(len(trips)), key=lambda k: (trips[k].depart, trips[k].key)):
+        t = trips[ti]
+        span = (t.depart, t.ret + turnaround_min)
+        for vi, v in enumerate(vehicles):
+            if (ti, vi) not in allowed or duty.get(vi, 0) + t.ret - t.depart > v.max_duty_min:
+                continue
+            if any(span[0] < b and a < span[1] for a, b in busy.get(vi, [])):
+                continue
+            busy.setdefault(vi, []).append(span)
+            duty[vi] = duty.get(vi, 0) + t.ret - t.depart
+            out.add((ti, vi))
+            break
+    return out
 
 
 def _km_cost(t: TripSlot, v: Vehicle) -> int:
@@ -130,16 +172,24 @@ def _lexicographic(
     levels: list[list[tuple[int, cp_model.IntVar]]],
     seed: int,
     deterministic_time: float,
-) -> tuple[cp_model.CpSolver, bool]:
-    """Minimise level 0, then level 1, ... exactly; returns the solver and whether every step
-    was proven optimal. A level's weight is one more than the largest value all later levels
-    together can take (coefficients summed: a proven bound), so one unit of an earlier level
+    fallback: dict[int, int],
+) -> tuple[dict[int, int], bool]:
+    """Minimise level 0, then level 1, ... exactly; returns the value of every variable (by
+    index) and whether every step was proven optimal. `fallback` is a feasible solution (every
+    variable of the levels and of the caller's reading): a step whose budget ends before it
+    finds a solution keeps the last solution known (not optimal), so a short budget can cost
+    quality, never the plan. A level's weight is one more than the largest value all later levels
+    together can take (|coefficient| x the variable's largest |value|, summed: a proven bound), so one unit of an earlier level
     outweighs everything after it whatever the costs' scale (a bus priced in cents cannot leave
     riders behind). Levels share one weighted objective while it fits in int64; beyond that they
     are solved in turn, each fixing the value the one before reached."""
-    bounds = [sum(abs(c) for c, _ in level) for level in levels]
+
+    def top(x: cp_model.IntVar) -> int:  # the largest |value| the variable's domain allows
+        return max(abs(d) for d in m.proto.variables[x.index].domain)
+
+    bounds = [sum(abs(c) * top(x) for c, x in level) for level in levels]
     solver = _solver(seed, deterministic_time)
-    optimal, start = True, 0
+    optimal, start, value = True, 0, dict(fallback)
     while start < len(levels):
         end = next(
             e
@@ -155,14 +205,18 @@ def _lexicographic(
             )
         )
         status = solver.solve(m)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover
-            raise RuntimeError(f"chaining: solver status {solver.status_name(status)}")
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            sol = solver.response_proto.solution
+            value = {i: sol[i] for i in value}
+        elif status != cp_model.UNKNOWN:  # pragma: no cover - the fallback is a solution
+            why = m.validate() if status == cp_model.MODEL_INVALID else ""
+            raise RuntimeError(f"chaining: solver status {solver.status_name(status)} {why}")
         optimal = optimal and status == cp_model.OPTIMAL
         if end < len(levels):  # keep what these levels reached while the next ones are solved
             for level in levels[start:end]:
-                m.add(sum(c * x for c, x in level) <= sum(c * solver.value(x) for c, x in level))
+                m.add(sum(c * x for c, x in level) <= sum(c * value[x.index] for c, x in level))
         start = end
-    return solver, optimal
+    return value, optimal
 
 
 def _weights(bounds: list[int]) -> list[int]:

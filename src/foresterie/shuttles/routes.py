@@ -18,6 +18,7 @@ import numpy as np
 
 from foresterie.core.procs import worker_pool
 from foresterie.core.timeutil import date_range, parse_hhmm
+from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
 from foresterie.shuttles.chaining import TripSlot, chain_trips
@@ -165,8 +166,9 @@ def daily_riders(
     scenario: Scenario, assignments: list[Assignment]
 ) -> dict[tuple[date, str, str], list[str]]:
     """(day, origin, farm) -> workers riding out that morning (and back that evening). The origin
-    is the worker's foresteria, or for a worker without a bed, their departure point (pickup_id)
-    on the days of their stay."""
+    is the worker's foresteria on the nights housed there, and for a worker with a departure
+    point (pickup_id), that point on the days of the stay without a bed: the whole stay when not
+    housed, the nights before opening, between foresterie or after closing of a partial stay."""
     workers = {w.id: w for w in scenario.workers}
     farms = {f.id: f for f in scenario.farms}
     out: dict[tuple[date, str, str], list[str]] = defaultdict(list)
@@ -176,6 +178,11 @@ def daily_riders(
         (w.id, w.pickup_id, w.arrival, w.departure)
         for w in scenario.workers
         if w.pickup_id and w.id not in housed
+    ]
+    stays += [
+        (u.worker_id, pickup, u.start, u.end)
+        for u in uncovered_spans(scenario, assignments)
+        if (pickup := workers[u.worker_id].pickup_id)
     ]
     for wid, origin, arrival, departure in stays:
         farm_id = workers[wid].work_farm  # dependants never ride; avoided farms never

@@ -1,0 +1,71 @@
+"""The entry rule on days without work: a bed is released after a run of days without work.
+
+With `[housing] max_days_without_work = N` and a farm calendar (`[data] farm_calendar`: days a
+farm has no work), a person whose farm has N of its workdays in a row without work during the
+stay leaves the morning after the N-th: the nights from then on are not offered a bed (they are
+`released_no_work` in uncovered.csv, and a person with a departure point rides from it on the
+days of their stay after that). The farm's weekly rest days neither count nor break a run: a
+Friday and a Monday without work are two in a row for a Monday-to-Friday farm. A dependant (no
+farm) leaves with the working members of the group once every one of them has left (the latest
+of their mornings); people with no farm otherwise (residents) are never released.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date, timedelta
+
+from foresterie.core.timeutil import date_range
+from foresterie.scenario.model import Scenario
+
+
+def release_days(scenario: Scenario) -> dict[str, date]:
+    """worker -> the morning they leave because their bed was released (before their departure);
+    people not released are absent."""
+    limit = scenario.config.housing.max_days_without_work
+    if limit is None or not scenario.farm_closures:
+        return {}
+    closed: dict[str, set[date]] = defaultdict(set)
+    for c in scenario.farm_closures:
+        closed[c.farm_id].update(date_range(c.first_day, c.last_day + timedelta(days=1)))
+    workdays = {f.id: f.workdays for f in scenario.farms}
+    out: dict[str, date] = {}
+    for w in scenario.workers:
+        farm = w.work_farm
+        if farm is None or farm not in closed:
+            continue
+        run = 0
+        for d in date_range(w.arrival, w.departure):
+            if d.weekday() not in workdays[farm]:
+                continue
+            run = run + 1 if d in closed[farm] else 0
+            if run == limit:
+                if d + timedelta(days=1) < w.departure:
+                    out[w.id] = d + timedelta(days=1)
+                break
+    members: dict[str, list[str]] = defaultdict(list)
+    for w in scenario.workers:
+        if w.group_id:
+            members[w.group_id].append(w.id)
+    by_id = {w.id: w for w in scenario.workers}
+    for ids in members.values():
+        working = [i for i in ids if by_id[i].work_farm is not None]
+        if not working or any(i not in out for i in working):
+            continue
+        last = max(out[i] for i in working)
+        for i in ids:
+            w = by_id[i]
+            if w.work_farm is None and last < w.departure and not w.pinned_foresteria:
+                out[i] = last
+    return out
+
+
+def without_released_nights(scenario: Scenario, released: dict[str, date]) -> Scenario:
+    """The scenario housing plans: every released person's stay ends on their release morning."""
+    if not released:
+        return scenario
+    workers = tuple(
+        replace(w, departure=released[w.id]) if w.id in released else w for w in scenario.workers
+    )
+    return replace(scenario, workers=workers)
