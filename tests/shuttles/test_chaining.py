@@ -69,39 +69,6 @@ def test_no_vehicle_has_the_seats() -> None:
     assert r.vehicle_of == {"A": None} and r.vehicles_used == 0
 
 
-def test_vehicles_needed_with_bounded_interchangeable_copies_equals_unlimited_copies() -> None:
-    # Seven overlapping and chained trips, a real fleet of one van and one bus that leaves three
-    # trips behind. The "vehicles needed" model with copies bounded by a known plan's fixed cost
-    # and their symmetry broken proves the same optimum as one copy of each kind per trip.
-    from dataclasses import replace
-
-    from foresterie.shuttles.routes import _spare_fleet
-
-    trips = [
-        slot("A", 360, 420, 8),
-        slot("B", 365, 425, 8),
-        slot("C", 370, 430, 20),
-        slot("D", 430, 480, 8, hi=10),
-        slot("E", 440, 500, 25),
-        slot("F", 372, 440, 9),
-        slot("G", 500, 560, 4, lo=-20),
-    ]
-    fleet = [vehicle("VAN", "F", seats=9, fixed=100), vehicle("BUS", "F", seats=28, fixed=300)]
-    real = chain(trips, fleet)
-    choice = [(real.vehicle_of[t.key], real.shift[t.key]) for t in trips]
-    assert sum(1 for v, _ in choice if v is None) >= 2
-    unlimited = [replace(v, id=f"{v.id}#{k}") for v in fleet for k in range(len(trips))]
-    spare = _spare_fleet(trips, fleet, choice)
-    assert len(spare) < len(unlimited)
-    full = chain(trips, unlimited)
-    bounded = chain_trips(
-        trips, spare, TURNAROUND, seed=1, deterministic_time=5.0, interchangeable=True
-    )
-    assert full.optimal and bounded.optimal
-    assert bounded.vehicles_used == full.vehicles_used
-    assert all(v is not None for v in bounded.vehicle_of.values())
-
-
 def test_a_budget_too_short_to_find_any_solution_still_gives_a_valid_chaining() -> None:
     # 60 trips of 90 min spread over the day on 12 vans with 300 min of duty: with no budget at
     # all CP-SAT finds nothing; the chaining falls back to first fit (not optimal, never a crash)

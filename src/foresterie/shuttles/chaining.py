@@ -47,11 +47,7 @@ def chain_trips(
     turnaround_min: int,
     seed: int,
     deterministic_time: float,
-    interchangeable: bool = False,
 ) -> Chaining:
-    """`interchangeable`: consecutive vehicles of the same kind (seats, costs, duty) are copies
-    (the "vehicles needed" model): a copy is used only if the one before it is, which removes
-    their symmetric orderings from the search without changing the optimum."""
     if not trips:
         return Chaining(vehicle_of={}, shift={}, vehicles_used=0, optimal=True)
     m = cp_model.CpModel()
@@ -81,8 +77,6 @@ def chain_trips(
         if not mine:
             continue
         y = m.new_bool_var(f"used{vi}")
-        if interchangeable and used and vi > 0 and _kind(vehicles[vi - 1]) == _kind(v):
-            m.add_implication(y, used[-1])
         used.append(y)
         used_by[vi] = y
         for _, lit in mine:
@@ -130,10 +124,6 @@ def chain_trips(
     n_used = len({v for v in vehicle_of.values() if v})
     shift = {t.key: value[offset[ti].index] for ti, t in enumerate(trips)}
     return Chaining(vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=optimal)
-
-
-def _kind(v: Vehicle) -> tuple[int, float, float, int]:
-    return (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
 
 
 def _first_fit(

@@ -651,48 +651,20 @@ def _chain_day(
     if needed and any(v is None for v in vehicle_list):
         if ("needed", sig) not in cache:
             # Vehicles needed: the same exact chaining with every vehicle type in unlimited supply.
-            spare = _spare_fleet(slots, fleet, choice)
-            more = chain_trips(slots, spare, *args, interchangeable=True)
+            kinds = {
+                (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
+                for v in reversed(fleet)
+            }  # one vehicle of each kind, as many copies as trips
+            spare = [
+                replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(trips))
+            ]
+            more = chain_trips(slots, spare, *args)
             cache["needed", sig] = (more.vehicles_used, more.optimal)
         n_needed, more_optimal = cache["needed", sig]
         optimal = optimal and more_optimal
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
     return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
-
-
-def _spare_fleet(
-    slots: list[TripSlot], fleet: list[Vehicle], choice: list[tuple[str | None, int]]
-) -> list[Vehicle]:
-    """Copies of each vehicle kind for the "vehicles needed" chaining: as many as any optimal
-    plan can use. A plan exists that runs the real chaining's vehicles plus, for each trip it
-    left, the cheapest kind that can run it alone; an optimal plan (every trip a kind can run
-    is run) costs no more in fixed costs, so it uses at most that cost / a kind's fixed cost of
-    that kind, and never more than the trips that kind can run."""
-    kinds = {
-        (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
-        for v in reversed(fleet)
-    }
-
-    def fits(v: Vehicle, t: TripSlot) -> bool:
-        return v.seats >= t.load and t.ret - t.depart <= v.max_duty_min
-
-    def cents(v: Vehicle) -> int:
-        return round(v.fixed_cost_eur_per_day * 100)
-
-    by_id = {v.id: v for v in fleet}
-    known = sum(cents(by_id[vid]) for vid in {v for v, _ in choice if v})
-    for t, (vid, _) in zip(slots, choice, strict=True):
-        costs = [cents(v) for v in kinds.values() if fits(v, t)]
-        if vid is None and costs:
-            known += min(costs)
-    out = []
-    for v in kinds.values():
-        n = sum(1 for t in slots if fits(v, t))
-        if cents(v) > 0:
-            n = min(n, known // cents(v))
-        out += [replace(v, id=f"{v.id}#{k}") for k in range(max(1, n))]
-    return out
 
 
 def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
