@@ -11,7 +11,6 @@ from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import read_inside
-from foresterie.core.procs import Beside
 from foresterie.core.runfolder import read_manifest
 from foresterie.housing.release import release_days, without_released_nights
 from foresterie.housing.replan import apply_as_of, read_previous
@@ -213,21 +212,11 @@ def solve(
             "kpis": kpis,
         }
         write_manifest(tmp, manifest)
-        # The report (map, driver sheets) is written beside the verifier, which only reads plan
-        # files and the manifest; it is published only if the plan verifies.
-        side = Beside(lambda: report(tmp)) if report is not None else None
-        try:
-            violations = verify_run(tmp)
-        except BaseException:
-            if side is not None:
-                side.stop()
-            raise
+        violations = verify_run(tmp)
         if violations:
-            if side is not None:
-                side.stop()
             raise PlanRejected(violations)
-        if report is not None and side is not None and not side.ok():
-            report(tmp)  # the child failed: again here, where its error surfaces as usual
+        if report is not None:
+            report(tmp)
     return RunSummary(out=out, manifest=manifest, violations=[])
 
 
