@@ -167,6 +167,24 @@ def test_members_are_verified_runs_and_kpis_match(swept: tuple[Path, Path, Path]
         assert r.exit_code == 0, r.output
 
 
+def test_a_member_plan_equals_a_plain_solve_of_its_scenario(
+    swept: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """Members are solved by the ordinary pipeline (its reuse is exact): the same plan files,
+    byte for byte, as `foresterie solve` of the member's scenario folder; no per-member report."""
+    _, _, two = swept
+    member = two / "members" / "d000-r0000"
+    out = tmp_path / "plain"
+    r = CliRunner().invoke(app, ["solve", str(member / "scenario"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in (member / "run" / "plan").iterdir())
+    assert "trips.csv" in names and names == sorted(p.name for p in (out / "plan").iterdir())
+    for name in names:
+        assert (member / "run" / "plan" / name).read_bytes() == (out / "plan" / name).read_bytes()
+    assert not any((member / "run" / "report").iterdir())  # reports only when asked
+    assert (out / "report" / "index.html").is_file()
+
+
 def test_a_failing_member_is_recorded_not_fatal(swept: tuple[Path, Path, Path]) -> None:
     _, one, _ = swept
     frame = pd.read_csv(one / "results.csv")

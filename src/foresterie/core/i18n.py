@@ -17,7 +17,7 @@ import gettext
 import io
 import os
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal, get_args
 
@@ -71,7 +71,7 @@ class Lang:
 
     @property
     def rtl(self) -> bool:
-        return Locale.parse(self.code).character_order == "right-to-left"
+        return _rtl(self.code)
 
     @property
     def dir(self) -> str:
@@ -86,7 +86,7 @@ class Lang:
     def num(self, value: float, digits: int = 0) -> str:
         """1120 -> '1.120' (it), '1,120' (en); `digits` fixed decimals."""
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.code)
+        return _decimal(self.code, value, pattern)
 
     def dec(self, value: float) -> str:
         """A measured value with up to 3 significant decimals: 1234.5678 -> '1.234,568' (it)."""
@@ -104,12 +104,29 @@ class Lang:
     def date(self, value: dt.date | str, fmt: str = "long") -> str:
         """'2026-11-26' -> '26 novembre 2026' (it, long), '26 nov 2026' (medium)."""
         d = dt.date.fromisoformat(value) if isinstance(value, str) else value
-        return format_date(d, format=fmt, locale=self.code)
+        return _date(self.code, d, fmt)
 
     def day_month(self, value: dt.date | str) -> str:
         """'2026-08-20' -> '20 ago' (it): short axis labels."""
         d = dt.date.fromisoformat(value) if isinstance(value, str) else value
-        return format_date(d, format="d MMM", locale=self.code)
+        return _date(self.code, d, "d MMM")
+
+
+# Babel parses the locale on every call; a season's report formats the same few hundred dates
+# and numbers tens of thousands of times (driver sheets, notices): remember the answers.
+@cache
+def _rtl(code: str) -> bool:
+    return bool(Locale.parse(code).character_order == "right-to-left")
+
+
+@lru_cache(maxsize=4096)
+def _date(code: str, d: dt.date, fmt: str) -> str:
+    return format_date(d, format=fmt, locale=code)
+
+
+@lru_cache(maxsize=65536, typed=True)
+def _decimal(code: str, value: float, pattern: str) -> str:
+    return format_decimal(value, format=pattern, locale=code)
 
 
 @cache

@@ -46,9 +46,8 @@ class Ride:
 def riders_by_day(run: RunData, day: str) -> dict[str, list[Ride]]:
     """worker id -> the rides of that day (trip and the farm stop), in departure order."""
     out: dict[str, list[Ride]] = defaultdict(list)
-    for t in sorted(run.trips, key=lambda t: (t.depart_min, t.trip_id)):
-        if t.day != day:
-            continue
+    todays = [t for t in run.trips if t.day == day]
+    for t in sorted(todays, key=lambda t: (t.depart_min, t.trip_id)):
         for s in t.stops:
             for wid in s.worker_ids:
                 out[wid].append(Ride(trip=t, stop=s))
@@ -74,8 +73,7 @@ def slip_html(
     _ = lg._
     sc = run.scenario
     home = sc.foresteria(ride.trip.foresteria_id)
-    farms = {f.id: f for f in sc.farms}
-    farm = farms.get(ride.stop.farm_id)
+    farm = next((f for f in sc.farms if f.id == ride.stop.farm_id), None)
     farm_name = f"{farm.name}, {farm.comune}" if farm else ride.stop.farm_id
     rows = [
         (_("Date"), escape(lg.date(ride.trip.day, "full"))),

@@ -14,12 +14,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final, Literal
 
+import numpy as np
+
 from foresterie.core.procs import worker_pool
 from foresterie.core.timeutil import date_range, parse_hhmm
 from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
 from foresterie.shuttles.chaining import TripSlot, chain_trips
+from foresterie.shuttles.daycache import first_of_each, redate_all
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 from foresterie.travel.matrix import TravelMatrix
 
@@ -140,6 +143,7 @@ class ShuttlePlan:
     day_problems: int  # (day, foresteria, direction) route problems in the season
     route_searches: int  # distinct problems searched: equal days share one search
     wall_s: float
+    day_services: int = 0  # distinct base-days planned: equal days share one (daycache.py)
 
 
 # ------------------------------------------------------------------ demand
@@ -236,14 +240,12 @@ def _instance(
             early.append(e)
             late.append(lt if p.direction == TO_FARM else lt - board)
     n = len(nodes)
-    dist = [
-        [matrix.dist(nodes[i], nodes[j]) if nodes[i] != nodes[j] else 0 for j in range(n)]
-        for i in range(n)
-    ]
-    dur = [
-        [leg_min(matrix.secs(nodes[i], nodes[j])) if nodes[i] != nodes[j] else 0 for j in range(n)]
-        for i in range(n)
-    ]
+    # dist[i][j] = metres, dur[i][j] = leg_min(seconds) between the nodes' places, 0 within one
+    # place (several loads of a farm): whole-matrix numpy, the same integers as pair by pair.
+    at = np.array([matrix.index(x) for x in nodes])
+    same = at[:, None] == at[None, :]
+    dist = np.where(same, 0, matrix.metres[np.ix_(at, at)]).tolist()
+    dur = np.where(same, 0, -(-matrix.seconds[np.ix_(at, at)] // 60)).tolist()
     # The ride cap is a route-duration cap once the empty leg is free: morning routes end at the
     # last farm (return leg free), evening routes start at the first farm (outbound leg free).
     for i in range(1, n):
@@ -609,11 +611,15 @@ class _ChainedDay:
     done: list[Trip]  # trips with a vehicle (and their chosen slide in time)
     left: list[Trip]  # trips no vehicle of the fleet can run
     needed: int  # vehicles the same chaining needs with every vehicle kind unlimited
-    optimal: bool  # both chainings proven optimal by CP-SAT
+    optimal: bool  # the chaining (and, when asked, the vehicles-needed one) proven optimal
 
 
-def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict) -> _ChainedDay:
-    """Chain a day's trips onto the fleet; equal days (same trips, same fleet) share one answer."""
+def _chain_day(
+    ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict, needed: bool = False
+) -> _ChainedDay:
+    """Chain a day's trips onto the fleet; equal days (same trips, same fleet) share one answer.
+    The vehicles needed (the same chaining with every vehicle kind unlimited) is computed only
+    when asked (`needed`): the round trip's first chaining reports it, later rounds do not."""
     cfg = ctx.scenario.config
     slots = [
         TripSlot(
@@ -631,31 +637,31 @@ def _chain_day(ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict) 
         tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi) for s in slots),
         tuple(fleet),
     )
-    if sig not in cache:
-        args = (
-            cfg.transport.turnaround_min,
-            cfg.scenario.seed,
-            cfg.solver.chaining_deterministic_time,
-        )
+    args = (cfg.transport.turnaround_min, cfg.scenario.seed, cfg.solver.chaining_deterministic_time)
+    if ("real", sig) not in cache:
         real = chain_trips(slots, fleet, *args)
-        # Vehicles needed: the same exact chaining with every vehicle type in unlimited supply.
-        kinds = {
-            (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
-            for v in reversed(fleet)
-        }  # one vehicle of each kind, as many copies as trips
-        spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(trips))]
-        needed = (
-            chain_trips(slots, spare, *args)
-            if any(real.vehicle_of[s.key] is None for s in slots)
-            else real
-        )
-        cache[sig] = (
+        cache["real", sig] = (
             [(real.vehicle_of[s.key], real.shift[s.key]) for s in slots],
-            needed.vehicles_used,
-            real.optimal and needed.optimal,
+            real.vehicles_used,
+            real.optimal,
         )
-    choice, n_needed, optimal = cache[sig]
+    choice, n_used, optimal = cache["real", sig]
     vehicle_list = [v for v, _ in choice]
+    n_needed = n_used
+    if needed and any(v is None for v in vehicle_list):
+        if ("needed", sig) not in cache:
+            # Vehicles needed: the same exact chaining with every vehicle type in unlimited supply.
+            kinds = {
+                (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
+                for v in reversed(fleet)
+            }  # one vehicle of each kind, as many copies as trips
+            spare = [
+                replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(trips))
+            ]
+            more = chain_trips(slots, spare, *args)
+            cache["needed", sig] = (more.vehicles_used, more.optimal)
+        n_needed, more_optimal = cache["needed", sig]
+        optimal = optimal and more_optimal
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
     return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
@@ -721,9 +727,12 @@ def plan_shuttles(
     assignments: list[Assignment],
     processes: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
+    reuse: bool = True,
 ) -> ShuttlePlan:
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
-    (both legs) with one reason. See `_round_trip_day` for why no one rides one way only."""
+    (both legs) with one reason. See `_round_trip_day` for why no one rides one way only.
+    `reuse` (exact, see shuttles/daycache.py): equal base-days and equal chainings are solved
+    once; without it every one is solved again (the same plan, byte for byte, more slowly)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
@@ -788,7 +797,6 @@ def plan_shuttles(
                     seats=_seat_types(fleet),
                 )
     solved = _solve_patterns(scenario, matrix, patterns.values(), processes, progress)
-    cache: dict = {}
     keys = sorted(demand)
     plain: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {
         (d, base): {
@@ -798,17 +806,44 @@ def plan_shuttles(
         }
         for d, base in keys
     }
+    fleets = {(d, b): tuple(_available(scenario.fleet, b, d)) for d, b in keys}
+
+    def signature(k: tuple[date, str], opts: list[dict[tuple[str, Direction], _Pattern]]) -> tuple:
+        """Everything a base-day's service depends on besides the run's constants."""
+        return (
+            k[1],
+            fleets[k],
+            tuple(tuple((o, p, solved[p]) for o, p in sorted(x.items())) for x in opts),
+        )
+
+    def distinct(opts: dict[tuple[date, str], list]) -> dict[tuple[date, str], tuple[date, str]]:
+        if not reuse:
+            return {k: k for k in opts}
+        return first_of_each(opts, lambda k: signature(k, opts[k]))
+
+    # Which days the real fleet cannot run as routed: chained in parallel (by base-day chunks).
+    first = distinct({k: [plain[k]] for k in keys})
+    probe = _run_days(
+        scenario,
+        matrix,
+        {k: [plain[k]] for k in sorted(set(first.values()))},
+        solved,
+        members,
+        {} if reuse else None,
+        processes,
+        True,
+    )
     limited: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {}
     for d, base in keys:
-        fleet = _available(scenario.fleet, base, d)
-        pats = plain[d, base]
-        day_trips, _ = _day_trips(ctx, d, base, pats, solved, members)
-        if _chain_day(ctx, day_trips, fleet, cache).left:  # also try routes for the real fleet
+        if probe.short[
+            first[d, base]
+        ]:  # trips left without a vehicle: also try routes for the real fleet
+            fleet = _available(scenario.fleet, base, d)
             limited[d, base] = {
                 k: replace(
                     p, counts=tuple(sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats)
                 )
-                for k, p in pats.items()
+                for k, p in plain[d, base].items()
             }
     # The fallback for short days is a second opinion: half the search budget is enough.
     solved.update(
@@ -821,6 +856,22 @@ def plan_shuttles(
             budget=0.5,
         )
     )
+    options = {k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys}
+    first = distinct(options)
+    planned = _run_days(
+        scenario,
+        matrix,
+        {k: options[k] for k in sorted(set(first.values()))},
+        solved,
+        members,
+        probe.cache if reuse else None,
+        processes,
+        False,
+    ).services
+    services = {
+        k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in planned[first[k]]]
+        for k in keys
+    }
     workers = {w.id: w for w in scenario.workers}
     left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
     seed = scenario.config.scenario.seed
@@ -828,17 +879,7 @@ def plan_shuttles(
     fleet_days: list[FleetDay] = []
     for n, (d, fid) in enumerate(keys, start=1):
         fleet = _available(scenario.fleet, fid, d)
-        options = [plain[d, fid]]
-        if (d, fid) in limited:
-            options.append(limited[d, fid])
-        services = []
-        for k, pats in enumerate(options):
-            day_trips, lost = _day_trips(ctx, d, fid, pats, solved, members)
-            # Seats the route search for the real fleet (one route per vehicle and direction)
-            # left out are lost to the fleet's size, not to the windows.
-            cause = "route" if k == 0 else "vehicles"
-            services.append(_round_trip_day(ctx, d, fid, day_trips, lost, fleet, cache, cause))
-        best = max(services, key=lambda x: sum(x.seats.values()))  # the first among equals
+        best = max(services[d, fid], key=lambda x: sum(x.seats.values()))  # first among equals
         reach = demand[d, fid]
         chosen: dict[Spot, list[str]] = {}
         for spot, ids in reach.items():
@@ -860,7 +901,9 @@ def plan_shuttles(
             FleetDay(
                 day=d,
                 foresteria_id=fid,
-                needed=services[0].needed,  # the trips planned with every vehicle kind unlimited
+                needed=services[d, fid][
+                    0
+                ].needed,  # the trips planned with every vehicle kind unlimited
                 lower_bound=lb,
                 available=len(fleet),
                 short_riders=sum(u.riders for u in day_unserved),
@@ -879,6 +922,7 @@ def plan_shuttles(
         day_problems=len(patterns),
         route_searches=len(solved),
         wall_s=time.monotonic() - t0,
+        day_services=len(planned),
     )
 
 
@@ -962,7 +1006,7 @@ def _round_trip_day(
     current = list(trips)
     first: _ChainedDay | None = None
     while True:
-        chained = _chain_day(ctx, current, fleet, cache)
+        chained = _chain_day(ctx, current, fleet, cache, needed=first is None)
         first = first or chained
         for t in chained.left:
             for s in t.stops:
@@ -1188,6 +1232,106 @@ def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
         ret=t.ret + tail,
         metres=t.metres + ctx.matrix.dist(base, o) + ctx.matrix.dist(o, base),
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DaysJob:
+    """One process-pool job: a chunk of base-days to route into trips and chain, with the route
+    searches and riders they use and the chaining answers known so far (an exact cache)."""
+
+    scenario: Scenario
+    matrix: TravelMatrix
+    options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]]
+    solved: dict[_Pattern, VRPSolution]
+    members: dict[tuple[date, str, str, str], list[str]]
+    cache: dict | None  # None: remember nothing (every chaining solved again)
+    probe: bool  # only chain the first option's trips: does any trip lack a vehicle?
+
+
+class _NoMemo(dict):  # type: ignore[type-arg]
+    """A chaining cache that forgets: every lookup misses (reuse switched off)."""
+
+    def __contains__(self, key: object) -> bool:
+        return False
+
+
+@dataclass(frozen=True, kw_only=True)
+class _DaysResult:
+    short: dict[tuple[date, str], bool]  # probe: some trip of the first option has no vehicle
+    services: dict[tuple[date, str], list[_DayService]]  # one per option
+    cache: dict  # chaining answers, by exact signature (see _chain_day)
+
+
+def _days_job(job: _DaysJob) -> _DaysResult:
+    ctx = _context(job.scenario, job.matrix)
+    out = _DaysResult(
+        short={}, services={}, cache=dict(job.cache) if job.cache is not None else _NoMemo()
+    )
+    cache = out.cache
+    for (d, base), opts in job.options.items():
+        fleet = _available(job.scenario.fleet, base, d)
+        if job.probe:
+            day_trips, _ = _day_trips(ctx, d, base, opts[0], job.solved, job.members)
+            out.short[d, base] = bool(_chain_day(ctx, day_trips, fleet, cache).left)
+            continue
+        services = []
+        for k, pats in enumerate(opts):
+            day_trips, lost = _day_trips(ctx, d, base, pats, job.solved, job.members)
+            # Seats the route search for the real fleet (one route per vehicle and direction)
+            # left out are lost to the fleet's size, not to the windows.
+            cause = "route" if k == 0 else "vehicles"
+            services.append(_round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, cause))
+        out.services[d, base] = services
+    return out
+
+
+def _run_days(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]],
+    solved: dict[_Pattern, VRPSolution],
+    members: dict[tuple[date, str, str, str], list[str]],
+    cache: dict | None,
+    processes: int,
+    probe: bool,
+) -> _DaysResult:
+    """Base-days are independent until riders are named (in date order, in the caller): route
+    them into trips and chain them in parallel, in chunks of consecutive days of one base (equal
+    days share chaining answers through the exact cache). The answers do not depend on the
+    chunks or the process count: the cache holds only what the same inputs would give."""
+    keys = sorted(options, key=lambda k: (k[1], k[0]))
+    n_chunks = 1 if processes <= 1 else min(len(keys), 4 * processes)
+    chunks = [
+        keys[i * len(keys) // n_chunks : (i + 1) * len(keys) // n_chunks] for i in range(n_chunks)
+    ]
+    jobs = []
+    for chunk in chunks:
+        dates = {d for d, _ in chunk}
+        opts = {k: options[k] for k in chunk}
+        used = {p for os_ in opts.values() for pats in os_ for p in pats.values()}
+        jobs.append(
+            _DaysJob(
+                scenario=scenario,
+                matrix=matrix,
+                options=opts,
+                solved={p: solved[p] for p in used},
+                members={k: v for k, v in members.items() if k[0] in dates},
+                cache=cache,
+                probe=probe,
+            )
+        )
+    results: Iterable[_DaysResult]
+    if len(jobs) > 1:
+        with worker_pool(processes) as pool:
+            results = list(pool.map(_days_job, jobs))
+    else:
+        results = [_days_job(j) for j in jobs]
+    out = _DaysResult(short={}, services={}, cache=dict(cache or {}))
+    for res in results:
+        out.short.update(res.short)
+        out.services.update(res.services)
+        out.cache.update(res.cache)
+    return out
 
 
 def _solve_patterns(

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPSolution, get_engine
+from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 
 SCALE = 10  # distances, times and windows in tenths, so truncation to one decimal stays integer
 
@@ -113,5 +113,36 @@ def run(
         routes=len(sol.routes),
         feasible=check(inst, sol),
         bks=bks,
+        seconds=secs,
+    )
+
+
+def run_pyvrp_direct(path: Path, time_limit_s: float, seed: int = 1) -> BenchResult:
+    """The guard's baseline: PyVRP used directly, with its defaults (`pyvrp.read` with the
+    DIMACS rounding, `pyvrp.solve` with default parameters), on the same instance, seed and time.
+    Its routes are measured and checked on our own reading of the instance, like the engine's."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    inst = read_instance(path)
+    data = pyvrp.read(str(path), round_func="dimacs")
+    t0 = time.perf_counter()
+    res = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False)
+    secs = time.perf_counter() - t0
+    routes = tuple(
+        VRPRoute(int(r.vehicle_type()), tuple(int(a.idx) + 1 for a in r if a.is_client()))
+        for r in res.best.routes()
+    )
+    sol = VRPSolution(routes=routes, cost=0, feasible=bool(res.best.is_feasible()))
+    dist = sum(
+        inst.dist[a][b] for r in routes for a, b in zip([0, *r.visits], [*r.visits, 0], strict=True)
+    )
+    return BenchResult(
+        instance=path.stem,
+        engine="pyvrp-direct",
+        distance=dist / SCALE,
+        routes=len(routes),
+        feasible=check(inst, sol),
+        bks=read_bks(path.parent).get(path.stem),
         seconds=secs,
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import warnings
 
-from pyvrp import Model, PenaltyParams, Route, Solution, SolveParams
+import numpy as np
+from pyvrp import Model, PenaltyParams, ProblemData, Route, Solution, SolveParams, solve
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
@@ -23,38 +24,7 @@ class PyVRPEngine:
         initial: VRPSolution | None = None,
         patience: int | None = None,
     ) -> VRPSolution:
-        m = Model()
-        locs = [m.add_location(0, 0) for _ in range(inst.n)]
-        depot = m.add_depot(locs[0], tw_early=inst.tw_early[0], tw_late=inst.tw_late[0])
-        for vt in inst.vehicles:
-            m.add_vehicle_type(
-                num_available=vt.num_available,
-                capacity=vt.capacity,
-                start_depot=depot,
-                end_depot=depot,
-                fixed_cost=vt.fixed_cost,
-                tw_early=inst.tw_early[0],
-                tw_late=inst.tw_late[0],
-                shift_duration=min(vt.max_duration, 2**62),
-                unit_distance_cost=vt.unit_distance_cost,
-            )
-        for i in range(1, inst.n):
-            amount = inst.demand[i]
-            m.add_client(
-                locs[i],
-                delivery=0 if inst.pickup else amount,
-                pickup=amount if inst.pickup else 0,
-                service_duration=inst.service[i],
-                tw_early=inst.tw_early[i],
-                tw_late=inst.tw_late[i],
-                prize=inst.prize[i] if inst.prize else 0,
-                required=inst.required(i),
-            )
-        for a in range(inst.n):
-            for b in range(inst.n):
-                if a != b:
-                    m.add_edge(locs[a], locs[b], distance=inst.dist[a][b], duration=inst.dur[a][b])
-        data = m.data()
+        data = problem_data(inst)
         init = None
         if initial is not None:
             try:
@@ -79,7 +49,8 @@ class PyVRPEngine:
             # Raised when penalties hit their ceiling; an infeasible best is caught downstream
             # (shuttles split such routes), so the warning would only be noise.
             warnings.simplefilter("ignore", PenaltyBoundWarning)
-            res = m.solve(
+            res = solve(
+                data,
                 stop,
                 seed=seed,
                 display=False,
@@ -96,3 +67,47 @@ class PyVRPEngine:
         return VRPSolution(
             routes=routes, cost=solution_cost(inst, routes), feasible=bool(best.is_feasible())
         )
+
+
+def problem_data(inst: VRPInstance) -> ProblemData:
+    """The instance as PyVRP data (depot 0, clients 1..n-1, one profile)."""
+    m = Model()
+    locs = [m.add_location(0, 0) for _ in range(inst.n)]
+    depot = m.add_depot(locs[0], tw_early=inst.tw_early[0], tw_late=inst.tw_late[0])
+    for vt in inst.vehicles:
+        m.add_vehicle_type(
+            num_available=vt.num_available,
+            capacity=vt.capacity,
+            start_depot=depot,
+            end_depot=depot,
+            fixed_cost=vt.fixed_cost,
+            tw_early=inst.tw_early[0],
+            tw_late=inst.tw_late[0],
+            shift_duration=min(vt.max_duration, 2**62),
+            unit_distance_cost=vt.unit_distance_cost,
+        )
+    for i in range(1, inst.n):
+        amount = inst.demand[i]
+        m.add_client(
+            locs[i],
+            delivery=0 if inst.pickup else amount,
+            pickup=amount if inst.pickup else 0,
+            service_duration=inst.service[i],
+            tw_early=inst.tw_early[i],
+            tw_late=inst.tw_late[i],
+            prize=inst.prize[i] if inst.prize else 0,
+            required=inst.required(i),
+        )
+    # The arcs as whole matrices: the same ProblemData Model.add_edge for every pair would
+    # build (diagonal 0), without n^2 Python edge objects (most of the model-building time).
+    data = m.data().replace(
+        distance_matrices=[_matrix(inst.dist)],  # type: ignore[list-item]
+        duration_matrices=[_matrix(inst.dur)],  # type: ignore[list-item]
+    )
+    return data
+
+
+def _matrix(rows: list[list[int]]) -> np.ndarray:
+    out = np.array(rows, dtype=np.int64)
+    np.fill_diagonal(out, 0)
+    return out

@@ -1,0 +1,152 @@
+"""Where the default season's time goes: the whole `foresterie solve` pipeline (load, travel,
+housing, shuttles, plan files, verify, report: map, driver sheets, index) in ONE process
+(shuttle_processes forced to 1), with CPU seconds per stage from timers wrapped around the
+stage functions (inclusive: a stage's figure contains the stages indented under it).
+
+The machine is shared, so CPU seconds (not wall) are the figure: with one process they are the
+whole cost. The plan is deterministic, so the quality figures are exact. `--cprofile` adds a
+cProfile listing of the N most expensive functions (slower; its cumulative times are skewed).
+
+Usage: python benchmarks/profile_season.py [SCENARIO] [--cprofile N]
+"""
+
+from __future__ import annotations
+
+import cProfile
+import importlib
+import os
+import platform
+import pstats
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import foresterie.report.html as html
+import foresterie.run.pipeline as pipeline
+import foresterie.shuttles.routes as routes
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# (label, module, function): CPU seconds spent inside these functions (inclusive).
+STAGES: list[tuple[str, str, str]] = [
+    ("load scenario", "foresterie.run.pipeline", "load_scenario"),
+    ("travel matrix", "foresterie.run.pipeline", "build_matrix"),
+    ("housing", "foresterie.run.pipeline", "plan_housing"),
+    ("shuttles (all)", "foresterie.run.pipeline", "plan_shuttles"),
+    (
+        "  route searches (PyVRP, incl. model building)",
+        "foresterie.shuttles.routes",
+        "_solve_patterns",
+    ),
+    ("  trips from routes (_day_trips)", "foresterie.shuttles.routes", "_day_trips"),
+    (
+        "  round-trip fixed point, incl. its chainings",
+        "foresterie.shuttles.routes",
+        "_round_trip_day",
+    ),
+    ("  chaining CP-SAT (chain_trips)", "foresterie.shuttles.routes", "chain_trips"),
+    ("  re-timing trimmed trips (_trim)", "foresterie.shuttles.routes", "_trim"),
+    ("  lower bounds (_day_lower_bound)", "foresterie.shuttles.routes", "_day_lower_bound"),
+    ("plan files", "foresterie.run.pipeline", "write_shuttles"),
+    ("KPIs", "foresterie.run.pipeline", "transport_kpis"),
+    ("verify", "foresterie.run.pipeline", "verify_run"),
+    ("report (all)", "foresterie.report.html", "write_report"),
+    ("  load the run (rundata)", "foresterie.report.html", "load_run"),
+    ("  map", "foresterie.report.html", "plan_map"),
+    ("  driver sheets and notices", "foresterie.report.html", "write_sheets"),
+    ("  index.html", "foresterie.report.html", "index_html"),
+]
+SPENT: dict[str, float] = {}
+
+
+def cpu_s() -> float:
+    """CPU seconds (user + system) of this process and its reaped children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + ch.ru_utime + ch.ru_stime
+
+
+def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    depth = [0]
+
+    def wrapped(*a: Any, **k: Any) -> Any:
+        depth[0] += 1
+        c0 = time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            depth[0] -= 1
+            if depth[0] == 0:  # recursive calls counted once
+                SPENT[label] = SPENT.get(label, 0.0) + time.process_time() - c0
+
+    return wrapped
+
+
+def one_process(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(scenario: Any, matrix: Any, assignments: Any, processes: int = 1, *a: Any) -> Any:
+        return fn(scenario, matrix, assignments, 1, *a)
+
+    return wrapped
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    top = int(sys.argv[sys.argv.index("--cprofile") + 1]) if "--cprofile" in sys.argv else 0
+    args = [a for a in args if not (top and a == str(top))]
+    folder = Path(args[0]) if args else ROOT / "scenarios" / "puglia-2027"
+    pipeline.plan_shuttles = one_process(routes.plan_shuttles)  # type: ignore[assignment]
+    for label, module, name in STAGES:
+        mod = importlib.import_module(module)
+        if hasattr(mod, name):
+            setattr(mod, name, timed(label, getattr(mod, name)))
+    out = Path(tempfile.mkdtemp(prefix="profile-season-")) / "run"
+    prof = cProfile.Profile()
+    w0, c0 = time.perf_counter(), cpu_s()
+    if top:
+        prof.enable()
+    summary = pipeline.solve(folder, out, report=lambda run: html.write_report(run))
+    if top:
+        prof.disable()
+    wall, cpu = time.perf_counter() - w0, cpu_s() - c0
+    k = summary.manifest["kpis"]["transport"]
+    print(
+        f"# Season profile, {folder.name}, {date.today()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, one process"
+        + (", cProfile on" if top else "")
+    )
+    print(f"whole pipeline: CPU {cpu:.1f} s, wall {wall:.1f} s (shared machine); run in {out}")
+    sh = summary.manifest["shuttles"]
+    print(
+        f"route searches {sh['route_searches']} / day problems {sh['day_problems']}; "
+        f"chaining proven: {sh['chaining_optimal']}"
+    )
+    print(
+        "plan: "
+        + ", ".join(
+            f"{key} {k[key]}"
+            for key in (
+                "trips",
+                "vehicle_days",
+                "vehicle_km",
+                "unserved_worker_days",
+                "unserved_proven_pct",
+                "transport_cost_eur",
+            )
+        )
+    )
+    print("\n| stage | CPU s | share of the whole |\n| --- | --- | --- |")
+    for label, _, _ in STAGES:
+        if label in SPENT:
+            print(f"| {label} | {SPENT[label]:.1f} | {100 * SPENT[label] / cpu:.0f} % |")
+    print(f"| whole pipeline | {cpu:.1f} | 100 % |")
+    if top:
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""The PyVRP engine hands PyVRP its arcs as whole matrices: the same problem, hence the same
+seeded search and the same routes, as building it arc by arc with `Model.add_edge`."""
+
+from __future__ import annotations
+
+import numpy as np
+from pyvrp import Model, ProblemData, SolveParams, solve
+from pyvrp.stop import MaxIterations
+
+from foresterie.shuttles.engines import VehicleSpec, VRPInstance
+from foresterie.shuttles.engines.pyvrp_engine import problem_data
+
+
+def _instance() -> VRPInstance:
+    # A depot and five clients on a line (metres / minutes), two vehicle types, one optional.
+    xs = [0, 3, 5, 9, 12, 20]
+    dist = [[abs(a - b) * 1000 for b in xs] for a in xs]
+    dur = [[abs(a - b) * 2 for b in xs] for a in xs]
+    return VRPInstance(
+        dist=dist,
+        dur=dur,
+        demand=[0, 3, 4, 2, 5, 6],
+        service=[0, 2, 2, 2, 2, 2],
+        tw_early=[0, 0, 10, 0, 20, 0],
+        tw_late=[200, 60, 80, 90, 100, 45],
+        vehicles=[
+            VehicleSpec(capacity=8, num_available=3, fixed_cost=500, unit_distance_cost=1),
+            VehicleSpec(capacity=14, num_available=1, fixed_cost=900, unit_distance_cost=2),
+        ],
+        prize=[0, 10**6, 10**6, 10**6, 10**6, 3],
+    )
+
+
+def _by_edges(inst: VRPInstance) -> ProblemData:
+    """The former construction: every arc added one by one."""
+    m = Model()
+    locs = [m.add_location(0, 0) for _ in range(inst.n)]
+    depot = m.add_depot(locs[0], tw_early=inst.tw_early[0], tw_late=inst.tw_late[0])
+    for vt in inst.vehicles:
+        m.add_vehicle_type(
+            num_available=vt.num_available,
+            capacity=vt.capacity,
+            start_depot=depot,
+            end_depot=depot,
+            fixed_cost=vt.fixed_cost,
+            tw_early=inst.tw_early[0],
+            tw_late=inst.tw_late[0],
+            shift_duration=min(vt.max_duration, 2**62),
+            unit_distance_cost=vt.unit_distance_cost,
+        )
+    for i in range(1, inst.n):
+        m.add_client(
+            locs[i],
+            delivery=inst.demand[i],
+            service_duration=inst.service[i],
+            tw_early=inst.tw_early[i],
+            tw_late=inst.tw_late[i],
+            prize=inst.prize[i],
+            required=inst.required(i),
+        )
+    for a in range(inst.n):
+        for b in range(inst.n):
+            if a != b:
+                m.add_edge(locs[a], locs[b], distance=inst.dist[a][b], duration=inst.dur[a][b])
+    return m.data()
+
+
+def _routes(data: ProblemData) -> list[tuple[int, list[int]]]:
+    res = solve(data, MaxIterations(300), seed=5, collect_stats=False, params=SolveParams())
+    return sorted(
+        (r.vehicle_type(), [int(a.idx) for a in r if a.is_client()]) for r in res.best.routes()
+    )
+
+
+def test_matrices_give_the_same_problem_and_routes_as_edges() -> None:
+    inst = _instance()
+    ours, old = problem_data(inst), _by_edges(inst)
+    assert np.array_equal(ours.distance_matrix(0), old.distance_matrix(0))
+    assert np.array_equal(ours.duration_matrix(0), old.duration_matrix(0))
+    assert ours.num_clients == old.num_clients == 5
+    assert ours.num_vehicle_types == old.num_vehicle_types == 2
+    assert _routes(ours) == _routes(old)

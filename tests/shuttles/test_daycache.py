@@ -1,0 +1,92 @@
+"""Equal base-days are planned once (shuttles/daycache.py): the plan with reuse equals the plan
+without, byte for byte, and does not depend on the number of processes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from foresterie.scenario.model import Assignment, Section
+from foresterie.shuttles.daycache import first_of_each, redate
+from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
+from tests.helpers import farm, foresteria, matrix, scenario, vehicle, worker
+
+
+def _season(processes: int, reuse: bool) -> ShuttlePlan:
+    """Ten days at one foresteria: the same crews on 6-8 and 10-13 July (8 and 9 July are heat-
+    alert days, whose earlier returns make them differ), a crew more from 12 July, and a fleet
+    one minibus short, so the round-trip loop and the real-fleet second opinion both run."""
+    ws = [worker(f"A{i:02d}", "2026-07-06", "2026-07-16", farm_id="F1") for i in range(11)]
+    ws += [worker(f"B{i:02d}", "2026-07-06", "2026-07-16", farm_id="F2") for i in range(9)]
+    ws += [worker(f"C{i:02d}", "2026-07-12", "2026-07-16", farm_id="F3") for i in range(7)]
+    assignments = [
+        Assignment(
+            worker_id=w.id,
+            foresteria_id="A",
+            section=Section.MEN,
+            arrival=w.arrival,
+            departure=w.departure,
+        )
+        for w in ws
+    ]
+    farms = [
+        farm("F1", "06:00", "14:00"),
+        farm("F2", "06:30", "15:00"),
+        farm("F3", "06:00", "13:00"),
+    ]
+    fleet = [vehicle("V1", "A", seats=8), vehicle("V2", "A", seats=9, duty=300)]
+    sc = scenario(
+        [foresteria("A", men=99)],
+        farms,
+        ws,
+        fleet,
+        transport={"heat_alert_days": ["2026-07-08", "2026-07-09"]},
+        solver={"shuttle_processes": processes},
+    )
+    minutes = {("A", "F1"): 20, ("A", "F2"): 35, ("A", "F3"): 25, ("F1", "F2"): 15}
+    m = matrix(minutes, ["A", "F1", "F2", "F3"])
+    return plan_shuttles(sc, m, assignments, processes=processes, reuse=reuse)
+
+
+def _same(a: ShuttlePlan, b: ShuttlePlan) -> None:
+    assert a.trips == b.trips
+    assert a.unserved == b.unserved
+    assert a.fleet_days == b.fleet_days
+    assert a.route_searches == b.route_searches
+
+
+def test_equal_days_are_planned_once_and_the_plan_is_the_same_without_reuse() -> None:
+    with_reuse, without = _season(1, True), _season(1, False)
+    _same(with_reuse, without)
+    days = {t.day for t in with_reuse.trips}
+    assert len(days) == 10
+    # 6-7, 10-11 July equal; 8 and 9 July equal (heat); 12-15 July equal: three distinct days.
+    assert with_reuse.day_services == 3 and without.day_services == 10
+    assert with_reuse.unserved or any(f.available < f.needed for f in with_reuse.fleet_days)
+    assert all(t.trip_id.startswith(t.day.isoformat()) for t in with_reuse.trips)
+
+
+def test_the_plan_does_not_depend_on_the_processes() -> None:
+    _same(_season(1, True), _season(2, True))
+
+
+def test_first_of_each_and_redate() -> None:
+    keys = [(date(2026, 7, d), "A") for d in (9, 6, 7, 8)]
+    sig = {6: "x", 7: "y", 8: "x", 9: "y"}
+    first = first_of_each(keys, lambda k: (k[1], sig[k[0].day]))
+    assert first[date(2026, 7, 8), "A"] == (date(2026, 7, 6), "A")
+    assert first[date(2026, 7, 9), "A"] == (date(2026, 7, 7), "A")
+    t = Trip(
+        trip_id="2026-07-06-A-M01",
+        day=date(2026, 7, 6),
+        foresteria_id="A",
+        direction="to_farm",
+        vehicle_id="V1",
+        depart=300,
+        ret=400,
+        metres=1000,
+        riders=3,
+        stops=(),
+    )
+    moved = redate(t, date(2026, 7, 6), date(2026, 7, 8))
+    assert moved == replace(t, trip_id="2026-07-08-A-M01", day=date(2026, 7, 8))
