@@ -1823,34 +1823,49 @@ _PEOPLE = {
 
 def _ledger_rows(path: Path, upto: int, head: str, out: list[str]) -> list[dict[str, str]]:
     """The ledger's rows 1..upto, read-only, with the hash chain checked up to the recorded
-    head (this module's own copy of the chain rule: sha256 of [seq, previous hash, fields])."""
+    head (this module's own copy of the chain rule). Rows from `hash_v3_from` on (schema 3):
+    sha256 of [seq, previous hash, kind, day, sha256 of the other fields], the stored payload
+    hash standing for a purged row's fields; earlier rows: sha256 of [seq, previous hash,
+    fields]."""
     import sqlite3
+
+    def sha(values: list[Any]) -> str:
+        text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     if not path.is_file():
         raise Unreadable(f"{path}: no such ledger")
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
+        names = {str(c[1]) for c in conn.execute("PRAGMA table_info(ledger_events)")}
+        purged = "payload_hash" if "payload_hash" in names else "''"
         cols = ", ".join(_LEDGER_COLUMNS)
         rows = conn.execute(
-            f"SELECT seq, {cols}, prev_hash, hash FROM ledger_events WHERE seq <= ? ORDER BY seq",
+            f"SELECT seq, {cols}, {purged}, prev_hash, hash FROM ledger_events WHERE seq <= ? "
+            "ORDER BY seq",
             (upto,),
         ).fetchall()
+        meta = dict(conn.execute("SELECT key, value FROM ledger_meta").fetchall())
     except sqlite3.Error as exc:
         raise Unreadable(f"{path}: {exc}") from None
     finally:
         conn.close()
+    v3_from = int(meta.get("hash_v3_from", upto + 1))
     prev, seq = "0" * 64, 0
     events = []
     for r in rows:
-        values = dict(zip(_LEDGER_COLUMNS, (str(x) for x in r[1:-2]), strict=True))
-        text = json.dumps(
-            [int(r[0]), str(r[-2]), *values.values()], ensure_ascii=False, separators=(",", ":")
-        )
-        if int(r[0]) != seq + 1 or str(r[-2]) != prev:
+        values = dict(zip(_LEDGER_COLUMNS, (str(x) for x in r[1:-3]), strict=True))
+        n, stored = int(r[0]), str(r[-3])
+        if n >= v3_from:
+            payload = stored or sha([v for k, v in values.items() if k not in ("kind", "day")])
+            expect = sha([n, str(r[-2]), values["kind"], values["day"], payload])
+        else:
+            expect = sha([n, str(r[-2]), *values.values()])
+        if n != seq + 1 or str(r[-2]) != prev:
             out.append(f"ledger row {r[0]}: does not follow row {seq} (chain broken)")
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != str(r[-1]):
+        if expect != str(r[-1]):
             out.append(f"ledger row {r[0]}: content does not match its hash (edited)")
-        prev, seq = str(r[-1]), int(r[0])
+        prev, seq = str(r[-1]), n
         events.append(values)
     if (seq, prev) != (upto, head):
         out.append(

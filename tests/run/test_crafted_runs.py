@@ -531,18 +531,18 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_full_with_an_empty_bed": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,full,yes,"),
+            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,full,yes,"),
         ),
         "waitlist reason false: W06 is 'full', yet FA has room in men beds on every night of "
         "the stay",
     ),
     "waitlist_full_where_nothing_is_reachable": (
-        _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,full,yes,"),
+        _replace("plan/waitlist.csv", "W06,far,yes,", "W06,full,yes,"),
         "waitlist reason false: W06 is 'full', yet no foresteria within reach has a bed of the "
         "kind: nothing is full",
     ),
     "waitlist_closed_while_open": (
-        _replace("plan/waitlist.csv", "W07,0,no_section,yes,", "W07,0,closed,yes,"),
+        _replace("plan/waitlist.csv", "W07,no_section,yes,", "W07,closed,yes,"),
         "waitlist reason false: W07 is 'closed', yet FA is within reach and open for the stay",
     ),
     "rider_at_an_unknown_stop": (
@@ -568,7 +568,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_outranked_with_room": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,outranked,yes,"),
+            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,outranked,yes,"),
         ),
         "waitlist reason false: W06 is 'outranked', yet FA has room in men beds on every night "
         "of the stay",
@@ -576,7 +576,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_too_large_for_one": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,too_large,yes,"),
+            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,too_large,yes,"),
         ),
         "waitlist reason false: W06 is 'too_large', yet FA has room in men beds on every night "
         "of the stay",
@@ -584,7 +584,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_placement_without_a_site_to_avoid": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,0,far,yes,", "W06,0,placement,yes,"),
+            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,placement,yes,"),
         ),
         "waitlist reason false: W06 is 'placement', yet a foresteria within reach is not a site "
         "to avoid",
@@ -592,7 +592,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_no_accessible_without_need": (
         _seq(
             _replace("inputs/foresterie.geojson", '"beds_family":0', '"beds_family":1'),
-            _replace("plan/waitlist.csv", "W07,0,no_section,yes,", "W07,0,no_accessible,yes,"),
+            _replace("plan/waitlist.csv", "W07,no_section,yes,", "W07,no_accessible,yes,"),
         ),
         "waitlist reason false: W07 is 'no_accessible', yet a foresteria within reach has the "
         "accessible beds",
