@@ -304,8 +304,12 @@ def test_concurrent_writers_keep_the_chain(store: Store) -> None:
         assert [i for i in ids if i.startswith(f"P{w}-")] == [
             f"P{w}-{i:04d}" for i in range(ROWS_EACH)
         ]
-    switches = sum(a[:2] != b[:2] for a, b in zip(ids, ids[1:], strict=False))
-    assert switches > WRITERS - 1  # not one writer after the other
+    if store.engine == "postgresql":
+        # PostgreSQL grants the advisory lock to waiters in turn, so the writers interleave.
+        # SQLite's busy handler promises no order: a writer may take the lock back at once and
+        # run all its appends in a row (seen in CI on a quiet machine), so it is not asserted.
+        switches = sum(a[:2] != b[:2] for a, b in zip(ids, ids[1:], strict=False))
+        assert switches > WRITERS - 1  # not one writer after the other
 
 
 # ------------------------------------------------------------------ URLs and their passwords
