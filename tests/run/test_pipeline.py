@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -419,6 +420,14 @@ def test_a_departure_point_layer_flows_through_solve_verify_and_replay(tmp_path:
         encoding="utf-8"
     )
     assert "Borgo Mezzanone (ex pista) (PX)" in sheet and "data-point" in sheet
+    # every trip passes the point twice, and each pass has its time: the morning boards there
+    # and passes it empty on the way back to the base, the evening the other way round
+    for block in sheet.split("<div class='trip'")[1:]:
+        rows = re.findall(r"<tr data-point( data-pass)?>(.*?)</tr>", block)
+        assert len(rows) == 2, block
+        morning = re.match(r"\s*data-trip=[\"'][^\"']*-M\d+[\"']", block) is not None
+        assert [bool(p) for p, _ in rows] == ([False, True] if morning else [True, False])
+        assert all(re.search(r"<td class='n'>\d\d:\d\d</td>", r) for _, r in rows), rows
     assert '"name":"Borgo Mezzanone (ex pista)"' in (out / "report" / "map.html").read_text(
         encoding="utf-8"
     )

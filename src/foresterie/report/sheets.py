@@ -29,7 +29,8 @@ h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 1mm
 table { border-collapse: collapse; width: 100%; } .trip { page-break-inside: avoid; }
 th, td { border: 1px solid #888; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 td.n { text-align: right; white-space: nowrap; } .ids { font-size: 8.5pt; color: #333; }
-.meta { color: #333; } @media screen { body { padding: 8mm; } }
+.meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
+@media screen { body { padding: 8mm; } }
 """
 
 
@@ -125,6 +126,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             _("riders (pseudonymous ids)"),
         )
     )
+    passing = _("passing through, nobody boards or alights")
     for t in vd.trips:
         where = _("to the farms") if t.direction == "to_farm" else _("back to the foresteria")
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
@@ -138,12 +140,11 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             f"<td class='n' data-depart>{escape(t.depart)}</td>"
             f"<td class='n'>{load}</td><td class='n'>0</td><td></td></tr>"
         )
-        if point is not None:  # the departure point: riders board here in the morning
+        if point is not None:  # the departure point, on the way out
             out.append(
-                f"<tr data-point><td class='n'></td><td>{escape(point.name)} "
-                f"({escape(point.id)}), {escape(point.comune)}</td><td></td>"
-                f"<td class='n'>{escape(t.origin_depart if morning else '')}</td>"
-                f"<td class='n'>{t.riders if morning else 0}</td><td class='n'>0</td><td></td></tr>"
+                _point_row(
+                    point, passing, leave=t.origin_depart, on=t.riders if morning else 0, off=0
+                )
             )
         for s in t.stops:
             f = farms.get(s.farm_id)
@@ -158,12 +159,11 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
                 f"</td><td class='n' data-board>{s.board}</td><td class='n' data-alight>{s.alight}"
                 f"</td><td class='ids'>{escape(' '.join(s.worker_ids))}</td></tr>"
             )
-        if point is not None and not morning:  # riders alight at the departure point
+        if point is not None:  # the departure point, on the way back to the base
             out.append(
-                f"<tr data-point><td class='n'></td><td>{escape(point.name)} "
-                f"({escape(point.id)}), {escape(point.comune)}</td>"
-                f"<td class='n'>{escape(t.origin_return)}</td><td></td><td class='n'>0</td>"
-                f"<td class='n'>{t.riders}</td><td></td></tr>"
+                _point_row(
+                    point, passing, arrive=t.origin_return, on=0, off=0 if morning else t.riders
+                )
             )
         unload = t.riders if not morning and point is None else 0
         out.append(
@@ -177,6 +177,23 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         out.append(f"</table><p class='meta'>{escape(trip_meta)}</p></div>")
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+def _point_row(
+    point: _Place, passing_note: str, *, arrive: str = "", leave: str = "", on: int, off: int
+) -> str:
+    """A departure point's row on a trip. Every trip from a point passes it twice (out from the
+    base and back to it); where nobody boards or alights the driver reads "passing through"
+    and the time, never a blank row."""
+    passing = on == 0 and off == 0
+    label = f"{escape(point.name)} ({escape(point.id)}), {escape(point.comune)}"
+    if passing:
+        label += f" <em class='pass'>{escape(passing_note)}</em>"
+    return (
+        f"<tr data-point{' data-pass' if passing else ''}><td class='n'></td><td>{label}</td>"
+        f"<td class='n'>{escape(arrive)}</td><td class='n'>{escape(leave)}</td>"
+        f"<td class='n'>{on}</td><td class='n'>{off}</td><td></td></tr>"
+    )
 
 
 def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
