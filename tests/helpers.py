@@ -227,6 +227,28 @@ def add_pickup(folder: Path, name: str = "Borgo Mezzanone (ex pista)", rider: st
     (folder / "workers.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def add_depot(folder: Path, vehicle: str = "VD1") -> None:
+    """After add_pickup: a vehicle depot DP beside the point PX, with one 8-seat vehicle based
+    there; the depot is the nearest base, so its vehicle serves the point."""
+    path = folder / "pickups.geojson"
+    layer = json.loads(path.read_text(encoding="utf-8"))
+    layer["features"].append(
+        {
+            "type": "Feature",
+            "properties": {
+                "id": "DP",
+                "name": "Deposito Borgo",
+                "comune": "Foggia",
+                "kind": "depot",
+            },
+            "geometry": {"type": "Point", "coordinates": [15.74, 41.51]},
+        }
+    )
+    path.write_text(json.dumps(layer), encoding="utf-8")
+    with open(folder / "fleet.csv", "a", encoding="utf-8") as fh:
+        fh.write(f"{vehicle},DP,8,160,0.38,540,2026-07-01,2026-07-31\n")
+
+
 # PostgreSQL (the ledger of several offices): .ci/run starts a throwaway server and exports its
 # URL; elsewhere the tests that need one skip, unless FORESTERIE_REQUIRE_PG=1 (CI) makes it a fail.
 PG_URL_ENV = "FORESTERIE_TEST_PG_URL"

@@ -15,6 +15,7 @@ from tests.helpers import (
     XSS_FARM,
     XSS_HOME,
     XSS_POINT,
+    add_depot,
     add_pickup,
     edit_features,
 )
@@ -44,6 +45,20 @@ def pickup_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
     add_pickup(sc, name=XSS_POINT)
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def depot_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pickup_run's scenario plus a vehicle depot DP by the point, whose vehicle VD1 serves it."""
+    base = tmp_path_factory.mktemp("depot")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    add_pickup(sc)
+    add_depot(sc)
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output

@@ -146,9 +146,30 @@ def test_a_departure_point_is_drawn_and_its_trips_pass_through_it(
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert (
-        XSS_POINT in popup.inner_text() and "punto di partenza: settlement" in popup.inner_text()
+        XSS_POINT in popup.inner_text()
+        and "punto di partenza: insediamento informale" in popup.inner_text()
     )  # Italian
     assert page.locator("path.fs-trip").count() == _trips_per_day(pickup_run)[day]
+    assert errors == [] and dialogs == []
+    page.close()
+
+
+def test_trips_from_a_depot_are_drawn_from_it(browser: Any, depot_run: Path) -> None:
+    """VD1 is based at the depot DP, not at a foresteria: its trips are on the map, leaving
+    from the depot, and the depot is drawn as such."""
+    with open(depot_run / "plan" / "trips.csv", encoding="utf-8") as fh:
+        trips = [t for t in csv.DictReader(fh) if t["vehicle_id"] == "VD1"]
+    assert trips and all(t["foresteria_id"] == "DP" for t in trips)
+    day = trips[0]["day"]
+    page, errors, dialogs = _open(browser, (depot_run / "report" / "map.html").as_uri() + "#" + day)
+    page.wait_for_selector("path.fs-trip")
+    assert page.locator("path.fs-trip").count() == _trips_per_day(depot_run)[day]
+    assert page.locator("path.fs-home-mk").count() == 2  # the two foresterie; the depot is a point
+    assert page.locator("path.fs-point-mk").count() == 2
+    page.locator(f".fs-stop[data-trip='{trips[0]['trip_id']}']").first.dispatch_event("click")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert trips[0]["trip_id"] in popup.inner_text()
     assert errors == [] and dialogs == []
     page.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import re
 import shutil
@@ -19,7 +20,7 @@ from foresterie.core.i18n import lang
 from foresterie.report.html import md_text, write_report
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.rundata import load_run
-from tests.helpers import TINY, XSS_HOME, write_workers
+from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -441,3 +442,27 @@ def test_solver_claims_are_shown_as_not_verified(xss_run: Path) -> None:
     assert "non verificate" in tiers.split("</p>")[0]
     assert "ottimo dimostrato (non verificato)" in tiers
     assert "ottimo dimostrato<" not in html  # never the bare claim
+
+
+def test_a_rider_from_a_departure_point_is_told_to_board_there(pickup_run: Path) -> None:
+    """W07 has no bed and boards at the point PX: the printed slip names the point and the
+    time the vehicle leaves it (not the base's), and where and when the return drops them."""
+    with open(pickup_run / "plan" / "trips.csv", encoding="utf-8") as fh:
+        trips = {t["trip_id"]: t for t in csv.DictReader(fh)}
+    with open(pickup_run / "plan" / "riders.csv", encoding="utf-8") as fh:
+        rides = [r for r in csv.DictReader(fh) if r["worker_id"] == "W07"]
+    out = next(trips[r["trip_id"]] for r in rides if trips[r["trip_id"]]["direction"] == "to_farm")
+    back = next(
+        trips[r["trip_id"]]
+        for r in rides
+        if trips[r["trip_id"]]["direction"] == "to_foresteria"
+        and trips[r["trip_id"]]["day"] == out["day"]
+    )
+    assert out["origin_id"] == "PX" and out["depart"] != out["origin_depart"]
+    page = (pickup_run / "report" / "drivers" / out["day"]).joinpath(
+        f"{out['vehicle_id']}-notices.html"
+    )
+    slip = next(x for x in page.read_text(encoding="utf-8").split("<section")[1:] if "W07" in x)
+    text = re.sub(r"<[^>]+>", " ", slip)
+    assert html.escape(XSS_POINT) in slip and f" {out['origin_depart']} " in text
+    assert f" {back['origin_return']} " in text and f" {out['depart']} " not in text

@@ -70,6 +70,13 @@ MAP_STRINGS = (
     N_("Offline map (ISTAT)"),
     N_("OpenStreetMap (online)"),
 )
+# a departure point's kind (scenario.model.PICKUP_KINDS), as people read it
+POINT_KINDS = {
+    "settlement": N_("informal settlement"),
+    "town_square": N_("town square"),
+    "depot": N_("vehicle depot"),
+    "other": N_("other place"),
+}
 
 
 def _leaflet_file(name: str) -> bytes:
@@ -138,7 +145,10 @@ def map_data(
     lg = lg or lang(run.scenario.config.report.lang)
     sc = run.scenario
     homes = [f for f in sc.foresterie if foresteria in (None, f.id)]
-    home_ix = {f.id: i for i, f in enumerate(homes)}
+    # depots are vehicle bases too: their trips are drawn from them, after the foresterie
+    based = {v.foresteria_id for v in sc.fleet}
+    depots = [p for p in sc.pickups if p.id in based and foresteria in (None, p.id)]
+    home_ix = {f.id: i for i, f in enumerate([*homes, *depots])}
     farm_ix = {f.id: i for i, f in enumerate(sc.farms)}
     point_ix = {p.id: i for i, p in enumerate(sc.pickups)}
     shown = sorted((v.foresteria_id, v.id) for v in sc.fleet if v.foresteria_id in home_ix)
@@ -195,8 +205,10 @@ def map_data(
         ).format(backend=backend)
     )
     title = (
-        lg._("{name}: shuttles from {home}").format(name=sc.name, home=homes[0].name)
-        if foresteria
+        lg._("{name}: shuttles from {home}").format(
+            name=sc.name, home=(homes[0].name if homes else depots[0].name)
+        )
+        if foresteria and (homes or depots)
         else lg._("{name}: shuttles").format(name=sc.name)
     )
     return {
@@ -217,6 +229,19 @@ def map_data(
                 "accessible": f.beds_accessible,
             }
             for f in homes
+        ]
+        + [
+            {
+                "id": p.id,
+                "name": p.name,
+                "comune": p.comune,
+                "lat": round(p.lat, 5),
+                "lon": round(p.lon, 5),
+                "beds": [0, 0, 0],
+                "accessible": 0,
+                "depot": True,
+            }
+            for p in depots
         ],
         "farms": [
             {
@@ -235,7 +260,7 @@ def map_data(
                 "id": p.id,
                 "name": p.name,
                 "comune": p.comune,
-                "kind": p.kind,
+                "kind": lg._(POINT_KINDS.get(p.kind, p.kind)),
                 "lat": round(p.lat, 5),
                 "lon": round(p.lon, 5),
             }

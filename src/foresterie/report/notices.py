@@ -16,7 +16,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from foresterie.core.i18n import Lang, lang
-from foresterie.report.rundata import RunData, StopRow, TripRow
+from foresterie.report.rundata import RunData, StopRow, TripRow, place_of
 
 if TYPE_CHECKING:
     from foresterie.report.sheets import VehicleDay
@@ -72,23 +72,26 @@ def slip_html(
     """One slip, in the worker's language `lg`."""
     _ = lg._
     sc = run.scenario
-    home = sc.foresteria(ride.trip.foresteria_id)
+    # where the rider boards: the trip's departure point, else its base (a foresteria)
+    home = place_of(sc, ride.trip.origin_id or ride.trip.foresteria_id)
+    depart = ride.trip.origin_depart if ride.trip.origin_id else ride.trip.depart
     farm = next((f for f in sc.farms if f.id == ride.stop.farm_id), None)
     farm_name = f"{farm.name}, {farm.comune}" if farm else ride.stop.farm_id
     rows = [
         (_("Date"), escape(lg.date(ride.trip.day, "full"))),
-        (_("Departure"), _bdi(ride.trip.depart)),
+        (_("Departure"), _bdi(depart)),
         (_("From"), escape(f"{home.name}, {home.comune}")),
         (_("Vehicle"), _bdi(ride.trip.vehicle_id)),
         (_("To"), escape(farm_name) + " · " + _bdi(ride.stop.arrive)),
     ]
     if back is not None:
+        end = place_of(sc, back.trip.origin_id or back.trip.foresteria_id)
         ret = _fill(
             _("vehicle {vehicle} at {time}; back at {place} by {back}"),
             vehicle=_bdi(back.trip.vehicle_id),
             time=_bdi(back.stop.arrive),
-            place=escape(home.name),
-            back=_bdi(back.trip.ret),
+            place=escape(end.name),
+            back=_bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
         )
         rows.append((_("Return"), ret))
     else:

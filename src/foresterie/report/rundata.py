@@ -469,3 +469,21 @@ def _legs(root: Path) -> dict[str, list[list[float]]]:
 
 def shift_text(start: int, end: int) -> str:
     return f"{fmt_hhmm(start)}–{fmt_hhmm(end)}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Place:
+    id: str
+    name: str
+    comune: str
+    lat: float
+    lon: float
+
+
+def place_of(sc: Scenario, pid: str) -> Place:
+    """A base or departure point: a foresteria, or a point of the pickups layer (a depot)."""
+    for f in sc.foresterie:
+        if f.id == pid:
+            return Place(id=f.id, name=f.name, comune=f.comune, lat=f.lat, lon=f.lon)
+    p = next(p for p in sc.pickups if p.id == pid)
+    return Place(id=p.id, name=p.name, comune=p.comune, lat=p.lat, lon=p.lon)

@@ -19,8 +19,7 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.notices import notices_html, riders_by_day
-from foresterie.report.rundata import RunData, TripRow
-from foresterie.scenario.model import Scenario
+from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
 SHEET_CSS = """
 @page { size: A4; margin: 12mm; }
@@ -63,28 +62,10 @@ def vehicle_days(run: RunData) -> list[VehicleDay]:
     ]
 
 
-@dataclass(frozen=True, kw_only=True)
-class _Place:
-    id: str
-    name: str
-    comune: str
-    lat: float
-    lon: float
-
-
-def _place(sc: Scenario, pid: str) -> _Place:
-    """A base or departure point: a foresteria, or a point of the pickups layer (a depot)."""
-    for f in sc.foresterie:
-        if f.id == pid:
-            return _Place(id=f.id, name=f.name, comune=f.comune, lat=f.lat, lon=f.lon)
-    p = next(p for p in sc.pickups if p.id == pid)
-    return _Place(id=p.id, name=p.name, comune=p.comune, lat=p.lat, lon=p.lon)
-
-
 def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     _ = lg._
     sc = run.scenario
-    home = _place(sc, vd.foresteria_id)
+    home = place_of(sc, vd.foresteria_id)
     seats = next((v.seats for v in sc.fleet if v.id == vd.vehicle_id), 0)
     farms = {f.id: f for f in sc.farms}
     title = _("Vehicle {vehicle} · {day}").format(
@@ -133,7 +114,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         out.append(f"<h2>{escape(t.trip_id)}: {escape(where)}</h2>")
         out.append(f"<table><tr>{header}</tr>")
         morning = t.direction == "to_farm"
-        point = _place(sc, t.origin_id) if t.origin_id else None
+        point = place_of(sc, t.origin_id) if t.origin_id else None
         load = t.riders if morning and point is None else 0
         out.append(
             f"<tr><td class='n'>0</td><td>{escape(home.name)}</td><td></td>"
@@ -180,7 +161,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
 
 
 def _point_row(
-    point: _Place, passing_note: str, *, arrive: str = "", leave: str = "", on: int, off: int
+    point: Place, passing_note: str, *, arrive: str = "", leave: str = "", on: int, off: int
 ) -> str:
     """A departure point's row on a trip. Every trip from a point passes it twice (out from the
     base and back to it); where nobody boards or alights the driver reads "passing through"
@@ -200,7 +181,7 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
     """GPX 1.1: one <rte> per trip (foresteria, farms in stop order, foresteria); road tracks
     as <trk> when the run has road geometry."""
     sc = run.scenario
-    home = _place(sc, vd.foresteria_id)
+    home = place_of(sc, vd.foresteria_id)
     farms = {f.id: f for f in sc.farms}
 
     def pt(tag: str, lat: float, lon: float, name: str, desc: str) -> str:
@@ -217,7 +198,7 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
     for t in vd.trips:
         lines.append(f"<rte><name>{xml_escape(t.trip_id)}</name>")
         lines.append(pt("rtept", home.lat, home.lon, home.name, f"leave {t.depart}"))
-        point = _place(sc, t.origin_id) if t.origin_id else None
+        point = place_of(sc, t.origin_id) if t.origin_id else None
         if point is not None:
             lines.append(pt("rtept", point.lat, point.lon, point.name, f"leave {t.origin_depart}"))
         for s in t.stops:

@@ -223,6 +223,7 @@ function foresteriePlanMap(map, D) {
     Object.keys(routeLayers).forEach(function (k) { routeLayers[k].clearLayers(); });
     homes.clearLayers();
     D.foresterie.forEach(function (f, i) {
+      if (f.depot) { return; }  // a depot base is drawn with the departure points
       var occ = day.occ[i] || [0, 0, 0];
       var rows = SECTIONS.map(function (s, j) {
         return "<tr><td>" + esc(s) + "</td><td>" + f.beds[j] + "</td><td>" + occ[j] + "</td></tr>";
