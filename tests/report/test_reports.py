@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.core.i18n import lang
-from foresterie.report.html import md_text, write_report
+from foresterie.report.html import UNSERVED_REASONS, md_text, write_report
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.rundata import load_run
 from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
@@ -99,6 +99,11 @@ def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:
     assert f"{it.eur(5)}–{it.eur(10)}" in line
     low, high = t["caporale_fees_avoided_eur"], t["caporale_fees_avoided_eur_high"]
     assert f"{it.eur(low)}–{it.eur(high)}" in line and high > low
+    # the headline and the key figures give the range too, never the low end alone
+    summary = (xss_run / "report" / "summary.md").read_text(encoding="utf-8")
+    for text in (html, summary):
+        assert f"tra {it.eur(low)} e {it.eur(high)} di pagamenti ai caporali" in text
+        assert "stima alta (5 € a tratta)" in text
 
 
 def test_vehicle_chart_counts_vehicles_in_trips(xss_run: Path) -> None:
@@ -466,3 +471,27 @@ def test_a_rider_from_a_departure_point_is_told_to_board_there(pickup_run: Path)
     text = re.sub(r"<[^>]+>", " ", slip)
     assert html.escape(XSS_POINT) in slip and f" {out['origin_depart']} " in text
     assert f" {back['origin_return']} " in text and f" {out['depart']} " not in text
+
+
+def test_unserved_reasons_are_words_in_the_report_language(tmp_path: Path) -> None:
+    """Every unserved reason code reads as a translated label in the Italian report and its
+    Markdown twin, never as the plan file's English reason text."""
+    sc = tmp_path / "tiny"
+    shutil.copytree(TINY, sc)
+    (sc / "fleet.csv").write_text(
+        (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,160,", ",2,160,"),
+        encoding="utf-8",
+    )  # two seats a vehicle: riders are left behind
+    out = tmp_path / "run"
+    assert CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)]).exit_code == 0
+    with open(out / "plan" / "unserved.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows
+    it = lang("it")
+    page = (out / "report" / "index.html").read_text(encoding="utf-8")
+    summary = (out / "report" / "summary.md").read_text(encoding="utf-8")
+    for r in rows:
+        label = it._(UNSERVED_REASONS[r["code"]])
+        assert label != UNSERVED_REASONS[r["code"]]  # translated
+        assert html.escape(label) in page and label in summary
+        assert r["reason"].split(":")[0] not in page + summary

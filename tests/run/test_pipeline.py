@@ -488,7 +488,10 @@ def test_partial_stays_by_hand(partial_run: Path) -> None:
     # The report shows the uncovered nights by reason and the transfer.
     page = (partial_run / "report" / "index.html").read_text(encoding="utf-8")
     week = lang("it").date("2026-07-13", "medium")  # the report is in Italian by default
-    assert f"<td>after closing</td><td>{week}</td><td class='n'>1</td><td class='n'>9</td>" in page
+    assert (
+        f"<td>dopo la chiusura della foresteria</td><td>{week}</td><td class='n'>1</td><td class='n'>9</td>"
+        in page
+    )
     assert f"<td>FB</td><td>FA</td><td>{week}</td><td class='n'>1</td>" in page
 
 

@@ -46,7 +46,7 @@ FLEET_SHORT_HEADER = [
     N_("most vehicles needed (heuristic)"),
     N_("worker-days unserved"),
 ]
-UNSERVED_HEADER = [N_("foresteria"), N_("reason"), N_("proven"), N_("worker-days"), N_("days")]
+UNSERVED_HEADER = [N_("boarding at"), N_("reason"), N_("proven"), N_("worker-days"), N_("days")]
 WAITLIST_REASONS = {
     "far": N_("no foresteria within the commute limit of their farm"),
     "closed": N_("no foresteria open for the whole stay"),
@@ -57,6 +57,19 @@ WAITLIST_REASONS = {
     "outranked": N_("beds full, taken by people of higher priority"),
     "past": N_("waitlisted before the re-planning date"),
     "heuristic": N_("not housed by a plan not proven optimal"),
+}
+UNSERVED_REASONS = {  # shuttles.routes.UnservedCode
+    "no_vehicle": N_("no vehicle based there"),
+    "ride_cap": N_("ride longer than the cap"),
+    "fleet_short": N_("fleet short (proven)"),
+    "vehicles_busy": N_("vehicles busy (not proven short)"),
+    "windows": N_("time windows cannot be met"),
+}
+UNCOVERED_REASONS = {  # housing.waitlist.UncoveredCode: nights of a stay without a bed
+    "before_opening": N_("before the foresteria opens"),
+    "after_closing": N_("after the foresteria closes"),
+    "between_foresterie": N_("between two foresterie"),
+    "released_no_work": N_("bed released after days without work"),
 }
 Unit = Literal["n", "n1", "pct", "permille", "eur", "min", "min1", "km"]
 # The key figures a planner reads, grouped, with human labels and units (raw keys: appendix).
@@ -107,7 +120,11 @@ KPI_GROUPS: tuple[tuple[str, tuple[tuple[str, str, Unit], ...]], ...] = (
             ("transport.vehicle_days", N_("vehicle-days"), "n"),
             ("transport.vehicles_per_day_peak", N_("vehicles on the busiest day"), "n"),
             ("transport.vehicles_per_day_mean", N_("vehicles per day, average"), "n1"),
-            ("transport.days_fleet_short", N_("days the fleet was short"), "n"),
+            (
+                "transport.days_fleet_short",
+                N_("days the fleet was proven short (at any foresteria)"),
+                "n",
+            ),
             ("transport.vehicle_km", N_("distance driven"), "km"),
             ("transport.seat_utilisation_pct", N_("seats filled"), "pct"),
         ),
@@ -119,7 +136,12 @@ KPI_GROUPS: tuple[tuple[str, tuple[tuple[str, str, Unit], ...]], ...] = (
             ("transport.cost_per_worker_day_eur", N_("cost per worker-day"), "eur"),
             (
                 "transport.caporale_fees_avoided_eur",
-                N_("gangmaster fees avoided (5 € a day)"),
+                N_("gangmaster fees avoided, low (5 € a day)"),
+                "eur",
+            ),
+            (
+                "transport.caporale_fees_avoided_eur_high",
+                N_("gangmaster fees avoided, high (5 € a leg)"),
                 "eur",
             ),
         ),
@@ -316,11 +338,12 @@ def waitlist_rows(run: RunData) -> list[list[Any]]:
 
 
 def unserved_rows(run: RunData) -> list[list[Any]]:
-    """Rider-trips left unserved per foresteria and kind of reason (the text before ':')."""
+    """Worker-days left unserved per boarding place (foresteria or departure point), reason code
+    and proof."""
     riders: Counter[tuple[str, str, str]] = Counter()
     days: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for u in run.unserved:
-        key = (u.foresteria_id, u.reason.split(":")[0], "yes" if u.proven else "no")
+        key = (u.foresteria_id, u.code, "yes" if u.proven else "no")
         riders[key] += u.riders
         days[key].add(u.day)
     return [[*k, n, len(days[k])] for k, n in sorted(riders.items())]
@@ -394,7 +417,10 @@ def summary_sections(run: RunData, lg: Lang) -> list[tuple[str, list[str], list[
             (
                 lg._("Partial stays: nights without a bed, by reason and week"),
                 [lg._("reason"), lg._("week of"), lg._("people"), lg._("nights")],
-                [[c.replace("_", " "), week(wk), n, k] for c, wk, n, k in uncovered_rows(run)],
+                [
+                    [lg._(UNCOVERED_REASONS.get(c, c)), week(wk), n, k]
+                    for c, wk, n, k in uncovered_rows(run)
+                ],
             ),
             (
                 lg._("Transfers at a closing"),
@@ -431,7 +457,10 @@ def summary_sections(run: RunData, lg: Lang) -> list[tuple[str, list[str], list[
         (
             lg._("Unserved rides"),
             [lg._(h) for h in UNSERVED_HEADER],
-            [[fid, why, _yes_no(lg, p), n, d] for fid, why, p, n, d in unserved_rows(run)],
+            [
+                [fid, lg._(UNSERVED_REASONS.get(code, code)), _yes_no(lg, p), n, d]
+                for fid, code, p, n, d in unserved_rows(run)
+            ],
         ),
     ]
 
@@ -461,18 +490,30 @@ def headline(run: RunData, lg: Lang) -> list[str]:
         )
         out.append(lg._("Turned away: {reasons}.").format(reasons=why))
     wd = _kpi(flat, "transport.worker_days_transported")
-    out.append(
-        lg._(
-            "The shuttles carried {worker_days} worker-days to the farms in {trips} trips "
-            "({km}, {cost}), sparing the workers about {fees} in gangmaster fees."
-        ).format(
-            worker_days=lg.num(wd),
-            trips=lg.num(_kpi(flat, "transport.trips")),
-            km=fmt_value(lg, _kpi(flat, "transport.vehicle_km"), "km"),
-            cost=lg.eur(_kpi(flat, "transport.transport_cost_eur")),
-            fees=lg.eur(_kpi(flat, "transport.caporale_fees_avoided_eur")),
-        )
+    carried = dict(
+        worker_days=lg.num(wd),
+        trips=lg.num(_kpi(flat, "transport.trips")),
+        km=fmt_value(lg, _kpi(flat, "transport.vehicle_km"), "km"),
+        cost=lg.eur(_kpi(flat, "transport.transport_cost_eur")),
+        fees=lg.eur(_kpi(flat, "transport.caporale_fees_avoided_eur")),
     )
+    if "transport.caporale_fees_avoided_eur_high" in flat:  # the fee is a range (DOMAIN.md 7)
+        out.append(
+            lg._(
+                "The shuttles carried {worker_days} worker-days to the farms in {trips} trips "
+                "({km}, {cost}), sparing the workers between {fees} and {fees_high} in "
+                "gangmaster fees."
+            ).format(
+                **carried, fees_high=lg.eur(_kpi(flat, "transport.caporale_fees_avoided_eur_high"))
+            )
+        )
+    else:
+        out.append(
+            lg._(
+                "The shuttles carried {worker_days} worker-days to the farms in {trips} trips "
+                "({km}, {cost}), sparing the workers about {fees} in gangmaster fees."
+            ).format(**carried)
+        )
     unserved = int(_kpi(flat, "transport.unserved_worker_days"))
     if unserved:
         out.append(
