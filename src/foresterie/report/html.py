@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
-from foresterie.report.maps import plan_map
+from foresterie.report.maps import UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.rundata import RunData, load_run
 from foresterie.report.sheets import write_sheets
 
@@ -57,19 +57,6 @@ WAITLIST_REASONS = {
     "outranked": N_("beds full, taken by people of higher priority"),
     "past": N_("waitlisted before the re-planning date"),
     "heuristic": N_("not housed by a plan not proven optimal"),
-}
-UNSERVED_REASONS = {  # shuttles.routes.UnservedCode
-    "no_vehicle": N_("no vehicle based there"),
-    "ride_cap": N_("ride longer than the cap"),
-    "fleet_short": N_("fleet short (proven)"),
-    "vehicles_busy": N_("vehicles busy (not proven short)"),
-    "windows": N_("time windows cannot be met"),
-}
-UNCOVERED_REASONS = {  # housing.waitlist.UncoveredCode: nights of a stay without a bed
-    "before_opening": N_("before the foresteria opens"),
-    "after_closing": N_("after the foresteria closes"),
-    "between_foresterie": N_("between two foresterie"),
-    "released_no_work": N_("bed released after days without work"),
 }
 Unit = Literal["n", "n1", "pct", "permille", "eur", "min", "min1", "km"]
 # The key figures a planner reads, grouped, with human labels and units (raw keys: appendix).

@@ -70,6 +70,19 @@ MAP_STRINGS = (
     N_("Offline map (ISTAT)"),
     N_("OpenStreetMap (online)"),
 )
+UNSERVED_REASONS = {  # shuttles.routes.UnservedCode
+    "no_vehicle": N_("no vehicle based there"),
+    "ride_cap": N_("ride longer than the cap"),
+    "fleet_short": N_("fleet short (proven)"),
+    "vehicles_busy": N_("vehicles busy (not proven short)"),
+    "windows": N_("time windows cannot be met"),
+}
+UNCOVERED_REASONS = {  # housing.waitlist.UncoveredCode: nights of a stay without a bed
+    "before_opening": N_("before the foresteria opens"),
+    "after_closing": N_("after the foresteria closes"),
+    "between_foresterie": N_("between two foresterie"),
+    "released_no_work": N_("bed released after days without work"),
+}
 # a departure point's kind (scenario.model.PICKUP_KINDS), as people read it
 POINT_KINDS = {
     "settlement": N_("informal settlement"),
@@ -148,7 +161,7 @@ def map_data(
     # depots are vehicle bases too: their trips are drawn from them, after the foresterie
     based = {v.foresteria_id for v in sc.fleet}
     depots = [p for p in sc.pickups if p.id in based and foresteria in (None, p.id)]
-    home_ix = {f.id: i for i, f in enumerate([*homes, *depots])}
+    home_ix = {fid: i for i, fid in enumerate([f.id for f in homes] + [p.id for p in depots])}
     farm_ix = {f.id: i for i, f in enumerate(sc.farms)}
     point_ix = {p.id: i for i, p in enumerate(sc.pickups)}
     shown = sorted((v.foresteria_id, v.id) for v in sc.fleet if v.foresteria_id in home_ix)
@@ -191,7 +204,8 @@ def map_data(
         if u.day in wanted and (u.base_id or u.foresteria_id) in home_ix:
             x = farm_info[u.day].setdefault(farm_ix[u.farm_id], [0, 0, ""])
             x[1] += u.riders
-            x[2] = u.reason if not x[2] or x[2] == u.reason else f"{x[2]}; {u.reason}"
+            why = lg._(UNSERVED_REASONS.get(u.code, u.code))
+            x[2] = why if not x[2] or why in x[2].split("; ") else f"{x[2]}; {why}"
     for d in days:
         per_day[d]["farm"] = {str(k): v for k, v in sorted(farm_info[d].items())}
         per_day[d]["occ"] = {str(home_ix[f]): occ[d, f] for f in home_ix if (d, f) in occ}

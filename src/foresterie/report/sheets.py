@@ -109,7 +109,13 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     )
     passing = _("passing through, nobody boards or alights")
     for t in vd.trips:
-        where = _("to the farms") if t.direction == "to_farm" else _("back to the foresteria")
+        where = (
+            _("to the farms")
+            if t.direction == "to_farm"
+            else _("back to the departure point")
+            if t.origin_id
+            else _("back to the foresteria")
+        )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
         out.append(f"<h2>{escape(t.trip_id)}: {escape(where)}</h2>")
         out.append(f"<table><tr>{header}</tr>")
