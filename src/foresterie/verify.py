@@ -1821,58 +1821,153 @@ _PEOPLE = {
 }
 
 
-def _ledger_rows(path: Path, upto: int, head: str, out: list[str]) -> list[dict[str, str]]:
-    """The ledger's rows 1..upto, read-only, with the hash chain checked up to the recorded
-    head (this module's own copy of the chain rule). Rows from `hash_v3_from` on (schema 3):
-    sha256 of [seq, previous hash, kind, day, sha256 of the other fields], the stored payload
-    hash standing for a purged row's fields; earlier rows: sha256 of [seq, previous hash,
-    fields]."""
-    import sqlite3
+LEDGER_URL_ENV = "FORESTERIE_LEDGER_URL"  # the ledger, when none is given (as the other commands)
+
+
+def _is_url(target: str) -> bool:
+    return target.split("://", 1)[0].lower() in ("postgresql", "postgres")
+
+
+def _url_parts(url: str) -> tuple[str, str, str, list[str]]:
+    """(scheme, user part, host and path, query items) of a URL, not decoded."""
+    scheme, _, rest = url.partition("://")
+    ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+    authority, tail = (rest[: min(ends)], rest[min(ends) :]) if ends else (rest, "")
+    user, at, host = authority.rpartition("@")
+    path, _, query = tail.partition("?")
+    return scheme, user if at else "", (host if at else authority) + path, query.split("&")
+
+
+def _is_password(item: str) -> bool:
+    from urllib.parse import unquote
+
+    key, eq, _ = item.partition("=")
+    return bool(eq) and unquote(key).strip().lower() == "password"
+
+
+def _url_shown(url: str, secret: str = "***") -> str:
+    """The URL with its password (user part or `password=`) replaced by `secret`; an empty
+    `secret` leaves it out, so libpq reads PGPASSWORD or ~/.pgpass (a recorded URL, redacted)."""
+    scheme, user, host, items = _url_parts(url)
+    if ":" in user:
+        name = user.split(":", 1)[0]
+        user = f"{name}:{secret}" if secret else name
+    items = [
+        (f"{i.partition('=')[0]}={secret}" if secret else "") if _is_password(i) else i
+        for i in items
+    ]
+    query = "&".join(i for i in items if i)
+    return f"{scheme}://{user + '@' if user else ''}{host}" + (f"?{query}" if query else "")
+
+
+def _scrubbed(message: object, url: str) -> str:
+    """A driver's message on one line, with no spelling of the URL's password in it."""
+    from urllib.parse import unquote
+
+    _, user, _, items = _url_parts(url)
+    secrets = {user.split(":", 1)[1]} if ":" in user else set()
+    secrets |= {i.partition("=")[2] for i in items if _is_password(i)}
+    secrets |= {unquote(x) for x in secrets}
+    text = " ".join(str(message).split())
+    for x in sorted((x for x in secrets if x), key=len, reverse=True):
+        text = text.replace(x, "***")
+    return text
+
+
+def _ledger_table(target: str, upto: int) -> tuple[list[tuple[Any, ...]], dict[str, str], bool]:
+    """Rows 1..upto (seq, fields, payload hash, prev_hash, hash), ledger_meta and whether the
+    table has schema 3's payload_hash, read from one snapshot: a SQLite file opened read-only,
+    or a PostgreSQL database (psycopg, a REPEATABLE READ READ ONLY transaction, so offices may
+    append meanwhile). Unreadable (exit 2) when it cannot be read; no password is shown."""
+    cols = ", ".join(_LEDGER_COLUMNS)
+    if not _is_url(target):
+        import sqlite3
+
+        path = Path(target)
+        if not path.is_file():
+            raise Unreadable(f"{path}: no such ledger")
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute("BEGIN")  # one snapshot: the rows and the recorded head
+            names = {str(c[1]) for c in conn.execute("PRAGMA table_info(ledger_events)")}
+            purged = "payload_hash" if "payload_hash" in names else "''"
+            rows = conn.execute(
+                f"SELECT seq, {cols}, {purged}, prev_hash, hash FROM ledger_events "
+                "WHERE seq <= ? ORDER BY seq",
+                (upto,),
+            ).fetchall()
+            meta = dict(conn.execute("SELECT key, value FROM ledger_meta").fetchall())
+        except sqlite3.Error as exc:
+            raise Unreadable(f"{path}: {exc}") from None
+        finally:
+            conn.close()
+        return rows, meta, "payload_hash" in names
+    import psycopg
+
+    shown = _url_shown(target)
+    try:
+        with psycopg.connect(target, connect_timeout=10) as pg:
+            pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            names = {
+                str(c[0])
+                for c in pg.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_schema = current_schema() AND table_name = 'ledger_events'"
+                )
+            }
+            purged = "payload_hash" if "payload_hash" in names else "''"
+            rows = pg.execute(
+                f"SELECT seq, {cols}, {purged}, prev_hash, hash FROM ledger_events "
+                "WHERE seq <= %s ORDER BY seq",
+                (upto,),
+            ).fetchall()
+            meta = {str(k): str(v) for k, v in pg.execute("SELECT key, value FROM ledger_meta")}
+            pg.rollback()  # read only: nothing to commit
+    except psycopg.Error as exc:
+        raise Unreadable(f"{shown}: {_scrubbed(exc, target)}") from None
+    return rows, meta, "payload_hash" in names
+
+
+def _ledger_rows(
+    target: str, upto: int, head: str, out: list[str]
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The ledger's rows 1..upto, read-only (`_ledger_table`), with the hash chain checked up
+    to the recorded head (this module's own copy of the chain rule). Rows from `hash_v3_from`
+    on (schema 3): sha256 of [seq, previous hash, kind, day, sha256 of the other fields], the
+    stored payload hash standing for a purged row's fields, which must then all be empty;
+    earlier rows: sha256 of [seq, previous hash, fields]."""
 
     def sha(values: list[Any]) -> str:
         text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    if not path.is_file():
-        raise Unreadable(f"{path}: no such ledger")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        names = {str(c[1]) for c in conn.execute("PRAGMA table_info(ledger_events)")}
-        purged = "payload_hash" if "payload_hash" in names else "''"
-        cols = ", ".join(_LEDGER_COLUMNS)
-        rows = conn.execute(
-            f"SELECT seq, {cols}, {purged}, prev_hash, hash FROM ledger_events WHERE seq <= ? "
-            "ORDER BY seq",
-            (upto,),
-        ).fetchall()
-        meta = dict(conn.execute("SELECT key, value FROM ledger_meta").fetchall())
-    except sqlite3.Error as exc:
-        raise Unreadable(f"{path}: {exc}") from None
-    finally:
-        conn.close()
+    rows, meta, _ = _ledger_table(target, upto)
     v3_from = int(meta.get("hash_v3_from", upto + 1))
     prev, seq = "0" * 64, 0
     events = []
     for r in rows:
         values = dict(zip(_LEDGER_COLUMNS, (str(x) for x in r[1:-3]), strict=True))
         n, stored = int(r[0]), str(r[-3])
+        payload = [v for k, v in values.items() if k not in ("kind", "day")]
         if n >= v3_from:
-            payload = stored or sha([v for k, v in values.items() if k not in ("kind", "day")])
-            expect = sha([n, str(r[-2]), values["kind"], values["day"], payload])
+            expect = sha([n, str(r[-2]), values["kind"], values["day"], stored or sha(payload)])
         else:
             expect = sha([n, str(r[-2]), *values.values()])
         if n != seq + 1 or str(r[-2]) != prev:
             out.append(f"ledger row {r[0]}: does not follow row {seq} (chain broken)")
         if expect != str(r[-1]):
             out.append(f"ledger row {r[0]}: content does not match its hash (edited)")
+        elif stored and any(payload):
+            out.append(f"ledger row {r[0]}: purged, yet it holds a payload (edited)")
         prev, seq = str(r[-1]), n
+        values["purged"] = "yes" if stored else ""
         events.append(values)
     if (seq, prev) != (upto, head):
         out.append(
             f"ledger: row {upto} with head {head[:16]} recorded by the monitor is not there "
             f"(found row {seq}, {prev[:16]})"
         )
-    return events
+    return events, meta
 
 
 def _plan_days(run: Path, fleet: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
@@ -1951,9 +2046,12 @@ def _hide(raw: list[list[Any]]) -> dict[tuple[str, str, str, int], str]:
     return out
 
 
-def verify_monitor(folder: Path) -> list[str]:
+def verify_monitor(folder: Path, ledger: str | None = None) -> list[str]:
     """Every violation of a monitor folder: files changed after publication, inputs that are no
-    longer what it read, and each row whose figure differs from the recomputation."""
+    longer what it read, and each row whose figure differs from the recomputation. The ledger
+    read is `ledger` (a file or a postgresql:// URL), else $FORESTERIE_LEDGER_URL, else the one
+    the manifest records (a URL is recorded without its password: libpq's PGPASSWORD or
+    ~/.pgpass supplies it)."""
     folder = Path(folder)
     try:
         m = json.loads(_read(folder, "manifest.json").decode("utf-8"))
@@ -1967,7 +2065,7 @@ def verify_monitor(folder: Path) -> list[str]:
             "manifest.json"
         }
         out += [f"{rel}: not in the manifest" for rel in sorted(on_disk - set(m["outputs"]))]
-        expected, days_rows = _monitor_figures(m["inputs"], out)
+        expected, days_rows = _monitor_figures(m["inputs"], out, ledger)
         _compare_rows(_rows(folder, "monitor.csv"), expected, out)  # then the copies of it
         published = _rows(folder, "monitor.csv")
         if "monitor.xlsx" in m["outputs"]:
@@ -2005,16 +2103,23 @@ def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: lis
 
 
 def _monitor_figures(
-    inputs: dict[str, Any], out: list[str]
+    inputs: dict[str, Any], out: list[str], ledger: str | None = None
 ) -> tuple[list[list[str]], list[list[str]]]:
     season = Path(inputs["season_run"]["path"])
     if _sha(season, "manifest.json") != inputs["season_run"]["manifest_sha256"]:
         out.append(f"season run {season}: manifest.json is not the one the monitor read")
     r = _Run(season)
-    events = _ledger_rows(
-        Path(inputs["ledger"]["path"]), int(inputs["ledger"]["rows"]), inputs["ledger"]["head"], out
+    recorded = str(inputs["ledger"]["path"])
+    target = ledger or os.environ.get(LEDGER_URL_ENV, "")
+    target = target or (_url_shown(recorded, "") if _is_url(recorded) else recorded)
+    events, meta = _ledger_rows(
+        target, int(inputs["ledger"]["rows"]), inputs["ledger"]["head"], out
     )
     season_sha = inputs["season_run"]["manifest_sha256"]
+    if meta.get("season_run") != season_sha and not any(
+        e["kind"] == "intake_plan" and e["note"] == season_sha for e in events
+    ):
+        out.append(f"ledger: not the ledger of the season run {season} (nor of a re-plan of it)")
     day_runs: dict[str, Path] = {}
     for dr in inputs["day_runs"]:
         p = Path(dr["path"])
