@@ -1018,6 +1018,11 @@ def purge(
     typer.echo(
         f"purged before {before}: {res.ledger_rows} ledger rows, {len(res.runs)} runs "
         f"({res.files} files); {len(res.kept_runs)} runs still within retention"
+        + (
+            f"; {res.people} people whose stay had ended removed from {len(res.partly)} of them"
+            if res.people
+            else ""
+        )
     )
 
 

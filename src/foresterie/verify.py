@@ -332,15 +332,34 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
     try:
         manifest = json.loads(_read(run, "manifest.json").decode("utf-8"))
         record = json.loads(_read(run, "purged.json").decode("utf-8"))
+        if record.get("scope") == "departed":
+            return _verify_partly_purged(run, manifest, record)
         removed, aggregates = dict(record["removed"]), dict(record["aggregates"])
+        partial = dict(record.get("partial", {}))  # people removed while the run was in use
+        cut, gone = dict(partial.get("files", {})), dict(partial.get("removed", {}))
         out: list[str] = []
         for folder in ("plan", "inputs", "restricted"):
             for name, digest in dict(manifest.get(folder, {})).items():
                 rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
                 sealed = rel + _SEALED
-                if rel in removed or sealed in removed:
-                    if folder != "restricted" and removed[rel] != digest:
+                if rel in gone:
+                    if gone[rel] != digest:
                         out.append(f"purged file was not the run's: {rel} (hash differs)")
+                    if (run / rel).exists():
+                        out.append(f"purged file still present: {rel}")
+                elif rel in removed or sealed in removed:
+                    was = digest
+                    if rel in cut:  # people removed from it first: the file as it was then
+                        if cut[rel]["sha256"] != digest:
+                            out.append(f"purged file was not the run's: {rel} (hash differs)")
+                        was = cut[rel]["kept_sha256"]
+                    if folder != "restricted" and removed[rel] != was:
+                        out.append(f"purged file was not the run's: {rel} (hash differs)")
+                elif rel in cut and folder != "restricted":  # people removed, the rest kept
+                    if cut[rel]["sha256"] != digest:
+                        out.append(f"purged file was not the run's: {rel} (hash differs)")
+                    if not (run / rel).exists() or _sha(run, rel) != cut[rel]["kept_sha256"]:
+                        out.append(f"file changed after the purge: {rel} (hash differs)")
                 elif not (run / rel).exists() or _sha(run, rel) != digest:
                     out.append(
                         f"file changed after solving: {rel} (hash differs from the manifest)"
@@ -358,6 +377,89 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise Unreadable(f"malformed purged run folder ({type(exc).__name__}: {exc})") from None
     return out, [note]
+
+
+def _verify_partly_purged(
+    run: Path, manifest: dict[str, Any], record: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """A run still in use from which the people whose stay had ended were removed (README,
+    "Retention"): every file the purge did not touch is the manifest's; each file it cut was
+    the manifest's when cut, is now what the purge left (sha256), and holds as many rows as
+    it had less those removed; each file it removed is gone and was the manifest's; the
+    aggregates are the purge's; inputs/workers.csv lost exactly the people recorded; and every
+    id the remaining plan and restricted files name is a person still in inputs/workers.csv."""
+    out: list[str] = []
+    files, removed = dict(record["files"]), dict(record["removed"])
+    people = sum(int(p["people"]) for p in record["purges"])
+    plain, unchecked = _restricted(run, manifest)
+    contents: dict[str, bytes] = {}
+    for folder in ("plan", "inputs", "restricted"):
+        for name, digest in dict(manifest.get(folder, {})).items():
+            rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
+            if rel in removed:
+                if removed[rel] != digest:
+                    out.append(f"purged file was not the run's: {rel} (hash differs)")
+                continue
+            if folder == "restricted":
+                if name not in plain:
+                    continue  # encrypted without the key: said by _restricted
+                data = plain[name]
+            elif not (run / rel).exists():
+                out.append(f"file missing: {rel} (neither kept nor recorded as purged)")
+                continue
+            else:
+                data = _read(run, rel)
+            contents[rel] = data
+            e = files.get(rel)
+            if e is None:
+                if hashlib.sha256(data).hexdigest() != digest:
+                    out.append(
+                        f"file changed after solving: {rel} (hash differs from the manifest)"
+                    )
+            elif e["sha256"] != digest:
+                out.append(f"purged file was not the run's: {rel} (hash differs)")
+    for rel, e in sorted(files.items()):
+        if rel in contents:
+            data = contents[rel]
+        elif not rel.startswith("restricted/") and (run / rel).exists():
+            data = _read(run, rel)  # a file the manifest does not list (report/)
+        else:
+            if not rel.startswith("restricted/") and rel not in contents:
+                out.append(f"file missing: {rel} (cut by the purge, then removed)")
+            continue
+        if hashlib.sha256(data).hexdigest() != e["kept_sha256"]:
+            out.append(f"file changed after the purge: {rel} (hash differs from purged.json)")
+        left = len(_rows_of(data))
+        if left != int(e["rows"]) - int(e["rows_removed"]):
+            out.append(
+                f"{rel}: {left} rows, but {e['rows']} less {e['rows_removed']} purged "
+                f"= {int(e['rows']) - int(e['rows_removed'])}"
+            )
+    for rel in removed:
+        if (run / rel).exists():
+            out.append(f"purged file still present: {rel}")
+    for rel, digest in dict(record["aggregates"]).items():
+        if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
+            out.append(f"aggregate changed after the purge: {rel}")
+    took = int(files.get("inputs/workers.csv", {}).get("rows_removed", 0))
+    if took != people:
+        out.append(f"inputs/workers.csv: {took} people removed, purged.json records {people}")
+    here = {w["worker_id"] for w in _rows(run, "inputs/workers.csv")}
+    for rel, data in sorted(contents.items()):
+        if not rel.endswith(".csv") or rel == "inputs/workers.csv":
+            continue
+        for i, row in enumerate(_rows_of(data), start=2):
+            named = row.get("worker_id", "").split() + row.get("worker_ids", "").split()
+            for wid in named:
+                if wid not in here:
+                    out.append(f"{rel} row {i}: {wid} is not in inputs/workers.csv (purged?)")
+    last = max(str(p["before"]) for p in record["purges"])
+    unchecked.append(
+        f"partly purged for retention (last before {last}): {people} people whose stay had "
+        f"ended removed ({len(files)} files cut, {len(removed)} removed); the checks that need "
+        "everyone (beds, trips and riders, reasons, KPIs, the published copies) are not run"
+    )
+    return out, unchecked
 
 
 def _check_restricted(r: _Run, out: list[str]) -> None:
