@@ -2148,7 +2148,7 @@ def _hide(raw: list[list[Any]]) -> dict[tuple[str, str, str, int], str]:
     return out
 
 
-def verify_monitor(folder: Path, ledger: str | None = None) -> list[str]:
+def verify_monitor(folder: Path, ledger: str | None = None) -> tuple[list[str], list[str]]:
     """Every violation of a monitor folder: files changed after publication, inputs that are no
     longer what it read, and each row whose figure differs from the recomputation. The ledger
     read is `ledger` (a file or a postgresql:// URL), else $FORESTERIE_LEDGER_URL, else the one
@@ -2167,8 +2167,10 @@ def verify_monitor(folder: Path, ledger: str | None = None) -> list[str]:
             "manifest.json"
         }
         out += [f"{rel}: not in the manifest" for rel in sorted(on_disk - set(m["outputs"]))]
-        expected, days_rows = _monitor_figures(m["inputs"], out, ledger)
-        _compare_rows(_rows(folder, "monitor.csv"), expected, out)  # then the copies of it
+        unchecked: list[str] = []
+        expected, days_rows = _monitor_figures(m["inputs"], out, ledger, unchecked)
+        if not unchecked:
+            _compare_rows(_rows(folder, "monitor.csv"), expected, out)  # then the copies of it
         published = _rows(folder, "monitor.csv")
         if "monitor.xlsx" in m["outputs"]:
             _compare_workbook(folder, published, out)
@@ -2178,12 +2180,12 @@ def verify_monitor(folder: Path, ledger: str | None = None) -> list[str]:
         for i, (a, b) in enumerate(zip(got_days, days_rows, strict=False), start=2):
             if a != b:
                 out.append(f"days.csv row {i} ({b[0]}): {','.join(a)}, recomputed {','.join(b)}")
-        if len(got_days) != len(days_rows):
+        if len(got_days) != len(days_rows) and not unchecked:
             out.append(f"days.csv: {len(got_days)} days, recomputed {len(days_rows)}")
     except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
         what = f"{type(exc).__name__}: {exc}"[:200]
         raise Unreadable(f"malformed monitor folder ({what})") from None
-    return out
+    return out, unchecked
 
 
 def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: list[str]) -> None:
@@ -2205,12 +2207,11 @@ def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: lis
 
 
 def _monitor_figures(
-    inputs: dict[str, Any], out: list[str], ledger: str | None = None
+    inputs: dict[str, Any], out: list[str], ledger: str | None, unchecked: list[str]
 ) -> tuple[list[list[str]], list[list[str]]]:
     season = Path(inputs["season_run"]["path"])
     if _sha(season, "manifest.json") != inputs["season_run"]["manifest_sha256"]:
         out.append(f"season run {season}: manifest.json is not the one the monitor read")
-    r = _Run(season)
     recorded = str(inputs["ledger"]["path"])
     target = ledger or os.environ.get(LEDGER_URL_ENV, "")
     target = target or (_url_shown(recorded, "") if _is_url(recorded) else recorded)
@@ -2238,6 +2239,18 @@ def _monitor_figures(
         if dr["day"] > str(inputs["as_of"]):
             out.append(f"day run {p}: {dr['day']} is after the monitor's day {inputs['as_of']}")
         day_runs[dr["day"]] = p
+    # Purged for retention since (README "Retention"): the worker-level rows and files the
+    # figures were computed from are gone; the chain, the inputs' manifests and the outputs
+    # are still checked, the figures cannot be recomputed.
+    rows_gone = sum(1 for e in events if e["purged"])
+    runs_gone = sum(1 for p in [season, *day_runs.values()] if (p / "purged.json").exists())
+    if rows_gone or runs_gone:
+        unchecked.append(
+            f"the figures: purged for retention since publication ({rows_gone} ledger rows, "
+            f"{runs_gone} runs): they cannot be recomputed"
+        )
+        return [], []
+    r = _Run(season)
     sc = r.cfg["scenario"]
     start, end = _day(sc["season_start"]), _day(sc["season_end"])
     last = max((e["day"] for e in events), default=(start - timedelta(days=1)).isoformat())

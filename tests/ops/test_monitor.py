@@ -449,3 +449,28 @@ def test_verify_reads_a_postgres_ledger(
     assert "postgresql://ops:***@127.0.0.1:1/season" in text
     assert secret not in text
     assert [p for p in out.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()] == []
+
+
+def test_verify_after_a_purge_checks_what_remains(monitored_season: Path, tmp_path: Path) -> None:
+    """W05 (left on the 9th) purged from a copy of the ledger after the monitor was published:
+    the figures cannot be recomputed any more (said, exit 0); the chain and the outputs still
+    are checked."""
+    import shutil
+
+    from foresterie.ops.ledger import purge_before
+
+    led = tmp_path / "ledger.sqlite"
+    shutil.copyfile(monitored_season.parent / "ledger.sqlite", led)
+    with Ledger.open(led) as ledger:
+        assert purge_before(ledger, date(2026, 7, 14), workers={"W05"}) == 3  # 2 check-ins, list
+    copy = tmp_path / "m"
+    shutil.copytree(monitored_season, copy)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["inputs"]["ledger"]["path"] = str(led)
+    (copy / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 0, out
+    assert "not checked: the figures: purged for retention since publication (3 ledger rows" in out
+    (copy / "days.csv").write_text((copy / "days.csv").read_text() + "x\n")
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1 and "days.csv: changed after publication" in out, out
