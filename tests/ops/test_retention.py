@@ -232,3 +232,65 @@ def test_tampering_after_a_purge_is_caught(season: Path) -> None:
     assert code == 1 and "row 1: purged row does not match its hash (edited)" in out, out
     code, out = _cli("purge", str(season), "--before", "2026-08-02")
     assert code == 2 and "chain broken, nothing purged" in out, out
+
+
+def test_mid_season_purge_of_an_encrypted_run_needs_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restricted part encrypted at rest: without the key the purge says so and changes
+    nothing (the ledger neither); with it the rows go and the part is encrypted again."""
+    from cryptography.fernet import Fernet
+
+    from foresterie.core.restricted import KEY_ENV
+    from tests.helpers import TINY
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv(KEY_ENV, key)
+    run = tmp_path / "tiny"
+    _ok("solve", str(TINY), "--out", str(run))
+    _ok("ledger", "init", str(run))
+    rows = tmp_path / "checkins.csv"
+    rows.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W02,arrival\n")
+    _ok("ledger", "import", str(run), str(rows))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    monkeypatch.delenv(KEY_ENV)
+    code, out = _cli("purge", str(run), "--before", "2026-07-14")
+    assert code == 2 and f"encrypted: set {KEY_ENV}" in out and len(out.splitlines()) == 1, out
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    monkeypatch.setenv(KEY_ENV, key)
+    out = _ok("purge", str(run), "--before", "2026-07-14")
+    assert "2 ledger rows" in out and "6 people whose stay had ended" in out, out  # all but W07
+    sealed = run / "restricted" / "priority.csv.fernet"
+    plain = Fernet(key.encode()).decrypt(sealed.read_bytes()).decode()
+    assert plain.splitlines() == ["worker_id,priority", "W07,0"]
+    assert not (run / "restricted" / "priority.csv").exists()
+    assert _ok("verify", str(run)).splitlines()[-1].startswith("ok:")
+    monkeypatch.delenv(KEY_ENV)
+    code, out = _cli("verify", str(run))
+    assert code == 0 and f"restricted/priority.csv: encrypted and {KEY_ENV} is not set" in out
+
+
+def test_mid_season_purge_on_a_postgres_ledger(season: Path, pg_url: str, tmp_path: Path) -> None:
+    """The same purge on the offices' PostgreSQL ledger: the rows of the people who left lose
+    their payload (also in the table's file on disk after VACUUM FULL), the chain verifies."""
+    import psycopg
+
+    _ok("ledger", "init", str(season), "--ledger", pg_url)
+    rows = tmp_path / "checkins.csv"
+    rows.write_text(
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W02,arrival\n"
+        "2026-07-20,W02,departure\n"
+    )
+    _ok("ledger", "import", str(season), str(rows), "--ledger", pg_url)
+    out = _ok("purge", str(season), "--before", "2026-07-14", "--ledger", pg_url)
+    assert "1 ledger rows" in out and "5 people whose stay had ended" in out, out
+    assert "chain intact" in _ok("ledger", "verify", str(season), "--ledger", pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        table = " ".join(str(r) for r in conn.execute("SELECT * FROM ledger_events").fetchall())
+        conn.execute("CHECKPOINT")
+        data = str(conn.execute("SHOW data_directory").fetchone()[0])  # type: ignore[index]
+        rel = str(conn.execute("SELECT pg_relation_filepath('ledger_events')").fetchone()[0])  # type: ignore[index]
+    assert "W01" not in table and "W02" in table
+    heap = Path(data) / rel
+    if heap.is_file():  # the server's files are readable where the tests run it
+        assert b"W01" not in heap.read_bytes() and b"W02" in heap.read_bytes()
