@@ -294,3 +294,25 @@ def test_mid_season_purge_on_a_postgres_ledger(season: Path, pg_url: str, tmp_pa
     heap = Path(data) / rel
     if heap.is_file():  # the server's files are readable where the tests run it
         assert b"W01" not in heap.read_bytes() and b"W02" in heap.read_bytes()
+
+
+def test_exports_keep_working_on_a_partly_purged_run(season: Path, tmp_path: Path) -> None:
+    """After the mid-season purge: the public export is byte for byte the one before it (the
+    counts the purge kept), the driver packs name only people still here, and the operator's
+    copy (no restricted part) verifies, saying what it could not check."""
+    _ok("export", str(season), "--role", "public", "--out", str(tmp_path / "public-before"))
+    _ok("purge", str(season), "--before", "2026-07-14")
+    _ok("export", str(season), "--role", "public", "--out", str(tmp_path / "public"))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "public-before").iterdir()}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "public").iterdir()} == before
+    _ok("export", str(season), "--role", "driver", "--out", str(tmp_path / "driver"))
+    named: set[str] = set()
+    for f in (tmp_path / "driver").rglob("*"):
+        if f.is_file():
+            assert not (_ids_in(f) & GONE), f
+            named |= _ids_in(f)
+    assert named == {"W02"}  # W02's packs are still there
+    _ok("export", str(season), "--role", "operator", "--out", str(tmp_path / "operator"))
+    code, out = _cli("verify", str(tmp_path / "operator"))
+    assert code == 0 and "partly purged for retention" in out, out
+    assert "restricted/priority.csv: withheld from this copy" in out
