@@ -453,11 +453,20 @@ def _verify_partly_purged(
             for wid in named:
                 if wid not in here:
                     out.append(f"{rel} row {i}: {wid} is not in inputs/workers.csv (purged?)")
+    # The checks that hold person by person or trip by trip also hold for the people left:
+    # their beds, sections, sites and commutes, every trip's seats, times and duty, each of
+    # them served or listed unserved every day they ride, both ways.
+    r = _Run(run)
+    for check in (_check_people, _check_trips, _check_trip_times, _check_service):
+        check(r, out)
+    _check_round_trips(r, out)
+    unchecked += [u for u in dict.fromkeys(r.unchecked) if "lottery" not in u]
     last = max(str(p["before"]) for p in record["purges"])
     unchecked.append(
         f"partly purged for retention (last before {last}): {people} people whose stay had "
         f"ended removed ({len(files)} files cut, {len(removed)} removed); the checks that need "
-        "everyone (beds, trips and riders, reasons, KPIs, the published copies) are not run"
+        "everyone (beds per night, the roll call against the stops, reasons, ride order, KPIs, "
+        "solver claims, the published copies) are not run on the people left"
     )
     return out, unchecked
 

@@ -167,6 +167,12 @@ def test_tampering_after_a_mid_season_purge_is_caught(season: Path) -> None:
     assign = season / "plan" / "assignments.csv"
     assign.write_text(assign.read_text().replace("W02,FA,", "W02,FB,"))
     assert "file changed after the purge: plan/assignments.csv" in verdict()
+    # The same edit with purged.json re-hashed: the checks run on the people left catch it.
+    record = json.loads((season / "purged.json").read_text())
+    record["files"]["plan/assignments.csv"]["kept_sha256"] = file_sha256(assign)
+    (season / "purged.json").write_text(json.dumps(record))
+    out = verdict()
+    assert "file changed after the purge" not in out and "W02" in out, out
     restore()
     # A purged person put back (a row fabricated), purged.json re-hashed to match.
     riders = season / "plan" / "riders.csv"
