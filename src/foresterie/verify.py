@@ -1985,12 +1985,26 @@ def _scrubbed(message: object, url: str) -> str:
     return text
 
 
-def _ledger_table(target: str, upto: int) -> tuple[list[tuple[Any, ...]], dict[str, str], bool]:
-    """Rows 1..upto (seq, fields, payload hash, prev_hash, hash), ledger_meta and whether the
-    table has schema 3's payload_hash, read from one snapshot: a SQLite file opened read-only,
-    or a PostgreSQL database (psycopg, a REPEATABLE READ READ ONLY transaction, so offices may
-    append meanwhile). Unreadable (exit 2) when it cannot be read; no password is shown."""
-    cols = ", ".join(_LEDGER_COLUMNS)
+def _ledger_select(
+    execute: Any, columns: set[str], placeholder: str, upto: int
+) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+    """Rows 1..upto (seq, fields, payload hash, prev_hash, hash) and ledger_meta, through a
+    DB-API `execute` (sqlite3's or psycopg's) inside the caller's snapshot."""
+    purged = "payload_hash" if "payload_hash" in columns else "''"  # before schema 3: none
+    rows = execute(
+        f"SELECT seq, {', '.join(_LEDGER_COLUMNS)}, {purged}, prev_hash, hash FROM ledger_events "
+        f"WHERE seq <= {placeholder} ORDER BY seq",
+        (upto,),
+    ).fetchall()
+    meta = {str(k): str(v) for k, v in execute("SELECT key, value FROM ledger_meta").fetchall()}
+    return rows, meta
+
+
+def _ledger_table(target: str, upto: int) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+    """Rows 1..upto and ledger_meta (`_ledger_select`) from one snapshot: a SQLite file opened
+    read-only, or a PostgreSQL database (psycopg, a REPEATABLE READ READ ONLY transaction, so
+    offices may append meanwhile). Unreadable (exit 2) when it cannot be read; no password is
+    shown."""
     if not _is_url(target):
         import sqlite3
 
@@ -2001,21 +2015,13 @@ def _ledger_table(target: str, upto: int) -> tuple[list[tuple[Any, ...]], dict[s
         try:
             conn.execute("BEGIN")  # one snapshot: the rows and the recorded head
             names = {str(c[1]) for c in conn.execute("PRAGMA table_info(ledger_events)")}
-            purged = "payload_hash" if "payload_hash" in names else "''"
-            rows = conn.execute(
-                f"SELECT seq, {cols}, {purged}, prev_hash, hash FROM ledger_events "
-                "WHERE seq <= ? ORDER BY seq",
-                (upto,),
-            ).fetchall()
-            meta = dict(conn.execute("SELECT key, value FROM ledger_meta").fetchall())
+            return _ledger_select(conn.execute, names, "?", upto)
         except sqlite3.Error as exc:
             raise Unreadable(f"{path}: {exc}") from None
         finally:
             conn.close()
-        return rows, meta, "payload_hash" in names
     import psycopg
 
-    shown = _url_shown(target)
     try:
         with psycopg.connect(target, connect_timeout=10) as pg:
             pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -2026,17 +2032,11 @@ def _ledger_table(target: str, upto: int) -> tuple[list[tuple[Any, ...]], dict[s
                     " WHERE table_schema = current_schema() AND table_name = 'ledger_events'"
                 )
             }
-            purged = "payload_hash" if "payload_hash" in names else "''"
-            rows = pg.execute(
-                f"SELECT seq, {cols}, {purged}, prev_hash, hash FROM ledger_events "
-                "WHERE seq <= %s ORDER BY seq",
-                (upto,),
-            ).fetchall()
-            meta = {str(k): str(v) for k, v in pg.execute("SELECT key, value FROM ledger_meta")}
+            found = _ledger_select(pg.execute, names, "%s", upto)
             pg.rollback()  # read only: nothing to commit
+            return found
     except psycopg.Error as exc:
-        raise Unreadable(f"{shown}: {_scrubbed(exc, target)}") from None
-    return rows, meta, "payload_hash" in names
+        raise Unreadable(f"{_url_shown(target)}: {_scrubbed(exc, target)}") from None
 
 
 def _ledger_rows(
@@ -2052,7 +2052,7 @@ def _ledger_rows(
         text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    rows, meta, _ = _ledger_table(target, upto)
+    rows, meta = _ledger_table(target, upto)
     v3_from = int(meta.get("hash_v3_from", upto + 1))
     prev, seq = "0" * 64, 0
     events = []
