@@ -44,8 +44,11 @@ ROLES: tuple[Role, ...] = ("driver", "operator", "public")
 SMALL_CELL = 5  # counts of people (or person-days) from 1 to SMALL_CELL - 1 are suppressed
 SUPPRESSED = f"<{SMALL_CELL}"
 # Parts of a run folder an operator gets: everything but restricted/.
-OPERATOR_PARTS = ("inputs", "plan", "report", "manifest.json", "day.json", "intake.json")
-OPERATOR_PARTS += ("purged.json", "aggregates")  # a run purged for retention: counts, hashes
+# A run purged for retention also has purged.json (hashes) and aggregates/ (counts).
+OPERATOR_PARTS = (
+    *("inputs", "plan", "report", "manifest.json", "day.json", "intake.json"),
+    *("purged.json", "aggregates"),
+)
 # Manifest KPIs that count people or person-days (suppressed when small in the public export).
 PEOPLE_KPIS = (
     "housing.people",
