@@ -763,7 +763,7 @@ def monitor(
 ) -> None:
     """KPIs week by week, plan against actual: monitor.csv, monitor.xlsx, index.html."""
     if verify_ is not None:
-        _verify_monitor(verify_)
+        _verify_monitor(verify_, ledger)
         return
     if run is None:
         _err("error: RUN: a season run folder is needed (or --verify FOLDER)")
@@ -807,10 +807,12 @@ def _monitor_report_hook() -> Any:
     return hook
 
 
-def _verify_monitor(folder: Path) -> None:
+def _verify_monitor(folder: Path, ledger: str | None = None) -> None:
+    """`monitor --verify`: the ledger read is --ledger, else $FORESTERIE_LEDGER_URL, else the
+    one the monitor recorded (verify.py chooses; it imports nothing of ours)."""
     from foresterie.verify import verify_monitor
 
-    _verdict(folder, verify_monitor)
+    _verdict(folder, lambda f: verify_monitor(f, ledger))
 
 
 roads_app = typer.Typer(
@@ -1016,6 +1018,11 @@ def purge(
     typer.echo(
         f"purged before {before}: {res.ledger_rows} ledger rows, {len(res.runs)} runs "
         f"({res.files} files); {len(res.kept_runs)} runs still within retention"
+        + (
+            f"; {res.people} people whose stay had ended removed from {len(res.partly)} of them"
+            if res.people
+            else ""
+        )
     )
 
 

@@ -332,15 +332,34 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
     try:
         manifest = json.loads(_read(run, "manifest.json").decode("utf-8"))
         record = json.loads(_read(run, "purged.json").decode("utf-8"))
+        if record.get("scope") == "departed":
+            return _verify_partly_purged(run, manifest, record)
         removed, aggregates = dict(record["removed"]), dict(record["aggregates"])
+        partial = dict(record.get("partial", {}))  # people removed while the run was in use
+        cut, gone = dict(partial.get("files", {})), dict(partial.get("removed", {}))
         out: list[str] = []
         for folder in ("plan", "inputs", "restricted"):
             for name, digest in dict(manifest.get(folder, {})).items():
                 rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
                 sealed = rel + _SEALED
-                if rel in removed or sealed in removed:
-                    if folder != "restricted" and removed[rel] != digest:
+                if rel in gone:
+                    if gone[rel] != digest:
                         out.append(f"purged file was not the run's: {rel} (hash differs)")
+                    if (run / rel).exists():
+                        out.append(f"purged file still present: {rel}")
+                elif rel in removed or sealed in removed:
+                    was = digest
+                    if rel in cut:  # people removed from it first: the file as it was then
+                        if cut[rel]["sha256"] != digest:
+                            out.append(f"purged file was not the run's: {rel} (hash differs)")
+                        was = cut[rel]["kept_sha256"]
+                    if folder != "restricted" and removed[rel] != was:
+                        out.append(f"purged file was not the run's: {rel} (hash differs)")
+                elif rel in cut and folder != "restricted":  # people removed, the rest kept
+                    if cut[rel]["sha256"] != digest:
+                        out.append(f"purged file was not the run's: {rel} (hash differs)")
+                    if not (run / rel).exists() or _sha(run, rel) != cut[rel]["kept_sha256"]:
+                        out.append(f"file changed after the purge: {rel} (hash differs)")
                 elif not (run / rel).exists() or _sha(run, rel) != digest:
                     out.append(
                         f"file changed after solving: {rel} (hash differs from the manifest)"
@@ -358,6 +377,98 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
         raise Unreadable(f"malformed purged run folder ({type(exc).__name__}: {exc})") from None
     return out, [note]
+
+
+def _verify_partly_purged(
+    run: Path, manifest: dict[str, Any], record: dict[str, Any]
+) -> tuple[list[str], list[str]]:
+    """A run still in use from which the people whose stay had ended were removed (README,
+    "Retention"): every file the purge did not touch is the manifest's; each file it cut was
+    the manifest's when cut, is now what the purge left (sha256), and holds as many rows as
+    it had less those removed; each file it removed is gone and was the manifest's; the
+    aggregates are the purge's; inputs/workers.csv lost exactly the people recorded; and every
+    id the remaining plan and restricted files name is a person still in inputs/workers.csv."""
+    out: list[str] = []
+    files, removed = dict(record["files"]), dict(record["removed"])
+    people = sum(int(p["people"]) for p in record["purges"])
+    plain, unchecked = _restricted(run, manifest)
+    contents: dict[str, bytes] = {}
+    for folder in ("plan", "inputs", "restricted"):
+        for name, digest in dict(manifest.get(folder, {})).items():
+            rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
+            if rel in removed:
+                if removed[rel] != digest:
+                    out.append(f"purged file was not the run's: {rel} (hash differs)")
+                continue
+            if folder == "restricted":
+                if name not in plain:
+                    continue  # encrypted without the key: said by _restricted
+                data = plain[name]
+            elif not (run / rel).exists():
+                out.append(f"file missing: {rel} (neither kept nor recorded as purged)")
+                continue
+            else:
+                data = _read(run, rel)
+            contents[rel] = data
+            e = files.get(rel)
+            if e is None:
+                if hashlib.sha256(data).hexdigest() != digest:
+                    out.append(
+                        f"file changed after solving: {rel} (hash differs from the manifest)"
+                    )
+            elif e["sha256"] != digest:
+                out.append(f"purged file was not the run's: {rel} (hash differs)")
+    for rel, e in sorted(files.items()):
+        if rel in contents:
+            data = contents[rel]
+        elif not rel.startswith("restricted/") and (run / rel).exists():
+            data = _read(run, rel)  # a file the manifest does not list (report/)
+        else:
+            if not rel.startswith("restricted/") and rel not in contents:
+                out.append(f"file missing: {rel} (cut by the purge, then removed)")
+            continue
+        if hashlib.sha256(data).hexdigest() != e["kept_sha256"]:
+            out.append(f"file changed after the purge: {rel} (hash differs from purged.json)")
+        left = len(_rows_of(data))
+        if left != int(e["rows"]) - int(e["rows_removed"]):
+            out.append(
+                f"{rel}: {left} rows, but {e['rows']} less {e['rows_removed']} purged "
+                f"= {int(e['rows']) - int(e['rows_removed'])}"
+            )
+    for rel in removed:
+        if (run / rel).exists():
+            out.append(f"purged file still present: {rel}")
+    for rel, digest in dict(record["aggregates"]).items():
+        if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
+            out.append(f"aggregate changed after the purge: {rel}")
+    took = int(files.get("inputs/workers.csv", {}).get("rows_removed", 0))
+    if took != people:
+        out.append(f"inputs/workers.csv: {took} people removed, purged.json records {people}")
+    here = {w["worker_id"] for w in _rows(run, "inputs/workers.csv")}
+    for rel, data in sorted(contents.items()):
+        if not rel.endswith(".csv") or rel == "inputs/workers.csv":
+            continue
+        for i, row in enumerate(_rows_of(data), start=2):
+            named = row.get("worker_id", "").split() + row.get("worker_ids", "").split()
+            for wid in named:
+                if wid not in here:
+                    out.append(f"{rel} row {i}: {wid} is not in inputs/workers.csv (purged?)")
+    # The checks that hold person by person or trip by trip also hold for the people left:
+    # their beds, sections, sites and commutes, every trip's seats, times and duty, each of
+    # them served or listed unserved every day they ride, both ways.
+    r = _Run(run)
+    for check in (_check_people, _check_trips, _check_trip_times, _check_service):
+        check(r, out)
+    _check_round_trips(r, out)
+    unchecked += [u for u in dict.fromkeys(r.unchecked) if "lottery" not in u]
+    last = max(str(p["before"]) for p in record["purges"])
+    unchecked.append(
+        f"partly purged for retention (last before {last}): {people} people whose stay had "
+        f"ended removed ({len(files)} files cut, {len(removed)} removed); the checks that need "
+        "everyone (beds per night, the roll call against the stops, reasons, ride order, KPIs, "
+        "solver claims, the published copies) are not run on the people left"
+    )
+    return out, unchecked
 
 
 def _check_restricted(r: _Run, out: list[str]) -> None:
@@ -1821,58 +1932,153 @@ _PEOPLE = {
 }
 
 
-def _ledger_rows(path: Path, upto: int, head: str, out: list[str]) -> list[dict[str, str]]:
-    """The ledger's rows 1..upto, read-only, with the hash chain checked up to the recorded
-    head (this module's own copy of the chain rule). Rows from `hash_v3_from` on (schema 3):
-    sha256 of [seq, previous hash, kind, day, sha256 of the other fields], the stored payload
-    hash standing for a purged row's fields; earlier rows: sha256 of [seq, previous hash,
-    fields]."""
-    import sqlite3
+LEDGER_URL_ENV = "FORESTERIE_LEDGER_URL"  # the ledger, when none is given (as the other commands)
+
+
+def _is_url(target: str) -> bool:
+    return target.split("://", 1)[0].lower() in ("postgresql", "postgres")
+
+
+def _url_parts(url: str) -> tuple[str, str, str, list[str]]:
+    """(scheme, user part, host and path, query items) of a URL, not decoded."""
+    scheme, _, rest = url.partition("://")
+    ends = [i for i in (rest.find("/"), rest.find("?")) if i >= 0]
+    authority, tail = (rest[: min(ends)], rest[min(ends) :]) if ends else (rest, "")
+    user, at, host = authority.rpartition("@")
+    path, _, query = tail.partition("?")
+    return scheme, user if at else "", (host if at else authority) + path, query.split("&")
+
+
+def _is_password(item: str) -> bool:
+    from urllib.parse import unquote
+
+    key, eq, _ = item.partition("=")
+    return bool(eq) and unquote(key).strip().lower() == "password"
+
+
+def _url_shown(url: str, secret: str = "***") -> str:
+    """The URL with its password (user part or `password=`) replaced by `secret`; an empty
+    `secret` leaves it out, so libpq reads PGPASSWORD or ~/.pgpass (a recorded URL, redacted)."""
+    scheme, user, host, items = _url_parts(url)
+    if ":" in user:
+        name = user.split(":", 1)[0]
+        user = f"{name}:{secret}" if secret else name
+    items = [
+        (f"{i.partition('=')[0]}={secret}" if secret else "") if _is_password(i) else i
+        for i in items
+    ]
+    query = "&".join(i for i in items if i)
+    return f"{scheme}://{user + '@' if user else ''}{host}" + (f"?{query}" if query else "")
+
+
+def _scrubbed(message: object, url: str) -> str:
+    """A driver's message on one line, with no spelling of the URL's password in it."""
+    from urllib.parse import unquote
+
+    _, user, _, items = _url_parts(url)
+    secrets = {user.split(":", 1)[1]} if ":" in user else set()
+    secrets |= {i.partition("=")[2] for i in items if _is_password(i)}
+    secrets |= {unquote(x) for x in secrets}
+    text = " ".join(str(message).split())
+    for x in sorted((x for x in secrets if x), key=len, reverse=True):
+        text = text.replace(x, "***")
+    return text
+
+
+def _ledger_select(
+    execute: Any, columns: set[str], placeholder: str, upto: int
+) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+    """Rows 1..upto (seq, fields, payload hash, prev_hash, hash) and ledger_meta, through a
+    DB-API `execute` (sqlite3's or psycopg's) inside the caller's snapshot."""
+    purged = "payload_hash" if "payload_hash" in columns else "''"  # before schema 3: none
+    rows = execute(
+        f"SELECT seq, {', '.join(_LEDGER_COLUMNS)}, {purged}, prev_hash, hash FROM ledger_events "
+        f"WHERE seq <= {placeholder} ORDER BY seq",
+        (upto,),
+    ).fetchall()
+    meta = {str(k): str(v) for k, v in execute("SELECT key, value FROM ledger_meta").fetchall()}
+    return rows, meta
+
+
+def _ledger_table(target: str, upto: int) -> tuple[list[tuple[Any, ...]], dict[str, str]]:
+    """Rows 1..upto and ledger_meta (`_ledger_select`) from one snapshot: a SQLite file opened
+    read-only, or a PostgreSQL database (psycopg, a REPEATABLE READ READ ONLY transaction, so
+    offices may append meanwhile). Unreadable (exit 2) when it cannot be read; no password is
+    shown."""
+    if not _is_url(target):
+        import sqlite3
+
+        path = Path(target)
+        if not path.is_file():
+            raise Unreadable(f"{path}: no such ledger")
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute("BEGIN")  # one snapshot: the rows and the recorded head
+            names = {str(c[1]) for c in conn.execute("PRAGMA table_info(ledger_events)")}
+            return _ledger_select(conn.execute, names, "?", upto)
+        except sqlite3.Error as exc:
+            raise Unreadable(f"{path}: {exc}") from None
+        finally:
+            conn.close()
+    import psycopg
+
+    try:
+        with psycopg.connect(target, connect_timeout=10) as pg:
+            pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            names = {
+                str(c[0])
+                for c in pg.execute(
+                    "SELECT column_name FROM information_schema.columns"
+                    " WHERE table_schema = current_schema() AND table_name = 'ledger_events'"
+                )
+            }
+            found = _ledger_select(pg.execute, names, "%s", upto)
+            pg.rollback()  # read only: nothing to commit
+            return found
+    except psycopg.Error as exc:
+        raise Unreadable(f"{_url_shown(target)}: {_scrubbed(exc, target)}") from None
+
+
+def _ledger_rows(
+    target: str, upto: int, head: str, out: list[str]
+) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The ledger's rows 1..upto, read-only (`_ledger_table`), with the hash chain checked up
+    to the recorded head (this module's own copy of the chain rule). Rows from `hash_v3_from`
+    on (schema 3): sha256 of [seq, previous hash, kind, day, sha256 of the other fields], the
+    stored payload hash standing for a purged row's fields, which must then all be empty;
+    earlier rows: sha256 of [seq, previous hash, fields]."""
 
     def sha(values: list[Any]) -> str:
         text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    if not path.is_file():
-        raise Unreadable(f"{path}: no such ledger")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    try:
-        names = {str(c[1]) for c in conn.execute("PRAGMA table_info(ledger_events)")}
-        purged = "payload_hash" if "payload_hash" in names else "''"
-        cols = ", ".join(_LEDGER_COLUMNS)
-        rows = conn.execute(
-            f"SELECT seq, {cols}, {purged}, prev_hash, hash FROM ledger_events WHERE seq <= ? "
-            "ORDER BY seq",
-            (upto,),
-        ).fetchall()
-        meta = dict(conn.execute("SELECT key, value FROM ledger_meta").fetchall())
-    except sqlite3.Error as exc:
-        raise Unreadable(f"{path}: {exc}") from None
-    finally:
-        conn.close()
+    rows, meta = _ledger_table(target, upto)
     v3_from = int(meta.get("hash_v3_from", upto + 1))
     prev, seq = "0" * 64, 0
     events = []
     for r in rows:
         values = dict(zip(_LEDGER_COLUMNS, (str(x) for x in r[1:-3]), strict=True))
         n, stored = int(r[0]), str(r[-3])
+        payload = [v for k, v in values.items() if k not in ("kind", "day")]
         if n >= v3_from:
-            payload = stored or sha([v for k, v in values.items() if k not in ("kind", "day")])
-            expect = sha([n, str(r[-2]), values["kind"], values["day"], payload])
+            expect = sha([n, str(r[-2]), values["kind"], values["day"], stored or sha(payload)])
         else:
             expect = sha([n, str(r[-2]), *values.values()])
         if n != seq + 1 or str(r[-2]) != prev:
             out.append(f"ledger row {r[0]}: does not follow row {seq} (chain broken)")
         if expect != str(r[-1]):
             out.append(f"ledger row {r[0]}: content does not match its hash (edited)")
+        elif stored and any(payload):
+            out.append(f"ledger row {r[0]}: purged, yet it holds a payload (edited)")
         prev, seq = str(r[-1]), n
+        values["purged"] = "yes" if stored else ""
         events.append(values)
     if (seq, prev) != (upto, head):
         out.append(
             f"ledger: row {upto} with head {head[:16]} recorded by the monitor is not there "
             f"(found row {seq}, {prev[:16]})"
         )
-    return events
+    return events, meta
 
 
 def _plan_days(run: Path, fleet: dict[str, dict[str, str]]) -> dict[str, dict[str, Any]]:
@@ -1951,9 +2157,12 @@ def _hide(raw: list[list[Any]]) -> dict[tuple[str, str, str, int], str]:
     return out
 
 
-def verify_monitor(folder: Path) -> list[str]:
+def verify_monitor(folder: Path, ledger: str | None = None) -> tuple[list[str], list[str]]:
     """Every violation of a monitor folder: files changed after publication, inputs that are no
-    longer what it read, and each row whose figure differs from the recomputation."""
+    longer what it read, and each row whose figure differs from the recomputation. The ledger
+    read is `ledger` (a file or a postgresql:// URL), else $FORESTERIE_LEDGER_URL, else the one
+    the manifest records (a URL is recorded without its password: libpq's PGPASSWORD or
+    ~/.pgpass supplies it)."""
     folder = Path(folder)
     try:
         m = json.loads(_read(folder, "manifest.json").decode("utf-8"))
@@ -1967,8 +2176,10 @@ def verify_monitor(folder: Path) -> list[str]:
             "manifest.json"
         }
         out += [f"{rel}: not in the manifest" for rel in sorted(on_disk - set(m["outputs"]))]
-        expected, days_rows = _monitor_figures(m["inputs"], out)
-        _compare_rows(_rows(folder, "monitor.csv"), expected, out)  # then the copies of it
+        unchecked: list[str] = []
+        expected, days_rows = _monitor_figures(m["inputs"], out, ledger, unchecked)
+        if not unchecked:
+            _compare_rows(_rows(folder, "monitor.csv"), expected, out)  # then the copies of it
         published = _rows(folder, "monitor.csv")
         if "monitor.xlsx" in m["outputs"]:
             _compare_workbook(folder, published, out)
@@ -1978,12 +2189,12 @@ def verify_monitor(folder: Path) -> list[str]:
         for i, (a, b) in enumerate(zip(got_days, days_rows, strict=False), start=2):
             if a != b:
                 out.append(f"days.csv row {i} ({b[0]}): {','.join(a)}, recomputed {','.join(b)}")
-        if len(got_days) != len(days_rows):
+        if len(got_days) != len(days_rows) and not unchecked:
             out.append(f"days.csv: {len(got_days)} days, recomputed {len(days_rows)}")
     except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
         what = f"{type(exc).__name__}: {exc}"[:200]
         raise Unreadable(f"malformed monitor folder ({what})") from None
-    return out
+    return out, unchecked
 
 
 def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: list[str]) -> None:
@@ -2005,16 +2216,22 @@ def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: lis
 
 
 def _monitor_figures(
-    inputs: dict[str, Any], out: list[str]
+    inputs: dict[str, Any], out: list[str], ledger: str | None, unchecked: list[str]
 ) -> tuple[list[list[str]], list[list[str]]]:
     season = Path(inputs["season_run"]["path"])
     if _sha(season, "manifest.json") != inputs["season_run"]["manifest_sha256"]:
         out.append(f"season run {season}: manifest.json is not the one the monitor read")
-    r = _Run(season)
-    events = _ledger_rows(
-        Path(inputs["ledger"]["path"]), int(inputs["ledger"]["rows"]), inputs["ledger"]["head"], out
+    recorded = str(inputs["ledger"]["path"])
+    target = ledger or os.environ.get(LEDGER_URL_ENV, "")
+    target = target or (_url_shown(recorded, "") if _is_url(recorded) else recorded)
+    events, meta = _ledger_rows(
+        target, int(inputs["ledger"]["rows"]), inputs["ledger"]["head"], out
     )
     season_sha = inputs["season_run"]["manifest_sha256"]
+    if meta.get("season_run") != season_sha and not any(
+        e["kind"] == "intake_plan" and e["note"] == season_sha for e in events
+    ):
+        out.append(f"ledger: not the ledger of the season run {season} (nor of a re-plan of it)")
     day_runs: dict[str, Path] = {}
     for dr in inputs["day_runs"]:
         p = Path(dr["path"])
@@ -2031,6 +2248,18 @@ def _monitor_figures(
         if dr["day"] > str(inputs["as_of"]):
             out.append(f"day run {p}: {dr['day']} is after the monitor's day {inputs['as_of']}")
         day_runs[dr["day"]] = p
+    # Purged for retention since (README "Retention"): the worker-level rows and files the
+    # figures were computed from are gone; the chain, the inputs' manifests and the outputs
+    # are still checked, the figures cannot be recomputed.
+    rows_gone = sum(1 for e in events if e["purged"])
+    runs_gone = sum(1 for p in [season, *day_runs.values()] if (p / "purged.json").exists())
+    if rows_gone or runs_gone:
+        unchecked.append(
+            f"the figures: purged for retention since publication ({rows_gone} ledger rows, "
+            f"{runs_gone} runs): they cannot be recomputed"
+        )
+        return [], []
+    r = _Run(season)
     sc = r.cfg["scenario"]
     start, end = _day(sc["season_start"]), _day(sc["season_end"])
     last = max((e["day"] for e in events), default=(start - timedelta(days=1)).isoformat())

@@ -389,3 +389,88 @@ def test_as_of_reads_the_ledger_up_to_that_day(
     assert _cli("monitor", "--verify", str(out))[0] == 0
     m = json.loads((monitored_season / "manifest.json").read_text())
     assert (m["inputs"]["as_of"], m["inputs"]["as_of_given"]) == ("2026-07-09", False)
+
+
+def test_verify_reads_a_postgres_ledger(
+    monitored_season: Path,
+    tiny_season_run: Path,
+    pg_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fortnight's rows on a PostgreSQL ledger (same events, so the same chain): the same
+    figures; `--verify` reads the server itself (psycopg, one read-only snapshot) through the
+    recorded URL (recorded without its password), $FORESTERIE_LEDGER_URL or --ledger, also as
+    an account that may only SELECT; an UPDATE by the owner with the triggers disabled is caught;
+    the password is in no message and no file."""
+    import psycopg
+
+    from foresterie.ops.ledger import redact_url
+
+    base, secret = monitored_season.parent, "pw-Secr3t"
+    url = pg_url.replace("postgresql://postgres@", f"postgresql://postgres:{secret}@", 1)
+    with Ledger.open(base / "ledger.sqlite") as src:
+        meta, events = src.meta(), src.events()
+    binding = {"name": meta["season_name"], "run_manifest_sha256": meta["season_run"]}
+    with Ledger.open(url, binding) as led:
+        led.append(events)
+    out = tmp_path / "m"
+    days = ["--days", str(base / "days")]
+    code, text = _cli("monitor", str(tiny_season_run), "--ledger", url, *days, "--out", str(out))
+    assert code == 0, text
+    assert (out / "monitor.csv").read_bytes() == (monitored_season / "monitor.csv").read_bytes()
+    recorded = json.loads((out / "manifest.json").read_text())["inputs"]["ledger"]
+    assert recorded["path"] == redact_url(url) and ":***@" in recorded["path"]
+    assert _cli("monitor", "--verify", str(out)) == (0, f"ok: {out}: every check passed\n")
+    monkeypatch.setenv("FORESTERIE_LEDGER_URL", url)
+    assert _cli("monitor", "--verify", str(out))[0] == 0
+    monkeypatch.delenv("FORESTERIE_LEDGER_URL")
+    schema = pg_url.rsplit("%3D", 1)[1]
+    auditor = f"aud_{schema[2:]}"
+    with psycopg.connect(pg_url, autocommit=True) as owner:
+        owner.execute(f"CREATE ROLE {auditor} LOGIN")
+        owner.execute(f"GRANT USAGE ON SCHEMA {schema} TO {auditor}")
+        owner.execute(f"GRANT SELECT ON ledger_events, ledger_meta TO {auditor}")
+    try:
+        as_auditor = pg_url.replace("postgresql://postgres@", f"postgresql://{auditor}@", 1)
+        assert _cli("monitor", "--verify", str(out), "--ledger", as_auditor)[0] == 0
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as owner:
+            owner.execute(f"DROP OWNED BY {auditor}")
+            owner.execute(f"DROP ROLE {auditor}")
+    with psycopg.connect(pg_url, autocommit=True) as owner:  # the owner, guard lifted
+        owner.execute("ALTER TABLE ledger_events DISABLE TRIGGER USER")
+        owner.execute("UPDATE ledger_events SET day = '2026-07-10' WHERE seq = 6")
+    code, text = _cli("monitor", "--verify", str(out), "--ledger", url)
+    assert code == 1 and "violation: ledger row 6: content does not match its hash (edited)" in text
+    down = "postgresql://ops:pw-Secr3t@127.0.0.1:1/season?connect_timeout=5"
+    code, text = _cli("monitor", "--verify", str(out), "--ledger", down)
+    assert code == 2 and len(text.strip().splitlines()) == 1, text
+    assert "postgresql://ops:***@127.0.0.1:1/season" in text
+    assert secret not in text
+    assert [p for p in out.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()] == []
+
+
+def test_verify_after_a_purge_checks_what_remains(monitored_season: Path, tmp_path: Path) -> None:
+    """W05 (left on the 9th) purged from a copy of the ledger after the monitor was published:
+    the figures cannot be recomputed any more (said, exit 0); the chain and the outputs still
+    are checked."""
+    import shutil
+
+    from foresterie.ops.ledger import purge_before
+
+    led = tmp_path / "ledger.sqlite"
+    shutil.copyfile(monitored_season.parent / "ledger.sqlite", led)
+    with Ledger.open(led) as ledger:
+        assert purge_before(ledger, date(2026, 7, 14), workers={"W05"}) == 3  # 2 check-ins, list
+    copy = tmp_path / "m"
+    shutil.copytree(monitored_season, copy)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["inputs"]["ledger"]["path"] = str(led)
+    (copy / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 0, out
+    assert "not checked: the figures: purged for retention since publication (3 ledger rows" in out
+    (copy / "days.csv").write_text((copy / "days.csv").read_text() + "x\n")
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1 and "days.csv: changed after publication" in out, out

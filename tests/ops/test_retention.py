@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from foresterie.core.files import file_sha256
 from foresterie.ops.ledger import Ledger
 
 IDS = {f"W0{i}" for i in range(1, 8)}
@@ -64,27 +65,18 @@ def season(tiny_season_run: Path, tmp_path: Path) -> Path:
 
 
 def test_purge_then_ledger_verify_and_verify_pass(season: Path) -> None:
+    """Mid-season (the season runs to 07-31): on 07-10 nobody's stay has ended (W04, W05 leave
+    on the 11th, the others on the 13th), so no ledger row goes; the day run of 07-07 is past
+    and purged whole; the season run is kept whole."""
     ledger = season.parent / "tiny.ledger.sqlite"
     day = season.parent / "tiny.days" / "2026-07-07"
     assert _ids_in(day / "plan" / "riders.csv") == {"W01", "W02", "W03"}  # checked in
     assert _db_ids(ledger) == {"W01", "W02", "W03"}
     out = _ok("purge", str(season), "--before", "2026-07-10")
-    assert "3 ledger rows, 1 runs" in out and "1 runs still within retention" in out
-    # The ledger: the chain verifies, the purged rows keep kind and day, the purge is a row.
+    assert "0 ledger rows, 1 runs" in out and "1 runs still within retention" in out, out
+    assert "people whose stay had ended" not in out
     assert "chain intact" in _ok("ledger", "verify", str(season))
-    with Ledger.open(ledger) as led:
-        rows = led.rows()
-    assert [(r.event.kind, r.event.worker_id) for r in rows] == [
-        ("arrival", ""),
-        ("arrival", ""),
-        ("arrival", ""),
-        ("departure", "W02"),
-        ("day_plan", ""),
-        ("purge", ""),
-    ]
-    assert all(r.payload_hash for r in rows[:3]) and rows[-1].event.note.startswith("3 worker")
-    # W01 and W03 appear in no purged row any more: not in the database file at all.
-    assert _db_ids(ledger) == {"W02"}  # only in its row after the date
+    assert _db_ids(ledger) == {"W01", "W02", "W03"}  # all still here: the season goes on
     # The day run: every file naming a worker is gone; aggregates and the record remain.
     for f in day.rglob("*"):
         if f.is_file():
@@ -95,8 +87,120 @@ def test_purge_then_ledger_verify_and_verify_pass(season: Path) -> None:
     code, out = _cli("verify", str(day))
     assert code == 0 and "not checked: purged for retention (before 2026-07-10)" in out, out
     # The season run is still running on 07-10: kept whole, and verified whole.
-    assert (season / "plan" / "riders.csv").is_file()
+    assert (season / "plan" / "riders.csv").is_file() and not (season / "purged.json").exists()
     assert _ok("verify", str(season)).startswith("ok:")
+
+
+GONE = {"W01", "W03", "W04", "W05", "W06"}  # stays ended before 07-14, nothing recorded after
+
+
+def test_purge_mid_season_removes_the_people_who_left(season: Path) -> None:
+    """On 07-14 the season still runs: W01, W03 (left on the 13th), W04, W05 (the 11th) and
+    the waitlisted W06 (asked until the 13th) are gone from the ledger and from every file of
+    the season run; W02 (a departure recorded on the 20th) and W07 (from the 21st) stay; the
+    counts stay too."""
+    ledger = season.parent / "tiny.ledger.sqlite"
+    unserved_before = (season / "plan" / "unserved.csv").read_text()
+    assert ",1,vehicles_busy," in unserved_before and unserved_before.rstrip().endswith("W03")
+    out = _ok("purge", str(season), "--before", "2026-07-14")
+    assert "2 ledger rows, 1 runs" in out, out  # W01's and W03's arrivals; the day run whole
+    assert "5 people whose stay had ended removed from 1 of them" in out, out
+    assert "chain intact" in _ok("ledger", "verify", str(season))
+    with Ledger.open(ledger) as led:
+        rows = led.rows()
+    assert [(r.event.kind, r.event.worker_id) for r in rows] == [
+        ("arrival", ""),
+        ("arrival", ""),
+        ("arrival", "W02"),
+        ("departure", "W02"),
+        ("day_plan", ""),
+        ("purge", ""),
+    ]
+    assert "(5 people whose stay had ended)" in rows[-1].event.note
+    assert _db_ids(ledger) == {"W02"}  # in the database bytes too
+    found: set[str] = set()
+    for f in season.rglob("*"):
+        if f.is_file():
+            assert not (_ids_in(f) & GONE), f
+            assert b"Rossi" not in f.read_bytes() and "Rossì".encode() not in f.read_bytes()
+            found |= _ids_in(f)
+    assert found == {"W02", "W07"}
+    assert _ids_in(season / "plan" / "assignments.csv") == {"W02"}
+    assert _ids_in(season / "restricted" / "priority.csv") == {"W02", "W07"}
+    unserved = (season / "plan" / "unserved.csv").read_text().splitlines()
+    assert len(unserved) == 2 and ",1,vehicles_busy," in unserved[1]  # the count stays
+    assert unserved[1].endswith(",")  # W03's id is gone
+    record = json.loads((season / "purged.json").read_text())
+    assert record["purges"] == [{"before": "2026-07-14", "people": 5}]
+    assert record["files"]["inputs/workers.csv"]["rows_removed"] == 5
+    assert "plan/plan.json" not in record["removed"]  # it names nobody: kept, as the manifest's
+    assert (season / "aggregates" / "housing_by_site.csv").is_file()
+    code, out = _cli("verify", str(season))
+    assert code == 0, out
+    assert "not checked: partly purged for retention (last before 2026-07-14)" in out
+    assert "5 people whose stay had ended removed" in out
+    # A second purge on the same day finds nobody more; after the season, the run goes whole.
+    assert "0 ledger rows, 0 runs" in _ok("purge", str(season), "--before", "2026-07-14")
+    _ok("purge", str(season), "--before", "2026-08-01")
+    assert "chain intact" in _ok("ledger", "verify", str(season))
+    assert not _db_ids(ledger)
+    for f in season.rglob("*"):
+        if f.is_file():
+            assert not _ids_in(f), f
+    code, out = _cli("verify", str(season))
+    assert code == 0 and "purged for retention (before 2026-08-01)" in out, out
+
+
+def test_tampering_after_a_mid_season_purge_is_caught(season: Path) -> None:
+    _ok("purge", str(season), "--before", "2026-07-14")
+    clean = {p: p.read_bytes() for p in season.rglob("*") if p.is_file()}
+
+    def restore() -> None:
+        for p, data in clean.items():
+            p.write_bytes(data)
+
+    def verdict() -> str:
+        code, out = _cli("verify", str(season))
+        assert code == 1, out
+        return out
+
+    assign = season / "plan" / "assignments.csv"
+    assign.write_text(assign.read_text().replace("W02,FA,", "W02,FB,"))
+    assert "file changed after the purge: plan/assignments.csv" in verdict()
+    # The same edit with purged.json re-hashed: the checks run on the people left catch it.
+    record = json.loads((season / "purged.json").read_text())
+    record["files"]["plan/assignments.csv"]["kept_sha256"] = file_sha256(assign)
+    (season / "purged.json").write_text(json.dumps(record))
+    out = verdict()
+    assert "file changed after the purge" not in out and "W02" in out, out
+    restore()
+    # A purged person put back (a row fabricated), purged.json re-hashed to match.
+    riders = season / "plan" / "riders.csv"
+    text = riders.read_text()
+    riders.write_text(text + text.splitlines()[1].rsplit(",", 1)[0] + ",W01\n")
+    record = json.loads((season / "purged.json").read_text())
+    record["files"]["plan/riders.csv"]["kept_sha256"] = file_sha256(riders)
+    (season / "purged.json").write_text(json.dumps(record))
+    out = verdict()
+    assert "plan/riders.csv: " in out and "purged = " in out, out  # one row too many
+    assert "W01 is not in inputs/workers.csv" in out
+    restore()
+    # A person who is still here removed as if purged (records adjusted): the counts disagree.
+    workers = season / "inputs" / "workers.csv"
+    workers.write_text("".join(x for x in workers.read_text().splitlines(True) if "W07" not in x))
+    record = json.loads((season / "purged.json").read_text())
+    record["files"]["inputs/workers.csv"]["kept_sha256"] = file_sha256(workers)
+    record["files"]["inputs/workers.csv"]["rows_removed"] = 6
+    (season / "purged.json").write_text(json.dumps(record))
+    out = verdict()
+    assert "inputs/workers.csv: 6 people removed, purged.json records 5" in out
+    assert "W07 is not in inputs/workers.csv" in out  # still on the waitlist
+    restore()
+    trips = season / "plan" / "trips.csv"
+    trips.write_text(trips.read_text().replace(",VA1,", ",VB1,", 1))
+    assert "file changed after solving: plan/trips.csv" in verdict()
+    restore()
+    assert _cli("verify", str(season))[0] == 0
 
 
 def test_purge_after_the_season_purges_the_season_run(season: Path) -> None:
@@ -134,3 +238,87 @@ def test_tampering_after_a_purge_is_caught(season: Path) -> None:
     assert code == 1 and "row 1: purged row does not match its hash (edited)" in out, out
     code, out = _cli("purge", str(season), "--before", "2026-08-02")
     assert code == 2 and "chain broken, nothing purged" in out, out
+
+
+def test_mid_season_purge_of_an_encrypted_run_needs_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The restricted part encrypted at rest: without the key the purge says so and changes
+    nothing (the ledger neither); with it the rows go and the part is encrypted again."""
+    from cryptography.fernet import Fernet
+
+    from foresterie.core.restricted import KEY_ENV
+    from tests.helpers import TINY
+
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv(KEY_ENV, key)
+    run = tmp_path / "tiny"
+    _ok("solve", str(TINY), "--out", str(run))
+    _ok("ledger", "init", str(run))
+    rows = tmp_path / "checkins.csv"
+    rows.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W02,arrival\n")
+    _ok("ledger", "import", str(run), str(rows))
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    monkeypatch.delenv(KEY_ENV)
+    code, out = _cli("purge", str(run), "--before", "2026-07-14")
+    assert code == 2 and f"encrypted: set {KEY_ENV}" in out and len(out.splitlines()) == 1, out
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    monkeypatch.setenv(KEY_ENV, key)
+    out = _ok("purge", str(run), "--before", "2026-07-14")
+    assert "2 ledger rows" in out and "6 people whose stay had ended" in out, out  # all but W07
+    sealed = run / "restricted" / "priority.csv.fernet"
+    plain = Fernet(key.encode()).decrypt(sealed.read_bytes()).decode()
+    assert plain.splitlines() == ["worker_id,priority", "W07,0"]
+    assert not (run / "restricted" / "priority.csv").exists()
+    assert _ok("verify", str(run)).splitlines()[-1].startswith("ok:")
+    monkeypatch.delenv(KEY_ENV)
+    code, out = _cli("verify", str(run))
+    assert code == 0 and f"restricted/priority.csv: encrypted and {KEY_ENV} is not set" in out
+
+
+def test_mid_season_purge_on_a_postgres_ledger(season: Path, pg_url: str, tmp_path: Path) -> None:
+    """The same purge on the offices' PostgreSQL ledger: the rows of the people who left lose
+    their payload (also in the table's file on disk after VACUUM FULL), the chain verifies."""
+    import psycopg
+
+    _ok("ledger", "init", str(season), "--ledger", pg_url)
+    rows = tmp_path / "checkins.csv"
+    rows.write_text(
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W02,arrival\n"
+        "2026-07-20,W02,departure\n"
+    )
+    _ok("ledger", "import", str(season), str(rows), "--ledger", pg_url)
+    out = _ok("purge", str(season), "--before", "2026-07-14", "--ledger", pg_url)
+    assert "1 ledger rows" in out and "5 people whose stay had ended" in out, out
+    assert "chain intact" in _ok("ledger", "verify", str(season), "--ledger", pg_url)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        table = " ".join(str(r) for r in conn.execute("SELECT * FROM ledger_events").fetchall())
+        conn.execute("CHECKPOINT")
+        data = str(conn.execute("SHOW data_directory").fetchone()[0])  # type: ignore[index]
+        rel = str(conn.execute("SELECT pg_relation_filepath('ledger_events')").fetchone()[0])  # type: ignore[index]
+    assert "W01" not in table and "W02" in table
+    heap = Path(data) / rel
+    if heap.is_file():  # the server's files are readable where the tests run it
+        assert b"W01" not in heap.read_bytes() and b"W02" in heap.read_bytes()
+
+
+def test_exports_keep_working_on_a_partly_purged_run(season: Path, tmp_path: Path) -> None:
+    """After the mid-season purge: the public export is byte for byte the one before it (the
+    counts the purge kept), the driver packs name only people still here, and the operator's
+    copy (no restricted part) verifies, saying what it could not check."""
+    _ok("export", str(season), "--role", "public", "--out", str(tmp_path / "public-before"))
+    _ok("purge", str(season), "--before", "2026-07-14")
+    _ok("export", str(season), "--role", "public", "--out", str(tmp_path / "public"))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "public-before").iterdir()}
+    assert {p.name: p.read_bytes() for p in (tmp_path / "public").iterdir()} == before
+    _ok("export", str(season), "--role", "driver", "--out", str(tmp_path / "driver"))
+    named: set[str] = set()
+    for f in (tmp_path / "driver").rglob("*"):
+        if f.is_file():
+            assert not (_ids_in(f) & GONE), f
+            named |= _ids_in(f)
+    assert named == {"W02"}  # W02's packs are still there
+    _ok("export", str(season), "--role", "operator", "--out", str(tmp_path / "operator"))
+    code, out = _cli("verify", str(tmp_path / "operator"))
+    assert code == 0 and "partly purged for retention" in out, out
+    assert "restricted/priority.csv: withheld from this copy" in out

@@ -628,8 +628,14 @@ class Ledger:
         return problems
 
 
-def purge_before(led: Ledger, before: date, source: str = "foresterie purge") -> int:
-    """Purge the payload of every worker-level row dated before `before` (README, "Retention"):
+def purge_before(
+    led: Ledger,
+    before: date,
+    source: str = "foresterie purge",
+    workers: Iterable[str] | None = None,
+) -> int:
+    """Purge the payload of every worker-level row dated before `before` (README, "Retention";
+    with `workers`, only the rows of those people: a season still running keeps everyone else's):
     the row keeps seq, kind, day, its links and the sha256 of its payload, so `ledger verify`
     still checks the whole chain; a `purge` row records it; then the database is compacted so
     no old payload survives in its files. Refuses when the chain is already broken. Returns the
@@ -638,8 +644,14 @@ def purge_before(led: Ledger, before: date, source: str = "foresterie purge") ->
     if problems:
         raise _err(led.label, f"chain broken, nothing purged: {problems[0]}")
     v3_from = int(led.meta().get("hash_v3_from", "1"))
+    only = set(workers) if workers is not None else None
     rows = [
-        r for r in led.rows() if r.event.worker_id and r.event.day < before and not r.payload_hash
+        r
+        for r in led.rows()
+        if r.event.worker_id
+        and r.event.day < before
+        and not r.payload_hash
+        and (only is None or r.event.worker_id in only)
     ]
     old = [r.seq for r in rows if r.seq < v3_from]
     if old:
@@ -663,7 +675,8 @@ def purge_before(led: Ledger, before: date, source: str = "foresterie purge") ->
                 Event(
                     kind="purge",
                     day=before,
-                    note=f"{len(rows)} worker-level rows dated before {before} purged",
+                    note=f"{len(rows)} worker-level rows dated before {before} purged"
+                    + ("" if only is None else f" ({len(only)} people whose stay had ended)"),
                     source=source,
                 )
             ]

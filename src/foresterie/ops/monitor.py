@@ -26,7 +26,7 @@ from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import csv_text, dumps_json, file_sha256, write_text
 from foresterie.ops.day import SeasonRun, load_season_run
-from foresterie.ops.ledger import Event, Ledger
+from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.run.folders import atomic_dir
 from foresterie.scenario.model import SECTIONS
 
@@ -290,9 +290,7 @@ def compute(
     what the ledger records up to `as_of` (default: its last day); after it, the plan's."""
     season = load_season_run(season_run)
     sc = season.scenario
-    rows = ledger.rows()
-    events = [r.event for r in rows]
-    seq, head = ledger.head()
+    events, seq, head = ledger.snapshot()  # rows and head from one read (offices append)
     start, end = sc.config.scenario.season_start, sc.config.scenario.season_end
     given = as_of is not None
     as_of = as_of or last_day(events) or start - timedelta(days=1)
@@ -470,7 +468,12 @@ def compute(
             "path": str(season_run.resolve()),
             "manifest_sha256": season.manifest_sha256,
         },
-        "ledger": {"path": str(Path(ledger.label).resolve()), "rows": seq, "head": head},
+        # a file, or the URL as redacted in the label (no password is ever recorded)
+        "ledger": {
+            "path": ledger.label if is_url(ledger.label) else str(Path(ledger.label).resolve()),
+            "rows": seq,
+            "head": head,
+        },
         "day_runs": [
             {"day": d.isoformat(), "path": str(r.path), "manifest_sha256": r.manifest_sha256}
             for d, r in sorted(day_runs.items())

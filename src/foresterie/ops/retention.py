@@ -14,24 +14,34 @@ can still be reported on and `ledger verify` and `verify` still pass:
   (`aggregates/`), and `purged.json`: the sha256 of every removed file, which `verify` checks
   against the manifest.
 
-A run is purged whole or not at all: a season run still running at DATE keeps its plan.
+While the season is still running at DATE, runs still in use (the season run, its intake
+re-plans, day runs dated from DATE on) are not purged whole: only the people whose stay ended
+before DATE and whom nothing records from DATE on (`departed`) are removed from them and from
+the ledger (`purge_people`); everyone else's data stays, so `day` and `intake` go on working.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, read_inside, write_text
-from foresterie.ops.ledger import Ledger, is_url, ledger_path, purge_before
+from foresterie.core.restricted import FOLDER as RESTRICTED
+from foresterie.core.restricted import SUFFIX as SEALED
+from foresterie.core.restricted import read_restricted, write_restricted
+from foresterie.ops.ledger import Event, Ledger, is_url, ledger_path, purge_before
 
 PURGED = "purged.json"
+SCOPE_DEPARTED = "departed"  # purged.json of a run still in use: only people who had left
 AGGREGATES = "aggregates"
 KEEP = ("manifest.json", PURGED)  # never removed (they name no worker; a test checks)
 _TOKENS = (re.compile(r"[A-Za-z0-9_-]+"), re.compile(r"[A-Za-z0-9._-]+"))
@@ -45,6 +55,8 @@ class PurgeSummary:
     runs: list[Path] = field(default_factory=list)
     files: int = 0
     kept_runs: list[Path] = field(default_factory=list)  # still within retention
+    people: int = 0  # people whose stay had ended, removed from runs still in use
+    partly: list[Path] = field(default_factory=list)  # runs still in use they were removed from
 
 
 def _last_day(run: Path) -> date | None:
@@ -78,7 +90,9 @@ def purge_run(run: Path, before: date, aggregate: Aggregate, season_ids: set[str
     naming any worker of the season counts (a day run's follow-up list names people who did
     not ride that day)."""
     ids = _worker_ids(run) | season_ids
-    aggregate(run, run / AGGREGATES)
+    partial = _partial_record(run)  # people removed earlier while the run was in use
+    if not (run / AGGREGATES).is_dir():  # written by the first purge, from the whole plan
+        aggregate(run, run / AGGREGATES)
     removed: dict[str, str] = {}
     for p in sorted(run.rglob("*")):
         rel = p.relative_to(run).as_posix()
@@ -102,40 +116,220 @@ def purge_run(run: Path, before: date, aggregate: Aggregate, season_ids: set[str
             if p.is_file()
         },
     }
+    if partial is not None:
+        record["partial"] = partial
     write_text(run / PURGED, dumps_json(record))
     return len(removed)
+
+
+# ------------------------------------------------------------------ a season still running
+
+
+def _partial_record(run: Path) -> dict[str, Any] | None:
+    """The record of people removed from a run still in use, if any (README, "Retention")."""
+    if not (run / PURGED).is_file():
+        return None
+    record = json.loads((run / PURGED).read_text(encoding="utf-8"))
+    return record if record.get("scope") == SCOPE_DEPARTED else None
+
+
+def fully_purged(run: Path) -> bool:
+    return (run / PURGED).is_file() and _partial_record(run) is None
+
+
+def departed(run: Path, events: list[Event], before: date) -> set[str]:
+    """The people of a run whose stay ended before `before` and whom nothing records from
+    `before` on: their departure (the planned one, or an earlier recorded `departure` that is
+    their last check-in row) is before `before`, and no ledger row names them on or after it.
+    Whoever might still be served, re-planned or come back stays."""
+    text = read_inside(run, "inputs/workers.csv", 1 << 30).decode("utf-8-sig")
+    last_row: dict[str, date] = {}
+    last_checkin: dict[str, Event] = {}
+    for ev in events:  # ledger order
+        if not ev.worker_id:
+            continue
+        last_row[ev.worker_id] = max(ev.day, last_row.get(ev.worker_id, ev.day))
+        if ev.kind in ("arrival", "departure", "absent"):
+            mine = last_checkin.get(ev.worker_id)
+            if mine is None or mine.day <= ev.day:
+                last_checkin[ev.worker_id] = ev
+    out = set()
+    for w in csv.DictReader(io.StringIO(text, newline="")):
+        wid = w["worker_id"]
+        end = date.fromisoformat(w["departure"][:10])
+        left = last_checkin.get(wid)
+        if left is not None and left.kind == "departure":
+            end = min(end, left.day)
+        if end < before and last_row.get(wid, end) < before:
+            out.add(wid)
+    return out
+
+
+def _dialect(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def without_people(text: str, ids: set[str]) -> tuple[str, int, int, int]:
+    """A CSV text without the people `ids`: a row whose `worker_id` is one of them goes, and
+    so does any row still naming one after their ids are taken out of list cells (space
+    separated, as `unserved.csv`'s `worker_ids`); the row's counts stay (aggregates). Returns
+    (text, data rows before, rows removed, ids taken out of cells)."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    rows = list(csv.reader(io.StringIO(text.removeprefix(bom), newline="")))
+    if not rows:
+        return text, 0, 0, 0
+    header, data = rows[0], rows[1:]
+    col = header.index("worker_id") if "worker_id" in header else None
+    kept, taken = [], 0
+    for row in data:
+        if col is not None and col < len(row) and row[col] in ids:
+            continue
+        cells = []
+        for cell in row:
+            words = cell.split(" ")
+            left = [w for w in words if w not in ids]
+            taken += len(words) - len(left)
+            cells.append(" ".join(left) if len(left) < len(words) else cell)
+        if _names(",".join(cells), ids):
+            continue
+        kept.append(cells)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=_dialect(text))
+    writer.writerows([header, *kept])
+    return bom + buf.getvalue(), len(data), len(data) - len(kept), taken
+
+
+def _names(text: str, ids: set[str]) -> bool:
+    return any(not ids.isdisjoint(rx.findall(text)) for rx in _TOKENS)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def purge_people(run: Path, before: date, ids: set[str], aggregate: Aggregate) -> int:
+    """Remove the people `ids` (whose stay has ended) from a run still in use: their rows from
+    every CSV file (the restricted part decrypted and re-encrypted with the key), every other
+    file naming one of them removed whole (past days' driver sheets and notices; the plan's JSON
+    and GeoJSON copies). The counts in remaining rows stay. `purged.json` records, per file, the
+    sha256 it had when published (the manifest's) and has now, its data rows and how many were
+    removed; the removed files' sha256; each purge's date and number of people. The aggregates
+    are written first, from the whole run. Returns the number of files changed or removed."""
+    mine = ids & _worker_ids(run) if (run / "inputs" / "workers.csv").is_file() else set()
+    named = {
+        p
+        for p in run.rglob("*")
+        if p.is_file()
+        and not p.is_symlink()
+        and _names(p.read_bytes().decode("utf-8", "replace"), ids)
+    }
+    sealed = (
+        [p for p in (run / RESTRICTED).glob("*" + SEALED)] if (run / RESTRICTED).is_dir() else []
+    )
+    if not mine and not (named - {run / PURGED}) and not sealed:
+        return 0
+    plain = read_restricted(run)  # first: an encrypted part needs the key, nothing changed yet
+    restricted = {n: d for n, d in plain.items() if _names(d.decode("utf-8", "replace"), ids)}
+    if not mine and not (named - {run / PURGED}) and not restricted:
+        return 0
+    record = _partial_record(run) or {
+        "scope": SCOPE_DEPARTED,
+        "purges": [],
+        "files": {},
+        "removed": {},
+        "aggregates": {},
+    }
+    if not (run / AGGREGATES).is_dir():
+        aggregate(run, run / AGGREGATES)
+        record["aggregates"] = {
+            p.relative_to(run).as_posix(): file_sha256(p)
+            for p in sorted((run / AGGREGATES).rglob("*"))
+            if p.is_file()
+        }
+    files: dict[str, dict[str, Any]] = record["files"]
+
+    def cut(rel: str, data: bytes) -> bytes:
+        text, rows, gone, taken = without_people(data.decode("utf-8"), ids)
+        entry = files.setdefault(
+            rel, {"sha256": _sha(data), "rows": rows, "rows_removed": 0, "ids_removed": 0}
+        )
+        entry["rows_removed"] += gone
+        entry["ids_removed"] += taken
+        new = text.encode("utf-8")
+        entry["kept_sha256"] = _sha(new)
+        return new
+
+    changed = 0
+    for p in sorted(named):
+        rel = p.relative_to(run).as_posix()
+        if rel in KEEP or rel.startswith((AGGREGATES + "/", RESTRICTED + "/")):
+            continue
+        changed += 1
+        if p.suffix == ".csv":
+            write_text(p, cut(rel, p.read_bytes()).decode("utf-8"))
+        else:
+            record["removed"][rel] = file_sha256(p)
+            p.unlink()
+    if restricted:
+        new = {n: cut(f"{RESTRICTED}/{n}", d).decode("utf-8") for n, d in restricted.items()}
+        for n in new:
+            for p in (run / RESTRICTED / n, run / RESTRICTED / (n + SEALED)):
+                p.unlink(missing_ok=True)
+        write_restricted(run / RESTRICTED, new)  # encrypted again when the key is set
+        changed += len(new)
+    record["purges"].append({"before": before.isoformat(), "people": len(mine)})
+    write_text(run / PURGED, dumps_json(record))
+    return changed
 
 
 def purge(
     season_run: Path, before: date, aggregate: Aggregate, ledger: Path | str | None = None
 ) -> PurgeSummary:
     """Purge the season run's ledger, day runs, intake runs and the run itself (each once its
-    last day is before `before`)."""
+    last day is before `before`). While the season still runs at `before`, the runs still in
+    use and the ledger lose only the people who had left (`departed`)."""
     if not (season_run / "manifest.json").is_file():
         raise ScenarioError(
             [Problem(str(season_run), None, "run", "not a run folder (no manifest.json)")]
         )
     out = PurgeSummary()
+    end = _last_day(season_run)
+    running = not fully_purged(season_run) and (end is None or end >= before)
     lp: Path | str = ledger or ledger_path(season_run)  # a file, or a postgresql:// URL
     if not is_url(lp):
         lp = Path(lp)
-    if is_url(lp) or Path(lp).exists():
-        with Ledger.open(lp) as led:
-            out.ledger_rows = purge_before(led, before)
     runs = []
     for kind in ("days", "intake"):
         folder = season_run.parent / f"{season_run.name}.{kind}"
         if folder.is_dir():
             runs += sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
     runs.append(season_run)
-    season_ids = _worker_ids(season_run) if not (season_run / PURGED).exists() else set()
+    if running:  # an encrypted restricted part needs the key: say so before anything changes
+        for run in runs:
+            if not fully_purged(run):
+                read_restricted(run)
+    gone: set[str] = set()
+    if is_url(lp) or Path(lp).exists():
+        with Ledger.open(lp) as led:
+            if running:
+                gone = departed(season_run, led.events(), before)
+            out.ledger_rows = purge_before(led, before, workers=gone if running else None)
+    elif running:
+        gone = departed(season_run, [], before)
+    season_ids = _worker_ids(season_run) if not fully_purged(season_run) else set()
     for run in runs:
-        if (run / PURGED).exists():
+        if fully_purged(run):
             continue
         last = _last_day(run)
-        if last is None or last >= before:
-            out.kept_runs.append(run)
+        if last is not None and last < before:
+            out.files += purge_run(run, before, aggregate, season_ids)
+            out.runs.append(run)
             continue
-        out.files += purge_run(run, before, aggregate, season_ids)
-        out.runs.append(run)
+        out.kept_runs.append(run)
+        if gone:
+            changed = purge_people(run, before, gone, aggregate)
+            if changed:
+                out.files += changed
+                out.partly.append(run)
+    out.people = len(gone)
     return out

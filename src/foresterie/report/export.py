@@ -19,6 +19,7 @@ Every CSV cell meant for people is neutralised against spreadsheet formulas.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -43,7 +44,11 @@ ROLES: tuple[Role, ...] = ("driver", "operator", "public")
 SMALL_CELL = 5  # counts of people (or person-days) from 1 to SMALL_CELL - 1 are suppressed
 SUPPRESSED = f"<{SMALL_CELL}"
 # Parts of a run folder an operator gets: everything but restricted/.
-OPERATOR_PARTS = ("inputs", "plan", "report", "manifest.json", "day.json", "intake.json")
+# A run purged for retention also has purged.json (hashes) and aggregates/ (counts).
+OPERATOR_PARTS = (
+    *("inputs", "plan", "report", "manifest.json", "day.json", "intake.json"),
+    *("purged.json", "aggregates"),
+)
 # Manifest KPIs that count people or person-days (suppressed when small in the public export).
 PEOPLE_KPIS = (
     "housing.people",
@@ -87,6 +92,8 @@ def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | Non
     with _fresh(out, force) as tmp:
         if role == "operator":
             operator_view(run, tmp)
+        elif role == "public" and (run / "purged.json").is_file():
+            public_from_aggregates(run, tmp)  # purged for retention: the counts it kept
         else:
             data = load_run(run)
             if role == "driver":
@@ -94,6 +101,36 @@ def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | Non
             else:
                 public_export(data, tmp)
         return sum(1 for p in tmp.rglob("*") if p.is_file())
+
+
+# Each public table and its columns counting people or person-days (suppressed when small).
+PUBLIC_TABLES = {
+    "housing_by_site.csv": (2, 3),
+    "occupancy_by_week.csv": (4, 5),
+    "waitlist_by_reason.csv": (1,),
+    "transport_by_week.csv": (2, 3),
+    "unserved_by_reason.csv": (1,),
+}
+
+
+def public_from_aggregates(root: Path, out: Path) -> None:
+    """The public export of a run purged for retention (README, "Retention"): its people are
+    gone (all, or those who had left), so the tables are the counts the purge kept in
+    `aggregates/` (written from the whole run before anything was removed), suppressed as
+    usual; the season figures from the manifest. The same bytes as before the purge."""
+    import csv
+    import io
+
+    for name, cols in PUBLIC_TABLES.items():
+        text = read_inside(root, f"aggregates/{name}", 1 << 30).decode("utf-8-sig")
+        header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+        table: list[list[Any]] = [
+            [int(c) if i in cols else c for i, c in enumerate(r)] for r in rows
+        ]
+        _write(out / name, header, suppress(table, cols))
+    manifest = json.loads(read_inside(root, "manifest.json", 1 << 26).decode("utf-8"))
+    _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {})))
+    write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
 
 
 # ------------------------------------------------------------------ driver
