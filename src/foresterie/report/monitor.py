@@ -21,6 +21,7 @@ from typing import Any
 from foresterie.core.files import csv_cell, read_inside
 from foresterie.core.i18n import N_, Lang
 from foresterie.report.html import CSS, SECTION_LABELS, WAITLIST_REASONS, Bar, bars_svg
+from foresterie.report.maps import UNSERVED_REASONS
 
 MAX_BYTES = 64 << 20
 FAMILY_LABELS = {
@@ -73,13 +74,6 @@ UNIT_LABELS = {
     "minutes": N_("minutes"),
     "eur": "€",
     "eur/worker-day": N_("€ per worker-day"),
-}
-UNSERVED_REASONS = {
-    "no_vehicle": N_("no vehicle based there"),
-    "ride_cap": N_("ride longer than the cap"),
-    "fleet_short": N_("fleet short (proven)"),
-    "vehicles_busy": N_("vehicles busy (not proven short)"),
-    "windows": N_("time windows cannot be met"),
 }
 SOURCE_LABELS = {
     "ledger": N_("ledger"),
