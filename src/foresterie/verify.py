@@ -14,7 +14,7 @@ import math
 import os
 import stat
 import tomllib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -1798,7 +1798,14 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         return True
 
     copy = people if w.get("group_id") else people[:1]  # one copy of a class of equals
-    acc_need = sum(1 for m in copy if _truthy(m.get("accessible")))
+    # accessible beds a copy needs: the most accessible people present on one night (members of
+    # a group whose stays do not overlap can use the same accessible bed in turn)
+    present: Counter[date] = Counter()
+    for m in copy:
+        if _truthy(m.get("accessible")):
+            a, b = _day(m["arrival"]), _day(m["departure"])
+            present.update(a + timedelta(days=k) for k in range((b - a).days))
+    acc_need = max(present.values(), default=0)
     ids = sorted(r.fs)
     near = [f for f in ids if commute_ok(f) and avoid_ok(f) and (not pin or f == pin)]
     opened = [f for f in near if open_ok(f)]
