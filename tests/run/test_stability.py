@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from foresterie.core.timeutil import fmt_hhmm
 from foresterie.run import stability
 from foresterie.run.stability import (
     STABLE_MIN,
@@ -25,6 +24,7 @@ from foresterie.run.stability import (
     keep_vehicles,
     reseat,
     stable_day_plan,
+    trip_record,
 )
 from foresterie.scenario.model import Assignment, Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip, Unserved, trip_timer
@@ -204,34 +204,8 @@ def test_stripping_riders_from_a_kept_trip_drops_an_emptied_stop() -> None:
 
 
 def _ref_json(trips: list[Trip]) -> str:
-    """Trips as a day run's reference_trips.json (reference_trips_json's format)."""
-    return json.dumps(
-        {
-            "day": D.isoformat(),
-            "trips": [
-                {
-                    "trip_id": t.trip_id,
-                    "foresteria_id": t.foresteria_id,
-                    "origin_id": t.origin,
-                    "direction": t.direction,
-                    "vehicle_id": t.vehicle_id,
-                    "depart": fmt_hhmm(t.depart),
-                    "return": fmt_hhmm(t.ret),
-                    "stops": [
-                        {
-                            "seq": s.seq,
-                            "farm_id": s.farm_id,
-                            "arrive": fmt_hhmm(s.arrive),
-                            "depart": fmt_hhmm(s.depart),
-                            "worker_ids": list(s.worker_ids),
-                        }
-                        for s in t.stops
-                    ],
-                }
-                for t in trips
-            ],
-        }
-    )
+    """Trips as a day run's reference_trips.json."""
+    return json.dumps({"day": D.isoformat(), "trips": [trip_record(t) for t in trips]})
 
 
 def _two_bases() -> tuple[Scenario, TravelMatrix, list[Assignment], str]:

@@ -747,29 +747,30 @@ def _stripped(t: Trip, gone: set[str], matrix: TravelMatrix, scenario: Scenario)
     """A kept trip without the riders in `gone`, rebuilt as a kept reference trip is."""
     if not any(w in gone for s in t.stops for w in s.worker_ids):
         return t
-    return _rebuilt(
-        {
-            "trip_id": t.trip_id,
-            "day": t.day,
-            "foresteria_id": t.foresteria_id,
-            "origin_id": t.origin,
-            "direction": t.direction,
-            "vehicle_id": t.vehicle_id,
-            "depart": fmt_hhmm(t.depart),
-            "return": fmt_hhmm(t.ret),
-            "stops": [
-                {
-                    "farm_id": s.farm_id,
-                    "arrive": fmt_hhmm(s.arrive),
-                    "depart": fmt_hhmm(s.depart),
-                    "worker_ids": [w for w in s.worker_ids if w not in gone],
-                }
-                for s in t.stops
-            ],
-        },
-        matrix,
-        scenario,
-    )
+    return _rebuilt({**trip_record(t, gone), "day": t.day}, matrix, scenario)
+
+
+def trip_record(t: Trip, gone: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A trip as reference_trips.json holds one (times HH:MM), without the riders in `gone`."""
+    return {
+        "trip_id": t.trip_id,
+        "foresteria_id": t.foresteria_id,
+        "origin_id": t.origin,
+        "direction": t.direction,
+        "vehicle_id": t.vehicle_id,
+        "depart": fmt_hhmm(t.depart),
+        "return": fmt_hhmm(t.ret),
+        "stops": [
+            {
+                "seq": s.seq,
+                "farm_id": s.farm_id,
+                "arrive": fmt_hhmm(s.arrive),
+                "depart": fmt_hhmm(s.depart),
+                "worker_ids": [w for w in s.worker_ids if w not in gone],
+            }
+            for s in t.stops
+        ],
+    }
 
 
 def _timing_holds(
