@@ -81,12 +81,23 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "operations-sim")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a stopped simulation in --out: days already recorded in days.jsonl are "
+        "kept (the random draws are replayed, nothing is imported again)",
+    )
     a = ap.parse_args()
     if not (a.run / "manifest.json").is_file():
         sys.exit(f"{a.run}: no run folder; run `make demo` first")
     rng = random.Random(a.seed)
-    shutil.rmtree(a.out, ignore_errors=True)
-    (a.out / "imports").mkdir(parents=True)
+    done: dict[str, dict] = {}  # type: ignore[type-arg]
+    if a.resume and (a.out / "days.jsonl").is_file():
+        with open(a.out / "days.jsonl", encoding="utf-8") as fh:
+            done = {r["day"]: r for r in map(json.loads, fh)}
+    else:
+        shutil.rmtree(a.out, ignore_errors=True)
+    (a.out / "imports").mkdir(parents=True, exist_ok=True)
     ledger = a.out / "ledger.sqlite"
     days_dir = a.out / "days"
     season = load_season_run(a.run)
@@ -104,7 +115,8 @@ def main() -> None:
         key=lambda f: sum(1 for w in housed if season.assigned[w.id] == f),
     )
     broken_vehicle = sorted(v.id for v in sc.fleet if v.foresteria_id == busiest_fid)[0]
-    cli("ledger", "init", str(a.run), "--ledger", str(ledger))
+    if not a.resume:
+        cli("ledger", "init", str(a.run), "--ledger", str(ledger))
     table = []
     for k in range(a.days):
         d = a.start + timedelta(days=k)
@@ -146,8 +158,13 @@ def main() -> None:
                     [[tag, broken_vehicle, "breakdown", "simulated"]],
                 )
             )
-        if files:
+        if tag in done:  # resumed: this day ran before (its draws were replayed above)
+            table.append(done[tag])
+            continue
+        imported = a.out / "imports" / f".imported-{tag}"
+        if files and not imported.is_file():
             cli("ledger", "import", str(a.run), *map(str, files), "--ledger", str(ledger))
+            imported.touch()
         day_dir = days_dir / tag
         load = os.getloadavg()[0]
         wall, cpu, _ = timed_cli(
@@ -201,6 +218,8 @@ def main() -> None:
             }
         )
         print(json.dumps(table[-1]), flush=True)
+        with open(a.out / "days.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(table[-1]) + "\n")
     # the busiest day of the window: re-planned 3 times, replayed
     busiest = max(table, key=lambda r: r["riders"])["day"]
     walls, solve, cpus, loads = [], [], [], []
