@@ -1,7 +1,8 @@
 """Thirty days of daily operations on the default season, day by day through the command line.
 
-Usage: python benchmarks/operations.py [RUN] [--start 2027-08-01] [--days 30] [--seed 1]
-(RUN defaults to runs/puglia-2027, the default season; `make demo` makes it.)
+Usage: python benchmarks/operations.py [RUN] [--start 2027-08-01] [--days 30] [--seed 1] [--resume]
+(RUN defaults to runs/puglia-2027, the default season; `make demo` makes it. `--resume` continues
+a stopped simulation: the days in OUT/days.jsonl are kept, their random draws replayed.)
 
 Each simulated day D, with a seeded random generator:
 - check-ins: everyone the season plan houses from D arrives on D, except 20 % who arrive 1-3
