@@ -1,7 +1,8 @@
 """Thirty days of daily operations on the default season, day by day through the command line.
 
-Usage: python benchmarks/operations.py [RUN] [--start 2026-08-01] [--days 30] [--seed 1]
-(RUN defaults to runs/puglia-2026; `make demo` makes it.)
+Usage: python benchmarks/operations.py [RUN] [--start 2027-08-01] [--days 30] [--seed 1] [--resume]
+(RUN defaults to runs/puglia-2027, the default season; `make demo` makes it. `--resume` continues
+a stopped simulation: the days in OUT/days.jsonl are kept, their random draws replayed.)
 
 Each simulated day D, with a seeded random generator:
 - check-ins: everyone the season plan houses from D arrives on D, except 20 % who arrive 1-3
@@ -16,7 +17,8 @@ Each simulated day D, with a seeded random generator:
 
 Per day: riders, demand changes, unserved rider-trips, riders whose vehicle or departure (+-10
 min) changed against the season plan and against the previous day, vehicles used against the
-season plan, wall time of `foresterie day`. Then the busiest day of the window is re-planned 3
+season plan, wall and CPU time of `foresterie day` (CPU: user + system of the command and the
+processes it waited for), the 1-minute load average when the day started (a shared machine). Then the busiest day of the window is re-planned 3
 times (median wall) and replayed byte for byte. Last, `foresterie monitor` sets the weeks of
 the window against the season plan (README "Monitoring") and `foresterie monitor --verify`
 recomputes every figure; the weekly table is printed (plan / actual per indicator).
@@ -27,8 +29,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -45,12 +49,22 @@ BIN = Path(sys.executable).parent / "foresterie"
 
 
 def cli(*args: str) -> tuple[float, str]:
+    wall, _, out = timed_cli(*args)
+    return wall, out
+
+
+def timed_cli(*args: str) -> tuple[float, float, str]:
+    """Run `foresterie ARGS`: (wall s, CPU s of the command and the processes it waited for,
+    stdout); exits on failure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.monotonic()
     r = subprocess.run([str(BIN), *args], capture_output=True, text=True, check=False)
     wall = time.monotonic() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if r.returncode != 0:
         sys.exit(f"foresterie {' '.join(args)}: exit {r.returncode}\n{r.stdout}\n{r.stderr}")
-    return wall, r.stdout
+    return wall, cpu, r.stdout
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
@@ -63,17 +77,28 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("run", nargs="?", type=Path, default=ROOT / "runs" / "puglia-2026")
-    ap.add_argument("--start", type=date.fromisoformat, default=date(2026, 8, 1))
+    ap.add_argument("run", nargs="?", type=Path, default=ROOT / "runs" / "puglia-2027")
+    ap.add_argument("--start", type=date.fromisoformat, default=date(2027, 8, 1))
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "operations-sim")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a stopped simulation in --out: days already recorded in days.jsonl are "
+        "kept (the random draws are replayed, nothing is imported again)",
+    )
     a = ap.parse_args()
     if not (a.run / "manifest.json").is_file():
         sys.exit(f"{a.run}: no run folder; run `make demo` first")
     rng = random.Random(a.seed)
-    shutil.rmtree(a.out, ignore_errors=True)
-    (a.out / "imports").mkdir(parents=True)
+    done: dict[str, dict] = {}  # type: ignore[type-arg]
+    if a.resume and (a.out / "days.jsonl").is_file():
+        with open(a.out / "days.jsonl", encoding="utf-8") as fh:
+            done = {r["day"]: r for r in map(json.loads, fh)}
+    else:
+        shutil.rmtree(a.out, ignore_errors=True)
+    (a.out / "imports").mkdir(parents=True, exist_ok=True)
     ledger = a.out / "ledger.sqlite"
     days_dir = a.out / "days"
     season = load_season_run(a.run)
@@ -91,7 +116,8 @@ def main() -> None:
         key=lambda f: sum(1 for w in housed if season.assigned[w.id] == f),
     )
     broken_vehicle = sorted(v.id for v in sc.fleet if v.foresteria_id == busiest_fid)[0]
-    cli("ledger", "init", str(a.run), "--ledger", str(ledger))
+    if not a.resume:
+        cli("ledger", "init", str(a.run), "--ledger", str(ledger))
     table = []
     for k in range(a.days):
         d = a.start + timedelta(days=k)
@@ -133,10 +159,16 @@ def main() -> None:
                     [[tag, broken_vehicle, "breakdown", "simulated"]],
                 )
             )
-        if files:
+        if tag in done:  # resumed: this day ran before (its draws were replayed above)
+            table.append(done[tag])
+            continue
+        imported = a.out / "imports" / f".imported-{tag}"
+        if files and not imported.is_file():
             cli("ledger", "import", str(a.run), *map(str, files), "--ledger", str(ledger))
+            imported.touch()
         day_dir = days_dir / tag
-        wall, _ = cli(
+        load = os.getloadavg()[0]
+        wall, cpu, _ = timed_cli(
             "day", str(a.run), "--date", tag, "--ledger", str(ledger), "--out", str(day_dir)
         )
         cli("verify", str(day_dir))
@@ -181,24 +213,39 @@ def main() -> None:
                 "vehicles_season": record["vehicles_used_season_plan"],
                 "follow_up": record["follow_up_no_shows"],
                 "wall_s": round(wall, 1),
+                "cpu_s": round(cpu, 1),
+                "load_1min": round(load, 1),
+                "plan": _how(manifest),
             }
         )
         print(json.dumps(table[-1]), flush=True)
+        with open(a.out / "days.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(table[-1]) + "\n")
     # the busiest day of the window: re-planned 3 times, replayed
     busiest = max(table, key=lambda r: r["riders"])["day"]
-    walls, solve = [], []
+    walls, solve, cpus, loads = [], [], [], []
     for i in range(3):
         out = a.out / "busiest" / str(i)
-        wall, _ = cli(
+        loads.append(os.getloadavg()[0])
+        wall, cpu, _ = timed_cli(
             "day", str(a.run), "--date", busiest, "--ledger", str(ledger), "--out", str(out)
         )
         walls.append(wall)
+        cpus.append(cpu)
         t = json.loads((out / "day.json").read_text(encoding="utf-8"))["timings_s"]
         solve.append(t["ledger_and_demand_s"] + t["solve_and_verify_s"])
     _, out = cli("replay", str(days_dir / busiest), "--out", str(a.out / "busiest-replay"))
     _, lv = cli("ledger", "verify", str(a.run), "--ledger", str(ledger))
+    same = all(
+        _plan_files(a.out / "busiest" / str(i)) == _plan_files(days_dir / busiest) for i in range(3)
+    )
     print_table(
         table, a, busiest, walls, solve, out.strip().splitlines()[-1], lv.strip(), season, days_dir
+    )
+    print(
+        f"busiest day {busiest}, 3 more runs: CPU {', '.join(f'{c:.1f}' for c in cpus)} s "
+        f"(median {statistics.median(cpus):.1f}), load average at their start "
+        f"{', '.join(f'{x:.1f}' for x in loads)}; plan files byte-identical to the day's run: {same}"
     )
     monitor(a, ledger, days_dir)
 
@@ -242,6 +289,21 @@ def monitor(a: argparse.Namespace, ledger: Path, days_dir: Path) -> None:
             for ind, _ in MONITOR_COLUMNS
         ]
         print(f"| {w} | {rows[w, 'worker_days']['source']} | " + " | ".join(cells) + " |")
+
+
+def _plan_files(run: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(run)): p.read_bytes() for p in sorted((run / "plan").rglob("*"))}
+
+
+def _how(manifest: dict) -> str:  # type: ignore[type-arg]
+    """How the day was planned (manifest `shuttles.stability`), in a few words."""
+    st = manifest["shuttles"].get("stability") or {}
+    parts = [st.get("mode", "")]
+    if st.get("repaired_foresterie"):
+        parts.append("repaired " + " ".join(st["repaired_foresterie"]))
+    if st.get("fresh_foresterie"):
+        parts.append("fresh " + " ".join(st["fresh_foresterie"]))
+    return "; ".join(parts)
 
 
 def _in_window(week: str, first: date, last: date) -> bool:

@@ -82,6 +82,19 @@ def test_recorded_arrivals_replace_the_planned_ones(season: Path) -> None:
     assert set(_riders(season, late)) == {"W01", "W02", "W03"}
 
 
+def test_a_late_arrival_does_not_stay_past_the_planned_departure(season: Path) -> None:
+    """The family W04, W05 is planned 6-11 July at FB; W04 checks in three days late, on the
+    9th: W04 rides on the 9th and 10th, not on the 11th, when the bed is someone else's (a day
+    run pinned riders past their stay and found more people than beds)."""
+    events = [
+        Event(kind="arrival", day=date(2026, 7, 6), worker_id="W05"),
+        Event(kind="arrival", day=date(2026, 7, 9), worker_id="W04"),
+    ]
+    assert {"W04", "W05"} <= set(_riders(season, events, date(2026, 7, 10)))
+    assert "W04" not in _riders(season, events, D)  # not yet arrived
+    assert not {"W04", "W05"} & set(_riders(season, events, date(2026, 7, 11)))
+
+
 def test_repeated_no_shows_release_the_seat_and_list_the_rider(season: Path) -> None:
     no_shows = [Event(kind="no_show", day=date(2026, 7, 6), worker_id="W01")]
     shows = [Event(kind="boarding", day=date(2026, 7, 6), worker_id="W01")]

@@ -4,10 +4,15 @@ and the same rows as a CSV in the ledger's boarding-list format."""
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from pathlib import Path
 
-from foresterie.report.boarding import qr_svg, write_boarding_sheets
+import segno
+import zxingcpp
+from PIL import Image
+
+from foresterie.report.boarding import QR_MASK, qr_svg, write_boarding_sheets
 from foresterie.report.rundata import load_run
 
 
@@ -35,3 +40,16 @@ def test_qr_codes_are_deterministic_and_distinct() -> None:
     assert qr_svg("W01") == qr_svg("W01")
     assert qr_svg("W01") != qr_svg("W02")
     assert qr_svg("W01").startswith("<svg")
+
+
+def test_qr_codes_with_the_fixed_mask_decode_to_the_id() -> None:
+    """The sheets' codes use one data mask (QR_MASK) instead of segno's choice: a real decoder
+    (zxing-cpp) reads each symbol back as the pseudonymous id it encodes."""
+    ids = [f"W{n:05d}" for n in (0, 7, 63, 993, 2311, 99999)] + ["PK-BMZ-PISTA", "w-1"]
+    for wid in ids:
+        code = segno.make(wid, error="m", micro=False, mask=QR_MASK)
+        assert qr_svg(wid) == code.svg_inline(scale=2, border=2)  # the symbol on the sheet
+        png = io.BytesIO()
+        code.save(png, kind="png", scale=4, border=4)
+        png.seek(0)
+        assert [r.text for r in zxingcpp.read_barcodes(Image.open(png))] == [wid]

@@ -5,21 +5,31 @@ used; interchangeable riders are reseated onto their reference vehicle."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
+import pytest
+
+from foresterie.run import stability
 from foresterie.run.stability import (
     STABLE_MIN,
     RefLeg,
+    _fresh_could_win,
+    _residual_plan,
     _seat_in_kept,
     _stripped,
+    _unserved,
     keep_vehicles,
     reseat,
+    stable_day_plan,
+    trip_record,
 )
-from foresterie.scenario.model import Scenario
-from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip, trip_timer
+from foresterie.scenario.model import Assignment, Scenario
+from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip, Unserved, trip_timer
 from foresterie.travel.matrix import TravelMatrix
-from tests.helpers import farm, foresteria, matrix, scenario, vehicle
+from tests.helpers import farm, foresteria, matrix, pickup, scenario, vehicle, worker
 
 D = date(2026, 7, 7)
 
@@ -188,3 +198,140 @@ def test_stripping_riders_from_a_kept_trip_drops_an_emptied_stop() -> None:
     assert (back.vehicle_id, back.depart, back.riders) == ("V1", longer.depart, 2)
     assert back.metres < longer.metres
     assert _stripped(longer, {"W1", "W2", "W9"}, m, sc) is None  # nobody left: no trip
+
+
+# ------------------------------------------------------------------ the candidates of a day
+
+
+def _ref_json(trips: list[Trip]) -> str:
+    """Trips as a day run's reference_trips.json."""
+    return json.dumps({"day": D.isoformat(), "trips": [trip_record(t) for t in trips]})
+
+
+def _two_bases() -> tuple[Scenario, TravelMatrix, list[Assignment], str]:
+    """Day D. FA: A1-A3 to F1 (20 min), all on VA1's season trips: nothing to gain there. FB:
+    B01-B12 to F2 (50 min) and P1-P4 from the departure point PX (served by FB, 5 min away), one
+    4-seat vehicle and no season trips: fleet short, riders left unserved."""
+    cfg = {"scenario": {"season_start": D.isoformat(), "season_end": D.isoformat()}}
+    a_riders = [worker(f"A{i}", "2026-07-07", "2026-07-08", pinned="FA") for i in (1, 2, 3)]
+    b_riders = [
+        worker(f"B{i:02d}", "2026-07-07", "2026-07-08", farm_id="F2", pinned="FB")
+        for i in range(1, 13)
+    ]
+    points = [
+        worker(f"P{i}", "2026-07-07", "2026-07-08", farm_id="F2", pickup="PX") for i in (1, 2, 3, 4)
+    ]
+    fleet = [vehicle("VA1", "FA"), vehicle("VB1", "FB", seats=4)]
+    sc = scenario(
+        [foresteria("FA", men=5), foresteria("FB", men=20)],
+        [farm("F1"), farm("F2")],
+        a_riders + b_riders + points,
+        fleet,
+        [pickup("PX")],
+        **cfg,
+    )
+    m = matrix(
+        {("FA", "F1"): 20, ("FB", "F2"): 50, ("FB", "PX"): 5, ("PX", "F2"): 50, ("FA", "FB"): 90},
+        ["FA", "FB", "F1", "F2", "PX"],
+    )
+    assignments = [
+        Assignment(
+            worker_id=w.id,
+            foresteria_id=w.pinned_foresteria or "",
+            section=w.section,
+            arrival=w.arrival,
+            departure=w.departure,
+        )
+        for w in a_riders + b_riders
+    ]
+    timer = trip_timer(sc, m)
+    kept = []
+    for tid, direction in (("M01", "to_farm"), ("E01", "to_foresteria")):
+        template = replace(_trip(tid, "VA1", ()), direction=direction)
+        made = timer(template, ["F1"], [("A1", "A2", "A3")])
+        assert made is not None
+        kept.append(made)
+    return sc, m, assignments, _ref_json(kept)
+
+
+def _same(a: ShuttlePlan, b: ShuttlePlan) -> bool:
+    return (a.trips, a.unserved, a.fleet_days) == (b.trips, b.unserved, b.fleet_days)
+
+
+def test_the_fresh_plan_is_made_only_where_it_could_win_and_the_day_plan_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FA's kept trips serve every rider with the season's vehicle: no plan serves more there,
+    so the fresh plan is made for FB only. Forcing the full candidate set (the fresh plan of
+    every foresteria, as before the pruning) chooses the same plan, byte for byte."""
+    sc, m, assignments, ref = _two_bases()
+    could: list[set[str]] = []
+    real = stability._fresh_could_win
+
+    def spy(*args: Any) -> set[str]:
+        could.append(real(*args))
+        return could[-1]
+
+    monkeypatch.setattr(stability, "_fresh_could_win", spy)
+    pruned, kept = stable_day_plan(sc, m, assignments, ref, 1)
+    assert could == [{"FB"}]  # the pruning applied: FA has nothing to gain
+    assert _unserved(pruned, "FB") > 0 and _unserved(pruned, "FA") == 0
+    monkeypatch.setattr(stability, "_fresh_could_win", lambda *args: {"FA", "FB"})
+    full, kept_full = stable_day_plan(sc, m, assignments, ref, 1)
+    assert _same(pruned, full) and kept == kept_full
+    fa = [t for t in pruned.trips if t.foresteria_id == "FA"]
+    assert {(t.trip_id, t.vehicle_id) for t in fa} == {("M01", "VA1"), ("E01", "VA1")}
+
+
+def test_the_fresh_plan_made_in_the_background_is_the_same_plan() -> None:
+    """With two processes the fresh plan is made by a forked process while the kept plan is
+    assembled: the day plan is the one made on one process."""
+    sc, m, assignments, ref = _two_bases()
+    one = stable_day_plan(sc, m, assignments, ref, 1)
+    two = stable_day_plan(sc, m, assignments, ref, 2)
+    assert _same(one[0], two[0]) and one[1] == two[1]
+
+
+def test_a_residual_plan_carries_only_the_riders_given() -> None:
+    """Departure-point riders have no bed, so they are not among the assignments: a residual
+    plan for A1-A3 and B01 must not plan P1-P4 from PX as well (they were planned twice, on a
+    kept trip and again by the residual plan, and the day run failed verification)."""
+    sc, m, assignments, _ = _two_bases()
+    plan = _residual_plan(sc, m, assignments, {"A1", "A2", "A3", "B01"}, set(), 1)
+    carried = {w for t in plan.trips for s in t.stops for w in s.worker_ids}
+    left = {w for u in plan.unserved for w in u.worker_ids}
+    assert carried | left == {"A1", "A2", "A3", "B01"}
+
+
+def _unserved_row(base: str, riders: int, code: str) -> Unserved:
+    return Unserved(
+        day=D,
+        foresteria_id=base,
+        base_id=base,
+        farm_id="F1",
+        riders=riders,
+        code=code,  # type: ignore[arg-type]
+        reason="",
+        proven=True,
+        lower_bound=0,
+        available=1,
+        worker_ids=tuple(f"{base}-{i}" for i in range(riders)),
+    )
+
+
+def test_where_a_fresh_plan_could_win() -> None:
+    """Riders beyond the ride cap, or at a base with no vehicle that day, are unserved in every
+    plan (a floor); a fresh plan could win only above that floor, or where the kept plan needs a
+    vehicle beyond the season plan's."""
+    plan = replace(
+        _plan([_trip("T1", "V1", ("W1",))]),
+        unserved=[
+            _unserved_row("FA", 2, "ride_cap"),
+            _unserved_row("FB", 1, "no_vehicle"),
+            _unserved_row("FC", 1, "ride_cap"),
+            _unserved_row("FC", 1, "vehicles_busy"),
+        ],
+    )
+    score = {"FA": (2, 1), "FB": (1, 0), "FC": (2, 1), "FD": (0, 3), "FE": (0, 1)}
+    ref = {"FA": {"V1"}, "FB": set(), "FC": {"V1"}, "FD": {"V1", "V2"}, "FE": {"V1"}}
+    assert _fresh_could_win(plan, score, ref) == {"FC", "FD"}

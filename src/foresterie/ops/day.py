@@ -1,7 +1,8 @@
 """`foresterie day RUN --date D`: tomorrow's shuttles from the ledger, as a verified day run.
 
 The day's demand: everyone the season run houses who is present on D (the planned stay, moved by
-check-ins: an arrival row, a departure row, an absence) and rides that day: a booking where there
+check-ins: an arrival row, a departure row, an absence; never past the planned departure) and
+rides that day: a booking where there
 is one (the last booking or cancellation of that worker for D wins), else the season plan's
 expectation (their farm works that day). From the first day arrivals are recorded on, nobody housed
 whose planned arrival falls on or after it is assumed present without an arrival row. A rider
@@ -145,6 +146,9 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             here = False  # arrivals at the foresterie are recorded: only a check-in says so
         for ev in sorted(presence.get(w.id, []), key=lambda e: e.day):  # stable: ledger order
             here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
+        # never past the planned departure (the ledger records no extensions; the bed is
+        # someone else's after it): a late arrival does not move the departure
+        here = here and d < w.departure
         booking = bookings.get(w.id)
         if booking is not None and booking.kind == "booking" and booking.origin in points:
             home = home or booking.origin  # no bed, no point of their own: this booking's

@@ -18,15 +18,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import multiprocessing
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
 from ortools.graph.python import linear_sum_assignment
 
 from foresterie.core.files import dumps_json
+from foresterie.core.procs import _die_with_parent as die_with_parent
 from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Scenario, Vehicle
 from foresterie.shuttles.routes import (
@@ -280,6 +285,15 @@ def stable_day_plan(
             trips.append(trip)
     base_of = pickup_bases(scenario, matrix)
     strict_pass: list[tuple[list[Trip], set[str]]] = []
+    residuals: dict[tuple[frozenset[str], frozenset[tuple[date, str | None]]], ShuttlePlan] = {}
+
+    def residual_plan(riders: set[str], busy: set[tuple[date, str | None]]) -> ShuttlePlan:
+        """_residual_plan, once per (riders, busy vehicles): the relaxed pass and the repairs
+        often ask for a plan already made (a deterministic function of these inputs)."""
+        key = (frozenset(riders), frozenset(busy))
+        if key not in residuals:
+            residuals[key] = _residual_plan(first, matrix, assignments, riders, busy, 1)
+        return residuals[key]
 
     def assemble(max_shift: int | None, bases: set[str]) -> tuple[ShuttlePlan, list[Trip], int]:
         """Kept trips, riders left over seated on them (departures moved by at most STABLE_MIN
@@ -296,6 +310,8 @@ def stable_day_plan(
             strict, more = _seat_in_kept(strict, rest, where, first, matrix, None)
             seated |= more
         left = gone - seated
+        if max_shift is None:  # only `bases` are compared with this pass (planned separately)
+            left = {w for w in left if base_of.get(where[w][1], where[w][1]) in bases}
         busy = {(t.day, t.vehicle_id) for t in strict}
         idle = {
             v.foresteria_id
@@ -303,10 +319,15 @@ def stable_day_plan(
             if v.available_from <= day <= v.available_to and (day, v.id) not in busy
         }
         planned = {w for w in left if base_of.get(where[w][1], where[w][1]) in idle}
-        plan_rest = _residual_plan(first, matrix, assignments, planned, busy, 1)
+        plan_rest = residual_plan(planned, busy)
         nobody = _no_idle_vehicle(scenario, where, left - planned, base_of)
         return _merge(strict, plan_rest, nobody), strict, len(seated)
 
+    # On a day with riders left over, a fresh plan is usually needed to compare with: with more
+    # than one process it is made in the background while the kept plan is assembled.
+    background = (
+        _FreshInBackground.start(first, matrix, assignments) if processes > 1 and gone else None
+    )
     merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
     repaired: list[str] = []
 
@@ -356,7 +377,7 @@ def stable_day_plan(
         ]
         others = [t for t in plan.trips if t.foresteria_id != f]
         busy = {(t.day, t.vehicle_id) for t in stay + others}
-        rest = _residual_plan(first, matrix, assignments, replan, busy, 1)
+        rest = residual_plan(replan, busy)
         return _merge(stay, rest, [])
 
     reference: dict[tuple[str, str], RefLeg] = {
@@ -390,11 +411,21 @@ def stable_day_plan(
             seated_n = relaxed_n
             m_score = {f: (_unserved(merged, f), _vehicles(merged, f)) for f in fids}
     renamed = 0
-    if all(u == 0 and v <= len(ref_vehicles[f]) for f, (u, v) in m_score.items()):
+    # The fresh plan is made only for the foresterie where it could win (README "Stability"):
+    # plan_shuttles plans each base-day on its own, so its plan of those foresterie is the same
+    # with or without the others' riders (the one made in the background has them all).
+    could = _fresh_could_win(merged, m_score, ref_vehicles)
+    if not could:
         fresh_fids: set[str] = set()
         fresh = merged
+        if background is not None:
+            background.cancel()
     else:  # per foresteria (fleets and riders are separate): service first, then vehicles
-        fresh = reseat(plan_shuttles(first, matrix, assignments, processes), reference)
+        made = background.result() if background is not None else None
+        if made is None:  # not started, or the process failed: made here, the same plan
+            only, only_as = _only_bases(first, assignments, where, base_of, could)
+            made = plan_shuttles(only, matrix, only_as, processes)
+        fresh = reseat(_plan_of(made, could), reference)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
         fresh = reseat(fresh, reference)
 
@@ -404,7 +435,7 @@ def stable_day_plan(
                 _unserved(fresh, f) == u and v > max(_vehicles(fresh, f), len(ref_vehicles[f]))
             )
 
-        fresh_fids = {f for f in fids if fresh_wins(merged, f)}
+        fresh_fids = {f for f in sorted(could) if fresh_wins(merged, f)}
         # Before a base is planned afresh: re-plan only some of its kept vehicles with the
         # riders left over (1, 2, ... vehicles; the least loaded first, or the nearest to the
         # riders left over first), and choose among these and the fresh plan exactly by service,
@@ -444,6 +475,104 @@ def stable_day_plan(
         fresh_foresterie=sorted(fresh_fids),
         repaired_foresterie=sorted(repaired),
     )
+
+
+def _only_bases(
+    scenario: Scenario,
+    assignments: list[Assignment],
+    where: dict[str, tuple[date, str, str]],
+    base_of: dict[str, str],
+    bases: set[str],
+) -> tuple[Scenario, list[Assignment]]:
+    """The scenario and assignments with only the riders of `bases` (a departure point's riders
+    belong to the base that serves it)."""
+    mine = {w for w, (_, origin, _) in where.items() if base_of.get(origin, origin) in bases}
+    return (
+        replace(scenario, workers=tuple(w for w in scenario.workers if w.id in mine)),
+        [a for a in assignments if a.worker_id in mine],
+    )
+
+
+def _plan_of(plan: ShuttlePlan, bases: set[str]) -> ShuttlePlan:
+    """The part of a plan that belongs to `bases` (trips, unserved riders, fleet-days)."""
+    return replace(
+        plan,
+        trips=[t for t in plan.trips if t.foresteria_id in bases],
+        unserved=[u for u in plan.unserved if _base(u) in bases],
+        fleet_days=[f for f in plan.fleet_days if f.foresteria_id in bases],
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _FreshJob:
+    scenario: Scenario
+    matrix: TravelMatrix
+    assignments: list[Assignment]
+
+
+def _fresh_child(job: _FreshJob, conn: Connection) -> None:
+    """In the background process: the fresh plan of the whole day, on one process."""
+    die_with_parent(os.getppid())
+    try:
+        conn.send(plan_shuttles(job.scenario, job.matrix, job.assignments, 1))
+    finally:
+        conn.close()
+
+
+@dataclass(kw_only=True)
+class _FreshInBackground:
+    """The fresh plan made by a forked process while the parent assembles the kept plan (two
+    cores: the two run side by side). Its result is the plan the parent would make (the plan
+    does not depend on the process that makes it); cancelled when no fresh plan is needed."""
+
+    process: BaseProcess
+    conn: Connection
+
+    @classmethod
+    def start(
+        cls, scenario: Scenario, matrix: TravelMatrix, assignments: list[Assignment]
+    ) -> _FreshInBackground:
+        ctx = multiprocessing.get_context("fork")
+        mine, theirs = ctx.Pipe(duplex=False)
+        job = _FreshJob(scenario=scenario, matrix=matrix, assignments=assignments)
+        process = ctx.Process(target=_fresh_child, args=(job, theirs), daemon=True)
+        process.start()
+        theirs.close()
+        return cls(process=process, conn=mine)
+
+    def result(self) -> ShuttlePlan | None:
+        try:
+            plan: ShuttlePlan = self.conn.recv()
+        except (EOFError, OSError):  # the process died: the caller makes the plan itself
+            plan = None  # type: ignore[assignment]
+        self.conn.close()
+        self.process.join()
+        return plan
+
+    def cancel(self) -> None:
+        self.process.terminate()
+        self.process.join()
+        self.conn.close()
+
+
+def _fresh_could_win(
+    merged: ShuttlePlan,
+    score: dict[str, tuple[int, int]],
+    ref_vehicles: dict[str, set[str]],
+) -> set[str]:
+    """The foresterie where a fresh plan could beat the kept plan: it leaves riders unserved
+    above a proven floor that binds every plan (riders beyond the ride cap from where they board,
+    riders of a base with no vehicle that day), or it needs a vehicle beyond the season plan's.
+    Elsewhere no plan serves more, and the fresh plan wins on vehicles only beyond the season's."""
+    floor: dict[str, int] = defaultdict(int)
+    for u in merged.unserved:
+        if u.code in ("ride_cap", "no_vehicle"):
+            floor[_base(u)] += u.riders
+    return {
+        f
+        for f, (unserved, vehicles) in score.items()
+        if unserved > floor[f] or vehicles > len(ref_vehicles[f])
+    }
 
 
 def _relabel(
@@ -618,29 +747,30 @@ def _stripped(t: Trip, gone: set[str], matrix: TravelMatrix, scenario: Scenario)
     """A kept trip without the riders in `gone`, rebuilt as a kept reference trip is."""
     if not any(w in gone for s in t.stops for w in s.worker_ids):
         return t
-    return _rebuilt(
-        {
-            "trip_id": t.trip_id,
-            "day": t.day,
-            "foresteria_id": t.foresteria_id,
-            "origin_id": t.origin,
-            "direction": t.direction,
-            "vehicle_id": t.vehicle_id,
-            "depart": fmt_hhmm(t.depart),
-            "return": fmt_hhmm(t.ret),
-            "stops": [
-                {
-                    "farm_id": s.farm_id,
-                    "arrive": fmt_hhmm(s.arrive),
-                    "depart": fmt_hhmm(s.depart),
-                    "worker_ids": [w for w in s.worker_ids if w not in gone],
-                }
-                for s in t.stops
-            ],
-        },
-        matrix,
-        scenario,
-    )
+    return _rebuilt({**trip_record(t, gone), "day": t.day}, matrix, scenario)
+
+
+def trip_record(t: Trip, gone: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A trip as reference_trips.json holds one (times HH:MM), without the riders in `gone`."""
+    return {
+        "trip_id": t.trip_id,
+        "foresteria_id": t.foresteria_id,
+        "origin_id": t.origin,
+        "direction": t.direction,
+        "vehicle_id": t.vehicle_id,
+        "depart": fmt_hhmm(t.depart),
+        "return": fmt_hhmm(t.ret),
+        "stops": [
+            {
+                "seq": s.seq,
+                "farm_id": s.farm_id,
+                "arrive": fmt_hhmm(s.arrive),
+                "depart": fmt_hhmm(s.depart),
+                "worker_ids": [w for w in s.worker_ids if w not in gone],
+            }
+            for s in t.stops
+        ],
+    }
 
 
 def _timing_holds(
@@ -689,7 +819,14 @@ def _residual_plan(
             )
         }
     )
-    residual = replace(scenario, fleet=fleet, config=cfg.model_copy(update={"solver": solver}))
+    residual = replace(
+        scenario,
+        # only these riders: a worker not among them would otherwise still be planned from a
+        # departure point (daily_riders plans every unhoused worker with a pickup_id)
+        workers=tuple(w for w in scenario.workers if w.id in riders),
+        fleet=fleet,
+        config=cfg.model_copy(update={"solver": solver}),
+    )
     return plan_shuttles(residual, matrix, rest, processes)
 
 
