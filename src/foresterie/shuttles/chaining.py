@@ -47,10 +47,7 @@ def chain_trips(
     turnaround_min: int,
     seed: int,
     deterministic_time: float,
-    symmetry: bool = True,
 ) -> Chaining:
-    """`symmetry`: identical vehicles are numbered apart (`_twins`); False only to check that
-    the optimum is the same without it."""
     if not trips:
         return Chaining(vehicle_of={}, shift={}, vehicles_used=0, optimal=True)
     m = cp_model.CpModel()
@@ -62,13 +59,10 @@ def chain_trips(
         moved.append(a_off)
     a: dict[tuple[int, int], cp_model.IntVar] = {}
     unassigned = []
-    copy_no, rank, twin = _twins(trips, vehicles) if symmetry else ({}, {}, {})
     for ti, t in enumerate(trips):
         opts = []
         for vi, v in enumerate(vehicles):
             if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min:
-                if copy_no.get(vi, 0) > rank.get((ti, vi), 0):
-                    continue  # the j-th vehicle of a kind never runs one of its kind's first j trips
                 a[ti, vi] = m.new_bool_var(f"a{ti}_{vi}")
                 opts.append(a[ti, vi])
         u = m.new_bool_var(f"u{ti}")
@@ -85,8 +79,6 @@ def chain_trips(
         y = m.new_bool_var(f"used{vi}")
         used.append(y)
         used_by[vi] = y
-        if vi in twin and twin[vi] in used_by:
-            m.add_implication(y, used_by[twin[vi]])  # identical vehicles are used in list order
         for _, lit in mine:
             m.add_implication(lit, y)
         intervals = [
@@ -132,39 +124,6 @@ def chain_trips(
     n_used = len({v for v in vehicle_of.values() if v})
     shift = {t.key: value[offset[ti].index] for ti, t in enumerate(trips)}
     return Chaining(vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=optimal)
-
-
-def _twins(
-    trips: list[TripSlot], vehicles: list[Vehicle]
-) -> tuple[dict[int, int], dict[tuple[int, int], int], dict[int, int]]:
-    """Identical vehicles (same seats, costs and duty) are interchangeable: any chaining becomes
-    one where a kind's vehicles, in list order, take their first trips in departure order (number
-    them by first trip). So the j-th vehicle of a kind never runs one of the first j trips that
-    kind can run, and is used only if the one before it is. Returns each vehicle's number within
-    its kind, each (trip, vehicle)'s rank among the trips of that vehicle's kind, and each
-    vehicle's predecessor of its kind."""
-    kinds: dict[tuple[int, float, float, int], list[int]] = {}
-    for vi, v in enumerate(vehicles):
-        kinds.setdefault(
-            (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min), []
-        ).append(vi)
-    order = sorted(range(len(trips)), key=lambda k: (trips[k].depart, trips[k].key))
-    copy_no: dict[int, int] = {}
-    rank: dict[tuple[int, int], int] = {}
-    twin: dict[int, int] = {}
-    for (seats, _, _, duty), members in kinds.items():
-        runs = [
-            ti
-            for ti in order
-            if trips[ti].load <= seats and trips[ti].ret - trips[ti].depart <= duty
-        ]
-        for j, vi in enumerate(members):
-            copy_no[vi] = j
-            if j:
-                twin[vi] = members[j - 1]
-            for r, ti in enumerate(runs):
-                rank[ti, vi] = r
-    return copy_no, rank, twin
 
 
 def _first_fit(
@@ -271,9 +230,6 @@ def _solver(seed: int, deterministic_time: float) -> cp_model.CpSolver:
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
     return solver
-
-
-NEEDED_PARAMS: dict[str, object] = {}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -404,8 +360,6 @@ def vehicles_needed(
             idx = {y.index for y in ys}
             m.add_hint(n, sum(1 for kj, y in used.items() if y.index in idx and kj in copies_on))
     solver = _solver(seed, deterministic_time)
-    for name, value in NEEDED_PARAMS.items():
-        setattr(solver.parameters, name, value)
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - budget 0
         return Needed(vehicles=len(order), optimal=False, fixed_cents=-1)
