@@ -10,6 +10,7 @@ from foresterie.shuttles.chaining import (
     Chaining,
     TripSlot,
     _counts_for_cost,
+    _hint_feasible,
     chain_trips,
     vehicles_needed,
 )
@@ -196,3 +197,14 @@ def test_a_cost_that_splits_two_ways_is_not_called_proven() -> None:
     kinds = [vehicle("A", "F", seats=9, fixed=150), vehicle("B", "F", seats=9, fixed=100)]
     r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
     assert r.vehicles == 3 and r.fixed_cents == 30000 and not r.optimal
+
+
+def test_a_hint_that_is_no_chaining_neither_guides_nor_caps_the_needed_model() -> None:
+    # The hint puts three overlapping trips on one van: not a chaining (overlap, and its cost of
+    # one van would cap the copies at one). It is refused; the figure stays the true three.
+    trips = [slot("A", 360, 420, 6), slot("B", 370, 430, 6), slot("C", 380, 440, 6)]
+    kinds = [vehicle("VAN", "F", seats=9, fixed=90)]
+    bad = {"A": (0, "V1", 0), "B": (0, "V1", 0), "C": (0, "V1", 0)}
+    r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0, hint=bad)
+    assert r.vehicles == 3 and r.optimal
+    assert _hint_feasible(trips, kinds, TURNAROUND, {(0, 0, 0), (1, 0, 0), (2, 0, 0)}, bad) is False
