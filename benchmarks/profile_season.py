@@ -50,6 +50,7 @@ STAGES: list[tuple[str, str, str]] = [
         "_round_trip_day",
     ),
     ("  chaining CP-SAT (chain_trips)", "foresterie.shuttles.routes", "chain_trips"),
+    ("  vehicles needed (_vehicles_needed)", "foresterie.shuttles.routes", "_vehicles_needed"),
     ("  re-timing trimmed trips (_trim)", "foresterie.shuttles.routes", "_trim"),
     ("  lower bounds (_day_lower_bound)", "foresterie.shuttles.routes", "_day_lower_bound"),
     ("plan files", "foresterie.run.pipeline", "write_shuttles"),

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from foresterie.scenario.model import Vehicle
-from foresterie.shuttles.chaining import Chaining, TripSlot, chain_trips
+from foresterie.shuttles.chaining import (
+    Chaining,
+    TripSlot,
+    _counts_for_cost,
+    _hint_feasible,
+    chain_trips,
+    vehicles_needed,
+)
 from tests.helpers import vehicle
 
 TURNAROUND = 5
@@ -129,3 +137,74 @@ def test_levels_whose_weighted_sum_would_overflow_cp_sat_are_solved_in_turn() ->
         assert v is None or seats[v] >= t.load
         assert t.shift_lo <= r.shift[t.key] <= t.shift_hi
     assert r.vehicles_used == len({v for v in r.vehicle_of.values() if v})
+
+
+def unlimited(trips: list[TripSlot], kinds: list[Vehicle]) -> Chaining:
+    """The reference: the full chaining with one copy of each kind per trip."""
+    spare = [replace(v, id=f"{v.id}#{k}") for v in kinds for k in range(len(trips))]
+    return chain_trips(trips, spare, TURNAROUND, seed=1, deterministic_time=5.0)
+
+
+def test_vehicles_needed_on_a_hand_made_day() -> None:
+    # Morning: A and B overlap (two vehicles); C leaves after A is back (A's vehicle). D carries
+    # 20: only the bus. The cheapest unlimited chaining: two vans (A+C, B) and one bus (D).
+    trips = [slot("A", 360, 420, 6), slot("B", 380, 440, 8), slot("C", 430, 480, 5)]
+    trips.append(slot("D", 370, 430, 20))
+    kinds = [vehicle("VAN", "F", seats=9, fixed=90), vehicle("BUS", "F", seats=28, fixed=115)]
+    r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
+    assert r.vehicles == 3 and r.optimal and r.fixed_cents == 2 * 9000 + 11500
+    assert unlimited(trips, kinds).vehicles_used == 3
+
+
+def test_a_hint_from_the_real_chaining_gives_the_same_figure() -> None:
+    # The real fleet (one van) ran A and C and left B; the hint puts B on a van of its own. Hinted
+    # or not, the needed figure is the unlimited chaining's.
+    trips = [slot("A", 360, 420, 6), slot("B", 380, 440, 8), slot("C", 430, 480, 5, hi=20)]
+    kinds = [vehicle("VAN", "F", seats=9, fixed=90)]
+    hint = {"A": (0, "V1", 0), "C": (0, "V1", 0), "B": (0, "#B", 0)}
+    hinted = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0, hint=hint)
+    plain = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
+    assert hinted.vehicles == plain.vehicles == unlimited(trips, kinds).vehicles_used == 2
+    assert hinted.optimal and plain.optimal
+
+
+def test_vehicles_needed_equals_the_unlimited_chaining_on_random_days() -> None:
+    # Random days at the default fleet's two kinds (28 seats EUR 115, 8 seats EUR 90), with
+    # slides, duty limits and a trip no kind can run: the fast model's count is the reference's.
+    for day in range(6):
+        rng = random.Random(day)
+        trips = []
+        for k in range(rng.randrange(4, 12)):
+            d, span = rng.randrange(300, 1000), rng.randrange(40, 200)
+            lo, hi = -rng.randrange(0, 20), rng.randrange(0, 20)
+            trips.append(slot(f"T{k}", d, d + span, rng.randrange(1, 29), lo, hi))
+        trips.append(slot("BIG", 400, 460, 40))  # no kind has the seats: left, as there
+        kinds = [
+            vehicle("BUS", "F", seats=28, fixed=115.0, per_km=0.7, duty=300),
+            vehicle("VAN", "F", seats=8, fixed=90.0, per_km=0.35, duty=300),
+        ]
+        fast = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
+        ref = unlimited(trips, kinds)
+        assert ref.optimal and fast.optimal
+        assert fast.vehicles == ref.vehicles_used, day
+
+
+def test_a_cost_that_splits_two_ways_is_not_called_proven() -> None:
+    # 2 x 150 = 3 x 100: a fixed cost of 300 may be two vehicles or three; the count is unproven.
+    assert _counts_for_cost(300, [150, 100], [5, 5]) == {2, 3}
+    assert _counts_for_cost(11500 + 9000, [11500, 9000], [9, 9]) == {2}
+    trips = [slot("A", 360, 420, 6), slot("B", 380, 440, 6), slot("C", 400, 460, 6)]
+    kinds = [vehicle("A", "F", seats=9, fixed=150), vehicle("B", "F", seats=9, fixed=100)]
+    r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
+    assert r.vehicles == 3 and r.fixed_cents == 30000 and not r.optimal
+
+
+def test_a_hint_that_is_no_chaining_neither_guides_nor_caps_the_needed_model() -> None:
+    # The hint puts three overlapping trips on one van: not a chaining (overlap, and its cost of
+    # one van would cap the copies at one). It is refused; the figure stays the true three.
+    trips = [slot("A", 360, 420, 6), slot("B", 370, 430, 6), slot("C", 380, 440, 6)]
+    kinds = [vehicle("VAN", "F", seats=9, fixed=90)]
+    bad = {"A": (0, "V1", 0), "B": (0, "V1", 0), "C": (0, "V1", 0)}
+    r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0, hint=bad)
+    assert r.vehicles == 3 and r.optimal
+    assert _hint_feasible(trips, kinds, TURNAROUND, {(0, 0, 0), (1, 0, 0), (2, 0, 0)}, bad) is False

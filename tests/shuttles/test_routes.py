@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from foresterie.scenario.model import Assignment, Section
+from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import get_engine
 from foresterie.shuttles.routes import (
     TO_FARM,
     TO_FORESTERIA,
     _instance,
     _Pattern,
+    _vehicles_needed,
     plan_shuttles,
     rider_waits,
 )
@@ -323,3 +326,26 @@ def test_chaining_keeps_riders_when_a_vehicle_costs_a_fortune() -> None:
     r = chain_trips(trips, fleet, 5, seed=1, deterministic_time=5.0)
     assert r.vehicle_of["A"] is not None and r.vehicle_of["B"] is not None
     assert r.vehicles_used == 2 and r.optimal
+
+
+def test_the_vehicles_needed_hinted_by_the_real_chaining_is_the_unlimited_chainings() -> None:
+    # One van and one bus at the base; four trips, two of them overlapping the others: the real
+    # fleet runs what it can and leaves the rest. The figure reported (fast model, hinted with the
+    # real chaining plus a vehicle per trip left) is the full unlimited chaining's, proven.
+    trips = [
+        TripSlot(key=k, depart=d, ret=r, load=n, metres=20_000, shift_lo=0, shift_hi=s)
+        for k, d, r, n, s in (
+            ("A", 360, 420, 6, 0),
+            ("B", 370, 430, 20, 0),
+            ("C", 380, 440, 7, 10),
+            ("D", 430, 480, 5, 15),
+        )
+    ]
+    fleet = [vehicle("VAN", "F", seats=8, fixed=90), vehicle("BUS", "F", seats=28, fixed=115)]
+    real = chain_trips(trips, fleet, 5, seed=1, deterministic_time=5.0)
+    assert None in real.vehicle_of.values()  # the real fleet leaves a trip
+    choice = [(real.vehicle_of[t.key], real.shift[t.key]) for t in trips]
+    spare = [replace(v, id=f"{v.id}#{k}") for v in fleet for k in range(len(trips))]
+    full = chain_trips(trips, spare, 5, seed=1, deterministic_time=5.0)
+    assert _vehicles_needed(trips, fleet, choice, (5, 1, 5.0)) == (full.vehicles_used, True)
+    assert full.vehicles_used == 3

@@ -230,3 +230,202 @@ def _solver(seed: int, deterministic_time: float) -> cp_model.CpSolver:
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
     return solver
+
+
+@dataclass(frozen=True, kw_only=True)
+class Needed:
+    """The vehicles the cheapest chaining needs when every vehicle kind is in unlimited supply."""
+
+    vehicles: int  # vehicles of the best chaining found (the optimum's where `optimal`)
+    optimal: bool  # the fixed cost proven least and the count it implies unique
+    fixed_cents: int  # that chaining's fixed cost, cents a day
+
+
+def vehicles_needed(
+    trips: list[TripSlot],
+    kinds: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+    hint: dict[str, tuple[int, str, int]] | None = None,
+) -> Needed:
+    """`chain_trips` with unlimited copies of each kind, as far as the vehicles it uses: the
+    count of the cheapest chaining (riders first, then fixed cost) without solving its km and
+    slide levels, in a model built to prove it fast. Exact, not a relaxation:
+
+    - Riders: with unlimited copies every trip some kind can run has a copy of its own, so no
+      such trip is left (fixed, not searched); trips no kind can run are left out, as there.
+    - Copies of kind k: at most the trips it can run; copies are used in order, and the r-th of
+      the trips k can run (by departure) may take only copies 0..r (any chaining becomes one of
+      these by numbering its vehicles in the order of their first trips): symmetry removed.
+    - Redundant, for the bound: at any minute the trips under way (turnaround included) are at
+      most the vehicles used, and those only one kind can run at most that kind's copies used
+      (cumulative constraints).
+    - The count: the least fixed cost C, proven, fixes the count when C splits into vehicles of
+      the kinds' fixed costs in one way only (checked; the caller solves the full model if not).
+
+    `hint`: trip key -> (kind index, vehicle label, slide) of a known chaining covering every
+    trip some kind can run (the real fleet's, each trip it left on a vehicle of its own), given to
+    CP-SAT as a solution hint once its vehicles are numbered as the model numbers copies."""
+    fits = [
+        [k for k, v in enumerate(kinds) if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
+        for t in trips
+    ]
+    order = sorted(
+        (ti for ti in range(len(trips)) if fits[ti]),
+        key=lambda ti: (trips[ti].depart, trips[ti].key),
+    )
+    if not order:
+        return Needed(vehicles=0, optimal=True, fixed_cents=0)
+    m = cp_model.CpModel()
+    offset = {
+        ti: m.new_int_var(trips[ti].shift_lo, trips[ti].shift_hi, f"shift{ti}") for ti in order
+    }
+    span = {ti: trips[ti].ret - trips[ti].depart for ti in order}
+    rank: dict[tuple[int, int], int] = {}  # (trip, kind) -> rank among the trips the kind runs
+    for k in range(len(kinds)):
+        for r, ti in enumerate(ti for ti in order if k in fits[ti]):
+            rank[ti, k] = r
+    fixed = [round(v.fixed_cost_eur_per_day * 100) for v in kinds]
+    caps = [sum(1 for ti in order if k in fits[ti]) for k in range(len(kinds))]
+    on: set[tuple[int, int, int]] = set()
+    if hint and all(trips[ti].key in hint for ti in order):
+        on = _copies(trips, order, rank, hint)
+        if not _hint_feasible(trips, kinds, turnaround_min, on, hint):
+            on = set()  # not a chaining: neither a hint nor a bound on the copies
+    # Copies beyond what the hinted chaining's fixed cost pays for are never used by a cheaper one.
+    top = list(caps)
+    if on:
+        cost = sum(fixed[k] for k, j in {(k, j) for _, k, j in on})
+        top = [min(c, cost // f) if f > 0 else c for c, f in zip(caps, fixed, strict=True)]
+    x: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    for ti in order:
+        lits = []
+        for k in fits[ti]:
+            for j in range(min(rank[ti, k] + 1, top[k])):
+                x[ti, k, j] = m.new_bool_var(f"x{ti}_{k}_{j}")
+                lits.append(x[ti, k, j])
+        m.add_exactly_one(lits)
+    used: dict[tuple[int, int], cp_model.IntVar] = {}
+    for k, v in enumerate(kinds):
+        copies = top[k]
+        for j in range(copies):
+            mine = [(ti, x[ti, k, j]) for ti in order if (ti, k, j) in x]
+            y = m.new_bool_var(f"used{k}_{j}")
+            used[k, j] = y
+            for _, lit in mine:
+                m.add_implication(lit, y)
+            m.add_bool_or([lit for _, lit in mine]).only_enforce_if(y)
+            if j:
+                m.add_implication(y, used[k, j - 1])
+            m.add_no_overlap(
+                [
+                    m.new_optional_fixed_size_interval_var(
+                        trips[ti].depart + offset[ti],
+                        span[ti] + turnaround_min,
+                        lit,
+                        f"i{ti}_{k}_{j}",
+                    )
+                    for ti, lit in mine
+                ]
+            )
+            m.add(sum(span[ti] * lit for ti, lit in mine) <= v.max_duty_min)
+    whole = {
+        ti: m.new_fixed_size_interval_var(
+            trips[ti].depart + offset[ti], span[ti] + turnaround_min, f"w{ti}"
+        )
+        for ti in order
+    }
+    groups = [(order, list(used.values()))]  # all trips, all copies; then one kind's own
+    for k in range(len(kinds)):
+        only = [ti for ti in order if fits[ti] == [k]]
+        if only:
+            groups.append((only, [y for (kk, _), y in used.items() if kk == k]))
+    counts = []
+    for trips_in, ys in groups:
+        n = m.new_int_var(0, len(ys), "")
+        m.add(n == sum(ys))
+        m.add_cumulative([whole[ti] for ti in trips_in], [1] * len(trips_in), n)
+        counts.append((n, ys))
+    m.minimize(sum(fixed[k] * y for (k, _), y in used.items()))
+    if on and hint:
+        for key, lit in x.items():
+            m.add_hint(lit, key in on)
+        for (k, j), y in used.items():
+            m.add_hint(y, any(kk == k and jj == j for _, kk, jj in on))
+        for ti in order:
+            m.add_hint(offset[ti], hint[trips[ti].key][2])
+        copies_on = {(k, j) for _, k, j in on}
+        for n, ys in counts:
+            idx = {y.index for y in ys}
+            m.add_hint(n, sum(1 for kj, y in used.items() if y.index in idx and kj in copies_on))
+    solver = _solver(seed, deterministic_time)
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - budget 0
+        return Needed(vehicles=len(order), optimal=False, fixed_cents=-1)
+    n_used = sum(solver.value(y) for y in used.values())
+    cents = sum(fixed[k] * solver.value(y) for (k, _), y in used.items())
+    unique = _counts_for_cost(cents, fixed, caps) == {n_used}
+    return Needed(vehicles=n_used, optimal=status == cp_model.OPTIMAL and unique, fixed_cents=cents)
+
+
+def _copies(
+    trips: list[TripSlot],
+    order: list[int],
+    rank: dict[tuple[int, int], int],
+    hint: dict[str, tuple[int, str, int]],
+) -> set[tuple[int, int, int]]:
+    """A hinted chaining as (trip, kind, copy): each kind's vehicles numbered in the order of
+    their first trips' ranks, so the r-th trip sits on a copy <= r as the model requires."""
+    groups: dict[tuple[int, str], list[int]] = {}
+    for ti in order:
+        k, label, _ = hint[trips[ti].key]
+        groups.setdefault((k, label), []).append(ti)
+    out: set[tuple[int, int, int]] = set()
+    by_kind: dict[int, list[tuple[int, list[int]]]] = {}
+    for (k, _), mine in groups.items():
+        if any((ti, k) not in rank for ti in mine):
+            return set()  # the hint puts a trip on a kind that cannot run it
+        by_kind.setdefault(k, []).append((min(rank[ti, k] for ti in mine), mine))
+    for k, vehicles in by_kind.items():
+        for j, (_, mine) in enumerate(sorted(vehicles)):
+            out |= {(ti, k, j) for ti in mine}
+    return out
+
+
+def _hint_feasible(
+    trips: list[TripSlot],
+    kinds: list[Vehicle],
+    turnaround_min: int,
+    on: set[tuple[int, int, int]],
+    hint: dict[str, tuple[int, str, int]],
+) -> bool:
+    """Whether the hinted chaining keeps seats, slides, duty and turnaround on every vehicle."""
+    runs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for ti, k, j in on:
+        t, dt = trips[ti], hint[trips[ti].key][2]
+        if t.load > kinds[k].seats or not t.shift_lo <= dt <= t.shift_hi:
+            return False
+        runs.setdefault((k, j), []).append((t.depart + dt, t.ret + dt))
+    for (k, _), spans in runs.items():
+        spans.sort()
+        if sum(b - a for a, b in spans) > kinds[k].max_duty_min:
+            return False
+        if any(b + turnaround_min > c for (_, b), (c, _) in zip(spans, spans[1:], strict=False)):
+            return False
+    return True
+
+
+def _counts_for_cost(cents: int, costs: list[int], caps: list[int]) -> set[int]:
+    """Every vehicle count n_0 + n_1 + ... with sum(costs[k] * n_k) == cents, 0 <= n_k <= caps[k]."""
+    reach: dict[int, set[int]] = {0: {0}}  # cost so far -> counts
+    for c, cap in zip(costs, caps, strict=True):
+        nxt: dict[int, set[int]] = {}
+        for so_far, counts in reach.items():
+            for n in range(cap + 1):
+                total = so_far + n * c
+                if total > cents:
+                    break
+                nxt.setdefault(total, set()).update(k + n for k in counts)
+        reach = nxt
+    return reach.get(cents, set())

@@ -21,7 +21,7 @@ from foresterie.core.timeutil import date_range, parse_hhmm
 from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
-from foresterie.shuttles.chaining import TripSlot, chain_trips
+from foresterie.shuttles.chaining import TripSlot, chain_trips, vehicles_needed
 from foresterie.shuttles.daycache import first_of_each, redate_all
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 from foresterie.travel.matrix import TravelMatrix
@@ -650,21 +650,60 @@ def _chain_day(
     n_needed = n_used
     if needed and any(v is None for v in vehicle_list):
         if ("needed", sig) not in cache:
-            # Vehicles needed: the same exact chaining with every vehicle type in unlimited supply.
-            kinds = {
-                (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
-                for v in reversed(fleet)
-            }  # one vehicle of each kind, as many copies as trips
-            spare = [
-                replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(trips))
-            ]
-            more = chain_trips(slots, spare, *args)
-            cache["needed", sig] = (more.vehicles_used, more.optimal)
+            cache["needed", sig] = _vehicles_needed(slots, fleet, choice, args)
         n_needed, more_optimal = cache["needed", sig]
         optimal = optimal and more_optimal
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
     return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
+
+
+# Above this many trips the fast vehicles-needed model rarely proves its count within the chaining
+# budget (7 of the 46 such base-day chainings of puglia-2027, measured): the full model decides
+# there directly, instead of after a wasted attempt.
+NEEDED_FAST_MAX_TRIPS: Final = 45
+
+
+def _vehicles_needed(
+    slots: list[TripSlot],
+    fleet: list[Vehicle],
+    choice: list[tuple[str | None, int]],
+    args: tuple[int, int, float],
+) -> tuple[int, bool]:
+    """Vehicles needed: the same exact chaining with every vehicle kind in unlimited supply, as
+    far as its vehicle count (chaining.vehicles_needed), hinted with the real fleet's chaining
+    (each trip it left on a vehicle of its own). Where that model cannot prove the count, the
+    full chaining with one copy of each kind per trip decides, as it always did."""
+    kinds = {
+        (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
+        for v in reversed(fleet)
+    }  # one vehicle of each kind
+    kind_of = {
+        v.id: list(kinds).index(
+            (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
+        )
+        for v in fleet
+    }
+    cheapest = sorted(
+        range(len(kinds)), key=lambda k: list(kinds.values())[k].fixed_cost_eur_per_day
+    )
+    hint: dict[str, tuple[int, str, int]] = {}
+    for s, (vid, shift) in zip(slots, choice, strict=True):
+        if vid is not None:
+            hint[s.key] = (kind_of[vid], vid, shift)
+            continue
+        for k in cheapest:
+            v = list(kinds.values())[k]
+            if v.seats >= s.load and s.ret - s.depart <= v.max_duty_min:
+                hint[s.key] = (k, "#" + s.key, 0)
+                break
+    if len(slots) < NEEDED_FAST_MAX_TRIPS:
+        fast = vehicles_needed(slots, list(kinds.values()), *args, hint=hint)
+        if fast.optimal:
+            return fast.vehicles, True
+    spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(slots))]
+    more = chain_trips(slots, spare, *args)
+    return more.vehicles_used, more.optimal
 
 
 def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
@@ -984,6 +1023,7 @@ def _round_trip_day(
     fleet: list[Vehicle],
     cache: dict,
     route_cause: str = "route",
+    report_needed: bool = True,
 ) -> _DayService:
     """Make the round trip the unit of service, exactly and by construction.
 
@@ -1006,7 +1046,7 @@ def _round_trip_day(
     current = list(trips)
     first: _ChainedDay | None = None
     while True:
-        chained = _chain_day(ctx, current, fleet, cache, needed=first is None)
+        chained = _chain_day(ctx, current, fleet, cache, needed=report_needed and first is None)
         first = first or chained
         for t in chained.left:
             for s in t.stops:
@@ -1280,7 +1320,11 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             # Seats the route search for the real fleet (one route per vehicle and direction)
             # left out are lost to the fleet's size, not to the windows.
             cause = "route" if k == 0 else "vehicles"
-            services.append(_round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, cause))
+            # Only the first option's vehicles needed is reported (fleet_days.csv): the others'
+            # would be the largest CP-SAT models of the day, for nothing.
+            services.append(
+                _round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, cause, k == 0)
+            )
         out.services[d, base] = services
     return out
 
