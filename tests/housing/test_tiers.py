@@ -7,12 +7,14 @@ import itertools
 import math
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
-from foresterie.housing.tiers import _ladder, plan_housing
+from foresterie.housing.mip import Program
+from foresterie.housing.tiers import _fill, _ladder, _night_rows, _Use, plan_housing
 from foresterie.housing.units import workdays_between
 from foresterie.scenario.model import Section
 from tests.helpers import farm, foresteria, matrix, scenario, worker
@@ -655,3 +657,78 @@ def test_the_ladder_climbs_from_the_bound_in_growing_steps() -> None:
         assert gaps[-1] == math.ceil(1e-2 * max(1, abs(bound)))  # the last rung as before
     assert _ladder(-86_927)[:5] == [0, 1, 2, 3, 4]  # small objectives: single steps first
     assert _ladder(567_929_977)[1] == 5_680  # large ones: 10^-5 of the bound
+
+
+# ---------------------------------------------------------------- model form and processes
+
+
+@st.composite
+def night_uses(draw):  # type: ignore[no-untyped-def]
+    """Uses of a few columns (several per column, as a group's members are) and counts."""
+    n_cols = draw(st.integers(1, 4))
+    uses = []
+    for _ in range(draw(st.integers(1, 7))):
+        first = draw(st.integers(0, 6))
+        uses.append(
+            _Use(
+                col=draw(st.integers(0, n_cols - 1)),
+                foresteria_id="A",
+                section=Section.MEN,
+                first=first,
+                end=first + draw(st.integers(1, 5)),
+                accessible=draw(st.integers(0, 1)),
+            )
+        )
+    x = draw(st.lists(st.integers(0, 3), min_size=n_cols, max_size=n_cols))
+    return n_cols, uses, x, draw(st.integers(0, 1)), draw(st.integers(0, 6))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(case=night_uses())
+def test_occupancy_chains_allow_exactly_what_night_rows_allow(case) -> None:  # type: ignore[no-untyped-def]
+    """The bed rows as occupancy chains (each use in two rows) accept a vector of column counts
+    exactly when the per-night count of beds, walked night by night, stays within the cap."""
+    n_cols, uses, x, k, cap = case
+    p = Program()
+    for _ in range(n_cols):
+        p.add_var(0, 3)
+    chains: list = []
+    _night_rows(p, uses, k, cap, chains)
+    y = np.zeros(p.n, dtype=np.int64)
+    y[:n_cols] = x
+    _fill(y, chains)
+    beds = [
+        sum(x[u.col] * (1 if k == 0 else u.accessible) for u in uses if u.first <= n < u.end)
+        for n in range(12)
+    ]
+    assert p.feasible(y) == (max(beds) <= cap)
+    # The counters are the occupancy on the nights someone arrives (rows force them to be).
+    for ch in chains:
+        nights = sorted({u.first for u in uses if k == 0 or u.accessible})
+        assert y[ch.first_var : ch.first_var + ch.m].tolist() == [beds[n] for n in nights]
+        wrong = y.copy()
+        wrong[ch.first_var] += 1
+        assert not p.feasible(wrong)
+
+
+def test_plan_does_not_depend_on_the_process_count() -> None:
+    """Men's and families' beds are separate blocks: solved in two processes or in one, the plan
+    is the same, assignment for assignment and tier for tier."""
+    ws = [
+        worker(f"M{i}", f"2026-07-0{1 + i % 5}", f"2026-07-1{i % 7}", priority=i % 4)
+        for i in range(9)
+    ]
+    ws += [
+        worker(f"F{i}", "2026-07-03", "2026-07-12", "family", group=f"G{i // 3}") for i in range(9)
+    ]
+    fs = [foresteria("A", men=3, family=3), foresteria("B", men=2, family=3)]
+    sc = scenario(fs, [farm("F1")], ws, housing=PARTIAL)
+    m = matrix({("B", "F1"): 30}, ["A", "B", "F1"])
+    one = plan_housing(sc, m, processes=1)
+    two = plan_housing(sc, m, processes=2)
+    assert one.blocks == 2
+    assert one.assignments == two.assignments and one.waitlist == two.waitlist
+    assert [(t.name, t.objective, t.proof) for t in one.tiers] == [
+        (t.name, t.objective, t.proof) for t in two.tiers
+    ]
+    assert len({a.worker_id for a in one.assignments}) < len(ws)  # beds were short: choices made

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ from typing import Literal
 
 import numpy as np
 
+from foresterie.core.procs import worker_pool
 from foresterie.housing.mip import Program, SearchResult
 from foresterie.housing.units import (
     Option,
@@ -642,21 +644,121 @@ def _disaggregate(
     return out
 
 
+@dataclass(frozen=True, kw_only=True)
+class _BlockJob:
+    """One process-pool job: a block's tiers up to commute (and the peak, with a balance weight).
+    The answer depends on the job only, never on where or beside what it runs."""
+
+    block: _Component
+    scenario: Scenario
+    matrix: TravelMatrix
+    acc: set[str]
+    replanning: bool
+    deadline: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class _BlockResult:
+    tiers: list[TierResult]  # in tier order
+    model: _Model | None  # the block's program with its tier optima fixed (None: peak done)
+    x: np.ndarray
+    assignments: list[Assignment]  # only when the peak was solved here (balance weight)
+
+
+def _solve_block(job: _BlockJob) -> _BlockResult:
+    """Tier 1 (and re-planning stability, bed-nights, transfers) on merged classes, then the rest
+    on the full model with those optima fixed, starting from the merged solution split back."""
+    scenario, block, acc = job.scenario, job.block, job.acc
+    rule = stay_rule(scenario)
+    weight = scenario.config.housing.balance_weight
+    out: list[TierResult] = []
+
+    def tier(
+        p: Program,
+        name: str,
+        sense: Literal["max", "min"],
+        obj: np.ndarray,
+        inc: list[np.ndarray],
+        groups: np.ndarray,
+    ) -> tuple[TierResult, np.ndarray]:
+        r, x = _tier(p, name, sense, obj, inc, groups, scenario, job.deadline)
+        out.append(r)
+        return r, x
+
+    agg, parts = _aggregate(block)
+    amdl = _Model(agg, scenario, job.matrix, acc, with_commute=False)
+    mdl = _Model(block, scenario, job.matrix, acc)
+    ax: list[np.ndarray] = []
+    names: list[tuple[str, Literal["max", "min"]]] = []
+    for p in PRIORITIES:
+        if scenario.config.housing.contract_first:
+            names.append((f"housed_priority_{p}_contract", "max"))
+        names.append((f"housed_priority_{p}", "max"))
+    names += [("kept_in_place", "max")] if job.replanning else []
+    if rule.partial:
+        names += [("bed_nights", "max")]
+        names += [("transfers", "min")] if rule.max_transfers else []
+    for name, sense in names:
+        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols())
+        ax = [x]
+        mdl.fix(name, sense, r.objective)
+    start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
+    if not weight:
+        _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
+        return _BlockResult(tiers=out, model=mdl, x=x, assignments=[])
+    # Optional tier weight: trade commute seconds against peak occupancy.
+    peak, rows, chains = _add_peak(mdl.p, mdl.uses, block.foresterie)
+    obj = np.zeros(mdl.p.n, dtype=np.int64)
+    obj[: len(mdl.obj["commute_s"])] = mdl.obj["commute_s"]
+    blended = obj + _vector(mdl.p.n, [(peak, weight)])
+    r, x = _tier(
+        mdl.p,
+        "commute_s",
+        "min",
+        blended,
+        [_with_peak(mdl.p, peak, rows, chains, start)],
+        mdl.group_cols(),
+        scenario,
+        job.deadline,
+    )
+    commute = int(obj @ x)
+    out.append(replace(r, objective=commute, bound=commute))
+    r, x = tier(mdl.p, "peak_permille", "min", _vector(mdl.p.n, [(peak, 1)]), [x], mdl.group_cols())
+    rank = _rank(scenario)
+    return _BlockResult(
+        tiers=out, model=None, x=x, assignments=_extract(block, mdl.values(x), rank)
+    )
+
+
+def _rank(scenario: Scenario) -> dict[str, str] | None:
+    seed = scenario.config.scenario.seed
+    return lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
+
+
+# Blocks go to a process pool (processes=None) only when at least two have this many units: a
+# pool costs about a second to start and to ship the scenario, a small block a fraction of it.
+_POOL_MIN_UNITS = 300
+
+
 def plan_housing(
     scenario: Scenario,
     matrix: TravelMatrix,
     previous: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    processes: int | None = None,
 ) -> HousingPlan:
-    """Solve every district, block by block and tier by tier; explain every waitlisted person."""
+    """Solve every district, block by block and tier by tier; explain every waitlisted person.
+
+    Blocks are independent until the peak tier, so they may run in parallel processes
+    (`processes`; None: one per core when two blocks are large). The plan does not depend on it.
+    """
     t0 = time.monotonic()
     deadline = t0 + scenario.config.solver.wall_clock_limit_s
     max_commute_s = scenario.config.housing.max_commute_min * 60
     weight = scenario.config.housing.balance_weight
     fs = list(scenario.foresterie)
     rule = stay_rule(scenario)
-    seed = scenario.config.scenario.seed
-    rank = lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
+    rank = _rank(scenario)
     units = build_units(scenario.workers, previous)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
@@ -670,92 +772,51 @@ def plan_housing(
     districts = _components(units, fs, ok, lambda ui, fi: fi, opts)
     tiers: dict[str, list[TierResult]] = defaultdict(list)
     assignments: list[Assignment] = []
-    n_blocks = 0
-
-    def tier(
-        p: Program,
-        name: str,
-        sense: Literal["max", "min"],
-        obj: np.ndarray,
-        inc: list[np.ndarray],
-        groups: np.ndarray,
-    ) -> tuple[TierResult, np.ndarray]:
-        r, x = _tier(p, name, sense, obj, inc, groups, scenario, deadline)
-        tiers[name].append(r)
-        return r, x
-
+    jobs: list[_BlockJob] = []
+    of_district: list[list[int]] = []  # district -> its jobs
     for ci, district in enumerate(districts):
         acc = _accessible_binding(district)
         blocks = _blocks(district, acc, joint=weight > 0)
-        n_blocks += len(blocks)
         if progress:
             fids = ", ".join(f.id for f in district.foresterie)
             progress(
                 f"district {ci + 1}/{len(districts)} ({fids}): {len(district.units)} units "
                 f"in {len(blocks)} block(s)"
             )
-        models, xs = [], []
-        for block in blocks:
-            # Tier 1 (and re-planning stability) on merged classes, then the rest on the full
-            # model with those optima fixed, starting from the merged solution split back.
-            agg, parts = _aggregate(block)
-            amdl = _Model(agg, scenario, matrix, acc, with_commute=False)
-            mdl = _Model(block, scenario, matrix, acc)
-            ax: list[np.ndarray] = []
-            names: list[tuple[str, Literal["max", "min"]]] = []
-            for p in PRIORITIES:
-                if scenario.config.housing.contract_first:
-                    names.append((f"housed_priority_{p}_contract", "max"))
-                names.append((f"housed_priority_{p}", "max"))
-            names += [("kept_in_place", "max")] if previous is not None else []
-            if rule.partial:
-                names += [("bed_nights", "max")]
-                names += [("transfers", "min")] if rule.max_transfers else []
-            for name, sense in names:
-                r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols())
-                ax = [x]
-                mdl.fix(name, sense, r.objective)
-            start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
-            if weight:  # optional tier weight: trade commute seconds against peak occupancy
-                peak, rows, chains = _add_peak(mdl.p, mdl.uses, block.foresterie)
-                obj = np.zeros(mdl.p.n, dtype=np.int64)
-                obj[: len(mdl.obj["commute_s"])] = mdl.obj["commute_s"]
-                blended = obj + _vector(mdl.p.n, [(peak, weight)])
-                r, x = _tier(
-                    mdl.p,
-                    "commute_s",
-                    "min",
-                    blended,
-                    [_with_peak(mdl.p, peak, rows, chains, start)],
-                    mdl.group_cols(),
-                    scenario,
-                    deadline,
-                )
-                commute = int(obj @ x)
-                tiers["commute_s"].append(
-                    TierResult(
-                        name="commute_s",
-                        sense="min",
-                        objective=commute,
-                        bound=commute,
-                        optimal=r.optimal,
-                        seconds=r.seconds,
-                        proof=r.proof,
-                    )
-                )
-                r, x = tier(
-                    mdl.p,
-                    "peak_permille",
-                    "min",
-                    _vector(mdl.p.n, [(peak, 1)]),
-                    [x],
-                    mdl.group_cols(),
-                )
-                assignments.extend(_extract(block, mdl.values(x), rank))
-                continue
-            _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
-            models.append(mdl)
-            xs.append(x)
+        of_district.append(list(range(len(jobs), len(jobs) + len(blocks))))
+        jobs += [
+            _BlockJob(
+                block=b,
+                scenario=scenario,
+                matrix=matrix,
+                acc=acc,
+                replanning=previous is not None,
+                deadline=deadline,
+            )
+            for b in blocks
+        ]
+    if processes is None:
+        large = sum(1 for j in jobs if len(j.block.units) >= _POOL_MIN_UNITS)
+        processes = min(os.cpu_count() or 1, large) if large >= 2 else 1
+    solved: list[_BlockResult]
+    if processes > 1 and len(jobs) > 1:
+        # Largest first, so the long block starts at once; answers put back in block order.
+        order = sorted(range(len(jobs)), key=lambda i: (-len(jobs[i].block.units), i))
+        with worker_pool(min(processes, len(jobs))) as pool:
+            done = dict(zip(order, pool.map(_solve_block, [jobs[i] for i in order]), strict=True))
+        solved = [done[i] for i in range(len(jobs))]
+    else:
+        solved = [_solve_block(j) for j in jobs]
+    for res in solved:
+        for r in res.tiers:
+            tiers[r.name].append(r)
+    for district, idx in zip(districts, of_district, strict=True):
+        if weight:
+            for i in idx:
+                assignments.extend(solved[i].assignments)
+            continue
+        models = [m for i in idx if (m := solved[i].model) is not None]
+        xs = [solved[i].x for i in idx]
         if not models:
             continue
         # Peak: a maximum over every section of a foresteria, so the blocks meet again.
@@ -768,16 +829,19 @@ def plan_housing(
         ]
         groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
         peak, rows, chains = _add_peak(joint, uses, district.foresterie)
-        _, x = tier(
+        r, x = _tier(
             joint,
             "peak_permille",
             "min",
             _vector(joint.n, [(peak, 1)]),
             [_with_peak(joint, peak, rows, chains, np.concatenate(xs))],
             groups,
+            scenario,
+            deadline,
         )
-        for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
-            assignments.extend(_extract(block, m.values(x[o : o + m.p.n]), rank))
+        tiers[r.name].append(r)
+        for m, o in zip(models, offsets, strict=True):
+            assignments.extend(_extract(m.comp, m.values(x[o : o + m.p.n]), rank))
     assignments.sort(key=lambda a: (a.worker_id, a.arrival))
     results = [_merge(name, rs) for name, rs in tiers.items()]
     housed = {a.worker_id for a in assignments}
@@ -797,7 +861,7 @@ def plan_housing(
         districts=len(districts),
         units=len(units),
         moved=moved,
-        blocks=n_blocks,
+        blocks=len(jobs),
         lottery=rank,
     )
 
