@@ -499,6 +499,8 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
         for ms, opt in zip(units.values(), choice, strict=True):
             if opt is None:
                 continue
+            if any(f.id in w.avoid for w in ms for f in opt):
+                ok = False  # a site a member's referral record excludes, for the whole unit
             for w in ms:
                 parts = brute_spans(w, opt)
                 if any((e - s).days < need for _, s, e in parts):
@@ -513,12 +515,13 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
                 housed[w.priority] += 1
                 transfers += len(parts) - 1
                 for f, s, e in parts:
-                    secs = m.secs(f.id, w.farm_id) if w.farm_id else 0
+                    farm_id = w.work_farm  # none for a dependant or an avoided farm
+                    secs = m.secs(f.id, farm_id) if farm_id else 0
                     if secs > 3600:
                         ok = False
                     nights += max(0, (e - s).days)
-                    if w.farm_id:
-                        commute += secs * workdays_between(s, e, farms[w.farm_id].workdays)
+                    if farm_id:
+                        commute += secs * workdays_between(s, e, farms[farm_id].workdays)
                     d = s
                     while d < e:
                         k = (f.id, w.section.value, d)
@@ -601,6 +604,57 @@ def test_every_partial_stay_tier_equals_brute_force(case) -> None:  # type: igno
         for n in ("transfers", "commute_s", "peak_permille")
     )
     assert got == partial_best(sc, m, need)
+
+
+@pytest.mark.parametrize("need", [1, 3])
+@pytest.mark.parametrize("b_men", [1, 2])
+def test_partial_stay_tiers_equal_brute_force_with_dependants_and_avoided_sites(
+    need: int, b_men: int
+) -> None:
+    """Hand-made: a family (a worker, two dependants who take beds and never ride) that needs a
+    transfer across A's closing, referred people who must avoid A or their farm, and classes of
+    equals; the tiers equal the brute-force optimum over every option of every unit."""
+    fs = [
+        foresteria("A", men=2, family=3, open_to="2026-07-06"),
+        foresteria("B", men=b_men, family=3, open_from="2026-07-04"),
+    ]
+    family = [
+        worker("W0", "2026-07-02", "2026-07-12", "family", "F1", 1, group="G1"),
+        *(
+            dataclasses.replace(
+                worker(f"W{i}", "2026-07-02", "2026-07-12", "family", None, 1, group="G1"),
+                rides=False,
+            )
+            for i in (1, 2)
+        ),
+    ]
+    ws = [
+        *family,
+        dataclasses.replace(
+            worker("W3", "2026-07-01", "2026-07-09", priority=3), avoid=frozenset({"A"})
+        ),
+        dataclasses.replace(
+            worker("W4", "2026-07-03", "2026-07-08", farm_id="F2", priority=3),
+            avoid=frozenset({"F2"}),
+        ),
+        worker("W5", "2026-07-01", "2026-07-10", farm_id="F2"),
+        worker("W6", "2026-07-01", "2026-07-10", farm_id="F2"),
+    ]
+    housing = {**PARTIAL, "min_overlap_nights": need}
+    sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws, housing=housing)
+    minutes = {("A", "F1"): 5, ("B", "F1"): 45, ("A", "F2"): 20, ("B", "F2"): 5}
+    m = matrix(minutes, ["A", "B", "F1", "F2"])
+    hp = plan_housing(sc, m)
+    tiers = {t.name: t for t in hp.tiers}
+    assert all(t.optimal for t in hp.tiers)
+    names = [f"housed_priority_{p}" for p in (3, 2, 1, 0)] + ["bed_nights"]
+    got = tuple(tiers[n].objective if n in tiers else 0 for n in names)
+    got += tuple(
+        -tiers[n].objective if n in tiers else 0
+        for n in ("transfers", "commute_s", "peak_permille")
+    )
+    assert got == partial_best(sc, m, need)
+    assert all(a.foresteria_id != "A" for a in hp.assignments if a.worker_id == "W3")
 
 
 # ---------------------------------------------------------------- entry rules
