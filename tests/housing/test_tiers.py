@@ -544,6 +544,21 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
     return best
 
 
+def assert_partial_tiers_are_brute_force(sc, m, need):  # type: ignore[no-untyped-def]
+    """Plan, and check every tier proven and equal to partial_best's lexicographic optimum."""
+    hp = plan_housing(sc, m)
+    tiers = {t.name: t for t in hp.tiers}
+    assert all(t.optimal for t in hp.tiers)
+    names = [f"housed_priority_{p}" for p in (3, 2, 1, 0)] + ["bed_nights"]
+    got = tuple(tiers[n].objective if n in tiers else 0 for n in names)
+    got += tuple(
+        -tiers[n].objective if n in tiers else 0
+        for n in ("transfers", "commute_s", "peak_permille")
+    )
+    assert got == partial_best(sc, m, need)
+    return hp
+
+
 @st.composite
 def tiny_partial_seasons(draw):  # type: ignore[no-untyped-def]
     fs = [
@@ -594,16 +609,7 @@ def test_every_partial_stay_tier_equals_brute_force(case) -> None:  # type: igno
     housing = {**PARTIAL, "min_overlap_nights": need}
     sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws, housing=housing)
     m = matrix(minutes, [f.id for f in sc.foresterie] + ["F1", "F2"])
-    hp = plan_housing(sc, m)
-    tiers = {t.name: t for t in hp.tiers}
-    assert all(t.optimal for t in hp.tiers)
-    names = [f"housed_priority_{p}" for p in (3, 2, 1, 0)] + ["bed_nights"]
-    got = tuple(tiers[n].objective if n in tiers else 0 for n in names)
-    got += tuple(
-        -tiers[n].objective if n in tiers else 0
-        for n in ("transfers", "commute_s", "peak_permille")
-    )
-    assert got == partial_best(sc, m, need)
+    assert_partial_tiers_are_brute_force(sc, m, need)
 
 
 @pytest.mark.parametrize("need", [1, 3])
@@ -644,16 +650,7 @@ def test_partial_stay_tiers_equal_brute_force_with_dependants_and_avoided_sites(
     sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws, housing=housing)
     minutes = {("A", "F1"): 5, ("B", "F1"): 45, ("A", "F2"): 20, ("B", "F2"): 5}
     m = matrix(minutes, ["A", "B", "F1", "F2"])
-    hp = plan_housing(sc, m)
-    tiers = {t.name: t for t in hp.tiers}
-    assert all(t.optimal for t in hp.tiers)
-    names = [f"housed_priority_{p}" for p in (3, 2, 1, 0)] + ["bed_nights"]
-    got = tuple(tiers[n].objective if n in tiers else 0 for n in names)
-    got += tuple(
-        -tiers[n].objective if n in tiers else 0
-        for n in ("transfers", "commute_s", "peak_permille")
-    )
-    assert got == partial_best(sc, m, need)
+    hp = assert_partial_tiers_are_brute_force(sc, m, need)
     assert all(a.foresteria_id != "A" for a in hp.assignments if a.worker_id == "W3")
 
 
