@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import multiprocessing
 from datetime import date, timedelta
 
 import numpy as np
@@ -783,3 +784,32 @@ def test_plan_does_not_depend_on_the_process_count() -> None:
         (t.name, t.objective, t.proof) for t in two.tiers
     ]
     assert len({a.worker_id for a in one.assignments}) < len(ws)  # beds were short: choices made
+
+
+def _plan_in_child(sc, m, out) -> None:  # type: ignore[no-untyped-def]
+    try:
+        out.put(sorted(where(plan_housing(sc, m)).items()))
+    except Exception as e:
+        out.put(repr(e))
+
+
+def test_a_daemonic_worker_plans_without_a_pool_of_its_own() -> None:
+    """A sweep's Dask workers are daemonic processes, which may not start processes: with two
+    blocks of 100 units or more, housing there runs them in turn, and plans the same."""
+    ws = [
+        worker(f"M{i:03d}", f"2026-07-{1 + i % 20:02d}", f"2026-07-{2 + i % 20 + i // 20:02d}")
+        for i in range(110)
+    ]
+    ws += [
+        worker(f"F{i:03d}", f"2026-07-{1 + i % 20:02d}", "2026-07-25", "family", group=f"G{i}")
+        for i in range(110)
+    ]
+    sc = scenario([foresteria("A", men=40, family=40)], [farm("F1")], ws)
+    m = matrix({}, ["A", "F1"])
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_plan_in_child, args=(sc, m, out), daemon=True)
+    child.start()
+    got = out.get(timeout=600)
+    child.join()
+    assert got == sorted(where(plan_housing(sc, m, processes=1)).items())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
 import time
 from collections import defaultdict
@@ -800,6 +801,8 @@ def plan_housing(
     if processes is None:
         large = sum(1 for j in jobs if len(j.block.units) >= _POOL_MIN_UNITS)
         processes = min(os.cpu_count() or 1, large) if large >= 2 else 1
+        if multiprocessing.current_process().daemon:
+            processes = 1  # a sweep's worker process may not start processes of its own
     solved: list[_BlockResult]
     if processes > 1 and len(jobs) > 1:
         # Largest first, so the long block starts at once; answers put back in block order.
