@@ -5,14 +5,17 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import multiprocessing
 from datetime import date, timedelta
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
-from foresterie.housing.tiers import _ladder, plan_housing
+from foresterie.housing.mip import Program
+from foresterie.housing.tiers import _fill, _ladder, _night_rows, _Use, plan_housing
 from foresterie.housing.units import workdays_between
 from foresterie.scenario.model import Section
 from tests.helpers import farm, foresteria, matrix, scenario, worker
@@ -497,6 +500,8 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
         for ms, opt in zip(units.values(), choice, strict=True):
             if opt is None:
                 continue
+            if any(f.id in w.avoid for w in ms for f in opt):
+                ok = False  # a site a member's referral record excludes, for the whole unit
             for w in ms:
                 parts = brute_spans(w, opt)
                 if any((e - s).days < need for _, s, e in parts):
@@ -511,12 +516,13 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
                 housed[w.priority] += 1
                 transfers += len(parts) - 1
                 for f, s, e in parts:
-                    secs = m.secs(f.id, w.farm_id) if w.farm_id else 0
+                    farm_id = w.work_farm  # none for a dependant or an avoided farm
+                    secs = m.secs(f.id, farm_id) if farm_id else 0
                     if secs > 3600:
                         ok = False
                     nights += max(0, (e - s).days)
-                    if w.farm_id:
-                        commute += secs * workdays_between(s, e, farms[w.farm_id].workdays)
+                    if farm_id:
+                        commute += secs * workdays_between(s, e, farms[farm_id].workdays)
                     d = s
                     while d < e:
                         k = (f.id, w.section.value, d)
@@ -537,6 +543,21 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
         key = (*(housed[p] for p in (3, 2, 1, 0)), nights, -transfers, -commute, -peak)
         best = key if best is None or key > best else best
     return best
+
+
+def assert_partial_tiers_are_brute_force(sc, m, need):  # type: ignore[no-untyped-def]
+    """Plan, and check every tier proven and equal to partial_best's lexicographic optimum."""
+    hp = plan_housing(sc, m)
+    tiers = {t.name: t for t in hp.tiers}
+    assert all(t.optimal for t in hp.tiers)
+    names = [f"housed_priority_{p}" for p in (3, 2, 1, 0)] + ["bed_nights"]
+    got = tuple(tiers[n].objective if n in tiers else 0 for n in names)
+    got += tuple(
+        -tiers[n].objective if n in tiers else 0
+        for n in ("transfers", "commute_s", "peak_permille")
+    )
+    assert got == partial_best(sc, m, need)
+    return hp
 
 
 @st.composite
@@ -589,16 +610,49 @@ def test_every_partial_stay_tier_equals_brute_force(case) -> None:  # type: igno
     housing = {**PARTIAL, "min_overlap_nights": need}
     sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws, housing=housing)
     m = matrix(minutes, [f.id for f in sc.foresterie] + ["F1", "F2"])
-    hp = plan_housing(sc, m)
-    tiers = {t.name: t for t in hp.tiers}
-    assert all(t.optimal for t in hp.tiers)
-    names = [f"housed_priority_{p}" for p in (3, 2, 1, 0)] + ["bed_nights"]
-    got = tuple(tiers[n].objective if n in tiers else 0 for n in names)
-    got += tuple(
-        -tiers[n].objective if n in tiers else 0
-        for n in ("transfers", "commute_s", "peak_permille")
-    )
-    assert got == partial_best(sc, m, need)
+    assert_partial_tiers_are_brute_force(sc, m, need)
+
+
+@pytest.mark.parametrize("need", [1, 3])
+@pytest.mark.parametrize("b_men", [1, 2])
+def test_partial_stay_tiers_equal_brute_force_with_dependants_and_avoided_sites(
+    need: int, b_men: int
+) -> None:
+    """Hand-made: a family (a worker, two dependants who take beds and never ride) that needs a
+    transfer across A's closing, referred people who must avoid A or their farm, and classes of
+    equals; the tiers equal the brute-force optimum over every option of every unit."""
+    fs = [
+        foresteria("A", men=2, family=3, open_to="2026-07-06"),
+        foresteria("B", men=b_men, family=3, open_from="2026-07-04"),
+    ]
+    family = [
+        worker("W0", "2026-07-02", "2026-07-12", "family", "F1", 1, group="G1"),
+        *(
+            dataclasses.replace(
+                worker(f"W{i}", "2026-07-02", "2026-07-12", "family", None, 1, group="G1"),
+                rides=False,
+            )
+            for i in (1, 2)
+        ),
+    ]
+    ws = [
+        *family,
+        dataclasses.replace(
+            worker("W3", "2026-07-01", "2026-07-09", priority=3), avoid=frozenset({"A"})
+        ),
+        dataclasses.replace(
+            worker("W4", "2026-07-03", "2026-07-08", farm_id="F2", priority=3),
+            avoid=frozenset({"F2"}),
+        ),
+        worker("W5", "2026-07-01", "2026-07-10", farm_id="F2"),
+        worker("W6", "2026-07-01", "2026-07-10", farm_id="F2"),
+    ]
+    housing = {**PARTIAL, "min_overlap_nights": need}
+    sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws, housing=housing)
+    minutes = {("A", "F1"): 5, ("B", "F1"): 45, ("A", "F2"): 20, ("B", "F2"): 5}
+    m = matrix(minutes, ["A", "B", "F1", "F2"])
+    hp = assert_partial_tiers_are_brute_force(sc, m, need)
+    assert all(a.foresteria_id != "A" for a in hp.assignments if a.worker_id == "W3")
 
 
 # ---------------------------------------------------------------- entry rules
@@ -655,3 +709,107 @@ def test_the_ladder_climbs_from_the_bound_in_growing_steps() -> None:
         assert gaps[-1] == math.ceil(1e-2 * max(1, abs(bound)))  # the last rung as before
     assert _ladder(-86_927)[:5] == [0, 1, 2, 3, 4]  # small objectives: single steps first
     assert _ladder(567_929_977)[1] == 5_680  # large ones: 10^-5 of the bound
+
+
+# ---------------------------------------------------------------- model form and processes
+
+
+@st.composite
+def night_uses(draw):  # type: ignore[no-untyped-def]
+    """Uses of a few columns (several per column, as a group's members are) and counts."""
+    n_cols = draw(st.integers(1, 4))
+    uses = []
+    for _ in range(draw(st.integers(1, 7))):
+        first = draw(st.integers(0, 6))
+        uses.append(
+            _Use(
+                col=draw(st.integers(0, n_cols - 1)),
+                foresteria_id="A",
+                section=Section.MEN,
+                first=first,
+                end=first + draw(st.integers(1, 5)),
+                accessible=draw(st.integers(0, 1)),
+            )
+        )
+    x = draw(st.lists(st.integers(0, 3), min_size=n_cols, max_size=n_cols))
+    return n_cols, uses, x, draw(st.integers(0, 1)), draw(st.integers(0, 6))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(case=night_uses())
+def test_occupancy_chains_allow_exactly_what_night_rows_allow(case) -> None:  # type: ignore[no-untyped-def]
+    """The bed rows as occupancy chains (each use in two rows) accept a vector of column counts
+    exactly when the per-night count of beds, walked night by night, stays within the cap."""
+    n_cols, uses, x, k, cap = case
+    p = Program()
+    for _ in range(n_cols):
+        p.add_var(0, 3)
+    chains: list = []
+    _night_rows(p, uses, k, cap, chains)
+    y = np.zeros(p.n, dtype=np.int64)
+    y[:n_cols] = x
+    _fill(y, chains)
+    beds = [
+        sum(x[u.col] * (1 if k == 0 else u.accessible) for u in uses if u.first <= n < u.end)
+        for n in range(12)
+    ]
+    assert p.feasible(y) == (max(beds) <= cap)
+    # The counters are the occupancy on the nights someone arrives (rows force them to be).
+    for ch in chains:
+        nights = sorted({u.first for u in uses if k == 0 or u.accessible})
+        assert y[ch.first_var : ch.first_var + ch.m].tolist() == [beds[n] for n in nights]
+        wrong = y.copy()
+        wrong[ch.first_var] += 1
+        assert not p.feasible(wrong)
+
+
+def test_plan_does_not_depend_on_the_process_count() -> None:
+    """Men's and families' beds are separate blocks: solved in two processes or in one, the plan
+    is the same, assignment for assignment and tier for tier."""
+    ws = [
+        worker(f"M{i}", f"2026-07-0{1 + i % 5}", f"2026-07-1{i % 7}", priority=i % 4)
+        for i in range(9)
+    ]
+    ws += [
+        worker(f"F{i}", "2026-07-03", "2026-07-12", "family", group=f"G{i // 3}") for i in range(9)
+    ]
+    fs = [foresteria("A", men=3, family=3), foresteria("B", men=2, family=3)]
+    sc = scenario(fs, [farm("F1")], ws, housing=PARTIAL)
+    m = matrix({("B", "F1"): 30}, ["A", "B", "F1"])
+    one = plan_housing(sc, m, processes=1)
+    two = plan_housing(sc, m, processes=2)
+    assert one.blocks == 2
+    assert one.assignments == two.assignments and one.waitlist == two.waitlist
+    assert [(t.name, t.objective, t.proof) for t in one.tiers] == [
+        (t.name, t.objective, t.proof) for t in two.tiers
+    ]
+    assert len({a.worker_id for a in one.assignments}) < len(ws)  # beds were short: choices made
+
+
+def _plan_in_child(sc, m, out) -> None:  # type: ignore[no-untyped-def]
+    try:
+        out.put(sorted(where(plan_housing(sc, m)).items()))
+    except Exception as e:
+        out.put(repr(e))
+
+
+def test_a_daemonic_worker_plans_without_a_pool_of_its_own() -> None:
+    """A sweep's Dask workers are daemonic processes, which may not start processes: with two
+    blocks of 100 units or more, housing there runs them in turn, and plans the same."""
+    ws = [
+        worker(f"M{i:03d}", f"2026-07-{1 + i % 20:02d}", f"2026-07-{2 + i % 20 + i // 20:02d}")
+        for i in range(110)
+    ]
+    ws += [
+        worker(f"F{i:03d}", f"2026-07-{1 + i % 20:02d}", "2026-07-25", "family", group=f"G{i}")
+        for i in range(110)
+    ]
+    sc = scenario([foresteria("A", men=40, family=40)], [farm("F1")], ws)
+    m = matrix({}, ["A", "F1"])
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    child = ctx.Process(target=_plan_in_child, args=(sc, m, out), daemon=True)
+    child.start()
+    got = out.get(timeout=600)
+    child.join()
+    assert got == sorted(where(plan_housing(sc, m, processes=1)).items())

@@ -186,10 +186,12 @@ class Program:
         var_terms = np.where(d > 0, d * lo, d * hi)
         side = np.where(y > 0, lb, np.where(y < 0, ub, 0.0))
         row_terms = np.where(y != 0, y * side, 0.0)
-        width = max(1.0, np.abs(lo).max(initial=0), np.abs(hi).max(initial=0))
+        # d_j's float error is at most a tiny multiple of size_j, and it reaches the sum times
+        # x_j's larger bound: weigh each column by its own width (an occupancy counter's bound
+        # is a foresteria's beds, a class's its size).
+        width = np.maximum(1.0, np.maximum(np.abs(lo), np.abs(hi)))
         margin = (
-            1e-9 * (float(size.sum()) * width + np.abs(row_terms).sum() + np.abs(var_terms).sum())
-            + 1e-6
+            1e-9 * (float(size @ width) + np.abs(row_terms).sum() + np.abs(var_terms).sum()) + 1e-6
         )
         lower = float(var_terms.sum() + row_terms.sum()) - margin
         return LpResult(x=x, bound=math.ceil(lower), lower=lower, d=d, d_err=1e-9 * size)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -32,6 +34,7 @@ from typing import Literal
 
 import numpy as np
 
+from foresterie.core.procs import worker_pool
 from foresterie.housing.mip import Program, SearchResult
 from foresterie.housing.units import (
     Option,
@@ -252,21 +255,26 @@ class _Model:
                 if with_commute:
                     terms["commute_s"].append((j, commute_cost(u, opt, matrix, farms)))
             p.add_row(cols, [1] * len(cols), lb=ub if u.pinned is not None else -math.inf, ub=ub)
+        # Occupancy counters (after the columns): one chain per foresteria and section (and
+        # accessible beds where they can bind), see _night_rows.
+        self.chains: list[_Chain] = []
+        for f in comp.foresterie:
+            here = [u for u in self.uses if u.foresteria_id == f.id]
+            for s in SECTIONS:
+                _night_rows(p, [u for u in here if u.section == s], 0, f.beds(s), self.chains)
+            if f.id in acc_binding:
+                _night_rows(p, [u for u in here if u.accessible], 1, f.beds_accessible, self.chains)
         names = [f"housed_priority_{pr}" for pr in PRIORITIES]
         names += [f"housed_priority_{pr}_contract" for pr in PRIORITIES]
         names += ["kept_in_place", "bed_nights", "transfers", "commute_s"]
         self.obj = {name: _vector(p.n, terms[name]) for name in names}
-        for f in comp.foresterie:
-            here = [u for u in self.uses if u.foresteria_id == f.id]
-            for s in SECTIONS:
-                _night_rows(p, [u for u in here if u.section == s], 0, f.beds(s))
-            if f.id in acc_binding:
-                _night_rows(p, [u for u in here if u.accessible], 1, f.beds_accessible)
 
     def vector(self, values: dict[tuple[int, int], int]) -> np.ndarray:
+        """The program's vector for these column counts, the occupancy counters filled in."""
         x = np.zeros(self.p.n, dtype=np.int64)
         for k, v in values.items():
             x[self.x[k]] = v
+        _fill(x, self.chains)
         return x
 
     def values(self, x: np.ndarray) -> dict[tuple[int, int], int]:
@@ -322,43 +330,109 @@ def _night_terms(
     return cols, np.bincount(inverse, weights=weight[on]).astype(np.int64)
 
 
-def _night_rows(p: Program, entries: list[_Use], k: int, cap: int) -> None:
-    """Beds on every night someone arrives (occupancy only rises then): sum of usage <= cap.
-    k = 0 counts people, k = 1 people needing an accessible bed."""
+@dataclass(frozen=True, kw_only=True)
+class _Chain:
+    """Occupancy counters o_0..o_{m-1} of one resource on its row nights N_0 < ... < N_{m-1}:
+    a use with weight w of column `col` adds w * x_col to o_k for start <= k < stop."""
+
+    first_var: int  # o_k is column first_var + k
+    m: int
+    col: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    weight: np.ndarray
+
+
+def _fill(x: np.ndarray, chains: list[_Chain]) -> None:
+    """Set every chain's counters in x to the occupancy the columns of x give (in place)."""
+    for ch in chains:
+        delta = np.zeros(ch.m + 1, dtype=np.int64)
+        np.add.at(delta, ch.start, ch.weight * x[ch.col])
+        np.add.at(delta, ch.stop, -ch.weight * x[ch.col])
+        x[ch.first_var : ch.first_var + ch.m] = np.cumsum(delta[: ch.m])
+
+
+def _chain(
+    p: Program, stays: tuple[np.ndarray, ...], weight: np.ndarray, cap: int, nights: np.ndarray
+) -> _Chain:
+    """Occupancy on the given nights (sorted, each the first night of some use) as a chain of
+    counters 0 <= o_k <= cap with o_k = o_{k-1} + (uses starting) - (uses ending): the same
+    integer and LP feasible set as a row "sum of the uses covering N_k <= cap" per night, but
+    each use appears in two rows instead of one per night it covers (about 20 times fewer
+    nonzeros at 20,000 workers; GLOP and SCIP both work on the sparser rows)."""
+    col, first, end, _ = stays
+    keep = weight != 0
+    col, first, end, w = col[keep], first[keep], end[keep], weight[keep]
+    m = len(nights)
+    start = np.searchsorted(nights, first)  # N_start == first
+    stop = np.searchsorted(nights, end)  # first row night the use no longer covers (m: none)
+    base = p.n
+    for _ in range(m):
+        p.add_var(0, cap)
+    # Row k: sum(w x: start == k) - sum(w x: stop == k) - o_k + o_{k-1} == 0.
+    rows = np.concatenate([start, stop])
+    cols = np.concatenate([col, col])
+    coef = np.concatenate([w, -w])
+    live = rows < m
+    rows, cols, coef = rows[live], cols[live], coef[live]
+    key = rows * (base + 1) + cols
+    uniq, inverse = np.unique(key, return_inverse=True)
+    summed = np.bincount(inverse, weights=coef).astype(np.int64)
+    u_rows, u_cols = uniq // (base + 1), uniq % (base + 1)
+    bounds = np.searchsorted(u_rows, np.arange(m + 1))
+    for k in range(m):
+        a, b = bounds[k], bounds[k + 1]
+        idx = [*u_cols[a:b].tolist(), base + k]
+        val = [*summed[a:b].tolist(), -1]
+        if k:
+            idx.append(base + k - 1)
+            val.append(1)
+        p.add_row(idx, val, lb=0, ub=0)
+    return _Chain(first_var=base, m=m, col=col, start=start, stop=stop, weight=w)
+
+
+def _night_rows(p: Program, entries: list[_Use], k: int, cap: int, chains: list[_Chain]) -> None:
+    """Beds on every night someone arrives (occupancy only rises then): occupancy <= cap, as an
+    occupancy chain (_chain). k = 0 counts people, k = 1 people needing an accessible bed."""
     if not entries:
         return
     stays = _stays(entries)
     weight = np.ones_like(stays[0]) if k == 0 else stays[3]
-    for night in np.unique(stays[1][weight != 0]):
-        idx, coef = _night_terms(stays, int(night), weight)
-        if len(idx):
-            p.add_row(idx, coef, ub=cap)
+    nights = np.unique(stays[1][weight != 0])
+    if len(nights):
+        chains.append(_chain(p, stays, weight, cap, nights))
 
 
-def _add_peak(p: Program, uses: list[_Use], foresterie: list[Foresteria]) -> tuple[int, list[int]]:
-    """The peak variable and its rows: 1000 x used(f, n) <= beds(f) x peak on arrival nights."""
+def _add_peak(
+    p: Program, uses: list[_Use], foresterie: list[Foresteria]
+) -> tuple[int, list[int], list[_Chain]]:
+    """The peak variable and its rows: 1000 x used(f, n) <= beds(f) x peak on arrival nights,
+    used(f, n) an occupancy chain over all sections of f."""
     peak = p.add_var(0, 1000)
     by_f: dict[str, list[_Use]] = defaultdict(list)
     beds = {f.id: f.beds_total for f in foresterie}
     for e in uses:
         by_f[e.foresteria_id].append(e)
-    rows = []
+    rows, chains = [], []
     for fid in sorted(by_f):
         if beds[fid] <= 0:
             continue
         stays = _stays(by_f[fid])
-        weight = np.full_like(stays[0], 1000)
-        for night in np.unique(stays[1]):
-            idx, coef = _night_terms(stays, int(night), weight)
+        ch = _chain(p, stays, np.ones_like(stays[0]), beds[fid], np.unique(stays[1]))
+        chains.append(ch)
+        for k in range(ch.m):
             rows.append(len(p.rows))
-            p.add_row([*idx.tolist(), peak], [*coef.tolist(), -beds[fid]], ub=0)
-    return peak, rows
+            p.add_row([ch.first_var + k, peak], [1000, -beds[fid]], ub=0)
+    return peak, rows, chains
 
 
-def _with_peak(p: Program, peak: int, rows: list[int], x: np.ndarray) -> np.ndarray:
-    """x (without the peak) completed with the smallest peak its occupancy allows."""
+def _with_peak(
+    p: Program, peak: int, rows: list[int], chains: list[_Chain], x: np.ndarray
+) -> np.ndarray:
+    """x (without the peak) completed with its occupancy and the smallest peak it allows."""
     y = np.zeros(p.n, dtype=np.int64)
-    y[: len(x)] = x  # the peak column comes after x's and is still 0 here
+    y[: len(x)] = x  # the peak column and its chains come after x's and are still 0 here
+    _fill(y, chains)
     act = p.activity(y)
     need = [-(-int(act[r]) // -int(p.rows[r][1][-1])) for r in rows]  # ceil(used / beds)
     y[peak] = max(need, default=0)
@@ -571,21 +645,123 @@ def _disaggregate(
     return out
 
 
+@dataclass(frozen=True, kw_only=True)
+class _BlockJob:
+    """One process-pool job: a block's tiers up to commute (and the peak, with a balance weight).
+    The answer depends on the job only, never on where or beside what it runs."""
+
+    block: _Component
+    scenario: Scenario
+    matrix: TravelMatrix
+    acc: set[str]
+    replanning: bool
+    deadline: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class _BlockResult:
+    tiers: list[TierResult]  # in tier order
+    model: _Model | None  # the block's program with its tier optima fixed (None: peak done)
+    x: np.ndarray
+    assignments: list[Assignment]  # only when the peak was solved here (balance weight)
+
+
+def _solve_block(job: _BlockJob) -> _BlockResult:
+    """Tier 1 (and re-planning stability, bed-nights, transfers) on merged classes, then the rest
+    on the full model with those optima fixed, starting from the merged solution split back."""
+    scenario, block, acc = job.scenario, job.block, job.acc
+    rule = stay_rule(scenario)
+    weight = scenario.config.housing.balance_weight
+    out: list[TierResult] = []
+
+    def tier(
+        p: Program,
+        name: str,
+        sense: Literal["max", "min"],
+        obj: np.ndarray,
+        inc: list[np.ndarray],
+        groups: np.ndarray,
+    ) -> tuple[TierResult, np.ndarray]:
+        r, x = _tier(p, name, sense, obj, inc, groups, scenario, job.deadline)
+        out.append(r)
+        return r, x
+
+    agg, parts = _aggregate(block)
+    amdl = _Model(agg, scenario, job.matrix, acc, with_commute=False)
+    mdl = _Model(block, scenario, job.matrix, acc)
+    ax: list[np.ndarray] = []
+    names: list[tuple[str, Literal["max", "min"]]] = []
+    for p in PRIORITIES:
+        if scenario.config.housing.contract_first:
+            names.append((f"housed_priority_{p}_contract", "max"))
+        names.append((f"housed_priority_{p}", "max"))
+    names += [("kept_in_place", "max")] if job.replanning else []
+    if rule.partial:
+        names += [("bed_nights", "max")]
+        names += [("transfers", "min")] if rule.max_transfers else []
+    for name, sense in names:
+        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols())
+        ax = [x]
+        mdl.fix(name, sense, r.objective)
+    start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
+    if not weight:
+        _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
+        return _BlockResult(tiers=out, model=mdl, x=x, assignments=[])
+    # Optional tier weight: trade commute seconds against peak occupancy.
+    peak, rows, chains = _add_peak(mdl.p, mdl.uses, block.foresterie)
+    obj = np.zeros(mdl.p.n, dtype=np.int64)
+    obj[: len(mdl.obj["commute_s"])] = mdl.obj["commute_s"]
+    blended = obj + _vector(mdl.p.n, [(peak, weight)])
+    r, x = _tier(
+        mdl.p,
+        "commute_s",
+        "min",
+        blended,
+        [_with_peak(mdl.p, peak, rows, chains, start)],
+        mdl.group_cols(),
+        scenario,
+        job.deadline,
+    )
+    commute = int(obj @ x)
+    out.append(replace(r, objective=commute, bound=commute))
+    r, x = tier(mdl.p, "peak_permille", "min", _vector(mdl.p.n, [(peak, 1)]), [x], mdl.group_cols())
+    rank = _rank(scenario)
+    return _BlockResult(
+        tiers=out, model=None, x=x, assignments=_extract(block, mdl.values(x), rank)
+    )
+
+
+def _rank(scenario: Scenario) -> dict[str, str] | None:
+    seed = scenario.config.scenario.seed
+    return lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
+
+
+# Blocks go to a process pool (processes=None) only when at least two have this many units: a
+# pool costs about half a second to start and to ship the scenario, a small block a fraction of
+# it. (Generated seasons: the families' block has 213 units and 6 CPU s at 5,000 workers, 66
+# units and 0.5 s at 1,700.)
+_POOL_MIN_UNITS = 100
+
+
 def plan_housing(
     scenario: Scenario,
     matrix: TravelMatrix,
     previous: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    processes: int | None = None,
 ) -> HousingPlan:
-    """Solve every district, block by block and tier by tier; explain every waitlisted person."""
+    """Solve every district, block by block and tier by tier; explain every waitlisted person.
+
+    Blocks are independent until the peak tier, so they may run in parallel processes
+    (`processes`; None: one per core when two blocks are large). The plan does not depend on it.
+    """
     t0 = time.monotonic()
     deadline = t0 + scenario.config.solver.wall_clock_limit_s
     max_commute_s = scenario.config.housing.max_commute_min * 60
     weight = scenario.config.housing.balance_weight
     fs = list(scenario.foresterie)
     rule = stay_rule(scenario)
-    seed = scenario.config.scenario.seed
-    rank = lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
+    rank = _rank(scenario)
     units = build_units(scenario.workers, previous)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
@@ -599,91 +775,53 @@ def plan_housing(
     districts = _components(units, fs, ok, lambda ui, fi: fi, opts)
     tiers: dict[str, list[TierResult]] = defaultdict(list)
     assignments: list[Assignment] = []
-    n_blocks = 0
-
-    def tier(
-        p: Program,
-        name: str,
-        sense: Literal["max", "min"],
-        obj: np.ndarray,
-        inc: list[np.ndarray],
-        groups: np.ndarray,
-    ) -> tuple[TierResult, np.ndarray]:
-        r, x = _tier(p, name, sense, obj, inc, groups, scenario, deadline)
-        tiers[name].append(r)
-        return r, x
-
+    jobs: list[_BlockJob] = []
+    of_district: list[list[int]] = []  # district -> its jobs
     for ci, district in enumerate(districts):
         acc = _accessible_binding(district)
         blocks = _blocks(district, acc, joint=weight > 0)
-        n_blocks += len(blocks)
         if progress:
             fids = ", ".join(f.id for f in district.foresterie)
             progress(
                 f"district {ci + 1}/{len(districts)} ({fids}): {len(district.units)} units "
                 f"in {len(blocks)} block(s)"
             )
-        models, xs = [], []
-        for block in blocks:
-            # Tier 1 (and re-planning stability) on merged classes, then the rest on the full
-            # model with those optima fixed, starting from the merged solution split back.
-            agg, parts = _aggregate(block)
-            amdl = _Model(agg, scenario, matrix, acc, with_commute=False)
-            mdl = _Model(block, scenario, matrix, acc)
-            ax: list[np.ndarray] = []
-            names: list[tuple[str, Literal["max", "min"]]] = []
-            for p in PRIORITIES:
-                if scenario.config.housing.contract_first:
-                    names.append((f"housed_priority_{p}_contract", "max"))
-                names.append((f"housed_priority_{p}", "max"))
-            names += [("kept_in_place", "max")] if previous is not None else []
-            if rule.partial:
-                names += [("bed_nights", "max")]
-                names += [("transfers", "min")] if rule.max_transfers else []
-            for name, sense in names:
-                r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols())
-                ax = [x]
-                mdl.fix(name, sense, r.objective)
-            start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
-            if weight:  # optional tier weight: trade commute seconds against peak occupancy
-                peak, rows = _add_peak(mdl.p, mdl.uses, block.foresterie)
-                obj = np.append(mdl.obj["commute_s"], 0)
-                blended = obj + _vector(mdl.p.n, [(peak, weight)])
-                r, x = _tier(
-                    mdl.p,
-                    "commute_s",
-                    "min",
-                    blended,
-                    [_with_peak(mdl.p, peak, rows, start)],
-                    mdl.group_cols(),
-                    scenario,
-                    deadline,
-                )
-                commute = int(obj @ x)
-                tiers["commute_s"].append(
-                    TierResult(
-                        name="commute_s",
-                        sense="min",
-                        objective=commute,
-                        bound=commute,
-                        optimal=r.optimal,
-                        seconds=r.seconds,
-                        proof=r.proof,
-                    )
-                )
-                r, x = tier(
-                    mdl.p,
-                    "peak_permille",
-                    "min",
-                    _vector(mdl.p.n, [(peak, 1)]),
-                    [x],
-                    mdl.group_cols(),
-                )
-                assignments.extend(_extract(block, mdl.values(x), rank))
-                continue
-            _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
-            models.append(mdl)
-            xs.append(x)
+        of_district.append(list(range(len(jobs), len(jobs) + len(blocks))))
+        jobs += [
+            _BlockJob(
+                block=b,
+                scenario=scenario,
+                matrix=matrix,
+                acc=acc,
+                replanning=previous is not None,
+                deadline=deadline,
+            )
+            for b in blocks
+        ]
+    if processes is None:
+        large = sum(1 for j in jobs if len(j.block.units) >= _POOL_MIN_UNITS)
+        processes = min(os.cpu_count() or 1, large) if large >= 2 else 1
+        if multiprocessing.current_process().daemon:
+            processes = 1  # a sweep's worker process may not start processes of its own
+    solved: list[_BlockResult]
+    if processes > 1 and len(jobs) > 1:
+        # Largest first, so the long block starts at once; answers put back in block order.
+        order = sorted(range(len(jobs)), key=lambda i: (-len(jobs[i].block.units), i))
+        with worker_pool(min(processes, len(jobs))) as pool:
+            done = dict(zip(order, pool.map(_solve_block, [jobs[i] for i in order]), strict=True))
+        solved = [done[i] for i in range(len(jobs))]
+    else:
+        solved = [_solve_block(j) for j in jobs]
+    for res in solved:
+        for r in res.tiers:
+            tiers[r.name].append(r)
+    for district, idx in zip(districts, of_district, strict=True):
+        if weight:
+            for i in idx:
+                assignments.extend(solved[i].assignments)
+            continue
+        models = [m for i in idx if (m := solved[i].model) is not None]
+        xs = [solved[i].x for i in idx]
         if not models:
             continue
         # Peak: a maximum over every section of a foresteria, so the blocks meet again.
@@ -695,17 +833,20 @@ def plan_housing(
             replace(e, col=e.col + o) for m, o in zip(models, offsets, strict=True) for e in m.uses
         ]
         groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
-        peak, rows = _add_peak(joint, uses, district.foresterie)
-        _, x = tier(
+        peak, rows, chains = _add_peak(joint, uses, district.foresterie)
+        r, x = _tier(
             joint,
             "peak_permille",
             "min",
             _vector(joint.n, [(peak, 1)]),
-            [_with_peak(joint, peak, rows, np.concatenate(xs))],
+            [_with_peak(joint, peak, rows, chains, np.concatenate(xs))],
             groups,
+            scenario,
+            deadline,
         )
-        for m, o, block in zip(models, offsets, [m.comp for m in models], strict=True):
-            assignments.extend(_extract(block, m.values(x[o : o + m.p.n]), rank))
+        tiers[r.name].append(r)
+        for m, o in zip(models, offsets, strict=True):
+            assignments.extend(_extract(m.comp, m.values(x[o : o + m.p.n]), rank))
     assignments.sort(key=lambda a: (a.worker_id, a.arrival))
     results = [_merge(name, rs) for name, rs in tiers.items()]
     housed = {a.worker_id for a in assignments}
@@ -725,7 +866,7 @@ def plan_housing(
         districts=len(districts),
         units=len(units),
         moved=moved,
-        blocks=n_blocks,
+        blocks=len(jobs),
         lottery=rank,
     )
 
