@@ -218,6 +218,8 @@ class _Pattern:
     demand: tuple[tuple[str, int, int, int], ...]  # (farm, riders, early, late)
     seats: tuple[tuple[int, int, int], ...]  # (seats, fixed cents, cents per km) per type
     counts: tuple[int, ...] | None = None  # vehicles per type; None = as many trips as needed
+    # Prize multiplier per demand entry (fair shares, `_debt_weight`); None = all 1.
+    weights: tuple[int, ...] | None = None
 
 
 def _chunks(riders: int, max_seats: int) -> list[int]:
@@ -233,10 +235,13 @@ def _instance(
 ) -> tuple[VRPInstance, list[str]]:
     max_seats = max(s for s, _, _ in p.seats)
     nodes, demand, early, late = [p.foresteria_id], [0], [0], [24 * 60 * 2]
-    for farm, riders, e, lt in p.demand:
+    mult = [1]
+    weights = p.weights or tuple(1 for _ in p.demand)
+    for (farm, riders, e, lt), wt in zip(p.demand, weights, strict=True):
         for c in _chunks(riders, max_seats):
             nodes.append(farm)
             demand.append(c)
+            mult.append(wt)
             early.append(e)
             late.append(lt if p.direction == TO_FARM else lt - board)
     n = len(nodes)
@@ -265,6 +270,7 @@ def _instance(
         )
         for (s, fixed, per_km), c in zip(p.seats, counts, strict=True)
     ]
+    one = _rider_prize(vehicles, dist)
     inst = VRPInstance(
         dist=dist,
         dur=dur,
@@ -274,7 +280,7 @@ def _instance(
         tw_late=late,
         vehicles=vehicles,
         pickup=p.direction == TO_FORESTERIA,
-        prize=[0] + [_rider_prize(vehicles, dist) * d for d in demand[1:]],
+        prize=[0] + [one * d * m for d, m in zip(demand[1:], mult[1:], strict=True)],
     )
     return inst, nodes
 
@@ -884,18 +890,69 @@ def plan_shuttles(
                 )
                 for k, p in plain[d, base].items()
             }
-    # The fallback for short days is a second opinion: half the search budget is enough.
-    solved.update(
-        _solve_patterns(
-            scenario,
-            matrix,
-            [q for ps in limited.values() for q in ps.values()],
-            processes,
-            progress,
-            budget=0.5,
+    workers = {w.id: w for w in scenario.workers}
+    left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
+    streak: dict[str, int] = defaultdict(int)  # days in a row each worker is left behind now
+    seed = scenario.config.scenario.seed
+    weight = scenario.config.transport.fair_debt_weight
+    trips: list[Trip] = []
+    fleet_days: list[FleetDay] = []
+
+    def name_day(d: date, fid: str, options_served: list[_DayService]) -> None:
+        """Choose the day's option and name its riders (`_ride_order`), in date order."""
+        fleet = _available(scenario.fleet, fid, d)
+        reach = demand[d, fid]
+        spot_w = {spot: _debt_weight(ids, streak, weight) for spot, ids in reach.items()}
+        best = _fair_choice(options_served, spot_w)
+        chosen: dict[Spot, list[str]] = {}
+        for spot, ids in reach.items():
+            order = sorted(
+                ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
+            )
+            chosen[spot] = order[: best.seats.get(spot, 0)]
+            for w in chosen[spot]:
+                streak[w] = 0
+            for w in order[len(chosen[spot]) :]:
+                left_behind[w] += 1
+                streak[w] += 1
+        trips.extend(_fill_riders(best.trips, chosen))
+        lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
+        day_unserved = [
+            _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
+            for spot, ids in reach.items()
+            if len(chosen[spot]) < len(ids)
+        ]
+        unserved.extend(day_unserved)
+        fleet_days.append(
+            FleetDay(
+                day=d,
+                foresteria_id=fid,
+                needed=options_served[0].needed,  # the trips planned with every kind unlimited
+                lower_bound=lb,
+                available=len(fleet),
+                short_riders=sum(u.riders for u in day_unserved),
+                optimal=best.optimal,
+            )
         )
-    )
-    options = {k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys}
+
+    # The fallback for short days is a second opinion: half the search budget is enough.
+    if not weight:
+        solved.update(
+            _solve_patterns(
+                scenario,
+                matrix,
+                [q for ps in limited.values() for q in ps.values()],
+                processes,
+                progress,
+                budget=0.5,
+            )
+        )
+    # With fair shares on, the short days' fallback depends on the debts so far: those days are
+    # searched and chained date by date below; the other days keep their one option.
+    deferred = set(limited) if weight else set()
+    options = {
+        k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys if k not in deferred
+    }
     first = distinct(options)
     planned = _run_days(
         scenario,
@@ -906,51 +963,61 @@ def plan_shuttles(
         probe.cache if reuse else None,
         processes,
         False,
-    ).services
+    )
     services = {
-        k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in planned[first[k]]]
-        for k in keys
-    }
-    workers = {w.id: w for w in scenario.workers}
-    left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
-    seed = scenario.config.scenario.seed
-    trips: list[Trip] = []
-    fleet_days: list[FleetDay] = []
-    for n, (d, fid) in enumerate(keys, start=1):
-        fleet = _available(scenario.fleet, fid, d)
-        best = max(services[d, fid], key=lambda x: sum(x.seats.values()))  # first among equals
-        reach = demand[d, fid]
-        chosen: dict[Spot, list[str]] = {}
-        for spot, ids in reach.items():
-            order = sorted(
-                ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
-            )
-            chosen[spot] = order[: best.seats.get(spot, 0)]
-            for w in order[len(chosen[spot]) :]:
-                left_behind[w] += 1
-        trips += _fill_riders(best.trips, chosen)
-        lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
-        day_unserved = [
-            _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
-            for spot, ids in reach.items()
-            if len(chosen[spot]) < len(ids)
+        k: [
+            replace(x, trips=redate_all(x.trips, first[k][0], k[0]))
+            for x in planned.services[first[k]]
         ]
-        unserved += day_unserved
-        fleet_days.append(
-            FleetDay(
-                day=d,
-                foresteria_id=fid,
-                needed=services[d, fid][
-                    0
-                ].needed,  # the trips planned with every vehicle kind unlimited
-                lower_bound=lb,
-                available=len(fleet),
-                short_riders=sum(u.riders for u in day_unserved),
-                optimal=best.optimal,
+        for k in options
+    }
+    cache = planned.cache if reuse else None
+    day_services = len(planned.services)
+    for n, day in enumerate(sorted({d for d, _ in keys}), start=1):
+        on_day = [k for k in keys if k[0] == day]
+        fair = {
+            k: {
+                key: replace(
+                    p,
+                    weights=tuple(
+                        _debt_weight(members[day, key[0], key[1], f], streak, weight)
+                        for f, _, _, _ in p.demand
+                    ),
+                )
+                for key, p in limited[k].items()
+            }
+            for k in on_day
+            if k in deferred
+        }
+        if fair:
+            solved.update(
+                _solve_patterns(
+                    scenario,
+                    matrix,
+                    [q for ps in fair.values() for q in ps.values()],
+                    processes,
+                    None,
+                    budget=0.5,
+                )
             )
-        )
+            ran = _run_days(
+                scenario,
+                matrix,
+                {k: [plain[k], fair[k]] for k in fair},
+                solved,
+                members,
+                cache,
+                processes,
+                False,
+            )
+            services.update(ran.services)
+            if reuse:
+                cache = ran.cache
+            day_services += len(fair)
+        for k in on_day:
+            name_day(k[0], k[1], services[k])
         if progress:
-            progress("vehicles", n, len(keys))
+            progress("vehicles", n, len({d for d, _ in keys}))
     trips.sort(key=lambda t: t.trip_id)
     unserved.sort(key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id))
     return ShuttlePlan(
@@ -961,8 +1028,31 @@ def plan_shuttles(
         day_problems=len(patterns),
         route_searches=len(solved),
         wall_s=time.monotonic() - t0,
-        day_services=len(planned),
+        day_services=day_services,
     )
+
+
+FAIR_STREAK_CAP: Final = 10  # days in a row beyond which a debt weighs no more
+# A day's option may give up at most this share (percent) of the day's seats to pay debts.
+FAIR_SLACK_PCT = 2
+
+
+def _fair_choice(options: list[_DayService], spot_w: dict[Spot, int]) -> _DayService:
+    """The day's option: among those within FAIR_SLACK_PCT of the most seats, the most seats
+    weighted by each spot's debt (`_debt_weight`); first among equals. With the rule off every
+    weight is 1: the most seats."""
+    most = max(sum(x.seats.values()) for x in options)
+    near = [x for x in options if 100 * sum(x.seats.values()) >= (100 - FAIR_SLACK_PCT) * most]
+    return max(near, key=lambda x: sum(n * spot_w[s] for s, n in x.seats.items()))
+
+
+def _debt_weight(ids: Iterable[str], streak: dict[str, int], weight: int) -> int:
+    """Fair shares across farms (README "Who rides when seats are short"): a load's prize
+    multiplier, 1 + weight x the longest run of days in a row any of its riders has been left
+    behind so far (capped at FAIR_STREAK_CAP); 1 when the rule is off (weight 0)."""
+    if not weight:
+        return 1
+    return 1 + weight * min(FAIR_STREAK_CAP, max((streak[w] for w in ids), default=0))
 
 
 def _ride_order(
