@@ -5,7 +5,7 @@ one person was left behind (total, in a row), the 90th percentile of days left b
 people left behind at least once, trips, vehicle-km, and the shuttles' wall and CPU seconds.
 
 Usage: python benchmarks/fair_shares.py [SCENARIO] [--from YYYY-MM-DD --to YYYY-MM-DD]
-       [--variants 0:2,1:2] [--processes N]
+       [--variants off:0:2,debt:10:2] [--processes N]
 """
 
 from __future__ import annotations
@@ -44,7 +44,11 @@ def main() -> None:
     ap.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "puglia-2027"))
     ap.add_argument("--from", dest="start", type=date.fromisoformat)
     ap.add_argument("--to", dest="end", type=date.fromisoformat)
-    ap.add_argument("--variants", default="0:2,1:0,1:2,3:2", help="weight:slack_pct,...")
+    ap.add_argument(
+        "--variants",
+        default="off:0:2,debt:10:2,cap:5:2",
+        help="rule:k:slack_pct,... (k: fair_debt_pct for debt, fair_cap_days for cap)",
+    )
     ap.add_argument("--processes", type=int, default=2)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -69,14 +73,18 @@ def main() -> None:
         print(f"# {args.scenario} {base.config.scenario.season_start}..", end="")
         print(f"{base.config.scenario.season_end}, processes {args.processes}")
         print(
-            "| weight | slack % | worker-days served | unserved | max left behind (total / in a row) "
+            "| rule | slack % | worker-days served | unserved | max left behind (total / in a row) "
             "| p90 left behind | trips | vehicle-km | shuttles wall s | CPU s |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")
         for variant in args.variants.split(","):
-            w, slack = (int(x) for x in variant.split(":"))
+            rule, k_txt, slack_txt, *factor = variant.split(":")
+            k_n, slack = int(k_txt), int(slack_txt)
+            routes.FAIR_CAP_FACTOR = int(factor[0]) if factor else 20  # type: ignore[misc]
             routes.FAIR_SLACK_PCT = slack
-            transport = base.config.transport.model_copy(update={"fair_debt_weight": w})
+            transport = base.config.transport.model_copy(
+                update={"fair_share": rule, "fair_debt_pct": k_n, "fair_cap_days": k_n}
+            )
             config = base.config.model_copy(update={"transport": transport})
             scenario = replace(base, config=config)
             t, c = time.monotonic(), _cpu()
@@ -88,7 +96,7 @@ def main() -> None:
             missed = Counter(wid for u in sp.unserved for wid in u.worker_ids)
             p90 = nearest_rank(sorted(missed.values()), 0.9) if missed else 0
             print(
-                f"| {w} | {slack} | {k['worker_days_transported']} | {k['unserved_worker_days']} "
+                f"| {rule} {k_n} {factor} | {slack} | {k['worker_days_transported']} | {k['unserved_worker_days']} "
                 f"| {k['left_behind_max_days']} / {k['left_behind_max_in_a_row']} | {p90} "
                 f"| {k['trips']} | {k['vehicle_km']:.0f} | {wall:.0f} | {cpu:.0f} |",
                 flush=True,

@@ -83,11 +83,14 @@ class TransportTable(_Table):
     # for a window to open); unset = measured (KPI) but not capped.
     max_wait_on_board_min: int | None = Field(default=None, ge=0)
     # Fair shares across farms when seats are short (README "Who rides when seats are short"):
-    # 0 (default) = off, every rider's drop prize equal. W > 0: days are planned in date order
-    # and a load's prize in the route search for the real fleet is multiplied by
-    # 1 + W x (the longest run of days in a row any of its riders was left behind so far,
-    # capped at 10); the day's option is chosen by the same weighted seats.
-    fair_debt_weight: int = Field(default=0, ge=0, le=10)
+    # "off" (default): every rider left behind weighs the same. "debt": short days are planned
+    # in date order and each rider counts 1 + fair_debt_pct % per day in a row they have been
+    # left behind so far (at most 10 days) in the route search for the real fleet, in the
+    # chaining onto vehicles and in the choice of the day's plan. "cap": a rider left behind
+    # fair_cap_days days in a row counts 20 riders until they ride.
+    fair_share: Literal["off", "debt", "cap"] = "off"
+    fair_debt_pct: int = Field(default=10, ge=1, le=1000)
+    fair_cap_days: int = Field(default=5, ge=1, le=60)
     # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a
     # day and EUR 5 per leg (DOMAIN.md sec. 7), so a range [per day, per day's two legs].
     caporale_fee_eur: list[float] = Field(

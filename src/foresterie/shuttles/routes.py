@@ -19,6 +19,7 @@ import numpy as np
 from foresterie.core.procs import worker_pool
 from foresterie.core.timeutil import date_range, parse_hhmm
 from foresterie.housing.waitlist import uncovered_spans
+from foresterie.scenario.config import TransportTable
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
 from foresterie.shuttles.chaining import TripSlot, chain_trips, vehicles_needed
@@ -235,8 +236,8 @@ def _instance(
 ) -> tuple[VRPInstance, list[str]]:
     max_seats = max(s for s, _, _ in p.seats)
     nodes, demand, early, late = [p.foresteria_id], [0], [0], [24 * 60 * 2]
-    mult = [1]
-    weights = p.weights or tuple(1 for _ in p.demand)
+    mult = [FAIR_UNIT]
+    weights = p.weights or tuple(FAIR_UNIT for _ in p.demand)
     for (farm, riders, e, lt), wt in zip(p.demand, weights, strict=True):
         for c in _chunks(riders, max_seats):
             nodes.append(farm)
@@ -280,7 +281,7 @@ def _instance(
         tw_late=late,
         vehicles=vehicles,
         pickup=p.direction == TO_FORESTERIA,
-        prize=[0] + [one * d * m for d, m in zip(demand[1:], mult[1:], strict=True)],
+        prize=[0] + [one * d * m // FAIR_UNIT for d, m in zip(demand[1:], mult[1:], strict=True)],
     )
     return inst, nodes
 
@@ -621,7 +622,12 @@ class _ChainedDay:
 
 
 def _chain_day(
-    ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict, needed: bool = False
+    ctx: _Ctx,
+    trips: list[Trip],
+    fleet: list[Vehicle],
+    cache: dict,
+    needed: bool = False,
+    weights: dict[Spot, int] | None = None,
 ) -> _ChainedDay:
     """Chain a day's trips onto the fleet; equal days (same trips, same fleet) share one answer.
     The vehicles needed (the same chaining with every vehicle kind unlimited) is computed only
@@ -636,11 +642,12 @@ def _chain_day(
             metres=t.metres,
             shift_lo=t.slack[0],
             shift_hi=t.slack[1],
+            value=_trip_value(t, weights) if weights else 0,
         )
         for t in trips
     ]
     sig = (
-        tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi) for s in slots),
+        tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi, s.value) for s in slots),
         tuple(fleet),
     )
     args = (cfg.transport.turnaround_min, cfg.scenario.seed, cfg.solver.chaining_deterministic_time)
@@ -662,6 +669,11 @@ def _chain_day(
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
     return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
+
+
+def _trip_value(t: Trip, weights: dict[Spot, int]) -> int:
+    """Fair shares: a trip's riders, each weighted by their spot's debt (`_debt_weight`)."""
+    return sum(len(s.worker_ids) * weights.get((t.origin, s.farm_id), FAIR_UNIT) for s in t.stops)
 
 
 # Above this many trips the fast vehicles-needed model rarely proves its count within the chaining
@@ -894,7 +906,8 @@ def plan_shuttles(
     left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
     streak: dict[str, int] = defaultdict(int)  # days in a row each worker is left behind now
     seed = scenario.config.scenario.seed
-    weight = scenario.config.transport.fair_debt_weight
+    rule = scenario.config.transport
+    weight = rule.fair_share != "off"
     trips: list[Trip] = []
     fleet_days: list[FleetDay] = []
 
@@ -902,7 +915,7 @@ def plan_shuttles(
         """Choose the day's option and name its riders (`_ride_order`), in date order."""
         fleet = _available(scenario.fleet, fid, d)
         reach = demand[d, fid]
-        spot_w = {spot: _debt_weight(ids, streak, weight) for spot, ids in reach.items()}
+        spot_w = {spot: _debt_weight(ids, streak, rule) for spot, ids in reach.items()}
         best = _fair_choice(options_served, spot_w)
         chosen: dict[Spot, list[str]] = {}
         for spot, ids in reach.items():
@@ -980,7 +993,7 @@ def plan_shuttles(
                 key: replace(
                     p,
                     weights=tuple(
-                        _debt_weight(members[day, key[0], key[1], f], streak, weight)
+                        _debt_weight(members[day, key[0], key[1], f], streak, rule)
                         for f, _, _, _ in p.demand
                     ),
                 )
@@ -1009,6 +1022,10 @@ def plan_shuttles(
                 cache,
                 processes,
                 False,
+                {
+                    k: {spot: _debt_weight(ids, streak, rule) for spot, ids in demand[k].items()}
+                    for k in fair
+                },
             )
             services.update(ran.services)
             if reuse:
@@ -1032,7 +1049,9 @@ def plan_shuttles(
     )
 
 
+FAIR_UNIT: Final = 100  # a rider's weight when owed nothing (weights are in hundredths)
 FAIR_STREAK_CAP: Final = 10  # days in a row beyond which a debt weighs no more
+FAIR_CAP_FACTOR: Final = 20  # "cap": a rider at the cap counts as many riders as this
 # A day's option may give up at most this share (percent) of the day's seats to pay debts.
 FAIR_SLACK_PCT = 2
 
@@ -1040,19 +1059,23 @@ FAIR_SLACK_PCT = 2
 def _fair_choice(options: list[_DayService], spot_w: dict[Spot, int]) -> _DayService:
     """The day's option: among those within FAIR_SLACK_PCT of the most seats, the most seats
     weighted by each spot's debt (`_debt_weight`); first among equals. With the rule off every
-    weight is 1: the most seats."""
+    weight is the same: the most seats."""
     most = max(sum(x.seats.values()) for x in options)
     near = [x for x in options if 100 * sum(x.seats.values()) >= (100 - FAIR_SLACK_PCT) * most]
     return max(near, key=lambda x: sum(n * spot_w[s] for s, n in x.seats.items()))
 
 
-def _debt_weight(ids: Iterable[str], streak: dict[str, int], weight: int) -> int:
-    """Fair shares across farms (README "Who rides when seats are short"): a load's prize
-    multiplier, 1 + weight x the longest run of days in a row any of its riders has been left
-    behind so far (capped at FAIR_STREAK_CAP); 1 when the rule is off (weight 0)."""
-    if not weight:
-        return 1
-    return 1 + weight * min(FAIR_STREAK_CAP, max((streak[w] for w in ids), default=0))
+def _debt_weight(ids: Iterable[str], streak: dict[str, int], rule: TransportTable) -> int:
+    """Fair shares (README "Who rides when seats are short"): what one rider of a load counts,
+    in FAIR_UNITs, from the longest run of days in a row any of its riders has been left behind
+    so far (`streak`). "debt": 1 + fair_debt_pct % per day (at most FAIR_STREAK_CAP days);
+    "cap": FAIR_CAP_FACTOR once the run reaches fair_cap_days; "off": 1."""
+    run = max((streak[w] for w in ids), default=0)
+    if rule.fair_share == "debt":
+        return FAIR_UNIT + rule.fair_debt_pct * min(FAIR_STREAK_CAP, run)
+    if rule.fair_share == "cap" and run >= rule.fair_cap_days:
+        return FAIR_UNIT * FAIR_CAP_FACTOR
+    return FAIR_UNIT
 
 
 def _ride_order(
@@ -1114,6 +1137,7 @@ def _round_trip_day(
     cache: dict,
     route_cause: str = "route",
     report_needed: bool = True,
+    weights: dict[Spot, int] | None = None,
 ) -> _DayService:
     """Make the round trip the unit of service, exactly and by construction.
 
@@ -1136,7 +1160,9 @@ def _round_trip_day(
     current = list(trips)
     first: _ChainedDay | None = None
     while True:
-        chained = _chain_day(ctx, current, fleet, cache, needed=report_needed and first is None)
+        chained = _chain_day(
+            ctx, current, fleet, cache, needed=report_needed and first is None, weights=weights
+        )
         first = first or chained
         for t in chained.left:
             for s in t.stops:
@@ -1375,6 +1401,8 @@ class _DaysJob:
     solved: dict[_Pattern, VRPSolution]
     members: dict[tuple[date, str, str, str], list[str]]
     cache: dict | None  # None: remember nothing (every chaining solved again)
+    # Fair shares: per base-day, each spot's debt weight for the chaining (`_trip_value`).
+    weights: dict[tuple[date, str], dict[Spot, int]] | None = None
     probe: bool  # only chain the first option's trips: does any trip lack a vehicle?
 
 
@@ -1413,7 +1441,18 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             # Only the first option's vehicles needed is reported (fleet_days.csv): the others'
             # would be the largest CP-SAT models of the day, for nothing.
             services.append(
-                _round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, cause, k == 0)
+                _round_trip_day(
+                    ctx,
+                    d,
+                    base,
+                    day_trips,
+                    lost,
+                    fleet,
+                    cache,
+                    cause,
+                    k == 0,
+                    (job.weights or {}).get((d, base)),
+                )
             )
         out.services[d, base] = services
     return out
@@ -1428,6 +1467,7 @@ def _run_days(
     cache: dict | None,
     processes: int,
     probe: bool,
+    weights: dict[tuple[date, str], dict[Spot, int]] | None = None,
 ) -> _DaysResult:
     """Base-days are independent until riders are named (in date order, in the caller): route
     them into trips and chain them in parallel, in chunks of consecutive days of one base (equal
@@ -1452,6 +1492,7 @@ def _run_days(
                 members={k: v for k, v in members.items() if k[0] in dates},
                 cache=cache,
                 probe=probe,
+                weights={k: weights[k] for k in chunk if k in weights} if weights else None,
             )
         )
     results: Iterable[_DaysResult]
