@@ -87,8 +87,9 @@ class TransportTable(_Table):
     # in date order and each rider counts 1 + fair_debt_pct % per day in a row they have been
     # left behind so far (at most 10 days) in the route search for the real fleet, in the
     # chaining onto vehicles and in the choice of the day's plan. "cap": a rider left behind
-    # fair_cap_days days in a row counts 20 riders until they ride.
-    fair_share: Literal["off", "debt", "cap"] = "off"
+    # fair_cap_days days in a row counts 20 riders until they ride. "order": the most riders
+    # first, then the riders owed the most days in a row (a tie-break that gives up no rider).
+    fair_share: Literal["off", "order", "debt", "cap"] = "off"
     fair_debt_pct: int = Field(default=10, ge=1, le=1000)
     fair_cap_days: int = Field(default=5, ge=1, le=60)
     # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a

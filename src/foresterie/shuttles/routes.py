@@ -915,7 +915,7 @@ def plan_shuttles(
         """Choose the day's option and name its riders (`_ride_order`), in date order."""
         fleet = _available(scenario.fleet, fid, d)
         reach = demand[d, fid]
-        spot_w = {spot: _debt_weight(ids, streak, rule) for spot, ids in reach.items()}
+        spot_w = _spot_weights(reach, streak, rule)
         best = _fair_choice(options_served, spot_w)
         chosen: dict[Spot, list[str]] = {}
         for spot, ids in reach.items():
@@ -1022,10 +1022,7 @@ def plan_shuttles(
                 cache,
                 processes,
                 False,
-                {
-                    k: {spot: _debt_weight(ids, streak, rule) for spot, ids in demand[k].items()}
-                    for k in fair
-                },
+                {k: _spot_weights(demand[k], streak, rule) for k in fair},
             )
             services.update(ran.services)
             if reuse:
@@ -1065,12 +1062,29 @@ def _fair_choice(options: list[_DayService], spot_w: dict[Spot, int]) -> _DaySer
     return max(near, key=lambda x: sum(n * spot_w[s] for s, n in x.seats.items()))
 
 
+def _spot_weights(
+    reach: dict[Spot, list[str]], streak: dict[str, int], rule: TransportTable
+) -> dict[Spot, int]:
+    """What one rider of each spot counts in the day's chaining and choice. "order": first the
+    most riders, then the most days-in-a-row owed (a rider counts M + their spot's run, M above
+    every possible sum of runs, so no rider is given up for a debt); otherwise `_debt_weight`."""
+    if rule.fair_share != "order":
+        return {spot: _debt_weight(ids, streak, rule) for spot, ids in reach.items()}
+    big = FAIR_STREAK_CAP * sum(map(len, reach.values())) + 1
+    return {
+        spot: big + min(FAIR_STREAK_CAP, max((streak[w] for w in ids), default=0))
+        for spot, ids in reach.items()
+    }
+
+
 def _debt_weight(ids: Iterable[str], streak: dict[str, int], rule: TransportTable) -> int:
     """Fair shares (README "Who rides when seats are short"): what one rider of a load counts,
     in FAIR_UNITs, from the longest run of days in a row any of its riders has been left behind
     so far (`streak`). "debt": 1 + fair_debt_pct % per day (at most FAIR_STREAK_CAP days);
     "cap": FAIR_CAP_FACTOR once the run reaches fair_cap_days; "off": 1."""
     run = max((streak[w] for w in ids), default=0)
+    if rule.fair_share == "order":  # the route search's prizes: a nudge of 1 % per day
+        return FAIR_UNIT + min(FAIR_STREAK_CAP, run)
     if rule.fair_share == "debt":
         return FAIR_UNIT + rule.fair_debt_pct * min(FAIR_STREAK_CAP, run)
     if rule.fair_share == "cap" and run >= rule.fair_cap_days:
@@ -1440,6 +1454,9 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             cause = "route" if k == 0 else "vehicles"
             # Only the first option's vehicles needed is reported (fleet_days.csv): the others'
             # would be the largest CP-SAT models of the day, for nothing.
+            # Fair shares: the first option is chained both as is and weighted by the debts
+            # (the second kept last), the real-fleet option weighted (`_fair_choice` picks).
+            weights = (job.weights or {}).get((d, base))
             services.append(
                 _round_trip_day(
                     ctx,
@@ -1451,9 +1468,15 @@ def _days_job(job: _DaysJob) -> _DaysResult:
                     cache,
                     cause,
                     k == 0,
-                    (job.weights or {}).get((d, base)),
+                    weights if k else None,
                 )
             )
+            if k == 0 and weights:
+                weighted = _round_trip_day(
+                    ctx, d, base, day_trips, lost, fleet, cache, cause, False, weights
+                )
+        if job.weights and (d, base) in job.weights:
+            services.append(weighted)
         out.services[d, base] = services
     return out
 
