@@ -81,9 +81,13 @@ def main() -> None:
             rule, k_txt, slack_txt, *factor = variant.split(":")
             k_n, slack = int(k_txt), int(slack_txt)
             routes.FAIR_CAP_FACTOR = int(factor[0]) if factor else 20  # type: ignore[misc]
-            routes.FAIR_SLACK_PCT = slack
             transport = base.config.transport.model_copy(
-                update={"fair_share": rule, "fair_debt_pct": k_n, "fair_cap_days": k_n}
+                update={
+                    "fair_share": rule,
+                    "fair_debt_pct": k_n,
+                    "fair_cap_days": k_n,
+                    "fair_slack_pct": slack,
+                }
             )
             config = base.config.model_copy(update={"transport": transport})
             scenario = replace(base, config=config)

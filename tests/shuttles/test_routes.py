@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from foresterie.scenario.model import Assignment, Section
 from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import get_engine
@@ -358,11 +360,13 @@ def _left_behind_by_farm(sp) -> dict[str, list[int]]:  # type: ignore[no-untyped
     return out
 
 
-def test_fair_shares_serve_the_far_farm_in_turn() -> None:
+@pytest.mark.parametrize("rule", ["debt", "order"])
+def test_fair_shares_serve_the_far_farm_in_turn(rule: str) -> None:
     """One 8-seat van reaches one of two farms a morning (both shifts at 06:00, 8 riders each,
     as in the fleet-short case above): with equal weights the far farm F2 loses every day (the
-    cheaper trip is kept). Under the "debt" rule a rider left behind yesterday counts 1.1, so the
-    farms take turns: F2 misses the 6th and 8th, F1 the 7th and 9th, never two days in a row."""
+    cheaper trip is kept). Under "debt" a rider left behind yesterday counts 1.1; under "order"
+    the farms carry as many riders, so the debt decides: the farms take turns, F2 missing the
+    6th and 8th, F1 the 7th and 9th, never two days in a row."""
     farms = [farm("F1", "06:00", "14:00"), farm("F2", "06:00", "14:00")]
     minutes = {("A", "F1"): 10, ("A", "F2"): 20, ("F1", "F2"): 25}
     fleet = [vehicle("V1", "A")]

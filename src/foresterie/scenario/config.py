@@ -92,6 +92,8 @@ class TransportTable(_Table):
     fair_share: Literal["off", "order", "debt", "cap"] = "off"
     fair_debt_pct: int = Field(default=10, ge=1, le=1000)
     fair_cap_days: int = Field(default=5, ge=1, le=60)
+    # The day's plan may give up at most this share (%) of the day's seats to pay debts.
+    fair_slack_pct: int = Field(default=2, ge=0, le=100)
     # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a
     # day and EUR 5 per leg (DOMAIN.md sec. 7), so a range [per day, per day's two legs].
     caporale_fee_eur: list[float] = Field(

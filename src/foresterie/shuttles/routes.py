@@ -916,7 +916,7 @@ def plan_shuttles(
         fleet = _available(scenario.fleet, fid, d)
         reach = demand[d, fid]
         spot_w = _spot_weights(reach, streak, rule)
-        best = _fair_choice(options_served, spot_w)
+        best = _fair_choice(options_served, spot_w, rule.fair_slack_pct)
         chosen: dict[Spot, list[str]] = {}
         for spot, ids in reach.items():
             order = sorted(
@@ -1049,16 +1049,14 @@ def plan_shuttles(
 FAIR_UNIT: Final = 100  # a rider's weight when owed nothing (weights are in hundredths)
 FAIR_STREAK_CAP: Final = 10  # days in a row beyond which a debt weighs no more
 FAIR_CAP_FACTOR: Final = 20  # "cap": a rider at the cap counts as many riders as this
-# A day's option may give up at most this share (percent) of the day's seats to pay debts.
-FAIR_SLACK_PCT = 2
 
 
-def _fair_choice(options: list[_DayService], spot_w: dict[Spot, int]) -> _DayService:
-    """The day's option: among those within FAIR_SLACK_PCT of the most seats, the most seats
-    weighted by each spot's debt (`_debt_weight`); first among equals. With the rule off every
+def _fair_choice(options: list[_DayService], spot_w: dict[Spot, int], slack: int) -> _DayService:
+    """The day's option: among those within `slack` % of the most seats, the most seats
+    weighted by each spot's debt (`_spot_weights`); first among equals. With the rule off every
     weight is the same: the most seats."""
     most = max(sum(x.seats.values()) for x in options)
-    near = [x for x in options if 100 * sum(x.seats.values()) >= (100 - FAIR_SLACK_PCT) * most]
+    near = [x for x in options if 100 * sum(x.seats.values()) >= (100 - slack) * most]
     return max(near, key=lambda x: sum(n * spot_w[s] for s, n in x.seats.items()))
 
 
