@@ -184,9 +184,11 @@ def test_a_heat_day_moves_every_return_to_the_ordinance_end_and_still_brings_eve
     assert_round_trips(sp)
 
 
-def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day() -> None:
+@pytest.mark.parametrize("fair", ["off", "debt", "cap"])
+def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day(fair: str) -> None:
     """One 8-seat van, one trip a direction, 12 riders for 3 days: 4 stay behind each day. The
-    referred worker rides every day; the other 11 share the 12 missed days, nobody twice."""
+    referred worker rides every day; the other 11 share the 12 missed days, nobody twice. The
+    same under the fair-share rules: they weigh farms, the referred still come first."""
     sp = run(
         [farm("F1", "06:00", "14:00")],
         {"F1": 12},
@@ -194,6 +196,7 @@ def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day() -> Non
         {("A", "F1"): 15},
         days=3,
         referred=("F1-07",),
+        transport={"fair_share": fair, "fair_cap_days": 1},
     )
     assert_round_trips(sp)
     missed: dict[str, int] = {}
@@ -393,22 +396,3 @@ def test_fair_shares_cap_serves_a_farm_once_its_riders_reach_the_cap() -> None:
         transport={"fair_share": "cap", "fair_cap_days": 2},
     )
     assert _left_behind_by_farm(fair) == {"F1": [8], "F2": [6, 7, 9]}
-
-
-def test_fair_shares_keep_the_referred_first() -> None:
-    """The shortage test above under the "debt" rule: the referred worker still rides every day
-    and the 12 missed days are still spread one each (one person twice)."""
-    sp = run(
-        [farm("F1", "06:00", "14:00")],
-        {"F1": 12},
-        [vehicle("V1", "A")],
-        {("A", "F1"): 15},
-        days=3,
-        referred=("F1-07",),
-        transport={"fair_share": "debt"},
-    )
-    missed: dict[str, int] = {}
-    for u in sp.unserved:
-        for w in u.worker_ids:
-            missed[w] = missed.get(w, 0) + 1
-    assert "F1-07" not in missed and sorted(missed.values()) == [1] * 10 + [2]

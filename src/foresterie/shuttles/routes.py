@@ -948,18 +948,22 @@ def plan_shuttles(
             )
         )
 
-    # The fallback for short days is a second opinion: half the search budget is enough.
-    if not weight:
-        solved.update(
-            _solve_patterns(
-                scenario,
-                matrix,
-                [q for ps in limited.values() for q in ps.values()],
-                processes,
-                progress,
-                budget=0.5,
-            )
+    def second_opinion(
+        pats: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]], say: bool
+    ) -> None:
+        """The fallback for short days is a second opinion: half the search budget is enough."""
+        found = _solve_patterns(
+            scenario,
+            matrix,
+            [q for ps in pats.values() for q in ps.values()],
+            processes,
+            progress if say else None,
+            budget=0.5,
         )
+        solved.update(found)
+
+    if not weight:
+        second_opinion(limited, True)
     # With fair shares on, the short days' fallback depends on the debts so far: those days are
     # searched and chained date by date below; the other days keep their one option.
     deferred = set(limited) if weight else set()
@@ -1003,16 +1007,7 @@ def plan_shuttles(
             if k in deferred
         }
         if fair:
-            solved.update(
-                _solve_patterns(
-                    scenario,
-                    matrix,
-                    [q for ps in fair.values() for q in ps.values()],
-                    processes,
-                    None,
-                    budget=0.5,
-                )
-            )
+            second_opinion(fair, False)
             ran = _run_days(
                 scenario,
                 matrix,
