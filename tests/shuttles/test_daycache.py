@@ -12,7 +12,7 @@ from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
 from tests.helpers import farm, foresteria, matrix, scenario, vehicle, worker
 
 
-def _season(processes: int, reuse: bool) -> ShuttlePlan:
+def _season(processes: int, reuse: bool, fair: str = "off") -> ShuttlePlan:
     """Ten days at one foresteria: the same crews on 6-8 and 10-13 July (8 and 9 July are heat-
     alert days, whose earlier returns make them differ), a crew more from 12 July, and a fleet
     one minibus short, so the round-trip loop and the real-fleet second opinion both run."""
@@ -40,7 +40,7 @@ def _season(processes: int, reuse: bool) -> ShuttlePlan:
         farms,
         ws,
         fleet,
-        transport={"heat_alert_days": ["2026-07-08", "2026-07-09"]},
+        transport={"heat_alert_days": ["2026-07-08", "2026-07-09"], "fair_share": fair},
         solver={"shuttle_processes": processes},
     )
     minutes = {("A", "F1"): 20, ("A", "F2"): 35, ("A", "F3"): 25, ("F1", "F2"): 15}
@@ -90,3 +90,12 @@ def test_first_of_each_and_redate() -> None:
     )
     moved = redate(t, date(2026, 7, 6), date(2026, 7, 8))
     assert moved == replace(t, trip_id="2026-07-08-A-M01", day=date(2026, 7, 8))
+
+
+def test_fair_shares_keep_the_plan_exact_and_independent_of_the_processes() -> None:
+    """Under a fair-share rule the short days are planned date by date with debts: reuse (only
+    of exactly equal chainings) and the process count still change nothing."""
+    one = _season(1, True, "debt")
+    assert one.unserved  # the rule has shortages to spread
+    _same(one, _season(1, False, "debt"))
+    _same(one, _season(2, True, "debt"))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from foresterie.scenario.model import Assignment, Section
 from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import get_engine
@@ -182,9 +184,11 @@ def test_a_heat_day_moves_every_return_to_the_ordinance_end_and_still_brings_eve
     assert_round_trips(sp)
 
 
-def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day() -> None:
+@pytest.mark.parametrize("fair", ["off", "debt", "cap"])
+def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day(fair: str) -> None:
     """One 8-seat van, one trip a direction, 12 riders for 3 days: 4 stay behind each day. The
-    referred worker rides every day; the other 11 share the 12 missed days, nobody twice."""
+    referred worker rides every day; the other 11 share the 12 missed days, nobody twice. The
+    same under the fair-share rules: they weigh farms, the referred still come first."""
     sp = run(
         [farm("F1", "06:00", "14:00")],
         {"F1": 12},
@@ -192,6 +196,7 @@ def test_a_shortage_is_spread_over_days_and_the_referred_ride_every_day() -> Non
         {("A", "F1"): 15},
         days=3,
         referred=("F1-07",),
+        transport={"fair_share": fair, "fair_cap_days": 1},
     )
     assert_round_trips(sp)
     missed: dict[str, int] = {}
@@ -349,3 +354,45 @@ def test_the_vehicles_needed_hinted_by_the_real_chaining_is_the_unlimited_chaini
     full = chain_trips(trips, spare, 5, seed=1, deterministic_time=5.0)
     assert _vehicles_needed(trips, fleet, choice, (5, 1, 5.0)) == (full.vehicles_used, True)
     assert full.vehicles_used == 3
+
+
+def _left_behind_by_farm(sp) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
+    out: dict[str, list[int]] = {}
+    for u in sp.unserved:
+        out.setdefault(u.farm_id, []).append(u.day.day)
+    return out
+
+
+@pytest.mark.parametrize("rule", ["debt", "order"])
+def test_fair_shares_serve_the_far_farm_in_turn(rule: str) -> None:
+    """One 8-seat van reaches one of two farms a morning (both shifts at 06:00, 8 riders each,
+    as in the fleet-short case above): with equal weights the far farm F2 loses every day (the
+    cheaper trip is kept). Under "debt" a rider left behind yesterday counts 1.1; under "order"
+    the farms carry as many riders, so the debt decides: the farms take turns, F2 missing the
+    6th and 8th, F1 the 7th and 9th, never two days in a row."""
+    farms = [farm("F1", "06:00", "14:00"), farm("F2", "06:00", "14:00")]
+    minutes = {("A", "F1"): 10, ("A", "F2"): 20, ("F1", "F2"): 25}
+    fleet = [vehicle("V1", "A")]
+    plain = run(farms, {"F1": 8, "F2": 8}, fleet, minutes, days=4)
+    assert _left_behind_by_farm(plain) == {"F2": [6, 7, 8, 9]}
+    fair = run(farms, {"F1": 8, "F2": 8}, fleet, minutes, days=4, transport={"fair_share": "debt"})
+    assert _left_behind_by_farm(fair) == {"F1": [7, 9], "F2": [6, 8]}
+    assert sum(u.riders for u in fair.unserved) == sum(u.riders for u in plain.unserved)
+    assert_round_trips(fair)
+
+
+def test_fair_shares_cap_serves_a_farm_once_its_riders_reach_the_cap() -> None:
+    """The "cap" rule with fair_cap_days = 2: F2 loses the 6th and 7th, then its riders weigh
+    20 each and ride on the 8th, when F1's stay behind; F1's streak (1) is under the cap, so F2
+    is back to losing on the 9th."""
+    farms = [farm("F1", "06:00", "14:00"), farm("F2", "06:00", "14:00")]
+    minutes = {("A", "F1"): 10, ("A", "F2"): 20, ("F1", "F2"): 25}
+    fair = run(
+        farms,
+        {"F1": 8, "F2": 8},
+        [vehicle("V1", "A")],
+        minutes,
+        days=4,
+        transport={"fair_share": "cap", "fair_cap_days": 2},
+    )
+    assert _left_behind_by_farm(fair) == {"F1": [8], "F2": [6, 7, 9]}

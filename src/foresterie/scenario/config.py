@@ -82,6 +82,18 @@ class TransportTable(_Table):
     # Optional: most minutes a rider may sit aboard while the vehicle idles at stops (waiting
     # for a window to open); unset = measured (KPI) but not capped.
     max_wait_on_board_min: int | None = Field(default=None, ge=0)
+    # Fair shares across farms when seats are short (README "Who rides when seats are short"):
+    # "off" (default): every rider left behind weighs the same. "debt": short days are planned
+    # in date order and each rider counts 1 + fair_debt_pct % per day in a row they have been
+    # left behind so far (at most 10 days) in the route search for the real fleet, in the
+    # chaining onto vehicles and in the choice of the day's plan. "cap": a rider left behind
+    # fair_cap_days days in a row counts 20 riders until they ride. "order": the most riders
+    # first, then the riders owed the most days in a row (a tie-break that gives up no rider).
+    fair_share: Literal["off", "order", "debt", "cap"] = "off"
+    fair_debt_pct: int = Field(default=10, ge=1, le=1000)
+    fair_cap_days: int = Field(default=5, ge=1, le=60)
+    # The day's plan may give up at most this share (%) of the day's seats to pay debts.
+    fair_slack_pct: int = Field(default=2, ge=0, le=100)
     # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a
     # day and EUR 5 per leg (DOMAIN.md sec. 7), so a range [per day, per day's two legs].
     caporale_fee_eur: list[float] = Field(

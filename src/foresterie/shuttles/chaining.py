@@ -31,6 +31,7 @@ class TripSlot:
     metres: int
     shift_lo: int = 0  # the whole trip may move by an offset in [shift_lo, shift_hi] minutes
     shift_hi: int = 0  # and still meet every window (the slack its schedule leaves)
+    value: int = 0  # what leaving the trip without a vehicle costs; 0: its load (fair shares)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +96,7 @@ def chain_trips(
         fixed_terms.append((round(v.fixed_cost_eur_per_day * 100), y))
         km_terms += [(_km_cost(trips[ti], v), lit) for ti, lit in mine]
     levels = [
-        [(t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left behind
+        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
         fixed_terms,  # cents of fixed cost of the vehicles used
         km_terms,  # cents of km cost
         [(1, a_off) for a_off in moved],  # minutes slid: keep trips at their natural times

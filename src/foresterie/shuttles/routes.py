@@ -19,6 +19,7 @@ import numpy as np
 from foresterie.core.procs import worker_pool
 from foresterie.core.timeutil import date_range, parse_hhmm
 from foresterie.housing.waitlist import uncovered_spans
+from foresterie.scenario.config import TransportTable
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
 from foresterie.shuttles.chaining import TripSlot, chain_trips, vehicles_needed
@@ -218,6 +219,8 @@ class _Pattern:
     demand: tuple[tuple[str, int, int, int], ...]  # (farm, riders, early, late)
     seats: tuple[tuple[int, int, int], ...]  # (seats, fixed cents, cents per km) per type
     counts: tuple[int, ...] | None = None  # vehicles per type; None = as many trips as needed
+    # Prize multiplier per demand entry (fair shares, `_debt_weight`); None = all 1.
+    weights: tuple[int, ...] | None = None
 
 
 def _chunks(riders: int, max_seats: int) -> list[int]:
@@ -233,10 +236,13 @@ def _instance(
 ) -> tuple[VRPInstance, list[str]]:
     max_seats = max(s for s, _, _ in p.seats)
     nodes, demand, early, late = [p.foresteria_id], [0], [0], [24 * 60 * 2]
-    for farm, riders, e, lt in p.demand:
+    mult = [FAIR_UNIT]
+    weights = p.weights or tuple(FAIR_UNIT for _ in p.demand)
+    for (farm, riders, e, lt), wt in zip(p.demand, weights, strict=True):
         for c in _chunks(riders, max_seats):
             nodes.append(farm)
             demand.append(c)
+            mult.append(wt)
             early.append(e)
             late.append(lt if p.direction == TO_FARM else lt - board)
     n = len(nodes)
@@ -265,6 +271,7 @@ def _instance(
         )
         for (s, fixed, per_km), c in zip(p.seats, counts, strict=True)
     ]
+    one = _rider_prize(vehicles, dist)
     inst = VRPInstance(
         dist=dist,
         dur=dur,
@@ -274,7 +281,7 @@ def _instance(
         tw_late=late,
         vehicles=vehicles,
         pickup=p.direction == TO_FORESTERIA,
-        prize=[0] + [_rider_prize(vehicles, dist) * d for d in demand[1:]],
+        prize=[0] + [one * d * m // FAIR_UNIT for d, m in zip(demand[1:], mult[1:], strict=True)],
     )
     return inst, nodes
 
@@ -615,7 +622,12 @@ class _ChainedDay:
 
 
 def _chain_day(
-    ctx: _Ctx, trips: list[Trip], fleet: list[Vehicle], cache: dict, needed: bool = False
+    ctx: _Ctx,
+    trips: list[Trip],
+    fleet: list[Vehicle],
+    cache: dict,
+    needed: bool = False,
+    weights: dict[Spot, int] | None = None,
 ) -> _ChainedDay:
     """Chain a day's trips onto the fleet; equal days (same trips, same fleet) share one answer.
     The vehicles needed (the same chaining with every vehicle kind unlimited) is computed only
@@ -630,11 +642,12 @@ def _chain_day(
             metres=t.metres,
             shift_lo=t.slack[0],
             shift_hi=t.slack[1],
+            value=_trip_value(t, weights) if weights else 0,
         )
         for t in trips
     ]
     sig = (
-        tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi) for s in slots),
+        tuple((s.depart, s.ret, s.load, s.metres, s.shift_lo, s.shift_hi, s.value) for s in slots),
         tuple(fleet),
     )
     args = (cfg.transport.turnaround_min, cfg.scenario.seed, cfg.solver.chaining_deterministic_time)
@@ -656,6 +669,11 @@ def _chain_day(
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
     return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
+
+
+def _trip_value(t: Trip, weights: dict[Spot, int]) -> int:
+    """Fair shares: a trip's riders, each weighted by their spot's debt (`_debt_weight`)."""
+    return sum(len(s.worker_ids) * weights.get((t.origin, s.farm_id), FAIR_UNIT) for s in t.stops)
 
 
 # Above this many trips the fast vehicles-needed model rarely proves its count within the chaining
@@ -884,18 +902,74 @@ def plan_shuttles(
                 )
                 for k, p in plain[d, base].items()
             }
-    # The fallback for short days is a second opinion: half the search budget is enough.
-    solved.update(
-        _solve_patterns(
+    workers = {w.id: w for w in scenario.workers}
+    left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
+    streak: dict[str, int] = defaultdict(int)  # days in a row each worker is left behind now
+    seed = scenario.config.scenario.seed
+    rule = scenario.config.transport
+    weight = rule.fair_share != "off"
+    trips: list[Trip] = []
+    fleet_days: list[FleetDay] = []
+
+    def name_day(d: date, fid: str, options_served: list[_DayService]) -> None:
+        """Choose the day's option and name its riders (`_ride_order`), in date order."""
+        fleet = _available(scenario.fleet, fid, d)
+        reach = demand[d, fid]
+        spot_w = _spot_weights(reach, streak, rule)
+        best = _fair_choice(options_served, spot_w, rule.fair_slack_pct)
+        chosen: dict[Spot, list[str]] = {}
+        for spot, ids in reach.items():
+            order = sorted(
+                ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
+            )
+            chosen[spot] = order[: best.seats.get(spot, 0)]
+            for w in chosen[spot]:
+                streak[w] = 0
+            for w in order[len(chosen[spot]) :]:
+                left_behind[w] += 1
+                streak[w] += 1
+        trips.extend(_fill_riders(best.trips, chosen))
+        lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
+        day_unserved = [
+            _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
+            for spot, ids in reach.items()
+            if len(chosen[spot]) < len(ids)
+        ]
+        unserved.extend(day_unserved)
+        fleet_days.append(
+            FleetDay(
+                day=d,
+                foresteria_id=fid,
+                needed=options_served[0].needed,  # the trips planned with every kind unlimited
+                lower_bound=lb,
+                available=len(fleet),
+                short_riders=sum(u.riders for u in day_unserved),
+                optimal=best.optimal,
+            )
+        )
+
+    def second_opinion(
+        pats: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]], say: bool
+    ) -> None:
+        """The fallback for short days is a second opinion: half the search budget is enough."""
+        found = _solve_patterns(
             scenario,
             matrix,
-            [q for ps in limited.values() for q in ps.values()],
+            [q for ps in pats.values() for q in ps.values()],
             processes,
-            progress,
+            progress if say else None,
             budget=0.5,
         )
-    )
-    options = {k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys}
+        solved.update(found)
+
+    if not weight:
+        second_opinion(limited, True)
+    # With fair shares on, the short days' fallback depends on the debts so far: those days are
+    # searched and chained date by date below; the other days keep their one option.
+    deferred = set(limited) if weight else set()
+    options = {
+        k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys if k not in deferred
+    }
     first = distinct(options)
     planned = _run_days(
         scenario,
@@ -906,51 +980,53 @@ def plan_shuttles(
         probe.cache if reuse else None,
         processes,
         False,
-    ).services
+    )
     services = {
-        k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in planned[first[k]]]
-        for k in keys
-    }
-    workers = {w.id: w for w in scenario.workers}
-    left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
-    seed = scenario.config.scenario.seed
-    trips: list[Trip] = []
-    fleet_days: list[FleetDay] = []
-    for n, (d, fid) in enumerate(keys, start=1):
-        fleet = _available(scenario.fleet, fid, d)
-        best = max(services[d, fid], key=lambda x: sum(x.seats.values()))  # first among equals
-        reach = demand[d, fid]
-        chosen: dict[Spot, list[str]] = {}
-        for spot, ids in reach.items():
-            order = sorted(
-                ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
-            )
-            chosen[spot] = order[: best.seats.get(spot, 0)]
-            for w in order[len(chosen[spot]) :]:
-                left_behind[w] += 1
-        trips += _fill_riders(best.trips, chosen)
-        lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
-        day_unserved = [
-            _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
-            for spot, ids in reach.items()
-            if len(chosen[spot]) < len(ids)
+        k: [
+            replace(x, trips=redate_all(x.trips, first[k][0], k[0]))
+            for x in planned.services[first[k]]
         ]
-        unserved += day_unserved
-        fleet_days.append(
-            FleetDay(
-                day=d,
-                foresteria_id=fid,
-                needed=services[d, fid][
-                    0
-                ].needed,  # the trips planned with every vehicle kind unlimited
-                lower_bound=lb,
-                available=len(fleet),
-                short_riders=sum(u.riders for u in day_unserved),
-                optimal=best.optimal,
+        for k in options
+    }
+    cache = planned.cache if reuse else None
+    day_services = len(planned.services)
+    for n, day in enumerate(sorted({d for d, _ in keys}), start=1):
+        on_day = [k for k in keys if k[0] == day]
+        fair = {
+            k: {
+                key: replace(
+                    p,
+                    weights=tuple(
+                        _debt_weight(members[day, key[0], key[1], f], streak, rule)
+                        for f, _, _, _ in p.demand
+                    ),
+                )
+                for key, p in limited[k].items()
+            }
+            for k in on_day
+            if k in deferred
+        }
+        if fair:
+            second_opinion(fair, False)
+            ran = _run_days(
+                scenario,
+                matrix,
+                {k: [plain[k], fair[k]] for k in fair},
+                solved,
+                members,
+                cache,
+                processes,
+                False,
+                {k: _spot_weights(demand[k], streak, rule) for k in fair},
             )
-        )
+            services.update(ran.services)
+            if reuse:
+                cache = ran.cache
+            day_services += len(fair)
+        for k in on_day:
+            name_day(k[0], k[1], services[k])
         if progress:
-            progress("vehicles", n, len(keys))
+            progress("vehicles", n, len({d for d, _ in keys}))
     trips.sort(key=lambda t: t.trip_id)
     unserved.sort(key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id))
     return ShuttlePlan(
@@ -961,8 +1037,52 @@ def plan_shuttles(
         day_problems=len(patterns),
         route_searches=len(solved),
         wall_s=time.monotonic() - t0,
-        day_services=len(planned),
+        day_services=day_services,
     )
+
+
+FAIR_UNIT: Final = 100  # a rider's weight when owed nothing (weights are in hundredths)
+FAIR_STREAK_CAP: Final = 10  # days in a row beyond which a debt weighs no more
+FAIR_CAP_FACTOR: Final = 20  # "cap": a rider at the cap counts as many riders as this
+
+
+def _fair_choice(options: list[_DayService], spot_w: dict[Spot, int], slack: int) -> _DayService:
+    """The day's option: among those within `slack` % of the most seats, the most seats
+    weighted by each spot's debt (`_spot_weights`); first among equals. With the rule off every
+    weight is the same: the most seats."""
+    most = max(sum(x.seats.values()) for x in options)
+    near = [x for x in options if 100 * sum(x.seats.values()) >= (100 - slack) * most]
+    return max(near, key=lambda x: sum(n * spot_w[s] for s, n in x.seats.items()))
+
+
+def _spot_weights(
+    reach: dict[Spot, list[str]], streak: dict[str, int], rule: TransportTable
+) -> dict[Spot, int]:
+    """What one rider of each spot counts in the day's chaining and choice. "order": first the
+    most riders, then the most days-in-a-row owed (a rider counts M + their spot's run, M above
+    every possible sum of runs, so no rider is given up for a debt); otherwise `_debt_weight`."""
+    if rule.fair_share != "order":
+        return {spot: _debt_weight(ids, streak, rule) for spot, ids in reach.items()}
+    big = FAIR_STREAK_CAP * sum(map(len, reach.values())) + 1
+    return {
+        spot: big + min(FAIR_STREAK_CAP, max((streak[w] for w in ids), default=0))
+        for spot, ids in reach.items()
+    }
+
+
+def _debt_weight(ids: Iterable[str], streak: dict[str, int], rule: TransportTable) -> int:
+    """Fair shares (README "Who rides when seats are short"): what one rider of a load counts,
+    in FAIR_UNITs, from the longest run of days in a row any of its riders has been left behind
+    so far (`streak`). "debt": 1 + fair_debt_pct % per day (at most FAIR_STREAK_CAP days);
+    "cap": FAIR_CAP_FACTOR once the run reaches fair_cap_days; "off": 1."""
+    run = max((streak[w] for w in ids), default=0)
+    if rule.fair_share == "order":  # the route search's prizes: a nudge of 1 % per day
+        return FAIR_UNIT + min(FAIR_STREAK_CAP, run)
+    if rule.fair_share == "debt":
+        return FAIR_UNIT + rule.fair_debt_pct * min(FAIR_STREAK_CAP, run)
+    if rule.fair_share == "cap" and run >= rule.fair_cap_days:
+        return FAIR_UNIT * FAIR_CAP_FACTOR
+    return FAIR_UNIT
 
 
 def _ride_order(
@@ -1024,6 +1144,7 @@ def _round_trip_day(
     cache: dict,
     route_cause: str = "route",
     report_needed: bool = True,
+    weights: dict[Spot, int] | None = None,
 ) -> _DayService:
     """Make the round trip the unit of service, exactly and by construction.
 
@@ -1046,7 +1167,9 @@ def _round_trip_day(
     current = list(trips)
     first: _ChainedDay | None = None
     while True:
-        chained = _chain_day(ctx, current, fleet, cache, needed=report_needed and first is None)
+        chained = _chain_day(
+            ctx, current, fleet, cache, needed=report_needed and first is None, weights=weights
+        )
         first = first or chained
         for t in chained.left:
             for s in t.stops:
@@ -1285,6 +1408,8 @@ class _DaysJob:
     solved: dict[_Pattern, VRPSolution]
     members: dict[tuple[date, str, str, str], list[str]]
     cache: dict | None  # None: remember nothing (every chaining solved again)
+    # Fair shares: per base-day, each spot's debt weight for the chaining (`_trip_value`).
+    weights: dict[tuple[date, str], dict[Spot, int]] | None = None
     probe: bool  # only chain the first option's trips: does any trip lack a vehicle?
 
 
@@ -1322,9 +1447,29 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             cause = "route" if k == 0 else "vehicles"
             # Only the first option's vehicles needed is reported (fleet_days.csv): the others'
             # would be the largest CP-SAT models of the day, for nothing.
+            # Fair shares: the first option is chained both as is and weighted by the debts
+            # (the second kept last), the real-fleet option weighted (`_fair_choice` picks).
+            weights = (job.weights or {}).get((d, base))
             services.append(
-                _round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, cause, k == 0)
+                _round_trip_day(
+                    ctx,
+                    d,
+                    base,
+                    day_trips,
+                    lost,
+                    fleet,
+                    cache,
+                    cause,
+                    k == 0,
+                    weights if k else None,
+                )
             )
+            if k == 0 and weights:
+                weighted = _round_trip_day(
+                    ctx, d, base, day_trips, lost, fleet, cache, cause, False, weights
+                )
+        if job.weights and (d, base) in job.weights:
+            services.append(weighted)
         out.services[d, base] = services
     return out
 
@@ -1338,6 +1483,7 @@ def _run_days(
     cache: dict | None,
     processes: int,
     probe: bool,
+    weights: dict[tuple[date, str], dict[Spot, int]] | None = None,
 ) -> _DaysResult:
     """Base-days are independent until riders are named (in date order, in the caller): route
     them into trips and chain them in parallel, in chunks of consecutive days of one base (equal
@@ -1362,6 +1508,7 @@ def _run_days(
                 members={k: v for k, v in members.items() if k[0] in dates},
                 cache=cache,
                 probe=probe,
+                weights={k: weights[k] for k in chunk if k in weights} if weights else None,
             )
         )
     results: Iterable[_DaysResult]
