@@ -13,6 +13,7 @@ import numpy as np
 
 from foresterie.scenario.config import ScenarioConfig
 from foresterie.scenario.model import (
+    Assignment,
     Farm,
     Foresteria,
     Pickup,
@@ -120,6 +121,21 @@ def worker(
         pinned_foresteria=pinned,
         pickup_id=pickup,
     )
+
+
+def whole_stays(workers: list[Worker], foresteria_id: str | None = None) -> list[Assignment]:
+    """Each worker housed for the whole stay, in their section, at `foresteria_id` (default the
+    worker's pinned foresteria)."""
+    return [
+        Assignment(
+            worker_id=w.id,
+            foresteria_id=foresteria_id if foresteria_id is not None else w.pinned_foresteria or "",
+            section=w.section,
+            arrival=w.arrival,
+            departure=w.departure,
+        )
+        for w in workers
+    ]
 
 
 def vehicle(

@@ -29,7 +29,16 @@ from foresterie.run.stability import (
 from foresterie.scenario.model import Assignment, Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip, Unserved, trip_timer
 from foresterie.travel.matrix import TravelMatrix
-from tests.helpers import farm, foresteria, matrix, pickup, scenario, vehicle, worker
+from tests.helpers import (
+    farm,
+    foresteria,
+    matrix,
+    pickup,
+    scenario,
+    vehicle,
+    whole_stays,
+    worker,
+)
 
 D = date(2026, 7, 7)
 
@@ -234,16 +243,7 @@ def _two_bases() -> tuple[Scenario, TravelMatrix, list[Assignment], str]:
         {("FA", "F1"): 20, ("FB", "F2"): 50, ("FB", "PX"): 5, ("PX", "F2"): 50, ("FA", "FB"): 90},
         ["FA", "FB", "F1", "F2", "PX"],
     )
-    assignments = [
-        Assignment(
-            worker_id=w.id,
-            foresteria_id=w.pinned_foresteria or "",
-            section=w.section,
-            arrival=w.arrival,
-            departure=w.departure,
-        )
-        for w in a_riders + b_riders
-    ]
+    assignments = whole_stays(a_riders + b_riders)
     timer = trip_timer(sc, m)
     kept = []
     for tid, direction in (("M01", "to_farm"), ("E01", "to_foresteria")):

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from foresterie.scenario.model import Assignment, Section
 from foresterie.shuttles.daycache import first_of_each, redate
 from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
-from tests.helpers import farm, foresteria, matrix, scenario, vehicle, worker
+from tests.helpers import farm, foresteria, matrix, scenario, vehicle, whole_stays, worker
 
 
 def _season(processes: int, reuse: bool, fair: str = "off") -> ShuttlePlan:
@@ -19,16 +18,7 @@ def _season(processes: int, reuse: bool, fair: str = "off") -> ShuttlePlan:
     ws = [worker(f"A{i:02d}", "2026-07-06", "2026-07-16", farm_id="F1") for i in range(11)]
     ws += [worker(f"B{i:02d}", "2026-07-06", "2026-07-16", farm_id="F2") for i in range(9)]
     ws += [worker(f"C{i:02d}", "2026-07-12", "2026-07-16", farm_id="F3") for i in range(7)]
-    assignments = [
-        Assignment(
-            worker_id=w.id,
-            foresteria_id="A",
-            section=Section.MEN,
-            arrival=w.arrival,
-            departure=w.departure,
-        )
-        for w in ws
-    ]
+    assignments = whole_stays(ws, "A")
     farms = [
         farm("F1", "06:00", "14:00"),
         farm("F2", "06:30", "15:00"),

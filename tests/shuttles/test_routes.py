@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from foresterie.scenario.model import Assignment, Section
 from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import get_engine
 from foresterie.shuttles.routes import (
@@ -19,28 +18,30 @@ from foresterie.shuttles.routes import (
     plan_shuttles,
     rider_waits,
 )
-from tests.helpers import farm, foresteria, matrix, pickup, scenario, vehicle, worker
+from tests.helpers import (
+    farm,
+    foresteria,
+    matrix,
+    pickup,
+    scenario,
+    vehicle,
+    whole_stays,
+    worker,
+)
 
 DAY = date(2026, 7, 6)
 
 
 def run(farms, riders_per_farm, fleet, minutes, engine="pyvrp", days=1, referred=(), **tables):  # type: ignore[no-untyped-def]
-    ws, assignments = [], []
+    ws = []
     for fid, n in riders_per_farm.items():
         for i in range(n):
             wid = f"{fid}-{i:02d}"
             end = f"2026-07-{6 + days:02d}"
-            w = worker(wid, "2026-07-06", end, farm_id=fid, priority=3 if wid in referred else 0)
-            ws.append(w)
-            assignments.append(
-                Assignment(
-                    worker_id=w.id,
-                    foresteria_id="A",
-                    section=Section.MEN,
-                    arrival=w.arrival,
-                    departure=w.departure,
-                )
+            ws.append(
+                worker(wid, "2026-07-06", end, farm_id=fid, priority=3 if wid in referred else 0)
             )
+    assignments = whole_stays(ws, "A")
     tables.setdefault("solver", {})["shuttle_engine"] = engine
     sc = scenario([foresteria("A", men=99)], farms, ws, fleet, **tables)
     ids = ["A", *sorted(f.id for f in farms)]
