@@ -373,6 +373,23 @@ def test_worker_notices_one_slip_per_morning_rider_in_their_language(lang_run: P
     assert {"ar", "it"} <= seen_langs
 
 
+def test_arabic_slips_isolate_every_latin_value(lang_run: Path) -> None:
+    """In a right-to-left slip, anything written in Latin letters (times, ids, the names of the
+    foresteria, the departure point and the farm) sits in its own <bdi>: outside one, the bidi
+    algorithm moves its parentheses, commas and dots across the Arabic words around it."""
+    values = 0
+    for path in sorted((lang_run / "report" / "drivers").glob("*/*-notices.html")):
+        for body in re.findall(
+            r"<section class='slip'[^>]* dir='rtl'[^>]*>(.*?)</section>",
+            path.read_text(encoding="utf-8"),
+        ):
+            for dd in re.findall(r"<dd>(.*?)</dd>", body):
+                outside = re.sub(r"<bdi>.*?</bdi>", "", dd)
+                assert not re.search(r"[A-Za-z]", html.unescape(outside)), (path.name, dd)
+                values += 1
+    assert values, "the lang fixture must give Arabic slips"
+
+
 def test_bad_notice_language_is_one_line_per_row(tmp_path: Path) -> None:
     sc = tmp_path / "s"
     shutil.copytree(TINY, sc)

@@ -4,8 +4,10 @@ Per vehicle and day, one A4 page of slips to cut and hand out the evening before
 morning trip of the vehicle and each rider on it, when and where to board, the vehicle, the farm,
 and the ride back (vehicle, pick-up time, time home). A slip carries the pseudonymous worker id
 only, never a name. Its language is the worker's `lang` (workers.csv), else the scenario's
-`[report] lang`; Arabic slips are laid out right to left (`dir="rtl"`), times and ids stay
-left-to-right inside them (<bdi>).
+`[report] lang`; Arabic slips are laid out right to left (`dir="rtl"`). Every value that is not
+the slip's own words (times, ids, the names of places and farms, written in Latin letters) sits
+in its own <bdi>, so the Unicode bidi algorithm cannot carry its parentheses, commas or dots
+across to the Arabic text around it.
 """
 
 from __future__ import annotations
@@ -80,9 +82,9 @@ def slip_html(
     rows = [
         (_("Date"), escape(lg.date(ride.trip.day, "full"))),
         (_("Departure"), _bdi(depart)),
-        (_("From"), escape(f"{home.name}, {home.comune}")),
+        (_("From"), _bdi(f"{home.name}, {home.comune}")),
         (_("Vehicle"), _bdi(ride.trip.vehicle_id)),
-        (_("To"), escape(farm_name) + " · " + _bdi(ride.stop.arrive)),
+        (_("To"), _bdi(farm_name) + " · " + _bdi(ride.stop.arrive)),
     ]
     if back is not None:
         end = place_of(sc, back.trip.origin_id or back.trip.foresteria_id)
@@ -90,7 +92,7 @@ def slip_html(
             _("vehicle {vehicle} at {time}; back at {place} by {back}"),
             vehicle=_bdi(back.trip.vehicle_id),
             time=_bdi(back.stop.arrive),
-            place=escape(end.name),
+            place=_bdi(end.name),
             back=_bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
         )
         rows.append((_("Return"), ret))
