@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.core.i18n import lang
-from foresterie.report.html import UNSERVED_REASONS, md_text, write_report
+from foresterie.report.html import UNSERVED_REASONS, md_text, summary_sections, write_report
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.rundata import load_run
 from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
@@ -89,6 +89,36 @@ def test_report_figures_equal_the_manifest(xss_run: Path) -> None:
     md = (xss_run / "report" / "summary.md").read_text(encoding="utf-8")
     for k, v in expected.items():
         assert f"| {md_text(k)} | {md_text(v)} |" in md
+
+
+def test_every_section_reads_the_same_in_html_and_markdown(xss_run: Path) -> None:
+    """Each table section of the report, on the page and in summary.md: its title, then its table
+    or "None." when it has no rows (never a bare header), then its own note, before the next
+    title (a note about the waitlist sits under the waitlist, not under another table)."""
+    sections = summary_sections(load_run(xss_run), lang("it"))
+    assert any(not s.rows for s in sections) and any(s.rows for s in sections)
+    assert any(s.note for s in sections)
+    page = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    md = (xss_run / "report" / "summary.md").read_text(encoding="utf-8")
+    heads = re.findall(r"<h3>(.*?)</h3>", page)
+    for sec in sections:
+        start = page.index(f"<h3>{html.escape(sec.title)}</h3>")
+        nxt = [
+            page.index(f"<h3>{h}</h3>", start + 1)
+            for h in heads
+            if page.find(f"<h3>{h}</h3>", start + 1) > 0
+        ]
+        block = page[start : min([*nxt, page.index("<h2>", start)])]
+        md_block = md.split(f"## {md_text(sec.title)}\n\n", 1)[1].split("\n\n#", 1)[0]
+        if sec.rows:
+            assert "<table>" in block and md_block.startswith("| ")
+        else:
+            assert "<table>" not in block and "Nessuno." in block
+            assert md_block.split("\n\n")[0] == "Nessuno."
+        if sec.note:
+            assert block.endswith(f"<p class='note'>{html.escape(sec.note)}</p>\n")
+            assert md_block.split("\n\n")[-1] == md_text(sec.note)
+        assert all(s.note not in block for s in sections if s.note and s is not sec)
 
 
 def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:

@@ -394,25 +394,36 @@ def _yes_no(lg: Lang, code: str) -> str:
     return lg._("yes") if code == "yes" else lg._("no")
 
 
-def summary_sections(run: RunData, lg: Lang) -> list[tuple[str, list[str], list[list[Any]]]]:
-    """(title, header, rows) of the shortage, waitlist and unserved tables (HTML and Markdown),
-    in the report's language: codes become words, weeks dates."""
+@dataclass(frozen=True, kw_only=True)
+class Section:
+    """One table of the report (HTML and Markdown alike): its title, header and rows, and the
+    note printed under it (empty: none). A table without rows is printed as "None."."""
+
+    title: str
+    header: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+
+
+def summary_sections(run: RunData, lg: Lang) -> list[Section]:
+    """The shortage, waitlist and unserved tables (HTML and Markdown), in the report's language:
+    codes become words, weeks dates."""
     short_fleet = fleet_short_rows(run)
     week = lambda wk: lg.date(wk, "medium")  # noqa: E731
     partial = (
         [
-            (
-                lg._("Partial stays: nights without a bed, by reason and week"),
-                [lg._("reason"), lg._("week of"), lg._("people"), lg._("nights")],
-                [
+            Section(
+                title=lg._("Partial stays: nights without a bed, by reason and week"),
+                header=[lg._("reason"), lg._("week of"), lg._("people"), lg._("nights")],
+                rows=[
                     [lg._(UNCOVERED_REASONS.get(c, c)), week(wk), n, k]
                     for c, wk, n, k in uncovered_rows(run)
                 ],
             ),
-            (
-                lg._("Transfers at a closing"),
-                [lg._("from"), lg._("to"), lg._("week of"), lg._("people")],
-                [[a, b, week(wk), n] for a, b, wk, n in transfer_rows(run)],
+            Section(
+                title=lg._("Transfers at a closing"),
+                header=[lg._("from"), lg._("to"), lg._("week of"), lg._("people")],
+                rows=[[a, b, week(wk), n] for a, b, wk, n in transfer_rows(run)],
             ),
         ]
         if run.uncovered is not None
@@ -420,31 +431,32 @@ def summary_sections(run: RunData, lg: Lang) -> list[tuple[str, list[str], list[
     )
     return [
         *partial,
-        (
-            lg._("Beds: people waitlisted for lack of a bed, by section and arrival week"),
-            [lg._("section"), lg._("week of"), lg._("people")],
-            [[lg._(SECTION_LABELS[s]), week(wk), n] for s, wk, n in beds_short_rows(run)],
+        Section(
+            title=lg._("Beds: people waitlisted for lack of a bed, by section and arrival week"),
+            header=[lg._("section"), lg._("week of"), lg._("people")],
+            rows=[[lg._(SECTION_LABELS[s]), week(wk), n] for s, wk, n in beds_short_rows(run)],
         ),
-        (
-            lg._(
+        Section(
+            title=lg._(
                 "Vehicles: {days} foresteria-days with worker-days unserved, {proven} proven "
                 "fleet short, by week"
             ).format(days=sum(r[2] for r in short_fleet), proven=sum(r[3] for r in short_fleet)),
-            [lg._(h) for h in FLEET_SHORT_HEADER],
-            [[fid, week(wk), *a] for fid, wk, *a in short_fleet],
+            header=[lg._(h) for h in FLEET_SHORT_HEADER],
+            rows=[[fid, week(wk), *a] for fid, wk, *a in short_fleet],
         ),
-        (
-            lg._("Waitlist"),
-            [lg._("reason"), lg._("proven"), lg._("people")],
-            [
+        Section(
+            title=lg._("Waitlist"),
+            header=[lg._("reason"), lg._("proven"), lg._("people")],
+            rows=[
                 [lg._(WAITLIST_REASONS.get(code, code)), _yes_no(lg, proven), n]
                 for code, proven, n in waitlist_rows(run)
             ],
+            note=lg._("Each person’s waitlist reason is in plan/waitlist.csv."),
         ),
-        (
-            lg._("Unserved rides"),
-            [lg._(h) for h in UNSERVED_HEADER],
-            [
+        Section(
+            title=lg._("Unserved rides"),
+            header=[lg._(h) for h in UNSERVED_HEADER],
+            rows=[
                 [fid, lg._(UNSERVED_REASONS.get(code, code)), _yes_no(lg, p), n, d]
                 for fid, code, p, n, d in unserved_rows(run)
             ],
@@ -663,12 +675,15 @@ def index_html(run: RunData, lg: Lang) -> str:
         f"<div class='chart' id='vehicles'>{vehicles}</div>",
         f"<h2>{escape(_('What is short: beds, vehicles, waitlist, unserved rides'))}</h2>",
         *(
-            f"<h3>{escape(title)}</h3>"
-            + (_table(header, rows, lg) if rows else f"<p class='note'>{escape(_('None.'))}</p>")
-            for title, header, rows in summary_sections(run, lg)
+            f"<h3>{escape(sec.title)}</h3>"
+            + (
+                _table(sec.header, sec.rows, lg)
+                if sec.rows
+                else f"<p class='note'>{escape(_('None.'))}</p>"
+            )
+            + (f"<p class='note'>{escape(sec.note)}</p>" if sec.note else "")
+            for sec in summary_sections(run, lg)
         ),
-        f"<p class='note'>{escape(_('Each person’s waitlist reason is in plan/waitlist.csv.'))}"
-        "</p>",
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
         f"<p class='days'>{day_links}</p>",
         f"<h2>{escape(_('Appendix'))}</h2>",
@@ -731,8 +746,10 @@ def summary_md(run: RunData, lg: Lang) -> str:
                     for group, rows in groups
                 ),
                 *(
-                    f"## {md_text(title)}\n\n{_md_table(header, rows, lg)}"
-                    for title, header, rows in summary_sections(run, lg)
+                    f"## {md_text(sec.title)}\n\n"
+                    + (_md_table(sec.header, sec.rows, lg) if sec.rows else md_text(_("None.")))
+                    + (f"\n\n{md_text(sec.note)}" if sec.note else "")
+                    for sec in summary_sections(run, lg)
                 ),
                 "## " + _("Appendix: all figures with their manifest keys"),
                 _md_table(["KPI", _("value")], [[k, v] for k, v in _flat(m["kpis"])]),
