@@ -7,6 +7,7 @@ FORESTERIE_REQUIRE_BROWSER=1 (CI does) to fail instead of skipping when Chromium
 from __future__ import annotations
 
 import csv
+import math
 import os
 import shutil
 from collections import defaultdict
@@ -204,6 +205,37 @@ def test_report_page_loads_with_its_charts(browser: Any, xss_run: Path) -> None:
     assert page.locator("[data-kpi='housing.housed']").inner_text().strip().isdigit()
     assert errors == [] and dialogs == []
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    page.close()
+
+
+def test_chart_axis_labels_are_whole_and_apart(browser: Any, xss_run: Path) -> None:
+    """Every date under a bar chart lies inside its chart (none cut at the right or bottom edge),
+    and two neighbouring slanted dates stand at least a line apart (none written over another)."""
+    page, errors, _ = _open(browser, (xss_run / "report" / "index.html").as_uri())
+    charts = page.locator("svg[role='img']")
+    assert charts.count() >= 2
+    labels = 0
+    for i in range(charts.count()):
+        found = charts.nth(i).evaluate(
+            r"""svg => {
+                const box = svg.getBoundingClientRect();
+                const texts = [...svg.querySelectorAll('text[transform]')];
+                return texts.map(t => {
+                    const r = t.getBoundingClientRect();
+                    const a = /rotate\(([-\d.]+)/.exec(t.getAttribute('transform'))[1];
+                    return {inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5
+                                    && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5,
+                            x: +t.getAttribute('x'), angle: +a,
+                            size: parseFloat(getComputedStyle(t).fontSize)};
+                });
+            }"""
+        )
+        assert all(t["inside"] for t in found), found
+        for a, b in zip(found, found[1:], strict=False):
+            across = (b["x"] - a["x"]) * math.sin(math.radians(a["angle"]))
+            assert across >= a["size"], (a, b)
+        labels += len(found)
+    assert labels >= 2 and errors == []
     page.close()
 
 

@@ -7,6 +7,7 @@ prints well and gives the same bytes for the same plan.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -154,6 +155,11 @@ def fmt_value(lg: Lang, value: Any, unit: Unit) -> str:
     return lg._("{n} min").format(n=lg.num(v, 1 if unit == "min1" else 0))
 
 
+LABEL_FONT_PX = 10  # svg text, as in CSS
+LABEL_ANGLE = 60  # degrees below the axis
+LABEL_GAP_PX = 12  # between two neighbouring slanted labels, across the slant
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
@@ -205,8 +211,15 @@ def bars_svg(
     `names`: each series' label for people; bar labels are ISO dates, shown as day and month;
     `limit_label`: what the mark is, with {n} (default "capacity {n}")."""
     top = max([sum(v for _, v in b.parts) for b in bars] + [b.limit or 0 for b in bars] + [1])
-    pad_l, pad_b, gap = 34, 34, 2
-    width = pad_l + len(bars) * (bar_w + gap) + 8
+    pad_l, gap = 34, 2
+    # Axis labels slant down to the right at LABEL_ANGLE: the margins hold the longest one whole
+    # (at ~0.6 em a character), and labels are thinned until two neighbours stand at least
+    # LABEL_GAP_PX apart across their slant, so none is cut at the edge or written over another.
+    texts = [lg.day_month(b.label) for b in bars]
+    reach = 0.6 * LABEL_FONT_PX * max([len(t) for t in texts] + [1])
+    sin, cos = math.sin(math.radians(LABEL_ANGLE)), math.cos(math.radians(LABEL_ANGLE))
+    pad_b = 12 + math.ceil(reach * sin + LABEL_FONT_PX)
+    width = pad_l + len(bars) * (bar_w + gap) + max(8, math.ceil(reach * cos))
     scale = (height - 10) / top
     out = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height + pad_b}' "
@@ -218,7 +231,7 @@ def bars_svg(
             f"<line x1='{pad_l - 3}' x2='{width}' y1='{y}' y2='{y}' stroke='#eee'/>"
             f"<text x='{pad_l - 5}' y='{y + 3}' text-anchor='end'>{round(frac * top)}</text>"
         )
-    step = max(1, len(bars) // 12)
+    step = max(1, len(bars) // 12, math.ceil(LABEL_GAP_PX / ((bar_w + gap) * sin)))
     for i, b in enumerate(bars):
         x = pad_l + i * (bar_w + gap)
         y = height
@@ -253,8 +266,8 @@ def bars_svg(
         out.append("</g>")
         if i % step == 0:
             out.append(
-                f"<text x='{x}' y='{height + 12}' transform='rotate(45 {x} {height + 12})'>"
-                f"{escape(lg.day_month(b.label))}</text>"
+                f"<text x='{x}' y='{height + 12}' "
+                f"transform='rotate({LABEL_ANGLE} {x} {height + 12})'>{escape(texts[i])}</text>"
             )
     out.append("</svg>")
     return "".join(out)
