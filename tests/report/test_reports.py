@@ -19,6 +19,7 @@ from foresterie.cli import app
 from foresterie.core.i18n import lang
 from foresterie.report.html import UNSERVED_REASONS, md_text, summary_sections, write_report
 from foresterie.report.maps import plan_map, script_json
+from foresterie.report.notices import HELPLINE
 from foresterie.report.rundata import load_run
 from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
 
@@ -401,6 +402,28 @@ def test_worker_notices_one_slip_per_morning_rider_in_their_language(lang_run: P
             if expect == "ar":
                 assert "حافلتك إلى العمل" in body
     assert {"ar", "it"} <= seen_langs
+
+
+def test_every_slip_gives_the_anti_trafficking_helpline_in_its_language(lang_run: Path) -> None:
+    """A slip says the ride is free; it also says whom to call when someone asks for money
+    anyway: the national anti-trafficking helpline, in the slip's language, its number kept
+    left to right."""
+    seen = set()
+    for path in sorted((lang_run / "report" / "drivers").glob("*/*-notices.html")):
+        for code, body in re.findall(
+            r"<section class='slip'(?: lang='(\w+)')?[^>]*>(.*?)</section>",
+            path.read_text(encoding="utf-8"),
+        ):
+            code = code or "it"
+            text = html.unescape(re.sub(r"<[^>]+>", "", body))
+            sentence = lang(code)._(
+                "If anyone asks you for money or threatens you, call the anti-trafficking "
+                "helpline {phone} (free, 24 hours a day)."
+            )
+            assert sentence.format(phone=HELPLINE) in text, (path.name, code)
+            assert f"<bdi>{HELPLINE}</bdi>" in body
+            seen.add(code)
+    assert seen == {"it", "en", "fr", "ar"}
 
 
 def test_arabic_slips_isolate_every_latin_value(lang_run: Path) -> None:

@@ -2,10 +2,10 @@
 
 Per vehicle and day, one A4 page of slips to cut and hand out the evening before: for each
 morning trip of the vehicle and each rider on it, when and where to board, the vehicle, the farm,
-and the ride back (vehicle, pick-up time, time home). A slip carries the pseudonymous worker id
+the ride back (vehicle, pick-up time, time home), and where to call if anyone asks for money. A slip carries the pseudonymous worker id
 only, never a name. Its language is the worker's `lang` (workers.csv), else the scenario's
 `[report] lang`; Arabic slips are laid out right to left (`dir="rtl"`). Every value that is not
-the slip's own words (times, ids, the names of places and farms, written in Latin letters) sits
+the slip's own words (times, ids, the helpline's number, the names of places and farms) sits
 in its own <bdi>, so the Unicode bidi algorithm cannot carry its parentheses, commas or dots
 across to the Arabic text around it.
 """
@@ -22,6 +22,11 @@ from foresterie.report.rundata import RunData, StopRow, TripRow, place_of
 
 if TYPE_CHECKING:
     from foresterie.report.sheets import VehicleDay
+
+# The national anti-trafficking helpline (Numero Verde Antitratta): free, open 24 hours; it takes
+# reports of exploitation and refers people to protection (DOMAIN.md, "Related channel"). The slip
+# points to it and to nothing else: the planner holds no exploitation flags of its own.
+HELPLINE = "800 290 290"
 
 NOTICE_CSS = """
 @page { size: A4; margin: 10mm; }
@@ -111,6 +116,14 @@ def slip_html(
                 "Be there 5 minutes early. The ride is free: nobody may ask you for money "
                 "for it or for your job."
             )
+        )
+        + " "
+        + _fill(
+            _(
+                "If anyone asks you for money or threatens you, call the anti-trafficking "
+                "helpline {phone} (free, 24 hours a day)."
+            ),
+            phone=f"<strong class='helpline'>{_bdi(HELPLINE)}</strong>",
         )
         + "</p></section>"
     )
