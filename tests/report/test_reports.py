@@ -543,6 +543,62 @@ def test_a_rider_from_a_departure_point_is_told_to_board_there(pickup_run: Path)
     assert f" {back['origin_return']} " in text and f" {out['depart']} " not in text
 
 
+def _day_table(page: str, anchor: str) -> list[list[str]]:
+    """The cells of the table after `<h2 id='anchor'>` on a day's page (empty: no table)."""
+    part = page.split(f"<h2 id='{anchor}'>", 1)[1].split("<h2", 1)[0]
+    if "<table" not in part:
+        return []
+    return [
+        [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", part)[1:]
+    ]
+
+
+def test_day_page_shows_idle_vehicles_and_who_is_left_without_a_ride(tmp_path: Path) -> None:
+    """The coordinator's day page: per base, the vehicles available that day, those with trips
+    and, by id, those without any, and the worker-days left behind; then every farm whose
+    workers have no ride, with the count and reason. All equal to the plan files."""
+    sc = tmp_path / "tiny"
+    shutil.copytree(TINY, sc)
+    (sc / "fleet.csv").write_text(
+        (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,160,", ",2,160,"),
+        encoding="utf-8",
+    )  # two seats a vehicle: riders are left behind
+    out = tmp_path / "run"
+    assert CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)]).exit_code == 0
+    fleet = _rows(sc / "fleet.csv")
+    trips = _rows(out / "plan" / "trips.csv")
+    unserved = _rows(out / "plan" / "unserved.csv")
+    short = {
+        (f["day"], f["foresteria_id"]): int(f["worker_days_unserved"])
+        for f in _rows(out / "plan" / "fleet_days.csv")
+    }
+    assert unserved, "the scenario must leave riders behind"
+    days = sorted({t["day"] for t in trips if t["vehicle_id"]})
+    behind_seen = 0
+    for day in days:
+        page = (out / "report" / "drivers" / day / "index.html").read_text(encoding="utf-8")
+        used = {t["vehicle_id"] for t in trips if t["day"] == day and t["vehicle_id"]}
+        for base, avail, with_trips, idle, left in _day_table(page, "fleet"):
+            mine = {
+                v["vehicle_id"]
+                for v in fleet
+                if v["foresteria_id"] == base and v["available_from"] <= day <= v["available_to"]
+            }
+            assert int(avail) == len(mine) and int(with_trips) == len(mine & used)
+            assert set(idle.split()) - {"–"} == mine - used
+            assert int(left) == short.get((day, base), 0)
+        rows = _day_table(page, "left-behind")
+        todays = [u for u in unserved if u["day"] == day]
+        assert sum(int(r[2]) for r in rows) == sum(int(u["worker_days"]) for u in todays)
+        assert sorted(re.search(r"\((\w+)\)", r[1])[1] for r in rows) == sorted(  # type: ignore[index]
+            u["farm_id"] for u in todays
+        )
+        assert ("Nessuno." in page) == (not todays)
+        behind_seen += len(rows)
+    assert behind_seen
+
+
 def test_unserved_reasons_are_words_in_the_report_language(tmp_path: Path) -> None:
     """Every unserved reason code reads as a translated label in the Italian report and its
     Markdown twin, never as the plan file's English reason text."""

@@ -18,6 +18,7 @@ from xml.sax.saxutils import quoteattr
 
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
+from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.notices import notices_html, riders_by_day
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
@@ -27,7 +28,8 @@ body { font: 11pt/1.4 system-ui, sans-serif; color: #000; margin: 0 auto; max-wi
 h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 1mm; }
 table { border-collapse: collapse; width: 100%; } .trip { page-break-inside: avoid; }
 th, td { border: 1px solid #888; padding: 1mm 2mm; text-align: left; vertical-align: top; }
-td.n { text-align: right; white-space: nowrap; } .ids { font-size: 8.5pt; color: #333; }
+td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-space: nowrap; }
+.ids { font-size: 8.5pt; color: #333; }
 .meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
 @media screen { body { padding: 8mm; } }
 """
@@ -275,7 +277,75 @@ def drivers_csv(vds: list[VehicleDay]) -> str:
     return out.getvalue()
 
 
-def day_index_html(day: str, vds: list[VehicleDay], lg: Lang) -> str:
+def _fleet_rows(run: RunData, day: str, vds: list[VehicleDay]) -> list[list[str]]:
+    """Per base of the day: vehicles available, those with trips, those without any (by id), and
+    the worker-days left without a ride, so that a vehicle standing idle while people stay
+    behind shows on the page the coordinator signs."""
+    used = {vd.vehicle_id for vd in vds}
+    short: dict[str, int] = defaultdict(int)
+    for f in run.fleet_days:
+        if f.day == day:
+            short[f.foresteria_id] += f.short_riders
+    bases = sorted({vd.foresteria_id for vd in vds} | set(short))
+    rows = []
+    for base in bases:
+        fleet = sorted(
+            v.id
+            for v in run.scenario.fleet
+            if v.foresteria_id == base
+            and v.available_from.isoformat() <= day
+            and day <= v.available_to.isoformat()
+        )
+        idle = [v for v in fleet if v not in used]
+        rows.append(
+            [
+                base,
+                str(len(fleet)),
+                str(sum(v in used for v in fleet)),
+                " ".join(idle) or "–",
+                str(short.get(base, 0)),
+            ]
+        )
+    return rows
+
+
+def _left_behind_rows(run: RunData, day: str, lg: Lang) -> list[list[str]]:
+    """The day's worker-days without a ride: boarding place, farm, count, reason, proven."""
+    farms = {f.id: f for f in run.scenario.farms}
+    rows = []
+    for u in sorted(
+        (u for u in run.unserved if u.day == day), key=lambda u: (u.foresteria_id, u.farm_id)
+    ):
+        farm = farms.get(u.farm_id)
+        rows.append(
+            [
+                u.foresteria_id,
+                f"{farm.name} ({u.farm_id}), {farm.comune}" if farm else u.farm_id,
+                lg.num(u.riders),
+                lg._(UNSERVED_REASONS.get(u.code, u.code)),
+                lg._("yes") if u.proven else lg._("no"),
+            ]
+        )
+    return rows
+
+
+def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: set[int]) -> str:
+    head = "".join(f"<th>{escape(lg._(h))}</th>" for h in header)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td class='n'>{escape(c)}</td>" if i in nums else f"<td>{escape(c)}</td>"
+            for i, c in enumerate(r)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table class='day'><tr>{head}</tr>{body}</table>"
+
+
+def day_index_html(run: RunData, day: str, vds: list[VehicleDay], lg: Lang) -> str:
+    """The coordinator's page for a day: each vehicle's sheet, then the fleet per base (idle
+    vehicles by id) and who is left without a ride, where, and why."""
     _ = lg._
     rows = "".join(
         f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{escape(vd.vehicle_id)}</a></td>"
@@ -300,12 +370,38 @@ def day_index_html(day: str, vds: list[VehicleDay], lg: Lang) -> str:
             N_("worker notices"),
         )
     )
+    fleet = _html_table(
+        (
+            N_("base"),
+            N_("vehicles available"),
+            N_("with trips"),
+            N_("without trips"),
+            N_("worker-days without a ride"),
+        ),
+        _fleet_rows(run, day, vds),
+        lg,
+        {1, 2, 4},
+    )
+    behind = _left_behind_rows(run, day, lg)
+    left = (
+        _html_table(
+            (N_("boarding at"), N_("farm"), N_("worker-days"), N_("reason"), N_("proven")),
+            behind,
+            lg,
+            {2},
+        )
+        + f"<p class='meta'>{escape(_('Their pseudonymous ids are in plan/unserved.csv.'))}</p>"
+        if behind
+        else f"<p class='meta'>{escape(_('Nobody.'))}</p>"
+    )
     return (
         f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>"
         f"<title>{escape(title)}</title><style>{SHEET_CSS}</style></head><body><h1>"
         f"{escape(title)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
         f"<a href='../../map.html#{escape(day)}'>{escape(_('map of the day'))}</a></p><table><tr>"
-        f"{head}</tr>{rows}</table></body></html>\n"
+        f"{head}</tr>{rows}</table>"
+        f"<h2 id='fleet'>{escape(_('Vehicles per base'))}</h2>{fleet}"
+        f"<h2 id='left-behind'>{escape(_('Left without a ride'))}</h2>{left}</body></html>\n"
     )
 
 
@@ -327,5 +423,5 @@ def write_sheets(
             write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
             write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg))
         write_text(folder / "drivers.csv", drivers_csv(group))
-        write_text(folder / "index.html", day_index_html(day, group, lg))
+        write_text(folder / "index.html", day_index_html(run, day, group, lg))
     return vds
