@@ -17,7 +17,14 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.core.i18n import lang
-from foresterie.report.html import UNSERVED_REASONS, md_text, summary_sections, write_report
+from foresterie.report.html import (
+    UNSERVED_REASONS,
+    Bar,
+    bars_svg,
+    md_text,
+    summary_sections,
+    write_report,
+)
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.notices import HELPLINE
 from foresterie.report.rundata import load_run
@@ -135,6 +142,25 @@ def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:
     for text in (html, summary):
         assert f"tra {it.eur(low)} e {it.eur(high)} di pagamenti ai caporali" in text
         assert "stima alta (5 € a tratta)" in text
+
+
+@pytest.mark.parametrize("top", [0, 1, 2, 3, 7, 18, 324])
+def test_chart_value_axis_has_each_whole_number_once_at_its_height(top: int) -> None:
+    """The value axis of a bar chart: 0, the middle and the top, each a different whole number,
+    each drawn at the height of its value (a chart of ones read "1, 0, 0")."""
+    bars = [Bar("2027-07-05", (("used", top),)), Bar("2027-07-12", (("used", top // 2),))]
+    svg = bars_svg(bars, {"used": "#000"}, lang("it"), {"used": "mezzi"}, height=150)
+    ticks = [
+        (int(y), int(v))
+        for y, v in re.findall(r"<text x='\d+' y='(\d+)' text-anchor='end'>(\d+)</text>", svg)
+    ]
+    values = [v for _, v in ticks]
+    assert values == sorted(set(values)) and values[0] == 0 and values[-1] == max(top, 1)
+    scale = (150 - 10) / max(top, 1)
+    assert all(y - 3 == 150 - round(v * scale) for y, v in ticks)
+    bar = re.search(r"<rect x='\d+' y='(\d+)' width='\d+' height='(\d+)'", svg)
+    if top:  # the tallest bar's top is level with the top tick
+        assert bar is not None and int(bar[1]) == ticks[-1][0] - 3
 
 
 def test_vehicle_chart_counts_vehicles_in_trips(xss_run: Path) -> None:

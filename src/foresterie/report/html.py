@@ -225,11 +225,11 @@ def bars_svg(
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height + pad_b}' "
         f"role='img'>"
     ]
-    for frac in (0, 0.5, 1):
-        y = height - round(frac * top * scale)
+    for tick in sorted({0, round(top / 2), top}):  # whole numbers, each once, at its height
+        y = height - round(tick * scale)
         out.append(
             f"<line x1='{pad_l - 3}' x2='{width}' y1='{y}' y2='{y}' stroke='#eee'/>"
-            f"<text x='{pad_l - 5}' y='{y + 3}' text-anchor='end'>{round(frac * top)}</text>"
+            f"<text x='{pad_l - 5}' y='{y + 3}' text-anchor='end'>{tick}</text>"
         )
     step = max(1, len(bars) // 12, math.ceil(LABEL_GAP_PX / ((bar_w + gap) * sin)))
     for i, b in enumerate(bars):
