@@ -18,16 +18,18 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from foresterie.core.i18n import lang
 from foresterie.report.html import (
+    SECTION_LABELS,
     UNSERVED_REASONS,
     Bar,
     bars_svg,
+    headline,
     md_text,
     summary_sections,
     write_report,
 )
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.notices import HELPLINE
-from foresterie.report.rundata import load_run
+from foresterie.report.rundata import FleetDayRow, load_run
 from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
 
 
@@ -127,6 +129,39 @@ def test_every_section_reads_the_same_in_html_and_markdown(xss_run: Path) -> Non
             assert block.endswith(f"<p class='note'>{html.escape(sec.note)}</p>\n")
             assert md_block.split("\n\n")[-1] == md_text(sec.note)
         assert all(s.note not in block for s in sections if s.note and s is not sec)
+
+
+def test_headline_counts_agree_in_number(xss_run: Path) -> None:
+    """One foresteria-day, one vehicle, one person: the headline says so in the singular ("1
+    giorni-foresteria", "1 uomini senza posto" read on a day run's page), two in the plural."""
+    run = load_run(xss_run)
+    it = lang("it")
+    worker = run.scenario.workers[0]
+    section = it._(SECTION_LABELS[worker.section.value])
+
+    def says(days: int, gap: int, proven: bool, waiting: int) -> str:
+        run.fleet_days = [
+            FleetDayRow(
+                day=f"2026-07-0{6 + i}",
+                foresteria_id="FX",
+                needed=1 + gap,
+                lower_bound=1 + gap if proven else 1,
+                available=1,
+                short_riders=2,
+            )
+            for i in range(days)
+        ]
+        run.waitlist = [{"worker_id": worker.id, "code": "full", "proven": "yes"}] * waiting
+        return " ".join(headline(run, it))
+
+    one = says(1, 1, True, 1)
+    assert "in 1 giorno-foresteria;" in one and "con 1 mezzo in meno" in one
+    assert f": 1 persona ({section}) senza posto." in one
+    two = says(2, 2, True, 2)
+    assert "in 2 giorni-foresteria;" in two and "con 2 mezzi in meno" in two
+    assert f": 2 {section} senza posto." in two
+    assert "in 1 giorno-foresteria, ma nessuna" in says(1, 1, False, 0)
+    assert "in 2 giorni-foresteria, ma nessuna" in says(2, 1, False, 0)
 
 
 def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:

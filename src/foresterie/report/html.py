@@ -544,35 +544,38 @@ def headline(run: RunData, lg: Lang) -> list[str]:
     if beds:
         s, wk, n = max(beds, key=lambda r: (r[2], r[1]))
         out.append(
-            lg._("Beds run shortest in the week of {week}: {n} {section} without a bed.").format(
-                week=lg.date(wk, "full"), n=lg.num(n), section=lg._(SECTION_LABELS[s])
-            )
+            lg.ngettext(
+                "Beds run shortest in the week of {week}: {n} person ({section}) without a bed.",
+                "Beds run shortest in the week of {week}: {n} {section} without a bed.",
+                n,
+            ).format(week=lg.date(wk, "full"), n=lg.num(n), section=lg._(SECTION_LABELS[s]))
         )
     fleet = fleet_short_rows(run)
     if fleet:
         fid, wk, _days, _proven, gap, _needed, _wd = max(fleet, key=lambda r: (r[4], r[3], r[1]))
         proven_days = sum(r[3] for r in fleet)
         if proven_days:
+            days = lg.ngettext(
+                "Vehicles are proven short on {days} foresteria-day",
+                "Vehicles are proven short on {days} foresteria-days",
+                proven_days,
+            ).format(days=lg.num(proven_days))
+            worst = lg.ngettext(
+                "the worst is the week of {week} at {foresteria}, {gap} vehicle short.",
+                "the worst is the week of {week} at {foresteria}, {gap} vehicles short.",
+                gap,
+            ).format(week=lg.date(wk, "full"), foresteria=fid, gap=lg.num(gap))
+            out.append(f"{days}; {worst}")
+        else:
+            unserved_days = sum(r[2] for r in fleet)
             out.append(
                 lg.ngettext(
-                    "Vehicles are proven short on {days} foresteria-days; the worst is the week "
-                    "of {week} at {foresteria}, {gap} vehicle short.",
-                    "Vehicles are proven short on {days} foresteria-days; the worst is the week "
-                    "of {week} at {foresteria}, {gap} vehicles short.",
-                    gap,
-                ).format(
-                    days=lg.num(proven_days),
-                    week=lg.date(wk, "full"),
-                    foresteria=fid,
-                    gap=lg.num(gap),
-                )
-            )
-        else:
-            out.append(
-                lg._(
+                    "Worker-days go unserved on {days} foresteria-day, but no shortage of "
+                    "vehicles is proven: see the reasons below.",
                     "Worker-days go unserved on {days} foresteria-days, but no shortage of "
-                    "vehicles is proven: see the reasons below."
-                ).format(days=lg.num(sum(r[2] for r in fleet)))
+                    "vehicles is proven: see the reasons below.",
+                    unserved_days,
+                ).format(days=lg.num(unserved_days))
             )
     elif not beds:
         out.append(lg._("Neither beds nor vehicles run short."))
