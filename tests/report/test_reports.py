@@ -487,6 +487,29 @@ def test_every_slip_gives_the_anti_trafficking_helpline_in_its_language(lang_run
     assert seen == {"it", "en", "fr", "ar"}
 
 
+def test_heat_alert_days_are_said_on_sheets_and_slips(lang_run: Path) -> None:
+    """On a heat-alert day (the tiny scenario's 8 July) the driver sheet and every worker's slip
+    say that field work stops early by ordinance, at the scenario's time, in the reader's
+    language; on other days they say nothing of it."""
+    heat = "Heat alert: by regional ordinance, field work stops at {time} today."
+    days = sorted(p.name for p in (lang_run / "report" / "drivers").iterdir())
+    assert "2026-07-08" in days and len(days) > 1
+    for day in days:
+        alert = day == "2026-07-08"
+        for sheet in (lang_run / "report" / "drivers" / day).glob("V??.html"):
+            text = html.unescape(sheet.read_text(encoding="utf-8"))
+            assert (lang("it")._(heat).format(time="12:30") in text) == alert, sheet
+        for notices in (lang_run / "report" / "drivers" / day).glob("*-notices.html"):
+            page = notices.read_text(encoding="utf-8")
+            for code, body in re.findall(
+                r"<section class='slip'(?: lang='(\w+)')?[^>]*>(.*?)</section>", page
+            ):
+                text = html.unescape(re.sub(r"<[^>]+>", "", body))
+                assert (lang(code or "it")._(heat).format(time="12:30") in text) == alert
+                para = re.findall(r"<p class='heat'>(.*?)</p>", body)
+                assert len(para) == int(alert) and all("<bdi>12:30</bdi>" in x for x in para)
+
+
 def test_arabic_slips_isolate_every_latin_value(lang_run: Path) -> None:
     """In a right-to-left slip, anything written in Latin letters (times, ids, the names of the
     foresteria, the departure point and the farm) sits in its own <bdi>: outside one, the bidi

@@ -39,6 +39,7 @@ h1 { font-size: 13pt; margin: 0 0 3mm; }
 .slip .id { font: bold 13pt monospace; }
 .slip dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.5mm 3mm; margin: 1mm 0; }
 .slip dt { color: #333; } .slip dd { margin: 0; font-weight: 600; }
+.slip .heat { font-weight: bold; margin: 1mm 0; }
 .slip .free { font-size: 9.5pt; border-top: 1px solid #bbb; padding-top: 1mm; margin: 1mm 0 0; }
 @media screen { body { padding: 6mm; } }
 """
@@ -59,6 +60,17 @@ def riders_by_day(run: RunData, day: str) -> dict[str, list[Ride]]:
             for wid in s.worker_ids:
                 out[wid].append(Ride(trip=t, stop=s))
     return out
+
+
+def heat_alert_text(run: RunData, day: str, lg: Lang) -> str:
+    """On a heat-alert day (`[transport] heat_alert_days`), the sentence that says field work
+    stops early by ordinance (the rides back are planned for it); else empty."""
+    t = run.scenario.config.transport
+    if day not in {d.isoformat() for d in t.heat_alert_days}:
+        return ""
+    return lg._("Heat alert: by regional ordinance, field work stops at {time} today.").format(
+        time=t.heat_alert_shift_end
+    )
 
 
 def _bdi(text: str) -> str:
@@ -110,7 +122,18 @@ def slip_html(
         f"<h2>{escape(_('Your shuttle to work'))}</h2>"
         f"<div class='id'>{_bdi(worker_id)}</div><dl>"
         + "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in rows)
-        + "</dl><p class='free'>"
+        + "</dl>"
+        + (
+            "<p class='heat'>"
+            + _fill(
+                _("Heat alert: by regional ordinance, field work stops at {time} today."),
+                time=_bdi(run.scenario.config.transport.heat_alert_shift_end),
+            )
+            + "</p>"
+            if heat_alert_text(run, ride.trip.day, lg)
+            else ""
+        )
+        + "<p class='free'>"
         + escape(
             _(
                 "Be there 5 minutes early. The ride is free: nobody may ask you for money "

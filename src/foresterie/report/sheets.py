@@ -19,7 +19,7 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
-from foresterie.report.notices import notices_html, riders_by_day
+from foresterie.report.notices import heat_alert_text, notices_html, riders_by_day
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
 SHEET_CSS = """
@@ -31,6 +31,7 @@ th, td { border: 1px solid #888; padding: 1mm 2mm; text-align: left; vertical-al
 td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-space: nowrap; }
 .ids { font-size: 8.5pt; color: #333; }
 .meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
+.heat { font-weight: bold; border: 2px solid #000; padding: 1mm 2mm; }
 @media screen { body { padding: 8mm; } }
 """
 
@@ -97,6 +98,9 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         + escape(_("worker notices"))
         + "</a></p>",
     ]
+    heat = heat_alert_text(run, vd.day, lg)
+    if heat:
+        out.append(f"<p class='heat' id='heat'>{escape(heat)}</p>")
     header = "".join(
         f"<th>{escape(h)}</th>"
         for h in (
