@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from foresterie.core.i18n import lang
 from foresterie.report.html import (
+    PROOF_LABELS,
     SECTION_LABELS,
     UNSERVED_REASONS,
     Bar,
@@ -162,6 +163,22 @@ def test_headline_counts_agree_in_number(xss_run: Path) -> None:
     assert f": 2 {section} senza posto." in two
     assert "in 1 giorno-foresteria, ma nessuna" in says(1, 1, False, 0)
     assert "in 2 giorni-foresteria, ma nessuna" in says(2, 1, False, 0)
+
+
+def test_housing_solver_table_reads_in_words(xss_run: Path) -> None:
+    """The appendix's table of the housing tiers: each tier and how it was shown optimal in the
+    page's language, never the solver's codes (bed_nights, lp bound)."""
+    tiers = json.loads((xss_run / "manifest.json").read_text(encoding="utf-8"))["housing"]["tiers"]
+    page = (xss_run / "report" / "index.html").read_text(encoding="utf-8")
+    table = page.split("id='solver-claims'", 1)[1].split("</details>", 1)[0]
+    rows = [
+        [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", table)[1:]
+    ]
+    assert len(rows) == len(tiers) > 0
+    for row, tier in zip(rows, tiers, strict=True):
+        assert row[0] != tier["name"] and "_" not in row[0], row
+        assert row[4] == lang("it")._(PROOF_LABELS[tier["proof"]]) != PROOF_LABELS[tier["proof"]]
 
 
 def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:

@@ -47,6 +47,37 @@ FLEET_SHORT_HEADER = [
     N_("most vehicles needed (heuristic)"),
     N_("worker-days unserved"),
 ]
+# The housing tiers (housing.tiers) and how each was shown optimal (tiers.Proof), as people read
+# them in the appendix; a name not listed here is printed as it is.
+TIER_LABELS = {
+    "kept_in_place": N_("people kept where they were"),
+    "bed_nights": N_("bed-nights"),
+    "transfers": N_("transfers"),
+    "commute_s": N_("commute (seconds)"),
+    "peak_permille": N_("fullest night (per mille)"),
+}
+PRIORITY_TIER = re.compile(r"housed_priority_(\d)(_contract)?")
+PROOF_LABELS = {
+    "lp_bound": N_("reaches the LP relaxation's bound"),
+    "reduced_cost_search": N_("search with reduced-cost fixing"),
+    "search": N_("complete search"),
+    "budget": N_("budget ran out: not shown"),
+}
+
+
+def tier_label(name: str, lg: Lang) -> str:
+    """A housing tier's name in words (the raw name when unknown)."""
+    m = PRIORITY_TIER.fullmatch(name)
+    if m:
+        label = (
+            N_("contract holders housed, priority {p}")
+            if m[2]
+            else N_("people housed, priority {p}")
+        )
+        return lg._(label).format(p=m[1])
+    return lg._(TIER_LABELS[name]) if name in TIER_LABELS else name
+
+
 UNSERVED_HEADER = [N_("boarding at"), N_("reason"), N_("proven"), N_("worker-days"), N_("days")]
 WAITLIST_REASONS = {
     "far": N_("no foresteria within the commute limit of their farm"),
@@ -636,11 +667,13 @@ def index_html(run: RunData, lg: Lang) -> str:
         [_("tier"), _("objective"), _("bound"), _("proven optimal (not verified)"), _("how")],
         [
             [
-                t["name"],
+                tier_label(t["name"], lg),
                 t["objective"],
                 t["bound"],
                 _("yes") if t["optimal"] else _("no"),
-                t.get("proof", "").replace("_", " "),
+                _(PROOF_LABELS[t["proof"]])
+                if t.get("proof") in PROOF_LABELS
+                else t.get("proof", ""),
             ]
             for t in m["housing"]["tiers"]
         ],
