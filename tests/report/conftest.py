@@ -80,3 +80,19 @@ def lang_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output
     return out
+
+
+@pytest.fixture(scope="module")
+def two_seat_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny scenario with two seats a vehicle: riders are left behind (unserved.csv)."""
+    base = tmp_path_factory.mktemp("two-seat")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    (sc / "fleet.csv").write_text(
+        (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,160,", ",2,160,"),
+        encoding="utf-8",
+    )
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out

@@ -655,19 +655,12 @@ def _day_table(page: str, anchor: str) -> list[list[str]]:
     ]
 
 
-def test_day_page_shows_idle_vehicles_and_who_is_left_without_a_ride(tmp_path: Path) -> None:
+def test_day_page_shows_idle_vehicles_and_who_is_left_without_a_ride(two_seat_run: Path) -> None:
     """The coordinator's day page: per base, the vehicles available that day, those with trips
     and, by id, those without any, and the worker-days left behind; then every farm whose
     workers have no ride, with the count and reason. All equal to the plan files."""
-    sc = tmp_path / "tiny"
-    shutil.copytree(TINY, sc)
-    (sc / "fleet.csv").write_text(
-        (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,160,", ",2,160,"),
-        encoding="utf-8",
-    )  # two seats a vehicle: riders are left behind
-    out = tmp_path / "run"
-    assert CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)]).exit_code == 0
-    fleet = _rows(sc / "fleet.csv")
+    out = two_seat_run
+    fleet = _rows(out / "inputs" / "fleet.csv")
     trips = _rows(out / "plan" / "trips.csv")
     unserved = _rows(out / "plan" / "unserved.csv")
     short = {
@@ -700,17 +693,10 @@ def test_day_page_shows_idle_vehicles_and_who_is_left_without_a_ride(tmp_path: P
     assert behind_seen
 
 
-def test_unserved_reasons_are_words_in_the_report_language(tmp_path: Path) -> None:
+def test_unserved_reasons_are_words_in_the_report_language(two_seat_run: Path) -> None:
     """Every unserved reason code reads as a translated label in the Italian report and its
     Markdown twin, never as the plan file's English reason text."""
-    sc = tmp_path / "tiny"
-    shutil.copytree(TINY, sc)
-    (sc / "fleet.csv").write_text(
-        (sc / "fleet.csv").read_text(encoding="utf-8").replace(",8,160,", ",2,160,"),
-        encoding="utf-8",
-    )  # two seats a vehicle: riders are left behind
-    out = tmp_path / "run"
-    assert CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)]).exit_code == 0
+    out = two_seat_run
     with open(out / "plan" / "unserved.csv", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert rows
