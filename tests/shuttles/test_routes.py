@@ -10,6 +10,7 @@ import pytest
 from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import get_engine
 from foresterie.shuttles.routes import (
+    NEEDED_FAST_MAX_TRIPS,
     TO_FARM,
     TO_FORESTERIA,
     _instance,
@@ -355,6 +356,42 @@ def test_the_vehicles_needed_hinted_by_the_real_chaining_is_the_unlimited_chaini
     full = chain_trips(trips, spare, 5, seed=1, deterministic_time=5.0)
     assert _vehicles_needed(trips, fleet, choice, (5, 1, 5.0)) == (full.vehicles_used, True)
     assert full.vehicles_used == 3
+
+
+def test_on_a_large_base_day_vehicles_needed_is_a_plan_that_exists_not_claimed_least() -> None:
+    # 46 one-hour trips, one every 10 minutes, for two vans: above NEEDED_FAST_MAX_TRIPS the count
+    # is the real chaining's vehicles plus the trips it left chained among themselves, marked
+    # not proven. It can never be below the true least: with no slide and duty to spare, that is
+    # the most trips under way at once (turnaround included), as in interval colouring.
+    n = NEEDED_FAST_MAX_TRIPS + 1
+    trips = [
+        TripSlot(key=f"T{k:02d}", depart=360 + 10 * k, ret=420 + 10 * k, load=6, metres=20_000)
+        for k in range(n)
+    ]
+    fleet = [vehicle("V1", "F", seats=8), vehicle("V2", "F", seats=8)]
+    real = chain_trips(trips, fleet, 5, seed=1, deterministic_time=5.0)
+    choice = [(real.vehicle_of[t.key], real.shift[t.key]) for t in trips]
+    left = [t for t in trips if real.vehicle_of[t.key] is None]
+    assert left
+    spare = [replace(fleet[0], id=f"S#{k}") for k in range(len(left))]
+    extra = chain_trips(left, spare, 5, seed=1, deterministic_time=5.0)
+    count, proven = _vehicles_needed(trips, fleet, choice, (5, 1, 5.0))
+    assert (count, proven) == (real.vehicles_used + extra.vehicles_used, False)
+    at_once = max(sum(1 for t in trips if t.depart <= m < t.ret + 5) for m in range(360, 900))
+    assert count >= at_once == 7
+
+
+def test_fleet_days_say_whether_the_vehicles_needed_is_proven() -> None:
+    # Enough vans: nothing left, the count is the proven chaining's. One van for three
+    # simultaneous farms: trips left, the count comes from the vehicles-needed model, proven here.
+    farms = [farm(f"F{i}") for i in range(3)]
+    fleet = [vehicle(f"V{i}", "A", seats=8) for i in range(3)]
+    minutes = {("A", f.id): 20 for f in farms} | {("F0", "F1"): 5, ("F0", "F2"): 5, ("F1", "F2"): 5}
+    ample = run(farms, {"F0": 6, "F1": 6, "F2": 6}, fleet, minutes)
+    short = run(farms, {"F0": 6, "F1": 6, "F2": 6}, fleet[:1], minutes)
+    (a,), (s,) = ample.fleet_days, short.fleet_days
+    assert a.short_riders == 0 and a.needed_proven and a.optimal
+    assert s.short_riders > 0 and s.needed_proven and s.needed > s.available
 
 
 def _left_behind_by_farm(sp) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]

@@ -132,7 +132,8 @@ class FleetDay:
     lower_bound: int  # vehicles any plan needs (proven, bounds.py)
     available: int
     short_riders: int  # worker-days unserved that day at the foresteria
-    optimal: bool
+    optimal: bool  # the chaining of the day's planned trips proven optimal
+    needed_proven: bool = False  # `needed` proven the least for the planned trips
 
 
 @dataclass(kw_only=True)
@@ -618,7 +619,8 @@ class _ChainedDay:
     done: list[Trip]  # trips with a vehicle (and their chosen slide in time)
     left: list[Trip]  # trips no vehicle of the fleet can run
     needed: int  # vehicles the same chaining needs with every vehicle kind unlimited
-    optimal: bool  # the chaining (and, when asked, the vehicles-needed one) proven optimal
+    needed_proven: bool  # that count proven the least (else a plan with that many exists)
+    optimal: bool  # the real fleet's chaining proven optimal
 
 
 def _chain_day(
@@ -660,15 +662,16 @@ def _chain_day(
         )
     choice, n_used, optimal = cache["real", sig]
     vehicle_list = [v for v, _ in choice]
-    n_needed = n_used
+    n_needed, needed_proven = n_used, optimal
     if needed and any(v is None for v in vehicle_list):
         if ("needed", sig) not in cache:
             cache["needed", sig] = _vehicles_needed(slots, fleet, choice, args)
-        n_needed, more_optimal = cache["needed", sig]
-        optimal = optimal and more_optimal
+        n_needed, needed_proven = cache["needed", sig]
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
-    return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
+    return _ChainedDay(
+        done=done, left=left, needed=n_needed, needed_proven=needed_proven, optimal=optimal
+    )
 
 
 def _trip_value(t: Trip, weights: dict[Spot, int]) -> int:
@@ -676,9 +679,9 @@ def _trip_value(t: Trip, weights: dict[Spot, int]) -> int:
     return sum(len(s.worker_ids) * weights.get((t.origin, s.farm_id), FAIR_UNIT) for s in t.stops)
 
 
-# Above this many trips the fast vehicles-needed model rarely proves its count within the chaining
-# budget (7 of the 46 such base-day chainings of puglia-2027, measured): the full model decides
-# there directly, instead of after a wasted attempt.
+# Above this many trips neither vehicles-needed model proves its count within the chaining budget
+# (the fast one 7 of the 46 such base-day chainings of puglia-2027, the full one none, measured):
+# a cheaper heuristic count stands there instead (see `_vehicles_needed`).
 NEEDED_FAST_MAX_TRIPS: Final = 45
 
 
@@ -719,9 +722,17 @@ def _vehicles_needed(
         fast = vehicles_needed(slots, list(kinds.values()), *args, hint=hint)
         if fast.optimal:
             return fast.vehicles, True
-    spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(slots))]
-    more = chain_trips(slots, spare, *args)
-    return more.vehicles_used, more.optimal
+        spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(slots))]
+        more = chain_trips(slots, spare, *args)
+        return more.vehicles_used, more.optimal
+    # A large base-day: the whole model with unlimited vehicles proved nothing within its budget
+    # on any of them (46 of 46 in puglia-2027, 1.3 CPU s each). A count that is just as
+    # heuristic, and costs a fraction: the real fleet's chaining as it is, plus the trips it left
+    # chained among themselves on vehicles of any kind (a plan with that many vehicles exists).
+    left = [s for s, (vid, _) in zip(slots, choice, strict=True) if vid is None]
+    spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(left))]
+    extra = chain_trips(left, spare, *args)
+    return len({vid for vid, _ in choice if vid}) + extra.vehicles_used, False
 
 
 def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
@@ -941,6 +952,7 @@ def plan_shuttles(
                 day=d,
                 foresteria_id=fid,
                 needed=options_served[0].needed,  # the trips planned with every kind unlimited
+                needed_proven=options_served[0].needed_proven,
                 lower_bound=lb,
                 available=len(fleet),
                 short_riders=sum(u.riders for u in day_unserved),
@@ -1131,6 +1143,7 @@ class _DayService:
     seats: dict[Spot, int]  # round trips per (origin, farm)
     lost: dict[tuple[Direction, Spot], set[str]]  # seats lost per leg and spot: route | vehicles
     needed: int
+    needed_proven: bool
     optimal: bool
 
 
@@ -1190,6 +1203,7 @@ def _round_trip_day(
                 seats={f: n for f, n in k.items() if n},
                 lost=dict(lost),
                 needed=first.needed,
+                needed_proven=first.needed_proven,
                 optimal=chained.optimal,
             )
         current, untimed = _trim(ctx, d, fid, kept, k)
