@@ -146,6 +146,7 @@ class ShuttlePlan:
     route_searches: int  # distinct problems searched: equal days share one search
     wall_s: float
     day_services: int = 0  # distinct base-days planned: equal days share one (daycache.py)
+    options_pruned: int = 0  # short days' options stopped once they could not win (exact)
 
 
 # ------------------------------------------------------------------ demand
@@ -800,7 +801,8 @@ def plan_shuttles(
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
     (both legs) with one reason. See `_round_trip_day` for why no one rides one way only.
     `reuse` (exact, see shuttles/daycache.py): equal base-days and equal chainings are solved
-    once; without it every one is solved again (the same plan, byte for byte, more slowly)."""
+    once, and a short day's option that can no longer win is not finished (`_round_trip_day`'s
+    `beat`); without it every one is solved in full (the same plan, byte for byte, more slowly)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
@@ -1050,6 +1052,7 @@ def plan_shuttles(
         route_searches=len(solved),
         wall_s=time.monotonic() - t0,
         day_services=day_services,
+        options_pruned=sum(x.pruned for v in planned.services.values() for x in v),
     )
 
 
@@ -1145,6 +1148,7 @@ class _DayService:
     needed: int
     needed_proven: bool
     optimal: bool
+    pruned: bool = False  # stopped once it could no longer win the day (`beat`): no trips
 
 
 def _round_trip_day(
@@ -1158,6 +1162,7 @@ def _round_trip_day(
     route_cause: str = "route",
     report_needed: bool = True,
     weights: dict[Spot, int] | None = None,
+    beat: int | None = None,
 ) -> _DayService:
     """Make the round trip the unit of service, exactly and by construction.
 
@@ -1173,6 +1178,11 @@ def _round_trip_day(
     vehicles and duty time, so neither is "first"; intersecting and re-chaining keeps both
     searches parallel and never needs a second route search. Riders are named only afterwards
     (see `_ride_order`), so the same people ride out and back.
+
+    `beat`: the seats of another option of the day that wins unless this one serves at least as
+    many. The seats after the first chaining bound every later round's (rounds only lose seats),
+    so once that bound is below `beat` the loop stops there: the service returned is marked
+    `pruned`, with that bound as its seats and no trips (the day's choice never takes it).
     """
     lost: dict[tuple[Direction, Spot], set[str]] = defaultdict(set)
     for key in route_lost:
@@ -1196,6 +1206,16 @@ def _round_trip_day(
             for f in seats[dr]
         }
         matched = all(seats[dr].get(f, 0) == k[f] for dr in DIRECTIONS for f in k)
+        if beat is not None and sum(k.values()) < beat and not (matched and not gone):
+            return _DayService(
+                trips=[],
+                seats={f: n for f, n in k.items() if n},
+                lost=dict(lost),
+                needed=first.needed,
+                needed_proven=first.needed_proven,
+                optimal=False,
+                pruned=True,
+            )
         if matched and not gone:
             done = _renumber(chained.done)
             return _DayService(
@@ -1425,6 +1445,7 @@ class _DaysJob:
     # Fair shares: per base-day, each spot's debt weight for the chaining (`_trip_value`).
     weights: dict[tuple[date, str], dict[Spot, int]] | None = None
     probe: bool  # only chain the first option's trips: does any trip lack a vehicle?
+    prune: bool = True  # stop an option's round trips once it cannot win the day (exact)
 
 
 class _NoMemo(dict):  # type: ignore[type-arg]
@@ -1453,8 +1474,15 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             day_trips, _ = _day_trips(ctx, d, base, opts[0], job.solved, job.members)
             out.short[d, base] = bool(_chain_day(ctx, day_trips, fleet, cache).left)
             continue
-        services = []
-        for k, pats in enumerate(opts):
+        services: list[_DayService] = []
+        # Without fair shares the day takes the option with the most seats, the first among
+        # equals: the real-fleet option (second) is planned first, so the first option's loop
+        # can stop as soon as it cannot reach as many seats (`beat`; exact: the same choice).
+        prune = job.prune and len(opts) == 2 and job.scenario.config.transport.fair_share == "off"
+        order = [1, 0] if prune else list(range(len(opts)))
+        done: dict[int, _DayService] = {}
+        for k in order:
+            pats = opts[k]
             day_trips, lost = _day_trips(ctx, d, base, pats, job.solved, job.members)
             # Seats the route search for the real fleet (one route per vehicle and direction)
             # left out are lost to the fleet's size, not to the windows.
@@ -1464,24 +1492,24 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             # Fair shares: the first option is chained both as is and weighted by the debts
             # (the second kept last), the real-fleet option weighted (`_fair_choice` picks).
             weights = (job.weights or {}).get((d, base))
-            services.append(
-                _round_trip_day(
-                    ctx,
-                    d,
-                    base,
-                    day_trips,
-                    lost,
-                    fleet,
-                    cache,
-                    cause,
-                    k == 0,
-                    weights if k else None,
-                )
+            done[k] = _round_trip_day(
+                ctx,
+                d,
+                base,
+                day_trips,
+                lost,
+                fleet,
+                cache,
+                cause,
+                k == 0,
+                weights if k else None,
+                sum(done[1].seats.values()) if prune and k == 0 else None,
             )
             if k == 0 and weights:
                 weighted = _round_trip_day(
                     ctx, d, base, day_trips, lost, fleet, cache, cause, False, weights
                 )
+        services = [done[k] for k in range(len(opts))]
         if job.weights and (d, base) in job.weights:
             services.append(weighted)
         out.services[d, base] = services
@@ -1522,6 +1550,7 @@ def _run_days(
                 members={k: v for k, v in members.items() if k[0] in dates},
                 cache=cache,
                 probe=probe,
+                prune=cache is not None,
                 weights={k: weights[k] for k in chunk if k in weights} if weights else None,
             )
         )
