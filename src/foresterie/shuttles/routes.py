@@ -1562,9 +1562,7 @@ def _run_days(
     chunks or the process count: the cache holds only what the same inputs would give."""
     keys = sorted(options, key=lambda k: (k[1], k[0]))
     n_chunks = 1 if processes <= 1 else min(len(keys), 4 * processes)
-    chunks = [
-        keys[i * len(keys) // n_chunks : (i + 1) * len(keys) // n_chunks] for i in range(n_chunks)
-    ]
+    chunks = _balanced_chunks(keys, options, solved, n_chunks)
     jobs = []
     for chunk in chunks:
         dates = {d for d, _ in chunk}
@@ -1595,6 +1593,33 @@ def _run_days(
         out.services.update(res.services)
         out.cache.update(res.cache)
     return out
+
+
+def _balanced_chunks(
+    keys: list[tuple[date, str]],
+    options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]],
+    solved: dict[_Pattern, VRPSolution],
+    n_chunks: int,
+) -> list[list[tuple[date, str]]]:
+    """Base-days in `n_chunks` chunks of about equal work, the heaviest chunk first: a base-day's
+    work grows with the square of its trips (each chaining decides trips x vehicles, and the
+    largest days are the short ones, chained more than once), so consecutive days of a busy base
+    would make one chunk the whole critical path. Longest first, each to the lightest chunk
+    (deterministic: ties by key); the answers never depend on the chunks (see `_run_days`)."""
+    if n_chunks <= 1:
+        return [keys] if keys else []
+    work = {
+        k: sum(len(solved[p].routes) for pats in options[k] for p in pats.values()) ** 2 + 1
+        for k in keys
+    }
+    load = [0] * n_chunks
+    chunks: list[list[tuple[date, str]]] = [[] for _ in range(n_chunks)]
+    for k in sorted(keys, key=lambda k: (-work[k], k[1], k[0])):
+        i = load.index(min(load))
+        chunks[i].append(k)
+        load[i] += work[k]
+    order = sorted(range(n_chunks), key=lambda i: (-load[i], i))
+    return [sorted(chunks[i], key=lambda k: (k[1], k[0])) for i in order if chunks[i]]
 
 
 def _solve_patterns(
