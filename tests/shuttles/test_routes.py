@@ -13,6 +13,9 @@ from foresterie.shuttles.routes import (
     NEEDED_FAST_MAX_TRIPS,
     TO_FARM,
     TO_FORESTERIA,
+    _context,
+    _DayService,
+    _fill_idle,
     _instance,
     _Pattern,
     _vehicles_needed,
@@ -437,3 +440,32 @@ def test_fair_shares_cap_serves_a_farm_once_its_riders_reach_the_cap() -> None:
         transport={"fair_share": "cap", "fair_cap_days": 2},
     )
     assert _left_behind_by_farm(fair) == {"F1": [8], "F2": [6, 7, 9]}
+
+
+def test_room_left_on_the_fleet_carries_the_riders_left_behind() -> None:
+    # Two farms with the same shift, 20 min away; two vans. A plan that gives nothing to anyone
+    # (as a day whose directions were routed apart can end): the fill gives each farm a round
+    # trip of its own, the larger farm first on V1, the other on V2 (V1's morning is taken).
+    ws = [worker(f"A{i}", "2026-07-06", "2026-07-07", farm_id="F1") for i in range(6)]
+    ws += [worker(f"B{i}", "2026-07-06", "2026-07-07", farm_id="F2") for i in range(5)]
+    fleet = [vehicle("V1", "A", seats=8), vehicle("V2", "A", seats=8)]
+    sc = scenario([foresteria("A", men=99)], [farm("F1"), farm("F2")], ws, fleet)
+    ctx = _context(sc, matrix({("A", "F1"): 20, ("A", "F2"): 20}, ["A", "F1", "F2"]))
+    reach = {("A", "F1"): [w.id for w in ws[:6]], ("A", "F2"): [w.id for w in ws[6:]]}
+    empty = _DayService(trips=[], seats={}, lost={}, needed=2, needed_proven=True, optimal=True)
+    filled = _fill_idle(ctx, DAY, "A", empty, reach, fleet)
+    assert filled.seats == {("A", "F1"): 6, ("A", "F2"): 5}
+    by = {(t.vehicle_id, t.direction): t for t in filled.trips}
+    assert len(filled.trips) == 4 and set(by) == {
+        (v, dr) for v in ("V1", "V2") for dr in (TO_FARM, TO_FORESTERIA)
+    }
+    assert by["V1", TO_FARM].stops[0].farm_id == "F1" and by["V1", TO_FARM].riders == 6
+    assert by["V2", TO_FORESTERIA].stops[0].board == 5
+    morning = by["V1", TO_FARM]
+    assert morning.stops[0].arrive <= 6 * 60 and morning.ret + 5 <= by["V1", TO_FORESTERIA].depart
+    assert sorted(t.trip_id for t in filled.trips) == [
+        f"{DAY.isoformat()}-A-{x}" for x in ("E01", "E02", "M01", "M02")
+    ]
+    # A van whose duty cannot hold a morning and an evening trip of 40 min each: no room.
+    tight = [replace(fleet[0], max_duty_min=60)]
+    assert _fill_idle(ctx, DAY, "A", empty, reach, tight) is empty

@@ -958,7 +958,9 @@ def plan_shuttles(
         fleet = _available(scenario.fleet, fid, d)
         reach = demand[d, fid]
         spot_w = _spot_weights(reach, streak, rule)
-        best = _fair_choice(options_served, spot_w, rule.fair_slack_pct)
+        best = _fill_idle(
+            ctx, d, fid, _fair_choice(options_served, spot_w, rule.fair_slack_pct), reach, fleet
+        )
         chosen: dict[Spot, list[str]] = {}
         for spot, ids in reach.items():
             order = sorted(
@@ -1258,6 +1260,97 @@ def _round_trip_day(
         current, untimed = _trim(ctx, d, fid, kept, k)
         for key in untimed:
             lost[key].add("route")
+
+
+def _fill_idle(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    service: _DayService,
+    reach: dict[Spot, list[str]],
+    fleet: list[Vehicle],
+) -> _DayService:
+    """Room the chosen plan leaves on the fleet carries more round trips. Routes are searched
+    per direction and intersected farm by farm (`_round_trip_day`), so on a tight day a vehicle
+    can end with no trip at all while riders of its base stay behind (on heat-alert days, whole
+    buses). Here, greedily and exactly as checked: the spot with the most riders still behind
+    gets a morning trip and an evening trip of its own, both timed by the same rules as every
+    trip (`_timed_trip`: windows, ride cap, boarding), on the vehicle that takes the most of
+    them (then the fewest seats, then id) whose other trips leave room (no overlap, turnaround
+    included, duty within its limit); until no spot fits. Only seats are added: nobody who rode
+    loses a seat. Trips are then renumbered in departure order."""
+    turn = ctx.scenario.config.transport.turnaround_min
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    duty: dict[str, int] = defaultdict(int)
+    for t in service.trips:
+        busy[t.vehicle_id or ""].append((t.depart, t.ret + turn))
+        duty[t.vehicle_id or ""] += t.ret - t.depart
+    seats = dict(service.seats)
+    want = {spot: len(ids) - seats.get(spot, 0) for spot, ids in reach.items()}
+    timed: dict[Spot, tuple[Trip, Trip] | None] = {}
+    added: list[Trip] = []
+
+    def free(vid: str, t: Trip) -> bool:
+        return all(t.ret + turn <= a or b <= t.depart for a, b in busy[vid])
+
+    while True:
+        pick: tuple[tuple[int, int, str], Spot, Vehicle, int] | None = None
+        for spot in sorted(s for s, n in want.items() if n > 0):
+            if spot not in timed:
+                legs = [
+                    _timed_trip(ctx, d, spot[0], dr, [spot[1]], [tuple(reach[spot])])
+                    for dr in DIRECTIONS
+                ]
+                timed[spot] = (
+                    (_from_base(ctx, legs[0], fid), _from_base(ctx, legs[1], fid))
+                    if legs[0] and legs[1]
+                    else None
+                )
+            pair = timed[spot]
+            if pair is None:
+                continue
+            out, back = pair
+            span = out.ret - out.depart + back.ret - back.depart
+            for v in fleet:
+                if not (
+                    out.ret + turn <= back.depart
+                    and duty[v.id] + span <= v.max_duty_min
+                    and free(v.id, out)
+                    and free(v.id, back)
+                ):
+                    continue
+                k = min(want[spot], v.seats)
+                rank = (-k, v.seats, v.id)
+                if pick is None or rank < pick[0]:
+                    pick = (rank, spot, v, k)
+        if pick is None:
+            break
+        _, spot, v, k = pick
+        chosen_pair = timed[spot]
+        assert chosen_pair is not None  # only timed spots are picked
+        out, back = chosen_pair
+        for t in (out, back):
+            stops = tuple(replace(x, worker_ids=tuple(reach[spot][:k])) for x in t.stops)
+            if t.direction == TO_FARM:
+                stops = tuple(replace(x, alight=k) for x in stops)
+            else:
+                stops = tuple(replace(x, board=k, load_after=k) for x in stops)
+            added.append(
+                replace(
+                    t,
+                    trip_id=f"{d.isoformat()}-{fid}-fill{len(added):03d}",
+                    vehicle_id=v.id,
+                    riders=k,
+                    stops=stops,
+                )
+            )
+            busy[v.id].append((t.depart, t.ret + turn))
+            duty[v.id] += t.ret - t.depart
+        seats[spot] = seats.get(spot, 0) + k
+        want[spot] -= k
+    if not added:
+        return service
+    return replace(service, trips=_renumber([*service.trips, *added]), seats=seats)
 
 
 def _seats_by_farm(trips: list[Trip]) -> dict[Direction, dict[Spot, int]]:
