@@ -769,3 +769,38 @@ def test_a_release_relabelled_as_a_closing_is_caught(released_run: Path, tmp_pat
     assert any(
         "uncovered.csv wrong: W01 2026-07-11..2026-07-13 is 'after_closing'" in v for v in found
     )
+
+
+def _always_rejects(run: Path) -> list[str]:  # module level: the verifier runs in a process
+    return [f"forged violation in {run.name}"]
+
+
+def test_the_report_written_alongside_the_verifier_never_publishes_a_rejected_plan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import foresterie.run.pipeline as pipeline
+
+    out = tmp_path / "run"
+    written: list[Path] = []
+
+    def report(run: Path) -> None:
+        written.append(run)
+        (run / "report" / "index.html").write_text("report", encoding="utf-8")
+
+    def broken(run: Path) -> None:
+        raise ValueError("the report broke")
+
+    monkeypatch.setattr(pipeline, "verify_run", _always_rejects)
+    with pytest.raises(pipeline.PlanRejected) as rejected:
+        pipeline.solve(TINY, out, report=report)
+    assert written and rejected.value.violations == [f"forged violation in {written[0].name}"]
+    with pytest.raises(pipeline.PlanRejected):  # a report failing on a rejected plan yields
+        pipeline.solve(TINY, out, report=broken)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="the report broke"):  # an accepted plan: its error
+        pipeline.solve(TINY, out, report=broken)
+    assert not out.exists()
+    pipeline.solve(TINY, out, report=report)
+    assert (out / "report" / "index.html").read_text(encoding="utf-8") == "report"
+    assert verify_run(out) == []

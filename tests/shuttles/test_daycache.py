@@ -54,6 +54,9 @@ def test_equal_days_are_planned_once_and_the_plan_is_the_same_without_reuse() ->
     assert with_reuse.day_services == 3 and without.day_services == 10
     assert with_reuse.unserved or any(f.available < f.needed for f in with_reuse.fleet_days)
     assert all(t.trip_id.startswith(t.day.isoformat()) for t in with_reuse.trips)
+    # The short days' first option (routes for an unlimited fleet) stops once the real fleet's
+    # routes have more seats than it can reach: the same plan as finishing it.
+    assert with_reuse.options_pruned > 0 and without.options_pruned == 0
 
 
 def test_the_plan_does_not_depend_on_the_processes() -> None:

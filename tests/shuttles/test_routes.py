@@ -10,8 +10,12 @@ import pytest
 from foresterie.shuttles.chaining import TripSlot, chain_trips
 from foresterie.shuttles.engines import get_engine
 from foresterie.shuttles.routes import (
+    NEEDED_FAST_MAX_TRIPS,
     TO_FARM,
     TO_FORESTERIA,
+    _context,
+    _DayService,
+    _fill_idle,
     _instance,
     _Pattern,
     _vehicles_needed,
@@ -357,6 +361,45 @@ def test_the_vehicles_needed_hinted_by_the_real_chaining_is_the_unlimited_chaini
     assert full.vehicles_used == 3
 
 
+def test_on_a_large_base_day_vehicles_needed_is_a_plan_that_exists_not_claimed_least() -> None:
+    # 46 one-hour trips, one every 10 minutes, for two vans: above NEEDED_FAST_MAX_TRIPS the count
+    # comes without a search (first-fit) and is marked not proven. Here first-fit by departure
+    # is the least: with no slide and duty to spare, the most trips under way at once
+    # (turnaround included), 7, as in interval colouring.
+    n = NEEDED_FAST_MAX_TRIPS + 1
+    trips = [
+        TripSlot(key=f"T{k:02d}", depart=360 + 10 * k, ret=420 + 10 * k, load=6, metres=20_000)
+        for k in range(n)
+    ]
+    fleet = [vehicle("V1", "F", seats=8), vehicle("V2", "F", seats=8)]
+    real = chain_trips(trips, fleet, 5, seed=1, deterministic_time=5.0)
+    choice = [(real.vehicle_of[t.key], real.shift[t.key]) for t in trips]
+    assert None in real.vehicle_of.values()
+    at_once = max(sum(1 for t in trips if t.depart <= m < t.ret + 5) for m in range(360, 900))
+    assert _vehicles_needed(trips, fleet, choice, (5, 1, 5.0)) == (at_once, False)
+    assert at_once == 7
+    # A duty limit of two trips a vehicle: the least is 23 (trip k with trip k + 23). First-fit
+    # pairs trip k with k + 7 (7 vehicles per 14 trips), then the last 4 trips run alone: 25,
+    # a plan that exists but not the least, hence "not proven".
+    short_duty = [replace(v, max_duty_min=120) for v in fleet]
+    real = chain_trips(trips, short_duty, 5, seed=1, deterministic_time=5.0)
+    choice = [(real.vehicle_of[t.key], real.shift[t.key]) for t in trips]
+    assert _vehicles_needed(trips, short_duty, choice, (5, 1, 5.0)) == (25, False)
+
+
+def test_fleet_days_say_whether_the_vehicles_needed_is_proven() -> None:
+    # Enough vans: nothing left, the count is the proven chaining's. One van for three
+    # simultaneous farms: trips left, the count comes from the vehicles-needed model, proven here.
+    farms = [farm(f"F{i}") for i in range(3)]
+    fleet = [vehicle(f"V{i}", "A", seats=8) for i in range(3)]
+    minutes = {("A", f.id): 20 for f in farms} | {("F0", "F1"): 5, ("F0", "F2"): 5, ("F1", "F2"): 5}
+    ample = run(farms, {"F0": 6, "F1": 6, "F2": 6}, fleet, minutes)
+    short = run(farms, {"F0": 6, "F1": 6, "F2": 6}, fleet[:1], minutes)
+    (a,), (s,) = ample.fleet_days, short.fleet_days
+    assert a.short_riders == 0 and a.needed_proven and a.optimal
+    assert s.short_riders > 0 and s.needed_proven and s.needed > s.available
+
+
 def _left_behind_by_farm(sp) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
     out: dict[str, list[int]] = {}
     for u in sp.unserved:
@@ -397,3 +440,32 @@ def test_fair_shares_cap_serves_a_farm_once_its_riders_reach_the_cap() -> None:
         transport={"fair_share": "cap", "fair_cap_days": 2},
     )
     assert _left_behind_by_farm(fair) == {"F1": [8], "F2": [6, 7, 9]}
+
+
+def test_room_left_on_the_fleet_carries_the_riders_left_behind() -> None:
+    # Two farms with the same shift, 20 min away; two vans. A plan that gives nothing to anyone
+    # (as a day whose directions were routed apart can end): the fill gives each farm a round
+    # trip of its own, the larger farm first on V1, the other on V2 (V1's morning is taken).
+    ws = [worker(f"A{i}", "2026-07-06", "2026-07-07", farm_id="F1") for i in range(6)]
+    ws += [worker(f"B{i}", "2026-07-06", "2026-07-07", farm_id="F2") for i in range(5)]
+    fleet = [vehicle("V1", "A", seats=8), vehicle("V2", "A", seats=8)]
+    sc = scenario([foresteria("A", men=99)], [farm("F1"), farm("F2")], ws, fleet)
+    ctx = _context(sc, matrix({("A", "F1"): 20, ("A", "F2"): 20}, ["A", "F1", "F2"]))
+    reach = {("A", "F1"): [w.id for w in ws[:6]], ("A", "F2"): [w.id for w in ws[6:]]}
+    empty = _DayService(trips=[], seats={}, lost={}, needed=2, needed_proven=True, optimal=True)
+    filled = _fill_idle(ctx, DAY, "A", empty, reach, fleet)
+    assert filled.seats == {("A", "F1"): 6, ("A", "F2"): 5}
+    by = {(t.vehicle_id, t.direction): t for t in filled.trips}
+    assert len(filled.trips) == 4 and set(by) == {
+        (v, dr) for v in ("V1", "V2") for dr in (TO_FARM, TO_FORESTERIA)
+    }
+    assert by["V1", TO_FARM].stops[0].farm_id == "F1" and by["V1", TO_FARM].riders == 6
+    assert by["V2", TO_FORESTERIA].stops[0].board == 5
+    morning = by["V1", TO_FARM]
+    assert morning.stops[0].arrive <= 6 * 60 and morning.ret + 5 <= by["V1", TO_FORESTERIA].depart
+    assert sorted(t.trip_id for t in filled.trips) == [
+        f"{DAY.isoformat()}-A-{x}" for x in ("E01", "E02", "M01", "M02")
+    ]
+    # A van whose duty cannot hold a morning and an evening trip of 40 min each: no room.
+    tight = [replace(fleet[0], max_duty_min=60)]
+    assert _fill_idle(ctx, DAY, "A", empty, reach, tight) is empty

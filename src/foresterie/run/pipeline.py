@@ -11,6 +11,7 @@ from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import read_inside
+from foresterie.core.procs import worker_pool
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import read_manifest
 from foresterie.housing.release import release_days, without_released_nights
@@ -243,12 +244,28 @@ def solve(
             "kpis": kpis,
         }
         write_manifest(tmp, manifest)
-        violations = verify_run(tmp)
+        violations = _verify_while_reporting(tmp, report)
         if violations:
             raise PlanRejected(violations)
-        if report is not None:
-            report(tmp)
     return RunSummary(out=out, manifest=manifest, violations=[])
+
+
+def _verify_while_reporting(run: Path, report: Callable[[Path], None] | None) -> list[str]:
+    """The independent verifier and the report only read the finished plan files (the verifier
+    never looks at report/), so the verifier runs in a process of its own while the report is
+    written here. Nothing is published unless the verifier passes (the run folder is still a
+    temporary one); a report that fails on a plan the verifier rejects yields to the rejection."""
+    if report is None:
+        return verify_run(run)
+    with worker_pool(1) as pool:
+        pending = pool.submit(verify_run, run)
+        try:
+            report(run)
+        except Exception:
+            if pending.result():
+                raise PlanRejected(pending.result()) from None
+            raise
+        return pending.result()
 
 
 class PlanRejected(RuntimeError):

@@ -233,6 +233,7 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
                     f.available,
                     f.short_riders,
                     "yes" if f.optimal else "no",
+                    "yes" if f.needed_proven else "no",
                 ]
                 for f in shuttles.fleet_days
             ],
@@ -244,6 +245,7 @@ def write_shuttles(plan_dir: Path, scenario: Scenario, shuttles: ShuttlePlan) ->
                 "vehicles_available",
                 "worker_days_unserved",
                 "chaining_optimal",
+                "vehicles_needed_proven",
             ],
         ),
     )

@@ -132,7 +132,8 @@ class FleetDay:
     lower_bound: int  # vehicles any plan needs (proven, bounds.py)
     available: int
     short_riders: int  # worker-days unserved that day at the foresteria
-    optimal: bool
+    optimal: bool  # the chaining of the day's planned trips proven optimal
+    needed_proven: bool = False  # `needed` proven the least for the planned trips
 
 
 @dataclass(kw_only=True)
@@ -145,6 +146,7 @@ class ShuttlePlan:
     route_searches: int  # distinct problems searched: equal days share one search
     wall_s: float
     day_services: int = 0  # distinct base-days planned: equal days share one (daycache.py)
+    options_pruned: int = 0  # short days' options stopped once they could not win (exact)
 
 
 # ------------------------------------------------------------------ demand
@@ -618,7 +620,8 @@ class _ChainedDay:
     done: list[Trip]  # trips with a vehicle (and their chosen slide in time)
     left: list[Trip]  # trips no vehicle of the fleet can run
     needed: int  # vehicles the same chaining needs with every vehicle kind unlimited
-    optimal: bool  # the chaining (and, when asked, the vehicles-needed one) proven optimal
+    needed_proven: bool  # that count proven the least (else a plan with that many exists)
+    optimal: bool  # the real fleet's chaining proven optimal
 
 
 def _chain_day(
@@ -660,15 +663,16 @@ def _chain_day(
         )
     choice, n_used, optimal = cache["real", sig]
     vehicle_list = [v for v, _ in choice]
-    n_needed = n_used
+    n_needed, needed_proven = n_used, optimal
     if needed and any(v is None for v in vehicle_list):
         if ("needed", sig) not in cache:
             cache["needed", sig] = _vehicles_needed(slots, fleet, choice, args)
-        n_needed, more_optimal = cache["needed", sig]
-        optimal = optimal and more_optimal
+        n_needed, needed_proven = cache["needed", sig]
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
-    return _ChainedDay(done=done, left=left, needed=n_needed, optimal=optimal)
+    return _ChainedDay(
+        done=done, left=left, needed=n_needed, needed_proven=needed_proven, optimal=optimal
+    )
 
 
 def _trip_value(t: Trip, weights: dict[Spot, int]) -> int:
@@ -676,9 +680,9 @@ def _trip_value(t: Trip, weights: dict[Spot, int]) -> int:
     return sum(len(s.worker_ids) * weights.get((t.origin, s.farm_id), FAIR_UNIT) for s in t.stops)
 
 
-# Above this many trips the fast vehicles-needed model rarely proves its count within the chaining
-# budget (7 of the 46 such base-day chainings of puglia-2027, measured): the full model decides
-# there directly, instead of after a wasted attempt.
+# Above this many trips neither vehicles-needed model proves its count within the chaining budget
+# (the fast one 7 of the 46 such base-day chainings of puglia-2027, the full one none, measured):
+# a cheaper heuristic count stands there instead (see `_vehicles_needed`).
 NEEDED_FAST_MAX_TRIPS: Final = 45
 
 
@@ -719,9 +723,46 @@ def _vehicles_needed(
         fast = vehicles_needed(slots, list(kinds.values()), *args, hint=hint)
         if fast.optimal:
             return fast.vehicles, True
-    spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(slots))]
-    more = chain_trips(slots, spare, *args)
-    return more.vehicles_used, more.optimal
+        spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(slots))]
+        more = chain_trips(slots, spare, *args)
+        return more.vehicles_used, more.optimal
+    # A large base-day: the whole model with unlimited vehicles proved nothing within its budget
+    # on any of them (46 of 46 in puglia-2027, 1.3 CPU s each). A count that is just as
+    # heuristic, without a search: the fewer of two plans that exist, the real fleet's chaining
+    # plus the trips it left put on vehicles of their own first-fit, or every trip first-fit.
+    left = [s for s, (vid, _) in zip(slots, choice, strict=True) if vid is None]
+    used = len({vid for vid, _ in choice if vid})
+    roomy = sorted(kinds.values(), key=lambda v: (-v.seats, -v.max_duty_min))
+    return min(
+        used + _first_fit_vehicles(left, roomy, args[0]),
+        _first_fit_vehicles(slots, roomy, args[0]),
+    ), False
+
+
+def _first_fit_vehicles(trips: list[TripSlot], kinds: list[Vehicle], turnaround_min: int) -> int:
+    """Vehicles a plan with unlimited copies of each kind uses when trips, by departure (at their
+    natural times), each go to the first vehicle opened so far that can run it (seats, duty,
+    no overlap with turnaround), else to a new vehicle of the first kind (`kinds` roomiest
+    first) that can. A trip no kind can run is left out, as the chainings leave it. With one
+    kind, no duty limit binding and no slide, this is the least (interval colouring)."""
+    opened: list[tuple[Vehicle, list[tuple[int, int]], list[int]]] = []  # kind, spans, duty
+    for t in sorted(trips, key=lambda t: (t.depart, t.key)):
+        span = (t.depart, t.ret + turnaround_min)
+        fits = [v for v in kinds if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
+        if not fits:
+            continue
+        for v, spans, duty in opened:
+            if (
+                v.seats >= t.load
+                and duty[0] + t.ret - t.depart <= v.max_duty_min
+                and not any(span[0] < b and a < span[1] for a, b in spans)
+            ):
+                spans.append(span)
+                duty[0] += t.ret - t.depart
+                break
+        else:
+            opened.append((fits[0], [span], [t.ret - t.depart]))
+    return len(opened)
 
 
 def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
@@ -789,7 +830,8 @@ def plan_shuttles(
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
     (both legs) with one reason. See `_round_trip_day` for why no one rides one way only.
     `reuse` (exact, see shuttles/daycache.py): equal base-days and equal chainings are solved
-    once; without it every one is solved again (the same plan, byte for byte, more slowly)."""
+    once, and a short day's option that can no longer win is not finished (`_round_trip_day`'s
+    `beat`); without it every one is solved in full (the same plan, byte for byte, more slowly)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
@@ -916,7 +958,9 @@ def plan_shuttles(
         fleet = _available(scenario.fleet, fid, d)
         reach = demand[d, fid]
         spot_w = _spot_weights(reach, streak, rule)
-        best = _fair_choice(options_served, spot_w, rule.fair_slack_pct)
+        best = _fill_idle(
+            ctx, d, fid, _fair_choice(options_served, spot_w, rule.fair_slack_pct), reach, fleet
+        )
         chosen: dict[Spot, list[str]] = {}
         for spot, ids in reach.items():
             order = sorted(
@@ -941,6 +985,7 @@ def plan_shuttles(
                 day=d,
                 foresteria_id=fid,
                 needed=options_served[0].needed,  # the trips planned with every kind unlimited
+                needed_proven=options_served[0].needed_proven,
                 lower_bound=lb,
                 available=len(fleet),
                 short_riders=sum(u.riders for u in day_unserved),
@@ -1038,6 +1083,7 @@ def plan_shuttles(
         route_searches=len(solved),
         wall_s=time.monotonic() - t0,
         day_services=day_services,
+        options_pruned=sum(x.pruned for v in planned.services.values() for x in v),
     )
 
 
@@ -1131,7 +1177,9 @@ class _DayService:
     seats: dict[Spot, int]  # round trips per (origin, farm)
     lost: dict[tuple[Direction, Spot], set[str]]  # seats lost per leg and spot: route | vehicles
     needed: int
+    needed_proven: bool
     optimal: bool
+    pruned: bool = False  # stopped once it could no longer win the day (`beat`): no trips
 
 
 def _round_trip_day(
@@ -1145,6 +1193,7 @@ def _round_trip_day(
     route_cause: str = "route",
     report_needed: bool = True,
     weights: dict[Spot, int] | None = None,
+    beat: int | None = None,
 ) -> _DayService:
     """Make the round trip the unit of service, exactly and by construction.
 
@@ -1160,6 +1209,11 @@ def _round_trip_day(
     vehicles and duty time, so neither is "first"; intersecting and re-chaining keeps both
     searches parallel and never needs a second route search. Riders are named only afterwards
     (see `_ride_order`), so the same people ride out and back.
+
+    `beat`: the seats of another option of the day that wins unless this one serves at least as
+    many. The seats after the first chaining bound every later round's (rounds only lose seats),
+    so once that bound is below `beat` the loop stops there: the service returned is marked
+    `pruned`, with that bound as its seats and no trips (the day's choice never takes it).
     """
     lost: dict[tuple[Direction, Spot], set[str]] = defaultdict(set)
     for key in route_lost:
@@ -1183,6 +1237,16 @@ def _round_trip_day(
             for f in seats[dr]
         }
         matched = all(seats[dr].get(f, 0) == k[f] for dr in DIRECTIONS for f in k)
+        if beat is not None and sum(k.values()) < beat and not (matched and not gone):
+            return _DayService(
+                trips=[],
+                seats={f: n for f, n in k.items() if n},
+                lost=dict(lost),
+                needed=first.needed,
+                needed_proven=first.needed_proven,
+                optimal=False,
+                pruned=True,
+            )
         if matched and not gone:
             done = _renumber(chained.done)
             return _DayService(
@@ -1190,11 +1254,103 @@ def _round_trip_day(
                 seats={f: n for f, n in k.items() if n},
                 lost=dict(lost),
                 needed=first.needed,
+                needed_proven=first.needed_proven,
                 optimal=chained.optimal,
             )
         current, untimed = _trim(ctx, d, fid, kept, k)
         for key in untimed:
             lost[key].add("route")
+
+
+def _fill_idle(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    service: _DayService,
+    reach: dict[Spot, list[str]],
+    fleet: list[Vehicle],
+) -> _DayService:
+    """Room the chosen plan leaves on the fleet carries more round trips. Routes are searched
+    per direction and intersected farm by farm (`_round_trip_day`), so on a tight day a vehicle
+    can end with no trip at all while riders of its base stay behind (on heat-alert days, whole
+    buses). Here, greedily and exactly as checked: the spot with the most riders still behind
+    gets a morning trip and an evening trip of its own, both timed by the same rules as every
+    trip (`_timed_trip`: windows, ride cap, boarding), on the vehicle that takes the most of
+    them (then the fewest seats, then id) whose other trips leave room (no overlap, turnaround
+    included, duty within its limit); until no spot fits. Only seats are added: nobody who rode
+    loses a seat. Trips are then renumbered in departure order."""
+    turn = ctx.scenario.config.transport.turnaround_min
+    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    duty: dict[str, int] = defaultdict(int)
+    for t in service.trips:
+        busy[t.vehicle_id or ""].append((t.depart, t.ret + turn))
+        duty[t.vehicle_id or ""] += t.ret - t.depart
+    seats = dict(service.seats)
+    want = {spot: len(ids) - seats.get(spot, 0) for spot, ids in reach.items()}
+    timed: dict[Spot, tuple[Trip, Trip] | None] = {}
+    added: list[Trip] = []
+
+    def free(vid: str, t: Trip) -> bool:
+        return all(t.ret + turn <= a or b <= t.depart for a, b in busy[vid])
+
+    while True:
+        pick: tuple[tuple[int, int, str], Spot, Vehicle, int] | None = None
+        for spot in sorted(s for s, n in want.items() if n > 0):
+            if spot not in timed:
+                legs = [
+                    _timed_trip(ctx, d, spot[0], dr, [spot[1]], [tuple(reach[spot])])
+                    for dr in DIRECTIONS
+                ]
+                timed[spot] = (
+                    (_from_base(ctx, legs[0], fid), _from_base(ctx, legs[1], fid))
+                    if legs[0] and legs[1]
+                    else None
+                )
+            pair = timed[spot]
+            if pair is None:
+                continue
+            out, back = pair
+            span = out.ret - out.depart + back.ret - back.depart
+            for v in fleet:
+                if not (
+                    out.ret + turn <= back.depart
+                    and duty[v.id] + span <= v.max_duty_min
+                    and free(v.id, out)
+                    and free(v.id, back)
+                ):
+                    continue
+                k = min(want[spot], v.seats)
+                rank = (-k, v.seats, v.id)
+                if pick is None or rank < pick[0]:
+                    pick = (rank, spot, v, k)
+        if pick is None:
+            break
+        _, spot, v, k = pick
+        chosen_pair = timed[spot]
+        assert chosen_pair is not None  # only timed spots are picked
+        out, back = chosen_pair
+        for t in (out, back):
+            stops = tuple(replace(x, worker_ids=tuple(reach[spot][:k])) for x in t.stops)
+            if t.direction == TO_FARM:
+                stops = tuple(replace(x, alight=k) for x in stops)
+            else:
+                stops = tuple(replace(x, board=k, load_after=k) for x in stops)
+            added.append(
+                replace(
+                    t,
+                    trip_id=f"{d.isoformat()}-{fid}-fill{len(added):03d}",
+                    vehicle_id=v.id,
+                    riders=k,
+                    stops=stops,
+                )
+            )
+            busy[v.id].append((t.depart, t.ret + turn))
+            duty[v.id] += t.ret - t.depart
+        seats[spot] = seats.get(spot, 0) + k
+        want[spot] -= k
+    if not added:
+        return service
+    return replace(service, trips=_renumber([*service.trips, *added]), seats=seats)
 
 
 def _seats_by_farm(trips: list[Trip]) -> dict[Direction, dict[Spot, int]]:
@@ -1411,6 +1567,7 @@ class _DaysJob:
     # Fair shares: per base-day, each spot's debt weight for the chaining (`_trip_value`).
     weights: dict[tuple[date, str], dict[Spot, int]] | None = None
     probe: bool  # only chain the first option's trips: does any trip lack a vehicle?
+    prune: bool = True  # stop an option's round trips once it cannot win the day (exact)
 
 
 class _NoMemo(dict):  # type: ignore[type-arg]
@@ -1439,8 +1596,15 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             day_trips, _ = _day_trips(ctx, d, base, opts[0], job.solved, job.members)
             out.short[d, base] = bool(_chain_day(ctx, day_trips, fleet, cache).left)
             continue
-        services = []
-        for k, pats in enumerate(opts):
+        services: list[_DayService] = []
+        # Without fair shares the day takes the option with the most seats, the first among
+        # equals: the real-fleet option (second) is planned first, so the first option's loop
+        # can stop as soon as it cannot reach as many seats (`beat`; exact: the same choice).
+        prune = job.prune and len(opts) == 2 and job.scenario.config.transport.fair_share == "off"
+        order = [1, 0] if prune else list(range(len(opts)))
+        done: dict[int, _DayService] = {}
+        for k in order:
+            pats = opts[k]
             day_trips, lost = _day_trips(ctx, d, base, pats, job.solved, job.members)
             # Seats the route search for the real fleet (one route per vehicle and direction)
             # left out are lost to the fleet's size, not to the windows.
@@ -1450,24 +1614,24 @@ def _days_job(job: _DaysJob) -> _DaysResult:
             # Fair shares: the first option is chained both as is and weighted by the debts
             # (the second kept last), the real-fleet option weighted (`_fair_choice` picks).
             weights = (job.weights or {}).get((d, base))
-            services.append(
-                _round_trip_day(
-                    ctx,
-                    d,
-                    base,
-                    day_trips,
-                    lost,
-                    fleet,
-                    cache,
-                    cause,
-                    k == 0,
-                    weights if k else None,
-                )
+            done[k] = _round_trip_day(
+                ctx,
+                d,
+                base,
+                day_trips,
+                lost,
+                fleet,
+                cache,
+                cause,
+                k == 0,
+                weights if k else None,
+                sum(done[1].seats.values()) if prune and k == 0 else None,
             )
             if k == 0 and weights:
                 weighted = _round_trip_day(
                     ctx, d, base, day_trips, lost, fleet, cache, cause, False, weights
                 )
+        services = [done[k] for k in range(len(opts))]
         if job.weights and (d, base) in job.weights:
             services.append(weighted)
         out.services[d, base] = services
@@ -1491,9 +1655,7 @@ def _run_days(
     chunks or the process count: the cache holds only what the same inputs would give."""
     keys = sorted(options, key=lambda k: (k[1], k[0]))
     n_chunks = 1 if processes <= 1 else min(len(keys), 4 * processes)
-    chunks = [
-        keys[i * len(keys) // n_chunks : (i + 1) * len(keys) // n_chunks] for i in range(n_chunks)
-    ]
+    chunks = _balanced_chunks(keys, options, solved, n_chunks)
     jobs = []
     for chunk in chunks:
         dates = {d for d, _ in chunk}
@@ -1508,6 +1670,7 @@ def _run_days(
                 members={k: v for k, v in members.items() if k[0] in dates},
                 cache=cache,
                 probe=probe,
+                prune=cache is not None,
                 weights={k: weights[k] for k in chunk if k in weights} if weights else None,
             )
         )
@@ -1523,6 +1686,33 @@ def _run_days(
         out.services.update(res.services)
         out.cache.update(res.cache)
     return out
+
+
+def _balanced_chunks(
+    keys: list[tuple[date, str]],
+    options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]],
+    solved: dict[_Pattern, VRPSolution],
+    n_chunks: int,
+) -> list[list[tuple[date, str]]]:
+    """Base-days in `n_chunks` chunks of about equal work, the heaviest chunk first: a base-day's
+    work grows with the square of its trips (each chaining decides trips x vehicles, and the
+    largest days are the short ones, chained more than once), so consecutive days of a busy base
+    would make one chunk the whole critical path. Longest first, each to the lightest chunk
+    (deterministic: ties by key); the answers never depend on the chunks (see `_run_days`)."""
+    if n_chunks <= 1:
+        return [keys] if keys else []
+    work = {
+        k: sum(len(solved[p].routes) for pats in options[k] for p in pats.values()) ** 2 + 1
+        for k in keys
+    }
+    load = [0] * n_chunks
+    chunks: list[list[tuple[date, str]]] = [[] for _ in range(n_chunks)]
+    for k in sorted(keys, key=lambda k: (-work[k], k[1], k[0])):
+        i = load.index(min(load))
+        chunks[i].append(k)
+        load[i] += work[k]
+    order = sorted(range(n_chunks), key=lambda i: (-load[i], i))
+    return [sorted(chunks[i], key=lambda k: (k[1], k[0])) for i in order if chunks[i]]
 
 
 def _solve_patterns(
