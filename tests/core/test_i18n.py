@@ -182,7 +182,8 @@ def test_italian_and_english_formats() -> None:
     assert it.num(1120) == "1.120" and en.num(1120) == "1,120"
     assert it.eur(17.52) == "17,52\xa0€" and en.eur(17.52) == "€17.52"
     assert it.date(date(2026, 11, 26)) == "26 novembre 2026"
-    assert en.date("2026-11-26") == "November 26, 2026"
+    assert en.date("2026-11-26") == "26 November 2026"  # day-month, as read in Italy (en_GB)
+    assert en.date("2027-08-10", "full") == "Tuesday, 10 August 2027"
     assert it.pct(87.456) == "87,5%" and it.num(2.25, 1) in ("2,2", "2,3")
     assert it._("Departure") == "Partenza" and en._("Departure") == "Departure"
     one = "{n} worker-day was left without a round trip ({pct} of them with a proven reason)."

@@ -63,11 +63,22 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buf)
 
 
+# The locale whose conventions each language writes numbers, money and dates in, where it is not
+# the bare language's: Babel's "en" is American ("August 10, 2027"); people in Italy reading
+# English (workers from Nigeria, Ghana, the Gambia; auditors) read day-month-year.
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
 @dataclass(frozen=True, kw_only=True)
 class Lang:
     """One language: its messages and its ways of writing numbers, money and dates."""
 
     code: str
+
+    @property
+    def fmt(self) -> str:
+        """The Babel locale of its formats (`FORMAT_LOCALES`)."""
+        return FORMAT_LOCALES.get(self.code, self.code)
 
     @property
     def rtl(self) -> bool:
@@ -86,30 +97,30 @@ class Lang:
     def num(self, value: float, digits: int = 0) -> str:
         """1120 -> '1.120' (it), '1,120' (en); `digits` fixed decimals."""
         pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return _decimal(self.code, value, pattern)
+        return _decimal(self.fmt, value, pattern)
 
     def dec(self, value: float) -> str:
         """A measured value with up to 3 significant decimals: 1234.5678 -> '1.234,568' (it)."""
-        return format_decimal(round(value, 3), locale=self.code)
+        return format_decimal(round(value, 3), locale=self.fmt)
 
     def eur(self, value: float) -> str:
         """17.52 -> '17,52 €' (it), '€17.52' (en)."""
-        return format_currency(value, "EUR", locale=self.code)
+        return format_currency(value, "EUR", locale=self.fmt)
 
     def pct(self, value: float, digits: int = 1) -> str:
         """A percentage given in percent units: 87.5 -> '87,5%' (it)."""
         pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-        return format_percent(value / 100, format=pattern, locale=self.code)
+        return format_percent(value / 100, format=pattern, locale=self.fmt)
 
     def date(self, value: dt.date | str, fmt: str = "long") -> str:
         """'2026-11-26' -> '26 novembre 2026' (it, long), '26 nov 2026' (medium)."""
         d = dt.date.fromisoformat(value) if isinstance(value, str) else value
-        return _date(self.code, d, fmt)
+        return _date(self.fmt, d, fmt)
 
     def day_month(self, value: dt.date | str) -> str:
         """'2026-08-20' -> '20 ago' (it): short axis labels."""
         d = dt.date.fromisoformat(value) if isinstance(value, str) else value
-        return _date(self.code, d, "d MMM")
+        return _date(self.fmt, d, "d MMM")
 
 
 # Babel parses the locale on every call; a season's report formats the same few hundred dates
