@@ -335,3 +335,18 @@ def test_where_a_fresh_plan_could_win() -> None:
     score = {"FA": (2, 1), "FB": (1, 0), "FC": (2, 1), "FD": (0, 3), "FE": (0, 1)}
     ref = {"FA": {"V1"}, "FB": set(), "FC": {"V1"}, "FD": {"V1", "V2"}, "FE": {"V1"}}
     assert _fresh_could_win(plan, score, ref) == {"FC", "FD"}
+
+
+def test_plan_rows_of_one_day_are_the_rows_a_dict_reader_keeps(tmp_path: Any) -> None:
+    # A quoted comma, an empty field, a blank line: the same dicts as csv.DictReader's, filtered.
+    import csv
+
+    path = tmp_path / "trips.csv"
+    path.write_text(
+        'day,trip_id,note\n2027-08-16,T1,"a, b"\n\n2027-08-17,T2,\n2027-08-16,T3,\n',
+        encoding="utf-8",
+    )
+    with open(path, encoding="utf-8", newline="") as fh:
+        expected = [r for r in csv.DictReader(fh) if r["day"] == "2027-08-16"]
+    got = stability.csv_rows_where(path, "day", "2027-08-16".__eq__)
+    assert got == expected and [r["trip_id"] for r in got] == ["T1", "T3"]

@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from multiprocessing.connection import Connection
@@ -139,8 +140,8 @@ REPAIR_VEHICLES = 6
 def reference_trips_json(run_plan: Path, d: date) -> str:
     """The trips of day d of a run folder's plan (with stops and riders), as a day-run input."""
     trips: dict[str, dict[str, Any]] = {}
-    for r in _csv_rows(run_plan / "trips.csv"):
-        if r["day"] == d.isoformat() and r["vehicle_id"]:
+    for r in csv_rows_where(run_plan / "trips.csv", "day", d.isoformat().__eq__):
+        if r["vehicle_id"]:
             trips[r["trip_id"]] = {
                 "trip_id": r["trip_id"],
                 "foresteria_id": r["foresteria_id"],
@@ -152,28 +153,32 @@ def reference_trips_json(run_plan: Path, d: date) -> str:
                 "stops": [],
             }
     riders: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for r in _csv_rows(run_plan / "riders.csv"):
-        if r["trip_id"] in trips:
-            riders[r["trip_id"], r["seq"]].append(r["worker_id"])
-    for r in _csv_rows(run_plan / "stops.csv"):
-        if r["trip_id"] in trips:
-            trips[r["trip_id"]]["stops"].append(
-                {
-                    "seq": int(r["seq"]),
-                    "farm_id": r["farm_id"],
-                    "arrive": r["arrive"],
-                    "depart": r["depart"],
-                    "worker_ids": sorted(riders[r["trip_id"], r["seq"]]),
-                }
-            )
+    for r in csv_rows_where(run_plan / "riders.csv", "trip_id", trips.__contains__):
+        riders[r["trip_id"], r["seq"]].append(r["worker_id"])
+    for r in csv_rows_where(run_plan / "stops.csv", "trip_id", trips.__contains__):
+        trips[r["trip_id"]]["stops"].append(
+            {
+                "seq": int(r["seq"]),
+                "farm_id": r["farm_id"],
+                "arrive": r["arrive"],
+                "depart": r["depart"],
+                "worker_ids": sorted(riders[r["trip_id"], r["seq"]]),
+            }
+        )
     for t in trips.values():
         t["stops"].sort(key=lambda s: s["seq"])
     return dumps_json({"day": d.isoformat(), "trips": [trips[k] for k in sorted(trips)]})
 
 
-def _csv_rows(path: Path) -> list[dict[str, str]]:
+def csv_rows_where(path: Path, column: str, keep: Callable[[str], bool]) -> list[dict[str, str]]:
+    """The rows of a plan's CSV file whose `column` passes `keep`, as csv.DictReader gives them;
+    only those rows are made into dicts (a season plan's riders.csv has ~70,000 rows, a day's
+    a few thousand)."""
     with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        rows = csv.reader(fh)
+        header = next(rows, [])
+        k = header.index(column)
+        return [dict(zip(header, r, strict=False)) for r in rows if r and keep(r[k])]
 
 
 @dataclass(frozen=True, kw_only=True)
