@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from foresterie.core.errors import Msg, Problem
-from foresterie.scenario.csvfile import read_csv
+from foresterie.scenario.csvfile import MAX_BYTES, MAX_CELL, MAX_ROWS, read_csv
 
 
 def check_matrix_file(path: Path, label: str, ids: list[str], probs: list[Problem]) -> None:
@@ -20,6 +20,9 @@ def parse_matrix_file(
     path: Path, label: str, ids: list[str], probs: list[Problem]
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """A CSV of from_id,to_id,seconds,metres; every ordered pair of distinct ids must be present."""
+    plain = _parse_plain(path, ids)
+    if plain is not None:
+        return plain
     index = {k: i for i, k in enumerate(ids)}
     n = len(ids)
     secs = np.full((n, n), -1, dtype=np.int64)
@@ -61,5 +64,57 @@ def parse_matrix_file(
                 ),
             )
         )
+        return None
+    return secs, mets
+
+
+HEADER = ["from_id", "to_id", "seconds", "metres"]
+
+
+def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The usual file fast (a day run reads the season's matrix several times): exactly these
+    four columns, no quotes, BOM or CR, every row four cells of known ids and ASCII digits, every
+    pair present. Anything else gives None, and the full reader above decides and reports."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if (
+        raw.count(b"\n") > MAX_ROWS
+        or b'"' in raw
+        or b"\r" in raw
+        or raw.startswith(b"\xef\xbb\xbf")
+    ):
+        return None
+    try:
+        lines = raw.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if lines[-1] == "":
+        lines.pop()
+    if len(lines) < 2 or [h.strip() for h in lines[0].split(",")] != HEADER:
+        return None
+    index = {k: i for i, k in enumerate(ids)}
+    n = len(ids)
+    secs = np.full((n, n), -1, dtype=np.int64)
+    mets = np.full((n, n), -1, dtype=np.int64)
+    np.fill_diagonal(secs, 0)
+    np.fill_diagonal(mets, 0)
+    for line in lines[1:]:
+        cells = line.split(",")
+        if len(cells) != 4 or len(line) > MAX_CELL:
+            return None
+        a, b, s, m = (c.strip() for c in cells)
+        i, j = index.get(a), index.get(b)
+        if (
+            i is None
+            or j is None
+            or not (s.isascii() and s.isdigit() and m.isascii() and m.isdigit())
+        ):
+            return None
+        secs[i, j], mets[i, j] = int(s), int(m)
+    if (secs < 0).any():
         return None
     return secs, mets
