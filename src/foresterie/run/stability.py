@@ -587,6 +587,7 @@ class _FreshInBackground:
     conn: Connection
     alive: bool = True
     current: str | None = None  # the base it is making
+    made: dict[str, ShuttlePlan] = field(default_factory=dict)  # the plans it has sent
 
     @classmethod
     def start(cls, job: _FreshJob) -> _FreshInBackground:
@@ -597,8 +598,8 @@ class _FreshInBackground:
         theirs.close()
         return cls(process=process, conn=mine)
 
-    def _read(self, got: dict[str, ShuttlePlan], wait: bool) -> None:
-        """Messages so far (wait: at least one), into `got`."""
+    def read(self, wait: bool) -> None:
+        """Its messages so far (wait: at least one)."""
         while self.alive and (wait or self.conn.poll()):
             wait = False
             try:
@@ -609,23 +610,23 @@ class _FreshInBackground:
             if kind == "start":
                 self.current = fid
             else:
-                got[fid] = plan
+                self.made[fid] = plan
 
     def plans(self, bases: list[str], make: Callable[[str], ShuttlePlan]) -> dict[str, ShuttlePlan]:
         """The fresh plan of each of `bases` (fewest riders first): taken from the process where
         it has made it or is making it, made here (`make`) where it has not reached it."""
-        got: dict[str, ShuttlePlan] = {}
+        here: dict[str, ShuttlePlan] = {}
         for f in bases:
-            self._read(got, wait=False)
-            if f not in got and not (self.alive and self.current == f):
-                got[f] = make(f)
+            self.read(wait=False)
+            if f not in self.made and not (self.alive and self.current == f):
+                here[f] = make(f)
         for f in bases:
-            while f not in got and self.alive:
-                self._read(got, wait=True)
-            if f not in got:
-                got[f] = make(f)
+            while f not in self.made and f not in here and self.alive:
+                self.read(wait=True)
+            if f not in self.made and f not in here:
+                here[f] = make(f)
         self.cancel()
-        return got
+        return {f: here[f] if f in here else self.made[f] for f in bases}
 
     def cancel(self) -> None:
         self.process.terminate()
