@@ -614,17 +614,18 @@ class _FreshInBackground:
 
     def plans(self, bases: list[str], make: Callable[[str], ShuttlePlan]) -> dict[str, ShuttlePlan]:
         """The fresh plan of each of `bases` (fewest riders first): taken from the process where
-        it has made it or is making it, made here (`make`) where it has not reached it."""
-        here: dict[str, ShuttlePlan] = {}
-        for f in bases:
-            self.read(wait=False)
-            if f not in self.made and not (self.alive and self.current == f):
-                here[f] = make(f)
-        for f in bases:
-            while f not in self.made and f not in here and self.alive:
-                self.read(wait=True)
-            if f not in self.made and f not in here:
-                here[f] = make(f)
+        it has made it or is making it, made here (`make`) where it has not reached it; the
+        process is stopped as soon as nothing it makes is needed."""
+        self.read(wait=False)
+        wanted = self.current if self.alive and self.current in bases else None
+        if wanted is None or wanted in self.made:
+            self.cancel()  # nothing it is making is needed: it stops at once
+            wanted = None
+        here = {f: make(f) for f in bases if f not in self.made and f != wanted}
+        while wanted is not None and wanted not in self.made and self.alive:
+            self.read(wait=True)
+        if wanted is not None and wanted not in self.made:  # it died: made here after all
+            here[wanted] = make(wanted)
         self.cancel()
         return {f: here[f] if f in here else self.made[f] for f in bases}
 
