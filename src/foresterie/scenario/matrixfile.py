@@ -23,12 +23,7 @@ def parse_matrix_file(
     plain = _parse_plain(path, ids)
     if plain is not None:
         return plain
-    index = {k: i for i, k in enumerate(ids)}
-    n = len(ids)
-    secs = np.full((n, n), -1, dtype=np.int64)
-    mets = np.full((n, n), -1, dtype=np.int64)
-    np.fill_diagonal(secs, 0)
-    np.fill_diagonal(mets, 0)
+    index, secs, mets = _blank(ids)
     start = len(probs)
     for r, row in read_csv(path, label, ("from_id", "to_id", "seconds", "metres"), probs):
         a, b = row["from_id"].strip(), row["to_id"].strip()
@@ -71,6 +66,16 @@ def parse_matrix_file(
 HEADER = ["from_id", "to_id", "seconds", "metres"]
 
 
+def _blank(ids: list[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Index of each id; seconds and metres arrays, -1 (missing) off the diagonal, 0 on it."""
+    n = len(ids)
+    secs = np.full((n, n), -1, dtype=np.int64)
+    mets = np.full((n, n), -1, dtype=np.int64)
+    np.fill_diagonal(secs, 0)
+    np.fill_diagonal(mets, 0)
+    return {k: i for i, k in enumerate(ids)}, secs, mets
+
+
 def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
     """The usual file fast (a day run reads the season's matrix several times): exactly these
     four columns, no quotes, BOM or CR, every row four cells of known ids and ASCII digits, every
@@ -96,12 +101,7 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
         lines.pop()
     if len(lines) < 2 or [h.strip() for h in lines[0].split(",")] != HEADER:
         return None
-    index = {k: i for i, k in enumerate(ids)}
-    n = len(ids)
-    secs = np.full((n, n), -1, dtype=np.int64)
-    mets = np.full((n, n), -1, dtype=np.int64)
-    np.fill_diagonal(secs, 0)
-    np.fill_diagonal(mets, 0)
+    index, secs, mets = _blank(ids)
     for line in lines[1:]:
         cells = line.split(",")
         if len(cells) != 4 or len(line) > MAX_CELL:
