@@ -396,6 +396,7 @@ def test_fresh_plans_made_base_by_base_are_the_plan_of_the_bases_together() -> N
     _, alone, together = _fresh_job([])
     assert alone["FB"].unserved and alone["FA"].trips and alone["FB"].trips
     assert _same(_combined(alone), together)
+    assert not (_combined({}).trips or _combined({}).unserved or _combined({}).fleet_days)
 
 
 def test_the_background_sends_each_base_it_made_and_the_rest_is_made_here() -> None:

@@ -545,7 +545,7 @@ def _combined(plans: dict[str, ShuttlePlan]) -> ShuttlePlan:
         fleet_days=sorted(
             (x for p in parts for x in p.fleet_days), key=lambda x: (x.day, x.foresteria_id)
         ),
-        engine=parts[0].engine,
+        engine=parts[0].engine if parts else "",  # none: no base of them has riders
         day_problems=sum(p.day_problems for p in parts),
         route_searches=sum(p.route_searches for p in parts),
         wall_s=sum(p.wall_s for p in parts),
