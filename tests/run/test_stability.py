@@ -16,7 +16,11 @@ from foresterie.run import stability
 from foresterie.run.stability import (
     STABLE_MIN,
     RefLeg,
+    _combined,
     _fresh_could_win,
+    _FreshInBackground,
+    _FreshJob,
+    _only_bases,
     _residual_plan,
     _seat_in_kept,
     _stripped,
@@ -27,7 +31,16 @@ from foresterie.run.stability import (
     trip_record,
 )
 from foresterie.scenario.model import Assignment, Scenario
-from foresterie.shuttles.routes import ShuttlePlan, Stop, Trip, Unserved, trip_timer
+from foresterie.shuttles.routes import (
+    ShuttlePlan,
+    Stop,
+    Trip,
+    Unserved,
+    daily_riders,
+    pickup_bases,
+    plan_shuttles,
+    trip_timer,
+)
 from foresterie.travel.matrix import TravelMatrix
 from tests.helpers import (
     farm,
@@ -335,3 +348,76 @@ def test_where_a_fresh_plan_could_win() -> None:
     score = {"FA": (2, 1), "FB": (1, 0), "FC": (2, 1), "FD": (0, 3), "FE": (0, 1)}
     ref = {"FA": {"V1"}, "FB": set(), "FC": {"V1"}, "FD": {"V1", "V2"}, "FE": {"V1"}}
     assert _fresh_could_win(plan, score, ref) == {"FC", "FD"}
+
+
+def test_plan_rows_of_one_day_are_the_rows_a_dict_reader_keeps(tmp_path: Any) -> None:
+    # A quoted comma, an empty field, a blank line: the same dicts as csv.DictReader's, filtered.
+    import csv
+
+    path = tmp_path / "trips.csv"
+    path.write_text(
+        'day,trip_id,note\n2027-08-16,T1,"a, b"\n\n2027-08-17,T2,\n2027-08-16,T3,\n',
+        encoding="utf-8",
+    )
+    with open(path, encoding="utf-8", newline="") as fh:
+        expected = [r for r in csv.DictReader(fh) if r["day"] == "2027-08-16"]
+    got = stability.csv_rows_where(path, "day", "2027-08-16".__eq__)
+    assert got == expected and [r["trip_id"] for r in got] == ["T1", "T3"]
+
+
+def _fresh_job(order: list[str]) -> tuple[_FreshJob, dict[str, ShuttlePlan], ShuttlePlan]:
+    """The two-base day's fresh-plan job (the background makes `order`), each base's plan made
+    alone, and both bases' plan made together."""
+    sc, m, assignments, _ = _two_bases()
+    where = {w: k for k, ids in daily_riders(sc, assignments).items() for w in ids}
+    base_of = pickup_bases(sc, m)
+    job = _FreshJob(
+        scenario=sc, matrix=m, assignments=assignments, where=where, base_of=base_of, order=order
+    )
+    alone = {
+        f: plan_shuttles(*_with_matrix(_only_bases(sc, assignments, where, base_of, {f}), m), 1)
+        for f in ("FA", "FB")
+    }
+    together = plan_shuttles(
+        *_with_matrix(_only_bases(sc, assignments, where, base_of, {"FA", "FB"}), m), 1
+    )
+    return job, alone, together
+
+
+def _with_matrix(
+    only: tuple[Scenario, list[Assignment]], m: TravelMatrix
+) -> tuple[Scenario, TravelMatrix, list[Assignment]]:
+    return only[0], m, only[1]
+
+
+def test_fresh_plans_made_base_by_base_are_the_plan_of_the_bases_together() -> None:
+    """FB (a departure point's riders with it, fleet short) and FA planned apart, then combined:
+    the trips, unserved riders and fleet-days of planning both at once, in the same order."""
+    _, alone, together = _fresh_job([])
+    assert alone["FB"].unserved and alone["FA"].trips and alone["FB"].trips
+    assert _same(_combined(alone), together)
+    assert not (_combined({}).trips or _combined({}).unserved or _combined({}).fleet_days)
+
+
+def test_the_background_sends_each_base_it_made_and_the_rest_is_made_here() -> None:
+    """All made there (read to the end first): nothing is made here. Nothing made there (it
+    plans no base): each base is made here. Either way each base's plan is its plan alone."""
+    job, alone, _ = _fresh_job(["FB", "FA"])
+    there = _FreshInBackground.start(job)
+    while there.alive:
+        there.read(wait=True)
+
+    def never(f: str) -> ShuttlePlan:
+        raise AssertionError(f"made here: {f}")
+
+    got = there.plans(["FA", "FB"], never)
+    assert all(_same(got[f], alone[f]) for f in ("FA", "FB"))
+    idle = _FreshInBackground.start(replace(job, order=[]))
+    made_here: list[str] = []
+
+    def here(f: str) -> ShuttlePlan:
+        made_here.append(f)
+        return alone[f]
+
+    got = idle.plans(["FA", "FB"], here)
+    assert sorted(made_here) == ["FA", "FB"] and got == alone

@@ -6,11 +6,15 @@ import random
 from dataclasses import replace
 
 from foresterie.scenario.model import Vehicle
+from foresterie.shuttles import chaining
 from foresterie.shuttles.chaining import (
     Chaining,
+    Needed,
     TripSlot,
+    _chain_trips,
     _counts_for_cost,
     _hint_feasible,
+    _memo,
     chain_trips,
     vehicles_needed,
 )
@@ -208,3 +212,36 @@ def test_a_hint_that_is_no_chaining_neither_guides_nor_caps_the_needed_model() -
     r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0, hint=bad)
     assert r.vehicles == 3 and r.optimal
     assert _hint_feasible(trips, kinds, TURNAROUND, {(0, 0, 0), (1, 0, 0), (2, 0, 0)}, bad) is False
+
+
+def test_an_equal_chaining_asked_again_is_the_answer_made_before_and_a_changed_fleet_is_not() -> (
+    None
+):
+    # The same trips and fleet asked twice (as a day run's candidate plans do): one answer kept,
+    # equal to solving again, and a caller editing its copy does not edit the kept one.
+    chaining._MEMO.clear()
+    trips = [slot("A", 360, 420, 8), slot("B", 425, 480, 8), slot("C", 400, 460, 20)]
+    fleet = [vehicle("VAN", "F", seats=9, fixed=100), vehicle("BUS", "F", seats=28, fixed=300)]
+    first = chain(trips, fleet)
+    first.vehicle_of["A"] = "BUS"
+    again = chain(trips, fleet)
+    assert len(chaining._MEMO) == 1
+    assert again == _chain_trips(trips, fleet, TURNAROUND, 1, 5.0)
+    assert again.vehicle_of == {"A": "VAN", "B": "VAN", "C": "BUS"}
+    # Another fleet (the bus broke down) is another question: C is left without a vehicle.
+    without_bus = chain(trips, fleet[:1])
+    assert without_bus.vehicle_of["C"] is None and len(chaining._MEMO) == 2
+    # vehicles_needed too, the hint part of the question
+    kinds = [vehicle("VAN", "F", seats=9, fixed=90)]
+    plain = vehicles_needed(trips[:2], kinds, TURNAROUND, seed=1, deterministic_time=5.0)
+    assert plain == vehicles_needed(trips[:2], kinds, TURNAROUND, seed=1, deterministic_time=5.0)
+    assert len(chaining._MEMO) == 3 and plain.vehicles == 1
+
+
+def test_the_kept_answers_are_bounded_oldest_dropped_first() -> None:
+    chaining._MEMO.clear()
+    for k in range(chaining.MEMO_SIZE + 3):
+        _memo(("k", k), lambda k=k: Needed(vehicles=k, optimal=True, fixed_cents=0))
+    assert len(chaining._MEMO) == chaining.MEMO_SIZE
+    assert ("k", 0) not in chaining._MEMO and ("k", 2) not in chaining._MEMO
+    assert _memo(("k", 3), lambda: Needed(vehicles=-1, optimal=False, fixed_cents=0)).vehicles == 3

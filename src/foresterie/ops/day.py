@@ -40,7 +40,13 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.run.pipeline import RunSummary, solve
-from foresterie.run.stability import REFERENCE_TRIPS, STABLE_MIN, RefLeg, reference_trips_json
+from foresterie.run.stability import (
+    REFERENCE_TRIPS,
+    STABLE_MIN,
+    RefLeg,
+    csv_rows_where,
+    reference_trips_json,
+)
 from foresterie.scenario.files import fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
 from foresterie.scenario.model import Scenario, Worker
@@ -291,17 +297,13 @@ def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RefLeg]:
     """(worker, direction) -> vehicle and departure, for day d of a run folder's plan."""
     plan = run / "plan"
     trips = {}
-    with open(plan / "trips.csv", encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            if r["day"] == d.isoformat():
-                h, m = r["depart"].split(":")
-                trips[r["trip_id"]] = (r["direction"], r["vehicle_id"], int(h) * 60 + int(m))
+    for r in csv_rows_where(plan / "trips.csv", "day", d.isoformat().__eq__):
+        h, m = r["depart"].split(":")
+        trips[r["trip_id"]] = (r["direction"], r["vehicle_id"], int(h) * 60 + int(m))
     out = {}
-    with open(plan / "riders.csv", encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            if r["trip_id"] in trips:
-                direction, vehicle, dep = trips[r["trip_id"]]
-                out[r["worker_id"], direction] = RefLeg(vehicle_id=vehicle, depart_min=dep)
+    for r in csv_rows_where(plan / "riders.csv", "trip_id", trips.__contains__):
+        direction, vehicle, dep = trips[r["trip_id"]]
+        out[r["worker_id"], direction] = RefLeg(vehicle_id=vehicle, depart_min=dep)
     return out
 
 
@@ -325,7 +327,11 @@ def stability(
 
 
 def vehicles_used(run: Path, d: date) -> int:
-    return len({leg.vehicle_id for leg in rider_legs(run, d).values() if leg.vehicle_id})
+    return _vehicles_of(rider_legs(run, d))
+
+
+def _vehicles_of(legs: dict[tuple[str, str], RefLeg]) -> int:
+    return len({leg.vehicle_id for leg in legs.values() if leg.vehicle_id})
 
 
 # ------------------------------------------------------------------ the command
@@ -388,8 +394,8 @@ def run_day(
         season_legs = rider_legs(season_run, d)
         day_legs = rider_legs(tmp, d)
         record["stability_vs_season"] = stability(season_legs, day_legs)
-        record["vehicles_used"] = vehicles_used(tmp, d)
-        record["vehicles_used_season_plan"] = vehicles_used(season_run, d)
+        record["vehicles_used"] = _vehicles_of(day_legs)  # each plan's riders.csv read once
+        record["vehicles_used_season_plan"] = _vehicles_of(season_legs)
         if (prev_run / "manifest.json").is_file():
             prev = rider_legs(prev_run, d - timedelta(days=1))
             record["stability_vs_previous_day"] = stability(prev, day_legs)

@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from multiprocessing.connection import Connection
@@ -139,8 +140,8 @@ REPAIR_VEHICLES = 6
 def reference_trips_json(run_plan: Path, d: date) -> str:
     """The trips of day d of a run folder's plan (with stops and riders), as a day-run input."""
     trips: dict[str, dict[str, Any]] = {}
-    for r in _csv_rows(run_plan / "trips.csv"):
-        if r["day"] == d.isoformat() and r["vehicle_id"]:
+    for r in csv_rows_where(run_plan / "trips.csv", "day", d.isoformat().__eq__):
+        if r["vehicle_id"]:
             trips[r["trip_id"]] = {
                 "trip_id": r["trip_id"],
                 "foresteria_id": r["foresteria_id"],
@@ -152,28 +153,32 @@ def reference_trips_json(run_plan: Path, d: date) -> str:
                 "stops": [],
             }
     riders: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for r in _csv_rows(run_plan / "riders.csv"):
-        if r["trip_id"] in trips:
-            riders[r["trip_id"], r["seq"]].append(r["worker_id"])
-    for r in _csv_rows(run_plan / "stops.csv"):
-        if r["trip_id"] in trips:
-            trips[r["trip_id"]]["stops"].append(
-                {
-                    "seq": int(r["seq"]),
-                    "farm_id": r["farm_id"],
-                    "arrive": r["arrive"],
-                    "depart": r["depart"],
-                    "worker_ids": sorted(riders[r["trip_id"], r["seq"]]),
-                }
-            )
+    for r in csv_rows_where(run_plan / "riders.csv", "trip_id", trips.__contains__):
+        riders[r["trip_id"], r["seq"]].append(r["worker_id"])
+    for r in csv_rows_where(run_plan / "stops.csv", "trip_id", trips.__contains__):
+        trips[r["trip_id"]]["stops"].append(
+            {
+                "seq": int(r["seq"]),
+                "farm_id": r["farm_id"],
+                "arrive": r["arrive"],
+                "depart": r["depart"],
+                "worker_ids": sorted(riders[r["trip_id"], r["seq"]]),
+            }
+        )
     for t in trips.values():
         t["stops"].sort(key=lambda s: s["seq"])
     return dumps_json({"day": d.isoformat(), "trips": [trips[k] for k in sorted(trips)]})
 
 
-def _csv_rows(path: Path) -> list[dict[str, str]]:
+def csv_rows_where(path: Path, column: str, keep: Callable[[str], bool]) -> list[dict[str, str]]:
+    """The rows of a plan's CSV file whose `column` passes `keep`, as csv.DictReader gives them;
+    only those rows are made into dicts (a season plan's riders.csv has ~70,000 rows, a day's
+    a few thousand)."""
     with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        rows = csv.reader(fh)
+        header = next(rows, [])
+        k = header.index(column)
+        return [dict(zip(header, r, strict=False)) for r in rows if r and keep(r[k])]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -324,10 +329,32 @@ def stable_day_plan(
         return _merge(strict, plan_rest, nobody), strict, len(seated)
 
     # On a day with riders left over, a fresh plan is usually needed to compare with: with more
-    # than one process it is made in the background while the kept plan is assembled.
+    # than one process it is made in the background while the kept plan is assembled, one base
+    # at a time, the base with the most riders first (it takes longest); the bases it has not
+    # reached when the comparison starts are made here, fewest riders first.
+    riders_of: dict[str, int] = defaultdict(int)
+    for _, origin, _ in where.values():
+        riders_of[base_of.get(origin, origin)] += 1
+    by_size = sorted(riders_of, key=lambda f: (-riders_of[f], f))
     background = (
-        _FreshInBackground.start(first, matrix, assignments) if processes > 1 and gone else None
+        _FreshInBackground.start(
+            _FreshJob(
+                scenario=first,
+                matrix=matrix,
+                assignments=assignments,
+                where=where,
+                base_of=base_of,
+                order=by_size,
+            )
+        )
+        if processes > 1 and gone
+        else None
     )
+
+    def fresh_here(f: str) -> ShuttlePlan:
+        only, only_as = _only_bases(first, assignments, where, base_of, {f})
+        return plan_shuttles(only, matrix, only_as, 1)
+
     merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
     repaired: list[str] = []
 
@@ -421,8 +448,11 @@ def stable_day_plan(
         if background is not None:
             background.cancel()
     else:  # per foresteria (fleets and riders are separate): service first, then vehicles
-        made = background.result() if background is not None else None
-        if made is None:  # not started, or the process failed: made here, the same plan
+        if background is not None:  # each base's plan from there, or made here: the same plan
+            made = _combined(
+                background.plans([f for f in reversed(by_size) if f in could], fresh_here)
+            )
+        else:
             only, only_as = _only_bases(first, assignments, where, base_of, could)
             made = plan_shuttles(only, matrix, only_as, processes)
         fresh = reseat(_plan_of(made, could), reference)
@@ -503,51 +533,101 @@ def _plan_of(plan: ShuttlePlan, bases: set[str]) -> ShuttlePlan:
     )
 
 
+def _combined(plans: dict[str, ShuttlePlan]) -> ShuttlePlan:
+    """Plans of separate bases as one, in plan_shuttles' order (what _plan_of and _pick use)."""
+    parts = [plans[f] for f in sorted(plans)]
+    return ShuttlePlan(
+        trips=sorted((t for p in parts for t in p.trips), key=lambda t: t.trip_id),
+        unserved=sorted(
+            (u for p in parts for u in p.unserved),
+            key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id),
+        ),
+        fleet_days=sorted(
+            (x for p in parts for x in p.fleet_days), key=lambda x: (x.day, x.foresteria_id)
+        ),
+        engine=parts[0].engine if parts else "",  # none: no base of them has riders
+        day_problems=sum(p.day_problems for p in parts),
+        route_searches=sum(p.route_searches for p in parts),
+        wall_s=sum(p.wall_s for p in parts),
+        day_services=sum(p.day_services for p in parts),
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class _FreshJob:
     scenario: Scenario
     matrix: TravelMatrix
     assignments: list[Assignment]
+    where: dict[str, tuple[date, str, str]]
+    base_of: dict[str, str]
+    order: list[str]  # the bases, in the order their fresh plans are made
 
 
 def _fresh_child(job: _FreshJob, conn: Connection) -> None:
-    """In the background process: the fresh plan of the whole day, on one process."""
+    """In the background process: the fresh plan of each base in turn, on one process; says
+    which base it starts, then sends its plan."""
     die_with_parent(os.getppid())
     try:
-        conn.send(plan_shuttles(job.scenario, job.matrix, job.assignments, 1))
+        for f in job.order:
+            conn.send(("start", f, None))
+            only, only_as = _only_bases(job.scenario, job.assignments, job.where, job.base_of, {f})
+            conn.send(("plan", f, plan_shuttles(only, job.matrix, only_as, 1)))
     finally:
         conn.close()
 
 
 @dataclass(kw_only=True)
 class _FreshInBackground:
-    """The fresh plan made by a forked process while the parent assembles the kept plan (two
-    cores: the two run side by side). Its result is the plan the parent would make (the plan
-    does not depend on the process that makes it); cancelled when no fresh plan is needed."""
+    """The fresh plans made by a forked process while the parent assembles the kept plan (two
+    cores: the two run side by side). Each base's plan is the plan the parent would make
+    (plan_shuttles plans each base-day on its own and does not depend on the process that makes
+    it); the process is cancelled when no more is needed."""
 
     process: BaseProcess
     conn: Connection
+    alive: bool = True
+    current: str | None = None  # the base it is making
+    made: dict[str, ShuttlePlan] = field(default_factory=dict)  # the plans it has sent
 
     @classmethod
-    def start(
-        cls, scenario: Scenario, matrix: TravelMatrix, assignments: list[Assignment]
-    ) -> _FreshInBackground:
+    def start(cls, job: _FreshJob) -> _FreshInBackground:
         ctx = multiprocessing.get_context("fork")
         mine, theirs = ctx.Pipe(duplex=False)
-        job = _FreshJob(scenario=scenario, matrix=matrix, assignments=assignments)
         process = ctx.Process(target=_fresh_child, args=(job, theirs), daemon=True)
         process.start()
         theirs.close()
         return cls(process=process, conn=mine)
 
-    def result(self) -> ShuttlePlan | None:
-        try:
-            plan: ShuttlePlan = self.conn.recv()
-        except (EOFError, OSError):  # the process died: the caller makes the plan itself
-            plan = None  # type: ignore[assignment]
-        self.conn.close()
-        self.process.join()
-        return plan
+    def read(self, wait: bool) -> None:
+        """Its messages so far (wait: at least one)."""
+        while self.alive and (wait or self.conn.poll()):
+            wait = False
+            try:
+                kind, fid, plan = self.conn.recv()
+            except (EOFError, OSError):  # done, or the process died: the rest is made here
+                self.alive = False
+                return
+            if kind == "start":
+                self.current = fid
+            else:
+                self.made[fid] = plan
+
+    def plans(self, bases: list[str], make: Callable[[str], ShuttlePlan]) -> dict[str, ShuttlePlan]:
+        """The fresh plan of each of `bases` (fewest riders first): taken from the process where
+        it has made it or is making it, made here (`make`) where it has not reached it; the
+        process is stopped as soon as nothing it makes is needed."""
+        self.read(wait=False)
+        wanted = self.current if self.alive and self.current in bases else None
+        if wanted is None or wanted in self.made:
+            self.cancel()  # nothing it is making is needed: it stops at once
+            wanted = None
+        here = {f: make(f) for f in bases if f not in self.made and f != wanted}
+        while wanted is not None and wanted not in self.made and self.alive:
+            self.read(wait=True)
+        if wanted is not None and wanted not in self.made:  # it died: made here after all
+            here[wanted] = make(wanted)
+        self.cancel()
+        return {f: here[f] if f in here else self.made[f] for f in bases}
 
     def cancel(self) -> None:
         self.process.terminate()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from foresterie.core.errors import Msg, Problem
-from foresterie.scenario.csvfile import read_csv
+from foresterie.scenario.csvfile import MAX_BYTES, MAX_CELL, MAX_ROWS, read_csv
 
 
 def check_matrix_file(path: Path, label: str, ids: list[str], probs: list[Problem]) -> None:
@@ -20,12 +20,10 @@ def parse_matrix_file(
     path: Path, label: str, ids: list[str], probs: list[Problem]
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """A CSV of from_id,to_id,seconds,metres; every ordered pair of distinct ids must be present."""
-    index = {k: i for i, k in enumerate(ids)}
-    n = len(ids)
-    secs = np.full((n, n), -1, dtype=np.int64)
-    mets = np.full((n, n), -1, dtype=np.int64)
-    np.fill_diagonal(secs, 0)
-    np.fill_diagonal(mets, 0)
+    plain = _parse_plain(path, ids)
+    if plain is not None:
+        return plain
+    index, secs, mets = _blank(ids)
     start = len(probs)
     for r, row in read_csv(path, label, ("from_id", "to_id", "seconds", "metres"), probs):
         a, b = row["from_id"].strip(), row["to_id"].strip()
@@ -61,5 +59,62 @@ def parse_matrix_file(
                 ),
             )
         )
+        return None
+    return secs, mets
+
+
+HEADER = ["from_id", "to_id", "seconds", "metres"]
+
+
+def _blank(ids: list[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Index of each id; seconds and metres arrays, -1 (missing) off the diagonal, 0 on it."""
+    n = len(ids)
+    secs = np.full((n, n), -1, dtype=np.int64)
+    mets = np.full((n, n), -1, dtype=np.int64)
+    np.fill_diagonal(secs, 0)
+    np.fill_diagonal(mets, 0)
+    return {k: i for i, k in enumerate(ids)}, secs, mets
+
+
+def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """The usual file fast (a day run reads the season's matrix several times): exactly these
+    four columns, no quotes, BOM or CR, every row four cells of known ids and ASCII digits, every
+    pair present. Anything else gives None, and the full reader above decides and reports."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    if (
+        raw.count(b"\n") > MAX_ROWS
+        or b'"' in raw
+        or b"\r" in raw
+        or raw.startswith(b"\xef\xbb\xbf")
+    ):
+        return None
+    try:
+        lines = raw.decode("utf-8").split("\n")
+    except UnicodeDecodeError:
+        return None
+    if lines[-1] == "":
+        lines.pop()
+    if len(lines) < 2 or [h.strip() for h in lines[0].split(",")] != HEADER:
+        return None
+    index, secs, mets = _blank(ids)
+    for line in lines[1:]:
+        cells = line.split(",")
+        if len(cells) != 4 or len(line) > MAX_CELL:
+            return None
+        a, b, s, m = (c.strip() for c in cells)
+        i, j = index.get(a), index.get(b)
+        if (
+            i is None
+            or j is None
+            or not (s.isascii() and s.isdigit() and m.isascii() and m.isdigit())
+        ):
+            return None
+        secs[i, j], mets[i, j] = int(s), int(m)
+    if (secs < 0).any():
         return None
     return secs, mets

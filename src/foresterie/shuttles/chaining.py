@@ -8,7 +8,8 @@ fixed costs of the vehicles used, then km costs, then minutes slid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
@@ -43,6 +44,39 @@ class Chaining:
 
 
 def chain_trips(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> Chaining:
+    """The chaining of `trips` onto `vehicles` (module docstring). A deterministic function of
+    its arguments (one CP-SAT worker, a deterministic budget), so an equal call made before in
+    this process returns the answer made then (`_memo`): a day run asks for the same base-day's
+    chaining in several candidate plans."""
+    key = ("chain", tuple(trips), tuple(vehicles), turnaround_min, seed, deterministic_time)
+    made = _memo(
+        key, lambda: _chain_trips(trips, vehicles, turnaround_min, seed, deterministic_time)
+    )
+    assert isinstance(made, Chaining)
+    return replace(made, vehicle_of=dict(made.vehicle_of), shift=dict(made.shift))
+
+
+# Answers of chain_trips and vehicles_needed kept per process (each holds a few hundred trips at
+# most); the oldest is dropped beyond MEMO_SIZE.
+MEMO_SIZE = 256
+_MEMO: dict[Hashable, Chaining | Needed] = {}
+
+
+def _memo(key: Hashable, make: Callable[[], Chaining | Needed]) -> Chaining | Needed:
+    if key not in _MEMO:
+        if len(_MEMO) >= MEMO_SIZE:
+            del _MEMO[next(iter(_MEMO))]
+        _MEMO[key] = make()
+    return _MEMO[key]
+
+
+def _chain_trips(
     trips: list[TripSlot],
     vehicles: list[Vehicle],
     turnaround_min: int,
@@ -92,7 +126,12 @@ def chain_trips(
             for ti, lit in mine
         ]
         m.add_no_overlap(intervals)
-        m.add(sum((trips[ti].ret - trips[ti].depart) * lit for ti, lit in mine) <= v.max_duty_min)
+        m.add(
+            cp_model.LinearExpr.weighted_sum(
+                [lit for _, lit in mine], [trips[ti].ret - trips[ti].depart for ti, _ in mine]
+            )
+            <= v.max_duty_min
+        )
         fixed_terms.append((round(v.fixed_cost_eur_per_day * 100), y))
         km_terms += [(_km_cost(trips[ti], v), lit) for ti, lit in mine]
     levels = [
@@ -102,13 +141,12 @@ def chain_trips(
         [(1, a_off) for a_off in moved],  # minutes slid: keep trips at their natural times
     ]
     first_fit = _first_fit(trips, vehicles, turnaround_min, a)
+    fit_trips = {ti for ti, _ in first_fit}
+    fit_vehicles = {vi for _, vi in first_fit}
     fallback = {
         **{lit.index: int((ti, vi) in first_fit) for (ti, vi), lit in a.items()},
-        **{
-            u.index: int(all((ti, vi) not in first_fit for vi in range(len(vehicles))))
-            for ti, u in enumerate(unassigned)
-        },
-        **{y.index: int(any(v == vi for _, v in first_fit)) for vi, y in used_by.items()},
+        **{u.index: int(ti not in fit_trips) for ti, u in enumerate(unassigned)},
+        **{y.index: int(vi in fit_vehicles) for vi, y in used_by.items()},
         **{x.index: 0 for x in (*offset, *moved)},
     }
     value, optimal = _lexicographic(m, levels, seed, deterministic_time, fallback)
@@ -176,7 +214,8 @@ def _lexicographic(
     are solved in turn, each fixing the value the one before reached."""
 
     def top(x: cp_model.IntVar) -> int:  # the largest |value| the variable's domain allows
-        return max(abs(d) for d in m.proto.variables[x.index].domain)
+        d = x.domain  # (not m.proto.variables[i]: that copies the model's variables each time)
+        return max(abs(d.min()), abs(d.max()))
 
     bounds = [sum(abs(c) * top(x) for c, x in level) for level in levels]
     solver = _solver(seed, deterministic_time)
@@ -189,15 +228,18 @@ def _lexicographic(
         )
         weights = _weights(bounds[start:end])
         m.minimize(
-            sum(
-                w * c * x
-                for w, level in zip(weights, levels[start:end], strict=True)
-                for c, x in level
+            cp_model.LinearExpr.weighted_sum(
+                [x for level in levels[start:end] for _, x in level],
+                [
+                    w * c
+                    for w, level in zip(weights, levels[start:end], strict=True)
+                    for c, _ in level
+                ],
             )
         )
         status = solver.solve(m)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            sol = solver.response_proto.solution
+            sol = list(solver.response_proto.solution)
             value = {i: sol[i] for i in value}
         elif status != cp_model.UNKNOWN:  # pragma: no cover - the fallback is a solution
             why = m.validate() if status == cp_model.MODEL_INVALID else ""
@@ -205,7 +247,10 @@ def _lexicographic(
         optimal = optimal and status == cp_model.OPTIMAL
         if end < len(levels):  # keep what these levels reached while the next ones are solved
             for level in levels[start:end]:
-                m.add(sum(c * x for c, x in level) <= sum(c * value[x.index] for c, x in level))
+                m.add(
+                    cp_model.LinearExpr.weighted_sum([x for _, x in level], [c for c, _ in level])
+                    <= sum(c * value[x.index] for c, x in level)
+                )
         start = end
     return value, optimal
 
@@ -267,7 +312,32 @@ def vehicles_needed(
 
     `hint`: trip key -> (kind index, vehicle label, slide) of a known chaining covering every
     trip some kind can run (the real fleet's, each trip it left on a vehicle of its own), given to
-    CP-SAT as a solution hint once its vehicles are numbered as the model numbers copies."""
+    CP-SAT as a solution hint once its vehicles are numbered as the model numbers copies.
+    Deterministic, so kept per process as chain_trips is (`_memo`)."""
+    key = (
+        "needed",
+        tuple(trips),
+        tuple(kinds),
+        turnaround_min,
+        seed,
+        deterministic_time,
+        tuple(hint.items()) if hint else None,
+    )
+    made = _memo(
+        key, lambda: _vehicles_needed(trips, kinds, turnaround_min, seed, deterministic_time, hint)
+    )
+    assert isinstance(made, Needed)
+    return made
+
+
+def _vehicles_needed(
+    trips: list[TripSlot],
+    kinds: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+    hint: dict[str, tuple[int, str, int]] | None,
+) -> Needed:
     fits = [
         [k for k, v in enumerate(kinds) if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
         for t in trips

@@ -1,0 +1,68 @@
+"""The matrix file's fast reading of the usual file gives what the full reader gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from foresterie.core.errors import Problem
+from foresterie.scenario import matrixfile
+from foresterie.scenario.matrixfile import _parse_plain, parse_matrix_file
+
+IDS = ["A", "B", "C"]
+ROWS = [("A", "B", 60, 900), ("A", "C", 120, 1800), ("B", "A", 61, 901), ("B", "C", 90, 1200)]
+ROWS += [("C", "A", 121, 1801), ("C", "B", 91, 1201)]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "matrix.csv"
+    path.write_bytes(text.encode("utf-8"))
+    return path
+
+
+def full(path: Path) -> tuple[object, list[Problem]]:
+    """The full reader alone (the fast path switched off)."""
+    probs: list[Problem] = []
+    saved = matrixfile._parse_plain
+    matrixfile._parse_plain = lambda *_: None  # type: ignore[assignment]
+    try:
+        return parse_matrix_file(path, "matrix.csv", IDS, probs), probs
+    finally:
+        matrixfile._parse_plain = saved
+
+
+def test_the_usual_file_read_fast_is_the_full_readers_arrays(tmp_path: Path) -> None:
+    text = "from_id,to_id,seconds,metres\n" + "".join(f"{a}, {b},{s},{m}\n" for a, b, s, m in ROWS)
+    path = write(tmp_path, text)
+    fast = _parse_plain(path, IDS)
+    slow, probs = full(path)
+    assert fast is not None and isinstance(slow, tuple) and not probs
+    assert np.array_equal(fast[0], slow[0]) and np.array_equal(fast[1], slow[1])
+    assert fast[0][0, 1] == 60 and fast[1][2, 1] == 1201 and fast[0][1, 1] == 0
+
+
+def test_anything_unusual_is_left_to_the_full_reader_with_its_messages(tmp_path: Path) -> None:
+    good = "".join(f"{a},{b},{s},{m}\n" for a, b, s, m in ROWS)
+    unusual = {
+        "quoted": 'from_id,to_id,seconds,metres\n"A",B,60,900\n' + good[good.index("\n") + 1 :],
+        "bom": "\ufefffrom_id,to_id,seconds,metres\n" + good,
+        "crlf": ("from_id,to_id,seconds,metres\n" + good).replace("\n", "\r\n"),
+        "extra column": "from_id,to_id,seconds,metres,note\n" + good.replace("\n", ",x\n"),
+        "blank line": "from_id,to_id,seconds,metres\n\n" + good,
+        "unknown id": "from_id,to_id,seconds,metres\n" + good + "A,Z,1,1\n",
+        "not a number": "from_id,to_id,seconds,metres\n" + good + "A,B,1.5,1\n",
+        "pair missing": "from_id,to_id,seconds,metres\n" + good[: good.rindex("C,B")],
+    }
+    for name, text in unusual.items():
+        path = write(tmp_path, text)
+        assert _parse_plain(path, IDS) is None, name
+        probs: list[Problem] = []
+        got = parse_matrix_file(path, "matrix.csv", IDS, probs)
+        slow, slow_probs = full(path)
+        assert probs == slow_probs, name
+        assert (got is None) == (slow is None), name
+    # the messages are the full reader's: the unknown id is named on its row
+    probs = []
+    parse_matrix_file(write(tmp_path, unusual["unknown id"]), "matrix.csv", IDS, probs)
+    assert [(p.row, p.field) for p in probs] == [(8, "to_id")]
