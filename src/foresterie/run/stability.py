@@ -973,7 +973,15 @@ def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> Shuttle
     seen = set()
     for f in rest.fleet_days:
         seen.add((f.day, f.foresteria_id))
-        fleet_days.append(replace(f, needed=f.needed + len(used.get((f.day, f.foresteria_id), ()))))
+        kept_vehicles = len(used.get((f.day, f.foresteria_id), ()))
+        # the residual's count plus the kept trips' vehicles: a plan with that many exists
+        fleet_days.append(
+            replace(
+                f,
+                needed=f.needed + kept_vehicles,
+                needed_proven=f.needed_proven and not kept_vehicles,
+            )
+        )
     for (d, fid), vs in sorted(used.items()):
         if (d, fid) not in seen:
             fleet_days.append(
