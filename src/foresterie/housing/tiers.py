@@ -163,7 +163,7 @@ def _accessible_binding(comp: _Component) -> set[str]:
         demand: dict[date, int] = defaultdict(int)
         for ui, u in enumerate(comp.units):
             if fi in comp.elig[ui] and u.accessible_need:
-                copies = 1 if u.is_group else u.size
+                copies = u.copies
                 for d, (_, a) in u.usage().items():
                     demand[d] += a * copies
         if max(demand.values(), default=0) > f.beds_accessible:
@@ -216,8 +216,8 @@ class _Model:
         self.uses: list[_Use] = []
         terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for ui, u in enumerate(comp.units):
-            ub = 1 if u.is_group else u.size
-            people = u.members if u.is_group else u.members[:1]
+            ub = u.copies
+            people = u.one_copy
             per_copy: dict[int, int] = defaultdict(int)
             contract: dict[int, int] = defaultdict(int)
             for w in people:
@@ -233,7 +233,7 @@ class _Model:
                     terms[f"housed_priority_{pr}"].append((j, c))
                     terms[f"housed_priority_{pr}_contract"].append((j, contract[pr]))
                 if u.previous == opt[0].id:
-                    terms["kept_in_place"].append((j, u.size if u.is_group else 1))
+                    terms["kept_in_place"].append((j, len(people)))
                 nights = 0
                 for w in people:
                     for sp in spans(w, opt):
@@ -584,33 +584,39 @@ def _ladder(bound: int) -> list[int]:
     return sorted({0, *small, *(g for g in relative if g > max(small, default=0))})
 
 
+def _shape(w: Worker) -> tuple[date, date, int, bool, bool]:
+    """What tier 1 (and bed-nights, transfers) reads of one person: the stay, the priority, the
+    contract and the need of an accessible bed (the farm only matters through the options)."""
+    return (w.arrival, w.departure, w.priority, w.accessible, w.contract)
+
+
 def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
-    """Merge classes that tier 1 cannot tell apart: same stay, section, priority, accessibility,
-    pin, previous place and eligible foresterie (the farm only matters through those for tier 1).
-    Returns the merged component and, per merged unit, the classes it stands for."""
+    """Merge units that tier 1 cannot tell apart: classes of the same stay, section, priority,
+    accessibility, contract, pin, previous place and options; groups whose people have the same
+    stays, priorities, contracts and accessible needs, with the same pin, previous place and
+    options (identical groups become one unit with a count, so the search no longer tries every
+    permutation of equal families). Returns the merged component and, per merged unit, the
+    units it stands for."""
     keys: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for ui, u in enumerate(comp.units):
+        options = tuple(tuple(f.id for f in o) for o in comp.opts[ui])
         if u.is_group:
-            keys[("group", ui)].append(ui)
+            people = tuple(sorted(_shape(w) for w in u.members))
+            keys[("group", people, u.section, u.pinned, u.previous, options)].append(ui)
         else:
             w = u.members[0]
-            keys[
-                (
-                    w.arrival,
-                    w.departure,
-                    w.section,
-                    w.priority,
-                    w.accessible,
-                    w.contract,
-                    u.pinned,
-                    u.previous,
-                    tuple(tuple(f.id for f in o) for o in comp.opts[ui]),
-                )
-            ].append(ui)
+            keys[("class", _shape(w), w.section, u.pinned, u.previous, options)].append(ui)
     units, elig, opts, parts = [], {}, {}, []
     for k, (_, uis) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
         first = comp.units[uis[0]]
-        members = tuple(m for ui in uis for m in comp.units[ui].members)
+        if first.is_group:  # each group's people in the order of their shapes: copies line up
+            members = tuple(
+                m
+                for ui in uis
+                for m in sorted(comp.units[ui].members, key=lambda w: (_shape(w), w.id))
+            )
+        else:
+            members = tuple(m for ui in uis for m in comp.units[ui].members)
         units.append(
             Unit(
                 key=f"A:{first.key}",
@@ -619,6 +625,7 @@ def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
                 section=first.section,
                 pinned=first.pinned,
                 previous=first.previous,
+                groups=len(uis) if first.is_group else 1,
             )
         )
         elig[k] = comp.elig[uis[0]]
