@@ -2,8 +2,9 @@
 
 Generated seasons (6 foresterie, 150 farms, 153 nights, beds so that peak demand ~1.5x beds;
 partial stays with one transfer and a 7-night minimum, as the generator writes), median of 3 runs.
-Usage: python benchmarks/housing_scale.py [--whole-stays] [N ...] (default 1700 5000 20000 50000);
---whole-stays turns partial stays and transfers off (the model before issue #16).
+Usage: python benchmarks/housing_scale.py [--whole-stays] [--runs R] [N ...] (default 1700 5000
+20000 50000, R = 3); --whole-stays turns partial stays and transfers off (the model before issue
+#16); --runs sets the runs per size (the median is of them).
 """
 
 from __future__ import annotations
@@ -90,11 +91,17 @@ def fcfs(sc: Scenario, m: TravelMatrix) -> tuple[dict[int, int], int]:
 
 
 def main() -> None:
-    whole = "--whole-stays" in sys.argv  # the model before partial stays, for comparison
-    sizes = [int(a) for a in sys.argv[1:] if a != "--whole-stays"] or [1700, 5000, 20000, 50000]
+    args = sys.argv[1:]
+    whole = "--whole-stays" in args  # the model before partial stays, for comparison
+    runs_n = RUNS
+    if "--runs" in args:
+        i = args.index("--runs")
+        runs_n = int(args[i + 1])
+        del args[i : i + 2]
+    sizes = [int(a) for a in args if a != "--whole-stays"] or [1700, 5000, 20000, 50000]
     print(
         f"# Housing scale, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"GLOP + SCIP single thread per block process, median of {RUNS} runs, "
+        f"GLOP + SCIP single thread per block process, median of {runs_n} runs, "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
     rows = []
@@ -107,7 +114,7 @@ def main() -> None:
             sc = replace(sc, config=sc.config.model_copy(update={"housing": h}))
         m = build_matrix(sc)
         runs, cpu = [], []
-        for _ in range(RUNS):
+        for _ in range(runs_n):
             t0, c0 = time.perf_counter(), cpu_seconds()
             hp = plan_housing(sc, m)
             runs.append((time.perf_counter() - t0, hp))

@@ -15,8 +15,17 @@ from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
 from foresterie.housing.mip import Program
-from foresterie.housing.tiers import _fill, _ladder, _night_rows, _Use, plan_housing
-from foresterie.housing.units import workdays_between
+from foresterie.housing.tiers import (
+    _aggregate,
+    _Component,
+    _disaggregate,
+    _fill,
+    _ladder,
+    _night_rows,
+    _Use,
+    plan_housing,
+)
+from foresterie.housing.units import build_units, workdays_between
 from foresterie.scenario.model import Section
 from tests.helpers import farm, foresteria, matrix, scenario, worker
 
@@ -813,3 +822,69 @@ def test_a_daemonic_worker_plans_without_a_pool_of_its_own() -> None:
     got = out.get(timeout=600)
     child.join()
     assert got == sorted(where(plan_housing(sc, m, processes=1)).items())
+
+
+# ---------------------------------------------------------------- identical groups
+
+
+def family(gid: str, size: int, arrival: str, departure: str, farm_id: str, priority: int = 0):  # type: ignore[no-untyped-def]
+    return [
+        worker(f"{gid}-{k}", arrival, departure, "family", farm_id, priority, group=gid)
+        for k in range(size)
+    ]
+
+
+def test_identical_families_merge_into_one_unit_with_a_count() -> None:
+    """Families whose people have the same stays, priorities and options are one unit of the
+    first stage (a count of groups), whatever their farms; a different priority, stay or size
+    keeps a family apart. One copy is one family's people."""
+    fs = [foresteria("A", family=6)]
+    ws = [
+        *family("G1", 3, "2026-07-02", "2026-07-12", "F1"),
+        *family("G2", 3, "2026-07-02", "2026-07-12", "F2"),
+        *family("G3", 3, "2026-07-02", "2026-07-12", "F1"),
+        *family("G4", 3, "2026-07-02", "2026-07-12", "F1", priority=2),
+        *family("G5", 3, "2026-07-02", "2026-07-13", "F1"),
+        *family("G6", 2, "2026-07-02", "2026-07-12", "F1"),
+    ]
+    units = build_units(tuple(ws))
+    comp = _Component(
+        units=units,
+        foresterie=fs,
+        elig={k: [0] for k in range(len(units))},
+        opts={k: [(fs[0],)] for k in range(len(units))},
+    )
+    agg, parts = _aggregate(comp)
+    merged = {tuple(units[ui].key for ui in uis): agg.units[a] for a, uis in enumerate(parts)}
+    assert sorted(merged) == [("G:G1", "G:G2", "G:G3"), ("G:G4",), ("G:G5",), ("G:G6",)]
+    three = merged["G:G1", "G:G2", "G:G3"]
+    assert (three.groups, three.copies, three.size, len(three.one_copy)) == (3, 3, 9, 3)
+    assert three.usage()[date(2026, 7, 2)] == (3, 0)  # one family's beds per copy
+    # Two of the three merged families housed: spread over G1 and G2, in key order.
+    assert _disaggregate(comp, parts, {(0, 0): 2}) == {(0, 0): 1, (1, 0): 1}
+
+
+@pytest.mark.parametrize("need", [1, 4])
+@pytest.mark.parametrize("beds", [(5, 4), (7, 3), (6, 6)])
+def test_identical_families_give_the_tiers_of_brute_force(need: int, beds: tuple[int, int]) -> None:
+    """Hand-made: identical families (merged into counts in the first stage) compete with a
+    family of another size and one of another priority for A's family beds before its closing and
+    B's after its opening; every tier equals the brute-force optimum over every option of every
+    family, and the same families are housed on every run."""
+    fs = [
+        foresteria("A", family=beds[0], open_to="2026-07-07"),
+        foresteria("B", family=beds[1], open_from="2026-07-05"),
+    ]
+    ws = [
+        *family("G1", 2, "2026-07-02", "2026-07-12", "F1"),
+        *family("G2", 2, "2026-07-02", "2026-07-12", "F2"),
+        *family("G3", 2, "2026-07-02", "2026-07-12", "F1"),
+        *family("G4", 3, "2026-07-03", "2026-07-11", "F2"),
+        *family("G5", 2, "2026-07-01", "2026-07-06", "F1", priority=1),
+    ]
+    housing = {**PARTIAL, "min_overlap_nights": need}
+    sc = scenario(fs, [farm("F1"), farm("F2", days=frozenset(range(5)))], ws, housing=housing)
+    minutes = {("A", "F1"): 5, ("B", "F1"): 40, ("A", "F2"): 30, ("B", "F2"): 10}
+    m = matrix(minutes, ["A", "B", "F1", "F2"])
+    hp = assert_partial_tiers_are_brute_force(sc, m, need)
+    assert plan_housing(sc, m).assignments == hp.assignments

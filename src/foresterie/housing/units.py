@@ -35,10 +35,25 @@ class Unit:
     section: Section
     pinned: str | None
     previous: str | None  # foresteria in the previous run (re-planning), else None
+    # Identical groups merged into one unit (tiers._aggregate): members are the groups one after
+    # another, each in the same order of its people's stays and attributes.
+    groups: int = 1
 
     @property
     def size(self) -> int:
         return len(self.members)
+
+    @property
+    def one_copy(self) -> tuple[Worker, ...]:
+        """The people of one copy: the group (one of the merged groups), or one class member."""
+        return (
+            self.members[: len(self.members) // self.groups] if self.is_group else self.members[:1]
+        )
+
+    @property
+    def copies(self) -> int:
+        """How many copies the unit's count may reach: its groups, or its class members."""
+        return self.groups if self.is_group else self.size
 
     @property
     def first_night(self) -> date:
@@ -54,7 +69,7 @@ class Unit:
 
     @cached_property
     def _usage(self) -> dict[date, tuple[int, int]]:
-        people = self.members if self.is_group else self.members[:1]
+        people = self.one_copy
         out: dict[date, list[int]] = defaultdict(lambda: [0, 0])
         for w in people:
             d = w.arrival
@@ -67,14 +82,13 @@ class Unit:
     @cached_property
     def accessible_need(self) -> int:
         """Most accessible beds one copy needs on a night (no night-by-night walk if none)."""
-        people = self.members if self.is_group else self.members[:1]
+        people = self.one_copy
         if not any(w.accessible for w in people):
             return 0
         return max((a for _, a in self._usage.values()), default=0)
 
     def arrivals(self) -> set[date]:
-        people = self.members if self.is_group else self.members[:1]
-        return {w.arrival for w in people}
+        return {w.arrival for w in self.one_copy}
 
 
 def lottery_draws(workers: tuple[Worker, ...], seed: int) -> dict[str, str]:
@@ -244,7 +258,7 @@ def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
     """Every member gets a valid stay: the whole stay at one foresteria (whole-stay rule), or
     each foresteria's part at least rule.needed nights, the transfer only at a closing inside
     the stay and only if it houses more nights than the second foresteria alone."""
-    for w in unit.members if unit.is_group else unit.members[:1]:
+    for w in unit.one_copy:
         ss = spans(w, option)
         if not rule.partial:
             if len(ss) > 1 or (ss[0].start, ss[0].end) != (w.arrival, w.departure):
@@ -280,7 +294,7 @@ def commute_cost(
 ) -> int:
     """One-way commute seconds x workdays of the nights housed, for one copy of the unit; a
     foresteria id stands for the whole stay there."""
-    people = unit.members if unit.is_group else unit.members[:1]
+    people = unit.one_copy
     total = 0
     for w in people:
         if not w.work_farm:
