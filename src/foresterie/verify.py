@@ -1257,12 +1257,13 @@ def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
                 commute_s += r.secs[a["foresteria_id"], farm]
             d += timedelta(days=1)
     capacity = 0
+    season = r.cfg.get("scenario", {})
+    first, last = (str(season.get(k, ""))[:10] for k in ("season_start", "season_end"))
     for f in r.fs.values():
         total = sum(int(f[f"beds_{s}"]) for s in sections)
-        nights = (
-            date.fromisoformat(str(f["open_to"])[:10])
-            - date.fromisoformat(str(f["open_from"])[:10])
-        ).days + 1
+        # the nights it is open inside the season (a day run's season is one night)
+        lo, hi = max(str(f["open_from"])[:10], first), min(str(f["open_to"])[:10], last or "9999")
+        nights = max(0, (date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1)
         capacity += total * nights
     total_beds = {fid: sum(int(f[f"beds_{s}"]) for s in sections) for fid, f in r.fs.items()}
     peak = max(

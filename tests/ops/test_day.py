@@ -171,6 +171,16 @@ def test_day_run_end_to_end(season: Path, tmp_path: Path) -> None:
         # the referral flag never travels to a day
         assert {w["priority"] for w in csv.DictReader(fh)} == {"0"}
     assert _cli("verify", str(day_dir))[0] == 0
+    # a day's key figures count that night's beds, not the whole season's (verified above)
+    kpi = json.loads((day_dir / "manifest.json").read_text())["kpis"]["housing"]
+    sites = json.loads((day_dir / "inputs" / "foresterie.geojson").read_text())["features"]
+    beds = sum(
+        sum(int(p[f"beds_{s}"]) for s in ("men", "women", "family"))
+        for p in (f["properties"] for f in sites)
+        if str(p["open_from"]) <= D.isoformat() <= str(p["open_to"])
+    )
+    assert kpi["bed_nights_capacity"] == beds > 0
+    assert kpi["bed_nights_used"] <= beds
     code, out = _cli("replay", str(day_dir), "--out", str(tmp_path / "replay"))
     assert code == 0, out
     # the ledger records the day plan: its manifest hash, chained after the imports

@@ -28,7 +28,15 @@ def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:
         while d < a.departure:
             used[a.foresteria_id, d.isoformat()] += 1
             d += timedelta(days=1)
-    capacity = sum(f.beds_total * ((f.open_to - f.open_from).days + 1) for f in scenario.foresterie)
+    # Bed-nights on offer inside the scenario's season (a day run's season is that one night).
+    season = scenario.config.scenario
+    capacity = sum(
+        f.beds_total
+        * max(
+            0, (min(f.open_to, season.season_end) - max(f.open_from, season.season_start)).days + 1
+        )
+        for f in scenario.foresterie
+    )
     beds = {f.id: f.beds_total for f in scenario.foresterie}
     peak = max((math.ceil(1000 * n / beds[f]) for (f, _), n in used.items() if beds[f]), default=0)
     first_night: dict[str, date] = {}
