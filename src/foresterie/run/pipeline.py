@@ -262,8 +262,9 @@ def _verify_while_reporting(run: Path, report: Callable[[Path], None] | None) ->
         try:
             report(run)
         except Exception:
-            if pending.result():
-                raise PlanRejected(pending.result()) from None
+            violations = pending.result()
+            if violations:
+                raise PlanRejected(violations) from None
             raise
         return pending.result()
 

@@ -695,11 +695,24 @@ def _vehicles_needed(
     """Vehicles needed: the same exact chaining with every vehicle kind in unlimited supply, as
     far as its vehicle count (chaining.vehicles_needed), hinted with the real fleet's chaining
     (each trip it left on a vehicle of its own). Where that model cannot prove the count, the
-    full chaining with one copy of each kind per trip decides, as it always did."""
+    full chaining with one copy of each kind per trip decides, as it always did. On a base-day
+    of NEEDED_FAST_MAX_TRIPS trips or more, a count without a search (see below)."""
     kinds = {
         (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
         for v in reversed(fleet)
     }  # one vehicle of each kind
+    if len(slots) >= NEEDED_FAST_MAX_TRIPS:
+        # Neither model proved anything within its budget on such a day (the full one 46 of 46
+        # in puglia-2027, 1.3 CPU s each). A count that is just as heuristic: the fewer of two
+        # plans that exist, the real fleet's chaining plus the trips it left put on vehicles of
+        # their own first-fit, or every trip first-fit.
+        left = [s for s, (vid, _) in zip(slots, choice, strict=True) if vid is None]
+        used = len({vid for vid, _ in choice if vid})
+        roomy = sorted(kinds.values(), key=lambda v: (-v.seats, -v.max_duty_min))
+        return min(
+            used + _first_fit_vehicles(left, roomy, args[0]),
+            _first_fit_vehicles(slots, roomy, args[0]),
+        ), False
     kind_of = {
         v.id: list(kinds).index(
             (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
@@ -719,24 +732,12 @@ def _vehicles_needed(
             if v.seats >= s.load and s.ret - s.depart <= v.max_duty_min:
                 hint[s.key] = (k, "#" + s.key, 0)
                 break
-    if len(slots) < NEEDED_FAST_MAX_TRIPS:
-        fast = vehicles_needed(slots, list(kinds.values()), *args, hint=hint)
-        if fast.optimal:
-            return fast.vehicles, True
-        spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(slots))]
-        more = chain_trips(slots, spare, *args)
-        return more.vehicles_used, more.optimal
-    # A large base-day: the whole model with unlimited vehicles proved nothing within its budget
-    # on any of them (46 of 46 in puglia-2027, 1.3 CPU s each). A count that is just as
-    # heuristic, without a search: the fewer of two plans that exist, the real fleet's chaining
-    # plus the trips it left put on vehicles of their own first-fit, or every trip first-fit.
-    left = [s for s, (vid, _) in zip(slots, choice, strict=True) if vid is None]
-    used = len({vid for vid, _ in choice if vid})
-    roomy = sorted(kinds.values(), key=lambda v: (-v.seats, -v.max_duty_min))
-    return min(
-        used + _first_fit_vehicles(left, roomy, args[0]),
-        _first_fit_vehicles(slots, roomy, args[0]),
-    ), False
+    fast = vehicles_needed(slots, list(kinds.values()), *args, hint=hint)
+    if fast.optimal:
+        return fast.vehicles, True
+    spare = [replace(v, id=f"{v.id}#{k}") for v in kinds.values() for k in range(len(slots))]
+    more = chain_trips(slots, spare, *args)
+    return more.vehicles_used, more.optimal
 
 
 def _first_fit_vehicles(trips: list[TripSlot], kinds: list[Vehicle], turnaround_min: int) -> int:
@@ -1273,11 +1274,11 @@ def _fill_idle(
     """Room the chosen plan leaves on the fleet carries more round trips. Routes are searched
     per direction and intersected farm by farm (`_round_trip_day`), so on a tight day a vehicle
     can end with no trip at all while riders of its base stay behind (on heat-alert days, whole
-    buses). Here, greedily and exactly as checked: the spot with the most riders still behind
-    gets a morning trip and an evening trip of its own, both timed by the same rules as every
-    trip (`_timed_trip`: windows, ride cap, boarding), on the vehicle that takes the most of
-    them (then the fewest seats, then id) whose other trips leave room (no overlap, turnaround
-    included, duty within its limit); until no spot fits. Only seats are added: nobody who rode
+    buses). Here, greedily and exactly as checked: among the spots with riders still behind and
+    the vehicles whose other trips leave room (no overlap, turnaround included, duty within its
+    limit), the pair that carries the most of them (then the fewest seats, the vehicle's id, the
+    spot) gets a morning trip and an evening trip of its own, both timed by the same rules as
+    every trip (`_timed_trip`: windows, ride cap, boarding); until no pair fits. Only seats are added: nobody who rode
     loses a seat. Trips are then renumbered in departure order."""
     turn = ctx.scenario.config.transport.turnaround_min
     busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
