@@ -143,6 +143,25 @@ def test_levels_whose_weighted_sum_would_overflow_cp_sat_are_solved_in_turn() ->
     assert r.vehicles_used == len({v for v in r.vehicle_of.values() if v})
 
 
+def test_minutes_slid_solved_alone_are_the_least_for_the_vehicles_chosen(monkeypatch) -> None:
+    # With every level solved in turn (as on large days, where the weights would overflow), the
+    # last level (minutes slid) is a tie-break solved with the vehicles already chosen: A and B
+    # share the van, so B slides by exactly the 5 min its turnaround needs (the first solve,
+    # blind to minutes, may leave it anywhere up to 30), and the answer is proven.
+    monkeypatch.setattr(chaining, "INT_LIMIT", 1)
+    trips = [slot("A", 360, 420, 6), slot("B", 420, 470, 6, lo=0, hi=30)]
+    r = chain_trips(
+        trips, [vehicle("V1", "F", seats=9)], TURNAROUND, seed=1, deterministic_time=5.0
+    )
+    assert r.vehicle_of == {"A": "V1", "B": "V1"}
+    assert r.shift == {"A": 0, "B": 5} and r.optimal
+    # The same with a choice of vehicles: the cheaper runs both, the slide is the least again.
+    fleet = [vehicle("DEAR", "F", seats=9, fixed=80), vehicle("CHEAP", "F", seats=9, fixed=50)]
+    r = chain_trips(trips, fleet, TURNAROUND, seed=1, deterministic_time=5.0)
+    assert r.vehicle_of == {"A": "CHEAP", "B": "CHEAP"}
+    assert r.shift == {"A": 0, "B": 5} and r.optimal
+
+
 def unlimited(trips: list[TripSlot], kinds: list[Vehicle]) -> Chaining:
     """The reference: the full chaining with one copy of each kind per trip."""
     spare = [replace(v, id=f"{v.id}#{k}") for v in kinds for k in range(len(trips))]
