@@ -881,7 +881,7 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
     )
     toml = toml.replace(
         "shuttle_patience = 100\n",
-        "shuttle_patience = 100\n"
+        f"shuttle_patience = {int(v['solver.shuttle_patience'])}\n"
         f"chaining_deterministic_time = {float(v['solver.chaining_deterministic_time'])}\n",
     )
     pickup: dict[str, object] = {

@@ -671,6 +671,18 @@ SOLVER: list[Param] = [
         ),
         group="Solver budget",
     ),
+    Param(
+        key="solver.shuttle_patience",
+        value=50,
+        source=(
+            "assumption (a budget, not a fact): PyVRP iterations without improvement before a "
+            "route search stops (at most shuttle_iterations = 1000). The knee of the season's "
+            "curve (benchmarks/RESULTS.md, session 5): 50 served more worker-days, with fewer "
+            "vehicle-km, than 100 for about a fifth less CPU; 25 saved a little more and served "
+            "fewer"
+        ),
+        group="Solver budget",
+    ),
 ]
 
 PARAMS: tuple[Param, ...] = (*SEASON, *SITES, *DEMAND, *FARMS, *FLEET, *COSTS, *SOLVER)
