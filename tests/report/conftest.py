@@ -18,6 +18,7 @@ from tests.helpers import (
     add_depot,
     add_pickup,
     edit_features,
+    set_toml,
 )
 
 NOTICE_LANGS = ("ar", "fr", "", "en")  # per worker, in turn ("": the scenario's language)
@@ -76,6 +77,27 @@ def lang_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
     ]
     (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def bed_end_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lang scenario with partial stays, where Borgo Mezzanone (FB, the only family beds)
+    closes after the night of 8 July: the family G1 (W04 en, W05 ar; 6-11 July) keeps its beds
+    there for the nights of 6, 7 and 8 July and has none for the 9th and 10th."""
+    base = tmp_path_factory.mktemp("bed-end")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ",lang"] + [
+        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
+    ]
+    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    edit_features(sc / "foresterie.geojson", 1, open_to="2026-07-08")
+    set_toml(sc, "max_commute_min = 60", "max_commute_min = 60\npartial_stays = true")
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output

@@ -20,7 +20,8 @@ from typing import Any, Literal
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
-from foresterie.report.rundata import RunData, load_run
+from foresterie.report.notices import bed_ends, bed_notices_by_foresteria, bed_notices_html
+from foresterie.report.rundata import RunData, load_run, place_of
 from foresterie.report.sheets import write_sheets
 
 SECTION_COLOURS = {"men": "#1f77b4", "women": "#d62728", "family": "#ff7f0e"}
@@ -735,6 +736,7 @@ def index_html(run: RunData, lg: Lang) -> str:
         ),
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
         f"<p class='days'>{day_links}</p>",
+        bed_notice_links(run, lg),
         f"<h2>{escape(_('Appendix'))}</h2>",
         f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
         f"</summary><p class='note'>{escape(_('From manifest.json; formulas in the README.'))}"
@@ -744,6 +746,40 @@ def index_html(run: RunData, lg: Lang) -> str:
         "</body></html>\n",
     ]
     return "\n".join(parts)
+
+
+def bed_notice_links(run: RunData, lg: Lang) -> str:
+    """Links to each foresteria's desk notices for beds that end before the stay (none: empty)."""
+    by_fid = bed_notices_by_foresteria(bed_ends(run))
+    if not by_fid:
+        return ""
+    links = ", ".join(
+        f"<a href='notices/{escape(fid)}-beds.html'>{escape(place_of(run.scenario, fid).name)}</a>"
+        f" ({escape(lg.num(len(ends)))})"
+        for fid, ends in by_fid.items()
+    )
+    text = escape(
+        lg._(
+            "Notices for the desk, one per person whose bed ends before their stay does, in "
+            "their language: {links}."
+        )
+    )
+    return f"<p id='bed-notices'>{text.replace('{links}', links)}</p>"
+
+
+def write_bed_notices(run: RunData, out: Path, lg: Lang) -> int:
+    """out/FORESTERIA-beds.html for each foresteria where beds end before the stay; notices of
+    an earlier report that no longer apply are removed. Returns the number of people."""
+    by_fid = bed_notices_by_foresteria(bed_ends(run))
+    if not by_fid and not out.exists():
+        return 0
+    out = real_dir(out)
+    for old in out.glob("*-beds.html"):
+        if old.name.removesuffix("-beds.html") not in by_fid:
+            old.unlink()
+    for fid, ends in by_fid.items():
+        write_text(out / f"{fid}-beds.html", bed_notices_html(run, fid, ends, lg))
+    return sum(len(e) for e in by_fid.values())
 
 
 # What the verifier does not check: the bounds, gaps and optimality the housing solver reports.
@@ -826,6 +862,7 @@ def write_report(
     if sheets:
         vds = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
+    write_bed_notices(run, out / "notices", lg)
     write_text(out / "index.html", index_html(run, lg))
     write_text(out / "summary.md", summary_md(run, lg))
     return out
