@@ -105,6 +105,40 @@ def bed_end_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def day_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A day run of the tiny season with a departure point PX, on Tuesday 7 July 2026: W01,
+    W02, W03 ride from FA, the family W04, W05 from FB, whose only vehicle VB1 broke down (left
+    without a ride), and W06 (no bed) booked a ride to F1 from PX: 6 riders, 5 from a
+    foresteria, 1 from a departure point."""
+    base = tmp_path_factory.mktemp("day")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    add_pickup(sc)
+    season = base / "season"
+    runner = CliRunner()
+    r = runner.invoke(app, ["solve", str(sc), "--out", str(season)])
+    assert r.exit_code == 0, r.output
+    (base / "bookings.csv").write_text(
+        "date,worker_id,action,origin,farm_id\n2026-07-07,W06,book,PX,F1\n", encoding="utf-8"
+    )
+    (base / "incidents.csv").write_text(
+        "date,vehicle_id,incident,note\n2026-07-07,VB1,breakdown,tyre\n", encoding="utf-8"
+    )
+    ledger = str(base / "ledger.sqlite")
+    for name in ("bookings.csv", "incidents.csv"):
+        r = runner.invoke(
+            app, ["ledger", "import", str(season), str(base / name), "--ledger", ledger]
+        )
+        assert r.exit_code == 0, r.output
+    out = base / "2026-07-07"
+    r = runner.invoke(
+        app, ["day", str(season), "--date", "2026-07-07", "--ledger", ledger, "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
 def two_seat_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny scenario with two seats a vehicle: riders are left behind (unserved.csv)."""
     base = tmp_path_factory.mktemp("two-seat")
