@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import json
 import re
@@ -23,6 +24,7 @@ from foresterie.report.html import (
     UNSERVED_REASONS,
     Bar,
     bars_svg,
+    day_headline,
     headline,
     md_text,
     summary_sections,
@@ -30,7 +32,7 @@ from foresterie.report.html import (
 )
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.notices import HELPLINE
-from foresterie.report.rundata import FleetDayRow, load_run
+from foresterie.report.rundata import FleetDayRow, UnservedRow, load_run
 from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
 
 
@@ -736,10 +738,10 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     )
     assert f"{left} sono rimasti senza andata e ritorno (100,0% con un motivo dimostrato)" in head
     assert (
-        "Senza passaggio: 2 a FB (nessun veicolo con base lì); 1 a PX (nessun veicolo con base "
-        "lì)." in head
+        "Senza passaggio: 2 a FB, nessun veicolo con base lì; 1 a PX, nessun veicolo con base "
+        "lì." in head
     )
-    assert "Mancano mezzi" not in head  # no vehicle based there: no lower bound above it
+    assert "Carenza di mezzi" not in head  # no vehicle based there: no lower bound above it
     assert head.replace("\\", "") in md.replace("\\", "")
     for text in (page, md):
         for absent in ("richiedent", "lista d'attesa", "priorità 3", "segnalati", "a terra"):
@@ -758,3 +760,32 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     }
     assert human["housing.people"] == "6" and human["transport.unserved_worker_days"] == "3"
     assert "housing.waitlisted" not in human
+
+
+def test_a_day_headline_names_the_bases_proven_short(day_run: Path) -> None:
+    """Where a day's unserved rows are proven fleet short, the headline names each base with the
+    vehicles missing (lower bound minus available, the rows' own figures, largest per base)."""
+
+    def row(base: str, place: str, riders: int, lb: int, avail: int) -> UnservedRow:
+        return UnservedRow(
+            day="2026-07-07",
+            foresteria_id=place,
+            farm_id="F1",
+            base_id=base,
+            riders=riders,
+            code="fleet_short",
+            proven=True,
+            lower_bound=lb,
+            available=avail,
+            reason="",
+        )
+
+    run = dataclasses.replace(
+        load_run(day_run),
+        unserved=[row("FA", "FA", 3, 4, 1), row("FB", "PX", 1, 2, 1), row("FB", "FB", 2, 3, 1)],
+    )
+    text = " ".join(day_headline(run, lang("it")))
+    assert "Senza passaggio: 3 a FA, flotta insufficiente (dimostrato); 2 a FB, " in text
+    assert "Carenza di mezzi dimostrata: FA (ne mancano 3), FB (ne mancano 2)." in text
+    en = " ".join(day_headline(run, lang("en")))
+    assert "Vehicles are proven short at FA (3 vehicles short), FB (2 vehicles short)." in en

@@ -627,19 +627,24 @@ def day_headline(run: RunData, lg: Lang) -> list[str]:
     out.append(
         lg._("Left without a ride: {where}.").format(
             where="; ".join(
-                lg._("{n} at {place} ({reason})").format(
+                lg._("{n} at {place}, {reason}").format(
                     n=lg.num(n), place=fid, reason=lg._(UNSERVED_REASONS.get(code, code))
                 )
                 for (fid, code), n in sorted(left_at.items(), key=lambda x: (-x[1], x[0]))
             )
         )
     )
+    gaps: dict[str, int] = {}  # base -> vehicles missing, from the proven rows' own figures
+    for u in run.unserved:
+        if u.code == "fleet_short":
+            base = u.base_id or u.foresteria_id
+            gaps[base] = max(gaps.get(base, 0), u.lower_bound - u.available)
     short = [
         lg.ngettext(
             "{foresteria} ({gap} vehicle short)", "{foresteria} ({gap} vehicles short)", gap
-        ).format(foresteria=f.foresteria_id, gap=lg.num(gap))
-        for f in sorted(run.fleet_days, key=lambda f: f.foresteria_id)
-        if (gap := f.lower_bound - f.available) > 0 and f.short_riders
+        ).format(foresteria=base, gap=lg.num(gap))
+        for base, gap in sorted(gaps.items())
+        if gap > 0
     ]
     if short:
         out.append(lg._("Vehicles are proven short at {where}.").format(where=", ".join(short)))
