@@ -66,17 +66,22 @@ def depot_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _add_langs(sc: Path) -> None:
+    """A `lang` column in the scenario's workers.csv: NOTICE_LANGS in turn."""
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ",lang"] + [
+        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
+    ]
+    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def lang_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny scenario with a `lang` column in workers.csv (ar, fr, none, en in turn)."""
     base = tmp_path_factory.mktemp("lang")
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
-    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
-    rows = [lines[0] + ",lang"] + [
-        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
-    ]
-    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _add_langs(sc)
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -91,11 +96,7 @@ def bed_end_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("bed-end")
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
-    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
-    rows = [lines[0] + ",lang"] + [
-        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
-    ]
-    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _add_langs(sc)
     edit_features(sc / "foresterie.geojson", 1, open_to="2026-07-08")
     set_toml(sc, "max_commute_min = 60", "max_commute_min = 60\npartial_stays = true")
     out = base / "run"

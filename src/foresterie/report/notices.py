@@ -157,24 +157,21 @@ def bed_end_html(run: RunData, end: BedEnd, lg: Lang) -> str:
     sc = run.scenario
     here = _bdi(place_of(sc, end.foresteria_id).name)
     last = escape(lg.date(end.last_night, "full"))
-    if end.code == "transfer" and end.next_from is not None:
-        return _fill(
+    if end.next_from is not None:  # a transfer, or a gap before the next bed
+        text = (
             _(
                 "Your bed moves: your last night at {foresteria} is {date}; from the night of "
                 "{next_date} your bed is at {next}."
-            ),
-            foresteria=here,
-            date=last,
-            next_date=escape(lg.date(end.next_from, "full")),
-            next=_bdi(place_of(sc, end.next_id).name),
-        )
-    if end.next_from is not None:
-        return _fill(
-            _(
+            )
+            if end.code == "transfer"
+            else _(
                 "Your bed at {foresteria} ends: your last night there is {date}. From the night "
                 "of {next_date} you have a bed at {next}. For the nights in between, ask the "
                 "foresteria staff."
-            ),
+            )
+        )
+        return _fill(
+            text,
             foresteria=here,
             date=last,
             next_date=escape(lg.date(end.next_from, "full")),
