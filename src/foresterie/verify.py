@@ -230,6 +230,7 @@ def verify_report(run: Path) -> tuple[list[str], list[str]]:
         _check_service(r, out)
         _check_round_trips(r, out)
         _check_reasons(r, out)
+        _check_idle_vehicles(r, out)
         _check_ride_order(r, out)
         _check_kpis(r, out)
         _check_roll_call(r, out)
@@ -1132,6 +1133,36 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
         if key in bounds and got != bounds[key]:
             out.append(
                 f"fleet_days.csv wrong: {'/'.join(key)} says {got}, recomputed {bounds[key]}"
+            )
+
+
+# Reasons saying a base's vehicles were all taken that day (README "Transport model").
+FLEET_USED_UP_CODES = ("fleet_short", "vehicles_busy")
+
+
+def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
+    """A reason saying the base's vehicles were all taken ('vehicles busy', 'fleet short') is
+    contradicted by a vehicle of that base (fleet.csv), available that day, with no trip at all
+    (trips.csv): each such base-day is a violation naming the day, the base and the vehicles."""
+    used = {(t["day"], t["vehicle_id"]) for t in r.trips}
+    claimed: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for u in r.unserved:
+        if u["code"] in FLEET_USED_UP_CODES:
+            base = u.get("base_id") or u["foresteria_id"]
+            claimed[u["day"], base][u["code"]] += int(u["worker_days"])
+    for (day, base), codes in sorted(claimed.items()):
+        idle = sorted(
+            vid
+            for vid, v in r.fleet.items()
+            if v["foresteria_id"] == base
+            and v["available_from"] <= day <= v["available_to"]
+            and (day, vid) not in used
+        )
+        if idle:
+            said = ", ".join(f"{n} worker-days {code}" for code, n in sorted(codes.items()))
+            out.append(
+                f"reason contradicted by an idle vehicle: {day} base {base}: {said}, yet "
+                f"{', '.join(idle)} available that day with no trip at all"
             )
 
 

@@ -18,6 +18,7 @@ from tests.helpers import (
     add_depot,
     add_pickup,
     edit_features,
+    set_toml,
 )
 
 NOTICE_LANGS = ("ar", "fr", "", "en")  # per worker, in turn ("": the scenario's language)
@@ -65,19 +66,75 @@ def depot_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _add_langs(sc: Path) -> None:
+    """A `lang` column in the scenario's workers.csv: NOTICE_LANGS in turn."""
+    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ",lang"] + [
+        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
+    ]
+    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def lang_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny scenario with a `lang` column in workers.csv (ar, fr, none, en in turn)."""
     base = tmp_path_factory.mktemp("lang")
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
-    lines = (sc / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
-    rows = [lines[0] + ",lang"] + [
-        f"{row},{NOTICE_LANGS[i % len(NOTICE_LANGS)]}" for i, row in enumerate(lines[1:])
-    ]
-    (sc / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _add_langs(sc)
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def bed_end_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lang scenario with partial stays, where Borgo Mezzanone (FB, the only family beds)
+    closes after the night of 8 July: the family G1 (W04 en, W05 ar; 6-11 July) keeps its beds
+    there for the nights of 6, 7 and 8 July and has none for the 9th and 10th."""
+    base = tmp_path_factory.mktemp("bed-end")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    _add_langs(sc)
+    edit_features(sc / "foresterie.geojson", 1, open_to="2026-07-08")
+    set_toml(sc, "max_commute_min = 60", "max_commute_min = 60\npartial_stays = true")
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def day_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A day run of the tiny season with a departure point PX, on Tuesday 7 July 2026: W01,
+    W02, W03 ride from FA, the family W04, W05 from FB, whose only vehicle VB1 broke down (left
+    without a ride), and W06 (no bed) booked a ride to F1 from PX: 6 riders, 5 from a
+    foresteria, 1 from a departure point."""
+    base = tmp_path_factory.mktemp("day")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    add_pickup(sc)
+    season = base / "season"
+    runner = CliRunner()
+    r = runner.invoke(app, ["solve", str(sc), "--out", str(season)])
+    assert r.exit_code == 0, r.output
+    (base / "bookings.csv").write_text(
+        "date,worker_id,action,origin,farm_id\n2026-07-07,W06,book,PX,F1\n", encoding="utf-8"
+    )
+    (base / "incidents.csv").write_text(
+        "date,vehicle_id,incident,note\n2026-07-07,VB1,breakdown,tyre\n", encoding="utf-8"
+    )
+    ledger = str(base / "ledger.sqlite")
+    for name in ("bookings.csv", "incidents.csv"):
+        r = runner.invoke(
+            app, ["ledger", "import", str(season), str(base / name), "--ledger", ledger]
+        )
+        assert r.exit_code == 0, r.output
+    out = base / "2026-07-07"
+    r = runner.invoke(
+        app, ["day", str(season), "--date", "2026-07-07", "--ledger", ledger, "--out", str(out)]
+    )
     assert r.exit_code == 0, r.output
     return out
 

@@ -313,6 +313,35 @@ def test_arabic_worker_slip_is_laid_out_right_to_left(browser: Any, lang_run: Pa
     page.close()
 
 
+def test_desk_notices_of_beds_ending_early_print_in_each_language(
+    browser: Any, bed_end_run: Path
+) -> None:
+    """Borgo Mezzanone's desk page: one notice each for W04 (English) and W05 (Arabic, right to
+    left, the foresteria's name isolated), saying the last night, in a printable A4 grid."""
+    page, errors, _ = _open(browser, (bed_end_run / "report" / "notices" / "FB-beds.html").as_uri())
+    slips = page.locator(".slip")
+    assert slips.count() == 2
+    en, ar = page.locator(".slip[lang='en']"), page.locator(".slip[lang='ar']")
+    assert "last night there is Wednesday, 8 July 2026" in en.locator(".bed").inner_text()
+    assert ar.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    name = ar.locator(".bed bdi").first
+    assert name.inner_text() == "Borgo Mezzanone"
+    assert name.evaluate("e => getComputedStyle(e).unicodeBidi") == "isolate"
+    assert ar.locator(".helpline").inner_text() == "800 290 290"
+    assert errors == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "bed-notices.png"), full_page=True)
+    page.close()
+
+
+def test_a_day_run_page_loads_with_its_headline(browser: Any, day_run: Path) -> None:
+    page, errors, _ = _open(browser, (day_run / "report" / "index.html").as_uri())
+    head = page.locator("#headline").inner_text()
+    assert head.startswith("martedì 7 luglio 2026: 6 lavoratori attesi alle navette")
+    assert page.locator("svg").count() >= 1 and errors == []
+    page.close()
+
+
 def test_monitor_page_loads_with_its_charts(browser: Any, monitored_season: Path) -> None:
     page, errors, dialogs = _open(browser, (monitored_season / "index.html").as_uri())
     charts = page.locator(".chart[data-indicator]")

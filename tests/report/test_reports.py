@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import json
 import re
@@ -23,6 +24,7 @@ from foresterie.report.html import (
     UNSERVED_REASONS,
     Bar,
     bars_svg,
+    day_headline,
     headline,
     md_text,
     summary_sections,
@@ -30,7 +32,7 @@ from foresterie.report.html import (
 )
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.notices import HELPLINE
-from foresterie.report.rundata import FleetDayRow, load_run
+from foresterie.report.rundata import FleetDayRow, UnservedRow, load_run
 from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
 
 
@@ -708,3 +710,82 @@ def test_unserved_reasons_are_words_in_the_report_language(two_seat_run: Path) -
         assert label != UNSERVED_REASONS[r["code"]]  # translated
         assert html.escape(label) in page and label in summary
         assert r["reason"].split(":")[0] not in page + summary
+
+
+def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
+    """A day run's page and summary speak of that day's riders (expected, where they board,
+    carried, left without a ride, vehicles short), never of applicants and a waitlist, and
+    leave out the figures a day cannot know (by priority, across days) instead of printing 0."""
+    workers = _rows(day_run / "inputs" / "workers.csv")
+    points = sum(1 for w in workers if w.get("pickup_id"))
+    assert (len(workers), points) == (6, 1)  # the fixture's hand count
+    unserved = _rows(day_run / "plan" / "unserved.csv")
+    left = sum(int(u["worker_days"]) for u in unserved)
+    # VB1, FB's only vehicle, broke down: FB's family and W06 at PX (served from FB) stay behind
+    assert {(u["foresteria_id"], u["worker_days"], u["code"]) for u in unserved} == {
+        ("FB", "2", "no_vehicle"),
+        ("PX", "1", "no_vehicle"),
+    }
+    kpis = json.loads((day_run / "manifest.json").read_text(encoding="utf-8"))["kpis"]
+    carried = kpis["transport"]["worker_days_transported"]
+    assert carried == 3  # W01, W02, W03 from FA
+    page = (day_run / "report" / "index.html").read_text(encoding="utf-8")
+    head = html.unescape(page.split("id='headline'>", 1)[1].split("</p>", 1)[0])
+    md = (day_run / "report" / "summary.md").read_text(encoding="utf-8")
+    assert head.startswith(
+        "martedì 7 luglio 2026: 6 lavoratori attesi alle navette, 5 da una foresteria e 1 da "
+        "punti di partenza. Le navette hanno garantito andata e ritorno a 3 di loro con "
+    )
+    assert f"{left} sono rimasti senza andata e ritorno (100,0% con un motivo dimostrato)" in head
+    assert (
+        "Senza passaggio: 2 a FB, nessun veicolo con base lì; 1 a PX, nessun veicolo con base "
+        "lì." in head
+    )
+    assert "Carenza di mezzi" not in head  # no vehicle based there: no lower bound above it
+    assert head.replace("\\", "") in md.replace("\\", "")
+    for text in (page, md):
+        for absent in ("richiedent", "lista d'attesa", "priorità 3", "segnalati", "a terra"):
+            assert absent not in html.unescape(text), absent
+    shown = {
+        d["data-kpi"]
+        for _, d, _ in _parse(day_run / "report" / "index.html").found
+        if "data-kpi" in d
+    }
+    assert shown and not {k for k in shown if "priority" in k or "left_behind" in k}
+    assert "housing.waitlisted" not in shown and "housing.people" in shown
+    human = {
+        d["data-kpi-human"]: text
+        for _, d, text in _parse(day_run / "report" / "index.html").found
+        if "data-kpi-human" in d
+    }
+    assert human["housing.people"] == "6" and human["transport.unserved_worker_days"] == "3"
+    assert "housing.waitlisted" not in human
+
+
+def test_a_day_headline_names_the_bases_proven_short(day_run: Path) -> None:
+    """Where a day's unserved rows are proven fleet short, the headline names each base with the
+    vehicles missing (lower bound minus available, the rows' own figures, largest per base)."""
+
+    def row(base: str, place: str, riders: int, lb: int, avail: int) -> UnservedRow:
+        return UnservedRow(
+            day="2026-07-07",
+            foresteria_id=place,
+            farm_id="F1",
+            base_id=base,
+            riders=riders,
+            code="fleet_short",
+            proven=True,
+            lower_bound=lb,
+            available=avail,
+            reason="",
+        )
+
+    run = dataclasses.replace(
+        load_run(day_run),
+        unserved=[row("FA", "FA", 3, 4, 1), row("FB", "PX", 1, 2, 1), row("FB", "FB", 2, 3, 1)],
+    )
+    text = " ".join(day_headline(run, lang("it")))
+    assert "Senza passaggio: 3 a FA, flotta insufficiente (dimostrato); 2 a FB, " in text
+    assert "Carenza di mezzi dimostrata: FA (ne mancano 3), FB (ne mancano 2)." in text
+    en = " ".join(day_headline(run, lang("en")))
+    assert "Vehicles are proven short at FA (3 vehicles short), FB (2 vehicles short)." in en

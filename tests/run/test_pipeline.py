@@ -15,7 +15,15 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from foresterie.core.i18n import lang
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, TINY, add_pickup, edit_features, set_toml, with_referrals
+from tests.helpers import (
+    PARTIAL,
+    TINY,
+    add_pickup,
+    edit_features,
+    rehash,
+    set_toml,
+    with_referrals,
+)
 
 
 @pytest.fixture(scope="module")
@@ -390,6 +398,70 @@ def test_verify_catches_forged_round_trips_reasons_and_waits(
 ) -> None:
     found = _tamper_rehashed(run_dir, tmp_path, edits)
     assert any(expect in v for v in found), found
+
+
+def _write_rows(path: Path, rows: list[dict[str, str]], header: list[str]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_verify_catches_vehicles_busy_beside_an_idle_vehicle(run_dir: Path, tmp_path: Path) -> None:
+    """A forger deletes VB1's trips of 7 July (FB's only vehicle) and lists its riders as left
+    behind with 'vehicles busy': VB1 is available that day and has no trip at all, so the reason
+    is false on its face and verify names the day, the base and the vehicle."""
+    assert not any("idle vehicle" in v for v in verify_run(run_dir))
+    copy = tmp_path / "forged"
+    shutil.copytree(run_dir, copy)
+    plan = copy / "plan"
+    day, vid = "2026-07-07", "VB1"
+    trips = _rows(plan / "trips.csv")
+    gone = {t["trip_id"] for t in trips if (t["day"], t["vehicle_id"]) == (day, vid)}
+    assert gone, "the tiny plan must give VB1 trips on 7 July"
+    morning = {t["trip_id"] for t in trips if t["trip_id"] in gone and t["direction"] == "to_farm"}
+    stops = _rows(plan / "stops.csv")
+    riders = _rows(plan / "riders.csv")
+    farm_of = {(x["trip_id"], x["seq"]): x["farm_id"] for x in stops}
+    left: dict[str, list[str]] = {}
+    for x in riders:
+        if x["trip_id"] in morning:
+            left.setdefault(farm_of[x["trip_id"], x["seq"]], []).append(x["worker_id"])
+    assert left
+    header = list(trips[0])
+    _write_rows(plan / "trips.csv", [t for t in trips if t["trip_id"] not in gone], header)
+    _write_rows(plan / "stops.csv", [x for x in stops if x["trip_id"] not in gone], list(stops[0]))
+    _write_rows(
+        plan / "riders.csv", [x for x in riders if x["trip_id"] not in gone], list(riders[0])
+    )
+    with open(plan / "unserved.csv", encoding="utf-8", newline="") as fh:
+        unserved_header = list(csv.DictReader(fh).fieldnames or [])
+    unserved = _rows(plan / "unserved.csv") + [
+        {
+            "day": day,
+            "foresteria_id": "FB",
+            "base_id": "FB",
+            "farm_id": farm,
+            "worker_days": str(len(ids)),
+            "code": "vehicles_busy",
+            "proven": "no",
+            "vehicles_lower_bound": "1",
+            "vehicles_available": "1",
+            "reason": "vehicles busy at Borgo Mezzanone (heuristic)",
+            "worker_ids": " ".join(sorted(ids)),
+        }
+        for farm, ids in sorted(left.items())
+    ]
+    _write_rows(plan / "unserved.csv", unserved, unserved_header)
+    rehash(copy, [f"plan/{n}" for n in ("trips.csv", "stops.csv", "riders.csv", "unserved.csv")])
+    found = verify_run(copy)
+    assert not any("hash differs" in v for v in found), found
+    n = sum(len(ids) for ids in left.values())
+    expect = (
+        f"reason contradicted by an idle vehicle: {day} base FB: {n} worker-days vehicles_busy, "
+        f"yet {vid} available that day with no trip at all"
+    )
+    assert expect in found, found
 
 
 def test_a_departure_point_layer_flows_through_solve_verify_and_replay(tmp_path: Path) -> None:

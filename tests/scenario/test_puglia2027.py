@@ -124,3 +124,50 @@ def test_the_ex_pista_is_where_capitanata_applicants_board_without_a_bed() -> No
         cap = {w.id for w in sc.workers if w.farm_id and farms[w.farm_id].lon < 16.0}
         assert cap and cap <= {w.id for w in boarding}
         assert all(w.farm_id is None or w.id in cap for w in boarding)
+
+
+def test_languages_have_a_random_stream_of_their_own(
+    twins: dict[str, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another `lang.seed` changes the languages and nothing else of workers.csv: the draw does
+    not consume the season's random stream, so the farms, the people and the plan stay as they
+    were before the column existed."""
+    from foresterie.scenario import generator
+
+    changed = dict(VALUES)
+    changed["lang.seed"] = int(VALUES["lang.seed"]) + 1
+    monkeypatch.setattr(generator, "VALUES", changed)
+    files = generator.generate_2027("puglia-2027").files
+    before = _rows(twins["puglia-2027"]["workers.csv"])
+    after = _rows(files["workers.csv"])
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "lang"} for r in rows]  # noqa: E731
+    assert strip(after) == strip(before)
+    assert [r["lang"] for r in after] != [r["lang"] for r in before]
+    assert {fname: text for fname, text in files.items() if fname != "workers.csv"} == {
+        fname: text for fname, text in twins["puglia-2027"].items() if fname != "workers.csv"
+    }
+
+
+def test_languages_follow_the_districts_and_groups() -> None:
+    """Every person has a notice language; a group shares one; the Arneo's watermelon crews read
+    Arabic mostly (DOMAIN.md sec. 2), the Capitanata's people French or English (sec. 5)."""
+    sc = load_scenario(SCENARIOS / "puglia-2027")
+    farms = {f.id: f for f in sc.farms}
+    assert {w.lang for w in sc.workers} == {"it", "en", "fr", "ar"}
+    groups: dict[str, set[str | None]] = {}
+    for w in sc.workers:
+        if w.group_id:
+            groups.setdefault(w.group_id, set()).add(w.lang)
+    assert groups and all(len(codes) == 1 for codes in groups.values())
+
+    def share(codes: set[str], crop: str, east: bool) -> float:
+        mine = [
+            w
+            for w in sc.workers
+            if w.farm_id and farms[w.farm_id].crop == crop and (farms[w.farm_id].lon > 17.5) == east
+        ]
+        assert len(mine) > 50, crop
+        return sum(w.lang in codes for w in mine) / len(mine)
+
+    assert share({"ar"}, "watermelon", east=True) > 0.6
+    assert share({"fr", "en"}, "tomato", east=False) > 0.75

@@ -35,7 +35,7 @@ from foresterie.core.files import csv_cell, csv_text, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
 from foresterie.core.runfolder import RunFolderError
 from foresterie.report.boarding import boarding_list
-from foresterie.report.notices import notices_html, riders_by_day
+from foresterie.report.notices import bed_ends, notices_html, riders_by_day
 from foresterie.report.rundata import RunData, load_run
 from foresterie.report.sheets import sheet_gpx, sheet_html, vehicle_days
 
@@ -140,6 +140,7 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
     """DAY/VEHICLE/: sheet, GPX, notices and boarding list of that vehicle-day only."""
     lg = lg or lang(run.scenario.config.report.lang)
     rides_of: dict[str, Any] = {}
+    beds = bed_ends(run)
     for vd in vehicle_days(run):
         if vd.day not in rides_of:
             rides_of = {vd.day: riders_by_day(run, vd.day)}
@@ -149,7 +150,7 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
         html, table = boarding_list(vd)
         write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
         write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
-        write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg))
+        write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds))
         write_text(folder / "boarding.html", html)
         write_text(folder / "boarding.csv", table)
     write_text(out / "README.md", DRIVER_README)

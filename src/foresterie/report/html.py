@@ -20,7 +20,8 @@ from typing import Any, Literal
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
-from foresterie.report.rundata import RunData, load_run
+from foresterie.report.notices import bed_ends, bed_notices_by_foresteria, bed_notices_html
+from foresterie.report.rundata import RunData, load_run, place_of
 from foresterie.report.sheets import write_sheets
 
 SECTION_COLOURS = {"men": "#1f77b4", "women": "#d62728", "family": "#ff7f0e"}
@@ -166,6 +167,37 @@ KPI_GROUPS: tuple[tuple[str, tuple[tuple[str, str, Unit], ...]], ...] = (
         ),
     ),
 )
+
+
+# A day run (`foresterie day`) has the season plan's trips of its day among its inputs
+# (run.stability.REFERENCE_TRIPS; the report imports no solver). Its people are that day's
+# riders, its night one night, and it carries no priorities: its key figures say so, and those
+# it cannot know (by priority, across days) are left out rather than printed as 0.
+DAY_RUN_INPUT = "reference_trips.json"
+DAY_LABELS = {
+    "housing.people": N_("riders expected"),
+    "housing.housed": N_("of them with a bed in a foresteria"),
+    "housing.occupancy_pct": N_("occupancy that night"),
+    "transport.worker_days_transported": N_("riders carried to the farm and back"),
+    "transport.unserved_worker_days": N_("riders left without a round trip"),
+}
+DAY_LEFT_OUT = re.compile(
+    r"housing\.waitlisted|(housing\.(housed|waitlisted)|transport\.unserved_worker_days)"
+    r"_by_priority\..*|transport\.left_behind_.*"
+)
+
+
+def is_day_run(run: RunData) -> bool:
+    """A run published by `foresterie day` (one day's shuttles), not a season."""
+    return DAY_RUN_INPUT in run.manifest.get("inputs", {})
+
+
+def shown_kpis(run: RunData) -> list[tuple[str, Any]]:
+    """The manifest's KPIs a page shows, flattened: a day run's leave out what it cannot know."""
+    flat = _flat(run.manifest["kpis"])
+    if is_day_run(run):
+        return [(k, v) for k, v in flat if not DAY_LEFT_OUT.fullmatch(k)]
+    return flat
 
 
 def fmt_value(lg: Lang, value: Any, unit: Unit) -> str:
@@ -453,6 +485,8 @@ def summary_sections(run: RunData, lg: Lang) -> list[Section]:
     """The shortage, waitlist and unserved tables (HTML and Markdown), in the report's language:
     codes become words, weeks dates."""
     short_fleet = fleet_short_rows(run)
+    # a day run's "waitlisted" are riders from departure points, its stays one night: not shown
+    day = is_day_run(run)
     week = lambda wk: lg.date(wk, "medium")  # noqa: E731
     partial = (
         [
@@ -470,15 +504,25 @@ def summary_sections(run: RunData, lg: Lang) -> list[Section]:
                 rows=[[a, b, week(wk), n] for a, b, wk, n in transfer_rows(run)],
             ),
         ]
-        if run.uncovered is not None
+        if run.uncovered is not None and not day
         else []
     )
     return [
         *partial,
-        Section(
-            title=lg._("Beds: people waitlisted for lack of a bed, by section and arrival week"),
-            header=[lg._("section"), lg._("week of"), lg._("people")],
-            rows=[[lg._(SECTION_LABELS[s]), week(wk), n] for s, wk, n in beds_short_rows(run)],
+        *(
+            []
+            if day
+            else [
+                Section(
+                    title=lg._(
+                        "Beds: people waitlisted for lack of a bed, by section and arrival week"
+                    ),
+                    header=[lg._("section"), lg._("week of"), lg._("people")],
+                    rows=[
+                        [lg._(SECTION_LABELS[s]), week(wk), n] for s, wk, n in beds_short_rows(run)
+                    ],
+                )
+            ]
         ),
         Section(
             title=lg._(
@@ -488,14 +532,20 @@ def summary_sections(run: RunData, lg: Lang) -> list[Section]:
             header=[lg._(h) for h in FLEET_SHORT_HEADER],
             rows=[[fid, week(wk), *a] for fid, wk, *a in short_fleet],
         ),
-        Section(
-            title=lg._("Waitlist"),
-            header=[lg._("reason"), lg._("proven"), lg._("people")],
-            rows=[
-                [lg._(WAITLIST_REASONS.get(code, code)), _yes_no(lg, proven), n]
-                for code, proven, n in waitlist_rows(run)
-            ],
-            note=lg._("Each person’s waitlist reason is in plan/waitlist.csv."),
+        *(
+            []
+            if day
+            else [
+                Section(
+                    title=lg._("Waitlist"),
+                    header=[lg._("reason"), lg._("proven"), lg._("people")],
+                    rows=[
+                        [lg._(WAITLIST_REASONS.get(code, code)), _yes_no(lg, proven), n]
+                        for code, proven, n in waitlist_rows(run)
+                    ],
+                    note=lg._("Each person’s waitlist reason is in plan/waitlist.csv."),
+                )
+            ]
         ),
         Section(
             title=lg._("Unserved rides"),
@@ -512,9 +562,100 @@ def _kpi(flat: dict[str, Any], key: str) -> float:
     return float(flat.get(key, 0) or 0)
 
 
+def day_headline(run: RunData, lg: Lang) -> list[str]:
+    """A day run in a few sentences: the riders expected and where they board, how many were
+    carried there and back (trips, km, cost, the fees spared), who was left without a ride and
+    where vehicles are proven short."""
+    flat = dict(_flat(run.manifest["kpis"]))
+    sc = run.scenario
+    riders = len(sc.workers)
+    points = sum(1 for w in sc.workers if w.pickup_id)
+    out = [
+        lg.ngettext(
+            "{day}: {riders} rider expected, {homes} from a foresteria and {points} from "
+            "departure points.",
+            "{day}: {riders} riders expected, {homes} from a foresteria and {points} from "
+            "departure points.",
+            riders,
+        ).format(
+            day=lg.date(sc.config.scenario.season_start, "full"),
+            riders=lg.num(riders),
+            homes=lg.num(riders - points),
+            points=lg.num(points),
+        )
+    ]
+    carried = dict(
+        carried=lg.num(_kpi(flat, "transport.worker_days_transported")),
+        trips=lg.num(_kpi(flat, "transport.trips")),
+        km=fmt_value(lg, _kpi(flat, "transport.vehicle_km"), "km"),
+        cost=lg.eur(_kpi(flat, "transport.transport_cost_eur")),
+    )
+    if "transport.caporale_fees_avoided_eur_high" in flat:
+        out.append(
+            lg._(
+                "The shuttles carried {carried} of them to the farms and back in {trips} trips "
+                "({km}, {cost}), sparing them between {fees} and {fees_high} in gangmaster fees."
+            ).format(
+                **carried,
+                fees=lg.eur(_kpi(flat, "transport.caporale_fees_avoided_eur")),
+                fees_high=lg.eur(_kpi(flat, "transport.caporale_fees_avoided_eur_high")),
+            )
+        )
+    else:
+        out.append(
+            lg._(
+                "The shuttles carried {carried} of them to the farms and back in {trips} trips "
+                "({km}, {cost})."
+            ).format(**carried)
+        )
+    left = int(_kpi(flat, "transport.unserved_worker_days"))
+    if not left:
+        out.append(lg._("Nobody was left without a ride."))
+        return out
+    out.append(
+        lg.ngettext(
+            "{n} was left without a round trip ({pct} of them with a proven reason).",
+            "{n} were left without a round trip ({pct} of them with a proven reason).",
+            left,
+        ).format(
+            n=lg.num(left), pct=fmt_value(lg, _kpi(flat, "transport.unserved_proven_pct"), "pct")
+        )
+    )
+    left_at: Counter[tuple[str, str]] = Counter()
+    for u in run.unserved:
+        left_at[u.foresteria_id, u.code] += u.riders
+    out.append(
+        lg._("Left without a ride: {where}.").format(
+            where="; ".join(
+                lg._("{n} at {place}, {reason}").format(
+                    n=lg.num(n), place=fid, reason=lg._(UNSERVED_REASONS.get(code, code))
+                )
+                for (fid, code), n in sorted(left_at.items(), key=lambda x: (-x[1], x[0]))
+            )
+        )
+    )
+    gaps: dict[str, int] = {}  # base -> vehicles missing, from the proven rows' own figures
+    for u in run.unserved:
+        if u.code == "fleet_short":
+            base = u.base_id or u.foresteria_id
+            gaps[base] = max(gaps.get(base, 0), u.lower_bound - u.available)
+    short = [
+        lg.ngettext(
+            "{foresteria} ({gap} vehicle short)", "{foresteria} ({gap} vehicles short)", gap
+        ).format(foresteria=base, gap=lg.num(gap))
+        for base, gap in sorted(gaps.items())
+        if gap > 0
+    ]
+    if short:
+        out.append(lg._("Vehicles are proven short at {where}.").format(where=", ".join(short)))
+    return out
+
+
 def headline(run: RunData, lg: Lang) -> list[str]:
     """The plan in a few sentences: who is housed, who was turned away and why, what the
-    shuttles did, what is short and when."""
+    shuttles did, what is short and when (a day run: `day_headline`)."""
+    if is_day_run(run):
+        return day_headline(run, lg)
     flat = dict(_flat(run.manifest["kpis"]))
     people, housed = _kpi(flat, "housing.people"), _kpi(flat, "housing.housed")
     waiting = _kpi(flat, "housing.waitlisted")
@@ -615,12 +756,13 @@ def headline(run: RunData, lg: Lang) -> list[str]:
 
 def kpi_groups(run: RunData, lg: Lang) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(group, [(raw key, label, value for people)]) for the KPIs the manifest has."""
-    flat = dict(_flat(run.manifest["kpis"]))
+    flat = dict(shown_kpis(run))
+    labels = DAY_LABELS if is_day_run(run) else {}
     return [
         (
             lg._(group),
             [
-                (k, lg._(label), fmt_value(lg, flat[k], unit))
+                (k, lg._(labels.get(k, label)), fmt_value(lg, flat[k], unit))
                 for k, label, unit in rows
                 if k in flat
             ],
@@ -646,8 +788,8 @@ def index_html(run: RunData, lg: Lang) -> str:
     raw = "".join(
         f"<tr><td><code>{escape(part)}.{escape(k)}</code></td><td class='n' "
         f"data-kpi='{escape(part)}.{escape(k)}'>{escape(str(v))}</td></tr>"
-        for part, kpis in m["kpis"].items()
-        for k, v in _flat(kpis)
+        for key, v in shown_kpis(run)
+        for part, k in [key.split(".", 1)]
     )
     homes = {f.id: f for f in sc.foresterie}
     names = {s: _(label) for s, label in SECTION_LABELS.items()}
@@ -676,6 +818,7 @@ def index_html(run: RunData, lg: Lang) -> str:
                 else t.get("proof", ""),
             ]
             for t in m["housing"]["tiers"]
+            if not (is_day_run(run) and PRIORITY_TIER.fullmatch(t["name"]))
         ],
     )
     vehicles = bars_svg(
@@ -722,7 +865,13 @@ def index_html(run: RunData, lg: Lang) -> str:
         )
         + "</p>",
         f"<div class='chart' id='vehicles'>{vehicles}</div>",
-        f"<h2>{escape(_('What is short: beds, vehicles, waitlist, unserved rides'))}</h2>",
+        "<h2>"
+        + escape(
+            _("What is short: vehicles, unserved rides")
+            if is_day_run(run)
+            else _("What is short: beds, vehicles, waitlist, unserved rides")
+        )
+        + "</h2>",
         *(
             f"<h3>{escape(sec.title)}</h3>"
             + (
@@ -735,15 +884,57 @@ def index_html(run: RunData, lg: Lang) -> str:
         ),
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
         f"<p class='days'>{day_links}</p>",
+        bed_notice_links(run, lg),
         f"<h2>{escape(_('Appendix'))}</h2>",
         f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
         f"</summary><p class='note'>{escape(_('From manifest.json; formulas in the README.'))}"
-        f"</p><table>{raw}</table></details>",
+        + (f" {escape(_(DAY_APPENDIX))}" if is_day_run(run) else "")
+        + f"</p><table>{raw}</table></details>",
         f"<details><summary>{escape(_('Housing solver'))}</summary>"
         f"<p class='note' id='solver-claims'>{escape(_(SOLVER_CLAIMS))}</p>{tiers}</details>",
         "</body></html>\n",
     ]
     return "\n".join(parts)
+
+
+def bed_notice_links(run: RunData, lg: Lang) -> str:
+    """Links to each foresteria's desk notices for beds that end before the stay (none: empty)."""
+    by_fid = bed_notices_by_foresteria(bed_ends(run))
+    if not by_fid:
+        return ""
+    links = ", ".join(
+        f"<a href='notices/{escape(fid)}-beds.html'>{escape(place_of(run.scenario, fid).name)}</a>"
+        f" ({escape(lg.num(len(ends)))})"
+        for fid, ends in by_fid.items()
+    )
+    text = escape(
+        lg._(
+            "Notices for the desk, one per person whose bed ends before their stay does, in "
+            "their language: {links}."
+        )
+    )
+    return f"<p id='bed-notices'>{text.replace('{links}', links)}</p>"
+
+
+def write_bed_notices(run: RunData, out: Path, lg: Lang) -> int:
+    """out/FORESTERIA-beds.html for each foresteria where beds end before the stay; notices of
+    an earlier report that no longer apply are removed. Returns the number of people."""
+    by_fid = bed_notices_by_foresteria(bed_ends(run))
+    if not by_fid and not out.exists():
+        return 0
+    out = real_dir(out)
+    for old in out.glob("*-beds.html"):
+        if old.name.removesuffix("-beds.html") not in by_fid:
+            old.unlink()
+    for fid, ends in by_fid.items():
+        write_text(out / f"{fid}-beds.html", bed_notices_html(run, fid, ends, lg))
+    return sum(len(e) for e in by_fid.values())
+
+
+DAY_APPENDIX = N_(
+    "A day run covers one day and carries no priorities: the figures by priority and across "
+    "days are left out."
+)
 
 
 # What the verifier does not check: the bounds, gaps and optimality the housing solver reports.
@@ -801,7 +992,7 @@ def summary_md(run: RunData, lg: Lang) -> str:
                     for sec in summary_sections(run, lg)
                 ),
                 "## " + _("Appendix: all figures with their manifest keys"),
-                _md_table(["KPI", _("value")], [[k, v] for k, v in _flat(m["kpis"])]),
+                _md_table(["KPI", _("value")], [[k, v] for k, v in shown_kpis(run)]),
             ]
         )
         + "\n"
@@ -826,6 +1017,7 @@ def write_report(
     if sheets:
         vds = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
+    write_bed_notices(run, out / "notices", lg)
     write_text(out / "index.html", index_html(run, lg))
     write_text(out / "summary.md", summary_md(run, lg))
     return out

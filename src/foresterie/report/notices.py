@@ -8,16 +8,25 @@ only, never a name. Its language is the worker's `lang` (workers.csv), else the 
 the slip's own words (times, ids, the helpline's number, the names of places and farms) sits
 in its own <bdi>, so the Unicode bidi algorithm cannot carry its parentheses, commas or dots
 across to the Arabic text around it.
+
+A bed that ends before the person's stay does (the foresteria closes, the bed is released
+after days without work, a gap between two foresterie, a transfer; plan/assignments.csv and
+plan/uncovered.csv) is told in the person's language: on each of their slips in the
+BED_NOTICE_DAYS up to the last night, and on a notice of its own per foresteria
+(`report/notices/FORESTERIA-beds.html`, handed out at the desk), which also reaches the people
+who have no ride.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from foresterie.core.i18n import Lang, lang
+from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.rundata import RunData, StopRow, TripRow, place_of
 
 if TYPE_CHECKING:
@@ -39,7 +48,9 @@ h1 { font-size: 13pt; margin: 0 0 3mm; }
 .slip .id { font: bold 13pt monospace; }
 .slip dl { display: grid; grid-template-columns: max-content 1fr; gap: 0.5mm 3mm; margin: 1mm 0; }
 .slip dt { color: #333; } .slip dd { margin: 0; font-weight: 600; }
-.slip .heat { font-weight: bold; margin: 1mm 0; }
+.slip .heat, .slip .bed { font-weight: bold; margin: 1mm 0; }
+.slip .bed { border: 2px solid #000; padding: 1mm 2mm; }
+.desk { color: #333; margin: 0 0 3mm; }
 .slip .free { font-size: 9.5pt; border-top: 1px solid #bbb; padding-top: 1mm; margin: 1mm 0 0; }
 @media screen { body { padding: 6mm; } }
 """
@@ -60,6 +71,124 @@ def riders_by_day(run: RunData, day: str) -> dict[str, list[Ride]]:
             for wid in s.worker_ids:
                 out[wid].append(Ride(trip=t, stop=s))
     return out
+
+
+# A person's slips say that their bed ends on the rides of the last week before (the last night
+# included); the notice of its own is handed out at the desk earlier.
+BED_NOTICE_DAYS = 7
+
+
+@dataclass(frozen=True, kw_only=True)
+class BedEnd:
+    """A person's bed at `foresteria_id` ends after `last_night`, before their stay does.
+    `code`: why (plan/uncovered.csv's code, or "transfer"); `next_id`/`next_from`: where and from
+    which night the next bed is (a gap between foresterie, a transfer), else empty."""
+
+    worker_id: str
+    foresteria_id: str
+    last_night: date
+    code: str
+    next_id: str = ""
+    next_from: date | None = None
+
+
+def bed_ends(run: RunData) -> dict[str, list[BedEnd]]:
+    """worker id -> every bed of theirs that ends before their stay does, in date order: a housed
+    span (plan/assignments.csv) followed by nights without a bed (plan/uncovered.csv) or by a
+    span at another foresteria (a transfer). A span ending on the person's departure is not one."""
+    spans: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # worker -> (from, to, fid)
+    for wid, fid, first, end in run.spans:
+        spans[wid].append((first, end, fid))
+    gaps = {(wid, first): (code, end) for wid, code, first, end in run.uncovered or []}
+    out: dict[str, list[BedEnd]] = defaultdict(list)
+    for wid, rows in sorted(spans.items()):
+        rows.sort()
+        starts = {first: fid for first, _end, fid in rows}
+        for _first, end, fid in rows:
+            last = date.fromisoformat(end) - timedelta(days=1)
+            if end in starts:  # the next bed starts the morning this one ends
+                if starts[end] != fid:
+                    out[wid].append(
+                        BedEnd(
+                            worker_id=wid,
+                            foresteria_id=fid,
+                            last_night=last,
+                            code="transfer",
+                            next_id=starts[end],
+                            next_from=date.fromisoformat(end),
+                        )
+                    )
+            elif (wid, end) in gaps:
+                code, resume = gaps[wid, end]
+                out[wid].append(
+                    BedEnd(
+                        worker_id=wid,
+                        foresteria_id=fid,
+                        last_night=last,
+                        code=code,
+                        next_id=starts.get(resume, ""),
+                        next_from=date.fromisoformat(resume) if resume in starts else None,
+                    )
+                )
+    return dict(out)
+
+
+# Why a bed ends, said to the person (plan/uncovered.csv's codes; others get no reason).
+BED_END_TEXT = {
+    "after_closing": N_(
+        "Your bed at {foresteria} ends before your stay does: your last night there is "
+        "{date}, because the foresteria closes."
+    ),
+    "released_no_work": N_(
+        "Your bed at {foresteria} ends before your stay does: your last night there is "
+        "{date}, because your farm has had no work for you for several days."
+    ),
+}
+BED_END_PLAIN = N_(
+    "Your bed at {foresteria} ends before your stay does: your last night there is {date}."
+)
+BED_END_ASK = N_("Before then, ask the foresteria staff where you can sleep afterwards.")
+
+
+def bed_end_html(run: RunData, end: BedEnd, lg: Lang) -> str:
+    """What the person is told about a bed that ends, in their language, as HTML (names and
+    ids in <bdi>)."""
+    _ = lg._
+    sc = run.scenario
+    here = _bdi(place_of(sc, end.foresteria_id).name)
+    last = escape(lg.date(end.last_night, "full"))
+    if end.next_from is not None:  # a transfer, or a gap before the next bed
+        text = (
+            _(
+                "Your bed moves: your last night at {foresteria} is {date}; from the night of "
+                "{next_date} your bed is at {next}."
+            )
+            if end.code == "transfer"
+            else _(
+                "Your bed at {foresteria} ends: your last night there is {date}. From the night "
+                "of {next_date} you have a bed at {next}. For the nights in between, ask the "
+                "foresteria staff."
+            )
+        )
+        return _fill(
+            text,
+            foresteria=here,
+            date=last,
+            next_date=escape(lg.date(end.next_from, "full")),
+            next=_bdi(place_of(sc, end.next_id).name),
+        )
+    told = _fill(_(BED_END_TEXT.get(end.code, BED_END_PLAIN)), foresteria=here, date=last)
+    return told + " " + escape(_(BED_END_ASK))
+
+
+def bed_end_due(ends: list[BedEnd], day: str) -> BedEnd | None:
+    """The bed of `ends` whose last night is at most BED_NOTICE_DAYS - 1 days after `day` (and
+    not before it): what a slip of that day must say."""
+    d = date.fromisoformat(day)
+    return next(
+        (e for e in ends if timedelta(0) <= e.last_night - d < timedelta(days=BED_NOTICE_DAYS)),
+        None,
+    )
 
 
 def heat_alert_text(run: RunData, day: str, lg: Lang) -> str:
@@ -86,9 +215,15 @@ def _fill(template: str, **html: str) -> str:
 
 
 def slip_html(
-    run: RunData, worker_id: str, ride: Ride, back: Ride | None, lg: Lang, page_lang: Lang
+    run: RunData,
+    worker_id: str,
+    ride: Ride,
+    back: Ride | None,
+    lg: Lang,
+    page_lang: Lang,
+    bed: BedEnd | None = None,
 ) -> str:
-    """One slip, in the worker's language `lg`."""
+    """One slip, in the worker's language `lg`; `bed`: a bed of theirs ending soon, said."""
     _ = lg._
     sc = run.scenario
     # where the rider boards: the trip's departure point, else its base (a foresteria)
@@ -133,6 +268,7 @@ def slip_html(
             if heat_alert_text(run, ride.trip.day, lg)
             else ""
         )
+        + (f"<p class='bed'>{bed_end_html(run, bed, lg)}</p>" if bed is not None else "")
         + "<p class='free'>"
         + escape(
             _(
@@ -141,19 +277,32 @@ def slip_html(
             )
         )
         + " "
-        + _fill(
-            _(
-                "If anyone asks you for money or threatens you, call the anti-trafficking "
-                "helpline {phone} (free, 24 hours a day)."
-            ),
-            phone=f"<strong class='helpline'>{_bdi(HELPLINE)}</strong>",
-        )
+        + helpline_html(lg)
         + "</p></section>"
     )
 
 
-def notices_html(run: RunData, vd: VehicleDay, rides: dict[str, list[Ride]], lg: Lang) -> str:
-    """The vehicle-day's slips: one per rider of each of its morning trips."""
+def helpline_html(lg: Lang) -> str:
+    """Whom to call if anyone asks for money or threatens, in `lg` (the number in <bdi>)."""
+    return _fill(
+        lg._(
+            "If anyone asks you for money or threatens you, call the anti-trafficking "
+            "helpline {phone} (free, 24 hours a day)."
+        ),
+        phone=f"<strong class='helpline'>{_bdi(HELPLINE)}</strong>",
+    )
+
+
+def notices_html(
+    run: RunData,
+    vd: VehicleDay,
+    rides: dict[str, list[Ride]],
+    lg: Lang,
+    beds: Mapping[str, list[BedEnd]] | None = None,
+) -> str:
+    """The vehicle-day's slips: one per rider of each of its morning trips. `beds`: bed_ends(run)
+    (computed when not given)."""
+    beds = bed_ends(run) if beds is None else beds
     workers = {w.id: w for w in run.scenario.workers}
     slips = []
     for t in vd.trips:
@@ -171,7 +320,8 @@ def notices_html(run: RunData, vd: VehicleDay, rides: dict[str, list[Ride]], lg:
                     ),
                     None,
                 )
-                slips.append(slip_html(run, wid, Ride(trip=t, stop=s), back, wl, lg))
+                bed = bed_end_due(beds.get(wid, []), t.day)
+                slips.append(slip_html(run, wid, Ride(trip=t, stop=s), back, wl, lg, bed))
     title = lg._("Worker notices · vehicle {vehicle} · {day}").format(
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
     )
@@ -180,3 +330,43 @@ def notices_html(run: RunData, vd: VehicleDay, rides: dict[str, list[Ride]], lg:
         f"<title>{escape(title)}</title><style>{NOTICE_CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1><div class='slips'>{''.join(slips)}</div></body></html>\n"
     )
+
+
+def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: Lang) -> str:
+    """The desk's notices of a foresteria: one per person whose bed there ends before their stay
+    does, in their language, by last night; the page itself in `lg`."""
+    workers = {w.id: w for w in run.scenario.workers}
+    slips = []
+    for e in sorted(ends, key=lambda e: (e.last_night, e.worker_id)):
+        w = workers.get(e.worker_id)
+        wl = lang(w.lang) if w is not None and w.lang else lg
+        attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
+        slips.append(
+            f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(e.worker_id)}' "
+            f"data-last-night='{e.last_night.isoformat()}'>"
+            f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{_bdi(e.worker_id)}</div>"
+            f"<p class='bed'>{bed_end_html(run, e, wl)}</p>"
+            f"<p class='free'>{helpline_html(wl)}</p></section>"
+        )
+    home = place_of(run.scenario, foresteria_id)
+    title = lg._("Beds that end before the stay · {foresteria}").format(foresteria=home.name)
+    desk = lg._(
+        "One notice per person whose bed here ends before their stay does, in their language: "
+        "hand it to them at least a week before their last night. Their shuttle slips of that "
+        "week say it too."
+    )
+    return (
+        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{NOTICE_CSS}</style></head><body>"
+        f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"
+        f"<div class='slips'>{''.join(slips)}</div></body></html>\n"
+    )
+
+
+def bed_notices_by_foresteria(beds: Mapping[str, list[BedEnd]]) -> dict[str, list[BedEnd]]:
+    """foresteria id -> the beds ending there early, for the desk's notices."""
+    out: dict[str, list[BedEnd]] = defaultdict(list)
+    for ends in beds.values():
+        for e in ends:
+            out[e.foresteria_id].append(e)
+    return dict(sorted(out.items()))

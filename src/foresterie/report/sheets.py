@@ -19,7 +19,7 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
-from foresterie.report.notices import heat_alert_text, notices_html, riders_by_day
+from foresterie.report.notices import bed_ends, heat_alert_text, notices_html, riders_by_day
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
 SHEET_CSS = """
@@ -419,13 +419,16 @@ def write_sheets(
     by_day: dict[str, list[VehicleDay]] = defaultdict(list)
     for vd in vds:
         by_day[vd.day].append(vd)
+    beds = bed_ends(run)
     for day, group in by_day.items():
         folder = out / day
         rides = riders_by_day(run, day)
         for vd in group:
             write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
             write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
-            write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg))
+            write_text(
+                folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds)
+            )
         write_text(folder / "drivers.csv", drivers_csv(group))
         write_text(folder / "index.html", day_index_html(run, day, group, lg))
     return vds

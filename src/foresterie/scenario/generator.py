@@ -737,6 +737,7 @@ def _workers_2027(
         if n and mine:
             pickup = str(v.get(f"demand.{district}.pickup_id", ""))
             for w in _make_workers(rng, mine, n, year, mix, crops):
+                w["district"] = district  # for the language mix (_langs_2027); draws nothing
                 w["group"] = f"{k}:{w['group']}" if w["group"] else ""
                 w["pickup"] = pickup
                 w["arrival"] = max(w["arrival"], first)
@@ -765,6 +766,40 @@ def _workers_2027(
         if w["group"]:
             w["group"] = groups.setdefault(w["group"], f"G{len(groups) + 1:04d}")
     return people
+
+
+def _mix(text: str) -> dict[str, float]:
+    """'fr 0.5; en 0.4' -> {'fr': 0.5, 'en': 0.4}."""
+    pairs = (part.rsplit(" ", 1) for part in text.split("; "))
+    return {code: float(w) for code, w in pairs}
+
+
+def _langs_2027(workers: list[dict], farms: list[dict]) -> dict[str, str]:
+    """worker id -> the language of their notices, drawn from the `lang.*` mixes (SOURCES.md):
+    residents', else the district's for the farm's crop, else the district's; one draw per group.
+    The draw has a random generator of its own (`lang.seed`): the season's stream, and so every
+    other column and the plan, are the same with or without it."""
+    v = VALUES
+    rng = random.Random(int(v["lang.seed"]))
+    crop = {f["id"]: f["crop"] for f in farms}
+    out: dict[str, str] = {}
+    by_group: dict[str, str] = {}
+    for w in sorted(workers, key=lambda w: w["id"]):
+        if w["group"] in by_group:
+            out[w["id"]] = by_group[w["group"]]
+            continue
+        if w.get("pinned"):
+            key = "lang.residents"
+        else:
+            key = f"lang.{w['district']}"
+            if f"{key}.{crop.get(w['farm'], '')}" in v:
+                key = f"{key}.{crop[w['farm']]}"
+        mix = _mix(str(v[key]))
+        code = rng.choices(list(mix), weights=list(mix.values()))[0]
+        out[w["id"]] = code
+        if w["group"]:
+            by_group[w["group"]] = code
+    return out
 
 
 def _fleet_2027(sites: list[Site], year: int) -> list[str]:
@@ -814,6 +849,7 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
     )
     farms = _make_farms(rng, n_farms, year, districts, crops)
     workers = _workers_2027(rng, farms, crops, year)
+    langs = _langs_2027(workers, farms)
     sites = [_site_2027(sid) for sid in SITE_IDS_2027 if bmz_open or sid != "FR-BMZ"]
     sites_json = _geojson(
         [
@@ -840,13 +876,14 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
     )
     wlines = [
         "worker_id,arrival,departure,section,group_id,farm_id,priority,accessible,"
-        "pinned_foresteria,rides,pickup_id"
+        "pinned_foresteria,rides,pickup_id,lang"
     ]
     for w in workers:
         wlines.append(
             f"{w['id']},{w['arrival'].isoformat()},{w['departure'].isoformat()},{w['section']},"
             f"{w['group']},{w['farm']},{w['priority']},{str(w['accessible']).lower()},"
-            f"{w.get('pinned', '')},{str(w['rides']).lower()},{w.get('pickup', '')}"
+            f"{w.get('pinned', '')},{str(w['rides']).lower()},{w.get('pickup', '')},"
+            f"{langs[w['id']]}"
         )
     farm_features: list[dict[str, object]] = []
     for fm in farms:

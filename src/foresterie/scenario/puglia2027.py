@@ -658,6 +658,81 @@ COSTS: list[Param] = [
     ),
 ]
 
+# The language of each person's printed notices (workers.csv `lang`): the notices speak Italian,
+# English, French and Arabic (the Campo Libero app's four, DOMAIN.md Operations sec. 5); people
+# whose own language is another read the nearest of the four. A mix per district, and per crop
+# where DOMAIN.md says the crews differ; a group (a family, a crew) shares one language.
+WEST_AFRICA = "fr 0.5; en 0.4; ar 0.05; it 0.05"
+LANGS: list[Param] = [
+    Param(
+        key="lang.seed",
+        value=2028,
+        source=(
+            "assumption: the languages are drawn with a random generator of their own (any fixed "
+            "number), so adding them changed no other column of workers.csv and no plan file"
+        ),
+        group="Languages of the notices",
+    ),
+    Param(
+        key="lang.Capitanata",
+        value=WEST_AFRICA,
+        source=(
+            "DOMAIN.md Operations sec. 5 'Who the workers are': Borgo Mezzanone's people come from "
+            "Mali, Senegal, Burkina Faso (French-speaking), Ghana and Nigeria (English-speaking) "
+            "(https://www.collettiva.it/copertine/italia/vite-da-ghetto-d1a2ygo5); a container "
+            "zone of Somalis, Pakistanis and Afghans. Weights an assumption: half French, 40 % "
+            "English, a few Arabic and Italian"
+        ),
+        group="Languages of the notices",
+    ),
+    Param(
+        key="lang.Arneo",
+        value="ar 0.55; fr 0.25; en 0.15; it 0.05",
+        source=(
+            "assumption: the Arneo's crews by crop (lang.Arneo.watermelon, lang.Arneo.tomato) "
+            "weighted by its crop mix, for people without a farm; Boncuri's 21 nationalities "
+            "were not listed (DOMAIN.md Operations sec. 5)"
+        ),
+        group="Languages of the notices",
+    ),
+    Param(
+        key="lang.Arneo.watermelon",
+        value="ar 0.8; fr 0.15; it 0.05",
+        source=(
+            "DOMAIN.md sec. 2, Nardò / Arneo: watermelon pickers are mostly Tunisian/Maghrebi "
+            "(Arabic; many also read French). Weights an assumption"
+        ),
+        group="Languages of the notices",
+    ),
+    Param(
+        key="lang.Arneo.tomato",
+        value=WEST_AFRICA,
+        source=(
+            "DOMAIN.md sec. 2, Nardò / Arneo: tomato pickers are mostly sub-Saharan; the "
+            "lang.Capitanata mix assumed"
+        ),
+        group="Languages of the notices",
+    ),
+    Param(
+        key="lang.Sud-Est Barese",
+        value=WEST_AFRICA,
+        source=(
+            "assumption: no source says who picks Turi's cherries (DOMAIN.md sec. 2 counts ~600 "
+            "migrants in 2022, not their origin); the lang.Capitanata mix assumed"
+        ),
+        group="Languages of the notices",
+    ),
+    Param(
+        key="lang.residents",
+        value=WEST_AFRICA,
+        source=(
+            "assumption: Casa Sankara's year-round residents came from the Rignano settlement "
+            "(DOMAIN.md Operations sec. 4); the lang.Capitanata mix assumed"
+        ),
+        group="Languages of the notices",
+    ),
+]
+
 SOLVER: list[Param] = [
     Param(
         key="solver.chaining_deterministic_time",
@@ -685,7 +760,7 @@ SOLVER: list[Param] = [
     ),
 ]
 
-PARAMS: tuple[Param, ...] = (*SEASON, *SITES, *DEMAND, *FARMS, *FLEET, *COSTS, *SOLVER)
+PARAMS: tuple[Param, ...] = (*SEASON, *SITES, *DEMAND, *FARMS, *FLEET, *COSTS, *LANGS, *SOLVER)
 VALUES: dict[str, Value] = {p.key: p.value for p in PARAMS}
 
 

@@ -1,0 +1,146 @@
+"""Worker notices: a bed that ends before the person's stay does is told, in their language."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import html
+import re
+from datetime import date
+from pathlib import Path
+
+from foresterie.core.i18n import lang
+from foresterie.report.notices import (
+    BED_END_ASK,
+    BED_END_TEXT,
+    BedEnd,
+    bed_end_due,
+    bed_end_html,
+    bed_ends,
+)
+from foresterie.report.rundata import load_run
+
+SLIP = re.compile(
+    r"<section class='slip'(?: lang='(\w+)')?[^>]* data-worker='([^']+)'[^>]*>(.*?)</section>"
+)
+
+
+def _text(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def _told(code: str, when: str) -> str:
+    """The sentence a person of language `code` reads when their bed at Borgo Mezzanone ends
+    after the night of `when` because it closes."""
+    lg = lang(code)
+    return (
+        lg._(BED_END_TEXT["after_closing"]).format(
+            foresteria="Borgo Mezzanone", date=lg.date(when, "full")
+        )
+        + " "
+        + lg._(BED_END_ASK)
+    )
+
+
+def test_a_bed_that_ends_early_is_told_on_the_slips_and_at_the_desk(bed_end_run: Path) -> None:
+    """Borgo Mezzanone closes after the night of 8 July; the family W04 (en) and W05 (ar) stays
+    until the 11th: its bed there ends early. Each of their slips (6-8 July, within the week
+    before) and the desk's notice of Borgo Mezzanone say so in their language, with the last
+    night; nobody else is told anything."""
+    plan = bed_end_run / "plan"
+    with (plan / "uncovered.csv").open(encoding="utf-8") as fh:
+        gaps = {(r["worker_id"], r["from"], r["code"]) for r in csv.DictReader(fh)}
+    assert gaps == {("W04", "2026-07-09", "after_closing"), ("W05", "2026-07-09", "after_closing")}
+    want = {"W04": "en", "W05": "ar"}
+
+    desk = (bed_end_run / "report" / "notices" / "FB-beds.html").read_text(encoding="utf-8")
+    notices = {wid: (code, body) for code, wid, body in SLIP.findall(desk)}
+    assert {w: c for w, (c, _) in notices.items()} == want
+    for wid, (code, body) in notices.items():
+        assert _told(code, "2026-07-08") in _text(body), wid
+        assert "<bdi>800 290 290</bdi>" in body  # where to turn, on the notice itself
+    assert "data-last-night='2026-07-08'" in desk
+    assert not list((bed_end_run / "report" / "notices").glob("FA-*"))
+
+    told: dict[str, set[str]] = {w: set() for w in want}
+    for page in sorted((bed_end_run / "report" / "drivers").glob("*/*-notices.html")):
+        day = page.parent.name
+        for code, wid, body in SLIP.findall(page.read_text(encoding="utf-8")):
+            beds = re.findall(r"<p class='bed'>(.*?)</p>", body)
+            if wid in want:
+                assert [_text(b) for b in beds] == [_told(code, "2026-07-08")], (day, wid)
+                told[wid].add(day)
+            else:
+                assert beds == [], (day, wid)
+    assert told == {w: {"2026-07-06", "2026-07-07", "2026-07-08"} for w in want}
+
+    index = (bed_end_run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "href='notices/FB-beds.html'>Borgo Mezzanone</a> (2)" in index
+
+
+def test_arabic_bed_notices_isolate_every_latin_value(bed_end_run: Path) -> None:
+    bodies = re.findall(
+        r"<section class='slip'[^>]* dir='rtl'[^>]*>.*?<p class='bed'>(.*?)</p>",
+        (bed_end_run / "report" / "notices" / "FB-beds.html").read_text(encoding="utf-8"),
+    )
+    assert bodies
+    for b in bodies:
+        assert not re.search(r"[A-Za-z]", _text(re.sub(r"<bdi>.*?</bdi>", "", b))), b
+
+
+def test_slips_say_it_in_the_week_up_to_the_last_night() -> None:
+    end = BedEnd(
+        worker_id="W1", foresteria_id="FB", last_night=date(2026, 7, 8), code="after_closing"
+    )
+    due = {d: bed_end_due([end], f"2026-07-{d:02d}") is end for d in range(1, 11)}
+    assert due == {d: 2 <= d <= 8 for d in range(1, 11)}
+
+
+def test_transfers_and_gaps_between_foresterie_name_the_next_bed(bed_end_run: Path) -> None:
+    """W01 moves from FA to FB on 9 July (a transfer); W02 leaves FA after the night of the 7th
+    and has a bed at FB from the night of the 10th (a gap); W03's bed ends on their departure
+    (nothing to tell)."""
+    run = dataclasses.replace(
+        load_run(bed_end_run),
+        spans=[
+            ("W01", "FA", "2026-07-06", "2026-07-09"),
+            ("W01", "FB", "2026-07-09", "2026-07-13"),
+            ("W02", "FA", "2026-07-06", "2026-07-08"),
+            ("W02", "FB", "2026-07-10", "2026-07-13"),
+            ("W03", "FA", "2026-07-06", "2026-07-13"),
+        ],
+        uncovered=[("W02", "between_foresterie", "2026-07-08", "2026-07-10")],
+    )
+    ends = bed_ends(run)
+    assert ends == {
+        "W01": [
+            BedEnd(
+                worker_id="W01",
+                foresteria_id="FA",
+                last_night=date(2026, 7, 8),
+                code="transfer",
+                next_id="FB",
+                next_from=date(2026, 7, 9),
+            )
+        ],
+        "W02": [
+            BedEnd(
+                worker_id="W02",
+                foresteria_id="FA",
+                last_night=date(2026, 7, 7),
+                code="between_foresterie",
+                next_id="FB",
+                next_from=date(2026, 7, 10),
+            )
+        ],
+    }
+    it = lang("it")
+    assert _text(bed_end_html(run, ends["W01"][0], it)) == (
+        "Il tuo posto letto cambia: l'ultima notte presso Fortore è quella di mercoledì 8 luglio "
+        "2026; dalla notte di giovedì 9 luglio 2026 dormirai presso Borgo Mezzanone."
+    )
+    assert _text(bed_end_html(run, ends["W02"][0], it)) == (
+        "Il tuo posto letto presso Fortore finisce: l'ultima notte è quella di martedì 7 luglio "
+        "2026. Dalla notte di venerdì 10 luglio 2026 hai un posto letto presso Borgo Mezzanone. "
+        "Per le notti in mezzo chiedi al personale della foresteria."
+    )
