@@ -1098,7 +1098,9 @@ UNSERVED_CODES = PROVEN_CODES | {"vehicles_busy", "windows"}
 def _check_reasons(r: _Run, out: list[str]) -> None:
     """Reasons never contradict themselves: 'fleet short' only where the lower bound on vehicles
     (recomputed here from the inputs, README "Transport model") exceeds the vehicles available;
-    proven exactly for the proven codes; the same figures in fleet_days.csv."""
+    proven exactly for the proven codes; the same figures in fleet_days.csv, whose worker-days
+    unserved are the sum of unserved.csv's rows of that base-day (the report's weekly shortage
+    table reads them)."""
     bounds = _lower_bounds(r)
     for u in r.unserved:
         where = f"{u['day']} {u['foresteria_id']} {u['farm_id']}"
@@ -1127,12 +1129,20 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"reason understates: {where} is {code}, yet the fleet is proven short")
         if code != "fleet_short" and "fleet short" in u["reason"]:
             out.append(f"reason contradicts itself: {where} is {code} but says 'fleet short'")
+    left: dict[tuple[str, str], int] = defaultdict(int)
+    for u in r.unserved:
+        left[u["day"], u.get("base_id") or u["foresteria_id"]] += int(u["worker_days"])
     for row in _rows(r.root, "plan/fleet_days.csv"):
         key = (row["day"], row["foresteria_id"])
         got = (int(row["vehicles_lower_bound"]), int(row["vehicles_available"]))
         if key in bounds and got != bounds[key]:
             out.append(
                 f"fleet_days.csv wrong: {'/'.join(key)} says {got}, recomputed {bounds[key]}"
+            )
+        if int(row["worker_days_unserved"]) != left.get(key, 0):
+            out.append(
+                f"fleet_days.csv wrong: {'/'.join(key)} says {row['worker_days_unserved']} "
+                f"worker-days unserved, unserved.csv lists {left.get(key, 0)} for that base-day"
             )
 
 

@@ -464,6 +464,30 @@ def test_verify_catches_vehicles_busy_beside_an_idle_vehicle(run_dir: Path, tmp_
     assert expect in found, found
 
 
+def test_verify_catches_fleet_days_that_disagree_with_the_unserved_rows(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """fleet_days.csv's worker-days unserved per base-day must be the sum of unserved.csv's rows
+    of that base-day (the report's shortage table reads them): a forger who zeroes one, or a
+    planner that forgets riders it listed, is caught with the day, the base and both figures."""
+    assert not any("worker-days unserved" in v for v in verify_run(run_dir))
+    copy = tmp_path / "forged"
+    shutil.copytree(run_dir, copy)
+    path = copy / "plan" / "fleet_days.csv"
+    rows = _rows(path)
+    row = next(x for x in rows if int(x["worker_days_unserved"]) > 0)
+    listed = row["worker_days_unserved"]
+    row["worker_days_unserved"] = "0"
+    _write_rows(path, rows, list(rows[0]))
+    rehash(copy, ["plan/fleet_days.csv"])
+    found = verify_run(copy)
+    expect = (
+        f"fleet_days.csv wrong: {row['day']}/{row['foresteria_id']} says 0 worker-days "
+        f"unserved, unserved.csv lists {listed} for that base-day"
+    )
+    assert expect in found, found
+
+
 def test_a_departure_point_layer_flows_through_solve_verify_and_replay(tmp_path: Path) -> None:
     """W07 has no bed (Borgo Mezzanone closes on 20 July, before W07 arrives) and boards at
     the settlement "ex pista": W07 rides from there to F2 and back on every workday, by a
