@@ -672,10 +672,14 @@ def day(
     force: Annotated[bool, typer.Option(help="Replace an existing day run.")] = False,
 ) -> None:
     """Plan one day's shuttles from the ledger; publish a verified, replayable day run."""
-    from foresterie.ops.day import run_day
+    from foresterie.ops.background import ReportInBackground
 
-    with _ledger(run, ledger) as led, _published("day plan"):
-        res = run_day(run, led, _day(date_), out, force, typer.echo, _day_report_hook())
+    # forked first: it imports the report's modules while this process imports and plans
+    with ReportInBackground(_day_report_hook) as report:
+        from foresterie.ops.day import run_day
+
+        with _ledger(run, ledger) as led, _published("day plan"):
+            res = run_day(run, led, _day(date_), out, force, typer.echo, report)
     r = res.record
     st = r["stability_vs_season"]
     typer.echo(

@@ -65,7 +65,7 @@ def test_the_bad_input_catalogue_gets_the_same_messages() -> None:
     assert [(p.row, p.field) for p in probs] == [(1, "geometry")]
 
 
-PLAIN = {
+PLAIN: dict[str, list[Any]] = {
     "ints": [1, -2],
     "floats": [1.5, 2.0],
     "bools": [True, False],
@@ -90,7 +90,7 @@ def test_plain_property_columns_come_back_typed_as_gdal_types_them(
         assert [f.props[column] for f in fast[0]] == [time(6, 0), time(13, 30, 15)]
 
 
-UNUSUAL = {
+UNUSUAL: dict[str, list[Any]] = {
     "int_with_null": [1, None],  # GDAL: 1.0 and None
     "int_and_float": [1, 2.5],  # GDAL: 1.0 and 2.5
     "slash_dates": ["2027/05/01", "2027/05/02"],  # GDAL: '2027-05-01'
