@@ -192,7 +192,6 @@ def _checked(
 
     problems: list[Problem] = []
     features: list[Feature] = []
-    metric: list[Any] = []  # the two transformers, made at the first polygon
 
     for i, props, geom in rows:
         if geom is None or geom.is_empty:
@@ -218,12 +217,7 @@ def _checked(
                 )
                 continue
             # The entrance defaults to a point guaranteed inside, computed in metres.
-            if not metric:
-                from pyproj import Transformer
-
-                metric.append(Transformer.from_crs(4326, METRIC_CRS, always_xy=True))
-                metric.append(Transformer.from_crs(METRIC_CRS, 4326, always_xy=True))
-            to_metric, to_wgs = metric
+            to_metric, to_wgs = _metric_transformers()
             rep = shapely.transform(
                 geom, functools.partial(_apply, to_metric)
             ).representative_point()
@@ -246,6 +240,18 @@ def _checked(
                 )
             )
     return features, problems
+
+
+@functools.cache
+def _metric_transformers() -> tuple[Any, Any]:
+    """WGS84 -> METRIC_CRS and back, made once per process (a day run reads its layers three
+    times; each transformer reads the PROJ database)."""
+    from pyproj import Transformer
+
+    return (
+        Transformer.from_crs(4326, METRIC_CRS, always_xy=True),
+        Transformer.from_crs(METRIC_CRS, 4326, always_xy=True),
+    )
 
 
 def _apply(transformer: Any, xy: Any) -> Any:
