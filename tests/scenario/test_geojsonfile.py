@@ -14,8 +14,11 @@ from foresterie.scenario.geojsonfile import read_plain_geojson
 from tests.helpers import ROOT
 
 SHIPPED = sorted(
-    [*ROOT.glob("scenarios/*/*.geojson"), *ROOT.glob("geodata/*.geojson")]
-    + [*ROOT.glob("tests/data/*/*.geojson")]
+    [
+        *ROOT.glob("scenarios/*/*.geojson"),
+        *ROOT.glob("geodata/*.geojson"),
+        *ROOT.glob("tests/data/*/*.geojson"),
+    ]
 )
 BAD = sorted(ROOT.glob("tests/bad_inputs/*/*.geojson"))
 
