@@ -305,31 +305,6 @@ def test_the_fresh_plan_made_in_the_background_is_the_same_plan() -> None:
     assert _same(one[0], two[0]) and one[1] == two[1]
 
 
-def test_a_residual_plan_made_ahead_in_a_forked_process_is_the_plan_made_here() -> None:
-    """The repairs ask for the next candidate's residual plan ahead: a forked process makes it
-    meanwhile (the parent's list of calls stays empty) and it is the plan made here; without a
-    second process, or once cancelled, it is made here when asked for."""
-    sc, m, assignments, _ = _two_bases()
-    riders, busy = {"B01", "B02", "P1"}, {(D, "VA1")}
-    here = _residual_plan(sc, m, assignments, riders, busy, 1)
-    calls: list[int] = []
-
-    def make(r: set[str], b: set[tuple[date, str | None]]) -> ShuttlePlan:
-        calls.append(1)
-        return _residual_plan(sc, m, assignments, r, b, 1)
-
-    forked = stability._Residuals(make=make, forked=True)
-    forked.ahead(riders, busy)
-    assert _same(forked.plan(riders, busy), here) and calls == []  # made there
-    assert forked.plan(riders, busy) is forked.plan(riders, busy) and calls == []  # once
-    forked.ahead({"B03"}, busy)
-    forked.cancel()  # not needed after all: stopped, and made here if asked for later
-    assert not forked.making and forked.plan({"B03"}, busy).trips and calls == [1]
-    alone = stability._Residuals(make=make, forked=False)
-    alone.ahead(riders, busy)
-    assert not alone.making and _same(alone.plan(riders, busy), here) and calls == [1, 1]
-
-
 def test_a_residual_plan_carries_only_the_riders_given() -> None:
     """Departure-point riders have no bed, so they are not among the assignments: a residual
     plan for A1-A3 and B01 must not plan P1-P4 from PX as well (they were planned twice, on a
