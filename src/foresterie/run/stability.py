@@ -20,7 +20,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import signal
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -291,11 +290,15 @@ def stable_day_plan(
             trips.append(trip)
     base_of = pickup_bases(scenario, matrix)
     strict_pass: list[tuple[list[Trip], set[str]]] = []
-    residuals = _Residuals(
-        make=lambda riders, busy: _residual_plan(first, matrix, assignments, riders, busy, 1),
-        forked=processes > 1,
-    )
-    residual_plan = residuals.plan
+    residuals: dict[tuple[frozenset[str], frozenset[tuple[date, str | None]]], ShuttlePlan] = {}
+
+    def residual_plan(riders: set[str], busy: set[tuple[date, str | None]]) -> ShuttlePlan:
+        """_residual_plan, once per (riders, busy vehicles): the relaxed pass and the repairs
+        often ask for a plan already made (a deterministic function of these inputs)."""
+        key = (frozenset(riders), frozenset(busy))
+        if key not in residuals:
+            residuals[key] = _residual_plan(first, matrix, assignments, riders, busy, 1)
+        return residuals[key]
 
     def assemble(max_shift: int | None, bases: set[str]) -> tuple[ShuttlePlan, list[Trip], int]:
         """Kept trips, riders left over seated on them (departures moved by at most STABLE_MIN
@@ -355,11 +358,10 @@ def stable_day_plan(
     merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
     repaired: list[str] = []
 
-    def repair_inputs(
-        plan: ShuttlePlan, f: str, k: int, order: str
-    ) -> tuple[list[Trip], set[str], set[tuple[date, str | None]]] | None:
-        """What `repair` plans: the kept trips that stay, the riders planned again and the
-        vehicles busy meanwhile."""
+    def repair(plan: ShuttlePlan, f: str, k: int, order: str) -> ShuttlePlan | None:
+        """`plan` with base f's riders not on its kept trips, and the riders of the k kept
+        vehicles whose stops come nearest their farms, planned again on those k vehicles and the
+        idle ones; None when base f has fewer than k kept vehicles or nothing is left over."""
         kept_ids = {t.trip_id for t in kept_trips}
         mine = [t for t in plan.trips if t.foresteria_id == f]
         on_kept: dict[str, int] = defaultdict(int)  # legs on kept trips
@@ -401,22 +403,9 @@ def stable_day_plan(
             if (x := _stripped(t, replan, matrix, scenario)) is not None
         ]
         others = [t for t in plan.trips if t.foresteria_id != f]
-        return stay, replan, {(t.day, t.vehicle_id) for t in stay + others}
-
-    def repair(plan: ShuttlePlan, f: str, k: int, order: str) -> ShuttlePlan | None:
-        """`plan` with base f's riders not on its kept trips, and the riders of the k kept
-        vehicles whose stops come nearest their farms, planned again on those k vehicles and the
-        idle ones; None when base f has fewer than k kept vehicles or nothing is left over.
-        The next candidate's plan is made meanwhile by a forked process (with more than one
-        process): it is usually needed, and it is the same plan wherever it is made."""
-        nxt = repair_inputs(plan, f, k + 1, order) if k < REPAIR_VEHICLES else None
-        if nxt is not None:
-            residuals.ahead(nxt[1], nxt[2])
-        inputs = repair_inputs(plan, f, k, order)
-        if inputs is None:
-            return None
-        stay, replan, busy = inputs
-        return _merge(stay, residual_plan(replan, busy), [])
+        busy = {(t.day, t.vehicle_id) for t in stay + others}
+        rest = residual_plan(replan, busy)
+        return _merge(stay, rest, [])
 
     reference: dict[tuple[str, str], RefLeg] = {
         (w, rt["direction"]): RefLeg(
@@ -492,7 +481,6 @@ def stable_day_plan(
                     if not fresh_wins(cand, f):
                         cands.append(cand)
                         break
-                residuals.cancel()  # the next candidate of this order, made ahead, is not needed
             best = min(
                 cands,
                 key=lambda p: (
@@ -517,72 +505,6 @@ def stable_day_plan(
         fresh_foresterie=sorted(fresh_fids),
         repaired_foresterie=sorted(repaired),
     )
-
-
-ResidualKey = tuple[frozenset[str], frozenset[tuple[date, str | None]]]
-
-
-@dataclass(kw_only=True)
-class _Residuals:
-    """_residual_plan once per (riders, busy vehicles): the relaxed pass and the repairs often
-    ask for a plan already made (a deterministic function of these inputs). With `forked`, a
-    plan asked for ahead is made by a forked process while this one makes another (two cores)."""
-
-    make: Callable[[set[str], set[tuple[date, str | None]]], ShuttlePlan]
-    forked: bool
-    made: dict[ResidualKey, ShuttlePlan] = field(default_factory=dict)
-    making: dict[ResidualKey, _PlanInBackground] = field(default_factory=dict)
-
-    def plan(self, riders: set[str], busy: set[tuple[date, str | None]]) -> ShuttlePlan:
-        key = (frozenset(riders), frozenset(busy))
-        if key not in self.made:
-            there = self.making.pop(key, None)
-            plan = there.result() if there is not None else None
-            self.made[key] = plan if plan is not None else self.make(riders, busy)
-        return self.made[key]
-
-    def ahead(self, riders: set[str], busy: set[tuple[date, str | None]]) -> None:
-        key = (frozenset(riders), frozenset(busy))
-        if self.forked and key not in self.made and key not in self.making:
-            self.making[key] = _PlanInBackground(lambda: self.make(riders, busy))
-
-    def cancel(self) -> None:
-        for there in self.making.values():
-            there.cancel()
-        self.making.clear()
-
-
-class _PlanInBackground:
-    """One plan made by a forked process; None if it died (then it is made here)."""
-
-    def __init__(self, make: Callable[[], ShuttlePlan]):
-        ctx = multiprocessing.get_context("fork")
-        self.conn, theirs = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_plan_child, args=(make, theirs), daemon=True)
-        self.process.start()
-        theirs.close()
-
-    def result(self) -> ShuttlePlan | None:
-        try:
-            plan: ShuttlePlan | None = self.conn.recv()
-        except (EOFError, OSError):
-            plan = None
-        self.cancel()
-        return plan
-
-    def cancel(self) -> None:
-        self.process.terminate()
-        self.process.join()
-        self.conn.close()
-
-
-def _plan_child(make: Callable[[], ShuttlePlan], conn: Connection) -> None:
-    die_with_parent(os.getppid())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent answers ctrl-C and stops us
-    try:
-        conn.send(make())
-    finally:
-        conn.close()
 
 
 def _only_bases(
