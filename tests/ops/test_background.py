@@ -101,3 +101,25 @@ def test_a_day_whose_report_or_verification_fails_publishes_nothing(
             run_day(tiny_season_run, ledger, D, days / "c", report=report)
         assert (days / "c" / "report" / "pid.txt").is_file()
         assert [r.event.kind for r in ledger.rows()] == ["day_plan"]
+
+
+def test_a_day_failing_while_its_report_is_written_stops_the_report_first(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """The report is asked for as soon as the plan is verified-ready; the day's own figures are
+    computed meanwhile. A failure there (a damaged previous day run beside it) stops the report
+    process before the temporary run folder is removed: nothing is left half-written."""
+    led = tmp_path / "ledger.sqlite"
+    days = tmp_path / "days"
+    before = days / "2026-07-06"
+    (before / "plan").mkdir(parents=True)
+    season_sha = load_season_run(tiny_season_run).manifest_sha256
+    (before / "day.json").write_text(f'{{"season_run_manifest_sha256": "{season_sha}"}}')
+    (before / "manifest.json").write_text("{}")
+    (before / "plan" / "trips.csv").write_text("no,day,column\n".replace("day", "dia"))
+    with Ledger.open(led, load_season_run(tiny_season_run).binding) as ledger:
+        with ReportInBackground(_writes_its_pid) as report, pytest.raises(ValueError):
+            run_day(tiny_season_run, ledger, D, days / D.isoformat(), report=report)
+        assert not report._process.is_alive()
+        assert sorted(p.name for p in days.iterdir()) == ["2026-07-06"]
+        assert ledger.rows() == []

@@ -12,6 +12,7 @@ travel (a bad run folder, a full disk), else as an internal error carrying the t
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -44,8 +45,17 @@ class ReportInBackground:
         theirs.close()
 
     def __call__(self, run: Path) -> None:
-        try:
+        self.start(run)
+        self.wait()
+
+    def start(self, run: Path) -> None:
+        """Ask for the report of `run` (the caller does other work meanwhile, then `wait`)."""
+        with contextlib.suppress(OSError):  # it has ended: `wait` says so
             self._conn.send(str(run))
+
+    def wait(self) -> None:
+        """The report asked for is written (or its failure raised here)."""
+        try:
             kind, payload = self._conn.recv()
         except (EOFError, OSError):
             raise RuntimeError(
