@@ -123,12 +123,11 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
         secs[i, j], mets[i, j] = int(s), int(m)
     if (secs < 0).any():
         return None
-    if len(_READ) >= 4:
-        del _READ[next(iter(_READ))]
+    _READ.clear()  # the last one only: a matrix can be large, and a day run reads one
     _READ[key] = (secs.copy(), mets.copy())
     return secs, mets
 
 
-# The usual files read in this process, by content and ids: a day run reads the season's matrix
-# four times (the season run, the day scenario, the travel stage, the snapshot).
+# The usual file last read in this process, by content and ids: a day run reads the season's
+# matrix four times (the season run, the day scenario, the travel stage, the snapshot).
 _READ: dict[tuple[bytes, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = {}
