@@ -672,10 +672,17 @@ def day(
     force: Annotated[bool, typer.Option(help="Replace an existing day run.")] = False,
 ) -> None:
     """Plan one day's shuttles from the ledger; publish a verified, replayable day run."""
+    from foresterie.ops.background import ReportInBackground
     from foresterie.ops.day import run_day
 
-    with _ledger(run, ledger) as led, _published("day plan"):
-        res = run_day(run, led, _day(date_), out, force, typer.echo, _day_report_hook())
+    # forked once the modules both need are loaded (not imported twice), before the ledger is
+    # opened: it imports the report's own modules while this process loads and plans the day
+    with (
+        ReportInBackground(_day_report_hook) as report,
+        _ledger(run, ledger) as led,
+        _published("day plan"),
+    ):
+        res = run_day(run, led, _day(date_), out, force, typer.echo, report)
     r = res.record
     st = r["stability_vs_season"]
     typer.echo(

@@ -66,3 +66,21 @@ def test_anything_unusual_is_left_to_the_full_reader_with_its_messages(tmp_path:
     probs = []
     parse_matrix_file(write(tmp_path, unusual["unknown id"]), "matrix.csv", IDS, probs)
     assert [(p.row, p.field) for p in probs] == [(8, "to_id")]
+
+
+def test_the_same_content_is_parsed_once_per_process_and_each_caller_gets_its_own_arrays(
+    tmp_path: Path,
+) -> None:
+    text = "from_id,to_id,seconds,metres\n" + "".join(f"{a},{b},{s},{m}\n" for a, b, s, m in ROWS)
+    first = _parse_plain(write(tmp_path, text), IDS)
+    assert first is not None
+    first[0][0, 1] = 999_999  # a caller's change stays its own
+    other = tmp_path / "copy"
+    other.mkdir()
+    again = _parse_plain(write(other, text), IDS)  # the same bytes elsewhere: remembered
+    assert again is not None and again[0][0, 1] == 60 and again[0] is not first[0]
+    changed = _parse_plain(write(other, text.replace("A,B,60,", "A,B,61,")), IDS)
+    assert changed is not None and changed[0][0, 1] == 61  # other bytes: read anew
+    assert (
+        _parse_plain(write(other, text), ["A", "B", "C", "D"]) is None
+    )  # other ids: a pair missing

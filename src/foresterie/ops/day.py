@@ -37,6 +37,7 @@ from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
 from foresterie.core.restricted import read_restricted
 from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.run.pipeline import RunSummary, solve
@@ -391,19 +392,31 @@ def run_day(
     def publish_hook(tmp: Path) -> None:
         timings["solve_and_verify_s"] = time.monotonic() - t1
         t2 = time.monotonic()
-        season_legs = rider_legs(season_run, d)
-        day_legs = rider_legs(tmp, d)
-        record["stability_vs_season"] = stability(season_legs, day_legs)
-        record["vehicles_used"] = _vehicles_of(day_legs)  # each plan's riders.csv read once
-        record["vehicles_used_season_plan"] = _vehicles_of(season_legs)
-        if (prev_run / "manifest.json").is_file():
-            prev = rider_legs(prev_run, d - timedelta(days=1))
-            record["stability_vs_previous_day"] = stability(prev, day_legs)
-        write_text(
-            tmp / "report" / "follow_up.csv",
-            "worker_id,no_shows_last_7_days\n" + "".join(f"{w},{n}\n" for w, n in demand.follow_up),
-        )
-        if report is not None:
+        # a report process writes the report meanwhile (it reads neither day.json nor follow_up.csv)
+        early = report if isinstance(report, ReportInBackground) else None
+        if early is not None:
+            early.start(tmp)
+        try:
+            season_legs = rider_legs(season_run, d)
+            day_legs = rider_legs(tmp, d)
+            record["stability_vs_season"] = stability(season_legs, day_legs)
+            record["vehicles_used"] = _vehicles_of(day_legs)  # each plan's riders.csv read once
+            record["vehicles_used_season_plan"] = _vehicles_of(season_legs)
+            if (prev_run / "manifest.json").is_file():
+                prev = rider_legs(prev_run, d - timedelta(days=1))
+                record["stability_vs_previous_day"] = stability(prev, day_legs)
+            write_text(
+                tmp / "report" / "follow_up.csv",
+                "worker_id,no_shows_last_7_days\n"
+                + "".join(f"{w},{n}\n" for w, n in demand.follow_up),
+            )
+        except BaseException:  # stopped before the run folder is removed: nothing half-written
+            if early is not None:
+                early.close()
+            raise
+        if early is not None:
+            early.wait()
+        elif report is not None:
             report(tmp)
         timings["report_s"] = time.monotonic() - t2
         record["timings_s"] = {k: round(v, 3) for k, v in timings.items()}

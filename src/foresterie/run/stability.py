@@ -20,6 +20,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import signal
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -567,6 +568,7 @@ def _fresh_child(job: _FreshJob, conn: Connection) -> None:
     """In the background process: the fresh plan of each base in turn, on one process; says
     which base it starts, then sends its plan."""
     die_with_parent(os.getppid())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # ctrl-C: the parent answers it and stops us
     try:
         for f in job.order:
             conn.send(("start", f, None))

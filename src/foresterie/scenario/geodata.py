@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from dataclasses import dataclass
@@ -9,10 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from foresterie.core.errors import Msg, Problem
 from foresterie.core.files import unreadable_reason
+from foresterie.scenario.geojsonfile import read_plain_geojson
 
 # Puglia's bounding box with a small margin (ISTAT region outline: lon 14.93..18.52, lat 39.79..42.23).
 PUGLIA_BBOX = (14.8, 39.7, 18.6, 42.3)
@@ -60,6 +60,8 @@ def check_lonlat(lon: float, lat: float, file: str, row: int) -> list[Problem]:
 
 def _plain(value: Any) -> Any:
     """Turn pandas/numpy scalars into str/int/float/None so validation sees one vocabulary."""
+    import pandas as pd  # loaded already: the full reader's frames are pandas
+
     if value is None or value is pd.NaT:
         return None
     if isinstance(value, float) and math.isnan(value):
@@ -79,16 +81,29 @@ def read_features(
     """Read every feature; reproject a declared non-WGS84 CRS; report bad geometries per row.
 
     Also returns every id seen, bad rows included, so references to them are not reported twice.
+    The usual GeoJSON file is read without GDAL (geojsonfile.py: the same values), the rest with
+    geopandas.
     """
-    import geopandas as gpd
-    import pyogrio
-    import shapely
-    from pyproj import Transformer
-
-    problems: list[Problem] = []
     why = unreadable_reason(path, MAX_LAYER_BYTES)
     if why:
         return [], [Problem(label, None, "file", why)], set()
+    plain = (
+        read_plain_geojson(path, allow_polygons)
+        if layer is None and path.suffix.lower() in (".geojson", ".json")
+        else None
+    )
+    if plain is not None:
+        ids = {str(p["id"]).strip() for _, p, _ in plain if p.get("id") is not None}
+        return (*_checked(plain, label, allow_polygons), ids)
+    return _read_with_gdal(path, label, allow_polygons, layer)
+
+
+def _read_with_gdal(
+    path: Path, label: str, allow_polygons: bool, layer: str | None
+) -> tuple[list[Feature], list[Problem], set[str]]:
+    import geopandas as gpd
+    import pyogrio
+
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:
@@ -157,15 +172,28 @@ def read_features(
                 [Problem(label, None, "crs", f"cannot reproject {gdf.crs} to WGS84: {exc}")],
                 set(),
             )
-    to_metric = Transformer.from_crs(4326, METRIC_CRS, always_xy=True)
-    to_wgs = Transformer.from_crs(METRIC_CRS, 4326, always_xy=True)
-    features: list[Feature] = []
     ids = {str(v).strip() for v in gdf["id"] if v is not None} if "id" in gdf.columns else set()
     columns = [c for c in gdf.columns if c != "geometry"]
-    for i, (geom, *values) in enumerate(
-        zip(gdf.geometry, *(gdf[c] for c in columns), strict=True), start=1
-    ):
-        props = {c: _plain(v) for c, v in zip(columns, values, strict=True)}
+    rows = [
+        (i, {c: _plain(v) for c, v in zip(columns, values, strict=True)}, geom)
+        for i, (geom, *values) in enumerate(
+            zip(gdf.geometry, *(gdf[c] for c in columns), strict=True), start=1
+        )
+    ]
+    return (*_checked(rows, label, allow_polygons), ids)
+
+
+def _checked(
+    rows: list[tuple[int, dict[str, Any], Any]], label: str, allow_polygons: bool
+) -> tuple[list[Feature], list[Problem]]:
+    """Features from (row, properties, shapely geometry), each geometry checked; a polygon's
+    entrance is a point inside it, computed in metres."""
+    import shapely
+
+    problems: list[Problem] = []
+    features: list[Feature] = []
+
+    for i, props, geom in rows:
         if geom is None or geom.is_empty:
             problems.append(Problem(label, i, "geometry", Msg("missing or empty geometry")))
             continue
@@ -189,8 +217,10 @@ def read_features(
                 )
                 continue
             # The entrance defaults to a point guaranteed inside, computed in metres.
-            metric = shapely.transform(geom, lambda xy: _apply(to_metric, xy))
-            rep = metric.representative_point()
+            to_metric, to_wgs = _metric_transformers()
+            rep = shapely.transform(
+                geom, functools.partial(_apply, to_metric)
+            ).representative_point()
             lon, lat = to_wgs.transform(rep.x, rep.y)
             bad = check_lonlat(lon, lat, label, i)
             if bad:
@@ -209,7 +239,19 @@ def read_features(
                     Msg("{kind} geometry, expected {allowed}", kind=kind, allowed=allowed),
                 )
             )
-    return features, problems, ids
+    return features, problems
+
+
+@functools.cache
+def _metric_transformers() -> tuple[Any, Any]:
+    """WGS84 -> METRIC_CRS and back, made once per process (a day run reads its layers three
+    times; each transformer reads the PROJ database)."""
+    from pyproj import Transformer
+
+    return (
+        Transformer.from_crs(4326, METRIC_CRS, always_xy=True),
+        Transformer.from_crs(METRIC_CRS, 4326, always_xy=True),
+    )
 
 
 def _apply(transformer: Any, xy: Any) -> Any:

@@ -4,6 +4,7 @@ without the travel stage; travel wraps the arrays into its TravelMatrix."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,8 @@ def _blank(ids: list[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
 def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
     """The usual file fast (a day run reads the season's matrix several times): exactly these
     four columns, no quotes, BOM or CR, every row four cells of known ids and ASCII digits, every
-    pair present. Anything else gives None, and the full reader above decides and reports."""
+    pair present. Anything else gives None, and the full reader above decides and reports.
+    A content read before in this process (with the same ids) is not parsed again."""
     try:
         if not path.is_file() or path.stat().st_size > MAX_BYTES:
             return None
@@ -93,6 +95,10 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
         or raw.startswith(b"\xef\xbb\xbf")
     ):
         return None
+    key = (hashlib.sha256(raw).digest(), tuple(ids))
+    if key in _READ:
+        secs, mets = _READ[key]
+        return secs.copy(), mets.copy()
     try:
         lines = raw.decode("utf-8").split("\n")
     except UnicodeDecodeError:
@@ -117,4 +123,11 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
         secs[i, j], mets[i, j] = int(s), int(m)
     if (secs < 0).any():
         return None
+    _READ.clear()  # the last one only: a matrix can be large, and a day run reads one
+    _READ[key] = (secs.copy(), mets.copy())
     return secs, mets
+
+
+# The usual file last read in this process, by content and ids: a day run reads the season's
+# matrix four times (the season run, the day scenario, the travel stage, the snapshot).
+_READ: dict[tuple[bytes, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = {}

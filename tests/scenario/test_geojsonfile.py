@@ -1,0 +1,145 @@
+"""The usual GeoJSON file read without GDAL gives what the full (geopandas) reader gives."""
+
+from __future__ import annotations
+
+import json
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from foresterie.scenario.geodata import _read_with_gdal, read_features
+from foresterie.scenario.geojsonfile import read_plain_geojson
+from tests.helpers import ROOT
+
+SHIPPED = sorted(
+    [
+        *ROOT.glob("scenarios/*/*.geojson"),
+        *ROOT.glob("geodata/*.geojson"),
+        *ROOT.glob("tests/data/*/*.geojson"),
+    ]
+)
+BAD = sorted(ROOT.glob("tests/bad_inputs/*/*.geojson"))
+
+
+def both(path: Path, polygons: bool) -> tuple[Any, Any]:
+    """(read_features, the GDAL reader alone) on one file."""
+    return (
+        read_features(path, path.name, polygons),
+        _read_with_gdal(path, path.name, polygons, None),
+    )
+
+
+def layer(tmp_path: Path, column: str, values: list[Any], geometry: Any = None) -> Path:
+    point = {"type": "Point", "coordinates": [16.0, 41.0]}
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"id": f"X{i}", column: v},
+            "geometry": geometry if geometry is not None else point,
+        }
+        for i, v in enumerate(values)
+    ]
+    path = tmp_path / f"{column}.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    return path
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shipped_layers_are_read_without_gdal_into_the_same_records(path: Path) -> None:
+    polygons = path.name.startswith("farms")
+    assert read_plain_geojson(path, polygons) is not None  # the fast path is taken
+    fast, full = both(path, polygons)
+    assert fast == full
+    assert fast[0] and not fast[1]  # features, no problem
+
+
+def test_the_bad_input_catalogue_gets_the_same_messages() -> None:
+    assert len(BAD) >= 10
+    for path in BAD:
+        for polygons in (False, True):
+            fast, full = both(path, polygons)
+            assert fast == full, path
+    # the catalogue's geometry defects are named, on their row
+    _, probs, _ = read_features(
+        ROOT / "tests/bad_inputs/point_outside_puglia/farms.geojson", "farms.geojson", True
+    )
+    assert [(p.row, p.field) for p in probs] == [(1, "geometry")]
+
+
+PLAIN: dict[str, list[Any]] = {
+    "ints": [1, -2],
+    "floats": [1.5, 2.0],
+    "bools": [True, False],
+    "iso_dates": ["2027-05-01", "2027-06-30"],
+    "dates_and_words": ["2027-05-01", "hello"],
+    "clock_times": ["06:00", "13:30:15"],
+    "strings_with_null": ["a", None],
+    "numbers_as_strings": ["12", "3.5"],
+    "workdays": ["Mon-Sat", "Mon-Fri"],
+}
+
+
+@pytest.mark.parametrize("column", sorted(PLAIN))
+def test_plain_property_columns_come_back_typed_as_gdal_types_them(
+    tmp_path: Path, column: str
+) -> None:
+    path = layer(tmp_path, column, PLAIN[column])
+    assert read_plain_geojson(path, True) is not None
+    fast, full = both(path, True)
+    assert fast == full
+    if column == "clock_times":  # GDAL makes a column of clock times datetime.time
+        assert [f.props[column] for f in fast[0]] == [time(6, 0), time(13, 30, 15)]
+
+
+UNUSUAL: dict[str, list[Any]] = {
+    "int_with_null": [1, None],  # GDAL: 1.0 and None
+    "int_and_float": [1, 2.5],  # GDAL: 1.0 and 2.5
+    "slash_dates": ["2027/05/01", "2027/05/02"],  # GDAL: '2027-05-01'
+    "datetimes": ["2027-05-01T10:00:00", "2027-05-01T11:00:00"],  # GDAL: the date
+    "padded_time": [" 06:00", "07:00"],  # GDAL: a time
+    "time_and_date": ["06:00", "2027-05-01"],  # GDAL: both strings
+    "bad_clock": ["25:00", "06:00"],  # GDAL: strings
+    "second_60": ["06:00:60", "07:00"],  # GDAL: refuses the file
+    "impossible_date": ["2027-02-30", "2027-02-01"],  # GDAL: refuses the file
+    "bool_and_int": [True, 2],
+    "nested": [[1, 2], {"a": 1}],
+}
+
+
+@pytest.mark.parametrize("column", sorted(UNUSUAL))
+def test_anything_unusual_is_left_to_the_full_reader(tmp_path: Path, column: str) -> None:
+    path = layer(tmp_path, column, UNUSUAL[column])
+    assert read_plain_geojson(path, True) is None
+    fast, full = both(path, True)
+    assert fast == full
+
+
+def test_unusual_geometry_and_structure_go_to_the_full_reader(tmp_path: Path) -> None:
+    open_ring = {"type": "Polygon", "coordinates": [[[16.0, 41.0], [16.1, 41.0], [16.1, 41.1]]]}
+    point_3d = {"type": "Point", "coordinates": [16.0, 41.0, 5.0]}
+    multi = {"type": "MultiPoint", "coordinates": [[16.0, 41.0]]}
+    for geometry in (open_ring, point_3d, multi):
+        path = layer(tmp_path, "name", ["a", "b"], geometry)
+        assert read_plain_geojson(path, True) is None
+        fast, full = both(path, True)
+        assert fast == full
+    path = layer(tmp_path, "name", ["a", "b"])
+    data = json.loads(path.read_text())
+    variants = {
+        "crs": {**data, "crs": {"type": "name", "properties": {"name": "EPSG:32633"}}},
+        "feature id": {**data, "features": [{**f, "id": 7} for f in data["features"]]},
+        "missing key": {
+            **data,
+            "features": [data["features"][0], {**data["features"][1], "properties": {"id": "X1"}}],
+        },
+    }
+    for name, variant in variants.items():
+        path.write_text(json.dumps(variant))
+        assert read_plain_geojson(path, True) is None, name
+        fast, full = both(path, True)
+        assert fast == full, name
+    path.write_text(json.dumps(data).replace("16.0", "NaN", 1))
+    assert read_plain_geojson(path, True) is None
+    assert both(path, True)[0] == both(path, True)[1]
