@@ -662,7 +662,8 @@ def _relabel(
 ) -> ShuttlePlan:
     """Give the assembled plan the proven figures of the whole day's demand (kept trips and the
     residual plan each saw only part of it): the lower bound and vehicles available per base-day,
-    and "fleet short" exactly where that bound exceeds the vehicles available."""
+    "fleet short" exactly where that bound exceeds the vehicles available, and the worker-days
+    unserved per base-day from the unserved rows."""
     names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
     fleet_days = [
         replace(
@@ -701,6 +702,14 @@ def _relabel(
                 "(heuristic: kept trips and the rest planned around them)",
             )
         unserved.append(replace(u, lower_bound=lb, available=avail))
+    # The kept trips' riders left behind were listed apart from the residual plan's figures:
+    # each base-day's count is the sum of its unserved rows, as the verifier checks.
+    short: dict[tuple[date, str], int] = defaultdict(int)
+    for u in unserved:
+        short[u.day, u.base_id or u.foresteria_id] += u.riders
+    fleet_days = [
+        replace(f, short_riders=short.get((f.day, f.foresteria_id), 0)) for f in fleet_days
+    ]
     return replace(plan, fleet_days=fleet_days, unserved=unserved)
 
 
