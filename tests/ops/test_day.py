@@ -142,6 +142,51 @@ def _rows(path: Path) -> int:
     return int(sqlite3.connect(path).execute("SELECT COUNT(*) FROM ledger_events").fetchone()[0])
 
 
+@pytest.mark.parametrize(
+    ("trips_csv", "expect"),
+    [
+        ("trip_id,dia,depart\n", "trips.csv:1: day: column missing from the header"),
+        (
+            "trip_id,day,direction,vehicle_id,depart\nT1,2026-07-06,to_farm,V1,6h30\n",
+            "trips.csv: depart: not a time HH:MM: '6h30'",
+        ),
+        (
+            "trip_id,day,direction,vehicle_id,depart\nT1,2026-07-06,to_farm\n",
+            "trips.csv:2: day: 3 fields, the header has 5",
+        ),
+    ],
+)
+def test_a_damaged_previous_day_run_beside_it_is_one_line_and_exit_2(
+    season: Path, tmp_path: Path, trips_csv: str, expect: str
+) -> None:
+    """The day before's run folder is read for the stability figures; damaged (a column gone,
+    a time that is no time, a row cut short), it is named in one line, exit 2, and nothing of
+    the day is published or recorded."""
+    days = tmp_path / "days"
+    before = days / "2026-07-06"
+    (before / "plan").mkdir(parents=True)
+    sha = load_season_run(season).manifest_sha256
+    (before / "day.json").write_text(f'{{"season_run_manifest_sha256": "{sha}"}}')
+    (before / "manifest.json").write_text("{}")
+    (before / "plan" / "trips.csv").write_text(trips_csv)
+    (before / "plan" / "riders.csv").write_text("trip_id,worker_id\n")
+    led = tmp_path / "ledger.sqlite"
+    assert _cli("ledger", "init", str(season), "--ledger", str(led))[0] == 0
+    code, out = _cli(
+        "day",
+        str(season),
+        "--date",
+        D.isoformat(),
+        "--ledger",
+        str(led),
+        "--out",
+        str(days / D.isoformat()),
+    )
+    assert code == 2, out
+    assert expect in out and "Traceback" not in out
+    assert sorted(p.name for p in days.iterdir()) == ["2026-07-06"]
+
+
 def test_day_run_end_to_end(season: Path, tmp_path: Path) -> None:
     led = tmp_path / "ledger.sqlite"
     checkins = tmp_path / "checkins.csv"

@@ -34,6 +34,7 @@ from ortools.graph.python import linear_sum_assignment
 
 from foresterie.core.files import dumps_json
 from foresterie.core.procs import _die_with_parent as die_with_parent
+from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Scenario, Vehicle
 from foresterie.shuttles.routes import (
@@ -174,12 +175,23 @@ def reference_trips_json(run_plan: Path, d: date) -> str:
 def csv_rows_where(path: Path, column: str, keep: Callable[[str], bool]) -> list[dict[str, str]]:
     """The rows of a plan's CSV file whose `column` passes `keep`, as csv.DictReader gives them;
     only those rows are made into dicts (a season plan's riders.csv has ~70,000 rows, a day's
-    a few thousand)."""
+    a few thousand). A file without the column, or a row cut short of it, is a damaged run folder
+    (RunFolderError: file, row, field), never a traceback."""
     with open(path, encoding="utf-8", newline="") as fh:
         rows = csv.reader(fh)
         header = next(rows, [])
+        if column not in header:
+            raise RunFolderError(str(path), 1, column, "column missing from the header")
         k = header.index(column)
-        return [dict(zip(header, r, strict=False)) for r in rows if r and keep(r[k])]
+        out = []
+        for line, r in enumerate(rows, start=2):
+            if r and len(r) != len(header):
+                raise RunFolderError(
+                    str(path), line, column, f"{len(r)} fields, the header has {len(header)}"
+                )
+            if r and keep(r[k]):
+                out.append(dict(zip(header, r, strict=True)))
+        return out
 
 
 @dataclass(frozen=True, kw_only=True)
