@@ -358,3 +358,16 @@ def rehash(run: Path, names: list[str]) -> None:
         part, file = name.split("/", 1)
         m[part][file] = hashlib.sha256((run / name).read_bytes()).hexdigest()
     (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def previous_day_run(days: Path, season_sha: str, trips_csv: str, d: str = "2026-07-06") -> Path:
+    """A day run folder of day `d` beside the next day's (as `foresterie day` lays them out), of
+    the season run with manifest hash `season_sha`, whose plan/trips.csv is `trips_csv` (tests
+    of a damaged previous day)."""
+    before = days / d
+    (before / "plan").mkdir(parents=True)
+    (before / "day.json").write_text(f'{{"season_run_manifest_sha256": "{season_sha}"}}')
+    (before / "manifest.json").write_text("{}")
+    (before / "plan" / "trips.csv").write_text(trips_csv)
+    (before / "plan" / "riders.csv").write_text("trip_id,worker_id\n")
+    return before

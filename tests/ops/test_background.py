@@ -17,6 +17,7 @@ from foresterie.core.errors import Problem, ScenarioError
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.day import load_season_run, run_day
 from foresterie.ops.ledger import Ledger
+from tests.helpers import previous_day_run
 
 D = date(2026, 7, 7)
 IMPORTED: list[int] = []  # the factory's side effect: where the imports were done
@@ -111,12 +112,7 @@ def test_a_day_failing_while_its_report_is_written_stops_the_report_first(
     process before the temporary run folder is removed: nothing is left half-written."""
     led = tmp_path / "ledger.sqlite"
     days = tmp_path / "days"
-    before = days / "2026-07-06"
-    (before / "plan").mkdir(parents=True)
-    season_sha = load_season_run(tiny_season_run).manifest_sha256
-    (before / "day.json").write_text(f'{{"season_run_manifest_sha256": "{season_sha}"}}')
-    (before / "manifest.json").write_text("{}")
-    (before / "plan" / "trips.csv").write_text("no,day,column\n".replace("day", "dia"))
+    previous_day_run(days, load_season_run(tiny_season_run).manifest_sha256, "no,dia,column\n")
     with Ledger.open(led, load_season_run(tiny_season_run).binding) as ledger:
         with ReportInBackground(_writes_its_pid) as report, pytest.raises(ValueError):
             run_day(tiny_season_run, ledger, D, days / D.isoformat(), report=report)

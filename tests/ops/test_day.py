@@ -28,7 +28,7 @@ from foresterie.ops.day import (
 from foresterie.ops.ledger import Event, Ledger, ledger_path
 from foresterie.run.stability import RefLeg as Leg
 from foresterie.verify import verify_run
-from tests.helpers import add_pickup, rehash, with_referrals
+from tests.helpers import add_pickup, previous_day_run, rehash, with_referrals
 
 D = date(2026, 7, 7)  # a Tuesday
 
@@ -163,13 +163,7 @@ def test_a_damaged_previous_day_run_beside_it_is_one_line_and_exit_2(
     a time that is no time, a row cut short), it is named in one line, exit 2, and nothing of
     the day is published or recorded."""
     days = tmp_path / "days"
-    before = days / "2026-07-06"
-    (before / "plan").mkdir(parents=True)
-    sha = load_season_run(season).manifest_sha256
-    (before / "day.json").write_text(f'{{"season_run_manifest_sha256": "{sha}"}}')
-    (before / "manifest.json").write_text("{}")
-    (before / "plan" / "trips.csv").write_text(trips_csv)
-    (before / "plan" / "riders.csv").write_text("trip_id,worker_id\n")
+    previous_day_run(days, load_season_run(season).manifest_sha256, trips_csv)
     led = tmp_path / "ledger.sqlite"
     assert _cli("ledger", "init", str(season), "--ledger", str(led))[0] == 0
     code, out = _cli(
