@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
-from foresterie.housing.mip import Program
+from foresterie.housing.mip import Program, SearchResult
 from foresterie.housing.tiers import (
     _aggregate,
     _Component,
@@ -926,7 +926,12 @@ def test_near_bound_search_is_skipped_without_groups_or_single_steps() -> None:
     lp = p.lp(c.astype(float))
     assert lp is not None
     asked: list[object] = []
-    _near_bound(lp, np.array([], dtype=np.int64), lambda *a, **k: asked.append(a))
+
+    def record(*a: object, **k: object) -> SearchResult:
+        asked.append(a)
+        return SearchResult(x=None, objective=None, bound=None, optimal=False)
+
+    _near_bound(lp, np.array([], dtype=np.int64), record)
     assert asked == []  # no groups: nothing the LP could have split
     big = Program()
     big.add_var(0, 1)
@@ -935,7 +940,7 @@ def test_near_bound_search_is_skipped_without_groups_or_single_steps() -> None:
     cbig = np.array([-2_000_000, -2_000_000], dtype=np.int64)  # a bound of millions
     lpb = big.lp(cbig.astype(float))
     assert lpb is not None and not [g for g in _ladder(lpb.bound) if 0 < g <= 4]
-    _near_bound(lpb, np.array([0, 1]), lambda *a, **k: asked.append(a))
+    _near_bound(lpb, np.array([0, 1]), record)
     assert asked == []  # no single steps: the ladder's relative rungs as before
 
 
