@@ -597,7 +597,7 @@ def _near_bound(lp: LpResult, groups: np.ndarray, search: Callable[..., SearchRe
     cheaply, but the rung at the optimum itself asks SCIP to *find* a solution in the whole
     reduced-cost neighbourhood, and that search can take minutes. Measured on the 5,000-worker
     season with 17 foresterie (one district; the men's and women's block, 13,291 columns,
-    57 fractional group columns): bound + 3 took 165 s as a rung, 12 s here."""
+    57 fractional group columns): bound + 3 took 165 s as a rung, 7-20 s here."""
     steps = [g for g in _ladder(lp.bound) if g in _SMALL_STEPS]
     if not steps or not groups.size:
         return
