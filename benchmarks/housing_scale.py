@@ -2,9 +2,11 @@
 
 Generated seasons (6 foresterie, 150 farms, 153 nights, beds so that peak demand ~1.5x beds;
 partial stays with one transfer and a 7-night minimum, as the generator writes), median of 3 runs.
-Usage: python benchmarks/housing_scale.py [--whole-stays] [--runs R] [N ...] (default 1700 5000
-20000 50000, R = 3); --whole-stays turns partial stays and transfers off (the model before issue
-#16); --runs sets the runs per size (the median is of them).
+Usage: python benchmarks/housing_scale.py [--whole-stays] [--pipeline-shape] [--runs R] [N ...]
+(default 1700 5000 20000 50000, R = 3); --whole-stays turns partial stays and transfers off (the
+model before issue #16); --pipeline-shape grows foresterie and farms with the workers as
+benchmarks/pipeline_scale.py does (max(6, N/300) foresterie, 25 farms each: 17 at 5,000, 67 at
+20,000) instead of 6 and 150; --runs sets the runs per size (the median is of them).
 """
 
 from __future__ import annotations
@@ -90,24 +92,33 @@ def fcfs(sc: Scenario, m: TravelMatrix) -> tuple[dict[int, int], int]:
     return dict(housed), commute
 
 
+def pipeline_shape(n: int) -> tuple[int, int]:
+    """(foresterie, farms) for n workers, as benchmarks/pipeline_scale.py's sizes_for."""
+    fores = max(6, round(n / 300))
+    return fores, 25 * fores
+
+
 def main() -> None:
     args = sys.argv[1:]
     whole = "--whole-stays" in args  # the model before partial stays, for comparison
+    shaped = "--pipeline-shape" in args
     runs_n = RUNS
     if "--runs" in args:
         i = args.index("--runs")
         runs_n = int(args[i + 1])
         del args[i : i + 2]
-    sizes = [int(a) for a in args if a != "--whole-stays"] or [1700, 5000, 20000, 50000]
+    sizes = [int(a) for a in args if not a.startswith("--")] or [1700, 5000, 20000, 50000]
     print(
         f"# Housing scale, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"GLOP + SCIP single thread per block process, median of {runs_n} runs, "
+        f"{'foresterie and farms as pipeline_scale.py, ' if shaped else ''}"
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
     rows = []
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            write(generate(f"scale-{n}", n, 150, 6, seed=1, oversubscription=1.5), Path(tmp))
+            fores, farms = pipeline_shape(n) if shaped else (6, 150)
+            write(generate(f"scale-{n}", n, farms, fores, seed=1, oversubscription=1.5), Path(tmp))
             sc = load_scenario(Path(tmp))
         if whole:
             h = sc.config.housing.model_copy(update={"partial_stays": False, "max_transfers": 0})

@@ -14,14 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
-from foresterie.housing.mip import Program
+from foresterie.housing.mip import Program, SearchResult
 from foresterie.housing.tiers import (
     _aggregate,
     _Component,
     _disaggregate,
     _fill,
     _ladder,
+    _near_bound,
     _night_rows,
+    _tier,
     _Use,
     plan_housing,
 )
@@ -888,3 +890,64 @@ def test_identical_families_give_the_tiers_of_brute_force(need: int, beds: tuple
     m = matrix(minutes, ["A", "B", "F1", "F2"])
     hp = assert_partial_tiers_are_brute_force(sc, m, need)
     assert plan_housing(sc, m).assignments == hp.assignments
+
+
+def _two_families_three_beds() -> tuple[Program, np.ndarray]:
+    """Two families of two (columns 0 and 1, each 0 or 1) and three beds on one night: the LP
+    houses one family and half of the other (3 people), the integer optimum is 2 people."""
+    p = Program()
+    for _ in range(2):
+        p.add_var(0, 1)
+    p.add_row([0, 1], [2, 2], ub=3)
+    return p, np.array([-2, -2], dtype=np.int64)  # minimise minus the people housed
+
+
+def test_near_bound_search_keeps_the_whole_families_and_finds_the_optimum() -> None:
+    p, c = _two_families_three_beds()
+    lp = p.lp(c.astype(float))
+    assert lp is not None and lp.bound == -3
+    whole = [j for j in (0, 1) if abs(lp.x[j] - 1) < 1e-9]
+    assert len(whole) == 1  # one family whole, the other split: the LP vertex
+    asked: list[tuple[dict[int, int], int]] = []
+
+    def search(fixed, cutoff, step, quick):  # type: ignore[no-untyped-def]
+        asked.append((fixed, cutoff))
+        return p.search(c, node_limit=100, seed=1, fixed=fixed, cutoff=cutoff, time_limit_s=10)
+
+    _near_bound(lp, np.array([0, 1]), search)
+    assert _ladder(-3) == [0, 1]  # a bound of 3: one single step
+    assert asked == [({whole[0]: 1}, -3 + 1)]  # the LP's whole family kept, bound + 1 at most
+    r = p.search(c, node_limit=100, seed=1, fixed=asked[0][0], cutoff=-2, time_limit_s=10)
+    assert r.objective == -2  # 2 people: the optimum, 1 off the LP bound
+
+
+def test_near_bound_search_is_skipped_without_groups_or_single_steps() -> None:
+    p, c = _two_families_three_beds()
+    lp = p.lp(c.astype(float))
+    assert lp is not None
+    asked: list[object] = []
+
+    def record(*a: object, **k: object) -> SearchResult:
+        asked.append(a)
+        return SearchResult(x=None, objective=None, bound=None, optimal=False)
+
+    _near_bound(lp, np.array([], dtype=np.int64), record)
+    assert asked == []  # no groups: nothing the LP could have split
+    big = Program()
+    big.add_var(0, 1)
+    big.add_var(0, 1)
+    big.add_row([0, 1], [2, 2], ub=3)
+    cbig = np.array([-2_000_000, -2_000_000], dtype=np.int64)  # a bound of millions
+    lpb = big.lp(cbig.astype(float))
+    assert lpb is not None and not [g for g in _ladder(lpb.bound) if 0 < g <= 4]
+    _near_bound(lpb, np.array([0, 1]), record)
+    assert asked == []  # no single steps: the ladder's relative rungs as before
+
+
+def test_a_tier_the_lp_splits_a_family_in_is_still_proven() -> None:
+    """The 2-family program as a tier: the optimum (2 people) found and proven, not the LP's 3."""
+    p, c = _two_families_three_beds()
+    sc = scenario([foresteria("A", men=3)], [farm("F1")], [])
+    r, x = _tier(p, "housed", "max", -c, [], np.array([0, 1]), sc, float("inf"))
+    assert (r.objective, r.bound, r.optimal) == (2, 2, True)
+    assert int(-c @ x) == 2

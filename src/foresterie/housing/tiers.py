@@ -35,7 +35,7 @@ from typing import Literal
 import numpy as np
 
 from foresterie.core.procs import worker_pool
-from foresterie.housing.mip import Program, SearchResult
+from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.units import (
     Option,
     Unit,
@@ -524,6 +524,8 @@ def _tier(
             fixed = {**guess, **p.fixings(lp, lp.bound + 1)}
             search(fixed, cutoff=lp.bound, step="guess", quick=True)
     if lp is not None and not proven():
+        _near_bound(lp, groups, search)
+    if lp is not None and not proven():
         # The ladder: is there a solution of value <= T? Reduced-cost fixing leaves only what can
         # move without pushing the bound past T, so each question is small, and each answer is
         # exact: a solution found is optimal (nothing below the bound exists), "none" raises the
@@ -582,6 +584,27 @@ def _tier(
         seconds=time.monotonic() - t0,
         proof=proof if optimal else "budget",
     ), best
+
+
+def _near_bound(lp: LpResult, groups: np.ndarray, search: Callable[..., SearchResult]) -> None:
+    """Before the ladder climbs its single steps: is there a solution within them (at most the
+    LP bound + the last single step) that keeps every group the LP houses whole where it
+    houses it? A solution found there caps the ladder, which then only has to show "none" for
+    the steps below it, and a "none" proves nothing (the neighbourhood is not the program).
+
+    Why: when groups make the LP fractional (a family cannot be split like a class), the
+    optimum is often a few units off the bound; the ladder shows "none" for the steps below it
+    cheaply, but the rung at the optimum itself asks SCIP to *find* a solution in the whole
+    reduced-cost neighbourhood, and that search can take minutes. Measured on the 5,000-worker
+    season with 17 foresterie (one district; the men's and women's block, 13,291 columns,
+    57 fractional group columns): bound + 3 took 165 s as a rung, 7-20 s here."""
+    steps = [g for g in _ladder(lp.bound) if g in _SMALL_STEPS]
+    if not steps or not groups.size:
+        return
+    frac = np.abs(lp.x - np.rint(lp.x)) > 1e-6
+    keep = {int(j): int(round(lp.x[j])) for j in groups if not frac[j] and lp.x[j] > 0.5}
+    if keep:
+        search(keep, cutoff=lp.bound + max(steps), step="near the bound", quick=True)
 
 
 # The ladder's single steps for small objectives (_ladder). When all of them are answered "none",
