@@ -738,8 +738,8 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     )
     assert f"{left} sono rimasti senza andata e ritorno (100,0% con un motivo dimostrato)" in head
     assert (
-        "Senza passaggio: 2 a FB, nessun veicolo con base lì; 1 a PX, nessun veicolo con base "
-        "lì." in head
+        "Senza passaggio: 2 a Borgo Mezzanone, nessun veicolo con base lì; 1 a Borgo Mezzanone "
+        "(ex pista), nessun veicolo con base lì." in head
     )
     assert "Carenza di mezzi" not in head  # no vehicle based there: no lower bound above it
     assert head.replace("\\", "") in md.replace("\\", "")
@@ -785,7 +785,16 @@ def test_a_day_headline_names_the_bases_proven_short(day_run: Path) -> None:
         unserved=[row("FA", "FA", 3, 4, 1), row("FB", "PX", 1, 2, 1), row("FB", "FB", 2, 3, 1)],
     )
     text = " ".join(day_headline(run, lang("it")))
-    assert "Senza passaggio: 3 a FA, flotta insufficiente (dimostrato); 2 a FB, " in text
-    assert "Carenza di mezzi dimostrata: FA (ne mancano 3), FB (ne mancano 2)." in text
+    assert (
+        "Senza passaggio: 3 a Fortore, flotta insufficiente (dimostrato); 2 a Borgo Mezzanone, "
+        in text
+    )
+    assert (
+        "Carenza di mezzi dimostrata: Fortore (ne mancano 3), Borgo Mezzanone (ne mancano 2)."
+        in text
+    )
     en = " ".join(day_headline(run, lang("en")))
-    assert "Vehicles are proven short at FA (3 vehicles short), FB (2 vehicles short)." in en
+    assert (
+        "Vehicles are proven short at Fortore (3 vehicles short), Borgo Mezzanone (2 vehicles short)."
+        in en
+    )

@@ -562,6 +562,14 @@ def _kpi(flat: dict[str, Any], key: str) -> float:
     return float(flat.get(key, 0) or 0)
 
 
+def _place_name(run: RunData, pid: str) -> str:
+    """A base's or departure point's name for sentences a person reads (the id if unknown)."""
+    try:
+        return place_of(run.scenario, pid).name
+    except StopIteration:
+        return pid
+
+
 def day_headline(run: RunData, lg: Lang) -> list[str]:
     """A day run in a few sentences: the riders expected and where they board, how many were
     carried there and back (trips, km, cost, the fees spared), who was left without a ride and
@@ -628,7 +636,9 @@ def day_headline(run: RunData, lg: Lang) -> list[str]:
         lg._("Left without a ride: {where}.").format(
             where="; ".join(
                 lg._("{n} at {place}, {reason}").format(
-                    n=lg.num(n), place=fid, reason=lg._(UNSERVED_REASONS.get(code, code))
+                    n=lg.num(n),
+                    place=_place_name(run, fid),
+                    reason=lg._(UNSERVED_REASONS.get(code, code)),
                 )
                 for (fid, code), n in sorted(left_at.items(), key=lambda x: (-x[1], x[0]))
             )
@@ -642,7 +652,7 @@ def day_headline(run: RunData, lg: Lang) -> list[str]:
     short = [
         lg.ngettext(
             "{foresteria} ({gap} vehicle short)", "{foresteria} ({gap} vehicles short)", gap
-        ).format(foresteria=base, gap=lg.num(gap))
+        ).format(foresteria=_place_name(run, base), gap=lg.num(gap))
         for base, gap in sorted(gaps.items())
         if gap > 0
     ]
@@ -736,7 +746,7 @@ def headline(run: RunData, lg: Lang) -> list[str]:
                 "the worst is the week of {week} at {foresteria}, {gap} vehicle short.",
                 "the worst is the week of {week} at {foresteria}, {gap} vehicles short.",
                 gap,
-            ).format(week=lg.date(wk, "full"), foresteria=fid, gap=lg.num(gap))
+            ).format(week=lg.date(wk, "full"), foresteria=_place_name(run, fid), gap=lg.num(gap))
             out.append(f"{days}; {worst}")
         else:
             unserved_days = sum(r[2] for r in fleet)
