@@ -1102,7 +1102,9 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
     unserved are the sum of unserved.csv's rows of that base-day (the report's weekly shortage
     table reads them)."""
     bounds = _lower_bounds(r)
+    left: dict[tuple[str, str], int] = defaultdict(int)  # worker-days per base-day
     for u in r.unserved:
+        left[u["day"], u.get("base_id") or u["foresteria_id"]] += int(u["worker_days"])
         where = f"{u['day']} {u['foresteria_id']} {u['farm_id']}"
         code, proven = u["code"], u["proven"] == "yes"
         if code not in UNSERVED_CODES:
@@ -1129,9 +1131,6 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"reason understates: {where} is {code}, yet the fleet is proven short")
         if code != "fleet_short" and "fleet short" in u["reason"]:
             out.append(f"reason contradicts itself: {where} is {code} but says 'fleet short'")
-    left: dict[tuple[str, str], int] = defaultdict(int)
-    for u in r.unserved:
-        left[u["day"], u.get("base_id") or u["foresteria_id"]] += int(u["worker_days"])
     for row in _rows(r.root, "plan/fleet_days.csv"):
         key = (row["day"], row["foresteria_id"])
         got = (int(row["vehicles_lower_bound"]), int(row["vehicles_available"]))

@@ -37,6 +37,7 @@ from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
+from foresterie.core.timeutil import parse_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
@@ -299,20 +300,17 @@ def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RefLeg]:
     """(worker, direction) -> vehicle and departure, for day d of a run folder's plan."""
     plan = run / "plan"
     trips = {}
-    for r in csv_rows_where(plan / "trips.csv", "day", d.isoformat().__eq__):
-        for col in ("trip_id", "direction", "vehicle_id", "depart"):
-            if col not in r:
-                raise RunFolderError(str(plan / "trips.csv"), 1, col, "column missing")
-        hm = r["depart"].split(":")
-        if len(hm) != 2 or not all(x.isascii() and x.isdigit() for x in hm):
+    needs = ("trip_id", "direction", "vehicle_id", "depart")
+    for r in csv_rows_where(plan / "trips.csv", "day", d.isoformat().__eq__, needs):
+        try:
+            depart = parse_hhmm(r["depart"])
+        except ValueError:
             raise RunFolderError(
                 str(plan / "trips.csv"), None, "depart", f"not a time HH:MM: {r['depart']!r}"
-            )
-        trips[r["trip_id"]] = (r["direction"], r["vehicle_id"], int(hm[0]) * 60 + int(hm[1]))
+            ) from None
+        trips[r["trip_id"]] = (r["direction"], r["vehicle_id"], depart)
     out = {}
-    for r in csv_rows_where(plan / "riders.csv", "trip_id", trips.__contains__):
-        if "worker_id" not in r:
-            raise RunFolderError(str(plan / "riders.csv"), 1, "worker_id", "column missing")
+    for r in csv_rows_where(plan / "riders.csv", "trip_id", trips.__contains__, ("worker_id",)):
         direction, vehicle, dep = trips[r["trip_id"]]
         out[r["worker_id"], direction] = RefLeg(vehicle_id=vehicle, depart_min=dep)
     return out
@@ -335,10 +333,6 @@ def stability(
         "changed": len(common) - kept,
         "share_kept": round(kept / len(common), 4) if common else None,
     }
-
-
-def vehicles_used(run: Path, d: date) -> int:
-    return _vehicles_of(rider_legs(run, d))
 
 
 def _vehicles_of(legs: dict[tuple[str, str], RefLeg]) -> int:

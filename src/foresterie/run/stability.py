@@ -172,16 +172,20 @@ def reference_trips_json(run_plan: Path, d: date) -> str:
     return dumps_json({"day": d.isoformat(), "trips": [trips[k] for k in sorted(trips)]})
 
 
-def csv_rows_where(path: Path, column: str, keep: Callable[[str], bool]) -> list[dict[str, str]]:
+def csv_rows_where(
+    path: Path, column: str, keep: Callable[[str], bool], needs: tuple[str, ...] = ()
+) -> list[dict[str, str]]:
     """The rows of a plan's CSV file whose `column` passes `keep`, as csv.DictReader gives them;
     only those rows are made into dicts (a season plan's riders.csv has ~70,000 rows, a day's
-    a few thousand). A file without the column, or a row cut short of it, is a damaged run folder
-    (RunFolderError: file, row, field), never a traceback."""
+    a few thousand). A file without the column (or one of the columns the caller `needs`), or a
+    row cut short, is a damaged run folder (RunFolderError: file, row, field), never a
+    traceback."""
     with open(path, encoding="utf-8", newline="") as fh:
         rows = csv.reader(fh)
         header = next(rows, [])
-        if column not in header:
-            raise RunFolderError(str(path), 1, column, "column missing from the header")
+        for name in (column, *needs):
+            if name not in header:
+                raise RunFolderError(str(path), 1, name, "column missing from the header")
         k = header.index(column)
         out = []
         for line, r in enumerate(rows, start=2):
@@ -677,19 +681,6 @@ def _relabel(
     "fleet short" exactly where that bound exceeds the vehicles available, and the worker-days
     unserved per base-day from the unserved rows."""
     names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
-    fleet_days = [
-        replace(
-            f,
-            lower_bound=bounds.get((f.day, f.foresteria_id), (0, 0))[0],
-            available=sum(
-                1
-                for v in scenario.fleet
-                if v.foresteria_id == f.foresteria_id
-                and v.available_from <= f.day <= v.available_to
-            ),
-        )
-        for f in plan.fleet_days
-    ]
     unserved = []
     for u in plan.unserved:
         if u.code in ("no_vehicle", "ride_cap"):
@@ -720,7 +711,18 @@ def _relabel(
     for u in unserved:
         short[u.day, u.base_id or u.foresteria_id] += u.riders
     fleet_days = [
-        replace(f, short_riders=short.get((f.day, f.foresteria_id), 0)) for f in fleet_days
+        replace(
+            f,
+            lower_bound=bounds.get((f.day, f.foresteria_id), (0, 0))[0],
+            available=sum(
+                1
+                for v in scenario.fleet
+                if v.foresteria_id == f.foresteria_id
+                and v.available_from <= f.day <= v.available_to
+            ),
+            short_riders=short.get((f.day, f.foresteria_id), 0),
+        )
+        for f in plan.fleet_days
     ]
     return replace(plan, fleet_days=fleet_days, unserved=unserved)
 

@@ -1278,8 +1278,8 @@ def _fill_idle(
     the vehicles whose other trips leave room (no overlap, turnaround included, duty within its
     limit), the pair that carries the most of them (then the fewest seats, the vehicle's id, the
     spot) gets a morning trip and an evening trip of its own, both timed by the same rules as
-    every trip (`_timed_trip`: windows, ride cap, boarding); until no pair fits. Only seats are added: nobody who rode
-    loses a seat. Trips are then renumbered in departure order."""
+    every trip (`_timed_trip`: windows, ride cap, boarding); until no pair fits. Only seats are
+    added: nobody who rode loses a seat. Trips are then renumbered in departure order."""
     turn = ctx.scenario.config.transport.turnaround_min
     busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
     duty: dict[str, int] = defaultdict(int)
