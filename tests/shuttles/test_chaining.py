@@ -13,6 +13,8 @@ from foresterie.shuttles.chaining import (
     TripSlot,
     _chain_trips,
     _counts_for_cost,
+    _crowds,
+    _fixed_floor,
     _hint_feasible,
     _memo,
     chain_trips,
@@ -168,6 +170,60 @@ def unlimited(trips: list[TripSlot], kinds: list[Vehicle]) -> Chaining:
     return chain_trips(trips, spare, TURNAROUND, seed=1, deterministic_time=5.0)
 
 
+def test_trips_under_way_at_one_minute_need_as_many_vehicles_of_their_size() -> None:
+    # One bus (28 seats), two vans (9). A and B carry 20 (bus only) and overlap from 120 to
+    # 205: one of them at most gets a vehicle. C, E, F and G (5 each) are under way with A and B
+    # at 150-160: five trips, three vehicles. H slides by up to 200 minutes: wherever it goes, it
+    # covers no fixed minute (its core is empty), so it is in no row.
+    trips = [slot("A", 100, 200, 20), slot("B", 120, 220, 20), slot("C", 150, 250, 5)]
+    trips += [slot("E", 140, 170, 5), slot("F", 110, 160, 5), slot("G", 100, 300, 5)]
+    trips.append(slot("H", 100, 180, 5, lo=-100, hi=100))
+    fleet = [
+        vehicle("BUS", "F", seats=28),
+        vehicle("V1", "F", seats=9),
+        vehicle("V2", "F", seats=9),
+    ]
+    rows = {
+        (tuple(trips[i].key for i in members), cap) for members, cap in _crowds(trips, fleet, 5)
+    }
+    assert (("A", "B"), 1) in rows
+    assert (("A", "B", "C", "E", "F", "G"), 3) in rows
+    assert all("H" not in keys for keys, _ in rows)
+    r = chain(trips, fleet)
+    assert r.optimal and sum(1 for k in ("A", "B") if r.vehicle_of[k]) == 1
+
+
+def test_the_crowd_rows_never_cut_off_the_best_chaining(monkeypatch) -> None:
+    # Random days with slides, duty limits and two sizes of vehicle, solved to proof with and
+    # without the redundant rows: riders left, fixed cost and km are the same.
+    crowded = 0
+    for day in range(8):
+        rng = random.Random(100 + day)
+        trips = []
+        for k in range(rng.randrange(6, 13)):
+            d, span = rng.randrange(300, 700), rng.randrange(40, 200)
+            lo, hi = -rng.randrange(0, 30), rng.randrange(0, 30)
+            trips.append(slot(f"T{k}", d, d + span, rng.randrange(1, 29), lo, hi))
+        fleet = [vehicle("BUS", "F", seats=28, fixed=115.0, per_km=0.7, duty=300)]
+        fleet += [vehicle(f"V{k}", "F", seats=9, fixed=90.0, per_km=0.35, duty=240) for k in (1, 2)]
+        crowded += len(_crowds(trips, fleet, TURNAROUND))
+        cut = _chain_trips(trips, fleet, TURNAROUND, 1, 10.0)
+        with monkeypatch.context() as mp:
+            mp.setattr(chaining, "_crowds", lambda *a: [])
+            plain = _chain_trips(trips, fleet, TURNAROUND, 1, 10.0)
+        assert cut.optimal and plain.optimal, day
+        assert levels(trips, fleet, cut) == levels(trips, fleet, plain), day
+    assert crowded  # the days are crowded enough for rows to exist
+
+
+def levels(trips: list[TripSlot], fleet: list[Vehicle], r: Chaining) -> tuple[int, int, int]:
+    by_id = {v.id: v for v in fleet}
+    on = [(t, by_id[v]) for t in trips if (v := r.vehicle_of[t.key])]
+    left = sum(t.load for t in trips if not r.vehicle_of[t.key])
+    fixed = sum(round(by_id[v].fixed_cost_eur_per_day * 100) for v in {v.id for _, v in on})
+    return left, fixed, sum(chaining._km_cost(t, v) for t, v in on)
+
+
 def test_vehicles_needed_on_a_hand_made_day() -> None:
     # Morning: A and B overlap (two vehicles); C leaves after A is back (A's vehicle). D carries
     # 20: only the bus. The cheapest unlimited chaining: two vans (A+C, B) and one bus (D).
@@ -220,6 +276,58 @@ def test_a_cost_that_splits_two_ways_is_not_called_proven() -> None:
     kinds = [vehicle("A", "F", seats=9, fixed=150), vehicle("B", "F", seats=9, fixed=100)]
     r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
     assert r.vehicles == 3 and r.fixed_cents == 30000 and not r.optimal
+
+
+def test_a_hint_at_the_fixed_cost_floor_is_proven_without_a_search(monkeypatch) -> None:
+    # A and B carry 20 (bus only) and overlap; C (5) overlaps both: two buses and a van at least,
+    # EUR 2 x 115 + 90. D rides after A is back. The hint (A+D on one bus, B on the other, C on a
+    # van) costs exactly that floor: the figure is proven without CP-SAT.
+    trips = [slot("A", 360, 420, 20), slot("B", 380, 440, 20), slot("C", 390, 450, 5)]
+    trips.append(slot("D", 430, 480, 20))
+    kinds = [vehicle("VAN", "F", seats=9, fixed=90), vehicle("BUS", "F", seats=28, fixed=115)]
+    assert _fixed_floor(trips, kinds, TURNAROUND) == 2 * 11500 + 9000
+    hint = {"A": (1, "B1", 0), "D": (1, "B1", 0), "B": (1, "B2", 0), "C": (0, "V1", 0)}
+
+    def no_search(*args, **kwargs):
+        raise AssertionError("CP-SAT was asked")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(chaining.cp_model.CpSolver, "solve", no_search)
+        r = chaining._vehicles_needed(trips, kinds, TURNAROUND, 1, 5.0, hint)
+    assert r == Needed(vehicles=3, optimal=True, fixed_cents=2 * 11500 + 9000)
+    assert unlimited(trips, kinds).vehicles_used == 3
+    # D leaving at 410 overlaps A and B: three buses are needed, the floor says so
+    late = [*trips[:3], slot("D", 410, 480, 20)]
+    assert _fixed_floor(late, kinds, TURNAROUND) == 3 * 11500 + 9000
+
+
+def test_hinted_needed_figures_equal_the_unlimited_chaining_on_random_days() -> None:
+    # As the unhinted random days, each hinted with the reference's own chaining: proven at the
+    # floor where it is reached, searched where not; the figure is the reference's either way.
+    for day in range(8):
+        rng = random.Random(200 + day)
+        trips = []
+        for k in range(rng.randrange(4, 12)):
+            d, span = rng.randrange(300, 1000), rng.randrange(40, 200)
+            lo, hi = -rng.randrange(0, 20), rng.randrange(0, 20)
+            trips.append(slot(f"T{k}", d, d + span, rng.randrange(1, 29), lo, hi))
+        kinds = [
+            vehicle("BUS", "F", seats=28, fixed=115.0, per_km=0.7, duty=300),
+            vehicle("VAN", "F", seats=8, fixed=90.0, per_km=0.35, duty=300),
+        ]
+        ref = unlimited(trips, kinds)
+        kind_of = {v.id: k for k, v in enumerate(kinds)}
+        hint = {
+            t.key: (
+                kind_of[str(ref.vehicle_of[t.key]).split("#")[0]],
+                str(ref.vehicle_of[t.key]),
+                ref.shift[t.key],
+            )
+            for t in trips
+        }
+        r = chaining._vehicles_needed(trips, kinds, TURNAROUND, 1, 5.0, hint)
+        assert r.optimal and r.vehicles == ref.vehicles_used, day
+        assert r.fixed_cents >= _fixed_floor(trips, kinds, TURNAROUND)
 
 
 def test_a_hint_that_is_no_chaining_neither_guides_nor_caps_the_needed_model() -> None:

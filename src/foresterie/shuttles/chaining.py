@@ -106,6 +106,8 @@ def _chain_trips(
         u = m.new_bool_var(f"u{ti}")
         unassigned.append(u)
         m.add_exactly_one([*opts, u])
+    for members, cap in _crowds(trips, vehicles, turnaround_min):
+        m.add(sum(unassigned[ti] for ti in members) >= len(members) - cap)
     used: list[cp_model.IntVar] = []
     used_by: dict[int, cp_model.IntVar] = {}
     fixed_terms: list[tuple[int, cp_model.IntVar]] = []
@@ -167,6 +169,49 @@ def _chain_trips(
     n_used = len({v for v in vehicle_of.values() if v})
     shift = {t.key: value[offset[ti].index] for ti, t in enumerate(trips)}
     return Chaining(vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=optimal)
+
+
+def _crowds(
+    trips: list[TripSlot], vehicles: list[Vehicle], turnaround_min: int
+) -> list[tuple[list[int], int]]:
+    """Redundant rows for the riders-left bound: (trips, cap) where at most `cap` of those trips
+    can have a vehicle: each crowd (`_crowded`) of trips needing s seats or more that holds more
+    trips than the vehicles of s seats or more. Without slides, seat limits or duty limits these
+    rows alone make the LP exact (a matrix of consecutive ones), which is what the no-overlap of
+    each vehicle lacks; with them they only cut, never remove, a chaining."""
+    seats = sorted({v.seats for v in vehicles})
+    out = []
+    for s, members in _crowded(trips, seats, turnaround_min):
+        cap = sum(1 for v in vehicles if v.seats >= s)
+        if len(members) > cap:
+            out.append((members, cap))
+    return out
+
+
+def _crowded(
+    trips: list[TripSlot], seats: list[int], turnaround_min: int
+) -> list[tuple[int, list[int]]]:
+    """(s, trips): trips needing at least s seats (more than the next smaller size in `seats`)
+    that are under way at one same minute, wherever each slides. A trip's core is the time it
+    covers wherever it slides within its slack ([depart + shift_hi, ret + turnaround +
+    shift_lo)); a vehicle runs one trip at a time, so these trips need as many vehicles of s
+    seats or more. One set per maximal crowd (interval cliques start at a core's start); trips
+    above the largest size are in none."""
+    out: list[tuple[int, list[int]]] = []
+    for k, s in enumerate(seats):
+        floor = seats[k - 1] if k else -1
+        cores = [
+            (t.depart + t.shift_hi, t.ret + turnaround_min + t.shift_lo, ti)
+            for ti, t in enumerate(trips)
+            if floor < t.load <= seats[-1]
+        ]
+        seen: list[frozenset[int]] = []
+        for start, _, _ in sorted(cores):
+            here = frozenset(ti for a, b, ti in cores if a <= start < b)
+            if here and not (seen and here <= seen[-1]):
+                seen.append(here)
+        out += [(s, sorted(here)) for here in seen]
+    return out
 
 
 def _first_fit(
@@ -383,6 +428,10 @@ def _vehicles_needed(
     if on:
         cost = sum(fixed[k] for k, j in {(k, j) for _, k, j in on})
         top = [min(c, cost // f) if f > 0 else c for c, f in zip(caps, fixed, strict=True)]
+        n_on = len({(k, j) for _, k, j in on})
+        floor = _fixed_floor([trips[ti] for ti in order], kinds, turnaround_min)
+        if cost == floor and _counts_for_cost(cost, fixed, caps) == {n_on}:
+            return Needed(vehicles=n_on, optimal=True, fixed_cents=cost)  # the hint is proven
     x: dict[tuple[int, int, int], cp_model.IntVar] = {}
     for ti in order:
         lits = []
@@ -452,6 +501,29 @@ def _vehicles_needed(
     cents = sum(fixed[k] * solver.value(y) for (k, _), y in used.items())
     unique = _counts_for_cost(cents, fixed, caps) == {n_used}
     return Needed(vehicles=n_used, optimal=status == cp_model.OPTIMAL and unique, fixed_cents=cents)
+
+
+def _fixed_floor(trips: list[TripSlot], kinds: list[Vehicle], turnaround_min: int) -> int:
+    """A lower bound on the fixed cost of any chaining of `trips` (each runnable by some kind):
+    the trips under way at one minute (`_crowds`) that need at least s seats need as many
+    vehicles of s seats or more. Bought greedily from the largest size down, each at the least
+    fixed cost of a kind that large (that cost only grows with the size, so buying large
+    vehicles beyond what the large trips need never pays): the least cost meeting every such
+    count. Reached by a known chaining, it proves that chaining's fixed cost least without a
+    search."""
+    seats = sorted({v.seats for v in kinds})
+    least = {
+        s: min(round(v.fixed_cost_eur_per_day * 100) for v in kinds if v.seats >= s) for s in seats
+    }
+    need = dict.fromkeys(seats, 0)
+    for s, members in _crowded(trips, seats, turnaround_min):
+        need[s] = max(need[s], len(members))
+    cents, bought = 0, 0
+    for s in reversed(seats):
+        more = max(0, need[s] - bought)
+        cents += more * least[s]
+        bought += more
+    return cents
 
 
 def _copies(
