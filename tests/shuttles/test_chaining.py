@@ -14,7 +14,6 @@ from foresterie.shuttles.chaining import (
     _chain_trips,
     _counts_for_cost,
     _crowds,
-    _fixed_floor,
     _hint_feasible,
     _memo,
     chain_trips,
@@ -276,58 +275,6 @@ def test_a_cost_that_splits_two_ways_is_not_called_proven() -> None:
     kinds = [vehicle("A", "F", seats=9, fixed=150), vehicle("B", "F", seats=9, fixed=100)]
     r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
     assert r.vehicles == 3 and r.fixed_cents == 30000 and not r.optimal
-
-
-def test_a_hint_at_the_fixed_cost_floor_is_proven_without_a_search(monkeypatch) -> None:
-    # A and B carry 20 (bus only) and overlap; C (5) overlaps both: two buses and a van at least,
-    # EUR 2 x 115 + 90. D rides after A is back. The hint (A+D on one bus, B on the other, C on a
-    # van) costs exactly that floor: the figure is proven without CP-SAT.
-    trips = [slot("A", 360, 420, 20), slot("B", 380, 440, 20), slot("C", 390, 450, 5)]
-    trips.append(slot("D", 430, 480, 20))
-    kinds = [vehicle("VAN", "F", seats=9, fixed=90), vehicle("BUS", "F", seats=28, fixed=115)]
-    assert _fixed_floor(trips, kinds, TURNAROUND) == 2 * 11500 + 9000
-    hint = {"A": (1, "B1", 0), "D": (1, "B1", 0), "B": (1, "B2", 0), "C": (0, "V1", 0)}
-
-    def no_search(*args, **kwargs):
-        raise AssertionError("CP-SAT was asked")
-
-    with monkeypatch.context() as mp:
-        mp.setattr(chaining.cp_model.CpSolver, "solve", no_search)
-        r = chaining._vehicles_needed(trips, kinds, TURNAROUND, 1, 5.0, hint)
-    assert r == Needed(vehicles=3, optimal=True, fixed_cents=2 * 11500 + 9000)
-    assert unlimited(trips, kinds).vehicles_used == 3
-    # D leaving at 410 overlaps A and B: three buses are needed, the floor says so
-    late = [*trips[:3], slot("D", 410, 480, 20)]
-    assert _fixed_floor(late, kinds, TURNAROUND) == 3 * 11500 + 9000
-
-
-def test_hinted_needed_figures_equal_the_unlimited_chaining_on_random_days() -> None:
-    # As the unhinted random days, each hinted with the reference's own chaining: proven at the
-    # floor where it is reached, searched where not; the figure is the reference's either way.
-    for day in range(8):
-        rng = random.Random(200 + day)
-        trips = []
-        for k in range(rng.randrange(4, 12)):
-            d, span = rng.randrange(300, 1000), rng.randrange(40, 200)
-            lo, hi = -rng.randrange(0, 20), rng.randrange(0, 20)
-            trips.append(slot(f"T{k}", d, d + span, rng.randrange(1, 29), lo, hi))
-        kinds = [
-            vehicle("BUS", "F", seats=28, fixed=115.0, per_km=0.7, duty=300),
-            vehicle("VAN", "F", seats=8, fixed=90.0, per_km=0.35, duty=300),
-        ]
-        ref = unlimited(trips, kinds)
-        kind_of = {v.id: k for k, v in enumerate(kinds)}
-        hint = {
-            t.key: (
-                kind_of[str(ref.vehicle_of[t.key]).split("#")[0]],
-                str(ref.vehicle_of[t.key]),
-                ref.shift[t.key],
-            )
-            for t in trips
-        }
-        r = chaining._vehicles_needed(trips, kinds, TURNAROUND, 1, 5.0, hint)
-        assert r.optimal and r.vehicles == ref.vehicles_used, day
-        assert r.fixed_cents >= _fixed_floor(trips, kinds, TURNAROUND)
 
 
 def test_a_hint_that_is_no_chaining_neither_guides_nor_caps_the_needed_model() -> None:

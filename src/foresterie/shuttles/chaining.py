@@ -428,10 +428,6 @@ def _vehicles_needed(
     if on:
         cost = sum(fixed[k] for k, j in {(k, j) for _, k, j in on})
         top = [min(c, cost // f) if f > 0 else c for c, f in zip(caps, fixed, strict=True)]
-        n_on = len({(k, j) for _, k, j in on})
-        floor = _fixed_floor([trips[ti] for ti in order], kinds, turnaround_min)
-        if cost == floor and _counts_for_cost(cost, fixed, caps) == {n_on}:
-            return Needed(vehicles=n_on, optimal=True, fixed_cents=cost)  # the hint is proven
     x: dict[tuple[int, int, int], cp_model.IntVar] = {}
     for ti in order:
         lits = []
@@ -501,29 +497,6 @@ def _vehicles_needed(
     cents = sum(fixed[k] * solver.value(y) for (k, _), y in used.items())
     unique = _counts_for_cost(cents, fixed, caps) == {n_used}
     return Needed(vehicles=n_used, optimal=status == cp_model.OPTIMAL and unique, fixed_cents=cents)
-
-
-def _fixed_floor(trips: list[TripSlot], kinds: list[Vehicle], turnaround_min: int) -> int:
-    """A lower bound on the fixed cost of any chaining of `trips` (each runnable by some kind):
-    the trips under way at one minute (`_crowds`) that need at least s seats need as many
-    vehicles of s seats or more. Bought greedily from the largest size down, each at the least
-    fixed cost of a kind that large (that cost only grows with the size, so buying large
-    vehicles beyond what the large trips need never pays): the least cost meeting every such
-    count. Reached by a known chaining, it proves that chaining's fixed cost least without a
-    search."""
-    seats = sorted({v.seats for v in kinds})
-    least = {
-        s: min(round(v.fixed_cost_eur_per_day * 100) for v in kinds if v.seats >= s) for s in seats
-    }
-    need = dict.fromkeys(seats, 0)
-    for s, members in _crowded(trips, seats, turnaround_min):
-        need[s] = max(need[s], len(members))
-    cents, bought = 0, 0
-    for s in reversed(seats):
-        more = max(0, need[s] - bought)
-        cents += more * least[s]
-        bought += more
-    return cents
 
 
 def _copies(
