@@ -23,11 +23,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 from html import escape
 from typing import TYPE_CHECKING
 
 from foresterie.core.i18n import N_, Lang, lang
-from foresterie.report.rundata import RunData, StopRow, TripRow, place_of
+from foresterie.report.rundata import Place, RunData, StopRow, TripRow, place_of
+from foresterie.scenario.model import Farm, Worker
 
 if TYPE_CHECKING:
     from foresterie.report.sheets import VehicleDay
@@ -214,6 +216,47 @@ def _fill(template: str, **html: str) -> str:
     return out
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Lookups:
+    """What every slip of a run looks up, found once per run instead of once per slip."""
+
+    run: RunData
+    workers: dict[str, Worker]
+    farms: dict[str, Farm]
+    places: dict[str, Place]
+    heat_days: frozenset[str]
+
+    def place(self, pid: str) -> Place:
+        if pid not in self.places:
+            self.places[pid] = place_of(self.run.scenario, pid)
+        return self.places[pid]
+
+
+_LOOKUPS: list[_Lookups] = []  # the last run's (a report writes one run's slips at a time)
+
+
+def _lookups(run: RunData) -> _Lookups:
+    if not _LOOKUPS or _LOOKUPS[0].run is not run:
+        sc = run.scenario
+        _LOOKUPS[:] = [
+            _Lookups(
+                run=run,
+                workers={w.id: w for w in sc.workers},
+                farms={f.id: f for f in sc.farms},
+                places={},
+                heat_days=frozenset(d.isoformat() for d in sc.config.transport.heat_alert_days),
+            )
+        ]
+    return _LOOKUPS[0]
+
+
+@cache
+def _said(code: str, message: str) -> str:
+    """A fixed sentence of the slips in language `code`, translated and escaped (asked for tens of
+    thousands of times per season)."""
+    return escape(lang(code)._(message))
+
+
 def slip_html(
     run: RunData,
     worker_id: str,
@@ -225,21 +268,21 @@ def slip_html(
 ) -> str:
     """One slip, in the worker's language `lg`; `bed`: a bed of theirs ending soon, said."""
     _ = lg._
-    sc = run.scenario
+    look = _lookups(run)
     # where the rider boards: the trip's departure point, else its base (a foresteria)
-    home = place_of(sc, ride.trip.origin_id or ride.trip.foresteria_id)
+    home = look.place(ride.trip.origin_id or ride.trip.foresteria_id)
     depart = ride.trip.origin_depart if ride.trip.origin_id else ride.trip.depart
-    farm = next((f for f in sc.farms if f.id == ride.stop.farm_id), None)
+    farm = look.farms.get(ride.stop.farm_id)
     farm_name = f"{farm.name}, {farm.comune}" if farm else ride.stop.farm_id
     rows = [
-        (_("Date"), escape(lg.date(ride.trip.day, "full"))),
-        (_("Departure"), _bdi(depart)),
-        (_("From"), _bdi(f"{home.name}, {home.comune}")),
-        (_("Vehicle"), _bdi(ride.trip.vehicle_id)),
-        (_("To"), _bdi(farm_name) + " · " + _bdi(ride.stop.arrive)),
+        (_said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
+        (_said(lg.code, N_("Departure")), _bdi(depart)),
+        (_said(lg.code, N_("From")), _bdi(f"{home.name}, {home.comune}")),
+        (_said(lg.code, N_("Vehicle")), _bdi(ride.trip.vehicle_id)),
+        (_said(lg.code, N_("To")), _bdi(farm_name) + " · " + _bdi(ride.stop.arrive)),
     ]
     if back is not None:
-        end = place_of(sc, back.trip.origin_id or back.trip.foresteria_id)
+        end = look.place(back.trip.origin_id or back.trip.foresteria_id)
         ret = _fill(
             _("vehicle {vehicle} at {time}; back at {place} by {back}"),
             vehicle=_bdi(back.trip.vehicle_id),
@@ -247,16 +290,21 @@ def slip_html(
             place=_bdi(end.name),
             back=_bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
         )
-        rows.append((_("Return"), ret))
+        rows.append((_said(lg.code, N_("Return")), ret))
     else:
-        rows.append((_("Return"), escape(_("no return ride planned: ask the foresteria staff"))))
+        rows.append(
+            (
+                _said(lg.code, N_("Return")),
+                _said(lg.code, N_("no return ride planned: ask the foresteria staff")),
+            )
+        )
     attrs = f" lang='{lg.code}'" if lg.code != page_lang.code else ""
     return (
         f"<section class='slip'{attrs} dir='{lg.dir}' data-worker='{escape(worker_id)}' "
         f"data-trip='{escape(ride.trip.trip_id)}'>"
-        f"<h2>{escape(_('Your shuttle to work'))}</h2>"
+        f"<h2>{_said(lg.code, N_('Your shuttle to work'))}</h2>"
         f"<div class='id'>{_bdi(worker_id)}</div><dl>"
-        + "".join(f"<dt>{escape(k)}</dt><dd>{v}</dd>" for k, v in rows)
+        + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
         + "</dl>"
         + (
             "<p class='heat'>"
@@ -265,16 +313,17 @@ def slip_html(
                 time=_bdi(run.scenario.config.transport.heat_alert_shift_end),
             )
             + "</p>"
-            if heat_alert_text(run, ride.trip.day, lg)
+            if ride.trip.day in look.heat_days
             else ""
         )
         + (f"<p class='bed'>{bed_end_html(run, bed, lg)}</p>" if bed is not None else "")
         + "<p class='free'>"
-        + escape(
-            _(
+        + _said(
+            lg.code,
+            N_(
                 "Be there 5 minutes early. The ride is free: nobody may ask you for money "
                 "for it or for your job."
-            )
+            ),
         )
         + " "
         + helpline_html(lg)
@@ -284,8 +333,13 @@ def slip_html(
 
 def helpline_html(lg: Lang) -> str:
     """Whom to call if anyone asks for money or threatens, in `lg` (the number in <bdi>)."""
+    return _helpline_html(lg.code)
+
+
+@cache
+def _helpline_html(code: str) -> str:
     return _fill(
-        lg._(
+        lang(code)._(
             "If anyone asks you for money or threatens you, call the anti-trafficking "
             "helpline {phone} (free, 24 hours a day)."
         ),
@@ -303,7 +357,7 @@ def notices_html(
     """The vehicle-day's slips: one per rider of each of its morning trips. `beds`: bed_ends(run)
     (computed when not given)."""
     beds = bed_ends(run) if beds is None else beds
-    workers = {w.id: w for w in run.scenario.workers}
+    workers = _lookups(run).workers
     slips = []
     for t in vd.trips:
         if t.direction != "to_farm":
