@@ -982,7 +982,14 @@ def bench_vrptw(
         raise ScenarioError(missing)
     if check is not None and not check.is_dir() and len(files) != 1:
         raise usage("--check", "a .sol file checks one instance; give a folder for several")
-    loaded = [load(f) for f in files]  # every bad file reported before anything is solved
+    loaded, problems = [], []
+    for f in files:  # every bad file reported before anything is solved
+        try:
+            loaded.append(load(f))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
     sols = []
     if check is not None:
         paths = [check / f"{f.stem}.sol" if check.is_dir() else check for f in files]

@@ -110,17 +110,17 @@ def check_routes(raw: RawInstance, routes: Sequence[Sequence[int]]) -> CheckRepo
         if not route:
             continue
         used += 1
-        bad = [c for c in route if not 1 <= c <= n]
-        if bad:
-            out.append(
-                Violation(
-                    cause="unknown customer",
-                    route=k,
-                    customer=bad[0],
-                    detail=f"not a customer of this instance (1..{n})",
+        for c in route:
+            if not 1 <= c <= n:
+                out.append(
+                    Violation(
+                        cause="unknown customer",
+                        route=k,
+                        customer=c,
+                        detail=f"not a customer of this instance (1..{n})",
+                    )
                 )
-            )
-            continue
+        route = [c for c in route if 1 <= c <= n]
         load = sum((raw.nodes[c].demand for c in route), Fraction(0))
         if load > raw.capacity:
             out.append(

@@ -32,6 +32,7 @@ class Node:
     due: Fraction
     service: Fraction
     line: int  # the line of its time window (VRPLIB) or of its row (Solomon)
+    demand_line: int  # the line of its demand (the same row in Solomon's table)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +51,12 @@ class RawInstance:
     @property
     def customers(self) -> int:
         return len(self.nodes) - 1
+
+    def label(self, c: int) -> str:
+        """Customer c as a message names it: VRPLIB files number it c + 1 (the depot is 1)."""
+        if c == 0:
+            return "the depot"
+        return f"customer {c} (node {c + 1})" if self.fmt == "vrplib" else f"customer {c}"
 
 
 def _bad(path: Path | str, line: int | None, field: str, message: str) -> ScenarioError:
@@ -230,6 +237,7 @@ def _vrplib_instance(
                 due=_num(path, ti, "TIME_WINDOW_SECTION", late),
                 service=svc,
                 line=ti,
+                demand_line=di,
             )
         )
     name = head.get("NAME", (0, path.stem))[1] or path.stem
@@ -277,7 +285,18 @@ def _read_solomon(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
         if no != len(nodes):
             raise _bad(path, i, "CUST NO.", f"{no}: expected {len(nodes)} (numbered 0, 1, 2 ...)")
         v = [_num(path, i, f, t) for f, t in zip(fields[1:], toks[1:], strict=True)]
-        nodes.append(Node(x=v[0], y=v[1], demand=v[2], ready=v[3], due=v[4], service=v[5], line=i))
+        nodes.append(
+            Node(
+                x=v[0],
+                y=v[1],
+                demand=v[2],
+                ready=v[3],
+                due=v[4],
+                service=v[5],
+                line=i,
+                demand_line=i,
+            )
+        )
     if len(nodes) < 2:
         raise _bad(path, lines[-1][0], "CUSTOMER", "a depot (0) and at least one customer needed")
     return RawInstance(
@@ -300,9 +319,11 @@ def _check_values(raw: RawInstance) -> None:
         probs.append(Problem(p, raw.capacity_line, "CAPACITY", f"{raw.capacity}: must be > 0"))
     depot = raw.nodes[0]
     if depot.demand != 0:
-        probs.append(Problem(p, None, "demand", f"the depot has demand {depot.demand}, expected 0"))
+        probs.append(
+            Problem(p, depot.demand_line, "demand", f"the depot has demand {depot.demand}, not 0")
+        )
     for c, nd in enumerate(raw.nodes):
-        who = "the depot" if c == 0 else f"customer {c}"
+        who = raw.label(c)
         if nd.ready > nd.due:
             probs.append(
                 Problem(
@@ -312,19 +333,21 @@ def _check_values(raw: RawInstance) -> None:
                     f"{who}: opens at {nd.ready} after it closes at {nd.due}",
                 )
             )
-        if nd.demand < 0 or nd.service < 0 or nd.ready < 0:
+        if nd.demand < 0:
+            probs.append(Problem(p, nd.demand_line, "demand", f"{who}: {nd.demand} is negative"))
+        if nd.service < 0 or nd.ready < 0:
             probs.append(
                 Problem(
-                    p, nd.line, "values", f"{who}: demand, service time and ready time must be >= 0"
+                    p, nd.line, "time window", f"{who}: service time and ready time must be >= 0"
                 )
             )
         if c and nd.demand > raw.capacity > 0:
             probs.append(
                 Problem(
                     p,
-                    nd.line,
+                    nd.demand_line,
                     "demand",
-                    f"customer {c}: demand {nd.demand} exceeds the "
+                    f"{who}: demand {nd.demand} exceeds the "
                     f"vehicle capacity {raw.capacity}: no vehicle can serve it",
                 )
             )
