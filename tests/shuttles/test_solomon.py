@@ -15,7 +15,28 @@ from tests.helpers import DATA, SHARED
 
 VRPTW = DATA / "vrptw"
 TINY = VRPTW / "tiny.vrp"
-KEYS = ["instance", "file", "format", "customers", "vehicles", "engine", "seed", "time_limit_s", "iterations", "convention", "distance", "routes", "feasible", "violation_count", "violations", "bks", "bks_routes", "gap_pct", "seconds", "read_seconds"]
+KEYS = [
+    "instance",
+    "file",
+    "format",
+    "customers",
+    "vehicles",
+    "engine",
+    "seed",
+    "time_limit_s",
+    "iterations",
+    "convention",
+    "distance",
+    "routes",
+    "feasible",
+    "violation_count",
+    "violations",
+    "bks",
+    "bks_routes",
+    "gap_pct",
+    "seconds",
+    "read_seconds",
+]
 TIMING = ("seconds", "read_seconds")
 
 

@@ -102,3 +102,31 @@ def test_same_numbers_as_vrplib(folder: Path) -> None:
         assert np.array_equal(ref["demand"], [n.demand for n in raw.nodes])
         assert np.array_equal(ref["time_window"], [[n.ready, n.due] for n in raw.nodes])
         assert all(n.service == ref["service_time"] for n in raw.nodes[1:])
+
+
+def test_solomon_table_of_a_shared_instance(tmp_path: Path) -> None:
+    """R201 written out as Solomon's table (as SINTEF ships it) reads to the same numbers."""
+    path = SHARED / "benchmarks" / "solomon" / "R201.vrp"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (the benchmark instances live in ../shared)")
+    raw = read_raw(path)
+    rows = [
+        f"{k:5d} {n.x!s:>8} {n.y!s:>8} {n.demand!s:>8} {n.ready!s:>8} {n.due!s:>8} {n.service!s:>8}"
+        for k, n in enumerate(raw.nodes)
+    ]
+    head = ["R201", "", "VEHICLE", "NUMBER     CAPACITY", f"  {raw.vehicles}   {raw.capacity}", ""]
+    head += ["CUSTOMER", "CUST NO.  XCOORD.  YCOORD.  DEMAND  READY TIME  DUE DATE  SERVICE TIME"]
+    (tmp_path / "R201.txt").write_text("\n".join([*head, "", *rows, ""]))
+    table = read_raw(tmp_path / "R201.txt")
+    assert (table.fmt, table.vehicles, table.capacity) == ("solomon", 25, 1000)
+    fields = [(n.x, n.y, n.demand, n.ready, n.due, n.service) for n in raw.nodes]
+    assert fields == [(n.x, n.y, n.demand, n.ready, n.due, n.service) for n in table.nodes]
+
+
+def test_vrplib_header_may_open_with_a_comment(tmp_path: Path) -> None:
+    text = (VRPTW / "tiny.vrp").read_text()
+    (tmp_path / "c.vrp").write_text(
+        "COMMENT : from elsewhere\n" + text.replace("NAME : tiny\n", "")
+    )
+    raw = read_raw(tmp_path / "c.vrp")
+    assert (raw.fmt, raw.name, raw.customers) == ("vrplib", "c", 4)

@@ -88,9 +88,8 @@ def read_raw(path: Path) -> RawInstance:
     lines = [(i, ln) for i, ln in lines if ln]
     if not lines:
         raise _bad(path, None, "file", "empty: not a VRPTW instance")
-    if any(
-        ln.upper().startswith(("NAME", "TYPE", "DIMENSION")) and ":" in ln for _, ln in lines[:3]
-    ):
+    keys = ("NAME", "TYPE", "DIMENSION", "COMMENT", "CAPACITY", "VEHICLES")
+    if any(ln.upper().startswith(keys) and ":" in ln for _, ln in lines[:5]):
         raw = _read_vrplib(path, lines)
     elif any(ln.upper().startswith("VEHICLE") for _, ln in lines[:6]):
         raw = _read_solomon(path, lines)
