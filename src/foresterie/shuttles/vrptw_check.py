@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.shuttles.vrptwfile import RawInstance
@@ -36,16 +36,7 @@ Cause = Literal[
     "fleet",
     "cost",
 ]
-CAUSES: tuple[Cause, ...] = (
-    "unknown customer",
-    "served twice",
-    "not served",
-    "capacity",
-    "late",
-    "depot closed",
-    "fleet",
-    "cost",
-)
+CAUSES: tuple[Cause, ...] = get_args(Cause)
 COST_TOLERANCE = Fraction(1, 20)  # a stated Cost may differ by rounding to one decimal only
 
 
