@@ -126,9 +126,10 @@ def to_vrp(raw: RawInstance, dist: np.ndarray) -> VRPInstance:
         dist=rows,
         dur=rows,
         demand=[int(math.ceil(nd.demand)) for nd in raw.nodes],
-        service=[0] + [_tenths(nd.service) for nd in raw.nodes[1:]],
-        tw_early=[_tenths(nd.ready) for nd in raw.nodes],
-        tw_late=[_tenths(nd.due) for nd in raw.nodes],
+        # whole tenths in every benchmark set; finer values rounded the safe way for the engine
+        service=[0] + [math.ceil(nd.service * SCALE) for nd in raw.nodes[1:]],
+        tw_early=[math.ceil(nd.ready * SCALE) for nd in raw.nodes],
+        tw_late=[max(math.floor(nd.due * SCALE), math.ceil(nd.ready * SCALE)) for nd in raw.nodes],
         vehicles=[VehicleSpec(capacity=int(raw.capacity), num_available=fleet)],
     )
 
