@@ -2,9 +2,11 @@
 call it) against PyVRP used directly with its defaults, on the same instances, time limit and
 seed, side by side in one run (DIMACS convention: arcs truncated to 0.1). OR-Tools optional.
 
-Usage: python benchmarks/vrptw_solomon.py [SECONDS] [--quick] [--seed N] [ENGINE ...]
-  SECONDS   per instance and engine (default 10)
+Usage: python benchmarks/vrptw_solomon.py [SECONDS] [--quick] [--seed N] [--folder DIR]
+                                          [--only NAME,NAME] [ENGINE ...]
+  SECONDS   per instance and engine, reading included (default 10)
   --quick   three instances (C101, R101, RC101) for a CI-safe smoke run
+  --folder  another instance folder (e.g. ../shared/benchmarks/homberger); --only: those stems
   ENGINE    pyvrp (our engine), pyvrp-direct (the baseline), ortools; default the first two
 The full guard: python benchmarks/vrptw_solomon.py 10   (all instances in ../shared, ~2 x 6 min)
 Skips if ../shared is absent.
@@ -31,21 +33,23 @@ def solve(path: Path, engine: str, limit: float, seed: int) -> BenchResult:
 
 
 def main() -> None:
-    if not FOLDER.is_dir():
-        print(f"skipped: {FOLDER} not found (the Solomon instances live in ../shared)")
-        return
     argv = sys.argv[1:]
     quick = "--quick" in argv
     seed = int(argv[argv.index("--seed") + 1]) if "--seed" in argv else 1
-    skip = {argv.index("--seed") + 1} if "--seed" in argv else set()
+    folder = Path(argv[argv.index("--folder") + 1]) if "--folder" in argv else FOLDER
+    only = set(argv[argv.index("--only") + 1].split(",")) if "--only" in argv else set()
+    skip = {argv.index(o) + 1 for o in ("--seed", "--folder", "--only") if o in argv}
     rest = [a for i, a in enumerate(argv) if not a.startswith("--") and i not in skip]
     limit = float(rest[0]) if rest and rest[0].replace(".", "", 1).isdigit() else 10.0
     engines = [a for a in rest if not a.replace(".", "", 1).isdigit()] or ["pyvrp", "pyvrp-direct"]
-    files = sorted(FOLDER.glob("*.vrp"))
-    if quick:
-        files = [f for f in files if f.stem in QUICK]
+    if not folder.is_dir():
+        print(f"skipped: {folder} not found (the benchmark instances live in ../shared)")
+        return
+    files = sorted(folder.glob("*.vrp"))
+    if quick or only:
+        files = [f for f in files if f.stem in (only or QUICK)]
     print(
-        f"# Solomon VRPTW guard, {len(files)} instances, {limit:g} s each, seed {seed}, "
+        f"# VRPTW guard ({folder.name}), {len(files)} instances, {limit:g} s each, seed {seed}, "
         f"{date.today()}, {platform.processor() or platform.machine()}, 1 thread"
     )
     print(

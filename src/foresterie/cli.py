@@ -927,41 +927,116 @@ app.add_typer(bench_app, name="bench")
 @bench_app.command(
     "vrptw",
     help=_(
-        "Solve VRPTW instances with the shuttle engines; distance, routes, feasibility, gap to BKS."
+        "Solve VRPTW instances (VRPLIB or Solomon text) with the shuttle engines within the time "
+        "limit (reading included); each answer checked independently: distance (DIMACS), routes, "
+        "feasibility, gap to bks.csv. Exit 0 all feasible, 1 an answer failed the check, "
+        "2 bad input."
     ),
 )
+@guarded
 def bench_vrptw(
-    files: Annotated[list[Path], typer.Argument(help=_("Solomon/VRPLIB .vrp instances."))],
+    files: Annotated[list[Path], typer.Argument(help=_("VRPLIB .vrp or Solomon .txt instances."))],
     engine: Annotated[str, typer.Option(help=_("pyvrp | ortools"))] = "pyvrp",
-    time_limit: Annotated[float, typer.Option(help=_("Seconds per instance."))] = 10.0,
+    time_limit: Annotated[
+        float, typer.Option(help=_("Seconds per instance, reading and checking included."))
+    ] = 10.0,
     seed: Annotated[int, typer.Option()] = 1,
+    iterations: Annotated[
+        int | None,
+        typer.Option(help=_("A deterministic budget: the same answer for a seed on any machine.")),
+    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help=_("One JSON object per line."))] = False,
+    sol_out: Annotated[
+        Path | None, typer.Option(help=_("Write each answer as DIR/INSTANCE.sol (VRPLIB)."))
+    ] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option(
+            help=_(
+                "Check solutions instead of solving: a .sol file (one instance) or a folder "
+                "holding INSTANCE.sol for each."
+            )
+        ),
+    ] = None,
 ) -> None:
     import json
 
-    from foresterie.shuttles.solomon import run
+    from foresterie.core.errors import Problem
+    from foresterie.core.files import write_text
+    from foresterie.shuttles.solomon import check_only, load, record, run
+    from foresterie.shuttles.vrptw_check import read_sol, sol_text
+
+    def usage(field: str, msg: str) -> ScenarioError:
+        return ScenarioError([Problem(field, None, "option", msg)])
 
     if engine not in ("pyvrp", "ortools"):
-        _err(f"error: --engine: {engine!r} is not pyvrp or ortools")
-        raise typer.Exit(EXIT_BAD_INPUT)
-    gaps = []
-    for f in files:
-        if not f.is_file():
-            _err(f"error: {f}: no such instance file")
-            raise typer.Exit(EXIT_BAD_INPUT)
-        r = run(f, engine, time_limit, seed)
+        raise usage("--engine", f"{engine!r} is not pyvrp or ortools")
+    if not time_limit > 0:
+        raise usage("--time-limit", f"{time_limit:g}: must be > 0 seconds")
+    if iterations is not None and iterations < 1:
+        raise usage("--iterations", f"{iterations}: must be >= 1")
+    missing = [
+        Problem(str(f), None, "file", "no such instance file") for f in files if not f.is_file()
+    ]
+    if missing:
+        raise ScenarioError(missing)
+    if check is not None and not check.is_dir() and len(files) != 1:
+        raise usage("--check", "a .sol file checks one instance; give a folder for several")
+    loaded, problems = [], []
+    for f in files:  # every bad file reported before anything is solved
+        try:
+            loaded.append(load(f))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    sols = []
+    if check is not None:
+        paths = [check / f"{f.stem}.sol" if check.is_dir() else check for f in files]
+        absent = [
+            Problem(str(s), None, "file", "no such solution file") for s in paths if not s.is_file()
+        ]
+        if absent:
+            raise ScenarioError(absent)
+        sols = [read_sol(s) for s in paths]
+    if sol_out is not None:
+        sol_out.mkdir(parents=True, exist_ok=True)
+    gaps, bad = [], 0
+    for k, ld in enumerate(loaded):
+        if check is not None:
+            r = check_only(ld, sols[k])
+        else:
+            r = run(ld.path, engine, time_limit, seed, iterations or 10**9, loaded=ld)
+            if sol_out is not None:
+                write_text(sol_out / f"{ld.path.stem}.sol", sol_text(r.solution, r.distance))
+        bad += not r.feasible
         if r.gap_pct is not None:
             gaps.append(r.gap_pct)
         if json_out:
-            typer.echo(json.dumps({**r.__dict__, "gap_pct": r.gap_pct}))
-        else:
-            gap = f"{r.gap_pct:6.2f}%" if r.gap_pct is not None else "   n/a"
-            typer.echo(
-                f"{r.instance:10s} {engine:8s} dist {r.distance:9.1f} routes {r.routes:3d} "
-                f"feasible {r.feasible!s:5s} gap {gap} {r.seconds:6.1f}s"
+            rec = record(
+                r,
+                seed=None if check else seed,
+                time_limit_s=None if check else time_limit,
+                iterations=None if check else iterations,
             )
-    if gaps and not json_out:
-        typer.echo(f"mean gap {sum(gaps) / len(gaps):.2f}% over {len(gaps)} instances")
+            typer.echo(json.dumps(rec))
+            continue
+        gap = f"{r.gap_pct:6.2f}%" if r.gap_pct is not None else "   n/a"
+        typer.echo(
+            f"{r.instance:10s} {r.engine:8s} dist {r.distance:9.1f} routes {r.routes:3d} "
+            f"feasible {r.feasible!s:5s} gap {gap} {r.seconds:6.1f}s"
+        )
+        for v in r.violations[:10]:
+            typer.echo(f"  {v}")
+        if len(r.violations) > 10:
+            typer.echo(f"  ... {len(r.violations) - 10} more")
+    if not json_out and len(loaded) > 1:
+        mean = (
+            f", mean gap {sum(gaps) / len(gaps):.2f}% over {len(gaps)} with a BKS" if gaps else ""
+        )
+        typer.echo(f"feasible {len(loaded) - bad}/{len(loaded)}{mean}")
+    if bad:
+        raise typer.Exit(EXIT_VERIFY_FAILED)
 
 
 @app.command("export")

@@ -1,4 +1,12 @@
-"""Solomon/Homberger VRPTW benchmark with the shuttle engines (DIMACS: arcs truncated to 0.1)."""
+"""Solomon/Homberger VRPTW benchmark with the shuttle engines, every answer checked apart.
+
+Distance convention (DIMACS, the one `bks.csv` assumes): every arc distance and travel time is the
+Euclidean distance truncated to one decimal, d_ij = floor(10 * euclid) / 10; the objective is the
+total distance (no vehicle-count hierarchy). The engines work in integer tenths. The time limit
+covers the whole instance: reading, building the matrix and the model, solving and checking; the
+engine gets what reading left. Each answer is judged by `vrptw_check.py` (exact arithmetic on the
+file's numbers, no engine code), not by the engine's own feasibility flag.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,25 @@ import csv
 import math
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
+
+from foresterie.core.errors import Problem, ScenarioError
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
+from foresterie.shuttles.vrptw_check import SolFile, check_routes, check_sol, read_sol
+from foresterie.shuttles.vrptwfile import RawInstance, read_raw
 
 SCALE = 10  # distances, times and windows in tenths, so truncation to one decimal stays integer
+CONVENTION = "dimacs"  # arcs floor(10 * euclid) / 10, objective total distance
+RESERVE_S = 0.05  # of the time limit kept for checking and printing the answer
+# PyVRP starts its runtime clock at the first iteration: its setup before that (the model, the
+# granular neighbourhoods, a local search from a random start) grows with n^2 and came to 0.05 s
+# at 200 customers and 0.6-2.2 s at 1,000 on the 2-core VM under load 4-8 (RESULTS.md, "The VRPTW
+# bench at every Homberger size"), so that much of the limit is set aside for it (`setup_s`).
+SETUP_S_PER_N2 = {"pyvrp": 1.5e-6, "ortools": 0.25e-6}  # OR-Tools: its model, 0.1-0.3 s
+SETUP_PER_READ_S = 2.0  # the set-up took 1.1-1.8 x the reading at 400-800 customers, load 5-8
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,6 +44,14 @@ class BenchResult:
     feasible: bool
     bks: float | None
     seconds: float
+    customers: int = 0
+    vehicles: int | None = None
+    violations: tuple[str, ...] = ()
+    solution: tuple[tuple[int, ...], ...] = ()  # customer numbers per route, as in `.sol`
+    bks_routes: int | None = None
+    read_seconds: float = 0.0
+    file: str = ""
+    fmt: str = ""
 
     @property
     def gap_pct(self) -> float | None:
@@ -30,119 +60,256 @@ class BenchResult:
         return 100.0 * (self.distance - self.bks) / self.bks
 
 
-def read_instance(path: Path) -> VRPInstance:
-    import vrplib
+def reach_problems(raw: RawInstance, dist: np.ndarray) -> list[Problem]:
+    """Customers no route can serve within the windows: not reachable before they close, or no
+    way back to the depot before it closes; and a fleet too small for the total demand."""
+    p, e0, l0 = raw.path, _tenths(raw.nodes[0].ready), _tenths(raw.nodes[0].due)
+    probs: list[Problem] = []
+    for c in range(1, len(raw.nodes)):
+        nd = raw.nodes[c]
+        go, back = int(dist[0, c]), int(dist[c, 0])
+        start = max(e0 + go, _tenths(nd.ready))
+        if start > _tenths(nd.due):
+            probs.append(
+                Problem(
+                    p,
+                    nd.line,
+                    "time window",
+                    f"{raw.label(c)}: unreachable: leaving the depot "
+                    f"at {e0 / SCALE:g} and driving {go / SCALE:g} arrives at "
+                    f"{start / SCALE:g}, after it closes at {nd.due}",
+                )
+            )
+        elif start + _tenths(nd.service) + back > l0:
+            probs.append(
+                Problem(
+                    p,
+                    nd.line,
+                    "time window",
+                    f"{raw.label(c)}: no way back: served from "
+                    f"{start / SCALE:g} for {nd.service}, the depot is {back / SCALE:g} away "
+                    f"and closes at {l0 / SCALE:g}",
+                )
+            )
+    total = sum((nd.demand for nd in raw.nodes[1:]), Fraction(0))
+    if raw.vehicles is not None and total > raw.vehicles * raw.capacity:
+        probs.append(
+            Problem(
+                p,
+                raw.vehicles_line,
+                "VEHICLES",
+                f"{raw.vehicles} vehicle(s) of capacity "
+                f"{raw.capacity} carry at most {raw.vehicles * raw.capacity}, the customers "
+                f"ask for {total}",
+            )
+        )
+    return probs
 
-    raw = vrplib.read_instance(str(path))
-    xy = raw["node_coord"]
-    n = len(xy)
-    dist = [[0] * n for _ in range(n)]
-    for i in range(n):
-        for j in range(n):
-            if i != j:
-                e = math.hypot(xy[i][0] - xy[j][0], xy[i][1] - xy[j][1])
-                dist[i][j] = math.floor(SCALE * e + 1e-9)
-    tw = raw["time_window"]
-    service = raw.get("service_time")
-    if service is None:
-        svc = [0] * n
-    elif hasattr(service, "__len__"):
-        svc = [int(round(SCALE * float(s))) for s in service]
-    else:  # one SERVICE_TIME for every customer
-        svc = [int(round(SCALE * float(service)))] * n
-    svc[0] = 0
-    fleet = int(raw.get("vehicles", n))
-    cap = int(raw["capacity"])
+
+def _tenths(v: Fraction) -> int:
+    """A time or window in tenths; windows are whole tenths in every benchmark set (rounded)."""
+    return round(v * SCALE)
+
+
+def distance_matrix(raw: RawInstance) -> np.ndarray:
+    """DIMACS arcs in integer tenths: floor(10 * euclid), a tiny epsilon against float error."""
+    xy = np.array([[float(nd.x), float(nd.y)] for nd in raw.nodes])
+    d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
+    return np.floor(np.sqrt(d2 * (SCALE * SCALE)) + 1e-9).astype(np.int64)
+
+
+def to_vrp(raw: RawInstance, dist: np.ndarray) -> VRPInstance:
+    rows: list[list[int]] = dist.tolist()
+    n = len(raw.nodes)
+    fleet = raw.vehicles if raw.vehicles is not None else n - 1
     return VRPInstance(
-        dist=dist,
-        dur=dist,
-        demand=[int(d) for d in raw["demand"]],
-        service=svc,
-        tw_early=[int(SCALE * t[0]) for t in tw],
-        tw_late=[int(SCALE * t[1]) for t in tw],
-        vehicles=[VehicleSpec(capacity=cap, num_available=fleet)],
+        dist=rows,
+        dur=rows,
+        demand=[int(math.ceil(nd.demand)) for nd in raw.nodes],
+        # whole tenths in every benchmark set; finer values rounded the safe way for the engine
+        service=[0] + [math.ceil(nd.service * SCALE) for nd in raw.nodes[1:]],
+        tw_early=[math.ceil(nd.ready * SCALE) for nd in raw.nodes],
+        tw_late=[max(math.floor(nd.due * SCALE), math.ceil(nd.ready * SCALE)) for nd in raw.nodes],
+        vehicles=[VehicleSpec(capacity=int(raw.capacity), num_available=fleet)],
     )
 
 
-def read_bks(folder: Path) -> dict[str, float]:
+def read_bks(folder: Path) -> dict[str, tuple[float, int | None]]:
+    """bks.csv beside the instances: instance -> (distance, routes); {} when absent."""
     path = folder / "bks.csv"
     if not path.is_file():
         return {}
+    out: dict[str, tuple[float, int | None]] = {}
     with open(path, encoding="utf-8") as fh:
-        return {r["instance"].strip(): float(r["bks_distance"]) for r in csv.DictReader(fh)}
+        for row, r in enumerate(csv.DictReader(fh), start=2):
+            try:
+                dist = float(r["bks_distance"])
+                routes = int(r["bks_routes"]) if (r.get("bks_routes") or "").strip() else None
+            except (KeyError, TypeError, ValueError):
+                raise ScenarioError(
+                    [Problem(str(path), row, "bks_distance", "not a number (or column missing)")]
+                ) from None
+            out[(r.get("instance") or "").strip()] = (dist, routes)
+    return out
 
 
-def check(inst: VRPInstance, sol: VRPSolution) -> bool:
-    """Independent feasibility check: every client once, capacity, time windows, depot close."""
-    seen: list[int] = []
-    for r in sol.routes:
-        vt = inst.vehicles[r.vehicle_type]
-        if sum(inst.demand[i] for i in r.visits) > vt.capacity:
-            return False
-        t, prev = inst.tw_early[0], 0
-        for i in r.visits:
-            t = max(t + inst.service[prev] + inst.dur[prev][i], inst.tw_early[i])
-            if t > inst.tw_late[i]:
-                return False
-            prev = i
-        if t + inst.service[prev] + inst.dur[prev][0] > inst.tw_late[0]:
-            return False
-        seen += r.visits
-    used = sum(1 for r in sol.routes if r.visits)
-    fleet = sum(v.num_available for v in inst.vehicles)
-    return sorted(seen) == list(range(1, inst.n)) and used <= fleet
+@dataclass(frozen=True, kw_only=True)
+class Loaded:
+    """An instance read and found servable, and the seconds that took (part of its limit)."""
+
+    path: Path
+    raw: RawInstance
+    read_seconds: float
+
+
+def load(path: Path) -> Loaded:
+    """Read and refuse what no solution can serve (ScenarioError, every customer at its line)."""
+    t0 = time.perf_counter()
+    raw = read_raw(path)
+    probs = reach_problems(raw, distance_matrix(raw))
+    if probs:
+        raise ScenarioError(probs)
+    return Loaded(path=path, raw=raw, read_seconds=time.perf_counter() - t0)
+
+
+def bks_for(path: Path, raw: RawInstance) -> tuple[float, int | None] | None:
+    """The best-known solution: `bks.csv` beside the instance (by file stem or NAME), else the
+    `Cost` of a CVRPLIB `INSTANCE.sol` beside it (as PyVRP/Instances and CVRPLIB ship them)."""
+    table = read_bks(path.parent)
+    found = table.get(path.stem) or table.get(raw.name)
+    sol = path.with_suffix(".sol")
+    if found is None and sol.is_file():
+        ref = read_sol(sol)
+        if ref.cost is not None:
+            return float(ref.cost), len([r for r in ref.routes if r])
+    return found
 
 
 def run(
-    path: Path, engine: str, time_limit_s: float, seed: int = 1, iterations: int = 10**9
+    path: Path,
+    engine: str,
+    time_limit_s: float,
+    seed: int = 1,
+    iterations: int = 10**9,
+    loaded: Loaded | None = None,
 ) -> BenchResult:
-    inst = read_instance(path)
-    t0 = time.perf_counter()
-    sol = get_engine(engine).solve(inst, seed, iterations, time_limit_s)
-    secs = time.perf_counter() - t0
-    dist = sum(
-        inst.dist[a][b]
-        for r in sol.routes
-        for a, b in zip([0, *r.visits], [*r.visits, 0], strict=True)
-    )
-    bks = read_bks(path.parent).get(path.stem)
+    """Read (unless `loaded`), solve within `time_limit_s` counting the reading, check apart."""
+    t0 = time.perf_counter() - (loaded.read_seconds if loaded else 0.0)
+    ld = loaded or load(path)
+    inst = to_vrp(ld.raw, distance_matrix(ld.raw))
+    read_s = time.perf_counter() - t0
+    budget = max(0.01, time_limit_s - read_s - setup_s(engine, inst.n, read_s) - RESERVE_S)
+    sol = get_engine(engine).solve(inst, seed, iterations, budget)
+    return _result(ld.raw, path, engine, sol, t0, read_s)
+
+
+def setup_s(engine: str, n: int, read_s: float) -> float:
+    """Seconds set aside for the engine's set-up before its clock starts: the n^2 estimate, or
+    more on a slow or busy machine, where reading (also ~n^2 work) took longer than usual."""
+    per_n2 = SETUP_S_PER_N2.get(engine, 0.0)
+    return max(per_n2 * n * n, SETUP_PER_READ_S * read_s) if per_n2 else 0.0
+
+
+def _result(
+    raw: RawInstance, path: Path, engine: str, sol: VRPSolution, t0: float, read_s: float
+) -> BenchResult:
+    routes = tuple(r.visits for r in sol.routes if r.visits)
+    report = check_routes(raw, routes)
+    bks = bks_for(path, raw)
     return BenchResult(
         instance=path.stem,
         engine=engine,
-        distance=dist / SCALE,
-        routes=len(sol.routes),
-        feasible=check(inst, sol),
-        bks=bks,
-        seconds=secs,
+        distance=report.distance,
+        routes=len(routes),
+        feasible=report.feasible,
+        bks=bks[0] if bks else None,
+        bks_routes=bks[1] if bks else None,
+        seconds=time.perf_counter() - t0,
+        customers=raw.customers,
+        vehicles=raw.vehicles,
+        violations=report.violations,
+        solution=routes,
+        read_seconds=read_s,
+        file=str(path),
+        fmt=raw.fmt,
     )
 
 
 def run_pyvrp_direct(path: Path, time_limit_s: float, seed: int = 1) -> BenchResult:
     """The guard's baseline: PyVRP used directly, with its defaults (`pyvrp.read` with the
     DIMACS rounding, `pyvrp.solve` with default parameters), on the same instance, seed and time.
-    Its routes are measured and checked on our own reading of the instance, like the engine's."""
+    Its routes are measured and checked by the independent checker, like the engine's."""
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
-    inst = read_instance(path)
-    data = pyvrp.read(str(path), round_func="dimacs")
     t0 = time.perf_counter()
-    res = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False)
-    secs = time.perf_counter() - t0
+    raw = read_raw(path)
+    data = pyvrp.read(str(path), round_func="dimacs")
+    read_s = time.perf_counter() - t0
+    budget = max(
+        0.01, time_limit_s - read_s - setup_s("pyvrp", data.num_locations, read_s) - RESERVE_S
+    )
+    res = pyvrp.solve(data, stop=MaxRuntime(budget), seed=seed, collect_stats=False)
     routes = tuple(
         VRPRoute(int(r.vehicle_type()), tuple(int(a.idx) + 1 for a in r if a.is_client()))
         for r in res.best.routes()
     )
     sol = VRPSolution(routes=routes, cost=0, feasible=bool(res.best.is_feasible()))
-    dist = sum(
-        inst.dist[a][b] for r in routes for a, b in zip([0, *r.visits], [*r.visits, 0], strict=True)
-    )
+    return _result(raw, path, "pyvrp-direct", sol, t0, read_s)
+
+
+MAX_VIOLATIONS = 50  # listed in a JSON record; `violation_count` has them all
+
+
+def record(
+    r: BenchResult, *, seed: int | None, time_limit_s: float | None, iterations: int | None
+) -> dict[str, object]:
+    """One JSON line of `bench vrptw --json` (README, "The VRPTW bench"): keys in this order,
+    distances in the instance's units rounded to 0.1, gap in % to 0.01, seconds to 0.01."""
+    gap = r.gap_pct
+    return {
+        "instance": r.instance,
+        "file": r.file,
+        "format": r.fmt,
+        "customers": r.customers,
+        "vehicles": r.vehicles,
+        "engine": r.engine,
+        "seed": seed,
+        "time_limit_s": time_limit_s,
+        "iterations": iterations,
+        "convention": CONVENTION,
+        "distance": round(r.distance, 1),
+        "routes": r.routes,
+        "feasible": r.feasible,
+        "violation_count": len(r.violations),
+        "violations": list(r.violations[:MAX_VIOLATIONS]),
+        "bks": r.bks,
+        "bks_routes": r.bks_routes,
+        "gap_pct": None if gap is None else round(gap, 2),
+        "seconds": round(r.seconds, 2),
+        "read_seconds": round(r.read_seconds, 2),
+    }
+
+
+def check_only(loaded: Loaded, sol: SolFile) -> BenchResult:
+    """`bench vrptw --check`: a `.sol` file judged against its instance, nothing solved."""
+    t0 = time.perf_counter()
+    rep = check_sol(loaded.raw, sol)
+    bks = bks_for(loaded.path, loaded.raw)
     return BenchResult(
-        instance=path.stem,
-        engine="pyvrp-direct",
-        distance=dist / SCALE,
-        routes=len(routes),
-        feasible=check(inst, sol),
-        bks=read_bks(path.parent).get(path.stem),
-        seconds=secs,
+        instance=loaded.path.stem,
+        engine="check",
+        distance=rep.distance,
+        routes=rep.routes,
+        feasible=rep.feasible,
+        bks=bks[0] if bks else None,
+        bks_routes=bks[1] if bks else None,
+        seconds=time.perf_counter() - t0 + loaded.read_seconds,
+        customers=loaded.raw.customers,
+        vehicles=loaded.raw.vehicles,
+        violations=rep.violations,
+        solution=sol.routes,
+        read_seconds=loaded.read_seconds,
+        file=str(loaded.path),
+        fmt=loaded.raw.fmt,
     )

@@ -1,0 +1,132 @@
+"""Reading VRPTW files: both text formats alike, the same numbers as vrplib, and one small bad
+file per defect (tests/data/vrptw/bad/<defect>), each refused at its line with its field."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from foresterie.core.errors import ScenarioError
+from foresterie.shuttles.solomon import load
+from foresterie.shuttles.vrptwfile import read_raw
+from tests.helpers import DATA, SHARED
+
+VRPTW = DATA / "vrptw"
+BAD = VRPTW / "bad"
+
+# defect file -> (line or None, field, words of the message)
+EXPECTED: dict[str, tuple[int | None, str, str]] = {
+    "customer_unreachable_in_time.vrp": (25, "time window", "customer 3 (node 4): unreachable"),
+    "demand_above_capacity.vrp": (19, "demand", "demand 12 exceeds the vehicle capacity 10"),
+    "depot_closes_before_any_return.vrp": (23, "time window", "customer 1 (node 2): no way back"),
+    "dimension_larger_than_nodes.vrp": (14, "NODE_COORD_SECTION", "DIMENSION says 6"),
+    "empty_file.vrp": (None, "file", "empty"),
+    "explicit_edge_weights.vrp": (8, "EDGE_WEIGHT_TYPE", "only EUC_2D"),
+    "fleet_too_small_for_demand.vrp": (5, "VEHICLES", "carry at most 10, the customers ask for 14"),
+    "missing_capacity.vrp": (None, "CAPACITY", "missing"),
+    "missing_time_window_section.vrp": (23, "TIME_WINDOW_SECTION", "missing"),
+    "node_given_twice.vrp": (19, "DEMAND_SECTION", "node 3 given twice"),
+    "node_missing_coordinates.vrp": (13, "NODE_COORD_SECTION", "node 3 missing"),
+    "non_numeric_demand.vrp": (17, "DEMAND_SECTION", "'four' is not a number"),
+    "not_a_vrptw_type.vrp": (3, "TYPE", "only VRPTW / CVRPTW"),
+    "not_an_instance.vrp": (1, "format", "neither VRPLIB"),
+    "not_utf8.vrp": (None, "file", "not a UTF-8 text file"),
+    "solomon_customer_numbering.txt": (12, "CUST NO.", "7: expected 2"),
+    "solomon_missing_customer_table.txt": (5, "CUSTOMER", "missing"),
+    "solomon_non_numeric_capacity.txt": (5, "CAPACITY", "'ten' is not a number"),
+    "solomon_row_short.txt": (12, "CUSTOMER", "6 fields, expected 7"),
+    "time_window_field_missing.vrp": (25, "TIME_WINDOW_SECTION", "2 fields, expected 3"),
+    "two_depots.vrp": (28, "DEPOT_SECTION", "one depot, node 1"),
+    "unsupported_section.vrp": (27, "EDGE_WEIGHT_SECTION", "not supported"),
+    "window_opens_after_close.vrp": (24, "time window", "opens at 60 after it closes at 10"),
+}
+
+
+def test_every_bad_file_has_its_expectation() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_file_refused_at_its_line(name: str) -> None:
+    line, field, words = EXPECTED[name]
+    with pytest.raises(ScenarioError) as err:
+        load(BAD / name)
+    first = err.value.problems[0]
+    assert (Path(first.file).name, first.row, first.field) == (name, line, field)
+    assert words in first.message
+
+
+def test_the_two_formats_read_alike() -> None:
+    a, b = read_raw(VRPTW / "tiny.vrp"), read_raw(VRPTW / "tiny.txt")
+    assert (a.fmt, b.fmt) == ("vrplib", "solomon")
+    assert (a.name, a.capacity, a.vehicles) == (b.name, b.capacity, b.vehicles) == ("tiny", 10, 2)
+    strip = [(n.x, n.y, n.demand, n.ready, n.due, n.service) for n in a.nodes]
+    assert strip == [(n.x, n.y, n.demand, n.ready, n.due, n.service) for n in b.nodes]
+    # SERVICE_TIME is the customers' (the depot serves no one), as in CVRPLIB
+    assert [n.service for n in a.nodes] == [0, 1, 1, 1, 1]
+
+
+def test_decimal_values_kept_exact(tmp_path: Path) -> None:
+    text = (VRPTW / "tiny.vrp").read_text().replace("2 3 4\n", "2 3.25 4.5\n")
+    (tmp_path / "d.vrp").write_text(text)
+    node = read_raw(tmp_path / "d.vrp").nodes[1]
+    assert (node.x, node.y) == (Fraction(13, 4), Fraction(9, 2))
+
+
+def test_every_defect_in_a_file_reported(tmp_path: Path) -> None:
+    text = (VRPTW / "tiny.vrp").read_text()
+    text = text.replace("3 10 60\n", "3 60 10\n").replace("4 5\n", "4 12\n")
+    (tmp_path / "two.vrp").write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        read_raw(tmp_path / "two.vrp")
+    assert [(p.row, p.field) for p in err.value.problems] == [(19, "demand"), (24, "time window")]
+
+
+SHARED_SETS = [SHARED / "benchmarks" / "solomon", SHARED / "benchmarks" / "homberger"]
+
+
+@pytest.mark.parametrize("folder", SHARED_SETS, ids=lambda p: p.name)
+def test_same_numbers_as_vrplib(folder: Path) -> None:
+    """Our reader against vrplib's on the shared instances (every 5th file, for time)."""
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found (the benchmark instances live in ../shared)")
+    import numpy as np
+    import vrplib
+
+    for path in sorted(folder.glob("*.vrp"))[::5]:
+        raw, ref = read_raw(path), vrplib.read_instance(str(path))
+        assert raw.customers + 1 == len(ref["demand"]) and raw.vehicles == ref["vehicles"]
+        assert np.array_equal(ref["node_coord"], [[n.x, n.y] for n in raw.nodes])
+        assert np.array_equal(ref["demand"], [n.demand for n in raw.nodes])
+        assert np.array_equal(ref["time_window"], [[n.ready, n.due] for n in raw.nodes])
+        assert all(n.service == ref["service_time"] for n in raw.nodes[1:])
+
+
+def test_solomon_table_of_a_shared_instance(tmp_path: Path) -> None:
+    """R201 written out as Solomon's table (as SINTEF ships it) reads to the same numbers."""
+    path = SHARED / "benchmarks" / "solomon" / "R201.vrp"
+    if not path.is_file():
+        pytest.skip(f"{path} not found (the benchmark instances live in ../shared)")
+    raw = read_raw(path)
+    rows = [
+        f"{k:5d} {n.x!s:>8} {n.y!s:>8} {n.demand!s:>8} {n.ready!s:>8} {n.due!s:>8} {n.service!s:>8}"
+        for k, n in enumerate(raw.nodes)
+    ]
+    head = ["R201", "", "VEHICLE", "NUMBER     CAPACITY", f"  {raw.vehicles}   {raw.capacity}", ""]
+    head += ["CUSTOMER", "CUST NO.  XCOORD.  YCOORD.  DEMAND  READY TIME  DUE DATE  SERVICE TIME"]
+    (tmp_path / "R201.txt").write_text("\n".join([*head, "", *rows, ""]))
+    table = read_raw(tmp_path / "R201.txt")
+    assert (table.fmt, table.vehicles, table.capacity) == ("solomon", 25, 1000)
+    fields = [(n.x, n.y, n.demand, n.ready, n.due, n.service) for n in raw.nodes]
+    assert fields == [(n.x, n.y, n.demand, n.ready, n.due, n.service) for n in table.nodes]
+
+
+def test_vrplib_header_may_open_with_a_comment(tmp_path: Path) -> None:
+    text = (VRPTW / "tiny.vrp").read_text()
+    (tmp_path / "c.vrp").write_text(
+        "COMMENT : from elsewhere\n" + text.replace("NAME : tiny\n", "")
+    )
+    raw = read_raw(tmp_path / "c.vrp")
+    assert (raw.fmt, raw.name, raw.customers) == ("vrplib", "c", 4)
