@@ -283,6 +283,13 @@ class _Model:
     def group_cols(self) -> np.ndarray:
         return np.array([j for j, (u, _) in enumerate(self.cols) if u.is_group], dtype=np.int64)
 
+    def unit_of(self) -> np.ndarray:
+        """The unit of each column of the units' options; -1 for the counters after them."""
+        out = np.full(self.p.n, -1, dtype=np.int64)
+        for (ui, _), j in self.x.items():
+            out[j] = ui
+        return out
+
     def fix(self, name: str, sense: str, value: int) -> None:
         """obj >= value (max) or <= value (min); add_row drops the zero coefficients."""
         cols = np.arange(self.p.n)
@@ -448,6 +455,7 @@ def _tier(
     groups: np.ndarray,
     scenario: Scenario,
     deadline: float,
+    unit_of: np.ndarray | None = None,
 ) -> tuple[TierResult, np.ndarray]:
     """Solve one tier to proven optimality (or budget), then fix its value as a row of p."""
     t0 = time.monotonic()
@@ -515,6 +523,8 @@ def _tier(
     proof: Proof = "lp_bound"
     if lp is not None and not proven():
         offer(np.rint(lp.x).astype(np.int64))  # the LP's own vertex, when it is integral
+    if lp is not None and not proven() and unit_of is not None:
+        _support(p, lp, unit_of, search)
     if lp is not None and not proven():
         # A first guess: a solution at the LP bound that keeps every group where the LP put it
         # whole, moving only what the reduced costs allow. Finding nothing here proves nothing.
@@ -605,6 +615,25 @@ def _near_bound(lp: LpResult, groups: np.ndarray, search: Callable[..., SearchRe
     keep = {int(j): int(round(lp.x[j])) for j in groups if not frac[j] and lp.x[j] > 0.5}
     if keep:
         search(keep, cutoff=lp.bound + max(steps), step="near the bound", quick=True)
+
+
+def _support(
+    p: Program, lp: LpResult, unit_of: np.ndarray, search: Callable[..., SearchResult]
+) -> None:
+    """A search at the LP bound among the LP's own columns: every option the LP leaves empty is
+    closed, except all options of a unit the LP splits. A solution found there reaches the bound
+    of the whole program, so it is optimal; "none" proves nothing (the program is larger)."""
+    n = len(unit_of)
+    x = lp.x[:n]
+    frac = np.abs(x - np.rint(x)) > 1e-6
+    units = unit_of >= 0
+    split = np.zeros(int(unit_of.max(initial=-1)) + 1, dtype=bool)
+    split[unit_of[units & frac]] = True
+    lo = np.asarray(p.lo[:n])
+    hi = np.asarray(p.hi[:n])
+    shut = units & (np.abs(x) < 1e-6) & (lo == 0) & (hi > 0) & ~split[np.maximum(unit_of, 0)]
+    if shut.any():
+        search({int(j): 0 for j in np.flatnonzero(shut)}, cutoff=lp.bound, step="LP support", quick=True)
 
 
 # The ladder's single steps for small objectives (_ladder). When all of them are answered "none",
@@ -731,8 +760,9 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         obj: np.ndarray,
         inc: list[np.ndarray],
         groups: np.ndarray,
+        unit_of: np.ndarray | None = None,
     ) -> tuple[TierResult, np.ndarray]:
-        r, x = _tier(p, name, sense, obj, inc, groups, scenario, job.deadline)
+        r, x = _tier(p, name, sense, obj, inc, groups, scenario, job.deadline, unit_of)
         out.append(r)
         return r, x
 
@@ -750,12 +780,14 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         names += [("bed_nights", "max")]
         names += [("transfers", "min")] if rule.max_transfers else []
     for name, sense in names:
-        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols())
+        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols(), amdl.unit_of())
         ax = [x]
         mdl.fix(name, sense, r.objective)
     start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
     if not weight:
-        _, x = tier(mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols())
+        _, x = tier(
+            mdl.p, "commute_s", "min", mdl.obj["commute_s"], [start], mdl.group_cols(), mdl.unit_of()
+        )
         return _BlockResult(tiers=out, model=mdl, x=x, assignments=[])
     # Optional tier weight: trade commute seconds against peak occupancy.
     peak, rows, chains = _add_peak(mdl.p, mdl.uses, block.foresterie)
