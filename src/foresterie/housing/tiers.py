@@ -696,7 +696,14 @@ def _rounded_groups(
         for j in rest[: max(0, total - sum(base.values()))]:
             base[j] += 1
         held.update(base)
+    t0 = time.monotonic()
     again = p.lp(c.astype(float), fixed=held)
+    log.debug(
+        "  families rounded: %d held, LP %s, %.2f s",
+        len(held),
+        None if again is None else round(float(c @ again.x), 3),
+        time.monotonic() - t0,
+    )
     if again is None or float(c @ again.x) > lp.bound + 1e-6:
         return  # with these families held, nothing reaches the bound
     _support(p, replace(again, bound=lp.bound), unit_of, search, held)
