@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import math
 import multiprocessing
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import numpy as np
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
-from foresterie.housing.mip import Program, SearchResult
+from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.tiers import (
     _aggregate,
     _Component,
@@ -23,6 +24,8 @@ from foresterie.housing.tiers import (
     _ladder,
     _near_bound,
     _night_rows,
+    _rounded_groups,
+    _support,
     _tier,
     _Use,
     plan_housing,
@@ -951,3 +954,161 @@ def test_a_tier_the_lp_splits_a_family_in_is_still_proven() -> None:
     r, x = _tier(p, "housed", "max", -c, [], np.array([0, 1]), sc, float("inf"))
     assert (r.objective, r.bound, r.optimal) == (2, 2, True)
     assert int(-c @ x) == 2
+
+
+def _two_places(
+    sizes: list[int], beds: tuple[int, int], a_first: list[bool]
+) -> tuple[Program, np.ndarray, np.ndarray]:
+    """Units of these sizes (a family: all or none) that may each go to A or B, one night,
+    these beds. Unit u has columns 2u and 2u + 1: A then B, or B then A where a_first says no.
+    Returns the program, c (minus the people housed) and each column's unit."""
+    p = Program()
+    at: dict[str, tuple[list[int], list[int]]] = {"A": ([], []), "B": ([], [])}
+    for size, first in zip(sizes, a_first, strict=True):
+        cols = [p.add_var(0, 1), p.add_var(0, 1)]
+        p.add_row(cols, [1, 1], ub=1)
+        for place, j in zip("AB" if first else "BA", cols, strict=True):
+            at[place][0].append(j)
+            at[place][1].append(size)
+    for place, cap in zip("AB", beds, strict=True):
+        p.add_row(*at[place], ub=cap)
+    c = -np.repeat(np.array(sizes, dtype=np.int64), 2)
+    return p, c, np.repeat(np.arange(len(sizes)), 2)
+
+
+def _two_singles_and_a_family() -> tuple[Program, np.ndarray, np.ndarray]:
+    """Foresterie A and B with 2 beds each (one night); single workers C and D and a family G
+    of two may each go to A or B. Columns: C at A, C at B, D at A, D at B, G at A, G at B
+    (0..5). Everyone fits (C and D at one place, G at the other): 4 people."""
+    return _two_places([1, 1, 2], (2, 2), [True, True, True])
+
+
+def _lp_at(p: Program, c: np.ndarray, x: list[float]) -> LpResult:
+    """An LP optimum given by hand (4 people, the bound): zero duals, so every column has
+    reduced cost c_j and the bound is the safe bound of the program (mip.Program._safe)."""
+    lp = p._safe(c.astype(float), np.zeros(len(p.rows)), np.array(x))
+    return dataclasses.replace(lp, bound=-4, lower=-4.0)
+
+
+def _recording(
+    p: Program, c: np.ndarray
+) -> tuple[Callable[..., SearchResult], list[tuple[dict[int, int], int, SearchResult]]]:
+    """A search on p that records what it was asked (held columns, cutoff) and its answer."""
+    asked: list[tuple[dict[int, int], int, SearchResult]] = []
+
+    def search(fixed, cutoff, step, quick):  # type: ignore[no-untyped-def]
+        assert quick  # a guess: it runs without presolve rounds and root cuts
+        r = p.search(c, node_limit=100, seed=1, fixed=fixed, cutoff=cutoff, time_limit_s=10)
+        asked.append((fixed, cutoff, r))
+        return r
+
+    return search, asked
+
+
+def test_support_search_closes_only_the_options_the_lp_leaves_empty() -> None:
+    """C at A and D at B whole, G split half and half: C's B and D's A are closed, both of G's
+    options stay open (G is split), and the question is asked at the LP bound."""
+    p, c, unit_of = _two_singles_and_a_family()
+    search, asked = _recording(p, c)
+    _support(p, _lp_at(p, c, [1, 0, 0, 1, 0.5, 0.5]), unit_of, search)
+    assert [(fixed, cutoff) for fixed, cutoff, _ in asked] == [({1: 0, 2: 0}, -4)]
+
+
+def test_support_search_finds_the_bound_when_the_lp_columns_hold_it() -> None:
+    """C and D at A, G split between A (nothing left there) and B: among those columns G fits
+    whole at B, so the search reaches the bound of the whole program: 4 people, optimal."""
+    p, c, unit_of = _two_singles_and_a_family()
+    search, asked = _recording(p, c)
+
+    _support(p, _lp_at(p, c, [1, 0, 1, 0, 0.0, 1.0]), unit_of, search)
+    found = [r for _, _, r in asked]
+    assert [r.objective for r in found] == [-4]
+    assert found[0].x is not None and found[0].x[:6].tolist() == [1, 0, 1, 0, 0, 1]
+
+
+def test_support_search_finding_nothing_proves_nothing() -> None:
+    """With C at A and D at B kept, G fits whole nowhere (one bed left at each): the support
+    has nothing at the bound, yet the program has (C and D together, G at the other place).
+    The tier still finds and proves 4 whatever vertex the LP gives."""
+    p, c, unit_of = _two_singles_and_a_family()
+    search, asked = _recording(p, c)
+
+    _support(p, _lp_at(p, c, [1, 0, 0, 1, 0.5, 0.5]), unit_of, search)
+    assert [(r.objective, r.infeasible) for _, _, r in asked] == [(None, True)]
+    sc = scenario([foresteria("A", men=2), foresteria("B", men=2)], [farm("F1")], [])
+    q, _, _ = _two_singles_and_a_family()
+    r, x = _tier(q, "housed", "max", -c, [], np.array([4, 5]), sc, float("inf"), unit_of)
+    assert (r.objective, r.bound, r.optimal) == (4, 4, True)
+    assert int(-c @ x) == 4 and best_by_brute_force(p, c) == -4
+
+
+def best_by_brute_force(p: Program, c: np.ndarray) -> int:
+    """The least c'x over every 0/1 vector of the program's six columns."""
+    return min(
+        int(c @ np.array(v))
+        for v in itertools.product((0, 1), repeat=6)
+        if p.feasible(np.array(v, dtype=np.int64))
+    )
+
+
+def test_support_search_skips_a_program_the_lp_leaves_nothing_to_close_in() -> None:
+    p, c, unit_of = _two_singles_and_a_family()
+    asked: list[object] = []
+
+    def record(*a: object, **k: object) -> SearchResult:
+        asked.append(a)
+        return SearchResult(x=None, objective=None, bound=None, optimal=False)
+
+    _support(p, _lp_at(p, c, [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]), unit_of, record)
+    assert asked == []  # every unit split: every option open, nothing smaller to ask
+
+
+def _two_families_and_a_single() -> tuple[Program, np.ndarray, np.ndarray]:
+    """A with 3 beds, B with 2 (one night); families G and H of two and a single worker S may
+    each go to A or B. Columns: G at A, G at B, H at B, H at A, S at A, S at B (0..5). All five
+    fit only as G at A with S, H at B (or H at A with S, G at B)."""
+    return _two_places([2, 2, 1], (3, 2), [True, False, True])
+
+
+def test_rounded_families_find_the_bound_the_lp_columns_miss() -> None:
+    """The LP houses G at A, H half at A and half at B, S at B: 5 people, the bound. Among its
+    columns nothing reaches 5 (S kept at B leaves H one bed short at either place). Rounded
+    (H's tie goes to its lower column, B) and held, the LP moves S to A, and the search among
+    its columns finds 5: the optimum, as brute force says."""
+    p, c, unit_of = _two_families_and_a_single()
+    lp = dataclasses.replace(
+        p._safe(c.astype(float), np.zeros(len(p.rows)), np.array([1, 0, 0.5, 0.5, 0, 1])),
+        bound=-5,
+        lower=-5.0,
+    )
+    search, asked = _recording(p, c)
+    groups = np.array([0, 1, 2, 3])
+    _support(p, lp, unit_of, search)
+    assert asked[0][2].infeasible  # the LP's own columns: nothing at the bound
+    _rounded_groups(p, c, lp, groups, unit_of, search)
+    fixed, cutoff, r = asked[1]
+    assert cutoff == -5
+    assert fixed == {0: 1, 1: 0, 2: 1, 3: 0, 5: 0}  # families held, S's B closed
+    assert r.objective == -5 == best_by_brute_force(p, c)
+    assert r.x is not None and r.x.tolist() == [1, 0, 1, 0, 1, 0]
+
+
+def test_rounded_families_are_not_searched_when_the_lp_loses_the_bound() -> None:
+    """Rounded the other way (H's tie goes to A: G and H would need 4 of A's 3 beds), the LP
+    with the families held is infeasible: no search is asked."""
+    _, c, unit_of = _two_families_and_a_single()
+    q, _, _ = _two_places([2, 2, 1], (3, 2), [True, True, True])  # H at A is now column 2
+    asked: list[object] = []
+
+    def record(*a: object, **k: object) -> SearchResult:
+        asked.append(a)
+        return SearchResult(x=None, objective=None, bound=None, optimal=False)
+
+    x = np.array([1, 0, 0.5, 0.5, 0, 1])
+    lp = dataclasses.replace(
+        q._safe(c.astype(float), np.zeros(len(q.rows)), x), bound=-5, lower=-5.0
+    )
+    _rounded_groups(q, c, lp, np.array([0, 1, 2, 3]), unit_of, record)
+    assert asked == []
+    _rounded_groups(q, c, lp, np.array([], dtype=np.int64), unit_of, record)
+    assert asked == []  # no families: nothing to round

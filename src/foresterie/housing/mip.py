@@ -161,10 +161,13 @@ class Program:
             m.solution_hint.var_value.extend(hint.astype(float).tolist())
         return m
 
-    def lp(self, c: np.ndarray) -> LpResult | None:
-        """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails."""
+    def lp(self, c: np.ndarray, fixed: dict[int, int] | None = None) -> LpResult | None:
+        """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails.
+        fixed: columns held at a value; the bound then speaks of the program with them held
+        (its safe sum still reads every column's own bounds, so it stays valid, weaker, for the
+        whole program)."""
         req = pb.MPModelRequest(
-            model=self.proto(c, integer=False),
+            model=self.proto(c, integer=False, fixed=fixed),
             solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,
         )
         res = pb.MPSolutionResponse()
