@@ -1,0 +1,348 @@
+"""A systematic attack on a solved run folder: every file (manifest, inputs, plan, restricted
+part) damaged in every way a person, a broken disk or a forger would (a column deleted, renamed
+or duplicated, a cell emptied or replaced by text, NaN, inf, a negative or huge number, a date
+that is no date, a time like 25:61; rows duplicated, deleted or cut mid-row; a BOM, CRLF,
+non-UTF-8 bytes; the file emptied, removed, replaced by a folder or by a link out of the run),
+and the manifest's hashes recomputed after the edit, so that only the content can give it away.
+
+What must hold (README "Run folders and verification"):
+- `verify` exits 0, 1 or 2 only, never with a traceback; exit 2 is one line naming the file
+  (and the row and field where there is one);
+- an edit that changes what the plan says (plan/, restricted/, the manifest's figures) is never
+  exit 0, unless it is one of HARMLESS below;
+- `report`, `map`, `export`, `compare` on a damaged folder: exit 0 or 2, one line, and nothing
+  half-written (no output folder or file left behind on exit 2).
+
+Edits of inputs/ are held to the first rule only: changing an input the plan still satisfies
+(more seats, a longer duty limit, a farm's name) leaves a consistent run, and the verifier judges
+the plan against the inputs recorded beside it (the scenario's canonical hash in the manifest is
+the solver's, which the verifier does not recompute: it shares no code with the loader).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+
+# Edits that may leave `verify` at exit 0, and why each cannot change what the plan says:
+# - "bom", "crlf": the same text to every reader (a BOM is skipped, csv reads either newline);
+# - ("plan/waitlist.csv", "reason"): free text explaining the code; the code and its proven flag
+#   are what is checked (and recomputed), the report shows the code's words, not this text;
+# - ("plan/fleet_days.csv", "vehicles_needed" / "vehicles_needed_proven"): the vehicles a plan
+#   with every kind of vehicle unlimited would need, a figure of a plan that is not published
+#   (like the solver's bounds, a claim the verifier cannot re-derive without solving again).
+HARMLESS_KINDS = {"bom", "crlf"}
+HARMLESS_CELLS = {
+    ("plan/waitlist.csv", "reason"),
+    ("plan/fleet_days.csv", "vehicles_needed"),
+    ("plan/fleet_days.csv", "vehicles_needed_proven"),
+}
+VALUES = [
+    "",
+    "abc",
+    "nan",
+    "inf",
+    "-1",
+    "-0.5",
+    "1e309",
+    "99999999999999999999",
+    "2026-13-45",
+    "2026-02-30",
+    "25:61",
+    "24:00",
+    "0",
+    "1",
+    "yes",
+    "W01",
+    "FA",
+    "F1",
+    "<b>x</b>",
+]
+JSON_VALUES: list[Any] = ["abc", float("nan"), float("inf"), -1, 10**30, None, [], {}, "25:61", 0]
+
+
+def _files(run: Path) -> list[str]:
+    out = ["manifest.json"]
+    for part in ("inputs", "plan", "restricted"):
+        out += sorted(f"{part}/{p.name}" for p in (run / part).iterdir())
+    return out
+
+
+def _csv_text(rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    return buf.getvalue()
+
+
+@st.composite
+def edits(draw: st.DrawFn, files: list[str]) -> tuple[str, str, Any]:
+    """(file, kind, argument): one damage to one file."""
+    rel = draw(st.sampled_from(files))
+    kinds = ["empty", "bom", "crlf", "latin1", "remove", "dir", "link_out", "truncate"]
+    if rel.endswith(".csv"):
+        kinds += ["cell"] * 8 + ["delcol", "rencol", "dupcol", "duprow", "delrow", "ragged"]
+    elif rel.endswith((".json", ".geojson")):
+        kinds += ["json"] * 8 + ["deep"]
+    else:
+        kinds += ["toml"] * 6
+    kind = draw(st.sampled_from(kinds))
+    if kind == "cell":
+        arg: Any = (
+            draw(st.integers(0, 99)),
+            draw(st.integers(0, 99)),
+            draw(st.sampled_from(VALUES)),
+        )
+    elif kind == "json":
+        arg = (draw(st.integers(0, 10**6)), draw(st.sampled_from(["DEL", *JSON_VALUES])))
+    elif kind == "toml":
+        arg = (draw(st.integers(0, 99)), draw(st.sampled_from(['"abc"', "-1", "nan", "inf", "[]"])))
+    else:
+        arg = draw(st.integers(0, 99))
+    return rel, kind, arg
+
+
+def _paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path into a JSON value (lists: their first two items)."""
+    out: list[tuple[Any, ...]] = []
+    items = (
+        obj.items()
+        if isinstance(obj, dict)
+        else enumerate(obj[:2])
+        if isinstance(obj, list)
+        else []
+    )
+    for k, v in items:
+        out.append((*path, k))
+        out += _paths(v, (*path, k))
+    return out
+
+
+def _apply(run: Path, outside: Path, rel: str, kind: str, arg: Any) -> tuple[str, str] | None:
+    """Damage `rel`; returns the (file, column) of a cell edit, or None. Raises _Noop when the
+    edit would leave the file as it was."""
+    p = run / rel
+    raw = p.read_bytes()
+    text = raw.decode("utf-8")
+    if kind == "empty":
+        p.write_bytes(b"")
+    elif kind == "bom":
+        p.write_bytes(b"\xef\xbb\xbf" + raw)
+    elif kind == "crlf":
+        p.write_bytes(raw.replace(b"\n", b"\r\n"))
+    elif kind == "latin1":
+        at = arg * len(raw) // 100
+        p.write_bytes(raw[:at] + b"\xe9\xff" + raw[at:])
+    elif kind == "remove":
+        p.unlink()
+    elif kind == "dir":
+        p.unlink()
+        p.mkdir()
+    elif kind == "link_out":
+        (outside / p.name).write_bytes(raw)
+        p.unlink()
+        p.symlink_to(outside / p.name)
+    elif kind == "truncate":  # cut mid-row (or mid-value)
+        p.write_bytes(raw[: max(1, (arg + 1) * len(raw) // 101) - 1])
+    elif kind == "deep":
+        p.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    elif kind == "toml":
+        lines = text.splitlines()
+        keyed = [i for i, line in enumerate(lines) if " = " in line]
+        i = keyed[arg[0] % len(keyed)]
+        lines[i] = f"{lines[i].split(' = ')[0]} = {arg[1]}"
+        p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    elif kind == "json":
+        data = json.loads(text)
+        paths = _paths(data)
+        path = paths[arg[0] % len(paths)]
+        obj = data
+        for k in path[:-1]:
+            obj = obj[k]
+        before = json.dumps(obj[path[-1]], sort_keys=True)
+        if arg[1] == "DEL":
+            del obj[path[-1]]
+        else:
+            if json.dumps(arg[1], sort_keys=True) == before:
+                raise _Noop
+            obj[path[-1]] = arg[1]
+        p.write_text(json.dumps(data), encoding="utf-8")
+        return rel, ".".join(map(str, path))
+    else:
+        rows = list(csv.reader(io.StringIO(text)))
+        head, body = rows[0], rows[1:]
+        j = arg % len(head) if isinstance(arg, int) else arg[1] % len(head)
+        if kind == "cell":
+            if not body:
+                raise _Noop
+            i = arg[0] % len(body)
+            if body[i][j] == arg[2]:
+                raise _Noop
+            body[i][j] = arg[2]
+            p.write_text(_csv_text([head, *body]), encoding="utf-8")
+            return rel, head[j]
+        if kind == "delcol":
+            rows = [[c for k, c in enumerate(r) if k != j] for r in rows]
+        elif kind == "rencol":
+            rows[0][j] += "_x"
+        elif kind == "dupcol":
+            rows = [[*r, r[j]] for r in rows]
+        elif kind in ("duprow", "delrow"):
+            if not body:
+                raise _Noop
+            i = 1 + arg % len(body)
+            rows = rows[: i + 1] + rows[i:] if kind == "duprow" else rows[:i] + rows[i + 1 :]
+        elif kind == "ragged":
+            rows[-1] = [*rows[-1], "extra"]
+        p.write_text(_csv_text(rows), encoding="utf-8")
+    return None
+
+
+class _Noop(Exception):
+    """The drawn edit would not change the file."""
+
+
+def _rehash(run: Path) -> None:
+    """What a forger does after an edit: the manifest's sha256 of every listed file that is still
+    a regular file recomputed."""
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    for part in ("plan", "inputs", "restricted"):
+        for name in m.get(part, {}):
+            p = run / part / name
+            if p.is_file() and not p.is_symlink():
+                m[part][name] = hashlib.sha256(p.read_bytes()).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def _no_traceback(r: Any) -> None:
+    exc = r.exception
+    assert exc is None or isinstance(exc, SystemExit), repr(exc)
+    assert "Traceback" not in r.output
+
+
+def _one_line(r: Any, run: Path) -> str:
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    return lines[0].replace(str(run), "RUN")
+
+
+@pytest.fixture(scope="module")
+def solved(tiny_season_run: Path) -> Path:
+    return tiny_season_run
+
+
+FILES = [
+    "manifest.json",
+    "inputs/farms.geojson",
+    "inputs/fleet.csv",
+    "inputs/foresterie.geojson",
+    "inputs/matrix.csv",
+    "inputs/scenario.toml",
+    "inputs/workers.csv",
+    "plan/assignments.csv",
+    "plan/fleet_days.csv",
+    "plan/housing.json",
+    "plan/occupancy.csv",
+    "plan/plan.json",
+    "plan/riders.csv",
+    "plan/routes.geojson",
+    "plan/stops.csv",
+    "plan/trips.csv",
+    "plan/unserved.csv",
+    "plan/waitlist.csv",
+    "restricted/priority.csv",
+]
+# The manifest's record of the run's circumstances, not of the plan: timings, versions, the
+# budgets and travel settings used, the scenario's name and hash (the solver's canonical form).
+RECORD_ONLY = re.compile(r"manifest\.json:(timings|versions|budgets|travel|scenario|seed)\b")
+
+
+def _settings(examples: int) -> settings:
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+
+
+def test_the_catalogue_covers_every_file(solved: Path) -> None:
+    assert _files(solved) == FILES
+
+
+@_settings(150)
+@given(edit=edits(FILES))
+def test_verify_on_a_damaged_or_forged_folder(edit: tuple[str, str, Any], solved: Path) -> None:
+    rel, kind, arg = edit
+    with tempfile.TemporaryDirectory() as tmp:
+        run, outside = Path(tmp) / "run", Path(tmp) / "outside"
+        shutil.copytree(solved, run, symlinks=True, ignore=shutil.ignore_patterns("report"))
+        outside.mkdir()
+        try:
+            cell = _apply(run, outside, rel, kind, arg)
+        except _Noop:
+            return
+        if rel != "manifest.json":
+            _rehash(run)
+        r = CliRunner().invoke(app, ["verify", str(run)])
+        _no_traceback(r)
+        assert r.exit_code in (0, 1, 2), (edit, r.output)
+        if r.exit_code == 2:
+            line = _one_line(r, run)
+            assert line.startswith(f"error: RUN: unreadable run folder: {rel}"), (edit, line)
+        meaning = rel.startswith(("plan/", "restricted/")) or (
+            rel == "manifest.json"
+            and kind == "json"
+            and not RECORD_ONLY.match(f"{rel}:{cell[1] if cell else ''}")
+        )
+        harmless = kind in HARMLESS_KINDS or cell in HARMLESS_CELLS
+        if meaning and not harmless:
+            assert r.exit_code != 0, (edit, r.output)
+
+
+@pytest.mark.parametrize("command", ["report", "map", "export", "compare"])
+@_settings(12)
+@given(edit=edits(FILES))
+def test_other_commands_on_a_damaged_folder(
+    command: str, edit: tuple[str, str, Any], solved: Path
+) -> None:
+    """Exit 0 or 2, one line on exit 2, and nothing half-written: no output left on exit 2,
+    and a report rewritten whole or not at all."""
+    rel, kind, arg = edit
+    with tempfile.TemporaryDirectory() as tmp:
+        run, outside, out = Path(tmp) / "run", Path(tmp) / "outside", Path(tmp) / "out"
+        shutil.copytree(solved, run, symlinks=True)
+        outside.mkdir()
+        try:
+            _apply(run, outside, rel, kind, arg)
+        except _Noop:
+            return
+        before = {p: p.read_bytes() for p in sorted((run / "report").rglob("*")) if p.is_file()}
+        args = {
+            "report": ["report", str(run), "--no-sheets"],
+            "map": ["map", str(run), "--out", str(out)],
+            "export": ["export", str(run), "--role", "public", "--out", str(out)],
+            "compare": ["compare", str(run), str(solved)],
+        }[command]
+        r = CliRunner().invoke(app, args)
+        _no_traceback(r)
+        assert r.exit_code in (0, 2), (edit, r.output)
+        if r.exit_code == 2:
+            _one_line(r, run)
+            assert not out.exists(), edit
+            after = {p: p.read_bytes() for p in sorted((run / "report").rglob("*")) if p.is_file()}
+            assert after == before, edit  # the earlier report stays whole
+        assert sorted(p.name for p in outside.iterdir()) in ([], [Path(rel).name])
