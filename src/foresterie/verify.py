@@ -6,6 +6,7 @@ recorded travel matrix, scenario.toml) and plan/ files, following the rules in t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -16,7 +17,7 @@ import re
 import stat
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -589,6 +590,21 @@ class _Run:
         for r in _rows(run, inp("matrix"), "matrix.csv"):
             self.secs[r["from_id"], r["to_id"]] = int(r["seconds"])
             self.metres[r["from_id"], r["to_id"]] = int(r["metres"])
+        bases = set(self.fs) | set(self.pickups)
+        for rel, rows, fields in (
+            (
+                inp("workers"),
+                self.workers.values(),
+                (("farm_id", self.farms), ("pinned_foresteria", self.fs), ("pickup_id", bases)),
+            ),
+            (inp("fleet"), self.fleet.values(), (("foresteria_id", bases),)),
+        ):
+            for n, row in enumerate(rows, start=2):
+                for field, known in fields:
+                    if row.get(field) and row[field] not in known:
+                        raise Unreadable(
+                            f"{rel}:{n}: {field}: {row[field]!r} is not in the run's inputs"
+                        )
         places = sorted(set(self.fs) | set(self.farms) | set(self.pickups))
         gap = next(
             ((a, b) for a in places for b in places if a != b and (a, b) not in self.secs), None
@@ -2192,6 +2208,16 @@ def _placed(box: Box | None, lonlat: Any) -> bool:
     return x0 - tol <= x <= x1 + tol and y0 - tol <= y <= y1 + tol
 
 
+@contextlib.contextmanager
+def _malformed(rel: str) -> Iterator[None]:
+    """A published copy whose shape is not the writer's (a key missing, a list for a number):
+    the folder is damaged or crafted, and the line names the file (exit 2)."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise Unreadable(f"{rel}: malformed ({type(exc).__name__}: {str(exc)[:80]})") from None
+
+
 def _published_json(r: _Run, name: str) -> Any:
     return _json(r.root, f"plan/{name}")
 
@@ -2219,136 +2245,151 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
     def differs(name: str, what: str) -> None:
         out.append(f"{name} differs from the CSVs: {what}")
 
-    # routes.geojson: one feature per trip
-    feats = _published_json(r, "routes.geojson")["features"]
-    by_id = {str(f["properties"]["trip_id"]): f for f in feats}
-    if len(by_id) != len(feats) or set(by_id) != {t["trip_id"] for t in r.trips}:
-        differs("routes.geojson", f"{len(feats)} routes for {len(r.trips)} trips")
-    for t in r.trips:
-        f = by_id.get(t["trip_id"])
-        if f is None:
-            continue
-        p = f["properties"]
-        mine = {
-            "day": t["day"],
-            "foresteria_id": t["foresteria_id"],
-            "direction": t["direction"],
-            "vehicle_id": t["vehicle_id"] or None,
-            "depart": t["depart"],
-            "return": t["return"],
-            "km": round(float(t["km"]), 3),
-            "riders": int(t["riders"]),
-            "origin_id": t.get("origin_id", ""),
-            "stops": [s["farm_id"] for s in stops[t["trip_id"]]],
-        }
-        bad = sorted(k for k, v in mine.items() if p.get(k) != v)
-        line = f["geometry"]["coordinates"]
-        if len(line) != len(path(t)) or not all(
-            _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)
-        ):
-            bad.append("coordinates")
-        if bad:
-            differs("routes.geojson", f"{t['trip_id']}: {', '.join(bad)}")
-    # plan.json: one route per trip, its steps the trip's stops
-    plan = _published_json(r, "plan.json")
-    routes = {str(x["trip"]): x for x in plan["routes"]}
-    if len(routes) != len(plan["routes"]) or set(routes) != {t["trip_id"] for t in r.trips}:
-        differs("plan.json", f"{len(plan['routes'])} routes for {len(r.trips)} trips")
-    for t in r.trips:
-        x = routes.get(t["trip_id"])
-        if x is None:
-            continue
-        dep, ret = _mins(t["depart"]), _mins(t["return"])
-        bad = [
-            k
-            for k, v in {
-                "vehicle": t["vehicle_id"] or None,
+    with _malformed("plan/routes.geojson"):
+        # routes.geojson: one feature per trip
+        geo = _published_json(r, "routes.geojson")
+        if geo.get("type") != "FeatureCollection":
+            differs("routes.geojson", "not a FeatureCollection")
+        feats = geo["features"]
+        by_id = {str(f["properties"]["trip_id"]): f for f in feats}
+        if len(by_id) != len(feats) or set(by_id) != {t["trip_id"] for t in r.trips}:
+            differs("routes.geojson", f"{len(feats)} routes for {len(r.trips)} trips")
+        for t in r.trips:
+            f = by_id.get(t["trip_id"])
+            if f is None:
+                continue
+            p = f["properties"]
+            mine = {
                 "day": t["day"],
+                "foresteria_id": t["foresteria_id"],
                 "direction": t["direction"],
-                "distance": round(float(t["km"]) * 1000),
-                "duration": (ret - dep) * 60,
-            }.items()
-            if x.get(k) != v
-        ]
-        steps = x["steps"]
-        jobs = [s for s in steps if s["type"] == "job"]
-        farm_jobs = jobs[1:] if r.origin(t)[0] != t["foresteria_id"] else jobs
-        ss = stops[t["trip_id"]]
-        o, fid = r.origin(t)[0], t["foresteria_id"]
-        if [s["id"] for s in steps] != [
-            fid,
-            *([o] if o != fid else []),
-            *(s["farm_id"] for s in ss),
-            fid,
-        ]:
-            bad.append("places")
-        if (
-            steps[0]["type"] != "start"
-            or steps[-1]["type"] != "end"
-            or steps[0]["arrival"] != dep * 60
-            or steps[-1]["arrival"] != ret * 60
-        ):
-            bad.append("start or end")
-        if len(farm_jobs) != len(ss) or any(
-            (j["id"], j["arrival"], j["departure"], j["pickup"], j["delivery"], j["load"])
-            != (
-                s["farm_id"],
-                _mins(s["arrive"]) * 60,
-                _mins(s["depart"]) * 60,
-                [int(s["board"])],
-                [int(s["alight"])],
-                [int(s["load_after"])],
+                "vehicle_id": t["vehicle_id"] or None,
+                "depart": t["depart"],
+                "return": t["return"],
+                "km": round(float(t["km"]), 3),
+                "riders": int(t["riders"]),
+                "origin_id": t.get("origin_id", ""),
+                "stops": [s["farm_id"] for s in stops[t["trip_id"]]],
+            }
+            bad = sorted(k for k, v in mine.items() if p.get(k) != v)
+            line = f["geometry"]["coordinates"]
+            if len(line) != len(path(t)) or not all(
+                _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)
+            ):
+                bad.append("coordinates")
+            if bad:
+                differs("routes.geojson", f"{t['trip_id']}: {', '.join(bad)}")
+    with _malformed("plan/plan.json"):
+        # plan.json: one route per trip, its steps the trip's stops
+        plan = _published_json(r, "plan.json")
+        routes = {str(x["trip"]): x for x in plan["routes"]}
+        if len(routes) != len(plan["routes"]) or set(routes) != {t["trip_id"] for t in r.trips}:
+            differs("plan.json", f"{len(plan['routes'])} routes for {len(r.trips)} trips")
+        for t in r.trips:
+            x = routes.get(t["trip_id"])
+            if x is None:
+                continue
+            dep, ret = _mins(t["depart"]), _mins(t["return"])
+            bad = [
+                k
+                for k, v in {
+                    "vehicle": t["vehicle_id"] or None,
+                    "day": t["day"],
+                    "direction": t["direction"],
+                    "distance": round(float(t["km"]) * 1000),
+                    "duration": (ret - dep) * 60,
+                }.items()
+                if x.get(k) != v
+            ]
+            steps = x["steps"]
+            jobs = [s for s in steps if s["type"] == "job"]
+            farm_jobs = jobs[1:] if r.origin(t)[0] != t["foresteria_id"] else jobs
+            ss = stops[t["trip_id"]]
+            o, fid = r.origin(t)[0], t["foresteria_id"]
+            if [s["id"] for s in steps] != [
+                fid,
+                *([o] if o != fid else []),
+                *(s["farm_id"] for s in ss),
+                fid,
+            ]:
+                bad.append("places")
+            if (
+                steps[0]["type"] != "start"
+                or steps[-1]["type"] != "end"
+                or steps[0]["arrival"] != dep * 60
+                or steps[-1]["arrival"] != ret * 60
+            ):
+                bad.append("start or end")
+            if len(farm_jobs) != len(ss) or any(
+                (j["id"], j["arrival"], j["departure"], j["pickup"], j["delivery"], j["load"])
+                != (
+                    s["farm_id"],
+                    _mins(s["arrive"]) * 60,
+                    _mins(s["depart"]) * 60,
+                    [int(s["board"])],
+                    [int(s["alight"])],
+                    [int(s["load_after"])],
+                )
+                for j, s in zip(farm_jobs, ss, strict=False)
+            ):
+                bad.append("stops")
+            if not all(_placed(where.get(str(s["id"])), s["location"]) for s in steps):
+                bad.append("coordinates")
+            if _loads_differ(t, steps, r.origin(t), fid):
+                bad.append("loads at the base or the departure point")
+            if bad:
+                differs("plan.json", f"{t['trip_id']}: {', '.join(bad)}")
+        summary = plan["summary"]
+        unserved = sum(int(u["worker_days"]) for u in r.unserved)
+        metres = sum(round(float(t["km"]) * 1000) for t in r.trips)
+        if (summary["routes"], summary["unassigned"]) != (len(r.trips), 2 * unserved) or abs(
+            summary["distance"] - metres
+        ) > len(r.trips):
+            differs("plan.json", "summary (routes, rider-trips unassigned, distance)")
+        mine_u = [
+            (
+                u["day"],
+                u["foresteria_id"],
+                u["farm_id"],
+                int(u["worker_days"]),
+                u["code"],
+                u["reason"],
             )
-            for j, s in zip(farm_jobs, ss, strict=False)
+            for u in r.unserved
+        ]
+        theirs_u = [
+            (x["day"], x["foresteria_id"], x["id"], x["riders"], x["code"], x["reason"])
+            for x in plan["unassigned"]
+        ]
+        if mine_u != theirs_u or any(x.get("legs") != list(_LEGS) for x in plan["unassigned"]):
+            differs("plan.json", "unassigned (the unserved rows)")
+        if plan.get("code") != 0 or plan.get("units") != _VROOM_UNITS:
+            differs("plan.json", "code or units (the output contract)")
+    with _malformed("plan/housing.json"):
+        # housing.json: counts and tiers
+        h = _published_json(r, "housing.json")
+        if (h["housed"], h["waitlisted"]) != (len({a["worker_id"] for a in r.assign}), len(r.wait)):
+            differs(
+                "housing.json",
+                f"{h['housed']} housed and {h['waitlisted']} waitlisted, the CSVs have "
+                f"{len({a['worker_id'] for a in r.assign})} and {len(r.wait)}",
+            )
+        mh, budgets = r.manifest.get("housing", {}), r.manifest.get("budgets", {})
+        if [h.get(k) for k in ("units", "districts", "blocks")] != [
+            mh.get(k) for k in ("units", "districts", "blocks")
+        ] or h.get("backend") != (
+            budgets.get("housing_backend") if isinstance(budgets, dict) else None
         ):
-            bad.append("stops")
-        if not all(_placed(where.get(str(s["id"])), s["location"]) for s in steps):
-            bad.append("coordinates")
-        if _loads_differ(t, steps, r.origin(t), fid):
-            bad.append("loads at the base or the departure point")
-        if bad:
-            differs("plan.json", f"{t['trip_id']}: {', '.join(bad)}")
-    summary = plan["summary"]
-    unserved = sum(int(u["worker_days"]) for u in r.unserved)
-    metres = sum(round(float(t["km"]) * 1000) for t in r.trips)
-    if (summary["routes"], summary["unassigned"]) != (len(r.trips), 2 * unserved) or abs(
-        summary["distance"] - metres
-    ) > len(r.trips):
-        differs("plan.json", "summary (routes, rider-trips unassigned, distance)")
-    mine_u = [
-        (u["day"], u["foresteria_id"], u["farm_id"], int(u["worker_days"]), u["code"], u["reason"])
-        for u in r.unserved
-    ]
-    theirs_u = [
-        (x["day"], x["foresteria_id"], x["id"], x["riders"], x["code"], x["reason"])
-        for x in plan["unassigned"]
-    ]
-    if mine_u != theirs_u or any(x.get("legs") != list(_LEGS) for x in plan["unassigned"]):
-        differs("plan.json", "unassigned (the unserved rows)")
-    if plan.get("code") != 0 or plan.get("units") != _VROOM_UNITS:
-        differs("plan.json", "code or units (the output contract)")
-    # housing.json: counts and tiers
-    h = _published_json(r, "housing.json")
-    if (h["housed"], h["waitlisted"]) != (len({a["worker_id"] for a in r.assign}), len(r.wait)):
-        differs(
-            "housing.json",
-            f"{h['housed']} housed and {h['waitlisted']} waitlisted, the CSVs have "
-            f"{len({a['worker_id'] for a in r.assign})} and {len(r.wait)}",
-        )
-    mh, budgets = r.manifest.get("housing", {}), r.manifest.get("budgets", {})
-    if [h.get(k) for k in ("units", "districts", "blocks")] != [
-        mh.get(k) for k in ("units", "districts", "blocks")
-    ] or h.get("backend") != (
-        budgets.get("housing_backend") if isinstance(budgets, dict) else None
-    ):
-        differs("housing.json", "units, districts, blocks or backend differ from the manifest's")
-    theirs = r.manifest.get("housing", {}).get("tiers")
-    if (
-        not isinstance(theirs, list)
-        or [{k: v for k, v in t.items() if k != "sense"} for t in h["tiers"]] != theirs
-        or len(h["tiers"]) != len(theirs)
-    ):
-        differs("housing.json", "solver tiers differ from the manifest's")
+            differs(
+                "housing.json", "units, districts, blocks or backend differ from the manifest's"
+            )
+        theirs = r.manifest.get("housing", {}).get("tiers")
+        if (
+            not isinstance(theirs, list)
+            or [{k: v for k, v in t.items() if k != "sense"} for t in h["tiers"]] != theirs
+            or len(h["tiers"]) != len(theirs)
+        ):
+            differs("housing.json", "solver tiers differ from the manifest's")
 
 
 _LEGS = ("to_farm", "to_foresteria")  # an unserved worker-day: both legs (README)
@@ -2549,7 +2590,8 @@ def _check_claims(r: _Run, out: list[str]) -> None:
     is what fleet_days.csv says day by day. Bounds themselves are not re-derived: the report
     says so."""
     tiers = r.manifest.get("housing", {}).get("tiers", [])
-    sense = {t["name"]: t.get("sense") for t in _published_json(r, "housing.json")["tiers"]}
+    with _malformed("plan/housing.json"):
+        sense = {t["name"]: t.get("sense") for t in _published_json(r, "housing.json")["tiers"]}
     mine = recompute_kpis(r)["housing"]
     for t in tiers:
         name, obj, bound, gap = t["name"], t["objective"], t["bound"], float(t["gap"])
