@@ -28,6 +28,7 @@ import json
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -346,3 +347,86 @@ def test_other_commands_on_a_damaged_folder(
             after = {p: p.read_bytes() for p in sorted((run / "report").rglob("*")) if p.is_file()}
             assert after == before, edit  # the earlier report stays whole
         assert sorted(p.name for p in outside.iterdir()) in ([], [Path(rel).name])
+
+
+def _edit_text(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    def go(run: Path) -> None:
+        text = (run / rel).read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        (run / rel).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    return go
+
+
+def _edit_json(rel: str, edit: Callable[[Any], None]) -> Callable[[Path], None]:
+    def go(run: Path) -> None:
+        data = json.loads((run / rel).read_text(encoding="utf-8"))
+        edit(data)
+        (run / rel).write_text(json.dumps(data), encoding="utf-8")
+
+    return go
+
+
+E01 = "2026-07-06-FA-E01"
+# The holes this attack found, each closed: a forged file, re-hashed, and its violation line.
+FORGED: dict[str, tuple[Callable[[Path], None], str]] = {
+    "occupancy_beds_forged": (
+        _edit_text("plan/occupancy.csv", "FA,2026-07-01,men,3,0", "FA,2026-07-01,men,9,0"),
+        "occupancy.csv wrong: FA/2026-07-01/men: says 9 beds, 0 used, inputs and plan give 3 "
+        "beds, 0 used",
+    ),
+    "occupancy_row_dropped": (
+        _edit_text("plan/occupancy.csv", "FA,2026-07-01,men,3,0\n", ""),
+        "occupancy.csv wrong: FA/2026-07-01/men: says no row, inputs and plan give 3 beds, 0 used",
+    ),
+    "fleet_days_vehicles_available": (
+        _edit_text("plan/fleet_days.csv", "2026-07-06,FA,1,1,1,0", "2026-07-06,FA,1,1,2,0"),
+        "fleet_days.csv wrong: 2026-07-06/FA says 2 vehicles available, fleet.csv has 1",
+    ),
+    "fleet_days_row_without_riders": (
+        _edit_text("plan/fleet_days.csv", "\n", "\n2026-07-30,FA,0,0,1,0,yes,yes\n"),
+        "fleet_days.csv wrong: a row for 2026-07-30/FA, a base-day with no rider",
+    ),
+    "plan_json_start_load": (
+        _edit_json("plan/plan.json", lambda d: d["routes"][0]["steps"][0].update(load=[3])),
+        f"plan.json differs from the CSVs: {E01}: loads at the base or the departure point",
+    ),
+    "plan_json_unserved_one_leg": (
+        _edit_json("plan/plan.json", lambda d: d["unassigned"][0].update(legs=["to_farm"])),
+        "plan.json differs from the CSVs: unassigned (the unserved rows)",
+    ),
+    "plan_json_units": (
+        _edit_json("plan/plan.json", lambda d: d["units"].update(distance="km")),
+        "plan.json differs from the CSVs: code or units (the output contract)",
+    ),
+    "housing_json_blocks": (
+        _edit_json("plan/housing.json", lambda d: d.update(blocks=4)),
+        "housing.json differs from the CSVs: units, districts, blocks or backend differ from the "
+        "manifest's",
+    ),
+    "manifest_tier_proof_dropped": (
+        _edit_json("manifest.json", lambda d: d["housing"]["tiers"][1].pop("proof")),
+        "housing.json differs from the CSVs: solver tiers differ from the manifest's",
+    ),
+    "plan_file_slipped_in": (
+        lambda run: (run / "plan" / "extra.csv").write_text("x\n1\n", encoding="utf-8"),
+        "plan file not in the manifest: plan/extra.csv",
+    ),
+    "rider_unknown_to_the_inputs": (
+        _edit_text("plan/riders.csv", f"{E01},1,W01", f"{E01},1,W99"),
+        "unknown worker in plan: W99",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FORGED))
+def test_forged_file_fails_with_its_line(case: str, solved: Path, tmp_path: Path) -> None:
+    forge, expected = FORGED[case]
+    run = tmp_path / "run"
+    shutil.copytree(solved, run, ignore=shutil.ignore_patterns("report"))
+    forge(run)
+    _rehash(run)
+    r = CliRunner().invoke(app, ["verify", str(run)])
+    assert r.exit_code == 1, r.output
+    assert "hash differs" not in r.stdout
+    assert f"violation: {expected}" in r.stdout.splitlines(), r.stdout

@@ -624,15 +624,15 @@ class _Run:
         self.unknown_priority: list[str] = []
         self.priority_known = "priority" in next(iter(self.workers.values()), {"priority": ""})
         if "priority.csv" in self.restricted:
-            prio = {
-                x["worker_id"]: x["priority"]
-                for x in _rows_of(self.restricted["priority.csv"], "restricted/priority.csv")
-            }
+            listed = _rows_of(self.restricted["priority.csv"], "restricted/priority.csv")
+            prio = {x["worker_id"]: x["priority"] for x in listed}
             self.priority_known = True
             for wid, w in self.workers.items():
                 w["priority"] = prio.get(wid, "0")
             self.unknown_priority = sorted(set(self.workers) - set(prio))
             self.unknown_priority += sorted(set(prio) - set(self.workers))
+            times = Counter(x["worker_id"] for x in listed)  # twice: which one holds?
+            self.unknown_priority += sorted(wid for wid, n in times.items() if n > 1)
         elif not self.priority_known:
             self.unchecked += list(_NEEDS_PRIORITY)
         self.referrals_known = "referrals.csv" in self.restricted or not any(

@@ -4,7 +4,6 @@ gives one line naming the field, never a traceback or markup in a page)."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from foresterie.core.files import UnsafePath, read_inside
+from foresterie.core.files import UnsafePath, json_value, read_inside
 
 MAX_MANIFEST_BYTES = 16 << 20
 
@@ -98,7 +97,7 @@ def _number(x: Any) -> bool:
 def read_manifest(root: Path) -> dict[str, Any]:
     """manifest.json of a run folder, its shape checked (RunFolderError otherwise)."""
     try:
-        data = json.loads(read_inside(root, "manifest.json", MAX_MANIFEST_BYTES))
+        data = json_value(read_inside(root, "manifest.json", MAX_MANIFEST_BYTES))
     except UnsafePath as exc:
         raise RunFolderError("manifest.json", None, "file", exc.reason) from None
     except ValueError as exc:  # JSON syntax, or not UTF-8
