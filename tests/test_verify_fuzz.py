@@ -267,8 +267,13 @@ FILES = [
     "restricted/priority.csv",
 ]
 # The manifest's record of the run's circumstances, not of the plan: timings, versions, the
-# budgets and travel settings used, the scenario's name and hash (the solver's canonical form).
-RECORD_ONLY = re.compile(r"manifest\.json:(timings|versions|budgets|travel|scenario|seed)\b")
+# budgets and travel settings used, the scenario's name and hashes (the loader's canonical
+# form, which the verifier does not share), the schema number, the re-planning record (checked
+# for its date's kind), the route search's counters and engine name (its chaining_optimal claim
+# is checked against fleet_days.csv when present: tests/run/test_crafted_runs.py).
+RECORD_ONLY = re.compile(
+    r"manifest\.json:(timings_s|versions|budgets|travel|scenario|seed|schema|replan|shuttles)\b"
+)
 
 
 def _settings(examples: int) -> settings:
@@ -383,9 +388,14 @@ FORGED: dict[str, tuple[Callable[[Path], None], str]] = {
         _edit_text("plan/fleet_days.csv", "2026-07-06,FA,1,1,1,0", "2026-07-06,FA,1,1,2,0"),
         "fleet_days.csv wrong: 2026-07-06/FA says 2 vehicles available, fleet.csv has 1",
     ),
+    "fleet_days_row_dropped": (
+        _edit_text("plan/fleet_days.csv", "2026-07-06,FA,1,1,1,0,yes,yes\n", ""),
+        "fleet_days.csv wrong: no row for 2026-07-06/FA, a base-day with riders and vehicles",
+    ),
     "fleet_days_row_without_riders": (
         _edit_text("plan/fleet_days.csv", "\n", "\n2026-07-30,FA,0,0,1,0,yes,yes\n"),
-        "fleet_days.csv wrong: a row for 2026-07-30/FA, a base-day with no rider",
+        "fleet_days.csv wrong: a row for 2026-07-30/FA, a base-day with no rider within the "
+        "ride cap or no vehicle available",
     ),
     "plan_json_start_load": (
         _edit_json("plan/plan.json", lambda d: d["routes"][0]["steps"][0].update(load=[3])),

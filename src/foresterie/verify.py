@@ -555,7 +555,15 @@ def _check_manifest(m: Any) -> None:
             ):
                 raise Unreadable(f"manifest.json: {where}.{k}: {str(x)[:40]!r} is not a number")
 
-    figures("kpis", m.get("kpis", {}))
+    kpis = m.get("kpis", {})
+    if not isinstance(kpis, dict) or not all(isinstance(g, dict) for g in kpis.values()):
+        raise Unreadable("manifest.json: kpis: not an object of KPI groups")
+    figures("kpis", kpis)
+    replan = m.get("replan", {})
+    if not isinstance(replan, dict) or (
+        replan.get("as_of") is not None and _c_date(str(replan["as_of"])) is not None
+    ):
+        raise Unreadable("manifest.json: replan.as_of: not a date YYYY-MM-DD")
 
 
 class _Run:
@@ -1705,11 +1713,18 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"reason understates: {where} is {code}, yet the fleet is proven short")
         if code != "fleet_short" and "fleet short" in u["reason"]:
             out.append(f"reason contradicts itself: {where} is {code} but says 'fleet short'")
+    # A row for each base-day with a vehicle available and a rider within the ride cap (those
+    # with a bound), and no other.
     rows = _rows(r.root, "plan/fleet_days.csv")
-    riding = _rider_days(r)
     listed = {(row["day"], row["foresteria_id"]) for row in rows}
-    for day, base in sorted(listed - riding):
-        out.append(f"fleet_days.csv wrong: a row for {day}/{base}, a base-day with no rider")
+    for day, base in sorted(listed ^ set(bounds)):
+        out.append(
+            f"fleet_days.csv wrong: a row for {day}/{base}, a base-day with no rider within "
+            "the ride cap or no vehicle available"
+            if (day, base) in listed
+            else f"fleet_days.csv wrong: no row for {day}/{base}, a base-day with riders and "
+            "vehicles"
+        )
     for row in rows:
         key = (row["day"], row["foresteria_id"])
         have = _available(r, row["foresteria_id"], row["day"])
@@ -1767,24 +1782,6 @@ def _available(r: _Run, base: str, day: str) -> list[dict[str, str]]:
         for v in r.fleet.values()
         if v["foresteria_id"] == base and v["available_from"] <= day <= v["available_to"]
     ]
-
-
-def _rider_days(r: _Run) -> set[tuple[str, str]]:
-    """(day, base) with someone to ride from it: a workday of a housed or boarding rider's
-    farm (README "Transport model"; fleet_days.csv has rows for those only)."""
-    base_of = r.base_of()
-    out: set[tuple[str, str]] = set()
-    for wid, origin, first, last in _stays(r):
-        farm = _work_farm(r.workers[wid])
-        if not farm:
-            continue
-        wd = _days(str(r.farms[farm]["workdays"]))
-        d, end = date.fromisoformat(first), date.fromisoformat(last)
-        while d < end:
-            if d.weekday() in wd:
-                out.add((d.isoformat(), base_of.get(origin, origin)))
-            d += timedelta(days=1)
-    return out
 
 
 def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
@@ -1859,8 +1856,8 @@ def _check_kpis(r: _Run, out: list[str]) -> None:
         for key, v in values.items():
             m = theirs.get(part, {}).get(key)
             same = (
-                abs(float(m) - float(v)) <= 0.011
-                if isinstance(v, float) and m is not None
+                _is_number(m) and abs(float(m) - float(v)) <= 0.011
+                if isinstance(v, float)
                 else m == v
             )
             if not same:
@@ -2583,6 +2580,10 @@ TIER_KPIS = {
 }
 
 
+# Tiers that maximise (people housed, kept in place, bed-nights); every other one minimises.
+_MAXIMISED = r"housed_priority_\d(_contract)?|kept_in_place|bed_nights"
+
+
 def _check_claims(r: _Run, out: list[str]) -> None:
     """The solver's claims agree with the plan and with themselves: each tier's objective
     recomputed from the plan (where it is a figure of the plan), 'optimal' only with the
@@ -2595,6 +2596,11 @@ def _check_claims(r: _Run, out: list[str]) -> None:
     mine = recompute_kpis(r)["housing"]
     for t in tiers:
         name, obj, bound, gap = t["name"], t["objective"], t["bound"], float(t["gap"])
+        kind = "max" if re.fullmatch(_MAXIMISED, name) else "min"
+        if sense.get(name) != kind:  # the direction of the bound check below
+            out.append(
+                f"solver claim wrong: tier {name} says it is a {sense.get(name)}, not {kind}"
+            )
         if t["optimal"] and (obj != bound or gap != 0):
             out.append(
                 f"solver claim contradicts itself: tier {name} says optimal with objective "
