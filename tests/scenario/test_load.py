@@ -87,6 +87,7 @@ EXPECTED = {
     "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",
     "matrix_unknown_id": "matrix.csv:22: to_id: unknown location 'F9'",
     "matrix_negative_seconds": "matrix.csv:2: seconds: '-5' is not a whole number >= 0",
+    "matrix_seconds_huge": "matrix.csv:2: seconds: 99999999999999999999 is more than 604800",
     "worker_id_missing": "workers.csv:3: worker_id: missing",
     "priority_not_integer": "workers.csv:2: priority: 'high' is not a whole number",
     "arrival_missing": "workers.csv:2: arrival: missing",
