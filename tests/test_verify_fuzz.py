@@ -354,6 +354,31 @@ def test_other_commands_on_a_damaged_folder(
         assert sorted(p.name for p in outside.iterdir()) in ([], [Path(rel).name])
 
 
+INPUTS = ["manifest.json", *(f for f in FILES if f.startswith(("inputs/", "restricted/")))]
+
+
+@_settings(5)
+@given(edit=edits(INPUTS))
+def test_replay_of_a_damaged_folder(edit: tuple[str, str, Any], solved: Path) -> None:
+    """replay reads the manifest, inputs/ and restricted/: exit 0 (identical), 1 (differs) or 2
+    (one line), and no replay folder left behind on exit 2."""
+    rel, kind, arg = edit
+    with tempfile.TemporaryDirectory() as tmp:
+        run, outside, out = Path(tmp) / "run", Path(tmp) / "outside", Path(tmp) / "replay"
+        shutil.copytree(solved, run, symlinks=True, ignore=shutil.ignore_patterns("report"))
+        outside.mkdir()
+        try:
+            _apply(run, outside, rel, kind, arg)
+        except _Noop:
+            return
+        r = CliRunner().invoke(app, ["replay", str(run), "--out", str(out)])
+        _no_traceback(r)
+        assert r.exit_code in (0, 1, 2), (edit, r.output)
+        if r.exit_code == 2:
+            _one_line(r, run)
+            assert sorted(p.name for p in Path(tmp).iterdir()) == ["outside", "run"], edit
+
+
 def _edit_text(rel: str, old: str, new: str) -> Callable[[Path], None]:
     def go(run: Path) -> None:
         text = (run / rel).read_text(encoding="utf-8")

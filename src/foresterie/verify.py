@@ -468,10 +468,14 @@ def _hhmm_rule(v: Any) -> str | None:
 
 
 def _fees_rule(v: Any) -> str | None:
-    ok = isinstance(v, list) and all(
-        isinstance(x, int | float) and not isinstance(x, bool) and 0 <= x <= 1000 for x in v
+    ok = (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and 0 <= x <= 1000 for x in v
+        )
     )
-    return None if ok else f"{str(v)[:40]!r} is not a list of amounts in euros"
+    return None if ok else f"{str(v)[:40]!r} is not [low, high] in euros"
 
 
 # The rules of scenario.toml the checks read, with their kinds (absent: the README default).

@@ -50,6 +50,8 @@ EXPECTED = {
     "missing_file": "scenario.toml: data.fleet: file 'vehicles.csv' not found",
     "nan_coordinates": "farms.geojson:1: geometry: coordinates not finite (nan, 41.6)",
     "negative_beds": "foresterie.geojson:1: beds_men: -3 is negative",
+    "beds_huge": "foresterie.geojson:1: beds_family: 100000000000000000000 is out of range (at "
+    "most 1000000000)",
     "non_integer_beds": "foresterie.geojson:2: beds_women: 1.5 is not a whole number",
     "non_integer_seats": "fleet.csv:2: seats: '8.5' is not a whole number",
     "open_to_before_open_from": "foresterie.geojson:1: open_to: before open_from",

@@ -183,19 +183,28 @@ def _opt_text(v: Any) -> str | None:
     return s or None
 
 
+# No whole number of a scenario (beds, seats, minutes, a priority) comes near this; beyond it
+# the solvers' 64-bit integers would overflow (a crash instead of a line naming the cell).
+WHOLE_MAX = 1_000_000_000
+
+
 def _whole(v: Any) -> int:
     if isinstance(v, bool):
         raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
     if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        if v.is_integer():
-            return int(v)
-        raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
-    s = _text(v)
-    if not re.fullmatch(r"[+-]?\d+", s):
-        raise ValueError(Msg("{value} is not a whole number", value=repr(s)))
-    return int(s)
+        n = v
+    elif isinstance(v, float):
+        if not v.is_integer():
+            raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
+        n = int(v)
+    else:
+        s = _text(v)
+        if not re.fullmatch(r"[+-]?\d+", s):
+            raise ValueError(Msg("{value} is not a whole number", value=repr(s)))
+        n = int(s)
+    if abs(n) > WHOLE_MAX:
+        raise ValueError(Msg("{value} is out of range (at most {most})", value=n, most=WHOLE_MAX))
+    return n
 
 
 def _count(v: Any) -> int:
