@@ -83,6 +83,8 @@ EXPECTED = {
     "accessible_beds_above_total": "foresterie.geojson:2: beds_accessible: more than all beds together",
     "toml_wrong_type": "scenario.toml: scenario.seed: Input should be a valid integer, unable to parse string as an integer",
     "negative_seed": "scenario.toml: scenario.seed: Input should be greater than or equal to 0",
+    "seed_huge": "scenario.toml: scenario.seed: 1000000000000000000000000000000 is out of range "
+    "(at most 1000000000)",
     "release_bed_after_days_negative": "scenario.toml: operations.release_bed_after_days: Input should be greater than or equal to 0",
     "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
     "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',

@@ -647,6 +647,18 @@ def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: lis
             first[key] = rowno
 
 
+def _whole_numbers(value: Any, key: str = "") -> Iterator[tuple[str, int]]:
+    """(dotted key, value) of every whole number in a parsed TOML document."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _whole_numbers(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for v in value:
+            yield from _whole_numbers(v, key)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield key, value
+
+
 def read_config(root: Path) -> ScenarioConfig:
     """Parse scenario.toml (TOML only: no code, no object tags)."""
     toml_path = root / SCENARIO_FILE
@@ -663,6 +675,18 @@ def read_config(root: Path) -> ScenarioConfig:
         raise ScenarioError(
             [Problem(SCENARIO_FILE, int(m.group(1)) if m else None, "toml", str(exc))]
         ) from None
+    huge = [
+        Problem(
+            SCENARIO_FILE,
+            None,
+            key,
+            Msg("{value} is out of range (at most {most})", value=v, most=WHOLE_MAX),
+        )
+        for key, v in _whole_numbers(data)
+        if abs(v) > WHOLE_MAX
+    ]
+    if huge:  # a seed or a budget the solvers' integers cannot hold (a crash, not a message)
+        raise ScenarioError(huge)
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as exc:
