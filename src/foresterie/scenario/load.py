@@ -648,7 +648,8 @@ def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: lis
 
 
 def _whole_numbers(value: Any, key: str = "") -> Iterator[tuple[str, int]]:
-    """(dotted key, value) of every whole number in a parsed TOML document."""
+    """(dotted key, value) of every whole number in a parsed TOML document, digits in quotes
+    included."""
     if isinstance(value, dict):
         for k, v in value.items():
             yield from _whole_numbers(v, f"{key}.{k}" if key else str(k))
@@ -657,6 +658,8 @@ def _whole_numbers(value: Any, key: str = "") -> Iterator[tuple[str, int]]:
             yield from _whole_numbers(v, key)
     elif isinstance(value, int) and not isinstance(value, bool):
         yield key, value
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,400}", value.strip()):
+        yield key, int(value)  # pydantic reads "123" as a number where one is expected
 
 
 def read_config(root: Path) -> ScenarioConfig:
