@@ -347,9 +347,14 @@ _CSV_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def _parse_csv(text: str, rel: str, kind: str) -> list[dict[str, str]]:
-    """Rows of a CSV file, its shape checked: a header without duplicate names, the required
-    columns of `kind` present, every row exactly as wide as the header, every cell of a known
-    column of the right kind, no key twice."""
+    """Rows of a CSV file of a run folder, its shape checked: a header without duplicate names,
+    the required columns of `kind` present, every row exactly as wide as the header, every cell
+    of a known column of the right kind, no key twice."""
+    if kind not in _CSV_SCHEMAS:  # another folder's table (the monitor's): read as it is
+        try:
+            return list(csv.DictReader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise Unreadable(f"{rel}: not CSV: {exc}") from None
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)

@@ -80,8 +80,11 @@ class _Manifest(BaseModel):
                     raise ValueError(f"{prefix}{k!r}: not a KPI name")
                 if isinstance(x, dict):
                     check(f"{prefix}{k}.", x)
-                elif not _number(x) and not (isinstance(x, list) and all(map(_number, x))):
-                    raise ValueError(f"{prefix}{k}: {x!r} is not a number")
+                elif k in RANGE_KPIS:
+                    if not (isinstance(x, list) and len(x) == 2 and all(map(_number, x))):
+                        raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not [low, high]")
+                elif not _number(x):
+                    raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not a number")
 
         for part, d in v.items():
             if not re.fullmatch(r"[a-z0-9_]{1,64}", part):
@@ -90,8 +93,13 @@ class _Manifest(BaseModel):
         return v
 
 
+# KPIs that are a range [low, high] (run/kpi.py); every other one is a number.
+RANGE_KPIS = frozenset({"caporale_fee_eur_per_worker_day"})
+KPI_MAX = 1e12  # larger than any figure of a season; beyond it a page's number format fails
+
+
 def _number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and x == x
+    return isinstance(x, int | float) and not isinstance(x, bool) and x == x and abs(x) <= KPI_MAX
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
