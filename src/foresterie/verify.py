@@ -101,10 +101,16 @@ def _features(run: Path, rel: str, kind: str) -> list[dict[str, Any]]:
     return _checked_features(rel, kind, records)
 
 
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (the writers never give them) and compare false with every
+    number, which would pass any check: refused."""
+    raise ValueError(f"{name} is not a number")
+
+
 def _json(run: Path, rel: str) -> Any:
     """A JSON file (UTF-8, a BOM allowed); its syntax, or nesting too deep to read, is exit 2."""
     try:
-        return json.loads(_utf8(_read(run, rel), rel))
+        return json.loads(_utf8(_read(run, rel), rel), parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
 
@@ -291,13 +297,13 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "board": (_c_count, REQ),
         "alight": (_c_count, REQ),
         "load_after": (_c_int, REQ),
-        "idle_min": (_c_int, OPT),
+        "idle_min": (_c_int, REQ),
     },
     "riders.csv": {"trip_id": (_c_id, REQ), "seq": (_c_count, REQ), "worker_id": (_c_id, REQ)},
     "unserved.csv": {
         "day": (_c_date, REQ),
         "foresteria_id": (_c_id, REQ),
-        "base_id": (_c_opt_id, OPT),
+        "base_id": (_c_opt_id, REQ),
         "farm_id": (_c_id, REQ),
         "worker_days": (_c_count, REQ),
         "code": (_c_code, REQ),
@@ -315,7 +321,7 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "vehicles_available": (_c_count, REQ),
         "worker_days_unserved": (_c_count, REQ),
         "chaining_optimal": (_c_yes_no, REQ),
-        "vehicles_needed_proven": (_c_yes_no, OPT),
+        "vehicles_needed_proven": (_c_yes_no, REQ),
     },
     "uncovered.csv": {
         "worker_id": (_c_id, REQ),
@@ -2436,6 +2442,14 @@ def _priority(r: _Run, wid: str) -> int:
     return int(r.workers[wid].get("priority") or 0)
 
 
+# Why someone waits (README "Waitlist reasons"); `past` comes from re-planning, `heuristic` is
+# never proven.
+WAITLIST_CODES = frozenset(
+    {"far", "placement", "closed", "no_section", "no_accessible", "too_large", "outranked"}
+    | {"full", "past", "heuristic"}
+)
+
+
 def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
     """Waitlist reasons marked proven hold, recomputed from the inputs and the plan (README
     "Waitlist reasons"): 'far' means no foresteria within the commute limit on the run's own
@@ -2461,6 +2475,11 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
                 held[a["foresteria_id"], d.isoformat(), "accessible"].append(p)
             d += timedelta(days=1)
     done: set[tuple[str, ...]] = set()
+    for e in r.wait:
+        if e["code"] not in WAITLIST_CODES:
+            out.append(f"unknown waitlist code: {e['code']!r} ({e['worker_id']})")
+        elif e["code"] == "heuristic" and e["proven"] == "yes":
+            out.append(f"reason contradicts itself: heuristic marked proven ({e['worker_id']})")
     for e in r.wait:
         wid, code = e["worker_id"], e["code"]
         if e["proven"] != "yes" or wid not in r.workers:
