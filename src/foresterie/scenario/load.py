@@ -840,7 +840,9 @@ def load_scenario(
         closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
         _check_calendar(config, closure_rows, cl, ids, probs)
     _cross_check(config, ids, workers, fleet, lab, probs)
-    if "matrix" in files:
+    layers = {lab[k] for k in ("foresterie", "farms", "pickups") if k in lab}
+    if "matrix" in files and not any(p.file in layers for p in probs):
+        # (a broken layer would make every row of the matrix name an unknown place: one line)
         location_ids = [f.id for f in foresterie] + [f.id for f in farms] + [p.id for p in pickups]
         check_matrix_file(files["matrix"], lab["matrix"], location_ids, probs)
     if probs:
