@@ -298,7 +298,7 @@ def test_the_catalogue_covers_every_file(solved: Path) -> None:
     assert _files(solved) == FILES
 
 
-@_settings(100)
+@_settings(250)
 @given(edit=edits(FILES))
 def test_verify_on_a_damaged_or_forged_folder(edit: tuple[str, str, Any], solved: Path) -> None:
     rel, kind, arg = edit
@@ -331,7 +331,7 @@ def test_verify_on_a_damaged_or_forged_folder(edit: tuple[str, str, Any], solved
 
 
 @pytest.mark.parametrize("command", ["report", "map", "export", "compare"])
-@_settings(8)
+@_settings(15)
 @given(edit=edits(FILES))
 def test_other_commands_on_a_damaged_folder(
     command: str, edit: tuple[str, str, Any], solved: Path
@@ -368,7 +368,7 @@ def test_other_commands_on_a_damaged_folder(
 INPUTS = ["manifest.json", *(f for f in FILES if f.startswith(("inputs/", "restricted/")))]
 
 
-@_settings(4)
+@_settings(6)
 @given(edit=edits(INPUTS))
 def test_replay_of_a_damaged_folder(edit: tuple[str, str, Any], solved: Path) -> None:
     """replay reads the manifest, inputs/ and restricted/: exit 0 (identical), 1 (differs) or 2

@@ -134,7 +134,7 @@ def _damage(folder: Path, name: str, kind: str, i: int, j: int, value: Any) -> N
 
 
 @settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
