@@ -478,7 +478,7 @@ def compare(
         for r in rows:
             typer.echo("| " + " | ".join(md_text(x) for x in r) + " |")
     elif fmt == "table":
-        width = max(len(r[0]) for r in rows)
+        width = max((len(r[0]) for r in rows), default=3)
         typer.echo(f"{'KPI':{width}s}  {run_a.name:>14s}  {run_b.name:>14s}  {'difference':>12s}")
         for k, a, b, d in rows:
             typer.echo(f"{k:{width}s}  {a!s:>14s}  {b!s:>14s}  {d!s:>12s}")

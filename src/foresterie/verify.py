@@ -6,15 +6,18 @@ recorded travel matrix, scenario.toml) and plan/ files, following the rules in t
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import math
 import os
+import re
 import stat
 import tomllib
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,12 +59,16 @@ def _plain_name(name: Any, where: str) -> str:
     return name
 
 
-def _rows(run: Path, rel: str) -> list[dict[str, str]]:
+def _rows(run: Path, rel: str, kind: str | None = None) -> list[dict[str, str]]:
+    """A CSV file's rows, its shape checked by its kind (default: its name; see _CSV_SCHEMAS)."""
+    return _parse_csv(_utf8(_read(run, rel), rel), rel, kind or Path(rel).name)
+
+
+def _utf8(data: bytes, rel: str) -> str:
     try:
-        text = _read(run, rel).decode("utf-8-sig")
-        return list(csv.DictReader(io.StringIO(text, newline="")))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise Unreadable(f"{rel}: {exc}") from None
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"{rel}: not UTF-8 (byte {exc.start})") from None
 
 
 def _mins(text: str) -> int:
@@ -78,33 +85,513 @@ def _days(text: str) -> set[int]:
     return out
 
 
-def _features(run: Path, rel: str) -> list[dict[str, Any]]:
+def _features(run: Path, rel: str, kind: str) -> list[dict[str, Any]]:
+    """Feature properties of a layer (`kind`: foresterie, farms or pickups), checked."""
     if rel.lower().endswith((".geojson", ".json")):
-        try:
-            data = json.loads(_read(run, rel).decode("utf-8-sig"))
-            return [dict(f["properties"]) for f in data["features"]]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise Unreadable(f"{rel}: {exc}") from None
+        data = _json(run, rel)
+        feats = data.get("features") if isinstance(data, dict) else None
+        if not isinstance(feats, list):
+            raise Unreadable(f"{rel}: features: not a list of features")
+        props = [f.get("properties") if isinstance(f, dict) else None for f in feats]
+        return _checked_features(rel, kind, [dict(p) if isinstance(p, dict) else p for p in props])
     import pyogrio  # GeoPackage and other GDAL formats
 
     _read(run, rel)  # the same confinement and limits before GDAL opens it
-    return pyogrio.read_dataframe(run / rel, read_geometry=False).to_dict("records")
+    records = pyogrio.read_dataframe(run / rel, read_geometry=False).to_dict("records")
+    return _checked_features(rel, kind, records)
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (the writers never give them) and compare false with every
+    number, which would pass any check: refused."""
+    raise ValueError(f"{name} is not a number")
+
+
+def _json(run: Path, rel: str) -> Any:
+    """A JSON file (UTF-8, a BOM allowed); its syntax, or nesting too deep to read, is exit 2."""
+    try:
+        return json.loads(_utf8(_read(run, rel), rel), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
 
 
 def _sha(run: Path, rel: str) -> str:
     return hashlib.sha256(_read(run, rel)).hexdigest()
 
 
+# The shape of every file the checks read (README "Run folders and verification"). Each cell is
+# parsed by its kind before any check runs, so a damaged or crafted folder is one line naming
+# file, row and field (exit 2): never a check that compares text which is not what it claims to
+# be ('' or 'abc' as a date compares below every date), and never a crash. Columns marked False
+# may be absent (added by later versions, or only with some options); a column present is
+# always checked. The names are this module's own, like the rest of its reading.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_TRUE = ("true", "1", "yes", "si", "sì", "y", "t")
+_FALSE = ("false", "0", "no", "n", "f", "")
+_MAX_TEXT = 4000  # characters of a free-text cell (a reason)
+
+
+def _c_id(v: str) -> str | None:
+    return None if _ID.fullmatch(v) else f"{v[:40]!r} is not an id"
+
+
+def _c_opt_id(v: str) -> str | None:
+    return _c_id(v) if v else None
+
+
+def _c_ids(v: str) -> str | None:
+    """Ids separated by spaces (unserved.csv's worker_ids) or semicolons (avoid_sites)."""
+    bad = next((x for x in re.split(r"[ ;]", v) if x and not _ID.fullmatch(x)), None)
+    return None if bad is None else f"{bad[:40]!r} is not an id"
+
+
+def _c_date(v: str) -> str | None:
+    try:
+        if len(v) == 10 and date.fromisoformat(v).isoformat() == v:
+            return None
+    except ValueError:
+        pass
+    return f"{v[:40]!r} is not a date YYYY-MM-DD"
+
+
+def _c_hhmm(v: str) -> str | None:
+    """HH:MM; an evening trip past midnight gives hours from 24 to 47."""
+    if re.fullmatch(r"\d{2}:[0-5]\d", v) and int(v[:2]) <= 47:
+        return None
+    return f"{v[:40]!r} is not a time HH:MM"
+
+
+def _c_opt_hhmm(v: str) -> str | None:
+    return _c_hhmm(v) if v else None
+
+
+def _c_count(v: str) -> str | None:
+    return None if re.fullmatch(r"\d{1,9}", v) else f"{v[:40]!r} is not a whole number >= 0"
+
+
+def _c_int(v: str) -> str | None:
+    return None if re.fullmatch(r"-?\d{1,9}", v) else f"{v[:40]!r} is not a whole number"
+
+
+def _c_amount(v: str) -> str | None:
+    """A distance in km or an amount in euros: finite, >= 0, below a million."""
+    if re.fullmatch(r"\d{1,6}(\.\d{1,9})?", v):
+        return None
+    return f"{v[:40]!r} is not a number >= 0"
+
+
+def _c_yes_no(v: str) -> str | None:
+    return None if v in ("yes", "no") else f"{v[:40]!r} is not yes or no"
+
+
+def _c_flag(v: str) -> str | None:
+    ok = v.strip().lower() in _TRUE + _FALSE
+    return None if ok else f"{v[:40]!r} is not true or false"
+
+
+def _c_section(v: str) -> str | None:
+    return None if v in ("men", "women", "family") else f"{v[:40]!r} is not a section"
+
+
+def _c_direction(v: str) -> str | None:
+    ok = v in ("to_farm", "to_foresteria")
+    return None if ok else f"{v[:40]!r} is not to_farm or to_foresteria"
+
+
+def _c_code(v: str) -> str | None:
+    return None if re.fullmatch(r"[a-z_]{1,32}", v) else f"{v[:40]!r} is not a reason code"
+
+
+def _c_text(v: str) -> str | None:
+    return None if len(v) <= _MAX_TEXT and "\x00" not in v else "too long, or holds NUL"
+
+
+def _c_days(v: str) -> str | None:
+    try:
+        _days(v)
+        return None
+    except (ValueError, IndexError):
+        return f"{v[:40]!r} is not a list of weekdays (Mon-Fri,Sun)"
+
+
+Cell = Callable[[str], "str | None"]  # the problem with a cell, or None
+REQ, OPT = True, False  # a column required, or optional
+
+_CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
+    "workers.csv": {
+        "worker_id": (_c_id, REQ),
+        "arrival": (_c_date, REQ),
+        "departure": (_c_date, REQ),
+        "section": (_c_section, REQ),
+        "group_id": (_c_opt_id, REQ),
+        "farm_id": (_c_opt_id, REQ),
+        "accessible": (_c_flag, OPT),
+        "pinned_foresteria": (_c_opt_id, OPT),
+        "pickup_id": (_c_opt_id, OPT),
+        "rides": (_c_flag, OPT),
+        "contract": (_c_flag, OPT),
+        "priority": (_c_int, OPT),
+    },
+    "fleet.csv": {
+        "vehicle_id": (_c_id, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "seats": (_c_count, REQ),
+        "fixed_cost_eur_per_day": (_c_amount, REQ),
+        "cost_eur_per_km": (_c_amount, REQ),
+        "max_duty_min": (_c_count, REQ),
+        "available_from": (_c_date, REQ),
+        "available_to": (_c_date, REQ),
+    },
+    "matrix.csv": {
+        "from_id": (_c_id, REQ),
+        "to_id": (_c_id, REQ),
+        "seconds": (_c_count, REQ),
+        "metres": (_c_count, REQ),
+    },
+    "farm_calendar.csv": {
+        "farm_id": (_c_id, REQ),
+        "first_day": (_c_date, REQ),
+        "last_day": (_c_date, REQ),
+    },
+    "previous_assignments.csv": {"worker_id": (_c_id, REQ), "foresteria_id": (_c_id, REQ)},
+    "assignments.csv": {
+        "worker_id": (_c_id, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "section": (_c_section, REQ),
+        "from": (_c_date, REQ),
+        "to": (_c_date, REQ),
+    },
+    "waitlist.csv": {
+        "worker_id": (_c_id, REQ),
+        "code": (_c_code, REQ),
+        "proven": (_c_yes_no, REQ),
+        "reason": (_c_text, REQ),
+    },
+    "occupancy.csv": {
+        "foresteria_id": (_c_id, REQ),
+        "night": (_c_date, REQ),
+        "section": (_c_section, REQ),
+        "beds": (_c_count, REQ),
+        "used": (_c_count, REQ),
+    },
+    "trips.csv": {
+        "day": (_c_date, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "direction": (_c_direction, REQ),
+        "trip_id": (_c_id, REQ),
+        "vehicle_id": (_c_opt_id, REQ),
+        "depart": (_c_hhmm, REQ),
+        "return": (_c_hhmm, REQ),
+        "km": (_c_amount, REQ),
+        "riders": (_c_count, REQ),
+        "origin_id": (_c_opt_id, OPT),
+        "origin_depart": (_c_opt_hhmm, OPT),
+        "origin_return": (_c_opt_hhmm, OPT),
+    },
+    "stops.csv": {
+        "trip_id": (_c_id, REQ),
+        "seq": (_c_count, REQ),
+        "farm_id": (_c_id, REQ),
+        "arrive": (_c_hhmm, REQ),
+        "depart": (_c_hhmm, REQ),
+        "board": (_c_count, REQ),
+        "alight": (_c_count, REQ),
+        "load_after": (_c_int, REQ),
+        "idle_min": (_c_int, REQ),
+    },
+    "riders.csv": {"trip_id": (_c_id, REQ), "seq": (_c_count, REQ), "worker_id": (_c_id, REQ)},
+    "unserved.csv": {
+        "day": (_c_date, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "base_id": (_c_opt_id, REQ),
+        "farm_id": (_c_id, REQ),
+        "worker_days": (_c_count, REQ),
+        "code": (_c_code, REQ),
+        "proven": (_c_yes_no, REQ),
+        "vehicles_lower_bound": (_c_count, REQ),
+        "vehicles_available": (_c_count, REQ),
+        "reason": (_c_text, REQ),
+        "worker_ids": (_c_ids, REQ),
+    },
+    "fleet_days.csv": {
+        "day": (_c_date, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "vehicles_needed": (_c_count, REQ),
+        "vehicles_lower_bound": (_c_count, REQ),
+        "vehicles_available": (_c_count, REQ),
+        "worker_days_unserved": (_c_count, REQ),
+        "chaining_optimal": (_c_yes_no, REQ),
+        "vehicles_needed_proven": (_c_yes_no, REQ),
+    },
+    "uncovered.csv": {
+        "worker_id": (_c_id, REQ),
+        "code": (_c_code, REQ),
+        "from": (_c_date, REQ),
+        "to": (_c_date, REQ),
+    },
+    "lottery.csv": {"worker_id": (_c_id, REQ), "ticket": (_c_text, REQ)},
+    "priority.csv": {"worker_id": (_c_id, REQ), "priority": (_c_int, REQ)},
+    "referrals.csv": {
+        "worker_id": (_c_id, REQ),
+        "referral_date": (_c_date, REQ),
+        "avoid_sites": (_c_ids, REQ),
+    },
+}
+# Columns whose values name one row each: a second row with the same key is a damaged file.
+_CSV_KEYS: dict[str, tuple[str, ...]] = {
+    "workers.csv": ("worker_id",),
+    "fleet.csv": ("vehicle_id",),
+    "matrix.csv": ("from_id", "to_id"),
+    "occupancy.csv": ("foresteria_id", "night", "section"),
+    "trips.csv": ("trip_id",),
+    "stops.csv": ("trip_id", "seq"),
+    "fleet_days.csv": ("day", "foresteria_id"),
+    "waitlist.csv": ("worker_id",),
+    "lottery.csv": ("worker_id",),
+    "referrals.csv": ("worker_id",),
+}
+
+
+def _parse_csv(text: str, rel: str, kind: str) -> list[dict[str, str]]:
+    """Rows of a CSV file of a run folder, its shape checked: a header without duplicate names,
+    the required columns of `kind` present, every row exactly as wide as the header, every cell
+    of a known column of the right kind, no key twice."""
+    if kind not in _CSV_SCHEMAS:  # another folder's table (the monitor's): read as it is
+        try:
+            return list(csv.DictReader(io.StringIO(text, newline="")))
+        except csv.Error as exc:
+            raise Unreadable(f"{rel}: not CSV: {exc}") from None
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if header is None:
+            raise Unreadable(f"{rel}: empty file (no header)")
+        seen: set[str] = set()
+        for name in header:
+            if name in seen:
+                raise Unreadable(f"{rel}:1: {name[:40]}: duplicate column")
+            seen.add(name)
+        schema = _CSV_SCHEMAS.get(kind, {})
+        for name, (_, required) in schema.items():
+            if required and name not in seen:
+                raise Unreadable(f"{rel}:1: {name}: missing column")
+        checks = [(k, name, schema[name][0]) for k, name in enumerate(header) if name in schema]
+        keys = _CSV_KEYS.get(kind, ())
+        taken: dict[tuple[str, ...], int] = {}
+        rows = []
+        for n, cells in enumerate(reader, start=2):
+            if len(cells) != len(header):
+                raise Unreadable(
+                    f"{rel}:{n}: row: {len(cells)} cells, the header has {len(header)}"
+                )
+            for k, name, check in checks:
+                why = check(cells[k])
+                if why:
+                    raise Unreadable(f"{rel}:{n}: {name}: {why}")
+            row = dict(zip(header, cells, strict=True))
+            if keys:
+                key = tuple(row[k] for k in keys)
+                if key in taken:
+                    raise Unreadable(
+                        f"{rel}:{n}: {'+'.join(keys)}: {' '.join(key)[:60]!r} again (row "
+                        f"{taken[key]})"
+                    )
+                taken[key] = n
+            rows.append(row)
+        return rows
+    except csv.Error as exc:
+        raise Unreadable(f"{rel}: not CSV: {exc}") from None
+
+
+_FEATURE_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
+    "foresterie": {
+        "id": (_c_id, REQ),
+        **{f"beds_{s}": (_c_count, REQ) for s in ("men", "women", "family", "accessible")},
+        "open_from": (_c_date, REQ),
+        "open_to": (_c_date, REQ),
+    },
+    "farms": {
+        "id": (_c_id, REQ),
+        "shift_start": (_c_hhmm, REQ),
+        "shift_end": (_c_hhmm, REQ),
+        "workdays": (_c_days, REQ),
+    },
+    "pickups": {"id": (_c_id, REQ)},
+}
+
+
+def _checked_features(rel: str, kind: str, props: list[Any]) -> list[dict[str, Any]]:
+    """Feature properties of a layer, each field of `kind` checked as a CSV cell would be (a
+    whole number may be a JSON number), no id twice."""
+    schema = _FEATURE_SCHEMAS[kind]
+    seen: dict[str, int] = {}
+    for n, p in enumerate(props, start=1):
+        if not isinstance(p, dict):
+            raise Unreadable(f"{rel}:{n}: properties: not an object")
+        for name, (check, required) in schema.items():
+            v = p.get(name)
+            if v is None and not required:
+                continue
+            if isinstance(v, bool) or not isinstance(v, str | int):
+                why: str | None = f"{str(v)[:40]!r} is not a text or a whole number"
+            else:
+                why = check(str(v))
+            if why:
+                raise Unreadable(f"{rel}:{n}: {name}: {why}")
+        fid = str(p["id"])
+        if fid in seen:
+            raise Unreadable(f"{rel}:{n}: id: {fid!r} again (feature {seen[fid]})")
+        seen[fid] = n
+    return props
+
+
+def _minutes_rule(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 7 * 1440
+    return None if ok else f"{str(v)[:40]!r} is not a whole number of minutes"
+
+
+def _bool_rule(v: Any) -> str | None:
+    return None if isinstance(v, bool) else f"{str(v)[:40]!r} is not true or false"
+
+
+def _share_rule(v: Any) -> str | None:
+    ok = isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1
+    return None if ok else f"{str(v)[:40]!r} is not a number from 0 to 1"
+
+
+def _seed_rule(v: Any) -> str | None:
+    ok = isinstance(v, int) and not isinstance(v, bool)
+    return None if ok else f"{str(v)[:40]!r} is not a whole number"
+
+
+def _date_rule(v: Any) -> str | None:
+    return None if isinstance(v, date) or _c_date(str(v)) is None else _c_date(str(v))
+
+
+def _days_rule(v: Any) -> str | None:
+    if not isinstance(v, list):
+        return f"{str(v)[:40]!r} is not a list of dates"
+    return next((why for d in v if (why := _date_rule(d))), None)
+
+
+def _hhmm_rule(v: Any) -> str | None:
+    return _c_hhmm(v) if isinstance(v, str) else f"{str(v)[:40]!r} is not a time HH:MM"
+
+
+def _fees_rule(v: Any) -> str | None:
+    ok = (
+        isinstance(v, list)
+        and len(v) == 2
+        and all(
+            isinstance(x, int | float) and not isinstance(x, bool) and 0 <= x <= 1000 for x in v
+        )
+    )
+    return None if ok else f"{str(v)[:40]!r} is not [low, high] in euros"
+
+
+# The rules of scenario.toml the checks read, with their kinds (absent: the README default).
+_CONFIG_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
+    ("scenario", "seed"): _seed_rule,
+    ("scenario", "season_start"): _date_rule,
+    ("scenario", "season_end"): _date_rule,
+    ("housing", "max_commute_min"): _minutes_rule,
+    ("housing", "partial_stays"): _bool_rule,
+    ("housing", "max_transfers"): _minutes_rule,
+    ("housing", "min_overlap_nights"): _minutes_rule,
+    ("housing", "min_overlap_share"): _share_rule,
+    ("housing", "lottery"): _bool_rule,
+    ("housing", "max_days_without_work"): _minutes_rule,
+    ("transport", "max_ride_min"): _minutes_rule,
+    ("transport", "arrive_early_max_min"): _minutes_rule,
+    ("transport", "wait_after_shift_max_min"): _minutes_rule,
+    ("transport", "board_min"): _minutes_rule,
+    ("transport", "turnaround_min"): _minutes_rule,
+    ("transport", "max_wait_on_board_min"): _minutes_rule,
+    ("transport", "heat_alert_days"): _days_rule,
+    ("transport", "heat_alert_shift_end"): _hhmm_rule,
+    ("transport", "caporale_fee_eur"): _fees_rule,
+}
+
+
+def _check_config(cfg: dict[str, Any]) -> None:
+    rel = "inputs/scenario.toml"
+    if not isinstance(cfg.get("scenario"), dict) or "seed" not in cfg["scenario"]:
+        raise Unreadable(f"{rel}: scenario.seed: missing")
+    for table in {t for t, _ in _CONFIG_RULES} | {"data"}:
+        if not isinstance(cfg.get(table, {}), dict):
+            raise Unreadable(f"{rel}: {table}: not a table")
+    for (table, key), rule in _CONFIG_RULES.items():
+        if key in cfg.get(table, {}):
+            why = rule(cfg[table][key])
+            if why:
+                raise Unreadable(f"{rel}: {table}.{key}: {why}")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _check_manifest(m: Any) -> None:
+    """The parts of manifest.json the checks read, with their kinds: file hashes, the solver
+    tiers, the shuttles' claim, and the KPIs (numbers, lists of numbers or nested groups)."""
+    if not isinstance(m, dict):
+        raise Unreadable("manifest.json: not a JSON object")
+    for part in ("plan", "inputs", "restricted"):
+        listed = m.get(part, {})
+        if not isinstance(listed, dict) or not all(isinstance(x, str) for x in listed.values()):
+            raise Unreadable(f"manifest.json: {part}: not an object of file hashes")
+    housing = m.get("housing", {})
+    tiers = housing.get("tiers", []) if isinstance(housing, dict) else None
+    if not isinstance(tiers, list):
+        raise Unreadable("manifest.json: housing.tiers: not a list")
+    for i, t in enumerate(tiers):
+        where = f"manifest.json: housing.tiers.{i}"
+        if not isinstance(t, dict):
+            raise Unreadable(f"{where}: not an object")
+        if not isinstance(t.get("name"), str) or not isinstance(t.get("optimal"), bool):
+            raise Unreadable(f"{where}: name or optimal: missing or of the wrong kind")
+        for k in ("objective", "bound", "gap"):
+            if not _is_number(t.get(k)):
+                raise Unreadable(f"{where}.{k}: {str(t.get(k))[:40]!r} is not a number")
+    shuttles = m.get("shuttles", {})
+    if not isinstance(shuttles, dict) or not isinstance(
+        shuttles.get("chaining_optimal", False), bool
+    ):
+        raise Unreadable("manifest.json: shuttles.chaining_optimal: not true or false")
+
+    def figures(where: str, d: Any) -> None:
+        if not isinstance(d, dict):
+            raise Unreadable(f"manifest.json: {where}: not an object")
+        for k, x in d.items():
+            if isinstance(x, dict):
+                figures(f"{where}.{k}", x)
+            elif not (
+                x is None or _is_number(x) or (isinstance(x, list) and all(map(_is_number, x)))
+            ):
+                raise Unreadable(f"manifest.json: {where}.{k}: {str(x)[:40]!r} is not a number")
+
+    kpis = m.get("kpis", {})
+    if not isinstance(kpis, dict) or not all(isinstance(g, dict) for g in kpis.values()):
+        raise Unreadable("manifest.json: kpis: not an object of KPI groups")
+    figures("kpis", kpis)
+    replan = m.get("replan", {})
+    if not isinstance(replan, dict) or (
+        replan.get("as_of") is not None and _c_date(str(replan["as_of"])) is not None
+    ):
+        raise Unreadable("manifest.json: replan.as_of: not a date YYYY-MM-DD")
+
+
 class _Run:
     def __init__(self, run: Path):
         self.root, self.plan = run, run / "plan"
+        rel = "inputs/scenario.toml"
         try:
-            self.cfg = tomllib.loads(_read(run, "inputs/scenario.toml").decode("utf-8"))
-            self.manifest = json.loads(_read(run, "manifest.json").decode("utf-8"))
-        except ValueError as exc:  # TOML or JSON syntax, not UTF-8
-            raise Unreadable(str(exc).splitlines()[0]) from None
-        if not isinstance(self.manifest, dict):
-            raise Unreadable("manifest.json: not a JSON object")
+            self.cfg = tomllib.loads(_utf8(_read(run, rel), rel))
+        except tomllib.TOMLDecodeError as exc:
+            raise Unreadable(f"{rel}: not TOML: {str(exc).splitlines()[0]}") from None
+        _check_config(self.cfg)
+        self.manifest = _json(run, "manifest.json")
+        _check_manifest(self.manifest)
         data = self.cfg.get("data")
         if not isinstance(data, dict):
             raise Unreadable("inputs/scenario.toml: no [data] table")
@@ -112,18 +599,41 @@ class _Run:
         def inp(key: str) -> str:
             return "inputs/" + _plain_name(data.get(key), f"inputs/scenario.toml: data.{key}")
 
-        self.workers = {r["worker_id"]: r for r in _rows(run, inp("workers"))}
-        self.fs = {str(p["id"]): p for p in _features(run, inp("foresterie"))}
-        self.farms = {str(p["id"]): p for p in _features(run, inp("farms"))}
-        self.fleet = {r["vehicle_id"]: r for r in _rows(run, inp("fleet"))}
+        self.workers = {r["worker_id"]: r for r in _rows(run, inp("workers"), "workers.csv")}
+        self.fs = {str(p["id"]): p for p in _features(run, inp("foresterie"), "foresterie")}
+        self.farms = {str(p["id"]): p for p in _features(run, inp("farms"), "farms")}
+        self.fleet = {r["vehicle_id"]: r for r in _rows(run, inp("fleet"), "fleet.csv")}
         self.pickups = (
-            {str(p["id"]): p for p in _features(run, inp("pickups"))} if data.get("pickups") else {}
+            {str(p["id"]): p for p in _features(run, inp("pickups"), "pickups")}
+            if data.get("pickups")
+            else {}
         )
         self.secs: dict[tuple[str, str], int] = {}
         self.metres: dict[tuple[str, str], int] = {}
-        for r in _rows(run, inp("matrix")):
+        for r in _rows(run, inp("matrix"), "matrix.csv"):
             self.secs[r["from_id"], r["to_id"]] = int(r["seconds"])
             self.metres[r["from_id"], r["to_id"]] = int(r["metres"])
+        bases = set(self.fs) | set(self.pickups)
+        for rel, rows, fields in (
+            (
+                inp("workers"),
+                self.workers.values(),
+                (("farm_id", self.farms), ("pinned_foresteria", self.fs), ("pickup_id", bases)),
+            ),
+            (inp("fleet"), self.fleet.values(), (("foresteria_id", bases),)),
+        ):
+            for n, row in enumerate(rows, start=2):
+                for field, known in fields:
+                    if row.get(field) and row[field] not in known:
+                        raise Unreadable(
+                            f"{rel}:{n}: {field}: {row[field]!r} is not in the run's inputs"
+                        )
+        places = sorted(set(self.fs) | set(self.farms) | set(self.pickups))
+        gap = next(
+            ((a, b) for a in places for b in places if a != b and (a, b) not in self.secs), None
+        )
+        if gap:  # every leg a plan may drive is on the recorded matrix
+            raise Unreadable(f"{inp('matrix')}: from_id+to_id: no row for {gap[0]} -> {gap[1]}")
         self.assign = _rows(run, "plan/assignments.csv")
         self.wait = _rows(run, "plan/waitlist.csv")
         self.occ = _rows(run, "plan/occupancy.csv")
@@ -137,14 +647,15 @@ class _Run:
         self.unknown_priority: list[str] = []
         self.priority_known = "priority" in next(iter(self.workers.values()), {"priority": ""})
         if "priority.csv" in self.restricted:
-            prio = {
-                x["worker_id"]: x["priority"] for x in _rows_of(self.restricted["priority.csv"])
-            }
+            listed = _rows_of(self.restricted["priority.csv"], "restricted/priority.csv")
+            prio = {x["worker_id"]: x["priority"] for x in listed}
             self.priority_known = True
             for wid, w in self.workers.items():
                 w["priority"] = prio.get(wid, "0")
             self.unknown_priority = sorted(set(self.workers) - set(prio))
             self.unknown_priority += sorted(set(prio) - set(self.workers))
+            times = Counter(x["worker_id"] for x in listed)  # twice: which one holds?
+            self.unknown_priority += sorted(wid for wid, n in times.items() if n > 1)
         elif not self.priority_known:
             self.unchecked += list(_NEEDS_PRIORITY)
         self.referrals_known = "referrals.csv" in self.restricted or not any(
@@ -152,13 +663,22 @@ class _Run:
         )
         if not self.referrals_known:
             self.unchecked += list(_NEEDS_REFERRALS)
-        self.referrals = {
-            x["worker_id"]: x for x in _rows_of(self.restricted.get("referrals.csv", b""))
-        }
+        self.referrals = (
+            {
+                x["worker_id"]: x
+                for x in _rows_of(self.restricted["referrals.csv"], "restricted/referrals.csv")
+            }
+            if "referrals.csv" in self.restricted
+            else {}
+        )
         for wid, x in self.referrals.items():
             if wid in self.workers:
                 self.workers[wid]["avoid_sites"] = x["avoid_sites"]
-        closures = _rows(run, inp("farm_calendar")) if data.get("farm_calendar") else []
+        closures = (
+            _rows(run, inp("farm_calendar"), "farm_calendar.csv")
+            if data.get("farm_calendar")
+            else []
+        )
         self.released = _released(self, closures)
         if not self.referrals_known:
             self._stand_in_for_referrals()
@@ -223,23 +743,35 @@ def verify_report(run: Path) -> tuple[list[str], list[str]]:
     try:
         r = _Run(Path(run))
         out: list[str] = []
-        _check_restricted(r, out)
-        _check_people(r, out)
-        _check_beds(r, out)
-        _check_trips(r, out)
-        _check_service(r, out)
-        _check_round_trips(r, out)
-        _check_reasons(r, out)
-        _check_idle_vehicles(r, out)
-        _check_ride_order(r, out)
-        _check_kpis(r, out)
-        _check_roll_call(r, out)
-        _check_trip_times(r, out)
-        _check_published_copies(r, out)
-        _check_waitlist_reasons(r, out)
-        _check_claims(r, out)
+        unknown = _check_references(r)
+        out += unknown
+        checks = [
+            _check_restricted,
+            _check_people,
+            _check_beds,
+            _check_trips,
+            _check_service,
+            _check_round_trips,
+            _check_reasons,
+            _check_idle_vehicles,
+            _check_ride_order,
+            _check_kpis,
+            _check_roll_call,
+            _check_trip_times,
+            _check_published_copies,
+            _check_waitlist_reasons,
+            _check_claims,
+        ]
         if r.cfg.get("housing", {}).get("lottery") and r.priority_known and r.referrals_known:
-            _check_lottery(r, Path(run), out)
+            checks.append(lambda r, out: _check_lottery(r, Path(run), out))
+        for check in checks:
+            try:
+                check(r, out)
+            except (KeyError, IndexError):
+                if not unknown:
+                    raise
+                # a check that cannot run past a name the inputs do not have: said above
+        out = list(dict.fromkeys(out))
         for folder, label in (
             ("plan", "plan file"),
             ("inputs", "input"),
@@ -247,13 +779,16 @@ def verify_report(run: Path) -> tuple[list[str], list[str]]:
             listed = r.manifest.get(folder, {})
             if not isinstance(listed, dict):
                 raise Unreadable(f"manifest.json: {folder}: not an object of file hashes")
+            here = {p.name for p in (Path(run) / folder).iterdir() if not p.name.startswith(".")}
+            for name in sorted(here - set(listed)):  # a file slipped in: nothing vouches for it
+                out.append(f"{label} not in the manifest: {folder}/{name}")
             for name, digest in listed.items():
                 rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
                 if not (Path(run) / rel).exists() or _sha(Path(run), rel) != digest:
                     out.append(
                         f"{label} changed after solving: {name} (hash differs from the manifest)"
                     )
-    except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, OverflowError) as exc:
         # A field missing or malformed anywhere: a damaged or crafted folder, not a verdict.
         what = f"{type(exc).__name__}: {exc}"[:200]
         raise Unreadable(f"malformed run folder ({what})") from None
@@ -278,11 +813,9 @@ KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
 _SEALED = ".fernet"
 
 
-def _rows_of(data: bytes) -> list[dict[str, str]]:
-    try:
-        return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise Unreadable(f"restricted file: {exc}") from None
+def _rows_of(data: bytes, rel: str) -> list[dict[str, str]]:
+    """Rows of a CSV file already read (a decrypted restricted file), its shape checked."""
+    return _parse_csv(_utf8(data, rel), rel, Path(rel).name)
 
 
 def _restricted_files(run: Path, manifest: dict[str, Any]) -> list[str]:
@@ -430,7 +963,7 @@ def _verify_partly_purged(
             continue
         if hashlib.sha256(data).hexdigest() != e["kept_sha256"]:
             out.append(f"file changed after the purge: {rel} (hash differs from purged.json)")
-        left = len(_rows_of(data))
+        left = len(_rows_of(data, rel))
         if left != int(e["rows"]) - int(e["rows_removed"]):
             out.append(
                 f"{rel}: {left} rows, but {e['rows']} less {e['rows_removed']} purged "
@@ -449,7 +982,7 @@ def _verify_partly_purged(
     for rel, data in sorted(contents.items()):
         if not rel.endswith(".csv") or rel == "inputs/workers.csv":
             continue
-        for i, row in enumerate(_rows_of(data), start=2):
+        for i, row in enumerate(_rows_of(data, rel), start=2):
             named = row.get("worker_id", "").split() + row.get("worker_ids", "").split()
             for wid in named:
                 if wid not in here:
@@ -470,6 +1003,48 @@ def _verify_partly_purged(
         "solver claims, the published copies) are not run on the people left"
     )
     return out, unchecked
+
+
+def _check_references(r: _Run) -> list[str]:
+    """Every id a plan file names is in the inputs (and every trip a stop or rider names is in
+    trips.csv): each unknown one is a violation, and the checks that would have to look it up
+    are not run on it."""
+    out: list[str] = []
+    bases = set(r.fs) | set(r.pickups)
+    trips = {t["trip_id"] for t in r.trips}
+    named: list[tuple[str, str, int, set[str] | dict[str, Any], str]] = []
+    for rel, rows, fields in (
+        ("plan/assignments.csv", r.assign, (("worker_id", r.workers), ("foresteria_id", r.fs))),
+        ("plan/waitlist.csv", r.wait, (("worker_id", r.workers),)),
+        (
+            "plan/trips.csv",
+            r.trips,
+            (("foresteria_id", bases), ("origin_id", bases), ("vehicle_id", r.fleet)),
+        ),
+        ("plan/stops.csv", r.stops, (("trip_id", trips), ("farm_id", r.farms))),
+        ("plan/riders.csv", r.riders, (("trip_id", trips), ("worker_id", r.workers))),
+        (
+            "plan/unserved.csv",
+            r.unserved,
+            (
+                ("foresteria_id", bases),
+                ("base_id", bases),
+                ("farm_id", r.farms),
+                ("worker_ids", r.workers),
+            ),
+        ),
+    ):
+        for n, row in enumerate(rows, start=2):
+            for field, known in fields:
+                for x in (row.get(field) or "").split():
+                    if x not in known:
+                        named.append((rel, field, n, known, x))
+    for rel, field, n, known, x in named:
+        if known is r.workers:
+            out.append(f"unknown worker in plan: {x}")
+        else:
+            out.append(f"unknown {field.removesuffix('_id')} in plan: {x} ({rel} row {n})")
+    return out
 
 
 def _check_restricted(r: _Run, out: list[str]) -> None:
@@ -786,12 +1361,34 @@ def _check_beds(r: _Run, out: list[str]) -> None:
         cap = int(r.fs[fid]["beds_accessible"])
         if n > cap:
             out.append(f"accessible beds exceeded at {fid} on {night}: {n} > {cap}")
-    for row in r.occ:
-        k = (row["foresteria_id"], row["night"], row["section"])
-        if int(row["used"]) != used.get(k, 0):
+    # occupancy.csv (the report's weekly chart): a row per foresteria, open night and section
+    # with beds or guests, its beds the input's and its guests the plan's; no other row.
+    expected: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for fid, f in r.fs.items():
+        day, closes = _day(f["open_from"]), _day(f["open_to"])
+        while day <= closes:
+            for section in ("men", "women", "family"):
+                k = (fid, day.isoformat(), section)
+                if r.beds(fid, section) or used.get(k, 0):
+                    expected[k] = (r.beds(fid, section), used.get(k, 0))
+            day += timedelta(days=1)
+    listed = {
+        (row["foresteria_id"], row["night"], row["section"]): (int(row["beds"]), int(row["used"]))
+        for row in r.occ
+    }
+    wrong = [k for k in sorted(set(expected) | set(listed)) if listed.get(k) != expected.get(k)]
+    for k in wrong[:20]:
+        said, plan = listed.get(k), expected.get(k)
+        if said is not None and plan is not None and said[0] == plan[0]:
+            out.append(f"occupancy.csv wrong: {'/'.join(k)} says {said[1]}, plan has {plan[1]}")
+        else:
+            shown = ("no row" if x is None else f"{x[0]} beds, {x[1]} used" for x in (said, plan))
             out.append(
-                f"occupancy.csv wrong: {'/'.join(k)} says {row['used']}, plan has {used.get(k, 0)}"
+                f"occupancy.csv wrong: {'/'.join(k)}: says {next(shown)}, inputs and plan give "
+                f"{next(shown)}"
             )
+    if len(wrong) > 20:
+        out.append(f"occupancy.csv wrong: {len(wrong) - 20} more rows")
 
 
 def _rules(r: _Run) -> tuple[int, int, int, int, int, set[str], int]:
@@ -1081,7 +1678,7 @@ def _seat_holders(run: Path) -> set[tuple[tuple[str, str, str], str]] | None:
     season run, whose order starts with referred people instead."""
     if not (run / "inputs" / "reference_trips.json").is_file():
         return None
-    ref = json.loads(_read(run, "inputs/reference_trips.json"))
+    ref = _json(run, "inputs/reference_trips.json")
     return {
         ((ref["day"], t.get("origin_id") or t["foresteria_id"], s["farm_id"]), w)
         for t in ref["trips"]
@@ -1131,8 +1728,26 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"reason understates: {where} is {code}, yet the fleet is proven short")
         if code != "fleet_short" and "fleet short" in u["reason"]:
             out.append(f"reason contradicts itself: {where} is {code} but says 'fleet short'")
-    for row in _rows(r.root, "plan/fleet_days.csv"):
+    # A row for each base-day with a vehicle available and a rider within the ride cap (those
+    # with a bound), and no other.
+    rows = _rows(r.root, "plan/fleet_days.csv")
+    listed = {(row["day"], row["foresteria_id"]) for row in rows}
+    for day, base in sorted(listed ^ set(bounds)):
+        out.append(
+            f"fleet_days.csv wrong: a row for {day}/{base}, a base-day with no rider within "
+            "the ride cap or no vehicle available"
+            if (day, base) in listed
+            else f"fleet_days.csv wrong: no row for {day}/{base}, a base-day with riders and "
+            "vehicles"
+        )
+    for row in rows:
         key = (row["day"], row["foresteria_id"])
+        have = _available(r, row["foresteria_id"], row["day"])
+        if int(row["vehicles_available"]) != len(have):
+            out.append(
+                f"fleet_days.csv wrong: {'/'.join(key)} says {row['vehicles_available']} vehicles "
+                f"available, fleet.csv has {len(have)}"
+            )
         got = (int(row["vehicles_lower_bound"]), int(row["vehicles_available"]))
         if key in bounds and got != bounds[key]:
             out.append(
@@ -1173,6 +1788,15 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
                 f"reason contradicted by an idle vehicle: {day} base {base}: {said}, yet "
                 f"{', '.join(idle)} available that day with no trip at all"
             )
+
+
+def _available(r: _Run, base: str, day: str) -> list[dict[str, str]]:
+    """The vehicles of `base` (fleet.csv) available on `day`."""
+    return [
+        v
+        for v in r.fleet.values()
+        if v["foresteria_id"] == base and v["available_from"] <= day <= v["available_to"]
+    ]
 
 
 def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
@@ -1247,8 +1871,8 @@ def _check_kpis(r: _Run, out: list[str]) -> None:
         for key, v in values.items():
             m = theirs.get(part, {}).get(key)
             same = (
-                abs(float(m) - float(v)) <= 0.011
-                if isinstance(v, float) and m is not None
+                _is_number(m) and abs(float(m) - float(v)) <= 0.011
+                if isinstance(v, float)
                 else m == v
             )
             if not same:
@@ -1563,7 +2187,7 @@ def _coords(run: Path, rel: str) -> dict[str, Box]:
     box (the entrance of a farm drawn as a polygon is a point inside it)."""
     if rel.lower().endswith((".geojson", ".json")):
         try:
-            data = json.loads(_read(run, rel).decode("utf-8-sig"))
+            data = _json(run, rel)
             out: dict[str, Box] = {}
             for f in data["features"]:
                 g = f["geometry"]
@@ -1596,11 +2220,18 @@ def _placed(box: Box | None, lonlat: Any) -> bool:
     return x0 - tol <= x <= x1 + tol and y0 - tol <= y <= y1 + tol
 
 
-def _published_json(r: _Run, name: str) -> Any:
+@contextlib.contextmanager
+def _malformed(rel: str) -> Iterator[None]:
+    """A published copy whose shape is not the writer's (a key missing, a list for a number):
+    the folder is damaged or crafted, and the line names the file (exit 2)."""
     try:
-        return json.loads(_read(r.root, f"plan/{name}").decode("utf-8"))
-    except ValueError as exc:
-        raise Unreadable(f"plan/{name}: {exc}") from None
+        yield
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise Unreadable(f"{rel}: malformed ({type(exc).__name__}: {str(exc)[:80]})") from None
+
+
+def _published_json(r: _Run, name: str) -> Any:
+    return _json(r.root, f"plan/{name}")
 
 
 def _check_published_copies(r: _Run, out: list[str]) -> None:
@@ -1626,125 +2257,181 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
     def differs(name: str, what: str) -> None:
         out.append(f"{name} differs from the CSVs: {what}")
 
-    # routes.geojson: one feature per trip
-    feats = _published_json(r, "routes.geojson")["features"]
-    by_id = {str(f["properties"]["trip_id"]): f for f in feats}
-    if len(by_id) != len(feats) or set(by_id) != {t["trip_id"] for t in r.trips}:
-        differs("routes.geojson", f"{len(feats)} routes for {len(r.trips)} trips")
-    for t in r.trips:
-        f = by_id.get(t["trip_id"])
-        if f is None:
-            continue
-        p = f["properties"]
-        mine = {
-            "day": t["day"],
-            "foresteria_id": t["foresteria_id"],
-            "direction": t["direction"],
-            "vehicle_id": t["vehicle_id"] or None,
-            "depart": t["depart"],
-            "return": t["return"],
-            "km": round(float(t["km"]), 3),
-            "riders": int(t["riders"]),
-            "origin_id": t.get("origin_id", ""),
-            "stops": [s["farm_id"] for s in stops[t["trip_id"]]],
-        }
-        bad = sorted(k for k, v in mine.items() if p.get(k) != v)
-        line = f["geometry"]["coordinates"]
-        if len(line) != len(path(t)) or not all(
-            _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)
-        ):
-            bad.append("coordinates")
-        if bad:
-            differs("routes.geojson", f"{t['trip_id']}: {', '.join(bad)}")
-    # plan.json: one route per trip, its steps the trip's stops
-    plan = _published_json(r, "plan.json")
-    routes = {str(x["trip"]): x for x in plan["routes"]}
-    if len(routes) != len(plan["routes"]) or set(routes) != {t["trip_id"] for t in r.trips}:
-        differs("plan.json", f"{len(plan['routes'])} routes for {len(r.trips)} trips")
-    for t in r.trips:
-        x = routes.get(t["trip_id"])
-        if x is None:
-            continue
-        dep, ret = _mins(t["depart"]), _mins(t["return"])
-        bad = [
-            k
-            for k, v in {
-                "vehicle": t["vehicle_id"] or None,
+    with _malformed("plan/routes.geojson"):
+        # routes.geojson: one feature per trip
+        geo = _published_json(r, "routes.geojson")
+        if geo.get("type") != "FeatureCollection":
+            differs("routes.geojson", "not a FeatureCollection")
+        feats = geo["features"]
+        by_id = {str(f["properties"]["trip_id"]): f for f in feats}
+        if len(by_id) != len(feats) or set(by_id) != {t["trip_id"] for t in r.trips}:
+            differs("routes.geojson", f"{len(feats)} routes for {len(r.trips)} trips")
+        for t in r.trips:
+            f = by_id.get(t["trip_id"])
+            if f is None:
+                continue
+            p = f["properties"]
+            mine = {
                 "day": t["day"],
+                "foresteria_id": t["foresteria_id"],
                 "direction": t["direction"],
-                "distance": round(float(t["km"]) * 1000),
-                "duration": (ret - dep) * 60,
-            }.items()
-            if x.get(k) != v
-        ]
-        steps = x["steps"]
-        jobs = [s for s in steps if s["type"] == "job"]
-        farm_jobs = jobs[1:] if r.origin(t)[0] != t["foresteria_id"] else jobs
-        ss = stops[t["trip_id"]]
-        o, fid = r.origin(t)[0], t["foresteria_id"]
-        if [s["id"] for s in steps] != [
-            fid,
-            *([o] if o != fid else []),
-            *(s["farm_id"] for s in ss),
-            fid,
-        ]:
-            bad.append("places")
-        if (
-            steps[0]["type"] != "start"
-            or steps[-1]["type"] != "end"
-            or steps[0]["arrival"] != dep * 60
-            or steps[-1]["arrival"] != ret * 60
-        ):
-            bad.append("start or end")
-        if len(farm_jobs) != len(ss) or any(
-            (j["id"], j["arrival"], j["departure"], j["pickup"], j["delivery"], j["load"])
-            != (
-                s["farm_id"],
-                _mins(s["arrive"]) * 60,
-                _mins(s["depart"]) * 60,
-                [int(s["board"])],
-                [int(s["alight"])],
-                [int(s["load_after"])],
+                "vehicle_id": t["vehicle_id"] or None,
+                "depart": t["depart"],
+                "return": t["return"],
+                "km": round(float(t["km"]), 3),
+                "riders": int(t["riders"]),
+                "origin_id": t.get("origin_id", ""),
+                "stops": [s["farm_id"] for s in stops[t["trip_id"]]],
+            }
+            bad = sorted(k for k, v in mine.items() if p.get(k) != v)
+            line = f["geometry"]["coordinates"]
+            if len(line) != len(path(t)) or not all(
+                _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)
+            ):
+                bad.append("coordinates")
+            if bad:
+                differs("routes.geojson", f"{t['trip_id']}: {', '.join(bad)}")
+    with _malformed("plan/plan.json"):
+        # plan.json: one route per trip, its steps the trip's stops
+        plan = _published_json(r, "plan.json")
+        routes = {str(x["trip"]): x for x in plan["routes"]}
+        if len(routes) != len(plan["routes"]) or set(routes) != {t["trip_id"] for t in r.trips}:
+            differs("plan.json", f"{len(plan['routes'])} routes for {len(r.trips)} trips")
+        for t in r.trips:
+            x = routes.get(t["trip_id"])
+            if x is None:
+                continue
+            dep, ret = _mins(t["depart"]), _mins(t["return"])
+            bad = [
+                k
+                for k, v in {
+                    "vehicle": t["vehicle_id"] or None,
+                    "day": t["day"],
+                    "direction": t["direction"],
+                    "distance": round(float(t["km"]) * 1000),
+                    "duration": (ret - dep) * 60,
+                }.items()
+                if x.get(k) != v
+            ]
+            steps = x["steps"]
+            jobs = [s for s in steps if s["type"] == "job"]
+            farm_jobs = jobs[1:] if r.origin(t)[0] != t["foresteria_id"] else jobs
+            ss = stops[t["trip_id"]]
+            o, fid = r.origin(t)[0], t["foresteria_id"]
+            if [s["id"] for s in steps] != [
+                fid,
+                *([o] if o != fid else []),
+                *(s["farm_id"] for s in ss),
+                fid,
+            ]:
+                bad.append("places")
+            if (
+                steps[0]["type"] != "start"
+                or steps[-1]["type"] != "end"
+                or steps[0]["arrival"] != dep * 60
+                or steps[-1]["arrival"] != ret * 60
+            ):
+                bad.append("start or end")
+            if len(farm_jobs) != len(ss) or any(
+                (j["id"], j["arrival"], j["departure"], j["pickup"], j["delivery"], j["load"])
+                != (
+                    s["farm_id"],
+                    _mins(s["arrive"]) * 60,
+                    _mins(s["depart"]) * 60,
+                    [int(s["board"])],
+                    [int(s["alight"])],
+                    [int(s["load_after"])],
+                )
+                for j, s in zip(farm_jobs, ss, strict=False)
+            ):
+                bad.append("stops")
+            if not all(_placed(where.get(str(s["id"])), s["location"]) for s in steps):
+                bad.append("coordinates")
+            if _loads_differ(t, steps, r.origin(t), fid):
+                bad.append("loads at the base or the departure point")
+            if bad:
+                differs("plan.json", f"{t['trip_id']}: {', '.join(bad)}")
+        summary = plan["summary"]
+        unserved = sum(int(u["worker_days"]) for u in r.unserved)
+        metres = sum(round(float(t["km"]) * 1000) for t in r.trips)
+        if (summary["routes"], summary["unassigned"]) != (len(r.trips), 2 * unserved) or abs(
+            summary["distance"] - metres
+        ) > len(r.trips):
+            differs("plan.json", "summary (routes, rider-trips unassigned, distance)")
+        mine_u = [
+            (
+                u["day"],
+                u["foresteria_id"],
+                u["farm_id"],
+                int(u["worker_days"]),
+                u["code"],
+                u["reason"],
             )
-            for j, s in zip(farm_jobs, ss, strict=False)
+            for u in r.unserved
+        ]
+        theirs_u = [
+            (x["day"], x["foresteria_id"], x["id"], x["riders"], x["code"], x["reason"])
+            for x in plan["unassigned"]
+        ]
+        if mine_u != theirs_u or any(x.get("legs") != list(_LEGS) for x in plan["unassigned"]):
+            differs("plan.json", "unassigned (the unserved rows)")
+        if plan.get("code") != 0 or plan.get("units") != _VROOM_UNITS:
+            differs("plan.json", "code or units (the output contract)")
+    with _malformed("plan/housing.json"):
+        # housing.json: counts and tiers
+        h = _published_json(r, "housing.json")
+        if (h["housed"], h["waitlisted"]) != (len({a["worker_id"] for a in r.assign}), len(r.wait)):
+            differs(
+                "housing.json",
+                f"{h['housed']} housed and {h['waitlisted']} waitlisted, the CSVs have "
+                f"{len({a['worker_id'] for a in r.assign})} and {len(r.wait)}",
+            )
+        mh, budgets = r.manifest.get("housing", {}), r.manifest.get("budgets", {})
+        if [h.get(k) for k in ("units", "districts", "blocks")] != [
+            mh.get(k) for k in ("units", "districts", "blocks")
+        ] or h.get("backend") != (
+            budgets.get("housing_backend") if isinstance(budgets, dict) else None
         ):
-            bad.append("stops")
-        if not all(_placed(where.get(str(s["id"])), s["location"]) for s in steps):
-            bad.append("coordinates")
-        if bad:
-            differs("plan.json", f"{t['trip_id']}: {', '.join(bad)}")
-    summary = plan["summary"]
-    unserved = sum(int(u["worker_days"]) for u in r.unserved)
-    metres = sum(round(float(t["km"]) * 1000) for t in r.trips)
-    if (summary["routes"], summary["unassigned"]) != (len(r.trips), 2 * unserved) or abs(
-        summary["distance"] - metres
-    ) > len(r.trips):
-        differs("plan.json", "summary (routes, rider-trips unassigned, distance)")
-    mine_u = [
-        (u["day"], u["foresteria_id"], u["farm_id"], int(u["worker_days"]), u["code"], u["reason"])
-        for u in r.unserved
-    ]
-    theirs_u = [
-        (x["day"], x["foresteria_id"], x["id"], x["riders"], x["code"], x["reason"])
-        for x in plan["unassigned"]
-    ]
-    if mine_u != theirs_u:
-        differs("plan.json", "unassigned (the unserved rows)")
-    # housing.json: counts and tiers
-    h = _published_json(r, "housing.json")
-    if (h["housed"], h["waitlisted"]) != (len({a["worker_id"] for a in r.assign}), len(r.wait)):
-        differs(
-            "housing.json",
-            f"{h['housed']} housed and {h['waitlisted']} waitlisted, the CSVs have "
-            f"{len({a['worker_id'] for a in r.assign})} and {len(r.wait)}",
-        )
-    theirs = r.manifest.get("housing", {}).get("tiers")
-    if (
-        not isinstance(theirs, list)
-        or [{k: t.get(k) for k in m} for t, m in zip(h["tiers"], theirs, strict=False)] != theirs
-        or len(h["tiers"]) != len(theirs)
-    ):
-        differs("housing.json", "solver tiers differ from the manifest's")
+            differs(
+                "housing.json", "units, districts, blocks or backend differ from the manifest's"
+            )
+        theirs = r.manifest.get("housing", {}).get("tiers")
+        if (
+            not isinstance(theirs, list)
+            or [{k: v for k, v in t.items() if k != "sense"} for t in h["tiers"]] != theirs
+            or len(h["tiers"]) != len(theirs)
+        ):
+            differs("housing.json", "solver tiers differ from the manifest's")
+
+
+_LEGS = ("to_farm", "to_foresteria")  # an unserved worker-day: both legs (README)
+_VROOM_UNITS = {
+    "time": "seconds after midnight (Europe/Rome)",
+    "distance": "metres",
+    "location": "WGS84 [lon, lat]",
+}
+
+
+def _loads_differ(
+    t: dict[str, str], steps: list[dict[str, Any]], origin: tuple[str, int, int], fid: str
+) -> bool:
+    """The load after the start, the departure point and the end of a trip, against the CSVs:
+    riders board at the base (or the point) in the morning and alight there in the evening."""
+    riders, morning, point = int(t["riders"]), t["direction"] == "to_farm", origin[0] != fid
+    if steps[0].get("load") != [riders if morning and not point else 0]:
+        return True
+    if steps[-1].get("load") != [0 if morning or point else riders]:
+        return True
+    if not point:
+        return False
+    at = (origin[1] if morning else origin[2]) * 60
+    job = steps[1]
+    return (job.get("arrival"), job.get("departure"), job.get("pickup"), job.get("delivery")) != (
+        at,
+        at,
+        [riders if morning else 0],
+        [0 if morning else riders],
+    ) or job.get("load") != [riders if morning else 0]
 
 
 def _truthy(text: str | None) -> bool:
@@ -1753,6 +2440,14 @@ def _truthy(text: str | None) -> bool:
 
 def _priority(r: _Run, wid: str) -> int:
     return int(r.workers[wid].get("priority") or 0)
+
+
+# Why someone waits (README "Waitlist reasons"); `past` comes from re-planning, `heuristic` is
+# never proven.
+WAITLIST_CODES = frozenset(
+    {"far", "placement", "closed", "no_section", "no_accessible", "too_large", "outranked"}
+    | {"full", "past", "heuristic"}
+)
 
 
 def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
@@ -1780,6 +2475,11 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
                 held[a["foresteria_id"], d.isoformat(), "accessible"].append(p)
             d += timedelta(days=1)
     done: set[tuple[str, ...]] = set()
+    for e in r.wait:
+        if e["code"] not in WAITLIST_CODES:
+            out.append(f"unknown waitlist code: {e['code']!r} ({e['worker_id']})")
+        elif e["code"] == "heuristic" and e["proven"] == "yes":
+            out.append(f"reason contradicts itself: heuristic marked proven ({e['worker_id']})")
     for e in r.wait:
         wid, code = e["worker_id"], e["code"]
         if e["proven"] != "yes" or wid not in r.workers:
@@ -1908,6 +2608,10 @@ TIER_KPIS = {
 }
 
 
+# Tiers that maximise (people housed, kept in place, bed-nights); every other one minimises.
+_MAXIMISED = r"housed_priority_\d(_contract)?|kept_in_place|bed_nights"
+
+
 def _check_claims(r: _Run, out: list[str]) -> None:
     """The solver's claims agree with the plan and with themselves: each tier's objective
     recomputed from the plan (where it is a figure of the plan), 'optimal' only with the
@@ -1915,10 +2619,16 @@ def _check_claims(r: _Run, out: list[str]) -> None:
     is what fleet_days.csv says day by day. Bounds themselves are not re-derived: the report
     says so."""
     tiers = r.manifest.get("housing", {}).get("tiers", [])
-    sense = {t["name"]: t.get("sense") for t in _published_json(r, "housing.json")["tiers"]}
+    with _malformed("plan/housing.json"):
+        sense = {t["name"]: t.get("sense") for t in _published_json(r, "housing.json")["tiers"]}
     mine = recompute_kpis(r)["housing"]
     for t in tiers:
         name, obj, bound, gap = t["name"], t["objective"], t["bound"], float(t["gap"])
+        kind = "max" if re.fullmatch(_MAXIMISED, name) else "min"
+        if sense.get(name) != kind:  # the direction of the bound check below
+            out.append(
+                f"solver claim wrong: tier {name} says it is a {sense.get(name)}, not {kind}"
+            )
         if t["optimal"] and (obj != bound or gap != 0):
             out.append(
                 f"solver claim contradicts itself: tier {name} says optimal with objective "

@@ -195,7 +195,9 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
     "verify_manifest_not_json": (
         "verify",
         _write("manifest.json", "{not json"),
-        UNREADABLE + "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        UNREADABLE
+        + "manifest.json: not JSON: Expecting property name enclosed in double quotes: line 1 "
+        "column 2 (char 1)",
     ),
     "report_manifest_not_json": (
         "report",

@@ -52,6 +52,15 @@ def replace_file(path: Path, data: bytes) -> None:
         raise
 
 
+def json_value(data: bytes | str) -> Any:
+    """JSON read from an untrusted file: nesting too deep to parse (a RecursionError in the
+    decoder) is a ValueError like any syntax error, so the caller's one-line message covers it."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply to read") from None
+
+
 def dumps_json(obj: Any) -> str:
     return json.dumps(obj, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 

@@ -4,7 +4,6 @@ gives one line naming the field, never a traceback or markup in a page)."""
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from foresterie.core.files import UnsafePath, read_inside
+from foresterie.core.files import UnsafePath, json_value, read_inside
 
 MAX_MANIFEST_BYTES = 16 << 20
 
@@ -81,8 +80,11 @@ class _Manifest(BaseModel):
                     raise ValueError(f"{prefix}{k!r}: not a KPI name")
                 if isinstance(x, dict):
                     check(f"{prefix}{k}.", x)
-                elif not _number(x) and not (isinstance(x, list) and all(map(_number, x))):
-                    raise ValueError(f"{prefix}{k}: {x!r} is not a number")
+                elif k in RANGE_KPIS:
+                    if not (isinstance(x, list) and len(x) == 2 and all(map(_number, x))):
+                        raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not [low, high]")
+                elif not _number(x):
+                    raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not a number")
 
         for part, d in v.items():
             if not re.fullmatch(r"[a-z0-9_]{1,64}", part):
@@ -91,14 +93,19 @@ class _Manifest(BaseModel):
         return v
 
 
+# KPIs that are a range [low, high] (run/kpi.py); every other one is a number.
+RANGE_KPIS = frozenset({"caporale_fee_eur_per_worker_day"})
+KPI_MAX = 1e12  # larger than any figure of a season; beyond it a page's number format fails
+
+
 def _number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and x == x
+    return isinstance(x, int | float) and not isinstance(x, bool) and x == x and abs(x) <= KPI_MAX
 
 
 def read_manifest(root: Path) -> dict[str, Any]:
     """manifest.json of a run folder, its shape checked (RunFolderError otherwise)."""
     try:
-        data = json.loads(read_inside(root, "manifest.json", MAX_MANIFEST_BYTES))
+        data = json_value(read_inside(root, "manifest.json", MAX_MANIFEST_BYTES))
     except UnsafePath as exc:
         raise RunFolderError("manifest.json", None, "file", exc.reason) from None
     except ValueError as exc:  # JSON syntax, or not UTF-8

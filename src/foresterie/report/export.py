@@ -19,7 +19,6 @@ Every CSV cell meant for people is neutralised against spreadsheet formulas.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -31,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from foresterie.core.files import csv_cell, csv_text, read_inside, write_text
+from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
 from foresterie.core.runfolder import RunFolderError
 from foresterie.report.boarding import boarding_list
@@ -128,7 +127,7 @@ def public_from_aggregates(root: Path, out: Path) -> None:
             [int(c) if i in cols else c for i, c in enumerate(r)] for r in rows
         ]
         _write(out / name, header, suppress(table, cols))
-    manifest = json.loads(read_inside(root, "manifest.json", 1 << 26).decode("utf-8"))
+    manifest = json_value(read_inside(root, "manifest.json", 1 << 26).decode("utf-8"))
     _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {})))
     write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 import unicodedata
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.errors import ScenarioError
-from foresterie.core.files import UnsafePath, inside, read_inside
+from foresterie.core.files import UnsafePath, inside, json_value, read_inside
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.timeutil import fmt_hhmm
 from foresterie.scenario.load import ID_RE, load_scenario
@@ -451,7 +450,7 @@ def _legs(root: Path) -> dict[str, list[list[float]]]:
         return {}
     rel = "inputs/legs.geojson"
     try:
-        data = json.loads(read_inside(root, rel, MAX_PLAN_BYTES))
+        data = json_value(read_inside(root, rel, MAX_PLAN_BYTES))
         legs: dict[str, list[list[float]]] = {}
         for f in data["features"]:
             p = f["properties"]

@@ -183,19 +183,28 @@ def _opt_text(v: Any) -> str | None:
     return s or None
 
 
+# No whole number of a scenario (beds, seats, minutes, a priority) comes near this; beyond it
+# the solvers' 64-bit integers would overflow (a crash instead of a line naming the cell).
+WHOLE_MAX = 1_000_000_000
+
+
 def _whole(v: Any) -> int:
     if isinstance(v, bool):
         raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
     if isinstance(v, int):
-        return v
-    if isinstance(v, float):
-        if v.is_integer():
-            return int(v)
-        raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
-    s = _text(v)
-    if not re.fullmatch(r"[+-]?\d+", s):
-        raise ValueError(Msg("{value} is not a whole number", value=repr(s)))
-    return int(s)
+        n = v
+    elif isinstance(v, float):
+        if not v.is_integer():
+            raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
+        n = int(v)
+    else:
+        s = _text(v)
+        if not re.fullmatch(r"[+-]?\d+", s):
+            raise ValueError(Msg("{value} is not a whole number", value=repr(s)))
+        n = int(s)
+    if abs(n) > WHOLE_MAX:
+        raise ValueError(Msg("{value} is out of range (at most {most})", value=n, most=WHOLE_MAX))
+    return n
 
 
 def _count(v: Any) -> int:
@@ -638,6 +647,21 @@ def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: lis
             first[key] = rowno
 
 
+def _whole_numbers(value: Any, key: str = "") -> Iterator[tuple[str, int]]:
+    """(dotted key, value) of every whole number in a parsed TOML document, digits in quotes
+    included."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _whole_numbers(v, f"{key}.{k}" if key else str(k))
+    elif isinstance(value, list):
+        for v in value:
+            yield from _whole_numbers(v, key)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield key, value
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,400}", value.strip()):
+        yield key, int(value)  # pydantic reads "123" as a number where one is expected
+
+
 def read_config(root: Path) -> ScenarioConfig:
     """Parse scenario.toml (TOML only: no code, no object tags)."""
     toml_path = root / SCENARIO_FILE
@@ -654,6 +678,18 @@ def read_config(root: Path) -> ScenarioConfig:
         raise ScenarioError(
             [Problem(SCENARIO_FILE, int(m.group(1)) if m else None, "toml", str(exc))]
         ) from None
+    huge = [
+        Problem(
+            SCENARIO_FILE,
+            None,
+            key,
+            Msg("{value} is out of range (at most {most})", value=v, most=WHOLE_MAX),
+        )
+        for key, v in _whole_numbers(data)
+        if abs(v) > WHOLE_MAX
+    ]
+    if huge:  # a seed or a budget the solvers' integers cannot hold (a crash, not a message)
+        raise ScenarioError(huge)
     try:
         return ScenarioConfig.model_validate(data)
     except ValidationError as exc:
@@ -804,7 +840,9 @@ def load_scenario(
         closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
         _check_calendar(config, closure_rows, cl, ids, probs)
     _cross_check(config, ids, workers, fleet, lab, probs)
-    if "matrix" in files:
+    layers = {lab[k] for k in ("foresterie", "farms", "pickups") if k in lab}
+    if "matrix" in files and not any(p.file in layers for p in probs):
+        # (a broken layer would make every row of the matrix name an unknown place: one line)
         location_ids = [f.id for f in foresterie] + [f.id for f in farms] + [p.id for p in pickups]
         check_matrix_file(files["matrix"], lab["matrix"], location_ids, probs)
     if probs:

@@ -41,6 +41,16 @@ def parse_matrix_file(
                     Problem(label, r, fld, Msg("{value} is not a whole number >= 0", value=repr(s)))
                 )
                 bad = True
+            elif int(s) > MATRIX_MAX[fld]:
+                probs.append(
+                    Problem(
+                        label,
+                        r,
+                        fld,
+                        Msg("{value} is more than {most}", value=s[:24], most=MATRIX_MAX[fld]),
+                    )
+                )
+                bad = True
             else:
                 vals.append(int(s))
         if not bad:
@@ -65,6 +75,9 @@ def parse_matrix_file(
 
 
 HEADER = ["from_id", "to_id", "seconds", "metres"]
+# A leg longer than a week or 10,000 km is no leg in Puglia: a typo, and a number that would
+# overflow the solvers' integers.
+MATRIX_MAX = {"seconds": 7 * 86_400, "metres": 10_000_000}
 
 
 def _blank(ids: list[str]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
@@ -118,6 +131,8 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
             i is None
             or j is None
             or not (s.isascii() and s.isdigit() and m.isascii() and m.isdigit())
+            or int(s) > MATRIX_MAX["seconds"]
+            or int(m) > MATRIX_MAX["metres"]
         ):
             return None
         secs[i, j], mets[i, j] = int(s), int(m)
