@@ -143,6 +143,11 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
         _manifest(lambda m: m["plan"].update({"../inputs/workers.csv": "0" * 64})),
         UNREADABLE + "manifest.json: plan: '../inputs/workers.csv' is not a plain file name",
     ),
+    "report_inputs_without_scenario_toml": (
+        "report",
+        _remove("inputs/scenario.toml"),
+        UNREADABLE + "inputs: scenario.toml: no scenario.toml in folder",
+    ),
     "report_data_path_leaves_run": (
         "report",
         _toml_data("farms", "../plan/trips.csv"),

@@ -239,9 +239,9 @@ def load_run(root: Path) -> RunData:
     except ScenarioError as exc:  # the root cause first: scenario.toml, then the data files
         first = next((q for q in exc.problems if q.file == "scenario.toml"), exc.problems[0])
         more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
-        raise RunFolderError(
-            f"inputs/{first.file}", first.row, first.field, first.message + more
-        ) from None
+        # a problem of the folder itself (no scenario.toml) names the folder, not a file in it
+        name = "inputs" if Path(first.file).is_absolute() else f"inputs/{first.file}"
+        raise RunFolderError(name, first.row, first.field, first.message + more) from None
     plan = "plan"
     riders: dict[tuple[str, int], list[str]] = defaultdict(list)
     for r in _rows(root, f"{plan}/riders.csv", {"trip_id": _id, "seq": _count, "worker_id": _id}):
