@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from foresterie.core.timeutil import parse_hhmm
+
+
+def _iso_date(value: object) -> object:
+    """A day as TOML writes it (2027-06-01) or as an ISO string ("2027-06-01"); nothing else.
+    Left alone, pydantic reads a number as seconds since 1970 (0 became 1970-01-01) and a
+    timestamp's day silently."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return value  # pydantic checks that the day exists
+    raise ValueError(f"{value!r} is not a day YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class _Table(BaseModel):
@@ -16,8 +38,8 @@ class _Table(BaseModel):
 
 class ScenarioTable(_Table):
     name: str = Field(min_length=1)
-    season_start: date
-    season_end: date
+    season_start: Day
+    season_end: Day
     seed: int = Field(ge=0)
     timezone: str = "Europe/Rome"
 
@@ -75,7 +97,7 @@ class TransportTable(_Table):
     max_ride_min: int = Field(default=75, gt=0)
     arrive_early_max_min: int = Field(default=30, ge=0)
     wait_after_shift_max_min: int = Field(default=30, ge=0)
-    heat_alert_days: list[date] = Field(default_factory=list)
+    heat_alert_days: list[Day] = Field(default_factory=list)
     heat_alert_shift_end: str = "12:30"
     turnaround_min: int = Field(default=5, ge=0)
     board_min: int = Field(default=2, ge=0)  # minutes per stop to board or alight
