@@ -175,31 +175,19 @@ def _crowds(
     trips: list[TripSlot], vehicles: list[Vehicle], turnaround_min: int
 ) -> list[tuple[list[int], int]]:
     """Redundant rows for the riders-left bound: (trips, cap) where at most `cap` of those trips
-    can have a vehicle: each crowd (`_crowded`) of trips needing s seats or more that holds more
-    trips than the vehicles of s seats or more. Without slides, seat limits or duty limits these
-    rows alone make the LP exact (a matrix of consecutive ones), which is what the no-overlap of
-    each vehicle lacks; with them they only cut, never remove, a chaining."""
+    can have a vehicle. A trip's core is the time it covers wherever it slides within its slack
+    ([depart + shift_hi, ret + turnaround + shift_lo)); a vehicle runs one trip at a time, so the
+    trips whose cores share a minute and need at least s seats (more than the next smaller size)
+    need as many vehicles of s seats or more. One row per maximal such set (interval cliques
+    start at a core's start) that holds more trips than those vehicles; trips above the largest
+    size are in none. Without slides, seat limits or duty limits these rows alone make the LP
+    exact (a matrix of consecutive ones), which is what the no-overlap of each vehicle lacks;
+    with them they only cut, never remove, a chaining."""
     seats = sorted({v.seats for v in vehicles})
-    out = []
-    for s, members in _crowded(trips, seats, turnaround_min):
-        cap = sum(1 for v in vehicles if v.seats >= s)
-        if len(members) > cap:
-            out.append((members, cap))
-    return out
-
-
-def _crowded(
-    trips: list[TripSlot], seats: list[int], turnaround_min: int
-) -> list[tuple[int, list[int]]]:
-    """(s, trips): trips needing at least s seats (more than the next smaller size in `seats`)
-    that are under way at one same minute, wherever each slides. A trip's core is the time it
-    covers wherever it slides within its slack ([depart + shift_hi, ret + turnaround +
-    shift_lo)); a vehicle runs one trip at a time, so these trips need as many vehicles of s
-    seats or more. One set per maximal crowd (interval cliques start at a core's start); trips
-    above the largest size are in none."""
-    out: list[tuple[int, list[int]]] = []
+    out: list[tuple[list[int], int]] = []
     for k, s in enumerate(seats):
         floor = seats[k - 1] if k else -1
+        cap = sum(1 for v in vehicles if v.seats >= s)
         cores = [
             (t.depart + t.shift_hi, t.ret + turnaround_min + t.shift_lo, ti)
             for ti, t in enumerate(trips)
@@ -210,7 +198,7 @@ def _crowded(
             here = frozenset(ti for a, b, ti in cores if a <= start < b)
             if here and not (seen and here <= seen[-1]):
                 seen.append(here)
-        out += [(s, sorted(here)) for here in seen]
+        out += [(sorted(here), cap) for here in seen if len(here) > cap]
     return out
 
 
