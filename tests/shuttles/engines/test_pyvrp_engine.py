@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 from pyvrp import Model, ProblemData, SolveParams, solve
-from pyvrp.stop import MaxIterations
+from pyvrp.stop import MaxIterations, MaxRuntime
 
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance
-from foresterie.shuttles.engines.pyvrp_engine import problem_data
+from foresterie.shuttles.engines.pyvrp_engine import Deadline, PyVRPEngine, problem_data
 
 
 def _instance() -> VRPInstance:
@@ -80,3 +80,28 @@ def test_matrices_give_the_same_problem_and_routes_as_edges() -> None:
     assert ours.num_clients == old.num_clients == 5
     assert ours.num_vehicle_types == old.num_vehicle_types == 2
     assert _routes(ours) == _routes(old)
+
+
+def test_the_deadline_counts_from_when_it_is_made_not_from_the_first_iteration() -> None:
+    # PyVRP's MaxRuntime starts at its first call (after the model, the neighbourhoods and the
+    # first local search); the engine's Deadline starts when `solve` makes it.
+    now = [100.0]
+    stop = Deadline(5.0, clock=lambda: now[0])
+    now[0] = 103.0  # three seconds of set-up before the search asks
+    assert not stop(1)
+    now[0] = 104.9
+    assert not stop(1)
+    now[0] = 105.0
+    assert stop(1)
+    late_start = MaxRuntime(5.0)  # the behaviour Deadline replaces, for contrast
+    assert not late_start(1)
+
+
+def test_a_spent_deadline_still_gives_a_plan_of_the_first_search() -> None:
+    # No time left: PyVRP stops at its first check and the engine answers with what its first
+    # local search found, covering every required client, instead of failing.
+    inst = _instance()
+    sol = PyVRPEngine().solve(inst, seed=1, iterations=10**9, time_limit_s=0.0)
+    served = sorted(c for r in sol.routes for c in r.visits)
+    assert {1, 2, 3, 4} <= set(served)
+    assert len(served) == len(set(served))

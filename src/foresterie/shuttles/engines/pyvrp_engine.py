@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 from pyvrp import Model, PenaltyParams, ProblemData, Route, Solution, SolveParams, solve
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
+from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution, solution_cost
 
@@ -24,6 +26,7 @@ class PyVRPEngine:
         initial: VRPSolution | None = None,
         patience: int | None = None,
     ) -> VRPSolution:
+        deadline = Deadline(time_limit_s)  # the limit counts PyVRP's set-up too (see Deadline)
         data = problem_data(inst)
         init = None
         if initial is not None:
@@ -38,7 +41,7 @@ class PyVRPEngine:
                 init = None
             if init is not None and not init.is_feasible():
                 init = None
-        crit: list[StoppingCriterion] = [MaxIterations(iterations), MaxRuntime(time_limit_s)]
+        crit: list[StoppingCriterion] = [MaxIterations(iterations), deadline]
         if patience:
             crit.append(NoImprovement(patience))
         stop = MultipleCriteria(crit)
@@ -67,6 +70,23 @@ class PyVRPEngine:
         return VRPSolution(
             routes=routes, cost=solution_cost(inst, routes), feasible=bool(best.is_feasible())
         )
+
+
+class Deadline:
+    """A stopping criterion whose clock starts when it is made, not at the search's first
+    iteration as PyVRP's MaxRuntime does: made at the top of `solve`, it counts the model, the
+    neighbourhoods and the first local search (a second at 1,000 customers) in the limit, so a
+    caller's time limit holds without guessing how long that set-up takes. A safety net: the
+    answer within it is decided by the iteration budget (`iterations`, `patience`)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.perf_counter) -> None:
+        if seconds < 0:
+            raise ValueError("a time limit cannot be negative")
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def __call__(self, best_cost: float) -> bool:
+        return self._clock() >= self._end
 
 
 def problem_data(inst: VRPInstance) -> ProblemData:
