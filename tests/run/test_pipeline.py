@@ -900,3 +900,33 @@ def test_the_report_written_alongside_the_verifier_never_publishes_a_rejected_pl
     pipeline.solve(TINY, out, report=report)
     assert (out / "report" / "index.html").read_text(encoding="utf-8") == "report"
     assert verify_run(out) == []
+
+
+def test_riders_beyond_the_ride_cap_count_in_their_base_days_unserved(tmp_path: Path) -> None:
+    # Found by fuzzing the default season with a 40-minute cap: at a base where some farms are
+    # within the cap and one is beyond it, fleet_days.csv counted only the riders the fleet left,
+    # the verifier (the sum of unserved.csv, README) refused the plan and nothing was published.
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, "max_ride_min = 75", "max_ride_min = 20")  # FA-F1 10 min, FA-F2 29 min
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert verify_run(out) == []
+    unserved = list(csv.DictReader((out / "plan" / "unserved.csv").read_text("utf-8").splitlines()))
+    capped = [u for u in unserved if u["code"] == "ride_cap"]
+    assert capped, "the scenario must put a farm beyond the cap"
+    by_base: dict[tuple[str, str], int] = {}
+    for u in unserved:
+        key = (u["day"], u["base_id"] or u["foresteria_id"])
+        by_base[key] = by_base.get(key, 0) + int(u["worker_days"])
+    rows = list(csv.DictReader((out / "plan" / "fleet_days.csv").read_text("utf-8").splitlines()))
+    mixed = [
+        f
+        for f in rows
+        if (f["day"], f["foresteria_id"]) in {(u["day"], u["foresteria_id"]) for u in capped}
+    ]
+    assert mixed, "a base-day with riders both within and beyond the cap"
+    for f in rows:
+        assert int(f["worker_days_unserved"]) == by_base.get((f["day"], f["foresteria_id"]), 0)
+    assert all(int(f["worker_days_unserved"]) >= 1 for f in mixed)

@@ -44,6 +44,7 @@ from foresterie.shuttles.routes import (
     Stop,
     Trip,
     Unserved,
+    counted,
     daily_riders,
     leg_min,
     lower_bounds,
@@ -707,9 +708,6 @@ def _relabel(
         unserved.append(replace(u, lower_bound=lb, available=avail))
     # The kept trips' riders left behind were listed apart from the residual plan's figures:
     # each base-day's count is the sum of its unserved rows, as the verifier checks.
-    short: dict[tuple[date, str], int] = defaultdict(int)
-    for u in unserved:
-        short[u.day, u.base_id or u.foresteria_id] += u.riders
     fleet_days = [
         replace(
             f,
@@ -720,11 +718,10 @@ def _relabel(
                 if v.foresteria_id == f.foresteria_id
                 and v.available_from <= f.day <= v.available_to
             ),
-            short_riders=short.get((f.day, f.foresteria_id), 0),
         )
         for f in plan.fleet_days
     ]
-    return replace(plan, fleet_days=fleet_days, unserved=unserved)
+    return replace(plan, fleet_days=counted(fleet_days, unserved), unserved=unserved)
 
 
 def _unserved_key(u: Unserved) -> tuple[date, str, str, tuple[str, ...]]:

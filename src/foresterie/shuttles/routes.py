@@ -1078,7 +1078,7 @@ def plan_shuttles(
     return ShuttlePlan(
         trips=trips,
         unserved=unserved,
-        fleet_days=fleet_days,
+        fleet_days=counted(fleet_days, unserved),
         engine=cfg.shuttle_engine,
         day_problems=len(patterns),
         route_searches=len(solved),
@@ -1086,6 +1086,16 @@ def plan_shuttles(
         day_services=day_services,
         options_pruned=sum(x.pruned for v in planned.services.values() for x in v),
     )
+
+
+def counted(fleet_days: list[FleetDay], unserved: list[Unserved]) -> list[FleetDay]:
+    """Each base-day's worker-days unserved as the sum of its unserved rows, whatever their
+    reason (README, plan/fleet_days.csv; the verifier checks it): riders whose farm is beyond the
+    ride cap count at their base too, not only those the fleet could not carry."""
+    short: dict[tuple[date, str], int] = defaultdict(int)
+    for u in unserved:
+        short[u.day, u.base_id or u.foresteria_id] += u.riders
+    return [replace(f, short_riders=short.get((f.day, f.foresteria_id), 0)) for f in fleet_days]
 
 
 FAIR_UNIT: Final = 100  # a rider's weight when owed nothing (weights are in hundredths)
