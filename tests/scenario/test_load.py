@@ -107,6 +107,7 @@ EXPECTED = {
     "duplicate_column": "workers.csv:1: priority: column appears twice",
     "heat_alert_bad_date": "scenario.toml: transport.heat_alert_days.0: '08/07/2026' is not a day YYYY-MM-DD",
     "ride_cap_zero": "scenario.toml: transport.max_ride_min: Input should be greater than 0",
+    "wait_shorter_than_boarding": "scenario.toml: transport: wait_after_shift_max_min 1 min is shorter than boarding (board_min 2 min): riders board after the shift ends, within the wait",
     "heat_end_not_a_time": "scenario.toml: transport.heat_alert_shift_end: time 'noon' is not HH:MM",
     "no_scenario_toml": "{folder}: scenario.toml: no scenario.toml in folder",
     "pickup_id_unknown": "workers.csv:8: pickup_id: unknown departure point 'PZ'",

@@ -135,6 +135,19 @@ class TransportTable(_Table):
         parse_hhmm(v)
         return v
 
+    @model_validator(mode="after")
+    def _room_to_board(self) -> TransportTable:
+        # Riders board after their shift ends and leave within the wait: a wait shorter than
+        # boarding leaves no evening pick-up at any farm (the route search's window would close
+        # before it opens).
+        if self.wait_after_shift_max_min < self.board_min:
+            raise ValueError(
+                f"wait_after_shift_max_min {self.wait_after_shift_max_min} min is shorter than "
+                f"boarding (board_min {self.board_min} min): riders board after the shift "
+                "ends, within the wait"
+            )
+        return self
+
 
 class TravelTable(_Table):
     backend: Literal["haversine", "matrix", "osrm"] = "haversine"
