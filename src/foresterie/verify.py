@@ -1406,6 +1406,15 @@ def _rules(r: _Run) -> tuple[int, int, int, int, int, set[str], int]:
     )
 
 
+def _farm_works(r: _Run, farm: str, d: date, heat: set[str], heat_end: int) -> bool:
+    """A workday of the farm, unless the heat-alert end falls at or before its shift start (no
+    hours left that day: nobody rides there, nobody is owed a ride; README "Transport model")."""
+    f = r.farms[farm]
+    if d.weekday() not in _days(str(f["workdays"])):
+        return False
+    return d.isoformat() not in heat or _mins(str(f["shift_start"])) < heat_end
+
+
 def _check_trips(r: _Run, out: list[str]) -> None:
     early, wait, cap, board, turn, heat, heat_end = _rules(r)
     wait_cap = r.cfg.get("transport", {}).get("max_wait_on_board_min")
@@ -1558,14 +1567,14 @@ def _check_service(r: _Run, out: list[str]) -> None:
             for direction in ("to_farm", "to_foresteria"):  # a worker-day: both legs
                 carried[u["day"], direction, wid] += 1
     expected: set[tuple[str, str, str]] = set()
+    *_, heat, heat_end = _rules(r)
     for wid, _, first, end_day in _stays(r):
         farm = _work_farm(r.workers[wid])
         if not farm:
             continue
-        wd = _days(str(r.farms[farm]["workdays"]))
         d, end = date.fromisoformat(first), date.fromisoformat(end_day)
         while d < end:
-            if d.weekday() in wd:
+            if _farm_works(r, farm, d, heat, heat_end):
                 for direction in ("to_farm", "to_foresteria"):
                     expected.add((d.isoformat(), direction, wid))
             d += timedelta(days=1)
@@ -1810,10 +1819,9 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
         farm = _work_farm(r.workers[wid])
         if not farm or max(r.leg(origin, farm), r.leg(farm, origin)) > cap:
             continue
-        wd = _days(str(r.farms[farm]["workdays"]))
         d, end = date.fromisoformat(first), date.fromisoformat(last)
         while d < end:
-            if d.weekday() in wd:
+            if _farm_works(r, farm, d, heat, heat_end):
                 riders[d.isoformat(), base_of.get(origin, origin)][origin, farm] += 1
             d += timedelta(days=1)
     out: dict[tuple[str, str], tuple[int, int]] = {}

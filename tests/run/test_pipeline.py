@@ -930,3 +930,33 @@ def test_riders_beyond_the_ride_cap_count_in_their_base_days_unserved(tmp_path: 
     for f in rows:
         assert int(f["worker_days_unserved"]) == by_base.get((f["day"], f["foresteria_id"]), 0)
     assert all(int(f["worker_days_unserved"]) >= 1 for f in mixed)
+
+
+def test_a_heat_alert_ending_before_a_shift_starts_leaves_that_farm_idle(tmp_path: Path) -> None:
+    # Found by fuzzing: with the heat-alert end before a farm's shift start, the evening window
+    # came before the morning's, the plan's reasons contradicted its idle vehicles and the
+    # verifier refused it. Now the farm does not work that day: nobody rides, nobody is owed.
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)  # F1 05:30, F2 06:00, F3 05:00; heat-alert day 2026-07-08
+    set_toml(
+        folder,
+        "heat_alert_days = [2026-07-08]",
+        'heat_alert_days = [2026-07-08]\nheat_alert_shift_end = "05:45"',
+    )
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    trips = list(csv.DictReader((out / "plan" / "trips.csv").read_text("utf-8").splitlines()))
+    stops = list(csv.DictReader((out / "plan" / "stops.csv").read_text("utf-8").splitlines()))
+    unserved = list(csv.DictReader((out / "plan" / "unserved.csv").read_text("utf-8").splitlines()))
+    heat_trips = {t["trip_id"] for t in trips if t["day"] == "2026-07-08"}
+    farms_that_day = {s["farm_id"] for s in stops if s["trip_id"] in heat_trips}
+    assert farms_that_day == {"F1"}  # F1 starts 05:30, before the 05:45 end; F2 does not work
+    assert not [u for u in unserved if u["day"] == "2026-07-08"]
+    assert {s["farm_id"] for s in stops if s["trip_id"] not in heat_trips} >= {"F1", "F2"}
+    # The verifier applies the rule on its own: told the heat ends at 12:30 (F2 then works),
+    # it finds F2's riders neither carried nor listed.
+    toml = out / "inputs" / "scenario.toml"
+    toml.write_text(toml.read_text("utf-8").replace('"05:45"', '"12:30"'), "utf-8")
+    rehash(out, ["inputs/scenario.toml"])
+    assert any("2026-07-08" in v for v in verify_run(out))

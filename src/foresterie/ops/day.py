@@ -53,6 +53,7 @@ from foresterie.run.stability import (
 from foresterie.scenario.files import fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
 from foresterie.scenario.model import Scenario, Worker
+from foresterie.shuttles.routes import works_on
 
 SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
 FOLLOW_UP_NO_SHOWS = 3  # no-show days in the last FOLLOW_UP_WINDOW days: on the follow-up list
@@ -187,7 +188,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 continue
         if farm_id in w.avoid:  # a referral record's site: never driven there (not
             continue  # counted either: day.json is published, the record is restricted)
-        if not farm_id or d.weekday() not in farms[farm_id].workdays:
+        if not farm_id or not works_on(farms[farm_id], d, sc):
             if booking is not None:
                 counts["booked_on_a_day_off"] += 1
             continue

@@ -165,6 +165,16 @@ def shift_window(
     return end, end + t.wait_after_shift_max_min
 
 
+def works_on(farm: Farm, day: date, scenario: Scenario) -> bool:
+    """Whether the farm works that day: one of its workdays, unless a heat-alert day ends work
+    (`heat_alert_shift_end`) at or before its shift starts: the ordinance leaves it no hours, so
+    no one rides there that day and no one is owed a ride (README, "Transport model")."""
+    if day.weekday() not in farm.workdays:
+        return False
+    t = scenario.config.transport
+    return day not in t.heat_alert_days or farm.shift_start < parse_hhmm(t.heat_alert_shift_end)
+
+
 def daily_riders(
     scenario: Scenario, assignments: list[Assignment]
 ) -> dict[tuple[date, str, str], list[str]]:
@@ -191,9 +201,8 @@ def daily_riders(
         farm_id = workers[wid].work_farm  # dependants never ride; avoided farms never
         if not farm_id:
             continue
-        wd = farms[farm_id].workdays
         for d in date_range(arrival, departure):
-            if d.weekday() in wd:
+            if works_on(farms[farm_id], d, scenario):
                 out[d, origin, farm_id].append(wid)
     return out
 
