@@ -1776,13 +1776,21 @@ FLEET_USED_UP_CODES = ("fleet_short", "vehicles_busy")
 def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
     """A reason saying the base's vehicles were all taken ('vehicles busy', 'fleet short') is
     contradicted by a vehicle of that base (fleet.csv), available that day, with no trip at all
-    (trips.csv): each such base-day is a violation naming the day, the base and the vehicles."""
+    (trips.csv), whose duty limit could hold a round trip of those riders on its own: each such
+    base-day is a violation naming the day, the base and the vehicles. A round trip (both legs,
+    one stop each) needs at least the legs it drives plus boarding at the farm, out and back
+    (`_round_trip_floor`); a vehicle whose duty is shorter than that for every farm left behind
+    could not have carried any of them alone."""
+    board = int(r.cfg.get("transport", {}).get("board_min", 2))
     used = {(t["day"], t["vehicle_id"]) for t in r.trips}
     claimed: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    floor: dict[tuple[str, str], int] = {}  # (day, base) -> the shortest round trip left
     for u in r.unserved:
         if u["code"] in FLEET_USED_UP_CODES:
             base = u.get("base_id") or u["foresteria_id"]
             claimed[u["day"], base][u["code"]] += int(u["worker_days"])
+            need = _round_trip_floor(r, base, u["foresteria_id"], u["farm_id"], board)
+            floor[u["day"], base] = min(need, floor.get((u["day"], base), need))
     for (day, base), codes in sorted(claimed.items()):
         idle = sorted(
             vid
@@ -1790,6 +1798,7 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
             if v["foresteria_id"] == base
             and v["available_from"] <= day <= v["available_to"]
             and (day, vid) not in used
+            and int(v["max_duty_min"]) >= floor[day, base]
         )
         if idle:
             said = ", ".join(f"{n} worker-days {code}" for code, n in sorted(codes.items()))
@@ -1797,6 +1806,15 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
                 f"reason contradicted by an idle vehicle: {day} base {base}: {said}, yet "
                 f"{', '.join(idle)} available that day with no trip at all"
             )
+
+
+def _round_trip_floor(r: _Run, base: str, origin: str, farm: str, board: int) -> int:
+    """Minutes of duty a vehicle based at `base` spends at least on one round trip between
+    `origin` and `farm`: out (base, origin, farm, back to base) and back (base, farm, origin,
+    base), each with its farm stop's boarding."""
+    out = r.leg(base, origin) + r.leg(origin, farm) + board + r.leg(farm, base)
+    back = r.leg(base, farm) + board + r.leg(farm, origin) + r.leg(origin, base)
+    return out + back
 
 
 def _available(r: _Run, base: str, day: str) -> list[dict[str, str]]:

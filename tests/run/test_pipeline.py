@@ -960,3 +960,32 @@ def test_a_heat_alert_ending_before_a_shift_starts_leaves_that_farm_idle(tmp_pat
     toml.write_text(toml.read_text("utf-8").replace('"05:45"', '"12:30"'), "utf-8")
     rehash(out, ["inputs/scenario.toml"])
     assert any("2026-07-08" in v for v in verify_run(out))
+
+
+def test_a_vehicle_whose_duty_cannot_hold_a_round_trip_stays_idle_and_the_plan_verifies(
+    tmp_path: Path,
+) -> None:
+    # Found by fuzzing: FA's only vehicle may drive 30 minutes a day, and the shortest round trip
+    # to F1 (10 min away: out and back, with boarding) takes 44. Its riders stay behind while it
+    # has no trip at all; the verifier read that as "vehicles busy beside an idle vehicle" and
+    # refused the plan. A vehicle too short on duty for any of those round trips excuses nothing.
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    fleet = folder / "fleet.csv"
+    fleet.write_text(
+        fleet.read_text("utf-8").replace("VA1,FA,8,160,0.38,540", "VA1,FA,8,160,0.38,30")
+    )
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    trips = _rows(out / "plan" / "trips.csv")
+    assert not [t for t in trips if t["vehicle_id"] == "VA1"]
+    left = [u for u in _rows(out / "plan" / "unserved.csv") if u["foresteria_id"] == "FA"]
+    assert left and all(u["code"] in ("vehicles_busy", "fleet_short", "windows") for u in left)
+    # With a duty that holds the round trip, the same idle vehicle is a contradiction again.
+    edited = out / "inputs" / "fleet.csv"
+    edited.write_text(edited.read_text("utf-8").replace(",30,", ",44,"), "utf-8")
+    rehash(out, ["inputs/fleet.csv"])
+    busy = [u for u in left if u["code"] in ("vehicles_busy", "fleet_short")]
+    said = [v for v in verify_run(out) if "idle vehicle" in v and "VA1" in v]
+    assert bool(said) == bool(busy)
