@@ -982,6 +982,11 @@ def test_a_vehicle_whose_duty_cannot_hold_a_round_trip_stays_idle_and_the_plan_v
     assert not [t for t in trips if t["vehicle_id"] == "VA1"]
     left = [u for u in _rows(out / "plan" / "unserved.csv") if u["foresteria_id"] == "FA"]
     assert left and all(u["code"] in ("vehicles_busy", "fleet_short", "windows") for u in left)
+    # The reason says why the vehicle stayed in the yard (44 min: 10 out, 2 to alight, 10 back,
+    # the same for the return leg).
+    busy_said = {u["farm_id"]: u["reason"] for u in left if u["code"] == "vehicles_busy"}
+    assert "too short on duty for the 44 min round trip: VA1 (30 min)" in busy_said["F1"]
+    assert all("too short on duty for the" in x and "VA1 (30 min)" in x for x in busy_said.values())
     # With a duty that holds the round trip, the same idle vehicle is a contradiction again.
     edited = out / "inputs" / "fleet.csv"
     edited.write_text(edited.read_text("utf-8").replace(",30,", ",44,"), "utf-8")

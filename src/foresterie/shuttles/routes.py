@@ -1522,7 +1522,7 @@ def _shortage(
                 f"trip within duty limits, turnaround, windows and ride cap; {have} round trips "
                 f"planned for this farm (heuristic; the lower bound, {_vehicles(lb)}, proves no "
                 "shortage)"
-            )
+            ) + _short_duty(ctx, d, fid, spot, service, fleet)
         else:
             code = "windows"
             reason = (
@@ -1530,6 +1530,26 @@ def _shortage(
                 f"riders within the shift windows and the {ctx.cap} min ride cap (heuristic)"
             )
     return _unserved(d, spot, fid, ids, code, reason, lower_bound=lb, available=avail)
+
+
+def _short_duty(
+    ctx: _Ctx, d: date, fid: str, spot: Spot, service: _DayService, fleet: list[Vehicle]
+) -> str:
+    """What a coordinator asks when a vehicle stayed in the yard while riders were left: it may
+    not drive long enough for one round trip to this farm (both legs timed as every trip is)."""
+    used = {t.vehicle_id for t in service.trips}
+    idle = [v for v in fleet if v.id not in used]
+    if not idle:
+        return ""
+    legs = [_timed_trip(ctx, d, spot[0], dr, [spot[1]], [()]) for dr in DIRECTIONS]
+    if legs[0] is None or legs[1] is None:
+        return ""
+    span = sum(t.ret - t.depart for t in (_from_base(ctx, x, fid) for x in legs if x))
+    short = [v for v in idle if v.max_duty_min < span]
+    if len(short) < len(idle):
+        return ""
+    names = ", ".join(f"{v.id} ({v.max_duty_min} min)" for v in short)
+    return f"; idle all day, too short on duty for the {span} min round trip: {names}"
 
 
 def _vehicles(n: int) -> str:
