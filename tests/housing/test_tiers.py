@@ -57,7 +57,7 @@ def test_section_beds_per_night_and_full_reason() -> None:
     assert code == "full"
     assert text == (
         "men's beds full at Foresteria A on 2026-07-06..07-09 "
-        "(held by people of priority >= 0) and no alternative"
+        "(held by people of equal or higher priority) and no alternative"
     )
 
 
@@ -73,8 +73,8 @@ def test_priority_three_is_never_waitlisted_for_a_lower_one() -> None:
     _, hp = solve([foresteria("A", men=1)], [farm("F1")], ws)
     assert where(hp) == {"W3": "A"}
     r = reasons(hp)
-    assert r["W0"][0] == "outranked" and "priority >= 1" in r["W0"][1]
-    assert r["W1"][0] == "outranked" and "priority >= 2" in r["W1"][1]
+    assert r["W0"][0] == "outranked" and "held by people of higher priority" in r["W0"][1]
+    assert r["W1"][0] == "outranked" and "held by people of higher priority" in r["W1"][1]
 
 
 def test_closed_foresteria_reason() -> None:
@@ -476,7 +476,7 @@ def test_full_reason_covers_partial_options() -> None:
     assert spans_of(hp) == {"W1": [("A", "2026-07-06", "2026-07-12")]}
     assert reasons(hp)["W2"] == (
         "full",
-        "men's beds full at Foresteria A on 2026-07-06..07-11 (held by people of priority >= 0)"
+        "men's beds full at Foresteria A on 2026-07-06..07-11 (held by people of equal or higher priority)"
         " and no alternative",
     )
 

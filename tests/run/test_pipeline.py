@@ -994,3 +994,28 @@ def test_a_vehicle_whose_duty_cannot_hold_a_round_trip_stays_idle_and_the_plan_v
     busy = [u for u in left if u["code"] in ("vehicles_busy", "fleet_short")]
     said = [v for v in verify_run(out) if "idle vehicle" in v and "VA1" in v]
     assert bool(said) == bool(busy)
+
+
+def test_no_waitlist_reason_tells_a_persons_priority(tmp_path: Path) -> None:
+    # Found by a review: "men's beds full ... (held by people of priority >= 3)" beside a
+    # waitlisted id told that person's priority (3: a referral), in a file the operator export
+    # ships. Reasons now say "equal or higher" / "higher" priority; the code carries the rest.
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    edit_features(folder / "foresterie.geojson", 0, beds_men=1)
+    edit_features(folder / "foresterie.geojson", 1, beds_men=0)
+    workers = folder / "workers.csv"
+    workers.write_text(
+        workers.read_text("utf-8").replace(
+            "W01,2026-07-06,2026-07-13,men,,F1,0,", "W01,2026-07-06,2026-07-13,men,,F1,3,"
+        ),
+        "utf-8",
+    )
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    waitlist = _rows(out / "plan" / "waitlist.csv")
+    full = [w for w in waitlist if w["code"] in ("full", "outranked")]
+    assert full, "beds must run out for someone"
+    for w in waitlist:
+        assert not re.search(r"priorit\w*\W*(>=|[0-9])", w["reason"]), w["reason"]

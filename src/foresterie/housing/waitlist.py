@@ -304,8 +304,10 @@ def _full_reason(
     size = f"group of {u.size} " if u.is_group else ""
     text = f"{size}{kind} full at " + " and at ".join(parts)
     if higher:
-        return ("outranked", f"out-ranked: {text} held by people of priority >= {p + 1}{alt}", True)
-    return ("full", f"{text} (held by people of priority >= {p}){alt}", True)
+        # The text never names a priority: beside the person's id it would tell theirs (priority
+        # 3 is a referral), and waitlist.csv travels in the operator export. The code says it.
+        return ("outranked", f"out-ranked: {text} held by people of higher priority{alt}", True)
+    return ("full", f"{text} (held by people of equal or higher priority){alt}", True)
 
 
 UncoveredCode = Literal["before_opening", "after_closing", "between_foresterie", "released_no_work"]
