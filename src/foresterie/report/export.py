@@ -146,7 +146,7 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
         own = {wid for t in vd.trips for s in t.stops for wid in s.worker_ids}
         rides = {w: r for w, r in rides_of[vd.day].items() if w in own}
         folder = out / vd.day / vd.vehicle_id
-        html, table = boarding_list(vd)
+        html, table = boarding_list(run, vd, lg)
         write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
         write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
         write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds))

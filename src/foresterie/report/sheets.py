@@ -20,6 +20,7 @@ from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.notices import bed_ends, heat_alert_text, notices_html, riders_by_day
+from foresterie.report.page import page_head
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
 SHEET_CSS = """
@@ -88,9 +89,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         back=vd.trips[-1].ret,
     )
     out = [
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>",
-        f"<title>{escape(vd.vehicle_id)} {escape(vd.day)}</title><style>{SHEET_CSS}</style>",
-        "</head><body>",
+        page_head(code=lg.code, direction=lg.dir, title=f"{vd.vehicle_id} {vd.day}", css=SHEET_CSS),
         f"<h1>{escape(title)}</h1>",
         "<p class='meta'>"
         + escape(meta).replace("\0", f"<span data-km='{vd.km:.1f}'>{lg.num(vd.km, 1)}</span>")
@@ -344,7 +343,7 @@ def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: 
         + "</tr>"
         for r in rows
     )
-    return f"<table class='day'><tr>{head}</tr>{body}</table>"
+    return f"<div class='wide'><table class='day'><tr>{head}</tr>{body}</table></div>"
 
 
 def day_index_html(run: RunData, day: str, vds: list[VehicleDay], lg: Lang) -> str:
@@ -399,11 +398,10 @@ def day_index_html(run: RunData, day: str, vds: list[VehicleDay], lg: Lang) -> s
         else f"<p class='meta'>{escape(_('Nobody.'))}</p>"
     )
     return (
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)}</title><style>{SHEET_CSS}</style></head><body><h1>"
-        f"{escape(title)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
-        f"<a href='../../map.html#{escape(day)}'>{escape(_('map of the day'))}</a></p><table><tr>"
-        f"{head}</tr>{rows}</table>"
+        page_head(code=lg.code, direction=lg.dir, title=title, css=SHEET_CSS)
+        + f"<h1>{escape(title)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
+        f"<a href='../../map.html#{escape(day)}'>{escape(_('map of the day'))}</a></p>"
+        f"<div class='wide'><table><tr>{head}</tr>{rows}</table></div>"
         f"<h2 id='fleet'>{escape(_('Vehicles per base'))}</h2>{fleet}"
         f"<h2 id='left-behind'>{escape(_('Left without a ride'))}</h2>{left}</body></html>\n"
     )
