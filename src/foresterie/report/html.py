@@ -36,6 +36,7 @@ td.n { text-align: right; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
 .days a { display: inline-block; min-width: 44px; }
 .headline { font-size: 16px; background: #f5f7fa; border-left: 4px solid #1565c0; padding: 8px 12px; }
 table.kpis td:first-child { max-width: 260px; } details { margin: 8px 0; } summary { cursor: pointer; }
+@media print { body { max-width: none; padding: 0; } td, th { padding: 1px 4px; } }
 """
 
 Say = Callable[[str], None]

@@ -57,6 +57,7 @@ h1 { font-size: 13pt; margin: 0 0 3mm; }
 .slip .free { font-size: 9.5pt; border-top: 1px solid #bbb; padding-top: 1mm; margin: 1mm 0 0; }
 .helpline { white-space: nowrap; }
 @media screen { body { padding: 6mm; } }
+@media screen and (max-width: 560px) { body { padding: 2mm; } .slips { grid-template-columns: 1fr; } }
 """
 
 

@@ -123,7 +123,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
         out.append(f"<h2>{escape(t.trip_id)}: {escape(where)}</h2>")
-        out.append(f"<table><tr>{header}</tr>")
+        out.append(f"<div class='wide'><table><tr>{header}</tr>")
         morning = t.direction == "to_farm"
         point = place_of(sc, t.origin_id) if t.origin_id else None
         load = t.riders if morning and point is None else 0
@@ -166,7 +166,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         trip_meta = _("{km} km · {riders} riders").format(
             km=lg.num(t.km, 1), riders=lg.num(t.riders)
         )
-        out.append(f"</table><p class='meta'>{escape(trip_meta)}</p></div>")
+        out.append(f"</table></div><p class='meta'>{escape(trip_meta)}</p></div>")
     out.append("</body></html>\n")
     return "\n".join(out)
 
