@@ -19,7 +19,13 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
-from foresterie.report.notices import bed_ends, heat_alert_text, notices_html, riders_by_day
+from foresterie.report.notices import (
+    HELPLINE,
+    bed_ends,
+    heat_alert_text,
+    notices_html,
+    riders_by_day,
+)
 from foresterie.report.page import page_head
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
@@ -33,6 +39,7 @@ td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-spa
 .ids { font-size: 8.5pt; color: #333; }
 .meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
 .heat { font-weight: bold; border: 2px solid #000; padding: 1mm 2mm; }
+.help { margin-top: 4mm; border-top: 1px solid #888; padding-top: 1mm; } .helpline { white-space: nowrap; }
 @media screen { body { padding: 8mm; } }
 """
 
@@ -167,8 +174,21 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             km=lg.num(t.km, 1), riders=lg.num(t.riders)
         )
         out.append(f"</table></div><p class='meta'>{escape(trip_meta)}</p></div>")
+    out.append(f"<p class='help' id='helpline'>{driver_helpline_html(lg)}</p>")
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+def driver_helpline_html(lg: Lang) -> str:
+    """What the driver does if a rider is asked for money, threatened or offered a paid ride:
+    the number the riders' slips give, so both say the same (the number kept on one line)."""
+    text = escape(
+        lg._(
+            "If anyone asks a rider for money for the ride or the job, threatens them or offers "
+            "them a paid ride: the anti-trafficking helpline {phone} (free, 24 hours a day)."
+        )
+    )
+    return text.replace("{phone}", f"<strong class='helpline'>{escape(HELPLINE)}</strong>")
 
 
 def _point_row(
