@@ -179,3 +179,31 @@ def test_the_helpline_number_is_never_split_across_lines(phone: Any, lang_run: P
             assert lines == 1, (path.name, i)
         page.close()
     assert {"ar", "fr", "en", "it"} <= seen
+
+
+@pytest.mark.browser
+def test_the_map_on_a_phone_starts_with_its_layer_list_and_legend_folded(
+    phone: Any, narrow_run: Path
+) -> None:
+    """Expanded, the layer list and the legend cover most of a phone's screen: there both start
+    folded (a tap opens them), and the legend sits at the top, clear of the attribution."""
+    page = phone.new_page()
+    page.goto((narrow_run / "report" / "map.html").as_uri())
+    page.wait_for_selector(".fs-legend")
+    layers = page.locator(".leaflet-control-layers")
+    assert "leaflet-control-layers-expanded" not in (layers.get_attribute("class") or "")
+    legend = page.locator(".fs-legend details")
+    assert legend.evaluate("d => d.open") is False
+    assert page.locator(".leaflet-top .fs-legend").count() == 1
+    page.locator(".fs-legend summary").tap()
+    assert legend.evaluate("d => d.open") is True
+    page.set_viewport_size({"width": 1200, "height": 800})  # a desk: both open from the start
+    page.reload()
+    page.wait_for_selector(".fs-legend")
+    assert page.locator(".fs-legend details").evaluate("d => d.open") is True
+    assert (
+        "leaflet-control-layers-expanded"
+        in (page.locator(".leaflet-control-layers").get_attribute("class") or "")
+        or page.locator(".leaflet-control-layers-list").is_visible()
+    )
+    page.close()
