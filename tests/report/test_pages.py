@@ -113,10 +113,13 @@ CUT = """(w) => [...document.querySelectorAll('body *')].filter(e => {
 
 
 @pytest.mark.browser
-def test_no_page_scrolls_sideways_on_a_phone(phone: Any, narrow_run: Path) -> None:
+def test_no_page_scrolls_sideways_on_a_phone(
+    phone: Any, narrow_run: Path, day_run: Path, monitored_season: Path
+) -> None:
     """At 320 px every page is laid out at the phone's width (not a desktop's, shrunk) and
-    nothing drags it sideways: a wide table or chart scrolls inside its own box."""
-    pages = _pages(narrow_run)
+    nothing drags it sideways: a wide table or chart scrolls inside its own box. The season's
+    pages, a day run's and the monitor's."""
+    pages = [*_pages(narrow_run), *_pages(day_run), monitored_season / "index.html"]
     assert any(p.name.endswith("-beds.html") for p in pages)
     for path in pages:
         page = phone.new_page()
