@@ -71,7 +71,10 @@ def test_riders_from_a_departure_point_board_there_in_the_report_language(
         page = tmp_path / "boarding" / t.day / f"{t.vehicle_id}.html"
         assert page in written
         text = page.read_text(encoding="utf-8")
-        assert text.startswith("<!DOCTYPE html>\n<html lang='it'") and html.escape("Lista d'imbarco") in text
+        assert (
+            text.startswith("<!DOCTYPE html>\n<html lang='it'")
+            and html.escape("Lista d'imbarco") in text
+        )
         cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", text)
         for s in t.stops:
             for wid in s.worker_ids:

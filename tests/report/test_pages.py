@@ -20,7 +20,7 @@ from foresterie.cli import app
 from foresterie.report.boarding import write_boarding_sheets
 from foresterie.report.page import VIEWPORT
 from foresterie.report.rundata import load_run
-from tests.report.test_browser import FLAGS, _chromium
+from tests.report.test_browser import FLAGS, chromium_or_skip
 
 PHONE = 320  # px: the narrowest phone still in use (iPhone SE, first generation)
 A4_PX = 718  # px: an A4 page's 190 mm between Chromium's default 10 mm print margins, at 96 dpi
@@ -59,13 +59,7 @@ def test_every_page_of_the_report_declares_the_device_width(
 @pytest.fixture(scope="module")
 def phone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A headless Chromium emulating a phone: 320 px wide, touch, viewport meta honoured."""
-    exe = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None  # type: ignore[assignment]
-    if exe is None or sync_playwright is None:
-        pytest.skip("browser tests skipped: chromium or playwright is missing")
+    exe, sync_playwright = chromium_or_skip()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
         ctx = browser.new_context(
