@@ -808,8 +808,8 @@ def test_a_day_headline_names_the_bases_proven_short(day_run: Path) -> None:
     )
     text = " ".join(day_headline(run, lang("it")))
     assert (
-        "Senza passaggio: 3 a Fortore, flotta insufficiente (dimostrato); 2 a Borgo Mezzanone, "
-        in text
+        "Senza passaggio: 3 presso Fortore, flotta insufficiente (dimostrato); 2 presso Borgo "
+        "Mezzanone, " in text
     )
     assert (
         "Carenza di mezzi dimostrata: Fortore (ne mancano 3), Borgo Mezzanone (ne mancano 2)."

@@ -70,3 +70,22 @@ def test_french_messages_never_break_before_high_punctuation() -> None:
     assert slip  # the notices' messages are among those checked
     back = lang("fr")._("vehicle {vehicle} at {time}; back at {place} by {back}")
     assert "\u202f;" in back
+
+
+# An Italian place name may need an article ("al Villaggio", "alla Foresteria"): a bare "a"
+# before it reads wrong for most names ("a Villaggio dell'Accoglienza"); "presso" fits them all.
+BARE_A = re.compile(r"(?:^|\s)a \{(?:foresteria|place|next|base|where)\}")
+
+
+def test_italian_never_puts_a_bare_a_before_a_place_name() -> None:
+    with po_path("it").open("rb") as fh:
+        catalog = read_po(fh, locale="it")
+    bad = [
+        text
+        for m in catalog
+        if m.id
+        for text in (m.string if isinstance(m.string, tuple) else (m.string,))
+        if text and BARE_A.search(text)
+    ]
+    assert bad == []
+    assert "presso {place}" in lang("it")._("{n} at {place}, {reason}")
