@@ -760,7 +760,8 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     )
     assert f"{left} sono rimasti senza andata e ritorno (100,0% con un motivo dimostrato)" in head
     assert (
-        "Senza passaggio: 2 a Borgo Mezzanone, nessun veicolo con base lì; 1 a Borgo Mezzanone "
+        "Senza passaggio: 2 presso Borgo Mezzanone, nessun veicolo con base lì; 1 presso Borgo "
+        "Mezzanone "
         "(ex pista), nessun veicolo con base lì." in head
     )
     assert "Carenza di mezzi" not in head  # no vehicle based there: no lower bound above it
