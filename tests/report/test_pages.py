@@ -20,6 +20,7 @@ from foresterie.cli import app
 from foresterie.report.boarding import write_boarding_sheets
 from foresterie.report.page import VIEWPORT
 from foresterie.report.rundata import load_run
+from tests.helpers import TINY, edit_features, set_toml
 from tests.report.test_browser import FLAGS, chromium_or_skip
 
 PHONE = 320  # px: the narrowest phone still in use (iPhone SE, first generation)
@@ -77,8 +78,6 @@ def phone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def narrow_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny scenario with partial stays and a closing (desk notices) and two seats a
     vehicle (riders left behind: the report's widest table, the fleet short by week)."""
-    from tests.helpers import TINY, edit_features, set_toml
-
     base = tmp_path_factory.mktemp("narrow")
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
