@@ -4,7 +4,9 @@ and the same rows as a CSV in the ledger's boarding-list format."""
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -53,3 +55,34 @@ def test_qr_codes_with_the_fixed_mask_decode_to_the_id() -> None:
         code.save(png, kind="png", scale=4, border=4)
         png.seek(0)
         assert [r.text for r in zxingcpp.read_barcodes(Image.open(png))] == [wid]
+
+
+def test_riders_from_a_departure_point_board_there_in_the_report_language(
+    pickup_run: Path, tmp_path: Path
+) -> None:
+    """W07 has no bed and boards at the departure point PX: their rows on the boarding list say
+    PX, not the vehicle's base, going out and coming back, and the heading gives the time the
+    vehicle leaves PX. The page is in the scenario's language (Italian)."""
+    run = load_run(pickup_run)
+    written = write_boarding_sheets(run, tmp_path)
+    trips = [t for t in run.trips if t.origin_id == "PX"]
+    assert trips
+    for t in trips:
+        page = tmp_path / "boarding" / t.day / f"{t.vehicle_id}.html"
+        assert page in written
+        text = page.read_text(encoding="utf-8")
+        assert (
+            text.startswith("<!DOCTYPE html>\n<html lang='it'")
+            and html.escape("Lista d'imbarco") in text
+        )
+        cells = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>", text)
+        for s in t.stops:
+            for wid in s.worker_ids:
+                where = (
+                    f"PX → {s.farm_id} ({s.arrive})"
+                    if t.direction == "to_farm"
+                    else f"{s.farm_id} ({s.depart}) → PX"
+                )
+                assert (html.escape(where), wid) in cells, (t.trip_id, wid)
+        if t.direction == "to_farm":
+            assert f"parte alle {t.origin_depart}</h2>" in text

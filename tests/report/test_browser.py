@@ -41,8 +41,9 @@ def _chromium() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def chromium_or_skip() -> tuple[str, Any]:
+    """Debian's chromium and Playwright's sync_playwright, or skip the test (fail under
+    FORESTERIE_REQUIRE_BROWSER=1) when either is missing."""
     exe = _chromium()
     try:
         from playwright.sync_api import sync_playwright
@@ -55,6 +56,12 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         pytest.skip(
             f"browser tests skipped: {why} (apt-get install chromium; pip install playwright)"
         )
+    return exe, sync_playwright
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    exe, sync_playwright = chromium_or_skip()
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(

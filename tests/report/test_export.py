@@ -4,6 +4,7 @@ part, the public export has counts only with small cells suppressed. Every file 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from foresterie.report.export import SUPPRESSED, suppress
+from foresterie.report.export import SUPPRESSED, public_export, suppress
+from foresterie.report.rundata import load_run
 from tests.helpers import with_referrals
 
 IDS = [f"W0{i}" for i in range(1, 8)]  # every worker of the tiny season
@@ -129,6 +131,27 @@ def test_suppression_hides_a_lone_small_cell_from_the_total() -> None:
     assert suppress(table, (1,)) == [["A", 12], ["B", SUPPRESSED], ["C", SUPPRESSED], ["D", 0]]
     two = [["A", 12], ["B", 3], ["C", 2]]
     assert suppress(two, (1,)) == [["A", 12], ["B", SUPPRESSED], ["C", SUPPRESSED]]
+
+
+def test_the_waitlists_placement_row_is_never_published(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Only referred people have placement constraints, so the `placement` row of the public
+    waitlist table is a figure on referred people: suppressed at any size (here 6 of 7 people),
+    with one more cell of the column so it cannot be recovered from the total."""
+    run = load_run(tiny_season_run)
+    codes = ["placement"] * 6 + ["far"] * 8 + ["full"] * 5
+    waitlist = [
+        {"worker_id": f"X{i:02d}", "code": c, "proven": "yes", "reason": ""}
+        for i, c in enumerate(codes)
+    ]
+    public_export(dataclasses.replace(run, waitlist=waitlist), tmp_path)
+    with open(tmp_path / "waitlist_by_reason.csv", newline="") as fh:
+        rows = {r["code"]: r["people"] for r in csv.DictReader(fh)}
+    assert rows == {"far": "8", "full": SUPPRESSED, "placement": SUPPRESSED}
+    assert "`placement`" in (tmp_path / "README.md").read_text(encoding="utf-8")
+    table = [["far", 8], ["placement", 0], ["full", 5]]
+    assert suppress(table, (1,), frozenset({"placement"})) == table  # zero is shown
 
 
 def test_operator_view_has_no_restricted_part_and_verifies(

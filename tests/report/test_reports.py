@@ -506,6 +506,28 @@ def test_every_slip_gives_the_anti_trafficking_helpline_in_its_language(lang_run
     assert seen == {"it", "en", "fr", "ar"}
 
 
+def test_every_driver_sheet_gives_the_helpline_its_riders_slips_give(xss_run: Path) -> None:
+    """A driver sees who waits for the riders at the farm gate: every sheet ends with the number
+    the riders' slips give, in the sheet's language (Italian here), kept on one line."""
+    sheets = [
+        p
+        for p in (xss_run / "report" / "drivers").glob("*/*.html")
+        if p.name != "index.html" and not p.name.endswith("-notices.html")
+    ]
+    assert sheets
+    sentence = lang("it")._(
+        "If anyone asks a rider for money for the ride or the job, threatens them or offers "
+        "them a paid ride: the anti-trafficking helpline {phone} (free, 24 hours a day)."
+    )
+    assert sentence.startswith("Se qualcuno")
+    for path in sheets:
+        body = path.read_text(encoding="utf-8")
+        help_ = re.search(r"<p class='help' id='helpline'>(.*?)</p>", body)
+        assert help_ is not None, path.name
+        assert html.unescape(re.sub(r"<[^>]+>", "", help_[1])) == sentence.format(phone=HELPLINE)
+        assert f"<strong class='helpline'>{HELPLINE}</strong>" in help_[1]
+
+
 def test_heat_alert_days_are_said_on_sheets_and_slips(lang_run: Path) -> None:
     """On a heat-alert day (the tiny scenario's 8 July) the driver sheet and every worker's slip
     say that field work stops early by ordinance, at the scenario's time, in the reader's
@@ -738,7 +760,8 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     )
     assert f"{left} sono rimasti senza andata e ritorno (100,0% con un motivo dimostrato)" in head
     assert (
-        "Senza passaggio: 2 a Borgo Mezzanone, nessun veicolo con base lì; 1 a Borgo Mezzanone "
+        "Senza passaggio: 2 presso Borgo Mezzanone, nessun veicolo con base lì; 1 presso Borgo "
+        "Mezzanone "
         "(ex pista), nessun veicolo con base lì." in head
     )
     assert "Carenza di mezzi" not in head  # no vehicle based there: no lower bound above it
@@ -786,8 +809,8 @@ def test_a_day_headline_names_the_bases_proven_short(day_run: Path) -> None:
     )
     text = " ".join(day_headline(run, lang("it")))
     assert (
-        "Senza passaggio: 3 a Fortore, flotta insufficiente (dimostrato); 2 a Borgo Mezzanone, "
-        in text
+        "Senza passaggio: 3 presso Fortore, flotta insufficiente (dimostrato); 2 presso Borgo "
+        "Mezzanone, " in text
     )
     assert (
         "Carenza di mezzi dimostrata: Fortore (ne mancano 3), Borgo Mezzanone (ne mancano 2)."

@@ -12,7 +12,9 @@ from pathlib import Path
 import segno
 
 from foresterie.core.files import csv_text, write_text
-from foresterie.report.rundata import RunData
+from foresterie.core.i18n import N_, Lang, lang
+from foresterie.report.page import page_head
+from foresterie.report.rundata import RunData, place_of
 from foresterie.report.sheets import SHEET_CSS, VehicleDay, vehicle_days
 
 BOARDING_CSS = """
@@ -33,12 +35,14 @@ def qr_svg(worker_id: str) -> str:
     return str(code.svg_inline(scale=2, border=2))
 
 
-def write_boarding_sheets(run: RunData, out: Path) -> list[Path]:
-    """report/boarding/DAY/VEHICLE.html and .csv for every vehicle-day of the run."""
+def write_boarding_sheets(run: RunData, out: Path, lg: Lang | None = None) -> list[Path]:
+    """report/boarding/DAY/VEHICLE.html and .csv for every vehicle-day of the run; the pages
+    in `lg` (default: the scenario's `[report] lang`)."""
+    lg = lg or lang(run.scenario.config.report.lang)
     written = []
     for vd in vehicle_days(run):
         folder = out / "boarding" / vd.day
-        html, table = boarding_list(vd)
+        html, table = boarding_list(run, vd, lg)
         html_path = folder / f"{vd.vehicle_id}.html"
         write_text(html_path, html)
         csv_path = folder / f"{vd.vehicle_id}.csv"
@@ -47,32 +51,57 @@ def write_boarding_sheets(run: RunData, out: Path) -> list[Path]:
     return written
 
 
-def boarding_list(vd: VehicleDay) -> tuple[str, str]:
-    """One vehicle-day's boarding list: (printable HTML, importable CSV); that trip's ids only."""
+def boarding_list(run: RunData, vd: VehicleDay, lg: Lang) -> tuple[str, str]:
+    """One vehicle-day's boarding list: (printable HTML in `lg`, importable CSV); that trip's
+    ids only. Each rider's row says where they board and get off, and when the vehicle leaves
+    the place where they board: on a trip from a departure point, they board there, not at the
+    base."""
+    _ = lg._
     rows: list[list[str]] = []
+    title = _("Boarding list: {vehicle}, {day}").format(
+        vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
+    )
+    base = place_of(run.scenario, vd.foresteria_id)
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{escape(vd.vehicle_id)} {escape(vd.day)}</title>",
-        f"<style>{SHEET_CSS}{BOARDING_CSS}</style></head><body>",
-        f"<h1>Boarding list: {escape(vd.vehicle_id)}, {escape(vd.day)}</h1>",
-        f"<p class='meta'>Based at {escape(vd.foresteria_id)}. Tick each rider who boards "
-        "and write the time, or scan their code. Ids are pseudonymous.</p>",
-    ]
-    for t in vd.trips:
-        way = "to the farms" if t.direction == "to_farm" else "back"
-        parts.append(
-            f"<div class='trip'><h2>{escape(t.trip_id)} ({way}), departs "
-            f"{escape(t.depart)}</h2><table><tr><th>stop</th><th>rider</th><th>code</th>"
-            "<th>boarded</th><th>time</th></tr>"
+        page_head(code=lg.code, direction=lg.dir, title=title, css=SHEET_CSS + BOARDING_CSS),
+        f"<h1>{escape(title)}</h1>",
+        "<p class='meta'>"
+        + escape(
+            _(
+                "Based at {base} ({base_id}). Tick each rider who boards and write the time, "
+                "or scan their code. Ids are pseudonymous."
+            ).format(base=base.name, base_id=base.id)
         )
-        for s in t.stops:  # out: everyone boards at the foresteria; back: at the farm
+        + "</p>",
+    ]
+    header = "".join(
+        f"<th>{escape(_(h))}</th>"
+        for h in (N_("boards → gets off"), N_("rider"), N_("code"), N_("boarded"), N_("time"))
+    )
+    for t in vd.trips:
+        morning = t.direction == "to_farm"
+        way = (
+            _("to the farms")
+            if morning
+            else _("back to the departure point")
+            if t.origin_id
+            else _("back to the foresteria")
+        )
+        home = t.origin_id or t.foresteria_id  # where the riders board out and get off back
+        leaves = t.origin_depart if morning and t.origin_id else t.depart
+        heading = _("{trip}: {way}, leaves at {time}").format(trip=t.trip_id, way=way, time=leaves)
+        parts.append(
+            f"<div class='trip'><h2>{escape(heading)}</h2><div class='wide'><table>"
+            f"<tr>{header}</tr>"
+        )
+        for s in t.stops:
             where = (
-                f"{vd.foresteria_id} -> {s.farm_id}"
-                if t.direction == "to_farm"
-                else f"{s.farm_id} -> {vd.foresteria_id}"
+                f"{home} → {s.farm_id} ({s.arrive})"
+                if morning
+                else f"{s.farm_id} ({s.depart}) → {home}"
             )
             parts += [_row(where, wid) for wid in s.worker_ids]
-        parts.append("</table></div>")
+        parts.append("</table></div></div>")
         rows += [[vd.day, vd.vehicle_id, wid, "", ""] for s in t.stops for wid in s.worker_ids]
     parts.append("</body></html>\n")
     table = csv_text(rows, ["date", "vehicle_id", "worker_id", "boarded", "time"])

@@ -126,7 +126,7 @@ def public_from_aggregates(root: Path, out: Path) -> None:
         table: list[list[Any]] = [
             [int(c) if i in cols else c for i, c in enumerate(r)] for r in rows
         ]
-        _write(out / name, header, suppress(table, cols))
+        _write(out / name, header, suppress(table, cols, REFERRED_ONLY.get(name, frozenset())))
     manifest = json_value(read_inside(root, "manifest.json", 1 << 26).decode("utf-8"))
     _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {})))
     write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
@@ -146,7 +146,7 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
         own = {wid for t in vd.trips for s in t.stops for wid in s.worker_ids}
         rides = {w: r for w, r in rides_of[vd.day].items() if w in own}
         folder = out / vd.day / vd.vehicle_id
-        html, table = boarding_list(vd)
+        html, table = boarding_list(run, vd, lg)
         write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
         write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
         write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds))
@@ -207,13 +207,24 @@ restricted part (exit 0 when everything else passes).
 # ------------------------------------------------------------------ public
 
 
-def suppress(table: list[list[Any]], people_cols: tuple[int, ...]) -> list[list[Any]]:
+# Rows that count referred people only, whatever their size: the waitlist code `placement`
+# arises only from a referral record's sites to avoid. "No figure on referred people": such a
+# row is suppressed like a small cell (and so hides one more cell of its column).
+REFERRED_ONLY = {"waitlist_by_reason.csv": frozenset({"placement"})}
+
+
+def suppress(
+    table: list[list[Any]], people_cols: tuple[int, ...], referred: frozenset[str] = frozenset()
+) -> list[list[Any]]:
     """Primary suppression: a count of people (or person-days) in 1..SMALL_CELL-1 becomes
-    SUPPRESSED. Secondary: a column with exactly one suppressed cell also loses its smallest
-    other non-zero count, so that the cell cannot be recovered from the column's total."""
+    SUPPRESSED, and so does any non-zero count of a row whose first cell is in `referred`.
+    Secondary: a column with exactly one suppressed cell also loses its smallest other non-zero
+    count, so that the cell cannot be recovered from the column's total."""
     out = [list(r) for r in table]
     for c in people_cols:
-        small = [i for i, r in enumerate(out) if 0 < r[c] < SMALL_CELL]
+        small = [
+            i for i, r in enumerate(out) if 0 < r[c] < SMALL_CELL or (r[c] and r[0] in referred)
+        ]
         for i in small:
             out[i][c] = SUPPRESSED
         if len(small) == 1:
@@ -285,10 +296,11 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         hide(rows, (4, 5)),
     )
     codes = Counter(w["code"] for w in run.waitlist)
+    table = [[c, n] for c, n in sorted(codes.items())]
     _write(
         out / "waitlist_by_reason.csv",
         ["code", "people"],
-        hide([[c, n] for c, n in sorted(codes.items())], (1,)),
+        table if small_cells else suppress(table, (1,), REFERRED_ONLY["waitlist_by_reason.csv"]),
     )
     transport: dict[tuple[str, str], _Week] = defaultdict(_Week)
     for t in run.trips:
@@ -378,6 +390,8 @@ Small cells: every count of people or of person-days (people housed, bed-nights 
 people waitlisted, worker-days transported or unserved) from 1 to {n_minus} is replaced by
 `{s}`; zero is shown. Where a column has exactly one such cell, its smallest other non-zero
 count is suppressed too, so that the hidden one cannot be recovered from the column's total.
+People waitlisted for their placement constraints (code `placement`: only people referred by
+the anti-exploitation system have them) are suppressed whatever their number.
 Counts of beds, trips, vehicles and kilometres are not about people and are shown as they are.
 
 Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and section),

@@ -21,6 +21,7 @@ from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.notices import bed_ends, bed_notices_by_foresteria, bed_notices_html
+from foresterie.report.page import page_head
 from foresterie.report.rundata import RunData, load_run, place_of
 from foresterie.report.sheets import write_sheets
 
@@ -35,6 +36,7 @@ td.n { text-align: right; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
 .days a { display: inline-block; min-width: 44px; }
 .headline { font-size: 16px; background: #f5f7fa; border-left: 4px solid #1565c0; padding: 8px 12px; }
 table.kpis td:first-child { max-width: 260px; } details { margin: 8px 0; } summary { cursor: pointer; }
+@media print { body { max-width: none; padding: 0; } td, th { padding: 1px 4px; } }
 """
 
 Say = Callable[[str], None]
@@ -82,6 +84,7 @@ def tier_label(name: str, lg: Lang) -> str:
 UNSERVED_HEADER = [N_("boarding at"), N_("reason"), N_("proven"), N_("worker-days"), N_("days")]
 WAITLIST_REASONS = {
     "far": N_("no foresteria within the commute limit of their farm"),
+    "placement": N_("no foresteria within reach meets the person's placement constraints"),
     "closed": N_("no foresteria open for the whole stay"),
     "no_section": N_("no beds of their section"),
     "no_accessible": N_("no accessible bed"),
@@ -286,13 +289,13 @@ def bars_svg(
     scale = (height - 10) / top
     out = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height + pad_b}' "
-        f"role='img'>"
+        f"viewBox='0 0 {width} {height + pad_b}' role='img'>"
     ]
     for tick in sorted({0, round(top / 2), top}):  # whole numbers, each once, at its height
         y = height - round(tick * scale)
         out.append(
             f"<line x1='{pad_l - 3}' x2='{width}' y1='{y}' y2='{y}' stroke='#eee'/>"
-            f"<text x='{pad_l - 5}' y='{y + 3}' text-anchor='end'>{tick}</text>"
+            f"<text x='{pad_l - 5}' y='{y + 3}' text-anchor='end'>{escape(lg.num(tick))}</text>"
         )
     step = max(1, len(bars) // 12, math.ceil(LABEL_GAP_PX / ((bar_w + gap) * sin)))
     for i, b in enumerate(bars):
@@ -391,7 +394,7 @@ def _table(header: list[str], rows: list[list[Any]], lg: Lang | None = None) -> 
 
     head = "".join(f"<th>{escape(t(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(cell(c) for c in r) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f"<div class='wide'><table><tr>{head}</tr>{body}</table></div>"
 
 
 def waitlist_rows(run: RunData) -> list[list[Any]]:
@@ -845,8 +848,7 @@ def index_html(run: RunData, lg: Lang) -> str:
     )
     title = _("{name}: housing and shuttle plan").format(name=sc.name)
     parts = [
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>",
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        page_head(code=lg.code, direction=lg.dir, title=title, css=CSS),
         f"<h1>{escape(title)}</h1>",
         f"<p class='note'>{escape(meta)}</p>",
         "<p class='headline' id='headline'>"
@@ -899,7 +901,7 @@ def index_html(run: RunData, lg: Lang) -> str:
         f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
         f"</summary><p class='note'>{escape(_('From manifest.json; formulas in the README.'))}"
         + (f" {escape(_(DAY_APPENDIX))}" if is_day_run(run) else "")
-        + f"</p><table>{raw}</table></details>",
+        + f"</p><div class='wide'><table>{raw}</table></div></details>",
         f"<details><summary>{escape(_('Housing solver'))}</summary>"
         f"<p class='note' id='solver-claims'>{escape(_(SOLVER_CLAIMS))}</p>{tiers}</details>",
         "</body></html>\n",

@@ -26,6 +26,7 @@ from jinja2 import Template
 
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.basemap import shipped_basemap
+from foresterie.report.page import VIEWPORT
 from foresterie.report.rundata import RunData, shift_text
 
 SECTION_ORDER = ("men", "women", "family")
@@ -326,6 +327,7 @@ def plan_map(
         assert isinstance(root, Figure)
         root.title = html.escape(data["title"])
         root.header.add_child(Element('<meta charset="utf-8">'), name="charset")
+        root.header.add_child(Element(VIEWPORT), name="viewport")
         root.header.add_child(Element(f"<style>{_leaflet_css()}</style>"), name="leaflet_css")
         root.header.add_child(
             Element(f"<script>{_leaflet_file('leaflet.js').decode('utf-8')}</script>"),

@@ -22,6 +22,7 @@ from foresterie.core.files import csv_cell, read_inside
 from foresterie.core.i18n import N_, Lang
 from foresterie.report.html import CSS, SECTION_LABELS, WAITLIST_REASONS, Bar, bars_svg
 from foresterie.report.maps import UNSERVED_REASONS
+from foresterie.report.page import page_head
 
 MAX_BYTES = 64 << 20
 FAMILY_LABELS = {
@@ -319,8 +320,7 @@ def monitor_html(rows: list[dict[str, str]], meta: dict[str, Any], lg: Lang) -> 
         days=meta["day_runs"],
     )
     parts = [
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>",
-        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+        page_head(code=lg.code, direction=lg.dir, title=title, css=CSS),
         f"<h1>{escape(title)}</h1>",
         f"<p class='note'>{escape(note)}</p>",
         "<p class='note'>"
@@ -344,7 +344,7 @@ def monitor_html(rows: list[dict[str, str]], meta: dict[str, Any], lg: Lang) -> 
         body = "".join(_figure_row(r, lg) for r in rows if FAMILY_OF.get(r["indicator"]) == fam)
         parts.append(
             f"<details><summary>{escape(_('All figures, week by week'))}</summary>"
-            f"<table><tr>{head}</tr>{body}</table></details>"
+            f"<div class='wide'><table><tr>{head}</tr>{body}</table></div></details>"
         )
     parts.append(f"<h2>{escape(_('Notes'))}</h2><ul>")
     parts += [f"<li>{escape(_(n))}</li>" for n in NOTES]

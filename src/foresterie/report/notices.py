@@ -28,6 +28,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from foresterie.core.i18n import N_, Lang, lang
+from foresterie.report.page import page_head
 from foresterie.report.rundata import Place, RunData, StopRow, TripRow, place_of
 from foresterie.scenario.model import Farm, Worker
 
@@ -54,7 +55,9 @@ h1 { font-size: 13pt; margin: 0 0 3mm; }
 .slip .bed { border: 2px solid #000; padding: 1mm 2mm; }
 .desk { color: #333; margin: 0 0 3mm; }
 .slip .free { font-size: 9.5pt; border-top: 1px solid #bbb; padding-top: 1mm; margin: 1mm 0 0; }
+.helpline { white-space: nowrap; }
 @media screen { body { padding: 6mm; } }
+@media screen and (max-width: 560px) { body { padding: 2mm; } .slips { grid-template-columns: 1fr; } }
 """
 
 
@@ -380,9 +383,8 @@ def notices_html(
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
     )
     return (
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)}</title><style>{NOTICE_CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1><div class='slips'>{''.join(slips)}</div></body></html>\n"
+        page_head(code=lg.code, direction=lg.dir, title=title, css=NOTICE_CSS)
+        + f"<h1>{escape(title)}</h1><div class='slips'>{''.join(slips)}</div></body></html>\n"
     )
 
 
@@ -410,9 +412,8 @@ def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: L
         "week say it too."
     )
     return (
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)}</title><style>{NOTICE_CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"
+        page_head(code=lg.code, direction=lg.dir, title=title, css=NOTICE_CSS)
+        + f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"
         f"<div class='slips'>{''.join(slips)}</div></body></html>\n"
     )
 

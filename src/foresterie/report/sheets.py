@@ -19,7 +19,14 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
-from foresterie.report.notices import bed_ends, heat_alert_text, notices_html, riders_by_day
+from foresterie.report.notices import (
+    HELPLINE,
+    bed_ends,
+    heat_alert_text,
+    notices_html,
+    riders_by_day,
+)
+from foresterie.report.page import page_head
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
 SHEET_CSS = """
@@ -32,6 +39,7 @@ td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-spa
 .ids { font-size: 8.5pt; color: #333; }
 .meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
 .heat { font-weight: bold; border: 2px solid #000; padding: 1mm 2mm; }
+.help { margin-top: 4mm; border-top: 1px solid #888; padding-top: 1mm; } .helpline { white-space: nowrap; }
 @media screen { body { padding: 8mm; } }
 """
 
@@ -88,9 +96,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         back=vd.trips[-1].ret,
     )
     out = [
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>",
-        f"<title>{escape(vd.vehicle_id)} {escape(vd.day)}</title><style>{SHEET_CSS}</style>",
-        "</head><body>",
+        page_head(code=lg.code, direction=lg.dir, title=f"{vd.vehicle_id} {vd.day}", css=SHEET_CSS),
         f"<h1>{escape(title)}</h1>",
         "<p class='meta'>"
         + escape(meta).replace("\0", f"<span data-km='{vd.km:.1f}'>{lg.num(vd.km, 1)}</span>")
@@ -124,7 +130,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
         out.append(f"<h2>{escape(t.trip_id)}: {escape(where)}</h2>")
-        out.append(f"<table><tr>{header}</tr>")
+        out.append(f"<div class='wide'><table><tr>{header}</tr>")
         morning = t.direction == "to_farm"
         point = place_of(sc, t.origin_id) if t.origin_id else None
         load = t.riders if morning and point is None else 0
@@ -167,9 +173,22 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         trip_meta = _("{km} km · {riders} riders").format(
             km=lg.num(t.km, 1), riders=lg.num(t.riders)
         )
-        out.append(f"</table><p class='meta'>{escape(trip_meta)}</p></div>")
+        out.append(f"</table></div><p class='meta'>{escape(trip_meta)}</p></div>")
+    out.append(f"<p class='help' id='helpline'>{driver_helpline_html(lg)}</p>")
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+def driver_helpline_html(lg: Lang) -> str:
+    """What the driver does if a rider is asked for money, threatened or offered a paid ride:
+    the number the riders' slips give, so both say the same (the number kept on one line)."""
+    text = escape(
+        lg._(
+            "If anyone asks a rider for money for the ride or the job, threatens them or offers "
+            "them a paid ride: the anti-trafficking helpline {phone} (free, 24 hours a day)."
+        )
+    )
+    return text.replace("{phone}", f"<strong class='helpline'>{escape(HELPLINE)}</strong>")
 
 
 def _point_row(
@@ -344,7 +363,7 @@ def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: 
         + "</tr>"
         for r in rows
     )
-    return f"<table class='day'><tr>{head}</tr>{body}</table>"
+    return f"<div class='wide'><table class='day'><tr>{head}</tr>{body}</table></div>"
 
 
 def day_index_html(run: RunData, day: str, vds: list[VehicleDay], lg: Lang) -> str:
@@ -399,11 +418,10 @@ def day_index_html(run: RunData, day: str, vds: list[VehicleDay], lg: Lang) -> s
         else f"<p class='meta'>{escape(_('Nobody.'))}</p>"
     )
     return (
-        f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>"
-        f"<title>{escape(title)}</title><style>{SHEET_CSS}</style></head><body><h1>"
-        f"{escape(title)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
-        f"<a href='../../map.html#{escape(day)}'>{escape(_('map of the day'))}</a></p><table><tr>"
-        f"{head}</tr>{rows}</table>"
+        page_head(code=lg.code, direction=lg.dir, title=title, css=SHEET_CSS)
+        + f"<h1>{escape(title)}</h1><p><a href='drivers.csv'>drivers.csv</a> · "
+        f"<a href='../../map.html#{escape(day)}'>{escape(_('map of the day'))}</a></p>"
+        f"<div class='wide'><table><tr>{head}</tr>{rows}</table></div>"
         f"<h2 id='fleet'>{escape(_('Vehicles per base'))}</h2>{fleet}"
         f"<h2 id='left-behind'>{escape(_('Left without a ride'))}</h2>{left}</body></html>\n"
     )

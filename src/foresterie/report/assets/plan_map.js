@@ -95,7 +95,9 @@ function foresteriePlanMap(map, D) {
                " " + esc(dir === "to_farm" ? t("→ farms") : t("← back home")) + "</span>"] = g;
     });
   });
-  L.control.layers(bases, overlays, {collapsed: D.foresterie.length > 4, position: "topright"}).addTo(map);
+  // on a phone the expanded layer list and the legend would cover the map: both start folded
+  var narrow = map.getSize().x < 600;
+  L.control.layers(bases, overlays, {collapsed: narrow || D.foresterie.length > 4, position: "topright"}).addTo(map);
   L.control.scale({imperial: false}).addTo(map);
 
   /* ---- fullscreen ---- */
@@ -119,11 +121,11 @@ function foresteriePlanMap(map, D) {
 
   /* ---- legend ---- */
   var Legend = L.Control.extend({
-    options: {position: "bottomleft"},
+    options: {position: narrow ? "topleft" : "bottomleft"},
     onAdd: function () {
       var d = L.DomUtil.create("div", "fs-legend");
       d.innerHTML =
-        "<b>" + esc(D.title) + "</b><br>" +
+        "<details" + (narrow ? "" : " open") + "><summary><b>" + esc(D.title) + "</b></summary>" +
         "<span class='fs-sym fs-home'></span> " + esc(t("foresteria (size: beds)")) + "<br>" +
         "<span class='fs-sym fs-farm'></span> " + esc(t("farm")) +
         " &nbsp;<span class='fs-sym fs-clu'>3</span> " + esc(t("farms grouped")) + "<br>" +
@@ -132,7 +134,9 @@ function foresteriePlanMap(map, D) {
         "<span class='fs-sym fs-line'></span> " + esc(t("shuttle trip, one colour per vehicle")) + "; " +
         "&#x27A4; " + esc(t("direction, numbers = stop order")) + "<br>" +
         "<i>" + esc(D.geometry_note) + "</i>" +
-        (D.basemap ? "<br><span class='fs-attr'>" + esc(D.basemap.attribution) + "</span>" : "");
+        (D.basemap ? "<br><span class='fs-attr'>" + esc(D.basemap.attribution) + "</span>" : "") +
+        "</details>";
+      L.DomEvent.disableClickPropagation(d);
       return d;
     }
   });

@@ -1,0 +1,33 @@
+"""The head every HTML page of the report starts with, and the CSS rules every page shares.
+
+The pages are read on a phone at the farm gate as often as on paper: without a viewport
+declaration a phone lays a page out 980 px wide and shrinks it to a third, and a chart or a
+table wider than the screen drags the whole page sideways. So every page declares the device's
+width, wide tables and charts scroll inside their own box on a screen, and on paper charts
+shrink to the page (their `viewBox`) instead of being cut at its right edge.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+VIEWPORT = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+
+# `.wide` wraps a table that may be wider than a phone; `.chart` holds an inline SVG chart.
+FIT_CSS = """
+.wide, .chart { max-width: 100%; overflow-x: auto; box-sizing: border-box; }
+@media print {
+  .wide, .chart { overflow: visible; }
+  svg[viewBox] { max-width: 100%; height: auto; }
+}
+"""
+
+
+def page_head(*, code: str, direction: str, title: str, css: str) -> str:
+    """`<!DOCTYPE html>` up to `<body>`: language and direction, charset, viewport, the title
+    (escaped here) and the page's CSS followed by FIT_CSS."""
+    return (
+        f"<!DOCTYPE html>\n<html lang='{escape(code)}' dir='{escape(direction)}'><head>"
+        f"<meta charset='utf-8'>{VIEWPORT}<title>{escape(title)}</title>"
+        f"<style>{css}{FIT_CSS}</style></head><body>"
+    )
