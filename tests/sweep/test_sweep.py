@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from foresterie.report.page import VIEWPORT
 from foresterie.scenario.load import load_scenario
 from foresterie.sweep.members import Sweep, load_sweep, member_scenario, members
 from foresterie.sweep.runner import run_sweep
@@ -194,6 +195,7 @@ def test_a_failing_member_is_recorded_not_fatal(swept: tuple[Path, Path, Path]) 
     html = (one / "report" / "index.html").read_text(encoding="utf-8")
     assert "d001-r0000" in html and html.count("<svg") == 12
     assert "<html lang='it'" in html and "Quantili" in html  # the base scenario's language
+    assert VIEWPORT in html  # laid out at a phone's width, like the run's own pages
 
 
 def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:

@@ -11,6 +11,7 @@ import numpy as np
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.html import CSS, KPI_GROUPS, _table
+from foresterie.report.page import page_head
 from foresterie.scenario.load import read_config
 from foresterie.sweep.members import Sweep
 from foresterie.sweep.tables import kpi_columns, quantile_rows
@@ -100,8 +101,7 @@ def write_sweep_report(sweep: Sweep, out: Path, rows: list[dict[str, Any]]) -> P
     )
     html = "\n".join(
         [
-            f"<!DOCTYPE html>\n<html lang='{lg.code}' dir='{lg.dir}'><head><meta charset='utf-8'>",
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>",
+            page_head(code=lg.code, direction=lg.dir, title=title, css=CSS),
             f"<h1>{escape(title)}</h1>",
             f"<p class='note'>{escape(note)}</p>",
             "<p><a href='../results.csv'>results.csv</a> · <a href='../quantiles.csv'>quantiles.csv</a>"
