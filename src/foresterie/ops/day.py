@@ -21,7 +21,6 @@ folder, replayable byte for byte with `foresterie replay`. A one-leg booking hol
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 import tempfile
 import time
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.files import dumps_json, file_sha256, json_at, read_json, write_text
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import parse_hhmm
@@ -348,13 +347,20 @@ class DayResult:
     record: dict[str, Any]
 
 
+def day_run_season(run: Path) -> str | None:
+    """The season run manifest's sha256 a day run records, or None if `run` holds no day.json;
+    a day.json that is damaged (not JSON, not an object, the hash missing or not text) is
+    named in one line (ScenarioError), never taken for "not a day run"."""
+    if not (run / "day.json").exists() and not (run / "day.json").is_symlink():
+        return None
+    label = str(run / "day.json")
+    record = read_json(run, "day.json", label)
+    return str(json_at(record, label, "season_run_manifest_sha256", str))
+
+
 def _day_run_of(run: Path, season_sha256: str) -> bool:
     """Is `run` a published day run of this season run?"""
-    try:
-        record = json.loads((run / "day.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return bool(record.get("season_run_manifest_sha256") == season_sha256)
+    return day_run_season(run) == season_sha256
 
 
 def day_run_path(season_run: Path, d: date) -> Path:

@@ -14,7 +14,6 @@ fewer than `MIN_CELL` people in a breakdown (by site, section, reason, ...) are 
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,7 @@ from typing import Any, Literal
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import csv_text, dumps_json, file_sha256, write_text
-from foresterie.ops.day import SeasonRun, load_season_run
+from foresterie.ops.day import SeasonRun, day_run_season, load_season_run
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.run.folders import atomic_dir
 from foresterie.scenario.model import SECTIONS
@@ -178,13 +177,9 @@ def find_day_runs(
     for top in folders:
         candidates = [top] if (top / "day.json").is_file() else sorted(top.glob("*"))
         for c in candidates:
-            if (c / "day.json").is_file() and (c / "manifest.json").is_file():
-                try:
-                    rec = json.loads((c / "day.json").read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    continue
-                if rec.get("season_run_manifest_sha256") == season.manifest_sha256:
-                    found.setdefault(file_sha256(c / "manifest.json"), c.resolve())
+            ours = (c / "manifest.json").is_file() and (c / "day.json").is_file()
+            if ours and day_run_season(c) == season.manifest_sha256:  # damaged: named, exit 2
+                found.setdefault(file_sha256(c / "manifest.json"), c.resolve())
     out: dict[date, DayRun] = {}
     missing = []
     for d, hashes in sorted(recorded.items()):
