@@ -10,7 +10,9 @@ line on stderr, and nothing written: no file of the folders changed, no ledger r
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import shutil
 import sqlite3
@@ -30,6 +32,7 @@ DAY = "tiny.days/2026-07-07"
 INTAKE = "tiny.intake/2026-07-07"
 LEDGER = "tiny.ledger.sqlite"
 JSON_VALUES: list[Any] = ["abc", float("nan"), -1, 10**30, None, True, [], {}, "2026-13-45", 0]
+CSV_VALUES = ["", "abc", "-1", "nan", "1e309", "2026-13-45", "25:61", "W99", "x,y"]
 
 
 def _cli(*args: str) -> Any:
@@ -63,21 +66,38 @@ def world(tiny_season_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return base
 
 
+PLAN_READ_BY_MONITOR = ["assignments.csv", "trips.csv", "stops.csv", "unserved.csv", "waitlist.csv"]
 # command -> (world, the files it reads that are damaged here, its arguments); {w} is the copy
 COMMANDS: dict[str, tuple[str, list[str], list[str]]] = {
     "day": (
         "live",
-        [f"{DAY}/day.json", f"{SEASON}/manifest.json"],
+        [
+            f"{DAY}/day.json",
+            f"{SEASON}/manifest.json",
+            f"{SEASON}/plan/assignments.csv",
+            f"{SEASON}/plan/riders.csv",
+            f"{DAY}/plan/riders.csv",
+            f"{DAY}/plan/trips.csv",
+        ],
         ["day", "{w}/tiny", "--date", "2026-07-08"],
     ),
     "monitor": (
         "live",
-        [f"{DAY}/day.json", f"{SEASON}/manifest.json"],
+        [
+            f"{DAY}/day.json",
+            f"{SEASON}/manifest.json",
+            *(f"{run}/plan/{name}" for run in (SEASON, DAY) for name in PLAN_READ_BY_MONITOR),
+        ],
         ["monitor", "{w}/tiny"],
     ),
     "intake": (
         "live",
-        [f"{INTAKE}/intake.json", f"{SEASON}/manifest.json"],
+        [
+            f"{INTAKE}/intake.json",
+            f"{SEASON}/manifest.json",
+            f"{SEASON}/plan/assignments.csv",
+            f"{SEASON}/plan/waitlist.csv",
+        ],
         ["intake", "{w}/tiny", "--date", "2026-07-08"],
     ),
     "ledger verify": (
@@ -129,7 +149,13 @@ KINDS = ["empty", "truncate", "latin1", "nan", "deep", "top", "remove", "dir", "
 @st.composite
 def damages(draw: st.DrawFn, files: list[str]) -> tuple[str, str, Any]:
     rel = draw(st.sampled_from(files))
-    kinds = KINDS + (["key"] * 10 if rel.endswith(".json") else ["line"] * 4)
+    kinds = KINDS + (
+        ["key"] * 10
+        if rel.endswith(".json")
+        else ["cell"] * 8 + ["delcol", "ragged"]
+        if rel.endswith(".csv")
+        else ["line"] * 4
+    )
     kind = draw(st.sampled_from(kinds))
     return rel, kind, (draw(st.integers(0, 10**6)), draw(st.sampled_from(["DEL", *JSON_VALUES])))
 
@@ -159,14 +185,24 @@ def _damage(root: Path, outside: Path, rel: str, kind: str, arg: tuple[int, Any]
         (outside / p.name).write_bytes(raw)
         p.unlink()
         p.symlink_to(outside / p.name)
-    elif kind == "line":  # a TOML or CSV line given a value of another kind
+    elif kind in ("cell", "delcol", "ragged"):
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        j = arg[0] % len(rows[0])
+        if kind == "cell" and len(rows) > 1:
+            rows[1 + arg[0] % (len(rows) - 1)][j] = CSV_VALUES[arg[0] % len(CSV_VALUES)]
+        elif kind == "delcol":
+            rows = [[c for k, c in enumerate(r) if k != j] for r in rows]
+        else:
+            rows[-1] = rows[-1][:j]
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        p.write_text(buf.getvalue(), encoding="utf-8")
+    elif kind == "line":  # a TOML line given a value of another kind
         lines = raw.decode("utf-8").splitlines()
         i = arg[0] % len(lines)
         value = json.dumps(arg[1]) if arg[1] != "DEL" else ""
         if " = " in lines[i]:
             lines[i] = f"{lines[i].split(' = ')[0]} = {value}"
-        elif "," in lines[i]:
-            lines[i] = ",".join([value, *lines[i].split(",")[1:]])
         else:
             raise _Noop
         p.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -217,7 +253,7 @@ def _settings(examples: int) -> settings:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@_settings(12)
+@_settings(20)
 @given(data=st.data())
 def test_an_operations_command_on_a_damaged_file(command: str, data: Any, world: Path) -> None:
     kind_of_world, files, args = COMMANDS[command]

@@ -7,8 +7,12 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
+import re
 import stat
+from collections.abc import Collection
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +136,95 @@ def _shown(value: Any) -> str:
     if isinstance(value, dict | list):
         return "an object" if isinstance(value, dict) else "a list"
     return json.dumps(value)[:40]
+
+
+class CsvRow(dict[str, str]):
+    """One data row of a file read by `read_csv`: its cells by column, and typed reads that
+    name the file, row and field when a cell is not what is expected (ScenarioError, one line,
+    exit 2). A column the file lacks is named too (`read_csv` checks the ones it is told of)."""
+
+    def __init__(self, cells: dict[str, str], file: str, row: int):
+        super().__init__(cells)
+        self.file, self.row = file, row
+
+    def __missing__(self, key: str) -> str:
+        raise ScenarioError([Problem(self.file, 1, key, "missing column")])
+
+    def _bad(self, field: str, message: str) -> ScenarioError:
+        return ScenarioError([Problem(self.file, self.row, field, message)])
+
+    def whole(self, field: str) -> int:
+        v = self[field]
+        if not re.fullmatch(r"[+-]?\d{1,18}", v.strip()):
+            raise self._bad(field, Msg("{value} is not a whole number", value=repr(v[:40])))
+        return int(v)
+
+    def number(self, field: str) -> float:
+        v = self[field]
+        try:
+            x = float(v)
+        except ValueError:
+            x = math.nan
+        if not math.isfinite(x):
+            raise self._bad(field, Msg("{value} is not a number", value=repr(v[:40])))
+        return x
+
+    def minutes(self, field: str) -> int:
+        """A plan's clock time HH:MM (a return after midnight may pass 24:00) in minutes."""
+        v = self[field]
+        if not re.fullmatch(r"\d{2}:[0-5]\d", v) or int(v[:2]) > 47:
+            raise self._bad(field, f"{v[:40]!r} is not a time HH:MM")
+        return int(v[:2]) * 60 + int(v[3:])
+
+    def one_of(self, field: str, allowed: Collection[str], what: str) -> str:
+        """The cell, which must be one of `allowed` (ids the season knows, codes)."""
+        v = self[field]
+        if v not in allowed:
+            raise self._bad(field, f"{v[:40]!r} is not {what}")
+        return v
+
+    def day(self, field: str) -> date:
+        v = self[field]
+        try:
+            if len(v) == 10:
+                return date.fromisoformat(v)
+        except ValueError:
+            pass
+        raise self._bad(field, f"{v[:40]!r} is not a date YYYY-MM-DD")
+
+
+def read_csv(path: Path, columns: tuple[str, ...] = (), label: str | None = None) -> list[CsvRow]:
+    """The data rows of a CSV file that a user or an attacker may have handed us (a run
+    folder's plan or inputs): not a regular file, too large, not UTF-8, not CSV, a row with
+    more or fewer fields than the header, one of `columns` missing: ScenarioError `label:row:
+    field: message` (one line, exit 2), never a traceback. A BOM is skipped; blank lines too."""
+    where = label or str(path)
+    why = unreadable_reason(path, MAX_CSV_BYTES)
+    if why:
+        raise ScenarioError([Problem(where, None, "file", why)])
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(where, None, "encoding", Msg("not UTF-8"))]) from None
+    except csv.Error as exc:
+        raise ScenarioError([Problem(where, None, "file", f"unreadable CSV: {exc}")]) from None
+    header = rows[0] if rows else []
+    for name in columns:
+        if name not in header:
+            raise ScenarioError([Problem(where, 1, name, "missing column")])
+    out = []
+    for n, r in enumerate(rows[1:], start=2):
+        if not r:
+            continue
+        if len(r) != len(header):
+            msg = f"{len(r)} fields, the header has {len(header)}"
+            raise ScenarioError([Problem(where, n, "row", msg)])
+        out.append(CsvRow(dict(zip(header, r, strict=True)), where, n))
+    return out
+
+
+MAX_CSV_BYTES = 1 << 30  # a plan file of a 50,000-worker season is well under 100 MB
 
 
 def dumps_json(obj: Any) -> str:
