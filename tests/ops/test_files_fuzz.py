@@ -112,12 +112,31 @@ COMMANDS: dict[str, tuple[str, list[str], list[str]]] = {
             f"{INTAKE}/purged.json",
             f"{SEASON}/inputs/scenario.toml",
             f"{SEASON}/inputs/workers.csv",
+            f"{SEASON}/plan/riders.csv",
+            f"{INTAKE}/plan/assignments.csv",
         ],
         ["purge", "{w}/tiny", "--before", "2026-07-13"],
     ),
+    "purge people": (
+        "live",
+        [
+            f"{SEASON}/inputs/workers.csv",
+            f"{SEASON}/plan/riders.csv",
+            f"{SEASON}/plan/unserved.csv",
+            f"{INTAKE}/plan/assignments.csv",
+            f"{DAY}/plan/riders.csv",
+        ],
+        ["purge", "{w}/tiny", "--before", "2026-07-12"],
+    ),
     "purge all": (
         "purged",
-        [f"{SEASON}/purged.json", f"{DAY}/purged.json", f"{SEASON}/inputs/scenario.toml"],
+        [
+            f"{SEASON}/purged.json",
+            f"{DAY}/purged.json",
+            f"{SEASON}/inputs/scenario.toml",
+            f"{SEASON}/plan/trips.csv",
+            f"{SEASON}/plan/riders.csv",
+        ],
         ["purge", "{w}/tiny", "--before", "2026-08-01"],
     ),
 }
@@ -253,7 +272,7 @@ def _settings(examples: int) -> settings:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@_settings(20)
+@_settings(60)
 @given(data=st.data())
 def test_an_operations_command_on_a_damaged_file(command: str, data: Any, world: Path) -> None:
     kind_of_world, files, args = COMMANDS[command]

@@ -26,6 +26,8 @@ import csv
 import hashlib
 import io
 import re
+import shutil
+import tempfile
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -340,6 +342,27 @@ def purge_people(run: Path, before: date, ids: set[str], aggregate: Aggregate) -
     return changed
 
 
+def _check_cuttable(run: Path) -> None:
+    """Every CSV file of a run still in use (its restricted part too) is UTF-8 and CSV, so the
+    people who left can be cut from it: checked before anything changes (ScenarioError)."""
+    files = {
+        p.relative_to(run).as_posix(): p.read_bytes()
+        for p in sorted(run.rglob("*.csv"))
+        if p.is_file()
+        and not p.is_symlink()
+        and not p.relative_to(run).as_posix().startswith((AGGREGATES + "/", RESTRICTED + "/"))
+    }
+    files |= {f"{RESTRICTED}/{n}": d for n, d in read_restricted(run).items()}
+    for rel, data in files.items():
+        try:
+            list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        except UnicodeDecodeError:
+            raise ScenarioError([Problem(str(run / rel), None, "encoding", "not UTF-8")]) from None
+        except csv.Error as exc:
+            msg = f"unreadable CSV: {exc}"
+            raise ScenarioError([Problem(str(run / rel), None, "file", msg)]) from None
+
+
 def purge(
     season_run: Path, before: date, aggregate: Aggregate, ledger: Path | str | None = None
 ) -> PurgeSummary:
@@ -372,28 +395,45 @@ def purge(
         for run in runs:
             if not done[run]:
                 read_restricted(run)
-    gone: set[str] = set()
-    if is_url(lp) or Path(lp).exists():
-        with Ledger.open(lp) as led:
-            if running:
-                gone = departed(season_run, led.events(), before)
-            out.ledger_rows = purge_before(led, before, workers=gone if running else None)
-    elif running:
-        gone = departed(season_run, [], before)
-    season_ids = _worker_ids(season_run) if not done[season_run] else set()
-    for run in runs:
-        if done[run]:
-            continue
-        last = last_days[run]
-        if last is not None and last < before:
-            out.files += purge_run(run, before, aggregate, season_ids)
-            out.runs.append(run)
-            continue
-        out.kept_runs.append(run)
-        if gone:
-            changed = purge_people(run, before, gone, aggregate)
-            if changed:
-                out.files += changed
-                out.partly.append(run)
+    led = Ledger.open(lp) if is_url(lp) or Path(lp).exists() else None
+    try:
+        gone = departed(season_run, led.events() if led else [], before) if running else set()
+        with tempfile.TemporaryDirectory(prefix=".purge-", dir=season_run.parent) as tmp:
+            # the aggregates are written from the runs as they are, before anything changes: a
+            # run that cannot be read (a damaged plan) is named with nothing purged yet
+            staged: dict[Path, Path] = {}
+            for k, run in enumerate(runs):
+                last = last_days.get(run)
+                whole = last is not None and last < before  # purged whole, else of people
+                if done[run] or (run / AGGREGATES).is_dir() or not (whole or gone):
+                    continue
+                staged[run] = Path(tmp) / str(k)
+                aggregate(run, staged[run])
+                if not whole:
+                    _check_cuttable(run)
+
+            def copy_staged(run: Path, dest: Path) -> None:
+                shutil.copytree(staged[run], dest)
+
+            if led is not None:
+                out.ledger_rows = purge_before(led, before, workers=gone if running else None)
+            season_ids = _worker_ids(season_run) if not done[season_run] else set()
+            for run in runs:
+                if done[run]:
+                    continue
+                last = last_days[run]
+                if last is not None and last < before:
+                    out.files += purge_run(run, before, copy_staged, season_ids)
+                    out.runs.append(run)
+                    continue
+                out.kept_runs.append(run)
+                if gone:
+                    changed = purge_people(run, before, gone, copy_staged)
+                    if changed:
+                        out.files += changed
+                        out.partly.append(run)
+    finally:
+        if led is not None:
+            led.close()
     out.people = len(gone)
     return out
