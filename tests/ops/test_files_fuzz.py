@@ -272,7 +272,7 @@ def _settings(examples: int) -> settings:
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@_settings(60)
+@_settings(15)
 @given(data=st.data())
 def test_an_operations_command_on_a_damaged_file(command: str, data: Any, world: Path) -> None:
     kind_of_world, files, args = COMMANDS[command]
