@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from tests.helpers import json_paths
 
 SEASON = "tiny"
 DAY = "tiny.days/2026-07-07"
@@ -142,22 +143,6 @@ COMMANDS: dict[str, tuple[str, list[str], list[str]]] = {
 }
 
 
-def _paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key path into a JSON value (lists: their first two items)."""
-    out: list[tuple[Any, ...]] = []
-    items = (
-        obj.items()
-        if isinstance(obj, dict)
-        else enumerate(obj[:2])
-        if isinstance(obj, list)
-        else []
-    )
-    for k, v in items:
-        out.append((*path, k))
-        out += _paths(v, (*path, k))
-    return out
-
-
 class _Noop(Exception):
     """The drawn edit would leave the file as it was."""
 
@@ -227,7 +212,7 @@ def _damage(root: Path, outside: Path, rel: str, kind: str, arg: tuple[int, Any]
         p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     else:  # "key": one key of the JSON deleted or given a value of another kind
         data = json.loads(raw)
-        paths = _paths(data)
+        paths = json_paths(data)
         if not paths:
             raise _Noop
         path = paths[arg[0] % len(paths)]
