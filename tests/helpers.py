@@ -371,3 +371,19 @@ def previous_day_run(days: Path, season_sha: str, trips_csv: str, d: str = "2026
     (before / "plan" / "trips.csv").write_text(trips_csv)
     (before / "plan" / "riders.csv").write_text("trip_id,worker_id\n")
     return before
+
+
+def json_paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path into a JSON value (lists: their first two items)."""
+    out: list[tuple[Any, ...]] = []
+    items = (
+        obj.items()
+        if isinstance(obj, dict)
+        else enumerate(obj[:2])
+        if isinstance(obj, list)
+        else []
+    )
+    for k, v in items:
+        out.append((*path, k))
+        out += json_paths(v, (*path, k))
+    return out

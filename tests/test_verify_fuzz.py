@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from tests.helpers import json_paths
 
 # Edits that may leave `verify` at exit 0, and why each cannot change what the plan says:
 # - "bom", "crlf": the same text to every reader (a BOM is skipped, csv reads either newline);
@@ -123,22 +124,6 @@ def edits(draw: st.DrawFn, files: list[str]) -> tuple[str, str, Any]:
     return rel, kind, arg
 
 
-def _paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key path into a JSON value (lists: their first two items)."""
-    out: list[tuple[Any, ...]] = []
-    items = (
-        obj.items()
-        if isinstance(obj, dict)
-        else enumerate(obj[:2])
-        if isinstance(obj, list)
-        else []
-    )
-    for k, v in items:
-        out.append((*path, k))
-        out += _paths(v, (*path, k))
-    return out
-
-
 def _apply(run: Path, outside: Path, rel: str, kind: str, arg: Any) -> tuple[str, str] | None:
     """Damage `rel`; returns the (file, column) of a cell edit, or None. Raises _Noop when the
     edit would leave the file as it was."""
@@ -175,7 +160,7 @@ def _apply(run: Path, outside: Path, rel: str, kind: str, arg: Any) -> tuple[str
         p.write_text("\n".join(lines) + "\n", encoding="utf-8")
     elif kind == "json":
         data = json.loads(text)
-        paths = _paths(data)
+        paths = json_paths(data)
         path = paths[arg[0] % len(paths)]
         obj = data
         for k in path[:-1]:

@@ -416,13 +416,12 @@ def replay(
 def _version_changes(run: Path) -> list[str]:
     """Solver versions that differ from the run's manifest: a different version may pick another
     of several tied optima, so a replay is byte-identical only with the versions recorded."""
-    import json
-
+    from foresterie.core.runfolder import read_manifest
     from foresterie.run.folders import versions
 
     try:
-        recorded = json.loads((run / "manifest.json").read_text(encoding="utf-8"))["versions"]
-    except (OSError, ValueError, KeyError, TypeError):
+        recorded = read_manifest(run)["versions"]  # a string of up to 40 characters each
+    except ValueError:  # RunFolderError: replay has named it already
         return []
     now = versions()
     return [
@@ -603,9 +602,11 @@ def _ledger(run: Path, ledger: str | None, create: bool = False) -> Any:
 
     target: Path | str = ledger or os.environ.get(LEDGER_URL_ENV, "") or ledger_path(run)
     if not ledger and not os.environ.get(LEDGER_URL_ENV) and (run / "intake.json").is_file():
-        import json  # an intake re-plan: its season's ledger (a URL is recorded redacted)
+        from foresterie.core.files import json_at, read_json
 
-        recorded = json.loads((run / "intake.json").read_text(encoding="utf-8"))["ledger"]["path"]
+        # an intake re-plan: its season's ledger (a URL is recorded redacted)
+        record, where = read_json(run, "intake.json"), str(run / "intake.json")
+        recorded = json_at(record, where, "ledger.path", str)
         target = reopenable_url(recorded) if is_url(recorded) else Path(recorded)
     season = load_season_run(run) if create else None
     return Ledger.open(target, season.binding if season else None)

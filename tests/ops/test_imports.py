@@ -43,6 +43,9 @@ EXPECTED = {
     "unknown_farm": "bookings.csv:2: farm_id: 'F9' is not a farm of the season run",
     "unknown_vehicle": "incidents.csv:2: vehicle_id: 'VZ9' is not a vehicle of the season run",
     "unknown_worker": "checkins.csv:3: worker_id: 'W99' is not a worker of the season run",
+    # beyond the csv module's field limit (128 KiB): a crash before, now one line
+    "header_cell_huge": "checkins.csv:1: header: unreadable CSV: field larger than field limit (131072)",
+    "cell_huge": "checkins.csv:2: row: unreadable CSV: field larger than field limit (131072)",
 }
 
 

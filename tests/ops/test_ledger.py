@@ -191,6 +191,39 @@ def test_verify_catches_an_edited_row_rehashed(ledger: Store) -> None:
     assert problems == ["row 3: does not link to row 2 (reordered, deleted or edited)"]
 
 
+def test_verify_names_a_day_no_foresterie_wrote(ledger: Store) -> None:
+    """A forger's day that is no day: a violation (exit 1) from `ledger verify`, one line
+    naming the ledger, row and field (exit 2) from every command that reads the events."""
+    problems = _tamper(ledger, "UPDATE ledger_events SET day = '2026-13-45' WHERE seq = 2")
+    expected = "'2026-13-45' is not a date YYYY-MM-DD (edited outside foresterie)"
+    assert problems == [f"row 2: day: {expected}"]
+    with Ledger.open(ledger.where) as led, pytest.raises(LedgerError) as exc:
+        led.events()
+    assert str(exc.value) == f"{led.label}:2: day: {expected}"
+
+
+def test_verify_names_a_count_no_foresterie_wrote(ledger: Store) -> None:
+    problems = _tamper(ledger, "UPDATE ledger_meta SET value = 'many' WHERE key = 'rows'")
+    assert problems == ["meta rows: 'many' is not a whole number (edited outside foresterie)"]
+    ledger.execute("UPDATE ledger_meta SET value = 'x' WHERE key = 'schema_version'")
+    with pytest.raises(LedgerError, match="meta schema_version: 'x' is not a whole number"):
+        Ledger.open(ledger.where)
+
+
+def test_a_dropped_table_is_bad_input(tmp_path: Path) -> None:
+    """A SQLite ledger whose events table is gone (or any damage the database reports) is
+    one line naming the file (exit 2), not sqlite3's traceback."""
+    path = tmp_path / "l.sqlite"
+    with Ledger.open(path, SEASON) as led:
+        led.append(_events())
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE ledger_events")
+    with Ledger.open(path) as led, pytest.raises(LedgerError) as exc:
+        led.verify()
+    expected = "ledger: not a ledger, or a damaged one: no such table: ledger_events"
+    assert str(exc.value) == f"{path}: {expected}"
+
+
 def test_verify_catches_a_deleted_row(ledger: Store) -> None:
     problems = _tamper(ledger, "DELETE FROM ledger_events WHERE seq = 2")
     assert "row 3: rows 2..2 are missing (deleted)" in problems

@@ -286,7 +286,7 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
     "report_unknown_rider": (
         "report",
         _csv_set("plan/riders.csv", 2, "worker_id", "NOBODY"),
-        UNREADABLE + "plan/riders.csv:1: worker_id: 'NOBODY' is not in the run's inputs",
+        UNREADABLE + "plan/riders.csv:2: worker_id: 'NOBODY' is not in the run's inputs",
     ),
     "report_unknown_foresteria": (
         "report",

@@ -82,11 +82,11 @@ EXPECTED = {
     "linestring_farm": "farms.geojson:3: geometry: LineString geometry, expected a Point or Polygon",
     "polygon_foresteria": "foresterie.geojson:1: geometry: Polygon geometry, expected a Point",
     "accessible_beds_above_total": "foresterie.geojson:2: beds_accessible: more than all beds together",
-    "toml_wrong_type": "scenario.toml: scenario.seed: Input should be a valid integer, unable to parse string as an integer",
-    "negative_seed": "scenario.toml: scenario.seed: Input should be greater than or equal to 0",
+    "toml_wrong_type": "scenario.toml: scenario.seed: 'seven' is not a whole number",
+    "negative_seed": "scenario.toml: scenario.seed: -1 must be at least 0",
     "seed_huge": "scenario.toml: scenario.seed: 1000000000000000000000000000000 is out of range "
     "(at most 1000000000)",
-    "release_bed_after_days_negative": "scenario.toml: operations.release_bed_after_days: Input should be greater than or equal to 0",
+    "release_bed_after_days_negative": "scenario.toml: operations.release_bed_after_days: -2 must be at least 0",
     "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
     "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',
     "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",
@@ -106,7 +106,7 @@ EXPECTED = {
     "absolute_path_outside": "scenario.toml: data.fleet: '/etc/hosts' leads outside the scenario folder and the project's geodata/",
     "duplicate_column": "workers.csv:1: priority: column appears twice",
     "heat_alert_bad_date": "scenario.toml: transport.heat_alert_days.0: '08/07/2026' is not a day YYYY-MM-DD",
-    "ride_cap_zero": "scenario.toml: transport.max_ride_min: Input should be greater than 0",
+    "ride_cap_zero": "scenario.toml: transport.max_ride_min: 0 must be more than 0",
     "wait_shorter_than_boarding": "scenario.toml: transport: wait_after_shift_max_min 1 min is shorter than boarding (board_min 2 min): riders board after the shift ends, within the wait",
     "heat_end_not_a_time": "scenario.toml: transport.heat_alert_shift_end: time 'noon' is not HH:MM",
     "no_scenario_toml": "{folder}: scenario.toml: no scenario.toml in folder",
@@ -118,7 +118,17 @@ EXPECTED = {
     "referral_pinned_to_avoided_site": "referrals.csv:2: avoid_sites: W02 is pinned to 'FA', a site to avoid",
     "referral_date_ddmmyyyy": "referrals.csv:3: referral_date: date '04/07/2026' is dd/mm/yyyy; write ISO 2026-07-04",
     "rides_not_bool": "workers.csv:2: rides: 'child' is not true/false",
-    "two_transfers": "scenario.toml: housing.max_transfers: Input should be less than or equal to 1",
+    "two_transfers": "scenario.toml: housing.max_transfers: 2 must be at most 1",
+    # scenario.toml: each key takes one TOML kind, nothing converted on the quiet
+    "whole_number_is_true": "scenario.toml: housing.max_commute_min: true is not a whole number",
+    "whole_number_as_decimal": "scenario.toml: housing.max_commute_min: 60.0 is not a whole number; write 60",
+    "whole_number_in_quotes": "scenario.toml: transport.max_ride_min: '75' is not a whole number; write it without quotes",
+    "negative_count": "scenario.toml: transport.wait_after_shift_max_min: -30 must be at least 0",
+    "path_is_a_number": "scenario.toml: data.workers: 5 is not text; write it in quotes",
+    "name_is_a_number": "scenario.toml: scenario.name: 2026 is not text; write it in quotes",
+    "flag_is_a_number": "scenario.toml: housing.partial_stays: 1 is not true or false",
+    "number_is_true": "scenario.toml: travel.circuity: true is not a number",
+    "distance_is_infinite": "scenario.toml: travel.snap_warn_m: inf is not a finite number",
 }
 
 

@@ -7,12 +7,16 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
+import re
 import stat
+from collections.abc import Collection
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.errors import Msg
+from foresterie.core.errors import Msg, Problem, ScenarioError
 
 
 def csv_text(rows: list[list[Any]], header: list[str]) -> str:
@@ -52,13 +56,175 @@ def replace_file(path: Path, data: bytes) -> None:
         raise
 
 
-def json_value(data: bytes | str) -> Any:
+def json_value(data: bytes | str, constants: bool = True) -> Any:
     """JSON read from an untrusted file: nesting too deep to parse (a RecursionError in the
-    decoder) is a ValueError like any syntax error, so the caller's one-line message covers it."""
+    decoder) is a ValueError like any syntax error, so the caller's one-line message covers it.
+    `constants` False: NaN and Infinity (not JSON, though Python writes them) are refused too."""
     try:
-        return json.loads(data)
+        if constants:
+            return json.loads(data)
+        return json.loads(data, parse_constant=_no_constant)
     except RecursionError:
         raise ValueError("JSON nested too deeply to read") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+MAX_JSON_BYTES = 64 << 20  # far above any record foresterie writes (day.json, purged.json ...)
+
+
+def read_json(root: Path, rel: str | Path, label: str | None = None) -> Any:
+    """The JSON value of a file inside `root` that a user or an attacker may have handed us (a
+    run folder's day.json, intake.json, purged.json ...): not a regular file, a link out of
+    `root`, too large, not UTF-8, not JSON, nested too deeply: ScenarioError `label: file|json:
+    message` (one line, exit 2). `label` names the file in that line (default root/rel). Its
+    parts are then read with `json_at`, which checks their types."""
+    where = label or str(root / rel)
+    try:
+        data = read_inside(root, rel, MAX_JSON_BYTES)
+    except UnsafePath as exc:
+        raise ScenarioError([Problem(where, None, "file", exc.reason)]) from None
+    try:
+        return json_value(data.decode("utf-8"), constants=False)
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(where, None, "encoding", Msg("not UTF-8"))]) from None
+    except ValueError as exc:  # JSON syntax, a constant, nesting too deep
+        why = str(exc).splitlines()[0][:200]
+        raise ScenarioError([Problem(where, None, "json", why)]) from None
+
+
+_KINDS: dict[type, str] = {dict: "an object", list: "a list", str: "text", bool: "true or false"}
+
+
+def json_at(
+    data: Any, label: str, path: str | tuple[str, ...], kind: type, *, optional: bool = False
+) -> Any:
+    """`data` at the dotted `path` ("ledger.path"; "" is `data` itself; a tuple of keys when a
+    key holds a dot), checked to be of `kind` (dict, list, str, int, float, bool; an int is no
+    bool, a float may be an int): a missing key or a value of another kind is ScenarioError
+    `label: path: message`. `optional`: a missing key (or null) gives None."""
+    value = data
+    keys = [k for k in path.split(".") if k] if isinstance(path, str) else list(path)
+    path = ".".join(keys)
+    for i, key in enumerate(keys):
+        if not isinstance(value, dict):
+            at = ".".join(keys[:i]) or "json"
+            raise ScenarioError([Problem(label, None, at, "not a JSON object")])
+        if key not in value:
+            if optional:
+                return None
+            raise ScenarioError([Problem(label, None, path, Msg("missing"))])
+        value = value[key]
+    if value is None and optional:
+        return None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if (kind is float and not number) or (kind is int and not (number and isinstance(value, int))):
+        shown = _shown(value)
+        what = "{value} is not a number" if kind is float else "{value} is not a whole number"
+        raise ScenarioError([Problem(label, None, path or "json", Msg(what, value=shown))])
+    if kind not in (int, float) and not isinstance(value, kind):
+        shown = _shown(value)
+        why = f"{shown} is not {_KINDS.get(kind, kind.__name__)}"
+        raise ScenarioError([Problem(label, None, path or "json", why)])
+    return value
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as a message shows it: scalars as written (cut short), containers named."""
+    if isinstance(value, dict | list):
+        return "an object" if isinstance(value, dict) else "a list"
+    return json.dumps(value)[:40]
+
+
+class CsvRow(dict[str, str]):
+    """One data row of a file read by `read_csv`: its cells by column, and typed reads that
+    name the file, row and field when a cell is not what is expected (ScenarioError, one line,
+    exit 2). A column the file lacks is named too (`read_csv` checks the ones it is told of)."""
+
+    def __init__(self, cells: dict[str, str], file: str, row: int):
+        super().__init__(cells)
+        self.file, self.row = file, row
+
+    def __missing__(self, key: str) -> str:
+        raise ScenarioError([Problem(self.file, 1, key, "missing column")])
+
+    def _bad(self, field: str, message: str) -> ScenarioError:
+        return ScenarioError([Problem(self.file, self.row, field, message)])
+
+    def whole(self, field: str) -> int:
+        v = self[field]
+        if not re.fullmatch(r"[+-]?\d{1,18}", v.strip()):
+            raise self._bad(field, Msg("{value} is not a whole number", value=repr(v[:40])))
+        return int(v)
+
+    def number(self, field: str) -> float:
+        v = self[field]
+        try:
+            x = float(v)
+        except ValueError:
+            x = math.nan
+        if not math.isfinite(x):
+            raise self._bad(field, Msg("{value} is not a number", value=repr(v[:40])))
+        return x
+
+    def minutes(self, field: str) -> int:
+        """A plan's clock time HH:MM (a return after midnight may pass 24:00) in minutes."""
+        v = self[field]
+        if not re.fullmatch(r"\d{2}:[0-5]\d", v) or int(v[:2]) > 47:
+            raise self._bad(field, f"{v[:40]!r} is not a time HH:MM")
+        return int(v[:2]) * 60 + int(v[3:])
+
+    def one_of(self, field: str, allowed: Collection[str], what: str) -> str:
+        """The cell, which must be one of `allowed` (ids the season knows, codes)."""
+        v = self[field]
+        if v not in allowed:
+            raise self._bad(field, f"{v[:40]!r} is not {what}")
+        return v
+
+    def day(self, field: str) -> date:
+        v = self[field]
+        try:
+            if len(v) == 10:
+                return date.fromisoformat(v)
+        except ValueError:
+            pass
+        raise self._bad(field, f"{v[:40]!r} is not a date YYYY-MM-DD")
+
+
+def read_csv(path: Path, columns: tuple[str, ...] = (), label: str | None = None) -> list[CsvRow]:
+    """The data rows of a CSV file that a user or an attacker may have handed us (a run
+    folder's plan or inputs): not a regular file, too large, not UTF-8, not CSV, a row with
+    more or fewer fields than the header, one of `columns` missing: ScenarioError `label:row:
+    field: message` (one line, exit 2), never a traceback. A BOM is skipped; blank lines too."""
+    where = label or str(path)
+    why = unreadable_reason(path, MAX_CSV_BYTES)
+    if why:
+        raise ScenarioError([Problem(where, None, "file", why)])
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(where, None, "encoding", Msg("not UTF-8"))]) from None
+    except csv.Error as exc:
+        raise ScenarioError([Problem(where, None, "file", f"unreadable CSV: {exc}")]) from None
+    header = rows[0] if rows else []
+    for name in columns:
+        if name not in header:
+            raise ScenarioError([Problem(where, 1, name, "missing column")])
+    out = []
+    for n, r in enumerate(rows[1:], start=2):
+        if not r:
+            continue
+        if len(r) != len(header):
+            msg = f"{len(r)} fields, the header has {len(header)}"
+            raise ScenarioError([Problem(where, n, "row", msg)])
+        out.append(CsvRow(dict(zip(header, r, strict=True)), where, n))
+    return out
+
+
+MAX_CSV_BYTES = 1 << 30  # a plan file of a 50,000-worker season is well under 100 MB
 
 
 def dumps_json(obj: Any) -> str:

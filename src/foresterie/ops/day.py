@@ -21,7 +21,6 @@ folder, replayable byte for byte with `foresterie replay`. A one-leg booking hol
 from __future__ import annotations
 
 import csv
-import json
 import shutil
 import tempfile
 import time
@@ -33,8 +32,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.errors import Msg, Problem, ScenarioError
+from foresterie.core.files import (
+    dumps_json,
+    file_sha256,
+    json_at,
+    read_csv,
+    read_json,
+    write_text,
+)
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import parse_hhmm
@@ -106,14 +112,66 @@ def load_season_run(run: Path) -> SeasonRun:
         raise ScenarioError([Problem(str(run), None, "run", "not a run folder (no manifest.json)")])
     if (run / "day.json").is_file():
         raise ScenarioError([Problem(str(run), None, "run", "is a day run, not a season run")])
-    with open(run / "plan" / "assignments.csv", encoding="utf-8", newline="") as fh:
-        assigned = {r["worker_id"]: r["foresteria_id"] for r in csv.DictReader(fh)}
+    scenario = load_scenario(run / "inputs", restricted=read_restricted(run))
     return SeasonRun(
         root=run,
-        scenario=load_scenario(run / "inputs", restricted=read_restricted(run)),
-        assigned=assigned,
+        scenario=scenario,
+        assigned=_season_beds(run / "plan", scenario),
         manifest_sha256=file_sha256(manifest),
     )
+
+
+def _check_season_trips(plan: Path, sc: Scenario, d: date) -> None:
+    """The season plan's trips of day d, which the day run starts from (run/stability.py takes
+    them as they are), checked first: every column it reads there, every id one the season
+    knows, every time a time. A damaged or crafted plan is named in one line (exit 2)."""
+    places = {f.id for f in sc.foresterie} | {p.id for p in sc.pickups}
+    vehicles = {v.id for v in sc.fleet} | {""}
+    trips = set()
+    need = ("day", "trip_id", "foresteria_id", "direction", "vehicle_id", "depart", "return")
+    for t in read_csv(plan / "trips.csv", need):
+        if t.day("day") != d:
+            continue
+        t.one_of("foresteria_id", places, "a foresteria or depot of the season")
+        if t.get("origin_id"):
+            t.one_of("origin_id", places, "a foresteria or departure point of the season")
+        t.one_of("direction", ("to_farm", "to_foresteria"), "to_farm or to_foresteria")
+        t.one_of("vehicle_id", vehicles, "a vehicle of the season")
+        t.minutes("depart"), t.minutes("return")
+        trips.add(t["trip_id"])
+    farms = {f.id for f in sc.farms}
+    for s in read_csv(plan / "stops.csv", ("trip_id", "seq", "farm_id", "arrive", "depart")):
+        if s["trip_id"] in trips:
+            s.whole("seq"), s.minutes("arrive"), s.minutes("depart")
+            s.one_of("farm_id", farms, "a farm of the season")
+    workers = {w.id for w in sc.workers}
+    for r in read_csv(plan / "riders.csv", ("trip_id", "seq", "worker_id")):
+        if r["trip_id"] in trips:
+            r.whole("seq")
+            r.one_of("worker_id", workers, "a worker of the season")
+
+
+def _season_beds(plan: Path, sc: Scenario) -> dict[str, str]:
+    """worker -> foresteria of their first bed in the season plan; a damaged or crafted plan
+    (a row naming someone or somewhere the season does not know, a day that is no day, the
+    waitlist likewise) is named in one line, exit 2: every operation and re-plan starts here."""
+    known = {
+        "worker_id": {w.id for w in sc.workers},
+        "foresteria_id": {f.id for f in sc.foresterie},
+    }
+    assigned: dict[str, str] = {}
+    for r in read_csv(plan / "assignments.csv", ("worker_id", "foresteria_id", "from", "to")):
+        for col, ids in known.items():
+            if r[col] not in ids:
+                msg = f"{r[col][:40]!r} is not one of the season's"
+                raise ScenarioError([Problem(r.file, r.row, col, msg)])
+        r.day("from"), r.day("to")
+        assigned.setdefault(r["worker_id"], r["foresteria_id"])  # a transfer: the first bed
+    for r in read_csv(plan / "waitlist.csv", ("worker_id", "code", "reason")):
+        if r["worker_id"] not in known["worker_id"]:
+            msg = f"{r['worker_id'][:40]!r} is not one of the season's"
+            raise ScenarioError([Problem(r.file, r.row, "worker_id", msg)])
+    return assigned
 
 
 @dataclass(kw_only=True)
@@ -289,6 +347,7 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
     ]
     write_text(folder / "fleet.csv", fleet_csv(fleet))
     write_text(folder / "workers.csv", workers_csv(sorted(demand.riders, key=lambda w: w.id)))
+    _check_season_trips(season.root / "plan", season.scenario, d)
     write_text(folder / REFERENCE_TRIPS, reference_trips_json(season.root / "plan", d))
     header = f"# Day {d} of season run {season.scenario.name!r} (foresterie day).\n"
     write_text(folder / "scenario.toml", header + toml_dumps(cfg))
@@ -302,7 +361,7 @@ def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RefLeg]:
     plan = run / "plan"
     trips = {}
     needs = ("trip_id", "direction", "vehicle_id", "depart")
-    for r in csv_rows_where(plan / "trips.csv", "day", d.isoformat().__eq__, needs):
+    for r in _rows_where(plan / "trips.csv", "day", d.isoformat().__eq__, needs):
         try:
             depart = parse_hhmm(r["depart"])
         except ValueError:
@@ -311,10 +370,22 @@ def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RefLeg]:
             ) from None
         trips[r["trip_id"]] = (r["direction"], r["vehicle_id"], depart)
     out = {}
-    for r in csv_rows_where(plan / "riders.csv", "trip_id", trips.__contains__, ("worker_id",)):
+    for r in _rows_where(plan / "riders.csv", "trip_id", trips.__contains__, ("worker_id",)):
         direction, vehicle, dep = trips[r["trip_id"]]
         out[r["worker_id"], direction] = RefLeg(vehicle_id=vehicle, depart_min=dep)
     return out
+
+
+def _rows_where(
+    path: Path, column: str, keep: Callable[[str], bool], needs: tuple[str, ...]
+) -> list[dict[str, str]]:
+    """run/stability.py's reader of a plan file, its encoding and CSV errors named (exit 2)."""
+    try:
+        return csv_rows_where(path, column, keep, needs)
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(str(path), None, "encoding", Msg("not UTF-8"))]) from None
+    except csv.Error as exc:
+        raise ScenarioError([Problem(str(path), None, "file", f"unreadable CSV: {exc}")]) from None
 
 
 def stability(
@@ -349,13 +420,20 @@ class DayResult:
     record: dict[str, Any]
 
 
+def day_run_season(run: Path) -> str | None:
+    """The season run manifest's sha256 a day run records, or None if `run` holds no day.json;
+    a day.json that is damaged (not JSON, not an object, the hash missing or not text) is
+    named in one line (ScenarioError), never taken for "not a day run"."""
+    if not (run / "day.json").exists() and not (run / "day.json").is_symlink():
+        return None
+    label = str(run / "day.json")
+    record = read_json(run, "day.json", label)
+    return str(json_at(record, label, "season_run_manifest_sha256", str))
+
+
 def _day_run_of(run: Path, season_sha256: str) -> bool:
     """Is `run` a published day run of this season run?"""
-    try:
-        record = json.loads((run / "day.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return bool(record.get("season_run_manifest_sha256") == season_sha256)
+    return day_run_season(run) == season_sha256
 
 
 def day_run_path(season_run: Path, d: date) -> Path:

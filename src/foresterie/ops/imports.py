@@ -54,7 +54,7 @@ def file_kind(path: Path) -> FileKind | None:
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
             header = {h.strip() for h in next(csv.reader(fh), [])}
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, csv.Error):  # read_events names the defect
         return None
     # the most specific format first: a boardings file also has the scans' worker_id
     for kind in ("boardings", "bookings", "checkins", "incidents", "scans"):
@@ -67,12 +67,16 @@ def read_events(path: Path, season: Season) -> list[Event]:
     """Every row of an import file as ledger events; ScenarioError listing every bad row."""
     label = path.name
     if not path.is_file():
-        raise ScenarioError([Problem(str(path), None, "file", "no such file")])
+        why = "not a regular file" if path.exists() else "no such file"
+        raise ScenarioError([Problem(str(path), None, "file", why)])
     kind = file_kind(path)
     if kind is None:
         probs: list[Problem] = []
-        for _ in read_csv(path, label, (), probs):  # encoding, semicolons, empty: as scenarios
-            break
+        try:
+            for _ in read_csv(path, label, (), probs):  # encoding, semicolons, empty: as scenarios
+                break
+        except csv.Error as exc:  # a header cell beyond the csv module's field limit
+            probs.append(Problem(label, 1, "header", f"unreadable CSV: {exc}"))
         if probs:
             raise ScenarioError(probs[:1])
         formats = "; ".join(f"{k}: {', '.join(c)}" for k, c in FORMATS.items())

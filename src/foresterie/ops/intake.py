@@ -24,8 +24,6 @@ season run of the same ledger.
 
 from __future__ import annotations
 
-import csv
-import json
 import shutil
 import tempfile
 import tomllib
@@ -35,8 +33,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.files import dumps_json, file_sha256, read_csv, write_text
 from foresterie.core.restricted import read_restricted
+from foresterie.core.runfolder import read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.day import SeasonRun, open_season
 from foresterie.ops.ledger import Event, Ledger
@@ -125,9 +124,8 @@ def intake_workers(
 def _first_beds(path: Path) -> dict[str, str]:
     """worker -> the foresteria of their first assignment row in a plan."""
     out: dict[str, str] = {}
-    with open(path, encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            out.setdefault(r["worker_id"], r["foresteria_id"])
+    for r in read_csv(path, ("worker_id", "foresteria_id")):
+        out.setdefault(r["worker_id"], r["foresteria_id"])
     return out
 
 
@@ -154,7 +152,7 @@ def run_intake(
         source = "scenario.toml [operations] release_bed_after_days"
     target = out or intake_path(season_run, d)
     events, seq, head = ledger.snapshot()
-    replan = json.loads((season_run / "manifest.json").read_text(encoding="utf-8")).get("replan")
+    replan = read_manifest(season_run).get("replan")  # its shape checked (core/runfolder.py)
     since = (replan or {}).get("as_of")  # requests up to then were the run's own intake's
     intake = intake_workers(
         season, events, d, release_days, date.fromisoformat(since) if since else None

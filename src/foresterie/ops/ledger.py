@@ -349,8 +349,50 @@ class _Postgres:
         self._conn.close()
 
 
+class _Sqlite:
+    """A sqlite3 connection whose errors are said in one line: a database still locked by
+    another writer after the timeout is LedgerUnavailable (exit 4, try again); any other (a
+    table dropped, a page damaged, a file that is no database) a LedgerError naming the file
+    (exit 2). A ledger file is one a case worker can copy, or a forger edit."""
+
+    def __init__(self, conn: sqlite3.Connection, label: str):
+        self._conn = conn
+        self._label = label
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LedgerUnavailable(
+                    self._label, "another writer has held the ledger for over 30 s; nothing written"
+                ) from None
+            raise _err(self._label, f"not a ledger, or a damaged one: {exc}") from None
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError) and "append-only" in str(exc):
+                raise  # the ledger's own trigger (a bug if we ever trip it)
+            raise _err(self._label, f"not a ledger, or a damaged one: {exc}") from None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._errors():
+            return self._conn.execute(sql, tuple(params))
+
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        with self._errors():
+            self._conn.executemany(sql, params)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class LedgerError(ScenarioError):
     """A ledger that cannot be opened or written (bad input: one line, exit 2)."""
+
+
+class _Edited(LedgerError):
+    """A value in the ledger that foresterie never writes (a day that is no day, a count that
+    is no number): an edit made outside it, a violation for `ledger verify`."""
 
 
 def _err(path: str, message: str, field: str = "ledger") -> LedgerError:
@@ -387,12 +429,12 @@ class Ledger:
             conn.execute("PRAGMA secure_delete=ON")  # freed pages are zeroed (purge)
         except sqlite3.Error as exc:
             raise _err(str(path), f"not a SQLite database: {exc}") from None
-        led = cls(conn, SQLITE, str(path))
+        led = cls(_Sqlite(conn, str(path)), SQLITE, str(path))
         try:
             led._migrate()
-        except sqlite3.DatabaseError as exc:
+        except BaseException:  # not a ledger, a damaged one, or locked: said by _Sqlite
             conn.close()
-            raise _err(str(path), f"not a ledger: {exc}") from None
+            raise
         if season is not None:
             try:
                 led._bind(season)
@@ -472,7 +514,9 @@ class Ledger:
         if not have[0][0]:
             return 0
         rows = self._query("SELECT value FROM ledger_meta WHERE key = 'schema_version'")
-        return int(rows[0][0]) if rows else 0
+        return (
+            self._meta_count({"schema_version": rows[0][0]}, "schema_version", "0") if rows else 0
+        )
 
     def _migrate(self) -> None:
         """Apply every migration above the database's schema version, each in a transaction."""
@@ -554,7 +598,7 @@ class Ledger:
             f"SELECT seq, {cols}, prev_hash, hash, payload_hash FROM ledger_events ORDER BY seq"
         ):
             values = dict(zip(EVENT_COLUMNS, r[1:-3], strict=True))
-            values["day"] = date.fromisoformat(values["day"])
+            values["day"] = self._day(int(r[0]), values["day"])
             out.append(
                 Row(
                     seq=int(r[0]),
@@ -565,6 +609,23 @@ class Ledger:
                 )
             )
         return out
+
+    def _day(self, seq: int, value: Any) -> date:
+        """A row's day as stored: anything else is an edit made outside foresterie."""
+        if isinstance(value, date):  # PostgreSQL may give a date
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            msg = f"{str(value)[:40]!r} is not a date YYYY-MM-DD (edited outside foresterie)"
+            raise _Edited([Problem(self.label, seq, "day", msg)]) from None
+
+    def _meta_count(self, meta: dict[str, str], key: str, default: str) -> int:
+        value = meta.get(key, default)
+        if not re.fullmatch(r"\d{1,18}", str(value)):
+            msg = f"{str(value)[:40]!r} is not a whole number (edited outside foresterie)"
+            raise _Edited([Problem(self.label, None, f"meta {key}", msg)])
+        return int(value)
 
     def events(self) -> list[Event]:
         """What happened, as recorded; purged rows (no payload left) are not events any more."""
@@ -597,9 +658,14 @@ class Ledger:
         row (links out of order), or rows missing at the end (fewer than the recorded count)."""
         problems = []
         prev_seq, prev_hash = 0, GENESIS
-        with self._transaction(self.dialect.begin_read):  # rows and head from one snapshot
-            rows, meta = self.rows(), self.meta()
-        v3_from = int(meta.get("hash_v3_from", "1"))
+        try:
+            with self._transaction(self.dialect.begin_read):  # rows and head from one snapshot
+                rows, meta = self.rows(), self.meta()
+            v3_from = self._meta_count(meta, "hash_v3_from", "1")
+            count = self._meta_count(meta, "rows", "0")
+        except _Edited as exc:  # a day or a count no foresterie wrote: an edit
+            p = exc.problems[0]
+            return [f"row {p.row}: {p.field}: {p.message}" if p.row else f"{p.field}: {p.message}"]
         for r in rows:
             if r.seq != prev_seq + 1:
                 problems.append(
@@ -620,7 +686,7 @@ class Ledger:
                     f"row {r.seq}: does not link to row {prev_seq} (reordered, deleted or edited)"
                 )
             prev_seq, prev_hash = r.seq, r.hash
-        count, head = int(meta.get("rows", "0")), meta.get("head", GENESIS)
+        head = meta.get("head", GENESIS)
         if count > prev_seq:
             problems.append(f"rows {prev_seq + 1}..{count} are missing at the end (deleted)")
         elif (count, head) != (prev_seq, prev_hash):
@@ -643,7 +709,7 @@ def purge_before(
     problems = led.verify()
     if problems:
         raise _err(led.label, f"chain broken, nothing purged: {problems[0]}")
-    v3_from = int(led.meta().get("hash_v3_from", "1"))
+    v3_from = led._meta_count(led.meta(), "hash_v3_from", "1")
     only = set(workers) if workers is not None else None
     rows = [
         r

@@ -13,8 +13,6 @@ fewer than `MIN_CELL` people in a breakdown (by site, section, reason, ...) are 
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -24,8 +22,8 @@ from typing import Any, Literal
 
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import csv_text, dumps_json, file_sha256, write_text
-from foresterie.ops.day import SeasonRun, load_season_run
+from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
+from foresterie.ops.day import SeasonRun, day_run_season, load_season_run
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.run.folders import atomic_dir
 from foresterie.scenario.model import SECTIONS
@@ -126,9 +124,9 @@ def iso_week(d: date) -> str:
 # ------------------------------------------------------------------ reading plans and day runs
 
 
-def _csv_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def _csv_rows(path: Path, *columns: str) -> list[CsvRow]:
+    """A plan file's rows, read as untrusted input (a damaged one: file, row, field; exit 2)."""
+    return read_csv(path, columns)
 
 
 def transport_days(run: Path, fleet: dict[str, tuple[float, float]]) -> dict[date, _Transport]:
@@ -137,30 +135,34 @@ def transport_days(run: Path, fleet: dict[str, tuple[float, float]]) -> dict[dat
     km x EUR/km, `fleet`: vehicle -> (fixed, per km))."""
     plan = run / "plan"
     out: dict[date, _Transport] = defaultdict(_Transport)
-    trips = _csv_rows(plan / "trips.csv")
-    stops: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for s in _csv_rows(plan / "stops.csv"):
+    trips = _csv_rows(plan / "trips.csv", "trip_id", "day", "direction", "vehicle_id", "riders")
+    stops: dict[str, list[CsvRow]] = defaultdict(list)
+    for s in _csv_rows(plan / "stops.csv", "trip_id", "seq", "idle_min", "board", "alight"):
         stops[s["trip_id"]].append(s)
     vehicle_days: set[tuple[date, str]] = set()
     for t in trips:
-        d = date.fromisoformat(t["day"])
+        d = t.day("day")
         day = out[d]
         if t["direction"] == "to_farm":
-            day.worker_days += int(t["riders"])
+            day.worker_days += t.whole("riders")
         if t["vehicle_id"]:
+            if t["vehicle_id"] not in fleet:
+                raise ScenarioError(
+                    [Problem(t.file, t.row, "vehicle_id", f"{t['vehicle_id'][:40]!r} is unknown")]
+                )
             vehicle_days.add((d, t["vehicle_id"]))
-            day.cost_eur += float(t["km"]) * fleet[t["vehicle_id"]][1]
-        ss = sorted(stops[t["trip_id"]], key=lambda s: int(s["seq"]))
-        idle = [int(s["idle_min"]) for s in ss]
+            day.cost_eur += t.number("km") * fleet[t["vehicle_id"]][1]
+        ss = sorted(stops[t["trip_id"]], key=lambda s: s.whole("seq"))
+        idle = [s.whole("idle_min") for s in ss]
         for j, s in enumerate(ss):
-            n = int(s["board"]) + int(s["alight"])
+            n = s.whole("board") + s.whole("alight")
             aboard = sum(idle[: j + 1]) if t["direction"] == "to_farm" else sum(idle[j + 1 :])
             day.wait_rider_min += n * aboard
             day.wait_rider_trips += n
     for d, v in vehicle_days:
         out[d].cost_eur += fleet[v][0]
-    for u in _csv_rows(plan / "unserved.csv"):
-        out[date.fromisoformat(u["day"])].unserved[u["code"]] += int(u["worker_days"])
+    for u in _csv_rows(plan / "unserved.csv", "day", "code", "worker_days"):
+        out[u.day("day")].unserved[u["code"]] += u.whole("worker_days")
     return out
 
 
@@ -178,13 +180,9 @@ def find_day_runs(
     for top in folders:
         candidates = [top] if (top / "day.json").is_file() else sorted(top.glob("*"))
         for c in candidates:
-            if (c / "day.json").is_file() and (c / "manifest.json").is_file():
-                try:
-                    rec = json.loads((c / "day.json").read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    continue
-                if rec.get("season_run_manifest_sha256") == season.manifest_sha256:
-                    found.setdefault(file_sha256(c / "manifest.json"), c.resolve())
+            ours = (c / "manifest.json").is_file() and (c / "day.json").is_file()
+            if ours and day_run_season(c) == season.manifest_sha256:  # damaged: named, exit 2
+                found.setdefault(file_sha256(c / "manifest.json"), c.resolve())
     out: dict[date, DayRun] = {}
     missing = []
     for d, hashes in sorted(recorded.items()):
@@ -200,13 +198,19 @@ def find_day_runs(
 # ------------------------------------------------------------------ presence and beds
 
 
-def _spans(run: Path) -> dict[str, list[tuple[str, date, date]]]:
-    """worker -> [(foresteria, from, to)] of the season plan (nights from <= d < to)."""
+def _spans(
+    run: Path, workers: Iterable[str], sites: Iterable[str]
+) -> dict[str, list[tuple[str, date, date]]]:
+    """worker -> [(foresteria, from, to)] of the season plan (nights from <= d < to); a row
+    naming a worker or a foresteria the season does not know is named (exit 2)."""
     out: dict[str, list[tuple[str, date, date]]] = defaultdict(list)
-    for a in _csv_rows(run / "plan" / "assignments.csv"):
-        out[a["worker_id"]].append(
-            (a["foresteria_id"], date.fromisoformat(a["from"]), date.fromisoformat(a["to"]))
-        )
+    known = {"worker_id": set(workers), "foresteria_id": set(sites)}
+    for a in _csv_rows(run / "plan" / "assignments.csv", "worker_id", "foresteria_id"):
+        for col, ids in known.items():
+            if a[col] not in ids:
+                msg = f"{a[col][:40]!r} is not one of the season's"
+                raise ScenarioError([Problem(a.file, a.row, col, msg)])
+        out[a["worker_id"]].append((a["foresteria_id"], a.day("from"), a.day("to")))
     return out
 
 
@@ -301,7 +305,7 @@ def compute(
     fleet = {v.id: (v.fixed_cost_eur_per_day, v.cost_eur_per_km) for v in sc.fleet}
     sites = [f.id for f in sc.foresterie]
     sections = [s.value for s in SECTIONS]
-    spans = _spans(season_run)
+    spans = _spans(season_run, workers, sites)
     day_runs, missing = find_day_runs(season, events, day_folders)
     plan_tr = transport_days(season_run, fleet)
     day_tr = {d: transport_days(r.path, fleet).get(d, _Transport()) for d, r in day_runs.items()}
@@ -355,11 +359,15 @@ def compute(
                     1 if which == "actual" else 0,
                 )
     # turned away: the plan's waitlist by reason, in the week of the requested arrival
-    reasons = sorted({r["code"] for r in _csv_rows(season_run / "plan" / "waitlist.csv")})
+    waitlist = _csv_rows(season_run / "plan" / "waitlist.csv", "worker_id", "code")
+    reasons = sorted({r["code"] for r in waitlist})
     for wk in [*weeks, TOTAL]:
         for br in ["", *(f"reason:{c}" for c in reasons)]:
             acc.add(wk, "turned_away", br, 0, 0)
-    for r in _csv_rows(season_run / "plan" / "waitlist.csv"):
+    for r in waitlist:
+        if r["worker_id"] not in workers:
+            msg = f"{r['worker_id'][:40]!r} is not a worker of the season"
+            raise ScenarioError([Problem(r.file, r.row, "worker_id", msg)])
         wk = iso_week(min(max(workers[r["worker_id"]].arrival, start), end))
         for br in ("", f"reason:{r['code']}"):
             acc.add(wk, "turned_away", br, 1, 1)

@@ -25,8 +25,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
+import shutil
+import tempfile
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +36,15 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import dumps_json, file_sha256, read_inside, write_text
+from foresterie.core.files import (
+    UnsafePath,
+    dumps_json,
+    file_sha256,
+    json_at,
+    read_inside,
+    read_json,
+    write_text,
+)
 from foresterie.core.restricted import FOLDER as RESTRICTED
 from foresterie.core.restricted import SUFFIX as SEALED
 from foresterie.core.restricted import read_restricted, write_restricted
@@ -44,6 +54,14 @@ PURGED = "purged.json"
 SCOPE_DEPARTED = "departed"  # purged.json of a run still in use: only people who had left
 AGGREGATES = "aggregates"
 KEEP = ("manifest.json", PURGED)  # never removed (they name no worker; a test checks)
+# What purged.json records of each file a purge of people changed (`purge_people`).
+FILE_ENTRY = {
+    "sha256": str,
+    "rows": int,
+    "rows_removed": int,
+    "ids_removed": int,
+    "kept_sha256": str,
+}
 _TOKENS = (re.compile(r"[A-Za-z0-9_-]+"), re.compile(r"[A-Za-z0-9._-]+"))
 
 Aggregate = Callable[[Path, Path], None]  # (run folder, folder to write counts into)
@@ -60,24 +78,57 @@ class PurgeSummary:
 
 
 def _last_day(run: Path) -> date | None:
-    """The last day a run covers: a day run its date, otherwise its season's end."""
+    """The last day a run covers: a day run its date, otherwise its season's end (its
+    inputs/scenario.toml damaged: ScenarioError naming it, since that day decides what goes)."""
     if (run / "day.json").is_file():
         try:
             return date.fromisoformat(run.name)
         except ValueError:
             return None
+    label = str(run / "inputs" / "scenario.toml")
     try:
-        import tomllib
+        text = read_inside(run, "inputs/scenario.toml", 1 << 20).decode("utf-8-sig")
+        end = tomllib.loads(text)["scenario"]["season_end"]
+    except UnsafePath as exc:
+        raise ScenarioError([Problem(label, None, "file", exc.reason)]) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        why = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else "unreadable"
+        raise ScenarioError([Problem(label, None, "scenario.season_end", why)]) from None
+    if not isinstance(end, date):  # the run's snapshot writes a TOML date
+        raise ScenarioError(
+            [Problem(label, None, "scenario.season_end", f"{str(end)[:40]!r} is not a day")]
+        )
+    return end
 
-        cfg = tomllib.loads(read_inside(run, "inputs/scenario.toml", 1 << 20).decode("utf-8"))
-        return date.fromisoformat(str(cfg["scenario"]["season_end"])[:10])
-    except (OSError, ValueError, KeyError):
-        return None
+
+def _workers(run: Path) -> dict[str, date]:
+    """worker -> planned departure, from the run's inputs/workers.csv; damaged (not UTF-8, a
+    column missing, a departure that is no date): ScenarioError naming file, row and field."""
+    label = str(run / "inputs" / "workers.csv")
+    try:
+        text = read_inside(run, "inputs/workers.csv", 1 << 30).decode("utf-8-sig")
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        header = next(csv.reader(io.StringIO(text, newline="")), [])
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(label, None, "encoding", "not UTF-8")]) from None
+    except csv.Error as exc:
+        raise ScenarioError([Problem(label, None, "file", f"unreadable CSV: {exc}")]) from None
+    for col in ("worker_id", "departure"):
+        if col not in header:
+            raise ScenarioError([Problem(label, 1, col, "missing column")])
+    out = {}
+    for n, r in enumerate(rows, start=2):
+        day = (r["departure"] or "")[:10]
+        try:
+            out[r["worker_id"] or ""] = date.fromisoformat(day)
+        except ValueError:
+            msg = f"{day!r} is not a date YYYY-MM-DD"
+            raise ScenarioError([Problem(label, n, "departure", msg)]) from None
+    return out
 
 
 def _worker_ids(run: Path) -> set[str]:
-    text = read_inside(run, "inputs/workers.csv", 1 << 30).decode("utf-8-sig")
-    return {r["worker_id"] for r in csv.DictReader(io.StringIO(text, newline=""))}
+    return set(_workers(run))
 
 
 def _names_a_worker(path: Path, ids: set[str]) -> bool:
@@ -127,14 +178,25 @@ def purge_run(run: Path, before: date, aggregate: Aggregate, season_ids: set[str
 
 def _partial_record(run: Path) -> dict[str, Any] | None:
     """The record of people removed from a run still in use, if any (README, "Retention")."""
-    if not (run / PURGED).is_file():
+    if not (run / PURGED).exists() and not (run / PURGED).is_symlink():
         return None
-    record = json.loads((run / PURGED).read_text(encoding="utf-8"))
-    return record if record.get("scope") == SCOPE_DEPARTED else None
+    label = str(run / PURGED)  # damaged (not JSON, a part missing or of another kind): named
+    record = json_at(read_json(run, PURGED, label), label, "", dict)
+    if json_at(record, label, "scope", str, optional=True) != SCOPE_DEPARTED:
+        return None
+    json_at(record, label, "purges", list)
+    for part in ("removed", "aggregates"):
+        for rel in json_at(record, label, part, dict):
+            json_at(record, label, (part, rel), str)
+    for rel in json_at(record, label, "files", dict):
+        json_at(record, label, ("files", rel), dict)
+        for key, kind in FILE_ENTRY.items():
+            json_at(record, label, ("files", rel, key), kind)
+    return record
 
 
 def fully_purged(run: Path) -> bool:
-    return (run / PURGED).is_file() and _partial_record(run) is None
+    return _partial_record(run) is None and (run / PURGED).is_file()
 
 
 def departed(run: Path, events: list[Event], before: date) -> set[str]:
@@ -142,7 +204,7 @@ def departed(run: Path, events: list[Event], before: date) -> set[str]:
     `before` on: their departure (the planned one, or an earlier recorded `departure` that is
     their last check-in row) is before `before`, and no ledger row names them on or after it.
     Whoever might still be served, re-planned or come back stays."""
-    text = read_inside(run, "inputs/workers.csv", 1 << 30).decode("utf-8-sig")
+    planned = _workers(run)
     last_row: dict[str, date] = {}
     last_checkin: dict[str, Event] = {}
     for ev in events:  # ledger order
@@ -154,9 +216,7 @@ def departed(run: Path, events: list[Event], before: date) -> set[str]:
             if mine is None or mine.day <= ev.day:
                 last_checkin[ev.worker_id] = ev
     out = set()
-    for w in csv.DictReader(io.StringIO(text, newline="")):
-        wid = w["worker_id"]
-        end = date.fromisoformat(w["departure"][:10])
+    for wid, end in planned.items():
         left = last_checkin.get(wid)
         if left is not None and left.kind == "departure":
             end = min(end, left.day)
@@ -282,6 +342,27 @@ def purge_people(run: Path, before: date, ids: set[str], aggregate: Aggregate) -
     return changed
 
 
+def _check_cuttable(run: Path) -> None:
+    """Every CSV file of a run still in use (its restricted part too) is UTF-8 and CSV, so the
+    people who left can be cut from it: checked before anything changes (ScenarioError)."""
+    files = {
+        p.relative_to(run).as_posix(): p.read_bytes()
+        for p in sorted(run.rglob("*.csv"))
+        if p.is_file()
+        and not p.is_symlink()
+        and not p.relative_to(run).as_posix().startswith((AGGREGATES + "/", RESTRICTED + "/"))
+    }
+    files |= {f"{RESTRICTED}/{n}": d for n, d in read_restricted(run).items()}
+    for rel, data in files.items():
+        try:
+            list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+        except UnicodeDecodeError:
+            raise ScenarioError([Problem(str(run / rel), None, "encoding", "not UTF-8")]) from None
+        except csv.Error as exc:
+            msg = f"unreadable CSV: {exc}"
+            raise ScenarioError([Problem(str(run / rel), None, "file", msg)]) from None
+
+
 def purge(
     season_run: Path, before: date, aggregate: Aggregate, ledger: Path | str | None = None
 ) -> PurgeSummary:
@@ -304,32 +385,55 @@ def purge(
         if folder.is_dir():
             runs += sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
     runs.append(season_run)
+    # every record a purge goes by is read before anything changes: a damaged purged.json,
+    # scenario.toml or workers.csv is named (exit 2) with the ledger and every run untouched
+    done = {run: fully_purged(run) for run in runs}
+    last_days = {run: _last_day(run) for run in runs if not done[run]}
+    for run in last_days:
+        _workers(run)
     if running:  # an encrypted restricted part needs the key: say so before anything changes
         for run in runs:
-            if not fully_purged(run):
+            if not done[run]:
                 read_restricted(run)
-    gone: set[str] = set()
-    if is_url(lp) or Path(lp).exists():
-        with Ledger.open(lp) as led:
-            if running:
-                gone = departed(season_run, led.events(), before)
-            out.ledger_rows = purge_before(led, before, workers=gone if running else None)
-    elif running:
-        gone = departed(season_run, [], before)
-    season_ids = _worker_ids(season_run) if not fully_purged(season_run) else set()
-    for run in runs:
-        if fully_purged(run):
-            continue
-        last = _last_day(run)
-        if last is not None and last < before:
-            out.files += purge_run(run, before, aggregate, season_ids)
-            out.runs.append(run)
-            continue
-        out.kept_runs.append(run)
-        if gone:
-            changed = purge_people(run, before, gone, aggregate)
-            if changed:
-                out.files += changed
-                out.partly.append(run)
+    led = Ledger.open(lp) if is_url(lp) or Path(lp).exists() else None
+    try:
+        gone = departed(season_run, led.events() if led else [], before) if running else set()
+        with tempfile.TemporaryDirectory(prefix=".purge-", dir=season_run.parent) as tmp:
+            # the aggregates are written from the runs as they are, before anything changes: a
+            # run that cannot be read (a damaged plan) is named with nothing purged yet
+            staged: dict[Path, Path] = {}
+            for k, run in enumerate(runs):
+                last = last_days.get(run)
+                whole = last is not None and last < before  # purged whole, else of people
+                if done[run] or (run / AGGREGATES).is_dir() or not (whole or gone):
+                    continue
+                staged[run] = Path(tmp) / str(k)
+                aggregate(run, staged[run])
+                if not whole:
+                    _check_cuttable(run)
+
+            def copy_staged(run: Path, dest: Path) -> None:
+                shutil.copytree(staged[run], dest)
+
+            if led is not None:
+                out.ledger_rows = purge_before(led, before, workers=gone if running else None)
+            season_ids = _worker_ids(season_run) if not done[season_run] else set()
+            for run in runs:
+                if done[run]:
+                    continue
+                last = last_days[run]
+                if last is not None and last < before:
+                    out.files += purge_run(run, before, copy_staged, season_ids)
+                    out.runs.append(run)
+                    continue
+                out.kept_runs.append(run)
+                if gone:
+                    changed = purge_people(run, before, gone, copy_staged)
+                    if changed:
+                        out.files += changed
+                        out.partly.append(run)
+    finally:
+        if led is not None:
+            led.close()
     out.people = len(gone)
     return out

@@ -170,7 +170,11 @@ def _opt_id(v: str) -> str:
 
 
 def _day(v: str) -> str:
-    if len(v) != 10 or date.fromisoformat(v).isoformat() != v:
+    try:
+        ok = len(v) == 10 and date.fromisoformat(v).isoformat() == v
+    except ValueError:  # a day that does not exist (2026-02-30)
+        ok = False
+    if not ok:
         raise ValueError(f"{v[:40]!r} is not a date YYYY-MM-DD")
     return v
 
@@ -182,9 +186,11 @@ def _hhmm(v: str) -> str:
 
 
 def _count(v: str) -> int:
+    if not re.fullmatch(r"[+-]?\d{1,30}", v):  # not int(): it takes " 7", "1_000", "٣"
+        raise ValueError(f"{v[:40]!r} is not a whole number")
     n = int(v)
     if not 0 <= n < 10**9:
-        raise ValueError(f"{n} is out of range")
+        raise ValueError(f"{n} is out of range (0 to 999,999,999)")
     return n
 
 
@@ -199,7 +205,10 @@ def _code(v: str) -> str:
 
 
 def _km(v: str) -> float:
-    x = float(v)
+    try:
+        x = float(v)
+    except ValueError:  # "could not convert string to float" reads like Python
+        x = math.nan
     if not 0 <= x < 10**6:
         raise ValueError(f"{v[:40]!r} is not a distance in km")
     return x
@@ -244,7 +253,10 @@ def load_run(root: Path) -> RunData:
         raise RunFolderError(name, first.row, first.field, first.message + more) from None
     plan = "plan"
     riders: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for r in _rows(root, f"{plan}/riders.csv", {"trip_id": _id, "seq": _count, "worker_id": _id}):
+    rider_fields = {"trip_id": _id, "seq": _count, "worker_id": _id}
+    people = {w.id for w in scenario.workers}
+    for n, r in enumerate(_rows(root, f"{plan}/riders.csv", rider_fields), start=2):
+        _in(f"{plan}/riders.csv", n, "worker_id", r["worker_id"], people)
         riders[r["trip_id"], r["seq"]].append(r["worker_id"])
     stops: dict[str, list[StopRow]] = defaultdict(list)
     stop_fields = {
@@ -257,7 +269,9 @@ def load_run(root: Path) -> RunData:
         "alight": _count,
         "load_after": _count,
     }
-    for r in _rows(root, f"{plan}/stops.csv", stop_fields):
+    farms = {f.id for f in scenario.farms}
+    for n, r in enumerate(_rows(root, f"{plan}/stops.csv", stop_fields), start=2):
+        _in(f"{plan}/stops.csv", n, "farm_id", r["farm_id"], farms)
         seq = r["seq"]
         stops[r["trip_id"]].append(
             StopRow(
@@ -421,10 +435,7 @@ def _known(
             checks.append(("plan/trips.csv", n, "origin_id", t.origin_id, places))
         if t.vehicle_id:
             checks.append(("plan/trips.csv", n, "vehicle_id", t.vehicle_id, vehicles))
-        for s in t.stops:
-            checks.append(("plan/stops.csv", s.seq, "farm_id", s.farm_id, farms))
-            for w in s.worker_ids:
-                checks.append(("plan/riders.csv", s.seq, "worker_id", w, people))
+        # stops' farms and riders are checked as they are read (their rows known there)
     for n, u in enumerate(unserved, start=2):
         checks.append(("plan/unserved.csv", n, "foresteria_id", u.foresteria_id, places))
         checks.append(("plan/unserved.csv", n, "farm_id", u.farm_id, farms))
@@ -440,8 +451,12 @@ def _known(
     for n, (wid, _, _, _) in enumerate(uncovered, start=2):
         checks.append(("plan/uncovered.csv", n, "worker_id", wid, people))
     for file, row, column, value, known in checks:
-        if value not in known:
-            raise RunFolderError(file, row, column, f"{value!r} is not in the run's inputs")
+        _in(file, row, column, value, known)
+
+
+def _in(file: str, row: int, column: str, value: str, known: set[str]) -> None:
+    if value not in known:
+        raise RunFolderError(file, row, column, f"{value!r} is not in the run's inputs")
 
 
 def _legs(root: Path) -> dict[str, list[list[float]]]:
@@ -462,8 +477,11 @@ def _legs(root: Path) -> dict[str, list[list[float]]]:
         return legs
     except UnsafePath as exc:
         raise RunFolderError(rel, None, "file", exc.reason) from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RunFolderError(rel, None, "features", f"malformed: {exc}") from None
+    except KeyError as exc:
+        raise RunFolderError(rel, None, "features", f"a feature has no {exc}") from None
+    except (ValueError, TypeError, IndexError, AttributeError):
+        why = "not a FeatureCollection of lines (from_id, to_id; lon/lat numbers)"
+        raise RunFolderError(rel, None, "features", why) from None
 
 
 def shift_text(start: int, end: int) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -32,16 +35,72 @@ def _iso_date(value: object) -> object:
 Day = Annotated[date, BeforeValidator(_iso_date)]
 
 
+# TOML has its own kinds (whole numbers, decimals, booleans, text); each key takes one, and
+# nothing is converted on the quiet: left alone, pydantic reads true as 1, 3.0 and "3" as 3,
+# 1 as true and "yes" as true. A number where a path or a name is asked is refused too.
+def _shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value)[:40] if isinstance(value, str) else str(value)[:40]
+
+
+def _kind(kind: str, ok: Callable[[object], bool]) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if value is None or ok(value):
+            return value
+        what, hint = kind, ""
+        if kind == "text":
+            hint = "; write it in quotes"
+        elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+(\.\d+)?", value.strip()):
+            hint = "; write it without quotes"
+        elif isinstance(value, float) and not math.isfinite(value):
+            what = "a finite number"
+        elif kind == "a whole number" and isinstance(value, float) and value.is_integer():
+            hint = f"; write {int(value)}"
+        raise ValueError(f"{_shown(value)} is not {what}{hint}")
+
+    return check
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+Whole = BeforeValidator(_kind("a whole number", lambda v: type(v) is int))
+Number = BeforeValidator(_kind("a number", _is_number))
+Flag = BeforeValidator(_kind("true or false", lambda v: isinstance(v, bool)))
+Text = BeforeValidator(_kind("text", lambda v: isinstance(v, str)))
+
+
+def _range(
+    ge: float | None = None, gt: float | None = None, le: float | None = None
+) -> AfterValidator:
+    """Bounds said as a planner would read them (`-1 must be at least 0`)."""
+
+    def check(v: Any) -> Any:
+        if v is None:
+            return v
+        if ge is not None and v < ge:
+            raise ValueError(f"{v} must be at least {ge}")
+        if gt is not None and v <= gt:
+            raise ValueError(f"{v} must be more than {gt}")
+        if le is not None and v > le:
+            raise ValueError(f"{v} must be at most {le}")
+        return v
+
+    return AfterValidator(check)
+
+
 class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ScenarioTable(_Table):
-    name: str = Field(min_length=1)
+    name: Annotated[str, Text, Field(min_length=1)]
     season_start: Day
     season_end: Day
-    seed: int = Field(ge=0)
-    timezone: str = "Europe/Rome"
+    seed: Annotated[int, Whole, _range(ge=0)]
+    timezone: Annotated[str, Text] = "Europe/Rome"
 
     @model_validator(mode="after")
     def _season_order(self) -> ScenarioTable:
@@ -51,59 +110,61 @@ class ScenarioTable(_Table):
 
 
 class DataTable(_Table):
-    foresterie: str
-    farms: str
-    workers: str
-    fleet: str
-    matrix: str | None = None  # travel matrix CSV for backend = "matrix"
-    pickups: str | None = None  # departure points (GeoJSON/GeoPackage points), optional
+    foresterie: Annotated[str, Text]
+    farms: Annotated[str, Text]
+    workers: Annotated[str, Text]
+    fleet: Annotated[str, Text]
+    matrix: Annotated[str | None, Text] = None  # travel matrix CSV for backend = "matrix"
+    pickups: Annotated[str | None, Text] = (
+        None  # departure points (GeoJSON/GeoPackage points), optional
+    )
     # Referral records (CSV: worker_id, referral_date, referring_body, urgency, avoid_sites):
     # restricted, never copied into anything published (README, "Referral records").
-    referrals: str | None = None
+    referrals: Annotated[str | None, Text] = None
     # Days a farm has no work (CSV: farm_id, first_day, last_day, note): rain, a pause in the
     # harvest, the harvest's end. With [housing] max_days_without_work they release beds.
-    farm_calendar: str | None = None
+    farm_calendar: Annotated[str | None, Text] = None
     # The layer to read from a GeoPackage holding several: {"farms": "fields"}. A file with
     # several layers and no name here is refused (reading "the first one" silently is a guess).
-    layers: dict[str, str] = Field(default_factory=dict)
+    layers: dict[str, Annotated[str, Text]] = Field(default_factory=dict)
 
 
 class HousingTable(_Table):
-    max_commute_min: int = Field(default=60, gt=0)
+    max_commute_min: Annotated[int, Whole, _range(gt=0)] = 60
     # Optional tier weight: with balance_weight > 0 the commute tier minimises
     # commute seconds + balance_weight x peak per mille (one per-mille point of peak occupancy is
     # worth that many commute seconds); 0 keeps the tiers strictly lexicographic.
-    balance_weight: int = Field(default=0, ge=0)
+    balance_weight: Annotated[int, Whole, _range(ge=0)] = 0
     # Partial stays (README, "Housing model"): a person may be housed for the nights a foresteria
     # within reach is open inside the stay (from its opening night, sent on at its closing), and
     # with max_transfers = 1 move once, when that foresteria closes, to another one open then.
     # Each foresteria's part of a stay must last at least min_overlap_nights and at least
     # min_overlap_share of the stay's nights. Off: only foresterie open for the whole stay.
-    partial_stays: bool = False
-    max_transfers: int = Field(default=0, ge=0, le=1)
-    min_overlap_nights: int = Field(default=1, ge=1)
-    min_overlap_share: float = Field(default=0.0, ge=0.0, le=1.0)
+    partial_stays: Annotated[bool, Flag] = False
+    max_transfers: Annotated[int, Whole, _range(ge=0, le=1)] = 0
+    min_overlap_nights: Annotated[int, Whole, _range(ge=1)] = 1
+    min_overlap_share: Annotated[float, Number, _range(ge=0, le=1)] = 0.0
     # Entry rules (README, "Entry rules"): contract holders before others of the same priority;
     # a lottery drawn from the seed decides among people the model cannot tell apart.
-    contract_first: bool = False
-    lottery: bool = False
+    contract_first: Annotated[bool, Flag] = False
+    lottery: Annotated[bool, Flag] = False
     # A bed is released after this many of the person's farm's workdays in a row without work
     # ([data] farm_calendar): they leave the morning after the last of them (README, "Entry
     # rules"). Unset: no limit.
-    max_days_without_work: int | None = Field(default=None, ge=1)
+    max_days_without_work: Annotated[int | None, Whole, _range(ge=1)] = None
 
 
 class TransportTable(_Table):
-    max_ride_min: int = Field(default=75, gt=0)
-    arrive_early_max_min: int = Field(default=30, ge=0)
-    wait_after_shift_max_min: int = Field(default=30, ge=0)
+    max_ride_min: Annotated[int, Whole, _range(gt=0)] = 75
+    arrive_early_max_min: Annotated[int, Whole, _range(ge=0)] = 30
+    wait_after_shift_max_min: Annotated[int, Whole, _range(ge=0)] = 30
     heat_alert_days: list[Day] = Field(default_factory=list)
-    heat_alert_shift_end: str = "12:30"
-    turnaround_min: int = Field(default=5, ge=0)
-    board_min: int = Field(default=2, ge=0)  # minutes per stop to board or alight
+    heat_alert_shift_end: Annotated[str, Text] = "12:30"
+    turnaround_min: Annotated[int, Whole, _range(ge=0)] = 5
+    board_min: Annotated[int, Whole, _range(ge=0)] = 2  # minutes per stop to board or alight
     # Optional: most minutes a rider may sit aboard while the vehicle idles at stops (waiting
     # for a window to open); unset = measured (KPI) but not capped.
-    max_wait_on_board_min: int | None = Field(default=None, ge=0)
+    max_wait_on_board_min: Annotated[int | None, Whole, _range(ge=0)] = None
     # Fair shares across farms when seats are short (README "Who rides when seats are short"):
     # "off" (default): every rider left behind weighs the same. "debt": short days are planned
     # in date order and each rider counts 1 + fair_debt_pct % per day in a row they have been
@@ -112,13 +173,13 @@ class TransportTable(_Table):
     # fair_cap_days days in a row counts 20 riders until they ride. "order": the most riders
     # first, then the riders owed the most days in a row (a tie-break that gives up no rider).
     fair_share: Literal["off", "order", "debt", "cap"] = "off"
-    fair_debt_pct: int = Field(default=10, ge=1, le=1000)
-    fair_cap_days: int = Field(default=5, ge=1, le=60)
+    fair_debt_pct: Annotated[int, Whole, _range(ge=1, le=1000)] = 10
+    fair_cap_days: Annotated[int, Whole, _range(ge=1, le=60)] = 5
     # The day's plan may give up at most this share (%) of the day's seats to pay debts.
-    fair_slack_pct: int = Field(default=2, ge=0, le=100)
+    fair_slack_pct: Annotated[int, Whole, _range(ge=0, le=100)] = 2
     # The caporale's transport fee a free ride saves, EUR per worker-day: sources give EUR 5 a
     # day and EUR 5 per leg (DOMAIN.md sec. 7), so a range [per day, per day's two legs].
-    caporale_fee_eur: list[float] = Field(
+    caporale_fee_eur: list[Annotated[float, Number]] = Field(
         default_factory=lambda: [5.0, 10.0], min_length=2, max_length=2
     )
 
@@ -153,15 +214,17 @@ class TravelTable(_Table):
     backend: Literal["haversine", "matrix", "osrm"] = "haversine"
     # Great-circle distance x circuity: rural road networks run 1.2-1.4 (Ballou, Rahardja &
     # Sakai 2002, "Selected country circuity factors for road travel distance estimation").
-    circuity: float = Field(default=1.3, ge=1.0, le=3.0)
+    circuity: Annotated[float, Number, _range(ge=1.0, le=3.0)] = 1.3
     # Mean speed on Capitanata provincial roads and the SS16 for a loaded minibus.
-    speed_kmh: float = Field(default=55.0, gt=5.0, le=130.0)
-    graph: str | None = None  # OSRM graph folder for backend = "osrm" (`foresterie roads build`)
+    speed_kmh: Annotated[float, Number, _range(gt=5.0, le=130.0)] = 55.0
+    graph: Annotated[str | None, Text] = (
+        None  # OSRM graph folder for backend = "osrm" (`foresterie roads build`)
+    )
     # A place farther than this from its snapped road position is reported: a farm snapped to
     # the wrong side of a motorway, or coordinates in a field, give wrong times.
-    snap_warn_m: float = Field(default=250.0, gt=0)
+    snap_warn_m: Annotated[float, Number, _range(gt=0)] = 250.0
     # Farther than this, the place is outside the graph's area or its coordinates are wrong.
-    snap_max_m: float = Field(default=2000.0, gt=0)
+    snap_max_m: Annotated[float, Number, _range(gt=0)] = 2000.0
 
 
 class SolverTable(_Table):
@@ -170,15 +233,14 @@ class SolverTable(_Table):
     # bound is what closes this model (README, "Housing model"). Both are single-threaded and
     # deterministic; the node limit is the deterministic budget, the wall clock a safety net.
     housing_backend: Literal["scip"] = "scip"
-    housing_node_limit: int = Field(default=200_000, ge=1)
+    housing_node_limit: Annotated[int, Whole, _range(ge=1)] = 200_000
     shuttle_engine: Literal["pyvrp", "ortools"] = "pyvrp"
-    shuttle_iterations: int = Field(default=1000, ge=1)
-    shuttle_patience: int = Field(
-        default=100, ge=1
-    )  # stop after this many non-improving iterations
-    shuttle_processes: int = Field(default=2, ge=1, le=64)
-    chaining_deterministic_time: float = Field(default=1.0, gt=0)
-    wall_clock_limit_s: float = Field(default=900.0, gt=0)
+    shuttle_iterations: Annotated[int, Whole, _range(ge=1)] = 1000
+    # stop after this many non-improving iterations
+    shuttle_patience: Annotated[int, Whole, _range(ge=1)] = 100
+    shuttle_processes: Annotated[int, Whole, _range(ge=1, le=64)] = 2
+    chaining_deterministic_time: Annotated[float, Number, _range(gt=0)] = 1.0
+    wall_clock_limit_s: Annotated[float, Number, _range(gt=0)] = 900.0
 
 
 class ReportTable(_Table):
@@ -191,7 +253,7 @@ class OperationsTable(_Table):
     # Daily operations (README, "Daily operations"): `foresterie intake` releases a bed held for
     # someone who has not arrived this many days after their planned arrival (0: on the day);
     # `--release-after-days` overrides it for one re-plan.
-    release_bed_after_days: int = Field(default=3, ge=0, le=60)
+    release_bed_after_days: Annotated[int, Whole, _range(ge=0, le=60)] = 3
 
 
 class ScenarioConfig(_Table):
