@@ -864,8 +864,8 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
     (the restricted part's manifest hashes are of plaintexts: present or not is checked), and
     the aggregates are those written by the purge."""
     try:
-        manifest = json.loads(_read(run, "manifest.json").decode("utf-8"))
-        record = json.loads(_read(run, "purged.json").decode("utf-8"))
+        manifest = _json(run, "manifest.json")
+        record = _json(run, "purged.json")
         if record.get("scope") == "departed":
             return _verify_partly_purged(run, manifest, record)
         removed, aggregates = dict(record["removed"]), dict(record["aggregates"])
@@ -909,7 +909,10 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
             "files removed; the checks of people, beds, trips, riders, reasons and KPIs need them"
         )
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise Unreadable(f"malformed purged run folder ({type(exc).__name__}: {exc})") from None
+        what = {"KeyError": "a key is missing", "TypeError": "a value of the wrong kind"}.get(
+            type(exc).__name__, "a value not as a purge writes it"
+        )
+        raise Unreadable(f"malformed purged run folder: purged.json or manifest.json: {what}") from None
     return out, [note]
 
 
@@ -2949,7 +2952,7 @@ def verify_monitor(folder: Path, ledger: str | None = None) -> tuple[list[str], 
     ~/.pgpass supplies it)."""
     folder = Path(folder)
     try:
-        m = json.loads(_read(folder, "manifest.json").decode("utf-8"))
+        m = _json(folder, "manifest.json")
         if not isinstance(m, dict) or m.get("kind") != "monitor":
             raise Unreadable("manifest.json: not a monitor manifest")
         out: list[str] = []
@@ -3021,7 +3024,7 @@ def _monitor_figures(
         p = Path(dr["path"])
         if _sha(p, "manifest.json") != dr["manifest_sha256"]:
             out.append(f"day run {p}: manifest.json is not the one the monitor read")
-        rec = json.loads(_read(p, "day.json").decode("utf-8"))
+        rec = _json(p, "day.json")
         if rec.get("date") != dr["day"] or rec.get("season_run_manifest_sha256") != season_sha:
             out.append(f"day run {p}: not the day run of {dr['day']} of this season run")
         if not any(

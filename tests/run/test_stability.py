@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from foresterie.core.errors import ScenarioError
 from foresterie.run import stability
 from foresterie.run.stability import (
     STABLE_MIN,
@@ -26,6 +27,7 @@ from foresterie.run.stability import (
     _stripped,
     _unserved,
     keep_vehicles,
+    read_reference,
     reseat,
     stable_day_plan,
     trip_record,
@@ -421,3 +423,48 @@ def test_the_background_sends_each_base_it_made_and_the_rest_is_made_here() -> N
 
     got = idle.plans(["FA", "FB"], here)
     assert sorted(made_here) == ["FA", "FB"] and got == alone
+
+
+_TRIP = (
+    '{"foresteria_id":"A","vehicle_id":"V","depart":"06:00","direction":"to_farm","stops":'
+    '[{"seq":1,"farm_id":"F","arrive":"06:20","depart":"06:30","worker_ids":["W1"]}]}'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("[" * 100_000, "reference_trips.json: json: JSON nested too deeply to read"),
+        ("[]", "reference_trips.json: json: not a JSON object"),
+        ('{"day":"2026-07-06","trips":[{"trip_id":5}]}', "trips.0.foresteria_id: missing"),
+        ('{"day":"06/07/2026","trips":[]}', 'day: "06/07/2026" is not what a day run writes'),
+        (
+            '{"day":"2026-07-06","trips":[' + _TRIP.replace("to_farm", "up") + "]}",
+            "'up' is not a direction",
+        ),
+        (
+            '{"day":"2026-07-06","trips":[' + _TRIP.replace('"06:20"', '"25:99"') + "]}",
+            "stops.0.arrive",
+        ),
+        (
+            '{"day":"2026-07-06","trips":[' + _TRIP.replace('["W1"]', "[1]") + "]}",
+            "not a list of worker ids",
+        ),
+        (
+            '{"day":"2026-07-06","trips":[' + _TRIP.replace('"seq":1', '"seq":true') + "]}",
+            "stops.0.seq",
+        ),
+    ],
+)
+def test_a_damaged_reference_is_one_line_never_a_traceback(text: str, said: str) -> None:
+    # Found by helper V: a day run's folder given to `solve` or `replay` with a crafted
+    # reference_trips.json crashed the stability tier (RecursionError, TypeError, KeyError).
+    with pytest.raises(ScenarioError) as exc:
+        read_reference(text)
+    line = str(exc.value)
+    assert "\n" not in line and said in line
+
+
+def test_the_reference_a_day_run_writes_reads_back() -> None:
+    text = '{"day":"2026-07-06","trips":[' + _TRIP + "]}"
+    assert read_reference(text)["trips"][0]["stops"][0]["worker_ids"] == ["W1"]

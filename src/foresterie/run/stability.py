@@ -32,7 +32,8 @@ from typing import Any
 
 from ortools.graph.python import linear_sum_assignment
 
-from foresterie.core.files import dumps_json
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.files import dumps_json, json_value
 from foresterie.core.procs import _die_with_parent as die_with_parent
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
@@ -240,7 +241,7 @@ def stable_day_plan(
     run is added for stability's sake); otherwise that foresteria's fresh plan, with
     interchangeable vehicles renamed towards the reference. Foresterie are chosen one by one:
     their fleets and riders are separate."""
-    ref = json.loads(reference_text)
+    ref = read_reference(reference_text)
     ref_trips = ref["trips"]
     day = date.fromisoformat(ref["day"])
     fleet = {v.id: v for v in scenario.fleet}
@@ -850,6 +851,57 @@ def _stripped(t: Trip, gone: set[str], matrix: TravelMatrix, scenario: Scenario)
     if not any(w in gone for s in t.stops for w in s.worker_ids):
         return t
     return _rebuilt({**trip_record(t, gone), "day": t.day}, matrix, scenario)
+
+
+def read_reference(text: str, label: str = REFERENCE_TRIPS) -> dict[str, Any]:
+    """reference_trips.json read as an input a user or a forger may hand us (a day run's folder
+    given to `solve` or `replay`): not JSON, nested too deeply, a key missing or of another kind,
+    a direction, day or time that is not one: ScenarioError `label: field: message` (one line,
+    exit 2), never a traceback from the tier that reads it."""
+
+    def bad(field: str, why: str) -> ScenarioError:
+        return ScenarioError([Problem(label, None, field, why)])
+
+    def need(
+        obj: Any, key: str, kind: type, where: str, check: Callable[[Any], object] = bool
+    ) -> Any:
+        if not isinstance(obj, dict):
+            raise bad(where or "json", "not a JSON object")
+        at = f"{where}.{key}" if where else key
+        if key not in obj:
+            raise bad(at, "missing")
+        value = obj[key]
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise bad(at, f"{json.dumps(value)[:40]} is not {kind.__name__}")
+        try:
+            check(value)
+        except ValueError:
+            raise bad(at, f"{json.dumps(value)[:40]} is not what a day run writes") from None
+        return value
+
+    try:
+        ref = json_value(text, constants=False)
+    except ValueError as exc:
+        raise bad("json", str(exc).splitlines()[0][:200]) from None
+    need(ref, "day", str, "", date.fromisoformat)
+    for i, t in enumerate(need(ref, "trips", list, "")):
+        at = f"trips.{i}"
+        for key in ("foresteria_id", "vehicle_id"):
+            need(t, key, str, at)
+        need(t, "depart", str, at, parse_hhmm)
+        if t.get("origin_id") is not None:
+            need(t, "origin_id", str, at)
+        if need(t, "direction", str, at) not in DIRECTIONS:
+            raise bad(f"{at}.direction", f"{t['direction'][:40]!r} is not a direction")
+        for j, st in enumerate(need(t, "stops", list, at)):
+            where = f"{at}.stops.{j}"
+            need(st, "seq", int, where)
+            need(st, "farm_id", str, where)
+            need(st, "arrive", str, where, parse_hhmm)
+            need(st, "depart", str, where, parse_hhmm)
+            if not all(isinstance(w, str) for w in need(st, "worker_ids", list, where)):
+                raise bad(f"{where}.worker_ids", "not a list of worker ids")
+    return dict(ref)
 
 
 def trip_record(t: Trip, gone: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
