@@ -912,7 +912,9 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
         what = {"KeyError": "a key is missing", "TypeError": "a value of the wrong kind"}.get(
             type(exc).__name__, "a value not as a purge writes it"
         )
-        raise Unreadable(f"malformed purged run folder: purged.json or manifest.json: {what}") from None
+        raise Unreadable(
+            f"malformed purged run folder: purged.json or manifest.json: {what}"
+        ) from None
     return out, [note]
 
 

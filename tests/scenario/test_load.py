@@ -363,3 +363,15 @@ def test_bidi_controls_and_look_alike_names_are_warnings(tiny: Path) -> None:
     r = CliRunner().invoke(app, ["validate", str(tiny)])
     assert r.exit_code == 0
     assert r.stderr.splitlines() == [f"warning: {w}" for w in sc.warnings]
+
+
+def test_a_header_cell_beyond_the_csv_field_limit_is_one_line(tmp_path: Path) -> None:
+    # Found by helper V: a workers.csv whose first line is one 200,000-character cell crashed
+    # `validate` and `solve` (csv.Error: field larger than field limit) before any row was read.
+    folder = tmp_path / "s"
+    shutil.copytree(TINY, folder)
+    (folder / "workers.csv").write_text("x" * 200_000 + "\nW01\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["validate", str(folder)])
+    assert r.exit_code == 2
+    assert "workers.csv:1: header: unreadable CSV: field larger than field limit" in r.output
+    assert "Traceback" not in r.output

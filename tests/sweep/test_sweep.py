@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from foresterie.report.page import VIEWPORT
 from foresterie.scenario.load import load_scenario
+from foresterie.sweep import runner
 from foresterie.sweep.members import Sweep, load_sweep, member_scenario, members
 from foresterie.sweep.runner import run_sweep
 from tests.helpers import ROOT, TINY, write_workers
@@ -281,3 +282,12 @@ def test_shipped_sweep_files_load(name: str, base: str) -> None:
     assert {m.decision for m in grid} == {
         (("open_FR-BMZ", o), ("minibuses_added", n)) for o in (True, False) for n in (0, 2)
     }
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, "[]", "{", "null"])
+def test_a_damaged_member_result_is_solved_again_not_a_crash(tmp_path: Path, text: str) -> None:
+    # Found by helper V: resuming a sweep whose member result.json was nested too deeply crashed
+    # (RecursionError); like any damaged result it now counts as not done.
+    p = tmp_path / "result.json"
+    p.write_text(text, encoding="utf-8")
+    assert runner._read_json(p) is None

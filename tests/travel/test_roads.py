@@ -384,3 +384,13 @@ def test_rural_network_is_connected_and_routable(tmp_path: Path) -> None:
     secs, _, snaps = Router(g).table(corners + inner)
     assert (secs[~np.eye(6, dtype=bool)] > 0).all()
     assert max(snaps[:4]) < 1.0 and max(snaps) < 200  # inner nodes are jittered up to 170 m
+
+
+@pytest.mark.parametrize("meta", ["[" * 100_000, "[1, 2]", "{"])
+def test_a_damaged_graph_meta_is_named_never_a_traceback(tmp_path: Path, meta: str) -> None:
+    # Found by helper V: a graph.json nested 100,000 deep crashed `roads calibrate --graph DIR`.
+    folder = tmp_path / "graph"
+    folder.mkdir()
+    (folder / roads.GRAPH_META).write_text(meta, encoding="utf-8")
+    with pytest.raises(roads.RoadsError, match="corrupt"):
+        open_graph(folder)

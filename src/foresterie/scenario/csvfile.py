@@ -58,7 +58,11 @@ def read_csv_bytes(
         return
     last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:  # a header cell longer than the csv module's field limit
+        probs.append(Problem(label, 1, "header", Msg("unreadable CSV: {why}", why=str(exc))))
+        return
     if header is None or not any(h.strip() for h in header):
         probs.append(Problem(label, None, "file", Msg("empty file")))
         return

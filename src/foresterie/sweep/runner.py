@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.errors import InfeasibleError, Problem, ScenarioError
-from foresterie.core.files import replace_file
+from foresterie.core.files import json_value, replace_file
 from foresterie.run.pipeline import PlanRejected, solve
 from foresterie.sweep.members import Member, Sweep, write_members
 from foresterie.sweep.report import write_sweep_report
@@ -150,9 +150,9 @@ def _member_cols(m: Member, h: str) -> dict[str, Any]:
 
 def _read_json(path: Path) -> dict[str, Any] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_value(path.read_text(encoding="utf-8"))
         return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # damaged or too deep: the member is solved again
         return None
 
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from foresterie.core.files import file_sha256
+from foresterie.core.files import file_sha256, json_value
 
 GRAPH_META = "graph.json"
 BASENAME = "roads"
@@ -146,9 +146,11 @@ def open_graph(folder: Path) -> Graph:
             f"{folder}: not a road graph (no {GRAPH_META}); run `foresterie roads build`"
         )
     try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise RoadsError(f"{meta_file}: corrupt: {exc}") from None
+        meta = json_value(meta_file.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:  # not JSON, nested too deeply, unreadable
+        raise RoadsError(f"{meta_file}: corrupt: {str(exc).splitlines()[0][:200]}") from None
+    if not isinstance(meta, dict):
+        raise RoadsError(f"{meta_file}: corrupt: not a JSON object")
     return Graph(folder=folder, meta=meta)
 
 
