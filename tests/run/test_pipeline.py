@@ -1019,3 +1019,33 @@ def test_no_waitlist_reason_tells_a_persons_priority(tmp_path: Path) -> None:
     assert full, "beds must run out for someone"
     for w in waitlist:
         assert not re.search(r"priorit\w*\W*(>=|[0-9])", w["reason"]), w["reason"]
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (
+            lambda t: t.encode("latin-1").replace(b"W01", b"W\xe901"),
+            "assignments.csv: encoding: not UTF-8",
+        ),
+        (
+            lambda t: t.replace("worker_id", "wid", 1),
+            "assignments.csv:1: worker_id: missing column",
+        ),
+        (lambda t: t.replace(",FA,", ",FZ,", 1), "foresteria_id: unknown foresteria 'FZ'"),
+    ],
+)
+def test_a_damaged_previous_run_is_one_line(run_dir: Path, tmp_path: Path, damage, said) -> None:  # type: ignore[no-untyped-def]
+    # Found by helper V: `solve --as-of D --previous RUN` crashed on a previous assignments.csv
+    # that was not UTF-8 (UnicodeDecodeError), lacked worker_id (KeyError) or named a foresteria
+    # the scenario does not have (KeyError deep in the waitlist's reasons).
+    prev = tmp_path / "prev"
+    shutil.copytree(run_dir, prev)
+    path = prev / "plan" / "assignments.csv"
+    out = damage(path.read_text(encoding="utf-8"))
+    path.write_bytes(out if isinstance(out, bytes) else out.encode("utf-8"))
+    args = ["solve", str(TINY), "--as-of", "2026-07-08", "--previous", str(prev)]
+    r = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "x")])
+    assert r.exit_code == 2, r.output
+    assert said in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "x").exists()

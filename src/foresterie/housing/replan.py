@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.files import read_csv
 from foresterie.housing.waitlist import WaitlistEntry
 from foresterie.scenario.model import Scenario
 
 
-def read_previous(run: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """(worker -> foresteria, worker -> waitlist reason) from a run folder's plan/."""
+def read_previous(
+    run: Path, foresterie: set[str] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(worker -> foresteria, worker -> waitlist reason) from a run folder's plan/, read as files
+    a user may hand us (core.files.read_csv: not UTF-8, not CSV, a column missing: one line,
+    exit 2); with `foresterie`, a row naming another foresteria is refused at its row too."""
     plan = run / "plan"
     a_path, w_path = plan / "assignments.csv", plan / "waitlist.csv"
     for p in (a_path, w_path):
         if not p.is_file():
             raise ScenarioError([Problem(str(p), None, "file", "previous run has no such file")])
-    with open(a_path, encoding="utf-8", newline="") as fh:
-        assigned: dict[str, str] = {}
-        for r in csv.DictReader(fh):  # a transfer has two rows: the first is where they arrive
-            assigned.setdefault(r["worker_id"], r["foresteria_id"])
-    with open(w_path, encoding="utf-8", newline="") as fh:
-        waiting = {r["worker_id"]: r["reason"] for r in csv.DictReader(fh)}
+    assigned: dict[str, str] = {}
+    for r in read_csv(a_path, ("worker_id", "foresteria_id")):
+        if foresterie is not None and r["foresteria_id"] not in foresterie:
+            why = f"unknown foresteria {r['foresteria_id'][:40]!r}"
+            raise ScenarioError([Problem(str(a_path), r.row, "foresteria_id", why)])
+        assigned.setdefault(r["worker_id"], r["foresteria_id"])  # a transfer: where they arrive
+    waiting = {r["worker_id"]: r["reason"] for r in read_csv(w_path, ("worker_id", "reason"))}
     return assigned, waiting
 
 

@@ -110,7 +110,7 @@ def solve(
                     )
                 ]
             )
-        prev_assigned, prev_wait = read_previous(previous)
+        prev_assigned, prev_wait = read_previous(previous, {f.id for f in scenario.foresterie})
         scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
     else:
         to_plan = scenario
