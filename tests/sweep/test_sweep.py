@@ -223,6 +223,18 @@ def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:
             ("draws = 2", "draws = 0"),
             "error: sweep.toml: sweep.draws: Input should be greater than or equal to 1",
         ),
+        (  # found by helper V: TOML's true, 2.0 and "2" were read as the whole number 2 or 1
+            ("draws = 2", "draws = true"),
+            "error: sweep.toml: sweep.draws: true is not a whole number",
+        ),
+        (
+            ("draws = 2", "draws = 2.0"),
+            "error: sweep.toml: sweep.draws: 2.0 is not a whole number; write 2",
+        ),
+        (
+            ("draws = 2", 'draws = "2"'),
+            "error: sweep.toml: sweep.draws: '2' is not a whole number; write it without quotes",
+        ),
     ],
 )
 def test_bad_sweep_file_is_one_line(tmp_path: Path, edit: tuple[str, str], message: str) -> None:

@@ -16,11 +16,12 @@ import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from foresterie.core.errors import Msg, Problem, ScenarioError
+from foresterie.scenario.config import Flag, Number, Text, Whole
 from foresterie.scenario.files import write_scenario
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario, Vehicle, Worker
@@ -35,10 +36,12 @@ class _Strict(BaseModel):
 
 
 class SweepTable(_Strict):
-    name: str
-    base: str  # scenario folder, relative to the sweep file
-    seed: int = Field(default=1, ge=0)
-    draws: int = Field(default=10, ge=1, le=100_000)  # random seasons per decision
+    name: Annotated[str, Text]
+    base: Annotated[str, Text]  # scenario folder, relative to the sweep file
+    seed: Annotated[int, Whole] = Field(default=1, ge=0)
+    draws: Annotated[int, Whole] = Field(
+        default=10, ge=1, le=100_000
+    )  # random seasons per decision
     window: tuple[date, date] | None = None  # solve only these days (e.g. the peak week)
 
     @field_validator("window")
@@ -50,16 +53,24 @@ class SweepTable(_Strict):
 
 
 class PerturbTable(_Strict):
-    arrival_shift_days: int = Field(default=0, ge=0, le=60)  # each crew shifts by U{-k..k}
-    no_show_rate: float = Field(default=0.0, ge=0.0, lt=1.0)  # each person stays away
-    extra_arrivals: dict[str, float] = {}  # crop -> extra people as a share of its workers
-    heat_alert_days: int = Field(default=0, ge=0, le=60)  # extra random heat-alert days
+    arrival_shift_days: Annotated[int, Whole] = Field(
+        default=0, ge=0, le=60
+    )  # each crew shifts by U{-k..k}
+    no_show_rate: Annotated[float, Number] = Field(
+        default=0.0, ge=0.0, lt=1.0
+    )  # each person stays away
+    extra_arrivals: dict[
+        str, Annotated[float, Number]
+    ] = {}  # crop -> extra people as a share of its workers
+    heat_alert_days: Annotated[int, Whole] = Field(
+        default=0, ge=0, le=60
+    )  # extra random heat-alert days
 
 
 class DecisionsTable(_Strict):
-    open: dict[str, list[bool]] = {}  # foresteria id -> [true, false]
-    beds_scale: list[float] = [1.0]
-    minibuses_added: list[int] = [0]  # per foresteria, 9 seats
+    open: dict[str, list[Annotated[bool, Flag]]] = {}  # foresteria id -> [true, false]
+    beds_scale: list[Annotated[float, Number]] = [1.0]
+    minibuses_added: list[Annotated[int, Whole]] = [0]  # per foresteria, 9 seats
 
     @field_validator("beds_scale")
     @classmethod
@@ -79,10 +90,10 @@ class DecisionsTable(_Strict):
 class SolverOverrides(_Strict):
     """Budgets for every member (a sweep trades a little plan quality for many seasons)."""
 
-    shuttle_iterations: int | None = Field(default=None, ge=1)
-    shuttle_patience: int | None = Field(default=None, ge=1)
-    chaining_deterministic_time: float | None = Field(default=None, gt=0)
-    housing_node_limit: int | None = Field(default=None, ge=1)
+    shuttle_iterations: Annotated[int | None, Whole] = Field(default=None, ge=1)
+    shuttle_patience: Annotated[int | None, Whole] = Field(default=None, ge=1)
+    chaining_deterministic_time: Annotated[float | None, Number] = Field(default=None, gt=0)
+    housing_node_limit: Annotated[int | None, Whole] = Field(default=None, ge=1)
 
 
 class SweepFile(_Strict):
