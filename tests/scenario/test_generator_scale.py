@@ -119,3 +119,19 @@ def test_a_spread_season_loads_and_its_sites_reach_their_farms(tmp_path: Path) -
     cap = sc.config.housing.max_commute_min * 60
     for fm in sc.farms:
         assert min(m.secs(f.id, fm.id) for f in sc.foresterie) <= cap, fm.id
+
+
+def test_a_synthetic_site_opens_for_its_districts_harvest() -> None:
+    """Synthetic sites take the seasons of their district's catalogue sites (the cherry district's
+    as Turi, May-June), not the whole season: the foresteria-days per worker do not drift up."""
+    features = json.loads(season(5000).files["foresterie.geojson"])["features"]
+    window = {
+        f["properties"]["comune"]: (f["properties"]["open_from"], f["properties"]["open_to"])
+        for f in features
+        if f["properties"]["id"].startswith("FR-X")
+    }
+    assert window["Turi"] == window["Conversano"] == ("2026-05-01", "2026-06-30")
+    assert window["Nardò"] == window["Copertino"] == ("2026-06-16", "2026-09-15")
+    assert window["Rutigliano"] == ("2026-06-01", "2026-09-30")  # as Terlizzi (table grapes)
+    capitanata = {("2026-05-01", "2026-09-30"), ("2026-07-01", "2026-09-30")}
+    assert {window[c] for c in ("Foggia", "San Severo", "Lucera", "Apricena")} == capitanata
