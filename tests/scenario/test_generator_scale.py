@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from foresterie.scenario.generator import DEFAULT, LESINA, Generated, generate, write
+from foresterie.scenario.generator import CROPS, DEFAULT, LESINA, Generated, generate, write
 from foresterie.scenario.load import load_scenario
 from foresterie.travel.matrix import build_matrix
 
@@ -121,17 +121,21 @@ def test_a_spread_season_loads_and_its_sites_reach_their_farms(tmp_path: Path) -
         assert min(m.secs(f.id, fm.id) for f in sc.foresterie) <= cap, fm.id
 
 
-def test_a_synthetic_site_opens_for_its_districts_harvest() -> None:
-    """Synthetic sites take the seasons of their district's catalogue sites (the cherry district's
-    as Turi, May-June), not the whole season: the foresteria-days per worker do not drift up."""
-    features = json.loads(season(5000).files["foresterie.geojson"])["features"]
-    window = {
-        f["properties"]["comune"]: (f["properties"]["open_from"], f["properties"]["open_to"])
-        for f in features
-        if f["properties"]["id"].startswith("FR-X")
+def test_a_synthetic_site_opens_for_its_own_farms_harvest() -> None:
+    """A synthetic site opens on its farms' first harvest day and closes after their last (the
+    cherry farms around Turi's neighbours: May-June), so no farm's own site is shut while it works;
+    the catalogue's sites keep their sourced seasons. Site i's farms are F(25i+1)..F(25i+25)."""
+    gen = season(5000)
+    crop = {
+        f["properties"]["id"]: f["properties"]["crop"]
+        for f in json.loads(gen.files["farms.geojson"])["features"]
     }
-    assert window["Turi"] == window["Conversano"] == ("2026-05-01", "2026-06-30")
-    assert window["Nardò"] == window["Copertino"] == ("2026-06-16", "2026-09-15")
-    assert window["Rutigliano"] == ("2026-06-01", "2026-09-30")  # as Terlizzi (table grapes)
-    capitanata = {("2026-05-01", "2026-09-30"), ("2026-07-01", "2026-09-30")}
-    assert {window[c] for c in ("Foggia", "San Severo", "Lucera", "Apricena")} == capitanata
+    features = json.loads(gen.files["foresterie.geojson"])["features"]
+    assert [f["properties"]["open_from"] for f in features[:2]] == ["2026-05-01", "2026-07-01"]
+    for i, f in enumerate(features[8:], start=8):
+        mine = [crop[f"F{25 * i + j:03d}"] for j in range(1, 26)]
+        p = f["properties"]
+        assert p["open_from"][5:] == min(CROPS[c].start for c in mine), p["id"]
+        assert p["open_to"][5:] == max(CROPS[c].end for c in mine), p["id"]
+    turi = [f["properties"] for f in features[8:] if f["properties"]["comune"] == "Turi"]
+    assert turi and all(p["open_to"] <= "2026-06-30" for p in turi)

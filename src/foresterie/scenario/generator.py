@@ -10,7 +10,7 @@ import json
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
@@ -395,19 +395,16 @@ def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[S
     catalogue's sites, then synthetic ones, each given to the district furthest below its share
     of the farms (DISTRICTS), at the district's comuni in turn, the j-th round on a golden-angle
     spiral around the comune (radius 0.04 deg x sqrt(round + 0.5)), skipping spots within 2.5 km
-    of a site already placed: every site on its own spot. A synthetic site opens for its
-    district's harvest: the seasons of the district's catalogue sites in turn (Sud-Est Barese as
-    Turi, May-June; Arneo as Nardo; Capitanata as San Severo, Borgo Mezzanone, Lesina, ...).
+    of a site already placed: every site on its own spot. A synthetic site opens for its own
+    farms' harvest (the first crop's start to the last one's end), so no farm's nearest site is
+    closed while the farm works (a district's catalogue seasons instead left asparagus farms
+    beside sites open from July: 733 partial stays at 5,000 and housing's transfer and commute
+    tiers stopped on their budgets; benchmarks/RESULTS.md, 2026-11-27, helper G).
     Each site gets an equal share of the farms, within ~5 km of it, crops from its district's
     mix; a farm's comune is its site's. Deterministic (the sites draw nothing)."""
     sites = list(CATALOGUE[:n_foresterie])
     district = [_district_of(s.lat, s.lon) for s in sites]
     synthetic = [0] * len(DISTRICTS)  # spiral spots per district used so far
-    windows = [  # a district's foresterie open for its harvest: its catalogue sites' seasons
-        [(s.open_from, s.open_to) for s in CATALOGUE if _district_of(s.lat, s.lon) == i]
-        or [("05-01", "09-30")]
-        for i in range(len(DISTRICTS))
-    ]
     for k in range(len(sites), n_foresterie):
         count = [district.count(i) for i in range(len(DISTRICTS))]
         d = max(range(len(DISTRICTS)), key=lambda i: (DISTRICTS[i][1] * (k + 1) - count[i], -i))
@@ -423,7 +420,6 @@ def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[S
             lon = round(lon0 + radius * math.cos(angle) / math.cos(math.radians(lat0)), 5)
             if all(_km(lat, lon, s.lat, s.lon) >= MIN_SPACING_KM for s in sites):
                 break
-        open_from, open_to = windows[d][district[len(CATALOGUE) :].count(d) % len(windows[d])]
         sites.append(
             Site(
                 id=f"FR-X{k:03d}",
@@ -432,8 +428,8 @@ def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[S
                 lat=lat,
                 lon=lon,
                 beds=(90, 10, 0, 4),
-                open_from=open_from,
-                open_to=open_to,
+                open_from="05-01",  # until its farms are drawn: see below
+                open_to="09-30",
                 fleet=((8, 1),),
                 source=f"synthetic site (not a real foresteria) in {name}",
             )
@@ -443,8 +439,17 @@ def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[S
     base, extra = divmod(n_farms, n_foresterie)
     for i, (s, d) in enumerate(zip(sites, district, strict=True)):
         name, _share, crops, _comuni = DISTRICTS[d]
-        for _ in range(base + (i < extra)):
-            farms.append(_farm(rng, len(farms) + 1, name, crops, s.comune, s.lat, s.lon))
+        mine = [
+            _farm(rng, len(farms) + 1 + j, name, crops, s.comune, s.lat, s.lon)
+            for j in range(base + (i < extra))
+        ]
+        farms += mine
+        if i >= len(CATALOGUE) and mine:  # a synthetic site opens for its own farms' harvest
+            sites[i] = replace(
+                s,
+                open_from=min(CROPS[f["crop"]].start for f in mine),
+                open_to=max(CROPS[f["crop"]].end for f in mine),
+            )
     return sites, farms
 
 
