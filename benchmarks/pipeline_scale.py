@@ -7,15 +7,21 @@ farms, as housing_scale.py; 5,000: 17 / 425; 20,000: 67 / 1,675; 50,000: 167 / 4
 
 Layout "spread" (the default here): every foresteria on its own spot where the harvest is (the
 catalogue's sites, then synthetic ones by the districts' shares of the farms, on a spiral around
-the districts' comuni) and an equal share of the farms (25) within ~5 km of it, so beds follow
-each site's own demand. Layout "crowded" (`--crowded`; the generator's default and the seasons
+the districts' comuni, at least 2.5 km apart), an equal share of the farms (25) within ~5 km of
+it, each synthetic site open for its own farms' harvest, so beds follow each site's own demand.
+Layout "crowded" (`--crowded`; the generator's default, housing_scale.py's seasons and the rows
 measured before 2026-11-27): farms at the districts' comuni by the districts' shares, synthetic
-sites at those comuni in turn, several on one spot from 38 sites on (50 of 67 at 20,000), and the
-sites behind the first on a spot get the 10-bed fallback (29 of 67 at 20,000): the hard case.
-In both the region stays Puglia (the loader refuses points outside it), so the foresterie within
-an hour of a farm grow with the season (spread: 2.4 at 1,700, 5.8 at 5,000, 18 at 20,000, 44 at
-50,000): more sites in the same districts mean more choices per worker. benchmarks/RESULTS.md
-(2026-11-27, helper G) has the measured shapes.
+sites at those comuni in turn, open all season, several on one spot from 38 sites on (50 of 67 at
+20,000), the sites behind the first on a spot left with the 10-bed fallback (29 of 67): the hard
+case.
+
+What neither layout keeps is each foresteria's neighbourhood: the region stays Puglia (the
+loader refuses points outside it), so the foresterie within an hour of a farm grow with the
+season (spread: 2.4 at 1,700, 5.8 at 5,000, 18 at 20,000, 44 at 50,000; crowded 1.9, 4.7, 17,
+41). With beds at 1/1.5 of demand, housing then lodges each farm's crew at more foresterie (1.1
+at 1,700, 2.6 at 5,000) and each foresteria-day serves more farms with more stops: the routing
+problem per foresteria-day does not keep its size. benchmarks/RESULTS.md (2026-11-27, helper G)
+has the measured shapes (`--shape`).
 
 Each size runs in a fresh child process, so its CPU (the child and its route-search workers) and
 peak memory (the largest process) are its own.
