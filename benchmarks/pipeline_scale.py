@@ -19,8 +19,8 @@ What neither layout keeps is each foresteria's neighbourhood: the region stays P
 loader refuses points outside it), so the foresterie within an hour of a farm grow with the
 season (spread: 2.4 at 1,700, 5.8 at 5,000, 18 at 20,000, 44 at 50,000; crowded 1.9, 4.7, 17,
 41). With beds at 1/1.5 of demand, housing then lodges each farm's crew at more foresterie (1.1
-at 1,700, 2.6 at 5,000) and each foresteria-day serves more farms with more stops: the routing
-problem per foresteria-day does not keep its size. benchmarks/RESULTS.md (2026-11-27, helper G)
+at 1,700, 1.6 at 5,000) and each foresteria-day serves more farms with more stops (spread: 20.8
+stops a foresteria-day at 1,700, 24.3 at 5,000): the routing problem per foresteria-day grows. benchmarks/RESULTS.md (2026-11-27, helper G)
 has the measured shapes (`--shape`).
 
 Each size runs in a fresh child process, so its CPU (the child and its route-search workers) and
