@@ -32,7 +32,8 @@ DIR/scale-N-LAYOUT/ for --shape)
 The 50,000-worker season: python benchmarks/pipeline_scale.py 50000 (long on 2 cores).
 Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [SCENARIO RUN ...]
 (per foresteria-day farms served, riders, trips, stops; per unit and per farm the foresterie within
-reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max").
+reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max"; the stays
+at the foresteria nearest the farm among those open every night of the stay)
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from foresterie.scenario.generator import Layout
@@ -132,10 +133,24 @@ def shape(scenario: Path, run: Path) -> dict[str, object]:
     options = [len(unit_options(u, n, rule)) for u, n in zip(units, near, strict=True)]
     farm_reach = [sum(matrix.secs(f.id, fm.id) <= cap for f in sc.foresterie) for fm in sc.farms]
     farm_of = {w.id: w.farm_id for w in sc.workers if w.farm_id}
+    section = {w.id: w.section for w in sc.workers}
     sleeps: dict[str, set[str]] = defaultdict(set)
+    nearest_open = stays = 0
     for a in _rows(run / "plan" / "assignments.csv"):
         if a["worker_id"] in farm_of:
-            sleeps[farm_of[a["worker_id"]]].add(a["foresteria_id"])
+            fm = farm_of[a["worker_id"]]
+            sleeps[fm].add(a["foresteria_id"])
+            first, last = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+            open_ = [  # open every night of the stay, with beds of the person's section
+                f
+                for f in sc.foresterie
+                if f.open_from <= first
+                and last <= f.open_to + timedelta(days=1)
+                and f.beds(section[a["worker_id"]]) > 0
+            ]
+            best = min(open_, key=lambda f: (matrix.secs(f.id, fm), f.id))
+            nearest_open += best.id == a["foresteria_id"]
+            stays += 1
     trips: dict[tuple[str, str], int] = defaultdict(int)
     day_of: dict[str, tuple[str, str]] = {}
     for t in _rows(run / "plan" / "trips.csv"):
@@ -169,6 +184,7 @@ def shape(scenario: Path, run: Path) -> dict[str, object]:
         "columns": sum(options),
         "reach_per_farm": _spread(farm_reach),
         "foresterie_per_farm": _spread([len(sleeps[fm.id]) for fm in sc.farms if sleeps[fm.id]]),
+        "stays_at_the_nearest_open_foresteria": f"{nearest_open} of {stays}",
     }
 
 
