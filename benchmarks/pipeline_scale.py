@@ -2,27 +2,57 @@
 report with map and driver sheets) on generated seasons of growing size, and how its cost grows.
 
 Seasons from scenario/generator.py (1 May-30 September, beds at 1/1.5 of peak demand, fleets
-scaled to beds). Farms and foresterie grow with the workers, so each foresteria-day's routing
-problem keeps its size: about 300 workers and 25 farms per foresteria (1,700 workers: 6
-foresterie, 150 farms, as housing_scale.py). Each size runs in a fresh child process, so its CPU
-(the child and its route-search workers) and peak memory (the largest process) are its own.
+scaled to beds), max(6, N/300) foresterie and 25 farms each (1,700 workers: 6 foresterie, 150
+farms, as housing_scale.py; 5,000: 17 / 425; 20,000: 67 / 1,675; 50,000: 167 / 4,175).
 
-Usage: python benchmarks/pipeline_scale.py [N ...]   (default 1700 5000 20000)
-The 50,000-worker season: python benchmarks/pipeline_scale.py 50000 (tens of minutes on 2 cores).
+Layout "spread" (the default here): every foresteria on its own spot where the harvest is (the
+catalogue's sites, then synthetic ones by the districts' shares of the farms, on a spiral around
+the districts' comuni, at least 2.5 km apart), an equal share of the farms (25) within ~5 km of
+it, each synthetic site open for its own farms' harvest, so beds follow each site's own demand.
+Layout "crowded" (`--crowded`; the generator's default, housing_scale.py's seasons and the rows
+measured before 2026-11-27): farms at the districts' comuni by the districts' shares, synthetic
+sites at those comuni in turn, open all season, several on one spot from 38 sites on (50 of 67 at
+20,000), the sites behind the first on a spot left with the 10-bed fallback (29 of 67): the hard
+case.
+
+What neither layout keeps is each foresteria's neighbourhood: the region stays Puglia (the
+loader refuses points outside it), so the foresterie within an hour of a farm grow with the
+season (spread: 2.4 at 1,700, 5.8 at 5,000, 18 at 20,000, 44 at 50,000; crowded 1.9, 4.7, 17,
+41). With beds at 1/1.5 of demand, housing then lodges each farm's crew at more foresterie (1.1
+at 1,700, 1.6 at 5,000) and each foresteria-day serves more farms with more stops (spread: 20.8
+stops a foresteria-day at 1,700, 24.3 at 5,000): the routing problem per foresteria-day grows. benchmarks/RESULTS.md (2026-11-27, helper G)
+has the measured shapes (`--shape`).
+
+Each size runs in a fresh child process, so its CPU (the child and its route-search workers) and
+peak memory (the largest process) are its own.
+
+Usage: python benchmarks/pipeline_scale.py [--crowded] [--keep DIR] [N ...]
+(default 1700 5000 20000; --keep DIR leaves each size's scenario and run folders in
+DIR/scale-N-LAYOUT/ for --shape)
+The 50,000-worker season: python benchmarks/pipeline_scale.py 50000 (long on 2 cores).
+Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [SCENARIO RUN ...]
+(per foresteria-day farms served, riders, trips, stops; per unit and per farm the foresterie within
+reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max"; the stays
+at the foresteria nearest the farm among those open every night of the stay)
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from collections import Counter, defaultdict
+from datetime import date, timedelta
 from pathlib import Path
+
+from foresterie.scenario.generator import Layout
 
 
 def sizes_for(n: int) -> tuple[int, int]:
@@ -31,24 +61,31 @@ def sizes_for(n: int) -> tuple[int, int]:
     return fores, 25 * fores
 
 
-def one(n: int) -> None:
-    """Child: generate, solve with the report, print one JSON line."""
+def one(n: int, layout: Layout, keep: Path | None) -> None:
+    """Child: generate, solve with the report, print one JSON line; keep: where to leave the
+    scenario and run folders (KEEP/scale-N-LAYOUT/scenario, .../run), else a temporary folder."""
     from foresterie.report.html import write_report
     from foresterie.run.pipeline import solve
     from foresterie.scenario.generator import generate, write
 
     fores, farms = sizes_for(n)
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "scenario"
-        write(generate(f"scale-{n}", n, farms, fores, seed=1, oversubscription=1.5), folder)
+        base = keep / f"scale-{n}-{layout}" if keep else Path(tmp)
+        shutil.rmtree(base / "run", ignore_errors=True)
+        folder = base / "scenario"
+        season = generate(
+            f"scale-{n}", n, farms, fores, seed=1, oversubscription=1.5, layout=layout
+        )
+        write(season, folder)
         t0 = time.perf_counter()
-        summary = solve(folder, Path(tmp) / "run", report=lambda run: write_report(run))
+        summary = solve(folder, base / "run", report=lambda run: write_report(run))
         wall = time.perf_counter() - t0
     k = summary.manifest["kpis"]
     print(
         json.dumps(
             {
                 "workers": n,
+                "layout": layout,
                 "foresterie": fores,
                 "farms": farms,
                 "wall_s": round(wall, 1),
@@ -65,6 +102,92 @@ def one(n: int) -> None:
     )
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _spread(xs: list[int]) -> str:
+    """mean / 90th percentile / max of a list of counts."""
+    if not xs:
+        return "-"
+    s = sorted(xs)
+    return f"{sum(s) / len(s):.1f} / {s[min(len(s) - 1, (9 * len(s)) // 10)]} / {s[-1]}"
+
+
+def shape(scenario: Path, run: Path) -> dict[str, object]:
+    """What one problem looks like per foresteria, from a scenario and its run folder's plan files:
+    per foresteria-day with trips, the farms served, riders, trips and route stops; per housing
+    unit, the foresterie within reach and its options (housing/units.py's rules); per farm, the
+    foresterie within reach and those its housed workers sleep at; sites sharing coordinates."""
+    from foresterie.housing.units import build_units, eligibility, stay_rule, unit_options
+    from foresterie.scenario.load import load_scenario
+    from foresterie.travel.matrix import build_matrix
+
+    sc = load_scenario(scenario)  # the run's inputs/ carry no priorities
+    matrix = build_matrix(sc)
+    cap = sc.config.housing.max_commute_min * 60
+    rule = stay_rule(sc)
+    units = build_units(sc.workers)
+    near = [[f for f in sc.foresterie if eligibility(u, f, matrix, cap).reachable] for u in units]
+    options = [len(unit_options(u, n, rule)) for u, n in zip(units, near, strict=True)]
+    farm_reach = [sum(matrix.secs(f.id, fm.id) <= cap for f in sc.foresterie) for fm in sc.farms]
+    farm_of = {w.id: w.farm_id for w in sc.workers if w.farm_id}
+    section = {w.id: w.section for w in sc.workers}
+    sleeps: dict[str, set[str]] = defaultdict(set)
+    nearest_open = stays = 0
+    for a in _rows(run / "plan" / "assignments.csv"):
+        if a["worker_id"] in farm_of:
+            fm = farm_of[a["worker_id"]]
+            sleeps[fm].add(a["foresteria_id"])
+            first, last = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+            open_ = [  # open every night of the stay, with beds of the person's section
+                f
+                for f in sc.foresterie
+                if f.open_from <= first
+                and last <= f.open_to + timedelta(days=1)
+                and f.beds(section[a["worker_id"]]) > 0
+            ]
+            best = min(open_, key=lambda f: (matrix.secs(f.id, fm), f.id))
+            nearest_open += best.id == a["foresteria_id"]
+            stays += 1
+    trips: dict[tuple[str, str], int] = defaultdict(int)
+    day_of: dict[str, tuple[str, str]] = {}
+    for t in _rows(run / "plan" / "trips.csv"):
+        key = (t["day"], t["foresteria_id"])
+        trips[key] += 1
+        day_of[t["trip_id"]] = key
+    farms_served: dict[tuple[str, str], set[str]] = defaultdict(set)
+    stops: dict[tuple[str, str], int] = defaultdict(int)
+    for st in _rows(run / "plan" / "stops.csv"):
+        key = day_of[st["trip_id"]]
+        farms_served[key].add(st["farm_id"])
+        stops[key] += 1
+    riders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in _rows(run / "plan" / "riders.csv"):
+        riders[day_of[r["trip_id"]]].add(r["worker_id"])
+    coords = Counter((f.lat, f.lon) for f in sc.foresterie)
+    keys = sorted(trips)
+    return {
+        "workers": len(sc.workers),
+        "foresterie": len(sc.foresterie),
+        "farms": len(sc.farms),
+        "sites_sharing_coordinates": sum(c for c in coords.values() if c > 1),
+        "foresteria_days": len(keys),
+        "farms_served": _spread([len(farms_served[k]) for k in keys]),
+        "riders": _spread([len(riders[k]) for k in keys]),
+        "trips": _spread([trips[k] for k in keys]),
+        "stops": _spread([stops[k] for k in keys]),
+        "units": len(units),
+        "reach_per_unit": _spread([len(n) for n in near]),
+        "options_per_unit": _spread(options),
+        "columns": sum(options),
+        "reach_per_farm": _spread(farm_reach),
+        "foresterie_per_farm": _spread([len(sleeps[fm.id]) for fm in sc.farms if sleeps[fm.id]]),
+        "stays_at_the_nearest_open_foresteria": f"{nearest_open} of {stays}",
+    }
+
+
 def fit(xs: list[float], ys: list[float]) -> float:
     """Least-squares slope of log y on log x: the growth exponent."""
     lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
@@ -76,17 +199,28 @@ def fit(xs: list[float], ys: list[float]) -> float:
 
 def main() -> None:
     if sys.argv[1:2] == ["--one"]:
-        one(int(sys.argv[2]))
+        keep = Path(sys.argv[4]) if len(sys.argv) > 4 else None
+        one(int(sys.argv[2]), "crowded" if sys.argv[3] == "crowded" else "spread", keep)
         return
-    sizes = [int(a) for a in sys.argv[1:]] or [1700, 5000, 20000]
+    if sys.argv[1:2] == ["--shape"]:
+        args = sys.argv[2:]
+        for scenario, run in zip(args[::2], args[1::2], strict=True):
+            print(json.dumps({"run": run, **shape(Path(scenario), Path(run))}), flush=True)
+        return
+    args = sys.argv[1:]
+    layout: Layout = "crowded" if "--crowded" in args else "spread"
+    keep_dir = args[args.index("--keep") + 1] if "--keep" in args else None
+    sizes = [int(a) for a in args if a.isdigit()] or [1700, 5000, 20000]
     print(
         f"# Pipeline scale, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
-        f"load {os.getloadavg()[0]:.1f} at start; CPU = the whole process tree"
+        f"load {os.getloadavg()[0]:.1f} at start; layout {layout}; CPU = the whole process tree"
     )
     rows = []
     for n in sizes:
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--one", str(n)], stdout=subprocess.PIPE, text=True
+            [sys.executable, __file__, "--one", str(n), layout, *([keep_dir] if keep_dir else [])],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None
         out = proc.stdout.read()

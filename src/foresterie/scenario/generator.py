@@ -10,9 +10,10 @@ import json
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Literal
 
 from foresterie.core.timeutil import fmt_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, SECTIONS, Section
@@ -338,21 +339,14 @@ def _square(lon: float, lat: float, rng: random.Random) -> list[list[list[float]
     return [[[round(x, 6), round(y, 6)] for x, y in ring]]
 
 
-def generate(
-    name: str,
-    n_workers: int,
-    n_farms: int,
-    n_foresterie: int,
-    seed: int,
-    oversubscription: float | None = None,
-    year: int = 2026,
-    foresterie_path: str = "foresterie.geojson",
-) -> Generated:
-    """Build a whole scenario. oversubscription=None keeps sourced beds and fleets."""
-    if n_foresterie < 1 or n_farms < 1 or n_workers < 1:
-        raise ValueError("workers, farms and foresterie must be at least 1")
-    rng = random.Random(seed)
-    season0, season1 = _d(year, "05-01"), _d(year, "09-30")
+Layout = Literal["crowded", "spread"]
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))  # radians: Vogel's spiral spreads points evenly
+SPREAD_STEP = 0.04  # degrees of latitude: the spiral's scale around a comune (~4.5 km)
+
+
+def _crowded_sites(n_foresterie: int) -> list[Site]:
+    """The catalogue, then synthetic sites at the districts' comuni in turn (+0.02, -0.02 deg):
+    from 38 sites on, several share one spot."""
     sites = list(CATALOGUE[:n_foresterie])
     for k in range(len(sites), n_foresterie):  # beyond the catalogue: synthetic sites
         district = DISTRICTS[k % len(DISTRICTS)]
@@ -371,8 +365,121 @@ def generate(
                 source="synthetic site (not a real foresteria)",
             )
         )
+    return sites
 
-    farms = _make_farms(rng, n_farms, year)
+
+MIN_SPACING_KM = 2.5  # between a synthetic site and any other (Lesina-Poggio Imperiale: 2.8)
+
+
+def _km(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
+    """Great-circle kilometres (haversine, as the travel backend)."""
+    a, b = math.radians(lat0), math.radians(lat1)
+    h = (
+        math.sin((b - a) / 2) ** 2
+        + math.cos(a) * math.cos(b) * math.sin(math.radians(lon1 - lon0) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _district_of(lat: float, lon: float) -> int:
+    """The district whose comune is nearest (in degrees, longitude scaled to latitude's km)."""
+    return min(
+        ((lat - cl) ** 2 + (0.75 * (lon - cn)) ** 2, i)
+        for i, d in enumerate(DISTRICTS)
+        for _, cl, cn in d[3]
+    )[1]
+
+
+def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[Site], list[dict]]:
+    """A larger season as more foresterie where the harvest is, each with its own farms: the
+    catalogue's sites, then synthetic ones, each given to the district furthest below its share
+    of the farms (DISTRICTS), at the district's comuni in turn, the j-th round on a golden-angle
+    spiral around the comune (radius 0.04 deg x sqrt(round + 0.5)), skipping spots within 2.5 km
+    of a site already placed: every site on its own spot. A synthetic site opens for its own
+    farms' harvest (the first crop's start to the last one's end), so no farm's nearest site is
+    closed while the farm works (a district's catalogue seasons instead left asparagus farms
+    beside sites open from July: 733 partial stays at 5,000 and housing's transfer and commute
+    tiers stopped on their budgets; benchmarks/RESULTS.md, 2026-11-27, helper G).
+    Each site gets an equal share of the farms, within ~5 km of it, crops from its district's
+    mix; a farm's comune is its site's. Deterministic (the sites draw nothing)."""
+    sites = list(CATALOGUE[:n_foresterie])
+    district = [_district_of(s.lat, s.lon) for s in sites]
+    synthetic = [0] * len(DISTRICTS)  # spiral spots per district used so far
+    for k in range(len(sites), n_foresterie):
+        count = [district.count(i) for i in range(len(DISTRICTS))]
+        d = max(range(len(DISTRICTS)), key=lambda i: (DISTRICTS[i][1] * (k + 1) - count[i], -i))
+        name, _share, _crops, comuni = DISTRICTS[d]
+        while True:  # the next spot of the district's spirals at least 2.5 km from every site
+            j = synthetic[d]
+            synthetic[d] += 1
+            com, lat0, lon0 = comuni[j % len(comuni)]
+            turn = j // len(comuni)
+            radius = SPREAD_STEP * math.sqrt(turn + 0.5)
+            angle = turn * GOLDEN_ANGLE + j % len(comuni)
+            lat = round(lat0 + radius * math.sin(angle), 5)
+            lon = round(lon0 + radius * math.cos(angle) / math.cos(math.radians(lat0)), 5)
+            if all(_km(lat, lon, s.lat, s.lon) >= MIN_SPACING_KM for s in sites):
+                break
+        sites.append(
+            Site(
+                id=f"FR-X{k:03d}",
+                name=f"Foresteria sintetica {k}",
+                comune=com,
+                lat=lat,
+                lon=lon,
+                beds=(90, 10, 0, 4),
+                open_from="05-01",  # until its farms are drawn: see below
+                open_to="09-30",
+                fleet=((8, 1),),
+                source=f"synthetic site (not a real foresteria) in {name}",
+            )
+        )
+        district.append(d)
+    farms: list[dict] = []
+    base, extra = divmod(n_farms, n_foresterie)
+    for i, (s, d) in enumerate(zip(sites, district, strict=True)):
+        name, _share, crops, _comuni = DISTRICTS[d]
+        mine = [
+            _farm(rng, len(farms) + 1 + j, name, crops, s.comune, s.lat, s.lon)
+            for j in range(base + (i < extra))
+        ]
+        farms += mine
+        if i >= len(CATALOGUE) and mine:  # a synthetic site opens for its own farms' harvest
+            sites[i] = replace(
+                s,
+                open_from=min(CROPS[f["crop"]].start for f in mine),
+                open_to=max(CROPS[f["crop"]].end for f in mine),
+            )
+    return sites, farms
+
+
+def generate(
+    name: str,
+    n_workers: int,
+    n_farms: int,
+    n_foresterie: int,
+    seed: int,
+    oversubscription: float | None = None,
+    year: int = 2026,
+    foresterie_path: str = "foresterie.geojson",
+    layout: Layout = "crowded",
+) -> Generated:
+    """Build a whole scenario. oversubscription=None keeps sourced beds and fleets.
+
+    layout "crowded": farms at the districts' comuni by the districts' shares, sites beyond the
+    catalogue at those comuni in turn (several on one spot from 38 sites on); "spread": every
+    site on its own spot where the harvest is and an equal share of the farms around each
+    (`_spread`), the shape of a larger season in the same region (benchmarks/pipeline_scale.py).
+    """
+    if n_foresterie < 1 or n_farms < 1 or n_workers < 1:
+        raise ValueError("workers, farms and foresterie must be at least 1")
+    rng = random.Random(seed)
+    season0, season1 = _d(year, "05-01"), _d(year, "09-30")
+    if layout == "spread":
+        sites, farms = _spread(rng, n_farms, n_foresterie)
+    else:
+        sites = _crowded_sites(n_foresterie)
+        farms = _make_farms(rng, n_farms, year)
     workers = _make_workers(rng, farms, n_workers, year)
     beds = _beds(sites, workers, farms, oversubscription, year)
     fleet = _fleet(sites, beds, oversubscription, year)
@@ -457,37 +564,47 @@ def _make_farms(
     farms: list[dict] = []
     counts = [round(n_farms * d[1]) for d in districts]
     counts[0] += n_farms - sum(counts)
-    k = 0
     for (district, _share, crops, comuni), count in zip(districts, counts, strict=True):
-        crop_names = sorted(crops)
         for i in range(count):
-            k += 1
             com, lat, lon = comuni[i % len(comuni)]
-            crop = rng.choices(crop_names, weights=[crops[c] for c in crop_names])[0]
-            c = crop_table[crop]
-            start = rng.choice(c.shift_starts)
-            h, m = map(int, start.split(":"))
-            end_min = h * 60 + m + int(c.hours * 60)
-            lat_f = round(lat + rng.uniform(-0.045, 0.045), 5)
-            lon_f = round(lon + rng.uniform(-0.055, 0.055), 5)
-            poly = _square(lon_f, lat_f, rng) if rng.random() < 0.2 else None
-            farms.append(
-                {
-                    "id": f"F{k:03d}",
-                    "district": district,
-                    "comune": com,
-                    "crop": crop,
-                    "name": f"{rng.choice(FARM_PREFIX)} {rng.choice(FARM_NAMES)}",
-                    "shift_start": start,
-                    "shift_end": fmt_hhmm(end_min),
-                    "workdays": "Mon-Sun" if rng.random() < 0.15 else "Mon-Sat",
-                    "lat": lat_f,
-                    "lon": lon_f,
-                    "polygon": poly,
-                    "size": rng.lognormvariate(0.0, 0.6),
-                }
-            )
+            farms.append(_farm(rng, len(farms) + 1, district, crops, com, lat, lon, crop_table))
     return farms
+
+
+def _farm(
+    rng: random.Random,
+    k: int,
+    district: str,
+    crops: dict[str, float],
+    com: str,
+    lat: float,
+    lon: float,
+    crop_table: dict[str, Crop] = CROPS,
+) -> dict:
+    """Farm number k: a crop of the district's mix, a shift, a spot within ~5 km of (lat, lon)."""
+    crop_names = sorted(crops)
+    crop = rng.choices(crop_names, weights=[crops[c] for c in crop_names])[0]
+    c = crop_table[crop]
+    start = rng.choice(c.shift_starts)
+    h, m = map(int, start.split(":"))
+    end_min = h * 60 + m + int(c.hours * 60)
+    lat_f = round(lat + rng.uniform(-0.045, 0.045), 5)
+    lon_f = round(lon + rng.uniform(-0.055, 0.055), 5)
+    poly = _square(lon_f, lat_f, rng) if rng.random() < 0.2 else None
+    return {
+        "id": f"F{k:03d}",
+        "district": district,
+        "comune": com,
+        "crop": crop,
+        "name": f"{rng.choice(FARM_PREFIX)} {rng.choice(FARM_NAMES)}",
+        "shift_start": start,
+        "shift_end": fmt_hhmm(end_min),
+        "workdays": "Mon-Sun" if rng.random() < 0.15 else "Mon-Sat",
+        "lat": lat_f,
+        "lon": lon_f,
+        "polygon": poly,
+        "size": rng.lognormvariate(0.0, 0.6),
+    }
 
 
 def _make_workers(
@@ -582,15 +699,12 @@ def _beds(
         while d < w["departure"]:
             load[(site.id, w["section"], d)] += 1
             d += timedelta(days=1)
+    peak: dict[tuple[str, str], int] = defaultdict(int)  # (site, section) -> its busiest night
+    for (sid, sec, _), v in load.items():
+        peak[(sid, sec)] = max(peak[(sid, sec)], v)
     out = {}
     for s in sites:
-        peaks = [
-            max(
-                (v for (sid, sec, _), v in load.items() if sid == s.id and sec == x.value),
-                default=0,
-            )
-            for x in SECTIONS
-        ]
+        peaks = [peak[(s.id, x.value)] for x in SECTIONS]
         b = [math.ceil(p / oversub) for p in peaks]
         if sum(b) == 0:
             b = [10, 0, 0]
