@@ -34,8 +34,8 @@ def _places(
                 groups.append(j)
     for (cols, sizes), cap in zip(at, beds, strict=True):
         p.add_row(cols, sizes, ub=cap)
-    sizes = np.array([units[u][0] for u in unit_of], dtype=np.int64)
-    return p, -sizes, np.array(unit_of), np.array(groups, dtype=np.int64)
+    people = np.array([units[u][0] for u in unit_of], dtype=np.int64)
+    return p, -people, np.array(unit_of), np.array(groups, dtype=np.int64)
 
 
 def _search(p: Program, c: np.ndarray, asked: list[str]):  # type: ignore[no-untyped-def]

@@ -535,9 +535,13 @@ def _tier(
         # Held aside and offered only after every search below (incumbent.py): it never
         # changes a tier they prove, and a budget stop returns it if it is better.
         t2 = time.monotonic()
-        spare = families_held(
-            p, c, lp, groups, unit_of, best, lambda *a, **k: search(*a, **k, aside=True)
-        )
+
+        def aside(
+            fixed: dict[int, int], cutoff: int | None, step: str, quick: bool
+        ) -> SearchResult:
+            return search(fixed, cutoff, step=step, quick=quick, aside=True)
+
+        spare = families_held(p, c, lp, groups, unit_of, best, aside)
         log.debug(
             "  families held: %s, %.2f s",
             None if spare is None else int(c @ spare),
