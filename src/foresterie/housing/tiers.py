@@ -531,17 +531,9 @@ def _tier(
     if lp is not None and not proven() and unit_of is not None:
         _rounded_groups(p, c, lp, groups, unit_of, search)
     spare = None
-    if (
-        lp is not None
-        and not proven()
-        and unit_of is not None
-        and best is not None
-        and time.monotonic() < deadline
-    ):
+    if lp is not None and not proven() and unit_of is not None and best is not None:
         # Held aside and offered only after every search below (incumbent.py): it never
-        # changes a tier they prove, and a budget stop returns it if it is better. Not once
-        # the safety net has struck: every search is then starved, and its LP (220 s for the
-        # commute at 20,000 workers with 67 foresterie under load) would only add to the wait.
+        # changes a tier they prove, and a budget stop returns it if it is better.
         t2 = time.monotonic()
 
         def aside(
