@@ -35,6 +35,7 @@ from typing import Literal
 import numpy as np
 
 from foresterie.core.procs import worker_pool
+from foresterie.housing.incumbent import families_held
 from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.units import (
     Option,
@@ -496,6 +497,7 @@ def _tier(
         hint: np.ndarray | None = None,
         step: str = "",
         quick: bool = False,
+        aside: bool = False,
     ) -> SearchResult:
         r = p.search(
             c,
@@ -508,7 +510,8 @@ def _tier(
             time_limit_s=deadline - time.monotonic(),
             quick=quick,
         )
-        offer(r.x)
+        if not aside:  # aside: the spare plan's search, offered only at the end
+            offer(r.x)
         log.debug(
             "  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s",
             step,
@@ -527,6 +530,23 @@ def _tier(
         _support(p, lp, unit_of, search)
     if lp is not None and not proven() and unit_of is not None:
         _rounded_groups(p, c, lp, groups, unit_of, search)
+    spare = None
+    if lp is not None and not proven() and unit_of is not None and best is not None:
+        # Held aside and offered only after every search below (incumbent.py): it never
+        # changes a tier they prove, and a budget stop returns it if it is better.
+        t2 = time.monotonic()
+
+        def aside(
+            fixed: dict[int, int], cutoff: int | None, step: str, quick: bool
+        ) -> SearchResult:
+            return search(fixed, cutoff, step=step, quick=quick, aside=True)
+
+        spare = families_held(p, c, lp, groups, unit_of, best, aside)
+        log.debug(
+            "  families held: %s, %.2f s",
+            None if spare is None else int(c @ spare),
+            time.monotonic() - t2,
+        )
     if lp is not None and not proven():
         # A first guess: a solution at the LP bound that keeps every group where the LP put it
         # whole, moving only what the reduced costs allow. Finding nothing here proves nothing.
@@ -575,6 +595,8 @@ def _tier(
         r = search(hint=best, step="full")
         if r.bound is not None:
             bound = r.bound if bound is None else max(bound, r.bound)
+    if not proven() and spare is not None:
+        offer(spare)  # the searches ran out (budget): the spare plan, if it is better
     if best is None or best_val is None:
         raise RuntimeError(f"housing tier {name}: no feasible solution within the budget")
     optimal = proven()
