@@ -387,3 +387,32 @@ def json_paths(obj: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         out.append((*path, k))
         out += json_paths(v, (*path, k))
     return out
+
+
+def displace(p: Path, kind: str, outside: Path | None = None) -> bool:
+    """The damages to a file every fuzz test shares: 'remove' it, put a 'dir' in its place, or
+    'link_out' (a link to a copy outside the folder). False for any other kind."""
+    if kind not in ("remove", "dir", "link_out"):
+        return False
+    raw = p.read_bytes()
+    p.unlink()
+    if kind == "dir":
+        p.mkdir()
+    elif kind == "link_out":
+        assert outside is not None
+        (outside / p.name).write_bytes(raw)
+        p.symlink_to(outside / p.name)
+    return True
+
+
+def fuzz_settings(examples: int) -> Any:
+    """Hypothesis settings of the damaged-files fuzz tests: a fixed number of examples drawn the
+    same way on every run (derandomized), no deadline (each example runs a command)."""
+    from hypothesis import HealthCheck, settings
+
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )

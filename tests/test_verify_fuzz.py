@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from tests.helpers import json_paths
+from tests.helpers import displace, fuzz_settings, json_paths
 
 # Edits that may leave `verify` at exit 0, and why each cannot change what the plan says:
 # - "bom", "crlf": the same text to every reader (a BOM is skipped, csv reads either newline);
@@ -139,15 +139,8 @@ def _apply(run: Path, outside: Path, rel: str, kind: str, arg: Any) -> tuple[str
     elif kind == "latin1":
         at = arg * len(raw) // 100
         p.write_bytes(raw[:at] + b"\xe9\xff" + raw[at:])
-    elif kind == "remove":
-        p.unlink()
-    elif kind == "dir":
-        p.unlink()
-        p.mkdir()
-    elif kind == "link_out":
-        (outside / p.name).write_bytes(raw)
-        p.unlink()
-        p.symlink_to(outside / p.name)
+    elif displace(p, kind, outside):
+        pass
     elif kind == "truncate":  # cut mid-row (or mid-value)
         p.write_bytes(raw[: max(1, (arg + 1) * len(raw) // 101) - 1])
     elif kind == "deep":
@@ -270,20 +263,11 @@ RECORD_ONLY = re.compile(
 )
 
 
-def _settings(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-
-
 def test_the_catalogue_covers_every_file(solved: Path) -> None:
     assert _files(solved) == FILES
 
 
-@_settings(250)
+@fuzz_settings(250)
 @given(edit=edits(FILES))
 def test_verify_on_a_damaged_or_forged_folder(edit: tuple[str, str, Any], solved: Path) -> None:
     rel, kind, arg = edit
@@ -316,7 +300,7 @@ def test_verify_on_a_damaged_or_forged_folder(edit: tuple[str, str, Any], solved
 
 
 @pytest.mark.parametrize("command", ["report", "map", "export", "compare"])
-@_settings(15)
+@fuzz_settings(15)
 @given(edit=edits(FILES))
 def test_other_commands_on_a_damaged_folder(
     command: str, edit: tuple[str, str, Any], solved: Path
@@ -353,7 +337,7 @@ def test_other_commands_on_a_damaged_folder(
 INPUTS = ["manifest.json", *(f for f in FILES if f.startswith(("inputs/", "restricted/")))]
 
 
-@_settings(6)
+@fuzz_settings(6)
 @given(edit=edits(INPUTS))
 def test_replay_of_a_damaged_folder(edit: tuple[str, str, Any], solved: Path) -> None:
     """replay reads the manifest, inputs/ and restricted/: exit 0 (identical), 1 (differs) or 2

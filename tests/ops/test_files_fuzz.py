@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from tests.helpers import json_paths
+from tests.helpers import displace, fuzz_settings, json_paths
 
 SEASON = "tiny"
 DAY = "tiny.days/2026-07-07"
@@ -180,15 +180,8 @@ def _damage(root: Path, outside: Path, rel: str, kind: str, arg: tuple[int, Any]
         p.write_bytes(b"[" * 100_000 + b"]" * 100_000)
     elif kind == "top":
         p.write_text(json.dumps(arg[1] if arg[1] != "DEL" else []), encoding="utf-8")
-    elif kind == "remove":
-        p.unlink()
-    elif kind == "dir":
-        p.unlink()
-        p.mkdir()
-    elif kind == "link_out":
-        (outside / p.name).write_bytes(raw)
-        p.unlink()
-        p.symlink_to(outside / p.name)
+    elif displace(p, kind, outside):
+        pass
     elif kind in ("cell", "delcol", "ragged"):
         rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
         j = arg[0] % len(rows[0])
@@ -247,17 +240,8 @@ def _tree(root: Path) -> dict[str, str]:
     return out
 
 
-def _settings(examples: int) -> settings:
-    return settings(
-        max_examples=examples,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-
-
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-@_settings(15)
+@fuzz_settings(15)
 @given(data=st.data())
 def test_an_operations_command_on_a_damaged_file(command: str, data: Any, world: Path) -> None:
     kind_of_world, files, args = COMMANDS[command]

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from tests.helpers import TINY
+from tests.helpers import TINY, displace
 
 FILES = ("workers.csv", "fleet.csv", "farms.geojson", "foresterie.geojson", "scenario.toml")
 VALUES: list[Any] = [
@@ -73,11 +73,8 @@ def _damage(folder: Path, name: str, kind: str, i: int, j: int, value: Any) -> N
     text = p.read_text(encoding="utf-8-sig")
     if kind == "empty":
         p.write_text("", encoding="utf-8")
-    elif kind == "remove":
-        p.unlink()
-    elif kind == "dir":
-        p.unlink()
-        p.mkdir()
+    elif displace(p, kind):
+        pass
     elif kind == "truncate":
         p.write_text(text[: i * len(text) // 1000], encoding="utf-8")
     elif name.endswith(".toml"):
