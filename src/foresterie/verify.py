@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -76,13 +77,16 @@ def _mins(text: str) -> int:
     return int(h) * 60 + int(m)
 
 
-def _days(text: str) -> set[int]:
+@functools.lru_cache(maxsize=256)
+def _days(text: str) -> frozenset[int]:
+    """The weekdays (0 = Monday) of a farm's `workdays` ("Mon-Sat", "Mon-Fri,Sun"); kept per
+    text, since the checks ask once per worker-day."""
     out: set[int] = set()
     for part in text.replace(" ", "").lower().split(","):
         ends = part.split("-")
         a, b = DAYNAMES.index(ends[0][:3]), DAYNAMES.index(ends[-1][:3])
         out |= set(range(a, b + 1)) if a <= b else set(range(a, 7)) | set(range(0, b + 1))
-    return out
+    return frozenset(out)
 
 
 def _features(run: Path, rel: str, kind: str) -> list[dict[str, Any]]:
