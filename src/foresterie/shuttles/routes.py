@@ -1317,15 +1317,7 @@ def _fill_idle(
         pick: tuple[tuple[int, int, str], Spot, Vehicle, int] | None = None
         for spot in sorted(s for s, n in want.items() if n > 0):
             if spot not in timed:
-                legs = [
-                    _timed_trip(ctx, d, spot[0], dr, [spot[1]], [tuple(reach[spot])])
-                    for dr in DIRECTIONS
-                ]
-                timed[spot] = (
-                    (_from_base(ctx, legs[0], fid), _from_base(ctx, legs[1], fid))
-                    if legs[0] and legs[1]
-                    else None
-                )
+                timed[spot] = _round_trip(ctx, d, fid, spot, tuple(reach[spot]))
             pair = timed[spot]
             if pair is None:
                 continue
@@ -1532,6 +1524,18 @@ def _shortage(
     return _unserved(d, spot, fid, ids, code, reason, lower_bound=lb, available=avail)
 
 
+def _round_trip(
+    ctx: _Ctx, d: date, fid: str, spot: Spot, ids: tuple[str, ...]
+) -> tuple[Trip, Trip] | None:
+    """A spot's own round trip, run by a vehicle of base `fid`: the morning and the evening trip
+    with that one stop, timed as every trip is (`_timed_trip`, the empty legs from and to the
+    base counted: `_from_base`); None if either leg has no timing within the rules."""
+    out, back = (_timed_trip(ctx, d, spot[0], dr, [spot[1]], [ids]) for dr in DIRECTIONS)
+    if out is None or back is None:
+        return None
+    return _from_base(ctx, out, fid), _from_base(ctx, back, fid)
+
+
 def _short_duty(
     ctx: _Ctx, d: date, fid: str, spot: Spot, service: _DayService, fleet: list[Vehicle]
 ) -> str:
@@ -1541,10 +1545,10 @@ def _short_duty(
     idle = [v for v in fleet if v.id not in used]
     if not idle:
         return ""
-    legs = [_timed_trip(ctx, d, spot[0], dr, [spot[1]], [()]) for dr in DIRECTIONS]
-    if legs[0] is None or legs[1] is None:
+    pair = _round_trip(ctx, d, fid, spot, ())
+    if pair is None:
         return ""
-    span = sum(t.ret - t.depart for t in (_from_base(ctx, x, fid) for x in legs if x))
+    span = sum(t.ret - t.depart for t in pair)
     short = [v for v in idle if v.max_duty_min < span]
     if len(short) < len(idle):
         return ""
