@@ -82,6 +82,23 @@ def test_json_at_names_what_is_wrong(data: object, path: str, kind: type, expect
     assert _one(exc) == expected
 
 
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"trips": [{"stops": [{"arrive": 7}]}]}, "r.json: trips.0.stops.0.arrive: 7 is not text"),
+        ({"trips": [{"stops": []}]}, "r.json: trips.0.stops.0.arrive: missing"),
+        ({"trips": {"0": {}}}, "r.json: trips: not a JSON list"),
+        ({"trips": [[]]}, "r.json: trips.0: not a JSON object"),
+    ],
+)
+def test_json_at_indexes_lists_and_names_the_index(data: object, expected: str) -> None:
+    path = ("trips", 0, "stops", 0, "arrive")
+    with pytest.raises(ScenarioError) as exc:
+        json_at(data, "r.json", path, str)
+    assert str(exc.value) == expected
+    assert json_at({"trips": [{"stops": [{"arrive": "06:20"}]}]}, "r.json", path, str) == "06:20"
+
+
 def test_json_at_optional_part() -> None:
     assert json_at({"a": None}, "r.json", "a", str, optional=True) is None
     assert json_at({}, "r.json", "a.b", str, optional=True) is None

@@ -99,18 +99,33 @@ _KINDS: dict[type, str] = {dict: "an object", list: "a list", str: "text", bool:
 
 
 def json_at(
-    data: Any, label: str, path: str | tuple[str, ...], kind: type, *, optional: bool = False
+    data: Any,
+    label: str,
+    path: str | tuple[str | int, ...],
+    kind: type,
+    *,
+    optional: bool = False,
 ) -> Any:
     """`data` at the dotted `path` ("ledger.path"; "" is `data` itself; a tuple of keys when a
-    key holds a dot), checked to be of `kind` (dict, list, str, int, float, bool; an int is no
-    bool, a float may be an int): a missing key or a value of another kind is ScenarioError
-    `label: path: message`. `optional`: a missing key (or null) gives None."""
+    key holds a dot or a list is indexed: ("trips", 3, "stops")), checked to be of `kind` (dict,
+    list, str, int, float, bool; an int is no bool, a float may be an int): a missing key or
+    index, or a value of another kind, is ScenarioError `label: path: message` (the path as
+    "trips.3.stops"). `optional`: a missing key (or null) gives None."""
     value = data
-    keys = [k for k in path.split(".") if k] if isinstance(path, str) else list(path)
-    path = ".".join(keys)
+    keys: list[str | int] = (
+        [k for k in path.split(".") if k] if isinstance(path, str) else list(path)
+    )
+    path = ".".join(map(str, keys))
     for i, key in enumerate(keys):
+        at = ".".join(map(str, keys[:i])) or "json"
+        if isinstance(key, int):
+            if not isinstance(value, list):
+                raise ScenarioError([Problem(label, None, at, "not a JSON list")])
+            if not 0 <= key < len(value):
+                raise ScenarioError([Problem(label, None, path, Msg("missing"))])
+            value = value[key]
+            continue
         if not isinstance(value, dict):
-            at = ".".join(keys[:i]) or "json"
             raise ScenarioError([Problem(label, None, at, "not a JSON object")])
         if key not in value:
             if optional:

@@ -33,7 +33,7 @@ from typing import Any
 from ortools.graph.python import linear_sum_assignment
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import dumps_json, json_value
+from foresterie.core.files import dumps_json, json_at, json_value
 from foresterie.core.procs import _die_with_parent as die_with_parent
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
@@ -862,45 +862,39 @@ def read_reference(text: str, label: str = REFERENCE_TRIPS) -> dict[str, Any]:
     def bad(field: str, why: str) -> ScenarioError:
         return ScenarioError([Problem(label, None, field, why)])
 
-    def need(
-        obj: Any, key: str, kind: type, where: str, check: Callable[[Any], object] = bool
-    ) -> Any:
-        if not isinstance(obj, dict):
-            raise bad(where or "json", "not a JSON object")
-        at = f"{where}.{key}" if where else key
-        if key not in obj:
-            raise bad(at, "missing")
-        value = obj[key]
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise bad(at, f"{json.dumps(value)[:40]} is not {kind.__name__}")
-        try:
-            check(value)
-        except ValueError:
-            raise bad(at, f"{json.dumps(value)[:40]} is not what a day run writes") from None
+    def need(kind: type, *path: str | int, check: Callable[[Any], object] | None = None) -> Any:
+        value = json_at(ref, label, path, kind)
+        if check is not None:
+            try:
+                check(value)
+            except ValueError:
+                shown = json.dumps(value)[:40]
+                raise bad(
+                    ".".join(map(str, path)), f"{shown} is not what a day run writes"
+                ) from None
         return value
 
     try:
         ref = json_value(text, constants=False)
     except ValueError as exc:
         raise bad("json", str(exc).splitlines()[0][:200]) from None
-    need(ref, "day", str, "", date.fromisoformat)
-    for i, t in enumerate(need(ref, "trips", list, "")):
-        at = f"trips.{i}"
+    need(str, "day", check=date.fromisoformat)
+    for i, t in enumerate(need(list, "trips")):
         for key in ("foresteria_id", "vehicle_id"):
-            need(t, key, str, at)
-        need(t, "depart", str, at, parse_hhmm)
-        if t.get("origin_id") is not None:
-            need(t, "origin_id", str, at)
-        if need(t, "direction", str, at) not in DIRECTIONS:
-            raise bad(f"{at}.direction", f"{t['direction'][:40]!r} is not a direction")
-        for j, st in enumerate(need(t, "stops", list, at)):
-            where = f"{at}.stops.{j}"
-            need(st, "seq", int, where)
-            need(st, "farm_id", str, where)
-            need(st, "arrive", str, where, parse_hhmm)
-            need(st, "depart", str, where, parse_hhmm)
-            if not all(isinstance(w, str) for w in need(st, "worker_ids", list, where)):
-                raise bad(f"{where}.worker_ids", "not a list of worker ids")
+            need(str, "trips", i, key)
+        need(str, "trips", i, "depart", check=parse_hhmm)
+        if need(dict, "trips", i).get("origin_id") is not None:
+            need(str, "trips", i, "origin_id")
+        if need(str, "trips", i, "direction") not in DIRECTIONS:
+            raise bad(f"trips.{i}.direction", f"{t['direction'][:40]!r} is not a direction")
+        for j, _ in enumerate(need(list, "trips", i, "stops")):
+            stop = ("trips", i, "stops", j)
+            need(int, *stop, "seq")
+            need(str, *stop, "farm_id")
+            need(str, *stop, "arrive", check=parse_hhmm)
+            need(str, *stop, "depart", check=parse_hhmm)
+            if not all(isinstance(w, str) for w in need(list, *stop, "worker_ids")):
+                raise bad(f"trips.{i}.stops.{j}.worker_ids", "not a list of worker ids")
     return dict(ref)
 
 
