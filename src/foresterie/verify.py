@@ -741,9 +741,17 @@ def verify_run(run: Path) -> list[str]:
 def verify_report(run: Path) -> tuple[list[str], list[str]]:
     """(violations, check families not run): the second list is empty unless the restricted
     part is encrypted and FORESTERIE_RESTRICTED_KEY is not set (README, "Restricted part and
-    encryption"); every other check still runs."""
+    encryption"); every other check still runs. A monitor folder (its manifest's kind) is
+    verified as `monitor --verify` does."""
     if (Path(run) / "purged.json").exists():
         return _verify_purged(Path(run))
+    if not (Path(run) / "inputs").exists() and (Path(run) / "manifest.json").is_file():
+        try:
+            kind = _json(Path(run), "manifest.json").get("kind")
+        except (Unreadable, AttributeError):
+            kind = None
+        if kind == "monitor":
+            return verify_monitor(Path(run))
     try:
         r = _Run(Path(run))
         out: list[str] = []
@@ -2905,6 +2913,10 @@ def _plan_days(run: Path, fleet: dict[str, dict[str, str]]) -> dict[str, dict[st
     return days
 
 
+def _monday_on_or_after(d: date) -> date:
+    return d + timedelta(days=-d.weekday() % 7)
+
+
 def _week(d: date) -> str:
     iso = d.isocalendar()
     return f"{iso[0]}-W{iso[1]:02d}"
@@ -3040,12 +3052,28 @@ def _monitor_figures(
             out.append(f"day run {p}: no day_plan row of {dr['day']} in the ledger records it")
         if dr["day"] > str(inputs["as_of"]):
             out.append(f"day run {p}: {dr['day']} is after the monitor's day {inputs['as_of']}")
+        if str(inputs.get("closed_before") or "") > dr["day"]:
+            out.append(f"day run {p}: {dr['day']} is in a week closed by a purge")
+            continue
         day_runs[dr["day"]] = p
-    # Purged for retention since (README "Retention"): the worker-level rows and files the
-    # figures were computed from are gone; the chain, the inputs' manifests and the outputs
-    # are still checked, the figures cannot be recomputed.
-    rows_gone = sum(1 for e in events if e["purged"])
-    runs_gone = sum(1 for p in [season, *day_runs.values()] if (p / "purged.json").exists())
+    # Purges the monitor saw (README "Retention", "Monitoring"): weeks before the first Monday
+    # on or after the latest purge's day are closed, not recomputed nor published, and the
+    # season has no total row. Purged for retention since publication: the worker-level rows
+    # and files the figures were computed from are gone; the chain, the inputs' manifests and
+    # the outputs are still checked, the figures cannot be recomputed.
+    purges = sorted(e["day"] for e in events if e["kind"] == "purge")
+    cut = _monday_on_or_after(_day(purges[-1])).isoformat() if purges else None
+    if inputs.get("closed_before") != cut:
+        out.append(
+            f"closed before {inputs.get('closed_before') or '(none)'}: the ledger's purges "
+            f"close the weeks before {cut or '(none)'}"
+        )
+    rows_gone = sum(1 for e in events if e["purged"] and (cut is None or e["day"] >= cut))
+    runs_gone = sum(1 for p in day_runs.values() if (p / "purged.json").exists())
+    if (season / "purged.json").exists():
+        record = _json(season, "purged.json")
+        befores = [str(x["before"]) for x in record.get("purges", [record])]
+        runs_gone += not purges or max(befores) > purges[-1]
     if rows_gone or runs_gone:
         unchecked.append(
             f"the figures: purged for retention since publication ({rows_gone} ledger rows, "
@@ -3282,6 +3310,9 @@ def _monitor_figures(
             ratio(A[("cost", "")], A[("worker_days", "")]),
             tsrc,
         )
+    if cut is not None:  # closed weeks and the season's total are not published
+        raw = [x for x in raw if x[0] != "season" and x[0] >= _week(_day(cut))]
+        days_rows = [x for x in days_rows if x[0] >= cut]
     hide = _hide(raw)
     rows = []
     for wk, ind, br, pv, av, u, s in raw:

@@ -48,6 +48,7 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
+from foresterie.ops.retention import fully_purged
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.run.stability import (
     REFERENCE_TRIPS,
@@ -455,11 +456,15 @@ def run_day(
     target = out or day_run_path(season_run, d)
     events, head_seq, head_hash = ledger.snapshot()
     demand = day_demand(season, events, d)
+    if not demand.riders:  # the day scenario would hold no worker: say why, not its file
+        raise ScenarioError(
+            [Problem(str(season_run), None, "date", f"{d}: nobody to carry that day, no day plan")]
+        )
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()
     prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
-    if not _day_run_of(prev_run, season.manifest_sha256):
-        prev_run = target.parent / ".no-previous-day"
+    if not _day_run_of(prev_run, season.manifest_sha256) or fully_purged(prev_run):
+        prev_run = target.parent / ".no-previous-day"  # a purged one names no rider any more
     record: dict[str, Any] = {
         "date": d.isoformat(),
         "season_run": str(season_run),

@@ -25,6 +25,7 @@ from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
 from foresterie.ops.day import SeasonRun, day_run_season, load_season_run
 from foresterie.ops.ledger import Event, Ledger, is_url
+from foresterie.ops.retention import fully_purged
 from foresterie.run.folders import atomic_dir
 from foresterie.scenario.model import SECTIONS
 
@@ -296,6 +297,9 @@ def compute(
     sc = season.scenario
     events, seq, head = ledger.snapshot()  # rows and head from one read (offices append)
     start, end = sc.config.scenario.season_start, sc.config.scenario.season_end
+    cut = closed_before(events)
+    if cut is not None:
+        _check_purges_covered(season_run, cut, end)
     given = as_of is not None
     as_of = as_of or last_day(events) or start - timedelta(days=1)
     events = [ev for ev in events if ev.day <= as_of]  # what was known on that day
@@ -307,6 +311,9 @@ def compute(
     sections = [s.value for s in SECTIONS]
     spans = _spans(season_run, workers, sites)
     day_runs, missing = find_day_runs(season, events, day_folders)
+    if cut is not None:  # purged whole before the cut: their days are in closed weeks
+        day_runs = {d: r for d, r in day_runs.items() if d >= cut}
+        missing = [d for d in missing if d >= cut.isoformat()]
     plan_tr = transport_days(season_run, fleet)
     day_tr = {d: transport_days(r.path, fleet).get(d, _Transport()) for d, r in day_runs.items()}
     here, recording_from = presence(season, events, days, as_of)
@@ -445,7 +452,10 @@ def compute(
             ]
         )
     figures = []
-    for wk in [*weeks, TOTAL]:
+    if cut is not None:  # the weeks a purge closed, and the season's total, are not published
+        weeks = [wk for wk in weeks if wk >= iso_week(cut)]
+        days_rows = [r for r in days_rows if r[0] >= cut.isoformat()]
+    for wk in [*weeks] + ([TOTAL] if cut is None else []):
         for ind, (unit, family) in INDICATORS.items():
             fam = "transport" if family == "costs" else family  # costs follow the trips
             src = "plan" if ind in ("turned_away", "bed_capacity") else acc.src(wk, fam)
@@ -490,8 +500,32 @@ def compute(
         "checkins_recorded_from": recording_from.isoformat() if recording_from else None,
         "as_of": as_of.isoformat(),
         "as_of_given": given,
+        "closed_before": cut.isoformat() if cut else None,
     }
     return Monitor(figures=figures, days=days_rows, inputs=inputs)
+
+
+def closed_before(events: list[Event]) -> date | None:
+    """The first day of the weeks a monitor can still recompute after retention purges (README
+    "Retention"): a purge removes worker-level data dated before its day (the ledger's `purge`
+    row), so the weeks before it can no longer be recomputed (the monitor published before the
+    purge holds them); the first Monday on or after the latest purge's day opens the weeks
+    whose data is whole. None: nothing was ever purged."""
+    purged = [ev.day for ev in events if ev.kind == "purge"]
+    if not purged:
+        return None
+    last = max(purged)
+    return last + timedelta(days=-last.weekday() % 7)
+
+
+def _check_purges_covered(season_run: Path, cut: date, end: date) -> None:
+    """After a purge: the season must still have weeks to recompute (one line, exit 2)."""
+    if cut > end:
+        raise bad_input(
+            str(season_run),
+            f"purged for retention up to {cut - timedelta(days=1)}, after the season's end: no "
+            "week can be recomputed; the monitor published before the purge holds the season",
+        )
 
 
 def _figure(wk: str, ind: str, br: str, unit: Unit, pv: float, av: float, src: str) -> Figure:
@@ -636,6 +670,12 @@ def run_monitor(
     every input read (season run manifest, ledger head, day run manifests)."""
     if not (season_run / "manifest.json").is_file():
         raise bad_input(str(season_run), "not a run folder (no manifest.json)")
+    if fully_purged(season_run):
+        raise bad_input(
+            str(season_run),
+            "purged for retention after the season's end: no week can be recomputed; the "
+            "monitor published before the purge holds the season",
+        )
     season = load_season_run(season_run)
     if not ledger.accepts(season.manifest_sha256):
         raise ScenarioError(

@@ -1,0 +1,117 @@
+"""Operations go on after a retention purge (README "Retention", "Monitoring"): the next day
+run does not need the purged day before it, and the monitor publishes the weeks whose data is
+whole (from the first Monday on or after the purge's day), each figure what it was before the
+purge, verified; the weeks the purge closed stay with the monitor published before it.
+
+Tiny season (2026-07-01..07-31); check-ins as in tests/ops/test_retention.py."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.core.files import dumps_json
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, r.output
+
+
+def _ok(*args: str) -> str:
+    code, out = _cli(*args)
+    assert code == 0, out
+    return out
+
+
+@pytest.fixture
+def season(tiny_season_run: Path, tmp_path: Path) -> Path:
+    run = tmp_path / "tiny"
+    shutil.copytree(tiny_season_run, run)
+    _ok("ledger", "init", str(run))
+    rows = tmp_path / "checkins.csv"
+    rows.write_text(
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
+        "2026-07-06,W02,arrival\n2026-07-20,W02,departure\n"
+    )
+    _ok("ledger", "import", str(run), str(rows))
+    return run
+
+
+def _figures(monitor: Path) -> dict[tuple[str, str, str], list[str]]:
+    with (monitor / "monitor.csv").open(newline="") as fh:
+        return {
+            (r["week"], r["indicator"], r["breakdown"]): [r["plan"], r["actual"], r["source"]]
+            for r in csv.DictReader(fh)
+        }
+
+
+def test_the_day_after_a_purged_day_is_planned(season: Path) -> None:
+    # Before: the day run read the purged day's riders.csv and stopped ("No such file").
+    _ok("day", str(season), "--date", "2026-07-09")
+    _ok("purge", str(season), "--before", "2026-07-10")
+    assert (season.parent / "tiny.days" / "2026-07-09" / "purged.json").is_file()
+    _ok("day", str(season), "--date", "2026-07-10")
+    record = json.loads((season.parent / "tiny.days" / "2026-07-10" / "day.json").read_text())
+    assert "stability_vs_previous_day" not in record  # nobody to compare with any more
+    assert "stability_vs_season" in record
+
+
+def test_the_monitor_after_a_mid_season_purge_publishes_the_whole_weeks(season: Path) -> None:
+    """Purge on Tuesday 07-14: W01, W03, W04, W05 (stays ended) and W06 (waitlisted) go. The
+    weeks from Monday 07-20 are recomputed, each figure as before the purge; earlier weeks and
+    the season's total are not published (before: they were, with the purged people missing)."""
+    _ok("monitor", str(season))
+    before = _figures(season.parent / "tiny.monitor")
+    out = _ok("purge", str(season), "--before", "2026-07-14")
+    assert "5 people whose stay had ended" in out, out
+    _ok("monitor", str(season), "--force")
+    monitor = season.parent / "tiny.monitor"
+    after = _figures(monitor)
+    assert {wk for wk, _, _ in after} == {"2026-W30", "2026-W31"}
+    counts = [k for k in after if k in before and "<5" not in after[k] + before[k]]
+    counts = [k for k in counts if "*" not in after[k] + before[k]]
+    assert len(counts) > 40
+    assert [k for k in counts if after[k] != before[k]] == []
+    inputs = json.loads((monitor / "manifest.json").read_text())["inputs"]
+    assert inputs["closed_before"] == "2026-07-20"
+    with (monitor / "days.csv").open(newline="") as fh:
+        assert next(r["day"] for r in csv.DictReader(fh)) == "2026-07-20"
+    assert _ok("monitor", "--verify", str(monitor)).startswith("ok:")
+    assert _ok("verify", str(monitor)).startswith("ok:")  # `verify` knows a monitor folder
+    # A monitor that claims to close fewer weeks than the purges did is caught.
+    m = json.loads((monitor / "manifest.json").read_text())
+    m["inputs"]["closed_before"] = "2026-07-13"
+    (monitor / "manifest.json").write_text(dumps_json(m))
+    code, said = _cli("monitor", "--verify", str(monitor))
+    assert code == 1 and "close the weeks before 2026-07-20" in said, said
+
+
+def test_a_day_run_purged_before_the_monitor_is_left_to_the_closed_weeks(season: Path) -> None:
+    # Before: the monitor read the purged day run's unserved.csv and stopped ("cannot read").
+    _ok("day", str(season), "--date", "2026-07-08")
+    _ok("purge", str(season), "--before", "2026-07-10")
+    out = _ok("monitor", str(season))
+    assert "0 day runs" in out, out
+    assert _ok("monitor", "--verify", str(season.parent / "tiny.monitor")).startswith("ok:")
+
+
+def test_the_monitor_of_a_season_purged_whole_is_one_line(season: Path) -> None:
+    _ok("purge", str(season), "--before", "2026-08-15")
+    code, out = _cli("monitor", str(season))
+    assert code == 2, out
+    assert "purged for retention after the season's end" in out
+    assert len(out.strip().splitlines()) == 1
+
+
+def test_a_day_with_nobody_to_carry_is_one_line(season: Path) -> None:
+    # Before: "workers.csv: file: header only, no data rows", a file the user never wrote.
+    code, out = _cli("day", str(season), "--date", "2026-07-22")
+    assert code == 2 and "2026-07-22: nobody to carry that day, no day plan" in out, out
+    assert not (season.parent / "tiny.days" / "2026-07-22").exists()
