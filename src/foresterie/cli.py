@@ -1107,6 +1107,14 @@ def purge(
             else ""
         )
     )
+    from foresterie.ops.ledger import Event
+    from foresterie.ops.monitor import closed_before
+
+    monday = closed_before([Event(kind="purge", day=_day(before))])
+    typer.echo(
+        f"monitor: the weeks before {monday} are closed; the monitor published before this purge "
+        'holds them (README, "Monitoring")'
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

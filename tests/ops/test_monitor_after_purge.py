@@ -71,6 +71,7 @@ def test_the_monitor_after_a_mid_season_purge_publishes_the_whole_weeks(season: 
     before = _figures(season.parent / "tiny.monitor")
     out = _ok("purge", str(season), "--before", "2026-07-14")
     assert "5 people whose stay had ended" in out, out
+    assert "monitor: the weeks before 2026-07-20 are closed" in out, out
     _ok("monitor", str(season), "--force")
     monitor = season.parent / "tiny.monitor"
     after = _figures(monitor)
