@@ -69,6 +69,7 @@ def test_the_monitor_after_a_mid_season_purge_publishes_the_whole_weeks(season: 
     the season's total are not published (before: they were, with the purged people missing)."""
     _ok("monitor", str(season))
     before = _figures(season.parent / "tiny.monitor")
+    assert "note closed" not in (season.parent / "tiny.monitor" / "index.html").read_text()
     out = _ok("purge", str(season), "--before", "2026-07-14")
     assert "5 people whose stay had ended" in out, out
     assert "monitor: the weeks before 2026-07-20 are closed" in out, out
@@ -86,6 +87,8 @@ def test_the_monitor_after_a_mid_season_purge_publishes_the_whole_weeks(season: 
         assert next(r["day"] for r in csv.DictReader(fh)) == "2026-07-20"
     assert _ok("monitor", "--verify", str(monitor)).startswith("ok:")
     assert _ok("verify", str(monitor)).startswith("ok:")  # `verify` knows a monitor folder
+    page = (monitor / "index.html").read_text()
+    assert "<p class='note closed'>Le settimane prima del 20 luglio 2026" in page  # Italian
     # A monitor that claims to close fewer weeks than the purges did is caught.
     m = json.loads((monitor / "manifest.json").read_text())
     m["inputs"]["closed_before"] = "2026-07-13"

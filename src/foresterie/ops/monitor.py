@@ -692,6 +692,7 @@ def run_monitor(
         "ledger_head": mon.inputs["ledger"]["head"],
         "day_runs": len(mon.inputs["day_runs"]),
         "as_of": mon.inputs["as_of"],
+        "closed_before": mon.inputs["closed_before"],
         "lang": lang,
     }
     with atomic_dir(target, force) as tmp:

@@ -323,6 +323,21 @@ def monitor_html(rows: list[dict[str, str]], meta: dict[str, Any], lg: Lang) -> 
         page_head(code=lg.code, direction=lg.dir, title=title, css=CSS),
         f"<h1>{escape(title)}</h1>",
         f"<p class='note'>{escape(note)}</p>",
+        *(
+            [
+                "<p class='note closed'>"
+                + escape(
+                    _(
+                        "The weeks before {day} were closed by a retention purge: their "
+                        "worker-level data is gone, so they and the season's total are not "
+                        "recomputed here; the monitor published before the purge holds them."
+                    ).format(day=lg.date(meta["closed_before"]))
+                )
+                + "</p>"
+            ]
+            if meta.get("closed_before")
+            else []
+        ),
         "<p class='note'>"
         + escape(_("Bars: actual per ISO week; black mark: the plan."))
         + " <a href='monitor.xlsx'>monitor.xlsx</a> · <a href='monitor.csv'>monitor.csv</a> · "
