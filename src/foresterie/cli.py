@@ -1086,6 +1086,12 @@ def purge(
     run: RunArg,
     before: Annotated[str, typer.Option(help="Purge worker-level data dated before YYYY-MM-DD.")],
     ledger: LedgerOpt = None,
+    days: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--days", help="A folder of day runs (besides RUN.days), or a day run; repeatable."
+        ),
+    ] = None,
 ) -> None:
     """Retention: remove worker-level rows dated before DATE from the ledger, the day runs and,
     once the season has ended, the season run; keep aggregates and hashes (README, "Retention")."""
@@ -1097,7 +1103,7 @@ def purge(
         out.mkdir(parents=True, exist_ok=True)
         public_export(load_run(folder), out, small_cells=True)
 
-    res = do_purge(run, _day(before), aggregate, ledger)
+    res = do_purge(run, _day(before), aggregate, ledger, days)
     typer.echo(
         f"purged before {before}: {res.ledger_rows} ledger rows, {len(res.runs)} runs "
         f"({res.files} files); {len(res.kept_runs)} runs still within retention"
@@ -1110,6 +1116,12 @@ def purge(
     from foresterie.ops.ledger import Event
     from foresterie.ops.monitor import closed_before
 
+    if res.not_found:
+        shown = ", ".join(res.not_found[:10]) + (" ..." if len(res.not_found) > 10 else "")
+        typer.echo(
+            f"not purged: {len(res.not_found)} day runs the ledger records were not found beside "
+            f"RUN or in --days ({shown}): pass their folder with --days"
+        )
     monday = closed_before([Event(kind="purge", day=_day(before))])
     typer.echo(
         f"monitor: the weeks before {monday} are closed; the monitor published before this purge "

@@ -69,6 +69,7 @@ Aggregate = Callable[[Path, Path], None]  # (run folder, folder to write counts 
 
 @dataclass(kw_only=True)
 class PurgeSummary:
+    not_found: list[str] = field(default_factory=list)  # days whose recorded day run is not here
     ledger_rows: int = 0
     runs: list[Path] = field(default_factory=list)
     files: int = 0
@@ -80,11 +81,15 @@ class PurgeSummary:
 def _last_day(run: Path) -> date | None:
     """The last day a run covers: a day run its date, otherwise its season's end (its
     inputs/scenario.toml damaged: ScenarioError naming it, since that day decides what goes)."""
-    if (run / "day.json").is_file():
+    if (run / "day.json").is_file():  # its date as day.json records it, whatever its folder
+        label = str(run / "day.json")
+        day = json_at(read_json(run, "day.json", label), label, "date", str)
         try:
-            return date.fromisoformat(run.name)
+            return date.fromisoformat(day)
         except ValueError:
-            return None
+            raise ScenarioError(
+                [Problem(label, None, "date", f"{day[:40]!r} is not a day")]
+            ) from None
     label = str(run / "inputs" / "scenario.toml")
     try:
         text = read_inside(run, "inputs/scenario.toml", 1 << 20).decode("utf-8-sig")
@@ -363,12 +368,34 @@ def _check_cuttable(run: Path) -> None:
             raise ScenarioError([Problem(str(run / rel), None, "file", msg)]) from None
 
 
+def _day_runs_in(folders: list[Path], season_sha256: str) -> list[Path]:
+    """The day runs of this season run among `folders` (day runs, or folders of them), as
+    `monitor --days` finds them: a day.json that records this season run's manifest."""
+    found = []
+    for top in folders:
+        candidates = [top] if (top / "day.json").is_file() else sorted(top.glob("*"))
+        for c in candidates:
+            if not ((c / "manifest.json").is_file() and (c / "day.json").is_file()):
+                continue
+            label = str(c / "day.json")
+            record = read_json(c, "day.json", label)
+            if json_at(record, label, "season_run_manifest_sha256", str) == season_sha256:
+                found.append(c)
+    return found
+
+
 def purge(
-    season_run: Path, before: date, aggregate: Aggregate, ledger: Path | str | None = None
+    season_run: Path,
+    before: date,
+    aggregate: Aggregate,
+    ledger: Path | str | None = None,
+    day_folders: list[Path] | None = None,
 ) -> PurgeSummary:
-    """Purge the season run's ledger, day runs, intake runs and the run itself (each once its
-    last day is before `before`). While the season still runs at `before`, the runs still in
-    use and the ledger lose only the people who had left (`departed`)."""
+    """Purge the season run's ledger, day runs (beside it in RUN.days, and in `day_folders`),
+    intake runs and the run itself (each once its last day is before `before`). While the
+    season still runs at `before`, the runs still in use and the ledger lose only the people
+    who had left (`departed`). Day runs the ledger records but that are not found are listed
+    (`not_found`): what is not found is not purged."""
     if not (season_run / "manifest.json").is_file():
         raise ScenarioError(
             [Problem(str(season_run), None, "run", "not a run folder (no manifest.json)")]
@@ -384,6 +411,10 @@ def purge(
         folder = season_run.parent / f"{season_run.name}.{kind}"
         if folder.is_dir():
             runs += sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
+    season_sha = file_sha256(season_run / "manifest.json")
+    runs += [r for r in _day_runs_in(day_folders or [], season_sha) if r not in runs]
+    runs = list(dict.fromkeys(r.resolve() for r in runs))
+    season_run = season_run.resolve()
     runs.append(season_run)
     # every record a purge goes by is read before anything changes: a damaged purged.json,
     # scenario.toml or workers.csv is named (exit 2) with the ledger and every run untouched
@@ -396,6 +427,16 @@ def purge(
             if not done[run]:
                 read_restricted(run)
     led = Ledger.open(lp) if is_url(lp) or Path(lp).exists() else None
+    if led is not None:  # day plans the ledger records whose run folder is not among `runs`
+        here = {file_sha256(r / "manifest.json") for r in runs}
+        out.not_found = sorted(
+            {ev.day.isoformat() for ev in led.events() if ev.kind == "day_plan"}
+            - {
+                ev.day.isoformat()
+                for ev in led.events()
+                if ev.kind == "day_plan" and ev.note in here
+            }
+        )
     try:
         gone = departed(season_run, led.events() if led else [], before) if running else set()
         with tempfile.TemporaryDirectory(prefix=".purge-", dir=season_run.parent) as tmp:
