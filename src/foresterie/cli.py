@@ -330,12 +330,30 @@ def report(
     typer.echo(_("wrote {target}").format(target=out / "index.html"))
 
 
+def _refuse_purged(run: Path, whole_only: bool) -> None:
+    """A run purged for retention has lost what a report, a map or a replay is made from: one
+    line saying so (exit 2), not the first missing file's name. A run people were removed from
+    still has a report and a map; its replay cannot give back the plan (`whole_only` False)."""
+    from foresterie.ops.retention import purge_state
+
+    state = purge_state(run)
+    if state is None or (whole_only and state[0] == "people"):
+        return
+    what = "its worker-level files are gone" if state[0] == "whole" else "people were removed"
+    _err(
+        f"error: {run}: purged for retention (before {state[1]}): {what}, so this cannot be "
+        "made again from it; `foresterie verify` checks what remains"
+    )
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def _load_run(run: Path) -> Any:
     from foresterie.report.rundata import load_run
 
     if not (run / "manifest.json").is_file():
         _err("error: " + _("{run}: not a run folder (no manifest.json)").format(run=run))
         raise typer.Exit(EXIT_BAD_INPUT)
+    _refuse_purged(run, whole_only=True)
     try:
         return load_run(run)
     except (OSError, KeyError, ValueError) as exc:
@@ -396,6 +414,7 @@ def replay(
     if not (run / "manifest.json").is_file():
         _err("error: " + _("{run}: not a run folder (no manifest.json)").format(run=run))
         raise typer.Exit(EXIT_BAD_INPUT)
+    _refuse_purged(run, whole_only=False)
     target = out or run.parent / f"{run.name}.replay"
     diffs = run_replay(run, target, force)
     for d in diffs[:20]:

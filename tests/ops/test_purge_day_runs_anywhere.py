@@ -57,3 +57,18 @@ def test_a_day_run_named_otherwise_in_run_days_is_purged_by_its_date(season: Pat
     # Before: its date was read from its folder's name, so it was never purged whole.
     assert "1 runs (" in out and "not purged" not in out, out
     assert (named / "purged.json").is_file() and not (named / "plan" / "riders.csv").exists()
+
+
+def test_a_purged_run_says_it_was_purged_when_asked_to_report_map_or_replay(season: Path) -> None:
+    """Before: the first missing file was named ("data.workers: file 'workers.csv' not found")."""
+    _ok("day", str(season), "--date", "2026-07-06")
+    day = season.parent / "tiny.days" / "2026-07-06"
+    _ok("purge", str(season), "--before", "2026-07-14")  # W01, W02 left on the 13th
+    for args in (["report", str(day)], ["map", str(day)], ["replay", str(day)]):
+        code, out = _cli(*args)
+        assert code == 2, (args, out)
+        assert "purged for retention (before 2026-07-14): its worker-level files are gone" in out
+        assert len(out.strip().splitlines()) == 1
+    code, out = _cli("replay", str(season))  # people were removed from the season run
+    assert code == 2 and "people were removed" in out, out
+    assert _ok("report", str(season))  # what remains is still reported

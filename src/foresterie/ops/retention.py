@@ -204,6 +204,20 @@ def fully_purged(run: Path) -> bool:
     return _partial_record(run) is None and (run / PURGED).is_file()
 
 
+def purge_state(run: Path) -> tuple[str, str] | None:
+    """("whole", DATE) for a run purged whole, ("people", DATE) for one people were removed
+    from (the latest purge's DATE), None for a run never purged; a damaged purged.json is
+    named (one line, exit 2)."""
+    partial = _partial_record(run)
+    if partial is not None:
+        befores = [json_at(p, str(run / PURGED), "before", str) for p in partial["purges"]]
+        return "people", max(befores, default="")
+    if not (run / PURGED).is_file():
+        return None
+    label = str(run / PURGED)
+    return "whole", json_at(read_json(run, PURGED, label), label, "before", str)
+
+
 def departed(run: Path, events: list[Event], before: date) -> set[str]:
     """The people of a run whose stay ended before `before` and whom nothing records from
     `before` on: their departure (the planned one, or an earlier recorded `departure` that is
