@@ -262,6 +262,34 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
         _manifest(lambda m: m.update(replan={"as_of": "yesterday"})),
         "error: manifest.json: replan: Value error, as_of: 'yesterday' is not a date YYYY-MM-DD",
     ),
+    # replay compares the run's plan files byte for byte: each must be a regular file inside
+    # the run, read before anything is written (session 8: /dev/zero filled the memory, a FIFO
+    # blocked, a plan/ linked out of the run was compared file by file)
+    "replay_plan_file_is_dev_zero": (
+        "replay",
+        _link("plan/trips.csv", "/dev/zero"),
+        "error: plan/trips.csv: leads outside {run}",
+    ),
+    "replay_plan_file_is_a_fifo": (
+        "replay",
+        _fifo("plan/stops.csv"),
+        "error: plan/stops.csv: not a regular file",
+    ),
+    "replay_plan_file_links_outside": (
+        "replay",
+        _link_out("plan/riders.csv"),
+        "error: plan/riders.csv: leads outside {run}",
+    ),
+    "replay_plan_folder_links_outside": (
+        "replay",
+        _seq(_remove("plan"), lambda run, outside: (run / "plan").symlink_to(outside)),
+        "error: plan: leads outside {run}",
+    ),
+    "replay_input_is_a_fifo": (
+        "replay",
+        _fifo("inputs/fleet.csv"),
+        "error: inputs/fleet.csv: not a regular file",
+    ),
     "verify_manifest_plan_not_an_object": (
         "verify",
         _manifest(lambda m: m.update(plan=["trips.csv"])),
