@@ -633,9 +633,7 @@ CASES: dict[str, tuple[Edit, Expect]] = {
     "toml_comments_and_blank_lines": (
         raw(
             "scenario.toml",
-            lambda b: b.replace(
-                b"\n", "\n# note \u00e8\n\n".encode("utf-8")
-            ),
+            lambda b: b.replace(b"\n", "\n# note \u00e8\n\n".encode("utf-8")),
         ),
         "solve",
     ),
@@ -682,12 +680,14 @@ def judge(name: str, expect: Expect, tmp: Path, replay: bool) -> tuple[str, bool
     if "Traceback" in r.stdout + r.stderr or r.returncode not in (0, 2):
         return f"DEFECT exit {r.returncode}: {(lines or [''])[-1][:200]}", True
     if r.returncode == 2:
-        errors = [x for x in lines if x.startswith("error: ")]
-        stray = [x for x in lines if not x.startswith(("error: ", "warning: "))]
+        errors = [x for x in lines if x.startswith(("error: ", "infeasible: "))]
+        stray = [x for x in lines if not x.startswith(("error: ", "infeasible: ", "warning: "))]
         left = sorted(p.name for p in tmp.iterdir() if p.name != "scenario")
         if stray or not errors or left:
             return f"DEFECT refused untidily: {stray or left or lines}", True
-        said = f"refused: {errors[0][7:]}" + (f" (+{len(errors) - 1})" if len(errors) > 1 else "")
+        said = f"refused: {errors[0].split(': ', 1)[1]}" + (
+            f" (+{len(errors) - 1})" if len(errors) > 1 else ""
+        )
         return said, expect == "solve"
     v = _run("verify", str(run))
     if v.returncode != 0:

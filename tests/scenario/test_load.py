@@ -90,6 +90,7 @@ EXPECTED = {
     "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
     "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',
     "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",
+    "matrix_duplicate_pair": "matrix.csv:22: to_id: duplicate id 'FA -> F1' (first at row 3)",
     "matrix_unknown_id": "matrix.csv:22: to_id: unknown location 'F9'",
     "matrix_negative_seconds": "matrix.csv:2: seconds: '-5' is not a whole number >= 0",
     "matrix_seconds_huge": "matrix.csv:2: seconds: 99999999999999999999 is more than 604800",
