@@ -401,7 +401,7 @@ def replay(
     for d in diffs[:20]:
         typer.echo(f"differs: {d}")
     if diffs:
-        if not diffs[0].startswith("inputs/"):  # edited inputs: nothing was re-solved
+        if not diffs[0].startswith(("inputs/", "plan/")):  # not the folder solved: no re-solve
             typer.echo(_("{n} plan files differ").format(n=len(diffs)))
         for note in _version_changes(run):
             typer.echo(note)

@@ -290,6 +290,11 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
         _fifo("inputs/fleet.csv"),
         "error: inputs/fleet.csv: not a regular file",
     ),
+    "replay_manifest_names_a_path": (
+        "replay",
+        _manifest(lambda m: m["plan"].update({"../manifest.json": "0" * 64})),
+        "error: manifest.json: plan: '../manifest.json' is not a file name",
+    ),
     "verify_manifest_plan_not_an_object": (
         "verify",
         _manifest(lambda m: m.update(plan=["trips.csv"])),
@@ -669,6 +674,16 @@ FORGED: dict[str, tuple[Mutation, str]] = {
             _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=0, optimal=False)),
         ),
         "solver claim contradicts itself: tier housed_priority_3 objective 1 beyond its bound 0",
+    ),
+    # session 8: the manifest's record of how the plan was made, against inputs/scenario.toml
+    "manifest_seed_changed": (
+        _manifest(lambda m: m.update(seed=8)),
+        "manifest differs from inputs/scenario.toml: seed 8, the scenario 7",
+    ),
+    "manifest_budget_changed": (
+        _manifest(lambda m: m["budgets"].update(shuttle_iterations=301)),
+        "manifest differs from inputs/scenario.toml: budgets.shuttle_iterations '301', the "
+        "scenario '300'",
     ),
     "solver_claim_chaining_optimal": (
         _csv_set("plan/fleet_days.csv", 2, "chaining_optimal", "no"),

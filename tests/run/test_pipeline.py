@@ -217,6 +217,21 @@ def test_replay_refuses_inputs_edited_after_solving(run_dir: Path, tmp_path: Pat
     assert not (tmp_path / "re").exists()
 
 
+def test_replay_refuses_a_plan_file_the_manifest_does_not_list(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """Session 8: with riders.csv dropped from the manifest, replay said 'identical'."""
+    copy = tmp_path / "unlisted"
+    shutil.copytree(run_dir, copy)
+    m = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del m["plan"]["riders.csv"]
+    (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1, r.output
+    assert r.stdout.splitlines() == ["differs: plan/riders.csv: not in the manifest"]
+    assert not (tmp_path / "re").exists()
+
+
 @pytest.mark.parametrize("where", ["run", "plan", "parent"])
 def test_replay_never_writes_over_the_run_it_replays(
     run_dir: Path, tmp_path: Path, where: str

@@ -295,8 +295,8 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
     check_apart(out, run, "the run replayed", within=True)
     manifest = read_manifest(run)
     originals = _plan_files(run)  # before anything is written: a crafted plan/ is refused
-    stale = _edited_inputs(run, manifest)
-    if stale:  # the inputs are not what was solved: a replay of them proves nothing
+    stale = _unlisted(manifest, originals) + _edited_inputs(run, manifest)
+    if stale:  # not the folder that was solved: a replay of it proves nothing
         return stale
     as_of_s = manifest.get("replan", {}).get("as_of")
     previous = None
@@ -351,12 +351,30 @@ def _plan_files(run: Path) -> list[str]:
     return names
 
 
+def _listed(manifest: dict[str, Any], part: str) -> dict[str, Any]:
+    """The manifest's {file name: sha256} of `part`, each name a plain file name."""
+    listed = manifest.get(part, {})
+    if not isinstance(listed, dict):
+        raise RunFolderError("manifest.json", None, part, "not an object of file hashes")
+    for name in listed:
+        if name in ("", ".", "..") or "/" in name or "\\" in name:
+            raise RunFolderError("manifest.json", None, part, f"{name[:80]!r} is not a file name")
+    return listed
+
+
+def _unlisted(manifest: dict[str, Any], originals: list[str]) -> list[str]:
+    """Plan files the manifest does not vouch for, and those it lists that are gone."""
+    listed = _listed(manifest, "plan")
+    return [f"plan/{n}: not in the manifest" for n in originals if n not in listed] + [
+        f"plan/{n}: in the manifest, not in the folder"
+        for n in sorted(set(listed) - set(originals))
+    ]
+
+
 def _edited_inputs(run: Path, manifest: dict[str, Any]) -> list[str]:
     """The recorded inputs whose bytes are not those the manifest hashed when the run was solved
     (a purged run's inputs are checked by `verify`, which knows what the purge removed)."""
-    recorded = manifest.get("inputs", {})
-    if not isinstance(recorded, dict):
-        raise RunFolderError("manifest.json", None, "inputs", "not an object of file hashes")
+    recorded = _listed(manifest, "inputs")
     if (run / "purged.json").exists():
         return []
     out = []
