@@ -87,6 +87,7 @@ EXPECTED = {
     "seed_huge": "scenario.toml: scenario.seed: 1000000000000000000000000000000 is out of range "
     "(at most 1000000000)",
     "release_bed_after_days_negative": "scenario.toml: operations.release_bed_after_days: -2 must be at least 0",
+    "timezone_not_puglia": "scenario.toml: scenario.timezone: Input should be 'Europe/Rome'",
     "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
     "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',
     "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",
