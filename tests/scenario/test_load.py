@@ -74,6 +74,7 @@ EXPECTED = {
     "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
     "vehicle_id_is_a_path": "fleet.csv:3: vehicle_id: '../../escape' is not an id (letters, digits, '.', '_', '-'; at most 64)",
     "fleet_without_vehicle_at_a_foresteria": "fleet.csv: foresteria_id: no vehicle at 'FB', which has beds for people who work on farms; add one (or set its beds to 0)",
+    "vehicle_ids_differ_only_in_case": "fleet.csv:4: vehicle_id: duplicate id 'va1' (first at row 2)",
     "duplicate_vehicle_id": "fleet.csv:3: vehicle_id: duplicate id 'VA1' (first at row 2)",
     "vehicle_available_to_before_from": "fleet.csv:3: available_to: before available_from",
     "negative_cost": "fleet.csv:2: fixed_cost_eur_per_day: -160.0 must be a finite number >= 0",
