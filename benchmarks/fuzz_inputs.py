@@ -278,6 +278,10 @@ CASES: dict[str, tuple[Edit, Expect]] = {
         add_rows(W, "w01,2026-07-06,2026-07-13,men,,F1,0,false,,Altro"),
         "either",
     ),
+    "vehicle_ids_differ_by_case": (
+        add_rows(FL, "va1,FB,8,160,0.38,540,2026-07-01,2026-07-31"),
+        "refuse",
+    ),
     "id_with_space": (cell(W, 1, "worker_id", "W 01"), "refuse"),
     "id_with_trailing_space": (cell(W, 1, "worker_id", "W01 "), "either"),
     "farm_id_with_trailing_space": (cell(W, 1, "farm_id", "F1 "), "either"),
@@ -651,7 +655,7 @@ CASES: dict[str, tuple[Edit, Expect]] = {
     ),
     "toml_timezone_other": (
         _toml('timezone = "Europe/Rome"', 'timezone = "America/New_York"'),
-        "either",
+        "refuse",
     ),
     "toml_timezone_bogus": (
         _toml('timezone = "Europe/Rome"', 'timezone = "Mars/Olympus"'),
