@@ -397,3 +397,22 @@ def test_verify_keeps_the_season_seat_holders_first(season: Path, tmp_path: Path
     found = verify_run(forged)
     assert any(v.startswith("ride order broken: 2026-07-07 FA F1") for v in found), found
     assert verify_run(out) == []
+
+
+def test_a_day_nobody_rides_is_one_line_and_writes_nothing(season: Path, tmp_path: Path) -> None:
+    """Session 8: on a day with no riders (before anyone arrived; a Sunday every farm rests) the
+    day scenario's empty workers.csv was refused as if the planner had written it: "error:
+    workers.csv: file: header only, no data rows"."""
+    out, led = tmp_path / "day", tmp_path / "l.sqlite"
+    assert _cli("ledger", "init", str(season), "--ledger", str(led))[0] == 0
+    before = led.read_bytes()
+    code, said = _cli(
+        "day", str(season), "--date", "2026-07-02", "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 2
+    assert said.strip() == (
+        "error: --date: date: nobody rides on 2026-07-02 (no one housed or booked has a "
+        "workday): no day to plan"
+    )
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["l.sqlite"]
+    assert led.read_bytes() == before

@@ -455,6 +455,17 @@ def run_day(
     target = out or day_run_path(season_run, d)
     events, head_seq, head_hash = ledger.snapshot()
     demand = day_demand(season, events, d)
+    if not demand.riders:  # a Sunday every farm rests, a day before anyone arrived
+        raise ScenarioError(
+            [
+                Problem(
+                    "--date",
+                    None,
+                    "date",
+                    f"nobody rides on {d} (no one housed or booked has a workday): no day to plan",
+                )
+            ]
+        )
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()
     prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
