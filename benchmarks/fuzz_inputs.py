@@ -152,6 +152,17 @@ def _with_matrix(folder: Path) -> None:
     (folder / "scenario.toml").write_text(toml + '\n[travel]\nbackend = "matrix"\n', "utf-8")
 
 
+def matrix(change: Callable[[str], str]) -> Edit:
+    """The matrix backend with a full matrix.csv, then `change` applied to its text."""
+
+    def go(folder: Path) -> None:
+        _with_matrix(folder)
+        body = (folder / "matrix.csv").read_text("utf-8")
+        (folder / "matrix.csv").write_text(change(body), "utf-8", newline="")
+
+    return go
+
+
 def _pickup_nobody_uses(folder: Path) -> None:
     feat = {
         "type": "Feature",
@@ -559,80 +570,25 @@ CASES: dict[str, tuple[Edit, Expect]] = {
     "matrix_full": (_with_matrix, "solve"),
     "matrix_with_a_gap": (each(_with_matrix, text("matrix.csv", "\nFA,F1,", "\nXX,F1,")), "refuse"),
     "matrix_row_missing": (
-        each(
-            _with_matrix,
-            lambda f: (f / "matrix.csv").write_text(
-                "\n".join(
-                    x
-                    for x in (f / "matrix.csv").read_text("utf-8").splitlines()
-                    if not x.startswith("FB,F2,")
-                )
-                + "\n",
-                "utf-8",
-            ),
-        ),
+        matrix(lambda t: "".join(x for x in t.splitlines(True) if not x.startswith("FB,F2,"))),
         "refuse",
     ),
     "matrix_diagonal_missing": (
-        each(
-            _with_matrix,
-            lambda f: (f / "matrix.csv").write_text(
-                "\n".join(
-                    x
-                    for x in (f / "matrix.csv").read_text("utf-8").splitlines()
-                    if not re.match(r"^(\w+),\1,", x)
-                )
-                + "\n",
-                "utf-8",
-            ),
-        ),
+        matrix(lambda t: "".join(x for x in t.splitlines(True) if not re.match(r"^(\w+),\1,", x))),
         "either",
     ),
-    "matrix_duplicate_pair": (
-        each(
-            _with_matrix,
-            lambda f: (f / "matrix.csv").write_text(
-                (f / "matrix.csv").read_text("utf-8") + "FA,F1,1,1\n", "utf-8"
-            ),
-        ),
-        "refuse",
-    ),
+    "matrix_duplicate_pair": (matrix(lambda t: t + "FA,F1,1,1\n"), "refuse"),
     "matrix_zero_between_places": (
-        each(
-            _with_matrix,
-            lambda f: (f / "matrix.csv").write_text(
-                re.sub(r"\nFA,F1,\d+,\d+", "\nFA,F1,0,0", (f / "matrix.csv").read_text("utf-8")),
-                "utf-8",
-            ),
-        ),
+        matrix(lambda t: re.sub(r"\nFA,F1,\d+,\d+", "\nFA,F1,0,0", t)),
         "either",
     ),
     "matrix_decimal_seconds": (
-        each(
-            _with_matrix,
-            lambda f: (f / "matrix.csv").write_text(
-                re.sub(r"\nFA,F1,(\d+),", r"\nFA,F1,\1.5,", (f / "matrix.csv").read_text("utf-8")),
-                "utf-8",
-            ),
-        ),
+        matrix(lambda t: re.sub(r"\nFA,F1,(\d+),", r"\nFA,F1,\1.5,", t)),
         "refuse",
     ),
-    "matrix_crlf_bom": (
-        each(
-            _with_matrix, raw("matrix.csv", lambda b: b"\xef\xbb\xbf" + b.replace(b"\n", b"\r\n"))
-        ),
-        "solve",
-    ),
+    "matrix_crlf_bom": (matrix(lambda t: "\ufeff" + t.replace("\n", "\r\n")), "solve"),
     "matrix_columns_reordered": (each(_with_matrix, columns("matrix.csv", _reorder)), "solve"),
-    "matrix_extra_place": (
-        each(
-            _with_matrix,
-            lambda f: (f / "matrix.csv").write_text(
-                (f / "matrix.csv").read_text("utf-8") + "FA,ZZ,1,1\n", "utf-8"
-            ),
-        ),
-        "refuse",
-    ),
+    "matrix_extra_place": (matrix(lambda t: t + "FA,ZZ,1,1\n"), "refuse"),
     # --- scenario.toml as people write it
     "toml_comments_and_blank_lines": (
         raw(

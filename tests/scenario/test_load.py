@@ -380,27 +380,32 @@ def test_a_header_cell_beyond_the_csv_field_limit_is_one_line(tmp_path: Path) ->
     assert "Traceback" not in r.output
 
 
+def _workers_edited(tiny: Path, *edits: tuple[str, str]) -> list[str]:
+    """The problems of the tiny scenario with workers.csv's text edited (old, new), or []."""
+    text = (tiny / "workers.csv").read_text(encoding="utf-8-sig")
+    for old, new in edits:
+        text = text.replace(old, new)
+    (tiny / "workers.csv").write_text(text, encoding="utf-8")
+    try:
+        load_scenario(tiny)
+    except ScenarioError as exc:
+        return [str(p) for p in exc.problems]
+    return []
+
+
 def test_a_quoted_cell_with_line_breaks_is_read(tiny: Path) -> None:
     """Session 8: a spreadsheet's cell with a line break (Alt+Enter; RFC 4180 quotes it) was
     refused as a stray quote. The rows after it keep their own line numbers."""
-    text = (tiny / "workers.csv").read_text(encoding="utf-8-sig")
-    text = text.replace("Ahmed Diallo", '"Ahmed\r\nDiallo"').replace("W06,", "W06,2026-13-01-")
-    (tiny / "workers.csv").write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError) as exc:
-        load_scenario(tiny)
-    assert [str(p) for p in exc.value.problems] == [
+    cell = ("Ahmed Diallo", '"Ahmed\r\nDiallo"')
+    assert _workers_edited(tiny, cell, ("W06,", "W06,2026-13-01-")) == [
         "workers.csv:8: arrival: date '2026-13-01-2026-07-06' is not ISO YYYY-MM-DD"
     ]
-    (tiny / "workers.csv").write_text(text.replace("2026-13-01-", ""), encoding="utf-8")
+    assert _workers_edited(tiny, ("2026-13-01-", "")) == []
     assert [w.id for w in load_scenario(tiny).workers] == [f"W0{i}" for i in range(1, 8)]
 
 
 def test_a_stray_quote_that_swallows_rows_is_still_refused(tiny: Path) -> None:
-    text = (tiny / "workers.csv").read_text(encoding="utf-8-sig")
-    text = text.replace("Ahmed Diallo", '"Ahmed Diallo').replace("Aïssatou Ba", 'Aïssatou Ba"')
-    (tiny / "workers.csv").write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError) as exc:
-        load_scenario(tiny)
-    assert [str(p) for p in exc.value.problems] == [
+    edits = [("Ahmed Diallo", '"Ahmed Diallo'), ("Aïssatou Ba", 'Aïssatou Ba"')]
+    assert _workers_edited(tiny, *edits) == [
         'workers.csv:3: row: a quote (") opened here is closed only on line 4: remove it'
     ]
