@@ -416,3 +416,32 @@ def test_a_day_nobody_rides_is_one_line_and_writes_nothing(season: Path, tmp_pat
     )
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["l.sqlite"]
     assert led.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["day", "intake"])
+def test_day_and_intake_never_write_over_the_season_run(
+    season: Path, tmp_path: Path, command: str
+) -> None:
+    """Session 8: `day RUN --out RUN --force` (or intake's) would replace the season run itself
+    by one day's plan (or a re-plan)."""
+    run, led = tmp_path / "season", tmp_path / "l.sqlite"
+    shutil.copytree(season, run)
+    assert _cli("ledger", "init", str(run), "--ledger", str(led))[0] == 0
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    code, said = _cli(
+        command,
+        str(run),
+        "--date",
+        "2026-07-07",
+        "--ledger",
+        str(led),
+        "--out",
+        str(run),
+        "--force",
+    )
+    assert code == 2
+    assert said.strip() == (
+        f"error: {run}: --out: is or holds the season run, which --force would delete; "
+        "write to another folder"
+    )
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before

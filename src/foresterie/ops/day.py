@@ -48,6 +48,7 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
+from foresterie.run.folders import check_apart
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.run.stability import (
     REFERENCE_TRIPS,
@@ -453,6 +454,7 @@ def run_day(
     t0 = time.monotonic()
     season = open_season(season_run, ledger, d)
     target = out or day_run_path(season_run, d)
+    check_apart(target, season_run, "the season run")  # --force would delete it
     events, head_seq, head_hash = ledger.snapshot()
     demand = day_demand(season, events, d)
     if not demand.riders:  # a Sunday every farm rests, a day before anyone arrived
