@@ -609,6 +609,11 @@ def _ledger(run: Path, ledger: str | None, create: bool = False) -> Any:
         record, where = read_json(run, "intake.json"), str(run / "intake.json")
         recorded = json_at(record, where, "ledger.path", str)
         target = reopenable_url(recorded) if is_url(recorded) else Path(recorded)
+    if not is_url(str(target)) and Path(target).resolve().is_relative_to(run.resolve()):
+        # a file slipped into a run folder fails its verification: nothing vouches for it
+        raise RunFolderError(
+            str(target), None, "ledger", "lies inside the run folder; put it beside the run"
+        )
     season = load_season_run(run) if create else None
     return Ledger.open(target, season.binding if season else None)
 

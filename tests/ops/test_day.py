@@ -445,3 +445,18 @@ def test_day_and_intake_never_write_over_the_season_run(
         "write to another folder"
     )
     assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_a_ledger_inside_the_run_folder_is_refused(season: Path, tmp_path: Path) -> None:
+    """Session 8: `ledger init RUN --ledger RUN/plan/x.sqlite` made a ledger inside the run, a
+    file nothing in the manifest vouches for: the run failed verification from then on."""
+    run = tmp_path / "season"
+    shutil.copytree(season, run)
+    inside = run / "plan" / "ledger.sqlite"
+    code, said = _cli("ledger", "init", str(run), "--ledger", str(inside))
+    assert code == 2
+    assert (
+        said.strip()
+        == f"error: {inside}: ledger: lies inside the run folder; put it beside the run"
+    )
+    assert not inside.exists() and verify_run(run) == []
