@@ -16,8 +16,12 @@ riders beyond the ride cap missing from fleet_days.csv's count; a wait after the
 than boarding (a PyVRP traceback); a heat-alert end before a farm's shift start; an idle vehicle
 too short on duty for any round trip read as a false "vehicles busy".
 
-Usage: python benchmarks/fuzz_season.py [--scenario scenarios/puglia-2027] [--first 1]
-       [--seeds 20] [--keep DIR]
+With `--generated` each case is instead a whole season from the generator (session 8): 5-400
+people, 1-25 farms, 1-6 foresterie, both layouts ("crowded", "spread"), sourced or scaled beds
+and fleets (oversubscription none, 1.0, 1.5, 3.0), the case's seed as the generator's.
+
+Usage: python benchmarks/fuzz_season.py [--scenario scenarios/puglia-2027 | --generated]
+       [--first 1] [--seeds 20] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -152,19 +156,38 @@ def case(src: Path, seed: int, folder: Path) -> list[str]:
     return tags
 
 
+def generated_case(seed: int, folder: Path) -> list[str]:
+    """Write a generated season of seed `seed` into `folder`; return its tags."""
+    from foresterie.scenario.generator import generate
+
+    r = random.Random(seed)
+    people, farms, sites = r.randint(5, 400), r.randint(1, 25), r.randint(1, 6)
+    over = r.choice([None, 1.0, 1.5, 3.0])
+    layout = r.choice(["crowded", "spread"])
+    gen = generate(f"gen-{seed}", people, farms, sites, seed, over, layout=layout)  # type: ignore[arg-type]
+    folder.mkdir(parents=True)
+    for name, text in gen.files.items():
+        (folder / name).write_text(text, "utf-8")
+    return [f"{people}p", f"{farms}f", f"{sites}s", f"over={over}", layout]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scenario", type=Path, default=ROOT / "scenarios" / "puglia-2027")
     ap.add_argument("--first", type=int, default=1)
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--keep", type=Path, help="keep each failing case's scenario folder here")
+    ap.add_argument("--generated", action="store_true", help="generated seasons, not cut ones")
     a = ap.parse_args()
     defects = 0
     for seed in range(a.first, a.first + a.seeds):
         r = random.Random(-seed)  # what is done with the case, apart from what it is
         with tempfile.TemporaryDirectory() as tmp:
             folder, run = Path(tmp) / "scenario", Path(tmp) / "run"
-            tags = case(a.scenario, seed, folder)
+            if a.generated:
+                tags = generated_case(seed, folder)
+            else:
+                tags = case(a.scenario, seed, folder)
             t0, said = time.perf_counter(), ""
             try:
                 report = r.random() < 0.3

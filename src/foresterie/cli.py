@@ -420,7 +420,8 @@ def replay(
     for d in diffs[:20]:
         typer.echo(f"differs: {d}")
     if diffs:
-        typer.echo(_("{n} plan files differ").format(n=len(diffs)))
+        if not diffs[0].startswith(("inputs/", "plan/")):  # not the folder solved: no re-solve
+            typer.echo(_("{n} plan files differ").format(n=len(diffs)))
         for note in _version_changes(run):
             typer.echo(note)
         raise typer.Exit(EXIT_VERIFY_FAILED)
@@ -627,6 +628,11 @@ def _ledger(run: Path, ledger: str | None, create: bool = False) -> Any:
         record, where = read_json(run, "intake.json"), str(run / "intake.json")
         recorded = json_at(record, where, "ledger.path", str)
         target = reopenable_url(recorded) if is_url(recorded) else Path(recorded)
+    if not is_url(str(target)) and Path(target).resolve().is_relative_to(run.resolve()):
+        # a file slipped into a run folder fails its verification: nothing vouches for it
+        raise RunFolderError(
+            str(target), None, "ledger", "lies inside the run folder; put it beside the run"
+        )
     season = load_season_run(run) if create else None
     return Ledger.open(target, season.binding if season else None)
 

@@ -773,6 +773,7 @@ def verify_report(run: Path) -> tuple[list[str], list[str]]:
             _check_published_copies,
             _check_waitlist_reasons,
             _check_claims,
+            _check_record,
         ]
         if r.cfg.get("housing", {}).get("lottery") and r.priority_known and r.referrals_known:
             checks.append(lambda r, out: _check_lottery(r, Path(run), out))
@@ -2653,6 +2654,25 @@ TIER_KPIS = {
 
 # Tiers that maximise (people housed, kept in place, bed-nights); every other one minimises.
 _MAXIMISED = r"housed_priority_\d(_contract)?|kept_in_place|bed_nights"
+
+
+def _check_record(r: _Run, out: list[str]) -> None:
+    """The manifest's seed and budgets are those of inputs/scenario.toml, which a replay solves
+    with: a manifest that says otherwise misstates how the plan was made (keys the scenario
+    leaves to their defaults are not compared: the defaults are the solver's, not ours)."""
+    seed, said = r.manifest.get("seed"), r.cfg["scenario"]["seed"]
+    if seed != said or isinstance(seed, bool):
+        out.append(
+            f"manifest differs from inputs/scenario.toml: seed {seed!r}, the scenario {said}"
+        )
+    budgets, solver = r.manifest.get("budgets", {}), r.cfg.get("solver", {})
+    if isinstance(budgets, dict) and isinstance(solver, dict):
+        for k in sorted(set(budgets) & set(solver)):
+            if budgets[k] != solver[k] or type(budgets[k]) is not type(solver[k]):
+                out.append(
+                    f"manifest differs from inputs/scenario.toml: budgets.{k} "
+                    f"{str(budgets[k])[:40]!r}, the scenario {str(solver[k])[:40]!r}"
+                )
 
 
 def _check_claims(r: _Run, out: list[str]) -> None:

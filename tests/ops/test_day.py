@@ -397,3 +397,66 @@ def test_verify_keeps_the_season_seat_holders_first(season: Path, tmp_path: Path
     found = verify_run(forged)
     assert any(v.startswith("ride order broken: 2026-07-07 FA F1") for v in found), found
     assert verify_run(out) == []
+
+
+def test_a_day_nobody_rides_is_one_line_and_writes_nothing(season: Path, tmp_path: Path) -> None:
+    """Session 8: on a day with no riders (before anyone arrived; a Sunday every farm rests) the
+    day scenario's empty workers.csv was refused as if the planner had written it: "error:
+    workers.csv: file: header only, no data rows"."""
+    out, led = tmp_path / "day", tmp_path / "l.sqlite"
+    assert _cli("ledger", "init", str(season), "--ledger", str(led))[0] == 0
+    before = led.read_bytes()
+    code, said = _cli(
+        "day", str(season), "--date", "2026-07-02", "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 2
+    assert said.strip() == (
+        "error: --date: date: nobody rides on 2026-07-02 (no one housed or booked has a "
+        "workday): no day to plan"
+    )
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["l.sqlite"]
+    assert led.read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["day", "intake"])
+def test_day_and_intake_never_write_over_the_season_run(
+    season: Path, tmp_path: Path, command: str
+) -> None:
+    """Session 8: `day RUN --out RUN --force` (or intake's) would replace the season run itself
+    by one day's plan (or a re-plan)."""
+    run, led = tmp_path / "season", tmp_path / "l.sqlite"
+    shutil.copytree(season, run)
+    assert _cli("ledger", "init", str(run), "--ledger", str(led))[0] == 0
+    before = {p: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    code, said = _cli(
+        command,
+        str(run),
+        "--date",
+        "2026-07-07",
+        "--ledger",
+        str(led),
+        "--out",
+        str(run),
+        "--force",
+    )
+    assert code == 2
+    assert said.strip() == (
+        f"error: {run}: --out: is or holds the season run, which --force would delete; "
+        "write to another folder"
+    )
+    assert {p: p.read_bytes() for p in run.rglob("*") if p.is_file()} == before
+
+
+def test_a_ledger_inside_the_run_folder_is_refused(season: Path, tmp_path: Path) -> None:
+    """Session 8: `ledger init RUN --ledger RUN/plan/x.sqlite` made a ledger inside the run, a
+    file nothing in the manifest vouches for: the run failed verification from then on."""
+    run = tmp_path / "season"
+    shutil.copytree(season, run)
+    inside = run / "plan" / "ledger.sqlite"
+    code, said = _cli("ledger", "init", str(run), "--ledger", str(inside))
+    assert code == 2
+    assert (
+        said.strip()
+        == f"error: {inside}: ledger: lies inside the run folder; put it beside the run"
+    )
+    assert not inside.exists() and verify_run(run) == []

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -474,3 +475,36 @@ def test_verify_after_a_purge_checks_what_remains(monitored_season: Path, tmp_pa
     (copy / "days.csv").write_text((copy / "days.csv").read_text() + "x\n")
     code, out = _cli("monitor", "--verify", str(copy))
     assert code == 1 and "days.csv: changed after publication" in out, out
+
+
+@pytest.mark.parametrize("over", ["season", "days"])
+def test_monitor_never_writes_over_what_it_reads(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path, over: str
+) -> None:
+    """Session 8: `monitor RUN --out RUN --force` replaced the season run by the monitor folder
+    (and `--out` a folder of day runs, those day runs)."""
+    run, led = tmp_path / "season", tmp_path / "ledger.sqlite"
+    shutil.copytree(tiny_season_run, run)
+    days = tmp_path / "days"
+    shutil.copytree(monitored_season.parent / "days", days)
+    shutil.copyfile(monitored_season.parent / "ledger.sqlite", led)
+    target = run if over == "season" else days
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    code, out = _cli(
+        "monitor",
+        str(run),
+        "--ledger",
+        str(led),
+        "--days",
+        str(days),
+        "--out",
+        str(target),
+        "--force",
+    )
+    what = "the season run" if over == "season" else "a folder of day runs read"
+    assert code == 2
+    assert out.strip() == (
+        f"error: {target}: --out: is or holds {what}, which --force would delete; "
+        "write to another folder"
+    )
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before

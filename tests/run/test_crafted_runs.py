@@ -262,6 +262,39 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
         _manifest(lambda m: m.update(replan={"as_of": "yesterday"})),
         "error: manifest.json: replan: Value error, as_of: 'yesterday' is not a date YYYY-MM-DD",
     ),
+    # replay compares the run's plan files byte for byte: each must be a regular file inside
+    # the run, read before anything is written (session 8: /dev/zero filled the memory, a FIFO
+    # blocked, a plan/ linked out of the run was compared file by file)
+    "replay_plan_file_is_dev_zero": (
+        "replay",
+        _link("plan/trips.csv", "/dev/zero"),
+        "error: plan/trips.csv: leads outside {run}",
+    ),
+    "replay_plan_file_is_a_fifo": (
+        "replay",
+        _fifo("plan/stops.csv"),
+        "error: plan/stops.csv: not a regular file",
+    ),
+    "replay_plan_file_links_outside": (
+        "replay",
+        _link_out("plan/riders.csv"),
+        "error: plan/riders.csv: leads outside {run}",
+    ),
+    "replay_plan_folder_links_outside": (
+        "replay",
+        _seq(_remove("plan"), lambda run, outside: (run / "plan").symlink_to(outside)),
+        "error: plan: leads outside {run}",
+    ),
+    "replay_input_is_a_fifo": (
+        "replay",
+        _fifo("inputs/fleet.csv"),
+        "error: inputs/fleet.csv: not a regular file",
+    ),
+    "replay_manifest_names_a_path": (
+        "replay",
+        _manifest(lambda m: m["plan"].update({"../manifest.json": "0" * 64})),
+        "error: manifest.json: plan: '../manifest.json' is not a file name",
+    ),
     "verify_manifest_plan_not_an_object": (
         "verify",
         _manifest(lambda m: m.update(plan=["trips.csv"])),
@@ -641,6 +674,16 @@ FORGED: dict[str, tuple[Mutation, str]] = {
             _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=0, optimal=False)),
         ),
         "solver claim contradicts itself: tier housed_priority_3 objective 1 beyond its bound 0",
+    ),
+    # session 8: the manifest's record of how the plan was made, against inputs/scenario.toml
+    "manifest_seed_changed": (
+        _manifest(lambda m: m.update(seed=8)),
+        "manifest differs from inputs/scenario.toml: seed 8, the scenario 7",
+    ),
+    "manifest_budget_changed": (
+        _manifest(lambda m: m["budgets"].update(shuttle_iterations=301)),
+        "manifest differs from inputs/scenario.toml: budgets.shuttle_iterations '301', the "
+        "scenario '300'",
     ),
     "solver_claim_chaining_optimal": (
         _csv_set("plan/fleet_days.csv", 2, "chaining_optimal", "no"),

@@ -190,6 +190,86 @@ def test_replay_reports_the_first_difference(run_dir: Path, tmp_path: Path) -> N
     assert r.exit_code == 1 and "differs: trips.csv: line 2:" in r.stdout
 
 
+def test_replay_of_a_plan_file_with_bytes_not_utf8_names_it(run_dir: Path, tmp_path: Path) -> None:
+    """Session 8: a plan file ending in bytes that are not UTF-8 (a broken disk, a forger) was an
+    internal error (UnicodeDecodeError) instead of a difference."""
+    copy = tmp_path / "damaged"
+    shutil.copytree(run_dir, copy)
+    with open(copy / "plan" / "trips.csv", "ab") as fh:
+        fh.write(b"\xff\xfe")
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1, r.output
+    assert "differs: trips.csv: " in r.stdout and "1 plan files differ" in r.stdout
+
+
+def test_replay_refuses_inputs_edited_after_solving(run_dir: Path, tmp_path: Path) -> None:
+    """Session 8: a farm renamed in inputs/ (the manifest's hash left stale) replayed as
+    'identical': the plan does not depend on the name, but the inputs are not those solved."""
+    copy = tmp_path / "edited"
+    shutil.copytree(run_dir, copy)
+    p = copy / "inputs" / "farms.geojson"
+    p.write_text(p.read_text(encoding="utf-8").replace("Tenuta Ficora", "Tenuta X"), "utf-8")
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1, r.output
+    assert r.stdout.splitlines()[0] == (
+        "differs: inputs/farms.geojson: edited after solving (sha256 differs from the manifest)"
+    )
+    assert not (tmp_path / "re").exists()
+
+
+def test_replay_refuses_a_plan_file_the_manifest_does_not_list(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    """Session 8: with riders.csv dropped from the manifest, replay said 'identical'."""
+    copy = tmp_path / "unlisted"
+    shutil.copytree(run_dir, copy)
+    m = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    del m["plan"]["riders.csv"]
+    (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1, r.output
+    assert r.stdout.splitlines() == ["differs: plan/riders.csv: not in the manifest"]
+    assert not (tmp_path / "re").exists()
+
+
+@pytest.mark.parametrize("where", ["run", "plan", "parent"])
+def test_replay_never_writes_over_the_run_it_replays(
+    run_dir: Path, tmp_path: Path, where: str
+) -> None:
+    """Session 8: `replay RUN --out RUN --force` replaced the run by its replay and said
+    'identical'; `--out RUN/plan --force` deleted the plan being compared."""
+    copy = tmp_path / "box" / "run"
+    shutil.copytree(run_dir, copy)
+    out = {"run": copy, "plan": copy / "plan", "parent": copy.parent}[where]
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(out), "--force"])
+    assert r.exit_code == 2, r.output
+    said = "lies inside" if where == "plan" else "is or holds"
+    assert r.stderr.strip() == f"error: {out}: --out: {said} the run replayed" + (
+        "; write to another folder"
+        if where == "plan"
+        else ", which --force would delete; write to another folder"
+    )
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("where", ["scenario", "parent"])
+def test_solve_never_writes_over_its_scenario(tmp_path: Path, where: str) -> None:
+    """Session 8: `solve S --out S --force` replaced the scenario folder (with columns and
+    files the run never copies: names, phones) by the run."""
+    scenario = tmp_path / "box" / "s"
+    shutil.copytree(TINY, scenario)
+    out = scenario if where == "scenario" else scenario.parent
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    r = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(out), "--force"])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == (
+        f"error: {out}: --out: is or holds the scenario folder, which --force would delete; "
+        "write to another folder"
+    )
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
 def test_replay_difference_names_a_changed_solver_version(run_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "old"
     shutil.copytree(run_dir, copy)

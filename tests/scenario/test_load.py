@@ -74,6 +74,7 @@ EXPECTED = {
     "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
     "vehicle_id_is_a_path": "fleet.csv:3: vehicle_id: '../../escape' is not an id (letters, digits, '.', '_', '-'; at most 64)",
     "fleet_without_vehicle_at_a_foresteria": "fleet.csv: foresteria_id: no vehicle at 'FB', which has beds for people who work on farms; add one (or set its beds to 0)",
+    "vehicle_ids_differ_only_in_case": "fleet.csv:4: vehicle_id: duplicate id 'va1' (first at row 2)",
     "duplicate_vehicle_id": "fleet.csv:3: vehicle_id: duplicate id 'VA1' (first at row 2)",
     "vehicle_available_to_before_from": "fleet.csv:3: available_to: before available_from",
     "negative_cost": "fleet.csv:2: fixed_cost_eur_per_day: -160.0 must be a finite number >= 0",
@@ -87,9 +88,11 @@ EXPECTED = {
     "seed_huge": "scenario.toml: scenario.seed: 1000000000000000000000000000000 is out of range "
     "(at most 1000000000)",
     "release_bed_after_days_negative": "scenario.toml: operations.release_bed_after_days: -2 must be at least 0",
+    "timezone_not_puglia": "scenario.toml: scenario.timezone: Input should be 'Europe/Rome'",
     "unknown_travel_backend": "scenario.toml: travel.backend: Input should be 'haversine', 'matrix' or 'osrm'",
     "matrix_backend_without_file": 'scenario.toml: data.matrix: required by backend "matrix"',
     "matrix_missing_pairs": "matrix.csv: pairs: 1 ordered pairs missing, e.g. F3 -> FA",
+    "matrix_duplicate_pair": "matrix.csv:22: to_id: duplicate id 'FA -> F1' (first at row 3)",
     "matrix_unknown_id": "matrix.csv:22: to_id: unknown location 'F9'",
     "matrix_negative_seconds": "matrix.csv:2: seconds: '-5' is not a whole number >= 0",
     "matrix_seconds_huge": "matrix.csv:2: seconds: 99999999999999999999 is more than 604800",
@@ -375,3 +378,34 @@ def test_a_header_cell_beyond_the_csv_field_limit_is_one_line(tmp_path: Path) ->
     assert r.exit_code == 2
     assert "workers.csv:1: header: unreadable CSV: field larger than field limit" in r.output
     assert "Traceback" not in r.output
+
+
+def _workers_edited(tiny: Path, *edits: tuple[str, str]) -> list[str]:
+    """The problems of the tiny scenario with workers.csv's text edited (old, new), or []."""
+    text = (tiny / "workers.csv").read_text(encoding="utf-8-sig")
+    for old, new in edits:
+        text = text.replace(old, new)
+    (tiny / "workers.csv").write_text(text, encoding="utf-8")
+    try:
+        load_scenario(tiny)
+    except ScenarioError as exc:
+        return [str(p) for p in exc.problems]
+    return []
+
+
+def test_a_quoted_cell_with_line_breaks_is_read(tiny: Path) -> None:
+    """Session 8: a spreadsheet's cell with a line break (Alt+Enter; RFC 4180 quotes it) was
+    refused as a stray quote. The rows after it keep their own line numbers."""
+    cell = ("Ahmed Diallo", '"Ahmed\r\nDiallo"')
+    assert _workers_edited(tiny, cell, ("W06,", "W06,2026-13-01-")) == [
+        "workers.csv:8: arrival: date '2026-13-01-2026-07-06' is not ISO YYYY-MM-DD"
+    ]
+    assert _workers_edited(tiny, ("2026-13-01-", "")) == []
+    assert [w.id for w in load_scenario(tiny).workers] == [f"W0{i}" for i in range(1, 8)]
+
+
+def test_a_stray_quote_that_swallows_rows_is_still_refused(tiny: Path) -> None:
+    edits = [("Ahmed Diallo", '"Ahmed Diallo'), ("Aïssatou Ba", 'Aïssatou Ba"')]
+    assert _workers_edited(tiny, *edits) == [
+        'workers.csv:3: row: a quote (") opened here is closed only on line 4: remove it'
+    ]

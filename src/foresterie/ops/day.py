@@ -49,6 +49,7 @@ from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.ops.retention import fully_purged
+from foresterie.run.folders import check_apart
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.run.stability import (
     REFERENCE_TRIPS,
@@ -454,11 +455,19 @@ def run_day(
     t0 = time.monotonic()
     season = open_season(season_run, ledger, d)
     target = out or day_run_path(season_run, d)
+    check_apart(target, season_run, "the season run")  # --force would delete it
     events, head_seq, head_hash = ledger.snapshot()
     demand = day_demand(season, events, d)
-    if not demand.riders:  # the day scenario would hold no worker: say why, not its file
+    if not demand.riders:  # a Sunday every farm rests, a day before anyone arrived
         raise ScenarioError(
-            [Problem(str(season_run), None, "date", f"{d}: nobody to carry that day, no day plan")]
+            [
+                Problem(
+                    "--date",
+                    None,
+                    "date",
+                    f"nobody rides on {d} (no one housed or booked has a workday): no day to plan",
+                )
+            ]
         )
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()

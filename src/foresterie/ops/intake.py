@@ -39,6 +39,7 @@ from foresterie.core.runfolder import read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.day import SeasonRun, open_season
 from foresterie.ops.ledger import Event, Ledger
+from foresterie.run.folders import check_apart
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import workers_csv
 from foresterie.scenario.load import RESTRICTED_REFERRALS
@@ -151,6 +152,7 @@ def run_intake(
         release_days = season.scenario.config.operations.release_bed_after_days
         source = "scenario.toml [operations] release_bed_after_days"
     target = out or intake_path(season_run, d)
+    check_apart(target, season_run, "the season run")  # --force would delete it
     events, seq, head = ledger.snapshot()
     replan = read_manifest(season_run).get("replan")  # its shape checked (core/runfolder.py)
     since = (replan or {}).get("as_of")  # requests up to then were the run's own intake's

@@ -26,7 +26,7 @@ from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, rea
 from foresterie.ops.day import SeasonRun, day_run_season, load_season_run
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.ops.retention import fully_purged
-from foresterie.run.folders import atomic_dir
+from foresterie.run.folders import atomic_dir, check_apart
 from foresterie.scenario.model import SECTIONS
 
 MIN_CELL = 5  # cells of 1..4 people in a breakdown are suppressed
@@ -683,6 +683,9 @@ def run_monitor(
         )
     target = out or monitor_path(season_run)
     folders = [season_run.parent / f"{season_run.name}.days", *day_folders]
+    check_apart(target, season_run, "the season run")  # what --force would delete
+    for f in folders:
+        check_apart(target, f, "a folder of day runs read")
     mon = compute(season_run, ledger, folders, as_of)
     lang = lang or season.scenario.config.report.lang  # the scenario's, Italian by default
     meta = {

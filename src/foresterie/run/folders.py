@@ -72,6 +72,23 @@ def check_target(out: Path, force: bool) -> None:
         )
 
 
+def check_apart(out: Path, source: Path | None, what: str, within: bool = False) -> None:
+    """Refuse an --out that is `source` (a folder the command reads: the scenario, the previous
+    run, the run replayed) or holds it, where --force would delete what is being read; with
+    `within`, also one inside it (a replay into the run's own plan/ replaces the plan it compares
+    against)."""
+    if source is None:
+        return
+    o, s = out.resolve(), source.resolve()
+    if o == s or s.is_relative_to(o):
+        why = f"is or holds {what}, which --force would delete; write to another folder"
+    elif within and o.is_relative_to(s):
+        why = f"lies inside {what}; write to another folder"
+    else:
+        return
+    raise ScenarioError([Problem(str(out), None, "--out", why)])
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -10,16 +10,23 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import read_inside
+from foresterie.core.files import (
+    UnsafePath,
+    file_sha256,
+    inside,
+    read_inside,
+    unreadable_reason,
+)
 from foresterie.core.procs import worker_pool
 from foresterie.core.restricted import read_restricted
-from foresterie.core.runfolder import read_manifest
+from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.housing.release import release_days, without_released_nights
 from foresterie.housing.replan import apply_as_of, read_previous
 from foresterie.housing.tiers import plan_housing
 from foresterie.housing.waitlist import WaitlistEntry
 from foresterie.run.folders import (
     atomic_dir,
+    check_apart,
     check_target,
     plan_hashes,
     restricted_files,
@@ -92,6 +99,8 @@ def solve(
     (replay reads priorities and referral records from it)."""
     say = say or (lambda _: None)
     check_target(out, force)
+    check_apart(out, scenario_dir, "the scenario folder")
+    check_apart(out, previous, "the previous run")
     timings: dict[str, float] = {}
     t = time.monotonic()
     scenario = load_scenario(scenario_dir, referrals, restricted)
@@ -283,7 +292,12 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
     Returns the differences found (empty: identical)."""
     import filecmp
 
+    check_apart(out, run, "the run replayed", within=True)
     manifest = read_manifest(run)
+    originals = _plan_files(run)  # before anything is written: a crafted plan/ is refused
+    stale = _unlisted(manifest, originals) + _edited_inputs(run, manifest)
+    if stale:  # not the folder that was solved: a replay of it proves nothing
+        return stale
     as_of_s = manifest.get("replan", {}).get("as_of")
     previous = None
     if as_of_s:  # rebuild the previous run's plan files the re-plan read
@@ -308,20 +322,75 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
 
             shutil.rmtree(previous, ignore_errors=True)
     diffs = []
-    a_dir, b_dir = run / "plan", out / "plan"
-    names = sorted({p.name for p in a_dir.iterdir()} | {p.name for p in b_dir.iterdir()})
+    b_dir = out / "plan"
+    names = sorted(set(originals) | {p.name for p in b_dir.iterdir()})
     for name in names:
-        a, b = a_dir / name, b_dir / name
-        if not a.exists() or not b.exists():
+        a, b = run / "plan" / name, b_dir / name
+        if name not in originals or not b.exists():
             diffs.append(f"{name}: only in {'the replay' if b.exists() else 'the original'}")
         elif not filecmp.cmp(a, b, shallow=False):
             diffs.append(f"{name}: {_first_difference(a, b)}")
     return diffs
 
 
+MAX_PLAN_FILE = 1 << 30  # bytes: far above a 250,000-worker season's largest plan file
+
+
+def _plan_files(run: Path) -> list[str]:
+    """The names in the run's plan/, each a regular file inside the run of at most MAX_PLAN_FILE
+    bytes; UnsafePath otherwise (a link out of the run, a FIFO that would block the comparison,
+    /dev/zero that would never end it)."""
+    folder = inside(run, "plan")
+    if not folder.is_dir():
+        raise UnsafePath("plan", "not a folder")
+    names = sorted(p.name for p in folder.iterdir())
+    for name in names:
+        why = unreadable_reason(inside(run, f"plan/{name}"), MAX_PLAN_FILE)
+        if why:
+            raise UnsafePath(f"plan/{name}", why)
+    return names
+
+
+def _listed(manifest: dict[str, Any], part: str) -> dict[str, Any]:
+    """The manifest's {file name: sha256} of `part`, each name a plain file name."""
+    listed = manifest.get(part, {})
+    if not isinstance(listed, dict):
+        raise RunFolderError("manifest.json", None, part, "not an object of file hashes")
+    for name in listed:
+        if name in ("", ".", "..") or "/" in name or "\\" in name:
+            raise RunFolderError("manifest.json", None, part, f"{name[:80]!r} is not a file name")
+    return listed
+
+
+def _unlisted(manifest: dict[str, Any], originals: list[str]) -> list[str]:
+    """Plan files the manifest does not vouch for, and those it lists that are gone."""
+    listed = _listed(manifest, "plan")
+    return [f"plan/{n}: not in the manifest" for n in originals if n not in listed] + [
+        f"plan/{n}: in the manifest, not in the folder"
+        for n in sorted(set(listed) - set(originals))
+    ]
+
+
+def _edited_inputs(run: Path, manifest: dict[str, Any]) -> list[str]:
+    """The recorded inputs whose bytes are not those the manifest hashed when the run was solved
+    (a purged run's inputs are checked by `verify`, which knows what the purge removed)."""
+    recorded = _listed(manifest, "inputs")
+    if (run / "purged.json").exists():
+        return []
+    out = []
+    for name, sha in sorted(recorded.items()):
+        path = inside(run, f"inputs/{name}")
+        why = unreadable_reason(path, MAX_PLAN_FILE)
+        if why:
+            raise UnsafePath(f"inputs/{name}", why)
+        if file_sha256(path) != sha:
+            out.append(f"inputs/{name}: edited after solving (sha256 differs from the manifest)")
+    return out
+
+
 def _first_difference(a: Path, b: Path) -> str:
-    la = a.read_text(encoding="utf-8").splitlines()
-    lb = b.read_text(encoding="utf-8").splitlines()
+    la = a.read_text(encoding="utf-8", errors="replace").splitlines()
+    lb = b.read_text(encoding="utf-8", errors="replace").splitlines()
     for i, (x, y) in enumerate(zip(la, lb, strict=False), start=1):
         if x != y:
             return f"line {i}: {x[:120]!r} != {y[:120]!r}"

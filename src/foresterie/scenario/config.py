@@ -100,7 +100,9 @@ class ScenarioTable(_Table):
     season_start: Day
     season_end: Day
     seed: Annotated[int, Whole, _range(ge=0)]
-    timezone: Annotated[str, Text] = "Europe/Rome"
+    # Every time of a plan is Puglia's wall clock (plan.json: seconds after midnight,
+    # Europe/Rome): another zone would be ignored on the quiet, so it is refused.
+    timezone: Literal["Europe/Rome"] = "Europe/Rome"
 
     @model_validator(mode="after")
     def _season_order(self) -> ScenarioTable:

@@ -99,7 +99,7 @@ def read_csv_bytes(
             probs.append(Problem(label, start, "row", Msg("unreadable CSV: {why}", why=str(exc))))
             return
         line_no = start
-        if reader.line_num > start:  # a quoted cell ran over several lines
+        if reader.line_num > start and not _cell_with_line_breaks(cells, len(names)):
             quote = (
                 Msg('a quote (") opened here is never closed: remove it')
                 if reader.line_num >= last_line
@@ -142,3 +142,13 @@ def read_csv_bytes(
         yield line_no, dict(zip(names, cells, strict=True))
     if n == 0:
         probs.append(Problem(label, None, "file", Msg("header only, no data rows")))
+
+
+def _cell_with_line_breaks(cells: list[str], width: int) -> bool:
+    """Whether a record over several lines is a quoted cell holding line breaks, as spreadsheets
+    write a cell with Alt+Enter (RFC 4180), rather than a stray quote that swallowed rows: the
+    record is as wide as the header, and no line inside a cell holds a comma (a swallowed row
+    would: every file has four columns or more)."""
+    return len(cells) == width and not any(
+        "," in part for c in cells if "\n" in c or "\r" in c for part in c.splitlines()
+    )

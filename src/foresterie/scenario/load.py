@@ -626,21 +626,27 @@ def _layer_rows(
         )
     )
     rows = _validate_rows(model, ((r, p) for r, p, _ in feats), lab[key], probs)
-    _duplicates([(r, m.id) for r, m in rows], lab[key], "id", probs)
+    _duplicates([(r, m.id) for r, m in rows], lab[key], "id", probs, fold=key == "foresterie")
     by_row = {r: f for r, _, f in feats}
     return [(r, m, by_row[r]) for r, m in rows]
 
 
-def _duplicates(items: list[tuple[int, str]], label: str, field: str, probs: list[Problem]) -> None:
+def _duplicates(
+    items: list[tuple[int, str]], label: str, field: str, probs: list[Problem], fold: bool = False
+) -> None:
+    """Ids given twice; with `fold`, also ids that differ only in case: ids that name files
+    (a vehicle's driver sheet VA1.html, a foresteria's map) would overwrite each other on the
+    file systems that do not tell VA1 from va1 (Windows, macOS), where run folders are read."""
     first: dict[str, int] = {}
-    for rowno, key in items:
+    for rowno, given in items:
+        key = given.casefold() if fold else given
         if key in first:
             probs.append(
                 Problem(
                     label,
                     rowno,
                     field,
-                    Msg("duplicate id {id} (first at row {row})", id=repr(key), row=first[key]),
+                    Msg("duplicate id {id} (first at row {row})", id=repr(given), row=first[key]),
                 )
             )
         else:
@@ -819,7 +825,9 @@ def load_scenario(
     if "fleet" in files:
         rows_iter = read_csv(files["fleet"], lab["fleet"], FLEET_COLUMNS, probs)
         fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
-        _duplicates([(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs)
+        _duplicates(
+            [(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs, fold=True
+        )
 
     referral_rows: list[tuple[int, ReferralRow]] = []
     ref_bytes = (restricted or {}).get(RESTRICTED_REFERRALS)

@@ -20,12 +20,14 @@ def check_matrix_file(path: Path, label: str, ids: list[str], probs: list[Proble
 def parse_matrix_file(
     path: Path, label: str, ids: list[str], probs: list[Problem]
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """A CSV of from_id,to_id,seconds,metres; every ordered pair of distinct ids must be present."""
+    """A CSV of from_id,to_id,seconds,metres; every ordered pair of distinct ids must be present,
+    once."""
     plain = _parse_plain(path, ids)
     if plain is not None:
         return plain
     index, secs, mets = _blank(ids)
     start = len(probs)
+    first: dict[tuple[str, str], int] = {}  # pair -> its row: a pair given twice is refused
     for r, row in read_csv(path, label, ("from_id", "to_id", "seconds", "metres"), probs):
         a, b = row["from_id"].strip(), row["to_id"].strip()
         bad = False
@@ -53,7 +55,21 @@ def parse_matrix_file(
                 bad = True
             else:
                 vals.append(int(s))
-        if not bad:
+        if not bad and (a, b) in first:  # two routers' answers: which one is meant?
+            probs.append(
+                Problem(
+                    label,
+                    r,
+                    "to_id",
+                    Msg(
+                        "duplicate id {id} (first at row {row})",
+                        id=repr(f"{a} -> {b}"),
+                        row=first[a, b],
+                    ),
+                )
+            )
+        elif not bad:
+            first[a, b] = r
             secs[index[a], index[b]], mets[index[a], index[b]] = vals
     if len(probs) > start:
         return None
@@ -121,6 +137,7 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
     if len(lines) < 2 or [h.strip() for h in lines[0].split(",")] != HEADER:
         return None
     index, secs, mets = _blank(ids)
+    seen = np.zeros(secs.shape, dtype=bool)
     for line in lines[1:]:
         cells = line.split(",")
         if len(cells) != 4 or len(line) > MAX_CELL:
@@ -133,8 +150,10 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
             or not (s.isascii() and s.isdigit() and m.isascii() and m.isdigit())
             or int(s) > MATRIX_MAX["seconds"]
             or int(m) > MATRIX_MAX["metres"]
+            or seen[i, j]  # a pair given twice: the full reader names it
         ):
             return None
+        seen[i, j] = True
         secs[i, j], mets[i, j] = int(s), int(m)
     if (secs < 0).any():
         return None
