@@ -27,8 +27,10 @@ from foresterie.report.rundata import UnservedRow, load_run
 from tests.helpers import XSS_FARM, XSS_POINT
 
 BLOCK = re.compile(
-    r"<section class='block'(?: lang='(\w+)')? dir='(\w+)' data-farm='([^']+)' "
-    r"data-code='([^']+)' data-people='(\d+)'>(.*?)</section>"
+    r"<section class='block'(?: lang='(\w+)')? dir='(\w+)' data-people='(\d+)'>(.*?)</section>"
+)
+FARM = re.compile(
+    r"<div class='farm' data-farm='([^']+)' data-code='([^']+)' data-people='(\d+)'>(.*?)</div>"
 )
 
 
@@ -45,11 +47,17 @@ def _pages(run: Path) -> dict[tuple[str, str], str]:
 
 
 def _blocks(page: str) -> list[tuple[str, str, str, str, list[str], str]]:
-    """(language, direction, farm, code, ids, text) of each block of a page ("it": the page's)."""
-    return [
-        (code or "it", d, farm, why, re.findall(r"<bdi>(W\d\d)</bdi>", body), _text(body))
-        for code, d, farm, why, _n, body in BLOCK.findall(page)
-    ]
+    """(language, direction, farm, code, ids, text) of each farm of each language's block of a
+    page ("it": the page's); text: the whole block's."""
+    out = []
+    for code, d, n, body in BLOCK.findall(page):
+        farms = FARM.findall(body)
+        ids = [re.findall(r"<bdi>(W\d\d)</bdi>", f[3]) for f in farms]
+        assert int(n) == sum(len(i) for i in ids)
+        out += [
+            (code or "it", d, f[0], f[1], i, _text(body)) for f, i in zip(farms, ids, strict=True)
+        ]
+    return out
 
 
 def test_each_place_and_day_without_a_ride_has_a_page_naming_exactly_its_people(
@@ -98,13 +106,13 @@ def test_the_family_is_told_in_english_and_arabic_why_and_when_it_rides_again(
 
 
 def test_nobody_is_promised_a_ride_the_plan_does_not_have(no_ride_run: Path) -> None:
-    """11 July at FA, after its vehicle has gone: W01 (Arabic) and W02 (French) to F1, W03 (the
-    report's Italian) to F2, each told that no shuttle is planned for them yet."""
+    """11 July at FA, after its vehicle has gone: W03 (the report's Italian, so first) to F2,
+    W01 (Arabic) and W02 (French) to F1, each told that no shuttle is planned for them yet."""
     blocks = _blocks(_pages(no_ride_run)["2026-07-11", "FA"])
     assert [(b[0], b[2], b[4]) for b in blocks] == [
+        ("it", "F2", ["W03"]),
         ("ar", "F1", ["W01"]),
         ("fr", "F1", ["W02"]),
-        ("it", "F2", ["W03"]),
     ]
     for code, *_rest, text in blocks:
         assert lang(code)._(NEXT_NONE) in text, code

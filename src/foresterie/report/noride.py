@@ -4,11 +4,12 @@ A slip reaches only the riders of a trip. A housed worker whose farm gets no rou
 (plan/unserved.csv: day, boarding place, farm, reason code, the ids) would learn nothing, wait
 at the gate, or call a caporale. So per boarding place (a foresteria or a departure point) and
 day, one printable page for the coordinator to post or hand out the evening before
-(`report/drivers/DAY/no-ride/PLACE.html`): per farm and reason, a block in each language of the
-people concerned (their `lang`, else the report's; Arabic right to left, every value in <bdi>)
-saying who (pseudonymous ids), that there is no shuttle to that farm that day and why in plain
-words, when each one's next shuttle is (their next morning ride in the plan), and what to do:
-ask the staff, pay nobody for a ride, and the anti-trafficking helpline the slips give.
+(`report/drivers/DAY/no-ride/PLACE.html`): a block per language of the people concerned (their
+`lang`, else the report's; Arabic right to left, every value in <bdi>) saying that there is no
+shuttle to work that day; per farm, why in plain words and who (pseudonymous ids) grouped by the
+day of their next shuttle (their next morning ride in the plan); then what to do: ask the staff,
+pay nobody for a ride, and the anti-trafficking helpline the slips give. One block per language,
+not per farm, so what to do is printed once per reader.
 
 One page per place and day, not per person: the default season leaves about 36,000 worker-days
 without a ride, on a few hundred place-days.
@@ -19,6 +20,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from pathlib import Path
 
@@ -36,8 +38,8 @@ NO_RIDE_CSS = (
     + """
 .block { border: 1px dashed #666; padding: 3mm 4mm; margin: 0 0 3mm; break-inside: avoid;
   page-break-inside: avoid; }
-.block h2 { font-size: 12pt; margin: 0 0 1mm; } .block p { margin: 1mm 0; }
-.block .why { font-weight: bold; }
+.block h2 { font-size: 13pt; margin: 0 0 1mm; } .block h3 { font-size: 11.5pt; margin: 2mm 0 0; }
+.block p { margin: 1mm 0; } .block .why { font-weight: bold; margin-top: 0; }
 .block dl { margin: 1mm 0; } .block dt { font-weight: 600; } .block dd { margin: 0 0 1mm; }
 .block .ids { font: 10.5pt monospace; word-spacing: 1.5mm; }
 """
@@ -120,47 +122,57 @@ def next_ride(rides: dict[str, list[str]], worker_id: str, day: str) -> str | No
     return mine[i] if i < len(mine) else None
 
 
-def _block(
+@cache
+def _next_on(code: str, day: str | None) -> str:
+    """When the next shuttle is, in language `code` (None: none planned yet), as HTML."""
+    lg = lang(code)
+    if day is None:
+        return said(code, NEXT_NONE)
+    return fill(lg._(NEXT_ON), date=escape(lg.date(day, "full")))
+
+
+def _farm_html(
+    farms: dict[str, Farm], u: UnservedRow, ids: list[str], rides: dict[str, list[str]], lg: Lang
+) -> str:
+    """One farm of a language's block: the farm, why no shuttle goes there, and the people
+    `ids` grouped by the day of their next shuttle."""
+    farm = farms.get(u.farm_id)
+    nxt: dict[str | None, list[str]] = defaultdict(list)
+    for wid in ids:
+        nxt[next_ride(rides, wid, u.day)].append(wid)
+    groups = "".join(
+        f"<dt>{_next_on(lg.code, d)}</dt><dd class='ids'><bdi>"
+        + escape("\0".join(who)).replace("\0", "</bdi> <bdi>")
+        + "</bdi></dd>"
+        for d, who in sorted(nxt.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    )
+    return (
+        f"<div class='farm' data-farm='{escape(u.farm_id)}' data-code='{escape(u.code)}' "
+        f"data-people='{len(ids)}'>"
+        f"<h3>{bdi(f'{farm.name}, {farm.comune}' if farm else u.farm_id)}</h3>"
+        f"<p class='why'>{said(lg.code, WHY.get(u.code, WHY_PLAIN))}</p>"
+        f"<dl>{groups}</dl></div>"
+    )
+
+
+def _lang_block(
     farms: dict[str, Farm],
-    u: UnservedRow,
-    ids: list[str],
+    rows: list[tuple[UnservedRow, list[str]]],
     rides: dict[str, list[str]],
     lg: Lang,
     page: Lang,
     ask: str,
 ) -> str:
-    """What the people `ids` (language `lg`) of row `u` read: no shuttle to the farm, why,
-    their next shuttle (ids grouped by its date), and what to do."""
-    farm = farms.get(u.farm_id)
-    farm_name = f"{farm.name}, {farm.comune}" if farm else u.farm_id
-    title = fill(
-        lg._("No shuttle to {farm} on {date}"),
-        farm=bdi(farm_name),
-        date=escape(lg.date(u.day, "full")),
-    )
-    nxt: dict[str | None, list[str]] = defaultdict(list)
-    for wid in ids:
-        nxt[next_ride(rides, wid, u.day)].append(wid)
-    groups = "".join(
-        "<dt>"
-        + (
-            fill(lg._(NEXT_ON), date=escape(lg.date(d, "full")))
-            if d is not None
-            else said(lg.code, NEXT_NONE)
-        )
-        + "</dt><dd class='ids'>"
-        + " ".join(bdi(w) for w in who)
-        + "</dd>"
-        for d, who in sorted(nxt.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
-    )
+    """What the people of language `lg` read: no shuttle to work that day, per farm why and
+    when each one's next shuttle is, then what to do."""
+    day = rows[0][0].day
+    title = fill(lg._("No shuttle to work on {date}"), date=escape(lg.date(day, "full")))
     attrs = f" lang='{lg.code}'" if lg.code != page.code else ""
     return (
-        f"<section class='block'{attrs} dir='{lg.dir}' data-farm='{escape(u.farm_id)}' "
-        f"data-code='{escape(u.code)}' data-people='{len(ids)}'>"
-        f"<h2>{title}</h2>"
-        f"<p class='why'>{said(lg.code, WHY.get(u.code, WHY_PLAIN))}</p>"
-        f"<dl>{groups}</dl>"
-        f"<p class='free'>{said(lg.code, NO_PAY)} {helpline_html(lg)} {said(lg.code, ask)}</p>"
+        f"<section class='block'{attrs} dir='{lg.dir}' "
+        f"data-people='{sum(len(ids) for _u, ids in rows)}'><h2>{title}</h2>"
+        + "".join(_farm_html(farms, u, ids, rides, lg) for u, ids in rows)
+        + f"<p class='free'>{said(lg.code, NO_PAY)} {helpline_html(lg)} {said(lg.code, ask)}</p>"
         "</section>"
     )
 
@@ -169,30 +181,33 @@ def no_ride_html(
     run: RunData, page: NoRidePage, rides: dict[str, list[str]], lg: Lang, langs: dict[str, str]
 ) -> str:
     """The page of a boarding place and day: a line for the coordinator in `lg`, then a block
-    per farm, reason and language of the people concerned. `langs`: worker id -> notice
-    language (theirs, else the report's)."""
+    per language of the people concerned (the page's first, then by code), each with the farms
+    of its people. `langs`: worker id -> notice language (theirs, else the report's)."""
     home = place_of(run.scenario, page.place_id)
     is_home = any(f.id == page.place_id for f in run.scenario.foresterie)
     ask = ASK["foresteria" if is_home else "point"]
     farms = {f.id: f for f in run.scenario.farms}
-    blocks = []
+    by_lang: dict[str, list[tuple[UnservedRow, list[str]]]] = defaultdict(list)
     for u in page.rows:
-        by_lang: dict[str, list[str]] = defaultdict(list)
+        mine: dict[str, list[str]] = defaultdict(list)
         for wid in u.worker_ids:
-            by_lang[langs.get(wid, lg.code)].append(wid)
-        # the page's own language first, then the others by code
-        for code in sorted(by_lang, key=lambda c: (c != lg.code, c)):
-            blocks.append(_block(farms, u, by_lang[code], rides, lang(code), lg, ask))
+            mine[langs.get(wid, lg.code)].append(wid)
+        for code, ids in mine.items():
+            by_lang[code].append((u, ids))
+    blocks = [
+        _lang_block(farms, by_lang[code], rides, lang(code), lg, ask)
+        for code in sorted(by_lang, key=lambda c: (c != lg.code, c))
+    ]
     title = lg._("No shuttle · {place} · {date}").format(
         place=home.name, date=lg.date(page.day, "full")
     )
     desk = lg.ngettext(
         "For the coordinator: {n} person boarding here has no shuttle to work on this day. Post "
-        "this page where they board or hand it out the evening before: one block per farm and "
-        "language.",
+        "this page where they board or hand it out the evening before: one block per language, "
+        "with the farms of its readers.",
         "For the coordinator: {n} people boarding here have no shuttle to work on this day. Post "
-        "this page where they board or hand it out the evening before: one block per farm and "
-        "language.",
+        "this page where they board or hand it out the evening before: one block per language, "
+        "with the farms of its readers.",
         page.people,
     ).format(n=lg.num(page.people))
     return (
