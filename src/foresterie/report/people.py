@@ -39,6 +39,7 @@ h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; border-bottom: 1
 table { border-collapse: collapse; margin: 6px 0; }
 td, th { border: 1px solid #ccc; padding: 2px 8px; text-align: start; vertical-align: top; }
 td.n { text-align: end; white-space: nowrap; } td.id { font-family: monospace; white-space: nowrap; }
+td.why { min-width: 16em; }
 .note { color: #555; font-size: 12px; } .told-no { font-weight: bold; }
 @page { size: A4 landscape; margin: 10mm; }
 @media print { body { max-width: none; padding: 0; font-size: 10pt; } td, th { padding: 1px 4px; }
@@ -116,7 +117,7 @@ def waitlist_person_rows(run: RunData, lg: Lang) -> list[str]:
             + _cells(
                 [
                     ("id", escape(w.id)),
-                    ("", escape(why)),
+                    ("why", escape(why)),
                     ("", escape(lg._("yes") if e["proven"] == "yes" else lg._("no"))),
                     ("n", escape(lg.date(w.arrival, "medium"))),
                     ("n", escape(lg.date(w.departure, "medium"))),
