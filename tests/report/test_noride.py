@@ -14,10 +14,13 @@ from foresterie.core.i18n import lang
 from foresterie.report.html import write_report
 from foresterie.report.noride import (
     ASK,
+    ASK_NEXT,
+    NEXT_ASK,
     NEXT_NONE,
     NEXT_ON,
     NO_PAY,
     WHY,
+    Mornings,
     NoRidePage,
     next_ride,
     no_ride_html,
@@ -107,7 +110,8 @@ def test_the_family_is_told_in_english_and_arabic_why_and_when_it_rides_again(
 
 def test_nobody_is_promised_a_ride_the_plan_does_not_have(no_ride_run: Path) -> None:
     """11 July at FA, after its vehicle has gone: W03 (the report's Italian, so first) to F2,
-    W01 (Arabic) and W02 (French) to F1, each told that no shuttle is planned for them yet."""
+    W01 (Arabic) and W02 (French) to F1, each told that no shuttle is planned for them yet; on
+    the 12th, the last day of W03's stay and of the plan, W03 is told to ask the staff."""
     blocks = _blocks(_pages(no_ride_run)["2026-07-11", "FA"])
     assert [(b[0], b[2], b[4]) for b in blocks] == [
         ("it", "F2", ["W03"]),
@@ -116,6 +120,9 @@ def test_nobody_is_promised_a_ride_the_plan_does_not_have(no_ride_run: Path) -> 
     ]
     for code, *_rest, text in blocks:
         assert lang(code)._(NEXT_NONE) in text, code
+    ((code, _d, farm, _c, ids, text),) = _blocks(_pages(no_ride_run)["2026-07-12", "FA"])
+    assert (code, farm, ids) == ("it", "F2", ["W03"])
+    assert lang("it")._(NEXT_ASK) in text and lang("it")._(NEXT_NONE) not in text
 
 
 def test_arabic_blocks_isolate_every_latin_value(no_ride_run: Path) -> None:
@@ -152,11 +159,20 @@ def test_notices_that_no_longer_apply_are_removed(no_ride_run: Path, tmp_path: P
 
 
 def test_next_ride_is_the_first_morning_ride_after_the_day() -> None:
-    rides = {"W1": ["2026-07-02", "2026-07-05"]}
-    assert next_ride(rides, "W1", "2026-07-01") == "2026-07-02"
-    assert next_ride(rides, "W1", "2026-07-02") == "2026-07-05"
-    assert next_ride(rides, "W1", "2026-07-05") is None
-    assert next_ride(rides, "W2", "2026-07-01") is None
+    """W1 rides on 2 and 5 July and stays until the night of the 9th, W2 until the 3rd; the
+    plan ends on the 10th. After the 5th the plan has no ride for W1 though it covers the rest
+    of the stay; after the 3rd it cannot say for W2 (the stay ends), nor after the 10th."""
+    m = Mornings(
+        days={"W1": ["2026-07-02", "2026-07-05"]},
+        stay_last={"W1": "2026-07-09", "W2": "2026-07-03"},
+        plan_last="2026-07-10",
+    )
+    assert next_ride(m, "W1", "2026-07-01") == "2026-07-02"
+    assert next_ride(m, "W1", "2026-07-02") == "2026-07-05"
+    assert next_ride(m, "W1", "2026-07-05") is None
+    assert next_ride(m, "W1", "2026-07-09") == ASK_NEXT
+    assert next_ride(m, "W2", "2026-07-01") is None
+    assert next_ride(m, "W2", "2026-07-03") == ASK_NEXT
 
 
 def test_at_a_departure_point_people_ask_the_coordinators(pickup_run: Path) -> None:
@@ -177,11 +193,12 @@ def test_at_a_departure_point_people_ask_the_coordinators(pickup_run: Path) -> N
         reason="",
         worker_ids=("W07",),
     )
+    nobody = Mornings(days={}, stay_last={}, plan_last="2026-07-31")
     page = no_ride_html(
-        run, NoRidePage(day=u.day, place_id="PX", rows=(u,)), {}, it, notice_langs(run, it)
+        run, NoRidePage(day=u.day, place_id="PX", rows=(u,)), nobody, it, notice_langs(run, it)
     )
     text = _text(page)
-    for said in (it._(ASK["point"]), it._(WHY["windows"]), it._(NEXT_NONE)):
+    for said in (it._(ASK["point"]), it._(WHY["windows"]), it._(NEXT_ASK)):
         assert said in text
     assert it._(ASK["foresteria"]) not in text
     assert html.escape(XSS_POINT) in page and XSS_POINT not in page

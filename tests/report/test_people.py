@@ -108,7 +108,11 @@ def test_nights_without_a_bed_say_where_the_person_sleeps_and_who_tells_them(
     assert "data-told='no'" in raw and "nessuno: informarla" in raw
 
 
-def test_a_day_run_has_no_case_workers_page(day_run: Path) -> None:
-    """A day run's "waitlisted" are riders from departure points, not people without a bed."""
+def test_a_day_run_has_no_case_workers_page_but_tells_who_has_no_ride(day_run: Path) -> None:
+    """A day run's "waitlisted" are riders from departure points, not people without a bed; the
+    family W04, W05, whose vehicle VB1 broke down, has its no-ride notice at FB."""
     assert not (day_run / "report" / "people.html").exists()
     assert "people.html" not in (day_run / "report" / "index.html").read_text(encoding="utf-8")
+    notice = day_run / "report" / "drivers" / "2026-07-07" / "no-ride" / "FB.html"
+    found = re.findall(r"<bdi>(W\d\d)</bdi>", notice.read_text(encoding="utf-8"))
+    assert sorted(found) == ["W04", "W05"]

@@ -59,6 +59,7 @@ WHY = {
 WHY_PLAIN = N_("No shuttle could be planned to this farm on this day.")
 NEXT_ON = N_("Your next shuttle: {date}")
 NEXT_NONE = N_("No shuttle is planned for you yet: ask again in a few days")
+NEXT_ASK = N_("Ask the staff about your next shuttle")
 NO_PAY = N_(
     "Do not pay anyone for a ride to work: the shuttle is free, and nobody may ask you for "
     "money for a ride or for your job."
@@ -104,35 +105,60 @@ def no_ride_pages(run: RunData) -> dict[str, list[NoRidePage]]:
     return dict(out)
 
 
-def ride_days(run: RunData) -> dict[str, list[str]]:
-    """worker id -> the days they have a morning ride to work, in order (found once per run)."""
+@dataclass(frozen=True, kw_only=True)
+class Mornings:
+    """What a notice says about the days after: each person's days with a morning ride, the
+    last day of each one's stay, and the plan's last day (found once per run)."""
+
+    days: dict[str, list[str]]
+    stay_last: dict[str, str]
+    plan_last: str
+
+
+def ride_days(run: RunData) -> Mornings:
     days: dict[str, set[str]] = defaultdict(set)
     for t in run.trips:
         if t.direction == "to_farm":
             for s in t.stops:
                 for wid in s.worker_ids:
                     days[wid].add(t.day)
-    return {wid: sorted(d) for wid, d in days.items()}
+    return Mornings(
+        days={wid: sorted(d) for wid, d in days.items()},
+        stay_last={w.id: w.last_night.isoformat() for w in run.scenario.workers},
+        plan_last=max(run.days, default=""),
+    )
 
 
-def next_ride(rides: dict[str, list[str]], worker_id: str, day: str) -> str | None:
-    """The first day after `day` on which the person has a morning ride, else None."""
-    mine = rides.get(worker_id, [])
+ASK_NEXT = ""  # next_ride's answer when the plan cannot say (its last day, or the stay's)
+
+
+def next_ride(m: Mornings, worker_id: str, day: str) -> str | None:
+    """The first day after `day` on which the person has a morning ride; None when the plan
+    covers later days of their stay and gives them none; ASK_NEXT when it covers none (the
+    plan or their stay ends with `day`)."""
+    mine = m.days.get(worker_id, [])
     i = bisect_right(mine, day)
-    return mine[i] if i < len(mine) else None
+    if i < len(mine):
+        return mine[i]
+    if day >= m.plan_last or day >= m.stay_last.get(worker_id, ""):
+        return ASK_NEXT
+    return None
 
 
 @cache
 def _next_on(code: str, day: str | None) -> str:
-    """When the next shuttle is, in language `code` (None: none planned yet), as HTML."""
+    """When the next shuttle is, in language `code` (None: none planned yet; ASK_NEXT: the plan
+    cannot say), as HTML."""
     lg = lang(code)
     if day is None:
         return said(code, NEXT_NONE)
+    if day == ASK_NEXT:
+        return said(code, NEXT_ASK)
     return fill(lg._(NEXT_ON), date=escape(lg.date(day, "full")))
 
 
 def _farm_html(
-    farms: dict[str, Farm], u: UnservedRow, ids: list[str], rides: dict[str, list[str]], lg: Lang
+    farms: dict[str, Farm], u: UnservedRow, ids: list[str], rides: Mornings, lg: Lang
 ) -> str:
     """One farm of a language's block: the farm, why no shuttle goes there, and the people
     `ids` grouped by the day of their next shuttle."""
@@ -144,7 +170,7 @@ def _farm_html(
         f"<dt>{_next_on(lg.code, d)}</dt><dd class='ids'><bdi>"
         + escape("\0".join(who)).replace("\0", "</bdi> <bdi>")
         + "</bdi></dd>"
-        for d, who in sorted(nxt.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+        for d, who in sorted(nxt.items(), key=lambda kv: (kv[0] is None, not kv[0], kv[0] or ""))
     )
     return (
         f"<div class='farm' data-farm='{escape(u.farm_id)}' data-code='{escape(u.code)}' "
@@ -158,7 +184,7 @@ def _farm_html(
 def _lang_block(
     farms: dict[str, Farm],
     rows: list[tuple[UnservedRow, list[str]]],
-    rides: dict[str, list[str]],
+    rides: Mornings,
     lg: Lang,
     page: Lang,
     ask: str,
@@ -178,7 +204,7 @@ def _lang_block(
 
 
 def no_ride_html(
-    run: RunData, page: NoRidePage, rides: dict[str, list[str]], lg: Lang, langs: dict[str, str]
+    run: RunData, page: NoRidePage, rides: Mornings, lg: Lang, langs: dict[str, str]
 ) -> str:
     """The page of a boarding place and day: a line for the coordinator in `lg`, then a block
     per language of the people concerned (the page's first, then by code), each with the farms
@@ -227,7 +253,7 @@ def write_no_ride(
     run: RunData,
     folder: Path,
     pages: list[NoRidePage],
-    rides: dict[str, list[str]],
+    rides: Mornings,
     lg: Lang,
     langs: dict[str, str],
 ) -> None:
