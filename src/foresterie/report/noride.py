@@ -116,6 +116,8 @@ class Mornings:
 
 
 def ride_days(run: RunData) -> Mornings:
+    """Each person's days with a morning ride (to_farm trips), their stays' last days, and the
+    plan's last day."""
     days: dict[str, set[str]] = defaultdict(set)
     for t in run.trips:
         if t.direction == "to_farm":
