@@ -364,3 +364,77 @@ def test_monitor_page_loads_with_its_charts(browser: Any, monitored_season: Path
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "monitor.png"), full_page=True)
     page.close()
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.mark.parametrize("width", [900, 390])
+def test_map_attribution_stays_clear_of_the_scale_bar(
+    browser: Any, xss_run: Path, width: int
+) -> None:
+    """At 900 px the ISTAT attribution wrapped across the whole bottom edge, over the scale bar."""
+    page, errors, _ = _open(browser, (xss_run / "report" / "map.html").as_uri())
+    page.set_viewport_size({"width": width, "height": 800})
+    page.wait_for_timeout(0)  # a turn of the event loop: Leaflet lays out on resize
+    attribution = page.locator(".leaflet-control-attribution").bounding_box()
+    scale = page.locator(".leaflet-control-scale").bounding_box()
+    assert attribution is not None and scale is not None
+    assert "ISTAT" in page.locator(".leaflet-control-attribution").inner_text()
+    assert not _overlap(attribution, scale), (attribution, scale)
+    assert errors == []
+    page.close()
+
+
+def test_no_ride_notices_read_on_a_phone_and_print_on_a4(browser: Any, no_ride_run: Path) -> None:
+    """Borgo Mezzanone, 6 July: on a 390 px phone nothing runs off the side and the Arabic block
+    reads right to left; printed on A4 no block is cut across a page."""
+    path = no_ride_run / "report" / "drivers" / "2026-07-06" / "no-ride" / "FB.html"
+    page, errors, _ = _open(browser, path.as_uri())
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    ar = page.locator(".block[lang='ar']")
+    assert ar.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    box = ar.bounding_box()
+    title = ar.locator("h2").evaluate(
+        "e => { const r = document.createRange(); r.selectNodeContents(e); "
+        "const b = r.getBoundingClientRect(); return [b.left, b.right]; }"
+    )
+    assert box is not None and box["x"] + box["width"] - title[1] < 20 < title[0] - box["x"]
+    assert ar.locator("dd.ids bdi").first.evaluate("e => getComputedStyle(e).unicodeBidi") == (
+        "isolate"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "no-ride-390.png"), full_page=True)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1047})  # A4 less the 10 mm margins, 96 dpi
+    assert page.evaluate("document.documentElement.scrollWidth") <= 718
+    for b in page.locator(".block").all():
+        assert b.evaluate("e => getComputedStyle(e).breakInside") == "avoid"
+    page.pdf(path=str(ARTIFACTS / "no-ride-a4.pdf"), format="A4")
+    assert errors == []
+    page.close()
+
+
+def test_case_workers_page_reads_on_a_phone(browser: Any, no_ride_run: Path) -> None:
+    """people.html at 390 px: the page does not scroll sideways, its wide table scrolls in its
+    own box, and the reason column keeps room to be read."""
+    page, errors, _ = _open(browser, (no_ride_run / "report" / "people.html").as_uri())
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.get_attribute("html", "lang") == "it"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wide = page.locator(".wide").first
+    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")
+    why = page.locator("#waitlist-people td.why").first.bounding_box()
+    assert why is not None and why["width"] >= 150
+    assert page.locator("#waitlist-people tr[data-worker]").count() == 2
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "people-390.png"), full_page=True)
+    assert errors == []
+    page.close()

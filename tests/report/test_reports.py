@@ -128,9 +128,11 @@ def test_every_section_reads_the_same_in_html_and_markdown(xss_run: Path) -> Non
         else:
             assert "<table>" not in block and "Nessuno." in block
             assert md_block.split("\n\n")[0] == "Nessuno."
-        if sec.note:
-            assert block.endswith(f"<p class='note'>{html.escape(sec.note)}</p>\n")
-            assert md_block.split("\n\n")[-1] == md_text(sec.note)
+        if sec.note:  # a note may end with a link to a page of the report (the same in both)
+            link = f" <a href='{sec.link}'>{sec.link}</a>" if sec.link else ""
+            md_link = f" [{md_text(sec.link)}]({sec.link})" if sec.link else ""
+            assert block.endswith(f"<p class='note'>{html.escape(sec.note)}{link}</p>\n")
+            assert md_block.split("\n\n")[-1] == md_text(sec.note) + md_link
         assert all(s.note not in block for s in sections if s.note and s is not sec)
 
 

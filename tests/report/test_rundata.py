@@ -139,3 +139,24 @@ def test_damaged_road_legs_say_what_was_expected(run: Path, legs: object, expect
     with pytest.raises(RunFolderError) as exc:
         load_run(run)
     assert str(exc.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("W04 W99", "plan/unserved.csv:2: worker_ids: 'W99' is not in the run's inputs"),
+        ("W04  W05", "plan/unserved.csv:2: worker_ids: '' is not an id"),
+        ("W04 <b>", "plan/unserved.csv:2: worker_ids: '<b>' is not an id"),
+    ],
+)
+def test_the_ids_left_without_a_ride_are_checked(
+    no_ride_run: Path, tmp_path: Path, value: str, expected: str
+) -> None:
+    """unserved.csv's ids go onto the notices posted where people board: each one must be an
+    id of the run's own people."""
+    run = tmp_path / "run"
+    shutil.copytree(no_ride_run, run)
+    _set_cell(run / "plan" / "unserved.csv", 2, "worker_ids", value)
+    with pytest.raises(RunFolderError) as exc:
+        load_run(run)
+    assert str(exc.value) == expected

@@ -20,6 +20,8 @@ from foresterie.housing.tiers import Proof
 from foresterie.housing.waitlist import UncoveredCode, WaitlistCode
 from foresterie.report.html import PROOF_LABELS, WAITLIST_REASONS
 from foresterie.report.maps import POINT_KINDS, UNCOVERED_REASONS, UNSERVED_REASONS
+from foresterie.report.noride import WHY as NO_RIDE_WHY
+from foresterie.report.people import PERSON_REASONS
 from foresterie.scenario.model import PICKUP_KINDS
 from foresterie.shuttles.routes import UnservedCode
 
@@ -32,8 +34,10 @@ from foresterie.shuttles.routes import UnservedCode
         (get_args(UncoveredCode), UNCOVERED_REASONS),
         (PICKUP_KINDS, POINT_KINDS),
         (get_args(Proof), PROOF_LABELS),
+        (get_args(UnservedCode), NO_RIDE_WHY),
+        (get_args(WaitlistCode), PERSON_REASONS),
     ],
-    ids=["waitlist", "unserved", "uncovered", "point_kind", "proof"],
+    ids=["waitlist", "unserved", "uncovered", "point_kind", "proof", "no_ride", "person"],
 )
 def test_every_code_of_the_plan_has_words_in_every_report_language(
     codes: tuple[str, ...], labels: dict[str, str]

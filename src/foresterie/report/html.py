@@ -19,9 +19,12 @@ from typing import Any, Literal
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
-from foresterie.report.maps import UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
+from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
+from foresterie.report.noride import no_ride_summary
 from foresterie.report.notices import bed_ends, bed_notices_by_foresteria, bed_notices_html
 from foresterie.report.page import page_head
+from foresterie.report.people import PAGE as PEOPLE_PAGE
+from foresterie.report.people import people_html
 from foresterie.report.rundata import RunData, load_run, place_of
 from foresterie.report.sheets import write_sheets
 
@@ -40,7 +43,6 @@ table.kpis td:first-child { max-width: 260px; } details { margin: 8px 0; } summa
 """
 
 Say = Callable[[str], None]
-SECTION_LABELS = {"men": N_("men"), "women": N_("women"), "family": N_("families")}
 FLEET_SHORT_HEADER = [
     N_("foresteria"),
     N_("week of"),
@@ -476,12 +478,19 @@ def _yes_no(lg: Lang, code: str) -> str:
 @dataclass(frozen=True, kw_only=True)
 class Section:
     """One table of the report (HTML and Markdown alike): its title, header and rows, and the
-    note printed under it (empty: none). A table without rows is printed as "None."."""
+    note printed under it (empty: none), ending with a link to `link` (a page of the report;
+    empty: none). A table without rows is printed as "None."."""
 
     title: str
     header: list[str]
     rows: list[list[Any]]
     note: str = ""
+    link: str = ""
+
+
+def _note_html(sec: Section) -> str:
+    link = f" <a href='{escape(sec.link)}'>{escape(sec.link)}</a>" if sec.link else ""
+    return f"<p class='note'>{escape(sec.note)}{link}</p>"
 
 
 def summary_sections(run: RunData, lg: Lang) -> list[Section]:
@@ -546,7 +555,11 @@ def summary_sections(run: RunData, lg: Lang) -> list[Section]:
                         [lg._(WAITLIST_REASONS.get(code, code)), _yes_no(lg, proven), n]
                         for code, proven, n in waitlist_rows(run)
                     ],
-                    note=lg._("Each person’s waitlist reason is in plan/waitlist.csv."),
+                    note=lg._(
+                        "Each person’s reason in words, with their stay, section and farm, is on "
+                        "the case workers’ page:"
+                    ),
+                    link=PEOPLE_PAGE,
                 )
             ]
         ),
@@ -814,7 +827,7 @@ def index_html(run: RunData, lg: Lang) -> str:
     legend = " ".join(
         f"<span style='color:{c}'>■</span> {escape(names[s])}" for s, c in SECTION_COLOURS.items()
     )
-    days = sorted({t.day for t in run.trips if t.vehicle_id})
+    days = sorted({t.day for t in run.trips if t.vehicle_id} | {u.day for u in run.unserved})
     day_links = " ".join(
         f"<a href='drivers/{escape(d)}/index.html'>{escape(lg.day_month(d))}</a>" for d in days
     )
@@ -891,11 +904,12 @@ def index_html(run: RunData, lg: Lang) -> str:
                 if sec.rows
                 else f"<p class='note'>{escape(_('None.'))}</p>"
             )
-            + (f"<p class='note'>{escape(sec.note)}</p>" if sec.note else "")
+            + (_note_html(sec) if sec.note else "")
             for sec in summary_sections(run, lg)
         ),
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
         f"<p class='days'>{day_links}</p>",
+        no_ride_summary(run, lg),
         bed_notice_links(run, lg),
         f"<h2>{escape(_('Appendix'))}</h2>",
         f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
@@ -1001,6 +1015,7 @@ def summary_md(run: RunData, lg: Lang) -> str:
                     f"## {md_text(sec.title)}\n\n"
                     + (_md_table(sec.header, sec.rows, lg) if sec.rows else md_text(_("None.")))
                     + (f"\n\n{md_text(sec.note)}" if sec.note else "")
+                    + (f" [{md_text(sec.link)}]({sec.link})" if sec.link else "")
                     for sec in summary_sections(run, lg)
                 ),
                 "## " + _("Appendix: all figures with their manifest keys"),
@@ -1030,6 +1045,8 @@ def write_report(
         vds = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
     write_bed_notices(run, out / "notices", lg)
+    if not is_day_run(run):  # a day run's "waitlisted" are riders from departure points
+        write_text(out / PEOPLE_PAGE, people_html(run, lg))
     write_text(out / "index.html", index_html(run, lg))
     write_text(out / "summary.md", summary_md(run, lg))
     return out

@@ -71,6 +71,7 @@ MAP_STRINGS = (
     N_("Offline map (ISTAT)"),
     N_("OpenStreetMap (online)"),
 )
+SECTION_LABELS = {"men": N_("men"), "women": N_("women"), "family": N_("families")}
 UNSERVED_REASONS = {  # shuttles.routes.UnservedCode
     "no_vehicle": N_("no vehicle based there"),
     "ride_cap": N_("ride longer than the cap"),

@@ -160,7 +160,7 @@ def bed_end_html(run: RunData, end: BedEnd, lg: Lang) -> str:
     ids in <bdi>)."""
     _ = lg._
     sc = run.scenario
-    here = _bdi(place_of(sc, end.foresteria_id).name)
+    here = bdi(place_of(sc, end.foresteria_id).name)
     last = escape(lg.date(end.last_night, "full"))
     if end.next_from is not None:  # a transfer, or a gap before the next bed
         text = (
@@ -175,14 +175,14 @@ def bed_end_html(run: RunData, end: BedEnd, lg: Lang) -> str:
                 "foresteria staff."
             )
         )
-        return _fill(
+        return fill(
             text,
             foresteria=here,
             date=last,
             next_date=escape(lg.date(end.next_from, "full")),
-            next=_bdi(place_of(sc, end.next_id).name),
+            next=bdi(place_of(sc, end.next_id).name),
         )
-    told = _fill(_(BED_END_TEXT.get(end.code, BED_END_PLAIN)), foresteria=here, date=last)
+    told = fill(_(BED_END_TEXT.get(end.code, BED_END_PLAIN)), foresteria=here, date=last)
     return told + " " + escape(_(BED_END_ASK))
 
 
@@ -207,11 +207,11 @@ def heat_alert_text(run: RunData, day: str, lg: Lang) -> str:
     )
 
 
-def _bdi(text: str) -> str:
+def bdi(text: str) -> str:
     return f"<bdi>{escape(text)}</bdi>"
 
 
-def _fill(template: str, **html: str) -> str:
+def fill(template: str, **html: str) -> str:
     """A translated template, escaped, with its {placeholders} replaced by HTML fragments."""
     out = escape(template)
     for k, v in html.items():
@@ -254,7 +254,7 @@ def _lookups(run: RunData) -> _Lookups:
 
 
 @cache
-def _said(code: str, message: str) -> str:
+def said(code: str, message: str) -> str:
     """A fixed sentence of the slips in language `code`, translated and escaped (asked for tens of
     thousands of times per season)."""
     return escape(lang(code)._(message))
@@ -278,42 +278,42 @@ def slip_html(
     farm = look.farms.get(ride.stop.farm_id)
     farm_name = f"{farm.name}, {farm.comune}" if farm else ride.stop.farm_id
     rows = [
-        (_said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
-        (_said(lg.code, N_("Departure")), _bdi(depart)),
-        (_said(lg.code, N_("From")), _bdi(f"{home.name}, {home.comune}")),
-        (_said(lg.code, N_("Vehicle")), _bdi(ride.trip.vehicle_id)),
-        (_said(lg.code, N_("To")), _bdi(farm_name) + " · " + _bdi(ride.stop.arrive)),
+        (said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
+        (said(lg.code, N_("Departure")), bdi(depart)),
+        (said(lg.code, N_("From")), bdi(f"{home.name}, {home.comune}")),
+        (said(lg.code, N_("Vehicle")), bdi(ride.trip.vehicle_id)),
+        (said(lg.code, N_("To")), bdi(farm_name) + " · " + bdi(ride.stop.arrive)),
     ]
     if back is not None:
         end = look.place(back.trip.origin_id or back.trip.foresteria_id)
-        ret = _fill(
+        ret = fill(
             _("vehicle {vehicle} at {time}; back at {place} by {back}"),
-            vehicle=_bdi(back.trip.vehicle_id),
-            time=_bdi(back.stop.arrive),
-            place=_bdi(end.name),
-            back=_bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
+            vehicle=bdi(back.trip.vehicle_id),
+            time=bdi(back.stop.arrive),
+            place=bdi(end.name),
+            back=bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
         )
-        rows.append((_said(lg.code, N_("Return")), ret))
+        rows.append((said(lg.code, N_("Return")), ret))
     else:
         rows.append(
             (
-                _said(lg.code, N_("Return")),
-                _said(lg.code, N_("no return ride planned: ask the foresteria staff")),
+                said(lg.code, N_("Return")),
+                said(lg.code, N_("no return ride planned: ask the foresteria staff")),
             )
         )
     attrs = f" lang='{lg.code}'" if lg.code != page_lang.code else ""
     return (
         f"<section class='slip'{attrs} dir='{lg.dir}' data-worker='{escape(worker_id)}' "
         f"data-trip='{escape(ride.trip.trip_id)}'>"
-        f"<h2>{_said(lg.code, N_('Your shuttle to work'))}</h2>"
-        f"<div class='id'>{_bdi(worker_id)}</div><dl>"
+        f"<h2>{said(lg.code, N_('Your shuttle to work'))}</h2>"
+        f"<div class='id'>{bdi(worker_id)}</div><dl>"
         + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
         + "</dl>"
         + (
             "<p class='heat'>"
-            + _fill(
+            + fill(
                 _("Heat alert: by regional ordinance, field work stops at {time} today."),
-                time=_bdi(run.scenario.config.transport.heat_alert_shift_end),
+                time=bdi(run.scenario.config.transport.heat_alert_shift_end),
             )
             + "</p>"
             if ride.trip.day in look.heat_days
@@ -321,7 +321,7 @@ def slip_html(
         )
         + (f"<p class='bed'>{bed_end_html(run, bed, lg)}</p>" if bed is not None else "")
         + "<p class='free'>"
-        + _said(
+        + said(
             lg.code,
             N_(
                 "Be there 5 minutes early. The ride is free: nobody may ask you for money "
@@ -341,12 +341,12 @@ def helpline_html(lg: Lang) -> str:
 
 @cache
 def _helpline_html(code: str) -> str:
-    return _fill(
+    return fill(
         lang(code)._(
             "If anyone asks you for money or threatens you, call the anti-trafficking "
             "helpline {phone} (free, 24 hours a day)."
         ),
-        phone=f"<strong class='helpline'>{_bdi(HELPLINE)}</strong>",
+        phone=f"<strong class='helpline'>{bdi(HELPLINE)}</strong>",
     )
 
 
@@ -400,7 +400,7 @@ def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: L
         slips.append(
             f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(e.worker_id)}' "
             f"data-last-night='{e.last_night.isoformat()}'>"
-            f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{_bdi(e.worker_id)}</div>"
+            f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{bdi(e.worker_id)}</div>"
             f"<p class='bed'>{bed_end_html(run, e, wl)}</p>"
             f"<p class='free'>{helpline_html(wl)}</p></section>"
         )

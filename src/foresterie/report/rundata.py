@@ -80,6 +80,7 @@ class UnservedRow:
     lower_bound: int
     available: int
     reason: str
+    worker_ids: tuple[str, ...] = ()  # who is left without the ride (pseudonymous ids)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -226,6 +227,11 @@ def _yes_no(v: str) -> bool:
     return v == "yes"
 
 
+def _ids(v: str) -> tuple[str, ...]:
+    """Ids separated by single spaces (unserved.csv's worker_ids)."""
+    return tuple(_id(x) for x in v.split(" ")) if v else ()
+
+
 def _text(v: str) -> str:
     if len(v) > 2000 or any(unicodedata.category(c) == "Cc" for c in v):
         raise ValueError("too long, or holds control characters")
@@ -328,6 +334,7 @@ def load_run(root: Path) -> RunData:
         "vehicles_lower_bound": _count,
         "vehicles_available": _count,
         "reason": _text,
+        "worker_ids": _ids,
     }
     unserved = [
         UnservedRow(
@@ -341,6 +348,7 @@ def load_run(root: Path) -> RunData:
             lower_bound=r["vehicles_lower_bound"],
             available=r["vehicles_available"],
             reason=r["reason"],
+            worker_ids=r["worker_ids"],
         )
         for r in _rows(root, f"{plan}/unserved.csv", unserved_fields)
     ]
@@ -439,6 +447,7 @@ def _known(
     for n, u in enumerate(unserved, start=2):
         checks.append(("plan/unserved.csv", n, "foresteria_id", u.foresteria_id, places))
         checks.append(("plan/unserved.csv", n, "farm_id", u.farm_id, farms))
+        checks += [("plan/unserved.csv", n, "worker_ids", w, people) for w in u.worker_ids]
     for n, f in enumerate(fleet_days, start=2):
         checks.append(("plan/fleet_days.csv", n, "foresteria_id", f.foresteria_id, places))
     for n, o in enumerate(occupancy, start=2):

@@ -19,6 +19,13 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
+from foresterie.report.noride import (
+    NoRidePage,
+    no_ride_pages,
+    notice_langs,
+    ride_days,
+    write_no_ride,
+)
 from foresterie.report.notices import (
     HELPLINE,
     bed_ends,
@@ -366,10 +373,38 @@ def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: 
     return f"<div class='wide'><table class='day'><tr>{head}</tr>{body}</table></div>"
 
 
-def day_index_html(run: RunData, day: str, vds: list[VehicleDay], lg: Lang) -> str:
+def _no_ride_links(pages: list[NoRidePage], lg: Lang) -> str:
+    """The day's no-ride notices, a link per boarding place with its number of people."""
+    links = ", ".join(
+        f"<a href={quoteattr(p.href)} data-people='{p.people}'>{escape(p.place_id)}</a> "
+        f"({escape(lg.num(p.people))})"
+        for p in pages
+    )
+    n = sum(p.people for p in pages)
+    text = escape(
+        lg.ngettext(
+            "Notices for the {n} person without a ride, to post or hand out the evening before, "
+            "in their languages, per boarding place: {links}.",
+            "Notices for the {n} people without a ride, to post or hand out the evening before, "
+            "in their languages, per boarding place: {links}.",
+            n,
+        )
+    ).replace("{n}", escape(lg.num(n)))
+    return f"<p id='no-ride'>{text.replace('{links}', links)}</p>"
+
+
+def day_index_html(
+    run: RunData,
+    day: str,
+    vds: list[VehicleDay],
+    lg: Lang,
+    no_ride: list[NoRidePage] | None = None,
+) -> str:
     """The coordinator's page for a day: each vehicle's sheet, then the fleet per base (idle
-    vehicles by id) and who is left without a ride, where, and why."""
+    vehicles by id) and who is left without a ride, where, and why, with the notices for them
+    (`no_ride`: the day's no-ride pages; None: found here)."""
     _ = lg._
+    no_ride = no_ride_pages(run).get(day, []) if no_ride is None else no_ride
     rows = "".join(
         f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{escape(vd.vehicle_id)}</a></td>"
         f"<td>{escape(vd.foresteria_id)}</td><td class='n'>{len(vd.trips)}</td>"
@@ -413,6 +448,7 @@ def day_index_html(run: RunData, day: str, vds: list[VehicleDay], lg: Lang) -> s
             lg,
             {2},
         )
+        + (_no_ride_links(no_ride, lg) if no_ride else "")
         + f"<p class='meta'>{escape(_('Their pseudonymous ids are in plan/unserved.csv.'))}</p>"
         if behind
         else f"<p class='meta'>{escape(_('Nobody.'))}</p>"
@@ -431,15 +467,24 @@ def write_sheets(
     run: RunData, out: Path, days: list[str] | None = None, lg: Lang | None = None
 ) -> list[VehicleDay]:
     """report/drivers/DAY/{VEHICLE.html, VEHICLE.gpx, VEHICLE-notices.html, drivers.csv,
-    index.html}: sheets in `lg` (default the scenario's language), notices per worker."""
+    index.html, no-ride/PLACE.html}: sheets in `lg` (default the scenario's language), notices
+    per worker, and per boarding place for the people without a ride (a day with nobody on the
+    road but people left behind gets its folder too)."""
     lg = lg or lang(run.scenario.config.report.lang)
     vds = [vd for vd in vehicle_days(run) if days is None or vd.day in days]
-    by_day: dict[str, list[VehicleDay]] = defaultdict(list)
+    by_day: dict[str, list[VehicleDay]] = {
+        u.day: [] for u in run.unserved if days is None or u.day in days
+    }
     for vd in vds:
-        by_day[vd.day].append(vd)
+        by_day.setdefault(vd.day, []).append(vd)
     beds = bed_ends(run)
-    for day, group in by_day.items():
+    mornings = ride_days(run)
+    langs = notice_langs(run, lg)
+    pages = no_ride_pages(run)
+    for day, group in sorted(by_day.items()):
         folder = out / day
+        no_ride = pages.get(day, [])
+        write_no_ride(run, folder, no_ride, mornings, lg, langs)
         rides = riders_by_day(run, day)
         for vd in group:
             write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
@@ -448,5 +493,5 @@ def write_sheets(
                 folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds)
             )
         write_text(folder / "drivers.csv", drivers_csv(group))
-        write_text(folder / "index.html", day_index_html(run, day, group, lg))
+        write_text(folder / "index.html", day_index_html(run, day, group, lg, no_ride))
     return vds
