@@ -23,7 +23,8 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
     "depot_closes_before_any_return.vrp": (23, "time window", "customer 1 (node 2): no way back"),
     "dimension_larger_than_nodes.vrp": (14, "NODE_COORD_SECTION", "DIMENSION says 6"),
     "empty_file.vrp": (None, "file", "empty"),
-    "explicit_edge_weights.vrp": (8, "EDGE_WEIGHT_TYPE", "only EUC_2D"),
+    "edge_weights_with_euc_2d.vrp": (28, "EDGE_WEIGHT_SECTION", "EDGE_WEIGHT_TYPE is EUC_2D"),
+    "explicit_without_edge_weight_section.vrp": (29, "EDGE_WEIGHT_SECTION", "missing"),
     "fleet_too_small_for_demand.vrp": (5, "VEHICLES", "carry at most 10, the customers ask for 14"),
     "missing_capacity.vrp": (None, "CAPACITY", "missing"),
     "missing_time_window_section.vrp": (23, "TIME_WINDOW_SECTION", "missing"),
@@ -38,8 +39,8 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
     "solomon_non_numeric_capacity.txt": (5, "CAPACITY", "'ten' is not a number"),
     "solomon_row_short.txt": (12, "CUSTOMER", "6 fields, expected 7"),
     "time_window_field_missing.vrp": (25, "TIME_WINDOW_SECTION", "2 fields, expected 3"),
-    "two_depots.vrp": (28, "DEPOT_SECTION", "one depot, node 1"),
-    "unsupported_section.vrp": (27, "EDGE_WEIGHT_SECTION", "not supported"),
+    "two_depots.vrp": (29, "DEPOT_SECTION", "[1, 2]: one depot expected"),
+    "unsupported_section.vrp": (27, "PICKUP_AND_DELIVERY_SECTION", "not supported"),
     "window_opens_after_close.vrp": (24, "time window", "opens at 60 after it closes at 10"),
 }
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
-from foresterie.shuttles.vrptw_check import SolFile, check_routes, check_sol, read_sol
+from foresterie.shuttles.vrptw_check import SolFile, arc, check_routes, check_sol, read_sol
 from foresterie.shuttles.vrptwfile import RawInstance, read_raw
 
 SCALE = 10  # distances, times and windows in tenths, so truncation to one decimal stays integer
@@ -63,35 +63,36 @@ class BenchResult:
         return 100.0 * (self.distance - self.bks) / self.bks
 
 
-def reach_problems(raw: RawInstance, dist: np.ndarray) -> list[Problem]:
+def reach_problems(raw: RawInstance) -> list[Problem]:
     """Customers no route can serve within the windows: not reachable before they close, or no
-    way back to the depot before it closes; and a fleet too small for the total demand."""
-    p, e0, l0 = raw.path, _tenths(raw.nodes[0].ready), _tenths(raw.nodes[0].due)
+    way back to the depot before it closes; and a fleet too small for the total demand. Exact,
+    on the checker's arcs (the file's numbers), so no servable customer is refused by rounding."""
+    p, e0, l0 = raw.path, raw.nodes[0].ready, raw.nodes[0].due
     probs: list[Problem] = []
     for c in range(1, len(raw.nodes)):
         nd = raw.nodes[c]
-        go, back = int(dist[0, c]), int(dist[c, 0])
-        start = max(e0 + go, _tenths(nd.ready))
-        if start > _tenths(nd.due):
+        go, back = arc(raw, 0, c), arc(raw, c, 0)
+        start = max(e0 + go, nd.ready)
+        if start > nd.due:
             probs.append(
                 Problem(
                     p,
                     nd.line,
                     "time window",
                     f"{raw.label(c)}: unreachable: leaving the depot "
-                    f"at {e0 / SCALE:g} and driving {go / SCALE:g} arrives at "
-                    f"{start / SCALE:g}, after it closes at {nd.due}",
+                    f"at {_g(e0)} and driving {_g(go)} arrives at "
+                    f"{_g(start)}, after it closes at {_g(nd.due)}",
                 )
             )
-        elif start + _tenths(nd.service) + back > l0:
+        elif start + nd.service + back > l0:
             probs.append(
                 Problem(
                     p,
                     nd.line,
                     "time window",
                     f"{raw.label(c)}: no way back: served from "
-                    f"{start / SCALE:g} for {nd.service}, the depot is {back / SCALE:g} away "
-                    f"and closes at {l0 / SCALE:g}",
+                    f"{_g(start)} for {_g(nd.service)}, the depot is {_g(back)} away "
+                    f"and closes at {_g(l0)}",
                 )
             )
     total = sum((nd.demand for nd in raw.nodes[1:]), Fraction(0))
@@ -100,7 +101,7 @@ def reach_problems(raw: RawInstance, dist: np.ndarray) -> list[Problem]:
             Problem(
                 p,
                 raw.vehicles_line,
-                "VEHICLES",
+                "VEHICLES" if raw.fmt == "vrplib" else "NUMBER",
                 f"{raw.vehicles} vehicle(s) of capacity "
                 f"{raw.capacity} carry at most {raw.vehicles * raw.capacity}, the customers "
                 f"ask for {total}",
@@ -109,13 +110,21 @@ def reach_problems(raw: RawInstance, dist: np.ndarray) -> list[Problem]:
     return probs
 
 
+def _g(v: Fraction) -> str:
+    return f"{float(v):g}"
+
+
 def _tenths(v: Fraction) -> int:
     """A time or window in tenths; windows are whole tenths in every benchmark set (rounded)."""
     return round(v * SCALE)
 
 
 def distance_matrix(raw: RawInstance) -> np.ndarray:
-    """DIMACS arcs in integer tenths: floor(10 * euclid), a tiny epsilon against float error."""
+    """DIMACS arcs in integer tenths: floor(10 * euclid), a tiny epsilon against float error; an
+    EXPLICIT instance's arcs rounded up to tenths (never shorter than written: a route the
+    engine finds on time is on time by the file's numbers)."""
+    if raw.matrix is not None:
+        return np.array([[math.ceil(v * SCALE) for v in row] for row in raw.matrix], dtype=np.int64)
     xy = np.array([[float(nd.x), float(nd.y)] for nd in raw.nodes])
     d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
     return np.floor(np.sqrt(d2 * (SCALE * SCALE)) + 1e-9).astype(np.int64)
@@ -124,7 +133,8 @@ def distance_matrix(raw: RawInstance) -> np.ndarray:
 def to_vrp(raw: RawInstance, dist: np.ndarray) -> VRPInstance:
     rows: list[list[int]] = dist.tolist()
     n = len(raw.nodes)
-    fleet = raw.vehicles if raw.vehicles is not None else n - 1
+    # more vehicles than customers never helps: a huge VEHICLES / NUMBER costs the engine memory
+    fleet = min(raw.vehicles, n - 1) if raw.vehicles is not None else n - 1
     return VRPInstance(
         dist=rows,
         dur=rows,
@@ -169,7 +179,7 @@ def load(path: Path) -> Loaded:
     """Read and refuse what no solution can serve (ScenarioError, every customer at its line)."""
     t0 = time.perf_counter()
     raw = read_raw(path)
-    probs = reach_problems(raw, distance_matrix(raw))
+    probs = reach_problems(raw)
     if probs:
         raise ScenarioError(probs)
     return Loaded(path=path, raw=raw, read_seconds=time.perf_counter() - t0)

@@ -80,7 +80,10 @@ class SolFile:
 
 
 def arc(raw: RawInstance, i: int, j: int) -> Fraction:
-    """DIMACS arc: floor(10 * sqrt(dx^2 + dy^2)) / 10, exact (floor(sqrt(q)) = isqrt(floor(q)))."""
+    """DIMACS arc: floor(10 * sqrt(dx^2 + dy^2)) / 10, exact (floor(sqrt(q)) = isqrt(floor(q)));
+    an EXPLICIT instance's arc as its file writes it."""
+    if raw.matrix is not None:
+        return raw.matrix[i][j]
     a, b = raw.nodes[i], raw.nodes[j]
     q = (a.x - b.x) ** 2 + (a.y - b.y) ** 2
     return Fraction(math.isqrt(math.floor(100 * q)), 10)
