@@ -1029,6 +1029,11 @@ def bench_vrptw(
         )
         for v in r.violations[:10]:
             typer.echo(f"  {v}")
+        if check is not None and r.feasible and r.bks is not None and r.distance < r.bks - 0.05:
+            typer.echo(
+                f"  note: {r.distance:.1f} is below the best-known {r.bks:g}: a new best, or "
+                "a BKS under another distance convention"
+            )
         if len(r.violations) > 10:
             typer.echo(f"  ... {len(r.violations) - 10} more")
     if not json_out and len(loaded) > 1:

@@ -28,6 +28,8 @@ from foresterie.shuttles.vrptwfile import RawInstance
 
 Cause = Literal[
     "unknown customer",
+    "depot in route",
+    "empty route",
     "served twice",
     "not served",
     "capacity",
@@ -35,9 +37,12 @@ Cause = Literal[
     "depot closed",
     "fleet",
     "cost",
+    "instance",
 ]
 CAUSES: tuple[Cause, ...] = get_args(Cause)
 COST_TOLERANCE = Fraction(1, 20)  # a stated Cost may differ by rounding to one decimal only
+EUCLID_TOLERANCE = 0.01  # unrounded-arc Costs are written to two decimals (SINTEF, Solomon)
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +82,8 @@ class SolFile:
     routes: tuple[tuple[int, ...], ...]
     cost: Fraction | None
     cost_line: int | None
+    name: str | None = None  # the instance the file says it solves (`Instance name : C101`)
+    name_line: int | None = None
 
 
 def arc(raw: RawInstance, i: int, j: int) -> Fraction:
@@ -102,10 +109,27 @@ def check_routes(raw: RawInstance, routes: Sequence[Sequence[int]]) -> CheckRepo
     depot = raw.nodes[0]
     for k, route in enumerate(routes, start=1):
         if not route:
+            out.append(
+                Violation(
+                    cause="empty route",
+                    route=k,
+                    customer=None,
+                    detail="no customer (CVRPLIB lists only the routes that serve some)",
+                )
+            )
             continue
         used += 1
         for c in route:
-            if not 1 <= c <= n:
+            if c == 0:
+                out.append(
+                    Violation(
+                        cause="depot in route",
+                        route=k,
+                        customer=None,
+                        detail="0 is the depot, implicit at both ends (customers are 1..n)",
+                    )
+                )
+            elif not 1 <= c <= n:
                 out.append(
                     Violation(
                         cause="unknown customer",
@@ -179,61 +203,130 @@ def check_routes(raw: RawInstance, routes: Sequence[Sequence[int]]) -> CheckRepo
     return CheckReport(distance_exact=total, routes=used, violation_list=tuple(out))
 
 
+def euclid_total(raw: RawInstance, routes: Sequence[Sequence[int]]) -> float:
+    """The routes' length with unrounded Euclidean arcs, the other convention of the literature
+    (Solomon's tables, SINTEF): a stated Cost written under it is not a wrong Cost."""
+    n, total = raw.customers, 0.0
+    for route in routes:
+        stops = [0, *(c for c in route if 1 <= c <= n), 0] if route else []
+        for a, b in zip(stops, stops[1:], strict=False):
+            p, q = raw.nodes[a], raw.nodes[b]
+            total += math.hypot(float(p.x - q.x), float(p.y - q.y))
+    return total
+
+
 def check_sol(raw: RawInstance, sol: SolFile) -> CheckReport:
-    """Routes checked, and the stated Cost against the recomputed (DIMACS) distance."""
+    """Routes checked; the stated Cost against the recomputed distance (DIMACS, or unrounded
+    Euclidean to the Cost's last written decimal); the instance the file names, if it names one."""
     rep = check_routes(raw, sol.routes)
-    if sol.cost is None or abs(sol.cost - rep.distance_exact) <= COST_TOLERANCE:
+    extra: list[Violation] = []
+    if sol.name is not None and sol.name.lower() not in (
+        raw.name.lower(),
+        Path(raw.path).stem.lower(),
+    ):
+        extra.append(
+            Violation(
+                cause="instance",
+                route=None,
+                customer=None,
+                detail=f"the file solves {sol.name!r} (line {sol.name_line}), not {raw.name!r}",
+            )
+        )
+    if sol.cost is not None and abs(sol.cost - rep.distance_exact) > COST_TOLERANCE:
+        euclid = euclid_total(raw, sol.routes)
+        if raw.matrix is not None or abs(float(sol.cost) - euclid) > EUCLID_TOLERANCE:
+            extra.append(
+                Violation(
+                    cause="cost",
+                    route=None,
+                    customer=None,
+                    detail=f"the file states {_t(sol.cost)} (line {sol.cost_line}), the routes "
+                    + (
+                        f"measure {rep.distance:.1f} as written (EXPLICIT)"
+                        if raw.matrix is not None
+                        else f"measure {rep.distance:.1f} (DIMACS: arcs truncated to 0.1), "
+                        f"{euclid:.2f} with unrounded arcs"
+                    ),
+                )
+            )
+    if not extra:
         return rep
-    wrong = Violation(
-        cause="cost",
-        route=None,
-        customer=None,
-        detail=f"the file states {_t(sol.cost)} (line {sol.cost_line}), the routes measure "
-        f"{rep.distance:.1f} (DIMACS: arcs truncated to 0.1)",
-    )
     return CheckReport(
         distance_exact=rep.distance_exact,
         routes=rep.routes,
-        violation_list=(*rep.violation_list, wrong),
+        violation_list=(*rep.violation_list, *extra),
     )
 
 
 _ROUTE = re.compile(r"^route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE)
-_COST = re.compile(r"^cost\s*:?\s*(\S+)\s*$", re.IGNORECASE)
+_COST = re.compile(r"^cost\s*:?\s*(\S+)$", re.IGNORECASE)
+_NAME = re.compile(r"^(?:instance\s*name|instance|name)\s*:\s*(\S+)$", re.IGNORECASE)
+# Lines other solvers write around the routes, read and set aside: `Time 12.3`, `Vehicles 10`,
+# `Authors : ...`, `Solution`, comments. Anything else is refused at its line (not silently lost).
+_ASIDE = re.compile(
+    r"^(?:[#%].*|solution|(?:time|vehicles|distance|runtime|gap|seed)\s*:?\s*\S+"
+    r"|[A-Za-z][A-Za-z ]*:.*)$",
+    re.IGNORECASE,
+)
+
+
+def _sol_error(path: Path, line: int | None, field: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(str(path), line, field, message)])
 
 
 def read_sol(path: Path) -> SolFile:
     """A CVRPLIB `.sol` file; unreadable lines raise ScenarioError (file:line: field: message)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(path), None, "file", "not a UTF-8 text file")]) from None
+        raise _sol_error(path, None, "file", "not a UTF-8 text file") from None
+    if "\0" in text:
+        raise _sol_error(path, None, "file", "binary, not text")
     routes: list[tuple[int, ...]] = []
+    numbers: dict[int, int] = {}
     cost: Fraction | None = None
     cost_line: int | None = None
+    name: str | None = None
+    name_line: int | None = None
     for i, ln in enumerate(text.splitlines(), start=1):
         s = ln.strip()
+        if not s:
+            continue
         if m := _ROUTE.match(s):
-            try:
-                routes.append(tuple(int(tok) for tok in m.group(2).split()))
-            except ValueError:
-                raise ScenarioError(
-                    [Problem(str(path), i, "Route", "customers must be whole numbers")]
-                ) from None
+            number = int(m.group(1))
+            if number in numbers:
+                raise _sol_error(
+                    path, i, "Route", f"route #{number} given twice (line {numbers[number]})"
+                )
+            numbers[number] = i
+            toks = m.group(2).split()
+            if not all(t.isdigit() and len(t) < 10 for t in toks):
+                raise _sol_error(path, i, "Route", "customers must be whole numbers (1..n)")
+            routes.append(tuple(int(tok) for tok in toks))
         elif m := _COST.match(s):
-            try:
-                cost, cost_line = Fraction(m.group(1)), i
-            except (ValueError, ZeroDivisionError):
-                raise ScenarioError(
-                    [Problem(str(path), i, "Cost", f"{m.group(1)!r} is not a number")]
-                ) from None
-        elif s.lower().startswith("route"):
-            raise ScenarioError(
-                [Problem(str(path), i, "Route", "expected 'Route #N: customer customer ...'")]
+            if cost_line is not None:
+                raise _sol_error(path, i, "Cost", f"given twice (line {cost_line})")
+            if not _NUMBER.match(m.group(1)):
+                raise _sol_error(path, i, "Cost", f"{m.group(1)[:20]!r} is not a number")
+            cost, cost_line = Fraction(m.group(1)), i
+        elif m := _NAME.match(s):
+            name, name_line = m.group(1), i
+        elif s.lower().startswith(("route", "cost")):
+            raise _sol_error(
+                path,
+                i,
+                s.split()[0].rstrip(":#"),
+                "expected 'Route #N: customer customer ...' or 'Cost NUMBER'",
+            )
+        elif not _ASIDE.match(s):
+            raise _sol_error(
+                path, i, "line", f"{s[:40]!r}: not a route, a cost or a 'Key : value' line"
             )
     if not routes:
-        raise ScenarioError([Problem(str(path), None, "Route", "no 'Route #N:' line")])
-    return SolFile(routes=tuple(routes), cost=cost, cost_line=cost_line)
+        raise _sol_error(path, None, "Route", "no 'Route #N:' line")
+    return SolFile(
+        routes=tuple(routes), cost=cost, cost_line=cost_line, name=name, name_line=name_line
+    )
 
 
 def sol_text(routes: Sequence[Sequence[int]], distance: float) -> str:

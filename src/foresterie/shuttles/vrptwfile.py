@@ -243,6 +243,8 @@ def _vrplib_instance(
     if "SERVICE_TIME" in head:
         sline, svc_s = head["SERVICE_TIME"]
         service_all = _num(path, sline, "SERVICE_TIME", svc_s)
+        if service_all < 0:
+            raise _bad(path, sline, "SERVICE_TIME", f"{svc_s}: negative")
     required = ["DEMAND_SECTION", "TIME_WINDOW_SECTION"]
     required.insert(0, "EDGE_WEIGHT_SECTION" if explicit else "NODE_COORD_SECTION")
     for sec in required:
@@ -456,11 +458,11 @@ def _check_values(raw: RawInstance) -> None:
             )
         if nd.demand < 0:
             probs.append(Problem(p, nd.demand_line, "demand", f"{who}: {nd.demand} is negative"))
-        if nd.service < 0 or nd.ready < 0:
+        if nd.ready < 0:
+            probs.append(Problem(p, nd.line, "time window", f"{who}: opens at {nd.ready} < 0"))
+        if nd.service < 0:
             probs.append(
-                Problem(
-                    p, nd.line, "time window", f"{who}: service time and ready time must be >= 0"
-                )
+                Problem(p, nd.line, "service time", f"{who}: service time {nd.service} < 0")
             )
         if c and nd.demand > raw.capacity > 0:
             probs.append(
