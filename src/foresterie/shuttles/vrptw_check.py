@@ -219,12 +219,13 @@ def check_sol(raw: RawInstance, sol: SolFile) -> CheckReport:
     """Routes checked; the stated Cost against the recomputed distance (DIMACS, or unrounded
     Euclidean to the Cost's last written decimal); the instance the file names, if it names one."""
     rep = check_routes(raw, sol.routes)
+    first: list[Violation] = []  # another instance's solution: said before what follows from it
     extra: list[Violation] = []
     if sol.name is not None and sol.name.lower() not in (
         raw.name.lower(),
         Path(raw.path).stem.lower(),
     ):
-        extra.append(
+        first.append(
             Violation(
                 cause="instance",
                 route=None,
@@ -249,12 +250,12 @@ def check_sol(raw: RawInstance, sol: SolFile) -> CheckReport:
                     ),
                 )
             )
-    if not extra:
+    if not first and not extra:
         return rep
     return CheckReport(
         distance_exact=rep.distance_exact,
         routes=rep.routes,
-        violation_list=(*rep.violation_list, *extra),
+        violation_list=(*first, *rep.violation_list, *extra),
     )
 
 
