@@ -16,18 +16,18 @@ from foresterie.shuttles.solomon import run
 from foresterie.shuttles.vrptw_check import check_routes
 from foresterie.shuttles.vrptwfile import RawInstance, read_raw
 
-Row = tuple[float, float, int, float, float, float]  # x, y, demand, ready, due, service
+Row = tuple[float, float, float, float, float, float]  # x, y, demand, ready, due, service
 
 
-def write_vrp(path: Path, rows: list[Row], capacity: int, vehicles: int | None) -> Path:
+def write_vrp(path: Path, rows: list[Row], capacity: float, vehicles: int | None) -> Path:
     """A VRPLIB file: rows[0] is the depot (node 1)."""
     n = len(rows)
-    text = [f"NAME : {path.stem}", "TYPE : VRPTW", f"DIMENSION : {n}", f"CAPACITY : {capacity}"]
+    text = [f"NAME : {path.stem}", "TYPE : VRPTW", f"DIMENSION : {n}", f"CAPACITY : {capacity:g}"]
     if vehicles is not None:
         text.append(f"VEHICLES : {vehicles}")
     text += ["EDGE_WEIGHT_TYPE : EUC_2D", "NODE_COORD_SECTION"]
     text += [f"{k} {r[0]:g} {r[1]:g}" for k, r in enumerate(rows, start=1)]
-    text += ["DEMAND_SECTION"] + [f"{k} {r[2]}" for k, r in enumerate(rows, start=1)]
+    text += ["DEMAND_SECTION"] + [f"{k} {r[2]:g}" for k, r in enumerate(rows, start=1)]
     text += ["TIME_WINDOW_SECTION"] + [f"{k} {r[3]:g} {r[4]:g}" for k, r in enumerate(rows, 1)]
     text += ["SERVICE_TIME_SECTION"] + [f"{k} {r[5]:g}" for k, r in enumerate(rows, start=1)]
     text += ["DEPOT_SECTION", "1", "-1", "EOF", ""]
@@ -59,7 +59,7 @@ def brute_force(raw: RawInstance) -> Fraction | None:
 
 
 DEPOT: Row = (0, 0, 0, 0, 1000, 0)
-CASES: dict[str, tuple[list[Row], int, int | None]] = {
+CASES: dict[str, tuple[list[Row], float, int | None]] = {
     "one_customer": ([DEPOT, (3, 4, 1, 0, 100, 1)], 10, 1),
     "two_customers": ([DEPOT, (3, 4, 1, 0, 100, 1), (-3, 4, 1, 0, 100, 1)], 10, 2),
     "three_customers": (
@@ -68,8 +68,13 @@ CASES: dict[str, tuple[list[Row], int, int | None]] = {
         3,
     ),
     "four_customers_two_routes_forced_by_capacity": (
-        [DEPOT, (10, 0, 6, 0, 100, 0), (11, 0, 6, 0, 100, 0), (0, 10, 4, 0, 100, 0)]
-        + [(0, 11, 4, 0, 100, 0)],
+        [
+            DEPOT,
+            (10, 0, 6, 0, 100, 0),
+            (11, 0, 6, 0, 100, 0),
+            (0, 10, 4, 0, 100, 0),
+            (0, 11, 4, 0, 100, 0),
+        ],
         10,
         None,
     ),
@@ -125,6 +130,16 @@ CASES: dict[str, tuple[list[Row], int, int | None]] = {
     ),
     "depot_opens_late": (
         [(0, 0, 0, 50, 100, 0), (3, 4, 1, 0, 60, 1), (-3, 4, 1, 0, 70, 1)],
+        10,
+        1,
+    ),
+    "fractional_demands_fill_one_vehicle": (  # 1.25 + 1.25 = 2.5: was 2 + 2 > 2 (one vehicle)
+        [DEPOT, (3, 4, 1.25, 0, 100, 1), (-3, 4, 1.25, 0, 100, 1)],
+        2.5,
+        1,
+    ),
+    "windows_in_hundredths": (  # in tenths the engine saw 5.1 + 0.3 + 6 > 11.3: no solution
+        [DEPOT, (3, 4, 1, 5.05, 5.05, 0.25), (-3, 4, 1, 0, 11.3, 0)],
         10,
         1,
     ),

@@ -162,3 +162,29 @@ def test_literature_format_on_a_shared_instance(tmp_path: Path) -> None:
     code, out, _ = bench(str(path), "--check", str(tmp_path / "C101.sol"), "--json")
     assert code == 0
     assert '"distance": 827.3' in out and '"gap_pct": 0.0' in out
+
+
+@pytest.mark.parametrize(
+    ("table", "words"),
+    [
+        ("instance,bks_distance\ntiny,nan\n", "bks.csv:2: bks_distance: a finite number > 0"),
+        ("instance,bks_distance\ntiny,0\n", "bks.csv:2: bks_distance: a finite number > 0"),
+        ("instance,bks_distance,bks_routes\ntiny,30,1.5\n", "bks.csv:2: bks_distance"),
+    ],
+)
+def test_bad_bks_refused_before_anything_is_written(tmp_path: Path, table: str, words: str) -> None:
+    (tmp_path / "bks.csv").write_text(table)
+    (tmp_path / "tiny.vrp").write_text(TINY.read_text())
+    code, out, err = bench(
+        str(tmp_path / "tiny.vrp"), "--iterations", "50", "--sol-out", str(tmp_path / "s")
+    )
+    assert code == 2 and words in err and out == ""
+    assert not (tmp_path / "s").exists()
+
+
+def test_another_tools_bks_table_is_ignored(tmp_path: Path) -> None:
+    (tmp_path / "bks.csv").write_text("name;best\ntiny;30\n")
+    (tmp_path / "tiny.vrp").write_text(TINY.read_text())
+    (tmp_path / "ok.sol").write_text(GOOD)
+    code, out, _ = bench(str(tmp_path / "tiny.vrp"), "--check", str(tmp_path / "ok.sol"), "--json")
+    assert code == 0 and json.loads(out)["bks"] is None
