@@ -56,7 +56,9 @@ from foresterie.shuttles.solomon import load, run  # noqa: E402
 from foresterie.shuttles.vrptw_check import check_routes, check_sol, read_sol  # noqa: E402
 from foresterie.shuttles.vrptwfile import RawInstance, read_raw  # noqa: E402
 
-Row = tuple[Fraction, Fraction, int, Fraction, Fraction, Fraction]  # x y demand ready due service
+Row = tuple[
+    Fraction, Fraction, Fraction, Fraction, Fraction, Fraction
+]  # x y demand ready due service
 ONE_LINE = re.compile(r"^error: [^\n]+?(:\d+)?: [^:\n]+: [^\n]+$")
 
 
@@ -67,10 +69,11 @@ def instance(rng: random.Random) -> tuple[list[Row], int, int | None]:
     """A small random instance: rows[0] the depot; capacity; VEHICLES (None: not set)."""
     n = rng.randint(1, 5)
     spot = rng.choice(["spread", "shared", "at_depot", "decimal"])
-    capacity = rng.choice([1, 3, 10, 100])
+    capacity = rng.choice([1, 3, 10, 100])  # whole: demands are drawn up to it
     wide = rng.random() < 0.2
+    fine = rng.random() < 0.2  # hundredths in the windows, quarters in the demands
     horizon = Fraction(rng.choice([10**6, 10**7])) if wide else Fraction(rng.choice([60, 200]))
-    depot: Row = (Fraction(0), Fraction(0), 0, Fraction(0), horizon, Fraction(0))
+    depot: Row = (Fraction(0), Fraction(0), Fraction(0), Fraction(0), horizon, Fraction(0))
     rows = [depot]
     point = (Fraction(rng.randint(-20, 20)), Fraction(rng.randint(-20, 20)))
     for _ in range(n):
@@ -83,7 +86,9 @@ def instance(rng: random.Random) -> tuple[list[Row], int, int | None]:
             y = Fraction(rng.randint(-400, 400), 20)
         else:
             x, y = Fraction(rng.randint(-20, 20)), Fraction(rng.randint(-20, 20))
-        demand = rng.choice([0, 1, 2, capacity]) if capacity > 1 else rng.choice([0, 1])
+        demand = Fraction(rng.choice([0, 1, 2, capacity]) if capacity > 1 else rng.choice([0, 1]))
+        if fine:  # quarters of a unit, the capacity a multiple of a quarter
+            demand = min(Fraction(capacity), demand + Fraction(rng.choice([0, 1, 3]), 4))
         service = Fraction(rng.choice([0, 0, 1, 5]))
         d0 = Fraction(math.isqrt(math.floor(100 * (x * x + y * y))), 10)  # DIMACS arc
         kind = rng.choice(["wide", "instant", "slot", "slot"])
@@ -94,6 +99,10 @@ def instance(rng: random.Random) -> tuple[list[Row], int, int | None]:
         else:
             ready = Fraction(rng.randint(0, 30))
             due = ready + rng.randint(1, 40)
+        if fine:  # hundredths, as a file from elsewhere may have them
+            ready += Fraction(rng.randint(0, 99), 100)
+            due = max(ready, due + Fraction(rng.randint(-50, 50), 100))
+            service += Fraction(rng.choice([0, 5, 25]), 100)
         rows.append((x, y, demand, ready, due, service))
     vehicles = rng.choice([None, 1, 2, n, n + 3, 50])
     return rows, capacity, vehicles
@@ -160,7 +169,7 @@ def vrplib(rng: random.Random, name: str, rows: list[Row], cap: int, veh: int | 
         sections["NODE_COORD_SECTION"] = [
             f"{ids[k]} {_g(rows[k][0])} {_g(rows[k][1])}" for k in order
         ]
-    sections["DEMAND_SECTION"] = [f"{ids[k]} {rows[k][2]}" for k in order]
+    sections["DEMAND_SECTION"] = [f"{ids[k]} {_g(rows[k][2])}" for k in order]
     sections["TIME_WINDOW_SECTION"] = [f"{ids[k]} {_g(rows[k][3])} {_g(rows[k][4])}" for k in order]
     if not same_service:
         sections["SERVICE_TIME_SECTION"] = [f"{ids[k]} {_g(rows[k][5])}" for k in order]
@@ -189,7 +198,7 @@ def solomon(rng: random.Random, name: str, rows: list[Row], cap: int, veh: int |
         "",
     ]
     lines += [
-        f"{k:5d} {_g(r[0]):>10} {_g(r[1]):>10} {r[2]:>8} {_g(r[3]):>10} {_g(r[4]):>10} {_g(r[5]):>8}"
+        f"{k:5d} {_g(r[0]):>10} {_g(r[1]):>10} {_g(r[2]):>8} {_g(r[3]):>10} {_g(r[4]):>10} {_g(r[5]):>8}"
         for k, r in enumerate(rows)
     ]
     if rng.random() < 0.3:

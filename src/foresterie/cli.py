@@ -981,6 +981,8 @@ def bench_vrptw(
     ]
     if missing:
         raise ScenarioError(missing)
+    if sol_out is not None and sol_out.exists() and not sol_out.is_dir():
+        raise usage("--sol-out", f"{sol_out}: exists and is not a folder")
     if check is not None and not check.is_dir() and len(files) != 1:
         raise usage("--check", "a .sol file checks one instance; give a folder for several")
     loaded, problems = [], []

@@ -194,3 +194,24 @@ def test_explicit_asymmetric_matrix_used_as_written(tmp_path: Path) -> None:
     raw = read_raw(tmp_path / "a.vrp")
     assert (arc(raw, 0, 1), arc(raw, 1, 0)) == (7, 5)
     assert check_routes(raw, [[1, 2], [3, 4]]).distance_exact == Fraction(325, 10)
+
+
+def test_solomon_table_with_one_customer(tmp_path: Path) -> None:
+    lines = TABLE.splitlines()
+    cut = [ln for ln in lines if not (len(ln.split()) == 7 and ln.split()[0] in "234")]
+    (tmp_path / "one.txt").write_text("\n".join(cut) + "\n")
+    raw = load(tmp_path / "one.txt").raw
+    assert raw.customers == 1 and _fields(raw) == _fields(REFERENCE)[:2]
+    r = run(tmp_path / "one.txt", "pyvrp", 60.0, seed=1, iterations=50)
+    assert (r.feasible, r.distance, r.solution) == (True, 10.0, ((1,),))
+
+
+def test_sol_out_must_be_a_folder(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    (tmp_path / "taken").write_text("")
+    args = ["bench", "vrptw", str(VRPTW / "tiny.vrp"), "--sol-out", str(tmp_path / "taken")]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2 and "--sol-out: option:" in r.stderr and "not a folder" in r.stderr

@@ -174,3 +174,17 @@ def test_the_oracle_by_hand(tmp_path: Path) -> None:
     assert brute_force(read_raw(write_vrp(tmp_path / "a.vrp", rows, 10, 2))) == 16
     assert brute_force(read_raw(write_vrp(tmp_path / "b.vrp", rows, 1, 2))) == 20
     assert brute_force(read_raw(write_vrp(tmp_path / "c.vrp", rows, 1, 1))) is None
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_infeasible_instance_answered_honestly(tmp_path: Path, engine: str) -> None:
+    """Each customer servable alone, not both with one vehicle (each window one instant, at
+    opposite points): read, solved, and answered infeasible with the customer and the cause."""
+    rows: list[Row] = [DEPOT, (3, 4, 1, 5, 5, 0), (-3, 4, 1, 5, 5, 0)]
+    path = write_vrp(tmp_path / "both_at_five.vrp", rows, 10, 1)
+    assert brute_force(read_raw(path)) is None
+    r = run(path, engine, 4.0, seed=1, iterations=100)
+    assert not r.feasible
+    assert any(
+        v.startswith(("late: route 1: customer", "not served: customer")) for v in r.violations
+    )

@@ -50,6 +50,7 @@ def _check(tmp_path: Path, text: str) -> list[str]:
         (GOOD.replace("30.5", "31.5"), ["cost: the file states 31.5 (line 3), the routes"]),
         ("Instance name : C101\n" + GOOD, ["instance: the file solves 'C101' (line 1)"]),
         ("Route #1: 1\nRoute #2: 2\nRoute #3: 3 4\n", ["fleet: 3 routes, the instance has 2"]),
+        ("Route #4: 1 2\nRoute #9: 3 4 4\n", ["served twice: route 9: customer 4"]),  # as numbered
     ],
 )
 def test_each_defect_named(tmp_path: Path, text: str, named: list[str]) -> None:
