@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import math
 import random
 import re
@@ -41,7 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -53,7 +52,11 @@ from typer.testing import CliRunner  # noqa: E402
 from foresterie.cli import app  # noqa: E402
 from foresterie.core.errors import ScenarioError  # noqa: E402
 from foresterie.shuttles.solomon import load, run  # noqa: E402
-from foresterie.shuttles.vrptw_check import check_routes, check_sol, read_sol  # noqa: E402
+from foresterie.shuttles.vrptw_check import (  # noqa: E402
+    brute_force_optimum,
+    check_sol,
+    read_sol,
+)
 from foresterie.shuttles.vrptwfile import RawInstance, read_raw  # noqa: E402
 
 Row = tuple[
@@ -224,25 +227,6 @@ def _dress(rng: random.Random, lines: list[str]) -> str:
     return text
 
 
-def brute_force(raw: RawInstance) -> Fraction | None:
-    def splits(items: list[int]) -> Iterator[list[list[int]]]:
-        if not items:
-            yield []
-            return
-        for part in splits(items[1:]):
-            yield [[items[0]], *part]
-            for k in range(len(part)):
-                yield [*part[:k], [items[0], *part[k]], *part[k + 1 :]]
-
-    best: Fraction | None = None
-    for part in splits(list(range(1, raw.customers + 1))):
-        for orders in itertools.product(*(itertools.permutations(b) for b in part)):
-            rep = check_routes(raw, orders)
-            if rep.feasible and (best is None or rep.distance_exact < best):
-                best = rep.distance_exact
-    return best
-
-
 def _same(raw: RawInstance, rows: list[Row], cap: int) -> bool:
     skip = 2 if raw.matrix is not None else 0  # no coordinates in the file: compare the arcs
     got = [(n.x, n.y, n.demand, n.ready, n.due, n.service)[skip:] for n in raw.nodes]
@@ -282,7 +266,7 @@ def stage_layout(rng: random.Random, tmp: Path, tally: Counter[str]) -> str | No
         return f"a valid layout refused: {exc}"
     if not _same(raw, rows, cap):
         return "read to other numbers than written"
-    best = brute_force(raw)
+    best = brute_force_optimum(raw)
     try:
         ld = load(path)
     except ScenarioError as exc:

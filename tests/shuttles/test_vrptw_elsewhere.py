@@ -164,7 +164,7 @@ def test_explicit_full_matrix_is_the_same_instance() -> None:
     n = len(raw.nodes)
     assert all(arc(raw, i, j) == arc(REFERENCE, i, j) for i in range(n) for j in range(n))
     r = run(VRPTW / "explicit.vrp", "pyvrp", 60.0, seed=1, iterations=200)
-    assert (r.feasible, r.distance, r.routes) == (True, 30.0, 2)
+    assert (r.feasible, r.distance, r.routes, r.convention) == (True, 30.0, 2, "explicit")
 
 
 @pytest.mark.parametrize("fmt", ["LOWER_DIAG_ROW", "UPPER_ROW", "LOWER_ROW", "UPPER_DIAG_ROW"])

@@ -1,20 +1,18 @@
 """Small and odd instances solve feasibly, to the optimum: 1 to 4 customers, all at the depot,
 sharing a point, windows very wide or a single instant, no service time, a capacity exactly one
 demand, more vehicles than customers and the fewest possible. The optimum is found by brute force
-here (every split into routes, every order), judged by the independent checker."""
+by `brute_force_optimum` (every split into routes, every order, through the independent checker)."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from foresterie.shuttles.solomon import run
-from foresterie.shuttles.vrptw_check import check_routes
-from foresterie.shuttles.vrptwfile import RawInstance, read_raw
+from foresterie.shuttles.vrptw_check import brute_force_optimum, check_routes
+from foresterie.shuttles.vrptwfile import read_raw
 
 Row = tuple[float, float, float, float, float, float]  # x, y, demand, ready, due, service
 
@@ -33,29 +31,6 @@ def write_vrp(path: Path, rows: list[Row], capacity: float, vehicles: int | None
     text += ["DEPOT_SECTION", "1", "-1", "EOF", ""]
     path.write_text("\n".join(text))
     return path
-
-
-def _splits(items: list[int]) -> Iterator[list[list[int]]]:
-    """Every partition of items into non-empty blocks."""
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for part in _splits(rest):
-        yield [[first], *part]
-        for k in range(len(part)):
-            yield [*part[:k], [first, *part[k]], *part[k + 1 :]]
-
-
-def brute_force(raw: RawInstance) -> Fraction | None:
-    """The least total distance of a feasible solution (None: none is)."""
-    best: Fraction | None = None
-    for part in _splits(list(range(1, raw.customers + 1))):
-        for orders in itertools.product(*(itertools.permutations(b) for b in part)):
-            rep = check_routes(raw, orders)
-            if rep.feasible and (best is None or rep.distance_exact < best):
-                best = rep.distance_exact
-    return best
 
 
 DEPOT: Row = (0, 0, 0, 0, 1000, 0)
@@ -157,7 +132,7 @@ def test_small_instance_solved_to_its_optimum(tmp_path: Path, case: str, engine:
     rows, capacity, vehicles = CASES[case]
     path = write_vrp(tmp_path / f"{case}.vrp", rows, capacity, vehicles)
     raw = read_raw(path)
-    best = brute_force(raw)
+    best = brute_force_optimum(raw)
     assert best is not None  # every case is feasible
     # OR-Tools' budget (a solution count) is not reached on some of these (its guided local
     # search finds too few distinct solutions): the wall clock ends it, so a short one here
@@ -171,9 +146,9 @@ def test_the_oracle_by_hand(tmp_path: Path) -> None:
     """Two customers at (3, 4) and (-3, 4): one route 5 + 6 + 5 = 16; capacity 1 forces two
     routes, 10 + 10 = 20; a window closing at 4 makes the instance infeasible (None)."""
     rows, _, _ = CASES["two_customers"]
-    assert brute_force(read_raw(write_vrp(tmp_path / "a.vrp", rows, 10, 2))) == 16
-    assert brute_force(read_raw(write_vrp(tmp_path / "b.vrp", rows, 1, 2))) == 20
-    assert brute_force(read_raw(write_vrp(tmp_path / "c.vrp", rows, 1, 1))) is None
+    assert brute_force_optimum(read_raw(write_vrp(tmp_path / "a.vrp", rows, 10, 2))) == 16
+    assert brute_force_optimum(read_raw(write_vrp(tmp_path / "b.vrp", rows, 1, 2))) == 20
+    assert brute_force_optimum(read_raw(write_vrp(tmp_path / "c.vrp", rows, 1, 1))) is None
 
 
 @pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
@@ -182,7 +157,7 @@ def test_infeasible_instance_answered_honestly(tmp_path: Path, engine: str) -> N
     opposite points): read, solved, and answered infeasible with the customer and the cause."""
     rows: list[Row] = [DEPOT, (3, 4, 1, 5, 5, 0), (-3, 4, 1, 5, 5, 0)]
     path = write_vrp(tmp_path / "both_at_five.vrp", rows, 10, 1)
-    assert brute_force(read_raw(path)) is None
+    assert brute_force_optimum(read_raw(path)) is None
     r = run(path, engine, 4.0, seed=1, iterations=100)
     assert not r.feasible
     assert any(

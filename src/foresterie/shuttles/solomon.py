@@ -57,6 +57,7 @@ class BenchResult:
     read_seconds: float = 0.0
     file: str = ""
     fmt: str = ""
+    convention: str = CONVENTION  # "explicit": the file's own arcs (EDGE_WEIGHT_TYPE EXPLICIT)
 
     @property
     def gap_pct(self) -> float | None:
@@ -288,6 +289,7 @@ def _result(
         read_seconds=read_s,
         file=str(path),
         fmt=raw.fmt,
+        convention=_convention(raw),
     )
 
 
@@ -315,6 +317,10 @@ def run_pyvrp_direct(path: Path, time_limit_s: float, seed: int = 1) -> BenchRes
     return _result(raw, path, "pyvrp-direct", sol, t0, read_s, bks_for(path, raw))
 
 
+def _convention(raw: RawInstance) -> str:
+    return "explicit" if raw.matrix is not None else CONVENTION
+
+
 MAX_VIOLATIONS = 50  # listed in a JSON record; `violation_count` has them all
 
 
@@ -334,7 +340,7 @@ def record(
         "seed": seed,
         "time_limit_s": time_limit_s,
         "iterations": iterations,
-        "convention": CONVENTION,
+        "convention": r.convention,
         "distance": round(r.distance, 1),
         "routes": r.routes,
         "feasible": r.feasible,
@@ -369,4 +375,5 @@ def check_only(loaded: Loaded, sol: SolFile) -> BenchResult:
         read_seconds=loaded.read_seconds,
         file=str(loaded.path),
         fmt=loaded.raw.fmt,
+        convention=_convention(loaded.raw),
     )

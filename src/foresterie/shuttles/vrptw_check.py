@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -208,6 +208,36 @@ def check_routes(
             )
         )
     return CheckReport(distance_exact=total, routes=used, violation_list=tuple(out))
+
+
+def _splits(items: list[int]) -> Iterator[list[list[int]]]:
+    """Every partition of items into non-empty blocks."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for part in _splits(rest):
+        yield [[first], *part]
+        for k in range(len(part)):
+            yield [*part[:k], [first, *part[k]], *part[k + 1 :]]
+
+
+BRUTE_FORCE_MAX = 7  # customers: 7 has 877 splits into routes and 5,040 orders of one route
+
+
+def brute_force_optimum(raw: RawInstance) -> Fraction | None:
+    """The least total distance of a feasible solution by trying every split into routes and
+    every order (None: no solution is feasible): the oracle of the tests and the fuzz campaign
+    for tiny instances, through this checker only."""
+    if raw.customers > BRUTE_FORCE_MAX:
+        raise ValueError(f"{raw.customers} customers: brute force is for at most {BRUTE_FORCE_MAX}")
+    best: Fraction | None = None
+    for part in _splits(list(range(1, raw.customers + 1))):
+        for orders in itertools.product(*(itertools.permutations(b) for b in part)):
+            rep = check_routes(raw, orders)
+            if rep.feasible and (best is None or rep.distance_exact < best):
+                best = rep.distance_exact
+    return best
 
 
 def unrounded_total(raw: RawInstance, routes: Sequence[Sequence[int]]) -> float:
