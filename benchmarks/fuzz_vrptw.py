@@ -228,13 +228,17 @@ def _dress(rng: random.Random, lines: list[str]) -> str:
 
 
 def _same(raw: RawInstance, rows: list[Row], cap: int) -> bool:
-    skip = 2 if raw.matrix is not None else 0  # no coordinates in the file: compare the arcs
+    skip = (
+        2 if getattr(raw, "matrix", None) is not None else 0
+    )  # no coordinates in the file: compare the arcs
     got = [(n.x, n.y, n.demand, n.ready, n.due, n.service)[skip:] for n in raw.nodes]
     want = [
         (r[0], r[1], r[2], r[3], r[4], r[5] if k else raw.nodes[0].service)[skip:]
         for k, r in enumerate(rows)
     ]
-    if raw.matrix is not None and [list(r) for r in raw.matrix] != dimacs(rows):
+    if getattr(raw, "matrix", None) is not None and [
+        list(r) for r in getattr(raw, "matrix", None)
+    ] != dimacs(rows):
         return False
     return got == want and raw.capacity == cap
 
@@ -282,7 +286,7 @@ def stage_layout(rng: random.Random, tmp: Path, tally: Counter[str]) -> str | No
         return None
     if not r.feasible:
         return f"no feasible answer, the optimum is {float(best)}: {r.violations[:3]}"
-    if Fraction(r.distance).limit_denominator(10) != best and raw.matrix is None:
+    if Fraction(r.distance).limit_denominator(10) != best and getattr(raw, "matrix", None) is None:
         tally["layout: feasible, above the optimum"] += 1
         return f"feasible {r.distance}, the optimum is {float(best)}"
     tally["layout: solved to the optimum"] += 1
@@ -290,7 +294,7 @@ def stage_layout(rng: random.Random, tmp: Path, tally: Counter[str]) -> str | No
 
 
 DAMAGES: list[tuple[str, Callable[[random.Random, list[str]], list[str]]]] = [
-    ("drop a line", lambda r, ls: [x for k, x in enumerate(ls) if k != r.randrange(len(ls))]),
+    ("drop a line", lambda r, ls: (lambda k: ls[:k] + ls[k + 1 :])(r.randrange(len(ls)))),
     ("double a line", lambda r, ls: (lambda k: ls[: k + 1] + ls[k:])(r.randrange(len(ls)))),
     ("cut the file", lambda r, ls: ls[: r.randrange(len(ls))]),
     ("swap two lines", lambda r, ls: _swap(r, ls)),
