@@ -228,17 +228,14 @@ def _dress(rng: random.Random, lines: list[str]) -> str:
 
 
 def _same(raw: RawInstance, rows: list[Row], cap: int) -> bool:
-    skip = (
-        2 if getattr(raw, "matrix", None) is not None else 0
-    )  # no coordinates in the file: compare the arcs
+    matrix = getattr(raw, "matrix", None)  # (absent before session 8: for the old-code run)
+    skip = 2 if matrix is not None else 0  # no coordinates in the file: compare the arcs
     got = [(n.x, n.y, n.demand, n.ready, n.due, n.service)[skip:] for n in raw.nodes]
     want = [
         (r[0], r[1], r[2], r[3], r[4], r[5] if k else raw.nodes[0].service)[skip:]
         for k, r in enumerate(rows)
     ]
-    if getattr(raw, "matrix", None) is not None and [
-        list(r) for r in getattr(raw, "matrix", None)
-    ] != dimacs(rows):
+    if matrix is not None and [list(r) for r in matrix] != dimacs(rows):
         return False
     return got == want and raw.capacity == cap
 
@@ -253,13 +250,19 @@ def bench(*args: str) -> tuple[int, str, str]:
     return r.exit_code, r.stdout, r.stderr
 
 
-def stage_layout(rng: random.Random, tmp: Path, tally: Counter[str]) -> str | None:
+def written_case(rng: random.Random, tmp: Path) -> tuple[list[Row], int, int | None, Path, str]:
+    """A random instance and its text in a random layout (Solomon's table a quarter of the time
+    when its coordinates are whole), and the path to write it to."""
     rows, cap, veh = instance(rng)
     solo = rng.random() < 0.25 and all(
         r[0].denominator == 1 and r[1].denominator == 1 for r in rows
     )
     path = tmp / ("case.txt" if solo else "case.vrp")
-    text = (solomon if solo else vrplib)(rng, "case", rows, cap, veh)
+    return rows, cap, veh, path, (solomon if solo else vrplib)(rng, "case", rows, cap, veh)
+
+
+def stage_layout(rng: random.Random, tmp: Path, tally: Counter[str]) -> str | None:
+    rows, cap, _veh, path, text = written_case(rng, tmp)
     path.write_bytes(text.encode())
     try:
         raw = read_raw(path)
@@ -344,12 +347,7 @@ def _token(rng: random.Random, ls: list[str]) -> list[str]:
 
 
 def stage_damage(rng: random.Random, tmp: Path, tally: Counter[str]) -> str | None:
-    rows, cap, veh = instance(rng)
-    solo = rng.random() < 0.25 and all(
-        r[0].denominator == 1 and r[1].denominator == 1 for r in rows
-    )
-    path = tmp / ("case.txt" if solo else "case.vrp")
-    text = (solomon if solo else vrplib)(rng, "case", rows, cap, veh)
+    _, _, _, path, text = written_case(rng, tmp)
     name, damage = rng.choice(DAMAGES)
     data = "\n".join(damage(rng, text.replace("\r\n", "\n").split("\n"))).encode()
     if rng.random() < 0.1:
