@@ -1006,6 +1006,8 @@ def bench_vrptw(
     ]
     if missing:
         raise ScenarioError(missing)
+    if sol_out is not None and sol_out.exists() and not sol_out.is_dir():
+        raise usage("--sol-out", f"{sol_out}: exists and is not a folder")
     if check is not None and not check.is_dir() and len(files) != 1:
         raise usage("--check", "a .sol file checks one instance; give a folder for several")
     loaded, problems = [], []
@@ -1054,6 +1056,11 @@ def bench_vrptw(
         )
         for v in r.violations[:10]:
             typer.echo(f"  {v}")
+        if check is not None and r.feasible and r.bks is not None and r.distance < r.bks - 0.05:
+            typer.echo(
+                f"  note: {r.distance:.1f} is below the best-known {r.bks:g}: a new best, or "
+                "a BKS under another distance convention"
+            )
         if len(r.violations) > 10:
             typer.echo(f"  ... {len(r.violations) - 10} more")
     if not json_out and len(loaded) > 1:

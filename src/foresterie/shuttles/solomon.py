@@ -11,6 +11,7 @@ file's numbers, no engine code), not by the engine's own feasibility flag.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import time
 from dataclasses import dataclass
@@ -21,10 +22,11 @@ import numpy as np
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
-from foresterie.shuttles.vrptw_check import SolFile, check_routes, check_sol, read_sol
+from foresterie.shuttles.vrptw_check import SolFile, arc, check_routes, check_sol, read_sol
 from foresterie.shuttles.vrptwfile import RawInstance, read_raw
 
 SCALE = 10  # distances, times and windows in tenths, so truncation to one decimal stays integer
+MAX_SCALE = 10_000  # finer times (hundredths ...) when a file has them; loads scaled up to this
 CONVENTION = "dimacs"  # arcs floor(10 * euclid) / 10, objective total distance
 # Of the limit, kept for what follows the search's deadline: its last iteration (~0.1 s at 800
 # customers under load 8), the independent check and printing the answer.
@@ -55,6 +57,7 @@ class BenchResult:
     read_seconds: float = 0.0
     file: str = ""
     fmt: str = ""
+    convention: str = CONVENTION  # "explicit": the file's own arcs (EDGE_WEIGHT_TYPE EXPLICIT)
 
     @property
     def gap_pct(self) -> float | None:
@@ -63,35 +66,36 @@ class BenchResult:
         return 100.0 * (self.distance - self.bks) / self.bks
 
 
-def reach_problems(raw: RawInstance, dist: np.ndarray) -> list[Problem]:
+def reach_problems(raw: RawInstance) -> list[Problem]:
     """Customers no route can serve within the windows: not reachable before they close, or no
-    way back to the depot before it closes; and a fleet too small for the total demand."""
-    p, e0, l0 = raw.path, _tenths(raw.nodes[0].ready), _tenths(raw.nodes[0].due)
+    way back to the depot before it closes; and a fleet too small for the total demand. Exact,
+    on the checker's arcs (the file's numbers), so no servable customer is refused by rounding."""
+    p, e0, l0 = raw.path, raw.nodes[0].ready, raw.nodes[0].due
     probs: list[Problem] = []
     for c in range(1, len(raw.nodes)):
         nd = raw.nodes[c]
-        go, back = int(dist[0, c]), int(dist[c, 0])
-        start = max(e0 + go, _tenths(nd.ready))
-        if start > _tenths(nd.due):
+        go, back = arc(raw, 0, c), arc(raw, c, 0)
+        start = max(e0 + go, nd.ready)
+        if start > nd.due:
             probs.append(
                 Problem(
                     p,
                     nd.line,
                     "time window",
                     f"{raw.label(c)}: unreachable: leaving the depot "
-                    f"at {e0 / SCALE:g} and driving {go / SCALE:g} arrives at "
-                    f"{start / SCALE:g}, after it closes at {nd.due}",
+                    f"at {_g(e0)} and driving {_g(go)} arrives at "
+                    f"{_g(start)}, after it closes at {_g(nd.due)}",
                 )
             )
-        elif start + _tenths(nd.service) + back > l0:
+        elif start + nd.service + back > l0:
             probs.append(
                 Problem(
                     p,
                     nd.line,
                     "time window",
                     f"{raw.label(c)}: no way back: served from "
-                    f"{start / SCALE:g} for {nd.service}, the depot is {back / SCALE:g} away "
-                    f"and closes at {l0 / SCALE:g}",
+                    f"{_g(start)} for {_g(nd.service)}, the depot is {_g(back)} away "
+                    f"and closes at {_g(l0)}",
                 )
             )
     total = sum((nd.demand for nd in raw.nodes[1:]), Fraction(0))
@@ -100,7 +104,7 @@ def reach_problems(raw: RawInstance, dist: np.ndarray) -> list[Problem]:
             Problem(
                 p,
                 raw.vehicles_line,
-                "VEHICLES",
+                "VEHICLES" if raw.fmt == "vrplib" else "NUMBER",
                 f"{raw.vehicles} vehicle(s) of capacity "
                 f"{raw.capacity} carry at most {raw.vehicles * raw.capacity}, the customers "
                 f"ask for {total}",
@@ -109,50 +113,91 @@ def reach_problems(raw: RawInstance, dist: np.ndarray) -> list[Problem]:
     return probs
 
 
-def _tenths(v: Fraction) -> int:
-    """A time or window in tenths; windows are whole tenths in every benchmark set (rounded)."""
-    return round(v * SCALE)
+def _g(v: Fraction) -> str:
+    return f"{float(v):g}"
 
 
-def distance_matrix(raw: RawInstance) -> np.ndarray:
-    """DIMACS arcs in integer tenths: floor(10 * euclid), a tiny epsilon against float error."""
+def time_scale(raw: RawInstance) -> int:
+    """The engine's integer time unit: tenths (DIMACS arcs are whole tenths, and so are the
+    windows of every benchmark set), finer when the file's times or explicit arcs need it (a
+    window closing at 10.25 is not rounded to 10.2: a route on time by the file stays on time)."""
+    values = [v for nd in raw.nodes for v in (nd.ready, nd.due, nd.service)]
+    if raw.matrix is not None:
+        values += {v for row in raw.matrix for v in row}
+    for scale in (SCALE, 100, 1000, MAX_SCALE):
+        if all((v * scale).denominator == 1 for v in values):
+            return scale
+    return MAX_SCALE  # finer still: rounded the safe way (arcs and services up, closings down)
+
+
+def load_scale(raw: RawInstance) -> int:
+    """Demands and capacity as whole numbers for the engine: 1 unless the file has fractions."""
+    q = math.lcm(raw.capacity.denominator, *(nd.demand.denominator for nd in raw.nodes))
+    return q if q <= MAX_SCALE else 1  # beyond: demands up, the capacity down (safe)
+
+
+def distance_matrix(raw: RawInstance, scale: int = SCALE) -> np.ndarray:
+    """DIMACS arcs in integer units of 1/scale: floor(10 * euclid) * scale / 10, a tiny epsilon
+    against float error; an EXPLICIT instance's arcs rounded up (never shorter than written)."""
+    if raw.matrix is not None:
+        return np.array([[math.ceil(v * scale) for v in row] for row in raw.matrix], dtype=np.int64)
     xy = np.array([[float(nd.x), float(nd.y)] for nd in raw.nodes])
     d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
-    return np.floor(np.sqrt(d2 * (SCALE * SCALE)) + 1e-9).astype(np.int64)
+    tenths = np.floor(np.sqrt(d2 * (SCALE * SCALE)) + 1e-9).astype(np.int64)
+    return tenths * (scale // SCALE)
 
 
-def to_vrp(raw: RawInstance, dist: np.ndarray) -> VRPInstance:
+def to_vrp(raw: RawInstance, dist: np.ndarray, scale: int = SCALE) -> VRPInstance:
+    """The engine's instance: times in units of 1/scale (`time_scale`), loads by `load_scale`."""
     rows: list[list[int]] = dist.tolist()
     n = len(raw.nodes)
-    fleet = raw.vehicles if raw.vehicles is not None else n - 1
+    # more vehicles than customers never helps: a huge VEHICLES / NUMBER costs the engine memory
+    fleet = min(raw.vehicles, n - 1) if raw.vehicles is not None else n - 1
+    q = load_scale(raw)
     return VRPInstance(
         dist=rows,
         dur=rows,
-        demand=[int(math.ceil(nd.demand)) for nd in raw.nodes],
-        # whole tenths in every benchmark set; finer values rounded the safe way for the engine
-        service=[0] + [math.ceil(nd.service * SCALE) for nd in raw.nodes[1:]],
-        tw_early=[math.ceil(nd.ready * SCALE) for nd in raw.nodes],
-        tw_late=[max(math.floor(nd.due * SCALE), math.ceil(nd.ready * SCALE)) for nd in raw.nodes],
-        vehicles=[VehicleSpec(capacity=int(raw.capacity), num_available=fleet)],
+        demand=[math.ceil(nd.demand * q) for nd in raw.nodes],
+        service=[0] + [math.ceil(nd.service * scale) for nd in raw.nodes[1:]],
+        tw_early=[math.ceil(nd.ready * scale) for nd in raw.nodes],
+        tw_late=[max(math.floor(nd.due * scale), math.ceil(nd.ready * scale)) for nd in raw.nodes],
+        vehicles=[VehicleSpec(capacity=math.floor(raw.capacity * q), num_available=fleet)],
     )
 
 
 def read_bks(folder: Path) -> dict[str, tuple[float, int | None]]:
-    """bks.csv beside the instances: instance -> (distance, routes); {} when absent."""
+    """bks.csv beside the instances: instance -> (distance, routes); {} when absent, or when the
+    file is another tool's table (no `instance` and `bks_distance` columns). A row of ours with a
+    distance that is not a finite number > 0, or routes not a whole number, is refused at its row."""
     path = folder / "bks.csv"
     if not path.is_file():
         return {}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError([Problem(str(path), None, "file", "not a UTF-8 text file")]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not {"instance", "bks_distance"} <= set(reader.fieldnames or ()):
+        return {}
     out: dict[str, tuple[float, int | None]] = {}
-    with open(path, encoding="utf-8") as fh:
-        for row, r in enumerate(csv.DictReader(fh), start=2):
-            try:
-                dist = float(r["bks_distance"])
-                routes = int(r["bks_routes"]) if (r.get("bks_routes") or "").strip() else None
-            except (KeyError, TypeError, ValueError):
-                raise ScenarioError(
-                    [Problem(str(path), row, "bks_distance", "not a number (or column missing)")]
-                ) from None
-            out[(r.get("instance") or "").strip()] = (dist, routes)
+    for row, r in enumerate(reader, start=2):
+        try:
+            dist = float(r["bks_distance"] or "")
+            routes = int(r["bks_routes"]) if (r.get("bks_routes") or "").strip() else None
+        except (TypeError, ValueError):
+            dist, routes = math.nan, None
+        if not (math.isfinite(dist) and dist > 0) or (routes is not None and routes < 1):
+            raise ScenarioError(
+                [
+                    Problem(
+                        str(path),
+                        row,
+                        "bks_distance",
+                        "a finite number > 0 expected (and bks_routes a whole number >= 1)",
+                    )
+                ]
+            )
+        out[(r.get("instance") or "").strip()] = (dist, routes)
     return out
 
 
@@ -163,16 +208,19 @@ class Loaded:
     path: Path
     raw: RawInstance
     read_seconds: float
+    # read with the instance, before anything is solved or written (`bks_for`)
+    bks: tuple[float, int | None] | None = None
 
 
 def load(path: Path) -> Loaded:
     """Read and refuse what no solution can serve (ScenarioError, every customer at its line)."""
     t0 = time.perf_counter()
     raw = read_raw(path)
-    probs = reach_problems(raw, distance_matrix(raw))
+    probs = reach_problems(raw)
     if probs:
         raise ScenarioError(probs)
-    return Loaded(path=path, raw=raw, read_seconds=time.perf_counter() - t0)
+    bks = bks_for(path, raw)
+    return Loaded(path=path, raw=raw, read_seconds=time.perf_counter() - t0, bks=bks)
 
 
 def bks_for(path: Path, raw: RawInstance) -> tuple[float, int | None] | None:
@@ -183,7 +231,7 @@ def bks_for(path: Path, raw: RawInstance) -> tuple[float, int | None] | None:
     sol = path.with_suffix(".sol")
     if found is None and sol.is_file():
         ref = read_sol(sol)
-        if ref.cost is not None:
+        if ref.cost is not None and ref.cost > 0:
             return float(ref.cost), len([r for r in ref.routes if r])
     return found
 
@@ -199,11 +247,12 @@ def run(
     """Read (unless `loaded`), solve within `time_limit_s` counting the reading, check apart."""
     t0 = time.perf_counter() - (loaded.read_seconds if loaded else 0.0)
     ld = loaded or load(path)
-    inst = to_vrp(ld.raw, distance_matrix(ld.raw))
+    scale = time_scale(ld.raw)
+    inst = to_vrp(ld.raw, distance_matrix(ld.raw, scale), scale)
     read_s = time.perf_counter() - t0
     budget = max(0.01, time_limit_s - read_s - setup_s(engine, inst.n, read_s) - RESERVE_S)
     sol = get_engine(engine).solve(inst, seed, iterations, budget)
-    return _result(ld.raw, path, engine, sol, t0, read_s)
+    return _result(ld.raw, path, engine, sol, t0, read_s, ld.bks)
 
 
 def setup_s(engine: str, n: int, read_s: float) -> float:
@@ -214,11 +263,16 @@ def setup_s(engine: str, n: int, read_s: float) -> float:
 
 
 def _result(
-    raw: RawInstance, path: Path, engine: str, sol: VRPSolution, t0: float, read_s: float
+    raw: RawInstance,
+    path: Path,
+    engine: str,
+    sol: VRPSolution,
+    t0: float,
+    read_s: float,
+    bks: tuple[float, int | None] | None,
 ) -> BenchResult:
     routes = tuple(r.visits for r in sol.routes if r.visits)
     report = check_routes(raw, routes)
-    bks = bks_for(path, raw)
     return BenchResult(
         instance=path.stem,
         engine=engine,
@@ -235,6 +289,7 @@ def _result(
         read_seconds=read_s,
         file=str(path),
         fmt=raw.fmt,
+        convention=_convention(raw),
     )
 
 
@@ -259,7 +314,11 @@ def run_pyvrp_direct(path: Path, time_limit_s: float, seed: int = 1) -> BenchRes
         for r in res.best.routes()
     )
     sol = VRPSolution(routes=routes, cost=0, feasible=bool(res.best.is_feasible()))
-    return _result(raw, path, "pyvrp-direct", sol, t0, read_s)
+    return _result(raw, path, "pyvrp-direct", sol, t0, read_s, bks_for(path, raw))
+
+
+def _convention(raw: RawInstance) -> str:
+    return "explicit" if raw.matrix is not None else CONVENTION
 
 
 MAX_VIOLATIONS = 50  # listed in a JSON record; `violation_count` has them all
@@ -281,7 +340,7 @@ def record(
         "seed": seed,
         "time_limit_s": time_limit_s,
         "iterations": iterations,
-        "convention": CONVENTION,
+        "convention": r.convention,
         "distance": round(r.distance, 1),
         "routes": r.routes,
         "feasible": r.feasible,
@@ -299,7 +358,7 @@ def check_only(loaded: Loaded, sol: SolFile) -> BenchResult:
     """`bench vrptw --check`: a `.sol` file judged against its instance, nothing solved."""
     t0 = time.perf_counter()
     rep = check_sol(loaded.raw, sol)
-    bks = bks_for(loaded.path, loaded.raw)
+    bks = loaded.bks
     return BenchResult(
         instance=loaded.path.stem,
         engine="check",
@@ -316,4 +375,5 @@ def check_only(loaded: Loaded, sol: SolFile) -> BenchResult:
         read_seconds=loaded.read_seconds,
         file=str(loaded.path),
         fmt=loaded.raw.fmt,
+        convention=_convention(loaded.raw),
     )

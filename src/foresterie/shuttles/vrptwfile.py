@@ -47,27 +47,40 @@ class RawInstance:
     nodes: tuple[Node, ...]
     capacity_line: int
     vehicles_line: int | None
+    ids: tuple[int, ...] = ()  # the file's node id of each position (VRPLIB); () = 0, 1, 2 ...
+    # EDGE_WEIGHT_TYPE EXPLICIT: the file's arc values by position (depot first), exact, used as
+    # written; None: EUC_2D on the coordinates under the DIMACS truncation
+    matrix: tuple[tuple[Fraction, ...], ...] | None = None
 
     @property
     def customers(self) -> int:
         return len(self.nodes) - 1
 
     def label(self, c: int) -> str:
-        """Customer c as a message names it: VRPLIB files number it c + 1 (the depot is 1)."""
+        """Customer c as a message names it, with its node id in the file when that differs."""
         if c == 0:
             return "the depot"
-        return f"customer {c} (node {c + 1})" if self.fmt == "vrplib" else f"customer {c}"
+        if self.fmt == "vrplib":
+            return f"customer {c} (node {self.ids[c] if self.ids else c + 1})"
+        return f"customer {c}"
 
 
 def _bad(path: Path | str, line: int | None, field: str, message: str) -> ScenarioError:
     return ScenarioError([Problem(str(path), line, field, message)])
 
 
+# A decimal number as benchmark files write them; the exponent bounded (Fraction("1e999999999")
+# would build a billion-digit integer) and so is the value (arcs and times stay int64 in tenths).
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$")
+LIMIT = 10**8
+
+
 def _num(path: Path, line: int, field: str, token: str) -> Fraction:
-    try:
-        value = Fraction(token)
-    except (ValueError, ZeroDivisionError):
-        raise _bad(path, line, field, f"{token!r} is not a number") from None
+    if not _NUMBER.match(token):
+        raise _bad(path, line, field, f"{token[:20]!r} is not a number")
+    value = Fraction(token)
+    if abs(value) > LIMIT:
+        raise _bad(path, line, field, f"{token[:20]}: beyond {LIMIT:.0e}, not a VRPTW value")
     return value
 
 
@@ -81,15 +94,19 @@ def _int(path: Path, line: int, field: str, token: str) -> int:
 def read_raw(path: Path) -> RawInstance:
     """Read a VRPLIB or Solomon-table VRPTW file; bad input raises ScenarioError (file:line)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _bad(path, None, "file", "not a UTF-8 text file") from None
+    if "\0" in text:
+        raise _bad(path, text[: text.index("\0")].count("\n") + 1, "file", "binary, not text")
     lines = [(i + 1, ln.strip()) for i, ln in enumerate(text.splitlines())]
-    lines = [(i, ln) for i, ln in lines if ln]
+    lines = [(i, ln) for i, ln in lines if ln and not ln.startswith("#")]
     if not lines:
         raise _bad(path, None, "file", "empty: not a VRPTW instance")
-    keys = ("NAME", "TYPE", "DIMENSION", "COMMENT", "CAPACITY", "VEHICLES")
-    if any(ln.upper().startswith(keys) and ":" in ln for _, ln in lines[:5]):
+    if any(
+        ((m := _HEADER.match(ln)) and m.group(1).upper() in _KEYS) or _section(ln)
+        for _, ln in lines[:10]
+    ):
         raw = _read_vrplib(path, lines)
     elif any(ln.upper().startswith("VEHICLE") for _, ln in lines[:6]):
         raw = _read_solomon(path, lines)
@@ -111,37 +128,64 @@ _SECTIONS = {
     "DEMAND_SECTION": ("demand",),
     "TIME_WINDOW_SECTION": ("ready", "due"),
     "SERVICE_TIME_SECTION": ("service",),
+    "DISPLAY_DATA_SECTION": ("x", "y"),  # drawing only: read for its shape, not used
 }
-_HEADER = re.compile(r"^([A-Z_]+)\s*:\s*(.*)$", re.IGNORECASE)
+_FREE = ("DEPOT_SECTION", "EDGE_WEIGHT_SECTION")  # numbers in any layout, not one row per node
+_KEYS = {
+    "NAME",
+    "TYPE",
+    "COMMENT",
+    "DIMENSION",
+    "CAPACITY",
+    "VEHICLES",
+    "SERVICE_TIME",
+    "EDGE_WEIGHT_TYPE",
+    "EDGE_WEIGHT_FORMAT",
+    "DISPLAY_DATA_TYPE",
+    "NODE_COORD_TYPE",
+}
+_HEADER = re.compile(r"^([A-Za-z_]+)\s*:\s*(.*)$")
+_FORMATS = ("FULL_MATRIX", "LOWER_ROW", "UPPER_ROW", "LOWER_DIAG_ROW", "UPPER_DIAG_ROW")
+
+
+def _section(ln: str) -> str | None:
+    word = ln.split()[0].rstrip(":").upper()
+    return word if word.endswith("_SECTION") else None
 
 
 def _read_vrplib(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
     head: dict[str, tuple[int, str]] = {}
     cols: dict[str, dict[int, tuple[int, list[str]]]] = {}
-    depots: list[tuple[int, int]] = []
+    free: dict[str, list[tuple[int, str]]] = {}
     section: str | None = None
     for i, ln in lines:
-        word = ln.split()[0].upper()
-        if word == "EOF":
+        if ln.upper() == "EOF":
             break
-        if word.endswith("_SECTION"):
-            if word not in _SECTIONS and word != "DEPOT_SECTION":
-                raise _bad(path, i, word, "section not supported for VRPTW (EUC_2D coordinates)")
-            if word in cols or (word == "DEPOT_SECTION" and depots):
+        if word := _section(ln):
+            if word not in _SECTIONS and word not in _FREE:
+                raise _bad(path, i, word, "section not supported for VRPTW")
+            if word in cols or word in free:
                 raise _bad(path, i, word, "section given twice")
             section = word
-            if word != "DEPOT_SECTION":
+            if word in _FREE:
+                free[word] = []
+            else:
                 cols[word] = {}
-            continue
-        m = _HEADER.match(ln)
-        if m and section is None:
-            head[m.group(1).upper()] = (i, m.group(2).strip())
+            rest = ln.split(None, 1)[1:]  # `DEPOT_SECTION : 1` on one line, as some tools write
+            ln = rest[0].lstrip(":").strip() if rest else ""
+            if not ln:
+                continue
+        if m := _HEADER.match(ln):  # a header may follow the sections (rows never hold a colon)
+            key = m.group(1).upper()
+            if key in head and key != "COMMENT":
+                raise _bad(path, i, key, f"given twice (line {head[key][0]} and here)")
+            head[key] = (i, m.group(2).strip())
+            section = None
             continue
         if section is None:
             raise _bad(path, i, "header", f"{ln[:40]!r} is not KEY : VALUE")
-        if section == "DEPOT_SECTION":
-            for tok in ln.split():
-                depots.append((i, _int(path, i, "DEPOT_SECTION", tok)))
+        if section in _FREE:
+            free[section] += [(i, tok) for tok in ln.split()]
             continue
         toks = ln.split()
         want = len(_SECTIONS[section])
@@ -158,14 +202,14 @@ def _read_vrplib(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
         if node in cols[section]:
             raise _bad(path, i, section, f"node {node} given twice")
         cols[section][node] = (i, toks[1:])
-    return _vrplib_instance(path, head, cols, depots, lines[-1][0])
+    return _vrplib_instance(path, head, cols, free, lines[-1][0])
 
 
 def _vrplib_instance(
     path: Path,
     head: dict[str, tuple[int, str]],
     cols: dict[str, dict[int, tuple[int, list[str]]]],
-    depots: list[tuple[int, int]],
+    free: dict[str, list[tuple[int, str]]],
     last: int,
 ) -> RawInstance:
     def need(key: str) -> tuple[int, str]:
@@ -176,9 +220,13 @@ def _vrplib_instance(
     tline, kind = need("TYPE")
     if kind.upper() not in ("VRPTW", "CVRPTW"):
         raise _bad(path, tline, "TYPE", f"{kind!r}: only VRPTW / CVRPTW instances are benched")
-    ewt = head.get("EDGE_WEIGHT_TYPE", (None, "EUC_2D"))
-    if ewt[1].upper() != "EUC_2D":
-        raise _bad(path, ewt[0], "EDGE_WEIGHT_TYPE", f"{ewt[1]!r}: only EUC_2D is supported")
+    eline, ewt = head.get("EDGE_WEIGHT_TYPE", (None, "EUC_2D"))
+    explicit = ewt.upper() == "EXPLICIT"
+    if ewt.upper() not in ("EUC_2D", "EXPLICIT"):
+        raise _bad(path, eline, "EDGE_WEIGHT_TYPE", f"{ewt!r}: only EUC_2D or EXPLICIT")
+    if "EDGE_WEIGHT_SECTION" in free and not explicit:
+        where = free["EDGE_WEIGHT_SECTION"][0][0] if free["EDGE_WEIGHT_SECTION"] else last
+        raise _bad(path, where, "EDGE_WEIGHT_SECTION", f"given, but EDGE_WEIGHT_TYPE is {ewt}")
     dline, dim_s = need("DIMENSION")
     dim = _int(path, dline, "DIMENSION", dim_s)
     if dim < 2:
@@ -195,42 +243,54 @@ def _vrplib_instance(
     if "SERVICE_TIME" in head:
         sline, svc_s = head["SERVICE_TIME"]
         service_all = _num(path, sline, "SERVICE_TIME", svc_s)
-    for sec in ("NODE_COORD_SECTION", "DEMAND_SECTION", "TIME_WINDOW_SECTION"):
-        if sec not in cols:
+        if service_all < 0:
+            raise _bad(path, sline, "SERVICE_TIME", f"{svc_s}: negative")
+    required = ["DEMAND_SECTION", "TIME_WINDOW_SECTION"]
+    required.insert(0, "EDGE_WEIGHT_SECTION" if explicit else "NODE_COORD_SECTION")
+    for sec in required:
+        if sec not in cols and sec not in free:
             raise _bad(path, last, sec, "missing")
+    ref = "DEMAND_SECTION"  # the node ids every other section must list
+    ids = sorted(cols[ref])
+    every = set().union(*cols.values())
     for sec, rows in cols.items():
-        extra = sorted(set(rows) - set(range(1, dim + 1)))
-        if extra:
-            raise _bad(
-                path, rows[extra[0]][0], sec, f"node {extra[0]} outside 1..{dim} (DIMENSION)"
-            )
         if len(rows) != dim:
-            gone = min(set(range(1, dim + 1)) - set(rows))
+            gone = sorted(every - set(rows))[:1] if len(every) <= dim else []
             raise _bad(
                 path,
-                max(i for i, _ in rows.values()),
+                max((i for i, _ in rows.values()), default=last),
                 sec,
-                f"{len(rows)} nodes, DIMENSION says {dim} (node {gone} missing)",
+                f"{len(rows)} nodes, DIMENSION says {dim}"
+                + (f" (node {gone[0]} missing)" if gone else ""),
             )
-    ids = [d for _, d in depots if d != -1]
-    if ids != [1]:
-        where = depots[0][0] if depots else last
-        raise _bad(path, where, "DEPOT_SECTION", f"{ids or 'none'}: one depot, node 1, expected")
+    for sec, rows in cols.items():
+        if set(rows) != set(ids):
+            odd = min(set(rows) ^ set(ids))
+            where = rows[odd][0] if odd in rows else cols[ref][odd][0]
+            lacks = sec if odd not in rows else ref
+            raise _bad(path, where, lacks, f"node {odd} missing (listed in another section)")
+    depot = _depot(path, free.get("DEPOT_SECTION"), ids[0], set(ids), last)
+    order = [depot] + [k for k in ids if k != depot]  # positions: the depot, then by node id
     nodes = []
-    for k in range(1, dim + 1):
-        _, (x, y) = cols["NODE_COORD_SECTION"][k]
+    for k in order:
+        x, y = Fraction(0), Fraction(0)
+        if "NODE_COORD_SECTION" in cols:
+            ci, (xs, ys) = cols["NODE_COORD_SECTION"][k]
+            x, y = (
+                _num(path, ci, "NODE_COORD_SECTION", xs),
+                _num(path, ci, "NODE_COORD_SECTION", ys),
+            )
         di, (d,) = cols["DEMAND_SECTION"][k]
         ti, (e, late) = cols["TIME_WINDOW_SECTION"][k]
         if "SERVICE_TIME_SECTION" in cols:
             si, (s,) = cols["SERVICE_TIME_SECTION"][k]
             svc = _num(path, si, "SERVICE_TIME_SECTION", s)
         else:
-            svc = Fraction(0) if k == 1 else service_all
-        ci = cols["NODE_COORD_SECTION"][k][0]
+            svc = Fraction(0) if k == depot else service_all
         nodes.append(
             Node(
-                x=_num(path, ci, "NODE_COORD_SECTION", x),
-                y=_num(path, ci, "NODE_COORD_SECTION", y),
+                x=x,
+                y=y,
                 demand=_num(path, di, "DEMAND_SECTION", d),
                 ready=_num(path, ti, "TIME_WINDOW_SECTION", e),
                 due=_num(path, ti, "TIME_WINDOW_SECTION", late),
@@ -239,6 +299,11 @@ def _vrplib_instance(
                 demand_line=di,
             )
         )
+    matrix = None
+    if explicit:
+        full = _edge_weights(path, head, free["EDGE_WEIGHT_SECTION"], dim, last)
+        at = [ids.index(k) for k in order]
+        matrix = tuple(tuple(full[a][b] for b in at) for a in at)
     name = head.get("NAME", (0, path.stem))[1] or path.stem
     return RawInstance(
         name=name,
@@ -249,11 +314,70 @@ def _vrplib_instance(
         nodes=tuple(nodes),
         capacity_line=cline,
         vehicles_line=vline,
+        ids=tuple(order),
+        matrix=matrix,
     )
 
 
+def _depot(
+    path: Path, toks: list[tuple[int, str]] | None, first: int, ids: set[int], last: int
+) -> int:
+    """The one depot of DEPOT_SECTION (ended by -1, or not); the first node without the section."""
+    if toks is None:
+        return first
+    found: list[tuple[int, int]] = []
+    for i, tok in toks:
+        d = _int(path, i, "DEPOT_SECTION", tok)
+        if d == -1:
+            break
+        found.append((i, d))
+    if len(found) != 1:
+        where = found[1][0] if len(found) > 1 else (toks[0][0] if toks else last)
+        listed = [d for _, d in found] or "none"
+        raise _bad(path, where, "DEPOT_SECTION", f"{listed}: one depot expected")
+    i, d = found[0]
+    if d not in ids:
+        raise _bad(path, i, "DEPOT_SECTION", f"node {d} is not a node of the instance")
+    return d
+
+
+def _edge_weights(
+    path: Path, head: dict[str, tuple[int, str]], toks: list[tuple[int, str]], n: int, last: int
+) -> list[list[Fraction]]:
+    """EDGE_WEIGHT_SECTION as an n x n matrix in node-id order (FULL_MATRIX or a triangle)."""
+    fline, fmt = head.get("EDGE_WEIGHT_FORMAT", (None, "FULL_MATRIX"))
+    fmt = fmt.upper()
+    if fmt not in _FORMATS:
+        raise _bad(path, fline, "EDGE_WEIGHT_FORMAT", f"{fmt!r}: one of {', '.join(_FORMATS)}")
+    diag, lower = "DIAG" in fmt, fmt.startswith("LOWER")
+
+    def kept(a: int, b: int) -> bool:  # the cells the format lists, row by row
+        if fmt == "FULL_MATRIX":
+            return True
+        return (b < a if lower else b > a) or (diag and a == b)
+
+    cells = [(a, b) for a in range(n) for b in range(n) if kept(a, b)]
+    if len(toks) != len(cells):
+        where = toks[-1][0] if toks else last
+        raise _bad(
+            path,
+            where,
+            "EDGE_WEIGHT_SECTION",
+            f"{len(toks)} values, {fmt} of {n} nodes needs {len(cells)}",
+        )
+    full = [[Fraction(0)] * n for _ in range(n)]
+    for (a, b), (i, tok) in zip(cells, toks, strict=True):
+        v = _num(path, i, "EDGE_WEIGHT_SECTION", tok)
+        if v < 0:
+            raise _bad(path, i, "EDGE_WEIGHT_SECTION", f"{tok}: a negative distance")
+        full[a][b] = v
+        if fmt != "FULL_MATRIX":
+            full[b][a] = v
+    return full
+
+
 def _read_solomon(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
-    name = lines[0][1]
+    name = path.stem if lines[0][1].upper().startswith("VEHICLE") else lines[0][1]
     k = 1
     while k < len(lines) and not lines[k][1].upper().startswith("NUMBER"):
         k += 1
@@ -334,11 +458,11 @@ def _check_values(raw: RawInstance) -> None:
             )
         if nd.demand < 0:
             probs.append(Problem(p, nd.demand_line, "demand", f"{who}: {nd.demand} is negative"))
-        if nd.service < 0 or nd.ready < 0:
+        if nd.ready < 0:
+            probs.append(Problem(p, nd.line, "time window", f"{who}: opens at {nd.ready} < 0"))
+        if nd.service < 0:
             probs.append(
-                Problem(
-                    p, nd.line, "time window", f"{who}: service time and ready time must be >= 0"
-                )
+                Problem(p, nd.line, "service time", f"{who}: service time {nd.service} < 0")
             )
         if c and nd.demand > raw.capacity > 0:
             probs.append(
