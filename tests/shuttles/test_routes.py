@@ -525,3 +525,21 @@ def test_a_search_started_from_a_known_solution_keeps_at_least_its_riders() -> N
     assert runs[0] == runs[1]
     served = sum(k + 4 for k in (1, 2, 3) if k in runs[0].served())
     assert len(runs[0].routes) <= 1 and served >= 7
+
+
+def test_the_route_searches_ask_the_engine_for_the_shuttles_neighbourhood(monkeypatch) -> None:
+    import foresterie.shuttles.routes as routes
+
+    asked = []
+    real = get_engine("pyvrp")
+
+    class Spy:
+        name = "pyvrp"
+
+        def solve(self, *a, **k):  # type: ignore[no-untyped-def]
+            asked.append(a[6] if len(a) > 6 else k.get("neighbours"))
+            return real.solve(*a, **k)
+
+    monkeypatch.setattr(routes, "get_engine", lambda name: Spy())
+    sp = run([farm("F1")], {"F1": 12}, [vehicle("V1", "A", seats=8)], {("A", "F1"): 10})
+    assert sp.trips and asked and set(asked) == {routes.NEIGHBOURS}
