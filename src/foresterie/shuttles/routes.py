@@ -371,9 +371,10 @@ class _SequenceJob:
 
 
 # How many nearest loads each load's moves try in a route search (PyVRP's default is 50, about
-# every load of a foresteria-day): with 12 the searches take half the CPU, and puglia-2027
-# serves 834 more worker-days for 1.1 % more vehicle-km than with the default (50, 20, 15, 12
-# and 10 measured: benchmarks/RESULTS.md, session 8). The VRPTW benches keep PyVRP's default.
+# every load of a foresteria-day): with 12 the searches take half the CPU; puglia-2027 serves
+# 834 more worker-days for 1.1 % more vehicle-km than with the default, puglia-2026 303 fewer
+# for 0.4 % fewer (50, 20, 15, 12 and 10 measured: benchmarks/RESULTS.md, session 8). The VRPTW
+# benches keep PyVRP's default.
 NEIGHBOURS: Final = 12
 
 
