@@ -5,15 +5,19 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import pytest
+
 from foresterie.scenario.model import Vehicle
 from foresterie.shuttles import chaining
 from foresterie.shuttles.chaining import (
     Chaining,
     Needed,
     TripSlot,
+    _built_at_bounds,
     _chain_trips,
     _counts_for_cost,
     _crowds,
+    _fixed_floor,
     _hint_feasible,
     _memo,
     chain_trips,
@@ -221,6 +225,62 @@ def levels(trips: list[TripSlot], fleet: list[Vehicle], r: Chaining) -> tuple[in
     left = sum(t.load for t in trips if not r.vehicle_of[t.key])
     fixed = sum(round(by_id[v].fixed_cost_eur_per_day * 100) for v in {v.id for _, v in on})
     return left, fixed, sum(chaining._km_cost(t, v) for t, v in on)
+
+
+def test_a_day_first_fit_runs_at_every_bound_is_proven_without_the_model(monkeypatch) -> None:
+    # Two vans' worth of work: A and C overlap, B follows A after the turnaround. Two vans are
+    # the fewest (A and C share minutes), every trip is on a van (the cheapest per km), nothing
+    # slides: first fit meets every bound, so the model is never built.
+    trips = [slot("A", 360, 420, 6), slot("B", 425, 480, 5), slot("C", 400, 460, 7)]
+    fleet = [vehicle(f"V{k}", "F", seats=9, fixed=90.0, per_km=0.35) for k in range(3)]
+    fleet.append(vehicle("BUS", "F", seats=28, fixed=115.0, per_km=0.7))
+    monkeypatch.setattr(chaining, "_lexicographic", lambda *a: pytest.fail("model solved"))
+    r = _chain_trips(trips, fleet, TURNAROUND, 1, 5.0)
+    assert r.optimal and r.vehicles_used == 2
+    assert r.vehicle_of == {"A": "V0", "B": "V0", "C": "V1"}
+    assert r.shift == {"A": 0, "B": 0, "C": 0}
+    assert _fixed_floor(trips, fleet, TURNAROUND) == 2 * 9000
+
+
+def test_a_day_that_needs_a_slide_or_leaves_riders_goes_to_the_model() -> None:
+    # B must slide 5 min to share A's van: first fit (no slides) takes a second van, above the
+    # one-van floor (their cores do not meet). A trip too big for the fleet, or worth nothing
+    # (it could be left to save km), leaves riders left without a bound.
+    van = [vehicle("V1", "F", seats=9), vehicle("V2", "F", seats=9)]
+    slid = [slot("A", 360, 420, 6), slot("B", 420, 470, 6, lo=0, hi=10)]
+    assert _fixed_floor(slid, van, TURNAROUND) == round(van[0].fixed_cost_eur_per_day * 100)
+    assert _built_at_bounds(slid, van, TURNAROUND) is None
+    assert _built_at_bounds([slot("A", 360, 420, 12)], van, TURNAROUND) is None
+    assert _built_at_bounds([slot("A", 360, 420, 0)], van, TURNAROUND) is None
+    assert _built_at_bounds([slot("A", 360, 420, 3)], van, TURNAROUND) is not None
+
+
+def test_a_chaining_built_at_the_bounds_has_the_models_levels_on_random_days(monkeypatch) -> None:
+    # Random days (slides, duty limits, two sizes, fleets from short to ample): wherever a
+    # chaining is built without the model, the model solved to proof reaches the same riders
+    # left, fixed cost and km, and slides no less.
+    built = 0
+    for day in range(40):
+        rng = random.Random(500 + day)
+        trips = []
+        for k in range(rng.randrange(3, 11)):
+            d, span = rng.randrange(300, 900, 5), rng.randrange(30, 150)
+            lo, hi = -rng.choice([0, 0, 10]), rng.choice([0, 0, 15])
+            trips.append(slot(f"T{k}", d, d + span, rng.choice([3, 6, 8, 12, 20]), lo, hi))
+        fleet = [vehicle(f"B{k}", "F", seats=28, fixed=115.0, per_km=0.7, duty=400) for k in "12"]
+        n_vans = rng.randrange(0, 4)
+        fleet += [vehicle(f"V{k}", "F", seats=8, fixed=90.0, per_km=0.35) for k in range(n_vans)]
+        quick = _built_at_bounds(trips, fleet, TURNAROUND)
+        if quick is None:
+            continue
+        built += 1
+        with monkeypatch.context() as mp:
+            mp.setattr(chaining, "_built_at_bounds", lambda *a: None)
+            exact = _chain_trips(trips, fleet, TURNAROUND, 1, 10.0)
+        assert exact.optimal and quick.optimal, day
+        assert levels(trips, fleet, quick) == levels(trips, fleet, exact), day
+        assert sum(map(abs, quick.shift.values())) <= sum(map(abs, exact.shift.values())), day
+    assert 5 <= built < 40  # some days are built, some need the model
 
 
 def test_vehicles_needed_on_a_hand_made_day() -> None:

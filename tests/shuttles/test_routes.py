@@ -8,16 +8,18 @@ from datetime import date
 import pytest
 
 from foresterie.shuttles.chaining import TripSlot, chain_trips
-from foresterie.shuttles.engines import get_engine
+from foresterie.shuttles.engines import VRPRoute, VRPSolution, get_engine
 from foresterie.shuttles.routes import (
     NEEDED_FAST_MAX_TRIPS,
     TO_FARM,
     TO_FORESTERIA,
+    _clipped,
     _context,
     _DayService,
     _fill_idle,
     _instance,
     _Pattern,
+    _solve_patterns,
     _vehicles_needed,
     plan_shuttles,
     rider_waits,
@@ -469,3 +471,75 @@ def test_room_left_on_the_fleet_carries_the_riders_left_behind() -> None:
     # A van whose duty cannot hold a morning and an evening trip of 40 min each: no room.
     tight = [replace(fleet[0], max_duty_min=60)]
     assert _fill_idle(ctx, DAY, "A", empty, reach, tight) is empty
+
+
+def test_routes_for_the_real_fleet_start_from_the_days_routes_cut_to_the_fleet() -> None:
+    # Loads of 9 seats at most: F1's 20 riders are nodes 1-3 (9, 9, 2), F2's 5 node 4, F3's 9
+    # node 5. Two vans: the two routes carrying the most seats are kept (11, then the first 9).
+    p = _Pattern(
+        foresteria_id="A",
+        direction=TO_FARM,
+        demand=(("F1", 20, 300, 360), ("F2", 5, 300, 360), ("F3", 9, 300, 360)),
+        seats=((9, 9000, 35),),
+        counts=(2,),
+    )
+    planned = VRPSolution(
+        routes=(VRPRoute(0, (1,)), VRPRoute(0, (2, 3)), VRPRoute(0, (4,)), VRPRoute(0, (5,))),
+        cost=0,
+        feasible=True,
+    )
+    assert _clipped(planned, p) == VRPSolution(
+        routes=(VRPRoute(0, (2, 3)), VRPRoute(0, (1,))), cost=0, feasible=True
+    )
+    assert _clipped(planned, replace(p, counts=(0,))) is None
+
+
+def test_a_search_started_from_a_known_solution_keeps_at_least_its_riders() -> None:
+    # Three farms 40 min apart from each other, one van: routes as planned take three vans; the
+    # real fleet's search, started from them cut to one van and given a single iteration, serves
+    # at least that van's riders, and the same answer twice.
+    farms = [farm(f"F{k}", "06:00", "14:00") for k in (1, 2, 3)]
+    minutes = {("F1", "F2"): 40, ("F1", "F3"): 40, ("F2", "F3"): 40}
+    ws = [
+        worker(f"F{k}-{i}", "2026-07-06", "2026-07-07", farm_id=f"F{k}")
+        for k in (1, 2, 3)
+        for i in range(k + 4)
+    ]
+    sc = scenario([foresteria("A", men=99)], farms, ws, [vehicle("V1", "A", seats=9)])
+    m = matrix(minutes, ["A", "F1", "F2", "F3"])
+    plain = _Pattern(
+        foresteria_id="A",
+        direction=TO_FARM,
+        demand=tuple((f"F{k}", k + 4, 300, 360) for k in (1, 2, 3)),
+        seats=((9, 16000, 40),),
+    )
+    planned = _solve_patterns(sc, m, [plain], 1, None)[plain]
+    assert len(planned.routes) == 3
+    limited = replace(plain, counts=(1,))
+    start = _clipped(planned, limited)
+    assert start is not None and start.routes == (VRPRoute(0, (3,)),)  # F3's 7 riders
+    runs = [
+        _solve_patterns(sc, m, [limited], 1, None, budget=0.001, starts={limited: planned})[limited]
+        for _ in range(2)
+    ]
+    assert runs[0] == runs[1]
+    served = sum(k + 4 for k in (1, 2, 3) if k in runs[0].served())
+    assert len(runs[0].routes) <= 1 and served >= 7
+
+
+def test_the_route_searches_ask_the_engine_for_the_shuttles_neighbourhood(monkeypatch) -> None:
+    import foresterie.shuttles.routes as routes
+
+    asked = []
+    real = get_engine("pyvrp")
+
+    class Spy:
+        name = "pyvrp"
+
+        def solve(self, *a, **k):  # type: ignore[no-untyped-def]
+            asked.append(a[6] if len(a) > 6 else k.get("neighbours"))
+            return real.solve(*a, **k)
+
+    monkeypatch.setattr(routes, "get_engine", lambda name: Spy())
+    sp = run([farm("F1")], {"F1": 12}, [vehicle("V1", "A", seats=8)], {("A", "F1"): 10})
+    assert sp.trips and asked and set(asked) == {routes.NEIGHBOURS}

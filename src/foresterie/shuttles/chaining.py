@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from itertools import product
 
 from ortools.sat.python import cp_model
 
@@ -88,6 +89,9 @@ def _chain_trips(
 ) -> Chaining:
     if not trips:
         return Chaining(vehicle_of={}, shift={}, vehicles_used=0, optimal=True)
+    built = _built_at_bounds(trips, vehicles, turnaround_min)
+    if built is not None:
+        return built
     m = cp_model.CpModel()
     offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
     moved = []
@@ -227,6 +231,109 @@ def _first_fit(
             out.add((ti, vi))
             break
     return out
+
+
+# Vehicle orders the constructive chainings try (`_built_at_bounds`): (vehicle, already used).
+_ORDERS: tuple[Callable[[Vehicle, bool], tuple], ...] = (
+    lambda v, used: (),  # the fleet's order
+    lambda v, used: (not used, round(v.cost_eur_per_km * 100), v.fixed_cost_eur_per_day),
+    lambda v, used: (round(v.cost_eur_per_km * 100), not used, v.fixed_cost_eur_per_day),
+    lambda v, used: (not used, v.seats),
+)
+# Above this many vehicle multisets the fixed-cost bound is not enumerated (no shortcut).
+_MAX_MIXES = 20_000
+
+
+def _built_at_bounds(
+    trips: list[TripSlot], vehicles: list[Vehicle], turnaround_min: int
+) -> Chaining | None:
+    """A chaining found without search that is provably what the exact model would reach on
+    every level, or None. A few first-fit chainings (trips by departure at their natural times,
+    each to the first vehicle in one of `_ORDERS` with seats, duty and time free) are compared
+    with lower bounds: riders left 0 (every trip has a positive weight); fixed cost at least the
+    cheapest set of vehicles with, for each seat size, as many vehicles of that size or more as
+    trips needing it have cores sharing a minute (`_crowds`' cores: such trips overlap wherever
+    they slide); km at least each trip on its cheapest allowed vehicle; minutes slid 0. The
+    first lexicographically least chaining meeting all four is optimal (the model can do no
+    better on any level) and is returned as proven. Ties between equally good chainings may be
+    broken otherwise than CP-SAT would, and slides may be fewer than its tie-break's."""
+    if any((t.value or t.load) <= 0 for t in trips):
+        return None  # a trip worth nothing may be left to save km: riders left is no bound
+    allowed = [
+        [v for v in vehicles if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
+        for t in trips
+    ]
+    if not all(allowed):
+        return None
+    floor = (0, _fixed_floor(trips, vehicles, turnaround_min), 0, 0)
+    if floor[1] is None:
+        return None
+    km_floor = sum(min(_km_cost(t, v) for v in ok) for t, ok in zip(trips, allowed, strict=True))
+    order = sorted(range(len(trips)), key=lambda k: (trips[k].depart, trips[k].key))
+    for rank in _ORDERS:
+        busy: dict[str, list[tuple[int, int]]] = {}
+        duty: dict[str, int] = {}
+        of: dict[str, str | None] = {}
+        for ti in order:
+            t = trips[ti]
+            span = (t.depart, t.ret + turnaround_min)
+            for v in sorted(allowed[ti], key=lambda v: rank(v, v.id in busy)):
+                if duty.get(v.id, 0) + t.ret - t.depart > v.max_duty_min:
+                    continue
+                if any(span[0] < b and a < span[1] for a, b in busy.get(v.id, [])):
+                    continue
+                busy.setdefault(v.id, []).append(span)
+                duty[v.id] = duty.get(v.id, 0) + t.ret - t.depart
+                of[t.key] = v.id
+                break
+            else:
+                break  # a trip left: riders left above 0
+        if len(of) < len(trips):
+            continue
+        by_id = {v.id: v for v in vehicles}
+        fixed = sum(round(by_id[u].fixed_cost_eur_per_day * 100) for u in busy)
+        km = sum(_km_cost(t, by_id[str(of[t.key])]) for t in trips)
+        if fixed == floor[1] and km == km_floor:
+            return Chaining(
+                vehicle_of=dict(of),
+                shift={t.key: 0 for t in trips},
+                vehicles_used=len(busy),
+                optimal=True,
+            )
+    return None
+
+
+def _fixed_floor(trips: list[TripSlot], vehicles: list[Vehicle], turnaround_min: int) -> int | None:
+    """The least fixed cost (cents) of vehicles that can run every trip as far as their seats
+    and the trips' cores allow (see `_built_at_bounds`); None if too many mixes to enumerate."""
+    seats = sorted({v.seats for v in vehicles})
+    need: dict[int, int] = {}
+    for k, s in enumerate(seats):
+        below = seats[k - 1] if k else -1
+        cores = [
+            (t.depart + t.shift_hi, t.ret + turnaround_min + t.shift_lo)
+            for t in trips
+            if t.load > below
+        ]
+        need[s] = max((sum(1 for a, b in cores if a <= x < b) for x, _ in cores), default=0)
+    kinds: dict[tuple[int, int], int] = {}
+    for v in vehicles:
+        kind = (v.seats, round(v.fixed_cost_eur_per_day * 100))
+        kinds[kind] = kinds.get(kind, 0) + 1
+    mixes = 1
+    for n in kinds.values():
+        mixes *= n + 1
+    if mixes > _MAX_MIXES:
+        return None
+    best: int | None = None
+    for counts in product(*(range(n + 1) for n in kinds.values())):
+        if all(
+            sum(c for (size, _), c in zip(kinds, counts, strict=True) if size >= s) >= need[s]
+            for s in seats
+        ):
+            cost = sum(cents * c for (_, cents), c in zip(kinds, counts, strict=True))
+            best = cost if best is None else min(best, cost)
+    return best
 
 
 def _km_cost(t: TripSlot, v: Vehicle) -> int:

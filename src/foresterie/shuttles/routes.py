@@ -333,6 +333,19 @@ def _warm(
     return VRPSolution(routes=tuple(routes), cost=0, feasible=True) if routes else None
 
 
+def _clipped(sol: VRPSolution, p: _Pattern) -> VRPSolution | None:
+    """A solution of `p`'s nodes without vehicle counts cut to `p.counts`: of each vehicle type,
+    the routes carrying the most seats (ties: the first), the others' loads left unserved."""
+    counts = p.counts or ()
+    demand = [0] + [c for _, r, _, _ in p.demand for c in _chunks(r, max(s for s, _, _ in p.seats))]
+    kept: list[VRPRoute] = []
+    for k, n in enumerate(counts):
+        mine = [r for r in sol.routes if r.vehicle_type == k]
+        mine.sort(key=lambda r: -sum(demand[v] for v in r.visits))
+        kept += mine[:n]
+    return VRPSolution(routes=tuple(kept), cost=0, feasible=True) if kept else None
+
+
 def _node_farms(p: _Pattern) -> list[str]:
     max_seats = max(s for s, _, _ in p.seats)
     return [p.foresteria_id] + [f for f, r, _, _ in p.demand for _ in _chunks(r, max_seats)]
@@ -352,6 +365,17 @@ class _SequenceJob:
     iterations: int
     patience: int
     time_limit_s: float  # safety net only; the iteration budgets decide the result
+    # Per pattern, a known solution of the same nodes to start from instead of the day before's
+    # (a short day's routes for the real fleet start from its routes as planned, `_clipped`).
+    starts: dict[_Pattern, VRPSolution] | None = None
+
+
+# How many nearest loads each load's moves try in a route search (PyVRP's default is 50, about
+# every load of a foresteria-day): with 12 the searches take half the CPU; puglia-2027 serves
+# 834 more worker-days for 1.1 % more vehicle-km than with the default, puglia-2026 303 fewer
+# for 0.4 % fewer (50, 20, 15, 12 and 10 measured: benchmarks/RESULTS.md, session 8). The VRPTW
+# benches keep PyVRP's default.
+NEIGHBOURS: Final = 12
 
 
 def _solve_sequence(job: _SequenceJob) -> list[tuple[_Pattern, VRPSolution]]:
@@ -361,8 +385,11 @@ def _solve_sequence(job: _SequenceJob) -> list[tuple[_Pattern, VRPSolution]]:
     prev = None
     for p in job.patterns:
         inst, nodes = _instance(p, job.matrix, job.ride_cap_min, job.board_min)
-        warm = _warm(prev, nodes, p)
-        sol = engine.solve(inst, job.seed, job.iterations, job.time_limit_s, warm, job.patience)
+        start = (job.starts or {}).get(p)
+        warm = _clipped(start, p) if start is not None else _warm(prev, nodes, p)
+        sol = engine.solve(
+            inst, job.seed, job.iterations, job.time_limit_s, warm, job.patience, NEIGHBOURS
+        )
         out.append((p, sol))
         prev = (p, sol)
     return out
@@ -1006,14 +1033,21 @@ def plan_shuttles(
     def second_opinion(
         pats: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]], say: bool
     ) -> None:
-        """The fallback for short days is a second opinion: half the search budget is enough."""
+        """The fallback for short days is a second opinion: started from the day's routes as
+        planned cut to the fleet, a quarter of the search budget is enough."""
         found = _solve_patterns(
             scenario,
             matrix,
             [q for ps in pats.values() for q in ps.values()],
             processes,
             progress if say else None,
-            budget=0.5,
+            budget=SECOND_OPINION_BUDGET,
+            starts={
+                q: solved[plain_q]
+                for ps in pats.values()
+                for q in ps.values()
+                if (plain_q := replace(q, counts=None, weights=None)) in solved
+            },
         )
         solved.update(found)
 
@@ -1095,6 +1129,14 @@ def plan_shuttles(
         day_services=day_services,
         options_pruned=sum(x.pruned for v in planned.services.values() for x in v),
     )
+
+
+# The second opinion's share of the route-search budget (iterations and patience). It starts
+# from the same day's routes as planned cut to the fleet (`_clipped`), not from the day
+# before's: on puglia-2027 that start at 0.5 served 112 more worker-days than the old start at
+# 0.5; 0.25 (the knee) 84 more for 1.5 CPU s less; 0.1 served 37 fewer (benchmarks/RESULTS.md,
+# session 8).
+SECOND_OPINION_BUDGET: Final = 0.25
 
 
 def counted(fleet_days: list[FleetDay], unserved: list[Unserved]) -> list[FleetDay]:
@@ -1766,6 +1808,7 @@ def _solve_patterns(
     processes: int,
     progress: Callable[[str, int, int], None] | None,
     budget: float = 1.0,
+    starts: dict[_Pattern, VRPSolution] | None = None,
 ) -> dict[_Pattern, VRPSolution]:
     """Unique patterns, per (foresteria, direction) in date order, each warm-started from the
     one before; sequences run in parallel, so the result does not depend on the process count."""
@@ -1787,6 +1830,7 @@ def _solve_patterns(
             iterations=max(1, round(cfg.shuttle_iterations * budget)),
             patience=max(1, round(cfg.shuttle_patience * budget)),
             time_limit_s=cfg.wall_clock_limit_s,
+            starts={p: starts[p] for p in seq if p in starts} if starts else None,
         )
         for _, seq in sorted(sequences.items())
     ]

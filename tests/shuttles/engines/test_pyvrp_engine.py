@@ -105,3 +105,27 @@ def test_a_spent_deadline_still_gives_a_plan_of_the_first_search() -> None:
     served = sorted(c for r in sol.routes for c in r.visits)
     assert {1, 2, 3, 4} <= set(served)
     assert len(served) == len(set(served))
+
+
+def test_a_smaller_neighbourhood_is_passed_to_pyvrp_and_still_serves_every_client(
+    monkeypatch,
+) -> None:
+    # The shuttles ask for 12 nearest clients per move; the engine hands that to PyVRP's search
+    # (seen in the parameters it is given) and still covers every required client, the same
+    # answer twice. Without `neighbours` PyVRP's own default stands.
+    import foresterie.shuttles.engines.pyvrp_engine as engine
+
+    given = []
+    real = engine.solve
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        given.append(k["params"])
+        return real(*a, **k)
+
+    monkeypatch.setattr(engine, "solve", spy)
+    inst = _instance()
+    runs = [PyVRPEngine().solve(inst, 1, 50, 60.0, neighbours=2) for _ in range(2)]
+    PyVRPEngine().solve(inst, 1, 50, 60.0)
+    assert [p.neighbourhood.num_neighbours for p in given] == [2, 2, 50]
+    assert runs[0] == runs[1]
+    assert {1, 2, 3, 4} <= {c for r in runs[0].routes for c in r.visits}

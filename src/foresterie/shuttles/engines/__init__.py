@@ -66,6 +66,7 @@ class Engine(Protocol):
         time_limit_s: float,
         initial: VRPSolution | None = None,
         patience: int | None = None,
+        neighbours: int | None = None,
     ) -> VRPSolution: ...
 
 

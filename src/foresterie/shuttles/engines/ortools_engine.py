@@ -18,6 +18,7 @@ class ORToolsEngine:
         time_limit_s: float,
         initial: VRPSolution | None = None,
         patience: int | None = None,
+        neighbours: int | None = None,  # PyVRP's neighbourhood size: nothing to set here
     ) -> VRPSolution:
         # Routing creates one variable set per vehicle: never more vehicles than clients.
         types = [

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 from pyvrp import Model, PenaltyParams, ProblemData, Route, Solution, SolveParams, solve
 from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement, StoppingCriterion
 
 from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution, solution_cost
@@ -25,6 +26,7 @@ class PyVRPEngine:
         time_limit_s: float,
         initial: VRPSolution | None = None,
         patience: int | None = None,
+        neighbours: int | None = None,
     ) -> VRPSolution:
         deadline = Deadline(time_limit_s)  # the limit counts PyVRP's set-up too (see Deadline)
         data = problem_data(inst)
@@ -47,7 +49,13 @@ class PyVRPEngine:
         stop = MultipleCriteria(crit)
         # Shuttle costs put a whole trip (~2e6) above a few seats of excess load at PyVRP's default
         # penalty ceiling (1e5), so let penalties climb higher and adapt often in short runs.
-        params = SolveParams(penalty=PenaltyParams(solutions_between_updates=25, max_penalty=1e9))
+        # `neighbours`: how many nearest clients each client's moves try (None: PyVRP's default).
+        params = SolveParams(
+            penalty=PenaltyParams(solutions_between_updates=25, max_penalty=1e9),
+            neighbourhood=NeighbourhoodParams()
+            if neighbours is None
+            else NeighbourhoodParams(num_neighbours=neighbours),
+        )
         with warnings.catch_warnings():
             # Raised when penalties hit their ceiling; an infeasible best is caught downstream
             # (shuttles split such routes), so the warning would only be noise.
