@@ -416,3 +416,20 @@ def fuzz_settings(examples: int) -> Any:
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
+
+
+def cli_run(*args: str) -> tuple[int, str]:
+    """`foresterie ARGS...` in this process: exit code and output."""
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, r.output
+
+
+def cli_ok(*args: str) -> str:
+    """`foresterie ARGS...`, which must succeed: its output."""
+    code, out = cli_run(*args)
+    assert code == 0, out
+    return out

@@ -1,7 +1,8 @@
-"""Operations go on after a retention purge (README "Retention", "Monitoring"): the next day
-run does not need the purged day before it, and the monitor publishes the weeks whose data is
-whole (from the first Monday on or after the purge's day), each figure what it was before the
-purge, verified; the weeks the purge closed stay with the monitor published before it.
+"""Operations after a retention purge (README "Retention", "Monitoring"): the next day run
+does not need the purged day before it; the monitor publishes the weeks whose data is whole
+(from the first Monday on or after the purge's day), each figure what it was before the purge,
+verified, while the weeks the purge closed stay with the monitor published before it; the purge
+reaches every day run; a purged run says so when asked for a report, a map or a replay.
 
 Tiny season (2026-07-01..07-31); check-ins as in tests/ops/test_retention.py."""
 
@@ -13,21 +14,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from foresterie.cli import app
 from foresterie.core.files import dumps_json
-
-
-def _cli(*args: str) -> tuple[int, str]:
-    r = CliRunner().invoke(app, list(args))
-    return r.exit_code, r.output
-
-
-def _ok(*args: str) -> str:
-    code, out = _cli(*args)
-    assert code == 0, out
-    return out
+from tests.helpers import cli_ok as _ok
+from tests.helpers import cli_run as _cli
 
 
 @pytest.fixture
@@ -119,3 +109,46 @@ def test_a_day_with_nobody_to_carry_is_one_line(season: Path) -> None:
     code, out = _cli("day", str(season), "--date", "2026-07-22")
     assert code == 2 and "nobody rides on 2026-07-22" in out, out
     assert not (season.parent / "tiny.days" / "2026-07-22").exists()
+
+
+# Retention reaches every day run of the season: those published with `day --out` elsewhere
+# (given to `purge --days`, as to `monitor --days`) and those in RUN.days under a name that is
+# not their date; a day run the ledger records but nowhere found is said (not found, not purged).
+
+
+def test_a_day_run_published_elsewhere_is_purged_when_given(season: Path) -> None:
+    elsewhere = season.parent / "office" / "monday"
+    _ok("day", str(season), "--date", "2026-07-06", "--out", str(elsewhere))
+    out = _ok("purge", str(season), "--before", "2026-07-10")
+    # Before: nothing said, and its riders.csv kept for ever.
+    assert "not purged: 1 day runs the ledger records were not found" in out, out
+    assert "2026-07-06" in out and (elsewhere / "plan" / "riders.csv").is_file()
+    out = _ok("purge", str(season), "--before", "2026-07-10", "--days", str(elsewhere.parent))
+    assert "not purged" not in out, out
+    assert (elsewhere / "purged.json").is_file()
+    assert not (elsewhere / "plan" / "riders.csv").exists()
+    assert "not checked: purged for retention" in _ok("verify", str(elsewhere))
+
+
+def test_a_day_run_named_otherwise_in_run_days_is_purged_by_its_date(season: Path) -> None:
+    named = season.parent / "tiny.days" / "first-monday"
+    _ok("day", str(season), "--date", "2026-07-06", "--out", str(named))
+    out = _ok("purge", str(season), "--before", "2026-07-10")
+    # Before: its date was read from its folder's name, so it was never purged whole.
+    assert "1 runs (" in out and "not purged" not in out, out
+    assert (named / "purged.json").is_file() and not (named / "plan" / "riders.csv").exists()
+
+
+def test_a_purged_run_says_it_was_purged_when_asked_to_report_map_or_replay(season: Path) -> None:
+    """Before: the first missing file was named ("data.workers: file 'workers.csv' not found")."""
+    _ok("day", str(season), "--date", "2026-07-06")
+    day = season.parent / "tiny.days" / "2026-07-06"
+    _ok("purge", str(season), "--before", "2026-07-14")  # W01, W03, W04, W05 had left
+    for args in (["report", str(day)], ["map", str(day)], ["replay", str(day)]):
+        code, out = _cli(*args)
+        assert code == 2, (args, out)
+        assert "purged for retention (before 2026-07-14): its worker-level files are gone" in out
+        assert len(out.strip().splitlines()) == 1
+    code, out = _cli("replay", str(season))  # people were removed from the season run
+    assert code == 2 and "people were removed" in out, out
+    assert _ok("report", str(season))  # what remains is still reported
