@@ -10,28 +10,19 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from foresterie.core.files import dumps_json
+from tests.helpers import checked_in_season
 from tests.helpers import cli_ok as _ok
 from tests.helpers import cli_run as _cli
 
 
 @pytest.fixture
 def season(tiny_season_run: Path, tmp_path: Path) -> Path:
-    run = tmp_path / "tiny"
-    shutil.copytree(tiny_season_run, run)
-    _ok("ledger", "init", str(run))
-    rows = tmp_path / "checkins.csv"
-    rows.write_text(
-        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
-        "2026-07-06,W02,arrival\n2026-07-20,W02,departure\n"
-    )
-    _ok("ledger", "import", str(run), str(rows))
-    return run
+    return checked_in_season(tiny_season_run, tmp_path)
 
 
 def _figures(monitor: Path) -> dict[tuple[str, str, str], list[str]]:

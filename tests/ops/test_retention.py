@@ -9,29 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from foresterie.cli import app
 from foresterie.core.files import file_sha256
 from foresterie.ops.ledger import Ledger
+from tests.helpers import checked_in_season
+from tests.helpers import cli_ok as _ok
+from tests.helpers import cli_run as _cli
 
 IDS = {f"W0{i}" for i in range(1, 8)}
-
-
-def _cli(*args: str) -> tuple[int, str]:
-    r = CliRunner().invoke(app, list(args))
-    return r.exit_code, r.output
-
-
-def _ok(*args: str) -> str:
-    code, out = _cli(*args)
-    assert code == 0, out
-    return out
 
 
 def _ids_in(path: Path) -> set[str]:
@@ -51,15 +40,7 @@ def _db_ids(path: Path) -> set[str]:
 def season(tiny_season_run: Path, tmp_path: Path) -> Path:
     """A copy of the tiny season with a ledger and a day run on 07-07; W01's and W03's rows are
     all before 07-10, W02's both before and after."""
-    run = tmp_path / "tiny"
-    shutil.copytree(tiny_season_run, run)
-    _ok("ledger", "init", str(run))
-    rows = tmp_path / "checkins.csv"
-    rows.write_text(
-        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
-        "2026-07-06,W02,arrival\n2026-07-20,W02,departure\n"
-    )
-    _ok("ledger", "import", str(run), str(rows))
+    run = checked_in_season(tiny_season_run, tmp_path)
     _ok("day", str(run), "--date", "2026-07-07")
     return run
 
