@@ -1145,8 +1145,7 @@ def purge(
             else ""
         )
     )
-    from foresterie.ops.ledger import Event
-    from foresterie.ops.monitor import closed_before
+    from foresterie.ops.monitor import first_whole_week
 
     if res.not_found:
         shown = ", ".join(res.not_found[:10]) + (" ..." if len(res.not_found) > 10 else "")
@@ -1154,7 +1153,7 @@ def purge(
             f"not purged: {len(res.not_found)} day runs the ledger records were not found beside "
             f"RUN or in --days ({shown}): pass their folder with --days"
         )
-    monday = closed_before([Event(kind="purge", day=_day(before))])
+    monday = first_whole_week(_day(before))
     typer.echo(
         f"monitor: the weeks before {monday} are closed; the monitor published before this purge "
         'holds them (README, "Monitoring")'

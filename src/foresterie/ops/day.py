@@ -36,9 +36,7 @@ from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.core.files import (
     dumps_json,
     file_sha256,
-    json_at,
     read_csv,
-    read_json,
     write_text,
 )
 from foresterie.core.restricted import read_restricted
@@ -48,7 +46,7 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
-from foresterie.ops.retention import fully_purged
+from foresterie.ops.retention import day_run_season, fully_purged
 from foresterie.run.folders import check_apart
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.run.stability import (
@@ -420,17 +418,6 @@ def _vehicles_of(legs: dict[tuple[str, str], RefLeg]) -> int:
 class DayResult:
     summary: RunSummary
     record: dict[str, Any]
-
-
-def day_run_season(run: Path) -> str | None:
-    """The season run manifest's sha256 a day run records, or None if `run` holds no day.json;
-    a day.json that is damaged (not JSON, not an object, the hash missing or not text) is
-    named in one line (ScenarioError), never taken for "not a day run"."""
-    if not (run / "day.json").exists() and not (run / "day.json").is_symlink():
-        return None
-    label = str(run / "day.json")
-    record = read_json(run, "day.json", label)
-    return str(json_at(record, label, "season_run_manifest_sha256", str))
 
 
 def _day_run_of(run: Path, season_sha256: str) -> bool:

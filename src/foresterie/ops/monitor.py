@@ -23,9 +23,9 @@ from typing import Any, Literal
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
-from foresterie.ops.day import SeasonRun, day_run_season, load_season_run
+from foresterie.ops.day import SeasonRun, load_season_run
 from foresterie.ops.ledger import Event, Ledger, is_url
-from foresterie.ops.retention import fully_purged
+from foresterie.ops.retention import day_runs_in, fully_purged
 from foresterie.run.folders import atomic_dir, check_apart
 from foresterie.scenario.model import SECTIONS
 
@@ -178,12 +178,8 @@ def find_day_runs(
         if ev.kind == "day_plan":
             recorded[ev.day].append(ev.note)
     found: dict[str, Path] = {}
-    for top in folders:
-        candidates = [top] if (top / "day.json").is_file() else sorted(top.glob("*"))
-        for c in candidates:
-            ours = (c / "manifest.json").is_file() and (c / "day.json").is_file()
-            if ours and day_run_season(c) == season.manifest_sha256:  # damaged: named, exit 2
-                found.setdefault(file_sha256(c / "manifest.json"), c.resolve())
+    for c in day_runs_in(folders, season.manifest_sha256):
+        found.setdefault(file_sha256(c / "manifest.json"), c.resolve())
     out: dict[date, DayRun] = {}
     missing = []
     for d, hashes in sorted(recorded.items()):
@@ -512,10 +508,13 @@ def closed_before(events: list[Event]) -> date | None:
     purge holds them); the first Monday on or after the latest purge's day opens the weeks
     whose data is whole. None: nothing was ever purged."""
     purged = [ev.day for ev in events if ev.kind == "purge"]
-    if not purged:
-        return None
-    last = max(purged)
-    return last + timedelta(days=-last.weekday() % 7)
+    return first_whole_week(max(purged)) if purged else None
+
+
+def first_whole_week(purged_before: date) -> date:
+    """The first Monday on or after a purge's day: the first week whose data the purge left
+    whole."""
+    return purged_before + timedelta(days=-purged_before.weekday() % 7)
 
 
 def _check_purges_covered(season_run: Path, cut: date, end: date) -> None:

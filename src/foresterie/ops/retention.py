@@ -29,7 +29,7 @@ import re
 import shutil
 import tempfile
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -382,18 +382,27 @@ def _check_cuttable(run: Path) -> None:
             raise ScenarioError([Problem(str(run / rel), None, "file", msg)]) from None
 
 
-def _day_runs_in(folders: list[Path], season_sha256: str) -> list[Path]:
-    """The day runs of this season run among `folders` (day runs, or folders of them), as
-    `monitor --days` finds them: a day.json that records this season run's manifest."""
+def day_run_season(run: Path) -> str | None:
+    """The season run manifest's sha256 a day run records, or None if `run` holds no day.json;
+    a day.json that is damaged (not JSON, not an object, the hash missing or not text) is
+    named in one line (ScenarioError), never taken for "not a day run"."""
+    if not (run / "day.json").exists() and not (run / "day.json").is_symlink():
+        return None
+    label = str(run / "day.json")
+    record = read_json(run, "day.json", label)
+    return str(json_at(record, label, "season_run_manifest_sha256", str))
+
+
+def day_runs_in(folders: Iterable[Path], season_sha256: str) -> list[Path]:
+    """The day runs of this season run among `folders` (day runs, or folders of them): a
+    run folder whose day.json records this season run's manifest (`monitor --days`, `purge
+    --days`)."""
     found = []
     for top in folders:
         candidates = [top] if (top / "day.json").is_file() else sorted(top.glob("*"))
         for c in candidates:
-            if not ((c / "manifest.json").is_file() and (c / "day.json").is_file()):
-                continue
-            label = str(c / "day.json")
-            record = read_json(c, "day.json", label)
-            if json_at(record, label, "season_run_manifest_sha256", str) == season_sha256:
+            ours = (c / "manifest.json").is_file() and (c / "day.json").is_file()
+            if ours and day_run_season(c) == season_sha256:  # damaged: named, exit 2
                 found.append(c)
     return found
 
@@ -426,7 +435,7 @@ def purge(
         if folder.is_dir():
             runs += sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
     season_sha = file_sha256(season_run / "manifest.json")
-    runs += [r for r in _day_runs_in(day_folders or [], season_sha) if r not in runs]
+    runs += [r for r in day_runs_in(day_folders or [], season_sha) if r not in runs]
     runs = list(dict.fromkeys(r.resolve() for r in runs))
     season_run = season_run.resolve()
     runs.append(season_run)
@@ -441,18 +450,14 @@ def purge(
             if not done[run]:
                 read_restricted(run)
     led = Ledger.open(lp) if is_url(lp) or Path(lp).exists() else None
-    if led is not None:  # day plans the ledger records whose run folder is not among `runs`
-        here = {file_sha256(r / "manifest.json") for r in runs}
-        out.not_found = sorted(
-            {ev.day.isoformat() for ev in led.events() if ev.kind == "day_plan"}
-            - {
-                ev.day.isoformat()
-                for ev in led.events()
-                if ev.kind == "day_plan" and ev.note in here
-            }
-        )
     try:
-        gone = departed(season_run, led.events() if led else [], before) if running else set()
+        events = led.events() if led is not None else []
+        # day plans the ledger records none of whose run folders is among `runs`
+        here = {file_sha256(r / "manifest.json") for r in runs}
+        plans = [ev for ev in events if ev.kind == "day_plan"]
+        found = {ev.day for ev in plans if ev.note in here}
+        out.not_found = sorted({ev.day.isoformat() for ev in plans if ev.day not in found})
+        gone = departed(season_run, events, before) if running else set()
         with tempfile.TemporaryDirectory(prefix=".purge-", dir=season_run.parent) as tmp:
             # the aggregates are written from the runs as they are, before anything changes: a
             # run that cannot be read (a damaged plan) is named with nothing purged yet
