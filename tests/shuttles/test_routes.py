@@ -488,10 +488,11 @@ def test_routes_for_the_real_fleet_start_from_the_days_routes_cut_to_the_fleet()
         cost=0,
         feasible=True,
     )
-    assert _clipped(planned, p) == VRPSolution(
+    seats = [0, 9, 9, 2, 5, 9]  # the instance's node loads (depot 0)
+    assert _clipped(planned, p, seats) == VRPSolution(
         routes=(VRPRoute(0, (2, 3)), VRPRoute(0, (1,))), cost=0, feasible=True
     )
-    assert _clipped(planned, replace(p, counts=(0,))) is None
+    assert _clipped(planned, replace(p, counts=(0,)), seats) is None
 
 
 def test_a_search_started_from_a_known_solution_keeps_at_least_its_riders() -> None:
@@ -516,7 +517,7 @@ def test_a_search_started_from_a_known_solution_keeps_at_least_its_riders() -> N
     planned = _solve_patterns(sc, m, [plain], 1, None)[plain]
     assert len(planned.routes) == 3
     limited = replace(plain, counts=(1,))
-    start = _clipped(planned, limited)
+    start = _clipped(planned, limited, [0, 5, 6, 7])  # one node per farm (depot 0)
     assert start is not None and start.routes == (VRPRoute(0, (3,)),)  # F3's 7 riders
     runs = [
         _solve_patterns(sc, m, [limited], 1, None, budget=0.001, starts={limited: planned})[limited]

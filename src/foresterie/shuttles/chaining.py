@@ -149,11 +149,10 @@ def _chain_trips(
         km_terms,  # cents of km cost
         [(1, a_off) for a_off in moved],  # minutes slid: keep trips at their natural times
     ]
-    first_fit = _first_fit(trips, vehicles, turnaround_min, a)
-    fit_trips = {ti for ti, _ in first_fit}
-    fit_vehicles = {vi for _, vi in first_fit}
+    first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, vi) in a)
+    fit_trips, fit_vehicles = set(first_fit), set(first_fit.values())
     fallback = {
-        **{lit.index: int((ti, vi) in first_fit) for (ti, vi), lit in a.items()},
+        **{lit.index: int(first_fit.get(ti) == vi) for (ti, vi), lit in a.items()},
         **{u.index: int(ti not in fit_trips) for ti, u in enumerate(unassigned)},
         **{y.index: int(vi in fit_vehicles) for vi, y in used_by.items()},
         **{x.index: 0 for x in (*offset, *moved)},
@@ -210,25 +209,30 @@ def _first_fit(
     trips: list[TripSlot],
     vehicles: list[Vehicle],
     turnaround_min: int,
-    allowed: dict[tuple[int, int], cp_model.IntVar],
-) -> set[tuple[int, int]]:
-    """A feasible chaining without search: trips by departure, each to the first vehicle it is
-    allowed on whose duty and earlier trips (turnaround included, no sliding) leave room. What
-    the exact model falls back to if its budget ends before it finds any solution."""
+    allowed: Callable[[int, int], bool],
+    rank: Callable[[Vehicle, bool], tuple] = lambda v, used: (),
+) -> dict[int, int]:
+    """A feasible chaining without search, trip index -> vehicle index: trips by departure,
+    each to the first vehicle it is `allowed` on, in the order `rank` gives (vehicle, already
+    used; default: the fleet's order), whose duty and earlier trips (turnaround included, no
+    sliding) leave room; a trip no vehicle has room for is left out. What the exact model falls
+    back to if its budget ends before it finds any solution, and the chainings tried at the
+    bounds (`_built_at_bounds`)."""
     busy: dict[int, list[tuple[int, int]]] = {}
     duty: dict[int, int] = {}
-    out: set[tuple[int, int]] = set()
+    out: dict[int, int] = {}
     for ti in sorted(range(len(trips)), key=lambda k: (trips[k].depart, trips[k].key)):
         t = trips[ti]
         span = (t.depart, t.ret + turnaround_min)
-        for vi, v in enumerate(vehicles):
-            if (ti, vi) not in allowed or duty.get(vi, 0) + t.ret - t.depart > v.max_duty_min:
+        options = [vi for vi in range(len(vehicles)) if allowed(ti, vi)]
+        for vi in sorted(options, key=lambda vi: rank(vehicles[vi], vi in busy)):
+            if duty.get(vi, 0) + t.ret - t.depart > vehicles[vi].max_duty_min:
                 continue
             if any(span[0] < b and a < span[1] for a, b in busy.get(vi, [])):
                 continue
             busy.setdefault(vi, []).append(span)
             duty[vi] = duty.get(vi, 0) + t.ret - t.depart
-            out.add((ti, vi))
+            out[ti] = vi
             break
     return out
 
@@ -260,7 +264,11 @@ def _built_at_bounds(
     if any((t.value or t.load) <= 0 for t in trips):
         return None  # a trip worth nothing may be left to save km: riders left is no bound
     allowed = [
-        [v for v in vehicles if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
+        {
+            vi
+            for vi, v in enumerate(vehicles)
+            if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min
+        }
         for t in trips
     ]
     if not all(allowed):
@@ -268,36 +276,21 @@ def _built_at_bounds(
     floor = (0, _fixed_floor(trips, vehicles, turnaround_min), 0, 0)
     if floor[1] is None:
         return None
-    km_floor = sum(min(_km_cost(t, v) for v in ok) for t, ok in zip(trips, allowed, strict=True))
-    order = sorted(range(len(trips)), key=lambda k: (trips[k].depart, trips[k].key))
+    km_floor = sum(
+        min(_km_cost(t, vehicles[vi]) for vi in ok) for t, ok in zip(trips, allowed, strict=True)
+    )
     for rank in _ORDERS:
-        busy: dict[str, list[tuple[int, int]]] = {}
-        duty: dict[str, int] = {}
-        of: dict[str, str | None] = {}
-        for ti in order:
-            t = trips[ti]
-            span = (t.depart, t.ret + turnaround_min)
-            for v in sorted(allowed[ti], key=lambda v: rank(v, v.id in busy)):
-                if duty.get(v.id, 0) + t.ret - t.depart > v.max_duty_min:
-                    continue
-                if any(span[0] < b and a < span[1] for a, b in busy.get(v.id, [])):
-                    continue
-                busy.setdefault(v.id, []).append(span)
-                duty[v.id] = duty.get(v.id, 0) + t.ret - t.depart
-                of[t.key] = v.id
-                break
-            else:
-                break  # a trip left: riders left above 0
+        of = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: vi in allowed[ti], rank)
         if len(of) < len(trips):
-            continue
-        by_id = {v.id: v for v in vehicles}
-        fixed = sum(round(by_id[u].fixed_cost_eur_per_day * 100) for u in busy)
-        km = sum(_km_cost(t, by_id[str(of[t.key])]) for t in trips)
+            continue  # a trip left: riders left above 0
+        used = set(of.values())
+        fixed = sum(round(vehicles[vi].fixed_cost_eur_per_day * 100) for vi in used)
+        km = sum(_km_cost(trips[ti], vehicles[vi]) for ti, vi in of.items())
         if fixed == floor[1] and km == km_floor:
             return Chaining(
-                vehicle_of=dict(of),
+                vehicle_of={trips[ti].key: vehicles[vi].id for ti, vi in of.items()},
                 shift={t.key: 0 for t in trips},
-                vehicles_used=len(busy),
+                vehicles_used=len(used),
                 optimal=True,
             )
     return None

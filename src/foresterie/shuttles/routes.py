@@ -333,13 +333,12 @@ def _warm(
     return VRPSolution(routes=tuple(routes), cost=0, feasible=True) if routes else None
 
 
-def _clipped(sol: VRPSolution, p: _Pattern) -> VRPSolution | None:
+def _clipped(sol: VRPSolution, p: _Pattern, demand: list[int]) -> VRPSolution | None:
     """A solution of `p`'s nodes without vehicle counts cut to `p.counts`: of each vehicle type,
-    the routes carrying the most seats (ties: the first), the others' loads left unserved."""
-    counts = p.counts or ()
-    demand = [0] + [c for _, r, _, _ in p.demand for c in _chunks(r, max(s for s, _, _ in p.seats))]
+    the routes carrying the most seats (`demand`: the seats of each node, its instance's), ties
+    the first, the others' loads left unserved."""
     kept: list[VRPRoute] = []
-    for k, n in enumerate(counts):
+    for k, n in enumerate(p.counts or ()):
         mine = [r for r in sol.routes if r.vehicle_type == k]
         mine.sort(key=lambda r: -sum(demand[v] for v in r.visits))
         kept += mine[:n]
@@ -386,7 +385,7 @@ def _solve_sequence(job: _SequenceJob) -> list[tuple[_Pattern, VRPSolution]]:
     for p in job.patterns:
         inst, nodes = _instance(p, job.matrix, job.ride_cap_min, job.board_min)
         start = (job.starts or {}).get(p)
-        warm = _clipped(start, p) if start is not None else _warm(prev, nodes, p)
+        warm = _clipped(start, p, inst.demand) if start is not None else _warm(prev, nodes, p)
         sol = engine.solve(
             inst, job.seed, job.iterations, job.time_limit_s, warm, job.patience, NEIGHBOURS
         )
