@@ -334,6 +334,11 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "to": (_c_date, REQ),
     },
     "lottery.csv": {"worker_id": (_c_id, REQ), "ticket": (_c_text, REQ)},
+    "waitlist_reasons.csv": {
+        "worker_id": (_c_id, REQ),
+        "code": (_c_code, REQ),
+        "reason": (_c_text, REQ),
+    },
     "priority.csv": {"worker_id": (_c_id, REQ), "priority": (_c_int, REQ)},
     "referrals.csv": {
         "worker_id": (_c_id, REQ),
@@ -351,6 +356,7 @@ _CSV_KEYS: dict[str, tuple[str, ...]] = {
     "stops.csv": ("trip_id", "seq"),
     "fleet_days.csv": ("day", "foresteria_id"),
     "waitlist.csv": ("worker_id",),
+    "waitlist_reasons.csv": ("worker_id",),
     "lottery.csv": ("worker_id",),
     "referrals.csv": ("worker_id",),
 }
@@ -678,6 +684,16 @@ class _Run:
         for wid, x in self.referrals.items():
             if wid in self.workers:
                 self.workers[wid]["avoid_sites"] = x["avoid_sites"]
+        # Each waitlisted person's detailed reason (README "Waitlist reasons"): plan/waitlist.csv
+        # publishes only what no priority or referral decides. None: a run from before the split
+        # (its plan/waitlist.csv holds the detail), or the part cannot be read here.
+        self.wait_detail: dict[str, dict[str, str]] | None = None
+        self.wait_split = _WAIT_DETAIL in _restricted_files(run, self.manifest)
+        if _WAIT_DETAIL in self.restricted:
+            rows = _rows_of(self.restricted[_WAIT_DETAIL], f"restricted/{_WAIT_DETAIL}")
+            self.wait_detail = {x["worker_id"]: x for x in rows}
+        elif self.wait_split:
+            self.unchecked += list(_NEEDS_WAIT_DETAIL)
         closures = (
             _rows(run, inp("farm_calendar"), "farm_calendar.csv")
             if data.get("farm_calendar")
@@ -822,6 +838,11 @@ _NEEDS_REFERRALS = (
     "the lottery among equals (sites to avoid are one of the attributes): needs the referral "
     "records",
 )
+_NEEDS_WAIT_DETAIL = (
+    "the detailed waitlist reasons ('outranked' published as 'full'; 'placement', 'no_section' "
+    "and 'no_accessible' as 'unsuitable'): needs the restricted part",
+)
+_WAIT_DETAIL = "waitlist_reasons.csv"
 KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
 _SEALED = ".fernet"
 
@@ -1929,7 +1950,9 @@ def _referral_kpis(r: _Run, rows: dict[str, list[dict[str, str]]]) -> dict[str, 
         for wid, x in r.referrals.items()
         if wid in rows
     )
-    code = {w["worker_id"]: w["code"] for w in r.wait}
+    code = {w["worker_id"]: w["code"] for w in r.wait} | {
+        wid: x["code"] for wid, x in (r.wait_detail or {}).items()
+    }
     by_code: dict[str, int] = {}
     for wid in sorted(r.referrals):
         if wid in code:
@@ -2520,14 +2543,22 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
             d += timedelta(days=1)
     done: set[tuple[str, ...]] = set()
     for e in r.wait:
-        if e["code"] not in WAITLIST_CODES:
+        if e["code"] not in WAITLIST_CODES | {"unsuitable"}:
             out.append(f"unknown waitlist code: {e['code']!r} ({e['worker_id']})")
         elif e["code"] == "heuristic" and e["proven"] == "yes":
             out.append(f"reason contradicts itself: heuristic marked proven ({e['worker_id']})")
+        elif r.wait_split and e["code"] not in set(PUBLISHED_CODES.values()):
+            out.append(
+                f"plan/waitlist.csv publishes {e['code']!r} beside {e['worker_id']}: a code a "
+                "priority or a referral record decides (README, \"Waitlist reasons\")"
+            )
+    detail = _published_detail(r, out)
     for e in r.wait:
-        wid, code = e["worker_id"], e["code"]
+        wid, code = e["worker_id"], detail.get(e["worker_id"], e["code"])
         if e["proven"] != "yes" or wid not in r.workers:
             continue
+        if code == "unsuitable" and not r.referrals_known:
+            continue  # a site to avoid is one way to it: said once among the unchecked
         w = r.workers[wid]
         unit = sorted(groups[w["group_id"]]) if w.get("group_id") else [wid]
         if (code, *unit) in done:
@@ -2539,6 +2570,44 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
 
 
 Held = dict[tuple[str, str, str], list[int]]
+
+# What plan/waitlist.csv may say beside an id, and which detailed code each published one stands
+# for (README "Waitlist reasons"; the verifier's own table).
+PUBLISHED_CODES = {
+    "far": "far",
+    "placement": "unsuitable",
+    "closed": "closed",
+    "no_section": "unsuitable",
+    "no_accessible": "unsuitable",
+    "too_large": "too_large",
+    "outranked": "full",
+    "full": "full",
+    "past": "past",
+    "heuristic": "heuristic",
+    "unsuitable": "unsuitable",
+}
+
+
+def _published_detail(r: _Run, out: list[str]) -> dict[str, str]:
+    """worker -> detailed code from restricted/waitlist_reasons.csv (empty when it cannot be
+    read), once each person plan/waitlist.csv lists, each published code what its detail
+    publishes as."""
+    if r.wait_detail is None:
+        return {}
+    public = {e["worker_id"]: e["code"] for e in r.wait}
+    for wid in sorted(set(public) ^ set(r.wait_detail)):
+        where = "plan/waitlist.csv" if wid in public else f"restricted/{_WAIT_DETAIL}"
+        out.append(f"waitlisted person only in {where}: {wid}")
+    for wid, x in sorted(r.wait_detail.items()):
+        code = x["code"]
+        if code not in WAITLIST_CODES:
+            out.append(f"unknown waitlist code: {code!r} ({wid}, restricted/{_WAIT_DETAIL})")
+        elif wid in public and PUBLISHED_CODES[code] != public[wid]:
+            out.append(
+                f"waitlist code published wrong: {wid} is {public[wid]!r} in plan/waitlist.csv, "
+                f"{code!r} in restricted/{_WAIT_DETAIL}"
+            )
+    return {wid: x["code"] for wid, x in r.wait_detail.items() if x["code"] in WAITLIST_CODES}
 
 
 def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> str:
@@ -2604,6 +2673,9 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
     elif code == "placement":
         if [f for f in ids if commute_ok(f) and avoid_ok(f)]:
             why = "a foresteria within reach is not a site to avoid"
+    elif code == "unsuitable":  # published for placement, no_section and no_accessible
+        if fitting:
+            why = f"{fitting[0]} is within reach, open for the stay and has the beds"
     elif code == "closed":
         if opened:
             why = f"{opened[0]} is within reach and open for the stay"

@@ -65,7 +65,7 @@ def test_housing_figures_equal_the_hand_counts(figures: dict) -> None:
     assert _pa(figures, "taken_in", wk="2026-W27") == (0, 0)
     assert _pa(figures, "turned_away") == (1, 1)
     assert _pa(figures, "turned_away", "reason:far") == (1, 1)
-    assert _pa(figures, "turned_away", "reason:no_section", "2026-W30") == (1, 1)
+    assert _pa(figures, "turned_away", "reason:unsuitable", "2026-W30") == (1, 1)
     assert _pa(figures, "turned_away", wk="season") == (2, 2)
     assert _pa(figures, "bed_nights") == (31, 27)
     assert _pa(figures, "bed_nights", "site:FA") == (21, 19)
@@ -122,7 +122,7 @@ def test_published_cells_suppress_small_counts_and_name_nobody(monitored_season:
     assert rows[W, "unserved", "reason:vehicles_busy"]["plan"] == "<5"
     # W06 (far) is the week's only person turned away: the other reason is hidden with it
     assert rows[W, "turned_away", "reason:far"]["plan"] == "<5"
-    assert rows[W, "turned_away", "reason:no_section"]["plan"] == "*"
+    assert rows[W, "turned_away", "reason:unsuitable"]["plan"] == "*"
     assert rows[W, "overflow", ""]["actual"] == "7"  # a total: kept
     days = {r["day"]: r for r in _rows(monitored_season / "days.csv")}
     assert days["2026-07-07"]["transport_source"] == "ledger+day_run"

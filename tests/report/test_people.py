@@ -32,7 +32,7 @@ def test_each_waitlisted_person_has_a_row_in_italian(no_ride_run: Path) -> None:
     reason in Italian words, the stay, section, farm and the language they read."""
     with (no_ride_run / "plan" / "waitlist.csv").open(encoding="utf-8") as fh:
         want = [(r["worker_id"], r["code"]) for r in csv.DictReader(fh)]
-    assert want == [("W06", "far"), ("W07", "no_section")]
+    assert want == [("W06", "far"), ("W07", "unsuitable")]  # published: no_section's code
     page = (no_ride_run / "report" / "people.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>\n<html lang='it' dir='ltr'>")
     rows = {w: (c, _cells(body)) for _tr, w, c, body in ROW.findall(page)}
@@ -50,7 +50,7 @@ def test_each_waitlisted_person_has_a_row_in_italian(no_ride_run: Path) -> None:
         "Boncuri (F3), Nardò",
         "francese",
     ]
-    assert rows["W07"][1][1] == it._(PERSON_REASONS["no_section"])
+    assert rows["W07"][1][1] == it._(PERSON_REASONS["unsuitable"])
     assert rows["W07"][1][6:] == ["famiglie", "–", f"{XSS_FARM} (F2), Foggia", "italiano"]
     assert html.escape(XSS_FARM) in page and XSS_FARM not in page
     assert "nessuna foresteria entro 60 minuti dalla sua azienda agricola" in page

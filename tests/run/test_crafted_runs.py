@@ -463,6 +463,23 @@ def _replace(rel: str, old: str, new: str) -> Mutation:
     return go
 
 
+PUBLISHED = {"placement": "unsuitable", "no_section": "unsuitable", "no_accessible": "unsuitable"}
+PUBLISHED["outranked"] = "full"
+
+
+def _wait(wid: str, old: str, new: str) -> Mutation:
+    """A forged waitlist reason, as a forger with the restricted part writes it: the detailed
+    code in restricted/waitlist_reasons.csv, the code it publishes as in plan/waitlist.csv."""
+    return _seq(
+        _replace("restricted/waitlist_reasons.csv", f"{wid},{old},", f"{wid},{new},"),
+        _replace(
+            "plan/waitlist.csv",
+            f"{wid},{PUBLISHED.get(old, old)},yes,",
+            f"{wid},{PUBLISHED.get(new, new)},yes,",
+        ),
+    )
+
+
 def _rehash(run: Path, _: Path) -> None:
     m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     for part in ("plan", "inputs", "restricted"):
@@ -578,18 +595,28 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_full_with_an_empty_bed": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,full,yes,"),
+            _wait("W06", "far", "full"),
         ),
         "waitlist reason false: W06 is 'full', yet FA has room in men beds on every night of "
         "the stay",
     ),
     "waitlist_full_where_nothing_is_reachable": (
-        _replace("plan/waitlist.csv", "W06,far,yes,", "W06,full,yes,"),
+        _wait("W06", "far", "full"),
         "waitlist reason false: W06 is 'full', yet no foresteria within reach has a bed of the "
         "kind: nothing is full",
     ),
+    "waitlist_code_that_tells_a_referral_published": (
+        _replace("plan/waitlist.csv", "W07,unsuitable,yes,", "W07,no_section,yes,"),
+        "plan/waitlist.csv publishes 'no_section' beside W07: a code a priority or a referral "
+        'record decides (README, "Waitlist reasons")',
+    ),
+    "waitlist_published_code_not_its_detail": (
+        _replace("plan/waitlist.csv", "W07,unsuitable,yes,", "W07,closed,yes,"),
+        "waitlist code published wrong: W07 is 'closed' in plan/waitlist.csv, 'no_section' in "
+        "restricted/waitlist_reasons.csv",
+    ),
     "waitlist_closed_while_open": (
-        _replace("plan/waitlist.csv", "W07,no_section,yes,", "W07,closed,yes,"),
+        _wait("W07", "no_section", "closed"),
         "waitlist reason false: W07 is 'closed', yet FA is within reach and open for the stay",
     ),
     "rider_at_an_unknown_stop": (
@@ -615,7 +642,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_outranked_with_room": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,outranked,yes,"),
+            _wait("W06", "far", "outranked"),
         ),
         "waitlist reason false: W06 is 'outranked', yet FA has room in men beds on every night "
         "of the stay",
@@ -623,7 +650,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_too_large_for_one": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,too_large,yes,"),
+            _wait("W06", "far", "too_large"),
         ),
         "waitlist reason false: W06 is 'too_large', yet FA has room in men beds on every night "
         "of the stay",
@@ -631,7 +658,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_placement_without_a_site_to_avoid": (
         _seq(
             _replace("inputs/matrix.csv", "FA,F3,22825,", "FA,F3,600,"),
-            _replace("plan/waitlist.csv", "W06,far,yes,", "W06,placement,yes,"),
+            _wait("W06", "far", "placement"),
         ),
         "waitlist reason false: W06 is 'placement', yet a foresteria within reach is not a site "
         "to avoid",
@@ -639,7 +666,7 @@ FORGED: dict[str, tuple[Mutation, str]] = {
     "waitlist_no_accessible_without_need": (
         _seq(
             _replace("inputs/foresterie.geojson", '"beds_family":0', '"beds_family":1'),
-            _replace("plan/waitlist.csv", "W07,no_section,yes,", "W07,no_accessible,yes,"),
+            _wait("W07", "no_section", "no_accessible"),
         ),
         "waitlist reason false: W07 is 'no_accessible', yet a foresteria within reach has the "
         "accessible beds",

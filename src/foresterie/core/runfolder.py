@@ -83,7 +83,7 @@ class _Manifest(BaseModel):
                 elif k in RANGE_KPIS:
                     if not (isinstance(x, list) and len(x) == 2 and all(map(_number, x))):
                         raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not [low, high]")
-                elif not _number(x):
+                elif not (x is None or _number(x)):  # None: no figure (e.g. nobody to time)
                     raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not a number")
 
         for part, d in v.items():

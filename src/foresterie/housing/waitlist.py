@@ -40,6 +40,26 @@ WaitlistCode = Literal[
     "heuristic",
 ]
 
+# What plan/waitlist.csv says beside an id (README "Waitlist reasons"): a code and words that no
+# restricted fact decides, since plan/ travels in the operator export. `outranked` (beds held by
+# people of higher priority: the person's own is lower) reads `full`; `placement` (a referral
+# record's sites to avoid) shares `unsuitable` with `no_section` and `no_accessible`, whose words
+# are the same. The detailed code and words go to the run's restricted part
+# (restricted/waitlist.csv), where `verify` checks them.
+PublicCode = Literal["far", "closed", "too_large", "full", "unsuitable", "past", "heuristic"]
+PUBLIC_CODE: dict[str, PublicCode] = {
+    "far": "far",
+    "placement": "unsuitable",
+    "closed": "closed",
+    "no_section": "unsuitable",
+    "no_accessible": "unsuitable",
+    "too_large": "too_large",
+    "outranked": "full",
+    "full": "full",
+    "past": "past",
+    "heuristic": "heuristic",
+}
+
 SECTION_BEDS = {
     Section.MEN: "men's beds",
     Section.WOMEN: "women's beds",
@@ -54,6 +74,12 @@ class WaitlistEntry:
     code: WaitlistCode
     reason: str
     proven: bool
+    public_reason: str = ""  # the words published beside the id when they differ from `reason`
+
+    @property
+    def published(self) -> tuple[PublicCode, str]:
+        """(code, words) for plan/waitlist.csv: nothing a priority or a referral decides."""
+        return PUBLIC_CODE[self.code], self.public_reason or self.reason
 
 
 def _spans(nights: Iterable[date]) -> list[tuple[date, date]]:
@@ -195,11 +221,20 @@ def explain_waitlist(
             continue
         elig = {f.id: eligibility(u, f, matrix, cap_s) for f in scenario.foresterie}
         code, reason, proven = _ineligible_reason(u, scenario, elig, cap_min, rule)
+        public = ""
         if code is None:
-            code, reason, proven = _full_reason(u, scenario, elig, occ, optimal, rule)
+            code, reason, proven, public = _full_reason(u, scenario, elig, occ, optimal, rule)
+        elif PUBLIC_CODE[code] == "unsuitable":
+            who = f"this group of {u.size}" if u.is_group else "this person"
+            public = f"no foresteria within reach, open for the stay, has beds that suit {who}"
         out += [
             WaitlistEntry(
-                worker_id=w.id, priority=w.priority, code=code, reason=reason, proven=proven
+                worker_id=w.id,
+                priority=w.priority,
+                code=code,
+                reason=reason,
+                proven=proven,
+                public_reason=public,
             )
             for w in left
         ]
@@ -285,6 +320,7 @@ def _full_reason(
                 "heuristic",
                 f"heuristic: a bed seems free at {f.name} for the stay; {why}",
                 False,
+                "",
             )
         if len(opt) == 1:
             parts.append(f"{f.name} on {describe_nights(nights)}")
@@ -300,14 +336,16 @@ def _full_reason(
             "too_large",
             f"group of {u.size} needs more {kind} than {names} has on some nights of the stay",
             True,
+            "",
         )
     size = f"group of {u.size} " if u.is_group else ""
     text = f"{size}{kind} full at " + " and at ".join(parts)
+    full = f"{text} (held by people of equal or higher priority){alt}"
     if higher:
-        # The text never names a priority: beside the person's id it would tell theirs (priority
-        # 3 is a referral), and waitlist.csv travels in the operator export. The code says it.
-        return ("outranked", f"out-ranked: {text} held by people of higher priority{alt}", True)
-    return ("full", f"{text} (held by people of equal or higher priority){alt}", True)
+        # Published as `full` with full's words (PUBLIC_CODE): beside the id, "higher" would
+        # tell that the person's priority is below someone's (priority 3 is a referral).
+        return ("outranked", f"out-ranked: {text} held by people of higher priority{alt}", True, full)
+    return ("full", full, True, "")
 
 
 UncoveredCode = Literal["before_opening", "after_closing", "between_foresterie", "released_no_work"]

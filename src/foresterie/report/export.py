@@ -390,8 +390,11 @@ Small cells: every count of people or of person-days (people housed, bed-nights 
 people waitlisted, worker-days transported or unserved) from 1 to {n_minus} is replaced by
 `{s}`; zero is shown. Where a column has exactly one such cell, its smallest other non-zero
 count is suppressed too, so that the hidden one cannot be recovered from the column's total.
-People waitlisted for their placement constraints (code `placement`: only people referred by
-the anti-exploitation system have them) are suppressed whatever their number.
+Runs publish no code a referral decides (people kept away from every foresteria within reach
+by their placement constraints count under `unsuitable`, with those who find no beds of their
+section or accessible beds there); in older runs, people waitlisted under the code `placement`
+(only people referred by the anti-exploitation system have it) are suppressed whatever their
+number.
 Counts of beds, trips, vehicles and kilometres are not about people and are shown as they are.
 
 Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and section),

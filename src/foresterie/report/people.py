@@ -8,11 +8,12 @@ row per stretch of nights a housed person spends without a bed (plan/uncovered.c
 they do sleep and whether a notice of the report tells them (the desk's bed notices reach only
 beds that end early: nights before a bed starts are nobody's, so the page says so).
 
-Never the priority or the referral: the priority stays in restricted/, and two codes would tell
-it beside an id: "outranked" (the beds went to people of higher priority, so this person's is
-not the highest) and "placement" (only a referral record sets placement constraints). So
-"outranked" reads as "full" here, and "placement" says no more than that no foresteria within
-reach suits the person. The page is built from the run folder alone: nothing is re-solved.
+Never the priority or the referral: the priority stays in restricted/, and plan/waitlist.csv
+publishes only codes no priority or referral decides ("outranked" as "full"; "placement" as
+"unsuitable", with "no_section" and "no_accessible": README "Waitlist reasons"). Runs from before
+that split still hold the detailed codes, so "outranked" reads as "full" here too, and
+"placement" says no more than "unsuitable". The page is built from the run folder alone:
+nothing is re-solved.
 """
 
 from __future__ import annotations
@@ -47,11 +48,14 @@ td.why { min-width: 16em; }
 @media screen and (max-width: 560px) { body { padding: 8px; } }
 """
 
-# A person's waitlist reason, said to their case worker (housing.waitlist.WaitlistCode). The
-# priority is never told: "outranked" reads as "full", "placement" names no constraint.
+# A person's waitlist reason, said to their case worker (housing.waitlist.PublicCode, and the
+# detailed codes of older runs). The priority is never told: "outranked" reads as "full",
+# "placement" as "unsuitable".
 PERSON_REASONS = {
     "far": N_("no foresteria within {minutes} minutes of their farm"),
-    "placement": N_("no foresteria within reach is suitable for this person"),
+    "unsuitable": N_(
+        "no foresteria within reach, open for the stay, has beds that suit this person"
+    ),
     "closed": N_("no foresteria within reach is open for their stay"),
     "no_section": N_("no beds of their section at the foresterie within reach open for the stay"),
     "no_accessible": N_("not enough accessible beds at the foresterie within reach"),
@@ -68,6 +72,7 @@ PERSON_REASONS = {
     ),
 }
 PERSON_REASONS["outranked"] = PERSON_REASONS["full"]
+PERSON_REASONS["placement"] = PERSON_REASONS["unsuitable"]
 UNKNOWN_REASON = N_("reason not known to this report (code {code})")
 
 

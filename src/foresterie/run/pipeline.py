@@ -36,7 +36,12 @@ from foresterie.run.folders import (
     write_manifest,
 )
 from foresterie.run.kpi import housing_kpis, transport_kpis
-from foresterie.run.planfiles import write_housing, write_shuttles
+from foresterie.run.planfiles import (
+    RESTRICTED_WAITLIST,
+    waitlist_detail_csv,
+    write_housing,
+    write_shuttles,
+)
 from foresterie.run.stability import REFERENCE_TRIPS, stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario
@@ -187,7 +192,8 @@ def solve(
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
         private = restricted_files(scenario)
-        restricted_hashes = snapshot_restricted(tmp / "restricted", private)
+        detail = {RESTRICTED_WAITLIST: waitlist_detail_csv(housing)}  # an output, kept apart
+        restricted_hashes = snapshot_restricted(tmp / "restricted", private | detail)
         plan_dir = tmp / "plan"
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
@@ -330,6 +336,11 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
             diffs.append(f"{name}: only in {'the replay' if b.exists() else 'the original'}")
         elif not filecmp.cmp(a, b, shallow=False):
             diffs.append(f"{name}: {_first_difference(a, b)}")
+    # The restricted part's outputs (the detailed waitlist reasons), by the manifests' hashes
+    # of their plaintexts: never shown, so an encrypted part compares the same way.
+    was, now = manifest.get("restricted", {}), read_manifest(out).get("restricted", {})
+    if isinstance(was, dict) and was.get(RESTRICTED_WAITLIST) != now.get(RESTRICTED_WAITLIST):
+        diffs.append(f"restricted/{RESTRICTED_WAITLIST}: differs (hash of its plaintext)")
     return diffs
 
 

@@ -37,6 +37,16 @@ def occupancy_rows(scenario: Scenario, housing: HousingPlan) -> list[list[Any]]:
     return rows
 
 
+def waitlist_detail_csv(housing: HousingPlan) -> str:
+    """restricted/waitlist.csv: each waitlisted person's detailed code and words, of which
+    plan/waitlist.csv publishes what no priority or referral decides (housing.waitlist)."""
+    return _csv([[e.worker_id, e.code, e.reason] for e in housing.waitlist], WAITLIST_DETAIL)
+
+
+WAITLIST_DETAIL = ["worker_id", "code", "reason"]
+RESTRICTED_WAITLIST = "waitlist_reasons.csv"  # in restricted/ (README, "Restricted part and encryption")
+
+
 def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> None:
     write_text(
         plan_dir / "assignments.csv",
@@ -58,10 +68,11 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
         plan_dir / "waitlist.csv",
         _csv(
             [
-                [e.worker_id, e.code, "yes" if e.proven else "no", e.reason]
+                [e.worker_id, e.published[0], "yes" if e.proven else "no", e.published[1]]
                 for e in housing.waitlist
             ],
-            ["worker_id", "code", "proven", "reason"],  # priority: restricted/ (README)
+            # priority and the detailed reasons: restricted/ (README, "Waitlist reasons")
+            ["worker_id", "code", "proven", "reason"],
         ),
     )
     if housing.lottery is not None:  # the draw, so an auditor sees who came first among equals
