@@ -690,8 +690,8 @@ class _Run:
         self.wait_detail: dict[str, dict[str, str]] | None = None
         self.wait_split = _WAIT_DETAIL in _restricted_files(run, self.manifest)
         if _WAIT_DETAIL in self.restricted:
-            rows = _rows_of(self.restricted[_WAIT_DETAIL], f"restricted/{_WAIT_DETAIL}")
-            self.wait_detail = {x["worker_id"]: x for x in rows}
+            detail = _rows_of(self.restricted[_WAIT_DETAIL], f"restricted/{_WAIT_DETAIL}")
+            self.wait_detail = {x["worker_id"]: x for x in detail}
         elif self.wait_split:
             self.unchecked += list(_NEEDS_WAIT_DETAIL)
         closures = (
@@ -2550,7 +2550,7 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
         elif r.wait_split and e["code"] not in set(PUBLISHED_CODES.values()):
             out.append(
                 f"plan/waitlist.csv publishes {e['code']!r} beside {e['worker_id']}: a code a "
-                "priority or a referral record decides (README, \"Waitlist reasons\")"
+                'priority or a referral record decides (README, "Waitlist reasons")'
             )
     detail = _published_detail(r, out)
     for e in r.wait:

@@ -121,6 +121,7 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
     assert sorted(p.name for p in (run / "restricted").iterdir()) == [
         "priority.csv.fernet",
         "referrals.csv.fernet",
+        "waitlist_reasons.csv.fernet",
     ]
     assert verify_report(run) == ([], [])
     r = CliRunner().invoke(app, ["replay", str(run), "--out", str(tmp_path / "again")])
@@ -142,17 +143,21 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
     assert unchecked == [
         f"restricted/priority.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
         f"restricted/referrals.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
+        f"restricted/waitlist_reasons.csv: encrypted and {KEY_ENV} is not set: its hash and "
+        "contents",
         "ride order when seats are short (referred people first): needs each person's priority",
         "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
         "sites to avoid (no bed there, no ride there): needs the referral records",
         "referral KPIs (referred, housed, days to a bed, waitlisted by code): needs the referral "
         "records",
+        "the detailed waitlist reasons ('outranked' published as 'full'; 'placement', "
+        "'no_section' and 'no_accessible' as 'unsuitable'): needs the restricted part",
         "people with a farm who never ride (1): taken as keeping away from it (a site to avoid): "
         "needs the referral records",
     ]
     r = CliRunner().invoke(app, ["verify", str(run)])
     assert r.exit_code == 0, r.output
-    assert r.output.count("not checked: ") == 7 and "every other check passed" in r.output
+    assert r.output.count("not checked: ") == 9 and "every other check passed" in r.output
     # ... and still catches an edit of the publishable part.
     p = run / "plan" / "assignments.csv"
     p.write_text(p.read_text().replace("W03,FA,women", "W03,FB,women"))

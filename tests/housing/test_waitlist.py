@@ -64,6 +64,8 @@ def test_a_placement_reads_as_a_missing_section_beside_the_id(tmp_path: Path) ->
     assert r.exit_code == 0, r.output  # every referred person waitlisted: no days-to-bed figure
     kpis = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["kpis"]["housing"]
     assert kpis["referred_housed"] == 0 and kpis["referral_days_to_bed_median"] is None
+    index = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert "data-kpi='housing.referral_days_to_bed_median'>–</td>" in index  # no figure, not None
     public = _rows(out / "plan" / "waitlist.csv")
     detail = _rows(out / "restricted" / "waitlist_reasons.csv")
     assert detail["W02"]["code"] == "placement" and detail["W07"]["code"] == "no_section"

@@ -25,7 +25,6 @@ from foresterie.report.people import PERSON_REASONS
 from foresterie.scenario.model import PICKUP_KINDS
 from foresterie.shuttles.routes import UnservedCode
 
-
 # plan/waitlist.csv carries the published codes; runs from before the split, the detailed ones.
 WAITLIST_ANY = tuple(sorted(set(get_args(WaitlistCode)) | set(get_args(PublicCode))))
 

@@ -344,7 +344,12 @@ def _full_reason(
     if higher:
         # Published as `full` with full's words (PUBLIC_CODE): beside the id, "higher" would
         # tell that the person's priority is below someone's (priority 3 is a referral).
-        return ("outranked", f"out-ranked: {text} held by people of higher priority{alt}", True, full)
+        return (
+            "outranked",
+            f"out-ranked: {text} held by people of higher priority{alt}",
+            True,
+            full,
+        )
     return ("full", full, True, "")
 
 

@@ -814,7 +814,7 @@ def index_html(run: RunData, lg: Lang) -> str:
     )
     raw = "".join(
         f"<tr><td><code>{escape(part)}.{escape(k)}</code></td><td class='n' "
-        f"data-kpi='{escape(part)}.{escape(k)}'>{escape(str(v))}</td></tr>"
+        f"data-kpi='{escape(part)}.{escape(k)}'>{escape('–' if v is None else str(v))}</td></tr>"
         for key, v in shown_kpis(run)
         for part, k in [key.split(".", 1)]
     )

@@ -44,7 +44,9 @@ def waitlist_detail_csv(housing: HousingPlan) -> str:
 
 
 WAITLIST_DETAIL = ["worker_id", "code", "reason"]
-RESTRICTED_WAITLIST = "waitlist_reasons.csv"  # in restricted/ (README, "Restricted part and encryption")
+RESTRICTED_WAITLIST = (
+    "waitlist_reasons.csv"  # in restricted/ (README, "Restricted part and encryption")
+)
 
 
 def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> None:
