@@ -3252,7 +3252,8 @@ def _monitor_figures(
             brs += ["referred"] if int(w["priority"]) == 3 else []
             for br in brs:
                 add(_week(_day(night)), "taken_in", br, 1 - side, side)
-    codes = sorted({x["code"] for x in r.wait})
+    # a row per code a plan publishes, zero or not, and any other the season run holds
+    codes = sorted(set(PUBLISHED_CODES.values()) | {x["code"] for x in r.wait})
     for wk in weeks:
         for br in ["", *(f"reason:{c}" for c in codes)]:
             add(wk, "turned_away", br, 0, 0)
@@ -3263,7 +3264,8 @@ def _monitor_figures(
     plan = _plan_days(season, r.fleet)
     dayp = {dd: _plan_days(folder, r.fleet).get(dd) for dd, folder in day_runs.items()}
     ucodes = sorted(
-        {c for v in plan.values() for c in v["uns"]}
+        UNSERVED_CODES
+        | {c for v in plan.values() for c in v["uns"]}
         | {c for v in dayp.values() if v for c in v["uns"]}
     )
     lists: dict[str, dict[str, bool]] = defaultdict(dict)

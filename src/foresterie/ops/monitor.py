@@ -18,16 +18,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
+from foresterie.housing.waitlist import PublicCode
 from foresterie.ops.day import SeasonRun, load_season_run
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.ops.retention import day_runs_in, fully_purged
 from foresterie.run.folders import atomic_dir, check_apart
 from foresterie.scenario.model import SECTIONS
+from foresterie.shuttles.routes import UnservedCode
 
 MIN_CELL = 5  # cells of 1..4 people in a breakdown are suppressed
 SUPPRESSED = "<5"
@@ -363,7 +365,9 @@ def compute(
                 )
     # turned away: the plan's waitlist by reason, in the week of the requested arrival
     waitlist = _csv_rows(season_run / "plan" / "waitlist.csv", "worker_id", "code")
-    reasons = sorted({r["code"] for r in waitlist})
+    # every code a plan publishes, zero or not: the table keeps its rows week to week and after
+    # a purge (a season run from before the published codes adds its own)
+    reasons = sorted(set(get_args(PublicCode)) | {r["code"] for r in waitlist})
     for wk in [*weeks, TOTAL]:
         for br in ["", *(f"reason:{c}" for c in reasons)]:
             acc.add(wk, "turned_away", br, 0, 0)
@@ -383,7 +387,8 @@ def compute(
         (d, f) for ns in actual_nights.values() for d, f in ns
     )
     codes = sorted(
-        {c for t in plan_tr.values() for c in t.unserved}
+        set(get_args(UnservedCode))
+        | {c for t in plan_tr.values() for c in t.unserved}
         | {c for t in day_tr.values() for c in t.unserved}
     )
     boarded: dict[date, dict[str, bool]] = defaultdict(dict)
