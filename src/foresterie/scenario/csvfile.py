@@ -24,7 +24,6 @@ MAX_BYTES = 64 * 2**20  # 64 MiB: a season of 250,000 rows fits in a fraction of
 MAX_CELL = 4096  # characters in one cell: ids and dates are short; names stop at 120
 MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
 SEPARATORS = (",", ";", "\t")  # in the order ties are broken; a tab is named, then refused
-SAVE_AS = "save as CSV UTF-8"
 _ONE_MARK = re.compile(r"[+-]?\d*([.,])\d+")  # 0,38 or 0.38
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}\.\d{3}")  # 1.200
 _DIGITS = re.compile(r"[+-]?[\d.,]+")
@@ -199,7 +198,7 @@ def _decode(raw: bytes, label: str, probs: list[Problem], office: bool) -> str |
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count("\n".encode("utf-16-le")) + 1
-            probs.append(Problem(label, line, "encoding", Msg("broken UTF-16: {how}", how=SAVE_AS)))
+            probs.append(Problem(label, line, "encoding", Msg("broken UTF-16; save as CSV UTF-8")))
             return None
     if office and len(raw) >= 2 and (raw[0] == 0) != (raw[1] == 0):
         probs.append(
@@ -207,7 +206,7 @@ def _decode(raw: bytes, label: str, probs: list[Problem], office: bool) -> str |
                 label,
                 1,
                 "encoding",
-                Msg("UTF-16 without a byte-order mark; {how}", how=SAVE_AS),
+                Msg("UTF-16 without a byte-order mark; save as CSV UTF-8"),
             )
         )
         return None
@@ -225,9 +224,9 @@ def _separator(text: str, label: str, probs: list[Problem]) -> tuple[str, int] |
     """(separator, header line): a first line `sep=X` says it (Excel writes and reads it);
     else the one that splits the header line into the most cells, commas on a tie. A tab,
     either way, is refused with a hint."""
-    first = text.split("\n", 1)[0].rstrip("\r")
-    if first.strip().lower().startswith("sep="):
-        sep = first.strip()[4:]
+    first = text.split("\n", 1)[0].rstrip("\r").strip(" ")  # not a tab: `sep=\t` names one
+    if first.lower().startswith("sep="):
+        sep = first[4:]
         if sep == "\t":
             probs.append(_tab_separated(label, 1))
             return None
@@ -238,15 +237,17 @@ def _separator(text: str, label: str, probs: list[Problem]) -> tuple[str, int] |
                     1,
                     "header",
                     Msg(
-                        "separator {sep} is not a comma or a semicolon; {how}",
+                        "separator {sep} is not a comma or a semicolon; save as CSV UTF-8",
                         sep=repr(sep),
-                        how=SAVE_AS,
                     ),
                 )
             )
             return None
         return sep, 2
-    counts = [len(next(csv.reader([first], delimiter=s), [])) for s in SEPARATORS]
+    try:
+        counts = [len(next(csv.reader([first], delimiter=s), [])) for s in SEPARATORS]
+    except csv.Error:  # a cell beyond the csv module's field limit: the reader names it
+        return ",", 1
     best = max(range(len(SEPARATORS)), key=lambda i: (counts[i], -i))
     if SEPARATORS[best] == "\t":
         probs.append(_tab_separated(label, 1))
@@ -259,7 +260,7 @@ def _tab_separated(label: str, line: int) -> Problem:
         label,
         line,
         "header",
-        Msg('the file looks tab-separated (Excel "Unicode text"?); {how}', how=SAVE_AS),
+        Msg('the file looks tab-separated (Excel "Unicode text"?); save as CSV UTF-8'),
     )
 
 
@@ -302,13 +303,20 @@ class _DecimalMarks:
                     comma=value.replace(".", ","),
                 )
             elif one.group(1) != self.mark:
-                why = Msg(
-                    "{value} has a decimal {this}, row {row} a decimal {that}: use one mark "
-                    "in the whole file",
-                    value=repr(value),
-                    this="comma" if self.mark == "." else "point",
-                    row=self.first,
-                    that="comma" if self.mark == "," else "point",
+                why = (
+                    Msg(
+                        "{value} has a decimal point, row {row} a decimal comma: use one mark "
+                        "in the whole file",
+                        value=repr(value),
+                        row=self.first,
+                    )
+                    if self.mark == ","
+                    else Msg(
+                        "{value} has a decimal comma, row {row} a decimal point: use one mark "
+                        "in the whole file",
+                        value=repr(value),
+                        row=self.first,
+                    )
                 )
             if why is not None:
                 probs.append(Problem(self.label, line, col, why))
