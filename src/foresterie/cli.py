@@ -305,6 +305,15 @@ def map_(
     from foresterie.report.maps import plan_map
 
     lang = _lang_code(lang)
+    if out is not None and (out.is_dir() or (out.exists() and out.suffix.lower() != ".html")):
+        # a map replaces an earlier map, never someone's notes.txt or folder
+        _err(
+            "error: "
+            + _("{target}: exists and is not an .html file; choose another --out").format(
+                target=out
+            )
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
     data = _load_run(run)
     try:
         html = plan_map(data, day, foresteria, report_lang(data, lang))
