@@ -2,7 +2,7 @@
 required columns once each, every row as wide as the header; problems as file:row: field.
 
 With `office` (the scenario's files), also what spreadsheets save when the reading is
-unambiguous (README, "Scenario files"): Italian Excel's "CSV (delimitato dal separatore di
+unambiguous (README, "Scenario format"): Italian Excel's "CSV (delimitato dal separatore di
 elenco)", semicolon-separated, whose `decimals` columns may use a decimal comma (one mark in the
 whole file); a first line `sep=;` or `sep=,`; UTF-16 with a byte-order mark; header names in
 upper case or padded with spaces. Refused with a hint: tab-separated text ("Unicode text"), UTF-16
