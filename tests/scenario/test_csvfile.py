@@ -49,6 +49,7 @@ VARIANTS: dict[str, Callable[[str], tuple[bytes, int]]] = {
     "utf16_be_bom": lambda t: (codecs.BOM_UTF16_BE + t.encode("utf-16-be"), 0),
     "utf16_semicolons": lambda t: (codecs.BOM_UTF16_LE + semicolons(t).encode("utf-16-le"), 0),
     "header_upper_case": lambda t: (header(t, str.upper).encode("utf-8"), 0),
+    "sep_line_cr_only": lambda t: (("sep=;\r" + semicolons(t).replace("\r\n", "\r")).encode(), 1),
     "header_padded": lambda t: (header(t, lambda c: f"  {c} ").encode("utf-8"), 0),
 }
 

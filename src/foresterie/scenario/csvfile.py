@@ -224,7 +224,7 @@ def _separator(text: str, label: str, probs: list[Problem]) -> tuple[str, int] |
     """(separator, header line): a first line `sep=X` says it (Excel writes and reads it);
     else the one that splits the header line into the most cells, commas on a tie. A tab,
     either way, is refused with a hint."""
-    first = text.split("\n", 1)[0].rstrip("\r").strip(" ")  # not a tab: `sep=\t` names one
+    first = re.split(r"\r\n?|\n", text, maxsplit=1)[0].strip(" ")  # not a tab: `sep=\t` names one
     if first.lower().startswith("sep="):
         sep = first[4:]
         if sep == "\t":
