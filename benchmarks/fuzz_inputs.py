@@ -102,6 +102,15 @@ def geojson(name: str, change: Callable[[dict[str, Any]], None]) -> Edit:
     return go
 
 
+def _italian(b: bytes) -> bytes:
+    """As Italian Excel saves CSV: `;` between cells, CRLF, a decimal comma in numbers."""
+    out = []
+    for line in b.decode("utf-8-sig").splitlines():
+        cells = line.split(",")  # the tiny files have no commas inside a cell
+        out.append(";".join(re.sub(r"^(\d+)\.(\d+)$", r"\1,\2", c) for c in cells))
+    return ("\r\n".join(out) + "\r\n").encode("utf-8")
+
+
 def each(*edits: Edit) -> Edit:
     def go(folder: Path) -> None:
         for e in edits:
@@ -232,22 +241,44 @@ CASES: dict[str, tuple[Edit, Expect]] = {
     ),
     "header_with_spaces": (
         columns(W, lambda rows: [[f" {c}" for c in rows[0]], *rows[1:]]),
-        "either",
+        "solve",
     ),
     "header_in_upper_case": (
         columns(FL, lambda rows: [[c.upper() for c in rows[0]], *rows[1:]]),
-        "either",
+        "solve",
     ),
     "cells_with_spaces": (cell(W, 1, "section", " men "), "either"),
     "section_capitalised": (cell(W, 1, "section", "Men"), "either"),
     "bool_as_TRUE": (cell(W, 3, "accessible", "TRUE"), "either"),
-    "excel_sep_line": (raw(FL, lambda b: b"sep=,\n" + b), "either"),
+    "excel_sep_line": (raw(FL, lambda b: b"sep=,\n" + b), "solve"),
+    "excel_sep_line_semicolon": (raw(FL, lambda b: b"sep=;\n" + b.replace(b",", b";")), "solve"),
+    "excel_sep_line_pipe": (raw(FL, lambda b: b"sep=|\n" + b.replace(b",", b"|")), "refuse"),
+    # Italian Excel's "CSV (delimitato dal separatore di elenco)": `;`, CRLF, decimal commas
+    "excel_italian_csv": (each(raw(FL, _italian), raw(W, _italian)), "solve"),
+    "excel_italian_mixed_marks": (
+        raw(FL, lambda b: _italian(b).replace(b"VB1;FB;8;160;0,38", b"VB1;FB;8;160;0.38")),
+        "refuse",
+    ),
+    "excel_italian_thousands_point": (
+        raw(FL, lambda b: _italian(b).replace(b"VA1;FA;8;160;", b"VA1;FA;8;1.160;")),
+        "refuse",
+    ),
     "tab_separated": (
         lambda f: (f / FL).write_text((f / FL).read_text("utf-8").replace(",", "\t"), "utf-8"),
         "refuse",
     ),
     "utf16_csv": (
         lambda f: (f / FL).write_bytes((f / FL).read_text("utf-8").encode("utf-16")),
+        "solve",
+    ),
+    "utf16_csv_without_bom": (
+        lambda f: (f / W).write_bytes((f / W).read_text("utf-8-sig").encode("utf-16-le")),
+        "refuse",
+    ),
+    "utf16_tab_separated": (  # Excel's "Unicode text"
+        lambda f: (f / FL).write_bytes(
+            (f / FL).read_text("utf-8").replace(",", "\t").encode("utf-16")
+        ),
         "refuse",
     ),
     "nul_byte_in_csv": (raw(W, lambda b: b.replace(b"Rossi", b"Ro\x00ssi")), "either"),
@@ -287,7 +318,7 @@ CASES: dict[str, tuple[Edit, Expect]] = {
     "duplicate_farm_id": (feature(FA, 1, _set("id", "F1")), "refuse"),
     "ids_differ_by_case": (
         add_rows(W, "w01,2026-07-06,2026-07-13,men,,F1,0,false,,Altro"),
-        "either",
+        "refuse",
     ),
     "vehicle_ids_differ_by_case": (
         add_rows(FL, "va1,FB,8,160,0.38,540,2026-07-01,2026-07-31"),

@@ -113,3 +113,23 @@ def test_a_crash_keeps_no_ledger_password(tmp_path: Path) -> None:
     text = saved.read_text(encoding="utf-8")
     assert text.startswith("foresterie leak postgresql://ops:***@db/season?password=***\n")
     assert "pw-" not in r.stderr and "pw-" not in text
+
+
+def test_map_replaces_an_earlier_map_only(tiny_season_run: Path, tmp_path: Path) -> None:
+    """`map RUN --out notes.txt` overwrote notes.txt (a map has no --force): an --out that exists
+    is replaced only when it is an .html file."""
+    from tests.helpers import cli_run
+
+    notes, folder, old = tmp_path / "notes.txt", tmp_path / "Documents", tmp_path / "old.html"
+    notes.write_text("mine", encoding="utf-8")
+    folder.mkdir()
+    old.write_text("<p>an earlier map</p>", encoding="utf-8")
+    for target in (notes, folder):
+        code, out = cli_run("map", str(tiny_season_run), "--out", str(target))
+        assert code == 2 and out.strip() == (
+            f"error: {target}: exists and is not an .html file; choose another --out"
+        )
+    assert notes.read_text(encoding="utf-8") == "mine" and list(folder.iterdir()) == []
+    code, out = cli_run("map", str(tiny_season_run), "--out", str(old))
+    assert code == 0, out
+    assert old.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

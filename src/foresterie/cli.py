@@ -170,6 +170,15 @@ def scenario_generate(
     if (folder / "scenario.toml").exists() and not force:
         _err("error: " + _("{folder}: exists; pass --force to overwrite").format(folder=folder))
         raise typer.Exit(EXIT_BAD_INPUT)
+    if folder.is_dir() and not (folder / "scenario.toml").is_file() and any(folder.iterdir()):
+        # its files would be written among someone's own (a workers.csv of theirs overwritten)
+        _err(
+            "error: "
+            + _("{folder}: not empty and not a scenario folder; choose another folder").format(
+                folder=folder
+            )
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
     if name in SEASONS_2027:
         gen = generate_2027(name, bmz_open=SEASONS_2027[name])
         write(gen, folder)
@@ -296,6 +305,15 @@ def map_(
     from foresterie.report.maps import plan_map
 
     lang = _lang_code(lang)
+    if out is not None and (out.is_dir() or (out.exists() and out.suffix.lower() != ".html")):
+        # a map replaces an earlier map, never someone's notes.txt or folder
+        _err(
+            "error: "
+            + _("{target}: exists and is not an .html file; choose another --out").format(
+                target=out
+            )
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
     data = _load_run(run)
     try:
         html = plan_map(data, day, foresteria, report_lang(data, lang))
@@ -1092,6 +1110,10 @@ def export_(
             [Problem("--role", None, "role", f"{role!r} is not one of {', '.join(ROLES)}")]
         )
     code = _lang_code(lang)
+    if force:  # only an export of ours (or any output of ours) is replaced, never ~/Documents
+        from foresterie.run.folders import check_target
+
+        check_target(out, force)
     n = export(run, role, out, force, make_lang(code) if code else None)  # type: ignore[arg-type]
     typer.echo(f"{role} export of {run}: {n} files in {out}")
 

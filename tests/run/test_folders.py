@@ -3,36 +3,46 @@ mix of two, and (with the atomic exchange) the folder is never missing while the
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from foresterie.run.folders import FAULT_ENV, atomic_dir, exchange, sweep_partials
+from foresterie.core.errors import ScenarioError
+from foresterie.run.folders import FAULT_ENV, atomic_dir, exchange, is_ours, sweep_partials
+from tests.helpers import TINY, checked_in_season, cli_run
 
 FILES = ("a.csv", "b.csv", "c.csv", "manifest.json")
+
+
+def _write_run(folder: Path, tag: str) -> None:
+    """Files tagged `tag`; the manifest is a run's (only an output of ours is replaced)."""
+    for name in FILES:
+        text = json.dumps({"schema": "foresterie-run/1", "tag": tag}) if name == FILES[-1] else tag
+        (folder / name).write_text(text, encoding="utf-8")
 
 
 def _writer(out: str, tag: str, faults: str, barrier: object) -> None:
     """Write a whole run tagged `tag`, meet the other writers, then publish with --force."""
     os.environ[FAULT_ENV] = faults
     with atomic_dir(Path(out), force=True) as tmp:
-        for name in FILES:
-            (tmp / name).write_text(tag, encoding="utf-8")
+        _write_run(tmp, tag)
         barrier.wait(timeout=60)  # type: ignore[attr-defined]
 
 
 def _tags(out: Path) -> set[str]:
-    return {(out / name).read_text(encoding="utf-8") for name in FILES}
+    tags = {(out / name).read_text(encoding="utf-8") for name in FILES[:-1]}
+    return tags | {json.loads((out / FILES[-1]).read_text(encoding="utf-8"))["tag"]}
 
 
 @pytest.mark.parametrize("faults", ["", "no-exchange"])
 def test_concurrent_force_writers_leave_one_whole_run(tmp_path: Path, faults: str) -> None:
     out = tmp_path / "run"
     out.mkdir()
-    for name in FILES:
-        (out / name).write_text("earlier", encoding="utf-8")
+    _write_run(out, "earlier")
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(4)
     procs = [
@@ -77,3 +87,114 @@ def test_a_set_aside_run_is_put_back_at_the_next_start(tmp_path: Path) -> None:
     sweep_partials(out)
     assert (out / "manifest.json").read_text(encoding="utf-8") == "earlier"
     assert sorted(os.listdir(tmp_path)) == ["run"]
+
+
+def _documents(tmp_path: Path) -> Path:
+    """A folder of someone's own: what `--out ~/Documents --force` must never delete."""
+    docs = tmp_path / "Documents"
+    (docs / "tesi").mkdir(parents=True)
+    (docs / "tesi" / "capitolo1.odt").write_bytes(b"not ours")
+    (docs / "manifest.json").write_text('{"schema": "another-tool/2"}', encoding="utf-8")
+    (docs / "README.md").write_text("# Driver packs of another tool?\n", encoding="utf-8")
+    return docs
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_what_is_ours(tiny_season_run: Path, tmp_path: Path) -> None:
+    assert is_ours(tiny_season_run)
+    assert not is_ours(_documents(tmp_path)) and not is_ours(TINY)
+    for name, text, ours in [
+        ("manifest.json", '{"kind": "monitor", "season": "tiny"}', True),
+        ("manifest.json", '{"schema": "foresterie-graph/1"}', False),  # a road graph: an input
+        ("manifest.json", '["foresterie-run/1"]', False),
+        ("manifest.json", "{not json", False),
+        ("README.md", "# Driver packs\n\nOne folder per day and vehicle", True),
+        ("README.md", "# Public aggregate export\n\nCounts only", True),
+        ("OPERATOR.md", "# Operator view\n\nThis is the run folder", True),
+        ("README.md", "# Public aggregate exports of 2025\n", False),
+    ]:
+        folder = tmp_path / "f"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        (folder / name).write_text(text, encoding="utf-8")
+        assert is_ours(folder) == ours, (name, text)
+        # a link to one of ours does not make a folder ours
+        (folder / name).unlink()
+        (folder / name).symlink_to(tiny_season_run / "manifest.json")
+        assert not is_ours(folder)
+
+
+def test_force_replaces_only_an_output_of_ours(tmp_path: Path) -> None:
+    docs = _documents(tmp_path)
+    before = _files(docs)
+    with (
+        pytest.raises(ScenarioError, match="is not a folder foresterie wrote"),
+        atomic_dir(docs, force=True) as tmp,
+    ):
+        (tmp / "x").write_text("x", encoding="utf-8")
+    assert _files(docs) == before and sorted(os.listdir(tmp_path)) == ["Documents"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with atomic_dir(empty, force=True) as tmp:  # an empty folder holds nothing to lose
+        (tmp / "x").write_text("x", encoding="utf-8")
+    assert os.listdir(empty) == ["x"]
+    link = tmp_path / "link"
+    link.symlink_to(empty)
+    with (
+        pytest.raises(ScenarioError, match="is not a folder; --force replaces only"),
+        atomic_dir(link, force=True),
+    ):
+        pass
+    assert link.is_symlink() and os.listdir(empty) == ["x"]
+
+
+@pytest.fixture(scope="module")
+def season(tiny_season_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return checked_in_season(tiny_season_run, tmp_path_factory.mktemp("season"))
+
+
+COMMANDS: dict[str, list[str]] = {
+    "solve": ["solve", str(TINY)],
+    "replay": ["replay", "{run}"],
+    "day": ["day", "{run}", "--date", "2026-07-07"],
+    "intake": ["intake", "{run}", "--date", "2026-07-07"],
+    "monitor": ["monitor", "{run}"],
+    "export driver": ["export", "{run}", "--role", "driver"],
+    "export operator": ["export", "{run}", "--role", "operator"],
+    "export public": ["export", "{run}", "--role", "public"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_no_command_deletes_a_folder_not_its_own(
+    season: Path, tmp_path: Path, command: str
+) -> None:
+    """`foresterie solve S --out ~/Documents --force` deleted Documents (session 8's open call):
+    every command with --force refuses, in one line, a non-empty folder that is not an output of
+    ours, and touches nothing in it."""
+    docs = _documents(tmp_path)
+    before = _files(docs)
+    args = [a.format(run=season) for a in COMMANDS[command]]
+    code, out = cli_run(*args, "--out", str(docs), "--force")
+    assert code == 2, out
+    assert out.strip() == (
+        f"error: {docs}: --out: is not a folder foresterie wrote (no run, monitor or export "
+        "manifest); --force replaces only those: choose another folder"
+    )
+    assert _files(docs) == before and sorted(os.listdir(tmp_path)) == ["Documents"]
+
+
+def test_scenario_generate_writes_among_no_one_s_files(tmp_path: Path) -> None:
+    docs = _documents(tmp_path)
+    before = _files(docs)
+    for force in ([], ["--force"]):
+        code, out = cli_run(
+            "scenario", "generate", "g", "--workers", "20", "--out", str(docs), *force
+        )
+        assert code == 2 and out.strip() == (
+            f"error: {docs}: not empty and not a scenario folder; choose another folder"
+        )
+    assert _files(docs) == before

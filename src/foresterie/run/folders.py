@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import json
 import os
 import platform
 import shutil
@@ -65,11 +66,60 @@ def versions() -> dict[str, str]:
 
 
 def check_target(out: Path, force: bool) -> None:
-    """Refuse early to replace an existing run unless --force."""
-    if out.exists() and not force:
+    """Refuse early to replace an existing folder unless --force; and, even with --force, one
+    that is not an output of ours (`foresterie solve S --out ~/Documents --force` would delete
+    Documents): only an empty folder or one `is_ours` may be replaced."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not force:
         raise ScenarioError(
             [Problem(str(out), None, "--out", "exists; pass --force to replace it")]
         )
+    if out.is_symlink() or not out.is_dir():
+        why = "is not a folder; --force replaces only a folder foresterie wrote"
+    elif next(out.iterdir(), None) is None or is_ours(out):
+        return
+    else:
+        why = (
+            "is not a folder foresterie wrote (no run, monitor or export manifest); --force "
+            "replaces only those: choose another folder"
+        )
+    raise ScenarioError([Problem(str(out), None, "--out", why)])
+
+
+# The file each output of ours always holds, and how it begins: a run folder's (solve, replay,
+# day, intake) or a monitor's manifest.json, an export's README.md or OPERATOR.md. A road graph
+# ("foresterie-graph/1") is an input that took hours to build, not an output to replace.
+OUR_MANIFESTS = (("schema", "foresterie-run/1"), ("kind", "monitor"))
+OUR_TITLES = {
+    "README.md": ("# Driver packs\n", "# Public aggregate export\n"),
+    "OPERATOR.md": ("# Operator view\n",),
+}
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether `folder` is an output of ours, told by the file it always holds (OUR_MANIFESTS,
+    OUR_TITLES); a regular file each, read no further than needed."""
+    manifest = folder / "manifest.json"
+    if manifest.is_file() and not manifest.is_symlink():
+        try:
+            with open(manifest, "rb") as fh:
+                data = json.loads(fh.read(1 << 26))
+        except (OSError, ValueError):
+            data = None
+        if isinstance(data, dict) and any(data.get(k) == v for k, v in OUR_MANIFESTS):
+            return True
+    for name, titles in OUR_TITLES.items():
+        path = folder / name
+        if path.is_file() and not path.is_symlink():
+            try:
+                with open(path, "rb") as fh:
+                    head = fh.read(64).decode("utf-8", "replace")
+            except OSError:
+                continue
+            if head.startswith(titles):
+                return True
+    return False
 
 
 def check_apart(out: Path, source: Path | None, what: str, within: bool = False) -> None:

@@ -103,9 +103,9 @@ def solve(
     `referrals` replaces [data] referrals; `restricted` is a run's restricted part, decrypted
     (replay reads priorities and referral records from it)."""
     say = say or (lambda _: None)
-    check_target(out, force)
     check_apart(out, scenario_dir, "the scenario folder")
     check_apart(out, previous, "the previous run")
+    check_target(out, force)  # after: "is or holds the scenario" says more than "not ours"
     timings: dict[str, float] = {}
     t = time.monotonic()
     scenario = load_scenario(scenario_dir, referrals, restricted)

@@ -1,10 +1,19 @@
 """CSV files of a scenario (workers, fleet, matrix): UTF-8, comma-separated, a header with the
-required columns once each, every row as wide as the header; problems as file:row: field."""
+required columns once each, every row as wide as the header; problems as file:row: field.
+
+With `office` (the scenario's files), also what spreadsheets save when the reading is
+unambiguous (README, "Scenario format"): Italian Excel's "CSV (delimitato dal separatore di
+elenco)", semicolon-separated, whose `decimals` columns may use a decimal comma (one mark in the
+whole file); a first line `sep=;` or `sep=,`; UTF-16 with a byte-order mark; header names in
+upper case or padded with spaces. Refused with a hint: tab-separated text ("Unicode text"), UTF-16
+without a byte-order mark, another `sep=`, a number with both marks or with the other mark."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,22 +23,42 @@ from foresterie.core.files import unreadable_reason
 MAX_BYTES = 64 * 2**20  # 64 MiB: a season of 250,000 rows fits in a fraction of it
 MAX_CELL = 4096  # characters in one cell: ids and dates are short; names stop at 120
 MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
+SEPARATORS = (",", ";", "\t")  # in the order ties are broken; a tab is named, then refused
+_ONE_MARK = re.compile(r"[+-]?\d*([.,])\d+")  # 0,38 or 0.38
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}\.\d{3}")  # 1.200
+_DIGITS = re.compile(r"[+-]?[\d.,]+")
 
 
 def read_csv(
-    path: Path, label: str, required: tuple[str, ...], probs: list[Problem]
+    path: Path,
+    label: str,
+    required: tuple[str, ...],
+    probs: list[Problem],
+    *,
+    office: bool = False,
+    decimals: tuple[str, ...] = (),
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated.
+    """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated (with
+    `office`, also the spreadsheet variants of the module's docstring; `decimals`: the columns
+    whose numbers may have a decimal comma in a semicolon file, given back with a point).
     A file of more than MAX_ROWS lines is refused at once, before any parsing."""
     why = unreadable_reason(path, MAX_BYTES)
     if why:
         probs.append(Problem(label, None, "file", why))
         return
-    yield from read_csv_bytes(path.read_bytes(), label, required, probs)
+    yield from read_csv_bytes(
+        path.read_bytes(), label, required, probs, office=office, decimals=decimals
+    )
 
 
 def read_csv_bytes(
-    raw: bytes, label: str, required: tuple[str, ...], probs: list[Problem]
+    raw: bytes,
+    label: str,
+    required: tuple[str, ...],
+    probs: list[Problem],
+    *,
+    office: bool = False,
+    decimals: tuple[str, ...] = (),
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """`read_csv` over bytes already read (a decrypted restricted file never touches disk)."""
     lines = raw.count(b"\n")
@@ -48,36 +77,44 @@ def read_csv_bytes(
             )
         )
         return
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        probs.append(
-            Problem(label, line, "encoding", Msg("not UTF-8 (Latin-1?): save as UTF-8 CSV"))
-        )
+    text = _decode(raw, label, probs, office)
+    if text is None:
         return
     last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    sep, header_line = ",", 1
+    if office:
+        found = _separator(text, label, probs)
+        if found is None:
+            return
+        sep, header_line = found
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
+        if header_line > 1:
+            next(reader)  # the `sep=` line
         header = next(reader, None)
     except csv.Error as exc:  # a header cell longer than the csv module's field limit
-        probs.append(Problem(label, 1, "header", Msg("unreadable CSV: {why}", why=str(exc))))
+        probs.append(
+            Problem(label, header_line, "header", Msg("unreadable CSV: {why}", why=str(exc)))
+        )
         return
     if header is None or not any(h.strip() for h in header):
         probs.append(Problem(label, None, "file", Msg("empty file")))
         return
-    names = [h.strip() for h in header]
+    names = [h.strip().lower() if office else h.strip() for h in header]
     if len(names) == 1 and ";" in names[0]:
         probs.append(
             Problem(label, 1, "header", Msg("semicolon-separated; export as comma-separated"))
         )
+        return
+    if office and len(names) == 1 and "\t" in names[0]:
+        probs.append(_tab_separated(label, header_line))
         return
     missing = [c for c in required if c not in names]
     if missing:
         probs.append(
             Problem(
                 label,
-                1,
+                header_line,
                 missing[0],
                 Msg("missing column(s): {columns}", columns=", ".join(missing)),
             )
@@ -85,10 +122,12 @@ def read_csv_bytes(
         return
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        probs.append(Problem(label, 1, dupes[0], Msg("column appears twice")))
+        probs.append(Problem(label, header_line, dupes[0], Msg("column appears twice")))
         return
+    marked = [c for c in decimals if c in names] if sep == ";" else []
+    pending: list[tuple[int, dict[str, str]]] = []  # rows held until the file's mark is known
     n = 0
-    line_no = 1
+    line_no = header_line
     while True:
         start = reader.line_num + 1  # the physical line this record starts on
         try:
@@ -99,7 +138,7 @@ def read_csv_bytes(
             probs.append(Problem(label, start, "row", Msg("unreadable CSV: {why}", why=str(exc))))
             return
         line_no = start
-        if reader.line_num > start and not _cell_with_line_breaks(cells, len(names)):
+        if reader.line_num > start and not _cell_with_line_breaks(cells, len(names), sep):
             quote = (
                 Msg('a quote (") opened here is never closed: remove it')
                 if reader.line_num >= last_line
@@ -138,17 +177,160 @@ def read_csv_bytes(
                 )
             )
             continue
+        row = dict(zip(names, cells, strict=True))
         n += 1
-        yield line_no, dict(zip(names, cells, strict=True))
+        if marked:
+            pending.append((line_no, row))
+        else:
+            yield line_no, row
+    if pending:
+        marks = _DecimalMarks(label, marked, pending)
+        yield from ((line, row) for line, row in pending if marks.read(line, row, probs))
     if n == 0:
         probs.append(Problem(label, None, "file", Msg("header only, no data rows")))
 
 
-def _cell_with_line_breaks(cells: list[str], width: int) -> bool:
+def _decode(raw: bytes, label: str, probs: list[Problem], office: bool) -> str | None:
+    """The text of a UTF-8 file (a BOM is dropped); with `office`, also of UTF-16 with a BOM
+    (Excel's "Unicode text"). UTF-16 without one is refused: its byte order is a guess."""
+    if office and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count("\n".encode("utf-16-le")) + 1
+            probs.append(Problem(label, line, "encoding", Msg("broken UTF-16; save as CSV UTF-8")))
+            return None
+    if office and len(raw) >= 2 and (raw[0] == 0) != (raw[1] == 0):
+        probs.append(
+            Problem(
+                label,
+                1,
+                "encoding",
+                Msg("UTF-16 without a byte-order mark; save as CSV UTF-8"),
+            )
+        )
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        probs.append(
+            Problem(label, line, "encoding", Msg("not UTF-8 (Latin-1?): save as UTF-8 CSV"))
+        )
+        return None
+
+
+def _separator(text: str, label: str, probs: list[Problem]) -> tuple[str, int] | None:
+    """(separator, header line): a first line `sep=X` says it (Excel writes and reads it);
+    else the one that splits the header line into the most cells, commas on a tie. A tab,
+    either way, is refused with a hint."""
+    first = re.split(r"\r\n?|\n", text, maxsplit=1)[0].strip(" ")  # not a tab: `sep=\t` names one
+    if first.lower().startswith("sep="):
+        sep = first[4:]
+        if sep == "\t":
+            probs.append(_tab_separated(label, 1))
+            return None
+        if sep not in (",", ";"):
+            probs.append(
+                Problem(
+                    label,
+                    1,
+                    "header",
+                    Msg(
+                        "separator {sep} is not a comma or a semicolon; save as CSV UTF-8",
+                        sep=repr(sep),
+                    ),
+                )
+            )
+            return None
+        return sep, 2
+    try:
+        counts = [len(next(csv.reader([first], delimiter=s), [])) for s in SEPARATORS]
+    except csv.Error:  # a cell beyond the csv module's field limit: the reader names it
+        return ",", 1
+    best = max(range(len(SEPARATORS)), key=lambda i: (counts[i], -i))
+    if SEPARATORS[best] == "\t":
+        probs.append(_tab_separated(label, 1))
+        return None
+    return SEPARATORS[best], 1
+
+
+def _tab_separated(label: str, line: int) -> Problem:
+    return Problem(
+        label,
+        line,
+        "header",
+        Msg('the file looks tab-separated (Excel "Unicode text"?); save as CSV UTF-8'),
+    )
+
+
+class _DecimalMarks:
+    """A semicolon file's numbers in `columns` (the whole file read first): the first mark no
+    reading doubts is the file's decimal mark (Italian Excel writes `0,38`; some programs
+    `0.38`), and each number is given back with a point. Refused, as no reading is sure: a
+    number with the other mark, or with both (`1.234,50`), or, in a file without decimal points,
+    a point before three digits (`1.200`: 1200 with a thousands point, or 1.2?)."""
+
+    def __init__(self, label: str, columns: list[str], rows: list[tuple[int, dict[str, str]]]):
+        self.label = label
+        self.columns = columns
+        self.mark: str | None = None  # the file's mark: the first one no reading doubts
+        self.first = 0
+        for line, row in rows:
+            for col in columns:
+                one = _ONE_MARK.fullmatch(row[col].strip())
+                if one and self.mark is None and not _THOUSANDS.fullmatch(row[col].strip()):
+                    self.mark, self.first = one.group(1), line
+
+    def read(self, line: int, row: dict[str, str], probs: list[Problem]) -> bool:
+        ok = True
+        for col in self.columns:
+            value = row[col].strip()
+            why = None
+            one = _ONE_MARK.fullmatch(value)
+            if one is None:
+                if "," in value and "." in value and _DIGITS.fullmatch(value):
+                    why = Msg(
+                        "{value} has a thousands separator; write the number without it",
+                        value=repr(value),
+                    )
+            elif _THOUSANDS.fullmatch(value) and self.mark != ".":
+                why = Msg(
+                    "{value} may be {whole} (a thousands point) or a decimal; write {whole}, or "
+                    "{comma} with a decimal comma",
+                    value=repr(value),
+                    whole=value.replace(".", ""),
+                    comma=value.replace(".", ","),
+                )
+            elif one.group(1) != self.mark:
+                why = (
+                    Msg(
+                        "{value} has a decimal point, row {row} a decimal comma: use one mark "
+                        "in the whole file",
+                        value=repr(value),
+                        row=self.first,
+                    )
+                    if self.mark == ","
+                    else Msg(
+                        "{value} has a decimal comma, row {row} a decimal point: use one mark "
+                        "in the whole file",
+                        value=repr(value),
+                        row=self.first,
+                    )
+                )
+            if why is not None:
+                probs.append(Problem(self.label, line, col, why))
+                ok = False
+            elif one is not None:
+                row[col] = value.replace(",", ".")
+        return ok
+
+
+def _cell_with_line_breaks(cells: list[str], width: int, sep: str = ",") -> bool:
     """Whether a record over several lines is a quoted cell holding line breaks, as spreadsheets
     write a cell with Alt+Enter (RFC 4180), rather than a stray quote that swallowed rows: the
     record is as wide as the header, and no line inside a cell holds a comma (a swallowed row
     would: every file has four columns or more)."""
     return len(cells) == width and not any(
-        "," in part for c in cells if "\n" in c or "\r" in c for part in c.splitlines()
+        sep in part for c in cells if "\n" in c or "\r" in c for part in c.splitlines()
     )

@@ -73,6 +73,8 @@ FLEET_COLUMNS = (
     "available_from",
     "available_to",
 )
+# a semicolon file (Italian Excel) may write these with a decimal comma (scenario/csvfile.py)
+FLEET_DECIMALS = ("fixed_cost_eur_per_day", "cost_eur_per_km")
 FORESTERIA_FIELDS = (
     "id",
     "name",
@@ -637,20 +639,24 @@ def _duplicates(
     """Ids given twice; with `fold`, also ids that differ only in case: ids that name files
     (a vehicle's driver sheet VA1.html, a foresteria's map) would overwrite each other on the
     file systems that do not tell VA1 from va1 (Windows, macOS), where run folders are read."""
-    first: dict[str, int] = {}
+    first: dict[str, tuple[int, str]] = {}
     for rowno, given in items:
         key = given.casefold() if fold else given
-        if key in first:
-            probs.append(
-                Problem(
-                    label,
-                    rowno,
-                    field,
-                    Msg("duplicate id {id} (first at row {row})", id=repr(given), row=first[key]),
-                )
+        if key not in first:
+            first[key] = (rowno, given)
+            continue
+        row, seen = first[key]
+        msg = (
+            Msg("duplicate id {id} (first at row {row})", id=repr(given), row=row)
+            if seen == given
+            else Msg(
+                "id {id} differs only in case from {seen} (row {row}): one id, one spelling",
+                id=repr(given),
+                seen=repr(seen),
+                row=row,
             )
-        else:
-            first[key] = rowno
+        )
+        probs.append(Problem(label, rowno, field, msg))
 
 
 def _whole_numbers(value: Any, key: str = "") -> Iterator[tuple[str, int]]:
@@ -816,14 +822,18 @@ def load_scenario(
         required: tuple[str, ...] = WORKER_REQUIRED
         if prio is not None or public:
             required = tuple(c for c in WORKER_REQUIRED if c != "priority")
-        rows_iter = read_csv(files["workers"], lab["workers"], required, probs)
+        rows_iter = read_csv(files["workers"], lab["workers"], required, probs, office=True)
         if prio is not None or public:
             rows_iter = _with_priority(rows_iter, prio, lab["workers"], probs)
         workers = _validate_rows(WorkerRow, rows_iter, lab["workers"], probs)
-        _duplicates([(r, w.worker_id) for r, w in workers], lab["workers"], "worker_id", probs)
+        _duplicates(  # W001 and w001: one person split in two, or two merged in a spreadsheet
+            [(r, w.worker_id) for r, w in workers], lab["workers"], "worker_id", probs, fold=True
+        )
     fleet: list[tuple[int, VehicleRow]] = []
     if "fleet" in files:
-        rows_iter = read_csv(files["fleet"], lab["fleet"], FLEET_COLUMNS, probs)
+        rows_iter = read_csv(
+            files["fleet"], lab["fleet"], FLEET_COLUMNS, probs, office=True, decimals=FLEET_DECIMALS
+        )
         fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
         _duplicates(
             [(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs, fold=True
@@ -834,17 +844,17 @@ def load_scenario(
     if "referrals" in files or ref_bytes is not None:
         if ref_bytes is not None:
             rl = RESTRICTED_REFERRALS
-            rows_iter = read_csv_bytes(ref_bytes, rl, REFERRAL_COLUMNS, probs)
+            rows_iter = read_csv_bytes(ref_bytes, rl, REFERRAL_COLUMNS, probs, office=True)
         else:
             rl = files["referrals"].name
-            rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs)
+            rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs, office=True)
         referral_rows = _validate_rows(ReferralRow, rows_iter, rl, probs)
         _duplicates([(r, x.worker_id) for r, x in referral_rows], rl, "worker_id", probs)
         _check_referrals(referral_rows, rl, ids, workers, probs)
     closure_rows: list[tuple[int, ClosureRow]] = []
     if "farm_calendar" in files:
         cl = files["farm_calendar"].name
-        rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs)
+        rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs, office=True)
         closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
         _check_calendar(config, closure_rows, cl, ids, probs)
     _cross_check(config, ids, workers, fleet, lab, probs)
@@ -971,7 +981,7 @@ def _with_priority(
     person listed once, nobody else); `prio` None: the publishable part alone, priority 0."""
     given: dict[str, str] = {}
     if prio is not None:
-        for r, x in read_csv_bytes(prio, RESTRICTED_PRIORITY, PRIORITY_COLUMNS, probs):
+        for r, x in read_csv_bytes(prio, RESTRICTED_PRIORITY, PRIORITY_COLUMNS, probs, office=True):
             wid = x["worker_id"].strip()
             if wid in given:
                 probs.append(Problem(RESTRICTED_PRIORITY, r, "worker_id", Msg("listed twice")))

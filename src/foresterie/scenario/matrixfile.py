@@ -28,7 +28,7 @@ def parse_matrix_file(
     index, secs, mets = _blank(ids)
     start = len(probs)
     first: dict[tuple[str, str], int] = {}  # pair -> its row: a pair given twice is refused
-    for r, row in read_csv(path, label, ("from_id", "to_id", "seconds", "metres"), probs):
+    for r, row in read_csv(path, label, tuple(HEADER), probs, office=True):
         a, b = row["from_id"].strip(), row["to_id"].strip()
         bad = False
         for fld, key in (("from_id", a), ("to_id", b)):

@@ -1,0 +1,131 @@
+"""CSV files as spreadsheets save them (scenario/csvfile.py): the readings that are sure give the
+rows of the clean file, and a scenario saved that way plans byte for byte as the clean one, with
+the canonical files in the run's inputs/. The refusals are in tests/bad_inputs/ (test_load.py)."""
+
+from __future__ import annotations
+
+import codecs
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from foresterie.core.errors import Problem
+from foresterie.scenario.csvfile import read_csv_bytes
+from foresterie.scenario.load import FLEET_COLUMNS, FLEET_DECIMALS, WORKER_REQUIRED
+from tests.helpers import TINY, cli_ok
+
+FLEET = (TINY / "fleet.csv").read_text("utf-8")
+WORKERS = (TINY / "workers.csv").read_text("utf-8-sig")
+
+
+def semicolons(text: str, decimal_comma: bool = True) -> str:
+    """As Italian Excel saves "CSV (delimitato dal separatore di elenco)": `;`, CRLF, and
+    `0,38` for 0.38 (the tiny files have no quoted cells, no commas inside a cell)."""
+    rows = []
+    for line in text.splitlines():
+        cells = line.split(",")
+        if decimal_comma:
+            cells = [c.replace(".", ",") if c.replace(".", "").isdigit() else c for c in cells]
+        rows.append(";".join(cells))
+    return "\r\n".join(rows) + "\r\n"
+
+
+def header(text: str, change: Callable[[str], str]) -> str:
+    first, rest = text.split("\n", 1)
+    return ",".join(change(c) for c in first.split(",")) + "\n" + rest
+
+
+# name -> (the clean text's variant as bytes, how many lines come before the header)
+VARIANTS: dict[str, Callable[[str], tuple[bytes, int]]] = {
+    "semicolons_decimal_comma": lambda t: (semicolons(t).encode("utf-8"), 0),
+    "semicolons_decimal_point": lambda t: (semicolons(t, False).encode("utf-8"), 0),
+    "semicolons_bom": lambda t: (codecs.BOM_UTF8 + semicolons(t).encode("utf-8"), 0),
+    "sep_line_semicolon": lambda t: (("sep=;\r\n" + semicolons(t)).encode("utf-8"), 1),
+    "sep_line_comma": lambda t: (("sep=,\n" + t).encode("utf-8"), 1),
+    "bom_then_sep_line": lambda t: (codecs.BOM_UTF8 + ("sep=;\n" + semicolons(t)).encode(), 1),
+    "utf16_le_bom": lambda t: (codecs.BOM_UTF16_LE + t.encode("utf-16-le"), 0),
+    "utf16_be_bom": lambda t: (codecs.BOM_UTF16_BE + t.encode("utf-16-be"), 0),
+    "utf16_semicolons": lambda t: (codecs.BOM_UTF16_LE + semicolons(t).encode("utf-16-le"), 0),
+    "header_upper_case": lambda t: (header(t, str.upper).encode("utf-8"), 0),
+    "sep_line_cr_only": lambda t: (("sep=;\r" + semicolons(t).replace("\r\n", "\r")).encode(), 1),
+    "header_padded": lambda t: (header(t, lambda c: f"  {c} ").encode("utf-8"), 0),
+}
+
+
+def rows(raw: bytes, required: tuple[str, ...], decimals: tuple[str, ...] = ()) -> list:  # type: ignore[type-arg]
+    probs: list[Problem] = []
+    got = list(read_csv_bytes(raw, "f.csv", required, probs, office=True, decimals=decimals))
+    assert probs == []
+    return got
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_sure_reading_gives_the_clean_rows(variant: str) -> None:
+    for text, required, decimals in (
+        (FLEET, FLEET_COLUMNS, FLEET_DECIMALS),
+        (WORKERS, WORKER_REQUIRED, ()),
+    ):
+        clean = rows(text.encode("utf-8"), required, decimals)
+        raw, before = VARIANTS[variant](text)
+        got = rows(raw, required, decimals)
+        # the same cells, on the same physical lines (a `sep=` line moves them by one)
+        assert [(r - before, cells) for r, cells in got] == clean
+
+
+def test_a_decimal_comma_is_given_back_with_a_point() -> None:
+    (_, row), _ = rows(semicolons(FLEET).encode(), FLEET_COLUMNS, FLEET_DECIMALS)
+    assert row["cost_eur_per_km"] == "0.38" and row["seats"] == "8"
+    # only the decimal columns: a cell elsewhere keeps its comma (and is judged by its own check)
+    raw = semicolons(FLEET).replace("VA1;FA;8;", "VA1;FA;8,5;").encode()
+    assert rows(raw, FLEET_COLUMNS, FLEET_DECIMALS)[0][1]["seats"] == "8,5"
+
+
+def test_a_decimal_point_in_a_file_of_points_is_not_ambiguous() -> None:
+    raw = semicolons(FLEET, False).replace(";160;", ";1.160;").encode()
+    assert rows(raw, FLEET_COLUMNS, FLEET_DECIMALS)[0][1]["fixed_cost_eur_per_day"] == "1.160"
+
+
+def test_without_office_a_semicolon_file_is_still_refused() -> None:
+    """Import files (ops/imports.py) read strictly: the lead decides there."""
+    probs: list[Problem] = []
+    assert list(read_csv_bytes(semicolons(FLEET).encode(), "f.csv", FLEET_COLUMNS, probs)) == []
+    assert [str(p) for p in probs] == [
+        "f.csv:1: header: semicolon-separated; export as comma-separated"
+    ]
+
+
+def test_a_semicolon_cell_with_line_breaks_is_not_a_stray_quote() -> None:
+    raw = semicolons(WORKERS).replace("Mario Rossì", '"Mario\r\nRossì, detto Mimmo"').encode()
+    got = rows(raw, WORKER_REQUIRED)
+    assert got[0][1]["name"] == "Mario\r\nRossì, detto Mimmo" and got[1][0] == 4
+
+
+def test_a_scenario_saved_by_a_spreadsheet_plans_as_the_clean_one(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """workers.csv as UTF-16 with a `sep=;` line and an upper-case header, fleet.csv as Italian
+    Excel's semicolons and decimal commas: the plan files and the run's inputs/ (the canonical
+    files verify and replay read) are byte for byte the clean run's; verify and replay pass."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    workers = "sep=;\r\n" + semicolons(header(WORKERS, str.upper), decimal_comma=False)
+    (folder / "workers.csv").write_bytes(codecs.BOM_UTF16_LE + workers.encode("utf-16-le"))
+    (folder / "fleet.csv").write_bytes(semicolons(FLEET).encode("cp1252"))
+    run = tmp_path / "run"
+    cli_ok("solve", str(folder), "--out", str(run))
+    for part in ("plan", "inputs"):
+        ours = sorted(p.relative_to(run) for p in (run / part).rglob("*") if p.is_file())
+        clean = sorted(p.relative_to(tiny_season_run) for p in (tiny_season_run / part).rglob("*"))
+        assert ours == [p for p in clean if (tiny_season_run / p).is_file()]
+        for rel in ours:
+            assert (run / rel).read_bytes() == (tiny_season_run / rel).read_bytes(), rel
+    assert (
+        (run / "inputs" / "fleet.csv")
+        .read_text("utf-8")
+        .splitlines()[1]
+        .endswith(",0.38,540,2026-07-01,2026-07-31")
+    )
+    cli_ok("verify", str(run))
+    cli_ok("replay", str(run), "--out", str(tmp_path / "replayed"))
