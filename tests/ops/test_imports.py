@@ -4,6 +4,7 @@ defect under tests/ops/bad_imports/), each with its exact file:row: field: messa
 from __future__ import annotations
 
 from datetime import date
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,8 @@ EXPECTED = {
     "vehicle_id, incident",
     "origin_not_a_foresteria": "bookings.csv:2: origin: 'F1' is not a foresteria or departure point of the season run",
     "ragged_row": "checkins.csv:3: row: 2 cells, header has 3",
-    "semicolon_csv": "checkins.csv:1: header: semicolon-separated; export as comma-separated",
+    "tab_separated": 'boardings.csv:1: header: the file looks tab-separated (Excel "Unicode '
+    'text"?); save as CSV UTF-8',
     "unknown_event": "checkins.csv:2: event: 'arrivo' is not one of arrival, departure, absent, move",
     "move_to_unknown_foresteria": "checkins.csv:2: foresteria_id: 'FZ' is not a foresteria of the season run",
     "foresteria_on_an_arrival": "checkins.csv:3: foresteria_id: only a move request names a foresteria, not 'arrival'",
@@ -120,6 +122,13 @@ def test_reads_each_kind(tmp_path: Path) -> None:
         path = _write(tmp_path, f"{kind}.csv", text)
         assert file_kind(path) == kind
         assert read_events(path, SEASON) == [event]
+        # ... and as Italian Excel saves it: `sep=;`, semicolons, upper-case header, UTF-16 BOM
+        head, _, rest = text.partition("\n")
+        office = f"sep=;\n{head.upper().replace(',', ' ; ')}\n{rest.replace(',', ';')}"
+        path.write_bytes(office.encode("utf-16"))
+        assert file_kind(path) == kind
+        moved = replace(event, source=event.source.replace(":2", ":3"))  # the sep= line first
+        assert read_events(path, SEASON) == [moved]
 
 
 def test_booking_defaults(tmp_path: Path) -> None:

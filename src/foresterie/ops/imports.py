@@ -23,7 +23,7 @@ from typing import Literal
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.ops.ledger import Event
-from foresterie.scenario.csvfile import read_csv
+from foresterie.scenario.csvfile import csv_header, read_csv
 
 FileKind = Literal["checkins", "bookings", "boardings", "scans", "incidents"]
 
@@ -51,10 +51,11 @@ class Season:
 
 
 def file_kind(path: Path) -> FileKind | None:
+    """Which import a file is, by its header, read as spreadsheets save it (a boarding list
+    filled in Italian Excel is semicolon-separated: README "Scenario format")."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            header = {h.strip() for h in next(csv.reader(fh), [])}
-    except (OSError, UnicodeDecodeError, csv.Error):  # read_events names the defect
+        header = set(csv_header(path, path.name, office=True) or ())
+    except OSError:  # read_events names the defect
         return None
     # the most specific format first: a boardings file also has the scans' worker_id
     for kind in ("boardings", "bookings", "checkins", "incidents", "scans"):
@@ -73,7 +74,7 @@ def read_events(path: Path, season: Season) -> list[Event]:
     if kind is None:
         probs: list[Problem] = []
         try:
-            for _ in read_csv(path, label, (), probs):  # encoding, semicolons, empty: as scenarios
+            for _ in read_csv(path, label, (), probs, office=True):  # encoding, empty: as scenarios
                 break
         except csv.Error as exc:  # a header cell beyond the csv module's field limit
             probs.append(Problem(label, 1, "header", f"unreadable CSV: {exc}"))
@@ -85,7 +86,7 @@ def read_events(path: Path, season: Season) -> list[Event]:
         )
     probs = []
     events: list[Event] = []
-    for line, row in read_csv(path, label, FORMATS[kind], probs):
+    for line, row in read_csv(path, label, FORMATS[kind], probs, office=True):
         cell = _Cells(label, line, row, season, probs)
         ev = _event(kind, cell, f"{label}:{line}")
         if ev is not None and cell.ok:

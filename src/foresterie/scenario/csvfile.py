@@ -220,6 +220,25 @@ def _decode(raw: bytes, label: str, probs: list[Problem], office: bool) -> str |
         return None
 
 
+def csv_header(path: Path, label: str, *, office: bool = False) -> list[str] | None:
+    """The header names as `read_csv` reads them (stripped; lower-cased with `office`), or None
+    where it could not read one (`read_csv` names why)."""
+    if unreadable_reason(path, MAX_BYTES):
+        return None
+    probs: list[Problem] = []
+    text = _decode(path.read_bytes(), label, probs, office)
+    found = _separator(text, label, probs) if office and text is not None else (",", 1)
+    if text is None or found is None:
+        return None
+    sep, header_line = found
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        header = [next(reader, []) for _ in range(header_line)][-1]
+    except csv.Error:
+        return None
+    return [h.strip().lower() if office else h.strip() for h in header]
+
+
 def _separator(text: str, label: str, probs: list[Problem]) -> tuple[str, int] | None:
     """(separator, header line): a first line `sep=X` says it (Excel writes and reads it);
     else the one that splits the header line into the most cells, commas on a tie. A tab,
