@@ -3,8 +3,8 @@ defect under tests/ops/bad_imports/), each with its exact file:row: field: messa
 
 from __future__ import annotations
 
-from datetime import date
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
