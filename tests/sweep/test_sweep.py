@@ -303,3 +303,23 @@ def test_a_damaged_member_result_is_solved_again_not_a_crash(tmp_path: Path, tex
     p = tmp_path / "result.json"
     p.write_text(text, encoding="utf-8")
     assert runner._read_json(p) is None
+
+
+def test_a_sweep_writes_into_no_one_elses_folder(tmp_path: Path) -> None:
+    """`sweep --out ~/Documents` would overwrite a results.csv there: a non-empty folder that
+    is not a sweep's is refused in one line, before anything is written or solved."""
+    path = _sweep(tmp_path)
+    theirs = tmp_path / "Documents"
+    theirs.mkdir()
+    (theirs / "results.csv").write_text("mine\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(theirs)])
+    assert r.exit_code == 2, r.output
+    assert (
+        r.output.strip()
+        .splitlines()[-1]
+        .endswith(
+            "--out: is not empty and not a sweep's folder (no members/); choose another folder"
+        )
+    )
+    assert sorted(p.name for p in theirs.iterdir()) == ["results.csv"]
+    assert (theirs / "results.csv").read_text(encoding="utf-8") == "mine\n"

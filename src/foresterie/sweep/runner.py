@@ -61,6 +61,19 @@ class SweepResult:
 Progress = Callable[[int, int], None]
 
 
+def _check_sweep_folder(out: Path) -> None:
+    """A sweep resumes in its own folder (members/ holds what is done) and writes results.csv,
+    quantiles.csv and report/ there: into someone's non-empty folder it would overwrite their
+    files, so only a new or empty folder or an earlier sweep's is taken."""
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        why = "is not a folder; choose a new folder for the sweep"
+    elif not out.exists() or next(out.iterdir(), None) is None or (out / "members").is_dir():
+        return
+    else:
+        why = "is not empty and not a sweep's folder (no members/); choose another folder"
+    raise ScenarioError([Problem(str(out), None, "--out", why)])
+
+
 def run_sweep(
     sweep: Sweep,
     out: Path,
@@ -85,6 +98,7 @@ def run_sweep(
         ) from None
 
     t0 = time.monotonic()
+    _check_sweep_folder(out)
     out.mkdir(parents=True, exist_ok=True)
     planned = write_members(sweep, out)
     results: dict[str, dict[str, Any]] = {}
