@@ -7,13 +7,21 @@ The machine is shared, so CPU seconds (not wall) are the figure: with one proces
 whole cost. The plan is deterministic, so the quality figures are exact. `--cprofile` adds a
 cProfile listing of the N most expensive functions (slower; its cumulative times are skewed).
 
-Usage: python benchmarks/profile_season.py [SCENARIO] [--cprofile N]
+`--processes N` runs the shuttles as `foresterie solve` does, on N worker processes, and prints
+where the wall goes instead of the stage table: each pool phase (route searches, the probe's
+chaining, the second opinion, the planned days) with its wall, its jobs' CPU, how busy the
+workers were (jobs' wall / (phase wall x N)) and the tail (the last worker's end minus the
+first's), and the wall between the phases (the parent alone: housing, naming riders, files,
+verify beside the report).
+
+Usage: python benchmarks/profile_season.py [SCENARIO] [--cprofile N | --processes N]
 """
 
 from __future__ import annotations
 
 import cProfile
 import importlib
+import json
 import os
 import platform
 import pstats
@@ -103,11 +111,71 @@ def in_line(run: Path, report: Callable[[Path], None] | None) -> list[str]:
     return pipeline.verify_run(run)
 
 
+JOBS_LOG = Path(tempfile.mkdtemp(prefix="profile-jobs-")) / "jobs.jsonl"
+PHASES: list[tuple[str, float, float]] = []  # (phase, wall start, wall end), parent clock
+
+
+def logged_job(fn: Callable[[Any], Any], kind: str) -> Callable[[Any], Any]:
+    """A pool job that appends (kind, pid, wall start, wall end, CPU s) to JOBS_LOG. It keeps
+    the wrapped function's name, so the pool pickles it by reference (the forked workers hold
+    the patched module)."""
+
+    def wrapped(job: Any) -> Any:
+        w0, c0 = time.time(), time.process_time()
+        out = fn(job)
+        row = [kind, os.getpid(), w0, time.time(), time.process_time() - c0]
+        with JOBS_LOG.open("a") as f:
+            f.write(json.dumps(row) + "\n")
+        return out
+
+    wrapped.__qualname__, wrapped.__module__ = fn.__qualname__, fn.__module__
+    return wrapped
+
+
+def phase(fn: Callable[..., Any], name: Callable[..., str]) -> Callable[..., Any]:
+    def wrapped(*a: Any, **k: Any) -> Any:
+        w0 = time.time()
+        try:
+            return fn(*a, **k)
+        finally:
+            PHASES.append((name(*a, **k), w0, time.time()))
+
+    return wrapped
+
+
+def timeline(processes: int, t0: float, t1: float) -> None:
+    """The pool phases and the parent's stretches between them (see the module docstring)."""
+    jobs = [json.loads(line) for line in JOBS_LOG.read_text().splitlines()]
+    print(
+        f"\n| stretch ({processes} processes) | wall s | jobs | jobs' CPU s | workers busy | "
+        "tail s |\n| --- | --- | --- | --- | --- | --- |"
+    )
+    at = t0
+    for label, w0, w1 in sorted(PHASES, key=lambda p: p[1]):
+        print(f"| parent alone before {label} | {w0 - at:.1f} | | | | |")
+        mine = [j for j in jobs if w0 <= j[2] <= w1]
+        ends: dict[int, float] = {}
+        for j in mine:
+            ends[j[1]] = max(ends.get(j[1], 0.0), j[3])
+        busy = sum(j[3] - j[2] for j in mine) / max(1e-9, (w1 - w0) * processes)
+        tail = max(ends.values()) - min(ends.values()) if len(ends) > 1 else 0.0
+        print(
+            f"| {label} | {w1 - w0:.1f} | {len(mine)} | {sum(j[4] for j in mine):.1f} | "
+            f"{100 * busy:.0f} % | {tail:.1f} |"
+        )
+        at = w1
+    print(f"| parent alone after (files, verify beside the report) | {t1 - at:.1f} | | | | |")
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     top = int(sys.argv[sys.argv.index("--cprofile") + 1]) if "--cprofile" in sys.argv else 0
-    args = [a for a in args if not (top and a == str(top))]
+    procs = int(sys.argv[sys.argv.index("--processes") + 1]) if "--processes" in sys.argv else 0
+    args = [a for a in args if a not in (str(top), str(procs))]
     folder = Path(args[0]) if args else ROOT / "scenarios" / "puglia-2027"
+    if procs:
+        pool_timeline(folder, procs)
+        return
     pipeline.plan_shuttles = one_process(routes.plan_shuttles)  # type: ignore[assignment]
     pipeline._verify_while_reporting = in_line  # type: ignore[assignment]
     for label, module, name in STAGES:
@@ -156,6 +224,39 @@ def main() -> None:
     print(f"| whole pipeline | {cpu:.1f} | 100 % |")
     if top:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(top)
+
+
+def pool_timeline(folder: Path, processes: int) -> None:
+    """The solve with its worker pools (`--processes`): the timeline, not the stage table."""
+    routes._days_job = logged_job(routes._days_job, "days")  # type: ignore[assignment]
+    routes._solve_sequence = logged_job(routes._solve_sequence, "routes")  # type: ignore[assignment]
+    routes._solve_patterns = phase(  # type: ignore[assignment]
+        routes._solve_patterns,
+        lambda *a, **k: "route searches" if "budget" not in k else "second opinion",
+    )
+    routes._run_days = phase(  # type: ignore[assignment]
+        routes._run_days, lambda *a, **k: "probe's chaining" if a[7] else "planned days"
+    )
+    real = routes.plan_shuttles
+
+    def with_processes(scenario: Any, matrix: Any, assignments: Any, _: int = 1, *a: Any) -> Any:
+        return real(scenario, matrix, assignments, processes, *a)
+
+    pipeline.plan_shuttles = with_processes  # type: ignore[assignment]
+    out = Path(tempfile.mkdtemp(prefix="profile-season-")) / "run"
+    t0, c0 = time.time(), cpu_s()
+    summary = pipeline.solve(folder, out, report=lambda run: html.write_report(run))
+    t1, cpu = time.time(), cpu_s() - c0
+    k = summary.manifest["kpis"]["transport"]
+    print(
+        f"# Season timeline, {folder.name}, {date.today()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, {processes} processes"
+    )
+    print(f"whole pipeline: wall {t1 - t0:.1f} s, CPU {cpu:.1f} s (all processes); run in {out}")
+    print(
+        f"plan: trips {k['trips']}, vehicle_km {k['vehicle_km']}, unserved {k['unserved_worker_days']}"
+    )
+    timeline(processes, t0, t1)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
 from tests.helpers import farm, foresteria, matrix, scenario, vehicle, whole_stays, worker
 
 
-def _season(processes: int, reuse: bool, fair: str = "off") -> ShuttlePlan:
+def _season(processes: int, reuse: bool, fair: str = "off", seats: int = 9) -> ShuttlePlan:
     """Ten days at one foresteria: the same crews on 6-8 and 10-13 July (8 and 9 July are heat-
     alert days, whose earlier returns make them differ), a crew more from 12 July, and a fleet
-    one minibus short, so the round-trip loop and the real-fleet second opinion both run."""
+    one minibus short, so the round-trip loop and the real-fleet second opinion both run (a
+    roomier second minibus, `seats`, leaves some days not short)."""
     ws = [worker(f"A{i:02d}", "2026-07-06", "2026-07-16", farm_id="F1") for i in range(11)]
     ws += [worker(f"B{i:02d}", "2026-07-06", "2026-07-16", farm_id="F2") for i in range(9)]
     ws += [worker(f"C{i:02d}", "2026-07-12", "2026-07-16", farm_id="F3") for i in range(7)]
@@ -24,7 +25,7 @@ def _season(processes: int, reuse: bool, fair: str = "off") -> ShuttlePlan:
         farm("F2", "06:30", "15:00"),
         farm("F3", "06:00", "13:00"),
     ]
-    fleet = [vehicle("V1", "A", seats=8), vehicle("V2", "A", seats=9, duty=300)]
+    fleet = [vehicle("V1", "A", seats=8), vehicle("V2", "A", seats=seats, duty=300)]
     sc = scenario(
         [foresteria("A", men=99)],
         farms,
@@ -92,3 +93,28 @@ def test_fair_shares_keep_the_plan_exact_and_independent_of_the_processes() -> N
     assert one.unserved  # the rule has shortages to spread
     _same(one, _season(1, False, "debt"))
     _same(one, _season(2, True, "debt"))
+
+
+def test_days_the_fleet_runs_as_routed_are_planned_by_the_probe_not_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The probe chains each distinct day's routes; a day where every trip has a vehicle has no
+    other option, so the probe plans it in full there and then. The planned run (after the
+    second opinion) is asked only for the short days, and the plan is the one every day gets
+    from planning all of them there (the reuse and process tests above compare it)."""
+    import foresterie.shuttles.routes as routes
+
+    calls: list[tuple[bool, set, set, set]] = []
+    real = routes._run_days
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        out = real(*a, **k)
+        short = {key for key, s in out.short.items() if s}
+        calls.append((a[7], set(a[2]), short, set(out.services)))
+        return out
+
+    monkeypatch.setattr(routes, "_run_days", spy)
+    plan = _season(1, True, seats=20)
+    (_, probed, short, finished), (probe_flag, planned, _, _) = calls
+    assert short and finished and probe_flag is False
+    assert finished == probed - short  # every day the fleet runs as routed, finished at once
+    assert planned == short  # the planned run sees only the short days
+    assert plan.day_services == 3

@@ -1059,25 +1059,25 @@ def plan_shuttles(
         k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys if k not in deferred
     }
     first = distinct(options)
+    # The days the probe found the fleet can run as routed are planned already (their one
+    # option, `_days_job`): the same representatives, as their signatures are the probe's.
     planned = _run_days(
         scenario,
         matrix,
-        {k: options[k] for k in sorted(set(first.values()))},
+        {k: options[k] for k in sorted(set(first.values())) if k not in probe.services},
         solved,
         members,
         probe.cache if reuse else None,
         processes,
         False,
     )
+    served = {**probe.services, **planned.services}
     services = {
-        k: [
-            replace(x, trips=redate_all(x.trips, first[k][0], k[0]))
-            for x in planned.services[first[k]]
-        ]
+        k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in served[first[k]]]
         for k in options
     }
     cache = planned.cache if reuse else None
-    day_services = len(planned.services)
+    day_services = len(set(first.values()))
     for n, day in enumerate(sorted({d for d, _ in keys}), start=1):
         on_day = [k for k in keys if k[0] == day]
         fair = {
@@ -1126,7 +1126,7 @@ def plan_shuttles(
         route_searches=len(solved),
         wall_s=time.monotonic() - t0,
         day_services=day_services,
-        options_pruned=sum(x.pruned for v in planned.services.values() for x in v),
+        options_pruned=sum(x.pruned for v in served.values() for x in v),
     )
 
 
@@ -1651,7 +1651,9 @@ class _DaysJob:
     cache: dict | None  # None: remember nothing (every chaining solved again)
     # Fair shares: per base-day, each spot's debt weight for the chaining (`_trip_value`).
     weights: dict[tuple[date, str], dict[Spot, int]] | None = None
-    probe: bool  # only chain the first option's trips: does any trip lack a vehicle?
+    # Only chain the first option's trips: does any trip lack a vehicle? A day where none does
+    # has no other option, and is planned in full at once.
+    probe: bool
     prune: bool = True  # stop an option's round trips once it cannot win the day (exact)
 
 
@@ -1665,7 +1667,7 @@ class _NoMemo(dict):  # type: ignore[type-arg]
 @dataclass(frozen=True, kw_only=True)
 class _DaysResult:
     short: dict[tuple[date, str], bool]  # probe: some trip of the first option has no vehicle
-    services: dict[tuple[date, str], list[_DayService]]  # one per option
+    services: dict[tuple[date, str], list[_DayService]]  # one per option (probe: days not short)
     cache: dict  # chaining answers, by exact signature (see _chain_day)
 
 
@@ -1678,8 +1680,14 @@ def _days_job(job: _DaysJob) -> _DaysResult:
     for (d, base), opts in job.options.items():
         fleet = _available(job.scenario.fleet, base, d)
         if job.probe:
-            day_trips, _ = _day_trips(ctx, d, base, opts[0], job.solved, job.members)
+            day_trips, lost = _day_trips(ctx, d, base, opts[0], job.solved, job.members)
             out.short[d, base] = bool(_chain_day(ctx, day_trips, fleet, cache).left)
+            if not out.short[d, base]:
+                # A day the fleet runs as routed keeps that one option: planned in full here
+                # (the same call the planned run would make), not after the second opinion.
+                out.services[d, base] = [
+                    _round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, "route", True)
+                ]
             continue
         services: list[_DayService] = []
         # Without fair shares the day takes the option with the most seats, the first among
