@@ -21,7 +21,15 @@ from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.noride import no_ride_summary
-from foresterie.report.notices import bed_ends, bed_notices_by_foresteria, bed_notices_html
+from foresterie.report.notices import (
+    FIRST_BED_SUFFIX,
+    BedStart,
+    bed_ends,
+    bed_notices_by_foresteria,
+    bed_notices_html,
+    bed_start_notices_html,
+    bed_starts,
+)
 from foresterie.report.page import page_head
 from foresterie.report.people import PAGE as PEOPLE_PAGE
 from foresterie.report.people import people_html
@@ -797,7 +805,9 @@ def kpi_groups(run: RunData, lg: Lang) -> list[tuple[str, list[tuple[str, str, s
     ]
 
 
-def index_html(run: RunData, lg: Lang) -> str:
+def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
+    """The report's index in `lg`; `sheets` False (`report --no-sheets`): the driver sheets,
+    day pages and no-ride notices were not written, so nothing links or counts them."""
     _ = lg._
     m = run.manifest
     sc = run.scenario
@@ -908,9 +918,13 @@ def index_html(run: RunData, lg: Lang) -> str:
             for sec in summary_sections(run, lg)
         ),
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
-        f"<p class='days'>{day_links}</p>",
-        no_ride_summary(run, lg),
+        (
+            f"<p class='days'>{day_links}</p>" + no_ride_summary(run, lg)
+            if sheets
+            else f"<p class='note' id='no-sheets'>{escape(_(NO_SHEETS))}</p>"
+        ),
         bed_notice_links(run, lg),
+        bed_start_links(run, lg),
         f"<h2>{escape(_('Appendix'))}</h2>",
         f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
         f"</summary><p class='note'>{escape(_('From manifest.json; formulas in the README.'))}"
@@ -955,6 +969,56 @@ def write_bed_notices(run: RunData, out: Path, lg: Lang) -> int:
     for fid, ends in by_fid.items():
         write_text(out / f"{fid}-beds.html", bed_notices_html(run, fid, ends, lg))
     return sum(len(e) for e in by_fid.values())
+
+
+NO_SHEETS = N_(
+    "Not written with this report (report --no-sheets): the driver sheets, the worker notices, "
+    "the day pages and the notices for people without a ride. Write them with "
+    "foresterie report RUN."
+)
+
+
+def bed_starts_by_foresteria(run: RunData) -> dict[str, list[BedStart]]:
+    """foresteria id -> the people whose first bed there starts after they arrive."""
+    out: dict[str, list[BedStart]] = defaultdict(list)
+    for s in bed_starts(run):
+        out[s.foresteria_id].append(s)
+    return dict(out)
+
+
+def bed_start_links(run: RunData, lg: Lang) -> str:
+    """Links to each foresteria's desk notices for the nights before a first bed (none: empty)."""
+    by_fid = bed_starts_by_foresteria(run)
+    if not by_fid:
+        return ""
+    links = ", ".join(
+        f"<a href='notices/{escape(fid)}{FIRST_BED_SUFFIX}'>"
+        f"{escape(place_of(run.scenario, fid).name)}</a> ({escape(lg.num(len(starts)))})"
+        for fid, starts in by_fid.items()
+    )
+    text = escape(
+        lg._(
+            "Notices for the desk, one per person whose first bed starts after they arrive, in "
+            "their language, to give them before they come: {links}."
+        )
+    )
+    return f"<p id='first-bed-notices'>{text.replace('{links}', links)}</p>"
+
+
+def write_bed_start_notices(run: RunData, out: Path, lg: Lang) -> int:
+    """out/FORESTERIA-first-bed.html for each foresteria where first beds start after the
+    arrival; notices of an earlier report that no longer apply are removed. Returns the number
+    of people."""
+    by_fid = bed_starts_by_foresteria(run)
+    if not by_fid and not out.exists():
+        return 0
+    out = real_dir(out)
+    for old in out.glob(f"*{FIRST_BED_SUFFIX}"):
+        if old.name.removesuffix(FIRST_BED_SUFFIX) not in by_fid:
+            old.unlink()
+    for fid, starts in by_fid.items():
+        write_text(out / f"{fid}{FIRST_BED_SUFFIX}", bed_start_notices_html(run, fid, starts, lg))
+    return sum(len(s) for s in by_fid.values())
 
 
 DAY_APPENDIX = N_(
@@ -1045,8 +1109,9 @@ def write_report(
         vds = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
     write_bed_notices(run, out / "notices", lg)
+    write_bed_start_notices(run, out / "notices", lg)
     if not is_day_run(run):  # a day run's "waitlisted" are riders from departure points
         write_text(out / PEOPLE_PAGE, people_html(run, lg))
-    write_text(out / "index.html", index_html(run, lg))
+    write_text(out / "index.html", index_html(run, lg, sheets))
     write_text(out / "summary.md", summary_md(run, lg))
     return out

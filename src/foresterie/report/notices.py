@@ -14,7 +14,10 @@ after days without work, a gap between two foresterie, a transfer; plan/assignme
 plan/uncovered.csv) is told in the person's language: on each of their slips in the
 BED_NOTICE_DAYS up to the last night, and on a notice of its own per foresteria
 (`report/notices/FORESTERIA-beds.html`, handed out at the desk), which also reaches the people
-who have no ride.
+who have no ride. Nights before a person's first bed (they arrive before it starts: the
+foresteria opens later) are told on a notice of the first bed's foresteria
+(`report/notices/FORESTERIA-first-bed.html`), for the desk or the case worker to hand over before
+the person arrives.
 """
 
 from __future__ import annotations
@@ -425,3 +428,119 @@ def bed_notices_by_foresteria(beds: Mapping[str, list[BedEnd]]) -> dict[str, lis
         for e in ends:
             out[e.foresteria_id].append(e)
     return dict(sorted(out.items()))
+
+
+FIRST_BED_SUFFIX = "-first-bed.html"  # report/notices/FORESTERIA-first-bed.html
+
+
+@dataclass(frozen=True, kw_only=True)
+class BedStart:
+    """A person's first bed, at `foresteria_id` from the night of `first_bed`, starts after
+    they arrive: the nights `first_night` to the night before `first_bed` have no bed
+    (plan/uncovered.csv's row ending where their first housed span begins; `code`: why)."""
+
+    worker_id: str
+    foresteria_id: str
+    first_night: date
+    first_bed: date
+    code: str
+
+
+def bed_starts(run: RunData) -> list[BedStart]:
+    """Everyone whose first bed starts after their arrival, by foresteria, first bed and id: the
+    nights no bed-end notice tells (those after a bed are told by the bed's)."""
+    first: dict[str, tuple[str, str]] = {}  # worker -> (first night of the first span, fid)
+    for wid, fid, start, _end in run.spans:
+        if wid not in first or start < first[wid][0]:
+            first[wid] = (start, fid)
+    out = [
+        BedStart(
+            worker_id=wid,
+            foresteria_id=first[wid][1],
+            first_night=date.fromisoformat(start),
+            first_bed=date.fromisoformat(end),
+            code=code,
+        )
+        for wid, code, start, end in run.uncovered or []
+        if wid in first and first[wid][0] == end
+    ]
+    return sorted(out, key=lambda b: (b.foresteria_id, b.first_bed, b.worker_id))
+
+
+# Why a first bed starts after the arrival, said to the person (plan/uncovered.csv's codes).
+BED_START_TEXT = {
+    "before_opening": N_(
+        "Your bed at {foresteria} starts on the night of {date}, when the foresteria opens. "
+        "You arrive before: from the night of {first} to the night of {last} you have no bed "
+        "in a foresteria."
+    ),
+}
+BED_START_PLAIN = N_(
+    "Your bed at {foresteria} starts on the night of {date}. You arrive before: from the night "
+    "of {first} to the night of {last} you have no bed in a foresteria."
+)
+BED_START_ONE = {
+    "before_opening": N_(
+        "Your bed at {foresteria} starts on the night of {date}, when the foresteria opens. "
+        "You arrive the day before: on the night of {first} you have no bed in a foresteria."
+    ),
+}
+BED_START_ONE_PLAIN = N_(
+    "Your bed at {foresteria} starts on the night of {date}. You arrive the day before: on the "
+    "night of {first} you have no bed in a foresteria."
+)
+BED_START_ASK = N_(
+    "Before you come, ask the foresteria staff or your case worker where you can sleep on "
+    "those nights."
+)
+
+
+def bed_start_html(run: RunData, start: BedStart, lg: Lang) -> str:
+    """What the person is told about the nights before their first bed, in their language, as
+    HTML (names and dates in <bdi>)."""
+    last = start.first_bed - timedelta(days=1)
+    one = last == start.first_night
+    if one:
+        text = BED_START_ONE.get(start.code, BED_START_ONE_PLAIN)
+    else:
+        text = BED_START_TEXT.get(start.code, BED_START_PLAIN)
+    told = fill(
+        lg._(text),
+        foresteria=bdi(place_of(run.scenario, start.foresteria_id).name),
+        date=bdi(lg.date(start.first_bed, "full")),
+        first=bdi(lg.date(start.first_night, "full")),
+        last=bdi(lg.date(last, "full")),
+    )
+    return told + " " + escape(lg._(BED_START_ASK))
+
+
+def bed_start_notices_html(
+    run: RunData, foresteria_id: str, starts: list[BedStart], lg: Lang
+) -> str:
+    """The desk's notices of a foresteria for the nights before a first bed there: one per
+    person, in their language, by first bed; the page itself in `lg`."""
+    workers = _lookups(run).workers
+    slips = []
+    for s in starts:
+        w = workers.get(s.worker_id)
+        wl = lang(w.lang) if w is not None and w.lang else lg
+        attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
+        slips.append(
+            f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(s.worker_id)}' "
+            f"data-first-bed='{s.first_bed.isoformat()}'>"
+            f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{bdi(s.worker_id)}</div>"
+            f"<p class='bed'>{bed_start_html(run, s, wl)}</p>"
+            f"<p class='free'>{helpline_html(wl)}</p></section>"
+        )
+    home = place_of(run.scenario, foresteria_id)
+    title = lg._("Beds that start after the arrival · {foresteria}").format(foresteria=home.name)
+    desk = lg._(
+        "One notice per person whose first bed here starts after they arrive, in their "
+        "language: give it to them, or to their case worker, before they arrive. The case "
+        "workers' page lists them too."
+    )
+    return (
+        page_head(code=lg.code, direction=lg.dir, title=title, css=NOTICE_CSS)
+        + f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"
+        f"<div class='slips'>{''.join(slips)}</div></body></html>\n"
+    )
