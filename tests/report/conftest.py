@@ -106,6 +106,23 @@ def bed_end_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def bed_start_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lang scenario with partial stays, where Borgo Mezzanone (FB, the only family beds)
+    opens on 8 July: the family G1 (W04 en, W05 ar; 6-11 July) has no bed for the nights of 6
+    and 7 July and its beds there from the night of the 8th."""
+    base = tmp_path_factory.mktemp("bed-start")
+    sc = base / "tiny"
+    shutil.copytree(TINY, sc)
+    _add_langs(sc)
+    edit_features(sc / "foresterie.geojson", 1, open_from="2026-07-08")
+    set_toml(sc, "max_commute_min = 60", "max_commute_min = 60\npartial_stays = true")
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+@pytest.fixture(scope="module")
 def day_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A day run of the tiny season with a departure point PX, on Tuesday 7 July 2026: W01,
     W02, W03 ride from FA, the family W04, W05 from FB, whose only vehicle VB1 broke down (left

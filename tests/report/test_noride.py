@@ -10,8 +10,11 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from foresterie.cli import app
 from foresterie.core.i18n import lang
-from foresterie.report.html import write_report
+from foresterie.report.html import NO_SHEETS, write_report
 from foresterie.report.noride import (
     ASK,
     ASK_NEXT,
@@ -202,3 +205,25 @@ def test_at_a_departure_point_people_ask_the_coordinators(pickup_run: Path) -> N
         assert said in text
     assert it._(ASK["foresteria"]) not in text
     assert html.escape(XSS_POINT) in page and XSS_POINT not in page
+
+
+def test_a_report_without_sheets_neither_links_nor_counts_them(
+    no_ride_run: Path, tmp_path: Path
+) -> None:
+    """`report --no-sheets` writes no day page, sheet or no-ride notice: its index says so and
+    links or counts none of them; the desk's bed notices and the case workers' page it does
+    write are still linked."""
+    run = tmp_path / "run"
+    shutil.copytree(no_ride_run, run)
+    shutil.rmtree(run / "report")
+    r = CliRunner().invoke(app, ["report", str(run), "--no-sheets"])
+    assert r.exit_code == 0, r.output
+    assert not (run / "report" / "drivers").exists()
+    index = (run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "href='drivers/" not in index and "no-ride-notices" not in index
+    assert f"<p class='note' id='no-sheets'>{html.escape(lang('it')._(NO_SHEETS))}</p>" in index
+    assert "href='people.html" in index
+    write_report(run)  # with the sheets: linked and counted again
+    index = (run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "href='drivers/2026-07-11/index.html'" in index and "id='no-sheets'" not in index
+    assert "id='no-ride-notices'" in index
