@@ -227,6 +227,7 @@ def test_a_driver_pack_carries_the_no_ride_notice_of_the_evening_before(
     )
     assert blocks == [("", "1"), ("ar", "1"), ("fr", "1")]
     assert page.count("<dd class='count'>1 ") == 3
+    assert page.count("<p class='counted'>") == 3  # each block says the staff have the names
     assert "1 personne" in page and "1 persona" in page
     assert "Per l&#x27;autista: 3 persone che salgono qui" in page
     assert "800 290 290" in page

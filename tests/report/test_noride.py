@@ -143,7 +143,7 @@ def test_the_day_page_links_the_notices_and_the_index_counts_them(no_ride_run: P
     notices with their people, and the report's index counts every page and person."""
     drivers = no_ride_run / "report" / "drivers"
     day = (drivers / "2026-07-11" / "index.html").read_text(encoding="utf-8")
-    assert "<a href=\"no-ride/FA.html\" data-people='3'>FA</a> (3)" in day
+    assert "<a href=\"no-ride/FA.html\" data-people='3'>Fortore</a> (3)" in day
     index = (no_ride_run / "report" / "index.html").read_text(encoding="utf-8")
     assert "href='drivers/2026-07-11/index.html'" in index
     pages = _pages(no_ride_run)
@@ -227,3 +227,7 @@ def test_a_report_without_sheets_neither_links_nor_counts_them(
     index = (run / "report" / "index.html").read_text(encoding="utf-8")
     assert "href='drivers/2026-07-11/index.html'" in index and "id='no-sheets'" not in index
     assert "id='no-ride-notices'" in index
+    days = re.findall(r"<p class='days'><span class='month'>([^<]+)</span>(.*?)</p>", index)
+    assert [(m, re.findall(r">(\d+)</a>", links)) for m, links in days] == [
+        ("luglio 2026", [str(d) for d in range(6, 13)])  # a line per month, a link per day
+    ]

@@ -208,13 +208,12 @@ DRIVER_README = """# Driver packs
 One folder per day and vehicle (`DAY/VEHICLE/`): the driver sheet (`VEHICLE.html`), the route
 (`VEHICLE.gpx`), the worker notices of its morning trips (`VEHICLE-notices.html`) and the
 boarding list (`boarding.html` to print, `boarding.csv` to fill in and import with
-`foresterie ledger import`), and in `no-ride/` the notices to post where riders board for the
-people who have no shuttle to work on a day (`DAY-PLACE.html`): that day's, where the vehicle
-boards riders that day; the next day's, where no vehicle boards riders that day (it is posted the
-evening before, when the driver is back). A notice in a pack counts the people without a ride
-instead of naming them (the coordinators' copy in the report names them). A pack holds the
-pseudonymous ids of that vehicle-day's riders only: hand each driver their own folder, not this
-whole export.
+`foresterie ledger import`), and in `no-ride/` the notices to post where its riders board for
+the people who have no shuttle to work on a day (`DAY-PLACE.html`, to post the evening before):
+that day's, where the vehicle boards riders that day; the next day's, where it boards riders
+today and no vehicle does tomorrow. A notice in a pack counts the people without a ride instead
+of naming them (the coordinators' copy in the report names them). A pack holds the pseudonymous
+ids of that vehicle-day's riders only: hand each driver their own folder, not this whole export.
 """
 
 

@@ -45,6 +45,7 @@ td.n { text-align: right; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
 .chart { border: 1px solid #eee; padding: 6px; } .chart h3 { font-size: 14px; margin: 2px 0; }
 .note { color: #555; font-size: 12px; } svg text { font: 10px sans-serif; }
 .days a { display: inline-block; min-width: 44px; }
+.days .month { display: inline-block; min-width: 9em; font-weight: 600; }
 .headline { font-size: 16px; background: #f5f7fa; border-left: 4px solid #1565c0; padding: 8px 12px; }
 table.kpis td:first-child { max-width: 260px; } details { margin: 8px 0; } summary { cursor: pointer; }
 @media print { body { max-width: none; padding: 0; } td, th { padding: 1px 4px; } }
@@ -838,9 +839,7 @@ def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
         f"<span style='color:{c}'>■</span> {escape(names[s])}" for s, c in SECTION_COLOURS.items()
     )
     days = sorted({t.day for t in run.trips if t.vehicle_id} | {u.day for u in run.unserved})
-    day_links = " ".join(
-        f"<a href='drivers/{escape(d)}/index.html'>{escape(lg.day_month(d))}</a>" for d in days
-    )
+    day_links = day_links_html(days, lg)
     tiers = _table(
         [_("tier"), _("objective"), _("bound"), _("proven optimal (not verified)"), _("how")],
         [
@@ -919,7 +918,7 @@ def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
         ),
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
         (
-            f"<p class='days'>{day_links}</p>" + no_ride_summary(run, lg)
+            day_links + no_ride_summary(run, lg)
             if sheets
             else f"<p class='note' id='no-sheets'>{escape(_(NO_SHEETS))}</p>"
         ),
@@ -935,6 +934,24 @@ def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
         "</body></html>\n",
     ]
     return "\n".join(parts)
+
+
+def day_links_html(days: list[str], lg: Lang) -> str:
+    """The days' pages, a line per month ("maggio 2027: 1 2 3 ..."): a season's 150 dates in one
+    run of links read as a wall; each link names its whole date for screen readers."""
+    months: dict[str, list[str]] = defaultdict(list)
+    for d in days:
+        months[d[:7]].append(d)
+    return "".join(
+        f"<p class='days'><span class='month'>{escape(lg.date(ds[0], 'LLLL y'))}</span> "
+        + " ".join(
+            f"<a href='drivers/{escape(d)}/index.html' aria-label='{escape(lg.date(d, 'full'))}'>"
+            f"{escape(lg.date(d, 'd'))}</a>"
+            for d in ds
+        )
+        + "</p>"
+        for ds in months.values()
+    )
 
 
 def bed_notice_links(run: RunData, lg: Lang) -> str:

@@ -64,6 +64,11 @@ NO_PAY = N_(
     "Do not pay anyone for a ride to work: the shuttle is free, and nobody may ask you for "
     "money for a ride or for your job."
 )
+# A driver's copy counts the people instead of naming them: where each one reads their own line.
+COUNTED = N_(
+    "This notice counts the people without naming them: the staff have the list with each "
+    "one's id and next shuttle."
+)
 ASK = {
     "foresteria": N_("Questions: ask the foresteria staff."),
     "point": N_("Questions: ask the shuttle coordinators."),
@@ -217,6 +222,7 @@ def _lang_block(
         f"<section class='block'{attrs} dir='{lg.dir}' "
         f"data-people='{sum(len(ids) for _u, ids in rows)}'><h2>{title}</h2>"
         + "".join(_farm_html(farms, u, ids, rides, lg, show_ids) for u, ids in rows)
+        + ("" if show_ids else f"<p class='counted'>{said(lg.code, COUNTED)}</p>")
         + f"<p class='free'>{said(lg.code, NO_PAY)} {helpline_html(lg)} {said(lg.code, ask)}</p>"
         "</section>"
     )

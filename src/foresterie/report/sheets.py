@@ -373,11 +373,12 @@ def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: 
     return f"<div class='wide'><table class='day'><tr>{head}</tr>{body}</table></div>"
 
 
-def _no_ride_links(pages: list[NoRidePage], lg: Lang) -> str:
-    """The day's no-ride notices, a link per boarding place with its number of people."""
+def _no_ride_links(run: RunData, pages: list[NoRidePage], lg: Lang) -> str:
+    """The day's no-ride notices, a link per boarding place (by name, as the notice says it)
+    with its number of people."""
     links = ", ".join(
-        f"<a href={quoteattr(p.href)} data-people='{p.people}'>{escape(p.place_id)}</a> "
-        f"({escape(lg.num(p.people))})"
+        f"<a href={quoteattr(p.href)} data-people='{p.people}'>"
+        f"{escape(place_of(run.scenario, p.place_id).name)}</a> ({escape(lg.num(p.people))})"
         for p in pages
     )
     n = sum(p.people for p in pages)
@@ -448,7 +449,7 @@ def day_index_html(
             lg,
             {2},
         )
-        + (_no_ride_links(no_ride, lg) if no_ride else "")
+        + (_no_ride_links(run, no_ride, lg) if no_ride else "")
         + f"<p class='meta'>{escape(_('Their pseudonymous ids are in plan/unserved.csv.'))}</p>"
         if behind
         else f"<p class='meta'>{escape(_('Nobody.'))}</p>"
