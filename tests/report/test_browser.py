@@ -483,3 +483,19 @@ def test_the_index_lists_the_days_a_month_a_line_on_a_phone(
     assert box is not None and box["width"] >= 44
     assert errors == []
     page.close()
+
+
+def test_a_day_page_keeps_each_id_on_one_line_on_a_phone(browser: Any, two_seat_run: Path) -> None:
+    """At 390 px the day page's narrow columns wrap, but never inside a vehicle's or a base's
+    id (VA1-style ids with hyphens broke at each hyphen)."""
+    day = sorted(p for p in (two_seat_run / "report" / "drivers").iterdir() if p.is_dir())[0]
+    page, errors, _ = _open(browser, (day / "index.html").as_uri())
+    page.set_viewport_size({"width": 390, "height": 800})
+    ids = page.locator("td .id")
+    assert ids.count() >= 3  # vehicles, their bases, the fleet's bases
+    for i in range(ids.count()):
+        one = ids.nth(i)
+        assert one.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+        assert one.evaluate("e => e.getClientRects().length") == 1, one.inner_text()
+    assert errors == []
+    page.close()

@@ -671,12 +671,13 @@ def test_a_rider_from_a_departure_point_is_told_to_board_there(pickup_run: Path)
 
 
 def _day_table(page: str, anchor: str) -> list[list[str]]:
-    """The cells of the table after `<h2 id='anchor'>` on a day's page (empty: no table)."""
+    """The cells' text of the table after `<h2 id='anchor'>` on a day's page (empty: no
+    table)."""
     part = page.split(f"<h2 id='{anchor}'>", 1)[1].split("<h2", 1)[0]
     if "<table" not in part:
         return []
     return [
-        [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
         for row in re.findall(r"<tr>(.*?)</tr>", part)[1:]
     ]
 

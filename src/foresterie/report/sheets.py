@@ -43,7 +43,7 @@ h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 1mm
 table { border-collapse: collapse; width: 100%; } .trip { page-break-inside: avoid; }
 th, td { border: 1px solid #888; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-space: nowrap; }
-.ids { font-size: 8.5pt; color: #333; }
+.ids { font-size: 8.5pt; color: #333; } .id { white-space: nowrap; }
 .meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
 .heat { font-weight: bold; border: 2px solid #000; padding: 1mm 2mm; }
 .help { margin-top: 4mm; border-top: 1px solid #888; padding-top: 1mm; } .helpline { white-space: nowrap; }
@@ -359,12 +359,29 @@ def _left_behind_rows(run: RunData, day: str, lg: Lang) -> list[list[str]]:
     return rows
 
 
-def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: set[int]) -> str:
+def _ids(text: str) -> str:
+    """Space-separated ids, each kept on one line (a phone would break FR-SSV-SP01 at its
+    hyphens), the line free to wrap between them."""
+    return " ".join(f"<span class='id'>{escape(i)}</span>" for i in text.split(" "))
+
+
+def _html_table(
+    header: tuple[str, ...],
+    rows: list[list[str]],
+    lg: Lang,
+    nums: set[int],
+    ids: frozenset[int] = frozenset(),
+) -> str:
+    """A table of the day's page; columns `nums` are numbers, columns `ids` hold ids."""
     head = "".join(f"<th>{escape(lg._(h))}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td class='n'>{escape(c)}</td>" if i in nums else f"<td>{escape(c)}</td>"
+            f"<td class='n'>{escape(c)}</td>"
+            if i in nums
+            else f"<td>{_ids(c)}</td>"
+            if i in ids
+            else f"<td>{escape(c)}</td>"
             for i, c in enumerate(r)
         )
         + "</tr>"
@@ -407,8 +424,8 @@ def day_index_html(
     _ = lg._
     no_ride = no_ride_pages(run).get(day, []) if no_ride is None else no_ride
     rows = "".join(
-        f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{escape(vd.vehicle_id)}</a></td>"
-        f"<td>{escape(vd.foresteria_id)}</td><td class='n'>{len(vd.trips)}</td>"
+        f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{_ids(vd.vehicle_id)}</a></td>"
+        f"<td>{_ids(vd.foresteria_id)}</td><td class='n'>{len(vd.trips)}</td>"
         f"<td class='n'>{escape(vd.trips[0].depart)}</td><td class='n'>{escape(vd.trips[-1].ret)}"
         f"</td><td class='n'>{escape(lg.num(vd.km, 1))}</td><td><a href="
         f"{quoteattr(vd.vehicle_id + '.gpx')}>GPX</a></td><td><a href="
@@ -440,6 +457,7 @@ def day_index_html(
         _fleet_rows(run, day, vds),
         lg,
         {1, 2, 4},
+        frozenset({0, 3}),
     )
     behind = _left_behind_rows(run, day, lg)
     left = (
@@ -448,6 +466,7 @@ def day_index_html(
             behind,
             lg,
             {2},
+            frozenset({0}),
         )
         + (_no_ride_links(run, no_ride, lg) if no_ride else "")
         + f"<p class='meta'>{escape(_('Their pseudonymous ids are in plan/unserved.csv.'))}</p>"
