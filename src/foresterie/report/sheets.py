@@ -45,6 +45,7 @@ th, td { border: 1px solid #888; padding: 1mm 2mm; text-align: left; vertical-al
 td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-space: nowrap; }
 .ids { font-size: 8.5pt; color: #333; } .id { white-space: nowrap; }
 .meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
+.tid { color: #555; font-size: 9pt; font-weight: normal; white-space: nowrap; }
 .heat { font-weight: bold; border: 2px solid #000; padding: 1mm 2mm; }
 .help { margin-top: 4mm; border-top: 1px solid #888; padding-top: 1mm; } .helpline { white-space: nowrap; }
 @media screen { body { padding: 8mm; } }
@@ -127,7 +128,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         )
     )
     passing = _("passing through, nobody boards or alights")
-    for t in vd.trips:
+    for n, t in enumerate(vd.trips, start=1):
         where = (
             _("to the farms")
             if t.direction == "to_farm"
@@ -136,7 +137,12 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             else _("back to the foresteria")
         )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
-        out.append(f"<h2>{escape(t.trip_id)}: {escape(where)}</h2>")
+        heading = _("Trip {n} of {total}: {where}, leaving at {time}").format(
+            n=lg.num(n), total=lg.num(len(vd.trips)), where=where, time=t.depart
+        )
+        out.append(
+            f"<h2>{escape(heading)} <span class='tid'>{escape(t.trip_id)}</span></h2>"
+        )  # the trip's id, as the boarding list and the plan files name it
         out.append(f"<div class='wide'><table><tr>{header}</tr>")
         morning = t.direction == "to_farm"
         point = place_of(sc, t.origin_id) if t.origin_id else None
