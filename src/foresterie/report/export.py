@@ -152,6 +152,7 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
     no_ride = pack_no_ride(vds, no_ride_pages(run))
     mornings = ride_days(run) if no_ride else None
     langs = notice_langs(run, lg)
+    copies: dict[tuple[str, str], str] = {}  # each notice rendered once (326 for 1,244 copies)
     for vd in vds:
         if vd.day not in rides_of:
             rides_of = {vd.day: riders_by_day(run, vd.day)}
@@ -165,11 +166,11 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
         write_text(folder / "boarding.html", html)
         write_text(folder / "boarding.csv", table)
         for page in no_ride.get((vd.day, vd.vehicle_id), []):
-            assert mornings is not None
-            write_text(
-                folder / NO_RIDE_FOLDER / f"{page.day}-{page.place_id}.html",
-                no_ride_html(run, page, mornings, lg, langs, show_ids=False),
-            )
+            key = (page.day, page.place_id)
+            if key not in copies:  # a place's notice goes to each vehicle boarding there
+                assert mornings is not None
+                copies[key] = no_ride_html(run, page, mornings, lg, langs, show_ids=False)
+            write_text(folder / NO_RIDE_FOLDER / f"{page.day}-{page.place_id}.html", copies[key])
     write_text(out / "README.md", DRIVER_README)
 
 
