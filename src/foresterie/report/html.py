@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
@@ -35,6 +35,8 @@ from foresterie.report.people import PAGE as PEOPLE_PAGE
 from foresterie.report.people import people_html
 from foresterie.report.rundata import RunData, load_run, place_of
 from foresterie.report.sheets import write_sheets
+
+T = TypeVar("T")
 
 SECTION_COLOURS = {"men": "#1f77b4", "women": "#d62728", "family": "#ff7f0e"}
 CSS = """
@@ -956,36 +958,53 @@ def day_links_html(days: list[str], lg: Lang) -> str:
 
 def bed_notice_links(run: RunData, lg: Lang) -> str:
     """Links to each foresteria's desk notices for beds that end before the stay (none: empty)."""
-    by_fid = bed_notices_by_foresteria(bed_ends(run))
-    if not by_fid:
+    counts = {fid: len(e) for fid, e in bed_notices_by_foresteria(bed_ends(run)).items()}
+    text = lg._(
+        "Notices for the desk, one per person whose bed ends before their stay does, in "
+        "their language: {links}."
+    )
+    return desk_links(run, lg, counts, "-beds.html", text, "bed-notices")
+
+
+def desk_links(
+    run: RunData, lg: Lang, counts: dict[str, int], suffix: str, text: str, css_id: str
+) -> str:
+    """`text` (translated, with {links}) as a paragraph `css_id`, linking each foresteria's
+    page of desk notices `notices/FORESTERIA{suffix}` with its number of people; none: empty."""
+    if not counts:
         return ""
     links = ", ".join(
-        f"<a href='notices/{escape(fid)}-beds.html'>{escape(place_of(run.scenario, fid).name)}</a>"
-        f" ({escape(lg.num(len(ends)))})"
-        for fid, ends in by_fid.items()
+        f"<a href='notices/{escape(fid)}{escape(suffix)}'>"
+        f"{escape(place_of(run.scenario, fid).name)}</a> ({escape(lg.num(n))})"
+        for fid, n in counts.items()
     )
-    text = escape(
-        lg._(
-            "Notices for the desk, one per person whose bed ends before their stay does, in "
-            "their language: {links}."
-        )
-    )
-    return f"<p id='bed-notices'>{text.replace('{links}', links)}</p>"
+    return f"<p id='{css_id}'>{escape(text).replace('{links}', links)}</p>"
 
 
 def write_bed_notices(run: RunData, out: Path, lg: Lang) -> int:
     """out/FORESTERIA-beds.html for each foresteria where beds end before the stay; notices of
     an earlier report that no longer apply are removed. Returns the number of people."""
     by_fid = bed_notices_by_foresteria(bed_ends(run))
+    return write_desk_pages(
+        out, "-beds.html", by_fid, lambda fid, ends: bed_notices_html(run, fid, ends, lg)
+    )
+
+
+def write_desk_pages(
+    out: Path, suffix: str, by_fid: dict[str, list[T]], render: Callable[[str, list[T]], str]
+) -> int:
+    """out/FORESTERIA{suffix} for each foresteria of `by_fid`, rendered by `render`; pages of
+    an earlier report with that suffix that no longer apply are removed. Returns the number of
+    people."""
     if not by_fid and not out.exists():
         return 0
     out = real_dir(out)
-    for old in out.glob("*-beds.html"):
-        if old.name.removesuffix("-beds.html") not in by_fid:
+    for old in out.glob(f"*{suffix}"):
+        if old.name.removesuffix(suffix) not in by_fid:
             old.unlink()
-    for fid, ends in by_fid.items():
-        write_text(out / f"{fid}-beds.html", bed_notices_html(run, fid, ends, lg))
-    return sum(len(e) for e in by_fid.values())
+    for fid, items in by_fid.items():
+        write_text(out / f"{fid}{suffix}", render(fid, items))
+    return sum(len(i) for i in by_fid.values())
 
 
 NO_SHEETS = N_(
@@ -1005,37 +1024,24 @@ def bed_starts_by_foresteria(run: RunData) -> dict[str, list[BedStart]]:
 
 def bed_start_links(run: RunData, lg: Lang) -> str:
     """Links to each foresteria's desk notices for the nights before a first bed (none: empty)."""
-    by_fid = bed_starts_by_foresteria(run)
-    if not by_fid:
-        return ""
-    links = ", ".join(
-        f"<a href='notices/{escape(fid)}{FIRST_BED_SUFFIX}'>"
-        f"{escape(place_of(run.scenario, fid).name)}</a> ({escape(lg.num(len(starts)))})"
-        for fid, starts in by_fid.items()
+    counts = {fid: len(s) for fid, s in bed_starts_by_foresteria(run).items()}
+    text = lg._(
+        "Notices for the desk, one per person whose first bed starts after they arrive, in "
+        "their language, to give them before they come: {links}."
     )
-    text = escape(
-        lg._(
-            "Notices for the desk, one per person whose first bed starts after they arrive, in "
-            "their language, to give them before they come: {links}."
-        )
-    )
-    return f"<p id='first-bed-notices'>{text.replace('{links}', links)}</p>"
+    return desk_links(run, lg, counts, FIRST_BED_SUFFIX, text, "first-bed-notices")
 
 
 def write_bed_start_notices(run: RunData, out: Path, lg: Lang) -> int:
     """out/FORESTERIA-first-bed.html for each foresteria where first beds start after the
     arrival; notices of an earlier report that no longer apply are removed. Returns the number
     of people."""
-    by_fid = bed_starts_by_foresteria(run)
-    if not by_fid and not out.exists():
-        return 0
-    out = real_dir(out)
-    for old in out.glob(f"*{FIRST_BED_SUFFIX}"):
-        if old.name.removesuffix(FIRST_BED_SUFFIX) not in by_fid:
-            old.unlink()
-    for fid, starts in by_fid.items():
-        write_text(out / f"{fid}{FIRST_BED_SUFFIX}", bed_start_notices_html(run, fid, starts, lg))
-    return sum(len(s) for s in by_fid.values())
+    return write_desk_pages(
+        out,
+        FIRST_BED_SUFFIX,
+        bed_starts_by_foresteria(run),
+        lambda fid, starts: bed_start_notices_html(run, fid, starts, lg),
+    )
 
 
 DAY_APPENDIX = N_(

@@ -23,10 +23,10 @@ the person arrives.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, partial
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -394,19 +394,16 @@ def notices_html(
 def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: Lang) -> str:
     """The desk's notices of a foresteria: one per person whose bed there ends before their stay
     does, in their language, by last night; the page itself in `lg`."""
-    workers = {w.id: w for w in run.scenario.workers}
-    slips = []
-    for e in sorted(ends, key=lambda e: (e.last_night, e.worker_id)):
-        w = workers.get(e.worker_id)
-        wl = lang(w.lang) if w is not None and w.lang else lg
-        attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
-        slips.append(
-            f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(e.worker_id)}' "
-            f"data-last-night='{e.last_night.isoformat()}'>"
-            f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{bdi(e.worker_id)}</div>"
-            f"<p class='bed'>{bed_end_html(run, e, wl)}</p>"
-            f"<p class='free'>{helpline_html(wl)}</p></section>"
+    slips = [
+        _desk_slip(
+            run,
+            e.worker_id,
+            f"data-last-night='{e.last_night.isoformat()}'",
+            partial(bed_end_html, run, e),
+            lg,
         )
+        for e in sorted(ends, key=lambda e: (e.last_night, e.worker_id))
+    ]
     home = place_of(run.scenario, foresteria_id)
     title = lg._("Beds that end before the stay · {foresteria}").format(foresteria=home.name)
     desk = lg._(
@@ -414,6 +411,27 @@ def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: L
         "hand it to them at least a week before their last night. Their shuttle slips of that "
         "week say it too."
     )
+    return _desk_page(title, desk, slips, lg)
+
+
+def _desk_slip(
+    run: RunData, worker_id: str, data: str, told: Callable[[Lang], str], lg: Lang
+) -> str:
+    """One person's desk notice about their bed, in their language (else the page's `lg`):
+    `told(their language)` as HTML, then the helpline; `data`: the section's data attribute."""
+    w = _lookups(run).workers.get(worker_id)
+    wl = lang(w.lang) if w is not None and w.lang else lg
+    attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
+    return (
+        f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(worker_id)}' {data}>"
+        f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{bdi(worker_id)}</div>"
+        f"<p class='bed'>{told(wl)}</p>"
+        f"<p class='free'>{helpline_html(wl)}</p></section>"
+    )
+
+
+def _desk_page(title: str, desk: str, slips: list[str], lg: Lang) -> str:
+    """A foresteria's page of desk notices: the title, a line for the desk, the notices."""
     return (
         page_head(code=lg.code, direction=lg.dir, title=title, css=NOTICE_CSS)
         + f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"
@@ -519,19 +537,16 @@ def bed_start_notices_html(
 ) -> str:
     """The desk's notices of a foresteria for the nights before a first bed there: one per
     person, in their language, by first bed; the page itself in `lg`."""
-    workers = _lookups(run).workers
-    slips = []
-    for s in starts:
-        w = workers.get(s.worker_id)
-        wl = lang(w.lang) if w is not None and w.lang else lg
-        attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
-        slips.append(
-            f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(s.worker_id)}' "
-            f"data-first-bed='{s.first_bed.isoformat()}'>"
-            f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{bdi(s.worker_id)}</div>"
-            f"<p class='bed'>{bed_start_html(run, s, wl)}</p>"
-            f"<p class='free'>{helpline_html(wl)}</p></section>"
+    slips = [
+        _desk_slip(
+            run,
+            b.worker_id,
+            f"data-first-bed='{b.first_bed.isoformat()}'",
+            partial(bed_start_html, run, b),
+            lg,
         )
+        for b in starts
+    ]
     home = place_of(run.scenario, foresteria_id)
     title = lg._("Beds that start after the arrival · {foresteria}").format(foresteria=home.name)
     desk = lg._(
@@ -539,8 +554,4 @@ def bed_start_notices_html(
         "language: give it to them, or to their case worker, before they arrive. The case "
         "workers' page lists them too."
     )
-    return (
-        page_head(code=lg.code, direction=lg.dir, title=title, css=NOTICE_CSS)
-        + f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"
-        f"<div class='slips'>{''.join(slips)}</div></body></html>\n"
-    )
+    return _desk_page(title, desk, slips, lg)
