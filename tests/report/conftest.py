@@ -88,21 +88,34 @@ def lang_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def bed_end_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The lang scenario with partial stays, where Borgo Mezzanone (FB, the only family beds)
-    closes after the night of 8 July: the family G1 (W04 en, W05 ar; 6-11 July) keeps its beds
-    there for the nights of 6, 7 and 8 July and has none for the 9th and 10th."""
-    base = tmp_path_factory.mktemp("bed-end")
+def _partial_stays_run(base: Path, **fb_dates: str) -> Path:
+    """The lang scenario with partial stays and Borgo Mezzanone (FB) open on `fb_dates`,
+    solved through the CLI."""
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
     _add_langs(sc)
-    edit_features(sc / "foresterie.geojson", 1, open_to="2026-07-08")
+    edit_features(sc / "foresterie.geojson", 1, **fb_dates)
     set_toml(sc, "max_commute_min = 60", "max_commute_min = 60\npartial_stays = true")
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output
     return out
+
+
+@pytest.fixture(scope="module")
+def bed_end_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lang scenario with partial stays, where Borgo Mezzanone (FB, the only family beds)
+    closes after the night of 8 July: the family G1 (W04 en, W05 ar; 6-11 July) keeps its beds
+    there for the nights of 6, 7 and 8 July and has none for the 9th and 10th."""
+    return _partial_stays_run(tmp_path_factory.mktemp("bed-end"), open_to="2026-07-08")
+
+
+@pytest.fixture(scope="module")
+def bed_start_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lang scenario with partial stays, where Borgo Mezzanone (FB, the only family beds)
+    opens on 8 July: the family G1 (W04 en, W05 ar; 6-11 July) has no bed for the nights of 6
+    and 7 July and its beds there from the night of the 8th."""
+    return _partial_stays_run(tmp_path_factory.mktemp("bed-start"), open_from="2026-07-08")
 
 
 @pytest.fixture(scope="module")

@@ -438,3 +438,64 @@ def test_case_workers_page_reads_on_a_phone(browser: Any, no_ride_run: Path) -> 
     page.screenshot(path=str(ARTIFACTS / "people-390.png"), full_page=True)
     assert errors == []
     page.close()
+
+
+@pytest.mark.parametrize("width", [900, 390])
+def test_first_bed_notices_read_in_each_language_on_a_phone_and_a_desk(
+    browser: Any, bed_start_run: Path, width: int
+) -> None:
+    """Borgo Mezzanone opens on 8 July: its desk page has a notice each for W04 (English) and
+    W05 (Arabic, right to left, the name and dates isolated); nothing runs off the side."""
+    path = bed_start_run / "report" / "notices" / "FB-first-bed.html"
+    page, errors, _ = _open(browser, path.as_uri())
+    page.set_viewport_size({"width": width, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    en, ar = page.locator(".slip[lang='en']"), page.locator(".slip[lang='ar']")
+    assert "starts on the night of Wednesday, 8 July 2026" in en.locator(".bed").inner_text()
+    assert ar.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    values = ar.locator(".bed bdi")
+    assert values.first.inner_text() == "Borgo Mezzanone"
+    assert values.count() == 4  # the foresteria, its first night, the nights without a bed
+    assert {values.nth(i).evaluate("e => getComputedStyle(e).unicodeBidi") for i in range(4)} == {
+        "isolate"
+    }
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"first-bed-{width}.png"), full_page=True)
+    assert errors == []
+    page.close()
+
+
+def test_the_index_lists_the_days_a_month_a_line_on_a_phone(
+    browser: Any, no_ride_run: Path
+) -> None:
+    """The days' pages, a line per month: at 390 px the month's name starts its line, the day
+    links are finger-sized and the page does not scroll sideways."""
+    page, errors, _ = _open(browser, (no_ride_run / "report" / "index.html").as_uri())
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    line = page.locator("p.days").first
+    assert line.locator(".month").inner_text() == "luglio 2026"
+    links = line.locator("a")
+    assert links.count() == 7
+    first = links.first
+    assert first.get_attribute("aria-label") == "lunedì 6 luglio 2026"
+    box = first.bounding_box()
+    assert box is not None and box["width"] >= 44
+    assert errors == []
+    page.close()
+
+
+def test_a_day_page_keeps_each_id_on_one_line_on_a_phone(browser: Any, two_seat_run: Path) -> None:
+    """At 390 px the day page's narrow columns wrap, but never inside a vehicle's or a base's
+    id (VA1-style ids with hyphens broke at each hyphen)."""
+    day = sorted(p for p in (two_seat_run / "report" / "drivers").iterdir() if p.is_dir())[0]
+    page, errors, _ = _open(browser, (day / "index.html").as_uri())
+    page.set_viewport_size({"width": 390, "height": 800})
+    ids = page.locator("td .id")
+    assert ids.count() >= 3  # vehicles, their bases, the fleet's bases
+    for i in range(ids.count()):
+        one = ids.nth(i)
+        assert one.evaluate("e => getComputedStyle(e).whiteSpace") == "nowrap"
+        assert one.evaluate("e => e.getClientRects().length") == 1, one.inner_text()
+    assert errors == []
+    page.close()

@@ -13,8 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from foresterie.report.export import SUPPRESSED, public_export, suppress
+from foresterie.report.export import SUPPRESSED, pack_no_ride, public_export, suppress
+from foresterie.report.noride import no_ride_pages
 from foresterie.report.rundata import load_run
+from foresterie.report.sheets import vehicle_days
 from tests.helpers import with_referrals
 
 IDS = [f"W0{i}" for i in range(1, 8)]  # every worker of the tiny season
@@ -67,11 +69,12 @@ def test_a_driver_pack_holds_its_own_riders_only(
     assert {(p.parent.name, p.name) for p in packs} == set(riders)
     for pack in packs:
         own = riders[pack.parent.name, pack.name]
-        names = sorted(f.name for f in pack.iterdir())
+        names = sorted(f.name for f in pack.iterdir() if f.is_file())
         v = pack.name
         want = [f"{v}.html", f"{v}.gpx", f"{v}-notices.html", "boarding.csv", "boarding.html"]
         assert names == sorted(want)
-        for f in pack.iterdir():
+        assert {f.name for f in pack.iterdir() if f.is_dir()} <= {"no-ride"}
+        for f in pack.rglob("*.*"):
             found = _tokens(f) & set(IDS)
             assert found <= own, (f, found - own)
             text = f.read_text(encoding="utf-8")
@@ -192,3 +195,64 @@ def test_csv_cells_are_neutralised(runs: tuple[Path, Path], tmp_path: Path) -> N
 
     _write(tmp_path / "x.csv", ["a", "b"], [["=HYPERLINK(1)", 3], ["-2+3", "ok"]])
     assert (tmp_path / "x.csv").read_text() == "a,b\n'=HYPERLINK(1),3\n'-2+3,ok\n"
+
+
+def _pack_notices(out: Path) -> dict[tuple[str, str], set[str]]:
+    """(day, vehicle) -> the no-ride notices of its pack, as DAY-PLACE."""
+    return {
+        (p.parent.name, p.name): {f.stem for f in (p / "no-ride").glob("*.html")}
+        for p in out.glob("*/*")
+        if (p / "no-ride").is_dir()
+    }
+
+
+def test_a_driver_pack_carries_the_no_ride_notice_of_the_evening_before(
+    no_ride_run: Path, tmp_path: Path
+) -> None:
+    """FA's vehicle VA1 leaves after 10 July, so on the 11th W03 (it), W01 (ar) and W02 (fr)
+    have no shuttle and no vehicle runs at FA: VA1's pack of the 10th carries FA's notice of the
+    11th, to post that evening, counting the three in their languages and naming nobody. FB has
+    no vehicle before the 8th: its notices of the 6th and 7th are in no pack (the coordinators'
+    copy in the report remains), nor is FA's of the 12th (no vehicle there on the 11th)."""
+    out = tmp_path / "drivers"
+    _cli("export", str(no_ride_run), "--role", "driver", "--out", str(out))
+    assert _pack_notices(out) == {
+        ("2026-07-08", "VA1"): {"2026-07-08-FA"},  # W03 left behind while VA1 runs: that day's
+        ("2026-07-10", "VA1"): {"2026-07-11-FA"},
+    }
+    page = (out / "2026-07-10" / "VA1" / "no-ride" / "2026-07-11-FA.html").read_text("utf-8")
+    assert not _tokens(out / "2026-07-10" / "VA1" / "no-ride" / "2026-07-11-FA.html") & set(IDS)
+    blocks = re.findall(
+        r"<section class='block'(?: lang='(\w+)')? dir='\w+' data-people='(\d)'", page
+    )
+    assert blocks == [("", "1"), ("ar", "1"), ("fr", "1")]
+    assert page.count("<dd class='count'>1 ") == 3
+    assert page.count("<p class='counted'>") == 3  # each block says the staff have the names
+    assert "1 personne" in page and "1 persona" in page
+    assert "Per l&#x27;autista: 3 persone che salgono qui" in page
+    assert "800 290 290" in page
+    assert "no-ride/" in (out / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_places_notice_goes_to_every_vehicle_boarding_there_that_day(
+    two_seat_run: Path,
+) -> None:
+    """With two seats a vehicle, people are left behind where vehicles do run: each place-day's
+    notice is in the packs of exactly the vehicles that board riders there on that day."""
+    run = load_run(two_seat_run)
+    vds = vehicle_days(run)
+    pages = no_ride_pages(run)
+    assert pages
+    packs = pack_no_ride(vds, pages)
+    for day, day_pages in pages.items():
+        for page in day_pages:
+            boarding = {
+                vd.vehicle_id
+                for vd in vds
+                if vd.day == day
+                for t in vd.trips
+                if t.direction == "to_farm" and (t.origin_id or t.foresteria_id) == page.place_id
+            }
+            assert boarding, (day, page.place_id)
+            got = {v for (d, v), ps in packs.items() if d == day and page in ps}
+            assert got == boarding, (day, page.place_id)

@@ -10,8 +10,11 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from foresterie.cli import app
 from foresterie.core.i18n import lang
-from foresterie.report.html import write_report
+from foresterie.report.html import NO_SHEETS, write_report
 from foresterie.report.noride import (
     ASK,
     ASK_NEXT,
@@ -140,7 +143,7 @@ def test_the_day_page_links_the_notices_and_the_index_counts_them(no_ride_run: P
     notices with their people, and the report's index counts every page and person."""
     drivers = no_ride_run / "report" / "drivers"
     day = (drivers / "2026-07-11" / "index.html").read_text(encoding="utf-8")
-    assert "<a href=\"no-ride/FA.html\" data-people='3'>FA</a> (3)" in day
+    assert "<a href=\"no-ride/FA.html\" data-people='3'>Fortore</a> (3)" in day
     index = (no_ride_run / "report" / "index.html").read_text(encoding="utf-8")
     assert "href='drivers/2026-07-11/index.html'" in index
     pages = _pages(no_ride_run)
@@ -202,3 +205,29 @@ def test_at_a_departure_point_people_ask_the_coordinators(pickup_run: Path) -> N
         assert said in text
     assert it._(ASK["foresteria"]) not in text
     assert html.escape(XSS_POINT) in page and XSS_POINT not in page
+
+
+def test_a_report_without_sheets_neither_links_nor_counts_them(
+    no_ride_run: Path, tmp_path: Path
+) -> None:
+    """`report --no-sheets` writes no day page, sheet or no-ride notice: its index says so and
+    links or counts none of them; the desk's bed notices and the case workers' page it does
+    write are still linked."""
+    run = tmp_path / "run"
+    shutil.copytree(no_ride_run, run)
+    shutil.rmtree(run / "report")
+    r = CliRunner().invoke(app, ["report", str(run), "--no-sheets"])
+    assert r.exit_code == 0, r.output
+    assert not (run / "report" / "drivers").exists()
+    index = (run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "href='drivers/" not in index and "no-ride-notices" not in index
+    assert f"<p class='note' id='no-sheets'>{html.escape(lang('it')._(NO_SHEETS))}</p>" in index
+    assert "href='people.html" in index
+    write_report(run)  # with the sheets: linked and counted again
+    index = (run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "href='drivers/2026-07-11/index.html'" in index and "id='no-sheets'" not in index
+    assert "id='no-ride-notices'" in index
+    days = re.findall(r"<p class='days'><span class='month'>([^<]+)</span>(.*?)</p>", index)
+    assert [(m, re.findall(r">(\d+)</a>", links)) for m, links in days] == [
+        ("luglio 2026", [str(d) for d in range(6, 13)])  # a line per month, a link per day
+    ]

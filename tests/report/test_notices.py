@@ -6,17 +6,25 @@ import csv
 import dataclasses
 import html
 import re
+import shutil
 from datetime import date
 from pathlib import Path
 
 from foresterie.core.i18n import lang
+from foresterie.report.html import write_report
 from foresterie.report.notices import (
     BED_END_ASK,
     BED_END_TEXT,
+    BED_START_ASK,
+    BED_START_ONE_PLAIN,
+    BED_START_TEXT,
     BedEnd,
+    BedStart,
     bed_end_due,
     bed_end_html,
     bed_ends,
+    bed_start_html,
+    bed_starts,
 )
 from foresterie.report.rundata import load_run
 
@@ -144,3 +152,97 @@ def test_transfers_and_gaps_between_foresterie_name_the_next_bed(bed_end_run: Pa
         "2026. Dalla notte di venerdì 10 luglio 2026 hai un posto letto presso Borgo Mezzanone. "
         "Per le notti in mezzo chiedi al personale della foresteria."
     )
+
+
+def _told_start(code: str) -> str:
+    """What a person of language `code` reads when their bed at Borgo Mezzanone starts on the
+    night of 8 July, when it opens, and they arrive on the 6th."""
+    lg = lang(code)
+    return (
+        lg._(BED_START_TEXT["before_opening"]).format(
+            foresteria="Borgo Mezzanone",
+            date=lg.date("2026-07-08", "full"),
+            first=lg.date("2026-07-06", "full"),
+            last=lg.date("2026-07-07", "full"),
+        )
+        + " "
+        + lg._(BED_START_ASK)
+    )
+
+
+def test_nights_before_the_first_bed_are_told_at_the_desk(bed_start_run: Path) -> None:
+    """Borgo Mezzanone opens on 8 July; the family W04 (en) and W05 (ar) arrives on the 6th: the
+    desk there has a notice for each, in their language, with the nights without a bed and the
+    first night in it; the index links it, the case workers' page points to it; nobody else."""
+    with (bed_start_run / "plan" / "uncovered.csv").open(encoding="utf-8") as fh:
+        gaps = {(r["worker_id"], r["from"], r["to"], r["code"]) for r in csv.DictReader(fh)}
+    assert gaps == {(w, "2026-07-06", "2026-07-08", "before_opening") for w in ("W04", "W05")}
+    assert bed_starts(load_run(bed_start_run)) == [
+        BedStart(
+            worker_id=w,
+            foresteria_id="FB",
+            first_night=date(2026, 7, 6),
+            first_bed=date(2026, 7, 8),
+            code="before_opening",
+        )
+        for w in ("W04", "W05")
+    ]
+    notices = bed_start_run / "report" / "notices"
+    assert sorted(p.name for p in notices.iterdir()) == ["FB-first-bed.html"]
+    desk = (notices / "FB-first-bed.html").read_text(encoding="utf-8")
+    slips = {wid: (code, body) for code, wid, body in SLIP.findall(desk)}
+    assert {w: c for w, (c, _) in slips.items()} == {"W04": "en", "W05": "ar"}
+    for wid, (code, body) in slips.items():
+        (bed,) = re.findall(r"<p class='bed'>(.*?)</p>", body)
+        assert _text(bed) == _told_start(code), wid
+        assert "<bdi>800 290 290</bdi>" in body
+    assert "data-first-bed='2026-07-08'" in desk and " dir='rtl'" in desk
+    assert "<h1>Posti letto che iniziano dopo l&#x27;arrivo · Borgo Mezzanone</h1>" in desk
+    index = (bed_start_run / "report" / "index.html").read_text(encoding="utf-8")
+    assert "href='notices/FB-first-bed.html'>Borgo Mezzanone</a> (2)" in index
+    people = (bed_start_run / "report" / "people.html").read_text(encoding="utf-8")
+    assert people.count("href='notices/FB-first-bed.html'") == 2
+    assert "data-told='no'" not in people
+
+
+def test_arabic_first_bed_notices_isolate_every_latin_value(bed_start_run: Path) -> None:
+    bodies = re.findall(
+        r"<section class='slip'[^>]* dir='rtl'[^>]*>.*?<p class='bed'>(.*?)</p>",
+        (bed_start_run / "report" / "notices" / "FB-first-bed.html").read_text(encoding="utf-8"),
+    )
+    assert len(bodies) == 1
+    assert not re.search(r"[A-Za-z0-9]", _text(re.sub(r"<bdi>.*?</bdi>", "", bodies[0])))
+
+
+def test_one_night_before_the_first_bed_reads_as_one(bed_start_run: Path) -> None:
+    """Arriving the evening before the bed starts: one night, said as one, in French."""
+    run = load_run(bed_start_run)
+    fr = lang("fr")
+    start = BedStart(
+        worker_id="W02",
+        foresteria_id="FA",
+        first_night=date(2026, 7, 6),
+        first_bed=date(2026, 7, 7),
+        code="released_no_work",  # no sentence of its own: the plain one
+    )
+    assert _text(bed_start_html(run, start, fr)) == (
+        fr._(BED_START_ONE_PLAIN).format(
+            foresteria="Fortore",
+            date=fr.date("2026-07-07", "full"),
+            first=fr.date("2026-07-06", "full"),
+        )
+        + " "
+        + fr._(BED_START_ASK)
+    )
+
+
+def test_first_bed_notices_that_no_longer_apply_are_removed(
+    bed_start_run: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(bed_start_run, run)
+    stale = run / "report" / "notices" / "FA-first-bed.html"
+    stale.write_text("old", encoding="utf-8")
+    write_report(run)
+    assert not stale.exists()
+    assert (stale.parent / "FB-first-bed.html").is_file()

@@ -86,8 +86,9 @@ def test_nights_without_a_bed_say_where_the_person_sleeps_and_who_tells_them(
     bed_end_run: Path,
 ) -> None:
     """The family W04, W05 loses its beds at Borgo Mezzanone after the night of 8 July: two
-    nights without a bed, told by the desk's notice there. A stretch before the first bed (here
-    made up for W01) has no notice: the page says to tell them."""
+    nights without a bed, told by the desk's notice there. A stretch no notice covers (made up for
+    W01: neither after a bed nor before the first) says to tell them; the nights before a first
+    bed are told by its desk (tests/report/test_notices.py)."""
     run = load_run(bed_end_run)
     it = lang("it")
     rows = {

@@ -269,6 +269,14 @@ def test_driver_sheets_times_and_counts_equal_the_plan(xss_run: Path) -> None:
         km = next(str(d["data-km"]) for _, d, _ in found if "data-km" in d)  # machine value
         assert float(km) == pytest.approx(sum(float(t["km"]) for t in ts), abs=0.051)
         text = (folder / f"{vid}.html").read_text(encoding="utf-8")
+        heads = re.findall(r"<h2>(Corsa \d+ di \d+: .*?)</h2>", text)
+        in_order = sorted(ts, key=lambda t: t["depart"])
+        assert heads == [  # the driver reads the trips by number, the id kept beside
+            f"Corsa {n} di {len(ts)}: "
+            + ("verso le aziende" if t["direction"] == "to_farm" else "ritorno alla foresteria")
+            + f", partenza alle {t['depart']} <span class='tid'>{t['trip_id']}</span>"
+            for n, t in enumerate(in_order, start=1)
+        ]
         for s in ordered:  # the roll call lists exactly the riders of each stop
             assert " ".join(riders[s["trip_id"], s["seq"]]) in text
         # drivers.csv lists this vehicle's trips as trips.csv does
@@ -671,12 +679,13 @@ def test_a_rider_from_a_departure_point_is_told_to_board_there(pickup_run: Path)
 
 
 def _day_table(page: str, anchor: str) -> list[list[str]]:
-    """The cells of the table after `<h2 id='anchor'>` on a day's page (empty: no table)."""
+    """The cells' text of the table after `<h2 id='anchor'>` on a day's page (empty: no
+    table)."""
     part = page.split(f"<h2 id='{anchor}'>", 1)[1].split("<h2", 1)[0]
     if "<table" not in part:
         return []
     return [
-        [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
         for row in re.findall(r"<tr>(.*?)</tr>", part)[1:]
     ]
 

@@ -34,9 +34,16 @@ from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, w
 from foresterie.core.i18n import Lang, lang
 from foresterie.core.runfolder import RunFolderError
 from foresterie.report.boarding import boarding_list
+from foresterie.report.noride import (
+    NoRidePage,
+    no_ride_html,
+    no_ride_pages,
+    notice_langs,
+    ride_days,
+)
 from foresterie.report.notices import bed_ends, notices_html, riders_by_day
 from foresterie.report.rundata import RunData, load_run
-from foresterie.report.sheets import sheet_gpx, sheet_html, vehicle_days
+from foresterie.report.sheets import VehicleDay, sheet_gpx, sheet_html, vehicle_days
 
 Role = Literal["driver", "operator", "public"]
 ROLES: tuple[Role, ...] = ("driver", "operator", "public")
@@ -136,11 +143,17 @@ def public_from_aggregates(root: Path, out: Path) -> None:
 
 
 def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
-    """DAY/VEHICLE/: sheet, GPX, notices and boarding list of that vehicle-day only."""
+    """DAY/VEHICLE/: sheet, GPX, notices and boarding list of that vehicle-day only, and the
+    no-ride notices it is to post (pack_no_ride), counted rather than named."""
     lg = lg or lang(run.scenario.config.report.lang)
     rides_of: dict[str, Any] = {}
     beds = bed_ends(run)
-    for vd in vehicle_days(run):
+    vds = vehicle_days(run)
+    no_ride = pack_no_ride(vds, no_ride_pages(run))
+    mornings = ride_days(run) if no_ride else None
+    langs = notice_langs(run, lg)
+    copies: dict[tuple[str, str], str] = {}  # each notice rendered once (326 for 1,244 copies)
+    for vd in vds:
         if vd.day not in rides_of:
             rides_of = {vd.day: riders_by_day(run, vd.day)}
         own = {wid for t in vd.trips for s in t.stops for wid in s.worker_ids}
@@ -152,7 +165,43 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
         write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds))
         write_text(folder / "boarding.html", html)
         write_text(folder / "boarding.csv", table)
+        for page in no_ride.get((vd.day, vd.vehicle_id), []):
+            key = (page.day, page.place_id)
+            if key not in copies:  # a place's notice goes to each vehicle boarding there
+                assert mornings is not None
+                copies[key] = no_ride_html(run, page, mornings, lg, langs, show_ids=False)
+            write_text(folder / NO_RIDE_FOLDER / f"{page.day}-{page.place_id}.html", copies[key])
     write_text(out / "README.md", DRIVER_README)
+
+
+NO_RIDE_FOLDER = "no-ride"  # inside a pack: DAY-PLACE.html, the day the page is for
+
+
+def boarding_places(vd: VehicleDay) -> set[str]:
+    """Where the vehicle-day's riders board: each morning trip's departure point, else its base."""
+    return {t.origin_id or t.foresteria_id for t in vd.trips if t.direction == "to_farm"}
+
+
+def pack_no_ride(
+    vds: list[VehicleDay], pages: dict[str, list[NoRidePage]]
+) -> dict[tuple[str, str], list[NoRidePage]]:
+    """(day, vehicle) -> the no-ride pages its driver posts. The page of place P and day D goes,
+    like the slips of D, into the packs of D of the vehicles that board riders at P on D; when
+    none does (no vehicle runs there that day: the very case of a base without vehicles), into
+    the packs of the day before of those that board at P then, whose drivers are back at P that
+    evening; else into none (the coordinators' copy in report/drivers/DAY/no-ride/ remains)."""
+    serving: dict[tuple[str, str], list[str]] = defaultdict(list)  # (day, place) -> vehicles
+    for vd in vds:
+        for place in sorted(boarding_places(vd)):
+            serving[vd.day, place].append(vd.vehicle_id)
+    out: dict[tuple[str, str], list[NoRidePage]] = defaultdict(list)
+    for day, day_pages in sorted(pages.items()):
+        before = date.fromordinal(date.fromisoformat(day).toordinal() - 1).isoformat()
+        for page in day_pages:
+            when = day if serving.get((day, page.place_id)) else before
+            for vehicle in serving.get((when, page.place_id), []):
+                out[when, vehicle].append(page)
+    return dict(out)
 
 
 DRIVER_README = """# Driver packs
@@ -160,8 +209,12 @@ DRIVER_README = """# Driver packs
 One folder per day and vehicle (`DAY/VEHICLE/`): the driver sheet (`VEHICLE.html`), the route
 (`VEHICLE.gpx`), the worker notices of its morning trips (`VEHICLE-notices.html`) and the
 boarding list (`boarding.html` to print, `boarding.csv` to fill in and import with
-`foresterie ledger import`). A pack holds the pseudonymous ids of that vehicle-day's riders
-only: hand each driver their own folder, not this whole export.
+`foresterie ledger import`), and in `no-ride/` the notices to post where its riders board for
+the people who have no shuttle to work on a day (`DAY-PLACE.html`, to post the evening before):
+that day's, where the vehicle boards riders that day; the next day's, where it boards riders
+today and no vehicle does tomorrow. A notice in a pack counts the people without a ride instead
+of naming them (the coordinators' copy in the report names them). A pack holds the pseudonymous
+ids of that vehicle-day's riders only: hand each driver their own folder, not this whole export.
 """
 
 

@@ -15,18 +15,28 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.noride import no_ride_summary
-from foresterie.report.notices import bed_ends, bed_notices_by_foresteria, bed_notices_html
+from foresterie.report.notices import (
+    FIRST_BED_SUFFIX,
+    BedStart,
+    bed_ends,
+    bed_notices_by_foresteria,
+    bed_notices_html,
+    bed_start_notices_html,
+    bed_starts,
+)
 from foresterie.report.page import page_head
 from foresterie.report.people import PAGE as PEOPLE_PAGE
 from foresterie.report.people import people_html
 from foresterie.report.rundata import RunData, load_run, place_of
 from foresterie.report.sheets import write_sheets
+
+T = TypeVar("T")
 
 SECTION_COLOURS = {"men": "#1f77b4", "women": "#d62728", "family": "#ff7f0e"}
 CSS = """
@@ -37,6 +47,7 @@ td.n { text-align: right; } .grid { display: flex; flex-wrap: wrap; gap: 16px; }
 .chart { border: 1px solid #eee; padding: 6px; } .chart h3 { font-size: 14px; margin: 2px 0; }
 .note { color: #555; font-size: 12px; } svg text { font: 10px sans-serif; }
 .days a { display: inline-block; min-width: 44px; }
+.days .month { display: inline-block; min-width: 9em; font-weight: 600; }
 .headline { font-size: 16px; background: #f5f7fa; border-left: 4px solid #1565c0; padding: 8px 12px; }
 table.kpis td:first-child { max-width: 260px; } details { margin: 8px 0; } summary { cursor: pointer; }
 @media print { body { max-width: none; padding: 0; } td, th { padding: 1px 4px; } }
@@ -798,7 +809,9 @@ def kpi_groups(run: RunData, lg: Lang) -> list[tuple[str, list[tuple[str, str, s
     ]
 
 
-def index_html(run: RunData, lg: Lang) -> str:
+def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
+    """The report's index in `lg`; `sheets` False (`report --no-sheets`): the driver sheets,
+    day pages and no-ride notices were not written, so nothing links or counts them."""
     _ = lg._
     m = run.manifest
     sc = run.scenario
@@ -829,9 +842,7 @@ def index_html(run: RunData, lg: Lang) -> str:
         f"<span style='color:{c}'>■</span> {escape(names[s])}" for s, c in SECTION_COLOURS.items()
     )
     days = sorted({t.day for t in run.trips if t.vehicle_id} | {u.day for u in run.unserved})
-    day_links = " ".join(
-        f"<a href='drivers/{escape(d)}/index.html'>{escape(lg.day_month(d))}</a>" for d in days
-    )
+    day_links = day_links_html(days, lg)
     tiers = _table(
         [_("tier"), _("objective"), _("bound"), _("proven optimal (not verified)"), _("how")],
         [
@@ -909,9 +920,13 @@ def index_html(run: RunData, lg: Lang) -> str:
             for sec in summary_sections(run, lg)
         ),
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
-        f"<p class='days'>{day_links}</p>",
-        no_ride_summary(run, lg),
+        (
+            day_links + no_ride_summary(run, lg)
+            if sheets
+            else f"<p class='note' id='no-sheets'>{escape(_(NO_SHEETS))}</p>"
+        ),
         bed_notice_links(run, lg),
+        bed_start_links(run, lg),
         f"<h2>{escape(_('Appendix'))}</h2>",
         f"<details id='raw-kpis'><summary>{escape(_('All figures with their manifest keys'))}"
         f"</summary><p class='note'>{escape(_('From manifest.json; formulas in the README.'))}"
@@ -924,38 +939,110 @@ def index_html(run: RunData, lg: Lang) -> str:
     return "\n".join(parts)
 
 
+def day_links_html(days: list[str], lg: Lang) -> str:
+    """The days' pages, a line per month ("maggio 2027: 1 2 3 ..."): a season's 150 dates in one
+    run of links read as a wall; each link names its whole date for screen readers."""
+    months: dict[str, list[str]] = defaultdict(list)
+    for d in days:
+        months[d[:7]].append(d)
+    return "".join(
+        f"<p class='days'><span class='month'>{escape(lg.date(ds[0], 'LLLL y'))}</span> "
+        + " ".join(
+            f"<a href='drivers/{escape(d)}/index.html' aria-label='{escape(lg.date(d, 'full'))}'>"
+            f"{escape(lg.date(d, 'd'))}</a>"
+            for d in ds
+        )
+        + "</p>"
+        for ds in months.values()
+    )
+
+
 def bed_notice_links(run: RunData, lg: Lang) -> str:
     """Links to each foresteria's desk notices for beds that end before the stay (none: empty)."""
-    by_fid = bed_notices_by_foresteria(bed_ends(run))
-    if not by_fid:
+    counts = {fid: len(e) for fid, e in bed_notices_by_foresteria(bed_ends(run)).items()}
+    text = lg._(
+        "Notices for the desk, one per person whose bed ends before their stay does, in "
+        "their language: {links}."
+    )
+    return desk_links(run, lg, counts, "-beds.html", text, "bed-notices")
+
+
+def desk_links(
+    run: RunData, lg: Lang, counts: dict[str, int], suffix: str, text: str, css_id: str
+) -> str:
+    """`text` (translated, with {links}) as a paragraph `css_id`, linking each foresteria's
+    page of desk notices `notices/FORESTERIA{suffix}` with its number of people; none: empty."""
+    if not counts:
         return ""
     links = ", ".join(
-        f"<a href='notices/{escape(fid)}-beds.html'>{escape(place_of(run.scenario, fid).name)}</a>"
-        f" ({escape(lg.num(len(ends)))})"
-        for fid, ends in by_fid.items()
+        f"<a href='notices/{escape(fid)}{escape(suffix)}'>"
+        f"{escape(place_of(run.scenario, fid).name)}</a> ({escape(lg.num(n))})"
+        for fid, n in counts.items()
     )
-    text = escape(
-        lg._(
-            "Notices for the desk, one per person whose bed ends before their stay does, in "
-            "their language: {links}."
-        )
-    )
-    return f"<p id='bed-notices'>{text.replace('{links}', links)}</p>"
+    return f"<p id='{css_id}'>{escape(text).replace('{links}', links)}</p>"
 
 
 def write_bed_notices(run: RunData, out: Path, lg: Lang) -> int:
     """out/FORESTERIA-beds.html for each foresteria where beds end before the stay; notices of
     an earlier report that no longer apply are removed. Returns the number of people."""
     by_fid = bed_notices_by_foresteria(bed_ends(run))
+    return write_desk_pages(
+        out, "-beds.html", by_fid, lambda fid, ends: bed_notices_html(run, fid, ends, lg)
+    )
+
+
+def write_desk_pages(
+    out: Path, suffix: str, by_fid: dict[str, list[T]], render: Callable[[str, list[T]], str]
+) -> int:
+    """out/FORESTERIA{suffix} for each foresteria of `by_fid`, rendered by `render`; pages of
+    an earlier report with that suffix that no longer apply are removed. Returns the number of
+    people."""
     if not by_fid and not out.exists():
         return 0
     out = real_dir(out)
-    for old in out.glob("*-beds.html"):
-        if old.name.removesuffix("-beds.html") not in by_fid:
+    for old in out.glob(f"*{suffix}"):
+        if old.name.removesuffix(suffix) not in by_fid:
             old.unlink()
-    for fid, ends in by_fid.items():
-        write_text(out / f"{fid}-beds.html", bed_notices_html(run, fid, ends, lg))
-    return sum(len(e) for e in by_fid.values())
+    for fid, items in by_fid.items():
+        write_text(out / f"{fid}{suffix}", render(fid, items))
+    return sum(len(i) for i in by_fid.values())
+
+
+NO_SHEETS = N_(
+    "Not written with this report (report --no-sheets): the driver sheets, the worker notices, "
+    "the day pages and the notices for people without a ride. Write them with "
+    "foresterie report RUN."
+)
+
+
+def bed_starts_by_foresteria(run: RunData) -> dict[str, list[BedStart]]:
+    """foresteria id -> the people whose first bed there starts after they arrive."""
+    out: dict[str, list[BedStart]] = defaultdict(list)
+    for s in bed_starts(run):
+        out[s.foresteria_id].append(s)
+    return dict(out)
+
+
+def bed_start_links(run: RunData, lg: Lang) -> str:
+    """Links to each foresteria's desk notices for the nights before a first bed (none: empty)."""
+    counts = {fid: len(s) for fid, s in bed_starts_by_foresteria(run).items()}
+    text = lg._(
+        "Notices for the desk, one per person whose first bed starts after they arrive, in "
+        "their language, to give them before they come: {links}."
+    )
+    return desk_links(run, lg, counts, FIRST_BED_SUFFIX, text, "first-bed-notices")
+
+
+def write_bed_start_notices(run: RunData, out: Path, lg: Lang) -> int:
+    """out/FORESTERIA-first-bed.html for each foresteria where first beds start after the
+    arrival; notices of an earlier report that no longer apply are removed. Returns the number
+    of people."""
+    return write_desk_pages(
+        out,
+        FIRST_BED_SUFFIX,
+        bed_starts_by_foresteria(run),
+        lambda fid, starts: bed_start_notices_html(run, fid, starts, lg),
+    )
 
 
 DAY_APPENDIX = N_(
@@ -1046,8 +1133,9 @@ def write_report(
         vds = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
     write_bed_notices(run, out / "notices", lg)
+    write_bed_start_notices(run, out / "notices", lg)
     if not is_day_run(run):  # a day run's "waitlisted" are riders from departure points
         write_text(out / PEOPLE_PAGE, people_html(run, lg))
-    write_text(out / "index.html", index_html(run, lg))
+    write_text(out / "index.html", index_html(run, lg, sheets))
     write_text(out / "summary.md", summary_md(run, lg))
     return out

@@ -64,6 +64,11 @@ NO_PAY = N_(
     "Do not pay anyone for a ride to work: the shuttle is free, and nobody may ask you for "
     "money for a ride or for your job."
 )
+# A driver's copy counts the people instead of naming them: where each one reads their own line.
+COUNTED = N_(
+    "This notice counts the people without naming them: the staff have the list with each "
+    "one's id and next shuttle."
+)
 ASK = {
     "foresteria": N_("Questions: ask the foresteria staff."),
     "point": N_("Questions: ask the shuttle coordinators."),
@@ -159,19 +164,35 @@ def _next_on(code: str, day: str | None) -> str:
     return fill(lg._(NEXT_ON), date=escape(lg.date(day, "full")))
 
 
+def _who_html(who: list[str], lg: Lang, ids: bool) -> str:
+    """The people of a group: their ids, or (`ids` False: a driver's copy) how many they are."""
+    if not ids:
+        n = len(who)
+        text = lg.ngettext("{n} person", "{n} people", n).format(n=lg.num(n))
+        return f"<dd class='count'>{escape(text)}</dd>"
+    return (
+        "<dd class='ids'><bdi>"
+        + escape("\0".join(who)).replace("\0", "</bdi> <bdi>")
+        + "</bdi></dd>"
+    )
+
+
 def _farm_html(
-    farms: dict[str, Farm], u: UnservedRow, ids: list[str], rides: Mornings, lg: Lang
+    farms: dict[str, Farm],
+    u: UnservedRow,
+    ids: list[str],
+    rides: Mornings,
+    lg: Lang,
+    show_ids: bool = True,
 ) -> str:
     """One farm of a language's block: the farm, why no shuttle goes there, and the people
-    `ids` grouped by the day of their next shuttle."""
+    `ids` grouped by the day of their next shuttle (`show_ids` False: counted, not named)."""
     farm = farms.get(u.farm_id)
     nxt: dict[str | None, list[str]] = defaultdict(list)
     for wid in ids:
         nxt[next_ride(rides, wid, u.day)].append(wid)
     groups = "".join(
-        f"<dt>{_next_on(lg.code, d)}</dt><dd class='ids'><bdi>"
-        + escape("\0".join(who)).replace("\0", "</bdi> <bdi>")
-        + "</bdi></dd>"
+        f"<dt>{_next_on(lg.code, d)}</dt>{_who_html(who, lg, show_ids)}"
         for d, who in sorted(nxt.items(), key=lambda kv: (kv[0] is None, not kv[0], kv[0] or ""))
     )
     return (
@@ -190,6 +211,7 @@ def _lang_block(
     lg: Lang,
     page: Lang,
     ask: str,
+    show_ids: bool = True,
 ) -> str:
     """What the people of language `lg` read: no shuttle to work that day, per farm why and
     when each one's next shuttle is, then what to do."""
@@ -199,18 +221,26 @@ def _lang_block(
     return (
         f"<section class='block'{attrs} dir='{lg.dir}' "
         f"data-people='{sum(len(ids) for _u, ids in rows)}'><h2>{title}</h2>"
-        + "".join(_farm_html(farms, u, ids, rides, lg) for u, ids in rows)
+        + "".join(_farm_html(farms, u, ids, rides, lg, show_ids) for u, ids in rows)
+        + ("" if show_ids else f"<p class='counted'>{said(lg.code, COUNTED)}</p>")
         + f"<p class='free'>{said(lg.code, NO_PAY)} {helpline_html(lg)} {said(lg.code, ask)}</p>"
         "</section>"
     )
 
 
 def no_ride_html(
-    run: RunData, page: NoRidePage, rides: Mornings, lg: Lang, langs: dict[str, str]
+    run: RunData,
+    page: NoRidePage,
+    rides: Mornings,
+    lg: Lang,
+    langs: dict[str, str],
+    show_ids: bool = True,
 ) -> str:
     """The page of a boarding place and day: a line for the coordinator in `lg`, then a block
     per language of the people concerned (the page's first, then by code), each with the farms
-    of its people. `langs`: worker id -> notice language (theirs, else the report's)."""
+    of its people. `langs`: worker id -> notice language (theirs, else the report's).
+    `show_ids` False: a driver's copy (`export --role driver`), which counts the people instead
+    of naming them (a driver pack holds its own riders' ids only)."""
     home = place_of(run.scenario, page.place_id)
     is_home = any(f.id == page.place_id for f in run.scenario.foresterie)
     ask = ASK["foresteria" if is_home else "point"]
@@ -223,21 +253,33 @@ def no_ride_html(
         for code, ids in mine.items():
             by_lang[code].append((u, ids))
     blocks = [
-        _lang_block(farms, by_lang[code], rides, lang(code), lg, ask)
+        _lang_block(farms, by_lang[code], rides, lang(code), lg, ask, show_ids)
         for code in sorted(by_lang, key=lambda c: (c != lg.code, c))
     ]
     title = lg._("No shuttle · {place} · {date}").format(
         place=home.name, date=lg.date(page.day, "full")
     )
-    desk = lg.ngettext(
-        "For the coordinator: {n} person boarding here has no shuttle to work on this day. Post "
-        "this page where they board or hand it out the evening before: one block per language, "
-        "with the farms of its readers.",
-        "For the coordinator: {n} people boarding here have no shuttle to work on this day. Post "
-        "this page where they board or hand it out the evening before: one block per language, "
-        "with the farms of its readers.",
-        page.people,
-    ).format(n=lg.num(page.people))
+    if show_ids:
+        desk = lg.ngettext(
+            "For the coordinator: {n} person boarding here has no shuttle to work on this day. "
+            "Post this page where they board or hand it out the evening before: one block per "
+            "language, with the farms of its readers.",
+            "For the coordinator: {n} people boarding here have no shuttle to work on this day. "
+            "Post this page where they board or hand it out the evening before: one block per "
+            "language, with the farms of its readers.",
+            page.people,
+        )
+    else:
+        desk = lg.ngettext(
+            "For the driver: {n} person boarding here has no shuttle to work on this day. Post "
+            "this page where they board the evening before. The coordinators' copy names them "
+            "by their ids.",
+            "For the driver: {n} people boarding here have no shuttle to work on this day. Post "
+            "this page where they board the evening before. The coordinators' copy names them "
+            "by their ids.",
+            page.people,
+        )
+    desk = desk.format(n=lg.num(page.people))
     return (
         page_head(code=lg.code, direction=lg.dir, title=title, css=NO_RIDE_CSS)
         + f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"

@@ -14,16 +14,19 @@ after days without work, a gap between two foresterie, a transfer; plan/assignme
 plan/uncovered.csv) is told in the person's language: on each of their slips in the
 BED_NOTICE_DAYS up to the last night, and on a notice of its own per foresteria
 (`report/notices/FORESTERIA-beds.html`, handed out at the desk), which also reaches the people
-who have no ride.
+who have no ride. Nights before a person's first bed (they arrive before it starts: the
+foresteria opens later) are told on a notice of the first bed's foresteria
+(`report/notices/FORESTERIA-first-bed.html`), for the desk or the case worker to hand over before
+the person arrives.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, partial
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -391,19 +394,16 @@ def notices_html(
 def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: Lang) -> str:
     """The desk's notices of a foresteria: one per person whose bed there ends before their stay
     does, in their language, by last night; the page itself in `lg`."""
-    workers = {w.id: w for w in run.scenario.workers}
-    slips = []
-    for e in sorted(ends, key=lambda e: (e.last_night, e.worker_id)):
-        w = workers.get(e.worker_id)
-        wl = lang(w.lang) if w is not None and w.lang else lg
-        attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
-        slips.append(
-            f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(e.worker_id)}' "
-            f"data-last-night='{e.last_night.isoformat()}'>"
-            f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{bdi(e.worker_id)}</div>"
-            f"<p class='bed'>{bed_end_html(run, e, wl)}</p>"
-            f"<p class='free'>{helpline_html(wl)}</p></section>"
+    slips = [
+        _desk_slip(
+            run,
+            e.worker_id,
+            f"data-last-night='{e.last_night.isoformat()}'",
+            partial(bed_end_html, run, e),
+            lg,
         )
+        for e in sorted(ends, key=lambda e: (e.last_night, e.worker_id))
+    ]
     home = place_of(run.scenario, foresteria_id)
     title = lg._("Beds that end before the stay · {foresteria}").format(foresteria=home.name)
     desk = lg._(
@@ -411,6 +411,27 @@ def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: L
         "hand it to them at least a week before their last night. Their shuttle slips of that "
         "week say it too."
     )
+    return _desk_page(title, desk, slips, lg)
+
+
+def _desk_slip(
+    run: RunData, worker_id: str, data: str, told: Callable[[Lang], str], lg: Lang
+) -> str:
+    """One person's desk notice about their bed, in their language (else the page's `lg`):
+    `told(their language)` as HTML, then the helpline; `data`: the section's data attribute."""
+    w = _lookups(run).workers.get(worker_id)
+    wl = lang(w.lang) if w is not None and w.lang else lg
+    attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
+    return (
+        f"<section class='slip'{attrs} dir='{wl.dir}' data-worker='{escape(worker_id)}' {data}>"
+        f"<h2>{escape(wl._('Your bed'))}</h2><div class='id'>{bdi(worker_id)}</div>"
+        f"<p class='bed'>{told(wl)}</p>"
+        f"<p class='free'>{helpline_html(wl)}</p></section>"
+    )
+
+
+def _desk_page(title: str, desk: str, slips: list[str], lg: Lang) -> str:
+    """A foresteria's page of desk notices: the title, a line for the desk, the notices."""
     return (
         page_head(code=lg.code, direction=lg.dir, title=title, css=NOTICE_CSS)
         + f"<h1>{escape(title)}</h1><p class='desk'>{escape(desk)}</p>"
@@ -425,3 +446,112 @@ def bed_notices_by_foresteria(beds: Mapping[str, list[BedEnd]]) -> dict[str, lis
         for e in ends:
             out[e.foresteria_id].append(e)
     return dict(sorted(out.items()))
+
+
+FIRST_BED_SUFFIX = "-first-bed.html"  # report/notices/FORESTERIA-first-bed.html
+
+
+@dataclass(frozen=True, kw_only=True)
+class BedStart:
+    """A person's first bed, at `foresteria_id` from the night of `first_bed`, starts after
+    they arrive: the nights `first_night` to the night before `first_bed` have no bed
+    (plan/uncovered.csv's row ending where their first housed span begins; `code`: why)."""
+
+    worker_id: str
+    foresteria_id: str
+    first_night: date
+    first_bed: date
+    code: str
+
+
+def bed_starts(run: RunData) -> list[BedStart]:
+    """Everyone whose first bed starts after their arrival, by foresteria, first bed and id: the
+    nights no bed-end notice tells (those after a bed are told by the bed's)."""
+    first: dict[str, tuple[str, str]] = {}  # worker -> (first night of the first span, fid)
+    for wid, fid, start, _end in run.spans:
+        if wid not in first or start < first[wid][0]:
+            first[wid] = (start, fid)
+    out = [
+        BedStart(
+            worker_id=wid,
+            foresteria_id=first[wid][1],
+            first_night=date.fromisoformat(start),
+            first_bed=date.fromisoformat(end),
+            code=code,
+        )
+        for wid, code, start, end in run.uncovered or []
+        if wid in first and first[wid][0] == end
+    ]
+    return sorted(out, key=lambda b: (b.foresteria_id, b.first_bed, b.worker_id))
+
+
+# Why a first bed starts after the arrival, said to the person (plan/uncovered.csv's codes).
+BED_START_TEXT = {
+    "before_opening": N_(
+        "Your bed at {foresteria} starts on the night of {date}, when the foresteria opens. "
+        "You arrive before: from the night of {first} to the night of {last} you have no bed "
+        "in a foresteria."
+    ),
+}
+BED_START_PLAIN = N_(
+    "Your bed at {foresteria} starts on the night of {date}. You arrive before: from the night "
+    "of {first} to the night of {last} you have no bed in a foresteria."
+)
+BED_START_ONE = {
+    "before_opening": N_(
+        "Your bed at {foresteria} starts on the night of {date}, when the foresteria opens. "
+        "You arrive the day before: on the night of {first} you have no bed in a foresteria."
+    ),
+}
+BED_START_ONE_PLAIN = N_(
+    "Your bed at {foresteria} starts on the night of {date}. You arrive the day before: on the "
+    "night of {first} you have no bed in a foresteria."
+)
+BED_START_ASK = N_(
+    "Before you come, ask the foresteria staff or your case worker where you can sleep on "
+    "those nights."
+)
+
+
+def bed_start_html(run: RunData, start: BedStart, lg: Lang) -> str:
+    """What the person is told about the nights before their first bed, in their language, as
+    HTML (names and dates in <bdi>)."""
+    last = start.first_bed - timedelta(days=1)
+    one = last == start.first_night
+    if one:
+        text = BED_START_ONE.get(start.code, BED_START_ONE_PLAIN)
+    else:
+        text = BED_START_TEXT.get(start.code, BED_START_PLAIN)
+    told = fill(
+        lg._(text),
+        foresteria=bdi(place_of(run.scenario, start.foresteria_id).name),
+        date=bdi(lg.date(start.first_bed, "full")),
+        first=bdi(lg.date(start.first_night, "full")),
+        last=bdi(lg.date(last, "full")),
+    )
+    return told + " " + escape(lg._(BED_START_ASK))
+
+
+def bed_start_notices_html(
+    run: RunData, foresteria_id: str, starts: list[BedStart], lg: Lang
+) -> str:
+    """The desk's notices of a foresteria for the nights before a first bed there: one per
+    person, in their language, by first bed; the page itself in `lg`."""
+    slips = [
+        _desk_slip(
+            run,
+            b.worker_id,
+            f"data-first-bed='{b.first_bed.isoformat()}'",
+            partial(bed_start_html, run, b),
+            lg,
+        )
+        for b in starts
+    ]
+    home = place_of(run.scenario, foresteria_id)
+    title = lg._("Beds that start after the arrival · {foresteria}").format(foresteria=home.name)
+    desk = lg._(
+        "One notice per person whose first bed here starts after they arrive, in their "
+        "language: give it to them, or to their case worker, before they arrive. The case "
+        "workers' page lists them too."
+    )
+    return _desk_page(title, desk, slips, lg)

@@ -5,8 +5,8 @@ English. `report/people.html` has one row per waitlisted person (pseudonymous id
 words from its code, whether the plan proves it, and the facts of the run's inputs a case worker
 can act on: the stay asked for, section, group size, farm, the language the person reads) and one
 row per stretch of nights a housed person spends without a bed (plan/uncovered.csv), with where
-they do sleep and whether a notice of the report tells them (the desk's bed notices reach only
-beds that end early: nights before a bed starts are nobody's, so the page says so).
+they do sleep and the notice of the report that tells them (the desk's notices: of a bed that
+ends early, or of the first bed for the nights before it).
 
 Never the priority or the referral: the priority stays in restricted/, and plan/waitlist.csv
 publishes only codes no priority or referral decides ("outranked" as "full"; "placement" as
@@ -27,7 +27,7 @@ from babel import Locale
 
 from foresterie.core.i18n import N_, Lang
 from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS
-from foresterie.report.notices import bed_ends
+from foresterie.report.notices import FIRST_BED_SUFFIX, bed_ends, bed_starts
 from foresterie.report.page import page_head
 from foresterie.report.rundata import RunData, place_of
 
@@ -140,7 +140,8 @@ def waitlist_person_rows(run: RunData, lg: Lang) -> list[str]:
 
 def uncovered_person_rows(run: RunData, lg: Lang) -> list[str]:
     """One <tr> per stretch of nights without a bed of a housed person, by id and first night:
-    where they do sleep, and whether a notice tells them (the desk's, of the bed that ends)."""
+    where they do sleep, and the desk notice that tells them (of the bed that ends, or of the
+    first bed for the nights before it)."""
     sc = run.scenario
     workers = {w.id: w for w in sc.workers}
     beds: dict[str, list[str]] = defaultdict(list)
@@ -152,12 +153,21 @@ def uncovered_person_rows(run: RunData, lg: Lang) -> list[str]:
                 last=lg.date(date.fromordinal(date.fromisoformat(end).toordinal() - 1), "medium"),
             )
         )
+    # (worker, first night without a bed) -> the desk notice that tells them: (page, foresteria)
     told = {
-        (e.worker_id, e.last_night.toordinal() + 1): e.foresteria_id
+        (e.worker_id, e.last_night.toordinal() + 1): (
+            f"{e.foresteria_id}-beds.html",
+            e.foresteria_id,
+        )
         for ends in bed_ends(run).values()
         for e in ends
         if e.code != "transfer"
     }
+    for s in bed_starts(run):
+        told[s.worker_id, s.first_night.toordinal()] = (
+            f"{s.foresteria_id}{FIRST_BED_SUFFIX}",
+            s.foresteria_id,
+        )
     rows = []
     for wid, code, first, end in sorted(run.uncovered or [], key=lambda u: (u[0], u[2])):
         w = workers[wid]
@@ -165,9 +175,9 @@ def uncovered_person_rows(run: RunData, lg: Lang) -> list[str]:
         last = date.fromordinal(date.fromisoformat(end).toordinal() - 1)
         where = told.get((wid, start.toordinal()))
         notice = (
-            f"<a href='notices/{escape(where)}-beds.html'>"
+            f"<a href='notices/{escape(where[0])}'>"
             + escape(
-                lg._("desk notice at {foresteria}").format(foresteria=place_of(sc, where).name)
+                lg._("desk notice at {foresteria}").format(foresteria=place_of(sc, where[1]).name)
             )
             + "</a>"
             if where
@@ -252,7 +262,8 @@ PROVEN_NOTE = N_(
     "proven: the solver stopped before it could show it."
 )
 UNCOVERED_NOTE = N_(
-    "People with a bed for part of their stay. Where a bed ends before the stay does, the desk "
-    "of that foresteria has a notice for the person in their language; where nights come before "
-    "the first bed, no notice tells them."
+    "People with a bed for part of their stay. The desk of the foresteria has a notice for each "
+    "of them in their language: where a bed ends before the stay does, the desk of that bed; "
+    "where nights come before the first bed, the desk of the first bed (to hand out, or send "
+    "through the case worker, before the person arrives)."
 )

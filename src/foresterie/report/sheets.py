@@ -43,8 +43,9 @@ h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 1mm
 table { border-collapse: collapse; width: 100%; } .trip { page-break-inside: avoid; }
 th, td { border: 1px solid #888; padding: 1mm 2mm; text-align: left; vertical-align: top; }
 td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-space: nowrap; }
-.ids { font-size: 8.5pt; color: #333; }
+.ids { font-size: 8.5pt; color: #333; } .id { white-space: nowrap; }
 .meta { color: #333; } em.pass { color: #333; font-size: 9pt; }
+.tid { color: #555; font-size: 9pt; font-weight: normal; white-space: nowrap; }
 .heat { font-weight: bold; border: 2px solid #000; padding: 1mm 2mm; }
 .help { margin-top: 4mm; border-top: 1px solid #888; padding-top: 1mm; } .helpline { white-space: nowrap; }
 @media screen { body { padding: 8mm; } }
@@ -127,7 +128,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         )
     )
     passing = _("passing through, nobody boards or alights")
-    for t in vd.trips:
+    for n, t in enumerate(vd.trips, start=1):
         where = (
             _("to the farms")
             if t.direction == "to_farm"
@@ -136,7 +137,12 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             else _("back to the foresteria")
         )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
-        out.append(f"<h2>{escape(t.trip_id)}: {escape(where)}</h2>")
+        heading = _("Trip {n} of {total}: {where}, leaving at {time}").format(
+            n=lg.num(n), total=lg.num(len(vd.trips)), where=where, time=t.depart
+        )
+        out.append(
+            f"<h2>{escape(heading)} <span class='tid'>{escape(t.trip_id)}</span></h2>"
+        )  # the trip's id, as the boarding list and the plan files name it
         out.append(f"<div class='wide'><table><tr>{header}</tr>")
         morning = t.direction == "to_farm"
         point = place_of(sc, t.origin_id) if t.origin_id else None
@@ -359,12 +365,29 @@ def _left_behind_rows(run: RunData, day: str, lg: Lang) -> list[list[str]]:
     return rows
 
 
-def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: set[int]) -> str:
+def _ids(text: str) -> str:
+    """Space-separated ids, each kept on one line (a phone would break FR-SSV-SP01 at its
+    hyphens), the line free to wrap between them."""
+    return " ".join(f"<span class='id'>{escape(i)}</span>" for i in text.split(" "))
+
+
+def _html_table(
+    header: tuple[str, ...],
+    rows: list[list[str]],
+    lg: Lang,
+    nums: set[int],
+    ids: frozenset[int] = frozenset(),
+) -> str:
+    """A table of the day's page; columns `nums` are numbers, columns `ids` hold ids."""
     head = "".join(f"<th>{escape(lg._(h))}</th>" for h in header)
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td class='n'>{escape(c)}</td>" if i in nums else f"<td>{escape(c)}</td>"
+            f"<td class='n'>{escape(c)}</td>"
+            if i in nums
+            else f"<td>{_ids(c)}</td>"
+            if i in ids
+            else f"<td>{escape(c)}</td>"
             for i, c in enumerate(r)
         )
         + "</tr>"
@@ -373,11 +396,12 @@ def _html_table(header: tuple[str, ...], rows: list[list[str]], lg: Lang, nums: 
     return f"<div class='wide'><table class='day'><tr>{head}</tr>{body}</table></div>"
 
 
-def _no_ride_links(pages: list[NoRidePage], lg: Lang) -> str:
-    """The day's no-ride notices, a link per boarding place with its number of people."""
+def _no_ride_links(run: RunData, pages: list[NoRidePage], lg: Lang) -> str:
+    """The day's no-ride notices, a link per boarding place (by name, as the notice says it)
+    with its number of people."""
     links = ", ".join(
-        f"<a href={quoteattr(p.href)} data-people='{p.people}'>{escape(p.place_id)}</a> "
-        f"({escape(lg.num(p.people))})"
+        f"<a href={quoteattr(p.href)} data-people='{p.people}'>"
+        f"{escape(place_of(run.scenario, p.place_id).name)}</a> ({escape(lg.num(p.people))})"
         for p in pages
     )
     n = sum(p.people for p in pages)
@@ -406,8 +430,8 @@ def day_index_html(
     _ = lg._
     no_ride = no_ride_pages(run).get(day, []) if no_ride is None else no_ride
     rows = "".join(
-        f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{escape(vd.vehicle_id)}</a></td>"
-        f"<td>{escape(vd.foresteria_id)}</td><td class='n'>{len(vd.trips)}</td>"
+        f"<tr><td><a href={quoteattr(vd.vehicle_id + '.html')}>{_ids(vd.vehicle_id)}</a></td>"
+        f"<td>{_ids(vd.foresteria_id)}</td><td class='n'>{len(vd.trips)}</td>"
         f"<td class='n'>{escape(vd.trips[0].depart)}</td><td class='n'>{escape(vd.trips[-1].ret)}"
         f"</td><td class='n'>{escape(lg.num(vd.km, 1))}</td><td><a href="
         f"{quoteattr(vd.vehicle_id + '.gpx')}>GPX</a></td><td><a href="
@@ -439,6 +463,7 @@ def day_index_html(
         _fleet_rows(run, day, vds),
         lg,
         {1, 2, 4},
+        frozenset({0, 3}),
     )
     behind = _left_behind_rows(run, day, lg)
     left = (
@@ -447,8 +472,9 @@ def day_index_html(
             behind,
             lg,
             {2},
+            frozenset({0}),
         )
-        + (_no_ride_links(no_ride, lg) if no_ride else "")
+        + (_no_ride_links(run, no_ride, lg) if no_ride else "")
         + f"<p class='meta'>{escape(_('Their pseudonymous ids are in plan/unserved.csv.'))}</p>"
         if behind
         else f"<p class='meta'>{escape(_('Nobody.'))}</p>"
