@@ -458,12 +458,13 @@ def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> in
     so that nodes x free columns stays within SEARCH_WORK, never below MIN_NODES.
 
     Why: a node's LP grows with the columns left free, so a fixed node limit lets one search's
-    work grow with the season; the wall clock then ends it, at a point that depends on the
-    machine's load (the 5,000-worker season with 17 foresterie: the bed-nights rungs ran
-    80-240 s each and housing hit the 900 s safety net). A node limit is deterministic: the
-    same program stops at the same node on any machine. On every season where a tier is
-    proven today the searches that prove it use far fewer nodes (the most measured: 246 nodes
-    with 1,771 columns free, the 20,000-worker season with 6 foresterie)."""
+    work grow with the season until the wall clock ends it, at a point that depends on the
+    machine's load (pipeline_scale.py's 5,000-worker season: the families' bed-nights whole
+    search, 1,807 columns free, was still searching after 10 minutes; it now stops at 2,767
+    nodes). A node limit is deterministic: the same program stops at the same node on any
+    machine. On every season where a tier is proven today the searches that prove it use far
+    fewer nodes (the most counted: 345 with 1,807 columns free, 246 with 1,072). It does not
+    bound one root LP (7-9 CPU s a search on that season's 14,259-column block)."""
     lo = np.asarray(p.lo, dtype=np.int64)
     hi = np.asarray(p.hi, dtype=np.int64)
     open_ = lo < hi
