@@ -97,6 +97,10 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
                 "vehicle_km": k["transport"]["vehicle_km"],
                 "route_searches": summary.manifest["shuttles"]["route_searches"],
                 "chaining_optimal": summary.manifest["shuttles"]["chaining_optimal"],
+                "tiers": [
+                    [t["name"], t["objective"], t["bound"], t["proof"]]
+                    for t in summary.manifest["housing"]["tiers"]
+                ],
             }
         )
     )
@@ -197,6 +201,13 @@ def fit(xs: list[float], ys: list[float]) -> float:
     )
 
 
+def _proven(tiers: list[list[object]]) -> str:
+    """'k of n', and the tiers left at their budget (name: objective against bound)."""
+    open_ = [t for t in tiers if t[3] == "budget"]
+    out = f"{len(tiers) - len(open_)} of {len(tiers)}"
+    return out + "".join(f"; {t[0]} {t[1]:,} (bound {t[2]:,})" for t in open_)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--one"]:
         keep = Path(sys.argv[4]) if len(sys.argv) > 4 else None
@@ -238,16 +249,16 @@ def main() -> None:
     print()
     print(
         "| workers | foresterie / farms | wall s | CPU s | peak MB | housing s | shuttles s | "
-        "trips | worker-days | unserved | vehicle-km | chaining proven |"
+        "trips | worker-days | unserved | vehicle-km | chaining proven | housing tiers proven |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
         st = r["stages_s"]
         print(
             f"| {r['workers']:,} | {r['foresterie']} / {r['farms']} | {r['wall_s']} | "
             f"{r['cpu_s']} | {r['peak_mb']} | {st['housing_s']:.1f} | {st['shuttles_s']:.1f} | "
             f"{r['trips']:,} | {r['worker_days']:,} | {r['unserved_worker_days']:,} | "
-            f"{r['vehicle_km']:,.0f} | {r['chaining_optimal']} |"
+            f"{r['vehicle_km']:,.0f} | {r['chaining_optimal']} | {_proven(r['tiers'])} |"
         )
     if len(rows) > 1:
         xs = [float(r["workers"]) for r in rows]

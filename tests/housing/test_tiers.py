@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from foresterie.core.errors import InfeasibleError
+from foresterie.housing import tiers
 from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.tiers import (
     _aggregate,
@@ -28,6 +29,7 @@ from foresterie.housing.tiers import (
     _support,
     _tier,
     _Use,
+    node_budget,
     plan_housing,
 )
 from foresterie.housing.units import build_units, workdays_between
@@ -1112,3 +1114,63 @@ def test_rounded_families_are_not_searched_when_the_lp_loses_the_bound() -> None
     assert asked == []
     _rounded_groups(q, c, lp, np.array([], dtype=np.int64), unit_of, record)
     assert asked == []  # no families: nothing to round
+
+
+def test_the_node_budget_shrinks_with_the_free_columns_and_has_a_floor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """By hand: 10 columns, 2 of them fixed by their bounds, work 40 column-nodes, floor 3."""
+    monkeypatch.setattr(tiers, "SEARCH_WORK", 40)
+    monkeypatch.setattr(tiers, "MIN_NODES", 3)
+    p = Program()
+    for j in range(10):
+        p.add_var(0, 0 if j < 2 else 1)  # columns 0 and 1 cannot move
+    assert node_budget(p, None, 1_000) == 40 // 8  # 8 free columns
+    assert node_budget(p, {0: 0, 2: 1, 3: 0}, 1_000) == 40 // 6  # 2 and 3 held: 6 free
+    assert node_budget(p, None, 4) == 4  # never above the configured limit
+    wide = Program()
+    for _ in range(100):
+        wide.add_var(0, 1)
+    assert node_budget(wide, None, 1_000) == 3  # 40 // 100 = 0: the floor
+    assert node_budget(Program(), None, 1_000) == 40  # nothing free: the work itself
+
+
+def _market_split(m: int, seed: int) -> tuple[Program, np.ndarray]:
+    """A market-split program (Cornuejols-Dawande): m equality rows over 10(m-1) binaries with
+    coefficients 0..99 and right-hand sides half their sums, a slack pair per row; minimise the
+    slacks. Its LP bound is 0 and branch-and-bound needs very many nodes: a search stopped by
+    a small node budget leaves it open."""
+    rng = np.random.default_rng(seed)
+    n = 10 * (m - 1)
+    p = Program()
+    for _ in range(n):
+        p.add_var(0, 1)
+    slack = []
+    a = rng.integers(0, 100, size=(m, n))
+    for i in range(m):
+        up, down = p.add_var(0, 10_000), p.add_var(0, 10_000)
+        slack += [up, down]
+        d = int(a[i].sum() // 2)
+        p.add_row([*range(n), up, down], [*a[i].tolist(), 1, -1], lb=d, ub=d)
+    c = np.zeros(p.n, dtype=np.int64)
+    c[slack] = 1
+    return p, c
+
+
+def test_a_tier_stopped_by_its_node_budget_stops_at_the_same_plan_every_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The budget is nodes, not seconds: a tier it stops is marked `budget` and gives the same
+    value, bound and solution in every run, with no wall clock involved (deadline: never)."""
+    monkeypatch.setattr(tiers, "SEARCH_WORK", 1)
+    monkeypatch.setattr(tiers, "MIN_NODES", 20)
+    sc = scenario([foresteria("A", men=1)], [farm("F1")], [])
+    runs = []
+    for _ in range(2):
+        p, c = _market_split(4, seed=1)
+        r, x = _tier(p, "slack", "min", c, [], np.array([], dtype=np.int64), sc, float("inf"))
+        runs.append((r.objective, r.bound, r.optimal, r.proof, x.tolist()))
+    assert runs[0] == runs[1]
+    objective, bound, optimal, proof, _ = runs[0]
+    assert (optimal, proof) == (False, "budget")
+    assert 0 <= bound < objective  # stopped open, between the LP bound and a plan

@@ -447,6 +447,31 @@ def _with_peak(
     return y
 
 
+# The searches' deterministic work budget (node_budget; README "Housing model", "Budgets"):
+# free columns x SCIP nodes per search, and the fewest nodes any search gets.
+SEARCH_WORK = 5_000_000
+MIN_NODES = 500
+
+
+def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
+    """SCIP's node limit for one search of p with `fixed` held: the configured limit, lowered
+    so that nodes x free columns stays within SEARCH_WORK, never below MIN_NODES.
+
+    Why: a node's LP grows with the columns left free, so a fixed node limit lets one search's
+    work grow with the season until the wall clock ends it, at a point that depends on the
+    machine's load (pipeline_scale.py's 5,000-worker season: the families' bed-nights whole
+    search, 1,807 columns free, was still searching after 10 minutes; it now stops at 2,767
+    nodes). A node limit is deterministic: the same program stops at the same node on any
+    machine. On every season where a tier is proven today the searches that prove it use far
+    fewer nodes (the most counted: 345 with 1,807 columns free, 246 with 1,072). It does not
+    bound one root LP (7-9 CPU s a search on that season's 14,259-column block)."""
+    lo = np.asarray(p.lo, dtype=np.int64)
+    hi = np.asarray(p.hi, dtype=np.int64)
+    open_ = lo < hi
+    free = int(np.count_nonzero(open_)) - sum(1 for j in (fixed or {}) if open_[j])
+    return min(node_limit, max(MIN_NODES, SEARCH_WORK // max(1, free)))
+
+
 def _tier(
     p: Program,
     name: str,
@@ -501,7 +526,7 @@ def _tier(
     ) -> SearchResult:
         r = p.search(
             c,
-            node_limit=cfg.housing_node_limit,
+            node_limit=node_budget(p, fixed, cfg.housing_node_limit),
             seed=seed,
             fixed=fixed,
             cutoff=cutoff,
