@@ -16,9 +16,13 @@ import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from foresterie.core.errors import Msg, Problem
 from foresterie.core.files import unreadable_reason
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 MAX_BYTES = 64 * 2**20  # 64 MiB: a season of 250,000 rows fits in a fraction of it
 MAX_CELL = 4096  # characters in one cell: ids and dates are short; names stop at 120
@@ -81,26 +85,10 @@ def read_csv_bytes(
     if text is None:
         return
     last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
-    sep, header_line = ",", 1
-    if office:
-        found = _separator(text, label, probs)
-        if found is None:
-            return
-        sep, header_line = found
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    try:
-        if header_line > 1:
-            next(reader)  # the `sep=` line
-        header = next(reader, None)
-    except csv.Error as exc:  # a header cell longer than the csv module's field limit
-        probs.append(
-            Problem(label, header_line, "header", Msg("unreadable CSV: {why}", why=str(exc)))
-        )
+    head = _header(text, label, probs, office)
+    if head is None:
         return
-    if header is None or not any(h.strip() for h in header):
-        probs.append(Problem(label, None, "file", Msg("empty file")))
-        return
-    names = [h.strip().lower() if office else h.strip() for h in header]
+    reader, names, sep, header_line = head
     if len(names) == 1 and ";" in names[0]:
         probs.append(
             Problem(label, 1, "header", Msg("semicolon-separated; export as comma-separated"))
@@ -227,16 +215,36 @@ def csv_header(path: Path, label: str, *, office: bool = False) -> list[str] | N
         return None
     probs: list[Problem] = []
     text = _decode(path.read_bytes(), label, probs, office)
-    found = _separator(text, label, probs) if office and text is not None else (",", 1)
-    if text is None or found is None:
-        return None
-    sep, header_line = found
+    head = _header(text, label, probs, office) if text is not None else None
+    return head[1] if head is not None else None
+
+
+def _header(
+    text: str, label: str, probs: list[Problem], office: bool
+) -> tuple[CsvReader, list[str], str, int] | None:
+    """(the reader past the header, the header's names as read: stripped, lower-cased with
+    `office`; the separator; the header's line), or None with the problem: a separator refused,
+    a header the csv module cannot read, an empty file."""
+    sep, header_line = ",", 1
+    if office:
+        found = _separator(text, label, probs)
+        if found is None:
+            return None
+        sep, header_line = found
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
-        header = [next(reader, []) for _ in range(header_line)][-1]
-    except csv.Error:
+        if header_line > 1:
+            next(reader)  # the `sep=` line
+        header = next(reader, None)
+    except csv.Error as exc:  # a header cell longer than the csv module's field limit
+        probs.append(
+            Problem(label, header_line, "header", Msg("unreadable CSV: {why}", why=str(exc)))
+        )
         return None
-    return [h.strip().lower() if office else h.strip() for h in header]
+    if header is None or not any(h.strip() for h in header):
+        probs.append(Problem(label, None, "file", Msg("empty file")))
+        return None
+    return reader, [h.strip().lower() if office else h.strip() for h in header], sep, header_line
 
 
 def _separator(text: str, label: str, probs: list[Problem]) -> tuple[str, int] | None:
