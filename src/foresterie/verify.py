@@ -2543,11 +2543,11 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
             d += timedelta(days=1)
     done: set[tuple[str, ...]] = set()
     for e in r.wait:
-        if e["code"] not in WAITLIST_CODES | {"unsuitable"}:
+        if e["code"] not in WAITLIST_CODES | PUBLISHED:
             out.append(f"unknown waitlist code: {e['code']!r} ({e['worker_id']})")
         elif e["code"] == "heuristic" and e["proven"] == "yes":
             out.append(f"reason contradicts itself: heuristic marked proven ({e['worker_id']})")
-        elif r.wait_split and e["code"] not in set(PUBLISHED_CODES.values()):
+        elif r.wait_split and e["code"] not in PUBLISHED:
             out.append(
                 f"plan/waitlist.csv publishes {e['code']!r} beside {e['worker_id']}: a code a "
                 'priority or a referral record decides (README, "Waitlist reasons")'
@@ -2584,8 +2584,8 @@ PUBLISHED_CODES = {
     "full": "full",
     "past": "past",
     "heuristic": "heuristic",
-    "unsuitable": "unsuitable",
 }
+PUBLISHED = frozenset(PUBLISHED_CODES.values())
 
 
 def _published_detail(r: _Run, out: list[str]) -> dict[str, str]:
@@ -3253,7 +3253,7 @@ def _monitor_figures(
             for br in brs:
                 add(_week(_day(night)), "taken_in", br, 1 - side, side)
     # a row per code a plan publishes, zero or not, and any other the season run holds
-    codes = sorted(set(PUBLISHED_CODES.values()) | {x["code"] for x in r.wait})
+    codes = sorted(PUBLISHED | {x["code"] for x in r.wait})
     for wk in weeks:
         for br in ["", *(f"reason:{c}" for c in codes)]:
             add(wk, "turned_away", br, 0, 0)

@@ -45,7 +45,7 @@ WaitlistCode = Literal[
 # people of higher priority: the person's own is lower) reads `full`; `placement` (a referral
 # record's sites to avoid) shares `unsuitable` with `no_section` and `no_accessible`, whose words
 # are the same. The detailed code and words go to the run's restricted part
-# (restricted/waitlist.csv), where `verify` checks them.
+# (restricted/waitlist_reasons.csv), where `verify` checks them.
 PublicCode = Literal["far", "closed", "too_large", "full", "unsuitable", "past", "heuristic"]
 PUBLIC_CODE: dict[str, PublicCode] = {
     "far": "far",

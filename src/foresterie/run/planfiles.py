@@ -38,15 +38,14 @@ def occupancy_rows(scenario: Scenario, housing: HousingPlan) -> list[list[Any]]:
 
 
 def waitlist_detail_csv(housing: HousingPlan) -> str:
-    """restricted/waitlist.csv: each waitlisted person's detailed code and words, of which
+    """restricted/waitlist_reasons.csv: each waitlisted person's detailed code and words, of which
     plan/waitlist.csv publishes what no priority or referral decides (housing.waitlist)."""
     return _csv([[e.worker_id, e.code, e.reason] for e in housing.waitlist], WAITLIST_DETAIL)
 
 
 WAITLIST_DETAIL = ["worker_id", "code", "reason"]
-RESTRICTED_WAITLIST = (
-    "waitlist_reasons.csv"  # in restricted/ (README, "Restricted part and encryption")
-)
+# in restricted/ (README, "Restricted part and encryption")
+RESTRICTED_WAITLIST = "waitlist_reasons.csv"
 
 
 def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> None:
@@ -70,8 +69,9 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
         plan_dir / "waitlist.csv",
         _csv(
             [
-                [e.worker_id, e.published[0], "yes" if e.proven else "no", e.published[1]]
+                [e.worker_id, code, "yes" if e.proven else "no", words]
                 for e in housing.waitlist
+                for code, words in [e.published]
             ],
             # priority and the detailed reasons: restricted/ (README, "Waitlist reasons")
             ["worker_id", "code", "proven", "reason"],
