@@ -9,8 +9,7 @@ from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution, solu
 
 NO_LIMIT = 2**63 - 1
 # Failures allowed per solution asked for: 5 times the 3-4 measured when the search goes on
-# finding solutions (README,
-# "Shuttle model"; benchmarks/RESULTS.md, session 9, helper F).
+# finding solutions (README, "Shuttle model"; benchmarks/RESULTS.md, session 9, helper F).
 FAILURES_PER_ITERATION = 20
 
 
