@@ -252,6 +252,7 @@ FILES = [
     "plan/trips.csv",
     "plan/unserved.csv",
     "plan/waitlist.csv",
+    "restricted/kpis.json",
     "restricted/priority.csv",
     "restricted/waitlist_reasons.csv",
 ]

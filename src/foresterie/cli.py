@@ -480,7 +480,7 @@ def compare(
     fmt: Annotated[str, typer.Option("--format", help=_("table | csv | md"))] = "table",
 ) -> None:
     from foresterie.core.files import csv_cell
-    from foresterie.core.runfolder import RunFolderError, read_manifest
+    from foresterie.core.runfolder import RunFolderError, kpis_with_restricted
     from foresterie.report.html import md_text
 
     rows = []
@@ -488,8 +488,8 @@ def compare(
         if not run.is_dir():
             _err(f"error: {run}: not a run folder")
             raise typer.Exit(EXIT_BAD_INPUT)
-    try:
-        ka, kb = read_manifest(run_a)["kpis"], read_manifest(run_b)["kpis"]
+    try:  # the figures on priorities and referrals too, where the restricted part is readable
+        ka, kb = kpis_with_restricted(run_a), kpis_with_restricted(run_b)
     except RunFolderError as exc:
         _err("error: " + _("unreadable run folder: {why}").format(why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None

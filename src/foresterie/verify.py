@@ -569,26 +569,39 @@ def _check_manifest(m: Any) -> None:
     ):
         raise Unreadable("manifest.json: shuttles.chaining_optimal: not true or false")
 
+    _check_kpi_groups(m.get("kpis", {}), "manifest.json", "kpis")
+    replan = m.get("replan", {})
+    if not isinstance(replan, dict) or (
+        replan.get("as_of") is not None and _c_date(str(replan["as_of"])) is not None
+    ):
+        raise Unreadable("manifest.json: replan.as_of: not a date YYYY-MM-DD")
+
+
+def _check_kpi_groups(kpis: Any, rel: str, where: str) -> None:
+    """KPI groups (the manifest's, restricted/kpis.json's): an object of groups, each of
+    figures: numbers, lists of numbers, null (no figure) or nested groups."""
+
     def figures(where: str, d: Any) -> None:
         if not isinstance(d, dict):
-            raise Unreadable(f"manifest.json: {where}: not an object")
+            raise Unreadable(f"{rel}: {where}: not an object")
         for k, x in d.items():
             if isinstance(x, dict):
                 figures(f"{where}.{k}", x)
             elif not (
                 x is None or _is_number(x) or (isinstance(x, list) and all(map(_is_number, x)))
             ):
-                raise Unreadable(f"manifest.json: {where}.{k}: {str(x)[:40]!r} is not a number")
+                raise Unreadable(f"{rel}: {where}.{k}: {str(x)[:40]!r} is not a number")
 
-    kpis = m.get("kpis", {})
     if not isinstance(kpis, dict) or not all(isinstance(g, dict) for g in kpis.values()):
-        raise Unreadable("manifest.json: kpis: not an object of KPI groups")
-    figures("kpis", kpis)
-    replan = m.get("replan", {})
-    if not isinstance(replan, dict) or (
-        replan.get("as_of") is not None and _c_date(str(replan["as_of"])) is not None
-    ):
-        raise Unreadable("manifest.json: replan.as_of: not a date YYYY-MM-DD")
+        raise Unreadable(f"{rel}: {where}: not an object of KPI groups")
+    figures(where, kpis)
+
+
+def _sealed_kpi(name: str) -> bool:
+    """A KPI (dotted name) on priorities or referrals: kept in restricted/kpis.json, never in the
+    manifest, which travels beside the plan's ids (README "Restricted part and encryption"; the
+    verifier's own rule: the name says it)."""
+    return "priority" in name or "referr" in name
 
 
 class _Run:
@@ -694,6 +707,18 @@ class _Run:
             self.wait_detail = {x["worker_id"]: x for x in detail}
         elif self.wait_split:
             self.unchecked += list(_NEEDS_WAIT_DETAIL)
+        # The figures on priorities and referrals: restricted/kpis.json in a run that has it
+        # (the manifest then may carry none of them); None when it cannot be read here.
+        self.kpis_split = _KPIS in _restricted_files(run, self.manifest)
+        self.sealed_kpis: dict[str, Any] | None = None
+        if _KPIS in self.restricted:
+            rel = f"restricted/{_KPIS}"
+            try:
+                sealed = json.loads(_utf8(self.restricted[_KPIS], rel), parse_constant=_no_constant)
+            except (ValueError, RecursionError) as exc:
+                raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
+            _check_kpi_groups(sealed, rel, "kpis")
+            self.sealed_kpis = sealed  # unread: said by the KPIs by priority, referral KPIs
         closures = (
             _rows(run, inp("farm_calendar"), "farm_calendar.csv")
             if data.get("farm_calendar")
@@ -843,6 +868,7 @@ _NEEDS_WAIT_DETAIL = (
     "and 'no_accessible' as 'unsuitable'): needs the restricted part",
 )
 _WAIT_DETAIL = "waitlist_reasons.csv"
+_KPIS = "kpis.json"
 KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
 _SEALED = ".fernet"
 
@@ -1929,19 +1955,48 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
 
 
 def _check_kpis(r: _Run, out: list[str]) -> None:
-    """Recompute every KPI from the plan files and compare with the manifest."""
+    """Recompute every KPI from the plan files and compare with the manifest, and those on
+    priorities and referrals with restricted/kpis.json where the run has one: then the
+    manifest, which travels beside the plan's ids, may carry none of them."""
     mine = recompute_kpis(r)
     theirs = r.manifest.get("kpis", {})
+    sealed = r.sealed_kpis or {}
     for part, values in mine.items():
         for key, v in values.items():
-            m = theirs.get(part, {}).get(key)
+            where, m = "the manifest", theirs.get(part, {}).get(key)
+            if r.kpis_split and _sealed_kpi(f"{part}.{key}"):
+                if r.sealed_kpis is None:
+                    continue  # the restricted part cannot be read here: said by its family
+                where, m = f"restricted/{_KPIS}", sealed.get(part, {}).get(key)
             same = (
                 _is_number(m) and abs(float(m) - float(v)) <= 0.011
                 if isinstance(v, float)
                 else m == v
             )
             if not same:
-                out.append(f"KPI differs from the manifest: {part}.{key} = {m}, recomputed {v}")
+                out.append(f"KPI differs from {where}: {part}.{key} = {m}, recomputed {v}")
+    if not r.kpis_split:
+        if any(_sealed_kpi(f"{p}.{k}") for p, g in theirs.items() for k in g):
+            r.unchecked.append(
+                "that manifest.json carries no figure on priorities or referrals: a run from "
+                f"before restricted/{_KPIS} (its operator export is refused; replay it)"
+            )
+        return
+    for part, values in sorted(theirs.items()):
+        for key in sorted(values):
+            if _sealed_kpi(f"{part}.{key}"):
+                out.append(
+                    f"manifest.json publishes kpis.{part}.{key} beside the plan's ids: a figure "
+                    f'on priorities or referrals, kept in restricted/{_KPIS} (README, "Restricted '
+                    'part and encryption")'
+                )
+    for part, values in sorted(sealed.items()):
+        for key in sorted(values):
+            if not _sealed_kpi(f"{part}.{key}") or key not in mine.get(part, {}):
+                out.append(
+                    f"restricted/{_KPIS} wrong: {part}.{key} is not a figure on priorities or "
+                    "referrals of this run"
+                )
 
 
 def _referral_kpis(r: _Run, rows: dict[str, list[dict[str, str]]]) -> dict[str, Any]:

@@ -90,7 +90,7 @@ def _rehash(run: Path, part: str, name: str, data: bytes) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expect"),
     [
-        ("W02,3\n", "W02,0\n", "KPI differs from the manifest: housing.housed_by_priority"),
+        ("W02,3\n", "W02,0\n", "KPI differs from restricted/kpis.json: housing.housed_by_priority"),
         ("W01,0\n", "", "restricted/priority.csv wrong: W01 is not listed once per person"),
         ("W06,0\n", "W06,7\n", "priority out of 0..3: W06"),
     ],
@@ -119,6 +119,7 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
     monkeypatch.setenv(KEY_ENV, KEY)
     run = _solve(_referrals(tmp_path), tmp_path / "sealed")
     assert sorted(p.name for p in (run / "restricted").iterdir()) == [
+        "kpis.json.fernet",
         "priority.csv.fernet",
         "referrals.csv.fernet",
         "waitlist_reasons.csv.fernet",
@@ -141,6 +142,7 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
     violations, unchecked = verify_report(run)
     assert violations == []
     assert unchecked == [
+        f"restricted/kpis.json: encrypted and {KEY_ENV} is not set: its hash and contents",
         f"restricted/priority.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
         f"restricted/referrals.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
         f"restricted/waitlist_reasons.csv: encrypted and {KEY_ENV} is not set: its hash and "
@@ -157,7 +159,7 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
     ]
     r = CliRunner().invoke(app, ["verify", str(run)])
     assert r.exit_code == 0, r.output
-    assert r.output.count("not checked: ") == 9 and "every other check passed" in r.output
+    assert r.output.count("not checked: ") == 10 and "every other check passed" in r.output
     # ... and still catches an edit of the publishable part.
     p = run / "plan" / "assignments.csv"
     p.write_text(p.read_text().replace("W03,FA,women", "W03,FB,women"))
@@ -174,8 +176,162 @@ def test_a_copy_without_the_restricted_part_says_it_was_withheld(
     shutil.copytree(plain_run, copy, ignore=shutil.ignore_patterns("restricted"))
     violations, unchecked = verify_report(copy)
     assert violations == []
-    assert unchecked[0] == "restricted/priority.csv: withheld from this copy: its hash and contents"
+    assert unchecked[:2] == [
+        "restricted/kpis.json: withheld from this copy: its hash and contents",
+        "restricted/priority.csv: withheld from this copy: its hash and contents",
+    ]
     assert any("ride order" in u for u in unchecked)
     (copy / "restricted").mkdir()  # a part present but emptied is a violation, not a copy
     violations, _ = verify_report(copy)
     assert "restricted file changed after solving: priority.csv (missing)" in violations
+
+
+# Every figure on priorities or referrals a run computes (README "KPIs"), by its manifest key.
+SEALED_KEYS = (
+    "housed_by_priority",
+    "waitlisted_by_priority",
+    "unserved_worker_days_by_priority",
+    "referred",
+    "referred_housed",
+    "referral_days_to_bed_median",
+    "referral_days_to_bed_p90",
+    "referred_waitlisted_by_code",
+)
+
+
+@pytest.fixture(scope="module")
+def referred_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("referred")
+    return _solve(_referrals(tmp), tmp / "run")
+
+
+def _copy(run: Path, to: Path) -> Path:
+    shutil.copytree(run, to)
+    return to
+
+
+def _published_files(folder: Path) -> list[Path]:
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and "restricted" not in p.parts]
+
+
+def test_referral_figures_live_only_in_the_restricted_part(
+    referred_run: Path, tmp_path: Path
+) -> None:
+    """A small run's manifest travels beside its ids (the operator view): a count such as
+    `referred: 1` next to one waitlisted id singles someone out. The figures on priorities and
+    referrals are in restricted/kpis.json, hashed in the manifest; no published file (manifest,
+    plan, report pages) and no operator export carries any of them."""
+    manifest = json.loads((referred_run / "manifest.json").read_text())
+    sealed = json.loads((referred_run / "restricted" / "kpis.json").read_text())
+    assert (
+        manifest["restricted"]["kpis.json"]
+        == hashlib.sha256((referred_run / "restricted" / "kpis.json").read_bytes()).hexdigest()
+    )
+    assert sealed["housing"]["referred"] == 1 and sealed["housing"]["referred_housed"] == 1
+    assert (
+        sum(sealed["housing"]["housed_by_priority"].values())
+        == manifest["kpis"]["housing"]["housed"]
+    )
+    assert set(sealed["transport"]) == {"unserved_worker_days_by_priority"}
+    for key in SEALED_KEYS:
+        assert key not in manifest["kpis"]["housing"] and key not in manifest["kpis"]["transport"]
+    for p in _published_files(referred_run):
+        text = p.read_bytes()
+        for key in SEALED_KEYS:
+            assert key.encode() not in text, (p, key)
+    assert verify_report(referred_run) == ([], [])
+    out = tmp_path / "operator"
+    r = CliRunner().invoke(
+        app, ["export", str(referred_run), "--role", "operator", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert not (out / "restricted").exists()
+    for p in _published_files(out):
+        for key in SEALED_KEYS:
+            assert key.encode() not in p.read_bytes(), (p, key)
+    violations, unchecked = verify_report(out)
+    assert (
+        violations == []
+        and "restricted/kpis.json: withheld from this copy: its hash and contents" in unchecked
+    )
+    # Whoever holds the restricted part compares them; an operator's copy has none to compare.
+    r = CliRunner().invoke(app, ["compare", str(referred_run), str(out), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in r.stdout.splitlines()[1:]}
+    assert rows["housing.referred"] == ["1", "", ""]
+    assert rows["housing.housed"][0] == rows["housing.housed"][1]
+
+
+def test_verify_recomputes_the_restricted_figures_and_refuses_them_beside_ids(
+    referred_run: Path, tmp_path: Path
+) -> None:
+    # A forged figure in restricted/kpis.json, re-hashed as a forger would: recomputed, caught.
+    run = _copy(referred_run, tmp_path / "forged")
+    p = run / "restricted" / "kpis.json"
+    sealed = json.loads(p.read_text())
+    sealed["housing"]["referred_housed"] = 0
+    p.write_text(json.dumps(sealed))
+    _rehash(run, "restricted", "kpis.json", p.read_bytes())
+    assert "KPI differs from restricted/kpis.json: housing.referred_housed = 0, recomputed 1" in (
+        verify_run(run)
+    )
+    sealed["housing"]["referred_housed"] = 1
+    sealed["housing"]["housed"] = 5  # not a figure on priorities or referrals
+    p.write_text(json.dumps(sealed))
+    _rehash(run, "restricted", "kpis.json", p.read_bytes())
+    assert verify_run(run) == [
+        "restricted/kpis.json wrong: housing.housed is not a figure on priorities or referrals "
+        "of this run"
+    ]
+    # A crafted manifest that carries a referral count beside the plan's ids: refused.
+    run = _copy(referred_run, tmp_path / "crafted")
+    m = json.loads((run / "manifest.json").read_text())
+    m["kpis"]["housing"]["referred"] = 1
+    (run / "manifest.json").write_text(json.dumps(m))
+    assert verify_run(run) == [
+        "manifest.json publishes kpis.housing.referred beside the plan's ids: a figure on "
+        'priorities or referrals, kept in restricted/kpis.json (README, "Restricted part and '
+        'encryption")'
+    ]
+    r = CliRunner().invoke(app, ["verify", str(run)])
+    assert r.exit_code == 1, r.output
+
+
+def test_a_run_from_before_the_restricted_figures_is_read_but_not_handed_out(
+    referred_run: Path, tmp_path: Path
+) -> None:
+    """A run written before restricted/kpis.json has the figures in its manifest: verify
+    still checks them there (and says it is such a run), the report shows none of them, and
+    the operator export is refused in one line (replay writes the run anew)."""
+    run = _copy(referred_run, tmp_path / "older")
+    m = json.loads((run / "manifest.json").read_text())
+    sealed = json.loads((run / "restricted" / "kpis.json").read_text())
+    for part, group in sealed.items():
+        m["kpis"][part].update(group)
+    del m["restricted"]["kpis.json"]
+    (run / "restricted" / "kpis.json").unlink()
+    (run / "manifest.json").write_text(json.dumps(m))
+    violations, unchecked = verify_report(run)
+    assert violations == []
+    assert unchecked == [
+        "that manifest.json carries no figure on priorities or referrals: a run from before "
+        "restricted/kpis.json (its operator export is refused; replay it)"
+    ]
+    m["kpis"]["housing"]["referred"] = 2  # still recomputed where it is
+    (run / "manifest.json").write_text(json.dumps(m))
+    assert verify_run(run) == ["KPI differs from the manifest: housing.referred = 2, recomputed 1"]
+    m["kpis"]["housing"]["referred"] = 1
+    (run / "manifest.json").write_text(json.dumps(m))
+    r = CliRunner().invoke(app, ["report", str(run), "--no-sheets"])
+    assert r.exit_code == 0, r.output
+    for name in ("index.html", "summary.md"):
+        text = (run / "report" / name).read_text()
+        for key in SEALED_KEYS:
+            assert key not in text, (name, key)
+    out = tmp_path / "operator"
+    r = CliRunner().invoke(app, ["export", str(run), "--role", "operator", "--out", str(out)])
+    assert r.exit_code == 2 and not out.exists()
+    assert (
+        "manifest.json: kpis.housing.housed_by_priority: a figure on priorities or referrals, "
+        "from before restricted/kpis.json: replay the run first"
+    ) in r.output

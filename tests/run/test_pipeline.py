@@ -797,7 +797,7 @@ def test_referred_person_is_never_placed_at_or_driven_to_an_avoided_site(tmp_pat
     assert "W02,FB,men,2026-07-06,2026-07-13" in rows  # not Fortore (FA), the site to avoid
     riders = (out / "plan" / "riders.csv").read_text()
     assert ",W02\n" not in riders  # never driven to F1, the employer to avoid
-    k = json.loads((out / "manifest.json").read_text())["kpis"]["housing"]
+    k = json.loads((out / "restricted" / "kpis.json").read_text())["housing"]
     # Referred 07-01 and 07-04, first nights 07-06: 5 and 2 days; nearest-rank median 2, p90 5.
     assert (k["referred"], k["referred_housed"]) == (2, 2)
     assert (k["referral_days_to_bed_median"], k["referral_days_to_bed_p90"]) == (2, 5)

@@ -30,6 +30,7 @@ KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
 SUFFIX = ".fernet"
 FOLDER = "restricted"
 MAX_BYTES = 256 << 20
+RESTRICTED_KPIS = "kpis.json"  # the KPIs on priorities and referrals (README "KPIs")
 
 
 def new_key() -> str:

@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from foresterie.core.errors import ScenarioError
 from foresterie.core.files import UnsafePath, json_value, read_inside
+from foresterie.core.restricted import RESTRICTED_KPIS, read_restricted
 
 MAX_MANIFEST_BYTES = 16 << 20
 
@@ -74,32 +76,104 @@ class _Manifest(BaseModel):
     @field_validator("kpis")
     @classmethod
     def _kpis(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        def check(prefix: str, d: dict[str, Any]) -> None:
-            for k, x in d.items():
-                if not re.fullmatch(r"[a-z0-9_]{1,64}", k):
-                    raise ValueError(f"{prefix}{k!r}: not a KPI name")
-                if isinstance(x, dict):
-                    check(f"{prefix}{k}.", x)
-                elif k in RANGE_KPIS:
-                    if not (isinstance(x, list) and len(x) == 2 and all(map(_number, x))):
-                        raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not [low, high]")
-                elif not (x is None or _number(x)):  # None: no figure (e.g. nobody to time)
-                    raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not a number")
+        return _kpi_groups(v)
 
-        for part, d in v.items():
-            if not re.fullmatch(r"[a-z0-9_]{1,64}", part):
-                raise ValueError(f"{part!r}: not a KPI group")
-            check(f"{part}.", d)
-        return v
+
+class _Kpis(BaseModel):
+    """restricted/kpis.json: the figures on priorities and referrals, by group."""
+
+    kpis: dict[str, dict[str, Any]]
+
+    @field_validator("kpis")
+    @classmethod
+    def _kpis(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return _kpi_groups(v)
+
+
+def _kpi_groups(v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """KPI names and figures: numbers, [low, high] ranges, None (no figure), nested groups."""
+
+    def check(prefix: str, d: dict[str, Any]) -> None:
+        for k, x in d.items():
+            if not re.fullmatch(r"[a-z0-9_]{1,64}", k):
+                raise ValueError(f"{prefix}{k!r}: not a KPI name")
+            if isinstance(x, dict):
+                check(f"{prefix}{k}.", x)
+            elif k in RANGE_KPIS:
+                if not (isinstance(x, list) and len(x) == 2 and all(map(_number, x))):
+                    raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not [low, high]")
+            elif not (x is None or _number(x)):  # None: no figure (e.g. nobody to time)
+                raise ValueError(f"{prefix}{k}: {str(x)[:40]!r} is not a number")
+
+    for part, d in v.items():
+        if not re.fullmatch(r"[a-z0-9_]{1,64}", part):
+            raise ValueError(f"{part!r}: not a KPI group")
+        check(f"{part}.", d)
+    return v
 
 
 # KPIs that are a range [low, high] (run/kpi.py); every other one is a number.
 RANGE_KPIS = frozenset({"caporale_fee_eur_per_worker_day"})
+# Figures on priorities or referrals (README "Restricted part and encryption"): a count of
+# referred people beside the ids of a small run singles someone out, so a run keeps them in
+# restricted/kpis.json, never in the manifest that travels with the plan. Told by the name, so
+# a figure added later under such a name goes there too.
+RESTRICTED_KPI_MARKS = ("priority", "referr")
+
+
+def restricted_kpi(name: str) -> bool:
+    """Whether a KPI (its dotted name, `housing.referred`) is a figure on priorities or
+    referrals."""
+    return any(mark in name for mark in RESTRICTED_KPI_MARKS)
+
+
+def split_kpis(
+    kpis: dict[str, dict[str, Any]],
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """(published, restricted): the KPI groups without the figures on priorities or referrals,
+    and those figures by group (a group only where it has some)."""
+    published: dict[str, dict[str, Any]] = {}
+    restricted: dict[str, dict[str, Any]] = {}
+    for part, group in kpis.items():
+        published[part] = {k: v for k, v in group.items() if not restricted_kpi(f"{part}.{k}")}
+        sealed = {k: v for k, v in group.items() if restricted_kpi(f"{part}.{k}")}
+        if sealed:
+            restricted[part] = sealed
+    return published, restricted
+
+
 KPI_MAX = 1e12  # larger than any figure of a season; beyond it a page's number format fails
 
 
 def _number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and x == x and abs(x) <= KPI_MAX
+
+
+def kpis_with_restricted(root: Path) -> dict[str, dict[str, Any]]:
+    """The manifest's KPIs with restricted/kpis.json's figures on priorities and referrals
+    merged in where this process can read the restricted part (plain, or encrypted with the
+    key set): for whoever holds it (`compare`), never for a page or an export."""
+    kpis = read_manifest(root)["kpis"]
+    try:
+        data = read_restricted(root).get(RESTRICTED_KPIS)
+    except ScenarioError:  # encrypted and no key (or another): the published figures only
+        return kpis
+    if data is None:
+        return kpis
+    try:
+        sealed = _Kpis.model_validate({"kpis": json_value(data)}).kpis
+    except ValidationError as exc:
+        raise RunFolderError(
+            f"restricted/{RESTRICTED_KPIS}", None, "kpis", exc.errors()[0]["msg"]
+        ) from None
+    except ValueError as exc:  # JSON syntax, or not UTF-8
+        raise RunFolderError(
+            f"restricted/{RESTRICTED_KPIS}", None, "json", str(exc).splitlines()[0]
+        ) from None
+    return {
+        part: {**kpis.get(part, {}), **sealed.get(part, {})}
+        for part in dict.fromkeys([*kpis, *sealed])
+    }
 
 
 def read_manifest(root: Path) -> dict[str, Any]:

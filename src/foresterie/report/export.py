@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
-from foresterie.core.runfolder import RunFolderError
+from foresterie.core.runfolder import RunFolderError, read_manifest, restricted_kpi, split_kpis
 from foresterie.report.boarding import boarding_list
 from foresterie.report.noride import (
     NoRidePage,
@@ -231,6 +231,18 @@ def operator_view(run: Path, out: Path) -> None:
             raise RunFolderError(
                 rel, 1, "priority", "a run from before the restricted part: replay it first"
             )
+    # Figures on priorities or referrals beside the plan's ids single people out in a small
+    # run: a run from before restricted/kpis.json has them in its manifest (and its report).
+    sealed = split_kpis(read_manifest(run)["kpis"])[1]
+    if sealed:
+        part, group = next(iter(sealed.items()))
+        raise RunFolderError(
+            "manifest.json",
+            None,
+            f"kpis.{part}.{next(iter(group))}",
+            "a figure on priorities or referrals, from before restricted/kpis.json: replay the "
+            "run first",
+        )
     for name in OPERATOR_PARTS:
         src = run / name
         if src.is_symlink():
@@ -405,18 +417,12 @@ def _flat(d: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield f"{prefix}{k}", v
 
 
-_WITHHELD: tuple[Callable[[str], bool], ...] = (
-    lambda k: "priority" in k,
-    lambda k: "referr" in k,
-)
-
-
 def public_kpis(kpis: dict[str, Any], small_cells: bool = False) -> list[list[Any]]:
     """Season figures from the manifest, without any figure on priority or referred people
     (a few, vulnerable people), small counts of people suppressed."""
     rows = []
     for key, v in _flat(kpis):
-        if any(f(key) for f in _WITHHELD):
+        if restricted_kpi(key):  # a run from before restricted/kpis.json has them
             continue
         small = (
             not small_cells

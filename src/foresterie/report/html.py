@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
+from foresterie.core.runfolder import restricted_kpi
 from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.noride import no_ride_summary
 from foresterie.report.notices import (
@@ -117,8 +118,6 @@ KPI_GROUPS: tuple[tuple[str, tuple[tuple[str, str, Unit], ...]], ...] = (
             ("housing.people", N_("applicants"), "n"),
             ("housing.housed", N_("housed"), "n"),
             ("housing.waitlisted", N_("waitlisted"), "n"),
-            ("housing.housed_by_priority.3", N_("housed among those referred (priority 3)"), "n"),
-            ("housing.waitlisted_by_priority.3", N_("waitlisted among those referred"), "n"),
         ),
     ),
     (
@@ -210,8 +209,10 @@ def is_day_run(run: RunData) -> bool:
 
 
 def shown_kpis(run: RunData) -> list[tuple[str, Any]]:
-    """The manifest's KPIs a page shows, flattened: a day run's leave out what it cannot know."""
-    flat = _flat(run.manifest["kpis"])
+    """The manifest's KPIs a page shows, flattened: a day run's leave out what it cannot know;
+    no page shows a figure on priorities or referrals (a run from before restricted/kpis.json
+    has them in its manifest: README "Restricted part and encryption")."""
+    flat = [(k, v) for k, v in _flat(run.manifest["kpis"]) if not restricted_kpi(k)]
     if is_day_run(run):
         return [(k, v) for k, v in flat if not DAY_LEFT_OUT.fullmatch(k)]
     return flat

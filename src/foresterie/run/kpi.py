@@ -7,9 +7,21 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
+from foresterie.core.runfolder import split_kpis
 from foresterie.housing.tiers import HousingPlan
 from foresterie.scenario.model import SECTIONS, Scenario
 from foresterie.shuttles.routes import TO_FARM, ShuttlePlan, rider_waits
+
+
+def plan_kpis(
+    scenario: Scenario, hp: HousingPlan, sp: ShuttlePlan
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """(the manifest's KPIs, restricted/kpis.json's): every figure on priorities or referrals
+    (by priority, referred, days from referral to a bed, ...) goes to the restricted part, since
+    the manifest travels beside the plan's ids (README "Restricted part and encryption")."""
+    return split_kpis(
+        {"housing": housing_kpis(scenario, hp), "transport": transport_kpis(scenario, sp)}
+    )
 
 
 def housing_kpis(scenario: Scenario, hp: HousingPlan) -> dict[str, Any]:

@@ -35,10 +35,10 @@ from foresterie.run.folders import (
     versions,
     write_manifest,
 )
-from foresterie.run.kpi import housing_kpis, transport_kpis
+from foresterie.run.kpi import plan_kpis
 from foresterie.run.planfiles import (
-    RESTRICTED_WAITLIST,
-    waitlist_detail_csv,
+    RESTRICTED_OUTPUTS,
+    restricted_outputs,
     write_housing,
     write_shuttles,
 )
@@ -192,16 +192,14 @@ def solve(
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
         private = restricted_files(scenario)
-        detail = {RESTRICTED_WAITLIST: waitlist_detail_csv(housing)}  # an output, kept apart
-        restricted_hashes = snapshot_restricted(tmp / "restricted", private | detail)
+        kpis, sealed = plan_kpis(scenario, housing, shuttles)  # sealed: on priorities, referrals
+        restricted_hashes = snapshot_restricted(
+            tmp / "restricted", private | restricted_outputs(housing, sealed)
+        )
         plan_dir = tmp / "plan"
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
         write_shuttles(plan_dir, scenario, shuttles)
-        kpis = {
-            "housing": housing_kpis(scenario, housing),
-            "transport": transport_kpis(scenario, shuttles),
-        }
         cfg = scenario.config
         manifest = {
             "schema": "foresterie-run/1",
@@ -336,11 +334,13 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
             diffs.append(f"{name}: only in {'the replay' if b.exists() else 'the original'}")
         elif not filecmp.cmp(a, b, shallow=False):
             diffs.append(f"{name}: {_first_difference(a, b)}")
-    # The restricted part's outputs (the detailed waitlist reasons), by the manifests' hashes
-    # of their plaintexts: never shown, so an encrypted part compares the same way.
+    # The restricted part's outputs (the detailed waitlist reasons, the figures on priorities
+    # and referrals), by the manifests' hashes of their plaintexts: never shown, so an encrypted
+    # part compares the same way. A run from before one of them has none to compare.
     was, now = manifest.get("restricted", {}), read_manifest(out).get("restricted", {})
-    if isinstance(was, dict) and was.get(RESTRICTED_WAITLIST) != now.get(RESTRICTED_WAITLIST):
-        diffs.append(f"restricted/{RESTRICTED_WAITLIST}: differs (hash of its plaintext)")
+    for name in RESTRICTED_OUTPUTS:
+        if isinstance(was, dict) and name in was and was[name] != now.get(name):
+            diffs.append(f"restricted/{name}: differs (hash of its plaintext)")
     return diffs
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import dumps_json, write_text
+from foresterie.core.restricted import RESTRICTED_KPIS
 from foresterie.core.timeutil import fmt_hhmm as _hhmm
 from foresterie.housing.tiers import HousingPlan
 from foresterie.housing.waitlist import uncovered_spans
@@ -46,6 +47,16 @@ def waitlist_detail_csv(housing: HousingPlan) -> str:
 WAITLIST_DETAIL = ["worker_id", "code", "reason"]
 # in restricted/ (README, "Restricted part and encryption")
 RESTRICTED_WAITLIST = "waitlist_reasons.csv"
+# The KPIs on priorities and referrals (run/kpi.plan_kpis) are restricted/ RESTRICTED_KPIS.
+# The restricted part's outputs (its other files are the inputs' restricted fields), which
+# `replay` compares by the manifest's hashes of their plaintexts.
+RESTRICTED_OUTPUTS = (RESTRICTED_WAITLIST, RESTRICTED_KPIS)
+
+
+def restricted_outputs(housing: HousingPlan, kpis: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """What a run's plan adds to its restricted part: the detailed waitlist reasons and the
+    figures on priorities and referrals."""
+    return {RESTRICTED_WAITLIST: waitlist_detail_csv(housing), RESTRICTED_KPIS: dumps_json(kpis)}
 
 
 def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> None:
