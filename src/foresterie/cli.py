@@ -670,17 +670,43 @@ def ledger_import(
     run: RunArg,
     files: Annotated[list[Path], typer.Argument(help="CSV files: check-ins, bookings, ...")],
     ledger: LedgerOpt = None,
+    encoding: Annotated[
+        str,
+        typer.Option(
+            help=_(
+                "The code page of files that are not UTF-8: utf-8 | windows-1252 (Excel's CSV "
+                "on Windows); a file with a byte-order mark is read as it says."
+            )
+        ),
+    ] = "utf-8",
 ) -> None:
     """Append CSV files to the ledger: all of them or, if any row is bad, nothing (exit 2)."""
+    from foresterie.core.errors import Msg, Problem
     from foresterie.core.errors import ScenarioError as _SE
     from foresterie.ops.day import load_season_run
     from foresterie.ops.imports import read_events
+    from foresterie.scenario.csvfile import ENCODINGS
 
+    if encoding not in ENCODINGS:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--encoding",
+                    None,
+                    "encoding",
+                    Msg(
+                        "{value} is not one of {choices}",
+                        value=repr(encoding),
+                        choices=", ".join(ENCODINGS),
+                    ),
+                )
+            ]
+        )
     season = load_season_run(run).season
     events, problems = [], []
     for f in files:
         try:
-            events += read_events(f, season)
+            events += read_events(f, season, encoding)
         except _SE as exc:
             problems += exc.problems
     if problems:

@@ -159,3 +159,65 @@ def test_move_requests(tmp_path: Path) -> None:
         ("move_request", "W01", "FB"),
         ("move_request", "W02", ""),
     ]
+
+
+# An incident noted in the office's spreadsheet, saved by Italian Excel on Windows (Windows-1252:
+# à is 0xE0, € 0x80): README "Scenario format"; the code page is declared, never guessed.
+NOTE = "gomma a terra – officina Lucà, € 80"
+INCIDENTS = f"date;vehicle_id;incident;note\r\n2026-07-07;VB1;breakdown;{NOTE}\r\n"
+
+
+def test_a_windows_1252_import_is_read_when_declared(tmp_path: Path) -> None:
+    cp = _write(tmp_path, "cp.csv", "")
+    cp.write_bytes(INCIDENTS.encode("cp1252"))
+    twin = _write(tmp_path, "twin.csv", "")
+    twin.write_bytes(INCIDENTS.encode("utf-8"))
+    assert file_kind(cp, "windows-1252") == "incidents"
+    got = read_events(cp, SEASON, "windows-1252")
+    assert [replace(e, source="") for e in got] == [
+        replace(e, source="") for e in read_events(twin, SEASON)
+    ]
+    assert got[0].note == NOTE
+    with pytest.raises(ScenarioError) as exc:  # undeclared: refused, with how to declare it
+        read_events(cp, SEASON)
+    assert [str(p) for p in exc.value.problems] == [
+        "cp.csv:2: note: not UTF-8 (byte 0x96); a spreadsheet saved it in a code page: if "
+        "Windows-1252 (Excel's CSV on Windows), declare it with --encoding windows-1252, or save "
+        "it as CSV UTF-8"
+    ]
+    cp.write_bytes(cp.read_bytes().replace(b"\x80", b"\x8d"))  # no character in Windows-1252
+    with pytest.raises(ScenarioError) as exc:
+        read_events(cp, SEASON, "windows-1252")
+    assert [str(p) for p in exc.value.problems] == [
+        "cp.csv:2: note: byte 0x8D is no character of windows-1252, the declared code page: "
+        "the file is in another one; save it as CSV UTF-8"
+    ]
+
+
+def test_ledger_import_takes_the_declared_encoding(tiny_season_run: Path, tmp_path: Path) -> None:
+    """`ledger import --encoding windows-1252` appends the note as the office wrote it; an
+    undeclared file or an unknown code page: one line, exit 2, nothing written."""
+    import shutil
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    run = tmp_path / "tiny"
+    shutil.copytree(tiny_season_run, run)
+    led = tmp_path / "ledger.sqlite"
+    f = tmp_path / "incidents.csv"
+    f.write_bytes(INCIDENTS.replace("VB1", "VA1").encode("cp1252"))
+    base = ["ledger", "import", str(run), str(f), "--ledger", str(led)]
+    r = CliRunner().invoke(app, base)
+    assert r.exit_code == 2 and "declare it with --encoding windows-1252" in r.output
+    assert not led.exists()
+    r = CliRunner().invoke(app, [*base, "--encoding", "latin-1"])
+    assert r.exit_code == 2 and "'latin-1' is not one of utf-8, windows-1252" in r.output
+    assert not led.exists()
+    r = CliRunner().invoke(app, [*base, "--encoding", "windows-1252"])
+    assert r.exit_code == 0, r.output
+    with sqlite3.connect(led) as db:
+        notes = [row[0] for row in db.execute("SELECT note FROM ledger_events WHERE note != ''")]
+    assert notes == [NOTE]

@@ -129,3 +129,140 @@ def test_a_scenario_saved_by_a_spreadsheet_plans_as_the_clean_one(
     )
     cli_ok("verify", str(run))
     cli_ok("replay", str(run), "--out", str(tmp_path / "replayed"))
+
+
+# Windows-1252 (README "Scenario format"): the code page is declared, never guessed.
+FARM_NAME = "Società Agricola Lucà"  # à is 0xE0 in Windows-1252
+COST_NOTE = "noleggio € 160 al giorno – Lucà"  # € is 0x80, the dash 0x96
+REFERRAL = 'W02,2026-07-01,Sportello Antitratta – Lucà,high,"FA;F1"\n'  # quoted: a ; inside
+
+
+def _office_twin(tmp_path: Path, name: str, encode: Callable[[str], bytes]) -> Path:
+    """The tiny scenario with an employer column in workers.csv, a note in fleet.csv (both
+    ignored) and a referral record whose body is kept (restricted/referrals.csv), saved by
+    Italian Excel: semicolons and decimal commas, each file encoded by `encode`."""
+    folder = tmp_path / name
+    shutil.copytree(TINY, folder)
+    workers = WORKERS.splitlines()
+    workers = [workers[0] + ",employer"] + [w + "," + FARM_NAME for w in workers[1:]]
+    (folder / "workers.csv").write_bytes(encode(semicolons("\n".join(workers) + "\n", False)))
+    fleet = FLEET.splitlines()
+    fleet = [fleet[0] + ",note"] + [f + "," + COST_NOTE for f in fleet[1:]]
+    (folder / "fleet.csv").write_bytes(encode(semicolons("\n".join(fleet) + "\n")))
+    header = "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+    (folder / "referrals.csv").write_bytes(encode(semicolons(header + REFERRAL, False)))
+    toml = (folder / "scenario.toml").read_text("utf-8")
+    (folder / "scenario.toml").write_text(
+        toml.replace('fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"\n')
+    )
+    return folder
+
+
+def _declare(folder: Path, encoding: str = "windows-1252") -> None:
+    toml = (folder / "scenario.toml").read_text("utf-8")
+    (folder / "scenario.toml").write_text(
+        toml.replace('fleet = "fleet.csv"\n', f'fleet = "fleet.csv"\nencoding = "{encoding}"\n')
+    )
+
+
+def test_a_windows_1252_scenario_plans_as_its_utf8_twin(tmp_path: Path) -> None:
+    """Italian Excel on Windows saves its CSV in Windows-1252: declared, it reads to the same
+    scenario as its UTF-8 twin (a file with UTF-8's byte-order mark, as Excel's "CSV UTF-8"
+    saves, is read as UTF-8 whatever is declared): the plan files, the run's inputs/ (canonical
+    UTF-8) and the restricted part are byte for byte the twin's."""
+    utf8 = _office_twin(tmp_path, "utf8", lambda t: t.encode("utf-8"))
+    cp = _office_twin(tmp_path, "cp1252", lambda t: t.encode("cp1252"))
+    assert "é".encode("cp1252") == b"\xe9" and b"\x80" in (cp / "fleet.csv").read_bytes()
+    (cp / "referrals.csv").write_bytes(codecs.BOM_UTF8 + (utf8 / "referrals.csv").read_bytes())
+    _declare(cp)
+    runs = {}
+    for folder in (utf8, cp):
+        runs[folder.name] = tmp_path / f"run-{folder.name}"
+        cli_ok("solve", str(folder), "--out", str(runs[folder.name]))
+    a, b = runs["utf8"], runs["cp1252"]
+    for part in ("plan", "inputs", "restricted"):
+        names = sorted(p.relative_to(a) for p in (a / part).rglob("*") if p.is_file())
+        assert names == sorted(p.relative_to(b) for p in (b / part).rglob("*") if p.is_file())
+        for rel in names:
+            assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    kept = (b / "restricted" / "referrals.csv").read_text("utf-8")
+    assert "Sportello Antitratta – Lucà" in kept
+    assert "encoding" not in (b / "inputs" / "scenario.toml").read_text("utf-8")
+    cli_ok("verify", str(b))
+    cli_ok("replay", str(b), "--out", str(tmp_path / "replayed"))
+
+
+def _without_referrals(folder: Path) -> None:
+    """(Their records name workers.csv's ids: an unreadable workers.csv would add a line.)"""
+    toml = (folder / "scenario.toml").read_text("utf-8")
+    (folder / "scenario.toml").write_text(toml.replace('referrals = "referrals.csv"\n', ""))
+
+
+def _validate(folder: Path) -> tuple[int, list[str]]:
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    r = CliRunner().invoke(app, ["validate", str(folder)])
+    return r.exit_code, r.stderr.strip().splitlines()
+
+
+def test_an_undeclared_windows_1252_file_is_refused_with_how_to_declare(tmp_path: Path) -> None:
+    folder = _office_twin(tmp_path, "cp1252", lambda t: t.encode("cp1252"))
+    code, lines = _validate(folder)
+    assert code == 2
+    assert lines[0] == (
+        "error: fleet.csv:2: note: not UTF-8 (byte 0x80); a spreadsheet saved it in a code page: "
+        "if Windows-1252 (Excel's CSV on Windows), declare it with [data] encoding = "
+        '"windows-1252" in scenario.toml, or save it as CSV UTF-8'
+    )
+
+
+def test_a_declared_file_with_a_byte_windows_1252_does_not_map_is_refused(
+    tmp_path: Path,
+) -> None:
+    """0x81, 0x8D, 0x8F, 0x90 and 0x9D are no character in Windows-1252: such a file is in
+    another code page, named by its line and field, not read into something else."""
+    folder = _office_twin(tmp_path, "cp1252", lambda t: t.encode("cp1252"))
+    _declare(folder)
+    raw = (folder / "workers.csv").read_bytes().split(b"\r\n")
+    raw[3] = raw[3].replace(b"Luc\xe0", b"Luc\x81")
+    (folder / "workers.csv").write_bytes(b"\r\n".join(raw))
+    _without_referrals(folder)
+    code, lines = _validate(folder)
+    assert (code, lines) == (
+        2,
+        [
+            "error: workers.csv:4: employer: byte 0x81 is no character of windows-1252, the "
+            "declared code page: the file is in another one; save it as CSV UTF-8"
+        ],
+    )
+
+
+def test_a_utf8_file_declared_windows_1252_is_refused(tmp_path: Path) -> None:
+    """UTF-8 without a byte-order mark under a Windows-1252 declaration would read as
+    'SocietÃ\xa0': the declaration and the file disagree, and neither reading is sure."""
+    folder = _office_twin(tmp_path, "utf8", lambda t: t.encode("utf-8"))
+    (folder / "fleet.csv").write_bytes(
+        (folder / "fleet.csv").read_bytes().replace(b"\xe2\x82\xac", b"EUR")
+    )
+    (folder / "fleet.csv").write_bytes(
+        (folder / "fleet.csv").read_bytes().replace("–".encode(), b"-").replace("à".encode(), b"a")
+    )
+    (folder / "referrals.csv").write_bytes(
+        (folder / "referrals.csv")
+        .read_bytes()
+        .replace("–".encode(), b"-")
+        .replace("à".encode(), b"a")
+    )
+    _declare(folder)
+    _without_referrals(folder)
+    code, lines = _validate(folder)
+    assert (code, lines) == (
+        2,
+        [
+            "error: workers.csv:2: name: the file is UTF-8 ('Rossì'), not windows-1252 as "
+            "declared ('RossÃ¬'); save it as CSV UTF-8 with a byte-order mark, or in "
+            "windows-1252"
+        ],
+    )

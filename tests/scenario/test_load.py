@@ -45,7 +45,10 @@ EXPECTED = {
     "group_spans_sections": "workers.csv:5: section: group 'G1' spans sections men, family",
     "header_only": "workers.csv: file: header only, no data rows",
     "lat_lon_swapped": "foresterie.geojson:1: geometry: point (41.60000, 15.45000) lies outside Puglia (lat/lon look swapped)",
-    "latin1_csv": "workers.csv:2: encoding: not UTF-8 (Latin-1?): save as UTF-8 CSV",
+    "latin1_csv": "workers.csv:2: name: not UTF-8 (byte 0xEC); a spreadsheet saved it in a code "
+    "page: if Windows-1252 (Excel's CSV on Windows), declare it with [data] encoding = "
+    '"windows-1252" in scenario.toml, or save it as CSV UTF-8',
+    "encoding_unknown": "scenario.toml: data.encoding: Input should be 'utf-8' or 'windows-1252'",
     "missing_column": "workers.csv:1: section: missing column(s): section",
     "missing_file": "scenario.toml: data.fleet: file 'vehicles.csv' not found",
     "nan_coordinates": "farms.geojson:1: geometry: coordinates not finite (nan, 41.6)",

@@ -19,11 +19,14 @@ import csv
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.ops.ledger import Event
 from foresterie.scenario.csvfile import csv_header, read_csv
+
+# How `ledger import` is told a file's code page (README "Scenario format": never guessed).
+DECLARE = "--encoding windows-1252"
 
 FileKind = Literal["checkins", "bookings", "boardings", "scans", "incidents"]
 
@@ -50,11 +53,12 @@ class Season:
     pickups: frozenset[str] = frozenset()  # departure points
 
 
-def file_kind(path: Path) -> FileKind | None:
+def file_kind(path: Path, encoding: str = "utf-8") -> FileKind | None:
     """Which import a file is, by its header, read as spreadsheets save it (a boarding list
-    filled in Italian Excel is semicolon-separated: README "Scenario format")."""
+    filled in Italian Excel is semicolon-separated, in the code page declared: README
+    "Scenario format")."""
     try:
-        header = set(csv_header(path, path.name, office=True) or ())
+        header = set(csv_header(path, path.name, office=True, encoding=encoding) or ())
     except OSError:  # read_events names the defect
         return None
     # the most specific format first: a boardings file also has the scans' worker_id
@@ -64,17 +68,19 @@ def file_kind(path: Path) -> FileKind | None:
     return None
 
 
-def read_events(path: Path, season: Season) -> list[Event]:
-    """Every row of an import file as ledger events; ScenarioError listing every bad row."""
+def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Event]:
+    """Every row of an import file as ledger events; ScenarioError listing every bad row.
+    `encoding`: the code page the user declared for files that are not UTF-8."""
+    how: dict[str, Any] = {"office": True, "encoding": encoding, "declare": DECLARE}
     label = path.name
     if not path.is_file():
         why = "not a regular file" if path.exists() else "no such file"
         raise ScenarioError([Problem(str(path), None, "file", why)])
-    kind = file_kind(path)
+    kind = file_kind(path, encoding)
     if kind is None:
         probs: list[Problem] = []
         try:
-            for _ in read_csv(path, label, (), probs, office=True):  # encoding, empty: as scenarios
+            for _ in read_csv(path, label, (), probs, **how):  # encoding, empty: as scenarios
                 break
         except csv.Error as exc:  # a header cell beyond the csv module's field limit
             probs.append(Problem(label, 1, "header", f"unreadable CSV: {exc}"))
@@ -86,7 +92,7 @@ def read_events(path: Path, season: Season) -> list[Event]:
         )
     probs = []
     events: list[Event] = []
-    for line, row in read_csv(path, label, FORMATS[kind], probs, office=True):
+    for line, row in read_csv(path, label, FORMATS[kind], probs, **how):
         cell = _Cells(label, line, row, season, probs)
         ev = _event(kind, cell, f"{label}:{line}")
         if ev is not None and cell.ok:

@@ -129,6 +129,11 @@ class DataTable(_Table):
     # The layer to read from a GeoPackage holding several: {"farms": "fields"}. A file with
     # several layers and no name here is refused (reading "the first one" silently is a guess).
     layers: dict[str, Annotated[str, Text]] = Field(default_factory=dict)
+    # The code page of the CSV files that are not UTF-8 (README "Scenario format"): Italian
+    # Excel on Windows saves "CSV (delimitato dal separatore di elenco)" in Windows-1252. Which
+    # code page a file uses is a guess, so it is declared, never guessed; a file with a
+    # byte-order mark (Excel's "CSV UTF-8") is read as UTF-8 whatever this says.
+    encoding: Literal["utf-8", "windows-1252"] = "utf-8"
 
 
 class HousingTable(_Table):

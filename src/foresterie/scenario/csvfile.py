@@ -6,7 +6,13 @@ unambiguous (README, "Scenario format"): Italian Excel's "CSV (delimitato dal se
 elenco)", semicolon-separated, whose `decimals` columns may use a decimal comma (one mark in the
 whole file); a first line `sep=;` or `sep=,`; UTF-16 with a byte-order mark; header names in
 upper case or padded with spaces. Refused with a hint: tab-separated text ("Unicode text"), UTF-16
-without a byte-order mark, another `sep=`, a number with both marks or with the other mark."""
+without a byte-order mark, another `sep=`, a number with both marks or with the other mark.
+
+Text that is not UTF-8 is read only in the code page its user declares (`encoding`: Italian
+Excel on Windows saves "CSV (delimitato dal separatore di elenco)" in Windows-1252): which code
+page a file uses is a guess, so an undeclared one is refused with how to declare it, and a
+declared one is decoded strictly (a byte the code page does not map: file, line, field). A
+byte-order mark is a declaration of its own (Excel's "CSV UTF-8" writes one) and wins."""
 
 from __future__ import annotations
 
@@ -31,6 +37,11 @@ SEPARATORS = (",", ";", "\t")  # in the order ties are broken; a tab is named, t
 _ONE_MARK = re.compile(r"[+-]?\d*([.,])\d+")  # 0,38 or 0.38
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}\.\d{3}")  # 1.200
 _DIGITS = re.compile(r"[+-]?[\d.,]+")
+_WIDE = re.compile(rb"[\x80-\xff]")  # a byte beyond ASCII
+# The code pages a user may declare (README "Scenario format"), and the codec of each.
+ENCODINGS = {"utf-8": "utf-8", "windows-1252": "cp1252"}
+# How a scenario declares one; `ledger import` says `--encoding windows-1252` instead.
+DECLARE_IN_SCENARIO = '[data] encoding = "windows-1252" in scenario.toml'
 
 
 def read_csv(
@@ -41,17 +52,28 @@ def read_csv(
     *,
     office: bool = False,
     decimals: tuple[str, ...] = (),
+    encoding: str = "utf-8",
+    declare: str = DECLARE_IN_SCENARIO,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated (with
     `office`, also the spreadsheet variants of the module's docstring; `decimals`: the columns
-    whose numbers may have a decimal comma in a semicolon file, given back with a point).
-    A file of more than MAX_ROWS lines is refused at once, before any parsing."""
+    whose numbers may have a decimal comma in a semicolon file, given back with a point;
+    `encoding`: the code page the user declared, one of ENCODINGS; `declare`: how, for the
+    message that refuses an undeclared one). A file of more than MAX_ROWS lines is refused at
+    once, before any parsing."""
     why = unreadable_reason(path, MAX_BYTES)
     if why:
         probs.append(Problem(label, None, "file", why))
         return
     yield from read_csv_bytes(
-        path.read_bytes(), label, required, probs, office=office, decimals=decimals
+        path.read_bytes(),
+        label,
+        required,
+        probs,
+        office=office,
+        decimals=decimals,
+        encoding=encoding,
+        declare=declare,
     )
 
 
@@ -63,6 +85,8 @@ def read_csv_bytes(
     *,
     office: bool = False,
     decimals: tuple[str, ...] = (),
+    encoding: str = "utf-8",
+    declare: str = DECLARE_IN_SCENARIO,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """`read_csv` over bytes already read (a decrypted restricted file never touches disk)."""
     lines = raw.count(b"\n")
@@ -81,7 +105,7 @@ def read_csv_bytes(
             )
         )
         return
-    text = _decode(raw, label, probs, office)
+    text = _decode(raw, label, probs, office, encoding, declare)
     if text is None:
         return
     last_line = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -178,9 +202,19 @@ def read_csv_bytes(
         probs.append(Problem(label, None, "file", Msg("header only, no data rows")))
 
 
-def _decode(raw: bytes, label: str, probs: list[Problem], office: bool) -> str | None:
+def _decode(
+    raw: bytes,
+    label: str,
+    probs: list[Problem],
+    office: bool,
+    encoding: str = "utf-8",
+    declare: str = DECLARE_IN_SCENARIO,
+) -> str | None:
     """The text of a UTF-8 file (a BOM is dropped); with `office`, also of UTF-16 with a BOM
-    (Excel's "Unicode text"). UTF-16 without one is refused: its byte order is a guess."""
+    (Excel's "Unicode text"). UTF-16 without one is refused: its byte order is a guess. Without
+    a BOM, a declared `encoding` other than UTF-8 decodes the file strictly; a file that is
+    UTF-8 with characters beyond ASCII contradicts it and is refused (read as the code page it
+    would silently become `SocietÃ `)."""
     if office and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")
@@ -198,23 +232,119 @@ def _decode(raw: bytes, label: str, probs: list[Problem], office: bool) -> str |
             )
         )
         return None
+    codec = ENCODINGS[encoding]
+    if codec == "utf-8" or raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line, field = _where(raw, exc.start, "utf-8", office)
+            probs.append(
+                Problem(
+                    label,
+                    line,
+                    field,
+                    Msg(
+                        "not UTF-8 (byte 0x{byte:02X}); a spreadsheet saved it in a code page: "
+                        "if Windows-1252 (Excel's CSV on Windows), declare it with {declare}, "
+                        "or save it as CSV UTF-8",
+                        byte=raw[exc.start],
+                        declare=declare,
+                    )
+                    if codec == "utf-8"
+                    else Msg(
+                        "not UTF-8 (byte 0x{byte:02X}), yet it begins with UTF-8's byte-order "
+                        "mark; save it again as CSV UTF-8",
+                        byte=raw[exc.start],
+                    ),
+                )
+            )
+            return None
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode(codec)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line, field = _where(raw, exc.start, codec, office)
         probs.append(
-            Problem(label, line, "encoding", Msg("not UTF-8 (Latin-1?): save as UTF-8 CSV"))
+            Problem(
+                label,
+                line,
+                field,
+                Msg(
+                    "byte 0x{byte:02X} is no character of {encoding}, the declared code page: "
+                    "the file is in another one; save it as CSV UTF-8",
+                    byte=raw[exc.start],
+                    encoding=encoding,
+                ),
+            )
         )
         return None
+    found = _WIDE.search(raw)
+    if found is not None:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return text  # not UTF-8: the declared code page is the only reading
+        line, field = _where(raw, found.start(), codec, office)
+        sample = _word_at(raw, found.start())
+        probs.append(
+            Problem(
+                label,
+                line,
+                field,
+                Msg(
+                    "the file is UTF-8 ({utf8}), not {encoding} as declared ({wrong}); "
+                    "save it as CSV UTF-8 with a byte-order mark, or in {encoding}",
+                    utf8=repr(sample),
+                    encoding=encoding,
+                    wrong=repr(sample.encode("utf-8").decode(codec, "replace")),
+                ),
+            )
+        )
+        return None
+    return text
 
 
-def csv_header(path: Path, label: str, *, office: bool = False) -> list[str] | None:
+def _word_at(raw: bytes, pos: int) -> str:
+    """The word of a UTF-8 text around the byte at `pos` (up to a space, a separator or a
+    quote), to show in a message."""
+    start = raw.rfind(b"\n", 0, pos) + 1
+    end = raw.find(b"\n", pos)
+    line = raw[start : len(raw) if end < 0 else end].decode("utf-8")
+    at = len(raw[start:pos].decode("utf-8"))
+    stop = set(' \t\r,;"')
+    lo, hi = at, at
+    while lo > 0 and line[lo - 1] not in stop:
+        lo -= 1
+    while hi < len(line) and line[hi] not in stop:
+        hi += 1
+    return line[lo:hi]
+
+
+def _where(raw: bytes, pos: int, codec: str, office: bool) -> tuple[int, str]:
+    """(line, field) of the byte at `pos`: its column by the header (read in `codec`, the
+    earlier lines being readable in it), `header` on the header's own line."""
+    line = raw[:pos].count(b"\n") + 1
+    start = raw.rfind(b"\n", 0, pos) + 1
+    before = raw[:start].decode(codec, "replace")
+    head = _header(before, "", [], office) if before.strip() else None
+    if head is None or line <= head[3]:
+        return line, "header"
+    _, names, sep, _ = head
+    try:
+        cells = next(csv.reader([raw[start:pos].decode(codec, "replace")], delimiter=sep), [""])
+    except csv.Error:
+        return line, "row"
+    return line, names[len(cells) - 1] if len(cells) <= len(names) else "row"
+
+
+def csv_header(
+    path: Path, label: str, *, office: bool = False, encoding: str = "utf-8"
+) -> list[str] | None:
     """The header names as `read_csv` reads them (stripped; lower-cased with `office`), or None
     where it could not read one (`read_csv` names why)."""
     if unreadable_reason(path, MAX_BYTES):
         return None
     probs: list[Problem] = []
-    text = _decode(path.read_bytes(), label, probs, office)
+    text = _decode(path.read_bytes(), label, probs, office, encoding)
     head = _header(text, label, probs, office) if text is not None else None
     return head[1] if head is not None else None
 

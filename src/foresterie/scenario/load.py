@@ -817,12 +817,15 @@ def load_scenario(
             pickups.append(Pickup(**m.model_dump(), lon=f.lon, lat=f.lat))
         ids["depots"] = {p.id for p in pickups if p.kind == "depot"}
     workers: list[tuple[int, WorkerRow]] = []
+    # The CSV files as spreadsheets save them, in the code page the scenario declares (a run's
+    # restricted copies are the canonical UTF-8 the run wrote).
+    office: dict[str, Any] = {"office": True, "encoding": config.data.encoding}
     prio = (restricted or {}).get(RESTRICTED_PRIORITY)
     if "workers" in files:
         required: tuple[str, ...] = WORKER_REQUIRED
         if prio is not None or public:
             required = tuple(c for c in WORKER_REQUIRED if c != "priority")
-        rows_iter = read_csv(files["workers"], lab["workers"], required, probs, office=True)
+        rows_iter = read_csv(files["workers"], lab["workers"], required, probs, **office)
         if prio is not None or public:
             rows_iter = _with_priority(rows_iter, prio, lab["workers"], probs)
         workers = _validate_rows(WorkerRow, rows_iter, lab["workers"], probs)
@@ -832,7 +835,7 @@ def load_scenario(
     fleet: list[tuple[int, VehicleRow]] = []
     if "fleet" in files:
         rows_iter = read_csv(
-            files["fleet"], lab["fleet"], FLEET_COLUMNS, probs, office=True, decimals=FLEET_DECIMALS
+            files["fleet"], lab["fleet"], FLEET_COLUMNS, probs, decimals=FLEET_DECIMALS, **office
         )
         fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
         _duplicates(
@@ -847,14 +850,14 @@ def load_scenario(
             rows_iter = read_csv_bytes(ref_bytes, rl, REFERRAL_COLUMNS, probs, office=True)
         else:
             rl = files["referrals"].name
-            rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs, office=True)
+            rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs, **office)
         referral_rows = _validate_rows(ReferralRow, rows_iter, rl, probs)
         _duplicates([(r, x.worker_id) for r, x in referral_rows], rl, "worker_id", probs)
         _check_referrals(referral_rows, rl, ids, workers, probs)
     closure_rows: list[tuple[int, ClosureRow]] = []
     if "farm_calendar" in files:
         cl = files["farm_calendar"].name
-        rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs, office=True)
+        rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs, **office)
         closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
         _check_calendar(config, closure_rows, cl, ids, probs)
     _cross_check(config, ids, workers, fleet, lab, probs)
