@@ -260,10 +260,11 @@ def _links(folder: str, names: list[str]) -> list[str]:
 
 OPERATOR_README = """# Operator view
 
-This is the run folder without its restricted part (`restricted/`: each person's priority and
-the referral records, which stay with the case office). Everything needed to run the service is
-here: the plan (`plan/`), the inputs the model read (`inputs/`, without the priority column),
-the report, the map, the driver sheets and the boarding lists (`report/`) and the manifest.
+This is the run folder without its restricted part (`restricted/`: each person's priority, the
+referral records and every figure on them, which stay with the case office). Everything needed
+to run the service is here: the plan (`plan/`), the inputs the model read (`inputs/`, without
+the priority column), the report, the map, the driver sheets and the boarding lists
+(`report/`) and the manifest.
 `foresterie verify` checks this folder and lists, one line per family, the checks that need the
 restricted part (exit 0 when everything else passes).
 """
