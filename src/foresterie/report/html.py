@@ -849,8 +849,13 @@ def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
         [
             [
                 tier_label(t["name"], lg),
-                t["objective"],
-                t["bound"],
+                # people of a priority housed: a figure on priorities, shown on no page (README
+                # "Restricted part and encryption"); whether the tier is proven still is
+                *(
+                    ["–", "–"]
+                    if PRIORITY_TIER.fullmatch(t["name"])
+                    else [t["objective"], t["bound"]]
+                ),
                 _("yes") if t["optimal"] else _("no"),
                 _(PROOF_LABELS[t["proof"]])
                 if t.get("proof") in PROOF_LABELS
