@@ -266,3 +266,39 @@ def test_a_utf8_file_declared_windows_1252_is_refused(tmp_path: Path) -> None:
             "windows-1252"
         ],
     )
+
+
+@pytest.mark.parametrize(
+    ("bom", "encoding", "expect"),
+    [
+        (False, "windows-1252", "éx"),
+        (
+            False,
+            "utf-8",
+            "f.csv:2: name: not UTF-8 (byte 0xE9); a spreadsheet saved it in a code page: if "
+            "Windows-1252 (Excel's CSV on Windows), declare it with [data] encoding = "
+            '"windows-1252" in scenario.toml, or save it as CSV UTF-8',
+        ),
+        # UTF-8's byte-order mark says UTF-8, whatever is declared: bytes that are not are a
+        # broken file, not another code page
+        *(
+            (
+                True,
+                enc,
+                "f.csv:2: name: not UTF-8 (byte 0xE9), yet it begins with UTF-8's byte-order "
+                "mark; save it again as CSV UTF-8",
+            )
+            for enc in ("utf-8", "windows-1252")
+        ),
+    ],
+)
+def test_the_declared_code_page_and_the_byte_order_mark(
+    bom: bool, encoding: str, expect: str
+) -> None:
+    raw = (codecs.BOM_UTF8 if bom else b"") + "worker_id,name\nW1,éx\n".encode("cp1252")
+    probs: list[Problem] = []
+    got = list(read_csv_bytes(raw, "f.csv", ("worker_id",), probs, office=True, encoding=encoding))
+    if expect == "éx":  # read, in the code page declared
+        assert probs == [] and got[0][1]["name"] == expect
+    else:
+        assert [str(p) for p in probs] == [expect] and got == []

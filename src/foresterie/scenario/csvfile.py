@@ -233,28 +233,30 @@ def _decode(
         )
         return None
     codec = ENCODINGS[encoding]
-    if codec == "utf-8" or raw.startswith(codecs.BOM_UTF8):
+    bom = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    if codec == "utf-8" or bom:
         try:
-            return raw.decode("utf-8-sig")
+            return raw[bom:].decode("utf-8")
         except UnicodeDecodeError as exc:
-            line, field = _where(raw, exc.start, "utf-8", office)
+            at = bom + exc.start
+            line, field = _where(raw, at, "utf-8-sig", office)
             probs.append(
                 Problem(
                     label,
                     line,
                     field,
                     Msg(
+                        "not UTF-8 (byte 0x{byte:02X}), yet it begins with UTF-8's byte-order "
+                        "mark; save it again as CSV UTF-8",
+                        byte=raw[at],
+                    )
+                    if bom
+                    else Msg(
                         "not UTF-8 (byte 0x{byte:02X}); a spreadsheet saved it in a code page: "
                         "if Windows-1252 (Excel's CSV on Windows), declare it with {declare}, "
                         "or save it as CSV UTF-8",
-                        byte=raw[exc.start],
+                        byte=raw[at],
                         declare=declare,
-                    )
-                    if codec == "utf-8"
-                    else Msg(
-                        "not UTF-8 (byte 0x{byte:02X}), yet it begins with UTF-8's byte-order "
-                        "mark; save it again as CSV UTF-8",
-                        byte=raw[exc.start],
                     ),
                 )
             )
