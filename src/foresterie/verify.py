@@ -561,7 +561,8 @@ def _check_manifest(m: Any) -> None:
         if not isinstance(t.get("name"), str) or not isinstance(t.get("optimal"), bool):
             raise Unreadable(f"{where}: name or optimal: missing or of the wrong kind")
         for k in ("objective", "bound", "gap"):
-            if not _is_number(t.get(k)):
+            # null: a tier by priority whose figures are in restricted/tiers.json (_check_claims)
+            if not (_is_number(t.get(k)) or (t.get(k) is None and _sealed_kpi(t["name"]))):
                 raise Unreadable(f"{where}.{k}: {str(t.get(k))[:40]!r} is not a number")
     shuttles = m.get("shuttles", {})
     if not isinstance(shuttles, dict) or not isinstance(
@@ -719,6 +720,14 @@ class _Run:
                 raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
             _check_kpi_groups(sealed, rel, "kpis")
             self.sealed_kpis = sealed  # unread: said by the KPIs by priority, referral KPIs
+        # The figures of the housing tiers by priority (people of a priority housed):
+        # restricted/tiers.json in a run that has it, null in the manifest and housing.json.
+        self.tiers_split = _TIERS in _restricted_files(run, self.manifest)
+        self.sealed_tiers: dict[str, dict[str, Any]] | None = None
+        if _TIERS in self.restricted:
+            self.sealed_tiers = _sealed_tiers(self.restricted[_TIERS])
+        elif self.tiers_split:
+            self.unchecked += list(_NEEDS_TIERS)
         closures = (
             _rows(run, inp("farm_calendar"), "farm_calendar.csv")
             if data.get("farm_calendar")
@@ -867,8 +876,40 @@ _NEEDS_WAIT_DETAIL = (
     "the detailed waitlist reasons ('outranked' published as 'full'; 'placement', 'no_section' "
     "and 'no_accessible' as 'unsuitable'): needs the restricted part",
 )
+_NEEDS_TIERS = (
+    "the objective and bound of the housing tiers by priority (their claims): needs the "
+    "restricted part",
+)
 _WAIT_DETAIL = "waitlist_reasons.csv"
 _KPIS = "kpis.json"
+_TIERS = "tiers.json"
+# What restricted/tiers.json keeps of a tier by priority; the published record has them null.
+_TIER_FIGURES = ("objective", "bound", "gap")
+
+
+def _sealed_tiers(data: bytes) -> dict[str, dict[str, Any]]:
+    """restricted/tiers.json: {"tiers": [{name, objective, bound, gap}, ...]}, by name."""
+    rel = f"restricted/{_TIERS}"
+    try:
+        doc = json.loads(_utf8(data, rel), parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:
+        raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
+    tiers = doc.get("tiers") if isinstance(doc, dict) else None
+    if not isinstance(tiers, list):
+        raise Unreadable(f"{rel}: tiers: not a list")
+    out: dict[str, dict[str, Any]] = {}
+    for i, t in enumerate(tiers):
+        if not (isinstance(t, dict) and isinstance(t.get("name"), str)):
+            raise Unreadable(f"{rel}: tiers.{i}: not an object with a name")
+        for k in _TIER_FIGURES:
+            if not _is_number(t.get(k)):
+                raise Unreadable(f"{rel}: tiers.{i}.{k}: {str(t.get(k))[:40]!r} is not a number")
+        if t["name"] in out:
+            raise Unreadable(f"{rel}: tiers.{i}: {t['name']} twice")
+        out[t["name"]] = t
+    return out
+
+
 KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
 _SEALED = ".fernet"
 
@@ -2813,7 +2854,26 @@ def _check_claims(r: _Run, out: list[str]) -> None:
         sense = {t["name"]: t.get("sense") for t in _published_json(r, "housing.json")["tiers"]}
     mine = recompute_kpis(r)["housing"]
     for t in tiers:
-        name, obj, bound, gap = t["name"], t["objective"], t["bound"], float(t["gap"])
+        name = t["name"]
+        sealed_here = [k for k in _TIER_FIGURES if t.get(k) is not None]
+        if r.tiers_split and _sealed_kpi(name):
+            if sealed_here:
+                out.append(
+                    f"manifest.json publishes tier {name}'s {', '.join(sealed_here)} beside the "
+                    f"plan's ids: people of a priority housed, kept in restricted/{_TIERS} "
+                    '(README, "Restricted part and encryption")'
+                )
+                continue
+            if r.sealed_tiers is None:
+                continue  # the restricted part cannot be read here: said by _NEEDS_TIERS
+            if name not in r.sealed_tiers:
+                out.append(f"restricted/{_TIERS} wrong: tier {name} is missing")
+                continue
+            t = t | {k: r.sealed_tiers[name][k] for k in _TIER_FIGURES}
+        elif len(sealed_here) < len(_TIER_FIGURES):
+            out.append(f"manifest.json: tier {name} has no objective, bound or gap")
+            continue
+        obj, bound, gap = t["objective"], t["bound"], float(t["gap"])
         kind = "max" if re.fullmatch(_MAXIMISED, name) else "min"
         if sense.get(name) != kind:  # the direction of the bound check below
             out.append(
@@ -2840,6 +2900,11 @@ def _check_claims(r: _Run, out: list[str]) -> None:
             out.append(
                 f"solver claim wrong: tier {name} says objective {obj}, the plan gives {shown}"
             )
+    named = {t["name"] for t in tiers}
+    for name in sorted(set(r.sealed_tiers or {}) - named) + sorted(
+        x for x in (r.sealed_tiers or {}) if x in named and not _sealed_kpi(x)
+    ):
+        out.append(f"restricted/{_TIERS} wrong: {name} is not a tier by priority of this run")
     days = [row["chaining_optimal"] == "yes" for row in _rows(r.root, "plan/fleet_days.csv")]
     claimed = r.manifest.get("shuttles", {}).get("chaining_optimal")
     if claimed is not None and claimed != all(days):

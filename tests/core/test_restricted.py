@@ -122,6 +122,7 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
         "kpis.json.fernet",
         "priority.csv.fernet",
         "referrals.csv.fernet",
+        "tiers.json.fernet",
         "waitlist_reasons.csv.fernet",
     ]
     assert verify_report(run) == ([], [])
@@ -145,6 +146,7 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
         f"restricted/kpis.json: encrypted and {KEY_ENV} is not set: its hash and contents",
         f"restricted/priority.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
         f"restricted/referrals.csv: encrypted and {KEY_ENV} is not set: its hash and contents",
+        f"restricted/tiers.json: encrypted and {KEY_ENV} is not set: its hash and contents",
         f"restricted/waitlist_reasons.csv: encrypted and {KEY_ENV} is not set: its hash and "
         "contents",
         "ride order when seats are short (referred people first): needs each person's priority",
@@ -154,12 +156,14 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
         "records",
         "the detailed waitlist reasons ('outranked' published as 'full'; 'placement', "
         "'no_section' and 'no_accessible' as 'unsuitable'): needs the restricted part",
+        "the objective and bound of the housing tiers by priority (their claims): needs the "
+        "restricted part",
         "people with a farm who never ride (1): taken as keeping away from it (a site to avoid): "
         "needs the referral records",
     ]
     r = CliRunner().invoke(app, ["verify", str(run)])
     assert r.exit_code == 0, r.output
-    assert r.output.count("not checked: ") == 10 and "every other check passed" in r.output
+    assert r.output.count("not checked: ") == 12 and "every other check passed" in r.output
     # ... and still catches an edit of the publishable part.
     p = run / "plan" / "assignments.csv"
     p.write_text(p.read_text().replace("W03,FA,women", "W03,FB,women"))
@@ -295,6 +299,68 @@ def test_verify_recomputes_the_restricted_figures_and_refuses_them_beside_ids(
     ]
     r = CliRunner().invoke(app, ["verify", str(run)])
     assert r.exit_code == 1, r.output
+
+
+def test_the_tiers_by_priority_publish_no_count_and_verify_reads_them_sealed(
+    referred_run: Path, tmp_path: Path
+) -> None:
+    """A tier by priority's objective is how many people of that priority were housed
+    (`housed_priority_3`: the referred; its bound: how many could be): beside a small run's ids
+    a count singles someone out. The manifest and plan/housing.json publish them null, whether
+    the tier is proven still; restricted/tiers.json holds them, and verify checks them there."""
+    manifest = json.loads((referred_run / "manifest.json").read_text())
+    housing = json.loads((referred_run / "plan" / "housing.json").read_text())
+    sealed = json.loads((referred_run / "restricted" / "tiers.json").read_text())["tiers"]
+    kpis = json.loads((referred_run / "restricted" / "kpis.json").read_text())["housing"]
+    by_name = {t["name"]: t for t in sealed}
+    priority_tiers = [t for t in manifest["housing"]["tiers"] if "priority" in t["name"]]
+    assert {t["name"] for t in priority_tiers} == set(by_name) and "housed_priority_3" in by_name
+    for t in priority_tiers:
+        assert (t["objective"], t["bound"], t["gap"]) == (None, None, None)
+        assert isinstance(t["optimal"], bool) and t["proof"]
+    for t in housing["tiers"]:
+        assert (t["objective"] is None) == ("priority" in t["name"])
+    assert by_name["housed_priority_3"]["objective"] == kpis["housed_by_priority"]["3"]
+    assert verify_report(referred_run) == ([], [])
+    # A forged sealed figure, re-hashed as a forger would: the plan recomputes it.
+    run = _copy(referred_run, tmp_path / "forged")
+    p = run / "restricted" / "tiers.json"
+    doc = json.loads(p.read_text())
+    for t in doc["tiers"]:
+        if t["name"] == "housed_priority_3":
+            t["objective"] += 1
+            t["bound"] += 1
+    p.write_text(json.dumps(doc))
+    _rehash(run, "restricted", "tiers.json", p.read_bytes())
+    n = by_name["housed_priority_3"]["objective"]
+    assert verify_run(run) == [
+        f"solver claim wrong: tier housed_priority_3 says objective {n + 1}, the plan gives {n}"
+    ]
+    # A crafted manifest that publishes the count beside the ids: refused.
+    run = _copy(referred_run, tmp_path / "crafted")
+    m = json.loads((run / "manifest.json").read_text())
+    for t in m["housing"]["tiers"]:
+        if t["name"] == "housed_priority_3":
+            t |= {k: by_name["housed_priority_3"][k] for k in ("objective", "bound", "gap")}
+    (run / "manifest.json").write_text(json.dumps(m))
+    found = verify_run(run)
+    assert (
+        "manifest.json publishes tier housed_priority_3's objective, bound, gap beside the plan's "
+        'ids: people of a priority housed, kept in restricted/tiers.json (README, "Restricted '
+        'part and encryption")'
+    ) in found
+    # The operator's copy (no restricted part): the claims of those tiers are said unchecked.
+    out = tmp_path / "operator"
+    r = CliRunner().invoke(
+        app, ["export", str(referred_run), "--role", "operator", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    violations, unchecked = verify_report(out)
+    assert violations == []
+    assert (
+        "the objective and bound of the housing tiers by priority (their claims): needs the "
+        "restricted part"
+    ) in unchecked
 
 
 def test_a_run_from_before_the_restricted_figures_is_read_but_not_handed_out(

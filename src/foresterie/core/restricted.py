@@ -31,6 +31,7 @@ SUFFIX = ".fernet"
 FOLDER = "restricted"
 MAX_BYTES = 256 << 20
 RESTRICTED_KPIS = "kpis.json"  # the KPIs on priorities and referrals (README "KPIs")
+RESTRICTED_TIERS = "tiers.json"  # the figures of the housing tiers by priority (run/planfiles)
 
 
 def new_key() -> str:

@@ -37,8 +37,8 @@ class _Manifest(BaseModel):
     class _Tier(BaseModel):
         model_config = ConfigDict(extra="allow")
         name: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
-        objective: int
-        bound: int
+        objective: int | None  # None: a tier by priority, its figures in restricted/tiers.json
+        bound: int | None
         optimal: bool
         proof: Literal["lp_bound", "reduced_cost_search", "search", "budget"] = "lp_bound"
 

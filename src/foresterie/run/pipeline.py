@@ -39,6 +39,7 @@ from foresterie.run.kpi import plan_kpis
 from foresterie.run.planfiles import (
     RESTRICTED_OUTPUTS,
     restricted_outputs,
+    tier_records,
     write_housing,
     write_shuttles,
 )
@@ -232,16 +233,8 @@ def solve(
             "budgets": cfg.solver.model_dump(mode="json"),
             "timings_s": {k: round(v, 3) for k, v in timings.items()},
             "housing": {
-                "tiers": [
-                    {
-                        "name": x.name,
-                        "objective": x.objective,
-                        "bound": x.bound,
-                        "optimal": x.optimal,
-                        "gap": round(x.gap, 6),
-                        "proof": x.proof,
-                    }
-                    for x in housing.tiers
+                "tiers": [  # housing.json's records without `sense`
+                    {k: v for k, v in t.items() if k != "sense"} for t in tier_records(housing)[0]
                 ],
                 "districts": housing.districts,
                 "blocks": housing.blocks,

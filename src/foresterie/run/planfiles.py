@@ -9,7 +9,8 @@ from typing import Any
 
 from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import dumps_json, write_text
-from foresterie.core.restricted import RESTRICTED_KPIS
+from foresterie.core.restricted import RESTRICTED_KPIS, RESTRICTED_TIERS
+from foresterie.core.runfolder import restricted_kpi
 from foresterie.core.timeutil import fmt_hhmm as _hhmm
 from foresterie.housing.tiers import HousingPlan
 from foresterie.housing.waitlist import uncovered_spans
@@ -47,16 +48,49 @@ def waitlist_detail_csv(housing: HousingPlan) -> str:
 WAITLIST_DETAIL = ["worker_id", "code", "reason"]
 # in restricted/ (README, "Restricted part and encryption")
 RESTRICTED_WAITLIST = "waitlist_reasons.csv"
-# The KPIs on priorities and referrals (run/kpi.plan_kpis) are restricted/ RESTRICTED_KPIS.
+# The KPIs on priorities and referrals (run/kpi.plan_kpis) are restricted/ RESTRICTED_KPIS, the
+# figures of the housing tiers that count people by priority restricted/ RESTRICTED_TIERS.
 # The restricted part's outputs (its other files are the inputs' restricted fields), which
 # `replay` compares by the manifest's hashes of their plaintexts.
-RESTRICTED_OUTPUTS = (RESTRICTED_WAITLIST, RESTRICTED_KPIS)
+RESTRICTED_OUTPUTS = (RESTRICTED_WAITLIST, RESTRICTED_KPIS, RESTRICTED_TIERS)
+# What a sealed tier's record keeps in the restricted part; the published record has them null.
+SEALED_TIER_FIGURES = ("objective", "bound", "gap")
 
 
 def restricted_outputs(housing: HousingPlan, kpis: dict[str, dict[str, Any]]) -> dict[str, str]:
-    """What a run's plan adds to its restricted part: the detailed waitlist reasons and the
-    figures on priorities and referrals."""
-    return {RESTRICTED_WAITLIST: waitlist_detail_csv(housing), RESTRICTED_KPIS: dumps_json(kpis)}
+    """What a run's plan adds to its restricted part: the detailed waitlist reasons, the
+    figures on priorities and referrals, and those of the tiers by priority."""
+    return {
+        RESTRICTED_WAITLIST: waitlist_detail_csv(housing),
+        RESTRICTED_KPIS: dumps_json(kpis),
+        RESTRICTED_TIERS: dumps_json({"tiers": tier_records(housing)[1]}),
+    }
+
+
+def tier_records(housing: HousingPlan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(published, sealed): each housing tier's record for plan/housing.json (the manifest's
+    leaves out `sense`), and the figures of the tiers whose objective counts people of a
+    priority (`housed_priority_3`: the referred people housed; its bound: how many could be).
+    Beside the plan's ids a small run's count singles someone out, so their published record
+    has objective, bound and gap null, and restricted/tiers.json holds them (README,
+    "Restricted part and encryption")."""
+    published: list[dict[str, Any]] = []
+    sealed: list[dict[str, Any]] = []
+    for t in housing.tiers:
+        rec: dict[str, Any] = {
+            "name": t.name,
+            "sense": t.sense,
+            "objective": t.objective,
+            "bound": t.bound,
+            "optimal": t.optimal,
+            "gap": round(t.gap, 6),
+            "proof": t.proof,
+        }
+        if restricted_kpi(t.name):
+            sealed.append({"name": t.name} | {k: rec[k] for k in SEALED_TIER_FIGURES})
+            rec |= dict.fromkeys(SEALED_TIER_FIGURES)
+        published.append(rec)
+    return published, sealed
 
 
 def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> None:
@@ -111,18 +145,7 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
         ),
     )
     summary = {
-        "tiers": [
-            {
-                "name": t.name,
-                "sense": t.sense,
-                "objective": t.objective,
-                "bound": t.bound,
-                "optimal": t.optimal,
-                "gap": round(t.gap, 6),
-                "proof": t.proof,
-            }
-            for t in housing.tiers
-        ],
+        "tiers": tier_records(housing)[0],
         "units": housing.units,
         "districts": housing.districts,
         "blocks": housing.blocks,
