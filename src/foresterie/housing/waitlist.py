@@ -330,17 +330,27 @@ def _full_reason(
     if transfers:  # every transfer is blocked too (checked above); named by count
         parts.append(f"{transfers} transfer option{'s' if transfers > 1 else ''}")
     alt = " and no alternative" if len(options) == 1 else ""
+    # The published words (plan/waitlist.csv) name no foresteria and no night: which sites are
+    # in reach for this person, and on which nights they are full, differ with a referral
+    # record's sites to avoid and with the person's priority (an out-ranked person's beds are
+    # taken on the nights people of higher priority hold them: 163 of the default season's 165
+    # read apart from a full person's by their one site and short span alone). The detail goes
+    # to restricted/waitlist_reasons.csv.
     if too_large:
         names = ", ".join(f.name for f in {o[0].id: o[0] for o in options}.values())
         return (
             "too_large",
             f"group of {u.size} needs more {kind} than {names} has on some nights of the stay",
             True,
-            "",
+            f"group of {u.size} needs more {kind} than any foresteria within reach has on some "
+            "nights of the stay",
         )
     size = f"group of {u.size} " if u.is_group else ""
     text = f"{size}{kind} full at " + " and at ".join(parts)
-    full = f"{text} (held by people of equal or higher priority){alt}"
+    public = (
+        f"{size}{kind} full on some night of the stay at every foresteria within reach (held by "
+        "people of equal or higher priority)"
+    )
     if higher:
         # Published as `full` with full's words (PUBLIC_CODE): beside the id, "higher" would
         # tell that the person's priority is below someone's (priority 3 is a referral).
@@ -348,9 +358,9 @@ def _full_reason(
             "outranked",
             f"out-ranked: {text} held by people of higher priority{alt}",
             True,
-            full,
+            public,
         )
-    return ("full", full, True, "")
+    return ("full", f"{text} (held by people of equal or higher priority){alt}", True, public)
 
 
 UncoveredCode = Literal["before_opening", "after_closing", "between_foresterie", "released_no_work"]
