@@ -1553,8 +1553,8 @@ def _shortage(
             reason = (
                 f"vehicles busy at {name}: {_vehicles(avail)} could not be given every {which} "
                 f"trip within duty limits, turnaround, windows and ride cap; {have} round trips "
-                f"planned for this farm (heuristic; the lower bound, {_vehicles(lb)}, proves no "
-                "shortage)"
+                f"planned for this farm (heuristic: the lower bound, {_vehicles(lb)}, does not "
+                "prove a shortage)"
             ) + _short_duty(ctx, d, fid, spot, service, fleet)
         else:
             code = "windows"
