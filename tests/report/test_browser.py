@@ -499,3 +499,44 @@ def test_a_day_page_keeps_each_id_on_one_line_on_a_phone(browser: Any, two_seat_
         assert one.evaluate("e => e.getClientRects().length") == 1, one.inner_text()
     assert errors == []
     page.close()
+
+
+@pytest.mark.parametrize("width", [390, 900])
+def test_a_driver_sheet_shows_each_stops_times_and_counts_on_a_phone(
+    browser: Any, no_ride_run: Path, width: int
+) -> None:
+    """Review 10: at 390 px the sheet's table ran off the right edge (boarding and alighting
+    counts and the ids out of sight, no cue to scroll) and its rows were tall empty boxes. On a
+    phone each stop is a block: its time, boarding and alighting counts, labelled, and its ids,
+    all inside the screen; on a wide screen and on paper it stays the table."""
+    day = sorted(p for p in (no_ride_run / "report" / "drivers").iterdir() if p.is_dir())[0]
+    sheets = sorted(
+        p for p in day.glob("*.html") if p.name != "index.html" and "-notices" not in p.stem
+    )
+    page, errors, _ = _open(browser, sheets[0].as_uri())
+    page.set_viewport_size({"width": width, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    stop = page.locator("tr[data-stop]").first
+    header = page.locator(".trip tr").first
+    cells = [stop.locator(s) for s in ("td[data-arrive]", "td[data-board]", "td[data-alight]")]
+    cells.append(stop.locator("td.ids"))
+    for cell in cells:
+        box = cell.bounding_box()
+        assert box is not None and box["width"] > 0 and box["x"] + box["width"] <= width, box
+    board = stop.locator("td[data-board]")
+    shown = board.evaluate("e => getComputedStyle(e, '::before').content")
+    if width == 390:
+        assert not header.is_visible()  # the labels say what each figure is
+        assert shown == '"salgono "', shown
+        row = stop.bounding_box()
+        ids = stop.locator("td.ids").bounding_box()
+        assert row is not None and ids is not None
+        assert row["height"] <= ids["height"] + 80  # no tall empty box: the ids fill the block
+    else:
+        assert header.is_visible() and shown in ("none", "normal"), shown
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"sheet-{width}.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert stop.evaluate("e => getComputedStyle(e).display") == "table-row"
+    assert errors == []
+    page.close()

@@ -49,7 +49,23 @@ td.n { text-align: right; white-space: nowrap; } .day td:first-child { white-spa
 .heat { font-weight: bold; border: 2px solid #000; padding: 1mm 2mm; }
 .help { margin-top: 4mm; border-top: 1px solid #888; padding-top: 1mm; } .helpline { white-space: nowrap; }
 @media screen { body { padding: 8mm; } }
+@media screen and (max-width: 640px) {
+  body { padding: 4mm; }
+  .trip .wide { overflow: visible; }
+  .trip table, .trip tbody { display: block; }
+  .trip tr:first-child { display: none; }
+  .trip tr { display: flex; flex-wrap: wrap; gap: 0 4mm; border: 1px solid #888;
+    padding: 1mm 2mm; margin: 0 0 1.5mm; }
+  .trip td { border: 0; padding: 0; }
+  .trip td:empty { display: none; }
+  .trip td:nth-child(2) { flex: 1 1 70%; font-weight: bold; }
+  .trip td[data-label]::before { content: attr(data-label) " "; color: #555; font-weight: normal; }
+  .trip td.ids { flex-basis: 100%; }
+}
 """
+# On a phone (max-width 640 px) each stop of a trip is a block: number and place on its first
+# line, the times and counts labelled on the next (data-label: the column's header), the ids
+# below; printed on A4 and on a wide screen it stays a table.
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,18 +131,18 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     heat = heat_alert_text(run, vd.day, lg)
     if heat:
         out.append(f"<p class='heat' id='heat'>{escape(heat)}</p>")
-    header = "".join(
-        f"<th>{escape(h)}</th>"
-        for h in (
-            "#",
-            _("place"),
-            _("arrive"),
-            _("leave"),
-            _("on"),
-            _("off"),
-            _("riders (pseudonymous ids)"),
-        )
+    heads = (
+        "#",
+        _("place"),
+        _("arrive"),
+        _("leave"),
+        _("on"),
+        _("off"),
+        _("riders (pseudonymous ids)"),
     )
+    header = "".join(f"<th>{escape(h)}</th>" for h in heads)
+    # each numeric cell's header, shown before it when a phone lays a stop out as a block
+    l_arrive, l_leave, l_on, l_off, l_ids = (f" data-label={quoteattr(h)}" for h in heads[2:])
     passing = _("passing through, nobody boards or alights")
     for n, t in enumerate(vd.trips, start=1):
         where = (
@@ -149,13 +165,18 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         load = t.riders if morning and point is None else 0
         out.append(
             f"<tr><td class='n'>0</td><td>{escape(home.name)}</td><td></td>"
-            f"<td class='n' data-depart>{escape(t.depart)}</td>"
-            f"<td class='n'>{load}</td><td class='n'>0</td><td></td></tr>"
+            f"<td class='n'{l_leave} data-depart>{escape(t.depart)}</td>"
+            f"<td class='n'{l_on}>{load}</td><td class='n'{l_off}>0</td><td></td></tr>"
         )
         if point is not None:  # the departure point, on the way out
             out.append(
                 _point_row(
-                    point, passing, leave=t.origin_depart, on=t.riders if morning else 0, off=0
+                    point,
+                    passing,
+                    leave=t.origin_depart,
+                    on=t.riders if morning else 0,
+                    off=0,
+                    labels=(l_arrive, l_leave, l_on, l_off),
                 )
             )
         for s in t.stops:
@@ -167,21 +188,28 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             )
             out.append(
                 f"<tr data-stop='{s.seq}'><td class='n'>{s.seq}</td><td>{place}</td>"
-                f"<td class='n' data-arrive>{escape(s.arrive)}</td><td class='n'>{escape(s.depart)}"
-                f"</td><td class='n' data-board>{s.board}</td><td class='n' data-alight>{s.alight}"
-                f"</td><td class='ids'>{escape(' '.join(s.worker_ids))}</td></tr>"
+                f"<td class='n'{l_arrive} data-arrive>{escape(s.arrive)}</td>"
+                f"<td class='n'{l_leave}>{escape(s.depart)}</td>"
+                f"<td class='n'{l_on} data-board>{s.board}</td>"
+                f"<td class='n'{l_off} data-alight>{s.alight}</td>"
+                f"<td class='ids'{l_ids}>{escape(' '.join(s.worker_ids))}</td></tr>"
             )
         if point is not None:  # the departure point, on the way back to the base
             out.append(
                 _point_row(
-                    point, passing, arrive=t.origin_return, on=0, off=0 if morning else t.riders
+                    point,
+                    passing,
+                    arrive=t.origin_return,
+                    on=0,
+                    off=0 if morning else t.riders,
+                    labels=(l_arrive, l_leave, l_on, l_off),
                 )
             )
         unload = t.riders if not morning and point is None else 0
         out.append(
             f"<tr><td class='n'></td><td>{escape(home.name)}</td>"
-            f"<td class='n' data-return>{escape(t.ret)}</td><td></td><td class='n'>0</td>"
-            f"<td class='n'>{unload}</td><td></td></tr>"
+            f"<td class='n'{l_arrive} data-return>{escape(t.ret)}</td><td></td>"
+            f"<td class='n'{l_on}>0</td><td class='n'{l_off}>{unload}</td><td></td></tr>"
         )
         trip_meta = _("{km} km · {riders} riders").format(
             km=lg.num(t.km, 1), riders=lg.num(t.riders)
@@ -205,7 +233,14 @@ def driver_helpline_html(lg: Lang) -> str:
 
 
 def _point_row(
-    point: Place, passing_note: str, *, arrive: str = "", leave: str = "", on: int, off: int
+    point: Place,
+    passing_note: str,
+    *,
+    arrive: str = "",
+    leave: str = "",
+    on: int,
+    off: int,
+    labels: tuple[str, str, str, str],
 ) -> str:
     """A departure point's row on a trip. Every trip from a point passes it twice (out from the
     base and back to it); where nobody boards or alights the driver reads "passing through"
@@ -216,8 +251,8 @@ def _point_row(
         label += f" <em class='pass'>{escape(passing_note)}</em>"
     return (
         f"<tr data-point{' data-pass' if passing else ''}><td class='n'></td><td>{label}</td>"
-        f"<td class='n'>{escape(arrive)}</td><td class='n'>{escape(leave)}</td>"
-        f"<td class='n'>{on}</td><td class='n'>{off}</td><td></td></tr>"
+        f"<td class='n'{labels[0]}>{escape(arrive)}</td><td class='n'{labels[1]}>{escape(leave)}"
+        f"</td><td class='n'{labels[2]}>{on}</td><td class='n'{labels[3]}>{off}</td><td></td></tr>"
     )
 
 
