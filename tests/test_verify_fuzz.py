@@ -254,6 +254,7 @@ FILES = [
     "plan/waitlist.csv",
     "restricted/kpis.json",
     "restricted/priority.csv",
+    "restricted/tiers.json",
     "restricted/waitlist_reasons.csv",
 ]
 # The manifest's record of the run's circumstances, not of the plan: timings, versions, the

@@ -671,12 +671,20 @@ FORGED: dict[str, tuple[Mutation, str]] = {
         "waitlist reason false: W07 is 'no_accessible', yet a foresteria within reach has the "
         "accessible beds",
     ),
+    # The tiers by priority publish no figure (people of a priority housed): a forger edits
+    # restricted/tiers.json, where the claims are checked.
     "solver_claim_objective_wrong": (
-        _seq(
-            _manifest(lambda m: m["housing"]["tiers"][0].update(objective=2, bound=2)),
-            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(objective=2, bound=2)),
-        ),
+        _json_edit("restricted/tiers.json", lambda d: d["tiers"][0].update(objective=2, bound=2)),
         "solver claim wrong: tier housed_priority_3 says objective 2, the plan gives 1",
+    ),
+    "solver_claim_published_beside_ids": (
+        _seq(
+            _manifest(lambda m: m["housing"]["tiers"][0].update(objective=1)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(objective=1)),
+        ),
+        "manifest.json publishes tier housed_priority_3's objective beside the plan's ids: people "
+        'of a priority housed, kept in restricted/tiers.json (README, "Restricted part and '
+        'encryption")',
     ),
     "solver_claim_commute_wrong": (
         _seq(
@@ -688,17 +696,15 @@ FORGED: dict[str, tuple[Mutation, str]] = {
         "solver claim wrong: tier commute_s says objective 20000, the plan gives 448.4 min",
     ),
     "solver_claim_optimal_with_a_gap": (
-        _seq(
-            _manifest(lambda m: m["housing"]["tiers"][0].update(bound=3, gap=2.0)),
-            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=3, gap=2.0)),
-        ),
+        _json_edit("restricted/tiers.json", lambda d: d["tiers"][0].update(bound=3, gap=2.0)),
         "solver claim contradicts itself: tier housed_priority_3 says optimal with objective 1, "
         "bound 3, gap 2.0",
     ),
     "solver_claim_beyond_its_bound": (
         _seq(
-            _manifest(lambda m: m["housing"]["tiers"][0].update(bound=0, optimal=False)),
-            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(bound=0, optimal=False)),
+            _json_edit("restricted/tiers.json", lambda d: d["tiers"][0].update(bound=0)),
+            _manifest(lambda m: m["housing"]["tiers"][0].update(optimal=False)),
+            _json_edit("plan/housing.json", lambda d: d["tiers"][0].update(optimal=False)),
         ),
         "solver claim contradicts itself: tier housed_priority_3 objective 1 beyond its bound 0",
     ),
