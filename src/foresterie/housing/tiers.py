@@ -78,8 +78,9 @@ class TierResult:
     seconds: float
     # How optimality was shown: lp_bound (a solution reached the LP's safe bound),
     # reduced_cost_search (SCIP found nothing better with reduced-cost fixing), search (SCIP on
-    # the whole block), budget (not shown: the node or time budget ran out).
+    # the whole block), budget (not shown: the node, LP iteration or time budget ran out).
     proof: Proof = "lp_bound"
+    searches: int = 0  # SCIP searches asked (not written to plan files: a measure of work)
 
     @property
     def gap(self) -> float:
@@ -451,6 +452,9 @@ def _with_peak(
 # free columns x SCIP nodes per search, and the fewest nodes any search gets.
 SEARCH_WORK = 5_000_000
 MIN_NODES = 500
+# GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
+# the tier returns the commute tier's plan with its smallest peak, as `budget`.
+PEAK_LP_ITERATIONS = 1_000_000
 
 
 def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
@@ -482,27 +486,42 @@ def _tier(
     scenario: Scenario,
     deadline: float,
     unit_of: np.ndarray | None = None,
+    *,
+    top_down: bool = True,
+    lp_iterations: int | None = None,
 ) -> tuple[TierResult, np.ndarray]:
-    """Solve one tier to proven optimality (or budget), then fix its value as a row of p."""
+    """Solve one tier to proven optimality (or budget), then fix its value as a row of p.
+
+    top_down: ask the ladder's single steps top-down (_top_down; False: bottom-up, as before
+    session 10, kept for the tests that compare the two). lp_iterations: GLOP's iteration limit
+    for this tier's LP; when it is reached the tier returns the best incumbent as `budget`,
+    with no search (README "Housing model", budgets)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     seed = scenario.config.scenario.seed
     c = -obj if sense == "max" else obj  # minimise c'x
     best: np.ndarray | None = None
     best_val: int | None = None
+    searches = 0
 
-    def offer(x: np.ndarray | None) -> None:
+    def offer(x: np.ndarray | None, prefer: bool = False) -> None:
+        """Keep x if it is better (prefer: or as good) than the best so far."""
         nonlocal best, best_val
         if x is not None and p.feasible(x):
             v = int(c @ x)
-            if best_val is None or v < best_val:
+            if best_val is None or v < best_val or (prefer and v == best_val):
                 best, best_val = x, v
 
     for x in incumbents:
         offer(x)
     t1 = time.monotonic()
-    lp = p.lp(c.astype(float))
+    lp = p.lp(c.astype(float), iteration_limit=lp_iterations)
     bound = lp.bound if lp is not None else None
+    # The LP stopped at its iteration limit: no search either (each would face the same LP in
+    # its root); the best incumbent is returned as `budget`, bounded by the columns' bounds.
+    stopped = lp is None and lp_iterations is not None
+    if stopped:
+        bound = p.trivial_bound(c)
     log.debug(
         "%s: %d columns, %d rows, LP %.2f s, bound %s, incumbent %s",
         name,
@@ -523,7 +542,10 @@ def _tier(
         step: str = "",
         quick: bool = False,
         aside: bool = False,
+        prefer: bool = False,
     ) -> SearchResult:
+        nonlocal searches
+        searches += 1
         r = p.search(
             c,
             node_limit=node_budget(p, fixed, cfg.housing_node_limit),
@@ -536,7 +558,7 @@ def _tier(
             quick=quick,
         )
         if not aside:  # aside: the spare plan's search, offered only at the end
-            offer(r.x)
+            offer(r.x, prefer)
         log.debug(
             "  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s",
             step,
@@ -590,19 +612,35 @@ def _tier(
         # Every question also carries the bound proven so far, so SCIP stops on reaching it.
         gaps = _ladder(lp.bound)
         last_small = max((g for g in gaps if g in _SMALL_STEPS), default=None)
-        for gap in gaps:
+
+        def rung(
+            gap: int, cap: int | None, note: str = "", prefer: bool = False
+        ) -> SearchResult | None:
+            """Is there a solution <= LP bound + gap (below the incumbent `cap`)? None: nothing
+            left to ask there. Raises `bound` by what the answer proves."""
+            nonlocal bound, proof
             target = lp.bound + gap
-            if best_val is not None and target >= best_val:
-                target = best_val - 1
+            if cap is not None and target >= cap:
+                target = cap - 1
             if bound is not None and target < bound:
-                continue
+                return None
             if gap:
                 proof = "reduced_cost_search"
-            r = search(p.fixings(lp, target + 1), cutoff=target, step=f"<= bound + {gap}")
+            fixed = p.fixings(lp, target + 1)
+            r = search(fixed, cutoff=target, step=f"<= bound + {gap}{note}", prefer=prefer)
             if r.infeasible:
                 bound = target + 1
             elif r.optimal and r.objective is not None:
                 bound = r.objective
+            return r
+
+        rest = gaps
+        if top_down and last_small is not None and len([g for g in gaps if g in _SMALL_STEPS]) > 1:
+            rest = _top_down(lp.bound, gaps, last_small, best_val, rung, proven)
+        for gap in rest:
+            r = rung(gap, best_val)
+            if r is None:
+                continue
             if proven() or not r.infeasible or gap == last_small:
                 break
     if not proven() and lp is not None:
@@ -615,7 +653,7 @@ def _tier(
         keep = {int(j): int(round(lp.x[j])) for j in groups if not frac[j] and lp.x[j] > 0.5}
         if keep:
             search(keep, step="housed groups kept", quick=True)
-    if not proven():
+    if not proven() and not stopped:
         proof = "search"
         r = search(hint=best, step="full")
         if r.bound is not None:
@@ -642,7 +680,38 @@ def _tier(
         optimal=optimal,
         seconds=time.monotonic() - t0,
         proof=proof if optimal else "budget",
+        searches=searches,
     ), best
+
+
+def _top_down(
+    lp_bound: int,
+    gaps: list[int],
+    last_small: int,
+    cap: int | None,
+    rung: Callable[..., SearchResult | None],
+    proven: Callable[[], bool],
+) -> list[int]:
+    """The ladder's single steps asked top-down; returns the rungs still to ask bottom-up.
+
+    After the rung at the bound, one question at the last single step (bound + 4, or just
+    below the incumbent `cap`): "none" there is "none" for every step below it, so a tier the
+    single steps do not close asks one search instead of four (each a root LP of 7-9 CPU s on
+    the 5,000-worker spread season's men's and women's block). When it finds the optimum v,
+    the rung the bottom-up ladder stops at (LP bound + g = v: the same cutoff, floor and fixing)
+    is asked again and its solution preferred, so a tier the ladder proves returns the plan the
+    bottom-up ladder returns. When it finds nothing or cannot say, the single steps are asked
+    bottom-up as before. rung(gap, cap, note, prefer) asks one rung (_tier)."""
+    r = rung(0, cap)
+    if proven() or r is None or not r.infeasible:
+        return []
+    top = rung(last_small, cap, " (top-down)")
+    if top is None or top.infeasible:
+        return []  # nothing within the single steps: the whole search takes over
+    if top.optimal and top.objective is not None and proven():
+        rung(top.objective - lp_bound, cap, " (again, as bottom-up)", prefer=True)
+        return []
+    return gaps[1:]
 
 
 def _near_bound(lp: LpResult, groups: np.ndarray, search: Callable[..., SearchResult]) -> None:
@@ -932,7 +1001,18 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
     )
     commute = int(obj @ x)
     out.append(replace(r, objective=commute, bound=commute))
-    r, x = tier(mdl.p, "peak_permille", "min", _vector(mdl.p.n, [(peak, 1)]), [x], mdl.group_cols())
+    r, x = _tier(
+        mdl.p,
+        "peak_permille",
+        "min",
+        _vector(mdl.p.n, [(peak, 1)]),
+        [x],
+        mdl.group_cols(),
+        scenario,
+        job.deadline,
+        lp_iterations=PEAK_LP_ITERATIONS,
+    )
+    out.append(r)
     rank = _rank(scenario)
     return _BlockResult(
         tiers=out, model=None, x=x, assignments=_extract(block, mdl.values(x), rank)
@@ -1051,6 +1131,7 @@ def plan_housing(
             groups,
             scenario,
             deadline,
+            lp_iterations=PEAK_LP_ITERATIONS,
         )
         tiers[r.name].append(r)
         for m, o in zip(models, offsets, strict=True):
@@ -1094,6 +1175,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
             optimal=optimal,
             seconds=seconds,
             proof=proof,
+            searches=sum(r.searches for r in rs),
         )
     return TierResult(
         name=name,
@@ -1103,6 +1185,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
         optimal=optimal,
         seconds=seconds,
         proof=proof,
+        searches=sum(r.searches for r in rs),
     )
 
 
