@@ -454,7 +454,7 @@ SEARCH_WORK = 5_000_000
 MIN_NODES = 500
 # GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
 # the tier returns the commute tier's plan with its smallest peak, as `budget`.
-PEAK_LP_ITERATIONS = 1_000_000
+PEAK_LP_ITERATIONS = 100_000
 
 
 def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
