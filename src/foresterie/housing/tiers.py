@@ -487,15 +487,12 @@ def _tier(
     deadline: float,
     unit_of: np.ndarray | None = None,
     *,
-    top_down: bool = True,
     lp_iterations: int | None = None,
 ) -> tuple[TierResult, np.ndarray]:
     """Solve one tier to proven optimality (or budget), then fix its value as a row of p.
 
-    top_down: ask the ladder's single steps top-down (_top_down; False: bottom-up, as before
-    session 10, kept for the tests that compare the two). lp_iterations: GLOP's iteration limit
-    for this tier's LP; when it is reached the tier returns the best incumbent as `budget`,
-    with no search (README "Housing model", budgets)."""
+    lp_iterations: GLOP's iteration limit for this tier's LP; when it is reached the tier
+    returns the best incumbent as `budget`, with no search (README "Housing model", budgets)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     seed = scenario.config.scenario.seed
@@ -504,12 +501,11 @@ def _tier(
     best_val: int | None = None
     searches = 0
 
-    def offer(x: np.ndarray | None, prefer: bool = False) -> None:
-        """Keep x if it is better (prefer: or as good) than the best so far."""
+    def offer(x: np.ndarray | None) -> None:
         nonlocal best, best_val
         if x is not None and p.feasible(x):
             v = int(c @ x)
-            if best_val is None or v < best_val or (prefer and v == best_val):
+            if best_val is None or v < best_val:
                 best, best_val = x, v
 
     for x in incumbents:
@@ -542,7 +538,6 @@ def _tier(
         step: str = "",
         quick: bool = False,
         aside: bool = False,
-        prefer: bool = False,
     ) -> SearchResult:
         nonlocal searches
         searches += 1
@@ -558,7 +553,7 @@ def _tier(
             quick=quick,
         )
         if not aside:  # aside: the spare plan's search, offered only at the end
-            offer(r.x, prefer)
+            offer(r.x)
         log.debug(
             "  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s",
             step,
@@ -612,35 +607,19 @@ def _tier(
         # Every question also carries the bound proven so far, so SCIP stops on reaching it.
         gaps = _ladder(lp.bound)
         last_small = max((g for g in gaps if g in _SMALL_STEPS), default=None)
-
-        def rung(
-            gap: int, cap: int | None, note: str = "", prefer: bool = False
-        ) -> SearchResult | None:
-            """Is there a solution <= LP bound + gap (below the incumbent `cap`)? None: nothing
-            left to ask there. Raises `bound` by what the answer proves."""
-            nonlocal bound, proof
+        for gap in gaps:
             target = lp.bound + gap
-            if cap is not None and target >= cap:
-                target = cap - 1
+            if best_val is not None and target >= best_val:
+                target = best_val - 1
             if bound is not None and target < bound:
-                return None
+                continue
             if gap:
                 proof = "reduced_cost_search"
-            fixed = p.fixings(lp, target + 1)
-            r = search(fixed, cutoff=target, step=f"<= bound + {gap}{note}", prefer=prefer)
+            r = search(p.fixings(lp, target + 1), cutoff=target, step=f"<= bound + {gap}")
             if r.infeasible:
                 bound = target + 1
             elif r.optimal and r.objective is not None:
                 bound = r.objective
-            return r
-
-        rest = gaps
-        if top_down and last_small is not None and len([g for g in gaps if g in _SMALL_STEPS]) > 1:
-            rest = _top_down(lp.bound, gaps, last_small, best_val, rung, proven)
-        for gap in rest:
-            r = rung(gap, best_val)
-            if r is None:
-                continue
             if proven() or not r.infeasible or gap == last_small:
                 break
     if not proven() and lp is not None:
@@ -682,36 +661,6 @@ def _tier(
         proof=proof if optimal else "budget",
         searches=searches,
     ), best
-
-
-def _top_down(
-    lp_bound: int,
-    gaps: list[int],
-    last_small: int,
-    cap: int | None,
-    rung: Callable[..., SearchResult | None],
-    proven: Callable[[], bool],
-) -> list[int]:
-    """The ladder's single steps asked top-down; returns the rungs still to ask bottom-up.
-
-    After the rung at the bound, one question at the last single step (bound + 4, or just
-    below the incumbent `cap`): "none" there is "none" for every step below it, so a tier the
-    single steps do not close asks one search instead of four (each a root LP of 7-9 CPU s on
-    the 5,000-worker spread season's men's and women's block). When it finds the optimum v,
-    the rung the bottom-up ladder stops at (LP bound + g = v: the same cutoff, floor and fixing)
-    is asked again and its solution preferred, so a tier the ladder proves returns the plan the
-    bottom-up ladder returns. When it finds nothing or cannot say, the single steps are asked
-    bottom-up as before. rung(gap, cap, note, prefer) asks one rung (_tier)."""
-    r = rung(0, cap)
-    if proven() or r is None or not r.infeasible:
-        return []
-    top = rung(last_small, cap, " (top-down)")
-    if top is None or top.infeasible:
-        return []  # nothing within the single steps: the whole search takes over
-    if top.optimal and top.objective is not None and proven():
-        rung(top.objective - lp_bound, cap, " (again, as bottom-up)", prefer=True)
-        return []
-    return gaps[1:]
 
 
 def _near_bound(lp: LpResult, groups: np.ndarray, search: Callable[..., SearchResult]) -> None:
