@@ -27,7 +27,8 @@ Each size runs in a fresh child process, so its CPU (the child and its route-sea
 peak memory (the largest process) are its own.
 
 Usage: python benchmarks/pipeline_scale.py [--crowded] [--keep DIR] [N ...]
-(default 1700 5000 20000; --keep DIR leaves each size's scenario and run folders in
+(default 1700 5000 20000; progress on stderr, with every housing tier and search when
+PIPELINE_SCALE_DEBUG is set; --keep DIR leaves each size's scenario and run folders in
 DIR/scale-N-LAYOUT/ for --shape)
 The 50,000-worker season: python benchmarks/pipeline_scale.py 50000 (long on 2 cores).
 Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [SCENARIO RUN ...]
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
 import os
 import platform
@@ -78,7 +80,14 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
         )
         write(season, folder)
         t0 = time.perf_counter()
-        summary = solve(folder, base / "run", report=lambda run: write_report(run))
+
+        def say(msg: str) -> None:  # progress on stderr: where a run stood if it is stopped
+            print(f"[{time.strftime('%H:%M:%S')}] n={n}: {msg}", file=sys.stderr, flush=True)
+
+        if os.environ.get("PIPELINE_SCALE_DEBUG"):  # and every housing tier and search
+            logging.basicConfig(stream=sys.stderr, format="[%(asctime)s] %(message)s")
+            logging.getLogger("foresterie.housing.tiers").setLevel(logging.DEBUG)
+        summary = solve(folder, base / "run", say=say, report=lambda run: write_report(run))
         wall = time.perf_counter() - t0
     k = summary.manifest["kpis"]
     print(

@@ -161,8 +161,15 @@ class Program:
             m.solution_hint.var_value.extend(hint.astype(float).tolist())
         return m
 
-    def lp(self, c: np.ndarray, fixed: dict[int, int] | None = None) -> LpResult | None:
-        """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails.
+    def lp(
+        self,
+        c: np.ndarray,
+        fixed: dict[int, int] | None = None,
+        iteration_limit: int | None = None,
+    ) -> LpResult | None:
+        """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails
+        or stops at `iteration_limit` simplex iterations (GlopParameters.max_number_of_iterations:
+        a count, so it stops at the same point on any machine).
         fixed: columns held at a value; the bound then speaks of the program with them held
         (its safe sum still reads every column's own bounds, so it stays valid, weaker, for the
         whole program)."""
@@ -170,6 +177,8 @@ class Program:
             model=self.proto(c, integer=False, fixed=fixed),
             solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,
         )
+        if iteration_limit is not None:
+            req.solver_specific_parameters = f"max_number_of_iterations: {iteration_limit}"
         res = pb.MPSolutionResponse()
         pywraplp.Solver.SolveWithProto(req, res)
         if res.status != pb.MPSOLVER_OPTIMAL:
@@ -198,6 +207,11 @@ class Program:
         )
         lower = float(var_terms.sum() + row_terms.sum()) - margin
         return LpResult(x=x, bound=math.ceil(lower), lower=lower, d=d, d_err=1e-9 * size)
+
+    def trivial_bound(self, c: np.ndarray) -> int:
+        """The bound the columns' own bounds give (no row read): sum of min(c_j lo_j, c_j hi_j)."""
+        a = self._arrays()
+        return int(np.minimum(c * a.lo, c * a.hi).sum())
 
     def fix_for_good(self, fixed: dict[int, int]) -> None:
         """Columns no solution of the program can move: narrowed to their value from now on."""

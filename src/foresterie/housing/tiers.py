@@ -78,8 +78,9 @@ class TierResult:
     seconds: float
     # How optimality was shown: lp_bound (a solution reached the LP's safe bound),
     # reduced_cost_search (SCIP found nothing better with reduced-cost fixing), search (SCIP on
-    # the whole block), budget (not shown: the node or time budget ran out).
+    # the whole block), budget (not shown: the node, LP iteration or time budget ran out).
     proof: Proof = "lp_bound"
+    searches: int = 0  # SCIP searches asked (not written to plan files: a measure of work)
 
     @property
     def gap(self) -> float:
@@ -451,6 +452,9 @@ def _with_peak(
 # free columns x SCIP nodes per search, and the fewest nodes any search gets.
 SEARCH_WORK = 5_000_000
 MIN_NODES = 500
+# GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
+# the tier returns the commute tier's plan with its smallest peak, as `budget`.
+PEAK_LP_ITERATIONS = 100_000
 
 
 def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
@@ -482,14 +486,20 @@ def _tier(
     scenario: Scenario,
     deadline: float,
     unit_of: np.ndarray | None = None,
+    *,
+    lp_iterations: int | None = None,
 ) -> tuple[TierResult, np.ndarray]:
-    """Solve one tier to proven optimality (or budget), then fix its value as a row of p."""
+    """Solve one tier to proven optimality (or budget), then fix its value as a row of p.
+
+    lp_iterations: GLOP's iteration limit for this tier's LP; when it is reached the tier
+    returns the best incumbent as `budget`, with no search (README "Housing model", budgets)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     seed = scenario.config.scenario.seed
     c = -obj if sense == "max" else obj  # minimise c'x
     best: np.ndarray | None = None
     best_val: int | None = None
+    searches = 0
 
     def offer(x: np.ndarray | None) -> None:
         nonlocal best, best_val
@@ -501,8 +511,13 @@ def _tier(
     for x in incumbents:
         offer(x)
     t1 = time.monotonic()
-    lp = p.lp(c.astype(float))
+    lp = p.lp(c.astype(float), iteration_limit=lp_iterations)
     bound = lp.bound if lp is not None else None
+    # The LP stopped at its iteration limit: no search either (each would face the same LP in
+    # its root); the best incumbent is returned as `budget`, bounded by the columns' bounds.
+    stopped = lp is None and lp_iterations is not None
+    if stopped:
+        bound = p.trivial_bound(c)
     log.debug(
         "%s: %d columns, %d rows, LP %.2f s, bound %s, incumbent %s",
         name,
@@ -524,6 +539,8 @@ def _tier(
         quick: bool = False,
         aside: bool = False,
     ) -> SearchResult:
+        nonlocal searches
+        searches += 1
         r = p.search(
             c,
             node_limit=node_budget(p, fixed, cfg.housing_node_limit),
@@ -615,7 +632,7 @@ def _tier(
         keep = {int(j): int(round(lp.x[j])) for j in groups if not frac[j] and lp.x[j] > 0.5}
         if keep:
             search(keep, step="housed groups kept", quick=True)
-    if not proven():
+    if not proven() and not stopped:
         proof = "search"
         r = search(hint=best, step="full")
         if r.bound is not None:
@@ -642,6 +659,7 @@ def _tier(
         optimal=optimal,
         seconds=time.monotonic() - t0,
         proof=proof if optimal else "budget",
+        searches=searches,
     ), best
 
 
@@ -932,7 +950,18 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
     )
     commute = int(obj @ x)
     out.append(replace(r, objective=commute, bound=commute))
-    r, x = tier(mdl.p, "peak_permille", "min", _vector(mdl.p.n, [(peak, 1)]), [x], mdl.group_cols())
+    r, x = _tier(
+        mdl.p,
+        "peak_permille",
+        "min",
+        _vector(mdl.p.n, [(peak, 1)]),
+        [x],
+        mdl.group_cols(),
+        scenario,
+        job.deadline,
+        lp_iterations=PEAK_LP_ITERATIONS,
+    )
+    out.append(r)
     rank = _rank(scenario)
     return _BlockResult(
         tiers=out, model=None, x=x, assignments=_extract(block, mdl.values(x), rank)
@@ -1051,6 +1080,7 @@ def plan_housing(
             groups,
             scenario,
             deadline,
+            lp_iterations=PEAK_LP_ITERATIONS,
         )
         tiers[r.name].append(r)
         for m, o in zip(models, offsets, strict=True):
@@ -1094,6 +1124,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
             optimal=optimal,
             seconds=seconds,
             proof=proof,
+            searches=sum(r.searches for r in rs),
         )
     return TierResult(
         name=name,
@@ -1103,6 +1134,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
         optimal=optimal,
         seconds=seconds,
         proof=proof,
+        searches=sum(r.searches for r in rs),
     )
 
 

@@ -282,7 +282,20 @@ def unit_options(unit: Unit, near: list[Foresteria], rule: StayRule) -> list[Opt
     singles: list[Option] = [(f,) for f in near]
     pairs: list[Option] = []
     if rule.partial and rule.max_transfers:
-        pairs = [(a, b) for a in near for b in near if a.id != b.id]
+        # A transfer from a needs a to close inside every member's stay, after it opened for
+        # them (option_fits refuses the pair otherwise: its first span reaches the departure).
+        # Sorting those out first is exact and spares testing every b for the other a: the
+        # pairs grow with the square of the foresterie within reach (20,000 workers with 67
+        # foresterie: 6.2 million pairs tested, nearly all housing's set-up).
+        people = unit.one_copy
+        leave = min(w.departure for w in people)
+        first = [
+            a
+            for a in near
+            if a.open_to + timedelta(days=1) < leave
+            and all(max(w.arrival, a.open_from) < w.departure for w in people)
+        ]
+        pairs = [(a, b) for a in first for b in near if a.id != b.id]
     out = [o for o in singles + pairs if option_fits(unit, o, rule)]
     if unit.pinned is not None:
         out = [o for o in out if o[0].id == unit.pinned]

@@ -1,0 +1,81 @@
+"""A unit's options (units.unit_options): the transfers tested only from foresterie that close
+inside every member's stay are exactly the options every pair would give."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from foresterie.housing.units import Option, StayRule, build_units, option_fits, unit_options
+from tests.helpers import foresteria, worker
+
+DAY0 = date(2026, 7, 1)
+
+
+def every_pair(unit, near, rule: StayRule) -> list[Option]:  # type: ignore[no-untyped-def]
+    """The options as they were built before: every single and every ordered pair tested."""
+    singles: list[Option] = [(f,) for f in near]
+    pairs: list[Option] = [(a, b) for a in near for b in near if a.id != b.id]
+    out = [o for o in singles + pairs if option_fits(unit, o, rule)]
+    if unit.pinned is not None:
+        out = [o for o in out if o[0].id == unit.pinned]
+    return out
+
+
+def _day(k: int) -> str:
+    return (DAY0 + timedelta(days=k)).isoformat()
+
+
+@st.composite
+def cases(draw):  # type: ignore[no-untyped-def]
+    n_f = draw(st.integers(1, 5))
+    fs = []
+    for i in range(n_f):
+        a = draw(st.integers(0, 25))
+        b = draw(st.integers(a, 30))
+        fs.append(foresteria(f"F{i}", men=5, open_from=_day(a), open_to=_day(b)))
+    n_w = draw(st.integers(1, 3))
+    grouped = n_w > 1 and draw(st.booleans())
+    pin = draw(st.sampled_from([None, *[f.id for f in fs]]))
+    ws = []
+    for k in range(n_w):
+        a = draw(st.integers(0, 28))
+        d = draw(st.integers(a + 1, 32))
+        ws.append(
+            worker(
+                f"W{k}",
+                _day(a),
+                _day(d),
+                group="G" if grouped else None,
+                pinned=pin if grouped or k == 0 else None,
+            )
+        )
+    rule = StayRule(
+        partial=True,
+        max_transfers=1,
+        min_nights=draw(st.integers(0, 4)),
+        min_share=draw(st.sampled_from([0.0, 0.25, 0.5])),
+    )
+    return fs, ws, rule
+
+
+@settings(max_examples=300, deadline=None)
+@given(cases())
+def test_options_are_those_of_every_pair(case) -> None:  # type: ignore[no-untyped-def]
+    fs, ws, rule = case
+    for unit in build_units(tuple(ws)):
+        assert unit_options(unit, fs, rule) == every_pair(unit, fs, rule)
+
+
+def test_a_transfer_from_a_foresteria_open_past_the_stay_is_not_an_option() -> None:
+    """By hand: a stay from day 5 to day 20; A closes after night 9, B opens on day 8 and stays
+    open: A then B houses 15 nights, B alone 12, so the transfer is an option; B then A is not
+    (B does not close inside the stay)."""
+    fa = foresteria("A", men=1, open_from=_day(0), open_to=_day(9))
+    fb = foresteria("B", men=1, open_from=_day(8), open_to=_day(30))
+    (unit,) = build_units((worker("W", _day(5), _day(20)),))
+    rule = StayRule(partial=True, max_transfers=1, min_nights=2)
+    got = [tuple(f.id for f in o) for o in unit_options(unit, [fa, fb], rule)]
+    assert got == [("A",), ("B",), ("A", "B")]
