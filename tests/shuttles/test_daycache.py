@@ -108,7 +108,7 @@ def test_days_the_fleet_runs_as_routed_are_planned_by_the_probe_not_again(monkey
     def spy(*a, **k):  # type: ignore[no-untyped-def]
         out = real(*a, **k)
         short = {key for key, s in out.short.items() if s}
-        calls.append((a[7], set(a[2]), short, set(out.services)))
+        calls.append((a[4], set(a[1]), short, set(out.services)))
         return out
 
     monkeypatch.setattr(routes, "_run_days", spy)
