@@ -516,7 +516,7 @@ def test_a_search_started_from_a_known_solution_keeps_at_least_its_riders() -> N
         demand=tuple((f"F{k}", k + 4, 300, 360) for k in (1, 2, 3)),
         seats=((9, 16000, 40),),
     )
-    here = _Workers(_Season(scenario=sc, matrix=m, members={}), 1)
+    here = _Workers(_Season(scenario=sc, matrix=m, members={}, demand={}), 1)
     planned = _solve_patterns(here, [plain], None)[plain]
     assert len(planned.routes) == 3
     limited = replace(plain, counts=(1,))

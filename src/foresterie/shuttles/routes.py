@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from typing import Final, Literal, TypeVar
@@ -932,7 +932,7 @@ def plan_shuttles(
                     demand=tuple(dem),
                     seats=_seat_types(fleet),
                 )
-    season = _Season(scenario=scenario, matrix=matrix, members=members)
+    season = _Season(scenario=scenario, matrix=matrix, members=members, demand=demand)
     with _Workers(season, processes) as runner:  # one pool for every phase
         solved = _solve_patterns(runner, patterns.values(), progress)
         keys = sorted(demand)
@@ -996,13 +996,26 @@ def plan_shuttles(
         trips: list[Trip] = []
         fleet_days: list[FleetDay] = []
 
-        def name_day(d: date, fid: str, options_served: list[_DayService]) -> None:
-            """Choose the day's option and name its riders (`_ride_order`), in date order."""
+        def name_day(
+            d: date, fid: str, options_served: list[_DayService], made: _DayService | None
+        ) -> None:
+            """Choose the day's option and name its riders (`_ride_order`), in date order; the
+            choice is `made` already where no debt can change it (`_chosen`)."""
             fleet = _available(scenario.fleet, fid, d)
             reach = demand[d, fid]
-            spot_w = _spot_weights(reach, streak, rule)
-            best = _fill_idle(
-                ctx, d, fid, _fair_choice(options_served, spot_w, rule.fair_slack_pct), reach, fleet
+            best = (
+                made
+                if made is not None
+                else _fill_idle(
+                    ctx,
+                    d,
+                    fid,
+                    _fair_choice(
+                        options_served, _spot_weights(reach, streak, rule), rule.fair_slack_pct
+                    ),
+                    reach,
+                    fleet,
+                )
             )
             chosen: dict[Spot, list[str]] = {}
             for spot, ids in reach.items():
@@ -1080,6 +1093,12 @@ def plan_shuttles(
             k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in served[first[k]]]
             for k in options
         }
+        made = {**probe.best, **planned.best}
+        chosen_of = {
+            k: replace(x, trips=redate_all(x.trips, first[k][0], k[0]))
+            for k in options
+            if (x := made.get(first[k])) is not None
+        }
         cache = planned.cache if reuse else None
         day_services = len(set(first.values()))
         for n, day in enumerate(sorted({d for d, _ in keys}), start=1):
@@ -1113,7 +1132,7 @@ def plan_shuttles(
                     cache = ran.cache
                 day_services += len(fair)
             for k in on_day:
-                name_day(k[0], k[1], services[k])
+                name_day(k[0], k[1], services[k], chosen_of.get(k))
             if progress:
                 progress("vehicles", n, len({d for d, _ in keys}))
         trips.sort(key=lambda t: t.trip_id)
@@ -1668,6 +1687,8 @@ class _DaysResult:
     short: dict[tuple[date, str], bool]  # probe: some trip of the first option has no vehicle
     services: dict[tuple[date, str], list[_DayService]]  # one per option (probe: days not short)
     cache: dict  # chaining answers, by exact signature (see _chain_day); a job's: its new ones
+    # The day's plan where no debt can change it (`_chosen`): its option, idle room filled.
+    best: dict[tuple[date, str], _DayService] = field(default_factory=dict)
 
 
 def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
@@ -1685,6 +1706,7 @@ def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
                 out.services[d, base] = [
                     _round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, "route", True)
                 ]
+                _chosen(ctx, d, base, out, season.demand[d, base], fleet)
             continue
         services: list[_DayService] = []
         # Without fair shares the day takes the option with the most seats, the first among
@@ -1726,9 +1748,30 @@ def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
         if job.weights and (d, base) in job.weights:
             services.append(weighted)
         out.services[d, base] = services
+        _chosen(ctx, d, base, out, season.demand[d, base], fleet)
     if job.cache is not None:  # only the answers the job added travel back
         return replace(out, cache={k: v for k, v in cache.items() if k not in job.cache})
     return out
+
+
+def _chosen(
+    ctx: _Ctx,
+    d: date,
+    base: str,
+    out: _DaysResult,
+    reach: dict[Spot, list[str]],
+    fleet: list[Vehicle],
+) -> None:
+    """The day's plan, in the job, where no debt can change it: fair shares off (the most seats,
+    the first among equals) or one option. It is what `name_day` would make in date order: the
+    choice (`_fair_choice`, every spot weighing the same) and the idle room filled
+    (`_fill_idle`, which reads the riders only as counts); so equal days share it too."""
+    services = out.services[d, base]
+    rule = ctx.scenario.config.transport
+    if rule.fair_share == "off" or len(services) == 1:
+        spot_w = _spot_weights(reach, defaultdict(int), rule)
+        choice = _fair_choice(services, spot_w, rule.fair_slack_pct)
+        out.best[d, base] = _fill_idle(ctx, d, base, choice, reach, fleet)
 
 
 def _run_days(
@@ -1765,6 +1808,7 @@ def _run_days(
         out.short.update(res.short)
         out.services.update(res.services)
         out.cache.update(res.cache)
+        out.best.update(res.best)
     return out
 
 
@@ -1843,6 +1887,7 @@ class _Season:
     scenario: Scenario
     matrix: TravelMatrix
     members: dict[tuple[date, str, str, str], list[str]]  # (day, origin, direction, farm) -> ids
+    demand: dict[tuple[date, str], dict[Spot, list[str]]]  # (day, base) -> riders within the cap
 
 
 J = TypeVar("J")
