@@ -8,11 +8,12 @@ whole cost. The plan is deterministic, so the quality figures are exact. `--cpro
 cProfile listing of the N most expensive functions (slower; its cumulative times are skewed).
 
 `--processes N` runs the shuttles as `foresterie solve` does, on N worker processes, and prints
-where the wall goes instead of the stage table: each pool phase (route searches, the probe's
-chaining, the second opinion, the planned days) with its wall, its jobs' CPU, how busy the
-workers were (jobs' wall / (phase wall x N)) and the tail (the last worker's end minus the
-first's), and the wall between the phases (the parent alone: housing, naming riders, files,
-verify beside the report).
+where the wall goes instead of the stage table: each parallel phase (route searches, the probe's
+chaining, the second opinion, the planned days; one pool of workers serves them all) with its
+wall, its jobs' CPU, how busy the workers were (jobs' wall / (phase wall x N)) and the tail (the
+last worker's end minus the first's), and the wall between the phases (the parent alone:
+housing, naming riders, files, verify beside the report). `--processes 1` gives the same table
+with every job run in this process, for the CPU of each phase without workers.
 
 Usage: python benchmarks/profile_season.py [SCENARIO] [--cprofile N | --processes N]
 """
