@@ -8,11 +8,12 @@ whole cost. The plan is deterministic, so the quality figures are exact. `--cpro
 cProfile listing of the N most expensive functions (slower; its cumulative times are skewed).
 
 `--processes N` runs the shuttles as `foresterie solve` does, on N worker processes, and prints
-where the wall goes instead of the stage table: each pool phase (route searches, the probe's
-chaining, the second opinion, the planned days) with its wall, its jobs' CPU, how busy the
-workers were (jobs' wall / (phase wall x N)) and the tail (the last worker's end minus the
-first's), and the wall between the phases (the parent alone: housing, naming riders, files,
-verify beside the report).
+where the wall goes instead of the stage table: each parallel phase (route searches, the probe's
+chaining, the second opinion, the planned days; one pool of workers serves them all) with its
+wall, its jobs' CPU, how busy the workers were (jobs' wall / (phase wall x N)) and the tail (the
+last worker's end minus the first's), and the wall between the phases (the parent alone:
+housing, naming riders, files, verify beside the report). `--processes 1` gives the same table
+with every job run in this process, for the CPU of each phase without workers.
 
 Usage: python benchmarks/profile_season.py [SCENARIO] [--cprofile N | --processes N]
 """
@@ -115,14 +116,14 @@ JOBS_LOG = Path(tempfile.mkdtemp(prefix="profile-jobs-")) / "jobs.jsonl"
 PHASES: list[tuple[str, float, float]] = []  # (phase, wall start, wall end), parent clock
 
 
-def logged_job(fn: Callable[[Any], Any], kind: str) -> Callable[[Any], Any]:
+def logged_job(fn: Callable[[Any, Any], Any], kind: str) -> Callable[[Any, Any], Any]:
     """A pool job that appends (kind, pid, wall start, wall end, CPU s) to JOBS_LOG. It keeps
     the wrapped function's name, so the pool pickles it by reference (the forked workers hold
     the patched module)."""
 
-    def wrapped(job: Any) -> Any:
+    def wrapped(job: Any, season: Any) -> Any:
         w0, c0 = time.time(), time.process_time()
-        out = fn(job)
+        out = fn(job, season)
         row = [kind, os.getpid(), w0, time.time(), time.process_time() - c0]
         with JOBS_LOG.open("a") as f:
             f.write(json.dumps(row) + "\n")
@@ -235,7 +236,7 @@ def pool_timeline(folder: Path, processes: int) -> None:
         lambda *a, **k: "route searches" if "budget" not in k else "second opinion",
     )
     routes._run_days = phase(  # type: ignore[assignment]
-        routes._run_days, lambda *a, **k: "probe's chaining" if a[7] else "planned days"
+        routes._run_days, lambda *a, **k: "probe's chaining" if a[4] else "planned days"
     )
     real = routes.plan_shuttles
 

@@ -108,7 +108,7 @@ def test_days_the_fleet_runs_as_routed_are_planned_by_the_probe_not_again(monkey
     def spy(*a, **k):  # type: ignore[no-untyped-def]
         out = real(*a, **k)
         short = {key for key, s in out.short.items() if s}
-        calls.append((a[7], set(a[2]), short, set(out.services)))
+        calls.append((a[4], set(a[1]), short, set(out.services)))
         return out
 
     monkeypatch.setattr(routes, "_run_days", spy)
@@ -118,3 +118,83 @@ def test_days_the_fleet_runs_as_routed_are_planned_by_the_probe_not_again(monkey
     assert finished == probed - short  # every day the fleet runs as routed, finished at once
     assert planned == short  # the planned run sees only the short days
     assert plan.day_services == 3
+
+
+def test_one_pool_of_workers_serves_every_phase_of_the_season(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Route searches, the probe, the second opinion and the planned days (and, with fair
+    shares, every day's own second opinion and chaining) run on ONE pool started once, not a
+    pool per phase; the plan is the one process's, byte for byte."""
+    import foresterie.shuttles.routes as routes
+
+    started: list[int] = []
+    real = routes.worker_pool
+
+    def counted(n, *a):  # type: ignore[no-untyped-def]
+        started.append(n)
+        return real(n, *a)
+
+    monkeypatch.setattr(routes, "worker_pool", counted)
+    for fair in ("off", "debt"):
+        started.clear()
+        two = _season(2, True, fair)
+        assert started == [2], fair  # several parallel phases, one pool
+        _same(two, _season(1, True, fair))
+
+
+def test_chaining_answers_carry_from_the_probe_to_the_planned_days(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The probe's chaining answers go to the planned days' jobs, where they are hits (the first
+    option's first chaining is not solved again); each job sends back only the answers it
+    added, and the season's cache is their union."""
+    import foresterie.shuttles.routes as routes
+
+    jobs: list[tuple[bool, set, set]] = []
+    real = routes._days_job
+
+    def spy(job, season):  # type: ignore[no-untyped-def]
+        out = real(job, season)
+        jobs.append((job.probe, set(job.cache), set(out.cache)))
+        return out
+
+    solved: list[int] = []
+    real_chain = routes.chain_trips
+
+    def chain(*a, **k):  # type: ignore[no-untyped-def]
+        solved.append(len(a[0]))
+        return real_chain(*a, **k)
+
+    monkeypatch.setattr(routes, "_days_job", spy)
+    monkeypatch.setattr(routes, "chain_trips", chain)
+    _season(1, True)
+    (probe, given, added), (planned, known, new) = jobs
+    assert probe and not given and added  # the probe starts empty and learns
+    assert not planned and known == added  # the planned days start from what it learned
+    assert new and not new & known  # and send back only what they added
+    real_calls = sum(1 for k in added | new if k[0] == "real")
+    assert len(solved) == real_calls  # one chain_trips per answer: every repeat a hit
+
+
+def test_the_days_choice_is_made_once_per_distinct_day_when_no_debt_can_change_it(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Without fair shares the day's option and its idle room (`_fill_idle`) are decided in the
+    job, once per distinct base-day, and copied to its equal days; with a rule they wait for
+    the debts of the days before (in date order), so the short days fill theirs one by one
+    (without the job's choice: 10 calls with reuse too)."""
+    import foresterie.shuttles.routes as routes
+
+    calls: list[date] = []
+    real = routes._fill_idle
+
+    def spy(ctx, d, *a):  # type: ignore[no-untyped-def]
+        calls.append(d)
+        return real(ctx, d, *a)
+
+    monkeypatch.setattr(routes, "_fill_idle", spy)
+    plain = _season(1, True)
+    assert len(calls) == plain.day_services == 3  # ten days, three distinct
+    calls.clear()
+    _season(1, False)
+    assert len(calls) == 10
+    calls.clear()
+    _season(1, True, "debt")
+    assert calls == sorted(calls) and len(calls) == 10  # every day here is short: one by one

@@ -19,8 +19,10 @@ from foresterie.shuttles.routes import (
     _fill_idle,
     _instance,
     _Pattern,
+    _Season,
     _solve_patterns,
     _vehicles_needed,
+    _Workers,
     plan_shuttles,
     rider_waits,
 )
@@ -514,13 +516,14 @@ def test_a_search_started_from_a_known_solution_keeps_at_least_its_riders() -> N
         demand=tuple((f"F{k}", k + 4, 300, 360) for k in (1, 2, 3)),
         seats=((9, 16000, 40),),
     )
-    planned = _solve_patterns(sc, m, [plain], 1, None)[plain]
+    here = _Workers(_Season(scenario=sc, matrix=m, members={}, demand={}), 1)
+    planned = _solve_patterns(here, [plain], None)[plain]
     assert len(planned.routes) == 3
     limited = replace(plain, counts=(1,))
     start = _clipped(planned, limited, [0, 5, 6, 7])  # one node per farm (depot 0)
     assert start is not None and start.routes == (VRPRoute(0, (3,)),)  # F3's 7 riders
     runs = [
-        _solve_patterns(sc, m, [limited], 1, None, budget=0.001, starts={limited: planned})[limited]
+        _solve_patterns(here, [limited], None, budget=0.001, starts={limited: planned})[limited]
         for _ in range(2)
     ]
     assert runs[0] == runs[1]

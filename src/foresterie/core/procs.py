@@ -13,15 +13,34 @@ import ctypes
 import os
 import signal
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def worker_pool(max_workers: int) -> ProcessPoolExecutor:
+def worker_pool(
+    max_workers: int,
+    initializer: Callable[..., None] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> ProcessPoolExecutor:
+    """A pool whose workers die with this process; `initializer(*initargs)` then runs once in
+    each worker (as ProcessPoolExecutor's own: what every job of the pool shares is sent once
+    per worker, not with each job)."""
     return ProcessPoolExecutor(
-        max_workers=max_workers, initializer=_die_with_parent, initargs=(os.getpid(),)
+        max_workers=max_workers,
+        initializer=_start_worker,
+        initargs=(os.getpid(), initializer, initargs),
     )
+
+
+def _start_worker(
+    parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
+    _die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def _die_with_parent(parent_pid: int) -> None:

@@ -9,10 +9,12 @@ import hashlib
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Final, Literal
+from functools import partial
+from typing import Final, Literal, TypeVar
 
 import numpy as np
 
@@ -352,11 +354,10 @@ def _node_farms(p: _Pattern) -> list[str]:
 
 @dataclass(frozen=True, kw_only=True)
 class _SequenceJob:
-    """One process-pool job: a (foresteria, direction) sequence of distinct patterns in date
-    order, with everything a worker process needs to solve it alone."""
+    """One job: a (foresteria, direction) sequence of distinct patterns in date order, with
+    everything a worker needs to solve it alone besides the season's constants (`_Season`)."""
 
     patterns: list[_Pattern]
-    matrix: TravelMatrix
     engine: str
     ride_cap_min: int
     board_min: int
@@ -377,13 +378,13 @@ class _SequenceJob:
 NEIGHBOURS: Final = 12
 
 
-def _solve_sequence(job: _SequenceJob) -> list[tuple[_Pattern, VRPSolution]]:
+def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, VRPSolution]]:
     """Solve one (foresteria, direction) sequence of patterns in date order, warm-starting each."""
     engine = get_engine(job.engine)
     out: list[tuple[_Pattern, VRPSolution]] = []
     prev = None
     for p in job.patterns:
-        inst, nodes = _instance(p, job.matrix, job.ride_cap_min, job.board_min)
+        inst, nodes = _instance(p, season.matrix, job.ride_cap_min, job.board_min)
         start = (job.starts or {}).get(p)
         warm = _clipped(start, p, inst.demand) if start is not None else _warm(prev, nodes, p)
         sol = engine.solve(
@@ -931,203 +932,222 @@ def plan_shuttles(
                     demand=tuple(dem),
                     seats=_seat_types(fleet),
                 )
-    solved = _solve_patterns(scenario, matrix, patterns.values(), processes, progress)
-    keys = sorted(demand)
-    plain: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {
-        (d, base): {
-            (o, dr): patterns[d, o, dr]
-            for o in sorted({o for o, _ in demand[d, base]})
-            for dr in DIRECTIONS
-        }
-        for d, base in keys
-    }
-    fleets = {(d, b): tuple(_available(scenario.fleet, b, d)) for d, b in keys}
-
-    def signature(k: tuple[date, str], opts: list[dict[tuple[str, Direction], _Pattern]]) -> tuple:
-        """Everything a base-day's service depends on besides the run's constants."""
-        return (
-            k[1],
-            fleets[k],
-            tuple(tuple((o, p, solved[p]) for o, p in sorted(x.items())) for x in opts),
-        )
-
-    def distinct(opts: dict[tuple[date, str], list]) -> dict[tuple[date, str], tuple[date, str]]:
-        if not reuse:
-            return {k: k for k in opts}
-        return first_of_each(opts, lambda k: signature(k, opts[k]))
-
-    # Which days the real fleet cannot run as routed: chained in parallel (by base-day chunks).
-    first = distinct({k: [plain[k]] for k in keys})
-    probe = _run_days(
-        scenario,
-        matrix,
-        {k: [plain[k]] for k in sorted(set(first.values()))},
-        solved,
-        members,
-        {} if reuse else None,
-        processes,
-        True,
-    )
-    limited: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {}
-    for d, base in keys:
-        if probe.short[
-            first[d, base]
-        ]:  # trips left without a vehicle: also try routes for the real fleet
-            fleet = _available(scenario.fleet, base, d)
-            limited[d, base] = {
-                k: replace(
-                    p, counts=tuple(sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats)
-                )
-                for k, p in plain[d, base].items()
+    season = _Season(scenario=scenario, matrix=matrix, members=members, demand=demand)
+    with _Workers(season, processes) as runner:  # one pool for every phase
+        solved = _solve_patterns(runner, patterns.values(), progress)
+        keys = sorted(demand)
+        plain: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {
+            (d, base): {
+                (o, dr): patterns[d, o, dr]
+                for o in sorted({o for o, _ in demand[d, base]})
+                for dr in DIRECTIONS
             }
-    workers = {w.id: w for w in scenario.workers}
-    left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
-    streak: dict[str, int] = defaultdict(int)  # days in a row each worker is left behind now
-    seed = scenario.config.scenario.seed
-    rule = scenario.config.transport
-    weight = rule.fair_share != "off"
-    trips: list[Trip] = []
-    fleet_days: list[FleetDay] = []
+            for d, base in keys
+        }
+        fleets = {(d, b): tuple(_available(scenario.fleet, b, d)) for d, b in keys}
 
-    def name_day(d: date, fid: str, options_served: list[_DayService]) -> None:
-        """Choose the day's option and name its riders (`_ride_order`), in date order."""
-        fleet = _available(scenario.fleet, fid, d)
-        reach = demand[d, fid]
-        spot_w = _spot_weights(reach, streak, rule)
-        best = _fill_idle(
-            ctx, d, fid, _fair_choice(options_served, spot_w, rule.fair_slack_pct), reach, fleet
-        )
-        chosen: dict[Spot, list[str]] = {}
-        for spot, ids in reach.items():
-            order = sorted(
-                ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
+        def signature(
+            k: tuple[date, str], opts: list[dict[tuple[str, Direction], _Pattern]]
+        ) -> tuple:
+            """Everything a base-day's service depends on besides the run's constants."""
+            return (
+                k[1],
+                fleets[k],
+                tuple(tuple((o, p, solved[p]) for o, p in sorted(x.items())) for x in opts),
             )
-            chosen[spot] = order[: best.seats.get(spot, 0)]
-            for w in chosen[spot]:
-                streak[w] = 0
-            for w in order[len(chosen[spot]) :]:
-                left_behind[w] += 1
-                streak[w] += 1
-        trips.extend(_fill_riders(best.trips, chosen))
-        lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
-        day_unserved = [
-            _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
-            for spot, ids in reach.items()
-            if len(chosen[spot]) < len(ids)
-        ]
-        unserved.extend(day_unserved)
-        fleet_days.append(
-            FleetDay(
-                day=d,
-                foresteria_id=fid,
-                needed=options_served[0].needed,  # the trips planned with every kind unlimited
-                needed_proven=options_served[0].needed_proven,
-                lower_bound=lb,
-                available=len(fleet),
-                short_riders=sum(u.riders for u in day_unserved),
-                optimal=best.optimal,
-            )
-        )
 
-    def second_opinion(
-        pats: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]], say: bool
-    ) -> None:
-        """The fallback for short days is a second opinion: started from the day's routes as
-        planned cut to the fleet, a quarter of the search budget is enough."""
-        found = _solve_patterns(
-            scenario,
-            matrix,
-            [q for ps in pats.values() for q in ps.values()],
-            processes,
-            progress if say else None,
-            budget=SECOND_OPINION_BUDGET,
-            starts={
-                q: solved[plain_q]
-                for ps in pats.values()
-                for q in ps.values()
-                if (plain_q := replace(q, counts=None, weights=None)) in solved
-            },
-        )
-        solved.update(found)
+        def distinct(
+            opts: dict[tuple[date, str], list],
+        ) -> dict[tuple[date, str], tuple[date, str]]:
+            if not reuse:
+                return {k: k for k in opts}
+            return first_of_each(opts, lambda k: signature(k, opts[k]))
 
-    if not weight:
-        second_opinion(limited, True)
-    # With fair shares on, the short days' fallback depends on the debts so far: those days are
-    # searched and chained date by date below; the other days keep their one option.
-    deferred = set(limited) if weight else set()
-    options = {
-        k: [plain[k]] + ([limited[k]] if k in limited else []) for k in keys if k not in deferred
-    }
-    first = distinct(options)
-    # The days the probe found the fleet can run as routed are planned already (their one
-    # option, `_days_job`): the same representatives, as their signatures are the probe's.
-    planned = _run_days(
-        scenario,
-        matrix,
-        {k: options[k] for k in sorted(set(first.values())) if k not in probe.services},
-        solved,
-        members,
-        probe.cache if reuse else None,
-        processes,
-        False,
-    )
-    served = {**probe.services, **planned.services}
-    services = {
-        k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in served[first[k]]]
-        for k in options
-    }
-    cache = planned.cache if reuse else None
-    day_services = len(set(first.values()))
-    for n, day in enumerate(sorted({d for d, _ in keys}), start=1):
-        on_day = [k for k in keys if k[0] == day]
-        fair = {
-            k: {
-                key: replace(
-                    p,
-                    weights=tuple(
-                        _debt_weight(members[day, key[0], key[1], f], streak, rule)
-                        for f, _, _, _ in p.demand
+        # Which days the real fleet cannot run as routed: chained in parallel (by base-day chunks).
+        first = distinct({k: [plain[k]] for k in keys})
+        probe = _run_days(
+            runner,
+            {k: [plain[k]] for k in sorted(set(first.values()))},
+            solved,
+            {} if reuse else None,
+            True,
+        )
+        limited: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]] = {}
+        for d, base in keys:
+            if probe.short[
+                first[d, base]
+            ]:  # trips left without a vehicle: also try routes for the real fleet
+                fleet = _available(scenario.fleet, base, d)
+                limited[d, base] = {
+                    k: replace(
+                        p,
+                        counts=tuple(
+                            sum(1 for v in fleet if v.seats == st) for st, _, _ in p.seats
+                        ),
+                    )
+                    for k, p in plain[d, base].items()
+                }
+        workers = {w.id: w for w in scenario.workers}
+        left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
+        streak: dict[str, int] = defaultdict(int)  # days in a row each worker is left behind now
+        seed = scenario.config.scenario.seed
+        rule = scenario.config.transport
+        weight = rule.fair_share != "off"
+        trips: list[Trip] = []
+        fleet_days: list[FleetDay] = []
+
+        def name_day(
+            d: date, fid: str, options_served: list[_DayService], made: _DayService | None
+        ) -> None:
+            """Choose the day's option and name its riders (`_ride_order`), in date order; the
+            choice is `made` already where no debt can change it (`_chosen`)."""
+            fleet = _available(scenario.fleet, fid, d)
+            reach = demand[d, fid]
+            best = (
+                made
+                if made is not None
+                else _fill_idle(
+                    ctx,
+                    d,
+                    fid,
+                    _fair_choice(
+                        options_served, _spot_weights(reach, streak, rule), rule.fair_slack_pct
                     ),
+                    reach,
+                    fleet,
                 )
-                for key, p in limited[k].items()
-            }
-            for k in on_day
-            if k in deferred
-        }
-        if fair:
-            second_opinion(fair, False)
-            ran = _run_days(
-                scenario,
-                matrix,
-                {k: [plain[k], fair[k]] for k in fair},
-                solved,
-                members,
-                cache,
-                processes,
-                False,
-                {k: _spot_weights(demand[k], streak, rule) for k in fair},
             )
-            services.update(ran.services)
-            if reuse:
-                cache = ran.cache
-            day_services += len(fair)
-        for k in on_day:
-            name_day(k[0], k[1], services[k])
-        if progress:
-            progress("vehicles", n, len({d for d, _ in keys}))
-    trips.sort(key=lambda t: t.trip_id)
-    unserved.sort(key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id))
-    return ShuttlePlan(
-        trips=trips,
-        unserved=unserved,
-        fleet_days=counted(fleet_days, unserved),
-        engine=cfg.shuttle_engine,
-        day_problems=len(patterns),
-        route_searches=len(solved),
-        wall_s=time.monotonic() - t0,
-        day_services=day_services,
-        options_pruned=sum(x.pruned for v in served.values() for x in v),
-    )
+            chosen: dict[Spot, list[str]] = {}
+            for spot, ids in reach.items():
+                order = sorted(
+                    ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
+                )
+                chosen[spot] = order[: best.seats.get(spot, 0)]
+                for w in chosen[spot]:
+                    streak[w] = 0
+                for w in order[len(chosen[spot]) :]:
+                    left_behind[w] += 1
+                    streak[w] += 1
+            trips.extend(_fill_riders(best.trips, chosen))
+            lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
+            day_unserved = [
+                _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
+                for spot, ids in reach.items()
+                if len(chosen[spot]) < len(ids)
+            ]
+            unserved.extend(day_unserved)
+            fleet_days.append(
+                FleetDay(
+                    day=d,
+                    foresteria_id=fid,
+                    needed=options_served[0].needed,  # the trips planned with every kind unlimited
+                    needed_proven=options_served[0].needed_proven,
+                    lower_bound=lb,
+                    available=len(fleet),
+                    short_riders=sum(u.riders for u in day_unserved),
+                    optimal=best.optimal,
+                )
+            )
+
+        def second_opinion(
+            pats: dict[tuple[date, str], dict[tuple[str, Direction], _Pattern]], say: bool
+        ) -> None:
+            """The fallback for short days is a second opinion: started from the day's routes as
+            planned cut to the fleet, a quarter of the search budget is enough."""
+            found = _solve_patterns(
+                runner,
+                [q for ps in pats.values() for q in ps.values()],
+                progress if say else None,
+                budget=SECOND_OPINION_BUDGET,
+                starts={
+                    q: solved[plain_q]
+                    for ps in pats.values()
+                    for q in ps.values()
+                    if (plain_q := replace(q, counts=None, weights=None)) in solved
+                },
+            )
+            solved.update(found)
+
+        if not weight:
+            second_opinion(limited, True)
+        # With fair shares on, the short days' fallback depends on the debts so far: those days are
+        # searched and chained date by date below; the other days keep their one option.
+        deferred = set(limited) if weight else set()
+        options = {
+            k: [plain[k]] + ([limited[k]] if k in limited else [])
+            for k in keys
+            if k not in deferred
+        }
+        first = distinct(options)
+        # The days the probe found the fleet can run as routed are planned already (their one
+        # option, `_days_job`): the same representatives, as their signatures are the probe's.
+        planned = _run_days(
+            runner,
+            {k: options[k] for k in sorted(set(first.values())) if k not in probe.services},
+            solved,
+            probe.cache if reuse else None,
+            False,
+        )
+        served = {**probe.services, **planned.services}
+        services = {
+            k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in served[first[k]]]
+            for k in options
+        }
+        made = {**probe.best, **planned.best}
+        chosen_of = {
+            k: replace(x, trips=redate_all(x.trips, first[k][0], k[0]))
+            for k in options
+            if (x := made.get(first[k])) is not None
+        }
+        cache = planned.cache if reuse else None
+        day_services = len(set(first.values()))
+        for n, day in enumerate(sorted({d for d, _ in keys}), start=1):
+            on_day = [k for k in keys if k[0] == day]
+            fair = {
+                k: {
+                    key: replace(
+                        p,
+                        weights=tuple(
+                            _debt_weight(members[day, key[0], key[1], f], streak, rule)
+                            for f, _, _, _ in p.demand
+                        ),
+                    )
+                    for key, p in limited[k].items()
+                }
+                for k in on_day
+                if k in deferred
+            }
+            if fair:
+                second_opinion(fair, False)
+                ran = _run_days(
+                    runner,
+                    {k: [plain[k], fair[k]] for k in fair},
+                    solved,
+                    cache,
+                    False,
+                    {k: _spot_weights(demand[k], streak, rule) for k in fair},
+                )
+                services.update(ran.services)
+                if reuse:
+                    cache = ran.cache
+                day_services += len(fair)
+            for k in on_day:
+                name_day(k[0], k[1], services[k], chosen_of.get(k))
+            if progress:
+                progress("vehicles", n, len({d for d, _ in keys}))
+        trips.sort(key=lambda t: t.trip_id)
+        unserved.sort(key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id))
+        return ShuttlePlan(
+            trips=trips,
+            unserved=unserved,
+            fleet_days=counted(fleet_days, unserved),
+            engine=cfg.shuttle_engine,
+            day_problems=len(patterns),
+            route_searches=len(solved),
+            wall_s=time.monotonic() - t0,
+            day_services=day_services,
+            options_pruned=sum(x.pruned for v in served.values() for x in v),
+        )
 
 
 # The second opinion's share of the route-search budget (iterations and patience). It starts
@@ -1640,14 +1660,12 @@ def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
 
 @dataclass(frozen=True, kw_only=True)
 class _DaysJob:
-    """One process-pool job: a chunk of base-days to route into trips and chain, with the route
-    searches and riders they use and the chaining answers known so far (an exact cache)."""
+    """One job: a chunk of base-days to route into trips and chain, with the route searches they
+    use and the chaining answers known so far (an exact cache); the scenario, the matrix and the
+    riders are the season's constants (`_Season`)."""
 
-    scenario: Scenario
-    matrix: TravelMatrix
     options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]]
     solved: dict[_Pattern, VRPSolution]
-    members: dict[tuple[date, str, str, str], list[str]]
     cache: dict | None  # None: remember nothing (every chaining solved again)
     # Fair shares: per base-day, each spot's debt weight for the chaining (`_trip_value`).
     weights: dict[tuple[date, str], dict[Spot, int]] | None = None
@@ -1668,19 +1686,19 @@ class _NoMemo(dict):  # type: ignore[type-arg]
 class _DaysResult:
     short: dict[tuple[date, str], bool]  # probe: some trip of the first option has no vehicle
     services: dict[tuple[date, str], list[_DayService]]  # one per option (probe: days not short)
-    cache: dict  # chaining answers, by exact signature (see _chain_day)
+    cache: dict  # chaining answers, by exact signature (see _chain_day); a job's: its new ones
+    # The day's plan where no debt can change it (`_chosen`): its option, idle room filled.
+    best: dict[tuple[date, str], _DayService] = field(default_factory=dict)
 
 
-def _days_job(job: _DaysJob) -> _DaysResult:
-    ctx = _context(job.scenario, job.matrix)
-    out = _DaysResult(
-        short={}, services={}, cache=dict(job.cache) if job.cache is not None else _NoMemo()
-    )
-    cache = out.cache
+def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
+    ctx = _context(season.scenario, season.matrix)
+    cache = dict(job.cache) if job.cache is not None else _NoMemo()
+    out = _DaysResult(short={}, services={}, cache=cache)
     for (d, base), opts in job.options.items():
-        fleet = _available(job.scenario.fleet, base, d)
+        fleet = _available(season.scenario.fleet, base, d)
         if job.probe:
-            day_trips, lost = _day_trips(ctx, d, base, opts[0], job.solved, job.members)
+            day_trips, lost = _day_trips(ctx, d, base, opts[0], job.solved, season.members)
             out.short[d, base] = bool(_chain_day(ctx, day_trips, fleet, cache).left)
             if not out.short[d, base]:
                 # A day the fleet runs as routed keeps that one option: planned in full here
@@ -1688,17 +1706,19 @@ def _days_job(job: _DaysJob) -> _DaysResult:
                 out.services[d, base] = [
                     _round_trip_day(ctx, d, base, day_trips, lost, fleet, cache, "route", True)
                 ]
+                _chosen(ctx, d, base, out, season.demand[d, base], fleet)
             continue
         services: list[_DayService] = []
         # Without fair shares the day takes the option with the most seats, the first among
         # equals: the real-fleet option (second) is planned first, so the first option's loop
         # can stop as soon as it cannot reach as many seats (`beat`; exact: the same choice).
-        prune = job.prune and len(opts) == 2 and job.scenario.config.transport.fair_share == "off"
+        fair = season.scenario.config.transport.fair_share
+        prune = job.prune and len(opts) == 2 and fair == "off"
         order = [1, 0] if prune else list(range(len(opts)))
         done: dict[int, _DayService] = {}
         for k in order:
             pats = opts[k]
-            day_trips, lost = _day_trips(ctx, d, base, pats, job.solved, job.members)
+            day_trips, lost = _day_trips(ctx, d, base, pats, job.solved, season.members)
             # Seats the route search for the real fleet (one route per vehicle and direction)
             # left out are lost to the fleet's size, not to the windows.
             cause = "route" if k == 0 else "vehicles"
@@ -1728,17 +1748,37 @@ def _days_job(job: _DaysJob) -> _DaysResult:
         if job.weights and (d, base) in job.weights:
             services.append(weighted)
         out.services[d, base] = services
+        _chosen(ctx, d, base, out, season.demand[d, base], fleet)
+    if job.cache is not None:  # only the answers the job added travel back
+        return replace(out, cache={k: v for k, v in cache.items() if k not in job.cache})
     return out
 
 
+def _chosen(
+    ctx: _Ctx,
+    d: date,
+    base: str,
+    out: _DaysResult,
+    reach: dict[Spot, list[str]],
+    fleet: list[Vehicle],
+) -> None:
+    """The day's plan, in the job, where no debt can change it: fair shares off (the most seats,
+    the first among equals) or one option. It is what `name_day` would make in date order: the
+    choice (`_fair_choice`, every spot weighing the same) and the idle room filled
+    (`_fill_idle`, which reads the riders only as counts); so equal days share it too."""
+    services = out.services[d, base]
+    rule = ctx.scenario.config.transport
+    if rule.fair_share == "off" or len(services) == 1:
+        spot_w = _spot_weights(reach, defaultdict(int), rule)
+        choice = _fair_choice(services, spot_w, rule.fair_slack_pct)
+        out.best[d, base] = _fill_idle(ctx, d, base, choice, reach, fleet)
+
+
 def _run_days(
-    scenario: Scenario,
-    matrix: TravelMatrix,
+    workers: _Workers,
     options: dict[tuple[date, str], list[dict[tuple[str, Direction], _Pattern]]],
     solved: dict[_Pattern, VRPSolution],
-    members: dict[tuple[date, str, str, str], list[str]],
     cache: dict | None,
-    processes: int,
     probe: bool,
     weights: dict[tuple[date, str], dict[Spot, int]] | None = None,
 ) -> _DaysResult:
@@ -1747,37 +1787,28 @@ def _run_days(
     days share chaining answers through the exact cache). The answers do not depend on the
     chunks or the process count: the cache holds only what the same inputs would give."""
     keys = sorted(options, key=lambda k: (k[1], k[0]))
-    n_chunks = 1 if processes <= 1 else min(len(keys), 4 * processes)
+    n_chunks = 1 if workers.processes <= 1 else min(len(keys), 4 * workers.processes)
     chunks = _balanced_chunks(keys, options, solved, n_chunks)
     jobs = []
     for chunk in chunks:
-        dates = {d for d, _ in chunk}
         opts = {k: options[k] for k in chunk}
         used = {p for os_ in opts.values() for pats in os_ for p in pats.values()}
         jobs.append(
             _DaysJob(
-                scenario=scenario,
-                matrix=matrix,
                 options=opts,
                 solved={p: solved[p] for p in used},
-                members={k: v for k, v in members.items() if k[0] in dates},
                 cache=cache,
                 probe=probe,
                 prune=cache is not None,
                 weights={k: weights[k] for k in chunk if k in weights} if weights else None,
             )
         )
-    results: Iterable[_DaysResult]
-    if len(jobs) > 1:
-        with worker_pool(processes) as pool:
-            results = list(pool.map(_days_job, jobs))
-    else:
-        results = [_days_job(j) for j in jobs]
     out = _DaysResult(short={}, services={}, cache=dict(cache or {}))
-    for res in results:
+    for res in workers.map(_days_job, jobs):
         out.short.update(res.short)
         out.services.update(res.services)
         out.cache.update(res.cache)
+        out.best.update(res.best)
     return out
 
 
@@ -1809,16 +1840,15 @@ def _balanced_chunks(
 
 
 def _solve_patterns(
-    scenario: Scenario,
-    matrix: TravelMatrix,
+    workers: _Workers,
     patterns: Iterable[_Pattern],
-    processes: int,
     progress: Callable[[str, int, int], None] | None,
     budget: float = 1.0,
     starts: dict[_Pattern, VRPSolution] | None = None,
 ) -> dict[_Pattern, VRPSolution]:
     """Unique patterns, per (foresteria, direction) in date order, each warm-started from the
     one before; sequences run in parallel, so the result does not depend on the process count."""
+    scenario = workers.season.scenario
     cfg, tr = scenario.config.solver, scenario.config.transport
     sequences: dict[tuple[str, str], list[_Pattern]] = defaultdict(list)
     seen: set[_Pattern] = set()
@@ -1829,7 +1859,6 @@ def _solve_patterns(
     jobs = [
         _SequenceJob(
             patterns=seq,
-            matrix=matrix,
             engine=cfg.shuttle_engine,
             ride_cap_min=tr.max_ride_min,
             board_min=tr.board_min,
@@ -1843,22 +1872,62 @@ def _solve_patterns(
     ]
     solved: dict[_Pattern, VRPSolution] = {}
     total, done = len(seen), 0
-    if processes > 1 and len(jobs) > 1:
-        with worker_pool(processes) as pool:
-            results: Iterable[list[tuple[_Pattern, VRPSolution]]] = pool.map(_solve_sequence, jobs)
-            for res in results:
-                solved.update(res)
-                done += len(res)
-                if progress:
-                    progress("routes", done, total)
-    else:
-        for job in jobs:
-            res = _solve_sequence(job)
-            solved.update(res)
-            done += len(res)
-            if progress:
-                progress("routes", done, total)
+    for res in workers.map(_solve_sequence, jobs):
+        solved.update(res)
+        done += len(res)
+        if progress:
+            progress("routes", done, total)
     return solved
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Season:
+    """What every job of a season reads and none changes: sent to each worker process once."""
+
+    scenario: Scenario
+    matrix: TravelMatrix
+    members: dict[tuple[date, str, str, str], list[str]]  # (day, origin, direction, farm) -> ids
+    demand: dict[tuple[date, str], dict[Spot, list[str]]]  # (day, base) -> riders within the cap
+
+
+J = TypeVar("J")
+R = TypeVar("R")
+_WORKER_SEASON: list[_Season] = []  # in a worker process: its season (`_Workers`)
+
+
+class _Workers:
+    """Where a season's jobs run: here, in order (one process), or on ONE pool of worker
+    processes started for the whole season (route searches, the probe, the second opinion, the
+    planned days, and every day of fair shares) instead of a pool per phase. Each worker gets the
+    season (`_Season`: the scenario, the matrix, the riders) once, when it starts, not with every
+    job; it keeps its per-process memos (chaining.py's `_memo`) from phase to phase. Results come
+    back in the jobs' order, so they never depend on which worker ran what."""
+
+    def __init__(self, season: _Season, processes: int) -> None:
+        self.season, self.processes = season, processes
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+
+    def map(self, fn: Callable[[J, _Season], R], jobs: list[J]) -> Iterator[R]:
+        if self.processes <= 1 or len(jobs) <= 1:
+            return (fn(job, self.season) for job in jobs)
+        if self.pool is None:  # started on the first parallel phase, then kept
+            self.pool = worker_pool(self.processes, _keep_season, (self.season,))
+        return self.pool.map(partial(_with_season, fn), jobs)
+
+
+def _keep_season(season: _Season) -> None:
+    _WORKER_SEASON[:] = [season]
+
+
+def _with_season(fn: Callable[[J, _Season], R], job: J) -> R:
+    return fn(job, _WORKER_SEASON[0])
 
 
 def _available(fleet: tuple[Vehicle, ...], fid: str, d: date) -> list[Vehicle]:
