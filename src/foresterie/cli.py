@@ -679,12 +679,26 @@ def ledger_import(
             )
         ),
     ] = "utf-8",
+    again: Annotated[
+        bool,
+        typer.Option(
+            help=_(
+                "Import a file this ledger already took (same content) once more; the ledger "
+                "records that it was imported again."
+            )
+        ),
+    ] = False,
 ) -> None:
-    """Append CSV files to the ledger: all of them or, if any row is bad, nothing (exit 2)."""
+    """Append CSV files to the ledger: all of them or, if any row is bad or a file was already
+    imported, nothing (exit 2)."""
+    from datetime import UTC, datetime
+
     from foresterie.core.errors import Msg, Problem
     from foresterie.core.errors import ScenarioError as _SE
+    from foresterie.core.files import file_sha256
     from foresterie.ops.day import load_season_run
     from foresterie.ops.imports import read_events
+    from foresterie.ops.ledger import ImportedFile
     from foresterie.scenario.csvfile import ENCODINGS
 
     if encoding not in ENCODINGS:
@@ -703,17 +717,25 @@ def ledger_import(
             ]
         )
     season = load_season_run(run).season
-    events, problems = [], []
+    when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    read, problems = [], []
     for f in files:
         try:
-            events += read_events(f, season, encoding)
+            events = read_events(f, season, encoding)
         except _SE as exc:
             problems += exc.problems
+            continue
+        read.append(ImportedFile(name=f.name, sha256=file_sha256(f), events=events, when=when))
     if problems:
         raise ScenarioError(problems)
     with _ledger(run, ledger, create=True) as led:
-        rows = led.append(events)
-    typer.echo(f"appended {len(rows)} rows from {len(files)} files to {led.label}")
+        rows = led.append_files(read, again)
+    n = len(rows) - len(read)  # each file's rows, then its file_import row
+    typer.echo(
+        f"appended {n} row{'' if n == 1 else 's'} from {len(files)} "
+        f"file{'' if len(files) == 1 else 's'} to "
+        f"{led.label}" + (" (imported again: --again)" if again else "")
+    )
 
 
 @ledger_app.command("verify")
@@ -797,6 +819,11 @@ def intake(
         f"{w.get('arrived_to_place', 0) + w.get('early_to_place', 0)} arrivals, released "
         f"{w.get('released_no_show', 0)} beds of no-shows; verified"
     )
+    if w.get("stay_ended_not_housed"):
+        typer.echo(
+            f"not re-planned: {w['stay_ended_not_housed']} waitlisted people whose stay ended "
+            f"on or before {record['date']} (no night left to plan; listed as waitlisted in the past)"
+        )
 
 
 def _day_report_hook() -> Any:

@@ -255,7 +255,7 @@ def test_a_bad_row_writes_nothing(season: Path, tmp_path: Path) -> None:
     assert (
         out.strip() == "error: bookings.csv:3: worker_id: 'W77' is not a worker of the season run"
     )
-    assert _rows(led) == 1 and led.read_bytes() == before
+    assert _rows(led) == 2 and led.read_bytes() == before  # the arrival, its file's record
 
 
 def test_ledger_verify_command(season: Path, tmp_path: Path) -> None:
@@ -263,7 +263,7 @@ def test_ledger_verify_command(season: Path, tmp_path: Path) -> None:
     good.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W02,arrival\n")
     assert _cli("ledger", "import", str(season), str(good), "--ledger", str(tmp_path / "x"))[0] == 0
     code, out = _cli("ledger", "verify", str(season), "--ledger", str(tmp_path / "x"))
-    assert code == 0 and "2 rows, chain intact" in out
+    assert code == 0 and "3 rows, chain intact" in out  # the 2 check-ins, the file's record
     conn = sqlite3.connect(tmp_path / "x", isolation_level=None)
     conn.execute("DROP TRIGGER ledger_no_update")
     conn.execute("UPDATE ledger_events SET day = '2026-07-05' WHERE seq = 1")
@@ -371,6 +371,11 @@ def test_bookings_from_a_departure_point(tiny: Path, tmp_path: Path) -> None:
     with open(out / "plan" / "waitlist.csv", newline="") as fh:
         assert {r["worker_id"]: r["code"] for r in csv.DictReader(fh)} == {"W01": "past"}
     assert _cli("verify", str(out))[0] == 0
+    # the coordinator reads where the day's riders ride from, not "1 waitlisted" (review 10,
+    # finding 12: W01 has a bed and rides from PX today; a day run places nobody)
+    riders = json.loads((out / "day.json").read_text())["riders"]
+    assert f"riders: {riders - 1} from their foresteria, 1 from departure points" in text
+    assert "waitlisted" not in text
 
 
 def test_verify_keeps_the_season_seat_holders_first(season: Path, tmp_path: Path) -> None:

@@ -189,3 +189,102 @@ def test_release_days_from_the_scenario_and_the_option(tiny: Path, tmp_path: Pat
     assert released["release_bed_after_days"] == 2
     assert released["release_bed_after_days_from"] == "--release-after-days"
     assert released["workers"]["released_no_show"] == 1
+
+
+# ---------------------------------------------------- stays that ended before the day (review 10)
+
+
+@pytest.mark.parametrize("day", [date(2026, 7, 13), date(2026, 7, 14)])
+@pytest.mark.parametrize("recorded", [False, True])
+def test_a_waitlisted_stay_that_ended_is_not_replanned(
+    season: Path, day: date, recorded: bool
+) -> None:
+    """W06 (waitlisted, 07-06..07-13) has no night left on the 13th (their departure) or after:
+    they are not planned again from that day (arrival D on or after their departure was the
+    bug), and kept as the season planned them, with or without recorded arrivals."""
+    events = _arrive("W01", "W02", "W03", "W04", "W05", "W06") if recorded else []
+    intake = intake_workers(load_season_run(season), events, day, 3)
+    by_id = {w.id: w for w in intake.workers}
+    assert (by_id["W06"].arrival, by_id["W06"].departure) == (date(2026, 7, 6), day.replace(day=13))
+    assert all(w.arrival < w.departure for w in intake.workers)
+    assert intake.counts["stay_ended_not_housed"] == 1
+    assert intake.counts["arrived_to_place"] == 0
+
+
+def test_intake_after_waitlisted_stays_ended(season: Path, tmp_path: Path) -> None:
+    """An intake on a day after W06's stay ended (no ledger rows): exit 0, says how many were
+    not re-planned and why, W06 on the re-plan's waitlist as decided before (`past`), verified."""
+    led = tmp_path / "ledger.sqlite"
+    assert (
+        CliRunner().invoke(app, ["ledger", "init", str(season), "--ledger", str(led)]).exit_code
+        == 0
+    )
+    out = tmp_path / "late" / "intake"
+    r = CliRunner().invoke(
+        app,
+        ["intake", str(season), "--date", "2026-07-14", "--ledger", str(led), "--out", str(out)],
+    )
+    assert r.exit_code == 0, r.output
+    assert (
+        "not re-planned: 1 waitlisted people whose stay ended on or before 2026-07-14" in r.output
+    )
+    assert json.loads((out / "intake.json").read_text())["workers"]["stay_ended_not_housed"] == 1
+    with open(out / "plan" / "waitlist.csv", newline="") as fh:
+        codes = {r["worker_id"]: r["code"] for r in csv.DictReader(fh)}
+    assert codes["W06"] == "past"
+    assert CliRunner().invoke(app, ["verify", str(out)]).exit_code == 0
+
+
+# A defect of the intake's own scenario (a bug, injected here: the re-plan's W06 arrives after
+# leaving, as every waitlisted person whose stay had ended did before the fix), run as the
+# console script runs.
+BUG = """
+import sys
+from dataclasses import replace
+import foresterie.ops.intake as intake
+
+real = intake.intake_workers
+
+def broken(*args, **kwargs):
+    out = real(*args, **kwargs)
+    out.workers = [replace(w, arrival=w.departure) if w.id == "W06" else w for w in out.workers]
+    return out
+
+intake.intake_workers = broken
+sys.argv = ["foresterie", *sys.argv[1:]]
+from foresterie.__main__ import main
+main()
+"""
+
+
+def test_a_bad_scenario_of_the_intake_is_a_bug_and_leaves_nothing(
+    season: Path, tmp_path: Path
+) -> None:
+    """Not `workers.csv:7: departure: ...` and exit 2 about a file the user never wrote: exit 3,
+    one line, the problems in the crash file; no re-plan folder, no empty RUN.intake/, no ledger
+    row."""
+    import os
+    import re
+    import shutil
+    import subprocess
+    import sys
+
+    run = tmp_path / "season"
+    shutil.copytree(season, run)
+    led = tmp_path / "ledger.sqlite"
+    assert (
+        CliRunner().invoke(app, ["ledger", "init", str(run), "--ledger", str(led)]).exit_code == 0
+    )
+    env = {**os.environ, "FORESTERIE_CRASH_DIR": str(tmp_path / "crash")}
+    args = ["intake", str(run), "--date", D.isoformat(), "--ledger", str(led)]
+    r = subprocess.run([sys.executable, "-c", BUG, *args], capture_output=True, text=True, env=env)
+    assert r.returncode == 3, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("internal error (a bug"), r.stderr
+    assert "IntakeBug" in lines[0] and "workers.csv" in lines[0]
+    crash = Path(re.search(r"full traceback in (\S+\.txt)", lines[0]).group(1))  # type: ignore[union-attr]
+    assert "departure: not after arrival" in crash.read_text(encoding="utf-8")
+    assert not (tmp_path / "season.intake").exists()
+    assert [p.name for p in tmp_path.iterdir() if "intake" in p.name] == []
+    with Ledger.open(led) as ledger:
+        assert ledger.rows() == []

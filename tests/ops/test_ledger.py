@@ -5,6 +5,7 @@ where there is none); then concurrent writers, URLs and their redaction."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -438,7 +439,8 @@ def test_offices_share_a_postgres_ledger_through_the_cli(
     code, out = _cli("day", str(intake), "--date", "2026-07-10", "--out", str(day))
     assert code == 0, out
     code, out = _cli("ledger", "verify", str(season), "--ledger", url)
-    assert code == 0 and "6 rows, chain intact" in out, out  # 4 check-ins, intake, day
+    # 4 check-ins, their file's import record, intake, day
+    assert code == 0 and "7 rows, chain intact" in out, out
     assert secret not in out
     assert _files_with(intake, secret) == [] and _files_with(day, secret) == []
     store = Store(where=pg_url, engine="postgresql")
@@ -486,3 +488,54 @@ def test_snapshot_is_the_events_up_to_the_head(ledger: Store) -> None:
     with Ledger.open(ledger.where) as led:
         events, seq, head = led.snapshot()
         assert (events, (seq, head)) == (_events(), led.head())
+
+
+# ------------------------------------------------------------------ a file imported twice
+
+
+def test_the_same_file_twice_is_refused_unless_again(
+    tiny_season_run: Path, store: Store, tmp_path: Path
+) -> None:
+    """Review 10, finding 7: an office that sends a file twice no longer doubles its rows. The
+    second import of the same content (under any name, or twice in one command) is refused,
+    one line naming the file and when it was imported, nothing written; `--again` takes it and
+    the ledger records that it was imported again; the chain stays whole (both engines)."""
+    season, where = str(tiny_season_run), str(store.where)
+    first = tmp_path / "checkins.csv"
+    first.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
+    code, out = _cli("ledger", "import", season, str(first), "--ledger", where)
+    assert code == 0 and "appended 2 rows from 1 file to" in out, out
+    with Ledger.open(store.where) as led:
+        before = led.head()
+        record = led.rows()[-1].event
+    assert record.kind == "file_import" and record.day == date(2026, 7, 6)
+    assert record.note == hashlib.sha256(first.read_bytes()).hexdigest()
+    assert record.source.startswith("checkins.csv imported 20") and record.source.endswith(
+        ", 2 rows"
+    )
+    copy = tmp_path / "checkins-resent.csv"
+    copy.write_bytes(first.read_bytes())
+    other = tmp_path / "other.csv"
+    other.write_text("date,worker_id,event\n2026-07-07,W02,arrival\n")
+    code, out = _cli("ledger", "import", season, str(other), str(copy), "--ledger", where)
+    assert code == 2
+    assert out.splitlines() == [
+        f"error: checkins-resent.csv: file: already imported into this ledger "
+        f"({record.source}; ledger row {before[0]}, same content); to import it again, add --again"
+    ]
+    code, out = _cli("ledger", "import", season, str(other), str(other), "--ledger", where)
+    assert code == 2
+    assert out.splitlines() == [
+        "error: other.csv: file: same content as other.csv in this import; "
+        "to import both, add --again"
+    ]
+    with Ledger.open(store.where) as led:
+        assert led.head() == before  # nothing written by either refusal
+    code, out = _cli("ledger", "import", season, str(copy), "--ledger", where, "--again")
+    assert code == 0 and "appended 2 rows from 1 file" in out, out
+    with Ledger.open(store.where) as led:
+        rows = led.rows()
+        assert led.verify() == []
+    assert len(rows) == before[0] + 3
+    assert rows[-1].event.kind == "file_import"
+    assert rows[-1].event.source.startswith("checkins-resent.csv imported again 20")

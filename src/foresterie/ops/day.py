@@ -20,6 +20,7 @@ folder, replayable byte for byte with `foresterie replay`. A one-leg booking hol
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import shutil
 import tempfile
@@ -429,6 +430,21 @@ def day_run_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.days" / d.isoformat()
 
 
+def _day_say(say: Callable[[str], None] | None, demand: Demand) -> Callable[[str], None] | None:
+    """The solver's progress lines as a coordinator reads them on a day run, which places
+    nobody: its housing line ("N housed, M waitlisted") would count the riders from departure
+    points as waitlisted today; it says where the day's riders ride from instead."""
+    if say is None:
+        return None
+    beds = sum(1 for w in demand.riders if w.pinned_foresteria)
+    points = len(demand.riders) - beds
+    line = (
+        f"riders: {beds} from their foresteria, {points} from departure points "
+        "(a day run places nobody: beds as the season plan gave them)"
+    )
+    return lambda text: say(line if text.startswith("housing: ") else text)
+
+
 def run_day(
     season_run: Path,
     ledger: Ledger,
@@ -506,13 +522,22 @@ def run_day(
         record["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
         write_text(tmp / "day.json", dumps_json(record))
 
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(
-        prefix=f".{target.name}.scenario-", dir=target.parent
-    ) as tmp_s:
-        scenario_dir = Path(tmp_s) / "scenario"
-        write_day_scenario(season, demand, scenario_dir)
-        summary = solve(scenario_dir, target, force, say=say, report=publish_hook)
+    try:
+        with tempfile.TemporaryDirectory(
+            prefix=f".{target.name}.scenario-", dir=target.parent
+        ) as tmp_s:
+            scenario_dir = Path(tmp_s) / "scenario"
+            write_day_scenario(season, demand, scenario_dir)
+            summary = solve(
+                scenario_dir, target, force, say=_day_say(say, demand), report=publish_hook
+            )
+    except BaseException:
+        for p in made:  # deepest first: a failed day run leaves no empty RUN.days/ behind
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
     ledger.append(
         [
             Event(

@@ -7,6 +7,8 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - gone (a departure row): the stay ends that day; a departure before their planned arrival
   removes them;
 - arrived without a bed (waitlisted, or earlier than planned): planned from D by the same tiers;
+  a waitlisted person whose stay ended by D (departure on or before D) has no night left to
+  plan: not re-planned, kept as the season planned them (`stay_ended_not_housed`);
 - not arrived although planned (from the day arrivals are recorded on): the bed is held for
   `[operations] release_bed_after_days` days after the planned arrival (the CLI's
   `--release-after-days` overrides it), then released (they leave the plan; a later
@@ -24,6 +26,7 @@ season run of the same ledger.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import tomllib
@@ -33,6 +36,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, read_csv, write_text
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import read_manifest
@@ -42,7 +46,7 @@ from foresterie.ops.ledger import Event, Ledger
 from foresterie.run.folders import check_apart
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import workers_csv
-from foresterie.scenario.load import RESTRICTED_REFERRALS
+from foresterie.scenario.load import RESTRICTED_REFERRALS, load_scenario
 from foresterie.scenario.model import Worker
 
 
@@ -91,13 +95,19 @@ def intake_workers(
         came = arrived.get(w.id)
         assumed = recording_from is None or w.arrival < recording_from
         here = came is not None or (assumed and w.arrival <= d)
-        if here and bed is not None and w.id in asked and w.arrival < d:
+        ended = w.departure <= d  # no night left from d on: nothing to re-plan from d
+        if here and bed is not None and w.id in asked and w.arrival < d and not ended:
             counts["move_requested"] += 1  # re-planned from today, where they asked if named
             movers[w.id] = asked[w.id]
             out.append(replace(w, arrival=d, pinned_foresteria=asked[w.id] or None))
-        elif here and bed is not None and (came is None or came >= w.arrival):
+        elif here and bed is not None and (came is None or came >= w.arrival or ended):
             counts["housed_kept"] += 1  # late or on time: the held bed is theirs
             out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d else w)
+        elif here and ended:
+            # waitlisted, and their stay ended by d: arriving on d would come after it ended;
+            # kept as the season planned them (the re-plan's waitlist says `past`)
+            counts["stay_ended_not_housed"] += 1
+            out.append(w)
         elif here:
             counts["arrived_to_place" if bed is None else "early_to_place"] += 1
             out.append(replace(w, arrival=d, pinned_foresteria=None))
@@ -180,7 +190,53 @@ def run_intake(
         if report is not None:
             report(tmp)
 
+    made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        summary = _replan(season_run, season, intake, d, target, force, hook, say)
+    except BaseException:
+        for p in made:  # deepest first: a failed intake leaves no empty RUN.intake/ behind
+            with contextlib.suppress(OSError):
+                p.rmdir()
+        raise
+    moved = summary.manifest["replan"]["moved_vs_previous"]
+    ledger.append(
+        [
+            Event(
+                kind="intake_plan",
+                day=d,
+                note=file_sha256(target / "manifest.json"),
+                source=f"foresterie intake (moved {moved})",
+            )
+        ]
+    )
+    return summary, record
+
+
+class IntakeBug(RuntimeError):
+    """The scenario the intake wrote for itself failed validation: a bug in foresterie, not bad
+    input (exit 3 and a crash file, never `workers.csv:14: ...` and exit 2 about a file the user
+    never wrote). Every problem is in the message (the crash file has it whole)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__(
+            f"the intake's own scenario failed validation ({len(problems)} problems), first: "
+            + "\n".join(str(p) for p in problems)
+        )
+
+
+def _replan(
+    season_run: Path,
+    season: SeasonRun,
+    intake: Intake,
+    d: date,
+    target: Path,
+    force: bool,
+    hook: Any,
+    say: Any,
+) -> RunSummary:
+    """Write the intake's scenario (the season's inputs, today's workers) and re-plan it."""
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.scenario-", dir=target.parent) as t:
         folder = Path(t) / "scenario"
         src = season_run / "inputs"
@@ -205,7 +261,11 @@ def run_intake(
         referrals = {  # the season's referral records (sites to avoid) hold for the intake too
             k: v for k, v in read_restricted(season_run).items() if k == RESTRICTED_REFERRALS
         }
-        summary = solve(
+        try:  # its own folder: a problem there is foresterie's, not the user's (exit 3)
+            load_scenario(folder, restricted=referrals)
+        except ScenarioError as exc:
+            raise IntakeBug(exc.problems) from exc
+        return solve(
             folder,
             target,
             force,
@@ -215,15 +275,3 @@ def run_intake(
             report=hook,
             restricted=referrals,
         )
-    moved = summary.manifest["replan"]["moved_vs_previous"]
-    ledger.append(
-        [
-            Event(
-                kind="intake_plan",
-                day=d,
-                note=file_sha256(target / "manifest.json"),
-                source=f"foresterie intake (moved {moved})",
-            )
-        ]
-    )
-    return summary, record

@@ -45,6 +45,7 @@ Kind = Literal[
     "intake_plan",  # a housing intake re-plan published (note: its manifest sha256)
     "purge",  # worker-level rows dated before `day` purged (README, "Retention")
     "move_request",  # a housed person asks to move (origin: the foresteria asked for, or "")
+    "file_import",  # a file imported (note: its content sha256; source: name, time, rows)
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 Leg = Literal["", "out", "back", "round"]
@@ -84,6 +85,19 @@ class Row:
     prev_hash: str
     hash: str
     payload_hash: str = ""  # set only once the row's payload is purged (README, "Retention")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImportedFile:
+    """One file of a `ledger import`: its events, the sha256 of its bytes, and when it was read
+    (UTC, YYYY-MM-DDTHH:MMZ: what a refusal of the same file says later). Its record's day is
+    the latest of its events' days (an import file has at least one row), so the record never
+    moves the ledger's last day (the monitor's default day)."""
+
+    name: str
+    sha256: str
+    events: list[Event]
+    when: str
 
 
 # What a purge keeps of a row: its kind and day (so counts per kind and day survive); the rest is
@@ -568,6 +582,68 @@ class Ledger:
         with self._transaction(self.dialect.begin_append):
             return self._insert(events)
 
+    def _import_rows(self) -> list[Row]:
+        cols = ", ".join(EVENT_COLUMNS)
+        found = self._query(
+            f"SELECT seq, {cols} FROM ledger_events WHERE kind = 'file_import' ORDER BY seq"
+        )
+        out = []
+        for r in found:
+            values = dict(zip(EVENT_COLUMNS, r[1:], strict=True))
+            values["day"] = self._day(int(r[0]), values["day"])
+            out.append(Row(seq=int(r[0]), event=Event(**values), prev_hash="", hash=""))
+        return out
+
+    def append_files(self, files: list[ImportedFile], again: bool = False) -> list[Row]:
+        """Append the events of imported files and a `file_import` row for each (its content's
+        sha256, name, time, rows), in one transaction: a file whose content this ledger already
+        took (or that repeats another file of the same import) is refused, nothing written,
+        unless `again` (then the row says "imported again")."""
+        with self._transaction(self.dialect.begin_append):
+            before = {r.event.note: r for r in self._import_rows()}  # the latest of each
+            seen: dict[str, str] = {}
+            probs = []
+            for f in files:
+                if again:
+                    continue
+                if f.sha256 in before:
+                    r = before[f.sha256]
+                    probs.append(
+                        Problem(
+                            f.name,
+                            None,
+                            "file",
+                            f"already imported into this ledger ({r.event.source}; ledger row "
+                            f"{r.seq}, same content); to import it again, add --again",
+                        )
+                    )
+                elif f.sha256 in seen:
+                    probs.append(
+                        Problem(
+                            f.name,
+                            None,
+                            "file",
+                            f"same content as {seen[f.sha256]} in this import; "
+                            "to import both, add --again",
+                        )
+                    )
+                seen.setdefault(f.sha256, f.name)
+            if probs:
+                raise ScenarioError(probs)
+            events: list[Event] = []
+            for f in files:
+                events += f.events
+                taken = "imported again" if again and f.sha256 in before else "imported"
+                events.append(
+                    Event(
+                        kind="file_import",
+                        day=max(ev.day for ev in f.events),
+                        note=f.sha256,
+                        source=f"{f.name[:120]} {taken} {f.when}, {_rows(len(f.events))}",
+                    )
+                )
+            return self._insert(events)
+
     def _insert(self, events: list[Event]) -> list[Row]:
         """Chain and insert events inside the caller's append transaction (one executemany: one
         pipeline on PostgreSQL, not a round trip per row)."""
@@ -750,6 +826,10 @@ def purge_before(
     for stmt in d.compact:
         led._conn.execute(stmt)
     return len(rows)
+
+
+def _rows(n: int) -> str:
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 def ledger_path(run: Path) -> Path:

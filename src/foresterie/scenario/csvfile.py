@@ -138,7 +138,7 @@ def read_csv_bytes(
         return
     marked = [c for c in decimals if c in names] if sep == ";" else []
     pending: list[tuple[int, dict[str, str]]] = []  # rows held until the file's mark is known
-    n = 0
+    records = 0  # data rows, good or not: a file of bad rows is not "header only"
     line_no = header_line
     while True:
         start = reader.line_num + 1  # the physical line this record starts on
@@ -163,6 +163,7 @@ def read_csv_bytes(
             return
         long = next((i for i, c in enumerate(cells) if len(c) > MAX_CELL), None)
         if long is not None:
+            records += 1
             field = names[long] if long < len(names) else "row"
             probs.append(
                 Problem(
@@ -177,6 +178,7 @@ def read_csv_bytes(
             continue
         if not any(c.strip() for c in cells):
             continue
+        records += 1
         if len(cells) != len(names):
             probs.append(
                 Problem(
@@ -190,7 +192,6 @@ def read_csv_bytes(
             )
             continue
         row = dict(zip(names, cells, strict=True))
-        n += 1
         if marked:
             pending.append((line_no, row))
         else:
@@ -198,7 +199,7 @@ def read_csv_bytes(
     if pending:
         marks = _DecimalMarks(label, marked, pending)
         yield from ((line, row) for line, row in pending if marks.read(line, row, probs))
-    if n == 0:
+    if records == 0:
         probs.append(Problem(label, None, "file", Msg("header only, no data rows")))
 
 
