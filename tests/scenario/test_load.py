@@ -200,6 +200,24 @@ def test_a_count_written_as_a_whole_decimal_is_read_as_the_count(tiny: Path) -> 
     assert sc.foresterie[1].beds_family == 2
 
 
+def test_a_runs_recorded_heat_days_outside_its_season_are_a_warning(tiny: Path) -> None:
+    """A scenario folder is refused (heat_alert_outside_season); a run's inputs/ (read with
+    public or restricted) were accepted when written, e.g. a day run written before day runs
+    kept only their own heat day, and stay readable."""
+    toml = tiny / "scenario.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("[2026-07-08]", "[2026-07-08, 2026-08-20]"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="2026-08-20 is outside the season"):
+        load_scenario(tiny)
+    sc = load_scenario(tiny, public=True)
+    assert [str(w) for w in sc.warnings] == [
+        "scenario.toml: transport.heat_alert_days.1: 2026-08-20 is outside the season "
+        "2026-07-01..2026-07-31"
+    ]
+
+
 def test_all_problems_reported_not_just_first(tmp_path: Path) -> None:
     folder = tmp_path / "s"
     shutil.copytree(TINY, folder)

@@ -757,9 +757,12 @@ def load_scenario(
     probs: list[Problem] = []
     warns: list[Problem] = []
     s0, s1 = config.scenario.season_start, config.scenario.season_end
+    # A run's recorded inputs (restricted or public given) were accepted when it was written: a
+    # day run written before day runs kept only their own heat day stays readable (a warning).
+    run_inputs = restricted is not None or public
     for i, d in enumerate(config.transport.heat_alert_days):
         if not s0 <= d <= s1:  # last year's list copied: the alert would change nothing
-            probs.append(
+            (warns if run_inputs else probs).append(
                 Problem(
                     SCENARIO_FILE,
                     None,
