@@ -18,6 +18,7 @@ import resource
 import shutil
 import tempfile
 import time
+import tomllib
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
@@ -60,6 +61,10 @@ def main() -> None:
             text = _set(text, "season_start", args.start.isoformat())
         if args.end:
             text = _set(text, "season_end", args.end.isoformat())
+        if args.start and args.end:  # heat alert days must lie inside the season
+            heat = tomllib.loads(text).get("transport", {}).get("heat_alert_days", [])
+            inside = [d.isoformat() for d in heat if args.start <= d <= args.end]
+            text = _set(text, "heat_alert_days", f"[{', '.join(inside)}]")
         toml.write_text(text)
         if args.start and args.end:
             _clip(src / "workers.csv", "arrival", "departure", args.start, args.end, True)

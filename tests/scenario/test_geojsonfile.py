@@ -55,9 +55,15 @@ def test_shipped_layers_are_read_without_gdal_into_the_same_records(path: Path) 
     assert fast[0] and not fast[1]  # features, no problem
 
 
+# A key written twice: GDAL keeps the last one; read_features refuses the file (below).
+REPEATED = ROOT / "tests/bad_inputs/geojson_repeated_key/foresterie.geojson"
+
+
 def test_the_bad_input_catalogue_gets_the_same_messages() -> None:
     assert len(BAD) >= 10
     for path in BAD:
+        if path == REPEATED:
+            continue
         for polygons in (False, True):
             fast, full = both(path, polygons)
             assert fast == full, path
@@ -143,3 +149,25 @@ def test_unusual_geometry_and_structure_go_to_the_full_reader(tmp_path: Path) ->
     path.write_text(json.dumps(data).replace("16.0", "NaN", 1))
     assert read_plain_geojson(path, True) is None
     assert both(path, True)[0] == both(path, True)[1]
+
+
+def test_a_key_written_twice_is_refused_where_gdal_keeps_the_last(tmp_path: Path) -> None:
+    feats, probs, _ = read_features(REPEATED, "foresterie.geojson", False)
+    assert feats == [] and [str(p) for p in probs] == [
+        "foresterie.geojson:1: beds_men: key appears twice in this feature"
+    ]
+    gdal, gdal_probs, _ = _read_with_gdal(REPEATED, "foresterie.geojson", False, None)
+    assert gdal_probs == [] and gdal[0].props["beds_men"] == 3  # the second, on the quiet
+    # in a feature's geometry: that feature's row; outside the features: the file
+    text = layer(tmp_path, "name", ["a", "b"]).read_text()
+    second = text.rindex('"type": "Point"')
+    path = tmp_path / "twice.geojson"
+    path.write_text(text[:second] + '"type": "Point", ' + text[second:])
+    [p] = read_features(path, "farms.geojson", True)[1]
+    assert (p.row, p.field, p.message) == (2, "type", "key appears twice in this feature")
+    path.write_text(
+        text.replace('"type": "FeatureCollection"', '"type": "x", "type": "FeatureCollection"')
+    )
+    [p] = read_features(path, "farms.geojson", True)[1]
+    assert (p.row, p.field) == (None, "type")
+    assert p.message == "key appears twice in one object of the file"

@@ -32,7 +32,8 @@ EXPECTED = {
     "cost_per_km_implausible": "fleet.csv:2: cost_eur_per_km: 9500 EUR/km is above the plausible 20",
     "layers_unknown_key": "scenario.toml: data.layers: 'workers' is not a layered file (farms, foresterie, pickups)",
     "accessible_not_bool": "workers.csv:2: accessible: 'maybe' is not true/false",
-    "bad_date": "workers.csv:2: arrival: date '2026-13-01' is not ISO YYYY-MM-DD",
+    "bad_date": "workers.csv:2: arrival: date '2026-13-01': there is no month 13",
+    "date_does_not_exist": "workers.csv:2: arrival: date '2026-02-30': there is no day 30 in 2026-02",
     "bad_time": "farms.geojson:1: shift_start: time '25:00' is not a clock time",
     "bad_workdays": "farms.geojson:3: workdays: workdays 'Lun-Ven': use Mon..Sun, ranges like Mon-Sat, commas",
     "date_ddmmyyyy": "workers.csv:3: arrival: date '06/07/2026' is dd/mm/yyyy; write ISO 2026-07-06",
@@ -59,7 +60,22 @@ EXPECTED = {
     "non_integer_seats": "fleet.csv:2: seats: '8.5' is not a whole number",
     "open_to_before_open_from": "foresterie.geojson:1: open_to: before open_from",
     "path_escapes_scenario": "scenario.toml: data.workers: '../../../../etc/passwd' leads outside the scenario folder and the project's geodata/",
-    "point_outside_puglia": "farms.geojson:1: geometry: point (12.49000, 41.90000) lies outside Puglia",
+    "point_outside_puglia": "farms.geojson:1: geometry: point (12.49000, 41.90000) lies outside Puglia, 206 km beyond its border (up to 5 km is allowed for coastal points)",
+    # the region's outline, not a box around it (scenario/region.py): Matera, the open sea
+    "point_in_basilicata": "farms.geojson:1: geometry: point (16.60000, 40.67000) lies outside Puglia, 7.8 km beyond its border (up to 5 km is allowed for coastal points)",
+    "point_at_sea": "farms.geojson:1: geometry: point (17.60000, 41.60000) lies outside Puglia, 72.7 km beyond its border (up to 5 km is allowed for coastal points)",
+    # digits of another script are not read as numbers on the quiet, in any reader of numbers
+    "priority_arabic_indic_digit": "workers.csv:3: priority: '٣' has the digit ٣ (U+0663), not one of 0-9; write 3",
+    "seats_fullwidth_digits": "fleet.csv:2: seats: '２８' has the digit ２ (U+FF12), not one of 0-9; write 28",
+    "matrix_seconds_arabic_indic": "matrix.csv:2: seconds: '٣٠٠' has the digit ٣ (U+0663), not one of 0-9; write 300",
+    "time_arabic_indic_digits": "farms.geojson:1: shift_start: '٠٥:٣٠' has the digit ٠ (U+0660), not one of 0-9; write 05:30",
+    # a key written twice: json and GDAL keep the last one on the quiet
+    "geojson_repeated_key": "foresterie.geojson:1: beds_men: key appears twice in this feature",
+    # last year's heat alert list copied: the alert would do nothing
+    "heat_alert_outside_season": "scenario.toml: transport.heat_alert_days.1: 2025-07-14 is outside the season 2026-07-01..2026-07-31",
+    # huge numbers said short
+    "beds_as_1e300": "foresterie.geojson:1: beds_family: 1e+300 is out of range (at most 1000000000)",
+    "seats_300_digits": "fleet.csv:2: seats: 99999999999999999999... (300 digits) is out of range (at most 1000000000)",
     "priority_out_of_range": "workers.csv:2: priority: 5 is not in 0..3",
     "ragged_row": "workers.csv:9: row: 2 cells, header has 10",
     "date_as_a_number": "scenario.toml: scenario.season_start: 0 is not a day YYYY-MM-DD",
@@ -169,6 +185,37 @@ def test_bad_input_one_line_exit_2(defect: str, tmp_path: Path) -> None:
     assert lines == [f"error: {expected}"]  # exactly one problem, no cascade
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["s"]
     assert "Traceback" not in result.output
+
+
+def test_a_count_written_as_a_whole_decimal_is_read_as_the_count(tiny: Path) -> None:
+    """JSON has one kind of number: beds 3.0 are 3 beds (GIS programs write a decimal column's
+    whole numbers so); 1.5 beds are refused (non_integer_beds)."""
+    path = tiny / "foresterie.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["beds_men"] = 3.0
+    data["features"][1]["properties"]["beds_family"] = 2.0
+    path.write_text(json.dumps(data), encoding="utf-8")
+    sc = load_scenario(tiny)
+    assert sc.foresterie[0].beds_men == 3 and type(sc.foresterie[0].beds_men) is int
+    assert sc.foresterie[1].beds_family == 2
+
+
+def test_a_runs_recorded_heat_days_outside_its_season_are_a_warning(tiny: Path) -> None:
+    """A scenario folder is refused (heat_alert_outside_season); a run's inputs/ (read with
+    public or restricted) were accepted when written, e.g. a day run written before day runs
+    kept only their own heat day, and stay readable."""
+    toml = tiny / "scenario.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("[2026-07-08]", "[2026-07-08, 2026-08-20]"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="2026-08-20 is outside the season"):
+        load_scenario(tiny)
+    sc = load_scenario(tiny, public=True)
+    assert [str(w) for w in sc.warnings] == [
+        "scenario.toml: transport.heat_alert_days.1: 2026-08-20 is outside the season "
+        "2026-07-01..2026-07-31"
+    ]
 
 
 def test_all_problems_reported_not_just_first(tmp_path: Path) -> None:

@@ -335,6 +335,9 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
         "season_start": d,
         "season_end": d,
     }
+    transport = cfg.get("transport", {})
+    if "heat_alert_days" in transport:  # the day's own: the others lie outside its season
+        transport["heat_alert_days"] = [h for h in transport["heat_alert_days"] if h == d]
     cfg["data"]["fleet"] = "fleet.csv"
     fleet = [
         replace(

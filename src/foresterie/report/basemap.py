@@ -1,15 +1,17 @@
 """The offline base map: Puglia's land, province and comune boundaries and names.
 
 Built once from ISTAT's administrative limits (CC BY 4.0, as republished by openpolis; the copy
-in ../shared/geodata/istat) and shipped in the package as assets/basemap_puglia.json, so the map
-reads with no network: land on a sea-blue background, province and comune boundaries, and names.
+in ../shared/geodata/istat) and shipped in the package as assets/basemap_puglia.json, the land
+(the region's outline) apart in scenario/assets/puglia_region.json, where the scenario stage
+checks that points lie in Puglia (scenario/region.py), so the map reads with no network: land
+on a sea-blue background, province and comune boundaries, and names.
 Simplified as a coverage (shapely `coverage_simplify`: neighbouring comuni keep one shared,
 simplified border, with no gaps or overlaps), coordinates rounded to 4 decimals (about 10 m) and
-written as integer deltas, so the file stays a few hundred KB. Rebuild with
+written as integer deltas, so the file stays a few hundred KB. Rebuild both with
 
     python -m foresterie.report.basemap ../shared/geodata/istat
 
-(a test checks the shipped file equals a rebuild when the source is present).
+(tests check the shipped files equal a rebuild when the source is present).
 """
 
 from __future__ import annotations
@@ -24,11 +26,10 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from foresterie.scenario import region
+from foresterie.scenario.region import ATTRIBUTION
+
 ASSET = "basemap_puglia.json"
-ATTRIBUTION = (
-    "Confini amministrativi: ISTAT, CC BY 4.0 — elaborazione openpolis "
-    "(github.com/openpolis/geojson-italy)"
-)
 TOLERANCE_DEG = 0.0015  # about 130 m: the coast and borders read right down to zoom 12
 SCALE = 10_000  # coordinates in 1e-4 degrees
 
@@ -102,21 +103,38 @@ def build_basemap(istat: Path) -> dict[str, Any]:
     }
 
 
+def _compact(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
 def basemap_json(istat: Path) -> str:
-    return json.dumps(build_basemap(istat), separators=(",", ":"), ensure_ascii=False) + "\n"
+    """The report's asset: the base map but its land (which the region file holds)."""
+    return _compact({k: v for k, v in build_basemap(istat).items() if k != "land"})
+
+
+def region_json(istat: Path) -> str:
+    """scenario/assets/puglia_region.json: attribution, scale and the land."""
+    data = build_basemap(istat)
+    return _compact({k: data[k] for k in ("attribution", "scale", "land")})
 
 
 def shipped_basemap() -> dict[str, Any]:
-    """The base map shipped with the package."""
+    """The base map shipped with the package, the land read from the scenario's region file."""
     text = (resources.files("foresterie.report") / "assets" / ASSET).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+    rest: dict[str, Any] = json.loads(text)
+    outline = region.shipped_region()
+    assert outline["scale"] == rest["scale"], "rebuild both files together"
+    head = {k: rest[k] for k in ("attribution", "scale")}
+    return {**head, "land": outline["land"], **{k: v for k, v in rest.items() if k not in head}}
 
 
 def main(argv: list[str]) -> None:
     istat = Path(argv[0]) if argv else Path("../shared/geodata/istat")
     out = Path(__file__).parent / "assets" / ASSET
     out.write_text(basemap_json(istat), encoding="utf-8")
+    print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} KB)")
+    out = Path(region.__file__).parent / "assets" / region.ASSET
+    out.write_text(region_json(istat), encoding="utf-8")
     print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} KB)")
 
 

@@ -27,7 +27,7 @@ def _iso_date(value: object) -> object:
     timestamp's day silently."""
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
         return value  # pydantic checks that the day exists
     raise ValueError(f"{value!r} is not a day YYYY-MM-DD")
 

@@ -20,9 +20,10 @@ import codecs
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from foresterie.core.errors import Msg, Problem
 from foresterie.core.files import unreadable_reason
@@ -34,9 +35,9 @@ MAX_BYTES = 64 * 2**20  # 64 MiB: a season of 250,000 rows fits in a fraction of
 MAX_CELL = 4096  # characters in one cell: ids and dates are short; names stop at 120
 MAX_ROWS = 250_000  # per CSV file; Puglia's whole seasonal workforce is in the tens of thousands
 SEPARATORS = (",", ";", "\t")  # in the order ties are broken; a tab is named, then refused
-_ONE_MARK = re.compile(r"[+-]?\d*([.,])\d+")  # 0,38 or 0.38
-_THOUSANDS = re.compile(r"[+-]?\d{1,3}\.\d{3}")  # 1.200
-_DIGITS = re.compile(r"[+-]?[\d.,]+")
+_ONE_MARK = re.compile(r"[+-]?[0-9]*([.,])[0-9]+")  # 0,38 or 0.38
+_THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}\.[0-9]{3}")  # 1.200
+_DIGITS = re.compile(r"[+-]?[0-9.,]+")
 _WIDE = re.compile(rb"[\x80-\xff]")  # a byte beyond ASCII
 # The code pages a user may declare (README "Scenario format"), and the codec of each.
 ENCODINGS = {"utf-8": "utf-8", "windows-1252": "cp1252"}
@@ -422,6 +423,36 @@ def _tab_separated(label: str, line: int) -> Problem:
         "header",
         Msg('the file looks tab-separated (Excel "Unicode text"?); save as CSV UTF-8'),
     )
+
+
+def clip(value: Any) -> str:
+    """A value as a message shows it: at most about 40 characters (a 300-digit number, a
+    cell of 4,000 characters is not read; its length is said)."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= 40:
+        return text
+    unit = "digits" if isinstance(value, int) else "characters"
+    return f"{text[:20]}... ({len(text):,} {unit})"
+
+
+def ascii_digits(s: str) -> str:
+    """A number's text with its digits 0-9 only: Python reads any script's digits (an
+    Arabic-Indic ٣, a full-width ２８) as numbers, which a planner never meant to type."""
+    bad = next((c for c in s if c.isdigit() and not c.isascii()), None)
+    if bad is not None:
+        fixed = "".join(
+            str(unicodedata.digit(c)) if c.isdigit() and not c.isascii() else c for c in s
+        )
+        raise ValueError(
+            Msg(
+                "{value} has the digit {digit} ({code}), not one of 0-9; write {fixed}",
+                value=repr(clip(s)),
+                digit=bad,
+                code=f"U+{ord(bad):04X}",
+                fixed=clip(fixed),
+            )
+        )
+    return s
 
 
 class _DecimalMarks:

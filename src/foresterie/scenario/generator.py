@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from foresterie.core.timeutil import fmt_hhmm
+from foresterie.scenario.geodata import in_puglia, nearest_in_puglia
 from foresterie.scenario.model import PRIORITY_REFERRED, SECTIONS, Section
 from foresterie.scenario.puglia2027 import VALUES, sources_md
 
@@ -590,6 +591,8 @@ def _farm(
     end_min = h * 60 + m + int(c.hours * 60)
     lat_f = round(lat + rng.uniform(-0.045, 0.045), 5)
     lon_f = round(lon + rng.uniform(-0.055, 0.055), 5)
+    if not in_puglia(lon_f, lat_f):  # drawn too far into the sea off a coastal comune
+        lon_f, lat_f = (round(v, 5) for v in nearest_in_puglia(lon_f, lat_f))
     poly = _square(lon_f, lat_f, rng) if rng.random() < 0.2 else None
     return {
         "id": f"F{k:03d}",

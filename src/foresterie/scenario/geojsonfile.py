@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 # A property value that GDAL could read as a date or time: starts with a number and - / or :.
-_DATEISH = re.compile(r"\s*[+-]?\d+\s*[-/:]")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CLOCK = re.compile(r"(\d{2}):(\d{2})(?::(\d{2}))?")
+_DATEISH = re.compile(r"\s*[+-]?[0-9]+\s*[-/:]")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
 _INT64 = 2**63
 _TOP_KEYS = {"type", "name", "features"}
 _FEATURE_KEYS = {"type", "properties", "geometry"}
@@ -33,27 +33,78 @@ class _Unusual(Exception):
     """Not the usual file: the full reader reads it."""
 
 
+class RepeatedKey(Exception):
+    """A key written twice in one JSON object: GDAL (and json) keep the last one on the quiet,
+    so the file is refused, as a CSV column written twice is. args: (feature row or None, key)."""
+
+
+_REPEATED = "\x00repeated"  # marks an object with a repeated key (no JSON key holds NUL)
+
+
 def read_plain_geojson(
     path: Path, allow_polygons: bool
 ) -> list[tuple[int, dict[str, Any], Any]] | None:
     """(row, properties, shapely geometry) of every feature of the usual GeoJSON file, as the
-    full reader would give them; None for anything else (then the full reader decides)."""
+    full reader would give them; None for anything else (then the full reader decides).
+    Raises RepeatedKey for a key written twice in one object, anywhere in a UTF-8 JSON file."""
+    repeated: list[str] = []
+
+    def mark(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for k, _ in pairs:
+                if k in seen:
+                    out[_REPEATED] = k
+                    repeated.append(k)
+                    break
+                seen.add(k)
+        return out
+
     try:
+        raw = path.read_bytes()
         data = json.loads(
-            path.read_bytes().decode("utf-8"),
-            object_pairs_hook=_no_duplicate_keys,
+            raw.decode("utf-8-sig"),
+            object_pairs_hook=mark,
             parse_constant=_refuse,  # NaN, Infinity: the full reader says where
         )
-        return _features(data, allow_polygons)
     except (_Unusual, ValueError, OSError, RecursionError):
+        return None
+    if repeated:
+        _refuse_repeated_keys(data)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None  # a byte-order mark: the full reader reads it
+    try:
+        return _features(data, allow_polygons)
+    except (_Unusual, ValueError, RecursionError):
         return None
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise _Unusual
-    return out
+def _refuse_repeated_keys(data: Any) -> None:
+    """RepeatedKey for the first object with a key written twice: in a feature (its 1-based
+    row), or elsewhere in the file (row None)."""
+    feats = data.get("features") if isinstance(data, dict) else None
+    if isinstance(feats, list):
+        for i, f in enumerate(feats, start=1):
+            key = _first_repeated(f)
+            if key is not None:
+                raise RepeatedKey(i, key)
+    key = _first_repeated(data)
+    if key is not None:
+        raise RepeatedKey(None, key)
+
+
+def _first_repeated(value: Any) -> str | None:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            if _REPEATED in v:
+                return str(v[_REPEATED])
+            stack.extend(reversed(list(v.values())))
+        elif isinstance(v, list):
+            stack.extend(reversed(v))
+    return None
 
 
 def _refuse(_: str) -> Any:

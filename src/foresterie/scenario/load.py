@@ -20,7 +20,7 @@ from foresterie.core.files import file_sha256
 from foresterie.core.i18n import LANGS, is_lang
 from foresterie.core.timeutil import DAY_MIN, fmt_hhmm, parse_hhmm, parse_workdays
 from foresterie.scenario.config import ScenarioConfig
-from foresterie.scenario.csvfile import read_csv, read_csv_bytes
+from foresterie.scenario.csvfile import ascii_digits, clip, read_csv, read_csv_bytes
 from foresterie.scenario.geodata import read_features
 from foresterie.scenario.matrixfile import check_matrix_file
 from foresterie.scenario.model import (
@@ -191,6 +191,10 @@ WHOLE_MAX = 1_000_000_000
 
 
 def _whole(v: Any) -> int:
+    """A whole number: an int, ASCII digits with an optional sign, or a decimal number with
+    nothing after the point (330.0: JSON has one kind of number, and GIS programs write a whole
+    number of a decimal column so; GDAL reads an integer column with a null as decimals).
+    330.5 is refused, and so is a number beyond WHOLE_MAX, said short (1e+300)."""
     if isinstance(v, bool):
         raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
     if isinstance(v, int):
@@ -198,14 +202,21 @@ def _whole(v: Any) -> int:
     elif isinstance(v, float):
         if not v.is_integer():
             raise ValueError(Msg("{value} is not a whole number", value=repr(v)))
+        if abs(v) > WHOLE_MAX:  # GDAL reads an integer beyond 64 bits as a decimal
+            shown = str(int(v)) if abs(v) < 1e40 else repr(v)  # 1e+300, not 301 digits
+            raise ValueError(
+                Msg("{value} is out of range (at most {most})", value=shown, most=WHOLE_MAX)
+            )
         n = int(v)
     else:
-        s = _text(v)
-        if not re.fullmatch(r"[+-]?\d+", s):
-            raise ValueError(Msg("{value} is not a whole number", value=repr(s)))
+        s = ascii_digits(_text(v))
+        if not re.fullmatch(r"[+-]?[0-9]+", s):
+            raise ValueError(Msg("{value} is not a whole number", value=repr(clip(s))))
         n = int(s)
     if abs(n) > WHOLE_MAX:
-        raise ValueError(Msg("{value} is out of range (at most {most})", value=n, most=WHOLE_MAX))
+        raise ValueError(
+            Msg("{value} is out of range (at most {most})", value=clip(n), most=WHOLE_MAX)
+        )
     return n
 
 
@@ -220,8 +231,8 @@ def _money(v: Any) -> float:
     if isinstance(v, int | float) and not isinstance(v, bool):
         x = float(v)
     else:
-        s = _text(v)
-        if re.fullmatch(r"[+-]?\d+,\d+", s):
+        s = ascii_digits(_text(v))
+        if re.fullmatch(r"[+-]?[0-9]+,[0-9]+", s):
             raise ValueError(
                 Msg(
                     "{value} uses a decimal comma; write {fixed}",
@@ -232,26 +243,39 @@ def _money(v: Any) -> float:
         try:
             x = float(s)
         except ValueError:
-            raise ValueError(Msg("{value} is not a number", value=repr(s))) from None
+            raise ValueError(Msg("{value} is not a number", value=repr(clip(s)))) from None
     if not (x == x and abs(x) != float("inf")) or x < 0:
-        raise ValueError(Msg("{value} must be a finite number >= 0", value=repr(x)))
+        raise ValueError(Msg("{value} must be a finite number >= 0", value=clip(repr(x))))
     return x
 
 
 def _date(v: Any) -> date:
     if isinstance(v, date):
         return v
-    s = _text(v)
+    s = ascii_digits(_text(v))
     try:
         return date.fromisoformat(s)
     except ValueError:
-        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", s)
-        if m:
-            iso = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-            raise ValueError(
-                Msg("date {value} is dd/mm/yyyy; write ISO {iso}", value=repr(s), iso=iso)
-            ) from None
-        raise ValueError(Msg("date {value} is not ISO YYYY-MM-DD", value=repr(s))) from None
+        raise ValueError(_date_problem(s)) from None
+
+
+def _date_problem(s: str) -> Msg:
+    """Why a text is not a day: dd/mm/yyyy, an ISO-shaped day that does not exist, not ISO."""
+    m = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", s)
+    if m:
+        iso = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
+        return Msg("date {value} is dd/mm/yyyy; write ISO {iso}", value=repr(s), iso=iso)
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
+        y, mo, d = (int(x) for x in s.split("-"))
+        if not 1 <= mo <= 12:
+            return Msg("date {value}: there is no month {month}", value=repr(s), month=mo)
+        return Msg(
+            "date {value}: there is no day {day} in {month}",
+            value=repr(s),
+            day=d,
+            month=f"{y:04d}-{mo:02d}",
+        )
+    return Msg("date {value} is not ISO YYYY-MM-DD", value=repr(clip(s)))
 
 
 def _bool(v: Any) -> bool:
@@ -278,7 +302,7 @@ def _section(v: Any) -> Section:
 
 
 def _hhmm(v: Any) -> int:
-    return parse_hhmm(_text(v))
+    return parse_hhmm(ascii_digits(_text(v)))
 
 
 # ---------------------------------------------------------------- row models
@@ -670,7 +694,7 @@ def _whole_numbers(value: Any, key: str = "") -> Iterator[tuple[str, int]]:
             yield from _whole_numbers(v, key)
     elif isinstance(value, int) and not isinstance(value, bool):
         yield key, value
-    elif isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,400}", value.strip()):
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]{1,400}", value.strip()):
         yield key, int(value)  # pydantic reads "123" as a number where one is expected
 
 
@@ -695,7 +719,7 @@ def read_config(root: Path) -> ScenarioConfig:
             SCENARIO_FILE,
             None,
             key,
-            Msg("{value} is out of range (at most {most})", value=v, most=WHOLE_MAX),
+            Msg("{value} is out of range (at most {most})", value=clip(v), most=WHOLE_MAX),
         )
         for key, v in _whole_numbers(data)
         if abs(v) > WHOLE_MAX
@@ -732,6 +756,20 @@ def load_scenario(
     config = read_config(root)
     probs: list[Problem] = []
     warns: list[Problem] = []
+    s0, s1 = config.scenario.season_start, config.scenario.season_end
+    # A run's recorded inputs (restricted or public given) were accepted when it was written: a
+    # day run written before day runs kept only their own heat day stays readable (a warning).
+    run_inputs = restricted is not None or public
+    for i, d in enumerate(config.transport.heat_alert_days):
+        if not s0 <= d <= s1:  # last year's list copied: the alert would change nothing
+            (warns if run_inputs else probs).append(
+                Problem(
+                    SCENARIO_FILE,
+                    None,
+                    f"transport.heat_alert_days.{i}",
+                    Msg("{day} is outside the season {start}..{end}", day=d, start=s0, end=s1),
+                )
+            )
     keys = ["foresterie", "farms", "workers", "fleet"]
     if config.data.pickups is not None:
         keys.append("pickups")

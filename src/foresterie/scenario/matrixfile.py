@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from foresterie.core.errors import Msg, Problem
-from foresterie.scenario.csvfile import MAX_BYTES, MAX_CELL, MAX_ROWS, read_csv
+from foresterie.scenario.csvfile import MAX_BYTES, MAX_CELL, MAX_ROWS, ascii_digits, clip, read_csv
 
 
 def check_matrix_file(path: Path, label: str, ids: list[str], probs: list[Problem]) -> None:
@@ -38,9 +38,20 @@ def parse_matrix_file(
         vals = []
         for fld in ("seconds", "metres"):
             s = row[fld].strip()
+            try:
+                ascii_digits(s)
+            except ValueError as exc:
+                probs.append(Problem(label, r, fld, exc.args[0]))
+                bad = True
+                continue
             if not s.isdigit():
                 probs.append(
-                    Problem(label, r, fld, Msg("{value} is not a whole number >= 0", value=repr(s)))
+                    Problem(
+                        label,
+                        r,
+                        fld,
+                        Msg("{value} is not a whole number >= 0", value=repr(clip(s))),
+                    )
                 )
                 bad = True
             elif int(s) > MATRIX_MAX[fld]:
@@ -49,7 +60,7 @@ def parse_matrix_file(
                         label,
                         r,
                         fld,
-                        Msg("{value} is more than {most}", value=s[:24], most=MATRIX_MAX[fld]),
+                        Msg("{value} is more than {most}", value=clip(s), most=MATRIX_MAX[fld]),
                     )
                 )
                 bad = True
