@@ -285,12 +285,12 @@ def _report_path(rel: str) -> bool:
     return "\\" not in rel and all(p not in ("", ".", "..") for p in parts)
 
 
-def stale_report(run: Path, missing: bool = True) -> list[str]:
+def stale_report(run: Path, missing: bool = True, links: bool = True) -> list[str]:
     """What in report/ is not what report.json vouches for (a file changed, missing or not
     listed), each naming the file; [] when it matches. A run from before report.json (the
     manifest names none) has nothing to compare; one whose manifest names it and has none is
     stale as a whole. `missing` False leaves out what is gone (a report written anew writes
-    it)."""
+    it), `links` False the links and special files (a report written anew removes them)."""
     listing = read_report_hashes(run)
     if listing is None:
         named = read_manifest(run).get("report_hashes")
@@ -305,7 +305,7 @@ def stale_report(run: Path, missing: bool = True) -> list[str]:
         for p in (folder.rglob("*") if folder.is_dir() and not folder.is_symlink() else [])
         if p.is_symlink() or not (p.is_file() or p.is_dir())
     )
-    out = [f"report/{k}: not a regular file (a link or a special file)" for k in odd]
+    out = [f"report/{k}: not a regular file (a link or a special file)" for k in odd if links]
     out += [
         f"report/{k}: changed (sha256 differs from {REPORT_HASHES})"
         for k in sorted(listed)

@@ -22,6 +22,7 @@ from foresterie.core.procs import worker_pool
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import (
     REPORT_HASHES,
+    RUN_SCHEMA,
     RunFolderError,
     read_manifest,
     read_report_hashes,
@@ -211,7 +212,7 @@ def solve(
         write_shuttles(plan_dir, scenario, shuttles)
         cfg = scenario.config
         manifest = {
-            "schema": "foresterie-run/1",
+            "schema": RUN_SCHEMA,
             "scenario": {
                 "name": scenario.name,
                 "hash": original_hash,
