@@ -58,7 +58,7 @@ SUPPRESSED = f"<{SMALL_CELL}"
 # Parts of a run folder an operator gets: everything but restricted/.
 # A run purged for retention also has purged.json (hashes) and aggregates/ (counts).
 OPERATOR_PARTS = (
-    *("inputs", "plan", "report", "manifest.json", "day.json", "intake.json"),
+    *("inputs", "plan", "report", "manifest.json", "report.json", "day.json", "intake.json"),
     *("purged.json", "aggregates"),
 )
 # Manifest KPIs that count people or person-days (suppressed when small in the public export).
@@ -292,7 +292,7 @@ This is the run folder without its restricted part (`restricted/`: each person's
 referral records and every figure on them, which stay with the case office). Everything needed
 to run the service is here: the plan (`plan/`), the inputs the model read (`inputs/`, without
 the priority column), the report, the map, the driver sheets and the boarding lists
-(`report/`) and the manifest.
+(`report/`, each file's sha256 in `report.json`) and the manifest.
 `foresterie verify` checks this folder and lists, one line per family, the checks that need the
 restricted part (exit 0 when everything else passes).
 """

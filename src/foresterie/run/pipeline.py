@@ -469,7 +469,7 @@ def _first_difference(a: Path, b: Path) -> str:
                 (j for j, (p, q) in enumerate(zip(x, y, strict=False)) if p != q),
                 min(len(x), len(y)),
             )
-            at = max(0, col - 40)
+            at = max(0, col - 40) if col >= 120 else 0  # beyond what 120 characters show
             where = f"line {i}" + (f", column {at + 1}" if at else "")
             return f"{where}: {x[at : at + 120]!r} != {y[at : at + 120]!r}"
     return f"{len(la)} lines vs {len(lb)} lines"
