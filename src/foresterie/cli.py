@@ -323,6 +323,12 @@ def map_(
     suffix = "".join(f"-{x}" for x in (day, foresteria) if x)
     target = out or run / "report" / f"map{suffix}.html"
     write_text(target, html)
+    from foresterie.core.runfolder import REPORT_HASHES, seal_report
+
+    if (run / REPORT_HASHES).is_file() and target.resolve().is_relative_to(
+        (run / "report").resolve()
+    ):
+        seal_report(run, added=target)  # a page added to the report: vouched for too
     typer.echo(
         _("wrote {target} ({mb} MB)").format(target=target, mb=f"{len(html.encode()) / 1e6:.2f}")
     )
@@ -341,10 +347,26 @@ def report(
     sheets: Annotated[bool, typer.Option(help=_("Also write the driver sheets."))] = True,
     lang: LangOpt = None,
 ) -> None:
+    from foresterie.core.runfolder import RunFolderError, stale_report
     from foresterie.report.html import write_report
 
     lang = _lang_code(lang)
-    out = write_report(_load_run(run), say=typer.echo, sheets=sheets, lang_code=lang)
+    data = _load_run(run)
+    # Rewriting hashes what is there: a forged file it does not rewrite (a sheet with
+    # --no-sheets, a file slipped in) would be vouched for. A file gone is written anew, a link
+    # removed (never followed). A run people were removed from for retention has report files
+    # cut by design (README "Retention").
+    purged = (run / "purged.json").exists()
+    forged = [] if purged else stale_report(run, missing=False, links=False)
+    if forged:
+        raise RunFolderError(
+            forged[0].split(":", 1)[0],
+            None,
+            "report",
+            f"{forged[0].split(': ', 1)[1]}: the report is not what the run vouches for "
+            "(`foresterie verify RUN` lists every file); remove report/ to write it anew",
+        )
+    out = write_report(data, say=typer.echo, sheets=sheets, lang_code=lang)
     typer.echo(_("wrote {target}").format(target=out / "index.html"))
 
 
@@ -434,12 +456,19 @@ def replay(
         raise typer.Exit(EXIT_BAD_INPUT)
     _refuse_purged(run, whole_only=False)
     target = out or run.parent / f"{run.name}.replay"
-    diffs = run_replay(run, target, force)
+    notes: list[str] = []
+    diffs = run_replay(run, target, force, report=_replay_report_hook(run), note=notes.append)
     for d in diffs[:20]:
         typer.echo(f"differs: {d}")
+    for line in notes:
+        typer.echo(line)
     if diffs:
         if not diffs[0].startswith(("inputs/", "plan/")):  # not the folder solved: no re-solve
-            typer.echo(_("{n} plan files differ").format(n=len(diffs)))
+            in_report = sum(1 for d in diffs if d.startswith("report/"))
+            if len(diffs) > in_report:
+                typer.echo(_("{n} plan files differ").format(n=len(diffs) - in_report))
+            if in_report:
+                typer.echo(f"{in_report} report files differ")
         for note in _version_changes(run):
             typer.echo(note)
         raise typer.Exit(EXIT_VERIFY_FAILED)
@@ -449,6 +478,35 @@ def replay(
             run=run, target=target
         )
     )
+
+
+def _replay_report_hook(original: Path) -> Any:
+    """The replay's report, written as the original's was: in its language, with or without
+    the sheets, with a day run's boarding lists where the original has them, and naming the
+    scenario as the original does. A replay solves the recorded snapshot (inputs/, travel as a
+    recorded matrix), so its own manifest has the snapshot's hash and the `matrix` backend; the
+    pages' note names the original's (its hash and backend), which the replay takes from the
+    original's manifest: the rest of every page comes from the replayed plan."""
+    from foresterie.core.runfolder import read_manifest
+    from foresterie.report.boarding import write_boarding_sheets
+    from foresterie.report.html import write_report
+    from foresterie.report.rundata import load_run
+
+    boarding = (original / "report" / "boarding").is_dir()
+    named = read_manifest(original)["scenario"]
+
+    def hook(run_dir: Path, lang_code: str, sheets: bool) -> None:
+        data = load_run(run_dir)
+        data.manifest["scenario"] = {
+            **data.manifest["scenario"],
+            "hash": named["hash"],
+            "travel_backend": named["travel_backend"],
+        }
+        folder = write_report(data, sheets=sheets, lang_code=lang_code)
+        if boarding:
+            write_boarding_sheets(data, folder)
+
+    return hook
 
 
 def _version_changes(run: Path) -> list[str]:

@@ -783,16 +783,19 @@ class _Run:
         return int(self.fs[fid][f"beds_{section}"])
 
 
-def verify_run(run: Path) -> list[str]:
-    """All violations found, each 'what: where, when, how much'. Empty means clean."""
-    return verify_report(run)[0]
+def verify_run(run: Path, report: bool = True) -> list[str]:
+    """All violations found, each 'what: where, when, how much'. Empty means clean. `report`
+    False: report/ is not compared with report.json (`solve` verifies while report/ is being
+    written, and hashes it once written)."""
+    return verify_report(run, report)[0]
 
 
-def verify_report(run: Path) -> tuple[list[str], list[str]]:
+def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]:
     """(violations, check families not run): the second list is empty unless the restricted
     part is encrypted and FORESTERIE_RESTRICTED_KEY is not set (README, "Restricted part and
-    encryption"); every other check still runs. A monitor folder (its manifest's kind) is
-    verified as `monitor --verify` does."""
+    encryption"), the run is from before report.json or has no report; every other check still
+    runs. A monitor folder (its manifest's kind) is verified as `monitor --verify` does."""
+    _check_schema(Path(run))
     if (Path(run) / "purged.json").exists():
         return _verify_purged(Path(run))
     if not (Path(run) / "inputs").exists() and (Path(run) / "manifest.json").is_file():
@@ -851,12 +854,108 @@ def verify_report(run: Path) -> tuple[list[str], list[str]]:
                     out.append(
                         f"{label} changed after solving: {name} (hash differs from the manifest)"
                     )
+        if report:
+            wrong, unsaid = _check_report_files(Path(run), r.manifest)
+            out += wrong
+            r.unchecked += unsaid
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, OverflowError) as exc:
         # A field missing or malformed anywhere: a damaged or crafted folder, not a verdict.
         what = f"{type(exc).__name__}: {exc}"[:200]
         raise Unreadable(f"malformed run folder ({what})") from None
     lottery = bool(r.cfg.get("housing", {}).get("lottery"))
     return out, [u for u in dict.fromkeys(r.unchecked) if lottery or "lottery" not in u]
+
+
+RUN_SCHEMA = "foresterie-run/1"  # the manifests this verifier reads
+
+
+def _check_schema(run: Path) -> None:
+    """A run folder of another schema (a later format) is not checked as if it were this one:
+    Unreadable (exit 2). A monitor folder has its own kind; a manifest missing or not JSON is
+    said by the checks that read it."""
+    if not (run / "manifest.json").is_file():
+        return
+    try:
+        m = _json(run, "manifest.json")
+    except Unreadable:
+        return
+    if not isinstance(m, dict) or m.get("kind") == "monitor":
+        return
+    if m.get("schema") != RUN_SCHEMA:
+        raise Unreadable(
+            f"manifest.json: schema {str(m.get('schema'))[:40]!r} is not one this verifier "
+            f"reads ({RUN_SCHEMA})"
+        )
+
+
+_REPORT_HASHES = "report.json"  # beside manifest.json: the sha256 of every file under report/
+_REPORT_SCHEMA = "foresterie-report/1"
+
+
+def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(violations, not checked) of report/ against report.json (README "Run folders and
+    verification"): the sheets, slips, GPX and pages people act on are vouched for as the plan
+    is; a file changed, missing, not listed or not a regular file is a violation naming it."""
+    named = manifest.get("report_hashes")
+    if named is not None and named != _REPORT_HASHES:
+        raise Unreadable(
+            f"manifest.json: report_hashes: {str(named)[:60]!r} is not {_REPORT_HASHES}"
+        )
+    if not (run / _REPORT_HASHES).exists() and not (run / _REPORT_HASHES).is_symlink():
+        if named:
+            return [
+                f"report listing missing: {_REPORT_HASHES} (the manifest says the report's "
+                "hashes are there): nothing vouches for report/"
+            ], []
+        return [], [
+            "report/: a run from before report.json (the report's hashes); "
+            "`foresterie report RUN` writes the report again and hashes it"
+        ]
+    listing = _json(run, _REPORT_HASHES)
+    files = listing.get("files") if isinstance(listing, dict) else None
+    if (
+        not isinstance(listing, dict)
+        or listing.get("schema") != _REPORT_SCHEMA
+        or not isinstance(files, dict)
+        or not all(isinstance(v, str) for v in files.values())
+    ):
+        raise Unreadable(f"{_REPORT_HASHES}: not {_REPORT_SCHEMA}: an object of file hashes")
+    for rel in files:
+        if not rel or rel.startswith("/") or "\\" in rel or {".", "..", ""} & set(rel.split("/")):
+            raise Unreadable(f"{_REPORT_HASHES}: files: {rel[:80]!r} is not a path under report/")
+    folder = run / "report"
+    here: set[str] = set()
+    out: list[str] = []
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        out.append("report/: not a folder (a link or a file)")
+    elif folder.is_dir():
+        for top, dirs, names in os.walk(folder):  # does not follow links
+            for name in sorted(dirs + names):
+                p = Path(top) / name
+                rel = p.relative_to(folder).as_posix()
+                if p.is_symlink() or not (p.is_dir() or p.is_file()):
+                    out.append(f"report file not a regular file: report/{rel} (a link or special)")
+                elif p.is_file():
+                    here.add(rel)
+    for rel in sorted(here - set(files)):
+        out.append(f"report file not in {_REPORT_HASHES}: report/{rel}")
+    for rel, digest in sorted(files.items()):
+        if rel not in here:
+            out.append(f"report file missing: report/{rel} (listed in {_REPORT_HASHES})")
+        elif _sha(run, f"report/{rel}") != digest:
+            out.append(
+                f"report file changed after it was written: report/{rel} "
+                f"(hash differs from {_REPORT_HASHES})"
+            )
+    unchecked = []
+    if not files and listing.get("lang") is None:
+        unchecked.append("report/: no report written yet (`foresterie report RUN` writes one)")
+    elif listing.get("lang") is not None and listing.get("sheets") is False:
+        unchecked.append(
+            "report/drivers/: no driver sheets, worker slips or no-ride notices (the report "
+            "was written with --no-sheets)"
+        )
+    return out, unchecked
 
 
 # The check families that need the restricted part (a line each when it cannot be read).

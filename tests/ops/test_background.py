@@ -76,7 +76,7 @@ def test_a_report_process_gone_is_an_internal_error(tmp_path: Path) -> None:
     assert not (tmp_path / "report").exists()
 
 
-def _always_rejects(run: Path) -> list[str]:  # module level: the verifier runs in a process
+def _always_rejects(run: Path, report: bool = True) -> list[str]:  # module level: in a process
     return [f"forged violation in {run.name}"]
 
 

@@ -947,7 +947,7 @@ def test_a_release_relabelled_as_a_closing_is_caught(released_run: Path, tmp_pat
     )
 
 
-def _always_rejects(run: Path) -> list[str]:  # module level: the verifier runs in a process
+def _always_rejects(run: Path, report: bool = True) -> list[str]:  # module level: in a process
     return [f"forged violation in {run.name}"]
 
 

@@ -12,10 +12,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from foresterie.core.errors import ScenarioError
-from foresterie.core.files import UnsafePath, json_value, read_inside
+from foresterie.core.files import (
+    UnsafePath,
+    dumps_json,
+    file_sha256,
+    json_value,
+    read_inside,
+    write_text,
+)
 from foresterie.core.restricted import RESTRICTED_KPIS, read_restricted
 
 MAX_MANIFEST_BYTES = 16 << 20
+RUN_SCHEMA = "foresterie-run/1"  # the manifest's `schema`: the only one this version reads
 
 
 class RunFolderError(ValueError):
@@ -193,3 +201,117 @@ def read_manifest(root: Path) -> dict[str, Any]:
         where = ".".join(str(x) for x in e["loc"]) or "manifest"
         raise RunFolderError("manifest.json", None, where, e["msg"]) from None
     return data
+
+
+# The report's own record (README "Run folders and verification"): report/ is written after the
+# manifest (and rewritten by `foresterie report RUN`), while the manifest's own sha256 binds a
+# ledger, day runs and intakes to the run, so it is never rewritten: the sha256 of every file
+# under report/ is kept in report.json beside it, which the manifest names from the start
+# (`report_hashes`), so a run whose report.json is gone is told from one from before it.
+REPORT_HASHES = "report.json"
+REPORT_SCHEMA = "foresterie-report/1"
+MAX_REPORT_HASHES_BYTES = 64 << 20
+
+
+def report_files(run: Path) -> dict[str, str]:
+    """{path under report/ (with /): sha256} of every file there (links are not files)."""
+    folder = run / "report"
+    if not folder.is_dir() or folder.is_symlink():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): file_sha256(p)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def seal_report(
+    run: Path, lang: str | None = None, sheets: bool | None = None, added: Path | None = None
+) -> None:
+    """Write RUN/report.json: the sha256 of every file under report/ as it is now, and how the
+    report was written (its language; whether with the driver sheets), which `replay` writes
+    again. `lang` None keeps what report.json said (a re-seal after more files were added to a
+    written report: a day run's boarding lists); None there too: no report written. `added`:
+    only that file is hashed anew (a map added to a published run: the other files keep the
+    hashes they were written with, so a forged one is not vouched for by the way)."""
+    try:
+        old = read_report_hashes(run) or {}
+    except RunFolderError:  # a damaged record is replaced by what is there now
+        old = {}
+    files = report_files(run)
+    if added is not None:
+        rel = added.resolve().relative_to((run / "report").resolve()).as_posix()
+        files = {**old.get("files", {}), rel: file_sha256(added)}
+    record = {
+        "schema": REPORT_SCHEMA,
+        "lang": lang if lang is not None else old.get("lang"),
+        "sheets": sheets if sheets is not None else old.get("sheets", False),
+        "files": dict(sorted(files.items())),
+    }
+    write_text(run / REPORT_HASHES, dumps_json(record))
+
+
+def read_report_hashes(run: Path) -> dict[str, Any] | None:
+    """RUN/report.json, its shape checked (RunFolderError otherwise); None if it is absent."""
+    rel = REPORT_HASHES
+    if not (run / rel).exists() and not (run / rel).is_symlink():
+        return None
+    try:
+        data = json_value(read_inside(run, rel, MAX_REPORT_HASHES_BYTES))
+    except UnsafePath as exc:
+        raise RunFolderError(rel, None, "file", exc.reason) from None
+    except ValueError as exc:
+        raise RunFolderError(rel, None, "json", str(exc).splitlines()[0]) from None
+    if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
+        raise RunFolderError(rel, None, "schema", f"not {REPORT_SCHEMA}")
+    files = data.get("files")
+    if not isinstance(files, dict) or not all(
+        isinstance(k, str) and _report_path(k) and isinstance(v, str) and _SHA256.fullmatch(v)
+        for k, v in files.items()
+    ):
+        raise RunFolderError(rel, None, "files", "not an object of report paths and sha256")
+    if not (data.get("lang") is None or isinstance(data["lang"], str)) or not isinstance(
+        data.get("sheets"), bool
+    ):
+        raise RunFolderError(rel, None, "lang", "lang or sheets of the wrong kind")
+    return data
+
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _report_path(rel: str) -> bool:
+    parts = rel.split("/")
+    return "\\" not in rel and all(p not in ("", ".", "..") for p in parts)
+
+
+def stale_report(run: Path, missing: bool = True, links: bool = True) -> list[str]:
+    """What in report/ is not what report.json vouches for (a file changed, missing or not
+    listed), each naming the file; [] when it matches. A run from before report.json (the
+    manifest names none) has nothing to compare; one whose manifest names it and has none is
+    stale as a whole. `missing` False leaves out what is gone (a report written anew writes
+    it), `links` False the links and special files (a report written anew removes them)."""
+    listing = read_report_hashes(run)
+    if listing is None:
+        named = read_manifest(run).get("report_hashes")
+        if not (named and missing):
+            return []
+        return [f"{REPORT_HASHES}: missing (the manifest says the report's hashes are there)"]
+    listed: dict[str, str] = listing["files"]
+    here = report_files(run)
+    folder = run / "report"
+    odd = sorted(
+        p.relative_to(folder).as_posix()
+        for p in (folder.rglob("*") if folder.is_dir() and not folder.is_symlink() else [])
+        if p.is_symlink() or not (p.is_file() or p.is_dir())
+    )
+    out = [f"report/{k}: not a regular file (a link or a special file)" for k in odd if links]
+    out += [
+        f"report/{k}: changed (sha256 differs from {REPORT_HASHES})"
+        for k in sorted(listed)
+        if k in here and here[k] != listed[k]
+    ]
+    gone = sorted(set(listed) - set(here)) if missing else []
+    out += [f"report/{k}: missing (listed in {REPORT_HASHES})" for k in gone]
+    out += [f"report/{k}: not listed in {REPORT_HASHES}" for k in sorted(set(here) - set(listed))]
+    return out

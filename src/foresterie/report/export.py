@@ -32,7 +32,13 @@ from typing import Any, Literal
 
 from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
-from foresterie.core.runfolder import RunFolderError, read_manifest, restricted_kpi, split_kpis
+from foresterie.core.runfolder import (
+    RunFolderError,
+    read_manifest,
+    restricted_kpi,
+    split_kpis,
+    stale_report,
+)
 from foresterie.report.boarding import boarding_list
 from foresterie.report.noride import (
     NoRidePage,
@@ -52,7 +58,7 @@ SUPPRESSED = f"<{SMALL_CELL}"
 # Parts of a run folder an operator gets: everything but restricted/.
 # A run purged for retention also has purged.json (hashes) and aggregates/ (counts).
 OPERATOR_PARTS = (
-    *("inputs", "plan", "report", "manifest.json", "day.json", "intake.json"),
+    *("inputs", "plan", "report", "manifest.json", "report.json", "day.json", "intake.json"),
     *("purged.json", "aggregates"),
 )
 # Manifest KPIs that count people or person-days (suppressed when small in the public export).
@@ -95,6 +101,8 @@ def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | Non
     a, b = run.resolve(), out.resolve()
     if a == b or a.is_relative_to(b) or b.is_relative_to(a):
         raise FileExistsError(f"{out}: --out must lie outside the run folder (and not hold it)")
+    if role in ("driver", "operator"):
+        _refuse_stale_report(run)
     with _fresh(out, force) as tmp:
         if role == "operator":
             operator_view(run, tmp)
@@ -107,6 +115,26 @@ def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | Non
             else:
                 public_export(data, tmp)
         return sum(1 for p in tmp.rglob("*") if p.is_file())
+
+
+def _refuse_stale_report(run: Path) -> None:
+    """A run whose report/ is not what report.json vouches for (a sheet's departure moved, a
+    page edited, a file deleted or slipped in) is not handed to drivers or operators: the operator
+    view copies report/, and a driver pack beside a forged sheet would contradict it. A run
+    purged for retention has lost report files by design (`verify` checks what remains)."""
+    if (run / "purged.json").is_file():
+        return
+    stale = stale_report(run)
+    if stale:
+        more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
+        raise RunFolderError(
+            stale[0].split(":", 1)[0],
+            None,
+            "report",
+            f"{stale[0].split(': ', 1)[1]}{more}: the report is not what the run vouches for; "
+            "`foresterie verify RUN` lists every file; remove report/ and `foresterie report RUN` "
+            "writes it anew",
+        )
 
 
 # Each public table and its columns counting people or person-days (suppressed when small).
@@ -264,7 +292,7 @@ This is the run folder without its restricted part (`restricted/`: each person's
 referral records and every figure on them, which stay with the case office). Everything needed
 to run the service is here: the plan (`plan/`), the inputs the model read (`inputs/`, without
 the priority column), the report, the map, the driver sheets and the boarding lists
-(`report/`) and the manifest.
+(`report/`, each file's sha256 in `report.json`) and the manifest.
 `foresterie verify` checks this folder and lists, one line per family, the checks that need the
 restricted part (exit 0 when everything else passes).
 """

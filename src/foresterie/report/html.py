@@ -19,7 +19,7 @@ from typing import Any, Literal, TypeVar
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
-from foresterie.core.runfolder import restricted_kpi
+from foresterie.core.runfolder import restricted_kpi, seal_report
 from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.noride import no_ride_summary
 from foresterie.report.notices import (
@@ -1144,4 +1144,5 @@ def write_report(
         write_text(out / PEOPLE_PAGE, people_html(run, lg))
     write_text(out / "index.html", index_html(run, lg, sheets))
     write_text(out / "summary.md", summary_md(run, lg))
+    seal_report(run.root, lg.code, sheets)  # report.json: what the run now vouches for
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -19,7 +20,15 @@ from foresterie.core.files import (
 )
 from foresterie.core.procs import worker_pool
 from foresterie.core.restricted import read_restricted
-from foresterie.core.runfolder import RunFolderError, read_manifest
+from foresterie.core.runfolder import (
+    REPORT_HASHES,
+    RUN_SCHEMA,
+    RunFolderError,
+    read_manifest,
+    read_report_hashes,
+    report_files,
+    seal_report,
+)
 from foresterie.housing.release import release_days, without_released_nights
 from foresterie.housing.replan import apply_as_of, read_previous
 from foresterie.housing.tiers import plan_housing
@@ -203,7 +212,7 @@ def solve(
         write_shuttles(plan_dir, scenario, shuttles)
         cfg = scenario.config
         manifest = {
-            "schema": "foresterie-run/1",
+            "schema": RUN_SCHEMA,
             "scenario": {
                 "name": scenario.name,
                 "hash": original_hash,
@@ -248,23 +257,25 @@ def solve(
                 **({"stability": kept.record()} if kept is not None else {}),
             },
             "kpis": kpis,
+            "report_hashes": REPORT_HASHES,  # report/'s files, hashed once it is written
         }
         write_manifest(tmp, manifest)
         violations = _verify_while_reporting(tmp, report)
         if violations:
             raise PlanRejected(violations)
+        seal_report(tmp)  # what the report hook wrote, whoever wrote it (none: an empty listing)
     return RunSummary(out=out, manifest=manifest, violations=[])
 
 
 def _verify_while_reporting(run: Path, report: Callable[[Path], None] | None) -> list[str]:
     """The independent verifier and the report only read the finished plan files (the verifier
-    never looks at report/), so the verifier runs in a process of its own while the report is
-    written here. Nothing is published unless the verifier passes (the run folder is still a
+    checks report/ against report.json only in a finished run: here report/ is being written),
+    so the verifier runs in a process of its own while the report is written here. Nothing is published unless the verifier passes (the run folder is still a
     temporary one); a report that fails on a plan the verifier rejects yields to the rejection."""
     if report is None:
-        return verify_run(run)
+        return verify_run(run, report=False)
     with worker_pool(1) as pool:
-        pending = pool.submit(verify_run, run)
+        pending = pool.submit(verify_run, run, False)
         try:
             report(run)
         except Exception:
@@ -283,8 +294,21 @@ class PlanRejected(RuntimeError):
         super().__init__(f"{len(violations)} violations")
 
 
-def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) -> list[str]:
-    """Re-solve a run from its own inputs/ (and recorded re-plan), compare plan files byte for byte.
+ReportWriter = Callable[[Path, str, bool], None]  # (run folder, language, with the sheets)
+
+
+def replay(
+    run: Path,
+    out: Path,
+    force: bool = False,
+    say: Say | None = None,
+    report: ReportWriter | None = None,
+    note: Say | None = None,
+) -> list[str]:
+    """Re-solve a run from its own inputs/ (and recorded re-plan), compare plan files byte for byte;
+    with `report`, write the replay's report as report.json says the run's was written (its
+    language, with or without the sheets) and compare it file by file too (`note` says what was
+    not compared).
 
     Returns the differences found (empty: identical)."""
     import filecmp
@@ -295,6 +319,14 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
     stale = _unlisted(manifest, originals) + _edited_inputs(run, manifest)
     if stale:  # not the folder that was solved: a replay of it proves nothing
         return stale
+    listing = read_report_hashes(run)
+    hook: Callable[[Path], None] | None = None
+    if report is not None and listing is not None and listing["lang"] is not None:
+        lang_code, sheets = str(listing["lang"]), bool(listing["sheets"])
+
+        def hook(tmp: Path) -> None:
+            report(tmp, lang_code, sheets)
+
     as_of_s = manifest.get("replan", {}).get("as_of")
     previous = None
     if as_of_s:  # rebuild the previous run's plan files the re-plan read
@@ -311,6 +343,7 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
             date.fromisoformat(as_of_s) if as_of_s else None,
             previous,
             say=say,
+            report=hook,
             restricted=read_restricted(run),
         )
     finally:
@@ -334,6 +367,41 @@ def replay(run: Path, out: Path, force: bool = False, say: Say | None = None) ->
     for name in RESTRICTED_OUTPUTS:
         if isinstance(was, dict) and name in was and was[name] != now.get(name):
             diffs.append(f"restricted/{name}: differs (hash of its plaintext)")
+    if hook is not None:
+        diffs += _report_differences(run, out, note or (lambda _: None))
+    elif note is not None and report is not None:
+        note(
+            "report/: not compared ("
+            + ("a run from before report.json" if listing is None else "no report written")
+            + ")"
+        )
+    return diffs
+
+
+# Files a report may hold that a replay does not write: a day run's no-show follow-up list (from
+# the ledger, which the replay does not read) and the maps `foresterie map` adds (of a day, of a
+# foresteria). Both are still vouched for by report.json (`verify`).
+NOT_REPLAYED = re.compile(r"follow_up\.csv|map-[^/]+\.html")
+
+
+def _report_differences(run: Path, out: Path, note: Say) -> list[str]:
+    """The report's files, original against replay, byte for byte (by sha256; the first
+    differing line shown)."""
+    was, now = report_files(run), report_files(out)
+    diffs, skipped = [], []
+    for rel in sorted(set(was) | set(now)):
+        if rel not in now and NOT_REPLAYED.fullmatch(rel):
+            skipped.append(rel)
+        elif rel not in now or rel not in was:
+            diffs.append(f"report/{rel}: only in {'the replay' if rel in now else 'the original'}")
+        elif was[rel] != now[rel]:
+            a, b = run / "report" / rel, out / "report" / rel
+            diffs.append(f"report/{rel}: {_first_difference(a, b)}")
+    compared = len(set(was) & set(now))
+    note(
+        f"report/: {compared} files compared"
+        + (f"; not replayed: {', '.join(skipped[:5])}" if skipped else "")
+    )
     return diffs
 
 
@@ -396,6 +464,12 @@ def _first_difference(a: Path, b: Path) -> str:
     la = a.read_text(encoding="utf-8", errors="replace").splitlines()
     lb = b.read_text(encoding="utf-8", errors="replace").splitlines()
     for i, (x, y) in enumerate(zip(la, lb, strict=False), start=1):
-        if x != y:
-            return f"line {i}: {x[:120]!r} != {y[:120]!r}"
+        if x != y:  # from a little before the first character that differs (a long HTML line)
+            col = next(
+                (j for j, (p, q) in enumerate(zip(x, y, strict=False)) if p != q),
+                min(len(x), len(y)),
+            )
+            at = max(0, col - 40) if col >= 120 else 0  # beyond what 120 characters show
+            where = f"line {i}" + (f", column {at + 1}" if at else "")
+            return f"{where}: {x[at : at + 120]!r} != {y[at : at + 120]!r}"
     return f"{len(la)} lines vs {len(lb)} lines"
