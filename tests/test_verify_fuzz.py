@@ -85,6 +85,19 @@ VALUES = [
 JSON_VALUES: list[Any] = ["abc", float("nan"), float("inf"), -1, 10**30, None, [], {}, "25:61", 0]
 
 
+def _copy_without_report(solved: Path, run: Path) -> None:
+    """The run without its report (these tests damage the plan's files, not the pages): no
+    report/, no report.json and no manifest entry naming it, so verify reads a run whose
+    report it was never told of (one "not checked" line) and every other finding is the
+    damage's own. Copied with report/ missing but still named, every example failed."""
+    shutil.copytree(
+        solved, run, symlinks=True, ignore=shutil.ignore_patterns("report", "report.json")
+    )
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    assert m.pop("report_hashes", None) == "report.json"
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
 def _files(run: Path) -> list[str]:
     out = ["manifest.json"]
     for part in ("inputs", "plan", "restricted"):
@@ -277,7 +290,7 @@ def test_verify_on_a_damaged_or_forged_folder(edit: tuple[str, str, Any], solved
     rel, kind, arg = edit
     with tempfile.TemporaryDirectory() as tmp:
         run, outside = Path(tmp) / "run", Path(tmp) / "outside"
-        shutil.copytree(solved, run, symlinks=True, ignore=shutil.ignore_patterns("report"))
+        _copy_without_report(solved, run)
         outside.mkdir()
         try:
             cell = _apply(run, outside, rel, kind, arg)
@@ -355,7 +368,7 @@ def test_replay_of_a_damaged_folder(edit: tuple[str, str, Any], solved: Path) ->
     rel, kind, arg = edit
     with tempfile.TemporaryDirectory() as tmp:
         run, outside, out = Path(tmp) / "run", Path(tmp) / "outside", Path(tmp) / "replay"
-        shutil.copytree(solved, run, symlinks=True, ignore=shutil.ignore_patterns("report"))
+        _copy_without_report(solved, run)
         outside.mkdir()
         try:
             _apply(run, outside, rel, kind, arg)
@@ -452,7 +465,7 @@ FORGED: dict[str, tuple[Callable[[Path], None], str]] = {
 def test_nan_in_a_published_copy_is_unreadable(solved: Path, tmp_path: Path) -> None:
     """NaN compares false with every number, so it would pass any tolerance check: refused."""
     run = tmp_path / "run"
-    shutil.copytree(solved, run, ignore=shutil.ignore_patterns("report"))
+    _copy_without_report(solved, run)
     _edit_text("plan/plan.json", '"distance":', '"distance":NaN,"x":')(run)
     _rehash(run)
     r = CliRunner().invoke(app, ["verify", str(run)])
@@ -466,7 +479,7 @@ def test_nan_in_a_published_copy_is_unreadable(solved: Path, tmp_path: Path) -> 
 def test_forged_file_fails_with_its_line(case: str, solved: Path, tmp_path: Path) -> None:
     forge, expected = FORGED[case]
     run = tmp_path / "run"
-    shutil.copytree(solved, run, ignore=shutil.ignore_patterns("report"))
+    _copy_without_report(solved, run)
     forge(run)
     _rehash(run)
     r = CliRunner().invoke(app, ["verify", str(run)])
