@@ -2545,7 +2545,11 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
                 "origin_id": t.get("origin_id", ""),
                 "stops": [s["farm_id"] for s in stops[t["trip_id"]]],
             }
-            bad = sorted(k for k, v in mine.items() if p.get(k) != v)
+            # a key missing (a null one read as null) or added is a difference too
+            bad = sorted(k for k, v in mine.items() if k not in p or p[k] != v)
+            bad += sorted(f"unexpected {k}" for k in set(p) - set(mine) - {"trip_id"})
+            if f.get("type") != "Feature" or f["geometry"].get("type") != "LineString":
+                bad.append("type")
             line = f["geometry"]["coordinates"]
             if len(line) != len(path(t)) or not all(
                 _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)

@@ -246,3 +246,13 @@ def test_ledger_import_takes_the_declared_encoding(tiny_season_run: Path, tmp_pa
             )
         ]
     assert notes == [NOTE]
+
+
+def test_times_in_imports_take_ascii_digits_only() -> None:
+    """Python's isdigit() and int() take any script's digits ("٠٦:٠٠", "０６:００"); an office
+    file's time is read only in 0-9, as the scenario's readers do (review 10)."""
+    from foresterie.ops.imports import _is_hhmm
+
+    assert _is_hhmm("06:00") and _is_hhmm("23:59")
+    for bad in ("٠٦:٠٠", "０６:００", "0٦:00", "24:00", "6:00"):
+        assert not _is_hhmm(bad), bad

@@ -571,6 +571,20 @@ FORGED: dict[str, tuple[Mutation, str]] = {
         ),
         f"routes.geojson differs from the CSVs: {E01}: coordinates",
     ),
+    # a key dropped or slipped in (a route's extra property could carry anything beside its
+    # riders), and a feature or geometry no longer typed: each read as a difference
+    "routes_geojson_key_dropped": (
+        _json_edit("plan/routes.geojson", lambda d: d["features"][0]["properties"].pop("stops")),
+        f"routes.geojson differs from the CSVs: {E01}: stops",
+    ),
+    "routes_geojson_key_added": (
+        _json_edit("plan/routes.geojson", _set(["features", 0, "properties", "priority"], 3)),
+        f"routes.geojson differs from the CSVs: {E01}: unexpected priority",
+    ),
+    "routes_geojson_geometry_untyped": (
+        _json_edit("plan/routes.geojson", lambda d: d["features"][0]["geometry"].pop("type")),
+        f"routes.geojson differs from the CSVs: {E01}: type",
+    ),
     "routes_geojson_trip_dropped": (
         _json_edit("plan/routes.geojson", lambda d: d["features"].pop()),
         "routes.geojson differs from the CSVs: 23 routes for 24 trips",

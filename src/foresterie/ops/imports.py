@@ -155,7 +155,7 @@ def _is_hhmm(value: str) -> bool:
     parts = value.split(":")
     return (
         len(parts) == 2
-        and all(p.isdigit() and len(p) == 2 for p in parts)
+        and all(p.isascii() and p.isdigit() and len(p) == 2 for p in parts)
         and int(parts[0]) < 24
         and int(parts[1]) < 60
     )

@@ -698,7 +698,7 @@ class Ledger:
 
     def _meta_count(self, meta: dict[str, str], key: str, default: str) -> int:
         value = meta.get(key, default)
-        if not re.fullmatch(r"\d{1,18}", str(value)):
+        if not re.fullmatch(r"[0-9]{1,18}", str(value)):
             msg = f"{str(value)[:40]!r} is not a whole number (edited outside foresterie)"
             raise _Edited([Problem(self.label, None, f"meta {key}", msg)])
         return int(value)
