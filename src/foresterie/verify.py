@@ -113,8 +113,13 @@ def _no_constant(name: str) -> Any:
 
 def _json(run: Path, rel: str) -> Any:
     """A JSON file (UTF-8, a BOM allowed); its syntax, or nesting too deep to read, is exit 2."""
+    return _json_of(_read(run, rel), rel)
+
+
+def _json_of(data: bytes, rel: str) -> Any:
+    """`_json` over bytes already read (a decrypted restricted file)."""
     try:
-        return json.loads(_utf8(_read(run, rel), rel), parse_constant=_no_constant)
+        return json.loads(_utf8(data, rel), parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:
         raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
 
@@ -714,10 +719,7 @@ class _Run:
         self.sealed_kpis: dict[str, Any] | None = None
         if _KPIS in self.restricted:
             rel = f"restricted/{_KPIS}"
-            try:
-                sealed = json.loads(_utf8(self.restricted[_KPIS], rel), parse_constant=_no_constant)
-            except (ValueError, RecursionError) as exc:
-                raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
+            sealed = _json_of(self.restricted[_KPIS], rel)
             _check_kpi_groups(sealed, rel, "kpis")
             self.sealed_kpis = sealed  # unread: said by the KPIs by priority, referral KPIs
         # The figures of the housing tiers by priority (people of a priority housed):
@@ -989,10 +991,7 @@ _TIER_FIGURES = ("objective", "bound", "gap")
 def _sealed_tiers(data: bytes) -> dict[str, dict[str, Any]]:
     """restricted/tiers.json: {"tiers": [{name, objective, bound, gap}, ...]}, by name."""
     rel = f"restricted/{_TIERS}"
-    try:
-        doc = json.loads(_utf8(data, rel), parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:
-        raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
+    doc = _json_of(data, rel)
     tiers = doc.get("tiers") if isinstance(doc, dict) else None
     if not isinstance(tiers, list):
         raise Unreadable(f"{rel}: tiers: not a list")
