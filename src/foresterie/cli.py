@@ -347,7 +347,7 @@ def report(
     sheets: Annotated[bool, typer.Option(help=_("Also write the driver sheets."))] = True,
     lang: LangOpt = None,
 ) -> None:
-    from foresterie.core.runfolder import RunFolderError, stale_report
+    from foresterie.core.runfolder import RunFolderError, read_report_hashes, stale_report
     from foresterie.report.html import write_report
 
     lang = _lang_code(lang)
@@ -357,6 +357,10 @@ def report(
     # removed (never followed). A run people were removed from for retention has report files
     # cut by design (README "Retention").
     purged = (run / "purged.json").exists()
+    if not purged and read_report_hashes(run) is None:
+        # Nothing vouches for what report/ holds (a run from before report.json, or its listing
+        # removed): the report is written anew in an empty folder, so nothing there is adopted.
+        _empty_report_folder(run)
     forged = [] if purged else stale_report(run, missing=False, links=False)
     if forged:
         raise RunFolderError(
@@ -368,6 +372,18 @@ def report(
         )
     out = write_report(data, say=typer.echo, sheets=sheets, lang_code=lang)
     typer.echo(_("wrote {target}").format(target=out / "index.html"))
+
+
+def _empty_report_folder(run: Path) -> None:
+    """RUN/report/ removed (a link to it unlinked, never followed) and made again, empty."""
+    import shutil
+
+    folder = run / "report"
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.is_dir():
+        shutil.rmtree(folder)
+    folder.mkdir()
 
 
 def _refuse_purged(run: Path, whole_only: bool) -> None:

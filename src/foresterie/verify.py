@@ -795,7 +795,7 @@ def verify_run(run: Path, report: bool = True) -> list[str]:
 def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]:
     """(violations, check families not run): the second list is empty unless the restricted
     part is encrypted and FORESTERIE_RESTRICTED_KEY is not set (README, "Restricted part and
-    encryption"), the run is from before report.json or has no report; every other check still
+    encryption") or the run has no report; every other check still
     runs. A monitor folder (its manifest's kind) is verified as `monitor --verify` does."""
     _check_schema(Path(run))
     if (Path(run) / "purged.json").exists():
@@ -808,7 +808,16 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
         if kind == "monitor":
             return verify_monitor(Path(run))
     try:
-        r = _Run(Path(run))
+        try:
+            r = _Run(Path(run))
+        except Unreadable as exc:
+            # An input edited after solving (a wrong file name in scenario.toml's [data], a
+            # column renamed) is named beside what it breaks: the edit is the cause.
+            edited = _edited_inputs(Path(run))
+            if not edited:
+                raise
+            more = f" and {len(edited) - 1} more" if len(edited) > 1 else ""
+            raise Unreadable(f"{exc} (the cause may be: {edited[0]}{more})") from None
         out: list[str] = []
         unknown = _check_references(r)
         out += unknown
@@ -840,22 +849,8 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
                     raise
                 # a check that cannot run past a name the inputs do not have: said above
         out = list(dict.fromkeys(out))
-        for folder, label in (
-            ("plan", "plan file"),
-            ("inputs", "input"),
-        ):
-            listed = r.manifest.get(folder, {})
-            if not isinstance(listed, dict):
-                raise Unreadable(f"manifest.json: {folder}: not an object of file hashes")
-            here = {p.name for p in (Path(run) / folder).iterdir() if not p.name.startswith(".")}
-            for name in sorted(here - set(listed)):  # a file slipped in: nothing vouches for it
-                out.append(f"{label} not in the manifest: {folder}/{name}")
-            for name, digest in listed.items():
-                rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
-                if not (Path(run) / rel).exists() or _sha(Path(run), rel) != digest:
-                    out.append(
-                        f"{label} changed after solving: {name} (hash differs from the manifest)"
-                    )
+        out += _unlike_manifest(Path(run), r.manifest, "plan", "plan file")
+        out += _unlike_manifest(Path(run), r.manifest, "inputs", "input")
         if report:
             wrong, unsaid = _check_report_files(Path(run), r.manifest)
             out += wrong
@@ -866,6 +861,34 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
         raise Unreadable(f"malformed run folder ({what})") from None
     lottery = bool(r.cfg.get("housing", {}).get("lottery"))
     return out, [u for u in dict.fromkeys(r.unchecked) if lottery or "lottery" not in u]
+
+
+def _unlike_manifest(run: Path, manifest: dict[str, Any], folder: str, label: str) -> list[str]:
+    """The files of RUN/folder that are not the manifest's: slipped in, changed or gone."""
+    listed = manifest.get(folder, {})
+    if not isinstance(listed, dict):
+        raise Unreadable(f"manifest.json: {folder}: not an object of file hashes")
+    out = []
+    here = {p.name for p in (run / folder).iterdir() if not p.name.startswith(".")}
+    for name in sorted(here - set(listed)):  # a file slipped in: nothing vouches for it
+        out.append(f"{label} not in the manifest: {folder}/{name}")
+    for name, digest in listed.items():
+        rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
+        if not (run / rel).exists() or _sha(run, rel) != digest:
+            out.append(f"{label} changed after solving: {name} (hash differs from the manifest)")
+    return out
+
+
+def _edited_inputs(run: Path) -> list[str]:
+    """What of inputs/ is not the manifest's, [] when that cannot be told (no readable manifest
+    or inputs folder: the first reading's refusal stands)."""
+    try:
+        manifest = _json(run, "manifest.json")
+        if not isinstance(manifest, dict) or not (run / "inputs").is_dir():
+            return []
+        return _unlike_manifest(run, manifest, "inputs", "input")
+    except (Unreadable, OSError, TypeError, ValueError):
+        return []
 
 
 RUN_SCHEMA = "foresterie-run/1"  # the manifests this verifier reads
@@ -909,10 +932,15 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
                 f"report listing missing: {_REPORT_HASHES} (the manifest says the report's "
                 "hashes are there): nothing vouches for report/"
             ], []
-        return [], [
-            "report/: a run from before report.json (the report's hashes); "
-            "`foresterie report RUN` writes the report again and hashes it"
-        ]
+        unvouched = _report_folder_files(run)
+        if unvouched:
+            # A run from before report.json reads the same as one both were removed from: its
+            # report is not vouched for, and a sheet there may say anything.
+            return [
+                f"report/ not vouched for: {len(unvouched)} files and no {_REPORT_HASHES}; "
+                "`foresterie report RUN` writes the report anew and hashes it"
+            ], []
+        return [], ["report/: no report written yet (`foresterie report RUN` writes one)"]
     listing = _json(run, _REPORT_HASHES)
     files = listing.get("files") if isinstance(listing, dict) else None
     if (
@@ -923,8 +951,7 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
     ):
         raise Unreadable(f"{_REPORT_HASHES}: not {_REPORT_SCHEMA}: an object of file hashes")
     for rel in files:
-        if not rel or rel.startswith("/") or "\\" in rel or {".", "..", ""} & set(rel.split("/")):
-            raise Unreadable(f"{_REPORT_HASHES}: files: {rel[:80]!r} is not a path under report/")
+        _plain_path(rel)
     folder = run / "report"
     here: set[str] = set()
     out: list[str] = []
@@ -958,6 +985,20 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
             "was written with --no-sheets)"
         )
     return out, unchecked
+
+
+def _report_folder_files(run: Path) -> list[str]:
+    """Paths (with /) of whatever is under RUN/report/ that is not a folder, links included."""
+    folder = run / "report"
+    if folder.is_symlink() or folder.is_file():
+        return ["."]
+    out = []
+    for top, dirs, names in os.walk(folder):  # does not follow links; nothing when absent
+        for name in dirs + names:
+            p = Path(top) / name
+            if p.is_symlink() or not p.is_dir():
+                out.append(p.relative_to(folder).as_posix())
+    return sorted(out)
 
 
 # The check families that need the restricted part (a line each when it cannot be read).
@@ -1103,6 +1144,7 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
         for rel, digest in aggregates.items():
             if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
                 out.append(f"aggregate changed after the purge: {rel}")
+        out += _purged_report(run, removed, cut)
         note = (
             f"purged for retention (before {record['before']}): {len(removed)} worker-level "
             "files removed; the checks of people, beds, trips, riders, reasons and KPIs need them"
@@ -1115,6 +1157,57 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
             f"malformed purged run folder: purged.json or manifest.json: {what}"
         ) from None
     return out, [note]
+
+
+def _purged_report(run: Path, removed: dict[str, Any], cut: dict[str, Any]) -> list[str]:
+    """report/ of a purged run against report.json, which the purge keeps: each listed file is
+    there as written, or was removed (purged.json's sha256 of it is the listed one), or was cut
+    (its sha256 when cut is the listed one; what it keeps is checked against purged.json); no
+    file remains that the listing does not hold. Without report.json, as any run (a report
+    nothing vouches for is a violation)."""
+    if not (run / _REPORT_HASHES).exists() and not (run / _REPORT_HASHES).is_symlink():
+        unvouched = [f for f in _report_folder_files(run) if f"report/{f}" not in cut]
+        if not unvouched:
+            return []
+        return [
+            f"report/ not vouched for: {len(unvouched)} files and no {_REPORT_HASHES}; "
+            "`foresterie report RUN` writes the report anew and hashes it"
+        ]
+    listing = _json(run, _REPORT_HASHES)
+    files = listing.get("files") if isinstance(listing, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise Unreadable(f"{_REPORT_HASHES}: not {_REPORT_SCHEMA}: an object of file hashes")
+    out = []
+    for rel, digest in sorted(files.items()):
+        key = f"report/{_plain_path(rel)}"
+        if key in removed:
+            if removed[key] != digest:
+                out.append(
+                    f"purged file was not the run's: {key} (hash differs from {_REPORT_HASHES})"
+                )
+        elif key in cut:
+            if cut[key].get("sha256") != digest:
+                out.append(
+                    f"purged file was not the run's: {key} (hash differs from {_REPORT_HASHES})"
+                )
+        elif not (run / key).exists():
+            out.append(f"report file missing: {key} (listed in {_REPORT_HASHES}, not purged)")
+        elif _sha(run, key) != digest:
+            out.append(
+                f"report file changed after it was written: {key} (hash differs from "
+                f"{_REPORT_HASHES})"
+            )
+    for rel in _report_folder_files(run):
+        if rel not in files:
+            out.append(f"report file not in {_REPORT_HASHES}: report/{rel}")
+    return out
+
+
+def _plain_path(rel: str) -> str:
+    """A path under report/ as report.json lists it: relative, no '..', no backslash."""
+    if not rel or rel.startswith("/") or "\\" in rel or {".", "..", ""} & set(rel.split("/")):
+        raise Unreadable(f"{_REPORT_HASHES}: files: {rel[:80]!r} is not a path under report/")
+    return rel
 
 
 def _verify_partly_purged(
@@ -1179,6 +1272,7 @@ def _verify_partly_purged(
     for rel, digest in dict(record["aggregates"]).items():
         if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
             out.append(f"aggregate changed after the purge: {rel}")
+    out += _purged_report(run, removed, files)
     took = int(files.get("inputs/workers.csv", {}).get("rows_removed", 0))
     if took != people:
         out.append(f"inputs/workers.csv: {took} people removed, purged.json records {people}")

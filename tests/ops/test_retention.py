@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,30 @@ def test_tampering_after_a_mid_season_purge_is_caught(season: Path) -> None:
     trips.write_text(trips.read_text().replace(",VA1,", ",VB1,", 1))
     assert "file changed after solving: plan/trips.csv" in verdict()
     restore()
+    _report_tampering_is_caught(season, verdict)
+    restore()
     assert _cli("verify", str(season))[0] == 0
+
+
+def _report_tampering_is_caught(run: Path, verdict: Callable[[], str]) -> None:
+    """A purged run's report is still vouched for by report.json: a page the purge kept,
+    edited, and a file slipped in are each named."""
+    record = json.loads((run / "purged.json").read_text())
+    touched = set(record["removed"]) | set(record.get("files", {}))
+    touched |= set(record.get("partial", {}).get("files", {}))
+    kept = sorted(
+        p for p in (run / "report").rglob("*.html") if p.relative_to(run).as_posix() not in touched
+    )
+    assert kept, "the purge kept no report page to tamper with"
+    page = kept[0]
+    page.write_text(page.read_text(encoding="utf-8") + "<p>forged</p>", encoding="utf-8")
+    rel = page.relative_to(run).as_posix()
+    out = verdict()
+    assert f"report file changed after it was written: {rel} (hash differs from report.json)" in out
+    page.write_text(page.read_text(encoding="utf-8").replace("<p>forged</p>", ""), encoding="utf-8")
+    (run / "report" / "slipped.html").write_text("<p>forged</p>", encoding="utf-8")
+    assert "report file not in report.json: report/slipped.html" in verdict()
+    (run / "report" / "slipped.html").unlink()
 
 
 def test_purge_after_the_season_purges_the_season_run(season: Path) -> None:
@@ -208,9 +232,18 @@ def test_tampering_after_a_purge_is_caught(season: Path) -> None:
     code, out = _cli("verify", str(season))
     assert code == 1 and "aggregate changed after the purge" in out, out
     trips = season / "plan" / "trips.csv"
+    was = trips.read_bytes()
     trips.write_text(trips.read_text().replace(",VA1,", ",VB1,", 1))
     code, out = _cli("verify", str(season))
     assert "file changed after solving: plan/trips.csv" in out, out
+    trips.write_bytes(was)
+
+    def verdict() -> str:
+        code, out = _cli("verify", str(season))
+        assert code == 1, out
+        return out
+
+    _report_tampering_is_caught(season, verdict)
     ledger = season.parent / "tiny.ledger.sqlite"
     conn = sqlite3.connect(ledger, isolation_level=None)
     conn.execute("DROP TRIGGER ledger_no_update")

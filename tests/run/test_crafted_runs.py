@@ -113,6 +113,11 @@ def _seq(*ms: Mutation) -> Mutation:
 
 
 UNREADABLE = "error: {run}: unreadable run folder: "
+# What verify adds when an input the manifest vouched for was edited (here scenario.toml).
+EDITED = (
+    " (the cause may be: input changed after solving: scenario.toml (hash differs from the "
+    "manifest))"
+)
 
 # name -> (command, mutation, the exact stderr line; {run} is the crafted folder)
 CASES: dict[str, tuple[str, Mutation, str]] = {
@@ -131,12 +136,21 @@ CASES: dict[str, tuple[str, Mutation, str]] = {
         "verify",
         _toml_data("workers", "../../outside.csv"),
         UNREADABLE
-        + "inputs/scenario.toml: data.workers: '../../outside.csv' is not a plain file name",
+        + "inputs/scenario.toml: data.workers: '../../outside.csv' is not a plain file name"
+        + EDITED,
+    ),
+    # an office's slip: the edit that broke the reading is named with what it broke
+    "verify_data_name_wrong": (
+        "verify",
+        _toml_data("workers", "worker.csv"),
+        UNREADABLE + "inputs/worker.csv: No such file or directory" + EDITED,
     ),
     "verify_data_path_absolute": (
         "verify",
         _toml_data("fleet", "/etc/passwd"),
-        UNREADABLE + "inputs/scenario.toml: data.fleet: '/etc/passwd' is not a plain file name",
+        UNREADABLE
+        + "inputs/scenario.toml: data.fleet: '/etc/passwd' is not a plain file name"
+        + EDITED,
     ),
     "verify_manifest_names_outside_file": (
         "verify",

@@ -235,13 +235,44 @@ def test_a_run_without_report_json_says_what_it_has(run_dir: Path, tmp_path: Pat
         "violation: report listing missing: report.json (the manifest says the report's hashes "
         "are there): nothing vouches for report/"
     )
+    # A run from before report.json reads exactly like one whose listing and its name in the
+    # manifest were both removed: a forged sheet there is vouched for by nothing.
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
-    del manifest["report_hashes"]  # a run from before report.json
+    del manifest["report_hashes"]
+    (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    _first_departure_one_hour_late(run)
+    (run / "report/drivers/2026-07-07/extra.html").write_text("<p>forged</p>", encoding="utf-8")
+    n = sum(1 for p in (run / "report").rglob("*") if p.is_file())
+    r = _cli("verify", run)
+    assert r.exit_code == 1 and r.stdout.splitlines()[0] == (
+        f"violation: report/ not vouched for: {n} files and no report.json; `foresterie report "
+        "RUN` writes the report anew and hashes it"
+    )
+    for role in ("driver", "operator"):  # nothing unvouched is handed out
+        r = _cli("export", run, "--role", role, "--out", tmp_path / role)
+        assert r.exit_code == 2 and "not listed (no report.json)" in r.output, r.output
+    # `report` writes the whole report anew in an emptied folder: the forgeries are not adopted.
+    r = _cli("report", run)
+    assert r.exit_code == 0, r.output
+    assert not (run / "report/drivers/2026-07-07/extra.html").exists()
+    assert (run / SHEET).read_bytes() == (run_dir / SHEET).read_bytes()
+    r = _cli("verify", run)
+    assert r.exit_code == 0 and r.stdout.strip() == f"ok: {run}: every check passed", r.stdout
+
+
+def test_an_empty_report_folder_without_listing_is_not_checked(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    run = _copy(run_dir, tmp_path)
+    (run / "report.json").unlink()
+    shutil.rmtree(run / "report")
+    (run / "report").mkdir()
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["report_hashes"]
     (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     r = _cli("verify", run)
     assert r.exit_code == 0 and r.stdout.splitlines()[0] == (
-        "not checked: report/: a run from before report.json (the report's hashes); "
-        "`foresterie report RUN` writes the report again and hashes it"
+        "not checked: report/: no report written yet (`foresterie report RUN` writes one)"
     )
 
 

@@ -287,16 +287,20 @@ def _report_path(rel: str) -> bool:
 
 def stale_report(run: Path, missing: bool = True, links: bool = True) -> list[str]:
     """What in report/ is not what report.json vouches for (a file changed, missing or not
-    listed), each naming the file; [] when it matches. A run from before report.json (the
-    manifest names none) has nothing to compare; one whose manifest names it and has none is
-    stale as a whole. `missing` False leaves out what is gone (a report written anew writes
+    listed), each naming the file; [] when it matches. Without report.json every file there is
+    unvouched (a run from before report.json, or one both it and the manifest's name of it were
+    removed from: the same folder); one whose manifest names it and has none is stale as a
+    whole. `missing` False leaves out what is gone (a report written anew writes
     it), `links` False the links and special files (a report written anew removes them)."""
     listing = read_report_hashes(run)
     if listing is None:
         named = read_manifest(run).get("report_hashes")
-        if not (named and missing):
-            return []
-        return [f"{REPORT_HASHES}: missing (the manifest says the report's hashes are there)"]
+        if named and missing:
+            return [f"{REPORT_HASHES}: missing (the manifest says the report's hashes are there)"]
+        # No listing and none named (a run from before report.json, or one both were removed
+        # from): files in report/ are vouched for by nothing, so they are not the run's report.
+        unvouched = sorted(report_files(run))
+        return [f"report/{k}: not listed (no {REPORT_HASHES})" for k in unvouched]
     listed: dict[str, str] = listing["files"]
     here = report_files(run)
     folder = run / "report"

@@ -372,7 +372,7 @@ def replay(
     elif note is not None and report is not None:
         note(
             "report/: not compared ("
-            + ("a run from before report.json" if listing is None else "no report written")
+            + ("no report.json vouches for it" if listing is None else "no report written")
             + ")"
         )
     return diffs
