@@ -374,6 +374,31 @@ def report(
     typer.echo(_("wrote {target}").format(target=out / "index.html"))
 
 
+def _refuse_sol_targets(folder: Path, instances: list[Path], force: bool) -> None:
+    """--sol-out never writes beside an instance (where INSTANCE.sol is the best-known solution
+    the bench reads), never two answers to one name, and replaces a .sol already there only
+    with --force; one line, exit 2, before anything is solved."""
+    from foresterie.core.errors import Problem
+
+    def refuse(target: Path, msg: str) -> ScenarioError:
+        return ScenarioError([Problem("--sol-out", None, "option", f"{target}: {msg}")])
+
+    seen: dict[Path, Path] = {}
+    for inst in instances:
+        target = folder / f"{inst.stem}.sol"
+        if folder.resolve() == inst.parent.resolve():
+            raise refuse(
+                target,
+                f"beside the instance {inst.name}, where a .sol is its best-known solution; "
+                "choose another folder",
+            )
+        if target in seen:
+            raise refuse(target, f"both {seen[target]} and {inst} would write it")
+        seen[target] = inst
+        if (target.exists() or target.is_symlink()) and not force:
+            raise refuse(target, "exists; --force replaces it")
+
+
 def _empty_report_folder(run: Path) -> None:
     """RUN/report/ removed (a link to it unlinked, never followed) and made again, empty."""
     import shutil
@@ -1129,6 +1154,9 @@ def bench_vrptw(
             )
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help=_("Let --sol-out replace .sol files already in DIR."))
+    ] = False,
 ) -> None:
     import json
 
@@ -1173,6 +1201,7 @@ def bench_vrptw(
             raise ScenarioError(absent)
         sols = [read_sol(s) for s in paths]
     if sol_out is not None:
+        _refuse_sol_targets(sol_out, [ld.path for ld in loaded], force)
         sol_out.mkdir(parents=True, exist_ok=True)
     gaps, bad = [], 0
     for k, ld in enumerate(loaded):

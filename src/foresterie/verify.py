@@ -1144,7 +1144,10 @@ def _verify_purged(run: Path) -> tuple[list[str], list[str]]:
         for rel, digest in aggregates.items():
             if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
                 out.append(f"aggregate changed after the purge: {rel}")
-        out += _purged_report(run, removed, cut)
+        out += _purged_report(run, {**gone, **removed}, cut)
+        out += _slipped_after_purge(run, manifest, {**gone, **removed}, aggregates)
+        out += _recounted_aggregates(run, manifest, aggregates)
+        _purge_date(record)
         note = (
             f"purged for retention (before {record['before']}): {len(removed)} worker-level "
             "files removed; the checks of people, beds, trips, riders, reasons and KPIs need them"
@@ -1201,6 +1204,124 @@ def _purged_report(run: Path, removed: dict[str, Any], cut: dict[str, Any]) -> l
         if rel not in files:
             out.append(f"report file not in {_REPORT_HASHES}: report/{rel}")
     return out
+
+
+# Files a run folder holds beside what its manifest and report.json list.
+_RUN_RECORDS = ("manifest.json", "purged.json", "report.json", "day.json", "intake.json")
+
+
+def _slipped_after_purge(
+    run: Path, manifest: dict[str, Any], removed: dict[str, Any], aggregates: dict[str, Any]
+) -> list[str]:
+    """Files of a purged run that nothing vouches for: not a record of the run, not a kept file
+    the manifest lists, not an aggregate purged.json lists (report/ is report.json's: there
+    `_purged_report` speaks). A file slipped in may hold the very ids the purge removed."""
+    kept = set(_RUN_RECORDS) | set(aggregates)
+    for folder in ("plan", "inputs", "restricted"):
+        for name in dict(manifest.get(folder, {})):
+            rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
+            if rel not in removed:
+                kept |= {rel, rel + _SEALED}
+    out = []
+    for top, dirs, names in os.walk(run):  # does not follow links
+        for name in sorted(dirs + names):
+            p = Path(top) / name
+            rel = p.relative_to(run).as_posix()
+            if rel == "report" or rel.startswith("report/") or rel in kept:
+                continue
+            if p.is_dir() and not p.is_symlink():
+                continue
+            out.append(
+                f"file slipped in after the purge: {rel} (neither the manifest nor purged.json "
+                "lists it)"
+            )
+    return out
+
+
+def _recounted_aggregates(
+    run: Path, manifest: dict[str, Any], aggregates: dict[str, Any]
+) -> list[str]:
+    """The aggregates a purge keeps (and the public export of a purged run publishes), recounted
+    where the kept files allow: kpis.csv against the manifest's KPIs, and transport_by_week.csv's
+    trips, vehicle-days, vehicle-km and worker-days carried against plan/trips.csv (which the
+    manifest vouches for). An aggregate edited with its hash in purged.json updated is caught."""
+    out: list[str] = []
+    rel = "aggregates/kpis.csv"
+    if rel in aggregates and (run / rel).is_file():
+        said = dict(_flat_kpis(manifest.get("kpis", {})))
+        for i, row in enumerate(_parse_csv(_utf8(_read(run, rel), rel), rel, "aggregate"), start=2):
+            name, value = row.get("kpi", ""), row.get("value", "")
+            if name not in said:
+                out.append(f"{rel} row {i}: {name[:60]!r} is not a KPI of the manifest")
+            elif not _same_figure(value, _kpi_cell(said[name])):
+                out.append(
+                    f"{rel} row {i}: {name} {value[:40]!r}, the manifest says {said[name]!r}"
+                )
+    rel = "aggregates/transport_by_week.csv"
+    if rel in aggregates and (run / rel).is_file() and (run / "plan/trips.csv").is_file():
+        recount: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, 0, set(), 0.0])
+        for t in _rows(run, "plan/trips.csv"):
+            y, w, _ = date.fromisoformat(t["day"]).isocalendar()
+            cell = recount[t["foresteria_id"], f"{y}-W{w:02d}"]
+            cell[0] += int(t["riders"]) if t["direction"] == "to_farm" else 0
+            cell[1] += 1
+            cell[2].add((t["day"], t["vehicle_id"]))
+            cell[3] += float(t["km"])
+        seen = set()
+        for i, row in enumerate(_parse_csv(_utf8(_read(run, rel), rel), rel, "aggregate"), start=2):
+            key = (row.get("foresteria_id", ""), row.get("week", ""))
+            seen.add(key)
+            carried, trips, days, km = recount.get(key, [0, 0, set(), 0.0])
+            figures = (
+                ("worker_days_transported", carried),
+                ("trips", trips),
+                ("vehicle_days", len(days)),
+            )
+            for column, n in figures:
+                if _number(row.get(column, "")) != n:
+                    out.append(
+                        f"{rel} row {i}: {column} {row.get(column, '')[:20]!r} for {key[0]} "
+                        f"{key[1]}, plan/trips.csv gives {n}"
+                    )
+            if abs(_number(row.get("vehicle_km", "")) - km) > 0.1:
+                out.append(
+                    f"{rel} row {i}: vehicle_km {row.get('vehicle_km', '')[:20]!r} for {key[0]} "
+                    f"{key[1]}, plan/trips.csv gives {km:.1f}"
+                )
+        for key in sorted(set(recount) - seen):
+            out.append(f"{rel}: no row for {key[0]} {key[1]}, which plan/trips.csv has trips in")
+    return out
+
+
+def _flat_kpis(kpis: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """The manifest's KPIs as (dotted name, value), as kpis.csv lists them."""
+    if not isinstance(kpis, dict):
+        return
+    for k, v in kpis.items():
+        if isinstance(v, dict):
+            yield from _flat_kpis(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}", v
+
+
+def _kpi_cell(value: Any) -> str:
+    """A manifest KPI as a kpis.csv cell shows it (a list as 'a, b')."""
+    return ", ".join(str(x) for x in value) if isinstance(value, list) else str(value)
+
+
+def _number(text: str) -> float:
+    """A figure of an aggregate, NaN when it is not one (so it equals nothing)."""
+    try:
+        return float(text) if text.strip().isascii() else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _purge_date(record: dict[str, Any]) -> None:
+    """purged.json's "before": a date YYYY-MM-DD (ValueError otherwise: a malformed record)."""
+    date.fromisoformat(str(record["before"]))
+    if len(str(record["before"])) != 10:
+        raise ValueError(record["before"])
 
 
 def _plain_path(rel: str) -> str:
@@ -1273,6 +1394,10 @@ def _verify_partly_purged(
         if not rel.startswith("aggregates/") or _sha(run, rel) != digest:
             out.append(f"aggregate changed after the purge: {rel}")
     out += _purged_report(run, removed, files)
+    out += _slipped_after_purge(run, manifest, removed, dict(record["aggregates"]))
+    out += _recounted_aggregates(run, manifest, dict(record["aggregates"]))
+    for purge in record["purges"]:
+        _purge_date(purge)
     took = int(files.get("inputs/workers.csv", {}).get("rows_removed", 0))
     if took != people:
         out.append(f"inputs/workers.csv: {took} people removed, purged.json records {people}")

@@ -207,6 +207,42 @@ def _report_tampering_is_caught(run: Path, verdict: Callable[[], str]) -> None:
     (run / "report" / "slipped.html").write_text("<p>forged</p>", encoding="utf-8")
     assert "report file not in report.json: report/slipped.html" in verdict()
     (run / "report" / "slipped.html").unlink()
+    # Anywhere else: a file slipped in may hold the very ids the purge removed.
+    (run / "plan" / "riders-old.csv").write_text("worker_id\nW01\n", encoding="utf-8")
+    assert (
+        "file slipped in after the purge: plan/riders-old.csv (neither the manifest nor "
+        "purged.json lists it)"
+    ) in verdict()
+    (run / "plan" / "riders-old.csv").unlink()
+    # An aggregate forged with its hash in purged.json updated: recounted from what is kept.
+    saved = (run / "purged.json").read_bytes()
+    week = run / "aggregates" / "transport_by_week.csv"
+    rows = week.read_text(encoding="utf-8").splitlines(keepends=True)
+    head, first = rows[0].rstrip("\n").split(","), rows[1].rstrip("\n").split(",")
+    first[head.index("trips")] = str(int(first[head.index("trips")]) + 7)
+    week.write_text(rows[0] + ",".join(first) + "\n" + "".join(rows[2:]), encoding="utf-8")
+    kpis = run / "aggregates" / "kpis.csv"
+    was = kpis.read_bytes()
+    kpis.write_text(
+        re.sub(r"(?m)^housing\.housed,(\d+)$", "housing.housed,999", kpis.read_text("utf-8")),
+        encoding="utf-8",
+    )
+    record = json.loads(saved)
+    for f in (week, kpis):
+        record["aggregates"][f.relative_to(run).as_posix()] = file_sha256(f)
+    (run / "purged.json").write_text(json.dumps(record))
+    out = verdict()
+    assert f"aggregates/transport_by_week.csv row 2: trips '{first[head.index('trips')]}'" in out
+    assert "aggregates/kpis.csv row " in out and "housing.housed '999', the manifest says" in out
+    kpis.write_bytes(was)
+    week.write_text("".join(rows), encoding="utf-8")
+    (run / "purged.json").write_bytes(saved)
+    record = json.loads(saved)
+    (record["purges"][0] if "purges" in record else record)["before"] = "yesterday"
+    (run / "purged.json").write_text(json.dumps(record))
+    code, out = _cli("verify", str(run))
+    assert code == 2 and "malformed purged run folder" in out, out
+    (run / "purged.json").write_bytes(saved)
 
 
 def test_purge_after_the_season_purges_the_season_run(season: Path) -> None:

@@ -215,3 +215,107 @@ def test_sol_out_must_be_a_folder(tmp_path: Path) -> None:
     args = ["bench", "vrptw", str(VRPTW / "tiny.vrp"), "--sol-out", str(tmp_path / "taken")]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 2 and "--sol-out: option:" in r.stderr and "not a folder" in r.stderr
+
+
+def test_sol_out_never_replaces_a_best_known_solution(tmp_path: Path) -> None:
+    """Review 11, finding 6: CVRPLIB and PyVRP/Instances ship X.sol (the best-known solution)
+    beside X.vrp, and the bench reads it: --sol-out there would replace it by the engine's
+    answer, and the next run would report a gap of 0 %."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    inst = tmp_path / "inst"
+    inst.mkdir()
+    shutil.copy(VRPTW / "tiny.vrp", inst / "tiny.vrp")
+    bks = "Route #1: 4 1 2\nRoute #2: 3\nCost 30.0\n"
+    (inst / "tiny.sol").write_text(bks)
+
+    def bench(*more: str) -> object:
+        args = ["bench", "vrptw", str(inst / "tiny.vrp"), "--iterations", "50", *more]
+        return CliRunner().invoke(app, args)
+
+    r = bench("--sol-out", str(inst))
+    assert r.exit_code == 2 and "beside the instance tiny.vrp" in r.stderr, r.stderr
+    assert (inst / "tiny.sol").read_text() == bks
+    out = tmp_path / "answers"
+    assert bench("--sol-out", str(out)).exit_code == 0
+    r = bench("--sol-out", str(out))  # an answer already there: replaced only when asked
+    assert r.exit_code == 2 and "tiny.sol: exists; --force replaces it" in r.stderr, r.stderr
+    assert bench("--sol-out", str(out), "--force").exit_code == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(VRPTW / "tiny.vrp", other / "tiny.vrp")
+    args = ["bench", "vrptw", str(inst / "tiny.vrp"), str(other / "tiny.vrp")]
+    r = CliRunner().invoke(app, [*args, "--sol-out", str(tmp_path / "two"), "--iterations", "50"])
+    assert r.exit_code == 2 and "would write it" in r.stderr, r.stderr
+    assert not (tmp_path / "two").exists()
+
+
+@pytest.mark.parametrize("top", [100, 10**6, 99 * 10**6])
+def test_engine_arcs_are_the_checkers_at_any_coordinate_size(tmp_path: Path, top: int) -> None:
+    """Review 11, finding 13: the engine's arcs (floats) equal the checker's exact DIMACS arcs
+    (integer square root) for decimal coordinates up to the reader's limit, on arcs of an exact
+    tenth too (pairs 0.3 s and 0.4 s apart: 0.5 s), where float error used to fall short."""
+    import random
+
+    from foresterie.shuttles.solomon import distance_matrix
+
+    rng = random.Random(top)
+    n = 150
+    pts = [(round(rng.uniform(0, top), 1), round(rng.uniform(0, top), 1)) for _ in range(n)]
+    for k in range(1, n - 1, 2):
+        x, y = pts[k]
+        step = rng.randint(1, max(1, top // 100))
+        if x + 0.3 * step < top and y + 0.4 * step < top:
+            pts[k + 1] = (round(x + 0.3 * step, 1), round(y + 0.4 * step, 1))
+    text = "\n".join(
+        ["NAME : m", "TYPE : VRPTW", f"DIMENSION : {n}", "CAPACITY : 1000", "NODE_COORD_SECTION"]
+        + [f"{i + 1} {x} {y}" for i, (x, y) in enumerate(pts)]
+        + ["DEMAND_SECTION"]
+        + [f"{i + 1} {0 if i == 0 else 1}" for i in range(n)]
+        + ["TIME_WINDOW_SECTION"]
+        + [f"{i + 1} 0 99999999" for i in range(n)]
+        + ["DEPOT_SECTION", "1", "-1", "EOF", ""]
+    )
+    (tmp_path / "m.vrp").write_text(text)
+    raw = read_raw(tmp_path / "m.vrp")
+    got = distance_matrix(raw, 10)
+    want = [[arc(raw, i, j) * 10 for j in range(n)] for i in range(n)]
+    assert got.tolist() == want
+
+
+def test_non_ascii_digits_are_not_numbers(tmp_path: Path) -> None:
+    """Review 11, finding 13: '١٠' (Arabic-Indic) or '²' is refused at its line, never read as a
+    number nor a crash, in instances and in .sol files."""
+    from foresterie.core.errors import ScenarioError
+    from foresterie.shuttles.vrptw_check import read_sol
+
+    text = (VRPTW / "tiny.vrp").read_text().replace("CAPACITY : 10", "CAPACITY : ١٠")
+    (tmp_path / "a.vrp").write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        read_raw(tmp_path / "a.vrp")
+    assert exc.value.problems[0].field == "CAPACITY"
+    for route in ("1 ²", "١ 2"):
+        (tmp_path / "t.sol").write_text(f"Route #1: 4 {route}\nRoute #2: 3\nCost 30.0\n")
+        with pytest.raises(ScenarioError) as exc:
+            read_sol(tmp_path / "t.sol")
+        assert exc.value.problems[0].field == "Route"
+
+
+def test_an_engine_with_no_answer_says_so_in_one_line() -> None:
+    """Review 11, finding 13: OR-Tools finding no first solution in its time returns no routes;
+    the bench says that, not 1,000 'not served' lines."""
+    import time
+
+    from foresterie.shuttles.engines import VRPSolution
+    from foresterie.shuttles.solomon import _result
+
+    raw = read_raw(VRPTW / "tiny.vrp")
+    none = VRPSolution(routes=(), cost=0, feasible=False)
+    r = _result(raw, VRPTW / "tiny.vrp", "ortools", none, time.perf_counter(), 0.0, None)
+    assert not r.feasible and r.violations == [
+        "ortools: no solution found within the time limit (4 customers not served)"
+    ]

@@ -143,7 +143,16 @@ def distance_matrix(raw: RawInstance, scale: int = SCALE) -> np.ndarray:
         return np.array([[math.ceil(v * scale) for v in row] for row in raw.matrix], dtype=np.int64)
     xy = np.array([[float(nd.x), float(nd.y)] for nd in raw.nodes])
     d2 = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)
-    tenths = np.floor(np.sqrt(d2 * (SCALE * SCALE)) + 1e-9).astype(np.int64)
+    v = np.sqrt(d2 * (SCALE * SCALE))
+    tenths = np.floor(v).astype(np.int64)
+    # Where float error could put an arc on the wrong side of a tenth (an exact tenth such as
+    # 5.0, or coordinates of 1e6 and more), the floor is taken exactly, as the checker does:
+    # floor(sqrt(q)) = isqrt(floor(q)) for the rational q = 100 (dx^2 + dy^2).
+    near = np.abs(v - np.rint(v)) <= 1e-6 * np.maximum(1.0, v)
+    for i, j in zip(*np.nonzero(near), strict=True):
+        a, b = raw.nodes[i], raw.nodes[j]
+        q = (Fraction(a.x) - Fraction(b.x)) ** 2 + (Fraction(a.y) - Fraction(b.y)) ** 2
+        tenths[i, j] = math.isqrt(math.floor(q * SCALE * SCALE))
     return tenths * (scale // SCALE)
 
 
@@ -273,6 +282,14 @@ def _result(
 ) -> BenchResult:
     routes = tuple(r.visits for r in sol.routes if r.visits)
     report = check_routes(raw, routes)
+    violations = report.violations
+    if not routes and raw.customers:
+        # The engine gave no answer at all (OR-Tools finding no first solution in its time):
+        # said as that, not as every customer unserved one by one.
+        violations = [
+            f"{engine}: no solution found within the time limit ({raw.customers} customers "
+            "not served)"
+        ]
     return BenchResult(
         instance=path.stem,
         engine=engine,
@@ -284,7 +301,7 @@ def _result(
         seconds=time.perf_counter() - t0,
         customers=raw.customers,
         vehicles=raw.vehicles,
-        violations=report.violations,
+        violations=violations,
         solution=routes,
         read_seconds=read_s,
         file=str(path),

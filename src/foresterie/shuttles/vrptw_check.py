@@ -43,7 +43,8 @@ Cause = Literal[
 CAUSES: tuple[Cause, ...] = get_args(Cause)
 COST_TOLERANCE = Fraction(1, 20)  # a stated Cost may differ by rounding to one decimal only
 EUCLID_TOLERANCE = 0.01  # unrounded-arc Costs are written to two decimals (SINTEF, Solomon)
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$")
+# ASCII digits only (re.ASCII): "١٠" or "²" is not a number here, as in the scenario readers.
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -298,7 +299,7 @@ def check_sol(raw: RawInstance, sol: SolFile) -> CheckReport:
     )
 
 
-_ROUTE = re.compile(r"^route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE)
+_ROUTE = re.compile(r"^route\s*#?\s*(\d+)\s*:(.*)$", re.IGNORECASE | re.ASCII)
 _COST = re.compile(r"^cost\s*:?\s*(\S+)$", re.IGNORECASE)
 _NAME = re.compile(r"^(?:instance\s*name|instance|name)\s*:\s*(\S+)$", re.IGNORECASE)
 # Lines other solvers write around the routes, read and set aside: `Time 12.3`, `Vehicles 10`,
@@ -340,7 +341,7 @@ def read_sol(path: Path) -> SolFile:
                 )
             numbers[number] = i
             toks = m.group(2).split()
-            if not all(t.isdigit() and len(t) < 10 for t in toks):
+            if not all(t.isascii() and t.isdigit() and len(t) < 10 for t in toks):
                 raise _sol_error(path, i, "Route", "customers must be whole numbers (1..n)")
             routes.append(tuple(int(tok) for tok in toks))
         elif m := _COST.match(s):

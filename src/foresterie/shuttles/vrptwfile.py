@@ -71,7 +71,8 @@ def _bad(path: Path | str, line: int | None, field: str, message: str) -> Scenar
 
 # A decimal number as benchmark files write them; the exponent bounded (Fraction("1e999999999")
 # would build a billion-digit integer) and so is the value (arcs and times stay int64 in tenths).
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$")
+# ASCII digits only (re.ASCII): "١٠" or "²" is not a number here, as in the scenario readers.
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d{1,3})?$", re.ASCII)
 LIMIT = 10**8
 
 
@@ -396,7 +397,7 @@ def _read_solomon(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
     if k >= len(lines):
         raise _bad(path, lines[-1][0], "CUSTOMER", "missing (the customer table)")
     k += 1
-    while k < len(lines) and not lines[k][1][0].isdigit() and lines[k][1][0] not in "+-.":
+    while k < len(lines) and lines[k][1][0] not in "0123456789+-.":
         k += 1  # the column header, one or two lines
     fields = ("CUST NO.", "XCOORD.", "YCOORD.", "DEMAND", "READY TIME", "DUE DATE", "SERVICE")
     nodes: list[Node] = []
