@@ -1206,8 +1206,16 @@ def _purged_report(run: Path, removed: dict[str, Any], cut: dict[str, Any]) -> l
     return out
 
 
-# Files a run folder holds beside what its manifest and report.json list.
-_RUN_RECORDS = ("manifest.json", "purged.json", "report.json", "day.json", "intake.json")
+# Files a run folder holds beside what its manifest and report.json list (OPERATOR.md: the
+# operator's copy, `export --role operator`, says what it is).
+_RUN_RECORDS = (
+    "manifest.json",
+    "purged.json",
+    "report.json",
+    "day.json",
+    "intake.json",
+    "OPERATOR.md",
+)
 
 
 def _slipped_after_purge(
