@@ -286,10 +286,10 @@ def _result(
     if not routes and raw.customers:
         # The engine gave no answer at all (OR-Tools finding no first solution in its time):
         # said as that, not as every customer unserved one by one.
-        violations = [
+        violations = (
             f"{engine}: no solution found within the time limit ({raw.customers} customers "
-            "not served)"
-        ]
+            "not served)",
+        )
     return BenchResult(
         instance=path.stem,
         engine=engine,
