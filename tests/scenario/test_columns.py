@@ -94,6 +94,41 @@ def test_near_misses_in_the_other_csv_files(tiny: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("header", "given", "meant"),
+    [
+        ("date,worker_id,action,farm-id", "farm-id", "farm_id"),  # the farm would be dropped
+        ("date,worker_id,action,orgin", "orgin", "origin"),  # the departure point too
+    ],
+)
+def test_a_near_miss_in_a_ledger_import_is_one_line(
+    tmp_path: Path, header: str, given: str, meant: str
+) -> None:
+    """The same reader for the office's ledger imports (a bookings file here)."""
+    from datetime import date
+
+    from foresterie.ops.imports import Season, read_events
+
+    season = Season(
+        start=date(2026, 7, 1),
+        end=date(2026, 7, 31),
+        workers=frozenset({"W01"}),
+        farms=frozenset({"F1"}),
+        vehicles=frozenset(),
+        foresterie=frozenset({"FA"}),
+        pickups=frozenset({"PX"}),
+    )
+    path = tmp_path / "bookings.csv"
+    path.write_text(f"{header}\n2026-07-07,W01,book,F1\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(path, season)
+    assert [str(p) for p in exc.value.problems] == [
+        f"bookings.csv:1: {given}: unknown column; did you mean {meant}?"
+    ]
+    path.write_text("date,worker_id,action,farm_id\n2026-07-07,W01,book,F1\n", "utf-8")
+    assert [e.farm_id for e in read_events(path, season)] == ["F1"]
+
+
 def test_columns_ignored_on_purpose_stay_accepted(tiny: Path) -> None:
     """Names, documents, phones (in English or Italian) are ignored, and a column beside a known
     one it resembles (`arrival_note` beside `arrival`) is another column, not a typo."""
