@@ -247,3 +247,25 @@ def test_referrals_of_a_refused_workers_file_are_not_each_unknown(tmp_path: Path
     folder = with_referrals(tmp_path, "W02,2026-07-01,Sportello,high,F1\n")
     _edit_header(folder / "workers.csv", "section", "sections")
     assert _problems(folder) == ["workers.csv:1: sections: unknown column; did you mean section?"]
+
+
+def test_a_day_run_never_boards_a_person_at_a_departure_point_to_avoid(tmp_path: Path) -> None:
+    """A booking from the settlement PX by W02, whose referral record names PX: W02 is not
+    picked up there; W01's same booking boards at PX."""
+    from datetime import date
+
+    from foresterie.ops.day import day_demand, load_season_run
+    from foresterie.ops.ledger import Event
+
+    folder = with_referrals(tmp_path, "W02,2026-07-01,NIL Foggia,high,PX\n")
+    add_pickup(folder, rider="W07")
+    run = tmp_path / "season"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(run)])
+    assert r.exit_code == 0, r.output
+    d = date(2026, 7, 7)
+    events = [
+        Event(kind="booking", day=d, worker_id=w, origin="PX", farm_id="F1") for w in ("W01", "W02")
+    ]
+    demand = day_demand(load_season_run(run), events, d)
+    boards = {w.id: w.pickup_id for w in demand.riders}
+    assert boards.get("W01") == "PX" and "W02" not in boards
