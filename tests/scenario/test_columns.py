@@ -6,6 +6,7 @@ referral records that name a departure point (finding 9): accepted, never boarde
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -269,3 +270,15 @@ def test_a_day_run_never_boards_a_person_at_a_departure_point_to_avoid(tmp_path:
     demand = day_demand(load_season_run(run), events, d)
     boards = {w.id: w.pickup_id for w in demand.riders}
     assert boards.get("W01") == "PX" and "W02" not in boards
+
+
+def test_a_broken_foresterie_layer_is_one_line_not_one_per_reference(tmp_path: Path) -> None:
+    """A key written twice in a foresteria: its vehicles, pinned people and referrals naming a
+    foresteria are not each told the id is unknown."""
+    folder = with_referrals(tmp_path, "W02,2026-07-01,Sportello,high,FA;F1\n")
+    path = folder / "foresterie.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"][0]["properties"]["name"] = "__NAME__"
+    text = json.dumps(data).replace('"name": "__NAME__"', '"name": "A", "name": "B"')
+    path.write_text(text, encoding="utf-8")
+    assert _problems(folder) == ["foresterie.geojson:1: name: key appears twice in this feature"]

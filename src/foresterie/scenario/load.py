@@ -908,13 +908,13 @@ def load_scenario(
             rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs, **office)
         referral_rows = _validate_rows(ReferralRow, rows_iter, rl, probs)
         _duplicates([(r, x.worker_id) for r, x in referral_rows], rl, "worker_id", probs)
-        _check_referrals(referral_rows, rl, ids, workers, probs)
+        _check_referrals(referral_rows, rl, ids, workers, probs, _broken_layers(lab, probs))
     closure_rows: list[tuple[int, ClosureRow]] = []
     if "farm_calendar" in files:
         cl = files["farm_calendar"].name
         rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs, **office)
         closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
-        _check_calendar(config, closure_rows, cl, ids, probs)
+        _check_calendar(config, closure_rows, cl, ids, probs, "farms" in _broken_layers(lab, probs))
     _cross_check(config, ids, workers, fleet, lab, probs)
     layers = {lab[k] for k in ("foresterie", "farms", "pickups") if k in lab}
     if "matrix" in files and not any(p.file in layers for p in probs):
@@ -1065,12 +1065,19 @@ def _with_priority(
         )
 
 
+def _broken_layers(lab: dict[str, str], probs: list[Problem]) -> set[str]:
+    """The layers (foresterie, farms, pickups) with a problem of their own: references to their
+    ids are not checked (one broken feature is one line, not one more per row naming it)."""
+    return {k for k in LAYERED if k in lab and any(p.file == lab[k] for p in probs)}
+
+
 def _check_referrals(
     rows: list[tuple[int, ReferralRow]],
     label: str,
     ids: dict[str, set[str]],
     workers: list[tuple[int, WorkerRow]],
     probs: list[Problem],
+    broken: frozenset[str] | set[str] = frozenset(),
 ) -> None:
     """Every referral names a known person and known sites (foresterie, farms, departure
     points: the settlement a person was referred from may be one), and does not pin anyone to
@@ -1086,7 +1093,7 @@ def _check_referrals(
                 )
             continue
         for s in x.avoid_sites:
-            if sites and s not in sites:
+            if sites and not broken and s not in sites:
                 probs.append(
                     Problem(
                         label,
@@ -1112,11 +1119,13 @@ def _check_calendar(
     label: str,
     ids: dict[str, set[str]],
     probs: list[Problem],
+    farms_broken: bool = False,
 ) -> None:
-    """Every closure names a known farm, ends on or after its first day, inside the season."""
+    """Every closure names a known farm (unless the farms' layer is refused: no cascade), ends
+    on or after its first day, inside the season."""
     s0, s1 = config.scenario.season_start, config.scenario.season_end
     for r, x in rows:
-        if ids["farms"] and x.farm_id not in ids["farms"]:
+        if ids["farms"] and not farms_broken and x.farm_id not in ids["farms"]:
             probs.append(Problem(label, r, "farm_id", Msg("unknown farm {id}", id=repr(x.farm_id))))
         if x.last_day < x.first_day:
             probs.append(
@@ -1144,7 +1153,7 @@ def _cross_check(
     """Checks that need several rows or files: references, groups, the season. References to
     a layer that has a problem of its own are not checked: one broken feature (a key written
     twice, an unreadable file) is one line, not one more per row naming it."""
-    broken = {k for k in LAYERED if k in lab and any(p.file == lab[k] for p in probs)}
+    broken = _broken_layers(lab, probs)
     f_ids = set() if "foresterie" in broken else ids["foresterie"]
     farm_ids = set() if "farms" in broken else ids["farms"]
     s0 = config.scenario.season_start
