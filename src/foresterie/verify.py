@@ -827,6 +827,7 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
             _check_beds,
             _check_trips,
             _check_service,
+            _check_avoided_points,
             _check_round_trips,
             _check_reasons,
             _check_idle_vehicles,
@@ -2025,11 +2026,30 @@ def _check_service(r: _Run, out: list[str]) -> None:
         )
 
 
+def _check_avoided_points(r: _Run, out: list[str]) -> None:
+    """Nobody boards at a site to avoid: a referral record may name the departure point (the
+    settlement) a person was referred from; no trip picks them up there, and unserved.csv does
+    not list them as owed a ride from there (README, "Referral records")."""
+    trips = {t["trip_id"]: t for t in r.trips}
+    for x in r.riders:
+        t = trips.get(x["trip_id"])
+        wid = x["worker_id"]
+        if t is not None and (origin := r.origin(t)[0]) in _avoid(r.workers.get(wid, {})):
+            out.append(f"site to avoid: {wid} boards at {origin} on {x['trip_id']}")
+    for u in r.unserved:
+        for wid in u["worker_ids"].split():
+            if u["foresteria_id"] in _avoid(r.workers.get(wid, {})):
+                out.append(
+                    f"site to avoid: {wid} listed unserved at {u['foresteria_id']} on {u['day']}"
+                )
+
+
 def _stays(r: _Run) -> list[tuple[str, str, str, str]]:
     """(worker, origin, first day, departure day): housed workers ride from their foresteria on
     the nights housed there (a transfer gives two stays); workers with a pickup_id from that
     departure point on every run of days of their stay without a bed (the whole stay when not
-    housed)."""
+    housed), unless the point is a site to avoid (a referral's settlement: they never board
+    there)."""
     out = [(a["worker_id"], a["foresteria_id"], a["from"], a["to"]) for a in r.assign]
     beds: dict[str, set[date]] = defaultdict(set)
     for a in r.assign:
@@ -2039,7 +2059,7 @@ def _stays(r: _Run) -> list[tuple[str, str, str, str]]:
             d += timedelta(days=1)
     for wid, w in r.workers.items():
         point = w.get("pickup_id")
-        if not point:
+        if not point or point in _avoid(w):
             continue
         d, end, start = date.fromisoformat(w["arrival"]), date.fromisoformat(w["departure"]), None
         while d <= end:

@@ -832,7 +832,10 @@ def test_referral_file_errors_are_one_line_each(tmp_path: Path) -> None:
     assert r.exit_code == 2
     assert "referrals.csv:2: worker_id: unknown worker 'W99'" in r.output
     assert "referrals.csv:3: referral_date:" in r.output
-    assert "referrals.csv:4: avoid_sites: unknown foresteria or farm 'NOPE'" in r.output
+    assert (
+        "referrals.csv:4: avoid_sites: unknown foresteria, farm or departure point 'NOPE'"
+        in r.output
+    )
     assert not (tmp_path / "run").exists()
 
 

@@ -145,7 +145,7 @@ EXPECTED = {
     "pickup_kind_unknown": "pickups.geojson:1: kind: Input should be 'settlement', 'town_square', 'depot' or 'other'",
     "pickup_id_is_a_farm": "pickups.geojson:1: id: 'F1' is already a foresteria or farm id",
     "referral_unknown_worker": "referrals.csv:2: worker_id: unknown worker 'W99'",
-    "referral_unknown_site": "referrals.csv:2: avoid_sites: unknown foresteria or farm 'Masseria'",
+    "referral_unknown_site": "referrals.csv:2: avoid_sites: unknown foresteria, farm or departure point 'Masseria'",
     "referral_pinned_to_avoided_site": "referrals.csv:2: avoid_sites: W02 is pinned to 'FA', a site to avoid",
     "referral_date_ddmmyyyy": "referrals.csv:3: referral_date: date '04/07/2026' is dd/mm/yyyy; write ISO 2026-07-04",
     "rides_not_bool": "workers.csv:2: rides: 'child' is not true/false",

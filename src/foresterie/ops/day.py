@@ -245,8 +245,9 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             if streak >= SKIP_AFTER_NO_SHOWS:
                 counts["not_held_after_no_shows"] += 1
                 continue
-        if farm_id in w.avoid:  # a referral record's site: never driven there (not
-            continue  # counted either: day.json is published, the record is restricted)
+        if farm_id in w.avoid or origin in w.avoid:  # a referral record's site: never
+            continue  # driven there nor picked up there (not counted either: day.json is
+            # published, the record is restricted)
         if not farm_id or not works_on(farms[farm_id], d, sc):
             if booking is not None:
                 counts["booked_on_a_day_off"] += 1

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import io
 import re
 import unicodedata
@@ -55,13 +56,15 @@ def read_csv(
     decimals: tuple[str, ...] = (),
     encoding: str = "utf-8",
     declare: str = DECLARE_IN_SCENARIO,
+    optional: tuple[str, ...] = (),
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated (with
     `office`, also the spreadsheet variants of the module's docstring; `decimals`: the columns
     whose numbers may have a decimal comma in a semicolon file, given back with a point;
     `encoding`: the code page the user declared, one of ENCODINGS; `declare`: how, for the
-    message that refuses an undeclared one). A file of more than MAX_ROWS lines is refused at
-    once, before any parsing."""
+    message that refuses an undeclared one; `optional`: the file's other known columns, whose
+    near-misses are refused as the required ones' are: `near_misses`). A file of more than
+    MAX_ROWS lines is refused at once, before any parsing."""
     why = unreadable_reason(path, MAX_BYTES)
     if why:
         probs.append(Problem(label, None, "file", why))
@@ -75,6 +78,7 @@ def read_csv(
         decimals=decimals,
         encoding=encoding,
         declare=declare,
+        optional=optional,
     )
 
 
@@ -88,6 +92,7 @@ def read_csv_bytes(
     decimals: tuple[str, ...] = (),
     encoding: str = "utf-8",
     declare: str = DECLARE_IN_SCENARIO,
+    optional: tuple[str, ...] = (),
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """`read_csv` over bytes already read (a decrypted restricted file never touches disk)."""
     lines = raw.count(b"\n")
@@ -121,6 +126,18 @@ def read_csv_bytes(
         return
     if office and len(names) == 1 and "\t" in names[0]:
         probs.append(_tab_separated(label, header_line))
+        return
+    typos = near_misses(names, (*required, *optional))
+    if typos:
+        probs.extend(
+            Problem(
+                label,
+                header_line,
+                given,
+                Msg("unknown column; did you mean {column}?", column=meant),
+            )
+            for given, meant in typos
+        )
         return
     missing = [c for c in required if c not in names]
     if missing:
@@ -338,6 +355,38 @@ def _where(raw: bytes, pos: int, codec: str, office: bool) -> tuple[int, str]:
     except csv.Error:
         return line, "row"
     return line, names[len(cells) - 1] if len(cells) <= len(names) else "row"
+
+
+def _squash(name: str) -> str:
+    """A column name without case, spaces or separators: `Pickup-ID` and `pickup_id` alike."""
+    return "".join(c for c in name.casefold() if c.isalnum())
+
+
+def near_misses(names: list[str], known: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(column given, known column meant) for each header name that is not a known column but
+    is close to one the header lacks: the same but for case or separators (`pickup-id`), a few
+    letters added or dropped at the end (`ride`, `language` for `lang`), or a near spelling
+    (difflib ratio 0.8 or more: `accesible`, `pinned_foresterie`). Such a column's data would be
+    dropped on the quiet (an optional column) or its absence reported on every row; any other
+    column (names, documents, phones) is ignored, as the README says. A known column the header
+    has is never suggested: `arrival_note` beside `arrival` is another column."""
+    absent = [k for k in known if k not in names]
+    out = []
+    for given in names:
+        if given in known or not given:
+            continue
+        g = _squash(given)
+        for k in absent:
+            c = _squash(k)
+            short, long = sorted((g, c), key=len)
+            if (
+                g == c
+                or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 4)
+                or difflib.SequenceMatcher(None, g, c).ratio() >= 0.8
+            ):
+                out.append((given, k))
+                break
+    return out
 
 
 def csv_header(

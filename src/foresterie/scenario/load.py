@@ -57,7 +57,22 @@ WORKER_COLUMNS = (
     "rides",
     "contract",
 )
-WORKER_REQUIRED = ("worker_id", "arrival", "departure", "section", "priority")
+# Required as columns (group_id, farm_id and pinned_foresteria may be empty cells): a column
+# missing is one line at row 1, not one per row.
+WORKER_REQUIRED = (
+    "worker_id",
+    "arrival",
+    "departure",
+    "section",
+    "group_id",
+    "farm_id",
+    "priority",
+    "accessible",
+    "pinned_foresteria",
+)
+# Optional columns: a header close to one of them (`ride`, `pickup-id`, `language`) is refused
+# (scenario/csvfile.py, near_misses), as its data would be dropped on the quiet.
+WORKER_OPTIONAL = ("pickup_id", "rides", "contract", "lang")
 CALENDAR_COLUMNS = ("farm_id", "first_day", "last_day")
 REFERRAL_COLUMNS = ("worker_id", "referral_date", "referring_body", "urgency", "avoid_sites")
 PRIORITY_COLUMNS = ("worker_id", "priority")
@@ -863,7 +878,9 @@ def load_scenario(
         required: tuple[str, ...] = WORKER_REQUIRED
         if prio is not None or public:
             required = tuple(c for c in WORKER_REQUIRED if c != "priority")
-        rows_iter = read_csv(files["workers"], lab["workers"], required, probs, **office)
+        rows_iter = read_csv(
+            files["workers"], lab["workers"], required, probs, optional=WORKER_OPTIONAL, **office
+        )
         if prio is not None or public:
             rows_iter = _with_priority(rows_iter, prio, lab["workers"], probs)
         workers = _validate_rows(WorkerRow, rows_iter, lab["workers"], probs)
@@ -891,13 +908,13 @@ def load_scenario(
             rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs, **office)
         referral_rows = _validate_rows(ReferralRow, rows_iter, rl, probs)
         _duplicates([(r, x.worker_id) for r, x in referral_rows], rl, "worker_id", probs)
-        _check_referrals(referral_rows, rl, ids, workers, probs)
+        _check_referrals(referral_rows, rl, ids, workers, probs, _broken_layers(lab, probs))
     closure_rows: list[tuple[int, ClosureRow]] = []
     if "farm_calendar" in files:
         cl = files["farm_calendar"].name
         rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs, **office)
         closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
-        _check_calendar(config, closure_rows, cl, ids, probs)
+        _check_calendar(config, closure_rows, cl, ids, probs, "farms" in _broken_layers(lab, probs))
     _cross_check(config, ids, workers, fleet, lab, probs)
     layers = {lab[k] for k in ("foresterie", "farms", "pickups") if k in lab}
     if "matrix" in files and not any(p.file in layers for p in probs):
@@ -1048,28 +1065,41 @@ def _with_priority(
         )
 
 
+def _broken_layers(lab: dict[str, str], probs: list[Problem]) -> set[str]:
+    """The layers (foresterie, farms, pickups) with a problem of their own: references to their
+    ids are not checked (one broken feature is one line, not one more per row naming it)."""
+    return {k for k in LAYERED if k in lab and any(p.file == lab[k] for p in probs)}
+
+
 def _check_referrals(
     rows: list[tuple[int, ReferralRow]],
     label: str,
     ids: dict[str, set[str]],
     workers: list[tuple[int, WorkerRow]],
     probs: list[Problem],
+    broken: frozenset[str] | set[str] = frozenset(),
 ) -> None:
-    """Every referral names a known person and known sites, and does not pin anyone to one."""
+    """Every referral names a known person and known sites (foresterie, farms, departure
+    points: the settlement a person was referred from may be one), and does not pin anyone to
+    one."""
     by_id = {w.worker_id: w for _, w in workers}
-    sites = ids["foresterie"] | ids["farms"]
+    sites = ids["foresterie"] | ids["farms"] | ids.get("pickups", set())
     for r, x in rows:
         w = by_id.get(x.worker_id)
         if w is None:
-            probs.append(
-                Problem(label, r, "worker_id", Msg("unknown worker {id}", id=repr(x.worker_id)))
-            )
+            if by_id:  # (a workers.csv refused whole: its own line, not one per referral)
+                probs.append(
+                    Problem(label, r, "worker_id", Msg("unknown worker {id}", id=repr(x.worker_id)))
+                )
             continue
         for s in x.avoid_sites:
-            if sites and s not in sites:
+            if sites and not broken and s not in sites:
                 probs.append(
                     Problem(
-                        label, r, "avoid_sites", Msg("unknown foresteria or farm {id}", id=repr(s))
+                        label,
+                        r,
+                        "avoid_sites",
+                        Msg("unknown foresteria, farm or departure point {id}", id=repr(s)),
                     )
                 )
         if w.pinned_foresteria in x.avoid_sites:
@@ -1089,11 +1119,13 @@ def _check_calendar(
     label: str,
     ids: dict[str, set[str]],
     probs: list[Problem],
+    farms_broken: bool = False,
 ) -> None:
-    """Every closure names a known farm, ends on or after its first day, inside the season."""
+    """Every closure names a known farm (unless the farms' layer is refused: no cascade), ends
+    on or after its first day, inside the season."""
     s0, s1 = config.scenario.season_start, config.scenario.season_end
     for r, x in rows:
-        if ids["farms"] and x.farm_id not in ids["farms"]:
+        if ids["farms"] and not farms_broken and x.farm_id not in ids["farms"]:
             probs.append(Problem(label, r, "farm_id", Msg("unknown farm {id}", id=repr(x.farm_id))))
         if x.last_day < x.first_day:
             probs.append(
@@ -1118,8 +1150,12 @@ def _cross_check(
     lab: dict[str, str],
     probs: list[Problem],
 ) -> None:
-    """Checks that need several rows or files: references, groups, the season."""
-    f_ids, farm_ids = ids["foresterie"], ids["farms"]
+    """Checks that need several rows or files: references, groups, the season. References to
+    a layer that has a problem of its own are not checked: one broken feature (a key written
+    twice, an unreadable file) is one line, not one more per row naming it."""
+    broken = _broken_layers(lab, probs)
+    f_ids = set() if "foresterie" in broken else ids["foresterie"]
+    farm_ids = set() if "farms" in broken else ids["farms"]
     s0 = config.scenario.season_start
     s1 = config.scenario.season_end + timedelta(days=1)
     wl = lab.get("workers", "workers.csv")
@@ -1136,7 +1172,11 @@ def _cross_check(
                     Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
                 )
             )
-        if w.pickup_id is not None and w.pickup_id not in ids.get("pickups", set()):
+        if (
+            w.pickup_id is not None
+            and "pickups" not in broken
+            and w.pickup_id not in ids.get("pickups", set())
+        ):
             probs.append(Problem(wl, r, "pickup_id", f"unknown departure point {w.pickup_id!r}"))
         if w.arrival < s0 or w.departure > s1:
             probs.append(

@@ -201,8 +201,8 @@ def daily_riders(
     ]
     for wid, origin, arrival, departure in stays:
         farm_id = workers[wid].work_farm  # dependants never ride; avoided farms never
-        if not farm_id:
-            continue
+        if not farm_id or origin in workers[wid].avoid:
+            continue  # a departure point to avoid (a referral's settlement): never boards there
         for d in date_range(arrival, departure):
             if works_on(farms[farm_id], d, scenario):
                 out[d, origin, farm_id].append(wid)
