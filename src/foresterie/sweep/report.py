@@ -53,7 +53,7 @@ def decision_words(m: Member, lg: Lang) -> str:
     return ", ".join(parts) or _("the base scenario")
 
 
-def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 520) -> str:
+def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 410) -> str:
     """Horizontal box plots: whiskers 5th-95th percentile, box 25th-75th, a line at the median,
     one dot per member beyond the whiskers. Each decision is written whole on its own line
     above its box (a label beside it was cut at the page's edge)."""
@@ -71,7 +71,7 @@ def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 520)
 
     out = [
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
-        f"width='100%' style='max-width:{width}px' role='img'>"
+        f"width='{width}' height='{height}' style='max-width:100%;height:auto' role='img'>"
     ]
     for frac in (0.0, 0.5, 1.0):
         v = lo + frac * (hi - lo)
