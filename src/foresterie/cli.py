@@ -647,9 +647,9 @@ def sweep(
         _err(
             "warning: "
             + _(
-                "sweep.window: in {members} members, {people} people could not be judged on "
-                "their whole stay (a stay or an opening shorter than the minimum near the "
-                "window's edges); first: member {first}"
+                "sweep.window: people who could not be judged on their whole stay (a stay or "
+                "an opening shorter than the minimum near the window's edges): {people}, in "
+                "{members} members (first: {first})"
             ).format(members=len(res.loose), people=sum(res.loose.values()), first=min(res.loose))
         )
 

@@ -7,6 +7,9 @@ import csv
 import shutil
 from pathlib import Path
 
+from typer.testing import CliRunner
+
+from foresterie.cli import app
 from foresterie.run.pipeline import solve
 from foresterie.scenario.load import load_scenario
 from foresterie.sweep.members import load_sweep, member_season, members, write_members
@@ -81,3 +84,25 @@ def test_a_closing_inside_the_rule_s_reach_of_the_window_is_named(tmp_path: Path
     sw = load_sweep(tmp_path / "sweep.toml")
     [written] = write_members(sw, tmp_path / "out")
     assert written.loose == ("W08",)
+
+
+def test_the_sweep_says_who_its_window_cannot_judge(tmp_path: Path) -> None:
+    """The people of the test above are said on stderr (one line, the sweep goes on) and on the
+    report; a sweep that judges everyone exactly says nothing."""
+    shutil.copytree(TINY, tmp_path / "tiny")
+    rows = (tmp_path / "tiny" / "workers.csv").read_text(encoding="utf-8-sig").splitlines()
+    rows.append("W08,2026-07-15,2026-07-25,men,,F1,0,false,,Nino Ferro")
+    (tmp_path / "tiny" / "workers.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp_path / "sweep.toml").write_text(
+        SWEEP.replace("2026-07-09, 2026-07-10", "2026-07-18, 2026-07-20"), encoding="utf-8"
+    )
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["sweep", str(tmp_path / "sweep.toml"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert r.stderr.strip() == (
+        "warning: sweep.window: people who could not be judged on their whole stay (a stay or "
+        "an opening shorter than the minimum near the window's edges): 1, in 1 members (first: "
+        "d000-r0000)"
+    )
+    html = (out / "report" / "index.html").read_text(encoding="utf-8")
+    assert "valutate sull&#x27;intero soggiorno" in html and "persone: 1." in html

@@ -173,9 +173,9 @@ def write_sweep_report(
             "<p class='note'>"
             + escape(
                 _(
-                    "In {members} members, {people} people could not be judged on their whole "
-                    "stay (a stay or an opening shorter than the minimum near the window's "
-                    "edges): their beds inside the window may differ from the season's."
+                    "Members with people who could not be judged on their whole stay (a stay or "
+                    "an opening shorter than the minimum near the window's edges): {members}, "
+                    "people: {people}. Their beds inside the window may differ from the season's."
                 ).format(members=len(loose), people=sum(loose.values()))
             )
             + "</p>"
