@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -14,7 +15,7 @@ from foresterie.run.pipeline import solve
 from foresterie.scenario.load import load_scenario
 from foresterie.sweep.members import load_sweep, member_season, members, write_members
 from foresterie.sweep.window import cut_to_window, stay_rule_mismatch
-from tests.helpers import TINY, set_toml
+from tests.helpers import ROOT, TINY, set_toml
 
 SWEEP = """
 [sweep]
@@ -106,3 +107,19 @@ def test_the_sweep_says_who_its_window_cannot_judge(tmp_path: Path) -> None:
     )
     html = (out / "report" / "index.html").read_text(encoding="utf-8")
     assert "valutate sull&#x27;intero soggiorno" in html and "persone: 1." in html
+
+
+def test_the_shipped_peak_week_is_judged_exactly_and_the_old_cut_was_not() -> None:
+    """The shipped 2027 sweep, draw 0: under the cut and the relaxed rule everyone's foresterie
+    in the window are those of their real stay. The cut of main (the rule of 7 nights kept on
+    the cut stays) differs for the 283 of 1,630 people review 11 found waitlisted `closed`:
+    the check sees what the review saw."""
+    sw = load_sweep(ROOT / "scenarios" / "sweeps" / "borgo-mezzanone-2027.toml")
+    assert sw.spec.sweep.window is not None
+    full = member_season(load_scenario(sw.base), sw, members(sw)[0])
+    cut = cut_to_window(full, *sw.spec.sweep.window)
+    assert len(cut.workers) == 1630
+    assert stay_rule_mismatch(full, cut, *sw.spec.sweep.window) == []
+    main_cut = replace(cut, config=cut.config.model_copy(update={"housing": full.config.housing}))
+    assert full.config.housing.min_overlap_nights == 7
+    assert len(stay_rule_mismatch(full, main_cut, *sw.spec.sweep.window)) == 283
