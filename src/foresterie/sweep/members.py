@@ -441,11 +441,12 @@ def write_members(sweep: Sweep, out: Path, matrix_csv: str | None = None) -> lis
             f"# Sweep {sweep.spec.sweep.name!r}, member {m.id}: draw {m.draw}, {m.decision_label}\n"
         )
         if window is not None:
-            h = full.config.housing
+            rule = full.config.housing
             header += (
                 f"# Cut to the nights {window[0]}..{window[1]}. The stay rule (min_overlap_nights "
-                f"= {h.min_overlap_nights}, min_overlap_share = {h.min_overlap_share}) was judged "
-                "on the real stays\n# before the cut, so it reads 1 and 0 here (README, Sweeps).\n"
+                f"= {rule.min_overlap_nights}, min_overlap_share = {rule.min_overlap_share}) was "
+                "judged on the real stays\n# before the cut, so it reads 1 and 0 here (README, "
+                "Sweeps).\n"
             )
         write_scenario(sc, folder, header, matrix_csv)
         try:
