@@ -639,7 +639,8 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 @guarded
 def sweep(
     file: Annotated[
-        Path, typer.Argument(help=_("Sweep file (TOML: [sweep], [perturb], [decisions])."))
+        Path,
+        typer.Argument(help=_("Sweep file (TOML with the tables sweep, perturb and decisions).")),
     ],
     workers: Annotated[
         int | None,
@@ -683,6 +684,15 @@ def sweep(
             seconds=f"{res.wall_s:.1f}",
         )
     )
+    if res.loose:  # the window's cut could not keep the stay rule exact for these people
+        _err(
+            "warning: "
+            + _(
+                "sweep.window: people who could not be judged on their whole stay (a stay or "
+                "an opening shorter than the minimum near the window's edges): {people}, in "
+                "{members} members (first: {first})"
+            ).format(members=len(res.loose), people=sum(res.loose.values()), first=min(res.loose))
+        )
 
 
 ledger_app = typer.Typer(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from foresterie.report.page import VIEWPORT
 from foresterie.scenario.load import load_scenario
 from foresterie.sweep import runner
 from foresterie.sweep.members import Sweep, load_sweep, member_scenario, members
+from foresterie.sweep.report import write_sweep_report
 from foresterie.sweep.runner import run_sweep
 from tests.helpers import ROOT, TINY, write_workers
 
@@ -213,27 +216,57 @@ def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:
     [
         (
             ("draws = 2", "draws = 2\nworkers = 3"),
-            "error: sweep.toml: sweep.workers: unknown key (typo?)",
+            "error: sweep.toml:7: sweep.workers: unknown key (typo?)",
         ),
         (
             ('base = "tiny"', 'base = "nope"'),
-            "error: sweep.toml: sweep.base: 'nope': no scenario.toml there",
+            "error: sweep.toml:4: sweep.base: 'nope': no scenario.toml there",
         ),
-        (
+        (  # review 11 (finding 12): pydantic's "Input should be greater than or equal to 1"
             ("draws = 2", "draws = 0"),
-            "error: sweep.toml: sweep.draws: Input should be greater than or equal to 1",
+            "error: sweep.toml:6: sweep.draws: 0: must be 1 or more",
         ),
         (  # found by helper V: TOML's true, 2.0 and "2" were read as the whole number 2 or 1
             ("draws = 2", "draws = true"),
-            "error: sweep.toml: sweep.draws: true is not a whole number",
+            "error: sweep.toml:6: sweep.draws: true is not a whole number",
         ),
         (
             ("draws = 2", "draws = 2.0"),
-            "error: sweep.toml: sweep.draws: 2.0 is not a whole number; write 2",
+            "error: sweep.toml:6: sweep.draws: 2.0 is not a whole number; write 2",
         ),
         (
             ("draws = 2", 'draws = "2"'),
-            "error: sweep.toml: sweep.draws: '2' is not a whole number; write it without quotes",
+            "error: sweep.toml:6: sweep.draws: '2' is not a whole number; write it without quotes",
+        ),
+        # review 11 (finding 11): the name was a path; ../ or an absolute name wrote outside
+        # runs/sweeps/
+        *(
+            (
+                ('name = "tiny-sweep"', f"name = {bad!r}"),
+                f"error: sweep.toml:3: sweep.name: {bad!r} is not a name: letters, digits, '.', "
+                "'_' and '-' only (it names the folder runs/sweeps/NAME)",
+            )
+            for bad in ("../../escaped", "/tmp/abs", "..", "a b", "")
+        ),
+        # review 11 (finding 12): accepted, every member an empty season, exit 0
+        (
+            ("draws = 2", "draws = 2\nwindow = [2028-08-16, 2028-08-17]"),
+            "error: sweep.toml:7: sweep.window: 2028-08-16..2028-08-17 is outside the base "
+            "season 2026-07-01..2026-07-31",
+        ),
+        (  # two lines in pydantic's words: now one, naming the field and its line
+            ("draws = 2", 'draws = 2\nwindow = ["16/08/2027", "17/08/2027"]'),
+            "error: sweep.toml:7: sweep.window: '16/08/2027' is not a date; write YYYY-MM-DD, "
+            "without quotes",
+        ),
+        (
+            ("draws = 2", "draws = 2\nwindow = [2026-07-09]"),
+            "error: sweep.toml:7: sweep.window: needs two dates: [first night, last night]",
+        ),
+        (  # accepted with no effect
+            ("tomato = 0.5", "tomato = -0.5"),
+            "error: sweep.toml:11: perturb.extra_arrivals: tomato: a share of extra people is 0 "
+            "or more, not -0.5",
         ),
     ],
 )
@@ -251,9 +284,8 @@ def test_an_existing_scheduler_gives_the_same_table(
     from dask.distributed import LocalCluster
 
     path, one, _ = swept
-    with LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    # our own quiet cluster: a plain one warns (an error here) when port 8787 is taken
+    with runner._quiet_cluster(LocalCluster, 1) as cluster:
         res = run_sweep(
             load_sweep(path),
             tmp_path / "remote",
@@ -276,9 +308,9 @@ def test_decisions_and_perturbations_naming_unknown_ids_are_refused(tmp_path: Pa
     r = CliRunner().invoke(app, ["sweep", str(path), "--out", str(tmp_path / "out")])
     assert r.exit_code == 2
     assert r.stderr.strip().splitlines() == [
-        "error: sweep.toml: decisions.open.FX: no foresteria 'FX' in the base scenario (FA, FB)",
-        "error: sweep.toml: perturb.extra_arrivals.tomatoes: no farm grows 'tomatoes' in the "
+        "error: sweep.toml:11: perturb.extra_arrivals.tomatoes: no farm grows 'tomatoes' in the "
         "base scenario (tomato, watermelon)",
+        "error: sweep.toml:15: decisions.open.FX: no foresteria 'FX' in the base scenario (FA, FB)",
     ]
     assert not (tmp_path / "out").exists()
 
@@ -323,3 +355,58 @@ def test_a_sweep_writes_into_no_one_elses_folder(tmp_path: Path) -> None:
     )
     assert sorted(p.name for p in theirs.iterdir()) == ["results.csv"]
     assert (theirs / "results.csv").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_the_scheduler_is_reached_before_any_member_is_written(tmp_path: Path) -> None:
+    """Review 11 (finding 12): a wrong --scheduler was told after every member's scenario had
+    been written (and as `Error:`); now it is the first thing tried, one line, exit 2."""
+    path = _sweep(tmp_path)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["sweep", str(path), "--scheduler", "nope", "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == "error: nope: --scheduler: missing port number in address 'nope'"
+    assert not out.exists()
+
+
+def test_sweep_help_keeps_its_words() -> None:
+    """Review 11 (finding 10): rich markup ate "[sweep], [perturb], [decisions]"."""
+    r = CliRunner().invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    assert "TOML with the tables sweep, perturb and decisions" in r.output
+
+
+def test_the_report_speaks_the_reader_s_words(
+    swept: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """Review 11 (finding 10): decisions and KPIs were raw keys on an Italian page, one KPI had
+    no name, and an empty "failed members" table was shown when none failed."""
+    path, one, _ = swept
+    html = (one / "report" / "index.html").read_text(encoding="utf-8")
+    assert "FB aperta" in html and "FB chiusa" in html and "open_FB" not in html
+    assert "<code>" not in html and "transport.unserved_rider_trips" not in html
+    assert "corse non servite (solo andata o ritorno)" in html  # the KPI that had no name
+    assert "Membri falliti" in html  # two failed here
+    frame = pd.read_csv(one / "results.csv", dtype={"error": str}, keep_default_na=False)
+    ok = [r for r in frame.to_dict("records") if r["status"] == "ok"]
+    page = write_sweep_report(load_sweep(path), tmp_path, ok).read_text(encoding="utf-8")
+    assert "Membri falliti" not in page and page.count("<svg") == 12
+
+
+def test_a_sweep_prints_no_dask_noise(tmp_path: Path) -> None:
+    """Review 11 (finding 10): every sweep printed Dask's port warnings and nanny log lines on
+    stderr. Run as a planner runs it (a process of its own, as Dask's log lines go to the real
+    stderr): only our own lines."""
+    pytest.importorskip("dask.distributed", reason="Dask is not installed: pip install '.[sweep]'")
+    path = _sweep(tmp_path, pin=False)
+    text = path.read_text(encoding="utf-8").replace("draws = 2", "draws = 1")
+    path.write_text(text, encoding="utf-8")
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "sweep", str(path), "--workers", "2"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert r.stdout.startswith("wrote runs/sweeps/tiny-sweep: 2 members")

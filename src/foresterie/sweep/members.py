@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -25,6 +26,7 @@ from foresterie.scenario.config import Flag, Number, Text, Whole
 from foresterie.scenario.files import write_scenario
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario, Vehicle, Worker
+from foresterie.sweep.window import cut_to_window, stay_rule_mismatch
 from foresterie.travel.matrix import build_matrix
 
 # An added minibus: 9 seats (8 + driver), the default fleet's daily and per-km costs.
@@ -35,6 +37,10 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# A sweep's name is its folder under runs/sweeps/: an identifier, never a path.
+NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
 class SweepTable(_Strict):
     name: Annotated[str, Text]
     base: Annotated[str, Text]  # scenario folder, relative to the sweep file
@@ -43,6 +49,16 @@ class SweepTable(_Strict):
         default=10, ge=1, le=100_000
     )  # random seasons per decision
     window: tuple[date, date] | None = None  # solve only these days (e.g. the peak week)
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, v: str) -> str:
+        if not NAME.fullmatch(v) or set(v) == {"."}:
+            raise ValueError(
+                f"{v[:40]!r} is not a name: letters, digits, '.', '_' and '-' only (it names "
+                "the folder runs/sweeps/NAME)"
+            )
+        return v
 
     @field_validator("window")
     @classmethod
@@ -65,6 +81,14 @@ class PerturbTable(_Strict):
     heat_alert_days: Annotated[int, Whole] = Field(
         default=0, ge=0, le=60
     )  # extra random heat-alert days
+
+    @field_validator("extra_arrivals")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = sorted(k for k, x in v.items() if x < 0)
+        if bad:
+            raise ValueError(f"{bad[0]}: a share of extra people is 0 or more, not {v[bad[0]]}")
+        return v
 
 
 class DecisionsTable(_Strict):
@@ -131,7 +155,8 @@ def _fmt(v: Any) -> str:
 def load_sweep(path: Path) -> Sweep:
     label = path.name
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise ScenarioError(
             [Problem(label, None, "file", f"cannot read: {exc.strerror}")]
@@ -141,30 +166,91 @@ def load_sweep(path: Path) -> Sweep:
     try:
         spec = SweepFile.model_validate(data)
     except ValidationError as exc:
-        probs = []
-        for e in exc.errors():
-            where = ".".join(str(x) for x in e["loc"])
-            msg = "unknown key (typo?)" if e["type"] == "extra_forbidden" else e["msg"]
-            probs.append(Problem(label, None, where, msg.removeprefix("Value error, ")))
-        raise ScenarioError(probs) from None
+        raise ScenarioError(_problems(exc, label, text)) from None
     sweep = Sweep(path=path.resolve(), spec=spec)
     if not (sweep.base / "scenario.toml").is_file():
         raise ScenarioError(
-            [Problem(label, None, "sweep.base", f"{spec.sweep.base!r}: no scenario.toml there")]
+            [
+                Problem(
+                    label,
+                    _line(text, ("sweep", "base")),
+                    "sweep.base",
+                    f"{spec.sweep.base!r}: no scenario.toml there",
+                )
+            ]
         )
-    _check_names(sweep, load_scenario(sweep.base), label)
+    _check_names(sweep, load_scenario(sweep.base), label, text)
     return sweep
 
 
-def _check_names(sweep: Sweep, base: Scenario, label: str) -> None:
+def _problems(exc: ValidationError, label: str, text: str) -> list[Problem]:
+    """Pydantic's errors as one line per field of the sweep file, at its line, in our words:
+    the two dates of a window, or the items of a list, are one field."""
+    seen: dict[tuple[str, ...], str] = {}
+    for e in exc.errors():
+        loc = [str(x) for x in e["loc"]]
+        while len(loc) > 1 and isinstance(e["loc"][len(loc) - 1], int):
+            loc.pop()  # window.0, beds_scale.2: the field itself
+        seen.setdefault(tuple(loc), _words(e, loc[-1]))
+    return [
+        Problem(label, _line(text, loc), ".".join(loc), msg) for loc, msg in sorted(seen.items())
+    ]
+
+
+def _words(e: Any, name: str) -> str:
+    """One error in the words of the rest of foresterie (no "Input should be")."""
+    kind, ctx, value = e["type"], e.get("ctx") or {}, e.get("input")
+    shown = repr(value)[:40] if isinstance(value, str) else str(value)[:40]
+    if kind == "extra_forbidden":
+        return "unknown key (typo?)"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"{shown} is not a date; write YYYY-MM-DD, without quotes"
+    if name == "window" and kind in ("missing", "tuple_type", "too_long"):
+        return "needs two dates: [first night, last night]"
+    if kind == "missing":
+        return "missing"
+    bounds = {
+        "greater_than_equal": ("ge", "{} or more"),
+        "greater_than": ("gt", "more than {}"),
+        "less_than_equal": ("le", "{} or less"),
+        "less_than": ("lt", "less than {}"),
+    }
+    if kind in bounds:
+        key, words = bounds[kind]
+        return f"{shown}: must be " + words.format(ctx.get(key))
+    return str(e["msg"]).removeprefix("Value error, ")
+
+
+def _line(text: str, loc: tuple[str, ...]) -> int | None:
+    """The line of `[table]` / `key =` the field is written on, if it is written at all."""
+    table, key = loc[0], loc[1] if len(loc) > 1 else None
+    current = None
+    for i, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("#", 1)[0].strip()
+        head = re.fullmatch(r"\[\s*([A-Za-z0-9_-]+)\s*\]", line)
+        if head:
+            current = head.group(1)
+            if key is None and current == table:
+                return i
+        elif (
+            current == table
+            and key is not None
+            and re.match(rf"(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=", line)
+        ):
+            return i
+    return None
+
+
+def _check_names(sweep: Sweep, base: Scenario, label: str, text: str) -> None:
     """Decisions and perturbations that name a foresteria or crop the base scenario lacks would
-    silently do nothing: refuse them, naming what exists."""
+    silently do nothing, and a window outside the base season would solve empty seasons: refuse
+    them, naming what exists."""
     fids = {f.id for f in base.foresterie}
     crops = {f.crop for f in base.farms}
     probs = [
         Problem(
             label,
-            None,
+            _line(text, ("decisions", "open")),
             f"decisions.open.{k}",
             Msg(
                 "no foresteria {id} in the base scenario ({ids})",
@@ -177,7 +263,7 @@ def _check_names(sweep: Sweep, base: Scenario, label: str) -> None:
     ] + [
         Problem(
             label,
-            None,
+            _line(text, ("perturb", "extra_arrivals")),
             f"perturb.extra_arrivals.{k}",
             Msg(
                 "no farm grows {crop} in the base scenario ({crops})",
@@ -188,6 +274,24 @@ def _check_names(sweep: Sweep, base: Scenario, label: str) -> None:
         for k in sweep.spec.perturb.extra_arrivals
         if k not in crops
     ]
+    window = sweep.spec.sweep.window
+    s0, s1 = base.config.scenario.season_start, base.config.scenario.season_end
+    if window is not None and (window[0] < s0 or window[1] > s1):
+        # every member would be an empty season (no foresteria open, no vehicle): refused
+        probs.append(
+            Problem(
+                label,
+                _line(text, ("sweep", "window")),
+                "sweep.window",
+                Msg(
+                    "{a}..{b} is outside the base season {s0}..{s1}",
+                    a=window[0],
+                    b=window[1],
+                    s0=s0,
+                    s1=s1,
+                ),
+            )
+        )
     if probs:
         raise ScenarioError(probs)
 
@@ -215,7 +319,16 @@ def members(sweep: Sweep) -> list[Member]:
 
 
 def member_scenario(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
-    """The base season perturbed by draw `member.draw`, under the member's decisions."""
+    """The base season perturbed by draw `member.draw`, under the member's decisions, cut to
+    the sweep's window if it has one (`window.cut_to_window`)."""
+    full = member_season(base, sweep, member)
+    window = sweep.spec.sweep.window
+    return full if window is None else cut_to_window(full, *window)
+
+
+def member_season(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
+    """The base season perturbed by draw `member.draw`, under the member's decisions, whole:
+    the real stays a window's stay rule is judged on."""
     p = sweep.spec.perturb
     rng = random.Random(f"foresterie-sweep:{sweep.spec.sweep.seed}:{member.draw}")
     crop = {f.id: f.crop for f in base.farms}
@@ -276,29 +389,6 @@ def member_scenario(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
                 )
             )
     season: dict[str, Any] = {"name": f"{base.name}:{member.id}"}
-    window = sweep.spec.sweep.window
-    if window is not None:  # the peak week: clip the season and every stay to it
-        w0, w1 = window
-        season |= {"season_start": w0, "season_end": w1}
-        clipped = []
-        for w in workers:
-            a, d = max(w.arrival, w0), min(w.departure, w1 + timedelta(days=1))
-            if d > a:
-                clipped.append(replace(w, arrival=a, departure=d))
-        workers = clipped
-        foresterie = [
-            replace(f, open_from=max(f.open_from, w0), open_to=min(f.open_to, w1))
-            for f in foresterie
-            if f.open_from <= w1 and f.open_to >= w0
-        ]
-        fleet = [
-            replace(
-                v, available_from=max(v.available_from, w0), available_to=min(v.available_to, w1)
-            )
-            for v in fleet
-            if v.available_from <= w1 and v.available_to >= w0
-        ]
-        heat = {h for h in heat if w0 <= h <= w1}
     open_ids = {f.id for f in foresterie}
     fleet = [v for v in fleet if v.foresteria_id in open_ids]
     base_cfg = base.config
@@ -324,26 +414,46 @@ def member_scenario(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
     )
 
 
-def write_members(
-    sweep: Sweep, out: Path, matrix_csv: str | None = None
-) -> list[tuple[Member, Path, str]]:
-    """Write every member's scenario folder; return (member, folder, scenario hash)."""
+@dataclass(frozen=True, kw_only=True)
+class Written:
+    """One member's scenario folder on disk, and the people whose housing inside the window is
+    not judged as on their real stays (`window.stay_rule_mismatch`; empty without a window)."""
+
+    member: Member
+    folder: Path
+    scenario_hash: str
+    loose: tuple[str, ...] = ()
+
+
+def write_members(sweep: Sweep, out: Path, matrix_csv: str | None = None) -> list[Written]:
+    """Write every member's scenario folder, checking a window's cut against the real stays."""
     base = load_scenario(sweep.base)
     if base.config.travel.backend != "haversine" and matrix_csv is None:
         matrix_csv = build_matrix(base).to_csv()
+    window = sweep.spec.sweep.window
     done = []
     for m in members(sweep):
         folder = out / "members" / m.id / "scenario"
-        sc = member_scenario(base, sweep, m)
+        full = member_season(base, sweep, m)
+        sc = full if window is None else cut_to_window(full, *window)
+        loose = () if window is None else tuple(stay_rule_mismatch(full, sc, *window))
         header = (
             f"# Sweep {sweep.spec.sweep.name!r}, member {m.id}: draw {m.draw}, {m.decision_label}\n"
         )
+        if window is not None:
+            rule = full.config.housing
+            header += (
+                f"# Cut to the nights {window[0]}..{window[1]}. The stay rule (min_overlap_nights "
+                f"= {rule.min_overlap_nights}, min_overlap_share = {rule.min_overlap_share}) was "
+                "judged on the real stays\n# before the cut, so it reads 1 and 0 here (README, "
+                "Sweeps).\n"
+            )
         write_scenario(sc, folder, header, matrix_csv)
         try:
             h = scenario_hash(load_scenario(folder))
         except ScenarioError:  # e.g. people pinned to a foresteria this decision closes:
             h = "invalid-" + _folder_hash(folder)  # solved anyway, so the error is recorded
-        done.append((m, folder, h))
+        done.append(Written(member=m, folder=folder, scenario_hash=h, loose=loose))
     return done
 
 

@@ -10,29 +10,69 @@ import numpy as np
 
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
-from foresterie.report.html import CSS, KPI_GROUPS, _table
+from foresterie.report.html import CSS, _table
 from foresterie.report.page import page_head
 from foresterie.scenario.load import read_config
-from foresterie.sweep.members import Sweep
+from foresterie.sweep.members import Member, Sweep, members
 from foresterie.sweep.tables import kpi_columns, quantile_rows
 
+# The sweep's KPIs as a reader names them: a member may be a window of a few days, so nothing
+# here says "season".
+KPI_NAMES = {
+    "housing.housed": N_("housed"),
+    "housing.waitlisted": N_("waitlisted"),
+    "housing.occupancy_pct": N_("occupancy over the days solved (%)"),
+    "housing.peak_occupancy_permille": N_("fullest foresteria-night (per mille)"),
+    "housing.commute_minutes": N_("commute of all housed workers (minutes)"),
+    "transport.trips": N_("trips"),
+    "transport.vehicle_km": N_("distance driven (km)"),
+    "transport.vehicles_per_day_peak": N_("vehicles on the busiest day"),
+    "transport.unserved_rider_trips": N_("rides not served (one way)"),
+    "transport.days_fleet_short": N_("days the fleet was proven short (at any foresteria)"),
+    "transport.transport_cost_eur": N_("transport cost (EUR)"),
+    "transport.cost_per_worker_day_eur": N_("cost per worker-day (EUR)"),
+}
 
-def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 520) -> str:
+
+def decision_words(m: Member, lg: Lang) -> str:
+    """A member's decision as a reader says it: "FR-BMZ open, 2 minibuses added"."""
+    _ = lg._
+    parts = []
+    for key, value in m.decision:
+        if key.startswith("open_"):
+            fid = key.removeprefix("open_")
+            parts.append((_("{id} open") if value else _("{id} closed")).format(id=fid))
+        elif key == "beds_scale":
+            parts.append(_("beds x {scale}").format(scale=lg.dec(float(value))))
+        elif key == "minibuses_added":
+            n = int(value)
+            words = lg.ngettext(
+                "{n} minibus added per foresteria", "{n} minibuses added per foresteria", n
+            )
+            parts.append(words.format(n=n))
+    return ", ".join(parts) or _("the base scenario")
+
+
+def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 410) -> str:
     """Horizontal box plots: whiskers 5th-95th percentile, box 25th-75th, a line at the median,
-    one dot per member beyond the whiskers."""
+    one dot per member beyond the whiskers. Each decision is written whole on its own line
+    above its box (a label beside it was cut at the page's edge)."""
     values = [v for _, vs in groups for v in vs]
     if not values:
         return f"<p class='note'>{escape(lg._('no member solved'))}</p>"
     lo, hi = min(values), max(values)
     if hi == lo:
         lo, hi = lo - 1, hi + 1
-    pad_l, pad_r, row_h = 170, 20, 26
+    pad_l, pad_r, row_h, box_h = 24, 24, 42, 14
     height = row_h * len(groups) + 24
 
     def x(v: float) -> float:
         return round(pad_l + (v - lo) / (hi - lo) * (width - pad_l - pad_r), 1)
 
-    out = [f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' role='img'>"]
+    out = [
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
+        f"width='{width}' height='{height}' style='max-width:100%;height:auto' role='img'>"
+    ]
     for frac in (0.0, 0.5, 1.0):
         v = lo + frac * (hi - lo)
         out.append(
@@ -40,9 +80,10 @@ def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 520)
             f"<text x='{x(v)}' y='{height - 4}' text-anchor='middle'>{escape(lg.dec(v))}</text>"
         )
     for i, (label, vs) in enumerate(groups):
-        y = 6 + i * row_h
-        mid = y + row_h / 2 - 4
-        out.append(f"<text x='{pad_l - 6}' y='{mid + 4}' text-anchor='end'>{escape(label)}</text>")
+        y = 4 + i * row_h
+        mid = y + 22 + box_h / 2
+        tx = width - 4 if lg.rtl else 4  # "start" follows the page's direction
+        out.append(f"<text x='{tx}' y='{y + 12}' text-anchor='start'>{escape(label)}</text>")
         if not vs:
             continue
         p5, p25, p50, p75, p95 = (float(np.quantile(vs, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
@@ -53,9 +94,9 @@ def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 520)
             f"<g data-decision='{escape(label)}' data-median='{round(p50, 3)}'>"
             f"<title>{escape(title)}</title>"
             f"<line x1='{x(p5)}' x2='{x(p95)}' y1='{mid}' y2='{mid}' stroke='#555'/>"
-            f"<rect x='{x(p25)}' y='{y + 2}' width='{max(x(p75) - x(p25), 1)}' "
-            f"height='{row_h - 12}' fill='#90caf9' stroke='#1565c0'/>"
-            f"<line x1='{x(p50)}' x2='{x(p50)}' y1='{y + 2}' y2='{y + row_h - 10}' "
+            f"<rect x='{x(p25)}' y='{y + 22}' width='{max(x(p75) - x(p25), 1)}' "
+            f"height='{box_h}' fill='#90caf9' stroke='#1565c0'/>"
+            f"<line x1='{x(p50)}' x2='{x(p50)}' y1='{y + 20}' y2='{y + 24 + box_h}' "
             "stroke='#0d47a1' stroke-width='2'/>"
         )
         out += [
@@ -68,21 +109,35 @@ def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 520)
     return "".join(out)
 
 
-def write_sweep_report(sweep: Sweep, out: Path, rows: list[dict[str, Any]]) -> Path:
-    """report/index.html in the base scenario's `[report] lang` (Italian by default)."""
+def _cell(v: Any, lg: Lang) -> Any:
+    return lg.dec(v) if isinstance(v, float) else v
+
+
+def write_sweep_report(
+    sweep: Sweep, out: Path, rows: list[dict[str, Any]], loose: dict[str, int] | None = None
+) -> Path:
+    """report/index.html in the base scenario's `[report] lang` (Italian by default); `loose`:
+    member id -> people whose housing inside the window is not judged as on their real stays."""
     lg = lang(read_config(sweep.base).report.lang)
     _ = lg._
-    names = {k: _(label) for _group, kpis in KPI_GROUPS for k, label, _unit in kpis}
+    words = {m.decision_label: decision_words(m, lg) for m in members(sweep)}
     labels = list(dict.fromkeys(r["decision"] for r in rows))
     charts = []
     for col in kpi_columns():
         groups = [
-            (lab, [float(r[col]) for r in rows if r["decision"] == lab and r["status"] == "ok"])
+            (
+                words.get(lab, lab),
+                [float(r[col]) for r in rows if r["decision"] == lab and r["status"] == "ok"],
+            )
             for lab in labels
         ]
-        head = escape(names.get(col, col)) + f" <code>{escape(col)}</code>"
+        head = escape(_(KPI_NAMES[col]))
         charts.append(f"<div class='chart'><h3>{head}</h3>{boxes_svg(groups, lg)}</div>")
-    failed = [[r["member"], r["decision"], r["error"]] for r in rows if r["status"] != "ok"]
+    failed = [
+        [r["member"], words.get(r["decision"], r["decision"]), r["error"]]
+        for r in rows
+        if r["status"] != "ok"
+    ]
     spec = sweep.spec
     title = _("Sweep {name}").format(name=spec.sweep.name)
     note = _(
@@ -99,24 +154,55 @@ def write_sweep_report(sweep: Sweep, out: Path, rows: list[dict[str, Any]]) -> P
         ok=len(rows) - len(failed),
         failed=len(failed),
     )
-    html = "\n".join(
-        [
-            page_head(code=lg.code, direction=lg.dir, title=title, css=CSS),
-            f"<h1>{escape(title)}</h1>",
-            f"<p class='note'>{escape(note)}</p>",
-            "<p><a href='../results.csv'>results.csv</a> · <a href='../quantiles.csv'>quantiles.csv</a>"
-            " · <a href='../results.parquet'>results.parquet</a></p>",
-            f"<div class='grid'>{''.join(charts)}</div>",
-            f"<h2>{escape(_('Quantiles'))}</h2>",
-            _table(
-                [N_("decision"), N_("KPI"), N_("members ok"), N_("mean"), "p05", "p50", "p95"],
-                quantile_rows(rows),
-                lg,
-            ),
+    notes = [f"<p class='note'>{escape(note)}</p>"]
+    if spec.sweep.window is not None:
+        w0, w1 = spec.sweep.window
+        notes.append(
+            "<p class='note'>"
+            + escape(
+                _(
+                    "Each member is solved for the nights {first} to {last} only; who may have "
+                    "a bed is judged on each person's whole stay (the minimum nights of a stay), "
+                    "not on the nights inside this window."
+                ).format(first=lg.date(w0), last=lg.date(w1))
+            )
+            + "</p>"
+        )
+    if loose:
+        notes.append(
+            "<p class='note'>"
+            + escape(
+                _(
+                    "Members with people who could not be judged on their whole stay (a stay or "
+                    "an opening shorter than the minimum near the window's edges): {members}, "
+                    "people: {people}. Their beds inside the window may differ from the season's."
+                ).format(members=len(loose), people=sum(loose.values()))
+            )
+            + "</p>"
+        )
+    quantiles = [
+        [words.get(q[0], q[0]), _(KPI_NAMES[q[1]]), q[2], *(_cell(v, lg) for v in q[3:])]
+        for q in quantile_rows(rows)
+    ]
+    parts = [
+        page_head(code=lg.code, direction=lg.dir, title=title, css=CSS),
+        f"<h1>{escape(title)}</h1>",
+        *notes,
+        "<p><a href='../results.csv'>results.csv</a> · <a href='../quantiles.csv'>quantiles.csv</a>"
+        " · <a href='../results.parquet'>results.parquet</a></p>",
+        f"<div class='grid'>{''.join(charts)}</div>",
+        f"<h2>{escape(_('Quantiles'))}</h2>",
+        _table(
+            [N_("decision"), N_("KPI"), N_("members ok"), N_("mean"), "p05", "p50", "p95"],
+            quantiles,
+            lg,
+        ),
+    ]
+    if failed:  # no heading over an empty table
+        parts += [
             f"<h2>{escape(_('Failed members'))}</h2>",
             _table([N_("member"), N_("decision"), N_("error")], failed, lg),
-            "</body></html>\n",
         ]
-    )
-    write_text(out / "report" / "index.html", html)
+    parts.append("</body></html>\n")
+    write_text(out / "report" / "index.html", "\n".join(parts))
     return out / "report" / "index.html"

@@ -4,11 +4,12 @@ or an existing scheduler), failures recorded, resumed by scenario hash."""
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,8 @@ class SweepResult:
     solved: int
     failed: int
     wall_s: float
+    # member id -> people whose housing in the window is not judged as on their real stays
+    loose: dict[str, int] = field(default_factory=dict)
 
 
 Progress = Callable[[int, int], None]
@@ -99,28 +102,30 @@ def run_sweep(
 
     t0 = time.monotonic()
     _check_sweep_folder(out)
-    out.mkdir(parents=True, exist_ok=True)
-    planned = write_members(sweep, out)
-    results: dict[str, dict[str, Any]] = {}
-    todo = []
-    for m, folder, h in planned:
-        res_file = folder.parent / "result.json"
-        prev = _read_json(res_file)
-        if prev and prev.get("scenario_hash") == h and prev.get("status") == "ok":
-            results[m.id] = prev
-        else:
-            todo.append((m, folder, h))
-    skipped = len(results)
-    progress = progress or (lambda done, total: None)
-    progress(skipped, len(planned))
-    if todo:
-        cluster = None
-        if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-        client = Client(scheduler) if scheduler else Client(cluster)
-        try:
+    # An existing scheduler is reached before anything is written: a wrong address is one line
+    # and no member folder.
+    client = _connect(Client, scheduler) if scheduler else None
+    cluster = None
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        planned = write_members(sweep, out)
+        results: dict[str, dict[str, Any]] = {}
+        todo = []
+        for wr in planned:
+            m, folder, h = wr.member, wr.folder, wr.scenario_hash
+            prev = _read_json(folder.parent / "result.json")
+            if prev and prev.get("scenario_hash") == h and prev.get("status") == "ok":
+                results[m.id] = prev
+            else:
+                todo.append((m, folder, h))
+        skipped = len(results)
+        progress = progress or (lambda done, total: None)
+        progress(skipped, len(planned))
+        if todo and client is None:
+            cluster = _quiet_cluster(LocalCluster, workers)
+            client = Client(cluster)
+            client.run(_quiet_worker)
+        if todo and client is not None:
             futures = {
                 client.submit(
                     run_member,
@@ -140,17 +145,54 @@ def run_sweep(
                 _write_json(out / "members" / m.id / "result.json", row)
                 results[m.id] = row
                 progress(len(results), len(planned))
-        finally:
+    finally:
+        if client is not None:
             client.close()
-            if cluster is not None:
-                cluster.close()
-    rows = [results[m.id] for m, _, _ in planned]
+        if cluster is not None:
+            cluster.close()
+    rows = [results[wr.member.id] for wr in planned]
+    loose = {wr.member.id: len(wr.loose) for wr in planned if wr.loose}
     write_tables(sweep, out, rows)
-    write_sweep_report(sweep, out, rows)
+    write_sweep_report(sweep, out, rows, loose)
     failed = sum(1 for r in rows if r["status"] != "ok")
     return SweepResult(
-        rows=rows, skipped=skipped, solved=len(todo), failed=failed, wall_s=time.monotonic() - t0
+        rows=rows,
+        skipped=skipped,
+        solved=len(todo),
+        failed=failed,
+        wall_s=time.monotonic() - t0,
+        loose=loose,
     )
+
+
+def _connect(client_type: Any, address: str) -> Any:
+    """A client of an existing scheduler, or one line saying it is not there."""
+    try:
+        return client_type(address, timeout="10s")
+    except (OSError, ValueError) as exc:  # refused, timed out, or not an address
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError([Problem(address, None, "--scheduler", why)]) from None
+
+
+def _quiet_cluster(cluster_type: Any, workers: int) -> Any:
+    """A local cluster on loopback that keeps quiet in the planner's terminal: no dashboard, and
+    the scheduler's HTTP server (which starts without one) on a free port, so no warning that
+    8787 is taken; Dask's log lines (a nanny killing a slow worker at close) are not printed."""
+    return cluster_type(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        silence_logs=logging.CRITICAL,
+    )
+
+
+def _quiet_worker() -> None:
+    """In each worker process of our own local cluster (never a scheduler the user gave): its
+    heartbeat complaints when the cluster closes under it are not the planner's business."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
 
 
 def _member_cols(m: Member, h: str) -> dict[str, Any]:
