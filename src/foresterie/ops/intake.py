@@ -169,7 +169,7 @@ def resolve_recorded_ledger(run: Path) -> Path | str:
     recorded = json_at(read_json(run, "intake.json", where), where, "ledger.path", str)
     if is_url(recorded):
         return reopenable_url(recorded)
-    path = run / recorded
+    path = (run / recorded).resolve()  # as recorded_ledger made it: from the resolved run
     if not path.is_file():
         raise RunFolderError(
             where,
