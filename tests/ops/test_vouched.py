@@ -220,6 +220,31 @@ def test_a_crafted_reference_trip_is_planned_again_not_published_broken(
     assert _ok("verify", str(tmp_path / "rp")).startswith("ok:")
 
 
+def test_a_reference_trip_over_todays_seats_is_planned_again(day_run: Path, tmp_path: Path) -> None:
+    """The vehicles' seats cut to 1 in the day run's inputs/fleet.csv (re-hashed): the reference
+    trips carrying two or more of the day's riders no longer fit and are planned again (before:
+    kept over their seats, refused by the verifier, exit 3); the replayed plan verifies."""
+    import hashlib
+
+    run = tmp_path / "seats"
+    shutil.copytree(day_run, run)
+    ref = json.loads((run / "inputs" / "reference_trips.json").read_text())
+    assert max(sum(len(s["worker_ids"]) for s in t["stops"]) for t in ref["trips"]) >= 2
+    fleet = run / "inputs" / "fleet.csv"
+    with open(fleet, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with open(fleet, "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows({**r, "seats": "1"} for r in rows)
+    m = _manifest(run)
+    m["inputs"]["fleet.csv"] = hashlib.sha256(fleet.read_bytes()).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m))
+    code, out = _cli("replay", str(run), "--out", str(tmp_path / "rp"))
+    assert code in (0, 1) and "internal error" not in out and "violation" not in out, out
+    assert _ok("verify", str(tmp_path / "rp")).startswith("ok:")
+
+
 # ---------------------------------------------------------------- finding 7: words
 
 

@@ -281,7 +281,10 @@ def stable_day_plan(
             key = (d, rt.get("origin_id") or rt["foresteria_id"], s["farm_id"])
             ids = [w for w in s["worker_ids"] if where.get(w) == key]
             stops.append({**s, "worker_ids": ids})
-            for w in ids:
+        if sum(len(s["worker_ids"]) for s in stops) > v.seats:
+            continue  # more riders than seats (a crafted reference): planned again
+        for s in stops:
+            for w in s["worker_ids"]:
                 placed[w].append(rt["direction"])
         kept.append({**rt, "day": d, "stops": stops, "seats": v.seats})
     # new riders into free seats of kept trips that already stop at their farm
