@@ -2934,7 +2934,8 @@ def _check_day_records(r: _Run, out: list[str]) -> None:
     """A day run's day.json and an intake run's intake.json (README "Daily operations"): each
     is vouched for by the manifest (`records`, its sha256), or it is a violation: edited,
     missing, or slipped into a run that records none. What the run itself says is recomputed
-    too: a day run's date is its scenario's one day (purge reads it there)."""
+    too: a day run's date is its scenario's one day (purge reads it there), an intake's the
+    day its re-plan is as of."""
     listed = r.manifest.get("records", {})
     if not isinstance(listed, dict):
         raise Unreadable("manifest.json: records: not an object of file hashes")
@@ -2957,6 +2958,13 @@ def _check_day_records(r: _Run, out: list[str]) -> None:
                 f"day.json: date {str(day)[:40]}, the run's scenario plans "
                 f"{sc['season_start']}..{sc['season_end']}"
             )
+    if "intake.json" in listed and (r.root / "intake.json").exists():
+        said = _json(r.root, "intake.json")
+        replan = r.manifest.get("replan")
+        as_of = replan.get("as_of") if isinstance(replan, dict) else None
+        day = str(said.get("date")) if isinstance(said, dict) else None
+        if day != str(as_of):
+            out.append(f"intake.json: date {str(day)[:40]}, the run re-plans as of {as_of}")
 
 
 def _check_record(r: _Run, out: list[str]) -> None:

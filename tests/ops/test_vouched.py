@@ -146,7 +146,7 @@ def test_a_day_json_slipped_into_a_season_run_is_refused(
     assert code == 1 and "day.json: not in the manifest" in out, out
 
 
-@pytest.mark.parametrize("forgery", ["edited", "removed"])
+@pytest.mark.parametrize("forgery", ["edited", "removed", "consistent"])
 def test_verify_refuses_a_forged_or_missing_intake_json(
     intake_run: Path, tmp_path: Path, forgery: str
 ) -> None:
@@ -161,9 +161,21 @@ def test_verify_refuses_a_forged_or_missing_intake_json(
         record = json.loads(path.read_text())
         record["workers"]["arrived_to_place"] = 900
         record["ledger"]["path"] = "/elsewhere/other.sqlite"
+        record["date"] = "2026-07-20"
         path.write_text(json.dumps(record))
+    if forgery == "consistent":  # re-hashed: the date is still not the re-plan's
+        import hashlib
+
+        m = _manifest(run)
+        m["records"]["intake.json"] = hashlib.sha256(path.read_bytes()).hexdigest()
+        (run / "manifest.json").write_text(json.dumps(m))
     code, out = _cli("verify", str(run))
-    assert code == 1 and "intake.json" in out, out
+    said = {
+        "edited": "intake.json changed after solving",
+        "removed": "intake.json: in the manifest, not in the folder",
+        "consistent": "intake.json: date 2026-07-20, the run re-plans as of 2026-07-09",
+    }[forgery]
+    assert code == 1 and said in out, out
 
 
 def test_purge_takes_a_day_runs_day_from_its_scenario(day_run: Path, runs: Path) -> None:
