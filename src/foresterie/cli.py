@@ -498,7 +498,8 @@ def replay(
     _refuse_purged(run, whole_only=False)
     target = out or run.parent / f"{run.name}.replay"
     notes: list[str] = []
-    diffs = run_replay(run, target, force, report=_replay_report_hook(run), note=notes.append)
+    with _published("replayed plan"):  # a crafted run's plan the verifier refuses: exit 1
+        diffs = run_replay(run, target, force, report=_replay_report_hook(run), note=notes.append)
     for d in diffs[:20]:
         typer.echo(f"differs: {d}")
     for line in notes:
@@ -745,16 +746,15 @@ def _ledger(run: Path, ledger: str | None, create: bool = False) -> Any:
     import os
 
     from foresterie.ops.day import load_season_run
-    from foresterie.ops.ledger import LEDGER_URL_ENV, Ledger, is_url, ledger_path, reopenable_url
+    from foresterie.ops.ledger import LEDGER_URL_ENV, Ledger, is_url, ledger_path
 
     target: Path | str = ledger or os.environ.get(LEDGER_URL_ENV, "") or ledger_path(run)
     if not ledger and not os.environ.get(LEDGER_URL_ENV) and (run / "intake.json").is_file():
-        from foresterie.core.files import json_at, read_json
+        from foresterie.ops.intake import resolve_recorded_ledger
 
-        # an intake re-plan: its season's ledger (a URL is recorded redacted)
-        record, where = read_json(run, "intake.json"), str(run / "intake.json")
-        recorded = json_at(record, where, "ledger.path", str)
-        target = reopenable_url(recorded) if is_url(recorded) else Path(recorded)
+        # an intake re-plan: its season's ledger (a URL is recorded redacted, a file relative
+        # to the intake run; a missing one is named, never created afresh)
+        target = resolve_recorded_ledger(run)
     if not is_url(str(target)) and Path(target).resolve().is_relative_to(run.resolve()):
         # a file slipped into a run folder fails its verification: nothing vouches for it
         raise RunFolderError(
@@ -922,10 +922,12 @@ def intake(
             run, led, _day(date_), out, force, release_after_days, typer.echo, _report_hook()
         )
     w = record["workers"]
+    arrivals = w.get("arrived_to_place", 0) + w.get("early_to_place", 0)
+    housed = record["arrivals_housed"]
     typer.echo(
         f"wrote {summary.out}: kept {w.get('housed_kept', 0)} housed where they are (moved: "
-        f"{summary.manifest['replan']['moved_vs_previous']}), placed "
-        f"{w.get('arrived_to_place', 0) + w.get('early_to_place', 0)} arrivals, released "
+        f"{summary.manifest['replan']['moved_vs_previous']}); {arrivals} arrivals without a bed "
+        f"re-planned: {housed} housed, {arrivals - housed} still waitlisted; released "
         f"{w.get('released_no_show', 0)} beds of no-shows; verified"
     )
     if w.get("stay_ended_not_housed"):

@@ -839,6 +839,7 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
             _check_waitlist_reasons,
             _check_claims,
             _check_record,
+            _check_day_records,
         ]
         if r.cfg.get("housing", {}).get("lottery") and r.priority_known and r.referrals_known:
             checks.append(lambda r, out: _check_lottery(r, Path(run), out))
@@ -3171,6 +3172,46 @@ TIER_KPIS = {
 
 # Tiers that maximise (people housed, kept in place, bed-nights); every other one minimises.
 _MAXIMISED = r"housed_priority_\d(_contract)?|kept_in_place|bed_nights"
+
+
+DAY_RECORDS = ("day.json", "intake.json")  # what a day run or an intake run records of itself
+
+
+def _check_day_records(r: _Run, out: list[str]) -> None:
+    """A day run's day.json and an intake run's intake.json (README "Daily operations"): each
+    is vouched for by the manifest (`records`, its sha256), or it is a violation: edited,
+    missing, or slipped into a run that records none. What the run itself says is recomputed
+    too: a day run's date is its scenario's one day (purge reads it there), an intake's the
+    day its re-plan is as of."""
+    listed = r.manifest.get("records", {})
+    if not isinstance(listed, dict):
+        raise Unreadable("manifest.json: records: not an object of file hashes")
+    for name in sorted(listed):
+        if _plain_name(name, "manifest.json: records") not in DAY_RECORDS:
+            out.append(f"manifest.json: records: {name[:60]!r} is not a run's record")
+        elif not (r.root / name).exists():
+            out.append(f"{name}: in the manifest, not in the folder")
+        elif _sha(r.root, name) != listed[name]:
+            out.append(f"{name} changed after solving (hash differs from the manifest)")
+    for name in DAY_RECORDS:
+        if name not in listed and ((r.root / name).exists() or (r.root / name).is_symlink()):
+            out.append(f"{name}: not in the manifest (nothing vouches for it)")
+    if "day.json" in listed and (r.root / "day.json").exists():
+        said = _json(r.root, "day.json")
+        sc = r.cfg["scenario"]
+        day = str(said.get("date")) if isinstance(said, dict) else None
+        if day != str(sc["season_start"]) or day != str(sc["season_end"]):
+            out.append(
+                f"day.json: date {str(day)[:40]}, the run's scenario plans "
+                f"{sc['season_start']}..{sc['season_end']}"
+            )
+    if "intake.json" in listed and (r.root / "intake.json").exists():
+        said = _json(r.root, "intake.json")
+        replan = r.manifest.get("replan")
+        as_of = replan.get("as_of") if isinstance(replan, dict) else None
+        day = str(said.get("date")) if isinstance(said, dict) else None
+        if day != str(as_of):
+            out.append(f"intake.json: date {str(day)[:40]}, the run re-plans as of {as_of}")
 
 
 def _check_record(r: _Run, out: list[str]) -> None:

@@ -493,22 +493,26 @@ def run_day(
         "recorded_previous_day": recorded(events, d - timedelta(days=1)),
     }
 
+    def records(tmp: Path) -> dict[str, str]:
+        """day.json, from the plan files just written: hashed by the manifest (verify)."""
+        timings["solve_s"] = time.monotonic() - t1
+        season_legs = rider_legs(season_run, d)
+        day_legs = rider_legs(tmp, d)
+        record["stability_vs_season"] = stability(season_legs, day_legs)
+        record["vehicles_used"] = _vehicles_of(day_legs)  # each plan's riders.csv read once
+        record["vehicles_used_season_plan"] = _vehicles_of(season_legs)
+        if (prev_run / "manifest.json").is_file():
+            prev = rider_legs(prev_run, d - timedelta(days=1))
+            record["stability_vs_previous_day"] = stability(prev, day_legs)
+        record["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
+        return {"day.json": dumps_json(record)}
+
     def publish_hook(tmp: Path) -> None:
-        timings["solve_and_verify_s"] = time.monotonic() - t1
-        t2 = time.monotonic()
         # a report process writes the report meanwhile (it reads neither day.json nor follow_up.csv)
         early = report if isinstance(report, ReportInBackground) else None
         if early is not None:
             early.start(tmp)
         try:
-            season_legs = rider_legs(season_run, d)
-            day_legs = rider_legs(tmp, d)
-            record["stability_vs_season"] = stability(season_legs, day_legs)
-            record["vehicles_used"] = _vehicles_of(day_legs)  # each plan's riders.csv read once
-            record["vehicles_used_season_plan"] = _vehicles_of(season_legs)
-            if (prev_run / "manifest.json").is_file():
-                prev = rider_legs(prev_run, d - timedelta(days=1))
-                record["stability_vs_previous_day"] = stability(prev, day_legs)
             write_text(
                 tmp / "report" / "follow_up.csv",
                 "worker_id,no_shows_last_7_days\n"
@@ -522,9 +526,6 @@ def run_day(
             early.wait()
         elif report is not None:
             report(tmp)
-        timings["report_s"] = time.monotonic() - t2
-        record["timings_s"] = {k: round(v, 3) for k, v in timings.items()}
-        write_text(tmp / "day.json", dumps_json(record))
 
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -535,7 +536,12 @@ def run_day(
             scenario_dir = Path(tmp_s) / "scenario"
             write_day_scenario(season, demand, scenario_dir)
             summary = solve(
-                scenario_dir, target, force, say=_day_say(say, demand), report=publish_hook
+                scenario_dir,
+                target,
+                force,
+                say=_day_say(say, demand),
+                report=publish_hook,
+                records=records,
             )
     except BaseException:
         for p in made:  # deepest first: a failed day run leaves no empty RUN.days/ behind

@@ -27,6 +27,7 @@ season run of the same ledger.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 import tomllib
@@ -37,12 +38,19 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import dumps_json, file_sha256, read_csv, write_text
+from foresterie.core.files import (
+    dumps_json,
+    file_sha256,
+    json_at,
+    read_csv,
+    read_json,
+    write_text,
+)
 from foresterie.core.restricted import read_restricted
-from foresterie.core.runfolder import read_manifest
+from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.day import SeasonRun, open_season
-from foresterie.ops.ledger import Event, Ledger
+from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
 from foresterie.run.folders import check_apart
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import workers_csv
@@ -55,6 +63,7 @@ class Intake:
     workers: list[Worker]
     counts: Counter[str]
     movers: dict[str, str] = field(default_factory=dict)  # worker -> foresteria asked for, or ""
+    to_place: set[str] = field(default_factory=set)  # arrived without a bed: planned from d
 
 
 def intake_workers(
@@ -82,6 +91,7 @@ def intake_workers(
     counts: Counter[str] = Counter()
     out: list[Worker] = []
     movers: dict[str, str] = {}
+    to_place: set[str] = set()
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
@@ -110,6 +120,7 @@ def intake_workers(
             out.append(w)
         elif here:
             counts["arrived_to_place" if bed is None else "early_to_place"] += 1
+            to_place.add(w.id)
             out.append(replace(w, arrival=d, pinned_foresteria=None))
         elif w.arrival <= d:
             if (d - w.arrival).days >= release_days:
@@ -129,7 +140,7 @@ def intake_workers(
         else w
         for w in out
     ]
-    return Intake(workers=out, counts=counts, movers=movers)
+    return Intake(workers=out, counts=counts, movers=movers, to_place=to_place)
 
 
 def _first_beds(path: Path) -> dict[str, str]:
@@ -138,6 +149,37 @@ def _first_beds(path: Path) -> dict[str, str]:
     for r in read_csv(path, ("worker_id", "foresteria_id")):
         out.setdefault(r["worker_id"], r["foresteria_id"])
     return out
+
+
+def recorded_ledger(label: str, run: Path) -> str:
+    """The ledger as an intake run records it: a URL as shown (redacted), a file relative to
+    the intake run folder (`../../RUN.ledger.sqlite` beside the season run), so that it
+    resolves the same from any directory and when the runs and ledger are moved together
+    (`resolve_recorded_ledger`)."""
+    if is_url(label):
+        return label
+    return os.path.relpath(Path(label).resolve(), run.resolve())
+
+
+def resolve_recorded_ledger(run: Path) -> Path | str:
+    """The ledger an intake run records (intake.json `ledger.path`): a URL made reopenable, a
+    file resolved against the run folder. A recorded file that is missing is an error naming
+    the run and the path (never a new, empty ledger in its place: RunFolderError, exit 2)."""
+    where = str(run / "intake.json")
+    recorded = json_at(read_json(run, "intake.json", where), where, "ledger.path", str)
+    if is_url(recorded):
+        return reopenable_url(recorded)
+    path = (run / recorded).resolve()  # as recorded_ledger made it: from the resolved run
+    if not path.is_file():
+        raise RunFolderError(
+            where,
+            None,
+            "ledger.path",
+            f"the ledger this intake run was made with, {recorded!r} (from the run folder: "
+            f"{path}), is not there; name it with --ledger (a new ledger would not hold the "
+            "season's check-ins)",
+        )
+    return path
 
 
 def intake_path(season_run: Path, d: date) -> Path:
@@ -173,27 +215,28 @@ def run_intake(
         "date": d.isoformat(),
         "season_run": str(season_run),
         "season_run_manifest_sha256": season.manifest_sha256,
-        "ledger": {"path": str(ledger.label), "rows": seq, "head": head},
+        "ledger": {"path": recorded_ledger(ledger.label, target), "rows": seq, "head": head},
         "release_bed_after_days": release_days,
         "release_bed_after_days_from": source,
         "workers": dict(sorted(intake.counts.items())),
         "move_requests": len(intake.movers),
         "moved_on_request": 0,  # set once the re-plan is made
+        "arrivals_housed": 0,  # of those arrived without a bed, how many got one (likewise)
     }
 
-    def hook(tmp: Path) -> None:
+    def records(tmp: Path) -> dict[str, str]:
+        """intake.json, from the plan files just written: hashed by the manifest (verify)."""
         now = _first_beds(tmp / "plan" / "assignments.csv")
         record["moved_on_request"] = sum(
             1 for w in intake.movers if w in now and now[w] != season.assigned.get(w)
         )
-        write_text(tmp / "intake.json", dumps_json(record))
-        if report is not None:
-            report(tmp)
+        record["arrivals_housed"] = sum(1 for w in intake.to_place if w in now)
+        return {"intake.json": dumps_json(record)}
 
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        summary = _replan(season_run, season, intake, d, target, force, hook, say)
+        summary = _replan(season_run, season, intake, d, target, force, records, report, say)
     except BaseException:
         for p in made:  # deepest first: a failed intake leaves no empty RUN.intake/ behind
             with contextlib.suppress(OSError):
@@ -233,6 +276,7 @@ def _replan(
     d: date,
     target: Path,
     force: bool,
+    records: Any,
     hook: Any,
     say: Any,
 ) -> RunSummary:
@@ -274,4 +318,5 @@ def _replan(
             say=say,
             report=hook,
             restricted=referrals,
+            records=records,
         )

@@ -79,17 +79,10 @@ class PurgeSummary:
 
 
 def _last_day(run: Path) -> date | None:
-    """The last day a run covers: a day run its date, otherwise its season's end (its
-    inputs/scenario.toml damaged: ScenarioError naming it, since that day decides what goes)."""
-    if (run / "day.json").is_file():  # its date as day.json records it, whatever its folder
-        label = str(run / "day.json")
-        day = json_at(read_json(run, "day.json", label), label, "date", str)
-        try:
-            return date.fromisoformat(day)
-        except ValueError:
-            raise ScenarioError(
-                [Problem(label, None, "date", f"{day[:40]!r} is not a day")]
-            ) from None
+    """The last day a run covers: its scenario's season end (a day run's scenario plans its one
+    day), read from inputs/scenario.toml, which the manifest vouches for, never from day.json
+    (its inputs/scenario.toml damaged: ScenarioError naming it, since that day decides what
+    goes)."""
     label = str(run / "inputs" / "scenario.toml")
     try:
         text = read_inside(run, "inputs/scenario.toml", 1 << 20).decode("utf-8-sig")

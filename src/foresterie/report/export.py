@@ -40,6 +40,7 @@ from foresterie.core.runfolder import (
     stale_report,
 )
 from foresterie.report.boarding import boarding_list
+from foresterie.report.html import DAY_LEFT_OUT, DAY_RUN_INPUT
 from foresterie.report.noride import (
     NoRidePage,
     no_ride_html,
@@ -155,16 +156,20 @@ def public_from_aggregates(root: Path, out: Path) -> None:
     import csv
     import io
 
+    manifest = json_value(read_inside(root, "manifest.json", 1 << 26).decode("utf-8"))
+    day = DAY_RUN_INPUT in manifest.get("inputs", {})
     for name, cols in PUBLIC_TABLES.items():
+        if day and name == "waitlist_by_reason.csv":  # kept among the aggregates, unpublished
+            continue
         text = read_inside(root, f"aggregates/{name}", 1 << 30).decode("utf-8-sig")
         header, *rows = list(csv.reader(io.StringIO(text, newline="")))
         table: list[list[Any]] = [
             [int(c) if i in cols else c for i, c in enumerate(r)] for r in rows
         ]
         _write(out / name, header, suppress(table, cols, REFERRED_ONLY.get(name, frozenset())))
-    manifest = json_value(read_inside(root, "manifest.json", 1 << 26).decode("utf-8"))
-    _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {})))
-    write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
+    _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {}), day=day))
+    text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED)
+    write_text(out / "README.md", text + (DAY_README if day else ""))
 
 
 # ------------------------------------------------------------------ driver
@@ -391,11 +396,15 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     )
     codes = Counter(w["code"] for w in run.waitlist)
     table = [[c, n] for c, n in sorted(codes.items())]
-    _write(
-        out / "waitlist_by_reason.csv",
-        ["code", "people"],
-        table if small_cells else suppress(table, (1,), REFERRED_ONLY["waitlist_by_reason.csv"]),
-    )
+    day = DAY_RUN_INPUT in run.manifest.get("inputs", {})
+    if small_cells or not day:  # a day run places nobody: no waitlist published (DAY_WAITLIST)
+        _write(
+            out / "waitlist_by_reason.csv",
+            ["code", "people"],
+            table
+            if small_cells
+            else suppress(table, (1,), REFERRED_ONLY["waitlist_by_reason.csv"]),
+        )
     transport: dict[tuple[str, str], _Week] = defaultdict(_Week)
     for t in run.trips:
         tw = transport[t.foresteria_id, _week(t.day)]
@@ -432,10 +441,13 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         hide([[c, n] for c, n in sorted(unserved.items())], (1,)),
     )
     _write(
-        out / "kpis.csv", ["kpi", "value"], public_kpis(run.manifest.get("kpis", {}), small_cells)
+        out / "kpis.csv",
+        ["kpi", "value"],
+        public_kpis(run.manifest.get("kpis", {}), small_cells, day and not small_cells),
     )
     if not small_cells:
-        write_text(out / "README.md", PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED))
+        text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED)
+        write_text(out / "README.md", text + (DAY_README if day else ""))
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -446,12 +458,17 @@ def _flat(d: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield f"{prefix}{k}", v
 
 
-def public_kpis(kpis: dict[str, Any], small_cells: bool = False) -> list[list[Any]]:
+def public_kpis(
+    kpis: dict[str, Any], small_cells: bool = False, day: bool = False
+) -> list[list[Any]]:
     """Season figures from the manifest, without any figure on priority or referred people
-    (a few, vulnerable people), small counts of people suppressed."""
+    (a few, vulnerable people), small counts of people suppressed. `day` (a day run's): without
+    the waitlist and the figures a day cannot know, as its index.html (DAY_WAITLIST)."""
     rows = []
     for key, v in _flat(kpis):
         if restricted_kpi(key):  # a run from before restricted/kpis.json has them
+            continue
+        if day and (key.startswith("housing.waitlisted") or DAY_LEFT_OUT.fullmatch(key)):
             continue
         small = (
             not small_cells
@@ -468,6 +485,16 @@ def public_kpis(kpis: dict[str, Any], small_cells: bool = False) -> list[list[An
         )
     return rows
 
+
+# DAY_WAITLIST: a day run (`foresterie day`) places nobody. Its "waitlist" lists the riders
+# who board at a departure point (no bed that day, code `past`): published as waitlisted they
+# would read as people refused a bed that day. Its public tables leave the waitlist out, as its
+# index.html does (report/html.py, DAY_LEFT_OUT).
+DAY_README = """
+A day run (one day's shuttles): it places nobody, so it publishes no waitlist
+(`waitlist_by_reason.csv` and the `housing.waitlisted` figures are left out); riders who board
+at a departure point have no bed that day and are counted among the riders.
+"""
 
 PUBLIC_README = """# Public aggregate export
 

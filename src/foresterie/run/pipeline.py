@@ -17,6 +17,7 @@ from foresterie.core.files import (
     inside,
     read_inside,
     unreadable_reason,
+    write_text,
 )
 from foresterie.core.procs import worker_pool
 from foresterie.core.restricted import read_restricted
@@ -108,10 +109,13 @@ def solve(
     cache: Path | None = None,
     referrals: Path | None = None,
     restricted: dict[str, bytes] | None = None,
+    records: Callable[[Path], dict[str, str]] | None = None,
 ) -> RunSummary:
     """Solve, write to a temporary folder, verify, then publish by rename (never half a run).
     `referrals` replaces [data] referrals; `restricted` is a run's restricted part, decrypted
-    (replay reads priorities and referral records from it)."""
+    (replay reads priorities and referral records from it). `records` (a day run's, an intake
+    run's): given the folder with its plan files written, the run's own records by name
+    (day.json, intake.json), written beside the manifest, which hashes them (`records`)."""
     say = say or (lambda _: None)
     check_apart(out, scenario_dir, "the scenario folder")
     check_apart(out, previous, "the previous run")
@@ -210,6 +214,10 @@ def solve(
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         write_housing(plan_dir, scenario, housing)
         write_shuttles(plan_dir, scenario, shuttles)
+        record_hashes = {}
+        for name, text in (records(tmp) if records is not None else {}).items():
+            write_text(tmp / name, text)
+            record_hashes[name] = file_sha256(tmp / name)
         cfg = scenario.config
         manifest = {
             "schema": RUN_SCHEMA,
@@ -258,6 +266,7 @@ def solve(
             },
             "kpis": kpis,
             "report_hashes": REPORT_HASHES,  # report/'s files, hashed once it is written
+            **({"records": record_hashes} if records is not None else {}),
         }
         write_manifest(tmp, manifest)
         violations = _verify_while_reporting(tmp, report)
@@ -317,6 +326,7 @@ def replay(
     manifest = read_manifest(run)
     originals = _plan_files(run)  # before anything is written: a crafted plan/ is refused
     stale = _unlisted(manifest, originals) + _edited_inputs(run, manifest)
+    stale += _edited_records(run, manifest)
     if stale:  # not the folder that was solved: a replay of it proves nothing
         return stale
     listing = read_report_hashes(run)
@@ -457,6 +467,27 @@ def _edited_inputs(run: Path, manifest: dict[str, Any]) -> list[str]:
             raise UnsafePath(f"inputs/{name}", why)
         if file_sha256(path) != sha:
             out.append(f"inputs/{name}: edited after solving (sha256 differs from the manifest)")
+    return out
+
+
+def _edited_records(run: Path, manifest: dict[str, Any]) -> list[str]:
+    """A day run's day.json, an intake run's intake.json: gone, edited, or not vouched for by
+    the manifest's `records` (what the run says of itself; `verify` checks it too)."""
+    listed = _listed(manifest, "records")
+    out = []
+    for name, sha in sorted(listed.items()):
+        path = inside(run, name)
+        if not path.exists():
+            out.append(f"{name}: in the manifest, not in the folder")
+            continue
+        why = unreadable_reason(path, MAX_PLAN_FILE)
+        if why:
+            raise UnsafePath(name, why)
+        if file_sha256(path) != sha:
+            out.append(f"{name}: edited after solving (sha256 differs from the manifest)")
+    for name in ("day.json", "intake.json"):
+        if name not in listed and (run / name).exists():
+            out.append(f"{name}: not in the manifest (nothing vouches for it)")
     return out
 
 

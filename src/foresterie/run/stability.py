@@ -51,6 +51,7 @@ from foresterie.shuttles.routes import (
     lower_bounds,
     pickup_bases,
     plan_shuttles,
+    shift_window,
     trip_timer,
 )
 from foresterie.travel.matrix import TravelMatrix
@@ -273,12 +274,17 @@ def stable_day_plan(
         d = date.fromisoformat(ref["day"])
         if v is None or not v.available_from <= d <= v.available_to:
             continue  # broken down (or gone): its riders are planned again
+        if not _fits_today(rt, d, matrix, scenario):
+            continue  # its times break a rule today (a crafted reference): planned again
         stops = []
         for s in rt["stops"]:
             key = (d, rt.get("origin_id") or rt["foresteria_id"], s["farm_id"])
             ids = [w for w in s["worker_ids"] if where.get(w) == key]
             stops.append({**s, "worker_ids": ids})
-            for w in ids:
+        if sum(len(s["worker_ids"]) for s in stops) > v.seats:
+            continue  # more riders than seats (a crafted reference): planned again
+        for s in stops:
+            for w in s["worker_ids"]:
                 placed[w].append(rt["direction"])
         kept.append({**rt, "day": d, "stops": stops, "seats": v.seats})
     # new riders into free seats of kept trips that already stop at their farm
@@ -919,6 +925,44 @@ def trip_record(t: Trip, gone: set[str] | frozenset[str] = frozenset()) -> dict[
             for s in t.stops
         ],
     }
+
+
+def _fits_today(rt: dict[str, Any], day: date, matrix: TravelMatrix, scenario: Scenario) -> bool:
+    """A reference trip's own times checked as the verifier checks a trip's (travel and
+    boarding, the shift windows, the ride cap, the wait aboard): one that breaks a rule (a
+    reference_trips.json crafted, or read with another matrix) is not kept, and its riders are
+    planned again, rather than a plan only the final verifier stops. The season plan's trips
+    (verified) all pass: an honest day run is unchanged."""
+    tr = scenario.config.transport
+    farms = {f.id: f for f in scenario.farms}
+    fid = rt["foresteria_id"]
+    origin = rt.get("origin_id") or fid
+    lead = leg_min(matrix.secs(fid, origin)) if origin != fid else 0
+    tail = leg_min(matrix.secs(origin, fid)) if origin != fid else 0
+    o_dep, o_ret = parse_hhmm(rt["depart"]) + lead, parse_hhmm(rt["return"]) - tail
+    stops = [
+        (s["farm_id"], parse_hhmm(s["arrive"]), parse_hhmm(s["depart"]), s["worker_ids"])
+        for s in sorted(rt["stops"], key=lambda s: int(s["seq"]))
+    ]
+    if not stops or any(farm not in farms for farm, *_ in stops):
+        return False
+    if not _timing_holds(origin, o_dep, o_ret, stops, matrix, tr.board_min):
+        return False
+    morning = rt["direction"] == "to_farm"
+    idles = []
+    place, at = origin, o_dep
+    for farm, arrive, depart, _ in stops:
+        lo, hi = shift_window(farms[farm], rt["direction"], day, scenario)
+        if not lo <= (arrive if morning else depart) <= hi:
+            return False
+        if (arrive - o_dep if morning else o_ret - depart) > tr.max_ride_min:
+            return False
+        idles.append(
+            depart - tr.board_min - at - (leg_min(matrix.secs(place, farm)) if place != farm else 0)
+        )
+        place, at = farm, depart
+    cap = tr.max_wait_on_board_min
+    return cap is None or (sum(idles) if morning else sum(idles[1:])) <= cap
 
 
 def _timing_holds(
