@@ -104,7 +104,7 @@ def one_process(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def in_line(run: Path, report: Callable[[Path], None] | None) -> list[str]:
+def in_line(run: Path, report: Callable[[Path], None] | None, _processes: int = 1) -> list[str]:
     """The verifier in this process, after the report (the pipeline runs it in a process of its
     own, out of reach of these timers)."""
     if report is not None:

@@ -18,7 +18,7 @@ from foresterie.core.files import (
     read_inside,
     unreadable_reason,
 )
-from foresterie.core.procs import worker_pool
+from foresterie.core.procs import lending, results, submit, worker_pool
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import (
     REPORT_HASHES,
@@ -260,30 +260,41 @@ def solve(
             "report_hashes": REPORT_HASHES,  # report/'s files, hashed once it is written
         }
         write_manifest(tmp, manifest)
-        violations = _verify_while_reporting(tmp, report)
+        violations = _verify_while_reporting(tmp, report, cfg.solver.shuttle_processes)
         if violations:
             raise PlanRejected(violations)
         seal_report(tmp)  # what the report hook wrote, whoever wrote it (none: an empty listing)
     return RunSummary(out=out, manifest=manifest, violations=[])
 
 
-def _verify_while_reporting(run: Path, report: Callable[[Path], None] | None) -> list[str]:
+def _verify_while_reporting(
+    run: Path, report: Callable[[Path], None] | None, processes: int
+) -> list[str]:
     """The independent verifier and the report only read the finished plan files (the verifier
     checks report/ against report.json only in a finished run: here report/ is being written),
-    so the verifier runs in a process of its own while the report is written here. Nothing is published unless the verifier passes (the run folder is still a
-    temporary one); a report that fails on a plan the verifier rejects yields to the rejection."""
+    so the verifier runs in a worker while the report is written here. With 2 processes or more
+    the pool has a second worker, lent to the report (core/procs.lending) for its driver
+    sheets, and the verifier's worker takes sheets too once it is done: both cores busy until
+    publication. Nothing is published unless the verifier passes (the run folder is still a
+    temporary one); a report that fails on a plan the verifier rejects yields to the
+    rejection."""
     if report is None:
         return verify_run(run, report=False)
-    with worker_pool(1) as pool:
-        pending = pool.submit(verify_run, run, False)
+    lend = processes > 1
+    with worker_pool(2 if lend else 1) as pool:
+        pending = submit(pool, verify_run, run, False)
         try:
-            report(run)
+            if lend:
+                with lending(pool):
+                    report(run)
+            else:
+                report(run)
         except Exception:
-            violations = pending.result()
+            violations = results([pending], "the verifier")[0]
             if violations:
                 raise PlanRejected(violations) from None
             raise
-        return pending.result()
+        return results([pending], "the verifier")[0]
 
 
 class PlanRejected(RuntimeError):
