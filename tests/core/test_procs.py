@@ -70,8 +70,8 @@ def test_the_first_failure_in_submission_order_wins_whoever_ends_first() -> None
 def test_a_worker_that_dies_is_named_by_its_work() -> None:
     with worker_pool(1) as pool:
         job = submit(pool, _die)
-        with pytest.raises(WorkerDied, match=r"^the report's driver sheets: a worker process"):
-            results([job], "the report's driver sheets")
+        with pytest.raises(WorkerDied, match=r"^report/drivers: a worker process"):
+            results([job], "report/drivers")
 
 
 def test_a_pool_is_lent_only_inside_lending() -> None:
@@ -80,3 +80,15 @@ def test_a_pool_is_lent_only_inside_lending() -> None:
         with lending(pool):
             assert lent_pool() is pool
         assert lent_pool() is None
+
+
+def _frozen_count() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_a_worker_freezes_what_it_inherited() -> None:
+    # the parent's objects, copied by the fork, are never walked by the worker's collector
+    with worker_pool(1) as pool:
+        assert results([submit(pool, _frozen_count)], "the test job")[0] > 0

@@ -1164,3 +1164,19 @@ def test_the_sheets_are_lent_the_verifiers_pool_and_a_rejection_still_wins(
     with pytest.raises(FileExistsError, match="drivers/"):  # an accepted plan: the sheets' error
         pipeline.solve(folder, out, report=_blocked_sheets_report)
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]
+
+
+def test_solve_leaves_nothing_frozen_out_of_the_collectors_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import foresterie.run.pipeline as pipeline
+
+    frozen: list[int] = []
+    pipeline.solve(TINY, tmp_path / "run", report=lambda run: frozen.append(gc.get_freeze_count()))
+    assert frozen[0] > 0 and gc.get_freeze_count() == 0  # frozen while solving, not after
+    monkeypatch.setattr(pipeline, "verify_run", _always_rejects)
+    with pytest.raises(pipeline.PlanRejected):  # frozen after housing and shuttles, then fails
+        pipeline.solve(TINY, tmp_path / "run", force=True)
+    assert gc.get_freeze_count() == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import ctypes
+import gc
 import os
 import pickle
 import signal
@@ -48,6 +49,7 @@ def _start_worker(
     parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
 ) -> None:
     _die_with_parent(parent_pid)
+    gc.freeze()  # what the fork copied is never collectable garbage to this worker's collector
     if initializer is not None:
         initializer(*initargs)
 

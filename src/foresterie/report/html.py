@@ -1189,7 +1189,7 @@ def sheets_beside(run: RunData, out: Path, lg: Lang) -> Callable[[], int] | None
         )
         for days in sheet_chunks(by_day, SHEET_CHUNKS)
     ]
-    return lambda: sum(results(jobs, "the report's driver sheets"))
+    return lambda: sum(results(jobs, "report/drivers"))  # a dead worker: named by the folder
 
 
 _RUNS_SENT = itertools.count()
