@@ -92,3 +92,17 @@ def test_a_worker_freezes_what_it_inherited() -> None:
     # the parent's objects, copied by the fork, are never walked by the worker's collector
     with worker_pool(1) as pool:
         assert results([submit(pool, _frozen_count)], "the test job")[0] > 0
+
+
+def _lent_here() -> bool:
+    return lent_pool() is not None
+
+
+def test_a_process_forked_inside_lending_does_not_borrow_the_pool() -> None:
+    import multiprocessing
+
+    with worker_pool(1) as pool, lending(pool):
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(1) as child:  # forked inside: it sees the lent pool's copy, not the pool
+            assert child.apply(_lent_here) is False
+        assert lent_pool() is pool

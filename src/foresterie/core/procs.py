@@ -143,7 +143,7 @@ class _RemoteTrace(Exception):
         return f'\n"""\n{self.trace}"""'
 
 
-_LENT: ContextVar[Executor | None] = ContextVar("lent_pool", default=None)
+_LENT: ContextVar[tuple[int, Executor] | None] = ContextVar("lent_pool", default=None)
 
 
 @contextmanager
@@ -151,8 +151,10 @@ def lending(pool: Executor) -> Iterator[None]:
     """Work called inside may put jobs on `pool` (`lent_pool()`). The pipeline lends the
     verifier's pool to the report hook, whose signature (a run folder, nothing else) is shared
     by the CLI, the daily operations and the benchmarks; a second pool forked beside the first
-    one's manager thread would fork a multi-threaded process."""
-    token = _LENT.set(pool)
+    one's manager thread would fork a multi-threaded process. Only this process borrows it: a
+    process forked inside (ops' report process) holds a copy of the pool without its threads,
+    and its jobs would never run."""
+    token = _LENT.set((os.getpid(), pool))
     try:
         yield
     finally:
@@ -160,5 +162,6 @@ def lending(pool: Executor) -> Iterator[None]:
 
 
 def lent_pool() -> Executor | None:
-    """The pool lent by the caller (`lending`); None: do the work in this process."""
-    return _LENT.get()
+    """The pool lent by the caller (`lending`) in this process; None: do the work here."""
+    lent = _LENT.get()
+    return lent[1] if lent is not None and lent[0] == os.getpid() else None
