@@ -1162,9 +1162,11 @@ def write_report(
         if done is not None:
             done()  # the sheets come first in the serial order: their failure, if any, wins
         raise
+    known: dict[str, str] = {}  # the sheets' hashes, taken by the workers that wrote them
     if done is not None:
-        say(cli_lang()._("report: map, {n} driver sheets").format(n=done()))
-    seal_report(run.root, lg.code, sheets)  # report.json: what the run now vouches for
+        n, known = done()
+        say(cli_lang()._("report: map, {n} driver sheets").format(n=n))
+    seal_report(run.root, lg.code, sheets, known=known)  # report.json: what the run vouches for
     return out
 
 
@@ -1172,10 +1174,13 @@ SHEET_CHUNKS = 16  # jobs of consecutive days: the verifier's worker takes some 
 # chunk is about 0.35 CPU s on puglia-2027, so the workers end within about that of each other
 
 
-def sheets_beside(run: RunData, out: Path, lg: Lang) -> Callable[[], int] | None:
+def sheets_beside(
+    run: RunData, out: Path, lg: Lang
+) -> Callable[[], tuple[int, dict[str, str]]] | None:
     """The driver sheets put on the lent pool (core/procs.lent_pool), days in chunks; returns
-    a wait for them that gives the number of sheets, or raises the first chunk's failure in
-    date order once none is left writing. None: no pool lent (write them here)."""
+    a wait for them that gives the number of sheets and their files' sha256 (sheets_job), or
+    raises the first chunk's failure in date order once none is left writing. None: no pool
+    lent (write them here)."""
     pool = lent_pool()
     if pool is None:
         return None
@@ -1190,7 +1195,15 @@ def sheets_beside(run: RunData, out: Path, lg: Lang) -> Callable[[], int] | None
         )
         for days in sheet_chunks(by_day, SHEET_CHUNKS)
     ]
-    return lambda: sum(results(jobs, "report/drivers"))  # a dead worker: named by the folder
+
+    def done() -> tuple[int, dict[str, str]]:
+        n, hashes = 0, {}
+        for sheets, files in results(jobs, "report/drivers"):  # a dead worker: named by folder
+            n += sheets
+            hashes.update(files)
+        return n, hashes
+
+    return done
 
 
 _RUNS_SENT = itertools.count()

@@ -18,7 +18,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from foresterie.core.files import write_text
+from foresterie.core.files import file_sha256, write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.noride import (
@@ -613,17 +613,23 @@ class SheetsJob:
 _SEASONS: dict[str, tuple[RunData, SheetSeason]] = {}  # this worker's last run read
 
 
-def sheets_job(job: SheetsJob) -> int:
-    """Write the job's days; returns their number of vehicle-days (sheets)."""
+def sheets_job(job: SheetsJob) -> tuple[int, dict[str, str]]:
+    """Write the job's days; returns their number of vehicle-days (sheets) and the sha256 of
+    the files now in their folders, by path under report/ (`out`'s parent): report.json's
+    hashes, taken in parallel rather than by the seal afterwards."""
     if job.run_key not in _SEASONS:
         run: RunData = pickle.loads(job.run_pickle)
         _SEASONS.clear()
         _SEASONS[job.run_key] = (run, SheetSeason.of(run, lang(job.lang)))
     run, season = _SEASONS[job.run_key]
     by_day = sheet_days(run, job.days)
+    hashes: dict[str, str] = {}
     for day, group in by_day.items():
         write_day_sheets(run, season, job.out, day, group)
-    return sum(len(group) for group in by_day.values())
+        for p in (job.out / day).rglob("*"):  # as report_files: files, not links
+            if p.is_file() and not p.is_symlink():
+                hashes[p.relative_to(job.out.parent).as_posix()] = file_sha256(p)
+    return sum(len(group) for group in by_day.values()), hashes
 
 
 def sheet_chunks(by_day: dict[str, list[VehicleDay]], n: int) -> list[tuple[str, ...]]:
