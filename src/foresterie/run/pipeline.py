@@ -7,7 +7,6 @@ import gc
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -289,39 +288,33 @@ def solve(
             "report_hashes": REPORT_HASHES,  # report/'s files, hashed once it is written
         }
         write_manifest(tmp, manifest)
-        violations, known = _verify_while_reporting(tmp, report, cfg.solver.shuttle_processes)
+        violations = _verify_while_reporting(tmp, report, cfg.solver.shuttle_processes)
         if violations:
             raise PlanRejected(violations)
-        # what the report hook wrote, whoever wrote it (none: an empty listing)
-        seal_report(tmp, known=known)
+        seal_report(tmp)  # what the report hook wrote, whoever wrote it (none: an empty listing)
     return RunSummary(out=out, manifest=manifest, violations=[])
 
 
 def _verify_while_reporting(
     run: Path, report: Callable[[Path], None] | None, processes: int
-) -> tuple[list[str], dict[str, str]]:
-    """The verifier's violations, and the sha256 of report/'s files once the report is written
-    (empty: left to the seal).
-
-    The independent verifier and the report only read the finished plan files (the verifier
+) -> list[str]:
+    """The independent verifier and the report only read the finished plan files (the verifier
     checks report/ against report.json only in a finished run: here report/ is being written),
     so the verifier runs in a worker while the report is written here. With 2 processes or more
     the pool has a second worker, lent to the report (core/procs.lending) for its driver
     sheets, and the verifier's worker takes sheets too once it is done: both cores busy until
-    publication; the files are then hashed for report.json half here, half in the pool.
-    Nothing is published unless the verifier passes (the run folder is still a temporary one);
-    a report that fails on a plan the verifier rejects yields to the rejection."""
+    publication. Nothing is published unless the verifier passes (the run folder is still a
+    temporary one); a report that fails on a plan the verifier rejects yields to the
+    rejection."""
     if report is None:
-        return verify_run(run, report=False), {}
+        return verify_run(run, report=False)
     lend = processes > 1
-    known: dict[str, str] = {}
     with worker_pool(2 if lend else 1) as pool:
         pending = submit(pool, verify_run, run, False)
         try:
             if lend:
                 with lending(pool):
                     report(run)
-                known = _hashed_beside(run / "report", pool)
             else:
                 report(run)
         except Exception:
@@ -329,25 +322,7 @@ def _verify_while_reporting(
             if violations:
                 raise PlanRejected(violations) from None
             raise
-        return results([pending], "the verifier")[0], known
-
-
-def _hashed_beside(folder: Path, pool: Executor) -> dict[str, str]:
-    """{path under `folder`: sha256} of its files (not links, as report_files), the second half
-    hashed by a worker of `pool` while this process hashes the first."""
-    rels = sorted(
-        p.relative_to(folder).as_posix()
-        for p in folder.rglob("*")
-        if p.is_file() and not p.is_symlink()
-    )
-    half = len(rels) // 2
-    theirs = submit(pool, _file_hashes, folder, rels[half:])
-    mine = _file_hashes(folder, rels[:half])
-    return mine | results([theirs], "report.json's hashes")[0]
-
-
-def _file_hashes(folder: Path, rels: list[str]) -> dict[str, str]:
-    return {rel: file_sha256(folder / rel) for rel in rels}
+        return results([pending], "the verifier")[0]
 
 
 class PlanRejected(RuntimeError):
