@@ -4,6 +4,7 @@ gives one line naming the field, never a traceback or markup in a page)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -215,19 +216,27 @@ MAX_REPORT_HASHES_BYTES = 64 << 20
 
 
 def report_files(run: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
-    """{path under report/ (with /): sha256} of every file there (links are not files).
-    `known`: the sha256 of files the caller has just written and hashed itself (the report's
-    driver sheets, hashed by the workers that wrote them), taken as they are."""
+    """{path under report/ (with /): sha256} of every file there (links are not files, nor is
+    anything under a linked folder), by path. `known`: the sha256 of files the caller has just
+    written and hashed itself (the report's driver sheets, hashed by the workers that wrote
+    them), taken as they are.
+
+    Listed with os.walk and strings, not Path.rglob: on puglia-2027's ~4,500 report files the
+    Path objects (rglob, sorting them, relative_to) cost 0.4 of the 0.5 CPU s it took, twice
+    at the end of every solve (the report's seal and solve's)."""
     folder = run / "report"
     if not folder.is_dir() or folder.is_symlink():
         return {}
     known = known or {}
     out = {}
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and not p.is_symlink():
-            rel = p.relative_to(folder).as_posix()
-            out[rel] = known.get(rel) or file_sha256(p)
-    return out
+    for top, _dirs, names in os.walk(folder):  # does not follow linked folders
+        prefix = os.path.relpath(top, folder).replace(os.sep, "/")
+        for name in names:
+            path = os.path.join(top, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                rel = name if prefix == "." else f"{prefix}/{name}"
+                out[rel] = known.get(rel) or file_sha256(Path(path))
+    return dict(sorted(out.items(), key=lambda item: item[0].split("/")))  # as Paths sort
 
 
 def seal_report(
