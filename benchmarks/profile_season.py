@@ -104,7 +104,7 @@ def one_process(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def in_line(run: Path, report: Callable[[Path], None] | None) -> list[str]:
+def in_line(run: Path, report: Callable[[Path], None] | None, _processes: int = 1) -> list[str]:
     """The verifier in this process, after the report (the pipeline runs it in a process of its
     own, out of reach of these timers)."""
     if report is not None:
@@ -131,6 +131,62 @@ def logged_job(fn: Callable[[Any, Any], Any], kind: str) -> Callable[[Any, Any],
 
     wrapped.__qualname__, wrapped.__module__ = fn.__qualname__, fn.__module__
     return wrapped
+
+
+def logged_call(fn: Callable[..., Any], kind: str) -> Callable[..., Any]:
+    """`fn` appending (kind, pid, wall start, wall end, CPU s) to JOBS_LOG, in whichever process
+    runs it (a pool job keeps its name: the pool pickles it by reference)."""
+
+    def wrapped(*a: Any, **k: Any) -> Any:
+        w0, c0 = time.time(), time.process_time()
+        try:
+            return fn(*a, **k)
+        finally:
+            row = [kind, os.getpid(), w0, time.time(), time.process_time() - c0]
+            with JOBS_LOG.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+
+    wrapped.__name__, wrapped.__qualname__ = fn.__name__, fn.__qualname__
+    wrapped.__module__ = fn.__module__
+    return wrapped
+
+
+# The stretch after the shuttles (parent alone, then the verifier's pool): what each process
+# does, in the parent (plan files, the report's own parts, the seals) and in the pool's workers
+# (the verifier, the driver sheets' chunks).
+AFTER: list[tuple[str, str, str]] = [
+    ("write plan files (housing)", "foresterie.run.pipeline", "write_housing"),
+    ("write plan files (shuttles)", "foresterie.run.pipeline", "write_shuttles"),
+    ("KPIs", "foresterie.run.pipeline", "plan_kpis"),
+    ("inputs snapshot", "foresterie.run.pipeline", "snapshot_inputs"),
+    ("scenario reload (snapshot hash)", "foresterie.run.pipeline", "load_scenario"),
+    ("report: load the run", "foresterie.report.html", "load_run"),
+    ("report: map", "foresterie.report.html", "plan_map"),
+    ("report: sheets in this process", "foresterie.report.html", "write_sheets"),
+    ("report: desk notices", "foresterie.report.html", "write_bed_notices"),
+    ("report: people page", "foresterie.report.html", "people_html"),
+    ("report: index.html", "foresterie.report.html", "index_html"),
+    ("report: summary.md", "foresterie.report.html", "summary_md"),
+    ("report.json (report's seal)", "foresterie.report.html", "seal_report"),
+    ("report.json (solve's seal)", "foresterie.run.pipeline", "seal_report"),
+    ("verifier", "foresterie.verify", "verify_run"),
+    ("verifier", "foresterie.run.pipeline", "verify_run"),
+    ("sheets chunk (worker)", "foresterie.report.sheets", "sheets_job"),
+    ("sheets chunk (worker)", "foresterie.report.html", "sheets_job"),
+]
+
+
+def after_shuttles(t_after: float) -> None:
+    """The stretch after the last pool phase: each logged call, in the order it started."""
+    rows = [json.loads(line) for line in JOBS_LOG.read_text().splitlines()]
+    rows = [r for r in rows if r[2] >= t_after and r[0] not in ("days", "routes")]
+    parent = os.getpid()
+    print(
+        "\n| after the shuttles | process | from s | to s | CPU s |\n| --- | --- | --- | --- | --- |"
+    )
+    for kind, pid, w0, w1, cpu in sorted(rows, key=lambda r: (r[2], r[0])):
+        who = "parent" if pid == parent else f"worker {pid}"
+        print(f"| {kind} | {who} | {w0 - t_after:.2f} | {w1 - t_after:.2f} | {cpu:.2f} |")
 
 
 def phase(fn: Callable[..., Any], name: Callable[..., str]) -> Callable[..., Any]:
@@ -239,6 +295,12 @@ def pool_timeline(folder: Path, processes: int) -> None:
         routes._run_days, lambda *a, **k: "probe's chaining" if a[4] else "planned days"
     )
     real = routes.plan_shuttles
+    logged: dict[tuple[int, str], Callable[..., Any]] = {}  # a pool job: one wrapper (by reference)
+    for label, module, name in AFTER:
+        mod = importlib.import_module(module)
+        fn = getattr(mod, name)
+        logged.setdefault((id(fn), label), logged_call(fn, label))
+        setattr(mod, name, logged[id(fn), label])
 
     def with_processes(scenario: Any, matrix: Any, assignments: Any, _: int = 1, *a: Any) -> Any:
         return real(scenario, matrix, assignments, processes, *a)
@@ -258,6 +320,7 @@ def pool_timeline(folder: Path, processes: int) -> None:
         f"plan: trips {k['trips']}, vehicle_km {k['vehicle_km']}, unserved {k['unserved_worker_days']}"
     )
     timeline(processes, t0, t1)
+    after_shuttles(max(w1 for _, _, w1 in PHASES))
 
 
 if __name__ == "__main__":

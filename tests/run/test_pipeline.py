@@ -1132,3 +1132,54 @@ def test_a_damaged_previous_run_is_one_line(run_dir: Path, tmp_path: Path, damag
     assert r.exit_code == 2, r.output
     assert said in r.output and "Traceback" not in r.output
     assert not (tmp_path / "x").exists()
+
+
+def _blocked_sheets_report(run: Path) -> None:
+    """The report, with a file where its last day's driver sheets go: a worker's sheets fail."""
+    from foresterie.report.html import write_report
+    from foresterie.report.rundata import load_run
+    from foresterie.report.sheets import sheet_days
+
+    last = list(sheet_days(load_run(run)))[-1]
+    (run / "report" / "drivers").mkdir(parents=True)
+    (run / "report" / "drivers" / last).write_text("in the way", encoding="utf-8")
+    write_report(run)
+
+
+def test_the_sheets_are_lent_the_verifiers_pool_and_a_rejection_still_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import foresterie.run.pipeline as pipeline
+    from foresterie.core.procs import lent_pool
+
+    folder, out = tmp_path / "tiny", tmp_path / "run"
+    shutil.copytree(TINY, folder)
+    lent: list[bool] = []
+    pipeline.solve(TINY, out, report=lambda run: lent.append(lent_pool() is not None))
+    set_toml(folder, "shuttle_processes = 1", "shuttle_processes = 2")
+    pipeline.solve(folder, out, force=True, report=lambda run: lent.append(lent_pool() is not None))
+    assert lent == [False, True]  # one process asked: the report writes everything itself
+    shutil.rmtree(out)
+    monkeypatch.setattr(pipeline, "verify_run", _always_rejects)
+    with pytest.raises(pipeline.PlanRejected):  # the sheets' failure yields to the rejection
+        pipeline.solve(folder, out, report=_blocked_sheets_report)
+    monkeypatch.undo()
+    with pytest.raises(FileExistsError, match="drivers/"):  # an accepted plan: the sheets' error
+        pipeline.solve(folder, out, report=_blocked_sheets_report)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["tiny"]
+
+
+def test_solve_leaves_nothing_frozen_out_of_the_collectors_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    import foresterie.run.pipeline as pipeline
+
+    frozen: list[int] = []
+    pipeline.solve(TINY, tmp_path / "run", report=lambda run: frozen.append(gc.get_freeze_count()))
+    assert frozen[0] > 0 and gc.get_freeze_count() == 0  # frozen while solving, not after
+    monkeypatch.setattr(pipeline, "verify_run", _always_rejects)
+    with pytest.raises(pipeline.PlanRejected):  # frozen after housing and shuttles, then fails
+        pipeline.solve(TINY, tmp_path / "run", force=True)
+    assert gc.get_freeze_count() == 0

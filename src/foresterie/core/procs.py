@@ -9,13 +9,23 @@ gone by the time it starts.
 
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
+import gc
 import os
+import pickle
 import signal
 import sys
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -39,6 +49,7 @@ def _start_worker(
     parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
 ) -> None:
     _die_with_parent(parent_pid)
+    gc.freeze()  # what the fork copied is never collectable garbage to this worker's collector
     if initializer is not None:
         initializer(*initargs)
 
@@ -49,3 +60,108 @@ def _die_with_parent(parent_pid: int) -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if os.getppid() != parent_pid:  # the parent died before the request took effect
         os._exit(1)
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without answering (killed, out of memory, a crash in C): the
+    message names the work it was doing."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Failed:
+    """A job's exception on its way back to the parent. Our errors take their fields as
+    arguments (ScenarioError's problems, RunFolderError's file, row, field and message), which
+    pickle's rebuild of an exception does not pass: such a one travels as its class, args and
+    attributes (`parts`) and is rebuilt without calling its __init__."""
+
+    exc: BaseException | None
+    parts: tuple[type[BaseException], tuple[Any, ...], dict[str, Any]] | None
+    trace: str
+
+    def rebuilt(self) -> BaseException:
+        if self.exc is not None:
+            return self.exc
+        assert self.parts is not None
+        kind, args, state = self.parts
+        exc = kind.__new__(kind)
+        exc.args = args
+        vars(exc).update(state)
+        return exc
+
+
+def submit(pool: Executor, fn: Callable[..., T], *args: Any) -> Future[T]:
+    """`pool.submit(fn, *args)`, its exception carried back whole (read it with `results`)."""
+    return pool.submit(_carried, fn, *args)  # type: ignore[arg-type]
+
+
+def _carried(fn: Callable[..., T], *args: Any) -> T | _Failed:
+    try:
+        return fn(*args)
+    except Exception as exc:
+        trace = "".join(traceback.format_exception(exc))
+        try:
+            pickle.loads(pickle.dumps(exc))
+            return _Failed(exc=exc, parts=None, trace=trace)
+        except Exception:
+            pass
+        parts = (type(exc), exc.args, dict(vars(exc)))
+        try:
+            pickle.dumps(parts)
+            return _Failed(exc=None, parts=parts, trace=trace)
+        except Exception:  # an attribute that does not pickle: the message still travels
+            return _Failed(
+                exc=RuntimeError(f"{type(exc).__name__}: {exc}"), parts=None, trace=trace
+            )
+
+
+def results(futures: Sequence[Future[T]], what: str) -> list[T]:
+    """The jobs' results in the order submitted, once every one has ended (none is left
+    writing into a folder the caller may remove); the first failure in that order is raised,
+    whichever finished first, with the worker's traceback as its cause. A worker that died
+    raises WorkerDied naming `what`."""
+    concurrent.futures.wait(futures)
+    out: list[T] = []
+    for future in futures:
+        try:
+            value = future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerDied(f"{what}: a worker process ended abruptly") from exc
+        if isinstance(value, _Failed):
+            raise value.rebuilt() from _RemoteTrace(value.trace)
+        out.append(value)
+    return out
+
+
+class _RemoteTrace(Exception):
+    """The traceback of an exception raised in a worker, shown as the cause of its copy."""
+
+    def __init__(self, trace: str) -> None:
+        super().__init__(trace)
+        self.trace = trace
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.trace}"""'
+
+
+_LENT: ContextVar[tuple[int, Executor] | None] = ContextVar("lent_pool", default=None)
+
+
+@contextmanager
+def lending(pool: Executor) -> Iterator[None]:
+    """Work called inside may put jobs on `pool` (`lent_pool()`). The pipeline lends the
+    verifier's pool to the report hook, whose signature (a run folder, nothing else) is shared
+    by the CLI, the daily operations and the benchmarks; a second pool forked beside the first
+    one's manager thread would fork a multi-threaded process. Only this process borrows it: a
+    process forked inside (ops' report process) holds a copy of the pool without its threads,
+    and its jobs would never run."""
+    token = _LENT.set((os.getpid(), pool))
+    try:
+        yield
+    finally:
+        _LENT.reset(token)
+
+
+def lent_pool() -> Executor | None:
+    """The pool lent by the caller (`lending`) in this process; None: do the work here."""
+    lent = _LENT.get()
+    return lent[1] if lent is not None and lent[0] == os.getpid() else None

@@ -7,7 +7,10 @@ prints well and gives the same bytes for the same plan.
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
+import pickle
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from typing import Any, Literal, TypeVar
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
+from foresterie.core.procs import lent_pool, results, submit
 from foresterie.core.runfolder import restricted_kpi, seal_report
 from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.noride import no_ride_summary
@@ -35,7 +39,13 @@ from foresterie.report.page import page_head
 from foresterie.report.people import PAGE as PEOPLE_PAGE
 from foresterie.report.people import people_html
 from foresterie.report.rundata import RunData, load_run, place_of
-from foresterie.report.sheets import write_sheets
+from foresterie.report.sheets import (
+    SheetsJob,
+    sheet_chunks,
+    sheet_days,
+    sheets_job,
+    write_sheets,
+)
 
 T = TypeVar("T")
 
@@ -1128,21 +1138,72 @@ def report_lang(run: RunData, code: str | None = None) -> Lang:
 def write_report(
     run: RunData | Path, say: Say | None = None, sheets: bool = True, lang_code: str | None = None
 ) -> Path:
-    """Write report/ (index.html, summary.md, map.html, drivers/) for a run folder."""
+    """Write report/ (index.html, summary.md, map.html, drivers/) for a run folder. Inside
+    core/procs.lending (the pipeline lends the verifier's pool) the driver sheets are written
+    by the pool's workers while this process writes the rest: the same files, byte for byte."""
     say = say or (lambda _: None)
     if isinstance(run, Path):
         run = load_run(run)
     lg = report_lang(run, lang_code)
     out = real_dir(run.root / "report")  # planted links are removed, never followed
     write_text(out / "map.html", plan_map(run, lg=lg))  # each file replaced atomically
-    if sheets:
+    done = sheets_beside(run, out / "drivers", lg) if sheets else None
+    if sheets and done is None:
         vds = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
-    write_bed_notices(run, out / "notices", lg)
-    write_bed_start_notices(run, out / "notices", lg)
-    if not is_day_run(run):  # a day run's "waitlisted" are riders from departure points
-        write_text(out / PEOPLE_PAGE, people_html(run, lg))
-    write_text(out / "index.html", index_html(run, lg, sheets))
-    write_text(out / "summary.md", summary_md(run, lg))
-    seal_report(run.root, lg.code, sheets)  # report.json: what the run now vouches for
+    try:
+        write_bed_notices(run, out / "notices", lg)
+        write_bed_start_notices(run, out / "notices", lg)
+        if not is_day_run(run):  # a day run's "waitlisted" are riders from departure points
+            write_text(out / PEOPLE_PAGE, people_html(run, lg))
+        write_text(out / "index.html", index_html(run, lg, sheets))
+        write_text(out / "summary.md", summary_md(run, lg))
+    except Exception:
+        if done is not None:
+            done()  # the sheets come first in the serial order: their failure, if any, wins
+        raise
+    known: dict[str, str] = {}  # the sheets' hashes, taken by the workers that wrote them
+    if done is not None:
+        n, known = done()
+        say(cli_lang()._("report: map, {n} driver sheets").format(n=n))
+    seal_report(run.root, lg.code, sheets, known=known)  # report.json: what the run vouches for
     return out
+
+
+SHEET_CHUNKS = 16  # jobs of consecutive days: the verifier's worker takes some once it is done; a
+# chunk is about 0.35 CPU s on puglia-2027, so the workers end within about that of each other
+
+
+def sheets_beside(
+    run: RunData, out: Path, lg: Lang
+) -> Callable[[], tuple[int, dict[str, str]]] | None:
+    """The driver sheets put on the lent pool (core/procs.lent_pool), days in chunks; returns
+    a wait for them that gives the number of sheets and their files' sha256 (sheets_job), or
+    raises the first chunk's failure in date order once none is left writing. None: no pool
+    lent (write them here)."""
+    pool = lent_pool()
+    if pool is None:
+        return None
+    by_day = sheet_days(run)
+    data = pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)
+    key = f"{os.getpid()}:{next(_RUNS_SENT)}"
+    jobs = [
+        submit(
+            pool,
+            sheets_job,
+            SheetsJob(run_key=key, run_pickle=data, lang=lg.code, out=out, days=days),
+        )
+        for days in sheet_chunks(by_day, SHEET_CHUNKS)
+    ]
+
+    def done() -> tuple[int, dict[str, str]]:
+        n, hashes = 0, {}
+        for sheets, files in results(jobs, "report/drivers"):  # a dead worker: named by folder
+            n += sheets
+            hashes.update(files)
+        return n, hashes
+
+    return done
+
+
+_RUNS_SENT = itertools.count()

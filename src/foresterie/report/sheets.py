@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
+import pickle
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from foresterie.core.files import write_text
+from foresterie.core.files import file_sha256, write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.noride import (
+    Mornings,
     NoRidePage,
     no_ride_pages,
     notice_langs,
@@ -28,6 +31,7 @@ from foresterie.report.noride import (
 )
 from foresterie.report.notices import (
     HELPLINE,
+    BedEnd,
     bed_ends,
     heat_alert_text,
     notices_html,
@@ -532,27 +536,115 @@ def write_sheets(
     per worker, and per boarding place for the people without a ride (a day with nobody on the
     road but people left behind gets its folder too)."""
     lg = lg or lang(run.scenario.config.report.lang)
-    vds = [vd for vd in vehicle_days(run) if days is None or vd.day in days]
+    by_day = sheet_days(run, days)
+    season = SheetSeason.of(run, lg)
+    for day, group in by_day.items():
+        write_day_sheets(run, season, out, day, group)
+    return [vd for group in by_day.values() for vd in group]
+
+
+def sheet_days(run: RunData, days: Collection[str] | None = None) -> dict[str, list[VehicleDay]]:
+    """Day -> its vehicle-days, in date order, for every day with a vehicle on the road or
+    people left behind (of `days` only, if given): the folders write_sheets writes. Each day's
+    folder reads only its day and the season (SheetSeason), so days can be written apart."""
+    wanted = None if days is None else set(days)
     by_day: dict[str, list[VehicleDay]] = {
-        u.day: [] for u in run.unserved if days is None or u.day in days
+        u.day: [] for u in run.unserved if wanted is None or u.day in wanted
     }
-    for vd in vds:
-        by_day.setdefault(vd.day, []).append(vd)
-    beds = bed_ends(run)
-    mornings = ride_days(run)
-    langs = notice_langs(run, lg)
-    pages = no_ride_pages(run)
-    for day, group in sorted(by_day.items()):
-        folder = out / day
-        no_ride = pages.get(day, [])
-        write_no_ride(run, folder, no_ride, mornings, lg, langs)
-        rides = riders_by_day(run, day)
-        for vd in group:
-            write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
-            write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
-            write_text(
-                folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds)
-            )
-        write_text(folder / "drivers.csv", drivers_csv(group))
-        write_text(folder / "index.html", day_index_html(run, day, group, lg, no_ride))
-    return vds
+    for vd in vehicle_days(run):
+        if wanted is None or vd.day in wanted:
+            by_day.setdefault(vd.day, []).append(vd)
+    return dict(sorted(by_day.items()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SheetSeason:
+    """What every day's folder reads from the whole season, computed once per run (and per
+    process, when days are written in several)."""
+
+    lg: Lang
+    beds: dict[str, list[BedEnd]]
+    mornings: Mornings
+    langs: dict[str, str]
+    pages: dict[str, list[NoRidePage]]
+
+    @classmethod
+    def of(cls, run: RunData, lg: Lang) -> SheetSeason:
+        return cls(
+            lg=lg,
+            beds=bed_ends(run),
+            mornings=ride_days(run),
+            langs=notice_langs(run, lg),
+            pages=no_ride_pages(run),
+        )
+
+
+def write_day_sheets(
+    run: RunData, season: SheetSeason, out: Path, day: str, group: list[VehicleDay]
+) -> None:
+    """out/DAY/: the day's sheets, GPX files, notices, no-ride pages, drivers.csv and index."""
+    lg, folder = season.lg, out / day
+    no_ride = season.pages.get(day, [])
+    write_no_ride(run, folder, no_ride, season.mornings, lg, season.langs)
+    rides = riders_by_day(run, day)
+    for vd in group:
+        write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
+        write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
+        write_text(
+            folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, season.beds)
+        )
+    write_text(folder / "drivers.csv", drivers_csv(group))
+    write_text(folder / "index.html", day_index_html(run, day, group, lg, no_ride))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SheetsJob:
+    """Some days' folders, written by a worker of a lent pool (core/procs.lent_pool). The run,
+    read once by the parent, travels pickled (`run_pickle`): a worker unpickles it and computes
+    the season's part once per run (`run_key`), not once per job."""
+
+    run_key: str
+    run_pickle: bytes
+    lang: str
+    out: Path
+    days: tuple[str, ...]
+
+
+_SEASONS: dict[str, tuple[RunData, SheetSeason]] = {}  # this worker's last run read
+
+
+def sheets_job(job: SheetsJob) -> tuple[int, dict[str, str]]:
+    """Write the job's days; returns their number of vehicle-days (sheets) and the sha256 of
+    the files now in their folders, by path under report/ (`out`'s parent): report.json's
+    hashes, taken in parallel rather than by the seal afterwards."""
+    if job.run_key not in _SEASONS:
+        run: RunData = pickle.loads(job.run_pickle)
+        _SEASONS.clear()
+        _SEASONS[job.run_key] = (run, SheetSeason.of(run, lang(job.lang)))
+    run, season = _SEASONS[job.run_key]
+    by_day = sheet_days(run, job.days)
+    hashes: dict[str, str] = {}
+    for day, group in by_day.items():
+        write_day_sheets(run, season, job.out, day, group)
+        for p in (job.out / day).rglob("*"):  # as report_files: files, not links
+            if p.is_file() and not p.is_symlink():
+                hashes[p.relative_to(job.out.parent).as_posix()] = file_sha256(p)
+    return sum(len(group) for group in by_day.values()), hashes
+
+
+def sheet_chunks(by_day: dict[str, list[VehicleDay]], n: int) -> list[tuple[str, ...]]:
+    """The days cut into at most `n` runs of consecutive days of about the same work (a day
+    weighs its vehicle-days plus one: its index and no-ride pages)."""
+    total = sum(len(g) + 1 for g in by_day.values())
+    chunks: list[tuple[str, ...]] = []
+    current: list[str] = []
+    done = 0
+    for day, group in by_day.items():
+        current.append(day)
+        done += len(group) + 1
+        if done * n >= total * (len(chunks) + 1):
+            chunks.append(tuple(current))
+            current = []
+    if current:
+        chunks.append(tuple(current))
+    return chunks
