@@ -176,34 +176,46 @@ class _Occupancy:
         self.fidx = {f.id: i for i, f in enumerate(scenario.foresterie)}
         rank, pin = _ranks(scenario)
         acc = {w.id: w.accessible for w in scenario.workers}
-        # ge[f, s, q, n]: people of section s with rank >= q; s = 3 is "accessible".
-        shape = (len(self.fidx), 4, self.NOBODY + 1, n + 1)
-        diff, diff_own = np.zeros(shape, dtype=np.int64), np.zeros(shape, dtype=np.int64)
+        # ge[f, s, q, n]: people of section s with rank >= q; s = 3 is "accessible". Each stay
+        # adds +1 / -1 at its rank, arrival and departure; sums over nights, then over ranks
+        # from the top, give the counts (numpy.add.at: repeated indices add up).
+        rows: list[tuple[int, int, int, int, int, int]] = []  # f, s, rank, rank in ge, t0, t1
         for a in assignments:
-            i, j = self.fidx[a.foresteria_id], SECTIONS.index(a.section)
-            t0, t1 = (a.arrival - self.day0).days, (a.departure - self.day0).days
-            q = rank[a.worker_id]
+            i, q = self.fidx[a.foresteria_id], rank[a.worker_id]
             q_pin = self.PINNED if pin.get(a.worker_id) == a.foresteria_id else q
+            t0, t1 = (a.arrival - self.day0).days, (a.departure - self.day0).days
+            j = SECTIONS.index(a.section)
             for s in (j, 3) if acc[a.worker_id] else (j,):
-                for d, r in ((diff, q_pin), (diff_own, q)):
-                    d[i, s, : r + 1, t0] += 1
-                    d[i, s, : r + 1, t1] -= 1
-        self.ge = np.cumsum(diff, axis=3)[..., :n]
-        self.ge_own = np.cumsum(diff_own, axis=3)[..., :n]
+                rows.append((i, s, q, q_pin, t0, t1))
+        fs, ss, qs, qs_pin, t0s, t1s = np.array(rows, dtype=np.int64).reshape(-1, 6).T
+        shape = (len(self.fidx), 4, self.NOBODY + 1, n + 1)
+        diff = np.zeros(shape, dtype=np.int64)
+        np.add.at(diff, (fs, ss, qs_pin, t0s), 1)
+        np.add.at(diff, (fs, ss, qs_pin, t1s), -1)
+        diff_own = np.zeros(shape, dtype=np.int64)
+        np.add.at(diff_own, (fs, ss, qs, t0s), 1)
+        np.add.at(diff_own, (fs, ss, qs, t1s), -1)
+        self.ge, self.ge_own = (_at_least(np.cumsum(d, axis=3)[..., :n]) for d in (diff, diff_own))
 
-    def blocked(self, u: Unit, opt: Option, p: int, pinned: bool = True) -> list[date]:
-        """Nights of the option where even without the people of rank < p there is no room for
-        the unit (pinned people counted as holding their beds unless `pinned` is False)."""
+    def blocked(self, u: Unit, use: Usage, p: int, pinned: bool = True) -> list[date]:
+        """Nights of an option (its usage, _option_usage) where even without the people of rank
+        < p there is no room for the unit (pinned people counted as holding their beds unless
+        `pinned` is False)."""
         ge = self.ge if pinned else self.ge_own
         s = SECTIONS.index(u.section)
         out = []
-        for (f, d), (need, acc_need) in _option_usage(u, opt).items():
+        for (f, d), (need, acc_need) in use.items():
             i, t = self.fidx[f.id], (d - self.day0).days
             if f.beds(u.section) - ge[i, s, p, t] < need or (
                 acc_need and f.beds_accessible - ge[i, 3, p, t] < acc_need
             ):
                 out.append(d)
         return sorted(out)
+
+
+def _at_least(exact: np.ndarray) -> np.ndarray:
+    """Counts by rank (axis 2) -> counts of rank >= q."""
+    return np.cumsum(exact[:, :, ::-1], axis=2)[:, :, ::-1]
 
 
 def _ranks(scenario: Scenario) -> tuple[dict[str, int], dict[str, str]]:
@@ -225,7 +237,11 @@ def _ranks(scenario: Scenario) -> tuple[dict[str, int], dict[str, str]]:
     return rank, pin
 
 
-def _option_usage(u: Unit, opt: Option) -> dict[tuple[Foresteria, date], tuple[int, int]]:
+# (foresteria, night) -> (people, accessible people) of one copy of a unit under an option
+Usage = dict[tuple[Foresteria, date], tuple[int, int]]
+
+
+def _option_usage(u: Unit, opt: Option) -> Usage:
     """(foresteria, night) -> (people, accessible people) of one copy of the unit."""
     fs = {f.id: f for f in opt}
     out: dict[tuple[Foresteria, date], list[int]] = defaultdict(lambda: [0, 0])
@@ -353,8 +369,8 @@ def _full_reason(
     # Some option is full on its nights only with the pinned people / not with them alone.
     residents = ranked = False
     for opt in options:
-        f = opt[0]
-        nights = occ.blocked(u, opt, p)
+        f, use = opt[0], _option_usage(u, opt)
+        nights = occ.blocked(u, use, p)
         if not nights:
             why = (
                 "the solver stopped before proving tier 1 optimal" if not optimal else "unexplained"
@@ -367,10 +383,10 @@ def _full_reason(
             )
         if len(opt) == 1:
             parts.append(f"{f.name} on {describe_nights(nights)}")
-        too_large = too_large and bool(occ.blocked(u, opt, occ.NOBODY, pinned=False))
-        higher = higher and p < 3 and occ.blocked(u, opt, p + 1, pinned=False) == nights
-        residents = residents or occ.blocked(u, opt, p, pinned=False) != nights
-        ranked = ranked or occ.blocked(u, opt, occ.PINNED) != nights
+        too_large = too_large and bool(occ.blocked(u, use, occ.NOBODY, pinned=False))
+        higher = higher and p < 3 and occ.blocked(u, use, p + 1, pinned=False) == nights
+        residents = residents or occ.blocked(u, use, p, pinned=False) != nights
+        ranked = ranked or occ.blocked(u, use, occ.PINNED) != nights
     transfers = sum(1 for o in options if len(o) > 1)
     if transfers:  # every transfer is blocked too (checked above); named by count
         parts.append(f"{transfers} transfer option{'s' if transfers > 1 else ''}")
