@@ -412,7 +412,7 @@ def _full_reason(
     # priority; the words say so where some option is full only with them.
     held = "people of equal or higher priority"
     if residents:
-        held = f"{held} and by people already living there" if ranked else RESIDENTS
+        held = f"{held} and by {RESIDENTS}" if ranked else RESIDENTS
     public = (
         f"{size}{kind} full on some night of the stay at every foresteria within reach (held by "
         f"{held})"
