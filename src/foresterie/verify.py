@@ -2970,23 +2970,13 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
     reach is open long enough; 'no_section' / 'no_accessible' that those open have no bed of the
     kind; 'full', 'outranked' and 'too_large' that at every foresteria the person could use some
     night of the stay has no room in the right section even without the people of lower
-    priority (of priority below p+1 for 'outranked'; everyone removed for 'too_large')."""
+    priority (of priority below p+1 for 'outranked'; everyone removed for 'too_large'; a group
+    ranks by its highest priority, and for 'full' pinned people stay in their beds)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for wid, w in r.workers.items():
         if w.get("group_id"):
             groups[w["group_id"]].append(wid)
-    # (foresteria, night, section) -> priorities of the people in those beds; accessible apart
-    held: Held = defaultdict(list)
-    for a in r.assign:
-        if a["worker_id"] not in r.workers:
-            continue
-        p, acc = _priority(r, a["worker_id"]), _truthy(r.workers[a["worker_id"]].get("accessible"))
-        d = _day(a["from"])
-        while d < _day(a["to"]):
-            held[a["foresteria_id"], d.isoformat(), a["section"]].append(p)
-            if acc:
-                held[a["foresteria_id"], d.isoformat(), "accessible"].append(p)
-            d += timedelta(days=1)
+    held = _held_beds(r, groups)
     done: set[tuple[str, ...]] = set()
     for e in r.wait:
         if e["code"] not in WAITLIST_CODES | PUBLISHED:
@@ -3015,7 +3005,30 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"waitlist reason false: {wid} is '{code}', yet {why}")
 
 
-Held = dict[tuple[str, str, str], list[int]]
+# (foresteria, night, section or "accessible") -> (rank, pinned there) of each person in those
+# beds: the rank is the highest priority of the person's group (a group is housed or not as a
+# whole); a person of a pinned group at its pinned foresteria is there in every plan.
+Held = dict[tuple[str, str, str], list[tuple[int, bool]]]
+
+
+def _held_beds(r: _Run, groups: dict[str, list[str]]) -> Held:
+    held: Held = defaultdict(list)
+    for a in r.assign:
+        w = r.workers.get(a["worker_id"])
+        if w is None:
+            continue
+        unit = groups[w["group_id"]] if w.get("group_id") else [a["worker_id"]]
+        rank = max(_priority(r, x) for x in unit)
+        pins = sorted(p for x in unit if (p := r.workers[x].get("pinned_foresteria") or ""))
+        here = (rank, bool(pins) and pins[0] == a["foresteria_id"])
+        d = _day(a["from"])
+        while d < _day(a["to"]):
+            held[a["foresteria_id"], d.isoformat(), a["section"]].append(here)
+            if _truthy(w.get("accessible")):
+                held[a["foresteria_id"], d.isoformat(), "accessible"].append(here)
+            d += timedelta(days=1)
+    return held
+
 
 # What plan/waitlist.csv may say beside an id, and which detailed code each published one stands
 # for (README "Waitlist reasons"; the verifier's own table).
@@ -3146,7 +3159,13 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
                     need[d][1] += int(_truthy(m.get("accessible")))
 
             def room(d: date, kind: str, beds: int, n: int, fid: str = fid) -> bool:
-                taken = sum(1 for q in held[fid, d.isoformat(), kind] if q >= floor)
+                # `full`: pinned people hold their beds whatever their priority; `outranked`
+                # says people of higher priority hold them, `too_large` that nobody does.
+                taken = sum(
+                    1
+                    for q, pinned in held[fid, d.isoformat(), kind]
+                    if q >= floor or (pinned and code == "full")
+                )
                 return beds - taken >= n
 
             if all(

@@ -60,6 +60,9 @@ PUBLIC_CODE: dict[str, PublicCode] = {
     "heuristic": "heuristic",
 }
 
+# Who holds the beds of a `full` unit when pinned people alone fill them on the nights named.
+RESIDENTS = "people already living there"
+
 SECTION_BEDS = {
     Section.MEN: "men's beds",
     Section.WOMEN: "women's beds",
@@ -154,39 +157,91 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
 
 
 class _Occupancy:
-    """Counts of housed people per foresteria, section, night and minimum priority."""
+    """Counts of housed people per foresteria, section, night and rank: the beds a unit of
+    priority p could not take over without making the plan worse (README "Waitlist reasons").
+
+    A person's rank is their unit's: a group is housed or not as a whole, so its people hold
+    their beds with the group's highest priority (removing a group {0, 2} loses a person of
+    priority 2). A pinned unit's nights at its pinned foresteria are in every plan (its first
+    span is the same whatever the option): `ge` ranks them PINNED, above every priority;
+    `ge_own` ranks them by their priority, for the words that say who holds the beds.
+    """
+
+    PINNED = 4  # rank of a pinned person's night at their foresteria in `ge`
+    NOBODY = 5  # a rank nobody has: capacity alone
 
     def __init__(self, scenario: Scenario, assignments: list[Assignment]):
         self.day0 = scenario.config.scenario.season_start
         n = (scenario.config.scenario.season_end - self.day0).days + 1
         self.fidx = {f.id: i for i, f in enumerate(scenario.foresterie)}
-        prio = {w.id: w.priority for w in scenario.workers}
+        rank, pin = _ranks(scenario)
         acc = {w.id: w.accessible for w in scenario.workers}
-        # ge[f, s, p, n]: people of section s with priority >= p; s = 3 is "accessible".
-        diff = np.zeros((len(self.fidx), 4, 5, n + 1), dtype=np.int64)
+        # ge[f, s, q, n]: people of section s with rank >= q; s = 3 is "accessible". Each stay
+        # adds +1 / -1 at its rank, arrival and departure; sums over nights, then over ranks
+        # from the top, give the counts (numpy.add.at: repeated indices add up).
+        rows: list[tuple[int, int, int, int, int, int]] = []  # f, s, rank, rank in ge, t0, t1
         for a in assignments:
-            i, j = self.fidx[a.foresteria_id], SECTIONS.index(a.section)
+            i, q = self.fidx[a.foresteria_id], rank[a.worker_id]
+            q_pin = self.PINNED if pin.get(a.worker_id) == a.foresteria_id else q
             t0, t1 = (a.arrival - self.day0).days, (a.departure - self.day0).days
+            j = SECTIONS.index(a.section)
             for s in (j, 3) if acc[a.worker_id] else (j,):
-                diff[i, s, : prio[a.worker_id] + 1, t0] += 1
-                diff[i, s, : prio[a.worker_id] + 1, t1] -= 1
-        self.ge = np.cumsum(diff, axis=3)[..., :n]
+                rows.append((i, s, q, q_pin, t0, t1))
+        fs, ss, qs, qs_pin, t0s, t1s = np.array(rows, dtype=np.int64).reshape(-1, 6).T
+        shape = (len(self.fidx), 4, self.NOBODY + 1, n + 1)
+        diff = np.zeros(shape, dtype=np.int64)
+        np.add.at(diff, (fs, ss, qs_pin, t0s), 1)
+        np.add.at(diff, (fs, ss, qs_pin, t1s), -1)
+        diff_own = np.zeros(shape, dtype=np.int64)
+        np.add.at(diff_own, (fs, ss, qs, t0s), 1)
+        np.add.at(diff_own, (fs, ss, qs, t1s), -1)
+        self.ge, self.ge_own = (_at_least(np.cumsum(d, axis=3)[..., :n]) for d in (diff, diff_own))
 
-    def blocked(self, u: Unit, opt: Option, p: int) -> list[date]:
-        """Nights of the option where even without people of priority < p there is no room for
-        the unit."""
+    def blocked(self, u: Unit, use: Usage, p: int, pinned: bool = True) -> list[date]:
+        """Nights of an option (its usage, _option_usage) where even without the people of rank
+        < p there is no room for the unit (pinned people counted as holding their beds unless
+        `pinned` is False)."""
+        ge = self.ge if pinned else self.ge_own
         s = SECTIONS.index(u.section)
         out = []
-        for (f, d), (need, acc_need) in _option_usage(u, opt).items():
+        for (f, d), (need, acc_need) in use.items():
             i, t = self.fidx[f.id], (d - self.day0).days
-            if f.beds(u.section) - self.ge[i, s, p, t] < need or (
-                acc_need and f.beds_accessible - self.ge[i, 3, p, t] < acc_need
+            if f.beds(u.section) - ge[i, s, p, t] < need or (
+                acc_need and f.beds_accessible - ge[i, 3, p, t] < acc_need
             ):
                 out.append(d)
-        return out
+        return sorted(out)
 
 
-def _option_usage(u: Unit, opt: Option) -> dict[tuple[Foresteria, date], tuple[int, int]]:
+def _at_least(exact: np.ndarray) -> np.ndarray:
+    """Counts by rank (axis 2) -> counts of rank >= q."""
+    return np.cumsum(exact[:, :, ::-1], axis=2)[:, :, ::-1]
+
+
+def _ranks(scenario: Scenario) -> tuple[dict[str, int], dict[str, str]]:
+    """worker -> the highest priority of their unit (group), and worker -> the foresteria their
+    unit is pinned to (as units.build_units: a group's least pinned foresteria id)."""
+    rank = {w.id: w.priority for w in scenario.workers}
+    pin = {w.id: w.pinned_foresteria for w in scenario.workers if w.pinned_foresteria}
+    groups: dict[str, list[str]] = defaultdict(list)
+    for w in scenario.workers:
+        if w.group_id:
+            groups[w.group_id].append(w.id)
+    for ids in groups.values():
+        top = max(rank[i] for i in ids)
+        pins = sorted(pin[i] for i in ids if i in pin)
+        for i in ids:
+            rank[i] = top
+            if pins:
+                pin[i] = pins[0]
+    return rank, pin
+
+
+# (foresteria, night) -> (people, accessible people) of one copy of a unit under an option
+Usage = dict[tuple[Foresteria, date], tuple[int, int]]
+
+
+def _option_usage(u: Unit, opt: Option) -> Usage:
     """(foresteria, night) -> (people, accessible people) of one copy of the unit."""
     fs = {f.id: f for f in opt}
     out: dict[tuple[Foresteria, date], list[int]] = defaultdict(lambda: [0, 0])
@@ -302,16 +357,20 @@ def _full_reason(
 ) -> tuple:
     """Beds are taken on some night of the stay at every foresteria the person could use.
 
-    Proven from the plan: even with everyone of lower priority removed, the unit does not fit
-    (occ.blocked), so no swap could house it without evicting someone of equal or higher rank.
+    Proven from the plan: even with every unit of lower priority removed (a group ranks by its
+    highest priority) and only pinned people's nights at their foresteria kept whatever their
+    priority, the unit does not fit (occ.blocked), so no plan houses it without evicting someone
+    of equal or higher rank or a pinned person: in a plan proven optimal every option is blocked.
     """
     p = max(w.priority for w in u.members)
     options = unit_options(u, [f for f in sc.foresterie if elig[f.id].reachable], rule)
     kind = SECTION_BEDS[u.section]
     parts, too_large, higher = [], True, True
+    # Some option is full on its nights only with the pinned people / not with them alone.
+    residents = ranked = False
     for opt in options:
-        f = opt[0]
-        nights = occ.blocked(u, opt, p)
+        f, use = opt[0], _option_usage(u, opt)
+        nights = occ.blocked(u, use, p)
         if not nights:
             why = (
                 "the solver stopped before proving tier 1 optimal" if not optimal else "unexplained"
@@ -324,8 +383,10 @@ def _full_reason(
             )
         if len(opt) == 1:
             parts.append(f"{f.name} on {describe_nights(nights)}")
-        too_large = too_large and bool(occ.blocked(u, opt, 4))
-        higher = higher and p < 3 and occ.blocked(u, opt, p + 1) == nights
+        too_large = too_large and bool(occ.blocked(u, use, occ.NOBODY, pinned=False))
+        higher = higher and p < 3 and occ.blocked(u, use, p + 1, pinned=False) == nights
+        residents = residents or occ.blocked(u, use, p, pinned=False) != nights
+        ranked = ranked or occ.blocked(u, use, occ.PINNED) != nights
     transfers = sum(1 for o in options if len(o) > 1)
     if transfers:  # every transfer is blocked too (checked above); named by count
         parts.append(f"{transfers} transfer option{'s' if transfers > 1 else ''}")
@@ -347,9 +408,14 @@ def _full_reason(
         )
     size = f"group of {u.size} " if u.is_group else ""
     text = f"{size}{kind} full at " + " and at ".join(parts)
+    # Who holds the beds: pinned people (they already live there) count whatever their
+    # priority; the words say so where some option is full only with them.
+    held = "people of equal or higher priority"
+    if residents:
+        held = f"{held} and by {RESIDENTS}" if ranked else RESIDENTS
     public = (
         f"{size}{kind} full on some night of the stay at every foresteria within reach (held by "
-        "people of equal or higher priority)"
+        f"{held})"
     )
     if higher:
         # Published as `full` with full's words (PUBLIC_CODE): beside the id, "higher" would
@@ -360,7 +426,7 @@ def _full_reason(
             True,
             public,
         )
-    return ("full", f"{text} (held by people of equal or higher priority){alt}", True, public)
+    return ("full", f"{text} (held by {held}){alt}", True, public)
 
 
 UncoveredCode = Literal["before_opening", "after_closing", "between_foresterie", "released_no_work"]
