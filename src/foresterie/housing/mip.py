@@ -166,10 +166,12 @@ class Program:
         c: np.ndarray,
         fixed: dict[int, int] | None = None,
         iteration_limit: int | None = None,
+        time_limit_s: float | None = None,
     ) -> LpResult | None:
         """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails
         or stops at `iteration_limit` simplex iterations (GlopParameters.max_number_of_iterations:
-        a count, so it stops at the same point on any machine).
+        a count, so it stops at the same point on any machine), or at `time_limit_s` seconds
+        (the wall-clock safety net only: where it stops depends on the machine).
         fixed: columns held at a value; the bound then speaks of the program with them held
         (its safe sum still reads every column's own bounds, so it stays valid, weaker, for the
         whole program)."""
@@ -179,6 +181,8 @@ class Program:
         )
         if iteration_limit is not None:
             req.solver_specific_parameters = f"max_number_of_iterations: {iteration_limit}"
+        if time_limit_s is not None and time_limit_s < math.inf:
+            req.solver_time_limit_seconds = max(0.0, time_limit_s)
         res = pb.MPSolutionResponse()
         pywraplp.Solver.SolveWithProto(req, res)
         if res.status != pb.MPSOLVER_OPTIMAL:

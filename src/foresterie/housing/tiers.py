@@ -35,6 +35,8 @@ from typing import Literal
 import numpy as np
 
 from foresterie.core.procs import worker_pool
+from foresterie.housing.greedy import complete
+from foresterie.housing.greedy import fill_counters as _fill
 from foresterie.housing.incumbent import families_held
 from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.units import (
@@ -345,20 +347,12 @@ class _Chain:
     a use with weight w of column `col` adds w * x_col to o_k for start <= k < stop."""
 
     first_var: int  # o_k is column first_var + k
+    first_row: int  # the row defining o_k is row first_row + k
     m: int
     col: np.ndarray
     start: np.ndarray
     stop: np.ndarray
     weight: np.ndarray
-
-
-def _fill(x: np.ndarray, chains: list[_Chain]) -> None:
-    """Set every chain's counters in x to the occupancy the columns of x give (in place)."""
-    for ch in chains:
-        delta = np.zeros(ch.m + 1, dtype=np.int64)
-        np.add.at(delta, ch.start, ch.weight * x[ch.col])
-        np.add.at(delta, ch.stop, -ch.weight * x[ch.col])
-        x[ch.first_var : ch.first_var + ch.m] = np.cumsum(delta[: ch.m])
 
 
 def _chain(
@@ -375,7 +369,7 @@ def _chain(
     m = len(nights)
     start = np.searchsorted(nights, first)  # N_start == first
     stop = np.searchsorted(nights, end)  # first row night the use no longer covers (m: none)
-    base = p.n
+    base, first_row = p.n, len(p.rows)
     for _ in range(m):
         p.add_var(0, cap)
     # Row k: sum(w x: start == k) - sum(w x: stop == k) - o_k + o_{k-1} == 0.
@@ -397,7 +391,9 @@ def _chain(
             idx.append(base + k - 1)
             val.append(1)
         p.add_row(idx, val, lb=0, ub=0)
-    return _Chain(first_var=base, m=m, col=col, start=start, stop=stop, weight=w)
+    return _Chain(
+        first_var=base, first_row=first_row, m=m, col=col, start=start, stop=stop, weight=w
+    )
 
 
 def _night_rows(p: Program, entries: list[_Use], k: int, cap: int, chains: list[_Chain]) -> None:
@@ -488,11 +484,16 @@ def _tier(
     unit_of: np.ndarray | None = None,
     *,
     lp_iterations: int | None = None,
+    chains: Sequence[_Chain] | None = None,
+    size: np.ndarray | None = None,
 ) -> tuple[TierResult, np.ndarray]:
     """Solve one tier to proven optimality (or budget), then fix its value as a row of p.
 
     lp_iterations: GLOP's iteration limit for this tier's LP; when it is reached the tier
-    returns the best incumbent as `budget`, with no search (README "Housing model", budgets)."""
+    returns the best incumbent as `budget`, with no search (README "Housing model", budgets).
+    deadline: the wall-clock safety net (time.monotonic()); once it has passed, a tier that has
+    a plan asks neither LP nor search. chains, size: the program's occupancy chains and each
+    column's bed-nights, for the greedy completion (greedy.py) a tier not proven is offered."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     seed = scenario.config.scenario.seed
@@ -508,14 +509,35 @@ def _tier(
             if best_val is None or v < best_val:
                 best, best_val = x, v
 
+    def completed(x: np.ndarray, lp_x: np.ndarray | None = None) -> np.ndarray | None:
+        """x with every improving copy that fits added (greedy.py); None without chains."""
+        if chains is None or size is None:
+            return None
+        return complete(p, c, x, chains, size, lp_x)
+
+    def late() -> bool:
+        """The safety net has struck and the tier has a plan: ask nothing more."""
+        return best is not None and time.monotonic() >= deadline
+
     for x in incumbents:
         offer(x)
+    if best is None and time.monotonic() >= deadline:
+        offer(completed(np.zeros(p.n, dtype=np.int64)))  # a plan from nothing, by the greedy
     t1 = time.monotonic()
-    lp = p.lp(c.astype(float), iteration_limit=lp_iterations)
+    lp = (
+        None
+        if late()
+        else p.lp(
+            c.astype(float),
+            iteration_limit=lp_iterations,
+            time_limit_s=deadline - time.monotonic(),
+        )
+    )
     bound = lp.bound if lp is not None else None
-    # The LP stopped at its iteration limit: no search either (each would face the same LP in
-    # its root); the best incumbent is returned as `budget`, bounded by the columns' bounds.
-    stopped = lp is None and lp_iterations is not None
+    # The LP stopped at its iteration limit (or the safety net struck): no search either (each
+    # would face the same LP in its root); the best plan is returned as `budget`, bounded by the
+    # columns' bounds.
+    stopped = lp is None and (lp_iterations is not None or late())
     if stopped:
         bound = p.trivial_bound(c)
     log.debug(
@@ -540,6 +562,8 @@ def _tier(
         aside: bool = False,
     ) -> SearchResult:
         nonlocal searches
+        if late():  # the safety net struck: no search is asked
+            return SearchResult(x=None, objective=None, bound=None, optimal=False)
         searches += 1
         r = p.search(
             c,
@@ -570,10 +594,10 @@ def _tier(
         offer(np.rint(lp.x).astype(np.int64))  # the LP's own vertex, when it is integral
     if lp is not None and not proven() and unit_of is not None:
         _support(p, lp, unit_of, search)
-    if lp is not None and not proven() and unit_of is not None:
+    if lp is not None and not proven() and unit_of is not None and not late():
         _rounded_groups(p, c, lp, groups, unit_of, search)
     spare = None
-    if lp is not None and not proven() and unit_of is not None and best is not None:
+    if lp is not None and not proven() and unit_of is not None and best is not None and not late():
         # Held aside and offered only after every search below (incumbent.py): it never
         # changes a tier they prove, and a budget stop returns it if it is better.
         t2 = time.monotonic()
@@ -639,6 +663,15 @@ def _tier(
             bound = r.bound if bound is None else max(bound, r.bound)
     if not proven() and spare is not None:
         offer(spare)  # the searches ran out (budget): the spare plan, if it is better
+    if not proven() and best is not None:
+        # Budget or safety net: at least the cheap completions (greedy.py), if they are better:
+        # the best plan with every improving copy that fits added, and the LP's answer rounded
+        # down, its largest fractions rounded up, then filled the same way.
+        offer(completed(best))
+        if lp is not None:
+            offer(completed(np.floor(lp.x + 1e-6).astype(np.int64), lp.x))
+    if best is None:
+        offer(completed(np.zeros(p.n, dtype=np.int64)))  # nothing else: a plan from nothing
     if best is None or best_val is None:
         raise RuntimeError(f"housing tier {name}: no feasible solution within the budget")
     optimal = proven()
@@ -898,9 +931,21 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         obj: np.ndarray,
         inc: list[np.ndarray],
         groups: np.ndarray,
-        unit_of: np.ndarray | None = None,
+        model: _Model,
     ) -> tuple[TierResult, np.ndarray]:
-        r, x = _tier(p, name, sense, obj, inc, groups, scenario, job.deadline, unit_of)
+        r, x = _tier(
+            p,
+            name,
+            sense,
+            obj,
+            inc,
+            groups,
+            scenario,
+            job.deadline,
+            model.unit_of(),
+            chains=model.chains,
+            size=model.obj["bed_nights"],
+        )
         out.append(r)
         return r, x
 
@@ -918,7 +963,7 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         names += [("bed_nights", "max")]
         names += [("transfers", "min")] if rule.max_transfers else []
     for name, sense in names:
-        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols(), amdl.unit_of())
+        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols(), amdl)
         ax = [x]
         mdl.fix(name, sense, r.objective)
     start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
@@ -930,7 +975,7 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
             mdl.obj["commute_s"],
             [start],
             mdl.group_cols(),
-            mdl.unit_of(),
+            mdl,
         )
         return _BlockResult(tiers=out, model=mdl, x=x, assignments=[])
     # Optional tier weight: trade commute seconds against peak occupancy.
