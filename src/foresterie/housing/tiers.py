@@ -44,9 +44,9 @@ from foresterie.housing.units import (
     Unit,
     build_units,
     commute_cost,
-    eligibility,
     farms_by_id,
     lottery_draws,
+    reachable,
     spans,
     stay_rule,
     unit_options,
@@ -1047,12 +1047,8 @@ def plan_housing(
     units = build_units(scenario.workers, previous)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
-    opts = {
-        ui: unit_options(
-            u, [f for f in fs if eligibility(u, f, matrix, max_commute_s).reachable], rule
-        )
-        for ui, u in enumerate(units)
-    }
+    near = reachable(units, fs, matrix, max_commute_s)
+    opts = {ui: unit_options(u, near[ui], rule) for ui, u in enumerate(units)}
     ok = {ui: sorted({fidx[f.id] for o in os_ for f in o}) for ui, os_ in opts.items()}
     districts = _components(units, fs, ok, lambda ui, fi: fi, opts)
     tiers: dict[str, list[TierResult]] = defaultdict(list)
