@@ -212,6 +212,7 @@ class _Model:
         with_commute: bool = True,
     ):
         self.comp = comp
+        self.near: np.ndarray | None = None  # _near's answer, once asked
         p = self.p = Program()
         farms = farms_by_id(scenario)
         self.x: dict[tuple[int, int], int] = {}  # (unit, option) -> column
@@ -272,6 +273,20 @@ class _Model:
         names += [f"housed_priority_{pr}_contract" for pr in PRIORITIES]
         names += ["kept_in_place", "bed_nights", "transfers", "commute_s"]
         self.obj = {name: _vector(p.n, terms[name]) for name in names}
+
+    def nearest(self, matrix: TravelMatrix, k: int) -> np.ndarray:
+        """Per column, whether every foresteria of its option is among its unit's k nearest
+        (by the worst one-way seconds to the members' work farms, then id): the restricted LP's
+        first columns (_lp). Counters and later columns: True."""
+        out = np.ones(self.p.n, dtype=bool)
+        for ui, u in enumerate(self.comp.units):
+            farms = sorted({w.work_farm for w in u.members if w.work_farm})
+            fids = sorted({f.id for o in self.comp.opts[ui] for f in o})
+            worst = {f: max((matrix.secs(f, fm) for fm in farms), default=0) for f in fids}
+            near = set(sorted(fids, key=lambda f: (worst[f], f))[:k])
+            for j, opt in enumerate(self.comp.opts[ui]):
+                out[self.x[ui, j]] = all(f.id in near for f in opt)
+        return out
 
     def vector(self, values: dict[tuple[int, int], int]) -> np.ndarray:
         """The program's vector for these column counts, the occupancy counters filled in."""
@@ -451,6 +466,11 @@ MIN_NODES = 500
 # GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
 # the tier returns the commute tier's plan with its smallest peak, as `budget`.
 PEAK_LP_ITERATIONS = 100_000
+# The restricted LP (_lp; README "Housing model"): programs of this many columns or more solve
+# each tier's LP first on every unit's options among its NEAREST foresterie, then price the
+# rest and add back those the duals say would improve it, until none would.
+RESTRICT_MIN_COLUMNS = 100_000
+NEAREST = 3
 
 
 def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
@@ -472,6 +492,59 @@ def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> in
     return min(node_limit, max(MIN_NODES, SEARCH_WORK // max(1, free)))
 
 
+def _lp(
+    p: Program,
+    c: np.ndarray,
+    near: np.ndarray | None,
+    incumbents: list[np.ndarray],
+    iteration_limit: int | None,
+    deadline: float,
+) -> LpResult | None:
+    """The tier's LP. On a program of RESTRICT_MIN_COLUMNS columns or more with `near` given:
+    first over the columns of `near` and of the incumbents' support (so the restricted LP is
+    feasible), then, round by round, every column left out whose reduced cost under the
+    restricted LP's duals is negative is added back, until none is. The duals are then optimal
+    for the whole LP, and the safe bound (mip.py, computed over every column) is the whole
+    LP's. If a restricted LP has no answer, the whole LP is solved instead.
+
+    Why: at 20,000 workers with 67 foresterie a unit has about 18 foresterie within reach and
+    the block 206,758 columns; GLOP's LPs there took 12-147 s wall each (session 10), and most
+    of those columns are far options no optimal LP solution uses."""
+    if near is None or p.n < RESTRICT_MIN_COLUMNS:
+        return p.lp(c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic())
+    cols = np.ones(p.n, dtype=bool)
+    cols[: len(near)] = near
+    for x in incumbents:
+        cols[: len(x)] |= x != 0
+    hi = np.asarray(p.hi)
+    lo = np.asarray(p.lo)
+    rounds = 0
+    while True:
+        rounds += 1
+        lp = p.lp(
+            c,
+            iteration_limit=iteration_limit,
+            time_limit_s=deadline - time.monotonic(),
+            columns=cols,
+        )
+        if lp is None:
+            log.debug("  restricted LP: no answer in round %d, the whole LP", rounds)
+            return p.lp(
+                c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic()
+            )
+        out = ~cols & (lp.d < -1e-6) & (hi > lo)
+        log.debug(
+            "  restricted LP round %d: %d of %d columns, %d priced back",
+            rounds,
+            int(cols.sum()),
+            p.n,
+            int(out.sum()),
+        )
+        if not out.any():
+            return lp
+        cols |= out
+
+
 def _tier(
     p: Program,
     name: str,
@@ -486,6 +559,7 @@ def _tier(
     lp_iterations: int | None = None,
     chains: Sequence[_Chain] | None = None,
     size: np.ndarray | None = None,
+    near: np.ndarray | None = None,
 ) -> tuple[TierResult, np.ndarray]:
     """Solve one tier to proven optimality (or budget), then fix its value as a row of p.
 
@@ -493,7 +567,8 @@ def _tier(
     returns the best incumbent as `budget`, with no search (README "Housing model", budgets).
     deadline: the wall-clock safety net (time.monotonic()); once it has passed, a tier that has
     a plan asks neither LP nor search. chains, size: the program's occupancy chains and each
-    column's bed-nights, for the greedy completion (greedy.py) a tier not proven is offered."""
+    column's bed-nights, for the greedy completion (greedy.py) a tier not proven is offered.
+    near: the restricted LP's first columns (_lp), for a large program."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     seed = scenario.config.scenario.seed
@@ -527,10 +602,8 @@ def _tier(
     lp = (
         None
         if late()
-        else p.lp(
-            c.astype(float),
-            iteration_limit=lp_iterations,
-            time_limit_s=deadline - time.monotonic(),
+        else _lp(
+            p, c.astype(float), near, [best] if best is not None else [], lp_iterations, deadline
         )
     )
     bound = lp.bound if lp is not None else None
@@ -945,6 +1018,7 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
             model.unit_of(),
             chains=model.chains,
             size=model.obj["bed_nights"],
+            near=_near(model, job.matrix),
         )
         out.append(r)
         return r, x
@@ -1011,6 +1085,15 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
     return _BlockResult(
         tiers=out, model=None, x=x, assignments=_extract(block, mdl.values(x), rank)
     )
+
+
+def _near(model: _Model, matrix: TravelMatrix) -> np.ndarray | None:
+    """The restricted LP's first columns (_lp), for a program large enough to use them."""
+    if model.p.n < RESTRICT_MIN_COLUMNS:
+        return None
+    if model.near is None:
+        model.near = model.nearest(matrix, NEAREST)
+    return model.near
 
 
 def _rank(scenario: Scenario) -> dict[str, str] | None:
@@ -1112,6 +1195,11 @@ def plan_housing(
         ]
         groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
         peak, rows, chains = _add_peak(joint, uses, district.foresterie)
+        first_cols = None
+        if joint.n >= RESTRICT_MIN_COLUMNS:
+            first_cols = np.concatenate(
+                [m.nearest(matrix, NEAREST) if m.near is None else m.near for m in models]
+            )
         r, x = _tier(
             joint,
             "peak_permille",
@@ -1122,6 +1210,7 @@ def plan_housing(
             scenario,
             deadline,
             lp_iterations=PEAK_LP_ITERATIONS,
+            near=first_cols,
         )
         tiers[r.name].append(r)
         for m, o in zip(models, offsets, strict=True):
