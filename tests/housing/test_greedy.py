@@ -258,3 +258,28 @@ def test_a_season_whose_safety_net_struck_before_its_first_tier_fills_every_bed_
     assert _fits_someone(sc, m, hp.assignments) == []
     free = plan_housing(scenario(fs, [farm("F1")], ws), m)
     assert all(t.optimal for t in free.tiers)  # with time, the same season is proven
+
+
+def test_a_tier_row_the_rounding_left_short_is_refilled() -> None:
+    """Priority 3 fixed at 1 as _tier writes it ("-housed <= -1"); an LP answer for priority 0
+    with half a copy at A and at B, rounded down to nothing: rounding up puts the two
+    priority-0 people at A and B, the priority-3 row is then short, and the refill puts the
+    priority-3 person in A's second bed. Without the refill the plan breaks the row."""
+    fs = [foresteria("A", men=2), foresteria("B", men=1)]
+    ws = [worker("W0", priority=3), worker("W1"), worker("W2")]
+    sc = scenario(fs, [farm("F1")], ws)
+    (mdl,) = _models(sc, matrix({}, ["A", "B", "F1"]))
+    three = -mdl.obj["housed_priority_3"]
+    mdl.p.add_row(np.arange(mdl.p.n), three, ub=-1)
+    c = -mdl.obj["housed_priority_0"]
+    half = np.where(c < 0, 0.5, 0.0)
+    x = complete(
+        mdl.p,
+        c,
+        np.zeros(mdl.p.n, dtype=np.int64),
+        mdl.chains,
+        mdl.obj["bed_nights"],
+        lp_x=half,
+    )
+    assert x is not None and mdl.p.feasible(x)
+    assert int(three @ x) == -1 and int(c @ x) == -2

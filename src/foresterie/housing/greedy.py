@@ -72,8 +72,8 @@ def complete(
     start: integer columns (counters are recomputed); size: the bed-nights of one copy of each
     column (the greedy order is c_j / size_j, lowest first, then the column); lp_x: an LP
     answer `start` was rounded down from: its columns with a fractional part are first rounded
-    up, largest part first, where they fit, and rows the rounding left short below (a tier's
-    fixed value) are refilled from their own columns in the same order."""
+    up, largest part first, where they fit, and rows the rounding left short (a tier's fixed
+    value, on either side) are refilled from their own columns in the same order."""
     n = p.n
     a = p._arrays()
     lo, hi = a.lo, a.hi
@@ -162,13 +162,15 @@ def complete(
     for j in up.tolist():
         if t := room(j, 1):
             add(j, t)
-    # Rows short below (a tier's value fixed as a lower side, a pinned unit's count): refilled
-    # from their own columns, in the same order.
-    for r in np.flatnonzero((act < lb) & ~chain_row).tolist():
+    # Rows left short (a tier's value fixed as a row: "obj >= v" on the full model, "-obj <= -v"
+    # as _tier writes it; a pinned unit's count): refilled from the columns that move them back,
+    # in the same order.
+    for r in np.flatnonzero(((act < lb) | (act > ub)) & ~chain_row).tolist():
         span = slice(row_start[r], row_start[r + 1])
         cols, vals = a.col[span], a.val[span]
-        for j in sorted(cols[vals > 0].tolist(), key=lambda j: rank[j]):
-            if act[r] >= lb[r]:
+        helps = cols[vals > 0] if act[r] < lb[r] else cols[vals < 0]
+        for j in sorted(helps.tolist(), key=lambda j: rank[j]):
+            if lb[r] <= act[r] <= ub[r]:
                 break
             if t := room(j, int(hi[j] - x[j])):
                 add(j, t)
