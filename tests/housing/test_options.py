@@ -3,13 +3,22 @@ inside every member's stay are exactly the options every pair would give."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from foresterie.housing.units import Option, StayRule, build_units, option_fits, unit_options
-from tests.helpers import foresteria, worker
+from foresterie.housing.units import (
+    Option,
+    StayRule,
+    build_units,
+    eligibility,
+    option_fits,
+    reachable,
+    unit_options,
+)
+from tests.helpers import foresteria, matrix, worker
 
 DAY0 = date(2026, 7, 1)
 
@@ -79,3 +88,48 @@ def test_a_transfer_from_a_foresteria_open_past_the_stay_is_not_an_option() -> N
     rule = StayRule(partial=True, max_transfers=1, min_nights=2)
     got = [tuple(f.id for f in o) for o in unit_options(unit, [fa, fb], rule)]
     assert got == [("A",), ("B",), ("A", "B")]
+
+
+@st.composite
+def reach_cases(draw):  # type: ignore[no-untyped-def]
+    """Foresterie with or without beds of each section and accessible beds, farms at random
+    minutes, people with farms, dependants, referral records' sites to avoid, groups and pins."""
+    fs = [
+        foresteria(
+            f"F{i}",
+            men=draw(st.integers(0, 2)),
+            women=draw(st.integers(0, 1)),
+            family=draw(st.integers(0, 2)),
+            acc=draw(st.integers(0, 2)),
+        )
+        for i in range(draw(st.integers(1, 5)))
+    ]
+    farms = ["A", "B", "C"]
+    ws = []
+    for k in range(draw(st.integers(1, 12))):
+        w = worker(
+            f"W{k:02d}",
+            section=draw(st.sampled_from(["men", "women", "family"])),
+            farm_id=draw(st.sampled_from([*farms, None])),
+            group=draw(st.sampled_from([None, None, "G1", "G2"])),
+            accessible=draw(st.booleans()),
+            pinned=draw(st.sampled_from([None, None, *[f.id for f in fs]])),
+        )
+        avoid = draw(st.frozensets(st.sampled_from([*farms, *[f.id for f in fs]]), max_size=2))
+        ws.append(replace(w, avoid=avoid, rides=draw(st.booleans())))
+    ids = [f.id for f in fs] + farms
+    minutes = {(f, fm): draw(st.sampled_from([5, 40, 59, 60, 61, 90])) for f in ids for fm in farms}
+    return fs, ws, matrix(minutes, ids), draw(st.sampled_from([0, 60, 75]))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(case=reach_cases())
+def test_reach_computed_once_per_question_equals_eligibility_pair_by_pair(case) -> None:  # type: ignore[no-untyped-def]
+    """units.reachable (grouped by what eligibility reads, every foresteria at once) gives, for
+    every unit, exactly the foresterie eligibility(...).reachable accepts one pair at a time."""
+    fs, ws, m, cap_min = case
+    units = build_units(tuple(sorted(ws, key=lambda w: w.id)))
+    got = reachable(units, fs, m, cap_min * 60)
+    for u, near in zip(units, got, strict=True):
+        want = [f for f in fs if eligibility(u, f, m, cap_min * 60).reachable]
+        assert [f.id for f in near] == [f.id for f in want], u.key

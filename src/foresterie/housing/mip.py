@@ -135,7 +135,12 @@ class Program:
         hint: np.ndarray | None = None,
         cutoff: int | None = None,
         floor: int | None = None,
+        columns: np.ndarray | None = None,
     ) -> pb.MPModelProto:
+        """The program as OR-Tools' model; columns: only these (a mask), every other one held
+        at its lower bound 0 and left out of the model (Program.lp's restricted LP)."""
+        if columns is not None:
+            return self._restricted(c, columns)
         m = pb.MPModelProto()
         fixed = fixed or {}
         for j in range(self.n):
@@ -161,29 +166,65 @@ class Program:
             m.solution_hint.var_value.extend(hint.astype(float).tolist())
         return m
 
+    def _restricted(self, c: np.ndarray, columns: np.ndarray) -> pb.MPModelProto:
+        """The LP over the columns of the mask (each at its own bounds), every row kept with
+        its entries on those columns: the others are held at 0, which must be their lower
+        bound (Program.lp makes sure)."""
+        m = pb.MPModelProto()
+        keep = np.flatnonzero(columns)
+        new = np.full(self.n, -1, dtype=np.int64)
+        new[keep] = np.arange(len(keep))
+        for j in keep.tolist():
+            m.variable.add(
+                lower_bound=self.lo[j], upper_bound=self.hi[j], objective_coefficient=float(c[j])
+            )
+        for idx, coef, lb, ub in self.rows:
+            on = columns[idx]
+            r = m.constraint.add(lower_bound=lb, upper_bound=ub)
+            r.var_index.extend(new[idx[on]].tolist())
+            r.coefficient.extend(coef[on].astype(float).tolist())
+        return m
+
     def lp(
         self,
         c: np.ndarray,
         fixed: dict[int, int] | None = None,
         iteration_limit: int | None = None,
+        time_limit_s: float | None = None,
+        columns: np.ndarray | None = None,
     ) -> LpResult | None:
         """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails
         or stops at `iteration_limit` simplex iterations (GlopParameters.max_number_of_iterations:
-        a count, so it stops at the same point on any machine).
+        a count, so it stops at the same point on any machine), or at `time_limit_s` seconds
+        (the wall-clock safety net only: where it stops depends on the machine).
         fixed: columns held at a value; the bound then speaks of the program with them held
         (its safe sum still reads every column's own bounds, so it stays valid, weaker, for the
-        whole program)."""
+        whole program).
+        columns: a mask; the LP over those columns only, every other one held at 0 (columns
+        whose lower bound is not 0 are always in). Its duals still give a safe bound for the
+        whole program (any multipliers do), exact once no column left out has a negative
+        reduced cost (tiers._lp prices them and adds them back)."""
+        if columns is not None:
+            if fixed:
+                raise ValueError("a restricted LP holds no columns at a value")
+            columns = columns | (np.asarray(self.lo) != 0)
         req = pb.MPModelRequest(
-            model=self.proto(c, integer=False, fixed=fixed),
+            model=self.proto(c, integer=False, fixed=fixed, columns=columns),
             solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,
         )
         if iteration_limit is not None:
             req.solver_specific_parameters = f"max_number_of_iterations: {iteration_limit}"
+        if time_limit_s is not None and time_limit_s < math.inf:
+            req.solver_time_limit_seconds = max(0.0, time_limit_s)
         res = pb.MPSolutionResponse()
         pywraplp.Solver.SolveWithProto(req, res)
         if res.status != pb.MPSOLVER_OPTIMAL:
             return None
-        return self._safe(c, np.array(res.dual_value, dtype=float), np.array(res.variable_value))
+        x = np.array(res.variable_value)
+        if columns is not None:
+            x, part = np.zeros(self.n), x
+            x[columns] = part
+        return self._safe(c, np.array(res.dual_value, dtype=float), x)
 
     def _safe(self, c: np.ndarray, y: np.ndarray, x: np.ndarray) -> LpResult:
         a = self._arrays()

@@ -35,6 +35,8 @@ from typing import Literal
 import numpy as np
 
 from foresterie.core.procs import worker_pool
+from foresterie.housing.greedy import complete
+from foresterie.housing.greedy import fill_counters as _fill
 from foresterie.housing.incumbent import families_held
 from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.units import (
@@ -42,9 +44,9 @@ from foresterie.housing.units import (
     Unit,
     build_units,
     commute_cost,
-    eligibility,
     farms_by_id,
     lottery_draws,
+    reachable,
     spans,
     stay_rule,
     unit_options,
@@ -210,6 +212,7 @@ class _Model:
         with_commute: bool = True,
     ):
         self.comp = comp
+        self.near: np.ndarray | None = None  # _near's answer, once asked
         p = self.p = Program()
         farms = farms_by_id(scenario)
         self.x: dict[tuple[int, int], int] = {}  # (unit, option) -> column
@@ -270,6 +273,20 @@ class _Model:
         names += [f"housed_priority_{pr}_contract" for pr in PRIORITIES]
         names += ["kept_in_place", "bed_nights", "transfers", "commute_s"]
         self.obj = {name: _vector(p.n, terms[name]) for name in names}
+
+    def nearest(self, matrix: TravelMatrix, k: int) -> np.ndarray:
+        """Per column, whether every foresteria of its option is among its unit's k nearest
+        (by the worst one-way seconds to the members' work farms, then id): the restricted LP's
+        first columns (_lp). Counters and later columns: True."""
+        out = np.ones(self.p.n, dtype=bool)
+        for ui, u in enumerate(self.comp.units):
+            farms = sorted({w.work_farm for w in u.members if w.work_farm})
+            fids = sorted({f.id for o in self.comp.opts[ui] for f in o})
+            worst = {f: max((matrix.secs(f, fm) for fm in farms), default=0) for f in fids}
+            near = set(sorted(fids, key=lambda f: (worst[f], f))[:k])
+            for j, opt in enumerate(self.comp.opts[ui]):
+                out[self.x[ui, j]] = all(f.id in near for f in opt)
+        return out
 
     def vector(self, values: dict[tuple[int, int], int]) -> np.ndarray:
         """The program's vector for these column counts, the occupancy counters filled in."""
@@ -345,20 +362,12 @@ class _Chain:
     a use with weight w of column `col` adds w * x_col to o_k for start <= k < stop."""
 
     first_var: int  # o_k is column first_var + k
+    first_row: int  # the row defining o_k is row first_row + k
     m: int
     col: np.ndarray
     start: np.ndarray
     stop: np.ndarray
     weight: np.ndarray
-
-
-def _fill(x: np.ndarray, chains: list[_Chain]) -> None:
-    """Set every chain's counters in x to the occupancy the columns of x give (in place)."""
-    for ch in chains:
-        delta = np.zeros(ch.m + 1, dtype=np.int64)
-        np.add.at(delta, ch.start, ch.weight * x[ch.col])
-        np.add.at(delta, ch.stop, -ch.weight * x[ch.col])
-        x[ch.first_var : ch.first_var + ch.m] = np.cumsum(delta[: ch.m])
 
 
 def _chain(
@@ -375,7 +384,7 @@ def _chain(
     m = len(nights)
     start = np.searchsorted(nights, first)  # N_start == first
     stop = np.searchsorted(nights, end)  # first row night the use no longer covers (m: none)
-    base = p.n
+    base, first_row = p.n, len(p.rows)
     for _ in range(m):
         p.add_var(0, cap)
     # Row k: sum(w x: start == k) - sum(w x: stop == k) - o_k + o_{k-1} == 0.
@@ -397,7 +406,9 @@ def _chain(
             idx.append(base + k - 1)
             val.append(1)
         p.add_row(idx, val, lb=0, ub=0)
-    return _Chain(first_var=base, m=m, col=col, start=start, stop=stop, weight=w)
+    return _Chain(
+        first_var=base, first_row=first_row, m=m, col=col, start=start, stop=stop, weight=w
+    )
 
 
 def _night_rows(p: Program, entries: list[_Use], k: int, cap: int, chains: list[_Chain]) -> None:
@@ -455,6 +466,11 @@ MIN_NODES = 500
 # GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
 # the tier returns the commute tier's plan with its smallest peak, as `budget`.
 PEAK_LP_ITERATIONS = 100_000
+# The restricted LP (_lp; README "Housing model"): programs of this many columns or more solve
+# each tier's LP first on every unit's options among its NEAREST foresterie, then price the
+# rest and add back those the duals say would improve it, until none would.
+RESTRICT_MIN_COLUMNS = 100_000
+NEAREST = 3
 
 
 def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
@@ -476,6 +492,59 @@ def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> in
     return min(node_limit, max(MIN_NODES, SEARCH_WORK // max(1, free)))
 
 
+def _lp(
+    p: Program,
+    c: np.ndarray,
+    near: np.ndarray | None,
+    incumbents: list[np.ndarray],
+    iteration_limit: int | None,
+    deadline: float,
+) -> LpResult | None:
+    """The tier's LP. On a program of RESTRICT_MIN_COLUMNS columns or more with `near` given:
+    first over the columns of `near` and of the incumbents' support (so the restricted LP is
+    feasible), then, round by round, every column left out whose reduced cost under the
+    restricted LP's duals is negative is added back, until none is. The duals are then optimal
+    for the whole LP, and the safe bound (mip.py, computed over every column) is the whole
+    LP's. If a restricted LP has no answer, the whole LP is solved instead.
+
+    Why: at 20,000 workers with 67 foresterie a unit has about 18 foresterie within reach and
+    the block 206,758 columns; GLOP's LPs there took 12-147 s wall each (session 10), and most
+    of those columns are far options no optimal LP solution uses."""
+    if near is None or p.n < RESTRICT_MIN_COLUMNS:
+        return p.lp(c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic())
+    cols = np.ones(p.n, dtype=bool)
+    cols[: len(near)] = near
+    for x in incumbents:
+        cols[: len(x)] |= x != 0
+    hi = np.asarray(p.hi)
+    lo = np.asarray(p.lo)
+    rounds = 0
+    while True:
+        rounds += 1
+        lp = p.lp(
+            c,
+            iteration_limit=iteration_limit,
+            time_limit_s=deadline - time.monotonic(),
+            columns=cols,
+        )
+        if lp is None:
+            log.debug("  restricted LP: no answer in round %d, the whole LP", rounds)
+            return p.lp(
+                c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic()
+            )
+        out = ~cols & (lp.d < -1e-6) & (hi > lo)
+        log.debug(
+            "  restricted LP round %d: %d of %d columns, %d priced back",
+            rounds,
+            int(cols.sum()),
+            p.n,
+            int(out.sum()),
+        )
+        if not out.any():
+            return lp
+        cols |= out
+
+
 def _tier(
     p: Program,
     name: str,
@@ -488,11 +557,18 @@ def _tier(
     unit_of: np.ndarray | None = None,
     *,
     lp_iterations: int | None = None,
+    chains: Sequence[_Chain] | None = None,
+    size: np.ndarray | None = None,
+    near: np.ndarray | None = None,
 ) -> tuple[TierResult, np.ndarray]:
     """Solve one tier to proven optimality (or budget), then fix its value as a row of p.
 
     lp_iterations: GLOP's iteration limit for this tier's LP; when it is reached the tier
-    returns the best incumbent as `budget`, with no search (README "Housing model", budgets)."""
+    returns the best incumbent as `budget`, with no search (README "Housing model", budgets).
+    deadline: the wall-clock safety net (time.monotonic()); once it has passed, a tier that has
+    a plan asks neither LP nor search. chains, size: the program's occupancy chains and each
+    column's bed-nights, for the greedy completion (greedy.py) a tier not proven is offered.
+    near: the restricted LP's first columns (_lp), for a large program."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     seed = scenario.config.scenario.seed
@@ -508,14 +584,33 @@ def _tier(
             if best_val is None or v < best_val:
                 best, best_val = x, v
 
+    def completed(x: np.ndarray, lp_x: np.ndarray | None = None) -> np.ndarray | None:
+        """x with every improving copy that fits added (greedy.py); None without chains."""
+        if chains is None or size is None:
+            return None
+        return complete(p, c, x, chains, size, lp_x)
+
+    def late() -> bool:
+        """The safety net has struck and the tier has a plan: ask nothing more."""
+        return best is not None and time.monotonic() >= deadline
+
     for x in incumbents:
         offer(x)
+    if best is None and time.monotonic() >= deadline:
+        offer(completed(np.zeros(p.n, dtype=np.int64)))  # a plan from nothing, by the greedy
     t1 = time.monotonic()
-    lp = p.lp(c.astype(float), iteration_limit=lp_iterations)
+    lp = (
+        None
+        if late()
+        else _lp(
+            p, c.astype(float), near, [best] if best is not None else [], lp_iterations, deadline
+        )
+    )
     bound = lp.bound if lp is not None else None
-    # The LP stopped at its iteration limit: no search either (each would face the same LP in
-    # its root); the best incumbent is returned as `budget`, bounded by the columns' bounds.
-    stopped = lp is None and lp_iterations is not None
+    # The LP stopped at its iteration limit (or the safety net struck): no search either (each
+    # would face the same LP in its root); the best plan is returned as `budget`, bounded by the
+    # columns' bounds.
+    stopped = lp is None and (lp_iterations is not None or late())
     if stopped:
         bound = p.trivial_bound(c)
     log.debug(
@@ -540,6 +635,8 @@ def _tier(
         aside: bool = False,
     ) -> SearchResult:
         nonlocal searches
+        if late():  # the safety net struck: no search is asked
+            return SearchResult(x=None, objective=None, bound=None, optimal=False)
         searches += 1
         r = p.search(
             c,
@@ -570,10 +667,10 @@ def _tier(
         offer(np.rint(lp.x).astype(np.int64))  # the LP's own vertex, when it is integral
     if lp is not None and not proven() and unit_of is not None:
         _support(p, lp, unit_of, search)
-    if lp is not None and not proven() and unit_of is not None:
+    if lp is not None and not proven() and unit_of is not None and not late():
         _rounded_groups(p, c, lp, groups, unit_of, search)
     spare = None
-    if lp is not None and not proven() and unit_of is not None and best is not None:
+    if lp is not None and not proven() and unit_of is not None and best is not None and not late():
         # Held aside and offered only after every search below (incumbent.py): it never
         # changes a tier they prove, and a budget stop returns it if it is better.
         t2 = time.monotonic()
@@ -639,6 +736,15 @@ def _tier(
             bound = r.bound if bound is None else max(bound, r.bound)
     if not proven() and spare is not None:
         offer(spare)  # the searches ran out (budget): the spare plan, if it is better
+    if not proven() and best is not None:
+        # Budget or safety net: at least the cheap completions (greedy.py), if they are better:
+        # the best plan with every improving copy that fits added, and the LP's answer rounded
+        # down, its largest fractions rounded up, then filled the same way.
+        offer(completed(best))
+        if lp is not None:
+            offer(completed(np.floor(lp.x + 1e-6).astype(np.int64), lp.x))
+    if best is None:
+        offer(completed(np.zeros(p.n, dtype=np.int64)))  # nothing else: a plan from nothing
     if best is None or best_val is None:
         raise RuntimeError(f"housing tier {name}: no feasible solution within the budget")
     optimal = proven()
@@ -898,9 +1004,22 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         obj: np.ndarray,
         inc: list[np.ndarray],
         groups: np.ndarray,
-        unit_of: np.ndarray | None = None,
+        model: _Model,
     ) -> tuple[TierResult, np.ndarray]:
-        r, x = _tier(p, name, sense, obj, inc, groups, scenario, job.deadline, unit_of)
+        r, x = _tier(
+            p,
+            name,
+            sense,
+            obj,
+            inc,
+            groups,
+            scenario,
+            job.deadline,
+            model.unit_of(),
+            chains=model.chains,
+            size=model.obj["bed_nights"],
+            near=_near(model, job.matrix),
+        )
         out.append(r)
         return r, x
 
@@ -918,7 +1037,7 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         names += [("bed_nights", "max")]
         names += [("transfers", "min")] if rule.max_transfers else []
     for name, sense in names:
-        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols(), amdl.unit_of())
+        r, x = tier(amdl.p, name, sense, amdl.obj[name], ax, amdl.group_cols(), amdl)
         ax = [x]
         mdl.fix(name, sense, r.objective)
     start = mdl.vector(_disaggregate(block, parts, amdl.values(ax[0])))
@@ -930,7 +1049,7 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
             mdl.obj["commute_s"],
             [start],
             mdl.group_cols(),
-            mdl.unit_of(),
+            mdl,
         )
         return _BlockResult(tiers=out, model=mdl, x=x, assignments=[])
     # Optional tier weight: trade commute seconds against peak occupancy.
@@ -968,6 +1087,15 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
     )
 
 
+def _near(model: _Model, matrix: TravelMatrix) -> np.ndarray | None:
+    """The restricted LP's first columns (_lp), for a program large enough to use them."""
+    if model.p.n < RESTRICT_MIN_COLUMNS:
+        return None
+    if model.near is None:
+        model.near = model.nearest(matrix, NEAREST)
+    return model.near
+
+
 def _rank(scenario: Scenario) -> dict[str, str] | None:
     seed = scenario.config.scenario.seed
     return lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
@@ -1002,12 +1130,8 @@ def plan_housing(
     units = build_units(scenario.workers, previous)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
-    opts = {
-        ui: unit_options(
-            u, [f for f in fs if eligibility(u, f, matrix, max_commute_s).reachable], rule
-        )
-        for ui, u in enumerate(units)
-    }
+    near = reachable(units, fs, matrix, max_commute_s)
+    opts = {ui: unit_options(u, near[ui], rule) for ui, u in enumerate(units)}
     ok = {ui: sorted({fidx[f.id] for o in os_ for f in o}) for ui, os_ in opts.items()}
     districts = _components(units, fs, ok, lambda ui, fi: fi, opts)
     tiers: dict[str, list[TierResult]] = defaultdict(list)
@@ -1071,6 +1195,11 @@ def plan_housing(
         ]
         groups = np.concatenate([m.group_cols() + o for m, o in zip(models, offsets, strict=True)])
         peak, rows, chains = _add_peak(joint, uses, district.foresterie)
+        first_cols = None
+        if joint.n >= RESTRICT_MIN_COLUMNS:
+            first_cols = np.concatenate(
+                [m.nearest(matrix, NEAREST) if m.near is None else m.near for m in models]
+            )
         r, x = _tier(
             joint,
             "peak_permille",
@@ -1081,6 +1210,7 @@ def plan_housing(
             scenario,
             deadline,
             lp_iterations=PEAK_LP_ITERATIONS,
+            near=first_cols,
         )
         tiers[r.name].append(r)
         for m, o in zip(models, offsets, strict=True):

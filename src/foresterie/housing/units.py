@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 
+import numpy as np
+
 from foresterie.scenario.model import Farm, Foresteria, Scenario, Section, Worker
 from foresterie.travel.matrix import TravelMatrix
 
@@ -196,6 +198,41 @@ def eligibility(unit: Unit, f: Foresteria, matrix: TravelMatrix, max_commute_s: 
         pin_ok=pin_ok,
         avoid_ok=not any(f.id in w.avoid for w in unit.members),
     )
+
+
+def reachable(
+    units: list[Unit], fs: list[Foresteria], matrix: TravelMatrix, max_commute_s: int
+) -> list[list[Foresteria]]:
+    """Per unit, the foresterie of fs it can reach (`eligibility(...).reachable`, in fs's order),
+    each distinct question computed once.
+
+    What `reachable` reads of a unit is its section, its accessible need, its members' work
+    farms, its pin and its members' sites to avoid, so units equal in those share one answer,
+    computed over every foresteria at once (the worst commute is a maximum over the farms' rows
+    of the matrix). Why: at 20,000 workers with 67 foresterie, one `eligibility` call per (unit,
+    foresteria) pair was 688,157 calls, about 40 CPU s of housing's set-up."""
+    col = np.array([matrix.index(f.id) for f in fs], dtype=np.int64)
+    ids = [f.id for f in fs]
+    beds = {
+        s: np.array([f.beds(s) for f in fs], dtype=np.int64) for s in {u.section for u in units}
+    }
+    acc_beds = np.array([f.beds_accessible for f in fs], dtype=np.int64)
+    answers: dict[tuple[object, ...], list[Foresteria]] = {}
+    out = []
+    for u in units:
+        farms = frozenset(w.work_farm for w in u.members if w.work_farm)
+        avoid = frozenset().union(*(w.avoid for w in u.members))
+        key = (u.section, u.accessible_need, farms, u.pinned, avoid)
+        if key not in answers:
+            ok = (beds[u.section] > 0) & (u.accessible_need <= acc_beds)
+            if farms:
+                rows = [matrix.index(fm) for fm in sorted(farms)]
+                worst = matrix.seconds[np.ix_(col, rows)].max(axis=1)
+                ok &= (worst <= max_commute_s) | np.array([i == u.pinned for i in ids])
+            ok &= np.array([i not in avoid for i in ids])
+            answers[key] = [f for f, yes in zip(fs, ok.tolist(), strict=True) if yes]
+        out.append(answers[key])
+    return out
 
 
 # A housing option: the foresterie of a stay in order, (f,) or (a, b) for one transfer at a's
