@@ -57,22 +57,12 @@ WORKER_COLUMNS = (
     "rides",
     "contract",
 )
-# Required as columns (group_id, farm_id and pinned_foresteria may be empty cells): a column
-# missing is one line at row 1, not one per row.
-WORKER_REQUIRED = (
-    "worker_id",
-    "arrival",
-    "departure",
-    "section",
-    "group_id",
-    "farm_id",
-    "priority",
-    "accessible",
-    "pinned_foresteria",
-)
 # Optional columns: a header close to one of them (`ride`, `pickup-id`, `language`) is refused
 # (scenario/csvfile.py, near_misses), as its data would be dropped on the quiet.
 WORKER_OPTIONAL = ("pickup_id", "rides", "contract", "lang")
+# Required as columns (group_id, farm_id and pinned_foresteria may be empty cells): a column
+# missing is one line at row 1, not one per row.
+WORKER_REQUIRED = tuple(c for c in WORKER_COLUMNS if c not in WORKER_OPTIONAL)
 CALENDAR_COLUMNS = ("farm_id", "first_day", "last_day")
 REFERRAL_COLUMNS = ("worker_id", "referral_date", "referring_body", "urgency", "avoid_sites")
 PRIORITY_COLUMNS = ("worker_id", "priority")
