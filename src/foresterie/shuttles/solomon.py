@@ -284,11 +284,12 @@ def _result(
     report = check_routes(raw, routes)
     violations = report.violations
     if not routes and raw.customers:
-        # The engine gave no answer at all (OR-Tools finding no first solution in its time):
-        # said as that, not as every customer unserved one by one.
+        # The engine gave no answer at all (OR-Tools finding no first solution in its time, or
+        # none existing): said first, before the customers left unserved one by one.
         violations = (
-            f"{engine}: no solution found within the time limit ({raw.customers} customers "
-            "not served)",
+            f"{engine}: no routes: no solution found within the time limit, or none exists "
+            f"({raw.customers} customers not served)",
+            *violations,
         )
     return BenchResult(
         instance=path.stem,
