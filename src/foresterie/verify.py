@@ -934,26 +934,12 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
                 f"report listing missing: {_REPORT_HASHES} (the manifest says the report's "
                 "hashes are there): nothing vouches for report/"
             ], []
-        unvouched = _report_folder_files(run)
+        unvouched = _unvouched_report(run, set())
         if unvouched:
-            # A run from before report.json reads the same as one both were removed from: its
-            # report is not vouched for, and a sheet there may say anything.
-            return [
-                f"report/ not vouched for: {len(unvouched)} files and no {_REPORT_HASHES}; "
-                "`foresterie report RUN` writes the report anew and hashes it"
-            ], []
+            return unvouched, []
         return [], ["report/: no report written yet (`foresterie report RUN` writes one)"]
     listing = _json(run, _REPORT_HASHES)
-    files = listing.get("files") if isinstance(listing, dict) else None
-    if (
-        not isinstance(listing, dict)
-        or listing.get("schema") != _REPORT_SCHEMA
-        or not isinstance(files, dict)
-        or not all(isinstance(v, str) for v in files.values())
-    ):
-        raise Unreadable(f"{_REPORT_HASHES}: not {_REPORT_SCHEMA}: an object of file hashes")
-    for rel in files:
-        _plain_path(rel)
+    files = _report_listing(listing)
     folder = run / "report"
     here: set[str] = set()
     out: list[str] = []
@@ -987,6 +973,35 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
             "was written with --no-sheets)"
         )
     return out, unchecked
+
+
+def _report_listing(listing: Any) -> dict[str, str]:
+    """report.json's files (path under report/: sha256), its shape checked (Unreadable)."""
+    files = listing.get("files") if isinstance(listing, dict) else None
+    if (
+        not isinstance(listing, dict)
+        or listing.get("schema") != _REPORT_SCHEMA
+        or not isinstance(files, dict)
+        or not all(isinstance(v, str) for v in files.values())
+    ):
+        raise Unreadable(f"{_REPORT_HASHES}: not {_REPORT_SCHEMA}: an object of file hashes")
+    for rel in files:
+        _plain_path(rel)
+    return files
+
+
+def _unvouched_report(run: Path, purged: set[str]) -> list[str]:
+    """The violation of a report/ holding files while no report.json lists them ([] if it holds
+    none but those in `purged`): a run from before report.json reads the same as one both it and
+    the manifest's name of it were removed from, and a sheet nothing vouches for may say
+    anything."""
+    unvouched = [f for f in _report_folder_files(run) if f"report/{f}" not in purged]
+    if not unvouched:
+        return []
+    return [
+        f"report/ not vouched for: {len(unvouched)} files and no {_REPORT_HASHES}; "
+        "`foresterie report RUN` writes the report anew and hashes it"
+    ]
 
 
 def _report_folder_files(run: Path) -> list[str]:
@@ -1171,20 +1186,11 @@ def _purged_report(run: Path, removed: dict[str, Any], cut: dict[str, Any]) -> l
     file remains that the listing does not hold. Without report.json, as any run (a report
     nothing vouches for is a violation)."""
     if not (run / _REPORT_HASHES).exists() and not (run / _REPORT_HASHES).is_symlink():
-        unvouched = [f for f in _report_folder_files(run) if f"report/{f}" not in cut]
-        if not unvouched:
-            return []
-        return [
-            f"report/ not vouched for: {len(unvouched)} files and no {_REPORT_HASHES}; "
-            "`foresterie report RUN` writes the report anew and hashes it"
-        ]
-    listing = _json(run, _REPORT_HASHES)
-    files = listing.get("files") if isinstance(listing, dict) else None
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-        raise Unreadable(f"{_REPORT_HASHES}: not {_REPORT_SCHEMA}: an object of file hashes")
+        return _unvouched_report(run, set(cut))
+    files = _report_listing(_json(run, _REPORT_HASHES))
     out = []
     for rel, digest in sorted(files.items()):
-        key = f"report/{_plain_path(rel)}"
+        key = f"report/{rel}"
         if key in removed:
             if removed[key] != digest:
                 out.append(
@@ -1259,7 +1265,7 @@ def _recounted_aggregates(
     rel = "aggregates/kpis.csv"
     if rel in aggregates and (run / rel).is_file():
         said = dict(_flat_kpis(manifest.get("kpis", {})))
-        for i, row in enumerate(_parse_csv(_utf8(_read(run, rel), rel), rel, "aggregate"), start=2):
+        for i, row in enumerate(_rows(run, rel, "aggregate"), start=2):
             name, value = row.get("kpi", ""), row.get("value", "")
             if name not in said:
                 out.append(f"{rel} row {i}: {name[:60]!r} is not a KPI of the manifest")
@@ -1271,14 +1277,13 @@ def _recounted_aggregates(
     if rel in aggregates and (run / rel).is_file() and (run / "plan/trips.csv").is_file():
         recount: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, 0, set(), 0.0])
         for t in _rows(run, "plan/trips.csv"):
-            y, w, _ = date.fromisoformat(t["day"]).isocalendar()
-            cell = recount[t["foresteria_id"], f"{y}-W{w:02d}"]
+            cell = recount[t["foresteria_id"], _week(date.fromisoformat(t["day"]))]
             cell[0] += int(t["riders"]) if t["direction"] == "to_farm" else 0
             cell[1] += 1
             cell[2].add((t["day"], t["vehicle_id"]))
             cell[3] += float(t["km"])
         seen = set()
-        for i, row in enumerate(_parse_csv(_utf8(_read(run, rel), rel), rel, "aggregate"), start=2):
+        for i, row in enumerate(_rows(run, rel, "aggregate"), start=2):
             key = (row.get("foresteria_id", ""), row.get("week", ""))
             seen.add(key)
             carried, trips, days, km = recount.get(key, [0, 0, set(), 0.0])
