@@ -3152,18 +3152,39 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
     elif code in ("full", "outranked", "too_large"):
         p = max(_priority(r, x) for x in unit)
         floor = {"full": p, "outranked": p + 1, "too_large": 4}[code]
-        transfers = partial and int(h.get("max_transfers", 0)) > 0  # options of two: not here
-        if not fitting and not transfers:
+        # Options of two (a transfer at the first's closing) where the scenario allows them.
+        pairs = (
+            _transfer_pairs(
+                r,
+                copy,
+                fitting,
+                near_any=[
+                    f
+                    for f in ids
+                    if commute_ok(f)
+                    and avoid_ok(f)
+                    and r.beds(f, section) > 0
+                    and int(r.fs[f]["beds_accessible"]) >= acc_need
+                ],
+                pin=pin,
+                min_nights=min_nights,
+                share=share,
+            )
+            if partial and int(h.get("max_transfers", 0)) > 0
+            else []
+        )
+        if not fitting and not pairs:
             why = "no foresteria within reach has a bed of the kind: nothing is full"
-        for fid in fitting:
-            f = r.fs[fid]
-            need: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-            for m in copy:
-                for d in nights(m, f):
-                    need[d][0] += 1
-                    need[d][1] += int(_truthy(m.get("accessible")))
+        options = [[(fid, {id(m): nights(m, r.fs[fid]) for m in copy})] for fid in fitting]
+        for option in options + pairs:
+            need: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
+            for fid, stays in option:
+                for m in copy:
+                    for d in stays[id(m)]:
+                        need[fid, d][0] += 1
+                        need[fid, d][1] += int(_truthy(m.get("accessible")))
 
-            def room(d: date, kind: str, beds: int, n: int, fid: str = fid) -> bool:
+            def room(fid: str, d: date, kind: str, beds: int, n: int) -> bool:
                 # `full`: pinned people hold their beds whatever their priority; `outranked`
                 # says people of higher priority hold them, `too_large` that nobody does.
                 taken = sum(
@@ -3174,13 +3195,67 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
                 return beds - taken >= n
 
             if all(
-                room(d, section, r.beds(fid, section), n)
-                and (not a or room(d, "accessible", int(f["beds_accessible"]), a))
-                for d, (n, a) in need.items()
+                room(fid, d, section, r.beds(fid, section), n)
+                and (not a or room(fid, d, "accessible", int(r.fs[fid]["beds_accessible"]), a))
+                for (fid, d), (n, a) in need.items()
             ):
-                why = f"{fid} has room in {section} beds on every night of the stay"
+                where = " then ".join(fid for fid, _ in option)
+                what = "a transfer: " if len(option) > 1 else ""
+                why = f"{what}{where} has room in {section} beds on every night of the stay"
                 break
     return why
+
+
+def _transfer_pairs(
+    r: _Run,
+    copy: list[dict[str, str]],
+    first: list[str],
+    near_any: list[str],
+    pin: str,
+    min_nights: int,
+    share: float,
+) -> list[list[tuple[str, dict[int, list[date]]]]]:
+    """The options of two foresterie the unit may take (README "Housing model", partial stays):
+    every member sleeps at the first from arrival (or its opening) until its closing, which
+    falls inside the stay, then at the second from then (or its opening) until departure (or its
+    closing); each part at least the stay rule's nights (a pinned person's first part: one
+    night), and together more nights than the second alone would give. Each option: per
+    foresteria, each member's nights there (keyed by the member's id())."""
+
+    def span(a: date, b: date) -> list[date]:
+        return [a + timedelta(days=k) for k in range(max(0, (b - a).days))]
+
+    out: list[list[tuple[str, dict[int, list[date]]]]] = []
+    for fa in first:
+        for fb in near_any:
+            if fb == fa:
+                continue
+            a, b = r.fs[fa], r.fs[fb]
+            at_a: dict[int, list[date]] = {}
+            at_b: dict[int, list[date]] = {}
+            for m in copy:
+                arr, dep = _day(m["arrival"]), _day(m["departure"])
+                stay = (dep - arr).days
+                need = max(min_nights, math.ceil(share * stay - 1e-9))
+                start1 = max(arr, _day(a["open_from"]))
+                end1 = max(start1, min(dep, _day(a["open_to"]) + timedelta(days=1)))
+                start2 = max(end1, _day(b["open_from"]), arr)
+                end2 = max(start2, min(dep, _day(b["open_to"]) + timedelta(days=1)))
+                alone = span(
+                    max(arr, _day(b["open_from"])), min(dep, _day(b["open_to"]) + timedelta(days=1))
+                )
+                one, two = span(start1, end1), span(start2, end2)
+                if (
+                    len(one) < (1 if pin and pin == fa else need)
+                    or len(two) < need
+                    or end1 >= dep
+                    or len(one) + len(two) <= len(alone)
+                ):
+                    break
+                at_a[id(m)], at_b[id(m)] = one, two
+            else:
+                out.append([(fa, at_a), (fb, at_b)])
+    return out
 
 
 # Housing tiers whose objective is a figure of the plan itself: tier -> KPI (README "Housing
