@@ -540,3 +540,54 @@ def test_a_driver_sheet_shows_each_stops_times_and_counts_on_a_phone(
     assert stop.evaluate("e => getComputedStyle(e).display") == "table-row"
     assert errors == []
     page.close()
+
+
+def test_a_long_boarding_list_runs_on_across_a4_pages_and_reads_on_a_phone(
+    browser: Any, no_ride_run: Path, tmp_path: Path
+) -> None:
+    """Review 12: a day's list of 64 riders printed on 11 A4 pages, the first blank under the
+    title (each trip's table was kept whole, so it went to a page of its own) and 10 rows a page
+    (22 mm codes). Now the first trip starts under the title, trips run on, a row is never cut,
+    and 64 riders over 3 trips take at most 6 pages; on a phone every rider's row shows."""
+    from dataclasses import replace
+
+    from foresterie.core.i18n import lang
+    from foresterie.report.boarding import boarding_list
+    from foresterie.report.rundata import load_run
+    from foresterie.report.sheets import vehicle_days
+
+    run = load_run(no_ride_run)
+    vd = next(v for v in vehicle_days(run) if v.trips[0].stops)
+    trip = vd.trips[0]
+    ids = [f"W9{k:03d}" for k in range(64)]
+    trips = tuple(
+        replace(
+            trip,
+            trip_id=f"{trip.trip_id}-{n}",
+            stops=(replace(trip.stops[0], worker_ids=tuple(ids[n * 22 : n * 22 + 22])),),
+        )
+        for n in range(3)
+    )
+    html, _ = boarding_list(run, replace(vd, trips=trips), lang("it"))
+    path = tmp_path / "boarding.html"
+    path.write_text(html, encoding="utf-8")
+    page, errors, _ = _open(browser, path.as_uri())
+    page.emulate_media(media="print")
+    first = page.locator(".trip").first
+    assert first.evaluate("e => getComputedStyle(e).breakInside") == "auto"
+    assert (
+        page.locator(".trip tbody tr").first.evaluate("e => getComputedStyle(e).breakInside")
+        == "avoid"
+    )
+    pdf = page.pdf(format="A4")
+    pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
+    assert 0 < pages <= math.ceil(64 / 14) + 1, pages
+    page.emulate_media(media="screen")
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    rows = page.locator(".trip tbody tr")
+    assert rows.count() == 64
+    assert all(rows.nth(k).is_visible() for k in (0, 22, 44, 63))
+    assert not page.locator(".trip thead").first.is_visible()
+    assert errors == []
+    page.close()
