@@ -21,6 +21,9 @@ BAD = Path(__file__).resolve().parent.parent / "bad_inputs"
 EXPECTED = {
     "calendar_unknown_farm": "farm_calendar.csv:3: farm_id: unknown farm 'F9'",
     "calendar_last_before_first": "farm_calendar.csv:2: last_day: 2026-07-10 is before first_day",
+    # a span with no day in the season (a year mistyped, last year's calendar); one that runs
+    # into the season is read for its days in it (test_a_no_work_span_running_into_the_season...)
+    "calendar_wholly_outside": "farm_calendar.csv:2: first_day: outside the season (2026-07-01 to 2026-07-31)",
     "stray_quote": 'workers.csv:3: row: a quote (") opened here is never closed: remove it',
     "cell_too_long": "workers.csv:2: name: 5,000 characters, more than 4096",
     "control_character_in_name": "farms.geojson:1: name: control character U+0007 in 'Masseria\\x07Nardò'; remove it",
@@ -467,4 +470,34 @@ def test_a_stray_quote_that_swallows_rows_is_still_refused(tiny: Path) -> None:
     edits = [("Ahmed Diallo", '"Ahmed Diallo'), ("Aïssatou Ba", 'Aïssatou Ba"')]
     assert _workers_edited(tiny, *edits) == [
         'workers.csv:3: row: a quote (") opened here is closed only on line 4: remove it'
+    ]
+
+
+def test_a_no_work_span_running_into_the_season_is_read_for_its_days_in_it(tiny: Path) -> None:
+    """Review 12: a pause in the harvest since 1 June, in a calendar kept per farm, was refused
+    as 'outside the season' although it covers the season's first three days. It is read from
+    the season's first day, with a warning naming the day read; likewise at the end; the run's
+    inputs/ hold the span so cut (what the releases were computed from)."""
+    for f in (BAD / "calendar_unknown_farm").iterdir():
+        shutil.copyfile(f, tiny / f.name)
+    (tiny / "farm_calendar.csv").write_text(
+        "farm_id,first_day,last_day\nF1,2026-06-01,2026-07-03\nF2,2026-07-29,2026-08-03\n",
+        encoding="utf-8",
+    )
+    sc = load_scenario(tiny)
+    assert [(c.farm_id, str(c.first_day), str(c.last_day)) for c in sc.farm_closures] == [
+        ("F1", "2026-07-01", "2026-07-03"),
+        ("F2", "2026-07-29", "2026-07-31"),
+    ]
+    assert [str(w) for w in sc.warnings] == [
+        "farm_calendar.csv:2: first_day: 2026-06-01 is before the season's first day: the span "
+        "is read as 2026-07-01 to 2026-07-03",
+        "farm_calendar.csv:3: last_day: 2026-08-03 is after the season's last day: the span is "
+        "read as 2026-07-29 to 2026-07-31",
+    ]
+    from foresterie.scenario.files import farm_calendar_csv
+
+    assert farm_calendar_csv(sc.farm_closures).splitlines()[1:] == [
+        "F1,2026-07-01,2026-07-03",
+        "F2,2026-07-29,2026-07-31",
     ]

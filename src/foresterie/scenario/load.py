@@ -904,7 +904,9 @@ def load_scenario(
         cl = files["farm_calendar"].name
         rows_iter = read_csv(files["farm_calendar"], cl, CALENDAR_COLUMNS, probs, **office)
         closure_rows = _validate_rows(ClosureRow, rows_iter, cl, probs)
-        _check_calendar(config, closure_rows, cl, ids, probs, "farms" in _broken_layers(lab, probs))
+        _check_calendar(
+            config, closure_rows, cl, ids, probs, warns, "farms" in _broken_layers(lab, probs)
+        )
     _cross_check(config, ids, workers, fleet, lab, probs)
     layers = {lab[k] for k in ("foresterie", "farms", "pickups") if k in lab}
     if "matrix" in files and not any(p.file in layers for p in probs):
@@ -940,7 +942,11 @@ def load_scenario(
         pickups=tuple(sorted(pickups, key=lambda p: p.id)),
         farm_closures=_sorted_closures(
             (
-                FarmClosure(farm_id=x.farm_id, first_day=x.first_day, last_day=x.last_day)
+                FarmClosure(
+                    farm_id=x.farm_id,
+                    first_day=max(x.first_day, config.scenario.season_start),
+                    last_day=min(x.last_day, config.scenario.season_end),
+                )
                 for _, x in closure_rows
             )
         ),
@@ -1109,10 +1115,16 @@ def _check_calendar(
     label: str,
     ids: dict[str, set[str]],
     probs: list[Problem],
+    warns: list[Problem],
     farms_broken: bool = False,
 ) -> None:
     """Every closure names a known farm (unless the farms' layer is refused: no cascade), ends
-    on or after its first day, inside the season."""
+    on or after its first day, and has days in the season. A span that runs over the season's
+    start or end (a pause in the harvest since before the season: a farm's calendar is kept per
+    farm, not per season) is read for its days in the season, with a warning that says so; the
+    run's inputs/ hold it so cut (no release can depend on a day outside the season: the rule
+    counts days without work during a stay). A span wholly outside the season is an error (a
+    year mistyped, or last year's calendar)."""
     s0, s1 = config.scenario.season_start, config.scenario.season_end
     for r, x in rows:
         if ids["farms"] and not farms_broken and x.farm_id not in ids["farms"]:
@@ -1121,7 +1133,7 @@ def _check_calendar(
             probs.append(
                 Problem(label, r, "last_day", Msg("{a} is before first_day", a=x.last_day))
             )
-        elif x.first_day < s0 or x.last_day > s1:
+        elif x.last_day < s0 or x.first_day > s1:
             probs.append(
                 Problem(
                     label,
@@ -1130,6 +1142,24 @@ def _check_calendar(
                     Msg("outside the season ({a} to {b})", a=s0, b=s1),
                 )
             )
+        else:
+            a, b = max(x.first_day, s0), min(x.last_day, s1)
+            if x.first_day < s0:
+                said = Msg(
+                    "{day} is before the season's first day: the span is read as {a} to {b}",
+                    day=x.first_day,
+                    a=a,
+                    b=b,
+                )
+                warns.append(Problem(label, r, "first_day", said))
+            if x.last_day > s1:
+                said = Msg(
+                    "{day} is after the season's last day: the span is read as {a} to {b}",
+                    day=x.last_day,
+                    a=a,
+                    b=b,
+                )
+                warns.append(Problem(label, r, "last_day", said))
 
 
 def _cross_check(
