@@ -158,12 +158,10 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
         "'no_section' and 'no_accessible' as 'unsuitable'): needs the restricted part",
         "the objective and bound of the housing tiers by priority (their claims): needs the "
         "restricted part",
-        "people with a farm who never ride (1): taken as keeping away from it (a site to avoid): "
-        "needs the referral records",
-    ]
+    ]  # (no stand-in for W02's farm to avoid: the published inputs leave it out, review 12)
     r = CliRunner().invoke(app, ["verify", str(run)])
     assert r.exit_code == 0, r.output
-    assert r.output.count("not checked: ") == 12 and "every other check passed" in r.output
+    assert r.output.count("not checked: ") == 11 and "every other check passed" in r.output
     # ... and still catches an edit of the publishable part.
     p = run / "plan" / "assignments.csv"
     p.write_text(p.read_text().replace("W03,FA,women", "W03,FB,women"))

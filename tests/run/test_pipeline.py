@@ -797,6 +797,13 @@ def test_referred_person_is_never_placed_at_or_driven_to_an_avoided_site(tmp_pat
     assert "W02,FB,men,2026-07-06,2026-07-13" in rows  # not Fortore (FA), the site to avoid
     riders = (out / "plan" / "riders.csv").read_text()
     assert ",W02\n" not in riders  # never driven to F1, the employer to avoid
+    # Review 12: the published inputs do not name F1 beside W02 either (a farm beside someone
+    # neither driven nor listed unserved would tell the referral); W03's record avoids nothing.
+    with open(out / "inputs" / "workers.csv", newline="", encoding="utf-8") as fh:
+        farm_of = {w["worker_id"]: w["farm_id"] for w in csv.DictReader(fh)}
+    assert farm_of["W02"] == "" and farm_of["W03"] != ""
+    unserved = (out / "plan" / "unserved.csv").read_text()
+    assert "W02" not in unserved
     k = json.loads((out / "restricted" / "kpis.json").read_text())["housing"]
     # Referred 07-01 and 07-04, first nights 07-06: 5 and 2 days; nearest-rank median 2, p90 5.
     assert (k["referred"], k["referred_housed"]) == (2, 2)

@@ -1007,18 +1007,23 @@ def _vehicle(v: VehicleRow) -> Vehicle:
 
 
 def _worker(w: WorkerRow, avoid: dict[str, frozenset[str]]) -> Worker:
+    """The model's person. A farm or departure point the person's referral record names as a
+    site to avoid is not theirs in the model (never driven there, no commute, never boarded
+    there), and it is left out of what the run publishes (its inputs/workers.csv): a farm beside
+    the id of someone who is neither driven nor listed unserved would tell the referral."""
+    away = avoid.get(w.worker_id, frozenset())
     return Worker(
-        avoid=avoid.get(w.worker_id, frozenset()),
+        avoid=away,
         id=w.worker_id,
         arrival=w.arrival,
         departure=w.departure,
         section=w.section,
         group_id=w.group_id,
-        farm_id=w.farm_id,
+        farm_id=None if w.farm_id in away else w.farm_id,
         priority=w.priority,
         accessible=w.accessible,
         pinned_foresteria=w.pinned_foresteria,
-        pickup_id=w.pickup_id,
+        pickup_id=None if w.pickup_id in away else w.pickup_id,
         rides=w.rides,
         contract=w.contract,
         lang=w.lang,
