@@ -62,7 +62,7 @@ def test_housing_figures_equal_the_hand_counts(figures: dict) -> None:
     assert _pa(figures, "taken_in", "site:FB") == (2, 2)
     assert _pa(figures, "taken_in", "section:men") == (2, 2)
     assert _pa(figures, "taken_in", "section:family") == (2, 2)
-    assert _pa(figures, "taken_in", "referred") == (1, 1)
+    assert _pa(figures, "taken_in", "referred") == (1, None)  # plan only (README "Monitoring")
     assert _pa(figures, "taken_in", "contract") == (0, 0)
     assert _pa(figures, "taken_in", wk="2026-W27") == (0, 0)
     assert _pa(figures, "turned_away") == (1, 1)
@@ -116,8 +116,10 @@ def test_published_cells_suppress_small_counts_and_name_nobody(monitored_season:
         for r in _rows(monitored_season / "monitor.csv")
     }
     assert (rows[W, "taken_in", ""]["plan"], rows[W, "taken_in", ""]["actual"]) == ("5", "5")
-    for br in ("site:FA", "site:FB", "referred", "section:men"):
+    for br in ("site:FA", "site:FB", "section:men"):
         assert (rows[W, "taken_in", br]["plan"], rows[W, "taken_in", br]["actual"]) == ("<5", "<5")
+    referred = rows[W, "taken_in", "referred"]
+    assert (referred["plan"], referred["actual"], referred["source"]) == ("<5", "", "plan")
     assert rows[W, "taken_in", "contract"]["actual"] == "0"  # zero reveals nobody
     assert rows[W, "bed_nights", "site:FB"]["actual"] == "8"
     assert rows[W, "occupancy", "site:FB"]["actual"] == "28.57"
