@@ -241,6 +241,27 @@ def test_verify_recomputes_and_names_a_tampered_row(monitored_season: Path, tmp_
     assert f"({W}, bed_nights, total): actual 29, recomputed 27" in line
 
 
+def test_verify_refuses_a_referred_actual(monitored_season: Path, tmp_path: Path) -> None:
+    """The referred breakdown is plan figures only (README "Monitoring"): an actual written
+    into it (manifest re-hashed) is named by the verifier's own recomputation."""
+    copy = tmp_path / "monitor"
+    copy.mkdir()
+    for p in monitored_season.iterdir():
+        (copy / p.name).write_bytes(p.read_bytes())
+    text = (copy / "monitor.csv").read_text()
+    edited = text.replace(
+        f"{W},taken_in,referred,<5,,people,plan", f"{W},taken_in,referred,<5,<5,people,plan"
+    )
+    assert edited != text
+    (copy / "monitor.csv").write_text(edited)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["outputs"]["monitor.csv"] = file_sha256(copy / "monitor.csv")
+    (copy / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1
+    assert f"({W}, taken_in, referred): actual <5, recomputed (empty)" in out
+
+
 def test_verify_catches_an_edited_ledger_and_a_changed_output(
     monitored_season: Path, tmp_path: Path
 ) -> None:
