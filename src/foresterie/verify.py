@@ -3801,9 +3801,15 @@ def _monitor_figures(
     def bed(wid: str, d: str) -> str | None:
         return next((f for f, a, b in spans.get(wid, []) if a <= d < b), None)
 
-    # presence: `foresterie day`'s rule, night by night (README "Monitoring")
-    arrivals = [e["day"] for e in events if e["kind"] == "arrival"]
-    rec_from = min(arrivals) if arrivals else None
+    # presence: `foresterie day`'s rule, night by night (README "Monitoring"); arrivals are
+    # recorded foresteria by foresteria (a guest's first bed in the plan), from its first
+    # arrival row; a foresteria with none keeps the plan's expectation
+    rec_from: dict[str, str] = {}
+    for e in events:
+        if e["kind"] == "arrival" and e["worker_id"] in spans:
+            first = spans[e["worker_id"]][0][0]
+            rec_from[first] = min(rec_from.get(first, e["day"]), e["day"])
+    first_beds = {sp[0][0] for sp in spans.values()}
     moves: dict[str, list[dict[str, str]]] = defaultdict(list)
     for e in events:
         if e["kind"] in ("arrival", "departure", "absent"):
@@ -3831,7 +3837,8 @@ def _monitor_figures(
                 elif arr <= night < dep:
                     add(wk, "overflow", "", 1, 0)
             here = wid in spans and arr <= night < dep
-            if rec_from is not None and rec_from <= arr <= min(night, as_of):
+            since = rec_from.get(spans[wid][0][0]) if wid in spans else None
+            if since is not None and since <= arr <= min(night, as_of):
                 here = False
             for e in mine:
                 if e["day"] <= night:
@@ -3858,7 +3865,7 @@ def _monitor_figures(
             w = workers[wid]
             brs = ["", f"site:{site}", f"section:{w['section']}"]
             brs += ["contract"] if w.get("contract", "false") == "true" else []
-            brs += ["referred"] if int(w["priority"]) == 3 else []
+            brs += ["referred"] if int(w["priority"]) == 3 and side == 0 else []  # plan only
             for br in brs:
                 add(_week(_day(night)), "taken_in", br, 1 - side, side)
     # a row per code a plan publishes, zero or not, and any other the season run holds
@@ -3889,9 +3896,12 @@ def _monitor_figures(
     empty: dict[str, Any] = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
     for d, ds in zip(days, iso, strict=True):
         wk = _week(d)
-        hs = "ledger" if rec_from is not None and rec_from <= ds <= as_of else "plan"
+        known = {f for f, since in rec_from.items() if since <= ds <= as_of}
+        hs = "+".join(
+            x for x, on in (("ledger", known), ("plan", first_beds - known or not first_beds)) if on
+        )
         for k in (wk, "season"):
-            src[k, "housing"].add(hs)
+            src[k, "housing"] |= set(hs.split("+"))
         for site in ["", *sites]:
             cap = sum(
                 int(r.fs[s]["beds_men"]) + int(r.fs[s]["beds_women"]) + int(r.fs[s]["beds_family"])
@@ -3964,6 +3974,9 @@ def _monitor_figures(
                 continue
             if ind == "no_shows":
                 emit(ind, br, None, int(av), "ledger" if S[k, "listed", ""][1] else "none")
+                continue
+            if (ind, br) == ("taken_in", "referred"):  # its actual would name the referred
+                emit(ind, br, int(pv), None, "plan")
                 continue
             transport = (
                 "worker_days",

@@ -62,7 +62,7 @@ def test_housing_figures_equal_the_hand_counts(figures: dict) -> None:
     assert _pa(figures, "taken_in", "site:FB") == (2, 2)
     assert _pa(figures, "taken_in", "section:men") == (2, 2)
     assert _pa(figures, "taken_in", "section:family") == (2, 2)
-    assert _pa(figures, "taken_in", "referred") == (1, 1)
+    assert _pa(figures, "taken_in", "referred") == (1, None)  # plan only (README "Monitoring")
     assert _pa(figures, "taken_in", "contract") == (0, 0)
     assert _pa(figures, "taken_in", wk="2026-W27") == (0, 0)
     assert _pa(figures, "turned_away") == (1, 1)
@@ -116,8 +116,10 @@ def test_published_cells_suppress_small_counts_and_name_nobody(monitored_season:
         for r in _rows(monitored_season / "monitor.csv")
     }
     assert (rows[W, "taken_in", ""]["plan"], rows[W, "taken_in", ""]["actual"]) == ("5", "5")
-    for br in ("site:FA", "site:FB", "referred", "section:men"):
+    for br in ("site:FA", "site:FB", "section:men"):
         assert (rows[W, "taken_in", br]["plan"], rows[W, "taken_in", br]["actual"]) == ("<5", "<5")
+    referred = rows[W, "taken_in", "referred"]
+    assert (referred["plan"], referred["actual"], referred["source"]) == ("<5", "", "plan")
     assert rows[W, "taken_in", "contract"]["actual"] == "0"  # zero reveals nobody
     assert rows[W, "bed_nights", "site:FB"]["actual"] == "8"
     assert rows[W, "occupancy", "site:FB"]["actual"] == "28.57"
@@ -237,6 +239,27 @@ def test_verify_recomputes_and_names_a_tampered_row(monitored_season: Path, tmp_
     line = next(x for x in out.splitlines() if "bed_nights" in x)
     assert line.startswith("violation: monitor.csv row ")
     assert f"({W}, bed_nights, total): actual 29, recomputed 27" in line
+
+
+def test_verify_refuses_a_referred_actual(monitored_season: Path, tmp_path: Path) -> None:
+    """The referred breakdown is plan figures only (README "Monitoring"): an actual written
+    into it (manifest re-hashed) is named by the verifier's own recomputation."""
+    copy = tmp_path / "monitor"
+    copy.mkdir()
+    for p in monitored_season.iterdir():
+        (copy / p.name).write_bytes(p.read_bytes())
+    text = (copy / "monitor.csv").read_text()
+    edited = text.replace(
+        f"{W},taken_in,referred,<5,,people,plan", f"{W},taken_in,referred,<5,<5,people,plan"
+    )
+    assert edited != text
+    (copy / "monitor.csv").write_text(edited)
+    m = json.loads((copy / "manifest.json").read_text())
+    m["outputs"]["monitor.csv"] = file_sha256(copy / "monitor.csv")
+    (copy / "manifest.json").write_text(dumps_json(m))
+    code, out = _cli("monitor", "--verify", str(copy))
+    assert code == 1
+    assert f"({W}, taken_in, referred): actual <5, recomputed (empty)" in out
 
 
 def test_verify_catches_an_edited_ledger_and_a_changed_output(

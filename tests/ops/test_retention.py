@@ -52,7 +52,8 @@ def test_purge_then_ledger_verify_and_verify_pass(season: Path) -> None:
     and purged whole; the season run is kept whole."""
     ledger = season.parent / "tiny.ledger.sqlite"
     day = season.parent / "tiny.days" / "2026-07-07"
-    assert _ids_in(day / "plan" / "riders.csv") == {"W01", "W02", "W03"}  # checked in
+    # FA's three checked in; FB's office recorded nothing, so the family rides as planned
+    assert _ids_in(day / "plan" / "riders.csv") == {"W01", "W02", "W03", "W04", "W05"}
     assert _db_ids(ledger) == {"W01", "W02", "W03"}
     out = _ok("purge", str(season), "--before", "2026-07-10")
     assert "0 ledger rows, 1 runs" in out and "1 runs still within retention" in out, out

@@ -4,8 +4,10 @@ The day's demand: everyone the season run houses who is present on D (the planne
 check-ins: an arrival row, a departure row, an absence; never past the planned departure) and
 rides that day: a booking where there
 is one (the last booking or cancellation of that worker for D wins), else the season plan's
-expectation (their farm works that day). From the first day arrivals are recorded on, nobody housed
-whose planned arrival falls on or after it is assumed present without an arrival row. A rider
+expectation (their farm works that day). From the first day arrivals are recorded on at their
+foresteria (`Recording`: per site, since each office imports its own guests' check-ins), nobody
+housed there whose planned arrival falls on or after it is assumed present without an arrival
+row; a foresteria with no arrival row keeps the plan's expectation. A rider
 boards where the season plan has them board (their bed, else their departure point), or at the
 booking's `origin` (a foresteria or a departure point): a departure-point rider is written without
 a bed (`pickup_id`), and the day run places nobody (run/pipeline.py, `day_run_housing`). A worker whose
@@ -90,6 +92,119 @@ class SeasonRun:
     @property
     def binding(self) -> dict[str, str]:
         return {"name": self.scenario.name, "run_manifest_sha256": self.manifest_sha256}
+
+    def site(self, w: Worker) -> str | None:
+        """The site whose office records the worker's arrival: their first bed in the season
+        plan, else their departure point (check-ins carry no place: this is where the plan
+        expects them); None: neither (waitlisted without a departure point)."""
+        return self.assigned.get(w.id) or w.pickup_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recording:
+    """From which day arrivals are recorded (README "Daily operations"), site by site: each
+    office imports its own guests' check-ins, so from the first arrival row of a site on, a
+    planned arrival there counts only with its check-in, and a site with no arrival row keeps
+    the plan's expectation (one office's check-ins say nothing about another's guests). People
+    with no site (`SeasonRun.site`) belong to no office: for them, the first arrival recorded
+    anywhere."""
+
+    by_site: dict[str, date]
+    anywhere: date | None
+
+    def since(self, site: str | None) -> date | None:
+        return self.by_site.get(site) if site else self.anywhere
+
+    def needs_checkin(self, site: str | None, arrival: date, d: date) -> bool:
+        """Does a planned arrival on `arrival` count, on day d, only with its check-in?"""
+        since = self.since(site)
+        return since is not None and since <= arrival <= d
+
+
+def recording(season: SeasonRun, events: list[Event], upto: date) -> Recording:
+    """The first arrival row of each site up to `upto` (rows after it are not known yet)."""
+    workers = {w.id: w for w in season.scenario.workers}
+    by_site: dict[str, date] = {}
+    anywhere: date | None = None
+    for ev in events:
+        if ev.kind != "arrival" or ev.day > upto:
+            continue
+        anywhere = ev.day if anywhere is None else min(anywhere, ev.day)
+        w = workers.get(ev.worker_id)
+        site = season.site(w) if w is not None else None
+        if site is not None:
+            by_site[site] = min(by_site.get(site, ev.day), ev.day)
+    return Recording(by_site=by_site, anywhere=anywhere)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteCheckins:
+    """What the recording rule did at one site on day d: from when its arrivals are recorded
+    (None: no check-in recorded there yet), how many planned arrivals from then to d it counted
+    as not arrived for want of a check-in; at a site recording nothing while others do, how
+    many planned arrivals from the others' first check-in (`counted_from`) to d are expected
+    as planned all the same."""
+
+    site: str
+    recorded_from: date | None
+    counted_from: date
+    not_checked_in: int
+    expected_as_planned: int
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "recorded_from": self.recorded_from.isoformat() if self.recorded_from else None,
+            "not_checked_in": self.not_checked_in,
+            "expected_as_planned": self.expected_as_planned,
+        }
+
+    def line(self, d: date, released: int | None = None) -> str:
+        """One line for the coordinator (README "Daily operations"); `released`: of those not
+        checked in, how many beds the intake released (the rest are held)."""
+        span = f"from {self.counted_from} to {d}"
+        if self.recorded_from is None:
+            return (
+                f"{self.site}: no check-ins recorded yet: its {self.expected_as_planned} planned "
+                f"arrivals {span} are expected as planned"
+            )
+        what = (
+            "not expected"
+            if released is None
+            else f"{self.not_checked_in - released} beds held, {released} released"
+        )
+        return (
+            f"{self.site}: check-ins recorded from {self.recorded_from}: {self.not_checked_in} "
+            f"planned arrivals {span} not checked in: {what}"
+        )
+
+
+def site_checkins(
+    rec: Recording, planned: list[tuple[str, date, bool]], d: date
+) -> list[SiteCheckins]:
+    """Per site, from (site, planned arrival, checked in by d) of the people planned there who
+    are due by d: the sites where the rule counted someone as not arrived, and those recording
+    nothing while another site records (planned arrivals since `rec.anywhere`)."""
+    missing: Counter[str] = Counter()
+    silent: Counter[str] = Counter()
+    for site, arrival, came in planned:
+        since = rec.by_site.get(site)
+        if since is not None and since <= arrival <= d and not came:
+            missing[site] += 1
+        elif since is None and rec.anywhere is not None and rec.anywhere <= arrival <= d:
+            silent[site] += 1
+    out = []
+    for s in sorted(set(missing) | set(silent)):
+        since = rec.by_site.get(s)
+        out.append(
+            SiteCheckins(
+                site=s,
+                recorded_from=since,
+                counted_from=since or rec.anywhere or d,
+                not_checked_in=missing[s],
+                expected_as_planned=silent[s],
+            )
+        )
+    return out
 
 
 def open_season(season_run: Path, ledger: Ledger, d: date) -> SeasonRun:
@@ -182,6 +297,7 @@ class Demand:
     counts: Counter[str] = field(default_factory=Counter)
     broken: list[str] = field(default_factory=list)
     follow_up: list[tuple[str, int]] = field(default_factory=list)  # (worker, no-shows)
+    checkins: list[SiteCheckins] = field(default_factory=list)  # the recording rule, per site
 
 
 def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
@@ -201,8 +317,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             rides[ev.worker_id].append(ev)
         elif ev.kind == "breakdown" and ev.day == d:
             broken.add(ev.vehicle_id)
-    arrivals = [ev.day for ev in events if ev.kind == "arrival"]
-    recording_from = min(arrivals) if arrivals else None
+    rec = recording(season, events, d)
+    planned: list[tuple[str, date, bool]] = []  # (bed, planned arrival, checked in) of the due
     counts: Counter[str] = Counter()
     riders = []
     points = {p.id for p in sc.pickups}
@@ -211,9 +327,12 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         # where the season plan has them board: their bed, else their departure point
         home = bed or (w.pickup_id if w.pickup_id in points else None)
         here = w.arrival <= d < w.departure
-        if bed is not None and recording_from is not None and recording_from <= w.arrival <= d:
-            here = False  # arrivals at the foresterie are recorded: only a check-in says so
-        for ev in sorted(presence.get(w.id, []), key=lambda e: e.day):  # stable: ledger order
+        mine = presence.get(w.id, [])
+        if bed is not None and here:
+            planned.append((bed, w.arrival, any(ev.kind == "arrival" for ev in mine)))
+        if bed is not None and rec.needs_checkin(bed, w.arrival, d):
+            here = False  # their foresteria records arrivals: only a check-in says so
+        for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
             here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
         # never past the planned departure (the ledger records no extensions; the bed is
         # someone else's after it): a late arrival does not move the departure
@@ -276,7 +395,14 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if (n := sum(1 for day, shown in _ride_days(evs) if not shown and day >= window))
         >= FOLLOW_UP_NO_SHOWS
     )
-    return Demand(day=d, riders=riders, counts=counts, broken=sorted(broken), follow_up=follow)
+    return Demand(
+        day=d,
+        riders=riders,
+        counts=counts,
+        broken=sorted(broken),
+        follow_up=follow,
+        checkins=site_checkins(rec, planned, d),
+    )
 
 
 def recorded(events: list[Event], d: date) -> dict[str, Any]:
@@ -476,6 +602,9 @@ def run_day(
                 )
             ]
         )
+    if say is not None:
+        for c in demand.checkins:  # whose planned arrivals were counted as not arrived
+            say(c.line(d))
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()
     prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
@@ -488,6 +617,7 @@ def run_day(
         "ledger": {"rows": head_seq, "head": head_hash},
         "riders": len(demand.riders),
         "demand": dict(sorted(demand.counts.items())),
+        "checkins_by_site": {c.site: c.record() for c in demand.checkins},
         "vehicles_out_of_service": demand.broken,
         "follow_up_no_shows": len(demand.follow_up),
         "recorded_previous_day": recorded(events, d - timedelta(days=1)),

@@ -9,7 +9,9 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - arrived without a bed (waitlisted, or earlier than planned): planned from D by the same tiers;
   a waitlisted person whose stay ended by D (departure on or before D) has no night left to
   plan: not re-planned, kept as the season planned them (`stay_ended_not_housed`);
-- not arrived although planned (from the day arrivals are recorded on): the bed is held for
+- not arrived although planned (from the day arrivals are recorded on at their site:
+  `ops.day.Recording`; a site whose office has recorded no arrival keeps the plan's
+  expectation, so no bed of it is released): the bed is held for
   `[operations] release_bed_after_days` days after the planned arrival (the CLI's
   `--release-after-days` overrides it), then released (they leave the plan; a later
   arrival row brings them back as an arrival without a bed);
@@ -49,7 +51,7 @@ from foresterie.core.files import (
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.ops.day import SeasonRun, open_season
+from foresterie.ops.day import SeasonRun, SiteCheckins, open_season, recording, site_checkins
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
 from foresterie.run.folders import check_apart
 from foresterie.run.pipeline import RunSummary, solve
@@ -64,6 +66,8 @@ class Intake:
     counts: Counter[str]
     movers: dict[str, str] = field(default_factory=dict)  # worker -> foresteria asked for, or ""
     to_place: set[str] = field(default_factory=set)  # arrived without a bed: planned from d
+    checkins: list[SiteCheckins] = field(default_factory=list)  # the recording rule, per site
+    released: Counter[str] = field(default_factory=Counter)  # foresteria -> beds released
 
 
 def intake_workers(
@@ -73,8 +77,7 @@ def intake_workers(
     release_days: int,
     moves_since: date | None = None,
 ) -> Intake:
-    arrivals = [ev.day for ev in events if ev.kind == "arrival" and ev.day <= d]
-    recording_from = min(arrivals) if arrivals else None
+    rec = recording(season, events, d)
     arrived: dict[str, date] = {}
     departed: dict[str, date] = {}
     asked: dict[str, str] = {}
@@ -92,9 +95,13 @@ def intake_workers(
     out: list[Worker] = []
     movers: dict[str, str] = {}
     to_place: set[str] = set()
+    planned: list[tuple[str, date, bool]] = []  # (bed, planned arrival, checked in) of the due
+    released: Counter[str] = Counter()
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
+        if bed is not None and w.arrival <= d and (gone is None or gone > d):
+            planned.append((bed, w.arrival, w.id in arrived))
         if gone is not None and gone <= d:
             if gone <= w.arrival:
                 counts["departed_before_planned_arrival"] += 1
@@ -103,7 +110,9 @@ def intake_workers(
             out.append(replace(w, departure=min(w.departure, gone)))
             continue
         came = arrived.get(w.id)
-        assumed = recording_from is None or w.arrival < recording_from
+        # a planned arrival counts without a check-in unless the site records arrivals (its
+        # office has imported one) since before it; people with no site: anywhere
+        assumed = not rec.needs_checkin(season.site(w), w.arrival, d)
         here = came is not None or (assumed and w.arrival <= d)
         ended = w.departure <= d  # no night left from d on: nothing to re-plan from d
         if here and bed is not None and w.id in asked and w.arrival < d and not ended:
@@ -125,6 +134,8 @@ def intake_workers(
         elif w.arrival <= d:
             if (d - w.arrival).days >= release_days:
                 counts["released_no_show" if bed else "no_show_not_housed"] += 1
+                if bed is not None:
+                    released[bed] += 1
                 continue
             counts["held_for_no_show" if bed else "not_arrived_not_housed"] += 1
             out.append(replace(w, pinned_foresteria=bed) if bed and w.arrival >= d else w)
@@ -140,7 +151,14 @@ def intake_workers(
         else w
         for w in out
     ]
-    return Intake(workers=out, counts=counts, movers=movers, to_place=to_place)
+    return Intake(
+        workers=out,
+        counts=counts,
+        movers=movers,
+        to_place=to_place,
+        checkins=site_checkins(rec, planned, d),
+        released=released,
+    )
 
 
 def _first_beds(path: Path) -> dict[str, str]:
@@ -211,6 +229,9 @@ def run_intake(
     intake = intake_workers(
         season, events, d, release_days, date.fromisoformat(since) if since else None
     )
+    if say is not None:
+        for c in intake.checkins:  # whose planned arrivals were counted as not arrived
+            say(c.line(d, intake.released[c.site]))
     record = {
         "date": d.isoformat(),
         "season_run": str(season_run),
@@ -219,6 +240,10 @@ def run_intake(
         "release_bed_after_days": release_days,
         "release_bed_after_days_from": source,
         "workers": dict(sorted(intake.counts.items())),
+        "checkins_by_site": {
+            c.site: {**c.record(), "beds_released": intake.released[c.site]}
+            for c in intake.checkins
+        },
         "move_requests": len(intake.movers),
         "moved_on_request": 0,  # set once the re-plan is made
         "arrivals_housed": 0,  # of those arrived without a bed, how many got one (likewise)

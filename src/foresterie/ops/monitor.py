@@ -24,7 +24,7 @@ from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
 from foresterie.housing.waitlist import PublicCode
-from foresterie.ops.day import SeasonRun, load_season_run
+from foresterie.ops.day import SeasonRun, load_season_run, recording
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.ops.retention import day_runs_in, fully_purged
 from foresterie.run.folders import atomic_dir, check_apart
@@ -35,6 +35,10 @@ MIN_CELL = 5  # cells of 1..4 people in a breakdown are suppressed
 SUPPRESSED = "<5"
 COMPLEMENTARY = "*"  # hidden so that a "<5" cell cannot be worked out from the others
 PARTITIONS = frozenset({"site", "section", "reason"})  # breakdowns that sum to the total
+# Published as plan figures only (README "Monitoring"): the actual moves with each office's own
+# check-ins, so beside the plan, the total or the last publication it would tell the office
+# which of the people it did not check in is referred.
+PLAN_ONLY = frozenset({("taken_in", "referred")})
 TOTAL = "season"  # the week label of the season totals
 
 Unit = Literal[
@@ -219,27 +223,29 @@ def _bed(spans: list[tuple[str, date, date]], d: date) -> str | None:
 
 def presence(
     season: SeasonRun, events: list[Event], days: list[date], as_of: date
-) -> tuple[dict[str, set[date]], date | None]:
+) -> tuple[dict[str, set[date]], dict[str, date]]:
     """Nights each worker actually spent (was present), by `foresterie day`'s rule: the
     planned stay for people the plan houses (nobody else is expected); from the first day
-    arrivals are recorded on, a planned arrival counts only with its check-in; the ledger's
-    arrival, departure and absence rows move it. Never past the planned departure (the ledger
-    records no extensions). Arrivals planned after `as_of` (the ledger's last day) are expected
-    as planned. Also the first day arrivals are recorded on."""
-    arrivals = [ev.day for ev in events if ev.kind == "arrival"]
-    recording_from = min(arrivals) if arrivals else None
+    arrivals are recorded on at their foresteria (`ops.day.Recording`: a foresteria with no
+    check-in keeps the plan's expectation), a planned arrival counts only with its check-in;
+    the ledger's arrival, departure and absence rows move it. Never past the planned departure
+    (the ledger records no extensions). Arrivals planned after `as_of` (the ledger's last day)
+    are expected as planned. Also the first day arrivals are recorded on, per foresteria of a
+    first bed."""
+    rec = recording(season, events, as_of)
+    beds = set(season.assigned.values())
     moves: dict[str, list[Event]] = defaultdict(list)
     for ev in events:
         if ev.kind in ("arrival", "departure", "absent"):
             moves[ev.worker_id].append(ev)
     out: dict[str, set[date]] = {}
     for w in season.scenario.workers:
-        housed = w.id in season.assigned
+        bed = season.assigned.get(w.id)
         mine = sorted(moves.get(w.id, []), key=lambda e: e.day)  # stable: ledger order
         nights = set()
         for d in days:
-            here = housed and w.arrival <= d < w.departure
-            if recording_from is not None and recording_from <= w.arrival <= min(d, as_of):
+            here = bed is not None and w.arrival <= d < w.departure
+            if bed is not None and rec.needs_checkin(bed, w.arrival, min(d, as_of)):
                 here = False
             for ev in mine:
                 if ev.day > d:
@@ -249,7 +255,7 @@ def presence(
                 nights.add(d)
         if nights:
             out[w.id] = nights
-    return out, recording_from
+    return out, {f: day for f, day in sorted(rec.by_site.items()) if f in beds}
 
 
 # ------------------------------------------------------------------ the figures
@@ -315,6 +321,7 @@ def compute(
     plan_tr = transport_days(season_run, fleet)
     day_tr = {d: transport_days(r.path, fleet).get(d, _Transport()) for d, r in day_runs.items()}
     here, recording_from = presence(season, events, days, as_of)
+    first_beds = sorted(set(season.assigned.values()))  # the sites whose offices record arrivals
     acc = _Acc()
 
     # people taken in: their first night in a bed, at that foresteria
@@ -354,7 +361,7 @@ def compute(
             w = workers[wid]
             brs = ["", f"site:{f}", f"section:{w.section.value}"]
             brs += ["contract"] if w.contract else []
-            brs += ["referred"] if w.priority == 3 else []
+            brs += ["referred"] if w.priority == 3 and which == "plan" else []  # PLAN_ONLY
             for br in brs:
                 acc.add(
                     iso_week(d),
@@ -400,10 +407,15 @@ def compute(
     days_rows = []
     for d in days:
         wk = iso_week(d)
-        housing_src = (
-            "ledger" if recording_from is not None and recording_from <= d <= as_of else "plan"
+        # the check-ins of the foresterie recording arrivals by d; the plan's for the others
+        recorded = {f for f, since in recording_from.items() if since <= d <= as_of}
+        housing_src = "+".join(
+            s
+            for s, there in (("ledger", recorded), ("plan", set(first_beds) - recorded))
+            if there or (s == "plan" and not first_beds)
         )
-        acc.source(wk, "housing", housing_src)
+        for part in housing_src.split("+"):
+            acc.source(wk, "housing", part)
         acc.add(wk, "overflow", "", overflow_plan[d], overflow_actual[d])
         for fid in ["", *sites]:
             keys = sites if fid == "" else [fid]
@@ -468,6 +480,8 @@ def compute(
                 if ind == "no_shows":  # the plan expects everyone it seats to ride
                     listed = acc.actual[wk, "_listed", ""]
                     fig = replace(fig, plan=None, source="ledger" if listed else "none")
+                if (ind, br) in PLAN_ONLY:
+                    fig = replace(fig, actual=None, source="plan")
                 figures.append(fig)
             derived = _derived(acc, wk, ind, sites)
             for br, pv2, av2, src2 in derived:
@@ -498,7 +512,7 @@ def compute(
             for d, r in sorted(day_runs.items())
         ],
         "day_plans_not_found": missing,
-        "checkins_recorded_from": recording_from.isoformat() if recording_from else None,
+        "checkins_recorded_from": {f: since.isoformat() for f, since in recording_from.items()},
         "as_of": as_of.isoformat(),
         "as_of_given": given,
         "closed_before": cut.isoformat() if cut else None,

@@ -98,9 +98,11 @@ NOTES = [
     ),
     N_(
         "People taken in: people whose first night in a bed falls in the week, by foresteria, "
-        "section, with a work contract, referred by the anti-exploitation system (priority 3); "
-        "actual: nights present by the check-ins (arrivals, departures, absences) in a bed of "
-        "the plan."
+        "section, with a work contract, referred by the anti-exploitation system (priority 3: "
+        "plan figures only, as the actual would tell an office which person it did not check in "
+        "is referred); actual: nights present by the check-ins (arrivals, departures, absences) "
+        "in a bed of the plan; a foresteria whose office has recorded no arrival yet counts its "
+        "guests as planned."
     ),
     N_(
         "People turned away: the season plan's waitlist by reason, in the week of the requested "
