@@ -131,10 +131,10 @@ def test_two_offices_one_importing(tiny_season_run: Path, target: str, tmp_path:
     out = cli_ok("day", season, "--date", "2026-07-07", *led, "--out", str(day))
     assert (
         "FA: check-ins recorded from 2026-07-06: 1 planned arrivals from 2026-07-06 to "
-        "2026-07-07 not checked in: not expected\n"
+        "2026-07-06 not checked in: not expected\n"
     ) in out
     assert (
-        "FB: no check-ins recorded yet: its 2 planned arrivals from 2026-07-06 to 2026-07-07 "
+        "FB: no check-ins recorded yet: its 2 planned arrivals from 2026-07-06 to 2026-07-06 "
         "are expected as planned\n"
     ) in out
     record = json.loads((day / "day.json").read_text())
@@ -194,3 +194,27 @@ def test_the_referred_breakdown_is_published_as_plan_figures(tmp_path: Path) -> 
     assert (referred["plan"], referred["actual"], referred["source"]) == ("7", "", "plan")
     assert all(r["actual"] == "" for k, r in rows.items() if k[2] == "referred")
     assert cli_run("monitor", "--verify", str(mon)) == (0, f"ok: {mon}: every check passed\n")
+
+
+def test_a_day_run_expects_those_due_that_day_as_planned(tiny: Path, tmp_path: Path) -> None:
+    """Review 12 (finding 8) and O: a day run for D is made the evening before, when nobody due
+    on D can have checked in, yet the season plan drives them from D's morning. At a site that
+    records arrivals, those due on D are expected as planned; those due before D still need
+    their check-in. Here W03 (FA) is due on Wed 8 July; FA records from the 6th (W01 came)."""
+    text = (tiny / "workers.csv").read_text(encoding="utf-8-sig")
+    (tiny / "workers.csv").write_text(
+        text.replace("W03,2026-07-06,", "W03,2026-07-08,"), encoding="utf-8"
+    )
+    run = tmp_path / "season"
+    cli_ok("solve", str(tiny), "--out", str(run))
+    season = load_season_run(run)
+    assert season.assigned.get("W03") == "FA"
+    events = [Event(kind="arrival", day=MON, worker_id="W01")]
+    demand = day_demand(season, events, date(2026, 7, 8))
+    assert "W03" in {w.id for w in demand.riders}
+    recorded = {c.site: c.not_checked_in for c in demand.checkins if c.recorded_from}
+    assert recorded == {"FA": 1}  # W02, due the 6th
+    demand = day_demand(season, events, date(2026, 7, 9))  # the day after: a check-in is due
+    assert "W03" not in {w.id for w in demand.riders}
+    recorded = {c.site: c.not_checked_in for c in demand.checkins if c.recorded_from}
+    assert recorded == {"FA": 2}

@@ -318,6 +318,11 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         elif ev.kind == "breakdown" and ev.day == d:
             broken.add(ev.vehicle_id)
     rec = recording(season, events, d)
+    # A day run for d is made the evening before: nobody due on d itself can have checked in
+    # yet, so they are expected as the season plan has them (it drives them from their first
+    # morning, as it does everyone: README "Daily operations"); the rule reads arrivals up to
+    # the day before.
+    eve = d - timedelta(days=1)
     planned: list[tuple[str, date, bool]] = []  # (bed, planned arrival, checked in) of the due
     counts: Counter[str] = Counter()
     riders = []
@@ -328,9 +333,9 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         home = bed or (w.pickup_id if w.pickup_id in points else None)
         here = w.arrival <= d < w.departure
         mine = presence.get(w.id, [])
-        if bed is not None and here:
+        if bed is not None and here and w.arrival <= eve:
             planned.append((bed, w.arrival, any(ev.kind == "arrival" for ev in mine)))
-        if bed is not None and rec.needs_checkin(bed, w.arrival, d):
+        if bed is not None and rec.needs_checkin(bed, w.arrival, eve):
             here = False  # their foresteria records arrivals: only a check-in says so
         for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
             here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
@@ -401,7 +406,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         counts=counts,
         broken=sorted(broken),
         follow_up=follow,
-        checkins=site_checkins(rec, planned, d),
+        checkins=site_checkins(rec, planned, eve),
     )
 
 
@@ -604,7 +609,7 @@ def run_day(
         )
     if say is not None:
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
-            say(c.line(d))
+            say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()
     prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
