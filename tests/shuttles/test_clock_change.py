@@ -22,6 +22,7 @@ from foresterie.shuttles.routes import TO_FARM, TO_FORESTERIA, _schedule, plan_s
 from foresterie.verify import _changed_hour, verify_run
 from tests.helpers import (
     TINY,
+    edit_features,
     farm,
     foresteria,
     matrix,
@@ -255,3 +256,29 @@ def _edit_times(path: Path, trip_id: str, fields: tuple[str, ...], fn) -> None: 
         w = csv.DictWriter(f, header, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
+
+
+@pytest.mark.parametrize(
+    ("start", "tail"),
+    [
+        (
+            "03:40",
+            "the clocks go back from 03:00 to 02:00 and no shuttle leaves before 03:00; "
+            "riders more than 40 min away have no ride that day",
+        ),
+        (
+            "03:00",
+            "the clocks go back from 03:00 to 02:00 and no shuttle leaves before 03:00; "
+            "its riders have no ride that day",
+        ),
+        ("04:15", None),  # 75 min after 03:00: every ride within the cap can leave at 03:00
+    ],
+)
+def test_the_warning_says_who_is_left(tmp_path: Path, start: str, tail: str | None) -> None:
+    from foresterie.scenario.load import load_scenario
+
+    folder = _folder(tmp_path, AUTUMN)
+    edit_features(folder / "farms.geojson", 0, shift_start=start)
+    said = [str(w) for w in load_scenario(folder).warnings if "shift" in str(w)]
+    head = f"farms.geojson:1: shift_start: F1: shift {start} on 2026-10-25: "
+    assert said == ([head + tail] if tail else [])
