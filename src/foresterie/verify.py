@@ -505,9 +505,16 @@ def _fees_rule(v: Any) -> str | None:
     return None if ok else f"{str(v)[:40]!r} is not [low, high] in euros"
 
 
+def _timezone_rule(v: Any) -> str | None:
+    """The only zone a plan's times are read in (README "Scenario format"): another one would
+    move the clock-change days the checks look at (`_check_clock_change`)."""
+    return None if v == "Europe/Rome" else f"{str(v)[:40]!r} is not Europe/Rome"
+
+
 # The rules of scenario.toml the checks read, with their kinds (absent: the README default).
 _CONFIG_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("scenario", "seed"): _seed_rule,
+    ("scenario", "timezone"): _timezone_rule,
     ("scenario", "season_start"): _date_rule,
     ("scenario", "season_end"): _date_rule,
     ("housing", "max_commute_min"): _minutes_rule,

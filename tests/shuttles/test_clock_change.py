@@ -282,3 +282,19 @@ def test_the_warning_says_who_is_left(tmp_path: Path, start: str, tail: str | No
     said = [str(w) for w in load_scenario(folder).warnings if "shift" in str(w)]
     head = f"farms.geojson:1: shift_start: F1: shift {start} on 2026-10-25: "
     assert said == ([head + tail] if tail else [])
+
+
+def test_a_run_read_in_another_zone_is_refused(tiny_season_run: Path, tmp_path: Path) -> None:
+    """A forger who re-labels the zone (UTC has no clock change) would dodge the clock rule: the
+    verifier reads the one zone the model knows, and refuses the folder."""
+    from foresterie.verify import Unreadable
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_season_run, run)
+    toml = run / "inputs" / "scenario.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('"Europe/Rome"', '"UTC"'), encoding="utf-8"
+    )
+    rehash(run, ["inputs/scenario.toml"])
+    with pytest.raises(Unreadable, match=r"scenario\.timezone: 'UTC' is not Europe/Rome"):
+        verify_run(run)
