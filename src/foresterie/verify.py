@@ -2704,7 +2704,7 @@ def _check_trip_times(r: _Run, out: list[str]) -> None:
 
 def _check_clock_change(r: _Run, out: list[str]) -> None:
     """On a day the local clock changes, no trip leaves before the changed hour is over
-    (README "Transport model"): a time in that hour does not exist (spring) or happens twice
+    (README "Scenario format"): a time in that hour does not exist (spring) or happens twice
     (autumn), and a duration across it is not the minutes it reads. A trip's other times follow
     its departure (`_check_trips`: travel times), so the departure is the one to check."""
     zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))

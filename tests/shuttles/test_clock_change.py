@@ -1,4 +1,4 @@
-"""The two clock-change Sundays (README "Transport model"): on the day the local clock goes
+"""The two clock-change Sundays (README "Scenario format"): on the day the local clock goes
 forward (2027-03-28: 02:00-02:59 does not exist) or back (2026-10-25: 02:00-02:59 happens
 twice), no vehicle leaves before 03:00; the riders that leaves without a ride are listed unserved
 with the clock change as the reason, validate and solve warn, and verify refuses a plan with a

@@ -1038,7 +1038,7 @@ def _clock_change_shifts(
 ) -> list[Problem]:
     """A warning per farm and workday of the season on which the local clock changes (in the
     scenario's timezone) and a ride within the rules would leave before the changed hour is
-    over: no shuttle does that day (README "Transport model"), so riders whose ride takes longer
+    over: no shuttle does that day (README "Scenario format"), so riders whose ride takes longer
     than the time from then to the shift start (or, back, to the end of the wait after it) have
     none. Not an error: the farm works the season's other days, and may start later that day."""
     t = config.transport

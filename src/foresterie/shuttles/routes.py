@@ -490,7 +490,7 @@ class _Ctx:
 
 def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
     """The earliest a trip may leave `origin` on day `d`: on a day the local clock changes, no
-    vehicle leaves its base before the changed hour is over (README "Transport model": every
+    vehicle leaves its base before the changed hour is over (README "Shuttle model": every
     time of such a day's plan exists once, every duration is real), so a trip from a departure
     point leaves it no earlier than that plus the empty leg from the base. 0 on other days."""
     change = clock_change(d, ctx.scenario.config.scenario.timezone)
