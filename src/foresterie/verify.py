@@ -19,9 +19,10 @@ import stat
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 DAYNAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -504,9 +505,16 @@ def _fees_rule(v: Any) -> str | None:
     return None if ok else f"{str(v)[:40]!r} is not [low, high] in euros"
 
 
+def _timezone_rule(v: Any) -> str | None:
+    """The only zone a plan's times are read in (README "Scenario format"): another one would
+    move the clock-change days the checks look at (`_check_clock_change`)."""
+    return None if v == "Europe/Rome" else f"{str(v)[:40]!r} is not Europe/Rome"
+
+
 # The rules of scenario.toml the checks read, with their kinds (absent: the README default).
 _CONFIG_RULES: dict[tuple[str, str], Callable[[Any], str | None]] = {
     ("scenario", "seed"): _seed_rule,
+    ("scenario", "timezone"): _timezone_rule,
     ("scenario", "season_start"): _date_rule,
     ("scenario", "season_end"): _date_rule,
     ("housing", "max_commute_min"): _minutes_rule,
@@ -2691,6 +2699,48 @@ def _check_trip_times(r: _Run, out: list[str]) -> None:
                 f"duty limit: {vid} on {day}: {real} min on trips > {limit} (+{real - limit}), "
                 "hidden by a trip of negative duration"
             )
+    _check_clock_change(r, out)
+
+
+def _check_clock_change(r: _Run, out: list[str]) -> None:
+    """On a day the local clock changes, no trip leaves before the changed hour is over
+    (README "Scenario format"): a time in that hour does not exist (spring) or happens twice
+    (autumn), and a duration across it is not the minutes it reads. A trip's other times follow
+    its departure (`_check_trips`: travel times), so the departure is the one to check."""
+    zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))
+    for t in r.trips:
+        hour = _changed_hour(t["day"], zone)
+        dep = _mins(t["depart"])
+        if hour is None or dep >= hour[1]:
+            continue
+        span = f"{_hhmm(hour[0])}-{_hhmm(hour[1])}"
+        where = (
+            f"in the hour the clocks change ({span})"
+            if dep >= hour[0]
+            else f"before the hour the clocks change ({span}) is over"
+        )
+        out.append(f"trip {t['trip_id']} on {t['day']} departs {t['depart']}, {where}")
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@functools.lru_cache(maxsize=512)
+def _changed_hour(day: str, zone: str) -> tuple[int, int] | None:
+    """The wall-clock minutes [first, end) of `day` that do not exist or happen twice in
+    `zone`, or None: read minute by minute, a wall time whose two readings (PEP 495's fold 0 and
+    1) fall at different UTC offsets; only on a day whose two midnights' offsets differ."""
+    tz = ZoneInfo(zone)
+    midnight = datetime.combine(_day(day), datetime.min.time())
+
+    def offset(m: int, fold: int = 0) -> timedelta | None:
+        return (midnight + timedelta(minutes=m)).replace(tzinfo=tz, fold=fold).utcoffset()
+
+    if offset(0) == offset(24 * 60):
+        return None
+    odd = [m for m in range(24 * 60) if offset(m) != offset(m, 1)]
+    return (odd[0], odd[-1] + 1) if odd else None
 
 
 Box = tuple[float, float, float, float, float]  # lon, lat min and max, tolerance

@@ -1,9 +1,13 @@
-"""Clock times as integer minutes after midnight; weekday sets; date ranges."""
+"""Clock times as integer minutes after midnight; weekday sets; date ranges; the days the
+local clock changes."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MIN = 24 * 60  # minutes in a day: every time of a plan lies in [0, DAY_MIN]
@@ -58,3 +62,38 @@ def fmt_span(first: date, last: date) -> str:
     if first.year == last.year:
         return f"{first.isoformat()}..{last.strftime('%m-%d')}"
     return f"{first.isoformat()}..{last.isoformat()}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClockChange:
+    """The local hour a day's clock change skips (forward) or repeats (back), as minutes after
+    midnight of the wall clock: [start, end); 02:00-03:00 in Europe/Rome, both ways."""
+
+    start: int
+    end: int
+    forward: bool  # True: the hour does not exist (spring); False: it happens twice (autumn)
+
+
+@functools.lru_cache(maxsize=4096)
+def clock_change(day: date, timezone: str) -> ClockChange | None:
+    """The day's clock change in `timezone` (zoneinfo), or None on an ordinary day. Found from
+    the zone's rules, not from a list of dates: the UTC offsets at the day's two midnights
+    differ, and the minute of the change is the first whose offset is the new one."""
+    zone = ZoneInfo(timezone)
+    a = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    b = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    old, new = a.astimezone(zone).utcoffset(), b.astimezone(zone).utcoffset()
+    if old is None or new is None or old == new:
+        return None
+    lo, hi = 0, int((b - a).total_seconds() // 60)  # the change lies in (lo, hi]
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if (a + timedelta(minutes=mid)).astimezone(zone).utcoffset() == new:
+            hi = mid
+        else:
+            lo = mid
+    instant = (a + timedelta(minutes=hi)).replace(tzinfo=None)
+    midnight = datetime.combine(day, time())
+    before = int((instant + old - midnight).total_seconds() // 60)
+    after = int((instant + new - midnight).total_seconds() // 60)
+    return ClockChange(start=min(before, after), end=max(before, after), forward=after > before)

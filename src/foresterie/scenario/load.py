@@ -17,8 +17,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 
 from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.core.files import file_sha256
-from foresterie.core.i18n import LANGS, is_lang
-from foresterie.core.timeutil import DAY_MIN, fmt_hhmm, parse_hhmm, parse_workdays
+from foresterie.core.i18n import LANGS, N_, is_lang
+from foresterie.core.timeutil import (
+    DAY_MIN,
+    clock_change,
+    date_range,
+    fmt_hhmm,
+    parse_hhmm,
+    parse_workdays,
+)
 from foresterie.scenario.config import ScenarioConfig
 from foresterie.scenario.csvfile import ascii_digits, clip, read_csv, read_csv_bytes
 from foresterie.scenario.geodata import read_features
@@ -840,6 +847,7 @@ def load_scenario(
             lab["farms"], [(r, k, getattr(m, k)) for r, m, _ in rows for k in ("name", "crop")]
         )
         _day_windows(config, [(r, m) for r, m, _ in rows], lab["farms"], probs)
+        warns += _clock_change_shifts(config, [(r, m) for r, m, _ in rows], lab["farms"])
     pickups: list[Pickup] = []
     ids["pickups"] = set()
     if "pickups" in files:
@@ -999,6 +1007,69 @@ def _day_windows(
                     ),
                 )
             )
+
+
+# The warnings of `_clock_change_shifts`, by (the clocks go forward?, what the shift is that day:
+# at a time that does not exist or happens twice, unreachable, reachable from nearby only).
+CLOCK_CHANGE_WARNINGS = {
+    (True, "odd"): N_(
+        "{id}: shift {time} on {day}: {time} does not exist that day (the clocks go forward from "
+        "{start} to {end}) and no shuttle leaves before {end}; its riders have no ride that day"
+    ),
+    (False, "odd"): N_(
+        "{id}: shift {time} on {day}: {time} happens twice that day (the clocks go back from "
+        "{end} to {start}) and no shuttle leaves before {end}; its riders have no ride that day"
+    ),
+    (True, "none"): N_(
+        "{id}: shift {time} on {day}: the clocks go forward from {start} to {end} and no shuttle "
+        "leaves before {end}; its riders have no ride that day"
+    ),
+    (False, "none"): N_(
+        "{id}: shift {time} on {day}: the clocks go back from {end} to {start} and no shuttle "
+        "leaves before {end}; its riders have no ride that day"
+    ),
+    (True, "some"): N_(
+        "{id}: shift {time} on {day}: the clocks go forward from {start} to {end} and no shuttle "
+        "leaves before {end}; riders more than {n} min away have no ride that day"
+    ),
+    (False, "some"): N_(
+        "{id}: shift {time} on {day}: the clocks go back from {end} to {start} and no shuttle "
+        "leaves before {end}; riders more than {n} min away have no ride that day"
+    ),
+}
+
+
+def _clock_change_shifts(
+    config: ScenarioConfig, rows: list[tuple[int, FarmRow]], label: str
+) -> list[Problem]:
+    """A warning per farm and workday of the season on which the local clock changes (in the
+    scenario's timezone) and a ride within the rules would leave before the changed hour is
+    over: no shuttle does that day (README "Scenario format"), so riders whose ride takes longer
+    than the time from then to the shift start (or, back, to the end of the wait after it) have
+    none. Not an error: the farm works the season's other days, and may start later that day."""
+    t = config.transport
+    s0, s1 = config.scenario.season_start, config.scenario.season_end
+    out: list[Problem] = []
+    for d in date_range(s0, s1 + timedelta(days=1)):
+        c = clock_change(d, config.scenario.timezone)
+        if c is None:
+            continue
+        for r, m in rows:
+            if d.weekday() not in m.workdays:
+                continue
+            latest_back = m.shift_end + t.wait_after_shift_max_min - t.board_min
+            if m.shift_start - t.max_ride_min < c.end:
+                field, when, left = "shift_start", m.shift_start, m.shift_start - c.end
+            elif latest_back - t.max_ride_min < c.end:
+                field, when, left = "shift_end", m.shift_end, latest_back - c.end
+            else:
+                continue
+            kind = "some" if left > 0 else "odd" if c.start <= when < c.end else "none"
+            values = {"start": fmt_hhmm(c.start), "end": fmt_hhmm(c.end), "n": left}
+            values |= {"id": m.id, "time": fmt_hhmm(when), "day": d.isoformat()}
+            template = CLOCK_CHANGE_WARNINGS[c.forward, kind]
+            out.append(Problem(label, r, field, Msg(template, **values)))
+    return out
 
 
 def _vehicle(v: VehicleRow) -> Vehicle:

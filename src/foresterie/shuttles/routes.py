@@ -19,7 +19,7 @@ from typing import Final, Literal, TypeVar
 import numpy as np
 
 from foresterie.core.procs import worker_pool
-from foresterie.core.timeutil import date_range, parse_hhmm
+from foresterie.core.timeutil import clock_change, date_range, fmt_hhmm, parse_hhmm
 from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.config import TransportTable
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
@@ -234,6 +234,9 @@ class _Pattern:
     counts: tuple[int, ...] | None = None  # vehicles per type; None = as many trips as needed
     # Prize multiplier per demand entry (fair shares, `_debt_weight`); None = all 1.
     weights: tuple[int, ...] | None = None
+    # The earliest a vehicle may leave the origin: on a day the clocks change, the end of the
+    # changed hour plus the empty leg from the base (`_not_before`); 0 on every other day.
+    not_before: int = 0
 
 
 def _chunks(riders: int, max_seats: int) -> list[int]:
@@ -248,7 +251,7 @@ def _instance(
     p: _Pattern, matrix: TravelMatrix, cap_min: int, board: int
 ) -> tuple[VRPInstance, list[str]]:
     max_seats = max(s for s, _, _ in p.seats)
-    nodes, demand, early, late = [p.foresteria_id], [0], [0], [24 * 60 * 2]
+    nodes, demand, early, late = [p.foresteria_id], [0], [p.not_before], [24 * 60 * 2]
     mult = [FAIR_UNIT]
     weights = p.weights or tuple(FAIR_UNIT for _ in p.demand)
     for (farm, riders, e, lt), wt in zip(p.demand, weights, strict=True):
@@ -407,8 +410,10 @@ def _schedule(
     board: int,
     cap_min: int,
     wait_cap: int | None = None,
+    not_before: int = 0,
 ) -> tuple[int, list[int], int] | None:
     """(depot departure, arrival at each stop, depot return), or None if no start works.
+    The depot departure is `not_before` or later (a day the clocks change: `_not_before`).
 
     Waiting on board: at a stop the vehicle idles (riders aboard) from when it could pull in
     (previous departure + leg) until the service starts (window open); with ``wait_cap`` set,
@@ -454,12 +459,13 @@ def _schedule(
         if any(s > w[1] for s, w in zip(service, windows, strict=True)) or first < windows[0][0]:
             return None
         dep = first - legs[0]
-        if service[-1] - dep > cap_min or not waits_ok(dep, service):
-            return None
+        if dep < not_before or service[-1] - dep > cap_min or not waits_ok(dep, service):
+            return None  # (leaving later is no help: this is the latest departure that works)
         # Riders are dropped when the stop's window opens: a vehicle early on the road idles
         # before it pulls in, so the stop time is the service start.
         return dep, service, ret
-    for first in range(windows[0][0], windows[0][1] - board + 1):
+    lowest = max(windows[0][0], not_before + legs[0]) if not_before else windows[0][0]
+    for first in range(lowest, windows[0][1] - board + 1):
         arrive, service, ret = run(first)
         if any(s + board > w[1] for s, w in zip(service, windows, strict=True)):
             continue
@@ -479,6 +485,16 @@ class _Ctx:
     names: dict[str, str]
     cap: int
     board: int
+    leads: dict[str, int]  # departure point -> minutes of the empty leg from its base
+
+
+def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
+    """The earliest a trip may leave `origin` on day `d`: on a day the local clock changes, no
+    vehicle leaves its base before the changed hour is over (README "Shuttle model": every
+    time of such a day's plan exists once, every duration is real), so a trip from a departure
+    point leaves it no earlier than that plus the empty leg from the base. 0 on other days."""
+    change = clock_change(d, ctx.scenario.config.scenario.timezone)
+    return 0 if change is None else change.end + ctx.leads.get(origin, 0)
 
 
 def _seat_types(fleet: list[Vehicle]) -> tuple[tuple[int, int, int], ...]:
@@ -583,6 +599,7 @@ def _timed_trip(
         ctx.board,
         ctx.cap,
         ctx.scenario.config.transport.max_wait_on_board_min,
+        not_before := _not_before(ctx, d, fid),
     )
     if sched is None:
         return None
@@ -631,7 +648,8 @@ def _timed_trip(
         ctx.matrix.dist(a_, b_) for a_, b_ in zip(path, path[1:], strict=False) if a_ != b_
     )
     if direction == TO_FARM:  # may leave earlier while every drop stays inside its window
-        slack = (-min(s.arrive - w[0] for s, w in zip(stops, windows, strict=True)), 0)
+        early = min(s.arrive - w[0] for s, w in zip(stops, windows, strict=True))
+        slack = (-min(early, dep - not_before) if not_before else -early, 0)
     else:  # may collect later while every departure stays inside its window
         slack = (0, min(w[1] - s.depart for s, w in zip(stops, windows, strict=True)))
     return Trip(
@@ -812,6 +830,11 @@ def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
         | {p.id: p.name for p in scenario.pickups},
         cap=tr.max_ride_min,
         board=tr.board_min,
+        leads={
+            p: leg_min(matrix.secs(base, p))
+            for p, base in pickup_bases(scenario, matrix).items()
+            if base != p
+        },
     )
 
 
@@ -931,6 +954,7 @@ def plan_shuttles(
                     direction=direction,
                     demand=tuple(dem),
                     seats=_seat_types(fleet),
+                    not_before=_not_before(ctx, d, origin),
                 )
     season = _Season(scenario=scenario, matrix=matrix, members=members, demand=demand)
     with _Workers(season, processes) as runner:  # one pool for every phase
@@ -1556,6 +1580,8 @@ def _shortage(
             f"fleet short at {name}: at least {_vehicles(lb)} needed for the day's round "
             f"trips, {avail} available (proven lower bound)"
         )
+    elif clock := _clock_blocked(ctx, d, spot):
+        code, reason = "windows", clock
     else:
         have = service.seats.get(spot, 0)
         causes: set[str] = set()
@@ -1583,6 +1609,38 @@ def _shortage(
                 f"riders within the shift windows and the {ctx.cap} min ride cap (heuristic)"
             )
     return _unserved(d, spot, fid, ids, code, reason, lower_bound=lb, available=avail)
+
+
+def _clock_blocked(ctx: _Ctx, d: date, spot: Spot) -> str:
+    """Why a spot's riders have no ride on a day the clocks change, when that is the cause: a
+    trip to that farm alone times within the rules on an ordinary day, and not once no vehicle
+    may leave before the changed hour ends (`_not_before`). "" otherwise."""
+    change = clock_change(d, ctx.scenario.config.scenario.timezone)
+    if change is None:
+        return ""
+    origin, farm = spot
+    wait_cap = ctx.scenario.config.transport.max_wait_on_board_min
+    legs = []
+    words: tuple[tuple[Direction, str], ...] = ((TO_FARM, "morning"), (TO_FORESTERIA, "return"))
+    for dr, word in words:
+        window = [shift_window(ctx.farms[farm], dr, d, ctx.scenario)]
+        timed = partial(_schedule, dr, origin, [farm], window, ctx.matrix, ctx.board, ctx.cap)
+        blocked = timed(wait_cap, _not_before(ctx, d, origin)) is None
+        if blocked and timed(wait_cap) is not None:
+            legs.append(word)
+    if not legs:
+        return ""
+    start, end = fmt_hhmm(change.start), fmt_hhmm(change.end)
+    how = (
+        f"the clocks go forward from {start} to {end}"
+        if change.forward
+        else f"the clocks go back from {end} to {start}"
+    )
+    return (
+        f"clock change on {d.isoformat()}: {how}, and no shuttle leaves before {end} that day; "
+        f"a {' and '.join(legs)} ride from {ctx.names[origin]} to farm {farm} leaving then "
+        f"misses the shift windows or the {ctx.cap} min ride cap"
+    )
 
 
 def _round_trip(
