@@ -35,6 +35,14 @@ Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [
 (per foresteria-day farms served, riders, trips, stops; per unit and per farm the foresterie within
 reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max"; the stays
 at the foresteria nearest the farm among those open every night of the stay)
+Where the shuttles' CPU goes: python benchmarks/pipeline_scale.py --shuttles N [--every K]
+(generates the season, houses it in this process, keeps the stays of every K-th foresteria
+only, K = 1 by default, then plans the shuttles as `solve` does with timers on every route
+search, chaining and pool job: route problems by size (loads = the VRP's clients), iterations
+run against the budget, CPU by size band and by phase. A foresteria's route problems and
+base-days depend only on its own riders (the generated seasons have no departure points), so
+stays of every K-th foresteria give exactly the season's route problems and base-days of those
+foresterie, and their CPU (scaled by the foresterie over those kept: an estimate of the season's).
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ import logging
 import math
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -53,6 +62,7 @@ import time
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from foresterie.scenario.generator import Layout
 
@@ -180,6 +190,8 @@ def shape(scenario: Path, run: Path) -> dict[str, object]:
     for r in _rows(run / "plan" / "riders.csv"):
         riders[day_of[r["trip_id"]]].add(r["worker_id"])
     coords = Counter((f.lat, f.lon) for f in sc.foresterie)
+    fleet_days = _rows(run / "plan" / "fleet_days.csv")
+    short = [r for r in fleet_days if int(r["vehicles_needed"]) > int(r["vehicles_available"])]
     keys = sorted(trips)
     return {
         "workers": len(sc.workers),
@@ -191,6 +203,9 @@ def shape(scenario: Path, run: Path) -> dict[str, object]:
         "riders": _spread([len(riders[k]) for k in keys]),
         "trips": _spread([trips[k] for k in keys]),
         "stops": _spread([stops[k] for k in keys]),
+        # base-days whose routed trips need more vehicles than the base has: the days chained
+        # again with routes for the real fleet (the second opinion)
+        "short_base_days": f"{len(short)} of {len(fleet_days)}",
         "units": len(units),
         "reach_per_unit": _spread([len(n) for n in near]),
         "options_per_unit": _spread(options),
@@ -199,6 +214,160 @@ def shape(scenario: Path, run: Path) -> dict[str, object]:
         "foresterie_per_farm": _spread([len(sleeps[fm.id]) for fm in sc.farms if sleeps[fm.id]]),
         "stays_at_the_nearest_open_foresteria": f"{nearest_open} of {stays}",
     }
+
+
+def profile_shuttles(n: int, every: int) -> None:
+    """The N-worker spread season's shuttles with a timer on every route search, chaining and
+    pool job (see the module's docstring, --shuttles). Records go through files, one per
+    process (the pool's workers are forked after the timers are installed)."""
+    import foresterie.shuttles.engines.pyvrp_engine as pe
+    import foresterie.shuttles.routes as routes
+    from foresterie.housing.release import release_days, without_released_nights
+    from foresterie.housing.tiers import plan_housing
+    from foresterie.scenario.generator import generate, write
+    from foresterie.scenario.load import load_scenario
+    from foresterie.travel.matrix import build_matrix
+
+    logs = Path(tempfile.mkdtemp(prefix="shuttle-profile-"))
+    handles: dict[int, object] = {}
+
+    def rec(row: dict[str, object]) -> None:
+        fh = handles.get(os.getpid())
+        if fh is None:
+            fh = handles[os.getpid()] = (logs / f"{os.getpid()}.jsonl").open("a")
+        fh.write(json.dumps(row) + "\n")  # type: ignore[attr-defined]
+        fh.flush()  # type: ignore[attr-defined]
+
+    ran = {"it": 0}
+    pyvrp_solve = pe.solve
+
+    def counted_solve(*a: Any, **k: Any) -> Any:
+        res = pyvrp_solve(*a, **k)
+        ran["it"] = res.num_iterations
+        return res
+
+    engine_solve = pe.PyVRPEngine.solve
+
+    def timed_search(self: Any, inst: Any, seed: int, iterations: int, *a: Any) -> Any:
+        c = time.process_time()
+        sol = engine_solve(self, inst, seed, iterations, *a)
+        rec(
+            {
+                "k": "search",
+                "loads": inst.n - 1,
+                "budget": iterations,
+                "it": ran["it"],
+                "cpu": time.process_time() - c,
+            }
+        )
+        return sol
+
+    chain = routes.chain_trips
+
+    def timed_chain(slots: Any, *a: Any, **k: Any) -> Any:
+        c = time.process_time()
+        out = chain(slots, *a, **k)
+        rec({"k": "chain", "trips": len(slots), "cpu": time.process_time() - c})
+        return out
+
+    def timed_job(name: str) -> None:
+        real = getattr(routes, name)
+
+        def job(j: Any, season: Any) -> Any:
+            c = time.process_time()
+            out = real(j, season)
+            phase = getattr(j, "iterations", None) or ("probe" if j.probe else "days")
+            rec(
+                {
+                    "k": "job",
+                    "phase": str(phase),
+                    "cpu": time.process_time() - c,
+                    "size": len(getattr(j, "patterns", None) or j.options),
+                }
+            )
+            return out
+
+        # pickled by name into the pool: the module's attribute must be this function
+        job.__module__, job.__qualname__, job.__name__ = routes.__name__, name, name
+        setattr(routes, name, job)
+
+    fores, farms = sizes_for(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        season = generate(
+            f"scale-{n}", n, farms, fores, seed=1, oversubscription=1.5, layout="spread"
+        )
+        write(season, Path(tmp) / "scenario")
+        sc = load_scenario(Path(tmp) / "scenario")
+    matrix = build_matrix(sc)
+    c = time.process_time()
+    housing = plan_housing(without_released_nights(sc, release_days(sc)), matrix, None)
+    housing_cpu = time.process_time() - c
+    keep = {f.id for f in sc.foresterie[::every]}
+    stays = [a for a in housing.assignments if a.foresteria_id in keep]
+    pe.solve = counted_solve  # type: ignore[assignment]
+    pe.PyVRPEngine.solve = timed_search  # type: ignore[method-assign]
+    routes.chain_trips = timed_chain  # type: ignore[assignment]
+    timed_job("_solve_sequence")
+    timed_job("_days_job")
+    c, w = time.process_time(), time.perf_counter()
+    plan = routes.plan_shuttles(sc, matrix, stays, sc.config.solver.shuttle_processes)
+    wall, parent = time.perf_counter() - w, time.process_time() - c
+    rows = [json.loads(x) for f in sorted(logs.glob("*.jsonl")) for x in f.open()]
+    shutil.rmtree(logs)
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        f"# Shuttles of the {n:,}-worker spread season, {date.today()}, load "
+        f"{os.getloadavg()[0]:.1f}: {len(keep)} of {len(sc.foresterie)} foresterie (every "
+        f"{every}), {len(stays):,} of {len(housing.assignments):,} stays; housing "
+        f"{housing_cpu:.1f} CPU s (all foresterie); shuttles {wall:.1f} s wall, "
+        f"{parent + ru.ru_utime + ru.ru_stime:.1f} CPU s (parent and workers), "
+        f"{len(plan.trips):,} trips, {sum(u.riders for u in plan.unserved):,} worker-days "
+        f"unserved, {plan.route_searches:,} route searches of {plan.day_problems:,} problems"
+    )
+    print()
+    print(
+        "| search | loads | searches | iterations run mean / 90th / max (budget) | CPU s | "
+        "CPU s a search | us per iteration x load |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    bands = [(1, 9), (10, 19), (20, 29), (30, 49), (50, 79), (80, 119), (120, 199), (200, 10**6)]
+    searches = [r for r in rows if r["k"] == "search"]
+    for budget in sorted({r["budget"] for r in searches}, reverse=True):
+        name = "main" if budget == max(r["budget"] for r in searches) else "second opinion"
+        for lo, hi in bands:
+            b = [r for r in searches if r["budget"] == budget and lo <= r["loads"] <= hi]
+            if b:
+                cpu = sum(r["cpu"] for r in b)
+                work = sum(r["it"] * r["loads"] for r in b)
+                print(
+                    f"| {name} | {lo}-{hi if hi < 10**6 else ''} | {len(b):,} | "
+                    f"{_spread([r['it'] for r in b])} ({budget}) | {cpu:.1f} | "
+                    f"{cpu / len(b):.3f} | {1e6 * cpu / max(1, work):.1f} |"
+                )
+    print()
+    print("| chaining: trips | calls | CPU s | CPU s a call mean / 90th / max |")
+    print("| --- | --- | --- | --- |")
+    chains = [r for r in rows if r["k"] == "chain"]
+    for lo, hi in [(0, 9), (10, 19), (20, 29), (30, 39), (40, 59), (60, 10**6)]:
+        b = sorted(r["cpu"] for r in chains if lo <= r["trips"] <= hi)
+        if b:
+            print(
+                f"| {lo}-{hi if hi < 10**6 else ''} | {len(b):,} | {sum(b):.1f} | "
+                f"{sum(b) / len(b):.3f} / {b[(9 * len(b)) // 10]:.2f} / {b[-1]:.2f} |"
+            )
+    print()
+    print("| phase (pool jobs) | jobs | problems or base-days | CPU s |")
+    print("| --- | --- | --- | --- |")
+    jobs = [r for r in rows if r["k"] == "job"]
+    names = {"probe": "probe: chain the routed days", "days": "planned days (short days' options)"}
+    for phase in dict.fromkeys(r["phase"] for r in jobs):
+        b = [r for r in jobs if r["phase"] == phase]
+        label = names.get(phase, f"route searches, {phase} iterations")
+        print(
+            f"| {label} | {len(b)} | {sum(r['size'] for r in b):,} | "
+            f"{sum(r['cpu'] for r in b):.1f} |"
+        )
+    print(f"| parent (patterns, naming riders, between phases) | - | - | {parent:.1f} |")
 
 
 def fit(xs: list[float], ys: list[float]) -> float:
@@ -221,6 +390,10 @@ def main() -> None:
     if sys.argv[1:2] == ["--one"]:
         keep = Path(sys.argv[4]) if len(sys.argv) > 4 else None
         one(int(sys.argv[2]), "crowded" if sys.argv[3] == "crowded" else "spread", keep)
+        return
+    if sys.argv[1:2] == ["--shuttles"]:
+        every = int(sys.argv[sys.argv.index("--every") + 1]) if "--every" in sys.argv else 1
+        profile_shuttles(int(sys.argv[2]), every)
         return
     if sys.argv[1:2] == ["--shape"]:
         args = sys.argv[2:]
