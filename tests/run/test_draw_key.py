@@ -243,3 +243,24 @@ def test_the_lottery_tickets_are_kept_apart(tmp_path: Path) -> None:
     assert any(v.startswith("plan/lottery.csv publishes") for v in verify_run(forged))
     code, out = cli_run("export", str(forged), "--role", "operator", "--out", str(tmp_path / "o"))
     assert code == 2 and "plan/lottery.csv" in out
+
+
+def test_an_intake_draws_with_the_season_key(short_run: Path, tmp_path: Path) -> None:
+    """An intake re-plans the season's people (priorities and all): without the season's key
+    its ties would fall back to the public sha256 and its operator view replay them."""
+    led, ci = tmp_path / "ledger.sqlite", tmp_path / "checkins.csv"
+    ci.write_text(
+        "date,worker_id,event\n" + "".join(f"2026-07-06,W{i:02d},arrival\n" for i in range(1, 31)),
+        encoding="utf-8",
+    )
+    cli_ok("ledger", "import", str(short_run), str(ci), "--ledger", str(led))
+    out = tmp_path / "intake"
+    cli_ok(
+        "intake", str(short_run), "--date", "2026-07-08", "--ledger", str(led), "--out", str(out)
+    )
+    assert (out / "restricted" / "draw_key.txt").read_text() == KEY + "\n"
+    assert verify_run(out) == []
+    rode = _rode(out)
+    ids = [f"W{i:02d}" for i in range(1, PEOPLE + 1)]
+    assert len(rode) == 6
+    assert _replay(out, {w: _keyed_tie(w) for w in ids}, set(REFERRED)) == rode
