@@ -264,3 +264,8 @@ def test_an_intake_draws_with_the_season_key(short_run: Path, tmp_path: Path) ->
     ids = [f"W{i:02d}" for i in range(1, PEOPLE + 1)]
     assert len(rode) == 6
     assert _replay(out, {w: _keyed_tie(w) for w in ids}, set(REFERRED)) == rode
+
+
+def test_restricted_drawkey_prints_a_fresh_key_each_time() -> None:
+    a, b = (cli_ok("restricted", "drawkey").strip() for _ in range(2))
+    assert a != b and len(a) == 64 and int(a, 16) >= 0
