@@ -269,3 +269,21 @@ def test_an_intake_draws_with_the_season_key(short_run: Path, tmp_path: Path) ->
 def test_restricted_drawkey_prints_a_fresh_key_each_time() -> None:
     a, b = (cli_ok("restricted", "drawkey").strip() for _ in range(2))
     assert a != b and len(a) == 64 and int(a, 16) >= 0
+
+
+def test_an_encrypted_run_keeps_the_key_sealed_and_verifies_with_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from foresterie.core.restricted import KEY_ENV, new_key
+
+    monkeypatch.setenv(KEY_ENV, new_key())
+    run = tmp_path / "run"
+    cli_ok("solve", str(_short(tmp_path / "short")), "--out", str(run))
+    assert (run / "restricted" / "draw_key.txt.fernet").is_file()
+    for p in run.rglob("*"):
+        if p.is_file():
+            assert KEY.encode() not in p.read_bytes(), p
+    assert verify_report(run) == ([], [])  # the key read back, the order re-run
+    monkeypatch.delenv(KEY_ENV)
+    violations, unchecked = verify_report(run)
+    assert violations == [] and any("draw key" in u for u in unchecked), unchecked
