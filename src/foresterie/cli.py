@@ -1283,6 +1283,11 @@ def export_(
 
         check_target(out, force)
     n = export(run, role, out, force, make_lang(code) if code else None)  # type: ignore[arg-type]
+    if role == "operator":
+        from foresterie.report.export import operator_warnings
+
+        for w in operator_warnings(run):
+            typer.echo(f"warning: {w}", err=True)
     typer.echo(f"{role} export of {run}: {n} files in {out}")
 
 
@@ -1300,6 +1305,15 @@ def restricted_keygen() -> None:
     from foresterie.core.restricted import new_key
 
     typer.echo(new_key())
+
+
+@restricted_app.command("drawkey")
+def restricted_drawkey() -> None:
+    """Print a new draw key for a scenario's [data] draw_key file (the secret behind the
+    tie-breaks among equals; a run keeps it in restricted/)."""
+    from foresterie.core.restricted import new_draw_key
+
+    typer.echo(new_draw_key())
 
 
 @app.command()

@@ -10,6 +10,7 @@ import contextlib
 import csv
 import functools
 import hashlib
+import hmac
 import io
 import json
 import math
@@ -738,6 +739,15 @@ class _Run:
             self.sealed_tiers = _sealed_tiers(self.restricted[_TIERS])
         elif self.tiers_split:
             self.unchecked += list(_NEEDS_TIERS)
+        # The draw key (README "Restricted part and encryption"): the secret of the tie-breaks
+        # among equals (ride order, lottery). A run without one drew with the published seed
+        # alone (the documented fallback); one that lists it needs it to re-run them.
+        self.draw_key_listed = _DRAW_KEY in _restricted_files(run, self.manifest)
+        self.draw_key: bytes | None = None
+        if _DRAW_KEY in self.restricted:
+            self.draw_key = _draw_key_of(self.restricted[_DRAW_KEY])
+        elif self.draw_key_listed:
+            self.unchecked += list(_NEEDS_DRAW_KEY)
         closures = (
             _rows(run, inp("farm_calendar"), "farm_calendar.csv")
             if data.get("farm_calendar")
@@ -769,6 +779,18 @@ class _Run:
 
     def leg(self, a: str, b: str) -> int:
         return 0 if a == b else math.ceil(self.secs[a, b] / 60)
+
+    def draws(self) -> bool:
+        """The tie-breaks can be re-run here: the run has no draw key, or it is readable."""
+        return not self.draw_key_listed or self.draw_key is not None
+
+    def tie(self, worker_id: str) -> str:
+        """A person's place among equals, computed here from the README's words: HMAC-SHA256
+        of "SEED:WORKER_ID" under the draw key; without a key, sha256 of the same text."""
+        text = f"{self.cfg['scenario']['seed']}:{worker_id}".encode()
+        if self.draw_key is None:
+            return hashlib.sha256(text).hexdigest()
+        return hmac.new(self.draw_key, text, hashlib.sha256).hexdigest()
 
     def origin(self, t: dict[str, str]) -> tuple[str, int, int]:
         """Where the trip's riders board/alight, and the times it leaves and reaches it."""
@@ -849,7 +871,9 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
             _check_record,
             _check_day_records,
         ]
-        if r.cfg.get("housing", {}).get("lottery") and r.priority_known and r.referrals_known:
+        checks.append(_check_lottery_apart)
+        lottery = bool(r.cfg.get("housing", {}).get("lottery"))
+        if lottery and r.priority_known and r.referrals_known and r.draws():
             checks.append(lambda r, out: _check_lottery(r, Path(run), out))
         for check in checks:
             try:
@@ -1047,7 +1071,13 @@ _NEEDS_TIERS = (
     "the objective and bound of the housing tiers by priority (their claims): needs the "
     "restricted part",
 )
+_NEEDS_DRAW_KEY = (
+    "who rides first among equals when seats are short, and the draw's tickets: need the draw "
+    "key (restricted/draw_key.txt)",
+)
 _WAIT_DETAIL = "waitlist_reasons.csv"
+_DRAW_KEY = "draw_key.txt"
+_LOTTERY = "lottery.csv"
 _KPIS = "kpis.json"
 _TIERS = "tiers.json"
 # What restricted/tiers.json keeps of a tier by priority; the published record has them null.
@@ -1081,6 +1111,14 @@ _SEALED = ".fernet"
 def _rows_of(data: bytes, rel: str) -> list[dict[str, str]]:
     """Rows of a CSV file already read (a decrypted restricted file), its shape checked."""
     return _parse_csv(_utf8(data, rel), rel, Path(rel).name)
+
+
+def _draw_key_of(data: bytes) -> bytes:
+    """restricted/draw_key.txt: 64 hex digits (256 bits), blanks around them allowed."""
+    text = _utf8(data, f"restricted/{_DRAW_KEY}").strip()
+    if len(text) != 64 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise Unreadable(f"restricted/{_DRAW_KEY}: not a draw key (64 hex digits)")
+    return bytes.fromhex(text)
 
 
 def _restricted_files(run: Path, manifest: dict[str, Any]) -> list[str]:
@@ -1751,10 +1789,14 @@ def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
     """The draw is the seeded one, and among people the model cannot tell apart (no group, the
     same stay, section, farm, priority, needs, pin, previous place, rides, contract and sites to
     avoid) nobody with a later ticket is housed while one with an earlier ticket waits."""
-    seed = r.cfg["scenario"]["seed"]
-    tickets = {x["worker_id"]: x["ticket"] for x in _rows(r.root, "plan/lottery.csv")}
+    if _LOTTERY in _restricted_files(run, r.manifest):  # kept apart (README "Entry rules")
+        kept = r.restricted.get(_LOTTERY)
+        rows = [] if kept is None else _rows_of(kept, f"restricted/{_LOTTERY}")
+    else:  # a run from before: its tickets were published in plan/
+        rows = _rows(r.root, "plan/lottery.csv")
+    tickets = {x["worker_id"]: x["ticket"] for x in rows}
     for wid in r.workers:
-        if tickets.get(wid) != hashlib.sha256(f"{seed}:{wid}".encode()).hexdigest()[:16]:
+        if tickets.get(wid) != r.tie(wid)[:16]:
             out.append(f"lottery ticket is not the seeded draw: {wid}")
     prev_file = run / "inputs" / "previous_assignments.csv"
     previous: dict[str, str] = {}
@@ -1776,6 +1818,16 @@ def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
                 f"lottery not followed: {order[waiting[0]]} waits while {order[placed[-1]]}, "
                 "with a later ticket and the same attributes, is housed"
             )
+
+
+def _check_lottery_apart(r: _Run, out: list[str]) -> None:
+    """A run that keeps its draw in restricted/ publishes no ticket: beside the published ids,
+    tickets tell who was housed ahead of a look-alike, i.e. who is not their equal."""
+    if _LOTTERY in _restricted_files(r.root, r.manifest) and (r.root / "plan/lottery.csv").exists():
+        out.append(
+            "plan/lottery.csv publishes the lottery's tickets beside the ids; they belong in "
+            "restricted/lottery.csv"
+        )
 
 
 def _check_beds(r: _Run, out: list[str]) -> None:
@@ -2108,10 +2160,9 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
     """Re-run the published rule (README "Who rides when seats are short"): at every farm and
     departure place with riders left behind, everyone who rode comes before everyone left
     behind in the order: referred first, then more days left behind so far, then
-    sha256("SEED:WORKER_ID")."""
-    if not r.priority_known:  # the restricted part is sealed: said by verify_report
-        return
-    seed = r.cfg.get("scenario", {}).get("seed", 0)
+    the tie-break (HMAC of "SEED:WORKER_ID" under the draw key; sha256 of it without one)."""
+    if not r.priority_known or not r.draws():  # the restricted part is sealed: said by
+        return  # verify_report
     trips = {t["trip_id"]: t for t in r.trips}
     farm_of = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
     rode: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -2133,8 +2184,7 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
                 first = (spot, w) in holders
             else:
                 first = int(r.workers.get(w, {}).get("priority") or 0) == 3
-            digest = hashlib.sha256(f"{seed}:{w}".encode()).hexdigest()
-            return (0 if first else 1, -missed[w], digest)
+            return (0 if first else 1, -missed[w], r.tie(w))
 
         riders = rode.get((u["day"], u["foresteria_id"], u["farm_id"]), [])
         if riders and left and max(map(key, riders)) > min(map(key, left)):

@@ -866,10 +866,11 @@ def test_lottery_is_recorded_verified_and_independent_of_processes(tmp_path: Pat
         r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(out)])
         assert r.exit_code == 0, r.output
         runs.append(out)
-    for name in ("assignments.csv", "waitlist.csv", "lottery.csv"):
-        assert (runs[0] / "plan" / name).read_bytes() == (runs[1] / "plan" / name).read_bytes()
-    lottery = (runs[0] / "plan" / "lottery.csv").read_text()
+    for name in ("plan/assignments.csv", "plan/waitlist.csv", "restricted/lottery.csv"):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes()
+    lottery = (runs[0] / "restricted" / "lottery.csv").read_text()
     assert lottery.startswith("worker_id,ticket\n") and "priority" not in lottery
+    assert not (runs[0] / "plan" / "lottery.csv").exists()  # tickets beside ids: restricted
     assert verify_run(runs[0]) == []
     housed = {
         r["worker_id"]

@@ -13,7 +13,7 @@ from foresterie.cli import app
 from foresterie.core.errors import ScenarioError
 from foresterie.scenario.generator import DEFAULT, LESINA, generate
 from foresterie.scenario.load import load_scenario, scenario_hash
-from tests.helpers import ROOT, TINY
+from tests.helpers import ROOT, TINY, set_toml
 
 BAD = Path(__file__).resolve().parent.parent / "bad_inputs"
 
@@ -420,6 +420,8 @@ def test_bidi_controls_and_look_alike_names_are_warnings(tiny: Path) -> None:
     farms["features"][1]["properties"]["name"] = "Tenuta \u202eaciF"
     farms["features"][2]["properties"]["name"] = "MASSERIA  NARDO"  # F1 is "Masseria Nardò"
     (tiny / "farms.geojson").write_text(json.dumps(farms), encoding="utf-8")
+    set_toml(tiny, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\ndraw_key = "k.txt"')
+    (tiny / "k.txt").write_text("0f" * 32, encoding="utf-8")  # no warning about the tie-breaks
     sc = load_scenario(tiny)
     assert [str(w) for w in sc.warnings] == [
         "farms.geojson:2: name: bidi control characters reorder how it reads",

@@ -18,7 +18,9 @@ read from the environment only and never written anywhere.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -32,6 +34,27 @@ FOLDER = "restricted"
 MAX_BYTES = 256 << 20
 RESTRICTED_KPIS = "kpis.json"  # the KPIs on priorities and referrals (README "KPIs")
 RESTRICTED_TIERS = "tiers.json"  # the figures of the housing tiers by priority (run/planfiles)
+# The draw key ([data] draw_key, README "Restricted part and encryption"): the secret that makes
+# the tie-breaks (who rides first among equals, the lottery's tickets) unknowable from the
+# published part of a run, which holds the seed and every id.
+RESTRICTED_DRAW_KEY = "draw_key.txt"
+DRAW_KEY_HEX = 64  # 256 bits, as `foresterie restricted drawkey` prints them
+
+
+def new_draw_key() -> str:
+    """A fresh draw key: 64 hex digits from the operating system's random source."""
+    return secrets.token_hex(DRAW_KEY_HEX // 2)
+
+
+def tie_break(draw_key: str | None, seed: int, worker_id: str) -> str:
+    """Each person's place among equals (64 hex digits; the lower first): HMAC-SHA256 of
+    "SEED:WORKER_ID" under the draw key, so nobody without the key can recompute it from the
+    published seed and ids; with no key (a scenario without [data] draw_key, a day run) the
+    documented fallback sha256("SEED:WORKER_ID"), which anyone can."""
+    text = f"{seed}:{worker_id}".encode()
+    if draw_key is None:
+        return hashlib.sha256(text).hexdigest()
+    return hmac.new(bytes.fromhex(draw_key), text, hashlib.sha256).hexdigest()
 
 
 def new_key() -> str:

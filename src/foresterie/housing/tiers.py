@@ -1098,7 +1098,9 @@ def _near(model: _Model, matrix: TravelMatrix) -> np.ndarray | None:
 
 def _rank(scenario: Scenario) -> dict[str, str] | None:
     seed = scenario.config.scenario.seed
-    return lottery_draws(scenario.workers, seed) if scenario.config.housing.lottery else None
+    if not scenario.config.housing.lottery:
+        return None
+    return lottery_draws(scenario.workers, seed, scenario.draw_key)
 
 
 # Blocks go to a process pool (processes=None) only when at least two have this many units: a

@@ -11,6 +11,7 @@ from functools import cached_property
 
 import numpy as np
 
+from foresterie.core.restricted import tie_break
 from foresterie.scenario.model import Farm, Foresteria, Scenario, Section, Worker
 from foresterie.travel.matrix import TravelMatrix
 
@@ -93,11 +94,14 @@ class Unit:
         return {w.arrival for w in self.one_copy}
 
 
-def lottery_draws(workers: tuple[Worker, ...], seed: int) -> dict[str, str]:
-    """The seeded draw: each person's ticket is the first 16 hex digits of
-    sha256("seed:worker_id"); the lower ticket (then the lower id) comes first. Reproducible
-    from the seed alone, independent of who else is in the plan; the verifier redraws it."""
-    return {w.id: hashlib.sha256(f"{seed}:{w.id}".encode()).hexdigest()[:16] for w in workers}
+def lottery_draws(workers: tuple[Worker, ...], seed: int, draw_key: str | None) -> dict[str, str]:
+    """The draw: each person's ticket is the first 16 hex digits of their tie-break (HMAC of
+    "seed:worker_id" under the scenario's draw key, core/restricted.py `tie_break`); the lower
+    ticket (then the lower id) comes first. Reproducible from the seed and the key, independent
+    of who else is in the plan; kept in restricted/lottery.csv (tickets beside ids would tell
+    who was drawn ahead of an equal, i.e. who is not an equal: a referred person); the verifier
+    redraws it with the restricted part."""
+    return {w.id: tie_break(draw_key, seed, w.id)[:16] for w in workers}
 
 
 def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = None) -> list[Unit]:

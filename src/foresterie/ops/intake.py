@@ -48,7 +48,7 @@ from foresterie.core.files import (
     read_json,
     write_text,
 )
-from foresterie.core.restricted import read_restricted
+from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.day import SeasonRun, SiteCheckins, open_season, recording, site_checkins
@@ -327,8 +327,11 @@ def _replan(
             rows = lines.splitlines(keepends=True)
             kept = [r for r in rows[1:] if r.split(",", 1)[0] not in intake.movers]
             write_text(previous / "plan" / "assignments.csv", "".join([rows[0], *kept]))
-        referrals = {  # the season's referral records (sites to avoid) hold for the intake too
-            k: v for k, v in read_restricted(season_run).items() if k == RESTRICTED_REFERRALS
+        referrals = {  # the season's referral records (sites to avoid) hold for the intake
+            # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
+            k: v
+            for k, v in read_restricted(season_run).items()
+            if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
         }
         try:  # its own folder: a problem there is foresterie's, not the user's (exit 3)
             load_scenario(folder, restricted=referrals)

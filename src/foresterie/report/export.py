@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
+from foresterie.core.restricted import RESTRICTED_DRAW_KEY
 from foresterie.core.runfolder import (
     RunFolderError,
     read_manifest,
@@ -276,6 +277,16 @@ def operator_view(run: Path, out: Path) -> None:
             "a figure on priorities or referrals, from before restricted/kpis.json: replay the "
             "run first",
         )
+    # The lottery's tickets beside the ids tell who was housed ahead of a look-alike, i.e. who
+    # is not their equal (a priority): a run from before restricted/lottery.csv published them.
+    if (run / "plan" / "lottery.csv").exists():
+        raise RunFolderError(
+            "plan/lottery.csv",
+            None,
+            "ticket",
+            "the lottery's tickets beside the ids, from before restricted/lottery.csv: replay "
+            "the run first",
+        )
     for name in OPERATOR_PARTS:
         src = run / name
         if src.is_symlink():
@@ -287,6 +298,23 @@ def operator_view(run: Path, out: Path) -> None:
     write_text(out / "OPERATOR.md", OPERATOR_README)
 
 
+def operator_warnings(run: Path) -> list[str]:
+    """What the operator view of this run still lets one infer, worth a line to whoever exports
+    it: a season or intake run drawn without a draw key ([data] draw_key) broke its ties with
+    sha256("SEED:WORKER_ID"), which the view's seed and ids replay (README "Restricted part and
+    encryption"). A day run has no priority to protect."""
+    if (run / "inputs" / DAY_RUN_INPUT).is_file():
+        return []
+    listed = read_manifest(run).get("restricted", {})
+    if isinstance(listed, dict) and RESTRICTED_DRAW_KEY in listed:
+        return []
+    return [
+        "this run has no draw key (restricted/draw_key.txt): its ride order among equals is "
+        "sha256(seed:id), which the operator view replays to tell referred riders apart; give "
+        "the scenario [data] draw_key and solve it again"
+    ]
+
+
 def _links(folder: str, names: list[str]) -> list[str]:
     return [n for n in names if Path(folder, n).is_symlink()]
 
@@ -294,7 +322,8 @@ def _links(folder: str, names: list[str]) -> list[str]:
 OPERATOR_README = """# Operator view
 
 This is the run folder without its restricted part (`restricted/`: each person's priority, the
-referral records and every figure on them, which stay with the case office). Everything needed
+referral records and every figure on them, the draw key behind the tie-breaks among equals and
+the lottery's tickets, which stay with the case office). Everything needed
 to run the service is here: the plan (`plan/`), the inputs the model read (`inputs/`, without
 the priority column), the report, the map, the driver sheets and the boarding lists
 (`report/`, each file's sha256 in `report.json`) and the manifest.

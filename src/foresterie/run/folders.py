@@ -21,7 +21,7 @@ from typing import Any
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
-from foresterie.core.restricted import write_restricted
+from foresterie.core.restricted import RESTRICTED_DRAW_KEY, write_restricted
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.files import (
     farm_calendar_csv,
@@ -327,10 +327,13 @@ def snapshot_inputs(
 
 def restricted_files(scenario: Scenario) -> dict[str, str]:
     """What a run keeps apart from everything published (README, "Restricted part and
-    encryption"): each person's priority and the referral records, as the model read them."""
+    encryption"): each person's priority and the referral records, as the model read them, and
+    the draw key of the tie-breaks."""
     out = {RESTRICTED_PRIORITY: priority_csv(scenario.workers)}
     if scenario.referrals:
         out[RESTRICTED_REFERRALS] = referrals_csv(scenario.referrals)
+    if scenario.draw_key is not None:  # the tie-breaks' secret: replay and verify draw with it
+        out[RESTRICTED_DRAW_KEY] = scenario.draw_key + "\n"
     return out
 
 

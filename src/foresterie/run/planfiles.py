@@ -52,19 +52,29 @@ RESTRICTED_WAITLIST = "waitlist_reasons.csv"
 # figures of the housing tiers that count people by priority restricted/ RESTRICTED_TIERS.
 # The restricted part's outputs (its other files are the inputs' restricted fields), which
 # `replay` compares by the manifest's hashes of their plaintexts.
-RESTRICTED_OUTPUTS = (RESTRICTED_WAITLIST, RESTRICTED_KPIS, RESTRICTED_TIERS)
+# The lottery's tickets (README "Entry rules"): beside the published ids, a person housed with a
+# later ticket than a waitlisted look-alike is not the look-alike's equal (a priority, a site to
+# avoid), so the draw is kept apart, for the auditor and for each person asking for their own.
+RESTRICTED_LOTTERY = "lottery.csv"
+RESTRICTED_OUTPUTS = (RESTRICTED_WAITLIST, RESTRICTED_KPIS, RESTRICTED_TIERS, RESTRICTED_LOTTERY)
 # What a sealed tier's record keeps in the restricted part; the published record has them null.
 SEALED_TIER_FIGURES = ("objective", "bound", "gap")
 
 
 def restricted_outputs(housing: HousingPlan, kpis: dict[str, dict[str, Any]]) -> dict[str, str]:
     """What a run's plan adds to its restricted part: the detailed waitlist reasons, the
-    figures on priorities and referrals, and those of the tiers by priority."""
-    return {
+    figures on priorities and referrals, those of the tiers by priority, and the lottery's
+    tickets when it is drawn."""
+    out = {
         RESTRICTED_WAITLIST: waitlist_detail_csv(housing),
         RESTRICTED_KPIS: dumps_json(kpis),
         RESTRICTED_TIERS: dumps_json({"tiers": tier_records(housing)[1]}),
     }
+    if housing.lottery is not None:
+        out[RESTRICTED_LOTTERY] = _csv(
+            [[w, k] for w, k in sorted(housing.lottery.items())], ["worker_id", "ticket"]
+        )
+    return out
 
 
 def tier_records(housing: HousingPlan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -122,11 +132,6 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
             ["worker_id", "code", "proven", "reason"],
         ),
     )
-    if housing.lottery is not None:  # the draw, so an auditor sees who came first among equals
-        write_text(
-            plan_dir / "lottery.csv",
-            _csv([[w, k] for w, k in sorted(housing.lottery.items())], ["worker_id", "ticket"]),
-        )
     if scenario.config.housing.partial_stays:
         write_text(
             plan_dir / "uncovered.csv",

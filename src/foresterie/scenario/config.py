@@ -123,6 +123,10 @@ class DataTable(_Table):
     # Referral records (CSV: worker_id, referral_date, referring_body, urgency, avoid_sites):
     # restricted, never copied into anything published (README, "Referral records").
     referrals: Annotated[str | None, Text] = None
+    # The draw key (a text file: 64 hex digits, `foresterie restricted drawkey` prints one):
+    # the secret behind the tie-breaks among equals (ride order, lottery), kept in the run's
+    # restricted/ and never published (README, "Restricted part and encryption").
+    draw_key: Annotated[str | None, Text] = None
     # Days a farm has no work (CSV: farm_id, first_day, last_day, note): rain, a pause in the
     # harvest, the harvest's end. With [housing] max_days_without_work they release beds.
     farm_calendar: Annotated[str | None, Text] = None

@@ -15,6 +15,7 @@ import shapely.geometry
 
 from foresterie.core.files import csv_text as _csv
 from foresterie.core.files import write_text
+from foresterie.core.restricted import RESTRICTED_DRAW_KEY
 from foresterie.core.timeutil import DAYS, fmt_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.load import (
@@ -222,6 +223,9 @@ def write_scenario(
     if scenario.referrals:  # hard constraints (sites to avoid): a member must keep them
         write_text(folder / "referrals.csv", referrals_csv(scenario.referrals))
         cfg["data"]["referrals"] = "referrals.csv"
+    if scenario.draw_key is not None:  # the tie-breaks' secret: a member draws as the run did
+        write_text(folder / RESTRICTED_DRAW_KEY, scenario.draw_key + "\n")
+        cfg["data"]["draw_key"] = RESTRICTED_DRAW_KEY
     if cfg["travel"]["backend"] != "haversine":
         if matrix_csv is None:
             raise ValueError(f"backend {cfg['travel']['backend']!r} needs the matrix to be written")

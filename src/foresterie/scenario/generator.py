@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
+from foresterie.core.restricted import RESTRICTED_DRAW_KEY, new_draw_key
 from foresterie.core.timeutil import fmt_hhmm
 from foresterie.scenario.geodata import in_puglia, nearest_in_puglia
 from foresterie.scenario.model import PRIORITY_REFERRED, SECTIONS, Section
@@ -755,6 +756,9 @@ foresterie = "{foresterie}"
 farms = "farms.geojson"
 workers = "workers.csv"
 fleet = "fleet.csv"
+# The secret behind the tie-breaks among equals (README "Restricted part and encryption"),
+# written fresh by `foresterie scenario generate`; a run keeps it in restricted/.
+draw_key = "draw_key.txt"
 
 [housing]
 max_commute_min = 60
@@ -1067,13 +1071,19 @@ def generate_2027(name: str, bmz_open: bool = True) -> Generated:
 
 
 def write(gen: Generated, folder: Path) -> list[Path]:
-    """Write every file (paths relative to the scenario folder, e.g. ../../geodata/...)."""
+    """Write every file (paths relative to the scenario folder, e.g. ../../geodata/...), and a
+    fresh draw key (64 random hex digits) unless the folder has one already: the key is a
+    secret, so no generator output can hold it, and re-generating keeps the draws."""
     written = []
     for fname, text in gen.files.items():
         path = folder / fname
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
         written.append(path)
+    key = folder / RESTRICTED_DRAW_KEY
+    if not key.is_file():
+        key.write_text(new_draw_key() + "\n", encoding="utf-8", newline="\n")
+        written.append(key)
     return written
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.core.files import file_sha256
 from foresterie.core.i18n import LANGS, N_, is_lang
+from foresterie.core.restricted import DRAW_KEY_HEX, RESTRICTED_DRAW_KEY
 from foresterie.core.timeutil import (
     DAY_MIN,
     clock_change,
@@ -75,6 +76,7 @@ REFERRAL_COLUMNS = ("worker_id", "referral_date", "referring_body", "urgency", "
 PRIORITY_COLUMNS = ("worker_id", "priority")
 # A run folder's restricted part (core/restricted.py): the files load_scenario reads from it.
 RESTRICTED_PRIORITY, RESTRICTED_REFERRALS = "priority.csv", "referrals.csv"
+MAX_DRAW_KEY_BYTES = 4096  # a key is 64 hex digits; more is not a key (and is not read whole)
 FLEET_COLUMNS = (
     "vehicle_id",
     "foresteria_id",
@@ -818,6 +820,12 @@ def load_scenario(
         p = _resolve(root, "referrals", config.data.referrals, probs)
         if p is not None:
             files["referrals"] = p
+    key_bytes = (restricted or {}).get(RESTRICTED_DRAW_KEY)
+    if key_bytes is None and config.data.draw_key is not None:
+        p = _resolve(root, "draw_key", config.data.draw_key, probs)
+        if p is not None:
+            files["draw_key"] = p
+            key_bytes = p.read_bytes()[:MAX_DRAW_KEY_BYTES]
     if config.data.farm_calendar is not None:
         p = _resolve(root, "farm_calendar", config.data.farm_calendar, probs)
         if p is not None:
@@ -916,6 +924,23 @@ def load_scenario(
             config, closure_rows, cl, ids, probs, warns, "farms" in _broken_layers(lab, probs)
         )
     _cross_check(config, ids, workers, fleet, lab, probs)
+    kl = files["draw_key"].name if "draw_key" in files else RESTRICTED_DRAW_KEY
+    draw_key = None if key_bytes is None else _draw_key(key_bytes, kl, probs)
+    referred = referral_rows or any(w.priority == PRIORITY_REFERRED for _, w in workers)
+    if key_bytes is None and referred and not run_inputs:  # a run's: said when it was solved
+        warns.append(  # the documented fallback: the published seed decides the tie-breaks
+            Problem(
+                SCENARIO_FILE,
+                None,
+                "data.draw_key",
+                Msg(
+                    "not set: who rides first among equals and the lottery's tickets follow "
+                    'sha256("SEED:WORKER_ID"), which anyone holding the published plan can '
+                    "recompute, and then tell referred riders apart; "
+                    "`foresterie restricted drawkey > draw_key.txt` makes a key"
+                ),
+            )
+        )
     layers = {lab[k] for k in ("foresterie", "farms", "pickups") if k in lab}
     if "matrix" in files and not any(p.file in layers for p in probs):
         # (a broken layer would make every row of the matrix name an unknown place: one line)
@@ -959,7 +984,29 @@ def load_scenario(
             )
         ),
         warnings=tuple(warns),
+        draw_key=draw_key,
     )
+
+
+def _draw_key(data: bytes, label: str, probs: list[Problem]) -> str | None:
+    """[data] draw_key's text: 64 hex digits (256 bits), surrounding blanks allowed. A shorter
+    or hand-made key could be guessed, which is what it is there to prevent: refused."""
+    text = data.decode("ascii", "replace").strip().lower()
+    if len(text) == DRAW_KEY_HEX and all(c in "0123456789abcdef" for c in text):
+        return text
+    probs.append(
+        Problem(
+            label,
+            1,
+            "key",
+            Msg(
+                "not a draw key: {n} hex digits are needed "
+                "(`foresterie restricted drawkey` prints one)",
+                n=DRAW_KEY_HEX,
+            ),
+        )
+    )
+    return None
 
 
 def _sorted_closures(closures: Iterable[FarmClosure]) -> tuple[FarmClosure, ...]:
@@ -1355,5 +1402,7 @@ def scenario_hash(scenario: Scenario) -> str:
     }
     cfg.pop("report", None)  # the language of the outputs does not change the plan
     cfg["travel"]["graph"] = None  # the graph's own record (extract hash, profile) is in data
+    if scenario.draw_key is not None:  # from a run's restricted part too (not in files then)
+        cfg["draw_key"] = hashlib.sha256(scenario.draw_key.encode()).hexdigest()
     blob = json.dumps(cfg, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()

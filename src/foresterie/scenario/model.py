@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -167,6 +167,9 @@ class Scenario:
     files: dict[str, Path]  # data key -> resolved path
     pickups: tuple[Pickup, ...] = ()  # departure points and depots ([data] pickups)
     referrals: tuple[Referral, ...] = ()  # restricted (README, "Referral records")
+    # [data] draw_key's 64 hex digits (restricted): the tie-breaks' secret (core/restricted.py
+    # tie_break); None: the published fallback sha256("SEED:WORKER_ID").
+    draw_key: str | None = field(default=None, repr=False)
     farm_closures: tuple[FarmClosure, ...] = ()  # [data] farm_calendar
     # Not errors, but worth a look (bidi controls, look-alike names): shown by validate and solve.
     warnings: tuple[Problem, ...] = ()

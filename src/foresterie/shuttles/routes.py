@@ -5,7 +5,6 @@ order (`_ride_order`). Times are whole minutes: a leg takes ceil(seconds / 60)."
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from collections import defaultdict
@@ -19,6 +18,7 @@ from typing import Final, Literal, TypeVar
 import numpy as np
 
 from foresterie.core.procs import worker_pool
+from foresterie.core.restricted import tie_break
 from foresterie.core.timeutil import clock_change, date_range, fmt_hhmm, parse_hhmm
 from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.config import TransportTable
@@ -1044,7 +1044,10 @@ def plan_shuttles(
             chosen: dict[Spot, list[str]] = {}
             for spot, ids in reach.items():
                 order = sorted(
-                    ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, seed)
+                    ids,
+                    key=lambda w: _ride_order(
+                        w, workers[w].priority, left_behind, seed, scenario.draw_key
+                    ),
                 )
                 chosen[spot] = order[: best.seats.get(spot, 0)]
                 for w in chosen[spot]:
@@ -1237,14 +1240,18 @@ def _debt_weight(ids: Iterable[str], streak: dict[str, int], rule: TransportTabl
 
 
 def _ride_order(
-    worker_id: str, priority: int, left_behind: dict[str, int], seed: int
+    worker_id: str,
+    priority: int,
+    left_behind: dict[str, int],
+    seed: int,
+    draw_key: str | None,
 ) -> tuple[int, int, str]:
     """Who takes the seats when they are short (README "Who rides when seats are short"):
     referred people (priority 3) first; then whoever was left behind on more days this season;
-    then a seeded hash of the worker id, so ties fall differently from seed to seed but the same
-    way on every re-run. An auditor re-runs the rule from unserved.csv, workers.csv and the seed.
-    """
-    digest = hashlib.sha256(f"{seed}:{worker_id}".encode()).hexdigest()
+    then the tie-break keyed by the scenario's draw key (core/restricted.py `tie_break`), so ties
+    fall the same way on every re-run but cannot be replayed from the published seed and ids to
+    tell the referred riders apart. An auditor with the restricted part re-runs the rule."""
+    digest = tie_break(draw_key, seed, worker_id)
     return (0 if priority == PRIORITY_REFERRED else 1, -left_behind[worker_id], digest)
 
 
