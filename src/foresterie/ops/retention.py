@@ -11,8 +11,10 @@ can still be reported on and `ledger verify` and `verify` still pass:
   has ended before DATE, lose every file that names a worker (found by reading every file, not
   by a list) and the restricted part; they keep the manifest, the files naming no worker (fleet,
   farms, matrix, trips, occupancy ...), counts per foresteria and week written before the purge
-  (`aggregates/`), and `purged.json`: the sha256 of every removed file, which `verify` checks
-  against the manifest.
+  (`aggregates/`), and `purged.json`: the sha256 of every removed file (a restricted plaintext
+  by its digest keyed with the run's salt, as the manifest records it: purged.json travels in
+  the operator view, beside the ids), which `verify` checks against the manifest;
+- the scenario folders left by day runs and intakes killed while they solved.
 
 While the season is still running at DATE, runs still in use (the season run, its intake
 re-plans, day runs dated from DATE on) are not purged whole: only the people whose stay ended
