@@ -120,7 +120,7 @@ def edits(draw: st.DrawFn, files: list[str]) -> tuple[str, str, Any]:
         kinds += ["cell"] * 8 + ["delcol", "rencol", "dupcol", "duprow", "delrow", "ragged"]
     elif rel.endswith((".json", ".geojson")):
         kinds += ["json"] * 8 + ["deep"]
-    else:
+    elif rel.endswith(".toml"):
         kinds += ["toml"] * 6
     kind = draw(st.sampled_from(kinds))
     if kind == "cell":
@@ -267,6 +267,7 @@ FILES = [
     "plan/waitlist.csv",
     "restricted/kpis.json",
     "restricted/priority.csv",
+    "restricted/salt.txt",
     "restricted/tiers.json",
     "restricted/waitlist_reasons.csv",
 ]
@@ -310,7 +311,9 @@ def test_verify_on_a_damaged_or_forged_folder(edit: tuple[str, str, Any], solved
                 edit,
                 line,
             )
-        meaning = rel.startswith(("plan/", "restricted/")) or (
+        # (the salt keys the manifest's digests of the restricted files, which the forger has
+        # just recomputed: an edit of it alone changes nothing the run says)
+        meaning = (rel.startswith(("plan/", "restricted/")) and rel != "restricted/salt.txt") or (
             rel == "manifest.json"
             and kind == "json"
             and not RECORD_ONLY.match(f"{rel}:{cell[1] if cell else ''}")

@@ -1348,6 +1348,11 @@ def purge(
             if res.people
             else ""
         )
+        + (
+            f"; {res.leftovers} scenario folders left by killed day runs or intakes removed"
+            if res.leftovers
+            else ""
+        )
     )
     from foresterie.ops.monitor import first_whole_week
 

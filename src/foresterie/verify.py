@@ -1106,6 +1106,22 @@ def _sealed_tiers(data: bytes) -> dict[str, dict[str, Any]]:
 
 KEY_ENV = "FORESTERIE_RESTRICTED_KEY"
 _SEALED = ".fernet"
+# The manifest's digests of restricted plaintexts: `hmac-sha256:HEX`, keyed with the bytes of
+# restricted/salt.txt (never listed in the manifest); a bare HEX is a plain sha256 (a run from
+# before the salt). README "Restricted part and encryption".
+_SALT = "salt.txt"
+_KEYED = "hmac-sha256:"
+
+
+def _digest_ok(recorded: str, data: bytes, salt: bytes | None) -> bool:
+    """Whether a recorded digest (keyed, or a plain sha256) is this plaintext's, keyed with the
+    run's salt."""
+    if recorded.startswith(_KEYED):
+        if salt is None:
+            return False
+        mac = hmac.new(salt, data, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(recorded, _KEYED + mac)
+    return hmac.compare_digest(recorded, hashlib.sha256(data).hexdigest())
 
 
 def _rows_of(data: bytes, rel: str) -> list[dict[str, str]]:
@@ -1122,26 +1138,29 @@ def _draw_key_of(data: bytes) -> bytes:
 
 
 def _restricted_files(run: Path, manifest: dict[str, Any]) -> list[str]:
-    """File names in restricted/ and in the manifest's `restricted` part (plain names)."""
+    """File names in restricted/ and in the manifest's `restricted` part (plain names), the
+    salt of the manifest's digests aside."""
     folder = run / "restricted"
     names = {p.name.removesuffix(_SEALED) for p in folder.iterdir()} if folder.is_dir() else set()
     listed = manifest.get("restricted", {})
-    return sorted(names | (set(listed) if isinstance(listed, dict) else set()))
+    return sorted((names | (set(listed) if isinstance(listed, dict) else set())) - {_SALT})
 
 
 def _restricted(run: Path, manifest: dict[str, Any]) -> tuple[dict[str, bytes], list[str]]:
     """The restricted part's plaintexts (decrypted with the Fernet key from the environment:
-    this module's own reading, with the `cryptography` package directly) and what cannot be
-    checked without them."""
+    this module's own reading, with the `cryptography` package directly), its salt among them
+    when it has one, and what cannot be checked without them."""
     out: dict[str, bytes] = {}
     unchecked: list[str] = []
     key = os.environ.get(KEY_ENV, "").strip()
-    for name in _restricted_files(run, manifest):
+    for name in [*_restricted_files(run, manifest), _SALT]:
         plain = _plain_name(name, "restricted")
         if (run / "restricted" / plain).exists():
             out[plain] = _read(run, f"restricted/{plain}")
         elif (run / "restricted" / (plain + _SEALED)).exists():
             if not key:
+                if plain == _SALT:
+                    continue  # said by the files it keys
                 unchecked.append(
                     f"restricted/{plain}: encrypted and {KEY_ENV} is not set: its hash and contents"
                 )
@@ -1156,7 +1175,7 @@ def _restricted(run: Path, manifest: dict[str, Any]) -> tuple[dict[str, bytes], 
                 raise Unreadable(
                     f"restricted/{plain}{_SEALED}: cannot be decrypted with {KEY_ENV}"
                 ) from None
-        elif not (run / "restricted").exists():  # a copy without it (an operator's view)
+        elif not (run / "restricted").exists() and plain != _SALT:  # an operator's view
             unchecked.append(f"restricted/{plain}: withheld from this copy: its hash and contents")
     return out, unchecked
 
@@ -1284,6 +1303,10 @@ def _slipped_after_purge(
             rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
             if rel not in removed:
                 kept |= {rel, rel + _SEALED}
+    salt = {f"restricted/{_SALT}", f"restricted/{_SALT}{_SEALED}"}  # the digests' key
+    keyed = any(str(d).startswith(_KEYED) for d in dict(manifest.get("restricted", {})).values())
+    if keyed and not salt & set(removed):
+        kept |= salt
     out = []
     for top, dirs, names in os.walk(run):  # does not follow links
         for name in sorted(dirs + names):
@@ -1405,6 +1428,7 @@ def _verify_partly_purged(
     files, removed = dict(record["files"]), dict(record["removed"])
     people = sum(int(p["people"]) for p in record["purges"])
     plain, unchecked = _restricted(run, manifest)
+    salt = plain.get(_SALT)  # restricted plaintexts are recorded by their keyed digest
     contents: dict[str, bytes] = {}
     for folder in ("plan", "inputs", "restricted"):
         for name, digest in dict(manifest.get(folder, {})).items():
@@ -1425,7 +1449,7 @@ def _verify_partly_purged(
             contents[rel] = data
             e = files.get(rel)
             if e is None:
-                if hashlib.sha256(data).hexdigest() != digest:
+                if not _digest_ok(digest, data, salt if folder == "restricted" else None):
                     out.append(
                         f"file changed after solving: {rel} (hash differs from the manifest)"
                     )
@@ -1440,7 +1464,8 @@ def _verify_partly_purged(
             if not rel.startswith("restricted/") and rel not in contents:
                 out.append(f"file missing: {rel} (cut by the purge, then removed)")
             continue
-        if hashlib.sha256(data).hexdigest() != e["kept_sha256"]:
+        keyed_by = salt if rel.startswith("restricted/") else None
+        if not _digest_ok(str(e["kept_sha256"]), data, keyed_by):
             out.append(f"file changed after the purge: {rel} (hash differs from purged.json)")
         left = len(_rows_of(data, rel))
         if left != int(e["rows"]) - int(e["rows_removed"]):
@@ -1532,15 +1557,26 @@ def _check_references(r: _Run) -> list[str]:
 
 
 def _check_restricted(r: _Run, out: list[str]) -> None:
-    """Restricted plaintexts against the manifest (sha256 of the plaintext, encrypted or not),
-    and every person with exactly one priority in 0..3."""
+    """Restricted plaintexts against the manifest (the digest of the plaintext, keyed with the
+    run's salt, encrypted or not), and every person with exactly one priority in 0..3."""
     listed = r.manifest.get("restricted", {})
     if not isinstance(listed, dict):
         raise Unreadable("manifest.json: restricted: not an object of file hashes")
+    salt = r.restricted.get(_SALT)
+    keyed = [n for n, d in listed.items() if n in r.restricted and d.startswith(_KEYED)]
+    if keyed and salt is None:
+        out.append(
+            f"restricted file missing: {_SALT} (the manifest's digests of {', '.join(keyed)} "
+            "are keyed with it)"
+        )
     for name, digest in listed.items():
         plain = _plain_name(name, "manifest.json: restricted")
+        if plain == _SALT:
+            raise Unreadable(f"manifest.json: restricted: {_SALT} is the digests' key, not a file")
         if plain in r.restricted:
-            if hashlib.sha256(r.restricted[plain]).hexdigest() != digest:
+            if plain in keyed and salt is None:
+                continue  # said above
+            if not _digest_ok(digest, r.restricted[plain], salt):
                 out.append(
                     f"restricted file changed after solving: {plain} (hash differs from the "
                     "manifest)"
@@ -1548,7 +1584,7 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
         elif not any(plain in u for u in r.unchecked):
             out.append(f"restricted file changed after solving: {plain} (missing)")
     for name in r.restricted:
-        if name not in listed:
+        if name not in listed and name != _SALT:
             out.append(f"restricted file not in the manifest: {name}")
     for wid in r.unknown_priority:
         out.append(f"restricted/priority.csv wrong: {wid} is not listed once per person")

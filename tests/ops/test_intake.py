@@ -288,3 +288,85 @@ def test_a_bad_scenario_of_the_intake_is_a_bug_and_leaves_nothing(
     assert [p.name for p in tmp_path.iterdir() if "intake" in p.name] == []
     with Ledger.open(led) as ledger:
         assert ledger.rows() == []
+
+
+def _gone_pid() -> int:
+    """The PID of a process that has ended (a killed intake's)."""
+    import subprocess
+
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def _plant(folder: Path, name: str) -> Path:
+    """A scenario folder as a killed intake left it: workers.csv with every priority."""
+    left = folder / name
+    (left / "scenario").mkdir(parents=True)
+    (left / "scenario" / "workers.csv").write_text(
+        "worker_id,arrival,departure,section,group_id,farm_id,priority\n"
+        "W02,2026-07-06,2026-07-20,women,,F1,3\n"
+    )
+    return left
+
+
+def test_the_intake_writes_no_priority_and_what_a_killed_one_left_is_removed(
+    season: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An intake killed while it solves (an OOM kill, a power cut) left its scenario folder
+    beside the run, every person's priority in clear in its workers.csv, and neither the next
+    intake nor purge removed it. The priorities now reach the solver in memory (no file of the
+    folder has a priority column); the folder is named with the PID; the next intake removes
+    every one left by a process that is gone (one named before the PID was, too), a live one
+    stays; purge removes those of RUN.intake and RUN.days."""
+    import os
+    import shutil
+
+    import foresterie.ops.intake as intake_module
+
+    run = tmp_path / "season"
+    shutil.copytree(season, run)
+    assert CliRunner().invoke(app, ["ledger", "init", str(run)]).exit_code == 0
+    intake_dir, days_dir = tmp_path / "season.intake", tmp_path / "season.days"
+    gone = _gone_pid()
+    stale = [
+        _plant(intake_dir, f".{D}.scenario-{gone}-abcd1234"),
+        _plant(intake_dir, f".{D}.scenario-5yy0b_p9"),  # named before the PID was
+        _plant(intake_dir, f".2026-07-08.scenario-{gone}-efgh5678"),  # another day's intake
+    ]
+    live = _plant(intake_dir, f".{D}.scenario-{os.getpid()}-live0000")  # still solving
+    seen: dict[str, object] = {}
+    solve = intake_module.solve
+
+    def watched(folder: Path, *args: object, **kwargs: object) -> object:
+        seen["folder"] = folder
+        seen["headers"] = {
+            p.name: p.read_text(encoding="utf-8").splitlines()[0].split(",")
+            for p in sorted(folder.rglob("*.csv"))
+        }
+        seen["restricted"] = kwargs["restricted"]
+        return solve(folder, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(intake_module, "solve", watched)
+    r = CliRunner().invoke(app, ["intake", str(run), "--date", D.isoformat()])
+    assert r.exit_code == 0, r.output
+    folder = Path(str(seen["folder"]))
+    assert folder.parent.name.startswith(f".{D}.scenario-{os.getpid()}-")
+    headers = seen["headers"]
+    assert isinstance(headers, dict) and "worker_id" in headers["workers.csv"]
+    assert not [name for name, head in headers.items() if "priority" in head], headers
+    given = seen["restricted"]
+    assert isinstance(given, dict)
+    assert b"W02,3\n" in given["priority.csv"]  # in memory, as the season's restricted part
+    assert not folder.exists()
+    assert [p.exists() for p in stale] == [False, False, False] and live.is_dir()
+    assert CliRunner().invoke(app, ["verify", str(intake_dir / D.isoformat())]).exit_code == 0
+    # Killed again, and a day run too: the purge removes both leftovers.
+    stale = [
+        _plant(intake_dir, f".{D}.scenario-{gone}-ijkl9012"),
+        _plant(days_dir, f".2026-07-07.scenario-{gone}-mnop3456"),
+    ]
+    r = CliRunner().invoke(app, ["purge", str(run), "--before", "2026-07-14"])
+    assert r.exit_code == 0, r.output
+    assert "2 scenario folders left by killed day runs or intakes removed" in r.output
+    assert [p.exists() for p in stale] == [False, False] and live.is_dir()

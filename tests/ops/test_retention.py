@@ -7,6 +7,7 @@ W04, W05 to F2 from FB; W06, W07 are waitlisted."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -77,6 +78,15 @@ def test_purge_then_ledger_verify_and_verify_pass(season: Path) -> None:
 GONE = {"W01", "W03", "W04", "W05", "W06"}  # stays ended before 07-14, nothing recorded after
 
 
+def _plain_sha256(run: Path) -> set[str]:
+    """The sha256 of each restricted plaintext of a run (an unencrypted one)."""
+    return {
+        hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (run / "restricted").iterdir()
+        if p.name != "salt.txt"
+    }
+
+
 def test_purge_mid_season_removes_the_people_who_left(season: Path) -> None:
     """On 07-14 the season still runs: W01, W03 (left on the 13th), W04, W05 (the 11th) and
     the waitlisted W06 (asked until the 13th) are gone from the ledger and from every file of
@@ -85,6 +95,7 @@ def test_purge_mid_season_removes_the_people_who_left(season: Path) -> None:
     ledger = season.parent / "tiny.ledger.sqlite"
     unserved_before = (season / "plan" / "unserved.csv").read_text()
     assert ",1,vehicles_busy," in unserved_before and unserved_before.rstrip().endswith("W03")
+    plain = _plain_sha256(season)  # purged.json travels in the operator view: never these
     out = _ok("purge", str(season), "--before", "2026-07-14")
     assert "2 ledger rows, 1 runs" in out, out  # W01's and W03's arrivals; the day run whole
     assert "5 people whose stay had ended removed from 1 of them" in out, out
@@ -118,6 +129,10 @@ def test_purge_mid_season_removes_the_people_who_left(season: Path) -> None:
     assert record["purges"] == [{"before": "2026-07-14", "people": 5}]
     assert record["files"]["inputs/workers.csv"]["rows_removed"] == 5
     assert "plan/plan.json" not in record["removed"]  # it names nobody: kept, as the manifest's
+    cut = record["files"]["restricted/priority.csv"]
+    assert cut["sha256"].startswith("hmac-sha256:") and cut["kept_sha256"].startswith("hmac-")
+    plain |= _plain_sha256(season)
+    assert not [h for h in plain if h in (season / "purged.json").read_text()]
     assert (season / "aggregates" / "housing_by_site.csv").is_file()
     code, out = _cli("verify", str(season))
     assert code == 0, out
@@ -125,7 +140,11 @@ def test_purge_mid_season_removes_the_people_who_left(season: Path) -> None:
     assert "5 people whose stay had ended removed" in out
     # A second purge on the same day finds nobody more; after the season, the run goes whole.
     assert "0 ledger rows, 0 runs" in _ok("purge", str(season), "--before", "2026-07-14")
+    plain |= _plain_sha256(season)
     _ok("purge", str(season), "--before", "2026-08-01")
+    removed = json.loads((season / "purged.json").read_text())["removed"]
+    assert removed["restricted/priority.csv"].startswith("hmac-sha256:")
+    assert not [h for h in plain if h in (season / "purged.json").read_text()]
     assert "chain intact" in _ok("ledger", "verify", str(season))
     assert not _db_ids(ledger)
     for f in season.rglob("*"):
@@ -330,7 +349,8 @@ def test_mid_season_purge_of_an_encrypted_run_needs_the_key(
 
 def test_mid_season_purge_on_a_postgres_ledger(season: Path, pg_url: str, tmp_path: Path) -> None:
     """The same purge on the offices' PostgreSQL ledger: the rows of the people who left lose
-    their payload (also in the table's file on disk after VACUUM FULL), the chain verifies."""
+    their payload (also in the table's file on disk after VACUUM FULL), the planner statistics
+    every office account reads (pg_stats) no longer hold their ids, the chain verifies."""
     import psycopg
 
     _ok("ledger", "init", str(season), "--ledger", pg_url)
@@ -340,10 +360,19 @@ def test_mid_season_purge_on_a_postgres_ledger(season: Path, pg_url: str, tmp_pa
         "2026-07-20,W02,departure\n"
     )
     _ok("ledger", "import", str(season), str(rows), "--ledger", pg_url)
+    stats = (  # every sampled value of every column of the table, as an office account sees it
+        "SELECT string_agg(concat(most_common_vals::text, histogram_bounds::text), ' ') "
+        "FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'ledger_events'"
+    )
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ANALYZE ledger_events")  # as autovacuum does on its own, before the purge
+        assert "W01" in str(conn.execute(stats).fetchone()[0])  # type: ignore[index]
     out = _ok("purge", str(season), "--before", "2026-07-14", "--ledger", pg_url)
     assert "1 ledger rows" in out and "5 people whose stay had ended" in out, out
     assert "chain intact" in _ok("ledger", "verify", str(season), "--ledger", pg_url)
     with psycopg.connect(pg_url, autocommit=True) as conn:
+        sampled = str(conn.execute(stats).fetchone()[0])  # type: ignore[index]
+        assert "W01" not in sampled and "W02" in sampled  # re-sampled from what is left
         table = " ".join(str(r) for r in conn.execute("SELECT * FROM ledger_events").fetchall())
         conn.execute("CHECKPOINT")
         data = str(conn.execute("SHOW data_directory").fetchone()[0])  # type: ignore[index]

@@ -184,6 +184,8 @@ def test_a_windows_1252_scenario_plans_as_its_utf8_twin(tmp_path: Path) -> None:
         names = sorted(p.relative_to(a) for p in (a / part).rglob("*") if p.is_file())
         assert names == sorted(p.relative_to(b) for p in (b / part).rglob("*") if p.is_file())
         for rel in names:
+            if rel.name == "salt.txt":  # each run draws its own (the key of its digests)
+                continue
             assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
     kept = (b / "restricted" / "referrals.csv").read_text("utf-8")
     assert "Sportello Antitratta – Lucà" in kept

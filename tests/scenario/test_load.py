@@ -491,7 +491,7 @@ def test_a_no_work_span_running_into_the_season_is_read_for_its_days_in_it(tiny:
         ("F1", "2026-07-01", "2026-07-03"),
         ("F2", "2026-07-29", "2026-07-31"),
     ]
-    assert [str(w) for w in sc.warnings] == [
+    assert [str(w) for w in sc.warnings if w.file == "farm_calendar.csv"] == [
         "farm_calendar.csv:2: first_day: 2026-06-01 is before the season's first day: the span "
         "is read as 2026-07-01 to 2026-07-03",
         "farm_calendar.csv:3: last_day: 2026-08-03 is after the season's last day: the span is "

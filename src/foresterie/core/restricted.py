@@ -11,8 +11,16 @@ Encryption (README, "Restricted part and encryption"): when FORESTERIE_RESTRICTE
 Fernet key (`foresterie restricted keygen` prints one), every restricted file is written as
 `NAME.fernet` (AES-128-CBC + HMAC-SHA256, the `cryptography` package's Fernet recipe). Fernet
 tokens carry a random IV and a timestamp, so the encrypted bytes differ on every write: the
-manifest records the sha256 of the plaintext, which stays the same for the same plan. The key is
+manifest records a digest of the plaintext, which stays the same for the same plan. The key is
 read from the environment only and never written anywhere.
+
+The manifest's digest is keyed (`hmac-sha256:HEX`, HMAC-SHA256 keyed with the run's own random
+salt, `restricted/salt.txt`, encrypted with the rest): the manifest travels without the
+restricted part (the operator view) beside every id, and a plain sha256 of `priority.csv` let
+whoever holds the ids try priorities until it matched (a 30-person run in 0.2 CPU s). Only
+someone who can read the restricted part, salt included, can test a guess. A replay keeps the
+run's salt, so its digests are the original's; a run from before the salt records the plain
+sha256 (a bare 64-digit hex value), still read as such.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ FOLDER = "restricted"
 MAX_BYTES = 256 << 20
 RESTRICTED_KPIS = "kpis.json"  # the KPIs on priorities and referrals (README "KPIs")
 RESTRICTED_TIERS = "tiers.json"  # the figures of the housing tiers by priority (run/planfiles)
+SALT = "salt.txt"  # the run's key of the manifest's digests (64 hex digits), never in the manifest
+KEYED = "hmac-sha256"  # the manifest's digest kind: `hmac-sha256:HEX`; a bare HEX is a plain sha256
+
 # The draw key ([data] draw_key, README "Restricted part and encryption"): the secret that makes
 # the tie-breaks (who rides first among equals, the lottery's tickets) unknowable from the
 # published part of a run, which holds the seed and every id.
@@ -84,21 +95,49 @@ def _fernet(required_for: str) -> Fernet | None:
         ) from None
 
 
-def write_restricted(folder: Path, files: dict[str, str]) -> dict[str, str]:
-    """Write each restricted file (name -> text), encrypted when the key is set; return the
-    sha256 of each plaintext by plain name, for the manifest's `restricted` part."""
+def new_salt() -> bytes:
+    """A run's salt: 256 random bits as 64 hex digits (the bytes are the HMAC key)."""
+    return secrets.token_hex(32).encode("ascii")
+
+
+def digest(data: bytes, salt: bytes | None) -> str:
+    """What a run records of a restricted plaintext (the manifest, purged.json): keyed with
+    the run's salt, `hmac-sha256:HEX`; without a salt (a run from before it), its sha256."""
+    if salt is None:
+        return hashlib.sha256(data).hexdigest()
+    return f"{KEYED}:{hmac.new(salt, data, hashlib.sha256).hexdigest()}"
+
+
+def digest_matches(recorded: str, data: bytes, salt: bytes | None) -> bool:
+    """Whether `recorded` (a manifest's digest, keyed or a plain sha256) is this plaintext's,
+    keyed with `salt` (the run's)."""
+    keyed = recorded.startswith(KEYED + ":")
+    if keyed and salt is None:
+        return False
+    return hmac.compare_digest(recorded, digest(data, salt if keyed else None))
+
+
+def write_restricted(folder: Path, files: dict[str, str], salt: bytes | None) -> dict[str, str]:
+    """Write each restricted file (name -> text), encrypted when the key is set, with the run's
+    salt beside them (`new_salt()` for a new run, the run's own when it is rewritten; None only
+    for a run from before the salt, which gets none); return each plaintext's digest by plain
+    name, for the manifest's `restricted` part."""
     if not files:
         return {}
     box = _fernet("encrypt the restricted part")
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # readable by its owner only
     hashes = {}
-    for name, text in sorted(files.items()):
+    salted = {SALT: salt.decode("ascii")} if salt is not None else {}
+    for name, text in sorted({**files, **salted}.items()):
         data = text.encode("utf-8")
-        hashes[name] = hashlib.sha256(data).hexdigest()
+        if name != SALT:
+            hashes[name] = digest(data, salt)
         if box is None:
             replace_file(folder / name, data)
         else:
             replace_file(folder / (name + SUFFIX), box.encrypt(data))
+        # the same file written the other way before (a part rewritten by a purge)
+        (folder / (name if box is not None else name + SUFFIX)).unlink(missing_ok=True)
     return hashes
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import shutil
-import tempfile
 import time
 import tomllib
 from collections import Counter, defaultdict
@@ -50,7 +49,7 @@ from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.ops.retention import day_run_season, fully_purged
-from foresterie.run.folders import check_apart
+from foresterie.run.folders import check_apart, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.run.stability import (
     REFERENCE_TRIPS,
@@ -665,9 +664,7 @@ def run_day(
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(
-            prefix=f".{target.name}.scenario-", dir=target.parent
-        ) as tmp_s:
+        with scenario_folder(target) as tmp_s:
             scenario_dir = Path(tmp_s) / "scenario"
             write_day_scenario(season, demand, scenario_dir)
             summary = solve(

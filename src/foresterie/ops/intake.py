@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -53,10 +52,10 @@ from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.day import SeasonRun, SiteCheckins, open_season, recording, site_checkins
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
-from foresterie.run.folders import check_apart
+from foresterie.run.folders import check_apart, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
-from foresterie.scenario.files import workers_csv
-from foresterie.scenario.load import RESTRICTED_REFERRALS, load_scenario
+from foresterie.scenario.files import priority_csv, workers_csv
+from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
 from foresterie.scenario.model import Worker
 
 
@@ -305,15 +304,18 @@ def _replan(
     hook: Any,
     say: Any,
 ) -> RunSummary:
-    """Write the intake's scenario (the season's inputs, today's workers) and re-plan it."""
-    with tempfile.TemporaryDirectory(prefix=f".{target.name}.scenario-", dir=target.parent) as t:
+    """Write the intake's scenario (the season's inputs, today's workers) and re-plan it. The
+    priorities are handed to the solver in memory, as a run's restricted part, never written:
+    the folder outlives a process killed while it solves (until the next start or purge)."""
+    with scenario_folder(target) as t:
         folder = Path(t) / "scenario"
         src = season_run / "inputs"
         shutil.copytree(src, folder)
         for p in folder.glob("previous_*.csv"):
             p.unlink()
         cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
-        write_text(folder / "workers.csv", workers_csv(sorted(intake.workers, key=lambda w: w.id)))
+        people = sorted(intake.workers, key=lambda w: w.id)
+        write_text(folder / "workers.csv", workers_csv(people, priority=False))
         header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
         write_text(folder / "scenario.toml", header + toml_dumps(cfg))
         previous = season_run
@@ -327,14 +329,15 @@ def _replan(
             rows = lines.splitlines(keepends=True)
             kept = [r for r in rows[1:] if r.split(",", 1)[0] not in intake.movers]
             write_text(previous / "plan" / "assignments.csv", "".join([rows[0], *kept]))
-        referrals = {  # the season's referral records (sites to avoid) hold for the intake
+        restricted = {  # the season's referral records (sites to avoid) hold for the intake
             # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
             k: v
             for k, v in read_restricted(season_run).items()
             if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
         }
+        restricted[RESTRICTED_PRIORITY] = priority_csv(people).encode("utf-8")
         try:  # its own folder: a problem there is foresterie's, not the user's (exit 3)
-            load_scenario(folder, restricted=referrals)
+            load_scenario(folder, restricted=restricted)
         except ScenarioError as exc:
             raise IntakeBug(exc.problems) from exc
         return solve(
@@ -345,6 +348,6 @@ def _replan(
             previous=previous,
             say=say,
             report=hook,
-            restricted=referrals,
+            restricted=restricted,
             records=records,
         )

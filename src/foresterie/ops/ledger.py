@@ -259,7 +259,11 @@ POSTGRES = Dialect(
         "ALTER TABLE ledger_events ENABLE TRIGGER ledger_no_update",
         "ALTER TABLE ledger_events ENABLE TRIGGER ledger_no_delete",
     ),
-    compact=("VACUUM FULL ledger_events", "VACUUM FULL ledger_meta"),
+    # Rewrite the table, and re-sample its planner statistics from what is left: pg_statistic
+    # keeps a column's most common values and histogram as sampled by the last ANALYZE (by
+    # autovacuum, before the purge), every account with SELECT on the table reads them through
+    # pg_stats, and VACUUM FULL alone does not refresh them.
+    compact=("VACUUM FULL ANALYZE ledger_events", "VACUUM FULL ledger_meta"),
 )
 
 

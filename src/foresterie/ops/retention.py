@@ -11,8 +11,10 @@ can still be reported on and `ledger verify` and `verify` still pass:
   has ended before DATE, lose every file that names a worker (found by reading every file, not
   by a list) and the restricted part; they keep the manifest, the files naming no worker (fleet,
   farms, matrix, trips, occupancy ...), counts per foresteria and week written before the purge
-  (`aggregates/`), and `purged.json`: the sha256 of every removed file, which `verify` checks
-  against the manifest.
+  (`aggregates/`), and `purged.json`: the sha256 of every removed file (a restricted plaintext
+  by its digest keyed with the run's salt, as the manifest records it: purged.json travels in
+  the operator view, beside the ids), which `verify` checks against the manifest;
+- the scenario folders left by day runs and intakes killed while they solved.
 
 While the season is still running at DATE, runs still in use (the season run, its intake
 re-plans, day runs dated from DATE on) are not purged whole: only the people whose stay ended
@@ -46,9 +48,10 @@ from foresterie.core.files import (
     write_text,
 )
 from foresterie.core.restricted import FOLDER as RESTRICTED
+from foresterie.core.restricted import SALT, digest, read_restricted, write_restricted
 from foresterie.core.restricted import SUFFIX as SEALED
-from foresterie.core.restricted import read_restricted, write_restricted
 from foresterie.ops.ledger import Event, Ledger, is_url, ledger_path, purge_before
+from foresterie.run.folders import sweep_scenarios
 
 PURGED = "purged.json"
 SCOPE_DEPARTED = "departed"  # purged.json of a run still in use: only people who had left
@@ -76,6 +79,7 @@ class PurgeSummary:
     kept_runs: list[Path] = field(default_factory=list)  # still within retention
     people: int = 0  # people whose stay had ended, removed from runs still in use
     partly: list[Path] = field(default_factory=list)  # runs still in use they were removed from
+    leftovers: int = 0  # scenario folders of day runs and intakes killed while they solved
 
 
 def _last_day(run: Path) -> date | None:
@@ -143,11 +147,17 @@ def purge_run(run: Path, before: date, aggregate: Aggregate, season_ids: set[str
     if not (run / AGGREGATES).is_dir():  # written by the first purge, from the whole plan
         aggregate(run, run / AGGREGATES)
     removed: dict[str, str] = {}
+    salt = run / RESTRICTED / SALT  # plain beside plain files (sealed ones are recorded as sealed)
+    key = salt.read_bytes() if salt.is_file() and not salt.is_symlink() else None
     for p in sorted(run.rglob("*")):
         rel = p.relative_to(run).as_posix()
         if p.is_symlink() or not p.is_file() or rel in KEEP or rel.startswith(AGGREGATES + "/"):
             continue
-        if rel.startswith("restricted/") or _names_a_worker(p, ids):
+        if rel.startswith(RESTRICTED + "/"):  # a plaintext by its keyed digest, as the manifest
+            plain = p != salt and not rel.endswith(SEALED)
+            removed[rel] = digest(p.read_bytes(), key) if plain else file_sha256(p)
+            p.unlink()
+        elif _names_a_worker(p, ids):
             removed[rel] = file_sha256(p)
             p.unlink()
     for folder in sorted((d for d in run.rglob("*") if d.is_dir()), reverse=True):
@@ -320,15 +330,21 @@ def purge_people(run: Path, before: date, ids: set[str], aggregate: Aggregate) -
         }
     files: dict[str, dict[str, Any]] = record["files"]
 
+    salt = plain.get(SALT)
+
     def cut(rel: str, data: bytes) -> bytes:
+        """`data` without the people; a restricted plaintext is recorded by its digest keyed
+        with the run's salt, as the manifest records it (its sha256 would let whoever holds the
+        ids try priorities until it matched)."""
+        sha = (lambda b: digest(b, salt)) if rel.startswith(RESTRICTED + "/") else _sha
         text, rows, gone, taken = without_people(data.decode("utf-8"), ids)
         entry = files.setdefault(
-            rel, {"sha256": _sha(data), "rows": rows, "rows_removed": 0, "ids_removed": 0}
+            rel, {"sha256": sha(data), "rows": rows, "rows_removed": 0, "ids_removed": 0}
         )
         entry["rows_removed"] += gone
         entry["ids_removed"] += taken
         new = text.encode("utf-8")
-        entry["kept_sha256"] = _sha(new)
+        entry["kept_sha256"] = sha(new)
         return new
 
     changed = 0
@@ -344,10 +360,7 @@ def purge_people(run: Path, before: date, ids: set[str], aggregate: Aggregate) -
             p.unlink()
     if restricted:
         new = {n: cut(f"{RESTRICTED}/{n}", d).decode("utf-8") for n, d in restricted.items()}
-        for n in new:
-            for p in (run / RESTRICTED / n, run / RESTRICTED / (n + SEALED)):
-                p.unlink(missing_ok=True)
-        write_restricted(run / RESTRICTED, new)  # encrypted again when the key is set
+        write_restricted(run / RESTRICTED, new, salt)  # encrypted again when the key is set
         changed += len(new)
     record["purges"].append({"before": before.isoformat(), "people": len(mine)})
     write_text(run / PURGED, dumps_json(record))
@@ -489,4 +502,11 @@ def purge(
         if led is not None:
             led.close()
     out.people = len(gone)
+    # the scenario folder a day run or an intake killed while it solved left beside its target
+    # (ids and stays; an intake's from before its priorities stayed in memory, every priority)
+    beside = [season_run.parent / f"{season_run.name}.{k}" for k in ("days", "intake")]
+    beside += [r.parent for r in runs if r != season_run]
+    beside += [d if not (d / "day.json").is_file() else d.parent for d in day_folders or []]
+    for folder in dict.fromkeys(p.resolve() for p in beside):
+        out.leftovers += sweep_scenarios(folder)
     return out

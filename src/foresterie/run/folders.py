@@ -11,7 +11,7 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from importlib import metadata
@@ -21,7 +21,7 @@ from typing import Any
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
-from foresterie.core.restricted import RESTRICTED_DRAW_KEY, write_restricted
+from foresterie.core.restricted import RESTRICTED_DRAW_KEY, SALT, new_salt, write_restricted
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.files import (
     farm_calendar_csv,
@@ -165,6 +165,33 @@ def sweep_partials(out: Path) -> None:
                 os.rename(p, out)
             else:
                 shutil.rmtree(p, ignore_errors=True)
+
+
+def scenario_folder(target: Path) -> tempfile.TemporaryDirectory[str]:
+    """The hidden folder beside `target` in which a day run or an intake writes the scenario it
+    solves (`.NAME.scenario-PID-XXXXXXXX`), removed when the block ends. It holds ids and stays,
+    so one left by a process that was killed is removed first (sweep_scenarios)."""
+    sweep_scenarios(target.parent)
+    return tempfile.TemporaryDirectory(
+        prefix=f".{target.name}.scenario-{os.getpid()}-", dir=target.parent
+    )
+
+
+def sweep_scenarios(folder: Path) -> int:
+    """Remove the scenario folders of day runs and intakes that were killed while they solved
+    (`.NAME.scenario-PID-*` whose process is gone, for any NAME; one named without a PID was
+    written before it was named so, by a process long gone); the number removed. `purge` calls
+    it too: what a purge removes must not survive in a leftover."""
+    removed = 0
+    for p in sorted(folder.glob(".*.scenario-*")) if folder.is_dir() else []:
+        if p.is_symlink() or not p.is_dir():
+            continue
+        pid, dash, _ = p.name.rsplit(".scenario-", 1)[1].partition("-")
+        if dash and pid.isdigit() and len(pid) < 10 and _alive(int(pid)):
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 # Fault injection for the kill tests (tests/run/test_crash.py): FORESTERIE_FAULT holds tokens
@@ -337,10 +364,15 @@ def restricted_files(scenario: Scenario) -> dict[str, str]:
     return out
 
 
-def snapshot_restricted(folder: Path, files: dict[str, str]) -> dict[str, str]:
-    """Write the restricted part (encrypted when FORESTERIE_RESTRICTED_KEY is set); the sha256
-    of each plaintext, for the manifest. The report never reads it."""
-    return write_restricted(folder, files)
+def snapshot_restricted(
+    folder: Path, files: dict[str, str], replayed: Mapping[str, bytes] | None
+) -> dict[str, str]:
+    """Write the restricted part (encrypted when FORESTERIE_RESTRICTED_KEY is set); the keyed
+    digest of each plaintext, for the manifest. The salt is the replayed run's (`replayed`: its
+    restricted part), so a replay's digests are the original's; else a new one. The report
+    never reads it."""
+    salt = (replayed or {}).get(SALT) or new_salt()
+    return write_restricted(folder, files, salt)
 
 
 def plan_hashes(plan_dir: Path) -> dict[str, str]:

@@ -22,7 +22,7 @@ from foresterie.core.files import (
     write_text,
 )
 from foresterie.core.procs import lending, results, submit, worker_pool
-from foresterie.core.restricted import read_restricted
+from foresterie.core.restricted import SALT, digest_matches, read_restricted
 from foresterie.core.runfolder import (
     REPORT_HASHES,
     RUN_SCHEMA,
@@ -236,7 +236,7 @@ def solve(
         private = restricted_files(scenario)
         kpis, sealed = plan_kpis(scenario, housing, shuttles)  # sealed: on priorities, referrals
         restricted_hashes = snapshot_restricted(
-            tmp / "restricted", private | restricted_outputs(housing, sealed)
+            tmp / "restricted", private | restricted_outputs(housing, sealed), restricted
         )
         plan_dir = tmp / "plan"
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
@@ -364,8 +364,9 @@ def replay(
     check_apart(out, run, "the run replayed", within=True)
     manifest = read_manifest(run)
     originals = _plan_files(run)  # before anything is written: a crafted plan/ is refused
+    given = read_restricted(run)  # its salt too: the replay's digests are keyed the same way
     stale = _unlisted(manifest, originals) + _edited_inputs(run, manifest)
-    stale += _edited_records(run, manifest)
+    stale += _edited_restricted(run, manifest, given) + _edited_records(run, manifest)
     if stale:  # not the folder that was solved: a replay of it proves nothing
         return stale
     listing = read_report_hashes(run)
@@ -393,7 +394,7 @@ def replay(
             previous,
             say=say,
             report=hook,
-            restricted=read_restricted(run),
+            restricted=given,
         )
     finally:
         if previous is not None:
@@ -410,12 +411,16 @@ def replay(
         elif not filecmp.cmp(a, b, shallow=False):
             diffs.append(f"{name}: {_first_difference(a, b)}")
     # The restricted part's outputs (the detailed waitlist reasons, the figures on priorities
-    # and referrals), by the manifests' hashes of their plaintexts: never shown, so an encrypted
-    # part compares the same way. A run from before one of them has none to compare.
-    was, now = manifest.get("restricted", {}), read_manifest(out).get("restricted", {})
+    # and referrals), the replay's plaintexts against the original manifest's digests (keyed
+    # with the run's salt, or a plain sha256 from before it): never shown, so an encrypted part
+    # compares the same way. A run from before one of them has none to compare.
+    was, now = manifest.get("restricted", {}), read_restricted(out)
     for name in RESTRICTED_OUTPUTS:
-        if isinstance(was, dict) and name in was and was[name] != now.get(name):
-            diffs.append(f"restricted/{name}: differs (hash of its plaintext)")
+        if not isinstance(was, dict) or name not in was:
+            continue
+        recorded, salt = str(was[name]), given.get(SALT)
+        if name not in now or not digest_matches(recorded, now[name], salt):
+            diffs.append(f"restricted/{name}: differs (digest of its plaintext)")
     if hook is not None:
         diffs += _report_differences(run, out, note or (lambda _: None))
     elif note is not None and report is not None:
@@ -506,6 +511,20 @@ def _edited_inputs(run: Path, manifest: dict[str, Any]) -> list[str]:
             raise UnsafePath(f"inputs/{name}", why)
         if file_sha256(path) != sha:
             out.append(f"inputs/{name}: edited after solving (sha256 differs from the manifest)")
+    return out
+
+
+def _edited_restricted(run: Path, manifest: dict[str, Any], plain: dict[str, bytes]) -> list[str]:
+    """The restricted plaintexts (priorities, referral records, ...) that are not those the
+    manifest's digests vouch for, keyed with the run's salt (a purged run's are `verify`'s)."""
+    if (run / "purged.json").exists():
+        return []
+    salt, out = plain.get(SALT), []
+    for name, recorded in sorted(_listed(manifest, "restricted").items()):
+        if name in plain and not digest_matches(str(recorded), plain[name], salt):
+            out.append(
+                f"restricted/{name}: edited after solving (digest differs from the manifest)"
+            )
     return out
 
 
