@@ -370,3 +370,36 @@ def test_the_intake_writes_no_priority_and_what_a_killed_one_left_is_removed(
     assert r.exit_code == 0, r.output
     assert "2 scenario folders left by killed day runs or intakes removed" in r.output
     assert [p.exists() for p in stale] == [False, False] and live.is_dir()
+
+
+def test_an_intake_after_a_referred_no_show_keeps_the_records_of_todays_people(
+    tmp_path: Path,
+) -> None:
+    """Review 12 (E): once a referred person who never came has had their bed released, the
+    intake handed the season's referral records, theirs included, to a scenario without them:
+    `IntakeBug ... referrals.csv:3: worker_id: unknown worker 'W02'`. The intake keeps the
+    records of its own people; W01's still holds (never at FB)."""
+    from tests.helpers import with_referrals
+
+    folder = with_referrals(
+        tmp_path,
+        "W01,2026-07-01,Sportello Antitratta,high,FB\nW02,2026-07-01,Questura,normal,\n",
+    )
+    run = tmp_path / "season"
+    r = CliRunner().invoke(app, ["solve", str(folder), "--out", str(run)])
+    assert r.exit_code == 0, r.output
+    led = tmp_path / "ledger.sqlite"
+    ci = tmp_path / "checkins.csv"
+    ci.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
+    r = CliRunner().invoke(app, ["ledger", "import", str(run), str(ci), "--ledger", str(led)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "intake"
+    r = CliRunner().invoke(
+        app, ["intake", str(run), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads((out / "intake.json").read_text())["workers"]["released_no_show"] == 1
+    with open(out / "plan" / "assignments.csv", newline="") as fh:
+        beds = {r["worker_id"]: r["foresteria_id"] for r in csv.DictReader(fh)}
+    assert "W02" not in beds and beds["W01"] == "FA"
+    assert CliRunner().invoke(app, ["verify", str(out)]).exit_code == 0

@@ -336,6 +336,12 @@ def _replan(
             if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
         }
         restricted[RESTRICTED_PRIORITY] = priority_csv(people).encode("utf-8")
+        if RESTRICTED_REFERRALS in restricted:  # the records of today's people only: someone
+            # whose bed was released (a no-show) is no longer one of them
+            ids = {w.id for w in people}
+            head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
+            mine = [r for r in rows if r.split(",", 1)[0] in ids]
+            restricted[RESTRICTED_REFERRALS] = "".join([head, *mine]).encode("utf-8")
         try:  # its own folder: a problem there is foresterie's, not the user's (exit 3)
             load_scenario(folder, restricted=restricted)
         except ScenarioError as exc:
