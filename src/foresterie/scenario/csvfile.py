@@ -65,8 +65,8 @@ def read_csv(
     `encoding`: the code page the user declared, one of ENCODINGS; `declare`: how, for the
     message that refuses an undeclared one; `optional`: the file's other known columns, whose
     near-misses are refused as the required ones' are: `near_misses`; `empty_ok`: a header
-    without rows is a file of no rows, not a mistake, as a fleet before its contract). A file of more than
-    MAX_ROWS lines is refused at once, before any parsing."""
+    without rows is a file of no rows, not a mistake, as a fleet before its contract). A file
+    of more than MAX_ROWS lines is refused at once, before any parsing."""
     why = unreadable_reason(path, MAX_BYTES)
     if why:
         probs.append(Problem(label, None, "file", why))
