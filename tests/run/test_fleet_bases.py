@@ -146,3 +146,22 @@ def test_a_trip_moved_to_another_base_is_refused(
     assert (
         f"trip from the wrong base: {t['trip_id']} serves FB from FA; FB is served from DP"
     ) in verify_run(run, report=False)
+
+
+def test_a_day_run_keeps_the_depots_service_of_the_foresteria(
+    depot_only_run: tuple[Path, str], tmp_path: Path
+) -> None:
+    """`foresterie day` of a day FB's guests ride: the depot's van boards them at FB as the
+    season plan did, and the day run verifies."""
+    run = depot_only_run[0]
+    day = min(t["day"] for t in _rows(run / "plan" / "trips.csv") if t["origin_id"] == "FB")
+    ledger = tmp_path / "ledger.sqlite"
+    r = CliRunner().invoke(app, ["ledger", "init", str(run), "--ledger", str(ledger)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "day"
+    args = ["day", str(run), "--date", day, "--ledger", str(ledger), "--out", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    from_fb = [t for t in _rows(out / "plan" / "trips.csv") if t["origin_id"] == "FB"]
+    assert from_fb and {(t["foresteria_id"], t["vehicle_id"]) for t in from_fb} == {("DP", "VD1")}
+    assert verify_run(out) == []
