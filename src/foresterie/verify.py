@@ -800,15 +800,18 @@ class _Run:
         return o, _mins(t["origin_depart"]), _mins(t["origin_return"])
 
     def base_of(self) -> dict[str, str]:
-        """Departure point -> base: the nearest (seconds out and back, then id) foresteria or
-        depot with vehicles (README "Departure points"); foresterie are their own base."""
+        """Origin -> base (README "Departure points"): a foresteria with vehicles of its own is
+        its own base; a departure point, or a foresteria without vehicles, is served by the
+        nearest (seconds out and back, then id) foresteria or depot with vehicles. Without any
+        vehicle every origin is its own base."""
         bases = sorted({v["foresteria_id"] for v in self.fleet.values()})
         out = {fid: fid for fid in self.fs}
-        for p in self.pickups:
-            if bases:
-                out[p] = min(
-                    bases, key=lambda b: (self.secs.get((b, p), 0) + self.secs.get((p, b), 0), b)
-                )
+        if not bases:
+            return out
+        for o in sorted((set(self.fs) - set(bases)) | set(self.pickups)):
+            out[o] = min(
+                bases, key=lambda b: (self.secs.get((b, o), 0) + self.secs.get((o, b), 0), b)
+            )
         return out
 
     def beds(self, fid: str, section: str) -> int:
@@ -858,6 +861,7 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
             _check_trips,
             _check_service,
             _check_avoided_points,
+            _check_bases,
             _check_round_trips,
             _check_reasons,
             _check_idle_vehicles,
@@ -2144,6 +2148,29 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
                 out.append(
                     f"site to avoid: {wid} listed unserved at {u['foresteria_id']} on {u['day']}"
                 )
+
+
+def _check_bases(r: _Run, out: list[str]) -> None:
+    """Each origin's riders are carried by the vehicles of the base that serves it, and listed
+    unserved against that base (README "Departure points": a foresteria with vehicles is its
+    own base; a departure point, or a foresteria without vehicles, is served by the nearest
+    base with vehicles). A trip that names another base, though its vehicle be of that base,
+    is not the plan the rule makes."""
+    base_of = r.base_of()
+    for t in r.trips:
+        origin, base = r.origin(t)[0], t["foresteria_id"]
+        if origin in base_of and base != base_of[origin]:
+            out.append(
+                f"trip from the wrong base: {t['trip_id']} serves {origin} from {base}; "
+                f"{origin} is served from {base_of[origin]}"
+            )
+    for n, u in enumerate(r.unserved, start=2):
+        where, base = u["foresteria_id"], u.get("base_id") or u["foresteria_id"]
+        if where in base_of and base != base_of[where]:
+            out.append(
+                f"unserved listed at the wrong base: plan/unserved.csv row {n} lists riders of "
+                f"{where} at {base}; {where} is served from {base_of[where]}"
+            )
 
 
 def _stays(r: _Run) -> list[tuple[str, str, str, str]]:

@@ -101,7 +101,6 @@ EXPECTED = {
     "unknown_pinned_foresteria": "workers.csv:2: pinned_foresteria: unknown foresteria 'FX'",
     "zero_seats": "fleet.csv:3: seats: 0 must be at least 1",
     "vehicle_id_is_a_path": "fleet.csv:3: vehicle_id: '../../escape' is not an id (letters, digits, '.', '_', '-'; at most 64)",
-    "fleet_without_vehicle_at_a_foresteria": "fleet.csv: foresteria_id: no vehicle at 'FB', which has beds for people who work on farms; add one (or set its beds to 0)",
     "vehicle_ids_differ_only_in_case": "fleet.csv:4: vehicle_id: id 'va1' differs only in case from 'VA1' (row 2): one id, one spelling",
     # W01 and w01: one person split in two (or two merged in a spreadsheet); their notices'
     # files would overwrite each other on Windows and macOS

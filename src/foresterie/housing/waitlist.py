@@ -23,7 +23,7 @@ from foresterie.housing.units import (
     stay_rule,
     unit_options,
 )
-from foresterie.scenario.model import SECTIONS, Assignment, Foresteria, Scenario, Section
+from foresterie.scenario.model import SECTIONS, Assignment, Foresteria, Scenario, Section, Worker
 from foresterie.travel.matrix import TravelMatrix
 
 # Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning.
@@ -104,12 +104,55 @@ def describe_nights(nights: Iterable[date]) -> str:
     return text
 
 
+@dataclass(frozen=True, kw_only=True)
+class PinnedWhileClosed(Shortfall):
+    """Pinned people whose stay has nights the foresteria is closed (before it opens, or after
+    its last open night): one line per foresteria and side, with the count, the workers.csv
+    rows and what to change, rather than one "over by 1" per person."""
+
+    before: bool  # before the opening; else after the closing
+    boundary: date  # the opening day, or the last open night
+    rows: str  # "workers.csv rows 2-4", or the ids where rows are not known
+
+    def __str__(self) -> str:
+        who = f"{self.excess} pinned {'person' if self.excess == 1 else 'people'}"
+        if self.before:
+            when = f"before it opens on {self.boundary.isoformat()}"
+            change = "move their arrival, their pin, or the opening"
+        else:
+            when = f"after its last open night, {self.boundary.isoformat()}"
+            change = "move their departure, their pin, or the closing"
+        return f"{who} at {self.where} on {self.nights}, {when} ({self.rows}: {change})"
+
+
+def _rows_text(scenario: Scenario, people: list[Worker]) -> str:
+    """'workers.csv rows 2-4, 9' (ranges of the people's lines), or their ids where a line is
+    not known (people made by a day run)."""
+    rows = sorted({w.row for w in people if w.row is not None})
+    if len(rows) < len(people):
+        return ", ".join(sorted(w.id for w in people))
+    ranges: list[list[int]] = []
+    for n in rows:
+        if ranges and n == ranges[-1][1] + 1:
+            ranges[-1][1] = n
+        else:
+            ranges.append([n, n])
+    shown = ", ".join(f"{a}-{b}" if b > a else f"{a}" for a, b in ranges[:8])
+    if len(ranges) > 8:
+        shown += f" (+{sum(b - a + 1 for a, b in ranges[8:])} more)"
+    path = scenario.files.get("workers")
+    label = path.name if path is not None else "workers.csv"
+    return f"{label} row{'s' if len(rows) > 1 else ''} {shown}"
+
+
 def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
     """Pinned people are forced in; if they alone break a hard constraint, say where and when."""
     fs = {f.id: f for f in scenario.foresterie}
     rule = stay_rule(scenario)
     load: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
     short: list[Shortfall] = []
+    # (foresteria, before the opening?) -> the closed nights and the people pinned on them
+    closed_at: dict[tuple[str, bool], tuple[set[date], list[Worker]]] = {}
     for u in units:
         if u.pinned is None:
             continue
@@ -119,15 +162,12 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
         closed = [d for d in u.usage() if not f.open_from <= d <= f.open_to]
         if rule.partial and len(closed) < len(u.usage()):
             closed = []
-        if closed:
-            short.append(
-                Shortfall(
-                    constraint="opening dates",
-                    where=f"{f.name} ({f.id})",
-                    nights=describe_nights(closed),
-                    excess=u.size,
-                )
-            )
+        for before in (True, False):
+            side = [d for d in closed if (d < f.open_from) == before]
+            if side:
+                nights, people = closed_at.setdefault((f.id, before), (set(), []))
+                nights.update(side)
+                people.extend(u.members)
         for w in u.members:
             d = w.arrival
             while d < w.departure:
@@ -138,6 +178,21 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
                 if w.accessible:
                     load[f.id, "accessible"][d] += 1
                 d += timedelta(days=1)
+    for (fid, before), (nights, people) in sorted(
+        closed_at.items(), key=lambda x: (x[0][0], not x[0][1])
+    ):
+        f = fs[fid]
+        short.append(
+            PinnedWhileClosed(
+                constraint="opening dates",
+                where=f"{f.name} ({f.id})",
+                nights=describe_nights(nights),
+                excess=len(people),
+                before=before,
+                boundary=f.open_from if before else f.open_to,
+                rows=_rows_text(scenario, people),
+            )
+        )
     for (fid, kind), per_night in sorted(load.items()):
         f = fs[fid]
         cap = f.beds_accessible if kind == "accessible" else f.beds(Section(kind))

@@ -57,14 +57,16 @@ def read_csv(
     encoding: str = "utf-8",
     declare: str = DECLARE_IN_SCENARIO,
     optional: tuple[str, ...] = (),
+    empty_ok: bool = False,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated (with
     `office`, also the spreadsheet variants of the module's docstring; `decimals`: the columns
     whose numbers may have a decimal comma in a semicolon file, given back with a point;
     `encoding`: the code page the user declared, one of ENCODINGS; `declare`: how, for the
     message that refuses an undeclared one; `optional`: the file's other known columns, whose
-    near-misses are refused as the required ones' are: `near_misses`). A file of more than
-    MAX_ROWS lines is refused at once, before any parsing."""
+    near-misses are refused as the required ones' are: `near_misses`; `empty_ok`: a header
+    without rows is a file of no rows, not a mistake, as a fleet before its contract). A file
+    of more than MAX_ROWS lines is refused at once, before any parsing."""
     why = unreadable_reason(path, MAX_BYTES)
     if why:
         probs.append(Problem(label, None, "file", why))
@@ -79,6 +81,7 @@ def read_csv(
         encoding=encoding,
         declare=declare,
         optional=optional,
+        empty_ok=empty_ok,
     )
 
 
@@ -93,6 +96,7 @@ def read_csv_bytes(
     encoding: str = "utf-8",
     declare: str = DECLARE_IN_SCENARIO,
     optional: tuple[str, ...] = (),
+    empty_ok: bool = False,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """`read_csv` over bytes already read (a decrypted restricted file never touches disk)."""
     lines = raw.count(b"\n")
@@ -217,7 +221,7 @@ def read_csv_bytes(
     if pending:
         marks = _DecimalMarks(label, marked, pending)
         yield from ((line, row) for line, row in pending if marks.read(line, row, probs))
-    if records == 0:
+    if records == 0 and not empty_ok:
         probs.append(Problem(label, None, "file", Msg("header only, no data rows")))
 
 

@@ -896,7 +896,13 @@ def load_scenario(
     fleet: list[tuple[int, VehicleRow]] = []
     if "fleet" in files:
         rows_iter = read_csv(
-            files["fleet"], lab["fleet"], FLEET_COLUMNS, probs, decimals=FLEET_DECIMALS, **office
+            files["fleet"],
+            lab["fleet"],
+            FLEET_COLUMNS,
+            probs,
+            decimals=FLEET_DECIMALS,
+            empty_ok=True,  # no vehicles yet: housing is planned, every ride listed unserved
+            **office,
         )
         fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
         _duplicates(
@@ -923,7 +929,8 @@ def load_scenario(
         _check_calendar(
             config, closure_rows, cl, ids, probs, warns, "farms" in _broken_layers(lab, probs)
         )
-    _cross_check(config, ids, workers, fleet, lab, probs)
+    _cross_check(config, ids, workers, lab, probs)
+    _check_fleet(config, ids, workers, fleet, lab, probs, warns)
     kl = files["draw_key"].name if "draw_key" in files else RESTRICTED_DRAW_KEY
     draw_key = None if key_bytes is None else _draw_key(key_bytes, kl, probs)
     referred = referral_rows or any(w.priority == PRIORITY_REFERRED for _, w in workers)
@@ -969,7 +976,7 @@ def load_scenario(
         config=config,
         foresterie=tuple(sorted(foresterie, key=lambda f: f.id)),
         farms=tuple(sorted(farms, key=lambda f: f.id)),
-        workers=tuple(sorted((_worker(w, avoid) for _, w in workers), key=lambda w: w.id)),
+        workers=tuple(sorted((_worker(w, avoid, r) for r, w in workers), key=lambda w: w.id)),
         fleet=tuple(sorted((_vehicle(v) for _, v in fleet), key=lambda v: v.id)),
         files=files,
         pickups=tuple(sorted(pickups, key=lambda p: p.id)),
@@ -1124,13 +1131,14 @@ def _vehicle(v: VehicleRow) -> Vehicle:
     return Vehicle(id=d.pop("vehicle_id"), **d)
 
 
-def _worker(w: WorkerRow, avoid: dict[str, frozenset[str]]) -> Worker:
+def _worker(w: WorkerRow, avoid: dict[str, frozenset[str]], row: int) -> Worker:
     """The model's person. A farm or departure point the person's referral record names as a
     site to avoid is not theirs in the model (never driven there, no commute, never boarded
     there), and it is left out of what the run publishes (its inputs/workers.csv): a farm beside
     the id of someone who is neither driven nor listed unserved would tell the referral."""
     away = avoid.get(w.worker_id, frozenset())
     return Worker(
+        row=row,
         avoid=away,
         id=w.worker_id,
         arrival=w.arrival,
@@ -1289,7 +1297,6 @@ def _cross_check(
     config: ScenarioConfig,
     ids: dict[str, set[str]],
     workers: list[tuple[int, WorkerRow]],
-    fleet: list[tuple[int, VehicleRow]],
     lab: dict[str, str],
     probs: list[Problem],
 ) -> None:
@@ -1361,6 +1368,24 @@ def _cross_check(
                     Msg("group {id} is pinned to several foresterie", id=repr(gid)),
                 )
             )
+
+
+def _check_fleet(
+    config: ScenarioConfig,
+    ids: dict[str, set[str]],
+    workers: list[tuple[int, WorkerRow]],
+    fleet: list[tuple[int, VehicleRow]],
+    lab: dict[str, str],
+    probs: list[Problem],
+    warns: list[Problem],
+) -> None:
+    """Each vehicle's base is a foresteria or a depot. What a fleet lacks is said, not refused
+    (README "Departure points"): a region plans its beds before its shuttle contract (no
+    vehicles: every ride is listed unserved, `no_vehicle`), a contractor's coaches sit at a
+    depot (a foresteria without vehicles of its own is served from the nearest base that has
+    some), and a vehicle whose dates miss the season never runs."""
+    broken = _broken_layers(lab, probs)
+    f_ids = set() if "foresterie" in broken else ids["foresterie"]
     fl = lab.get("fleet", "fleet.csv")
     for r, v in fleet:
         if f_ids and v.foresteria_id not in f_ids | ids.get("depots", set()):
@@ -1372,22 +1397,57 @@ def _cross_check(
                     Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id)),
                 )
             )
-    fleet_ok = not any(p.file == fl for p in probs)  # no cascade from a row already refused
-    if fleet and fleet_ok and any(w.farm_id for _, w in workers):  # people will ride from each
-        based = {v.foresteria_id for _, v in fleet}
-        for fid in sorted(ids.get("with_beds", set()) - based):
-            probs.append(
+    s0, s1 = config.scenario.season_start, config.scenario.season_end
+    # A one-day scenario (what `foresterie day` writes) lists the season's fleet, the vehicles
+    # off that day or broken down included: not a typo in their dates.
+    for r, v in fleet if s0 < s1 else []:
+        if v.available_to < s0 or v.available_from > s1:
+            warns.append(
                 Problem(
                     fl,
-                    None,
-                    "foresteria_id",
+                    r,
+                    "available_from",
                     Msg(
-                        "no vehicle at {id}, which has beds for people who work on farms; add one "
-                        "(or set its beds to 0)",
-                        id=repr(fid),
+                        "{first}..{last} is outside the season {start}..{end}: this vehicle "
+                        "never runs",
+                        first=v.available_from,
+                        last=v.available_to,
+                        start=s0,
+                        end=s1,
                     ),
                 )
             )
+    if "fleet" not in lab or any(p.file == fl for p in probs) or "foresterie" in broken:
+        return  # no cascade from a file or row already refused
+    if not any(w.farm_id for _, w in workers):
+        return  # nobody rides
+    if not fleet:
+        warns.append(
+            Problem(
+                fl,
+                None,
+                "file",
+                Msg(
+                    "no vehicles: housing is planned, and every ride is listed unserved "
+                    "(no_vehicle)"
+                ),
+            )
+        )
+        return
+    based = {v.foresteria_id for _, v in fleet}
+    for fid in sorted(ids.get("with_beds", set()) - based):
+        warns.append(
+            Problem(
+                fl,
+                None,
+                "foresteria_id",
+                Msg(
+                    "no vehicle based at {id}: its riders are served from the nearest base that "
+                    "has vehicles",
+                    id=repr(fid),
+                ),
+            )
+        )
 
 
 # ---------------------------------------------------------------- hashing

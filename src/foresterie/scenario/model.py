@@ -95,6 +95,8 @@ class Worker:
         return self.farm_id
 
     lang: str | None = None  # notice language (workers.csv `lang`); None: the scenario's
+    # Its line in workers.csv, for messages that name rows (not part of who the person is).
+    row: int | None = field(default=None, compare=False)
 
     @property
     def nights(self) -> int:

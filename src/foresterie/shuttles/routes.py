@@ -210,13 +210,20 @@ def daily_riders(
 
 
 def pickup_bases(scenario: Scenario, matrix: TravelMatrix) -> dict[str, str]:
-    """Departure point -> the base whose vehicles serve it: the nearest (out and back, then id)
-    foresteria or depot that has vehicles in the fleet. Foresterie are their own base."""
+    """Origin -> the base whose vehicles serve it. A foresteria with vehicles of its own is its
+    own base; a departure point, and a foresteria without vehicles (its coaches are a
+    contractor's, at a depot), is served by the nearest (out and back, then id) foresteria or
+    depot that has vehicles in the fleet, as a departure point is (README "Departure points").
+    With no vehicles at all every origin is its own base, and its riders are `no_vehicle`."""
     bases = sorted({v.foresteria_id for v in scenario.fleet})
     out = {f.id: f.id for f in scenario.foresterie}
-    for p in scenario.pickups:
-        if bases:
-            out[p.id] = min(bases, key=lambda b: (matrix.secs(b, p.id) + matrix.secs(p.id, b), b))
+    if not bases:
+        return out
+    for o in [
+        *(f.id for f in scenario.foresterie if f.id not in bases),
+        *(p.id for p in scenario.pickups),
+    ]:
+        out[o] = min(bases, key=lambda b: (matrix.secs(b, o) + matrix.secs(o, b), b))
     return out
 
 
