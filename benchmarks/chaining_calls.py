@@ -6,8 +6,9 @@ wraps `chaining._chain_trips` and `chaining._vehicles_needed` (the functions beh
 per-process memo, so each distinct call once), pickling every call's arguments and answer, with
 its CPU seconds, to a file outside the repository. `replay` runs the recorded calls again with
 one or more implementations (a `chaining.py` file each, loaded as a module of its own; default:
-the installed `foresterie.shuttles.chaining`), alternated call by call so the machine's load
-falls on all of them alike, and prints per implementation the CPU, and per call against the
+the installed `foresterie.shuttles.chaining`), alternated call by call (each call starting with
+the next implementation in turn: the first to run a call pays more) so the machine's load falls
+on all of them alike, and prints per implementation the CPU, and per call against the
 recording:
 
 - `chain_trips`: the levels the answer reaches, (riders left, fixed cents, km cents, minutes
@@ -160,7 +161,9 @@ def replay(src: Path, impls: list[str], kind: str | None, only: int, worse: bool
     for n, c in enumerate(calls):
         fn_name = "_chain_trips" if c.kind == "chain" else "_vehicles_needed"
         rec_proven += c.answer.optimal
-        for k, mod in enumerate(mods):
+        for j in range(len(mods)):  # each call starts with the next implementation in turn
+            k = (n + j) % len(mods)
+            mod = mods[k]
             c0 = time.process_time()
             got = getattr(mod, fn_name)(*c.args)
             spent = time.process_time() - c0
