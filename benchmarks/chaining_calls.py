@@ -75,10 +75,10 @@ def record(folder: Path, to: Path) -> None:
         return one(scenario, matrix, assignments, 1, *a)
 
     pipeline.plan_shuttles = one_process  # type: ignore[assignment]
-    out = Path(tempfile.mkdtemp(prefix="chaining-calls-")) / "run"
+    to.parent.mkdir(parents=True, exist_ok=True)
+    out = Path(tempfile.mkdtemp(prefix="chaining-calls-", dir=to.parent)) / "run"  # beside it
     c0 = time.process_time()
     pipeline.solve(folder, out)
-    to.parent.mkdir(parents=True, exist_ok=True)
     with to.open("wb") as f:
         pickle.dump(calls, f)
     n_chain = sum(1 for c in calls if c.kind == "chain")
