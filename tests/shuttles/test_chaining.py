@@ -20,6 +20,7 @@ from foresterie.shuttles.chaining import (
     _fixed_floor,
     _hint_feasible,
     _memo,
+    _per_vehicle,
     chain_trips,
     vehicles_needed,
 )
@@ -210,10 +211,10 @@ def test_the_crowd_rows_never_cut_off_the_best_chaining(monkeypatch) -> None:
         fleet = [vehicle("BUS", "F", seats=28, fixed=115.0, per_km=0.7, duty=300)]
         fleet += [vehicle(f"V{k}", "F", seats=9, fixed=90.0, per_km=0.35, duty=240) for k in (1, 2)]
         crowded += len(_crowds(trips, fleet, TURNAROUND))
-        cut = _chain_trips(trips, fleet, TURNAROUND, 1, 10.0)
+        cut = _per_vehicle(trips, fleet, TURNAROUND, 1, 10.0)  # the model the rows are in
         with monkeypatch.context() as mp:
             mp.setattr(chaining, "_crowds", lambda *a: [])
-            plain = _chain_trips(trips, fleet, TURNAROUND, 1, 10.0)
+            plain = _per_vehicle(trips, fleet, TURNAROUND, 1, 10.0)
         assert cut.optimal and plain.optimal, day
         assert levels(trips, fleet, cut) == levels(trips, fleet, plain), day
     assert crowded  # the days are crowded enough for rows to exist

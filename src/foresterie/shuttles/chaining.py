@@ -7,6 +7,12 @@ fixed costs of the vehicles used, then km costs, then minutes slid. Where the le
 in one objective (`_lexicographic`), minutes slid are a tie-break solved with the vehicles
 already chosen: the least slide for that choice (proven or not, like every level), not the least
 over every equally good choice.
+
+Identical vehicles (same seats, costs and duty) are folded into one kind with a count
+(`_Folded`): a fleet of five equal buses and three equal vans is two kinds, not eight vehicles
+whose permutations every proof would go through. Its answer is split into vehicles afterwards
+(`_split`), exact but for each vehicle's duty, which the folded model bounds only in total; where
+the split breaks a duty, the model with one no-overlap per vehicle decides (`_per_vehicle`).
 """
 
 from __future__ import annotations
@@ -23,6 +29,15 @@ from foresterie.scenario.model import Vehicle
 # ~1.2e18 as "possible integer overflow"): one objective holds levels while their bound stays
 # below 2^50; beyond that, levels are solved in turn.
 INT_LIMIT = 2**50
+
+
+class _Model(cp_model.CpModel):
+    """A CpModel without the camelCase aliases OR-Tools attaches to every new model (about
+    60 wrapped methods, 0.5 ms a model: a tenth of a small chaining's CPU). Nothing here
+    calls them."""
+
+    def _add_pre_pep8_methods(self) -> None:
+        pass
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +107,20 @@ def _chain_trips(
     built = _built_at_bounds(trips, vehicles, turnaround_min)
     if built is not None:
         return built
-    m = cp_model.CpModel()
+    folded = _by_kinds(trips, vehicles, turnaround_min, seed, deterministic_time)
+    if folded is not None:
+        return folded
+    return _per_vehicle(trips, vehicles, turnaround_min, seed, deterministic_time)
+
+
+def _per_vehicle(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> Chaining:
+    m = _Model()
     offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
     moved = []
     for ti, t in enumerate(trips):
@@ -172,6 +200,202 @@ def _chain_trips(
     n_used = len({v for v in vehicle_of.values() if v})
     shift = {t.key: value[offset[ti].index] for ti, t in enumerate(trips)}
     return Chaining(vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=optimal)
+
+
+def _kinds(vehicles: list[Vehicle]) -> list[list[int]]:
+    """The fleet's vehicles by kind (seats, costs, duty: interchangeable in a chaining), as
+    indices in the fleet's order, kinds in the order of their first vehicle."""
+    out: dict[tuple[int, float, float, int], list[int]] = {}
+    for vi, v in enumerate(vehicles):
+        kind = (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
+        out.setdefault(kind, []).append(vi)
+    return list(out.values())
+
+
+def _by_kinds(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> Chaining | None:
+    """The chaining with identical vehicles folded into kinds (`_Folded`), then split into
+    vehicles (`_split`); None where the split breaks a vehicle's duty (the per-vehicle model
+    decides there). The same levels as the per-vehicle model, proven in a model a fraction of
+    its size with no permutations of equal vehicles to search through."""
+    groups = _kinds(vehicles)
+    reps = [vehicles[g[0]] for g in groups]
+    f = _Folded.build(trips, reps, [len(g) for g in groups], turnaround_min, leave=True)
+    m, offset, moved, x, unassigned, n = f.m, f.offset, f.moved, f.x, f.unassigned, f.n
+    levels = [
+        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
+        [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
+        [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
+        [(1, a_off) for a_off in moved],  # minutes slid
+    ]
+    kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
+    first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, kind_of[vi]) in x)
+    fallback = {
+        **{lit.index: int(kind_of.get(first_fit.get(ti, -1)) == k) for (ti, k), lit in x.items()},
+        **{u.index: int(ti not in first_fit) for ti, u in enumerate(unassigned)},
+        **{
+            nk.index: len({vi for vi in first_fit.values() if kind_of[vi] == k})
+            for k, nk in enumerate(n)
+        },
+        **{v.index: 0 for v in (*offset, *moved)},
+    }
+    settle = [*x.values(), *unassigned, *n]
+    value, optimal = _lexicographic(
+        m, levels, seed, deterministic_time, fallback, settle, light=True
+    )
+    shift = [value[offset[ti].index] for ti in range(len(trips))]
+    on = {ti: k for (ti, k), lit in x.items() if value[lit.index]}
+    limit = [value[nk.index] for nk in n]
+    split = _split(trips, vehicles, groups, on, shift, turnaround_min, limit)
+    if split is None:
+        return None
+    return Chaining(
+        vehicle_of={
+            t.key: (vehicles[split[ti]].id if ti in split else None) for ti, t in enumerate(trips)
+        },
+        shift={t.key: shift[ti] for ti, t in enumerate(trips)},
+        vehicles_used=len(set(split.values())),
+        optimal=optimal,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Folded:
+    """A chaining with identical vehicles folded into kinds: each trip goes to a kind (or, if
+    `leave`, to none), a kind's trips under way at any minute (turnaround included) are at most
+    its vehicles used `n` (a cumulative), and their time on trips at most n duties. Once the
+    slides are fixed a kind's trips are intervals, and intervals at most n deep at every minute
+    split into n vehicles (`_split`), so this is exact but for each vehicle's duty, which it
+    only bounds in total. Redundant rows for the bound: the trips of a kind whose cores share a
+    minute (`_core_cliques`) are at most its n (the crowd rows of `_crowds`, per kind)."""
+
+    m: _Model
+    offset: list[cp_model.IntVar]  # per trip
+    moved: list[cp_model.IntVar]  # |offset|
+    x: dict[tuple[int, int], cp_model.IntVar]  # (trip, kind): the trip runs on that kind
+    unassigned: list[cp_model.IntVar]  # per trip if `leave`, else none
+    n: list[cp_model.IntVar]  # vehicles used per kind, at most its count
+
+    @staticmethod
+    def build(
+        trips: list[TripSlot],
+        kinds: list[Vehicle],
+        counts: list[int],
+        turnaround_min: int,
+        leave: bool,
+    ) -> _Folded:
+        m = _Model()
+        offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
+        moved = []
+        for ti, t in enumerate(trips):
+            a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
+            m.add_abs_equality(a_off, offset[ti])
+            moved.append(a_off)
+        x: dict[tuple[int, int], cp_model.IntVar] = {}
+        unassigned = []
+        for ti, t in enumerate(trips):
+            opts = []
+            for k, v in enumerate(kinds):
+                if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min:
+                    x[ti, k] = m.new_bool_var(f"x{ti}_{k}")
+                    opts.append(x[ti, k])
+            if leave:
+                unassigned.append(m.new_bool_var(f"u{ti}"))
+                opts.append(unassigned[-1])
+            m.add_exactly_one(opts)
+        n = [m.new_int_var(0, c, f"n{k}") for k, c in enumerate(counts)]
+        for k, v in enumerate(kinds):
+            mine = [(ti, x[ti, k]) for ti in range(len(trips)) if (ti, k) in x]
+            intervals = [
+                m.new_optional_fixed_size_interval_var(
+                    trips[ti].depart + offset[ti],
+                    trips[ti].ret - trips[ti].depart + turnaround_min,
+                    lit,
+                    f"i{ti}_{k}",
+                )
+                for ti, lit in mine
+            ]
+            if counts[k] == 1:
+                m.add_no_overlap(intervals)
+            else:
+                m.add_cumulative(intervals, [1] * len(intervals), n[k])
+            m.add(
+                cp_model.LinearExpr.weighted_sum(
+                    [lit for _, lit in mine], [trips[ti].ret - trips[ti].depart for ti, _ in mine]
+                )
+                <= v.max_duty_min * n[k]
+            )
+            for members in _core_cliques([trips[ti] for ti, _ in mine], turnaround_min):
+                m.add(sum(mine[j][1] for j in members) <= n[k])
+        return _Folded(m=m, offset=offset, moved=moved, x=x, unassigned=unassigned, n=n)
+
+
+def _split(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    groups: list[list[int]],
+    on: dict[int, int],
+    shift: list[int],
+    turnaround_min: int,
+    limit: list[int],
+) -> dict[int, int] | None:
+    """Each kind's trips (`on`: trip -> kind, at their slides) onto the first `limit[k]` of
+    that kind's vehicles (`groups[k]`, in the fleet's order), trip -> vehicle: trips by start,
+    each to the first vehicle free by then with room in its duty. Without duty limits this
+    needs no more vehicles than trips are under way at once (interval colouring), which the
+    folded model keeps within its count; where duty gets in the way, a second pass gives each
+    trip to the free vehicle with the least time on trips so far. None if both passes run out
+    of vehicles."""
+    out: dict[int, int] = {}
+    for k, group in enumerate(groups):
+        mine = sorted(
+            (ti for ti, kk in on.items() if kk == k),
+            key=lambda ti: (trips[ti].depart + shift[ti], trips[ti].key),
+        )
+        mates = group[: limit[k]]
+        for least in (False, True):
+            free_at = dict.fromkeys(mates, -(10**9))
+            spent = dict.fromkeys(mates, 0)
+            got: dict[int, int] = {}
+            for ti in mine:
+                t = trips[ti]
+                free = [
+                    vi
+                    for vi in mates
+                    if free_at[vi] <= t.depart + shift[ti]
+                    and spent[vi] + t.ret - t.depart <= vehicles[vi].max_duty_min
+                ]
+                if not free:
+                    break
+                vi = min(free, key=lambda vi: spent[vi]) if least else free[0]
+                got[ti] = vi
+                free_at[vi] = t.ret + shift[ti] + turnaround_min
+                spent[vi] += t.ret - t.depart
+            else:
+                out.update(got)
+                break
+        else:
+            return None
+    return out
+
+
+def _core_cliques(trips: list[TripSlot], turnaround_min: int) -> list[list[int]]:
+    """Maximal sets of trips (indices) whose cores share a minute (see `_crowds`)."""
+    cores = [
+        (t.depart + t.shift_hi, t.ret + turnaround_min + t.shift_lo, ti)
+        for ti, t in enumerate(trips)
+    ]
+    seen: list[frozenset[int]] = []
+    for start, _, _ in sorted(cores):
+        here = frozenset(ti for a, b, ti in cores if a <= start < b)
+        if here and not (seen and here <= seen[-1]):
+            seen.append(here)
+    return [sorted(here) for here in seen]
 
 
 def _crowds(
@@ -340,6 +564,7 @@ def _lexicographic(
     deterministic_time: float,
     fallback: dict[int, int],
     settle: list[cp_model.IntVar] | None = None,
+    light: bool = False,
 ) -> tuple[dict[int, int], bool]:
     """Minimise level 0, then level 1, ... exactly; returns the value of every variable (by
     index) and whether every step was proven optimal. `fallback` is a feasible solution (every
@@ -361,7 +586,7 @@ def _lexicographic(
         return max(abs(d.min()), abs(d.max()))
 
     bounds = [sum(abs(c) * top(x) for c, x in level) for level in levels]
-    solver = _solver(seed, deterministic_time)
+    solver = _solver(seed, deterministic_time, light)
     optimal, start, value = True, 0, dict(fallback)
     while start < len(levels):
         end = next(
@@ -416,12 +641,22 @@ def _weighted_bound(bounds: list[int]) -> int:
     return sum(w * b for w, b in zip(_weights(bounds), bounds, strict=True))
 
 
-def _solver(seed: int, deterministic_time: float) -> cp_model.CpSolver:
+def _solver(seed: int, deterministic_time: float, light: bool = False) -> cp_model.CpSolver:
+    """One worker, a deterministic budget. `light` (the folded models, `_Folded`): one presolve
+    round, no probing, no symmetry search. Those models are small and free of symmetry, and
+    presolve took most of their solve: over the default season's 861 recorded calls
+    (benchmarks/chaining_calls.py) this cut their CPU by ~40 % with every level and proof
+    unchanged. The per-vehicle models keep the defaults: without probing they lost levels
+    (benchmarks/RESULTS.md, "The season towards 20 s")."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the CLI
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
+    if light:
+        solver.parameters.max_presolve_iterations = 1
+        solver.parameters.cp_model_probing_level = 0
+        solver.parameters.symmetry_level = 0
     return solver
 
 
@@ -448,7 +683,10 @@ def vehicles_needed(
 
     - Riders: with unlimited copies every trip some kind can run has a copy of its own, so no
       such trip is left (fixed, not searched); trips no kind can run are left out, as there.
-    - Copies of kind k: at most the trips it can run; copies are used in order, and the r-th of
+    - Copies: a count per kind (`_Folded`, the trips the kind can run at most), split into
+      vehicles after (`_split`). Where that split breaks a duty, a model of numbered copies
+      (`_needed_by_copies`) decides, as follows.
+    - Numbered copies of kind k: at most the trips it can run; copies are used in order, and the r-th of
       the trips k can run (by departure) may take only copies 0..r (any chaining becomes one of
       these by numbering its vehicles in the order of their first trips): symmetry removed.
     - Redundant, for the bound: at any minute the trips under way (turnaround included) are at
@@ -459,7 +697,8 @@ def vehicles_needed(
 
     `hint`: trip key -> (kind index, vehicle label, slide) of a known chaining covering every
     trip some kind can run (the real fleet's, each trip it left on a vehicle of its own), given to
-    CP-SAT as a solution hint once its vehicles are numbered as the model numbers copies.
+    the model of numbered copies as a solution hint once its vehicles are numbered as that model
+    numbers copies (the folded model proves its count faster without it).
     Deterministic, so kept per process as chain_trips is (`_memo`)."""
     key = (
         "needed",
@@ -485,6 +724,58 @@ def _vehicles_needed(
     deterministic_time: float,
     hint: dict[str, tuple[int, str, int]] | None,
 ) -> Needed:
+    """The folded model (`_Folded`: a count per kind, no copies to tell apart), every trip some
+    kind can run on one, the least fixed cost; its answer split into vehicles (`_split`). Where
+    the split breaks a duty, the model with copies decides (`_needed_by_copies`)."""
+    order = sorted(
+        (
+            ti
+            for ti, t in enumerate(trips)
+            if any(v.seats >= t.load and t.ret - t.depart <= v.max_duty_min for v in kinds)
+        ),
+        key=lambda ti: (trips[ti].depart, trips[ti].key),
+    )
+    if not order:
+        return Needed(vehicles=0, optimal=True, fixed_cents=0)
+    mine = [trips[ti] for ti in order]
+    fixed = [round(v.fixed_cost_eur_per_day * 100) for v in kinds]
+    caps = [
+        sum(1 for t in mine if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min)
+        for v in kinds
+    ]
+    f = _Folded.build(mine, kinds, caps, turnaround_min, leave=False)
+    f.m.minimize(cp_model.LinearExpr.weighted_sum(f.n, fixed))
+    solver = _solver(seed, deterministic_time, light=True)
+    status = solver.solve(f.m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - budget 0
+        return _needed_by_copies(trips, kinds, turnaround_min, seed, deterministic_time, hint)
+    shift = [solver.value(x) for x in f.offset]
+    on = {ti: k for (ti, k), lit in f.x.items() if solver.value(lit)}
+    spare = [kinds[k] for k, c in enumerate(caps) for _ in range(c)]
+    groups, at = [], 0
+    for c in caps:
+        groups.append(list(range(at, at + c)))
+        at += c
+    limit = [solver.value(nk) for nk in f.n]
+    split = _split(mine, spare, groups, on, shift, turnaround_min, limit)
+    if split is None:
+        return _needed_by_copies(trips, kinds, turnaround_min, seed, deterministic_time, hint)
+    used = set(split.values())
+    cents = sum(round(spare[vi].fixed_cost_eur_per_day * 100) for vi in used)
+    unique = _counts_for_cost(cents, fixed, caps) == {len(used)}
+    return Needed(
+        vehicles=len(used), optimal=status == cp_model.OPTIMAL and unique, fixed_cents=cents
+    )
+
+
+def _needed_by_copies(
+    trips: list[TripSlot],
+    kinds: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+    hint: dict[str, tuple[int, str, int]] | None,
+) -> Needed:
     fits = [
         [k for k, v in enumerate(kinds) if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
         for t in trips
@@ -495,7 +786,7 @@ def _vehicles_needed(
     )
     if not order:
         return Needed(vehicles=0, optimal=True, fixed_cents=0)
-    m = cp_model.CpModel()
+    m = _Model()
     offset = {
         ti: m.new_int_var(trips[ti].shift_lo, trips[ti].shift_hi, f"shift{ti}") for ti in order
     }
