@@ -1183,3 +1183,41 @@ def test_solve_leaves_nothing_frozen_out_of_the_collectors_reach(
     with pytest.raises(pipeline.PlanRejected):  # frozen after housing and shuttles, then fails
         pipeline.solve(TINY, tmp_path / "run", force=True)
     assert gc.get_freeze_count() == 0
+
+
+def test_solve_seals_report_json_again_only_when_the_report_hook_did_not_seal_it_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`foresterie solve`'s report hook answers True (write_report seals report.json last), so
+    solve does not hash report/ a second time, and report.json is what a seal of the published
+    folder writes; a hook answering anything else (ops' hooks add follow_up.csv beside the
+    report) gets report/ sealed as it left it."""
+    import foresterie.run.pipeline as pipeline
+    from foresterie.cli import _report_hook
+    from foresterie.core.runfolder import read_report_hashes, seal_report
+    from foresterie.report.html import write_report
+
+    seals: list[Path] = []
+
+    def counted(run: Path) -> None:
+        seals.append(run)
+        seal_report(run)
+
+    monkeypatch.setattr(pipeline, "seal_report", counted)
+    out = tmp_path / "run"
+    pipeline.solve(TINY, out, report=_report_hook())
+    assert seals == []
+    sealed = (out / "report.json").read_bytes()
+    seal_report(out)  # the published folder sealed anew: the same listing, byte for byte
+    assert (out / "report.json").read_bytes() == sealed
+    assert verify_run(out) == []
+
+    def and_a_list(run: Path) -> None:  # like ops' day hook: a file after the report's seal
+        write_report(run)
+        (run / "report" / "follow_up.csv").write_text("worker_id\n", encoding="utf-8")
+
+    pipeline.solve(TINY, out, force=True, report=and_a_list)
+    assert len(seals) == 1
+    listing = read_report_hashes(out)
+    assert listing is not None and "follow_up.csv" in listing["files"]
+    assert verify_run(out) == []
