@@ -297,10 +297,10 @@ def solve(
             **({"records": record_hashes} if records is not None else {}),
         }
         write_manifest(tmp, manifest)
-        violations, sealed = _verify_while_reporting(tmp, report, cfg.solver.shuttle_processes)
+        violations, hook_sealed = _verify_while_reporting(tmp, report, cfg.solver.shuttle_processes)
         if violations:
             raise PlanRejected(violations)
-        if sealed is not True:  # what the report hook wrote, whoever wrote it (none: empty)
+        if hook_sealed is not True:  # what the report hook wrote, whoever wrote it (none: empty)
             seal_report(tmp)
     return RunSummary(out=out, manifest=manifest, violations=[])
 
