@@ -1221,3 +1221,33 @@ def test_solve_seals_report_json_again_only_when_the_report_hook_did_not_seal_it
     listing = read_report_hashes(out)
     assert listing is not None and "follow_up.csv" in listing["files"]
     assert verify_run(out) == []
+
+
+def _catalogues_held() -> int:
+    """In a pool's worker: how many languages' catalogues it holds without parsing."""
+    from foresterie.core.i18n import translations
+
+    return translations.cache_info().currsize
+
+
+def test_the_workers_lent_to_the_report_inherit_every_catalogue(tmp_path: Path) -> None:
+    """With 2 processes the verifier's pool writes driver sheets and notices in every language
+    of the season's workers: the parent compiles the catalogues before forking it, so no worker
+    parses the .po files again."""
+    import foresterie.run.pipeline as pipeline
+    from foresterie.core.i18n import LANGS, translations
+    from foresterie.core.procs import lent_pool, results, submit
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, "shuttle_processes = 1", "shuttle_processes = 2")
+    held: list[int] = []
+
+    def hook(run: Path) -> None:
+        pool = lent_pool()
+        assert pool is not None
+        held.extend(results([submit(pool, _catalogues_held)], "the test's job"))
+
+    translations.cache_clear()  # as in a fresh `foresterie solve`
+    pipeline.solve(folder, tmp_path / "run", report=hook)
+    assert held == [len(LANGS)]

@@ -21,6 +21,7 @@ from foresterie.core.files import (
     unreadable_reason,
     write_text,
 )
+from foresterie.core.i18n import preload
 from foresterie.core.procs import lending, results, submit, worker_pool
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import (
@@ -327,6 +328,8 @@ def _verify_while_reporting(
     if report is None:
         return verify_run(run, report=False), None
     lend = processes > 1
+    if lend:  # the lent workers write sheets and notices: the catalogues, parsed once here
+        preload()
     with worker_pool(2 if lend else 1) as pool:
         pending = submit(pool, verify_run, run, False)
         try:
