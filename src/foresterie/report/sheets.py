@@ -13,7 +13,6 @@ import pickle
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -37,7 +36,7 @@ from foresterie.report.notices import (
     notices_html,
     riders_by_day,
 )
-from foresterie.report.page import page_head
+from foresterie.report.page import escape, page_head
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
 SHEET_CSS = """
