@@ -1251,3 +1251,26 @@ def test_the_workers_lent_to_the_report_inherit_every_catalogue(tmp_path: Path) 
     translations.cache_clear()  # as in a fresh `foresterie solve`
     pipeline.solve(folder, tmp_path / "run", report=hook)
     assert held == [len(LANGS)]
+
+
+def test_the_verifier_recomputes_the_stays_and_kpis_once_per_run(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checks read the stays (service, lower bounds) and two the KPIs (the KPIs, the
+    solver's claims): each is computed once per run, and a reader cannot change what the
+    next one reads."""
+    import foresterie.verify as verify
+
+    calls: list[str] = []
+    for name in ("_stays_of", "_kpis_of"):
+        real = getattr(verify, name)
+        monkeypatch.setattr(
+            verify, name, lambda r, real=real, name=name: calls.append(name) or real(r)
+        )
+    assert verify_run(run_dir) == []
+    assert sorted(calls) == ["_kpis_of", "_stays_of"]
+    r = verify._Run(run_dir)
+    verify.recompute_kpis(r)["housing"]["housed"] = -1
+    verify._stays(r).clear()
+    assert verify.recompute_kpis(r)["housing"]["housed"] >= 0
+    assert verify._stays(r) != []
