@@ -97,6 +97,12 @@ def timed(label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+def _report(run: Path) -> bool:
+    """The report as `foresterie solve` writes it (cli._report_hook): report.json sealed last."""
+    html.write_report(run)
+    return True
+
+
 def one_process(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(scenario: Any, matrix: Any, assignments: Any, processes: int = 1, *a: Any) -> Any:
         return fn(scenario, matrix, assignments, 1, *a)
@@ -104,12 +110,13 @@ def one_process(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def in_line(run: Path, report: Callable[[Path], None] | None, _processes: int = 1) -> list[str]:
+def in_line(
+    run: Path, report: Callable[[Path], object] | None, _processes: int = 1
+) -> tuple[list[str], object]:
     """The verifier in this process, after the report (the pipeline runs it in a process of its
     own, out of reach of these timers)."""
-    if report is not None:
-        report(run)
-    return pipeline.verify_run(run)
+    sealed = report(run) if report is not None else None
+    return pipeline.verify_run(run), sealed
 
 
 JOBS_LOG = Path(tempfile.mkdtemp(prefix="profile-jobs-")) / "jobs.jsonl"
@@ -244,7 +251,7 @@ def main() -> None:
     w0, c0 = time.perf_counter(), cpu_s()
     if top:
         prof.enable()
-    summary = pipeline.solve(folder, out, report=lambda run: html.write_report(run))
+    summary = pipeline.solve(folder, out, report=_report)
     if top:
         prof.disable()
     wall, cpu = time.perf_counter() - w0, cpu_s() - c0
@@ -308,7 +315,7 @@ def pool_timeline(folder: Path, processes: int) -> None:
     pipeline.plan_shuttles = with_processes  # type: ignore[assignment]
     out = Path(tempfile.mkdtemp(prefix="profile-season-")) / "run"
     t0, c0 = time.time(), cpu_s()
-    summary = pipeline.solve(folder, out, report=lambda run: html.write_report(run))
+    summary = pipeline.solve(folder, out, report=_report)
     t1, cpu = time.time(), cpu_s() - c0
     k = summary.manifest["kpis"]["transport"]
     print(

@@ -276,7 +276,11 @@ def solve(
 def _report_hook(lang: str | None = None) -> Any:
     from foresterie.report.html import write_report
 
-    return lambda run_dir: write_report(run_dir, say=typer.echo, lang_code=lang)
+    def hook(run_dir: Path) -> bool:
+        write_report(run_dir, say=typer.echo, lang_code=lang)
+        return True  # report.json sealed last (pipeline.ReportHook): solve need not seal again
+
+    return hook
 
 
 @app.command(

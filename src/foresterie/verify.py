@@ -7,6 +7,7 @@ recorded travel matrix, scenario.toml) and plan/ files, following the rules in t
 from __future__ import annotations
 
 import contextlib
+import copy
 import csv
 import functools
 import hashlib
@@ -392,7 +393,13 @@ def _parse_csv(text: str, rel: str, kind: str) -> list[dict[str, str]]:
         for name, (_, required) in schema.items():
             if required and name not in seen:
                 raise Unreadable(f"{rel}:1: {name}: missing column")
-        checks = [(k, name, schema[name][0]) for k, name in enumerate(header) if name in schema]
+        # Each column's values already found good: the checks are pure functions of the cell,
+        # and a plan repeats its ids, days and counts (riders.csv: ~70,000 rows, ~1,700 people).
+        checks = [
+            (k, name, schema[name][0], set[str]())
+            for k, name in enumerate(header)
+            if name in schema
+        ]
         keys = _CSV_KEYS.get(kind, ())
         taken: dict[tuple[str, ...], int] = {}
         rows = []
@@ -401,10 +408,14 @@ def _parse_csv(text: str, rel: str, kind: str) -> list[dict[str, str]]:
                 raise Unreadable(
                     f"{rel}:{n}: row: {len(cells)} cells, the header has {len(header)}"
                 )
-            for k, name, check in checks:
-                why = check(cells[k])
+            for k, name, check, good in checks:
+                cell = cells[k]
+                if cell in good:
+                    continue
+                why = check(cell)
                 if why:
                     raise Unreadable(f"{rel}:{n}: {name}: {why}")
+                good.add(cell)
             row = dict(zip(header, cells, strict=True))
             if keys:
                 key = tuple(row[k] for k in keys)
@@ -622,6 +633,9 @@ def _sealed_kpi(name: str) -> bool:
 class _Run:
     def __init__(self, run: Path):
         self.root, self.plan = run, run / "plan"
+        # What two checks recompute from the same files (the stays, the KPIs), kept once
+        # computed: the checks only read them, and nothing changes the run after __init__.
+        self.memo: dict[str, Any] = {}
         rel = "inputs/scenario.toml"
         try:
             self.cfg = tomllib.loads(_utf8(_read(run, rel), rel))
@@ -1621,8 +1635,8 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
         return {}
     closed: dict[str, set[date]] = defaultdict(set)
     for c in closures:
-        d = _day(c["first_day"])
-        while d <= _day(c["last_day"]):
+        d, last = _day(c["first_day"]), _day(c["last_day"])
+        while d <= last:
             closed[c["farm_id"]].add(d)
             d += timedelta(days=1)
     out: dict[str, date] = {}
@@ -1795,13 +1809,13 @@ def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list
         if w is None:
             continue
         nights: set[date] = set()
-        d = _day(w["arrival"])
-        while d < _day(w["departure"]):
+        d, end = _day(w["arrival"]), _day(w["departure"])
+        while d < end:
             nights.add(d)
             d += timedelta(days=1)
         for a in rows:
-            d = _day(a["from"])
-            while d < _day(a["to"]):
+            d, end = _day(a["from"]), _day(a["to"])
+            while d < end:
                 nights.discard(d)
                 d += timedelta(days=1)
         if nights != listed.pop(wid, set()):
@@ -2080,25 +2094,39 @@ def _check_service(r: _Run, out: list[str]) -> None:
     stop_farm = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
     carried: dict[tuple[str, str, str], int] = defaultdict(int)
     housed = _by_worker(r.assign)
+    # Per trip and per person, not per rider (~70,000 on puglia-2027): the same answers.
+    origins: dict[str, str] = {}
+    avoids: dict[str, set[str]] = {}
+    farms: dict[str, str] = {}
     for x in r.riders:
-        t = trips.get(x["trip_id"])
+        tid = x["trip_id"]
+        t = trips.get(tid)
         if t is None:
-            out.append(f"rider on unknown trip: {x['worker_id']} on {x['trip_id']}")
+            out.append(f"rider on unknown trip: {x['worker_id']} on {tid}")
             continue
         wid = x["worker_id"]
         a = next((a for a in housed.get(wid, []) if a["from"] <= t["day"] < a["to"]), None)
-        farm = stop_farm.get((x["trip_id"], x["seq"]))
-        if farm in _avoid(r.workers.get(wid, {})):
-            out.append(f"site to avoid: {wid} driven to {farm} on {x['trip_id']}")
-        origin = r.origin(t)[0]
+        farm = stop_farm.get((tid, x["seq"]))
+        avoid = avoids.get(wid)
+        if avoid is None:
+            avoid = avoids[wid] = _avoid(r.workers.get(wid, {}))
+        if farm in avoid:
+            out.append(f"site to avoid: {wid} driven to {farm} on {tid}")
+        origin = origins.get(tid)
+        if origin is None:
+            origin = origins[tid] = r.origin(t)[0]
         from_point = a is None and r.workers.get(wid, {}).get("pickup_id") == origin
         if not from_point and (a is None or a["foresteria_id"] != origin):
             out.append(
                 f"rider neither housed at the trip's foresteria nor boarding at its departure "
-                f"point: {wid} on {x['trip_id']}"
+                f"point: {wid} on {tid}"
             )
-        elif _work_farm(r.workers[wid]) != farm:
-            out.append(f"rider taken to the wrong farm: {wid} on {x['trip_id']} ({farm})")
+        else:
+            works_at = farms.get(wid)
+            if works_at is None:
+                works_at = farms[wid] = _work_farm(r.workers[wid])
+            if works_at != farm:
+                out.append(f"rider taken to the wrong farm: {wid} on {tid} ({farm})")
         carried[t["day"], t["direction"], wid] += 1
     for u in r.unserved:
         for wid in u["worker_ids"].split():
@@ -2106,15 +2134,20 @@ def _check_service(r: _Run, out: list[str]) -> None:
                 carried[u["day"], direction, wid] += 1
     expected: set[tuple[str, str, str]] = set()
     *_, heat, heat_end = _rules(r)
+    works: dict[tuple[str, date], bool] = {}  # (farm, day): _farm_works, asked once
+    iso: dict[date, str] = {}
     for wid, _, first, end_day in _stays(r):
         farm = _work_farm(r.workers[wid])
         if not farm:
             continue
         d, end = date.fromisoformat(first), date.fromisoformat(end_day)
         while d < end:
-            if _farm_works(r, farm, d, heat, heat_end):
-                for direction in ("to_farm", "to_foresteria"):
-                    expected.add((d.isoformat(), direction, wid))
+            if (farm, d) not in works:
+                works[farm, d] = _farm_works(r, farm, d, heat, heat_end)
+            if works[farm, d]:
+                day = iso.get(d) or iso.setdefault(d, d.isoformat())
+                expected.add((day, "to_farm", wid))
+                expected.add((day, "to_foresteria", wid))
             d += timedelta(days=1)
     missing = sorted(k for k in expected if carried.get(k, 0) == 0)
     extra = sorted(k for k, n in carried.items() if n > 1 or k not in expected)
@@ -2137,10 +2170,20 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
     settlement) a person was referred from; no trip picks them up there, and unserved.csv does
     not list them as owed a ride from there (README, "Referral records")."""
     trips = {t["trip_id"]: t for t in r.trips}
+    origins: dict[str, str] = {}  # per trip and per person, not per rider, as they come
+    avoids: dict[str, set[str]] = {}
     for x in r.riders:
         t = trips.get(x["trip_id"])
         wid = x["worker_id"]
-        if t is not None and (origin := r.origin(t)[0]) in _avoid(r.workers.get(wid, {})):
+        if t is None:
+            continue
+        origin = origins.get(x["trip_id"])
+        if origin is None:
+            origin = origins[x["trip_id"]] = r.origin(t)[0]
+        avoid = avoids.get(wid)
+        if avoid is None:
+            avoid = avoids[wid] = _avoid(r.workers.get(wid, {}))
+        if origin in avoid:
             out.append(f"site to avoid: {wid} boards at {origin} on {x['trip_id']}")
     for u in r.unserved:
         for wid in u["worker_ids"].split():
@@ -2178,12 +2221,18 @@ def _stays(r: _Run) -> list[tuple[str, str, str, str]]:
     the nights housed there (a transfer gives two stays); workers with a pickup_id from that
     departure point on every run of days of their stay without a bed (the whole stay when not
     housed), unless the point is a site to avoid (a referral's settlement: they never board
-    there)."""
+    there). Computed once per run (r.memo): the service check and the lower bounds read it."""
+    if "stays" not in r.memo:
+        r.memo["stays"] = _stays_of(r)
+    return list(r.memo["stays"])
+
+
+def _stays_of(r: _Run) -> list[tuple[str, str, str, str]]:
     out = [(a["worker_id"], a["foresteria_id"], a["from"], a["to"]) for a in r.assign]
     beds: dict[str, set[date]] = defaultdict(set)
     for a in r.assign:
-        d = date.fromisoformat(a["from"])
-        while d < date.fromisoformat(a["to"]):
+        d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+        while d < end:
             beds[a["worker_id"]].add(d)
             d += timedelta(days=1)
     for wid, w in r.workers.items():
@@ -2539,6 +2588,14 @@ def _referral_kpis(r: _Run, rows: dict[str, list[dict[str, str]]]) -> dict[str, 
 
 
 def recompute_kpis(r: _Run) -> dict[str, dict[str, Any]]:
+    """Every KPI recomputed from the plan files, once per run (r.memo: the KPIs' check and the
+    solver claims' read it); a copy, so that no reader can change what the other reads."""
+    if "kpis" not in r.memo:
+        r.memo["kpis"] = _kpis_of(r)
+    return copy.deepcopy(r.memo["kpis"])
+
+
+def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
     sections = ("men", "women", "family")
     rows = _by_worker(r.assign)
     housed = [r.workers[wid] for wid in sorted(rows) if wid in r.workers]
@@ -3189,11 +3246,12 @@ def _held_beds(r: _Run, groups: dict[str, list[str]]) -> Held:
         rank = max(_priority(r, x) for x in unit)
         pins = sorted(p for x in unit if (p := r.workers[x].get("pinned_foresteria") or ""))
         here = (rank, bool(pins) and pins[0] == a["foresteria_id"])
-        d = _day(a["from"])
-        while d < _day(a["to"]):
-            held[a["foresteria_id"], d.isoformat(), a["section"]].append(here)
-            if _truthy(w.get("accessible")):
-                held[a["foresteria_id"], d.isoformat(), "accessible"].append(here)
+        d, end, accessible = _day(a["from"]), _day(a["to"]), _truthy(w.get("accessible"))
+        while d < end:
+            night = d.isoformat()
+            held[a["foresteria_id"], night, a["section"]].append(here)
+            if accessible:
+                held[a["foresteria_id"], night, "accessible"].append(here)
             d += timedelta(days=1)
     return held
 

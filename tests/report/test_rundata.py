@@ -8,14 +8,18 @@ import csv
 import io
 import json
 import shutil
+import sys
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.core.runfolder import RunFolderError
-from foresterie.report.rundata import load_run
+from foresterie.report.rundata import CONTROL_RE, _count, _rows, load_run
 
 
 def _set_cell(path: Path, row: int, column: str, value: str) -> None:
@@ -160,3 +164,66 @@ def test_the_ids_left_without_a_ride_are_checked(
     with pytest.raises(RunFolderError) as exc:
         load_run(run)
     assert str(exc.value) == expected
+
+
+def test_control_characters_are_category_cc() -> None:
+    """`_text` refuses control characters with one search (CONTROL_RE); it must match exactly
+    the code points Unicode puts in category Cc, as the check per character did."""
+    cc = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cc"}
+    matched = {c for c in range(sys.maxunicode + 1) if CONTROL_RE.fullmatch(chr(c))}
+    assert matched == cc
+    assert len(cc) == 65
+
+
+def _rows_as_dict_reader(text: str, fields: dict[str, Callable[[str], Any]]) -> list[Any]:
+    """The reading `_rows` replaced (csv.DictReader), kept here to compare with."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [f for f in fields if f not in (reader.fieldnames or [])]
+    if missing:
+        return [("missing", missing[0])]
+    out: list[Any] = []
+    for n, raw in enumerate(reader, start=2):
+        row = {}
+        for f, check in fields.items():
+            try:
+                row[f] = check(raw[f] if raw[f] is not None else "")
+            except ValueError as exc:
+                return [*out, ("bad", n, f, str(exc))]
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n3,4\n",
+        "a,b\n\n1,2\n\n\n3,4\n",  # blank lines: skipped and not counted
+        "a,b,a\n1,2,3\n4,5\n",  # a repeated column: its last cell; a short row: empty cells
+        "a,b\n1\n",  # short row
+        "a,b\n1,2,3,4\n",  # long row: the extra cells dropped
+        "\na,b\n1,2\n",  # a blank first line: no columns
+        "",  # nothing
+        "b,a\n7,x\n",  # a bad cell, named by its row
+        "a,b\n\n\n1,2\nz,y\n",  # ... counted without the blank lines (row 3)
+        'a,b\n"1\n2",3\n',  # a quoted newline
+    ],
+)
+def test_plan_rows_read_as_dict_reader_reads_them(tmp_path: Path, text: str) -> None:
+    """`_rows` reads by column index (cheaper on riders.csv's 70,000 rows) and must read every
+    shape of file as csv.DictReader did: same rows, same first failure."""
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "x.csv").write_text(text, encoding="utf-8", newline="")
+    fields: dict[str, Callable[[str], Any]] = {"a": _count, "b": str}
+    try:
+        got: list[Any] = _rows(tmp_path, "plan/x.csv", fields)
+    except RunFolderError as exc:
+        got = [str(exc)]
+    expected = _rows_as_dict_reader(text, fields)
+    if expected and isinstance(expected[-1], tuple):
+        kind, *where = expected[-1]
+        if kind == "missing":
+            expected = [f"plan/x.csv:1: {where[0]}: missing column"]
+        else:
+            n, f, why = where
+            expected = [f"plan/x.csv:{n}: {f}: {why}"]
+    assert got == expected

@@ -1191,3 +1191,94 @@ def test_solve_leaves_nothing_frozen_out_of_the_collectors_reach(
     with pytest.raises(pipeline.PlanRejected):  # frozen after housing and shuttles, then fails
         pipeline.solve(TINY, tmp_path / "run", force=True)
     assert gc.get_freeze_count() == 0
+
+
+def test_solve_seals_report_json_again_only_when_the_report_hook_did_not_seal_it_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`foresterie solve`'s report hook answers True (write_report seals report.json last), so
+    solve does not hash report/ a second time, and report.json is what a seal of the published
+    folder writes; a hook answering anything else (ops' hooks add follow_up.csv beside the
+    report) gets report/ sealed as it left it."""
+    import foresterie.run.pipeline as pipeline
+    from foresterie.cli import _report_hook
+    from foresterie.core.runfolder import read_report_hashes, seal_report
+    from foresterie.report.html import write_report
+
+    seals: list[Path] = []
+
+    def counted(run: Path) -> None:
+        seals.append(run)
+        seal_report(run)
+
+    monkeypatch.setattr(pipeline, "seal_report", counted)
+    out = tmp_path / "run"
+    pipeline.solve(TINY, out, report=_report_hook())
+    assert seals == []
+    sealed = (out / "report.json").read_bytes()
+    seal_report(out)  # the published folder sealed anew: the same listing, byte for byte
+    assert (out / "report.json").read_bytes() == sealed
+    assert verify_run(out) == []
+
+    def and_a_list(run: Path) -> None:  # like ops' day hook: a file after the report's seal
+        write_report(run)
+        (run / "report" / "follow_up.csv").write_text("worker_id\n", encoding="utf-8")
+
+    pipeline.solve(TINY, out, force=True, report=and_a_list)
+    assert len(seals) == 1
+    listing = read_report_hashes(out)
+    assert listing is not None and "follow_up.csv" in listing["files"]
+    assert verify_run(out) == []
+
+
+def _catalogues_held() -> int:
+    """In a pool's worker: how many languages' catalogues it holds without parsing."""
+    from foresterie.core.i18n import translations
+
+    return translations.cache_info().currsize
+
+
+def test_the_workers_lent_to_the_report_inherit_every_catalogue(tmp_path: Path) -> None:
+    """With 2 processes the verifier's pool writes driver sheets and notices in every language
+    of the season's workers: the parent compiles the catalogues before forking it, so no worker
+    parses the .po files again."""
+    import foresterie.run.pipeline as pipeline
+    from foresterie.core.i18n import LANGS, translations
+    from foresterie.core.procs import lent_pool, results, submit
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, "shuttle_processes = 1", "shuttle_processes = 2")
+    held: list[int] = []
+
+    def hook(run: Path) -> None:
+        pool = lent_pool()
+        assert pool is not None
+        held.extend(results([submit(pool, _catalogues_held)], "the test's job"))
+
+    translations.cache_clear()  # as in a fresh `foresterie solve`
+    pipeline.solve(folder, tmp_path / "run", report=hook)
+    assert held == [len(LANGS)]
+
+
+def test_the_verifier_recomputes_the_stays_and_kpis_once_per_run(
+    run_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two checks read the stays (service, lower bounds) and two the KPIs (the KPIs, the
+    solver's claims): each is computed once per run, and a reader cannot change what the
+    next one reads."""
+    import foresterie.verify as verify
+
+    calls: list[str] = []
+    for name in ("_stays_of", "_kpis_of"):
+        real = getattr(verify, name)
+        monkeypatch.setattr(
+            verify, name, lambda r, real=real, name=name: calls.append(name) or real(r)
+        )
+    assert verify_run(run_dir) == []
+    assert sorted(calls) == ["_kpis_of", "_stays_of"]
+    r = verify._Run(run_dir)
+    verify.recompute_kpis(r)["housing"]["housed"] = -1
+    verify._stays(r).clear()
+    assert verify.recompute_kpis(r)["housing"]["housed"] >= 0
+    assert verify._stays(r) != []

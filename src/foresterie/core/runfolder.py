@@ -228,15 +228,22 @@ def report_files(run: Path, known: Mapping[str, str] | None = None) -> dict[str,
     if not folder.is_dir() or folder.is_symlink():
         return {}
     known = known or {}
-    out = {}
+    out = {rel: known.get(rel) or file_sha256(Path(path)) for rel, path in regular_files(folder)}
+    return dict(sorted(out.items(), key=lambda item: item[0].split("/")))  # as Paths sort
+
+
+def regular_files(folder: Path) -> list[tuple[str, str]]:
+    """(path under `folder` with /, its path) of every regular file below it, in os.walk's
+    order: links are not files, linked folders are not walked into, special files (a FIFO)
+    are left out. Strings, not Path objects (report_files' reason)."""
+    out = []
     for top, _dirs, names in os.walk(folder):  # does not follow linked folders
         prefix = os.path.relpath(top, folder).replace(os.sep, "/")
         for name in names:
             path = os.path.join(top, name)
             if os.path.isfile(path) and not os.path.islink(path):
-                rel = name if prefix == "." else f"{prefix}/{name}"
-                out[rel] = known.get(rel) or file_sha256(Path(path))
-    return dict(sorted(out.items(), key=lambda item: item[0].split("/")))  # as Paths sort
+                out.append((name if prefix == "." else f"{prefix}/{name}", path))
+    return out
 
 
 def seal_report(

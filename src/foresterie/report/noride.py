@@ -21,13 +21,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
-from html import escape
 from pathlib import Path
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.notices import NOTICE_CSS, bdi, fill, helpline_html, said
-from foresterie.report.page import page_head
+from foresterie.report.page import escape, page_head
 from foresterie.report.rundata import RunData, UnservedRow, place_of
 from foresterie.scenario.model import Farm
 

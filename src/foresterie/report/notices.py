@@ -27,11 +27,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, partial
-from html import escape
 from typing import TYPE_CHECKING
 
 from foresterie.core.i18n import N_, Lang, lang
-from foresterie.report.page import page_head
+from foresterie.report.page import escape, page_head
 from foresterie.report.rundata import Place, RunData, StopRow, TripRow, place_of
 from foresterie.scenario.model import Farm, Worker
 

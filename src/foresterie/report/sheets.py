@@ -13,13 +13,13 @@ import pickle
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 from foresterie.core.files import file_sha256, write_text
 from foresterie.core.i18n import N_, Lang, lang
+from foresterie.core.runfolder import regular_files
 from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.noride import (
     Mornings,
@@ -37,7 +37,7 @@ from foresterie.report.notices import (
     notices_html,
     riders_by_day,
 )
-from foresterie.report.page import page_head
+from foresterie.report.page import escape, page_head
 from foresterie.report.rundata import Place, RunData, TripRow, place_of
 
 SHEET_CSS = """
@@ -626,9 +626,8 @@ def sheets_job(job: SheetsJob) -> tuple[int, dict[str, str]]:
     hashes: dict[str, str] = {}
     for day, group in by_day.items():
         write_day_sheets(run, season, job.out, day, group)
-        for p in (job.out / day).rglob("*"):  # as report_files: files, not links
-            if p.is_file() and not p.is_symlink():
-                hashes[p.relative_to(job.out.parent).as_posix()] = file_sha256(p)
+        for rel, path in regular_files(job.out / day):  # as report_files lists them
+            hashes[f"{job.out.name}/{day}/{rel}"] = file_sha256(Path(path))
     return sum(len(group) for group in by_day.values()), hashes
 
 
