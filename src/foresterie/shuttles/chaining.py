@@ -113,6 +113,19 @@ def _chain_trips(
     return _per_vehicle(trips, vehicles, turnaround_min, seed, deterministic_time)
 
 
+def _slides(
+    m: cp_model.CpModel, trips: list[TripSlot]
+) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar]]:
+    """Each trip's offset within its slack, and its size (minutes slid), as variables of m."""
+    offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
+    moved = []
+    for ti, t in enumerate(trips):
+        a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
+        m.add_abs_equality(a_off, offset[ti])
+        moved.append(a_off)
+    return offset, moved
+
+
 def _per_vehicle(
     trips: list[TripSlot],
     vehicles: list[Vehicle],
@@ -121,12 +134,7 @@ def _per_vehicle(
     deterministic_time: float,
 ) -> Chaining:
     m = _Model()
-    offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
-    moved = []
-    for ti, t in enumerate(trips):
-        a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
-        m.add_abs_equality(a_off, offset[ti])
-        moved.append(a_off)
+    offset, moved = _slides(m, trips)
     a: dict[tuple[int, int], cp_model.IntVar] = {}
     unassigned = []
     for ti, t in enumerate(trips):
@@ -290,12 +298,7 @@ class _Folded:
         leave: bool,
     ) -> _Folded:
         m = _Model()
-        offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
-        moved = []
-        for ti, t in enumerate(trips):
-            a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
-            m.add_abs_equality(a_off, offset[ti])
-            moved.append(a_off)
+        offset, moved = _slides(m, trips)
         x: dict[tuple[int, int], cp_model.IntVar] = {}
         unassigned = []
         for ti, t in enumerate(trips):
