@@ -49,7 +49,7 @@ from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.ops.retention import day_run_season, fully_purged
-from foresterie.run.folders import check_apart, scenario_folder
+from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.run.stability import (
     REFERENCE_TRIPS,
@@ -593,6 +593,7 @@ def run_day(
     season = open_season(season_run, ledger, d)
     target = out or day_run_path(season_run, d)
     check_apart(target, season_run, "the season run")  # --force would delete it
+    check_target(target, force)  # refused before anything is said (one line, exit 2)
     events, head_seq, head_hash = ledger.snapshot()
     demand = day_demand(season, events, d)
     if not demand.riders:  # a Sunday every farm rests, a day before anyone arrived

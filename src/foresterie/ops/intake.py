@@ -52,7 +52,7 @@ from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.day import SeasonRun, SiteCheckins, open_season, recording, site_checkins
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
-from foresterie.run.folders import check_apart, scenario_folder
+from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import priority_csv, workers_csv
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
@@ -222,6 +222,7 @@ def run_intake(
         source = "scenario.toml [operations] release_bed_after_days"
     target = out or intake_path(season_run, d)
     check_apart(target, season_run, "the season run")  # --force would delete it
+    check_target(target, force)  # refused before anything is said (one line, exit 2)
     events, seq, head = ledger.snapshot()
     replan = read_manifest(season_run).get("replan")  # its shape checked (core/runfolder.py)
     since = (replan or {}).get("as_of")  # requests up to then were the run's own intake's
