@@ -113,6 +113,11 @@ def _chain_trips(
     return _per_vehicle(trips, vehicles, turnaround_min, seed, deterministic_time)
 
 
+def _can_run(v: Vehicle, t: TripSlot) -> bool:
+    """The vehicle (or kind) has the seats for the trip, and its duty limit covers it."""
+    return v.seats >= t.load and t.ret - t.depart <= v.max_duty_min
+
+
 def _slides(
     m: cp_model.CpModel, trips: list[TripSlot]
 ) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar]]:
@@ -140,7 +145,7 @@ def _per_vehicle(
     for ti, t in enumerate(trips):
         opts = []
         for vi, v in enumerate(vehicles):
-            if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min:
+            if _can_run(v, t):
                 a[ti, vi] = m.new_bool_var(f"a{ti}_{vi}")
                 opts.append(a[ti, vi])
         u = m.new_bool_var(f"u{ti}")
@@ -304,7 +309,7 @@ class _Folded:
         for ti, t in enumerate(trips):
             opts = []
             for k, v in enumerate(kinds):
-                if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min:
+                if _can_run(v, t):
                     x[ti, k] = m.new_bool_var(f"x{ti}_{k}")
                     opts.append(x[ti, k])
             if leave:
@@ -490,14 +495,7 @@ def _built_at_bounds(
     broken otherwise than CP-SAT would, and slides may be fewer than its tie-break's."""
     if any((t.value or t.load) <= 0 for t in trips):
         return None  # a trip worth nothing may be left to save km: riders left is no bound
-    allowed = [
-        {
-            vi
-            for vi, v in enumerate(vehicles)
-            if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min
-        }
-        for t in trips
-    ]
+    allowed = [{vi for vi, v in enumerate(vehicles) if _can_run(v, t)} for t in trips]
     if not all(allowed):
         return None
     floor = (0, _fixed_floor(trips, vehicles, turnaround_min), 0, 0)
@@ -731,21 +729,14 @@ def _vehicles_needed(
     kind can run on one, the least fixed cost; its answer split into vehicles (`_split`). Where
     the split breaks a duty, the model with copies decides (`_needed_by_copies`)."""
     order = sorted(
-        (
-            ti
-            for ti, t in enumerate(trips)
-            if any(v.seats >= t.load and t.ret - t.depart <= v.max_duty_min for v in kinds)
-        ),
+        (ti for ti, t in enumerate(trips) if any(_can_run(v, t) for v in kinds)),
         key=lambda ti: (trips[ti].depart, trips[ti].key),
     )
     if not order:
         return Needed(vehicles=0, optimal=True, fixed_cents=0)
     mine = [trips[ti] for ti in order]
     fixed = [round(v.fixed_cost_eur_per_day * 100) for v in kinds]
-    caps = [
-        sum(1 for t in mine if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min)
-        for v in kinds
-    ]
+    caps = [sum(1 for t in mine if _can_run(v, t)) for v in kinds]
     f = _Folded.build(mine, kinds, caps, turnaround_min, leave=False)
     f.m.minimize(cp_model.LinearExpr.weighted_sum(f.n, fixed))
     solver = _solver(seed, deterministic_time, light=True)
@@ -779,10 +770,7 @@ def _needed_by_copies(
     deterministic_time: float,
     hint: dict[str, tuple[int, str, int]] | None,
 ) -> Needed:
-    fits = [
-        [k for k, v in enumerate(kinds) if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
-        for t in trips
-    ]
+    fits = [[k for k, v in enumerate(kinds) if _can_run(v, t)] for t in trips]
     order = sorted(
         (ti for ti in range(len(trips)) if fits[ti]),
         key=lambda ti: (trips[ti].depart, trips[ti].key),
