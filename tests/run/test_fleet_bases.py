@@ -169,3 +169,30 @@ def test_a_day_run_keeps_the_depots_service_of_the_foresteria(
     from_fb = [t for t in _rows(out / "plan" / "trips.csv") if t["origin_id"] == "FB"]
     assert from_fb and {(t["foresteria_id"], t["vehicle_id"]) for t in from_fb} == {("DP", "VD1")}
     assert verify_run(out) == []
+
+
+def test_the_depots_sheet_and_map_take_the_foresterias_riders_home(
+    depot_only_run: tuple[Path, str],
+) -> None:
+    """The depot's van brings FB's guests back to FB, not to a departure point: the driver
+    sheet's heading says so, and the map draws the trip through FB (never straight from the
+    depot to the farms), with a popup that says where the riders go."""
+    from foresterie.core.i18n import lang
+    from foresterie.report.maps import map_data
+    from foresterie.report.rundata import load_run
+
+    out, _ = depot_only_run
+    from_fb = [t for t in _rows(out / "plan" / "trips.csv") if t["origin_id"] == "FB"]
+    evening = next(t for t in from_fb if t["direction"] == "to_foresteria")
+    sheet = (out / "report" / "drivers" / evening["day"] / "VD1.html").read_text(encoding="utf-8")
+    it = lang("it")
+    assert it._("back to the foresteria") in sheet
+    assert it._("back to the departure point") not in sheet
+    run = load_run(out)
+    days = sorted({t["day"] for t in from_fb})
+    data = map_data(run, days, lg=it)
+    drawn = {tr[0]: tr for d in days for tr in data["day"][d]["trips"]}
+    for t in from_fb:
+        point = data["points"][drawn[t["trip_id"]][9]]
+        assert point["id"] == "FB" and point.get("foresteria") is True
+    assert data["t"]["back to the departure point"] == it._("back to the departure point")

@@ -38,6 +38,7 @@ MAP_STRINGS = (
     N_("accessible beds: {n}"),
     N_("arrives {arrive}, leaves {depart}"),
     N_("back to the foresteria"),
+    N_("back to the departure point"),
     N_("beds"),
     N_("boarding {on}, alighting {off}"),
     N_("crop: {crop}"),
@@ -165,7 +166,14 @@ def map_data(
     depots = [p for p in sc.pickups if p.id in based and foresteria in (None, p.id)]
     home_ix = {fid: i for i, fid in enumerate([f.id for f in homes] + [p.id for p in depots])}
     farm_ix = {f.id: i for i, f in enumerate(sc.farms)}
-    point_ix = {p.id: i for i, p in enumerate(sc.pickups)}
+    # a trip's departure point: a point of the pickups layer, or a foresteria without vehicles
+    # of its own served from a depot (drawn there, never straight from the depot to the farms)
+    fids = {f.id for f in sc.foresterie}
+    served = {t.origin_id for t in run.trips if t.origin_id in fids and t.foresteria_id in home_ix}
+    origins = [f for f in sc.foresterie if f.id in served]
+    point_ix = {
+        pid: i for i, pid in enumerate([p.id for p in sc.pickups] + [f.id for f in origins])
+    }
     shown = sorted((v.foresteria_id, v.id) for v in sc.fleet if v.foresteria_id in home_ix)
     vehicles = {vid: j for j, (_, vid) in enumerate(shown)}  # colour index, stable across days
     used_legs: set[str] = set()
@@ -281,6 +289,17 @@ def map_data(
                 "lon": round(p.lon, 5),
             }
             for p in sc.pickups
+        ]
+        + [
+            {
+                "id": f.id,
+                "name": f.name,
+                "comune": f.comune,
+                "foresteria": True,
+                "lat": round(f.lat, 5),
+                "lon": round(f.lon, 5),
+            }
+            for f in origins
         ],
         "vehicles": vehicles,
         "days": days,

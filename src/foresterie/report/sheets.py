@@ -153,7 +153,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             _("to the farms")
             if t.direction == "to_farm"
             else _("back to the departure point")
-            if t.origin_id
+            if t.origin_id and not any(f.id == t.origin_id for f in sc.foresterie)
             else _("back to the foresteria")
         )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")

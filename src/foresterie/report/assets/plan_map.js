@@ -75,11 +75,15 @@ function foresteriePlanMap(map, D) {
   var homes = L.layerGroup().addTo(map);
   var farms = L.layerGroup().addTo(map);
   var points = L.layerGroup().addTo(map);
+  var homeIds = {};
+  D.foresterie.forEach(function (f) { homeIds[f.id] = 1; });
   (D.points || []).forEach(function (p, i) {  // departure points: where workers without a bed board
+    // a foresteria served from a depot: drawn as a foresteria where the map shows it
+    if (p.foresteria && homeIds[p.id]) { return; }
     L.circleMarker(pointLL(i), {radius: 6, color: "#6a1b9a", weight: 2, fillColor: "#ce93d8",
                                 fillOpacity: 0.9, className: "fs-point-mk"})
       .bindPopup("<b>" + esc(p.name) + "</b> (" + esc(p.id) + ")<br>" + esc(p.comune) +
-                 "<br>" + esc(t("departure point: {kind}", {kind: p.kind})))
+                 (p.foresteria ? "" : "<br>" + esc(t("departure point: {kind}", {kind: p.kind}))))
       .addTo(points);
   });
   var routeLayers = {};
@@ -244,7 +248,8 @@ function foresteriePlanMap(map, D) {
     var vehicles = {};
     day.trips.forEach(function (tr) {
       // tr = [trip_id, vehicle_id, home, dir(0 to farm, 1 back), depart, return, km, riders, stops,
-      //       departure point index or -1 (then home -> point -> farms -> point -> home)]
+      //       departure point index or -1 (then home -> point -> farms -> point -> home); a point
+      //       is a pickup or a foresteria served from a depot (D.points[i].foresteria)]
       var col = colour(tr[1]), home = tr[2], toFarm = tr[3] === 0, stops = tr[8];
       var layer = routeLayers[home + ":" + (toFarm ? "to_farm" : "to_foresteria")];
       vehicles[tr[1]] = 1;
@@ -266,7 +271,9 @@ function foresteriePlanMap(map, D) {
       var line = L.polyline(path, {color: col, weight: 4, opacity: 0.75, className: "fs-trip",
                                    dashArray: toFarm ? null : "8 6"});
       line.bindPopup("<b>" + esc(tr[0]) + "</b><br>" + esc(t("vehicle {v}", {v: tr[1]})) + "<br>" +
-                     esc(toFarm ? t("to the farms") : t("back to the foresteria")) + "<br>" +
+                     esc(toFarm ? t("to the farms")
+                         : tr[9] >= 0 && !D.points[tr[9]].foresteria ? t("back to the departure point")
+                         : t("back to the foresteria")) + "<br>" +
                      esc(t("leaves {depart}, back {back}", {depart: tr[4], back: tr[5]})) + "<br>" +
                      esc(t("{km} km, {n} riders", {km: num1(tr[6]), n: tr[7]})));
       line.addTo(layer);
