@@ -146,6 +146,8 @@ EXPECTED = {
     "pickup_id_unknown": "workers.csv:8: pickup_id: unknown departure point 'PZ'",
     "pickup_kind_unknown": "pickups.geojson:1: kind: Input should be 'settlement', 'town_square', 'depot' or 'other'",
     "pickup_id_is_a_farm": "pickups.geojson:1: id: 'F1' is already a foresteria or farm id",
+    # one namespace of places (the travel matrix's keys): refused by the loader, not as a matrix
+    "farm_id_is_a_foresteria": "farms.geojson:4: id: 'FB' is already a foresteria or farm id",
     "referral_unknown_worker": "referrals.csv:2: worker_id: unknown worker 'W99'",
     "referral_unknown_site": "referrals.csv:2: avoid_sites: unknown foresteria, farm or departure point 'Masseria'",
     "referral_pinned_to_avoided_site": "referrals.csv:2: avoid_sites: W02 is pinned to 'FA', a site to avoid",

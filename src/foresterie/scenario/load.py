@@ -849,7 +849,16 @@ def load_scenario(
     farms: list[Farm] = []
     if "farms" in files:
         rows = _layer_rows(config, files, lab, "farms", FARM_FIELDS, True, FarmRow, probs, ids)
-        for _r, m, f in rows:
+        for r, m, f in rows:
+            if m.id in ids["foresterie"]:  # one namespace of places: the travel matrix's keys
+                probs.append(
+                    Problem(
+                        lab["farms"],
+                        r,
+                        "id",
+                        Msg("{id} is already a foresteria or farm id", id=repr(m.id)),
+                    )
+                )
             farms.append(Farm(**m.model_dump(), lon=f.lon, lat=f.lat, wkt=f.wkt))
         warns += label_warnings(
             lab["farms"], [(r, k, getattr(m, k)) for r, m, _ in rows for k in ("name", "crop")]
