@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import re
 import shutil
 from pathlib import Path
@@ -191,6 +192,33 @@ def test_operator_view_has_no_restricted_part_and_verifies(
     assert not (tmp_path / "o2").exists()
     r = CliRunner().invoke(app, ["export", str(season), "--role", "auditor", "--out", str(out)])
     assert r.exit_code == 2 and "'auditor' is not one of driver, operator, public" in r.output
+
+
+def test_the_operator_view_hands_on_only_what_the_run_vouches_for(
+    runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Files slipped into a run (review 13, finding 3: a dot-file of ids and flags in plan/ or
+    inputs/, anything at the top level) are not the run's: the operator view copies the files
+    the manifest and report.json list, and nothing else."""
+    run = tmp_path / "run"
+    shutil.copytree(runs[0], run)
+    slipped = "worker_id,referred\nW001,yes\n"
+    for rel in ("plan/.referred.csv", "inputs/.referred.csv", "plan/notes.csv", "names.csv"):
+        (run / rel).write_text(slipped, encoding="utf-8")
+    out = tmp_path / "operator"
+    _cli("export", str(run), "--role", "operator", "--out", str(out))
+    got = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    listed = json.loads((run / "report.json").read_text(encoding="utf-8"))["files"]
+    vouched = (
+        {f"inputs/{k}" for k in manifest["inputs"]}
+        | {f"plan/{k}" for k in manifest["plan"]}
+        | {f"report/{k}" for k in listed}
+    )
+    assert {p for p in got if "/" in p} == vouched
+    assert {p for p in got if "/" not in p} == {"manifest.json", "report.json", "OPERATOR.md"}
+    r = CliRunner().invoke(app, ["verify", str(out)])
+    assert r.exit_code == 0, r.output
 
 
 def test_csv_cells_are_neutralised(runs: tuple[Path, Path], tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from foresterie.core.restricted import RESTRICTED_DRAW_KEY
 from foresterie.core.runfolder import (
     RunFolderError,
     read_manifest,
+    read_report_hashes,
     restricted_kpi,
     split_kpis,
     stale_report,
@@ -287,15 +288,38 @@ def operator_view(run: Path, out: Path) -> None:
             "the lottery's tickets beside the ids, from before restricted/lottery.csv: replay "
             "the run first",
         )
+    # Only what the run vouches for: a file slipped into inputs/, plan/ or report/ (a list of ids
+    # and flags beside the plan, a dot-file) is not the run's, and is not handed on.
+    manifest = read_manifest(run)
+    vouched = {
+        "inputs": manifest.get("inputs") or {},
+        "plan": manifest.get("plan") or {},
+        "report": (read_report_hashes(run) or {}).get("files") or {},
+    }
     for name in OPERATOR_PARTS:
         src = run / name
         if src.is_symlink():
             continue  # a run folder is untrusted input: never follow a link out of it
-        if src.is_dir():
+        if name in vouched:
+            for rel in sorted(vouched[name]):
+                _copy_regular(run, f"{name}/{rel}", out)
+        elif src.is_dir():
             shutil.copytree(src, out / name, symlinks=True, ignore=_links)
         elif src.is_file():
             shutil.copyfile(src, out / name)
     write_text(out / "OPERATOR.md", OPERATOR_README)
+
+
+def _copy_regular(run: Path, rel: str, out: Path) -> None:
+    """RUN/rel into out/rel, if it is a regular file reached through no link (a purged run has
+    lost some listed files by design: `verify` says which)."""
+    parts = Path(rel).parts
+    if ".." in parts or any((run / Path(*parts[: k + 1])).is_symlink() for k in range(len(parts))):
+        return
+    src = run / rel
+    if src.is_file():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, out / rel)
 
 
 def operator_warnings(run: Path) -> list[str]:
@@ -316,7 +340,8 @@ def operator_warnings(run: Path) -> list[str]:
 
 
 def _links(folder: str, names: list[str]) -> list[str]:
-    return [n for n in names if Path(folder, n).is_symlink()]
+    """What a copy of a run's folder leaves behind: links, and dot-files no run writes."""
+    return [n for n in names if n.startswith(".") or Path(folder, n).is_symlink()]
 
 
 OPERATOR_README = """# Operator view
