@@ -277,10 +277,12 @@ def _checked(
                     Problem(label, i, "geometry", Msg("invalid polygon: {why}", why=why))
                 )
                 continue
-            # The entrance defaults to a point guaranteed inside, computed in metres.
+            # The entrance defaults to a point guaranteed inside, computed in metres; of a
+            # farm in several parts, inside the largest (a stray parcel, or a digitising slip
+            # 100 km away, is not where the riders are set down: `scattered` warns of it).
             to_metric, to_wgs = _metric_transformers()
-            rep = shapely.transform(
-                geom, functools.partial(_apply, to_metric)
+            rep = _largest_part(
+                shapely.transform(geom, functools.partial(_apply, to_metric))
             ).representative_point()
             lon, lat = to_wgs.transform(rep.x, rep.y)
             bad = check_lonlat(lon, lat, label, i)
@@ -301,6 +303,28 @@ def _checked(
                 )
             )
     return features, problems
+
+
+def _largest_part(geom: Any) -> Any:
+    """A polygon itself; of a multi-part one, the part of the largest area (the first of equals)."""
+    parts = list(getattr(geom, "geoms", [geom]))
+    return max(parts, key=lambda g: g.area) if len(parts) > 1 else geom
+
+
+def scattered(wkt: str, lon: float, lat: float) -> tuple[int, float]:
+    """(parts, metres): how many parts a farm's geometry has and how far the farthest lies from
+    the entrance (lon, lat); (1, 0.0) for one polygon."""
+    import shapely
+
+    geom = shapely.from_wkt(wkt)
+    parts = list(getattr(geom, "geoms", [geom]))
+    if len(parts) < 2:
+        return 1, 0.0
+    to_metric, _ = _metric_transformers()
+    metric = shapely.transform(geom, functools.partial(_apply, to_metric))
+    x, y = to_metric.transform(lon, lat)
+    gate = shapely.Point(x, y)
+    return len(parts), max(float(p.distance(gate)) for p in metric.geoms)
 
 
 @functools.cache

@@ -29,7 +29,7 @@ from foresterie.core.timeutil import (
 )
 from foresterie.scenario.config import ScenarioConfig
 from foresterie.scenario.csvfile import ascii_digits, clip, read_csv, read_csv_bytes
-from foresterie.scenario.geodata import read_features
+from foresterie.scenario.geodata import read_features, scattered
 from foresterie.scenario.matrixfile import check_matrix_file
 from foresterie.scenario.model import (
     PRIORITY_NONE,
@@ -863,6 +863,7 @@ def load_scenario(
         warns += label_warnings(
             lab["farms"], [(r, k, getattr(m, k)) for r, m, _ in rows for k in ("name", "crop")]
         )
+        warns += _scattered_farms(rows, lab["farms"])
         _day_windows(config, [(r, m) for r, m, _ in rows], lab["farms"], probs)
         warns += _clock_change_shifts(config, [(r, m) for r, m, _ in rows], lab["farms"])
     pickups: list[Pickup] = []
@@ -1100,6 +1101,34 @@ CLOCK_CHANGE_WARNINGS = {
         "leaves before {end}; riders more than {n} min away have no ride that day"
     ),
 }
+
+
+# A farm's parts farther apart than this from its entrance: said (the entrance is in the
+# largest part, and riders are set down there only).
+SCATTERED_FARM_M = 3_000
+
+
+def _scattered_farms(rows: list[tuple[int, Any, Any]], label: str) -> list[Problem]:
+    """A warning per farm drawn in several parts, one of which lies far from its entrance: a
+    firm's scattered parcels or a digitising slip, each a field nobody is driven to."""
+    out: list[Problem] = []
+    for r, m, f in rows:
+        if f.wkt is None:
+            continue
+        n, far = scattered(f.wkt, f.lon, f.lat)
+        if far > SCATTERED_FARM_M:
+            msg = Msg(
+                "{id} is drawn in {n} parts, one {km} km from its entrance (in the largest "
+                "part, at {lon}, {lat}), where riders are set down: give each field as a farm "
+                "of its own, or the farm as a point",
+                id=repr(m.id),
+                n=n,
+                km=f"{far / 1000:.1f}",
+                lon=f"{f.lon:.5f}",
+                lat=f"{f.lat:.5f}",
+            )
+            out.append(Problem(label, r, "geometry", msg))
+    return out
 
 
 def _clock_change_shifts(
