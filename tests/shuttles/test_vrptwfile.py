@@ -40,6 +40,8 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
     "solomon_row_short.txt": (12, "CUSTOMER", "6 fields, expected 7"),
     "time_window_field_missing.vrp": (25, "TIME_WINDOW_SECTION", "2 fields, expected 3"),
     "two_depots.vrp": (29, "DEPOT_SECTION", "[1, 2]: one depot expected"),
+    # a truncated or pasted file is not read as its first part (review 13, finding 7)
+    "words_after_depot_end.vrp": (30, "DEPOT_SECTION", "'hello' after the -1 that ends"),
     "unsupported_section.vrp": (27, "PICKUP_AND_DELIVERY_SECTION", "not supported"),
     "window_opens_after_close.vrp": (24, "time window", "opens at 60 after it closes at 10"),
     "binary_file.vrp": (3, "file", "binary, not text"),

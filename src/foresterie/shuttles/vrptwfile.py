@@ -327,9 +327,18 @@ def _depot(
     if toks is None:
         return first
     found: list[tuple[int, int]] = []
-    for i, tok in toks:
+    for k, (i, tok) in enumerate(toks):
         d = _int(path, i, "DEPOT_SECTION", tok)
         if d == -1:
+            if k + 1 < len(toks):  # a truncated or pasted file: never read as the first part
+                j, extra = toks[k + 1]
+                raise _bad(
+                    path,
+                    j,
+                    "DEPOT_SECTION",
+                    f"{extra[:40]!r} after the -1 that ends the section (only a section, a "
+                    "header line or EOF may follow)",
+                )
             break
         found.append((i, d))
     if len(found) != 1:
