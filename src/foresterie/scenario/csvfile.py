@@ -123,6 +123,11 @@ def read_csv_bytes(
     if head is None:
         return
     reader, names, sep, header_line = head
+    # Columns with no name at the right end: a spreadsheet keeps a column in what it saves once
+    # anything was typed there, and so writes a separator more on every line. Their cells must
+    # be empty (checked per row below); they carry nothing.
+    while len(names) > 1 and not names[-1].strip():
+        names = names[:-1]
     if len(names) == 1 and ";" in names[0]:
         probs.append(
             Problem(label, 1, "header", Msg("semicolon-separated; export as comma-separated"))
@@ -201,6 +206,8 @@ def read_csv_bytes(
         if not any(c.strip() for c in cells):
             continue
         records += 1
+        if len(cells) > len(names) and not any(c.strip() for c in cells[len(names) :]):
+            cells = cells[: len(names)]  # the separators of empty columns with no name
         if len(cells) != len(names):
             probs.append(
                 Problem(
