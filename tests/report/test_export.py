@@ -11,10 +11,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from foresterie.report.export import SUPPRESSED, pack_no_ride, public_export, suppress
+from foresterie.report.export import (
+    COMPLEMENTARY,
+    SUPPRESSED,
+    pack_no_ride,
+    public_export,
+    suppress,
+)
 from foresterie.report.noride import no_ride_pages
 from foresterie.report.rundata import load_run
 from foresterie.report.sheets import vehicle_days
@@ -123,8 +131,12 @@ def test_public_export_has_counts_only_and_small_cells_suppressed(
                 for row in csv.DictReader(fh):
                     for c in cols:
                         v = row[c]
-                        seen_suppressed += v == SUPPRESSED
-                        assert v == SUPPRESSED or int(v) == 0 or int(v) >= 5, (name, c, v)
+                        seen_suppressed += v in (SUPPRESSED, COMPLEMENTARY)
+                        assert v in (SUPPRESSED, COMPLEMENTARY) or int(v) == 0 or int(v) >= 5, (
+                            name,
+                            c,
+                            v,
+                        )
         assert seen_suppressed > 0
         assert "from 1 to 4" in (out / "README.md").read_text()
     text = (tmp_path / "season" / "kpis.csv").read_text()
@@ -135,9 +147,32 @@ def test_public_export_has_counts_only_and_small_cells_suppressed(
 
 def test_suppression_hides_a_lone_small_cell_from_the_total() -> None:
     table = [["A", 12], ["B", 3], ["C", 7], ["D", 0]]
-    assert suppress(table, (1,)) == [["A", 12], ["B", SUPPRESSED], ["C", SUPPRESSED], ["D", 0]]
+    assert suppress(table, (1,)) == [["A", 12], ["B", SUPPRESSED], ["C", COMPLEMENTARY], ["D", 0]]
     two = [["A", 12], ["B", 3], ["C", 2]]
     assert suppress(two, (1,)) == [["A", 12], ["B", SUPPRESSED], ["C", SUPPRESSED]]
+
+
+@given(
+    st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8),
+    st.sets(st.integers(min_value=0, max_value=7), max_size=2),
+)
+def test_a_published_small_cell_mark_is_always_true(counts: list[int], referred: set[int]) -> None:
+    """Review 13, finding 15: the second cell hidden beside a lone small one was printed "<5"
+    for a count of 7. Whatever the table, "<5" stands for 1 to 4 only; a column never keeps a
+    single hidden cell; the shown counts are the table's."""
+    table = [[f"r{i}", n] for i, n in enumerate(counts)]
+    names = frozenset(f"r{i}" for i in referred)
+    out = suppress(table, (1,), names)
+    hidden = [i for i, r in enumerate(out) if r[1] in (SUPPRESSED, COMPLEMENTARY)]
+    for (name, n), (_, shown) in zip(table, out, strict=True):
+        if shown == SUPPRESSED:
+            assert 0 < n < 5
+        elif shown == COMPLEMENTARY:
+            assert n > 0
+        else:
+            assert shown == n and (n == 0 or (n >= 5 and name not in names))
+    if len(hidden) == 1:  # only when no other non-zero count was left to hide
+        assert not [r for r in out if isinstance(r[1], int) and r[1] > 0]
 
 
 def test_the_waitlists_placement_row_is_never_published(
@@ -155,7 +190,7 @@ def test_the_waitlists_placement_row_is_never_published(
     public_export(dataclasses.replace(run, waitlist=waitlist), tmp_path)
     with open(tmp_path / "waitlist_by_reason.csv", newline="") as fh:
         rows = {r["code"]: r["people"] for r in csv.DictReader(fh)}
-    assert rows == {"far": "8", "full": SUPPRESSED, "placement": SUPPRESSED}
+    assert rows == {"far": "8", "full": COMPLEMENTARY, "placement": COMPLEMENTARY}
     assert "`placement`" in (tmp_path / "README.md").read_text(encoding="utf-8")
     table = [["far", 8], ["placement", 0], ["full", 5]]
     assert suppress(table, (1,), frozenset({"placement"})) == table  # zero is shown

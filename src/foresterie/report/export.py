@@ -58,6 +58,10 @@ Role = Literal["driver", "operator", "public"]
 ROLES: tuple[Role, ...] = ("driver", "operator", "public")
 SMALL_CELL = 5  # counts of people (or person-days) from 1 to SMALL_CELL - 1 are suppressed
 SUPPRESSED = f"<{SMALL_CELL}"
+# A cell hidden for another reason than its smallness (so that a "<5" cannot be worked out from
+# the column's total, or a row on referred people): "<5" there would state a falsehood (review 13,
+# finding 15: "7 people are fewer than 5"). The monitor's tables mark it alike.
+COMPLEMENTARY = "*"
 # Parts of a run folder an operator gets: everything but restricted/.
 # A run purged for retention also has purged.json (hashes) and aggregates/ (counts).
 OPERATOR_PARTS = (
@@ -170,7 +174,7 @@ def public_from_aggregates(root: Path, out: Path) -> None:
         ]
         _write(out / name, header, suppress(table, cols, REFERRED_ONLY.get(name, frozenset())))
     _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {}), day=day))
-    text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED)
+    text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED, c=COMPLEMENTARY)
     write_text(out / "README.md", text + (DAY_README if day else ""))
 
 
@@ -370,20 +374,21 @@ def suppress(
     table: list[list[Any]], people_cols: tuple[int, ...], referred: frozenset[str] = frozenset()
 ) -> list[list[Any]]:
     """Primary suppression: a count of people (or person-days) in 1..SMALL_CELL-1 becomes
-    SUPPRESSED, and so does any non-zero count of a row whose first cell is in `referred`.
-    Secondary: a column with exactly one suppressed cell also loses its smallest other non-zero
-    count, so that the cell cannot be recovered from the column's total."""
+    SUPPRESSED, and any non-zero count of a row whose first cell is in `referred` is hidden too
+    (SUPPRESSED where it is small, COMPLEMENTARY otherwise). Secondary: a column with exactly
+    one hidden cell also loses its smallest other non-zero count (COMPLEMENTARY), so that the
+    cell cannot be recovered from the column's total. A published SUPPRESSED is always true."""
     out = [list(r) for r in table]
     for c in people_cols:
         small = [
             i for i, r in enumerate(out) if 0 < r[c] < SMALL_CELL or (r[c] and r[0] in referred)
         ]
         for i in small:
-            out[i][c] = SUPPRESSED
+            out[i][c] = SUPPRESSED if out[i][c] < SMALL_CELL else COMPLEMENTARY
         if len(small) == 1:
             rest = [(r[c], i) for i, r in enumerate(out) if isinstance(r[c], int) and r[c] > 0]
             if rest:
-                out[min(rest)[1]][c] = SUPPRESSED
+                out[min(rest)[1]][c] = COMPLEMENTARY
     return out
 
 
@@ -500,7 +505,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         public_kpis(run.manifest.get("kpis", {}), small_cells, day and not small_cells),
     )
     if not small_cells:
-        text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED)
+        text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED, c=COMPLEMENTARY)
         write_text(out / "README.md", text + (DAY_README if day else ""))
 
 
@@ -558,7 +563,8 @@ no figure on referred people.
 Small cells: every count of people or of person-days (people housed, bed-nights used, guests,
 people waitlisted, worker-days transported or unserved) from 1 to {n_minus} is replaced by
 `{s}`; zero is shown. Where a column has exactly one such cell, its smallest other non-zero
-count is suppressed too, so that the hidden one cannot be recovered from the column's total.
+count is hidden too, shown as `{c}` (it may be any size), so that the hidden one cannot be
+recovered from the column's total.
 Runs publish no code a referral decides (people kept away from every foresteria within reach
 by their placement constraints count under `unsuitable`, with those who find no beds of their
 section or accessible beds there); in older runs, people waitlisted under the code `placement`
