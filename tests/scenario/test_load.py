@@ -93,7 +93,9 @@ EXPECTED = {
     "thousands_separator": "fleet.csv:2: fixed_cost_eur_per_day: '1.160,50' has a thousands separator; write the number without it",
     "thousands_point_or_decimal": "fleet.csv:2: fixed_cost_eur_per_day: '1.160' may be 1160 (a thousands point) or a decimal; write 1160, or 1,160 with a decimal comma",
     "shift_end_before_start": "farms.geojson:1: shift_end: not after shift_start",
-    "stay_outside_season": "workers.csv:2: arrival: stay 2026-07-06..2026-08-15 is outside the season 2026-07-01..2026-07-31",
+    # the field that is wrong (review 13, finding 13)
+    "stay_outside_season": "workers.csv:2: departure: stay 2026-07-06..2026-08-15 is outside the season 2026-07-01..2026-07-31",
+    "stay_before_season": "workers.csv:2: arrival: stay 2026-06-20..2026-07-13 is outside the season 2026-07-01..2026-07-31",
     "toml_syntax_error": "scenario.toml:6: toml: Invalid value (at line 6, column 8)",
     "toml_unknown_key": "scenario.toml: housing.max_comute_min: unknown key (typo?)",
     "unknown_farm_id": "workers.csv:2: farm_id: unknown farm 'F99'",

@@ -1371,7 +1371,7 @@ def _cross_check(
                 Problem(
                     wl,
                     r,
-                    "arrival",
+                    "arrival" if w.arrival < s0 else "departure",  # the field that is wrong
                     Msg(
                         "stay {arrival}..{departure} is outside the season {start}..{end}",
                         arrival=w.arrival,
