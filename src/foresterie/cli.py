@@ -222,16 +222,9 @@ def solve(
         try:
             when = date.fromisoformat(as_of)
         except ValueError:
-            raise ScenarioError(
-                [
-                    Problem(
-                        "--as-of",
-                        None,
-                        "date",
-                        _("{day} is not YYYY-MM-DD").format(day=repr(as_of)),
-                    )
-                ]
-            ) from None
+            from foresterie.scenario.load import date_problem
+
+            raise ScenarioError([Problem("--as-of", None, "date", date_problem(as_of))]) from None
     target = out or Path("runs") / scenario.resolve().name
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bars:
@@ -721,13 +714,12 @@ def _day(text: str) -> Any:
     from datetime import date
 
     from foresterie.core.errors import Problem
+    from foresterie.scenario.load import date_problem
 
     try:
         return date.fromisoformat(text)
-    except ValueError:
-        raise ScenarioError(
-            [Problem("--date", None, "date", f"{text!r} is not YYYY-MM-DD")]
-        ) from None
+    except ValueError:  # the words the scenario's files get: 30 February, dd/mm/yyyy
+        raise ScenarioError([Problem("--date", None, "date", date_problem(text))]) from None
 
 
 @contextlib.contextmanager

@@ -270,10 +270,10 @@ def _date(v: Any) -> date:
     try:
         return date.fromisoformat(s)
     except ValueError:
-        raise ValueError(_date_problem(s)) from None
+        raise ValueError(date_problem(s)) from None
 
 
-def _date_problem(s: str) -> Msg:
+def date_problem(s: str) -> Msg:
     """Why a text is not a day: dd/mm/yyyy, an ISO-shaped day that does not exist, not ISO."""
     m = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", s)
     if m:
