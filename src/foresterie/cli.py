@@ -882,10 +882,11 @@ def day(
         res = run_day(run, led, _day(date_), out, force, typer.echo, report)
     r = res.record
     st = r["stability_vs_season"]
-    typer.echo(
-        f"wrote {res.summary.out}: {r['riders']} riders, "
-        f"{res.summary.manifest['kpis']['transport']['unserved_rider_trips']} rider-trips "
-        f"unserved, {r['vehicles_used']} vehicles (season plan {r['vehicles_used_season_plan']}); "
+    tk = res.summary.manifest["kpis"]["transport"]
+    typer.echo(  # expected, then how many have their ride (review 13: "20 riders" when 7 rode)
+        f"wrote {res.summary.out}: {r['riders']} riders expected, "
+        f"{tk['worker_days_transported']} with a ride there and back, "
+        f"{tk['unserved_rider_trips']} rider-trips unserved, {r['vehicles_used']} vehicles (season plan {r['vehicles_used_season_plan']}); "
         f"kept vehicle and time: {st['kept']}/{st['rider_legs_in_both']} rider-legs; "
         f"{r['follow_up_no_shows']} on the no-show follow-up list; verified"
     )

@@ -31,3 +31,32 @@ def test_a_day_that_is_not_one_is_said_as_in_the_files(
     r = CliRunner().invoke(app, ["day", str(run), "--date", typed, "--out", str(out)])
     assert r.exit_code == 2 and r.output.strip() == f"error: --date: date: {words}", r.output
     assert not out.exists()
+
+
+def test_the_day_runs_line_says_how_many_expected_and_how_many_ride(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Review 13, finding 11: "20 riders" was the day's expected demand while 7 rode. The line
+    says both, each equal to what the day run's plan files hold."""
+    import csv
+    import json
+    import re
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_season_run, run)
+    assert CliRunner().invoke(app, ["ledger", "init", str(run)]).exit_code == 0
+    out = tmp_path / "day"
+    r = CliRunner().invoke(app, ["day", str(run), "--date", "2026-07-08", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    m = re.search(
+        r"(\d+) riders expected, (\d+) with a ride there and back, (\d+) rider-trips", r.output
+    )
+    assert m, r.output
+    with open(out / "plan" / "riders.csv", newline="", encoding="utf-8") as fh:
+        legs: dict[str, int] = {}
+        for row in csv.DictReader(fh):
+            legs[row["worker_id"]] = legs.get(row["worker_id"], 0) + 1
+    both = sum(1 for n in legs.values() if n == 2)
+    record = json.loads((out / "day.json").read_text(encoding="utf-8"))
+    assert (int(m[1]), int(m[2])) == (record["riders"], both)
+    assert int(m[1]) * 2 == both * 2 + int(m[3])
