@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -188,6 +189,27 @@ def test_replay_reports_the_first_difference(run_dir: Path, tmp_path: Path) -> N
     p.write_text(p.read_text().replace("VA1", "VZ9", 1), encoding="utf-8")
     r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
     assert r.exit_code == 1 and "differs: trips.csv: line 2:" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda b: b.replace(b"\n", b"\r\n"), "the same lines, with CRLF line ends vs LF"),
+        (lambda b: b.rstrip(b"\n"), "the same lines; one ends without a line break"),
+    ],
+)
+def test_replay_says_what_differs_in_a_file_whose_lines_read_alike(
+    run_dir: Path, tmp_path: Path, edit: Callable[[bytes], bytes], said: str
+) -> None:
+    """Review 13: a plan file saved with CRLF line ends (the manifest re-hashed) replayed as
+    "trips.csv: 45 lines vs 45 lines", which says nothing of what differs."""
+    copy = tmp_path / "edited"
+    shutil.copytree(run_dir, copy)
+    p = copy / "plan" / "trips.csv"
+    p.write_bytes(edit(p.read_bytes()))
+    rehash(copy, ["plan/trips.csv"])
+    r = CliRunner().invoke(app, ["replay", str(copy), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1 and f"differs: trips.csv: {said}" in r.stdout, r.output
 
 
 def test_replay_of_a_plan_file_with_bytes_not_utf8_names_it(run_dir: Path, tmp_path: Path) -> None:

@@ -573,4 +573,22 @@ def _first_difference(a: Path, b: Path) -> str:
             at = max(0, col - 40) if col >= 120 else 0  # beyond what 120 characters show
             where = f"line {i}" + (f", column {at + 1}" if at else "")
             return f"{where}: {x[at : at + 120]!r} != {y[at : at + 120]!r}"
-    return f"{len(la)} lines vs {len(lb)} lines"
+    if len(la) != len(lb):
+        return f"{len(la)} lines vs {len(lb)} lines"
+    return _layout_difference(a.read_bytes(), b.read_bytes())
+
+
+def _layout_difference(x: bytes, y: bytes) -> str:
+    """What differs between two texts whose lines read alike (review 13: a CRLF copy was
+    "45 lines vs 45 lines"): the byte-order mark, the line ends, the last line's end."""
+    bom = b"\xef\xbb\xbf"
+    if x.startswith(bom) != y.startswith(bom):
+        return "a byte-order mark (BOM) at the start of " + (
+            "one" if x.startswith(bom) else "the other"
+        )
+    ends = [("CRLF" if b"\r\n" in t else "CR" if b"\r" in t else "LF") for t in (x, y)]
+    if ends[0] != ends[1]:
+        return f"the same lines, with {ends[0]} line ends vs {ends[1]}"
+    if x.endswith(b"\n") != y.endswith(b"\n"):
+        return "the same lines; one ends without a line break"
+    return "the same lines; the bytes differ elsewhere (encoding)"
