@@ -798,9 +798,17 @@ def headline(run: RunData, lg: Lang) -> list[str]:
                     unserved_days,
                 ).format(days=lg.num(unserved_days))
             )
-    elif not beds:
-        out.append(lg._("Neither beds nor vehicles run short."))
+    elif not beds and not BED_CODES & reasons.keys():  # a group or a section turned away is
+        out.append(lg._("Neither beds nor vehicles run short."))  # short of beds where it asked
     return out
+
+
+# Waitlist codes that say the beds within reach did not suffice (the person, the group, the
+# section or the accessible bed): after any of them, "neither beds nor vehicles run short" is
+# false (review 13: 30 applicants turned away as a group larger than the beds).
+BED_CODES = frozenset(
+    {"full", "outranked", "heuristic", "too_large", "no_section", "no_accessible", "unsuitable"}
+)
 
 
 def kpi_groups(run: RunData, lg: Lang) -> list[tuple[str, list[tuple[str, str, str]]]]:
