@@ -246,3 +246,18 @@ def test_first_bed_notices_that_no_longer_apply_are_removed(
     write_report(run)
     assert not stale.exists()
     assert (stale.parent / "FB-first-bed.html").is_file()
+
+
+def test_a_slip_joins_place_and_comune_with_its_own_comma(bed_end_run: Path) -> None:
+    """Review 13: Arabic slips joined a place and its comune with a Latin comma. Each name is
+    isolated on its own, joined by the slip's language's comma: the Arabic comma on an Arabic
+    slip, a Latin one elsewhere; never a comma inside an isolate."""
+    seen: set[str] = set()
+    for page in sorted((bed_end_run / "report" / "drivers").glob("*/*-notices.html")):
+        for code, _wid, body in SLIP.findall(page.read_text(encoding="utf-8")):
+            joins = re.findall(r"</bdi>(، |, )<bdi>", body)
+            assert joins, body
+            assert set(joins) == ({"، "} if code == "ar" else {", "}), (code, joins)
+            assert not re.search(r"<bdi>[^<]*[,،] [^<]*</bdi>", body), body
+            seen.add(code)
+    assert {"ar", "en"} <= seen

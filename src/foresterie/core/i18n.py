@@ -102,6 +102,12 @@ class Lang:
     def _(self, message: str) -> str:
         return translations(self.code).gettext(message)
 
+    @property
+    def comma(self) -> str:
+        """The comma between two names of a list in this language's text: the Arabic comma in
+        right-to-left text (a Latin one reads on the wrong side of an isolated Latin name)."""
+        return "، " if self.rtl else ", "
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations(self.code).ngettext(singular, plural, n)
 

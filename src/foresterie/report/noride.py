@@ -197,7 +197,7 @@ def _farm_html(
     return (
         f"<div class='farm' data-farm='{escape(u.farm_id)}' data-code='{escape(u.code)}' "
         f"data-people='{len(ids)}'>"
-        f"<h3>{bdi(f'{farm.name}, {farm.comune}' if farm else u.farm_id)}</h3>"
+        f"<h3>{bdi(farm.name) + lg.comma + bdi(farm.comune) if farm else bdi(u.farm_id)}</h3>"
         f"<p class='why'>{said(lg.code, WHY.get(u.code, WHY_PLAIN))}</p>"
         f"<dl>{groups}</dl></div>"
     )

@@ -278,13 +278,15 @@ def slip_html(
     home = look.place(ride.trip.origin_id or ride.trip.foresteria_id)
     depart = ride.trip.origin_depart if ride.trip.origin_id else ride.trip.depart
     farm = look.farms.get(ride.stop.farm_id)
-    farm_name = f"{farm.name}, {farm.comune}" if farm else ride.stop.farm_id
+    # name and comune each isolated, joined by the slip's own comma (review 13: a Latin comma
+    # after an Arabic name)
+    farm_name = bdi(farm.name) + lg.comma + bdi(farm.comune) if farm else bdi(ride.stop.farm_id)
     rows = [
         (said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
         (said(lg.code, N_("Departure")), bdi(depart)),
-        (said(lg.code, N_("From")), bdi(f"{home.name}, {home.comune}")),
+        (said(lg.code, N_("From")), bdi(home.name) + lg.comma + bdi(home.comune)),
         (said(lg.code, N_("Vehicle")), bdi(ride.trip.vehicle_id)),
-        (said(lg.code, N_("To")), bdi(farm_name) + " · " + bdi(ride.stop.arrive)),
+        (said(lg.code, N_("To")), farm_name + " · " + bdi(ride.stop.arrive)),
     ]
     if back is not None:
         end = look.place(back.trip.origin_id or back.trip.foresteria_id)
