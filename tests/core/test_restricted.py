@@ -513,3 +513,10 @@ def test_a_run_from_before_the_salt_still_verifies_and_replays(
     missing = "restricted file missing: salt.txt (the manifest's digests of "
     assert any(v.startswith(missing) for v in found), found
     assert not any("hash differs" in v for v in found), found
+    r = CliRunner().invoke(app, ["replay", str(unsalted), "--out", str(tmp_path / "re")])
+    assert r.exit_code == 1, r.output  # review 13: said every restricted file was edited
+    assert r.stdout.splitlines()[0] == (
+        "differs: restricted/salt.txt: missing (the manifest's digests of the restricted part "
+        "are keyed with it: they cannot be checked)"
+    ), r.output
+    assert "edited after solving" not in r.stdout

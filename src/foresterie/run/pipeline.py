@@ -23,7 +23,7 @@ from foresterie.core.files import (
 )
 from foresterie.core.i18n import preload
 from foresterie.core.procs import lending, results, submit, worker_pool
-from foresterie.core.restricted import SALT, digest_matches, read_restricted
+from foresterie.core.restricted import KEYED, SALT, digest_matches, read_restricted
 from foresterie.core.runfolder import (
     REPORT_HASHES,
     RUN_SCHEMA,
@@ -532,7 +532,14 @@ def _edited_restricted(run: Path, manifest: dict[str, Any], plain: dict[str, byt
     if (run / "purged.json").exists():
         return []
     salt, out = plain.get(SALT), []
-    for name, recorded in sorted(_listed(manifest, "restricted").items()):
+    listed = _listed(manifest, "restricted")
+    if salt is None and any(str(d).startswith(f"{KEYED}:") for d in listed.values()):
+        # the key of the digests is gone: nothing can be said of the files it vouches for
+        return [
+            f"restricted/{SALT}: missing (the manifest's digests of the restricted part are "
+            "keyed with it: they cannot be checked)"
+        ]
+    for name, recorded in sorted(listed.items()):
         if name in plain and not digest_matches(str(recorded), plain[name], salt):
             out.append(
                 f"restricted/{name}: edited after solving (digest differs from the manifest)"
