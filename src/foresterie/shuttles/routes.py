@@ -162,7 +162,7 @@ def shift_window(
     if direction == TO_FARM:
         return farm.shift_start - t.arrive_early_max_min, farm.shift_start
     end = farm.shift_end
-    if day in set(t.heat_alert_days):
+    if day in t.heat_alert_days:
         end = min(end, parse_hhmm(t.heat_alert_shift_end))
     return end, end + t.wait_after_shift_max_min
 
@@ -534,7 +534,8 @@ def _route_trips(
         size = loads[farm].pop(0)
         chunk_ids[i] = tuple(pools[farm][:size])
         pools[farm] = pools[farm][size:]
-    lost = {(direction, (fid, nodes[i])) for i in range(1, len(nodes)) if i not in sol.served()}
+    served = sol.served()
+    lost = {(direction, (fid, nodes[i])) for i in range(1, len(nodes)) if i not in served}
     routes: list[tuple[int, ...]] = []
     for r in sol.routes:
         seats = p.seats[r.vehicle_type][0]
@@ -569,6 +570,8 @@ def _route_trips(
 
 
 def _with_id(t: Trip, trip_id: str, vehicle_id: str | None = None, shift: int = 0) -> Trip:
+    if not shift:  # the same stops (frozen): no copies of them
+        return replace(t, trip_id=trip_id, vehicle_id=vehicle_id)
     stops = tuple(replace(s, arrive=s.arrive + shift, depart=s.depart + shift) for s in t.stops)
     return replace(
         t,
@@ -1026,6 +1029,12 @@ def plan_shuttles(
         weight = rule.fair_share != "off"
         trips: list[Trip] = []
         fleet_days: list[FleetDay] = []
+        draws: dict[str, str] = {}  # each rider's tie-break, computed once, not once a day
+
+        def draw(worker_id: str) -> str:
+            if worker_id not in draws:
+                draws[worker_id] = tie_break(scenario.draw_key, seed, worker_id)
+            return draws[worker_id]
 
         def name_day(
             d: date, fid: str, options_served: list[_DayService], made: _DayService | None
@@ -1051,10 +1060,7 @@ def plan_shuttles(
             chosen: dict[Spot, list[str]] = {}
             for spot, ids in reach.items():
                 order = sorted(
-                    ids,
-                    key=lambda w: _ride_order(
-                        w, workers[w].priority, left_behind, seed, scenario.draw_key
-                    ),
+                    ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, draw(w))
                 )
                 chosen[spot] = order[: best.seats.get(spot, 0)]
                 for w in chosen[spot]:
@@ -1123,15 +1129,21 @@ def plan_shuttles(
             False,
         )
         served = {**probe.services, **planned.services}
-        services = {
-            k: [replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in served[first[k]]]
-            for k in options
-        }
         made = {**probe.best, **planned.best}
         chosen_of = {
             k: replace(x, trips=redate_all(x.trips, first[k][0], k[0]))
             for k in options
             if (x := made.get(first[k])) is not None
+        }
+        # A day whose plan is made already reads only its options' vehicles needed: its
+        # options' trips are re-dated only where the day's choice is still to make.
+        services = {
+            k: served[first[k]]
+            if k in chosen_of
+            else [
+                replace(x, trips=redate_all(x.trips, first[k][0], k[0])) for x in served[first[k]]
+            ]
+            for k in options
         }
         cache = planned.cache if reuse else None
         day_services = len(set(first.values()))
@@ -1247,18 +1259,14 @@ def _debt_weight(ids: Iterable[str], streak: dict[str, int], rule: TransportTabl
 
 
 def _ride_order(
-    worker_id: str,
-    priority: int,
-    left_behind: dict[str, int],
-    seed: int,
-    draw_key: str | None,
+    worker_id: str, priority: int, left_behind: dict[str, int], digest: str
 ) -> tuple[int, int, str]:
     """Who takes the seats when they are short (README "Who rides when seats are short"):
     referred people (priority 3) first; then whoever was left behind on more days this season;
     then the tie-break keyed by the scenario's draw key (core/restricted.py `tie_break`), so ties
     fall the same way on every re-run but cannot be replayed from the published seed and ids to
-    tell the referred riders apart. An auditor with the restricted part re-runs the rule."""
-    digest = tie_break(draw_key, seed, worker_id)
+    tell the referred riders apart. An auditor with the restricted part re-runs the rule.
+    `digest`: the worker's `tie_break(draw_key, seed, worker_id)`."""
     return (0 if priority == PRIORITY_REFERRED else 1, -left_behind[worker_id], digest)
 
 

@@ -1,14 +1,29 @@
 """The PyVRP engine hands PyVRP its arcs as whole matrices: the same problem, hence the same
-seeded search and the same routes, as building it arc by arc with `Model.add_edge`."""
+seeded search and the same routes, as building it arc by arc with `Model.add_edge`. Its search
+loop is PyVRP's own `solve` transcribed (`iterated_local_search`): the same best solution."""
 
 from __future__ import annotations
 
+import pickle
+import random
+import warnings
+from dataclasses import replace
+
 import numpy as np
-from pyvrp import Model, ProblemData, SolveParams, solve
-from pyvrp.stop import MaxIterations, MaxRuntime
+import pytest
+from pyvrp import Model, PenaltyParams, ProblemData, Route, Solution, SolveParams, solve
+from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.search import NeighbourhoodParams
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance
-from foresterie.shuttles.engines.pyvrp_engine import Deadline, PyVRPEngine, problem_data
+from foresterie.shuttles.engines.pyvrp_engine import (
+    PENALTIES,
+    Deadline,
+    PyVRPEngine,
+    iterated_local_search,
+    problem_data,
+)
 
 
 def _instance() -> VRPInstance:
@@ -51,7 +66,8 @@ def _by_edges(inst: VRPInstance) -> ProblemData:
     for i in range(1, inst.n):
         m.add_client(
             locs[i],
-            delivery=inst.demand[i],
+            delivery=0 if inst.pickup else inst.demand[i],
+            pickup=inst.demand[i] if inst.pickup else 0,
             service_duration=inst.service[i],
             tw_early=inst.tw_early[i],
             tw_late=inst.tw_late[i],
@@ -72,13 +88,18 @@ def _routes(data: ProblemData) -> list[tuple[int, list[int]]]:
     )
 
 
-def test_matrices_give_the_same_problem_and_routes_as_edges() -> None:
-    inst = _instance()
+@pytest.mark.parametrize("pickup", [False, True])
+def test_matrices_give_the_same_problem_and_routes_as_edges(pickup: bool) -> None:
+    inst = replace(_instance(), pickup=pickup)
     ours, old = problem_data(inst), _by_edges(inst)
     assert np.array_equal(ours.distance_matrix(0), old.distance_matrix(0))
     assert np.array_equal(ours.duration_matrix(0), old.duration_matrix(0))
     assert ours.num_clients == old.num_clients == 5
     assert ours.num_vehicle_types == old.num_vehicle_types == 2
+    # Built without pyvrp.Model, the data is the model's to the byte: locations, clients,
+    # depot, vehicle types (pickled, every field is in the state).
+    assert pickle.dumps(ours) == pickle.dumps(old)
+    assert [c.pickup[0] > 0 for c in ours.clients()] == [pickup] * 5
     assert _routes(ours) == _routes(old)
 
 
@@ -116,16 +137,125 @@ def test_a_smaller_neighbourhood_is_passed_to_pyvrp_and_still_serves_every_clien
     import foresterie.shuttles.engines.pyvrp_engine as engine
 
     given = []
-    real = engine.solve
+    real = engine.iterated_local_search
 
-    def spy(*a, **k):  # type: ignore[no-untyped-def]
-        given.append(k["params"])
-        return real(*a, **k)
+    def spy(data, params, *a):  # type: ignore[no-untyped-def]
+        given.append(params)
+        return real(data, params, *a)
 
-    monkeypatch.setattr(engine, "solve", spy)
+    monkeypatch.setattr(engine, "iterated_local_search", spy)
     inst = _instance()
     runs = [PyVRPEngine().solve(inst, 1, 50, 60.0, neighbours=2) for _ in range(2)]
     PyVRPEngine().solve(inst, 1, 50, 60.0)
     assert [p.neighbourhood.num_neighbours for p in given] == [2, 2, 50]
     assert runs[0] == runs[1]
     assert {1, 2, 3, 4} <= {c for r in runs[0].routes for c in r.visits}
+
+
+def _random_instance(n: int, seed: int, pickup: bool, loose: bool = False) -> VRPInstance:
+    """A depot and n clients on a plane, tight seats and windows: PyVRP's penalties move.
+    `loose`: no windows to speak of and cheap vehicles (low penalties still find plans)."""
+    rnd = random.Random(seed)
+    pts = [(0, 0)] + [(rnd.randint(-30, 30), rnd.randint(-30, 30)) for _ in range(n)]
+    dist = [[round(1000 * ((a - c) ** 2 + (b - d) ** 2) ** 0.5) for c, d in pts] for a, b in pts]
+    dur = [[x // 500 for x in row] for row in dist]
+    early = [0] + [rnd.randint(0, 120) for _ in range(n)]
+    late = [400] + [e + rnd.randint(10, 90) for e in early[1:]]
+    small, large = (20_000, 24_000) if loose else (2_000_000, 2_400_000)
+    return VRPInstance(
+        dist=dist,
+        dur=dur,
+        demand=[0] + [rnd.randint(1, 9) for _ in range(n)],
+        service=[0] + [2] * n,
+        tw_early=early,
+        tw_late=[10**6] * (n + 1) if loose else late,
+        vehicles=[
+            VehicleSpec(
+                capacity=9, num_available=n, fixed_cost=small, max_duration=10**6 if loose else 150
+            ),
+            VehicleSpec(capacity=19, num_available=2, fixed_cost=large, unit_distance_cost=2),
+        ],
+        pickup=pickup,
+        prize=[0] + [100_000_000 * (1 + k % 3) for k in range(n)],
+    )
+
+
+def _pyvrp_best(
+    data: ProblemData,
+    params: SolveParams,
+    seed: int,
+    init: Solution | None,
+    iterations: int,
+    patience: int | None,
+) -> tuple[Solution, int]:
+    crit = [MaxIterations(iterations), Deadline(600.0)]
+    if patience:
+        crit.append(NoImprovement(patience))
+    stop = MultipleCriteria(crit)  # type: ignore[arg-type]
+    with warnings.catch_warnings():  # low penalties hit their ceiling: PyVRP says so
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        res = solve(data, stop, seed, collect_stats=False, params=params, initial_solution=init)
+    return res.best, res.num_iterations
+
+
+@pytest.mark.parametrize(
+    ("n", "seed", "pickup", "iterations", "patience", "warm", "neighbours", "penalty"),
+    [
+        (5, 1, False, 300, None, False, None, PENALTIES),
+        (12, 2, True, 400, 50, False, 12, PENALTIES),
+        (25, 3, False, 600, 100, True, 12, PENALTIES),
+        (40, 4, True, 250, 40, True, 12, PENALTIES),
+        (40, 5, False, 1000, 50, False, 50, PENALTIES),
+        # PyVRP's default penalties, low against the costs of a loose instance: infeasible
+        # candidates compete, and which way the penalties move decides the answer.
+        (-25, 6, False, 500, 100, False, 12, PenaltyParams(solutions_between_updates=10)),
+        (-25, 7, True, 500, 100, False, 12, PenaltyParams(solutions_between_updates=5)),
+        # Past PyVRP's 300 iterations of history: the late-acceptance reference is read.
+        (-30, 8, False, 900, None, False, 12, PenaltyParams()),
+    ],
+)
+def test_the_transcribed_search_finds_what_pyvrp_solve_finds(
+    n: int,
+    seed: int,
+    pickup: bool,
+    iterations: int,
+    patience: int | None,
+    warm: bool,
+    neighbours: int | None,
+    penalty: PenaltyParams,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The engine's loop against PyVRP's own `solve` with the same stopping criteria, from a
+    # random start and from a start solution (one route per client), with the shuttles'
+    # penalties (updates every 25 registrations): the same best solution, byte for byte, and
+    # the penalties did move (a loop that never updated them would be caught).
+    inst = _instance() if n == 5 else _random_instance(abs(n), seed, pickup, loose=n < 0)
+    n = abs(n)
+    data = problem_data(inst)
+    params = SolveParams(
+        penalty=penalty,
+        neighbourhood=NeighbourhoodParams()
+        if neighbours is None
+        else NeighbourhoodParams(num_neighbours=neighbours),
+    )
+    init = Solution(data, [Route(data, [c], 0) for c in range(n)]) if warm else None
+    import foresterie.shuttles.engines.pyvrp_engine as engine
+
+    built: list[tuple[list[float], float, float]] = []
+    real = engine.CostEvaluator
+
+    def counted(loads: list[float], tw: float, dist: float) -> object:
+        built.append((list(loads), tw, dist))
+        return real(loads, tw, dist)
+
+    monkeypatch.setattr(engine, "CostEvaluator", counted)
+    ours, ran = iterated_local_search(
+        data, params, seed, init, iterations, patience, Deadline(600.0)
+    )
+    theirs, their_ran = _pyvrp_best(data, params, seed, init, iterations, patience)
+    assert pickle.dumps(ours) == pickle.dumps(theirs)
+    assert ran == their_ran
+    assert ours.is_feasible()
+    midpoint = [penalty.min_penalty + (penalty.max_penalty - penalty.min_penalty) / 2] * 3
+    moved = [b for b in built if [*b[0], b[1], b[2]] not in (midpoint, [penalty.max_penalty] * 3)]
+    assert moved, "the penalties never moved: the test would not see a wrong update rule"

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
+from statistics import fmean
 
 import numpy as np
-from pyvrp import Model, PenaltyParams, ProblemData, Route, Solution, SolveParams, solve
-from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.search import NeighbourhoodParams
-from pyvrp.stop import MaxIterations, MultipleCriteria, NoImprovement, StoppingCriterion
+from pyvrp import (
+    Client,
+    CostEvaluator,
+    Depot,
+    Location,
+    PenaltyParams,
+    ProblemData,
+    RandomNumberGenerator,
+    Route,
+    Solution,
+    SolveParams,
+    VehicleType,
+)
+from pyvrp.search import LocalSearch, NeighbourhoodParams, PerturbationManager, compute_neighbours
 
 from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution, solution_cost
+
+# Shuttle costs put a whole trip (~2e6) above a few seats of excess load at PyVRP's default penalty
+# ceiling (1e5), so penalties may climb higher, and adapt often in short runs.
+PENALTIES = PenaltyParams(solutions_between_updates=25, max_penalty=1e9)
 
 
 class PyVRPEngine:
@@ -43,33 +57,14 @@ class PyVRPEngine:
                 init = None
             if init is not None and not init.is_feasible():
                 init = None
-        crit: list[StoppingCriterion] = [MaxIterations(iterations), deadline]
-        if patience:
-            crit.append(NoImprovement(patience))
-        stop = MultipleCriteria(crit)
-        # Shuttle costs put a whole trip (~2e6) above a few seats of excess load at PyVRP's default
-        # penalty ceiling (1e5), so let penalties climb higher and adapt often in short runs.
         # `neighbours`: how many nearest clients each client's moves try (None: PyVRP's default).
         params = SolveParams(
-            penalty=PenaltyParams(solutions_between_updates=25, max_penalty=1e9),
+            penalty=PENALTIES,
             neighbourhood=NeighbourhoodParams()
             if neighbours is None
             else NeighbourhoodParams(num_neighbours=neighbours),
         )
-        with warnings.catch_warnings():
-            # Raised when penalties hit their ceiling; an infeasible best is caught downstream
-            # (shuttles split such routes), so the warning would only be noise.
-            warnings.simplefilter("ignore", PenaltyBoundWarning)
-            res = solve(
-                data,
-                stop,
-                seed=seed,
-                display=False,
-                collect_stats=False,
-                params=params,
-                initial_solution=init,
-            )
-        best = res.best
+        best, _ = iterated_local_search(data, params, seed, init, iterations, patience, deadline)
         routes = tuple(
             VRPRoute(int(r.vehicle_type()), tuple(int(a.idx) + 1 for a in r if a.is_client()))
             for r in best.routes()
@@ -97,42 +92,173 @@ class Deadline:
         return self._clock() >= self._end
 
 
+def iterated_local_search(
+    data: ProblemData,
+    params: SolveParams,
+    seed: int,
+    initial: Solution | None,
+    iterations: int,
+    patience: int | None,
+    deadline: Deadline,
+) -> tuple[Solution, int]:
+    """The best solution, and the iterations run, of `pyvrp.solve(data, stop, seed, collect_stats=False, params=params,
+    initial_solution=initial)` finds with `stop` = MaxIterations(iterations), the deadline, and
+    NoImprovement(patience) when given: the same calls into PyVRP's native search, in the same
+    order, with the same penalties (PyVRP 0.14's `solve`, `IteratedLocalSearch.run` and
+    `PenaltyManager`, transcribed), hence the same answer, byte for byte
+    (`tests/shuttles/engines/test_pyvrp_engine.py` checks it against `pyvrp.solve`).
+
+    Why transcribed: a shuttle search runs a few hundred iterations on 1-60 clients, and PyVRP's
+    Python loop around its native local search took a fifth of the search's CPU, most of it a
+    new cost evaluator every iteration (built from numpy scalars) and the penalty bookkeeping;
+    here the evaluator is built again only when the penalties change (every 25 registrations
+    at most), and the statistics, progress printer and callbacks (all off) are left out."""
+    rng = RandomNumberGenerator(seed=seed)
+    neighbours = compute_neighbours(data, params.neighbourhood)
+    ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    penalties = _Penalties(data, params.penalty)
+    init = initial
+    if init is None:  # PyVRP's start: a random solution, searched exhaustively at the ceiling
+        init = ls(Solution.make_random(data, rng), penalties.ceiling(), exhaustive=True)
+    ils = params.ils
+    history: list[Solution | None] = [None] * ils.history_length  # PyVRP's RingBuffer
+    at = 0
+    calls = since_best = stale = 0  # stop's calls; iterations since the best improved (stop, ILS)
+    target: int | None = None
+    best = curr = init
+    cost_eval = penalties.evaluator()
+    while True:
+        # The stopping criteria, in PyVRP's order: MaxIterations, the deadline, NoImprovement.
+        best_cost = cost_eval.cost(best)
+        calls += 1
+        if calls > iterations or deadline(best_cost):
+            break
+        if patience:
+            if target is None or best_cost < target:
+                target, stale = best_cost, 0
+            else:
+                stale += 1
+            if stale >= patience:
+                break
+        if since_best == ils.num_iters_no_improvement:  # a restart
+            history = [None] * ils.history_length
+            at = 0
+            curr = best
+            since_best = 0
+        cost_eval = penalties.evaluator()
+        cand = ls(curr, cost_eval, exhaustive=False)
+        penalties.register(cand)
+        since_best += 1
+        if cost_eval.cost(cand) < cost_eval.cost(best):
+            best = cand
+            since_best = 0
+            if ils.exhaustive_on_best:
+                cand = ls(cand, cost_eval, exhaustive=True)
+                if cand.is_feasible():
+                    best = cand
+        cand_cost = cost_eval.penalised_cost(cand)
+        curr_cost = cost_eval.penalised_cost(curr)
+        late = history[at % ils.history_length]  # the late-acceptance reference, else the start
+        late_cost = cost_eval.penalised_cost(init if late is None else late)
+        if cand_cost < late_cost or cand_cost < curr_cost:
+            curr, curr_cost = cand, cand_cost
+        if curr_cost < late_cost or late is None:
+            history[at % ils.history_length] = curr
+        at += 1
+    return best, calls - 1
+
+
+class _Penalties:
+    """PyVRP 0.14's PenaltyManager without its warnings (the engine ignored them): one penalty per
+    load dimension, then time warp, then excess distance, starting at the midpoint of [min, max];
+    every `solutions_between_updates` registrations of a dimension, its penalty is multiplied
+    by the increase (too few feasible) or the decrease (too many), clipped to [min, max]. The
+    arithmetic is numpy's on float64 scalars, the same IEEE doubles as Python's floats."""
+
+    def __init__(self, data: ProblemData, params: PenaltyParams) -> None:
+        self._params = params
+        mid = params.min_penalty + (params.max_penalty - params.min_penalty) / 2
+        self._values = [_clip(mid, params)] * (data.num_load_dimensions + 2)
+        self._seen: list[list[int]] = [[] for _ in self._values]
+        self._evaluator: CostEvaluator | None = None
+
+    def evaluator(self) -> CostEvaluator:
+        if self._evaluator is None:
+            *loads, tw, dist = self._values
+            self._evaluator = CostEvaluator(loads, tw, dist)
+        return self._evaluator
+
+    def ceiling(self) -> CostEvaluator:
+        top = self._params.max_penalty
+        return CostEvaluator([top] * (len(self._values) - 2), top, top)
+
+    def register(self, sol: Solution) -> None:
+        p = self._params
+        for k, violation in enumerate([*sol.excess_load(), sol.time_warp(), sol.excess_distance()]):
+            seen = self._seen[k]
+            seen.append(violation)
+            if len(seen) != p.solutions_between_updates:
+                continue
+            diff = p.target_feasible - fmean(v == 0 for v in seen)
+            seen.clear()
+            if abs(diff) < p.feas_tolerance:
+                continue
+            step = p.penalty_increase if diff > 0 else p.penalty_decrease
+            new = _clip(step * self._values[k], p)
+            if new != self._values[k]:
+                self._values[k] = new
+                self._evaluator = None
+
+
+def _clip(value: float, params: PenaltyParams) -> float:
+    """numpy.clip of one float64 (no NaN here): the same double."""
+    return min(max(value, params.min_penalty), params.max_penalty)
+
+
 def problem_data(inst: VRPInstance) -> ProblemData:
-    """The instance as PyVRP data (depot 0, clients 1..n-1, one profile)."""
-    m = Model()
-    locs = [m.add_location(0, 0) for _ in range(inst.n)]
-    depot = m.add_depot(locs[0], tw_early=inst.tw_early[0], tw_late=inst.tw_late[0])
-    for vt in inst.vehicles:
-        m.add_vehicle_type(
+    """The instance as PyVRP data (depot 0, clients 1..n-1, one profile): what `pyvrp.Model` makes
+    of the same depot, vehicle types and clients (every location at (0, 0), the arcs as whole
+    matrices, diagonal 0), built directly, without the model's objects and its first matrices
+    (`tests/shuttles/engines/test_pyvrp_engine.py` compares the two)."""
+    early, late = inst.tw_early[0], inst.tw_late[0]
+    vehicle_types = [
+        VehicleType(
             num_available=vt.num_available,
-            capacity=vt.capacity,
-            start_depot=depot,
-            end_depot=depot,
+            capacity=[vt.capacity],
+            start_depot=0,
+            end_depot=0,
             fixed_cost=vt.fixed_cost,
-            tw_early=inst.tw_early[0],
-            tw_late=inst.tw_late[0],
+            tw_early=early,
+            tw_late=late,
             shift_duration=min(vt.max_duration, 2**62),
             unit_distance_cost=vt.unit_distance_cost,
         )
-    for i in range(1, inst.n):
-        amount = inst.demand[i]
-        m.add_client(
-            locs[i],
-            delivery=0 if inst.pickup else amount,
-            pickup=amount if inst.pickup else 0,
+        for vt in inst.vehicles
+    ]
+    clients = [
+        Client(
+            location=i,
+            delivery=[0 if inst.pickup else inst.demand[i]],
+            pickup=[inst.demand[i] if inst.pickup else 0],
             service_duration=inst.service[i],
             tw_early=inst.tw_early[i],
             tw_late=inst.tw_late[i],
             prize=inst.prize[i] if inst.prize else 0,
             required=inst.required(i),
         )
-    # The arcs as whole matrices: the same ProblemData Model.add_edge for every pair would
-    # build (diagonal 0), without n^2 Python edge objects (most of the model-building time).
-    data = m.data().replace(
-        distance_matrices=[_matrix(inst.dist)],  # type: ignore[list-item]
-        duration_matrices=[_matrix(inst.dur)],  # type: ignore[list-item]
+        for i in range(1, inst.n)
+    ]
+    return ProblemData(
+        [Location(x=0, y=0) for _ in range(inst.n)],
+        clients,
+        [Depot(location=0, tw_early=early, tw_late=late)],
+        vehicle_types,
+        [_matrix(inst.dist)],  # type: ignore[list-item]
+        [_matrix(inst.dur)],  # type: ignore[list-item]
     )
-    return data
 
 
 def _matrix(rows: list[list[int]]) -> np.ndarray:
