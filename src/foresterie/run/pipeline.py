@@ -236,19 +236,20 @@ def solve(
     lend = report is not None and scenario.config.solver.shuttle_processes > 1
     with atomic_dir(out, force) as tmp, _pool_after(report, lend, solved) as pool:
         plan_dir = tmp / "plan"
-        # The KPIs and housing's plan files in the pool's worker while this process writes the
-        # inputs and the shuttles' plan files and reloads the snapshot: two cores, not one.
-        beside = _kpis_beside(pool, solved, plan_dir)
+        # The KPIs and housing's plan files in one of the pool's workers, the shuttles' plan
+        # files in the other, while this process writes the inputs and reloads the snapshot.
+        kpis_job = _beside(pool, _kpis_and_housing_files, plan_dir, solved)
+        shuttles_job = _beside(pool, _shuttles_files, plan_dir, solved)
         inputs = tmp / "inputs"
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
         private = restricted_files(scenario)
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
-        write_shuttles(plan_dir, scenario, shuttles)
         snapshot_hash = scenario_hash(
             load_scenario(inputs, restricted={k: v.encode("utf-8") for k, v in private.items()})
         )
-        kpis, sealed = beside()  # sealed: the figures on priorities, referrals
+        kpis, sealed = kpis_job()  # sealed: the figures on priorities, referrals
+        shuttles_job()
         restricted_hashes = snapshot_restricted(
             tmp / "restricted", private | restricted_outputs(housing, sealed), restricted
         )
@@ -385,22 +386,30 @@ def _pool_after(
 KpiPair = tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]  # plan_kpis's answer
 
 
-def _kpis_beside(pool: Executor | None, solved: _Solved, plan_dir: Path) -> Callable[[], KpiPair]:
-    """Housing's plan files written and the KPIs computed by the pool's first worker (here
-    without a pool); returns the wait for the KPIs."""
+def _beside(
+    pool: Executor | None, job: Callable[[Path, _Solved | None], R], plan_dir: Path, s: _Solved
+) -> Callable[[], R]:
+    """`job` on the pool (its worker holds the plans: _hold_solved), or here without a pool;
+    returns the wait for its answer (a worker's failure raised as results does)."""
     if pool is None:
-        answer = _kpis_and_housing_files(plan_dir, solved)
+        answer = job(plan_dir, s)
         return lambda: answer
-    pending = submit(pool, _kpis_and_housing_files, plan_dir)
-    return lambda: results([pending], "the KPIs and housing's plan files")[0]
+    pending = submit(pool, job, plan_dir, None)
+    return lambda: results([pending], "the plan files and KPIs")[0]
 
 
-def _kpis_and_housing_files(plan_dir: Path, solved: _Solved | None = None) -> KpiPair:
-    """Housing's plan files written, the KPIs returned; in a worker of _pool_after, of the
-    plans it was given when it started."""
+def _kpis_and_housing_files(plan_dir: Path, solved: _Solved | None) -> KpiPair:
+    """Housing's plan files written, the KPIs returned; in a worker of _pool_after (`solved`
+    None), of the plans it was given when it started."""
     s = solved or _SOLVED[0]
     write_housing(plan_dir, s.scenario, s.housing)
     return plan_kpis(s.scenario, s.housing, s.shuttles)
+
+
+def _shuttles_files(plan_dir: Path, solved: _Solved | None) -> None:
+    """The shuttles' plan files written; in a worker of _pool_after as above."""
+    s = solved or _SOLVED[0]
+    write_shuttles(plan_dir, s.scenario, s.shuttles)
 
 
 class PlanRejected(RuntimeError):
