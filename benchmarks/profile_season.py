@@ -30,7 +30,8 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -110,13 +111,11 @@ def one_process(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def in_line(
-    run: Path, report: Callable[[Path], object] | None, _processes: int = 1
-) -> tuple[list[str], object]:
-    """The verifier in this process, after the report (the pipeline runs it in a process of its
-    own, out of reach of these timers)."""
-    sealed = report(run) if report is not None else None
-    return pipeline.verify_run(run), sealed
+@contextmanager
+def no_pool(*_: Any) -> Iterator[None]:
+    """The stretch after the shuttles with no pool (the pipeline's `_pool_after`): the KPIs, the
+    verifier and the report in this process, within reach of these timers."""
+    yield None
 
 
 JOBS_LOG = Path(tempfile.mkdtemp(prefix="profile-jobs-")) / "jobs.jsonl"
@@ -163,6 +162,7 @@ def logged_call(fn: Callable[..., Any], kind: str) -> Callable[..., Any]:
 # (the verifier, the driver sheets' chunks).
 AFTER: list[tuple[str, str, str]] = [
     ("write plan files (housing)", "foresterie.run.pipeline", "write_housing"),
+    ("KPIs and housing's plan files (job)", "foresterie.run.pipeline", "_kpis_and_housing_files"),
     ("write plan files (shuttles)", "foresterie.run.pipeline", "write_shuttles"),
     ("KPIs", "foresterie.run.pipeline", "plan_kpis"),
     ("inputs snapshot", "foresterie.run.pipeline", "snapshot_inputs"),
@@ -241,7 +241,7 @@ def main() -> None:
         pool_timeline(folder, procs)
         return
     pipeline.plan_shuttles = one_process(routes.plan_shuttles)  # type: ignore[assignment]
-    pipeline._verify_while_reporting = in_line  # type: ignore[assignment]
+    pipeline._pool_after = no_pool  # type: ignore[assignment]
     for label, module, name in STAGES:
         mod = importlib.import_module(module)
         if hasattr(mod, name):

@@ -261,3 +261,39 @@ def test_a_slip_joins_place_and_comune_with_its_own_comma(bed_end_run: Path) -> 
             assert not re.search(r"<bdi>[^<]*[,،] [^<]*</bdi>", body), body
             seen.add(code)
     assert {"ar", "en"} <= seen
+
+
+def test_a_slip_built_from_shared_parts_is_the_slip_built_alone(lang_run: Path) -> None:
+    """slip_html's memo (what the riders of a stop share) keyed as it should be: every slip of
+    the run, each rider in their own language on pages in two languages, one memo shared by all
+    of them, is the slip built with nothing remembered."""
+    from foresterie.report.notices import Ride, riders_by_day, slip_html
+
+    run = load_run(lang_run)
+    workers = {w.id: w for w in run.scenario.workers}
+    memo: dict[tuple[str, ...], str] = {}
+    checked = set()
+    for day in sorted({t.day for t in run.trips}):
+        rides = riders_by_day(run, day)
+        for wid, mine in sorted(rides.items()):
+            back = next((r for r in mine if r.trip.direction == "to_foresteria"), None)
+            for ride in mine:
+                if ride.trip.direction != "to_farm":
+                    continue
+                own = lang(workers[wid].lang or "it")
+                for page in (lang("it"), lang("en")):
+                    for way_back in (back, None):
+                        shared = slip_html(
+                            run,
+                            wid,
+                            Ride(trip=ride.trip, stop=ride.stop),
+                            way_back,
+                            own,
+                            page,
+                            None,
+                            memo,
+                        )
+                        alone = slip_html(run, wid, ride, way_back, own, page)
+                        assert shared == alone
+                        checked.add(own.code)
+    assert len(checked) >= 3 and len(memo) > 10  # several languages, many shared parts

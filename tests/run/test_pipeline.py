@@ -1304,3 +1304,42 @@ def test_the_verifier_recomputes_the_stays_and_kpis_once_per_run(
     verify._stays(r).clear()
     assert verify.recompute_kpis(r)["housing"]["housed"] >= 0
     assert verify._stays(r) != []
+
+
+def test_the_kpis_and_housing_files_written_by_the_pools_worker_are_those_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a report, the KPIs and housing's plan files come from the pool's worker (forked
+    with the plans) while solve writes the rest; without one, from solve itself: the same
+    plan files byte for byte, the same KPIs and restricted figures."""
+    import os
+
+    import foresterie.run.pipeline as pipeline
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, "shuttle_processes = 1", "shuttle_processes = 2")
+    where = tmp_path / "pids"
+    real = pipeline.plan_kpis
+
+    def plan_kpis(*a):  # type: ignore[no-untyped-def]
+        with where.open("a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(*a)
+
+    monkeypatch.setattr(pipeline, "plan_kpis", plan_kpis)
+    here = pipeline.solve(folder, tmp_path / "here")
+    beside = pipeline.solve(folder, tmp_path / "beside", report=lambda run: None)
+    assert where.read_text().split() == [str(os.getpid()), where.read_text().split()[1]]
+    assert where.read_text().split()[1] != str(os.getpid())  # the second, in a worker
+    for p in sorted((tmp_path / "here" / "plan").iterdir()):
+        assert p.read_bytes() == (tmp_path / "beside" / "plan" / p.name).read_bytes(), p.name
+    assert here.manifest["kpis"] == beside.manifest["kpis"]
+    assert here.manifest["plan"] == beside.manifest["plan"]
+    from foresterie.core.restricted import SALT, read_restricted
+
+    kept, told = read_restricted(tmp_path / "here"), read_restricted(tmp_path / "beside")
+    assert "kpis.json" in kept  # the figures on priorities: computed beside, kept the same
+    assert {k: v for k, v in kept.items() if k != SALT} == {
+        k: v for k, v in told.items() if k != SALT
+    }

@@ -7,6 +7,7 @@ prints well and gives the same bytes for the same plan.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -1154,8 +1155,16 @@ def write_report(
         run = load_run(run)
     lg = report_lang(run, lang_code)
     out = real_dir(run.root / "report")  # planted links are removed, never followed
-    write_text(out / "map.html", plan_map(run, lg=lg))  # each file replaced atomically
+    # The lent pool's workers start on the sheets before this process draws the map: a worker
+    # that waited for the map would stand idle beside the verifier's.
     done = sheets_beside(run, out / "drivers", lg) if sheets else None
+    try:
+        write_text(out / "map.html", plan_map(run, lg=lg))  # each file replaced atomically
+    except Exception:
+        if done is not None:  # none left writing; the map comes first in the serial order
+            with contextlib.suppress(Exception):
+                done()
+        raise
     if sheets and done is None:
         vds = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))

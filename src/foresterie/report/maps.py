@@ -1,6 +1,9 @@
 """Folium maps of a saved plan: foresterie, farms and every shuttle trip of a day.
 
-The only module that imports folium. One HTML file holds the whole season: the plan is
+The only module that imports folium, and only when a map is drawn (a lazy import, as the house
+style allows for a heavy optional package): folium with branca, jinja2 and requests costs
+`foresterie solve` about 0.5 CPU s at its start, where one core idles before the route
+searches, and the map is drawn after the shuttles, beside the verifier. One HTML file holds the whole season: the plan is
 embedded once as compact JSON and a small script (assets/plan_map.js) draws the day picked in a
 selector, so the file stays small however many days there are. Leaflet itself is inlined (from
 the `django-js-lib-leaflet` wheel, Leaflet 1.9.4, BSD-2), so the map works offline; only the
@@ -15,19 +18,19 @@ import html
 import itertools
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
-from typing import Any
-
-import folium
-from branca.element import Element, Figure, MacroElement
-from jinja2 import Template
+from typing import TYPE_CHECKING, Any
 
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.basemap import shipped_basemap
 from foresterie.report.page import VIEWPORT
 from foresterie.report.rundata import RunData, shift_text
+
+if TYPE_CHECKING:
+    from branca.element import MacroElement
 
 SECTION_ORDER = ("men", "women", "family")
 # Every message of plan_map.js, by its msgid (a test checks this list against the script).
@@ -128,6 +131,8 @@ def script_json(obj: Any) -> str:
 @contextmanager
 def _stable_ids() -> Iterator[None]:
     """Number folium/branca element ids in creation order instead of random hex."""
+    from branca.element import Element
+
     counter = itertools.count()
     original = Element.__dict__["_generate_id"]
     Element._generate_id = classmethod(lambda cls: f"{next(counter):06d}")  # type: ignore[method-assign,assignment]
@@ -137,21 +142,28 @@ def _stable_ids() -> Iterator[None]:
         Element._generate_id = original  # type: ignore[method-assign]
 
 
-class _PlanLayer(MacroElement):  # type: ignore[misc]
-    """Runs plan_map.js on the folium map with the embedded plan data."""
+@cache
+def _plan_layer() -> Callable[[dict[str, Any]], MacroElement]:
+    """The element that runs plan_map.js on the folium map with the embedded plan data (a
+    branca class, made when the first map is drawn)."""
+    from branca.element import MacroElement
+    from jinja2 import Template
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}\n"
-        "{{ this.code }}\n"
-        "foresteriePlanMap({{ this._parent.get_name() }}, {{ this.data }});\n"
-        "{% endmacro %}"
-    )
+    class PlanLayer(MacroElement):  # type: ignore[misc]
+        _template = Template(
+            "{% macro script(this, kwargs) %}\n"
+            "{{ this.code }}\n"
+            "foresteriePlanMap({{ this._parent.get_name() }}, {{ this.data }});\n"
+            "{% endmacro %}"
+        )
 
-    def __init__(self, data: dict[str, Any]):
-        super().__init__()
-        self._name = "PlanLayer"
-        self.code = _asset("plan_map.js")
-        self.data = script_json(data)
+        def __init__(self, data: dict[str, Any]):
+            super().__init__()
+            self._name = "PlanLayer"
+            self.code = _asset("plan_map.js")
+            self.data = script_json(data)
+
+    return PlanLayer
 
 
 def map_data(
@@ -334,6 +346,9 @@ def plan_map(
     points = [(f["lat"], f["lon"]) for f in data["foresterie"] + data["farms"]]
     south, north = min(p[0] for p in points), max(p[0] for p in points)
     west, east = min(p[1] for p in points), max(p[1] for p in points)
+    import folium
+    from branca.element import Element, Figure
+
     with _stable_ids():
         m = folium.Map(
             location=[(south + north) / 2, (west + east) / 2],
@@ -354,7 +369,7 @@ def plan_map(
             name="leaflet_js",
         )
         root.header.add_child(Element(f"<style>{_asset('plan_map.css')}</style>"), name="fs_css")
-        m.add_child(_PlanLayer(data))
+        m.add_child(_plan_layer()(data))
         m.fit_bounds([[south, west], [north, east]], padding=(20, 20))
         page = str(root.render())
     return page.replace("<html>", f"<html lang='{lg.code}'>", 1)

@@ -270,9 +270,41 @@ def slip_html(
     lg: Lang,
     page_lang: Lang,
     bed: BedEnd | None = None,
+    memo: dict[tuple[str, ...], str] | None = None,
 ) -> str:
-    """One slip, in the worker's language `lg`; `bed`: a bed of theirs ending soon, said."""
-    _ = lg._
+    """One slip, in the worker's language `lg`; `bed`: a bed of theirs ending soon, said.
+    `memo`: the parts a slip shares with others (its ride's rows, its way back, the heat alert,
+    the closing lines), kept by the caller across one vehicle-day's slips: the riders of a stop
+    differ only by their id, their way back and their bed (~37,000 slips in a season)."""
+    memo = {} if memo is None else memo
+    trip = ride.trip
+    parts = []
+    for key, make in (
+        (("ride", lg.code, trip.trip_id, str(ride.stop.seq)), lambda: _ride_rows(run, ride, lg)),
+        (
+            ("back", lg.code, back.trip.trip_id, str(back.stop.seq))
+            if back is not None
+            else ("no way back", lg.code),
+            lambda: _back_row(run, back, lg),
+        ),
+        (("heat", lg.code, trip.day), lambda: _heat_html(run, trip.day, lg)),
+    ):
+        if key not in memo:
+            memo[key] = make()
+        parts.append(memo[key])
+    attrs = f" lang='{lg.code}'" if lg.code != page_lang.code else ""
+    return (
+        f"<section class='slip'{attrs} dir='{lg.dir}' data-worker='{escape(worker_id)}' "
+        f"data-trip='{escape(trip.trip_id)}'>"
+        f"<h2>{said(lg.code, N_('Your shuttle to work'))}</h2>"
+        f"<div class='id'>{bdi(worker_id)}</div><dl>{parts[0]}{parts[1]}</dl>{parts[2]}"
+        + (f"<p class='bed'>{bed_end_html(run, bed, lg)}</p>" if bed is not None else "")
+        + _slip_end(lg.code)
+    )
+
+
+def _ride_rows(run: RunData, ride: Ride, lg: Lang) -> str:
+    """A slip's rows of the ride itself: date, departure, from, vehicle, to (HTML)."""
     look = _lookups(run)
     # where the rider boards: the trip's departure point, else its base (a foresteria)
     home = look.place(ride.trip.origin_id or ride.trip.foresteria_id)
@@ -281,59 +313,65 @@ def slip_html(
     # name and comune each isolated, joined by the slip's own comma (review 13: a Latin comma
     # after an Arabic name)
     farm_name = bdi(farm.name) + lg.comma + bdi(farm.comune) if farm else bdi(ride.stop.farm_id)
-    rows = [
-        (said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
-        (said(lg.code, N_("Departure")), bdi(depart)),
-        (said(lg.code, N_("From")), bdi(home.name) + lg.comma + bdi(home.comune)),
-        (said(lg.code, N_("Vehicle")), bdi(ride.trip.vehicle_id)),
-        (said(lg.code, N_("To")), farm_name + " · " + bdi(ride.stop.arrive)),
-    ]
-    if back is not None:
-        end = look.place(back.trip.origin_id or back.trip.foresteria_id)
-        ret = fill(
-            _("vehicle {vehicle} at {time}; back at {place} by {back}"),
-            vehicle=bdi(back.trip.vehicle_id),
-            time=bdi(back.stop.arrive),
-            place=bdi(end.name),
-            back=bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
-        )
-        rows.append((said(lg.code, N_("Return")), ret))
-    else:
-        rows.append(
-            (
-                said(lg.code, N_("Return")),
-                said(lg.code, N_("no return ride planned: ask the foresteria staff")),
-            )
-        )
-    attrs = f" lang='{lg.code}'" if lg.code != page_lang.code else ""
+    return _dl(
+        [
+            (said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
+            (said(lg.code, N_("Departure")), bdi(depart)),
+            (said(lg.code, N_("From")), bdi(home.name) + lg.comma + bdi(home.comune)),
+            (said(lg.code, N_("Vehicle")), bdi(ride.trip.vehicle_id)),
+            (said(lg.code, N_("To")), farm_name + " · " + bdi(ride.stop.arrive)),
+        ]
+    )
+
+
+def _back_row(run: RunData, back: Ride | None, lg: Lang) -> str:
+    """A slip's row of the ride back (HTML): vehicle, pick-up time, where and when home."""
+    if back is None:
+        told = said(lg.code, N_("no return ride planned: ask the foresteria staff"))
+        return _dl([(said(lg.code, N_("Return")), told)])
+    end = _lookups(run).place(back.trip.origin_id or back.trip.foresteria_id)
+    ret = fill(
+        lg._("vehicle {vehicle} at {time}; back at {place} by {back}"),
+        vehicle=bdi(back.trip.vehicle_id),
+        time=bdi(back.stop.arrive),
+        place=bdi(end.name),
+        back=bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
+    )
+    return _dl([(said(lg.code, N_("Return")), ret)])
+
+
+def _heat_html(run: RunData, day: str, lg: Lang) -> str:
+    """A slip's heat alert on a heat-alert day (HTML), else empty."""
+    if day not in _lookups(run).heat_days:
+        return ""
     return (
-        f"<section class='slip'{attrs} dir='{lg.dir}' data-worker='{escape(worker_id)}' "
-        f"data-trip='{escape(ride.trip.trip_id)}'>"
-        f"<h2>{said(lg.code, N_('Your shuttle to work'))}</h2>"
-        f"<div class='id'>{bdi(worker_id)}</div><dl>"
-        + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
-        + "</dl>"
-        + (
-            "<p class='heat'>"
-            + fill(
-                _("Heat alert: by regional ordinance, field work stops at {time} today."),
-                time=bdi(run.scenario.config.transport.heat_alert_shift_end),
-            )
-            + "</p>"
-            if ride.trip.day in look.heat_days
-            else ""
+        "<p class='heat'>"
+        + fill(
+            lg._("Heat alert: by regional ordinance, field work stops at {time} today."),
+            time=bdi(run.scenario.config.transport.heat_alert_shift_end),
         )
-        + (f"<p class='bed'>{bed_end_html(run, bed, lg)}</p>" if bed is not None else "")
-        + "<p class='free'>"
+        + "</p>"
+    )
+
+
+def _dl(rows: list[tuple[str, str]]) -> str:
+    return "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+
+
+@cache
+def _slip_end(code: str) -> str:
+    """A slip's closing lines in language `code`: be early, the ride is free, the helpline."""
+    return (
+        "<p class='free'>"
         + said(
-            lg.code,
+            code,
             N_(
                 "Be there 5 minutes early. The ride is free: nobody may ask you for money "
                 "for it or for your job."
             ),
         )
         + " "
-        + helpline_html(lg)
+        + _helpline_html(code)
         + "</p></section>"
     )
 
@@ -366,6 +404,7 @@ def notices_html(
     beds = bed_ends(run) if beds is None else beds
     workers = _lookups(run).workers
     slips = []
+    memo: dict[tuple[str, ...], str] = {}  # what slips share (slip_html)
     for t in vd.trips:
         if t.direction != "to_farm":
             continue
@@ -382,7 +421,7 @@ def notices_html(
                     None,
                 )
                 bed = bed_end_due(beds.get(wid, []), t.day)
-                slips.append(slip_html(run, wid, Ride(trip=t, stop=s), back, wl, lg, bed))
+                slips.append(slip_html(run, wid, Ride(trip=t, stop=s), back, wl, lg, bed, memo))
     title = lg._("Worker notices · vehicle {vehicle} · {day}").format(
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
     )

@@ -6,7 +6,9 @@ import functools
 import gc
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -35,7 +37,7 @@ from foresterie.core.runfolder import (
 )
 from foresterie.housing.release import release_days, without_released_nights
 from foresterie.housing.replan import apply_as_of, read_previous
-from foresterie.housing.tiers import plan_housing
+from foresterie.housing.tiers import HousingPlan, plan_housing
 from foresterie.housing.waitlist import WaitlistEntry
 from foresterie.run.folders import (
     atomic_dir,
@@ -59,7 +61,7 @@ from foresterie.run.planfiles import (
 from foresterie.run.stability import REFERENCE_TRIPS, stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario
-from foresterie.shuttles.routes import plan_shuttles
+from foresterie.shuttles.routes import ShuttlePlan, plan_shuttles
 from foresterie.travel.matrix import (
     build_matrix,
     cache_dir,
@@ -230,19 +232,27 @@ def solve(
         timings["road_geometry_s"] = time.monotonic() - t
     elif (scenario.root / "legs.geojson").is_file():  # a run snapshot replayed: keep its roads
         extra["legs.geojson"] = (scenario.root / "legs.geojson").read_text(encoding="utf-8")
-    with atomic_dir(out, force) as tmp:
+    solved = _Solved(scenario=scenario, housing=housing, shuttles=shuttles)
+    lend = report is not None and scenario.config.solver.shuttle_processes > 1
+    with atomic_dir(out, force) as tmp, _pool_after(report, lend, solved) as pool:
+        plan_dir = tmp / "plan"
+        # The KPIs and housing's plan files in one of the pool's workers, the shuttles' plan
+        # files in the other, while this process writes the inputs and reloads the snapshot.
+        kpis_job = _beside(pool, _kpis_and_housing_files, plan_dir, solved)
+        shuttles_job = _beside(pool, _shuttles_files, plan_dir, solved)
         inputs = tmp / "inputs"
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
         private = restricted_files(scenario)
-        kpis, sealed = plan_kpis(scenario, housing, shuttles)  # sealed: on priorities, referrals
+        (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
+        snapshot_hash = scenario_hash(
+            load_scenario(inputs, restricted={k: v.encode("utf-8") for k, v in private.items()})
+        )
+        kpis, sealed = kpis_job()  # sealed: the figures on priorities, referrals
+        shuttles_job()
         restricted_hashes = snapshot_restricted(
             tmp / "restricted", private | restricted_outputs(housing, sealed), restricted
         )
-        plan_dir = tmp / "plan"
-        (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
-        write_housing(plan_dir, scenario, housing)
-        write_shuttles(plan_dir, scenario, shuttles)
         record_hashes = {}
         for name, text in (records(tmp) if records is not None else {}).items():
             write_text(tmp / name, text)
@@ -253,11 +263,7 @@ def solve(
             "scenario": {
                 "name": scenario.name,
                 "hash": original_hash,
-                "snapshot_hash": scenario_hash(
-                    load_scenario(
-                        inputs, restricted={k: v.encode("utf-8") for k, v in private.items()}
-                    )
-                ),
+                "snapshot_hash": snapshot_hash,
                 "travel_backend": matrix.backend,
             },
             "travel": {
@@ -298,7 +304,7 @@ def solve(
             **({"records": record_hashes} if records is not None else {}),
         }
         write_manifest(tmp, manifest)
-        violations, hook_sealed = _verify_while_reporting(tmp, report, cfg.solver.shuttle_processes)
+        violations, hook_sealed = _verify_while_reporting(tmp, report, pool, lend)
         if violations:
             raise PlanRejected(violations)
         if hook_sealed is not True:  # what the report hook wrote, whoever wrote it (none: empty)
@@ -315,35 +321,95 @@ ReportHook = Callable[[Path], object]
 
 
 def _verify_while_reporting(
-    run: Path, report: ReportHook | None, processes: int
+    run: Path, report: ReportHook | None, pool: Executor | None, lend: bool
 ) -> tuple[list[str], object]:
     """The independent verifier and the report only read the finished plan files (the verifier
     checks report/ against report.json only in a finished run: here report/ is being written),
-    so the verifier runs in a worker while the report is written here. With 2 processes or more
-    the pool has a second worker, lent to the report (core/procs.lending) for its driver
-    sheets, and the verifier's worker takes sheets too once it is done: both cores busy until
-    publication. Nothing is published unless the verifier passes (the run folder is still a
-    temporary one); a report that fails on a plan the verifier rejects yields to the
-    rejection. Returns the violations and what the hook answered."""
+    so the verifier runs in the pool's worker while the report is written here. A pool of two
+    workers lends its second to the report (core/procs.lending) for its driver sheets, and the
+    verifier's worker takes sheets too once it is done: both cores busy until publication.
+    Nothing is published unless the verifier passes (the run folder is still a temporary one);
+    a report that fails on a plan the verifier rejects yields to the rejection. Returns the
+    violations and what the hook answered. No pool: the verifier, then the report, here."""
+    if pool is None or report is None:  # no report, or every part here (profile_season.py)
+        violations = verify_run(run, report=False)
+        return violations, (report(run) if report is not None and not violations else None)
+    pending = submit(pool, verify_run, run, False)
+    try:
+        if lend:
+            with lending(pool):
+                sealed = report(run)
+        else:
+            sealed = report(run)
+    except Exception:
+        violations = results([pending], "the verifier")[0]
+        if violations:
+            raise PlanRejected(violations) from None
+        raise
+    return results([pending], "the verifier")[0], sealed
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Solved:
+    """What the pool's workers after the shuttles are given when they start (inherited by the
+    fork, never pickled): the plans whose KPIs and files they write beside the parent."""
+
+    scenario: Scenario
+    housing: HousingPlan
+    shuttles: ShuttlePlan
+
+
+_SOLVED: list[_Solved] = []  # in a worker of _pool_after: its season's plans
+
+
+def _hold_solved(solved: _Solved) -> None:
+    _SOLVED[:] = [solved]
+
+
+@contextmanager
+def _pool_after(
+    report: ReportHook | None, lend: bool, solved: _Solved
+) -> Iterator[Executor | None]:
+    """The pool of the stretch after the shuttles: the KPIs and housing's plan files, then the
+    verifier and (`lend`: shuttle_processes 2 or more) a second worker for the driver sheets. No
+    report: no pool, everything here (as a run without a report always did). On the way out the
+    pool waits for its jobs: none is left writing into a folder about to be removed."""
     if report is None:
-        return verify_run(run, report=False), None
-    lend = processes > 1
+        yield None
+        return
     if lend:  # the lent workers write sheets and notices: the catalogues, parsed once here
         preload()
-    with worker_pool(2 if lend else 1) as pool:
-        pending = submit(pool, verify_run, run, False)
-        try:
-            if lend:
-                with lending(pool):
-                    sealed = report(run)
-            else:
-                sealed = report(run)
-        except Exception:
-            violations = results([pending], "the verifier")[0]
-            if violations:
-                raise PlanRejected(violations) from None
-            raise
-        return results([pending], "the verifier")[0], sealed
+    with worker_pool(2 if lend else 1, _hold_solved, (solved,)) as pool:
+        yield pool
+
+
+KpiPair = tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]  # plan_kpis's answer
+
+
+def _beside(
+    pool: Executor | None, job: Callable[[Path, _Solved | None], R], plan_dir: Path, s: _Solved
+) -> Callable[[], R]:
+    """`job` on the pool (its worker holds the plans: _hold_solved), or here without a pool;
+    returns the wait for its answer (a worker's failure raised as results does)."""
+    if pool is None:
+        answer = job(plan_dir, s)
+        return lambda: answer
+    pending = submit(pool, job, plan_dir, None)
+    return lambda: results([pending], "the plan files and KPIs")[0]
+
+
+def _kpis_and_housing_files(plan_dir: Path, solved: _Solved | None) -> KpiPair:
+    """Housing's plan files written, the KPIs returned; in a worker of _pool_after (`solved`
+    None), of the plans it was given when it started."""
+    s = solved or _SOLVED[0]
+    write_housing(plan_dir, s.scenario, s.housing)
+    return plan_kpis(s.scenario, s.housing, s.shuttles)
+
+
+def _shuttles_files(plan_dir: Path, solved: _Solved | None) -> None:
+    """The shuttles' plan files written; in a worker of _pool_after as above."""
+    s = solved or _SOLVED[0]
+    write_shuttles(plan_dir, s.scenario, s.shuttles)
 
 
 class PlanRejected(RuntimeError):
