@@ -295,7 +295,7 @@ def test_the_fill_as_labelled_is_the_fill_before() -> None:
     for _ in range(200):
         ctx, reach, fleet, service = _random_day(rng)
         old = _fill_by_vehicle(ctx, DAY, "A", service, reach, fleet)
-        new = _fill_greedy(ctx, DAY, "A", service, reach, fleet, split=False)
+        new = _fill_greedy(ctx, DAY, "A", service, reach, fleet, {}, split=False)
         assert new.seats == old.seats
         assert [(t.trip_id, t.vehicle_id, t.depart, t.riders) for t in new.trips] == [
             (t.trip_id, t.vehicle_id, t.depart, t.riders) for t in old.trips
@@ -312,7 +312,7 @@ def test_relabelling_equal_vehicles_does_not_change_the_fill() -> None:
         ctx, reach, fleet, service = _random_day(rng)
         others = [_relabelled(service, fleet, rng) for _ in range(2)] + [_resplit(service, fleet)]
         by_kind = [
-            _fill_greedy(ctx, DAY, "A", x, reach, fleet, split=True).seats
+            _fill_greedy(ctx, DAY, "A", x, reach, fleet, {}, split=True).seats
             for x in [service, *others]
         ]
         assert all(x == by_kind[0] for x in by_kind)

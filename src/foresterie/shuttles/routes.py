@@ -1403,13 +1403,16 @@ def _fill_idle(
     vehicle by vehicle as labelled, as it was done before (`split=False`). There, and only there,
     that fill is kept and the fill by kind continues from it, so no spot ever gets fewer seats
     than before, at the price of depending on the labels on those days."""
-    by_kind = _fill_greedy(ctx, d, fid, service, reach, fleet, split=True)
+    timed: dict[Spot, tuple[Trip, Trip] | None] = {}  # each spot's own pair, timed once
+    by_kind = _fill_greedy(ctx, d, fid, service, reach, fleet, timed, split=True)
     if by_kind is service:
         return service  # no pair fits a kind, so none fits a vehicle
-    labelled = _fill_greedy(ctx, d, fid, service, reach, fleet, split=False)
+    if all(by_kind.seats.get(s, 0) >= len(ids) for s, ids in reach.items()):
+        return by_kind  # everyone rides: nothing to compare
+    labelled = _fill_greedy(ctx, d, fid, service, reach, fleet, timed, split=False)
     if all(by_kind.seats.get(s, 0) >= n for s, n in labelled.seats.items()):
         return by_kind
-    return _fill_greedy(ctx, d, fid, labelled, reach, fleet, split=True)
+    return _fill_greedy(ctx, d, fid, labelled, reach, fleet, timed, split=True)
 
 
 def _fill_greedy(
@@ -1419,6 +1422,7 @@ def _fill_greedy(
     service: _DayService,
     reach: dict[Spot, list[str]],
     fleet: list[Vehicle],
+    timed: dict[Spot, tuple[Trip, Trip] | None],
     split: bool,
 ) -> _DayService:
     """Greedily and exactly as checked: among the spots with riders still behind and the kinds
@@ -1433,12 +1437,15 @@ def _fill_greedy(
     turn = ctx.scenario.config.transport.turnaround_min
     kinds = [[fleet[i] for i in group] for group in _kinds(fleet)]
     members = [{v.id for v in vs} for vs in kinds]
+    first = [min(ids) for ids in members]
     runs = {t.trip_id: t for t in service.trips}
     on = {t.trip_id: t.vehicle_id for t in service.trips}  # trip -> vehicle, as it stands
     seats = dict(service.seats)
     want = {spot: len(ids) - seats.get(spot, 0) for spot, ids in reach.items()}
-    timed: dict[Spot, tuple[Trip, Trip] | None] = {}
-    fits: dict[tuple[int, Spot], dict[str, str] | None] = {}  # dropped when the kind changes
+    # (kind, spot) -> where the pair runs, or None; dropped when the kind changes, but for a
+    # proven None (_NO_ROOM): a kind that cannot run its trips and the pair cannot with more trips.
+    fits: dict[tuple[int, Spot], dict[str, str] | None] = {}
+    now: dict[int, _KindRuns] = {}  # each kind's trips as they stand, while it does not change
     added: list[Trip] = []
     while True:
         pick: tuple[tuple[int, int, str, Spot], int, int] | None = None
@@ -1450,14 +1457,17 @@ def _fill_greedy(
                 continue
             for k, vs in enumerate(kinds):
                 n = min(want[spot], vs[0].seats)
-                rank = (-n, vs[0].seats, min(members[k]), spot)
+                rank = (-n, vs[0].seats, first[k], spot)
                 if pick is not None and rank >= pick[0]:
                     continue  # cannot win (with `split` off the vehicle's id is no smaller)
                 if (k, spot) not in fits:
-                    mine = [(v, runs[t]) for t, v in sorted(on.items()) if v in members[k]]
-                    fits[k, spot] = _fit_kind(mine, vs, pair, turn, split)
+                    if k not in now:
+                        now[k] = _KindRuns.of(
+                            [(v, runs[t]) for t, v in sorted(on.items()) if v in members[k]], turn
+                        )
+                    fits[k, spot] = _fit_kind(now[k], vs, pair, turn, split)
                 where = fits[k, spot]
-                if where is not None:
+                if where:
                     real = rank if split else (*rank[:2], where[_OUT], spot)
                     if pick is None or real < pick[0]:
                         pick = (real, k, n)
@@ -1465,7 +1475,7 @@ def _fill_greedy(
             break
         (_, _, _, spot), k, n = pick
         where, pair = fits[k, spot], timed[spot]
-        assert where is not None and pair is not None  # only fitting, timed pairs are picked
+        assert where and pair is not None  # only fitting, timed pairs are picked
         for t, slot in zip(pair, (_OUT, _BACK), strict=True):
             stops = tuple(replace(x, worker_ids=tuple(reach[spot][:n])) for x in t.stops)
             if t.direction == TO_FARM:
@@ -1479,7 +1489,8 @@ def _fill_greedy(
             runs[made.trip_id] = made
             on[made.trip_id] = where[slot]
         on |= {t: v for t, v in where.items() if t in on}
-        fits = {key: v for key, v in fits.items() if key[0] != k}
+        fits = {key: v for key, v in fits.items() if key[0] != k or v is _NO_ROOM}
+        now.pop(k, None)
         seats[spot] = seats.get(spot, 0) + n
         want[spot] -= n
     if not added:
@@ -1491,39 +1502,66 @@ def _fill_greedy(
 
 
 _OUT, _BACK = "+out", "+back"  # a new pair's trips in `_fit_kind`'s answer
+_NO_ROOM: Final[dict[str, str]] = {}  # `_fit_kind`: proven not to fit (falsy, unlike an answer)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _KindRuns:
+    """A kind's trips as they stand, as `_fit_kind` reads them: per vehicle its busy spans
+    (turnaround included) and time on trips; the trips' ids and spans for `split_kind`."""
+
+    busy: dict[str, list[tuple[int, int]]]
+    duty: dict[str, int]
+    keys: list[str]
+    spans: list[Span]
+
+    @staticmethod
+    def of(mine: list[tuple[str, Trip]], turn: int) -> _KindRuns:
+        busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        duty: dict[str, int] = defaultdict(int)
+        for vid, t in mine:
+            busy[vid].append((t.depart, t.ret + turn))
+            duty[vid] += t.ret - t.depart
+        return _KindRuns(
+            busy=busy,
+            duty=duty,
+            keys=[t.trip_id for _, t in mine],
+            spans=[Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart) for _, t in mine],
+        )
 
 
 def _fit_kind(
-    mine: list[tuple[str, Trip]],
+    mine: _KindRuns,
     vehicles: list[Vehicle],
     pair: tuple[Trip, Trip],
     turn: int,
     split: bool,
 ) -> dict[str, str] | None:
-    """Where a kind's trips (`mine`, each with the vehicle it runs on now) and a new morning +
+    """Where a kind's trips (`mine`, on the vehicles they run on now) and a new morning +
     evening pair run on its `vehicles`: trip id (the pair's as _OUT, _BACK) -> vehicle id, or
-    None if they cannot all run. First the pair on one vehicle as the trips stand (the one with
-    the smallest id that has room: nothing moves); else, if `split`, an exact split of them all
-    (fill.split_kind: decided by the trips alone, not by which vehicle ran which); None where
-    that search is undecided."""
+    _NO_ROOM if they cannot all run. First the pair on one vehicle as the trips stand (the one
+    with the smallest id that has room: nothing moves); else, if `split`, an exact split of them
+    all (fill.split_kind: decided by the trips alone, not by which vehicle ran which); None
+    (not proven either way) where that search is undecided."""
     limit = vehicles[0].max_duty_min
     span = sum(t.ret - t.depart for t in pair)
     if span > limit:
-        return None
+        return _NO_ROOM
     for v in sorted(vehicles, key=lambda v: v.id):
-        busy = [(t.depart, t.ret + turn, t.ret - t.depart) for vid, t in mine if vid == v.id]
-        if sum(x[2] for x in busy) + span <= limit and all(
-            t.ret + turn <= a or b <= t.depart for t in pair for a, b, _ in busy
+        if mine.duty.get(v.id, 0) + span <= limit and all(
+            t.ret + turn <= a or b <= t.depart for t in pair for a, b in mine.busy.get(v.id, ())
         ):
             return {_OUT: v.id, _BACK: v.id}
     if not split:
-        return None
-    trips = [t for _, t in mine] + list(pair)
-    keys = [t.trip_id for _, t in mine] + [_OUT, _BACK]
-    spans = [Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart) for t in trips]
+        return _NO_ROOM  # no vehicle as labelled has room, nor will it once it runs more
+    keys = [*mine.keys, _OUT, _BACK]
+    spans = [
+        *mine.spans,
+        *(Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart) for t in pair),
+    ]
     found = split_kind(spans, len(vehicles), limit)
     if found.status != "yes":
-        return None
+        return _NO_ROOM if found.status == "no" else None
     return {key: vehicles[vi].id for key, vi in zip(keys, found.vehicle, strict=True)}
 
 
