@@ -24,9 +24,10 @@ from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.config import TransportTable
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
-from foresterie.shuttles.chaining import TripSlot, chain_trips, vehicles_needed
+from foresterie.shuttles.chaining import TripSlot, _kinds, chain_trips, vehicles_needed
 from foresterie.shuttles.daycache import first_of_each, redate_all
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
+from foresterie.shuttles.fill import Span, split_kind
 from foresterie.travel.matrix import TravelMatrix
 
 Spot = tuple[str, str]  # (origin: a foresteria or a departure point, farm)
@@ -1400,76 +1401,176 @@ def _fill_idle(
     """Room the chosen plan leaves on the fleet carries more round trips. Routes are searched
     per direction and intersected farm by farm (`_round_trip_day`), so on a tight day a vehicle
     can end with no trip at all while riders of its base stay behind (on heat-alert days, whole
-    buses). Here, greedily and exactly as checked: among the spots with riders still behind and
-    the vehicles whose other trips leave room (no overlap, turnaround included, duty within its
-    limit), the pair that carries the most of them (then the fewest seats, the vehicle's id, the
-    spot) gets a morning trip and an evening trip of its own, both timed by the same rules as
-    every trip (`_timed_trip`: windows, ride cap, boarding); until no pair fits. Only seats are
-    added: nobody who rode loses a seat. Trips are then renumbered in departure order."""
+    buses). Here a greedy adds, for spots with riders still behind, a morning trip and an evening
+    trip of their own (`_fill_greedy`), where a kind of vehicle has room for both.
+
+    Which of several equal vehicles runs which trip is a label the chaining chose; the fill asks
+    whether the pair fits the kind (its trips and the two split anew onto its vehicles), so what
+    it seats does not depend on that label. A greedy is not monotone, though: on some days the
+    fill by kind seats fewer riders of one spot (and more of another) than the fill that asked
+    vehicle by vehicle as labelled, as it was done before (`split=False`). There, and only there,
+    that fill is kept and the fill by kind continues from it, so no spot ever gets fewer seats
+    than before, at the price of depending on the labels on those days."""
+    timed: dict[Spot, tuple[Trip, Trip] | None] = {}  # each spot's own pair, timed once
+    by_kind = _fill_greedy(ctx, d, fid, service, reach, fleet, timed, split=True)
+    if by_kind is service:
+        return service  # no pair fits a kind, so none fits a vehicle
+    if all(by_kind.seats.get(s, 0) >= len(ids) for s, ids in reach.items()):
+        return by_kind  # everyone rides: nothing to compare
+    labelled = _fill_greedy(ctx, d, fid, service, reach, fleet, timed, split=False)
+    if all(by_kind.seats.get(s, 0) >= n for s, n in labelled.seats.items()):
+        return by_kind
+    return _fill_greedy(ctx, d, fid, labelled, reach, fleet, timed, split=True)
+
+
+def _fill_greedy(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    service: _DayService,
+    reach: dict[Spot, list[str]],
+    fleet: list[Vehicle],
+    timed: dict[Spot, tuple[Trip, Trip] | None],
+    split: bool,
+) -> _DayService:
+    """Greedily and exactly as checked: among the spots with riders still behind and the kinds
+    of vehicle (equal seats, costs and duty: the chaining's `_kinds`) with room for a morning
+    and an evening trip of the spot's own (`_fit_kind`), the pair that carries the most of them
+    (then the fewest seats, the kind's first vehicle id, or with `split` off the vehicle's id,
+    then the spot) is added, both trips timed by the same rules as every trip (`_timed_trip`:
+    windows, ride cap, boarding); until no pair fits. With `split` off a pair must fit one
+    vehicle as the trips stand (the fill before session 13, choice for choice). A kind's trips
+    may move between its vehicles; only seats are added: nobody who rode loses a seat. Trips
+    are then renumbered in departure order."""
     turn = ctx.scenario.config.transport.turnaround_min
-    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    duty: dict[str, int] = defaultdict(int)
-    for t in service.trips:
-        busy[t.vehicle_id or ""].append((t.depart, t.ret + turn))
-        duty[t.vehicle_id or ""] += t.ret - t.depart
+    kinds = [[fleet[i] for i in group] for group in _kinds(fleet)]
+    members = [{v.id for v in vs} for vs in kinds]
+    first = [min(ids) for ids in members]
+    runs = {t.trip_id: t for t in service.trips}
+    on = {t.trip_id: t.vehicle_id for t in service.trips}  # trip -> vehicle, as it stands
     seats = dict(service.seats)
     want = {spot: len(ids) - seats.get(spot, 0) for spot, ids in reach.items()}
-    timed: dict[Spot, tuple[Trip, Trip] | None] = {}
+    # (kind, spot) -> where the pair runs, or None; dropped when the kind changes, but for a
+    # proven None (_NO_ROOM): a kind that cannot run its trips and the pair cannot with more trips.
+    fits: dict[tuple[int, Spot], dict[str, str] | None] = {}
+    now: dict[int, _KindRuns] = {}  # each kind's trips as they stand, while it does not change
     added: list[Trip] = []
-
-    def free(vid: str, t: Trip) -> bool:
-        return all(t.ret + turn <= a or b <= t.depart for a, b in busy[vid])
-
     while True:
-        pick: tuple[tuple[int, int, str], Spot, Vehicle, int] | None = None
+        pick: tuple[tuple[int, int, str, Spot], int, int] | None = None
         for spot in sorted(s for s, n in want.items() if n > 0):
             if spot not in timed:
                 timed[spot] = _round_trip(ctx, d, fid, spot, tuple(reach[spot]))
             pair = timed[spot]
-            if pair is None:
+            if pair is None or pair[0].ret + turn > pair[1].depart:
                 continue
-            out, back = pair
-            span = out.ret - out.depart + back.ret - back.depart
-            for v in fleet:
-                if not (
-                    out.ret + turn <= back.depart
-                    and duty[v.id] + span <= v.max_duty_min
-                    and free(v.id, out)
-                    and free(v.id, back)
-                ):
-                    continue
-                k = min(want[spot], v.seats)
-                rank = (-k, v.seats, v.id)
-                if pick is None or rank < pick[0]:
-                    pick = (rank, spot, v, k)
+            for k, vs in enumerate(kinds):
+                n = min(want[spot], vs[0].seats)
+                rank = (-n, vs[0].seats, first[k], spot)
+                if pick is not None and rank >= pick[0]:
+                    continue  # cannot win (with `split` off the vehicle's id is no smaller)
+                if (k, spot) not in fits:
+                    if k not in now:
+                        now[k] = _KindRuns.of(
+                            [(v, runs[t]) for t, v in sorted(on.items()) if v in members[k]], turn
+                        )
+                    fits[k, spot] = _fit_kind(now[k], vs, pair, turn, split)
+                where = fits[k, spot]
+                if where:
+                    real = rank if split else (*rank[:2], where[_OUT], spot)
+                    if pick is None or real < pick[0]:
+                        pick = (real, k, n)
         if pick is None:
             break
-        _, spot, v, k = pick
-        chosen_pair = timed[spot]
-        assert chosen_pair is not None  # only timed spots are picked
-        out, back = chosen_pair
-        for t in (out, back):
-            stops = tuple(replace(x, worker_ids=tuple(reach[spot][:k])) for x in t.stops)
+        (_, _, _, spot), k, n = pick
+        where, pair = fits[k, spot], timed[spot]
+        assert where and pair is not None  # only fitting, timed pairs are picked
+        for t, slot in zip(pair, (_OUT, _BACK), strict=True):
+            stops = tuple(replace(x, worker_ids=tuple(reach[spot][:n])) for x in t.stops)
             if t.direction == TO_FARM:
-                stops = tuple(replace(x, alight=k) for x in stops)
+                stops = tuple(replace(x, alight=n) for x in stops)
             else:
-                stops = tuple(replace(x, board=k, load_after=k) for x in stops)
-            added.append(
-                replace(
-                    t,
-                    trip_id=f"{d.isoformat()}-{fid}-fill{len(added):03d}",
-                    vehicle_id=v.id,
-                    riders=k,
-                    stops=stops,
-                )
+                stops = tuple(replace(x, board=n, load_after=n) for x in stops)
+            made = replace(
+                t, trip_id=f"{d.isoformat()}-{fid}-fill{len(added):03d}", riders=n, stops=stops
             )
-            busy[v.id].append((t.depart, t.ret + turn))
-            duty[v.id] += t.ret - t.depart
-        seats[spot] = seats.get(spot, 0) + k
-        want[spot] -= k
+            added.append(made)
+            runs[made.trip_id] = made
+            on[made.trip_id] = where[slot]
+        on |= {t: v for t, v in where.items() if t in on}
+        fits = {key: v for key, v in fits.items() if key[0] != k or v is _NO_ROOM}
+        now.pop(k, None)
+        seats[spot] = seats.get(spot, 0) + n
+        want[spot] -= n
     if not added:
         return service
-    return replace(service, trips=_renumber([*service.trips, *added]), seats=seats)
+    trips = [
+        t if t.vehicle_id == on[tid] else replace(t, vehicle_id=on[tid]) for tid, t in runs.items()
+    ]
+    return replace(service, trips=_renumber(trips), seats=seats)
+
+
+_OUT, _BACK = "+out", "+back"  # a new pair's trips in `_fit_kind`'s answer
+_NO_ROOM: Final[dict[str, str]] = {}  # `_fit_kind`: proven not to fit (falsy, unlike an answer)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _KindRuns:
+    """A kind's trips as they stand, as `_fit_kind` reads them: per vehicle its busy spans
+    (turnaround included) and time on trips; the trips' ids and spans for `split_kind`."""
+
+    busy: dict[str, list[tuple[int, int]]]
+    duty: dict[str, int]
+    keys: list[str]
+    spans: list[Span]
+
+    @staticmethod
+    def of(mine: list[tuple[str, Trip]], turn: int) -> _KindRuns:
+        busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        duty: dict[str, int] = defaultdict(int)
+        for vid, t in mine:
+            busy[vid].append((t.depart, t.ret + turn))
+            duty[vid] += t.ret - t.depart
+        return _KindRuns(
+            busy=busy,
+            duty=duty,
+            keys=[t.trip_id for _, t in mine],
+            spans=[Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart) for _, t in mine],
+        )
+
+
+def _fit_kind(
+    mine: _KindRuns,
+    vehicles: list[Vehicle],
+    pair: tuple[Trip, Trip],
+    turn: int,
+    split: bool,
+) -> dict[str, str] | None:
+    """Where a kind's trips (`mine`, on the vehicles they run on now) and a new morning +
+    evening pair run on its `vehicles`: trip id (the pair's as _OUT, _BACK) -> vehicle id, or
+    _NO_ROOM if they cannot all run. First the pair on one vehicle as the trips stand (the one
+    with the smallest id that has room: nothing moves); else, if `split`, an exact split of them
+    all (fill.split_kind: decided by the trips alone, not by which vehicle ran which); None
+    (not proven either way) where that search is undecided."""
+    limit = vehicles[0].max_duty_min
+    span = sum(t.ret - t.depart for t in pair)
+    if span > limit:
+        return _NO_ROOM
+    for v in sorted(vehicles, key=lambda v: v.id):
+        if mine.duty.get(v.id, 0) + span <= limit and all(
+            t.ret + turn <= a or b <= t.depart for t in pair for a, b in mine.busy.get(v.id, ())
+        ):
+            return {_OUT: v.id, _BACK: v.id}
+    if not split:
+        return _NO_ROOM  # no vehicle as labelled has room, nor will it once it runs more
+    keys = [*mine.keys, _OUT, _BACK]
+    spans = [
+        *mine.spans,
+        *(Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart) for t in pair),
+    ]
+    found = split_kind(spans, len(vehicles), limit)
+    if found.status != "yes":
+        return _NO_ROOM if found.status == "no" else None
+    return {key: vehicles[vi].id for key, vi in zip(keys, found.vehicle, strict=True)}
 
 
 def _seats_by_farm(trips: list[Trip]) -> dict[Direction, dict[Spot, int]]:
