@@ -1634,6 +1634,14 @@ def _check_references(r: _Run) -> list[str]:
             ),
         ),
     ):
+        # Each field's distinct values first: a file naming nothing unknown needs no row walk.
+        if all(
+            x in known
+            for field, known in fields
+            for v in {row.get(field) or "" for row in rows}
+            for x in v.split()
+        ):
+            continue
         for n, row in enumerate(rows, start=2):
             for field, known in fields:
                 for x in (row.get(field) or "").split():
@@ -2292,21 +2300,18 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
     settlement) a person was referred from; no trip picks them up there, and unserved.csv does
     not list them as owed a ride from there (README, "Referral records")."""
     trips = {t["trip_id"]: t for t in r.trips}
-    origins: dict[str, str] = {}  # per trip and per person, not per rider, as they come
-    avoids: dict[str, set[str]] = {}
+    origins: dict[str, str] = {}  # per trip, as they come
+    avoids = {wid: avoid for wid, w in r.workers.items() if (avoid := _avoid(w))}
     for x in r.riders:
-        t = trips.get(x["trip_id"])
-        wid = x["worker_id"]
+        tid = x["trip_id"]
+        t = trips.get(tid)
         if t is None:
             continue
-        origin = origins.get(x["trip_id"])
+        origin = origins.get(tid)
         if origin is None:
-            origin = origins[x["trip_id"]] = r.origin(t)[0]
-        avoid = avoids.get(wid)
-        if avoid is None:
-            avoid = avoids[wid] = _avoid(r.workers.get(wid, {}))
-        if origin in avoid:
-            out.append(f"site to avoid: {wid} boards at {origin} on {x['trip_id']}")
+            origin = origins[tid] = r.origin(t)[0]
+        if origin in avoids.get(x["worker_id"], ()):
+            out.append(f"site to avoid: {x['worker_id']} boards at {origin} on {tid}")
     for u in r.unserved:
         for wid in u["worker_ids"].split():
             if u["foresteria_id"] in _avoid(r.workers.get(wid, {})):
@@ -3145,9 +3150,9 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
             bad += sorted(f"unexpected {k}" for k in set(p) - set(mine) - {"trip_id"})
             if f.get("type") != "Feature" or f["geometry"].get("type") != "LineString":
                 bad.append("type")
-            line = f["geometry"]["coordinates"]
-            if len(line) != len(path(t)) or not all(
-                _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)
+            line, places = f["geometry"]["coordinates"], path(t)
+            if len(line) != len(places) or not all(
+                _placed(where.get(x), c) for x, c in zip(places, line, strict=False)
             ):
                 bad.append("coordinates")
             if bad:
