@@ -10,6 +10,7 @@ import bisect
 import contextlib
 import copy
 import csv
+import errno
 import functools
 import gc
 import hashlib
@@ -42,10 +43,22 @@ class Unreadable(Exception):
 MAX_FILE_BYTES = 1 << 30
 
 
+def _resolved(path: Path) -> str:
+    """Path.resolve() as a string, without building paths (a report's 4,500 files are read one
+    by one): the real path, and a link loop refused as Path.resolve refuses it."""
+    real = os.path.realpath(path)
+    try:
+        os.stat(real)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {exc.filename!r}") from None
+    return real
+
+
 def _read(run: Path, rel: str) -> bytes:
     path = run / rel
-    real, top = path.resolve(), run.resolve()
-    if not real.is_relative_to(top):
+    real, top = _resolved(path), _resolved(run)  # then Path.is_relative_to, on strings
+    if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
         raise Unreadable(f"{rel}: leads outside the run folder")
     try:
         st = path.stat()
@@ -1069,13 +1082,18 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         out.append("report/: not a folder (a link or a file)")
     elif folder.is_dir():
+        cut = len(str(folder)) + 1  # os.walk's folders begin with it
         for top, dirs, names in os.walk(folder):  # does not follow links
             for name in sorted(dirs + names):
-                p = Path(top) / name
-                rel = p.relative_to(folder).as_posix()
-                if p.is_symlink() or not (p.is_dir() or p.is_file()):
+                p = os.path.join(top, name)
+                rel = p[cut:]
+                try:
+                    mode = os.lstat(p).st_mode  # not a link: what is_dir and is_file stat
+                except OSError:
+                    mode = 0  # gone: neither a folder nor a file
+                if stat.S_ISLNK(mode) or not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
                     out.append(f"report file not a regular file: report/{rel} (a link or special)")
-                elif p.is_file():
+                elif stat.S_ISREG(mode):
                     here.add(rel)
     for rel in sorted(here - set(files)):
         out.append(f"report file not in {_REPORT_HASHES}: report/{rel}")
