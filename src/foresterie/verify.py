@@ -55,9 +55,10 @@ def _resolved(path: Path) -> str:
     return real
 
 
-def _read(run: Path, rel: str) -> bytes:
+def _read(run: Path, rel: str, top: str | None = None) -> bytes:
+    """`top`: the run's real path when the caller reads many files of it (the report's)."""
     path = run / rel
-    real, top = _resolved(path), _resolved(run)  # then Path.is_relative_to, on strings
+    real, top = _resolved(path), top or _resolved(run)  # then Path.is_relative_to, on strings
     if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
         raise Unreadable(f"{rel}: leads outside the run folder")
     try:
@@ -142,8 +143,8 @@ def _json_of(data: bytes, rel: str) -> Any:
         raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
 
 
-def _sha(run: Path, rel: str) -> str:
-    return hashlib.sha256(_read(run, rel)).hexdigest()
+def _sha(run: Path, rel: str, top: str | None = None) -> str:
+    return hashlib.sha256(_read(run, rel, top)).hexdigest()
 
 
 # The shape of every file the checks read (README "Run folders and verification"). Each cell is
@@ -1097,10 +1098,11 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
                     here.add(rel)
     for rel in sorted(here - set(files)):
         out.append(f"report file not in {_REPORT_HASHES}: report/{rel}")
+    top = _resolved(run)
     for rel, digest in sorted(files.items()):
         if rel not in here:
             out.append(f"report file missing: report/{rel} (listed in {_REPORT_HASHES})")
-        elif _sha(run, f"report/{rel}") != digest:
+        elif _sha(run, f"report/{rel}", top) != digest:
             out.append(
                 f"report file changed after it was written: report/{rel} "
                 f"(hash differs from {_REPORT_HASHES})"
