@@ -6,10 +6,13 @@ recorded travel matrix, scenario.toml) and plan/ files, following the rules in t
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import copy
 import csv
+import errno
 import functools
+import gc
 import hashlib
 import hmac
 import io
@@ -40,10 +43,23 @@ class Unreadable(Exception):
 MAX_FILE_BYTES = 1 << 30
 
 
-def _read(run: Path, rel: str) -> bytes:
+def _resolved(path: Path) -> str:
+    """Path.resolve() as a string, without building paths (a report's 4,500 files are read one
+    by one): the real path, and a link loop refused as Path.resolve refuses it."""
+    real = os.path.realpath(path)
+    try:
+        os.stat(real)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RuntimeError(f"Symlink loop from {exc.filename!r}") from None
+    return real
+
+
+def _read(run: Path, rel: str, top: str | None = None) -> bytes:
+    """`top`: the run's real path when the caller reads many files of it (the report's)."""
     path = run / rel
-    real, top = path.resolve(), run.resolve()
-    if not real.is_relative_to(top):
+    real, top = _resolved(path), top or _resolved(run)  # then Path.is_relative_to, on strings
+    if real != top and not real.startswith(top.rstrip(os.sep) + os.sep):
         raise Unreadable(f"{rel}: leads outside the run folder")
     try:
         st = path.stat()
@@ -127,8 +143,8 @@ def _json_of(data: bytes, rel: str) -> Any:
         raise Unreadable(f"{rel}: not JSON: {str(exc).splitlines()[0][:120]}") from None
 
 
-def _sha(run: Path, rel: str) -> str:
-    return hashlib.sha256(_read(run, rel)).hexdigest()
+def _sha(run: Path, rel: str, top: str | None = None) -> str:
+    return hashlib.sha256(_read(run, rel, top)).hexdigest()
 
 
 # The shape of every file the checks read (README "Run folders and verification"). Each cell is
@@ -379,6 +395,10 @@ def _parse_csv(text: str, rel: str, kind: str) -> list[dict[str, str]]:
             return list(csv.DictReader(io.StringIO(text, newline="")))
         except csv.Error as exc:
             raise Unreadable(f"{rel}: not CSV: {exc}") from None
+    rows = _sound_csv(text, kind)
+    if rows is not None:
+        return rows
+    # Something is wrong with the file: read again row by row, to name the first row and field.
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
@@ -429,6 +449,40 @@ def _parse_csv(text: str, rel: str, kind: str) -> list[dict[str, str]]:
         return rows
     except csv.Error as exc:
         raise Unreadable(f"{rel}: not CSV: {exc}") from None
+
+
+def _sound_csv(text: str, kind: str) -> list[dict[str, str]] | None:
+    """The rows of a CSV file of `kind` that has nothing `_parse_csv` refuses, read column by
+    column (each distinct value of a column checked once, the keys compared as a whole); None
+    if anything is wrong, for `_parse_csv` to read it row by row and say what and where."""
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return None
+    if not records:
+        return None
+    header, body = records[0], records[1:]
+    schema = _CSV_SCHEMAS[kind]
+    if len(set(header)) != len(header) or any(
+        required and name not in header for name, (_, required) in schema.items()
+    ):
+        return None
+    width = len(header)
+    if any(len(cells) != width for cells in body):
+        return None
+    columns = list(zip(*body, strict=True)) if body else [() for _ in header]
+    for k, name in enumerate(header):
+        if name in schema:
+            check = schema[name][0]
+            if any(check(v) for v in set(columns[k])):
+                return None
+    keys = _CSV_KEYS.get(kind, ())
+    if keys:
+        at = [header.index(k) for k in keys]
+        joined = list(zip(*(columns[k] for k in at), strict=True))
+        if len(set(joined)) != len(joined):
+            return None
+    return [dict(zip(header, cells, strict=False)) for cells in body]  # widths checked above
 
 
 _FEATURE_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
@@ -636,6 +690,8 @@ class _Run:
         # What two checks recompute from the same files (the stays, the KPIs), kept once
         # computed: the checks only read them, and nothing changes the run after __init__.
         self.memo: dict[str, Any] = {}
+        self.ties: dict[str, str] = {}  # worker -> tie-break (self.tie)
+        self.origins: dict[int, tuple[dict[str, str], tuple[str, int, int]]] = {}  # self.origin
         rel = "inputs/scenario.toml"
         try:
             self.cfg = tomllib.loads(_utf8(_read(run, rel), rel))
@@ -801,17 +857,28 @@ class _Run:
     def tie(self, worker_id: str) -> str:
         """A person's place among equals, computed here from the README's words: HMAC-SHA256
         of "SEED:WORKER_ID" under the draw key; without a key, sha256 of the same text."""
-        text = f"{self.cfg['scenario']['seed']}:{worker_id}".encode()
-        if self.draw_key is None:
-            return hashlib.sha256(text).hexdigest()
-        return hmac.new(self.draw_key, text, hashlib.sha256).hexdigest()
+        tie = self.ties.get(worker_id)
+        if tie is None:  # asked once per rider and spot by the ride order: kept per person
+            text = f"{self.cfg['scenario']['seed']}:{worker_id}".encode()
+            if self.draw_key is None:
+                tie = hashlib.sha256(text).hexdigest()
+            else:
+                tie = hmac.new(self.draw_key, text, hashlib.sha256).hexdigest()
+            self.ties[worker_id] = tie
+        return tie
 
     def origin(self, t: dict[str, str]) -> tuple[str, int, int]:
         """Where the trip's riders board/alight, and the times it leaves and reaches it."""
+        got = self.origins.get(id(t))  # asked by a dozen checks, per trip and per rider
+        if got is not None and got[0] is t:
+            return got[1]
         o = t.get("origin_id") or t["foresteria_id"]
         if o == t["foresteria_id"]:  # from its own base: the trip's own times
-            return o, _mins(t["depart"]), _mins(t["return"])
-        return o, _mins(t["origin_depart"]), _mins(t["origin_return"])
+            found = o, _mins(t["depart"]), _mins(t["return"])
+        else:
+            found = o, _mins(t["origin_depart"]), _mins(t["origin_return"])
+        self.origins[id(t)] = (t, found)
+        return found
 
     def base_of(self) -> dict[str, str]:
         """Origin -> base (README "Departure points"): a foresteria with vehicles of its own is
@@ -844,6 +911,26 @@ def verify_report(run: Path, report: bool = True) -> tuple[list[str], list[str]]
     part is encrypted and FORESTERIE_RESTRICTED_KEY is not set (README, "Restricted part and
     encryption") or the run has no report; every other check still
     runs. A monitor folder (its manifest's kind) is verified as `monitor --verify` does."""
+    with _no_cycle_collection():
+        return _verify_report(run, report)
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while the checks run, as it was after: they build a
+    season's rows, sets and tuples (millions of objects, a few hundred in cycles), and each
+    full collection walked them all again (~0.8 CPU s of ~4.5 on puglia-2027). Reference
+    counting still frees everything the moment it is dropped."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
     _check_schema(Path(run))
     if (Path(run) / "purged.json").exists():
         return _verify_purged(Path(run))
@@ -996,20 +1083,26 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         out.append("report/: not a folder (a link or a file)")
     elif folder.is_dir():
+        cut = len(str(folder)) + 1  # os.walk's folders begin with it
         for top, dirs, names in os.walk(folder):  # does not follow links
             for name in sorted(dirs + names):
-                p = Path(top) / name
-                rel = p.relative_to(folder).as_posix()
-                if p.is_symlink() or not (p.is_dir() or p.is_file()):
+                p = os.path.join(top, name)
+                rel = p[cut:]
+                try:
+                    mode = os.lstat(p).st_mode  # not a link: what is_dir and is_file stat
+                except OSError:
+                    mode = 0  # gone: neither a folder nor a file
+                if stat.S_ISLNK(mode) or not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
                     out.append(f"report file not a regular file: report/{rel} (a link or special)")
-                elif p.is_file():
+                elif stat.S_ISREG(mode):
                     here.add(rel)
     for rel in sorted(here - set(files)):
         out.append(f"report file not in {_REPORT_HASHES}: report/{rel}")
+    top = _resolved(run)
     for rel, digest in sorted(files.items()):
         if rel not in here:
             out.append(f"report file missing: report/{rel} (listed in {_REPORT_HASHES})")
-        elif _sha(run, f"report/{rel}") != digest:
+        elif _sha(run, f"report/{rel}", top) != digest:
             out.append(
                 f"report file changed after it was written: report/{rel} "
                 f"(hash differs from {_REPORT_HASHES})"
@@ -1561,6 +1654,14 @@ def _check_references(r: _Run) -> list[str]:
             ),
         ),
     ):
+        # Each field's distinct values first: a file naming nothing unknown needs no row walk.
+        if all(
+            x in known
+            for field, known in fields
+            for v in {row.get(field) or "" for row in rows}
+            for x in v.split()
+        ):
+            continue
         for n, row in enumerate(rows, start=2):
             for field, known in fields:
                 for x in (row.get(field) or "").split():
@@ -1673,6 +1774,48 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
 
 def _day(text: object) -> date:
     return date.fromisoformat(str(text)[:10])
+
+
+@functools.lru_cache(maxsize=4096)
+def _ord(text: str) -> int:
+    """The day number (date.toordinal) of an ISO date as the plan writes it."""
+    return date.fromisoformat(text).toordinal()
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(day: int) -> str:
+    return date.fromordinal(day).isoformat()
+
+
+@functools.lru_cache(maxsize=8192)
+def _nights(first: str, end: str) -> tuple[str, ...]:
+    """The days first, first + 1, ..., end - 1 as ISO texts (none when end is not after first):
+    a stay's nights. Kept per pair: five checks walk every stay night by night."""
+    return tuple(_iso(d) for d in range(_ord(first), _ord(end)))
+
+
+def _workdays(r: _Run, farm: str, first: str, end: str) -> list[str]:
+    """The days first..end - 1 (ISO texts) on which `farm` works (`_farm_works`): each farm's
+    days computed once per run (r.memo) over the span of every stay, then sliced."""
+    a, b = _ord(first), _ord(end)
+    if a >= b:
+        return []
+    memo = r.memo.setdefault("workdays", {})
+    if "span" not in memo:  # every stay lies within the workers' stays and the assignments
+        ends = [_ord(w[k]) for w in r.workers.values() for k in ("arrival", "departure")]
+        ends += [_ord(x[k]) for x in r.assign for k in ("from", "to")]
+        memo["span"] = (min(ends, default=a), max(ends, default=b))
+    lo, hi = memo["span"]
+    got = memo.get(farm)
+    if got is None or a < got[0] or b > got[1]:
+        lo, hi = min(lo, a, got[0] if got else a), max(hi, b, got[1] if got else b)
+        *_, heat, heat_end = _rules(r)
+        days = [
+            d for d in range(lo, hi) if _farm_works(r, farm, date.fromordinal(d), heat, heat_end)
+        ]
+        got = memo[farm] = (lo, hi, days, [_iso(d) for d in days])
+    days, isos = got[2], got[3]
+    return isos[bisect.bisect_left(days, a) : bisect.bisect_left(days, b)]
 
 
 def _by_worker(assign: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
@@ -1791,7 +1934,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
 
 def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list[str]) -> None:
     """uncovered.csv lists exactly the nights of a housed person's stay spent without a bed."""
-    listed: dict[str, set[date]] = defaultdict(set)
+    listed: dict[str, set[int]] = defaultdict(set)  # worker -> day numbers (date.toordinal)
     for u in _rows(r.root, "plan/uncovered.csv"):
         d, end = _day(u["from"]), _day(u["to"])
         leaves = r.released.get(u["worker_id"])
@@ -1801,23 +1944,14 @@ def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list
                 f"{u['code']!r}, the bed "
                 + (f"is released on {leaves}" if leaves else "is never released")
             )
-        while d < end:
-            listed[u["worker_id"]].add(d)
-            d += timedelta(days=1)
+        listed[u["worker_id"]].update(range(d.toordinal(), end.toordinal()))
     for wid, rows in sorted(housed.items()):
         w = r.workers.get(wid)
         if w is None:
             continue
-        nights: set[date] = set()
-        d, end = _day(w["arrival"]), _day(w["departure"])
-        while d < end:
-            nights.add(d)
-            d += timedelta(days=1)
+        nights = set(range(_ord(w["arrival"]), _ord(w["departure"])))
         for a in rows:
-            d, end = _day(a["from"]), _day(a["to"])
-            while d < end:
-                nights.discard(d)
-                d += timedelta(days=1)
+            nights.difference_update(range(_ord(a["from"]), _ord(a["to"])))
         if nights != listed.pop(wid, set()):
             out.append(f"uncovered.csv wrong: {wid} has {len(nights)} nights without a bed")
     for wid in sorted(listed):
@@ -1888,7 +2022,8 @@ def _check_beds(r: _Run, out: list[str]) -> None:
     used: dict[tuple[str, str, str], int] = defaultdict(int)
     acc: dict[tuple[str, str], int] = defaultdict(int)
     for a in r.assign:
-        d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+        fid, section = a["foresteria_id"], a["section"]
+        nights = _nights(a["from"], a["to"])
         accessible = r.workers.get(a["worker_id"], {}).get("accessible", "").lower() in (
             "true",
             "1",
@@ -1898,11 +2033,11 @@ def _check_beds(r: _Run, out: list[str]) -> None:
             "y",
             "t",
         )
-        while d < end:
-            used[a["foresteria_id"], d.isoformat(), a["section"]] += 1
-            if accessible:
-                acc[a["foresteria_id"], d.isoformat()] += 1
-            d += timedelta(days=1)
+        for night in nights:
+            used[fid, night, section] += 1
+        if accessible:
+            for night in nights:
+                acc[fid, night] += 1
     for (fid, night, section), n in sorted(used.items()):
         cap = r.beds(fid, section)
         if n > cap:
@@ -2092,7 +2227,8 @@ def _check_service(r: _Run, out: list[str]) -> None:
     """Every rider of every day and direction is carried once, to their farm, or listed unserved."""
     trips = {t["trip_id"]: t for t in r.trips}
     stop_farm = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
-    carried: dict[tuple[str, str, str], int] = defaultdict(int)
+    # worker -> direction -> day -> times carried (a rider, or a leg listed unserved)
+    carried: dict[str, dict[str, dict[str, int]]] = {}
     housed = _by_worker(r.assign)
     # Per trip and per person, not per rider (~70,000 on puglia-2027): the same answers.
     origins: dict[str, str] = {}
@@ -2104,8 +2240,12 @@ def _check_service(r: _Run, out: list[str]) -> None:
         if t is None:
             out.append(f"rider on unknown trip: {x['worker_id']} on {tid}")
             continue
-        wid = x["worker_id"]
-        a = next((a for a in housed.get(wid, []) if a["from"] <= t["day"] < a["to"]), None)
+        wid, day = x["worker_id"], t["day"]
+        a = None
+        for b in housed.get(wid, ()):
+            if b["from"] <= day < b["to"]:
+                a = b
+                break
         farm = stop_farm.get((tid, x["seq"]))
         avoid = avoids.get(wid)
         if avoid is None:
@@ -2127,40 +2267,50 @@ def _check_service(r: _Run, out: list[str]) -> None:
                 works_at = farms[wid] = _work_farm(r.workers[wid])
             if works_at != farm:
                 out.append(f"rider taken to the wrong farm: {wid} on {tid} ({farm})")
-        carried[t["day"], t["direction"], wid] += 1
+        days = carried.setdefault(wid, {}).setdefault(t["direction"], {})
+        days[day] = days.get(day, 0) + 1
     for u in r.unserved:
         for wid in u["worker_ids"].split():
+            legs = carried.setdefault(wid, {})
             for direction in ("to_farm", "to_foresteria"):  # a worker-day: both legs
-                carried[u["day"], direction, wid] += 1
-    expected: set[tuple[str, str, str]] = set()
-    *_, heat, heat_end = _rules(r)
-    works: dict[tuple[str, date], bool] = {}  # (farm, day): _farm_works, asked once
-    iso: dict[date, str] = {}
+                days = legs.setdefault(direction, {})
+                days[u["day"]] = days.get(u["day"], 0) + 1
+    # worker -> the days they are owed both legs (the same days each way)
+    expected: dict[str, set[str]] = {}
     for wid, _, first, end_day in _stays(r):
         farm = _work_farm(r.workers[wid])
-        if not farm:
-            continue
-        d, end = date.fromisoformat(first), date.fromisoformat(end_day)
-        while d < end:
-            if (farm, d) not in works:
-                works[farm, d] = _farm_works(r, farm, d, heat, heat_end)
-            if works[farm, d]:
-                day = iso.get(d) or iso.setdefault(d, d.isoformat())
-                expected.add((day, "to_farm", wid))
-                expected.add((day, "to_foresteria", wid))
-            d += timedelta(days=1)
-    missing = sorted(k for k in expected if carried.get(k, 0) == 0)
-    extra = sorted(k for k, n in carried.items() if n > 1 or k not in expected)
+        if farm:
+            expected.setdefault(wid, set()).update(_workdays(r, farm, first, end_day))
+    # (day, direction, worker) owed and not carried, or carried twice or on no day owed: counted,
+    # and the first of each in that order named.
+    missing: list[tuple[str, str, str]] = []
+    n_missing = 0
+    for wid, owed in expected.items():
+        legs = carried.get(wid, {})
+        for direction in ("to_farm", "to_foresteria"):
+            left = owed.difference(legs.get(direction, ()))
+            if left:
+                n_missing += len(left)
+                missing.append((min(left), direction, wid))
+    extra: list[tuple[str, str, str]] = []
+    n_extra = 0
+    for wid, legs in carried.items():
+        for direction, days in legs.items():
+            owed = expected.get(wid, set()) if direction in _LEGS else set()
+            wrong = [d for d, n in days.items() if n > 1 or d not in owed]
+            if wrong:
+                n_extra += len(wrong)
+                extra.append((min(wrong), direction, wid))
     if missing:
-        day, direction, wid = missing[0]
+        day, direction, wid = min(missing)
         out.append(
-            f"riders neither served nor listed unserved: {len(missing)} rider-trips, "
+            f"riders neither served nor listed unserved: {n_missing} rider-trips, "
             f"first {wid} on {day} {direction}"
         )
     if extra:
-        day, direction, wid = extra[0]
+        day, direction, wid = min(extra)
         out.append(
-            f"riders carried twice or without a workday: {len(extra)}, first {wid} on "
+            f"riders carried twice or without a workday: {n_extra}, first {wid} on "
             f"{day} {direction}"
         )
 
@@ -2170,21 +2320,18 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
     settlement) a person was referred from; no trip picks them up there, and unserved.csv does
     not list them as owed a ride from there (README, "Referral records")."""
     trips = {t["trip_id"]: t for t in r.trips}
-    origins: dict[str, str] = {}  # per trip and per person, not per rider, as they come
-    avoids: dict[str, set[str]] = {}
+    origins: dict[str, str] = {}  # per trip, as they come
+    avoids = {wid: avoid for wid, w in r.workers.items() if (avoid := _avoid(w))}
     for x in r.riders:
-        t = trips.get(x["trip_id"])
-        wid = x["worker_id"]
+        tid = x["trip_id"]
+        t = trips.get(tid)
         if t is None:
             continue
-        origin = origins.get(x["trip_id"])
+        origin = origins.get(tid)
         if origin is None:
-            origin = origins[x["trip_id"]] = r.origin(t)[0]
-        avoid = avoids.get(wid)
-        if avoid is None:
-            avoid = avoids[wid] = _avoid(r.workers.get(wid, {}))
-        if origin in avoid:
-            out.append(f"site to avoid: {wid} boards at {origin} on {x['trip_id']}")
+            origin = origins[tid] = r.origin(t)[0]
+        if origin in avoids.get(x["worker_id"], ()):
+            out.append(f"site to avoid: {x['worker_id']} boards at {origin} on {tid}")
     for u in r.unserved:
         for wid in u["worker_ids"].split():
             if u["foresteria_id"] in _avoid(r.workers.get(wid, {})):
@@ -2229,24 +2376,22 @@ def _stays(r: _Run) -> list[tuple[str, str, str, str]]:
 
 def _stays_of(r: _Run) -> list[tuple[str, str, str, str]]:
     out = [(a["worker_id"], a["foresteria_id"], a["from"], a["to"]) for a in r.assign]
-    beds: dict[str, set[date]] = defaultdict(set)
+    beds: dict[str, set[int]] = defaultdict(set)  # worker -> day numbers (date.toordinal)
     for a in r.assign:
-        d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
-        while d < end:
-            beds[a["worker_id"]].add(d)
-            d += timedelta(days=1)
+        beds[a["worker_id"]].update(range(_ord(a["from"]), _ord(a["to"])))
     for wid, w in r.workers.items():
         point = w.get("pickup_id")
         if not point or point in _avoid(w):
             continue
-        d, end, start = date.fromisoformat(w["arrival"]), date.fromisoformat(w["departure"]), None
+        d, end, start = _ord(w["arrival"]), _ord(w["departure"]), None
+        slept = beds[wid]
         while d <= end:
-            if d < end and d not in beds[wid]:
-                start = start or d
+            if d < end and d not in slept:
+                start = d if start is None else start
             elif start is not None:
-                out.append((wid, point, start.isoformat(), d.isoformat()))
+                out.append((wid, point, _iso(start), _iso(d)))
                 start = None
-            d += timedelta(days=1)
+            d += 1
     return out
 
 
@@ -2464,11 +2609,9 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
         farm = _work_farm(r.workers[wid])
         if not farm or max(r.leg(origin, farm), r.leg(farm, origin)) > cap:
             continue
-        d, end = date.fromisoformat(first), date.fromisoformat(last)
-        while d < end:
-            if _farm_works(r, farm, d, heat, heat_end):
-                riders[d.isoformat(), base_of.get(origin, origin)][origin, farm] += 1
-            d += timedelta(days=1)
+        base = base_of.get(origin, origin)
+        for day in _workdays(r, farm, first, last):
+            riders[day, base][origin, farm] += 1
     out: dict[tuple[str, str], tuple[int, int]] = {}
     for (day, fid), per_farm in riders.items():
         fleet = [
@@ -2604,14 +2747,17 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
     used: dict[tuple[str, str], int] = defaultdict(int)
     commute_s = 0
     for a in r.assign:
-        d, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+        fid, stay = a["foresteria_id"], _nights(a["from"], a["to"])
         farm = _work_farm(r.workers[a["worker_id"]])
-        wd = _days(str(r.farms[farm]["workdays"])) if farm else set()
-        while d < end:
-            used[a["foresteria_id"], d.isoformat()] += 1
-            if d.weekday() in wd:
-                commute_s += r.secs[a["foresteria_id"], farm]
-            d += timedelta(days=1)
+        wd = _days(str(r.farms[farm]["workdays"])) if farm else frozenset()
+        for night in stay:
+            used[fid, night] += 1
+        # the workdays among the nights: each weekday once a whole week, then the days left
+        weeks, rest = divmod(len(stay), 7)
+        day1 = _ord(a["from"])  # date.fromordinal(n).weekday() is (n + 6) % 7
+        workdays = weeks * len(wd) + sum(1 for k in range(rest) if (day1 + k + 6) % 7 in wd)
+        if workdays:
+            commute_s += workdays * r.secs[fid, farm]
     capacity = 0
     season = r.cfg.get("scenario", {})
     first, last = (str(season.get(k, ""))[:10] for k in ("season_start", "season_end"))
@@ -2814,6 +2960,8 @@ def _check_roll_call(r: _Run, out: list[str]) -> None:
                 f"roll call differs from the trip: {t['trip_id']} says {t['riders']} riders, "
                 f"{len(names)} named"
             )
+        if len(set(names)) == len(names):
+            continue
         twice = sorted({w for w in names if names.count(w) > 1})
         if twice:
             out.append(f"rider named twice on one trip: {twice[0]} on {t['trip_id']}")
@@ -3022,9 +3170,9 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
             bad += sorted(f"unexpected {k}" for k in set(p) - set(mine) - {"trip_id"})
             if f.get("type") != "Feature" or f["geometry"].get("type") != "LineString":
                 bad.append("type")
-            line = f["geometry"]["coordinates"]
-            if len(line) != len(path(t)) or not all(
-                _placed(where.get(x), c) for x, c in zip(path(t), line, strict=False)
+            line, places = f["geometry"]["coordinates"], path(t)
+            if len(line) != len(places) or not all(
+                _placed(where.get(x), c) for x, c in zip(places, line, strict=False)
             ):
                 bad.append("coordinates")
             if bad:
@@ -3202,6 +3350,7 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
         if w.get("group_id"):
             groups[w["group_id"]].append(wid)
     held = _held_beds(r, groups)
+    r.memo["taken"] = {}  # (foresteria, night, kind, floor, pinned hold) -> beds taken in held
     done: set[tuple[str, ...]] = set()
     for e in r.wait:
         if e["code"] not in WAITLIST_CODES | PUBLISHED:
@@ -3246,13 +3395,11 @@ def _held_beds(r: _Run, groups: dict[str, list[str]]) -> Held:
         rank = max(_priority(r, x) for x in unit)
         pins = sorted(p for x in unit if (p := r.workers[x].get("pinned_foresteria") or ""))
         here = (rank, bool(pins) and pins[0] == a["foresteria_id"])
-        d, end, accessible = _day(a["from"]), _day(a["to"]), _truthy(w.get("accessible"))
-        while d < end:
-            night = d.isoformat()
-            held[a["foresteria_id"], night, a["section"]].append(here)
+        fid, section, accessible = a["foresteria_id"], a["section"], _truthy(w.get("accessible"))
+        for night in _nights(a["from"], a["to"]):
+            held[fid, night, section].append(here)
             if accessible:
-                held[a["foresteria_id"], night, "accessible"].append(here)
-            d += timedelta(days=1)
+                held[fid, night, "accessible"].append(here)
     return held
 
 
@@ -3295,6 +3442,17 @@ def _published_detail(r: _Run, out: list[str]) -> dict[str, str]:
     return {wid: x["code"] for wid, x in r.wait_detail.items() if x["code"] in WAITLIST_CODES}
 
 
+@functools.lru_cache(maxsize=8192)
+def _stay_nights(arrival: str, departure: str, *opens: Any) -> tuple[date, ...]:
+    """The nights of a stay, or of its part while a foresteria is open (`opens`: its open_from
+    and open_to, with partial stays); kept per stay: many people share one."""
+    a, b = _day(arrival), _day(departure)
+    if opens:
+        a = max(a, _day(opens[0]))
+        b = min(b, _day(opens[1]) + timedelta(days=1))
+    return tuple(a + timedelta(days=k) for k in range(max(0, (b - a).days)))
+
+
 def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> str:
     """What contradicts a proven waitlist reason of the unit (its group, or one person), or ''."""
     h = r.cfg.get("housing", {})
@@ -3307,12 +3465,10 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
     farms = sorted({_work_farm(m) for m in people} - {""})
     pin = w.get("pinned_foresteria") or ""
 
-    def nights(m: dict[str, str], f: dict[str, Any]) -> list[date]:
-        a, b = _day(m["arrival"]), _day(m["departure"])
-        if partial:
-            a = max(a, _day(f["open_from"]))
-            b = min(b, _day(f["open_to"]) + timedelta(days=1))
-        return [a + timedelta(days=k) for k in range(max(0, (b - a).days))]
+    def nights(m: dict[str, str], f: dict[str, Any]) -> tuple[date, ...]:
+        return _stay_nights(
+            m["arrival"], m["departure"], *((f["open_from"], f["open_to"]) if partial else ())
+        )
 
     def commute_ok(fid: str) -> bool:
         return pin == fid or all(r.secs[fid, farm] <= cap_s for farm in farms)
@@ -3396,23 +3552,30 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         )
         if not fitting and not pairs:
             why = "no foresteria within reach has a bed of the kind: nothing is full"
+        counted: dict[tuple[str, date, str, int, bool], int] = r.memo.setdefault("taken", {})
         options = [[(fid, {id(m): nights(m, r.fs[fid]) for m in copy})] for fid in fitting]
         for option in options + pairs:
             need: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
             for fid, stays in option:
                 for m in copy:
+                    accessible = int(_truthy(m.get("accessible")))
                     for d in stays[id(m)]:
-                        need[fid, d][0] += 1
-                        need[fid, d][1] += int(_truthy(m.get("accessible")))
+                        cell = need[fid, d]
+                        cell[0] += 1
+                        cell[1] += accessible
 
             def room(fid: str, d: date, kind: str, beds: int, n: int) -> bool:
                 # `full`: pinned people hold their beds whatever their priority; `outranked`
                 # says people of higher priority hold them, `too_large` that nobody does.
-                taken = sum(
-                    1
-                    for q, pinned in held[fid, d.isoformat(), kind]
-                    if q >= floor or (pinned and code == "full")
-                )
+                # Counted once per bed-night and rule: units of one priority ask the same.
+                key = (fid, d, kind, floor, code == "full")
+                taken = counted.get(key)
+                if taken is None:
+                    taken = counted[key] = sum(
+                        1
+                        for q, pinned in held[fid, d.isoformat(), kind]
+                        if q >= floor or (pinned and code == "full")
+                    )
                 return beds - taken >= n
 
             if all(

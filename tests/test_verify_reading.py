@@ -1,0 +1,134 @@
+"""The verifier's cheaper ways of reading a run (session 13) give what the plain ways give: a
+sound CSV read column by column gives the rows the row-by-row reading gives, and a faulty one
+is still named by its first faulty row and field; a stay's nights and a farm's workdays are
+those a day-by-day walk finds; the cyclic collector is paused while the checks run and
+restored after."""
+
+from __future__ import annotations
+
+import gc
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+import foresterie.verify as verify
+
+
+def _row_by_row(text: str, rel: str, kind: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    """_parse_csv's answer without the column-by-column reading: its rows, or its refusal."""
+    with monkeypatch.context() as m:
+        m.setattr(verify, "_sound_csv", lambda text, kind: None)
+        try:
+            return verify._parse_csv(text, rel, kind)
+        except verify.Unreadable as exc:
+            return f"unreadable: {exc}"
+
+
+def _answer(text: str, rel: str, kind: str) -> object:
+    try:
+        return verify._parse_csv(text, rel, kind)
+    except verify.Unreadable as exc:
+        return f"unreadable: {exc}"
+
+
+def test_sound_plan_files_read_by_column_as_row_by_row(
+    tiny_season_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sorted((tiny_season_run / "plan").glob("*.csv"))
+    files += [tiny_season_run / "inputs" / n for n in ("workers.csv", "fleet.csv", "matrix.csv")]
+    read = 0
+    for path in files:
+        rel = path.relative_to(tiny_season_run).as_posix()
+        text = path.read_text("utf-8")
+        rows = verify._sound_csv(text, path.name)
+        assert rows is not None, rel  # a sound file: no second reading
+        assert rows == _row_by_row(text, rel, path.name, monkeypatch), rel
+        read += len(rows)
+    assert read > 100
+
+
+# (file kind, text, the refusal): the first faulty row is named whatever the column reading saw
+FAULTY = [
+    ("riders.csv", "trip_id,seq,worker_id\nT1,1,w1\nT1,x,w2\nT1,1\n", "plan/x.csv:3: seq:"),
+    ("riders.csv", "trip_id,seq,worker_id\nT1,1,w1\nT1,1\nT1,x,w2\n", "plan/x.csv:3: row: 2 cells"),
+    ("trips.csv", None, "plan/x.csv:3: trip_id: "),
+    ("riders.csv", "trip_id,seq,trip_id,worker_id\nT1,1,T1,w1\n", "plan/x.csv:1: trip_id:"),
+    ("riders.csv", "trip_id,worker_id\nT1,w1\n", "plan/x.csv:1: seq: missing column"),
+    ("riders.csv", "", "plan/x.csv: empty file (no header)"),
+    ("riders.csv", 'trip_id,seq,worker_id\nT1,1,w1\nT1,1,"w2\n', "plan/x.csv:"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(FAULTY)))
+def test_faulty_files_named_by_their_first_faulty_row(
+    case: int, tiny_season_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kind, text, said = FAULTY[case]
+    if text is None:  # a trip twice, then a bad time further down
+        lines = (tiny_season_run / "plan" / "trips.csv").read_text("utf-8").splitlines()
+        bad = lines[2].split(",")
+        bad[5] = "99:99"
+        text = "\n".join([lines[0], lines[1], lines[1], ",".join(bad)]) + "\n"
+    assert verify._sound_csv(text, kind) is None
+    got = _answer(text, "plan/x.csv", kind)
+    assert isinstance(got, str) and got.startswith(f"unreadable: {said}"), got
+    assert got == _row_by_row(text, "plan/x.csv", kind, monkeypatch)
+
+
+def test_nights_are_the_days_of_the_stay() -> None:
+    rng = random.Random(7)
+    for _ in range(300):
+        a = date(2027, 1, 1) + timedelta(days=rng.randint(0, 400))
+        b = a + timedelta(days=rng.randint(-3, 90))
+        walked = []
+        d = a
+        while d < b:
+            walked.append(d.isoformat())
+            d += timedelta(days=1)
+        assert list(verify._nights(a.isoformat(), b.isoformat())) == walked
+
+
+def test_workdays_are_the_days_the_farm_works(tiny_season_run: Path) -> None:
+    """Sliced from each farm's days computed once, over stays inside and outside the span of
+    the run's stays (heat-alert days included where the scenario has them)."""
+    r = verify._Run(tiny_season_run)
+    *_, heat, heat_end = verify._rules(r)
+    rng = random.Random(11)
+    lo = min(verify._day(w["arrival"]) for w in r.workers.values())
+    for farm in sorted(r.farms):
+        for _ in range(60):
+            a = lo + timedelta(days=rng.randint(-20, 120))
+            b = a + timedelta(days=rng.randint(-2, 60))
+            walked = []
+            d = a
+            while d < b:
+                if verify._farm_works(r, farm, d, heat, heat_end):
+                    walked.append(d.isoformat())
+                d += timedelta(days=1)
+            assert verify._workdays(r, farm, a.isoformat(), b.isoformat()) == walked
+
+
+def test_the_collector_is_paused_while_checking_then_as_it_was(
+    tiny_season_run: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    real = verify._check_beds
+    monkeypatch.setattr(
+        verify, "_check_beds", lambda r, out: seen.append(gc.isenabled()) or real(r, out)
+    )
+    assert gc.isenabled()
+    assert verify.verify_run(tiny_season_run) == []
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        assert verify.verify_run(tiny_season_run) == []
+        assert not gc.isenabled()  # left as it was
+    finally:
+        gc.enable()
+    broken = tiny_season_run.parent / "broken"
+    broken.mkdir()
+    with pytest.raises(verify.Unreadable):
+        verify.verify_run(broken / "nothing")
+    assert gc.isenabled()
