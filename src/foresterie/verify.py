@@ -193,12 +193,17 @@ def _c_opt_hhmm(v: str) -> str | None:
     return _c_hhmm(v) if v else None
 
 
+# Whole numbers up to the scenario format's documented top value, 1,000,000,000, included
+# (review 13: a foresteria of 1,000,000,000 beds was solved, then its run refused as unreadable).
+_WHOLE = r"(\d{1,9}|1000000000)"
+
+
 def _c_count(v: str) -> str | None:
-    return None if re.fullmatch(r"\d{1,9}", v) else f"{v[:40]!r} is not a whole number >= 0"
+    return None if re.fullmatch(_WHOLE, v) else f"{v[:40]!r} is not a whole number >= 0"
 
 
 def _c_int(v: str) -> str | None:
-    return None if re.fullmatch(r"-?\d{1,9}", v) else f"{v[:40]!r} is not a whole number"
+    return None if re.fullmatch(f"-?{_WHOLE}", v) else f"{v[:40]!r} is not a whole number"
 
 
 def _c_amount(v: str) -> str | None:

@@ -74,14 +74,14 @@ def run(tiny_season_run: Path, tmp_path: Path) -> Path:
             4,
             "beds",
             "-1",
-            "plan/occupancy.csv:4: beds: -1 is out of range (0 to 999,999,999)",
+            "plan/occupancy.csv:4: beds: -1 is out of range (0 to 1,000,000,000)",
         ),
         (
             "occupancy.csv",
             2,
             "beds",
             "99999999999",
-            "plan/occupancy.csv:2: beds: 99999999999 is out of range (0 to 999,999,999)",
+            "plan/occupancy.csv:2: beds: 99999999999 is out of range (0 to 1,000,000,000)",
         ),
         # ids checked against the run's inputs, at the row that names them (not the stop's seq)
         (

@@ -23,7 +23,7 @@ from foresterie.core.errors import ScenarioError
 from foresterie.core.files import UnsafePath, inside, json_value, read_inside
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.timeutil import fmt_hhmm
-from foresterie.scenario.load import ID_RE, load_scenario
+from foresterie.scenario.load import ID_RE, WHOLE_MAX, load_scenario
 from foresterie.scenario.model import Scenario
 
 
@@ -212,8 +212,8 @@ def _count(v: str) -> int:
     if not COUNT_RE.fullmatch(v):  # not int(): it takes " 7", "1_000", "٣"
         raise ValueError(f"{v[:40]!r} is not a whole number")
     n = int(v)
-    if not 0 <= n < 10**9:
-        raise ValueError(f"{n} is out of range (0 to 999,999,999)")
+    if not 0 <= n <= WHOLE_MAX:  # the scenario format's top value, included (review 13)
+        raise ValueError(f"{n} is out of range (0 to {WHOLE_MAX:,})")
     return n
 
 
