@@ -980,6 +980,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_claims,
             _check_record,
             _check_day_records,
+            _check_entries,
         ]
         checks.append(_check_lottery_apart)
         lottery = bool(r.cfg.get("housing", {}).get("lottery"))
@@ -1013,7 +1014,7 @@ def _unlike_manifest(run: Path, manifest: dict[str, Any], folder: str, label: st
     if not isinstance(listed, dict):
         raise Unreadable(f"manifest.json: {folder}: not an object of file hashes")
     out = []
-    here = {p.name for p in (run / folder).iterdir() if not p.name.startswith(".")}
+    here = {p.name for p in (run / folder).iterdir()}  # dot-files too: a run writes none
     for name in sorted(here - set(listed)):  # a file slipped in: nothing vouches for it
         out.append(f"{label} not in the manifest: {folder}/{name}")
     for name, digest in listed.items():
@@ -3663,6 +3664,24 @@ _MAXIMISED = r"housed_priority_\d(_contract)?|kept_in_place|bed_nights"
 
 
 DAY_RECORDS = ("day.json", "intake.json")  # what a day run or an intake run records of itself
+
+
+# What a run folder holds at its top (README, "Run folder"): a day or intake run's record, and
+# an operator view's OPERATOR.md, besides the season's parts. Anything else was slipped in:
+# nothing vouches for it, and whoever publishes the folder publishes it (review 13: a names.csv
+# beside the plan passed verify and replay).
+RUN_ENTRIES = frozenset(
+    {"manifest.json", "report.json", "inputs", "plan", "restricted", "report"}
+    | {"day.json", "intake.json", "OPERATOR.md"}
+)
+
+
+def _check_entries(r: _Run, out: list[str]) -> None:
+    out += [
+        f"not part of a run: {name[:80]!r} at the run folder's top (nothing vouches for it)"
+        for name in sorted(os.listdir(r.root))
+        if name not in RUN_ENTRIES
+    ]
 
 
 def _check_day_records(r: _Run, out: list[str]) -> None:
