@@ -236,6 +236,10 @@ def _c_code(v: str) -> str | None:
 
 
 def _c_text(v: str) -> str | None:
+    if v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        # what a spreadsheet runs as a formula: a run's writer never leaves one (an apostrophe
+        # first); a forged reason could (review 13: =HYPERLINK(...) passed)
+        return f"{v[:40]!r} would run as a spreadsheet formula"
     return None if len(v) <= _MAX_TEXT and "\x00" not in v else "too long, or holds NUL"
 
 
