@@ -284,7 +284,7 @@ def slip_html(
         (
             ("back", lg.code, back.trip.trip_id, str(back.stop.seq))
             if back is not None
-            else ("no way back", lg.code),
+            else ("back", lg.code, "", ""),  # no ride back: one part per language
             lambda: _back_row(run, back, lg),
         ),
         (("heat", lg.code, trip.day), lambda: _heat_html(run, trip.day, lg)),
