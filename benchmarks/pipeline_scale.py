@@ -38,7 +38,7 @@ Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [
 reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max"; the stays
 at the foresteria nearest the farm among those open every night of the stay)
 Where the shuttles' CPU goes: python benchmarks/pipeline_scale.py --shuttles N [--every K]
-[--cache DIR] [--needed-max M]
+[--cache DIR] [--needed-max M] [--needed-fallback off]
 (generates the season, houses it in this process, keeps the stays of every K-th foresteria
 only, K = 1 by default, then plans the shuttles as `solve` does with timers on every route
 search, chaining and pool job: route problems by size (loads = the VRP's clients), iterations
@@ -48,9 +48,10 @@ stays of every K-th foresteria give exactly the season's route problems and base
 foresterie, and their CPU (scaled by the foresterie over those kept: an estimate of the season's).
 --cache DIR keeps the housed season in DIR/house-N.pkl for the next profile; --needed-max M
 patches routes.NEEDED_FAST_MAX_TRIPS (days of M trips or more count their vehicles needed
-without a search) for the run.
+without a search) for the run; --needed-fallback off leaves a count its folded model did not
+prove as it stands, without routes._vehicles_needed's chaining on copies (`timers`).
 The vehicles-needed threshold on a shipped scenario: python benchmarks/pipeline_scale.py --needed
-SCENARIO OUT M (solve with plan files and verifier into OUT, NEEDED_FAST_MAX_TRIPS = M; every
+SCENARIO OUT M [--needed-fallback off] (solve with plan files and verifier into OUT, NEEDED_FAST_MAX_TRIPS = M; every
 count timed; one table row: M, CPU s, counts, those of 45 trips or more, vehicles needed and
 proven in fleet_days.csv, trips, km, unserved, chaining proven).
 """
@@ -71,6 +72,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -317,14 +319,20 @@ def housed(n: int, cache: Path | None) -> tuple[Any, Any, list[Any], float]:
     return out
 
 
-def timers(routes: Any, rec: Any) -> None:
+def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
     """Time every chaining and every vehicles-needed count (routes' module attributes, so that
     the pool's workers, forked afterwards, run them too): one record each, with its trips, CPU
-    and whether it proved its answer; a chaining inside a count is marked so."""
-    chain, needed = routes.chain_trips, routes._vehicles_needed
-    inside = {"needed": False}
+    and whether it proved its answer; a chaining inside a count is marked so, and a count says
+    what its first model (chaining.vehicles_needed, folded by kind) answered. `fallback` False:
+    where that model does not prove its count, the count stands unproven without the chaining
+    on one copy of each kind per trip that routes._vehicles_needed asks next (what dropping that
+    fallback would do; only fleet_days.csv's vehicles needed can change, not the plan)."""
+    chain, needed, fast = routes.chain_trips, routes._vehicles_needed, routes.vehicles_needed
+    inside: dict[str, Any] = {"needed": False, "fast": None}
 
     def timed_chain(slots: Any, *a: Any, **k: Any) -> Any:
+        if inside["needed"] and not fallback:
+            return replace(chain([], *a, **k), vehicles_used=inside["fast"].vehicles, optimal=False)
         c = time.process_time()
         out = chain(slots, *a, **k)
         cpu = time.process_time() - c
@@ -339,19 +347,34 @@ def timers(routes: Any, rec: Any) -> None:
         )
         return out
 
+    def timed_fast(*a: Any, **k: Any) -> Any:
+        inside["fast"] = out = fast(*a, **k)
+        return out
+
     def timed_needed(slots: Any, *a: Any) -> Any:
         c = time.process_time()
-        inside["needed"] = True
+        inside["needed"], inside["fast"] = True, None
         try:
             count, proven = needed(slots, *a)
         finally:
             inside["needed"] = False
         cpu = time.process_time() - c
-        rec({"k": "needed", "trips": len(slots), "cpu": cpu, "proven": bool(proven)})
+        f = inside["fast"]
+        rec(
+            {
+                "k": "needed",
+                "trips": len(slots),
+                "cpu": cpu,
+                "proven": bool(proven),
+                "count": count,
+                "fast": None if f is None else [f.vehicles, bool(f.optimal)],
+            }
+        )
         return count, proven
 
     routes.chain_trips = timed_chain
     routes._vehicles_needed = timed_needed
+    routes.vehicles_needed = timed_fast
 
 
 def _recorder(logs: Path) -> Any:
@@ -370,21 +393,32 @@ def _recorder(logs: Path) -> Any:
 
 def _bands(rows: list[dict[str, Any]], kind: str) -> None:
     """A table of one kind of record (chain, needed) by trips a call: calls, unproven, CPU."""
-    print(f"| {kind}: trips | calls | unproven | CPU s | CPU s a call mean / 90th / max |")
-    print("| --- | --- | --- | --- | --- |")
+    needed = kind == "needed"
+    more = " | first model unproven | fallback ran: proved, CPU s" if needed else ""
+    print(f"| {kind}: trips | calls | unproven | CPU s | CPU s a call mean / 90th / max{more} |")
+    print("| --- " * (7 if needed else 5) + "|")
     flag = "optimal" if kind == "chain" else "proven"
     for lo, hi in [(0, 9), (10, 19), (20, 29), (30, 39), (40, 44), (45, 59), (60, 89), (90, 10**6)]:
         b = [r for r in rows if r["k"] == kind and lo <= r["trips"] <= hi]
         cpus = sorted(r["cpu"] for r in b)
         if b:
-            print(
+            line = (
                 f"| {lo}-{hi if hi < 10**6 else ''} | {len(b):,} | "
                 f"{sum(not r[flag] for r in b)} | {sum(cpus):.1f} | "
                 f"{sum(cpus) / len(b):.3f} / {cpus[(9 * len(b)) // 10]:.2f} / {cpus[-1]:.2f} |"
             )
+            if needed:  # counts whose first (folded) model ran and did not prove
+                slow = [r for r in b if r["fast"] is not None and not r["fast"][1]]
+                line += (
+                    f" {len(slow)} | {sum(r['proven'] for r in slow)}, "
+                    f"{sum(r['cpu'] for r in slow):.1f} |"
+                )
+            print(line)
 
 
-def profile_shuttles(n: int, every: int, cache: Path | None, needed_max: int | None) -> None:
+def profile_shuttles(
+    n: int, every: int, cache: Path | None, needed_max: int | None, fallback: bool = True
+) -> None:
     """The N-worker spread season's shuttles with a timer on every route search, chaining and
     pool job (see the module's docstring, --shuttles). Records go through files, one per
     process (the pool's workers are forked after the timers are installed). `needed_max`:
@@ -446,7 +480,7 @@ def profile_shuttles(n: int, every: int, cache: Path | None, needed_max: int | N
     stays = [a for a in assignments if a.foresteria_id in keep]
     pe.solve = counted_solve  # type: ignore[assignment]
     pe.PyVRPEngine.solve = timed_search  # type: ignore[method-assign]
-    timers(routes, rec)
+    timers(routes, rec, fallback)
     timed_job("_solve_sequence")
     timed_job("_days_job")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -510,7 +544,7 @@ def profile_shuttles(n: int, every: int, cache: Path | None, needed_max: int | N
     print(f"| parent (patterns, naming riders, between phases) | - | - | {parent:.1f} |")
 
 
-def needed_on(scenario: Path, out: Path, needed_max: int) -> None:
+def needed_on(scenario: Path, out: Path, needed_max: int, fallback: bool = True) -> None:
     """`foresterie solve SCENARIO` (plan files and verifier, no report) with
     routes.NEEDED_FAST_MAX_TRIPS patched to `needed_max` (days of that many trips or more
     count their vehicles needed without a search): every vehicles-needed count and chaining
@@ -520,7 +554,7 @@ def needed_on(scenario: Path, out: Path, needed_max: int) -> None:
 
     logs = Path(tempfile.mkdtemp(prefix="needed-"))
     routes.NEEDED_FAST_MAX_TRIPS = needed_max  # type: ignore[misc]
-    timers(routes, _recorder(logs))
+    timers(routes, _recorder(logs), fallback)
     shutil.rmtree(out, ignore_errors=True)
     summary = solve(scenario, out)
     cpu = tree_cpu()
@@ -529,14 +563,14 @@ def needed_on(scenario: Path, out: Path, needed_max: int) -> None:
     k = summary.manifest["kpis"]["transport"]
     fleet = _rows(out / "plan" / "fleet_days.csv")
     print(
-        "| NEEDED_FAST_MAX_TRIPS | CPU s | counts: CPU s | counts of 45 trips or more: CPU s | "
+        "| NEEDED_FAST_MAX_TRIPS (fallback) | CPU s | counts: CPU s | counts of 45 trips or more: CPU s | "
         "vehicles needed | proven | trips | vehicle-km | unserved | chaining proven |"
     )
     print("| --- " * 10 + "|")
     counts = [r for r in rows if r["k"] == "needed"]
     big = [r for r in counts if r["trips"] >= 45]
     print(
-        f"| {needed_max} | {cpu:.1f} | {len(counts)}: {sum(r['cpu'] for r in counts):.1f} | "
+        f"| {needed_max} ({'on' if fallback else 'off'}) | {cpu:.1f} | {len(counts)}: {sum(r['cpu'] for r in counts):.1f} | "
         f"{len(big)}: {sum(r['cpu'] for r in big):.1f}, "
         f"{sum(r['proven'] for r in big)} proven | "
         f"{sum(int(r['vehicles_needed']) for r in fleet):,} | "
@@ -576,10 +610,12 @@ def main() -> None:
             int(opt.get("--every", 1)),
             Path(opt["--cache"]) if "--cache" in opt else None,
             int(opt["--needed-max"]) if "--needed-max" in opt else None,
+            opt.get("--needed-fallback", "on") != "off",
         )
         return
     if sys.argv[1:2] == ["--needed"]:
-        needed_on(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        fallback = "--needed-fallback" not in sys.argv or sys.argv[-1] != "off"
+        needed_on(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), fallback)
         return
     if sys.argv[1:2] == ["--shape"]:
         args = sys.argv[2:]
