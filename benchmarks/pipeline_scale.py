@@ -327,8 +327,15 @@ def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
     where that model does not prove its count, the count stands unproven without the chaining
     on one copy of each kind per trip that routes._vehicles_needed asks next (what dropping that
     fallback would do; only fleet_days.csv's vehicles needed can change, not the plan)."""
+    import foresterie.shuttles.chaining as chaining
+
     chain, needed, fast = routes.chain_trips, routes._vehicles_needed, routes.vehicles_needed
-    inside: dict[str, Any] = {"needed": False, "fast": None}
+    counts_for_cost = chaining._counts_for_cost
+    inside: dict[str, Any] = {"needed": False, "fast": None, "ties": None}
+
+    def seen_counts(*a: Any) -> Any:  # the vehicle counts the folded model's cost allows
+        inside["ties"] = out = counts_for_cost(*a)
+        return out
 
     def timed_chain(slots: Any, *a: Any, **k: Any) -> Any:
         if inside["needed"] and not fallback:
@@ -353,7 +360,7 @@ def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
 
     def timed_needed(slots: Any, *a: Any) -> Any:
         c = time.process_time()
-        inside["needed"], inside["fast"] = True, None
+        inside["needed"], inside["fast"], inside["ties"] = True, None, None
         try:
             count, proven = needed(slots, *a)
         finally:
@@ -368,6 +375,8 @@ def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
                 "proven": bool(proven),
                 "count": count,
                 "fast": None if f is None else [f.vehicles, bool(f.optimal)],
+                # its least fixed cost allows several vehicle counts: not proven for that
+                "tie": inside["ties"] is not None and len(inside["ties"]) > 1,
             }
         )
         return count, proven
@@ -375,6 +384,7 @@ def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
     routes.chain_trips = timed_chain
     routes._vehicles_needed = timed_needed
     routes.vehicles_needed = timed_fast
+    chaining._counts_for_cost = seen_counts
 
 
 def _recorder(logs: Path) -> Any:
@@ -394,7 +404,8 @@ def _recorder(logs: Path) -> Any:
 def _bands(rows: list[dict[str, Any]], kind: str) -> None:
     """A table of one kind of record (chain, needed) by trips a call: calls, unproven, CPU."""
     needed = kind == "needed"
-    more = " | first model unproven | fallback ran: proved, CPU s" if needed else ""
+    more = " | first model unproven (of them: cost ties) | fallback ran: proved, CPU s"
+    more = more if needed else ""
     print(f"| {kind}: trips | calls | unproven | CPU s | CPU s a call mean / 90th / max{more} |")
     print("| --- " * (7 if needed else 5) + "|")
     flag = "optimal" if kind == "chain" else "proven"
@@ -410,7 +421,8 @@ def _bands(rows: list[dict[str, Any]], kind: str) -> None:
             if needed:  # counts whose first (folded) model ran and did not prove
                 slow = [r for r in b if r["fast"] is not None and not r["fast"][1]]
                 line += (
-                    f" {len(slow)} | {sum(r['proven'] for r in slow)}, "
+                    f" {len(slow)} ({sum(r.get('tie', False) for r in slow)}) | "
+                    f"{sum(r['proven'] for r in slow)}, "
                     f"{sum(r['cpu'] for r in slow):.1f} |"
                 )
             print(line)
