@@ -24,7 +24,9 @@ stops a foresteria-day at 1,700, 24.3 at 5,000): the routing problem per foreste
 has the measured shapes (`--shape`).
 
 Each size runs in a fresh child process, so its CPU (the child and its route-search workers) and
-peak memory (the largest process) are its own.
+peak memory (the largest process) are its own; its CPU by stage is the process tree's (`/proc`)
+at the stage's end. Every season is written with a draw key derived from its name (no secret
+here): `write` would draw a random one, and the shuttles break ties among riders with it.
 
 Usage: python benchmarks/pipeline_scale.py [--crowded] [--keep DIR] [N ...]
 (default 1700 5000 20000; progress on stderr, with every housing tier and search when
@@ -36,6 +38,7 @@ Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [
 reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max"; the stays
 at the foresteria nearest the farm among those open every night of the stay)
 Where the shuttles' CPU goes: python benchmarks/pipeline_scale.py --shuttles N [--every K]
+[--cache DIR] [--needed-max M] [--needed-fallback off]
 (generates the season, houses it in this process, keeps the stays of every K-th foresteria
 only, K = 1 by default, then plans the shuttles as `solve` does with timers on every route
 search, chaining and pool job: route problems by size (loads = the VRP's clients), iterations
@@ -43,11 +46,20 @@ run against the budget, CPU by size band and by phase. A foresteria's route prob
 base-days depend only on its own riders (the generated seasons have no departure points), so
 stays of every K-th foresteria give exactly the season's route problems and base-days of those
 foresterie, and their CPU (scaled by the foresterie over those kept: an estimate of the season's).
+--cache DIR keeps the housed season in DIR/house-N.pkl for the next profile; --needed-max M
+patches routes.NEEDED_FAST_MAX_TRIPS (days of M trips or more count their vehicles needed
+without a search) for the run; --needed-fallback off leaves a count its folded model did not
+prove as it stands, without routes._vehicles_needed's chaining on copies (`timers`).
+The vehicles-needed threshold on a shipped scenario: python benchmarks/pipeline_scale.py --needed
+SCENARIO OUT M [--needed-fallback off] (solve with plan files and verifier into OUT, NEEDED_FAST_MAX_TRIPS = M; every
+count timed; one table row: M, CPU s, counts, those of 45 trips or more, vehicles needed and
+proven in fleet_days.csv, trips, km, unserved, chaining proven).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import math
@@ -60,6 +72,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,32 +86,89 @@ def sizes_for(n: int) -> tuple[int, int]:
     return fores, 25 * fores
 
 
+def season_folder(n: int, layout: Layout, folder: Path) -> None:
+    """The n-worker season written to `folder`, with a draw key of its own derived from its
+    name and seed: `write` would draw a fresh random key (a secret in a real scenario), and the
+    shuttles break ties among riders with it, so two runs of this benchmark would plan
+    different seasons. Here the key is no secret and the same on every run."""
+    import hashlib
+
+    from foresterie.core.restricted import RESTRICTED_DRAW_KEY
+    from foresterie.scenario.generator import generate, write
+
+    fores, farms = sizes_for(n)
+    season = generate(f"scale-{n}", n, farms, fores, seed=1, oversubscription=1.5, layout=layout)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(f"pipeline_scale:scale-{n}:{layout}:1".encode()).hexdigest()
+    (folder / RESTRICTED_DRAW_KEY).write_text(key + "\n", encoding="utf-8")
+    write(season, folder)
+
+
+def tree_cpu() -> float:
+    """CPU seconds (user + sys) of this process, its reaped children and its live descendants
+    (the route-search pool's workers live from the shuttles to the report): /proc, Linux."""
+    tick = os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    todo, seen = [os.getpid()], set()
+    while todo:
+        pid = todo.pop()
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                kids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for kid in map(int, kids):
+                if kid in seen:
+                    continue
+                seen.add(kid)
+                todo.append(kid)
+                try:
+                    f = Path(f"/proc/{kid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                # fields 14-17 (utime, stime, cutime, cstime) are 11-14 after the name
+                total += sum(int(x) for x in f[11:15]) / tick
+    return total
+
+
 def one(n: int, layout: Layout, keep: Path | None) -> None:
     """Child: generate, solve with the report, print one JSON line; keep: where to leave the
     scenario and run folders (KEEP/scale-N-LAYOUT/scenario, .../run), else a temporary folder."""
     from foresterie.report.html import write_report
     from foresterie.run.pipeline import solve
-    from foresterie.scenario.generator import generate, write
 
     fores, farms = sizes_for(n)
+    cpu: dict[str, float] = {}  # the process tree's CPU s at the end of each stage
     with tempfile.TemporaryDirectory() as tmp:
         base = keep / f"scale-{n}-{layout}" if keep else Path(tmp)
         shutil.rmtree(base / "run", ignore_errors=True)
         folder = base / "scenario"
-        season = generate(
-            f"scale-{n}", n, farms, fores, seed=1, oversubscription=1.5, layout=layout
-        )
-        write(season, folder)
+        season_folder(n, layout, folder)
+        cpu["generate"] = tree_cpu()
         t0 = time.perf_counter()
 
         def say(msg: str) -> None:  # progress on stderr: where a run stood if it is stopped
-            print(f"[{time.strftime('%H:%M:%S')}] n={n}: {msg}", file=sys.stderr, flush=True)
+            stage = msg.split(":", 1)[0]
+            if stage in ("travel", "housing", "shuttles") and stage not in cpu:
+                cpu[stage] = tree_cpu()
+            print(
+                f"[{time.strftime('%H:%M:%S')}] n={n} ({tree_cpu():.0f} CPU s, load "
+                f"{os.getloadavg()[0]:.1f}): {msg}",
+                file=sys.stderr,
+                flush=True,
+            )
 
         if os.environ.get("PIPELINE_SCALE_DEBUG"):  # and every housing tier and search
             logging.basicConfig(stream=sys.stderr, format="[%(asctime)s] %(message)s")
             logging.getLogger("foresterie.housing.tiers").setLevel(logging.DEBUG)
         summary = solve(folder, base / "run", say=say, report=lambda run: write_report(run))
         wall = time.perf_counter() - t0
+        cpu["published"] = tree_cpu()
+    marks = ["generate", "travel", "housing", "shuttles", "published"]
+    stages_cpu = {  # load and travel; housing; shuttles; plan files, verify and report
+        b: round(cpu[b] - cpu[a], 1) for a, b in zip(marks, marks[1:], strict=False)
+    }
     k = summary.manifest["kpis"]
     print(
         json.dumps(
@@ -109,6 +179,8 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
                 "farms": farms,
                 "wall_s": round(wall, 1),
                 "stages_s": summary.manifest["timings_s"],
+                "stages_cpu": stages_cpu,
+                "load_end": round(os.getloadavg()[0], 1),
                 "housed": k["housing"]["housed"],
                 "trips": k["transport"]["trips"],
                 "worker_days": k["transport"]["worker_days_transported"],
@@ -216,28 +288,158 @@ def shape(scenario: Path, run: Path) -> dict[str, object]:
     }
 
 
-def profile_shuttles(n: int, every: int) -> None:
-    """The N-worker spread season's shuttles with a timer on every route search, chaining and
-    pool job (see the module's docstring, --shuttles). Records go through files, one per
-    process (the pool's workers are forked after the timers are installed)."""
-    import foresterie.shuttles.engines.pyvrp_engine as pe
-    import foresterie.shuttles.routes as routes
+def housed(n: int, cache: Path | None) -> tuple[Any, Any, list[Any], float]:
+    """The N-worker spread season housed as `solve` houses it: (scenario, matrix, assignments,
+    housing CPU s). With `cache`, kept in (and taken from) CACHE/house-N.pkl with the season's
+    folder beside it: housing 20,000 workers is ~330 CPU s and its 900 s wall-clock net makes
+    what it lodges depend on the machine's load, so several profiles of one season should share
+    one housing."""
+    import pickle
+
     from foresterie.housing.release import release_days, without_released_nights
     from foresterie.housing.tiers import plan_housing
-    from foresterie.scenario.generator import generate, write
     from foresterie.scenario.load import load_scenario
     from foresterie.travel.matrix import build_matrix
 
-    logs = Path(tempfile.mkdtemp(prefix="shuttle-profile-"))
-    handles: dict[int, object] = {}
+    pkl = cache / f"house-{n}.pkl" if cache else None
+    if pkl and pkl.is_file():
+        with pkl.open("rb") as fh:
+            return pickle.load(fh)  # type: ignore[no-any-return]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = (cache or Path(tmp)) / f"scale-{n}" / "scenario"
+        season_folder(n, "spread", folder)
+        sc = load_scenario(folder)
+        matrix = build_matrix(sc)
+    c = time.process_time()
+    housing = plan_housing(without_released_nights(sc, release_days(sc)), matrix, None)
+    out = (sc, matrix, housing.assignments, time.process_time() - c)
+    if pkl:
+        with pkl.open("wb") as fh:
+            pickle.dump(out, fh)
+    return out
+
+
+def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
+    """Time every chaining and every vehicles-needed count (routes' module attributes, so that
+    the pool's workers, forked afterwards, run them too): one record each, with its trips, CPU
+    and whether it proved its answer; a chaining inside a count is marked so, and a count says
+    what its first model (chaining.vehicles_needed, folded by kind) answered. `fallback` False:
+    where that model does not prove its count, the count stands unproven without the chaining
+    on one copy of each kind per trip that routes._vehicles_needed asks next (what dropping that
+    fallback would do; only fleet_days.csv's vehicles needed can change, not the plan)."""
+    import foresterie.shuttles.chaining as chaining
+
+    chain, needed, fast = routes.chain_trips, routes._vehicles_needed, routes.vehicles_needed
+    counts_for_cost = chaining._counts_for_cost
+    inside: dict[str, Any] = {"needed": False, "fast": None, "ties": None}
+
+    def seen_counts(*a: Any) -> Any:  # the vehicle counts the folded model's cost allows
+        inside["ties"] = out = counts_for_cost(*a)
+        return out
+
+    def timed_chain(slots: Any, *a: Any, **k: Any) -> Any:
+        if inside["needed"] and not fallback:
+            return replace(chain([], *a, **k), vehicles_used=inside["fast"].vehicles, optimal=False)
+        c = time.process_time()
+        out = chain(slots, *a, **k)
+        cpu = time.process_time() - c
+        rec(
+            {
+                "k": "chain",
+                "trips": len(slots),
+                "cpu": cpu,
+                "optimal": bool(out.optimal),
+                "in_needed": inside["needed"],
+            }
+        )
+        return out
+
+    def timed_fast(*a: Any, **k: Any) -> Any:
+        inside["fast"] = out = fast(*a, **k)
+        return out
+
+    def timed_needed(slots: Any, *a: Any) -> Any:
+        c = time.process_time()
+        inside["needed"], inside["fast"], inside["ties"] = True, None, None
+        try:
+            count, proven = needed(slots, *a)
+        finally:
+            inside["needed"] = False
+        cpu = time.process_time() - c
+        f = inside["fast"]
+        rec(
+            {
+                "k": "needed",
+                "trips": len(slots),
+                "cpu": cpu,
+                "proven": bool(proven),
+                "count": count,
+                "fast": None if f is None else [f.vehicles, bool(f.optimal)],
+                # its least fixed cost allows several vehicle counts: not proven for that
+                "tie": inside["ties"] is not None and len(inside["ties"]) > 1,
+            }
+        )
+        return count, proven
+
+    routes.chain_trips = timed_chain
+    routes._vehicles_needed = timed_needed
+    routes.vehicles_needed = timed_fast
+    chaining._counts_for_cost = seen_counts
+
+
+def _recorder(logs: Path) -> Any:
+    """rec(row): one JSON line in LOGS/<pid>.jsonl (one file per process of the pool)."""
+    handles: dict[int, Any] = {}
 
     def rec(row: dict[str, object]) -> None:
         fh = handles.get(os.getpid())
         if fh is None:
             fh = handles[os.getpid()] = (logs / f"{os.getpid()}.jsonl").open("a")
-        fh.write(json.dumps(row) + "\n")  # type: ignore[attr-defined]
-        fh.flush()  # type: ignore[attr-defined]
+        fh.write(json.dumps(row) + "\n")
+        fh.flush()
 
+    return rec
+
+
+def _bands(rows: list[dict[str, Any]], kind: str) -> None:
+    """A table of one kind of record (chain, needed) by trips a call: calls, unproven, CPU."""
+    needed = kind == "needed"
+    more = " | first model unproven (of them: cost ties) | fallback ran: proved, CPU s"
+    more = more if needed else ""
+    print(f"| {kind}: trips | calls | unproven | CPU s | CPU s a call mean / 90th / max{more} |")
+    print("| --- " * (7 if needed else 5) + "|")
+    flag = "optimal" if kind == "chain" else "proven"
+    for lo, hi in [(0, 9), (10, 19), (20, 29), (30, 39), (40, 44), (45, 59), (60, 89), (90, 10**6)]:
+        b = [r for r in rows if r["k"] == kind and lo <= r["trips"] <= hi]
+        cpus = sorted(r["cpu"] for r in b)
+        if b:
+            line = (
+                f"| {lo}-{hi if hi < 10**6 else ''} | {len(b):,} | "
+                f"{sum(not r[flag] for r in b)} | {sum(cpus):.1f} | "
+                f"{sum(cpus) / len(b):.3f} / {cpus[(9 * len(b)) // 10]:.2f} / {cpus[-1]:.2f} |"
+            )
+            if needed:  # counts whose first (folded) model ran and did not prove
+                slow = [r for r in b if r["fast"] is not None and not r["fast"][1]]
+                line += (
+                    f" {len(slow)} ({sum(r.get('tie', False) for r in slow)}) | "
+                    f"{sum(r['proven'] for r in slow)}, "
+                    f"{sum(r['cpu'] for r in slow):.1f} |"
+                )
+            print(line)
+
+
+def profile_shuttles(
+    n: int, every: int, cache: Path | None, needed_max: int | None, fallback: bool = True
+) -> None:
+    """The N-worker spread season's shuttles with a timer on every route search, chaining and
+    pool job (see the module's docstring, --shuttles). Records go through files, one per
+    process (the pool's workers are forked after the timers are installed). `needed_max`:
+    routes.NEEDED_FAST_MAX_TRIPS for this run (patched here, not in routes.py)."""
+    import foresterie.shuttles.engines.pyvrp_engine as pe
+    import foresterie.shuttles.routes as routes
+
+    logs = Path(tempfile.mkdtemp(prefix="shuttle-profile-"))
+    rec = _recorder(logs)
     ran = {"it": 0}
     search = pe.iterated_local_search
 
@@ -261,14 +463,6 @@ def profile_shuttles(n: int, every: int) -> None:
         )
         return sol
 
-    chain = routes.chain_trips
-
-    def timed_chain(slots: Any, *a: Any, **k: Any) -> Any:
-        c = time.process_time()
-        out = chain(slots, *a, **k)
-        rec({"k": "chain", "trips": len(slots), "cpu": time.process_time() - c})
-        return out
-
     def timed_job(name: str) -> None:
         real = getattr(routes, name)
 
@@ -290,38 +484,37 @@ def profile_shuttles(n: int, every: int) -> None:
         job.__module__, job.__qualname__, job.__name__ = routes.__name__, name, name
         setattr(routes, name, job)
 
-    fores, farms = sizes_for(n)
-    with tempfile.TemporaryDirectory() as tmp:
-        season = generate(
-            f"scale-{n}", n, farms, fores, seed=1, oversubscription=1.5, layout="spread"
-        )
-        write(season, Path(tmp) / "scenario")
-        sc = load_scenario(Path(tmp) / "scenario")
-    matrix = build_matrix(sc)
-    c = time.process_time()
-    housing = plan_housing(without_released_nights(sc, release_days(sc)), matrix, None)
-    housing_cpu = time.process_time() - c
+    sc, matrix, assignments, housing_cpu = housed(n, cache)
+    if needed_max is not None:
+        routes.NEEDED_FAST_MAX_TRIPS = needed_max  # type: ignore[misc]
     keep = {f.id for f in sc.foresterie[::every]}
-    stays = [a for a in housing.assignments if a.foresteria_id in keep]
+    stays = [a for a in assignments if a.foresteria_id in keep]
     pe.iterated_local_search = counted_search  # type: ignore[assignment]
     pe.PyVRPEngine.solve = timed_search  # type: ignore[method-assign]
-    routes.chain_trips = timed_chain  # type: ignore[assignment]
+    timers(routes, rec, fallback)
     timed_job("_solve_sequence")
     timed_job("_days_job")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     c, w = time.process_time(), time.perf_counter()
     plan = routes.plan_shuttles(sc, matrix, stays, sc.config.solver.shuttle_processes)
     wall, parent = time.perf_counter() - w, time.process_time() - c
     rows = [json.loads(x) for f in sorted(logs.glob("*.jsonl")) for x in f.open()]
     shutil.rmtree(logs)
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    workers = ru.ru_utime + ru.ru_stime - before.ru_utime - before.ru_stime
+    digest = hashlib.sha256(repr((plan.trips, plan.unserved, plan.fleet_days)).encode())
     print(
         f"# Shuttles of the {n:,}-worker spread season, {date.today()}, load "
         f"{os.getloadavg()[0]:.1f}: {len(keep)} of {len(sc.foresterie)} foresterie (every "
-        f"{every}), {len(stays):,} of {len(housing.assignments):,} stays; housing "
+        f"{every}), {len(stays):,} of {len(assignments):,} stays; housing "
         f"{housing_cpu:.1f} CPU s (all foresterie); shuttles {wall:.1f} s wall, "
-        f"{parent + ru.ru_utime + ru.ru_stime:.1f} CPU s (parent and workers), "
-        f"{len(plan.trips):,} trips, {sum(u.riders for u in plan.unserved):,} worker-days "
-        f"unserved, {plan.route_searches:,} route searches of {plan.day_problems:,} problems"
+        f"{parent + workers:.1f} CPU s (parent and workers), {len(plan.trips):,} trips, "
+        f"{sum(u.riders for u in plan.unserved):,} worker-days unserved, "
+        f"{plan.route_searches:,} route searches of {plan.day_problems:,} problems; vehicles "
+        f"needed {sum(f.needed for f in plan.fleet_days):,} on {len(plan.fleet_days):,} "
+        f"base-days, {sum(f.needed_proven for f in plan.fleet_days):,} proven; "
+        f"NEEDED_FAST_MAX_TRIPS {routes.NEEDED_FAST_MAX_TRIPS}; plan hash "
+        f"{digest.hexdigest()[:12]}"
     )
     print()
     print(
@@ -344,16 +537,9 @@ def profile_shuttles(n: int, every: int) -> None:
                     f"{cpu / len(b):.3f} | {1e6 * cpu / max(1, work):.1f} |"
                 )
     print()
-    print("| chaining: trips | calls | CPU s | CPU s a call mean / 90th / max |")
-    print("| --- | --- | --- | --- |")
-    chains = [r for r in rows if r["k"] == "chain"]
-    for lo, hi in [(0, 9), (10, 19), (20, 29), (30, 39), (40, 59), (60, 10**6)]:
-        b = sorted(r["cpu"] for r in chains if lo <= r["trips"] <= hi)
-        if b:
-            print(
-                f"| {lo}-{hi if hi < 10**6 else ''} | {len(b):,} | {sum(b):.1f} | "
-                f"{sum(b) / len(b):.3f} / {b[(9 * len(b)) // 10]:.2f} / {b[-1]:.2f} |"
-            )
+    _bands([r for r in rows if r["k"] != "chain" or not r["in_needed"]], "chain")
+    print()
+    _bands(rows, "needed")
     print()
     print("| phase (pool jobs) | jobs | problems or base-days | CPU s |")
     print("| --- | --- | --- | --- |")
@@ -367,6 +553,44 @@ def profile_shuttles(n: int, every: int) -> None:
             f"{sum(r['cpu'] for r in b):.1f} |"
         )
     print(f"| parent (patterns, naming riders, between phases) | - | - | {parent:.1f} |")
+
+
+def needed_on(scenario: Path, out: Path, needed_max: int, fallback: bool = True) -> None:
+    """`foresterie solve SCENARIO` (plan files and verifier, no report) with
+    routes.NEEDED_FAST_MAX_TRIPS patched to `needed_max` (days of that many trips or more
+    count their vehicles needed without a search): every vehicles-needed count and chaining
+    timed, then the plan's figures and fleet_days.csv's counts, as one table row."""
+    import foresterie.shuttles.routes as routes
+    from foresterie.run.pipeline import solve
+
+    logs = Path(tempfile.mkdtemp(prefix="needed-"))
+    routes.NEEDED_FAST_MAX_TRIPS = needed_max  # type: ignore[misc]
+    timers(routes, _recorder(logs), fallback)
+    shutil.rmtree(out, ignore_errors=True)
+    summary = solve(scenario, out)
+    cpu = tree_cpu()
+    rows = [json.loads(x) for f in sorted(logs.glob("*.jsonl")) for x in f.open()]
+    shutil.rmtree(logs)
+    k = summary.manifest["kpis"]["transport"]
+    fleet = _rows(out / "plan" / "fleet_days.csv")
+    print(
+        "| NEEDED_FAST_MAX_TRIPS (fallback) | CPU s | counts: CPU s | counts of 45 trips or more: CPU s | "
+        "vehicles needed | proven | trips | vehicle-km | unserved | chaining proven |"
+    )
+    print("| --- " * 10 + "|")
+    counts = [r for r in rows if r["k"] == "needed"]
+    big = [r for r in counts if r["trips"] >= 45]
+    print(
+        f"| {needed_max} ({'on' if fallback else 'off'}) | {cpu:.1f} | {len(counts)}: {sum(r['cpu'] for r in counts):.1f} | "
+        f"{len(big)}: {sum(r['cpu'] for r in big):.1f}, "
+        f"{sum(r['proven'] for r in big)} proven | "
+        f"{sum(int(r['vehicles_needed']) for r in fleet):,} | "
+        f"{sum(r['vehicles_needed_proven'] == 'yes' for r in fleet)} of {len(fleet)} | "
+        f"{k['trips']:,} | {k['vehicle_km']:,.1f} | {k['unserved_worker_days']:,} | "
+        f"{summary.manifest['shuttles']['chaining_optimal']} |"
+    )
+    print()
+    _bands(rows, "needed")
 
 
 def fit(xs: list[float], ys: list[float]) -> float:
@@ -391,8 +615,18 @@ def main() -> None:
         one(int(sys.argv[2]), "crowded" if sys.argv[3] == "crowded" else "spread", keep)
         return
     if sys.argv[1:2] == ["--shuttles"]:
-        every = int(sys.argv[sys.argv.index("--every") + 1]) if "--every" in sys.argv else 1
-        profile_shuttles(int(sys.argv[2]), every)
+        opt = {a: sys.argv[i + 1] for i, a in enumerate(sys.argv) if a.startswith("--")}
+        profile_shuttles(
+            int(sys.argv[2]),
+            int(opt.get("--every", 1)),
+            Path(opt["--cache"]) if "--cache" in opt else None,
+            int(opt["--needed-max"]) if "--needed-max" in opt else None,
+            opt.get("--needed-fallback", "on") != "off",
+        )
+        return
+    if sys.argv[1:2] == ["--needed"]:
+        fallback = "--needed-fallback" not in sys.argv or sys.argv[-1] != "off"
+        needed_on(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), fallback)
         return
     if sys.argv[1:2] == ["--shape"]:
         args = sys.argv[2:]
@@ -409,6 +643,7 @@ def main() -> None:
     )
     rows = []
     for n in sizes:
+        load_start = round(os.getloadavg()[0], 1)
         proc = subprocess.Popen(
             [sys.executable, __file__, "--one", str(n), layout, *([keep_dir] if keep_dir else [])],
             stdout=subprocess.PIPE,
@@ -423,30 +658,38 @@ def main() -> None:
             print(f"n={n}: failed (exit {proc.returncode})", flush=True)
             continue
         row = json.loads(out.strip().splitlines()[-1])
+        row["load_start"] = load_start
         row["cpu_s"] = round(ru.ru_utime + ru.ru_stime, 1)
         row["peak_mb"] = round(ru.ru_maxrss / 1024)  # the largest process of the tree
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()
     print(
-        "| workers | foresterie / farms | wall s | CPU s | peak MB | housing s | shuttles s | "
-        "trips | worker-days | unserved | vehicle-km | chaining proven | housing tiers proven |"
+        "| workers | foresterie / farms | housed | trips | worker-days | unserved | vehicle-km | "
+        "CPU s | load + travel | housing | shuttles | plan, verify, report | peak MB | wall s "
+        "(load start-end) | chaining proven | housing tiers proven |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- " * 16 + "|")
     for r in rows:
-        st = r["stages_s"]
+        st = r["stages_cpu"]
         print(
-            f"| {r['workers']:,} | {r['foresterie']} / {r['farms']} | {r['wall_s']} | "
-            f"{r['cpu_s']} | {r['peak_mb']} | {st['housing_s']:.1f} | {st['shuttles_s']:.1f} | "
+            f"| {r['workers']:,} | {r['foresterie']} / {r['farms']} | {r['housed']:,} | "
             f"{r['trips']:,} | {r['worker_days']:,} | {r['unserved_worker_days']:,} | "
-            f"{r['vehicle_km']:,.0f} | {r['chaining_optimal']} | {_proven(r['tiers'])} |"
+            f"{r['vehicle_km']:,.0f} | {r['cpu_s']} | {st['travel']} | {st['housing']} | "
+            f"{st['shuttles']} | {st['published']} | {r['peak_mb']} | {r['wall_s']} "
+            f"({r['load_start']}-{r['load_end']}) | {r['chaining_optimal']} | "
+            f"{_proven(r['tiers'])} |"
         )
     if len(rows) > 1:
         xs = [float(r["workers"]) for r in rows]
         print()
+        stages = ", ".join(
+            f"{st} {fit(xs, [max(0.1, r['stages_cpu'][st]) for r in rows]):.2f}"
+            for st in ("travel", "housing", "shuttles", "published")
+        )
         print(
-            f"growth exponent (log-log least squares): CPU {fit(xs, [r['cpu_s'] for r in rows]):.2f}, "
-            f"wall {fit(xs, [r['wall_s'] for r in rows]):.2f}"
+            f"growth exponent (log-log least squares): CPU {fit(xs, [r['cpu_s'] for r in rows]):.2f} "
+            f"({stages}), wall {fit(xs, [r['wall_s'] for r in rows]):.2f}"
         )
 
 
