@@ -133,21 +133,3 @@ def test_map_replaces_an_earlier_map_only(tiny_season_run: Path, tmp_path: Path)
     code, out = cli_run("map", str(tiny_season_run), "--out", str(old))
     assert code == 0, out
     assert old.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-
-
-def test_solve_prints_its_warnings_with_the_errors_on_stderr(tmp_path: Path) -> None:
-    """Review 13, finding 11: `solve ... 2> log` lost the clock-change and fleet warnings, which
-    went to stdout with the progress lines (`validate` already put them on stderr)."""
-    sc = tmp_path / "s"
-    shutil.copytree(TINY, sc)
-    (sc / "fleet.csv").write_text(
-        (sc / "fleet.csv").read_text(encoding="utf-8").splitlines(True)[0], encoding="utf-8"
-    )
-    r = subprocess.run(
-        [sys.executable, "-m", "foresterie", "solve", str(sc), "--out", str(tmp_path / "run")],
-        capture_output=True,
-        text=True,
-    )
-    assert r.returncode == 0, r.stderr
-    assert "warning: fleet.csv: file: no vehicles" in r.stderr
-    assert "warning:" not in r.stdout and "verified" in r.stdout

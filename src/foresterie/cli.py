@@ -75,12 +75,6 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
-def _say(line: str) -> None:
-    """A stage's progress line on stdout; its warnings on stderr with the errors, as `validate`
-    prints them (a script that keeps stderr as the log keeps them)."""
-    typer.echo(line, err=line.startswith("warning: "))
-
-
 def guarded(fn: F) -> F:
     """Map failures to one-line messages and exit codes: 2 bad input (scenario, run folder, an
     unwritable output), 4 the ledger's database server unreachable, 130 interrupted; anything
@@ -248,7 +242,7 @@ def solve(
                 force,
                 when,
                 previous,
-                say=_say,
+                say=typer.echo,
                 bar=bar,
                 report=_report_hook(lang),
             )
