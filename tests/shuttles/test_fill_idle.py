@@ -99,9 +99,15 @@ def _fill_by_vehicle(
 
 def _stop(farm_id: str, n: int) -> Stop:
     return Stop(
-        seq=1, farm_id=farm_id, arrive=0, depart=0, board=0, alight=0, load_after=0,
+        seq=1,
+        farm_id=farm_id,
+        arrive=0,
+        depart=0,
+        board=0,
+        alight=0,
+        load_after=0,
         worker_ids=tuple(f"x{i}" for i in range(n)),
-    )  # fmt: skip
+    )
 
 
 def _random_day(rng: random.Random):  # type: ignore[no-untyped-def]
@@ -141,11 +147,18 @@ def _random_day(rng: random.Random):  # type: ignore[no-untyped-def]
             f = rng.choice(farms).id
             trips.append(
                 Trip(
-                    trip_id=f"t{len(trips):02d}", day=DAY, foresteria_id="A",
-                    direction=rng.choice([TO_FARM, TO_FORESTERIA]), vehicle_id=v.id,
-                    depart=at, ret=at + length, metres=1000, riders=1, stops=(_stop(f, 1),),
+                    trip_id=f"t{len(trips):02d}",
+                    day=DAY,
+                    foresteria_id="A",
+                    direction=rng.choice([TO_FARM, TO_FORESTERIA]),
+                    vehicle_id=v.id,
+                    depart=at,
+                    ret=at + length,
+                    metres=1000,
+                    riders=1,
+                    stops=(_stop(f, 1),),
                 )
-            )  # fmt: skip
+            )
             at += length + TURN
             spent += length
     seats = {spot: rng.randint(0, len(ids)) for spot, ids in reach.items()}
