@@ -27,6 +27,7 @@ from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
 from foresterie.shuttles.chaining import TripSlot, chain_trips, vehicles_needed
 from foresterie.shuttles.daycache import first_of_each, redate_all
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
+from foresterie.shuttles.idle import name_idle
 from foresterie.travel.matrix import TravelMatrix
 
 Spot = tuple[str, str]  # (origin: a foresteria or a departure point, farm)
@@ -1173,7 +1174,7 @@ def plan_shuttles(
         unserved.sort(key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id))
         return ShuttlePlan(
             trips=trips,
-            unserved=unserved,
+            unserved=name_idle(unserved, trips, scenario.fleet, matrix),
             fleet_days=counted(fleet_days, unserved),
             engine=cfg.shuttle_engine,
             day_problems=len(patterns),
