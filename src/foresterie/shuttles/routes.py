@@ -28,6 +28,7 @@ from foresterie.shuttles.chaining import TripSlot, _kinds, chain_trips, vehicles
 from foresterie.shuttles.daycache import first_of_each, redate_all
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 from foresterie.shuttles.fill import Span, split_kind
+from foresterie.shuttles.idle import name_idle
 from foresterie.travel.matrix import TravelMatrix
 
 Spot = tuple[str, str]  # (origin: a foresteria or a departure point, farm)
@@ -1186,7 +1187,7 @@ def plan_shuttles(
         unserved.sort(key=lambda u: (u.day, u.base_id, u.foresteria_id, u.farm_id))
         return ShuttlePlan(
             trips=trips,
-            unserved=unserved,
+            unserved=name_idle(unserved, trips, scenario.fleet, matrix),
             fleet_days=counted(fleet_days, unserved),
             engine=cfg.shuttle_engine,
             day_problems=len(patterns),
