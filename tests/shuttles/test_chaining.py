@@ -15,7 +15,6 @@ from foresterie.shuttles.chaining import (
     TripSlot,
     _built_at_bounds,
     _chain_trips,
-    _counts_for_cost,
     _crowds,
     _fixed_floor,
     _hint_feasible,
@@ -328,14 +327,22 @@ def test_vehicles_needed_equals_the_unlimited_chaining_on_random_days() -> None:
         assert fast.vehicles == ref.vehicles_used, day
 
 
-def test_a_cost_that_splits_two_ways_is_not_called_proven() -> None:
-    # 2 x 150 = 3 x 100: a fixed cost of 300 may be two vehicles or three; the count is unproven.
-    assert _counts_for_cost(300, [150, 100], [5, 5]) == {2, 3}
-    assert _counts_for_cost(11500 + 9000, [11500, 9000], [9, 9]) == {2}
+def test_a_cost_that_splits_two_ways_is_made_with_the_fewest_vehicles_proven() -> None:
+    # One 200-a-day vehicle runs A then B; two 100-a-day ones (70 minutes of duty: one trip
+    # each) cost the same. The count is the fewest at the least cost, proven with it (before: a
+    # tie left unproven, and the caller chained again on copies).
+    trips = [slot("A", 360, 420, 6), slot("B", 430, 490, 6)]
+    kinds = [
+        vehicle("X", "F", seats=9, fixed=200, duty=300),
+        vehicle("Y", "F", seats=9, fixed=100, duty=70),
+    ]
+    r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
+    assert r.vehicles == 1 and r.fixed_cents == 20000 and r.optimal
+    # Three trips at once: 3 x 100 is the least cost; 2 x 150 would be equal but cannot run them.
     trips = [slot("A", 360, 420, 6), slot("B", 380, 440, 6), slot("C", 400, 460, 6)]
     kinds = [vehicle("A", "F", seats=9, fixed=150), vehicle("B", "F", seats=9, fixed=100)]
     r = vehicles_needed(trips, kinds, TURNAROUND, seed=1, deterministic_time=5.0)
-    assert r.vehicles == 3 and r.fixed_cents == 30000 and not r.optimal
+    assert r.vehicles == 3 and r.fixed_cents == 30000 and r.optimal
 
 
 def test_a_hint_that_is_no_chaining_neither_guides_nor_caps_the_needed_model() -> None:

@@ -666,7 +666,7 @@ class Needed:
     """The vehicles the cheapest chaining needs when every vehicle kind is in unlimited supply."""
 
     vehicles: int  # vehicles of the best chaining found (the optimum's where `optimal`)
-    optimal: bool  # the fixed cost proven least and the count it implies unique
+    optimal: bool  # the fixed cost proven least, and the count the fewest at that cost
     fixed_cents: int  # that chaining's fixed cost, cents a day
 
 
@@ -679,7 +679,8 @@ def vehicles_needed(
     hint: dict[str, tuple[int, str, int]] | None = None,
 ) -> Needed:
     """`chain_trips` with unlimited copies of each kind, as far as the vehicles it uses: the
-    count of the cheapest chaining (riders first, then fixed cost) without solving its km and
+    count of the cheapest chaining (riders first, then fixed cost, then the fewest vehicles at
+    that cost: `_fewest_at_cost`) without solving its km and
     slide levels, in a model built to prove it fast. Exact, not a relaxation:
 
     - Riders: with unlimited copies every trip some kind can run has a copy of its own, so no
@@ -693,8 +694,9 @@ def vehicles_needed(
     - Redundant, for the bound: at any minute the trips under way (turnaround included) are at
       most the vehicles used, and those only one kind can run at most that kind's copies used
       (cumulative constraints).
-    - The count: the least fixed cost C, proven, fixes the count when C splits into vehicles of
-      the kinds' fixed costs in one way only (checked; the caller solves the full model if not).
+    - The count: the fewest vehicles among the chainings of the least fixed cost, proven with it
+      (where a fixed cost splits into vehicles several ways, 2 x 150 = 3 x 100, the count is
+      part of the objective; the caller solves the full model only where nothing is proven).
 
     `hint`: trip key -> (kind index, vehicle label, slide) of a known chaining covering every
     trip some kind can run (the real fleet's, each trip it left on a vehicle of its own), given to
@@ -738,7 +740,7 @@ def _vehicles_needed(
     fixed = [round(v.fixed_cost_eur_per_day * 100) for v in kinds]
     caps = [sum(1 for t in mine if _can_run(v, t)) for v in kinds]
     f = _Folded.build(mine, kinds, caps, turnaround_min, leave=False)
-    f.m.minimize(cp_model.LinearExpr.weighted_sum(f.n, fixed))
+    f.m.minimize(cp_model.LinearExpr.weighted_sum(f.n, _fewest_at_cost(fixed, caps)))
     solver = _solver(seed, deterministic_time, light=True)
     status = solver.solve(f.m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - budget 0
@@ -756,10 +758,7 @@ def _vehicles_needed(
         return _needed_by_copies(trips, kinds, turnaround_min, seed, deterministic_time, hint)
     used = set(split.values())
     cents = sum(round(spare[vi].fixed_cost_eur_per_day * 100) for vi in used)
-    unique = _counts_for_cost(cents, fixed, caps) == {len(used)}
-    return Needed(
-        vehicles=len(used), optimal=status == cp_model.OPTIMAL and unique, fixed_cents=cents
-    )
+    return Needed(vehicles=len(used), optimal=status == cp_model.OPTIMAL, fixed_cents=cents)
 
 
 def _needed_by_copies(
@@ -847,7 +846,8 @@ def _needed_by_copies(
         m.add(n == sum(ys))
         m.add_cumulative([whole[ti] for ti in trips_in], [1] * len(trips_in), n)
         counts.append((n, ys))
-    m.minimize(sum(fixed[k] * y for (k, _), y in used.items()))
+    weight = _fewest_at_cost(fixed, caps)
+    m.minimize(sum(weight[k] * y for (k, _), y in used.items()))
     if on and hint:
         for key, lit in x.items():
             m.add_hint(lit, key in on)
@@ -865,8 +865,7 @@ def _needed_by_copies(
         return Needed(vehicles=len(order), optimal=False, fixed_cents=-1)
     n_used = sum(solver.value(y) for y in used.values())
     cents = sum(fixed[k] * solver.value(y) for (k, _), y in used.items())
-    unique = _counts_for_cost(cents, fixed, caps) == {n_used}
-    return Needed(vehicles=n_used, optimal=status == cp_model.OPTIMAL and unique, fixed_cents=cents)
+    return Needed(vehicles=n_used, optimal=status == cp_model.OPTIMAL, fixed_cents=cents)
 
 
 def _copies(
@@ -916,16 +915,11 @@ def _hint_feasible(
     return True
 
 
-def _counts_for_cost(cents: int, costs: list[int], caps: list[int]) -> set[int]:
-    """Every vehicle count n_0 + n_1 + ... with sum(costs[k] * n_k) == cents, 0 <= n_k <= caps[k]."""
-    reach: dict[int, set[int]] = {0: {0}}  # cost so far -> counts
-    for c, cap in zip(costs, caps, strict=True):
-        nxt: dict[int, set[int]] = {}
-        for so_far, counts in reach.items():
-            for n in range(cap + 1):
-                total = so_far + n * c
-                if total > cents:
-                    break
-                nxt.setdefault(total, set()).update(k + n for k in counts)
-        reach = nxt
-    return reach.get(cents, set())
+def _fewest_at_cost(fixed: list[int], caps: list[int]) -> list[int]:
+    """Each kind's weight in the needed models' objective: its fixed cost first, then one per
+    vehicle, so a fixed cost that several counts make (2 x 150 = 3 x 100) is made with the
+    fewest, proven with the cost. Before, such a tie left the count unproven and the caller
+    chained again on copies: 305 of the 392 shuttle CPU s of a 20,000-worker subset (session 13,
+    helper P)."""
+    scale = sum(caps) + 1  # more than any count: a cent of fixed cost outweighs every vehicle
+    return [f * scale + 1 for f in fixed]
