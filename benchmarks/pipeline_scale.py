@@ -330,10 +330,13 @@ def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
     import foresterie.shuttles.chaining as chaining
 
     chain, needed, fast = routes.chain_trips, routes._vehicles_needed, routes.vehicles_needed
-    counts_for_cost = chaining._counts_for_cost
+    # ties of the least fixed cost: counted where the model left them (before session 13's
+    # fewest-at-cost objective decided them in the model; then there is nothing to count)
+    counts_for_cost = getattr(chaining, "_counts_for_cost", None)
     inside: dict[str, Any] = {"needed": False, "fast": None, "ties": None}
 
     def seen_counts(*a: Any) -> Any:  # the vehicle counts the folded model's cost allows
+        assert counts_for_cost is not None
         inside["ties"] = out = counts_for_cost(*a)
         return out
 
@@ -384,7 +387,8 @@ def timers(routes: Any, rec: Any, fallback: bool = True) -> None:
     routes.chain_trips = timed_chain
     routes._vehicles_needed = timed_needed
     routes.vehicles_needed = timed_fast
-    chaining._counts_for_cost = seen_counts
+    if counts_for_cost is not None:
+        chaining._counts_for_cost = seen_counts  # type: ignore[attr-defined]
 
 
 def _recorder(logs: Path) -> Any:
