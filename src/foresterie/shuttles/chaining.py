@@ -131,6 +131,55 @@ def _slides(
     return offset, moved
 
 
+def _choices(
+    m: _Model, trips: list[TripSlot], units: list[Vehicle], name: str, leave: bool
+) -> tuple[dict[tuple[int, int], cp_model.IntVar], list[cp_model.IntVar]]:
+    """Per trip, one literal per unit (a vehicle, or a kind) that can run it (`_can_run`) and,
+    with `leave`, one for leaving it without a vehicle; exactly one of them holds. The same
+    variables in the same order for both models: (trip, unit) -> literal, and the "left" ones."""
+    on: dict[tuple[int, int], cp_model.IntVar] = {}
+    left: list[cp_model.IntVar] = []
+    for ti, t in enumerate(trips):
+        opts = []
+        for ui, v in enumerate(units):
+            if _can_run(v, t):
+                on[ti, ui] = m.new_bool_var(f"{name}{ti}_{ui}")
+                opts.append(on[ti, ui])
+        if leave:
+            left.append(m.new_bool_var(f"u{ti}"))
+            opts.append(left[-1])
+        m.add_exactly_one(opts)
+    return on, left
+
+
+def _on_the_road(
+    m: _Model,
+    trips: list[TripSlot],
+    offset: list[cp_model.IntVar],
+    mine: list[tuple[int, cp_model.IntVar]],
+    turnaround_min: int,
+    unit: int,
+) -> list[cp_model.IntervalVar]:
+    """A unit's trips (`mine`: trip, its literal) as optional intervals, at their slides, each
+    with the turnaround after it."""
+    return [
+        m.new_optional_fixed_size_interval_var(
+            trips[ti].depart + offset[ti],
+            trips[ti].ret - trips[ti].depart + turnaround_min,
+            lit,
+            f"i{ti}_{unit}",
+        )
+        for ti, lit in mine
+    ]
+
+
+def _duty(trips: list[TripSlot], mine: list[tuple[int, cp_model.IntVar]]) -> cp_model.LinearExpr:
+    """A unit's minutes on trips: the duty its limit bounds."""
+    return cp_model.LinearExpr.weighted_sum(
+        [lit for _, lit in mine], [trips[ti].ret - trips[ti].depart for ti, _ in mine]
+    )
+
+
 def _per_vehicle(
     trips: list[TripSlot],
     vehicles: list[Vehicle],
@@ -140,17 +189,7 @@ def _per_vehicle(
 ) -> Chaining:
     m = _Model()
     offset, moved = _slides(m, trips)
-    a: dict[tuple[int, int], cp_model.IntVar] = {}
-    unassigned = []
-    for ti, t in enumerate(trips):
-        opts = []
-        for vi, v in enumerate(vehicles):
-            if _can_run(v, t):
-                a[ti, vi] = m.new_bool_var(f"a{ti}_{vi}")
-                opts.append(a[ti, vi])
-        u = m.new_bool_var(f"u{ti}")
-        unassigned.append(u)
-        m.add_exactly_one([*opts, u])
+    a, unassigned = _choices(m, trips, vehicles, "a", leave=True)
     for members, cap in _crowds(trips, vehicles, turnaround_min):
         m.add(sum(unassigned[ti] for ti in members) >= len(members) - cap)
     used: list[cp_model.IntVar] = []
@@ -166,22 +205,8 @@ def _per_vehicle(
         used_by[vi] = y
         for _, lit in mine:
             m.add_implication(lit, y)
-        intervals = [
-            m.new_optional_fixed_size_interval_var(
-                trips[ti].depart + offset[ti],
-                trips[ti].ret - trips[ti].depart + turnaround_min,
-                lit,
-                f"i{ti}_{vi}",
-            )
-            for ti, lit in mine
-        ]
-        m.add_no_overlap(intervals)
-        m.add(
-            cp_model.LinearExpr.weighted_sum(
-                [lit for _, lit in mine], [trips[ti].ret - trips[ti].depart for ti, _ in mine]
-            )
-            <= v.max_duty_min
-        )
+        m.add_no_overlap(_on_the_road(m, trips, offset, mine, turnaround_min, vi))
+        m.add(_duty(trips, mine) <= v.max_duty_min)
         fixed_terms.append((round(v.fixed_cost_eur_per_day * 100), y))
         km_terms += [(_km_cost(trips[ti], v), lit) for ti, lit in mine]
     levels = [
@@ -304,40 +329,16 @@ class _Folded:
     ) -> _Folded:
         m = _Model()
         offset, moved = _slides(m, trips)
-        x: dict[tuple[int, int], cp_model.IntVar] = {}
-        unassigned = []
-        for ti, t in enumerate(trips):
-            opts = []
-            for k, v in enumerate(kinds):
-                if _can_run(v, t):
-                    x[ti, k] = m.new_bool_var(f"x{ti}_{k}")
-                    opts.append(x[ti, k])
-            if leave:
-                unassigned.append(m.new_bool_var(f"u{ti}"))
-                opts.append(unassigned[-1])
-            m.add_exactly_one(opts)
+        x, unassigned = _choices(m, trips, kinds, "x", leave=leave)
         n = [m.new_int_var(0, c, f"n{k}") for k, c in enumerate(counts)]
         for k, v in enumerate(kinds):
             mine = [(ti, x[ti, k]) for ti in range(len(trips)) if (ti, k) in x]
-            intervals = [
-                m.new_optional_fixed_size_interval_var(
-                    trips[ti].depart + offset[ti],
-                    trips[ti].ret - trips[ti].depart + turnaround_min,
-                    lit,
-                    f"i{ti}_{k}",
-                )
-                for ti, lit in mine
-            ]
+            intervals = _on_the_road(m, trips, offset, mine, turnaround_min, k)
             if counts[k] == 1:
                 m.add_no_overlap(intervals)
             else:
                 m.add_cumulative(intervals, [1] * len(intervals), n[k])
-            m.add(
-                cp_model.LinearExpr.weighted_sum(
-                    [lit for _, lit in mine], [trips[ti].ret - trips[ti].depart for ti, _ in mine]
-                )
-                <= v.max_duty_min * n[k]
-            )
+            m.add(_duty(trips, mine) <= v.max_duty_min * n[k])
             for members in _core_cliques([trips[ti] for ti, _ in mine], turnaround_min):
                 m.add(sum(mine[j][1] for j in members) <= n[k])
         return _Folded(m=m, offset=offset, moved=moved, x=x, unassigned=unassigned, n=n)

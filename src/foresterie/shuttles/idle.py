@@ -38,15 +38,22 @@ def name_idle(
             continue
         key = (u.day, base)
         if key not in idle:
-            near = sorted(
-                (matrix.secs(v.foresteria_id, base), v.foresteria_id, v.id, v.seats)
+            free = [
+                v
                 for v in fleet
                 if v.foresteria_id != base
+                and v.foresteria_id in places
                 and v.available_from <= u.day <= v.available_to
                 and (u.day, v.id) not in busy
-                and v.foresteria_id in places
-                and max(matrix.secs(v.foresteria_id, base), matrix.secs(base, v.foresteria_id))
-                <= NEAR_S
+            ]
+            legs = [
+                (matrix.secs(v.foresteria_id, base), matrix.secs(base, v.foresteria_id), v)
+                for v in free
+            ]
+            near = sorted(
+                (there, v.foresteria_id, v.id, v.seats)
+                for there, back, v in legs
+                if max(there, back) <= NEAR_S
             )
             idle[key] = ", ".join(
                 f"{vid} ({seats} seats) at {at}, {round(secs / 60)} min away"

@@ -1535,8 +1535,13 @@ class _KindRuns:
             busy=busy,
             duty=duty,
             keys=[t.trip_id for _, t in mine],
-            spans=[Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart) for _, t in mine],
+            spans=[_span(t, turn) for _, t in mine],
         )
+
+
+def _span(t: Trip, turn: int) -> Span:
+    """What `fill.split_kind` reads of a trip: its start, when its vehicle is free again, its duty."""
+    return Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart)
 
 
 def _fit_kind(
@@ -1564,10 +1569,7 @@ def _fit_kind(
     if not split:
         return _NO_ROOM  # no vehicle as labelled has room, nor will it once it runs more
     keys = [*mine.keys, _OUT, _BACK]
-    spans = [
-        *mine.spans,
-        *(Span(start=t.depart, free=t.ret + turn, duty=t.ret - t.depart) for t in pair),
-    ]
+    spans = [*mine.spans, *(_span(t, turn) for t in pair)]
     found = split_kind(spans, len(vehicles), limit)
     if found.status != "yes":
         return _NO_ROOM if found.status == "no" else None
