@@ -671,6 +671,18 @@ def _layer_rows(
     return [(r, m, by_row[r]) for r, m in rows]
 
 
+def _ids_taken(
+    rows: list[tuple[int, Any, Any]], taken: set[str], label: str, probs: list[Problem]
+) -> None:
+    """One namespace of places, the travel matrix's keys: a layer's id that a foresteria or a
+    farm already has is refused at its row (a farm or a departure point named like another)."""
+    probs.extend(
+        Problem(label, r, "id", Msg("{id} is already a foresteria or farm id", id=repr(m.id)))
+        for r, m, _ in rows
+        if m.id in taken
+    )
+
+
 def _duplicates(
     items: list[tuple[int, str]], label: str, field: str, probs: list[Problem], fold: bool = False
 ) -> None:
@@ -849,16 +861,8 @@ def load_scenario(
     farms: list[Farm] = []
     if "farms" in files:
         rows = _layer_rows(config, files, lab, "farms", FARM_FIELDS, True, FarmRow, probs, ids)
-        for r, m, f in rows:
-            if m.id in ids["foresterie"]:  # one namespace of places: the travel matrix's keys
-                probs.append(
-                    Problem(
-                        lab["farms"],
-                        r,
-                        "id",
-                        Msg("{id} is already a foresteria or farm id", id=repr(m.id)),
-                    )
-                )
+        _ids_taken(rows, ids["foresterie"], lab["farms"], probs)
+        for _r, m, f in rows:
             farms.append(Farm(**m.model_dump(), lon=f.lon, lat=f.lat, wkt=f.wkt))
         warns += label_warnings(
             lab["farms"], [(r, k, getattr(m, k)) for r, m, _ in rows for k in ("name", "crop")]
@@ -872,17 +876,8 @@ def load_scenario(
         rows = _layer_rows(
             config, files, lab, "pickups", PICKUP_FIELDS, False, PickupRow, probs, ids
         )
-        taken = ids["foresterie"] | ids["farms"]
-        for r, m, f in rows:
-            if m.id in taken:
-                probs.append(
-                    Problem(
-                        lab["pickups"],
-                        r,
-                        "id",
-                        Msg("{id} is already a foresteria or farm id", id=repr(m.id)),
-                    )
-                )
+        _ids_taken(rows, ids["foresterie"] | ids["farms"], lab["pickups"], probs)
+        for _r, m, f in rows:
             pickups.append(Pickup(**m.model_dump(), lon=f.lon, lat=f.lat))
         ids["depots"] = {p.id for p in pickups if p.kind == "depot"}
     workers: list[tuple[int, WorkerRow]] = []
@@ -1072,6 +1067,12 @@ def _day_windows(
                 )
             )
 
+
+# A farm-calendar span that runs over the season's edge, read for its days in it (a warning).
+CALENDAR_CLIPPED = {
+    "first_day": N_("{day} is before the season's first day: the span is read as {a} to {b}"),
+    "last_day": N_("{day} is after the season's last day: the span is read as {a} to {b}"),
+}
 
 # The warnings of `_clock_change_shifts`, by (the clocks go forward?, what the shift is that day:
 # at a time that does not exist or happens twice, unreachable, reachable from nearby only).
@@ -1313,22 +1314,13 @@ def _check_calendar(
             )
         else:
             a, b = max(x.first_day, s0), min(x.last_day, s1)
-            if x.first_day < s0:
-                said = Msg(
-                    "{day} is before the season's first day: the span is read as {a} to {b}",
-                    day=x.first_day,
-                    a=a,
-                    b=b,
-                )
-                warns.append(Problem(label, r, "first_day", said))
-            if x.last_day > s1:
-                said = Msg(
-                    "{day} is after the season's last day: the span is read as {a} to {b}",
-                    day=x.last_day,
-                    a=a,
-                    b=b,
-                )
-                warns.append(Problem(label, r, "last_day", said))
+            ends = (
+                ("first_day", x.first_day, x.first_day < s0, CALENDAR_CLIPPED["first_day"]),
+                ("last_day", x.last_day, x.last_day > s1, CALENDAR_CLIPPED["last_day"]),
+            )
+            for field, day, out, template in ends:
+                if out:
+                    warns.append(Problem(label, r, field, Msg(template, day=day, a=a, b=b)))
 
 
 def _cross_check(
