@@ -37,6 +37,7 @@ from foresterie.core.runfolder import (
     RunFolderError,
     read_manifest,
     read_report_hashes,
+    regular_files,
     restricted_kpi,
     split_kpis,
     stale_report,
@@ -304,26 +305,16 @@ def operator_view(run: Path, out: Path) -> None:
         src = run / name
         if src.is_symlink():
             continue  # a run folder is untrusted input: never follow a link out of it
-        if name in vouched:
-            for rel in sorted(vouched[name]):
-                _copy_regular(run, f"{name}/{rel}", out)
+        if name in vouched:  # regular files reached through no link (a purged run has lost
+            for rel, path in regular_files(src):  # some listed ones by design: verify says so)
+                if rel in vouched[name]:
+                    (out / name / rel).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, out / name / rel)
         elif src.is_dir():
             shutil.copytree(src, out / name, symlinks=True, ignore=_links)
         elif src.is_file():
             shutil.copyfile(src, out / name)
     write_text(out / "OPERATOR.md", OPERATOR_README)
-
-
-def _copy_regular(run: Path, rel: str, out: Path) -> None:
-    """RUN/rel into out/rel, if it is a regular file reached through no link (a purged run has
-    lost some listed files by design: `verify` says which)."""
-    parts = Path(rel).parts
-    if ".." in parts or any((run / Path(*parts[: k + 1])).is_symlink() for k in range(len(parts))):
-        return
-    src = run / rel
-    if src.is_file():
-        (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, out / rel)
 
 
 def operator_warnings(run: Path) -> list[str]:
