@@ -653,12 +653,8 @@ def _first_difference(a: Path, b: Path) -> str:
 
 def _layout_difference(x: bytes, y: bytes) -> str:
     """What differs between two texts whose lines read alike (review 13: a CRLF copy was
-    "45 lines vs 45 lines"): the byte-order mark, the line ends, the last line's end."""
-    bom = b"\xef\xbb\xbf"
-    if x.startswith(bom) != y.startswith(bom):
-        return "a byte-order mark (BOM) at the start of " + (
-            "one" if x.startswith(bom) else "the other"
-        )
+    "45 lines vs 45 lines"): the line ends, the last line's end. (A byte-order mark is not
+    among them: decoded as UTF-8 it stays in the first line, which `_first_difference` shows.)"""
     ends = [("CRLF" if b"\r\n" in t else "CR" if b"\r" in t else "LF") for t in (x, y)]
     if ends[0] != ends[1]:
         return f"the same lines, with {ends[0]} line ends vs {ends[1]}"
