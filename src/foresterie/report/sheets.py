@@ -107,6 +107,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     home = place_of(sc, vd.foresteria_id)
     seats = next((v.seats for v in sc.fleet if v.id == vd.vehicle_id), 0)
     farms = {f.id: f for f in sc.farms}
+    points = {p.id for p in sc.pickups}  # departure points (an origin may be a foresteria)
     title = _("Vehicle {vehicle} · {day}").format(
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
     )
@@ -153,7 +154,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             _("to the farms")
             if t.direction == "to_farm"
             else _("back to the departure point")
-            if t.origin_id and not any(f.id == t.origin_id for f in sc.foresterie)
+            if t.origin_id in points  # not a foresteria served from a depot
             else _("back to the foresteria")
         )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
