@@ -25,7 +25,7 @@ from pathlib import Path
 
 from foresterie.core.files import real_dir, write_text
 from foresterie.core.i18n import N_, Lang, lang
-from foresterie.report.notices import NOTICE_CSS, bdi, fill, helpline_html, said
+from foresterie.report.notices import NOTICE_CSS, bdi, bdi_place, fill, helpline_html, said
 from foresterie.report.page import escape, page_head
 from foresterie.report.rundata import RunData, UnservedRow, place_of
 from foresterie.scenario.model import Farm
@@ -197,7 +197,7 @@ def _farm_html(
     return (
         f"<div class='farm' data-farm='{escape(u.farm_id)}' data-code='{escape(u.code)}' "
         f"data-people='{len(ids)}'>"
-        f"<h3>{bdi(farm.name) + lg.comma + bdi(farm.comune) if farm else bdi(u.farm_id)}</h3>"
+        f"<h3>{bdi_place(farm.name, farm.comune, lg) if farm else bdi(u.farm_id)}</h3>"
         f"<p class='why'>{said(lg.code, WHY.get(u.code, WHY_PLAIN))}</p>"
         f"<dl>{groups}</dl></div>"
     )

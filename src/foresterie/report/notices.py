@@ -213,6 +213,12 @@ def bdi(text: str) -> str:
     return f"<bdi>{escape(text)}</bdi>"
 
 
+def bdi_place(name: str, comune: str, lg: Lang) -> str:
+    """A place and its comune, each isolated on its own, joined by the language's comma (review
+    13: a Latin comma after an Arabic name read on the wrong side of it)."""
+    return bdi(name) + lg.comma + bdi(comune)
+
+
 def fill(template: str, **html: str) -> str:
     """A translated template, escaped, with its {placeholders} replaced by HTML fragments."""
     out = escape(template)
@@ -310,14 +316,12 @@ def _ride_rows(run: RunData, ride: Ride, lg: Lang) -> str:
     home = look.place(ride.trip.origin_id or ride.trip.foresteria_id)
     depart = ride.trip.origin_depart if ride.trip.origin_id else ride.trip.depart
     farm = look.farms.get(ride.stop.farm_id)
-    # name and comune each isolated, joined by the slip's own comma (review 13: a Latin comma
-    # after an Arabic name)
-    farm_name = bdi(farm.name) + lg.comma + bdi(farm.comune) if farm else bdi(ride.stop.farm_id)
+    farm_name = bdi_place(farm.name, farm.comune, lg) if farm else bdi(ride.stop.farm_id)
     return _dl(
         [
             (said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
             (said(lg.code, N_("Departure")), bdi(depart)),
-            (said(lg.code, N_("From")), bdi(home.name) + lg.comma + bdi(home.comune)),
+            (said(lg.code, N_("From")), bdi_place(home.name, home.comune, lg)),
             (said(lg.code, N_("Vehicle")), bdi(ride.trip.vehicle_id)),
             (said(lg.code, N_("To")), farm_name + " · " + bdi(ride.stop.arrive)),
         ]
