@@ -729,7 +729,8 @@ def _vehicles_needed(
     hint: dict[str, tuple[int, str, int]] | None,
 ) -> Needed:
     """The folded model (`_Folded`: a count per kind, no copies to tell apart), every trip some
-    kind can run on one, the least fixed cost; its answer split into vehicles (`_split`). Where
+    kind can run on one, the least fixed cost, then the fewest vehicles (`_fewest_at_cost`); its
+    answer split into vehicles (`_split`). Where
     the split breaks a duty, the model with copies decides (`_needed_by_copies`)."""
     order = sorted(
         (ti for ti, t in enumerate(trips) if any(_can_run(v, t) for v in kinds)),
