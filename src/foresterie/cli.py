@@ -1200,6 +1200,9 @@ def bench_vrptw(
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
+    for ld in loaded:
+        for w in ld.raw.warnings:
+            _err(f"warning: {w}")
     sols = []
     if check is not None:
         paths = [check / f"{f.stem}.sol" if check.is_dir() else check for f in files]

@@ -10,7 +10,7 @@ import pytest
 
 from foresterie.core.errors import ScenarioError
 from foresterie.shuttles.solomon import load
-from foresterie.shuttles.vrptwfile import read_raw
+from foresterie.shuttles.vrptwfile import RawInstance, read_raw
 from tests.helpers import DATA, SHARED
 
 VRPTW = DATA / "vrptw"
@@ -46,6 +46,8 @@ EXPECTED: dict[str, tuple[int | None, str, str]] = {
     "window_opens_after_close.vrp": (24, "time window", "opens at 60 after it closes at 10"),
     "binary_file.vrp": (3, "file", "binary, not text"),
     "capacity_given_twice.vrp": (8, "CAPACITY", "given twice (line 6 and here)"),
+    # a route-length limit is a constraint: refused rather than solved without it
+    "route_length_limit.vrp": (8, "DISTANCE", "a limit this reader does not model"),
     "depot_not_a_node.vrp": (28, "DEPOT_SECTION", "node 9 is not a node of the instance"),
     "empty_section.vrp": (24, "DEMAND_SECTION", "0 nodes, DIMENSION says 5"),
     "explicit_matrix_short.vrp": (15, "EDGE_WEIGHT_SECTION", "24 values, FULL_MATRIX of 5"),
@@ -151,3 +153,21 @@ def test_vrplib_header_may_open_with_a_comment(tmp_path: Path) -> None:
     )
     raw = read_raw(tmp_path / "c.vrp")
     assert (raw.fmt, raw.name, raw.customers) == ("vrplib", "c", 4)
+
+
+def test_unknown_header_key_read_aside_with_a_warning(tmp_path: Path) -> None:
+    """A key the reader does not know is not silently dropped: the instance is read as without
+    it, and the warning names the file, the line and the key (review 13, finding 7)."""
+    text = (VRPTW / "tiny.vrp").read_text()
+    (tmp_path / "k.vrp").write_text(text.replace("TYPE :", "FOO : bar\nTYPE :", 1))
+    plain, odd = read_raw(VRPTW / "tiny.vrp"), read_raw(tmp_path / "k.vrp")
+    assert plain.warnings == ()
+
+    def fields(r: RawInstance) -> list[tuple[Fraction, ...]]:
+        return [(n.x, n.y, n.demand, n.ready, n.due, n.service) for n in r.nodes]
+
+    assert fields(odd) == fields(plain) and odd.capacity == plain.capacity
+    line = text.splitlines().index(next(ln for ln in text.splitlines() if ln.startswith("TYPE")))
+    assert odd.warnings == (
+        f"{tmp_path / 'k.vrp'}:{line + 1}: FOO: not a key this reader knows; ignored",
+    )

@@ -51,6 +51,8 @@ class RawInstance:
     # EDGE_WEIGHT_TYPE EXPLICIT: the file's arc values by position (depot first), exact, used as
     # written; None: EUC_2D on the coordinates under the DIMACS truncation
     matrix: tuple[tuple[Fraction, ...], ...] | None = None
+    # header keys this reader does not know, read and left aside: `file:line: KEY: ...` each
+    warnings: tuple[str, ...] = ()
 
     @property
     def customers(self) -> int:
@@ -145,6 +147,9 @@ _KEYS = {
     "DISPLAY_DATA_TYPE",
     "NODE_COORD_TYPE",
 }
+# VRPLIB keys that add a constraint this reader cannot model: refused, not solved without them
+# (CVRPLIB's distance-constrained sets write a route-length limit as DISTANCE)
+_UNMODELLED = {"DISTANCE", "MAX_DISTANCE", "MAX_ROUTE_DURATION", "MAX_DURATION"}
 _HEADER = re.compile(r"^([A-Za-z_]+)\s*:\s*(.*)$")
 _FORMATS = ("FULL_MATRIX", "LOWER_ROW", "UPPER_ROW", "LOWER_DIAG_ROW", "UPPER_DIAG_ROW")
 
@@ -218,6 +223,10 @@ def _vrplib_instance(
             raise _bad(path, None, key, "missing (the VRPLIB header needs it)")
         return head[key]
 
+    unknown = sorted((ln, key) for key, (ln, _) in head.items() if key not in _KEYS)
+    for ln, key in unknown:
+        if key in _UNMODELLED:
+            raise _bad(path, ln, key, "a limit this reader does not model: refused, not ignored")
     tline, kind = need("TYPE")
     if kind.upper() not in ("VRPTW", "CVRPTW"):
         raise _bad(path, tline, "TYPE", f"{kind!r}: only VRPTW / CVRPTW instances are benched")
@@ -317,6 +326,9 @@ def _vrplib_instance(
         vehicles_line=vline,
         ids=tuple(order),
         matrix=matrix,
+        warnings=tuple(
+            f"{path}:{ln}: {key}: not a key this reader knows; ignored" for ln, key in unknown
+        ),
     )
 
 
