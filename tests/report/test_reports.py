@@ -25,7 +25,9 @@ from foresterie.report.html import (
     Bar,
     bars_svg,
     day_headline,
+    caporale_line,
     headline,
+    kpi_groups,
     md_text,
     summary_sections,
     write_report,
@@ -201,6 +203,23 @@ def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:
     for text in (html, summary):
         assert f"tra {it.eur(low)} e {it.eur(high)} di pagamenti ai caporali" in text
         assert "stima alta (5 € a tratta)" in text
+
+
+def test_no_cost_per_worker_day_when_nobody_was_carried(xss_run: Path) -> None:
+    """With no worker-day carried, the figures per worker-day or rider are not defined: a dash,
+    not "0,00 €" (review 13), and no caporale comparison; with riders, the figures as written."""
+    run = load_run(xss_run)
+    it = lang("it")
+
+    def cost_cell() -> str:
+        cells = {k: v for _, rows in kpi_groups(run, it) for k, _, v in rows}
+        return cells["transport.cost_per_worker_day_eur"]
+
+    t = run.manifest["kpis"]["transport"]
+    assert t["worker_days_transported"] > 0
+    assert cost_cell() == it.eur(t["cost_per_worker_day_eur"]) and caporale_line(t, it)
+    t.update(worker_days_transported=0, cost_per_worker_day_eur=0.0)
+    assert cost_cell() == "–" and caporale_line(t, it) == ""
 
 
 @pytest.mark.parametrize("top", [0, 1, 2, 3, 7, 18, 324])

@@ -272,8 +272,8 @@ def _flat(d: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 def caporale_line(t: dict[str, Any], lg: Lang) -> str:
     """The shuttle's cost per worker-day next to the caporale's fee, a range (DOMAIN.md sec. 7)."""
-    if "caporale_fees_avoided_eur_high" not in t:
-        return ""
+    if "caporale_fees_avoided_eur_high" not in t or not t.get("worker_days_transported"):
+        return ""  # nothing carried: no cost per worker-day to set against the fee
     lo, hi = t["caporale_fee_eur_per_worker_day"]
     text = lg._(
         "Free rides: {worker_days} worker-days at {cost} per worker-day, against the caporale's "
@@ -812,15 +812,32 @@ BED_CODES = frozenset(
 )
 
 
+# Figures per worker-day or per rider carried: with none carried they are not defined, and the
+# manifest's 0 read "0,00 € per worker-day" (review 13); shown as a dash instead.
+PER_CARRIED = frozenset(
+    {
+        "transport.cost_per_worker_day_eur",
+        "transport.ride_minutes_mean",
+        "transport.seat_utilisation_pct",
+    }
+)
+NOT_DEFINED = "–"
+
+
 def kpi_groups(run: RunData, lg: Lang) -> list[tuple[str, list[tuple[str, str, str]]]]:
     """(group, [(raw key, label, value for people)]) for the KPIs the manifest has."""
     flat = dict(shown_kpis(run))
     labels = DAY_LABELS if is_day_run(run) else {}
+    none_carried = flat.get("transport.worker_days_transported") == 0
+
+    def value(k: str, unit: Unit) -> str:
+        return NOT_DEFINED if none_carried and k in PER_CARRIED else fmt_value(lg, flat[k], unit)
+
     return [
         (
             lg._(group),
             [
-                (k, lg._(labels.get(k, label)), fmt_value(lg, flat[k], unit))
+                (k, lg._(labels.get(k, label)), value(k, unit))
                 for k, label, unit in rows
                 if k in flat
             ],
