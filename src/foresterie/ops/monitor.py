@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from foresterie import __version__
+from foresterie.core.cells import COMPLEMENTARY, MIN_CELL, SUPPRESSED, protect, small
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
 from foresterie.housing.waitlist import PublicCode
@@ -31,9 +32,6 @@ from foresterie.run.folders import atomic_dir, check_apart
 from foresterie.scenario.model import SECTIONS
 from foresterie.shuttles.routes import UnservedCode
 
-MIN_CELL = 5  # cells of 1..4 people in a breakdown are suppressed
-SUPPRESSED = "<5"
-COMPLEMENTARY = "*"  # hidden so that a "<5" cell cannot be worked out from the others
 PARTITIONS = frozenset({"site", "section", "reason"})  # breakdowns that sum to the total
 # Published as plan figures only (README "Monitoring"): the actual moves with each office's own
 # check-ins, so beside the plan, the total or the last publication it would tell the office
@@ -617,23 +615,13 @@ def hidden_cells(figures: list[Figure]) -> dict[Cell, str]:
                     groups[f.indicator, kind, side][f.week, f.breakdown] = v
     out: dict[Cell, str] = {}
     for (ind, kind, side), cells in sorted(groups.items()):
-        primary = {k for k, v in cells.items() if 0 < v < MIN_CELL}
-        hidden = set(primary)
+        primary = {k for k, v in cells.items() if small(v)}
         lines: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
         for week, br in sorted(cells):
             lines["category", br].append((week, br))
             if kind in PARTITIONS:
                 lines["week", week].append((week, br))
-        changed = bool(hidden)
-        while changed:
-            changed = False
-            for _, line in sorted(lines.items()):
-                if sum(1 for k in line if k in hidden) != 1:
-                    continue
-                rest = sorted((cells[k] == 0, cells[k], k) for k in line if k not in hidden)
-                if rest:
-                    hidden.add(rest[0][2])
-                    changed = True
+        hidden = protect(cells, primary, [dict.fromkeys(ln, 1) for _, ln in sorted(lines.items())])
         for week, br in hidden:
             out[week, ind, br, side] = SUPPRESSED if (week, br) in primary else COMPLEMENTARY
     return out

@@ -23,13 +23,21 @@ import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from foresterie.core.cells import (
+    COMPLEMENTARY,
+    MIN_CELL,
+    SUPPRESSED,
+    box_options,
+    protect,
+    small,
+)
 from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY
@@ -57,12 +65,11 @@ from foresterie.report.sheets import VehicleDay, sheet_gpx, sheet_html, vehicle_
 
 Role = Literal["driver", "operator", "public"]
 ROLES: tuple[Role, ...] = ("driver", "operator", "public")
-SMALL_CELL = 5  # counts of people (or person-days) from 1 to SMALL_CELL - 1 are suppressed
-SUPPRESSED = f"<{SMALL_CELL}"
-# A cell hidden for another reason than its smallness (so that a "<5" cannot be worked out from
-# the column's total, or a row on referred people): "<5" there would state a falsehood (review 13,
-# finding 15: "7 people are fewer than 5"). The monitor's tables mark it alike.
-COMPLEMENTARY = "*"
+# counts of people (or person-days) from 1 to SMALL_CELL - 1 are suppressed, as in the monitor
+SMALL_CELL = MIN_CELL
+# A cell hidden for another reason than its smallness (so that a "<5" cannot be worked out by
+# subtraction, or a row on referred people) is COMPLEMENTARY ("*"): "<5" there would state a
+# falsehood (review 13, finding 15: "7 people are fewer than 5"). The monitor's tables alike.
 # Parts of a run folder an operator gets: everything but restricted/.
 # A run purged for retention also has purged.json (hashes) and aggregates/ (counts).
 OPERATOR_PARTS = (
@@ -153,6 +160,16 @@ PUBLIC_TABLES = {
     "transport_by_week.csv": (2, 3),
     "unserved_by_reason.csv": (1,),
 }
+# The columns that say which cell a row is (foresteria, week, section; or a code).
+PUBLIC_KEYS = {
+    "housing_by_site.csv": (0, 1),
+    "occupancy_by_week.csv": (0, 1, 2),
+    "waitlist_by_reason.csv": (0,),
+    "transport_by_week.csv": (0, 1),
+    "unserved_by_reason.csv": (0,),
+}
+# Columns that do not add up (the week's peak guests): protected as a whole column only.
+NOT_ADDITIVE = {("occupancy_by_week.csv", 5)}
 
 
 def public_from_aggregates(root: Path, out: Path) -> None:
@@ -165,15 +182,15 @@ def public_from_aggregates(root: Path, out: Path) -> None:
 
     manifest = json_value(read_inside(root, "manifest.json", 1 << 26).decode("utf-8"))
     day = DAY_RUN_INPUT in manifest.get("inputs", {})
+    tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
     for name, cols in PUBLIC_TABLES.items():
         if day and name == "waitlist_by_reason.csv":  # kept among the aggregates, unpublished
             continue
         text = read_inside(root, f"aggregates/{name}", 1 << 30).decode("utf-8-sig")
         header, *rows = list(csv.reader(io.StringIO(text, newline="")))
-        table: list[list[Any]] = [
-            [int(c) if i in cols else c for i, c in enumerate(r)] for r in rows
-        ]
-        _write(out / name, header, suppress(table, cols, REFERRED_ONLY.get(name, frozenset())))
+        tables[name] = header, [[int(c) if i in cols else c for i, c in enumerate(r)] for r in rows]
+    for name, (header, table) in protected(tables).items():
+        _write(out / name, header, table)
     _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {}), day=day))
     text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED, c=COMPLEMENTARY)
     write_text(out / "README.md", text + (DAY_README if day else ""))
@@ -361,26 +378,72 @@ restricted part (exit 0 when everything else passes).
 REFERRED_ONLY = {"waitlist_by_reason.csv": frozenset({"placement"})}
 
 
-def suppress(
-    table: list[list[Any]], people_cols: tuple[int, ...], referred: frozenset[str] = frozenset()
-) -> list[list[Any]]:
-    """Primary suppression: a count of people (or person-days) in 1..SMALL_CELL-1 becomes
-    SUPPRESSED, and any non-zero count of a row whose first cell is in `referred` is hidden too
-    (SUPPRESSED where it is small, COMPLEMENTARY otherwise). Secondary: a column with exactly
-    one hidden cell also loses its smallest other non-zero count (COMPLEMENTARY), so that the
-    cell cannot be recovered from the column's total. A published SUPPRESSED is always true."""
-    out = [list(r) for r in table]
-    for c in people_cols:
-        small = [
-            i for i, r in enumerate(out) if 0 < r[c] < SMALL_CELL or (r[c] and r[0] in referred)
-        ]
-        for i in small:
-            out[i][c] = SUPPRESSED if out[i][c] < SMALL_CELL else COMPLEMENTARY
-        if len(small) == 1:
-            rest = [(r[c], i) for i, r in enumerate(out) if isinstance(r[c], int) and r[c] > 0]
-            if rest:
-                out[min(rest)[1]][c] = COMPLEMENTARY
+def protected(
+    tables: dict[str, tuple[list[str], list[list[Any]]]],
+    referred_only: dict[str, frozenset[str]] = REFERRED_ONLY,
+) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    """The public tables with their small cells hidden (README of the export; `core.cells`).
+        Primary: a count of people (or person-days) in 1..SMALL_CELL-1 becomes SUPPRESSED, and any
+        non-zero count of a row whose first cell is in REFERRED_ONLY is hidden too (SUPPRESSED where
+        it is small, COMPLEMENTARY otherwise). Secondary, over the tables together (`_lines`): every
+        line of cells whose sum is published, here or in the monitor (a foresteria's weeks, a
+        week's foresterie or sections, a column's total, a site's season bed-nights against its
+        weeks), hides none or at least two of its cells, and no hidden cell is the outcome of
+    several lines taken together (`core.cells.protect`). A published SUPPRESSED is always true."""
+    values: dict[tuple[str, int, int], int] = {}
+    primary: set[tuple[str, int, int]] = set()
+    for name, (_header, rows) in tables.items():
+        referred = referred_only.get(name, frozenset())
+        for i, r in enumerate(rows):
+            for c in PUBLIC_TABLES[name]:
+                values[name, i, c] = r[c]
+                if small(r[c]) or (r[c] and r[0] in referred):
+                    primary.add((name, i, c))
+    boxes: dict[tuple[str, int, int], list[tuple[tuple[str, int, int], ...]]] = {}
+    for name, (_header, rows) in tables.items():
+        for c in PUBLIC_TABLES[name]:
+            if (name, c) in NOT_ADDITIVE:
+                continue
+            coords = {
+                (name, i, c): tuple(str(r[k]) for k in PUBLIC_KEYS[name])
+                for i, r in enumerate(rows)
+            }
+            for k in coords.keys() & primary:
+                boxes[k] = box_options(coords, k)
+    hidden = protect(values, primary, _lines(tables), boxes=boxes)
+    out = {name: (header, [list(r) for r in rows]) for name, (header, rows) in tables.items()}
+    for name, i, c in hidden:
+        out[name][1][i][c] = SUPPRESSED if small(values[name, i, c]) else COMPLEMENTARY
     return out
+
+
+def _lines(
+    tables: dict[str, tuple[list[str], list[list[Any]]]],
+) -> list[dict[tuple[str, int, int], int]]:
+    """The lines of cells whose sum is published (or taken as published: the monitor gives a
+    site's week, a week's region-wide figure, the season's totals): in each table and count
+    column, the cells that differ in one key column only (a site's weeks, a week's sites, a
+    site-week's sections ...; a one-key table's whole column); a column that does not add up,
+    whole; and a site's season bed-nights of a section (housing_by_site, at -1) with its weeks
+    (occupancy_by_week): they sum to 0."""
+    lines: list[dict[tuple[str, int, int], int]] = []
+    for name, (_header, rows) in sorted(tables.items()):
+        keys = PUBLIC_KEYS[name]
+        for c in PUBLIC_TABLES[name]:
+            if (name, c) in NOT_ADDITIVE:
+                lines.append({(name, i, c): 1 for i in range(len(rows))})
+                continue
+            for free in range(len(keys)):
+                groups: dict[tuple[str, ...], dict[tuple[str, int, int], int]] = defaultdict(dict)
+                for i, r in enumerate(rows):
+                    at = tuple(str(r[k]) for j, k in enumerate(keys) if j != free)
+                    groups[at][name, i, c] = 1
+                if name == "occupancy_by_week.csv" and c == 4 and free == 1:
+                    _header, site = tables.get("housing_by_site.csv", ([], []))
+                    for i, r in enumerate(site):  # a (site, section)'s weeks add up to its season
+                        groups[str(r[0]), str(r[1])]["housing_by_site.csv", i, 3] = -1
+                lines += [groups[at] for at in sorted(groups)]
+    return lines
 
 
 @dataclass(kw_only=True)
@@ -407,9 +470,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     """Counts only (README of the export states the rule). `small_cells` True keeps counts
     under SMALL_CELL: for the aggregates a retention purge keeps inside the run folder, which
     stays with the operator, never for publication."""
-    hide: Callable[[list[list[Any]], tuple[int, ...]], list[list[Any]]] = (
-        (lambda t, _c: t) if small_cells else suppress
-    )
+    tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
     section = {w.id: w.section.value for w in run.scenario.workers}
     housed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for wid, fid, _a, _b in run.spans:
@@ -420,10 +481,9 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     for (fid, sec), people in housed.items():
         nights[fid, sec][1] = len(people)
     rows = [[fid, sec, n[1], n[0]] for (fid, sec), n in sorted(nights.items())]
-    _write(
-        out / "housing_by_site.csv",
+    tables["housing_by_site.csv"] = (
         ["foresteria_id", "section", "people_housed", "bed_nights_used"],
-        hide(rows, (2, 3)),
+        rows,
     )
     week: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for fid, night, sec, beds, used in run.occupancy:
@@ -432,8 +492,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         cell[1] += used
         cell[2] = max(cell[2], used)
     rows = [[fid, wk, sec, *v] for (fid, wk, sec), v in sorted(week.items())]
-    _write(
-        out / "occupancy_by_week.csv",
+    tables["occupancy_by_week.csv"] = (
         [
             "foresteria_id",
             "week",
@@ -442,19 +501,13 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
             "bed_nights_used",
             "peak_guests",
         ],
-        hide(rows, (4, 5)),
+        rows,
     )
     codes = Counter(w["code"] for w in run.waitlist)
     table = [[c, n] for c, n in sorted(codes.items())]
     day = DAY_RUN_INPUT in run.manifest.get("inputs", {})
     if small_cells or not day:  # a day run places nobody: no waitlist published (DAY_WAITLIST)
-        _write(
-            out / "waitlist_by_reason.csv",
-            ["code", "people"],
-            table
-            if small_cells
-            else suppress(table, (1,), REFERRED_ONLY["waitlist_by_reason.csv"]),
-        )
+        tables["waitlist_by_reason.csv"] = (["code", "people"], table)
     transport: dict[tuple[str, str], _Week] = defaultdict(_Week)
     for t in run.trips:
         tw = transport[t.foresteria_id, _week(t.day)]
@@ -469,8 +522,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         [fid, wk, v.transported, v.unserved, v.trips, len(v.vehicle_days), round(v.km, 1)]
         for (fid, wk), v in sorted(transport.items())
     ]
-    _write(
-        out / "transport_by_week.csv",
+    tables["transport_by_week.csv"] = (
         [
             "foresteria_id",
             "week",
@@ -480,16 +532,17 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
             "vehicle_days",
             "vehicle_km",
         ],
-        hide(rows, (2, 3)),
+        rows,
     )
     unserved = Counter[str]()
     for u in run.unserved:
         unserved[u.code] += u.riders
-    _write(
-        out / "unserved_by_reason.csv",
+    tables["unserved_by_reason.csv"] = (
         ["code", "worker_days"],
-        hide([[c, n] for c, n in sorted(unserved.items())], (1,)),
+        [[c, n] for c, n in sorted(unserved.items())],
     )
+    for name, (header, table) in (tables if small_cells else protected(tables)).items():
+        _write(out / name, header, table)
     _write(
         out / "kpis.csv",
         ["kpi", "value"],
@@ -553,9 +606,11 @@ no figure on referred people.
 
 Small cells: every count of people or of person-days (people housed, bed-nights used, guests,
 people waitlisted, worker-days transported or unserved) from 1 to {n_minus} is replaced by
-`{s}`; zero is shown. Where a column has exactly one such cell, its smallest other non-zero
-count is hidden too, shown as `{c}` (it may be any size), so that the hidden one cannot be
-recovered from the column's total.
+`{s}`; zero is shown. Counts add up: a foresteria's weeks to its season, a week's foresterie or
+sections to the week's figure (which the Region's monitoring publishes), a column to its
+total. Wherever such a line of cells would hide exactly one of them, its smallest other count
+is hidden too, shown as `{c}` (it may be any size), until no line does, so that no hidden
+cell can be recovered by subtraction, here or against the monitoring's figures.
 Runs publish no code a referral decides (people kept away from every foresteria within reach
 by their placement constraints count under `unsuitable`, with those who find no beds of their
 section or accessible beds there); in older runs, people waitlisted under the code `placement`
