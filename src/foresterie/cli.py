@@ -1278,10 +1278,10 @@ def export_(
             [Problem("--role", None, "role", f"{role!r} is not one of {', '.join(ROLES)}")]
         )
     code = _lang_code(lang)
-    if force:  # only an export of ours (or any output of ours) is replaced, never ~/Documents
+    if force:  # only an export of ours is replaced: never ~/Documents, a run or a monitor
         from foresterie.run.folders import check_target
 
-        check_target(out, force)
+        check_target(out, force, "export")
     n = export(run, role, out, force, make_lang(code) if code else None)  # type: ignore[arg-type]
     if role == "operator":
         from foresterie.report.export import operator_warnings

@@ -198,3 +198,45 @@ def test_scenario_generate_writes_among_no_one_s_files(tmp_path: Path) -> None:
             f"error: {docs}: not empty and not a scenario folder; choose another folder"
         )
     assert _files(docs) == before
+
+
+KIND_OF = {
+    **dict.fromkeys(("solve", "replay", "day", "intake"), "run"),
+    "monitor": "monitor",
+    **dict.fromkeys(("export driver", "export operator", "export public"), "export"),
+}
+
+
+def _output(folder: Path, kind: str, run: Path) -> Path:
+    """A folder holding an output of ours of `kind`: a copy of a run, a monitor, an export."""
+    if kind == "run":
+        shutil.copytree(run, folder)
+        return folder
+    folder.mkdir()
+    if kind == "monitor":
+        (folder / "manifest.json").write_text('{"kind": "monitor"}', encoding="utf-8")
+    else:
+        (folder / "README.md").write_text("# Public aggregate export\n", encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_force_replaces_only_an_output_of_the_same_kind(
+    season: Path, tmp_path: Path, command: str
+) -> None:
+    """Review 14: `export DAY_RUN --out SEASON_RUN --force` replaced the season run (its
+    restricted part, the manifest the ledger is bound to) with six CSV files, and `monitor --out`
+    replaced a day run. --force now replaces only an output of the kind the command writes."""
+    args = [a.format(run=season) for a in COMMANDS[command]]
+    mine = KIND_OF[command]
+    for kind in sorted({"run", "monitor", "export"} - {mine}):
+        target = _output(tmp_path / kind, kind, season)
+        before = _files(target)
+        code, out = cli_run(*args, "--out", str(target), "--force")
+        assert code == 2, out
+        names = {"run": "a run", "monitor": "a monitor", "export": "an export"}
+        assert out.strip() == (
+            f"error: {target}: --out: holds {names[kind]}, not {names[mine]}: --force replaces "
+            f"only {names[mine]} here; choose another folder"
+        )
+        assert _files(target) == before

@@ -704,7 +704,7 @@ def run_monitor(
         "closed_before": mon.inputs["closed_before"],
         "lang": lang,
     }
-    with atomic_dir(target, force) as tmp:
+    with atomic_dir(target, force, "monitor") as tmp:
         write_text(tmp / "monitor.csv", monitor_csv(mon.figures))
         write_text(tmp / "days.csv", days_csv(mon.days))
         if report is not None:

@@ -65,20 +65,29 @@ def versions() -> dict[str, str]:
     return out
 
 
-def check_target(out: Path, force: bool) -> None:
+def check_target(out: Path, force: bool, kind: str = "run") -> None:
     """Refuse early to replace an existing folder unless --force; and, even with --force, one
     that is not an output of ours (`foresterie solve S --out ~/Documents --force` would delete
-    Documents): only an empty folder or one `is_ours` may be replaced."""
+    Documents), or an output of ours of another kind (`export RUN --out SEASON_RUN --force`
+    would delete the season run, its restricted part and what the ledger is bound to): only an
+    empty folder or one whose `output_kind` is `kind` ("run", "monitor", "export") may be
+    replaced."""
     if not out.exists() and not out.is_symlink():
         return
     if not force:
         raise ScenarioError(
             [Problem(str(out), None, "--out", "exists; pass --force to replace it")]
         )
+    found = None
     if out.is_symlink() or not out.is_dir():
         why = "is not a folder; --force replaces only a folder foresterie wrote"
-    elif next(out.iterdir(), None) is None or is_ours(out):
+    elif next(out.iterdir(), None) is None or (found := output_kind(out)) == kind:
         return
+    elif found is not None:
+        why = (
+            f"holds {KIND_NAMES[found]}, not {KIND_NAMES[kind]}: --force replaces only "
+            f"{KIND_NAMES[kind]} here; choose another folder"
+        )
     else:
         why = (
             "is not a folder foresterie wrote (no run, monitor or export manifest); --force "
@@ -90,16 +99,18 @@ def check_target(out: Path, force: bool) -> None:
 # The file each output of ours always holds, and how it begins: a run folder's (solve, replay,
 # day, intake) or a monitor's manifest.json, an export's README.md or OPERATOR.md. A road graph
 # ("foresterie-graph/1") is an input that took hours to build, not an output to replace.
-OUR_MANIFESTS = (("schema", "foresterie-run/1"), ("kind", "monitor"))
+OUR_MANIFESTS = (("schema", "foresterie-run/1", "run"), ("kind", "monitor", "monitor"))
 OUR_TITLES = {
     "README.md": ("# Driver packs\n", "# Public aggregate export\n"),
     "OPERATOR.md": ("# Operator view\n",),
 }
+KIND_NAMES = {"run": "a run", "monitor": "a monitor", "export": "an export"}
 
 
-def is_ours(folder: Path) -> bool:
-    """Whether `folder` is an output of ours, told by the file it always holds (OUR_MANIFESTS,
-    OUR_TITLES); a regular file each, read no further than needed."""
+def output_kind(folder: Path) -> str | None:
+    """Which output of ours `folder` is ("run", "monitor", "export"), told by the file it always
+    holds (OUR_MANIFESTS, OUR_TITLES); a regular file each, read no further than needed. None:
+    not an output of ours."""
     manifest = folder / "manifest.json"
     if manifest.is_file() and not manifest.is_symlink():
         try:
@@ -107,8 +118,10 @@ def is_ours(folder: Path) -> bool:
                 data = json.loads(fh.read(1 << 26))
         except (OSError, ValueError):
             data = None
-        if isinstance(data, dict) and any(data.get(k) == v for k, v in OUR_MANIFESTS):
-            return True
+        if isinstance(data, dict):
+            for key, value, kind in OUR_MANIFESTS:
+                if data.get(key) == value:
+                    return kind
     for name, titles in OUR_TITLES.items():
         path = folder / name
         if path.is_file() and not path.is_symlink():
@@ -118,8 +131,13 @@ def is_ours(folder: Path) -> bool:
             except OSError:
                 continue
             if head.startswith(titles):
-                return True
-    return False
+                return "export"
+    return None
+
+
+def is_ours(folder: Path) -> bool:
+    """Whether `folder` is an output of ours (`output_kind`)."""
+    return output_kind(folder) is not None
 
 
 def check_apart(out: Path, source: Path | None, what: str, within: bool = False) -> None:
@@ -249,7 +267,7 @@ def publish_lock(folder: Path) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _publish(tmp: Path, out: Path, force: bool) -> Path | None:
+def _publish(tmp: Path, out: Path, force: bool, kind: str) -> Path | None:
     """Put tmp in place of out; return where the earlier run went (to remove), if any.
 
     Linux: one RENAME_EXCHANGE, so `out` is always a whole run, the earlier one or the new one.
@@ -258,7 +276,7 @@ def _publish(tmp: Path, out: Path, force: bool) -> Path | None:
     if not out.exists():
         os.rename(tmp, out)
         return None
-    check_target(out, force)
+    check_target(out, force, kind)
     _fault("before-swap")
     if exchange(tmp, out):
         _fault("after-swap")
@@ -276,14 +294,14 @@ def _publish(tmp: Path, out: Path, force: bool) -> Path | None:
 
 
 @contextmanager
-def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
+def atomic_dir(out: Path, force: bool, kind: str = "run") -> Iterator[Path]:
     """Yield a temporary sibling folder; publish it in place of `out` only if the block succeeds.
 
     A kill -9 can leave the hidden temporary folder behind (never the run folder itself); the
     next run for the same target removes it once its process is gone. Publishers of the same
     folder take turns (publish_lock), so two `solve --force` at once leave one whole run.
-    """
-    check_target(out, force)
+    `kind`: what is written ("run" or "monitor"), which is all --force may replace."""
+    check_target(out, force, kind)
     out.parent.mkdir(parents=True, exist_ok=True)
     with publish_lock(out.parent):
         sweep_partials(out)
@@ -298,7 +316,7 @@ def atomic_dir(out: Path, force: bool) -> Iterator[Path]:
     try:
         with publish_lock(out.parent):
             sweep_partials(out)  # a run killed between its renames meanwhile: put it back first
-            old = _publish(tmp, out, force)
+            old = _publish(tmp, out, force, kind)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
