@@ -710,7 +710,7 @@ LedgerOpt = Annotated[
 ]
 
 
-def _day(text: str) -> Any:
+def _day(text: str, flag: str = "--date") -> Any:
     from datetime import date
 
     from foresterie.core.errors import Problem
@@ -719,7 +719,7 @@ def _day(text: str) -> Any:
     try:
         return date.fromisoformat(text)
     except ValueError:  # the words the scenario's files get: 30 February, dd/mm/yyyy
-        raise ScenarioError([Problem("--date", None, "date", date_problem(text))]) from None
+        raise ScenarioError([Problem(flag, None, "date", date_problem(text))]) from None
 
 
 @contextlib.contextmanager
@@ -744,6 +744,8 @@ def _ledger(run: Path, ledger: str | None, create: bool = False) -> Any:
     from foresterie.ops.day import load_season_run
     from foresterie.ops.ledger import LEDGER_URL_ENV, Ledger, is_url, ledger_path
 
+    if (run / "day.json").is_file():  # before "no such ledger": init would refuse it too
+        load_season_run(run)
     target: Path | str = ledger or os.environ.get(LEDGER_URL_ENV, "") or ledger_path(run)
     if not ledger and not os.environ.get(LEDGER_URL_ENV) and (run / "intake.json").is_file():
         from foresterie.ops.intake import resolve_recorded_ledger
@@ -991,7 +993,7 @@ def monitor(
             force,
             _lang_code(lang),
             _monitor_report_hook(),
-            _day(as_of) if as_of else None,
+            _day(as_of, "--as-of") if as_of else None,
         )
     inputs = manifest["inputs"]
     typer.echo(

@@ -60,3 +60,37 @@ def test_the_day_runs_line_says_how_many_expected_and_how_many_ride(
     record = json.loads((out / "day.json").read_text(encoding="utf-8"))
     assert (int(m[1]), int(m[2])) == (record["riders"], both)
     assert int(m[1]) * 2 == both * 2 + int(m[3])
+
+
+def test_the_monitor_names_its_own_flag(tiny_season_run: Path, tmp_path: Path) -> None:
+    """Review 14: `monitor --as-of 2027-02-30` blamed `--date`, a flag it does not have."""
+    run = tmp_path / "run"
+    shutil.copytree(tiny_season_run, run)
+    assert CliRunner().invoke(app, ["ledger", "init", str(run)]).exit_code == 0
+    r = CliRunner().invoke(app, ["monitor", str(run), "--as-of", "2026-02-30"])
+    assert r.exit_code == 2
+    assert (
+        r.output.strip() == "error: --as-of: date: date '2026-02-30': there is no day 30 in 2026-02"
+    )
+
+
+def test_a_day_run_given_as_the_season_is_named_first(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Review 14: `day DAY_RUN` said "no such ledger (create it with ledger init RUN)", and
+    `ledger init DAY_RUN` then said it is a day run: every ledger command says so first."""
+    run = tmp_path / "run"
+    shutil.copytree(tiny_season_run, run)
+    assert CliRunner().invoke(app, ["ledger", "init", str(run)]).exit_code == 0
+    day = tmp_path / "day"
+    r = CliRunner().invoke(app, ["day", str(run), "--date", "2026-07-07", "--out", str(day)])
+    assert r.exit_code == 0, r.output
+    for args in (
+        ["day", str(day), "--date", "2026-07-08"],
+        ["monitor", str(day)],
+        ["ledger", "verify", str(day)],
+        ["ledger", "init", str(day)],
+    ):
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 2
+        assert r.output.strip() == f"error: {day}: run: is a day run, not a season run", args

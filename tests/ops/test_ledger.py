@@ -279,6 +279,14 @@ def test_a_version_2_ledger_keeps_its_rows_hashes_and_cannot_purge_them(tmp_path
         "INSERT INTO ledger_events VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (*cells, GENESIS, legacy_row_hash(1, GENESIS, ev)),
     )
+    # bound to its season with its head recorded, as every ledger foresterie wrote
+    for key, value in (
+        ("season_run", SEASON["run_manifest_sha256"]),
+        ("season_name", SEASON["name"]),
+        ("rows", "1"),
+        ("head", legacy_row_hash(1, GENESIS, ev)),
+    ):
+        conn.execute("INSERT INTO ledger_meta (key, value) VALUES (?, ?)", (key, value))
     conn.close()
     with Ledger.open(path, SEASON) as led:
         assert led.meta()["hash_v3_from"] == "2"
@@ -539,3 +547,30 @@ def test_the_same_file_twice_is_refused_unless_again(
     assert len(rows) == before[0] + 3
     assert rows[-1].event.kind == "file_import"
     assert rows[-1].event.source.startswith("checkins-resent.csv imported again 20")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM ledger_events WHERE seq = 4",  # the tail: an append would launder it
+        "UPDATE ledger_events SET worker_id = 'W09' WHERE seq = 2",
+    ],
+)
+def test_nothing_reads_or_appends_to_a_broken_chain(ledger: Store, statement: str) -> None:
+    """Review 14: `day`, `intake` and `monitor` acted on an edited ledger, and the next append
+    after a deleted tail rewrote the recorded head, so `ledger verify` said "chain intact".
+    Reading (`snapshot`, what they plan from) and appending both refuse a broken chain now,
+    naming the first break, and the break stays for `ledger verify` to report."""
+    broken = _tamper(ledger, statement)
+    assert broken
+    with Ledger.open(ledger.where) as led:
+        acts = [led.snapshot]
+        if statement.startswith("DELETE"):  # an edit inside stays a broken link: no laundering
+            acts.append(
+                lambda: led.append([Event(kind="departure", day=date(2026, 7, 12), worker_id="W1")])
+            )
+        for act in acts:
+            with pytest.raises(LedgerError) as exc:
+                act()
+            assert broken[0] in str(exc.value) and "the hash chain is broken" in str(exc.value)
+    assert _verify(ledger) == broken

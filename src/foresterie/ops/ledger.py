@@ -650,9 +650,26 @@ class Ledger:
 
     def _insert(self, events: list[Event]) -> list[Row]:
         """Chain and insert events inside the caller's append transaction (one executemany: one
-        pipeline on PostgreSQL, not a round trip per row)."""
+        pipeline on PostgreSQL, not a round trip per row). Never after a tail that is not the
+        recorded head: appending would record a new head over rows deleted at the end, and
+        `ledger verify` could no longer tell (review 14). Edits inside the chain stay broken
+        links whatever follows them; what plans from the ledger refuses them (`snapshot`)."""
         last = self._query("SELECT seq, hash FROM ledger_events ORDER BY seq DESC LIMIT 1")
         seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
+        meta = self.meta()
+        count = self._meta_count(meta, "rows", "0")
+        if (count, meta.get("head", GENESIS)) != (seq, prev):
+            tail = (
+                f"rows {seq + 1}..{count} are missing at the end (deleted)"
+                if count > seq
+                else f"the recorded head (row {count}) is not the last row ({seq})"
+            )
+            raise _err(
+                self.label,
+                f"{tail}: the hash chain is broken, nothing was written; `foresterie ledger "
+                "verify` lists every break",
+                "chain",
+            )
         placeholders = ", ".join("?" for _ in range(len(EVENT_COLUMNS) + 3))
         insert = self._sql(
             f"INSERT INTO ledger_events (seq, {', '.join(EVENT_COLUMNS)}, prev_hash, hash) "
@@ -714,7 +731,9 @@ class Ledger:
     def snapshot(self) -> tuple[list[Event], int, str]:
         """The events and the head (seq, hash) they end at, from one read: other offices may
         append between two calls of events() and head(), never inside one query."""
-        rows = self.rows()
+        with self._transaction(self.dialect.begin_read):
+            rows, meta = self.rows(), self.meta()
+        self._intact(rows, meta)
         seq, head = (rows[-1].seq, rows[-1].hash) if rows else (0, GENESIS)
         return [r.event for r in rows], seq, head
 
@@ -736,16 +755,38 @@ class Ledger:
         """Every break in the chain: an edited row (its hash no longer matches its content), a
         deleted row (a gap in seq, or a link to a row that is not the one before), a reordered
         row (links out of order), or rows missing at the end (fewer than the recorded count)."""
-        problems = []
-        prev_seq, prev_hash = 0, GENESIS
         try:
             with self._transaction(self.dialect.begin_read):  # rows and head from one snapshot
                 rows, meta = self.rows(), self.meta()
-            v3_from = self._meta_count(meta, "hash_v3_from", "1")
-            count = self._meta_count(meta, "rows", "0")
+            return self._breaks(rows, meta)
         except _Edited as exc:  # a day or a count no foresterie wrote: an edit
             p = exc.problems[0]
             return [f"row {p.row}: {p.field}: {p.message}" if p.row else f"{p.field}: {p.message}"]
+
+    def _intact(self, rows: list[Row], meta: dict[str, str]) -> None:
+        """Refuse to act on a broken chain (review 14): `day`, `intake`, `monitor` read the
+        ledger through `snapshot`, so none of them plans from edited or deleted rows (and so
+        none appends after them: an append after a deleted tail rewrote the recorded head, and
+        `ledger verify` then said "chain intact"; `_insert` refuses that too)."""
+        try:
+            problems = self._breaks(rows, meta)
+        except _Edited as exc:
+            p = exc.problems[0]
+            problems = [f"row {p.row}: {p.field}: {p.message}" if p.row else p.message]
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise _err(
+                self.label,
+                f"{problems[0]}{more}: the hash chain is broken, nothing was read or written; "
+                "`foresterie ledger verify` lists every break",
+                "chain",
+            )
+
+    def _breaks(self, rows: list[Row], meta: dict[str, str]) -> list[str]:
+        problems = []
+        prev_seq, prev_hash = 0, GENESIS
+        v3_from = self._meta_count(meta, "hash_v3_from", "1")
+        count = self._meta_count(meta, "rows", "0")
         for r in rows:
             if r.seq != prev_seq + 1:
                 problems.append(
