@@ -263,6 +263,20 @@ def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:
             ("draws = 2", "draws = 2\nwindow = [2026-07-09]"),
             "error: sweep.toml:7: sweep.window: needs two dates: [first night, last night]",
         ),
+        # review 14: a decision given twice (its members solved twice), a season with no beds
+        (
+            ("FB = [true, false] }", "FB = [true, false] }\nminibuses_added = [2, 2]"),
+            "error: sweep.toml:16: decisions.minibuses_added: 2 is given twice: each value once",
+        ),
+        (
+            ("FB = [true, false] }", "FB = [true, true] }"),
+            "error: sweep.toml:15: decisions.open: FB: true is given twice: each value once",
+        ),
+        (
+            ("FB = [true, false] }", "FB = [true, false] }\nbeds_scale = [1.0, 0.0]"),
+            "error: sweep.toml:16: decisions.beds_scale: needs at least one value, each above 0 "
+            "(a foresteria is closed with open = [false], not with no beds)",
+        ),
         (  # accepted with no effect
             ("tomato = 0.5", "tomato = -0.5"),
             "error: sweep.toml:11: perturb.extra_arrivals: tomato: a share of extra people is 0 "

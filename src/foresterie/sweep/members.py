@@ -91,24 +91,48 @@ class PerturbTable(_Strict):
         return v
 
 
+def _once_each(v: list[Any]) -> list[Any]:
+    """A decision's values, each once: the same value twice only doubles the members solved
+    (review 14: `minibuses_added = [2, 2]` was accepted and solved twice)."""
+    twice = next((x for i, x in enumerate(v) if x in v[:i]), None)
+    if twice is not None:
+        raise ValueError(f"{twice} is given twice: each value once")
+    return v
+
+
 class DecisionsTable(_Strict):
     open: dict[str, list[Annotated[bool, Flag]]] = {}  # foresteria id -> [true, false]
     beds_scale: list[Annotated[float, Number]] = [1.0]
     minibuses_added: list[Annotated[int, Whole]] = [0]  # per foresteria, 9 seats
 
+    @field_validator("open")
+    @classmethod
+    def _opens(cls, v: dict[str, list[bool]]) -> dict[str, list[bool]]:
+        for fid, values in v.items():
+            if not values:
+                raise ValueError(f"{fid}: needs at least one of true, false")
+            try:
+                _once_each(values)
+            except ValueError as exc:
+                raise ValueError(f"{fid}: {str(exc).lower()}") from None
+        return v
+
     @field_validator("beds_scale")
     @classmethod
     def _scales(cls, v: list[float]) -> list[float]:
-        if not v or any(x < 0 for x in v):
-            raise ValueError("needs at least one value, none negative")
-        return v
+        if not v or any(x <= 0 for x in v):
+            raise ValueError(
+                "needs at least one value, each above 0 (a foresteria is closed with "
+                "open = [false], not with no beds)"
+            )
+        return _once_each(v)
 
     @field_validator("minibuses_added")
     @classmethod
     def _adds(cls, v: list[int]) -> list[int]:
         if not v or any(x < 0 for x in v):
             raise ValueError("needs at least one value, none negative")
-        return v
+        return _once_each(v)
 
 
 class SolverOverrides(_Strict):
