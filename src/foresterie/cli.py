@@ -122,6 +122,16 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     from foresterie.scenario.load import load_scenario, scenario_hash
 
     sc = load_scenario(scenario)
+    if "graph" in sc.files:  # what solve would refuse of the road graph, said here
+        from foresterie.core.errors import Problem
+        from foresterie.travel.roads import RoadsError, check_graph
+
+        try:
+            check_graph(sc.files["graph"])
+        except RoadsError as exc:
+            raise ScenarioError(
+                [Problem("scenario.toml", None, "travel.graph", str(exc))]
+            ) from None
     for w in sc.warnings:
         _err(f"warning: {w}")
     groups = len({w.group_id for w in sc.workers if w.group_id})

@@ -300,6 +300,10 @@ def test_missing_or_corrupt_graph_is_one_line(
     assert r.exit_code == 2, r.output
     assert r.stderr.strip() == message.format(graph=graph.resolve())
     assert not out.exists()
+    # validate says what solve refuses (review 14: it said "ok" for each of these)
+    r = CliRunner().invoke(app, ["validate", str(road_scenario)])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.strip() == message.format(graph=graph.resolve())
 
 
 @pytest.mark.parametrize("case", ["no_file", "not_osm", "garbage", "exists", "profile"])

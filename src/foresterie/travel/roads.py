@@ -154,13 +154,21 @@ def open_graph(folder: Path) -> Graph:
     return Graph(folder=folder, meta=meta)
 
 
+def check_graph(folder: Path) -> Graph:
+    """The graph as `solve` will open it, without starting OSRM: its record read and its files
+    there (`validate` says what `solve` would refuse, review 14)."""
+    graph = open_graph(folder)
+    if not graph.base.with_suffix(".osrm.mldgr").exists():
+        raise RoadsError(f"{graph.folder}: graph files are missing ({BASENAME}.osrm.mldgr)")
+    return graph
+
+
 class Router:
     """An in-process OSRM engine on one graph (MLD, no shared memory)."""
 
     def __init__(self, graph: Graph):
         osrm = _osrm()
-        if not graph.base.with_suffix(".osrm.mldgr").exists():
-            raise RoadsError(f"{graph.folder}: graph files are missing ({BASENAME}.osrm.mldgr)")
+        check_graph(graph.folder)
         self.graph = graph
         self._osrm = osrm
         try:
