@@ -1283,13 +1283,14 @@ def export_(
     restricted part) or the public aggregate export (counts only, small cells suppressed)."""
     from foresterie.core.errors import Problem
     from foresterie.core.i18n import lang as make_lang
-    from foresterie.report.export import ROLES, export
+    from foresterie.report.export import ROLES, check_apart, export
 
     if role not in ROLES:
         raise ScenarioError(
             [Problem("--role", None, "role", f"{role!r} is not one of {', '.join(ROLES)}")]
         )
     code = _lang_code(lang)
+    check_apart(run, out)  # the run itself named first, before what --force may replace
     if force:  # only an export of ours is replaced: never ~/Documents, a run or a monitor
         from foresterie.run.folders import check_target
 

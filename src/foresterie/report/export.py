@@ -111,11 +111,16 @@ def _fresh(out: Path, force: bool) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | None = None) -> int:
-    """Write `role`'s export of the run into `out`; the number of files written."""
+def check_apart(run: Path, out: Path) -> None:
+    """An export is written beside the run, never into it or over a folder holding it."""
     a, b = run.resolve(), out.resolve()
     if a == b or a.is_relative_to(b) or b.is_relative_to(a):
         raise FileExistsError(f"{out}: --out must lie outside the run folder (and not hold it)")
+
+
+def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | None = None) -> int:
+    """Write `role`'s export of the run into `out`; the number of files written."""
+    check_apart(run, out)
     if role in ("driver", "operator"):
         _refuse_stale_report(run)
     with _fresh(out, force) as tmp:
@@ -623,4 +628,10 @@ Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and se
 `transport_by_week.csv` (per foresteria and ISO week), `unserved_by_reason.csv`, `kpis.csv`
 (season figures of the run's manifest). Text cells starting with =, +, -, @ are prefixed with
 an apostrophe so that a spreadsheet does not run them as formulas.
+
+The files are CSV (RFC 4180, UTF-8): fields separated by commas, decimals written with a point
+(`1002.1` km). A spreadsheet set for Italian reads a comma as the decimal mark: open them with
+Data > From Text/CSV, delimiter comma, decimal separator point, or the figures come in as text
+or dates. `<5` and `*` are text: a sum over a column leaves them out, so a breakdown with hidden
+cells adds up to less than its total.
 """
