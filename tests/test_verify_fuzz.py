@@ -420,6 +420,16 @@ FORGED: dict[str, tuple[Callable[[Path], None], str]] = {
         _edit_text("plan/fleet_days.csv", "2026-07-06,FA,1,1,1,0", "2026-07-06,FA,1,1,2,0"),
         "fleet_days.csv wrong: 2026-07-06/FA says 2 vehicles available, fleet.csv has 1",
     ),
+    # review 14: the figure the vehicle table and a rental decision read, re-derived by nobody
+    "fleet_days_vehicles_needed_below_bound": (
+        _edit_text("plan/fleet_days.csv", "2026-07-06,FA,1,1,1,0", "2026-07-06,FA,0,1,1,0"),
+        "fleet_days.csv wrong: 2026-07-06/FA says 0 vehicles needed, below its own lower bound 1",
+    ),
+    "fleet_days_no_vehicle_needed_on_a_day_of_trips": (
+        _edit_text("plan/fleet_days.csv", "2026-07-06,FA,1,1,1,0", "2026-07-06,FA,0,0,1,0"),
+        "fleet_days.csv wrong: 2026-07-06/FA says no vehicle needed, yet its vehicles run trips "
+        "that day",
+    ),
     "fleet_days_row_dropped": (
         _edit_text("plan/fleet_days.csv", "2026-07-06,FA,1,1,1,0,yes,yes\n", ""),
         "fleet_days.csv wrong: no row for 2026-07-06/FA, a base-day with riders and vehicles",

@@ -2523,6 +2523,11 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
     # with a bound), and no other.
     rows = _rows(r.root, "plan/fleet_days.csv")
     listed = {(row["day"], row["foresteria_id"]) for row in rows}
+    ran = {
+        (t["day"], r.fleet[t["vehicle_id"]]["foresteria_id"])
+        for t in r.trips
+        if t["vehicle_id"] in r.fleet
+    }
     for day, base in sorted(listed ^ set(bounds)):
         out.append(
             f"fleet_days.csv wrong: a row for {day}/{base}, a base-day with no rider within "
@@ -2548,6 +2553,19 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
             out.append(
                 f"fleet_days.csv wrong: {'/'.join(key)} says {row['worker_days_unserved']} "
                 f"worker-days unserved, unserved.csv lists {left.get(key, 0)} for that base-day"
+            )
+        # What can be said of the vehicles needed without solving (review 14): never fewer
+        # than the row's own lower bound, nor none on a base-day whose vehicles run trips.
+        needed = int(row["vehicles_needed"])
+        if needed < int(row["vehicles_lower_bound"]):
+            out.append(
+                f"fleet_days.csv wrong: {'/'.join(key)} says {needed} vehicles needed, below "
+                f"its own lower bound {row['vehicles_lower_bound']}"
+            )
+        elif needed == 0 and key in ran:
+            out.append(
+                f"fleet_days.csv wrong: {'/'.join(key)} says no vehicle needed, yet its "
+                "vehicles run trips that day"
             )
 
 
