@@ -4530,11 +4530,57 @@ def _sheets(folder: Path, rel: str) -> list[tuple[str, list[dict[str, str | None
         raise Unreadable(f"{rel}: {exc}") from None
 
 
+def _formula_cells(folder: Path, rel: str) -> list[str]:
+    """Every cell of an XLSX file holding a formula (`<f>`): the monitor writes values only, so
+    a formula is an edit, and one a spreadsheet runs (review 14: a HYPERLINK in a label)."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(_read(folder, rel)))
+        found = []
+        for name in sorted(n for n in z.namelist() if n.startswith("xl/worksheets/")):
+            if not name.endswith(".xml"):
+                continue
+            for c in ET.fromstring(z.read(name)).iter(f"{_SHEET_NS}c"):
+                if c.find(f"{_SHEET_NS}f") is not None:
+                    found.append(f"{name.rsplit('/', 1)[-1]} {c.get('r')}")
+        return found
+    except (zipfile.BadZipFile, ET.ParseError, KeyError) as exc:
+        raise Unreadable(f"{rel}: {exc}") from None
+
+
 def _compare_workbook(folder: Path, published: list[dict[str, str]], out: list[str]) -> None:
     sheets = _sheets(folder, "monitor.xlsx")
     if len(sheets) < 1 + len(_MONITOR_FAMILIES):
         out.append(f"monitor.xlsx: {len(sheets)} sheets, not the notes and every family")
         return
+    for where in _formula_cells(folder, "monitor.xlsx"):
+        out.append(f"monitor.xlsx {where}: a formula, where the monitor writes values only")
+    # The labels (week, indicator, breakdown) are in the page's language, which this verifier
+    # does not translate; but each thing keeps one label wherever it is named, so labels
+    # swapped between rows (review 14: "famiglie 28 / uomini 6") are caught where the week
+    # is not the only one naming them.
+    said: dict[tuple[str, str, str], list[tuple[str, int, str]]] = defaultdict(list)
+    for (name, rows), family in zip(sheets[1:], _MONITOR_FAMILIES, strict=False):
+        mine = [r for r in published if r["indicator"] in family]
+        for i, (cells, r) in enumerate(zip(rows[1:], mine, strict=False), start=2):
+            for col, kind, value in (
+                ("A", "week", r["week"]),
+                ("B", "indicator", r["indicator"]),
+                ("C", "breakdown", r["breakdown"]),
+            ):
+                context = r["indicator"] if kind == "breakdown" else ""
+                said[kind, context, value].append((name, i, str(cells.get(col) or "")))
+    for (kind, _context, value), where in said.items():
+        labels = Counter(label for _, _, label in where)
+        usual = max(labels, key=lambda x: (labels[x], -[w[2] for w in where].index(x)))
+        for name, i, label in where:
+            if label != usual:
+                out.append(
+                    f"monitor.xlsx sheet {name} row {i}: {kind} {value or 'total'!r} labelled "
+                    f"{label!r}, where {labels[usual]} other rows label it {usual!r}"
+                )
     for (name, rows), family in zip(sheets[1:], _MONITOR_FAMILIES, strict=False):
         mine = [r for r in published if r["indicator"] in family]
         if len(rows) - 1 != len(mine):

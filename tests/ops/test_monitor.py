@@ -375,6 +375,37 @@ def test_verify_reads_the_workbook_figures(monitored_season: Path, tmp_path: Pat
     assert out.splitlines()[0].startswith("violation: monitor.xlsx sheet Accoglienza row ")
 
 
+def test_verify_reads_the_workbook_labels_and_refuses_formulas(
+    monitored_season: Path, tmp_path: Path
+) -> None:
+    """Review 14: labels swapped between two rows ("famiglie" where the men are) and a formula in
+    a label cell passed `monitor --verify`, which read the numbers only."""
+    from openpyxl import load_workbook
+
+    swapped: list[int] = []
+
+    def edit(path: Path) -> None:
+        wb = load_workbook(path)
+        ws = wb["Accoglienza"]
+        rows = [r for r in ws.iter_rows(min_row=2) if r[0].value == W and r[2].value]
+        a, b = next(
+            (x, y)
+            for x in rows
+            for y in rows
+            if x[1].value == y[1].value and x[2].value != y[2].value and x[2].value != "totale"
+        )
+        a[2].value, b[2].value = b[2].value, a[2].value
+        swapped.extend([a[2].row, b[2].row])
+        ws.cell(row=2, column=1).value = '=HYPERLINK("http://x.example/","W")'
+        wb.save(path)
+
+    out = _tampered(monitored_season, tmp_path, "monitor.xlsx", edit)
+    lines = out.splitlines()
+    assert any(ln.endswith(" A2: a formula, where the monitor writes values only") for ln in lines)
+    for row in swapped:
+        assert any(f"sheet Accoglienza row {row}: breakdown " in ln for ln in lines), (row, out)
+
+
 def test_verify_reads_the_figures_shown_on_the_page(monitored_season: Path, tmp_path: Path) -> None:
     def edit(path: Path) -> None:
         text = path.read_text()
