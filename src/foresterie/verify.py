@@ -93,8 +93,18 @@ def _utf8(data: bytes, rel: str) -> str:
 
 
 def _mins(text: str) -> int:
+    if text.__class__ is str:  # a plan's times repeat (~100,000 asked on puglia-2027): kept
+        got = _MINS.get(text)
+        if got is not None:
+            return got
     h, m = text.split(":")[:2]
-    return int(h) * 60 + int(m)
+    got = int(h) * 60 + int(m)
+    if text.__class__ is str and len(_MINS) < 1 << 14:
+        _MINS[text] = got
+    return got
+
+
+_MINS: dict[str, int] = {}  # "HH:MM" -> minutes, as _mins read it
 
 
 @functools.lru_cache(maxsize=256)
@@ -727,6 +737,7 @@ class _Run:
             else {}
         )
         self.secs: dict[tuple[str, str], int] = {}
+        self.legs: dict[tuple[str, str], int] = {}  # self.leg, minutes rounded up
         self.metres: dict[tuple[str, str], int] = {}
         for r in _rows(run, inp("matrix"), "matrix.csv"):
             self.secs[r["from_id"], r["to_id"]] = int(r["seconds"])
@@ -858,7 +869,12 @@ class _Run:
             )
 
     def leg(self, a: str, b: str) -> int:
-        return 0 if a == b else math.ceil(self.secs[a, b] / 60)
+        if a == b:
+            return 0
+        got = self.legs.get((a, b))
+        if got is None:  # asked ~80,000 times on puglia-2027, of ~17,000 pairs
+            got = self.legs[a, b] = math.ceil(self.secs[a, b] / 60)
+        return got
 
     def draws(self) -> bool:
         """The tie-breaks can be re-run here: the run has no draw key, or it is readable."""
@@ -2381,7 +2397,7 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
             out.append(f"site to avoid: {wid} boards at {origin} on {tid}")
     for u in r.unserved:
         for wid in u["worker_ids"].split():
-            if u["foresteria_id"] in _avoid(r.workers.get(wid, {})):
+            if u["foresteria_id"] in avoids.get(wid, ()):
                 out.append(
                     f"site to avoid: {wid} listed unserved at {u['foresteria_id']} on {u['day']}"
                 )
@@ -2444,11 +2460,15 @@ def _stays_of(r: _Run) -> list[tuple[str, str, str, str]]:
 
 def _check_round_trips(r: _Run, out: list[str]) -> None:
     """Nobody rides one way only: every morning rider rides back that day, and the reverse."""
-    legs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    rode: dict[str, set[tuple[str, str]]] = {"to_farm": set(), "to_foresteria": set()}
     for wid, _, _, t, _, _ in _rides(r):
-        if t is not None:
-            legs[t["day"], wid].add(t["direction"])
-    one_way = sorted((d, w, next(iter(s))) for (d, w), s in legs.items() if len(s) == 1)
+        if t is not None:  # a direction is one of the two (the CSV's reading checked it)
+            rode[t["direction"]].add((t["day"], wid))
+    out_only, back_only = rode["to_farm"], rode["to_foresteria"]
+    one_way = sorted(
+        [(d, w, "to_farm") for d, w in out_only - back_only]
+        + [(d, w, "to_foresteria") for d, w in back_only - out_only]
+    )
     if one_way:
         d, w, leg = one_way[0]
         other = "back" if leg == "to_farm" else "out"
@@ -3656,7 +3676,7 @@ def _transfer_pairs(
     pin: str,
     min_nights: int,
     share: float,
-) -> list[list[tuple[str, dict[int, list[date]]]]]:
+) -> list[list[tuple[str, dict[int, tuple[date, ...]]]]]:
     """The options of two foresterie the unit may take (README "Housing model", partial stays):
     every member sleeps at the first from arrival (or its opening) until its closing, which
     falls inside the stay, then at the second from then (or its opening) until departure (or its
@@ -3664,17 +3684,15 @@ def _transfer_pairs(
     night), and together more nights than the second alone would give. Each option: per
     foresteria, each member's nights there (keyed by the member's id())."""
 
-    def span(a: date, b: date) -> list[date]:
-        return [a + timedelta(days=k) for k in range(max(0, (b - a).days))]
-
-    out: list[list[tuple[str, dict[int, list[date]]]]] = []
+    span = _span
+    out: list[list[tuple[str, dict[int, tuple[date, ...]]]]] = []
     for fa in first:
         for fb in near_any:
             if fb == fa:
                 continue
             a, b = r.fs[fa], r.fs[fb]
-            at_a: dict[int, list[date]] = {}
-            at_b: dict[int, list[date]] = {}
+            at_a: dict[int, tuple[date, ...]] = {}
+            at_b: dict[int, tuple[date, ...]] = {}
             for m in copy:
                 arr, dep = _day(m["arrival"]), _day(m["departure"])
                 stay = (dep - arr).days
@@ -3698,6 +3716,13 @@ def _transfer_pairs(
             else:
                 out.append([(fa, at_a), (fb, at_b)])
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _span(a: date, b: date) -> tuple[date, ...]:
+    """The days a, a + 1, ..., b - 1 (none when b is not after a); kept per pair: the transfer
+    options ask the same spans for every unit and pair of foresterie."""
+    return tuple(a + timedelta(days=k) for k in range(max(0, (b - a).days)))
 
 
 # Housing tiers whose objective is a figure of the plan itself: tier -> KPI (README "Housing
