@@ -3210,6 +3210,19 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
     def differs(name: str, what: str) -> None:
         out.append(f"{name} differs from the CSVs: {what}")
 
+    seen: dict[tuple[str, float, float], bool] = {}
+
+    def placed(x: str, c: Any) -> bool:
+        """_placed(where.get(x), c), kept per place and point given as two floats (a base's
+        point starts and ends each of its trips, in both files)."""
+        if c.__class__ is list and len(c) == 2 and c[0].__class__ is c[1].__class__ is float:
+            key = (x, c[0], c[1])
+            got = seen.get(key)
+            if got is None:
+                got = seen[key] = _placed(where.get(x), c)
+            return got
+        return _placed(where.get(x), c)
+
     with _malformed("plan/routes.geojson"):
         # routes.geojson: one feature per trip
         geo = _published_json(r, "routes.geojson")
@@ -3243,7 +3256,7 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
                 bad.append("type")
             line, places = f["geometry"]["coordinates"], path(t)
             if len(line) != len(places) or not all(
-                _placed(where.get(x), c) for x, c in zip(places, line, strict=False)
+                placed(x, c) for x, c in zip(places, line, strict=False)
             ):
                 bad.append("coordinates")
             if bad:
@@ -3302,7 +3315,7 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
                 for j, s in zip(farm_jobs, ss, strict=False)
             ):
                 bad.append("stops")
-            if not all(_placed(where.get(str(s["id"])), s["location"]) for s in steps):
+            if not all(placed(str(s["id"]), s["location"]) for s in steps):
                 bad.append("coordinates")
             if _loads_differ(t, steps, r.origin(t), fid):
                 bad.append("loads at the base or the departure point")
