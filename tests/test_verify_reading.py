@@ -1,8 +1,9 @@
-"""The verifier's cheaper ways of reading a run (session 13) give what the plain ways give: a
-sound CSV read column by column gives the rows the row-by-row reading gives, and a faulty one
-is still named by its first faulty row and field; a stay's nights and a farm's workdays are
-those a day-by-day walk finds; the cyclic collector is paused while the checks run and
-restored after."""
+"""The verifier's cheaper ways of reading a run (sessions 13 and 14) give what the plain ways
+give: a sound CSV read column by column gives the rows the row-by-row reading gives, and a
+faulty one is still named by its first faulty row and field; a stay's nights and a farm's
+workdays are those a day-by-day walk finds; the riders joined to their trips once, in runs of
+rows, are the row-by-row join in any order of riders.csv; minutes read once are minutes; the
+cyclic collector is paused while the checks run and restored after."""
 
 from __future__ import annotations
 
@@ -132,3 +133,39 @@ def test_the_collector_is_paused_while_checking_then_as_it_was(
     with pytest.raises(verify.Unreadable):
         verify.verify_run(broken / "nothing")
     assert gc.isenabled()
+
+
+def test_rides_are_the_row_by_row_join_in_any_order(tiny_season_run: Path) -> None:
+    """_rides finds a trip and its origin once per run of rows of one trip: riders.csv shuffled
+    (trips interleaved), with a rider on a trip trips.csv does not have and one at a stop
+    stops.csv does not have, each row is still joined as a lookup of its own would join it."""
+    r = verify._Run(tiny_season_run)
+    assert len(r.riders) > 20
+    rng = random.Random(5)
+    riders = [dict(x) for x in r.riders]
+    rng.shuffle(riders)
+    riders[0]["trip_id"] = "NO-SUCH-TRIP"
+    riders[1]["seq"] = "999"
+    r.riders = riders
+    trips = {t["trip_id"]: t for t in r.trips}
+    stops = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
+    got = verify._rides(r)
+    assert len(got) == len(riders)
+    for x, (wid, tid, seq, t, origin, farm) in zip(riders, got, strict=True):
+        trip = trips.get(x["trip_id"])
+        assert (wid, tid, seq, t) == (x["worker_id"], x["trip_id"], x["seq"], trip)
+        assert origin == (r.origin(trip)[0] if trip is not None else None)
+        assert farm == stops.get((x["trip_id"], x["seq"]))
+    assert got[0][3] is None and got[1][5] is None
+    assert verify._rides(r) is got  # once per run
+
+
+def test_minutes_kept_once_read_are_the_minutes() -> None:
+    for text in ("00:00", "07:05", "23:59", "24:10", "31:00", "07:05:00", "7:5"):
+        h, m = text.split(":")[:2]
+        assert verify._mins(text) == int(h) * 60 + int(m)
+        assert verify._mins(text) == int(h) * 60 + int(m)  # the kept answer
+    for bad in ("", "7", "ab:cd"):
+        with pytest.raises(ValueError):
+            verify._mins(bad)
+        assert bad not in verify._MINS

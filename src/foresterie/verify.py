@@ -16,6 +16,7 @@ import gc
 import hashlib
 import hmac
 import io
+import itertools
 import json
 import math
 import os
@@ -92,8 +93,18 @@ def _utf8(data: bytes, rel: str) -> str:
 
 
 def _mins(text: str) -> int:
+    if text.__class__ is str:  # a plan's times repeat (~100,000 asked on puglia-2027): kept
+        got = _MINS.get(text)
+        if got is not None:
+            return got
     h, m = text.split(":")[:2]
-    return int(h) * 60 + int(m)
+    got = int(h) * 60 + int(m)
+    if text.__class__ is str and len(_MINS) < 1 << 14:
+        _MINS[text] = got
+    return got
+
+
+_MINS: dict[str, int] = {}  # "HH:MM" -> minutes, as _mins read it
 
 
 @functools.lru_cache(maxsize=256)
@@ -491,7 +502,7 @@ def _sound_csv(text: str, kind: str) -> list[dict[str, str]] | None:
         joined = list(zip(*(columns[k] for k in at), strict=True))
         if len(set(joined)) != len(joined):
             return None
-    return [dict(zip(header, cells, strict=False)) for cells in body]  # widths checked above
+    return list(map(dict, map(zip, itertools.repeat(header), body)))  # widths checked above
 
 
 _FEATURE_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
@@ -726,6 +737,7 @@ class _Run:
             else {}
         )
         self.secs: dict[tuple[str, str], int] = {}
+        self.legs: dict[tuple[str, str], int] = {}  # self.leg, minutes rounded up
         self.metres: dict[tuple[str, str], int] = {}
         for r in _rows(run, inp("matrix"), "matrix.csv"):
             self.secs[r["from_id"], r["to_id"]] = int(r["seconds"])
@@ -857,7 +869,12 @@ class _Run:
             )
 
     def leg(self, a: str, b: str) -> int:
-        return 0 if a == b else math.ceil(self.secs[a, b] / 60)
+        if a == b:
+            return 0
+        got = self.legs.get((a, b))
+        if got is None:  # asked ~80,000 times on puglia-2027, of ~17,000 pairs
+            got = self.legs[a, b] = math.ceil(self.secs[a, b] / 60)
+        return got
 
     def draws(self) -> bool:
         """The tie-breaks can be re-run here: the run has no draw key, or it is readable."""
@@ -2233,58 +2250,99 @@ def _check_trips(r: _Run, out: list[str]) -> None:
             )
 
 
+# A row of riders.csv (worker, trip id, stop seq) with its trip (None: not in trips.csv), the
+# place the trip's riders board or alight (r.origin; None: it could not be read, for the check
+# that asks to raise it) and the farm of its stop (None: no such stop in stops.csv).
+Ride = tuple[str, str, str, dict[str, str] | None, str | None, str | None]
+
+
+def _rides(r: _Run) -> list[Ride]:
+    """Every rider row joined to its trip and stop once per run (r.memo): six checks walk the
+    ~70,000 rows of puglia-2027, and each looked the trip, its origin and the stop up again.
+    riders.csv lists a trip's riders together: its trip and origin are found once a run of
+    rows (any order gives the same answers)."""
+    got: list[Ride] | None = r.memo.get("rides")
+    if got is not None:
+        return got
+    trips = {t["trip_id"]: t for t in r.trips}
+    farm_of = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
+    got = []
+    last: str | None = None
+    t: dict[str, str] | None = None
+    origin: str | None = None
+    for x in r.riders:
+        tid = x["trip_id"]
+        if tid != last:
+            last, t, origin = tid, trips.get(tid), None
+            if t is not None:
+                try:
+                    origin = r.origin(t)[0]
+                except (KeyError, ValueError, IndexError, TypeError, AttributeError):
+                    # a malformed time: raised by the check that reads it, where it did
+                    origin = None
+        seq = x["seq"]
+        got.append((x["worker_id"], tid, seq, t, origin, farm_of.get((tid, seq))))
+    r.memo["rides"] = got
+    return got
+
+
 def _check_service(r: _Run, out: list[str]) -> None:
     """Every rider of every day and direction is carried once, to their farm, or listed unserved."""
-    trips = {t["trip_id"]: t for t in r.trips}
-    stop_farm = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
     # worker -> direction -> day -> times carried (a rider, or a leg listed unserved)
     carried: dict[str, dict[str, dict[str, int]]] = {}
     housed = _by_worker(r.assign)
-    # Per trip and per person, not per rider (~70,000 on puglia-2027): the same answers.
-    origins: dict[str, str] = {}
-    avoids: dict[str, set[str]] = {}
-    farms: dict[str, str] = {}
-    for x in r.riders:
-        tid = x["trip_id"]
-        t = trips.get(tid)
+    # Per trip and per person, not per rider (~70,000 on puglia-2027): the same answers. A
+    # person's stays, sites to avoid, departure point and farm (None until asked), in one place.
+    person: dict[str, list[Any]] = {}
+    day = direction = ""
+    last: dict[str, str] | None = None
+    for wid, tid, _, t, origin, farm in _rides(r):
         if t is None:
-            out.append(f"rider on unknown trip: {x['worker_id']} on {tid}")
+            out.append(f"rider on unknown trip: {wid} on {tid}")
             continue
-        wid, day = x["worker_id"], t["day"]
+        if t is not last:
+            last, day, direction = t, t["day"], t["direction"]
+        p = person.get(wid)
+        if p is None:
+            w = r.workers.get(wid, {})
+            p = person[wid] = [housed.get(wid, ()), _avoid(w), w.get("pickup_id"), None]
         a = None
-        for b in housed.get(wid, ()):
+        for b in p[0]:
             if b["from"] <= day < b["to"]:
                 a = b
                 break
-        farm = stop_farm.get((tid, x["seq"]))
-        avoid = avoids.get(wid)
-        if avoid is None:
-            avoid = avoids[wid] = _avoid(r.workers.get(wid, {}))
-        if farm in avoid:
+        if farm in p[1]:
             out.append(f"site to avoid: {wid} driven to {farm} on {tid}")
-        origin = origins.get(tid)
         if origin is None:
-            origin = origins[tid] = r.origin(t)[0]
-        from_point = a is None and r.workers.get(wid, {}).get("pickup_id") == origin
-        if not from_point and (a is None or a["foresteria_id"] != origin):
+            origin = r.origin(t)[0]  # raises what it raised in _rides, here
+        if (a is not None or p[2] != origin) and (a is None or a["foresteria_id"] != origin):
             out.append(
                 f"rider neither housed at the trip's foresteria nor boarding at its departure "
                 f"point: {wid} on {tid}"
             )
         else:
-            works_at = farms.get(wid)
-            if works_at is None:
-                works_at = farms[wid] = _work_farm(r.workers[wid])
-            if works_at != farm:
+            if p[3] is None:
+                p[3] = _work_farm(r.workers[wid])
+            if p[3] != farm:
                 out.append(f"rider taken to the wrong farm: {wid} on {tid} ({farm})")
-        days = carried.setdefault(wid, {}).setdefault(t["direction"], {})
+        legs = carried.get(wid)
+        if legs is None:
+            legs = carried[wid] = {}
+        days = legs.get(direction)
+        if days is None:
+            days = legs[direction] = {}
         days[day] = days.get(day, 0) + 1
     for u in r.unserved:
+        day = u["day"]
         for wid in u["worker_ids"].split():
-            legs = carried.setdefault(wid, {})
-            for direction in ("to_farm", "to_foresteria"):  # a worker-day: both legs
-                days = legs.setdefault(direction, {})
-                days[u["day"]] = days.get(u["day"], 0) + 1
+            legs = carried.get(wid)
+            if legs is None:
+                legs = carried[wid] = {}
+            for direction in _LEGS:  # a worker-day: both legs
+                days = legs.get(direction)
+                if days is None:
+                    days = legs[direction] = {}
+                days[day] = days.get(day, 0) + 1
     # worker -> the days they are owed both legs (the same days each way)
     expected: dict[str, set[str]] = {}
     for wid, _, first, end_day in _stays(r):
@@ -2329,22 +2387,17 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
     """Nobody boards at a site to avoid: a referral record may name the departure point (the
     settlement) a person was referred from; no trip picks them up there, and unserved.csv does
     not list them as owed a ride from there (README, "Referral records")."""
-    trips = {t["trip_id"]: t for t in r.trips}
-    origins: dict[str, str] = {}  # per trip, as they come
     avoids = {wid: avoid for wid, w in r.workers.items() if (avoid := _avoid(w))}
-    for x in r.riders:
-        tid = x["trip_id"]
-        t = trips.get(tid)
+    for wid, tid, _, t, origin, _ in _rides(r):
         if t is None:
             continue
-        origin = origins.get(tid)
         if origin is None:
-            origin = origins[tid] = r.origin(t)[0]
-        if origin in avoids.get(x["worker_id"], ()):
-            out.append(f"site to avoid: {x['worker_id']} boards at {origin} on {tid}")
+            origin = r.origin(t)[0]  # raises what it raised in _rides, here
+        if origin in avoids.get(wid, ()):
+            out.append(f"site to avoid: {wid} boards at {origin} on {tid}")
     for u in r.unserved:
         for wid in u["worker_ids"].split():
-            if u["foresteria_id"] in _avoid(r.workers.get(wid, {})):
+            if u["foresteria_id"] in avoids.get(wid, ()):
                 out.append(
                     f"site to avoid: {wid} listed unserved at {u['foresteria_id']} on {u['day']}"
                 )
@@ -2407,13 +2460,15 @@ def _stays_of(r: _Run) -> list[tuple[str, str, str, str]]:
 
 def _check_round_trips(r: _Run, out: list[str]) -> None:
     """Nobody rides one way only: every morning rider rides back that day, and the reverse."""
-    trips = {t["trip_id"]: t for t in r.trips}
-    legs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for x in r.riders:
-        t = trips.get(x["trip_id"])
-        if t is not None:
-            legs[t["day"], x["worker_id"]].add(t["direction"])
-    one_way = sorted((d, w, next(iter(s))) for (d, w), s in legs.items() if len(s) == 1)
+    rode: dict[str, set[tuple[str, str]]] = {"to_farm": set(), "to_foresteria": set()}
+    for wid, _, _, t, _, _ in _rides(r):
+        if t is not None:  # a direction is one of the two (the CSV's reading checked it)
+            rode[t["direction"]].add((t["day"], wid))
+    out_only, back_only = rode["to_farm"], rode["to_foresteria"]
+    one_way = sorted(
+        [(d, w, "to_farm") for d, w in out_only - back_only]
+        + [(d, w, "to_foresteria") for d, w in back_only - out_only]
+    )
     if one_way:
         d, w, leg = one_way[0]
         other = "back" if leg == "to_farm" else "out"
@@ -2430,14 +2485,12 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
     the tie-break (HMAC of "SEED:WORKER_ID" under the draw key; sha256 of it without one)."""
     if not r.priority_known or not r.draws():  # the restricted part is sealed: said by
         return  # verify_report
-    trips = {t["trip_id"]: t for t in r.trips}
-    farm_of = {(s["trip_id"], s["seq"]): s["farm_id"] for s in r.stops}
     rode: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for x in r.riders:
-        t = trips.get(x["trip_id"])
+    for wid, _, _, t, origin, farm in _rides(r):
         if t is not None and t["direction"] == "to_farm":
-            spot = (t["day"], r.origin(t)[0], farm_of.get((x["trip_id"], x["seq"]), ""))
-            rode[spot].append(x["worker_id"])
+            if origin is None:
+                origin = r.origin(t)[0]  # raises what it raised in _rides, here
+            rode[t["day"], origin, farm or ""].append(wid)
     missed: dict[str, int] = defaultdict(int)
     holders = _seat_holders(r.root)
     for u in sorted(r.unserved, key=lambda u: u["day"]):
@@ -2635,13 +2688,16 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
         lambda: defaultdict(int)
     )
     base_of = r.base_of()
+    alike: Counter[tuple[str, str, str, str]] = Counter()  # equal stays: counted once
     for wid, origin, first, last in _stays(r):
         farm = _work_farm(r.workers[wid])
         if not farm or max(r.leg(origin, farm), r.leg(farm, origin)) > cap:
             continue
+        alike[origin, farm, first, last] += 1
+    for (origin, farm, first, last), n in alike.items():
         base = base_of.get(origin, origin)
         for day in _workdays(r, farm, first, last):
-            riders[day, base][origin, farm] += 1
+            riders[day, base][origin, farm] += n
     out: dict[tuple[str, str], tuple[int, int]] = {}
     for (day, fid), per_farm in riders.items():
         fleet = [
@@ -2775,19 +2831,22 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
     stay_nights = sum((_day(w["departure"]) - _day(w["arrival"])).days for w in housed)
     waiting = [r.workers[w["worker_id"]] for w in r.wait if w["worker_id"] in r.workers]
     used: dict[tuple[str, str], int] = defaultdict(int)
+    spans: Counter[tuple[str, str, str]] = Counter()  # equal stays at a foresteria: counted once
     commute_s = 0
     for a in r.assign:
         fid, stay = a["foresteria_id"], _nights(a["from"], a["to"])
         farm = _work_farm(r.workers[a["worker_id"]])
         wd = _days(str(r.farms[farm]["workdays"])) if farm else frozenset()
-        for night in stay:
-            used[fid, night] += 1
+        spans[fid, a["from"], a["to"]] += 1
         # the workdays among the nights: each weekday once a whole week, then the days left
         weeks, rest = divmod(len(stay), 7)
         day1 = _ord(a["from"])  # date.fromordinal(n).weekday() is (n + 6) % 7
         workdays = weeks * len(wd) + sum(1 for k in range(rest) if (day1 + k + 6) % 7 in wd)
         if workdays:
             commute_s += workdays * r.secs[fid, farm]
+    for (fid, first, end), n in spans.items():
+        for night in _nights(first, end):
+            used[fid, night] += n
     capacity = 0
     season = r.cfg.get("scenario", {})
     first, last = (str(season.get(k, ""))[:10] for k in ("season_start", "season_end"))
@@ -2839,7 +2898,6 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
     stops: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in r.stops:
         stops[s["trip_id"]].append(s)
-    trips_by_id = {t["trip_id"]: t for t in r.trips}
     vehicle_days = {(t["day"], t["vehicle_id"]) for t in r.trips if t["vehicle_id"]}
     per_day: dict[str, int] = defaultdict(int)
     for d_, _ in vehicle_days:
@@ -2864,7 +2922,8 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
             wait_riders += n
             if n:
                 wait_max = max(wait_max, aboard)
-    rides: list[int] = []
+    ride_sum = ride_n = 0  # each rider's minutes aboard: their sum, their number, the most
+    ride_max: int | None = None
     for t in r.trips:
         for s in stops[t["trip_id"]]:
             n = int(s["alight"]) + int(s["board"])
@@ -2873,7 +2932,9 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
                 if t["direction"] == "to_farm"
                 else r.origin(t)[2] - _mins(s["depart"])
             )
-            rides += [ride] * n
+            if n:
+                ride_sum, ride_n = ride_sum + ride * n, ride_n + n
+                ride_max = ride if ride_max is None else max(ride_max, ride)
     fixed = sum(
         float(r.fleet[v]["fixed_cost_eur_per_day"]) for _, v in vehicle_days if v in r.fleet
     )
@@ -2894,21 +2955,22 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
     missed: dict[str, list[str]] = defaultdict(list)
     for u in r.unserved:
         for w in u["worker_ids"].split():
-            if r.priority_known:
-                by_priority[str(int(r.workers[w]["priority"]))] += 1
             missed[w].append(u["day"])
+    if r.priority_known:  # per person (the first unknown one raises, as row by row)
+        for w, days in missed.items():
+            by_priority[str(int(r.workers[w]["priority"]))] += len(days)
     ride_days: dict[str, set[str]] = defaultdict(set)
-    for x in r.riders:
-        trip = trips_by_id.get(x["trip_id"])
+    for wid, _, _, trip, _, _ in _rides(r):
         if trip is not None and trip["direction"] == "to_farm":
-            ride_days[x["worker_id"]].add(trip["day"])
+            ride_days[wid].add(trip["day"])
     most = max((len(v) for v in missed.values()), default=0)
     in_a_row = 0
     for w, days in missed.items():
-        run = 0
-        for d_ in sorted(ride_days[w] | set(days)):
-            run = run + 1 if d_ in days else 0
-            in_a_row = max(in_a_row, run)
+        run, left = 0, set(days)
+        for d_ in sorted(ride_days[w] | left):
+            run = run + 1 if d_ in left else 0
+            if run > in_a_row:
+                in_a_row = run
     # README "KPIs": the caporale's fee is a range, default EUR 5 a day to EUR 5 a leg.
     fee = [float(x) for x in r.cfg.get("transport", {}).get("caporale_fee_eur", [5.0, 10.0])]
     transport = {
@@ -2936,8 +2998,8 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
         "days_with_unserved": len(short_days),
         "vehicle_km": round(sum(float(t["km"]) for t in r.trips), 1),
         "seat_utilisation_pct": round(100 * riders / seats, 2) if seats else 0.0,
-        "ride_minutes_mean": round(sum(rides) / len(rides), 2) if rides else 0.0,
-        "ride_minutes_max": max(rides, default=0),
+        "ride_minutes_mean": round(ride_sum / ride_n, 2) if ride_n else 0.0,
+        "ride_minutes_max": ride_max if ride_max is not None else 0,
         "wait_on_board_rider_minutes": wait_total,
         "wait_on_board_minutes_mean": round(wait_total / wait_riders, 2) if wait_riders else 0.0,
         "wait_on_board_minutes_max": wait_max,
@@ -2961,13 +3023,12 @@ def _check_roll_call(r: _Run, out: list[str]) -> None:
     trips = {t["trip_id"]: t for t in r.trips}
     named: dict[tuple[str, str], int] = defaultdict(int)
     on_trip: dict[str, list[str]] = defaultdict(list)
-    stops = {(s["trip_id"], s["seq"]) for s in r.stops}
-    for x in r.riders:
-        if (x["trip_id"], x["seq"]) not in stops:
-            out.append(f"rider at an unknown stop: {x['worker_id']} on {x['trip_id']} {x['seq']}")
+    for wid, tid, seq, _, _, farm in _rides(r):
+        if farm is None:  # no such stop in stops.csv
+            out.append(f"rider at an unknown stop: {wid} on {tid} {seq}")
             continue
-        named[x["trip_id"], x["seq"]] += 1
-        on_trip[x["trip_id"]].append(x["worker_id"])
+        named[tid, seq] += 1
+        on_trip[tid].append(wid)
     for s in r.stops:
         t = trips.get(s["trip_id"])
         if t is None:
@@ -3169,6 +3230,19 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
     def differs(name: str, what: str) -> None:
         out.append(f"{name} differs from the CSVs: {what}")
 
+    seen: dict[tuple[str, float, float], bool] = {}
+
+    def placed(x: str, c: Any) -> bool:
+        """_placed(where.get(x), c), kept per place and point given as two floats (a base's
+        point starts and ends each of its trips, in both files)."""
+        if c.__class__ is list and len(c) == 2 and c[0].__class__ is c[1].__class__ is float:
+            key = (x, c[0], c[1])
+            got = seen.get(key)
+            if got is None:
+                got = seen[key] = _placed(where.get(x), c)
+            return got
+        return _placed(where.get(x), c)
+
     with _malformed("plan/routes.geojson"):
         # routes.geojson: one feature per trip
         geo = _published_json(r, "routes.geojson")
@@ -3202,7 +3276,7 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
                 bad.append("type")
             line, places = f["geometry"]["coordinates"], path(t)
             if len(line) != len(places) or not all(
-                _placed(where.get(x), c) for x, c in zip(places, line, strict=False)
+                placed(x, c) for x, c in zip(places, line, strict=False)
             ):
                 bad.append("coordinates")
             if bad:
@@ -3261,7 +3335,7 @@ def _check_published_copies(r: _Run, out: list[str]) -> None:
                 for j, s in zip(farm_jobs, ss, strict=False)
             ):
                 bad.append("stops")
-            if not all(_placed(where.get(str(s["id"])), s["location"]) for s in steps):
+            if not all(placed(str(s["id"]), s["location"]) for s in steps):
                 bad.append("coordinates")
             if _loads_differ(t, steps, r.origin(t), fid):
                 bad.append("loads at the base or the departure point")
@@ -3417,19 +3491,26 @@ Held = dict[tuple[str, str, str], list[tuple[int, bool]]]
 
 def _held_beds(r: _Run, groups: dict[str, list[str]]) -> Held:
     held: Held = defaultdict(list)
+    units: dict[str, tuple[int, str]] = {}  # group (or person) -> (rank, first pin)
+    alike: Counter[tuple[str, str, str, str, bool, tuple[int, bool]]] = Counter()
     for a in r.assign:
         w = r.workers.get(a["worker_id"])
         if w is None:
             continue
-        unit = groups[w["group_id"]] if w.get("group_id") else [a["worker_id"]]
-        rank = max(_priority(r, x) for x in unit)
-        pins = sorted(p for x in unit if (p := r.workers[x].get("pinned_foresteria") or ""))
-        here = (rank, bool(pins) and pins[0] == a["foresteria_id"])
+        key = w["group_id"] if w.get("group_id") else f"\0{a['worker_id']}"
+        got = units.get(key)
+        if got is None:
+            unit = groups[w["group_id"]] if w.get("group_id") else [a["worker_id"]]
+            pins = sorted(p for x in unit if (p := r.workers[x].get("pinned_foresteria") or ""))
+            got = units[key] = (max(_priority(r, x) for x in unit), pins[0] if pins else "")
+        here = (got[0], bool(got[1]) and got[1] == a["foresteria_id"])
         fid, section, accessible = a["foresteria_id"], a["section"], _truthy(w.get("accessible"))
-        for night in _nights(a["from"], a["to"]):
-            held[fid, night, section].append(here)
+        alike[fid, a["from"], a["to"], section, accessible, here] += 1  # equal stays: once
+    for (fid, first, end, section, accessible, here), n in alike.items():
+        for night in _nights(first, end):
+            held[fid, night, section] += [here] * n
             if accessible:
-                held[fid, night, "accessible"].append(here)
+                held[fid, night, "accessible"] += [here] * n
     return held
 
 
@@ -3628,7 +3709,7 @@ def _transfer_pairs(
     pin: str,
     min_nights: int,
     share: float,
-) -> list[list[tuple[str, dict[int, list[date]]]]]:
+) -> list[list[tuple[str, dict[int, tuple[date, ...]]]]]:
     """The options of two foresterie the unit may take (README "Housing model", partial stays):
     every member sleeps at the first from arrival (or its opening) until its closing, which
     falls inside the stay, then at the second from then (or its opening) until departure (or its
@@ -3636,17 +3717,15 @@ def _transfer_pairs(
     night), and together more nights than the second alone would give. Each option: per
     foresteria, each member's nights there (keyed by the member's id())."""
 
-    def span(a: date, b: date) -> list[date]:
-        return [a + timedelta(days=k) for k in range(max(0, (b - a).days))]
-
-    out: list[list[tuple[str, dict[int, list[date]]]]] = []
+    span = _span
+    out: list[list[tuple[str, dict[int, tuple[date, ...]]]]] = []
     for fa in first:
         for fb in near_any:
             if fb == fa:
                 continue
             a, b = r.fs[fa], r.fs[fb]
-            at_a: dict[int, list[date]] = {}
-            at_b: dict[int, list[date]] = {}
+            at_a: dict[int, tuple[date, ...]] = {}
+            at_b: dict[int, tuple[date, ...]] = {}
             for m in copy:
                 arr, dep = _day(m["arrival"]), _day(m["departure"])
                 stay = (dep - arr).days
@@ -3670,6 +3749,13 @@ def _transfer_pairs(
             else:
                 out.append([(fa, at_a), (fb, at_b)])
     return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _span(a: date, b: date) -> tuple[date, ...]:
+    """The days a, a + 1, ..., b - 1 (none when b is not after a); kept per pair: the transfer
+    options ask the same spans for every unit and pair of foresterie."""
+    return tuple(a + timedelta(days=k) for k in range(max(0, (b - a).days)))
 
 
 # Housing tiers whose objective is a figure of the plan itself: tier -> KPI (README "Housing
