@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from foresterie.core.i18n import LANGS, Lang, cli_lang, lang, po_path
 from foresterie.report.maps import MAP_STRINGS
@@ -200,6 +201,25 @@ def test_italian_and_english_formats() -> None:
     many = "{n} worker-days were left without a round trip ({pct} of them with a proven reason)."
     assert it.ngettext(one, many, 2).startswith("{n} giornate-lavoratore sono")
     assert it.ngettext(one, many, 1).startswith("{n} giornata-lavoratore è")
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_numbers_are_babels_format_decimal(code: str) -> None:
+    """Lang.num parses the locale and the pattern once (i18n._decimal), then formats as
+    Babel's format_decimal does from scratch: the same text for every kind of value (ties to
+    even, thousands, a float's long tail, zero, a negative, an int) in every language."""
+    lg = lang(code)
+    values = [0, 1, 7, 999, 1000, 1120, 1234567, -3, -1234.5]
+    values += [x / 20 for x in range(-40, 400)]  # every tie at 1 decimal: 0.05, 0.15, ...
+    values += [0.1 + 0.2, 2.675, 1e-9, 123456.789, 98765.4321, 12.0, 0.5, 1.5, 2.5]
+    for digits in (0, 1, 2):
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        for v in values:
+            assert lg.num(v, digits) == format_decimal(v, format=pattern, locale=lg.fmt), (
+                v,
+                digits,
+            )
+    assert lang("it").num(1234.56, 1) == "1.234,6" and lang("en").num(1234.56, 1) == "1,234.6"
 
 
 def test_arabic_is_right_to_left_and_unknown_messages_fall_back_to_english() -> None:

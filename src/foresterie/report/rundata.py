@@ -24,7 +24,7 @@ from foresterie.core.files import UnsafePath, inside, json_value, read_inside
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.timeutil import fmt_hhmm
 from foresterie.scenario.load import ID_RE, WHOLE_MAX, load_scenario
-from foresterie.scenario.model import Scenario
+from foresterie.scenario.model import Farm, Scenario, Worker
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -535,3 +535,61 @@ def place_of(sc: Scenario, pid: str) -> Place:
             return Place(id=f.id, name=f.name, comune=f.comune, lat=f.lat, lon=f.lon)
     p = next(p for p in sc.pickups if p.id == pid)
     return Place(id=p.id, name=p.name, comune=p.comune, lat=p.lat, lon=p.lon)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lookups:
+    """What the sheets, slips and notices of a run look up, found once per run instead of once
+    per page (a season writes ~1,300 sheets, ~1,300 pages of slips, ~300 no-ride pages)."""
+
+    run: RunData
+    workers: dict[str, Worker]
+    farms: dict[str, Farm]
+    places: dict[str, Place]  # filled as asked (place_of)
+    points: frozenset[str]  # the pickups layer's ids: departure points and depots
+    seats: dict[str, int]  # vehicle id -> seats
+    heat_days: frozenset[str]
+    trips_by_day: dict[str, list[TripRow]]  # in run.trips' order
+    unserved_by_day: dict[str, list[UnservedRow]]  # in run.unserved's order
+    fleet_days_by_day: dict[str, list[FleetDayRow]]  # in run.fleet_days' order
+
+    def place(self, pid: str) -> Place:
+        if pid not in self.places:
+            self.places[pid] = place_of(self.run.scenario, pid)
+        return self.places[pid]
+
+
+_LOOKUPS: list[Lookups] = []  # the last run's (a report writes one run's pages at a time)
+
+
+def lookups(run: RunData) -> Lookups:
+    """The run's Lookups, made on the first call for it (a run read is not changed after)."""
+    if not _LOOKUPS or _LOOKUPS[0].run is not run:
+        sc = run.scenario
+        seats: dict[str, int] = {}
+        for v in sc.fleet:
+            seats.setdefault(v.id, v.seats)  # the first of an id, as a scan would find it
+        trips: dict[str, list[TripRow]] = defaultdict(list)
+        for t in run.trips:
+            trips[t.day].append(t)
+        unserved: dict[str, list[UnservedRow]] = defaultdict(list)
+        for u in run.unserved:
+            unserved[u.day].append(u)
+        fleet: dict[str, list[FleetDayRow]] = defaultdict(list)
+        for f in run.fleet_days:
+            fleet[f.day].append(f)
+        _LOOKUPS[:] = [
+            Lookups(
+                run=run,
+                workers={w.id: w for w in sc.workers},
+                farms={f.id: f for f in sc.farms},
+                places={},
+                points=frozenset(p.id for p in sc.pickups),
+                seats=seats,
+                heat_days=frozenset(d.isoformat() for d in sc.config.transport.heat_alert_days),
+                trips_by_day=dict(trips),
+                unserved_by_day=dict(unserved),
+                fleet_days_by_day=dict(fleet),
+            )
+        ]
+    return _LOOKUPS[0]
