@@ -155,7 +155,7 @@ def _rtl(code: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _date(code: str, d: dt.date, fmt: str) -> str:
-    return format_date(d, format=fmt, locale=code)
+    return format_date(d, format=fmt, locale=_locale(code))
 
 
 @lru_cache(maxsize=65536, typed=True)

@@ -399,9 +399,8 @@ def _fleet_rows(run: RunData, day: str, vds: list[VehicleDay]) -> list[list[str]
     behind shows on the page the coordinator signs."""
     used = {vd.vehicle_id for vd in vds}
     short: dict[str, int] = defaultdict(int)
-    for f in run.fleet_days:
-        if f.day == day:
-            short[f.foresteria_id] += f.short_riders
+    for f in lookups(run).fleet_days_by_day.get(day, []):
+        short[f.foresteria_id] += f.short_riders
     bases = sorted({vd.foresteria_id for vd in vds} | set(short))
     rows = []
     for base in bases:
@@ -427,11 +426,10 @@ def _fleet_rows(run: RunData, day: str, vds: list[VehicleDay]) -> list[list[str]
 
 def _left_behind_rows(run: RunData, day: str, lg: Lang) -> list[list[str]]:
     """The day's worker-days without a ride: boarding place, farm, count, reason, proven."""
-    farms = {f.id: f for f in run.scenario.farms}
+    look = lookups(run)
+    farms = look.farms
     rows = []
-    for u in sorted(
-        (u for u in run.unserved if u.day == day), key=lambda u: (u.foresteria_id, u.farm_id)
-    ):
+    for u in sorted(look.unserved_by_day.get(day, []), key=lambda u: (u.foresteria_id, u.farm_id)):
         farm = farms.get(u.farm_id)
         rows.append(
             [
