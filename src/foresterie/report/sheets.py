@@ -18,7 +18,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from foresterie.core.files import file_sha256, write_text
+from foresterie.core.files import file_sha256
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.core.runfolder import regular_files
 from foresterie.report.maps import UNSERVED_REASONS
@@ -38,7 +38,7 @@ from foresterie.report.notices import (
     notices_html,
     riders_by_day,
 )
-from foresterie.report.page import escape, page_head
+from foresterie.report.page import escape, page_head, write_hashed
 from foresterie.report.rundata import Place, RunData, TripRow, lookups, place_of
 
 SHEET_CSS = """
@@ -569,17 +569,20 @@ def day_index_html(
 
 def write_sheets(
     run: RunData, out: Path, days: list[str] | None = None, lg: Lang | None = None
-) -> list[VehicleDay]:
+) -> tuple[list[VehicleDay], dict[str, str]]:
     """report/drivers/DAY/{VEHICLE.html, VEHICLE.gpx, VEHICLE-notices.html, drivers.csv,
     index.html, no-ride/PLACE.html}: sheets in `lg` (default the scenario's language), notices
     per worker, and per boarding place for the people without a ride (a day with nobody on the
-    road but people left behind gets its folder too)."""
+    road but people left behind gets its folder too). Returns the vehicle-days and the sha256
+    of every file written, by path under `out`'s parent (report/: report.json's paths)."""
     lg = lg or lang(run.scenario.config.report.lang)
     by_day = sheet_days(run, days)
     season = SheetSeason.of(run, lg)
+    hashes: dict[str, str] = {}
     for day, group in by_day.items():
-        write_day_sheets(run, season, out, day, group)
-    return [vd for group in by_day.values() for vd in group]
+        written = write_day_sheets(run, season, out, day, group)
+        hashes.update((f"{out.name}/{day}/{rel}", h) for rel, h in written.items())
+    return [vd for group in by_day.values() for vd in group], hashes
 
 
 def sheet_days(run: RunData, days: Collection[str] | None = None) -> dict[str, list[VehicleDay]]:
@@ -620,20 +623,22 @@ class SheetSeason:
 
 def write_day_sheets(
     run: RunData, season: SheetSeason, out: Path, day: str, group: list[VehicleDay]
-) -> None:
-    """out/DAY/: the day's sheets, GPX files, notices, no-ride pages, drivers.csv and index."""
+) -> dict[str, str]:
+    """out/DAY/: the day's sheets, GPX files, notices, no-ride pages, drivers.csv and index.
+    Returns the sha256 of each file written, by its path under out/DAY."""
     lg, folder = season.lg, out / day
     no_ride = season.pages.get(day, [])
-    write_no_ride(run, folder, no_ride, season.mornings, lg, season.langs)
+    hashes = write_no_ride(run, folder, no_ride, season.mornings, lg, season.langs)
     rides = riders_by_day(run, day)
     for vd in group:
-        write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
-        write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
-        write_text(
-            folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, season.beds)
-        )
-    write_text(folder / "drivers.csv", drivers_csv(group))
-    write_text(folder / "index.html", day_index_html(run, day, group, lg, no_ride))
+        vid = vd.vehicle_id
+        write_hashed(folder, f"{vid}.html", sheet_html(run, vd, lg), hashes)
+        write_hashed(folder, f"{vid}.gpx", sheet_gpx(run, vd), hashes)
+        notices = notices_html(run, vd, rides, lg, season.beds)
+        write_hashed(folder, f"{vid}-notices.html", notices, hashes)
+    write_hashed(folder, "drivers.csv", drivers_csv(group), hashes)
+    write_hashed(folder, "index.html", day_index_html(run, day, group, lg, no_ride), hashes)
+    return hashes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -664,9 +669,10 @@ def sheets_job(job: SheetsJob) -> tuple[int, dict[str, str]]:
     by_day = sheet_days(run, job.days)
     hashes: dict[str, str] = {}
     for day, group in by_day.items():
-        write_day_sheets(run, season, job.out, day, group)
+        written = write_day_sheets(run, season, job.out, day, group)
         for rel, path in regular_files(job.out / day):  # as report_files lists them
-            hashes[f"{job.out.name}/{day}/{rel}"] = file_sha256(Path(path))
+            # a file of an earlier report the day no longer writes: read and hashed
+            hashes[f"{job.out.name}/{day}/{rel}"] = written.get(rel) or file_sha256(Path(path))
     return sum(len(group) for group in by_day.values()), hashes
 
 
