@@ -206,7 +206,7 @@ def test_italian_and_english_formats() -> None:
 
 @pytest.mark.parametrize("code", LANGS)
 def test_numbers_and_dates_are_babels_own(code: str) -> None:
-    """Lang.num parses the locale and the pattern once (i18n._decimal), then formats as
+    """Lang.num parses the locale and the pattern once (i18n._num), then formats as
     Babel's format_decimal does from scratch: the same text for every kind of value (ties to
     even, thousands, a float's long tail, zero, a negative, an int) in every language; so do
     dates (the locale parsed once) as format_date."""

@@ -119,8 +119,7 @@ class Lang:
 
     def num(self, value: float, digits: int = 0) -> str:
         """1120 -> '1.120' (it), '1,120' (en); `digits` fixed decimals."""
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return _decimal(self.fmt, value, pattern)
+        return _num(self.fmt, value, digits)
 
     def dec(self, value: float) -> str:
         """A measured value with up to 3 significant decimals: 1234.5678 -> '1.234,568' (it)."""
@@ -159,7 +158,8 @@ def _date(code: str, d: dt.date, fmt: str) -> str:
 
 
 @lru_cache(maxsize=65536, typed=True)
-def _decimal(code: str, value: float, pattern: str) -> str:
+def _num(code: str, value: float, digits: int) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
     # format_decimal's own steps (Locale.parse, parse_pattern, NumberPattern.apply with its
     # defaults) with the locale and the pattern parsed once: every km of a sheet is a new value,
     # and Babel parsing them again was 3/4 of each call

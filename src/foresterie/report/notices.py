@@ -388,13 +388,14 @@ def notices_html(
             continue
         for s in t.stops:
             ride = Ride(trip=t, stop=s)
+            after = t.depart_min  # a way back leaves after this trip
             shared: dict[str, _StopSlips] = {}  # language -> the stop's slips' shared parts
             for wid in s.worker_ids:
                 w = workers.get(wid)
                 wl = lang(w.lang) if w is not None and w.lang else lg
                 back = None
                 for r in rides.get(wid, ()):
-                    if r.trip.direction == "to_foresteria" and r.trip.depart_min > t.depart_min:
+                    if r.trip.direction == "to_foresteria" and r.trip.depart_min > after:
                         back = r
                         break
                 ends = beds.get(wid)
