@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from foresterie.core.i18n import LANGS, Lang, cli_lang, lang, po_path
 from foresterie.report.maps import MAP_STRINGS
@@ -200,6 +202,29 @@ def test_italian_and_english_formats() -> None:
     many = "{n} worker-days were left without a round trip ({pct} of them with a proven reason)."
     assert it.ngettext(one, many, 2).startswith("{n} giornate-lavoratore sono")
     assert it.ngettext(one, many, 1).startswith("{n} giornata-lavoratore è")
+
+
+@pytest.mark.parametrize("code", LANGS)
+def test_numbers_and_dates_are_babels_own(code: str) -> None:
+    """Lang.num parses the locale and the pattern once (i18n._num), then formats as
+    Babel's format_decimal does from scratch: the same text for every kind of value (ties to
+    even, thousands, a float's long tail, zero, a negative, an int) in every language; so do
+    dates (the locale parsed once) as format_date."""
+    lg = lang(code)
+    values = [0, 1, 7, 999, 1000, 1120, 1234567, -3, -1234.5]
+    values += [x / 20 for x in range(-40, 400)]  # every tie at 1 decimal: 0.05, 0.15, ...
+    values += [0.1 + 0.2, 2.675, 1e-9, 123456.789, 98765.4321, 12.0, 0.5, 1.5, 2.5]
+    for digits in (0, 1, 2):
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        for v in values:
+            assert lg.num(v, digits) == format_decimal(v, format=pattern, locale=lg.fmt), (
+                v,
+                digits,
+            )
+    assert lang("it").num(1234.56, 1) == "1.234,6" and lang("en").num(1234.56, 1) == "1,234.6"
+    for d in (date(2027, 5, 1) + timedelta(days=k) for k in range(0, 400, 7)):
+        for fmt in ("full", "long", "medium", "short"):
+            assert lg.date(d, fmt) == format_date(d, format=fmt, locale=lg.fmt), (d, fmt)
 
 
 def test_arabic_is_right_to_left_and_unknown_messages_fall_back_to_english() -> None:

@@ -297,3 +297,59 @@ def test_a_slip_built_from_shared_parts_is_the_slip_built_alone(lang_run: Path) 
                         assert shared == alone
                         checked.add(own.code)
     assert len(checked) >= 3 and len(memo) > 10  # several languages, many shared parts
+
+
+def test_a_page_of_slips_is_slip_html_of_each_rider(lang_run: Path, bed_end_run: Path) -> None:
+    """notices_html puts each slip together from what the riders of a stop in one language
+    share (_StopSlips); every page of both runs, in Italian and in English, is the page of
+    slip_html's slips built one by one with nothing remembered: each rider in their own
+    language (ar, fr, en, the page's), with their way back and their bed ending."""
+    from foresterie.report.notices import (
+        NOTICE_CSS,
+        Ride,
+        notices_html,
+        riders_by_day,
+        slip_html,
+    )
+    from foresterie.report.page import escape, page_head
+    from foresterie.report.sheets import vehicle_days
+
+    told = 0
+    seen: set[str] = set()
+    for root in (lang_run, bed_end_run):
+        run = load_run(root)
+        beds = bed_ends(run)
+        workers = {w.id: w for w in run.scenario.workers}
+        for page in (lang("it"), lang("en")):
+            for vd in vehicle_days(run):
+                rides = riders_by_day(run, vd.day)
+                slips = []
+                for t in vd.trips:
+                    for s in t.stops if t.direction == "to_farm" else ():
+                        for wid in s.worker_ids:
+                            own = lang(workers[wid].lang) if workers[wid].lang else page
+                            back = next(
+                                (
+                                    r
+                                    for r in rides.get(wid, [])
+                                    if r.trip.direction == "to_foresteria"
+                                    and r.trip.depart_min > t.depart_min
+                                ),
+                                None,
+                            )
+                            bed = bed_end_due(beds.get(wid, []), t.day)
+                            slips.append(
+                                slip_html(run, wid, Ride(trip=t, stop=s), back, own, page, bed)
+                            )
+                            told += bed is not None
+                            seen.add(own.code)
+                title = page._("Worker notices · vehicle {vehicle} · {day}").format(
+                    vehicle=vd.vehicle_id, day=page.date(vd.day, "full")
+                )
+                plain = (
+                    page_head(code=page.code, direction=page.dir, title=title, css=NOTICE_CSS)
+                    + f"<h1>{escape(title)}</h1><div class='slips'>{''.join(slips)}</div>"
+                    "</body></html>\n"
+                )
+                assert notices_html(run, vd, rides, page, beds) == plain
+    assert told > 0 and seen == {"it", "en", "fr", "ar"}  # beds said; slips in four languages

@@ -4,6 +4,8 @@ serial report's failure."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -82,3 +84,30 @@ def test_a_failing_sheet_in_a_worker_fails_the_report_as_the_serial_one_does(
     assert "Traceback" in str(in_worker.value.__cause__)  # the worker's own traceback
     for copy in (serial, parallel):  # the failed report is not vouched for
         assert (copy / "report.json").read_bytes() == (lang_run / "report.json").read_bytes()
+
+
+@pytest.mark.parametrize("lent", [False, True])
+def test_report_json_hashes_the_files_as_they_are_on_disk(
+    lent: bool, lang_run: Path, tmp_path: Path
+) -> None:
+    """The sheets' hashes are taken from the bytes written (page.write_hashed), in this process
+    or in the workers; report.json must still be every file's sha256 as read from disk, a file
+    of an earlier report left in a day's folder included (read and hashed there)."""
+    run = _copy(lang_run, tmp_path / "run")
+    day = sorted(sheet_days(load_run(run)))[0]
+    stale = run / "report" / "drivers" / day / "GONE.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("<p>a vehicle of an earlier report</p>\n", encoding="utf-8")
+    if lent:
+        with worker_pool(2) as pool, lending(pool):
+            write_report(run)
+    else:
+        write_report(run)
+    files = json.loads((run / "report.json").read_text(encoding="utf-8"))["files"]
+    on_disk = {
+        p.relative_to(run / "report").as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in (run / "report").rglob("*")
+        if p.is_file()
+    }
+    assert files == on_disk
+    assert f"drivers/{day}/GONE.html" in files and len(files) > 20

@@ -206,6 +206,10 @@ def _rows_as_dict_reader(text: str, fields: dict[str, Callable[[str], Any]]) -> 
         "b,a\n7,x\n",  # a bad cell, named by its row
         "a,b\n\n\n1,2\nz,y\n",  # ... counted without the blank lines (row 3)
         'a,b\n"1\n2",3\n',  # a quoted newline
+        "a,b\n1,x\n1,x\n2,y\n1,x\n",  # repeated cells: checked once, read every time
+        "a,b\n1,x\n0,x\n,y\n0,y\n",  # ... a falsy value (0) and an empty cell among them
+        "a,b\n1,x\nz,y\nz,y\n",  # a bad cell repeated: the first of them named (row 3)
+        "a,b\n1,x\n1\n1,\n",  # a short row's missing cell and an empty one: the same ""
     ],
 )
 def test_plan_rows_read_as_dict_reader_reads_them(tmp_path: Path, text: str) -> None:

@@ -1182,8 +1182,9 @@ def write_report(
             with contextlib.suppress(Exception):
                 done()
         raise
+    known: dict[str, str] = {}  # the sheets' hashes, taken by whoever wrote them
     if sheets and done is None:
-        vds = write_sheets(run, out / "drivers", lg=lg)
+        vds, known = write_sheets(run, out / "drivers", lg=lg)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
     try:
         write_bed_notices(run, out / "notices", lg)
@@ -1196,7 +1197,6 @@ def write_report(
         if done is not None:
             done()  # the sheets come first in the serial order: their failure, if any, wins
         raise
-    known: dict[str, str] = {}  # the sheets' hashes, taken by the workers that wrote them
     if done is not None:
         n, known = done()
         say(cli_lang()._("report: map, {n} driver sheets").format(n=n))

@@ -216,8 +216,9 @@ def map_data(
                 point_ix.get(t.origin_id, -1),
             ]
         )
-        path = t.places
-        used_legs.update(f"{a}>{b}" for a, b in zip(path, path[1:], strict=False))
+        if run.legs:  # road geometry: the legs drawn (none to name without it)
+            path = t.places
+            used_legs.update(f"{a}>{b}" for a, b in zip(path, path[1:], strict=False))
         if t.direction == "to_farm":
             for s in t.stops:
                 x = farm_info[t.day].setdefault(farm_ix[s.farm_id], [0, 0, ""])

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from foresterie.core.files import real_dir, write_text
+from foresterie.core.files import real_dir
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.notices import NOTICE_CSS, bdi, bdi_place, fill, helpline_html, said
-from foresterie.report.page import escape, page_head
-from foresterie.report.rundata import RunData, UnservedRow, place_of
+from foresterie.report.page import escape, page_head, write_hashed
+from foresterie.report.rundata import RunData, UnservedRow, lookups
 from foresterie.scenario.model import Farm
 
 FOLDER = "no-ride"  # inside report/drivers/DAY/, so no place id can clash with a vehicle's files
@@ -240,10 +240,11 @@ def no_ride_html(
     of its people. `langs`: worker id -> notice language (theirs, else the report's).
     `show_ids` False: a driver's copy (`export --role driver`), which counts the people instead
     of naming them (a driver pack holds its own riders' ids only)."""
-    home = place_of(run.scenario, page.place_id)
+    look = lookups(run)
+    home = look.place(page.place_id)
     is_home = any(f.id == page.place_id for f in run.scenario.foresterie)
     ask = ASK["foresteria" if is_home else "point"]
-    farms = {f.id: f for f in run.scenario.farms}
+    farms = look.farms
     by_lang: dict[str, list[tuple[UnservedRow, list[str]]]] = defaultdict(list)
     for u in page.rows:
         mine: dict[str, list[str]] = defaultdict(list)
@@ -299,19 +300,24 @@ def write_no_ride(
     rides: Mornings,
     lg: Lang,
     langs: dict[str, str],
-) -> None:
+) -> dict[str, str]:
     """folder/no-ride/PLACE.html for each page of a day; pages of an earlier report that no
-    longer apply are removed."""
+    longer apply are removed. Returns the sha256 of each page written, by its path under
+    `folder` (no-ride/PLACE.html)."""
     out = folder / FOLDER
+    hashes: dict[str, str] = {}
     if not pages and not out.exists():
-        return
+        return hashes
     out = real_dir(out)
     keep = {f"{p.place_id}.html" for p in pages}
     for old in out.glob("*.html"):
         if old.name not in keep:
             old.unlink()
     for p in pages:
-        write_text(out / f"{p.place_id}.html", no_ride_html(run, p, rides, lg, langs))
+        write_hashed(
+            folder, f"{FOLDER}/{p.place_id}.html", no_ride_html(run, p, rides, lg, langs), hashes
+        )
+    return hashes
 
 
 def no_ride_summary(run: RunData, lg: Lang) -> str:

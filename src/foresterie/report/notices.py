@@ -26,13 +26,12 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import TYPE_CHECKING
 
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.page import escape, page_head
-from foresterie.report.rundata import Place, RunData, StopRow, TripRow, place_of
-from foresterie.scenario.model import Farm, Worker
+from foresterie.report.rundata import RunData, StopRow, TripRow, lookups, place_of
 
 if TYPE_CHECKING:
     from foresterie.report.sheets import VehicleDay
@@ -72,11 +71,12 @@ class Ride:
 def riders_by_day(run: RunData, day: str) -> dict[str, list[Ride]]:
     """worker id -> the rides of that day (trip and the farm stop), in departure order."""
     out: dict[str, list[Ride]] = defaultdict(list)
-    todays = [t for t in run.trips if t.day == day]
+    todays = lookups(run).trips_by_day.get(day, [])
     for t in sorted(todays, key=lambda t: (t.depart_min, t.trip_id)):
         for s in t.stops:
+            ride = Ride(trip=t, stop=s)  # one for the stop's riders (frozen: shared safely)
             for wid in s.worker_ids:
-                out[wid].append(Ride(trip=t, stop=s))
+                out[wid].append(ride)
     return out
 
 
@@ -202,21 +202,28 @@ def heat_alert_text(run: RunData, day: str, lg: Lang) -> str:
     """On a heat-alert day (`[transport] heat_alert_days`), the sentence that says field work
     stops early by ordinance (the rides back are planned for it); else empty."""
     t = run.scenario.config.transport
-    if day not in {d.isoformat() for d in t.heat_alert_days}:
+    if day not in lookups(run).heat_days:
         return ""
     return lg._("Heat alert: by regional ordinance, field work stops at {time} today.").format(
         time=t.heat_alert_shift_end
     )
 
 
+@lru_cache(maxsize=1 << 16)
 def bdi(text: str) -> str:
+    """`text` escaped and isolated (remembered: ~80,000 ids, times and names a season)."""
     return f"<bdi>{escape(text)}</bdi>"
 
 
 def bdi_place(name: str, comune: str, lg: Lang) -> str:
     """A place and its comune, each isolated on its own, joined by the language's comma (review
     13: a Latin comma after an Arabic name read on the wrong side of it)."""
-    return bdi(name) + lg.comma + bdi(comune)
+    return _bdi_place(name, comune, lg.comma)
+
+
+@lru_cache(maxsize=1 << 12)
+def _bdi_place(name: str, comune: str, comma: str) -> str:
+    return bdi(name) + comma + bdi(comune)
 
 
 def fill(template: str, **html: str) -> str:
@@ -225,40 +232,6 @@ def fill(template: str, **html: str) -> str:
     for k, v in html.items():
         out = out.replace("{" + k + "}", v)
     return out
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Lookups:
-    """What every slip of a run looks up, found once per run instead of once per slip."""
-
-    run: RunData
-    workers: dict[str, Worker]
-    farms: dict[str, Farm]
-    places: dict[str, Place]
-    heat_days: frozenset[str]
-
-    def place(self, pid: str) -> Place:
-        if pid not in self.places:
-            self.places[pid] = place_of(self.run.scenario, pid)
-        return self.places[pid]
-
-
-_LOOKUPS: list[_Lookups] = []  # the last run's (a report writes one run's slips at a time)
-
-
-def _lookups(run: RunData) -> _Lookups:
-    if not _LOOKUPS or _LOOKUPS[0].run is not run:
-        sc = run.scenario
-        _LOOKUPS[:] = [
-            _Lookups(
-                run=run,
-                workers={w.id: w for w in sc.workers},
-                farms={f.id: f for f in sc.farms},
-                places={},
-                heat_days=frozenset(d.isoformat() for d in sc.config.transport.heat_alert_days),
-            )
-        ]
-    return _LOOKUPS[0]
 
 
 @cache
@@ -311,7 +284,7 @@ def slip_html(
 
 def _ride_rows(run: RunData, ride: Ride, lg: Lang) -> str:
     """A slip's rows of the ride itself: date, departure, from, vehicle, to (HTML)."""
-    look = _lookups(run)
+    look = lookups(run)
     # where the rider boards: the trip's departure point, else its base (a foresteria)
     home = look.place(ride.trip.origin_id or ride.trip.foresteria_id)
     depart = ride.trip.origin_depart if ride.trip.origin_id else ride.trip.depart
@@ -333,7 +306,7 @@ def _back_row(run: RunData, back: Ride | None, lg: Lang) -> str:
     if back is None:
         told = said(lg.code, N_("no return ride planned: ask the foresteria staff"))
         return _dl([(said(lg.code, N_("Return")), told)])
-    end = _lookups(run).place(back.trip.origin_id or back.trip.foresteria_id)
+    end = lookups(run).place(back.trip.origin_id or back.trip.foresteria_id)
     ret = fill(
         lg._("vehicle {vehicle} at {time}; back at {place} by {back}"),
         vehicle=bdi(back.trip.vehicle_id),
@@ -346,7 +319,7 @@ def _back_row(run: RunData, back: Ride | None, lg: Lang) -> str:
 
 def _heat_html(run: RunData, day: str, lg: Lang) -> str:
     """A slip's heat alert on a heat-alert day (HTML), else empty."""
-    if day not in _lookups(run).heat_days:
+    if day not in lookups(run).heat_days:
         return ""
     return (
         "<p class='heat'>"
@@ -404,28 +377,33 @@ def notices_html(
     beds: Mapping[str, list[BedEnd]] | None = None,
 ) -> str:
     """The vehicle-day's slips: one per rider of each of its morning trips. `beds`: bed_ends(run)
-    (computed when not given)."""
+    (computed when not given). Each slip is slip_html's, put together from what the riders of a
+    stop in one language share (_StopSlips) and their own id, way back and bed."""
     beds = bed_ends(run) if beds is None else beds
-    workers = _lookups(run).workers
+    workers = lookups(run).workers
     slips = []
     memo: dict[tuple[str, ...], str] = {}  # what slips share (slip_html)
     for t in vd.trips:
         if t.direction != "to_farm":
             continue
         for s in t.stops:
+            ride = Ride(trip=t, stop=s)
+            after = t.depart_min  # a way back leaves after this trip
+            shared: dict[str, _StopSlips] = {}  # language -> the stop's slips' shared parts
             for wid in s.worker_ids:
                 w = workers.get(wid)
                 wl = lang(w.lang) if w is not None and w.lang else lg
-                back = next(
-                    (
-                        r
-                        for r in rides.get(wid, [])
-                        if r.trip.direction == "to_foresteria" and r.trip.depart_min > t.depart_min
-                    ),
-                    None,
-                )
-                bed = bed_end_due(beds.get(wid, []), t.day)
-                slips.append(slip_html(run, wid, Ride(trip=t, stop=s), back, wl, lg, bed, memo))
+                back = None
+                for r in rides.get(wid, ()):
+                    if r.trip.direction == "to_foresteria" and r.trip.depart_min > after:
+                        back = r
+                        break
+                ends = beds.get(wid)
+                bed = bed_end_due(ends, t.day) if ends else None
+                parts = shared.get(wl.code)
+                if parts is None:
+                    parts = shared[wl.code] = _StopSlips.of(run, ride, wl, lg, memo)
+                slips.append(parts.slip(run, wid, back, bed, memo))
     title = lg._("Worker notices · vehicle {vehicle} · {day}").format(
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
     )
@@ -433,6 +411,68 @@ def notices_html(
         page_head(code=lg.code, direction=lg.dir, title=title, css=NOTICE_CSS)
         + f"<h1>{escape(title)}</h1><div class='slips'>{''.join(slips)}</div></body></html>\n"
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _StopSlips:
+    """slip_html cut where the riders of a stop in one language differ: before their id, between
+    its two copies, after it (up to the ride's rows), then the heat alert and the closing lines.
+    A slip is `head + id + mid + id + tail + way back + heat + bed + end`."""
+
+    lg: Lang
+    head: str
+    mid: str
+    tail: str
+    heat: str
+    end: str
+
+    @classmethod
+    def of(
+        cls, run: RunData, ride: Ride, lg: Lang, page_lang: Lang, memo: dict[tuple[str, ...], str]
+    ) -> _StopSlips:
+        trip = ride.trip
+        key = ("ride", lg.code, trip.trip_id, str(ride.stop.seq))
+        if key not in memo:
+            memo[key] = _ride_rows(run, ride, lg)
+        heat_key = ("heat", lg.code, trip.day)
+        if heat_key not in memo:
+            memo[heat_key] = _heat_html(run, trip.day, lg)
+        attrs = f" lang='{lg.code}'" if lg.code != page_lang.code else ""
+        head, mid, tail = (  # slip_html's opening, cut at the id's two places (\0)
+            f"<section class='slip'{attrs} dir='{lg.dir}' data-worker='\0' "
+            f"data-trip='{escape(trip.trip_id)}'><h2>{said(lg.code, N_('Your shuttle to work'))}"
+            f"</h2><div class='id'><bdi>\0</bdi></div><dl>{memo[key]}"
+        ).split("\0")
+        return cls(
+            lg=lg,
+            head=head,
+            mid=mid,
+            tail=tail,
+            heat=f"</dl>{memo[heat_key]}",
+            end=_slip_end(lg.code),
+        )
+
+    def slip(
+        self,
+        run: RunData,
+        worker_id: str,
+        back: Ride | None,
+        bed: BedEnd | None,
+        memo: dict[tuple[str, ...], str],
+    ) -> str:
+        """The slip of `worker_id`, who boards at this stop: slip_html's bytes."""
+        lg = self.lg
+        key = (
+            ("back", lg.code, back.trip.trip_id, str(back.stop.seq))
+            if back is not None
+            else ("back", lg.code, "", "")
+        )
+        way_back = memo.get(key)
+        if way_back is None:
+            way_back = memo[key] = _back_row(run, back, lg)
+        wid = escape(worker_id)
+        told = f"<p class='bed'>{bed_end_html(run, bed, lg)}</p>" if bed is not None else ""
+        return f"{self.head}{wid}{self.mid}{wid}{self.tail}{way_back}{self.heat}{told}{self.end}"
 
 
 def bed_notices_html(run: RunData, foresteria_id: str, ends: list[BedEnd], lg: Lang) -> str:
@@ -463,7 +503,7 @@ def _desk_slip(
 ) -> str:
     """One person's desk notice about their bed, in their language (else the page's `lg`):
     `told(their language)` as HTML, then the helpline; `data`: the section's data attribute."""
-    w = _lookups(run).workers.get(worker_id)
+    w = lookups(run).workers.get(worker_id)
     wl = lang(w.lang) if w is not None and w.lang else lg
     attrs = f" lang='{wl.code}'" if wl.code != lg.code else ""
     return (

@@ -9,8 +9,12 @@ shrink to the page (their `viewBox`) instead of being cut at its right edge.
 
 from __future__ import annotations
 
+import hashlib
 import html
 from functools import lru_cache
+from pathlib import Path
+
+from foresterie.core.files import replace_file
 
 VIEWPORT = "<meta name='viewport' content='width=device-width, initial-scale=1'>"
 
@@ -40,3 +44,12 @@ def page_head(*, code: str, direction: str, title: str, css: str) -> str:
         f"<meta charset='utf-8'>{VIEWPORT}<title>{escape(title)}</title>"
         f"<style>{css}{FIT_CSS}</style></head><body>"
     )
+
+
+def write_hashed(folder: Path, name: str, text: str, hashes: dict[str, str]) -> None:
+    """folder/name written as write_text writes it (UTF-8, atomically), and the sha256 of its
+    bytes noted in `hashes` under `name`: report.json's hash of the file, taken from the bytes
+    in hand rather than by reading ~4,500 files back (0.45 of 0.05 CPU s on puglia-2027)."""
+    data = text.encode("utf-8")
+    replace_file(folder / name, data)
+    hashes[name] = hashlib.sha256(data).hexdigest()

@@ -24,7 +24,7 @@ from foresterie.core.files import UnsafePath, inside, json_value, read_inside
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.timeutil import fmt_hhmm
 from foresterie.scenario.load import ID_RE, WHOLE_MAX, load_scenario
-from foresterie.scenario.model import Scenario
+from foresterie.scenario.model import Farm, Scenario, Worker
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -155,7 +155,11 @@ def _rows(root: Path, rel: str, fields: Mapping[str, Callable[[str], Any]]) -> l
     missing = [f for f in fields if f not in at]
     if missing:
         raise RunFolderError(rel, 1, missing[0], "missing column")
-    checks = [(f, at[f], check) for f, check in fields.items()]
+    # each column's cells checked once per distinct text (the checkers are functions of the text
+    # alone): riders.csv's ~70,000 rows name ~4,000 trips and ~2,000 people
+    checks: list[tuple[str, int, Callable[[str], Any], dict[str, Any]]] = [
+        (f, at[f], check, {}) for f, check in fields.items()
+    ]
     out = []
     n = 1
     try:
@@ -165,15 +169,22 @@ def _rows(root: Path, rel: str, fields: Mapping[str, Callable[[str], Any]]) -> l
             n += 1
             width = len(cells)
             row = {}
-            for f, k, check in checks:
-                try:
-                    row[f] = check(cells[k] if k < width else "")
-                except (ValueError, TypeError) as exc:
-                    raise RunFolderError(rel, n, f, str(exc) or "malformed") from None
+            for f, k, check, seen in checks:
+                cell = cells[k] if k < width else ""
+                value = seen.get(cell, _UNSEEN)
+                if value is _UNSEEN:
+                    try:
+                        value = seen[cell] = check(cell)
+                    except (ValueError, TypeError) as exc:
+                        raise RunFolderError(rel, n, f, str(exc) or "malformed") from None
+                row[f] = value
             out.append(row)
     except csv.Error as exc:
         raise RunFolderError(rel, None, "file", f"unreadable CSV: {exc}") from None
     return out
+
+
+_UNSEEN = object()  # a cell not checked yet (_rows)
 
 
 def _id(v: str) -> str:
@@ -284,7 +295,8 @@ def load_run(root: Path) -> RunData:
     rider_fields = {"trip_id": _id, "seq": _count, "worker_id": _id}
     people = {w.id for w in scenario.workers}
     for n, r in enumerate(_rows(root, f"{plan}/riders.csv", rider_fields), start=2):
-        _in(f"{plan}/riders.csv", n, "worker_id", r["worker_id"], people)
+        if r["worker_id"] not in people:
+            _in(f"{plan}/riders.csv", n, "worker_id", r["worker_id"], people)
         riders[r["trip_id"], r["seq"]].append(r["worker_id"])
     stops: dict[str, list[StopRow]] = defaultdict(list)
     stop_fields = {
@@ -299,7 +311,8 @@ def load_run(root: Path) -> RunData:
     }
     farms = {f.id for f in scenario.farms}
     for n, r in enumerate(_rows(root, f"{plan}/stops.csv", stop_fields), start=2):
-        _in(f"{plan}/stops.csv", n, "farm_id", r["farm_id"], farms)
+        if r["farm_id"] not in farms:
+            _in(f"{plan}/stops.csv", n, "farm_id", r["farm_id"], farms)
         seq = r["seq"]
         stops[r["trip_id"]].append(
             StopRow(
@@ -458,31 +471,41 @@ def _known(
     farms = {f.id for f in sc.farms}
     people = {w.id for w in sc.workers}
     vehicles = {v.id for v in sc.fleet}
-    checks: list[tuple[str, int, str, str, set[str]]] = []
+    # in the order the files are named, the first unknown id raising (_in); the test before each
+    # call keeps ~130,000 known ids from costing a call each
     for n, t in enumerate(trips, start=2):
-        checks.append(("plan/trips.csv", n, "foresteria_id", t.foresteria_id, places))
-        if t.origin_id:
-            checks.append(("plan/trips.csv", n, "origin_id", t.origin_id, places))
-        if t.vehicle_id:
-            checks.append(("plan/trips.csv", n, "vehicle_id", t.vehicle_id, vehicles))
+        if t.foresteria_id not in places:
+            _in("plan/trips.csv", n, "foresteria_id", t.foresteria_id, places)
+        if t.origin_id and t.origin_id not in places:
+            _in("plan/trips.csv", n, "origin_id", t.origin_id, places)
+        if t.vehicle_id and t.vehicle_id not in vehicles:
+            _in("plan/trips.csv", n, "vehicle_id", t.vehicle_id, vehicles)
         # stops' farms and riders are checked as they are read (their rows known there)
     for n, u in enumerate(unserved, start=2):
-        checks.append(("plan/unserved.csv", n, "foresteria_id", u.foresteria_id, places))
-        checks.append(("plan/unserved.csv", n, "farm_id", u.farm_id, farms))
-        checks += [("plan/unserved.csv", n, "worker_ids", w, people) for w in u.worker_ids]
+        if u.foresteria_id not in places:
+            _in("plan/unserved.csv", n, "foresteria_id", u.foresteria_id, places)
+        if u.farm_id not in farms:
+            _in("plan/unserved.csv", n, "farm_id", u.farm_id, farms)
+        for w in u.worker_ids:
+            if w not in people:
+                _in("plan/unserved.csv", n, "worker_ids", w, people)
     for n, f in enumerate(fleet_days, start=2):
-        checks.append(("plan/fleet_days.csv", n, "foresteria_id", f.foresteria_id, places))
+        if f.foresteria_id not in places:
+            _in("plan/fleet_days.csv", n, "foresteria_id", f.foresteria_id, places)
     for n, o in enumerate(occupancy, start=2):
-        checks.append(("plan/occupancy.csv", n, "foresteria_id", o[0], homes))
+        if o[0] not in homes:
+            _in("plan/occupancy.csv", n, "foresteria_id", o[0], homes)
     for n, entry in enumerate(waitlist, start=2):
-        checks.append(("plan/waitlist.csv", n, "worker_id", entry["worker_id"], people))
+        if entry["worker_id"] not in people:
+            _in("plan/waitlist.csv", n, "worker_id", entry["worker_id"], people)
     for n, (wid, fid, _, _) in enumerate(spans, start=2):
-        checks.append(("plan/assignments.csv", n, "worker_id", wid, people))
-        checks.append(("plan/assignments.csv", n, "foresteria_id", fid, homes))
+        if wid not in people:
+            _in("plan/assignments.csv", n, "worker_id", wid, people)
+        if fid not in homes:
+            _in("plan/assignments.csv", n, "foresteria_id", fid, homes)
     for n, (wid, _, _, _) in enumerate(uncovered, start=2):
-        checks.append(("plan/uncovered.csv", n, "worker_id", wid, people))
-    for file, row, column, value, known in checks:
-        _in(file, row, column, value, known)
+        if wid not in people:
+            _in("plan/uncovered.csv", n, "worker_id", wid, people)
 
 
 def _in(file: str, row: int, column: str, value: str, known: set[str]) -> None:
@@ -535,3 +558,61 @@ def place_of(sc: Scenario, pid: str) -> Place:
             return Place(id=f.id, name=f.name, comune=f.comune, lat=f.lat, lon=f.lon)
     p = next(p for p in sc.pickups if p.id == pid)
     return Place(id=p.id, name=p.name, comune=p.comune, lat=p.lat, lon=p.lon)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lookups:
+    """What the sheets, slips and notices of a run look up, found once per run instead of once
+    per page (a season writes ~1,300 sheets, ~1,300 pages of slips, ~300 no-ride pages)."""
+
+    run: RunData
+    workers: dict[str, Worker]
+    farms: dict[str, Farm]
+    places: dict[str, Place]  # filled as asked (place_of)
+    points: frozenset[str]  # the pickups layer's ids: departure points and depots
+    seats: dict[str, int]  # vehicle id -> seats
+    heat_days: frozenset[str]
+    trips_by_day: dict[str, list[TripRow]]  # in run.trips' order
+    unserved_by_day: dict[str, list[UnservedRow]]  # in run.unserved's order
+    fleet_days_by_day: dict[str, list[FleetDayRow]]  # in run.fleet_days' order
+
+    def place(self, pid: str) -> Place:
+        if pid not in self.places:
+            self.places[pid] = place_of(self.run.scenario, pid)
+        return self.places[pid]
+
+
+_LOOKUPS: list[Lookups] = []  # the last run's (a report writes one run's pages at a time)
+
+
+def lookups(run: RunData) -> Lookups:
+    """The run's Lookups, made on the first call for it (a run read is not changed after)."""
+    if not _LOOKUPS or _LOOKUPS[0].run is not run:
+        sc = run.scenario
+        seats: dict[str, int] = {}
+        for v in sc.fleet:
+            seats.setdefault(v.id, v.seats)  # the first of an id, as a scan would find it
+        trips: dict[str, list[TripRow]] = defaultdict(list)
+        for t in run.trips:
+            trips[t.day].append(t)
+        unserved: dict[str, list[UnservedRow]] = defaultdict(list)
+        for u in run.unserved:
+            unserved[u.day].append(u)
+        fleet: dict[str, list[FleetDayRow]] = defaultdict(list)
+        for f in run.fleet_days:
+            fleet[f.day].append(f)
+        _LOOKUPS[:] = [
+            Lookups(
+                run=run,
+                workers={w.id: w for w in sc.workers},
+                farms={f.id: f for f in sc.farms},
+                places={},
+                points=frozenset(p.id for p in sc.pickups),
+                seats=seats,
+                heat_days=frozenset(d.isoformat() for d in sc.config.transport.heat_alert_days),
+                trips_by_day=dict(trips),
+                unserved_by_day=dict(unserved),
+                fleet_days_by_day=dict(fleet),
+            )
+        ]
+    return _LOOKUPS[0]

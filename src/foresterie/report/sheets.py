@@ -13,11 +13,12 @@ import pickle
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from foresterie.core.files import file_sha256, write_text
+from foresterie.core.files import file_sha256
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.core.runfolder import regular_files
 from foresterie.report.maps import UNSERVED_REASONS
@@ -37,8 +38,8 @@ from foresterie.report.notices import (
     notices_html,
     riders_by_day,
 )
-from foresterie.report.page import escape, page_head
-from foresterie.report.rundata import Place, RunData, TripRow, place_of
+from foresterie.report.page import escape, page_head, write_hashed
+from foresterie.report.rundata import Place, RunData, TripRow, lookups, place_of
 
 SHEET_CSS = """
 @page { size: A4; margin: 12mm; }
@@ -103,11 +104,12 @@ def vehicle_days(run: RunData) -> list[VehicleDay]:
 
 def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     _ = lg._
-    sc = run.scenario
-    home = place_of(sc, vd.foresteria_id)
-    seats = next((v.seats for v in sc.fleet if v.id == vd.vehicle_id), 0)
-    farms = {f.id: f for f in sc.farms}
-    points = {p.id for p in sc.pickups}  # departure points (an origin may be a foresteria)
+    look = lookups(run)
+    home = look.place(vd.foresteria_id)
+    seats = look.seats.get(vd.vehicle_id, 0)
+    farms = look.farms
+    points = look.points  # departure points (an origin may be a foresteria)
+    words = _sheet_words(lg.code)
     title = _("Vehicle {vehicle} · {day}").format(
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
     )
@@ -130,35 +132,25 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         "<p class='meta'>"
         + escape(meta).replace("\0", f"<span data-km='{vd.km:.1f}'>{lg.num(vd.km, 1)}</span>")
         + f" · <a href={quoteattr(vd.vehicle_id + '-notices.html')}>"
-        + escape(_("worker notices"))
+        + words.notices
         + "</a></p>",
     ]
     heat = heat_alert_text(run, vd.day, lg)
     if heat:
         out.append(f"<p class='heat' id='heat'>{escape(heat)}</p>")
-    heads = (
-        "#",
-        _("place"),
-        _("arrive"),
-        _("leave"),
-        _("on"),
-        _("off"),
-        _("riders (pseudonymous ids)"),
-    )
-    header = "".join(f"<th>{escape(h)}</th>" for h in heads)
-    # each numeric cell's header, shown before it when a phone lays a stop out as a block
-    l_arrive, l_leave, l_on, l_off, l_ids = (f" data-label={quoteattr(h)}" for h in heads[2:])
-    passing = _("passing through, nobody boards or alights")
+    header = words.header
+    l_arrive, l_leave, l_on, l_off, l_ids = words.labels
+    home_cell = escape(home.name)
     for n, t in enumerate(vd.trips, start=1):
         where = (
-            _("to the farms")
+            words.to_farms
             if t.direction == "to_farm"
-            else _("back to the departure point")
+            else words.to_point
             if t.origin_id in points  # not a foresteria served from a depot
-            else _("back to the foresteria")
+            else words.to_base
         )
         out.append(f"<div class='trip' data-trip={quoteattr(t.trip_id)}>")
-        heading = _("Trip {n} of {total}: {where}, leaving at {time}").format(
+        heading = words.heading.format(
             n=lg.num(n), total=lg.num(len(vd.trips)), where=where, time=t.depart
         )
         out.append(
@@ -166,10 +158,10 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
         )  # the trip's id, as the boarding list and the plan files name it
         out.append(f"<div class='wide'><table><tr>{header}</tr>")
         morning = t.direction == "to_farm"
-        point = place_of(sc, t.origin_id) if t.origin_id else None
+        point = look.place(t.origin_id) if t.origin_id else None
         load = t.riders if morning and point is None else 0
         out.append(
-            f"<tr><td class='n'>0</td><td>{escape(home.name)}</td><td></td>"
+            f"<tr><td class='n'>0</td><td>{home_cell}</td><td></td>"
             f"<td class='n'{l_leave} data-depart>{escape(t.depart)}</td>"
             f"<td class='n'{l_on}>{load}</td><td class='n'{l_off}>0</td><td></td></tr>"
         )
@@ -177,7 +169,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             out.append(
                 _point_row(
                     point,
-                    passing,
+                    words.passing,
                     leave=t.origin_depart,
                     on=t.riders if morning else 0,
                     off=0,
@@ -186,11 +178,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             )
         for s in t.stops:
             f = farms.get(s.farm_id)
-            place = (
-                f"{escape(f.name)} ({escape(s.farm_id)}), {escape(f.comune)}"
-                if f
-                else escape(s.farm_id)
-            )
+            place = _place_cell(f.name, s.farm_id, f.comune) if f else escape(s.farm_id)
             out.append(
                 f"<tr data-stop='{s.seq}'><td class='n'>{s.seq}</td><td>{place}</td>"
                 f"<td class='n'{l_arrive} data-arrive>{escape(s.arrive)}</td>"
@@ -203,7 +191,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             out.append(
                 _point_row(
                     point,
-                    passing,
+                    words.passing,
                     arrive=t.origin_return,
                     on=0,
                     off=0 if morning else t.riders,
@@ -212,24 +200,76 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
             )
         unload = t.riders if not morning and point is None else 0
         out.append(
-            f"<tr><td class='n'></td><td>{escape(home.name)}</td>"
+            f"<tr><td class='n'></td><td>{home_cell}</td>"
             f"<td class='n'{l_arrive} data-return>{escape(t.ret)}</td><td></td>"
             f"<td class='n'{l_on}>0</td><td class='n'{l_off}>{unload}</td><td></td></tr>"
         )
-        trip_meta = _("{km} km · {riders} riders").format(
-            km=lg.num(t.km, 1), riders=lg.num(t.riders)
-        )
+        trip_meta = words.trip_meta.format(km=lg.num(t.km, 1), riders=lg.num(t.riders))
         out.append(f"</table></div><p class='meta'>{escape(trip_meta)}</p></div>")
     out.append(f"<p class='help' id='helpline'>{driver_helpline_html(lg)}</p>")
     out.append("</body></html>\n")
     return "\n".join(out)
 
 
+@dataclass(frozen=True, kw_only=True)
+class _SheetWords:
+    """The words every sheet in one language repeats, translated (and escaped where they go in
+    as they are) once."""
+
+    notices: str  # escaped
+    header: str  # the stops table's header row's cells
+    labels: tuple[str, str, str, str, str]  # data-label attributes: arrive, leave, on, off, ids
+    passing: str
+    to_farms: str
+    to_point: str
+    to_base: str
+    heading: str
+    trip_meta: str
+
+
+@cache
+def _sheet_words(code: str) -> _SheetWords:
+    _ = lang(code)._
+    heads = (
+        "#",
+        _("place"),
+        _("arrive"),
+        _("leave"),
+        _("on"),
+        _("off"),
+        _("riders (pseudonymous ids)"),
+    )
+    # each numeric cell's header, shown before it when a phone lays a stop out as a block
+    l_arrive, l_leave, l_on, l_off, l_ids = (f" data-label={quoteattr(h)}" for h in heads[2:])
+    return _SheetWords(
+        notices=escape(_("worker notices")),
+        header="".join(f"<th>{escape(h)}</th>" for h in heads),
+        labels=(l_arrive, l_leave, l_on, l_off, l_ids),
+        passing=_("passing through, nobody boards or alights"),
+        to_farms=_("to the farms"),
+        to_point=_("back to the departure point"),
+        to_base=_("back to the foresteria"),
+        heading=_("Trip {n} of {total}: {where}, leaving at {time}"),
+        trip_meta=_("{km} km · {riders} riders"),
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _place_cell(name: str, pid: str, comune: str) -> str:
+    """A place's cell: its name (id), comune, escaped."""
+    return f"{escape(name)} ({escape(pid)}), {escape(comune)}"
+
+
 def driver_helpline_html(lg: Lang) -> str:
     """What the driver does if a rider is asked for money, threatened or offered a paid ride:
     the number the riders' slips give, so both say the same (the number kept on one line)."""
+    return _driver_helpline_html(lg.code)
+
+
+@cache
+def _driver_helpline_html(code: str) -> str:
     text = escape(
-        lg._(
+        lang(code)._(
             "If anyone asks a rider for money for the ride or the job, threatens them or offers "
             "them a paid ride: the anti-trafficking helpline {phone} (free, 24 hours a day)."
         )
@@ -251,7 +291,7 @@ def _point_row(
     base and back to it); where nobody boards or alights the driver reads "passing through"
     and the time, never a blank row."""
     passing = on == 0 and off == 0
-    label = f"{escape(point.name)} ({escape(point.id)}), {escape(point.comune)}"
+    label = _place_cell(point.name, point.id, point.comune)
     if passing:
         label += f" <em class='pass'>{escape(passing_note)}</em>"
     return (
@@ -264,9 +304,9 @@ def _point_row(
 def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
     """GPX 1.1: one <rte> per trip (foresteria, farms in stop order, foresteria); road tracks
     as <trk> when the run has road geometry."""
-    sc = run.scenario
-    home = place_of(sc, vd.foresteria_id)
-    farms = {f.id: f for f in sc.farms}
+    look = lookups(run)
+    home = look.place(vd.foresteria_id)
+    farms = look.farms
 
     def pt(tag: str, lat: float, lon: float, name: str, desc: str) -> str:
         return (
@@ -282,7 +322,7 @@ def sheet_gpx(run: RunData, vd: VehicleDay) -> str:
     for t in vd.trips:
         lines.append(f"<rte><name>{xml_escape(t.trip_id)}</name>")
         lines.append(pt("rtept", home.lat, home.lon, home.name, f"leave {t.depart}"))
-        point = place_of(sc, t.origin_id) if t.origin_id else None
+        point = look.place(t.origin_id) if t.origin_id else None
         if point is not None:
             lines.append(pt("rtept", point.lat, point.lon, point.name, f"leave {t.origin_depart}"))
         for s in t.stops:
@@ -359,9 +399,8 @@ def _fleet_rows(run: RunData, day: str, vds: list[VehicleDay]) -> list[list[str]
     behind shows on the page the coordinator signs."""
     used = {vd.vehicle_id for vd in vds}
     short: dict[str, int] = defaultdict(int)
-    for f in run.fleet_days:
-        if f.day == day:
-            short[f.foresteria_id] += f.short_riders
+    for f in lookups(run).fleet_days_by_day.get(day, []):
+        short[f.foresteria_id] += f.short_riders
     bases = sorted({vd.foresteria_id for vd in vds} | set(short))
     rows = []
     for base in bases:
@@ -387,11 +426,10 @@ def _fleet_rows(run: RunData, day: str, vds: list[VehicleDay]) -> list[list[str]
 
 def _left_behind_rows(run: RunData, day: str, lg: Lang) -> list[list[str]]:
     """The day's worker-days without a ride: boarding place, farm, count, reason, proven."""
-    farms = {f.id: f for f in run.scenario.farms}
+    look = lookups(run)
+    farms = look.farms
     rows = []
-    for u in sorted(
-        (u for u in run.unserved if u.day == day), key=lambda u: (u.foresteria_id, u.farm_id)
-    ):
+    for u in sorted(look.unserved_by_day.get(day, []), key=lambda u: (u.foresteria_id, u.farm_id)):
         farm = farms.get(u.farm_id)
         rows.append(
             [
@@ -531,17 +569,20 @@ def day_index_html(
 
 def write_sheets(
     run: RunData, out: Path, days: list[str] | None = None, lg: Lang | None = None
-) -> list[VehicleDay]:
+) -> tuple[list[VehicleDay], dict[str, str]]:
     """report/drivers/DAY/{VEHICLE.html, VEHICLE.gpx, VEHICLE-notices.html, drivers.csv,
     index.html, no-ride/PLACE.html}: sheets in `lg` (default the scenario's language), notices
     per worker, and per boarding place for the people without a ride (a day with nobody on the
-    road but people left behind gets its folder too)."""
+    road but people left behind gets its folder too). Returns the vehicle-days and the sha256
+    of every file written, by path under `out`'s parent (report/: report.json's paths)."""
     lg = lg or lang(run.scenario.config.report.lang)
     by_day = sheet_days(run, days)
     season = SheetSeason.of(run, lg)
+    hashes: dict[str, str] = {}
     for day, group in by_day.items():
-        write_day_sheets(run, season, out, day, group)
-    return [vd for group in by_day.values() for vd in group]
+        written = write_day_sheets(run, season, out, day, group)
+        hashes.update((f"{out.name}/{day}/{rel}", h) for rel, h in written.items())
+    return [vd for group in by_day.values() for vd in group], hashes
 
 
 def sheet_days(run: RunData, days: Collection[str] | None = None) -> dict[str, list[VehicleDay]]:
@@ -582,20 +623,22 @@ class SheetSeason:
 
 def write_day_sheets(
     run: RunData, season: SheetSeason, out: Path, day: str, group: list[VehicleDay]
-) -> None:
-    """out/DAY/: the day's sheets, GPX files, notices, no-ride pages, drivers.csv and index."""
+) -> dict[str, str]:
+    """out/DAY/: the day's sheets, GPX files, notices, no-ride pages, drivers.csv and index.
+    Returns the sha256 of each file written, by its path under out/DAY."""
     lg, folder = season.lg, out / day
     no_ride = season.pages.get(day, [])
-    write_no_ride(run, folder, no_ride, season.mornings, lg, season.langs)
+    hashes = write_no_ride(run, folder, no_ride, season.mornings, lg, season.langs)
     rides = riders_by_day(run, day)
     for vd in group:
-        write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
-        write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
-        write_text(
-            folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, season.beds)
-        )
-    write_text(folder / "drivers.csv", drivers_csv(group))
-    write_text(folder / "index.html", day_index_html(run, day, group, lg, no_ride))
+        vid = vd.vehicle_id
+        write_hashed(folder, f"{vid}.html", sheet_html(run, vd, lg), hashes)
+        write_hashed(folder, f"{vid}.gpx", sheet_gpx(run, vd), hashes)
+        notices = notices_html(run, vd, rides, lg, season.beds)
+        write_hashed(folder, f"{vid}-notices.html", notices, hashes)
+    write_hashed(folder, "drivers.csv", drivers_csv(group), hashes)
+    write_hashed(folder, "index.html", day_index_html(run, day, group, lg, no_ride), hashes)
+    return hashes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -626,9 +669,10 @@ def sheets_job(job: SheetsJob) -> tuple[int, dict[str, str]]:
     by_day = sheet_days(run, job.days)
     hashes: dict[str, str] = {}
     for day, group in by_day.items():
-        write_day_sheets(run, season, job.out, day, group)
+        written = write_day_sheets(run, season, job.out, day, group)
         for rel, path in regular_files(job.out / day):  # as report_files lists them
-            hashes[f"{job.out.name}/{day}/{rel}"] = file_sha256(Path(path))
+            # a file of an earlier report the day no longer writes: read and hashed
+            hashes[f"{job.out.name}/{day}/{rel}"] = written.get(rel) or file_sha256(Path(path))
     return sum(len(group) for group in by_day.values()), hashes
 
 
