@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -159,6 +159,7 @@ def test_suppression_hides_a_lone_small_cell_from_the_total() -> None:
     assert suppress(two) == [["A", 12], ["B", SUPPRESSED], ["C", SUPPRESSED]]
 
 
+@settings(deadline=None)  # a count, not a timing: the shared CI machine may be loaded
 @given(
     st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=8),
     st.sets(st.integers(min_value=0, max_value=7), max_size=2),
