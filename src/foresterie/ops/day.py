@@ -1,18 +1,23 @@
 """`foresterie day RUN --date D`: tomorrow's shuttles from the ledger, as a verified day run.
 
-The day's demand: everyone the season run houses who is present on D (the planned stay, moved by
-check-ins: an arrival row, a departure row, an absence; never past the planned departure) and
-rides that day: a booking where there
-is one (the last booking or cancellation of that worker for D wins), else the season plan's
-expectation (their farm works that day). From the first day arrivals are recorded on at their
-foresteria (`Recording`: per site, since each office imports its own guests' check-ins), nobody
-housed there whose planned arrival falls on or after it is assumed present without an arrival
-row; a foresteria with no arrival row keeps the plan's expectation. A rider
-boards where the season plan has them board (their bed, else their departure point), or at the
-booking's `origin` (a foresteria or a departure point): a departure-point rider is written without
-a bed (`pickup_id`), and the day run places nobody (run/pipeline.py, `day_run_housing`). A worker whose
-last `SKIP_AFTER_NO_SHOWS` recorded rides were no-shows is not expected without a booking (the
-seat is not held; they are on the follow-up list). Vehicles with a breakdown on D are out.
+The day's demand: everyone the season plan has board somewhere on D (the bed of night D, else
+their departure point on a day of the stay without a bed: shuttles/routes.py `boarding_stays`, the
+rule the season's shuttles were made by) who is present on D (moved by check-ins: an arrival row,
+a departure row, an absence; never past the planned departure) and rides that day: a booking
+where there is one (the last booking or cancellation of that worker for D wins), else the season
+plan's expectation (their farm works that day). A dependant (`rides = false`) never rides, whatever
+`farm_id` or a booking says (counted as `dependants`); someone inside their stay with no bed that
+night and no departure point (a partial stay before an opening or after a closing) is not expected
+(`no_bed_that_night`), as the season plan expects nobody there. From the first day arrivals are
+recorded on at their foresteria (`Recording`: per site, since each office imports its own guests'
+check-ins), nobody housed there whose planned arrival falls on or after it is assumed present
+without an arrival row; a foresteria with no arrival row keeps the plan's expectation. A rider
+boards where the season plan has them board on D (the bed of that night, else their departure
+point), or at the booking's `origin` (a foresteria or a departure point): a departure-point rider
+is written without a bed (`pickup_id`), and the day run places nobody (run/pipeline.py,
+`day_run_housing`). A worker whose last `SKIP_AFTER_NO_SHOWS` recorded rides were no-shows is not
+expected without a booking (the seat is not held; they are on the follow-up list). Vehicles with
+a breakdown on D are out.
 
 The demand is written as an ordinary one-day scenario (riders pinned where they sleep, the
 season's recorded travel matrix) and solved by the ordinary pipeline: verified, published as a run
@@ -60,8 +65,8 @@ from foresterie.run.stability import (
 )
 from foresterie.scenario.files import fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
-from foresterie.scenario.model import Scenario, Worker
-from foresterie.shuttles.routes import works_on
+from foresterie.scenario.model import SECTIONS, Assignment, Scenario, Section, Worker
+from foresterie.shuttles.routes import boarding_stays, works_on
 
 SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
 FOLLOW_UP_NO_SHOWS = 3  # no-show days in the last FOLLOW_UP_WINDOW days: on the follow-up list
@@ -72,8 +77,17 @@ FOLLOW_UP_WINDOW = 7
 class SeasonRun:
     root: Path
     scenario: Scenario
-    assigned: dict[str, str]  # worker -> foresteria
+    assigned: dict[str, str]  # worker -> foresteria of their first bed
     manifest_sha256: str
+    # (worker, origin, first day, day after the last): where the season plan has each worker
+    # board, day by day (shuttles/routes.py `boarding_stays`, the rule its shuttles were made by)
+    stays: list[tuple[str, str, date, date]] = field(default_factory=list)
+
+    def boards_on(self, d: date) -> dict[str, str]:
+        """worker -> where the season plan has them board on day d: the foresteria of the bed
+        they sleep in the night before (d's night), else their departure point on a day of the
+        stay without a bed; nobody else (outside the stay, or no bed that night and no point)."""
+        return {wid: origin for wid, origin, a, b in self.stays if a <= d < b}
 
     @property
     def season(self) -> Season:
@@ -228,11 +242,16 @@ def load_season_run(run: Path) -> SeasonRun:
     if (run / "day.json").is_file():
         raise ScenarioError([Problem(str(run), None, "run", "is a day run, not a season run")])
     scenario = load_scenario(run / "inputs", restricted=read_restricted(run))
+    assignments = _season_beds(run / "plan", scenario)
+    assigned: dict[str, str] = {}
+    for a in assignments:
+        assigned.setdefault(a.worker_id, a.foresteria_id)  # a transfer: the first bed
     return SeasonRun(
         root=run,
         scenario=scenario,
-        assigned=_season_beds(run / "plan", scenario),
+        assigned=assigned,
         manifest_sha256=file_sha256(manifest),
+        stays=boarding_stays(scenario, assignments),
     )
 
 
@@ -266,27 +285,39 @@ def _check_season_trips(plan: Path, sc: Scenario, d: date) -> None:
             r.one_of("worker_id", workers, "a worker of the season")
 
 
-def _season_beds(plan: Path, sc: Scenario) -> dict[str, str]:
-    """worker -> foresteria of their first bed in the season plan; a damaged or crafted plan
+def _season_beds(plan: Path, sc: Scenario) -> list[Assignment]:
+    """The season plan's beds (plan/assignments.csv, file order); a damaged or crafted plan
     (a row naming someone or somewhere the season does not know, a day that is no day, the
     waitlist likewise) is named in one line, exit 2: every operation and re-plan starts here."""
     known = {
         "worker_id": {w.id for w in sc.workers},
         "foresteria_id": {f.id for f in sc.foresterie},
     }
-    assigned: dict[str, str] = {}
-    for r in read_csv(plan / "assignments.csv", ("worker_id", "foresteria_id", "from", "to")):
+    beds: list[Assignment] = []
+    need = ("worker_id", "foresteria_id", "section", "from", "to")
+    for r in read_csv(plan / "assignments.csv", need):
         for col, ids in known.items():
             if r[col] not in ids:
                 msg = f"{r[col][:40]!r} is not one of the season's"
                 raise ScenarioError([Problem(r.file, r.row, col, msg)])
-        r.day("from"), r.day("to")
-        assigned.setdefault(r["worker_id"], r["foresteria_id"])  # a transfer: the first bed
+        section = Section(r.one_of("section", SECTIONS, "a section: men, women or family"))
+        first, last = r.day("from"), r.day("to")
+        if last <= first:
+            raise ScenarioError([Problem(r.file, r.row, "to", f"not after from ({first})")])
+        beds.append(
+            Assignment(
+                worker_id=r["worker_id"],
+                foresteria_id=r["foresteria_id"],
+                section=section,
+                arrival=first,
+                departure=last,
+            )
+        )
     for r in read_csv(plan / "waitlist.csv", ("worker_id", "code", "reason")):
         if r["worker_id"] not in known["worker_id"]:
             msg = f"{r['worker_id'][:40]!r} is not one of the season's"
             raise ScenarioError([Problem(r.file, r.row, "worker_id", msg)])
-    return assigned
+    return beds
 
 
 @dataclass(kw_only=True)
@@ -326,13 +357,17 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     counts: Counter[str] = Counter()
     riders = []
     points = {p.id for p in sc.pickups}
+    boards = season.boards_on(d)
     for w in sc.workers:
-        bed = season.assigned.get(w.id)
-        # where the season plan has them board: their bed, else their departure point
-        home = bed or (w.pickup_id if w.pickup_id in points else None)
-        here = w.arrival <= d < w.departure
+        bed = season.assigned.get(w.id)  # their first bed: the office recording their arrival
+        # where the season plan has them board on d: the bed of that night, else their
+        # departure point on a day of their stay without a bed (never a bed the plan did not
+        # give: before an opening, after a closing, between two foresterie)
+        home = boards.get(w.id)
+        in_stay = w.arrival <= d < w.departure
+        here = in_stay  # in the region: a booking from a departure point takes them from it
         mine = presence.get(w.id, [])
-        if bed is not None and here and w.arrival <= eve:
+        if bed is not None and in_stay and w.arrival <= eve:
             planned.append((bed, w.arrival, any(ev.kind == "arrival" for ev in mine)))
         if bed is not None and rec.needs_checkin(bed, w.arrival, eve):
             here = False  # their foresteria records arrivals: only a check-in says so
@@ -347,8 +382,14 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if not here or home is None:
             if booking is not None and booking.kind == "booking":
                 counts["booked_not_present" if home else "booked_without_bed"] += 1
-            elif home is not None and w.arrival <= d < w.departure:
+            elif home is not None:
                 counts["not_present"] += 1
+            elif bed is not None and in_stay:
+                counts["no_bed_that_night"] += 1  # housed on other nights, no departure point
+            continue
+        if not w.rides:  # a dependant never rides, whatever farm_id or a booking says
+            booked = booking is not None and booking.kind == "booking"
+            counts["dependant_booked" if booked else "dependants"] += 1
             continue
         history = rides.get(w.id, [])
         streak = _trailing_no_shows(history)
@@ -364,7 +405,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             if booking.leg in ("out", "back"):
                 counts["one_leg_booked_as_round_trip"] += 1
         else:
-            farm_id, origin = w.farm_id, home
+            farm_id, origin = w.work_farm, home
             if streak >= SKIP_AFTER_NO_SHOWS:
                 counts["not_held_after_no_shows"] += 1
                 continue

@@ -1,0 +1,111 @@
+"""A day run expects the riders the season plan's own rule expects (review 14, findings 10, 4):
+dependants (`rides = false`) never ride, and people are present where the plan gave them a bed
+*that night* (or at their departure point on a day of the stay without one), never at a bed
+before it opens or after it closes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+from foresterie.core.timeutil import date_range
+from foresterie.ops.day import day_demand, load_season_run
+from foresterie.ops.ledger import Event
+from tests.helpers import PARTIAL, TINY, cli_run
+
+D = date(2026, 7, 7)  # a Tuesday: F1 and F2 both work
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _with_dependant(tmp_path: Path) -> Path:
+    """tiny, with W05 (the family W04, W05 at FB, farm F2 in workers.csv) a dependant."""
+    folder = tmp_path / "dep"
+    shutil.copytree(TINY, folder)
+    path = folder / "workers.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    out = [lines[0] + ",rides"]
+    out += [line + (",false" if line.startswith("W05,") else ",") for line in lines[1:]]
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_dependant_never_rides_on_a_day_run(tmp_path: Path) -> None:
+    """W05 (rides = false, farm F2 written all the same) is not expected, not taken on a
+    booking, counted as a dependant; the day run's inputs and plan never seat W05, as the season
+    plan never does (its riders.csv is the reference)."""
+    run = tmp_path / "season"
+    code, text = cli_run("solve", str(_with_dependant(tmp_path)), "--out", str(run))
+    assert code == 0, text
+    season = load_season_run(run)
+    assert "W05" not in {r["worker_id"] for r in _csv(run / "plan" / "riders.csv")}
+    demand = day_demand(season, [], D)
+    riders = {w.id for w in demand.riders}
+    assert "W04" in riders and "W05" not in riders
+    assert demand.counts["dependants"] == 1
+    booked = day_demand(season, [Event(kind="booking", day=D, worker_id="W05")], D)
+    assert "W05" not in {w.id for w in booked.riders}
+    assert booked.counts["dependant_booked"] == 1
+    assert cli_run("ledger", "init", str(run))[0] == 0
+    out = tmp_path / "day"
+    code, text = cli_run("day", str(run), "--date", D.isoformat(), "--out", str(out))
+    assert code == 0, text
+    assert "W05" not in {r["worker_id"] for r in _csv(out / "inputs" / "workers.csv")}
+    assert "W05" not in {r["worker_id"] for r in _csv(out / "plan" / "riders.csv")}
+    assert json.loads((out / "day.json").read_text())["demand"]["dependants"] == 1
+    # an intake keeps the dependant a dependant (its re-plan's shuttles never seat W05 either)
+    code, text = cli_run("intake", str(run), "--date", D.isoformat())
+    assert code == 0, text
+    intake = run.parent / "season.intake" / D.isoformat()
+    rides = {r["worker_id"]: r["rides"] for r in _csv(intake / "inputs" / "workers.csv")}
+    assert rides["W05"] == "false"
+    assert "W05" not in {r["worker_id"] for r in _csv(intake / "plan" / "riders.csv")}
+
+
+def test_day_runs_follow_the_planned_nights_of_partial_stays(tmp_path: Path) -> None:
+    """partial: FA opens on 07-08, FB closes after 07-15, so the plan houses people for part of
+    their stay. Every day run pins its riders only to the bed the season plan gave them that
+    night; each day that someone housed on other nights has no bed is a day run that works (it
+    failed as "infeasible: pinned people ... before it opens / after its last open night")."""
+    run = tmp_path / "season"
+    code, text = cli_run("solve", str(PARTIAL), "--out", str(run))
+    assert code == 0, text
+    season = load_season_run(run)
+    beds = {
+        (a["worker_id"], d): a["foresteria_id"]
+        for a in _csv(run / "plan" / "assignments.csv")
+        for d in date_range(date.fromisoformat(a["from"]), date.fromisoformat(a["to"]))
+    }
+    sc = season.scenario
+    gaps = []  # (day, worker): inside the stay of someone housed, no bed that night
+    for d in date_range(sc.config.scenario.season_start, sc.config.scenario.season_end):
+        demand = day_demand(season, [], d)
+        for w in demand.riders:
+            if w.pinned_foresteria:
+                assert beds.get((w.id, d)) == w.pinned_foresteria, (w.id, d)
+        gaps += [
+            (d, w.id)
+            for w in sc.workers
+            if w.id in season.assigned and w.arrival <= d < w.departure and (w.id, d) not in beds
+        ]
+    assert cli_run("ledger", "init", str(run))[0] == 0
+    days = sorted({d for d, _ in gaps})
+    assert days  # the fixture has stays starting before FA opens or ending after FB closes
+    planned = 0
+    for d in [days[0], days[-1]]:  # before an opening, after a closing
+        demand = day_demand(season, [], d)
+        assert demand.counts["no_bed_that_night"] >= 1
+        if not demand.riders:
+            continue
+        out = tmp_path / f"day-{d}"
+        code, text = cli_run("day", str(run), "--date", d.isoformat(), "--out", str(out))
+        assert code == 0, (d, text)
+        assert cli_run("verify", str(out))[0] == 0
+        planned += 1
+    assert planned
