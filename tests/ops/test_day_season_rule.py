@@ -1,7 +1,7 @@
 """A day run expects the riders the season plan's own rule expects (review 14, findings 10, 4):
 dependants (`rides = false`) never ride, and people are present where the plan gave them a bed
 *that night* (or at their departure point on a day of the stay without one), never at a bed
-before it opens or after it closes."""
+before it opens or after it closes; a rider the driver saw aboard has arrived (finding 5)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from foresterie.core.timeutil import date_range
 from foresterie.ops.day import day_demand, load_season_run
+from foresterie.ops.intake import intake_workers
 from foresterie.ops.ledger import Event
 from tests.helpers import PARTIAL, TINY, cli_run
 
@@ -109,3 +110,31 @@ def test_day_runs_follow_the_planned_nights_of_partial_stays(tmp_path: Path) -> 
         assert cli_run("verify", str(out))[0] == 0
         planned += 1
     assert planned
+
+
+def test_a_rider_seen_aboard_counts_as_arrived(tiny_season_run: Path) -> None:
+    """FA's office records arrivals (W01's check-in of 07-06) but not yet W03's; the driver's
+    list has W03 aboard on 07-06 (review 14, finding 5). W03 is expected on 07-08 and keeps the
+    bed at the intake of 07-09, W02 (neither checked in nor aboard) is not expected and loses
+    it; the per-site line says so. A boarding before the planned arrival proves nothing."""
+    season = load_season_run(tiny_season_run)
+    events = [
+        Event(kind="arrival", day=date(2026, 7, 6), worker_id="W01"),
+        Event(kind="boarding", day=date(2026, 7, 6), worker_id="W03", vehicle_id="VA1"),
+    ]
+    d = date(2026, 7, 8)
+    demand = day_demand(season, events, d)
+    riders = {w.id for w in demand.riders}
+    assert {"W01", "W03"} <= riders and "W02" not in riders
+    (fa,) = [c for c in demand.checkins if c.site == "FA"]
+    assert (fa.not_checked_in, fa.boarded_not_checked_in) == (1, 1)
+    assert "1 more not checked in but boarded: expected" in fa.line(d)
+    intake = intake_workers(season, events, date(2026, 7, 9), release_days=1)
+    kept = {w.id for w in intake.workers}
+    assert "W03" in kept and "W02" not in kept
+    assert intake.released["FA"] == 1 and intake.counts["released_no_show"] == 1
+    early = [
+        events[0],
+        Event(kind="boarding", day=date(2026, 7, 5), worker_id="W03", vehicle_id="VA1"),
+    ]
+    assert "W03" not in {w.id for w in day_demand(season, early, d).riders}

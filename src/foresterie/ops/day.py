@@ -150,24 +150,62 @@ def recording(season: SeasonRun, events: list[Event], upto: date) -> Recording:
     return Recording(by_site=by_site, anywhere=anywhere)
 
 
+def seen_aboard(season: SeasonRun, events: list[Event]) -> tuple[list[Event], dict[str, Event]]:
+    """The ledger's rows, each worker's first boarding row (a driver's list ticked `yes`, a QR
+    scan) dated on or after their planned arrival followed by an arrival row of that day, unless
+    an arrival row dated no later already records them: a driver who saw them aboard is the
+    strongest proof of presence the ledger holds, and an office a day late with its check-ins
+    must not strand them (review 14, finding 5). Presence reads these rows (day runs, intakes);
+    from when a site records arrivals (`recording`) reads the offices' own rows only. Also the
+    arrival rows so made, by worker."""
+    planned = {w.id: w.arrival for w in season.scenario.workers}
+    first_arrival: dict[str, date] = {}
+    first_boarding: dict[str, Event] = {}
+    for ev in events:
+        if ev.kind == "arrival":
+            first_arrival[ev.worker_id] = min(first_arrival.get(ev.worker_id, ev.day), ev.day)
+        elif ev.kind == "boarding" and ev.worker_id in planned and ev.day >= planned[ev.worker_id]:
+            seen = first_boarding.get(ev.worker_id)
+            if seen is None or ev.day < seen.day:
+                first_boarding[ev.worker_id] = ev
+    chosen = {
+        id(ev): wid
+        for wid, ev in first_boarding.items()
+        if wid not in first_arrival or first_arrival[wid] > ev.day
+    }
+    out: list[Event] = []
+    made: dict[str, Event] = {}
+    for ev in events:
+        out.append(ev)
+        if id(ev) in chosen:
+            made[ev.worker_id] = Event(
+                kind="arrival", day=ev.day, worker_id=ev.worker_id, source="seen aboard"
+            )
+            out.append(made[ev.worker_id])
+    return out, made
+
+
 @dataclass(frozen=True, kw_only=True)
 class SiteCheckins:
     """What the recording rule did at one site on day d: from when its arrivals are recorded
     (None: no check-in recorded there yet), how many planned arrivals from then to d it counted
-    as not arrived for want of a check-in; at a site recording nothing while others do, how
-    many planned arrivals from the others' first check-in (`counted_from`) to d are expected
-    as planned all the same."""
+    as not arrived for want of a check-in, and how many more it counted as arrived, without a
+    check-in, because a driver's list or a QR scan has them aboard (`seen_aboard`); at a site
+    recording nothing while others do, how many planned arrivals from the others' first
+    check-in (`counted_from`) to d are expected as planned all the same."""
 
     site: str
     recorded_from: date | None
     counted_from: date
     not_checked_in: int
     expected_as_planned: int
+    boarded_not_checked_in: int = 0
 
     def record(self) -> dict[str, Any]:
         return {
             "recorded_from": self.recorded_from.isoformat() if self.recorded_from else None,
             "not_checked_in": self.not_checked_in,
+            "boarded_not_checked_in": self.boarded_not_checked_in,
             "expected_as_planned": self.expected_as_planned,
         }
 
@@ -185,28 +223,38 @@ class SiteCheckins:
             if released is None
             else f"{self.not_checked_in - released} beds held, {released} released"
         )
+        aboard = (
+            f"; {self.boarded_not_checked_in} more not checked in but boarded: expected"
+            if self.boarded_not_checked_in
+            else ""
+        )
         return (
             f"{self.site}: check-ins recorded from {self.recorded_from}: {self.not_checked_in} "
-            f"planned arrivals {span} not checked in: {what}"
+            f"planned arrivals {span} not checked in: {what}{aboard}"
         )
 
 
-def site_checkins(
-    rec: Recording, planned: list[tuple[str, date, bool]], d: date
-) -> list[SiteCheckins]:
-    """Per site, from (site, planned arrival, checked in by d) of the people planned there who
-    are due by d: the sites where the rule counted someone as not arrived, and those recording
-    nothing while another site records (planned arrivals since `rec.anywhere`)."""
+Planned = tuple[str, date, bool, bool]  # (site, planned arrival, arrived, only seen aboard)
+
+
+def site_checkins(rec: Recording, planned: list[Planned], d: date) -> list[SiteCheckins]:
+    """Per site, from (site, planned arrival, arrived by d, arrived only by a boarding row) of
+    the people planned there who are due by d: the sites where the rule counted someone as not
+    arrived or as arrived only because a driver saw them aboard, and those recording nothing
+    while another site records (planned arrivals since `rec.anywhere`)."""
     missing: Counter[str] = Counter()
+    aboard: Counter[str] = Counter()
     silent: Counter[str] = Counter()
-    for site, arrival, came in planned:
+    for site, arrival, came, boarded in planned:
         since = rec.by_site.get(site)
         if since is not None and since <= arrival <= d and not came:
             missing[site] += 1
+        elif since is not None and since <= arrival <= d and boarded:
+            aboard[site] += 1
         elif since is None and rec.anywhere is not None and rec.anywhere <= arrival <= d:
             silent[site] += 1
     out = []
-    for s in sorted(set(missing) | set(silent)):
+    for s in sorted(set(missing) | set(aboard) | set(silent)):
         since = rec.by_site.get(s)
         out.append(
             SiteCheckins(
@@ -215,6 +263,7 @@ def site_checkins(
                 counted_from=since or rec.anywhere or d,
                 not_checked_in=missing[s],
                 expected_as_planned=silent[s],
+                boarded_not_checked_in=aboard[s],
             )
         )
     return out
@@ -338,6 +387,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     bookings: dict[str, Event] = {}
     rides: dict[str, list[Event]] = defaultdict(list)
     broken: set[str] = set()
+    rec = recording(season, events, d)  # the offices' own rows: from when each records
+    events, aboard = seen_aboard(season, events)
     for ev in events:
         if ev.kind in ("arrival", "departure", "absent") and ev.day <= d:
             presence[ev.worker_id].append(ev)
@@ -347,13 +398,12 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             rides[ev.worker_id].append(ev)
         elif ev.kind == "breakdown" and ev.day == d:
             broken.add(ev.vehicle_id)
-    rec = recording(season, events, d)
     # A day run for d is made the evening before: nobody due on d itself can have checked in
     # yet, so they are expected as the season plan has them (it drives them from their first
     # morning, as it does everyone: README "Daily operations"); the rule reads arrivals up to
     # the day before.
     eve = d - timedelta(days=1)
-    planned: list[tuple[str, date, bool]] = []  # (bed, planned arrival, checked in) of the due
+    planned: list[Planned] = []  # (bed, planned arrival, arrived, seen aboard only) of the due
     counts: Counter[str] = Counter()
     riders = []
     points = {p.id for p in sc.pickups}
@@ -368,7 +418,9 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         here = in_stay  # in the region: a booking from a departure point takes them from it
         mine = presence.get(w.id, [])
         if bed is not None and in_stay and w.arrival <= eve:
-            planned.append((bed, w.arrival, any(ev.kind == "arrival" for ev in mine)))
+            came = [ev for ev in mine if ev.kind == "arrival"]
+            only_aboard = bool(came) and all(ev is aboard.get(w.id) for ev in came)
+            planned.append((bed, w.arrival, bool(came), only_aboard))
         if bed is not None and rec.needs_checkin(bed, w.arrival, eve):
             here = False  # their foresteria records arrivals: only a check-in says so
         for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
