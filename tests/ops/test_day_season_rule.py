@@ -138,3 +138,23 @@ def test_a_rider_seen_aboard_counts_as_arrived(tiny_season_run: Path) -> None:
         Event(kind="boarding", day=date(2026, 7, 5), worker_id="W03", vehicle_id="VA1"),
     ]
     assert "W03" not in {w.id for w in day_demand(season, early, d).riders}
+
+
+def test_a_family_seen_aboard_keeps_its_dependants_beds(tmp_path: Path) -> None:
+    """W05 is a dependant of the family G1 (W04, W05 at FB): a dependant never boards, so W04's
+    boarding row of 07-06 stands for W05's arrival too. FB's office has recorded one arrival
+    (W04's own, so FB counts check-ins); the intake of 07-09 keeps W05's bed (it was released:
+    the parent kept the bed, the child lost it)."""
+    run = tmp_path / "season"
+    code, text = cli_run("solve", str(_with_dependant(tmp_path)), "--out", str(run))
+    assert code == 0, text
+    season = load_season_run(run)
+    events = [
+        Event(kind="arrival", day=date(2026, 7, 6), worker_id="W04"),
+        Event(kind="boarding", day=date(2026, 7, 6), worker_id="W04", vehicle_id="VB1"),
+    ]
+    intake = intake_workers(season, events, date(2026, 7, 9), release_days=1)
+    assert {"W04", "W05"} <= {w.id for w in intake.workers}
+    assert intake.released["FB"] == 0
+    alone = intake_workers(season, events[:1], date(2026, 7, 9), release_days=1)
+    assert "W05" not in {w.id for w in alone.workers}  # no one seen aboard: the rule as before

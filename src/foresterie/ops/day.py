@@ -155,33 +155,43 @@ def seen_aboard(season: SeasonRun, events: list[Event]) -> tuple[list[Event], di
     scan) dated on or after their planned arrival followed by an arrival row of that day, unless
     an arrival row dated no later already records them: a driver who saw them aboard is the
     strongest proof of presence the ledger holds, and an office a day late with its check-ins
-    must not strand them (review 14, finding 5). Presence reads these rows (day runs, intakes);
-    from when a site records arrivals (`recording`) reads the offices' own rows only. Also the
-    arrival rows so made, by worker."""
-    planned = {w.id: w.arrival for w in season.scenario.workers}
+    must not strand them (review 14, finding 5). A dependant (`rides = false`) never boards: the
+    first boarding of their group (from their planned arrival on) stands for them. Presence reads
+    these rows (day runs, intakes); from when a site records arrivals (`recording`) reads the
+    offices' own rows only. Also the arrival rows so made, by worker."""
+    workers = {w.id: w for w in season.scenario.workers}
     first_arrival: dict[str, date] = {}
     first_boarding: dict[str, Event] = {}
     for ev in events:
         if ev.kind == "arrival":
             first_arrival[ev.worker_id] = min(first_arrival.get(ev.worker_id, ev.day), ev.day)
-        elif ev.kind == "boarding" and ev.worker_id in planned and ev.day >= planned[ev.worker_id]:
+        elif ev.kind == "boarding" and ev.worker_id in workers:
             seen = first_boarding.get(ev.worker_id)
             if seen is None or ev.day < seen.day:
                 first_boarding[ev.worker_id] = ev
-    chosen = {
-        id(ev): wid
-        for wid, ev in first_boarding.items()
-        if wid not in first_arrival or first_arrival[wid] > ev.day
-    }
+    by_group: dict[str, list[Event]] = defaultdict(list)
+    for wid, ev in first_boarding.items():
+        if group := workers[wid].group_id:
+            by_group[group].append(ev)
+    stands_for: dict[str, Event] = {}  # worker -> the boarding row read as their arrival
+    for w in season.scenario.workers:
+        if w.rides:
+            rows = [first_boarding[w.id]] if w.id in first_boarding else []
+        else:
+            rows = by_group.get(w.group_id, []) if w.group_id else []
+        seen = min((e for e in rows if e.day >= w.arrival), key=lambda e: e.day, default=None)
+        if seen is not None and first_arrival.get(w.id, seen.day + timedelta(days=1)) > seen.day:
+            stands_for[w.id] = seen
+    after: dict[int, list[str]] = defaultdict(list)
+    for wid, ev in stands_for.items():
+        after[id(ev)].append(wid)
     out: list[Event] = []
     made: dict[str, Event] = {}
     for ev in events:
         out.append(ev)
-        if id(ev) in chosen:
-            made[ev.worker_id] = Event(
-                kind="arrival", day=ev.day, worker_id=ev.worker_id, source="seen aboard"
-            )
-            out.append(made[ev.worker_id])
+        for wid in after.get(id(ev), []):
+            made[wid] = Event(kind="arrival", day=ev.day, worker_id=wid, source="seen aboard")
+            out.append(made[wid])
     return out, made
 
 
