@@ -158,3 +158,37 @@ def test_a_family_seen_aboard_keeps_its_dependants_beds(tmp_path: Path) -> None:
     assert intake.released["FB"] == 0
     alone = intake_workers(season, events[:1], date(2026, 7, 9), release_days=1)
     assert "W05" not in {w.id for w in alone.workers}  # no one seen aboard: the rule as before
+
+
+def test_bookings_from_another_foresteria_take_no_bed_there(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """W01, W02, W03 sleep at FA; they (and W06, waitlisted) book a ride from FB, whose beds
+    hold the family W04, W05: they board at FB without a bed there, pinned nowhere, and the day
+    run works (it failed: "infeasible: pinned people exceed men's beds at FB", review 14 #12)."""
+    season = load_season_run(tiny_season_run)
+    events = [Event(kind="booking", day=D, worker_id=w, origin="FB") for w in ("W01", "W02", "W03")]
+    events.append(Event(kind="booking", day=D, worker_id="W06", origin="FB", farm_id="F1"))
+    demand = day_demand(season, events, D)
+    boards = {w.id: (w.pinned_foresteria, w.pickup_id) for w in demand.riders}
+    assert {boards[w] for w in ("W01", "W02", "W03", "W06")} == {(None, "FB")}
+    assert boards["W04"] == ("FB", None)
+    assert demand.counts["booked_from_another_foresteria"] == 3
+    run = tiny_season_run
+    led = tmp_path / "another.sqlite"
+    assert cli_run("ledger", "init", str(run), "--ledger", str(led))[0] == 0
+    book = tmp_path / "another.csv"
+    book.write_text(
+        "date,worker_id,action,origin,farm_id\n"
+        + "".join(f"{D},{w},book,FB,\n" for w in ("W01", "W02", "W03"))
+        + f"{D},W06,book,FB,F1\n"
+    )
+    assert cli_run("ledger", "import", str(run), str(book), "--ledger", str(led))[0] == 0
+    out = tmp_path / "another-day"
+    code, text = cli_run(
+        "day", str(run), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 0, text
+    assert cli_run("verify", str(out))[0] == 0
+    pins = {r["worker_id"]: r["pinned_foresteria"] for r in _csv(out / "inputs" / "workers.csv")}
+    assert pins["W01"] == "" and pins["W04"] == "FB"

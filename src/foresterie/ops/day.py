@@ -424,6 +424,10 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         # departure point on a day of their stay without a bed (never a bed the plan did not
         # give: before an opening, after a closing, between two foresterie)
         home = boards.get(w.id)
+        # the bed of that night, if the plan gives one; boarding anywhere else (a departure
+        # point, a booking from another foresteria: review 14, finding 12) is without a bed, so
+        # the day run holds nobody to another foresteria's beds
+        slept = home if home not in points else None
         in_stay = w.arrival <= d < w.departure
         here = in_stay  # in the region: a booking from a departure point takes them from it
         mine = presence.get(w.id, [])
@@ -439,7 +443,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         # someone else's after it): a late arrival does not move the departure
         here = here and d < w.departure
         booking = bookings.get(w.id)
-        if booking is not None and booking.kind == "booking" and booking.origin in points:
+        if booking is not None and booking.kind == "booking" and booking.origin:
             home = home or booking.origin  # no bed, no point of their own: this booking's
         if not here or home is None:
             if booking is not None and booking.kind == "booking":
@@ -464,6 +468,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             counts["booked"] += 1
             if origin in points:
                 counts["booked_from_departure_point"] += 1
+            elif origin != home:
+                counts["booked_from_another_foresteria"] += 1
             if booking.leg in ("out", "back"):
                 counts["one_leg_booked_as_round_trip"] += 1
         else:
@@ -490,9 +496,10 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 farm_id=farm_id,
                 priority=0,  # not needed for a day run, so not copied into it
                 accessible=w.accessible,
-                # a foresteria: pinned there; a departure point: rides from it, no bed that day
-                pinned_foresteria=None if origin in points else origin,
-                pickup_id=origin if origin in points else None,
+                # their bed: pinned there; elsewhere (a departure point, another foresteria):
+                # rides from it, no bed that day
+                pinned_foresteria=origin if origin == slept else None,
+                pickup_id=None if origin == slept else origin,
             )
         )
     window = d - timedelta(days=FOLLOW_UP_WINDOW)
