@@ -190,5 +190,6 @@ def test_bookings_from_another_foresteria_take_no_bed_there(
     )
     assert code == 0, text
     assert cli_run("verify", str(out))[0] == 0
+    assert ", 4 from another foresteria" in text
     pins = {r["worker_id"]: r["pinned_foresteria"] for r in _csv(out / "inputs" / "workers.csv")}
     assert pins["W01"] == "" and pins["W04"] == "FB"

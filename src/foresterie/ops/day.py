@@ -674,17 +674,21 @@ def day_run_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.days" / d.isoformat()
 
 
-def _day_say(say: Callable[[str], None] | None, demand: Demand) -> Callable[[str], None] | None:
+def _day_say(
+    say: Callable[[str], None] | None, demand: Demand, foresterie: frozenset[str]
+) -> Callable[[str], None] | None:
     """The solver's progress lines as a coordinator reads them on a day run, which places
     nobody: its housing line ("N housed, M waitlisted") would count the riders from departure
     points as waitlisted today; it says where the day's riders ride from instead."""
     if say is None:
         return None
     beds = sum(1 for w in demand.riders if w.pinned_foresteria)
-    points = len(demand.riders) - beds
+    elsewhere = sum(1 for w in demand.riders if w.pickup_id in foresterie)  # booked from there
+    points = len(demand.riders) - beds - elsewhere
     line = (
-        f"riders: {beds} from their foresteria, {points} from departure points "
-        "(a day run places nobody: beds as the season plan gave them)"
+        f"riders: {beds} from their foresteria, {points} from departure points"
+        + (f", {elsewhere} from another foresteria" if elsewhere else "")
+        + " (a day run places nobody: beds as the season plan gave them)"
     )
     return lambda text: say(line if text.startswith("housing: ") else text)
 
@@ -782,7 +786,7 @@ def run_day(
                 scenario_dir,
                 target,
                 force,
-                say=_day_say(say, demand),
+                say=_day_say(say, demand, season.season.foresterie),
                 report=publish_hook,
                 records=records,
             )
