@@ -49,11 +49,13 @@ def test_a_silent_site_keeps_the_plans_expectation_in_a_day_run(tiny_season_run:
     assert by_site["FA"].record() == {
         "recorded_from": "2026-07-06",
         "not_checked_in": 1,
+        "boarded_not_checked_in": 0,
         "expected_as_planned": 0,
     }
     assert by_site["FB"].record() == {
         "recorded_from": None,
         "not_checked_in": 0,
+        "boarded_not_checked_in": 0,
         "expected_as_planned": 2,
     }
     assert by_site["FB"].line(date(2026, 7, 7)) == (

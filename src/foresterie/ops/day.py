@@ -1,18 +1,23 @@
 """`foresterie day RUN --date D`: tomorrow's shuttles from the ledger, as a verified day run.
 
-The day's demand: everyone the season run houses who is present on D (the planned stay, moved by
-check-ins: an arrival row, a departure row, an absence; never past the planned departure) and
-rides that day: a booking where there
-is one (the last booking or cancellation of that worker for D wins), else the season plan's
-expectation (their farm works that day). From the first day arrivals are recorded on at their
-foresteria (`Recording`: per site, since each office imports its own guests' check-ins), nobody
-housed there whose planned arrival falls on or after it is assumed present without an arrival
-row; a foresteria with no arrival row keeps the plan's expectation. A rider
-boards where the season plan has them board (their bed, else their departure point), or at the
-booking's `origin` (a foresteria or a departure point): a departure-point rider is written without
-a bed (`pickup_id`), and the day run places nobody (run/pipeline.py, `day_run_housing`). A worker whose
-last `SKIP_AFTER_NO_SHOWS` recorded rides were no-shows is not expected without a booking (the
-seat is not held; they are on the follow-up list). Vehicles with a breakdown on D are out.
+The day's demand: everyone the season plan has board somewhere on D (the bed of night D, else
+their departure point on a day of the stay without a bed: shuttles/routes.py `boarding_stays`, the
+rule the season's shuttles were made by) who is present on D (moved by check-ins: an arrival row,
+a departure row, an absence; never past the planned departure) and rides that day: a booking
+where there is one (the last booking or cancellation of that worker for D wins), else the season
+plan's expectation (their farm works that day). A dependant (`rides = false`) never rides, whatever
+`farm_id` or a booking says (counted as `dependants`); someone inside their stay with no bed that
+night and no departure point (a partial stay before an opening or after a closing) is not expected
+(`no_bed_that_night`), as the season plan expects nobody there. From the first day arrivals are
+recorded on at their foresteria (`Recording`: per site, since each office imports its own guests'
+check-ins), nobody housed there whose planned arrival falls on or after it is assumed present
+without an arrival row; a foresteria with no arrival row keeps the plan's expectation. A rider
+boards where the season plan has them board on D (the bed of that night, else their departure
+point), or at the booking's `origin` (a foresteria or a departure point): a departure-point rider
+is written without a bed (`pickup_id`), and the day run places nobody (run/pipeline.py,
+`day_run_housing`). A worker whose last `SKIP_AFTER_NO_SHOWS` recorded rides were no-shows is not
+expected without a booking (the seat is not held; they are on the follow-up list). Vehicles with
+a breakdown on D are out.
 
 The demand is written as an ordinary one-day scenario (riders pinned where they sleep, the
 season's recorded travel matrix) and solved by the ordinary pipeline: verified, published as a run
@@ -60,8 +65,8 @@ from foresterie.run.stability import (
 )
 from foresterie.scenario.files import fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
-from foresterie.scenario.model import Scenario, Worker
-from foresterie.shuttles.routes import works_on
+from foresterie.scenario.model import SECTIONS, Assignment, Scenario, Section, Worker
+from foresterie.shuttles.routes import boarding_stays, works_on
 
 SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
 FOLLOW_UP_NO_SHOWS = 3  # no-show days in the last FOLLOW_UP_WINDOW days: on the follow-up list
@@ -72,8 +77,17 @@ FOLLOW_UP_WINDOW = 7
 class SeasonRun:
     root: Path
     scenario: Scenario
-    assigned: dict[str, str]  # worker -> foresteria
+    assigned: dict[str, str]  # worker -> foresteria of their first bed
     manifest_sha256: str
+    # (worker, origin, first day, day after the last): where the season plan has each worker
+    # board, day by day (shuttles/routes.py `boarding_stays`, the rule its shuttles were made by)
+    stays: list[tuple[str, str, date, date]] = field(default_factory=list)
+
+    def boards_on(self, d: date) -> dict[str, str]:
+        """worker -> where the season plan has them board on day d: the foresteria of the bed
+        they sleep in the night before (d's night), else their departure point on a day of the
+        stay without a bed; nobody else (outside the stay, or no bed that night and no point)."""
+        return {wid: origin for wid, origin, a, b in self.stays if a <= d < b}
 
     @property
     def season(self) -> Season:
@@ -136,24 +150,72 @@ def recording(season: SeasonRun, events: list[Event], upto: date) -> Recording:
     return Recording(by_site=by_site, anywhere=anywhere)
 
 
+def seen_aboard(season: SeasonRun, events: list[Event]) -> tuple[list[Event], dict[str, Event]]:
+    """The ledger's rows, each worker's first boarding row (a driver's list ticked `yes`, a QR
+    scan) dated on or after their planned arrival followed by an arrival row of that day, unless
+    an arrival row dated no later already records them: a driver who saw them aboard is the
+    strongest proof of presence the ledger holds, and an office a day late with its check-ins
+    must not strand them (review 14, finding 5). A dependant (`rides = false`) never boards: the
+    first boarding of their group (from their planned arrival on) stands for them. Presence reads
+    these rows (day runs, intakes); from when a site records arrivals (`recording`) reads the
+    offices' own rows only. Also the arrival rows so made, by worker."""
+    workers = {w.id: w for w in season.scenario.workers}
+    first_arrival: dict[str, date] = {}
+    first_boarding: dict[str, Event] = {}
+    for ev in events:
+        if ev.kind == "arrival":
+            first_arrival[ev.worker_id] = min(first_arrival.get(ev.worker_id, ev.day), ev.day)
+        elif ev.kind == "boarding" and ev.worker_id in workers:
+            seen = first_boarding.get(ev.worker_id)
+            if seen is None or ev.day < seen.day:
+                first_boarding[ev.worker_id] = ev
+    by_group: dict[str, list[Event]] = defaultdict(list)
+    for wid, ev in first_boarding.items():
+        if group := workers[wid].group_id:
+            by_group[group].append(ev)
+    stands_for: dict[str, Event] = {}  # worker -> the boarding row read as their arrival
+    for w in season.scenario.workers:
+        if w.rides:
+            rows = [first_boarding[w.id]] if w.id in first_boarding else []
+        else:
+            rows = by_group.get(w.group_id, []) if w.group_id else []
+        seen = min((e for e in rows if e.day >= w.arrival), key=lambda e: e.day, default=None)
+        if seen is not None and first_arrival.get(w.id, seen.day + timedelta(days=1)) > seen.day:
+            stands_for[w.id] = seen
+    after: dict[int, list[str]] = defaultdict(list)
+    for wid, ev in stands_for.items():
+        after[id(ev)].append(wid)
+    out: list[Event] = []
+    made: dict[str, Event] = {}
+    for ev in events:
+        out.append(ev)
+        for wid in after.get(id(ev), []):
+            made[wid] = Event(kind="arrival", day=ev.day, worker_id=wid, source="seen aboard")
+            out.append(made[wid])
+    return out, made
+
+
 @dataclass(frozen=True, kw_only=True)
 class SiteCheckins:
     """What the recording rule did at one site on day d: from when its arrivals are recorded
     (None: no check-in recorded there yet), how many planned arrivals from then to d it counted
-    as not arrived for want of a check-in; at a site recording nothing while others do, how
-    many planned arrivals from the others' first check-in (`counted_from`) to d are expected
-    as planned all the same."""
+    as not arrived for want of a check-in, and how many more it counted as arrived, without a
+    check-in, because a driver's list or a QR scan has them aboard (`seen_aboard`); at a site
+    recording nothing while others do, how many planned arrivals from the others' first
+    check-in (`counted_from`) to d are expected as planned all the same."""
 
     site: str
     recorded_from: date | None
     counted_from: date
     not_checked_in: int
     expected_as_planned: int
+    boarded_not_checked_in: int = 0
 
     def record(self) -> dict[str, Any]:
         return {
             "recorded_from": self.recorded_from.isoformat() if self.recorded_from else None,
             "not_checked_in": self.not_checked_in,
+            "boarded_not_checked_in": self.boarded_not_checked_in,
             "expected_as_planned": self.expected_as_planned,
         }
 
@@ -171,28 +233,38 @@ class SiteCheckins:
             if released is None
             else f"{self.not_checked_in - released} beds held, {released} released"
         )
+        aboard = (
+            f"; {self.boarded_not_checked_in} more not checked in but boarded: expected"
+            if self.boarded_not_checked_in
+            else ""
+        )
         return (
             f"{self.site}: check-ins recorded from {self.recorded_from}: {self.not_checked_in} "
-            f"planned arrivals {span} not checked in: {what}"
+            f"planned arrivals {span} not checked in: {what}{aboard}"
         )
 
 
-def site_checkins(
-    rec: Recording, planned: list[tuple[str, date, bool]], d: date
-) -> list[SiteCheckins]:
-    """Per site, from (site, planned arrival, checked in by d) of the people planned there who
-    are due by d: the sites where the rule counted someone as not arrived, and those recording
-    nothing while another site records (planned arrivals since `rec.anywhere`)."""
+Planned = tuple[str, date, bool, bool]  # (site, planned arrival, arrived, only seen aboard)
+
+
+def site_checkins(rec: Recording, planned: list[Planned], d: date) -> list[SiteCheckins]:
+    """Per site, from (site, planned arrival, arrived by d, arrived only by a boarding row) of
+    the people planned there who are due by d: the sites where the rule counted someone as not
+    arrived or as arrived only because a driver saw them aboard, and those recording nothing
+    while another site records (planned arrivals since `rec.anywhere`)."""
     missing: Counter[str] = Counter()
+    aboard: Counter[str] = Counter()
     silent: Counter[str] = Counter()
-    for site, arrival, came in planned:
+    for site, arrival, came, boarded in planned:
         since = rec.by_site.get(site)
         if since is not None and since <= arrival <= d and not came:
             missing[site] += 1
+        elif since is not None and since <= arrival <= d and boarded:
+            aboard[site] += 1
         elif since is None and rec.anywhere is not None and rec.anywhere <= arrival <= d:
             silent[site] += 1
     out = []
-    for s in sorted(set(missing) | set(silent)):
+    for s in sorted(set(missing) | set(aboard) | set(silent)):
         since = rec.by_site.get(s)
         out.append(
             SiteCheckins(
@@ -201,6 +273,7 @@ def site_checkins(
                 counted_from=since or rec.anywhere or d,
                 not_checked_in=missing[s],
                 expected_as_planned=silent[s],
+                boarded_not_checked_in=aboard[s],
             )
         )
     return out
@@ -228,11 +301,16 @@ def load_season_run(run: Path) -> SeasonRun:
     if (run / "day.json").is_file():
         raise ScenarioError([Problem(str(run), None, "run", "is a day run, not a season run")])
     scenario = load_scenario(run / "inputs", restricted=read_restricted(run))
+    assignments = _season_beds(run / "plan", scenario)
+    assigned: dict[str, str] = {}
+    for a in assignments:
+        assigned.setdefault(a.worker_id, a.foresteria_id)  # a transfer: the first bed
     return SeasonRun(
         root=run,
         scenario=scenario,
-        assigned=_season_beds(run / "plan", scenario),
+        assigned=assigned,
         manifest_sha256=file_sha256(manifest),
+        stays=boarding_stays(scenario, assignments),
     )
 
 
@@ -266,27 +344,39 @@ def _check_season_trips(plan: Path, sc: Scenario, d: date) -> None:
             r.one_of("worker_id", workers, "a worker of the season")
 
 
-def _season_beds(plan: Path, sc: Scenario) -> dict[str, str]:
-    """worker -> foresteria of their first bed in the season plan; a damaged or crafted plan
+def _season_beds(plan: Path, sc: Scenario) -> list[Assignment]:
+    """The season plan's beds (plan/assignments.csv, file order); a damaged or crafted plan
     (a row naming someone or somewhere the season does not know, a day that is no day, the
     waitlist likewise) is named in one line, exit 2: every operation and re-plan starts here."""
     known = {
         "worker_id": {w.id for w in sc.workers},
         "foresteria_id": {f.id for f in sc.foresterie},
     }
-    assigned: dict[str, str] = {}
-    for r in read_csv(plan / "assignments.csv", ("worker_id", "foresteria_id", "from", "to")):
+    beds: list[Assignment] = []
+    need = ("worker_id", "foresteria_id", "section", "from", "to")
+    for r in read_csv(plan / "assignments.csv", need):
         for col, ids in known.items():
             if r[col] not in ids:
                 msg = f"{r[col][:40]!r} is not one of the season's"
                 raise ScenarioError([Problem(r.file, r.row, col, msg)])
-        r.day("from"), r.day("to")
-        assigned.setdefault(r["worker_id"], r["foresteria_id"])  # a transfer: the first bed
+        section = Section(r.one_of("section", SECTIONS, "a section: men, women or family"))
+        first, last = r.day("from"), r.day("to")
+        if last <= first:
+            raise ScenarioError([Problem(r.file, r.row, "to", f"not after from ({first})")])
+        beds.append(
+            Assignment(
+                worker_id=r["worker_id"],
+                foresteria_id=r["foresteria_id"],
+                section=section,
+                arrival=first,
+                departure=last,
+            )
+        )
     for r in read_csv(plan / "waitlist.csv", ("worker_id", "code", "reason")):
         if r["worker_id"] not in known["worker_id"]:
             msg = f"{r['worker_id'][:40]!r} is not one of the season's"
             raise ScenarioError([Problem(r.file, r.row, "worker_id", msg)])
-    return assigned
+    return beds
 
 
 @dataclass(kw_only=True)
@@ -307,6 +397,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     bookings: dict[str, Event] = {}
     rides: dict[str, list[Event]] = defaultdict(list)
     broken: set[str] = set()
+    rec = recording(season, events, d)  # the offices' own rows: from when each records
+    events, aboard = seen_aboard(season, events)
     for ev in events:
         if ev.kind in ("arrival", "departure", "absent") and ev.day <= d:
             presence[ev.worker_id].append(ev)
@@ -316,24 +408,33 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             rides[ev.worker_id].append(ev)
         elif ev.kind == "breakdown" and ev.day == d:
             broken.add(ev.vehicle_id)
-    rec = recording(season, events, d)
     # A day run for d is made the evening before: nobody due on d itself can have checked in
     # yet, so they are expected as the season plan has them (it drives them from their first
     # morning, as it does everyone: README "Daily operations"); the rule reads arrivals up to
     # the day before.
     eve = d - timedelta(days=1)
-    planned: list[tuple[str, date, bool]] = []  # (bed, planned arrival, checked in) of the due
+    planned: list[Planned] = []  # (bed, planned arrival, arrived, seen aboard only) of the due
     counts: Counter[str] = Counter()
     riders = []
     points = {p.id for p in sc.pickups}
+    boards = season.boards_on(d)
     for w in sc.workers:
-        bed = season.assigned.get(w.id)
-        # where the season plan has them board: their bed, else their departure point
-        home = bed or (w.pickup_id if w.pickup_id in points else None)
-        here = w.arrival <= d < w.departure
+        bed = season.assigned.get(w.id)  # their first bed: the office recording their arrival
+        # where the season plan has them board on d: the bed of that night, else their
+        # departure point on a day of their stay without a bed (never a bed the plan did not
+        # give: before an opening, after a closing, between two foresterie)
+        home = boards.get(w.id)
+        # the bed of that night, if the plan gives one; boarding anywhere else (a departure
+        # point, a booking from another foresteria: review 14, finding 12) is without a bed, so
+        # the day run holds nobody to another foresteria's beds
+        slept = home if home not in points else None
+        in_stay = w.arrival <= d < w.departure
+        here = in_stay  # in the region: a booking from a departure point takes them from it
         mine = presence.get(w.id, [])
-        if bed is not None and here and w.arrival <= eve:
-            planned.append((bed, w.arrival, any(ev.kind == "arrival" for ev in mine)))
+        if bed is not None and in_stay and w.arrival <= eve:
+            came = [ev for ev in mine if ev.kind == "arrival"]
+            only_aboard = bool(came) and all(ev is aboard.get(w.id) for ev in came)
+            planned.append((bed, w.arrival, bool(came), only_aboard))
         if bed is not None and rec.needs_checkin(bed, w.arrival, eve):
             here = False  # their foresteria records arrivals: only a check-in says so
         for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
@@ -342,13 +443,19 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         # someone else's after it): a late arrival does not move the departure
         here = here and d < w.departure
         booking = bookings.get(w.id)
-        if booking is not None and booking.kind == "booking" and booking.origin in points:
+        if booking is not None and booking.kind == "booking" and booking.origin:
             home = home or booking.origin  # no bed, no point of their own: this booking's
         if not here or home is None:
             if booking is not None and booking.kind == "booking":
                 counts["booked_not_present" if home else "booked_without_bed"] += 1
-            elif home is not None and w.arrival <= d < w.departure:
+            elif home is not None:
                 counts["not_present"] += 1
+            elif bed is not None and in_stay:
+                counts["no_bed_that_night"] += 1  # housed on other nights, no departure point
+            continue
+        if not w.rides:  # a dependant never rides, whatever farm_id or a booking says
+            booked = booking is not None and booking.kind == "booking"
+            counts["dependant_booked" if booked else "dependants"] += 1
             continue
         history = rides.get(w.id, [])
         streak = _trailing_no_shows(history)
@@ -361,10 +468,12 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             counts["booked"] += 1
             if origin in points:
                 counts["booked_from_departure_point"] += 1
+            elif origin != home:
+                counts["booked_from_another_foresteria"] += 1
             if booking.leg in ("out", "back"):
                 counts["one_leg_booked_as_round_trip"] += 1
         else:
-            farm_id, origin = w.farm_id, home
+            farm_id, origin = w.work_farm, home
             if streak >= SKIP_AFTER_NO_SHOWS:
                 counts["not_held_after_no_shows"] += 1
                 continue
@@ -387,9 +496,10 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 farm_id=farm_id,
                 priority=0,  # not needed for a day run, so not copied into it
                 accessible=w.accessible,
-                # a foresteria: pinned there; a departure point: rides from it, no bed that day
-                pinned_foresteria=None if origin in points else origin,
-                pickup_id=origin if origin in points else None,
+                # their bed: pinned there; elsewhere (a departure point, another foresteria):
+                # rides from it, no bed that day
+                pinned_foresteria=origin if origin == slept else None,
+                pickup_id=None if origin == slept else origin,
             )
         )
     window = d - timedelta(days=FOLLOW_UP_WINDOW)
@@ -564,17 +674,21 @@ def day_run_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.days" / d.isoformat()
 
 
-def _day_say(say: Callable[[str], None] | None, demand: Demand) -> Callable[[str], None] | None:
+def _day_say(
+    say: Callable[[str], None] | None, demand: Demand, foresterie: frozenset[str]
+) -> Callable[[str], None] | None:
     """The solver's progress lines as a coordinator reads them on a day run, which places
     nobody: its housing line ("N housed, M waitlisted") would count the riders from departure
     points as waitlisted today; it says where the day's riders ride from instead."""
     if say is None:
         return None
     beds = sum(1 for w in demand.riders if w.pinned_foresteria)
-    points = len(demand.riders) - beds
+    elsewhere = sum(1 for w in demand.riders if w.pickup_id in foresterie)  # booked from there
+    points = len(demand.riders) - beds - elsewhere
     line = (
-        f"riders: {beds} from their foresteria, {points} from departure points "
-        "(a day run places nobody: beds as the season plan gave them)"
+        f"riders: {beds} from their foresteria, {points} from departure points"
+        + (f", {elsewhere} from another foresteria" if elsewhere else "")
+        + " (a day run places nobody: beds as the season plan gave them)"
     )
     return lambda text: say(line if text.startswith("housing: ") else text)
 
@@ -672,7 +786,7 @@ def run_day(
                 scenario_dir,
                 target,
                 force,
-                say=_day_say(say, demand),
+                say=_day_say(say, demand, season.season.foresterie),
                 report=publish_hook,
                 records=records,
             )

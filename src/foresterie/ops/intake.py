@@ -9,7 +9,8 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - arrived without a bed (waitlisted, or earlier than planned): planned from D by the same tiers;
   a waitlisted person whose stay ended by D (departure on or before D) has no night left to
   plan: not re-planned, kept as the season planned them (`stay_ended_not_housed`);
-- not arrived although planned (from the day arrivals are recorded on at their site:
+- not arrived although planned (a driver's boarding row on or after the planned arrival counts
+  as the arrival: `ops.day.seen_aboard`; from the day arrivals are recorded on at their site:
   `ops.day.Recording`; a site whose office has recorded no arrival keeps the plan's
   expectation, so no bed of it is released): the bed is held for
   `[operations] release_bed_after_days` days after the planned arrival (the CLI's
@@ -50,7 +51,15 @@ from foresterie.core.files import (
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.ops.day import SeasonRun, SiteCheckins, open_season, recording, site_checkins
+from foresterie.ops.day import (
+    Planned,
+    SeasonRun,
+    SiteCheckins,
+    open_season,
+    recording,
+    seen_aboard,
+    site_checkins,
+)
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
@@ -76,8 +85,10 @@ def intake_workers(
     release_days: int,
     moves_since: date | None = None,
 ) -> Intake:
-    rec = recording(season, events, d)
+    rec = recording(season, events, d)  # the offices' own rows: from when each records
+    events, aboard = seen_aboard(season, events)  # a boarding row counts as the arrival
     arrived: dict[str, date] = {}
+    only_aboard: set[str] = set()  # arrived by a boarding row alone (no check-in)
     departed: dict[str, date] = {}
     asked: dict[str, str] = {}
     for ev in events:
@@ -88,19 +99,23 @@ def intake_workers(
         if ev.kind == "arrival":
             arrived[ev.worker_id] = ev.day  # the last row wins: corrections are new rows
             departed.pop(ev.worker_id, None)
+            if ev is aboard.get(ev.worker_id):
+                only_aboard.add(ev.worker_id)
+            else:
+                only_aboard.discard(ev.worker_id)
         elif ev.kind == "departure":
             departed[ev.worker_id] = ev.day
     counts: Counter[str] = Counter()
     out: list[Worker] = []
     movers: dict[str, str] = {}
     to_place: set[str] = set()
-    planned: list[tuple[str, date, bool]] = []  # (bed, planned arrival, checked in) of the due
+    planned: list[Planned] = []  # (bed, planned arrival, arrived, seen aboard only) of the due
     released: Counter[str] = Counter()
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
         if bed is not None and w.arrival <= d and (gone is None or gone > d):
-            planned.append((bed, w.arrival, w.id in arrived))
+            planned.append((bed, w.arrival, w.id in arrived, w.id in only_aboard))
         if gone is not None and gone <= d:
             if gone <= w.arrival:
                 counts["departed_before_planned_arrival"] += 1

@@ -1352,10 +1352,11 @@ def _cross_check(
                     Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
                 )
             )
-        if (
+        if (  # a departure point, or a foresteria boarded at without a bed there (a day run's
+            # rider booked from another foresteria than their bed: ops/day.py)
             w.pickup_id is not None
             and "pickups" not in broken
-            and w.pickup_id not in ids.get("pickups", set())
+            and w.pickup_id not in ids.get("pickups", set()) | f_ids
         ):
             probs.append(Problem(wl, r, "pickup_id", f"unknown departure point {w.pickup_id!r}"))
         if w.arrival < s0 or w.departure > s1:

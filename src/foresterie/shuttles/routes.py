@@ -179,16 +179,16 @@ def works_on(farm: Farm, day: date, scenario: Scenario) -> bool:
     return day not in t.heat_alert_days or farm.shift_start < parse_hhmm(t.heat_alert_shift_end)
 
 
-def daily_riders(
+def boarding_stays(
     scenario: Scenario, assignments: list[Assignment]
-) -> dict[tuple[date, str, str], list[str]]:
-    """(day, origin, farm) -> workers riding out that morning (and back that evening). The origin
-    is the worker's foresteria on the nights housed there, and for a worker with a departure
-    point (pickup_id), that point on the days of the stay without a bed: the whole stay when not
-    housed, the nights before opening, between foresterie or after closing of a partial stay."""
+) -> list[tuple[str, str, date, date]]:
+    """(worker, origin, first day, day after the last) of every span of days a worker boards at
+    one place, by the season plan's rule: their foresteria on the nights housed there, and for a
+    worker with a departure point (pickup_id), that point on the days of the stay without a bed:
+    the whole stay when not housed, the nights before opening, between foresterie or after
+    closing of a partial stay. Whether they ride on a day is `daily_riders`' (a farm, its day);
+    a day run reads the same spans (ops/day.py)."""
     workers = {w.id: w for w in scenario.workers}
-    farms = {f.id: f for f in scenario.farms}
-    out: dict[tuple[date, str, str], list[str]] = defaultdict(list)
     stays = [(a.worker_id, a.foresteria_id, a.arrival, a.departure) for a in assignments]
     housed = {a.worker_id for a in assignments}
     stays += [
@@ -201,7 +201,19 @@ def daily_riders(
         for u in uncovered_spans(scenario, assignments)
         if (pickup := workers[u.worker_id].pickup_id)
     ]
-    for wid, origin, arrival, departure in stays:
+    return stays
+
+
+def daily_riders(
+    scenario: Scenario, assignments: list[Assignment]
+) -> dict[tuple[date, str, str], list[str]]:
+    """(day, origin, farm) -> workers riding out that morning (and back that evening): on the
+    days of their `boarding_stays`, from its origin, to their farm on its workdays (a dependant
+    never rides, nobody to or from a site to avoid)."""
+    workers = {w.id: w for w in scenario.workers}
+    farms = {f.id: f for f in scenario.farms}
+    out: dict[tuple[date, str, str], list[str]] = defaultdict(list)
+    for wid, origin, arrival, departure in boarding_stays(scenario, assignments):
         farm_id = workers[wid].work_farm  # dependants never ride; avoided farms never
         if not farm_id or origin in workers[wid].avoid:
             continue  # a departure point to avoid (a referral's settlement): never boards there
