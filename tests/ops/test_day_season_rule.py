@@ -193,3 +193,8 @@ def test_bookings_from_another_foresteria_take_no_bed_there(
     assert ", 4 from another foresteria" in text
     pins = {r["worker_id"]: r["pinned_foresteria"] for r in _csv(out / "inputs" / "workers.csv")}
     assert pins["W01"] == "" and pins["W04"] == "FB"
+    # the day run's waitlist says where they ride from: a foresteria, not a departure point
+    reasons = {r["worker_id"]: r["reason"] for r in _csv(out / "plan" / "waitlist.csv")}
+    assert reasons["W01"] == (
+        "rides from foresteria FB, without a bed there that night (a day run places nobody)"
+    )

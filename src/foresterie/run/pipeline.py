@@ -81,12 +81,18 @@ def day_run_housing(scenario: Scenario) -> tuple[Scenario, list[WaitlistEntry]]:
     from a departure point, `pickup_id`) is listed as decided before (`past`), never given a bed
     the season plan did not give."""
     pinned = tuple(w for w in scenario.workers if w.pinned_foresteria)
+    houses = {f.id for f in scenario.foresterie}
     past = [
         WaitlistEntry(
             worker_id=w.id,
             priority=w.priority,
             code="past",
-            reason=f"rides from departure point {w.pickup_id} (a day run places nobody)",
+            reason=(
+                f"rides from foresteria {w.pickup_id}, without a bed there that night"
+                if w.pickup_id in houses
+                else f"rides from departure point {w.pickup_id}"
+            )
+            + " (a day run places nobody)",
             proven=True,
         )
         for w in scenario.workers
