@@ -6,6 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from foresterie.core.i18n import lang
 from foresterie.report.driving import (
     BREAK_MIN,
     SPREAD_MAX_MIN,
@@ -13,6 +14,8 @@ from foresterie.report.driving import (
     WORK_MAX_MIN,
     driver_day,
 )
+from foresterie.report.rundata import TripRow
+from foresterie.report.sheets import VehicleDay, driver_day_lines
 
 
 def _hhmm(m: int) -> str:
@@ -57,3 +60,37 @@ def test_figures_against_a_plain_reading(raw: list[tuple[int, int]]) -> None:
         assert day.work_min <= WORK_MAX_MIN and day.stretch_min <= STRETCH_MAX_MIN
         assert day.spread_min <= SPREAD_MAX_MIN
     assert BREAK_MIN == 45
+
+
+def _vehicle_day(spans: list[tuple[str, str]]) -> VehicleDay:
+    trips = tuple(
+        TripRow(
+            day="2027-07-05",
+            foresteria_id="FR-A",
+            direction="to_farm" if i % 2 == 0 else "to_foresteria",
+            trip_id=f"T{i:02d}",
+            vehicle_id="BUS1",
+            depart=a,
+            ret=b,
+            km=10.0,
+            riders=20,
+            stops=(),
+        )
+        for i, (a, b) in enumerate(spans)
+    )
+    return VehicleDay(day="2027-07-05", vehicle_id="BUS1", foresteria_id="FR-A", trips=trips)
+
+
+def test_the_sheet_says_the_drivers_day_and_warns_beyond_one_driver() -> None:
+    """Every driver sheet says the day's minutes on trips, its longest run without a 45-minute
+    break and its spread; beyond one driver's limits it says a second driver or a break is
+    needed, in the sheet's language."""
+    it = lang("it")
+    easy = "".join(driver_day_lines(_vehicle_day([("05:00", "06:30"), ("13:00", "14:30")]), it))
+    assert "id='driver'" in easy and "id='driver-over'" not in easy
+    assert "3 h 00 min" in easy and "9 h 30 min" in easy  # on trips; 05:00 -> 14:30
+    long = [(_hhmm(t), _hhmm(t + 70)) for t in range(165, 165 + 12 * 95, 95)]
+    for code in ("it", "en", "fr", "ar"):
+        lines = driver_day_lines(_vehicle_day(long), lang(code))
+        assert len(lines) == 2 and "id='driver-over'" in lines[1]
+        assert "561/2006" in lines[1] and 'data-over="work stretch spread"' in lines[0]

@@ -21,6 +21,7 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import file_sha256
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.core.runfolder import regular_files
+from foresterie.report.driving import driver_day
 from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.noride import (
     Mornings,
@@ -102,6 +103,37 @@ def vehicle_days(run: RunData) -> list[VehicleDay]:
     ]
 
 
+def _hours(lg: Lang, minutes: int) -> str:
+    _ = lg._
+    return _("{h} h {m} min").format(h=lg.num(minutes // 60), m=f"{minutes % 60:02d}")
+
+
+def driver_day_lines(vd: VehicleDay, lg: Lang) -> list[str]:
+    """What the day asks of its driver (report/driving.py), and a warning where that is more
+    than one driver may do: the plan does not model drivers' hours (review 14)."""
+    _ = lg._
+    day = driver_day((t.depart, t.ret) for t in vd.trips)
+    text = _(
+        "Driver's day: {work} on trips, at most {stretch} without a 45-minute break, {spread} "
+        "from the first departure to the last return."
+    ).format(
+        work=_hours(lg, day.work_min),
+        stretch=_hours(lg, day.stretch_min),
+        spread=_hours(lg, day.spread_min),
+    )
+    out = [
+        f"<p class='driver' id='driver' data-over={quoteattr(' '.join(day.over))}>{escape(text)}</p>"
+    ]
+    if day.over:
+        warn = _(
+            "More than one driver may do (EU Regulation 561/2006: 9 h at the wheel a day, 4 h 30 "
+            "without a 45-minute break, 13 h from the first departure to the last return): plan a "
+            "second driver or a break."
+        )
+        out.append(f"<p class='heat' id='driver-over'>{escape(warn)}</p>")
+    return out
+
+
 def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     _ = lg._
     look = lookups(run)
@@ -138,6 +170,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     heat = heat_alert_text(run, vd.day, lg)
     if heat:
         out.append(f"<p class='heat' id='heat'>{escape(heat)}</p>")
+    out += driver_day_lines(vd, lg)
     header = words.header
     l_arrive, l_leave, l_on, l_off, l_ids = words.labels
     home_cell = escape(home.name)
