@@ -256,3 +256,24 @@ def test_times_in_imports_take_ascii_digits_only() -> None:
     assert _is_hhmm("06:00") and _is_hhmm("23:59")
     for bad in ("٠٦:٠٠", "０６:００", "0٦:00", "24:00", "6:00"):
         assert not _is_hhmm(bad), bad
+
+
+def test_a_rider_out_and_not_back_is_two_rows_told_apart(tmp_path: Path) -> None:
+    """Review 14: the boarding list's two rows of a rider were identical, so "went out, did not
+    come back" (the evening the coordinator must act) could not be recorded. With `leg`, the
+    boarding and the no-show are each on their leg; the same leg twice is refused."""
+    good = tmp_path / "list.csv"
+    good.write_text(
+        "date,vehicle_id,leg,worker_id,boarded,time\n"
+        "2026-07-07,VA1,out,W01,yes,05:40\n2026-07-07,VA1,back,W01,no,\n"
+    )
+    events = read_events(good, SEASON)
+    assert [(e.kind, e.leg) for e in events] == [("boarding", "out"), ("no_show", "back")]
+    twice = tmp_path / "twice.csv"
+    twice.write_text(
+        "date,vehicle_id,leg,worker_id,boarded,time\n"
+        "2026-07-07,VA1,out,W01,yes,05:40\n2026-07-07,VA1,out,W01,no,\n"
+    )
+    with pytest.raises(ScenarioError) as exc:
+        read_events(twice, SEASON)
+    assert str(exc.value.problems[0]) == "twice.csv:3: leg: W01 on out is listed twice (row 2)"

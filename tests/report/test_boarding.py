@@ -23,8 +23,16 @@ def test_one_row_per_rider_leg_with_a_code(tiny_season_run: Path, tmp_path: Path
     written = write_boarding_sheets(run, tmp_path)
     with open(tiny_season_run / "plan" / "trips.csv", newline="") as fh:
         vehicle = {r["trip_id"]: (r["day"], r["vehicle_id"]) for r in csv.DictReader(fh)}
+    with open(tiny_season_run / "plan" / "trips.csv", newline="") as fh:
+        legs = {
+            r["trip_id"]: "out" if r["direction"] == "to_farm" else "back"
+            for r in csv.DictReader(fh)
+        }
     with open(tiny_season_run / "plan" / "riders.csv", newline="") as fh:
-        expected = Counter((*vehicle[r["trip_id"]], r["worker_id"]) for r in csv.DictReader(fh))
+        riders = list(csv.DictReader(fh))
+    expected = Counter((*vehicle[r["trip_id"]], r["worker_id"]) for r in riders)
+    by_leg = Counter((*vehicle[r["trip_id"]], legs[r["trip_id"]], r["worker_id"]) for r in riders)
+    leg_rows: Counter[tuple[str, str, str, str]] = Counter()
     got: Counter[tuple[str, str, str]] = Counter()
     for path in written:
         if path.suffix == ".csv":
@@ -32,10 +40,14 @@ def test_one_row_per_rider_leg_with_a_code(tiny_season_run: Path, tmp_path: Path
                 rows = list(csv.DictReader(fh))
             assert all(r["boarded"] == "" and r["time"] == "" for r in rows)
             got.update((r["date"], r["vehicle_id"], r["worker_id"]) for r in rows)
+            leg_rows.update((r["date"], r["vehicle_id"], r["leg"], r["worker_id"]) for r in rows)
             html = path.with_suffix(".html").read_text()
             assert html.count("<svg") == len(rows)
             assert all(qr_svg(r["worker_id"]) in html for r in rows)
     assert got == expected and sum(got.values()) > 0
+    # review 14: a rider's morning and evening rows told apart, so "went out, did not come
+    # back" can be written and imported
+    assert leg_rows == by_leg and max(leg_rows.values()) == 1
 
 
 def test_qr_codes_are_deterministic_and_distinct() -> None:

@@ -8,7 +8,9 @@ A file's kind is told by its columns:
 - bookings: `date, worker_id, action` (book | cancel), optional `leg` (out | back | round,
   default round), `farm_id` (default: the worker's farm), `origin` (a foresteria or a
   departure point id; default: where the worker sleeps, else their departure point), `booked_by` (worker | farm, default worker)
-- boardings (a driver's list): `date, vehicle_id, worker_id, boarded` (yes | no), optional `time`
+- boardings (a driver's list): `date, vehicle_id, worker_id, boarded` (yes | no), optional `leg`
+  (out: the trip to the farms | back: the trip home; the lists foresterie prints carry it) and
+  `time`; one row per worker, vehicle, day and leg
 - QR scans: `worker_id, scanned_at` (YYYY-MM-DDTHH:MM[:SS]), optional `vehicle_id`
 - incidents: `date, vehicle_id, incident` (breakdown | late_return), optional `note`
 """
@@ -42,7 +44,7 @@ FORMATS: dict[FileKind, tuple[str, ...]] = {
 OPTIONAL: dict[FileKind, tuple[str, ...]] = {
     "checkins": ("foresteria_id",),
     "bookings": ("leg", "farm_id", "origin", "booked_by"),
-    "boardings": ("time",),
+    "boardings": ("leg", "time"),
     "scans": ("vehicle_id",),
     "incidents": ("note",),
 }
@@ -101,10 +103,17 @@ def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Eve
         )
     probs = []
     events: list[Event] = []
+    legs: dict[tuple[date, str, str, str], int] = {}
     for line, row in read_csv(path, label, FORMATS[kind], probs, optional=OPTIONAL[kind], **how):
         cell = _Cells(label, line, row, season, probs)
         ev = _event(kind, cell, f"{label}:{line}")
         if ev is not None and cell.ok:
+            if kind == "boardings" and ev.leg:  # "went out, did not come back" is one row each
+                key = (ev.day, ev.vehicle_id, ev.worker_id, ev.leg)
+                if key in legs:
+                    cell.bad("leg", f"{ev.worker_id} on {ev.leg} is listed twice (row {legs[key]})")
+                    continue
+                legs[key] = line
             events.append(ev)
     if probs:
         raise ScenarioError(probs)
@@ -211,6 +220,7 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         vehicle = c.known("vehicle_id", s.vehicles, "vehicle")
         worker = c.known("worker_id", s.workers, "worker")
         boarded = c.one_of("boarded", ("yes", "no"))
+        leg = c.one_of("leg", ("", "out", "back"))
         at = c.hhmm("time")
         if d is None or not c.ok:
             return None
@@ -219,6 +229,7 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
             day=d,
             worker_id=worker,
             vehicle_id=vehicle,
+            leg=leg,  # type: ignore[arg-type]
             at_time=at,
             source=source,
         )

@@ -115,9 +115,10 @@ def boarding_list(run: RunData, vd: VehicleDay, lg: Lang) -> tuple[str, str]:
             )
             parts += [_row(where, wid) for wid in s.worker_ids]
         parts.append("</tbody></table></div></div>")
-        rows += [[vd.day, vd.vehicle_id, wid, "", ""] for s in t.stops for wid in s.worker_ids]
+        leg = "out" if morning else "back"  # a rider's two rows of the day told apart
+        rows += [[vd.day, vd.vehicle_id, leg, wid, "", ""] for s in t.stops for wid in s.worker_ids]
     parts.append("</body></html>\n")
-    table = csv_text(rows, ["date", "vehicle_id", "worker_id", "boarded", "time"])
+    table = csv_text(rows, ["date", "vehicle_id", "leg", "worker_id", "boarded", "time"])
     return "".join(parts), table
 
 
