@@ -11,7 +11,16 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from pyvrp import Model, PenaltyParams, ProblemData, Route, Solution, SolveParams, solve
+from pyvrp import (
+    CostEvaluator,
+    Model,
+    PenaltyParams,
+    ProblemData,
+    Route,
+    Solution,
+    SolveParams,
+    solve,
+)
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
@@ -21,6 +30,7 @@ from foresterie.shuttles.engines.pyvrp_engine import (
     PENALTIES,
     Deadline,
     PyVRPEngine,
+    _Priced,
     iterated_local_search,
     problem_data,
 )
@@ -259,3 +269,17 @@ def test_the_transcribed_search_finds_what_pyvrp_solve_finds(
     midpoint = [penalty.min_penalty + (penalty.max_penalty - penalty.min_penalty) / 2] * 3
     moved = [b for b in built if [*b[0], b[1], b[2]] not in (midpoint, [penalty.max_penalty] * 3)]
     assert moved, "the penalties never moved: the test would not see a wrong update rule"
+
+
+def test_a_solutions_penalised_cost_is_asked_again_once_the_penalties_move() -> None:
+    # The search keeps each solution's penalised cost (`_Priced`) to skip asking again: under
+    # another evaluator (the penalties moved) it must be that evaluator's figure, not the old.
+    inst = _random_instance(12, 3, False, loose=True)
+    data = problem_data(inst)
+    sol = Solution(data, [Route(data, list(range(12)), 0)])  # one route: over capacity
+    low, high = CostEvaluator([1.0], 1.0, 1.0), CostEvaluator([1000.0], 1000.0, 1000.0)
+    assert low.penalised_cost(sol) != high.penalised_cost(sol)
+    priced = _Priced(sol, low)
+    assert priced.cost(low) == low.penalised_cost(sol)
+    assert priced.cost(high) == high.penalised_cost(sol)
+    assert priced.cost(low) == low.penalised_cost(sol)
