@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -201,13 +202,20 @@ def daily_riders(
         for u in uncovered_spans(scenario, assignments)
         if (pickup := workers[u.worker_id].pickup_id)
     ]
+    # Each farm's working days over the stays' span, in order, asked once a farm and day
+    # (`works_on`), not once a rider and day: a stay's are the slice [arrival, departure).
+    workdays: dict[str, list[date]] = {}
+    if stays:
+        first, last = min(s[2] for s in stays), max(s[3] for s in stays)
+        season = list(date_range(first, last))
+        workdays = {f.id: [d for d in season if works_on(f, d, scenario)] for f in farms.values()}
     for wid, origin, arrival, departure in stays:
         farm_id = workers[wid].work_farm  # dependants never ride; avoided farms never
         if not farm_id or origin in workers[wid].avoid:
             continue  # a departure point to avoid (a referral's settlement): never boards there
-        for d in date_range(arrival, departure):
-            if works_on(farms[farm_id], d, scenario):
-                out[d, origin, farm_id].append(wid)
+        days = workdays[farm_id]
+        for d in days[bisect_left(days, arrival) : bisect_left(days, departure)]:
+            out[d, origin, farm_id].append(wid)
     return out
 
 
@@ -916,6 +924,7 @@ def plan_shuttles(
     for (d, origin, farm), ids in sorted(riders.items()):
         by_day[d, base_of.get(origin, origin)].append(((origin, farm), ids))
     demand: dict[tuple[date, str], dict[Spot, list[str]]] = {}  # riders within the ride cap
+    far_of: dict[Spot, int] = {}
     for (d, base), todays in sorted(by_day.items()):
         fleet = _available(scenario.fleet, base, d)
         if not fleet:
@@ -933,7 +942,11 @@ def plan_shuttles(
             continue
         reach: dict[Spot, list[str]] = {}
         for (origin, farm_id), ids in todays:
-            far = max(leg_min(matrix.secs(origin, farm_id)), leg_min(matrix.secs(farm_id, origin)))
+            if (origin, farm_id) not in far_of:  # the longer leg, asked once a spot
+                far_of[origin, farm_id] = max(
+                    leg_min(matrix.secs(origin, farm_id)), leg_min(matrix.secs(farm_id, origin))
+                )
+            far = far_of[origin, farm_id]
             if far > ctx.cap:
                 unserved.append(
                     _unserved(
@@ -952,6 +965,7 @@ def plan_shuttles(
         if not reach:
             continue
         demand[d, base] = reach
+        seats = _seat_types(fleet)
         for origin in sorted({o for o, _ in reach}):
             for direction in DIRECTIONS:
                 dem = []
@@ -965,7 +979,7 @@ def plan_shuttles(
                     foresteria_id=origin,
                     direction=direction,
                     demand=tuple(dem),
-                    seats=_seat_types(fleet),
+                    seats=seats,
                     not_before=_not_before(ctx, d, origin),
                 )
     season = _Season(scenario=scenario, matrix=matrix, members=members, demand=demand)
