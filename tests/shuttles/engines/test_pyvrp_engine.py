@@ -25,7 +25,7 @@ from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
-from foresterie.shuttles.engines import VehicleSpec, VRPInstance
+from foresterie.shuttles.engines import VehicleSpec, VRPInstance, solution_cost
 from foresterie.shuttles.engines.pyvrp_engine import (
     PENALTIES,
     Deadline,
@@ -283,3 +283,17 @@ def test_a_solutions_penalised_cost_is_asked_again_once_the_penalties_move() -> 
     assert priced.cost(low) == low.penalised_cost(sol)
     assert priced.cost(high) == high.penalised_cost(sol)
     assert priced.cost(low) == low.penalised_cost(sol)
+
+
+@pytest.mark.parametrize(("n", "seed", "pickup"), [(12, 1, False), (25, 2, True), (-20, 3, False)])
+def test_the_answers_cost_is_the_cost_of_its_routes_with_the_dropped_prizes(
+    n: int, seed: int, pickup: bool
+) -> None:
+    # The engine reads the answer's cost from PyVRP (distance, fixed costs, prizes left): it
+    # must be what `solution_cost` counts of the same routes, whatever was dropped.
+    inst = _random_instance(abs(n), seed, pickup, loose=n < 0)
+    if n > 0:  # prizes from 100 to 100,000: some clients served, some left
+        inst = replace(inst, prize=[0] + [10 ** (2 + i % 4) for i in range(1, inst.n)])
+    sol = PyVRPEngine().solve(inst, seed, 200, 60.0, None, 50, 12)
+    assert sol.cost == solution_cost(inst, sol.routes)
+    assert type(sol.cost) is int

@@ -21,7 +21,7 @@ from pyvrp import (
 )
 from pyvrp.search import LocalSearch, NeighbourhoodParams, PerturbationManager, compute_neighbours
 
-from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution, solution_cost
+from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution
 
 # Shuttle costs put a whole trip (~2e6) above a few seats of excess load at PyVRP's default penalty
 # ceiling (1e5), so penalties may climb higher, and adapt often in short runs.
@@ -69,9 +69,10 @@ class PyVRPEngine:
             for r in best.routes()
         )
         routes = tuple(sorted(routes, key=lambda r: (r.vehicle_type, r.visits)))
-        return VRPSolution(
-            routes=routes, cost=solution_cost(inst, routes), feasible=bool(best.is_feasible())
-        )
+        # `solution_cost` of these routes as PyVRP counted them (the same matrices, fixed costs
+        # and prizes; no duration cost): the same integer, without walking the routes again.
+        cost = best.distance_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
+        return VRPSolution(routes=routes, cost=int(cost), feasible=bool(best.is_feasible()))
 
 
 class Deadline:
@@ -283,7 +284,7 @@ def problem_data(inst: VRPInstance) -> ProblemData:
         for i in range(1, inst.n)
     ]
     return ProblemData(
-        [Location(x=0, y=0) for _ in range(inst.n)],
+        [Location(x=0, y=0)] * inst.n,  # ProblemData copies each: one object will do
         clients,
         [Depot(location=0, tw_early=early, tw_late=late)],
         vehicle_types,
