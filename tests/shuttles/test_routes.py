@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -23,8 +23,10 @@ from foresterie.shuttles.routes import (
     _solve_patterns,
     _vehicles_needed,
     _Workers,
+    daily_riders,
     plan_shuttles,
     rider_waits,
+    works_on,
 )
 from tests.helpers import (
     farm,
@@ -550,3 +552,40 @@ def test_the_route_searches_ask_the_engine_for_the_shuttles_neighbourhood(monkey
     monkeypatch.setattr(routes, "get_engine", lambda name: Spy())
     sp = run([farm("F1")], {"F1": 12}, [vehicle("V1", "A", seats=8)], {("A", "F1"): 10})
     assert sp.trips and asked and set(asked) == {routes.NEIGHBOURS}
+
+
+def test_each_rider_rides_on_the_days_of_the_stay_their_farm_works() -> None:
+    # A weekday farm, an afternoon farm a heat-alert Wednesday leaves no hours, and stays that
+    # start before, end after or fall between the farms' working days: the riders of each day
+    # are those whose stay holds the day (arrival inclusive, departure not) and whose farm
+    # works it, in the order of the stays.
+    weekdays = farm("F1", days=frozenset(range(5)))
+    afternoon = farm("F2", "13:00", "19:00")
+    ws = [
+        worker("w1", "2026-07-06", "2026-07-14", farm_id="F1"),
+        worker("w2", "2026-07-04", "2026-07-10", farm_id="F2"),
+        worker("w3", "2026-07-11", "2026-07-13", farm_id="F1"),  # a weekend: never rides
+        worker("w4", "2026-07-08", "2026-07-09", farm_id="F2"),  # the heat day only
+        worker("w5", "2026-07-09", "2026-07-12", farm_id="F1"),
+    ]
+    sc = scenario(
+        [foresteria("A", men=9)],
+        [weekdays, afternoon],
+        ws,
+        transport={"heat_alert_days": ["2026-07-08"]},
+    )
+    got = daily_riders(sc, whole_stays(ws, "A"))
+    want: dict[tuple[date, str, str], list[str]] = {}
+    for w in ws:
+        d = w.arrival
+        while d < w.departure:
+            f = weekdays if w.work_farm == "F1" else afternoon
+            if works_on(f, d, sc):
+                want.setdefault((d, "A", f.id), []).append(w.id)
+            d += timedelta(days=1)
+    assert got == want
+    assert (date(2026, 7, 8), "A", "F2") not in got  # the heat day leaves F2 no hours
+    assert got[date(2026, 7, 9), "A", "F1"] == ["w1", "w5"]
+    assert got[date(2026, 7, 10), "A", "F1"] == ["w1", "w5"]
+    assert not any(d.weekday() >= 5 for d, _, f in got if f == "F1")
+    assert not any("w3" in ids or "w4" in ids for ids in got.values())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import time
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -213,13 +214,21 @@ def daily_riders(
     workers = {w.id: w for w in scenario.workers}
     farms = {f.id: f for f in scenario.farms}
     out: dict[tuple[date, str, str], list[str]] = defaultdict(list)
-    for wid, origin, arrival, departure in boarding_stays(scenario, assignments):
+    stays = boarding_stays(scenario, assignments)
+    # Each farm's working days over the stays' span, in order, asked once a farm and day
+    # (`works_on`), not once a rider and day: a stay's are the slice [arrival, departure).
+    workdays: dict[str, list[date]] = {}
+    if stays:
+        first, last = min(s[2] for s in stays), max(s[3] for s in stays)
+        season = list(date_range(first, last))
+        workdays = {f.id: [d for d in season if works_on(f, d, scenario)] for f in farms.values()}
+    for wid, origin, arrival, departure in stays:
         farm_id = workers[wid].work_farm  # dependants never ride; avoided farms never
         if not farm_id or origin in workers[wid].avoid:
             continue  # a departure point to avoid (a referral's settlement): never boards there
-        for d in date_range(arrival, departure):
-            if works_on(farms[farm_id], d, scenario):
-                out[d, origin, farm_id].append(wid)
+        days = workdays[farm_id]
+        for d in days[bisect_left(days, arrival) : bisect_left(days, departure)]:
+            out[d, origin, farm_id].append(wid)
     return out
 
 
@@ -272,32 +281,34 @@ def _instance(
     p: _Pattern, matrix: TravelMatrix, cap_min: int, board: int
 ) -> tuple[VRPInstance, list[str]]:
     max_seats = max(s for s, _, _ in p.seats)
+    evening = p.direction != TO_FARM
     nodes, demand, early, late = [p.foresteria_id], [0], [p.not_before], [24 * 60 * 2]
     mult = [FAIR_UNIT]
     weights = p.weights or tuple(FAIR_UNIT for _ in p.demand)
     for (farm, riders, e, lt), wt in zip(p.demand, weights, strict=True):
-        for c in _chunks(riders, max_seats):
-            nodes.append(farm)
-            demand.append(c)
-            mult.append(wt)
-            early.append(e)
-            late.append(lt if p.direction == TO_FARM else lt - board)
-    n = len(nodes)
+        loads = _chunks(riders, max_seats)
+        k = len(loads)
+        nodes += [farm] * k
+        demand += loads
+        mult += [wt] * k
+        early += [e] * k
+        late += [lt - board if evening else lt] * k
     # dist[i][j] = metres, dur[i][j] = leg_min(seconds) between the nodes' places, 0 within one
     # place (several loads of a farm): whole-matrix numpy, the same integers as pair by pair.
     at = np.array([matrix.index(x) for x in nodes])
     same = at[:, None] == at[None, :]
-    dist = np.where(same, 0, matrix.metres[np.ix_(at, at)]).tolist()
-    dur = np.where(same, 0, -(-matrix.seconds[np.ix_(at, at)] // 60)).tolist()
+    sub = np.ix_(at, at)
+    dist_np = np.where(same, 0, matrix.metres[sub])
+    dur_np = np.where(same, 0, -(-matrix.seconds[sub] // 60))
     # The ride cap is a route-duration cap once the empty leg is free: morning routes end at the
     # last farm (return leg free), evening routes start at the first farm (outbound leg free).
-    for i in range(1, n):
-        if p.direction == TO_FARM:
-            dur[i][0] = 0
-        else:
-            dur[0][i] = 0
-    max_dur = cap_min + board if p.direction == TO_FARM else cap_min
-    counts = p.counts or tuple(n - 1 for _ in p.seats)
+    if evening:
+        dur_np[0, 1:] = 0
+    else:
+        dur_np[1:, 0] = 0
+    dist, dur = dist_np.tolist(), dur_np.tolist()
+    max_dur = cap_min if evening else cap_min + board
+    counts = p.counts or tuple(len(nodes) - 1 for _ in p.seats)
     vehicles = [
         VehicleSpec(
             capacity=s,
@@ -313,11 +324,11 @@ def _instance(
         dist=dist,
         dur=dur,
         demand=demand,
-        service=[0] + [board] * (n - 1),
+        service=[0] + [board] * (len(nodes) - 1),
         tw_early=early,
         tw_late=late,
         vehicles=vehicles,
-        pickup=p.direction == TO_FORESTERIA,
+        pickup=evening,
         prize=[0] + [one * d * m // FAIR_UNIT for d, m in zip(demand[1:], mult[1:], strict=True)],
     )
     return inst, nodes
@@ -327,12 +338,10 @@ def _rider_prize(vehicles: list[VehicleSpec], dist: list[list[int]]) -> int:
     """What leaving one rider unserved costs the route search: more than the dearest route that
     carries one load alone (fixed cost plus the way out and back), so a load that could ride on a
     route of its own is never dropped to save cost, whatever the scale of the costs. At least
-    DROP_PRIZE, the usual (much larger) value."""
-    dearest = max(
-        v.fixed_cost + v.unit_distance_cost * (dist[0][i] + dist[i][0])
-        for v in vehicles
-        for i in range(1, len(dist))
-    )
+    DROP_PRIZE, the usual (much larger) value. (A vehicle's dearest such route is its longest
+    way out and back: costs per metre are never negative.)"""
+    farthest = max(dist[0][i] + dist[i][0] for i in range(1, len(dist)))
+    dearest = max(v.fixed_cost + v.unit_distance_cost * farthest for v in vehicles)
     return max(DROP_PRIZE, dearest + 1)
 
 
@@ -928,6 +937,7 @@ def plan_shuttles(
     for (d, origin, farm), ids in sorted(riders.items()):
         by_day[d, base_of.get(origin, origin)].append(((origin, farm), ids))
     demand: dict[tuple[date, str], dict[Spot, list[str]]] = {}  # riders within the ride cap
+    far_of: dict[Spot, int] = {}
     for (d, base), todays in sorted(by_day.items()):
         fleet = _available(scenario.fleet, base, d)
         if not fleet:
@@ -945,7 +955,11 @@ def plan_shuttles(
             continue
         reach: dict[Spot, list[str]] = {}
         for (origin, farm_id), ids in todays:
-            far = max(leg_min(matrix.secs(origin, farm_id)), leg_min(matrix.secs(farm_id, origin)))
+            if (origin, farm_id) not in far_of:  # the longer leg, asked once a spot
+                far_of[origin, farm_id] = max(
+                    leg_min(matrix.secs(origin, farm_id)), leg_min(matrix.secs(farm_id, origin))
+                )
+            far = far_of[origin, farm_id]
             if far > ctx.cap:
                 unserved.append(
                     _unserved(
@@ -964,6 +978,7 @@ def plan_shuttles(
         if not reach:
             continue
         demand[d, base] = reach
+        seats = _seat_types(fleet)
         for origin in sorted({o for o, _ in reach}):
             for direction in DIRECTIONS:
                 dem = []
@@ -977,7 +992,7 @@ def plan_shuttles(
                     foresteria_id=origin,
                     direction=direction,
                     demand=tuple(dem),
-                    seats=_seat_types(fleet),
+                    seats=seats,
                     not_before=_not_before(ctx, d, origin),
                 )
     season = _Season(scenario=scenario, matrix=matrix, members=members, demand=demand)

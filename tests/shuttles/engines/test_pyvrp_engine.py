@@ -11,16 +11,26 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from pyvrp import Model, PenaltyParams, ProblemData, Route, Solution, SolveParams, solve
+from pyvrp import (
+    CostEvaluator,
+    Model,
+    PenaltyParams,
+    ProblemData,
+    Route,
+    Solution,
+    SolveParams,
+    solve,
+)
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
-from foresterie.shuttles.engines import VehicleSpec, VRPInstance
+from foresterie.shuttles.engines import VehicleSpec, VRPInstance, solution_cost
 from foresterie.shuttles.engines.pyvrp_engine import (
     PENALTIES,
     Deadline,
     PyVRPEngine,
+    _Priced,
     iterated_local_search,
     problem_data,
 )
@@ -259,3 +269,31 @@ def test_the_transcribed_search_finds_what_pyvrp_solve_finds(
     midpoint = [penalty.min_penalty + (penalty.max_penalty - penalty.min_penalty) / 2] * 3
     moved = [b for b in built if [*b[0], b[1], b[2]] not in (midpoint, [penalty.max_penalty] * 3)]
     assert moved, "the penalties never moved: the test would not see a wrong update rule"
+
+
+def test_a_solutions_penalised_cost_is_asked_again_once_the_penalties_move() -> None:
+    # The search keeps each solution's penalised cost (`_Priced`) to skip asking again: under
+    # another evaluator (the penalties moved) it must be that evaluator's figure, not the old.
+    inst = _random_instance(12, 3, False, loose=True)
+    data = problem_data(inst)
+    sol = Solution(data, [Route(data, list(range(12)), 0)])  # one route: over capacity
+    low, high = CostEvaluator([1.0], 1.0, 1.0), CostEvaluator([1000.0], 1000.0, 1000.0)
+    assert low.penalised_cost(sol) != high.penalised_cost(sol)
+    priced = _Priced(sol, low)
+    assert priced.cost(low) == low.penalised_cost(sol)
+    assert priced.cost(high) == high.penalised_cost(sol)
+    assert priced.cost(low) == low.penalised_cost(sol)
+
+
+@pytest.mark.parametrize(("n", "seed", "pickup"), [(12, 1, False), (25, 2, True), (-20, 3, False)])
+def test_the_answers_cost_is_the_cost_of_its_routes_with_the_dropped_prizes(
+    n: int, seed: int, pickup: bool
+) -> None:
+    # The engine reads the answer's cost from PyVRP (distance, fixed costs, prizes left): it
+    # must be what `solution_cost` counts of the same routes, whatever was dropped.
+    inst = _random_instance(abs(n), seed, pickup, loose=n < 0)
+    if n > 0:  # prizes from 100 to 100,000: some clients served, some left
+        inst = replace(inst, prize=[0] + [10 ** (2 + i % 4) for i in range(1, inst.n)])
+    sol = PyVRPEngine().solve(inst, seed, 200, 60.0, None, 50, 12)
+    assert sol.cost == solution_cost(inst, sol.routes)
+    assert type(sol.cost) is int

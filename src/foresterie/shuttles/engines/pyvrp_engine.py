@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from statistics import fmean
 
 import numpy as np
 from pyvrp import (
@@ -22,7 +21,7 @@ from pyvrp import (
 )
 from pyvrp.search import LocalSearch, NeighbourhoodParams, PerturbationManager, compute_neighbours
 
-from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution, solution_cost
+from foresterie.shuttles.engines import VRPInstance, VRPRoute, VRPSolution
 
 # Shuttle costs put a whole trip (~2e6) above a few seats of excess load at PyVRP's default penalty
 # ceiling (1e5), so penalties may climb higher, and adapt often in short runs.
@@ -70,9 +69,10 @@ class PyVRPEngine:
             for r in best.routes()
         )
         routes = tuple(sorted(routes, key=lambda r: (r.vehicle_type, r.visits)))
-        return VRPSolution(
-            routes=routes, cost=solution_cost(inst, routes), feasible=bool(best.is_feasible())
-        )
+        # `solution_cost` of these routes as PyVRP counted them (the same matrices, fixed costs
+        # and prizes; no duration cost): the same integer, without walking the routes again.
+        cost = best.distance_cost() + best.fixed_vehicle_cost() + best.uncollected_prizes()
+        return VRPSolution(routes=routes, cost=int(cost), feasible=bool(best.is_feasible()))
 
 
 class Deadline:
@@ -112,7 +112,10 @@ def iterated_local_search(
     Python loop around its native local search took a fifth of the search's CPU, most of it a
     new cost evaluator every iteration (built from numpy scalars) and the penalty bookkeeping;
     here the evaluator is built again only when the penalties change (every 25 registrations
-    at most), and the statistics, progress printer and callbacks (all off) are left out."""
+    at most), and the statistics, progress printer and callbacks (all off) are left out. The
+    loop asks PyVRP for no figure it knows already: the best's cost once per new best (it
+    holds no penalty), a solution's penalised cost once per evaluator (`_Priced`), and the
+    penalty bookkeeping keeps counts, not lists of violations."""
     rng = RandomNumberGenerator(seed=seed)
     neighbours = compute_neighbours(data, params.neighbourhood)
     ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
@@ -124,15 +127,19 @@ def iterated_local_search(
     if init is None:  # PyVRP's start: a random solution, searched exhaustively at the ceiling
         init = ls(Solution.make_random(data, rng), penalties.ceiling(), exhaustive=True)
     ils = params.ils
-    history: list[Solution | None] = [None] * ils.history_length  # PyVRP's RingBuffer
+    # The late-acceptance history (PyVRP's RingBuffer), each entry with its penalised cost under
+    # the evaluator of that cost (`_Priced`): asked again only when the penalties have moved.
+    history: list[_Priced | None] = [None] * ils.history_length
     at = 0
     calls = since_best = stale = 0  # stop's calls; iterations since the best improved (stop, ILS)
     target: int | None = None
-    best = curr = init
     cost_eval = penalties.evaluator()
+    # `cost` is a feasible solution's objective (no penalty in it: every violation is 0), else
+    # the largest cost: it never depends on the penalties, so the best's is kept, not asked for.
+    best, best_cost = init, cost_eval.cost(init)
+    start = curr = _Priced(init)
     while True:
         # The stopping criteria, in PyVRP's order: MaxIterations, the deadline, NoImprovement.
-        best_cost = cost_eval.cost(best)
         calls += 1
         if calls > iterations or deadline(best_cost):
             break
@@ -146,29 +153,47 @@ def iterated_local_search(
         if since_best == ils.num_iters_no_improvement:  # a restart
             history = [None] * ils.history_length
             at = 0
-            curr = best
+            curr = _Priced(best)
             since_best = 0
         cost_eval = penalties.evaluator()
-        cand = ls(curr, cost_eval, exhaustive=False)
+        cand = ls(curr.sol, cost_eval, exhaustive=False)
         penalties.register(cand)
         since_best += 1
-        if cost_eval.cost(cand) < cost_eval.cost(best):
-            best = cand
+        cand_best = cost_eval.cost(cand)
+        if cand_best < best_cost:
+            best, best_cost = cand, cand_best
             since_best = 0
             if ils.exhaustive_on_best:
                 cand = ls(cand, cost_eval, exhaustive=True)
                 if cand.is_feasible():
-                    best = cand
-        cand_cost = cost_eval.penalised_cost(cand)
-        curr_cost = cost_eval.penalised_cost(curr)
+                    best, best_cost = cand, cost_eval.cost(cand)
+        new = _Priced(cand, cost_eval)
         late = history[at % ils.history_length]  # the late-acceptance reference, else the start
-        late_cost = cost_eval.penalised_cost(init if late is None else late)
-        if cand_cost < late_cost or cand_cost < curr_cost:
-            curr, curr_cost = cand, cand_cost
+        late_cost = (start if late is None else late).cost(cost_eval)
+        curr_cost = curr.cost(cost_eval)
+        if new.price < late_cost or new.price < curr_cost:
+            curr, curr_cost = new, new.price
         if curr_cost < late_cost or late is None:
             history[at % ils.history_length] = curr
         at += 1
     return best, calls - 1
+
+
+class _Priced:
+    """A solution and its penalised cost under the last evaluator asked (`cost`): the same
+    double as asking again, asked again only for another evaluator (the penalties moved)."""
+
+    __slots__ = ("_eval", "price", "sol")
+
+    def __init__(self, sol: Solution, cost_eval: CostEvaluator | None = None) -> None:
+        self.sol = sol
+        self._eval = cost_eval
+        self.price = 0.0 if cost_eval is None else cost_eval.penalised_cost(sol)
+
+    def cost(self, cost_eval: CostEvaluator) -> float:
+        if cost_eval is not self._eval:
+            self._eval, self.price = cost_eval, cost_eval.penalised_cost(self.sol)
+        return self.price
 
 
 class _Penalties:
@@ -182,7 +207,11 @@ class _Penalties:
         self._params = params
         mid = params.min_penalty + (params.max_penalty - params.min_penalty) / 2
         self._values = [_clip(mid, params)] * (data.num_load_dimensions + 2)
-        self._seen: list[list[int]] = [[] for _ in self._values]
+        # Registrations since the last update (every dimension registers every solution), and
+        # per dimension how many of them had no violation: the mean of PyVRP's list of
+        # violations == 0 is that count over the registrations, the same double.
+        self._registered = 0
+        self._feasible = [0] * len(self._values)
         self._evaluator: CostEvaluator | None = None
 
     def evaluator(self) -> CostEvaluator:
@@ -198,12 +227,13 @@ class _Penalties:
     def register(self, sol: Solution) -> None:
         p = self._params
         for k, violation in enumerate([*sol.excess_load(), sol.time_warp(), sol.excess_distance()]):
-            seen = self._seen[k]
-            seen.append(violation)
-            if len(seen) != p.solutions_between_updates:
-                continue
-            diff = p.target_feasible - fmean(v == 0 for v in seen)
-            seen.clear()
+            if violation == 0:
+                self._feasible[k] += 1
+        self._registered += 1
+        if self._registered != p.solutions_between_updates:
+            return
+        for k, feasible in enumerate(self._feasible):
+            diff = p.target_feasible - feasible / self._registered
             if abs(diff) < p.feas_tolerance:
                 continue
             step = p.penalty_increase if diff > 0 else p.penalty_decrease
@@ -211,6 +241,8 @@ class _Penalties:
             if new != self._values[k]:
                 self._values[k] = new
                 self._evaluator = None
+        self._registered = 0
+        self._feasible = [0] * len(self._values)
 
 
 def _clip(value: float, params: PenaltyParams) -> float:
@@ -252,7 +284,7 @@ def problem_data(inst: VRPInstance) -> ProblemData:
         for i in range(1, inst.n)
     ]
     return ProblemData(
-        [Location(x=0, y=0) for _ in range(inst.n)],
+        [Location(x=0, y=0)] * inst.n,  # ProblemData copies each: one object will do
         clients,
         [Depot(location=0, tw_early=early, tw_late=late)],
         vehicle_types,
