@@ -4658,14 +4658,14 @@ def _compare_workbook(folder: Path, published: list[dict[str, str]], out: list[s
             ):
                 context = r["indicator"] if kind == "breakdown" else ""
                 said[kind, context, value].append((name, i, str(cells.get(col) or "")))
-    for (kind, _context, value), where in said.items():
-        labels = Counter(label for _, _, label in where)
-        usual = max(labels, key=lambda x: (labels[x], -[w[2] for w in where].index(x)))
-        for name, i, label in where:
+    for (kind, _context, value), seen in said.items():
+        labels = Counter(label for _, _, label in seen)
+        usual = max(labels, key=lambda x: (labels[x], -[w[2] for w in seen].index(x)))
+        for sheet, row_no, label in seen:
             if label != usual:
                 out.append(
-                    f"monitor.xlsx sheet {name} row {i}: {kind} {value or 'total'!r} labelled "
-                    f"{label!r}, where {labels[usual]} other rows label it {usual!r}"
+                    f"monitor.xlsx sheet {sheet} row {row_no}: {kind} {value or 'total'!r} "
+                    f"labelled {label!r}, where {labels[usual]} other rows label it {usual!r}"
                 )
     for (name, rows), family in zip(sheets[1:], _MONITOR_FAMILIES, strict=False):
         mine = [r for r in published if r["indicator"] in family]
