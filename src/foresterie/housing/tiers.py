@@ -83,6 +83,10 @@ class TierResult:
     # the whole block), budget (not shown: the node, LP iteration or time budget ran out).
     proof: Proof = "lp_bound"
     searches: int = 0  # SCIP searches asked (not written to plan files: a measure of work)
+    # The wall-clock safety net (solver.wall_clock_limit_s) had struck when the tier's LP and
+    # searches ended: what it returns may depend on the machine's speed and load, not only on
+    # the deterministic budgets (README "Housing model", "Budgets"). In the run's manifest.
+    net_struck: bool = False
 
     @property
     def gap(self) -> float:
@@ -101,6 +105,11 @@ class HousingPlan:
     moved: int | None = None  # re-planning: people not where the previous run put them
     lottery: dict[str, str] | None = None  # worker -> ticket of the seeded draw, when drawn
     blocks: int = 0  # districts split by section where no row ties the sections together
+
+    @property
+    def net_struck(self) -> list[str]:
+        """The tiers in which the wall-clock safety net struck (TierResult.net_struck)."""
+        return [t.name for t in self.tiers if t.net_struck]
 
 
 @dataclass(kw_only=True)
@@ -638,9 +647,10 @@ def _tier(
         if late():  # the safety net struck: no search is asked
             return SearchResult(x=None, objective=None, bound=None, optimal=False)
         searches += 1
+        nodes = node_budget(p, fixed, cfg.housing_node_limit)
         r = p.search(
             c,
-            node_limit=node_budget(p, fixed, cfg.housing_node_limit),
+            node_limit=nodes,
             seed=seed,
             fixed=fixed,
             cutoff=cutoff,
@@ -652,9 +662,10 @@ def _tier(
         if not aside:  # aside: the spare plan's search, offered only at the end
             offer(r.x)
         log.debug(
-            "  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s",
+            "  %s: %d fixed, %d nodes, infeasible %s, found %s, optimal %s, %.2f s",
             step,
             len(fixed or {}),
+            nodes,
             r.infeasible,
             r.objective,
             r.optimal,
@@ -734,6 +745,9 @@ def _tier(
         r = search(hint=best, step="full")
         if r.bound is not None:
             bound = r.bound if bound is None else max(bound, r.bound)
+    # The LP and the searches are over: had the safety net struck by now, they may have been
+    # cut (or skipped) by the clock rather than by their counts.
+    struck = time.monotonic() >= deadline
     if not proven() and spare is not None:
         offer(spare)  # the searches ran out (budget): the spare plan, if it is better
     if not proven() and best is not None:
@@ -766,6 +780,7 @@ def _tier(
         seconds=time.monotonic() - t0,
         proof=proof if optimal else "budget",
         searches=searches,
+        net_struck=struck,
     ), best
 
 
@@ -1219,6 +1234,13 @@ def plan_housing(
             assignments.extend(_extract(m.comp, m.values(x[o : o + m.p.n]), rank))
     assignments.sort(key=lambda a: (a.worker_id, a.arrival))
     results = [_merge(name, rs) for name, rs in tiers.items()]
+    struck = [t.name for t in results if t.net_struck]
+    if struck and progress:
+        progress(
+            f"warning: housing's wall-clock safety net ({scenario.config.solver.wall_clock_limit_s:g}"
+            f" s) struck in {', '.join(struck)}: those tiers' plan depends on the machine's "
+            "speed and load, not only on the deterministic budgets"
+        )
     housed = {a.worker_id for a in assignments}
     all_optimal = all(t.optimal for t in results)
     waitlist = explain_waitlist(scenario, matrix, units, assignments, housed, all_optimal, previous)
@@ -1257,6 +1279,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
             seconds=seconds,
             proof=proof,
             searches=sum(r.searches for r in rs),
+            net_struck=any(r.net_struck for r in rs),
         )
     return TierResult(
         name=name,
@@ -1267,6 +1290,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
         seconds=seconds,
         proof=proof,
         searches=sum(r.searches for r in rs),
+        net_struck=any(r.net_struck for r in rs),
     )
 
 
