@@ -470,16 +470,28 @@ def _with_peak(
 
 # The searches' deterministic work budget (node_budget; README "Housing model", "Budgets"):
 # free columns x SCIP nodes per search, and the fewest nodes any search gets.
-SEARCH_WORK = 5_000_000
-MIN_NODES = 500
+SEARCH_WORK = 1_000_000
+MIN_NODES = 100
+# The most free columns (free_columns) a SCIP search is asked with: beyond it the search is not
+# asked and the tier ends on what it has (README "Housing model", "Budgets"). A count, so it
+# stops at the same search on any machine.
+SEARCH_MAX_FREE = 50_000
 # GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
 # the tier returns the commute tier's plan with its smallest peak, as `budget`.
-PEAK_LP_ITERATIONS = 100_000
+PEAK_LP_ITERATIONS = 30_000
 # The restricted LP (_lp; README "Housing model"): programs of this many columns or more solve
 # each tier's LP first on every unit's options among its NEAREST foresterie, then price the
 # rest and add back those the duals say would improve it, until none would.
 RESTRICT_MIN_COLUMNS = 100_000
 NEAREST = 3
+
+
+def free_columns(p: Program, fixed: dict[int, int] | None) -> int:
+    """Columns a search of p with `fixed` held may still move (their bounds differ)."""
+    lo = np.asarray(p.lo, dtype=np.int64)
+    hi = np.asarray(p.hi, dtype=np.int64)
+    open_ = lo < hi
+    return int(np.count_nonzero(open_)) - sum(1 for j in (fixed or {}) if open_[j])
 
 
 def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
@@ -494,10 +506,7 @@ def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> in
     machine. On every season where a tier is proven today the searches that prove it use far
     fewer nodes (the most counted: 345 with 1,807 columns free, 246 with 1,072). It does not
     bound one root LP (7-9 CPU s a search on that season's 14,259-column block)."""
-    lo = np.asarray(p.lo, dtype=np.int64)
-    hi = np.asarray(p.hi, dtype=np.int64)
-    open_ = lo < hi
-    free = int(np.count_nonzero(open_)) - sum(1 for j in (fixed or {}) if open_[j])
+    free = free_columns(p, fixed)
     return min(node_limit, max(MIN_NODES, SEARCH_WORK // max(1, free)))
 
 
@@ -646,6 +655,10 @@ def _tier(
         nonlocal searches
         if late():  # the safety net struck: no search is asked
             return SearchResult(x=None, objective=None, bound=None, optimal=False)
+        free = free_columns(p, fixed)
+        if free > SEARCH_MAX_FREE:  # its root LP alone would take minutes: not asked
+            log.debug("  %s: %d free columns, more than SEARCH_MAX_FREE: not asked", step, free)
+            return SearchResult(x=None, objective=None, bound=None, optimal=False)
         searches += 1
         nodes = node_budget(p, fixed, cfg.housing_node_limit)
         r = p.search(
@@ -662,9 +675,10 @@ def _tier(
         if not aside:  # aside: the spare plan's search, offered only at the end
             offer(r.x)
         log.debug(
-            "  %s: %d fixed, %d nodes, infeasible %s, found %s, optimal %s, %.2f s",
+            "  %s: %d fixed, %d free, %d nodes, infeasible %s, found %s, optimal %s, %.2f s",
             step,
             len(fixed or {}),
+            free,
             nodes,
             r.infeasible,
             r.objective,
