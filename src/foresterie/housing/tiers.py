@@ -470,8 +470,8 @@ def _with_peak(
 
 # The searches' deterministic work budget (node_budget; README "Housing model", "Budgets"):
 # free columns x SCIP nodes per search, and the fewest nodes any search gets.
-SEARCH_WORK = 1_000_000
-MIN_NODES = 100
+SEARCH_WORK = 5_000_000
+MIN_NODES = 500
 # The most free columns (free_columns) a SCIP search is asked with: beyond it the search is not
 # asked and the tier ends on what it has (README "Housing model", "Budgets"). A count, so it
 # stops at the same search on any machine.
