@@ -28,7 +28,10 @@ peak memory (the largest process) are its own; its CPU by stage is the process t
 at the stage's end. Every season is written with a draw key derived from its name (no secret
 here): `write` would draw a random one, and the shuttles break ties among riders with it.
 
-Usage: python benchmarks/pipeline_scale.py [--crowded] [--keep DIR] [N ...]
+Usage: python benchmarks/pipeline_scale.py [--crowded] [--keep DIR] [--net S] [N ...]
+(--net S: the generated seasons' wall-clock safety net, `solver.wall_clock_limit_s`, S seconds
+instead of the generator's 900: on a loaded machine 900 s of wall may strike before housing's
+deterministic budgets do, and the plan would then depend on the load)
 (default 1700 5000 20000; progress on stderr, with every housing tier and search when
 PIPELINE_SCALE_DEBUG is set; --keep DIR leaves each size's scenario and run folders in
 DIR/scale-N-LAYOUT/ for --shape)
@@ -102,6 +105,13 @@ def season_folder(n: int, layout: Layout, folder: Path) -> None:
     key = hashlib.sha256(f"pipeline_scale:scale-{n}:{layout}:1".encode()).hexdigest()
     (folder / RESTRICTED_DRAW_KEY).write_text(key + "\n", encoding="utf-8")
     write(season, folder)
+    net = os.environ.get("PIPELINE_SCALE_NET")
+    if net:  # --net S: the season's wall-clock safety net (solver.wall_clock_limit_s)
+        toml = folder / "scenario.toml"
+        text = toml.read_text(encoding="utf-8")
+        line = "wall_clock_limit_s = 900.0\n"
+        assert text.count(line) == 1, "the generated scenario.toml's safety net moved"
+        toml.write_text(text.replace(line, f"wall_clock_limit_s = {float(net)}\n"), "utf-8")
 
 
 def tree_cpu() -> float:
@@ -178,6 +188,9 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
                 "foresterie": fores,
                 "farms": farms,
                 "wall_s": round(wall, 1),
+                "net_s": float(os.environ.get("PIPELINE_SCALE_NET") or 900.0),
+                # the tiers where housing's wall-clock safety net struck (None: not recorded)
+                "net_struck": summary.manifest["housing"].get("safety_net_struck"),
                 "stages_s": summary.manifest["timings_s"],
                 "stages_cpu": stages_cpu,
                 "load_end": round(os.getloadavg()[0], 1),
@@ -638,6 +651,8 @@ def main() -> None:
             print(json.dumps({"run": run, **shape(Path(scenario), Path(run))}), flush=True)
         return
     args = sys.argv[1:]
+    if "--net" in args:  # the children's seasons (season_folder) read it
+        os.environ["PIPELINE_SCALE_NET"] = str(float(args.pop(args.index("--net") + 1)))
     layout: Layout = "crowded" if "--crowded" in args else "spread"
     keep_dir = args[args.index("--keep") + 1] if "--keep" in args else None
     sizes = [int(a) for a in args if a.isdigit()] or [1700, 5000, 20000]

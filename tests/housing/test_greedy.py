@@ -256,8 +256,12 @@ def test_a_season_whose_safety_net_struck_before_its_first_tier_fills_every_bed_
     assert "P1" in {a.worker_id for a in hp.assignments}
     assert len({a.worker_id for a in hp.assignments}) > 1
     assert _fits_someone(sc, m, hp.assignments) == []
+    # the plan says the clock decided it: every tier, as the run's manifest lists them
+    assert all(t.net_struck for t in hp.tiers)
+    assert hp.net_struck == [t.name for t in hp.tiers]
     free = plan_housing(scenario(fs, [farm("F1")], ws), m)
     assert all(t.optimal for t in free.tiers)  # with time, the same season is proven
+    assert free.net_struck == []
 
 
 def test_a_tier_row_the_rounding_left_short_is_refilled() -> None:

@@ -120,3 +120,35 @@ def test_the_peak_tier_stopped_by_its_lp_limit_keeps_the_commute_plan(
         if t.name != "peak_permille":
             assert (by[t.name].objective, by[t.name].proof) == (t.objective, t.proof)
     assert {a.worker_id for a in stopped.assignments} == {a.worker_id for a in free.assignments}
+
+
+def test_a_search_with_more_free_columns_than_its_cap_is_not_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """tiers.SEARCH_MAX_FREE, a count of columns: with the cap below the program's 38 free
+    columns no search of the whole program is asked, whatever the clock says (no net here),
+    and the tier returns its incumbent, marked `budget`, the same in every run; with the cap
+    at the program's width the same tier searches the whole program and improves on it."""
+    monkeypatch.setattr(tiers, "SEARCH_WORK", 1)
+    monkeypatch.setattr(tiers, "MIN_NODES", 200)
+    sc = scenario([foresteria("A", men=1)], [farm("F1")], [])
+
+    def run(cap: int) -> tuple[object, ...]:
+        monkeypatch.setattr(tiers, "SEARCH_MAX_FREE", cap)
+        p, c = _split_market()
+        assert tiers.free_columns(p, None) == p.n == 38
+        r, x = _tier(
+            p, "slack", "min", c, [_slack_plan(p)], np.array([], dtype=np.int64), sc, float("inf")
+        )
+        return r.objective, r.bound, r.optimal, r.proof, r.searches, x.tolist()
+
+    capped = run(37)
+    assert capped == run(37)
+    objective, _, optimal, proof, searches, _ = capped
+    slack = int(_split_market()[1] @ _slack_plan(_split_market()[0]))
+    # the whole program's searches are not asked; a ladder rung that reduced-cost fixing
+    # narrows below the cap still is
+    assert (optimal, proof, objective) == (False, "budget", slack)
+    assert run(-1)[4] == 0  # below any search's width: none at all
+    wide = run(38)
+    assert wide[4] > searches and wide[0] < objective

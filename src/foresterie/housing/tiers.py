@@ -83,6 +83,10 @@ class TierResult:
     # the whole block), budget (not shown: the node, LP iteration or time budget ran out).
     proof: Proof = "lp_bound"
     searches: int = 0  # SCIP searches asked (not written to plan files: a measure of work)
+    # The wall-clock safety net (solver.wall_clock_limit_s) had struck when the tier's LP and
+    # searches ended: what it returns may depend on the machine's speed and load, not only on
+    # the deterministic budgets (README "Housing model", "Budgets"). In the run's manifest.
+    net_struck: bool = False
 
     @property
     def gap(self) -> float:
@@ -101,6 +105,11 @@ class HousingPlan:
     moved: int | None = None  # re-planning: people not where the previous run put them
     lottery: dict[str, str] | None = None  # worker -> ticket of the seeded draw, when drawn
     blocks: int = 0  # districts split by section where no row ties the sections together
+
+    @property
+    def net_struck(self) -> list[str]:
+        """The tiers in which the wall-clock safety net struck (TierResult.net_struck)."""
+        return [t.name for t in self.tiers if t.net_struck]
 
 
 @dataclass(kw_only=True)
@@ -463,14 +472,26 @@ def _with_peak(
 # free columns x SCIP nodes per search, and the fewest nodes any search gets.
 SEARCH_WORK = 5_000_000
 MIN_NODES = 500
+# The most free columns (free_columns) a SCIP search is asked with: beyond it the search is not
+# asked and the tier ends on what it has (README "Housing model", "Budgets"). A count, so it
+# stops at the same search on any machine.
+SEARCH_MAX_FREE = 50_000
 # GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
 # the tier returns the commute tier's plan with its smallest peak, as `budget`.
-PEAK_LP_ITERATIONS = 100_000
+PEAK_LP_ITERATIONS = 30_000
 # The restricted LP (_lp; README "Housing model"): programs of this many columns or more solve
 # each tier's LP first on every unit's options among its NEAREST foresterie, then price the
 # rest and add back those the duals say would improve it, until none would.
 RESTRICT_MIN_COLUMNS = 100_000
 NEAREST = 3
+
+
+def free_columns(p: Program, fixed: dict[int, int] | None) -> int:
+    """Columns a search of p with `fixed` held may still move (their bounds differ)."""
+    lo = np.asarray(p.lo, dtype=np.int64)
+    hi = np.asarray(p.hi, dtype=np.int64)
+    open_ = lo < hi
+    return int(np.count_nonzero(open_)) - sum(1 for j in (fixed or {}) if open_[j])
 
 
 def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> int:
@@ -485,10 +506,7 @@ def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> in
     machine. On every season where a tier is proven today the searches that prove it use far
     fewer nodes (the most counted: 345 with 1,807 columns free, 246 with 1,072). It does not
     bound one root LP (7-9 CPU s a search on that season's 14,259-column block)."""
-    lo = np.asarray(p.lo, dtype=np.int64)
-    hi = np.asarray(p.hi, dtype=np.int64)
-    open_ = lo < hi
-    free = int(np.count_nonzero(open_)) - sum(1 for j in (fixed or {}) if open_[j])
+    free = free_columns(p, fixed)
     return min(node_limit, max(MIN_NODES, SEARCH_WORK // max(1, free)))
 
 
@@ -637,10 +655,15 @@ def _tier(
         nonlocal searches
         if late():  # the safety net struck: no search is asked
             return SearchResult(x=None, objective=None, bound=None, optimal=False)
+        free = free_columns(p, fixed)
+        if free > SEARCH_MAX_FREE:  # its root LP alone would take minutes: not asked
+            log.debug("  %s: %d free columns, more than SEARCH_MAX_FREE: not asked", step, free)
+            return SearchResult(x=None, objective=None, bound=None, optimal=False)
         searches += 1
+        nodes = node_budget(p, fixed, cfg.housing_node_limit)
         r = p.search(
             c,
-            node_limit=node_budget(p, fixed, cfg.housing_node_limit),
+            node_limit=nodes,
             seed=seed,
             fixed=fixed,
             cutoff=cutoff,
@@ -652,9 +675,11 @@ def _tier(
         if not aside:  # aside: the spare plan's search, offered only at the end
             offer(r.x)
         log.debug(
-            "  %s: %d fixed, infeasible %s, found %s, optimal %s, %.2f s",
+            "  %s: %d fixed, %d free, %d nodes, infeasible %s, found %s, optimal %s, %.2f s",
             step,
             len(fixed or {}),
+            free,
+            nodes,
             r.infeasible,
             r.objective,
             r.optimal,
@@ -734,6 +759,9 @@ def _tier(
         r = search(hint=best, step="full")
         if r.bound is not None:
             bound = r.bound if bound is None else max(bound, r.bound)
+    # The LP and the searches are over: had the safety net struck by now, they may have been
+    # cut (or skipped) by the clock rather than by their counts.
+    struck = time.monotonic() >= deadline
     if not proven() and spare is not None:
         offer(spare)  # the searches ran out (budget): the spare plan, if it is better
     if not proven() and best is not None:
@@ -766,6 +794,7 @@ def _tier(
         seconds=time.monotonic() - t0,
         proof=proof if optimal else "budget",
         searches=searches,
+        net_struck=struck,
     ), best
 
 
@@ -1219,6 +1248,13 @@ def plan_housing(
             assignments.extend(_extract(m.comp, m.values(x[o : o + m.p.n]), rank))
     assignments.sort(key=lambda a: (a.worker_id, a.arrival))
     results = [_merge(name, rs) for name, rs in tiers.items()]
+    struck = [t.name for t in results if t.net_struck]
+    if struck and progress:
+        progress(
+            f"warning: housing's wall-clock safety net ({scenario.config.solver.wall_clock_limit_s:g}"
+            f" s) struck in {', '.join(struck)}: those tiers' plan depends on the machine's "
+            "speed and load, not only on the deterministic budgets"
+        )
     housed = {a.worker_id for a in assignments}
     all_optimal = all(t.optimal for t in results)
     waitlist = explain_waitlist(scenario, matrix, units, assignments, housed, all_optimal, previous)
@@ -1257,6 +1293,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
             seconds=seconds,
             proof=proof,
             searches=sum(r.searches for r in rs),
+            net_struck=any(r.net_struck for r in rs),
         )
     return TierResult(
         name=name,
@@ -1267,6 +1304,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
         seconds=seconds,
         proof=proof,
         searches=sum(r.searches for r in rs),
+        net_struck=any(r.net_struck for r in rs),
     )
 
 

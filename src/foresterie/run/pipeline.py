@@ -297,6 +297,8 @@ def solve(
                 "districts": housing.districts,
                 "blocks": housing.blocks,
                 "units": housing.units,
+                # tiers the wall-clock safety net struck in: their plan depends on the load
+                "safety_net_struck": housing.net_struck,
             },
             "shuttles": {
                 "engine": shuttles.engine,
