@@ -123,27 +123,27 @@ def _determined(hidden: set[K], lines: list[dict[K, int]]) -> list[K]:
     pivots: list[tuple[int, dict[int, Fraction]]] = []
     for row in rows:  # Gauss-Jordan, sparse rows
         for p, prow in pivots:
-            if p in row:
-                f = row[p]
-                for j, v in prow.items():
-                    row[j] = row.get(j, Fraction(0)) - f * v
-                    if not row[j]:
-                        del row[j]
+            _eliminate(row, p, prow)
         if not row:
             continue
         p = min(row)
         lead = row[p]
         row = {j: v / lead for j, v in row.items()}
-        for i, (q, qrow) in enumerate(pivots):
-            if p in qrow:
-                f = qrow[p]
-                for j, v in row.items():
-                    qrow[j] = qrow.get(j, Fraction(0)) - f * v
-                    if not qrow[j]:
-                        del qrow[j]
-                pivots[i] = (q, qrow)
+        for _q, qrow in pivots:
+            _eliminate(qrow, p, row)
         pivots.append((p, row))
     return [cols[p] for p, row in pivots if len(row) == 1]
+
+
+def _eliminate(row: dict[int, Fraction], p: int, pivot: dict[int, Fraction]) -> None:
+    """Subtract from `row` the multiple of `pivot` (1 at column p) that clears column p."""
+    f = row.get(p)
+    if not f:
+        return
+    for j, v in pivot.items():
+        row[j] = row.get(j, Fraction(0)) - f * v
+        if not row[j]:
+            del row[j]
 
 
 def box_options(coords: Mapping[K, tuple[str, ...]], cell: K) -> list[tuple[K, ...]]:
