@@ -4577,10 +4577,14 @@ def _same_figure(shown: str | None, published: str) -> bool:
         return shown == published
 
 
-def _sheets(folder: Path, rel: str) -> list[tuple[str, list[dict[str, str | None]]]]:
+def _sheets(
+    folder: Path, rel: str, formulas: list[str] | None = None
+) -> list[tuple[str, list[dict[str, str | None]]]]:
     """Each sheet of an XLSX file in workbook order: its name and rows of column -> value
     (numbers as their text, inline and shared strings resolved), read with zipfile and
-    ElementTree only."""
+    ElementTree only. `formulas`, when given, gets each cell holding a formula (`<f>`) as
+    "sheetN.xml CELL": the monitor writes values only, so a formula is an edit, and one a
+    spreadsheet runs (review 14: a HYPERLINK in a label)."""
     import xml.etree.ElementTree as ET
     import zipfile
 
@@ -4601,6 +4605,8 @@ def _sheets(folder: Path, rel: str) -> list[tuple[str, list[dict[str, str | None
             for row in ET.fromstring(z.read(target)).iter(f"{_SHEET_NS}row"):
                 cells: dict[str, str | None] = {}
                 for c in row.iter(f"{_SHEET_NS}c"):
+                    if formulas is not None and c.find(f"{_SHEET_NS}f") is not None:
+                        formulas.append(f"{target.rsplit('/', 1)[-1]} {c.get('r')}")
                     col = "".join(ch for ch in str(c.get("r")) if ch.isalpha())
                     v = c.find(f"{_SHEET_NS}v")
                     if c.get("t") == "inlineStr":
@@ -4616,40 +4622,26 @@ def _sheets(folder: Path, rel: str) -> list[tuple[str, list[dict[str, str | None
         raise Unreadable(f"{rel}: {exc}") from None
 
 
-def _formula_cells(folder: Path, rel: str) -> list[str]:
-    """Every cell of an XLSX file holding a formula (`<f>`): the monitor writes values only, so
-    a formula is an edit, and one a spreadsheet runs (review 14: a HYPERLINK in a label)."""
-    import xml.etree.ElementTree as ET
-    import zipfile
-
-    try:
-        z = zipfile.ZipFile(io.BytesIO(_read(folder, rel)))
-        found = []
-        for name in sorted(n for n in z.namelist() if n.startswith("xl/worksheets/")):
-            if not name.endswith(".xml"):
-                continue
-            for c in ET.fromstring(z.read(name)).iter(f"{_SHEET_NS}c"):
-                if c.find(f"{_SHEET_NS}f") is not None:
-                    found.append(f"{name.rsplit('/', 1)[-1]} {c.get('r')}")
-        return found
-    except (zipfile.BadZipFile, ET.ParseError, KeyError) as exc:
-        raise Unreadable(f"{rel}: {exc}") from None
-
-
 def _compare_workbook(folder: Path, published: list[dict[str, str]], out: list[str]) -> None:
-    sheets = _sheets(folder, "monitor.xlsx")
+    formulas: list[str] = []
+    sheets = _sheets(folder, "monitor.xlsx", formulas)
     if len(sheets) < 1 + len(_MONITOR_FAMILIES):
         out.append(f"monitor.xlsx: {len(sheets)} sheets, not the notes and every family")
         return
-    for where in _formula_cells(folder, "monitor.xlsx"):
+    for where in formulas:
         out.append(f"monitor.xlsx {where}: a formula, where the monitor writes values only")
     # The labels (week, indicator, breakdown) are in the page's language, which this verifier
     # does not translate; but each thing keeps one label wherever it is named, so labels
     # swapped between rows (review 14: "famiglie 28 / uomini 6") are caught where the week
     # is not the only one naming them.
     said: dict[tuple[str, str, str], list[tuple[str, int, str]]] = defaultdict(list)
+    figures: list[str] = []  # said after the labels
     for (name, rows), family in zip(sheets[1:], _MONITOR_FAMILIES, strict=False):
         mine = [r for r in published if r["indicator"] in family]
+        if len(rows) - 1 != len(mine):
+            figures.append(
+                f"monitor.xlsx sheet {name}: {len(rows) - 1} rows, monitor.csv {len(mine)}"
+            )
         for i, (cells, r) in enumerate(zip(rows[1:], mine, strict=False), start=2):
             for col, kind, value in (
                 ("A", "week", r["week"]),
@@ -4658,6 +4650,13 @@ def _compare_workbook(folder: Path, published: list[dict[str, str]], out: list[s
             ):
                 context = r["indicator"] if kind == "breakdown" else ""
                 said[kind, context, value].append((name, i, str(cells.get(col) or "")))
+            for col, field in (("D", "plan"), ("E", "actual")):
+                if not _same_figure(cells.get(col), r[field]):
+                    figures.append(
+                        f"monitor.xlsx sheet {name} row {i} ({r['week']}, {r['indicator']}, "
+                        f"{r['breakdown'] or 'total'}): {field} {cells.get(col)}, monitor.csv "
+                        f"{r[field] or '(empty)'}"
+                    )
     for (kind, _context, value), seen in said.items():
         labels = Counter(label for _, _, label in seen)
         usual = max(labels, key=lambda x: (labels[x], -[w[2] for w in seen].index(x)))
@@ -4667,18 +4666,7 @@ def _compare_workbook(folder: Path, published: list[dict[str, str]], out: list[s
                     f"monitor.xlsx sheet {sheet} row {row_no}: {kind} {value or 'total'!r} "
                     f"labelled {label!r}, where {labels[usual]} other rows label it {usual!r}"
                 )
-    for (name, rows), family in zip(sheets[1:], _MONITOR_FAMILIES, strict=False):
-        mine = [r for r in published if r["indicator"] in family]
-        if len(rows) - 1 != len(mine):
-            out.append(f"monitor.xlsx sheet {name}: {len(rows) - 1} rows, monitor.csv {len(mine)}")
-        for i, (cells, r) in enumerate(zip(rows[1:], mine, strict=False), start=2):
-            for col, field in (("D", "plan"), ("E", "actual")):
-                if not _same_figure(cells.get(col), r[field]):
-                    out.append(
-                        f"monitor.xlsx sheet {name} row {i} ({r['week']}, {r['indicator']}, "
-                        f"{r['breakdown'] or 'total'}): {field} {cells.get(col)}, monitor.csv "
-                        f"{r[field] or '(empty)'}"
-                    )
+    out += figures
 
 
 def _shown_number(text: str, lang: str) -> str:

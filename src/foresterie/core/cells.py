@@ -75,12 +75,9 @@ def protect(
         worked_out = sorted(_determined(out, fixed), key=lambda k: key[k])
         grown = False
         for k in worked_out:
-            rest = sorted(
-                {c for line in fixed if k in line for c in line if c not in out},
-                key=lambda c: (values[c] == 0, values[c], key[c]),
-            )
+            rest = {c for line in fixed if k in line for c in line if c not in out}
             if rest:
-                out.add(rest[0])
+                out.add(_cheapest(rest, values, key))
                 grown = True
                 break
         if not grown:
@@ -99,13 +96,17 @@ def _lone_cells(
         for line in lines:
             if sum(1 for k in line if k in out) != 1:
                 continue
-            rest = sorted(
-                (k for k in line if k not in out),
-                key=lambda k: (values[k] == 0, values[k], key[k]),
-            )
+            rest = [k for k in line if k not in out]
             if rest:
-                out.add(rest[0])
+                out.add(_cheapest(rest, values, key))
                 changed = True
+
+
+def _cheapest(
+    cells: Iterable[K], values: Mapping[K, float], key: Mapping[K, tuple[object, ...]]
+) -> K:
+    """The cell to hide beside another: the smallest, a non-zero one first, ties by key."""
+    return min(cells, key=lambda c: (values[c] == 0, values[c], key[c]))
 
 
 def _determined(hidden: set[K], lines: list[dict[K, int]]) -> list[K]:

@@ -658,12 +658,8 @@ class Ledger:
         seq, prev = (int(last[0][0]), str(last[0][1])) if last else (0, GENESIS)
         meta = self.meta()
         count = self._meta_count(meta, "rows", "0")
-        if (count, meta.get("head", GENESIS)) != (seq, prev):
-            tail = (
-                f"rows {seq + 1}..{count} are missing at the end (deleted)"
-                if count > seq
-                else f"the recorded head (row {count}) is not the last row ({seq})"
-            )
+        tail = _tail_break(count, meta.get("head", GENESIS), seq, prev)
+        if tail:
             raise _err(
                 self.label,
                 f"{tail}: the hash chain is broken, nothing was written; `foresterie ledger "
@@ -760,8 +756,7 @@ class Ledger:
                 rows, meta = self.rows(), self.meta()
             return self._breaks(rows, meta)
         except _Edited as exc:  # a day or a count no foresterie wrote: an edit
-            p = exc.problems[0]
-            return [f"row {p.row}: {p.field}: {p.message}" if p.row else f"{p.field}: {p.message}"]
+            return [_edit_text(exc)]
 
     def _intact(self, rows: list[Row], meta: dict[str, str]) -> None:
         """Refuse to act on a broken chain (review 14): `day`, `intake`, `monitor` read the
@@ -771,8 +766,7 @@ class Ledger:
         try:
             problems = self._breaks(rows, meta)
         except _Edited as exc:
-            p = exc.problems[0]
-            problems = [f"row {p.row}: {p.field}: {p.message}" if p.row else p.message]
+            problems = [_edit_text(exc)]
         if problems:
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise _err(
@@ -807,12 +801,24 @@ class Ledger:
                     f"row {r.seq}: does not link to row {prev_seq} (reordered, deleted or edited)"
                 )
             prev_seq, prev_hash = r.seq, r.hash
-        head = meta.get("head", GENESIS)
-        if count > prev_seq:
-            problems.append(f"rows {prev_seq + 1}..{count} are missing at the end (deleted)")
-        elif (count, head) != (prev_seq, prev_hash):
-            problems.append(f"the recorded head (row {count}) is not the last row ({prev_seq})")
-        return problems
+        tail = _tail_break(count, meta.get("head", GENESIS), prev_seq, prev_hash)
+        return problems + ([tail] if tail else [])
+
+
+def _tail_break(count: int, head: str, last_seq: int, last_hash: str) -> str | None:
+    """The break between the recorded head (its row count and hash) and the chain's last row:
+    rows deleted at the end, or a head that is not the last row; None when they agree."""
+    if count > last_seq:
+        return f"rows {last_seq + 1}..{count} are missing at the end (deleted)"
+    if (count, head) != (last_seq, last_hash):
+        return f"the recorded head (row {count}) is not the last row ({last_seq})"
+    return None
+
+
+def _edit_text(exc: LedgerError) -> str:
+    """An edit made outside foresterie (a value it never writes), as `ledger verify` says it."""
+    p = exc.problems[0]
+    return f"row {p.row}: {p.field}: {p.message}" if p.row else f"{p.field}: {p.message}"
 
 
 def purge_before(

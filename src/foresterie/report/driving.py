@@ -19,15 +19,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from foresterie.report.rundata import _minutes
+
 WORK_MAX_MIN = 9 * 60
 STRETCH_MAX_MIN = 4 * 60 + 30
 BREAK_MIN = 45
 SPREAD_MAX_MIN = 13 * 60
-
-
-def _minutes(hhmm: str) -> int:
-    h, m = hhmm.split(":")
-    return int(h) * 60 + int(m)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -65,8 +65,6 @@ from foresterie.report.sheets import VehicleDay, sheet_gpx, sheet_html, vehicle_
 
 Role = Literal["driver", "operator", "public"]
 ROLES: tuple[Role, ...] = ("driver", "operator", "public")
-# counts of people (or person-days) from 1 to SMALL_CELL - 1 are suppressed, as in the monitor
-SMALL_CELL = MIN_CELL
 # A cell hidden for another reason than its smallness (so that a "<5" cannot be worked out by
 # subtraction, or a row on referred people) is COMPLEMENTARY ("*"): "<5" there would state a
 # falsehood (review 13, finding 15: "7 people are fewer than 5"). The monitor's tables alike.
@@ -197,7 +195,7 @@ def public_from_aggregates(root: Path, out: Path) -> None:
     for name, (header, table) in protected(tables).items():
         _write(out / name, header, table)
     _write(out / "kpis.csv", ["kpi", "value"], public_kpis(manifest.get("kpis", {}), day=day))
-    text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED, c=COMPLEMENTARY)
+    text = PUBLIC_README.format(n_minus=MIN_CELL - 1, s=SUPPRESSED, c=COMPLEMENTARY)
     write_text(out / "README.md", text + (DAY_README if day else ""))
 
 
@@ -388,12 +386,12 @@ def protected(
     referred_only: dict[str, frozenset[str]] = REFERRED_ONLY,
 ) -> dict[str, tuple[list[str], list[list[Any]]]]:
     """The public tables with their small cells hidden (README of the export; `core.cells`).
-        Primary: a count of people (or person-days) in 1..SMALL_CELL-1 becomes SUPPRESSED, and any
-        non-zero count of a row whose first cell is in REFERRED_ONLY is hidden too (SUPPRESSED where
-        it is small, COMPLEMENTARY otherwise). Secondary, over the tables together (`_lines`): every
-        line of cells whose sum is published, here or in the monitor (a foresteria's weeks, a
-        week's foresterie or sections, a column's total, a site's season bed-nights against its
-        weeks), hides none or at least two of its cells, and no hidden cell is the outcome of
+    Primary: a count of people (or person-days) in 1..MIN_CELL-1 becomes SUPPRESSED, and any
+    non-zero count of a row whose first cell is in REFERRED_ONLY is hidden too (SUPPRESSED where
+    it is small, COMPLEMENTARY otherwise). Secondary, over the tables together (`_lines`): every
+    line of cells whose sum is published, here or in the monitor (a foresteria's weeks, a
+    week's foresterie or sections, a column's total, a site's season bed-nights against its
+    weeks), hides none or at least two of its cells, and no hidden cell is the outcome of
     several lines taken together (`core.cells.protect`). A published SUPPRESSED is always true."""
     values: dict[tuple[str, int, int], int] = {}
     primary: set[tuple[str, int, int]] = set()
@@ -473,7 +471,7 @@ def _write(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
 def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     """Counts only (README of the export states the rule). `small_cells` True keeps counts
-    under SMALL_CELL: for the aggregates a retention purge keeps inside the run folder, which
+    under MIN_CELL: for the aggregates a retention purge keeps inside the run folder, which
     stays with the operator, never for publication."""
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
     section = {w.id: w.section.value for w in run.scenario.workers}
@@ -554,7 +552,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         public_kpis(run.manifest.get("kpis", {}), small_cells, day and not small_cells),
     )
     if not small_cells:
-        text = PUBLIC_README.format(n_minus=SMALL_CELL - 1, s=SUPPRESSED, c=COMPLEMENTARY)
+        text = PUBLIC_README.format(n_minus=MIN_CELL - 1, s=SUPPRESSED, c=COMPLEMENTARY)
         write_text(out / "README.md", text + (DAY_README if day else ""))
 
 
@@ -579,10 +577,7 @@ def public_kpis(
         if day and (key.startswith("housing.waitlisted") or DAY_LEFT_OUT.fullmatch(key)):
             continue
         small = (
-            not small_cells
-            and isinstance(v, int)
-            and not isinstance(v, bool)
-            and 0 < v < SMALL_CELL
+            not small_cells and isinstance(v, int) and not isinstance(v, bool) and 0 < v < MIN_CELL
         )
         if small and (
             key in PEOPLE_KPIS or key.split(".")[1].startswith(("housed_", "waitlisted_"))

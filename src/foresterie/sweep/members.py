@@ -94,9 +94,11 @@ class PerturbTable(_Strict):
 def _once_each(v: list[Any]) -> list[Any]:
     """A decision's values, each once: the same value twice only doubles the members solved
     (review 14: `minibuses_added = [2, 2]` was accepted and solved twice)."""
-    twice = next((x for i, x in enumerate(v) if x in v[:i]), None)
+    twice = next((i for i, x in enumerate(v) if x in v[:i]), None)
     if twice is not None:
-        raise ValueError(f"{twice} is given twice: each value once")
+        x = v[twice]
+        shown = str(x).lower() if isinstance(x, bool) else x  # as TOML writes it
+        raise ValueError(f"{shown} is given twice: each value once")
     return v
 
 
@@ -114,7 +116,7 @@ class DecisionsTable(_Strict):
             try:
                 _once_each(values)
             except ValueError as exc:
-                raise ValueError(f"{fid}: {str(exc).lower()}") from None
+                raise ValueError(f"{fid}: {exc}") from None
         return v
 
     @field_validator("beds_scale")
