@@ -307,6 +307,7 @@ def map_(
     ] = False,
     lang: LangOpt = None,
 ) -> None:
+    from foresterie.core.errors import Problem
     from foresterie.core.files import write_text
     from foresterie.report.html import report_lang
     from foresterie.report.maps import plan_map
@@ -321,20 +322,41 @@ def map_(
             )
         )
         raise typer.Exit(EXIT_BAD_INPUT)
+    suffix = "".join(f"-{x}" for x in (day, foresteria) if x)
+    target = out or run / "report" / f"map{suffix}.html"
+    from foresterie.core.runfolder import REPORT_HASHES, read_report_hashes, seal_report
+
+    sealed = (run / REPORT_HASHES).is_file() and target.resolve().is_relative_to(
+        (run / "report").resolve()
+    )
+    if sealed:
+        # a page added to a written report is in the report's language (replay writes the
+        # report again in report.json's `lang`; verify checks every page against it)
+        written = (read_report_hashes(run) or {}).get("lang")
+        if lang is not None and written is not None and lang != written:
+            raise ScenarioError(
+                [
+                    Problem(
+                        "--lang",
+                        None,
+                        "lang",
+                        _(
+                            "{code}: the report of {run} is in {written}; a map added to it "
+                            "is too (write this one elsewhere with --out, or the whole report "
+                            "again with `foresterie report RUN --lang {code}`)"
+                        ).format(code=repr(lang), run=run, written=repr(written)),
+                    )
+                ]
+            )
+        lang = lang or written
     data = _load_run(run)
     try:
         html = plan_map(data, day, foresteria, report_lang(data, lang))
     except ValueError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    suffix = "".join(f"-{x}" for x in (day, foresteria) if x)
-    target = out or run / "report" / f"map{suffix}.html"
     write_text(target, html)
-    from foresterie.core.runfolder import REPORT_HASHES, seal_report
-
-    if (run / REPORT_HASHES).is_file() and target.resolve().is_relative_to(
-        (run / "report").resolve()
-    ):
+    if sealed:
         seal_report(run, added=target)  # a page added to the report: vouched for too
     typer.echo(
         _("wrote {target} ({mb} MB)").format(target=target, mb=f"{len(html.encode()) / 1e6:.2f}")

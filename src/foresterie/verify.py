@@ -1134,6 +1134,8 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
                 f"report file changed after it was written: report/{rel} "
                 f"(hash differs from {_REPORT_HASHES})"
             )
+    pages = sorted((rel for rel in files if rel in here), key=lambda rel: (rel.count("/"), rel))
+    out.extend(_report_lang(run, listing, pages))
     unchecked = []
     if not files and listing.get("lang") is None:
         unchecked.append("report/: no report written yet (`foresterie report RUN` writes one)")
@@ -1143,6 +1145,42 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
             "was written with --no-sheets)"
         )
     return out, unchecked
+
+
+# The languages a report is written in (README "Languages": the report, map and driver sheets);
+# replay writes the report again in report.json's `lang`, so it is checked against the pages.
+_REPORT_LANGS = ("it", "en")
+_HTML_LANG = re.compile(rb"<html lang=['\"]([A-Za-z-]*)['\"]")
+
+
+def _report_lang(run: Path, listing: dict[str, Any], pages: list[str]) -> list[str]:
+    """report.json's `lang` is a report language and the language every listed page declares
+    (`<html lang>`: the index, the map, the sheets; a worker's slip carries its own language
+    inside the page). The first page that disagrees is named, with how many do."""
+    lang = listing.get("lang")
+    if lang is None:
+        return []
+    if lang not in _REPORT_LANGS:
+        return [
+            f"{_REPORT_HASHES}: lang: {str(lang)[:20]!r} is not one of {', '.join(_REPORT_LANGS)}"
+        ]
+    wrong: list[tuple[str, str]] = []
+    for rel in pages:
+        if not rel.endswith(".html"):
+            continue
+        with open(run / "report" / rel, "rb") as f:
+            m = _HTML_LANG.search(f.read(256))
+        said = m.group(1).decode("ascii") if m else ""
+        if said != lang:
+            wrong.append((rel, said))
+    if not wrong:
+        return []
+    rel, said = wrong[0]
+    more = f" (and {len(wrong) - 1} more pages)" if len(wrong) > 1 else ""
+    return [
+        f"{_REPORT_HASHES}: lang {lang!r} but report/{rel} is in "
+        f"{repr(said) if said else 'no declared language'}{more}"
+    ]
 
 
 def _report_listing(listing: Any) -> dict[str, str]:

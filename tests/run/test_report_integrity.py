@@ -62,6 +62,17 @@ def _move_gpx(run: Path) -> None:
     p.write_text(text[:at] + "2" + text[at + 1 :], encoding="utf-8")  # 41.x -> 42.x: a degree
 
 
+def _listing_lang(lang: str) -> Callable[[Path], None]:
+    """report.json's language changed and nothing else (review 13: verify passed it)."""
+
+    def go(run: Path) -> None:
+        listing = json.loads((run / "report.json").read_text(encoding="utf-8"))
+        listing["lang"] = lang
+        (run / "report.json").write_text(json.dumps(listing), encoding="utf-8")
+
+    return go
+
+
 def test_a_solved_run_hashes_every_report_file(run_dir: Path) -> None:
     listing = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     here = sorted(
@@ -82,6 +93,11 @@ def test_a_solved_run_hashes_every_report_file(run_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("forge", "expect"),
     [
+        (
+            _listing_lang("en"),
+            ["report.json: lang 'en' but report/index.html is in 'it' (and {more} more pages)"],
+        ),
+        (_listing_lang("de"), ["report.json: lang: 'de' is not one of it, en"]),
         (
             _first_departure_one_hour_late,
             [
@@ -133,6 +149,8 @@ def test_a_solved_run_hashes_every_report_file(run_dir: Path) -> None:
         ),
     ],
     ids=[
+        "lang-other",
+        "lang-unknown",
         "sheet-time",
         "sheet-deleted",
         "extra-file",
@@ -150,8 +168,9 @@ def test_verify_refuses_each_forgery_of_the_report(
     forge(run)
     r = _cli("verify", run)
     assert r.exit_code == 1, r.output
+    more = sum(1 for _ in (run / "report").rglob("*.html")) - 1  # every page is in Italian
     assert [x for x in r.stdout.splitlines() if x.startswith("violation:")] == [
-        f"violation: {e}" for e in expect
+        f"violation: {e.replace('{more}', str(more))}" for e in expect
     ]
 
 
@@ -186,6 +205,14 @@ def test_report_in_another_language_is_vouched_for(run_dir: Path, tmp_path: Path
     # a map added to the report is vouched for too
     assert _cli("map", run, "--day", "2026-07-07").exit_code == 0
     assert "map-2026-07-07.html" in (run / "report.json").read_text(encoding="utf-8")
+    assert "<html lang='en'" in (run / "report/map-2026-07-07.html").read_text(encoding="utf-8")
+    assert _cli("verify", run).exit_code == 0
+    # a map in another language than the report's is not added to it (replay would write it
+    # in the report's), but may be written elsewhere
+    r = _cli("map", run, "--day", "2026-07-08", "--lang", "it")
+    assert r.exit_code == 2 and not (run / "report/map-2026-07-08.html").exists()
+    assert r.stderr.startswith("error: --lang: lang: 'it': the report of ")
+    assert _cli("map", run, "--lang", "it", "--out", tmp_path / "it.html").exit_code == 0
     assert _cli("verify", run).exit_code == 0
 
 
