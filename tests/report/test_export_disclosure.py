@@ -22,6 +22,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
 
 from foresterie.report.export import COMPLEMENTARY, SUPPRESSED, protected
 
@@ -136,6 +137,46 @@ def _range(tables: Tables, shown: Tables, target: Cell) -> tuple[float, float]:
     return bounds[0], bounds[1]
 
 
+def _pinned_by_marks(tables: Tables, shown: Tables, hole: bool) -> set[Cell]:
+    """The "<5" cells an attacker pins who also reads the marks: a "<5" is 1 to 4, a "*" any
+    size as the README says, or (`hole`: a reader of the code, where no "*" hides a small cell)
+    0 or at least 5. Exact (CP-SAT, integers), written apart from the export's propagation."""
+    hidden = {
+        (name, i, c): v
+        for name, (_h, rows) in shown.items()
+        for i, r in enumerate(rows)
+        for c, v in enumerate(r)
+        if v in (SUPPRESSED, COMPLEMENTARY)
+    }
+    m = cp_model.CpModel()
+    dom = {
+        SUPPRESSED: cp_model.Domain(1, 4),
+        COMPLEMENTARY: cp_model.Domain.from_intervals([[0, 0], [5, 10**7]])
+        if hole
+        else cp_model.Domain(0, 10**7),
+    }
+    x = {k: m.new_int_var_from_domain(dom[v], "") for k, v in hidden.items()}
+    for coef, total in _attacker(tables):
+        known = sum(a * tables[k[0]][1][k[1]][k[2]] for k, a in coef.items() if k not in hidden)
+        free = [(a, x[k]) for k, a in coef.items() if k in hidden]
+        if free and not 0 < total < 5:  # a small sum is shown "<5" too
+            m.add(sum(a * v for a, v in free) == total - known)
+    out = set()
+    for k, v in hidden.items():
+        if v != SUPPRESSED:
+            continue
+        ends = []
+        for sense in (1, -1):
+            m.minimize(sense * x[k])
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1
+            assert solver.solve(m) == cp_model.OPTIMAL
+            ends.append(round(solver.objective_value) * sense)
+        if ends[0] == ends[1]:
+            out.add(k)
+    return out
+
+
 counts = st.one_of(st.integers(1, 4), st.integers(5, 40), st.integers(41, 3000))
 
 
@@ -176,6 +217,25 @@ def test_no_hidden_cell_is_given_back_by_what_is_published(tables: Tables) -> No
                 assert v == t or (v == SUPPRESSED and 0 < t < 5) or (v == COMPLEMENTARY and t >= 0)
     given = {k for k in _worked_out(tables, shown) if not (k[0] == OCC and k[2] == 5)}
     assert not given, (given, shown)
+    starred = {k for k, v in _marks(shown).items() if v == COMPLEMENTARY and 0 < _at(tables, k) < 5}
+    for hole in (False, not starred):  # the README's reader; a code reader if no "*" is small
+        pinned = _pinned_by_marks(tables, shown, hole)
+        pinned = {k for k in pinned if not (k[0] == OCC and k[2] == 5)}
+        assert not pinned, (hole, pinned, shown)
+
+
+def _marks(shown: Tables) -> dict[Cell, str]:
+    return {
+        (name, i, c): v
+        for name, (_h, rows) in shown.items()
+        for i, r in enumerate(rows)
+        for c, v in enumerate(r)
+        if v in (SUPPRESSED, COMPLEMENTARY)
+    }
+
+
+def _at(tables: Tables, k: Cell) -> Any:
+    return tables[k[0]][1][k[1]][k[2]]
 
 
 def test_the_reviews_subtractions_no_longer_give_the_small_cell() -> None:

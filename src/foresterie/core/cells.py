@@ -14,6 +14,7 @@ and the line's own total, when it is not a cell of these tables, is taken as pub
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping
 from fractions import Fraction
 from itertools import product
@@ -37,6 +38,7 @@ def protect(
     lines: Iterable[Mapping[K, int]],
     order: Mapping[K, tuple[object, ...]] | None = None,
     boxes: Mapping[K, list[tuple[K, ...]]] | None = None,
+    marks: bool = False,
 ) -> set[K]:
     """The cells to hide: `hidden` (the primary ones) and more, until none can be worked out.
 
@@ -54,7 +56,12 @@ def protect(
     hidden with others in each of its lines can still be the difference of two sums), every
     hidden cell that the published lines determine exactly (linear algebra over the hidden
     cells, `_determined`) gets the smallest visible cell of one of its lines hidden with it, and
-    the whole is repeated until no hidden cell is determined or nothing is left to hide."""
+    the whole is repeated until no hidden cell is determined or nothing is left to hide.
+
+    `marks`: also where a reader who knows that small cells are marked SUPPRESSED and the
+    others COMPLEMENTARY pins a small one (`_pinned`: "<5" and "*" summing to 6 are 1 and 5),
+    a non-zero visible cell of one of its lines is hidden with it; what is left pinned is for
+    `starred` to show as COMPLEMENTARY."""
     out = set(hidden)
     key = order or {k: (k,) for k in values}
     fixed = [dict(sorted(line.items(), key=lambda kv: key[kv[0]])) for line in lines]
@@ -73,9 +80,19 @@ def protect(
     while True:
         _lone_cells(values, out, fixed, key)
         worked_out = sorted(_determined(out, fixed), key=lambda k: key[k])
+        nonzero = False
+        if not worked_out and marks:
+            worked_out = sorted(_pinned(values, out, fixed), key=lambda k: key[k])
+            nonzero = True  # a hidden zero adds no room beside a cell the marks pin
         grown = False
         for k in worked_out:
-            rest = {c for line in fixed if k in line for c in line if c not in out}
+            rest = {
+                c
+                for line in fixed
+                if k in line
+                for c in line
+                if c not in out and not (nonzero and values[c] == 0)
+            }
             if rest:
                 out.add(_cheapest(rest, values, key))
                 grown = True
@@ -134,6 +151,74 @@ def _determined(hidden: set[K], lines: list[dict[K, int]]) -> list[K]:
             _eliminate(qrow, p, row)
         pivots.append((p, row))
     return [cols[p] for p, row in pivots if len(row) == 1]
+
+
+def starred(values: Mapping[K, float], hidden: set[K], lines: Iterable[Mapping[K, int]]) -> set[K]:
+    """The small hidden cells to show as COMPLEMENTARY rather than SUPPRESSED: those that the
+    marks would give away where no more cells can be hidden (`_pinned`: every cell of their
+    lines is hidden already). COMPLEMENTARY says "any size", and this keeps it true."""
+    fixed = [dict(line) for line in lines]
+    stars: set[K] = set()
+    while True:
+        pinned = _pinned(values, hidden, fixed, stars)
+        if not pinned:
+            return stars
+        stars.add(min(pinned, key=repr))
+
+
+def _pinned(
+    values: Mapping[K, float],
+    hidden: set[K],
+    lines: list[dict[K, int]],
+    stars: Iterable[K] = (),
+) -> list[K]:
+    """The hidden small cells whose value follows from the published lines and what the marks
+    themselves say: a SUPPRESSED cell is 1 to MIN_CELL-1, a COMPLEMENTARY one is 0 or at least
+    MIN_CELL to a reader who knows that small cells are marked SUPPRESSED (`stars`: small cells
+    shown as COMPLEMENTARY, any size to that reader). Linear algebra alone misses this: a line's
+    hidden "<5" and "*" summing to 6 are 1 and 5. Bounds are tightened line by line until
+    nothing moves (interval propagation, as a solver's presolve would: sound, so a cell it pins
+    is given away; not complete, so a cell it leaves open may still be narrowed)."""
+    star = set(stars)
+    lo: dict[K, float] = {}
+    hi: dict[K, float] = {}
+    for k in hidden:
+        lo[k], hi[k] = (1, MIN_CELL - 1) if small(values[k]) and k not in star else (0, math.inf)
+    rows = []
+    for line in lines:
+        free = {k: c for k, c in line.items() if k in hidden and c}
+        if free:
+            rest = sum(c * values[k] for k, c in line.items() if k not in hidden)
+            total = sum(c * values[k] for k, c in line.items())
+            rows.append((free, total - rest))
+    for _round in range(64):  # bounds move by at least 1 each time: a cap, never reached here
+        moved = False
+        for free, rhs in rows:
+            # sum(c * x) = rhs: each x between rhs less the others' most and less their least
+            low = {k: c * (lo[k] if c > 0 else hi[k]) for k, c in free.items()}
+            high = {k: c * (hi[k] if c > 0 else lo[k]) for k, c in free.items()}
+            for k, c in free.items():
+                others_lo = _sum_but(low, k)
+                others_hi = _sum_but(high, k)
+                a, b = sorted(((rhs - others_hi) / c, (rhs - others_lo) / c))
+                new_lo = max(lo[k], math.ceil(a - 1e-9)) if math.isfinite(a) else lo[k]
+                new_hi = min(hi[k], math.floor(b + 1e-9)) if math.isfinite(b) else hi[k]
+                if not small(values[k]) and not star:  # "*" is never 1..MIN_CELL-1 here
+                    if 0 < new_lo < MIN_CELL:
+                        new_lo = MIN_CELL
+                    if 0 < new_hi < MIN_CELL:
+                        new_hi = 0
+                if (new_lo, new_hi) != (lo[k], hi[k]) and new_lo <= new_hi:
+                    lo[k], hi[k] = new_lo, new_hi
+                    moved = True
+        if not moved:
+            break
+    return [k for k in hidden if small(values[k]) and k not in star and lo[k] == hi[k]]
+
+
+def _sum_but(terms: Mapping[K, float], skip: K) -> float:
+    """The sum of the terms other than `skip`'s (infinite terms of one sign: that infinity)."""
+    return math.fsum(v for k, v in terms.items() if k != skip)
 
 
 def _eliminate(row: dict[int, Fraction], p: int, pivot: dict[int, Fraction]) -> None:

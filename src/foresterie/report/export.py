@@ -37,6 +37,7 @@ from foresterie.core.cells import (
     box_options,
     protect,
     small,
+    starred,
 )
 from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, write_text
 from foresterie.core.i18n import Lang, lang
@@ -413,10 +414,13 @@ def protected(
             }
             for k in coords.keys() & primary:
                 boxes[k] = box_options(coords, k)
-    hidden = protect(values, primary, _lines(tables), boxes=boxes)
+    lines = _lines(tables)
+    hidden = protect(values, primary, lines, boxes=boxes, marks=True)
+    stars = starred(values, hidden, lines)
     out = {name: (header, [list(r) for r in rows]) for name, (header, rows) in tables.items()}
-    for name, i, c in hidden:
-        out[name][1][i][c] = SUPPRESSED if small(values[name, i, c]) else COMPLEMENTARY
+    for k in hidden:
+        name, i, c = k
+        out[name][1][i][c] = SUPPRESSED if small(values[k]) and k not in stars else COMPLEMENTARY
     return out
 
 
