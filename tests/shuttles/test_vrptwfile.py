@@ -171,3 +171,21 @@ def test_unknown_header_key_read_aside_with_a_warning(tmp_path: Path) -> None:
     assert odd.warnings == (
         f"{tmp_path / 'k.vrp'}:{line + 1}: FOO: not a key this reader knows; ignored",
     )
+
+
+def test_a_depot_service_time_in_a_solomon_table_is_said_and_not_used(tmp_path: Path) -> None:
+    """The depot serves no one: a service time on its row is one warning line (review 15), and
+    the instance is read as with 0 there."""
+    text = (VRPTW / "tiny.txt").read_text()
+    rows = text.splitlines()
+    at = next(i for i, ln in enumerate(rows) if ln.split()[:1] == ["0"])
+    toks = rows[at].split()
+    rows[at] = "  ".join([*toks[:6], "50"])
+    (tmp_path / "d.txt").write_text("\n".join(rows) + "\n")
+    plain, odd = read_raw(VRPTW / "tiny.txt"), read_raw(tmp_path / "d.txt")
+    assert plain.warnings == () and odd.nodes[1:] == plain.nodes[1:]
+    assert odd.warnings == (
+        f"{tmp_path / 'd.txt'}:{at + 1}: SERVICE: the depot's service time 50 is not used (the "
+        "depot serves no one); ignored",
+    )
+    assert load(tmp_path / "d.txt").raw.nodes[0].service == 50  # read, and left out of routes

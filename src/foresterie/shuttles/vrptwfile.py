@@ -444,6 +444,7 @@ def _read_solomon(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
         )
     if len(nodes) < 2:
         raise _bad(path, lines[-1][0], "CUSTOMER", "a depot (0) and at least one customer needed")
+    depot = nodes[0]
     return RawInstance(
         name=name,
         path=str(path),
@@ -453,6 +454,16 @@ def _read_solomon(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
         nodes=tuple(nodes),
         capacity_line=vline,
         vehicles_line=vline,
+        # the depot serves no one (README): a service time on its row is said, not silently used
+        # or dropped (as an unknown header key is)
+        warnings=(
+            (
+                f"{path}:{depot.line}: SERVICE: the depot's service time {depot.service} is not "
+                "used (the depot serves no one); ignored",
+            )
+            if depot.service
+            else ()
+        ),
     )
 
 
