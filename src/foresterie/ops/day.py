@@ -156,40 +156,36 @@ def seen_aboard(season: SeasonRun, events: list[Event]) -> tuple[list[Event], di
     an arrival row dated no later already records them: a driver who saw them aboard is the
     strongest proof of presence the ledger holds, and an office a day late with its check-ins
     must not strand them (review 14, finding 5). A dependant (`rides = false`) never boards: the
-    first boarding of their group (from their planned arrival on) stands for them. Presence reads
-    these rows (day runs, intakes); from when a site records arrivals (`recording`) reads the
-    offices' own rows only. Also the arrival rows so made, by worker."""
+    first boarding of their group (from their planned arrival on) stands for them. Of two rows of
+    one day, the earlier in the ledger. Presence reads these rows (day runs, intakes, the
+    monitor; the monitor's verifier has its own copy); from when a site records arrivals
+    (`recording`) reads the offices' own rows only. Also the arrival rows so made, by worker."""
     workers = {w.id: w for w in season.scenario.workers}
     first_arrival: dict[str, date] = {}
-    first_boarding: dict[str, Event] = {}
-    for ev in events:
+    boardings: dict[str, list[tuple[date, int, Event]]] = defaultdict(list)
+    for at, ev in enumerate(events):
         if ev.kind == "arrival":
             first_arrival[ev.worker_id] = min(first_arrival.get(ev.worker_id, ev.day), ev.day)
         elif ev.kind == "boarding" and ev.worker_id in workers:
-            seen = first_boarding.get(ev.worker_id)
-            if seen is None or ev.day < seen.day:
-                first_boarding[ev.worker_id] = ev
-    by_group: dict[str, list[Event]] = defaultdict(list)
-    for wid, ev in first_boarding.items():
-        if group := workers[wid].group_id:
-            by_group[group].append(ev)
-    stands_for: dict[str, Event] = {}  # worker -> the boarding row read as their arrival
+            boardings[ev.worker_id].append((ev.day, at, ev))
+    members: dict[str, list[str]] = defaultdict(list)
     for w in season.scenario.workers:
-        if w.rides:
-            rows = [first_boarding[w.id]] if w.id in first_boarding else []
-        else:
-            rows = by_group.get(w.group_id, []) if w.group_id else []
-        seen = min((e for e in rows if e.day >= w.arrival), key=lambda e: e.day, default=None)
-        if seen is not None and first_arrival.get(w.id, seen.day + timedelta(days=1)) > seen.day:
-            stands_for[w.id] = seen
-    after: dict[int, list[str]] = defaultdict(list)
-    for wid, ev in stands_for.items():
-        after[id(ev)].append(wid)
+        if w.group_id:
+            members[w.group_id].append(w.id)
+    after: dict[int, list[str]] = defaultdict(list)  # ledger position -> workers it stands for
+    for w in season.scenario.workers:
+        whose = [w.id] if w.rides else members[w.group_id] if w.group_id else []
+        rows = [b for x in whose for b in boardings.get(x, []) if b[0] >= w.arrival]
+        if not rows:
+            continue
+        day, at, _ = min(rows, key=lambda b: (b[0], b[1]))
+        if first_arrival.get(w.id, day + timedelta(days=1)) > day:
+            after[at].append(w.id)
     out: list[Event] = []
     made: dict[str, Event] = {}
-    for ev in events:
+    for at, ev in enumerate(events):
         out.append(ev)
-        for wid in after.get(id(ev), []):
+        for wid in after.get(at, []):
             made[wid] = Event(kind="arrival", day=ev.day, worker_id=wid, source="seen aboard")
             out.append(made[wid])
     return out, made
