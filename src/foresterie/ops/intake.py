@@ -34,12 +34,12 @@ import os
 import shutil
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import (
     dumps_json,
     file_sha256,
@@ -61,6 +61,7 @@ from foresterie.ops.day import (
     site_checkins,
 )
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
+from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import priority_csv, workers_csv
@@ -296,17 +297,32 @@ def run_intake(
     return summary, record
 
 
-class IntakeBug(RuntimeError):
-    """The scenario the intake wrote for itself failed validation: a bug in foresterie, not bad
-    input (exit 3 and a crash file, never `workers.csv:14: ...` and exit 2 about a file the user
-    never wrote). Every problem is in the message (the crash file has it whole)."""
+INTAKES = "the intake's"
+INTAKE_TODO = (
+    "record another `move` for those who asked (naming another foresteria, or none), or the "
+    "departures of people who have left, then run the intake again"
+)
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(
-            f"the intake's own scenario failed validation ({len(problems)} problems), first: "
-            + "\n".join(str(p) for p in problems)
+
+def _held(intake: Intake, d: date) -> Callable[[str], str]:
+    """Who an intake holds at a foresteria (`own_scenario`): the move requests for it, the
+    people pinned there today (checked in there, or pinned by the season's workers.csv), and
+    those housed there before d (the re-plan keeps them)."""
+
+    def held(fid: str) -> str:
+        asked = sorted(w for w, f in intake.movers.items() if f == fid)
+        pinned = sorted(
+            w.id for w in intake.workers if w.pinned_foresteria == fid and w.id not in asked
         )
+        parts = [f"move requests for it: {ids_text(asked)}"] if asked else []
+        if pinned:
+            parts.append(
+                f"{len(pinned)} held there (checked in there, or pinned by the season's "
+                f"workers.csv): {ids_text(pinned)}"
+            )
+        return "; ".join([*parts, f"besides the people housed there before {d}"])
+
+    return held
 
 
 def _replan(
@@ -358,18 +374,17 @@ def _replan(
             head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
             mine = [r for r in rows if r.split(",", 1)[0] in ids]
             restricted[RESTRICTED_REFERRALS] = "".join([head, *mine]).encode("utf-8")
-        try:  # its own folder: a problem there is foresterie's, not the user's (exit 3)
-            load_scenario(folder, restricted=restricted)
-        except ScenarioError as exc:
-            raise IntakeBug(exc.problems) from exc
-        return solve(
-            folder,
-            target,
-            force,
-            as_of=d,
-            previous=previous,
-            say=say,
-            report=hook,
-            restricted=restricted,
-            records=records,
-        )
+        # its own folder: a problem there is foresterie's, not the user's (exit 3)
+        validated(INTAKES, lambda: load_scenario(folder, restricted=restricted))
+        with own_scenario(INTAKES, season.scenario.foresterie, _held(intake, d), INTAKE_TODO):
+            return solve(
+                folder,
+                target,
+                force,
+                as_of=d,
+                previous=previous,
+                say=say,
+                report=hook,
+                restricted=restricted,
+                records=records,
+            )
