@@ -3,7 +3,9 @@ from D on, through the ordinary re-planning (`solve --as-of D --previous RUN`).
 
 From the ledger (rows up to D) each worker of the season run is, on D:
 - housed and here (or away for a while: `absent` keeps the bed): kept where they are (pinned by
-  the re-planning, or explicitly when they arrive on D); nobody already housed is moved;
+  the re-planning, or explicitly when a check-in or a driver's list says they arrived on D);
+  nobody already housed is moved; someone due on D whom nothing records yet has taken no bed,
+  and is planned as the not yet due are (the re-plan may move them);
 - gone (a departure row): the stay ends that day; a departure before their planned arrival
   removes them;
 - arrived without a bed (waitlisted, or earlier than planned): planned from D by the same tiers;
@@ -136,7 +138,11 @@ def intake_workers(
             out.append(replace(w, arrival=d, pinned_foresteria=asked[w.id] or None))
         elif here and bed is not None and (came is None or came >= w.arrival or ended):
             counts["housed_kept"] += 1  # late or on time: the held bed is theirs
-            out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d else w)
+            # arriving today: held where they are if a check-in (or a driver's list) says they
+            # came; assumed (their office records nothing), they have taken no bed yet, so the
+            # re-plan may move them as anyone not yet due (the re-planning pins those who
+            # arrived before d: housing/replan.py)
+            out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d and came else w)
         elif here and ended:
             # waitlisted, and their stay ended by d: arriving on d would come after it ended;
             # kept as the season planned them (the re-plan's waitlist says `past`)
@@ -153,7 +159,9 @@ def intake_workers(
                     released[bed] += 1
                 continue
             counts["held_for_no_show" if bed else "not_arrived_not_housed"] += 1
-            out.append(replace(w, pinned_foresteria=bed) if bed and w.arrival >= d else w)
+            # due today and not come: planned as anyone not yet due (the re-plan may move them);
+            # due before d, the re-planning holds them where they are (housing/replan.py)
+            out.append(w)
         else:
             counts["not_yet_due"] += 1
             out.append(w)
