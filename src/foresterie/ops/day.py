@@ -284,10 +284,9 @@ def open_season(season_run: Path, ledger: Ledger, d: date) -> SeasonRun:
             [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
         )
     s = season.season
-    if not s.start <= d <= s.end:
-        raise ScenarioError(
-            [Problem("--date", None, "date", f"{d} is outside the season {s.start}..{s.end}")]
-        )
+    if not s.start <= d <= s.end:  # the run, the flag, what is wrong: each said once
+        msg = f"{d} is outside its season {s.start}..{s.end}"
+        raise ScenarioError([Problem(str(season_run), None, "--date", msg)])
     return season
 
 
