@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 from foresterie.core.files import dumps_json, file_sha256
-from tests.helpers import cli_ok, cli_run
+from tests.helpers import TINY, cli_ok, cli_run
 
 WEEK = "2026-W28"  # Monday 6 July to Sunday 12 July 2026
 
@@ -76,3 +76,32 @@ def test_the_monitor_counts_a_rider_seen_aboard_as_present(
     code, out = cli_run("monitor", "--verify", str(forged))
     assert code == 1, out
     assert f"({WEEK}, bed_nights, site:FA): actual 7, recomputed 13" in out
+
+
+def test_a_dependant_is_present_by_their_groups_boarding(tmp_path: Path) -> None:
+    """W05 is a dependant (`rides = false`) of the family W04, W05 at FB: FB's office records
+    W04's arrival of 6 July and not W05's; the driver's list has W04 aboard on the 7th, which
+    stands for W05 too (a dependant never boards). The monitor counts W05 in a bed from the 7th
+    (FB: W04 5 nights, W05 4), and its verifier's own copy of the rule agrees."""
+    folder = tmp_path / "dep"
+    shutil.copytree(TINY, folder)
+    path = folder / "workers.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    rows = [lines[0] + ",rides"]
+    rows += [line + (",false" if line.startswith("W05,") else ",") for line in lines[1:]]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run = tmp_path / "season"
+    cli_ok("solve", str(folder), "--out", str(run))
+    base = tmp_path / "m"
+    base.mkdir()
+    led = base / "ledger.sqlite"
+    (base / "checkins.csv").write_text("date,worker_id,event\n2026-07-06,W04,arrival\n")
+    (base / "lists.csv").write_text(
+        "date,vehicle_id,worker_id,boarded,leg\n2026-07-07,VB1,W04,yes,out\n"
+    )
+    for name in ("checkins.csv", "lists.csv"):
+        cli_ok("ledger", "import", str(run), str(base / name), "--ledger", str(led))
+    out = base / "monitor"
+    cli_ok("monitor", str(run), "--ledger", str(led), "--out", str(out))
+    assert _actual(out, "bed_nights", "site:FB") == "9"
+    assert cli_run("monitor", "--verify", str(out))[0] == 0
