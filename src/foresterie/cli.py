@@ -847,7 +847,14 @@ def ledger_import(
         raise ScenarioError(problems)
     with _ledger(run, ledger, create=True) as led:
         rows = led.append_files(read, again)
-        backs = sorted({e.day for f in read for e in f.events if e.leg == "back"})
+        backs = sorted(
+            {
+                e.day
+                for f in read
+                for e in f.events
+                if e.leg == "back" and e.kind in ("boarding", "no_show")
+            }
+        )
         recorded = led.snapshot()[0] if backs else []
     n = len(rows) - len(read)  # each file's rows, then its file_import row
     typer.echo(
