@@ -835,7 +835,7 @@ def ledger_import(
     from foresterie.core.errors import Msg, Problem
     from foresterie.core.errors import ScenarioError as _SE
     from foresterie.core.files import file_sha256
-    from foresterie.ops.day import load_season_run
+    from foresterie.ops.day import load_season_run, not_back_line, out_not_back
     from foresterie.ops.imports import read_events
     from foresterie.ops.ledger import ImportedFile
     from foresterie.scenario.csvfile import ENCODINGS
@@ -869,12 +869,24 @@ def ledger_import(
         raise ScenarioError(problems)
     with _ledger(run, ledger, create=True) as led:
         rows = led.append_files(read, again)
+        backs = sorted(
+            {
+                e.day
+                for f in read
+                for e in f.events
+                if e.leg == "back" and e.kind in ("boarding", "no_show")
+            }
+        )
+        recorded = led.snapshot()[0] if backs else []
     n = len(rows) - len(read)  # each file's rows, then its file_import row
     typer.echo(
         f"appended {n} row{'' if n == 1 else 's'} from {len(files)} "
         f"file{'' if len(files) == 1 else 's'} to "
         f"{led.label}" + (" (imported again: --again)" if again else "")
     )
+    for d in backs:  # a back list imported: who went out that day and is not back (tonight)
+        if gone := out_not_back(recorded, d):
+            typer.echo(not_back_line(gone, d))
 
 
 @ledger_app.command("verify")

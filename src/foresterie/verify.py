@@ -4277,6 +4277,45 @@ def _compare_rows(got: list[dict[str, str]], expected: list[list[str]], out: lis
         out.append(f"monitor.csv: missing the row {', '.join(x or 'total' for x in key)}")
 
 
+def _aboard_as_arrival(
+    events: list[dict[str, Any]], workers: dict[str, dict[str, str]]
+) -> list[dict[str, Any]]:
+    """The ledger's rows with the arrivals a driver's list makes (README "Check-ins, office by
+    office"; written apart from ops/day.py): after a worker's first boarding row dated on or
+    after their planned arrival (the earlier in the ledger of two of one day), an arrival of
+    that day, unless an arrival row dated no later records them; a dependant (rides = false)
+    is seen aboard by the first such boarding of anyone of their group. Read for presence only:
+    from when a foresteria records arrivals is read from the offices' own rows."""
+    first_in: dict[str, str] = {}
+    board: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for i, e in enumerate(events):
+        wid = e["worker_id"]
+        if e["kind"] == "arrival":
+            first_in[wid] = min(first_in.get(wid, e["day"]), e["day"])
+        elif e["kind"] == "boarding" and wid in workers:
+            board[wid].append((e["day"], i))
+    group: dict[str, list[str]] = defaultdict(list)
+    for wid, w in workers.items():
+        if w.get("group_id"):
+            group[w["group_id"]].append(wid)
+    made: dict[int, list[str]] = defaultdict(list)
+    for wid, w in workers.items():
+        if not _is_dependant(w):
+            whose = [wid]
+        else:
+            whose = group.get(w.get("group_id") or "", [])
+        seen = [b for x in whose for b in board.get(x, []) if b[0] >= w["arrival"]]
+        if seen:
+            day, i = min(seen)
+            if wid not in first_in or first_in[wid] > day:
+                made[i].append(wid)
+    out: list[dict[str, Any]] = []
+    for i, e in enumerate(events):
+        out.append(e)
+        out += [{**e, "kind": "arrival", "worker_id": wid} for wid in made.get(i, [])]
+    return out
+
+
 def _monitor_figures(
     inputs: dict[str, Any], out: list[str], ledger: str | None, unchecked: list[str]
 ) -> tuple[list[list[str]], list[list[str]]]:
@@ -4367,7 +4406,7 @@ def _monitor_figures(
             rec_from[first] = min(rec_from.get(first, e["day"]), e["day"])
     first_beds = {sp[0][0] for sp in spans.values()}
     moves: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for e in events:
+    for e in _aboard_as_arrival(events, workers):
         if e["kind"] in ("arrival", "departure", "absent"):
             moves[e["worker_id"]].append(e)
     S: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0])

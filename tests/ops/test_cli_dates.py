@@ -94,3 +94,21 @@ def test_a_day_run_given_as_the_season_is_named_first(
         r = CliRunner().invoke(app, args)
         assert r.exit_code == 2
         assert r.output.strip() == f"error: {day}: run: is a day run, not a season run", args
+
+
+def test_a_day_outside_the_season_names_the_flag_once(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Review 14, finding 11: `error: --date: date: 2027-07-04 is outside the season ...` said
+    the field twice. The run whose season it is, the flag, what is wrong; nothing written."""
+    run = tmp_path / "run"
+    shutil.copytree(tiny_season_run, run)
+    assert CliRunner().invoke(app, ["ledger", "init", str(run)]).exit_code == 0
+    for command in ("day", "intake"):
+        out = tmp_path / command
+        r = CliRunner().invoke(app, [command, str(run), "--date", "2026-08-02", "--out", str(out)])
+        assert r.exit_code == 2
+        assert r.output.strip() == (
+            f"error: {run}: --date: 2026-08-02 is outside its season 2026-07-01..2026-07-31"
+        )
+        assert not out.exists()

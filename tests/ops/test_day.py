@@ -316,7 +316,12 @@ def test_recorded_boardings_of_a_day() -> None:
         Event(kind="no_show", day=d, worker_id="W02"),
         Event(kind="boarding", day=D, worker_id="W03"),  # another day
     ]
-    assert recorded(events, d) == {"riders_boarded": 1, "no_shows": 1, "no_show_rate": 0.5}
+    assert recorded(events, d) == {
+        "riders_boarded": 1,
+        "no_shows": 1,
+        "no_show_rate": 0.5,
+        "out_not_back": 0,  # rows without a leg say nothing of it
+    }
     assert recorded([], d)["no_show_rate"] is None
 
 

@@ -29,7 +29,7 @@ EXPECTED = {
     "bad_scan_time": "scans.csv:2: scanned_at: 'yesterday' is not a date and time YYYY-MM-DDTHH:MM",
     "bad_time": "boardings.csv:2: time: '6.10' is not a time HH:MM",
     "boarded_not_yes_no": "boardings.csv:2: boarded: 'si' is not one of yes, no",
-    "date_ddmmyyyy": "bookings.csv:2: date: '07/07/2026' is not a date (use YYYY-MM-DD)",
+    "date_ddmmyyyy": "bookings.csv:2: date: date '07/07/2026' is dd/mm/yyyy; write ISO 2026-07-07",
     "date_outside_season": "checkins.csv:2: date: 2026-08-02 is outside the season 2026-07-01..2026-07-31",
     "not_an_import_file": "notes.csv:1: header: not an import file; the columns must be "
     "checkins: date, worker_id, event; bookings: date, worker_id, action; boardings: date, "
@@ -69,7 +69,7 @@ def test_every_bad_row_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as exc:
         read_events(f, SEASON)
     assert [str(p) for p in exc.value.problems] == [
-        "checkins.csv:3: date: '2026-07-40' is not a date",
+        "checkins.csv:3: date: date '2026-07-40': there is no day 40 in 2026-07",
         "checkins.csv:3: event: 'gone' is not one of arrival, departure, absent, move",
         "checkins.csv:3: worker_id: 'W09' is not a worker of the season run",
     ]

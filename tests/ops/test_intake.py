@@ -281,7 +281,8 @@ def test_a_bad_scenario_of_the_intake_is_a_bug_and_leaves_nothing(
     assert r.returncode == 3, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("internal error (a bug"), r.stderr
-    assert "IntakeBug" in lines[0] and "workers.csv" in lines[0]
+    assert "OwnScenarioBug: the intake's own scenario failed validation" in lines[0]
+    assert "workers.csv" in lines[0]
     crash = Path(re.search(r"full traceback in (\S+\.txt)", lines[0]).group(1))  # type: ignore[union-attr]
     assert "departure: not after arrival" in crash.read_text(encoding="utf-8")
     assert not (tmp_path / "season.intake").exists()

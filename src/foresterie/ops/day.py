@@ -53,6 +53,7 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
+from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.ops.retention import day_run_season, fully_purged
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
@@ -156,40 +157,36 @@ def seen_aboard(season: SeasonRun, events: list[Event]) -> tuple[list[Event], di
     an arrival row dated no later already records them: a driver who saw them aboard is the
     strongest proof of presence the ledger holds, and an office a day late with its check-ins
     must not strand them (review 14, finding 5). A dependant (`rides = false`) never boards: the
-    first boarding of their group (from their planned arrival on) stands for them. Presence reads
-    these rows (day runs, intakes); from when a site records arrivals (`recording`) reads the
-    offices' own rows only. Also the arrival rows so made, by worker."""
+    first boarding of their group (from their planned arrival on) stands for them. Of two rows of
+    one day, the earlier in the ledger. Presence reads these rows (day runs, intakes, the
+    monitor; the monitor's verifier has its own copy); from when a site records arrivals
+    (`recording`) reads the offices' own rows only. Also the arrival rows so made, by worker."""
     workers = {w.id: w for w in season.scenario.workers}
     first_arrival: dict[str, date] = {}
-    first_boarding: dict[str, Event] = {}
-    for ev in events:
+    boardings: dict[str, list[tuple[date, int, Event]]] = defaultdict(list)
+    for at, ev in enumerate(events):
         if ev.kind == "arrival":
             first_arrival[ev.worker_id] = min(first_arrival.get(ev.worker_id, ev.day), ev.day)
         elif ev.kind == "boarding" and ev.worker_id in workers:
-            seen = first_boarding.get(ev.worker_id)
-            if seen is None or ev.day < seen.day:
-                first_boarding[ev.worker_id] = ev
-    by_group: dict[str, list[Event]] = defaultdict(list)
-    for wid, ev in first_boarding.items():
-        if group := workers[wid].group_id:
-            by_group[group].append(ev)
-    stands_for: dict[str, Event] = {}  # worker -> the boarding row read as their arrival
+            boardings[ev.worker_id].append((ev.day, at, ev))
+    members: dict[str, list[str]] = defaultdict(list)
     for w in season.scenario.workers:
-        if w.rides:
-            rows = [first_boarding[w.id]] if w.id in first_boarding else []
-        else:
-            rows = by_group.get(w.group_id, []) if w.group_id else []
-        seen = min((e for e in rows if e.day >= w.arrival), key=lambda e: e.day, default=None)
-        if seen is not None and first_arrival.get(w.id, seen.day + timedelta(days=1)) > seen.day:
-            stands_for[w.id] = seen
-    after: dict[int, list[str]] = defaultdict(list)
-    for wid, ev in stands_for.items():
-        after[id(ev)].append(wid)
+        if w.group_id:
+            members[w.group_id].append(w.id)
+    after: dict[int, list[str]] = defaultdict(list)  # ledger position -> workers it stands for
+    for w in season.scenario.workers:
+        whose = [w.id] if w.rides else members[w.group_id] if w.group_id else []
+        rows = [b for x in whose for b in boardings.get(x, []) if b[0] >= w.arrival]
+        if not rows:
+            continue
+        day, at, _ = min(rows, key=lambda b: (b[0], b[1]))
+        if first_arrival.get(w.id, day + timedelta(days=1)) > day:
+            after[at].append(w.id)
     out: list[Event] = []
     made: dict[str, Event] = {}
-    for ev in events:
+    for at, ev in enumerate(events):
         out.append(ev)
-        for wid in after.get(id(ev), []):
+        for wid in after.get(at, []):
             made[wid] = Event(kind="arrival", day=ev.day, worker_id=wid, source="seen aboard")
             out.append(made[wid])
     return out, made
@@ -287,10 +284,9 @@ def open_season(season_run: Path, ledger: Ledger, d: date) -> SeasonRun:
             [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
         )
     s = season.season
-    if not s.start <= d <= s.end:
-        raise ScenarioError(
-            [Problem("--date", None, "date", f"{d} is outside the season {s.start}..{s.end}")]
-        )
+    if not s.start <= d <= s.end:  # the run, the flag, what is wrong: each said once
+        msg = f"{d} is outside its season {s.start}..{s.end}"
+        raise ScenarioError([Problem(str(season_run), None, "--date", msg)])
     return season
 
 
@@ -386,6 +382,8 @@ class Demand:
     counts: Counter[str] = field(default_factory=Counter)
     broken: list[str] = field(default_factory=list)
     follow_up: list[tuple[str, int]] = field(default_factory=list)  # (worker, no-shows)
+    # (worker, vehicle) out on the day before and not brought back (`out_not_back`)
+    not_back: list[tuple[str, str]] = field(default_factory=list)
     checkins: list[SiteCheckins] = field(default_factory=list)  # the recording rule, per site
 
 
@@ -515,19 +513,45 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         counts=counts,
         broken=sorted(broken),
         follow_up=follow,
+        not_back=out_not_back(events, eve),
         checkins=site_checkins(rec, planned, eve),
     )
 
 
 def recorded(events: list[Event], d: date) -> dict[str, Any]:
-    """What the drivers' lists say about day d: riders boarded, no-shows, the no-show rate."""
+    """What the drivers' lists say about day d: riders boarded, no-shows, the no-show rate, and
+    how many went out and were not brought back (`out_not_back`; a count: day.json is
+    published, the ids are on the follow-up list)."""
     days = {w: shown for w, evs in _by_worker(events, d).items() for _, shown in _ride_days(evs)}
     boarded = sum(1 for shown in days.values() if shown)
     return {
         "riders_boarded": boarded,
         "no_shows": len(days) - boarded,
         "no_show_rate": round((len(days) - boarded) / len(days), 4) if days else None,
+        "out_not_back": len(out_not_back(events, d)),
     }
+
+
+def out_not_back(events: list[Event], d: date) -> list[tuple[str, str]]:
+    """(worker, vehicle of the out leg) of the riders the drivers' lists of day d have aboard on
+    the way out (`boarding`, leg `out`) and not on the way home: a `no_show` on a back leg, or
+    no back row at all once the back list of the vehicle they went out on is imported; a
+    boarding on any back leg brings them home (review 14, finding 6). The one event a
+    coordinator acts on that evening: the next day run's follow-up list. Rows without a leg (a
+    QR scan, a list from before `leg`) say nothing either way."""
+    out: dict[str, str] = {}
+    home: set[str] = set()
+    missed: set[str] = set()
+    listed: set[str] = set()  # vehicles whose back list of d is in the ledger
+    for ev in events:
+        if ev.day != d or ev.kind not in ("boarding", "no_show"):
+            continue
+        if ev.leg == "out" and ev.kind == "boarding":
+            out.setdefault(ev.worker_id, ev.vehicle_id)
+        elif ev.leg == "back":
+            listed.add(ev.vehicle_id)
+            (home if ev.kind == "boarding" else missed).add(ev.worker_id)
+    return sorted((w, v) for w, v in out.items() if w not in home and (w in missed or v in listed))
 
 
 def _by_worker(events: list[Event], d: date) -> dict[str, list[Event]]:
@@ -665,6 +689,51 @@ class DayResult:
     record: dict[str, Any]
 
 
+FOLLOW_UP_FILE = " (report/follow_up.csv)"
+DAY_RUNS = "the day run's"
+DAY_TODO = (
+    "record the departures of those who have left (a `departure` check-in), or re-plan the "
+    "beds with `foresterie intake`, then plan the day again"
+)
+
+
+def _held(demand: Demand) -> Callable[[str], str]:
+    """Who a day run holds at a foresteria (`own_scenario`): the riders sleeping there that
+    night by the plan's beds, moved by the ledger's check-ins."""
+
+    def held(fid: str) -> str:
+        ids = sorted(w.id for w in demand.riders if w.pinned_foresteria == fid)
+        return (
+            f"the plan's beds of that night and the check-ins hold {len(ids)} "
+            f"rider{'' if len(ids) == 1 else 's'} there ({ids_text(ids)})"
+        )
+
+    return held
+
+
+def not_back_line(not_back: list[tuple[str, str]], d: date, listed: str = "") -> str:
+    """One line for the coordinator: who went out on day d and was not brought back (the
+    vehicle they went out on), and where else they are listed (`listed`)."""
+    who = ", ".join(f"{w} ({v})" for w, v in not_back)
+    n = len(not_back)
+    return (
+        f"out and not back on {d}: {n} rider{'' if n == 1 else 's'} went out and "
+        f"{'was' if n == 1 else 'were'} not brought back{listed}: {who}"
+    )
+
+
+def follow_up_csv(demand: Demand) -> str:
+    """The coordinator's follow-up list (report/follow_up.csv, pseudonymous ids; never
+    replayed: it comes from the ledger): one row per worker, with their no-show days in the last
+    7 (if 3 or more) and the vehicle they went out on the day before and were not brought back
+    on (`out_not_back`)."""
+    shows = dict(demand.follow_up)
+    back = dict(demand.not_back)
+    return "worker_id,no_shows_last_7_days,out_not_back_vehicle\n" + "".join(
+        f"{w},{shows.get(w, '')},{back.get(w, '')}\n" for w in sorted(shows.keys() | back.keys())
+    )
+
+
 def _day_run_of(run: Path, season_sha256: str) -> bool:
     """Is `run` a published day run of this season run?"""
     return day_run_season(run) == season_sha256
@@ -722,6 +791,8 @@ def run_day(
             ]
         )
     if say is not None:
+        if demand.not_back:  # first: the one thing to act on tonight (review 14, finding 6)
+            say(not_back_line(demand.not_back, d - timedelta(days=1), FOLLOW_UP_FILE))
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
@@ -762,11 +833,7 @@ def run_day(
         if early is not None:
             early.start(tmp)
         try:
-            write_text(
-                tmp / "report" / "follow_up.csv",
-                "worker_id,no_shows_last_7_days\n"
-                + "".join(f"{w},{n}\n" for w, n in demand.follow_up),
-            )
+            write_text(tmp / "report" / "follow_up.csv", follow_up_csv(demand))
         except BaseException:  # stopped before the run folder is removed: nothing half-written
             if early is not None:
                 early.close()
@@ -782,14 +849,16 @@ def run_day(
         with scenario_folder(target) as tmp_s:
             scenario_dir = Path(tmp_s) / "scenario"
             write_day_scenario(season, demand, scenario_dir)
-            summary = solve(
-                scenario_dir,
-                target,
-                force,
-                say=_day_say(say, demand, season.season.foresterie),
-                report=publish_hook,
-                records=records,
-            )
+            validated(DAY_RUNS, lambda: load_scenario(scenario_dir))
+            with own_scenario(DAY_RUNS, season.scenario.foresterie, _held(demand), DAY_TODO):
+                summary = solve(
+                    scenario_dir,
+                    target,
+                    force,
+                    say=_day_say(say, demand, season.season.foresterie),
+                    report=publish_hook,
+                    records=records,
+                )
     except BaseException:
         for p in made:  # deepest first: a failed day run leaves no empty RUN.days/ behind
             with contextlib.suppress(OSError):

@@ -26,6 +26,7 @@ from typing import Any, Literal
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.ops.ledger import Event
 from foresterie.scenario.csvfile import csv_header, read_csv
+from foresterie.scenario.load import date_problem
 
 # How `ledger import` is told a file's code page (README "Scenario format": never guessed).
 DECLARE = "--encoding windows-1252"
@@ -140,9 +141,8 @@ class _Cells:
         value = self.text(field)
         try:
             d = date.fromisoformat(value)
-        except ValueError:
-            hint = " (use YYYY-MM-DD)" if "/" in value else ""
-            self.bad(field, f"{value!r} is not a date{hint}")
+        except ValueError:  # the words the scenario's files get: 30 February, dd/mm/yyyy
+            self.bad(field, date_problem(value))
             return None
         if not self.season.start <= d <= self.season.end:
             self.bad(field, f"{d} is outside the season {self.season.start}..{self.season.end}")

@@ -3,7 +3,9 @@ from D on, through the ordinary re-planning (`solve --as-of D --previous RUN`).
 
 From the ledger (rows up to D) each worker of the season run is, on D:
 - housed and here (or away for a while: `absent` keeps the bed): kept where they are (pinned by
-  the re-planning, or explicitly when they arrive on D); nobody already housed is moved;
+  the re-planning, or explicitly when a check-in or a driver's list says they arrived on D);
+  nobody already housed is moved; someone due on D whom nothing records yet has taken no bed,
+  and is planned as the not yet due are (the re-plan may move them);
 - gone (a departure row): the stay ends that day; a departure before their planned arrival
   removes them;
 - arrived without a bed (waitlisted, or earlier than planned): planned from D by the same tiers;
@@ -34,12 +36,12 @@ import os
 import shutil
 import tomllib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import (
     dumps_json,
     file_sha256,
@@ -61,6 +63,7 @@ from foresterie.ops.day import (
     site_checkins,
 )
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
+from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import priority_csv, workers_csv
@@ -135,7 +138,11 @@ def intake_workers(
             out.append(replace(w, arrival=d, pinned_foresteria=asked[w.id] or None))
         elif here and bed is not None and (came is None or came >= w.arrival or ended):
             counts["housed_kept"] += 1  # late or on time: the held bed is theirs
-            out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d else w)
+            # arriving today: held where they are if a check-in (or a driver's list) says they
+            # came; assumed (their office records nothing), they have taken no bed yet, so the
+            # re-plan may move them as anyone not yet due (the re-planning pins those who
+            # arrived before d: housing/replan.py)
+            out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d and came else w)
         elif here and ended:
             # waitlisted, and their stay ended by d: arriving on d would come after it ended;
             # kept as the season planned them (the re-plan's waitlist says `past`)
@@ -152,7 +159,9 @@ def intake_workers(
                     released[bed] += 1
                 continue
             counts["held_for_no_show" if bed else "not_arrived_not_housed"] += 1
-            out.append(replace(w, pinned_foresteria=bed) if bed and w.arrival >= d else w)
+            # due today and not come: planned as anyone not yet due (the re-plan may move them);
+            # due before d, the re-planning holds them where they are (housing/replan.py)
+            out.append(w)
         else:
             counts["not_yet_due"] += 1
             out.append(w)
@@ -296,17 +305,32 @@ def run_intake(
     return summary, record
 
 
-class IntakeBug(RuntimeError):
-    """The scenario the intake wrote for itself failed validation: a bug in foresterie, not bad
-    input (exit 3 and a crash file, never `workers.csv:14: ...` and exit 2 about a file the user
-    never wrote). Every problem is in the message (the crash file has it whole)."""
+INTAKES = "the intake's"
+INTAKE_TODO = (
+    "record another `move` for those who asked (naming another foresteria, or none), or the "
+    "departures of people who have left, then run the intake again"
+)
 
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__(
-            f"the intake's own scenario failed validation ({len(problems)} problems), first: "
-            + "\n".join(str(p) for p in problems)
+
+def _held(intake: Intake, d: date) -> Callable[[str], str]:
+    """Who an intake holds at a foresteria (`own_scenario`): the move requests for it, the
+    people pinned there today (checked in there, or pinned by the season's workers.csv), and
+    those housed there before d (the re-plan keeps them)."""
+
+    def held(fid: str) -> str:
+        asked = sorted(w for w, f in intake.movers.items() if f == fid)
+        pinned = sorted(
+            w.id for w in intake.workers if w.pinned_foresteria == fid and w.id not in asked
         )
+        parts = [f"move requests for it: {ids_text(asked)}"] if asked else []
+        if pinned:
+            parts.append(
+                f"{len(pinned)} held there (checked in there, or pinned by the season's "
+                f"workers.csv): {ids_text(pinned)}"
+            )
+        return "; ".join([*parts, f"besides the people housed there before {d}"])
+
+    return held
 
 
 def _replan(
@@ -358,18 +382,17 @@ def _replan(
             head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
             mine = [r for r in rows if r.split(",", 1)[0] in ids]
             restricted[RESTRICTED_REFERRALS] = "".join([head, *mine]).encode("utf-8")
-        try:  # its own folder: a problem there is foresterie's, not the user's (exit 3)
-            load_scenario(folder, restricted=restricted)
-        except ScenarioError as exc:
-            raise IntakeBug(exc.problems) from exc
-        return solve(
-            folder,
-            target,
-            force,
-            as_of=d,
-            previous=previous,
-            say=say,
-            report=hook,
-            restricted=restricted,
-            records=records,
-        )
+        # its own folder: a problem there is foresterie's, not the user's (exit 3)
+        validated(INTAKES, lambda: load_scenario(folder, restricted=restricted))
+        with own_scenario(INTAKES, season.scenario.foresterie, _held(intake, d), INTAKE_TODO):
+            return solve(
+                folder,
+                target,
+                force,
+                as_of=d,
+                previous=previous,
+                say=say,
+                report=hook,
+                restricted=restricted,
+                records=records,
+            )

@@ -25,7 +25,7 @@ from foresterie.core.cells import COMPLEMENTARY, MIN_CELL, SUPPRESSED, protect, 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
 from foresterie.housing.waitlist import PublicCode
-from foresterie.ops.day import SeasonRun, load_season_run, recording
+from foresterie.ops.day import SeasonRun, load_season_run, recording, seen_aboard
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.ops.retention import day_runs_in, fully_purged
 from foresterie.run.folders import atomic_dir, check_apart
@@ -226,11 +226,13 @@ def presence(
     planned stay for people the plan houses (nobody else is expected); from the first day
     arrivals are recorded on at their foresteria (`ops.day.Recording`: a foresteria with no
     check-in keeps the plan's expectation), a planned arrival counts only with its check-in;
-    the ledger's arrival, departure and absence rows move it. Never past the planned departure
-    (the ledger records no extensions). Arrivals planned after `as_of` (the ledger's last day)
-    are expected as planned. Also the first day arrivals are recorded on, per foresteria of a
-    first bed."""
+    the ledger's arrival, departure and absence rows move it, and a driver's boarding row stands
+    for the arrival of someone no arrival row records by then (`ops.day.seen_aboard`, as day runs
+    and intakes read it). Never past the planned departure (the ledger records no extensions).
+    Arrivals planned after `as_of` (the ledger's last day) are expected as planned. Also the
+    first day arrivals are recorded on, per foresteria of a first bed (the offices' own rows)."""
     rec = recording(season, events, as_of)
+    events, _ = seen_aboard(season, events)  # after `recording`: a boarding records no site
     beds = set(season.assigned.values())
     moves: dict[str, list[Event]] = defaultdict(list)
     for ev in events:
