@@ -4214,9 +4214,83 @@ def _hide(raw: list[list[Any]]) -> dict[tuple[str, str, str, int], str]:
                     if others:
                         gone.add(others[0][2])
                         again = True
+        signed = [
+            {k: -1 if name == "category" and k[0] == "season" else 1 for k in keys}
+            for (name, _), keys in lines.items()
+        ]
+        starred = _given_by_marks(t, gone, small, signed)
         for wk, br in gone:
-            out[wk, ind, br, j] = "<5" if (wk, br) in small else "*"
+            out[wk, ind, br, j] = "<5" if (wk, br) in small - starred else "*"
     return out
+
+
+def _given_by_marks(
+    t: dict[tuple[str, str], Any],
+    gone: set[tuple[str, str]],
+    small: set[tuple[str, str]],
+    lines: list[dict[tuple[str, str], int]],
+) -> set[tuple[str, str]]:
+    """The "<5" cells shown "*" instead: one at a time (the first by week and breakdown), each a
+    "<5" that the published sums and the marks pin to one value, a "<5" read as 1..4 and a "*"
+    as 0 or 5 and more (any size once a "<5" is shown "*"); one the sums pin even as "*" keeps
+    its "<5". A line is a weighted sum of cells with a known value (a category's weeks less its
+    season figure: 0)."""
+    shown_star: set[tuple[str, str]] = set()
+    kept: set[tuple[str, str]] = set()
+    while True:
+        lo, hi = _mark_ranges(t, gone, small - shown_star, lines, hole=not shown_star)
+        pinned = sorted(k for k in small - shown_star - kept if k in gone and lo[k] == hi[k])
+        if not pinned:
+            return shown_star
+        first = pinned[0]
+        lo, hi = _mark_ranges(t, gone, small - shown_star - {first}, lines, hole=False)
+        if lo[first] != hi[first]:
+            shown_star.add(first)
+            continue
+        # cells that pin one another (a week's and its season's) are shown "*" together
+        lo, hi = _mark_ranges(t, gone, small - shown_star - set(pinned), lines, hole=False)
+        if lo[first] != hi[first]:
+            shown_star.update(pinned)
+        else:
+            kept.add(first)
+
+
+def _mark_ranges(
+    t: dict[tuple[str, str], Any],
+    gone: set[tuple[str, str]],
+    tight: set[tuple[str, str]],
+    lines: list[dict[tuple[str, str], int]],
+    hole: bool,
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], float]]:
+    """Each hidden cell's least and most value: `tight` cells 1..4, the others 0 or more (not
+    1..4 where `hole`), the lines' sums known; bounds tightened until they hold still."""
+    lo: dict[tuple[str, str], float] = {k: 1 if k in tight else 0 for k in gone}
+    hi: dict[tuple[str, str], float] = {k: 4 if k in tight else math.inf for k in gone}
+    sums = []
+    for line in lines:
+        here = {k: c for k, c in line.items() if k in gone}
+        if here:
+            sums.append((here, sum(c * t[k] for k, c in here.items())))
+    for _ in range(64):
+        changed = False
+        for here, total in sums:
+            for k, c in here.items():
+                # c * x_k = total - the others: its range from theirs
+                least = sum(
+                    o_c * (lo[o] if o_c > 0 else hi[o]) for o, o_c in here.items() if o != k
+                )
+                most = sum(o_c * (hi[o] if o_c > 0 else lo[o]) for o, o_c in here.items() if o != k)
+                ends = sorted(((total - most) / c, (total - least) / c))
+                low = max(lo[k], math.ceil(ends[0] - 1e-9)) if ends[0] > -math.inf else lo[k]
+                high = min(hi[k], math.floor(ends[1] + 1e-9)) if ends[1] < math.inf else hi[k]
+                if k not in tight and hole:
+                    low = 5 if 0 < low < 5 else low
+                    high = 0 if 0 < high < 5 else high
+                if low <= high and (low, high) != (lo[k], hi[k]):
+                    lo[k], hi[k], changed = low, high, True
+        if not changed:
+            break
+    return lo, hi
 
 
 def verify_monitor(folder: Path, ledger: str | None = None) -> tuple[list[str], list[str]]:

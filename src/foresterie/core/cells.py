@@ -156,14 +156,27 @@ def _determined(hidden: set[K], lines: list[dict[K, int]]) -> list[K]:
 def starred(values: Mapping[K, float], hidden: set[K], lines: Iterable[Mapping[K, int]]) -> set[K]:
     """The small hidden cells to show as COMPLEMENTARY rather than SUPPRESSED: those that the
     marks would give away where no more cells can be hidden (`_pinned`: every cell of their
-    lines is hidden already). COMPLEMENTARY says "any size", and this keeps it true."""
+    lines is hidden already). COMPLEMENTARY says "any size", and this keeps it true. A "<5"
+    that the sums pin whatever its mark (a site's figure equal to a published total) keeps its
+    mark: "*" would not hide it, and "<5" is the truer word."""
     fixed = [dict(line) for line in lines]
     stars: set[K] = set()
+    kept: set[K] = set()
     while True:
-        pinned = _pinned(values, hidden, fixed, stars)
+        pinned = sorted(set(_pinned(values, hidden, fixed, stars)) - kept, key=repr)
         if not pinned:
             return stars
-        stars.add(min(pinned, key=repr))
+        k = pinned[0]
+        lo, hi = _bounds(values, hidden, fixed, stars | {k})
+        if lo[k] != hi[k]:
+            stars.add(k)
+            continue
+        # the "<5" cells that pin one another (a week's and its season's) go "*" together
+        lo, hi = _bounds(values, hidden, fixed, stars | set(pinned))
+        if lo[k] != hi[k]:
+            stars.update(pinned)
+        else:
+            kept.add(k)  # pinned as "*" too: the sums give it, not the mark
 
 
 def _pinned(
@@ -180,6 +193,14 @@ def _pinned(
     nothing moves (interval propagation, as a solver's presolve would: sound, so a cell it pins
     is given away; not complete, so a cell it leaves open may still be narrowed)."""
     star = set(stars)
+    lo, hi = _bounds(values, hidden, lines, star)
+    return [k for k in hidden if small(values[k]) and k not in star and lo[k] == hi[k]]
+
+
+def _bounds(
+    values: Mapping[K, float], hidden: set[K], lines: list[dict[K, int]], star: set[K]
+) -> tuple[dict[K, float], dict[K, float]]:
+    """The least and the most each hidden cell can be, to the reader `_pinned` describes."""
     lo: dict[K, float] = {}
     hi: dict[K, float] = {}
     for k in hidden:
@@ -213,7 +234,7 @@ def _pinned(
                     moved = True
         if not moved:
             break
-    return [k for k in hidden if small(values[k]) and k not in star and lo[k] == hi[k]]
+    return lo, hi
 
 
 def _sum_but(terms: Mapping[K, float], skip: K) -> float:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from foresterie import __version__
-from foresterie.core.cells import COMPLEMENTARY, MIN_CELL, SUPPRESSED, protect, small
+from foresterie.core.cells import COMPLEMENTARY, MIN_CELL, SUPPRESSED, protect, small, starred
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
 from foresterie.housing.waitlist import PublicCode
@@ -607,7 +607,9 @@ def hidden_cells(figures: list[Figure]) -> dict[Cell, str]:
     figure (a week's or the season's sites, sections or reasons, summing to its total; a
     category's weeks, summing to its season figure) that hides exactly one cell, the smallest
     other cell (a non-zero one first; ties by week and breakdown) is hidden too, until no such
-    line is left. Totals are always published."""
+    line is left. Totals are always published, so a "<5" that the marks would still give away
+    (a week's total of 1 beside a "<5" reason and hidden zeros: "*" is 0 or at least 5 to a
+    reader who knows the rule) is shown "*" too (`core.cells.starred`)."""
     groups: dict[tuple[str, str, str], dict[tuple[str, str], int | float]] = defaultdict(dict)
     for f in figures:
         if f.breakdown and f.indicator in PEOPLE:
@@ -624,8 +626,16 @@ def hidden_cells(figures: list[Figure]) -> dict[Cell, str]:
             if kind in PARTITIONS:
                 lines["week", week].append((week, br))
         hidden = protect(cells, primary, [dict.fromkeys(ln, 1) for _, ln in sorted(lines.items())])
+        # a "<5" the marks would give away is shown "*"; here the sums as they hold: a
+        # category's weeks less its season figure are 0, a week's breakdowns its total
+        sums = [
+            {k: -1 if name == "category" and k[0] == TOTAL else 1 for k in ln}
+            for (name, _), ln in sorted(lines.items())
+        ]
+        stars = starred(cells, hidden, sums)
         for week, br in hidden:
-            out[week, ind, br, side] = SUPPRESSED if (week, br) in primary else COMPLEMENTARY
+            shown = (week, br) in primary and (week, br) not in stars
+            out[week, ind, br, side] = SUPPRESSED if shown else COMPLEMENTARY
     return out
 
 
