@@ -115,3 +115,54 @@ def test_no_vehicle_on_a_day_a_vehicle_was_available_is_refused(
         f"unserved listed at the wrong base: plan/unserved.csv row {n} lists riders of PX at FB; "
         "PX is served from FA"
     ) in problems
+
+
+def _day(season: Path, tmp_path: Path, d: str, incidents: str = "") -> Path:
+    tmp_path.mkdir()
+    led = str(tmp_path / "ledger.sqlite")
+    runner = CliRunner()
+    r = runner.invoke(app, ["ledger", "init", str(season), "--ledger", led])
+    assert r.exit_code == 0, r.output
+    if incidents:
+        (tmp_path / "incidents.csv").write_text(incidents, encoding="utf-8")
+        r = runner.invoke(
+            app, ["ledger", "import", str(season), str(tmp_path / "incidents.csv"), "--ledger", led]
+        )
+        assert r.exit_code == 0, r.output
+    out = tmp_path / d
+    r = runner.invoke(app, ["day", str(season), "--date", d, "--ledger", led, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_a_day_run_serves_the_point_from_the_base_of_that_day(
+    late_van_run: Path, tmp_path: Path
+) -> None:
+    """The day run of 22 July keeps W07's ride in FA's van; with VA1 broken down that day no
+    vehicle is available anywhere (VB1 starts on the 23rd): W07 is no_vehicle at FB, the
+    nearest base with vehicles at all, the reason saying so; both day runs verify."""
+    kept = _day(late_van_run, tmp_path / "kept", "2026-07-22")
+    trips = [t for t in _rows(kept / "plan" / "trips.csv") if t["origin_id"] == "PX"]
+    assert {(t["foresteria_id"], t["vehicle_id"]) for t in trips} == {("FA", "VA1")}
+    assert verify_run(kept) == []
+    broken = _day(
+        late_van_run,
+        tmp_path / "broken",
+        "2026-07-22",
+        "date,vehicle_id,incident,note\n2026-07-22,VA1,breakdown,tyre\n",
+    )
+    assert not _rows(broken / "plan" / "trips.csv")
+    assert [
+        (u["foresteria_id"], u["base_id"], u["code"], u["proven"], u["reason"])
+        for u in _rows(broken / "plan" / "unserved.csv")
+    ] == [
+        (
+            "PX",
+            "FB",
+            "no_vehicle",
+            "yes",
+            "no vehicle based at Borgo Mezzanone, the base serving Borgo Mezzanone (ex pista), "
+            "is available on 2026-07-22, nor at any other base",
+        )
+    ]
+    assert verify_run(broken) == []
