@@ -1,12 +1,16 @@
-"""The base serving an origin is chosen day by day (review 14, finding 3): among the bases with a
-vehicle available that day, the nearest; `no_vehicle` only on a day with no vehicle anywhere."""
+"""The base serving a departure point, or a foresteria without vehicles, is chosen day by day
+(review 14, finding 3): among the bases with a vehicle available that day, the nearest; their
+riders are `no_vehicle` only on a day with no vehicle anywhere. A foresteria with vehicles of
+its own is served by them only."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
 
+from foresterie.scenario.model import Vehicle
 from foresterie.shuttles.routes import pickup_bases, plan_shuttles
+from foresterie.travel.matrix import TravelMatrix
 from tests.helpers import (
     D,
     farm,
@@ -20,11 +24,13 @@ from tests.helpers import (
 )
 
 
-def _from(v: object, first: str, last: str = "2026-07-31") -> object:
-    return replace(v, available_from=D(first), available_to=D(last))  # type: ignore[type-var]
+def _from(v: Vehicle, first: str, last: str = "2026-07-31") -> Vehicle:
+    return replace(v, available_from=D(first), available_to=D(last))
 
 
-def _two_bases(vb_from: str = "2026-07-08", va_from: str = "2026-07-01") -> tuple:
+def _two_bases(
+    vb_from: str = "2026-07-08", va_from: str = "2026-07-01"
+) -> tuple[list[Vehicle], TravelMatrix]:
     """A (van VA1) and B (van VB1 from `vb_from`), the point P 3 min from B and 27 from A, the
     foresteria C (no vehicle) 2 min from B and 29 from A."""
     fleet = [_from(vehicle("VA1", "A"), va_from), _from(vehicle("VB1", "B"), vb_from)]
