@@ -906,20 +906,34 @@ class _Run:
         self.origins[id(t)] = (t, found)
         return found
 
-    def base_of(self) -> dict[str, str]:
-        """Origin -> base (README "Departure points"): a foresteria with vehicles of its own is
-        its own base; a departure point, or a foresteria without vehicles, is served by the
-        nearest (seconds out and back, then id) foresteria or depot with vehicles. Without any
-        vehicle every origin is its own base."""
-        bases = sorted({v["foresteria_id"] for v in self.fleet.values()})
-        out = {fid: fid for fid in self.fs}
-        if not bases:
-            return out
-        for o in sorted((set(self.fs) - set(bases)) | set(self.pickups)):
-            out[o] = min(
-                bases, key=lambda b: (self.secs.get((b, o), 0) + self.secs.get((o, b), 0), b)
-            )
-        return out
+    def base_of(self, day: str) -> dict[str, str]:
+        """Origin -> base on `day` (README "Departure points"): a foresteria (or depot) with
+        vehicles in fleet.csv is its own base, every day; a departure point, or a foresteria
+        without vehicles, is served by the nearest (seconds out and back, then id) foresteria or
+        depot with a vehicle available that day; on a day with none anywhere, by the nearest
+        with vehicles whatever their dates. Without any vehicle every origin is its own base.
+        Computed once per set of bases with a vehicle and once per day; callers read it, never
+        change it."""
+        by_day = self.memo.setdefault("base_of", {})
+        if day in by_day:
+            return by_day[day]  # type: ignore[no-any-return]
+        by_set = self.memo.setdefault("base_of_set", {})
+        today = frozenset(
+            v["foresteria_id"]
+            for v in self.fleet.values()
+            if v["available_from"] <= day <= v["available_to"]
+        )
+        if today not in by_set:
+            owners = {v["foresteria_id"] for v in self.fleet.values()}
+            bases = sorted(today or owners)
+            out = {fid: fid for fid in self.fs} | {p: p for p in self.pickups if p in owners}
+            for o in sorted((set(self.fs) | set(self.pickups)) - owners) if bases else ():
+                out[o] = min(
+                    bases, key=lambda b: (self.secs.get((b, o), 0) + self.secs.get((o, b), 0), b)
+                )
+            by_set[today] = out
+        by_day[day] = by_set[today]
+        return by_day[day]  # type: ignore[no-any-return]
 
     def beds(self, fid: str, section: str) -> int:
         return int(self.fs[fid][f"beds_{section}"])
@@ -989,6 +1003,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_service,
             _check_avoided_points,
             _check_bases,
+            _check_no_vehicle,
             _check_round_trips,
             _check_reasons,
             _check_idle_vehicles,
@@ -2447,9 +2462,9 @@ def _check_bases(r: _Run, out: list[str]) -> None:
     own base; a departure point, or a foresteria without vehicles, is served by the nearest
     base with vehicles). A trip that names another base, though its vehicle be of that base,
     is not the plan the rule makes."""
-    base_of = r.base_of()
     for t in r.trips:
         origin, base = r.origin(t)[0], t["foresteria_id"]
+        base_of = r.base_of(t["day"])
         if origin in base_of and base != base_of[origin]:
             out.append(
                 f"trip from the wrong base: {t['trip_id']} serves {origin} from {base}; "
@@ -2457,10 +2472,32 @@ def _check_bases(r: _Run, out: list[str]) -> None:
             )
     for n, u in enumerate(r.unserved, start=2):
         where, base = u["foresteria_id"], u.get("base_id") or u["foresteria_id"]
+        base_of = r.base_of(u["day"])
         if where in base_of and base != base_of[where]:
             out.append(
                 f"unserved listed at the wrong base: plan/unserved.csv row {n} lists riders of "
                 f"{where} at {base}; {where} is served from {base_of[where]}"
+            )
+
+
+def _check_no_vehicle(r: _Run, out: list[str]) -> None:
+    """`no_vehicle` only where the base serving the origin that day, by the rule recomputed here
+    (`_Run.base_of`), has no vehicle available that day in inputs/fleet.csv (README "Departure
+    points"; review 14, finding 3). For a departure point or a foresteria without vehicles that
+    base has one whenever any base has: their riders are `no_vehicle` only on a day no vehicle
+    is available anywhere. A row contradicted is refused, naming the row and the vehicles."""
+    for n, u in enumerate(r.unserved, start=2):
+        if u["code"] != "no_vehicle":
+            continue
+        day, where = u["day"], u["foresteria_id"]
+        base = r.base_of(day).get(where, where)
+        there = sorted(v["vehicle_id"] for v in _available(r, base, day))
+        if there:
+            named = ", ".join(there[:3]) + (f" and {len(there) - 3} more" if len(there) > 3 else "")
+            out.append(
+                f"no_vehicle contradicted: plan/unserved.csv row {n} lists {u['worker_days']} "
+                f"worker-days of {where} on {day} as no_vehicle, yet fleet.csv has {named} at "
+                f"{base}, the base serving {where} that day, available"
             )
 
 
@@ -2725,7 +2762,6 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
     riders: dict[tuple[str, str], dict[tuple[str, str], int]] = defaultdict(
         lambda: defaultdict(int)
     )
-    base_of = r.base_of()
     alike: Counter[tuple[str, str, str, str]] = Counter()  # equal stays: counted once
     for wid, origin, first, last in _stays(r):
         farm = _work_farm(r.workers[wid])
@@ -2733,9 +2769,8 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
             continue
         alike[origin, farm, first, last] += 1
     for (origin, farm, first, last), n in alike.items():
-        base = base_of.get(origin, origin)
         for day in _workdays(r, farm, first, last):
-            riders[day, base][origin, farm] += n
+            riders[day, r.base_of(day).get(origin, origin)][origin, farm] += n
     out: dict[tuple[str, str], tuple[int, int]] = {}
     for (day, fid), per_farm in riders.items():
         fleet = [

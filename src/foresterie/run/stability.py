@@ -49,6 +49,7 @@ from foresterie.shuttles.routes import (
     daily_riders,
     leg_min,
     lower_bounds,
+    no_vehicle_reason,
     pickup_bases,
     plan_shuttles,
     shift_window,
@@ -313,7 +314,7 @@ def stable_day_plan(
         trip = _rebuilt(t, matrix, scenario)
         if trip is not None:
             trips.append(trip)
-    base_of = pickup_bases(scenario, matrix)
+    base_of = pickup_bases(scenario, matrix, day)  # the day's rule (README "Departure points")
     strict_pass: list[tuple[list[Trip], set[str]]] = []
     residuals: dict[tuple[frozenset[str], frozenset[tuple[date, str | None]]], ShuttlePlan] = {}
 
@@ -1056,7 +1057,7 @@ def _no_idle_vehicle(
                     f"every vehicle based at {names[fid]} runs its trips of the season plan, "
                     "full or not stopping at this farm (heuristic: kept trips)"
                     if busy
-                    else f"no vehicle based at {names[fid]} is available on {d}"
+                    else no_vehicle_reason(scenario, names, origin, fid, d)
                 ),
                 proven=not busy,
                 lower_bound=0,

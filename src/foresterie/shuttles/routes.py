@@ -232,22 +232,71 @@ def daily_riders(
     return out
 
 
-def pickup_bases(scenario: Scenario, matrix: TravelMatrix) -> dict[str, str]:
-    """Origin -> the base whose vehicles serve it. A foresteria with vehicles of its own is its
-    own base; a departure point, and a foresteria without vehicles (its coaches are a
-    contractor's, at a depot), is served by the nearest (out and back, then id) foresteria or
-    depot that has vehicles in the fleet, as a departure point is (README "Departure points").
-    With no vehicles at all every origin is its own base, and its riders are `no_vehicle`."""
-    bases = sorted({v.foresteria_id for v in scenario.fleet})
+def pickup_bases(
+    scenario: Scenario, matrix: TravelMatrix, day: date | None = None
+) -> dict[str, str]:
+    """Origin -> the base whose vehicles serve it on `day` (README "Departure points"). A
+    foresteria (or depot) with vehicles of its own in the fleet is its own base, every day; a
+    departure point, and a foresteria without vehicles (its coaches are a contractor's, at a
+    depot), is served by the nearest (out and back, then id) base with a vehicle available that
+    day (review 14, finding 3: not a base whose vans have not started while another's stand
+    idle). On a day no vehicle is available anywhere, and with `day` None, by the nearest with
+    vehicles in the fleet whatever their dates (that day its riders are `no_vehicle`). With no
+    vehicles at all every origin is its own base, and its riders are `no_vehicle`."""
+    fleet = {v.foresteria_id for v in scenario.fleet}
+    today = {
+        v.foresteria_id
+        for v in scenario.fleet
+        if day is None or v.available_from <= day <= v.available_to
+    }
+    bases = sorted(today or fleet)
     out = {f.id: f.id for f in scenario.foresterie}
     if not bases:
         return out
     for o in [
-        *(f.id for f in scenario.foresterie if f.id not in bases),
-        *(p.id for p in scenario.pickups),
+        *(f.id for f in scenario.foresterie if f.id not in fleet),
+        *(p.id for p in scenario.pickups if p.id not in fleet),
     ]:
         out[o] = min(bases, key=lambda b: (matrix.secs(b, o) + matrix.secs(o, b), b))
+    for o in (p.id for p in scenario.pickups if p.id in fleet):
+        out[o] = o  # a depot with vehicles: its own base, as a foresteria with vehicles is
     return out
+
+
+def day_bases(scenario: Scenario, matrix: TravelMatrix) -> Callable[[date], dict[str, str]]:
+    """`pickup_bases` of each day, computed once per set of bases with a vehicle that day (a
+    season has a handful: the fleet's dates)."""
+    by_set: dict[frozenset[str], dict[str, str]] = {}
+    by_day: dict[date, dict[str, str]] = {}
+
+    def on(d: date) -> dict[str, str]:
+        if d not in by_day:
+            key = frozenset(
+                v.foresteria_id for v in scenario.fleet if v.available_from <= d <= v.available_to
+            )
+            if key not in by_set:
+                by_set[key] = pickup_bases(scenario, matrix, d)
+            by_day[d] = by_set[key]
+        return by_day[d]
+
+    return on
+
+
+def no_vehicle_reason(
+    scenario: Scenario, names: dict[str, str], origin: str, base: str, d: date
+) -> str:
+    """Why riders are `no_vehicle`: no vehicle of the base the rule chose (`pickup_bases`) is
+    available that day. A departure point or a foresteria without vehicles is served from a
+    base with a vehicle that day wherever there is one, so for them none is available anywhere;
+    a foresteria with vehicles is served by its own only. The reason names the base and the day,
+    and says when no other base has one either."""
+    said = f"no vehicle based at {names[base]}"
+    if origin != base:
+        said += f", the base serving {names[origin]},"
+    said += f" is available on {d}"
+    if not any(v.available_from <= d <= v.available_to for v in scenario.fleet):
+        said += ", nor at any other base"
+    return said
 
 
 # ------------------------------------------------------------------ one VRP
@@ -515,7 +564,7 @@ class _Ctx:
     names: dict[str, str]
     cap: int
     board: int
-    leads: dict[str, int]  # departure point -> minutes of the empty leg from its base
+    bases: Callable[[date], dict[str, str]]  # origin -> its base, per day (`day_bases`)
 
 
 def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
@@ -524,7 +573,10 @@ def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
     time of such a day's plan exists once, every duration is real), so a trip from a departure
     point leaves it no earlier than that plus the empty leg from the base. 0 on other days."""
     change = clock_change(d, ctx.scenario.config.scenario.timezone)
-    return 0 if change is None else change.end + ctx.leads.get(origin, 0)
+    if change is None:
+        return 0
+    base = ctx.bases(d).get(origin, origin)
+    return change.end + (0 if base == origin else leg_min(ctx.matrix.secs(base, origin)))
 
 
 def _seat_types(fleet: list[Vehicle]) -> tuple[tuple[int, int, int], ...]:
@@ -863,11 +915,7 @@ def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
         | {p.id: p.name for p in scenario.pickups},
         cap=tr.max_ride_min,
         board=tr.board_min,
-        leads={
-            p: leg_min(matrix.secs(base, p))
-            for p, base in pickup_bases(scenario, matrix).items()
-            if base != p
-        },
+        bases=day_bases(scenario, matrix),
     )
 
 
@@ -897,12 +945,11 @@ def lower_bounds(
     the ride cap: the figures plan_shuttles writes into fleet_days.csv and unserved.csv, for a
     plan assembled another way (a day run's kept trips) to carry the same proven figures."""
     ctx = _context(scenario, matrix)
-    base_of = pickup_bases(scenario, matrix)
     reach: dict[tuple[date, str], dict[Spot, int]] = defaultdict(dict)
     for (d, origin, farm), ids in sorted(daily_riders(scenario, assignments).items()):
         far = max(leg_min(matrix.secs(origin, farm)), leg_min(matrix.secs(farm, origin)))
         if far <= ctx.cap:
-            reach[d, base_of.get(origin, origin)][origin, farm] = len(ids)
+            reach[d, ctx.bases(d).get(origin, origin)][origin, farm] = len(ids)
     out = {}
     for (d, base), spots in sorted(reach.items()):
         fleet = _available(scenario.fleet, base, d)
@@ -929,13 +976,12 @@ def plan_shuttles(
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
     riders = daily_riders(scenario, assignments)
-    base_of = pickup_bases(scenario, matrix)
     unserved: list[Unserved] = []
     patterns: dict[tuple[date, str, str], _Pattern] = {}
     members: dict[tuple[date, str, str, str], list[str]] = {}
     by_day: dict[tuple[date, str], list[tuple[Spot, list[str]]]] = defaultdict(list)
     for (d, origin, farm), ids in sorted(riders.items()):
-        by_day[d, base_of.get(origin, origin)].append(((origin, farm), ids))
+        by_day[d, ctx.bases(d).get(origin, origin)].append(((origin, farm), ids))
     demand: dict[tuple[date, str], dict[Spot, list[str]]] = {}  # riders within the ride cap
     far_of: dict[Spot, int] = {}
     for (d, base), todays in sorted(by_day.items()):
@@ -948,7 +994,7 @@ def plan_shuttles(
                     base,
                     ids,
                     "no_vehicle",
-                    f"no vehicle based at {ctx.names[base]} is available on {d}",
+                    no_vehicle_reason(scenario, ctx.names, spot[0], base, d),
                 )
                 for spot, ids in todays
             ]
