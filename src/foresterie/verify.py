@@ -3516,8 +3516,9 @@ WAITLIST_CODES = frozenset(
 def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
     """Waitlist reasons marked proven hold, recomputed from the inputs and the plan (README
     "Waitlist reasons"): 'far' means no foresteria within the commute limit on the run's own
-    matrix; 'placement' that every one within reach is a site to avoid; 'closed' that none within
-    reach is open long enough; 'no_section' / 'no_accessible' that those open have no bed of the
+    matrix; 'placement' that none within reach but the sites to avoid is open long enough with
+    the beds the unit needs; 'closed' that none within reach, sites to avoid included, is open
+    long enough; 'no_section' / 'no_accessible' that those open have no bed of the
     kind; 'full', 'outranked' and 'too_large' that at every foresteria the person could use some
     night of the stay has no room in the right section even without the people of lower
     priority (of priority below p+1 for 'outranked'; everyone removed for 'too_large'; a group
@@ -3695,15 +3696,16 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         ok = [f for f in ids if commute_ok(f)]
         if ok:
             why = f"{ok[0]} is within {cap_s // 60} min of farm {', '.join(farms)}"
-    elif code == "placement":
-        if [f for f in ids if commute_ok(f) and avoid_ok(f)]:
-            why = "a foresteria within reach is not a site to avoid"
+    elif code == "placement":  # the sites to avoid are why: no other one would take the unit
+        if fitting:
+            why = "a foresteria within reach is not a site to avoid"  # and would take the unit
     elif code == "unsuitable":  # published for placement, no_section and no_accessible
         if fitting:
             why = f"{fitting[0]} is within reach, open for the stay and has the beds"
-    elif code == "closed":
-        if opened:
-            why = f"{opened[0]} is within reach and open for the stay"
+    elif code == "closed":  # among every site in reach, sites to avoid too (review 15)
+        opened_any = [f for f in ids if commute_ok(f) and (not pin or f == pin) and open_ok(f)]
+        if opened_any:
+            why = f"{opened_any[0]} is within reach and open for the stay"
     elif code == "no_section":
         if with_section:
             why = f"{with_section[0]} has {section} beds and is open for the stay"

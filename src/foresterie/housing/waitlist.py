@@ -388,13 +388,39 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: St
             f"(nearest: {best.name}, {mins:.0f} min)",
             True,
         )
-    near = [f for f in near if elig[f.id].avoid_ok]
-    if not near:  # said without naming the sites or why: the referral record is restricted
-        return (
-            "placement",
-            "no foresteria within reach meets this person's placement constraints",
-            True,
-        )
+    placement = (
+        "placement",
+        "no foresteria within reach meets this person's placement constraints",
+        True,
+    )
+    permitted = [f for f in near if elig[f.id].avoid_ok]
+    if not permitted:  # said without naming the sites or why: the referral record is restricted
+        return placement
+    found = _unsuited(u, permitted, elig, cap_min, rule, farms, stay)
+    if found[0] is None or len(permitted) == len(near):
+        return found
+    # Sites to avoid took some foresterie in reach out: `closed`, `no_section` or `no_accessible`
+    # must hold among every foresteria in reach, or the words are false for a group's members
+    # without a record, and `closed` beside an open site in reach tells the referral (review 15).
+    # Where only a site to avoid would take the unit, the referral record is the cause.
+    among_all = _unsuited(u, near, elig, cap_min, rule, farms, stay)
+    if among_all[0] is None:
+        return placement
+    return found if among_all[0] == found[0] else among_all
+
+
+def _unsuited(
+    u: Unit,
+    near: list,
+    elig: dict,
+    cap_min: int,
+    rule: StayRule,
+    farms: list[str],
+    stay: str,
+) -> tuple:
+    """Among the foresterie `near` (within reach): none open long enough (`closed`), none of
+    those with beds of the unit's section, or none of those with the accessible beds it needs;
+    (None, "", False) where one would take it."""
     # A transfer starts with a whole option at its first foresteria, so no single one open
     # enough means no option at all.
     open_near = [

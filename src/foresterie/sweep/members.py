@@ -16,6 +16,7 @@ import re
 import tomllib
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -349,7 +350,25 @@ def member_scenario(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
     the sweep's window if it has one (`window.cut_to_window`)."""
     full = member_season(base, sweep, member)
     window = sweep.spec.sweep.window
-    return full if window is None else cut_to_window(full, *window)
+    return full if window is None else restricted_consistent(cut_to_window(full, *window))
+
+
+def restricted_consistent(sc: Scenario) -> Scenario:
+    """The member's referral records kept consistent with the member (review 15): a record of
+    someone the member drops (a no-show, a stay outside the window) goes, and a site the member
+    does not have (a foresteria the decision closes, or that is closed in the whole window) leaves
+    `avoid_sites`, as it leaves the person's own sites to avoid. A record left with nothing to
+    avoid stays: the person is still referred (the KPIs on referrals count them, and the days from
+    the referral to a bed), only no site of this member is barred to them."""
+    sites = {f.id for f in sc.foresterie} | {f.id for f in sc.farms} | {p.id for p in sc.pickups}
+    people = {w.id for w in sc.workers}
+    referrals = tuple(
+        replace(x, avoid_sites=x.avoid_sites & sites) for x in sc.referrals if x.worker_id in people
+    )
+    workers = tuple(
+        w if w.avoid <= sites else replace(w, avoid=w.avoid & sites) for w in sc.workers
+    )
+    return replace(sc, referrals=referrals, workers=workers)
 
 
 def member_season(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
@@ -376,9 +395,18 @@ def member_season(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
     workers = [w for w in workers if w.pinned_foresteria or stays[w.group_id or w.id]]
     for c, share in sorted(p.extra_arrivals.items()):
         pool = [w for w in workers if w.farm_id and crop.get(w.farm_id) == c and not w.group_id]
-        for i in range(round(share * len(pool))):
+        for i in range(half_up(share, len(pool))):
             w = rng.choice(pool)
-            workers.append(replace(w, id=f"{w.id}-x{i:04d}", priority=0, pinned_foresteria=None))
+            # a stranger with the crew's stay and farm: no referral record, so no site to avoid
+            workers.append(
+                replace(
+                    w,
+                    id=f"{w.id}-x{i:04d}",
+                    priority=0,
+                    pinned_foresteria=None,
+                    avoid=frozenset(),
+                )
+            )
     heat = set(base.config.transport.heat_alert_days)
     days = (s1 - s0).days + 1
     heat |= {s0 + timedelta(days=rng.randrange(days)) for _ in range(p.heat_alert_days)}
@@ -388,14 +416,14 @@ def member_season(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
     for f in base.foresterie:
         if decision.get(f"open_{f.id}", True) is False:
             continue
-        beds = [round(b * scale) for b in (f.beds_men, f.beds_women, f.beds_family)]
+        beds = [scaled_beds(b, scale) for b in (f.beds_men, f.beds_women, f.beds_family)]
         foresterie.append(
             replace(
                 f,
                 beds_men=beds[0],
                 beds_women=beds[1],
                 beds_family=beds[2],
-                beds_accessible=min(round(f.beds_accessible * scale), sum(beds)),
+                beds_accessible=min(scaled_beds(f.beds_accessible, scale), sum(beds)),
             )
         )
     kept = {f.id for f in foresterie}
@@ -431,13 +459,30 @@ def member_season(base: Scenario, sweep: Sweep, member: Member) -> Scenario:
             ),
         }
     )
-    return replace(
-        base,
-        config=cfg,
-        foresterie=tuple(foresterie),
-        fleet=tuple(fleet),
-        workers=tuple(sorted(workers, key=lambda w: w.id)),
+    return restricted_consistent(
+        replace(
+            base,
+            config=cfg,
+            foresterie=tuple(foresterie),
+            fleet=tuple(fleet),
+            workers=tuple(sorted(workers, key=lambda w: w.id)),
+        )
     )
+
+
+def half_up(share: float, n: int) -> int:
+    """share x n rounded half up (2.5 -> 3, 1.5 -> 2, 0.5 -> 1), on the decimal the sweep file
+    wrote (0.3 x 5 is 1.5, where the floats give 1.4999...): the sweep's one rounding rule
+    (README, Sweeps). Python's round() rounds half to even: 2.5 -> 2, 0.5 -> 0 (review 15)."""
+    exact = Decimal(repr(share)) * n
+    return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def scaled_beds(beds: int, scale: float) -> int:
+    """A section's (or the accessible) beds x `beds_scale`, rounded half up, and never from some
+    to none: a scale above 0 keeps at least one bed where there was one (a section closed, or a
+    foresteria's only accessible bed gone, is a decision of its own, not a rounding)."""
+    return 0 if beds == 0 else max(1, half_up(scale, beds))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -461,11 +506,13 @@ def write_members(sweep: Sweep, out: Path, matrix_csv: str | None = None) -> lis
     for m in members(sweep):
         folder = out / "members" / m.id / "scenario"
         full = member_season(base, sweep, m)
-        sc = full if window is None else cut_to_window(full, *window)
+        sc = full if window is None else restricted_consistent(cut_to_window(full, *window))
         loose = () if window is None else tuple(stay_rule_mismatch(full, sc, *window))
         header = (
             f"# Sweep {sweep.spec.sweep.name!r}, member {m.id}: draw {m.draw}, {m.decision_label}\n"
         )
+        if "beds_scale" in dict(m.decision):
+            header += _beds_header(sc, float(dict(m.decision)["beds_scale"]))
         if window is not None:
             rule = full.config.housing
             header += (
@@ -481,6 +528,20 @@ def write_members(sweep: Sweep, out: Path, matrix_csv: str | None = None) -> lis
             h = "invalid-" + _folder_hash(folder)  # solved anyway, so the error is recorded
         done.append(Written(member=m, folder=folder, scenario_hash=h, loose=loose))
     return done
+
+
+def _beds_header(sc: Scenario, scale: float) -> str:
+    """The member's beds after `beds_scale`, per foresteria, for the reader of its scenario."""
+    lines = [
+        f"# Beds x {scale}, each section and the accessible beds rounded half up, never from some "
+        "to none (README, Sweeps):\n"
+    ]
+    lines += [
+        f"#   {f.id}: men {f.beds_men}, women {f.beds_women}, family {f.beds_family}, "
+        f"accessible {f.beds_accessible}\n"
+        for f in sc.foresterie
+    ]
+    return "".join(lines)
 
 
 def _folder_hash(folder: Path) -> str:

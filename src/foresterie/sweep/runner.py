@@ -15,7 +15,9 @@ from typing import Any
 
 from foresterie.core.errors import InfeasibleError, Problem, ScenarioError
 from foresterie.core.files import json_value, replace_file
+from foresterie.core.restricted import RESTRICTED_DRAW_KEY
 from foresterie.run.pipeline import PlanRejected, solve
+from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS
 from foresterie.sweep.members import Member, Sweep, write_members
 from foresterie.sweep.report import write_sweep_report
 from foresterie.sweep.tables import KPIS, write_tables
@@ -23,31 +25,71 @@ from foresterie.sweep.tables import KPIS, write_tables
 # ------------------------------------------------------------------ running
 
 
+# A member's scenario folder holds these restricted inputs (README, "Referral records", "Restricted
+# part and encryption"): the referral records, the draw key, and each person's priority (the
+# column of workers.csv). An error found in them is published without its words.
+RESTRICTED_INPUTS = frozenset({RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY, RESTRICTED_PRIORITY})
+RESTRICTED_FIELDS = frozenset({"priority"})
+ERROR_FILE = "error.txt"  # beside the member's scenario/: the whole error, never published
+
+
 def run_member(member_id: str, scenario_dir: str, run_dir: str, keep_run: bool) -> dict[str, Any]:
-    """Solve one member with the ordinary pipeline (in a Dask worker); never raises."""
+    """Solve one member with the ordinary pipeline (in a Dask worker); never raises. A failure's
+    row carries `public_error` (results.csv and the report are shown in meetings); the whole
+    text goes to the member's own folder, beside its scenario and its restricted files."""
     t0 = time.monotonic()
     row: dict[str, Any] = {"member": member_id, "status": "ok", "error": ""}
+    detail = Path(run_dir).parent / ERROR_FILE
     try:
         summary = solve(Path(scenario_dir), Path(run_dir), force=True)
         kpis = summary.manifest["kpis"]
         for part, key in KPIS:
             row[f"{part}.{key}"] = kpis[part][key]
-    except ScenarioError as exc:
-        row.update(status="failed", error="; ".join(str(p) for p in exc.problems)[:500])
-    except InfeasibleError as exc:
-        row.update(
-            status="failed", error="infeasible: " + "; ".join(str(x) for x in exc.shortfalls)[:480]
-        )
-    except PlanRejected as exc:
-        row.update(status="failed", error=f"verification: {exc.violations[0]}"[:500])
+        detail.unlink(missing_ok=True)
     except Exception as exc:  # recorded, not fatal: the sweep goes on
-        last = traceback.format_exception_only(exc)[-1].strip()
-        row.update(status="failed", error=f"{type(exc).__name__}: {last}"[:500])
+        row.update(status="failed", error=public_error(exc)[:500])
+        replace_file(detail, (_full_error(exc) + "\n").encode("utf-8"))
     finally:
         if not keep_run:
             shutil.rmtree(run_dir, ignore_errors=True)
     row["wall_s"] = round(time.monotonic() - t0, 3)
     return row
+
+
+def public_error(exc: Exception) -> str:
+    """A member's failure in words that carry nothing from a restricted input (review 15: a
+    referral record's row was published as `referrals.csv:3: worker_id: unknown worker 'W0008'`,
+    an id beside the word referrals). A problem in a restricted file or field keeps its file, row
+    and field, with a generic reason; a verification failure keeps the name of its first check
+    and the count (a violation names people: `site to avoid: W0008 placed at FR-B`); anything
+    else keeps its type and the line of code that raised it."""
+    if isinstance(exc, ScenarioError):
+        return "; ".join(_public_problem(p) for p in exc.problems)
+    if isinstance(exc, InfeasibleError):
+        return "infeasible: " + "; ".join(str(x) for x in exc.shortfalls)
+    if isinstance(exc, PlanRejected):
+        first = exc.violations[0].split(":", 1)[0] if exc.violations else ""
+        return f"verification: {len(exc.violations)} violations, the first: {first}"
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" at {Path(tb[-1].filename).name}:{tb[-1].lineno}" if tb else ""
+    return f"{type(exc).__name__}{where}"
+
+
+def _public_problem(p: Problem) -> str:
+    if p.file in RESTRICTED_INPUTS or p.field in RESTRICTED_FIELDS:
+        where = f"{p.file}:{p.row}" if p.row is not None else p.file
+        return (
+            f"{where}: {p.field}: refused (a restricted input: {ERROR_FILE} in the member's folder)"
+        )
+    return str(p)
+
+
+def _full_error(exc: Exception) -> str:
+    if isinstance(exc, PlanRejected):
+        return "verification:\n" + "\n".join(exc.violations)
+    if isinstance(exc, (ScenarioError, InfeasibleError)):
+        return str(exc)
+    return "".join(traceback.format_exception(exc)).rstrip()
 
 
 @dataclass(kw_only=True)

@@ -1,0 +1,81 @@
+"""A group kept out by one member's referral record while a foresteria in reach is open: the
+code is `placement` (published `unsuitable`), never `closed`, which would be false for the
+members without a record and would tell the referral beside an open site (review 15, finding 1);
+`verify` holds `closed` among every foresteria in reach, sites to avoid included."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from tests.helpers import rehash, with_referrals
+
+# Two men, one crew, after FB's last night (07-20): only FA (San Severo, 3 men's beds, empty
+# from 07-13) is open for their stay and within reach of F1. W08's record keeps him from FA.
+CREW = (
+    "W08,2026-07-21,2026-07-28,men,G2,F1,0,false,,Karim B\n"
+    "W09,2026-07-21,2026-07-28,men,G2,F1,0,false,,Omar C\n"
+)
+OTHER = "W01,2026-06-30,Questura di Foggia,high,FB\n"  # a record that does not touch the crew
+
+
+def _scenario(tmp_path: Path, records: str) -> Path:
+    folder = with_referrals(tmp_path, records)
+    with (folder / "workers.csv").open("a", encoding="utf-8") as fh:
+        fh.write(CREW)
+    return folder
+
+
+def _rows(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {r["worker_id"]: r for r in csv.DictReader(fh)}
+
+
+def _solve(scenario: Path, out: Path) -> None:
+    r = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(out)])
+    assert r.exit_code == 0, r.output  # verified
+
+
+def test_a_crew_kept_out_by_one_record_is_placement_not_closed(tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    _solve(_scenario(tmp_path / "a", OTHER), plain)  # without W08's record FA takes the crew
+    housed = _rows(plain / "plan" / "assignments.csv")
+    assert housed["W08"]["foresteria_id"] == housed["W09"]["foresteria_id"] == "FA"
+
+    run = tmp_path / "run"
+    records = OTHER + "W08,2026-07-01,Sportello Antitratta,high,FA\n"
+    _solve(_scenario(tmp_path / "b", records), run)
+    detail = _rows(run / "restricted" / "waitlist_reasons.csv")
+    public = _rows(run / "plan" / "waitlist.csv")
+    for wid in ("W08", "W09"):  # W09 has no record: the crew's code is the record's
+        assert detail[wid]["code"] == "placement", detail[wid]
+        assert public[wid]["code"] == "unsuitable" and public[wid]["proven"] == "yes"
+        assert "open" not in detail[wid]["reason"]
+    # the same code and words as someone no record decides (W07: no family beds open)
+    assert public["W08"]["reason"] == public["W07"]["reason"].replace(
+        "this person", "this group of 2"
+    )
+
+    # `closed` forged in its place (as a forger with the restricted part, re-hashed) is refused
+    for rel, old, new in (
+        ("restricted/waitlist_reasons.csv", "W08,placement,", "W08,closed,"),
+        ("plan/waitlist.csv", "W08,unsuitable,", "W08,closed,"),
+    ):
+        path = run / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rehash(run, ["restricted/waitlist_reasons.csv", "plan/waitlist.csv"])
+    r = subprocess.run(
+        [sys.executable, "-m", "foresterie", "verify", str(run)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "is 'closed', yet FA is within reach and open for the stay" in r.stdout, r.stdout
