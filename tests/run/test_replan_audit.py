@@ -209,3 +209,51 @@ def test_verify_refuses_a_forged_replan_date_or_travel_backend(
     assert verify_run(run) == []
     found = verify_run(_edit_manifest(run, tmp_path, path, value))
     assert any(v.startswith(expect) for v in found), found
+
+
+# ------------------------------------------------------------------ re-plan: nights that are over
+
+
+def test_a_newcomer_who_arrived_before_the_replan_is_planned_from_its_date(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    # N01 (men, 07-06..07-13) and N02 (men, 07-02..07-05) are unknown to the season run; the
+    # re-plan is as of 07-08. Nobody put N01 in a bed on 07-06 or 07-07: those nights stay as
+    # the season had them, and N01 is planned from 07-08; N02's whole stay is over.
+    folder = tmp_path / "more"
+    shutil.copytree(TINY, folder)
+    p = folder / "workers.csv"
+    text = p.read_text(encoding="utf-8-sig")
+    text += "N01,2026-07-06,2026-07-13,men,,F1,0,false,,X\nN02,2026-07-02,2026-07-05,men,,F1,0,false,,Y\n"
+    p.write_text(text, encoding="utf-8")
+    out = tmp_path / "replan"
+    r = CliRunner().invoke(
+        app,
+        [
+            "solve",
+            str(folder),
+            "--as-of",
+            "2026-07-08",
+            "--previous",
+            str(run_dir),
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "2 people the previous run does not know arrived before 2026-07-08" in r.output
+
+    def before(run: Path) -> list[str]:
+        rows = (run / "plan" / "occupancy.csv").read_text().splitlines()
+        return [x for x in rows[1:] if x.split(",")[1] < "2026-07-08"]
+
+    assert before(out) == before(run_dir)
+    spans = [a for a in _rows(out / "plan" / "assignments.csv") if a["worker_id"] == "N01"]
+    assert [(a["from"], a["to"]) for a in spans] == [("2026-07-08", "2026-07-13")], spans
+    wait = {w["worker_id"]: w["code"] for w in _rows(out / "plan" / "waitlist.csv")}
+    assert wait.get("N02") == "past" and "N01" not in wait
+    arrival = {w["worker_id"]: w["arrival"] for w in _rows(out / "inputs" / "workers.csv")}
+    assert arrival["N01"] == "2026-07-08"  # what the model read; replay reads it again
+    assert verify_run(out) == []
+    code, said = _replay(out, tmp_path / "again")
+    assert code == 0 and "identical" in said, said

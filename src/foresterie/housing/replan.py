@@ -37,6 +37,10 @@ def apply_as_of(
     scenario: Scenario, assigned: dict[str, str], waiting: dict[str, str], as_of: date
 ) -> tuple[Scenario, Scenario, list[WaitlistEntry]]:
     """Pin the already arrived where the previous plan put them; keep past waitlist decisions.
+    Someone the previous run did not know (neither housed nor waitlisted there) who arrived
+    before `as_of` is planned from `as_of` (the nights before are over: nobody put them in a bed
+    then, and those nights' beds must not count against them), recorded so in the snapshot, as
+    an intake records an arrival without a bed; one whose stay ended before `as_of` is `past`.
 
     Returns (everyone, with pins) for reports and the snapshot, (those still to plan) for the
     housing model, and the waitlist entries carried over."""
@@ -46,7 +50,20 @@ def apply_as_of(
         if w.group_id and w.arrival < as_of and w.id in assigned
     }
     workers, planned, past = [], [], []
+    late: list[str] = []  # newcomers whose nights before as_of are over
     for w in scenario.workers:
+        if w.arrival < as_of and w.id not in assigned and w.id not in waiting:
+            late.append(w.id)
+            if w.departure <= as_of:
+                why = f"stayed {w.arrival}..{w.departure}, before {as_of}, unknown to the previous run"
+                past.append(
+                    WaitlistEntry(
+                        worker_id=w.id, priority=w.priority, code="past", reason=why, proven=True
+                    )
+                )
+                workers.append(w)
+                continue
+            w = replace(w, arrival=as_of)
         if w.arrival < as_of and w.id in waiting and w.group_id not in arrived_groups:
             past.append(
                 WaitlistEntry(
@@ -66,8 +83,20 @@ def apply_as_of(
             pin = arrived_groups[w.group_id]
         workers.append(replace(w, pinned_foresteria=pin))
         planned.append(workers[-1])
+    warnings = scenario.warnings
+    if late:
+        said = ", ".join(late[:5]) + (f" and {len(late) - 5} more" if len(late) > 5 else "")
+        warnings += (
+            Problem(
+                "--as-of",
+                None,
+                "arrival",
+                f"{len(late)} people the previous run does not know arrived before {as_of}: "
+                f"planned from {as_of}, the nights before are over ({said})",
+            ),
+        )
     return (
-        replace(scenario, workers=tuple(workers)),
-        replace(scenario, workers=tuple(planned)),
+        replace(scenario, workers=tuple(workers), warnings=warnings),
+        replace(scenario, workers=tuple(planned), warnings=warnings),
         past,
     )
