@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import TINY, rehash, set_toml
+from tests.helpers import PARTIAL, TINY, rehash, set_toml
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -257,3 +257,28 @@ def test_a_newcomer_who_arrived_before_the_replan_is_planned_from_its_date(
     assert verify_run(out) == []
     code, said = _replay(out, tmp_path / "again")
     assert code == 0 and "identical" in said, said
+
+
+def test_a_residents_withdrawn_transfer_is_said(tmp_path: Path) -> None:
+    # PARTIAL: W02 (priority 3) sleeps at Borgo Mezzanone (FB) and moves to Fortore (FA) when FB
+    # closes after 07-15. Three newcomers of priority 3 take FA's three men's beds 07-16..07-20:
+    # the re-plan as of 07-10 keeps W02 at FB (the pin) and withdraws the move, and says so.
+    season = tmp_path / "season"
+    _solve(str(PARTIAL), "--out", str(season))
+    was = [a for a in _rows(season / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
+    assert [a["foresteria_id"] for a in was] == ["FB", "FA"], was
+    folder = tmp_path / "more"
+    shutil.copytree(PARTIAL, folder)
+    with (folder / "workers.csv").open("a", encoding="utf-8") as fh:
+        fh.writelines(f"N0{i},2026-07-16,2026-07-20,men,,F1,3,false,\n" for i in (1, 2, 3))
+    out = tmp_path / "replan"
+    args = ["--as-of", "2026-07-10", "--previous", str(season), "--out", str(out)]
+    r = CliRunner().invoke(app, ["solve", str(folder), *args])
+    assert r.exit_code == 0, r.output
+    now = [a for a in _rows(out / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
+    assert [a["foresteria_id"] for a in now] == ["FB"], now
+    assert (
+        "warning: 1 person arrived before 2026-07-10: the nights from 2026-07-10 the previous "
+        "run planned are not kept (a transfer withdrawn or moved): W02"
+    ) in r.output
+    assert verify_run(out) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import read_csv
 from foresterie.housing.waitlist import WaitlistEntry
-from foresterie.scenario.model import Scenario
+from foresterie.scenario.model import Assignment, Scenario
 
 
 def read_previous(
@@ -91,7 +91,8 @@ def apply_as_of(
                 "--as-of",
                 None,
                 "arrival",
-                f"{len(late)} people the previous run does not know arrived before {as_of}: "
+                f"{len(late)} {'person' if len(late) == 1 else 'people'} the previous run does not "
+                f"know arrived before {as_of}: "
                 f"planned from {as_of}, the nights before are over ({said})",
             ),
         )
@@ -100,3 +101,32 @@ def apply_as_of(
         replace(scenario, workers=tuple(planned), warnings=warnings),
         past,
     )
+
+
+def changed_residents(
+    run: Path, scenario: Scenario, assignments: list[Assignment], as_of: date
+) -> list[str]:
+    """People who arrived before `as_of`, housed in the previous run (`run`'s plan), whose
+    nights from `as_of` on are not those it planned: the pin keeps their first foresteria, so a
+    planned transfer may be withdrawn or moved (review 15, finding 6). Said, not yet prevented."""
+
+    def ahead(spans: list[tuple[str, date, date]]) -> list[tuple[str, date, date]]:
+        return sorted((f, max(a, as_of), d) for f, a, d in spans if d > as_of)
+
+    path = run / "plan" / "assignments.csv"
+    was: dict[str, list[tuple[str, date, date]]] = {}
+    for r in read_csv(path, ("worker_id", "foresteria_id", "from", "to")):
+        try:
+            a, d = date.fromisoformat(r["from"]), date.fromisoformat(r["to"])
+        except ValueError:
+            why = "from, to: not dates YYYY-MM-DD"
+            raise ScenarioError([Problem(str(path), r.row, "from", why)]) from None
+        was.setdefault(r["worker_id"], []).append((r["foresteria_id"], a, d))
+    now: dict[str, list[tuple[str, date, date]]] = {}
+    for a in assignments:
+        now.setdefault(a.worker_id, []).append((a.foresteria_id, a.arrival, a.departure))
+    return [
+        w.id
+        for w in scenario.workers
+        if w.arrival < as_of and w.id in was and ahead(was[w.id]) != ahead(now.get(w.id, []))
+    ]

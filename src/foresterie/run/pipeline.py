@@ -36,7 +36,7 @@ from foresterie.core.runfolder import (
     seal_report,
 )
 from foresterie.housing.release import release_days, without_released_nights
-from foresterie.housing.replan import apply_as_of, read_previous
+from foresterie.housing.replan import apply_as_of, changed_residents, read_previous
 from foresterie.housing.tiers import HousingPlan, plan_housing
 from foresterie.housing.units import lottery_draws
 from foresterie.housing.waitlist import WaitlistEntry
@@ -211,6 +211,15 @@ def solve(
             scenario.workers, scenario.config.scenario.seed, scenario.draw_key
         )
     timings["housing_s"] = time.monotonic() - t
+    if as_of is not None and previous is not None:
+        changed = changed_residents(previous, scenario, housing.assignments, as_of)
+        if changed:
+            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            say(
+                f"warning: {len(changed)} {'person' if len(changed) == 1 else 'people'} arrived "
+                f"before {as_of}: the nights from {as_of} the previous run planned are not kept "
+                f"(a transfer withdrawn or moved): {', '.join(changed[:5])}{more}"
+            )
     gc.freeze()  # kept to the end (_frozen_while), as is what the shuttles add below
     say(
         f"housing: {len({a.worker_id for a in housing.assignments})} housed, {len(housing.waitlist)} waitlisted, "
