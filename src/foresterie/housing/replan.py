@@ -117,11 +117,11 @@ def changed_residents(
     was: dict[str, list[tuple[str, date, date]]] = {}
     for r in read_csv(path, ("worker_id", "foresteria_id", "from", "to")):
         try:
-            a, d = date.fromisoformat(r["from"]), date.fromisoformat(r["to"])
+            start, end = date.fromisoformat(r["from"]), date.fromisoformat(r["to"])
         except ValueError:
             why = "from, to: not dates YYYY-MM-DD"
             raise ScenarioError([Problem(str(path), r.row, "from", why)]) from None
-        was.setdefault(r["worker_id"], []).append((r["foresteria_id"], a, d))
+        was.setdefault(r["worker_id"], []).append((r["foresteria_id"], start, end))
     now: dict[str, list[tuple[str, date, date]]] = {}
     for a in assignments:
         now.setdefault(a.worker_id, []).append((a.foresteria_id, a.arrival, a.departure))
