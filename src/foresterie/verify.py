@@ -3862,8 +3862,9 @@ _SNAPSHOT_HEADER = re.compile(
 def _check_replan_record(r: _Run, out: list[str]) -> None:
     """What the manifest says of how the run was made and no plan file shows: `replan.as_of`
     (the day day runs and intakes take the run as their season run on) only with the previous
-    plan the re-plan read in inputs/, and that plan only with a date; the travel backend named
-    in `scenario` and `travel` is the one inputs/scenario.toml's header records."""
+    plan the re-plan read in inputs/, and that plan only with a date; in a re-plan, nobody the
+    previous plan did not house is in a bed before the date; the travel backend named in
+    `scenario` and `travel` is the one inputs/scenario.toml's header records."""
     replan = r.manifest.get("replan") or {}
     as_of = replan.get("as_of") if isinstance(replan, dict) else None
     kept = [n for n in _PREVIOUS if (r.root / "inputs" / n).exists()]
@@ -3876,6 +3877,14 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
     elif as_of is None:
         out += [
             f"inputs/{n}: a previous plan, and manifest.json's replan.as_of is null" for n in kept
+        ]
+    if as_of is not None and _PREVIOUS[0] in kept:  # nobody new sleeps on a night that is over
+        known = {a["worker_id"] for a in _rows(r.root, f"inputs/{_PREVIOUS[0]}")}
+        out += [
+            f"plan/assignments.csv: {a['worker_id']} in a bed from {a['from']}, before the "
+            f"re-plan's date {as_of}, and not in inputs/{_PREVIOUS[0]}: nights that are over"
+            for a in r.assign
+            if a["worker_id"] not in known and a["from"] < str(as_of)
         ]
     head = _utf8(_read(r.root, "inputs/scenario.toml"), "inputs/scenario.toml").split("\n", 1)[0]
     recorded = _SNAPSHOT_HEADER.fullmatch(head.lstrip("\ufeff").rstrip("\r"))

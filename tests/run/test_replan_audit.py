@@ -257,6 +257,17 @@ def test_a_newcomer_who_arrived_before_the_replan_is_planned_from_its_date(
     assert verify_run(out) == []
     code, said = _replay(out, tmp_path / "again")
     assert code == 0 and "identical" in said, said
+    # Forged back to a bed from the arrival, re-hashed: verify says the nights are over.
+    span = "N01,FA,men,2026-07-08," if "N01,FA," in _text(out) else "N01,FB,men,2026-07-08,"
+    forged = _forged(out, tmp_path, "plan/assignments.csv", span, span.replace("07-08", "07-06"))
+    assert (
+        "plan/assignments.csv: N01 in a bed from 2026-07-06, before the re-plan's date "
+        "2026-07-08, and not in inputs/previous_assignments.csv: nights that are over"
+    ) in verify_run(forged)
+
+
+def _text(run: Path) -> str:
+    return (run / "plan" / "assignments.csv").read_text(encoding="utf-8")
 
 
 def test_a_residents_withdrawn_transfer_is_said(tmp_path: Path) -> None:
