@@ -503,7 +503,8 @@ def replay(
         for name in ("assignments.csv", "waitlist.csv"):
             data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
             (previous / "plan" / name).write_bytes(data)
-    solved = manifest.get("scenario", {}).get("snapshot_hash")
+    named = manifest.get("scenario")
+    solved = named.get("snapshot_hash") if isinstance(named, dict) else None
     try:
         solve(
             run / "inputs",
