@@ -536,8 +536,9 @@ def replay(
     if diffs:
         if not diffs[0].startswith(("inputs/", "plan/")):  # not the folder solved: no re-solve
             in_report = sum(1 for d in diffs if d.startswith("report/"))
-            if len(diffs) > in_report:
-                typer.echo(_("{n} plan files differ").format(n=len(diffs) - in_report))
+            in_plan = len(diffs) - in_report - sum(1 for d in diffs if d.startswith("manifest"))
+            if in_plan:
+                typer.echo(_("{n} plan files differ").format(n=in_plan))
             if in_report:
                 typer.echo(f"{in_report} report files differ")
         for note in _version_changes(run):

@@ -1015,6 +1015,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_waitlist_reasons,
             _check_claims,
             _check_record,
+            _check_replan_record,
             _check_day_records,
             _check_entries,
         ]
@@ -3923,6 +3924,55 @@ def _check_record(r: _Run, out: list[str]) -> None:
                     f"manifest differs from inputs/scenario.toml: budgets.{k} "
                     f"{str(budgets[k])[:40]!r}, the scenario {str(solver[k])[:40]!r}"
                 )
+
+
+# The previous plan a re-plan reads (run/folders.py copies it into inputs/ with these names).
+_PREVIOUS = ("previous_assignments.csv", "previous_waitlist.csv")
+# inputs/scenario.toml's first line: the backend whose travel matrix the snapshot records.
+_SNAPSHOT_HEADER = re.compile(
+    r"# Snapshot of scenario .* as solved; travel is the recorded (\S+) matrix\."
+)
+
+
+def _check_replan_record(r: _Run, out: list[str]) -> None:
+    """What the manifest says of how the run was made and no plan file shows: `replan.as_of`
+    (the day day runs and intakes take the run as their season run on) only with the previous
+    plan the re-plan read in inputs/, and that plan only with a date; in a re-plan, nobody the
+    previous plan did not house is in a bed before the date; the travel backend named in
+    `scenario` and `travel` is the one inputs/scenario.toml's header records."""
+    replan = r.manifest.get("replan") or {}
+    as_of = replan.get("as_of") if isinstance(replan, dict) else None
+    kept = [n for n in _PREVIOUS if (r.root / "inputs" / n).exists()]
+    missing = [n for n in _PREVIOUS if n not in kept]
+    if as_of is not None and missing:
+        out.append(
+            f"manifest.json: replan.as_of {str(as_of)[:40]}, and inputs/ has no "
+            f"{' or '.join(missing)} (the previous plan a re-plan reads)"
+        )
+    elif as_of is None:
+        out += [
+            f"inputs/{n}: a previous plan, and manifest.json's replan.as_of is null" for n in kept
+        ]
+    if as_of is not None and _PREVIOUS[0] in kept:  # nobody new sleeps on a night that is over
+        known = {a["worker_id"] for a in _rows(r.root, f"inputs/{_PREVIOUS[0]}")}
+        out += [
+            f"plan/assignments.csv: {a['worker_id']} in a bed from {a['from']}, before the "
+            f"re-plan's date {as_of}, and not in inputs/{_PREVIOUS[0]}: nights that are over"
+            for a in r.assign
+            if a["worker_id"] not in known and a["from"] < str(as_of)
+        ]
+    head = _utf8(_read(r.root, "inputs/scenario.toml"), "inputs/scenario.toml").split("\n", 1)[0]
+    recorded = _SNAPSHOT_HEADER.fullmatch(head.lstrip("\ufeff").rstrip("\r"))
+    if recorded is None:
+        return  # not a snapshot solve wrote: nothing to compare the manifest with
+    for part in ("scenario", "travel"):
+        said = r.manifest.get(part)
+        key = "travel_backend" if part == "scenario" else "backend"
+        if isinstance(said, dict) and key in said and said[key] != recorded[1]:
+            out.append(
+                f"manifest.json: {part}.{key} {str(said[key])[:40]!r}, inputs/scenario.toml "
+                f"records the {recorded[1]} matrix"
+            )
 
 
 def _check_claims(r: _Run, out: list[str]) -> None:

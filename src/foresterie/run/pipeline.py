@@ -36,8 +36,9 @@ from foresterie.core.runfolder import (
     seal_report,
 )
 from foresterie.housing.release import release_days, without_released_nights
-from foresterie.housing.replan import apply_as_of, read_previous
+from foresterie.housing.replan import apply_as_of, changed_residents, read_previous
 from foresterie.housing.tiers import HousingPlan, plan_housing
+from foresterie.housing.units import lottery_draws
 from foresterie.housing.waitlist import WaitlistEntry
 from foresterie.run.folders import (
     atomic_dir,
@@ -145,12 +146,15 @@ def solve(
     referrals: Path | None = None,
     restricted: dict[str, bytes] | None = None,
     records: Callable[[Path], dict[str, str]] | None = None,
+    solved_hash: str | None = None,
 ) -> RunSummary:
     """Solve, write to a temporary folder, verify, then publish by rename (never half a run).
     `referrals` replaces [data] referrals; `restricted` is a run's restricted part, decrypted
     (replay reads priorities and referral records from it). `records` (a day run's, an intake
     run's): given the folder with its plan files written, the run's own records by name
-    (day.json, intake.json), written beside the manifest, which hashes them (`records`)."""
+    (day.json, intake.json), written beside the manifest, which hashes them (`records`).
+    `solved_hash` (a replay's: the replayed run's `scenario.snapshot_hash`): the scenario read
+    must have it, or nothing is solved (SnapshotDiffers)."""
     say = say or (lambda _: None)
     check_apart(out, scenario_dir, "the scenario folder")
     check_apart(out, previous, "the previous run")
@@ -159,6 +163,8 @@ def solve(
     t = time.monotonic()
     scenario = load_scenario(scenario_dir, referrals, restricted)
     original_hash = scenario_hash(scenario)
+    if solved_hash is not None and original_hash != solved_hash:
+        raise SnapshotDiffers(original_hash, solved_hash)
     prev_assigned: dict[str, str] | None = None
     past: list[WaitlistEntry] = []
     if as_of is not None:
@@ -197,7 +203,23 @@ def solve(
     to_plan = without_released_nights(to_plan, released)
     housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
+    if housing.lottery is not None and past:
+        # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before
+        # this run (`past`: a re-plan's waitlisted before --as-of, a day run's unpinned riders)
+        # included: the draw does not depend on who is still to plan (review 15, finding 5).
+        housing.lottery = lottery_draws(
+            scenario.workers, scenario.config.scenario.seed, scenario.draw_key
+        )
     timings["housing_s"] = time.monotonic() - t
+    if as_of is not None and previous is not None:
+        changed = changed_residents(previous, scenario, housing.assignments, as_of)
+        if changed:
+            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            say(
+                f"warning: {len(changed)} {'person' if len(changed) == 1 else 'people'} arrived "
+                f"before {as_of}: the nights from {as_of} the previous run planned are not kept "
+                f"(a transfer withdrawn or moved): {', '.join(changed[:5])}{more}"
+            )
     gc.freeze()  # kept to the end (_frozen_while), as is what the shuttles add below
     say(
         f"housing: {len({a.worker_id for a in housing.assignments})} housed, {len(housing.waitlist)} waitlisted, "
@@ -428,6 +450,16 @@ class PlanRejected(RuntimeError):
         super().__init__(f"{len(violations)} violations")
 
 
+class SnapshotDiffers(Exception):
+    """A replay's inputs/ read as another scenario than the one the run solved: an edit that
+    leaves the plan as it is (a housed person's `accessible` flipped, an unused travel time)
+    re-hashed in the manifest. Comments in inputs/scenario.toml are not part of the hash."""
+
+    def __init__(self, now: str, solved: str):
+        self.now, self.solved = now, solved
+        super().__init__(f"scenario hash {now}, the manifest's snapshot_hash {solved}")
+
+
 ReportWriter = Callable[[Path, str, bool], None]  # (run folder, language, with the sheets)
 
 
@@ -471,6 +503,8 @@ def replay(
         for name in ("assignments.csv", "waitlist.csv"):
             data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
             (previous / "plan" / name).write_bytes(data)
+    named = manifest.get("scenario")
+    solved = named.get("snapshot_hash") if isinstance(named, dict) else None
     try:
         solve(
             run / "inputs",
@@ -481,13 +515,19 @@ def replay(
             say=say,
             report=hook,
             restricted=given,
+            solved_hash=str(solved) if solved is not None else None,  # none: a run from before
         )
+    except SnapshotDiffers as exc:  # not the scenario solved: a replay of it proves nothing
+        return [
+            f"inputs/: not what was solved: scenario hash {exc.now[:8]}..., the manifest "
+            f"says {exc.solved[:8]}... (scenario.snapshot_hash)"
+        ]
     finally:
         if previous is not None:
             import shutil
 
             shutil.rmtree(previous, ignore_errors=True)
-    diffs = []
+    diffs = _record_differences(manifest, read_manifest(out))
     b_dir = out / "plan"
     names = sorted(set(originals) | {p.name for p in b_dir.iterdir()})
     for name in names:
@@ -546,6 +586,31 @@ def _report_differences(run: Path, out: Path, note: Say) -> list[str]:
 
 
 MAX_PLAN_FILE = 1 << 30  # bytes: far above a 250,000-worker season's largest plan file
+
+
+# What a manifest says of how its plan was made, which a replay of the same inputs says again:
+# the seed and budgets (from inputs/scenario.toml) and the KPIs (from the plan).
+RECORDED = ("seed", "budgets", "kpis")
+
+
+def _record_differences(was: dict[str, Any], now: dict[str, Any]) -> list[str]:
+    """The first difference of each of RECORDED, the run's manifest against the replay's
+    (`manifest.json: seed 12, the replay 11`). Keys only one of them has are not compared: a
+    later version may record a budget or a KPI more."""
+
+    def first(path: str, a: Any, b: Any) -> str | None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) & set(b)):
+                found = first(f"{path}.{k}", a[k], b[k])
+                if found is not None:
+                    return found
+            return None
+        if a == b and type(a) is type(b):
+            return None
+        return f"manifest.json: {path} {str(a)[:40]}, the replay {str(b)[:40]}"
+
+    found = (first(k, was.get(k), now.get(k)) for k in RECORDED if k in was and k in now)
+    return [d for d in found if d is not None]
 
 
 def _plan_files(run: Path) -> list[str]:

@@ -1,0 +1,295 @@
+"""What an auditor and a mid-season re-plan are promised (review 15, findings 5, 3 and 7): a
+lottery season re-plans; replay refuses inputs that are not the scenario solved and a manifest
+that misstates the seed, budgets or KPIs; verify refuses a forged re-plan date or backend."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from foresterie.cli import app
+from foresterie.verify import verify_run
+from tests.helpers import PARTIAL, TINY, rehash, set_toml
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def _solve(*args: str) -> None:
+    r = CliRunner().invoke(app, ["solve", *args])
+    assert r.exit_code == 0, r.output
+
+
+def _replay(run: Path, out: Path) -> tuple[int, str]:
+    r = CliRunner().invoke(app, ["replay", str(run), "--out", str(out)])
+    return r.exit_code, r.output
+
+
+@pytest.fixture(scope="module")
+def lottery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(scenario, season run, its re-plan as of 07-08): five equals (W01, W10..W13, men from
+    07-06, priority 0, farm F1) for the four men's beds left after W02 (priority 3); the draw
+    waitlists one of them, who has arrived before the re-plan's date."""
+    tmp = tmp_path_factory.mktemp("lottery")
+    folder = tmp / "lot"
+    shutil.copytree(TINY, folder)
+    set_toml(folder, "max_commute_min = 60", "max_commute_min = 60\nlottery = true")
+    p = folder / "workers.csv"
+    text = p.read_text(encoding="utf-8-sig")
+    text += "".join(f"W{i},2026-07-06,2026-07-13,men,,F1,0,false,,X\n" for i in (10, 11, 12, 13))
+    p.write_text(text, encoding="utf-8")
+    season, replan = tmp / "season", tmp / "replan"
+    _solve(str(folder), "--out", str(season))
+    _solve(str(folder), "--as-of", "2026-07-08", "--previous", str(season), "--out", str(replan))
+    return folder, season, replan
+
+
+def test_a_lottery_season_re_plans_with_the_draws_loser_waitlisted_before_the_date(
+    lottery: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    _, season, replan = lottery
+    lost = [w["worker_id"] for w in _rows(season / "plan" / "waitlist.csv")]
+    five = {"W01", "W10", "W11", "W12", "W13"}
+    assert len(set(lost) & five) == 1, lost  # the draw decided one of them in the season run
+    loser = next(w for w in lost if w in five)
+    wait = {w["worker_id"]: w["code"] for w in _rows(replan / "plan" / "waitlist.csv")}
+    assert wait[loser] == "past"  # waitlisted before 07-08: the re-plan does not redraw them
+    # Everyone's ticket, the loser's too: the same as the season run's (seed, key and id only).
+    season_tickets = (season / "restricted" / "lottery.csv").read_text()
+    assert (replan / "restricted" / "lottery.csv").read_text() == season_tickets
+    assert f"\n{loser}," in season_tickets
+    assert verify_run(replan) == []
+    code, said = _replay(replan, tmp_path / "again")
+    assert code == 0 and "identical" in said, said
+
+
+# ------------------------------------------------------------------ replay: what was solved
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "tiny"
+    _solve(str(TINY), "--out", str(out))
+    return out
+
+
+def _forged(run: Path, tmp_path: Path, name: str, old: str, new: str) -> Path:
+    """A copy of the run with `name` edited and re-hashed in the manifest, as a forger would."""
+    copy = tmp_path / "forged"
+    shutil.copytree(run, copy)
+    p = copy / name
+    text = p.read_text(encoding="utf-8")
+    assert old in text, (name, old)
+    p.write_text(text.replace(old, new, 1), encoding="utf-8")
+    rehash(copy, [name])
+    return copy
+
+
+def test_replay_refuses_an_input_edit_that_leaves_the_plan_as_it_is(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    # W07's contract flipped: no entry rule reads it in this scenario, so the plan would be the
+    # same; the inputs are not what was solved all the same.
+    line = next(
+        x for x in (run_dir / "inputs" / "workers.csv").read_text().splitlines() if "W07" in x
+    )
+    assert line.endswith(",false")
+    forged = _forged(run_dir, tmp_path, "inputs/workers.csv", line, line[: -len("false")] + "true")
+    was = json.loads((run_dir / "manifest.json").read_text())["scenario"]["snapshot_hash"]
+    code, said = _replay(forged, tmp_path / "replay")
+    assert code == 1, said
+    lines = [x for x in said.splitlines() if x.startswith("differs:")]
+    assert len(lines) == 1 and lines[0].startswith("differs: inputs/: not what was solved"), said
+    assert f"the manifest says {was[:8]}..." in lines[0]
+    assert not (tmp_path / "replay").exists()  # refused before solving: nothing written
+
+
+def test_a_comment_added_to_the_snapshots_scenario_keeps_its_hash(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    forged = _forged(
+        run_dir, tmp_path, "inputs/scenario.toml", "[scenario]", "# a note\n[scenario]"
+    )
+    assert verify_run(forged) == []
+    code, said = _replay(forged, tmp_path / "replay")
+    assert code == 0 and "identical" in said, said
+
+
+def _edit_manifest(run: Path, tmp_path: Path, path: tuple[str, ...], value: Any) -> Path:
+    copy = tmp_path / "forged"
+    shutil.copytree(run, copy)
+    m = json.loads((copy / "manifest.json").read_text(encoding="utf-8"))
+    here = m
+    for k in path[:-1]:
+        here = here[k]
+    here[path[-1]] = value(here[path[-1]])
+    (copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expect"),
+    [
+        (("seed",), lambda s: s + 1, "differs: manifest.json: seed 8, the replay 7"),
+        (
+            ("budgets", "shuttle_iterations"),
+            lambda n: n + 1,
+            "differs: manifest.json: budgets.shuttle_iterations 301, the replay 300",
+        ),
+        (
+            ("kpis", "housing", "housed"),
+            lambda n: n + 1,
+            "differs: manifest.json: kpis.housing.housed ",
+        ),
+    ],
+)
+def test_replay_names_a_manifest_that_misstates_how_the_plan_was_made(
+    run_dir: Path, tmp_path: Path, path: tuple[str, ...], value: Any, expect: str
+) -> None:
+    forged = _edit_manifest(run_dir, tmp_path, path, value)
+    code, said = _replay(forged, tmp_path / "replay")
+    assert code == 1, said
+    first = next(x for x in said.splitlines() if x.startswith("differs:"))
+    assert first.startswith(expect), said
+    assert "plan files differ" not in said  # the plan itself is reproduced
+
+
+# ------------------------------------------------------------------ verify: the manifest's record
+
+
+@pytest.mark.parametrize(
+    ("which", "path", "value", "expect"),
+    [
+        (
+            "season",
+            ("replan", "as_of"),
+            lambda _: "2026-07-05",
+            "manifest.json: replan.as_of 2026-07-05, and inputs/ has no previous_assignments.csv",
+        ),
+        (
+            "replan",
+            ("replan", "as_of"),
+            lambda _: None,
+            "inputs/previous_assignments.csv: a previous plan, and manifest.json's replan.as_of "
+            "is null",
+        ),
+        (
+            "season",
+            ("scenario", "travel_backend"),
+            lambda _: "osrm",
+            "manifest.json: scenario.travel_backend 'osrm', inputs/scenario.toml records the "
+            "haversine matrix",
+        ),
+        (
+            "season",
+            ("travel", "backend"),
+            lambda _: "osrm",
+            "manifest.json: travel.backend 'osrm', inputs/scenario.toml records the haversine "
+            "matrix",
+        ),
+    ],
+)
+def test_verify_refuses_a_forged_replan_date_or_travel_backend(
+    lottery: tuple[Path, Path, Path],
+    tmp_path: Path,
+    which: str,
+    path: tuple[str, ...],
+    value: Any,
+    expect: str,
+) -> None:
+    _, season, replan = lottery
+    run = season if which == "season" else replan
+    assert verify_run(run) == []
+    found = verify_run(_edit_manifest(run, tmp_path, path, value))
+    assert any(v.startswith(expect) for v in found), found
+
+
+# ------------------------------------------------------------------ re-plan: nights that are over
+
+
+def test_a_newcomer_who_arrived_before_the_replan_is_planned_from_its_date(
+    run_dir: Path, tmp_path: Path
+) -> None:
+    # N01 (men, 07-06..07-13) and N02 (men, 07-02..07-05) are unknown to the season run; the
+    # re-plan is as of 07-08. Nobody put N01 in a bed on 07-06 or 07-07: those nights stay as
+    # the season had them, and N01 is planned from 07-08; N02's whole stay is over.
+    folder = tmp_path / "more"
+    shutil.copytree(TINY, folder)
+    p = folder / "workers.csv"
+    text = p.read_text(encoding="utf-8-sig")
+    text += "N01,2026-07-06,2026-07-13,men,,F1,0,false,,X\nN02,2026-07-02,2026-07-05,men,,F1,0,false,,Y\n"
+    p.write_text(text, encoding="utf-8")
+    out = tmp_path / "replan"
+    r = CliRunner().invoke(
+        app,
+        [
+            "solve",
+            str(folder),
+            "--as-of",
+            "2026-07-08",
+            "--previous",
+            str(run_dir),
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "2 people the previous run does not know arrived before 2026-07-08" in r.output
+
+    def before(run: Path) -> list[str]:
+        rows = (run / "plan" / "occupancy.csv").read_text().splitlines()
+        return [x for x in rows[1:] if x.split(",")[1] < "2026-07-08"]
+
+    assert before(out) == before(run_dir)
+    spans = [a for a in _rows(out / "plan" / "assignments.csv") if a["worker_id"] == "N01"]
+    assert [(a["from"], a["to"]) for a in spans] == [("2026-07-08", "2026-07-13")], spans
+    wait = {w["worker_id"]: w["code"] for w in _rows(out / "plan" / "waitlist.csv")}
+    assert wait.get("N02") == "past" and "N01" not in wait
+    arrival = {w["worker_id"]: w["arrival"] for w in _rows(out / "inputs" / "workers.csv")}
+    assert arrival["N01"] == "2026-07-08"  # what the model read; replay reads it again
+    assert verify_run(out) == []
+    code, said = _replay(out, tmp_path / "again")
+    assert code == 0 and "identical" in said, said
+    # Forged back to a bed from the arrival, re-hashed: verify says the nights are over.
+    span = "N01,FA,men,2026-07-08," if "N01,FA," in _text(out) else "N01,FB,men,2026-07-08,"
+    forged = _forged(out, tmp_path, "plan/assignments.csv", span, span.replace("07-08", "07-06"))
+    assert (
+        "plan/assignments.csv: N01 in a bed from 2026-07-06, before the re-plan's date "
+        "2026-07-08, and not in inputs/previous_assignments.csv: nights that are over"
+    ) in verify_run(forged)
+
+
+def _text(run: Path) -> str:
+    return (run / "plan" / "assignments.csv").read_text(encoding="utf-8")
+
+
+def test_a_residents_withdrawn_transfer_is_said(tmp_path: Path) -> None:
+    # PARTIAL: W02 (priority 3) sleeps at Borgo Mezzanone (FB) and moves to Fortore (FA) when FB
+    # closes after 07-15. Three newcomers of priority 3 take FA's three men's beds 07-16..07-20:
+    # the re-plan as of 07-10 keeps W02 at FB (the pin) and withdraws the move, and says so.
+    season = tmp_path / "season"
+    _solve(str(PARTIAL), "--out", str(season))
+    was = [a for a in _rows(season / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
+    assert [a["foresteria_id"] for a in was] == ["FB", "FA"], was
+    folder = tmp_path / "more"
+    shutil.copytree(PARTIAL, folder)
+    with (folder / "workers.csv").open("a", encoding="utf-8") as fh:
+        fh.writelines(f"N0{i},2026-07-16,2026-07-20,men,,F1,3,false,\n" for i in (1, 2, 3))
+    out = tmp_path / "replan"
+    args = ["--as-of", "2026-07-10", "--previous", str(season), "--out", str(out)]
+    r = CliRunner().invoke(app, ["solve", str(folder), *args])
+    assert r.exit_code == 0, r.output
+    now = [a for a in _rows(out / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
+    assert [a["foresteria_id"] for a in now] == ["FB"], now
+    assert (
+        "warning: 1 person arrived before 2026-07-10: the nights from 2026-07-10 the previous "
+        "run planned are not kept (a transfer withdrawn or moved): W02"
+    ) in r.output
+    assert verify_run(out) == []
