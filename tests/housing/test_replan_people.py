@@ -141,3 +141,6 @@ def test_a_resident_who_moved_before_as_of_keeps_the_bed_they_sleep_in(tmp_path:
         assert "W02" in here and len(here) == 3, (night, here)
     pinned = {w["worker_id"]: w["pinned_foresteria"] for w in _rows(out / "inputs" / "workers.csv")}
     assert pinned["W02"] == "FA"
+    # the replay reads the previous plan from the run's inputs/ and finds the same move
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0 and "identical" in r.stdout, r.output
