@@ -179,8 +179,9 @@ def solve(
                     )
                 ]
             )
-        prev_assigned, prev_wait = read_previous(previous, {f.id for f in scenario.foresterie})
-        scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of)
+        fs = {f.id for f in scenario.foresterie}
+        prev_assigned, prev_wait, moved_in = read_previous(previous, fs, as_of)
+        scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of, moved_in)
     else:
         to_plan = scenario
     if (scenario.root / REFERENCE_TRIPS).is_file():
