@@ -54,20 +54,28 @@ def lottery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]
 def test_a_lottery_season_re_plans_with_the_draws_loser_waitlisted_before_the_date(
     lottery: tuple[Path, Path, Path], tmp_path: Path
 ) -> None:
-    _, season, replan = lottery
+    folder, season, replan = lottery
     lost = [w["worker_id"] for w in _rows(season / "plan" / "waitlist.csv")]
     five = {"W01", "W10", "W11", "W12", "W13"}
     assert len(set(lost) & five) == 1, lost  # the draw decided one of them in the season run
     loser = next(w for w in lost if w in five)
     wait = {w["worker_id"]: w["code"] for w in _rows(replan / "plan" / "waitlist.csv")}
-    assert wait[loser] == "past"  # waitlisted before 07-08: the re-plan does not redraw them
-    # Everyone's ticket, the loser's too: the same as the season run's (seed, key and id only).
+    # waitlisted before 07-08 with nights left: planned again from the date by the same tiers
+    # and the same ticket (seed, key and id only), so the draw's loser loses again
+    assert wait[loser] in ("full", "outranked"), wait
     season_tickets = (season / "restricted" / "lottery.csv").read_text()
     assert (replan / "restricted" / "lottery.csv").read_text() == season_tickets
     assert f"\n{loser}," in season_tickets
     assert verify_run(replan) == []
     code, said = _replay(replan, tmp_path / "again")
     assert code == 0 and "identical" in said, said
+    # as of their departure no night is left: `past`, and still everyone's ticket is written
+    late = tmp_path / "late"
+    _solve(str(folder), "--as-of", "2026-07-13", "--previous", str(season), "--out", str(late))
+    wait = {w["worker_id"]: w["code"] for w in _rows(late / "plan" / "waitlist.csv")}
+    assert wait[loser] == "past"
+    assert (late / "restricted" / "lottery.csv").read_text() == season_tickets
+    assert verify_run(late) == []
 
 
 # ------------------------------------------------------------------ replay: what was solved
