@@ -289,8 +289,9 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "max_duty_min": (_c_count, REQ),
         "available_from": (_c_date, REQ),
         "available_to": (_c_date, REQ),
-        "max_span_min": (_c_count, OPT),
-        "max_stretch_min": (_c_count, OPT),
+        # a driver's day (_check_driver_days); empty: one driver's limit
+        "max_span_min": (lambda v: _c_count(v) if v else None, OPT),
+        "max_stretch_min": (lambda v: _c_count(v) if v else None, OPT),
     },
     "matrix.csv": {
         "from_id": (_c_id, REQ),
