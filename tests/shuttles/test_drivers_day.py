@@ -7,6 +7,7 @@ cheap bound that leaves the models as they were where the rules cannot bind."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from functools import cache
 from itertools import product
 
@@ -27,9 +28,11 @@ from foresterie.shuttles.chaining import (
     _vehicles_needed,
     day_ok,
 )
-from tests.helpers import vehicle
+from foresterie.shuttles.routes import _context, _DayService, _fill_idle
+from tests.helpers import farm, foresteria, matrix, scenario, vehicle, worker
 
 TURN = 5
+DAY = date(2026, 7, 6)
 BUDGET = 20.0
 CASES = settings(
     max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
@@ -259,3 +262,23 @@ def test_six_trips_back_to_back_take_a_break_or_a_second_vehicle() -> None:
         and kept(trips, [bus, replace(bus, id="B2")], two)
         and all(two.vehicle_of.values())
     )
+
+
+def test_the_idle_vehicle_fill_adds_no_pair_beyond_a_drivers_span() -> None:
+    # A farm from 03:30 to 14:00, 25 min away, and an idle bus: its own round trip leaves before
+    # 03:30 and is back after 14:00, more than 10 h apart. A driver's day of 13 h holds it; one
+    # of 10 h does not, and the fill leaves the riders behind rather than break it.
+    ws = [worker(f"W{i}", "2026-07-06", "2026-07-07", farm_id="F1") for i in range(20)]
+    f1 = farm("F1", "03:30", "14:00")
+    reach = {("A", "F1"): [w.id for w in ws]}
+    empty = _DayService(trips=[], seats={}, lost={}, needed=0, needed_proven=True, optimal=True)
+    seated = {}
+    for span in (780, 600):
+        fleet = [replace(driver("B1", span=span, duty=540, seats=28), foresteria_id="A")]
+        sc = scenario([foresteria("A", men=99)], [f1], ws, fleet)
+        ctx = _context(sc, matrix({("A", "F1"): 25}, ["A", "F1"]))
+        filled = _fill_idle(ctx, DAY, "A", empty, reach, fleet)
+        seated[span] = filled.seats.get(("A", "F1"), 0)
+        spans = [(t.depart, t.ret) for t in filled.trips]
+        assert day_ok(spans, fleet[0])
+    assert seated == {780: 20, 600: 0}
