@@ -203,6 +203,8 @@ def _may_break(trips: list[TripSlot], vehicles: list[Vehicle], turnaround_min: i
     chaining can break them, and the models need not carry them."""
     by_limits: dict[tuple[int, int, int, int], Vehicle] = {}
     for v in vehicles:
+        if min(v.max_span_min, v.max_stretch_min) >= NO_LIMIT:
+            continue  # no driver's day to break (`_unlimited`)
         by_limits.setdefault((v.seats, v.max_duty_min, v.max_span_min, v.max_stretch_min), v)
     for v in by_limits.values():
         mine = sorted(
