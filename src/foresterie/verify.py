@@ -289,6 +289,9 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "max_duty_min": (_c_count, REQ),
         "available_from": (_c_date, REQ),
         "available_to": (_c_date, REQ),
+        # a driver's day (_check_driver_days); empty: one driver's limit
+        "max_span_min": (lambda v: _c_count(v) if v else None, OPT),
+        "max_stretch_min": (lambda v: _c_count(v) if v else None, OPT),
     },
     "matrix.csv": {
         "from_id": (_c_id, REQ),
@@ -2301,6 +2304,45 @@ def _check_trips(r: _Run, out: list[str]) -> None:
         if duty > limit:
             out.append(
                 f"duty limit: {vid} on {day}: {duty} min on trips > {limit} (+{duty - limit})"
+            )
+    _check_driver_days(r, by_vehicle, out)
+
+
+# A driver's day, as README "fleet.csv" states it (read here, not from the planner's code): an
+# empty or absent column is one driver's limit under EU Regulation 561/2006.
+DRIVER_SPAN_MIN, DRIVER_STRETCH_MIN, DRIVER_BREAK_MIN = 13 * 60, 4 * 60 + 30, 45
+
+
+def _check_driver_days(
+    r: _Run, by_vehicle: dict[tuple[str, str], list[tuple[int, int, str]]], out: list[str]
+) -> None:
+    """Each vehicle-day (its trips' departures and returns in trips.csv) within its driver's
+    day from inputs/fleet.csv: first departure to last return at most `max_span_min`, and no run
+    of trips without a pause of 45 minutes or more between two of them longer than
+    `max_stretch_min` minutes on trips in total."""
+    for (vid, day), spans in sorted(by_vehicle.items()):
+        v = r.fleet[vid]
+        span_max = int(v.get("max_span_min") or DRIVER_SPAN_MIN)
+        stretch_max = int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN)
+        ordered = sorted(spans)
+        first, last = ordered[0][0], max(b for _, b, _ in ordered)
+        if last - first > span_max:
+            out.append(
+                f"driver's day: {vid} on {day}: {last - first} min from the first departure "
+                f"({ordered[0][2]}) to the last return > {span_max} (+{last - first - span_max})"
+            )
+        run, worst, back, at = 0, (0, ""), None, ""
+        for a, b, tid in ordered:
+            if back is None or a - back >= DRIVER_BREAK_MIN:
+                run, at = 0, tid
+            run += b - a
+            if run > worst[0]:  # the first longest run
+                worst = (run, at)
+            back = b
+        if worst[0] > stretch_max:
+            out.append(
+                f"driver's day: {vid} on {day}: {worst[0]} min on trips from {worst[1]} without "
+                f"a {DRIVER_BREAK_MIN}-minute pause > {stretch_max} (+{worst[0] - stretch_max})"
             )
 
 

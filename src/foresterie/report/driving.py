@@ -1,10 +1,11 @@
-"""A driver's day, read off a vehicle-day's trips, against the limits of one driver.
+"""A driver's day, read off a vehicle-day's trips, against the limits of its vehicle's driver.
 
-The plan bounds a vehicle's minutes on trips (`max_duty_min`), not a driver's day: a verified
-plan can keep one bus on the road from 02:45 to 22:06 (review 14). Until the chaining models
-drivers' hours, every driver sheet says what its day asks of one driver and where that is more
-than one driver may do under EU Regulation 561/2006 (buses of more than 8 passenger seats; the
-same figures are the prudent reading of the working-time rules for the vans):
+The chaining keeps every vehicle-day within its vehicle's limits (`fleet.csv`: `max_duty_min`,
+`max_span_min`, `max_stretch_min`; shuttles/chaining.py `day_ok`), and the verifier checks them
+on its own. Every driver sheet still says what its day asks and warns where that is more than
+the vehicle's limits allow (a day run's edits, a fleet file changed after the plan). A single
+driver's limits, the defaults, are EU Regulation 561/2006's (buses of more than 8 passenger
+seats; the same figures are the prudent reading of the working-time rules for the vans):
 
 - at work: the minutes on trips (driving, boarding, waiting at stops), at most 9 h a day
   (art. 6: daily driving time; extendable to 10 h twice a week, not counted on here);
@@ -20,11 +21,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from foresterie.report.rundata import _minutes
+from foresterie.scenario.model import BREAK_MIN, SPAN_MIN_DEFAULT, STRETCH_MIN_DEFAULT, Vehicle
 
 WORK_MAX_MIN = 9 * 60
-STRETCH_MAX_MIN = 4 * 60 + 30
-BREAK_MIN = 45
-SPREAD_MAX_MIN = 13 * 60
+STRETCH_MAX_MIN = STRETCH_MIN_DEFAULT
+SPREAD_MAX_MIN = SPAN_MIN_DEFAULT
+__all__ = ["BREAK_MIN", "ONE_DRIVER", "DriverDay", "Limits", "driver_day", "limits_of"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Limits:
+    """What a vehicle's driver may do in a day (minutes)."""
+
+    work_min: int
+    stretch_min: int
+    spread_min: int
+
+
+ONE_DRIVER = Limits(work_min=WORK_MAX_MIN, stretch_min=STRETCH_MAX_MIN, spread_min=SPREAD_MAX_MIN)
+
+
+def limits_of(v: Vehicle | None) -> Limits:
+    """The vehicle's own limits, as fleet.csv gives them (one driver's where it is unknown)."""
+    if v is None:
+        return ONE_DRIVER
+    return Limits(work_min=v.max_duty_min, stretch_min=v.max_stretch_min, spread_min=v.max_span_min)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,24 +53,25 @@ class DriverDay:
     work_min: int  # minutes on trips
     stretch_min: int  # the longest run of trips between pauses of BREAK_MIN or more
     spread_min: int  # first departure to last return
+    limits: Limits = ONE_DRIVER
 
     @property
     def over(self) -> tuple[str, ...]:
-        """The limits this day passes: "work", "stretch", "spread" (none: one driver can)."""
+        """The limits this day passes: "work", "stretch", "spread" (none: its driver can)."""
         return tuple(
             name
             for name, value, limit in (
-                ("work", self.work_min, WORK_MAX_MIN),
-                ("stretch", self.stretch_min, STRETCH_MAX_MIN),
-                ("spread", self.spread_min, SPREAD_MAX_MIN),
+                ("work", self.work_min, self.limits.work_min),
+                ("stretch", self.stretch_min, self.limits.stretch_min),
+                ("spread", self.spread_min, self.limits.spread_min),
             )
             if value > limit
         )
 
 
-def driver_day(spans: Iterable[tuple[str, str]]) -> DriverDay:
+def driver_day(spans: Iterable[tuple[str, str]], limits: Limits = ONE_DRIVER) -> DriverDay:
     """The day of (departure, return) times "HH:MM" of one vehicle's trips, in any order; a
-    return earlier than its departure is after midnight."""
+    return earlier than its departure is after midnight; judged against `limits`."""
     trips = []
     for depart, back in spans:
         a, b = _minutes(depart), _minutes(back)
@@ -65,4 +87,4 @@ def driver_day(spans: Iterable[tuple[str, str]]) -> DriverDay:
         longest = max(longest, stretch)
         last_back = b if last_back is None else max(last_back, b)
     spread = (max(b for _, b in trips) - trips[0][0]) if trips else 0
-    return DriverDay(work_min=work, stretch_min=longest, spread_min=spread)
+    return DriverDay(work_min=work, stretch_min=longest, spread_min=spread, limits=limits)

@@ -21,7 +21,7 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import file_sha256
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.core.runfolder import regular_files
-from foresterie.report.driving import driver_day
+from foresterie.report.driving import ONE_DRIVER, Limits, driver_day, limits_of
 from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.noride import (
     Mornings,
@@ -108,11 +108,11 @@ def _hours(lg: Lang, minutes: int) -> str:
     return _("{h} h {m} min").format(h=lg.num(minutes // 60), m=f"{minutes % 60:02d}")
 
 
-def driver_day_lines(vd: VehicleDay, lg: Lang) -> list[str]:
+def driver_day_lines(vd: VehicleDay, lg: Lang, limits: Limits = ONE_DRIVER) -> list[str]:
     """What the day asks of its driver (report/driving.py), and a warning where that is more
-    than one driver may do: the plan does not model drivers' hours (review 14)."""
+    than the vehicle's limits (`limits`) allow."""
     _ = lg._
-    day = driver_day((t.depart, t.ret) for t in vd.trips)
+    day = driver_day(((t.depart, t.ret) for t in vd.trips), limits)
     text = _(
         "Driver's day: {work} on trips, at most {stretch} without a 45-minute break, {spread} "
         "from the first departure to the last return."
@@ -170,7 +170,8 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     heat = heat_alert_text(run, vd.day, lg)
     if heat:
         out.append(f"<p class='heat' id='heat'>{escape(heat)}</p>")
-    out += driver_day_lines(vd, lg)
+    vehicle = next((v for v in run.scenario.fleet if v.id == vd.vehicle_id), None)
+    out += driver_day_lines(vd, lg, limits_of(vehicle))
     header = words.header
     l_arrive, l_leave, l_on, l_off, l_ids = words.labels
     home_cell = escape(home.name)

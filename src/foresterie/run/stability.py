@@ -38,6 +38,7 @@ from foresterie.core.procs import _die_with_parent as die_with_parent
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Scenario, Vehicle
+from foresterie.shuttles.chaining import day_ok
 from foresterie.shuttles.routes import (
     DIRECTIONS,
     FleetDay,
@@ -66,8 +67,15 @@ class RefLeg:
     depart_min: int
 
 
-def _kind(v: Vehicle) -> tuple[str, int, float, float, int]:
-    return (v.foresteria_id, v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
+def _kind(v: Vehicle) -> tuple[str, int, float, float, int, tuple[int, int]]:
+    return (
+        v.foresteria_id,
+        v.seats,
+        v.fixed_cost_eur_per_day,
+        v.cost_eur_per_km,
+        v.max_duty_min,
+        v.drivers_day,
+    )
 
 
 def keep_vehicles(
@@ -82,7 +90,9 @@ def keep_vehicles(
             by_vehicle[t.day, t.vehicle_id].append(t)
     rename: dict[tuple[date, str], str] = {}
     for d in sorted({t.day for t in plan.trips}):
-        classes: dict[tuple[str, int, float, float, int], list[str]] = defaultdict(list)
+        classes: dict[tuple[str, int, float, float, int, tuple[int, int]], list[str]] = defaultdict(
+            list
+        )
         for v in scenario.fleet:
             if v.available_from <= d <= v.available_to:
                 classes[_kind(v)].append(v.id)
@@ -1229,13 +1239,14 @@ def _shifted(t: Trip, dt: int) -> Trip:
 
 def _day_holds(current: dict[str, Trip], new: Trip, v: Vehicle, turn: int) -> bool:
     """The vehicle's trips that day, with `new` in place of its old version: no overlap
-    (turnaround included) and the time on trips within the duty limit."""
+    (turnaround included) and the time on trips within the duty limit and the driver's day
+    (`chaining.day_ok`)."""
     spans = sorted(
         (t.depart, t.ret)
         for t in [*current.values(), new]
         if t.vehicle_id == v.id and t.day == new.day and (t is new or t.trip_id != new.trip_id)
     )
-    if sum(b - a for a, b in spans) > v.max_duty_min:
+    if not day_ok(spans, v):
         return False
     return all(b[0] >= a[1] + turn for a, b in zip(spans, spans[1:], strict=False))
 

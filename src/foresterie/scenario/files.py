@@ -21,11 +21,14 @@ from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.load import (
     CALENDAR_COLUMNS,
     FLEET_COLUMNS,
+    FLEET_OPTIONAL,
     PRIORITY_COLUMNS,
     REFERRAL_COLUMNS,
     WORKER_COLUMNS,
 )
 from foresterie.scenario.model import (
+    SPAN_MIN_DEFAULT,
+    STRETCH_MIN_DEFAULT,
     Farm,
     FarmClosure,
     Foresteria,
@@ -100,6 +103,9 @@ def farm_calendar_csv(closures: tuple[FarmClosure, ...]) -> str:
 
 
 def fleet_csv(fleet: tuple[Vehicle, ...] | list[Vehicle]) -> str:
+    """The fleet as the model read it; the driver's-day columns only where a vehicle has limits
+    of its own (a fleet of single drivers is written as before)."""
+    own = any(v.drivers_day != (SPAN_MIN_DEFAULT, STRETCH_MIN_DEFAULT) for v in fleet)
     return _csv(
         [
             [
@@ -111,10 +117,11 @@ def fleet_csv(fleet: tuple[Vehicle, ...] | list[Vehicle]) -> str:
                 v.max_duty_min,
                 v.available_from.isoformat(),
                 v.available_to.isoformat(),
+                *(v.drivers_day if own else ()),
             ]
             for v in fleet
         ],
-        list(FLEET_COLUMNS),
+        [*FLEET_COLUMNS, *(FLEET_OPTIONAL if own else ())],
     )
 
 

@@ -13,7 +13,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from foresterie.core.errors import Msg, Problem, ScenarioError
 from foresterie.core.files import file_sha256
@@ -35,6 +42,8 @@ from foresterie.scenario.model import (
     PRIORITY_NONE,
     PRIORITY_REFERRED,
     SECTIONS,
+    SPAN_MIN_DEFAULT,
+    STRETCH_MIN_DEFAULT,
     Farm,
     FarmClosure,
     Foresteria,
@@ -87,6 +96,8 @@ FLEET_COLUMNS = (
     "available_from",
     "available_to",
 )
+# A driver's day (README "fleet.csv"): optional, empty = the single driver's default.
+FLEET_OPTIONAL = ("max_span_min", "max_stretch_min")
 # a semicolon file (Italian Excel) may write these with a decimal comma (scenario/csvfile.py)
 FLEET_DECIMALS = ("fixed_cost_eur_per_day", "cost_eur_per_km")
 FORESTERIA_FIELDS = (
@@ -442,6 +453,8 @@ class WorkerRow(_Row):
 
 
 SEATS_MAX = 90  # a double-decker coach; a minibus has 9, a bus 28-55
+# EU Regulation 561/2006 art. 6: 9 h of daily driving for one driver (a warning beyond).
+DUTY_ONE_DRIVER_MIN = 9 * 60
 FIXED_EUR_DAY_MAX = 5_000.0  # a coach with driver costs a few hundred euros a day
 EUR_KM_MAX = 20.0  # running cost of a coach is about 1-2 EUR/km
 
@@ -455,6 +468,8 @@ class VehicleRow(_Row):
     max_duty_min: int
     available_from: date
     available_to: date
+    max_span_min: int = SPAN_MIN_DEFAULT
+    max_stretch_min: int = STRETCH_MIN_DEFAULT
     _t = _before(_ident, "vehicle_id", "foresteria_id")
     _m = _before(_money, "fixed_cost_eur_per_day", "cost_eur_per_km")
     _d = _before(_date, "available_from", "available_to")
@@ -462,6 +477,17 @@ class VehicleRow(_Row):
     @field_validator("seats", "max_duty_min", mode="before")
     @classmethod
     def _positive(cls, v: Any) -> int:
+        n = _whole(v)
+        if n < 1:
+            raise ValueError(f"{n} must be at least 1")
+        return n
+
+    @field_validator("max_span_min", "max_stretch_min", mode="before")
+    @classmethod
+    def _drivers_day(cls, v: Any, info: ValidationInfo) -> int:
+        """An empty cell is the single driver's default."""
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return SPAN_MIN_DEFAULT if info.field_name == "max_span_min" else STRETCH_MIN_DEFAULT
         n = _whole(v)
         if n < 1:
             raise ValueError(f"{n} must be at least 1")
@@ -476,6 +502,8 @@ class VehicleRow(_Row):
             ("fixed_cost_eur_per_day", self.fixed_cost_eur_per_day, FIXED_EUR_DAY_MAX, "EUR/day"),
             ("cost_eur_per_km", self.cost_eur_per_km, EUR_KM_MAX, "EUR/km"),
             ("max_duty_min", self.max_duty_min, 24 * 60, "minutes"),
+            ("max_span_min", self.max_span_min, 24 * 60, "minutes"),
+            ("max_stretch_min", self.max_stretch_min, 24 * 60, "minutes"),
         ):
             if value > top:
                 raise ValueError(
@@ -905,6 +933,7 @@ def load_scenario(
             lab["fleet"],
             FLEET_COLUMNS,
             probs,
+            optional=FLEET_OPTIONAL,
             decimals=FLEET_DECIMALS,
             empty_ok=True,  # no vehicles yet: housing is planned, every ride listed unserved
             **office,
@@ -1426,6 +1455,22 @@ def _check_fleet(
                     r,
                     "foresteria_id",
                     Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id)),
+                )
+            )
+    for r, v in fleet:
+        if v.max_duty_min > DUTY_ONE_DRIVER_MIN:
+            warns.append(
+                Problem(
+                    fl,
+                    r,
+                    "max_duty_min",
+                    Msg(
+                        "{duty} minutes on trips is more than one driver may drive in a day "
+                        "({most}): give the vehicle a second driver in shifts and raise its "
+                        "max_span_min, or lower the duty",
+                        duty=v.max_duty_min,
+                        most=DUTY_ONE_DRIVER_MIN,
+                    ),
                 )
             )
     s0, s1 = config.scenario.season_start, config.scenario.season_end

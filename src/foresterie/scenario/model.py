@@ -135,6 +135,14 @@ class Referral:
     avoid_sites: frozenset[str]
 
 
+# A driver's day (README "fleet.csv"; EU Regulation 561/2006 as a single driver's day): first
+# departure to last return at most 13 h (11 h of daily rest), no run of trips longer than 4 h 30
+# in total without a pause of BREAK_MIN minutes or more between two of them.
+SPAN_MIN_DEFAULT = 13 * 60
+STRETCH_MIN_DEFAULT = 4 * 60 + 30
+BREAK_MIN = 45
+
+
 @dataclass(frozen=True, kw_only=True)
 class Vehicle:
     id: str
@@ -142,9 +150,16 @@ class Vehicle:
     seats: int
     fixed_cost_eur_per_day: float
     cost_eur_per_km: float
-    max_duty_min: int
+    max_duty_min: int  # minutes on trips
     available_from: date
     available_to: date
+    max_span_min: int = SPAN_MIN_DEFAULT  # first departure to last return
+    max_stretch_min: int = STRETCH_MIN_DEFAULT  # minutes on trips between pauses of BREAK_MIN
+
+    @property
+    def drivers_day(self) -> tuple[int, int]:
+        """The limits of the driver's day beyond duty: (span, stretch)."""
+        return (self.max_span_min, self.max_stretch_min)
 
 
 @dataclass(frozen=True, kw_only=True)

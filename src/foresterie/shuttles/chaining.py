@@ -13,17 +13,29 @@ Identical vehicles (same seats, costs and duty) are folded into one kind with a 
 whose permutations every proof would go through. Its answer is split into vehicles afterwards
 (`_split`), exact but for each vehicle's duty, which the folded model bounds only in total; where
 the split breaks a duty, the model with one no-overlap per vehicle decides (`_per_vehicle`).
+
+A vehicle's day is one driver's day (README "fleet.csv"): besides its duty, first departure to
+last return within `max_span_min`, and no run of trips longer than `max_stretch_min` in total
+without a pause of BREAK_MIN minutes or more between two of them (`day_ok`). Every chaining built
+by hand (`_first_fit`, `_split`, the hinted one) keeps them as it goes; the CP-SAT models carry
+them exactly (`_drivers_day`). A chaining is first made as before, without them (`_unlimited`):
+where its answer keeps every driver's day it stands, as it is then the answer with them too
+(their rows only remove chainings; proven optimal stays proven), so CP-SAT's search, and hence
+its tied answers, stay as they were wherever the rules do not bind. Otherwise it is made again
+with them, their rows added where some chaining could break them (`_may_break`, a cheap bound).
+The folded model cannot tell one vehicle's day from another's: its split checks the day, and
+where no split keeps it the per-vehicle model decides, as for duty. `vehicles_needed` alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import product
 
 from ortools.sat.python import cp_model
 
-from foresterie.scenario.model import Vehicle
+from foresterie.scenario.model import BREAK_MIN, Vehicle
 
 # CP-SAT objectives are int64, and its presolve may scale them up (it refused a weighted sum of
 # ~1.2e18 as "possible integer overflow"): one objective holds levels while their bound stays
@@ -60,6 +72,8 @@ class Chaining:
     shift: dict[str, int]
     vehicles_used: int
     optimal: bool
+    # made with drivers' hours, as the chaining without them broke one (not part of the answer)
+    drivers: bool = field(default=False, compare=False)
 
 
 def chain_trips(
@@ -104,6 +118,45 @@ def _chain_trips(
 ) -> Chaining:
     if not trips:
         return Chaining(vehicle_of={}, shift={}, vehicles_used=0, optimal=True)
+    free = _unlimited(vehicles)
+    made = _chained(trips, free, turnaround_min, seed, deterministic_time)
+    if free == vehicles or _days_kept(trips, vehicles, made):
+        return made  # the chaining as before drivers' hours, which keeps them (module docstring)
+    return replace(
+        _chained(trips, vehicles, turnaround_min, seed, deterministic_time), drivers=True
+    )
+
+
+# A limit no day reaches: a vehicle's driver's day left out (`_unlimited`).
+NO_LIMIT = 10**6
+
+
+def _unlimited(vehicles: list[Vehicle]) -> list[Vehicle]:
+    """The vehicles without their drivers' span and stretch (duty kept): the chaining as it
+    was before drivers' hours were modelled."""
+    return [replace(v, max_span_min=NO_LIMIT, max_stretch_min=NO_LIMIT) for v in vehicles]
+
+
+def _days_kept(trips: list[TripSlot], vehicles: list[Vehicle], r: Chaining) -> bool:
+    """Whether every vehicle's day in the chaining `r` keeps its driver's day (`day_ok`)."""
+    by_id = {v.id: v for v in vehicles}
+    runs: dict[str, list[tuple[int, int]]] = {}
+    for t in trips:
+        vid = r.vehicle_of.get(t.key)
+        if vid is not None:
+            dt = r.shift[t.key]
+            runs.setdefault(vid, []).append((t.depart + dt, t.ret + dt))
+    return all(day_ok(spans, by_id[vid]) for vid, spans in runs.items())
+
+
+def _chained(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> Chaining:
+    """The chaining: at the bounds without search, else the folded model, else per vehicle."""
     built = _built_at_bounds(trips, vehicles, turnaround_min)
     if built is not None:
         return built
@@ -114,8 +167,147 @@ def _chain_trips(
 
 
 def _can_run(v: Vehicle, t: TripSlot) -> bool:
-    """The vehicle (or kind) has the seats for the trip, and its duty limit covers it."""
-    return v.seats >= t.load and t.ret - t.depart <= v.max_duty_min
+    """The vehicle (or kind) has the seats for the trip, and its duty limit covers it, as do
+    its driver's span and stretch."""
+    return v.seats >= t.load and t.ret - t.depart <= min(
+        v.max_duty_min, v.max_span_min, v.max_stretch_min
+    )
+
+
+def day_ok(spans: list[tuple[int, int]], v: Vehicle) -> bool:
+    """Whether one vehicle's trips ((start, end) minutes, at their slides, in any order) keep
+    its driver's day: minutes on trips within `max_duty_min`, first start to last end within
+    `max_span_min`, and no run of trips between pauses of BREAK_MIN minutes or more longer than
+    `max_stretch_min` in total (the same reading as the verifier's and the driver sheet's)."""
+    if not spans:
+        return True
+    ordered = sorted(spans)
+    if sum(b - a for a, b in ordered) > v.max_duty_min:
+        return False
+    if max(b for _, b in ordered) - ordered[0][0] > v.max_span_min:
+        return False
+    run, last = 0, None
+    for a, b in ordered:
+        run = b - a + (run if last is not None and a - last < BREAK_MIN else 0)
+        if run > v.max_stretch_min:
+            return False
+        last = b
+    return True
+
+
+def _may_break(trips: list[TripSlot], vehicles: list[Vehicle], turnaround_min: int) -> bool:
+    """Whether some chaining of `trips` onto `vehicles` could break a vehicle's span or stretch
+    (a cheap upper bound over every chaining, per kind of limits): the earliest first departure
+    and the longest run of trips without a pause over chains of trips one vehicle could run in
+    turn, each link at whichever slides allow it (so a bound, not the exact worst). False: no
+    chaining can break them, and the models need not carry them."""
+    by_limits: dict[tuple[int, int, int, int], Vehicle] = {}
+    for v in vehicles:
+        if min(v.max_span_min, v.max_stretch_min) >= NO_LIMIT:
+            continue  # no driver's day to break (`_unlimited`)
+        by_limits.setdefault((v.seats, v.max_duty_min, v.max_span_min, v.max_stretch_min), v)
+    for v in by_limits.values():
+        mine = sorted(
+            (t for t in trips if _can_run(v, t)), key=lambda t: (t.depart + t.shift_lo, t.key)
+        )
+        first: list[int] = []  # earliest departure of a chain ending with each trip
+        run: list[int] = []  # longest run without a pause ending with each trip
+        for j, tj in enumerate(mine):
+            e, r = tj.depart + tj.shift_lo, 0
+            for i, ti in enumerate(mine):
+                if tj.depart + tj.shift_hi < ti.ret + ti.shift_lo + turnaround_min:
+                    continue  # j cannot follow i on one vehicle
+                if i >= j:
+                    return True  # a chain against the order: no cheap bound
+                e = min(e, first[i])
+                if tj.depart + tj.shift_lo - (ti.ret + ti.shift_hi) < BREAK_MIN:
+                    r = max(r, run[i])
+            first.append(e)
+            run.append(r + tj.ret - tj.depart)
+            if tj.ret + tj.shift_hi - e > v.max_span_min:
+                return True
+            if min(run[-1], v.max_duty_min) > v.max_stretch_min:
+                return True
+    return False
+
+
+@dataclass(kw_only=True)
+class _DayVars:
+    """What the driver's-day rows of one model share across its vehicles (`_drivers_day`): per
+    trip its run of minutes since the last pause, per pair of trips that could run in either
+    order which one comes first, and per pair whether a pause lies between them. A pair shares
+    at most one vehicle, so one variable serves every vehicle's rows."""
+
+    run: dict[int, cp_model.IntVar]
+    first: dict[tuple[int, int], cp_model.IntVar]  # (i, j), i < j: i comes before j
+    pause: dict[tuple[int, int], cp_model.IntVar]  # (i, j): j starts BREAK_MIN after i ends
+
+
+def _drivers_day(
+    m: _Model,
+    trips: list[TripSlot],
+    offset: list[cp_model.IntVar] | dict[int, cp_model.IntVar],
+    mine: list[tuple[int, cp_model.IntVar]],
+    v: Vehicle,
+    turnaround_min: int,
+    shared: _DayVars,
+    name: str,
+) -> None:
+    """One vehicle's (or copy's) driver's day in the model, exactly: its trips (`mine`) span at
+    most `max_span_min` from the first start to the last end (a first and a last minute bound
+    by every trip it runs), and each trip's run (minutes on trips since the last pause of
+    BREAK_MIN or more, the trip included) is at least the run of any trip of the same vehicle
+    that ends less than BREAK_MIN before it starts plus its own minutes, and at most
+    `max_stretch_min`. The trip just before one, if no pause lies between, is such a trip, so
+    the least runs the rows allow are the real ones, and a trip earlier still adds no more than
+    that: the rows cut no chaining that keeps the rule. Rows only where the slides let them
+    bind."""
+    if not mine:
+        return
+    start = {ti: trips[ti].depart + offset[ti] for ti, _ in mine}
+    end = {ti: trips[ti].ret + offset[ti] for ti, _ in mine}
+    lo = min(trips[ti].depart + trips[ti].shift_lo for ti, _ in mine)
+    hi = max(trips[ti].ret + trips[ti].shift_hi for ti, _ in mine)
+    if hi - lo > v.max_span_min:
+        a = m.new_int_var(lo, hi, f"first_{name}")
+        b = m.new_int_var(lo, hi, f"last_{name}")
+        for ti, lit in mine:
+            m.add(a <= start[ti]).only_enforce_if(lit)
+            m.add(b >= end[ti]).only_enforce_if(lit)
+        m.add(b - a <= v.max_span_min)
+    lit_of = dict(mine)
+    for i, j in product(lit_of, lit_of):
+        p, q = trips[i], trips[j]
+        if i == j or q.depart + q.shift_hi < p.ret + p.shift_lo + turnaround_min:
+            continue  # j cannot follow i
+        if q.depart + q.shift_lo - (p.ret + p.shift_hi) >= BREAK_MIN:
+            continue  # always a pause between them
+        both = p.depart + p.shift_hi >= q.ret + q.shift_lo + turnaround_min
+        when: list[cp_model.LiteralT] = [lit_of[i], lit_of[j]]
+        if both:  # either may come first: which one does, where they share this vehicle
+            key = (min(i, j), max(i, j))
+            if key not in shared.first:
+                o = m.new_bool_var(f"first{key[0]}_{key[1]}")
+                shared.first[key] = o
+            o = shared.first[key]
+            after = o if i < j else ~o
+            m.add(start[j] >= end[i]).only_enforce_if([lit_of[i], lit_of[j], after])
+            m.add(start[i] >= end[j]).only_enforce_if([lit_of[i], lit_of[j], ~after])
+            when.append(after)
+        if q.depart + q.shift_hi - (p.ret + p.shift_lo) >= BREAK_MIN:
+            if (i, j) not in shared.pause:
+                pause = m.new_bool_var(f"pause{i}_{j}")
+                shared.pause[i, j] = pause
+                m.add(start[j] - end[i] >= BREAK_MIN).only_enforce_if([pause, *when[2:]])
+            when.append(~shared.pause[i, j])
+        for k in (i, j):
+            if k not in shared.run:
+                d = trips[k].ret - trips[k].depart
+                shared.run[k] = m.new_int_var(d, 24 * 60, f"run{k}")
+        m.add(shared.run[j] >= shared.run[i] + q.ret - q.depart).only_enforce_if(when)
+    for ti, lit in mine:
+        if ti in shared.run:
+            m.add(shared.run[ti] <= v.max_stretch_min).only_enforce_if(lit)
 
 
 def _slides(
@@ -196,6 +388,8 @@ def _per_vehicle(
     used_by: dict[int, cp_model.IntVar] = {}
     fixed_terms: list[tuple[int, cp_model.IntVar]] = []
     km_terms: list[tuple[int, cp_model.IntVar]] = []
+    rules = _may_break(trips, vehicles, turnaround_min)
+    shared = _DayVars(run={}, first={}, pause={})
     for vi, v in enumerate(vehicles):
         mine = [(ti, a[ti, vi]) for ti in range(len(trips)) if (ti, vi) in a]
         if not mine:
@@ -207,6 +401,8 @@ def _per_vehicle(
             m.add_implication(lit, y)
         m.add_no_overlap(_on_the_road(m, trips, offset, mine, turnaround_min, vi))
         m.add(_duty(trips, mine) <= v.max_duty_min)
+        if rules:
+            _drivers_day(m, trips, offset, mine, v, turnaround_min, shared, f"{vi}")
         fixed_terms.append((round(v.fixed_cost_eur_per_day * 100), y))
         km_terms += [(_km_cost(trips[ti], v), lit) for ti, lit in mine]
     levels = [
@@ -241,11 +437,17 @@ def _per_vehicle(
 
 
 def _kinds(vehicles: list[Vehicle]) -> list[list[int]]:
-    """The fleet's vehicles by kind (seats, costs, duty: interchangeable in a chaining), as
-    indices in the fleet's order, kinds in the order of their first vehicle."""
-    out: dict[tuple[int, float, float, int], list[int]] = {}
+    """The fleet's vehicles by kind (seats, costs, duty, driver's day: interchangeable in a
+    chaining), as indices in the fleet's order, kinds in the order of their first vehicle."""
+    out: dict[tuple[int, float, float, int, tuple[int, int]], list[int]] = {}
     for vi, v in enumerate(vehicles):
-        kind = (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
+        kind = (
+            v.seats,
+            v.fixed_cost_eur_per_day,
+            v.cost_eur_per_km,
+            v.max_duty_min,
+            v.drivers_day,
+        )
         out.setdefault(kind, []).append(vi)
     return list(out.values())
 
@@ -355,11 +557,11 @@ def _split(
 ) -> dict[int, int] | None:
     """Each kind's trips (`on`: trip -> kind, at their slides) onto the first `limit[k]` of
     that kind's vehicles (`groups[k]`, in the fleet's order), trip -> vehicle: trips by start,
-    each to the first vehicle free by then with room in its duty. Without duty limits this
-    needs no more vehicles than trips are under way at once (interval colouring), which the
-    folded model keeps within its count; where duty gets in the way, a second pass gives each
-    trip to the free vehicle with the least time on trips so far. None if both passes run out
-    of vehicles."""
+    each to the first vehicle free by then with room in its duty and its driver's day
+    (`day_ok`). Without those limits this needs no more vehicles than trips are under way at
+    once (interval colouring), which the folded model keeps within its count; where they get in
+    the way, a second pass gives each trip to the free vehicle with the least time on trips so
+    far. None if both passes run out of vehicles."""
     out: dict[int, int] = {}
     for k, group in enumerate(groups):
         mine = sorted(
@@ -370,14 +572,17 @@ def _split(
         for least in (False, True):
             free_at = dict.fromkeys(mates, -(10**9))
             spent = dict.fromkeys(mates, 0)
+            spans: dict[int, list[tuple[int, int]]] = {vi: [] for vi in mates}
             got: dict[int, int] = {}
             for ti in mine:
                 t = trips[ti]
+                here = (t.depart + shift[ti], t.ret + shift[ti])
                 free = [
                     vi
                     for vi in mates
                     if free_at[vi] <= t.depart + shift[ti]
                     and spent[vi] + t.ret - t.depart <= vehicles[vi].max_duty_min
+                    and day_ok([*spans[vi], here], vehicles[vi])
                 ]
                 if not free:
                     break
@@ -385,6 +590,7 @@ def _split(
                 got[ti] = vi
                 free_at[vi] = t.ret + shift[ti] + turnaround_min
                 spent[vi] += t.ret - t.depart
+                spans[vi].append(here)
             else:
                 out.update(got)
                 break
@@ -447,8 +653,8 @@ def _first_fit(
 ) -> dict[int, int]:
     """A feasible chaining without search, trip index -> vehicle index: trips by departure,
     each to the first vehicle it is `allowed` on, in the order `rank` gives (vehicle, already
-    used; default: the fleet's order), whose duty and earlier trips (turnaround included, no
-    sliding) leave room; a trip no vehicle has room for is left out. What the exact model falls
+    used; default: the fleet's order), whose duty, driver's day (`day_ok`) and earlier trips
+    (turnaround included, no sliding) leave room; a trip no vehicle has room for is left out. What the exact model falls
     back to if its budget ends before it finds any solution, and the chainings tried at the
     bounds (`_built_at_bounds`)."""
     busy: dict[int, list[tuple[int, int]]] = {}
@@ -462,6 +668,9 @@ def _first_fit(
             if duty.get(vi, 0) + t.ret - t.depart > vehicles[vi].max_duty_min:
                 continue
             if any(span[0] < b and a < span[1] for a, b in busy.get(vi, [])):
+                continue
+            day = [(a, b - turnaround_min) for a, b in busy.get(vi, [])]
+            if not day_ok([*day, (t.depart, t.ret)], vehicles[vi]):
                 continue
             busy.setdefault(vi, []).append(span)
             duty[vi] = duty.get(vi, 0) + t.ret - t.depart
@@ -669,6 +878,8 @@ class Needed:
     vehicles: int  # vehicles of the best chaining found (the optimum's where `optimal`)
     optimal: bool  # the fixed cost proven least, and the count the fewest at that cost
     fixed_cents: int  # that chaining's fixed cost, cents a day
+    # that chaining's vehicles: (kind, its trips' (start, end) at their slides), to check
+    runs: tuple[tuple[int, tuple[tuple[int, int], ...]], ...] = ()
 
 
 def vehicles_needed(
@@ -728,6 +939,23 @@ def _vehicles_needed(
     deterministic_time: float,
     hint: dict[str, tuple[int, str, int]] | None,
 ) -> Needed:
+    """The count as before drivers' hours (`_unlimited` kinds) where its chaining keeps every
+    driver's day, else the count with them (see the module docstring)."""
+    free = _unlimited(kinds)
+    made = _needed_fast(trips, free, turnaround_min, seed, deterministic_time, hint)
+    if free == kinds or all(day_ok(list(spans), kinds[k]) for k, spans in made.runs):
+        return made
+    return _needed_fast(trips, kinds, turnaround_min, seed, deterministic_time, hint)
+
+
+def _needed_fast(
+    trips: list[TripSlot],
+    kinds: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+    hint: dict[str, tuple[int, str, int]] | None,
+) -> Needed:
     """The folded model (`_Folded`: a count per kind, no copies to tell apart), every trip some
     kind can run on one, the least fixed cost, then the fewest vehicles (`_fewest_at_cost`); its
     answer split into vehicles (`_split`). Where
@@ -760,7 +988,16 @@ def _vehicles_needed(
         return _needed_by_copies(trips, kinds, turnaround_min, seed, deterministic_time, hint)
     used = set(split.values())
     cents = sum(round(spare[vi].fixed_cost_eur_per_day * 100) for vi in used)
-    return Needed(vehicles=len(used), optimal=status == cp_model.OPTIMAL, fixed_cents=cents)
+    kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
+    runs: dict[int, list[tuple[int, int]]] = {}
+    for ti, vi in split.items():
+        runs.setdefault(vi, []).append((mine[ti].depart + shift[ti], mine[ti].ret + shift[ti]))
+    return Needed(
+        vehicles=len(used),
+        optimal=status == cp_model.OPTIMAL,
+        fixed_cents=cents,
+        runs=tuple((kind_of[vi], tuple(sorted(spans))) for vi, spans in sorted(runs.items())),
+    )
 
 
 def _needed_by_copies(
@@ -808,6 +1045,8 @@ def _needed_by_copies(
                 lits.append(x[ti, k, j])
         m.add_exactly_one(lits)
     used: dict[tuple[int, int], cp_model.IntVar] = {}
+    rules = _may_break([trips[ti] for ti in order], kinds, turnaround_min)
+    shared = _DayVars(run={}, first={}, pause={})
     for k, v in enumerate(kinds):
         copies = top[k]
         for j in range(copies):
@@ -831,6 +1070,8 @@ def _needed_by_copies(
                 ]
             )
             m.add(sum(span[ti] * lit for ti, lit in mine) <= v.max_duty_min)
+            if rules:
+                _drivers_day(m, trips, offset, mine, v, turnaround_min, shared, f"{k}_{j}")
     whole = {
         ti: m.new_fixed_size_interval_var(
             trips[ti].depart + offset[ti], span[ti] + turnaround_min, f"w{ti}"
@@ -867,7 +1108,17 @@ def _needed_by_copies(
         return Needed(vehicles=len(order), optimal=False, fixed_cents=-1)
     n_used = sum(solver.value(y) for y in used.values())
     cents = sum(fixed[k] * solver.value(y) for (k, _), y in used.items())
-    return Needed(vehicles=n_used, optimal=status == cp_model.OPTIMAL, fixed_cents=cents)
+    runs: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for (ti, k, j), lit in x.items():
+        if solver.value(lit):
+            dt = solver.value(offset[ti])
+            runs.setdefault((k, j), []).append((trips[ti].depart + dt, trips[ti].ret + dt))
+    return Needed(
+        vehicles=n_used,
+        optimal=status == cp_model.OPTIMAL,
+        fixed_cents=cents,
+        runs=tuple((k, tuple(sorted(spans))) for (k, _), spans in sorted(runs.items())),
+    )
 
 
 def _copies(
@@ -901,7 +1152,8 @@ def _hint_feasible(
     on: set[tuple[int, int, int]],
     hint: dict[str, tuple[int, str, int]],
 ) -> bool:
-    """Whether the hinted chaining keeps seats, slides, duty and turnaround on every vehicle."""
+    """Whether the hinted chaining keeps seats, slides, duty, driver's day and turnaround on
+    every vehicle."""
     runs: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for ti, k, j in on:
         t, dt = trips[ti], hint[trips[ti].key][2]
@@ -910,7 +1162,7 @@ def _hint_feasible(
         runs.setdefault((k, j), []).append((t.depart + dt, t.ret + dt))
     for (k, _), spans in runs.items():
         spans.sort()
-        if sum(b - a for a, b in spans) > kinds[k].max_duty_min:
+        if not day_ok(spans, kinds[k]):
             return False
         if any(b + turnaround_min > c for (_, b), (c, _) in zip(spans, spans[1:], strict=False)):
             return False

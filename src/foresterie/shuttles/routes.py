@@ -23,9 +23,22 @@ from foresterie.core.restricted import tie_break
 from foresterie.core.timeutil import clock_change, date_range, fmt_hhmm, parse_hhmm
 from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.config import TransportTable
-from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Farm, Scenario, Vehicle
+from foresterie.scenario.model import (
+    BREAK_MIN,
+    PRIORITY_REFERRED,
+    Assignment,
+    Farm,
+    Scenario,
+    Vehicle,
+)
 from foresterie.shuttles.bounds import DirectionSpan, vehicles_lower_bound
-from foresterie.shuttles.chaining import TripSlot, _kinds, chain_trips, vehicles_needed
+from foresterie.shuttles.chaining import (
+    TripSlot,
+    _kinds,
+    chain_trips,
+    day_ok,
+    vehicles_needed,
+)
 from foresterie.shuttles.daycache import first_of_each, redate_all
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, VRPRoute, VRPSolution, get_engine
 from foresterie.shuttles.fill import Span, split_kind
@@ -761,6 +774,7 @@ class _ChainedDay:
     needed: int  # vehicles the same chaining needs with every vehicle kind unlimited
     needed_proven: bool  # that count proven the least (else a plan with that many exists)
     optimal: bool  # the real fleet's chaining proven optimal
+    drivers: bool = False  # drivers' hours bound that chaining (chaining.Chaining.drivers)
 
 
 def _chain_day(
@@ -799,8 +813,9 @@ def _chain_day(
             [(real.vehicle_of[s.key], real.shift[s.key]) for s in slots],
             real.vehicles_used,
             real.optimal,
+            real.drivers,
         )
-    choice, n_used, optimal = cache["real", sig]
+    choice, n_used, optimal, drivers = cache["real", sig]
     vehicle_list = [v for v, _ in choice]
     n_needed, needed_proven = n_used, optimal
     if needed and any(v is None for v in vehicle_list):
@@ -810,7 +825,12 @@ def _chain_day(
     done = [_with_id(t, t.trip_id, v, dt) for t, (v, dt) in zip(trips, choice, strict=True) if v]
     left = [t for t, v in zip(trips, vehicle_list, strict=True) if not v]
     return _ChainedDay(
-        done=done, left=left, needed=n_needed, needed_proven=needed_proven, optimal=optimal
+        done=done,
+        left=left,
+        needed=n_needed,
+        needed_proven=needed_proven,
+        optimal=optimal,
+        drivers=drivers,
     )
 
 
@@ -837,7 +857,7 @@ def _vehicles_needed(
     full chaining with one copy of each kind per trip decides, as it always did. On a base-day
     of NEEDED_FAST_MAX_TRIPS trips or more, a count without a search (see below)."""
     kinds = {
-        (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min): v
+        (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min, v.drivers_day): v
         for v in reversed(fleet)
     }  # one vehicle of each kind
     if len(slots) >= NEEDED_FAST_MAX_TRIPS:
@@ -854,7 +874,7 @@ def _vehicles_needed(
         ), False
     kind_of = {
         v.id: list(kinds).index(
-            (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min)
+            (v.seats, v.fixed_cost_eur_per_day, v.cost_eur_per_km, v.max_duty_min, v.drivers_day)
         )
         for v in fleet
     }
@@ -881,14 +901,14 @@ def _vehicles_needed(
 
 def _first_fit_vehicles(trips: list[TripSlot], kinds: list[Vehicle], turnaround_min: int) -> int:
     """Vehicles a plan with unlimited copies of each kind uses when trips, by departure (at their
-    natural times), each go to the first vehicle opened so far that can run it (seats, duty,
-    no overlap with turnaround), else to a new vehicle of the first kind (`kinds` roomiest
+    natural times), each go to the first vehicle opened so far that can run it (seats, duty and
+    driver's day: `chaining.day_ok`, no overlap with turnaround), else to a new vehicle of the first kind (`kinds` roomiest
     first) that can. A trip no kind can run is left out, as the chainings leave it. With one
     kind, no duty limit binding and no slide, this is the least (interval colouring)."""
     opened: list[tuple[Vehicle, list[tuple[int, int]], list[int]]] = []  # kind, spans, duty
     for t in sorted(trips, key=lambda t: (t.depart, t.key)):
         span = (t.depart, t.ret + turnaround_min)
-        fits = [v for v in kinds if v.seats >= t.load and t.ret - t.depart <= v.max_duty_min]
+        fits = [v for v in kinds if v.seats >= t.load and day_ok([(t.depart, t.ret)], v)]
         if not fits:
             continue
         for v, spans, duty in opened:
@@ -896,6 +916,7 @@ def _first_fit_vehicles(trips: list[TripSlot], kinds: list[Vehicle], turnaround_
                 v.seats >= t.load
                 and duty[0] + t.ret - t.depart <= v.max_duty_min
                 and not any(span[0] < b and a < span[1] for a, b in spans)
+                and day_ok([(a, b - turnaround_min) for a, b in spans] + [(t.depart, t.ret)], v)
             ):
                 spans.append(span)
                 duty[0] += t.ret - t.depart
@@ -1377,7 +1398,9 @@ class _DayService:
 
     trips: list[Trip]  # with vehicles and final ids; stop riders are placeholders (seat counts)
     seats: dict[Spot, int]  # round trips per (origin, farm)
-    lost: dict[tuple[Direction, Spot], set[str]]  # seats lost per leg and spot: route | vehicles
+    lost: dict[
+        tuple[Direction, Spot], set[str]
+    ]  # seats lost per leg and spot: route | vehicles | drivers
     needed: int
     needed_proven: bool
     optimal: bool
@@ -1429,7 +1452,9 @@ def _round_trip_day(
         first = first or chained
         for t in chained.left:
             for s in t.stops:
-                lost[t.direction, (t.origin, s.farm_id)].add("vehicles")
+                lost[t.direction, (t.origin, s.farm_id)] |= (
+                    {"vehicles", "drivers"} if chained.drivers else {"vehicles"}
+                )
         gone = {t.trip_id for t in chained.left}
         kept = [t for t in current if t.trip_id not in gone]
         seats = _seats_by_farm(kept)
@@ -1629,14 +1654,22 @@ def _fit_kind(
     _NO_ROOM if they cannot all run. First the pair on one vehicle as the trips stand (the one
     with the smallest id that has room: nothing moves); else, if `split`, an exact split of them
     all (fill.split_kind: decided by the trips alone, not by which vehicle ran which); None
-    (not proven either way) where that search is undecided."""
+    (not proven either way) where that search is undecided, or where the split it found breaks
+    a driver's day (`chaining.day_ok`, which split_kind does not read: there the fill is
+    conservative, never wrong). Where no chaining can break a driver's day, as on the shipped
+    seasons, those checks always pass and change nothing."""
     limit = vehicles[0].max_duty_min
     span = sum(t.ret - t.depart for t in pair)
-    if span > limit:
+    own = [(t.depart, t.ret) for t in pair]
+    if span > limit or not day_ok(own, vehicles[0]):
         return _NO_ROOM
     for v in sorted(vehicles, key=lambda v: v.id):
-        if mine.duty.get(v.id, 0) + span <= limit and all(
-            t.ret + turn <= a or b <= t.depart for t in pair for a, b in mine.busy.get(v.id, ())
+        if (
+            mine.duty.get(v.id, 0) + span <= limit
+            and all(
+                t.ret + turn <= a or b <= t.depart for t in pair for a, b in mine.busy.get(v.id, ())
+            )
+            and day_ok([(a, b - turn) for a, b in mine.busy.get(v.id, ())] + own, v)
         ):
             return {_OUT: v.id, _BACK: v.id}
     if not split:
@@ -1646,6 +1679,11 @@ def _fit_kind(
     found = split_kind(spans, len(vehicles), limit)
     if found.status != "yes":
         return _NO_ROOM if found.status == "no" else None
+    days: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for sp, vi in zip(spans, found.vehicle, strict=True):
+        days[vi].append((sp.start, sp.free - turn))
+    if not all(day_ok(day, vehicles[vi]) for vi, day in days.items()):
+        return None  # the split breaks a driver's day: undecided (split_kind reads duty only)
     return {key: vehicles[vi].id for key, vi in zip(keys, found.vehicle, strict=True)}
 
 
@@ -1796,11 +1834,15 @@ def _shortage(
         if "vehicles" in causes:
             code = "vehicles_busy"
             reason = (
-                f"vehicles busy at {name}: {_vehicles(avail)} could not be given every {which} "
-                f"trip within duty limits, turnaround, windows and ride cap; {have} round trips "
-                f"planned for this farm (heuristic: the lower bound, {_vehicles(lb)}, does not "
-                "prove a shortage)"
-            ) + _short_duty(ctx, d, fid, spot, service, fleet)
+                (
+                    f"vehicles busy at {name}: {_vehicles(avail)} could not be given every {which} "
+                    f"trip within duty limits, turnaround, windows and ride cap; {have} round trips "
+                    f"planned for this farm (heuristic: the lower bound, {_vehicles(lb)}, does not "
+                    "prove a shortage)"
+                )
+                + _short_duty(ctx, d, fid, spot, service, fleet)
+                + _drivers_hours(causes, fleet)
+            )
         else:
             code = "windows"
             reason = (
@@ -1808,6 +1850,20 @@ def _shortage(
                 f"riders within the shift windows and the {ctx.cap} min ride cap (heuristic)"
             )
     return _unserved(d, spot, fid, ids, code, reason, lower_bound=lb, available=avail)
+
+
+def _drivers_hours(causes: set[str], fleet: list[Vehicle]) -> str:
+    """Where drivers' hours bound the chaining that left these riders' trips (the chaining
+    without them broke a driver's day: `chaining.Chaining.drivers`), the sentence that names
+    them in a "vehicles busy" reason; "" elsewhere."""
+    if "drivers" not in causes or not fleet:
+        return ""
+    span = min(v.max_span_min for v in fleet)
+    stretch = min(v.max_stretch_min for v in fleet)
+    return (
+        f"; drivers' hours bind: each vehicle's day at most {span} min from the first departure "
+        f"to the last return and {stretch} min on trips without a {BREAK_MIN}-minute pause"
+    )
 
 
 def _clock_blocked(ctx: _Ctx, d: date, spot: Spot) -> str:
