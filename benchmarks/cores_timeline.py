@@ -49,6 +49,7 @@ class Proc:
     (time, run s, wait s) summed over its threads."""
 
     pid: int
+    ppid: int
     label: str
     first: float
     last: float = 0.0
@@ -88,7 +89,7 @@ class Sampler:
 
     def __init__(self, root: int, t0: float) -> None:
         self.root, self.t0 = root, t0
-        self.procs: dict[int, Proc] = {root: Proc(pid=root, label="parent", first=0.0)}
+        self.procs: dict[int, Proc] = {root: Proc(pid=root, ppid=0, label="parent", first=0.0)}
         self.cpu = 0.0  # this sampler's own CPU, said in the header
 
     def scan(self) -> None:
@@ -100,7 +101,9 @@ class Sampler:
             ppid = _ppid(pid)
             if ppid in self.procs:
                 t = time.monotonic() - self.t0
-                self.procs[pid] = Proc(pid=pid, label=f"child {len(self.procs)}", first=t)
+                self.procs[pid] = Proc(
+                    pid=pid, ppid=ppid, label=f"child {len(self.procs)}", first=t
+                )
 
     def sample(self) -> None:
         c0 = time.process_time()
@@ -239,15 +242,21 @@ def _stages(
     t_shuttles = when(r"shuttles: \d")
     t_report = when(r"report: ")
     assert t_travel is not None and t_housing is not None and t_shuttles is not None
-    t_load = t_travel - timings["travel_s"] - timings["load_s"]
     kids = [p for p in procs if p.label != "parent"]
-    shuttle_pool = [p for p in kids if t_housing <= p.first <= t_shuttles]
+    # The CLI's child that loads and houses (it has children: housing's pool) says its lines
+    # through the parent once the parent reads its answer: its stages are placed from its end.
+    early = [p for p in kids if p.ppid == procs[0].pid and any(q.ppid == p.pid for q in kids)]
+    if early:
+        t_housing = early[0].last
+        t_travel = t_housing - timings["housing_s"]
+    t_load = t_travel - timings["travel_s"] - timings["load_s"]
+    shuttle_pool = [p for p in kids if t_housing <= p.first <= t_shuttles and p not in early]
     after_pool = [p for p in kids if p.first >= t_shuttles]
     marks: list[Mark] = [
         ("imports and start", 0.0, t_load),
         ("load the scenario", t_load, t_load + timings["load_s"]),
         ("travel matrix", t_load + timings["load_s"], t_travel),
-        ("housing", t_travel, t_housing),
+        ("housing" + (" (in the child, with its answer)" if early else ""), t_travel, t_housing),
     ]
     if shuttle_pool:
         s0 = min(p.first for p in shuttle_pool)
@@ -260,12 +269,14 @@ def _stages(
     else:
         marks.append(("shuttles", t_housing, t_shuttles))
     a0 = min((p.first for p in after_pool), default=t_shuttles)
+    t_wrote = when(r"wrote ") or wall
     marks.append(("after: until the pool starts", t_shuttles, a0))
     if t_report is not None and t_report > a0:
         marks.append(("after: files, verifier, report", a0, t_report))
-        marks.append(("after: seal and exit", t_report, wall))
+        marks.append(("after: seal, publish", t_report, t_wrote))
     else:
-        marks.append(("after: files, verifier, report, exit", a0, wall))
+        marks.append(("after: files, verifier, report, publish", a0, t_wrote))
+    marks.append(("exit (after the last line)", t_wrote, wall))
     return [m for m in marks if m[2] > m[1]]
 
 
@@ -278,7 +289,7 @@ def _label(procs: list[Proc], marks: list[Mark]) -> None:
             stage = next((m[0] for m in marks if m[1] <= p.first < m[2]), marks[-1][0])
             key = (
                 "h"
-                if stage == "housing"
+                if stage.startswith("housing")
                 else "s"
                 if stage.startswith("shuttles")
                 else "a"
