@@ -90,20 +90,21 @@ class Sampler:
     def __init__(self, root: int, t0: float) -> None:
         self.root, self.t0 = root, t0
         self.procs: dict[int, Proc] = {root: Proc(pid=root, ppid=0, label="parent", first=0.0)}
+        self.others: set[int] = set()  # pids seen that are not the run's
         self.cpu = 0.0  # this sampler's own CPU, said in the header
 
     def scan(self) -> None:
-        """New processes under the tree (pids above the root's: forks of a fresh process)."""
-        for name in os.listdir("/proc"):
-            if not name.isdigit() or int(name) <= self.root or int(name) in self.procs:
-                continue
-            pid = int(name)
-            ppid = _ppid(pid)
-            if ppid in self.procs:
-                t = time.monotonic() - self.t0
-                self.procs[pid] = Proc(
-                    pid=pid, ppid=ppid, label=f"child {len(self.procs)}", first=t
-                )
+        """New processes under the tree. Each pid is looked at once (`others`: not ours), until
+        it is gone from /proc: pids wrap around, so a child may have a smaller pid than its
+        parent."""
+        pids = {int(name) for name in os.listdir("/proc") if name.isdigit()}
+        self.others &= pids
+        new = {pid: _ppid(pid) for pid in pids - self.others - self.procs.keys()}
+        t = time.monotonic() - self.t0
+        while mine := [pid for pid, ppid in new.items() if ppid in self.procs]:
+            for pid in mine:  # again: a grandchild may come before its parent in this scan
+                self.procs[pid] = Proc(pid=pid, ppid=new.pop(pid) or 0, label="child", first=t)
+        self.others |= new.keys()
 
     def sample(self) -> None:
         c0 = time.process_time()
