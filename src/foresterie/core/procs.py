@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import ctypes
+import functools
 import gc
+import multiprocessing
 import os
 import pickle
 import signal
@@ -23,7 +25,8 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from multiprocessing.connection import Connection
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -165,3 +168,83 @@ def lent_pool() -> Executor | None:
     """The pool lent by the caller (`lending`) in this process; None: do the work here."""
     lent = _LENT.get()
     return lent[1] if lent is not None and lent[0] == os.getpid() else None
+
+
+class Forked(Generic[T]):
+    """`fn(*args)` in a child process forked now, while this one goes on with other work (the
+    CLI's solve imports the shuttles' and the report's modules while its child loads the
+    scenario and plans housing). `fn` and `args` are inherited by the fork, never pickled; the
+    answer comes back pickled when `result` is called. With `say`, the child calls
+    `fn(*args, say=...)` and what it says is sent back as it is said, and said here with `say`,
+    in order, when `result` reads the answer (a captured stdout, as a test's, is this
+    process's: the child's copy of it would be lost); a failure's lines are said before it is
+    raised. The child dies with this process (`_die_with_parent`), ignores Ctrl-C (this process
+    is the one interrupted, and `close` ends the child), and an exception of `fn` is raised here
+    as `results` raises a pool job's."""
+
+    def __init__(
+        self,
+        what: str,
+        fn: Callable[..., T],
+        *args: Any,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.what, self._say = what, say
+        self._reader, writer = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(
+            target=_forked, args=(os.getpid(), writer, fn, args, say is not None)
+        )
+        self._process.start()
+        writer.close()
+        self._answer: list[T] = []
+
+    def result(self) -> T:
+        """The child's answer (waited for once, then kept); WorkerDied if it ended without one."""
+        while not self._answer:
+            try:
+                value = self._reader.recv()
+            except EOFError:
+                self.close()
+                raise WorkerDied(f"{self.what}: the child process ended abruptly") from None
+            if isinstance(value, _Said):
+                if self._say is not None:
+                    self._say(value.text)
+                continue
+            self.close()
+            if isinstance(value, _Failed):
+                raise value.rebuilt() from _RemoteTrace(value.trace)
+            self._answer.append(value)
+        return self._answer[0]
+
+    def close(self) -> None:
+        """End the child if it is still working (its answer will not be read), and reap it."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._reader.close()
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A line a Forked child said, on its way to be said by its parent."""
+
+    text: str
+
+
+def _forked(
+    parent_pid: int,
+    writer: Connection,
+    fn: Callable[..., T],
+    args: tuple[Any, ...],
+    says: bool,
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent_pid)
+    gc.freeze()  # as a pool's worker: what the fork copied is never this child's garbage
+    if says:
+        answer = _carried(functools.partial(fn, say=lambda text: writer.send(_Said(text))), *args)
+    else:
+        answer = _carried(fn, *args)
+    writer.send(answer)
+    writer.close()

@@ -9,12 +9,11 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import (
     UnsafePath,
     file_sha256,
@@ -24,7 +23,7 @@ from foresterie.core.files import (
     write_text,
 )
 from foresterie.core.i18n import preload
-from foresterie.core.procs import lending, results, submit, worker_pool
+from foresterie.core.procs import Forked, lending, results, submit, worker_pool
 from foresterie.core.restricted import KEYED, SALT, digest_matches, read_restricted
 from foresterie.core.runfolder import (
     REPORT_HASHES,
@@ -35,11 +34,9 @@ from foresterie.core.runfolder import (
     report_files,
     seal_report,
 )
-from foresterie.housing.release import release_days, without_released_nights
-from foresterie.housing.replan import apply_as_of, changed_residents, read_previous
-from foresterie.housing.tiers import HousingPlan, plan_housing
-from foresterie.housing.units import lottery_draws
-from foresterie.housing.waitlist import WaitlistEntry
+from foresterie.housing.replan import changed_residents
+from foresterie.housing.tiers import HousingPlan
+from foresterie.run.early import REFERENCE_TRIPS, Housed, Request, SnapshotDiffers, load_and_house
 from foresterie.run.folders import (
     atomic_dir,
     check_apart,
@@ -59,14 +56,12 @@ from foresterie.run.planfiles import (
     write_housing,
     write_shuttles,
 )
-from foresterie.run.stability import REFERENCE_TRIPS, stable_day_plan
+from foresterie.run.stability import stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario
 from foresterie.shuttles.routes import ShuttlePlan, plan_shuttles
 from foresterie.travel.matrix import (
-    build_matrix,
     cache_dir,
-    far_from_road,
     legs_geojson,
     road_legs,
     scenario_locations,
@@ -75,31 +70,6 @@ from foresterie.verify import verify_run
 
 Say = Callable[[str], None]
 Bar = Callable[[str, int, int], None]
-
-
-def day_run_housing(scenario: Scenario) -> tuple[Scenario, list[WaitlistEntry]]:
-    """A day run places nobody: riders with a bed are pinned to it; a rider without one (riding
-    from a departure point, `pickup_id`) is listed as decided before (`past`), never given a bed
-    the season plan did not give."""
-    pinned = tuple(w for w in scenario.workers if w.pinned_foresteria)
-    houses = {f.id for f in scenario.foresterie}
-    past = [
-        WaitlistEntry(
-            worker_id=w.id,
-            priority=w.priority,
-            code="past",
-            reason=(
-                f"rides from foresteria {w.pickup_id}, without a bed there that night"
-                if w.pickup_id in houses
-                else f"rides from departure point {w.pickup_id}"
-            )
-            + " (a day run places nobody)",
-            proven=True,
-        )
-        for w in scenario.workers
-        if not w.pinned_foresteria
-    ]
-    return replace(scenario, workers=pinned), past
 
 
 @dataclass(kw_only=True)
@@ -147,6 +117,7 @@ def solve(
     restricted: dict[str, bytes] | None = None,
     records: Callable[[Path], dict[str, str]] | None = None,
     solved_hash: str | None = None,
+    beside: Forked[Housed] | None = None,
 ) -> RunSummary:
     """Solve, write to a temporary folder, verify, then publish by rename (never half a run).
     `referrals` replaces [data] referrals; `restricted` is a run's restricted part, decrypted
@@ -154,64 +125,27 @@ def solve(
     run's): given the folder with its plan files written, the run's own records by name
     (day.json, intake.json), written beside the manifest, which hashes them (`records`).
     `solved_hash` (a replay's: the replayed run's `scenario.snapshot_hash`): the scenario read
-    must have it, or nothing is solved (SnapshotDiffers)."""
+    must have it, or nothing is solved (SnapshotDiffers). `beside`: the first part (load,
+    travel, housing: run/early.py) already started in a child process by the caller, for these
+    same arguments (`foresterie solve`); else it runs here."""
     say = say or (lambda _: None)
     check_apart(out, scenario_dir, "the scenario folder")
     check_apart(out, previous, "the previous run")
     check_target(out, force)  # after: "is or holds the scenario" says more than "not ours"
-    timings: dict[str, float] = {}
-    t = time.monotonic()
-    scenario = load_scenario(scenario_dir, referrals, restricted)
-    original_hash = scenario_hash(scenario)
-    if solved_hash is not None and original_hash != solved_hash:
-        raise SnapshotDiffers(original_hash, solved_hash)
-    prev_assigned: dict[str, str] | None = None
-    past: list[WaitlistEntry] = []
-    if as_of is not None:
-        if previous is None:
-            raise ScenarioError(
-                [
-                    Problem(
-                        "--as-of",
-                        None,
-                        "--previous",
-                        "re-planning needs the previous run folder (--previous RUN)",
-                    )
-                ]
-            )
-        fs = {f.id for f in scenario.foresterie}
-        prev_assigned, prev_wait, moved_in = read_previous(previous, fs, as_of)
-        scenario, to_plan, past = apply_as_of(scenario, prev_assigned, prev_wait, as_of, moved_in)
-    else:
-        to_plan = scenario
-    if (scenario.root / REFERENCE_TRIPS).is_file():
-        to_plan, past = day_run_housing(to_plan)
-    timings["load_s"] = time.monotonic() - t
-    for w in scenario.warnings:
-        say(f"warning: {w}")
-    t = time.monotonic()
-    matrix = build_matrix(scenario, cache)
-    timings["travel_s"] = time.monotonic() - t
-    say(
-        f"travel: {len(matrix.ids)} places, backend {matrix.backend}"
-        + (" (cached)" if matrix.cached else "")
+    req = Request(
+        scenario_dir=scenario_dir,
+        as_of=as_of,
+        previous=previous,
+        cache=cache,
+        referrals=referrals,
+        restricted=restricted,
+        solved_hash=solved_hash,
     )
-    far = far_from_road(matrix, scenario.config.travel.snap_warn_m) if matrix.snap_m else []
-    for pid, metres in far[:10]:
-        say(f"warning: {pid} is {metres:,.0f} m from the nearest road (check its coordinates)")
-    t = time.monotonic()
-    released = release_days(scenario)  # days without work end stays (housing/release.py)
-    to_plan = without_released_nights(to_plan, released)
-    housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
-    housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
-    if housing.lottery is not None and past:
-        # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before
-        # this run (`past`: a re-plan's waitlisted before --as-of, a day run's unpinned riders)
-        # included: the draw does not depend on who is still to plan (review 15, finding 5).
-        housing.lottery = lottery_draws(
-            scenario.workers, scenario.config.scenario.seed, scenario.draw_key
-        )
-    timings["housing_s"] = time.monotonic() - t
+    housed = beside.result() if beside is not None else load_and_house(req, say)
+    if housed.request != req:
+        raise ValueError("the first part (load, housing) was started for another solve")
+    scenario, matrix, housing = housed.scenario, housed.matrix, housed.housing
+    original_hash, far, timings = housed.original_hash, housed.far, dict(housed.timings)
     if as_of is not None and previous is not None:
         changed = changed_residents(previous, scenario, housing.assignments, as_of)
         if changed:
@@ -449,16 +383,6 @@ class PlanRejected(RuntimeError):
     def __init__(self, violations: list[str]):
         self.violations = violations
         super().__init__(f"{len(violations)} violations")
-
-
-class SnapshotDiffers(Exception):
-    """A replay's inputs/ read as another scenario than the one the run solved: an edit that
-    leaves the plan as it is (a housed person's `accessible` flipped, an unused travel time)
-    re-hashed in the manifest. Comments in inputs/scenario.toml are not part of the hash."""
-
-    def __init__(self, now: str, solved: str):
-        self.now, self.solved = now, solved
-        super().__init__(f"scenario hash {now}, the manifest's snapshot_hash {solved}")
 
 
 ReportWriter = Callable[[Path, str, bool], None]  # (run folder, language, with the sheets)

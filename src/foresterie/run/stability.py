@@ -37,6 +37,7 @@ from foresterie.core.files import dumps_json, json_at, json_value
 from foresterie.core.procs import _die_with_parent as die_with_parent
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
+from foresterie.run.early import REFERENCE_TRIPS
 from foresterie.scenario.model import PRIORITY_REFERRED, Assignment, Scenario, Vehicle
 from foresterie.shuttles.chaining import day_ok
 from foresterie.shuttles.routes import (
@@ -144,7 +145,6 @@ def _score(trips: list[Trip], label: str, reference: dict[tuple[str, str], RefLe
 
 # ------------------------------------------------------------------ keeping the reference trips
 
-REFERENCE_TRIPS = "reference_trips.json"
 # Deterministic CP-SAT budget (s) for chaining the residual trips onto the idle vehicles: a handful
 # of trips, so a fraction of the season's budget; recorded here, so a replay is identical.
 RESIDUAL_CHAINING = 0.2

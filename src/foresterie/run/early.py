@@ -1,0 +1,165 @@
+"""The first part of a solve: load the scenario, build the travel matrix, plan housing.
+
+Apart from run/pipeline.py because it imports none of the shuttles' modules (CP-SAT, and pandas
+through it, about 0.8 CPU s to import). `foresterie solve` forks a child as it starts, which
+imports this module and runs `load_and_house`, while the command itself imports the rest of the
+solve (cli._housed_beside): the imports and the start of the solve share the two cores instead
+of following each other. The same work in the same order in each process: the plan is byte for
+byte the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from foresterie.core.errors import Problem, ScenarioError
+from foresterie.housing.release import release_days, without_released_nights
+from foresterie.housing.replan import apply_as_of, read_previous
+from foresterie.housing.tiers import HousingPlan, plan_housing
+from foresterie.housing.units import lottery_draws
+from foresterie.housing.waitlist import WaitlistEntry
+from foresterie.scenario.load import load_scenario, scenario_hash
+from foresterie.scenario.model import Scenario
+from foresterie.travel.matrix import TravelMatrix, build_matrix, far_from_road
+
+Say = Callable[[str], None]
+
+# A day run's scenario folder holds the trips its riders were told (run/stability.py keeps them):
+# named here, where the first part looks for it, so that this module need not import the
+# stability rules, which import the shuttles'.
+REFERENCE_TRIPS = "reference_trips.json"
+
+
+class SnapshotDiffers(Exception):
+    """A replay's inputs/ read as another scenario than the one the run solved: an edit that
+    leaves the plan as it is (a housed person's `accessible` flipped, an unused travel time)
+    re-hashed in the manifest. Comments in inputs/scenario.toml are not part of the hash."""
+
+    def __init__(self, now: str, solved: str):
+        self.now, self.solved = now, solved
+        super().__init__(f"scenario hash {now}, the manifest's snapshot_hash {solved}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """What the first part reads (solve's arguments of the same names)."""
+
+    scenario_dir: Path
+    as_of: date | None = None
+    previous: Path | None = None
+    cache: Path | None = None
+    referrals: Path | None = None
+    restricted: dict[str, bytes] | None = None
+    solved_hash: str | None = None  # a replay's: the scenario read must have it
+
+
+@dataclass(frozen=True, kw_only=True)
+class Housed:
+    """The first part's answer (to `request`): the scenario as planned (re-planned from `as_of`), its hash as
+    read, the matrix and the places far from a road, housing (its waitlist with the people a
+    re-plan or a day run decided before), and the stages' wall seconds for the manifest."""
+
+    request: Request
+    scenario: Scenario
+    original_hash: str
+    matrix: TravelMatrix
+    far: list[tuple[str, float]]
+    housing: HousingPlan
+    timings: dict[str, float]
+
+
+def day_run_housing(scenario: Scenario) -> tuple[Scenario, list[WaitlistEntry]]:
+    """A day run places nobody: riders with a bed are pinned to it; a rider without one (riding
+    from a departure point, `pickup_id`) is listed as decided before (`past`), never given a bed
+    the season plan did not give."""
+    pinned = tuple(w for w in scenario.workers if w.pinned_foresteria)
+    houses = {f.id for f in scenario.foresterie}
+    past = [
+        WaitlistEntry(
+            worker_id=w.id,
+            priority=w.priority,
+            code="past",
+            reason=(
+                f"rides from foresteria {w.pickup_id}, without a bed there that night"
+                if w.pickup_id in houses
+                else f"rides from departure point {w.pickup_id}"
+            )
+            + " (a day run places nobody)",
+            proven=True,
+        )
+        for w in scenario.workers
+        if not w.pinned_foresteria
+    ]
+    return replace(scenario, workers=pinned), past
+
+
+def load_and_house(req: Request, say: Say) -> Housed:
+    """Load, travel, housing, saying what solve says of them, in this order."""
+    timings: dict[str, float] = {}
+    t = time.monotonic()
+    scenario = load_scenario(req.scenario_dir, req.referrals, req.restricted)
+    original_hash = scenario_hash(scenario)
+    if req.solved_hash is not None and original_hash != req.solved_hash:
+        raise SnapshotDiffers(original_hash, req.solved_hash)
+    prev_assigned: dict[str, str] | None = None
+    past: list[WaitlistEntry] = []
+    if req.as_of is not None:
+        if req.previous is None:
+            raise ScenarioError(
+                [
+                    Problem(
+                        "--as-of",
+                        None,
+                        "--previous",
+                        "re-planning needs the previous run folder (--previous RUN)",
+                    )
+                ]
+            )
+        houses = {f.id for f in scenario.foresterie}
+        prev_assigned, prev_wait, moved_in = read_previous(req.previous, houses, req.as_of)
+        scenario, to_plan, past = apply_as_of(
+            scenario, prev_assigned, prev_wait, req.as_of, moved_in
+        )
+    else:
+        to_plan = scenario
+    if (scenario.root / REFERENCE_TRIPS).is_file():
+        to_plan, past = day_run_housing(to_plan)
+    timings["load_s"] = time.monotonic() - t
+    for w in scenario.warnings:
+        say(f"warning: {w}")
+    t = time.monotonic()
+    matrix = build_matrix(scenario, req.cache)
+    timings["travel_s"] = time.monotonic() - t
+    say(
+        f"travel: {len(matrix.ids)} places, backend {matrix.backend}"
+        + (" (cached)" if matrix.cached else "")
+    )
+    far = far_from_road(matrix, scenario.config.travel.snap_warn_m) if matrix.snap_m else []
+    for pid, metres in far[:10]:
+        say(f"warning: {pid} is {metres:,.0f} m from the nearest road (check its coordinates)")
+    t = time.monotonic()
+    released = release_days(scenario)  # days without work end stays (housing/release.py)
+    to_plan = without_released_nights(to_plan, released)
+    housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
+    housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
+    if housing.lottery is not None and past:
+        # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before
+        # this run (`past`: a re-plan's waitlisted before --as-of, a day run's unpinned riders)
+        # included: the draw does not depend on who is still to plan (review 15, finding 5).
+        housing.lottery = lottery_draws(
+            scenario.workers, scenario.config.scenario.seed, scenario.draw_key
+        )
+    timings["housing_s"] = time.monotonic() - t
+    return Housed(
+        request=req,
+        scenario=scenario,
+        original_hash=original_hash,
+        matrix=matrix,
+        far=far,
+        housing=housing,
+        timings=timings,
+    )
