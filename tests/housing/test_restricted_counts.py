@@ -1,7 +1,7 @@
 """The restricted LP's counts (tiers.RESTRICT_ITERATIONS_PER_ROW, RESTRICT_TAIL,
-RESTRICT_TAIL_ROUNDS; README "Housing model", "Budgets"): its rounds share one GLOP solver, and
-counts, not the clock, end them before they are exact. A tier whose LP a count stopped says so
-(TierResult.lp_stopped) and is the same in every run."""
+RESTRICT_TAIL_ROUNDS; README "Housing model", "Budgets"): counts, not the clock, end its rounds
+before they are exact. A tier whose LP a count stopped asks no search, is `budget` unless its
+plan reaches the bound it has, says so (TierResult.lp_stopped), and is the same in every run."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from foresterie.housing import tiers
-from foresterie.housing.mip import RestrictedLp
-from foresterie.housing.tiers import _lp, plan_housing
+from foresterie.housing.tiers import HousingPlan, _lp, plan_housing
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix
 from tests.helpers import farm, foresteria, matrix, scenario, worker
 from tests.housing.test_greedy import _models
+from tests.housing.test_lp_limit import _split_market
 
 
 def _season() -> tuple[Scenario, TravelMatrix]:
@@ -35,35 +35,14 @@ def _restricted(monkeypatch: pytest.MonkeyPatch) -> tuple[tiers._Model, np.ndarr
 
 
 def test_the_warm_rounds_end_at_the_whole_lp(monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the counts as shipped the rounds end exact: the whole LP's value and bound, more
-    than one round, and a round after the first adds columns to the same solver."""
+    """With the counts as shipped the rounds end exact: the whole LP's value and bound, after
+    more than one round."""
     mdl, c, near = _restricted(monkeypatch)
     whole = mdl.p.lp(c)
     got = _lp(mdl.p, c, near, [], None, float("inf"))
     assert whole is not None and got.lp is not None
     assert not got.counted and got.rounds >= 2
     assert got.lp.bound == whole.bound and abs(float(c @ got.lp.x) - float(c @ whole.x)) < 1e-6
-
-
-def test_a_round_after_new_columns_starts_from_the_last_basis(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """RestrictedLp: the LP re-solved after columns are added takes fewer simplex iterations
-    than the same LP from a fresh solver (GLOP kept its basis), and has the same value."""
-    mdl, c, near = _restricted(monkeypatch)
-    rlp = RestrictedLp(mdl.p, c, near)
-    first = rlp.solve(None, float("inf"))
-    assert first is not None
-    out = ~rlp.columns & (first.d < -1e-6)
-    assert out.any()
-    before = rlp.iterations
-    rlp.add(out)
-    warm = rlp.solve(None, float("inf"))
-    cold = RestrictedLp(mdl.p, c, near | out)
-    fresh = cold.solve(None, float("inf"))
-    assert warm is not None and fresh is not None
-    assert abs(float(c @ warm.x) - float(c @ fresh.x)) < 1e-6
-    assert rlp.iterations - before < cold.iterations
 
 
 def test_the_tail_count_stops_the_rounds_with_a_safe_bound(
@@ -85,18 +64,31 @@ def test_the_tail_count_stops_the_rounds_with_a_safe_bound(
     assert a.bound == b.bound and np.array_equal(a.x, b.x)
 
 
-def test_the_iteration_count_stops_the_first_round_without_an_answer(
+def test_the_iteration_count_stops_a_round_where_set_low(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """No iteration allowed: the first round has no answer, and the whole LP is not tried
-    instead (that is for a restricted LP with none); the answer says a count stopped it."""
-    mdl, c, near = _restricted(monkeypatch)
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 0)
-    got = _lp(mdl.p, c, near, [], None, float("inf"))
-    assert got.lp is None and got.counted
+    """The market-split program (4 rows; GLOP needs 21 simplex iterations, presolve cannot
+    solve it), restricted to every column: at 5 iterations a row (20) the first round has no
+    answer, nor has the whole LP tried after it with the same count, and the answer says a
+    count stopped it, the same twice; at 6 a row (24) the LP is the whole LP."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    p, c = _split_market()
+    cf = c.astype(float)
+    every = np.ones(p.n, dtype=bool)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 5)
+    for _ in range(2):
+        got = _lp(p, cf, every, [], None, float("inf"))
+        assert got.lp is None and got.counted
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 6)
+    got = _lp(p, cf, every, [], None, float("inf"))
+    whole = p.lp(cf)
+    assert got.lp is not None and whole is not None and not got.counted
+    assert got.lp.bound == whole.bound
 
 
-def _plan_rows(monkeypatch: pytest.MonkeyPatch) -> tuple[list[object], list[object], object]:
+def _plan_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[list[object], list[object], HousingPlan]:
     """The season housed with every tier's LP restricted, first to each unit's nearest
     foresteria (of three)."""
     monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
@@ -108,32 +100,28 @@ def _plan_rows(monkeypatch: pytest.MonkeyPatch) -> tuple[list[object], list[obje
     return rows, ts, hp
 
 
-def test_a_tier_whose_lp_a_count_stopped_is_budget_and_says_so(
+def test_a_tier_whose_lp_a_count_stopped_asks_no_search_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The whole season, every tier on the restricted LP: as shipped no tier's LP is stopped
-    and every tier is proven. With no iteration allowed every tier with people to house before
-    the peak (which has its own count) is stopped in its first round: `budget`, listed in lp_stopped, with a plan
-    that fits (the greedy), the same in two runs. Stopped after one round instead, a tier is
-    marked too, and its bound still bounds its plan's value. (Priorities 3 and 2 house nobody
-    here: their LPs are optimal at their first basis, with no iteration.)"""
+    and every tier is proven. With no round allowed after one that prices anything back, the
+    tiers whose first round does (priorities 1 and 0, commute, peak: A's columns alone are too few)
+    are stopped there: listed in lp_stopped, no search asked, `budget` where the plan does not
+    reach the bound they have, that bound still a bound on the plan's value, and the same
+    plan and tiers in two runs."""
     rows, ts, hp = _plan_rows(monkeypatch)
-    assert hp.lp_stopped == [] and all(t.optimal for t in hp.tiers)  # type: ignore[attr-defined]
+    assert hp.lp_stopped == [] and all(t.optimal for t in hp.tiers)
     assert rows and not any(t[4] for t in ts)
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 0)
-    runs = [_plan_rows(monkeypatch) for _ in range(2)]
-    assert runs[0][:2] == runs[1][:2]
-    _, ts0, hp0 = runs[0]
-    stopped = [t for t in ts0 if t[4]]
-    assert [t[0] for t in stopped] == ["housed_priority_1", "housed_priority_0", "commute_s"]
-    assert all(t[3] == "budget" for t in stopped)
-    assert hp0.lp_stopped == [t[0] for t in stopped]  # type: ignore[attr-defined]
-    assert hp0.assignments  # type: ignore[attr-defined]
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 4)
     monkeypatch.setattr(tiers, "RESTRICT_TAIL", 1.0)
     monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 0)
-    _, _, hp1 = _plan_rows(monkeypatch)
-    assert hp1.lp_stopped  # type: ignore[attr-defined]
-    for t in hp1.tiers:  # type: ignore[attr-defined]
-        if t.lp_stopped:  # a weaker bound, still a bound on the plan's value
+    runs = [_plan_rows(monkeypatch) for _ in range(2)]
+    assert runs[0][:2] == runs[1][:2]
+    hp0 = runs[0][2]
+    stopped = ["housed_priority_1", "housed_priority_0", "commute_s", "peak_permille"]
+    assert hp0.lp_stopped == stopped
+    assert hp0.assignments
+    for t in hp0.tiers:
+        if t.lp_stopped:
+            assert t.searches == 0
             assert t.objective <= t.bound if t.sense == "max" else t.objective >= t.bound
+            assert t.proof == ("budget" if t.objective != t.bound else "lp_bound")

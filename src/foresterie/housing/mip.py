@@ -324,66 +324,6 @@ class Program:
         return SearchResult(x=x, objective=value, bound=bound, optimal=optimal)
 
 
-class RestrictedLp:
-    """The LP of p over a growing set of columns (tiers._lp's rounds), kept in one GLOP solver
-    so that each round starts from the previous round's basis: GLOP keeps its simplex state
-    when the only change to its problem is new columns (RevisedSimplex's "only new columns"
-    case), and every round after the first adds columns and nothing else. GLOP's presolve is
-    off here, since it would rewrite the problem differently each round and lose the basis.
-    The solver's variables are the mask's columns in column order, then the columns added, in
-    the order added; its constraints are p's rows (each kept, even where empty)."""
-
-    def __init__(self, p: Program, c: np.ndarray, columns: np.ndarray) -> None:
-        self._p = p
-        self._c = c
-        self.columns = columns | (np.asarray(p.lo) != 0)  # as Program.lp: lower bound 0 only
-        self._solver = pywraplp.Solver.CreateSolver("GLOP")
-        error = self._solver.LoadModelFromProto(p.proto(c, integer=False, columns=self.columns))
-        if error:
-            raise RuntimeError(f"GLOP refused the restricted LP: {error}")
-        self._order = list(np.flatnonzero(self.columns).tolist())  # column of each variable
-        self._rows = self._solver.constraints()
-        a = p._arrays()
-        by_col = np.argsort(a.col, kind="stable")
-        self._rid = a.rid[by_col]
-        self._val = a.val[by_col]
-        self._start = np.searchsorted(a.col[by_col], np.arange(p.n + 1))
-        self.iterations = 0  # GLOP's simplex iterations, summed over the rounds
-
-    def add(self, cols: np.ndarray) -> None:
-        """The columns of the mask `cols` not in yet, added as new variables."""
-        objective = self._solver.Objective()
-        for j in np.flatnonzero(cols & ~self.columns).tolist():
-            v = self._solver.NumVar(float(self._p.lo[j]), float(self._p.hi[j]), "")
-            objective.SetCoefficient(v, float(self._c[j]))
-            for k in range(int(self._start[j]), int(self._start[j + 1])):
-                self._rows[int(self._rid[k])].SetCoefficient(v, float(self._val[k]))
-            self._order.append(j)
-        self.columns = self.columns | cols
-
-    def solve(self, iteration_limit: int | None, time_limit_s: float) -> LpResult | None:
-        """One round: the LP over the columns in, from the last round's basis; None if GLOP
-        stops at `iteration_limit` simplex iterations (a count: the same point on any machine)
-        or at `time_limit_s` (the safety net) or fails. Its duals give the whole program's safe
-        bound (Program._safe reads every column), exact once no column left out would improve
-        it."""
-        params = "use_preprocessing: false"
-        if iteration_limit is not None:
-            params += f" max_number_of_iterations: {max(0, iteration_limit)}"
-        self._solver.SetSolverSpecificParametersAsString(params)
-        if time_limit_s < INF:  # 0 would mean no limit to MPSolver: at least a millisecond
-            self._solver.SetTimeLimit(max(1, int(1000 * time_limit_s)))
-        status = self._solver.Solve()
-        self.iterations += int(self._solver.iterations())
-        if status != pywraplp.Solver.OPTIMAL:
-            return None
-        res = pb.MPSolutionResponse()
-        self._solver.FillSolutionResponseProto(res)
-        x = np.zeros(self._p.n)
-        x[np.asarray(self._order, dtype=np.int64)] = np.asarray(res.variable_value)
-        return self._p._safe(self._c, np.asarray(res.dual_value, dtype=float), x)
-
-
 def _isum(rid: np.ndarray, terms: np.ndarray, m: int) -> np.ndarray:
     """Exact integer row sums (np.bincount would go through float64); rid is sorted."""
     ends = np.searchsorted(rid, np.arange(m), side="right")

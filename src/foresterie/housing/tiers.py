@@ -38,7 +38,7 @@ from foresterie.core.procs import worker_pool
 from foresterie.housing.greedy import complete
 from foresterie.housing.greedy import fill_counters as _fill
 from foresterie.housing.incumbent import families_held
-from foresterie.housing.mip import LpResult, Program, RestrictedLp, SearchResult
+from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.units import (
     Option,
     Unit,
@@ -494,13 +494,13 @@ PEAK_LP_ITERATIONS = 30_000
 RESTRICT_MIN_COLUMNS = 100_000
 NEAREST = 3
 # The restricted LP's counts (_lp; README "Housing model", "Budgets"): GLOP's simplex iterations
-# summed over its rounds, at most this many per row of the program (the peak tier's LP: at most
-# PEAK_LP_ITERATIONS), and once a round prices back fewer than RESTRICT_TAIL of the columns
-# in, at most RESTRICT_TAIL_ROUNDS more rounds. Stopped, the LP's last round gives the tier a
-# safe bound weaker than the LP's, and the tier says so (TierResult.lp_stopped).
+# per round, at most this many per row of the program (the peak tier's LP: PEAK_LP_ITERATIONS),
+# and once a round prices back fewer than RESTRICT_TAIL of the columns in, at most
+# RESTRICT_TAIL_ROUNDS more rounds. Stopped, the tier keeps its last round's safe bound (weaker
+# than the LP's), asks no search, and says so (TierResult.lp_stopped).
 RESTRICT_ITERATIONS_PER_ROW = 4
 RESTRICT_TAIL = 0.01
-RESTRICT_TAIL_ROUNDS = 5
+RESTRICT_TAIL_ROUNDS = 2
 
 
 def free_columns(p: Program, fixed: dict[int, int] | None) -> int:
@@ -530,9 +530,8 @@ def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> in
 @dataclass(frozen=True, kw_only=True)
 class _LpAnswer:
     lp: LpResult | None
-    counted: bool  # a count (RESTRICT_ROUNDS_TAIL, the iterations) stopped the LP
+    counted: bool  # a count (the iterations, RESTRICT_TAIL_ROUNDS) stopped the LP
     rounds: int = 1
-    iterations: int = 0  # GLOP's, summed over the rounds (restricted LP only)
 
 
 def _lp(
@@ -550,19 +549,26 @@ def _lp(
     for the whole LP, and the safe bound (mip.py, computed over every column) is the whole
     LP's. If the first restricted LP has no answer, the whole LP is solved instead.
 
-    The rounds share one GLOP solver (mip.RestrictedLp): each starts from the last one's basis.
-    Two counts end them before they are exact (README "Housing model", "Budgets"): the simplex
-    iterations summed over the rounds (iteration_limit, else RESTRICT_ITERATIONS_PER_ROW x the
+    Two counts end the rounds before they are exact (README "Housing model", "Budgets"): each
+    round's simplex iterations (iteration_limit, else RESTRICT_ITERATIONS_PER_ROW x the
     program's rows), and RESTRICT_TAIL_ROUNDS more rounds once a round prices back fewer than
     RESTRICT_TAIL of the columns in. Then the last finished round's answer is returned, marked
     `counted`: its duals still give a safe bound for the whole program (any multipliers do),
-    weaker than the LP's. If the first round is stopped there is no answer (`counted`, None).
+    weaker than the LP's. A first round stopped has no answer (`counted`, None).
 
     Why: at 20,000 workers with 67 foresterie a unit has about 18 foresterie within reach and
     the block 206,758 columns; GLOP's LPs there took 12-147 s wall each (session 10), and most
-    of those columns are far options no optimal LP solution uses. Each round solved from
-    scratch made a tail of rounds pricing back a handful of columns each the cost (session 14:
-    bed-nights 10 rounds, 1,763 s wall under load, rounds 3-10 141 columns together)."""
+    of those columns are far options no optimal LP solution uses. Each round solves from
+    scratch (about 25 CPU s for 97,000 columns), and the rounds' tail, each pricing back a
+    handful of columns, had no count (session 14: bed-nights 10 rounds, 1,763 s wall under
+    load, rounds 3-10 141 columns together). A warm start (one pywraplp GLOP kept between the
+    rounds) was measured and dropped: its second round took 39 CPU s (presolve on) and more
+    than 70 (presolve off, as a basis needs) against 27 from scratch (session 15)."""
+    limit = (
+        iteration_limit
+        if iteration_limit is not None
+        else RESTRICT_ITERATIONS_PER_ROW * len(p.rows)
+    )
     if near is None or p.n < RESTRICT_MIN_COLUMNS:
         lp = p.lp(c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic())
         return _LpAnswer(lp=lp, counted=lp is None and iteration_limit is not None)
@@ -572,50 +578,37 @@ def _lp(
         cols[: len(x)] |= x != 0
     hi = np.asarray(p.hi)
     lo = np.asarray(p.lo)
-    budget = (
-        iteration_limit
-        if iteration_limit is not None
-        else RESTRICT_ITERATIONS_PER_ROW * len(p.rows)
-    )
-    rlp = RestrictedLp(p, c, cols)
     last: LpResult | None = None
     rounds = 0
     tail = 0  # rounds since the first that priced back fewer than RESTRICT_TAIL of the columns
     while True:
-        if last is not None and rlp.iterations >= budget:  # no iteration left for this round
-            return _LpAnswer(lp=last, counted=True, rounds=rounds, iterations=rlp.iterations)
         rounds += 1
-        lp = rlp.solve(budget - rlp.iterations, deadline - time.monotonic())
-        if lp is None and last is None and rlp.iterations < budget:
+        lp = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic(), columns=cols)
+        if lp is None and last is None:
             log.debug("  restricted LP: no answer in round %d, the whole LP", rounds)
-            whole = p.lp(
-                c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic()
-            )
-            return _LpAnswer(lp=whole, counted=whole is None and iteration_limit is not None)
-        if lp is None:  # stopped by the iterations (or the safety net): the last round's answer
-            log.debug("  restricted LP round %d: stopped at %d iterations", rounds, rlp.iterations)
-            return _LpAnswer(
-                lp=last, counted=rlp.iterations >= budget, rounds=rounds, iterations=rlp.iterations
-            )
-        out = ~rlp.columns & (lp.d < -1e-6) & (hi > lo)
+            whole = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic())
+            return _LpAnswer(lp=whole, counted=whole is None, rounds=rounds)
+        if lp is None:  # stopped by its iterations (or the safety net): the last round's answer
+            log.debug("  restricted LP round %d: no answer, the last round's kept", rounds)
+            return _LpAnswer(lp=last, counted=True, rounds=rounds)
+        out = ~cols & (lp.d < -1e-6) & (hi > lo)
         priced = int(out.sum())
         log.debug(
-            "  restricted LP round %d: %d of %d columns, %d priced back, %d iterations",
+            "  restricted LP round %d: %d of %d columns, %d priced back, bound %d",
             rounds,
-            int(rlp.columns.sum()),
+            int(cols.sum()),
             p.n,
             priced,
-            rlp.iterations,
+            lp.bound,
         )
         if not priced:
-            return _LpAnswer(lp=lp, counted=False, rounds=rounds, iterations=rlp.iterations)
-        if tail or priced < RESTRICT_TAIL * int(rlp.columns.sum()):
+            return _LpAnswer(lp=lp, counted=False, rounds=rounds)
+        if tail or priced < RESTRICT_TAIL * int(cols.sum()):
             tail += 1
         if tail > RESTRICT_TAIL_ROUNDS:
-            log.debug("  restricted LP: %d tail rounds, stopped", tail - 1)
-            return _LpAnswer(lp=lp, counted=True, rounds=rounds, iterations=rlp.iterations)
+            return _LpAnswer(lp=lp, counted=True, rounds=rounds)
         last = lp
-        rlp.add(out)
+        cols |= out
 
 
 def _tier(
@@ -683,20 +676,21 @@ def _tier(
     bound = lp.bound if lp is not None else None
     # The LP stopped at its iteration limit (or the safety net struck): no search either (each
     # would face the same LP in its root); the best plan is returned as `budget`, bounded by the
-    # columns' bounds. A restricted LP stopped by its counts after a round (answer.counted with
-    # an LP) goes on with that round's safe bound: weaker than the LP's, still a bound.
+    # columns' bounds. A restricted LP its counts stopped after a round (answer.counted with an
+    # LP) keeps that round's safe bound (weaker than the LP's, still a bound) and its answer for
+    # the completions, and asks no search either: the tier ends as a budget stop does.
     stopped = lp is None and (answer.counted or late())
     if stopped:
         bound = p.trivial_bound(c)
+    counted = answer.counted
     log.debug(
-        "%s: %d columns, %d rows, LP %.2f s (%d rounds, %d iterations%s), bound %s, incumbent %s",
+        "%s: %d columns, %d rows, LP %.2f s (%d rounds%s), bound %s, incumbent %s",
         name,
         p.n,
         len(p.rows),
         time.monotonic() - t1,
         answer.rounds,
-        answer.iterations,
-        ", stopped by a count" if answer.counted else "",
+        ", stopped by a count" if counted else "",
         bound,
         best_val,
     )
@@ -713,7 +707,7 @@ def _tier(
         aside: bool = False,
     ) -> SearchResult:
         nonlocal searches
-        if late():  # the safety net struck: no search is asked
+        if late() or counted:  # the safety net struck, or a count stopped the LP: none asked
             return SearchResult(x=None, objective=None, bound=None, optimal=False)
         free = free_columns(p, fixed)
         if free > SEARCH_MAX_FREE:  # its root LP alone would take minutes: not asked
@@ -752,10 +746,11 @@ def _tier(
         offer(np.rint(lp.x).astype(np.int64))  # the LP's own vertex, when it is integral
     if lp is not None and not proven() and unit_of is not None:
         _support(p, lp, unit_of, search)
-    if lp is not None and not proven() and unit_of is not None and not late():
+    if lp is not None and not proven() and unit_of is not None and not late() and not counted:
         _rounded_groups(p, c, lp, groups, unit_of, search)
     spare = None
-    if lp is not None and not proven() and unit_of is not None and best is not None and not late():
+    asks = not late() and not counted
+    if lp is not None and not proven() and unit_of is not None and best is not None and asks:
         # Held aside and offered only after every search below (incumbent.py): it never
         # changes a tier they prove, and a budget stop returns it if it is better.
         t2 = time.monotonic()
@@ -814,7 +809,7 @@ def _tier(
         keep = {int(j): int(round(lp.x[j])) for j in groups if not frac[j] and lp.x[j] > 0.5}
         if keep:
             search(keep, step="housed groups kept", quick=True)
-    if not proven() and not stopped:
+    if not proven() and not stopped and not counted:
         proof = "search"
         r = search(hint=best, step="full")
         if r.bound is not None:
