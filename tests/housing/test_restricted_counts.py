@@ -34,7 +34,7 @@ def _restricted(monkeypatch: pytest.MonkeyPatch) -> tuple[tiers._Model, np.ndarr
     return mdl, c, mdl.nearest(m, 1)
 
 
-def test_the_warm_rounds_end_at_the_whole_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_rounds_end_at_the_whole_lp(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the counts as shipped the rounds end exact: the whole LP's value and bound, after
     more than one round."""
     mdl, c, near = _restricted(monkeypatch)
