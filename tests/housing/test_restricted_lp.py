@@ -38,7 +38,7 @@ def test_the_restricted_lp_ends_at_the_whole_lps_value_and_bound(case, keep, see
                 assert whole is not None
                 half = rng.random(mdl.p.n) < 0.5
                 for near in (mdl.nearest(m, keep), half):
-                    got = _lp(mdl.p, c, near, [], None, float("inf"))
+                    got = _lp(mdl.p, c, near, [], None, float("inf")).lp
                     assert got is not None
                     assert abs(float(c @ got.x) - float(c @ whole.x)) < 1e-6
                     assert got.bound == whole.bound
@@ -59,6 +59,6 @@ def test_below_the_threshold_the_mask_is_not_read() -> None:
     (mdl,) = _models(sc, matrix({}, ["A", "B", "F1"]))
     c = -mdl.obj["housed_priority_0"].astype(float)
     whole = mdl.p.lp(c)
-    got = _lp(mdl.p, c, np.zeros(mdl.p.n, dtype=bool), [], None, float("inf"))
+    got = _lp(mdl.p, c, np.zeros(mdl.p.n, dtype=bool), [], None, float("inf")).lp
     assert whole is not None and got is not None
     assert np.array_equal(got.x, whole.x) and got.bound == whole.bound == -2

@@ -87,6 +87,10 @@ class TierResult:
     # searches ended: what it returns may depend on the machine's speed and load, not only on
     # the deterministic budgets (README "Housing model", "Budgets"). In the run's manifest.
     net_struck: bool = False
+    # A count (the restricted LP's iterations or tail rounds, the peak's LP iterations) stopped
+    # the tier's LP before it was exact: its bound is the last round's (or the columns' own),
+    # weaker than the LP's (README "Housing model", "Budgets"). Deterministic, unlike net_struck.
+    lp_stopped: bool = False
 
     @property
     def gap(self) -> float:
@@ -110,6 +114,11 @@ class HousingPlan:
     def net_struck(self) -> list[str]:
         """The tiers in which the wall-clock safety net struck (TierResult.net_struck)."""
         return [t.name for t in self.tiers if t.net_struck]
+
+    @property
+    def lp_stopped(self) -> list[str]:
+        """The tiers whose LP a count stopped before it was exact (TierResult.lp_stopped)."""
+        return [t.name for t in self.tiers if t.lp_stopped]
 
 
 @dataclass(kw_only=True)
@@ -484,6 +493,14 @@ PEAK_LP_ITERATIONS = 30_000
 # rest and add back those the duals say would improve it, until none would.
 RESTRICT_MIN_COLUMNS = 100_000
 NEAREST = 3
+# The restricted LP's counts (_lp; README "Housing model", "Budgets"): GLOP's simplex iterations
+# per round, at most this many per row of the program (the peak tier's LP: PEAK_LP_ITERATIONS),
+# and once a round prices back fewer than RESTRICT_TAIL of the columns in, at most
+# RESTRICT_TAIL_ROUNDS more rounds. Stopped, the tier keeps its last round's safe bound (weaker
+# than the LP's), asks no search, and says so (TierResult.lp_stopped).
+RESTRICT_ITERATIONS_PER_ROW = 4
+RESTRICT_TAIL = 0.01
+RESTRICT_TAIL_ROUNDS = 2
 
 
 def free_columns(p: Program, fixed: dict[int, int] | None) -> int:
@@ -510,6 +527,13 @@ def node_budget(p: Program, fixed: dict[int, int] | None, node_limit: int) -> in
     return min(node_limit, max(MIN_NODES, SEARCH_WORK // max(1, free)))
 
 
+@dataclass(frozen=True, kw_only=True)
+class _LpAnswer:
+    lp: LpResult | None
+    counted: bool  # a count (the iterations, RESTRICT_TAIL_ROUNDS) stopped the LP
+    rounds: int = 1
+
+
 def _lp(
     p: Program,
     c: np.ndarray,
@@ -517,49 +541,73 @@ def _lp(
     incumbents: list[np.ndarray],
     iteration_limit: int | None,
     deadline: float,
-) -> LpResult | None:
+) -> _LpAnswer:
     """The tier's LP. On a program of RESTRICT_MIN_COLUMNS columns or more with `near` given:
     first over the columns of `near` and of the incumbents' support (so the restricted LP is
     feasible), then, round by round, every column left out whose reduced cost under the
     restricted LP's duals is negative is added back, until none is. The duals are then optimal
     for the whole LP, and the safe bound (mip.py, computed over every column) is the whole
-    LP's. If a restricted LP has no answer, the whole LP is solved instead.
+    LP's. If the first restricted LP has no answer, the whole LP is solved instead.
+
+    Two counts end the rounds before they are exact (README "Housing model", "Budgets"): each
+    round's simplex iterations (iteration_limit, else RESTRICT_ITERATIONS_PER_ROW x the
+    program's rows), and RESTRICT_TAIL_ROUNDS more rounds once a round prices back fewer than
+    RESTRICT_TAIL of the columns in. Then the last finished round's answer is returned, marked
+    `counted`: its duals still give a safe bound for the whole program (any multipliers do),
+    weaker than the LP's. A first round stopped has no answer (`counted`, None).
 
     Why: at 20,000 workers with 67 foresterie a unit has about 18 foresterie within reach and
     the block 206,758 columns; GLOP's LPs there took 12-147 s wall each (session 10), and most
-    of those columns are far options no optimal LP solution uses."""
+    of those columns are far options no optimal LP solution uses. Each round solves from
+    scratch (about 25 CPU s for 97,000 columns), and the rounds' tail, each pricing back a
+    handful of columns, had no count (session 14: bed-nights 10 rounds, 1,763 s wall under
+    load, rounds 3-10 141 columns together). A warm start (one pywraplp GLOP kept between the
+    rounds) was measured and dropped: its second round took 39 CPU s (presolve on) and more
+    than 70 (presolve off, as a basis needs) against 27 from scratch (session 15)."""
+    limit = (
+        iteration_limit
+        if iteration_limit is not None
+        else RESTRICT_ITERATIONS_PER_ROW * len(p.rows)
+    )
     if near is None or p.n < RESTRICT_MIN_COLUMNS:
-        return p.lp(c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic())
+        lp = p.lp(c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic())
+        return _LpAnswer(lp=lp, counted=lp is None and iteration_limit is not None)
     cols = np.ones(p.n, dtype=bool)
     cols[: len(near)] = near
     for x in incumbents:
         cols[: len(x)] |= x != 0
     hi = np.asarray(p.hi)
     lo = np.asarray(p.lo)
+    last: LpResult | None = None
     rounds = 0
+    tail = 0  # rounds since the first that priced back fewer than RESTRICT_TAIL of the columns
     while True:
         rounds += 1
-        lp = p.lp(
-            c,
-            iteration_limit=iteration_limit,
-            time_limit_s=deadline - time.monotonic(),
-            columns=cols,
-        )
-        if lp is None:
+        lp = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic(), columns=cols)
+        if lp is None and last is None:
             log.debug("  restricted LP: no answer in round %d, the whole LP", rounds)
-            return p.lp(
-                c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic()
-            )
+            whole = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic())
+            return _LpAnswer(lp=whole, counted=whole is None, rounds=rounds)
+        if lp is None:  # stopped by its iterations (or the safety net): the last round's answer
+            log.debug("  restricted LP round %d: no answer, the last round's kept", rounds)
+            return _LpAnswer(lp=last, counted=True, rounds=rounds)
         out = ~cols & (lp.d < -1e-6) & (hi > lo)
+        priced = int(out.sum())
         log.debug(
-            "  restricted LP round %d: %d of %d columns, %d priced back",
+            "  restricted LP round %d: %d of %d columns, %d priced back, bound %d",
             rounds,
             int(cols.sum()),
             p.n,
-            int(out.sum()),
+            priced,
+            lp.bound,
         )
-        if not out.any():
-            return lp
+        if not priced:
+            return _LpAnswer(lp=lp, counted=False, rounds=rounds)
+        if tail or priced < RESTRICT_TAIL * int(cols.sum()):
+            tail += 1
+        if tail > RESTRICT_TAIL_ROUNDS:
+            return _LpAnswer(lp=lp, counted=True, rounds=rounds)
+        last = lp
         cols |= out
 
 
@@ -617,26 +665,32 @@ def _tier(
     if best is None and time.monotonic() >= deadline:
         offer(completed(np.zeros(p.n, dtype=np.int64)))  # a plan from nothing, by the greedy
     t1 = time.monotonic()
-    lp = (
-        None
+    answer = (
+        _LpAnswer(lp=None, counted=False, rounds=0)
         if late()
         else _lp(
             p, c.astype(float), near, [best] if best is not None else [], lp_iterations, deadline
         )
     )
+    lp = answer.lp
     bound = lp.bound if lp is not None else None
     # The LP stopped at its iteration limit (or the safety net struck): no search either (each
     # would face the same LP in its root); the best plan is returned as `budget`, bounded by the
-    # columns' bounds.
-    stopped = lp is None and (lp_iterations is not None or late())
+    # columns' bounds. A restricted LP its counts stopped after a round (answer.counted with an
+    # LP) keeps that round's safe bound (weaker than the LP's, still a bound) and its answer for
+    # the completions, and asks no search either: the tier ends as a budget stop does.
+    stopped = lp is None and (answer.counted or late())
     if stopped:
         bound = p.trivial_bound(c)
+    counted = answer.counted
     log.debug(
-        "%s: %d columns, %d rows, LP %.2f s, bound %s, incumbent %s",
+        "%s: %d columns, %d rows, LP %.2f s (%d rounds%s), bound %s, incumbent %s",
         name,
         p.n,
         len(p.rows),
         time.monotonic() - t1,
+        answer.rounds,
+        ", stopped by a count" if counted else "",
         bound,
         best_val,
     )
@@ -653,7 +707,7 @@ def _tier(
         aside: bool = False,
     ) -> SearchResult:
         nonlocal searches
-        if late():  # the safety net struck: no search is asked
+        if late() or counted:  # the safety net struck, or a count stopped the LP: none asked
             return SearchResult(x=None, objective=None, bound=None, optimal=False)
         free = free_columns(p, fixed)
         if free > SEARCH_MAX_FREE:  # its root LP alone would take minutes: not asked
@@ -692,10 +746,11 @@ def _tier(
         offer(np.rint(lp.x).astype(np.int64))  # the LP's own vertex, when it is integral
     if lp is not None and not proven() and unit_of is not None:
         _support(p, lp, unit_of, search)
-    if lp is not None and not proven() and unit_of is not None and not late():
+    if lp is not None and not proven() and unit_of is not None and not late() and not counted:
         _rounded_groups(p, c, lp, groups, unit_of, search)
     spare = None
-    if lp is not None and not proven() and unit_of is not None and best is not None and not late():
+    asks = not late() and not counted
+    if lp is not None and not proven() and unit_of is not None and best is not None and asks:
         # Held aside and offered only after every search below (incumbent.py): it never
         # changes a tier they prove, and a budget stop returns it if it is better.
         t2 = time.monotonic()
@@ -754,7 +809,7 @@ def _tier(
         keep = {int(j): int(round(lp.x[j])) for j in groups if not frac[j] and lp.x[j] > 0.5}
         if keep:
             search(keep, step="housed groups kept", quick=True)
-    if not proven() and not stopped:
+    if not proven() and not stopped and not counted:
         proof = "search"
         r = search(hint=best, step="full")
         if r.bound is not None:
@@ -795,6 +850,7 @@ def _tier(
         proof=proof if optimal else "budget",
         searches=searches,
         net_struck=struck,
+        lp_stopped=answer.counted,
     ), best
 
 
@@ -1255,6 +1311,12 @@ def plan_housing(
             f" s) struck in {', '.join(struck)}: those tiers' plan depends on the machine's "
             "speed and load, not only on the deterministic budgets"
         )
+    stopped = [t.name for t in results if t.lp_stopped]
+    if stopped and progress:
+        progress(
+            f"warning: a count stopped housing's LP in {', '.join(stopped)} before it was "
+            "exact: those tiers' bounds are weaker than their LPs' (README, Budgets)"
+        )
     housed = {a.worker_id for a in assignments}
     all_optimal = all(t.optimal for t in results)
     waitlist = explain_waitlist(scenario, matrix, units, assignments, housed, all_optimal, previous)
@@ -1294,6 +1356,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
             proof=proof,
             searches=sum(r.searches for r in rs),
             net_struck=any(r.net_struck for r in rs),
+            lp_stopped=any(r.lp_stopped for r in rs),
         )
     return TierResult(
         name=name,
@@ -1305,6 +1368,7 @@ def _merge(name: str, rs: list[TierResult]) -> TierResult:
         proof=proof,
         searches=sum(r.searches for r in rs),
         net_struck=any(r.net_struck for r in rs),
+        lp_stopped=any(r.lp_stopped for r in rs),
     )
 
 

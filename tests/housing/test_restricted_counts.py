@@ -1,0 +1,127 @@
+"""The restricted LP's counts (tiers.RESTRICT_ITERATIONS_PER_ROW, RESTRICT_TAIL,
+RESTRICT_TAIL_ROUNDS; README "Housing model", "Budgets"): counts, not the clock, end its rounds
+before they are exact. A tier whose LP a count stopped asks no search, is `budget` unless its
+plan reaches the bound it has, says so (TierResult.lp_stopped), and is the same in every run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from foresterie.housing import tiers
+from foresterie.housing.tiers import HousingPlan, _lp, plan_housing
+from foresterie.scenario.model import Scenario
+from foresterie.travel.matrix import TravelMatrix
+from tests.helpers import farm, foresteria, matrix, scenario, worker
+from tests.housing.test_greedy import _models
+from tests.housing.test_lp_limit import _split_market
+
+
+def _season() -> tuple[Scenario, TravelMatrix]:
+    """Near foresteria A has one bed, B and C (farther) five each: on A's columns alone the LP
+    houses one person, and pricing brings B's and C's back."""
+    fs = [foresteria("A", men=1), foresteria("B", men=5), foresteria("C", men=5)]
+    ws = [worker(f"W{i}", f"2026-07-0{1 + i % 3}", "2026-07-09", priority=i % 2) for i in range(8)]
+    m = matrix({("A", "F1"): 5, ("B", "F1"): 20, ("C", "F1"): 30}, ["A", "B", "C", "F1"])
+    return scenario(fs, [farm("F1")], ws), m
+
+
+def _restricted(monkeypatch: pytest.MonkeyPatch) -> tuple[tiers._Model, np.ndarray, np.ndarray]:
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    sc, m = _season()
+    (mdl,) = _models(sc, m)
+    c = -mdl.obj["housed_priority_0"].astype(float)
+    return mdl, c, mdl.nearest(m, 1)
+
+
+def test_the_rounds_end_at_the_whole_lp(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the counts as shipped the rounds end exact: the whole LP's value and bound, after
+    more than one round."""
+    mdl, c, near = _restricted(monkeypatch)
+    whole = mdl.p.lp(c)
+    got = _lp(mdl.p, c, near, [], None, float("inf"))
+    assert whole is not None and got.lp is not None
+    assert not got.counted and got.rounds >= 2
+    assert got.lp.bound == whole.bound and abs(float(c @ got.lp.x) - float(c @ whole.x)) < 1e-6
+
+
+def test_the_tail_count_stops_the_rounds_with_a_safe_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every round a tail round and none allowed after it: one round, marked `counted`, its
+    answer kept; its bound is a bound (never above the whole LP's), the same twice."""
+    mdl, c, near = _restricted(monkeypatch)
+    whole = mdl.p.lp(c)
+    assert whole is not None
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL", 1.0)
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 0)
+    runs = [_lp(mdl.p, c, near, [], None, float("inf")) for _ in range(2)]
+    for got in runs:
+        assert got.counted and got.rounds == 1 and got.lp is not None
+        assert got.lp.bound <= whole.bound
+    a, b = (r.lp for r in runs)
+    assert a is not None and b is not None
+    assert a.bound == b.bound and np.array_equal(a.x, b.x)
+
+
+def test_the_iteration_count_stops_a_round_where_set_low(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The market-split program (4 rows; GLOP needs 21 simplex iterations, presolve cannot
+    solve it), restricted to every column: at 5 iterations a row (20) the first round has no
+    answer, nor has the whole LP tried after it with the same count, and the answer says a
+    count stopped it, the same twice; at 6 a row (24) the LP is the whole LP."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    p, c = _split_market()
+    cf = c.astype(float)
+    every = np.ones(p.n, dtype=bool)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 5)
+    for _ in range(2):
+        got = _lp(p, cf, every, [], None, float("inf"))
+        assert got.lp is None and got.counted
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 6)
+    got = _lp(p, cf, every, [], None, float("inf"))
+    whole = p.lp(cf)
+    assert got.lp is not None and whole is not None and not got.counted
+    assert got.lp.bound == whole.bound
+
+
+def _plan_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[list[object], list[object], HousingPlan]:
+    """The season housed with every tier's LP restricted, first to each unit's nearest
+    foresteria (of three)."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    monkeypatch.setattr(tiers, "NEAREST", 1)
+    sc, m = _season()
+    hp = plan_housing(sc, m, processes=1)
+    rows = sorted((a.worker_id, a.foresteria_id, a.arrival, a.departure) for a in hp.assignments)
+    ts = [(t.name, t.objective, t.bound, t.proof, t.lp_stopped) for t in hp.tiers]
+    return rows, ts, hp
+
+
+def test_a_tier_whose_lp_a_count_stopped_asks_no_search_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole season, every tier on the restricted LP: as shipped no tier's LP is stopped
+    and every tier is proven. With no round allowed after one that prices anything back, the
+    tiers whose first round does (priorities 1 and 0, commute, peak: A's columns alone are too few)
+    are stopped there: listed in lp_stopped, no search asked, `budget` where the plan does not
+    reach the bound they have, that bound still a bound on the plan's value, and the same
+    plan and tiers in two runs."""
+    rows, ts, hp = _plan_rows(monkeypatch)
+    assert hp.lp_stopped == [] and all(t.optimal for t in hp.tiers)
+    assert rows and not any(t[4] for t in ts)
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL", 1.0)
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 0)
+    runs = [_plan_rows(monkeypatch) for _ in range(2)]
+    assert runs[0][:2] == runs[1][:2]
+    hp0 = runs[0][2]
+    stopped = ["housed_priority_1", "housed_priority_0", "commute_s", "peak_permille"]
+    assert hp0.lp_stopped == stopped
+    assert hp0.assignments
+    for t in hp0.tiers:
+        if t.lp_stopped:
+            assert t.searches == 0
+            assert t.objective <= t.bound if t.sense == "max" else t.objective >= t.bound
+            assert t.proof == ("budget" if t.objective != t.bound else "lp_bound")
