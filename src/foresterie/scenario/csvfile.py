@@ -58,6 +58,8 @@ def read_csv(
     declare: str = DECLARE_IN_SCENARIO,
     optional: tuple[str, ...] = (),
     empty_ok: bool = False,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated (with
     `office`, also the spreadsheet variants of the module's docstring; `decimals`: the columns
@@ -66,8 +68,9 @@ def read_csv(
     message that refuses an undeclared one; `optional`: the file's other known columns, whose
     near-misses are refused as the required ones' are: `near_misses`; `empty_ok`: a header
     without rows is a file of no rows, not a mistake, as a fleet before its contract). A file
-    of more than MAX_ROWS lines is refused at once, before any parsing."""
-    why = unreadable_reason(path, MAX_BYTES)
+    of more than MAX_ROWS lines (`max_rows`; bytes: `max_bytes`) is refused at once, before
+    any parsing (a matrix file's limits follow from the places the scenario names)."""
+    why = unreadable_reason(path, max_bytes)
     if why:
         probs.append(Problem(label, None, "file", why))
         return
@@ -82,6 +85,7 @@ def read_csv(
         declare=declare,
         optional=optional,
         empty_ok=empty_ok,
+        max_rows=max_rows,
     )
 
 
@@ -97,10 +101,11 @@ def read_csv_bytes(
     declare: str = DECLARE_IN_SCENARIO,
     optional: tuple[str, ...] = (),
     empty_ok: bool = False,
+    max_rows: int = MAX_ROWS,
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """`read_csv` over bytes already read (a decrypted restricted file never touches disk)."""
     lines = raw.count(b"\n")
-    if lines > MAX_ROWS:
+    if lines > max_rows:
         probs.append(
             Problem(
                 label,
@@ -110,7 +115,7 @@ def read_csv_bytes(
                     "{lines} lines, more than {most}: the planner is sized for one region's "
                     "season; split the scenario",
                     lines=f"{lines:,}",
-                    most=f"{MAX_ROWS:,}",
+                    most=f"{max_rows:,}",
                 ),
             )
         )

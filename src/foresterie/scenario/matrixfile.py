@@ -28,7 +28,10 @@ def parse_matrix_file(
     index, secs, mets = _blank(ids)
     start = len(probs)
     first: dict[tuple[str, str], int] = {}  # pair -> its row: a pair given twice is refused
-    for r, row in read_csv(path, label, tuple(HEADER), probs, office=True):
+    rows, size = matrix_limits(len(ids))
+    for r, row in read_csv(
+        path, label, tuple(HEADER), probs, office=True, max_rows=rows, max_bytes=size
+    ):
         a, b = row["from_id"].strip(), row["to_id"].strip()
         bad = False
         for fld, key in (("from_id", a), ("to_id", b)):
@@ -102,6 +105,20 @@ def parse_matrix_file(
 
 
 HEADER = ["from_id", "to_id", "seconds", "metres"]
+# A row is two ids (at most 64 characters: load.ID_RE), two numbers (MATRIX_MAX: at most 8
+# digits), separators, quotes and a CRLF: 168 bytes at most.
+MATRIX_ROW_BYTES = 2 * 64 + 40
+
+
+def matrix_limits(places: int) -> tuple[int, int]:
+    """(rows, bytes) a matrix file of these places may have: every ordered pair once and a
+    header (a season of 20,000 workers has ~1,600 places: 2.5 million rows, 70 MB), never less
+    than any CSV file may have. The limit follows from what the scenario names, so a file
+    larger than its own pairs is still refused before it is parsed."""
+    rows = places * places + 1
+    return max(MAX_ROWS, rows), max(MAX_BYTES, rows * MATRIX_ROW_BYTES)
+
+
 # A leg longer than a week or 10,000 km is no leg in Puglia: a typo, and a number that would
 # overflow the solvers' integers.
 MATRIX_MAX = {"seconds": 7 * 86_400, "metres": 10_000_000}
@@ -122,18 +139,14 @@ def _parse_plain(path: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray] | 
     four columns, no quotes, BOM or CR, every row four cells of known ids and ASCII digits, every
     pair present. Anything else gives None, and the full reader above decides and reports.
     A content read before in this process (with the same ids) is not parsed again."""
+    rows, size = matrix_limits(len(ids))
     try:
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+        if not path.is_file() or path.stat().st_size > size:
             return None
         raw = path.read_bytes()
     except OSError:
         return None
-    if (
-        raw.count(b"\n") > MAX_ROWS
-        or b'"' in raw
-        or b"\r" in raw
-        or raw.startswith(b"\xef\xbb\xbf")
-    ):
+    if raw.count(b"\n") > rows or b'"' in raw or b"\r" in raw or raw.startswith(b"\xef\xbb\xbf"):
         return None
     key = (hashlib.sha256(raw).digest(), tuple(ids))
     if key in _READ:
