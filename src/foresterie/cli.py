@@ -375,32 +375,30 @@ def map_(
     sealed = (run / REPORT_HASHES).is_file() and target.resolve().is_relative_to(
         (run / "report").resolve()
     )
-    if sealed:
-        # a page added to a written report is in the report's language (replay writes the
-        # report again in report.json's `lang`; verify checks every page against it)
-        written = (read_report_hashes(run) or {}).get("lang")
-        if lang is not None and written is not None and lang != written:
-            raise ScenarioError(
-                [
-                    Problem(
-                        "--lang",
-                        None,
-                        "lang",
-                        _(
-                            "{code}: the report of {run} is in {written}; a map added to it "
-                            "is too (write this one elsewhere with --out, or the whole report "
-                            "again with `foresterie report RUN --lang {code}`)"
-                        ).format(code=repr(lang), run=run, written=repr(written)),
-                    )
-                ]
-            )
-        lang = lang or written
+    # a page added to a written report is in the report's language (replay writes the report
+    # again in report.json's `lang`; verify checks every page against it)
+    written = (read_report_hashes(run) or {}).get("lang") if sealed else None
     data = _load_run(run)
     try:
-        html = plan_map(data, day, foresteria, report_lang(data, lang))
+        html = plan_map(data, day, foresteria, report_lang(data, lang or written))
     except ValueError as exc:
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    if lang is not None and written is not None and lang != written:
+        raise ScenarioError(
+            [
+                Problem(
+                    "--lang",
+                    None,
+                    "lang",
+                    _(
+                        "{code}: the report of {run} is in {written}; a map added to it "
+                        "is too (write this one elsewhere with --out, or the whole report "
+                        "again with `foresterie report RUN --lang {code}`)"
+                    ).format(code=repr(lang), run=run, written=repr(written)),
+                )
+            ]
+        )
     write_text(target, html)
     if sealed:
         seal_report(run, added=target)  # a page added to the report: vouched for too

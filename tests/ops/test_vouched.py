@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from foresterie.core.restricted import read_restricted
+from foresterie.scenario.load import load_scenario, scenario_hash
 from tests.helpers import checked_in_season
 from tests.helpers import cli_ok as _ok
 from tests.helpers import cli_run as _cli
@@ -251,6 +253,15 @@ def test_a_reference_trip_over_todays_seats_is_planned_again(day_run: Path, tmp_
         w.writerows({**r, "seats": "1"} for r in rows)
     m = _manifest(run)
     m["inputs"]["fleet.csv"] = hashlib.sha256(fleet.read_bytes()).hexdigest()
+    (run / "manifest.json").write_text(json.dumps(m))
+    # replay refuses inputs/ that are not what was solved (review 15): this crafted run says
+    # the edited snapshot is, as a forger who re-hashes everything would, to reach the re-plan
+    code, out = _cli("replay", str(run), "--out", str(tmp_path / "refused"))
+    assert (
+        code == 1 and "inputs/: not what was solved" in out and not (tmp_path / "refused").exists()
+    )
+    given = read_restricted(run)
+    m["scenario"]["snapshot_hash"] = scenario_hash(load_scenario(run / "inputs", restricted=given))
     (run / "manifest.json").write_text(json.dumps(m))
     code, out = _cli("replay", str(run), "--out", str(tmp_path / "rp"))
     assert code in (0, 1) and "internal error" not in out and "violation" not in out, out

@@ -33,6 +33,16 @@ class Msg(str):
     def localized(self, gettext: Callable[[str], str]) -> str:
         return gettext(self.template).format(**self.values)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as its template and values (a process's error sent to its parent): str's own
+        # way would call __new__ with the English text as the template, which formats it again
+        # (a cell holding "{}" then raised IndexError in the parent instead of one line).
+        return (_msg, (self.template, self.values))
+
+
+def _msg(template: str, values: dict[str, Any]) -> Msg:
+    return Msg(template, **values)
+
 
 @dataclass(frozen=True, order=True)
 class Problem:

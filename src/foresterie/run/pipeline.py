@@ -422,14 +422,21 @@ def replay(
 
     as_of_s = manifest.get("replan", {}).get("as_of")
     previous = None
+    named = manifest.get("scenario")
+    solved = named.get("snapshot_hash") if isinstance(named, dict) else None
+    if not isinstance(solved, str) or not solved:
+        # every run records it (since the architecture step): without it nothing tells that
+        # inputs/ is what was solved, and a forger would only have to delete it
+        return [
+            "manifest.json: scenario.snapshot_hash missing: nothing tells that inputs/ "
+            "is what was solved"
+        ]
     if as_of_s:  # rebuild the previous run's plan files the re-plan read
         previous = out.parent / f".{out.name}.previous"
         (previous / "plan").mkdir(parents=True, exist_ok=True)
         for name in ("assignments.csv", "waitlist.csv"):
             data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
             (previous / "plan" / name).write_bytes(data)
-    named = manifest.get("scenario")
-    solved = named.get("snapshot_hash") if isinstance(named, dict) else None
     try:
         solve(
             run / "inputs",
@@ -440,7 +447,7 @@ def replay(
             say=say,
             report=hook,
             restricted=given,
-            solved_hash=str(solved) if solved is not None else None,  # none: a run from before
+            solved_hash=solved,
         )
     except SnapshotDiffers as exc:  # not the scenario solved: a replay of it proves nothing
         return [
