@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+from ortools.sat.python import cp_model
 
 from foresterie.scenario.config import ScenarioConfig
 from foresterie.scenario.model import (
@@ -448,3 +450,25 @@ def checked_in_season(tiny_season_run: Path, tmp_path: Path) -> Path:
     )
     cli_ok("ledger", "import", str(run), str(rows))
     return run
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def pinned_exactly(
+    model: cp_model.CpModel, x: Mapping[K, cp_model.IntVar], keys: Iterable[K]
+) -> set[K]:
+    """The keys whose variable the model allows one value only (its least equals its most): an
+    exact attacker's reading of hidden cells, the model holding what the attacker knows."""
+    out = set()
+    for k in keys:
+        ends = []
+        for sense in (1, -1):
+            model.minimize(sense * x[k])
+            solver = cp_model.CpSolver()
+            solver.parameters.num_workers = 1
+            assert solver.solve(model) == cp_model.OPTIMAL
+            ends.append(round(solver.objective_value) * sense)
+        if ends[0] == ends[1]:
+            out.add(k)
+    return out

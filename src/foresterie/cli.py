@@ -52,22 +52,19 @@ LangOpt = Annotated[
 ]
 
 
-def _lang_code(code: str | None) -> str | None:
+def _lang_refused(message: str) -> ScenarioError:
+    """A --lang refused: one line naming the option and why (exit 2 through `guarded`)."""
     from foresterie.core.errors import Problem
+
+    return ScenarioError([Problem("--lang", None, "lang", message)])
+
+
+def _lang_code(code: str | None) -> str | None:
     from foresterie.core.i18n import REPORT_LANGS
 
     if code is not None and code not in REPORT_LANGS:
-        raise ScenarioError(
-            [
-                Problem(
-                    "--lang",
-                    None,
-                    "lang",
-                    _("{code} is not one of {langs}").format(
-                        code=repr(code), langs=", ".join(REPORT_LANGS)
-                    ),
-                )
-            ]
+        raise _lang_refused(
+            _("{code} is not one of {langs}").format(code=repr(code), langs=", ".join(REPORT_LANGS))
         )
     return code
 
@@ -353,7 +350,6 @@ def map_(
     ] = False,
     lang: LangOpt = None,
 ) -> None:
-    from foresterie.core.errors import Problem
     from foresterie.core.files import write_text
     from foresterie.report.html import report_lang
     from foresterie.report.maps import plan_map
@@ -385,19 +381,12 @@ def map_(
         _err(f"error: {exc}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if lang is not None and written is not None and lang != written:
-        raise ScenarioError(
-            [
-                Problem(
-                    "--lang",
-                    None,
-                    "lang",
-                    _(
-                        "{code}: the report of {run} is in {written}; a map added to it "
-                        "is too (write this one elsewhere with --out, or the whole report "
-                        "again with `foresterie report RUN --lang {code}`)"
-                    ).format(code=repr(lang), run=run, written=repr(written)),
-                )
-            ]
+        raise _lang_refused(
+            _(
+                "{code}: the report of {run} is in {written}; a map added to it "
+                "is too (write this one elsewhere with --out, or the whole report "
+                "again with `foresterie report RUN --lang {code}`)"
+            ).format(code=repr(lang), run=run, written=repr(written))
         )
     write_text(target, html)
     if sealed:

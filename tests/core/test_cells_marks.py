@@ -7,6 +7,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from foresterie.core.cells import protect, small, starred
+from tests.helpers import pinned_exactly
 
 
 def _pinned(
@@ -32,20 +33,7 @@ def _pinned(
                 sum(c * v for c, v in free)
                 == sum(c * values[k] for k, c in line.items() if k in hidden)
             )
-    out = set()
-    for k in hidden:
-        if not small(values[k]) or k in stars:
-            continue
-        ends = []
-        for sense in (1, -1):
-            m.minimize(sense * x[k])
-            s = cp_model.CpSolver()
-            s.parameters.num_workers = 1
-            assert s.solve(m) == cp_model.OPTIMAL
-            ends.append(round(s.objective_value) * sense)
-        if ends[0] == ends[1]:
-            out.add(k)
-    return out
+    return pinned_exactly(m, x, [k for k in hidden if small(values[k]) and k not in stars])
 
 
 def test_a_small_cell_beside_a_five_gets_a_non_zero_cell_hidden_with_it() -> None:

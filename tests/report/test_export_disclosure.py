@@ -25,6 +25,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from foresterie.report.export import COMPLEMENTARY, SUPPRESSED, protected
+from tests.helpers import pinned_exactly
 
 Cell = tuple[str, int, int]
 Tables = dict[str, tuple[list[str], list[list[Any]]]]
@@ -163,20 +164,7 @@ def _pinned_by_marks(tables: Tables, shown: Tables, hole: bool, marks: bool = Tr
         free = [(a, x[k]) for k, a in coef.items() if k in hidden]
         if free and not 0 < total < 5:  # a small sum is shown "<5" too
             m.add(sum(a * v for a, v in free) == total - known)
-    out = set()
-    for k, v in hidden.items():
-        if v != SUPPRESSED:
-            continue
-        ends = []
-        for sense in (1, -1):
-            m.minimize(sense * x[k])
-            solver = cp_model.CpSolver()
-            solver.parameters.num_workers = 1
-            assert solver.solve(m) == cp_model.OPTIMAL
-            ends.append(round(solver.objective_value) * sense)
-        if ends[0] == ends[1]:
-            out.add(k)
-    return out
+    return pinned_exactly(m, x, [k for k, v in hidden.items() if v == SUPPRESSED])
 
 
 counts = st.one_of(st.integers(1, 4), st.integers(5, 40), st.integers(41, 3000))
