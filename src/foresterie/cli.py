@@ -20,6 +20,8 @@ from foresterie.core.errors import (
     InfeasibleError,
     LedgerUnavailable,
     ScenarioError,
+    alike,
+    row_ranges,
 )
 from foresterie.core.files import UnsafePath
 from foresterie.core.i18n import cli_lang
@@ -86,8 +88,16 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
-            for p in exc.problems:
-                _err("error: " + p.text(_))  # file:row: field: stay; the explanation translated
+            for p, more in alike(exc.problems):
+                # file:row: field: stay; the explanation translated; a column's same defect once
+                line = "error: " + p.text(_)
+                if more:
+                    line += " " + cli_lang().ngettext(
+                        "(and {n} more row like it: {rows})",
+                        "(and {n} more rows like it: {rows})",
+                        len(more),
+                    ).format(n=len(more), rows=row_ranges(more))
+                _err(line)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except InfeasibleError as exc:
             for s in exc.shortfalls:

@@ -83,7 +83,12 @@ def file_kind(path: Path, encoding: str = "utf-8") -> FileKind | None:
 def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Event]:
     """Every row of an import file as ledger events; ScenarioError listing every bad row.
     `encoding`: the code page the user declared for files that are not UTF-8."""
-    how: dict[str, Any] = {"office": True, "encoding": encoding, "declare": DECLARE}
+    how: dict[str, Any] = {
+        "office": True,
+        "encoding": encoding,
+        "declare": DECLARE,
+        "dates": ("date", "scanned_at"),  # Italian Excel's 07/07/2027 in a semicolon file
+    }
     label = path.name
     if not path.is_file():
         why = "not a regular file" if path.exists() else "no such file"
