@@ -891,7 +891,7 @@ def ledger_import(
     from foresterie.core.errors import ScenarioError as _SE
     from foresterie.core.files import file_sha256
     from foresterie.ops.day import load_season_run, not_back_line, out_not_back
-    from foresterie.ops.imports import read_events
+    from foresterie.ops.imports import far_ahead, read_events
     from foresterie.ops.ledger import ImportedFile
     from foresterie.scenario.csvfile import ENCODINGS
 
@@ -923,6 +923,8 @@ def ledger_import(
     if problems:
         raise ScenarioError(problems)
     with _ledger(run, ledger, create=True) as led:
+        for line in far_ahead([f.events for f in read], led.events()):
+            _err(f"warning: {line}")
         rows = led.append_files(read, again)
         backs = sorted(
             {
@@ -1097,7 +1099,8 @@ def monitor(
     inputs = manifest["inputs"]
     typer.echo(
         f"wrote {target}: {len(manifest['outputs'])} files; ledger {inputs['ledger']['rows']} "
-        f"rows, {len(inputs['day_runs'])} day runs"
+        f"rows, {len(inputs['day_runs'])} day runs; as of {inputs['as_of']}"
+        + ("" if inputs["as_of_given"] else " (the ledger's last day)")
         + (
             f"; day plans recorded but not found: {', '.join(inputs['day_plans_not_found'])}"
             if inputs["day_plans_not_found"]
