@@ -20,6 +20,8 @@ from foresterie.core.errors import (
     InfeasibleError,
     LedgerUnavailable,
     ScenarioError,
+    alike,
+    row_ranges,
 )
 from foresterie.core.files import UnsafePath
 from foresterie.core.i18n import cli_lang
@@ -83,8 +85,16 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
-            for p in exc.problems:
-                _err("error: " + p.text(_))  # file:row: field: stay; the explanation translated
+            for p, more in alike(exc.problems):
+                # file:row: field: stay; the explanation translated; a column's same defect once
+                line = "error: " + p.text(_)
+                if more:
+                    line += " " + cli_lang().ngettext(
+                        "(and {n} more row like it: {rows})",
+                        "(and {n} more rows like it: {rows})",
+                        len(more),
+                    ).format(n=len(more), rows=row_ranges(more))
+                _err(line)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except InfeasibleError as exc:
             for s in exc.shortfalls:
@@ -870,7 +880,7 @@ def ledger_import(
     from foresterie.core.errors import ScenarioError as _SE
     from foresterie.core.files import file_sha256
     from foresterie.ops.day import load_season_run, not_back_line, out_not_back
-    from foresterie.ops.imports import read_events
+    from foresterie.ops.imports import far_ahead, read_events
     from foresterie.ops.ledger import ImportedFile
     from foresterie.scenario.csvfile import ENCODINGS
 
@@ -902,6 +912,8 @@ def ledger_import(
     if problems:
         raise ScenarioError(problems)
     with _ledger(run, ledger, create=True) as led:
+        for line in far_ahead([f.events for f in read], led.events()):
+            _err(f"warning: {line}")
         rows = led.append_files(read, again)
         backs = sorted(
             {
@@ -1076,7 +1088,8 @@ def monitor(
     inputs = manifest["inputs"]
     typer.echo(
         f"wrote {target}: {len(manifest['outputs'])} files; ledger {inputs['ledger']['rows']} "
-        f"rows, {len(inputs['day_runs'])} day runs"
+        f"rows, {len(inputs['day_runs'])} day runs; as of {inputs['as_of']}"
+        + ("" if inputs["as_of_given"] else " (the ledger's last day)")
         + (
             f"; day plans recorded but not found: {', '.join(inputs['day_plans_not_found'])}"
             if inputs["day_plans_not_found"]

@@ -77,6 +77,44 @@ def _problem_key(p: Problem) -> tuple[str, int, str, str]:
     return (p.file, -1 if p.row is None else p.row, p.field, p.message)
 
 
+ALIKE_FROM = 3  # rows with one defect in one column said in one line from this many on
+
+
+def alike(problems: list[Problem]) -> list[tuple[Problem, list[int]]]:
+    """The problems to say, in order, each with the other rows that have the same defect in the
+    same column of the same file (the same message but for the cell's value: a Msg's template):
+    a column a spreadsheet rewrote (every date as 06/07/2027) is one line naming its first row
+    and how many more, not a line per row. Fewer than ALIKE_FROM such rows are said each."""
+    groups: dict[tuple[str, str, str], list[Problem]] = {}
+    for p in problems:
+        if p.row is not None:
+            kind = p.message.template if isinstance(p.message, Msg) else p.message
+            groups.setdefault((p.file, p.field, kind), []).append(p)
+    out: list[tuple[Problem, list[int]]] = []
+    for p in problems:
+        kind = p.message.template if isinstance(p.message, Msg) else p.message
+        same = groups.get((p.file, p.field, kind), []) if p.row is not None else []
+        if len(same) < ALIKE_FROM:
+            out.append((p, []))
+        elif same[0] is p:
+            out.append((p, [q.row for q in same[1:] if q.row is not None]))
+    return out
+
+
+def row_ranges(rows: list[int], most: int = 6) -> str:
+    """Rows as ranges: [3, 4, 5, 9] -> '3-5, 9'; beyond `most` ranges, the last one after '...'."""
+    spans: list[list[int]] = []
+    for r in sorted(set(rows)):
+        if spans and r == spans[-1][1] + 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    text = [f"{a}-{b}" if b > a else str(a) for a, b in spans]
+    if len(text) > most:
+        text = [*text[: most - 1], "...", text[-1]]
+    return ", ".join(text)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Shortfall:
     """A hard constraint that cannot hold: what, where, which nights, by how much."""

@@ -18,6 +18,7 @@ A file's kind is told by its columns:
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -83,7 +84,12 @@ def file_kind(path: Path, encoding: str = "utf-8") -> FileKind | None:
 def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Event]:
     """Every row of an import file as ledger events; ScenarioError listing every bad row.
     `encoding`: the code page the user declared for files that are not UTF-8."""
-    how: dict[str, Any] = {"office": True, "encoding": encoding, "declare": DECLARE}
+    how: dict[str, Any] = {
+        "office": True,
+        "encoding": encoding,
+        "declare": DECLARE,
+        "dates": ("date", "scanned_at"),  # Italian Excel's 07/07/2027 in a semicolon file
+    }
     label = path.name
     if not path.is_file():
         why = "not a regular file" if path.exists() else "no such file"
@@ -269,3 +275,30 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         note=note,
         source=source,
     )
+
+
+# What happened, as recorded (not what is asked for: bookings and cancellations name days ahead).
+HAPPENED = ("arrival", "departure", "absent", "boarding", "no_show")
+AHEAD_DAYS = 1  # a fact recorded more than this after the latest other one: said as a warning
+
+
+def far_ahead(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> list[str]:
+    """Rows of the files being imported that record something as happened (a check-in, a
+    boarding) on a day more than AHEAD_DAYS after the latest other such day of the same file
+    or, for a file of one day, of the ledger: a typo (07-16 for 07-06) puts someone off every
+    shuttle until then and moves the monitor's "as of" (review 16, finding 3). Said, not refused:
+    a late list is legitimate. One line each: the row, its day, the latest other day."""
+    known = max((e.day for e in recorded if e.kind in HAPPENED), default=None)
+    out = []
+    for events in files:
+        facts = [e for e in events if e.kind in HAPPENED]
+        for e in facts:
+            others = [x.day for x in facts if x.day != e.day]
+            latest = max(others, default=None) if others else known
+            if latest is not None and (e.day - latest).days > AHEAD_DAYS:
+                out.append(
+                    f"{e.source}: date: {e.day} is {(e.day - latest).days} days after the "
+                    f"latest other day recorded ({latest}); typed for another day? (the "
+                    f"{e.kind.replace('_', ' ')} counts from {e.day} in the day runs and the monitor)"
+                )
+    return out

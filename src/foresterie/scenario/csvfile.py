@@ -54,6 +54,7 @@ def read_csv(
     *,
     office: bool = False,
     decimals: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
     encoding: str = "utf-8",
     declare: str = DECLARE_IN_SCENARIO,
     optional: tuple[str, ...] = (),
@@ -64,6 +65,8 @@ def read_csv(
     """Stream rows as dicts with their line number; UTF-8 (BOM allowed), comma-separated (with
     `office`, also the spreadsheet variants of the module's docstring; `decimals`: the columns
     whose numbers may have a decimal comma in a semicolon file, given back with a point;
+    `dates`: the columns of days (or days and times), which a semicolon file gives as Italian
+    Excel writes them (`06/07/2027`), given back as ISO (`2027-07-06`): `_ItalianExcel`;
     `encoding`: the code page the user declared, one of ENCODINGS; `declare`: how, for the
     message that refuses an undeclared one; `optional`: the file's other known columns, whose
     near-misses are refused as the required ones' are: `near_misses`; `empty_ok`: a header
@@ -81,6 +84,7 @@ def read_csv(
         probs,
         office=office,
         decimals=decimals,
+        dates=dates,
         encoding=encoding,
         declare=declare,
         optional=optional,
@@ -97,6 +101,7 @@ def read_csv_bytes(
     *,
     office: bool = False,
     decimals: tuple[str, ...] = (),
+    dates: tuple[str, ...] = (),
     encoding: str = "utf-8",
     declare: str = DECLARE_IN_SCENARIO,
     optional: tuple[str, ...] = (),
@@ -169,6 +174,7 @@ def read_csv_bytes(
         probs.append(Problem(label, header_line, dupes[0], Msg("column appears twice")))
         return
     marked = [c for c in decimals if c in names] if sep == ";" else []
+    excel = _ItalianExcel(names, dates) if office and sep == ";" else None
     pending: list[tuple[int, dict[str, str]]] = []  # rows held until the file's mark is known
     records = 0  # data rows, good or not: a file of bad rows is not "header only"
     line_no = header_line
@@ -226,6 +232,8 @@ def read_csv_bytes(
             )
             continue
         row = dict(zip(names, cells, strict=True))
+        if excel is not None:
+            excel.read(row)
         if marked:
             pending.append((line_no, row))
         else:
@@ -580,6 +588,31 @@ class _DecimalMarks:
             elif one is not None:
                 row[col] = value.replace(",", ".")
         return ok
+
+
+class _ItalianExcel:
+    """A semicolon file is Italian Excel's "CSV (delimitato dal separatore di elenco)", and
+    Excel rewrites the days it recognises as it saves (README "Scenario format"): a day typed
+    `2027-07-06` comes back `06/07/2027` (Italy's short date: day first, four-digit year), a
+    day and time `06/07/2027 06:12`. In the columns of days only, and only in such a file, a
+    day-month-year with a four-digit year (`/`, `-` or `.` between) is read as the day it can
+    only mean there; a two-digit year (`06/07/27`, LibreOffice's default) or a comma file's
+    `06/07/2027` still reach the readers, which refuse them."""
+
+    _DAY = re.compile(
+        r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})(?:[ T]([0-9]{1,2}):([0-9]{2})(:[0-9]{2})?)?"
+    )
+
+    def __init__(self, names: list[str], dates: tuple[str, ...]):
+        self.dates = [c for c in dates if c in names]
+
+    def read(self, row: dict[str, str]) -> None:
+        for c in self.dates:
+            m = self._DAY.fullmatch(row[c].strip())
+            if m:
+                day, _sep, month, year, hh, mm, ss = m.groups()
+                iso = f"{year}-{int(month):02d}-{int(day):02d}"
+                row[c] = iso if hh is None else f"{iso}T{int(hh):02d}:{mm}{ss or ''}"
 
 
 def _cell_with_line_breaks(cells: list[str], width: int, sep: str = ",") -> bool:

@@ -100,6 +100,16 @@ FLEET_COLUMNS = (
 FLEET_OPTIONAL = ("max_span_min", "max_stretch_min")
 # a semicolon file (Italian Excel) may write these with a decimal comma (scenario/csvfile.py)
 FLEET_DECIMALS = ("fixed_cost_eur_per_day", "cost_eur_per_km")
+# ... and its days as 06/07/2027 in these columns (every CSV file of a scenario)
+DAY_COLUMNS = (
+    "arrival",
+    "departure",
+    "available_from",
+    "available_to",
+    "first_day",
+    "last_day",
+    "referral_date",
+)
 FORESTERIA_FIELDS = (
     "id",
     "name",
@@ -307,9 +317,10 @@ def _bool(v: Any) -> bool:
     if isinstance(v, bool):
         return v
     s = "" if v is None else str(v).strip().lower()
-    if s in ("", "0", "false", "no", "n", "f"):
+    # Italian too: what a clerk types (sì, no) and what Italian Excel writes (VERO, FALSO)
+    if s in ("", "0", "false", "no", "n", "f", "falso"):
         return False
-    if s in ("1", "true", "yes", "y", "t", "si", "sì"):
+    if s in ("1", "true", "yes", "y", "t", "si", "sì", "vero"):
         return True
     raise ValueError(Msg("{value} is not true/false", value=repr(v)))
 
@@ -911,7 +922,11 @@ def load_scenario(
     workers: list[tuple[int, WorkerRow]] = []
     # The CSV files as spreadsheets save them, in the code page the scenario declares (a run's
     # restricted copies are the canonical UTF-8 the run wrote).
-    office: dict[str, Any] = {"office": True, "encoding": config.data.encoding}
+    office: dict[str, Any] = {
+        "office": True,
+        "encoding": config.data.encoding,
+        "dates": DAY_COLUMNS,
+    }
     prio = (restricted or {}).get(RESTRICTED_PRIORITY)
     if "workers" in files:
         required: tuple[str, ...] = WORKER_REQUIRED

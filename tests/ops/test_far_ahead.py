@@ -1,0 +1,54 @@
+"""A check-in typed for the wrong day (07-16 for 07-06) is said as the file is imported (review
+16, finding 3): the row, its day and the latest other day recorded; the rows are still appended
+(a late list is legitimate), and the monitor's line says the day it was read up to."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from foresterie.ops.imports import far_ahead
+from foresterie.ops.ledger import Event
+from tests.helpers import cli_ok, cli_run
+
+
+def _ev(kind: str, day: int, row: int) -> Event:
+    return Event(kind=kind, day=date(2026, 7, day), worker_id="W01", source=f"ci.csv:{row}")  # type: ignore[arg-type]
+
+
+def test_a_fact_days_after_the_rest_of_its_file_is_said() -> None:
+    file = [_ev("arrival", 6, 2), _ev("arrival", 6, 3), _ev("arrival", 16, 4)]
+    (line,) = far_ahead([file], [])
+    assert line.startswith("ci.csv:4: date: 2026-07-16 is 10 days after the latest other day")
+    assert "(2026-07-06)" in line
+
+
+def test_a_file_of_one_day_is_measured_against_the_ledger() -> None:
+    ledger = [_ev("arrival", 5, 2), _ev("booking", 30, 3)]  # a booking names a day ahead
+    assert far_ahead([[_ev("boarding", 6, 2)]], ledger) == []  # the next day: as expected
+    (line,) = far_ahead([[_ev("no_show", 9, 2)]], ledger)
+    assert "is 4 days after the latest other day recorded (2026-07-05)" in line
+    # bookings and cancellations ask for days ahead: never said
+    assert far_ahead([[_ev("booking", 25, 2)]], ledger) == []
+    assert far_ahead([[_ev("arrival", 20, 2)]], []) == []  # nothing to measure against
+
+
+def test_the_import_says_it_and_appends_the_rows(tiny_season_run: Path, tmp_path: Path) -> None:
+    run = tmp_path / "tiny"
+    shutil.copytree(tiny_season_run, run)
+    cli_ok("ledger", "init", str(run))
+    rows = tmp_path / "checkins.csv"
+    rows.write_text(
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
+        "2026-07-16,W02,arrival\n"
+    )
+    code, out = cli_run("ledger", "import", str(run), str(rows))
+    assert code == 0, out
+    assert (
+        "warning: checkins.csv:4: date: 2026-07-16 is 10 days after the latest other day "
+        "recorded (2026-07-06)" in out
+    )
+    assert "appended 3 rows" in out
+    out = cli_ok("monitor", str(run), "--force")
+    assert "as of 2026-07-16 (the ledger's last day)" in out
