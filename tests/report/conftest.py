@@ -121,9 +121,10 @@ def bed_start_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def day_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A day run of the tiny season with a departure point PX, on Tuesday 7 July 2026: W01,
-    W02, W03 ride from FA, the family W04, W05 from FB, whose only vehicle VB1 broke down (left
-    without a ride), and W06 (no bed) booked a ride to F1 from PX: 6 riders, 5 from a
-    foresteria, 1 from a departure point."""
+    W02, W03 ride from FA, the family W04, W05 from FB, whose only vehicle VB1 broke down (FB
+    is served from FA that day, whose van runs its season trips: left without a ride), and W06
+    (no bed) booked a ride to F1 from PX: 6 riders, 5 from a foresteria, 1 from a departure
+    point."""
     base = tmp_path_factory.mktemp("day")
     sc = base / "tiny"
     shutil.copytree(TINY, sc)

@@ -61,10 +61,10 @@ WHY_PLAIN = N_("No shuttle could be planned to this farm on this day.")
 # is another place: a departure point, a foresteria without vehicles, or one whose own vehicles
 # are all unavailable that day (shuttles.routes.pickup_bases).
 NO_VEHICLE_FROM = N_(
-    "You board at {place}. On this day your shuttle comes from {base}. No vehicle is available "
-    "there."
+    "You board at {place}. Your shuttle comes from {base}. No vehicle is available there on "
+    "this day."
 )
-COMES_FROM = N_("You board at {place}. On this day your shuttle comes from {base}.")
+COMES_FROM = N_("You board at {place}. Your shuttle comes from {base}.")
 NEXT_ON = N_("Your next shuttle: {date}")
 NEXT_NONE = N_("No shuttle is planned for you yet: ask again in a few days")
 NEXT_ASK = N_("Ask the staff about your next shuttle")
