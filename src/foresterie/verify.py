@@ -910,13 +910,14 @@ class _Run:
         return found
 
     def base_of(self, day: str) -> dict[str, str]:
-        """Origin -> base on `day` (README "Departure points"): a foresteria (or depot) with
-        vehicles in fleet.csv is its own base, every day; a departure point, or a foresteria
-        without vehicles, is served by the nearest (seconds out and back, then id) foresteria or
-        depot with a vehicle available that day; on a day with none anywhere, by the nearest
-        with vehicles whatever their dates. Without any vehicle every origin is its own base.
-        Computed once per set of bases with a vehicle and once per day; callers read it, never
-        change it."""
+        """Origin -> base on `day` (README "Departure points"): a foresteria (or depot) with a
+        vehicle available that day in fleet.csv is its own base; any other origin (a departure
+        point, a foresteria without vehicles, a foresteria whose own vehicles are all unavailable
+        that day) is served by the nearest (seconds out and back, then id) foresteria or depot
+        with a vehicle available that day. On a day with none anywhere a foresteria or depot with
+        vehicles is its own base and any other origin the nearest's with vehicles whatever their
+        dates. Without any vehicle every origin is its own base. Computed once per set of bases
+        with a vehicle and once per day; callers read it, never change it."""
         by_day = self.memo.setdefault("base_of", {})
         if day in by_day:
             return by_day[day]  # type: ignore[no-any-return]
@@ -928,9 +929,10 @@ class _Run:
         )
         if today not in by_set:
             owners = {v["foresteria_id"] for v in self.fleet.values()}
-            bases = sorted(today or owners)
-            out = {fid: fid for fid in self.fs} | {p: p for p in self.pickups if p in owners}
-            for o in sorted((set(self.fs) | set(self.pickups)) - owners) if bases else ():
+            own = today or owners  # its own base that day: a vehicle of its own available
+            bases = sorted(own)
+            out = {fid: fid for fid in self.fs} | {p: p for p in self.pickups if p in own}
+            for o in sorted((set(self.fs) | set(self.pickups)) - own) if bases else ():
                 out[o] = min(
                     bases, key=lambda b: (self.secs.get((b, o), 0) + self.secs.get((o, b), 0), b)
                 )
@@ -2500,11 +2502,12 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
 
 
 def _check_bases(r: _Run, out: list[str]) -> None:
-    """Each origin's riders are carried by the vehicles of the base that serves it, and listed
-    unserved against that base (README "Departure points": a foresteria with vehicles is its
-    own base; a departure point, or a foresteria without vehicles, is served by the nearest
-    base with vehicles). A trip that names another base, though its vehicle be of that base,
-    is not the plan the rule makes."""
+    """Each origin's riders are carried by the vehicles of the base that serves it that day, and
+    listed unserved against that base (README "Departure points": a foresteria with a vehicle of
+    its own available that day is its own base; a departure point, a foresteria without
+    vehicles, or one whose own are all unavailable that day, is served by the nearest base with
+    a vehicle that day: `_Run.base_of`). A trip that names another base, though its vehicle be
+    of that base, is not the plan the rule makes."""
     for t in r.trips:
         origin, base = r.origin(t)[0], t["foresteria_id"]
         base_of = r.base_of(t["day"])
@@ -2526,9 +2529,10 @@ def _check_bases(r: _Run, out: list[str]) -> None:
 def _check_no_vehicle(r: _Run, out: list[str]) -> None:
     """`no_vehicle` only where the base serving the origin that day, by the rule recomputed here
     (`_Run.base_of`), has no vehicle available that day in inputs/fleet.csv (README "Departure
-    points"; review 14, finding 3). For a departure point or a foresteria without vehicles that
-    base has one whenever any base has: their riders are `no_vehicle` only on a day no vehicle
-    is available anywhere. A row contradicted is refused, naming the row and the vehicles."""
+    points"; review 14, finding 3). That base has one whenever any base has (a foresteria whose
+    own vehicles are all unavailable is served from another base that day): riders are
+    `no_vehicle` only on a day no vehicle is available anywhere. A row contradicted is refused,
+    naming the row and the vehicles."""
     for n, u in enumerate(r.unserved, start=2):
         if u["code"] != "no_vehicle":
             continue

@@ -203,8 +203,12 @@ def test_day_run_end_to_end(season: Path, tmp_path: Path) -> None:
     assert record["vehicles_out_of_service"] == ["VB1"]
     with open(day_dir / "plan" / "unserved.csv", newline="") as fh:
         unserved = list(csv.DictReader(fh))
-    assert {(u["foresteria_id"], u["worker_days"]) for u in unserved} == {("FB", "2")}
-    assert "no vehicle based at" in unserved[0]["reason"]
+    # FB's only vehicle is out: its riders are served that day from FA, the nearest base with a
+    # vehicle (README "Departure points"), whose van runs its season trips (vehicles busy)
+    assert {(u["foresteria_id"], u["base_id"], u["worker_days"], u["code"]) for u in unserved} == {
+        ("FB", "FA", "2", "vehicles_busy")
+    }
+    assert "based at Fortore" in unserved[0]["reason"]
     with open(day_dir / "inputs" / "workers.csv", newline="") as fh:
         inputs = list(csv.DictReader(fh))
     assert "priority" not in inputs[0]  # priorities live in restricted/ (README)

@@ -121,9 +121,10 @@ def bed_start_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def day_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A day run of the tiny season with a departure point PX, on Tuesday 7 July 2026: W01,
-    W02, W03 ride from FA, the family W04, W05 from FB, whose only vehicle VB1 broke down (left
-    without a ride), and W06 (no bed) booked a ride to F1 from PX: 6 riders, 5 from a
-    foresteria, 1 from a departure point."""
+    W02, W03 ride from FA, the family W04, W05 from FB, whose only vehicle VB1 broke down (FB
+    is served from FA that day, whose van runs its season trips: left without a ride), and W06
+    (no bed) booked a ride to F1 from PX: 6 riders, 5 from a foresteria, 1 from a departure
+    point."""
     base = tmp_path_factory.mktemp("day")
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
@@ -171,9 +172,11 @@ def two_seat_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def no_ride_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The lang scenario (W01 ar, W02 fr, W03 the report's, W04 en, W05 ar) with Tenuta Ficora
-    (F2) named with markup, where FB's only vehicle VB1 comes on 8 July and FA's VA1 leaves
-    after 10 July: the family W04, W05 (F2) has no ride on 6 and 7 July and rides from the 8th;
-    W01, W02 (F1) and W03 (F2) have none on 11 July, nor later (F1 rests on Sunday the 12th)."""
+    (F2) named with markup, where FB's only vehicle VB1 runs from 8 to 10 July and FA's VA1
+    leaves after 10 July: on 6 and 7 July FB is served from FA, whose van carries FA's three,
+    so the family W04, W05 (F2) has no ride (vehicles busy) and rides from the 8th; with no
+    vehicle anywhere from the 11th, W01, W02 (F1) and W03 (F2) have none on 11 July, nor later
+    (F1 rests on Sunday the 12th)."""
     base = tmp_path_factory.mktemp("no-ride")
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
@@ -183,7 +186,9 @@ def no_ride_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     fleet = fleet.replace(
         "FA,8,160,0.38,540,2026-07-01,2026-07-31", "FA,8,160,0.38,540,2026-07-01,2026-07-10"
     )
-    fleet = fleet.replace("FB,8,160,0.38,540,2026-07-01", "FB,8,160,0.38,540,2026-07-08")
+    fleet = fleet.replace(
+        "FB,8,160,0.38,540,2026-07-01,2026-07-31", "FB,8,160,0.38,540,2026-07-08,2026-07-10"
+    )
     (sc / "fleet.csv").write_text(fleet, encoding="utf-8")
     out = base / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])

@@ -18,6 +18,7 @@ from foresterie.report.html import NO_SHEETS, write_report
 from foresterie.report.noride import (
     ASK,
     ASK_NEXT,
+    COMES_FROM,
     NEXT_ASK,
     NEXT_NONE,
     NEXT_ON,
@@ -87,20 +88,23 @@ def test_each_place_and_day_without_a_ride_has_a_page_naming_exactly_its_people(
 def test_the_family_is_told_in_english_and_arabic_why_and_when_it_rides_again(
     no_ride_run: Path,
 ) -> None:
-    """6 July at Borgo Mezzanone (FB): its vehicle comes on the 8th. W04 reads English, W05
-    Arabic (right to left): no shuttle to the farm that day, because no vehicle is based there,
-    the next shuttle on 8 July, pay nobody, the helpline, ask the foresteria staff."""
+    """6 July at Borgo Mezzanone (FB): its vehicle comes on the 8th, so that day its shuttles
+    come from Fortore (FA), whose only vehicle carries FA's own three. W04 reads English, W05
+    Arabic (right to left): no shuttle to the farm that day, because the vehicles are all taken,
+    that they board at Borgo Mezzanone and their shuttle comes from Fortore that day, the next
+    shuttle on 8 July, pay nobody, the helpline, ask the foresteria staff."""
     page = _pages(no_ride_run)["2026-07-06", "FB"]
     blocks = _blocks(page)
     assert [(b[0], b[1], b[2], b[3], b[4]) for b in blocks] == [  # by language code
-        ("ar", "rtl", "F2", "no_vehicle", ["W05"]),
-        ("en", "ltr", "F2", "no_vehicle", ["W04"]),
+        ("ar", "rtl", "F2", "vehicles_busy", ["W05"]),
+        ("en", "ltr", "F2", "vehicles_busy", ["W04"]),
     ]
     for code, _d, _f, _c, _ids, text in blocks:
         lg = lang(code)
         assert lg.date("2026-07-06", "full") in text
         for said in (
-            lg._(WHY["no_vehicle"]),
+            lg._(WHY["vehicles_busy"]),
+            lg._(COMES_FROM).format(place="Borgo Mezzanone", base="Fortore"),
             lg._(NEXT_ON).format(date=lg.date("2026-07-08", "full")),
             lg._(NO_PAY),
             lg._(ASK["foresteria"]),
@@ -112,17 +116,19 @@ def test_the_family_is_told_in_english_and_arabic_why_and_when_it_rides_again(
 
 
 def test_nobody_is_promised_a_ride_the_plan_does_not_have(no_ride_run: Path) -> None:
-    """11 July at FA, after its vehicle has gone: W03 (the report's Italian, so first) to F2,
-    W01 (Arabic) and W02 (French) to F1, each told that no shuttle is planned for them yet; on
-    the 12th, the last day of W03's stay and of the plan, W03 is told to ask the staff."""
+    """11 July at FA, after every vehicle has gone: W03 (the report's Italian, so first) to F2,
+    W01 (Arabic) and W02 (French) to F1, each told that no shuttle vehicle is available at
+    Fortore that day and that no shuttle is planned for them yet; on the 12th, the last day of
+    W03's stay and of the plan, W03 is told to ask the staff."""
     blocks = _blocks(_pages(no_ride_run)["2026-07-11", "FA"])
-    assert [(b[0], b[2], b[4]) for b in blocks] == [
-        ("it", "F2", ["W03"]),
-        ("ar", "F1", ["W01"]),
-        ("fr", "F1", ["W02"]),
+    assert [(b[0], b[2], b[3], b[4]) for b in blocks] == [
+        ("it", "F2", "no_vehicle", ["W03"]),
+        ("ar", "F1", "no_vehicle", ["W01"]),
+        ("fr", "F1", "no_vehicle", ["W02"]),
     ]
     for code, *_rest, text in blocks:
         assert lang(code)._(NEXT_NONE) in text, code
+        assert lang(code)._(WHY["no_vehicle"]).format(place="Fortore") in text, code
     ((code, _d, farm, _c, ids, text),) = _blocks(_pages(no_ride_run)["2026-07-12", "FA"])
     assert (code, farm, ids) == ("it", "F2", ["W03"])
     assert lang("it")._(NEXT_ASK) in text and lang("it")._(NEXT_NONE) not in text

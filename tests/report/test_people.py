@@ -111,7 +111,8 @@ def test_nights_without_a_bed_say_where_the_person_sleeps_and_who_tells_them(
 
 def test_a_day_run_has_no_case_workers_page_but_tells_who_has_no_ride(day_run: Path) -> None:
     """A day run's "waitlisted" are riders from departure points, not people without a bed; the
-    family W04, W05, whose vehicle VB1 broke down, has its no-ride notice at FB."""
+    family W04, W05, whose vehicle VB1 broke down (FA's van, serving FB that day, runs its
+    season trips), has its no-ride notice at FB."""
     assert not (day_run / "report" / "people.html").exists()
     assert "people.html" not in (day_run / "report" / "index.html").read_text(encoding="utf-8")
     notice = day_run / "report" / "drivers" / "2026-07-07" / "no-ride" / "FB.html"

@@ -776,12 +776,12 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     assert (len(workers), points) == (6, 1)  # the fixture's hand count
     unserved = _rows(day_run / "plan" / "unserved.csv")
     left = sum(int(u["worker_days"]) for u in unserved)
-    # VB1, FB's only vehicle, broke down: FB's family stays behind (no_vehicle); W06 at PX is
-    # served that day from FA, the nearest base with a vehicle (README "Departure points"),
-    # whose van runs its season trips (vehicles busy)
-    assert {(u["foresteria_id"], u["worker_days"], u["code"]) for u in unserved} == {
-        ("FB", "2", "no_vehicle"),
-        ("PX", "1", "vehicles_busy"),
+    # VB1, FB's only vehicle, broke down: FB's family and W06 at PX are served that day from
+    # FA, the nearest base with a vehicle (README "Departure points"), whose van runs its
+    # season trips: both stay behind (vehicles busy, not proven)
+    assert {(u["foresteria_id"], u["base_id"], u["worker_days"], u["code"]) for u in unserved} == {
+        ("FB", "FA", "2", "vehicles_busy"),
+        ("PX", "FA", "1", "vehicles_busy"),
     }
     kpis = json.loads((day_run / "manifest.json").read_text(encoding="utf-8"))["kpis"]
     carried = kpis["transport"]["worker_days_transported"]
@@ -793,13 +793,13 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
         "martedì 7 luglio 2026: 6 lavoratori attesi alle navette, 5 da una foresteria e 1 da "
         "punti di partenza. Le navette hanno garantito andata e ritorno a 3 di loro con "
     )
-    assert f"{left} sono rimasti senza andata e ritorno (66,7% con un motivo dimostrato)" in head
+    assert f"{left} sono rimasti senza andata e ritorno (0,0% con un motivo dimostrato)" in head
     assert (
-        "Senza passaggio: 2 presso Borgo Mezzanone, nessun veicolo con base lì; 1 presso Borgo "
-        "Mezzanone "
-        "(ex pista), veicoli occupati (insufficienza non dimostrata)." in head
+        "Senza passaggio: 2 presso Borgo Mezzanone, veicoli occupati (insufficienza non "
+        "dimostrata); 1 presso Borgo Mezzanone (ex pista), veicoli occupati (insufficienza non "
+        "dimostrata)." in head
     )
-    assert "Carenza di mezzi" not in head  # no vehicle based there: no lower bound above it
+    assert "Carenza di mezzi" not in head  # vehicles busy: no lower bound above the fleet
     assert head.replace("\\", "") in md.replace("\\", "")
     for text in (page, md):
         for absent in ("richiedent", "lista d'attesa", "priorità 3", "segnalati", "a terra"):

@@ -62,14 +62,19 @@ def test_the_first_two_days_ride_with_the_other_base(late_van_run: Path) -> None
     }
     unserved = _rows(late_van_run / "plan" / "unserved.csv")
     assert not [u for u in unserved if u["foresteria_id"] == "PX"]
-    # FB's own guests before its van starts stay FB's (a foresteria with vehicles is served by
-    # its own only): no_vehicle, the reason not saying that no other base has one
-    mine = [u for u in unserved if u["code"] == "no_vehicle"]
-    assert mine and {(u["foresteria_id"], u["base_id"]) for u in mine} == {("FB", "FB")}
-    assert all(u["day"] < "2026-07-23" for u in mine)
-    assert (
-        mine[0]["reason"] == f"no vehicle based at Borgo Mezzanone is available on {mine[0]['day']}"
-    )
+    # FB's own guests before its van starts (FB closes on the 20th) are served from FA too
+    # (session 16: a foresteria whose own vehicles are all unavailable that day is served from
+    # the base of the day); FA's one van carries FA's three, so FB's family is left behind as
+    # FA's (vehicles busy), never `no_vehicle` beside a van
+    at_fb = {
+        (t["foresteria_id"], t["vehicle_id"])
+        for t in _rows(late_van_run / "plan" / "trips.csv")
+        if t["origin_id"] == "FB"
+    }
+    assert at_fb <= {("FA", "VA1")}
+    assert not [u for u in unserved if u["code"] == "no_vehicle"]
+    fb = {(u["base_id"], u["code"]) for u in unserved if u["foresteria_id"] == "FB"}
+    assert fb == {("FA", "vehicles_busy")}
     assert verify_run(late_van_run) == []
 
 

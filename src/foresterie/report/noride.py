@@ -27,8 +27,7 @@ from foresterie.core.files import real_dir
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.notices import NOTICE_CSS, bdi, bdi_place, fill, helpline_html, said
 from foresterie.report.page import escape, page_head, write_hashed
-from foresterie.report.rundata import RunData, UnservedRow, lookups
-from foresterie.scenario.model import Farm
+from foresterie.report.rundata import Lookups, RunData, UnservedRow, lookups
 
 FOLDER = "no-ride"  # inside report/drivers/DAY/, so no place id can clash with a vehicle's files
 
@@ -49,13 +48,23 @@ NO_RIDE_CSS = (
 WHY = {
     "fleet_short": N_("There are not enough vehicles for everyone on this day."),
     "vehicles_busy": N_("All the vehicles are already taken by other rides on this day."),
-    "no_vehicle": N_("No shuttle vehicle is based where you board."),
+    # the boarding place, by its public name (review 14: riders at a departure point board
+    # there, not where a vehicle is based); NO_VEHICLE_FROM where the day's base is elsewhere
+    "no_vehicle": N_("No shuttle vehicle is available at {place} on this day."),
     "ride_cap": N_("The ride to this farm would take longer than a ride may last."),
     "windows": N_(
         "No shuttle can bring you to the farm before work starts and back after it ends."
     ),
 }
 WHY_PLAIN = N_("No shuttle could be planned to this farm on this day.")
+# Where the vehicles serving the boarding place come from on that day (unserved.csv `base_id`)
+# is another place: a departure point, a foresteria without vehicles, or one whose own vehicles
+# are all unavailable that day (shuttles.routes.pickup_bases).
+NO_VEHICLE_FROM = N_(
+    "You board at {place}. Your shuttle comes from {base}. No vehicle is available there on "
+    "this day."
+)
+COMES_FROM = N_("You board at {place}. Your shuttle comes from {base}.")
 NEXT_ON = N_("Your next shuttle: {date}")
 NEXT_NONE = N_("No shuttle is planned for you yet: ask again in a few days")
 NEXT_ASK = N_("Ask the staff about your next shuttle")
@@ -176,8 +185,24 @@ def _who_html(who: list[str], lg: Lang, ids: bool) -> str:
     )
 
 
+def why_html(look: Lookups, u: UnservedRow, lg: Lang) -> str:
+    """Why there is no shuttle, in language `lg` (HTML): the reason of the row's code; for
+    `no_vehicle`, naming the place the people board at; and where the day's base is another
+    place, that the shuttle comes from there (by the places' public names)."""
+    place = bdi(look.place(u.foresteria_id).name)
+    base = u.base_id or u.foresteria_id
+    if u.code == "no_vehicle":
+        if base == u.foresteria_id:
+            return fill(lg._(WHY["no_vehicle"]), place=place)
+        return fill(lg._(NO_VEHICLE_FROM), place=place, base=bdi(look.place(base).name))
+    why = said(lg.code, WHY.get(u.code, WHY_PLAIN))
+    if base == u.foresteria_id:
+        return why
+    return f"{why} {fill(lg._(COMES_FROM), place=place, base=bdi(look.place(base).name))}"
+
+
 def _farm_html(
-    farms: dict[str, Farm],
+    look: Lookups,
     u: UnservedRow,
     ids: list[str],
     rides: Mornings,
@@ -186,7 +211,7 @@ def _farm_html(
 ) -> str:
     """One farm of a language's block: the farm, why no shuttle goes there, and the people
     `ids` grouped by the day of their next shuttle (`show_ids` False: counted, not named)."""
-    farm = farms.get(u.farm_id)
+    farm = look.farms.get(u.farm_id)
     nxt: dict[str | None, list[str]] = defaultdict(list)
     for wid in ids:
         nxt[next_ride(rides, wid, u.day)].append(wid)
@@ -198,13 +223,13 @@ def _farm_html(
         f"<div class='farm' data-farm='{escape(u.farm_id)}' data-code='{escape(u.code)}' "
         f"data-people='{len(ids)}'>"
         f"<h3>{bdi_place(farm.name, farm.comune, lg) if farm else bdi(u.farm_id)}</h3>"
-        f"<p class='why'>{said(lg.code, WHY.get(u.code, WHY_PLAIN))}</p>"
+        f"<p class='why'>{why_html(look, u, lg)}</p>"
         f"<dl>{groups}</dl></div>"
     )
 
 
 def _lang_block(
-    farms: dict[str, Farm],
+    look: Lookups,
     rows: list[tuple[UnservedRow, list[str]]],
     rides: Mornings,
     lg: Lang,
@@ -220,7 +245,7 @@ def _lang_block(
     return (
         f"<section class='block'{attrs} dir='{lg.dir}' "
         f"data-people='{sum(len(ids) for _u, ids in rows)}'><h2>{title}</h2>"
-        + "".join(_farm_html(farms, u, ids, rides, lg, show_ids) for u, ids in rows)
+        + "".join(_farm_html(look, u, ids, rides, lg, show_ids) for u, ids in rows)
         + ("" if show_ids else f"<p class='counted'>{said(lg.code, COUNTED)}</p>")
         + f"<p class='free'>{said(lg.code, NO_PAY)} {helpline_html(lg)} {said(lg.code, ask)}</p>"
         "</section>"
@@ -244,7 +269,6 @@ def no_ride_html(
     home = look.place(page.place_id)
     is_home = any(f.id == page.place_id for f in run.scenario.foresterie)
     ask = ASK["foresteria" if is_home else "point"]
-    farms = look.farms
     by_lang: dict[str, list[tuple[UnservedRow, list[str]]]] = defaultdict(list)
     for u in page.rows:
         mine: dict[str, list[str]] = defaultdict(list)
@@ -253,7 +277,7 @@ def no_ride_html(
         for code, ids in mine.items():
             by_lang[code].append((u, ids))
     blocks = [
-        _lang_block(farms, by_lang[code], rides, lang(code), lg, ask, show_ids)
+        _lang_block(look, by_lang[code], rides, lang(code), lg, ask, show_ids)
         for code in sorted(by_lang, key=lambda c: (c != lg.code, c))
     ]
     title = lg._("No shuttle · {place} · {date}").format(

@@ -290,12 +290,21 @@ def _ride_rows(run: RunData, ride: Ride, lg: Lang) -> str:
     depart = ride.trip.origin_depart if ride.trip.origin_id else ride.trip.depart
     farm = look.farms.get(ride.stop.farm_id)
     farm_name = bdi_place(farm.name, farm.comune, lg) if farm else bdi(ride.stop.farm_id)
+    vehicle = bdi(ride.trip.vehicle_id)
+    if ride.trip.origin_id and ride.trip.origin_id not in look.points:
+        # boarding at a foresteria served from another base that day: say where the vehicle
+        # comes from (at a departure point every vehicle does)
+        vehicle = fill(
+            lg._("{vehicle}, coming from {base}"),
+            vehicle=vehicle,
+            base=bdi(look.place(ride.trip.foresteria_id).name),
+        )
     return _dl(
         [
             (said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
             (said(lg.code, N_("Departure")), bdi(depart)),
             (said(lg.code, N_("From")), bdi_place(home.name, home.comune, lg)),
-            (said(lg.code, N_("Vehicle")), bdi(ride.trip.vehicle_id)),
+            (said(lg.code, N_("Vehicle")), vehicle),
             (said(lg.code, N_("To")), farm_name + " · " + bdi(ride.stop.arrive)),
         ]
     )

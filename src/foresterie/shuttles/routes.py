@@ -249,12 +249,15 @@ def pickup_bases(
     scenario: Scenario, matrix: TravelMatrix, day: date | None = None
 ) -> dict[str, str]:
     """Origin -> the base whose vehicles serve it on `day` (README "Departure points"). A
-    foresteria (or depot) with vehicles of its own in the fleet is its own base, every day; a
-    departure point, and a foresteria without vehicles (its coaches are a contractor's, at a
-    depot), is served by the nearest (out and back, then id) base with a vehicle available that
-    day (review 14, finding 3: not a base whose vans have not started while another's stand
-    idle). On a day no vehicle is available anywhere, and with `day` None, by the nearest with
-    vehicles in the fleet whatever their dates (that day its riders are `no_vehicle`). With no
+    foresteria (or depot) with a vehicle of its own available that day is its own base; any
+    other origin (a departure point, a foresteria without vehicles, whose coaches are a
+    contractor's at a depot, and a foresteria whose own vehicles are all unavailable that day:
+    before their contract starts, a breakdown in a day run) is served by the nearest (out and
+    back, then id) base with a vehicle available that day (review 14, finding 3: not a base
+    whose vans have not started while another's stand idle; session 16: nor a foresteria whose
+    bus is in the garage). On a day no vehicle is available anywhere, and with `day` None, each
+    foresteria or depot with vehicles in the fleet is its own base and any other origin is the
+    nearest's with vehicles whatever their dates (that day its riders are `no_vehicle`). With no
     vehicles at all every origin is its own base, and its riders are `no_vehicle`."""
     fleet = {v.foresteria_id for v in scenario.fleet}
     today = {
@@ -262,17 +265,16 @@ def pickup_bases(
         for v in scenario.fleet
         if day is None or v.available_from <= day <= v.available_to
     }
-    bases = sorted(today or fleet)
+    own = today or fleet  # the origins that are their own base that day
+    bases = sorted(own)
     out = {f.id: f.id for f in scenario.foresterie}
     if not bases:
         return out
-    for o in [
-        *(f.id for f in scenario.foresterie if f.id not in fleet),
-        *(p.id for p in scenario.pickups if p.id not in fleet),
-    ]:
-        out[o] = min(bases, key=lambda b: (matrix.secs(b, o) + matrix.secs(o, b), b))
-    for o in (p.id for p in scenario.pickups if p.id in fleet):
-        out[o] = o  # a depot with vehicles: its own base, as a foresteria with vehicles is
+    for o in [*(f.id for f in scenario.foresterie), *(p.id for p in scenario.pickups)]:
+        if o in own:
+            out[o] = o
+        else:
+            out[o] = min(bases, key=lambda b: (matrix.secs(b, o) + matrix.secs(o, b), b))
     return out
 
 
@@ -299,10 +301,10 @@ def no_vehicle_reason(
     scenario: Scenario, names: dict[str, str], origin: str, base: str, d: date
 ) -> str:
     """Why riders are `no_vehicle`: no vehicle of the base the rule chose (`pickup_bases`) is
-    available that day. A departure point or a foresteria without vehicles is served from a
-    base with a vehicle that day wherever there is one, so for them none is available anywhere;
-    a foresteria with vehicles is served by its own only. The reason names the base and the day,
-    and says when no other base has one either."""
+    available that day. Every origin is served from a base with a vehicle that day wherever
+    there is one (a foresteria whose own vehicles are all unavailable, from the nearest such
+    base), so this is said only on a day no vehicle is available anywhere, or with no vehicles
+    at all. The reason names the base and the day, and says that no other base has one."""
     said = f"no vehicle based at {names[base]}"
     if origin != base:
         said += f", the base serving {names[origin]},"
