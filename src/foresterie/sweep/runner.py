@@ -23,6 +23,7 @@ from foresterie.sweep.members import Member, Sweep, write_members
 from foresterie.sweep.report import write_sweep_report
 from foresterie.sweep.tables import KPIS, write_tables
 from foresterie.sweep.window import NOT_JUDGED_LIMIT
+from foresterie.verify import verify_run
 
 # ------------------------------------------------------------------ running
 
@@ -94,47 +95,27 @@ def _full_error(exc: Exception) -> str:
     return "".join(traceback.format_exception(exc)).rstrip()
 
 
-# How a member came to be in this sweep's tables (`settle_member`).
+# How a member came to be in this sweep's tables (`vouched_row`, `run_sweep`).
 DONE = "done"  # solved before; its run verifies and its figures are the run's
-REBUILT = (
-    "rebuilt"  # solved before; its run verifies, its result.json did not say what the run does
-)
+# solved before; its run verifies, but its result.json did not say what the run does
+REBUILT = "rebuilt"
 SOLVED = "solved"  # not solved before (or failed before): solved now
 RUN_CHANGED = N_("run changed")  # solved before, but its run no longer verifies: solved again
 RUN_MISSING = N_("run missing")  # solved before, but its run is gone (or not kept): solved again
 AGAIN = (RUN_CHANGED, RUN_MISSING)
 
 
-def settle_member(
-    member_id: str,
-    scenario_dir: str,
-    run_dir: str,
-    keep_run: bool,
-    scenario_hash: str,
-    claimed: dict[str, Any] | None,
-) -> tuple[dict[str, Any], str]:
-    """One member for the sweep's tables (in a Dask worker; never raises): a member its earlier
-    result.json `claimed` as solved counts as done only if its run is still there and verifies
-    as `foresterie verify` would, and its row is then rebuilt from the run's manifest (whose
-    KPIs the verifier recomputed from the plan), never taken from result.json (review 15: an
-    edited figure was published, a run that lost a plan file counted as done). Anything else is
-    solved (again). Returns the row and how it came (`DONE`, `REBUILT`, `SOLVED`, or why it
-    was solved again)."""
-    how = SOLVED
-    if claimed is not None:
-        row, how = vouched_row(member_id, Path(run_dir), scenario_hash, claimed)
-        if row is not None:
-            return row, how
-    return run_member(member_id, scenario_dir, run_dir, keep_run), how
-
-
 def vouched_row(
     member_id: str, run: Path, scenario_hash: str, claimed: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, str]:
-    """The member's row from its run, if the run is the member's (its manifest's scenario hash)
-    and verifies; else None and why."""
-    from foresterie.verify import verify_run
-
+    """A member its earlier result.json `claimed` as solved counts as done only if its run is
+    still there, is the member's (its manifest's scenario hash) and verifies as `foresterie
+    verify` would; its row is then rebuilt from the run's manifest (whose KPIs the verifier
+    recomputed from the plan), never taken from result.json (review 15: an edited figure was
+    published, a run that had lost a plan file counted as done). Returns the row and `DONE`
+    or `REBUILT`, or None and why the member must be solved again. Run in the sweep's own
+    process: the verifier imports no solver, and a small member checks in ~0.05 CPU s where a
+    Dask worker costs seconds to start."""
     if not (run / "manifest.json").is_file():
         return None, RUN_MISSING
     try:
@@ -263,40 +244,46 @@ def run_sweep(
         results: dict[str, dict[str, Any]] = {}
         hows: dict[str, str] = {}
         progress = progress or (lambda done, total: None)
-        progress(0, len(planned))
-        if client is None:
-            cluster = _quiet_cluster(LocalCluster, workers)
-            client = Client(cluster)
-            client.run(_quiet_worker)
-        futures = {}
+        todo = []
         for wr in planned:
             m, folder, h = wr.member, wr.folder, wr.scenario_hash
             prev = _read_json(folder.parent / "result.json")
-            claimed = (
-                prev
-                if prev and prev.get("scenario_hash") == h and prev.get("status") == "ok"
-                else None
-            )
-            fut = client.submit(
-                settle_member,
-                m.id,
-                str(folder),
-                str(folder.parent / "run"),
-                keep_runs,
-                h,
-                claimed,
-                key=f"member-{m.id}-{h[:12]}",
-                pure=False,
-            )
-            futures[fut] = (m, h)
-        for fut in as_completed(futures):
-            m, h = futures[fut]
-            row, how = fut.result()
-            row.update(_member_cols(m, h))
-            _write_json(out / "members" / m.id / "result.json", row)
-            results[m.id] = row
-            hows[m.id] = how
-            progress(len(results), len(planned))
+            how = SOLVED
+            if prev and prev.get("scenario_hash") == h and prev.get("status") == "ok":
+                row, how = vouched_row(m.id, folder.parent / "run", h, prev)
+                if row is not None:
+                    row.update(_member_cols(m, h))
+                    _write_json(folder.parent / "result.json", row)
+                    results[m.id] = row
+                    hows[m.id] = how
+                    continue
+            todo.append((m, folder, h, how))
+        progress(len(results), len(planned))
+        if todo and client is None:
+            cluster = _quiet_cluster(LocalCluster, workers)
+            client = Client(cluster)
+            client.run(_quiet_worker)
+        if todo and client is not None:
+            futures = {
+                client.submit(
+                    run_member,
+                    m.id,
+                    str(folder),
+                    str(folder.parent / "run"),
+                    keep_runs,
+                    key=f"member-{m.id}-{h[:12]}",
+                    pure=False,
+                ): (m, h, how)
+                for m, folder, h, how in todo
+            }
+            for fut in as_completed(futures):
+                m, h, how = futures[fut]
+                row = fut.result()
+                row.update(_member_cols(m, h))
+                _write_json(out / "members" / m.id / "result.json", row)
+                results[m.id] = row
+                hows[m.id] = how
+                progress(len(results), len(planned))
     finally:
         if client is not None:
             client.close()
