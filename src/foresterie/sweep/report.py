@@ -17,13 +17,14 @@ from foresterie.report.page import page_head
 from foresterie.scenario.load import read_config
 from foresterie.sweep.members import Member, Sweep, members
 from foresterie.sweep.tables import (
+    SHOWN_DIGITS,
     WHOLE,
     baseline_label,
     kpi_columns,
     paired_quantile_rows,
     paired_rows,
     quantile_rows,
-    whole_range,
+    shown_range,
 )
 from foresterie.sweep.window import NOT_JUDGED_LIMIT
 
@@ -65,19 +66,27 @@ def decision_words(m: Member, lg: Lang) -> str:
 
 
 def boxes_svg(
-    groups: list[tuple[str, list[float]]], lg: Lang, width: int = 410, whole: bool = False
+    groups: list[tuple[str, list[float]]],
+    lg: Lang,
+    width: int = 410,
+    whole: bool = False,
+    digits: int | None = None,
 ) -> str:
     """Horizontal box plots: whiskers 5th-95th percentile, box 25th-75th, a line at the median,
     one dot per member beyond the whiskers. Each decision is written whole on its own line
     above its box (a label beside it was cut at the page's edge). A KPI with one value in every
     member is said as that value (review 15: a KPI 0 everywhere was drawn on an axis -1..1);
-    `whole`: a count, whose quantiles are said as whole numbers (`tables.whole_range`)."""
+    `whole`: a count, whose quantiles are said as whole numbers (`tables.whole_range`) and
+    whose axis has no tick at half a person; `digits`: the decimals shown (`SHOWN_DIGITS`),
+    the range rounded outward; None: up to 3 decimals, unrounded."""
+    if whole and digits is None:
+        digits = 0
     values = [v for _, vs in groups for v in vs]
     if not values:
         return f"<p class='note'>{escape(lg._('no member solved'))}</p>"
     lo, hi = min(values), max(values)
     if hi == lo:
-        said = lg._("{value} in every member").format(value=_figure(lo, lg, whole))
+        said = lg._("{value} in every member").format(value=_figure(lo, lg, digits))
         return f"<p class='value'>{escape(said)}</p>"
     pad_l, pad_r, row_h, box_h = 24, 24, 42, 14
     height = row_h * len(groups) + 24
@@ -96,7 +105,7 @@ def boxes_svg(
         out.append(
             f"<line x1='{x(v)}' x2='{x(v)}' y1='0' y2='{height - 16}' stroke='#eee'/>"
             f"<text x='{x(v)}' y='{height - 4}' text-anchor='middle'>"
-            f"{escape(_figure(v, lg, whole))}</text>"
+            f"{escape(_figure(v, lg, digits))}</text>"
         )
     for i, (label, vs) in enumerate(groups):
         y = 4 + i * row_h
@@ -106,7 +115,7 @@ def boxes_svg(
         if not vs:
             continue
         p5, p25, p50, p75, p95 = (float(np.quantile(vs, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
-        s5, s50, s95 = _said(p5, p50, p95, lg, whole)
+        s5, s50, s95 = _said(p5, p50, p95, lg, digits)
         title = lg._("{decision}: median {p50}, 5-95 % {p5}–{p95}, {n} members").format(
             decision=label, p50=s50, p5=s5, p95=s95, n=len(vs)
         )
@@ -129,33 +138,35 @@ def boxes_svg(
     return "".join(out)
 
 
-def _figure(v: float, lg: Lang, whole: bool, sign: bool = False) -> str:
-    """A KPI's value (or a difference, `sign`: +3) in the reader's number format."""
-    text = lg.num(int(v)) if whole else lg.dec(v)
-    return "+" + text if sign and v > 0 else text
+def _figure(v: float, lg: Lang, digits: int | None, sign: bool = False) -> str:
+    """A KPI's value (or a difference, `sign`: +3) in the reader's number format, to `digits`
+    decimals (None: up to 3)."""
+    text = lg.dec(v) if digits is None else lg.num(v, digits)
+    shown = v if digits is None else round(v, digits)
+    return "+" + text if sign and shown > 0 else text
 
 
 def _said(
-    p5: float, p50: float, p95: float, lg: Lang, whole: bool, sign: bool = False
+    p5: float, p50: float, p95: float, lg: Lang, digits: int | None, sign: bool = False
 ) -> tuple[str, str, str]:
-    """5th, 50th, 95th percentile as a reader is shown them: counts as whole numbers."""
-    qs = whole_range(p5, p50, p95) if whole else (p5, p50, p95)
+    """5th, 50th, 95th percentile as a reader is shown them (`tables.shown_range`)."""
+    qs = (p5, p50, p95) if digits is None else shown_range(p5, p50, p95, digits)
     return (
-        _figure(qs[0], lg, whole, sign),
-        _figure(qs[1], lg, whole, sign),
-        _figure(qs[2], lg, whole, sign),
+        _figure(qs[0], lg, digits, sign),
+        _figure(qs[1], lg, digits, sign),
+        _figure(qs[2], lg, digits, sign),
     )
 
 
-def _cell(v: Any, lg: Lang) -> Any:
-    return lg.dec(v) if isinstance(v, float) else v
-
-
 def _quantile_cells(q: list[Any], lg: Lang) -> list[Any]:
-    """mean, p05, p50, p95 of quantile_rows as the report shows them: counts whole."""
-    if q[-1] == "" or q[1] not in WHOLE:
-        return [_cell(v, lg) for v in q[-4:]]
-    return [lg.dec(round(float(q[-4]), 1)), *whole_range(*q[-3:])]
+    """mean, p05, p50, p95 of quantile_rows as the report shows them (`SHOWN_DIGITS`): the mean
+    of a count to a tenth, the quantiles as `_said` says them."""
+    if q[-1] == "":
+        return q[-4:]
+    digits = SHOWN_DIGITS[q[1]]
+    mean = _figure(float(q[-4]), lg, digits + (q[1] in WHOLE))
+    p05, p50, p95 = (float(v) for v in q[-3:])
+    return [mean, *_said(p05, p50, p95, lg, digits)]
 
 
 def _not_judged_notes(lg: Lang, loose: dict[str, int], people: int) -> tuple[list[str], bool]:
@@ -227,13 +238,14 @@ def _paired_section(
                 cells.append("–")
                 continue
             vals = [float(p[col]) for p in paired if p["decision"] == label and p["paired"]]
-            whole = col in WHOLE
+            digits = SHOWN_DIGITS[col]
             if min(vals) == max(vals):
-                value = _figure(vals[0], lg, whole, sign=True)
+                value = _figure(vals[0], lg, digits, sign=True)
                 cells.append(_("{value} in every draw").format(value=value))
                 continue
-            s5, s50, s95 = _said(q[5], q[6], q[7], lg, whole, sign=True)
-            cells.append(_("{p50} ({p5} … {p95})").format(p50=s50, p5=s5, p95=s95))
+            s5, s50, s95 = _said(q[5], q[6], q[7], lg, digits, sign=True)
+            figures = _("{p50} ({p5} … {p95})").format(p50=s50, p5=s5, p95=s95)
+            cells.append(figures.replace(" ", "\u00a0"))  # one line, the table scrolls
         body.append(cells)
     counts = [by[(label, kpi_columns()[0])][3] for label in labels]
     draws = max(p["draw"] for p in paired) + 1
@@ -244,10 +256,10 @@ def _paired_section(
     note = _(
         "Each decision against {baseline} on the same draws (the same people, arrivals, "
         "no-shows and heat days): the difference per draw is what the decision alone changes. "
-        "Median over the draws, in brackets the 5th to 95th percentile. Counts (people, trips, "
-        "vehicles, days) are whole numbers: the 5th percentile rounded down, the 95th up, the "
-        "median to the nearest. A draw where either member failed is not paired. The baseline "
-        "is the first value of every decision in the sweep file."
+        "Median over the draws, in brackets the 5th to 95th percentile, rounded as shown "
+        "(people, trips, vehicles, days, km and euros to whole numbers): the 5th percentile "
+        "down, the 95th up, the median to the nearest. A draw where either member failed is not "
+        "paired. The baseline is the first value of every decision in the sweep file."
     ).format(baseline=words.get(base, base))
     head = [N_("KPI"), *(words.get(label, label) for label in labels)]
     return [
@@ -298,7 +310,7 @@ def write_sweep_report(
         if muted:
             head += f" <small>{escape(_('not comparable'))}</small>"
         cls = "chart" + (" muted" if muted else "")
-        svg = boxes_svg(groups, lg, whole=col in WHOLE)
+        svg = boxes_svg(groups, lg, whole=col in WHOLE, digits=SHOWN_DIGITS[col])
         charts.append(f"<div class='{cls}'><h3>{head}</h3>{svg}</div>")
     failed = [
         [r["member"], words.get(r["decision"], r["decision"]), r["error"]]

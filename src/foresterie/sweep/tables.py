@@ -28,6 +28,22 @@ KPIS = (
     ("transport", "cost_per_worker_day_eur"),
 )
 QUANTILES = (0.05, 0.5, 0.95)
+# The decimals a reader is shown of each KPI in the report (the CSV files keep the exact
+# figures): whole people, trips, km and euros; a tenth of a percent; cents per worker-day.
+SHOWN_DIGITS = {
+    "housing.housed": 0,
+    "housing.waitlisted": 0,
+    "housing.occupancy_pct": 1,
+    "housing.peak_occupancy_permille": 0,
+    "housing.commute_minutes": 0,
+    "transport.trips": 0,
+    "transport.vehicle_km": 0,
+    "transport.vehicles_per_day_peak": 0,
+    "transport.unserved_rider_trips": 0,
+    "transport.days_fleet_short": 0,
+    "transport.transport_cost_eur": 0,
+    "transport.cost_per_worker_day_eur": 2,
+}
 # KPIs that count whole things (people, trips, vehicles, days, per-mille of beds): a reader is
 # shown them as whole numbers (`whole_range`).
 WHOLE = frozenset(
@@ -83,8 +99,15 @@ def whole_range(p05: float, p50: float, p95: float) -> tuple[int, int, int]:
     """Quantiles of a whole-number KPI as a planner reads them: the 5th percentile rounded down,
     the 95th up (the range never narrows), the median to the nearest whole, halves away from
     zero (35.5 people -> 36, -10.5 -> -11). Two members 35 and 37 read 35..37, not 35.1..36.9."""
-    mid = math.floor(abs(p50) + 0.5)
-    return math.floor(p05 + 1e-9), int(math.copysign(mid, p50)), math.ceil(p95 - 1e-9)
+    lo, mid, hi = shown_range(p05, p50, p95, 0)
+    return int(lo), int(mid), int(hi)
+
+
+def shown_range(p05: float, p50: float, p95: float, digits: int) -> tuple[float, float, float]:
+    """`whole_range` to `digits` decimals: 5th percentile down, 95th up, median nearest."""
+    k = 10**digits
+    mid = math.copysign(math.floor(abs(p50) * k + 0.5), p50) / k
+    return math.floor(p05 * k + 1e-9) / k, mid, math.ceil(p95 * k - 1e-9) / k
 
 
 def baseline_label(rows: list[dict[str, Any]]) -> str | None:
