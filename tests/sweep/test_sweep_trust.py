@@ -226,3 +226,32 @@ def test_a_window_that_judges_nearly_everyone_keeps_housing_comparable(tmp_path:
     html = (out / "report" / "index.html").read_text(encoding="utf-8")
     assert "1 delle 11 persone dei membri (9%)" in html
     assert "muted" not in html.replace(".muted", "") and "headline warn" not in html
+
+
+@pytest.mark.browser
+def test_the_sweep_report_reads_on_a_phone(fresh: tuple[Path, Path]) -> None:
+    """At 320 px the sweep report is laid out at the phone's width: nothing drags the page
+    sideways, and every table (the paired one first) stays in a box no wider than the screen,
+    scrolling inside it when wider."""
+    from tests.report.test_browser import FLAGS, chromium_or_skip
+    from tests.report.test_pages import CUT, PHONE, SIDEWAYS
+
+    _, done = fresh
+    exe, sync_playwright = chromium_or_skip()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=exe, args=FLAGS, headless=True)
+        ctx = browser.new_context(
+            viewport={"width": PHONE, "height": 640}, is_mobile=True, has_touch=True
+        )
+        page = ctx.new_page()
+        page.goto((done / "report" / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        assert page.evaluate(SIDEWAYS) == {"width": PHONE, "scroll": PHONE}
+        assert page.evaluate(CUT, PHONE) == []
+        boxes = page.eval_on_selector_all(
+            ".wide", "bs => bs.map(b => [b.scrollWidth, b.getBoundingClientRect().width])"
+        )
+        assert len(boxes) == 2 and all(w <= PHONE for _, w in boxes)  # paired, quantiles
+        assert any(scroll > w for scroll, w in boxes)  # the quantiles scroll in their box
+        ctx.close()
+        browser.close()
