@@ -731,7 +731,7 @@ def sweep(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from foresterie.sweep.members import load_sweep
-    from foresterie.sweep.runner import run_sweep
+    from foresterie.sweep.runner import run_sweep, said
 
     sw = load_sweep(file)
     target = out or Path("runs") / "sweeps" / sw.spec.sweep.name
@@ -745,28 +745,10 @@ def sweep(
         import os
 
         res = run_sweep(sw, target, workers or os.cpu_count() or 1, scheduler, keep_runs, progress)
-    typer.echo(
-        _(
-            "wrote {target}: {members} members ({skipped} already done, {solved} solved now, "
-            "{failed} failed) in {seconds} s; results.csv, quantiles.csv, report/index.html"
-        ).format(
-            target=target,
-            members=len(res.rows),
-            skipped=res.skipped,
-            solved=res.solved,
-            failed=res.failed,
-            seconds=f"{res.wall_s:.1f}",
-        )
-    )
-    if res.loose:  # the window's cut could not keep the stay rule exact for these people
-        _err(
-            "warning: "
-            + _(
-                "sweep.window: people who could not be judged on their whole stay (a stay or "
-                "an opening shorter than the minimum near the window's edges): {people}, in "
-                "{members} members (first: {first})"
-            ).format(members=len(res.loose), people=sum(res.loose.values()), first=min(res.loose))
-        )
+    line, warning = said(res, target, cli_lang())
+    typer.echo(line)
+    if warning:  # the window's cut could not keep the stay rule exact for these people
+        _err("warning: " + warning)
 
 
 ledger_app = typer.Typer(

@@ -197,18 +197,29 @@ def test_a_failing_member_is_recorded_not_fatal(swept: tuple[Path, Path, Path]) 
     assert list(failed["member"]) == ["d001-r0000", "d001-r0001"]  # FB closed
     assert all("pinned_foresteria: unknown foresteria 'FB'" in e for e in failed["error"])
     html = (one / "report" / "index.html").read_text(encoding="utf-8")
-    assert "d001-r0000" in html and html.count("<svg") == 12
+    assert "d001-r0000" in html and html.count("<div class='chart'>") == 12
     assert "<html lang='it'" in html and "Quantili" in html  # the base scenario's language
     assert VIEWPORT in html  # laid out at a phone's width, like the run's own pages
 
 
-def test_resume_skips_done_members(swept: tuple[Path, Path, Path]) -> None:
+def test_resume_without_kept_runs_solves_again(swept: tuple[Path, Path, Path]) -> None:
+    """Without its run (--no-keep-runs) nothing vouches for a member's result.json (review 15,
+    finding 11): it is solved again, and said so; the table is the same."""
     path, one, _ = swept
     before = (one / "results.csv").read_bytes()
     (one / "members" / "d000-r0001" / "result.json").unlink()
     res = run_sweep(load_sweep(path), one, workers=1, keep_runs=False)
-    assert (res.skipped, res.solved) == (1, 3)  # the two failed ones are retried, one was lost
+    assert (res.skipped, res.solved) == (0, 4)  # the two failed ones are retried, one was lost
+    assert res.again == {runner.RUN_MISSING: 1}
     assert (one / "results.csv").read_bytes() == before
+
+
+def test_resume_skips_members_its_runs_vouch_for(swept: tuple[Path, Path, Path]) -> None:
+    path, _, two = swept
+    before = (two / "results.csv").read_bytes()
+    res = run_sweep(load_sweep(path), two, workers=1, keep_runs=True)
+    assert (res.skipped, res.solved, res.again) == (2, 2, {})  # the two failed ones are retried
+    assert (two / "results.csv").read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -403,7 +414,7 @@ def test_the_report_speaks_the_reader_s_words(
     frame = pd.read_csv(one / "results.csv", dtype={"error": str}, keep_default_na=False)
     ok = [r for r in frame.to_dict("records") if r["status"] == "ok"]
     page = write_sweep_report(load_sweep(path), tmp_path, ok).read_text(encoding="utf-8")
-    assert "Membri falliti" not in page and page.count("<svg") == 12
+    assert "Membri falliti" not in page and page.count("<div class='chart'>") == 12
 
 
 def test_a_sweep_prints_no_dask_noise(tmp_path: Path) -> None:

@@ -101,12 +101,14 @@ def test_the_sweep_says_who_its_window_cannot_judge(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["sweep", str(tmp_path / "sweep.toml"), "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert r.stderr.strip() == (
-        "warning: sweep.window: people who could not be judged on their whole stay (a stay or "
-        "an opening shorter than the minimum near the window's edges): 1, in 1 members (first: "
-        "d000-r0000)"
+        "warning: sweep.window: 1 of the 1 people in the members (100%) could not be judged on "
+        "their whole stay (a stay or an opening shorter than the minimum near the window's "
+        "edges, or a whole stay across a closing), in 1 members (first: d000-r0000); above 10% "
+        "the housing figures are not comparable: solve whole seasons (remove window from the "
+        "sweep file)"
     )
     html = (out / "report" / "index.html").read_text(encoding="utf-8")
-    assert "valutate sull&#x27;intero soggiorno" in html and "persone: 1." in html
+    assert "valutate sull&#x27;intero soggiorno" in html and "1 delle 1 persone" in html
 
 
 def test_the_shipped_peak_week_is_judged_exactly_and_the_old_cut_was_not() -> None:

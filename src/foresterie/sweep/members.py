@@ -487,12 +487,14 @@ def scaled_beds(beds: int, scale: float) -> int:
 
 @dataclass(frozen=True, kw_only=True)
 class Written:
-    """One member's scenario folder on disk, and the people whose housing inside the window is
-    not judged as on their real stays (`window.stay_rule_mismatch`; empty without a window)."""
+    """One member's scenario folder on disk, its people, and those whose housing inside the
+    window is not judged as on their real stays (`window.stay_rule_mismatch`; empty without a
+    window)."""
 
     member: Member
     folder: Path
     scenario_hash: str
+    people: int = 0
     loose: tuple[str, ...] = ()
 
 
@@ -526,7 +528,9 @@ def write_members(sweep: Sweep, out: Path, matrix_csv: str | None = None) -> lis
             h = scenario_hash(load_scenario(folder))
         except ScenarioError:  # e.g. people pinned to a foresteria this decision closes:
             h = "invalid-" + _folder_hash(folder)  # solved anyway, so the error is recorded
-        done.append(Written(member=m, folder=folder, scenario_hash=h, loose=loose))
+        done.append(
+            Written(member=m, folder=folder, scenario_hash=h, people=len(sc.workers), loose=loose)
+        )
     return done
 
 

@@ -1,4 +1,5 @@
-"""The sweep report: one box plot per KPI across decisions (report/index.html), inline SVG."""
+"""The sweep report (report/index.html): each decision against the baseline draw by draw (the
+paired differences), one box plot per KPI across decisions (inline SVG), the quantiles."""
 
 from __future__ import annotations
 
@@ -10,11 +11,22 @@ import numpy as np
 
 from foresterie.core.files import write_text
 from foresterie.core.i18n import N_, Lang, lang
-from foresterie.report.html import CSS, _table
+from foresterie.report.html import CSS as PAGE_CSS
+from foresterie.report.html import _table
 from foresterie.report.page import page_head
 from foresterie.scenario.load import read_config
 from foresterie.sweep.members import Member, Sweep, members
-from foresterie.sweep.tables import kpi_columns, quantile_rows
+from foresterie.sweep.tables import (
+    SHOWN_DIGITS,
+    WHOLE,
+    baseline_label,
+    kpi_columns,
+    paired_quantile_rows,
+    paired_rows,
+    quantile_rows,
+    shown_range,
+)
+from foresterie.sweep.window import NOT_JUDGED_LIMIT
 
 # The sweep's KPIs as a reader names them: a member may be a window of a few days, so nothing
 # here says "season".
@@ -53,16 +65,29 @@ def decision_words(m: Member, lg: Lang) -> str:
     return ", ".join(parts) or _("the base scenario")
 
 
-def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 410) -> str:
+def boxes_svg(
+    groups: list[tuple[str, list[float]]],
+    lg: Lang,
+    width: int = 410,
+    whole: bool = False,
+    digits: int | None = None,
+) -> str:
     """Horizontal box plots: whiskers 5th-95th percentile, box 25th-75th, a line at the median,
     one dot per member beyond the whiskers. Each decision is written whole on its own line
-    above its box (a label beside it was cut at the page's edge)."""
+    above its box (a label beside it was cut at the page's edge). A KPI with one value in every
+    member is said as that value (review 15: a KPI 0 everywhere was drawn on an axis -1..1);
+    `whole`: a count, whose quantiles are said as whole numbers (`tables.whole_range`) and
+    whose axis has no tick at half a person; `digits`: the decimals shown (`SHOWN_DIGITS`),
+    the range rounded outward; None: up to 3 decimals, unrounded."""
+    if whole and digits is None:
+        digits = 0
     values = [v for _, vs in groups for v in vs]
     if not values:
         return f"<p class='note'>{escape(lg._('no member solved'))}</p>"
     lo, hi = min(values), max(values)
     if hi == lo:
-        lo, hi = lo - 1, hi + 1
+        said = lg._("{value} in every member").format(value=_figure(lo, lg, digits))
+        return f"<p class='value'>{escape(said)}</p>"
     pad_l, pad_r, row_h, box_h = 24, 24, 42, 14
     height = row_h * len(groups) + 24
 
@@ -75,9 +100,12 @@ def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 410)
     ]
     for frac in (0.0, 0.5, 1.0):
         v = lo + frac * (hi - lo)
+        if whole and v != int(v):
+            continue  # no tick at half a person
         out.append(
             f"<line x1='{x(v)}' x2='{x(v)}' y1='0' y2='{height - 16}' stroke='#eee'/>"
-            f"<text x='{x(v)}' y='{height - 4}' text-anchor='middle'>{escape(lg.dec(v))}</text>"
+            f"<text x='{x(v)}' y='{height - 4}' text-anchor='middle'>"
+            f"{escape(_figure(v, lg, digits))}</text>"
         )
     for i, (label, vs) in enumerate(groups):
         y = 4 + i * row_h
@@ -87,8 +115,9 @@ def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 410)
         if not vs:
             continue
         p5, p25, p50, p75, p95 = (float(np.quantile(vs, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
+        s5, s50, s95 = _said(p5, p50, p95, lg, digits)
         title = lg._("{decision}: median {p50}, 5-95 % {p5}–{p95}, {n} members").format(
-            decision=label, p50=lg.dec(p50), p5=lg.dec(p5), p95=lg.dec(p95), n=len(vs)
+            decision=label, p50=s50, p5=s5, p95=s95, n=len(vs)
         )
         out.append(
             f"<g data-decision='{escape(label)}' data-median='{round(p50, 3)}'>"
@@ -109,19 +138,164 @@ def boxes_svg(groups: list[tuple[str, list[float]]], lg: Lang, width: int = 410)
     return "".join(out)
 
 
-def _cell(v: Any, lg: Lang) -> Any:
-    return lg.dec(v) if isinstance(v, float) else v
+def _figure(v: float, lg: Lang, digits: int | None, sign: bool = False) -> str:
+    """A KPI's value (or a difference, `sign`: +3) in the reader's number format, to `digits`
+    decimals (None: up to 3)."""
+    text = lg.dec(v) if digits is None else lg.num(v, digits)
+    shown = v if digits is None else round(v, digits)
+    return "+" + text if sign and shown > 0 else text
+
+
+def _said(
+    p5: float, p50: float, p95: float, lg: Lang, digits: int | None, sign: bool = False
+) -> tuple[str, str, str]:
+    """5th, 50th, 95th percentile as a reader is shown them (`tables.shown_range`)."""
+    qs = (p5, p50, p95) if digits is None else shown_range(p5, p50, p95, digits)
+    return (
+        _figure(qs[0], lg, digits, sign),
+        _figure(qs[1], lg, digits, sign),
+        _figure(qs[2], lg, digits, sign),
+    )
+
+
+def _quantile_cells(q: list[Any], lg: Lang) -> list[Any]:
+    """mean, p05, p50, p95 of quantile_rows as the report shows them (`SHOWN_DIGITS`): the mean
+    of a count to a tenth, the quantiles as `_said` says them."""
+    if q[-1] == "":
+        return q[-4:]
+    digits = SHOWN_DIGITS[q[1]]
+    mean = _figure(float(q[-4]), lg, digits + (q[1] in WHOLE))
+    p05, p50, p95 = (float(v) for v in q[-3:])
+    return [mean, *_said(p05, p50, p95, lg, digits)]
+
+
+def _not_judged_notes(lg: Lang, loose: dict[str, int], people: int) -> tuple[list[str], bool]:
+    """The window's unjudged people as the top of the report says them (review 15: "8 members,
+    388 people" read as a footnote while 89 % of the people were not judged): n of N and the
+    share, and above NOT_JUDGED_LIMIT that the housing figures are not comparable."""
+    _ = lg._
+    n = sum(loose.values())
+    if not n:
+        return [], False
+    share = n / people if people else 1.0
+    notes = [
+        "<p class='note'>"
+        + escape(
+            _(
+                "{people} of the {total} people in the members ({share}) could not be judged on "
+                "their whole stay, in {members} members: a stay or an opening shorter than the "
+                "minimum near the window's edges, or a whole stay across a closing. Their beds "
+                "inside the window may differ from the season's."
+            ).format(
+                people=lg.num(n),
+                total=lg.num(people),
+                share=lg.pct(100 * share, 0),
+                members=lg.num(len(loose)),
+            )
+        )
+        + "</p>"
+    ]
+    over = share > NOT_JUDGED_LIMIT
+    if over:
+        notes.insert(
+            0,
+            "<p class='headline warn'>"
+            + escape(
+                _(
+                    "Housing figures not comparable: {share} of the people in the members were "
+                    "not judged on their whole stay (more than {limit}). The housing figures are "
+                    "greyed below; the transport figures carry the same beds. To compare housing, "
+                    "solve whole seasons: remove window from the sweep file."
+                ).format(share=lg.pct(100 * share, 0), limit=lg.pct(100 * NOT_JUDGED_LIMIT, 0))
+            )
+            + "</p>",
+        )
+    return notes, over
+
+
+def _paired_section(
+    rows: list[dict[str, Any]], words: dict[str, str], lg: Lang, grey: bool
+) -> list[str]:
+    """Each decision against the baseline, draw by draw: a row per KPI, a column per decision,
+    each cell the median difference per draw and its 5-95 % range ("-10 (-12 … -8)")."""
+    _ = lg._
+    base = baseline_label(rows)
+    paired = paired_rows(rows)
+    if base is None or not paired:
+        return []
+    summary = paired_quantile_rows(paired)
+    labels = list(dict.fromkeys(p["decision"] for p in paired))
+    by = {(q[0], q[2]): q for q in summary}
+    body = []
+    for col in kpi_columns():
+        name = _(KPI_NAMES[col])
+        if grey and col.startswith("housing."):
+            name = _("{kpi} (not comparable)").format(kpi=name)
+        cells: list[Any] = [name]
+        for label in labels:
+            q = by[(label, col)]
+            if not q[3]:
+                cells.append("–")
+                continue
+            vals = [float(p[col]) for p in paired if p["decision"] == label and p["paired"]]
+            digits = SHOWN_DIGITS[col]
+            if min(vals) == max(vals):
+                value = _figure(vals[0], lg, digits, sign=True)
+                cells.append(_("{value} in every draw").format(value=value))
+                continue
+            s5, s50, s95 = _said(q[5], q[6], q[7], lg, digits, sign=True)
+            figures = _("{p50} ({p5} … {p95})").format(p50=s50, p5=s5, p95=s95)
+            cells.append(figures.replace(" ", "\u00a0"))  # one line, the table scrolls
+        body.append(cells)
+    counts = [by[(label, kpi_columns()[0])][3] for label in labels]
+    draws = max(p["draw"] for p in paired) + 1
+    body.append(
+        [_("draws paired")]
+        + [_("{n} of {draws}").format(n=lg.num(n), draws=lg.num(draws)) for n in counts]
+    )
+    note = _(
+        "Each decision against {baseline} on the same draws (the same people, arrivals, "
+        "no-shows and heat days): the difference per draw is what the decision alone changes. "
+        "Median over the draws, in brackets the 5th to 95th percentile, rounded as shown "
+        "(people, trips, vehicles, days, km and euros to whole numbers): the 5th percentile "
+        "down, the 95th up, the median to the nearest. A draw where either member failed is not "
+        "paired. The baseline is the first value of every decision in the sweep file."
+    ).format(baseline=words.get(base, base))
+    head = [N_("KPI"), *(words.get(label, label) for label in labels)]
+    return [
+        f"<h2>{escape(_('Against the baseline, draw by draw'))}</h2>",
+        f"<p class='note'>{escape(note)}</p>",
+        _table(head, body, lg),
+        "<p><a href='../paired.csv'>paired.csv</a> · "
+        "<a href='../paired_quantiles.csv'>paired_quantiles.csv</a></p>",
+    ]
+
+
+CSS = (
+    PAGE_CSS
+    + """
+.value { font-size: 18px; margin: 10px 4px; }
+.muted svg, .muted .value { opacity: 0.35; } .muted h3 { color: #777; }
+.headline.warn { border-left-color: #c62828; background: #fdecea; }
+"""
+)
 
 
 def write_sweep_report(
-    sweep: Sweep, out: Path, rows: list[dict[str, Any]], loose: dict[str, int] | None = None
+    sweep: Sweep,
+    out: Path,
+    rows: list[dict[str, Any]],
+    loose: dict[str, int] | None = None,
+    people: int = 0,
 ) -> Path:
     """report/index.html in the base scenario's `[report] lang` (Italian by default); `loose`:
-    member id -> people whose housing inside the window is not judged as on their real stays."""
+    member id -> people whose housing inside the window is not judged as on their real stays,
+    `people`: the people of all the members together."""
     lg = lang(read_config(sweep.base).report.lang)
     _ = lg._
     words = {m.decision_label: decision_words(m, lg) for m in members(sweep)}
     labels = list(dict.fromkeys(r["decision"] for r in rows))
+    judged_notes, grey = _not_judged_notes(lg, loose or {}, people)
     charts = []
     for col in kpi_columns():
         groups = [
@@ -132,7 +306,12 @@ def write_sweep_report(
             for lab in labels
         ]
         head = escape(_(KPI_NAMES[col]))
-        charts.append(f"<div class='chart'><h3>{head}</h3>{boxes_svg(groups, lg)}</div>")
+        muted = grey and col.startswith("housing.")
+        if muted:
+            head += f" <small>{escape(_('not comparable'))}</small>"
+        cls = "chart" + (" muted" if muted else "")
+        svg = boxes_svg(groups, lg, whole=col in WHOLE, digits=SHOWN_DIGITS[col])
+        charts.append(f"<div class='{cls}'><h3>{head}</h3>{svg}</div>")
     failed = [
         [r["member"], words.get(r["decision"], r["decision"]), r["error"]]
         for r in rows
@@ -154,7 +333,7 @@ def write_sweep_report(
         ok=len(rows) - len(failed),
         failed=len(failed),
     )
-    notes = [f"<p class='note'>{escape(note)}</p>"]
+    notes = [*judged_notes, f"<p class='note'>{escape(note)}</p>"]
     if spec.sweep.window is not None:
         w0, w1 = spec.sweep.window
         notes.append(
@@ -168,20 +347,8 @@ def write_sweep_report(
             )
             + "</p>"
         )
-    if loose:
-        notes.append(
-            "<p class='note'>"
-            + escape(
-                _(
-                    "Members with people who could not be judged on their whole stay (a stay or "
-                    "an opening shorter than the minimum near the window's edges): {members}, "
-                    "people: {people}. Their beds inside the window may differ from the season's."
-                ).format(members=len(loose), people=sum(loose.values()))
-            )
-            + "</p>"
-        )
     quantiles = [
-        [words.get(q[0], q[0]), _(KPI_NAMES[q[1]]), q[2], *(_cell(v, lg) for v in q[3:])]
+        [words.get(q[0], q[0]), _(KPI_NAMES[q[1]]), q[2], *_quantile_cells(q, lg)]
         for q in quantile_rows(rows)
     ]
     parts = [
@@ -190,6 +357,8 @@ def write_sweep_report(
         *notes,
         "<p><a href='../results.csv'>results.csv</a> · <a href='../quantiles.csv'>quantiles.csv</a>"
         " · <a href='../results.parquet'>results.parquet</a></p>",
+        *_paired_section(rows, words, lg, grey),
+        f"<h2>{escape(_('Each decision over the draws'))}</h2>",
         f"<div class='grid'>{''.join(charts)}</div>",
         f"<h2>{escape(_('Quantiles'))}</h2>",
         _table(

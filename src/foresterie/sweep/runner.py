@@ -15,12 +15,15 @@ from typing import Any
 
 from foresterie.core.errors import InfeasibleError, Problem, ScenarioError
 from foresterie.core.files import json_value, replace_file
+from foresterie.core.i18n import N_, Lang
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY
 from foresterie.run.pipeline import PlanRejected, solve
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS
 from foresterie.sweep.members import Member, Sweep, write_members
 from foresterie.sweep.report import write_sweep_report
 from foresterie.sweep.tables import KPIS, write_tables
+from foresterie.sweep.window import NOT_JUDGED_LIMIT
+from foresterie.verify import verify_run
 
 # ------------------------------------------------------------------ running
 
@@ -92,15 +95,102 @@ def _full_error(exc: Exception) -> str:
     return "".join(traceback.format_exception(exc)).rstrip()
 
 
+# How a member came to be in this sweep's tables (`vouched_row`, `run_sweep`).
+DONE = "done"  # solved before; its run verifies and its figures are the run's
+# solved before; its run verifies, but its result.json did not say what the run does
+REBUILT = "rebuilt"
+SOLVED = "solved"  # not solved before (or failed before): solved now
+RUN_CHANGED = N_("run changed")  # solved before, but its run no longer verifies: solved again
+RUN_MISSING = N_("run missing")  # solved before, but its run is gone (or not kept): solved again
+AGAIN = (RUN_CHANGED, RUN_MISSING)
+
+
+def vouched_row(
+    member_id: str, run: Path, scenario_hash: str, claimed: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str]:
+    """A member its earlier result.json `claimed` as solved counts as done only if its run is
+    still there, is the member's (its manifest's scenario hash) and verifies as `foresterie
+    verify` would; its row is then rebuilt from the run's manifest (whose KPIs the verifier
+    recomputed from the plan), never taken from result.json (review 15: an edited figure was
+    published, a run that had lost a plan file counted as done). Returns the row and `DONE`
+    or `REBUILT`, or None and why the member must be solved again. Run in the sweep's own
+    process: the verifier imports no solver, and a small member checks in ~0.05 CPU s where a
+    Dask worker costs seconds to start."""
+    if not (run / "manifest.json").is_file():
+        return None, RUN_MISSING
+    try:
+        manifest = json_value((run / "manifest.json").read_bytes())
+        if manifest["scenario"]["hash"] != scenario_hash or verify_run(run):
+            return None, RUN_CHANGED
+        row: dict[str, Any] = {"member": member_id, "status": "ok", "error": ""}
+        for part, key in KPIS:
+            row[f"{part}.{key}"] = manifest["kpis"][part][key]
+    except Exception:  # an unreadable run (a file gone, not JSON, a field missing): changed
+        return None, RUN_CHANGED
+    wall = claimed.get("wall_s")  # a timing, published in timings.csv only
+    row["wall_s"] = wall if isinstance(wall, int | float) and not isinstance(wall, bool) else ""
+    said = {c: claimed.get(c) for c in row if c != "wall_s"}
+    return row, DONE if said == {c: v for c, v in row.items() if c != "wall_s"} else REBUILT
+
+
 @dataclass(kw_only=True)
 class SweepResult:
     rows: list[dict[str, Any]]
-    skipped: int
-    solved: int
+    skipped: int  # done before, vouched for by their runs
+    solved: int  # solved now, the re-solved included
     failed: int
     wall_s: float
     # member id -> people whose housing in the window is not judged as on their real stays
     loose: dict[str, int] = field(default_factory=dict)
+    people: int = 0  # people in all the members together (a person in 4 members counts 4)
+    # why members said done were solved again (RUN_CHANGED, RUN_MISSING) -> how many
+    again: dict[str, int] = field(default_factory=dict)
+    rebuilt: int = 0  # done members whose result.json differed from their run (rewritten)
+
+
+def said(res: SweepResult, target: Path, lg: Lang) -> tuple[str, str | None]:
+    """The summary line of a sweep (stdout) and its warning on the window (stderr), if any."""
+    _ = lg._
+    line = _(
+        "wrote {target}: {members} members ({skipped} already done, {solved} solved now, "
+        "{failed} failed) in {seconds} s; results.csv, quantiles.csv, paired.csv, "
+        "report/index.html"
+    ).format(
+        target=target,
+        members=len(res.rows),
+        skipped=res.skipped,
+        solved=res.solved,
+        failed=res.failed,
+        seconds=f"{res.wall_s:.1f}",
+    )
+    for why, n in res.again.items():  # review 15: a resumed sweep took result.json on trust
+        line += "; " + _("{n} re-solved: {why}").format(n=n, why=_(why))
+    if res.rebuilt:
+        line += "; " + _(
+            "{n} result.json rebuilt from the member's run (it did not say what the run does)"
+        ).format(n=res.rebuilt)
+    if not res.loose:
+        return line, None
+    n = sum(res.loose.values())
+    share = n / res.people if res.people else 1.0
+    warning = _(
+        "sweep.window: {people} of the {total} people in the members ({share}) could not be "
+        "judged on their whole stay (a stay or an opening shorter than the minimum near the "
+        "window's edges, or a whole stay across a closing), in {members} members (first: "
+        "{first})"
+    ).format(
+        people=n,
+        total=res.people,
+        share=lg.pct(100 * share, 0),
+        members=len(res.loose),
+        first=min(res.loose),
+    )
+    if share > NOT_JUDGED_LIMIT:
+        warning += "; " + _(
+            "above {limit} the housing figures are not comparable: solve whole seasons (remove "
+            "window from the sweep file)"
+        ).format(limit=lg.pct(100 * NOT_JUDGED_LIMIT, 0))
+    return line, warning
 
 
 Progress = Callable[[int, int], None]
@@ -152,17 +242,23 @@ def run_sweep(
         out.mkdir(parents=True, exist_ok=True)
         planned = write_members(sweep, out)
         results: dict[str, dict[str, Any]] = {}
+        hows: dict[str, str] = {}
+        progress = progress or (lambda done, total: None)
         todo = []
         for wr in planned:
             m, folder, h = wr.member, wr.folder, wr.scenario_hash
             prev = _read_json(folder.parent / "result.json")
+            how = SOLVED
             if prev and prev.get("scenario_hash") == h and prev.get("status") == "ok":
-                results[m.id] = prev
-            else:
-                todo.append((m, folder, h))
-        skipped = len(results)
-        progress = progress or (lambda done, total: None)
-        progress(skipped, len(planned))
+                row, how = vouched_row(m.id, folder.parent / "run", h, prev)
+                if row is not None:
+                    row.update(_member_cols(m, h))
+                    _write_json(folder.parent / "result.json", row)
+                    results[m.id] = row
+                    hows[m.id] = how
+                    continue
+            todo.append((m, folder, h, how))
+        progress(len(results), len(planned))
         if todo and client is None:
             cluster = _quiet_cluster(LocalCluster, workers)
             client = Client(cluster)
@@ -177,15 +273,16 @@ def run_sweep(
                     keep_runs,
                     key=f"member-{m.id}-{h[:12]}",
                     pure=False,
-                ): (m, h)
-                for m, folder, h in todo
+                ): (m, h, how)
+                for m, folder, h, how in todo
             }
             for fut in as_completed(futures):
-                m, h = futures[fut]
+                m, h, how = futures[fut]
                 row = fut.result()
                 row.update(_member_cols(m, h))
                 _write_json(out / "members" / m.id / "result.json", row)
                 results[m.id] = row
+                hows[m.id] = how
                 progress(len(results), len(planned))
     finally:
         if client is not None:
@@ -195,15 +292,21 @@ def run_sweep(
     rows = [results[wr.member.id] for wr in planned]
     loose = {wr.member.id: len(wr.loose) for wr in planned if wr.loose}
     write_tables(sweep, out, rows)
-    write_sweep_report(sweep, out, rows, loose)
+    people = sum(wr.people for wr in planned)
+    write_sweep_report(sweep, out, rows, loose, people)
     failed = sum(1 for r in rows if r["status"] != "ok")
+    done = sum(1 for how in hows.values() if how in (DONE, REBUILT))
+    again = {why: n for why in AGAIN if (n := sum(1 for how in hows.values() if how == why))}
     return SweepResult(
         rows=rows,
-        skipped=skipped,
-        solved=len(todo),
+        skipped=done,
+        solved=len(rows) - done,
         failed=failed,
         wall_s=time.monotonic() - t0,
         loose=loose,
+        people=people,
+        again=again,
+        rebuilt=sum(1 for how in hows.values() if how == REBUILT),
     )
 
 
