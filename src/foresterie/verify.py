@@ -4003,16 +4003,23 @@ def _past_nights_changed(r: _Run, as_of: str) -> list[str]:
     per person, at the first night that differs."""
     cut = _ord(as_of)
 
-    def nights(rows: list[dict[str, str]]) -> dict[str, dict[int, tuple[str, str]]]:
+    def nights(rows: list[dict[str, str]], stays: bool) -> dict[str, dict[int, tuple[str, str]]]:
         got: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
         for a in rows:
-            for d in range(_ord(a["from"]), min(_ord(a["to"]), cut)):
+            first, end = _ord(a["from"]), min(_ord(a["to"]), cut)
+            w = r.workers.get(a["worker_id"])
+            if stays:  # the previous plan's nights inside the stay this run records
+                if w is None:
+                    continue  # not in this run's people (a no-show, someone gone)
+                gone = r.released.get(a["worker_id"], _day(w["departure"])).toordinal()
+                first, end = max(first, _ord(w["arrival"])), min(end, gone)
+            for d in range(first, end):
                 got[a["worker_id"]][d] = (a["foresteria_id"], a["section"])
         return got
 
-    was = nights(_rows(r.root, f"inputs/{_PREVIOUS[0]}"))
+    was = nights(_rows(r.root, f"inputs/{_PREVIOUS[0]}"), True)
     known = {a["worker_id"] for a in _rows(r.root, f"inputs/{_PREVIOUS[0]}")}
-    now = nights(r.assign)
+    now = nights(r.assign, False)
     out = []
     for wid in sorted(set(was) | set(now)):
         if wid not in known:

@@ -59,38 +59,38 @@ def test_a_previous_run_of_another_scenario_name_is_refused(season: Path, tmp_pa
     assert not out.exists()
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "words"),
-    [
-        # W01 slept in a men's bed 07-06..07-07; here a woman
-        (
-            "W01,2026-07-06,2026-07-13,men,",
-            "W01,2026-07-06,2026-07-13,women,",
-            "W01 was housed in men's beds before 2026-07-08, is women here",
-        ),
-        # W02's stay here starts after the nights the previous run housed him
-        (
-            "W02,2026-07-06,",
-            "W02,2026-07-07,",
-            "W02 was housed 2026-07-06..2026-07-07, a stay here of 2026-07-07..2026-07-13 "
-            "does not hold those nights",
-        ),
-        # W03 is not in this scenario at all
-        (
-            "W03,2026-07-06,2026-07-13,women,,F2,1,true,,Aïssatou Ba\n",
-            "",
-            "W03 (housed 2026-07-06..2026-07-07) is not in this scenario",
-        ),
-    ],
-)
-def test_a_previous_run_whose_people_contradict_the_scenario_is_refused(
-    season: Path, tmp_path: Path, old: str, new: str, words: str
+def test_a_previous_run_whose_people_are_in_other_sections_is_refused(
+    season: Path, tmp_path: Path
 ) -> None:
+    # W01 slept in a men's bed 07-06..07-07; here a woman: not this season's W01
+    folder = _copy(tmp_path, "W01,2026-07-06,2026-07-13,men,", "W01,2026-07-06,2026-07-13,women,")
     out = tmp_path / "replan"
-    code, said = _replan(_copy(tmp_path, old, new), season, "2026-07-08", out)
+    code, said = _replan(folder, season, "2026-07-08", out)
     assert code == 2, said
-    assert f"not a previous run of this season: {words}" in said, said
+    assert (
+        "not a previous run of this season: W01 was housed in men's beds before 2026-07-08, is "
+        "women here"
+    ) in said, said
     assert not out.exists()
+
+
+def test_people_gone_or_arrived_later_keep_only_the_nights_of_their_stay_here(
+    season: Path, tmp_path: Path
+) -> None:
+    # W03 is gone (an intake drops a no-show), W02's arrival is recorded a night later: the
+    # re-plan keeps the previous nights inside the stays this scenario records, and verifies
+    folder = _copy(tmp_path, "W03,2026-07-06,2026-07-13,women,,F2,1,true,,Aïssatou Ba\n", "")
+    p = folder / "workers.csv"
+    p.write_text(p.read_text(encoding="utf-8").replace("W02,2026-07-06,", "W02,2026-07-07,"))
+    out = tmp_path / "replan"
+    code, said = _replan(folder, season, "2026-07-08", out)
+    assert code == 0, said
+    rows = {a["worker_id"]: a for a in _rows(out / "plan" / "assignments.csv")}
+    was = {a["worker_id"]: a for a in _rows(season / "plan" / "assignments.csv")}
+    assert "W03" not in rows and "W03" in was
+    assert rows["W02"]["from"] == "2026-07-07" and was["W02"]["from"] == "2026-07-06"
+    assert rows["W01"] == was["W01"]
+    assert verify_run(out) == []
 
 
 @pytest.mark.parametrize("day", ["2026-06-30", "2027-07-08"])

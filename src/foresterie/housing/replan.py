@@ -103,9 +103,11 @@ def check_as_of(scenario: Scenario, as_of: date) -> None:
 
 def check_previous(prev: PreviousPlan, scenario: Scenario, as_of: date, run: Path) -> None:
     """Refuse, in one line, a previous run that is not this season's: another scenario name, or
-    someone it housed on a night before `as_of` whom this scenario does not have, has in another
-    section, or whose stay here does not hold that night (the nights before the date are over:
-    a re-plan keeps them as they were and changes only what comes from the date on)."""
+    someone it housed on a night before `as_of` who is in another section here (the nights
+    before the date are over: a re-plan keeps them as they were). Someone it housed who is not
+    in this scenario (a no-show released by an intake, someone gone) is dropped with their
+    nights, and nights outside a person's stay here (an earlier departure, a later arrival
+    recorded) are not kept: the scenario says who was there."""
     if prev.name != scenario.name:
         why = (
             f"the previous run is of scenario {prev.name[:40]!r}, this one is "
@@ -113,28 +115,13 @@ def check_previous(prev: PreviousPlan, scenario: Scenario, as_of: date, run: Pat
         )
         raise _refuse(str(run / "manifest.json"), None, "scenario.name", why)
     people = {w.id: w for w in scenario.workers}
-    bad: list[str] = []
-    for wid, spans in sorted(prev.rows.items()):
-        for a in spans:
-            if a.arrival >= as_of:
-                continue
-            last = min(a.departure, as_of) - timedelta(days=1)
-            w = people.get(wid)
-            if w is None:
-                bad.append(f"{wid} (housed {a.arrival}..{last}) is not in this scenario")
-            elif w.section != a.section:
-                bad.append(
-                    f"{wid} was housed in {a.section.value}'s beds before {as_of}, is "
-                    f"{w.section.value} here"
-                )
-            elif not w.arrival <= a.arrival or w.departure <= last:
-                bad.append(
-                    f"{wid} was housed {a.arrival}..{last}, a stay here of "
-                    f"{w.arrival}..{w.departure} does not hold those nights"
-                )
-            else:
-                continue
-            break
+    bad = [
+        f"{wid} was housed in {a.section.value}'s beds before {as_of}, is "
+        f"{people[wid].section.value} here"
+        for wid, spans in sorted(prev.rows.items())
+        for a in spans[:1]
+        if wid in people and spans[0].arrival < as_of and people[wid].section != a.section
+    ]
     if bad:
         more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
         why = (
@@ -196,8 +183,15 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     late: list[str] = []  # newcomers whose nights before as_of are over (finding 6)
     for w in scenario.workers:
         if w.arrival < as_of and w.id in rows:  # a resident: what is over is kept
-            kept += [_clip(a, end=as_of) for a in rows[w.id] if a.arrival < as_of]
-            workers.append(replace(w, pinned_foresteria=rows[w.id][0].foresteria_id))
+            end = min(w.departure, as_of)  # the nights of the stay here only
+            mine = [
+                _clip(a, start=w.arrival, end=end)
+                for a in rows[w.id]
+                if max(a.arrival, w.arrival) < min(a.departure, end)
+            ]
+            kept += mine
+            first = (mine or ahead[w.id] or rows[w.id])[0].foresteria_id  # their plan's first row
+            workers.append(replace(w, pinned_foresteria=first))
             if not ahead[w.id] or w.departure <= as_of:
                 continue  # no bed from as_of on in the previous plan: nothing to plan
             sites = tuple(dict.fromkeys(a.foresteria_id for a in ahead[w.id]))
@@ -302,6 +296,16 @@ def _hold(
         if f_ok:
             out |= {w.id: promised[w.id] for w in ws}
     return out
+
+
+def until_released(kept: list[Assignment], released: dict[str, date]) -> list[Assignment]:
+    """The kept nights up to each person's release for days without work (housing/release.py),
+    when the scenario's farm calendar now releases them before the date."""
+    return [
+        replace(a, departure=min(a.departure, released.get(a.worker_id, a.departure)))
+        for a in kept
+        if a.worker_id not in released or a.arrival < released[a.worker_id]
+    ]
 
 
 def glue(kept: list[Assignment], planned: list[Assignment], as_of: date) -> list[Assignment]:

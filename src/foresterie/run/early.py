@@ -24,6 +24,7 @@ from foresterie.housing.replan import (
     check_previous,
     glue,
     read_previous,
+    until_released,
     with_past,
 )
 from foresterie.housing.tiers import HousingPlan, plan_housing
@@ -155,10 +156,10 @@ def load_and_house(req: Request, say: Say) -> Housed:
         housing = plan_housing(to_plan, matrix, progress=say)
     else:  # the nights before --as-of as they were, residents' promises held (housing/replan.py)
         housing = plan_housing(to_plan, matrix, replan.where, say, promised=replan.promised)
-        planned = housing.assignments
-        housing.assignments = glue(replan.kept, planned, replan.as_of)
+        planned, kept = housing.assignments, until_released(replan.kept, released)
+        housing.assignments = glue(kept, planned, replan.as_of)
         housing.tiers = with_past(
-            housing.tiers, planned, replan.kept, housing.assignments, scenario, matrix
+            housing.tiers, planned, kept, housing.assignments, scenario, matrix
         )
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     if housing.lottery is not None and past:
