@@ -332,3 +332,33 @@ def test_a_residents_transfer_to_come_is_held_and_a_withdrawn_one_is_listed(
     ) in r.output
     assert json.loads((out2 / "manifest.json").read_text())["replan"]["residents_changed"] == 1
     assert verify_run(out2) == []
+
+
+def test_a_promise_is_weighed_against_residents_only_not_later_arrivals(tmp_path: Path) -> None:
+    # PARTIAL plus two men due on 07-12 whom the season puts at Fortore (FA) beside W02's move
+    # there on 07-16 (FA's three men's beds full). Re-planned as of 07-10 with FA down to two
+    # men's beds: W02 alone (the only resident) fits them, so his move is held, and the two not
+    # yet arrived compete for the one bed left.
+    folder = tmp_path / "more"
+    shutil.copytree(PARTIAL, folder)
+    with (folder / "workers.csv").open("a", encoding="utf-8") as fh:
+        fh.writelines(f"L0{i},2026-07-12,2026-07-20,men,,F1,0,false,FA\n" for i in (1, 2))
+    season = tmp_path / "season"
+    _solve(str(folder), "--out", str(season))
+    fa = {
+        a["worker_id"]
+        for a in _rows(season / "plan" / "assignments.csv")
+        if a["foresteria_id"] == "FA"
+    }
+    assert {"W02", "L01", "L02"} <= fa
+    set_workers = (folder / "workers.csv").read_text(encoding="utf-8")
+    (folder / "workers.csv").write_text(
+        set_workers.replace(",false,FA\n", ",false,\n"), encoding="utf-8"
+    )
+    edit_features(folder / "foresterie.geojson", 0, beds_men=2)
+    out = tmp_path / "replan"
+    _solve(str(folder), "--as-of", "2026-07-10", "--previous", str(season), "--out", str(out))
+    now = [a for a in _rows(out / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
+    assert [a["foresteria_id"] for a in now] == ["FB", "FA"], now
+    assert _rows(out / "plan" / "replan_changes.csv") == []
+    assert verify_run(out) == []

@@ -181,6 +181,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     kept: list[Assignment] = []
     promised: dict[str, tuple[str, ...]] = {}
     late: list[str] = []  # newcomers whose nights before as_of are over (finding 6)
+    residents: list[Worker] = []  # arrived, with a bed from as_of in the previous plan
     for w in scenario.workers:
         if w.arrival < as_of and w.id in rows:  # a resident: what is over is kept
             end = min(w.departure, as_of)  # the nights of the stay here only
@@ -198,6 +199,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
             if len({a.foresteria_id for a in rows[w.id]}) > 1:
                 promised[w.id] = sites
             planned.append(replace(w, arrival=as_of, pinned_foresteria=sites[0]))
+            residents.append(planned[-1])
             continue
         if w.arrival < as_of and w.id not in waiting:
             late.append(w.id)
@@ -223,7 +225,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         workers.append(w)
         planned.append(w)
     group_of = {w.id: w.group_id for w in scenario.workers}
-    promised = _hold(scenario, planned, ahead, promised, group_of)
+    promised = _hold(scenario, residents, ahead, promised, group_of)
     warnings = scenario.warnings
     if late:
         said = ", ".join(late[:5]) + (f" and {len(late) - 5} more" if len(late) > 5 else "")
@@ -250,7 +252,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
 
 def _hold(
     scenario: Scenario,
-    planned: list[Worker],
+    residents: list[Worker],
     ahead: dict[str, list[Assignment]],
     promised: dict[str, tuple[str, ...]],
     group_of: dict[str, str | None],
@@ -261,7 +263,6 @@ def _hold(
     foresteria's section over its beds on a night is withdrawn (its holder is then planned by
     the tiers from where they are), and so listed as a change (`changes`)."""
     beds = {f.id: f for f in scenario.foresterie}
-    residents = [w for w in planned if ahead.get(w.id)]
     load: dict[tuple[str, str, date], int] = defaultdict(int)
 
     def nights(ws: list[Worker]) -> list[tuple[str, str, date]]:
