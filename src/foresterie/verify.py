@@ -304,7 +304,13 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "first_day": (_c_date, REQ),
         "last_day": (_c_date, REQ),
     },
-    "previous_assignments.csv": {"worker_id": (_c_id, REQ), "foresteria_id": (_c_id, REQ)},
+    "previous_assignments.csv": {
+        "worker_id": (_c_id, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "section": (_c_section, REQ),
+        "from": (_c_date, REQ),
+        "to": (_c_date, REQ),
+    },
     "assignments.csv": {
         "worker_id": (_c_id, REQ),
         "foresteria_id": (_c_id, REQ),
@@ -1843,18 +1849,12 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
     for wid, w in r.workers.items():
         if w["group_id"]:
             group[w["group_id"]].append(wid)
-    for ids in group.values():
+    for ids in group.values():  # README: a group is released whole, or nobody of it
         working = [i for i in ids if _work_farm(r.workers[i])]
-        if working and all(i in out for i in working):
-            last = max(out[i] for i in working)
-            for i in ids:
-                w = r.workers[i]
-                if (
-                    not _work_farm(w)
-                    and not w.get("pinned_foresteria")
-                    and last < _day(w["departure"])
-                ):
-                    out[i] = last
+        mornings = [out.pop(i) for i in working if i in out]
+        if working and len(mornings) == len(working):
+            last = max(mornings)
+            out.update({i: last for i in ids if last < _day(r.workers[i]["departure"])})
     return out
 
 
@@ -3610,8 +3610,24 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
 Held = dict[tuple[str, str, str], list[tuple[int, bool]]]
 
 
+def _residents(r: _Run) -> set[str]:
+    """A re-plan's residents: people the previous plan housed who arrived before the re-plan's
+    date; the re-plan holds their beds from it on whatever anyone's priority, as a pin does
+    (README "Re-planning mid-season"). Empty for any other run."""
+    replan = r.manifest.get("replan") or {}
+    as_of = replan.get("as_of") if isinstance(replan, dict) else None
+    if as_of is None or not (r.root / "inputs" / _PREVIOUS[0]).exists():
+        return set()
+    return {
+        wid
+        for a in _rows(r.root, f"inputs/{_PREVIOUS[0]}")
+        if (w := r.workers.get(wid := a["worker_id"])) is not None and w["arrival"] < str(as_of)
+    }
+
+
 def _held_beds(r: _Run, groups: dict[str, list[str]]) -> Held:
     held: Held = defaultdict(list)
+    residents = _residents(r)
     units: dict[str, tuple[int, str]] = {}  # group (or person) -> (rank, first pin)
     alike: Counter[tuple[str, str, str, str, bool, tuple[int, bool]]] = Counter()
     for a in r.assign:
@@ -3624,7 +3640,10 @@ def _held_beds(r: _Run, groups: dict[str, list[str]]) -> Held:
             unit = groups[w["group_id"]] if w.get("group_id") else [a["worker_id"]]
             pins = sorted(p for x in unit if (p := r.workers[x].get("pinned_foresteria") or ""))
             got = units[key] = (max(_priority(r, x) for x in unit), pins[0] if pins else "")
-        here = (got[0], bool(got[1]) and got[1] == a["foresteria_id"])
+        here = (
+            got[0],
+            (bool(got[1]) and got[1] == a["foresteria_id"]) or a["worker_id"] in residents,
+        )
         fid, section, accessible = a["foresteria_id"], a["section"], _truthy(w.get("accessible"))
         alike[fid, a["from"], a["to"], section, accessible, here] += 1  # equal stays: once
     for (fid, first, end, section, accessible, here), n in alike.items():
@@ -3980,6 +3999,52 @@ _SNAPSHOT_HEADER = re.compile(
 )
 
 
+def _past_nights_changed(r: _Run, as_of: str) -> list[str]:
+    """A re-plan keeps every night before its date as the previous plan had it (README
+    "Re-planning mid-season"): per person, the foresteria and section of each night before
+    `as_of` in plan/assignments.csv against inputs/previous_assignments.csv (the plan the
+    re-plan read); nobody the previous plan did not house is in a bed on such a night. One line
+    per person, at the first night that differs."""
+    cut = _ord(as_of)
+
+    def nights(rows: list[dict[str, str]], stays: bool) -> dict[str, dict[int, tuple[str, str]]]:
+        got: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
+        for a in rows:
+            first, end = _ord(a["from"]), min(_ord(a["to"]), cut)
+            w = r.workers.get(a["worker_id"])
+            if stays:  # the previous plan's nights inside the stay this run records
+                if w is None:
+                    continue  # not in this run's people (a no-show, someone gone)
+                gone = r.released.get(a["worker_id"], _day(w["departure"])).toordinal()
+                first, end = max(first, _ord(w["arrival"])), min(end, gone)
+            for d in range(first, end):
+                got[a["worker_id"]][d] = (a["foresteria_id"], a["section"])
+        return got
+
+    was = nights(_rows(r.root, f"inputs/{_PREVIOUS[0]}"), True)
+    known = {a["worker_id"] for a in _rows(r.root, f"inputs/{_PREVIOUS[0]}")}
+    now = nights(r.assign, False)
+    out = []
+    for wid in sorted(set(was) | set(now)):
+        if wid not in known:
+            first = date.fromordinal(min(now[wid])).isoformat()
+            out.append(
+                f"plan/assignments.csv: {wid} in a bed from {first}, before the re-plan's date "
+                f"{as_of}, and not in inputs/{_PREVIOUS[0]}: nights that are over"
+            )
+            continue
+        a, b = was.get(wid, {}), now.get(wid, {})
+        if a != b:
+            d = min(n for n in set(a) | set(b) if a.get(n) != b.get(n))
+            was_d, now_d = ("/".join(v[d]) if d in v else "no bed" for v in (a, b))
+            out.append(
+                f"plan/assignments.csv: {wid} on {date.fromordinal(d)}, before the re-plan's date "
+                f"{as_of}: {now_d}, the previous plan (inputs/{_PREVIOUS[0]}) had {was_d}: a "
+                "night that is over changed"
+            )
+    return out
+
+
 def _check_replan_record(r: _Run, out: list[str]) -> None:
     """What the manifest says of how the run was made and no plan file shows: `replan.as_of`
     (the day day runs and intakes take the run as their season run on) only with the previous
@@ -3999,14 +4064,8 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
         out += [
             f"inputs/{n}: a previous plan, and manifest.json's replan.as_of is null" for n in kept
         ]
-    if as_of is not None and _PREVIOUS[0] in kept:  # nobody new sleeps on a night that is over
-        known = {a["worker_id"] for a in _rows(r.root, f"inputs/{_PREVIOUS[0]}")}
-        out += [
-            f"plan/assignments.csv: {a['worker_id']} in a bed from {a['from']}, before the "
-            f"re-plan's date {as_of}, and not in inputs/{_PREVIOUS[0]}: nights that are over"
-            for a in r.assign
-            if a["worker_id"] not in known and a["from"] < str(as_of)
-        ]
+    if as_of is not None and _PREVIOUS[0] in kept:
+        out += _past_nights_changed(r, str(as_of))
     head = _utf8(_read(r.root, "inputs/scenario.toml"), "inputs/scenario.toml").split("\n", 1)[0]
     recorded = _SNAPSHOT_HEADER.fullmatch(head.lstrip("\ufeff").rstrip("\r"))
     if recorded is None:

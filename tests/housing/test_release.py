@@ -49,9 +49,10 @@ def test_rest_days_neither_count_nor_break_a_run() -> None:
     assert released["W1"] == D("2026-07-15")
     assert "W2" not in released  # leaves that very morning anyway
     assert "W3" not in released  # F2 works
-    # G1's only working member leaves: the dependant leaves with them. G2 still has W7 at work.
+    # G1's only working member leaves: the dependant leaves with them. G2 still has W7 at work:
+    # a group is one unit (one family room), so nobody of it is released, W6 neither.
     assert released["W4"] == released["W5"] == D("2026-07-15")
-    assert released["W6"] == D("2026-07-15") and "W8" not in released
+    assert not {"W6", "W7", "W8"} & set(released)
     planned = {w.id: w.departure for w in without_released_nights(sc, released).workers}
     assert planned["W1"] == D("2026-07-15") and planned["W3"] == D("2026-07-25")
 
@@ -67,3 +68,12 @@ def test_a_workday_with_work_restarts_the_count() -> None:
 def test_no_limit_or_no_calendar_releases_nobody() -> None:
     assert release_days(_season(None, [("F1", "2026-07-06", "2026-07-24")])) == {}
     assert release_days(_season(1, [])) == {}
+
+
+def test_a_group_leaves_whole_on_its_last_working_members_release() -> None:
+    # F1 closed 07-13..07-15 (W6 released on 07-16), F2 closed 07-15..07-17 (W7: on 07-18): G2
+    # leaves whole on 07-18, W6 with the family, the dependant W8 too.
+    sc = _season(3, [("F1", "2026-07-13", "2026-07-15"), ("F2", "2026-07-15", "2026-07-17")])
+    released = release_days(sc)
+    assert released["W1"] == D("2026-07-16")
+    assert released["W6"] == released["W7"] == released["W8"] == D("2026-07-18")

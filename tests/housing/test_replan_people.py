@@ -128,9 +128,8 @@ def test_a_resident_who_moved_before_as_of_keeps_the_bed_they_sleep_in(tmp_path:
     _solve(new, out, "--as-of", "2026-07-18", "--previous", str(season))
     assert verify_run(out) == []
     housed = _by_worker(out, "assignments.csv")
-    assert [(a["foresteria_id"], a["from"], a["to"]) for a in housed["W02"]] == [
-        ("FA", "2026-07-18", "2026-07-20")
-    ]
+    # the nights before the date as they were (the move included), the bed at FA from it on
+    assert [(a["foresteria_id"], a["from"], a["to"]) for a in housed["W02"]] == was
     for night in ("2026-07-18", "2026-07-19"):  # FA's 3 men's beds: W02 and two newcomers
         here = [
             w
@@ -139,8 +138,13 @@ def test_a_resident_who_moved_before_as_of_keeps_the_bed_they_sleep_in(tmp_path:
             if a["foresteria_id"] == "FA" and a["section"] == "men" and a["from"] <= night < a["to"]
         ]
         assert "W02" in here and len(here) == 3, (night, here)
-    pinned = {w["worker_id"]: w["pinned_foresteria"] for w in _rows(out / "inputs" / "workers.csv")}
-    assert pinned["W02"] == "FA"
+    # the run records W02 at the arrival and pin the nights kept show
+    recorded = {w["worker_id"]: w for w in _rows(out / "inputs" / "workers.csv")}
+    assert (recorded["W02"]["pinned_foresteria"], recorded["W02"]["arrival"]) == (
+        "FB",
+        "2026-07-05",
+    )
+    assert _rows(out / "plan" / "replan_changes.csv") == []
     # the replay reads the previous plan from the run's inputs/ and finds the same move
     r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
     assert r.exit_code == 0 and "identical" in r.stdout, r.output

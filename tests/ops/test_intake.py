@@ -83,7 +83,14 @@ def test_intake_end_to_end(season: Path, tmp_path: Path) -> None:
     assert record["release_bed_after_days_from"].startswith("scenario.toml")
     assert (record["move_requests"], record["moved_on_request"]) == (0, 0)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["replan"] == {"as_of": D.isoformat(), "moved_vs_previous": 0}
+    # W03 left on 07-08: the one resident whose beds from the date differ, listed for the office
+    assert manifest["replan"] == {
+        "as_of": D.isoformat(),
+        "moved_vs_previous": 0,
+        "residents_changed": 1,
+    }
+    with open(out / "plan" / "replan_changes.csv", newline="") as fh:
+        assert [r["worker_id"] for r in csv.DictReader(fh)] == ["W03"]
     with open(out / "plan" / "assignments.csv", newline="") as fh:
         beds = {r["worker_id"]: (r["foresteria_id"], r["to"]) for r in csv.DictReader(fh)}
     assert beds == {

@@ -390,7 +390,7 @@ def test_replan_as_of_keeps_arrived_people_and_replays(run_dir: Path, tmp_path: 
     )
     assert r.exit_code == 0, r.output
     m = json.loads((out / "manifest.json").read_text())
-    assert m["replan"] == {"as_of": "2026-07-08", "moved_vs_previous": 0}
+    assert m["replan"] == {"as_of": "2026-07-08", "moved_vs_previous": 0, "residents_changed": 0}
     before = (run_dir / "plan" / "assignments.csv").read_text()
     assert (out / "plan" / "assignments.csv").read_text() == before
     pinned = {w["worker_id"]: w["pinned_foresteria"] for w in _rows(out / "inputs" / "workers.csv")}

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, TINY, rehash, set_toml
+from tests.helpers import PARTIAL, TINY, edit_features, rehash, set_toml
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -278,14 +278,20 @@ def _text(run: Path) -> str:
     return (run / "plan" / "assignments.csv").read_text(encoding="utf-8")
 
 
-def test_a_residents_withdrawn_transfer_is_said(tmp_path: Path) -> None:
+def test_a_residents_transfer_to_come_is_held_and_a_withdrawn_one_is_listed(
+    tmp_path: Path,
+) -> None:
     # PARTIAL: W02 (priority 3) sleeps at Borgo Mezzanone (FB) and moves to Fortore (FA) when FB
-    # closes after 07-15. Three newcomers of priority 3 take FA's three men's beds 07-16..07-20:
-    # the re-plan as of 07-10 keeps W02 at FB (the pin) and withdraws the move, and says so.
+    # closes after 07-15. Three newcomers of priority 3 want FA's three men's beds 07-16..07-20:
+    # the re-plan as of 07-10 holds W02's move (two newcomers get the other beds); with FA's
+    # men's beds gone the move cannot be held, and plan/replan_changes.csv says so.
     season = tmp_path / "season"
     _solve(str(PARTIAL), "--out", str(season))
     was = [a for a in _rows(season / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
-    assert [a["foresteria_id"] for a in was] == ["FB", "FA"], was
+    assert [(a["foresteria_id"], a["from"], a["to"]) for a in was] == [
+        ("FB", "2026-07-05", "2026-07-16"),
+        ("FA", "2026-07-16", "2026-07-20"),
+    ]
     folder = tmp_path / "more"
     shutil.copytree(PARTIAL, folder)
     with (folder / "workers.csv").open("a", encoding="utf-8") as fh:
@@ -295,9 +301,64 @@ def test_a_residents_withdrawn_transfer_is_said(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["solve", str(folder), *args])
     assert r.exit_code == 0, r.output
     now = [a for a in _rows(out / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
-    assert [a["foresteria_id"] for a in now] == ["FB"], now
+    assert now == was
+    at_fa = {
+        a["worker_id"]
+        for a in _rows(out / "plan" / "assignments.csv")
+        if a["foresteria_id"] == "FA"
+    }
+    assert len(at_fa & {"N01", "N02", "N03"}) == 2
+    assert _rows(out / "plan" / "replan_changes.csv") == []
+    assert "not those the previous run planned" not in r.output
+    assert verify_run(out) == []
+    code, said = _replay(out, tmp_path / "again")
+    assert code == 0 and "identical" in said, said
+    # FA loses its men's beds: the move cannot be kept; W02 stays at FB to its closing, listed
+    edit_features(folder / "foresterie.geojson", 0, beds_men=0)
+    out2 = tmp_path / "replan2"
+    args[-1] = str(out2)
+    r = CliRunner().invoke(app, ["solve", str(folder), *args])
+    assert r.exit_code == 0, r.output
+    assert _rows(out2 / "plan" / "replan_changes.csv") == [
+        {
+            "worker_id": "W02",
+            "was": "FB 2026-07-10..2026-07-16;FA 2026-07-16..2026-07-20",
+            "now": "FB 2026-07-10..2026-07-16",
+        }
+    ]
     assert (
-        "warning: 1 person arrived before 2026-07-10: the nights from 2026-07-10 the previous "
-        "run planned are not kept (a transfer withdrawn or moved): W02"
+        "warning: 1 person arrived before 2026-07-10: their beds from 2026-07-10 are not those "
+        "the previous run planned (plan/replan_changes.csv): W02"
     ) in r.output
+    assert json.loads((out2 / "manifest.json").read_text())["replan"]["residents_changed"] == 1
+    assert verify_run(out2) == []
+
+
+def test_a_promise_is_weighed_against_residents_only_not_later_arrivals(tmp_path: Path) -> None:
+    # PARTIAL plus two men due on 07-12 whom the season puts at Fortore (FA) beside W02's move
+    # there on 07-16 (FA's three men's beds full). Re-planned as of 07-10 with FA down to two
+    # men's beds: W02 alone (the only resident) fits them, so his move is held, and the two not
+    # yet arrived compete for the one bed left.
+    folder = tmp_path / "more"
+    shutil.copytree(PARTIAL, folder)
+    with (folder / "workers.csv").open("a", encoding="utf-8") as fh:
+        fh.writelines(f"L0{i},2026-07-12,2026-07-20,men,,F1,0,false,FA\n" for i in (1, 2))
+    season = tmp_path / "season"
+    _solve(str(folder), "--out", str(season))
+    fa = {
+        a["worker_id"]
+        for a in _rows(season / "plan" / "assignments.csv")
+        if a["foresteria_id"] == "FA"
+    }
+    assert {"W02", "L01", "L02"} <= fa
+    set_workers = (folder / "workers.csv").read_text(encoding="utf-8")
+    (folder / "workers.csv").write_text(
+        set_workers.replace(",false,FA\n", ",false,\n"), encoding="utf-8"
+    )
+    edit_features(folder / "foresterie.geojson", 0, beds_men=2)
+    out = tmp_path / "replan"
+    _solve(str(folder), "--as-of", "2026-07-10", "--previous", str(season), "--out", str(out))
+    now = [a for a in _rows(out / "plan" / "assignments.csv") if a["worker_id"] == "W02"]
+    assert [a["foresteria_id"] for a in now] == ["FB", "FA"], now
+    assert _rows(out / "plan" / "replan_changes.csv") == []
     assert verify_run(out) == []

@@ -5,9 +5,11 @@ farm has no work), a person whose farm has N of its workdays in a row without wo
 stay leaves the morning after the N-th: the nights from then on are not offered a bed (they are
 `released_no_work` in uncovered.csv, and a person with a departure point rides from it on the
 days of their stay after that). The farm's weekly rest days neither count nor break a run: a
-Friday and a Monday without work are two in a row for a Monday-to-Friday farm. A dependant (no
-farm) leaves with the working members of the group once every one of them has left (the latest
-of their mornings); people with no farm otherwise (residents) are never released.
+Friday and a Monday without work are two in a row for a Monday-to-Friday farm. A group (a family
+room, housed as one unit) is released whole: once every working member has had such a run, all
+its members leave on the latest of those mornings (each no later than their own departure);
+while one working member still has work, nobody of the group is released. People with no farm
+and no group (residents) are never released. Pins do not change the rule.
 """
 
 from __future__ import annotations
@@ -49,14 +51,14 @@ def release_days(scenario: Scenario) -> dict[str, date]:
         if w.group_id:
             members[w.group_id].append(w.id)
     by_id = {w.id: w for w in scenario.workers}
-    for ids in members.values():
+    for ids in members.values():  # a group is one unit (one family room): released whole
         working = [i for i in ids if by_id[i].work_farm is not None]
-        if not working or any(i not in out for i in working):
-            continue
-        last = max(out[i] for i in working)
+        own = {i: out.pop(i) for i in working if i in out}
+        if not working or len(own) < len(working):
+            continue  # a member still at work keeps the group's beds: nobody is released
+        last = max(own.values())
         for i in ids:
-            w = by_id[i]
-            if w.work_farm is None and last < w.departure and not w.pinned_foresteria:
+            if last < by_id[i].departure:
                 out[i] = last
     return out
 

@@ -1,89 +1,207 @@
-"""Mid-season re-planning: people already arrived stay put; only future arrivals are re-planned."""
+"""Mid-season re-planning: the nights before the date are the previous plan's; residents keep the
+beds they were promised from it on; whoever arrived without a bed is planned from it."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import read_csv
+from foresterie.core.files import read_csv, read_json
+from foresterie.housing.tiers import TierResult
+from foresterie.housing.units import farms_by_id, workdays_between
 from foresterie.housing.waitlist import WaitlistEntry
-from foresterie.scenario.model import Assignment, Scenario, Worker
+from foresterie.scenario.model import SECTIONS, Assignment, Scenario, Section, Worker
+from foresterie.travel.matrix import TravelMatrix
 
 
-def read_previous(
-    run: Path, foresterie: set[str] | None = None, as_of: date | None = None
-) -> tuple[dict[str, str], dict[str, str], frozenset[str]]:
-    """(worker -> foresteria, worker -> waitlist reason, those who moved in) from a run folder's
-    plan/, read as files a user may hand us (core.files.read_csv: not UTF-8, not CSV, a column
-    missing: one line, exit 2); with `foresterie`, a row naming another foresteria is refused at
-    its row too. The foresteria is where the person sleeps the night before `as_of` when they
-    are housed then and have a night left from it (a transfer made before `as_of`: the second
-    foresteria, theirs `moved in`), else where they arrive (their first row)."""
+@dataclass(frozen=True, kw_only=True)
+class PreviousPlan:
+    """What a re-plan reads of the previous run: each housed person's rows of
+    plan/assignments.csv (in date order), the waitlist's reasons, the scenario's name (its
+    manifest's `scenario.name`)."""
+
+    rows: dict[str, list[Assignment]]
+    waiting: dict[str, str]
+    name: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Replan:
+    """apply_as_of's answer: everyone (the stays, pins and arrivals the run records), those still
+    to plan (from the date), the waitlist entries carried over (`past`), the previous plan's
+    nights before the date (kept as they were), each person's previous place (the stability
+    tier) and each resident's promised foresterie from the date on (units.Unit.promised)."""
+
+    scenario: Scenario
+    to_plan: Scenario
+    past: list[WaitlistEntry]
+    kept: list[Assignment]
+    where: dict[str, str]
+    promised: dict[str, tuple[str, ...]]
+    as_of: date
+
+
+def _refuse(file: str, row: int | None, field: str, why: str) -> ScenarioError:
+    return ScenarioError([Problem(file, row, field, why)])
+
+
+def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan:
+    """The previous run folder's plan/ and manifest, read as files a user may hand us
+    (core.files: not UTF-8, not CSV, a column missing: one line, exit 2); with `foresterie`, a
+    row naming another foresteria is refused at its row too."""
     plan = run / "plan"
     a_path, w_path = plan / "assignments.csv", plan / "waitlist.csv"
-    for p in (a_path, w_path):
+    for p in (a_path, w_path, run / "manifest.json"):
         if not p.is_file():
-            raise ScenarioError([Problem(str(p), None, "file", "previous run has no such file")])
-    assigned: dict[str, str] = {}
-    moved_in: set[str] = set()
-    night = None if as_of is None else as_of.isoformat()
-    spans = ("from", "to") if night else ()
-    for r in read_csv(a_path, ("worker_id", "foresteria_id", *spans)):
+            raise _refuse(str(p), None, "file", "previous run has no such file")
+    scenario = read_json(run, "manifest.json").get("scenario")
+    name = scenario.get("name") if isinstance(scenario, dict) else None
+    if not isinstance(name, str):
+        raise _refuse(str(run / "manifest.json"), None, "scenario.name", "missing: not a run")
+    rows: dict[str, list[Assignment]] = defaultdict(list)
+    cols = ("worker_id", "foresteria_id", "section", "from", "to")
+    for r in read_csv(a_path, cols):
         if foresterie is not None and r["foresteria_id"] not in foresterie:
             why = f"unknown foresteria {r['foresteria_id'][:40]!r}"
-            raise ScenarioError([Problem(str(a_path), r.row, "foresteria_id", why)])
-        wid = r["worker_id"]
-        if wid not in assigned:
-            assigned[wid] = r["foresteria_id"]  # where they arrive
-        elif night is not None and r["from"] < night < r["to"]:  # ISO dates compare as text
-            assigned[wid] = r["foresteria_id"]  # moved there before as_of, a night left there
-            moved_in.add(wid)
+            raise _refuse(str(a_path), r.row, "foresteria_id", why)
+        try:
+            start, end = date.fromisoformat(r["from"]), date.fromisoformat(r["to"])
+            section = Section(r["section"])
+        except ValueError:
+            why = "section, from, to: not a section, or not dates YYYY-MM-DD"
+            raise _refuse(str(a_path), r.row, "from", why) from None
+        rows[r["worker_id"]].append(
+            Assignment(
+                worker_id=r["worker_id"],
+                foresteria_id=r["foresteria_id"],
+                section=section,
+                arrival=start,
+                departure=end,
+            )
+        )
+    for spans in rows.values():
+        spans.sort(key=lambda a: a.arrival)
     waiting = {r["worker_id"]: r["reason"] for r in read_csv(w_path, ("worker_id", "reason"))}
-    return assigned, waiting, frozenset(moved_in)
+    return PreviousPlan(rows=dict(rows), waiting=waiting, name=name)
+
+
+def check_as_of(scenario: Scenario, as_of: date) -> None:
+    """A re-plan's date is a day of the season: before it nothing has happened (the re-plan would
+    be a new plan), after it everything has (a copy); either is a mistyped date, so refused."""
+    s = scenario.config.scenario
+    if not s.season_start <= as_of <= s.season_end:
+        why = (
+            f"{as_of} is outside the season {s.season_start}..{s.season_end} "
+            "(scenario.toml [scenario]): a re-plan's date is a day of the season"
+        )
+        raise _refuse("--as-of", None, "date", why)
+
+
+def check_previous(prev: PreviousPlan, scenario: Scenario, as_of: date, run: Path) -> None:
+    """Refuse, in one line, a previous run that is not this season's: another scenario name, or
+    someone it housed on a night before `as_of` who is in another section here (the nights
+    before the date are over: a re-plan keeps them as they were). Someone it housed who is not
+    in this scenario (a no-show released by an intake, someone gone) is dropped with their
+    nights, and nights outside a person's stay here (an earlier departure, a later arrival
+    recorded) are not kept: the scenario says who was there."""
+    if prev.name != scenario.name:
+        why = (
+            f"the previous run is of scenario {prev.name[:40]!r}, this one is "
+            f"{scenario.name[:40]!r}: a re-plan continues its own season's run"
+        )
+        raise _refuse(str(run / "manifest.json"), None, "scenario.name", why)
+    people = {w.id: w for w in scenario.workers}
+    bad = [
+        f"{wid} was housed in {a.section.value}'s beds before {as_of}, is "
+        f"{people[wid].section.value} here"
+        for wid, spans in sorted(prev.rows.items())
+        for a in spans[:1]
+        if wid in people and spans[0].arrival < as_of and people[wid].section != a.section
+    ]
+    if bad:
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        why = (
+            f"not a previous run of this season: {bad[0]}{more}; the nights before {as_of} "
+            "are over and a re-plan keeps them"
+        )
+        raise _refuse(str(run / "plan" / "assignments.csv"), None, "worker_id", why)
 
 
 def _past(w: Worker, why: str) -> WaitlistEntry:
     return WaitlistEntry(worker_id=w.id, priority=w.priority, code="past", reason=why, proven=True)
 
 
-def apply_as_of(
-    scenario: Scenario,
-    assigned: dict[str, str],
-    waiting: dict[str, str],
-    as_of: date,
-    moved_in: frozenset[str] = frozenset(),
-) -> tuple[Scenario, Scenario, list[WaitlistEntry]]:
-    """Pin the already arrived where the previous plan has them the night before `as_of`; plan
-    from `as_of` whoever arrived before it without a bed, by the same tiers, as `foresterie
-    intake` plans an arrival without a bed (review 15, findings 14, 12, 10):
-    - housed and arrived: pinned to their foresteria (`assigned`); one who moved in by a transfer
-      before `as_of` (`moved_in`) is planned from `as_of` at the foresteria they live in, so the
-      bed they sleep in stays theirs to the end of that stay (the pin is a hard constraint);
+def _clip(a: Assignment, start: date | None = None, end: date | None = None) -> Assignment:
+    return replace(
+        a,
+        arrival=max(a.arrival, start or a.arrival),
+        departure=min(a.departure, end or a.departure),
+    )
+
+
+def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
+    """The re-plan's people (review 15, findings 6, 10, 12, 14; README "Re-planning mid-season"):
+    - every night before `as_of` of someone the previous plan housed is kept as it was (`kept`),
+      transfers made included; nobody else is put in a bed before `as_of`;
+    - a resident (housed, arrived before `as_of`, with a bed from it on) is planned from `as_of`,
+      pinned where they sleep from then, and promised the previous plan's foresterie from then
+      on when they differ from where they arrived (a transfer made or to come): that option is
+      theirs while it fits the scenario and the beds the residents hold (`_hold`);
+    - a resident whose previous beds all end by `as_of` keeps them and is not planned again;
     - waitlisted and arrived (no bed in the previous plan): planned from `as_of` like a new
       arrival, so a freed or added bed goes by priority, not to whoever arrives later; `past`
       (kept as the previous plan decided) only when no night of the stay is left from `as_of`;
     - a group is one unit: pinned together where a member lives, and `past` together when a
       member waitlisted before `as_of` has no night left (the others would be housed without
       them: a split the verifier refuses).
-
-    Returns (everyone, with pins and the arrivals read) for reports and the snapshot, (those
-    still to plan) for the housing model, and the waitlist entries carried over."""
+    The run records residents at their true arrival, pinned where they arrived (what the nights
+    kept show); those planned from `as_of` without a bed before it at `as_of`."""
+    rows, waiting = prev.rows, prev.waiting
+    ahead = {
+        wid: [_clip(a, start=as_of) for a in s if a.departure > as_of] for wid, s in rows.items()
+    }
+    where = {wid: (ahead[wid] or s)[0].foresteria_id for wid, s in rows.items()}
     arrived_groups = {
-        w.group_id: assigned[w.id]
+        w.group_id: where[w.id]
         for w in scenario.workers
-        if w.group_id and w.arrival < as_of and w.id in assigned
+        if w.group_id and w.arrival < as_of and w.id in rows and ahead[w.id]
     }
     ended = {  # groups waitlisted before as_of with a member whose stay is over
         w.group_id
         for w in scenario.workers
         if w.group_id and w.arrival < as_of and w.id in waiting and w.departure <= as_of
     }
-    workers, planned, past = [], [], []
-    late: list[str] = []  # newcomers whose nights before as_of are over (finding 6, helper A)
+    workers: list[Worker] = []
+    planned: list[Worker] = []
+    past: list[WaitlistEntry] = []
+    kept: list[Assignment] = []
+    promised: dict[str, tuple[str, ...]] = {}
+    late: list[str] = []  # newcomers whose nights before as_of are over (finding 6)
+    residents: list[Worker] = []  # arrived, with a bed from as_of in the previous plan
     for w in scenario.workers:
-        if w.arrival < as_of and w.id not in assigned and w.id not in waiting:
+        if w.arrival < as_of and w.id in rows:  # a resident: what is over is kept
+            end = min(w.departure, as_of)  # the nights of the stay here only
+            mine = [
+                _clip(a, start=w.arrival, end=end)
+                for a in rows[w.id]
+                if max(a.arrival, w.arrival) < min(a.departure, end)
+            ]
+            kept += mine
+            first = (mine or ahead[w.id] or rows[w.id])[0].foresteria_id  # their plan's first row
+            workers.append(replace(w, pinned_foresteria=first))
+            if not ahead[w.id] or w.departure <= as_of:
+                continue  # no bed from as_of on in the previous plan: nothing to plan
+            sites = tuple(dict.fromkeys(a.foresteria_id for a in ahead[w.id]))
+            if len({a.foresteria_id for a in rows[w.id]}) > 1:
+                promised[w.id] = sites
+            planned.append(replace(w, arrival=as_of, pinned_foresteria=sites[0]))
+            residents.append(planned[-1])
+            continue
+        if w.arrival < as_of and w.id not in waiting:
             late.append(w.id)
             if w.departure <= as_of:
                 why = f"stayed {w.arrival}..{w.departure}, before {as_of}, unknown to the previous run"
@@ -101,15 +219,13 @@ def apply_as_of(
             past.append(_past(w, f"{why}: {waiting.get(w.id, 'not in the previous plan')}"))
             workers.append(w)
             continue
-        pin = w.pinned_foresteria
-        if w.arrival < as_of and w.id in assigned:
-            pin = assigned[w.id]
-        elif w.group_id in arrived_groups:
-            pin = arrived_groups[w.group_id]
-        if waited or (w.id in moved_in and w.arrival < as_of):
-            w = replace(w, arrival=as_of)  # the nights before are over: planned from as_of
-        workers.append(replace(w, pinned_foresteria=pin))
-        planned.append(workers[-1])
+        pin = arrived_groups.get(w.group_id, w.pinned_foresteria) if w.group_id else None
+        pin = pin or w.pinned_foresteria
+        w = replace(w, arrival=max(w.arrival, as_of), pinned_foresteria=pin)
+        workers.append(w)
+        planned.append(w)
+    group_of = {w.id: w.group_id for w in scenario.workers}
+    promised = _hold(scenario, residents, ahead, promised, group_of)
     warnings = scenario.warnings
     if late:
         said = ", ".join(late[:5]) + (f" and {len(late) - 5} more" if len(late) > 5 else "")
@@ -123,37 +239,187 @@ def apply_as_of(
                 f"planned from {as_of}, the nights before are over ({said})",
             ),
         )
-    return (
-        replace(scenario, workers=tuple(workers), warnings=warnings),
-        replace(scenario, workers=tuple(planned), warnings=warnings),
-        past,
+    return Replan(
+        scenario=replace(scenario, workers=tuple(workers), warnings=warnings),
+        to_plan=replace(scenario, workers=tuple(planned), warnings=warnings),
+        past=past,
+        kept=kept,
+        where={wid: f for wid, f in where.items() if wid in {w.id for w in planned}},
+        promised=promised,
+        as_of=as_of,
     )
 
 
-def changed_residents(
-    run: Path, scenario: Scenario, assignments: list[Assignment], as_of: date
-) -> list[str]:
-    """People who arrived before `as_of`, housed in the previous run (`run`'s plan), whose
-    nights from `as_of` on are not those it planned: the pin keeps their first foresteria, so a
-    planned transfer may be withdrawn or moved (review 15, finding 6). Said, not yet prevented."""
+def _hold(
+    scenario: Scenario,
+    residents: list[Worker],
+    ahead: dict[str, list[Assignment]],
+    promised: dict[str, tuple[str, ...]],
+    group_of: dict[str, str | None],
+) -> dict[str, tuple[str, ...]]:
+    """The promises the scenario's beds can hold: every resident's previous beds from the date
+    on are counted, those without a promise first (they are pinned where they are), then the
+    promises by priority (highest first), a group as one, then id; a promise that would put a
+    foresteria's section over its beds on a night is withdrawn (its holder is then planned by
+    the tiers from where they are), and so listed as a change (`changes`)."""
+    beds = {f.id: f for f in scenario.foresterie}
+    load: dict[tuple[str, str, date], int] = defaultdict(int)
 
-    def ahead(spans: list[tuple[str, date, date]]) -> list[tuple[str, date, date]]:
-        return sorted((f, max(a, as_of), d) for f, a, d in spans if d > as_of)
+    def nights(ws: list[Worker]) -> list[tuple[str, str, date]]:
+        return [
+            (a.foresteria_id, a.section.value, d)
+            for w in ws
+            for a in ahead[w.id]
+            for d in (
+                a.arrival + timedelta(days=k)
+                for k in range((min(a.departure, w.departure) - a.arrival).days)
+            )
+        ]
 
-    path = run / "plan" / "assignments.csv"
-    was: dict[str, list[tuple[str, date, date]]] = {}
-    for r in read_csv(path, ("worker_id", "foresteria_id", "from", "to")):
-        try:
-            start, end = date.fromisoformat(r["from"]), date.fromisoformat(r["to"])
-        except ValueError:
-            why = "from, to: not dates YYYY-MM-DD"
-            raise ScenarioError([Problem(str(path), r.row, "from", why)]) from None
-        was.setdefault(r["worker_id"], []).append((r["foresteria_id"], start, end))
-    now: dict[str, list[tuple[str, date, date]]] = {}
-    for a in assignments:
-        now.setdefault(a.worker_id, []).append((a.foresteria_id, a.arrival, a.departure))
+    for key in nights([w for w in residents if w.id not in promised]):
+        load[key] += 1
+    units: dict[str, list[Worker]] = defaultdict(list)
+    for w in residents:
+        if w.id in promised:
+            units[group_of.get(w.id) or w.id].append(w)
+    order = sorted(units.values(), key=lambda ws: (-max(w.priority for w in ws), ws[0].id))
+    out: dict[str, tuple[str, ...]] = {}
+    for ws in order:
+        use = nights(ws)
+        more: dict[tuple[str, str, date], int] = defaultdict(int)
+        for key in use:
+            more[key] += 1
+        f_ok = all(
+            k[0] in beds and load[k] + n <= beds[k[0]].beds(Section(k[1])) for k, n in more.items()
+        )
+        for key in use:
+            load[key] += 1  # pinned where they are either way: their first part is held
+        if f_ok:
+            out |= {w.id: promised[w.id] for w in ws}
+    return out
+
+
+def until_released(kept: list[Assignment], released: dict[str, date]) -> list[Assignment]:
+    """The kept nights up to each person's release for days without work (housing/release.py),
+    when the scenario's farm calendar now releases them before the date."""
     return [
-        w.id
-        for w in scenario.workers
-        if w.arrival < as_of and w.id in was and ahead(was[w.id]) != ahead(now.get(w.id, []))
+        replace(a, departure=min(a.departure, released.get(a.worker_id, a.departure)))
+        for a in kept
+        if a.worker_id not in released or a.arrival < released[a.worker_id]
     ]
+
+
+def glue(kept: list[Assignment], planned: list[Assignment], as_of: date) -> list[Assignment]:
+    """The re-plan's assignments: the nights kept before `as_of` and those planned from it, a kept
+    row that ends on `as_of` and a planned one that starts there at the same foresteria and
+    section made one (the bed was never left), sorted as housing sorts them."""
+    starts = {(a.worker_id, a.foresteria_id, a.section): a for a in planned if a.arrival == as_of}
+    out, used = [], set()
+    for a in kept:
+        b = starts.get((a.worker_id, a.foresteria_id, a.section))
+        if a.departure == as_of and b is not None:
+            out.append(replace(a, departure=b.departure))
+            used.add(id(b))
+        else:
+            out.append(a)
+    out += [a for a in planned if id(a) not in used]
+    return sorted(out, key=lambda a: (a.worker_id, a.arrival))
+
+
+def changes(
+    prev: PreviousPlan, scenario: Scenario, assignments: list[Assignment], as_of: date
+) -> list[list[str]]:
+    """Rows of plan/replan_changes.csv: each resident (arrived before `as_of`, housed in the
+    previous plan) whose beds from `as_of` on are not those the previous plan promised
+    (`worker_id, was, now`: foresteria from..to, ';' between spans, empty for no bed). Ids and
+    places only, as plan/assignments.csv has them (README "Re-planning mid-season")."""
+
+    def ahead(spans: list[Assignment]) -> list[tuple[str, date, date]]:
+        got = [(max(a.arrival, as_of), a.departure, a.foresteria_id) for a in spans]
+        return [(f, a, d) for a, d, f in sorted(got) if d > as_of]
+
+    def said(spans: list[tuple[str, date, date]]) -> str:
+        return ";".join(f"{f} {a}..{d}" for f, a, d in spans)
+
+    now: dict[str, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        now[a.worker_id].append(a)
+    out = []
+    for w in sorted(scenario.workers, key=lambda w: w.id):
+        if w.arrival < as_of and w.id in prev.rows:
+            was, new = ahead(prev.rows[w.id]), ahead(now.get(w.id, []))
+            if was != new:
+                out.append([w.id, said(was), said(new)])
+    return out
+
+
+# Tiers whose objective is a sum over the plan's people or nights: the nights kept before the
+# date add a constant to them (to the objective and its bound alike).
+_SUMS = ("housed_priority_", "bed_nights", "transfers", "commute_s")
+
+
+def _figures(
+    assignments: list[Assignment], scenario: Scenario, matrix: TravelMatrix
+) -> dict[str, int]:
+    """The tiers' figures of a plan, as the verifier recomputes them from plan/ (people housed by
+    priority and contract, bed-nights, people with more than one row, commute seconds x
+    workdays, peak per mille of a foresteria's beds on a night)."""
+    people = {w.id: w for w in scenario.workers}
+    farms = farms_by_id(scenario)
+    beds = {f.id: sum(f.beds(s) for s in SECTIONS) for f in scenario.foresterie}
+    rows: dict[str, list[Assignment]] = defaultdict(list)
+    used: dict[tuple[str, date], int] = defaultdict(int)
+    out: dict[str, int] = defaultdict(int)
+    for a in assignments:
+        rows[a.worker_id].append(a)
+        w = people[a.worker_id]
+        out["bed_nights"] += (a.departure - a.arrival).days
+        if w.work_farm:
+            farm = farms[w.work_farm]
+            days = workdays_between(a.arrival, a.departure, farm.workdays)
+            out["commute_s"] += matrix.secs(a.foresteria_id, farm.id) * days
+        for k in range((a.departure - a.arrival).days):
+            used[a.foresteria_id, a.arrival + timedelta(days=k)] += 1
+    for wid, rs in rows.items():
+        w = people[wid]
+        out[f"housed_priority_{w.priority}"] += 1
+        out[f"housed_priority_{w.priority}_contract"] += int(w.contract)
+        out["transfers"] += int(len(rs) > 1)
+    out["peak_permille"] = max(
+        (math.ceil(1000 * n / beds[f]) for (f, _), n in used.items() if beds[f]), default=0
+    )
+    return out
+
+
+def with_past(
+    tiers: list[TierResult],
+    planned: list[Assignment],
+    kept: list[Assignment],
+    glued: list[Assignment],
+    scenario: Scenario,
+    matrix: TravelMatrix,
+) -> list[TierResult]:
+    """The tiers of the re-plan's whole plan (`glued`: the nights kept before the date and those
+    planned from it), which is what plan/ shows and the verifier recomputes: a sum tier's
+    objective and bound both grow by what the kept nights add (a constant: the proof stands);
+    the peak is the larger of the planned one and the kept nights' (its bound too)."""
+    now, model = _figures(glued, scenario, matrix), _figures(planned, scenario, matrix)
+    past_peak = _figures(kept, scenario, matrix)["peak_permille"]
+    out = []
+    for t in tiers:
+        if t.name.startswith(_SUMS):
+            d = now[t.name] - model[t.name]
+            t = replace(t, objective=t.objective + d, bound=t.bound + d)
+        elif t.name == "peak_permille" and past_peak > t.objective:
+            t = replace(t, objective=past_peak, bound=max(t.bound, past_peak))
+        out.append(t)
+    if not any(t.name == "commute_s" for t in out) and kept:
+        # nobody left to plan (every stay over by the date): the commute is the kept nights'
+        # (the commute KPI reads this tier), with nothing decided
+        c = now["commute_s"]
+        out.append(
+            TierResult(
+                name="commute_s", sense="min", objective=c, bound=c, optimal=True, seconds=0.0
+            )
+        )
+    return out

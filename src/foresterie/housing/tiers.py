@@ -1201,11 +1201,14 @@ def plan_housing(
     previous: dict[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
     processes: int | None = None,
+    promised: dict[str, tuple[str, ...]] | None = None,
 ) -> HousingPlan:
     """Solve every district, block by block and tier by tier; explain every waitlisted person.
 
     Blocks are independent until the peak tier, so they may run in parallel processes
     (`processes`; None: one per core when two blocks are large). The plan does not depend on it.
+    `previous`, `promised`: a re-plan's (housing/replan.py), the previous place of each person and
+    the foresterie a resident was promised from the date on.
     """
     t0 = time.monotonic()
     deadline = t0 + scenario.config.solver.wall_clock_limit_s
@@ -1214,7 +1217,7 @@ def plan_housing(
     fs = list(scenario.foresterie)
     rule = stay_rule(scenario)
     rank = _rank(scenario)
-    units = build_units(scenario.workers, previous)
+    units = build_units(scenario.workers, previous, promised)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
     near = reachable(units, fs, matrix, max_commute_s)

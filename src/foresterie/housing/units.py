@@ -38,6 +38,9 @@ class Unit:
     section: Section
     pinned: str | None
     previous: str | None  # foresteria in the previous run (re-planning), else None
+    # Re-planning: a resident's foresterie from the date on as the previous run planned them (a
+    # transfer made or to come), their only option while it fits (housing/replan.py).
+    promised: tuple[str, ...] | None = None
     # Identical groups merged into one unit (tiers._aggregate): members are the groups one after
     # another, each in the same order of its people's stays and attributes.
     groups: int = 1
@@ -104,9 +107,14 @@ def lottery_draws(workers: tuple[Worker, ...], seed: int, draw_key: str | None) 
     return {w.id: tie_break(draw_key, seed, w.id)[:16] for w in workers}
 
 
-def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = None) -> list[Unit]:
+def build_units(
+    workers: tuple[Worker, ...],
+    previous: dict[str, str] | None = None,
+    promised: dict[str, tuple[str, ...]] | None = None,
+) -> list[Unit]:
     """Groups by group_id; singletons keyed by every attribute the model reads."""
     previous = previous or {}
+    promised = promised or {}
     groups: dict[str, list[Worker]] = defaultdict(list)
     classes: dict[tuple[object, ...], list[Worker]] = defaultdict(list)
     for w in workers:
@@ -126,12 +134,15 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
                 w.contract,
                 tuple(sorted(w.avoid)),
             )
+            if w.id in promised:  # only then: the keys (and unit order) of others stay as they were
+                key += (promised[w.id],)
             classes[key].append(w)
     units = []
     for gid, members in sorted(groups.items()):
         ms = tuple(sorted(members, key=lambda w: w.id))
         pins = sorted(w.pinned_foresteria for w in ms if w.pinned_foresteria)
         prevs = sorted({p for w in ms if (p := previous.get(w.id))})
+        held = sorted({q for w in ms if (q := promised.get(w.id))})
         units.append(
             Unit(
                 key=f"G:{gid}",
@@ -140,6 +151,7 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
                 section=ms[0].section,
                 pinned=pins[0] if pins else None,
                 previous=prevs[0] if len(prevs) == 1 else None,
+                promised=held[0] if len(held) == 1 else None,
             )
         )
     for key, members in classes.items():
@@ -153,6 +165,7 @@ def build_units(workers: tuple[Worker, ...], previous: dict[str, str] | None = N
                 section=ms[0].section,
                 pinned=ms[0].pinned_foresteria,
                 previous=previous.get(ms[0].id),
+                promised=promised.get(ms[0].id),
             )
         )
     units.sort(key=lambda u: u.key)
@@ -295,10 +308,11 @@ def spans(w: Worker, option: Option) -> list[Span]:
     return out
 
 
-def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
+def option_fits(unit: Unit, option: Option, rule: StayRule, promised: bool = False) -> bool:
     """Every member gets a valid stay: the whole stay at one foresteria (whole-stay rule), or
     each foresteria's part at least rule.needed nights, the transfer only at a closing inside
-    the stay and only if it houses more nights than the second foresteria alone."""
+    the stay and only if it houses more nights than the second foresteria alone (not asked of
+    a re-plan's `promised` transfer: the stay it was weighed on began before the date)."""
     for w in unit.one_copy:
         ss = spans(w, option)
         if not rule.partial:
@@ -313,13 +327,25 @@ def option_fits(unit: Unit, option: Option, rule: StayRule) -> bool:
             return False
         if len(ss) == 2 and ss[0].end >= w.departure:
             return False  # no closing inside the stay: nothing to transfer for
+        if promised:
+            continue
         if len(ss) == 2 and ss[0].nights + ss[1].nights <= spans(w, option[1:])[0].nights:
             return False  # the second alone houses as many nights: nobody is moved for nothing
     return True
 
 
 def unit_options(unit: Unit, near: list[Foresteria], rule: StayRule) -> list[Option]:
-    """Every option of the unit among the foresterie it can reach, singles first, in id order."""
+    """Every option of the unit among the foresterie it can reach, singles first, in id order;
+    a re-plan's resident with a promise (`Unit.promised`) has that one while it fits."""
+    if unit.promised is not None:
+        by_id = {f.id: f for f in near}
+        kept = tuple(by_id[i] for i in unit.promised if i in by_id)
+        if (
+            len(kept) == len(unit.promised)
+            and (unit.pinned is None or kept[0].id == unit.pinned)
+            and option_fits(unit, kept, rule, promised=True)
+        ):
+            return [kept]
     singles: list[Option] = [(f,) for f in near]
     pairs: list[Option] = []
     if rule.partial and rule.max_transfers:

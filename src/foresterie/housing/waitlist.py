@@ -602,7 +602,12 @@ def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[U
                     start=leaves,
                     end=w.departure,
                     code="released_no_work",
-                    reason=f"bed released after {n} days without work at the farm",
+                    reason=(
+                        f"group's beds released after {n} days without work at each working "
+                        "member's farm"  # released whole (housing/release.py)
+                        if w.group_id
+                        else f"bed released after {n} days without work at the farm"
+                    ),
                 )
             )
     return out

@@ -365,6 +365,7 @@ def _replan(
             shutil.copyfile(
                 season_run / "plan" / "waitlist.csv", previous / "plan" / "waitlist.csv"
             )
+            shutil.copyfile(season_run / "manifest.json", previous / "manifest.json")  # its name
             lines = (season_run / "plan" / "assignments.csv").read_text(encoding="utf-8")
             rows = lines.splitlines(keepends=True)
             kept = [r for r in rows[1:] if r.split(",", 1)[0] not in intake.movers]

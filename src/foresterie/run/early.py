@@ -18,7 +18,15 @@ from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.housing.release import release_days, without_released_nights
-from foresterie.housing.replan import apply_as_of, read_previous
+from foresterie.housing.replan import (
+    apply_as_of,
+    check_as_of,
+    check_previous,
+    glue,
+    read_previous,
+    until_released,
+    with_past,
+)
 from foresterie.housing.tiers import HousingPlan, plan_housing
 from foresterie.housing.units import lottery_draws
 from foresterie.housing.waitlist import WaitlistEntry
@@ -105,7 +113,7 @@ def load_and_house(req: Request, say: Say) -> Housed:
     original_hash = scenario_hash(scenario)
     if req.solved_hash is not None and original_hash != req.solved_hash:
         raise SnapshotDiffers(original_hash, req.solved_hash)
-    prev_assigned: dict[str, str] | None = None
+    replan = None
     past: list[WaitlistEntry] = []
     if req.as_of is not None:
         if req.previous is None:
@@ -119,11 +127,11 @@ def load_and_house(req: Request, say: Say) -> Housed:
                     )
                 ]
             )
-        houses = {f.id for f in scenario.foresterie}
-        prev_assigned, prev_wait, moved_in = read_previous(req.previous, houses, req.as_of)
-        scenario, to_plan, past = apply_as_of(
-            scenario, prev_assigned, prev_wait, req.as_of, moved_in
-        )
+        check_as_of(scenario, req.as_of)
+        prev = read_previous(req.previous, {f.id for f in scenario.foresterie})
+        check_previous(prev, scenario, req.as_of, req.previous)
+        replan = apply_as_of(scenario, prev, req.as_of)
+        scenario, to_plan, past = replan.scenario, replan.to_plan, replan.past
     else:
         to_plan = scenario
     if (scenario.root / REFERENCE_TRIPS).is_file():
@@ -144,7 +152,15 @@ def load_and_house(req: Request, say: Say) -> Housed:
     t = time.monotonic()
     released = release_days(scenario)  # days without work end stays (housing/release.py)
     to_plan = without_released_nights(to_plan, released)
-    housing = plan_housing(to_plan, matrix, prev_assigned, progress=say)
+    if replan is None:
+        housing = plan_housing(to_plan, matrix, progress=say)
+    else:  # the nights before --as-of as they were, residents' promises held (housing/replan.py)
+        housing = plan_housing(to_plan, matrix, replan.where, say, promised=replan.promised)
+        planned, kept = housing.assignments, until_released(replan.kept, released)
+        housing.assignments = glue(kept, planned, replan.as_of)
+        housing.tiers = with_past(
+            housing.tiers, planned, kept, housing.assignments, scenario, matrix
+        )
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     if housing.lottery is not None and past:
         # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before

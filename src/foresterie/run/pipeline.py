@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from foresterie.core.files import (
     UnsafePath,
+    csv_text,
     file_sha256,
     inside,
     read_inside,
@@ -34,7 +36,7 @@ from foresterie.core.runfolder import (
     report_files,
     seal_report,
 )
-from foresterie.housing.replan import changed_residents
+from foresterie.housing.replan import changes, read_previous
 from foresterie.housing.tiers import HousingPlan
 from foresterie.run.early import REFERENCE_TRIPS, Housed, Request, SnapshotDiffers, load_and_house
 from foresterie.run.folders import (
@@ -79,6 +81,9 @@ class RunSummary:
     violations: list[str]
 
 
+# A re-plan's list of the residents whose beds from the date are not those promised (README
+# "Re-planning mid-season"): ids and places, as plan/assignments.csv has them.
+REPLAN_CHANGES = "replan_changes.csv"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -146,14 +151,16 @@ def solve(
         raise ValueError("the first part (load, housing) was started for another solve")
     scenario, matrix, housing = housed.scenario, housed.matrix, housed.housing
     original_hash, far, timings = housed.original_hash, housed.far, dict(housed.timings)
-    if as_of is not None and previous is not None:
-        changed = changed_residents(previous, scenario, housing.assignments, as_of)
+    changed: list[list[str]] | None = None
+    if as_of is not None and previous is not None:  # residents' promised beds that changed
+        changed = changes(read_previous(previous), scenario, housing.assignments, as_of)
         if changed:
-            more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            ids = [c[0] for c in changed]
+            more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
             say(
-                f"warning: {len(changed)} {'person' if len(changed) == 1 else 'people'} arrived "
-                f"before {as_of}: the nights from {as_of} the previous run planned are not kept "
-                f"(a transfer withdrawn or moved): {', '.join(changed[:5])}{more}"
+                f"warning: {len(ids)} {'person' if len(ids) == 1 else 'people'} arrived "
+                f"before {as_of}: their beds from {as_of} are not those the previous run planned "
+                f"(plan/{REPLAN_CHANGES}): {', '.join(ids[:5])}{more}"
             )
     gc.freeze()  # kept to the end (_frozen_while), as is what the shuttles add below
     say(
@@ -213,6 +220,8 @@ def solve(
         )
         kpis, sealed = kpis_job()  # sealed: the figures on priorities, referrals
         shuttles_job()
+        if changed is not None:  # a re-plan's: every change to a resident's promised beds
+            write_text(plan_dir / REPLAN_CHANGES, csv_text(changed, ["worker_id", "was", "now"]))
         restricted_hashes = snapshot_restricted(
             tmp / "restricted", private | restricted_outputs(housing, sealed), restricted
         )
@@ -239,6 +248,8 @@ def solve(
             "replan": {
                 "as_of": as_of.isoformat() if as_of else None,
                 "moved_vs_previous": housing.moved,
+                # a re-plan's: residents whose beds from the date differ (plan/replan_changes.csv)
+                **({} if changed is None else {"residents_changed": len(changed)}),
             },
             "inputs": input_hashes,
             "restricted": restricted_hashes,
@@ -437,6 +448,9 @@ def replay(
         for name in ("assignments.csv", "waitlist.csv"):
             data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
             (previous / "plan" / name).write_bytes(data)
+        # the re-plan checked that its previous run was of this scenario (housing/replan.py)
+        name_ = named.get("name") if isinstance(named, dict) else None
+        write_text(previous / "manifest.json", json.dumps({"scenario": {"name": name_}}))
     try:
         solve(
             run / "inputs",
