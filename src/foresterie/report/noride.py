@@ -48,6 +48,10 @@ NO_RIDE_CSS = (
 # people left behind; an unknown code gets the plain sentence.
 WHY = {
     "fleet_short": N_("There are not enough vehicles for everyone on this day."),
+    "drivers_day": N_(
+        "The work day at this farm is longer than a shuttle driver may work in one day: no "
+        "shuttle can bring you there and back."
+    ),
     "vehicles_busy": N_("All the vehicles are already taken by other rides on this day."),
     "no_vehicle": N_("No shuttle vehicle is based where you board."),
     "ride_cap": N_("The ride to this farm would take longer than a ride may last."),
