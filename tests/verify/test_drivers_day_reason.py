@@ -121,7 +121,7 @@ def test_the_no_ride_notice_and_the_report_say_why(solved: dict[str, Path]) -> N
         encoding="utf-8"
     )
     assert "data-code='drivers_day'" in notice
-    assert "più lunga di quanto un autista della navetta possa lavorare" in notice
+    assert "di lavoro di un autista della navetta non basta per il viaggio" in notice
     index = (run / "report" / "index.html").read_text(encoding="utf-8")
     assert "andata e ritorno più lunghi della giornata di un autista (dimostrato)" in index
 

@@ -49,8 +49,8 @@ NO_RIDE_CSS = (
 WHY = {
     "fleet_short": N_("There are not enough vehicles for everyone on this day."),
     "drivers_day": N_(
-        "The work day at this farm is longer than a shuttle driver may work in one day: no "
-        "shuttle can bring you there and back."
+        "A shuttle driver's working hours cannot cover the ride to this farm and back at the "
+        "times of your shift."
     ),
     "vehicles_busy": N_("All the vehicles are already taken by other rides on this day."),
     "no_vehicle": N_("No shuttle vehicle is based where you board."),
