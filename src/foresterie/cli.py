@@ -140,7 +140,13 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
             raise ScenarioError(
                 [Problem("scenario.toml", None, "travel.graph", str(exc))]
             ) from None
-    for w in sc.warnings:
+    warns = list(sc.warnings)
+    if sc.config.travel.backend != "osrm":  # (a road matrix is solve's to compute, cached)
+        from foresterie.shuttles.routes import drivers_day_warnings
+        from foresterie.travel.matrix import build_matrix
+
+        warns += drivers_day_warnings(sc, build_matrix(sc))
+    for w in warns:
         _err(f"warning: {w}")
     groups = len({w.group_id for w in sc.workers if w.group_id})
     typer.echo(

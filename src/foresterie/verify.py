@@ -14,6 +14,7 @@ import errno
 import functools
 import gc
 import hashlib
+import heapq
 import hmac
 import io
 import itertools
@@ -1018,6 +1019,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_round_trips,
             _check_reasons,
             _check_idle_vehicles,
+            _check_drivers_day,
             _check_ride_order,
             _check_kpis,
             _check_roll_call,
@@ -2654,7 +2656,7 @@ def _seat_holders(run: Path) -> set[tuple[tuple[str, str, str], str]] | None:
     }
 
 
-PROVEN_CODES = {"no_vehicle", "ride_cap", "fleet_short"}
+PROVEN_CODES = {"no_vehicle", "ride_cap", "fleet_short", "drivers_day"}
 UNSERVED_CODES = PROVEN_CODES | {"vehicles_busy", "windows"}
 
 
@@ -2753,21 +2755,19 @@ FLEET_USED_UP_CODES = ("fleet_short", "vehicles_busy")
 def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
     """A reason saying the base's vehicles were all taken ('vehicles busy', 'fleet short') is
     contradicted by a vehicle of that base (fleet.csv), available that day, with no trip at all
-    (trips.csv), whose duty limit could hold a round trip of those riders on its own: each such
-    base-day is a violation naming the day, the base and the vehicles. A round trip (both legs,
-    one stop each) needs at least the legs it drives plus boarding at the farm, out and back
-    (`_round_trip_floor`); a vehicle whose duty is shorter than that for every farm left behind
-    could not have carried any of them alone."""
-    board = int(r.cfg.get("transport", {}).get("board_min", 2))
+    (trips.csv), whose driver's day could hold a round trip of those riders on its own (both
+    legs, one stop each: `_day_holds`): each such base-day is a violation naming the day, the
+    base and the vehicles. A vehicle whose duty, span or stretch cannot hold the round trip of
+    any farm left behind could not have carried any of them alone (review 16: a 05:30-18:45
+    harvest day is longer than a 13-hour driver's day)."""
     used = {(t["day"], t["vehicle_id"]) for t in r.trips}
     claimed: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    floor: dict[tuple[str, str], int] = {}  # (day, base) -> the shortest round trip left
+    left: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)  # (origin, farm)
     for u in r.unserved:
         if u["code"] in FLEET_USED_UP_CODES:
             base = u.get("base_id") or u["foresteria_id"]
             claimed[u["day"], base][u["code"]] += int(u["worker_days"])
-            need = _round_trip_floor(r, base, u["foresteria_id"], u["farm_id"], board)
-            floor[u["day"], base] = min(need, floor.get((u["day"], base), need))
+            left[u["day"], base].add((u["foresteria_id"], u["farm_id"]))
     for (day, base), codes in sorted(claimed.items()):
         idle = sorted(
             vid
@@ -2775,7 +2775,10 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
             if v["foresteria_id"] == base
             and v["available_from"] <= day <= v["available_to"]
             and (day, vid) not in used
-            and int(v["max_duty_min"]) >= floor[day, base]
+            and any(
+                _day_holds(r, v, day, base, origin, farm, r.leg)[1]
+                for origin, farm in sorted(left[day, base])
+            )
         )
         if idle:
             said = ", ".join(f"{n} worker-days {code}" for code, n in sorted(codes.items()))
@@ -2785,13 +2788,96 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
             )
 
 
-def _round_trip_floor(r: _Run, base: str, origin: str, farm: str, board: int) -> int:
-    """Minutes of duty a vehicle based at `base` spends at least on one round trip between
-    `origin` and `farm`: out (base, origin, farm, back to base) and back (base, farm, origin,
-    base), each with its farm stop's boarding."""
-    out = r.leg(base, origin) + r.leg(origin, farm) + board + r.leg(farm, base)
-    back = r.leg(base, farm) + board + r.leg(farm, origin) + r.leg(origin, base)
-    return out + back
+def _check_drivers_day(r: _Run, out: list[str]) -> None:
+    """A 'drivers_day' row (proven) says that no vehicle of its base available that day can
+    carry the farm's riders at all: none whose driver's day holds both legs of a round trip,
+    and not two that could run one leg each. Refused where some vehicle could, the legs read
+    as the quickest paths over inputs/matrix.csv (a trip through other stops is no quicker)."""
+    for u in r.unserved:
+        if u["code"] != "drivers_day":
+            continue
+        day, origin, farm = u["day"], u["foresteria_id"], u["farm_id"]
+        base = u.get("base_id") or origin
+        quick = _quickest_legs(r, base, origin, farm)
+        fits = {
+            v["vehicle_id"]: _day_holds(r, v, day, base, origin, farm, quick)
+            for v in _available(r, base, day)
+        }
+        both = sorted(vid for vid, (_, pair) in fits.items() if pair)
+        one = sorted(vid for vid, (leg, _) in fits.items() if leg)
+        if both or len(one) > 1:
+            out.append(
+                f"reason contradicted: {day} {origin} {farm} is drivers_day, yet "
+                + (
+                    f"{both[0]}'s day could hold the round trip"
+                    if both
+                    else f"{one[0]} and {one[1]} could run one leg each"
+                )
+            )
+
+
+def _day_holds(
+    r: _Run,
+    v: dict[str, str],
+    day: str,
+    base: str,
+    origin: str,
+    farm: str,
+    leg: Callable[[str, str], int],
+) -> tuple[bool, bool]:
+    """Whether vehicle `v`'s day (fleet.csv: duty, span and stretch, README "fleet.csv") holds
+    one trip carrying a farm's riders from `origin` (base -> origin -> farm, boarding, farm ->
+    origin -> base), and both, the morning one and the evening one. With the morning arrival a
+    in [start - early, start] and the evening departure x in [end' + board, end' + wait] (riders
+    board in the window; end' the heat-alert end where the day has one), the span is at least
+    x - a plus the legs out and back, and the pause between the trips at most x - a - the legs
+    - two boardings: a turnaround at least, and 45 minutes unless both trips fit one stretch."""
+    early, wait, _, board, turn, heat, heat_end = _rules(r)
+    f = r.farms[farm]
+    start, end = _mins(str(f["shift_start"])), _mins(str(f["shift_end"]))
+    if day in heat:
+        end = min(end, heat_end)
+    go = leg(base, origin) + leg(origin, farm)
+    back = leg(farm, origin) + leg(origin, base)
+    trip = go + board + back
+    duty = int(v["max_duty_min"])
+    span = int(v.get("max_span_min") or DRIVER_SPAN_MIN)
+    stretch = int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN)
+    one = trip <= min(duty, span, stretch)
+    if not one or 2 * trip > duty:
+        return one, False
+    pause = DRIVER_BREAK_MIN if 2 * trip > stretch else turn
+    low = max(end + board - start, 2 * board + go + back + pause)
+    high = min(end + wait - start + early, span - go - back)
+    return one, low <= high
+
+
+def _quickest_legs(r: _Run, *places: str) -> Callable[[str, str], int]:
+    """Quickest whole minutes between each pair of `places` over every place of
+    inputs/matrix.csv (legs rounded up each, as trips are timed; an explicit matrix need not
+    keep the triangle inequality): Dijkstra from each; the legs as a function."""
+    nodes = r.memo.get("places")
+    if nodes is None:
+        nodes = r.memo["places"] = sorted({a for a, _ in r.secs} | {b for _, b in r.secs})
+    got: dict[tuple[str, str], int] = {}
+    for a in places:
+        dist = {a: 0}
+        heap = [(0, a)]
+        done: set[str] = set()
+        while heap:
+            dm, x = heapq.heappop(heap)
+            if x in done:
+                continue
+            done.add(x)
+            for y in nodes:
+                if y not in done and (x, y) in r.secs:
+                    dy = dm + r.leg(x, y)
+                    if dy < dist.get(y, dy + 1):
+                        dist[y] = dy
+                        heapq.heappush(heap, (dy, y))
+        for b in places:
+            got[a, b] = dist.get(b, r.leg(a, b))
+    return lambda a, b: got[a, b]
 
 
 def _available(r: _Run, base: str, day: str) -> list[dict[str, str]]:

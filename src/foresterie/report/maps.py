@@ -80,6 +80,7 @@ UNSERVED_REASONS = {  # shuttles.routes.UnservedCode
     "no_vehicle": N_("no vehicle based there"),
     "ride_cap": N_("ride longer than the cap"),
     "fleet_short": N_("fleet short (proven)"),
+    "drivers_day": N_("round trip longer than a driver's day (proven)"),
     "vehicles_busy": N_("vehicles busy (not proven short)"),
     "windows": N_("time windows cannot be met"),
 }

@@ -47,6 +47,10 @@ NO_RIDE_CSS = (
 # people left behind; an unknown code gets the plain sentence.
 WHY = {
     "fleet_short": N_("There are not enough vehicles for everyone on this day."),
+    "drivers_day": N_(
+        "A shuttle driver's working hours cannot cover the ride to this farm and back at the "
+        "times of your shift."
+    ),
     "vehicles_busy": N_("All the vehicles are already taken by other rides on this day."),
     # the boarding place, by its public name (review 14: riders at a departure point board
     # there, not where a vehicle is based); NO_VEHICLE_FROM where the day's base is elsewhere

@@ -18,6 +18,7 @@ from typing import Final, Literal, TypeVar
 
 import numpy as np
 
+from foresterie.core.errors import Msg, Problem
 from foresterie.core.procs import worker_pool
 from foresterie.core.restricted import tie_break
 from foresterie.core.timeutil import clock_change, date_range, fmt_hhmm, parse_hhmm
@@ -119,10 +120,14 @@ class Trip:
 
 # Why worker-days (both legs) are left unserved. Proven: no_vehicle, ride_cap, fleet_short (a
 # valid lower bound on the vehicles needed exceeds those available, shuttles/bounds.py).
-# Heuristic: vehicles_busy (the chaining could not fit every trip within duty limits and
-# turnaround), windows (the route search found no seat within the windows and ride cap).
-UnservedCode = Literal["no_vehicle", "ride_cap", "fleet_short", "vehicles_busy", "windows"]
-PROVEN_CODES: Final = frozenset({"no_vehicle", "ride_cap", "fleet_short"})
+# drivers_day (no driver's day of the base's vehicles can hold the farm's round trip, nor two
+# of them one leg each: `_drivers_day`). Heuristic: vehicles_busy (the chaining could not fit
+# every trip within duty limits and turnaround), windows (the route search found no seat
+# within the windows and ride cap).
+UnservedCode = Literal[
+    "no_vehicle", "ride_cap", "fleet_short", "drivers_day", "vehicles_busy", "windows"
+]
+PROVEN_CODES: Final = frozenset({"no_vehicle", "ride_cap", "fleet_short", "drivers_day"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1819,6 +1824,8 @@ def _shortage(
             f"fleet short at {name}: at least {_vehicles(lb)} needed for the day's round "
             f"trips, {avail} available (proven lower bound)"
         )
+    elif why := _drivers_day(ctx, d, fid, spot, fleet):
+        code, reason = "drivers_day", why
     elif clock := _clock_blocked(ctx, d, spot):
         code, reason = "windows", clock
     else:
@@ -1866,6 +1873,148 @@ def _drivers_hours(causes: set[str], fleet: list[Vehicle]) -> str:
         f"; drivers' hours bind: each vehicle's day at most {span} min from the first departure "
         f"to the last return and {stretch} min on trips without a {BREAK_MIN}-minute pause"
     )
+
+
+def _drivers_day(ctx: _Ctx, d: date, fid: str, spot: Spot, fleet: list[Vehicle]) -> str:
+    """Why no vehicle of the base can carry a spot's riders at all, when a driver's day is the
+    cause (review 16): no vehicle's day holds both legs of a round trip (`day_fits`), and at
+    most one vehicle can run even one leg (two could share them, one each). Proven: the legs
+    are the quickest paths over the matrix (a trip through other stops is no quicker), the
+    windows the widest the rules allow. "" otherwise, or where the base has no vehicle."""
+    if not fleet:
+        return ""
+    origin, farm = spot
+    tr = ctx.scenario.config.transport
+    farm_f = ctx.farms[farm]
+    start = farm_f.shift_start
+    end = shift_window(farm_f, TO_FORESTERIA, d, ctx.scenario)[0]
+
+    def blocked(leg: Callable[[str, str], int]) -> tuple[int, int] | None:
+        out = leg(fid, origin) + leg(origin, farm)
+        back = leg(farm, origin) + leg(origin, fid)
+        fits = [day_fits(tr, start, end, v, out, back) for v in fleet]
+        if any(both for _, both in fits) or sum(one for one, _ in fits) > 1:
+            return None
+        return out, back
+
+    # The quickest paths are no longer than the direct legs, and shorter legs only fit more:
+    # where the direct legs fit, so do they (the search runs only where the direct ones fail).
+    if blocked(lambda a, b: _direct(ctx.matrix, a, b)) is None:
+        return ""
+    quick = _quickest(ctx.matrix, [fid, origin, farm])
+    got = blocked(lambda a, b: quick[a, b])
+    if got is None:
+        return ""
+    out, back = got
+    return (
+        f"drivers' day: no vehicle based at {ctx.names[fid]} can bring these riders to "
+        f"{farm_f.name} by {fmt_hhmm(start)} and back after {fmt_hhmm(end)}: a round trip "
+        f"spans at least {end + ctx.board + back - (start - out)} min from the first departure "
+        f"to the last return, each trip {out + ctx.board + back} min; "
+        f"{_vehicles(len(fleet))} available, a driver's day of at most "
+        f"{max(v.max_span_min for v in fleet)} min, "
+        f"{max(v.max_stretch_min for v in fleet)} min on trips without a {BREAK_MIN}-minute "
+        f"pause, {max(v.max_duty_min for v in fleet)} min of duty (proven)"
+    )
+
+
+def _direct(matrix: TravelMatrix, a: str, b: str) -> int:
+    return leg_min(matrix.secs(a, b)) if a != b else 0
+
+
+def day_fits(
+    tr: TransportTable, start: int, end: int, v: Vehicle, out: int, back: int
+) -> tuple[bool, bool]:
+    """Whether vehicle `v`'s driver's day holds one leg of a farm's round trip (a trip of `out`
+    minutes from the base to the farm, boarding, `back` minutes to the base), and both legs,
+    for a shift from `start` to `end` (the heat-alert end where the day has one): the morning
+    arrival a in [start - early, start], the evening departure x in [end + board, end + wait]
+    (riders board in the window), so the span is at least x - a + out + back and the pause
+    between the two trips at most x - a - out - back - 2 board, which must hold a turnaround,
+    and a 45-minute pause unless both trips fit one stretch. The README's rules ("fleet.csv"),
+    read as the verifier reads them."""
+    board = tr.board_min
+    trip = out + board + back
+    one = trip <= min(v.max_span_min, v.max_stretch_min, v.max_duty_min)
+    if not one or 2 * trip > v.max_duty_min:
+        return one, False
+    pause = tr.turnaround_min if 2 * trip <= v.max_stretch_min else BREAK_MIN
+    low = max(end + board - start, 2 * board + out + back + pause)
+    high = min(
+        end + tr.wait_after_shift_max_min - start + tr.arrive_early_max_min,
+        v.max_span_min - out - back,
+    )
+    return one, low <= high
+
+
+def drivers_day_warnings(scenario: Scenario, matrix: TravelMatrix) -> list[Problem]:
+    """`validate`'s warning (review 16): per farm, the bases whose vehicles could serve it (an
+    origin within the ride cap of it both ways, and that origin's base, `pickup_bases`) where
+    a round trip on an ordinary workday spans longer than the longest driver's day of the
+    base's vehicles: one vehicle cannot carry its riders both ways there."""
+    tr = scenario.config.transport
+    bases = pickup_bases(scenario, matrix)
+    fleet: dict[str, list[Vehicle]] = defaultdict(list)
+    for v in scenario.fleet:
+        fleet[v.foresteria_id].append(v)
+    origins = [f.id for f in scenario.foresterie] + [p.id for p in scenario.pickups]
+    label = scenario.files["farms"].name if "farms" in scenario.files else "farms"
+    out = []
+    for farm in scenario.farms:
+        worst: dict[str, tuple[int, int]] = {}  # base -> (least span, longest driver's day)
+        for o in origins:
+            base = bases.get(o, o)
+            there = fleet.get(base)
+            go, back = _direct(matrix, o, farm.id), _direct(matrix, farm.id, o)
+            if not there or max(go, back) > tr.max_ride_min:
+                continue
+            go += _direct(matrix, base, o)
+            back += _direct(matrix, o, base)
+            span = farm.shift_end + tr.board_min + back - (farm.shift_start - go)
+            longest = max(v.max_span_min for v in there)
+            if span > longest and span < worst.get(base, (span + 1, 0))[0]:
+                worst[base] = (span, longest)
+        out += [
+            Problem(
+                label,
+                None,
+                farm.id,
+                Msg(
+                    "shift {start}-{end}: a round trip from {base} spans at least {span} min from "
+                    "the first departure to the last return, longer than the longest driver's "
+                    "day of its vehicles ({longest} min, fleet.csv max_span_min): one vehicle "
+                    "cannot bring its riders back; they ride only where two vehicles share the "
+                    "legs, else are listed unserved (drivers_day)",
+                    start=fmt_hhmm(farm.shift_start),
+                    end=fmt_hhmm(farm.shift_end),
+                    base=base,
+                    span=span,
+                    longest=longest,
+                ),
+            )
+            for base, (span, longest) in sorted(worst.items())
+        ]
+    return out
+
+
+def _quickest(matrix: TravelMatrix, sources: list[str]) -> dict[tuple[str, str], int]:
+    """Quickest minutes between each pair of `sources` over any places of the matrix (legs in
+    whole minutes, as trips are timed): an explicit matrix need not keep the triangle
+    inequality. Dijkstra on the dense matrix, from each source."""
+    mins = -(-matrix.seconds // 60)  # ceil, as leg_min
+    n = len(matrix.ids)
+    got: dict[tuple[str, str], int] = {}
+    for a in sources:
+        dist = np.full(n, np.iinfo(np.int64).max // 4, dtype=np.int64)
+        done = np.zeros(n, dtype=bool)
+        dist[matrix.index(a)] = 0
+        for _ in range(n):
+            i = int(np.argmin(np.where(done, np.iinfo(np.int64).max, dist)))
+            done[i] = True
+            np.minimum(dist, dist[i] + mins[i], out=dist)
+        for b in sources:
+            got[a, b] = int(dist[matrix.index(b)])
+    return got
 
 
 def _clock_blocked(ctx: _Ctx, d: date, spot: Spot) -> str:
