@@ -594,3 +594,62 @@ def test_each_rider_rides_on_the_days_of_the_stay_their_farm_works() -> None:
     assert got[date(2026, 7, 10), "A", "F1"] == ["w1", "w5"]
     assert not any(d.weekday() >= 5 for d, _, f in got if f == "F1")
     assert not any("w3" in ids or "w4" in ids for ids in got.values())
+
+
+def test_a_day_like_the_day_before_searched_briefly_stays_feasible(monkeypatch) -> None:
+    # One sequence of three days. The second has the first's loads (the same farms, as many
+    # loads, the same vans; riders and a window differ), the third a farm more. With the alike
+    # days' patience cut to 1 (`WARM_PATIENCE`), the second day's search is one iteration from
+    # the first day's routes, here translated onto a route with more riders than seats (so the
+    # engine must drop that start). Every answer still fits the seats, the windows and the vans
+    # there are, serves each load at most once, and is the same answer twice; the third day
+    # (not alike) keeps the full patience.
+    import foresterie.shuttles.routes as routes
+
+    monkeypatch.setattr(routes, "WARM_PATIENCE", 0.001)
+    asked: list[tuple[int, object, VRPSolution]] = []
+    real = get_engine("pyvrp")
+
+    class Spy:
+        name = "pyvrp"
+
+        def solve(self, inst, *a):  # type: ignore[no-untyped-def]
+            sol = real.solve(inst, *a)
+            asked.append((a[4], inst, sol))  # (seed, iterations, limit, start, patience, ...)
+            return sol
+
+    monkeypatch.setattr(routes, "get_engine", lambda name: Spy())
+    farms = [farm(f"F{k}") for k in (1, 2, 3, 4)]
+    minutes = {("F1", "F2"): 40, ("F2", "F4"): 40, ("F3", "F1"): 40, ("F3", "F2"): 40}
+    sc = scenario([foresteria("A", men=99)], farms, [], [vehicle("V1", "A", seats=9)])
+    m = matrix(minutes, ["A", "F1", "F2", "F3", "F4"])
+    day1 = _Pattern(
+        foresteria_id="A",
+        direction=TO_FARM,
+        demand=(("F1", 4, 300, 360), ("F2", 6, 300, 360), ("F4", 4, 300, 360)),
+        seats=((9, 16000, 40),),
+    )
+    day2 = replace(day1, demand=(("F1", 6, 300, 360), ("F2", 5, 300, 330), ("F4", 5, 300, 360)))
+    day3 = replace(day1, demand=(*day2.demand, ("F3", 3, 300, 360)))
+    here = _Workers(_Season(scenario=sc, matrix=m, members={}, demand={}), 1)
+    runs = [_solve_patterns(here, [day1, day2, day3], None) for _ in range(2)]
+    assert runs[0] == runs[1]
+    full = sc.config.solver.shuttle_patience
+    assert [patience for patience, _, _ in asked[:3]] == [full, 1, full]
+    nodes = _instance(day2, m, 75, 2)[1]
+    start = routes._warm((day1, runs[0][day1]), nodes, day2)
+    assert start is not None and any(
+        sum(asked[1][1].demand[v] for v in r.visits) > 9 for r in start.routes
+    )
+    for _, inst, sol in asked:
+        visits = [v for r in sol.routes for v in r.visits]
+        assert sol.feasible and len(visits) == len(set(visits))
+        for k, vt in enumerate(inst.vehicles):
+            assert sum(r.vehicle_type == k for r in sol.routes) <= vt.num_available
+        for r in sol.routes:
+            assert sum(inst.demand[v] for v in r.visits) <= inst.vehicles[r.vehicle_type].capacity
+            t, at = inst.tw_early[0], 0
+            for v in r.visits:  # the earliest service at each stop, waiting allowed
+                t = max(t + inst.dur[at][v], inst.tw_early[v])
+                assert t <= inst.tw_late[v]
+                t, at = t + inst.service[v], v

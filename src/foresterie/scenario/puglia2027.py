@@ -748,13 +748,15 @@ SOLVER: list[Param] = [
     ),
     Param(
         key="solver.shuttle_patience",
-        value=50,
+        value=40,
         source=(
             "assumption (a budget, not a fact): PyVRP iterations without improvement before a "
             "route search stops (at most shuttle_iterations = 1000). The knee of the season's "
-            "curve (benchmarks/RESULTS.md, session 5): 50 served more worker-days, with fewer "
-            "vehicle-km, than 100 for about a fifth less CPU; 25 saved a little more and served "
-            "fewer"
+            "curve (benchmarks/RESULTS.md, sessions 5 and 16): 50 served more worker-days, with "
+            "fewer vehicle-km, than 100 for about a fifth less CPU; 40 runs a fifth fewer search "
+            "iterations than 50 with as many trips, fewer vehicle-km and fewer worker-days "
+            "unserved, every chaining proven (the twin without the Villaggio: fewer unserved too); "
+            "25 and 35 served fewer"
         ),
         group="Solver budget",
     ),

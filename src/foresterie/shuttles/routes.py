@@ -449,6 +449,12 @@ def _clipped(sol: VRPSolution, p: _Pattern, demand: list[int]) -> VRPSolution | 
     return VRPSolution(routes=tuple(kept), cost=0, feasible=True) if kept else None
 
 
+def _alike(old: _Pattern, p: _Pattern, nodes: list[str]) -> bool:
+    """`p`'s loads are `old`'s (the same farms in the same order, as many loads, the same seat
+    types and counts): only riders per load or time windows differ."""
+    return old.seats == p.seats and old.counts == p.counts and _node_farms(old) == nodes
+
+
 def _node_farms(p: _Pattern) -> list[str]:
     max_seats = max(s for s, _, _ in p.seats)
     return [p.foresteria_id] + [f for f, r, _, _ in p.demand for _ in _chunks(r, max_seats)]
@@ -479,18 +485,27 @@ class _SequenceJob:
 # benches keep PyVRP's default.
 NEIGHBOURS: Final = 12
 
+# The patience's share for a day whose loads are the day before's in its sequence (the same
+# farms, the same number of loads, the same seat types: only riders per load or windows differ),
+# started from that day's routes. 1.0: the full patience (measured: benchmarks/RESULTS.md,
+# session 16, helper K).
+WARM_PATIENCE: Final = 1.0
+
 
 def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, VRPSolution]]:
     """Solve one (foresteria, direction) sequence of patterns in date order, warm-starting each."""
     engine = get_engine(job.engine)
     out: list[tuple[_Pattern, VRPSolution]] = []
-    prev = None
+    prev: tuple[_Pattern, VRPSolution] | None = None
     for p in job.patterns:
         inst, nodes = _instance(p, season.matrix, job.ride_cap_min, job.board_min)
         start = (job.starts or {}).get(p)
         warm = _clipped(start, p, inst.demand) if start is not None else _warm(prev, nodes, p)
+        patience = job.patience
+        if start is None and prev is not None and _alike(prev[0], p, nodes):
+            patience = max(1, round(job.patience * WARM_PATIENCE))
         sol = engine.solve(
-            inst, job.seed, job.iterations, job.time_limit_s, warm, job.patience, NEIGHBOURS
+            inst, job.seed, job.iterations, job.time_limit_s, warm, patience, NEIGHBOURS
         )
         out.append((p, sol))
         prev = (p, sol)
