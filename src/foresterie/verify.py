@@ -1155,16 +1155,21 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
     for rel in sorted(here - set(files)):
         out.append(f"report file not in {_REPORT_HASHES}: report/{rel}")
     top = _resolved(run)
+    heads: dict[str, bytes] = {}  # each page's first bytes, from the read that hashed it
     for rel, digest in sorted(files.items()):
         if rel not in here:
             out.append(f"report file missing: report/{rel} (listed in {_REPORT_HASHES})")
-        elif _sha(run, f"report/{rel}", top) != digest:
+            continue
+        data = _read(run, f"report/{rel}", top)
+        if rel.endswith(".html"):
+            heads[rel] = data[:_HTML_HEAD]
+        if hashlib.sha256(data).hexdigest() != digest:
             out.append(
                 f"report file changed after it was written: report/{rel} "
                 f"(hash differs from {_REPORT_HASHES})"
             )
     pages = sorted((rel for rel in files if rel in here), key=lambda rel: (rel.count("/"), rel))
-    out.extend(_report_lang(run, listing, pages))
+    out.extend(_report_lang(listing, pages, heads))
     unchecked = []
     if not files and listing.get("lang") is None:
         unchecked.append("report/: no report written yet (`foresterie report RUN` writes one)")
@@ -1180,12 +1185,15 @@ def _check_report_files(run: Path, manifest: dict[str, Any]) -> tuple[list[str],
 # replay writes the report again in report.json's `lang`, so it is checked against the pages.
 _REPORT_LANGS = ("it", "en")
 _HTML_LANG = re.compile(rb"<html lang=['\"]([A-Za-z-]*)['\"]")
+_HTML_HEAD = 256  # the bytes of a page searched for its <html lang>
 
 
-def _report_lang(run: Path, listing: dict[str, Any], pages: list[str]) -> list[str]:
+def _report_lang(listing: dict[str, Any], pages: list[str], heads: dict[str, bytes]) -> list[str]:
     """report.json's `lang` is a report language and the language every listed page declares
     (`<html lang>`: the index, the map, the sheets; a worker's slip carries its own language
-    inside the page). The first page that disagrees is named, with how many do."""
+    inside the page). The first page that disagrees is named, with how many do. `heads`: each
+    page's first _HTML_HEAD bytes, kept from the read that hashed it (~3,000 pages on a season:
+    not opened a second time)."""
     lang = listing.get("lang")
     if lang is None:
         return []
@@ -1197,8 +1205,7 @@ def _report_lang(run: Path, listing: dict[str, Any], pages: list[str]) -> list[s
     for rel in pages:
         if not rel.endswith(".html"):
             continue
-        with open(run / "report" / rel, "rb") as f:
-            m = _HTML_LANG.search(f.read(256))
+        m = _HTML_LANG.search(heads[rel])
         said = m.group(1).decode("ascii") if m else ""
         if said != lang:
             wrong.append((rel, said))
@@ -4552,12 +4559,11 @@ def _mark_ranges(
     for _ in range(64):
         changed = False
         for here, total in sums:
+            # the line's least and most, kept as each cell's range moves (_LineEnds)
+            ends_of = _LineEnds(here, lo, hi)
             for k, c in here.items():
                 # c * x_k = total - the others: its range from theirs
-                least = sum(
-                    o_c * (lo[o] if o_c > 0 else hi[o]) for o, o_c in here.items() if o != k
-                )
-                most = sum(o_c * (hi[o] if o_c > 0 else lo[o]) for o, o_c in here.items() if o != k)
+                least, most = ends_of.others(k)
                 ends = sorted(((total - most) / c, (total - least) / c))
                 low = max(lo[k], math.ceil(ends[0] - 1e-9)) if ends[0] > -math.inf else lo[k]
                 high = min(hi[k], math.floor(ends[1] + 1e-9)) if ends[1] < math.inf else hi[k]
@@ -4565,10 +4571,85 @@ def _mark_ranges(
                     low = 5 if 0 < low < 5 else low
                     high = 0 if 0 < high < 5 else high
                 if low <= high and (low, high) != (lo[k], hi[k]):
+                    ends_of.leave(k)
                     lo[k], hi[k], changed = low, high, True
+                    ends_of.enter(k)
         if not changed:
             break
     return lo, hi
+
+
+class _LineEnds:
+    """A line's least and most (each cell at the end of its range that makes the sum least, or
+    most), kept as sums that a cell leaves and enters when its range moves, so that "the others'
+    least" is a subtraction rather than a sum over the line again (n cells: n, not n^2 terms
+    added). Exact: the finite terms are integers, summed as Python integers, and the infinite
+    ones counted by sign. Once a term is anything else (a coefficient or a bound not an
+    integer), the others are summed afresh each time, as `sum(...)` over them did."""
+
+    def __init__(
+        self,
+        here: dict[tuple[str, str], int],
+        lo: dict[tuple[str, str], float],
+        hi: dict[tuple[str, str], float],
+    ) -> None:
+        self.here, self.lo, self.hi = here, lo, hi
+        self.exact = True
+        self.least = [0, 0, 0]  # finite sum, terms at -inf, terms at +inf
+        self.most = [0, 0, 0]
+        for k in here:
+            self.enter(k)
+
+    def _terms(self, k: tuple[str, str]) -> tuple[float, float]:
+        c = self.here[k]
+        return c * (self.lo[k] if c > 0 else self.hi[k]), c * (self.hi[k] if c > 0 else self.lo[k])
+
+    def _move(self, k: tuple[str, str], sign: int) -> None:
+        for ends, v in zip((self.least, self.most), self._terms(k), strict=True):
+            if v == -math.inf:
+                ends[1] += sign
+            elif v == math.inf:
+                ends[2] += sign
+            elif type(v) is int:
+                ends[0] += sign * v
+            else:
+                self.exact = False
+
+    def enter(self, k: tuple[str, str]) -> None:
+        """`k`'s terms added (its range as it is now)."""
+        if self.exact:
+            self._move(k, 1)
+
+    def leave(self, k: tuple[str, str]) -> None:
+        """`k`'s terms taken out, before its range moves."""
+        if self.exact:
+            self._move(k, -1)
+
+    def others(self, k: tuple[str, str]) -> tuple[float, float]:
+        """The least and the most of the line's cells other than `k`."""
+        if not self.exact:
+            here, lo, hi = self.here, self.lo, self.hi
+            least = sum(o_c * (lo[o] if o_c > 0 else hi[o]) for o, o_c in here.items() if o != k)
+            most = sum(o_c * (hi[o] if o_c > 0 else lo[o]) for o, o_c in here.items() if o != k)
+            return least, most
+        mine = self._terms(k)
+        return _less(self.least, mine[0]), _less(self.most, mine[1])
+
+
+def _less(ends: list[int], v: float) -> float:
+    """The sum kept in `ends` (finite sum, terms at -inf, at +inf) without the term `v`."""
+    finite, down, up = ends
+    if v == -math.inf:
+        down -= 1
+    elif v == math.inf:
+        up -= 1
+    else:
+        finite -= int(v)
+    if down and up:
+        return math.nan  # as sum() gives -inf + inf
+    if down or up:
+        return -math.inf if down else math.inf
+    return finite
 
 
 def verify_monitor(folder: Path, ledger: str | None = None) -> tuple[list[str], list[str]]:

@@ -198,3 +198,55 @@ def test_the_days_choice_is_made_once_per_distinct_day_when_no_debt_can_change_i
     calls.clear()
     _season(1, True, "debt")
     assert calls == sorted(calls) and len(calls) == 10  # every day here is short: one by one
+
+
+def test_a_pool_worker_keeps_its_chaining_answers_from_job_to_job(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A pool worker (its season kept by `_keep_season`) answers a later days job's chainings
+    from what its earlier jobs made, as one job answers its own repeats: the same job again is
+    planned alike with no chaining solved and nothing new sent back. Outside a worker (one
+    process) nothing is kept from job to job, and a new season's worker starts empty."""
+    import foresterie.shuttles.routes as routes
+
+    jobs: list = []  # type: ignore[type-arg]
+    real_map = routes._Workers.map
+
+    def recorded(self, fn, todo):  # type: ignore[no-untyped-def]
+        if fn is routes._days_job:
+            jobs.extend((job, self.season) for job in todo)
+        return real_map(self, fn, todo)
+
+    monkeypatch.setattr(routes._Workers, "map", recorded)
+    _season(1, True)
+    monkeypatch.setattr(routes._Workers, "map", real_map)
+    solved: list[int] = []
+    real_chain = routes.chain_trips
+
+    def chain(*a, **k):  # type: ignore[no-untyped-def]
+        solved.append(len(a[0]))
+        return real_chain(*a, **k)
+
+    monkeypatch.setattr(routes, "chain_trips", chain)
+    job, season = next((j, s) for j, s in jobs if j.probe)
+    first = routes._days_job(job, season)  # one process: nothing kept
+    again = routes._days_job(job, season)
+    assert solved and len(solved) % 2 == 0 and again.cache == first.cache  # solved twice
+    try:
+        routes._keep_season(season)  # now a pool worker of this season
+        solved.clear()
+        made = routes._days_job(job, season)
+        assert solved and made.cache == first.cache and made.services == first.services
+        solved.clear()
+        hit = routes._days_job(job, season)
+        assert solved == [] and hit.cache == {}
+        assert hit.services == first.services and hit.short == first.short
+        other = replace(season)  # another season (an equal copy): not answered from this one's
+        solved.clear()
+        routes._days_job(job, other)
+        assert solved
+        routes._keep_season(other)  # a worker of the other season starts empty
+        solved.clear()
+        routes._days_job(job, other)
+        assert solved
+    finally:
+        routes._WORKER_SEASON.clear()
+        routes._WORKER_CHAINED.clear()

@@ -14,8 +14,9 @@ and the line's own total, when it is not a cell of these tables, is taken as pub
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from fractions import Fraction
 from itertools import product
 from typing import TypeVar
@@ -218,9 +219,10 @@ def _bounds(
             # sum(c * x) = rhs: each x between rhs less the others' most and less their least
             low = {k: c * (lo[k] if c > 0 else hi[k]) for k, c in free.items()}
             high = {k: c * (hi[k] if c > 0 else lo[k]) for k, c in free.items()}
+            low_but, high_but = _others_sums(low), _others_sums(high)
             for k, c in free.items():
-                others_lo = _sum_but(low, k)
-                others_hi = _sum_but(high, k)
+                others_lo = low_but(k)
+                others_hi = high_but(k)
                 a, b = sorted(((rhs - others_hi) / c, (rhs - others_lo) / c))
                 new_lo = max(lo[k], math.ceil(a - 1e-9)) if math.isfinite(a) else lo[k]
                 new_hi = min(hi[k], math.floor(b + 1e-9)) if math.isfinite(b) else hi[k]
@@ -240,6 +242,36 @@ def _bounds(
 def _sum_but(terms: Mapping[K, float], skip: K) -> float:
     """The sum of the terms other than `skip`'s (infinite terms of one sign: that infinity)."""
     return math.fsum(v for k, v in terms.items() if k != skip)
+
+
+def _others_sums(terms: Mapping[K, float]) -> Callable[[K], float]:
+    """`_sum_but(terms, k)` for every k of a line, the line summed once: each "sum of the
+    others" is then a subtraction, not a sum over the line again (a line of n hidden cells:
+    n terms added, not n^2). Exact: the finite terms are integers (bounds start at integers and
+    move by ceil and floor), summed as Python integers, and the infinite ones counted by sign;
+    a line with any other term, or with infinities of both signs, is summed as before."""
+    finite, up, down = 0, 0, 0
+    for v in terms.values():
+        if v == math.inf:
+            up += 1
+        elif v == -math.inf:
+            down += 1
+        elif isinstance(v, int):
+            finite += v
+        else:  # a fraction (or NaN): fsum's own rounding
+            return functools.partial(_sum_but, terms)
+    if up and down:  # inf - inf: fsum's refusal, where it applies
+        return functools.partial(_sum_but, terms)
+
+    def but(skip: K) -> float:
+        v = terms[skip]
+        if up - (v == math.inf) > 0:
+            return math.inf
+        if down - (v == -math.inf) > 0:
+            return -math.inf
+        return float(finite - v if isinstance(v, int) else finite)
+
+    return but
 
 
 def _eliminate(row: dict[int, Fraction], p: int, pivot: dict[int, Fraction]) -> None:
