@@ -795,11 +795,11 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     )
     assert f"{left} sono rimasti senza andata e ritorno (66,7% con un motivo dimostrato)" in head
     assert (
-        "Senza passaggio: 2 presso Borgo Mezzanone, nessun veicolo con base lì; 1 presso Borgo "
+        "Senza passaggio: 2 presso Borgo Mezzanone, nessun veicolo disponibile quel giorno; 1 presso Borgo "
         "Mezzanone "
         "(ex pista), veicoli occupati (insufficienza non dimostrata)." in head
     )
-    assert "Carenza di mezzi" not in head  # no vehicle based there: no lower bound above it
+    assert "Carenza di mezzi" not in head  # no_vehicle: no lower bound above it
     assert head.replace("\\", "") in md.replace("\\", "")
     for text in (page, md):
         for absent in ("richiedent", "lista d'attesa", "priorità 3", "segnalati", "a terra"):
