@@ -356,7 +356,13 @@ def map_(
         str | None, typer.Option(help=_("One day (YYYY-MM-DD); default: all, with a picker."))
     ] = None,
     foresteria: Annotated[
-        str | None, typer.Option(help=_("Only this foresteria's shuttles."))
+        str | None,
+        typer.Option(
+            help=_(
+                "Only the trips of this foresteria's vehicles and riders (whichever base runs "
+                "them), or of this depot's vehicles, or of this departure point's riders."
+            )
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help=_("HTML file (default RUN/report/map[-DAY][-F].html)."))

@@ -388,11 +388,11 @@ def test_map_command_for_one_day_and_foresteria(xss_run: Path) -> None:
         ),
         (
             ["--foresteria", "NOPE", "--lang", "en"],
-            "error: --foresteria: no foresteria 'NOPE' in this run",
+            "error: --foresteria: no foresteria, depot or departure point 'NOPE' in this run",
         ),
         (
             ["--foresteria", "NOPE"],
-            "error: --foresteria: nessuna foresteria 'NOPE' in questo piano",
+            "error: --foresteria: nessuna foresteria, rimessa o punto di partenza 'NOPE' in questo piano",
         ),
         (["--lang", "ar"], "error: --lang: lang: 'ar' is not one of it, en"),
     ],

@@ -77,7 +77,7 @@ MAP_STRINGS = (
 )
 SECTION_LABELS = {"men": N_("men"), "women": N_("women"), "family": N_("families")}
 UNSERVED_REASONS = {  # shuttles.routes.UnservedCode
-    "no_vehicle": N_("no vehicle based there"),
+    "no_vehicle": N_("no vehicle available that day"),
     "ride_cap": N_("ride longer than the cap"),
     "fleet_short": N_("fleet short (proven)"),
     "drivers_day": N_("round trip longer than a driver's day (proven)"),
@@ -173,16 +173,31 @@ def map_data(
     """The compact JSON the map script reads (documented field by field in plan_map.js)."""
     lg = lg or lang(run.scenario.config.report.lang)
     sc = run.scenario
-    homes = [f for f in sc.foresterie if foresteria in (None, f.id)]
+    # `foresteria` X (a foresteria, a depot or a departure point): the trips its vehicles run
+    # and the trips carrying its riders, whichever base runs them; the unserved riders boarding
+    # there or left to its vehicles (README "The map")
+    trips = [t for t in run.trips if foresteria in (None, t.foresteria_id, t.origin_id)]
+    unserved = [
+        u
+        for u in run.unserved
+        if foresteria in (None, u.base_id or u.foresteria_id, u.foresteria_id)
+    ]
+    wanted = set(days)
+    bases = {t.foresteria_id for t in trips if t.day in wanted}  # whose trips are drawn
+
+    def drawn(pid: str) -> bool:
+        return foresteria is None or pid == foresteria or pid in bases
+
+    homes = [f for f in sc.foresterie if drawn(f.id)]
     # depots are vehicle bases too: their trips are drawn from them, after the foresterie
     based = {v.foresteria_id for v in sc.fleet}
-    depots = [p for p in sc.pickups if p.id in based and foresteria in (None, p.id)]
+    depots = [p for p in sc.pickups if p.id in based and drawn(p.id)]
     home_ix = {fid: i for i, fid in enumerate([f.id for f in homes] + [p.id for p in depots])}
     farm_ix = {f.id: i for i, f in enumerate(sc.farms)}
     # a trip's departure point: a point of the pickups layer, or a foresteria without vehicles
     # of its own served from a depot (drawn there, never straight from the depot to the farms)
     fids = {f.id for f in sc.foresterie}
-    served = {t.origin_id for t in run.trips if t.origin_id in fids and t.foresteria_id in home_ix}
+    served = {t.origin_id for t in trips if t.origin_id in fids}
     origins = [f for f in sc.foresterie if f.id in served]
     point_ix = {
         pid: i for i, pid in enumerate([p.id for p in sc.pickups] + [f.id for f in origins])
@@ -192,13 +207,12 @@ def map_data(
     used_legs: set[str] = set()
     occ: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for fid, night, section, _beds, used in run.occupancy:
-        if fid in home_ix:
+        if fid in home_ix and foresteria in (None, fid):  # the guests of X only
             occ[night, fid][SECTION_ORDER.index(section)] = used
-    wanted = set(days)
     per_day: dict[str, dict[str, Any]] = {d: {"trips": [], "occ": {}, "farm": {}} for d in days}
     farm_info: dict[str, dict[int, list[Any]]] = defaultdict(dict)
-    for t in run.trips:
-        if t.day not in wanted or t.foresteria_id not in home_ix:
+    for t in trips:
+        if t.day not in wanted:
             continue
         per_day[t.day]["trips"].append(
             [
@@ -224,8 +238,8 @@ def map_data(
             for s in t.stops:
                 x = farm_info[t.day].setdefault(farm_ix[s.farm_id], [0, 0, ""])
                 x[0] += s.alight
-    for u in run.unserved:
-        if u.day in wanted and (u.base_id or u.foresteria_id) in home_ix:
+    for u in unserved:
+        if u.day in wanted:
             x = farm_info[u.day].setdefault(farm_ix[u.farm_id], [0, 0, ""])
             x[1] += u.riders
             why = lg._(UNSERVED_REASONS.get(u.code, u.code))
@@ -242,13 +256,7 @@ def map_data(
             "legs are drawn as straight lines (travel backend: {backend}; no road geometry)"
         ).format(backend=backend)
     )
-    title = (
-        lg._("{name}: shuttles from {home}").format(
-            name=sc.name, home=(homes[0].name if homes else depots[0].name)
-        )
-        if foresteria and (homes or depots)
-        else lg._("{name}: shuttles").format(name=sc.name)
-    )
+    title = _title(run, foresteria, bases, lg)
     return {
         "title": title,
         "geometry_note": note,
@@ -327,15 +335,48 @@ def map_data(
     }
 
 
+def _title(run: RunData, foresteria: str | None, bases: set[str], lg: Lang) -> str:
+    """The page's heading, saying which reading of --foresteria applies."""
+    sc = run.scenario
+    if foresteria is None:
+        return lg._("{name}: shuttles").format(name=sc.name)
+    names = {f.id: f.name for f in sc.foresterie} | {p.id: p.name for p in sc.pickups}
+    place = names[foresteria]
+    if foresteria not in {f.id for f in sc.foresterie} and foresteria in {
+        v.foresteria_id for v in sc.fleet
+    }:  # a depot: the trips it runs
+        return lg._("{name}: the trips run from {base} ({id})").format(
+            name=sc.name, base=place, id=foresteria
+        )
+    runs = ", ".join(f"{names[b]} ({b})" for b in sorted(bases))
+    if foresteria in {v.foresteria_id for v in sc.fleet}:  # a foresteria with vehicles
+        if bases <= {foresteria}:
+            return lg._("{name}: the trips of {home}'s vehicles and riders").format(
+                name=sc.name, home=place
+            )
+        return lg._("{name}: the trips of {home}'s vehicles and riders, run from {bases}").format(
+            name=sc.name, home=place, bases=runs
+        )
+    if not bases:
+        return lg._("{name}: the trips of {home}'s riders").format(name=sc.name, home=place)
+    return lg._("{name}: the trips of {home}'s riders, run from {bases}").format(
+        name=sc.name, home=place, bases=runs
+    )
+
+
 def plan_map(
     run: RunData, day: str | None = None, foresteria: str | None = None, lg: Lang | None = None
 ) -> str:
     """The map as one self-contained HTML page (season view with a day picker, or one day)."""
     sc = run.scenario
     lg = lg or lang(sc.config.report.lang)
-    if foresteria is not None and foresteria not in {f.id for f in sc.foresterie}:
+    if foresteria is not None and foresteria not in {f.id for f in sc.foresterie} | {
+        p.id for p in sc.pickups
+    }:
         raise ValueError(
-            lg._("--foresteria: no foresteria {id} in this run").format(id=repr(foresteria))
+            lg._("--foresteria: no foresteria, depot or departure point {id} in this run").format(
+                id=repr(foresteria)
+            )
         )
     days = run.days if day is None else [day]
     if day is not None and day not in run.days:
