@@ -191,6 +191,8 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
                 "net_s": float(os.environ.get("PIPELINE_SCALE_NET") or 900.0),
                 # the tiers where housing's wall-clock safety net struck (None: not recorded)
                 "net_struck": summary.manifest["housing"].get("safety_net_struck"),
+                # the tiers whose restricted LP a count stopped (None: not recorded)
+                "lp_stopped": summary.manifest["housing"].get("lp_stopped"),
                 "stages_s": summary.manifest["timings_s"],
                 "stages_cpu": stages_cpu,
                 "load_end": round(os.getloadavg()[0], 1),

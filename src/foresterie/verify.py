@@ -3874,32 +3874,18 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
     elif code in ("full", "outranked", "too_large"):
         p = max(_priority(r, x) for x in unit)
         floor = {"full": p, "outranked": p + 1, "too_large": 4}[code]
-        # Options of two (a transfer at the first's closing) where the scenario allows them.
-        pairs = (
-            _transfer_pairs(
-                r,
-                copy,
-                fitting,
-                near_any=[
-                    f
-                    for f in ids
-                    if commute_ok(f)
-                    and avoid_ok(f)
-                    and r.beds(f, section) > 0
-                    and int(r.fs[f]["beds_accessible"]) >= acc_need
-                ],
-                pin=pin,
-                min_nights=min_nights,
-                share=share,
-            )
-            if partial and int(h.get("max_transfers", 0)) > 0
-            else []
-        )
-        if not fitting and not pairs:
+        # Options of two (a transfer at the first's closing, where the scenario allows them)
+        # are not enumerated: such an option's first part is the stay's nights while its first
+        # foresteria is open, the nights of the one-foresteria option there (partial stays,
+        # `nights`), and its two parts are at two foresterie. So a pair has room only if the
+        # option of its first foresteria alone has room: once every option of one foresteria is
+        # full, so is every pair (the pairs were 1.3 of 13 CPU s of the 5,000-worker season's
+        # verifier, their number the square of the foresterie within reach: session 16).
+        if not fitting:
             why = "no foresteria within reach has a bed of the kind: nothing is full"
         counted: dict[tuple[str, date, str, int, bool], int] = r.memo.setdefault("taken", {})
         options = [[(fid, {id(m): nights(m, r.fs[fid]) for m in copy})] for fid in fitting]
-        for option in options + pairs:
+        for option in options:
             need: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
             for fid, stays in option:
                 for m in copy:
@@ -3929,67 +3915,9 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
                 for (fid, d), (n, a) in need.items()
             ):
                 where = " then ".join(fid for fid, _ in option)
-                what = "a transfer: " if len(option) > 1 else ""
-                why = f"{what}{where} has room in {section} beds on every night of the stay"
+                why = f"{where} has room in {section} beds on every night of the stay"
                 break
     return why
-
-
-def _transfer_pairs(
-    r: _Run,
-    copy: list[dict[str, str]],
-    first: list[str],
-    near_any: list[str],
-    pin: str,
-    min_nights: int,
-    share: float,
-) -> list[list[tuple[str, dict[int, tuple[date, ...]]]]]:
-    """The options of two foresterie the unit may take (README "Housing model", partial stays):
-    every member sleeps at the first from arrival (or its opening) until its closing, which
-    falls inside the stay, then at the second from then (or its opening) until departure (or its
-    closing); each part at least the stay rule's nights (a pinned person's first part: one
-    night), and together more nights than the second alone would give. Each option: per
-    foresteria, each member's nights there (keyed by the member's id())."""
-
-    span = _span
-    out: list[list[tuple[str, dict[int, tuple[date, ...]]]]] = []
-    for fa in first:
-        for fb in near_any:
-            if fb == fa:
-                continue
-            a, b = r.fs[fa], r.fs[fb]
-            at_a: dict[int, tuple[date, ...]] = {}
-            at_b: dict[int, tuple[date, ...]] = {}
-            for m in copy:
-                arr, dep = _day(m["arrival"]), _day(m["departure"])
-                stay = (dep - arr).days
-                need = max(min_nights, math.ceil(share * stay - 1e-9))
-                start1 = max(arr, _day(a["open_from"]))
-                end1 = max(start1, min(dep, _day(a["open_to"]) + timedelta(days=1)))
-                start2 = max(end1, _day(b["open_from"]), arr)
-                end2 = max(start2, min(dep, _day(b["open_to"]) + timedelta(days=1)))
-                alone = span(
-                    max(arr, _day(b["open_from"])), min(dep, _day(b["open_to"]) + timedelta(days=1))
-                )
-                one, two = span(start1, end1), span(start2, end2)
-                if (
-                    len(one) < (1 if pin and pin == fa else need)
-                    or len(two) < need
-                    or end1 >= dep
-                    or len(one) + len(two) <= len(alone)
-                ):
-                    break
-                at_a[id(m)], at_b[id(m)] = one, two
-            else:
-                out.append([(fa, at_a), (fb, at_b)])
-    return out
-
-
-@functools.lru_cache(maxsize=8192)
-def _span(a: date, b: date) -> tuple[date, ...]:
-    """The days a, a + 1, ..., b - 1 (none when b is not after a); kept per pair: the transfer
-    options ask the same spans for every unit and pair of foresterie."""
-    return tuple(a + timedelta(days=k) for k in range(max(0, (b - a).days)))
 
 
 # Housing tiers whose objective is a figure of the plan itself: tier -> KPI (README "Housing

@@ -5,10 +5,13 @@ plan reaches the bound it has, says so (TierResult.lp_stopped), and is the same 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from foresterie.housing import tiers
+from foresterie.housing.mip import LpResult, Program
 from foresterie.housing.tiers import HousingPlan, _lp, plan_housing
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix
@@ -125,3 +128,53 @@ def test_a_tier_whose_lp_a_count_stopped_asks_no_search_and_says_so(
             assert t.searches == 0
             assert t.objective <= t.bound if t.sense == "max" else t.objective >= t.bound
             assert t.proof == ("budget" if t.objective != t.bound else "lp_bound")
+
+
+def _tail_program() -> tuple[Program, np.ndarray, np.ndarray]:
+    """A packing program (40 integer columns of 0-3, 8 capacity rows, seed 121), restricted
+    first to its first 3 columns: pricing takes 4 rounds to the whole LP, and the rounds' safe
+    bounds are -266, -96, -97, -90, not monotone (round 3's below round 2's), as the 20,000
+    season's tail rounds were (session 15)."""
+    rng = np.random.default_rng(121)
+    n = 40
+    p = Program()
+    for _ in range(n):
+        p.add_var(0, 3)
+    a = rng.integers(0, 10, size=(8, n))
+    for row in a:
+        p.add_row(list(range(n)), row.tolist(), lb=0, ub=int(rng.integers(10, 40)))
+    c = -rng.integers(1, 20, size=n).astype(float)
+    near = np.zeros(n, dtype=bool)
+    near[:3] = True
+    return p, c, near
+
+
+def test_a_count_keeps_the_best_bound_of_the_rounds_not_the_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stopped by the tail count after round 3, the answer is round 3's LP (its solution feeds
+    the completions) with round 2's bound, the best of the three (any round's duals bound the
+    whole program); as shipped the rounds end exact, at the whole LP's bound."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    p, c, near = _tail_program()
+    real = p.lp
+    seen: list[int] = []
+
+    def recorded(*a: Any, **k: Any) -> LpResult | None:
+        lp = real(*a, **k)
+        if lp is not None:
+            seen.append(lp.bound)
+        return lp
+
+    monkeypatch.setattr(p, "lp", recorded)
+    exact = _lp(p, c, near, [], None, float("inf"))
+    whole = real(c)
+    assert exact.lp is not None and whole is not None and not exact.counted
+    assert exact.rounds == 4 and exact.lp.bound == whole.bound and exact.best_bound is None
+    assert seen[1] > seen[2]  # the program's point: round 3's bound is below round 2's
+    seen.clear()
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL", float(p.n))  # every round a tail round
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 2)
+    got = _lp(p, c, near, [], None, float("inf"))
+    assert got.counted and got.rounds == 3 and got.lp is not None and len(seen) == 3
+    assert got.lp.bound == seen[2] < got.best_bound == seen[1] == max(seen) <= whole.bound

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from foresterie.cli import app
 from foresterie.core.i18n import lang
 from foresterie.report.html import (
+    LP_STOPPED_LABEL,
     PROOF_LABELS,
     SECTION_LABELS,
     UNSERVED_REASONS,
@@ -27,6 +28,7 @@ from foresterie.report.html import (
     caporale_line,
     day_headline,
     headline,
+    index_html,
     kpi_groups,
     md_text,
     summary_sections,
@@ -188,6 +190,33 @@ def test_housing_solver_table_reads_in_words(xss_run: Path) -> None:
         # people of a priority housed (priority 3: referred) is a figure no page shows
         shown = ["–", "–"] if tier["name"].startswith("housed_priority_") else None
         assert row[1:3] == (shown or [str(tier["objective"]), str(tier["bound"])]), row
+
+
+def test_housing_solver_table_names_the_tiers_a_count_stopped(xss_run: Path) -> None:
+    """The manifest lists the tiers whose restricted LP a count stopped (housing.lp_stopped:
+    none on the tiny season). The table of tiers says of such a tier, not proven, that a count
+    stopped its LP, not that a budget ran out; of one proven anyway (its plan reached the
+    round's bound), how it was proven; the other tiers as before."""
+    run = load_run(xss_run)
+    assert run.manifest["housing"]["lp_stopped"] == []
+    tiers = [dict(t) for t in run.manifest["housing"]["tiers"]]
+    stopped, proven = tiers[-1], tiers[-2]  # not priority tiers: the peak and the commute
+    stopped.update(optimal=False, proof="budget")
+    housing = {**run.manifest["housing"], "tiers": tiers}
+    housing["lp_stopped"] = [stopped["name"], proven["name"]]
+    it = lang("it")
+    page = index_html(dataclasses.replace(run, manifest={**run.manifest, "housing": housing}), it)
+    table = page.split("id='solver-claims'", 1)[1].split("</details>", 1)[0]
+    rows = [
+        [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+        for r in re.findall(r"<tr>(.*?)</tr>", table)[1:]
+    ]
+    assert len(rows) == len(tiers)
+    how = {t["name"]: row[4] for t, row in zip(tiers, rows, strict=True)}
+    assert how[stopped["name"]] == it._(LP_STOPPED_LABEL) != LP_STOPPED_LABEL
+    assert how[proven["name"]] == it._(PROOF_LABELS[proven["proof"]])
+    for t in tiers[:-1]:
+        assert how[t["name"]] == it._(PROOF_LABELS[t["proof"]])
 
 
 def test_report_shows_the_caporale_fee_as_a_range(xss_run: Path) -> None:

@@ -1,6 +1,8 @@
 """The verifier's check of a 'full' waitlist reason where the scenario allows transfers (every
-shipped scenario does): the options of two foresterie are part of what it recomputes, and a
-'full' where no foresteria within reach has a bed of the kind is false there too."""
+shipped scenario does): an option of two foresterie has room only if its first part, the option
+of its first foresteria alone, has (the verifier checks those and no longer lists the pairs:
+session 16), and a 'full' where no foresteria within reach has a bed of the kind is false
+there too."""
 
 from __future__ import annotations
 

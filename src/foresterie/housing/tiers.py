@@ -532,6 +532,11 @@ class _LpAnswer:
     lp: LpResult | None
     counted: bool  # a count (the iterations, RESTRICT_TAIL_ROUNDS) stopped the LP
     rounds: int = 1
+    # Stopped by a count after a round: the best (highest) safe bound of the rounds finished.
+    # Any round's duals bound the whole program, and a round's bound is not monotone in the
+    # tail (session 15's 20,000 season: bed-nights -713,388, -712,975, -713,130), so the best
+    # one is kept, not the last; `lp` stays the last round's (its x feeds the completions).
+    best_bound: int | None = None
 
 
 def _lp(
@@ -553,8 +558,9 @@ def _lp(
     round's simplex iterations (iteration_limit, else RESTRICT_ITERATIONS_PER_ROW x the
     program's rows), and RESTRICT_TAIL_ROUNDS more rounds once a round prices back fewer than
     RESTRICT_TAIL of the columns in. Then the last finished round's answer is returned, marked
-    `counted`: its duals still give a safe bound for the whole program (any multipliers do),
-    weaker than the LP's. A first round stopped has no answer (`counted`, None).
+    `counted`, with the best safe bound of the rounds finished (`best_bound`): any round's duals
+    give a safe bound for the whole program (any multipliers do), weaker than the LP's, and the
+    rounds' bounds are not monotone. A first round stopped has no answer (`counted`, None).
 
     Why: at 20,000 workers with 67 foresterie a unit has about 18 foresterie within reach and
     the block 206,758 columns; GLOP's LPs there took 12-147 s wall each (session 10), and most
@@ -579,6 +585,7 @@ def _lp(
     hi = np.asarray(p.hi)
     lo = np.asarray(p.lo)
     last: LpResult | None = None
+    best: int | None = None  # the highest safe bound of the rounds finished
     rounds = 0
     tail = 0  # rounds since the first that priced back fewer than RESTRICT_TAIL of the columns
     while True:
@@ -590,7 +597,8 @@ def _lp(
             return _LpAnswer(lp=whole, counted=whole is None, rounds=rounds)
         if lp is None:  # stopped by its iterations (or the safety net): the last round's answer
             log.debug("  restricted LP round %d: no answer, the last round's kept", rounds)
-            return _LpAnswer(lp=last, counted=True, rounds=rounds)
+            return _LpAnswer(lp=last, counted=True, rounds=rounds, best_bound=best)
+        best = lp.bound if best is None else max(best, lp.bound)
         out = ~cols & (lp.d < -1e-6) & (hi > lo)
         priced = int(out.sum())
         log.debug(
@@ -606,7 +614,7 @@ def _lp(
         if tail or priced < RESTRICT_TAIL * int(cols.sum()):
             tail += 1
         if tail > RESTRICT_TAIL_ROUNDS:
-            return _LpAnswer(lp=lp, counted=True, rounds=rounds)
+            return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best)
         last = lp
         cols |= out
 
@@ -673,12 +681,13 @@ def _tier(
         )
     )
     lp = answer.lp
-    bound = lp.bound if lp is not None else None
+    bound = answer.best_bound if answer.best_bound is not None else lp.bound if lp else None
     # The LP stopped at its iteration limit (or the safety net struck): no search either (each
     # would face the same LP in its root); the best plan is returned as `budget`, bounded by the
     # columns' bounds. A restricted LP its counts stopped after a round (answer.counted with an
-    # LP) keeps that round's safe bound (weaker than the LP's, still a bound) and its answer for
-    # the completions, and asks no search either: the tier ends as a budget stop does.
+    # LP) keeps the best safe bound of its rounds (weaker than the LP's, still a bound) and its
+    # last round's answer for the completions, and asks no search either: the tier ends as a
+    # budget stop does.
     stopped = lp is None and (answer.counted or late())
     if stopped:
         bound = p.trivial_bound(c)

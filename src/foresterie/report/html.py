@@ -91,6 +91,9 @@ PROOF_LABELS = {
     "search": N_("complete search"),
     "budget": N_("budget ran out: not shown"),
 }
+# A tier not proven because a count stopped its restricted LP before it was exact (manifest
+# housing.lp_stopped; README "Housing model"): its bound is a round's, weaker than the LP's.
+LP_STOPPED_LABEL = N_("a count stopped its LP before it was exact: not shown")
 
 
 def tier_label(name: str, lg: Lang) -> str:
@@ -880,6 +883,7 @@ def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
     )
     days = sorted({t.day for t in run.trips if t.vehicle_id} | {u.day for u in run.unserved})
     day_links = day_links_html(days, lg)
+    lp_stopped = set(m["housing"].get("lp_stopped", []))  # runs before session 16: none
     tiers = _table(
         [_("tier"), _("objective"), _("bound"), _("proven optimal (not verified)"), _("how")],
         [
@@ -893,7 +897,9 @@ def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
                     else [t["objective"], t["bound"]]
                 ),
                 _("yes") if t["optimal"] else _("no"),
-                _(PROOF_LABELS[t["proof"]])
+                _(LP_STOPPED_LABEL)
+                if t["name"] in lp_stopped and not t["optimal"]
+                else _(PROOF_LABELS[t["proof"]])
                 if t.get("proof") in PROOF_LABELS
                 else t.get("proof", ""),
             ]

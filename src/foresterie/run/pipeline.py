@@ -267,6 +267,8 @@ def solve(
                 "units": housing.units,
                 # tiers the wall-clock safety net struck in: their plan depends on the load
                 "safety_net_struck": housing.net_struck,
+                # tiers whose restricted LP a count stopped before it was exact: not proven by it
+                "lp_stopped": housing.lp_stopped,
             },
             "shuttles": {
                 "engine": shuttles.engine,
