@@ -34,6 +34,7 @@ from foresterie.core.runfolder import (
     report_files,
     seal_report,
 )
+from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
 from foresterie.housing.replan import changed_residents
 from foresterie.housing.tiers import HousingPlan
 from foresterie.run.early import REFERENCE_TRIPS, Housed, Request, SnapshotDiffers, load_and_house
@@ -180,6 +181,7 @@ def solve(
         f"shuttles: {len(shuttles.trips)} trips, "
         f"{sum(u.riders for u in shuttles.unserved)} worker-days unserved (both legs)"
     )
+    short_rest_warning(shuttles, scenario.config.scenario.timezone, say)
     extra = {}
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
@@ -329,6 +331,25 @@ _SOLVED: list[_Solved] = []  # in a worker of _pool_after: its season's plans
 
 def _hold_solved(solved: _Solved) -> None:
     _SOLVED[:] = [solved]
+
+
+def short_rest_warning(shuttles: ShuttlePlan, timezone: str, say: Callable[[str], None]) -> None:
+    """One warning line where a vehicle's day starts less than 11 h after its last return the
+    day before (each day is chained alone; the driver sheets and the report say which)."""
+    spans: dict[tuple[str, date], tuple[int, int]] = {}
+    for t in shuttles.trips:
+        if t.vehicle_id is not None:
+            lo, hi = spans.get((t.vehicle_id, t.day), (t.depart, t.ret))
+            spans[t.vehicle_id, t.day] = (min(lo, t.depart), max(hi, t.ret))
+    short = {k: m for k, m in rests_between_days(spans, timezone).items() if m < DAILY_REST_MIN}
+    if short:
+        (vehicle, day), least = min(short.items(), key=lambda kv: (kv[1], kv[0]))
+        say(
+            f"warning: {len(short)} vehicle-day{'s' if len(short) > 1 else ''} start less than "
+            f"11 h after the vehicle's last return the day before (the least: {least // 60} h "
+            f"{least % 60:02d}, {vehicle} on {day}): another driver or a later start (driver "
+            "sheets; each day is planned alone)"
+        )
 
 
 @contextmanager
