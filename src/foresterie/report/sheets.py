@@ -164,14 +164,16 @@ def short_rests_html(run: RunData, lg: Lang) -> str:
     if not short:
         return ""
     (vehicle, day), least = min(short.items(), key=lambda kv: (kv[1], kv[0]))
+    count = lg.ngettext(
+        "{n} vehicle-day starts less than 11 h after its vehicle's last return the day before",
+        "{n} vehicle-days start less than 11 h after their vehicle's last return the day before",
+        len(short),
+    ).format(n=lg.num(len(short)))
     text = lg._(
-        "{n} vehicle-days start less than 11 h after the same vehicle's last return the day "
-        "before (EU Regulation 561/2006: 11 h of daily rest; 9 h at most three times between "
+        "{count} (EU Regulation 561/2006: 11 h of daily rest; 9 h at most three times between "
         "weekly rests, not counted here); the shortest rest {rest}, {vehicle} on {day}. Each day "
-        "is planned alone: give those days another driver, or start later; their sheets say so."
-    ).format(
-        n=lg.num(len(short)), rest=_hours(lg, least), vehicle=vehicle, day=lg.date(day, "full")
-    )
+        "is planned alone: give such a day another driver, or start later; its sheet says so."
+    ).format(count=count, rest=_hours(lg, least), vehicle=vehicle, day=lg.date(day, "full"))
     return f"<p class='note' id='short-rests' data-n='{len(short)}'>{escape(text)}</p>"
 
 
