@@ -1,7 +1,7 @@
 """A driver's rest between two days (review 16 finding 8): each day is chained alone, so a
 vehicle back at 21:13 may leave again at 03:53 the next morning. The rest is counted as the
-clock runs (core/timeutil.rests_between_days); the later day's sheet, the report's index and
-solve's warning say where it is under 11 h."""
+clock runs (core/timeutil.rests_between_days); the later day's sheet, the report's index, the
+driver's pack (export) and solve's warning say where it is under 11 h."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 from foresterie.core.i18n import lang
 from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
+from foresterie.report.export import driver_packs
 from foresterie.report.rundata import TripRow, load_run
 from foresterie.report.sheets import (
     SheetSeason,
@@ -70,7 +71,9 @@ def _trip(day: str, tid: str, depart: str, back: str) -> TripRow:
     )
 
 
-def test_the_later_days_sheet_and_the_index_say_a_short_rest(tiny_season_run: Path) -> None:
+def test_the_later_days_sheet_and_the_index_say_a_short_rest(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
     """A real run's trips replaced by one vehicle's two days, back at 21:13 and out at 03:53:
     the second day's sheet says 6 h 40 min and asks for another driver, the first day's does
     not; the index counts one vehicle-day; a full 11 h says nothing."""
@@ -94,6 +97,9 @@ def test_the_later_days_sheet_and_the_index_say_a_short_rest(tiny_season_run: Pa
         assert "driver-rest" not in earlier
         index = short_rests_html(plan, lg)
         assert "data-n='1'" in index and "6 h 40 min" in index and "VA1" in index
+    driver_packs(replace(run, trips=short), tmp_path, lang("en"))  # the driver's own pack
+    assert "data-rest-min='400'" in (tmp_path / "2027-07-09/VA1/VA1.html").read_text("utf-8")
+    assert "driver-rest" not in (tmp_path / "2027-07-08/VA1/VA1.html").read_text("utf-8")
     rested = [short[0], replace(short[1], depart="08:13")]  # 11 h exactly
     plan = replace(run, trips=rested)
     assert SheetSeason.of(plan, lang("en")).rests == {("VA1", "2027-07-09"): DAILY_REST_MIN}
