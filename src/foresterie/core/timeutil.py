@@ -97,3 +97,30 @@ def clock_change(day: date, timezone: str) -> ClockChange | None:
     before = int((instant + old - midnight).total_seconds() // 60)
     after = int((instant + new - midnight).total_seconds() // 60)
     return ClockChange(start=min(before, after), end=max(before, after), forward=after > before)
+
+
+DAILY_REST_MIN = 11 * 60  # EU Regulation 561/2006 art. 8: a regular daily rest, 11 h
+
+
+def rests_between_days(
+    days: dict[tuple[str, date], tuple[int, int]], timezone: str
+) -> dict[tuple[str, date], int]:
+    """A vehicle's rest between days: `days` maps (vehicle, day) to its first departure and last
+    return (minutes after the day's midnight; a return after midnight is above DAY_MIN). For each
+    vehicle-day whose vehicle was on the road the day before, the minutes from that day's last
+    return to this day's first departure, as the clock runs (a clock change in the night is
+    counted). The chaining plans each day alone (one driver's day, `max_span_min`), so this is
+    what tells a coordinator where the same driver cannot take both days (DAILY_REST_MIN)."""
+    zone = ZoneInfo(timezone)
+
+    def instant(day: date, minute: int) -> datetime:
+        wall = datetime.combine(day, time()) + timedelta(minutes=minute)
+        return wall.replace(tzinfo=zone).astimezone(UTC)
+
+    rests: dict[tuple[str, date], int] = {}
+    for (vehicle, day), (first, _) in days.items():
+        before = days.get((vehicle, day - timedelta(days=1)))
+        if before is not None:
+            gap = instant(day, first) - instant(day - timedelta(days=1), before[1])
+            rests[vehicle, day] = int(gap.total_seconds() // 60)
+    return rests

@@ -12,21 +12,35 @@ seats; the same figures are the prudent reading of the working-time rules for th
 - the longest run of trips without a 45-minute pause between two of them, at most 4 h 30
   (art. 7: a break of 45 minutes after 4 h 30 of driving);
 - from the first departure to the last return, at most 13 h (art. 8: 11 h of daily rest in
-  every 24 h).
+  every 24 h) within the day; the rest between two days is not planned (each day is chained
+  alone): `vehicle_rests` finds where a vehicle's next day starts less than 11 h after its last
+  return, which the sheet of that day says (another driver, or a later start). Art. 8's reduced
+  rest of 9 h, three times between two weekly rests, and the weekly rest are not modelled.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
-from foresterie.report.rundata import _minutes
+from foresterie.core.timeutil import DAILY_REST_MIN, DAY_MIN, rests_between_days
+from foresterie.report.rundata import TripRow, _minutes
 from foresterie.scenario.model import BREAK_MIN, SPAN_MIN_DEFAULT, STRETCH_MIN_DEFAULT, Vehicle
 
 WORK_MAX_MIN = 9 * 60
 STRETCH_MAX_MIN = STRETCH_MIN_DEFAULT
 SPREAD_MAX_MIN = SPAN_MIN_DEFAULT
-__all__ = ["BREAK_MIN", "ONE_DRIVER", "DriverDay", "Limits", "driver_day", "limits_of"]
+__all__ = [
+    "BREAK_MIN",
+    "DAILY_REST_MIN",
+    "ONE_DRIVER",
+    "DriverDay",
+    "Limits",
+    "driver_day",
+    "limits_of",
+    "vehicle_rests",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,3 +102,20 @@ def driver_day(spans: Iterable[tuple[str, str]], limits: Limits = ONE_DRIVER) ->
         last_back = b if last_back is None else max(last_back, b)
     spread = (max(b for _, b in trips) - trips[0][0]) if trips else 0
     return DriverDay(work_min=work, stretch_min=longest, spread_min=spread, limits=limits)
+
+
+def vehicle_rests(trips: Iterable[TripRow], timezone: str) -> dict[tuple[str, str], int]:
+    """(vehicle, day) -> the minutes of rest its driver had since the vehicle's last return the
+    day before (core/timeutil.rests_between_days), for every vehicle-day whose vehicle was on the
+    road the day before; read off the plan's trips."""
+    spans: dict[tuple[str, date], tuple[int, int]] = {}
+    for t in trips:
+        if not t.vehicle_id:
+            continue
+        a, b = _minutes(t.depart), _minutes(t.ret)
+        b = b if b >= a else b + DAY_MIN
+        key = (t.vehicle_id, date.fromisoformat(t.day))
+        lo, hi = spans.get(key, (a, b))
+        spans[key] = (min(lo, a), max(hi, b))
+    rests = rests_between_days(spans, timezone)
+    return {(v, d.isoformat()): m for (v, d), m in sorted(rests.items())}

@@ -52,6 +52,7 @@ from foresterie.core.runfolder import (
     stale_report,
 )
 from foresterie.report.boarding import boarding_list
+from foresterie.report.driving import vehicle_rests
 from foresterie.report.html import DAY_LEFT_OUT, DAY_RUN_INPUT
 from foresterie.report.noride import (
     NoRidePage,
@@ -213,6 +214,7 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
     no_ride = pack_no_ride(vds, no_ride_pages(run))
     mornings = ride_days(run) if no_ride else None
     langs = notice_langs(run, lg)
+    rests = vehicle_rests(run.trips, run.scenario.config.scenario.timezone)  # the sheet's line
     copies: dict[tuple[str, str], str] = {}  # each notice rendered once (326 for 1,244 copies)
     for vd in vds:
         if vd.day not in rides_of:
@@ -221,7 +223,10 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
         rides = {w: r for w, r in rides_of[vd.day].items() if w in own}
         folder = out / vd.day / vd.vehicle_id
         html, table = boarding_list(run, vd, lg)
-        write_text(folder / f"{vd.vehicle_id}.html", sheet_html(run, vd, lg))
+        write_text(
+            folder / f"{vd.vehicle_id}.html",
+            sheet_html(run, vd, lg, rests.get((vd.vehicle_id, vd.day))),
+        )
         write_text(folder / f"{vd.vehicle_id}.gpx", sheet_gpx(run, vd))
         write_text(folder / f"{vd.vehicle_id}-notices.html", notices_html(run, vd, rides, lg, beds))
         write_text(folder / "boarding.html", html)

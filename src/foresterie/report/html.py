@@ -45,6 +45,7 @@ from foresterie.report.sheets import (
     sheet_chunks,
     sheet_days,
     sheets_job,
+    short_rests_html,
     write_sheets,
 )
 
@@ -969,7 +970,7 @@ def index_html(run: RunData, lg: Lang, sheets: bool = True) -> str:
         ),
         f"<h2>{escape(_('Driver sheets and worker notices'))}</h2>",
         (
-            day_links + no_ride_summary(run, lg)
+            day_links + short_rests_html(run, lg) + no_ride_summary(run, lg)
             if sheets
             else f"<p class='note' id='no-sheets'>{escape(_(NO_SHEETS))}</p>"
         ),

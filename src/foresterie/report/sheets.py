@@ -21,7 +21,14 @@ from xml.sax.saxutils import quoteattr
 from foresterie.core.files import file_sha256
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.core.runfolder import regular_files
-from foresterie.report.driving import ONE_DRIVER, Limits, driver_day, limits_of
+from foresterie.report.driving import (
+    DAILY_REST_MIN,
+    ONE_DRIVER,
+    Limits,
+    driver_day,
+    limits_of,
+    vehicle_rests,
+)
 from foresterie.report.maps import UNSERVED_REASONS
 from foresterie.report.noride import (
     Mornings,
@@ -108,9 +115,12 @@ def _hours(lg: Lang, minutes: int) -> str:
     return _("{h} h {m} min").format(h=lg.num(minutes // 60), m=f"{minutes % 60:02d}")
 
 
-def driver_day_lines(vd: VehicleDay, lg: Lang, limits: Limits = ONE_DRIVER) -> list[str]:
+def driver_day_lines(
+    vd: VehicleDay, lg: Lang, limits: Limits = ONE_DRIVER, rest_min: int | None = None
+) -> list[str]:
     """What the day asks of its driver (report/driving.py), and a warning where that is more
-    than the vehicle's limits (`limits`) allow."""
+    than the vehicle's limits (`limits`) allow, or where the rest since the vehicle's last
+    return the day before (`rest_min`, None: not on the road that day) is under 11 h."""
     _ = lg._
     day = driver_day(((t.depart, t.ret) for t in vd.trips), limits)
     text = _(
@@ -131,10 +141,45 @@ def driver_day_lines(vd: VehicleDay, lg: Lang, limits: Limits = ONE_DRIVER) -> l
             "second driver or a break."
         )
         out.append(f"<p class='heat' id='driver-over'>{escape(warn)}</p>")
+    if rest_min is not None and rest_min < DAILY_REST_MIN:
+        rest = _(
+            "Rest since the vehicle's last return yesterday: {rest}, under 11 h (EU Regulation "
+            "561/2006): another driver, or start later."
+        ).format(rest=_hours(lg, rest_min))
+        out.append(
+            f"<p class='heat' id='driver-rest' data-rest-min='{rest_min}'>{escape(rest)}</p>"
+        )
     return out
 
 
-def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
+def short_rests_html(run: RunData, lg: Lang) -> str:
+    """The report index's count of vehicle-days whose driver rested under 11 h since the
+    vehicle's last return the day before (their sheets say so), with the shortest; none: empty
+    (each day is planned alone: README, fleet.csv)."""
+    short = {
+        k: m
+        for k, m in vehicle_rests(run.trips, run.scenario.config.scenario.timezone).items()
+        if m < DAILY_REST_MIN
+    }
+    if not short:
+        return ""
+    (vehicle, day), least = min(short.items(), key=lambda kv: (kv[1], kv[0]))
+    count = lg.ngettext(
+        "{n} vehicle-day starts less than 11 h after its vehicle's last return the day before",
+        "{n} vehicle-days start less than 11 h after their vehicle's last return the day before",
+        len(short),
+    ).format(n=lg.num(len(short)))
+    text = lg._(
+        "{count} (EU Regulation 561/2006: 11 h of daily rest; 9 h at most three times between "
+        "weekly rests, not counted here); the shortest rest {rest}, {vehicle} on {day}. Each day "
+        "is planned alone: give such a day another driver, or start later; its sheet says so."
+    ).format(count=count, rest=_hours(lg, least), vehicle=vehicle, day=lg.date(day, "full"))
+    return f"<p class='note' id='short-rests' data-n='{len(short)}'>{escape(text)}</p>"
+
+
+def sheet_html(run: RunData, vd: VehicleDay, lg: Lang, rest_min: int | None = None) -> str:
+    """A vehicle-day's sheet; `rest_min`: the rest since its last return the day before
+    (report/driving.vehicle_rests; None: not on the road that day, or not known)."""
     _ = lg._
     look = lookups(run)
     home = look.place(vd.foresteria_id)
@@ -171,7 +216,7 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang) -> str:
     if heat:
         out.append(f"<p class='heat' id='heat'>{escape(heat)}</p>")
     vehicle = next((v for v in run.scenario.fleet if v.id == vd.vehicle_id), None)
-    out += driver_day_lines(vd, lg, limits_of(vehicle))
+    out += driver_day_lines(vd, lg, limits_of(vehicle), rest_min)
     header = words.header
     l_arrive, l_leave, l_on, l_off, l_ids = words.labels
     home_cell = escape(home.name)
@@ -643,6 +688,7 @@ class SheetSeason:
     mornings: Mornings
     langs: dict[str, str]
     pages: dict[str, list[NoRidePage]]
+    rests: dict[tuple[str, str], int]  # (vehicle, day): rest since the day before's return
 
     @classmethod
     def of(cls, run: RunData, lg: Lang) -> SheetSeason:
@@ -652,6 +698,7 @@ class SheetSeason:
             mornings=ride_days(run),
             langs=notice_langs(run, lg),
             pages=no_ride_pages(run),
+            rests=vehicle_rests(run.trips, run.scenario.config.scenario.timezone),
         )
 
 
@@ -666,7 +713,8 @@ def write_day_sheets(
     rides = riders_by_day(run, day)
     for vd in group:
         vid = vd.vehicle_id
-        write_hashed(folder, f"{vid}.html", sheet_html(run, vd, lg), hashes)
+        rest = season.rests.get((vid, day))
+        write_hashed(folder, f"{vid}.html", sheet_html(run, vd, lg, rest), hashes)
         write_hashed(folder, f"{vid}.gpx", sheet_gpx(run, vd), hashes)
         notices = notices_html(run, vd, rides, lg, season.beds)
         write_hashed(folder, f"{vid}-notices.html", notices, hashes)

@@ -7,7 +7,7 @@ import gc
 import json
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +36,7 @@ from foresterie.core.runfolder import (
     report_files,
     seal_report,
 )
+from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
 from foresterie.housing.replan import changes, read_previous
 from foresterie.housing.tiers import HousingPlan
 from foresterie.run.early import REFERENCE_TRIPS, Housed, Request, SnapshotDiffers, load_and_house
@@ -61,7 +62,7 @@ from foresterie.run.planfiles import (
 from foresterie.run.stability import stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario
-from foresterie.shuttles.routes import ShuttlePlan, plan_shuttles
+from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
 from foresterie.travel.matrix import (
     cache_dir,
     legs_geojson,
@@ -187,6 +188,7 @@ def solve(
         f"shuttles: {len(shuttles.trips)} trips, "
         f"{sum(u.riders for u in shuttles.unserved)} worker-days unserved (both legs)"
     )
+    short_rest_warning(shuttles.trips, scenario.config.scenario.timezone, say)
     extra = {}
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
@@ -342,6 +344,27 @@ _SOLVED: list[_Solved] = []  # in a worker of _pool_after: its season's plans
 
 def _hold_solved(solved: _Solved) -> None:
     _SOLVED[:] = [solved]
+
+
+def short_rest_warning(trips: Iterable[Trip], timezone: str, say: Callable[[str], None]) -> None:
+    """One warning line where a vehicle's day starts less than 11 h after its last return the
+    day before (each day is chained alone; the driver sheets and the report say which)."""
+    spans: dict[tuple[str, date], tuple[int, int]] = {}
+    for t in trips:
+        if t.vehicle_id is not None:
+            lo, hi = spans.get((t.vehicle_id, t.day), (t.depart, t.ret))
+            spans[t.vehicle_id, t.day] = (min(lo, t.depart), max(hi, t.ret))
+    short = {k: m for k, m in rests_between_days(spans, timezone).items() if m < DAILY_REST_MIN}
+    if short:
+        (vehicle, day), least = min(short.items(), key=lambda kv: (kv[1], kv[0]))
+        say(
+            f"warning: {len(short)} "
+            + ("vehicle-days start" if len(short) > 1 else "vehicle-day starts")
+            + " less than "
+            f"11 h after the vehicle's last return the day before (the least: {least // 60} h "
+            f"{least % 60:02d}, {vehicle} on {day}): another driver or a later start (driver "
+            "sheets; each day is planned alone)"
+        )
 
 
 @contextmanager
