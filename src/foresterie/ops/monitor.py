@@ -205,6 +205,44 @@ def find_day_runs(
     return out, missing
 
 
+def lists_off_day_run(season_run: Path, events: list[Event], new: Iterable[Event]) -> list[str]:
+    """Warnings for `ledger import` (review 16, finding 6): a boarding list (`new`) of a day
+    that has a day run (`events`' latest day plan found in RUN.days/) naming people that day
+    run does not seat on that vehicle: likely the season plan's sheet. Not refused:
+    who boarded is what the driver saw; the monitor counts each vehicle by its list."""
+    names: dict[tuple[date, str], set[str]] = defaultdict(set)
+    for ev in new:
+        if ev.kind in ("boarding", "no_show") and ev.vehicle_id:
+            names[ev.day, ev.vehicle_id].add(ev.worker_id)
+    if not names:
+        return []
+    folders = [season_run.parent / f"{season_run.name}.days"]
+    runs, _ = find_day_runs(load_season_run(season_run), events, folders)
+    out = []
+    for (d, v), who in sorted(names.items()):
+        if d not in runs:
+            continue
+        plan = runs[d].path / "plan"
+        trips = {
+            t["trip_id"]
+            for t in _csv_rows(plan / "trips.csv", "trip_id", "vehicle_id")
+            if t["vehicle_id"] == v and t.day("day") == d
+        }
+        seated = {
+            r["worker_id"]
+            for r in _csv_rows(plan / "riders.csv", "trip_id", "worker_id")
+            if r["trip_id"] in trips
+        }
+        if off := sorted(who - seated):
+            out.append(
+                f"warning: the boarding list of {v} on {d} names {len(off)} "
+                f"{'person' if len(off) == 1 else 'people'} the day run {runs[d].path} does not "
+                f"seat on {v} ({', '.join(off[:3])}{', ...' if len(off) > 3 else ''}): the "
+                "season plan's sheet? The monitor counts this vehicle by this list"
+            )
+    return out
+
+
 # ------------------------------------------------------------------ presence and beds
 
 
