@@ -4627,6 +4627,7 @@ def _monitor_figures(
             moves[e["worker_id"]].append(e)
     # people the plan houses on no night: present by the offices' own rows, and on the days a
     # boarding row has them (a dependant: one of their group) aboard; up to the as-of day only
+    src: dict[tuple[str, str], set[str]] = defaultdict(set)
     office: dict[str, list[dict[str, str]]] = defaultdict(list)
     rode_on: dict[str, set[str]] = defaultdict(set)
     for e in events:
@@ -4661,6 +4662,8 @@ def _monitor_figures(
                         here = e["kind"] == "arrival"
                 if night <= as_of and (night in seen or (here and night < dep)):
                     add(_week(_day(night)), "overflow", "", 0, 1)
+                    for k in (_week(_day(night)), "season"):
+                        src[k, "overflow"].add("ledger")  # the source says the ledger's
             continue
         for night in iso:
             wk = _week(_day(night))
@@ -4734,7 +4737,6 @@ def _monitor_figures(
                 if e["kind"] == "boarding":
                     them.add(e["worker_id"])
     fee = [float(x) for x in r.cfg.get("transport", {}).get("caporale_fee_eur", [5.0, 10.0])]
-    src: dict[tuple[str, str], set[str]] = defaultdict(set)
     days_rows = []
     empty: dict[str, Any] = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
     for d, ds in zip(days, iso, strict=True):
@@ -4745,6 +4747,7 @@ def _monitor_figures(
         )
         for k in (wk, "season"):
             src[k, "housing"] |= set(hs.split("+"))
+            src[k, "overflow"] |= set(hs.split("+"))
         for site in ["", *sites]:
             cap = sum(
                 int(r.fs[s]["beds_men"]) + int(r.fs[s]["beds_women"]) + int(r.fs[s]["beds_family"])
@@ -4838,6 +4841,8 @@ def _monitor_figures(
             )
             if ind in ("turned_away", "bed_capacity"):
                 fam = "plan"  # the ledger records no refusals; beds are the scenario's
+            elif ind == "overflow":  # housing's, and the ledger's for the never housed
+                fam = source("overflow")
             else:
                 fam = source("transport" if ind in transport else "housing")
             if units[ind] == "eur":

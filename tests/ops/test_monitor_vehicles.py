@@ -128,6 +128,8 @@ def test_a_settlement_rider_seen_aboard_once_is_overflow_that_night_only(
     seen = _monitor(settlement_run, tmp_path / "seen", late, board)
     before = _monitor(settlement_run, tmp_path / "before", late)
     assert (_row(before, "overflow")["plan"], _row(before, "overflow")["actual"]) == ("0", "0")
+    assert _row(before, "overflow")["source"] == "plan"  # no site records check-ins
+    assert _row(seen, "overflow")["source"] == "ledger+plan"  # the boarding's night
     # the night of the 9th only, not the 9th to the end of the stay (4 nights)
     assert _row(seen, "overflow")["actual"] == "1"
     assert _row(seen, "overflow", "season")["actual"] == "1"

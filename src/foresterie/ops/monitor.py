@@ -457,6 +457,8 @@ def compute(
                 overflow_actual[d] += 1
     for nights in unhoused_nights(season, events, set(spans), as_of).values():
         overflow_actual.update(nights)
+        for d in nights:  # the ledger's: the overflow's source says so
+            acc.source(iso_week(d), "overflow", "ledger")
     people_breakdowns = (
         [""] + [f"site:{s}" for s in sites] + [f"section:{s}" for s in sections]
     ) + ["contract", "referred"]
@@ -533,6 +535,7 @@ def compute(
         )
         for part in housing_src.split("+"):
             acc.source(wk, "housing", part)
+            acc.source(wk, "overflow", part)
         acc.add(wk, "overflow", "", overflow_plan[d], overflow_actual[d])
         for fid in ["", *sites]:
             keys = sites if fid == "" else [fid]
@@ -588,6 +591,7 @@ def compute(
     for wk in [*weeks] + ([TOTAL] if cut is None else []):
         for ind, (unit, family) in INDICATORS.items():
             fam = "transport" if family == "costs" else family  # costs follow the trips
+            fam = "overflow" if ind == "overflow" else fam  # also the never housed seen
             src = "plan" if ind in ("turned_away", "bed_capacity") else acc.src(wk, fam)
             for (w2, i2, br), pv in sorted(acc.plan.items()):
                 if (w2, i2) != (wk, ind):
