@@ -214,7 +214,8 @@ def lists_off_day_run(season_run: Path, events: list[Event], new: Iterable[Event
     for ev in new:
         if ev.kind in ("boarding", "no_show") and ev.vehicle_id:
             names[ev.day, ev.vehicle_id].add(ev.worker_id)
-    if not names:
+    planned = {ev.day for ev in events if ev.kind == "day_plan"}
+    if not any(d in planned for d, _ in names):  # no day run of those days: nothing to read
         return []
     folders = [season_run.parent / f"{season_run.name}.days"]
     runs, _ = find_day_runs(load_season_run(season_run), events, folders)
