@@ -876,6 +876,7 @@ def ledger_import(
     from foresterie.ops.day import load_season_run, not_back_line, out_not_back
     from foresterie.ops.imports import far_ahead, read_events
     from foresterie.ops.ledger import ImportedFile
+    from foresterie.ops.monitor import lists_off_day_run
     from foresterie.scenario.csvfile import ENCODINGS
 
     if encoding not in ENCODINGS:
@@ -917,7 +918,8 @@ def ledger_import(
                 if e.leg == "back" and e.kind in ("boarding", "no_show")
             }
         )
-        recorded = led.snapshot()[0] if backs else []
+        lists = [e for f in read for e in f.events if e.kind in ("boarding", "no_show")]
+        recorded = led.snapshot()[0] if backs or lists else []
     n = len(rows) - len(read)  # each file's rows, then its file_import row
     typer.echo(
         f"appended {n} row{'' if n == 1 else 's'} from {len(files)} "
@@ -927,6 +929,8 @@ def ledger_import(
     for d in backs:  # a back list imported: who went out that day and is not back (tonight)
         if gone := out_not_back(recorded, d):
             typer.echo(not_back_line(gone, d))
+    for line in lists_off_day_run(run, recorded, lists):  # a list not the day run's sheet
+        _err(line)
 
 
 @ledger_app.command("verify")

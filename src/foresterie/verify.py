@@ -4356,17 +4356,30 @@ def _plan_days(run: Path, fleet: dict[str, dict[str, str]]) -> dict[str, dict[st
     """Per day of a run's plan: worker-days on morning trips, unserved worker-days by code,
     rider-minutes aboard at stops and rider-trips, cost (fixed per vehicle-day + km x EUR/km)."""
     days: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"wd": 0, "uns": defaultdict(int), "wait": 0, "rt": 0, "cost": 0.0}
+        lambda: {
+            "wd": 0,
+            "uns": defaultdict(int),
+            "wait": 0,
+            "rt": 0,
+            "cost": 0.0,
+            "veh": defaultdict(int),  # vehicle -> riders of its morning trips
+            "who": defaultdict(list),  # vehicle -> those riders by name (riders.csv)
+        }
     )
     trips = _rows(run, "plan/trips.csv")
     by_trip: dict[str, list[dict[str, str]]] = defaultdict(list)
     for s in _rows(run, "plan/stops.csv"):
         by_trip[s["trip_id"]].append(s)
+    names: dict[str, list[str]] = defaultdict(list)
+    for x in _rows(run, "plan/riders.csv"):
+        names[x["trip_id"]].append(x["worker_id"])
     used = set()
     for t in trips:
         d = days[t["day"]]
         if t["direction"] == "to_farm":
             d["wd"] += int(t["riders"])
+            d["veh"][t["vehicle_id"]] += int(t["riders"])
+            d["who"][t["vehicle_id"]] += names[t["trip_id"]]
         if t["vehicle_id"]:
             used.add((t["day"], t["vehicle_id"]))
             d["cost"] += float(t["km"]) * float(fleet[t["vehicle_id"]]["cost_eur_per_km"])
@@ -4770,6 +4783,20 @@ def _monitor_figures(
     for e in _aboard_as_arrival(events, workers):
         if e["kind"] in ("arrival", "departure", "absent"):
             moves[e["worker_id"]].append(e)
+    # people the plan houses on no night: present by the offices' own rows, and on the days a
+    # boarding row has them (a dependant: one of their group) aboard; up to the as-of day only
+    src: dict[tuple[str, str], set[str]] = defaultdict(set)
+    office: dict[str, list[dict[str, str]]] = defaultdict(list)
+    rode_on: dict[str, set[str]] = defaultdict(set)
+    for e in events:
+        if e["kind"] in ("arrival", "departure", "absent"):
+            office[e["worker_id"]].append(e)
+        elif e["kind"] == "boarding":
+            rode_on[e["worker_id"]].add(e["day"])
+    kin: dict[str, list[str]] = defaultdict(list)
+    for wid, w in workers.items():
+        if w.get("group_id"):
+            kin[w["group_id"]].append(wid)
     S: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0])
 
     def add(wk: str, ind: str, br: str, p: float, a: float) -> None:
@@ -4782,6 +4809,20 @@ def _monitor_figures(
     for wid, w in workers.items():
         arr, dep = w["arrival"], w["departure"]
         mine = sorted(moves.get(wid, []), key=lambda e: e["day"])
+        if wid not in spans:
+            theirs = kin.get(w.get("group_id") or "", []) if _is_dependant(w) else [wid]
+            seen = {x for o in theirs for x in rode_on.get(o, ()) if arr <= x < dep}
+            mine = sorted(office.get(wid, []), key=lambda e: e["day"])
+            for night in iso:
+                here = False
+                for e in mine:
+                    if e["day"] <= night:
+                        here = e["kind"] == "arrival"
+                if night <= as_of and (night in seen or (here and night < dep)):
+                    add(_week(_day(night)), "overflow", "", 0, 1)
+                    for k in (_week(_day(night)), "season"):
+                        src[k, "overflow"].add("ledger")  # the source says the ledger's
+            continue
         for night in iso:
             wk = _week(_day(night))
             site = bed(wid, night)
@@ -4841,13 +4882,19 @@ def _monitor_figures(
         | {c for v in dayp.values() if v for c in v["uns"]}
     )
     lists: dict[str, dict[str, bool]] = defaultdict(dict)
+    # the way out's lists (leg out, or none given), vehicle by vehicle: who boarded; a scan
+    # naming no vehicle ("") counts its person and stands for no vehicle's list
+    outs: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for e in events:
         if e["kind"] in ("boarding", "no_show"):
             lists[e["day"]][e["worker_id"]] = (
                 lists[e["day"]].get(e["worker_id"], False) or e["kind"] == "boarding"
             )
+            if e["leg"] in ("out", ""):
+                them = outs[e["day"]][e["vehicle_id"]]
+                if e["kind"] == "boarding":
+                    them.add(e["worker_id"])
     fee = [float(x) for x in r.cfg.get("transport", {}).get("caporale_fee_eur", [5.0, 10.0])]
-    src: dict[tuple[str, str], set[str]] = defaultdict(set)
     days_rows = []
     empty: dict[str, Any] = {"wd": 0, "uns": {}, "wait": 0, "rt": 0, "cost": 0.0}
     for d, ds in zip(days, iso, strict=True):
@@ -4858,6 +4905,7 @@ def _monitor_figures(
         )
         for k in (wk, "season"):
             src[k, "housing"] |= set(hs.split("+"))
+            src[k, "overflow"] |= set(hs.split("+"))
         for site in ["", *sites]:
             cap = sum(
                 int(r.fs[s]["beds_men"]) + int(r.fs[s]["beds_women"]) + int(r.fs[s]["beds_family"])
@@ -4869,10 +4917,18 @@ def _monitor_figures(
         ac = (dayp.get(ds) or empty) if ds in day_runs else pl
         ts = "day_run" if ds in day_runs else "plan"
         lst = lists.get(ds)
-        rode = sum(1 for v in lst.values() if v) if lst else ac["wd"]
-        rs = "ledger" if lst else ts
+        # worker-days, vehicle by vehicle: a vehicle's list of the way out where imported,
+        # else its morning trips' riders less those a list has aboard elsewhere (once each)
+        got = outs.get(ds, {})
+        on = {x for them in got.values() for x in them}
+        unlisted = [v for v, n in ac.get("veh", {}).items() if n and (v == "" or v not in got)]
+        rode = len(on) + sum(
+            ac["veh"][v] - len([x for x in ac["who"][v] if x in on]) for v in unlisted
+        )
+        rs = {"ledger"} if got else set()
+        rs |= {ts} if unlisted or not got else set()
         for k in (wk, "season"):
-            src[k, "transport"] |= {ts, rs}
+            src[k, "transport"] |= {ts, *rs}
         add(wk, "worker_days", "", pl["wd"], rode)
         add(wk, "unserved", "", sum(pl["uns"].values()), sum(ac["uns"].values()))
         for c in ucodes:
@@ -4884,7 +4940,7 @@ def _monitor_figures(
         add(wk, "cost", "", pl["cost"], ac["cost"])
         add(wk, "caporale_fees_avoided", "fee:low", fee[0] * pl["wd"], fee[0] * rode)
         add(wk, "caporale_fees_avoided", "fee:high", fee[1] * pl["wd"], fee[1] * rode)
-        both = [s for s in ("ledger", "day_run", "plan") if s in {ts, rs}]
+        both = [s for s in ("ledger", "day_run", "plan") if s in {ts, *rs}]
         days_rows.append(
             [
                 ds,
@@ -4943,6 +4999,8 @@ def _monitor_figures(
             )
             if ind in ("turned_away", "bed_capacity"):
                 fam = "plan"  # the ledger records no refusals; beds are the scenario's
+            elif ind == "overflow":  # housing's, and the ledger's for the never housed
+                fam = source("overflow")
             else:
                 fam = source("transport" if ind in transport else "housing")
             if units[ind] == "eur":

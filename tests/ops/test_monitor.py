@@ -15,7 +15,9 @@ Hand counts for ISO week 2026-W28 (6-12 July):
   Actual: W02 from the 8th = 5, so FA 19; W05 nights 6, 7, 8 = 3, so FB 8; 27.
 - capacity: FA 4 x 7 = 28, FB 4 x 7 = 28: occupancy plan 31/56 = 55.36 %, actual 27/56 =
   48.21 %; FA 75.00 / 67.86, FB 35.71 / 28.57.
-- overflow: the plan none; W06 present without a bed nights 6-12 = 7.
+- overflow: the plan none; W06 present without a bed nights 6-9 = 4: checked in on the 6th,
+  the ledger's last day (the as-of day) is the 9th, and after it nothing comes from the
+  ledger (the plan expects W06 nowhere).
 - worker-days, plan: W01, W02 Mon-Sat 6 each, W03 7 days less the unserved 8th = 6, W04, W05
   6-10 = 5 each: 28. Actual: the 7th from the boarding lists, 3 instead of the plan's 5 (all
   five ride on a Tuesday): 26. Fees avoided at EUR 5-10: 140/280 planned, 130/260 actual.
@@ -76,7 +78,7 @@ def test_housing_figures_equal_the_hand_counts(figures: dict) -> None:
     assert _pa(figures, "occupancy") == (55.36, 48.21)
     assert _pa(figures, "occupancy", "site:FA") == (75.0, 67.86)
     assert _pa(figures, "occupancy", "site:FB") == (35.71, 28.57)
-    assert _pa(figures, "overflow") == (0, 7)
+    assert _pa(figures, "overflow") == (0, 4)
     # check-ins recorded from the 6th; the ledger's last day is the 9th, then the plan's
     assert figures[W, "taken_in", ""].source == "ledger+plan"
     assert figures["2026-W27", "taken_in", ""].source == "plan"
@@ -136,7 +138,7 @@ def test_published_cells_suppress_small_counts_and_name_nobody(monitored_season:
     # every published code has its row; the first zero (by name) is hidden with far
     zeros = {f"reason:{c}": "0" for c in get_args(PublicCode) if c != "far"}
     assert others == zeros | {"reason:far": "<5", "reason:closed": "*"}
-    assert rows[W, "overflow", ""]["actual"] == "7"  # a total: kept
+    assert rows[W, "overflow", ""]["actual"] == "4"  # a total: kept
     days = {r["day"]: r for r in _rows(monitored_season / "days.csv")}
     assert days["2026-07-07"]["transport_source"] == "ledger+day_run"
     assert days["2026-07-08"]["transport_source"] == "plan"

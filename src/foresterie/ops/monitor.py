@@ -112,6 +112,10 @@ class _Transport:
     wait_rider_min: int = 0
     wait_rider_trips: int = 0
     cost_eur: float = 0.0
+    # vehicle -> riders of its morning trips, and who they are (riders.csv): a vehicle whose
+    # boarding list of the day is imported counts the list's riders instead (`rode`)
+    riders_by_vehicle: Counter[str] = field(default_factory=Counter)
+    named_by_vehicle: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(kw_only=True)
@@ -144,12 +148,17 @@ def transport_days(run: Path, fleet: dict[str, tuple[float, float]]) -> dict[dat
     stops: dict[str, list[CsvRow]] = defaultdict(list)
     for s in _csv_rows(plan / "stops.csv", "trip_id", "seq", "idle_min", "board", "alight"):
         stops[s["trip_id"]].append(s)
+    named: dict[str, list[str]] = defaultdict(list)
+    for r in _csv_rows(plan / "riders.csv", "trip_id", "worker_id"):
+        named[r["trip_id"]].append(r["worker_id"])
     vehicle_days: set[tuple[date, str]] = set()
     for t in trips:
         d = t.day("day")
         day = out[d]
         if t["direction"] == "to_farm":
             day.worker_days += t.whole("riders")
+            day.riders_by_vehicle[t["vehicle_id"]] += t.whole("riders")
+            day.named_by_vehicle.setdefault(t["vehicle_id"], []).extend(named[t["trip_id"]])
         if t["vehicle_id"]:
             if t["vehicle_id"] not in fleet:
                 raise ScenarioError(
@@ -194,6 +203,45 @@ def find_day_runs(
         else:
             missing.append(d.isoformat())
     return out, missing
+
+
+def lists_off_day_run(season_run: Path, events: list[Event], new: Iterable[Event]) -> list[str]:
+    """Warnings for `ledger import` (review 16, finding 6): a boarding list (`new`) of a day
+    that has a day run (`events`' latest day plan found in RUN.days/) naming people that day
+    run does not seat on that vehicle: likely the season plan's sheet. Not refused:
+    who boarded is what the driver saw; the monitor counts each vehicle by its list."""
+    names: dict[tuple[date, str], set[str]] = defaultdict(set)
+    for ev in new:
+        if ev.kind in ("boarding", "no_show") and ev.vehicle_id:
+            names[ev.day, ev.vehicle_id].add(ev.worker_id)
+    planned = {ev.day for ev in events if ev.kind == "day_plan"}
+    if not any(d in planned for d, _ in names):  # no day run of those days: nothing to read
+        return []
+    folders = [season_run.parent / f"{season_run.name}.days"]
+    runs, _ = find_day_runs(load_season_run(season_run), events, folders)
+    out = []
+    for (d, v), who in sorted(names.items()):
+        if d not in runs:
+            continue
+        plan = runs[d].path / "plan"
+        trips = {
+            t["trip_id"]
+            for t in _csv_rows(plan / "trips.csv", "trip_id", "vehicle_id")
+            if t["vehicle_id"] == v and t.day("day") == d
+        }
+        seated = {
+            r["worker_id"]
+            for r in _csv_rows(plan / "riders.csv", "trip_id", "worker_id")
+            if r["trip_id"] in trips
+        }
+        if off := sorted(who - seated):
+            out.append(
+                f"warning: the boarding list of {v} on {d} names {len(off)} "
+                f"{'person' if len(off) == 1 else 'people'} the day run {runs[d].path} does not "
+                f"seat on {v} ({', '.join(off[:3])}{', ...' if len(off) > 3 else ''}): the "
+                "season plan's sheet? The monitor counts this vehicle by this list"
+            )
+    return out
 
 
 # ------------------------------------------------------------------ presence and beds
@@ -258,6 +306,46 @@ def presence(
     return out, {f: day for f, day in sorted(rec.by_site.items()) if f in beds}
 
 
+def unhoused_nights(
+    season: SeasonRun, events: list[Event], housed: set[str], as_of: date
+) -> dict[str, set[date]]:
+    """Nights up to `as_of` that people the plan houses on no night (the waitlisted, a
+    departure point's riders) are shown present (README "Monitoring", overflow): by the
+    offices' arrival, departure and absence rows, and on each day a boarding row has them (or,
+    for a dependant, one of their group) aboard, within their stay. A boarding stands for that
+    day only, not for the nights after it, and nothing after `as_of` comes from the ledger."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for w in season.scenario.workers:
+        if w.group_id:
+            members[w.group_id].append(w.id)
+    moves: dict[str, list[Event]] = defaultdict(list)
+    aboard: dict[str, set[date]] = defaultdict(set)
+    for ev in events:
+        if ev.kind in ("arrival", "departure", "absent"):
+            moves[ev.worker_id].append(ev)
+        elif ev.kind == "boarding":
+            aboard[ev.worker_id].add(ev.day)
+    out: dict[str, set[date]] = {}
+    for w in season.scenario.workers:
+        if w.id in housed:
+            continue
+        whose = [w.id] if w.rides else members[w.group_id] if w.group_id else []
+        nights = {d for x in whose for d in aboard.get(x, ()) if w.arrival <= d < w.departure}
+        mine = sorted(moves.get(w.id, []), key=lambda e: e.day)  # stable: ledger order
+        here, k = False, 0
+        d = min([w.arrival, *(e.day for e in mine[:1])])
+        while d <= as_of and d < w.departure:  # the offices' rows, as `presence` reads them
+            while k < len(mine) and mine[k].day <= d:
+                here, k = mine[k].kind == "arrival", k + 1
+            if here:
+                nights.add(d)
+            d += timedelta(days=1)
+        nights = {d for d in nights if d <= as_of}
+        if nights:
+            out[w.id] = nights
+    return out
+
+
 # ------------------------------------------------------------------ the figures
 
 
@@ -281,6 +369,25 @@ class _Acc:
     def src(self, week: str, family: str) -> str:
         have = self.sources.get((week, family), set())
         return "+".join(s for s in ("ledger", "day_run", "plan") if s in have) or "plan"
+
+
+def _rode(
+    trips: _Transport, lists: dict[str, dict[str, bool]], trips_src: str
+) -> tuple[int, list[str]]:
+    """A day's worker-days transported, vehicle by vehicle (README "Monitoring"): the people a
+    vehicle's imported list of the way out has aboard; for a vehicle without one, the riders
+    of its morning trips (`trips`: the day run's, else the plan's), less those of them that a
+    list has aboard another vehicle (counted once). With the sources the figure rests on."""
+    aboard = {w for rows in lists.values() for w, yes in rows.items() if yes}
+    listed = {v for v in lists if v}  # a scan naming no vehicle stands for no vehicle's list
+    rest = [v for v, n in trips.riders_by_vehicle.items() if v not in listed and n]
+    rode = len(aboard) + sum(
+        trips.riders_by_vehicle[v]
+        - sum(1 for w in trips.named_by_vehicle.get(v, ()) if w in aboard)
+        for v in rest
+    )
+    srcs = (["ledger"] if lists else []) + ([trips_src] if rest or not lists else [])
+    return rode, srcs
 
 
 def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
@@ -341,12 +448,18 @@ def compute(
             elif w.arrival <= d < w.departure:
                 overflow_plan[d] += 1  # housed for part of the stay: a night without a bed
     for wid, nights in here.items():
+        if wid not in spans:  # never housed: `unhoused_nights` below
+            continue
         for d in sorted(nights):
-            f = _bed(spans.get(wid, []), d)
+            f = _bed(spans[wid], d)
             if f is not None:
                 actual_nights[wid].append((d, f))
             else:
                 overflow_actual[d] += 1
+    for nights in unhoused_nights(season, events, set(spans), as_of).values():
+        overflow_actual.update(nights)
+        for d in nights:  # the ledger's: the overflow's source says so
+            acc.source(iso_week(d), "overflow", "ledger")
     people_breakdowns = (
         [""] + [f"site:{s}" for s in sites] + [f"section:{s}" for s in sections]
     ) + ["contract", "referred"]
@@ -403,6 +516,13 @@ def compute(
         if ev.kind in ("boarding", "no_show"):
             shown = boarded[ev.day].get(ev.worker_id, False)
             boarded[ev.day][ev.worker_id] = shown or ev.kind == "boarding"
+    # the lists of the way out (a row without a leg: the vehicle's list of the day), vehicle by
+    # vehicle; a QR scan naming no vehicle is kept under "" (its person counted, no vehicle's)
+    out_lists: dict[date, dict[str, dict[str, bool]]] = defaultdict(lambda: defaultdict(dict))
+    for ev in events:
+        if ev.kind in ("boarding", "no_show") and ev.leg in ("out", ""):
+            mine = out_lists[ev.day][ev.vehicle_id]
+            mine[ev.worker_id] = mine.get(ev.worker_id, False) or ev.kind == "boarding"
     fee_lo, fee_hi = sc.config.transport.caporale_fee_eur
     days_rows = []
     for d in days:
@@ -416,6 +536,7 @@ def compute(
         )
         for part in housing_src.split("+"):
             acc.source(wk, "housing", part)
+            acc.source(wk, "overflow", part)
         acc.add(wk, "overflow", "", overflow_plan[d], overflow_actual[d])
         for fid in ["", *sites]:
             keys = sites if fid == "" else [fid]
@@ -434,10 +555,10 @@ def compute(
         a = day_tr[d] if run is not None else p
         trips_src = "day_run" if run is not None else "plan"
         lists = boarded.get(d)
-        rode = sum(1 for s in lists.values() if s) if lists else a.worker_days
-        rode_src = "ledger" if lists else trips_src
+        rode, rode_srcs = _rode(a, out_lists.get(d, {}), trips_src)
         acc.source(wk, "transport", trips_src)
-        acc.source(wk, "transport", rode_src)
+        for rode_src in rode_srcs:
+            acc.source(wk, "transport", rode_src)
         acc.add(wk, "worker_days", "", p.worker_days, rode)
         for br in ["", *(f"reason:{c}" for c in codes)]:
             acc.add(
@@ -460,7 +581,7 @@ def compute(
                 d.isoformat(),
                 wk,
                 housing_src,
-                "+".join(sorted({trips_src, rode_src}, key=("ledger", "day_run", "plan").index)),
+                "+".join(sorted({trips_src, *rode_srcs}, key=("ledger", "day_run", "plan").index)),
                 run.manifest_sha256 if run else "",
             ]
         )
@@ -471,6 +592,7 @@ def compute(
     for wk in [*weeks] + ([TOTAL] if cut is None else []):
         for ind, (unit, family) in INDICATORS.items():
             fam = "transport" if family == "costs" else family  # costs follow the trips
+            fam = "overflow" if ind == "overflow" else fam  # also the never housed seen
             src = "plan" if ind in ("turned_away", "bed_capacity") else acc.src(wk, fam)
             for (w2, i2, br), pv in sorted(acc.plan.items()):
                 if (w2, i2) != (wk, ind):
