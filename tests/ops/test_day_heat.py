@@ -29,6 +29,7 @@ from tests.helpers import rehash
 FREE = date(2026, 7, 7)  # not a heat-alert day of the season
 LISTED = date(2026, 7, 8)  # the season's heat-alert day
 HEAT_END, WAIT = 12 * 60 + 30, 30
+HOT_SAYS = "heat alert on 2026-07-07: field work stops at 12:30 (from --heat-alert)"
 
 
 def _cli(*args: str) -> tuple[int, str]:
@@ -46,11 +47,16 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _day(season: Path, led: Path, out: Path, d: date, *flags: str) -> dict[str, object]:
+def _day(
+    season: Path, led: Path, out: Path, d: date, *flags: str, says: str = ""
+) -> dict[str, object]:
+    """A day run through the CLI; `says`: its heat-alert line (none on a day without)."""
     code, said = _cli(
         "day", str(season), "--date", d.isoformat(), "--ledger", str(led), "--out", str(out), *flags
     )
     assert code == 0, said
+    heat = [line for line in said.splitlines() if line.startswith(("heat alert", "no heat alert"))]
+    assert heat == ([says] if says else []), said
     record: dict[str, object] = json.loads((out / "day.json").read_text(encoding="utf-8"))
     return record
 
@@ -97,7 +103,7 @@ def test_a_heat_alert_declared_for_a_day_the_season_does_not_list(
     assert max(a for a, _ in _farm_stops(plain)["to_foresteria"]) > HEAT_END + WAIT
 
     hot = tmp_path / "hot"
-    record = _day(tiny_season_run, ledger, hot, FREE, "--heat-alert")
+    record = _day(tiny_season_run, ledger, hot, FREE, "--heat-alert", says=HOT_SAYS)
     assert record["heat_alert"] == {"day": True, "from": "--heat-alert", "in_season_list": False}
     assert _heat_days(hot) == [FREE]  # the day run's scenario: what verify and replay read
     stops = _farm_stops(hot)
@@ -111,6 +117,7 @@ def test_a_heat_alert_declared_for_a_day_the_season_does_not_list(
         _new_ledger(tiny_season_run, tmp_path / "third.sqlite"),
         tmp_path / "listed",
         LISTED,
+        says="heat alert on 2026-07-08: field work stops at 12:30 (from season)",
     )
     assert listed["heat_alert"] == {"day": True, "from": "season", "in_season_list": True}
     for name in ("trips.csv", "stops.csv", "riders.csv"):
@@ -142,7 +149,8 @@ def test_a_heat_alert_declared_for_a_day_the_season_does_not_list(
 
     # a re-run of the day without the option follows the ledger's declaration
     again = tmp_path / "again"
-    record = _day(tiny_season_run, ledger, again, FREE)
+    again_says = "heat alert on 2026-07-07: field work stops at 12:30 (from ledger)"
+    record = _day(tiny_season_run, ledger, again, FREE, says=again_says)
     assert record["heat_alert"] == {"day": True, "from": "ledger", "in_season_list": False}
     assert _undated(again, FREE, "trips.csv") == _undated(hot, FREE, "trips.csv")
 
@@ -151,7 +159,7 @@ def test_the_verifier_refuses_a_pick_up_inside_the_ban(
     tiny_season_run: Path, ledger: Path, tmp_path: Path
 ) -> None:
     hot = tmp_path / "hot"
-    _day(tiny_season_run, ledger, hot, FREE, "--heat-alert")
+    _day(tiny_season_run, ledger, hot, FREE, "--heat-alert", says=HOT_SAYS)
     forged = tmp_path / "forged"
     shutil.copytree(hot, forged)
     # a pick-up at F1 at its own shift end, 13:30, inside the ban: allowed on a day without alert
@@ -178,7 +186,8 @@ def test_an_alert_lifted_on_a_listed_day(
     tiny_season_run: Path, ledger: Path, tmp_path: Path
 ) -> None:
     lifted = tmp_path / "lifted"
-    record = _day(tiny_season_run, ledger, lifted, LISTED, "--no-heat-alert")
+    says = "no heat alert on 2026-07-08, though the season lists it (from --no-heat-alert)"
+    record = _day(tiny_season_run, ledger, lifted, LISTED, "--no-heat-alert", says=says)
     assert record["heat_alert"] == {"day": False, "from": "--no-heat-alert", "in_season_list": True}
     assert _heat_days(lifted) == []
     assert max(a for a, _ in _farm_stops(lifted)["to_foresteria"]) > HEAT_END + WAIT
