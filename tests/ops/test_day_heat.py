@@ -200,11 +200,13 @@ def test_an_alert_lifted_on_a_listed_day(
 def test_a_failed_day_run_records_no_declaration(
     tiny_season_run: Path, ledger: Path, tmp_path: Path
 ) -> None:
-    # outside the season: refused (exit 2) before anything is planned, and the ledger unchanged
+    # a day before anyone arrives: nobody rides, refused (exit 2) once the demand is made, and
+    # neither the declaration nor a plan is recorded (nothing written)
     code, out = _cli(
-        "day", str(tiny_season_run), "--date", "2026-08-03", "--ledger", str(ledger),
+        "day", str(tiny_season_run), "--date", "2026-07-02", "--ledger", str(ledger),
         "--out", str(tmp_path / "x"), "--heat-alert",
     )  # fmt: skip
-    assert code == 2, out
+    assert code == 2 and "nobody rides on 2026-07-02" in out, out
+    assert not (tmp_path / "x").exists()
     with Ledger.open(ledger) as led:
         assert all(r.event.kind != "heat_alert" for r in led.rows())
