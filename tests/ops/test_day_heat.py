@@ -206,7 +206,11 @@ def test_a_failed_day_run_records_no_declaration(
         "day", str(tiny_season_run), "--date", "2026-07-02", "--ledger", str(ledger),
         "--out", str(tmp_path / "x"), "--heat-alert",
     )  # fmt: skip
-    assert code == 2 and "nobody rides on 2026-07-02" in out, out
+    assert (
+        code == 2
+        and "nobody rides on 2026-07-02 (no one housed or booked has a workday on a heat-alert day)"
+        in out
+    ), out
     assert not (tmp_path / "x").exists()
     with Ledger.open(ledger) as led:
         assert all(r.event.kind != "heat_alert" for r in led.rows())

@@ -825,7 +825,9 @@ def run_day(
                     "--date",
                     None,
                     "date",
-                    f"nobody rides on {d} (no one housed or booked has a workday): no day to plan",
+                    f"nobody rides on {d} (no one housed or booked has a workday"
+                    + (" on a heat-alert day" if hot else "")
+                    + "): no day to plan",
                 )
             ]
         )
