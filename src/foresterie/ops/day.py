@@ -832,15 +832,15 @@ def run_day(
             ]
         )
     if say is not None:
-        if hot or said_by != "season":  # what the coordinator told it, or the ledger did
+        if demand.not_back:  # first: the one thing to act on tonight (review 14, finding 6)
+            say(not_back_line(demand.not_back, d - timedelta(days=1), FOLLOW_UP_FILE))
+        if hot or said_by != "season":  # then the day's rule, as told or as the ledger says
             end = season.scenario.config.transport.heat_alert_shift_end
             say(
                 f"heat alert on {d}: field work stops at {end} (from {said_by})"
                 if hot
                 else f"no heat alert on {d}, though the season lists it (from {said_by})"
             )
-        if demand.not_back:  # first: the one thing to act on tonight (review 14, finding 6)
-            say(not_back_line(demand.not_back, d - timedelta(days=1), FOLLOW_UP_FILE))
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
