@@ -957,6 +957,15 @@ def day(
         Path | None, typer.Option(help="Day run folder (default RUN.days/DATE beside RUN).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing day run.")] = False,
+    heat_alert: Annotated[
+        bool | None,
+        typer.Option(
+            "--heat-alert/--no-heat-alert",
+            help="The regional heat ordinance's alert declared for the day (Worklimate HIGH "
+            "risk), or lifted on a day the season lists; recorded in the ledger (default: as "
+            "the ledger, else the season's heat_alert_days, says).",
+        ),
+    ] = None,
 ) -> None:
     """Plan one day's shuttles from the ledger; publish a verified, replayable day run."""
     from foresterie.ops.background import ReportInBackground
@@ -969,7 +978,7 @@ def day(
         _ledger(run, ledger) as led,
         _published("day plan"),
     ):
-        res = run_day(run, led, _day(date_), out, force, typer.echo, report)
+        res = run_day(run, led, _day(date_), out, force, typer.echo, report, heat_alert)
     r = res.record
     st = r["stability_vs_season"]
     tk = res.summary.manifest["kpis"]["transport"]

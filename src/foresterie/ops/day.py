@@ -290,6 +290,37 @@ def open_season(season_run: Path, ledger: Ledger, d: date) -> SeasonRun:
     return season
 
 
+HEAT_DECLARED, HEAT_LIFTED = "declared", "lifted"  # a `heat_alert` row's note
+
+
+def heat_alert(
+    season: SeasonRun, events: list[Event], d: date, said: bool | None
+) -> tuple[bool, str]:
+    """Is d a heat-alert day for its day run, and what says so? The ordinance's ban applies
+    day by day, from the Worklimate forecast of the day before (DOMAIN.md sec. 6), so the
+    season's list is only the default: `said` (`day --heat-alert` / `--no-heat-alert`) wins,
+    else the last `heat_alert` row of d in the ledger (what an earlier day run of d was told: a
+    re-run agrees), else the season's `heat_alert_days`."""
+    if said is not None:
+        return said, "--heat-alert" if said else "--no-heat-alert"
+    rows = [ev for ev in events if ev.kind == "heat_alert" and ev.day == d]
+    if rows:
+        return rows[-1].note == HEAT_DECLARED, "ledger"
+    return d in season.scenario.config.transport.heat_alert_days, "season"
+
+
+def with_heat_alert(season: SeasonRun, d: date, on: bool) -> SeasonRun:
+    """The season run with d among its heat-alert days or not, so the day's demand
+    (`works_on`), its scenario and everything after it read d as the season reads its own."""
+    cfg = season.scenario.config
+    days = [h for h in cfg.transport.heat_alert_days if h != d] + ([d] if on else [])
+    if days == cfg.transport.heat_alert_days:
+        return season
+    transport = cfg.transport.model_copy(update={"heat_alert_days": sorted(days)})
+    scenario = replace(season.scenario, config=cfg.model_copy(update={"transport": transport}))
+    return replace(season, scenario=scenario)
+
+
 def load_season_run(run: Path) -> SeasonRun:
     manifest = run / "manifest.json"
     if not manifest.is_file():
@@ -600,9 +631,11 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
         "season_start": d,
         "season_end": d,
     }
-    transport = cfg.get("transport", {})
-    if "heat_alert_days" in transport:  # the day's own: the others lie outside its season
-        transport["heat_alert_days"] = [h for h in transport["heat_alert_days"] if h == d]
+    # the day's own (the others lie outside its season), as `heat_alert` decided it: the
+    # verifier, the report and a replay read it here
+    heat = [d] if d in season.scenario.config.transport.heat_alert_days else []
+    if heat or "heat_alert_days" in cfg.get("transport", {}):
+        cfg.setdefault("transport", {})["heat_alert_days"] = heat
     cfg["data"]["fleet"] = "fleet.csv"
     fleet = [
         replace(
@@ -770,14 +803,20 @@ def run_day(
     force: bool = False,
     say: Callable[[str], None] | None = None,
     report: Callable[[Path], None] | None = None,
+    heat: bool | None = None,
 ) -> DayResult:
-    """Plan day d from the ledger; publish a verified day run; record it in the ledger."""
+    """Plan day d from the ledger; publish a verified day run; record it in the ledger.
+    `heat`: the ordinance's heat alert declared for d (True) or lifted (False), recorded in
+    the ledger with the day plan; None: as the ledger or the season says (`heat_alert`)."""
     t0 = time.monotonic()
     season = open_season(season_run, ledger, d)
     target = out or day_run_path(season_run, d)
     check_apart(target, season_run, "the season run")  # --force would delete it
     check_target(target, force)  # refused before anything is said (one line, exit 2)
     events, head_seq, head_hash = ledger.snapshot()
+    listed = d in season.scenario.config.transport.heat_alert_days
+    hot, said_by = heat_alert(season, events, d, heat)
+    season = with_heat_alert(season, d, hot)
     demand = day_demand(season, events, d)
     if not demand.riders:  # a Sunday every farm rests, a day before anyone arrived
         raise ScenarioError(
@@ -786,13 +825,22 @@ def run_day(
                     "--date",
                     None,
                     "date",
-                    f"nobody rides on {d} (no one housed or booked has a workday): no day to plan",
+                    f"nobody rides on {d} (no one housed or booked has a workday"
+                    + (" on a heat-alert day" if hot else "")
+                    + "): no day to plan",
                 )
             ]
         )
     if say is not None:
         if demand.not_back:  # first: the one thing to act on tonight (review 14, finding 6)
             say(not_back_line(demand.not_back, d - timedelta(days=1), FOLLOW_UP_FILE))
+        if hot or said_by != "season":  # then the day's rule, as told or as the ledger says
+            end = season.scenario.config.transport.heat_alert_shift_end
+            say(
+                f"heat alert on {d}: field work stops at {end} (from {said_by})"
+                if hot
+                else f"no heat alert on {d}, though the season lists it (from {said_by})"
+            )
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
@@ -806,6 +854,7 @@ def run_day(
         "season_run_manifest_sha256": season.manifest_sha256,
         "ledger": {"rows": head_seq, "head": head_hash},
         "riders": len(demand.riders),
+        "heat_alert": {"day": hot, "from": said_by, "in_season_list": listed},
         "demand": dict(sorted(demand.counts.items())),
         "checkins_by_site": {c.site: c.record() for c in demand.checkins},
         "vehicles_out_of_service": demand.broken,
@@ -864,14 +913,21 @@ def run_day(
             with contextlib.suppress(OSError):
                 p.rmdir()
         raise
+    declared = []  # the declaration, with the plan it made (nothing if the day run failed)
+    if heat is not None:
+        note = HEAT_DECLARED if heat else HEAT_LIFTED
+        declared.append(
+            Event(kind="heat_alert", day=d, note=note, source=f"foresterie day {said_by}")
+        )
     ledger.append(
         [
+            *declared,
             Event(
                 kind="day_plan",
                 day=d,
                 note=file_sha256(target / "manifest.json"),
                 source="foresterie day",
-            )
+            ),
         ]
     )
     return DayResult(summary=summary, record=record)

@@ -46,6 +46,7 @@ Kind = Literal[
     "purge",  # worker-level rows dated before `day` purged (README, "Retention")
     "move_request",  # a housed person asks to move (origin: the foresteria asked for, or "")
     "file_import",  # a file imported (note: its content sha256; source: name, time, rows)
+    "heat_alert",  # the ordinance's heat alert for a day (note: "declared" or "lifted")
 ]
 KINDS: tuple[str, ...] = get_args(Kind)
 Leg = Literal["", "out", "back", "round"]
