@@ -625,7 +625,13 @@ def _proven(tiers: list[list[object]]) -> str:
     """'k of n', and the tiers left at their budget (name: objective against bound)."""
     open_ = [t for t in tiers if t[3] == "budget"]
     out = f"{len(tiers) - len(open_)} of {len(tiers)}"
-    return out + "".join(f"; {t[0]} {t[1]:,} (bound {t[2]:,})" for t in open_)
+    return out + "".join(f"; {t[0]} {_num(t[1])} (bound {_num(t[2])})" for t in open_)
+
+
+def _num(x: object) -> str:
+    """A tier's objective or bound; '-' where the tier has none (its LP stopped by a count
+    before any search: the 20,000 row's priority 0, whose table line crashed on it)."""
+    return "-" if x is None else f"{x:,}"
 
 
 def main() -> None:
