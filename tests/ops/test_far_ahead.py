@@ -52,3 +52,29 @@ def test_the_import_says_it_and_appends_the_rows(tiny_season_run: Path, tmp_path
     assert "appended 3 rows" in out
     out = cli_ok("monitor", str(run), "--force")
     assert "as of 2026-07-16 (the ledger's last day)" in out
+
+
+def test_rows_the_ledger_already_holds_are_said_once_per_file(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    run = tmp_path / "tiny"
+    shutil.copytree(tiny_season_run, run)
+    cli_ok("ledger", "init", str(run))
+    first = tmp_path / "checkins-0706.csv"
+    first.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
+    assert "repeat" not in cli_ok("ledger", "import", str(run), str(first))
+    # the office's cumulative sheet the next night: yesterday's two rows again, one new
+    again = tmp_path / "checkins-0707.csv"
+    again.write_text(
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
+        "2026-07-07,W02,arrival\n2026-07-07,W02,arrival\n"
+    )
+    code, out = cli_run("ledger", "import", str(run), str(again))
+    assert code == 0, out
+    lines = [x for x in out.splitlines() if "repeat" in x]
+    assert lines == [
+        "warning: checkins-0707.csv: 3 rows repeat what the ledger or this import already "
+        "holds (first: checkins-0707.csv:2); each fact counts once, the rows are appended all "
+        "the same"
+    ]
+    assert "appended 4 rows" in out

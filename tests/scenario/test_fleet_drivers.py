@@ -73,3 +73,20 @@ def test_validate_warns_of_a_duty_beyond_one_drivers_day(tiny: Path) -> None:
         "drive in a day (540): give the vehicle a second driver in shifts and raise its "
         "max_span_min, or lower the duty"
     ]
+
+
+def test_two_drivers_in_shifts_are_not_warned(tiny: Path) -> None:
+    # README's recipe for a vehicle driven by two drivers in shifts: span raised with the duty
+    # (review 16, finding 7); a duty beyond one driver's with the default span still is warned
+    _fleet(
+        tiny,
+        ",max_span_min",
+        [
+            "VA1,FA,8,160,0.38,960,2026-07-01,2026-07-31,1080",
+            "VB1,FB,8,160,0.38,600,2026-07-01,2026-07-31,",
+        ],
+    )
+    code, out = cli_run("validate", str(tiny))
+    assert code == 0, out
+    warns = [line for line in out.splitlines() if "max_duty_min" in line]
+    assert len(warns) == 1 and warns[0].startswith("warning: fleet.csv:3: max_duty_min: 600"), out

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -301,4 +301,29 @@ def far_ahead(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> li
                     f"latest other day recorded ({latest}); typed for another day? (the "
                     f"{e.kind.replace('_', ' ')} counts from {e.day} in the day runs and the monitor)"
                 )
+    return out
+
+
+def repeated(files: Sequence[tuple[str, Sequence[Event]]], recorded: Sequence[Event]) -> list[str]:
+    """Per file being imported, the rows that repeat a fact already in the ledger or earlier in
+    the import (the same row but for where it came from): a cumulative sheet sent again each
+    night, a booking written twice. Appended all the same (each fact counts once in what is
+    planned and monitored), but said, one line a file, so that the office knows (review 16,
+    finding 7)."""
+    seen = {replace(e, source="") for e in recorded}
+    out = []
+    for name, events in files:
+        again = []
+        for e in events:
+            bare = replace(e, source="")
+            if bare in seen:
+                again.append(e)
+            seen.add(bare)
+        if again:
+            n = len(again)
+            out.append(
+                f"{name}: {n} row{'' if n == 1 else 's'} repeat{'s' if n == 1 else ''} what the "
+                f"ledger or this import already holds (first: {again[0].source}); each fact "
+                "counts once, the rows are appended all the same"
+            )
     return out

@@ -1473,7 +1473,8 @@ def _check_fleet(
                 )
             )
     for r, v in fleet:
-        if v.max_duty_min > DUTY_ONE_DRIVER_MIN:
+        # a span raised above one driver's day is the README's two drivers in shifts: no warning
+        if v.max_duty_min > DUTY_ONE_DRIVER_MIN and v.max_span_min <= SPAN_MIN_DEFAULT:
             warns.append(
                 Problem(
                     fl,
