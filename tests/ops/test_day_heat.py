@@ -202,10 +202,8 @@ def test_a_failed_day_run_records_no_declaration(
 ) -> None:
     # a day before anyone arrives: nobody rides, refused (exit 2) once the demand is made, and
     # neither the declaration nor a plan is recorded (nothing written)
-    code, out = _cli(
-        "day", str(tiny_season_run), "--date", "2026-07-02", "--ledger", str(ledger),
-        "--out", str(tmp_path / "x"), "--heat-alert",
-    )  # fmt: skip
+    args = ["day", str(tiny_season_run), "--date", "2026-07-02", "--ledger", str(ledger)]
+    code, out = _cli(*args, "--out", str(tmp_path / "x"), "--heat-alert")
     assert (
         code == 2
         and "nobody rides on 2026-07-02 (no one housed or booked has a workday on a heat-alert day)"
