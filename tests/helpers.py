@@ -437,12 +437,18 @@ def cli_ok(*args: str) -> str:
     return out
 
 
-def checked_in_season(tiny_season_run: Path, tmp_path: Path) -> Path:
-    """A copy of the tiny season with a ledger: W01, W02, W03 arrived on 07-06, W02 leaves on
-    07-20 (tests/ops: retention and what follows a purge)."""
+def season_with_ledger(tiny_season_run: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny season run (tmp_path/tiny) with an empty ledger beside it."""
     run = tmp_path / "tiny"
     shutil.copytree(tiny_season_run, run)
     cli_ok("ledger", "init", str(run))
+    return run
+
+
+def checked_in_season(tiny_season_run: Path, tmp_path: Path) -> Path:
+    """A copy of the tiny season with a ledger: W01, W02, W03 arrived on 07-06, W02 leaves on
+    07-20 (tests/ops: retention and what follows a purge)."""
+    run = season_with_ledger(tiny_season_run, tmp_path)
     rows = tmp_path / "checkins.csv"
     rows.write_text(
         "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"

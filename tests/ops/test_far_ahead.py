@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 from foresterie.ops.imports import far_ahead
 from foresterie.ops.ledger import Event
-from tests.helpers import cli_ok, cli_run
+from tests.helpers import cli_ok, cli_run, season_with_ledger
 
 
 def _ev(kind: str, day: int, row: int) -> Event:
@@ -35,9 +34,7 @@ def test_a_file_of_one_day_is_measured_against_the_ledger() -> None:
 
 
 def test_the_import_says_it_and_appends_the_rows(tiny_season_run: Path, tmp_path: Path) -> None:
-    run = tmp_path / "tiny"
-    shutil.copytree(tiny_season_run, run)
-    cli_ok("ledger", "init", str(run))
+    run = season_with_ledger(tiny_season_run, tmp_path)
     rows = tmp_path / "checkins.csv"
     rows.write_text(
         "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
@@ -57,9 +54,7 @@ def test_the_import_says_it_and_appends_the_rows(tiny_season_run: Path, tmp_path
 def test_rows_the_ledger_already_holds_are_said_once_per_file(
     tiny_season_run: Path, tmp_path: Path
 ) -> None:
-    run = tmp_path / "tiny"
-    shutil.copytree(tiny_season_run, run)
-    cli_ok("ledger", "init", str(run))
+    run = season_with_ledger(tiny_season_run, tmp_path)
     first = tmp_path / "checkins-0706.csv"
     first.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
     assert "repeat" not in cli_ok("ledger", "import", str(run), str(first))
