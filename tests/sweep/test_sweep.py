@@ -351,6 +351,9 @@ def test_shipped_sweep_files_load(name: str, base: str) -> None:
     assert {m.decision for m in grid} == {
         (("open_FR-BMZ", o), ("minibuses_added", n)) for o in (True, False) for n in (0, 2)
     }
+    # the baseline (the grid's first decision) is the present state: the Villaggio not open,
+    # the fleet as sourced; the paired differences then read as what the decisions buy
+    assert grid[0].decision == (("open_FR-BMZ", False), ("minibuses_added", 0))
 
 
 @pytest.mark.parametrize("text", ["[" * 100_000, "[]", "{", "null"])

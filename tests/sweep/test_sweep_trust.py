@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -126,6 +127,36 @@ def test_each_decision_is_paired_with_the_baseline_draw_by_draw(fresh: tuple[Pat
     assert "Rispetto alla decisione di base, estrazione per estrazione" in html
     assert "estrazioni appaiate" in html and "2 su 2" in html
     assert "<a href='../paired.csv'>paired.csv</a>" in html
+    # ... and draws them: one chart per KPI, the differences on an axis through the baseline
+    charts = re.findall(r"<div class='chart[^']*' data-kpi='([^']+)'>(.*?)</div>", html)
+    assert [kpi for kpi, _ in charts] == kpi_columns()
+    for kpi, chart in charts:
+        diffs = [float(p[kpi]) for p in paired]
+        if min(diffs) == max(diffs):  # said, not drawn
+            assert "<svg" not in chart and "in ogni estrazione" in chart
+        else:
+            assert "data-baseline='0'" in chart
+            (median,) = re.findall(r"data-median='([^']+)'", chart)
+            assert float(median) == pytest.approx(float(np.median(diffs)), abs=1e-3)
+
+
+def test_differences_are_drawn_against_a_baseline_line_at_zero() -> None:
+    """The paired differences' box plot: the axis always holds 0 (the baseline, a dark line)
+    even when every draw moved one way, the ticks and the tooltip are signed ("+3"), and a
+    difference equal in every draw is said ("+3 in every draw")."""
+    lg = lang("en")
+    svg = boxes_svg([("open", [3.0, 5.0, 9.0])], lg, whole=True, digits=0, zero=True)
+    ticks = re.findall(r"<text x='([\d.]+)' y='\d+' text-anchor='middle'>([^<]+)</text>", svg)
+    assert [t for _, t in ticks] == ["0", "+9"]  # lo is the baseline itself: one tick
+    (zero_x,) = re.findall(r"<line x1='([\d.]+)'[^>]*data-baseline='0'", svg)
+    assert float(zero_x) == float(ticks[0][0]) < float(ticks[1][0])
+    assert "median +5, 5-95 % +3–+9, 3 draws" in svg
+    both = boxes_svg([("a", [-4.0, 2.0])], lg, whole=True, digits=0, zero=True)
+    assert [t for t in re.findall(r"text-anchor='middle'>([^<]+)<", both)] == ["-4", "0", "+2"]
+    same = boxes_svg([("a", [3.0, 3.0]), ("b", [3.0])], lg, whole=True, digits=0, zero=True)
+    assert "<svg" not in same and "+3 in every draw" in same
+    plain = boxes_svg([("a", [3.0, 5.0, 9.0])], lg, whole=True, digits=0)
+    assert "data-baseline" not in plain and ">3<" in plain  # members' values: no baseline
 
 
 def test_counts_read_as_whole_numbers() -> None:

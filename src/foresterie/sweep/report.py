@@ -71,6 +71,7 @@ def boxes_svg(
     width: int = 410,
     whole: bool = False,
     digits: int | None = None,
+    zero: bool = False,
 ) -> str:
     """Horizontal box plots: whiskers 5th-95th percentile, box 25th-75th, a line at the median,
     one dot per member beyond the whiskers. Each decision is written whole on its own line
@@ -78,7 +79,9 @@ def boxes_svg(
     member is said as that value (review 15: a KPI 0 everywhere was drawn on an axis -1..1);
     `whole`: a count, whose quantiles are said as whole numbers (`tables.whole_range`) and
     whose axis has no tick at half a person; `digits`: the decimals shown (`SHOWN_DIGITS`),
-    the range rounded outward; None: up to 3 decimals, unrounded."""
+    the range rounded outward; None: up to 3 decimals, unrounded. `zero`: the values are
+    differences against a baseline (signed, "+3"): the axis always holds 0, drawn as a dark line
+    (the baseline), so a box left or right of it reads "less" or "more" at a glance."""
     if whole and digits is None:
         digits = 0
     values = [v for _, vs in groups for v in vs]
@@ -86,8 +89,12 @@ def boxes_svg(
         return f"<p class='note'>{escape(lg._('no member solved'))}</p>"
     lo, hi = min(values), max(values)
     if hi == lo:
-        said = lg._("{value} in every member").format(value=_figure(lo, lg, digits))
+        said = (lg._("{value} in every draw") if zero else lg._("{value} in every member")).format(
+            value=_figure(lo, lg, digits, sign=zero)
+        )
         return f"<p class='value'>{escape(said)}</p>"
+    if zero:
+        lo, hi = min(lo, 0.0), max(hi, 0.0)
     pad_l, pad_r, row_h, box_h = 24, 24, 42, 14
     height = row_h * len(groups) + 24
 
@@ -98,14 +105,20 @@ def boxes_svg(
         f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' "
         f"width='{width}' height='{height}' style='max-width:100%;height:auto' role='img'>"
     ]
-    for frac in (0.0, 0.5, 1.0):
-        v = lo + frac * (hi - lo)
+    ticks = [lo, 0.0, hi] if zero else [lo + frac * (hi - lo) for frac in (0.0, 0.5, 1.0)]
+    for v in dict.fromkeys(ticks):
         if whole and v != int(v):
             continue  # no tick at half a person
+        base = zero and v == 0.0  # the baseline: a dark line across every box
         out.append(
-            f"<line x1='{x(v)}' x2='{x(v)}' y1='0' y2='{height - 16}' stroke='#eee'/>"
+            f"<line x1='{x(v)}' x2='{x(v)}' y1='0' y2='{height - 16}' stroke='#333' "
+            "stroke-width='1.5' data-baseline='0'/>"
+            if base
+            else f"<line x1='{x(v)}' x2='{x(v)}' y1='0' y2='{height - 16}' stroke='#eee'/>"
+        )
+        out.append(
             f"<text x='{x(v)}' y='{height - 4}' text-anchor='middle'>"
-            f"{escape(_figure(v, lg, digits))}</text>"
+            f"{escape(_figure(v, lg, digits, sign=zero))}</text>"
         )
     for i, (label, vs) in enumerate(groups):
         y = 4 + i * row_h
@@ -115,10 +128,12 @@ def boxes_svg(
         if not vs:
             continue
         p5, p25, p50, p75, p95 = (float(np.quantile(vs, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95))
-        s5, s50, s95 = _said(p5, p50, p95, lg, digits)
-        title = lg._("{decision}: median {p50}, 5-95 % {p5}–{p95}, {n} members").format(
-            decision=label, p50=s50, p5=s5, p95=s95, n=len(vs)
-        )
+        s5, s50, s95 = _said(p5, p50, p95, lg, digits, sign=zero)
+        title = (
+            lg._("{decision}: median {p50}, 5-95 % {p5}–{p95}, {n} draws")
+            if zero
+            else lg._("{decision}: median {p50}, 5-95 % {p5}–{p95}, {n} members")
+        ).format(decision=label, p50=s50, p5=s5, p95=s95, n=len(vs))
         out.append(
             f"<g data-decision='{escape(label)}' data-median='{round(p50, 3)}'>"
             f"<title>{escape(title)}</title>"
@@ -268,6 +283,47 @@ def _paired_section(
         _table(head, body, lg),
         "<p><a href='../paired.csv'>paired.csv</a> · "
         "<a href='../paired_quantiles.csv'>paired_quantiles.csv</a></p>",
+        *_paired_charts(paired, labels, words, lg, grey),
+    ]
+
+
+def _paired_charts(
+    paired: list[dict[str, Any]],
+    labels: list[str],
+    words: dict[str, str],
+    lg: Lang,
+    grey: bool,
+) -> list[str]:
+    """The paired table drawn: per KPI, a box plot of each decision's differences per draw
+    against the baseline, on an axis holding 0 (the baseline, a dark line): a box wholly right
+    of it means more in (nearly) every draw, across it means "depends on the season"."""
+    _ = lg._
+    charts = []
+    for col in kpi_columns():
+        groups = [
+            (
+                words.get(label, label),
+                [float(p[col]) for p in paired if p["decision"] == label and p["paired"]],
+            )
+            for label in labels
+        ]
+        head = escape(_(KPI_NAMES[col]))
+        muted = grey and col.startswith("housing.")
+        if muted:
+            head += f" <small>{escape(_('not comparable'))}</small>"
+        svg = boxes_svg(groups, lg, whole=col in WHOLE, digits=SHOWN_DIGITS[col], zero=True)
+        cls = "chart" + (" muted" if muted else "")
+        charts.append(f"<div class='{cls}' data-kpi='{escape(col)}'><h3>{head}</h3>{svg}</div>")
+    note = _(
+        "Each box: one decision's difference from the baseline over the draws (25th-75th "
+        "percentile; whiskers 5th-95th). The dark line is the baseline (no difference): a box "
+        "right of it means more than the baseline in most draws, left of it less, across it "
+        "that it depends on the season."
+    )
+    return [
+        f"<h3>{escape(_('The differences drawn'))}</h3>",
+        f"<p class='note'>{escape(note)}</p>",
+        f"<div class='grid'>{''.join(charts)}</div>",
     ]
 
 
