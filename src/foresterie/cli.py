@@ -143,9 +143,11 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     warns = list(sc.warnings)
     if sc.config.travel.backend != "osrm":  # (a road matrix is solve's to compute, cached)
         from foresterie.shuttles.routes import drivers_day_warnings
+        from foresterie.shuttles.unused import unused_bases
         from foresterie.travel.matrix import build_matrix
 
-        warns += drivers_day_warnings(sc, build_matrix(sc))
+        matrix = build_matrix(sc)
+        warns += drivers_day_warnings(sc, matrix) + unused_bases(sc, matrix)
     for w in warns:
         _err(f"warning: {w}")
     groups = len({w.group_id for w in sc.workers if w.group_id})

@@ -63,6 +63,7 @@ from foresterie.run.stability import stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
 from foresterie.scenario.model import Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
+from foresterie.shuttles.unused import unused_bases
 from foresterie.travel.matrix import (
     cache_dir,
     legs_geojson,
@@ -168,6 +169,8 @@ def solve(
         f"housing: {len({a.worker_id for a in housing.assignments})} housed, {len(housing.waitlist)} waitlisted, "
         f"tiers optimal: {all(x.optimal for x in housing.tiers)}"
     )
+    for problem in unused_bases(scenario, matrix):  # a depot no origin is given (unused.py)
+        say(f"warning: {problem}")
     t = time.monotonic()
     ref_file, kept = scenario.root / REFERENCE_TRIPS, None
     if ref_file.is_file():  # a day run: keep riders on the trips they were told (stability.py)
