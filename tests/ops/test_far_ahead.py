@@ -73,3 +73,24 @@ def test_rows_the_ledger_already_holds_are_said_once_per_file(
         "the same"
     ]
     assert "appended 4 rows" in out
+
+
+def test_the_days_a_day_run_planned_and_ordinary_gaps_are_not_said() -> None:
+    """Review 17 (finding 6): the boarding lists of a day the ledger records a day run of were
+    each said "typed for another day?" (50 lines for 50 correct rows), and so was every arrival
+    of a weekly sheet after a day nobody arrived."""
+    ledger = [_ev("arrival", 7, 2), Event(kind="day_plan", day=date(2026, 7, 11), note="x")]
+    lists = [_ev("boarding", 11, r) for r in range(2, 28)]
+    assert far_ahead([lists], ledger) == []  # the day run of 07-11 is in the ledger
+    heat = [_ev("arrival", 7, 2), Event(kind="heat_alert", day=date(2026, 7, 11), note="declared")]
+    assert far_ahead([lists], heat) == []
+    weekly = [_ev("arrival", d, r) for r, d in enumerate((2, 3, 5, 7, 7), start=2)]
+    assert far_ahead([weekly], []) == []  # gaps of two days: ordinary
+    # without the day run the same lists are one line for the day, not one per row
+    (line,) = far_ahead([lists], ledger[:1])
+    assert line.startswith("ci.csv:2: date: 2026-07-11 is 4 days after the latest other day")
+    assert "(and 25 more rows of that day: 3-27)" in line
+    # a typo is still said, in a file of several days too
+    typo = [*weekly, _ev("arrival", 17, 7)]
+    (line,) = far_ahead([typo], [])
+    assert line.startswith("ci.csv:7: date: 2026-07-17 is 10 days after")

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.errors import Problem, ScenarioError, row_ranges
 from foresterie.ops.ledger import Event
 from foresterie.scenario.csvfile import csv_header, read_csv
 from foresterie.scenario.load import date_problem
@@ -279,29 +279,57 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
 
 # What happened, as recorded (not what is asked for: bookings and cancellations name days ahead).
 HAPPENED = ("arrival", "departure", "absent", "boarding", "no_show")
-AHEAD_DAYS = 1  # a fact recorded more than this after the latest other one: said as a warning
+AHEAD_DAYS = 1  # a one-day file's fact more than this after the ledger's last day: said
+AHEAD_IN_FILE = 3  # a fact more than this after its file's other days: said (gaps of a day or
+# two are ordinary in a weekly check-in sheet: nobody arrived on the 6th)
+PLANNED = ("day_plan", "heat_alert")  # a day the ledger already plans: its lists are expected
 
 
 def far_ahead(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> list[str]:
     """Rows of the files being imported that record something as happened (a check-in, a
-    boarding) on a day more than AHEAD_DAYS after the latest other such day of the same file
-    or, for a file of one day, of the ledger: a typo (07-16 for 07-06) puts someone off every
-    shuttle until then and moves the monitor's "as of" (review 16, finding 3). Said, not refused:
-    a late list is legitimate. One line each: the row, its day, the latest other day."""
-    known = max((e.day for e in recorded if e.kind in HAPPENED), default=None)
+    boarding) on a day far after the others: a typo (07-16 for 07-06) puts someone off every
+    shuttle until then and moves the monitor's "as of" (review 16, finding 3). A fact is said
+    when its day is more than AHEAD_IN_FILE days after the latest other day of its file, or, in
+    a file of one day, more than AHEAD_DAYS after the latest day the ledger records (a fact, or
+    a day it plans: a day run's or a heat alert's day, whose boarding lists are expected;
+    review 17, finding 6). Said, not refused: a late list is legitimate. One line per file and
+    day, naming its first row and the others (`core/errors.row_ranges`), as errors are."""
+    known = max((e.day for e in recorded if e.kind in HAPPENED or e.kind in PLANNED), default=None)
     out = []
     for events in files:
         facts = [e for e in events if e.kind in HAPPENED]
+        days = sorted({e.day for e in facts})
+        ahead: dict[date, tuple[date, list[Event]]] = {}
         for e in facts:
-            others = [x.day for x in facts if x.day != e.day]
-            latest = max(others, default=None) if others else known
-            if latest is not None and (e.day - latest).days > AHEAD_DAYS:
-                out.append(
-                    f"{e.source}: date: {e.day} is {(e.day - latest).days} days after the "
-                    f"latest other day recorded ({latest}); typed for another day? (the "
-                    f"{e.kind.replace('_', ' ')} counts from {e.day} in the day runs and the monitor)"
-                )
+            others = [d for d in days if d != e.day]
+            if others:
+                latest, limit = max(others), AHEAD_IN_FILE
+            elif known is not None:
+                latest, limit = known, AHEAD_DAYS
+            else:
+                continue
+            if (e.day - latest).days > limit and not (known is not None and e.day <= known):
+                ahead.setdefault(e.day, (latest, []))[1].append(e)
+        for day, (latest, rows) in sorted(ahead.items()):
+            first = rows[0]
+            more = _more_rows(rows[1:])
+            out.append(
+                f"{first.source}: date: {day} is {(day - latest).days} days after the latest "
+                f"other day recorded ({latest}){more}; typed for another day? (the "
+                f"{first.kind.replace('_', ' ')} counts from {day} in the day runs and the "
+                "monitor)"
+            )
     return out
+
+
+def _more_rows(rows: Sequence[Event]) -> str:
+    """' (and 25 more rows of that day: 3-27)' for the rows after the first, by their file row
+    (an Event's source is 'name.csv:ROW'); '' when there are none."""
+    if not rows:
+        return ""
+    nums = [int(n) for e in rows if (n := e.source.rpartition(":")[2]).isdigit()]
+    n = len(rows)
+    return f" (and {n} more row{'' if n == 1 else 's'} of that day: {row_ranges(nums)})"
 
 
 def repeated(files: Sequence[tuple[str, Sequence[Event]]], recorded: Sequence[Event]) -> list[str]:
