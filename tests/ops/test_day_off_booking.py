@@ -75,6 +75,11 @@ def test_a_day_without_such_bookings_keeps_the_seasons_farms(
     out = tmp_path / "day"
     said = cli_ok("day", str(run), "--date", SUNDAY.isoformat(), "--out", str(out))
     assert "booked for" not in said
+    # one rider, one vehicle: said in the singular (review 16: "1 vehicles (season plan 2)")
+    assert (
+        ": 1 rider expected, 1 with a ride there and back, 0 rider-trips unserved, 1 vehicle (season plan 1);"
+        in said
+    )
     assert (out / "inputs" / "farms.geojson").read_bytes() == (
         run / "inputs" / "farms.geojson"
     ).read_bytes()
