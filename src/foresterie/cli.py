@@ -1092,8 +1092,9 @@ def monitor(
     if run is None:
         _err("error: RUN: a season run folder is needed (or --verify FOLDER)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    from foresterie.ops.monitor import run_monitor
+    from foresterie.ops.monitor import intake_note, run_monitor
 
+    note = intake_note(run) if (run / "manifest.json").is_file() else None  # read before writing
     with _ledger(run, ledger) as led:
         target, manifest = run_monitor(
             run,
@@ -1116,6 +1117,8 @@ def monitor(
             else ""
         )
     )
+    if note is not None:  # which monitor to publish after an intake (review 16)
+        typer.echo(note)
 
 
 def _monitor_report_hook() -> Any:
