@@ -142,12 +142,13 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
             ) from None
     warns = list(sc.warnings)
     if sc.config.travel.backend != "osrm":  # (a road matrix is solve's to compute, cached)
-        from foresterie.shuttles.routes import drivers_day_warnings
+        from foresterie.shuttles.routes import clock_change_warnings, drivers_day_warnings
         from foresterie.shuttles.unused import unused_bases
         from foresterie.travel.matrix import build_matrix
 
         matrix = build_matrix(sc)
-        warns += drivers_day_warnings(sc, matrix) + unused_bases(sc, matrix)
+        warns += drivers_day_warnings(sc, matrix) + clock_change_warnings(sc, matrix)
+        warns += unused_bases(sc, matrix)
     for w in warns:
         _err(f"warning: {w}")
     groups = len({w.group_id for w in sc.workers if w.group_id})
@@ -376,7 +377,7 @@ def map_(
 ) -> None:
     from foresterie.core.files import write_text
     from foresterie.report.html import report_lang
-    from foresterie.report.maps import plan_map
+    from foresterie.report.maps import map_refused, plan_map
 
     lang = _lang_code(lang)
     if out is not None and (out.is_dir() or (out.exists() and out.suffix.lower() != ".html")):
@@ -399,6 +400,10 @@ def map_(
     # again in report.json's `lang`; verify checks every page against it)
     written = (read_report_hashes(run) or {}).get("lang") if sealed else None
     data = _load_run(run)
+    refused = map_refused(data, day, foresteria, cli_lang())  # in the command line's language
+    if refused is not None:
+        _err(f"error: {refused}")
+        raise typer.Exit(EXIT_BAD_INPUT)
     try:
         html = plan_map(data, day, foresteria, report_lang(data, lang or written))
     except ValueError as exc:
@@ -987,10 +992,15 @@ def day(
     r = res.record
     st = r["stability_vs_season"]
     tk = res.summary.manifest["kpis"]["transport"]
+
+    def n(k: int, word: str) -> str:  # "1 vehicle", "2 vehicles" (review 16)
+        return f"{k} {word}{'' if k == 1 else 's'}"
+
     typer.echo(  # expected, then how many have their ride (review 13: "20 riders" when 7 rode)
-        f"wrote {res.summary.out}: {r['riders']} riders expected, "
+        f"wrote {res.summary.out}: {n(r['riders'], 'rider')} expected, "
         f"{tk['worker_days_transported']} with a ride there and back, "
-        f"{tk['unserved_rider_trips']} rider-trips unserved, {r['vehicles_used']} vehicles (season plan {r['vehicles_used_season_plan']}); "
+        f"{n(tk['unserved_rider_trips'], 'rider-trip')} unserved, "
+        f"{n(r['vehicles_used'], 'vehicle')} (season plan {r['vehicles_used_season_plan']}); "
         f"kept vehicle and time: {st['kept']}/{st['rider_legs_in_both']} rider-legs; "
         f"{r['follow_up_no_shows']} on the no-show follow-up list; verified"
     )
@@ -1084,8 +1094,9 @@ def monitor(
     if run is None:
         _err("error: RUN: a season run folder is needed (or --verify FOLDER)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    from foresterie.ops.monitor import run_monitor
+    from foresterie.ops.monitor import intake_note, run_monitor
 
+    note = intake_note(run) if (run / "manifest.json").is_file() else None  # read before writing
     with _ledger(run, ledger) as led:
         target, manifest = run_monitor(
             run,
@@ -1108,6 +1119,8 @@ def monitor(
             else ""
         )
     )
+    if note is not None:  # which monitor to publish after an intake (review 16)
+        typer.echo(note)
 
 
 def _monitor_report_hook() -> Any:

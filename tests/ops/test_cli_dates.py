@@ -49,7 +49,7 @@ def test_the_day_runs_line_says_how_many_expected_and_how_many_ride(
     r = CliRunner().invoke(app, ["day", str(run), "--date", "2026-07-08", "--out", str(out)])
     assert r.exit_code == 0, r.output
     m = re.search(
-        r"(\d+) riders expected, (\d+) with a ride there and back, (\d+) rider-trips", r.output
+        r"(\d+) riders? expected, (\d+) with a ride there and back, (\d+) rider-trips?", r.output
     )
     assert m, r.output
     with open(out / "plan" / "riders.csv", newline="", encoding="utf-8") as fh:

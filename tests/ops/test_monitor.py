@@ -575,3 +575,19 @@ def test_monitor_never_writes_over_what_it_reads(
         "write to another folder"
     )
     assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+
+
+def test_the_workbooks_notes_say_what_is_computed(monitored_season: Path) -> None:
+    """Review 16: the notes still said worker-days came from the lists where imported, and
+    overflow "also people who checked in without a bed", after session 16 counted worker-days
+    vehicle by vehicle and overflow night by night; the Italian workbook (the default) now says
+    both, as the README's definitions do."""
+    from openpyxl import load_workbook
+
+    ws = load_workbook(monitored_season / "monitor.xlsx")["Note"]
+    notes = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value)
+    assert "mezzo per mezzo" in notes and "notte per notte" in notes
+    assert "ogni persona una volta" in notes
+    assert "anche le persone arrivate senza posto letto" not in notes
+    page = (monitored_season / "index.html").read_text(encoding="utf-8")
+    assert "mezzo per mezzo" in page

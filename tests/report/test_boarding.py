@@ -98,3 +98,26 @@ def test_riders_from_a_departure_point_board_there_in_the_report_language(
                 assert (html.escape(where), wid) in cells, (t.trip_id, wid)
         if t.direction == "to_farm":
             assert f"parte alle {t.origin_depart}</h2>" in text
+
+
+def test_a_heat_alert_day_carries_the_driver_sheets_banner(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Review 16: on a heat-alert day (the tiny season lists 2026-07-08) the boarding lists say,
+    as the driver sheet does, that field work stops early; on other days they do not."""
+    from foresterie.core.i18n import lang
+
+    run = load_run(tiny_season_run)
+    banner = html.escape(
+        lang("it")._("Heat alert: by regional ordinance, field work stops at {time} today.")
+    ).format(time="12:30")
+    assert "12:30" in banner
+    pages = {
+        p.parent.name + "/" + p.stem: p.read_text(encoding="utf-8")
+        for p in write_boarding_sheets(run, tmp_path, lang("it"))
+        if p.suffix == ".html"
+    }
+    hot = {k for k, text in pages.items() if k.startswith("2026-07-08/")}
+    assert hot, sorted(pages)
+    for key, text in pages.items():
+        assert (banner in text) == (key in hot), key

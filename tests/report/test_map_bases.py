@@ -260,7 +260,10 @@ def test_the_foresterias_map_on_a_phone(depot_served_run: Path, tmp_path: Path) 
         page.wait_for_selector("path.fs-trip")
         assert page.locator("path.fs-trip").count() == n == 2
         assert page.locator(".fs-info").inner_text().startswith(f"{n} corse")
-        assert "1 giornate-lavoratore non servite" in page.locator(".fs-info").inner_text()
+        # counted in the singular where the number is one (review 16: "1 mezzi")
+        assert page.locator(".fs-info").inner_text() == (
+            f"{n} corse · 1 mezzo · 1 giornata-lavoratore non servita (andata e ritorno)"
+        )
         summary = page.locator(".fs-legend summary")
         assert "in partenza da Deposito Borgo (DP)" in summary.inner_text()
         box = summary.bounding_box()

@@ -419,9 +419,13 @@ def test_map_command_for_one_day_and_foresteria(xss_run: Path) -> None:
             ["--foresteria", "NOPE", "--lang", "en"],
             "error: --foresteria: no foresteria, depot or departure point 'NOPE' in this run",
         ),
-        (
+        (  # the command line's language (English here), not the report's (review 16)
             ["--foresteria", "NOPE"],
-            "error: --foresteria: nessuna foresteria, rimessa o punto di partenza 'NOPE' in questo piano",
+            "error: --foresteria: no foresteria, depot or departure point 'NOPE' in this run",
+        ),
+        (
+            ["--day", "2031-01-01", "--lang", "it"],
+            "error: --day: no trips or unserved riders on '2031-01-01' in this run",
         ),
         (["--lang", "ar"], "error: --lang: lang: 'ar' is not one of it, en"),
     ],

@@ -48,7 +48,7 @@ from foresterie.core.files import (
 )
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
-from foresterie.core.timeutil import parse_hhmm
+from foresterie.core.timeutil import DAYS, parse_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
@@ -64,9 +64,9 @@ from foresterie.run.stability import (
     csv_rows_where,
     reference_trips_json,
 )
-from foresterie.scenario.files import fleet_csv, workers_csv
+from foresterie.scenario.files import farms_geojson, fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
-from foresterie.scenario.model import SECTIONS, Assignment, Scenario, Section, Worker
+from foresterie.scenario.model import SECTIONS, Assignment, Farm, Scenario, Section, Worker
 from foresterie.shuttles.routes import boarding_stays, works_on
 
 SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
@@ -416,6 +416,15 @@ class Demand:
     # (worker, vehicle) out on the day before and not brought back (`out_not_back`)
     not_back: list[tuple[str, str]] = field(default_factory=list)
     checkins: list[SiteCheckins] = field(default_factory=list)  # the recording rule, per site
+    # (worker, farm) booked for a farm on a day it does not work: planned, the farm working that
+    # day (`_working`); booked for a shift the heat ordinance bans: not planned (no hours left)
+    day_off: list[tuple[str, str]] = field(default_factory=list)
+    heat_ban: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def extra_workday(self) -> list[str]:
+        """The farms working on the day besides their workdays: a crew booked."""
+        return sorted({f for _, f in self.day_off})
 
 
 def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
@@ -445,6 +454,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     planned: list[Planned] = []  # (bed, planned arrival, arrived, seen aboard only) of the due
     counts: Counter[str] = Counter()
     riders = []
+    day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
+    heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
     points = {p.id for p in sc.pickups}
     boards = season.boards_on(d)
     for w in sc.workers:
@@ -509,10 +520,22 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if farm_id in w.avoid or origin in w.avoid:  # a referral record's site: never
             continue  # driven there nor picked up there (not counted either: day.json is
             # published, the record is restricted)
-        if not farm_id or not works_on(farms[farm_id], d, sc):
+        if not farm_id:
             if booking is not None:
-                counts["booked_on_a_day_off"] += 1
+                counts["booked_without_farm"] += 1
             continue
+        if not works_on(farms[farm_id], d, sc):
+            if booking is None:
+                continue
+            if not works_on(_working(farms[farm_id], d), d, sc):  # the heat ordinance's ban:
+                counts["booked_into_heat_ban"] += 1  # no hours left for that shift, no ride
+                heat_ban.append((w.id, farm_id))
+                continue
+            # the farm asked for a crew on a day it does not usually work: the booking is the
+            # better information, so the day's scenario has the farm work that day (one day: no
+            # other day of it changes) and the ride is planned like any other
+            counts["booked_on_a_day_off"] += 1
+            day_off.append((w.id, farm_id))
         if booking is None:
             counts["expected"] += 1
         riders.append(
@@ -546,7 +569,14 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         follow_up=follow,
         not_back=out_not_back(events, eve),
         checkins=site_checkins(rec, planned, eve),
+        day_off=day_off,
+        heat_ban=heat_ban,
     )
+
+
+def _working(farm: Farm, d: date) -> Farm:
+    """The farm working on d's weekday besides its own (a crew booked on its day off)."""
+    return replace(farm, workdays=farm.workdays | {d.weekday()})
 
 
 def recorded(events: list[Event], d: date) -> dict[str, Any]:
@@ -623,6 +653,10 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
     for name in (data["foresterie"], data["farms"], data["matrix"], data.get("pickups")):
         if name:
             shutil.copyfile(src / name, folder / name)
+    if demand.extra_workday:  # farms booked on their day off work that day (`day_demand`)
+        extra = set(demand.extra_workday)
+        farms = [_working(f, d) if f.id in extra else f for f in season.scenario.farms]
+        write_text(folder / data["farms"], farms_geojson(farms))
     if (src / "legs.geojson").is_file():
         shutil.copyfile(src / "legs.geojson", folder / "legs.geojson")
     cfg["scenario"] = {
@@ -755,6 +789,36 @@ def not_back_line(not_back: list[tuple[str, str]], d: date, listed: str = "") ->
     )
 
 
+def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
+    """Lines for the coordinator on the bookings for a farm that does not work on the day: a
+    crew asked for on the farm's day off is planned (the farm works that day in the day run);
+    one for a shift the heat ordinance leaves no hours is not (nobody works it)."""
+    d = demand.day
+    out = []
+    for pairs, what in (
+        (
+            demand.day_off,
+            f"does not work on {DAYS[d.weekday()].title()}: planned as booked, "
+            "the farm working that day",
+        ),
+        (
+            demand.heat_ban,
+            f"has no hours under the heat alert (its shift starts at or after "
+            f"{sc.config.transport.heat_alert_shift_end}): not planned, no ride owed",
+        ),
+    ):
+        by_farm: dict[str, list[str]] = defaultdict(list)
+        for wid, fid in pairs:
+            by_farm[fid].append(wid)
+        for fid, ids in sorted(by_farm.items()):
+            n = len(ids)
+            out.append(
+                f"booked for {fid} on {d}: {n} rider{'' if n == 1 else 's'} "
+                f"({ids_text(sorted(ids))}); {fid} {what}"
+            )
+    return out
+
+
 def follow_up_csv(demand: Demand) -> str:
     """The coordinator's follow-up list (report/follow_up.csv, pseudonymous ids; never
     replayed: it comes from the ledger): one row per worker, with their no-show days in the last
@@ -841,6 +905,8 @@ def run_day(
                 if hot
                 else f"no heat alert on {d}, though the season lists it (from {said_by})"
             )
+        for line in booked_lines(demand, season.scenario):  # bookings for a farm not working
+            say(line)
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
@@ -858,6 +924,7 @@ def run_day(
         "demand": dict(sorted(demand.counts.items())),
         "checkins_by_site": {c.site: c.record() for c in demand.checkins},
         "vehicles_out_of_service": demand.broken,
+        "farms_working_a_day_off": demand.extra_workday,  # a crew booked (`booked_lines`)
         "follow_up_no_shows": len(demand.follow_up),
         "recorded_previous_day": recorded(events, d - timedelta(days=1)),
     }

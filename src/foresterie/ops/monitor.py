@@ -23,7 +23,16 @@ from typing import Any, Literal, get_args
 from foresterie import __version__
 from foresterie.core.cells import COMPLEMENTARY, MIN_CELL, SUPPRESSED, protect, small, starred
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import CsvRow, csv_text, dumps_json, file_sha256, read_csv, write_text
+from foresterie.core.files import (
+    CsvRow,
+    csv_text,
+    dumps_json,
+    file_sha256,
+    json_at,
+    read_csv,
+    read_json,
+    write_text,
+)
 from foresterie.housing.waitlist import PublicCode
 from foresterie.ops.day import SeasonRun, load_season_run, recording, seen_aboard
 from foresterie.ops.ledger import Event, Ledger, is_url
@@ -788,6 +797,25 @@ def bad_input(where: str, message: str) -> ScenarioError:
 
 
 # ------------------------------------------------------------------ the command
+
+
+def intake_note(run: Path) -> str | None:
+    """For a monitor of an intake re-plan (README "Monitoring", review 16): a line saying what
+    it reads and which monitor holds the weeks before it; None for a season run. intake.json is
+    untrusted input: damaged, one line naming it (exit 2)."""
+    if not (run / "intake.json").is_file():
+        return None
+    where = str(run / "intake.json")
+    record = read_json(run, "intake.json", where)
+    day = json_at(record, where, "date", str)
+    season = json_at(record, where, "season_run", str)
+    return (
+        f"note: {run} is an intake re-plan as of {day[:10]}: this monitor takes its beds for "
+        f"every week, the weeks before too, and reads only the day runs made from it: publish "
+        f"the season run's monitor ({season[:200]}) for the weeks before the week of "
+        f"{day[:10]}, this one for the weeks after it (that week is whole in neither: README "
+        '"Monitoring")'
+    )
 
 
 def monitor_path(season_run: Path) -> Path:

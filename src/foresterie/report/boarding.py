@@ -13,6 +13,7 @@ import segno
 
 from foresterie.core.files import csv_text, write_text
 from foresterie.core.i18n import N_, Lang, lang
+from foresterie.report.notices import heat_alert_text
 from foresterie.report.page import page_head
 from foresterie.report.rundata import RunData, place_of
 from foresterie.report.sheets import SHEET_CSS, VehicleDay, vehicle_days
@@ -87,6 +88,9 @@ def boarding_list(run: RunData, vd: VehicleDay, lg: Lang) -> tuple[str, str]:
         )
         + "</p>",
     ]
+    heat = heat_alert_text(run, vd.day, lg)  # the banner of the driver sheet (review 16)
+    if heat:
+        parts.append(f"<p class='heat' id='heat'>{escape(heat)}</p>")
     header = "".join(
         f"<th>{escape(_(h))}</th>"
         for h in (N_("boards → gets off"), N_("rider"), N_("code"), N_("boarded"), N_("time"))

@@ -24,7 +24,7 @@ from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from foresterie.core.i18n import N_, Lang, lang
+from foresterie.core.i18n import N_, Lang, lang, translations
 from foresterie.report.basemap import shipped_basemap
 from foresterie.report.page import VIEWPORT
 from foresterie.report.rundata import RunData, shift_text
@@ -62,11 +62,8 @@ MAP_STRINGS = (
     N_("shuttle trip, one colour per vehicle"),
     N_("to the farms"),
     N_("trip {trip}, stop {n}"),
-    N_("unserved: {n} worker-days, both legs"),
     N_("vehicle {v}"),
     N_("women"),
-    N_("{km} km, {n} riders"),
-    N_("{trips} trips · {vehicles} vehicles · {unserved} worker-days unserved (both legs)"),
     N_("Departure points"),
     N_("departure point (riders without a bed board here)"),
     N_("departure point: {kind}"),
@@ -75,6 +72,55 @@ MAP_STRINGS = (
     N_("Offline map (ISTAT)"),
     N_("OpenStreetMap (online)"),
 )
+# plan_map.js's counted messages (`tn(key, n, args)`): every plural form of each, as the
+# catalogue's Plural-Forms rule picks it for n (`PLURAL_TABLE`; a test checks this list against
+# the script).
+PLURAL_TABLE = 200  # the plural form of n = 0..199; above, that of 100 + n % 100
+
+
+def map_plurals(lg: Lang) -> dict[str, list[str]]:
+    """Key -> the message's plural forms, in the catalogue's order (`plan_map.js` `tn`)."""
+    return {
+        key: _forms(lg, f)
+        for key, f in (
+            ("riders", lambda n: lg.ngettext("{km} km, {n} rider", "{km} km, {n} riders", n)),
+            ("trips", lambda n: lg.ngettext("{n} trip", "{n} trips", n)),
+            ("vehicles", lambda n: lg.ngettext("{n} vehicle", "{n} vehicles", n)),
+            (
+                "unserved_day",
+                lambda n: lg.ngettext(
+                    "{n} worker-day unserved (both legs)",
+                    "{n} worker-days unserved (both legs)",
+                    n,
+                ),
+            ),
+            (
+                "unserved_farm",
+                lambda n: lg.ngettext(
+                    "unserved: {n} worker-day, both legs", "unserved: {n} worker-days, both legs", n
+                ),
+            ),
+        )
+    }
+
+
+def plural_index(lg: Lang) -> list[int]:
+    """The plural form of each n below `PLURAL_TABLE` by the language's catalogue (its
+    Plural-Forms rule, as gettext evaluates it). plan_map.js reads a larger n as 100 + n % 100:
+    gettext's rules test n against small numbers, n % 10 and n % 100, which that keeps (the four
+    languages' rules set apart only multiples of a million beyond it, a count no map shows)."""
+    rule = getattr(translations(lg.code), "plural", lambda n: int(n != 1))
+    return [int(rule(n)) for n in range(PLURAL_TABLE)]
+
+
+def _forms(lg: Lang, text: Callable[[int], str]) -> list[str]:
+    index = plural_index(lg)
+    first = {k: index.index(k) for k in sorted(set(index))}  # the least n of each form
+    # a form no n of the table takes (Italian's millions) is never read: a place-holder keeps
+    # the others at their index
+    return [text(first.get(k, PLURAL_TABLE - 1)) for k in range(max(first) + 1)]
+
+
 SECTION_LABELS = {"men": N_("men"), "women": N_("women"), "family": N_("families")}
 UNSERVED_REASONS = {  # shuttles.routes.UnservedCode
     "no_vehicle": N_("no vehicle available that day"),
@@ -261,6 +307,8 @@ def map_data(
         "title": title,
         "geometry_note": note,
         "t": {m: lg._(m) for m in MAP_STRINGS},
+        "tn": map_plurals(lg),
+        "pl": plural_index(lg),
         "decimal": lg.num(0.5, 1)[1],
         "day_labels": [lg.date(d, "full") for d in days],
         "basemap": shipped_basemap(),
@@ -364,25 +412,31 @@ def _title(run: RunData, foresteria: str | None, bases: set[str], lg: Lang) -> s
     )
 
 
+def map_refused(run: RunData, day: str | None, foresteria: str | None, lg: Lang) -> str | None:
+    """Why there is no map of this day or foresteria of the run, in `lg` (the command line
+    says it in its own language, as its other errors: review 16), or None."""
+    sc = run.scenario
+    if foresteria is not None and foresteria not in {f.id for f in sc.foresterie} | {
+        p.id for p in sc.pickups
+    }:
+        return lg._(
+            "--foresteria: no foresteria, depot or departure point {id} in this run"
+        ).format(id=repr(foresteria))
+    if day is not None and day not in run.days:
+        return lg._("--day: no trips or unserved riders on {day} in this run").format(day=repr(day))
+    return None
+
+
 def plan_map(
     run: RunData, day: str | None = None, foresteria: str | None = None, lg: Lang | None = None
 ) -> str:
     """The map as one self-contained HTML page (season view with a day picker, or one day)."""
     sc = run.scenario
     lg = lg or lang(sc.config.report.lang)
-    if foresteria is not None and foresteria not in {f.id for f in sc.foresterie} | {
-        p.id for p in sc.pickups
-    }:
-        raise ValueError(
-            lg._("--foresteria: no foresteria, depot or departure point {id} in this run").format(
-                id=repr(foresteria)
-            )
-        )
+    why = map_refused(run, day, foresteria, lg)
+    if why is not None:
+        raise ValueError(why)
     days = run.days if day is None else [day]
-    if day is not None and day not in run.days:
-        raise ValueError(
-            lg._("--day: no trips or unserved riders on {day} in this run").format(day=repr(day))
-        )
     if not days:
         days = [sc.config.scenario.season_start.isoformat()]
     data = map_data(run, days, foresteria, lg)

@@ -100,25 +100,32 @@ NOTES = [
         "People taken in: people whose first night in a bed falls in the week, by foresteria, "
         "section, with a work contract, referred by the anti-exploitation system (priority 3: "
         "plan figures only, as the actual would tell an office which person it did not check in "
-        "is referred); actual: nights present by the check-ins (arrivals, departures, absences) "
-        "in a bed of the plan; a foresteria whose office has recorded no arrival yet counts its "
-        "guests as planned."
+        "is referred); actual: nights present by the check-ins (arrivals, departures, absences; "
+        "a driver's boarding row stands for an arrival no check-in records) in a bed of the "
+        "plan; a foresteria whose office has recorded no arrival yet counts its guests as "
+        "planned."
     ),
     N_(
         "People turned away: the season plan's waitlist by reason, in the week of the requested "
         "arrival; the ledger records no refusals, so the actual is the plan's."
     ),
     N_(
-        "Overflow: nights of people present without a bed (plan: nights of housed people's "
-        "stays without a bed; actual: also people who checked in without a bed)."
+        "Overflow: nights of people present without a bed. Plan: the nights of housed people's "
+        "stays without a bed. Actual, night by night: housed people on their nights without a "
+        "bed on which they are present; people the plan houses on no night (the waitlisted, "
+        "departure points' riders) only on the nights a check-in shows them present or that "
+        "day's boarding list has them aboard, never after the day the ledger is read up to."
     ),
     N_(
         "Bed-night occupancy: bed-nights used over bed-nights available (beds of each open "
         "foresteria, night by night)."
     ),
     N_(
-        "Worker-days transported: riders on morning trips; actual: people who boarded by the "
-        "drivers' lists where they were imported, else the day run's plan, else the season plan."
+        "Worker-days transported: riders on morning trips. Actual, vehicle by vehicle: a vehicle "
+        "whose boarding list of the way out was imported counts the people ticked aboard on it; "
+        "every other vehicle counts the riders of its morning trips (the day run's, else the "
+        "season plan's), less those a list has aboard another vehicle: each person once. Lists "
+        "of the way back alone change nothing."
     ),
     N_(
         "Unserved worker-days by reason, waiting on board and cost (fixed cost per vehicle-day "
@@ -135,7 +142,9 @@ NOTES = [
     ),
     N_(
         "Source: ledger (recorded), day runs (re-planned each day), season plan (nothing "
-        "recorded for those days: the actual is the plan). days.csv gives each day's source."
+        "recorded for those days: the actual is the plan), joined by + where a week or a day "
+        "mixes them (ledger+plan: a day with one vehicle's list of two). days.csv gives each "
+        "day's sources."
     ),
     N_(
         "Cells of fewer than 5 people in a breakdown (by foresteria, section, reason, contract, "

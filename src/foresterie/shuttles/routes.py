@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 from typing import Final, Literal, TypeVar
 
@@ -2009,6 +2009,56 @@ def drivers_day_warnings(scenario: Scenario, matrix: TravelMatrix) -> list[Probl
             )
             for base, (span, longest) in sorted(worst.items())
         ]
+    return out
+
+
+def clock_change_warnings(scenario: Scenario, matrix: TravelMatrix) -> list[Problem]:
+    """`validate`'s warning (review 16, "Smaller things"): on a workday on which the local clock
+    changes, no vehicle leaves its base before the changed hour is over (`_not_before`), so the
+    riders of an origin served from another base (a foresteria without vehicles of its own, a
+    departure point: `pickup_bases` that day) come only after the empty leg from it. The
+    scenario's own warning (scenario/load.py `_clock_change_shifts`) counts from the origin
+    ("riders more than N min away"); here, per farm, day and such origin within the ride cap of
+    the farm, the riders that count leaves out: the ride fits the minutes left, the empty leg
+    before it does not."""
+    tr = scenario.config.transport
+    s0, s1 = scenario.config.scenario.season_start, scenario.config.scenario.season_end
+    label = scenario.files["farms"].name if "farms" in scenario.files else "farms"
+    origins = [f.id for f in scenario.foresterie] + [p.id for p in scenario.pickups]
+    out = []
+    for d in date_range(s0, s1 + timedelta(days=1)):
+        change = clock_change(d, scenario.config.scenario.timezone)
+        if change is None:
+            continue
+        bases = pickup_bases(scenario, matrix, d)
+        for farm in scenario.farms:
+            left = farm.shift_start - change.end  # from the changed hour to the shift start
+            if d.weekday() not in farm.workdays or left <= 0:
+                continue  # (a shift the change leaves no minute: the scenario's warning says it)
+            for o in origins:
+                base = bases.get(o, o)
+                ride = _direct(matrix, o, farm.id)
+                if base == o or ride > min(left, tr.max_ride_min):
+                    continue
+                empty = _direct(matrix, base, o)
+                if ride + empty <= left:
+                    continue
+                msg = Msg(
+                    "shift {time} on {day}: no vehicle leaves its base before {end} (the clock "
+                    "changes that night), and the riders of {origin} are served from {base}, "
+                    "{empty} min away: with their {ride} min to the farm that is {total} min, "
+                    "more than the {left} min left, so they have no ride that day",
+                    time=fmt_hhmm(farm.shift_start),
+                    day=d.isoformat(),
+                    end=fmt_hhmm(change.end),
+                    origin=o,
+                    base=base,
+                    empty=empty,
+                    ride=ride,
+                    total=empty + ride,
+                    left=left,
+                )
+                out.append(Problem(label, None, farm.id, msg))
     return out
 
 

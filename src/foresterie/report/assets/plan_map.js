@@ -20,6 +20,16 @@ function foresteriePlanMap(map, D) {
     var s = (D.t && D.t[msg]) || msg;
     return s.replace(/\{(\w+)\}/g, function (m, k) { return args && k in args ? args[k] : m; });
   }
+  /* a counted message: the plural form the catalogue's rule gives n (maps.py, map_plurals;
+     D.pl holds the form of n = 0..199, a larger n reads as 100 + n % 100) */
+  function tn(key, n, args) {
+    var forms = (D.tn && D.tn[key]) || [], pl = D.pl || [];
+    var k = n < pl.length ? pl[n] : pl[100 + n % 100];
+    var s = forms[k] || forms[forms.length - 1] || key;
+    var all = {n: n};
+    for (var a in args || {}) { all[a] = args[a]; }
+    return s.replace(/\{(\w+)\}/g, function (m, x) { return x in all ? all[x] : m; });
+  }
   function num1(x) { return x.toFixed(1).replace(".", D.decimal || "."); }
   function colour(vid) { return PALETTE[(D.vehicles[vid] || 0) % PALETTE.length]; }
   function farmLL(i) { return [D.farms[i].lat, D.farms[i].lon]; }
@@ -180,7 +190,7 @@ function foresteriePlanMap(map, D) {
       "<br>" + esc(t("crop: {crop}", {crop: f.crop})) + "<br>" + esc(t("shift: {shift}", {shift: f.shift})) +
       "<br>" + esc(t("riders on {day}: {n}", {day: current, n: x[0]}));
     if (x[1]) {
-      h += "<br><b class='fs-warn'>" + esc(t("unserved: {n} worker-days, both legs", {n: x[1]})) + "</b> (" + esc(x[2]) + ")";
+      h += "<br><b class='fs-warn'>" + esc(tn("unserved_farm", x[1])) + "</b> (" + esc(x[2]) + ")";
     }
     return h;
   }
@@ -275,7 +285,7 @@ function foresteriePlanMap(map, D) {
                          : tr[9] >= 0 && !D.points[tr[9]].foresteria ? t("back to the departure point")
                          : t("back to the foresteria")) + "<br>" +
                      esc(t("leaves {depart}, back {back}", {depart: tr[4], back: tr[5]})) + "<br>" +
-                     esc(t("{km} km, {n} riders", {km: num1(tr[6]), n: tr[7]})));
+                     esc(tn("riders", tr[7], {km: num1(tr[6])})));
       line.addTo(layer);
       stops.forEach(function (s) {
         // s = [farm, seq, arrive, depart, board, alight]
@@ -292,8 +302,8 @@ function foresteriePlanMap(map, D) {
     });
     drawFarms(day);
     var unserved = Object.keys(day.farm).reduce(function (n, k) { return n + day.farm[k][1]; }, 0);
-    picker.info.textContent = t("{trips} trips · {vehicles} vehicles · {unserved} worker-days unserved (both legs)",
-      {trips: day.trips.length, vehicles: Object.keys(vehicles).length, unserved: unserved});
+    picker.info.textContent = [tn("trips", day.trips.length),
+      tn("vehicles", Object.keys(vehicles).length), tn("unserved_day", unserved)].join(" · ");
     picker.sel.value = dayKey;
     map.getContainer().setAttribute("data-day", dayKey);
   }
