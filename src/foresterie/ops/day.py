@@ -904,6 +904,8 @@ def run_day(
                 f"heat alert on {d}: field work stops at {end} (from {said_by})"
                 if hot
                 else f"no heat alert on {d}, though the season lists it (from {said_by})"
+                if listed
+                else f"no heat alert on {d} (from {said_by})"
             )
         for line in booked_lines(demand, season.scenario):  # bookings for a farm not working
             say(line)
@@ -916,7 +918,9 @@ def run_day(
         prev_run = target.parent / ".no-previous-day"  # a purged one names no rider any more
     record: dict[str, Any] = {
         "date": d.isoformat(),
-        "season_run": str(season_run),
+        # the run's folder name, not its path: a path tells the office machine's layout (often
+        # a user name) in a published record (review 17); the hash below is what binds it
+        "season_run": season_run.resolve().name,
         "season_run_manifest_sha256": season.manifest_sha256,
         "ledger": {"rows": head_seq, "head": head_hash},
         "riders": len(demand.riders),
