@@ -189,12 +189,30 @@ def test_an_alert_lifted_on_a_listed_day(
     says = "no heat alert on 2026-07-08, though the season lists it (from --no-heat-alert)"
     record = _day(tiny_season_run, ledger, lifted, LISTED, "--no-heat-alert", says=says)
     assert record["heat_alert"] == {"day": False, "from": "--no-heat-alert", "in_season_list": True}
+    # the season run by its folder's name: no path of the office's machine in a published record
+    assert record["season_run"] == tiny_season_run.resolve().name
     assert _heat_days(lifted) == []
     assert max(a for a, _ in _farm_stops(lifted)["to_foresteria"]) > HEAT_END + WAIT
     with Ledger.open(ledger) as led:
         kinds = [(r.event.kind, r.event.note) for r in led.rows()][-2:]
     assert kinds[0] == ("heat_alert", "lifted") and kinds[1][0] == "day_plan"
     assert verify_run(lifted) == []
+
+
+def test_lifting_an_alert_the_season_never_listed_says_no_more(
+    tiny_season_run: Path, ledger: Path, tmp_path: Path
+) -> None:
+    """Review 17 (#13): --no-heat-alert on a day the season does not list said "though the
+    season lists it"."""
+    plain = FREE
+    assert plain not in _heat_days(tiny_season_run)
+    says = f"no heat alert on {plain} (from --no-heat-alert)"
+    record = _day(tiny_season_run, ledger, tmp_path / "plain", plain, "--no-heat-alert", says=says)
+    assert record["heat_alert"] == {
+        "day": False,
+        "from": "--no-heat-alert",
+        "in_season_list": False,
+    }
 
 
 def test_a_failed_day_run_records_no_declaration(
