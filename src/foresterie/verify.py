@@ -2570,6 +2570,21 @@ def _stays(r: _Run) -> list[tuple[str, str, str, str]]:
 
 def _stays_of(r: _Run) -> list[tuple[str, str, str, str]]:
     out = [(a["worker_id"], a["foresteria_id"], a["from"], a["to"]) for a in r.assign]
+    # ... from the re-plan's date on (manifest replan.as_of, held to inputs/previous_*): the
+    # days before were driven as the previous run planned them; a re-plan's shuttles start
+    # there (README "Re-planning", review 17 finding 8), so a trip before it is a ride not owed
+    replan = r.manifest.get("replan") or {}
+    as_of = replan.get("as_of") if isinstance(replan, dict) else None
+    if isinstance(as_of, str):
+        return [
+            (wid, origin, max(first, as_of), end)
+            for wid, origin, first, end in _stays_all(r, out)
+            if end > as_of
+        ]
+    return _stays_all(r, out)
+
+
+def _stays_all(r: _Run, out: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, str]]:
     beds: dict[str, set[int]] = defaultdict(set)  # worker -> day numbers (date.toordinal)
     for a in r.assign:
         beds[a["worker_id"]].update(range(_ord(a["from"]), _ord(a["to"])))

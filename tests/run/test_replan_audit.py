@@ -362,3 +362,46 @@ def test_a_promise_is_weighed_against_residents_only_not_later_arrivals(tmp_path
     assert [a["foresteria_id"] for a in now] == ["FB", "FA"], now
     assert _rows(out / "plan" / "replan_changes.csv") == []
     assert verify_run(out) == []
+
+
+def test_a_re_plan_drives_from_its_date_on_and_leaves_the_driven_days_alone(
+    lottery: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    """Review 17 (finding 8): a re-plan re-planned the shuttles of days already driven (other
+    trips, riders dropped, the season's unserved figure cut by a re-invented past). Its
+    shuttles now start at its date: no trip, rider or unserved row before it; from it on, the
+    same riders are owed a ride; the verifier refuses a trip put back before the date."""
+    _, season, replan = lottery
+    as_of = "2026-07-08"
+    for name in ("trips.csv", "unserved.csv"):
+        assert all(r["day"] >= as_of for r in _rows(replan / "plan" / name)), name
+    before = [r for r in _rows(season / "plan" / "trips.csv") if r["day"] < as_of]
+    assert before  # the season run drove those days: the test can fail
+
+    # every rider the season run carried from the date on is carried or listed by the re-plan
+    # (the same people; seats may differ where the beds moved)
+    def rode(run: Path) -> set[tuple[str, str]]:
+        day = {t["trip_id"]: t["day"] for t in _rows(run / "plan" / "trips.csv")}
+        return {(day[r["trip_id"]], r["worker_id"]) for r in _rows(run / "plan" / "riders.csv")}
+
+    left = {
+        (u["day"], w)
+        for u in _rows(replan / "plan" / "unserved.csv")
+        for w in u["worker_ids"].split()
+    }
+    assert {(d, w) for d, w in rode(season) if d >= as_of} <= rode(replan) | left
+    # a trip of a driven day copied back into the re-plan: a ride not owed
+    forged = tmp_path / "forged"
+    shutil.copytree(replan, forged)
+    trips = (forged / "plan" / "trips.csv").read_text(encoding="utf-8").splitlines()
+    day, rest = trips[1].split(",", 1)
+    trips.append(f"2026-07-07,{rest.replace(day, '2026-07-07')}")  # its id too
+    riders = (forged / "plan" / "riders.csv").read_text(encoding="utf-8").splitlines()
+    trip = trips[-1].split(",")[3]
+    was = trip.replace("2026-07-07", day)
+    riders += [ln.replace(was, trip) for ln in riders[1:] if ln.startswith(was + ",")]
+    (forged / "plan" / "riders.csv").write_text("\n".join(riders) + "\n", encoding="utf-8")
+    (forged / "plan" / "trips.csv").write_text("\n".join(trips) + "\n", encoding="utf-8")
+    rehash(forged, ["plan/trips.csv", "plan/riders.csv"])
+    said = verify_run(forged)
+    assert any("2026-07-07" in line for line in said), said

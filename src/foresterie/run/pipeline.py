@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -61,7 +61,7 @@ from foresterie.run.planfiles import (
 )
 from foresterie.run.stability import stable_day_plan
 from foresterie.scenario.load import load_scenario, scenario_hash
-from foresterie.scenario.model import Scenario
+from foresterie.scenario.model import Assignment, Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
 from foresterie.shuttles.unused import unused_bases
 from foresterie.travel.matrix import (
@@ -182,8 +182,9 @@ def solve(
             scenario.config.solver.shuttle_processes,
         )
     else:
+        riding, beds = shuttles_from(scenario, housing.assignments, as_of)
         shuttles = plan_shuttles(
-            scenario, matrix, housing.assignments, scenario.config.solver.shuttle_processes, bar
+            riding, matrix, beds, scenario.config.solver.shuttle_processes, bar
         )
     timings["shuttles_s"] = time.monotonic() - t
     gc.freeze()
@@ -301,6 +302,24 @@ def solve(
 # puglia-2027); any other answer (None: ops' hooks, which write follow_up.csv beside or after
 # the report) and solve seals report/ as the hook left it.
 ReportHook = Callable[[Path], object]
+
+
+def shuttles_from(
+    scenario: Scenario, assignments: list[Assignment], as_of: date | None
+) -> tuple[Scenario, list[Assignment]]:
+    """What the shuttles plan: the whole season, or for a re-plan (and an intake) the days from
+    `as_of` only. The days before were driven as the previous run planned them (its trips and
+    notices were handed out): re-planning them would publish trips nobody drove and season
+    figures mixing a re-invented past with the future (review 17, finding 8). Every stay and bed
+    is cut at `as_of` (those over before it left out); the verifier expects rides from
+    `as_of` alike (manifest `replan.as_of`)."""
+    if as_of is None:
+        return scenario, assignments
+    workers = tuple(
+        replace(w, arrival=max(w.arrival, as_of)) for w in scenario.workers if w.departure > as_of
+    )
+    beds = [replace(a, arrival=max(a.arrival, as_of)) for a in assignments if a.departure > as_of]
+    return replace(scenario, workers=workers), beds
 
 
 def _verify_while_reporting(
