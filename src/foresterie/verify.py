@@ -2453,8 +2453,9 @@ def _check_service(r: _Run, out: list[str]) -> None:
     *_, heat, heat_end = _rules(r)
     for u in r.unserved:
         day = u["day"]
-        if not _farm_works(r, u["farm_id"], _day(day), heat, heat_end):
-            out.append(f"unserved at a farm that does not work that day: {u['farm_id']} on {day}")
+        owed_at = u["farm_id"]  # an unknown one: said by _check_references
+        if owed_at in r.farms and not _farm_works(r, owed_at, _day(day), heat, heat_end):
+            out.append(f"unserved at a farm that does not work that day: {owed_at} on {day}")
         for wid in u["worker_ids"].split():
             legs = carried.get(wid)
             if legs is None:
