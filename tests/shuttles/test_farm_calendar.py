@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from foresterie.housing.release import closed_days
 from foresterie.scenario.model import FarmClosure
 from foresterie.shuttles.routes import daily_riders, works_on
 from foresterie.verify import verify_run
@@ -92,3 +93,13 @@ def test_no_trip_stops_at_a_closed_farm_and_nobody_is_owed_a_ride_there(closed_r
         assert days == {"2026-07-06", "2026-07-07", "2026-07-08", "2026-07-11"}, (wid, days)
         assert len(legs[wid]) == 2 * len(days)  # both legs each day
     assert verify_run(closed_run) == []
+
+
+def test_the_closed_days_follow_each_calendar_never_a_stale_one() -> None:
+    """closed_days keeps each calendar's days by the tuple's identity (works_on asks it for
+    every farm and day): a new calendar, even one made where an old one was freed, gets its own
+    days, also past the few kept."""
+    for k in range(20):
+        cal = (FarmClosure(farm_id=f"F{k}", first_day=D("2026-07-06"), last_day=D("2026-07-07")),)
+        assert closed_days(cal) == {(f"F{k}", D("2026-07-06")), (f"F{k}", D("2026-07-07"))}
+        assert closed_days(cal) is closed_days(cal)  # built once

@@ -17,22 +17,32 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
-from functools import lru_cache
 
 from foresterie.core.timeutil import date_range
 from foresterie.scenario.model import FarmClosure, Scenario
 
+# id(closures) -> (the closures, their days): kept by identity, not by value (hashing a tuple
+# of a thousand closures is done again on every call: 10 CPU s for a season's works_on calls)
+_CLOSED: dict[int, tuple[tuple[FarmClosure, ...], frozenset[tuple[str, date]]]] = {}
 
-@lru_cache(maxsize=8)
+
 def closed_days(closures: tuple[FarmClosure, ...]) -> frozenset[tuple[str, date]]:
     """(farm, day) of every day a farm has no work by its calendar (`[data] farm_calendar`),
-    built once per calendar: the release rule here, and the shuttles' demand (shuttles/routes.py
-    `works_on`: nobody rides to a farm on such a day, nobody is owed a ride)."""
-    return frozenset(
+    built once per calendar (the same tuple: a scenario's): the release rule here, and the
+    shuttles' demand (shuttles/routes.py `works_on`: nobody rides to a farm on such a day,
+    nobody is owed a ride)."""
+    hit = _CLOSED.get(id(closures))
+    if hit is not None and hit[0] is closures:
+        return hit[1]
+    days = frozenset(
         (c.farm_id, d)
         for c in closures
         for d in date_range(c.first_day, c.last_day + timedelta(days=1))
     )
+    if len(_CLOSED) >= 8:  # a few scenarios at a time (a sweep's members, a day run's season)
+        _CLOSED.clear()
+    _CLOSED[id(closures)] = (closures, days)  # holding the tuple: its id is not reused
+    return days
 
 
 def release_days(scenario: Scenario) -> dict[str, date]:
