@@ -854,6 +854,8 @@ class _Run:
             if data.get("farm_calendar")
             else []
         )
+        # (farm, day) of the days its calendar says it has no work: nobody rides there
+        self.closed = _closed(closures)
         self.released = _released(self, closures)
         if not self.referrals_known:
             self._stand_in_for_referrals()
@@ -1828,6 +1830,17 @@ def _work_farm(w: dict[str, str]) -> str:
     return "" if _is_dependant(w) or w["farm_id"] in _avoid(w) else w["farm_id"]
 
 
+def _closed(closures: list[dict[str, str]]) -> dict[str, set[date]]:
+    """farm -> the days farm_calendar.csv says it has no work (first_day..last_day)."""
+    closed: dict[str, set[date]] = defaultdict(set)
+    for c in closures:
+        d, last = _day(c["first_day"]), _day(c["last_day"])
+        while d <= last:
+            closed[c["farm_id"]].add(d)
+            d += timedelta(days=1)
+    return closed
+
+
 def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
     """worker -> the morning their bed is released after max_days_without_work of their farm's
     workdays in a row without work (README, "Entry rules"); dependants leave with their group's
@@ -1835,12 +1848,7 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
     limit = r.cfg.get("housing", {}).get("max_days_without_work")
     if not limit or not closures:
         return {}
-    closed: dict[str, set[date]] = defaultdict(set)
-    for c in closures:
-        d, last = _day(c["first_day"]), _day(c["last_day"])
-        while d <= last:
-            closed[c["farm_id"]].add(d)
-            d += timedelta(days=1)
+    closed = r.closed
     out: dict[str, date] = {}
     for wid, w in r.workers.items():
         farm = _work_farm(w)
@@ -2189,10 +2197,11 @@ def _rules(r: _Run) -> tuple[int, int, int, int, int, set[str], int]:
 
 
 def _farm_works(r: _Run, farm: str, d: date, heat: set[str], heat_end: int) -> bool:
-    """A workday of the farm, unless the heat-alert end falls at or before its shift start (no
-    hours left that day: nobody rides there, nobody is owed a ride; README "Transport model")."""
+    """A workday of the farm and not a day without work by farm_calendar.csv, unless the
+    heat-alert end falls at or before its shift start (no hours left that day: nobody rides
+    there, nobody is owed a ride; README "Transport model")."""
     f = r.farms[farm]
-    if d.weekday() not in _days(str(f["workdays"])):
+    if d.weekday() not in _days(str(f["workdays"])) or d in r.closed.get(farm, ()):
         return False
     return d.isoformat() not in heat or _mins(str(f["shift_start"])) < heat_end
 
@@ -2234,6 +2243,8 @@ def _check_trips(r: _Run, out: list[str]) -> None:
         idles: list[int] = []
         for s in ss:
             farm = r.farms[s["farm_id"]]
+            if not _farm_works(r, s["farm_id"], _day(day), heat, heat_end):
+                out.append(f"farm does not work that day: {tid} stops at {s['farm_id']}")
             arrive, depart = _mins(s["arrive"]), _mins(s["depart"])
             need = prev_time + r.leg(prev_place, s["farm_id"])
             idles.append(depart - board - need)
@@ -2439,8 +2450,12 @@ def _check_service(r: _Run, out: list[str]) -> None:
         if days is None:
             days = legs[direction] = {}
         days[day] = days.get(day, 0) + 1
+    *_, heat, heat_end = _rules(r)
     for u in r.unserved:
         day = u["day"]
+        owed_at = u["farm_id"]  # an unknown one: said by _check_references
+        if owed_at in r.farms and not _farm_works(r, owed_at, _day(day), heat, heat_end):
+            out.append(f"unserved at a farm that does not work that day: {owed_at} on {day}")
         for wid in u["worker_ids"].split():
             legs = carried.get(wid)
             if legs is None:

@@ -19,7 +19,30 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from foresterie.core.timeutil import date_range
-from foresterie.scenario.model import Scenario
+from foresterie.scenario.model import FarmClosure, Scenario
+
+# id(closures) -> (the closures, their days): kept by identity, not by value (hashing a tuple
+# of a thousand closures is done again on every call: 10 CPU s for a season's works_on calls)
+_CLOSED: dict[int, tuple[tuple[FarmClosure, ...], frozenset[tuple[str, date]]]] = {}
+
+
+def closed_days(closures: tuple[FarmClosure, ...]) -> frozenset[tuple[str, date]]:
+    """(farm, day) of every day a farm has no work by its calendar (`[data] farm_calendar`),
+    built once per calendar (the same tuple: a scenario's): the release rule here, and the
+    shuttles' demand (shuttles/routes.py `works_on`: nobody rides to a farm on such a day,
+    nobody is owed a ride)."""
+    hit = _CLOSED.get(id(closures))
+    if hit is not None and hit[0] is closures:
+        return hit[1]
+    days = frozenset(
+        (c.farm_id, d)
+        for c in closures
+        for d in date_range(c.first_day, c.last_day + timedelta(days=1))
+    )
+    if len(_CLOSED) >= 8:  # a few scenarios at a time (a sweep's members, a day run's season)
+        _CLOSED.clear()
+    _CLOSED[id(closures)] = (closures, days)  # holding the tuple: its id is not reused
+    return days
 
 
 def release_days(scenario: Scenario) -> dict[str, date]:
@@ -28,20 +51,19 @@ def release_days(scenario: Scenario) -> dict[str, date]:
     limit = scenario.config.housing.max_days_without_work
     if limit is None or not scenario.farm_closures:
         return {}
-    closed: dict[str, set[date]] = defaultdict(set)
-    for c in scenario.farm_closures:
-        closed[c.farm_id].update(date_range(c.first_day, c.last_day + timedelta(days=1)))
+    closed = closed_days(scenario.farm_closures)
+    calendar = {farm for farm, _ in closed}
     workdays = {f.id: f.workdays for f in scenario.farms}
     out: dict[str, date] = {}
     for w in scenario.workers:
         farm = w.work_farm
-        if farm is None or farm not in closed:
+        if farm is None or farm not in calendar:
             continue
         run = 0
         for d in date_range(w.arrival, w.departure):
             if d.weekday() not in workdays[farm]:
                 continue
-            run = run + 1 if d in closed[farm] else 0
+            run = run + 1 if (farm, d) in closed else 0
             if run == limit:
                 if d + timedelta(days=1) < w.departure:
                     out[w.id] = d + timedelta(days=1)

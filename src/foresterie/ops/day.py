@@ -64,7 +64,7 @@ from foresterie.run.stability import (
     csv_rows_where,
     reference_trips_json,
 )
-from foresterie.scenario.files import farms_geojson, fleet_csv, workers_csv
+from foresterie.scenario.files import farm_calendar_csv, farms_geojson, fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
 from foresterie.scenario.model import SECTIONS, Assignment, Farm, Scenario, Section, Worker
 from foresterie.shuttles.routes import boarding_stays, works_on
@@ -552,6 +552,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 # rides from it, no bed that day
                 pinned_foresteria=origin if origin == slept else None,
                 pickup_id=None if origin == slept else origin,
+                lang=w.lang,  # their slip and no-ride box in their language (not restricted)
             )
         )
     window = d - timedelta(days=FOLLOW_UP_WINDOW)
@@ -659,6 +660,15 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
         write_text(folder / data["farms"], farms_geojson(farms))
     if (src / "legs.geojson").is_file():
         shutil.copyfile(src / "legs.geojson", folder / "legs.geojson")
+    # the farm calendar's closures of the day only (the season's others lie outside the day's
+    # season, an error there; none: no calendar, as a file without rows is refused); its
+    # demand has no rider of a farm closed that day
+    closed = [c for c in season.scenario.farm_closures if c.first_day <= d <= c.last_day]
+    if closed and data.get("farm_calendar"):
+        day_closures = tuple(replace(c, first_day=d, last_day=d) for c in closed)
+        write_text(folder / data["farm_calendar"], farm_calendar_csv(day_closures))
+    else:
+        data.pop("farm_calendar", None)
     cfg["scenario"] = {
         **cfg["scenario"],
         "name": f"{cfg['scenario']['name']}-{d.isoformat()}",

@@ -22,6 +22,7 @@ from foresterie.core.errors import Msg, Problem
 from foresterie.core.procs import worker_pool
 from foresterie.core.restricted import tie_break
 from foresterie.core.timeutil import clock_change, date_range, fmt_hhmm, parse_hhmm
+from foresterie.housing.release import closed_days
 from foresterie.housing.waitlist import uncovered_spans
 from foresterie.scenario.config import TransportTable
 from foresterie.scenario.model import (
@@ -189,10 +190,14 @@ def shift_window(
 
 
 def works_on(farm: Farm, day: date, scenario: Scenario) -> bool:
-    """Whether the farm works that day: one of its workdays, unless a heat-alert day ends work
-    (`heat_alert_shift_end`) at or before its shift starts: the ordinance leaves it no hours, so
-    no one rides there that day and no one is owed a ride (README, "Transport model")."""
+    """Whether the farm works that day: one of its workdays and not a day its calendar says it
+    has no work (`farm_calendar.csv`: rain, a pause in the harvest, its end), unless a
+    heat-alert day ends work (`heat_alert_shift_end`) at or before its shift starts: the
+    ordinance leaves it no hours. On a day it does not work no one rides there and no one is
+    owed a ride (README, "Transport model")."""
     if day.weekday() not in farm.workdays:
+        return False
+    if scenario.farm_closures and (farm.id, day) in closed_days(scenario.farm_closures):
         return False
     t = scenario.config.transport
     return day not in t.heat_alert_days or farm.shift_start < parse_hhmm(t.heat_alert_shift_end)
