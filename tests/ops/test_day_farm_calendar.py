@@ -91,7 +91,7 @@ def test_a_day_run_of_a_season_with_a_farm_calendar(closed_season: Path, tmp_pat
     """Any day of the season runs (it crashed with exit 3: the day's scenario named a calendar
     it did not have). A day without a closure has no calendar; on 9 July, F1 closed, the day's
     calendar holds that day's closure only, nobody rides to F1, nobody is owed a ride there,
-    and W01's booking for that day is a booking on a day off."""
+    and W01's booking for that day is said, not planned."""
     run = _day(closed_season, "2026-07-07", tmp_path / "d07")
     assert not (run / "inputs" / "farm_calendar.csv").exists()
     assert {w["farm_id"] for w in _rows(run / "inputs" / "workers.csv")} == {"F1", "F2"}
@@ -106,4 +106,7 @@ def test_a_day_run_of_a_season_with_a_farm_calendar(closed_season: Path, tmp_pat
     assert {s["farm_id"] for s in _rows(run / "plan" / "stops.csv")} == {"F2"}
     assert _rows(run / "plan" / "unserved.csv") == []
     demand = json.loads((run / "day.json").read_text(encoding="utf-8"))["demand"]
-    assert demand["booked_on_a_day_off"] == 1 and demand["expected"] == 3
+    # the farm's word stands: a booking for its closed day is said, not planned (on the farm's
+    # weekly day off a booking is planned: test_day_off_booking.py)
+    assert demand["booked_on_a_closed_day"] == 1 and demand["expected"] == 3
+    assert "booked_on_a_day_off" not in demand

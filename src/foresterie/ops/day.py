@@ -50,6 +50,7 @@ from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import DAYS, parse_hhmm
 from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.housing.release import closed_days
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
@@ -420,6 +421,9 @@ class Demand:
     # day (`_working`); booked for a shift the heat ordinance bans: not planned (no hours left)
     day_off: list[tuple[str, str]] = field(default_factory=list)
     heat_ban: list[tuple[str, str]] = field(default_factory=list)
+    # booked for a farm its calendar closes that day (farm_calendar.csv: the farm said it has
+    # no work): not planned, said
+    closed: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def extra_workday(self) -> list[str]:
@@ -456,6 +460,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     riders = []
     day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
     heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
+    closed: list[tuple[str, str]] = []  # (worker, farm) booked for a farm closed that day
+    shut = closed_days(sc.farm_closures)
     points = {p.id for p in sc.pickups}
     boards = season.boards_on(d)
     for w in sc.workers:
@@ -527,6 +533,10 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if not works_on(farms[farm_id], d, sc):
             if booking is None:
                 continue
+            if (farm_id, d) in shut:  # the farm reported no work that day: its word stands
+                counts["booked_on_a_closed_day"] += 1
+                closed.append((w.id, farm_id))
+                continue
             if not works_on(_working(farms[farm_id], d), d, sc):  # the heat ordinance's ban:
                 counts["booked_into_heat_ban"] += 1  # no hours left for that shift, no ride
                 heat_ban.append((w.id, farm_id))
@@ -572,6 +582,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         checkins=site_checkins(rec, planned, eve),
         day_off=day_off,
         heat_ban=heat_ban,
+        closed=closed,
     )
 
 
@@ -815,6 +826,10 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
             demand.heat_ban,
             f"has no hours under the heat alert (its shift starts at or after "
             f"{sc.config.transport.heat_alert_shift_end}): not planned, no ride owed",
+        ),
+        (
+            demand.closed,
+            "has no work that day by its calendar (farm_calendar.csv): not planned, no ride owed",
         ),
     ):
         by_farm: dict[str, list[str]] = defaultdict(list)
