@@ -258,3 +258,20 @@ def test_a_stay_extended_after_a_night_without_a_bed_is_refused_in_one_line(
         "--as-of: stay dates: W01: FB 2026-07-06..2026-07-13, the stay's part there "
         "2026-07-06..2026-07-16"
     ) in said, said
+
+
+def test_a_group_member_whose_stay_runs_on_keeps_the_groups_places(tmp_path: Path) -> None:
+    """G1 (W04, W05) left FB on 07-11 in the season; here W05 stays to 07-25 and FC opens family
+    rooms on 07-16. Re-planned as of 07-11, W05 goes on in the family's bed at FB to its
+    closing, not on to FC: W04's nights, over, show the group at FB only (a split otherwise)."""
+    season = _season(tmp_path)
+    fc = {"FC": {"beds_family": 2, "open_from": "2026-07-16"}}
+    new = _scenario(
+        tmp_path / "sc2", fc, [("W05,2026-07-06,2026-07-11,", "W05,2026-07-06,2026-07-25,")]
+    )
+    out = tmp_path / "replan"
+    code, said = _solve(new, out, "--as-of", "2026-07-11", "--previous", str(season))
+    assert code == 0, said  # was exit 1: "stay cut short" (on the way: "group split: G1")
+    assert verify_run(out) == []
+    assert _rows(out, "W04") == [("FB", "2026-07-06", "2026-07-11")]
+    assert _rows(out, "W05") == [("FB", "2026-07-06", "2026-07-16")]

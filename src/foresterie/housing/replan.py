@@ -244,6 +244,11 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         for w in scenario.workers
         if w.group_id and w.arrival < as_of and w.id in waiting and w.departure <= as_of
     }
+    frozen = {  # groups with a member housed before as_of whose stay is over: their places
+        w.group_id  # are those the kept nights show (a group sleeps in the same foresterie)
+        for w in scenario.workers
+        if w.group_id and w.arrival < as_of and w.id in rows and w.departure <= as_of
+    }
     workers: list[Worker] = []
     planned: list[Worker] = []
     past: list[WaitlistEntry] = []
@@ -278,6 +283,8 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
                     h = _resumed(w, mine, opens, as_of, rule)
                 elif mine and mine[-1].departure == as_of:  # whole stays: the same bed on
                     h = History(spans=1, first=1, rest=1, at=mine[-1].foresteria_id, resume=as_of)
+                if h is not None and w.group_id in frozen:  # the same bed on, or none
+                    h = replace(h, spans=1) if h.at is not None else None
                 if h is not None:  # else the check of the whole plan says why (exit 2)
                     history[w.id] = h
                     planned.append(replace(w, arrival=as_of, pinned_foresteria=None))
@@ -287,7 +294,8 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
             planned.append(replace(w, arrival=as_of, pinned_foresteria=sites[0]))
             residents.append(planned[-1])
             if rule.partial:
-                history[w.id] = _history(w, mine, sites[0], as_of, rule)
+                h = _history(w, mine, sites[0], as_of, rule)
+                history[w.id] = replace(h, spans=1) if w.group_id in frozen else h
             continue
         if w.arrival < as_of and w.id not in waiting:
             late.append(w.id)
@@ -549,6 +557,15 @@ def check_whole_plan(
             e = waiting[wid]
             broken.insert(0, ("stay dates", f"no bed from {as_of} ({e.code}: {e.reason})"))
         bad += [(f, wid, what) for f, what in broken]
+    places: dict[str, set[str]] = defaultdict(set)  # group -> its members' foresterie in turn
+    for w in scenario.workers:
+        if w.group_id:
+            rs = sorted(rows.get(w.id, []), key=lambda a: a.arrival)
+            places[w.group_id].add("+".join(a.foresteria_id for a in rs) or "no bed")
+    for gid, seqs in sorted(places.items()):
+        if len(seqs) > 1 and any(people[x].group_id == gid for x in before):
+            why = f"members at {', '.join(sorted(seqs))}: a group sleeps in the same foresterie"
+            bad.append(("group_id", gid, why))
     fs = {f.id: f for f in scenario.foresterie}
     used: dict[tuple[str, str, date], int] = defaultdict(int)
     for a in assignments:
