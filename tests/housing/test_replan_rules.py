@@ -275,3 +275,25 @@ def test_a_group_member_whose_stay_runs_on_keeps_the_groups_places(tmp_path: Pat
     assert verify_run(out) == []
     assert _rows(out, "W04") == [("FB", "2026-07-06", "2026-07-11")]
     assert _rows(out, "W05") == [("FB", "2026-07-06", "2026-07-16")]
+
+
+def test_a_referral_naming_the_site_a_resident_slept_at_is_refused_without_the_id(
+    tmp_path: Path,
+) -> None:
+    """A referral record made on 07-17 names FA, where W02 has slept since 07-16: the nights
+    over break it, so the re-plan is refused in one line, which names the site, the nights and
+    the record's file, not the person (an id beside a referral is what the project never
+    shows)."""
+    new = _scenario(tmp_path / "sc2", {}, [])
+    set_toml(new, 'fleet = "fleet.csv"', 'fleet = "fleet.csv"\nreferrals = "referrals.csv"')
+    (new / "referrals.csv").write_text(
+        "worker_id,referral_date,referring_body,urgency,avoid_sites\n"
+        "W02,2026-07-17,Prefettura,high,FA\n",
+        encoding="utf-8",
+    )
+    said = _refused(tmp_path, new, "2026-07-18")  # was exit 1: "site to avoid: W02 ..."
+    assert (
+        "--as-of: avoid_sites: someone: FA 2026-07-16..2026-07-18: a site to avoid of a referral "
+        "record (referrals.csv)"
+    ) in said, said
+    assert "W02" not in said

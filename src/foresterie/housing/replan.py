@@ -500,7 +500,11 @@ def _kept_rules(
             )
         if a.foresteria_id in w.avoid:
             out.append(
-                ("avoid_sites", f"{a.foresteria_id} {a.arrival}..{a.departure}: a site to avoid")
+                (
+                    "avoid_sites",
+                    f"{a.foresteria_id} {a.arrival}..{a.departure}: a site to avoid of a "
+                    "referral record (referrals.csv)",
+                )
             )
         if w.work_farm and not pinned and matrix.secs(a.foresteria_id, w.work_farm) > cap:
             out.append(
@@ -554,8 +558,12 @@ def check_whole_plan(
         leaves = released.get(wid, w.departure)
         broken = _kept_rules(w, rs, scenario, matrix, leaves)
         if wid in waiting and broken:  # the cause first: no bed from the date
-            e = waiting[wid]
-            broken.insert(0, ("stay dates", f"no bed from {as_of} ({e.code}: {e.reason})"))
+            code, words = waiting[wid].published  # no priority or referral beside the id
+            broken.insert(0, ("stay dates", f"no bed from {as_of} ({code}: {words})"))
+        if any(f == "avoid_sites" for f, _ in broken):  # no id beside a referral's word
+            broken = [(f, what) for f, what in broken if f == "avoid_sites"]
+            bad += [(f, "someone", what) for f, what in broken]
+            continue
         bad += [(f, wid, what) for f, what in broken]
     places: dict[str, set[str]] = defaultdict(set)  # group -> its members' foresterie in turn
     for w in scenario.workers:
