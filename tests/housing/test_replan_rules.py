@@ -297,3 +297,21 @@ def test_a_referral_naming_the_site_a_resident_slept_at_is_refused_without_the_i
         "record (referrals.csv)"
     ) in said, said
     assert "W02" not in said
+
+
+def test_someone_whose_previous_nights_all_fall_outside_the_stay_here_is_planned_as_new(
+    tmp_path: Path,
+) -> None:
+    """W01 slept at FB 07-06..07-12 in the season; here his arrival is recorded on 07-14 (he
+    came later than planned). Re-planned as of 07-16 no night of the previous plan is in his
+    stay: he is planned from the date like someone new. Before: recorded as pinned at FB with
+    no row and no waitlist entry, exit 1 ('worker lost')."""
+    season = _season(tmp_path)
+    new = _scenario(
+        tmp_path / "sc2", {}, [("W01,2026-07-06,2026-07-13,", "W01,2026-07-14,2026-07-20,")]
+    )
+    out = tmp_path / "replan"
+    code, said = _solve(new, out, "--as-of", "2026-07-16", "--previous", str(season))
+    assert code == 0, said
+    assert verify_run(out) == []
+    assert _rows(out, "W01") == [("FA", "2026-07-16", "2026-07-20")]

@@ -260,13 +260,15 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     late: list[str] = []  # newcomers whose nights before as_of are over (finding 6)
     residents: list[Worker] = []  # arrived, with a bed from as_of in the previous plan
     for w in scenario.workers:
-        if w.arrival < as_of and w.id in rows:  # a resident: what is over is kept
-            end = min(w.departure, as_of)  # the nights of the stay here only
-            mine = [
-                _clip(a, start=w.arrival, end=end)
-                for a in rows[w.id]
-                if max(a.arrival, w.arrival) < min(a.departure, end)
-            ]
+        end = min(w.departure, as_of)  # the nights of the stay here only
+        mine = [
+            _clip(a, start=w.arrival, end=end)
+            for a in rows.get(w.id, [])
+            if max(a.arrival, w.arrival) < min(a.departure, end)
+        ]
+        # a resident: what is over is kept (someone whose previous nights all fall outside
+        # the stay here, an arrival recorded later, is planned as someone new)
+        if w.arrival < as_of and w.id in rows and (mine or ahead[w.id]):
             kept += mine
             first = (mine or ahead[w.id] or rows[w.id])[0].foresteria_id  # their plan's first row
             workers.append(replace(w, pinned_foresteria=first))
