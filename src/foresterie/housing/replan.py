@@ -12,9 +12,22 @@ from pathlib import Path
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import read_csv, read_json
 from foresterie.housing.tiers import TierResult
-from foresterie.housing.units import farms_by_id, workdays_between
+from foresterie.housing.units import (
+    History,
+    StayRule,
+    farms_by_id,
+    stay_rule,
+    workdays_between,
+)
 from foresterie.housing.waitlist import WaitlistEntry
-from foresterie.scenario.model import SECTIONS, Assignment, Scenario, Section, Worker
+from foresterie.scenario.model import (
+    SECTIONS,
+    Assignment,
+    Foresteria,
+    Scenario,
+    Section,
+    Worker,
+)
 from foresterie.travel.matrix import TravelMatrix
 
 
@@ -42,6 +55,7 @@ class Replan:
     kept: list[Assignment]
     where: dict[str, str]
     promised: dict[str, tuple[str, ...]]
+    history: dict[str, History]
     as_of: date
 
 
@@ -143,6 +157,61 @@ def _clip(a: Assignment, start: date | None = None, end: date | None = None) -> 
     )
 
 
+def _history(w: Worker, mine: list[Assignment], pin: str, as_of: date, rule: StayRule) -> History:
+    """What the nights kept before `as_of` leave a resident planned from it, pinned at `pin`
+    (units.History): the verifier reads the stay rules over the whole plan (the kept rows and
+    the planned ones) and the whole stay, the model plans from the date. The kept row that ends
+    on the date at the pin is one row with the first span planned (replan.glue)."""
+    glued = bool(mine) and mine[-1].departure == as_of and mine[-1].foresteria_id == pin
+    before = len(mine) - int(glued)  # rows that end before the planned part begins
+    need = rule.needed(w)  # the whole stay here
+    if before == 0:
+        first = 1  # the first row, at the pin: no minimum evicts them (verifier alike)
+    elif glued:
+        first = max(1, need - (mine[-1].departure - mine[-1].arrival).days)
+    else:
+        first = need
+    return History(
+        spans=1 + rule.max_transfers - before,
+        first=first,
+        rest=need,
+        arrival=w.arrival,
+        kept=sum(_nights(a) for a in mine),
+        before=before,
+    )
+
+
+def _resumed(
+    w: Worker, mine: list[Assignment], fs: dict[str, Foresteria], as_of: date, rule: StayRule
+) -> History | None:
+    """A resident whose bed ended by `as_of` (at a closing, or at the departure the previous
+    run had) and whose stay runs on: the rows kept stand, the next one begins where the verifier
+    has it begin, at the later of the last kept night's morning and the site's opening (a
+    night in between without a bed ends the stay there, unless a closing ended it); a bed that
+    ended before its site closed and before the departure here goes on in the same place."""
+    last = mine[-1]
+    if last.departure < fs[last.foresteria_id].open_to + timedelta(days=1):
+        # not ended by a closing: only the same bed, from the date, continues it
+        if last.departure < as_of:
+            return None  # nights without a bed inside the stay: no plan keeps the rule
+        return replace(
+            _history(w, mine, last.foresteria_id, as_of, rule), at=last.foresteria_id, resume=as_of
+        )
+    return History(
+        spans=1 + rule.max_transfers - len(mine),
+        first=rule.needed(w),
+        rest=rule.needed(w),
+        resume=last.departure,
+        arrival=w.arrival,
+        kept=sum(_nights(a) for a in mine),
+        before=len(mine),
+    )
+
+
+def _nights(a: Assignment) -> int:
+    return (a.departure - a.arrival).days
+
+
 def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     """The re-plan's people (review 15, findings 6, 10, 12, 14; README "Re-planning mid-season"):
     - every night before `as_of` of someone the previous plan housed is kept as it was (`kept`),
@@ -175,31 +244,60 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         for w in scenario.workers
         if w.group_id and w.arrival < as_of and w.id in waiting and w.departure <= as_of
     }
+    frozen = {  # groups with a member housed before as_of whose stay is over: their places
+        w.group_id  # are those the kept nights show (a group sleeps in the same foresterie)
+        for w in scenario.workers
+        if w.group_id and w.arrival < as_of and w.id in rows and w.departure <= as_of
+    }
     workers: list[Worker] = []
     planned: list[Worker] = []
     past: list[WaitlistEntry] = []
     kept: list[Assignment] = []
     promised: dict[str, tuple[str, ...]] = {}
+    history: dict[str, History] = {}
+    rule = stay_rule(scenario)
+    opens = {f.id: f for f in scenario.foresterie}
     late: list[str] = []  # newcomers whose nights before as_of are over (finding 6)
     residents: list[Worker] = []  # arrived, with a bed from as_of in the previous plan
     for w in scenario.workers:
-        if w.arrival < as_of and w.id in rows:  # a resident: what is over is kept
-            end = min(w.departure, as_of)  # the nights of the stay here only
-            mine = [
-                _clip(a, start=w.arrival, end=end)
-                for a in rows[w.id]
-                if max(a.arrival, w.arrival) < min(a.departure, end)
-            ]
+        end = min(w.departure, as_of)  # the nights of the stay here only
+        mine = [
+            _clip(a, start=w.arrival, end=end)
+            for a in rows.get(w.id, [])
+            if max(a.arrival, w.arrival) < min(a.departure, end)
+        ]
+        # a resident: what is over is kept (someone whose previous nights all fall outside
+        # the stay here, an arrival recorded later, is planned as someone new)
+        if w.arrival < as_of and w.id in rows and (mine or ahead[w.id]):
             kept += mine
             first = (mine or ahead[w.id] or rows[w.id])[0].foresteria_id  # their plan's first row
             workers.append(replace(w, pinned_foresteria=first))
-            if not ahead[w.id] or w.departure <= as_of:
-                continue  # no bed from as_of on in the previous plan: nothing to plan
+            if w.departure <= as_of:
+                continue  # the stay is over: nothing to plan
             sites = tuple(dict.fromkeys(a.foresteria_id for a in ahead[w.id]))
+            if not sites or opens[sites[0]].open_to < as_of:
+                # No bed from the date in the previous plan (it ended at a closing or at the
+                # departure then, the stay runs on here), or the bed's site now closes before
+                # it: planned from the date like anyone without a bed, within the rules the
+                # nights kept leave (_resumed), unpinned.
+                h = None
+                if mine and rule.partial:
+                    h = _resumed(w, mine, opens, as_of, rule)
+                elif mine and mine[-1].departure == as_of:  # whole stays: the same bed on
+                    h = History(spans=1, first=1, rest=1, at=mine[-1].foresteria_id, resume=as_of)
+                if h is not None and w.group_id in frozen:  # the same bed on, or none
+                    h = replace(h, spans=1) if h.at is not None else None
+                if h is not None:  # else the check of the whole plan says why (exit 2)
+                    history[w.id] = h
+                    planned.append(replace(w, arrival=as_of, pinned_foresteria=None))
+                continue
             if len({a.foresteria_id for a in rows[w.id]}) > 1:
                 promised[w.id] = sites
             planned.append(replace(w, arrival=as_of, pinned_foresteria=sites[0]))
             residents.append(planned[-1])
+            if rule.partial:
+                h = _history(w, mine, sites[0], as_of, rule)
+                history[w.id] = replace(h, spans=1) if w.group_id in frozen else h
             continue
         if w.arrival < as_of and w.id not in waiting:
             late.append(w.id)
@@ -246,6 +344,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         kept=kept,
         where={wid: f for wid, f in where.items() if wid in {w.id for w in planned}},
         promised=promised,
+        history=history,
         as_of=as_of,
     )
 
@@ -351,6 +450,158 @@ def changes(
             if was != new:
                 out.append([w.id, said(was), said(new)])
     return out
+
+
+def _kept_rules(
+    w: Worker,
+    rs: list[Assignment],
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    leaves: date,
+) -> list[tuple[str, str]]:
+    """The stay rules of one person's whole plan (the rows kept before the date and those
+    planned from it) read as the verifier reads them, over the whole stay: (field, what)."""
+    rule = stay_rule(scenario)
+    fs = {f.id: f for f in scenario.foresterie}
+    seq = ", ".join(f"{a.foresteria_id} {a.arrival}..{a.departure}" for a in rs)
+    if not rule.partial:
+        if len(rs) != 1 or (rs[0].arrival, rs[0].departure) != (w.arrival, leaves):
+            return [
+                (
+                    "housing.partial_stays",
+                    f"beds {seq}; with whole stays one bed for the stay {w.arrival}..{leaves}",
+                )
+            ]
+        return []
+    out = []
+    if len(rs) > 1 + rule.max_transfers:
+        out.append(
+            (
+                "housing.max_transfers",
+                f"beds {seq}: {len(rs)} foresterie, max_transfers {rule.max_transfers} allows "
+                f"{1 + rule.max_transfers}",
+            )
+        )
+    need = max(rule.min_nights, math.ceil(rule.min_share * (leaves - w.arrival).days - 1e-9))
+    cap = scenario.config.housing.max_commute_min * 60
+    prev_end: date | None = None
+    for k, a in enumerate(rs):
+        f = fs[a.foresteria_id]
+        closes = f.open_to + timedelta(days=1)
+        first = max(w.arrival if prev_end is None else prev_end, f.open_from)
+        if (a.arrival, a.departure) != (first, min(leaves, closes)):
+            why = f"{a.foresteria_id} {a.arrival}..{a.departure}, the stay's part there {first}..{min(leaves, closes)} (from arrival, opening or move to departure or closing)"
+            out.append(("stay dates", why))
+        pinned = k == 0 and w.pinned_foresteria == a.foresteria_id
+        if (a.departure - a.arrival).days < (1 if pinned else need):
+            out.append(
+                (
+                    "housing.min_overlap_nights",
+                    f"{a.foresteria_id} {a.arrival}..{a.departure}: {(a.departure - a.arrival).days} nights, the stay needs {need}",
+                )
+            )
+        if a.foresteria_id in w.avoid:
+            out.append(
+                (
+                    "avoid_sites",
+                    f"{a.foresteria_id} {a.arrival}..{a.departure}: a site to avoid of a "
+                    "referral record (referrals.csv)",
+                )
+            )
+        if w.work_farm and not pinned and matrix.secs(a.foresteria_id, w.work_farm) > cap:
+            out.append(
+                (
+                    "housing.max_commute_min",
+                    f"{a.foresteria_id} {a.arrival}..{a.departure}: {matrix.secs(a.foresteria_id, w.work_farm) / 60:.0f} min from farm {w.work_farm}",
+                )
+            )
+        prev_end = a.departure
+    if len(rs) == 2:
+        b = fs[rs[1].foresteria_id]
+        alone = (min(leaves, b.open_to + timedelta(days=1)) - max(w.arrival, b.open_from)).days
+        total = sum((a.departure - a.arrival).days for a in rs)
+        if total <= alone:
+            out.append(
+                (
+                    "housing.max_transfers",
+                    f"beds {seq}: the move gains no night ({total}, {alone} at {b.id} alone)",
+                )
+            )
+    return out
+
+
+def check_whole_plan(
+    scenario: Scenario,
+    assignments: list[Assignment],
+    waitlist: list[WaitlistEntry],
+    matrix: TravelMatrix,
+    as_of: date,
+    released: dict[str, date],
+) -> list[WaitlistEntry]:
+    """Refuse, in one line (exit 2), a re-plan whose nights kept before `as_of` and those
+    planned from it break a rule the verifier reads over the whole stay, for someone in a bed
+    before the date: the model keeps these rules for residents (units.History), so what is
+    left is the past contradicting the scenario here (a transfer made where max_transfers is
+    now 0, a site whose opening dates or beds changed on nights that are over, a farm now out
+    of reach of the bed one lives in, a stay extended past a bed that ended before the date).
+    Nothing is written: publishing such a plan would fail verification (exit 1) with no word
+    of what to change. Returns the waitlist without those in a bed before the date (whom the
+    tiers left without one from it: their kept rows are their plan)."""
+    people = {w.id: w for w in scenario.workers}
+    rows: dict[str, list[Assignment]] = defaultdict(list)
+    for a in assignments:
+        rows[a.worker_id].append(a)
+    waiting = {e.worker_id: e for e in waitlist}
+    before = {a.worker_id for a in assignments if a.arrival < as_of}
+    bad: list[tuple[str, str, str]] = []  # (field, who, what)
+    for wid in sorted(before):
+        w = people[wid]
+        rs = sorted(rows[wid], key=lambda a: a.arrival)
+        leaves = released.get(wid, w.departure)
+        broken = _kept_rules(w, rs, scenario, matrix, leaves)
+        if wid in waiting and broken:  # the cause first: no bed from the date
+            code, words = waiting[wid].published  # no priority or referral beside the id
+            broken.insert(0, ("stay dates", f"no bed from {as_of} ({code}: {words})"))
+        if any(f == "avoid_sites" for f, _ in broken):  # no id beside a referral's word
+            broken = [(f, what) for f, what in broken if f == "avoid_sites"]
+            bad += [(f, "someone", what) for f, what in broken]
+            continue
+        bad += [(f, wid, what) for f, what in broken]
+    places: dict[str, set[str]] = defaultdict(set)  # group -> its members' foresterie in turn
+    for w in scenario.workers:
+        if w.group_id:
+            rs = sorted(rows.get(w.id, []), key=lambda a: a.arrival)
+            places[w.group_id].add("+".join(a.foresteria_id for a in rs) or "no bed")
+    for gid, seqs in sorted(places.items()):
+        if len(seqs) > 1 and any(people[x].group_id == gid for x in before):
+            why = f"members at {', '.join(sorted(seqs))}: a group sleeps in the same foresterie"
+            bad.append(("group_id", gid, why))
+    fs = {f.id: f for f in scenario.foresterie}
+    used: dict[tuple[str, str, date], int] = defaultdict(int)
+    for a in assignments:
+        d = a.arrival
+        while d < min(a.departure, as_of):
+            used[a.foresteria_id, a.section.value, d] += 1
+            if people[a.worker_id].accessible:
+                used[a.foresteria_id, "accessible", d] += 1
+            d += timedelta(days=1)
+    for (fid, kind, d), n in sorted(used.items()):
+        f = fs[fid]
+        cap = f.beds_accessible if kind == "accessible" else f.beds(Section(kind))
+        if n > cap:
+            bad.append((f"beds_{kind}", fid, f"{n} people on the night of {d}, {cap} beds here"))
+    if bad:
+        # a rule of the scenario first (max_transfers, a minimum, reach, beds), then the dates
+        field, who, what = min(bad, key=lambda b: (b[0] == "stay dates", bad.index(b)))
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        why = (
+            f"{who}: {what}{more}; the nights before {as_of} are over as the previous run "
+            "planned them, and no plan from the date keeps this rule with the scenario here"
+        )
+        raise _refuse("--as-of", None, field, why)
+    # someone in a bed before the date whom the tiers left without one from it: the kept rows
+    # are their plan (they end where the rules allow), the nights after them are uncovered
+    return [e for e in waitlist if e.worker_id not in before]
 
 
 # Tiers whose objective is a sum over the plan's people or nights: the nights kept before the

@@ -40,6 +40,7 @@ from foresterie.housing.greedy import fill_counters as _fill
 from foresterie.housing.incumbent import families_held
 from foresterie.housing.mip import LpResult, Program, SearchResult
 from foresterie.housing.units import (
+    History,
     Option,
     Unit,
     build_units,
@@ -1211,13 +1212,15 @@ def plan_housing(
     progress: Callable[[str], None] | None = None,
     processes: int | None = None,
     promised: dict[str, tuple[str, ...]] | None = None,
+    history: dict[str, History] | None = None,
 ) -> HousingPlan:
     """Solve every district, block by block and tier by tier; explain every waitlisted person.
 
     Blocks are independent until the peak tier, so they may run in parallel processes
     (`processes`; None: one per core when two blocks are large). The plan does not depend on it.
     `previous`, `promised`: a re-plan's (housing/replan.py), the previous place of each person and
-    the foresterie a resident was promised from the date on.
+    the foresterie a resident was promised from the date on, and the stay rules the nights
+    kept before the date leave a resident (units.History).
     """
     t0 = time.monotonic()
     deadline = t0 + scenario.config.solver.wall_clock_limit_s
@@ -1226,7 +1229,7 @@ def plan_housing(
     fs = list(scenario.foresterie)
     rule = stay_rule(scenario)
     rank = _rank(scenario)
-    units = build_units(scenario.workers, previous, promised)
+    units = build_units(scenario.workers, previous, promised, history)
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
     near = reachable(units, fs, matrix, max_commute_s)

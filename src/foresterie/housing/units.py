@@ -29,6 +29,31 @@ def workdays_between(start: date, stop: date, workdays: frozenset[int]) -> int:
 
 
 @dataclass(frozen=True, kw_only=True)
+class History:
+    """A re-plan's resident, planned from the date (housing/replan.py): what the nights kept
+    before it leave to the spans planned from it, so that the whole plan keeps the stay rules
+    the verifier reads over the whole stay. `spans`: most spans from the date (the transfers
+    made before it count against max_transfers); `first`: fewest nights of the first span from
+    the date (the minimum overlap of the whole stay, less the nights kept in the same bed just
+    before the date; 1 where that row is the pinned first one); `rest`: fewest nights of each
+    later span (the whole stay's minimum overlap)."""
+
+    spans: int
+    first: int
+    rest: int
+    # The first span's foresteria, where only the same bed continues the kept row (a bed that
+    # ended on the date before its site closed); the morning the first span must begin from
+    # (the kept rows' end: it begins at the later of it and the site's opening); the true
+    # arrival, the nights kept and the rows before the planned part (a move is weighed over
+    # the whole stay: it must house more nights than its second foresteria alone).
+    at: str | None = None
+    resume: date | None = None
+    arrival: date | None = None
+    kept: int = 0
+    before: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class Unit:
     """People housed as one decision: a group (all or none, same place) or a class of clones."""
 
@@ -41,6 +66,8 @@ class Unit:
     # Re-planning: a resident's foresterie from the date on as the previous run planned them (a
     # transfer made or to come), their only option while it fits (housing/replan.py).
     promised: tuple[str, ...] | None = None
+    # Re-planning: each resident member's History (worker id, rule), in id order.
+    history: tuple[tuple[str, History], ...] = ()
     # Identical groups merged into one unit (tiers._aggregate): members are the groups one after
     # another, each in the same order of its people's stays and attributes.
     groups: int = 1
@@ -111,10 +138,12 @@ def build_units(
     workers: tuple[Worker, ...],
     previous: dict[str, str] | None = None,
     promised: dict[str, tuple[str, ...]] | None = None,
+    history: dict[str, History] | None = None,
 ) -> list[Unit]:
     """Groups by group_id; singletons keyed by every attribute the model reads."""
     previous = previous or {}
     promised = promised or {}
+    history = history or {}
     groups: dict[str, list[Worker]] = defaultdict(list)
     classes: dict[tuple[object, ...], list[Worker]] = defaultdict(list)
     for w in workers:
@@ -136,6 +165,8 @@ def build_units(
             )
             if w.id in promised:  # only then: the keys (and unit order) of others stay as they were
                 key += (promised[w.id],)
+            if w.id in history:  # likewise: a resident's stay rules from the date
+                key += (history[w.id],)
             classes[key].append(w)
     units = []
     for gid, members in sorted(groups.items()):
@@ -152,6 +183,7 @@ def build_units(
                 pinned=pins[0] if pins else None,
                 previous=prevs[0] if len(prevs) == 1 else None,
                 promised=held[0] if len(held) == 1 else None,
+                history=tuple((w.id, history[w.id]) for w in ms if w.id in history),
             )
         )
     for key, members in classes.items():
@@ -166,6 +198,7 @@ def build_units(
                 pinned=ms[0].pinned_foresteria,
                 previous=previous.get(ms[0].id),
                 promised=promised.get(ms[0].id),
+                history=((ms[0].id, history[ms[0].id]),) if ms[0].id in history else (),
             )
         )
     units.sort(key=lambda u: u.key)
@@ -312,23 +345,43 @@ def option_fits(unit: Unit, option: Option, rule: StayRule, promised: bool = Fal
     """Every member gets a valid stay: the whole stay at one foresteria (whole-stay rule), or
     each foresteria's part at least rule.needed nights, the transfer only at a closing inside
     the stay and only if it houses more nights than the second foresteria alone (not asked of
-    a re-plan's `promised` transfer: the stay it was weighed on began before the date)."""
+    a re-plan's `promised` transfer: the stay it was weighed on began before the date). A
+    re-plan's resident (`Unit.history`) is held to these rules over the whole stay, the nights
+    kept before the date included, as the verifier reads the whole plan."""
+    history = dict(unit.history)
     for w in unit.one_copy:
         ss = spans(w, option)
+        h = history.get(w.id)
+        if h is not None and (
+            (h.at is not None and option[0].id != h.at)
+            or (h.resume is not None and ss[0].start != max(h.resume, option[0].open_from))
+        ):
+            return False
         if not rule.partial:
             if len(ss) > 1 or (ss[0].start, ss[0].end) != (w.arrival, w.departure):
                 return False
             continue
         need = rule.needed(w)
         # Pinned people already live at their first foresteria: no minimum evicts them.
-        if ss[0].nights < (1 if unit.pinned is not None else need):
+        first = 1 if unit.pinned is not None else need
+        if h is not None:  # a re-plan's resident: the whole stay's rules (History)
+            if len(ss) > h.spans:
+                return False
+            first, need = h.first, h.rest
+        if ss[0].nights < first:
             return False
         if any(s.nights < need for s in ss[1:]):
             return False
         if len(ss) == 2 and ss[0].end >= w.departure:
             return False  # no closing inside the stay: nothing to transfer for
-        if promised:
-            continue
+        if h is not None and h.arrival is not None and h.before + len(ss) == 2:
+            b = option[1] if h.before == 0 else option[0]  # the whole plan's second row
+            total = h.kept + sum(s.nights for s in ss)
+            alone = min(w.departure, b.open_to + timedelta(days=1)) - max(h.arrival, b.open_from)
+            if total <= alone.days:
+                return False  # the move, weighed over the whole stay, gains no night
+        if promised or (h is not None and h.arrival is not None):
+            continue  # (a re-plan's resident: weighed over the whole stay above)
         if len(ss) == 2 and ss[0].nights + ss[1].nights <= spans(w, option[1:])[0].nights:
             return False  # the second alone houses as many nights: nobody is moved for nothing
     return True

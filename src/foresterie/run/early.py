@@ -22,6 +22,7 @@ from foresterie.housing.replan import (
     apply_as_of,
     check_as_of,
     check_previous,
+    check_whole_plan,
     glue,
     read_previous,
     until_released,
@@ -155,13 +156,19 @@ def load_and_house(req: Request, say: Say) -> Housed:
     if replan is None:
         housing = plan_housing(to_plan, matrix, progress=say)
     else:  # the nights before --as-of as they were, residents' promises held (housing/replan.py)
-        housing = plan_housing(to_plan, matrix, replan.where, say, promised=replan.promised)
+        housing = plan_housing(
+            to_plan, matrix, replan.where, say, promised=replan.promised, history=replan.history
+        )
         planned, kept = housing.assignments, until_released(replan.kept, released)
         housing.assignments = glue(kept, planned, replan.as_of)
         housing.tiers = with_past(
             housing.tiers, planned, kept, housing.assignments, scenario, matrix
         )
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
+    if replan is not None:  # the nights kept and those planned keep the stay rules, or exit 2
+        housing.waitlist = check_whole_plan(
+            scenario, housing.assignments, housing.waitlist, matrix, replan.as_of, released
+        )
     if housing.lottery is not None and past:
         # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before
         # this run (`past`: a re-plan's waitlisted before --as-of, a day run's unpinned riders)
