@@ -327,7 +327,7 @@ def _more_rows(rows: Sequence[Event]) -> str:
     (an Event's source is 'name.csv:ROW'); '' when there are none."""
     if not rows:
         return ""
-    nums = [int(n) for e in rows if (n := e.source.rpartition(":")[2]).isdigit()]
+    nums = [int(row) for e in rows if (row := e.source.rpartition(":")[2]).isdigit()]
     n = len(rows)
     return f" (and {n} more row{'' if n == 1 else 's'} of that day: {row_ranges(nums)})"
 
