@@ -111,3 +111,19 @@ def test_a_group_asking_for_two_foresterie_stays(tiny_season_run: Path) -> None:
     assert pins == {"W04": None, "W05": None}
     together = intake_workers(season, _asks(("W04", "FA"), ("W05", "FA")), D, 3)
     assert together.movers == {"W04": "FA", "W05": "FA"} and together.refused == []
+
+
+def test_a_group_goes_nowhere_one_of_them_must_avoid(tiny_season_run: Path) -> None:
+    """The intake pins the whole group where one asked: W04's request for FA is W05's too, and
+    W05's referral record says to avoid FA (the pin would fail the intake's own scenario)."""
+    season = _with(load_season_run(tiny_season_run), "FA", beds_family=2)
+    people = tuple(
+        replace(w, avoid=frozenset({"FA"})) if w.id == "W05" else w for w in season.scenario.workers
+    )
+    kept_away = replace(season, scenario=replace(season.scenario, workers=people))
+    (line,) = intake_workers(kept_away, _asks(("W04", "FA")), D, 3).refused
+    assert line == (
+        "W04: the move to FA asked on 2026-07-08 cannot be made (placement): stays at FB; "
+        "ask the case worker"
+    )
+    assert intake_workers(season, _asks(("W04", "FA")), D, 3).movers == {"W04": "FA"}

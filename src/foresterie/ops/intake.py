@@ -89,10 +89,12 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
     can never take them, is a request not met (review 17, finding 9), never a crash: a site
     their referral record says to avoid (said as `placement` only: the record is restricted),
     a foresteria closed on every night left (or on any, without partial stays), one with no
-    beds of their section, or no accessible bed for someone who needs one."""
+    beds of their section, or no accessible bed for someone who needs one; for a member of a
+    group, any of the group (the intake pins the whole group where one of them asked)."""
     if not fid:
         return None  # anywhere the tiers put them
-    if fid in w.avoid:
+    group = [x for x in season.scenario.workers if w.group_id and x.group_id == w.group_id]
+    if any(fid in x.avoid for x in [w, *group]):  # the group goes where one of them is pinned
         return "placement", "ask the case worker"
     f = next(f for f in season.scenario.foresterie if f.id == fid)  # the import checked it
     nights = [d + timedelta(days=k) for k in range((w.departure - d).days)]
@@ -104,7 +106,7 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
     if not f.beds(w.section):
         why = f"{f.name} has no {SECTION_BEDS[w.section]}"
         return why, "record another `move` (naming another foresteria, or none)"
-    if w.accessible and not f.beds_accessible:
+    if any(x.accessible for x in [w, *group]) and not f.beds_accessible:
         why = f"{f.name} has no accessible bed"
         return why, "record another `move` (naming another foresteria, or none)"
     return None
