@@ -51,6 +51,7 @@ def test_a_move_to_a_site_to_avoid_is_a_request_not_met(tmp_path: Path) -> None:
         )
         assert line in said.splitlines()
         assert "to avoid" not in said and "referral" not in said  # nothing restricted said
+        assert ": kept 3 housed where they are (moved: 0)" in said  # W01, W04, W05
         record = json.loads((out / "intake.json").read_text())
         assert record["move_requests"] == 1
         assert record["move_requests_cannot_be_made"] == 1
