@@ -1035,8 +1035,9 @@ def intake(
     w = record["workers"]
     arrivals = w.get("arrived_to_place", 0) + w.get("early_to_place", 0)
     housed = record["arrivals_housed"]
+    kept = w.get("housed_kept", 0) + w.get("move_cannot_be_made", 0)  # their request not met
     typer.echo(
-        f"wrote {summary.out}: kept {w.get('housed_kept', 0)} housed where they are (moved: "
+        f"wrote {summary.out}: kept {kept} housed where they are (moved: "
         f"{summary.manifest['replan']['moved_vs_previous']}); {arrivals} arrivals without a bed "
         f"re-planned: {housed} housed, {arrivals - housed} still waitlisted; released "
         f"{w.get('released_no_show', 0)} beds of no-shows; verified"

@@ -4838,6 +4838,9 @@ def _monitor_figures(
     first_actual: dict[str, tuple[str, str]] = {}
     for wid, w in workers.items():
         arr, dep = w["arrival"], w["departure"]
+        # a departure point's rider is not overflow on the nights of the stay without a bed:
+        # they board there, where the plan has them (review 17, finding 10)
+        point = bool(w.get("pickup_id"))
         mine = sorted(moves.get(wid, []), key=lambda e: e["day"])
         if wid not in spans:
             theirs = kin.get(w.get("group_id") or "", []) if _is_dependant(w) else [wid]
@@ -4849,6 +4852,8 @@ def _monitor_figures(
                     if e["day"] <= night:
                         here = e["kind"] == "arrival"
                 if night <= as_of and (night in seen or (here and night < dep)):
+                    if point and arr <= night < dep:
+                        continue  # at their departure point, where the plan has them
                     add(_week(_day(night)), "overflow", "", 0, 1)
                     for k in (_week(_day(night)), "season"):
                         src[k, "overflow"].add("ledger")  # the source says the ledger's
@@ -4861,7 +4866,7 @@ def _monitor_figures(
                     first_plan.setdefault(wid, (night, site))
                     add(wk, "bed_nights", "", 1, 0)
                     add(wk, "bed_nights", f"site:{site}", 1, 0)
-                elif arr <= night < dep:
+                elif arr <= night < dep and not point:
                     add(wk, "overflow", "", 1, 0)
             here = wid in spans and arr <= night < dep
             since = rec_from.get(spans[wid][0][0]) if wid in spans else None
@@ -4873,7 +4878,8 @@ def _monitor_figures(
             if not (here and night < dep):
                 continue
             if site is None:
-                add(wk, "overflow", "", 0, 1)
+                if not (point and arr <= night < dep):
+                    add(wk, "overflow", "", 0, 1)
                 continue
             first_actual.setdefault(wid, (night, site))
             add(wk, "bed_nights", "", 0, 1)

@@ -9,9 +9,10 @@ test_monitor.py). W06 is waitlisted: the plan houses them on no night.
   The day is 2 (the list) + 2 (VB1's planned riders) = 4, the week 27, not the list alone (2, the
   week 25). With W04 ticked aboard VA1 as well (they took the other van), W04 counts once:
   3 + 2 - 1 = 4 again.
-- Overflow: a departure point's rider (W06 boards at the settlement PX) ticked aboard VA1 on
-  the 9th, the ledger read to the 20th: one night without a bed (the 9th), not every night to
-  the end of the stay (9-12 July: 4).
+- Overflow: the waitlisted W06 ticked aboard VA1 on the 9th, the ledger read to the 20th: one
+  night without a bed (the 9th), not every night to the end of the stay (9-12 July: 4). Given
+  a departure point (the settlement PX), W06 is where the plan has them on every night of the
+  stay: never overflow, whatever the ledger shows (review 17, finding 10).
 - `ledger import` of a list naming someone a day run does not seat on that vehicle warns,
   naming the day run.
 """
@@ -120,13 +121,15 @@ def settlement_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
-def test_a_settlement_rider_seen_aboard_once_is_overflow_that_night_only(
-    settlement_run: Path, tmp_path: Path
+def test_a_waitlisted_person_seen_aboard_once_is_overflow_that_night_only(
+    tiny_season_run: Path, tmp_path: Path
 ) -> None:
+    """W06, waitlisted without a departure point (the plan expects them nowhere), ticked aboard
+    VA1 on the 9th, the ledger read to the 20th: the night of the 9th only."""
     late = "date,vehicle_id,incident\n2026-07-20,VA1,late_return\n"  # the ledger read to the 20th
     board = HEAD + "2026-07-09,VA1,W06,yes,out\n"
-    seen = _monitor(settlement_run, tmp_path / "seen", late, board)
-    before = _monitor(settlement_run, tmp_path / "before", late)
+    seen = _monitor(tiny_season_run, tmp_path / "seen", late, board)
+    before = _monitor(tiny_season_run, tmp_path / "before", late)
     assert (_row(before, "overflow")["plan"], _row(before, "overflow")["actual"]) == ("0", "0")
     assert _row(before, "overflow")["source"] == "plan"  # no site records check-ins
     assert _row(seen, "overflow")["source"] == "ledger+plan"  # the boarding's night
@@ -139,13 +142,40 @@ def test_a_settlement_rider_seen_aboard_once_is_overflow_that_night_only(
     assert f"({WEEK}, overflow, total): actual 0, recomputed 1" in out
 
 
-def test_nothing_after_the_as_of_day_comes_from_the_ledger(
-    settlement_run: Path, tmp_path: Path
+def test_a_departure_points_rider_is_never_overflow_on_their_nights(
+    settlement_run: Path, tiny_season_run: Path, tmp_path: Path
 ) -> None:
-    """W06 checked in without a bed on the 6th, the ledger read to the 8th: the nights 6-8 are
-    overflow; after the 8th the plan expects W06 nowhere, so none (not 9-12 as well)."""
+    """Review 17, finding 10: W06 boards at the settlement PX, where the plan has them every
+    night of their stay (no bed): not overflow on those nights, whatever shows them present
+    (their check-in, a driver's list): the figure is the same with and without the rows. The
+    verifier recomputes the same, and refuses the figure the rule replaced."""
+    late = "date,vehicle_id,incident\n2026-07-20,VA1,late_return\n"
+    checkin = "date,worker_id,event\n2026-07-06,W06,arrival\n"
+    board = HEAD + "2026-07-09,VA1,W06,yes,out\n"
+    without = _monitor(settlement_run, tmp_path / "without", late)
+    rows = _monitor(settlement_run, tmp_path / "rows", late, checkin, board)
+    for folder in (without, rows):
+        for week in (WEEK, "season"):
+            assert (
+                _row(folder, "overflow", week)["actual"],
+                _row(folder, "overflow", week)["plan"],
+            ) == ("0", "0")
+        assert cli_run("monitor", "--verify", str(folder))[0] == 0
+    nowhere = _monitor(tiny_season_run, tmp_path / "nowhere", late, checkin, board)
+    assert _row(nowhere, "overflow")["actual"] == "7"  # without PX: nights 6-12 of W06's stay
+    code, out = _forged(rows, nowhere, tmp_path / "forged")
+    assert code == 1, out
+    assert f"({WEEK}, overflow, total): actual 7, recomputed 0" in out
+
+
+def test_nothing_after_the_as_of_day_comes_from_the_ledger(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """W06 (waitlisted, no departure point) checked in without a bed on the 6th, the ledger
+    read to the 8th: the nights 6-8 are overflow; after the 8th the plan expects W06 nowhere,
+    so none (not 9-12 as well)."""
     checkin = "date,worker_id,event\n2026-07-06,W06,arrival\n2026-07-08,W01,arrival\n"
-    folder = _monitor(settlement_run, tmp_path / "m", checkin)
+    folder = _monitor(tiny_season_run, tmp_path / "m", checkin)
     assert _row(folder, "overflow")["actual"] == "3"
     assert cli_run("monitor", "--verify", str(folder))[0] == 0
 

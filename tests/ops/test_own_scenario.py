@@ -6,11 +6,12 @@ written (no run folder, no ledger row)."""
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
 from foresterie.ops.ledger import Ledger
-from tests.helpers import cli_ok, cli_run
+from tests.helpers import TINY, cli_ok, cli_run
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -18,10 +19,13 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def test_an_intake_move_to_a_foresteria_without_the_beds(
+def test_an_intake_move_to_a_foresteria_without_their_section(
     tiny_season_run: Path, tmp_path: Path
 ) -> None:
-    """W03 (women's section, at FA) asks to move to FB, which has no women's beds."""
+    """W03 (women's section, at FA) asks to move to FB, which has no women's beds at all: a
+    request that cannot be made (review 17, finding 9), said in a line; W03 stays at FA and
+    everyone else's intake goes on (it was `infeasible ... over by 1`, exit 2, every intake
+    until another move row)."""
     run = str(tiny_season_run)
     led = tmp_path / "ledger.sqlite"
     moves = tmp_path / "moves.csv"
@@ -33,19 +37,53 @@ def test_an_intake_move_to_a_foresteria_without_the_beds(
     code, said = cli_run(
         "intake", run, "--date", "2026-07-08", "--ledger", str(led), "--out", str(out)
     )
-    assert code == 2, said
-    (line,) = [x for x in said.splitlines() if x.startswith("infeasible: people held exceed wo")]
-    assert line.startswith(
-        "infeasible: people held exceed women's beds (over by 1) at Borgo Mezzanone (FB) on "
-        "2026-07-08..07-12: move requests for it: W03; "
+    assert code == 0, said
+    assert (
+        "note: W03: the move to FB asked on 2026-07-08 cannot be made (Borgo Mezzanone has no "
+        "women's beds): stays at FA; record another `move` (naming another foresteria, or none)"
+    ) in said.splitlines()
+    assert {r["worker_id"]: r["foresteria_id"] for r in _rows(out / "plan" / "assignments.csv")}[
+        "W03"
+    ] == "FA"
+
+
+def test_an_intake_move_to_a_full_foresteria(tmp_path: Path) -> None:
+    """FB with one men's bed: W01 and W02 (men, at FA) both ask to move there. The intake says
+    who holds people there and what to record, exit 2, nothing written."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    geo = folder / "foresterie.geojson"
+    data = json.loads(geo.read_text(encoding="utf-8"))
+    for f in data["features"]:
+        if f["properties"]["id"] == "FB":
+            f["properties"]["beds_men"] = 1
+    geo.write_text(json.dumps(data), encoding="utf-8")
+    run = tmp_path / "season"
+    cli_ok("solve", str(folder), "--out", str(run))
+    led = tmp_path / "ledger.sqlite"
+    moves = tmp_path / "moves.csv"
+    moves.write_text(
+        "date,worker_id,event,foresteria_id\n2026-07-06,W01,arrival,\n2026-07-06,W02,arrival,\n"
+        "2026-07-08,W01,move,FB\n2026-07-08,W02,move,FB\n"
     )
-    assert "move requests for it: W03" in line
+    cli_ok("ledger", "import", str(run), str(moves), "--ledger", str(led))
+    out = tmp_path / "intake"
+    code, said = cli_run(
+        "intake", str(run), "--date", "2026-07-08", "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 2, said
+    (line,) = [x for x in said.splitlines() if x.startswith("infeasible: people held exceed me")]
+    assert line.startswith(
+        "infeasible: people held exceed men's beds (over by 1) at Borgo Mezzanone (FB) on "
+        "2026-07-08..07-12: move requests for it: W01, W02; "
+    )
     assert "besides the people housed there before 2026-07-08" in line
     assert "record another `move` for those who asked" in line
     assert "workers.csv row" not in said and "closing" not in said
     assert not out.exists()
     with Ledger.open(led) as ledger:
-        assert [r.event.kind for r in ledger.rows()] == ["arrival", "move_request", "file_import"]
+        kinds = [r.event.kind for r in ledger.rows()]
+    assert kinds == ["arrival", "arrival", "move_request", "move_request", "file_import"]
 
 
 def test_a_day_run_whose_plan_holds_more_than_the_beds(

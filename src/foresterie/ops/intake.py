@@ -38,7 +38,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from foresterie.core.files import (
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.housing.waitlist import SECTION_BEDS
 from foresterie.ops.day import (
     Planned,
     SeasonRun,
@@ -79,6 +80,36 @@ class Intake:
     to_place: set[str] = field(default_factory=set)  # arrived without a bed: planned from d
     checkins: list[SiteCheckins] = field(default_factory=list)  # the recording rule, per site
     released: Counter[str] = field(default_factory=Counter)  # foresteria -> beds released
+    refused: list[str] = field(default_factory=list)  # move requests that cannot be made, said
+
+
+def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, str] | None:
+    """Why a move of w to foresteria `fid` from d cannot be made, and what the office can do
+    (None: it can be tried). A pin the intake's own scenario would refuse, or a foresteria that
+    can never take them, is a request not met (review 17, finding 9), never a crash: a site
+    their referral record says to avoid (said as `placement` only: the record is restricted),
+    a foresteria closed on every night left (or on any, without partial stays), one with no
+    beds of their section, or no accessible bed for someone who needs one; for a member of a
+    group, any of the group (the intake pins the whole group where one of them asked)."""
+    if not fid:
+        return None  # anywhere the tiers put them
+    group = [x for x in season.scenario.workers if w.group_id and x.group_id == w.group_id]
+    if any(fid in x.avoid for x in [w, *group]):  # the group goes where one of them is pinned
+        return "placement", "ask the case worker"
+    f = next(f for f in season.scenario.foresterie if f.id == fid)  # the import checked it
+    nights = [d + timedelta(days=k) for k in range((w.departure - d).days)]
+    open_ = [n for n in nights if f.open_from <= n <= f.open_to]
+    partial = season.scenario.config.housing.partial_stays
+    if not open_ or (not partial and len(open_) < len(nights)):
+        why = f"{f.name} is open {f.open_from}..{f.open_to} only"
+        return why, "record another `move` (naming another foresteria, or none)"
+    if not f.beds(w.section):
+        why = f"{f.name} has no {SECTION_BEDS[w.section]}"
+        return why, "record another `move` (naming another foresteria, or none)"
+    if any(x.accessible for x in [w, *group]) and not f.beds_accessible:
+        why = f"{f.name} has no accessible bed"
+        return why, "record another `move` (naming another foresteria, or none)"
+    return None
 
 
 def intake_workers(
@@ -94,11 +125,13 @@ def intake_workers(
     only_aboard: set[str] = set()  # arrived by a boarding row alone (no check-in)
     departed: dict[str, date] = {}
     asked: dict[str, str] = {}
+    asked_on: dict[str, date] = {}
     for ev in events:
         if ev.day > d:
             continue
         if ev.kind == "move_request" and (moves_since is None or ev.day > moves_since):
             asked[ev.worker_id] = ev.origin  # the last request wins
+            asked_on[ev.worker_id] = ev.day
         if ev.kind == "arrival":
             arrived[ev.worker_id] = ev.day  # the last row wins: corrections are new rows
             departed.pop(ev.worker_id, None)
@@ -114,6 +147,7 @@ def intake_workers(
     to_place: set[str] = set()
     planned: list[Planned] = []  # (bed, planned arrival, arrived, seen aboard only) of the due
     released: Counter[str] = Counter()
+    refused: dict[str, str] = {}  # worker -> why their move cannot be made, and what to do
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
@@ -132,7 +166,13 @@ def intake_workers(
         assumed = not rec.needs_checkin(season.site(w), w.arrival, d)
         here = came is not None or (assumed and w.arrival <= d)
         ended = w.departure <= d  # no night left from d on: nothing to re-plan from d
-        if here and bed is not None and w.id in asked and w.arrival < d and not ended:
+        moving = here and bed is not None and w.id in asked and w.arrival < d and not ended
+        cannot = _cannot_move(season, w, asked[w.id], d) if moving else None
+        if cannot is not None and bed is not None:  # not met: they stay where they are
+            counts["move_cannot_be_made"] += 1
+            refused[w.id] = _refusal(w.id, asked[w.id], asked_on[w.id], bed, *cannot)
+            out.append(w)
+        elif moving:
             counts["move_requested"] += 1  # re-planned from today, where they asked if named
             movers[w.id] = asked[w.id]
             out.append(replace(w, arrival=d, pinned_foresteria=asked[w.id] or None))
@@ -165,6 +205,24 @@ def intake_workers(
         else:
             counts["not_yet_due"] += 1
             out.append(w)
+    # a group held at several foresterie (one asks for one, another is held at another): the
+    # group's requests cannot be made, they stay where they are
+    pins: dict[str, set[str]] = {}
+    for w in out:
+        if w.group_id and w.pinned_foresteria:
+            pins.setdefault(w.group_id, set()).add(w.pinned_foresteria)
+    split = {g for g, fs in pins.items() if len(fs) > 1}
+    if split:
+        season_workers = {w.id: w for w in season.scenario.workers}
+        for i, w in enumerate(out):
+            if w.group_id in split and w.id in movers:
+                why = f"the rest of group {w.group_id} is held elsewhere"
+                todo = "record a `move` for each of the group, to the same foresteria"
+                bed = season.assigned[w.id]
+                refused[w.id] = _refusal(w.id, movers.pop(w.id), asked_on[w.id], bed, why, todo)
+                counts["move_requested"] -= 1
+                counts["move_cannot_be_made"] += 1
+                out[i] = season_workers[w.id]
     pinned_groups = {
         w.group_id: w.pinned_foresteria for w in out if w.group_id and w.pinned_foresteria
     }
@@ -176,11 +234,21 @@ def intake_workers(
     ]
     return Intake(
         workers=out,
-        counts=counts,
+        counts=+counts,  # a group's requests taken back leave no zero behind
         movers=movers,
         to_place=to_place,
         checkins=site_checkins(rec, planned, d),
         released=released,
+        refused=[refused[k] for k in sorted(refused)],
+    )
+
+
+def _refusal(wid: str, fid: str, asked: date, bed: str, why: str, todo: str) -> str:
+    """'X021: the move to FR-N asked on 2027-08-07 cannot be made (placement): stays at FR-L;
+    ask the case worker': pseudonymous id, the request as the office recorded it, what is
+    public."""
+    return (
+        f"{wid}: the move to {fid} asked on {asked} cannot be made ({why}): stays at {bed}; {todo}"
     )
 
 
@@ -256,6 +324,8 @@ def run_intake(
     if say is not None:
         for c in intake.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d, intake.released[c.site]))
+        for line in intake.refused:  # they stay where they are
+            say(f"note: {line}")
     record = {
         "date": d.isoformat(),
         "season_run": str(season_run),
@@ -268,17 +338,20 @@ def run_intake(
             c.site: {**c.record(), "beds_released": intake.released[c.site]}
             for c in intake.checkins
         },
-        "move_requests": len(intake.movers),
+        # every request read, those that cannot be made (they stay where they are) included
+        "move_requests": len(intake.movers) + len(intake.refused),
+        "move_requests_cannot_be_made": len(intake.refused),
         "moved_on_request": 0,  # set once the re-plan is made
+        "move_requests_not_met": 0,  # requests less moves made (likewise)
         "arrivals_housed": 0,  # of those arrived without a bed, how many got one (likewise)
     }
 
     def records(tmp: Path) -> dict[str, str]:
         """intake.json, from the plan files just written: hashed by the manifest (verify)."""
         now = _first_beds(tmp / "plan" / "assignments.csv")
-        record["moved_on_request"] = sum(
-            1 for w in intake.movers if w in now and now[w] != season.assigned.get(w)
-        )
+        moved = sum(1 for w in intake.movers if w in now and now[w] != season.assigned.get(w))
+        record["moved_on_request"] = moved
+        record["move_requests_not_met"] = len(intake.movers) + len(intake.refused) - moved
         record["arrivals_housed"] = sum(1 for w in intake.to_place if w in now)
         return {"intake.json": dumps_json(record)}
 

@@ -38,7 +38,7 @@ from foresterie.ops.day import SeasonRun, load_season_run, recording, seen_aboar
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.ops.retention import day_runs_in, fully_purged
 from foresterie.run.folders import atomic_dir, check_apart
-from foresterie.scenario.model import SECTIONS
+from foresterie.scenario.model import SECTIONS, Worker
 from foresterie.shuttles.routes import UnservedCode
 
 PARTITIONS = frozenset({"site", "section", "reason"})  # breakdowns that sum to the total
@@ -276,6 +276,14 @@ def _bed(spans: list[tuple[str, date, date]], d: date) -> str | None:
     return next((f for f, a, b in spans if a <= d < b), None)
 
 
+def at_their_point(w: Worker, d: date) -> bool:
+    """On a night of their stay without a bed, someone with a departure point is where the plan
+    has them: they board the shuttles there (`shuttles.routes.boarding_stays`), so they are not
+    overflow that night, whatever shows them present (README "Monitoring", review 17 finding
+    10); a night before their planned arrival is not one of them."""
+    return bool(w.pickup_id) and w.arrival <= d < w.departure
+
+
 def presence(
     season: SeasonRun, events: list[Event], days: list[date], as_of: date
 ) -> tuple[dict[str, set[date]], dict[str, date]]:
@@ -454,7 +462,7 @@ def compute(
             f = _bed(sp, d)
             if f is not None:
                 plan_nights[wid].append((d, f))
-            elif w.arrival <= d < w.departure:
+            elif w.arrival <= d < w.departure and not w.pickup_id:
                 overflow_plan[d] += 1  # housed for part of the stay: a night without a bed
     for wid, nights in here.items():
         if wid not in spans:  # never housed: `unhoused_nights` below
@@ -463,9 +471,10 @@ def compute(
             f = _bed(spans[wid], d)
             if f is not None:
                 actual_nights[wid].append((d, f))
-            else:
+            elif not at_their_point(workers[wid], d):
                 overflow_actual[d] += 1
-    for nights in unhoused_nights(season, events, set(spans), as_of).values():
+    for wid, nights in unhoused_nights(season, events, set(spans), as_of).items():
+        nights = {d for d in nights if not at_their_point(workers[wid], d)}
         overflow_actual.update(nights)
         for d in nights:  # the ledger's: the overflow's source says so
             acc.source(iso_week(d), "overflow", "ledger")

@@ -110,11 +110,13 @@ NOTES = [
         "arrival; the ledger records no refusals, so the actual is the plan's."
     ),
     N_(
-        "Overflow: nights of people present without a bed. Plan: the nights of housed people's "
-        "stays without a bed. Actual, night by night: housed people on their nights without a "
-        "bed on which they are present; people the plan houses on no night (the waitlisted, "
-        "departure points' riders) only on the nights a check-in shows them present or that "
-        "day's boarding list has them aboard, never after the day the ledger is read up to."
+        "Overflow: nights of people present without a bed where the plan expects them nowhere. "
+        "Plan: the nights of housed people's stays without a bed. Actual, night by night: "
+        "housed people on their nights without a bed on which they are present; the waitlisted "
+        "only on the nights a check-in shows them present or that day's boarding list has them "
+        "aboard, never after the day the ledger is read up to. People with a departure point "
+        "board there on the nights of their stay without a bed, where the plan has them: never "
+        "overflow on those nights, in plan and actual alike."
     ),
     N_(
         "Bed-night occupancy: bed-nights used over bed-nights available (beds of each open "
