@@ -1020,6 +1020,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_reasons,
             _check_idle_vehicles,
             _check_drivers_day,
+            _check_reason_words,
             _check_ride_order,
             _check_kpis,
             _check_roll_call,
@@ -2956,6 +2957,534 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
             bound = max(bound, m)
         out[day, fid] = (bound, len(fleet))
     return out
+
+
+# ------------------------------------------------------------------ the words of each reason
+# Every published reason (plan/unserved.csv, whose rows plan.json repeats and is held to;
+# plan/waitlist.csv; plan/uncovered.csv; restricted/waitlist_reasons.csv) is held to the words of
+# its code (review 13 #4, review 16): the verifier's own table of each code's wording, read from
+# the README and the writers (shuttles/routes.py, idle.py, run/stability.py, housing/waitlist.py,
+# housing/replan.py, run/early.py), never imported. A slot `{name}` of a template is a fact of the
+# row: one the row's facts give must be said exactly (or be one of the words given, or pass the
+# test given); one they do not give is free within its shape (which legs a route search lost,
+# whether a re-plan's reason is one of its three). Nothing else may be in the text.
+
+_SLOT = re.compile(r"\{(\w+)(?::(\w))?\}")
+# A slot's shape: a whole number (n), a date (d), a time (h), some text (t), or maybe none (o).
+_SHAPES = {"n": r"\d+", "d": r"\d{4}-\d\d-\d\d", "h": r"\d\d:\d\d", "t": r".+?", "o": r".*?"}
+_SHAPES |= {  # and the few words some slots hold: a group's size, a kind of bed, the legs
+    "g": r"(?:group of \d+ )?",
+    "k": r"(?:men's|women's|family) beds",
+    "l": r"morning and return|morning|return",
+    "s": r"(?:, the base serving .+?,)?",
+}
+Fact = str | tuple[str, ...] | Callable[[str], str]  # said exactly; one of; '' or why not
+
+
+def _words(*templates: str) -> tuple[re.Pattern[str], ...]:
+    """Templates ('fleet short at {base}: ...') as patterns, each slot a named group."""
+    out = []
+    for text in templates:
+        parts, at = [], 0
+        for m in _SLOT.finditer(text):
+            parts += [re.escape(text[at : m.start()]), f"(?P<{m[1]}>{_SHAPES[m[2] or 't']})"]
+            at = m.end()
+        out.append(re.compile("".join([*parts, re.escape(text[at:])]), re.DOTALL))
+    return tuple(out)
+
+
+def _unsaid(patterns: tuple[re.Pattern[str], ...], text: str, facts: dict[str, Fact]) -> str:
+    """'' where `text` is one of `patterns` with every slot the facts give said as they say;
+    else what is wrong, for the first pattern whose words it has."""
+    wrong = ""
+    for p in patterns:
+        m = p.fullmatch(text)
+        if m is None:
+            continue
+        for slot, said in m.groupdict().items():
+            want = facts.get(slot)
+            if said is None or want is None:
+                continue
+            if callable(want):
+                why = want(said)
+            elif said in ((want,) if isinstance(want, str) else want):
+                why = ""
+            else:
+                shown = " or ".join(repr(x) for x in ((want,) if isinstance(want, str) else want))
+                why = f"says {slot} {said[:80]!r}, the run's figures give {shown[:160]}"
+            if why:
+                wrong = wrong or why
+                break
+        else:
+            return ""
+    return wrong or "not the words of its code"
+
+
+def _vehicles_text(n: int) -> str:
+    return f"{n} vehicle" if n == 1 else f"{n} vehicles"
+
+
+def _names_of(r: _Run) -> dict[str, str]:
+    """Place id -> its name (foresterie, departure points, farms), as the writers print it."""
+    got: dict[str, str] | None = r.memo.get("names")
+    if got is None:
+        got = r.memo["names"] = {
+            pid: str(p.get("name", pid)).strip()
+            for places in (r.farms, r.pickups, r.fs)
+            for pid, p in places.items()
+        }
+    return got
+
+
+def _listed_names(text: str, names: set[str]) -> bool:
+    """Is `text` some foresterie's names joined by ', ' (names may hold commas themselves)?"""
+    ends = {0}
+    for at in range(len(text) + 1):
+        if at in ends:
+            ends |= {at + len(n) + 2 for n in names if text.startswith(n, at)}
+    return len(text) + 2 in ends
+
+
+_UNSERVED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "no_vehicle": _words("no vehicle based at {base}{serving:s} is available on {day:d}{nor:o}"),
+    "ride_cap": _words("farm {farm} is {far:n} min from {origin}, above the {cap:n} min ride cap"),
+    "fleet_short": _words(
+        "fleet short at {base}: at least {lb_v} needed for the day's round trips, {avail:n} "
+        "available (proven lower bound){idle:o}"
+    ),
+    "drivers_day": _words(
+        "drivers' day: no vehicle based at {base} can bring these riders to {farm_name} by "
+        "{start:h} and back after {end:h}: a round trip spans at least {span:n} min from the first "
+        "departure to the last return, each trip {trip:n} min; {avail_v} available, a driver's "
+        "day of at most {span_max:n} min, {stretch_max:n} min on trips without a {pause:n}-minute "
+        "pause, {duty_max:n} min of duty (proven)"
+    ),
+    "windows": _words(
+        "windows and ride cap: the route search found no {legs:l} seat for these riders within the "
+        "shift windows and the {cap:n} min ride cap (heuristic)",
+        "clock change on {day:d}: {how}, and no shuttle leaves before {after:h} that day; a {legs:l} "
+        "ride from {origin} to farm {farm} leaving then misses the shift windows or the {cap:n} "
+        "min ride cap",
+    ),
+    "vehicles_busy": tuple(
+        p
+        for short in (
+            "",
+            "; idle all day, too short on duty for the {round:n} min round trip: {idle}",
+        )
+        for hours in (
+            "",
+            "; drivers' hours bind: each vehicle's day at most {span_min:n} min from the first "
+            "departure to the last return and {stretch_min:n} min on trips without a "
+            "{pause:n}-minute pause",
+        )
+        for p in _words(
+            "vehicles busy at {base}: {avail_v} could not be given every {legs:l} trip within duty "
+            "limits, turnaround, windows and ride cap; {have:n} round trips planned for this farm "
+            "(heuristic: the lower bound, {lb_v}, does not prove a shortage)" + short + hours
+        )
+    )
+    + _words(
+        "the vehicles based at {base} run other trips (heuristic: kept trips and the rest planned "
+        "around them)",
+        "every vehicle based at {base} runs its trips of the season plan, full or not stopping at "
+        "this farm (heuristic: kept trips)",
+    ),
+}
+_LEGS_SAID = ("morning", "return", "morning and return")
+
+
+def _carried(r: _Run) -> Counter[tuple[str, str, str]]:
+    """(day, origin, farm) -> riders carried there in the morning (each rides back too)."""
+    got: Counter[tuple[str, str, str]] | None = r.memo.get("carried")
+    if got is None:
+        got = r.memo["carried"] = Counter(
+            (t["day"], origin, farm)
+            for _, _, _, t, origin, farm in _rides(r)
+            if t is not None and t["direction"] == "to_farm" and origin and farm
+        )
+    return got
+
+
+def _idle_elsewhere(r: _Run, day: str, base: str) -> str:
+    """The vehicles of other bases a 'fleet short' reason names (README "Transport model": idle
+    vehicles nearby): available that day with no trip at all, their base at most an hour's
+    drive each way, nearest first (seconds from there), the first three named."""
+    used = r.memo.get("used")
+    if used is None:
+        used = r.memo["used"] = {(t["day"], t["vehicle_id"]) for t in r.trips}
+    near = sorted(
+        (r.secs[v["foresteria_id"], base], v["foresteria_id"], vid, int(v["seats"]))
+        for vid, v in r.fleet.items()
+        if v["foresteria_id"] != base
+        and v["available_from"] <= day <= v["available_to"]
+        and (day, vid) not in used
+        and (v["foresteria_id"], base) in r.secs
+        and max(r.secs[v["foresteria_id"], base], r.secs.get((base, v["foresteria_id"]), 0)) <= 3600
+    )
+    said = ", ".join(
+        f"{vid} ({seats} seats) at {at}, {round(secs / 60)} min away"
+        for secs, at, vid, seats in near[:3]
+    ) + (f" and {len(near) - 3} more" if len(near) > 3 else "")
+    return f"; idle that day at other bases: {said}" if said else ""
+
+
+def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact]:
+    names = _names_of(r)
+    day, origin, farm = u["day"], u["foresteria_id"], u["farm_id"]
+    base = u.get("base_id") or origin
+    lb, avail = int(u["vehicles_lower_bound"]), int(u["vehicles_available"])
+    cap = str(_rules(r)[2])
+    facts: dict[str, Fact] = {
+        "day": day,
+        "base": names.get(base, base),
+        "origin": names.get(origin, origin),
+        "farm": farm,
+        "cap": cap,
+        "lb_v": _vehicles_text(lb),
+        "avail": str(avail),
+        "avail_v": _vehicles_text(avail),
+        "legs": _LEGS_SAID,
+        "pause": str(DRIVER_BREAK_MIN),
+    }
+    code = u["code"]
+    fleet = _available(r, base, day)
+    if code == "no_vehicle":
+        facts["serving"] = (
+            f", the base serving {names.get(origin, origin)}," if origin != base else ""
+        )
+        anywhere = any(v["available_from"] <= day <= v["available_to"] for v in r.fleet.values())
+        facts["nor"] = "" if anywhere else ", nor at any other base"
+    elif code == "ride_cap":
+        facts["far"] = str(max(r.leg(origin, farm), r.leg(farm, origin)))
+    elif code == "fleet_short":
+        idle = _idle_elsewhere(r, day, base)
+        facts["idle"] = ("", idle) if day_run else idle
+    elif code == "vehicles_busy":
+        carried = _carried(r)[day, origin, farm]
+        facts["have"] = (
+            (
+                lambda said: (
+                    ""
+                    if int(said) <= carried
+                    else f"says {said} round trips planned for "
+                    f"this farm, the plan carries {carried} of its riders"
+                )
+            )
+            if day_run
+            else str(carried)
+        )
+        spans = [int(v.get("max_span_min") or DRIVER_SPAN_MIN) for v in fleet]
+        stretches = [int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN) for v in fleet]
+        facts["span_min"] = str(min(spans, default=0))
+        facts["stretch_min"] = str(min(stretches, default=0))
+        facts["idle"] = lambda said: _short_on_duty(r, fleet, said, day)
+    elif code == "drivers_day":
+        facts.update(_drivers_day_facts(r, u, fleet))
+    elif code == "windows":
+        zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))
+        hour = _changed_hour(day, zone)
+        if hour is not None:
+            start, end = _hhmm(hour[0]), _hhmm(hour[1])
+            facts["after"] = end
+            facts["how"] = (
+                f"the clocks go forward from {start} to {end}"
+                if _clock_forward(day, zone)
+                else f"the clocks go back from {end} to {start}"
+            )
+        else:  # no clock change that day: the words of one are false
+            facts["how"] = lambda said: f"says the clocks change on {day}; they do not"
+    return facts
+
+
+def _short_on_duty(r: _Run, fleet: list[dict[str, str]], said: str, day: str) -> str:
+    """The vehicles a 'vehicles busy' reason names as too short on duty: each of the base's
+    available that day, with its max_duty_min of fleet.csv."""
+    mine = {v["vehicle_id"]: v for v in fleet}
+    for item in said.split(", "):
+        m = re.fullmatch(r"(\S+) \((\d+) min\)", item)
+        if m is None or m[1] not in mine:
+            return f"names {item[:60]!r}, not a vehicle of the base available on {day}"
+        if m[2] != mine[m[1]]["max_duty_min"]:
+            return f"says {m[1]} has {m[2]} min of duty, fleet.csv {mine[m[1]]['max_duty_min']}"
+    return ""
+
+
+def _drivers_day_facts(r: _Run, u: dict[str, str], fleet: list[dict[str, str]]) -> dict[str, Fact]:
+    """The figures of a 'drivers_day' reason, recomputed (README "fleet.csv"): the farm's shift
+    start and end (the heat-alert end on such a day), the quickest legs over the matrix, and the
+    largest limits among the base's vehicles available that day."""
+    _, _, _, board, _, heat, heat_end = _rules(r)
+    day, origin, farm = u["day"], u["foresteria_id"], u["farm_id"]
+    base = u.get("base_id") or origin
+    f = r.farms[farm]
+    start, end = _mins(str(f["shift_start"])), _mins(str(f["shift_end"]))
+    if day in heat:
+        end = min(end, heat_end)
+    quick = _quickest_legs(r, base, origin, farm)
+    go = quick(base, origin) + quick(origin, farm)
+    back = quick(farm, origin) + quick(origin, base)
+    return {
+        "farm_name": _names_of(r).get(farm, farm),
+        "start": _hhmm(start),
+        "end": _hhmm(end),
+        "span": str(end + board + back - (start - go)),
+        "trip": str(go + board + back),
+        "span_max": str(
+            max((int(v.get("max_span_min") or DRIVER_SPAN_MIN) for v in fleet), default=0)
+        ),
+        "stretch_max": str(
+            max((int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN) for v in fleet), default=0)
+        ),
+        "duty_max": str(max((int(v["max_duty_min"]) for v in fleet), default=0)),
+    }
+
+
+def _clock_forward(day: str, zone: str) -> bool:
+    """Do the clocks go forward on `day` (the offset at its end above the one at its start)?"""
+    tz = ZoneInfo(zone)
+    midnight = datetime.combine(_day(day), datetime.min.time())
+    first = midnight.replace(tzinfo=tz).utcoffset()
+    last = (midnight + timedelta(days=1)).replace(tzinfo=tz).utcoffset()
+    return first is not None and last is not None and last > first
+
+
+_SECTION_WORDS = {"men": "men's beds", "women": "women's beds", "family": "family beds"}
+_HELD = (
+    "people of equal or higher priority",
+    "people already living there",
+    "people of equal or higher priority and by people already living there",
+)
+_WAIT_CLOSED = (
+    "no foresteria{where:o} open for the whole stay {stay}",
+    "no foresteria{where:o} open for at least {need:n} night{s:o} of the stay {stay}",
+)
+# The words of each waitlist code (README "Waitlist reasons"), the same wherever the code is
+# written; `full`, `too_large` and `unsuitable` as plan/waitlist.csv publishes them beside an
+# id apart from the detail (restricted/waitlist_reasons.csv, or a run from before the split).
+_WAIT_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "far": _words(
+        "no foresteria within {cap:n} min of farm {farms} (nearest: {nearest}, {mins:n} min)"
+    ),
+    "closed": _words(*_WAIT_CLOSED),
+    "placement": _words("no foresteria within reach meets this person's placement constraints"),
+    "no_section": _words(
+        "no {kind:k} at the foresterie open for the stay {stay} within reach ({names})"
+    ),
+    "no_accessible": _words(
+        "not enough accessible beds at the foresterie open for the stay {stay} within reach"
+    ),
+    "too_large": _words(
+        "group of {size_n:n} needs more {kind:k} than {names} has on some nights of the stay"
+    ),
+    "full": _words("{size:g}{kind:k} full at {parts} (held by {held}){alt:o}"),
+    "outranked": _words(
+        "out-ranked: {size:g}{kind:k} full at {parts} held by people of higher priority{alt:o}"
+    ),
+    "heuristic": _words("heuristic: a bed seems free at {name} for the stay; {why}"),
+    "past": _words(
+        "{ride} (a day run places nobody)",
+        "stayed {arrival:d}..{departure:d}, before {as_of:d}, unknown to the previous run",
+        "waitlisted before {as_of:d}, no night left: {before}",
+        "group waitlisted before {as_of:d}, a member's stay over by then: {group_before}",
+    ),
+}
+_WAIT_PUBLIC_WORDS = _WAIT_WORDS | {
+    "unsuitable": _words("no foresteria within reach, open for the stay, has beds that suit {who}"),
+    "too_large": _words(
+        "group of {size_n:n} needs more {kind:k} than any foresteria within reach has on some "
+        "nights of the stay"
+    ),
+    "full": _words(
+        "{size:g}{kind:k} full on some night of the stay at every foresteria within reach (held by "
+        "{held})"
+    ),
+}
+_NIGHTS_SAID = re.compile(
+    r"(\d{4}-\d\d-\d\d)(?:\.\.((?:\d{4}-)?\d\d-\d\d))?(?: \(\+(\d+) more nights?\))?"
+)
+
+
+def _full_parts(said: str, names: set[str], first: str, last: str) -> str:
+    """A 'full' detail's foresterie: each 'NAME on NIGHTS' (a foresteria of the run, nights of
+    the stay), then perhaps 'K transfer option(s)'."""
+    parts = said.split(" and at ")
+    if re.fullmatch(r"\d+ transfer options?", parts[-1]):
+        parts.pop()
+    for part in parts:
+        name, sep, nights = part.rpartition(" on ")
+        m = _NIGHTS_SAID.fullmatch(nights)
+        if not sep or name not in names or m is None:
+            return f"says {part[:80]!r}, not a foresteria of the run on nights of the stay"
+        end = m[2] if m[2] is None or len(m[2]) == 10 else f"{m[1][:4]}-{m[2]}"
+        if not first <= m[1] <= last or (end is not None and not m[1] < end <= last):
+            return f"names nights {nights[:40]!r}, outside the stay {first}..{last}"
+    return ""
+
+
+def _span_said(first: date, last: date) -> str:
+    if first == last:
+        return first.isoformat()
+    if first.year == last.year:
+        return f"{first.isoformat()}..{last.strftime('%m-%d')}"
+    return f"{first.isoformat()}..{last.isoformat()}"
+
+
+def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fact]:
+    """What a waitlisted person's reason may say: their unit (group or alone), its stay (from
+    a re-plan's date in a re-plan), section, farms, and the run's rules and names."""
+    w = r.workers[wid]
+    unit = [r.workers[x] for x in sorted(groups[w["group_id"]])] if w.get("group_id") else [w]
+    h = r.cfg.get("housing", {})
+    cap = int(h.get("max_commute_min", 60))
+    replan = r.manifest.get("replan")
+    as_of = str(replan.get("as_of")) if isinstance(replan, dict) and replan.get("as_of") else ""
+    arrivals = [max(m["arrival"], as_of) for m in unit]
+    first, last = min(arrivals), max(_day(m["departure"]) - timedelta(days=1) for m in unit)
+    farms = sorted({f for m in unit if (f := _work_farm(m))})
+    names = _names_of(r)
+    fs_names = {names[f] for f in r.fs}
+    worst = {fid: max((r.secs[fid, farm] for farm in farms), default=0) for fid in r.fs}
+    nearest = min(r.fs, key=lambda fid: worst[fid]) if r.fs else ""
+    share = float(h.get("min_overlap_share", 0))
+    need = max(
+        max(
+            int(h.get("min_overlap_nights", 1)),
+            math.ceil(share * (_day(m["departure"]) - _day(a)).days - 1e-9),
+        )
+        for m, a in zip(unit, arrivals, strict=True)
+    )
+    group = bool(w.get("group_id"))
+    before = r.memo.get("previous_waitlist")
+    if before is None:
+        rel = f"inputs/{_PREVIOUS[1]}"
+        before = r.memo["previous_waitlist"] = (
+            {x["worker_id"]: x["reason"] for x in _rows(r.root, rel, "waitlist.csv")}
+            if as_of and (r.root / rel).exists()
+            else {}
+        )
+    pickup = w.get("pickup_id") or ""
+    facts: dict[str, Fact] = {
+        "cap": str(cap),
+        "farms": ", ".join(farms),
+        "nearest": names.get(nearest, nearest),
+        "mins": f"{worst.get(nearest, 0) / 60:.0f}",
+        "where": f" within {cap} min of farm {', '.join(farms)}" if farms else "",
+        "stay": _span_said(_day(first), last),
+        "need": str(need),
+        "s": "" if need == 1 else "s",
+        "kind": _SECTION_WORDS.get(w["section"], w["section"]),
+        "names": lambda said: (
+            ""
+            if _listed_names(said, fs_names)
+            else f"names {said[:80]!r}, not foresterie of the run"
+        ),
+        "size": f"group of {len(unit)} " if group else "",
+        "held": _HELD,
+        "alt": ("", " and no alternative"),
+        "parts": lambda said: _full_parts(said, fs_names, first, last.isoformat()),
+        "name": tuple(sorted(fs_names)),
+        "why": ("the solver stopped before proving tier 1 optimal", "unexplained"),
+        "who": f"this group of {len(unit)}" if group else "this person",
+        "ride": (
+            f"rides from foresteria {pickup}, without a bed there that night"
+            if pickup in r.fs
+            else f"rides from departure point {pickup}"
+        ),
+        "arrival": w["arrival"],
+        "departure": w["departure"],
+        "as_of": as_of,
+        "before": before.get(wid, ""),
+        "group_before": before.get(wid, "not in the previous plan"),
+    }
+    if group:
+        facts["size_n"] = str(len(unit))
+    if not r.referrals_known:  # a site to avoid may take a farm off the list: not known here
+        for slot in ("farms", "where", "nearest", "mins"):
+            facts.pop(slot)
+    return facts
+
+
+def _uncovered_facts(
+    r: _Run, u: dict[str, str], housed: dict[str, list[dict[str, str]]]
+) -> dict[str, Fact]:
+    """The foresterie around a span without a bed (plan/uncovered.csv): the first one's opening
+    before it, the last one's closing after it, the two on either side of a gap."""
+    names = _names_of(r)
+    rows = sorted(housed.get(u["worker_id"], []), key=lambda a: a["from"])
+    before = [a for a in rows if a["to"] <= u["from"]]
+    after = [a for a in rows if a["from"] >= u["to"]]
+    code = u["code"]
+    a = before[-1] if code in ("between_foresterie", "after_closing") and before else None
+    b = after[0] if code in ("between_foresterie", "before_opening") and after else None
+    limit = r.cfg.get("housing", {}).get("max_days_without_work")
+    w = r.workers.get(u["worker_id"], {})
+    facts: dict[str, Fact] = {"n": str(limit)}
+    if a is not None:
+        facts["closes"] = names[a["foresteria_id"]]
+        facts["open_to"] = str(r.fs[a["foresteria_id"]]["open_to"])
+    if b is not None:
+        facts["opens"] = names[b["foresteria_id"]]
+        facts["open_from"] = str(r.fs[b["foresteria_id"]]["open_from"])
+    facts["whose"] = "group's beds" if w.get("group_id") else "bed"
+    return facts
+
+
+_UNCOVERED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "before_opening": _words("{opens} opens on {open_from:d}"),
+    "after_closing": _words("{closes} closes after {open_to:d}"),
+    "between_foresterie": _words(
+        "{closes} closes after {open_to:d}, {opens} opens on {open_from:d}"
+    ),
+    "released_no_work": _words(
+        "group's beds released after {n:n} days without work at each working member's farm",
+        "bed released after {n:n} days without work at the farm",
+    ),
+}
+
+
+def _check_reason_words(r: _Run, out: list[str]) -> None:
+    """Each published reason says what its code and the row's own figures say, in its code's
+    words and nothing else (the tables above): a forged or edited text is a violation naming
+    the file, its line and the field. plan.json repeats plan/unserved.csv's reasons and is held
+    to them (`_check_published_copies`)."""
+
+    def held(rel: str, n: int, code: str, why: str) -> None:
+        if why:
+            out.append(f"reason not its code's words: {rel}:{n}: reason: {code}: {why}")
+
+    day_run = "day.json" in (r.manifest.get("records") or {})
+    for n, u in enumerate(r.unserved, start=2):
+        words = _UNSERVED_WORDS.get(u["code"])
+        if words is not None:  # an unknown code: said by _check_reasons
+            held(
+                "plan/unserved.csv",
+                n,
+                u["code"],
+                _unsaid(words, u["reason"], _unserved_facts(r, u, day_run)),
+            )
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wid, w in r.workers.items():
+        if w.get("group_id"):
+            groups[w["group_id"]].append(wid)
+    public = _WAIT_PUBLIC_WORDS if r.wait_split else _WAIT_WORDS
+    for n, e in enumerate(r.wait, start=2):
+        words = public.get(e["code"])
+        if words is not None and e["worker_id"] in r.workers:
+            facts = _wait_facts(r, e["worker_id"], groups)
+            held("plan/waitlist.csv", n, e["code"], _unsaid(words, e["reason"], facts))
+    for n, (wid, x) in enumerate((r.wait_detail or {}).items(), start=2):
+        words = _WAIT_WORDS.get(x["code"])
+        if words is not None and wid in r.workers:
+            facts = _wait_facts(r, wid, groups)
+            held(f"restricted/{_WAIT_DETAIL}", n, x["code"], _unsaid(words, x["reason"], facts))
+    rel = "plan/uncovered.csv"
+    if (r.root / rel).exists():
+        housed = _by_worker(r.assign)
+        for n, u in enumerate(_rows(r.root, rel), start=2):
+            words = _UNCOVERED_WORDS.get(u["code"])
+            if words is not None:
+                held(rel, n, u["code"], _unsaid(words, u["reason"], _uncovered_facts(r, u, housed)))
 
 
 def _check_kpis(r: _Run, out: list[str]) -> None:
