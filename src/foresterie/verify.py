@@ -4513,6 +4513,8 @@ def _check_day_records(r: _Run, out: list[str]) -> None:
                 f"day.json: date {str(day)[:40]}, the run's scenario plans "
                 f"{sc['season_start']}..{sc['season_end']}"
             )
+        if isinstance(said, dict) and "heat_alert" in said:
+            out += _heat_alert_said(said["heat_alert"], str(day), r)
     if "intake.json" in listed and (r.root / "intake.json").exists():
         said = _json(r.root, "intake.json")
         replan = r.manifest.get("replan")
@@ -4520,6 +4522,41 @@ def _check_day_records(r: _Run, out: list[str]) -> None:
         day = str(said.get("date")) if isinstance(said, dict) else None
         if day != str(as_of):
             out.append(f"intake.json: date {str(day)[:40]}, the run re-plans as of {as_of}")
+
+
+# Who decided a day run's heat alert (README "Daily operations": `foresterie day --heat-alert`,
+# `--no-heat-alert`, the ledger's last heat_alert row of the day, else the season's list).
+HEAT_SOURCES = ("--heat-alert", "--no-heat-alert", "ledger", "season")
+
+
+def _heat_alert_said(heat: Any, day: str, r: _Run) -> list[str]:
+    """day.json's heat alert against the run's own scenario (inputs/scenario.toml, vouched for
+    by the manifest, what the plan's windows were checked with): declared only on a heat-alert
+    day of the run, lifted only on another; and consistent with what it says decided it (an
+    option says its own answer; the season's list, `in_season_list`)."""
+    where = "day.json: heat_alert"
+    if not isinstance(heat, dict) or not isinstance(heat.get("day"), bool):
+        return [f"{where}: not an object whose day is true or false"]
+    hot, source = heat["day"], heat.get("from")
+    listed = str(day) in _rules(r)[5]
+    out = []
+    if hot != listed:
+        out.append(
+            f"{where}.day: {str(hot).lower()} (alert {'declared' if hot else 'lifted'}), yet "
+            f"{day} is {'' if listed else 'not '}a heat-alert day of the run's scenario "
+            "(inputs/scenario.toml [transport] heat_alert_days)"
+        )
+    if source not in HEAT_SOURCES:
+        out.append(f"{where}.from: {str(source)[:40]!r}, not one of {', '.join(HEAT_SOURCES)}")
+    elif (source, hot) in (("--heat-alert", False), ("--no-heat-alert", True)) or (
+        source == "season" and heat.get("in_season_list") is not hot
+    ):
+        out.append(
+            f"{where}: day {str(hot).lower()} from {source}"
+            + (f" (in_season_list {heat.get('in_season_list')})" if source == "season" else "")
+            + ": the source says otherwise"
+        )
+    return out
 
 
 def _check_record(r: _Run, out: list[str]) -> None:
