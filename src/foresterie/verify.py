@@ -2174,22 +2174,25 @@ def _check_beds(r: _Run, out: list[str]) -> None:
         out.append(f"occupancy.csv wrong: {len(wrong) - 20} more rows")
 
 
-def _rules(r: _Run) -> tuple[int, int, int, int, int, set[str], int]:
+def _rules(r: _Run) -> tuple[int, int, int, int, int, frozenset[str], int]:
     """[transport] rules with the README defaults: early, wait, ride cap, board, turnaround,
-    heat-alert days and their shift end."""
-    tr = r.cfg.get("transport", {})
-    return (
-        int(tr.get("arrive_early_max_min", 30)),
-        int(tr.get("wait_after_shift_max_min", 30)),
-        int(tr.get("max_ride_min", 75)),
-        int(tr.get("board_min", 2)),
-        int(tr.get("turnaround_min", 5)),
-        {str(d) for d in tr.get("heat_alert_days", [])},
-        _mins(tr.get("heat_alert_shift_end", "12:30")),
-    )
+    heat-alert days and their shift end. Read once per run (asked per vehicle-day and row)."""
+    got = r.memo.get("rules")
+    if got is None:
+        tr = r.cfg.get("transport", {})
+        got = r.memo["rules"] = (
+            int(tr.get("arrive_early_max_min", 30)),
+            int(tr.get("wait_after_shift_max_min", 30)),
+            int(tr.get("max_ride_min", 75)),
+            int(tr.get("board_min", 2)),
+            int(tr.get("turnaround_min", 5)),
+            frozenset(str(d) for d in tr.get("heat_alert_days", [])),
+            _mins(tr.get("heat_alert_shift_end", "12:30")),
+        )
+    return got  # type: ignore[no-any-return]
 
 
-def _farm_works(r: _Run, farm: str, d: date, heat: set[str], heat_end: int) -> bool:
+def _farm_works(r: _Run, farm: str, d: date, heat: frozenset[str], heat_end: int) -> bool:
     """A workday of the farm, unless the heat-alert end falls at or before its shift start (no
     hours left that day: nobody rides there, nobody is owed a ride; README "Transport model")."""
     f = r.farms[farm]
@@ -2889,12 +2892,17 @@ def _quickest_legs(r: _Run, *places: str) -> Callable[[str, str], int]:
 
 
 def _available(r: _Run, base: str, day: str) -> list[dict[str, str]]:
-    """The vehicles of `base` (fleet.csv) available on `day`."""
-    return [
-        v
-        for v in r.fleet.values()
-        if v["foresteria_id"] == base and v["available_from"] <= day <= v["available_to"]
-    ]
+    """The vehicles of `base` (fleet.csv) available on `day` (kept per base-day: asked per
+    unserved row and per fleet_days row; callers only read the list)."""
+    known: dict[tuple[str, str], list[dict[str, str]]] = r.memo.setdefault("available", {})
+    got = known.get((base, day))
+    if got is None:
+        got = known[base, day] = [
+            v
+            for v in r.fleet.values()
+            if v["foresteria_id"] == base and v["available_from"] <= day <= v["available_to"]
+        ]
+    return got
 
 
 def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
@@ -3106,10 +3114,34 @@ def _carried(r: _Run) -> Counter[tuple[str, str, str]]:
     return got
 
 
+def _limits(r: _Run, base: str, day: str) -> tuple[tuple[int, int], ...]:
+    """(fewest, most) minutes of span, stretch and duty among the base's vehicles available
+    that day (fleet.csv, a driver's limits where a row leaves them empty), kept per base-day."""
+    known: dict[tuple[str, str], tuple[tuple[int, int], ...]] = r.memo.setdefault("limits", {})
+    got = known.get((base, day))
+    if got is None:
+        fleet = _available(r, base, day)
+        each = [
+            [int(v.get("max_span_min") or DRIVER_SPAN_MIN) for v in fleet],
+            [int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN) for v in fleet],
+            [int(v["max_duty_min"]) for v in fleet],
+        ]
+        got = known[base, day] = tuple((min(x, default=0), max(x, default=0)) for x in each)
+    return got
+
+
 def _idle_elsewhere(r: _Run, day: str, base: str) -> str:
     """The vehicles of other bases a 'fleet short' reason names (README "Transport model": idle
     vehicles nearby): available that day with no trip at all, their base at most an hour's
-    drive each way, nearest first (seconds from there), the first three named."""
+    drive each way, nearest first (seconds from there), the first three named. Kept per
+    base-day."""
+    known: dict[tuple[str, str], str] = r.memo.setdefault("idle_elsewhere", {})
+    if (day, base) not in known:
+        known[day, base] = _idle_said(r, day, base)
+    return known[day, base]
+
+
+def _idle_said(r: _Run, day: str, base: str) -> str:
     used = r.memo.get("used")
     if used is None:
         used = r.memo["used"] = {(t["day"], t["vehicle_id"]) for t in r.trips}
@@ -3174,10 +3206,8 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
             if day_run
             else str(carried)
         )
-        spans = [int(v.get("max_span_min") or DRIVER_SPAN_MIN) for v in fleet]
-        stretches = [int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN) for v in fleet]
-        facts["span_min"] = str(min(spans, default=0))
-        facts["stretch_min"] = str(min(stretches, default=0))
+        limits = _limits(r, base, day)
+        facts["span_min"], facts["stretch_min"] = str(limits[0][0]), str(limits[1][0])
         facts["idle"] = lambda said: _short_on_duty(r, fleet, said, day)
     elif code == "drivers_day":
         facts.update(_drivers_day_facts(r, u, fleet))
@@ -3221,6 +3251,7 @@ def _drivers_day_facts(r: _Run, u: dict[str, str], fleet: list[dict[str, str]]) 
     start, end = _mins(str(f["shift_start"])), _mins(str(f["shift_end"]))
     if day in heat:
         end = min(end, heat_end)
+    limits = _limits(r, base, day)
     quick = _quickest_legs(r, base, origin, farm)
     go = quick(base, origin) + quick(origin, farm)
     back = quick(farm, origin) + quick(origin, base)
@@ -3230,13 +3261,9 @@ def _drivers_day_facts(r: _Run, u: dict[str, str], fleet: list[dict[str, str]]) 
         "end": _hhmm(end),
         "span": str(end + board + back - (start - go)),
         "trip": str(go + board + back),
-        "span_max": str(
-            max((int(v.get("max_span_min") or DRIVER_SPAN_MIN) for v in fleet), default=0)
-        ),
-        "stretch_max": str(
-            max((int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN) for v in fleet), default=0)
-        ),
-        "duty_max": str(max((int(v["max_duty_min"]) for v in fleet), default=0)),
+        "span_max": str(limits[0][1]),
+        "stretch_max": str(limits[1][1]),
+        "duty_max": str(limits[2][1]),
     }
 
 
@@ -3322,25 +3349,52 @@ def _full_parts(said: str, names: set[str], first: str, last: str) -> str:
     return ""
 
 
-def _span_said(first: date, last: date) -> str:
-    if first == last:
-        return first.isoformat()
-    if first.year == last.year:
-        return f"{first.isoformat()}..{last.strftime('%m-%d')}"
-    return f"{first.isoformat()}..{last.isoformat()}"
-
-
 def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fact]:
-    """What a waitlisted person's reason may say: their unit (group or alone), its stay (from
-    a re-plan's date in a re-plan), section, farms, and the run's rules and names."""
+    """What a waitlisted person's reason may say: their unit's (`_unit_facts`), and their own
+    departure point and stay, and a re-plan's previous reason for them."""
     w = r.workers[wid]
-    unit = [r.workers[x] for x in sorted(groups[w["group_id"]])] if w.get("group_id") else [w]
+    before = r.memo.get("previous_waitlist")
+    if before is None:
+        rel = f"inputs/{_PREVIOUS[1]}"
+        before = r.memo["previous_waitlist"] = (
+            {x["worker_id"]: x["reason"] for x in _rows(r.root, rel, "waitlist.csv")}
+            if _as_of(r) and (r.root / rel).exists()
+            else {}
+        )
+    pickup = w.get("pickup_id") or ""
+    return _unit_facts(r, w, groups) | {
+        "ride": (
+            f"rides from foresteria {pickup}, without a bed there that night"
+            if pickup in r.fs
+            else f"rides from departure point {pickup}"
+        ),
+        "arrival": w["arrival"],
+        "departure": w["departure"],
+        "before": before.get(wid, ""),
+        "group_before": before.get(wid, "not in the previous plan"),
+    }
+
+
+def _as_of(r: _Run) -> str:
+    """A re-plan's date, '' for any other run."""
+    replan = r.manifest.get("replan")
+    return str(replan.get("as_of")) if isinstance(replan, dict) and replan.get("as_of") else ""
+
+
+def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dict[str, Fact]:
+    """What a unit's reason may say (its group, or the person alone; kept per unit): its stay
+    (from a re-plan's date in a re-plan), section, farms, and the run's rules and names."""
+    key = w["group_id"] or "\0" + w["worker_id"]
+    known: dict[str, dict[str, Fact]] = r.memo.setdefault("unit_facts", {})
+    got = known.get(key)
+    if got is not None:
+        return got
+    unit = [r.workers[x] for x in sorted(groups[w["group_id"]])] if w["group_id"] else [w]
     h = r.cfg.get("housing", {})
     cap = int(h.get("max_commute_min", 60))
-    replan = r.manifest.get("replan")
-    as_of = str(replan.get("as_of")) if isinstance(replan, dict) and replan.get("as_of") else ""
+    as_of = _as_of(r)
     arrivals = [max(m["arrival"], as_of) for m in unit]
-    first, last = min(arrivals), max(_day(m["departure"]) - timedelta(days=1) for m in unit)
+    first, last = min(arrivals), _iso(max(_ord(m["departure"]) for m in unit) - 1)
     farms = sorted({f for m in unit if (f := _work_farm(m))})
     names = _names_of(r)
     fs_names = {names[f] for f in r.fs}
@@ -3350,27 +3404,19 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
     need = max(
         max(
             int(h.get("min_overlap_nights", 1)),
-            math.ceil(share * (_day(m["departure"]) - _day(a)).days - 1e-9),
+            math.ceil(share * (_ord(m["departure"]) - _ord(a)) - 1e-9),
         )
         for m, a in zip(unit, arrivals, strict=True)
     )
-    group = bool(w.get("group_id"))
-    before = r.memo.get("previous_waitlist")
-    if before is None:
-        rel = f"inputs/{_PREVIOUS[1]}"
-        before = r.memo["previous_waitlist"] = (
-            {x["worker_id"]: x["reason"] for x in _rows(r.root, rel, "waitlist.csv")}
-            if as_of and (r.root / rel).exists()
-            else {}
-        )
-    pickup = w.get("pickup_id") or ""
-    facts: dict[str, Fact] = {
+    group = bool(w["group_id"])
+    stay = first if first == last else f"{first}..{last[5:] if first[:4] == last[:4] else last}"
+    got = known[key] = {
         "cap": str(cap),
         "farms": ", ".join(farms),
         "nearest": names.get(nearest, nearest),
         "mins": f"{worst.get(nearest, 0) / 60:.0f}",
         "where": f" within {cap} min of farm {', '.join(farms)}" if farms else "",
-        "stay": _span_said(_day(first), last),
+        "stay": stay,
         "need": str(need),
         "s": "" if need == 1 else "s",
         "kind": _SECTION_WORDS.get(w["section"], w["section"]),
@@ -3382,27 +3428,18 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
         "size": f"group of {len(unit)} " if group else "",
         "held": _HELD,
         "alt": ("", " and no alternative"),
-        "parts": lambda said: _full_parts(said, fs_names, first, last.isoformat()),
+        "parts": lambda said: _full_parts(said, fs_names, first, last),
         "name": tuple(sorted(fs_names)),
         "why": ("the solver stopped before proving tier 1 optimal", "unexplained"),
         "who": f"this group of {len(unit)}" if group else "this person",
-        "ride": (
-            f"rides from foresteria {pickup}, without a bed there that night"
-            if pickup in r.fs
-            else f"rides from departure point {pickup}"
-        ),
-        "arrival": w["arrival"],
-        "departure": w["departure"],
         "as_of": as_of,
-        "before": before.get(wid, ""),
-        "group_before": before.get(wid, "not in the previous plan"),
     }
     if group:
-        facts["size_n"] = str(len(unit))
+        got["size_n"] = str(len(unit))
     if not r.referrals_known:  # a site to avoid may take a farm off the list: not known here
         for slot in ("farms", "where", "nearest", "mins"):
-            facts.pop(slot)
-    return facts
+            got.pop(slot)
+    return got
 
 
 def _uncovered_facts(

@@ -233,3 +233,33 @@ def test_a_day_run_claiming_an_alert_its_scenario_does_not_plan_is_refused(
         "day.json: heat_alert.day: true (alert declared), yet 2026-07-07 is not a heat-alert "
         "day of the run's scenario (inputs/scenario.toml [transport] heat_alert_days)"
     ]
+
+
+def test_a_ride_cap_reason_says_the_farms_minutes(tmp_path: Path) -> None:
+    """The tiny season with a 20-minute ride cap: F2 is 30 min from Fortore, so its riders are
+    `ride_cap` (proven) every workday; a reason saying 25 min (below the cap it cites: no
+    reason at all) is named."""
+    src = tmp_path / "cap"
+    shutil.copytree(DATA / "tiny", src)
+    toml = (src / "scenario.toml").read_text(encoding="utf-8")
+    assert "max_ride_min = 75\n" in toml
+    (src / "scenario.toml").write_text(toml.replace("max_ride_min = 75\n", "max_ride_min = 20\n"))
+    run = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(src), "--out", str(run)])
+    assert r.exit_code == 0, r.output
+    assert verify_run(run, report=False) == []
+    rows = list(csv.DictReader(io.StringIO((run / "plan" / "unserved.csv").read_text())))
+    assert rows and {x["reason"] for x in rows} == {
+        "farm F2 is 30 min from Fortore, above the 20 min ride cap"
+    }
+    line = _edit_csv(run, "plan/unserved.csv", rows[0]["worker_ids"], "reason", "30 min", "25 min")
+    plan = json.loads((run / "plan" / "plan.json").read_text(encoding="utf-8"))
+    plan["unassigned"][line - 2]["reason"] = plan["unassigned"][line - 2]["reason"].replace(
+        "30 min", "25 min"
+    )
+    (run / "plan" / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    rehash(run, ["plan/unserved.csv", "plan/plan.json"])
+    assert verify_run(run, report=False) == [
+        f"{WORDS}: plan/unserved.csv:{line}: reason: ride_cap: says far '25', the run's figures "
+        "give '30'"
+    ]
