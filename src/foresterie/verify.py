@@ -2398,35 +2398,41 @@ def _rides(r: _Run) -> list[Ride]:
 
 
 def _check_service(r: _Run, out: list[str]) -> None:
-    """Every rider of every day and direction is carried once, to their farm, or listed unserved."""
-    # worker -> direction -> day -> times carried (a rider, or a leg listed unserved)
-    carried: dict[str, dict[str, dict[str, int]]] = {}
+    """Every rider of every day and direction is carried once, to their farm, or listed unserved.
+    Counted per direction and day, each a list of names (a rider, or a leg listed unserved),
+    compared with the people owed a ride that day as sets: the same answers as per person,
+    with the ~70,000 riders of puglia-2027 each appended to a list rather than counted in a
+    dictionary of dictionaries."""
+    carried: dict[str, dict[str, list[str]]] = {}  # direction -> day -> names, once a time
     housed = _by_worker(r.assign)
-    # Per trip and per person, not per rider (~70,000 on puglia-2027): the same answers. A
-    # person's stays, sites to avoid, departure point and farm (None until asked), in one place.
+    # Per trip and per person, not per rider: the same answers. A person's stays (from, to,
+    # foresteria), sites to avoid, departure point and farm (None until asked), in one place.
     person: dict[str, list[Any]] = {}
-    day = direction = ""
+    day = ""
     last: dict[str, str] | None = None
+    names: list[str] = []
     for wid, tid, _, t, origin, farm in _rides(r):
         if t is None:
             out.append(f"rider on unknown trip: {wid} on {tid}")
             continue
         if t is not last:
-            last, day, direction = t, t["day"], t["direction"]
+            last, day = t, t["day"]
+            names = carried.setdefault(t["direction"], {}).setdefault(day, [])
         p = person.get(wid)
         if p is None:
             w = r.workers.get(wid, {})
-            p = person[wid] = [housed.get(wid, ()), _avoid(w), w.get("pickup_id"), None]
+            stays = [(b["from"], b["to"], b["foresteria_id"]) for b in housed.get(wid, ())]
+            p = person[wid] = [stays, _avoid(w), w.get("pickup_id"), None]
         a = None
         for b in p[0]:
-            if b["from"] <= day < b["to"]:
+            if b[0] <= day < b[1]:
                 a = b
                 break
         if farm in p[1]:
             out.append(f"site to avoid: {wid} driven to {farm} on {tid}")
         if origin is None:
             origin = r.origin(t)[0]  # raises what it raised in _rides, here
-        if (a is not None or p[2] != origin) and (a is None or a["foresteria_id"] != origin):
+        if (a is not None or p[2] != origin) and (a is None or a[2] != origin):
             out.append(
                 f"rider neither housed at the trip's foresteria nor boarding at its departure "
                 f"point: {wid} on {tid}"
@@ -2436,50 +2442,38 @@ def _check_service(r: _Run, out: list[str]) -> None:
                 p[3] = _work_farm(r.workers[wid])
             if p[3] != farm:
                 out.append(f"rider taken to the wrong farm: {wid} on {tid} ({farm})")
-        legs = carried.get(wid)
-        if legs is None:
-            legs = carried[wid] = {}
-        days = legs.get(direction)
-        if days is None:
-            days = legs[direction] = {}
-        days[day] = days.get(day, 0) + 1
+        names.append(wid)
     for u in r.unserved:
-        day = u["day"]
-        for wid in u["worker_ids"].split():
-            legs = carried.get(wid)
-            if legs is None:
-                legs = carried[wid] = {}
-            for direction in _LEGS:  # a worker-day: both legs
-                days = legs.get(direction)
-                if days is None:
-                    days = legs[direction] = {}
-                days[day] = days.get(day, 0) + 1
-    # worker -> the days they are owed both legs (the same days each way)
-    expected: dict[str, set[str]] = {}
+        ids = u["worker_ids"].split()
+        for direction in _LEGS:  # a worker-day: both legs
+            carried.setdefault(direction, {}).setdefault(u["day"], []).extend(ids)
+    # day -> the people owed both legs that day
+    owed_on: dict[str, set[str]] = defaultdict(set)
     for wid, _, first, end_day in _stays(r):
         farm = _work_farm(r.workers[wid])
         if farm:
-            expected.setdefault(wid, set()).update(_workdays(r, farm, first, end_day))
-    # (day, direction, worker) owed and not carried, or carried twice or on no day owed: counted,
-    # and the first of each in that order named.
-    missing: list[tuple[str, str, str]] = []
-    n_missing = 0
-    for wid, owed in expected.items():
-        legs = carried.get(wid, {})
-        for direction in ("to_farm", "to_foresteria"):
-            left = owed.difference(legs.get(direction, ()))
-            if left:
-                n_missing += len(left)
-                missing.append((min(left), direction, wid))
-    extra: list[tuple[str, str, str]] = []
-    n_extra = 0
-    for wid, legs in carried.items():
-        for direction, days in legs.items():
-            owed = expected.get(wid, set()) if direction in _LEGS else set()
-            wrong = [d for d, n in days.items() if n > 1 or d not in owed]
+            for d in _workdays(r, farm, first, end_day):
+                owed_on[d].add(wid)
+    # (day, direction, worker) owed and not carried, or carried twice or on no day owed:
+    # counted, and the first of each in that order named.
+    n_extra, extra = 0, []
+    seen: dict[tuple[str, str], set[str]] = {}
+    for direction, by_day in carried.items():
+        for d, names in by_day.items():
+            got = seen[direction, d] = set(names)
+            wrong = got - owed_on.get(d, set()) if direction in _LEGS else got
+            if len(got) != len(names):  # someone twice
+                wrong |= {w for w, n in Counter(names).items() if n > 1}
             if wrong:
                 n_extra += len(wrong)
-                extra.append((min(wrong), direction, wid))
+                extra.append((d, direction, min(wrong)))
+    n_missing, missing = 0, []
+    for direction in ("to_farm", "to_foresteria"):
+        for d, owed in owed_on.items():
+            left = owed - seen.get((direction, d), set())
+            if left:
+                n_missing += len(left)
+                missing.append((d, direction, min(left)))
     if missing:
         day, direction, wid = min(missing)
         out.append(
@@ -2593,16 +2587,33 @@ def _stays_of(r: _Run) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def _rode(r: _Run) -> dict[str, dict[str, set[str]]]:
+    """direction -> day -> the people riders.csv has on a trip of that direction and day, once
+    per run (r.memo): the round trips and the KPIs read it. A set of names per day rather than
+    of (day, name) pairs: ~70,000 riders on puglia-2027, added without a tuple each."""
+    got: dict[str, dict[str, set[str]]] | None = r.memo.get("rode")
+    if got is not None:
+        return got
+    got = r.memo["rode"] = {"to_farm": {}, "to_foresteria": {}}
+    last: dict[str, str] | None = None
+    into: set[str] = set()
+    for wid, _, _, t, _, _ in _rides(r):
+        if t is None:
+            continue
+        if t is not last:  # a direction is one of the two (the CSV's reading checked it)
+            last, into = t, got[t["direction"]].setdefault(t["day"], set())
+        into.add(wid)
+    return got
+
+
 def _check_round_trips(r: _Run, out: list[str]) -> None:
     """Nobody rides one way only: every morning rider rides back that day, and the reverse."""
-    rode: dict[str, set[tuple[str, str]]] = {"to_farm": set(), "to_foresteria": set()}
-    for wid, _, _, t, _, _ in _rides(r):
-        if t is not None:  # a direction is one of the two (the CSV's reading checked it)
-            rode[t["direction"]].add((t["day"], wid))
-    out_only, back_only = rode["to_farm"], rode["to_foresteria"]
+    rode = _rode(r)
+    out_by, back_by = rode["to_farm"], rode["to_foresteria"]
+    nobody: set[str] = set()
     one_way = sorted(
-        [(d, w, "to_farm") for d, w in out_only - back_only]
-        + [(d, w, "to_foresteria") for d, w in back_only - out_only]
+        [(d, w, "to_farm") for d, ws in out_by.items() for w in ws - back_by.get(d, nobody)]
+        + [(d, w, "to_foresteria") for d, ws in back_by.items() for w in ws - out_by.get(d, nobody)]
     )
     if one_way:
         d, w, leg = one_way[0]
@@ -3738,10 +3749,11 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
     if r.priority_known:  # per person (the first unknown one raises, as row by row)
         for w, days in missed.items():
             by_priority[str(int(r.workers[w]["priority"]))] += len(days)
-    ride_days: dict[str, set[str]] = defaultdict(set)
-    for wid, _, _, trip, _, _ in _rides(r):
-        if trip is not None and trip["direction"] == "to_farm":
-            ride_days[wid].add(trip["day"])
+    ride_days: dict[str, set[str]] = defaultdict(set)  # the days they rode, of those missed
+    left_out = set(missed)
+    for d_, ws in _rode(r)["to_farm"].items():
+        for wid in ws & left_out:
+            ride_days[wid].add(d_)
     most = max((len(v) for v in missed.values()), default=0)
     in_a_row = 0
     for w, days in missed.items():
