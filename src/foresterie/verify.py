@@ -386,6 +386,7 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "code": (_c_code, REQ),
         "from": (_c_date, REQ),
         "to": (_c_date, REQ),
+        "reason": (_c_text, OPT),
     },
     "lottery.csv": {"worker_id": (_c_id, REQ), "ticket": (_c_text, REQ)},
     "waitlist_reasons.csv": {
@@ -3531,7 +3532,9 @@ def _check_reason_words(r: _Run, out: list[str]) -> None:
         housed = _by_worker(r.assign)
         for n, u in enumerate(_rows(r.root, rel), start=2):
             words = _UNCOVERED_WORDS.get(u["code"])
-            if words is not None:
+            if words is None:
+                out.append(f"unknown uncovered code: {rel}:{n}: code: {u['code'][:40]!r}")
+            elif "reason" in u:
                 held(rel, n, u["code"], _unsaid(words, u["reason"], _uncovered_facts(r, u, housed)))
 
 

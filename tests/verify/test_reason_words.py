@@ -263,3 +263,12 @@ def test_a_ride_cap_reason_says_the_farms_minutes(tmp_path: Path) -> None:
         f"{WORDS}: plan/unserved.csv:{line}: reason: ride_cap: says far '25', the run's figures "
         "give '30'"
     ]
+
+
+def test_an_uncovered_code_of_no_rule_is_named(partial_run: Path, tmp_path: Path) -> None:
+    run = _copy(partial_run, tmp_path)
+    line = _edit_csv(run, "plan/uncovered.csv", "W07", "code", "after_closing", "rain")
+    rehash(run, ["plan/uncovered.csv"])
+    assert verify_run(run, report=False) == [
+        f"unknown uncovered code: plan/uncovered.csv:{line}: code: 'rain'"
+    ]
