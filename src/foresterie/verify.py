@@ -3192,6 +3192,9 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
         "pause": str(DRIVER_BREAK_MIN),
     }
     code = u["code"]
+    if day_run:  # the rest planned around kept trips on the idle vehicles: its own fleet
+        for slot in ("lb_v", "avail_v"):
+            facts.pop(slot)
     fleet = _available(r, base, day)
     if code == "no_vehicle":
         facts["serving"] = (
@@ -3219,10 +3222,14 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
             else str(carried)
         )
         limits = _limits(r, base, day)
-        facts["span_min"], facts["stretch_min"] = str(limits[0][0]), str(limits[1][0])
+        if not day_run:
+            facts["span_min"], facts["stretch_min"] = str(limits[0][0]), str(limits[1][0])
         facts["idle"] = lambda said: _short_on_duty(r, fleet, said, day)
     elif code == "drivers_day":
         facts.update(_drivers_day_facts(r, u, fleet))
+        if day_run:
+            for slot in ("span_max", "stretch_max", "duty_max"):
+                facts.pop(slot)
     elif code == "windows":
         zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))
         hour = _changed_hour(day, zone)
@@ -3502,7 +3509,12 @@ def _check_reason_words(r: _Run, out: list[str]) -> None:
         if why:
             out.append(f"reason not its code's words: {rel}:{n}: reason: {code}: {why}")
 
-    day_run = "day.json" in (r.manifest.get("records") or {})
+    # A day run keeps riders on the trips they were told (inputs/reference_trips.json): its
+    # reasons are relabelled over kept trips and the rest planned around them, whose figures
+    # the words give (README "Stability"), not those of the trips published.
+    day_run = (r.root / "inputs" / "reference_trips.json").exists() or "day.json" in (
+        r.manifest.get("records") or {}
+    )
     for n, u in enumerate(r.unserved, start=2):
         words = _UNSERVED_WORDS.get(u["code"])
         if words is not None:  # an unknown code: said by _check_reasons
