@@ -386,6 +386,7 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "code": (_c_code, REQ),
         "from": (_c_date, REQ),
         "to": (_c_date, REQ),
+        "reason": (_c_text, OPT),
     },
     "lottery.csv": {"worker_id": (_c_id, REQ), "ticket": (_c_text, REQ)},
     "waitlist_reasons.csv": {
@@ -1022,6 +1023,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_reasons,
             _check_idle_vehicles,
             _check_drivers_day,
+            _check_reason_words,
             _check_ride_order,
             _check_kpis,
             _check_roll_call,
@@ -2181,22 +2183,25 @@ def _check_beds(r: _Run, out: list[str]) -> None:
         out.append(f"occupancy.csv wrong: {len(wrong) - 20} more rows")
 
 
-def _rules(r: _Run) -> tuple[int, int, int, int, int, set[str], int]:
+def _rules(r: _Run) -> tuple[int, int, int, int, int, frozenset[str], int]:
     """[transport] rules with the README defaults: early, wait, ride cap, board, turnaround,
-    heat-alert days and their shift end."""
-    tr = r.cfg.get("transport", {})
-    return (
-        int(tr.get("arrive_early_max_min", 30)),
-        int(tr.get("wait_after_shift_max_min", 30)),
-        int(tr.get("max_ride_min", 75)),
-        int(tr.get("board_min", 2)),
-        int(tr.get("turnaround_min", 5)),
-        {str(d) for d in tr.get("heat_alert_days", [])},
-        _mins(tr.get("heat_alert_shift_end", "12:30")),
-    )
+    heat-alert days and their shift end. Read once per run (asked per vehicle-day and row)."""
+    got = r.memo.get("rules")
+    if got is None:
+        tr = r.cfg.get("transport", {})
+        got = r.memo["rules"] = (
+            int(tr.get("arrive_early_max_min", 30)),
+            int(tr.get("wait_after_shift_max_min", 30)),
+            int(tr.get("max_ride_min", 75)),
+            int(tr.get("board_min", 2)),
+            int(tr.get("turnaround_min", 5)),
+            frozenset(str(d) for d in tr.get("heat_alert_days", [])),
+            _mins(tr.get("heat_alert_shift_end", "12:30")),
+        )
+    return got  # type: ignore[no-any-return]
 
 
-def _farm_works(r: _Run, farm: str, d: date, heat: set[str], heat_end: int) -> bool:
+def _farm_works(r: _Run, farm: str, d: date, heat: frozenset[str], heat_end: int) -> bool:
     """A workday of the farm and not a day without work by farm_calendar.csv, unless the
     heat-alert end falls at or before its shift start (no hours left that day: nobody rides
     there, nobody is owed a ride; README "Transport model")."""
@@ -2405,35 +2410,41 @@ def _rides(r: _Run) -> list[Ride]:
 
 
 def _check_service(r: _Run, out: list[str]) -> None:
-    """Every rider of every day and direction is carried once, to their farm, or listed unserved."""
-    # worker -> direction -> day -> times carried (a rider, or a leg listed unserved)
-    carried: dict[str, dict[str, dict[str, int]]] = {}
+    """Every rider of every day and direction is carried once, to their farm, or listed unserved.
+    Counted per direction and day, each a list of names (a rider, or a leg listed unserved),
+    compared with the people owed a ride that day as sets: the same answers as per person,
+    with the ~70,000 riders of puglia-2027 each appended to a list rather than counted in a
+    dictionary of dictionaries."""
+    carried: dict[str, dict[str, list[str]]] = {}  # direction -> day -> names, once a time
     housed = _by_worker(r.assign)
-    # Per trip and per person, not per rider (~70,000 on puglia-2027): the same answers. A
-    # person's stays, sites to avoid, departure point and farm (None until asked), in one place.
+    # Per trip and per person, not per rider: the same answers. A person's stays (from, to,
+    # foresteria), sites to avoid, departure point and farm (None until asked), in one place.
     person: dict[str, list[Any]] = {}
-    day = direction = ""
+    day = ""
     last: dict[str, str] | None = None
+    names: list[str] = []
     for wid, tid, _, t, origin, farm in _rides(r):
         if t is None:
             out.append(f"rider on unknown trip: {wid} on {tid}")
             continue
         if t is not last:
-            last, day, direction = t, t["day"], t["direction"]
+            last, day = t, t["day"]
+            names = carried.setdefault(t["direction"], {}).setdefault(day, [])
         p = person.get(wid)
         if p is None:
             w = r.workers.get(wid, {})
-            p = person[wid] = [housed.get(wid, ()), _avoid(w), w.get("pickup_id"), None]
+            stays = [(b["from"], b["to"], b["foresteria_id"]) for b in housed.get(wid, ())]
+            p = person[wid] = [stays, _avoid(w), w.get("pickup_id"), None]
         a = None
         for b in p[0]:
-            if b["from"] <= day < b["to"]:
+            if b[0] <= day < b[1]:
                 a = b
                 break
         if farm in p[1]:
             out.append(f"site to avoid: {wid} driven to {farm} on {tid}")
         if origin is None:
             origin = r.origin(t)[0]  # raises what it raised in _rides, here
-        if (a is not None or p[2] != origin) and (a is None or a["foresteria_id"] != origin):
+        if (a is not None or p[2] != origin) and (a is None or a[2] != origin):
             out.append(
                 f"rider neither housed at the trip's foresteria nor boarding at its departure "
                 f"point: {wid} on {tid}"
@@ -2443,54 +2454,42 @@ def _check_service(r: _Run, out: list[str]) -> None:
                 p[3] = _work_farm(r.workers[wid])
             if p[3] != farm:
                 out.append(f"rider taken to the wrong farm: {wid} on {tid} ({farm})")
-        legs = carried.get(wid)
-        if legs is None:
-            legs = carried[wid] = {}
-        days = legs.get(direction)
-        if days is None:
-            days = legs[direction] = {}
-        days[day] = days.get(day, 0) + 1
+        names.append(wid)
     *_, heat, heat_end = _rules(r)
     for u in r.unserved:
-        day = u["day"]
         owed_at = u["farm_id"]  # an unknown one: said by _check_references
-        if owed_at in r.farms and not _farm_works(r, owed_at, _day(day), heat, heat_end):
-            out.append(f"unserved at a farm that does not work that day: {owed_at} on {day}")
-        for wid in u["worker_ids"].split():
-            legs = carried.get(wid)
-            if legs is None:
-                legs = carried[wid] = {}
-            for direction in _LEGS:  # a worker-day: both legs
-                days = legs.get(direction)
-                if days is None:
-                    days = legs[direction] = {}
-                days[day] = days.get(day, 0) + 1
-    # worker -> the days they are owed both legs (the same days each way)
-    expected: dict[str, set[str]] = {}
+        if owed_at in r.farms and not _farm_works(r, owed_at, _day(u["day"]), heat, heat_end):
+            out.append(f"unserved at a farm that does not work that day: {owed_at} on {u['day']}")
+        ids = u["worker_ids"].split()
+        for direction in _LEGS:  # a worker-day: both legs
+            carried.setdefault(direction, {}).setdefault(u["day"], []).extend(ids)
+    # day -> the people owed both legs that day
+    owed_on: dict[str, set[str]] = defaultdict(set)
     for wid, _, first, end_day in _stays(r):
         farm = _work_farm(r.workers[wid])
         if farm:
-            expected.setdefault(wid, set()).update(_workdays(r, farm, first, end_day))
-    # (day, direction, worker) owed and not carried, or carried twice or on no day owed: counted,
-    # and the first of each in that order named.
-    missing: list[tuple[str, str, str]] = []
-    n_missing = 0
-    for wid, owed in expected.items():
-        legs = carried.get(wid, {})
-        for direction in ("to_farm", "to_foresteria"):
-            left = owed.difference(legs.get(direction, ()))
-            if left:
-                n_missing += len(left)
-                missing.append((min(left), direction, wid))
-    extra: list[tuple[str, str, str]] = []
-    n_extra = 0
-    for wid, legs in carried.items():
-        for direction, days in legs.items():
-            owed = expected.get(wid, set()) if direction in _LEGS else set()
-            wrong = [d for d, n in days.items() if n > 1 or d not in owed]
+            for d in _workdays(r, farm, first, end_day):
+                owed_on[d].add(wid)
+    # (day, direction, worker) owed and not carried, or carried twice or on no day owed:
+    # counted, and the first of each in that order named.
+    n_extra, extra = 0, []
+    seen: dict[tuple[str, str], set[str]] = {}
+    for direction, by_day in carried.items():
+        for d, names in by_day.items():
+            got = seen[direction, d] = set(names)
+            wrong = got - owed_on.get(d, set()) if direction in _LEGS else got
+            if len(got) != len(names):  # someone twice
+                wrong |= {w for w, n in Counter(names).items() if n > 1}
             if wrong:
                 n_extra += len(wrong)
-                extra.append((min(wrong), direction, wid))
+                extra.append((d, direction, min(wrong)))
+    n_missing, missing = 0, []
+    for direction in ("to_farm", "to_foresteria"):
+        for d, owed in owed_on.items():
+            left = owed - seen.get((direction, d), set())
+            if left:
+                n_missing += len(left)
+                missing.append((d, direction, min(left)))
     if missing:
         day, direction, wid = min(missing)
         out.append(
@@ -2619,16 +2618,33 @@ def _stays_all(r: _Run, out: list[tuple[str, str, str, str]]) -> list[tuple[str,
     return out
 
 
+def _rode(r: _Run) -> dict[str, dict[str, set[str]]]:
+    """direction -> day -> the people riders.csv has on a trip of that direction and day, once
+    per run (r.memo): the round trips and the KPIs read it. A set of names per day rather than
+    of (day, name) pairs: ~70,000 riders on puglia-2027, added without a tuple each."""
+    got: dict[str, dict[str, set[str]]] | None = r.memo.get("rode")
+    if got is not None:
+        return got
+    got = r.memo["rode"] = {"to_farm": {}, "to_foresteria": {}}
+    last: dict[str, str] | None = None
+    into: set[str] = set()
+    for wid, _, _, t, _, _ in _rides(r):
+        if t is None:
+            continue
+        if t is not last:  # a direction is one of the two (the CSV's reading checked it)
+            last, into = t, got[t["direction"]].setdefault(t["day"], set())
+        into.add(wid)
+    return got
+
+
 def _check_round_trips(r: _Run, out: list[str]) -> None:
     """Nobody rides one way only: every morning rider rides back that day, and the reverse."""
-    rode: dict[str, set[tuple[str, str]]] = {"to_farm": set(), "to_foresteria": set()}
-    for wid, _, _, t, _, _ in _rides(r):
-        if t is not None:  # a direction is one of the two (the CSV's reading checked it)
-            rode[t["direction"]].add((t["day"], wid))
-    out_only, back_only = rode["to_farm"], rode["to_foresteria"]
+    rode = _rode(r)
+    out_by, back_by = rode["to_farm"], rode["to_foresteria"]
+    nobody: set[str] = set()
     one_way = sorted(
-        [(d, w, "to_farm") for d, w in out_only - back_only]
-        + [(d, w, "to_foresteria") for d, w in back_only - out_only]
+        [(d, w, "to_farm") for d, ws in out_by.items() for w in ws - back_by.get(d, nobody)]
+        + [(d, w, "to_foresteria") for d, ws in back_by.items() for w in ws - out_by.get(d, nobody)]
     )
     if one_way:
         d, w, leg = one_way[0]
@@ -2918,12 +2934,17 @@ def _quickest_legs(r: _Run, *places: str) -> Callable[[str, str], int]:
 
 
 def _available(r: _Run, base: str, day: str) -> list[dict[str, str]]:
-    """The vehicles of `base` (fleet.csv) available on `day`."""
-    return [
-        v
-        for v in r.fleet.values()
-        if v["foresteria_id"] == base and v["available_from"] <= day <= v["available_to"]
-    ]
+    """The vehicles of `base` (fleet.csv) available on `day` (kept per base-day: asked per
+    unserved row and per fleet_days row; callers only read the list)."""
+    known: dict[tuple[str, str], list[dict[str, str]]] = r.memo.setdefault("available", {})
+    got = known.get((base, day))
+    if got is None:
+        got = known[base, day] = [
+            v
+            for v in r.fleet.values()
+            if v["foresteria_id"] == base and v["available_from"] <= day <= v["available_to"]
+        ]
+    return got
 
 
 def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
@@ -2986,6 +3007,577 @@ def _lower_bounds(r: _Run) -> dict[tuple[str, str], tuple[int, int]]:
             bound = max(bound, m)
         out[day, fid] = (bound, len(fleet))
     return out
+
+
+# ------------------------------------------------------------------ the words of each reason
+# Every published reason (plan/unserved.csv, whose rows plan.json repeats and is held to;
+# plan/waitlist.csv; plan/uncovered.csv; restricted/waitlist_reasons.csv) is held to the words of
+# its code (review 13 #4, review 16): the verifier's own table of each code's wording, read from
+# the README and the writers (shuttles/routes.py, idle.py, run/stability.py, housing/waitlist.py,
+# housing/replan.py, run/early.py), never imported. A slot `{name}` of a template is a fact of the
+# row: one the row's facts give must be said exactly (or be one of the words given, or pass the
+# test given); one they do not give is free within its shape (which legs a route search lost,
+# whether a re-plan's reason is one of its three). Nothing else may be in the text.
+
+_SLOT = re.compile(r"\{(\w+)(?::(\w))?\}")
+# A slot's shape: a whole number (n), a date (d), a time (h), some text (t), or maybe none (o).
+_SHAPES = {"n": r"\d+", "d": r"\d{4}-\d\d-\d\d", "h": r"\d\d:\d\d", "t": r".+?", "o": r".*?"}
+_SHAPES |= {  # and the few words some slots hold: a group's size, a kind of bed, the legs
+    "g": r"(?:group of \d+ )?",
+    "k": r"(?:men's|women's|family) beds",
+    "l": r"morning and return|morning|return",
+    "s": r"(?:, the base serving .+?,)?",
+}
+Fact = str | tuple[str, ...] | Callable[[str], str]  # said exactly; one of; '' or why not
+
+
+def _words(*templates: str) -> tuple[re.Pattern[str], ...]:
+    """Templates ('fleet short at {base}: ...') as patterns, each slot a named group."""
+    out = []
+    for text in templates:
+        parts, at = [], 0
+        for m in _SLOT.finditer(text):
+            parts += [re.escape(text[at : m.start()]), f"(?P<{m[1]}>{_SHAPES[m[2] or 't']})"]
+            at = m.end()
+        out.append(re.compile("".join([*parts, re.escape(text[at:])]), re.DOTALL))
+    return tuple(out)
+
+
+def _unsaid(patterns: tuple[re.Pattern[str], ...], text: str, facts: dict[str, Fact]) -> str:
+    """'' where `text` is one of `patterns` with every slot the facts give said as they say;
+    else what is wrong, for the first pattern whose words it has."""
+    wrong = ""
+    for p in patterns:
+        m = p.fullmatch(text)
+        if m is None:
+            continue
+        for slot, said in m.groupdict().items():
+            want = facts.get(slot)
+            if said is None or want is None:
+                continue
+            if callable(want):
+                why = want(said)
+            elif said in ((want,) if isinstance(want, str) else want):
+                why = ""
+            else:
+                shown = " or ".join(repr(x) for x in ((want,) if isinstance(want, str) else want))
+                why = f"says {slot} {said[:80]!r}, the run's figures give {shown[:160]}"
+            if why:
+                wrong = wrong or why
+                break
+        else:
+            return ""
+    return wrong or "not the words of its code"
+
+
+def _vehicles_text(n: int) -> str:
+    return f"{n} vehicle" if n == 1 else f"{n} vehicles"
+
+
+def _names_of(r: _Run) -> dict[str, str]:
+    """Place id -> its name (foresterie, departure points, farms), as the writers print it."""
+    got: dict[str, str] | None = r.memo.get("names")
+    if got is None:
+        got = r.memo["names"] = {
+            pid: str(p.get("name", pid)).strip()
+            for places in (r.farms, r.pickups, r.fs)
+            for pid, p in places.items()
+        }
+    return got
+
+
+def _listed_names(text: str, names: set[str]) -> bool:
+    """Is `text` some foresterie's names joined by ', ' (names may hold commas themselves)?"""
+    ends = {0}
+    for at in range(len(text) + 1):
+        if at in ends:
+            ends |= {at + len(n) + 2 for n in names if text.startswith(n, at)}
+    return len(text) + 2 in ends
+
+
+_UNSERVED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "no_vehicle": _words("no vehicle based at {base}{serving:s} is available on {day:d}{nor:o}"),
+    "ride_cap": _words("farm {farm} is {far:n} min from {origin}, above the {cap:n} min ride cap"),
+    "fleet_short": _words(
+        "fleet short at {base}: at least {lb_v} needed for the day's round trips, {avail:n} "
+        "available (proven lower bound){idle:o}"
+    ),
+    "drivers_day": _words(
+        "drivers' day: no vehicle based at {base} can bring these riders to {farm_name} by "
+        "{start:h} and back after {end:h}: a round trip spans at least {span:n} min from the first "
+        "departure to the last return, each trip {trip:n} min; {avail_v} available, a driver's "
+        "day of at most {span_max:n} min, {stretch_max:n} min on trips without a {pause:n}-minute "
+        "pause, {duty_max:n} min of duty (proven)"
+    ),
+    "windows": _words(
+        "windows and ride cap: the route search found no {legs:l} seat for these riders within the "
+        "shift windows and the {cap:n} min ride cap (heuristic)",
+        "clock change on {day:d}: {how}, and no shuttle leaves before {after:h} that day; a {legs:l} "
+        "ride from {origin} to farm {farm} leaving then misses the shift windows or the {cap:n} "
+        "min ride cap",
+    ),
+    "vehicles_busy": tuple(
+        p
+        for short in (
+            "",
+            "; idle all day, too short on duty for the {round:n} min round trip: {idle}",
+        )
+        for hours in (
+            "",
+            "; drivers' hours bind: each vehicle's day at most {span_min:n} min from the first "
+            "departure to the last return and {stretch_min:n} min on trips without a "
+            "{pause:n}-minute pause",
+        )
+        for p in _words(
+            "vehicles busy at {base}: {avail_v} could not be given every {legs:l} trip within duty "
+            "limits, turnaround, windows and ride cap; {have:n} round trips planned for this farm "
+            "(heuristic: the lower bound, {lb_v}, does not prove a shortage)" + short + hours
+        )
+    )
+    + _words(
+        "the vehicles based at {base} run other trips (heuristic: kept trips and the rest planned "
+        "around them)",
+        "every vehicle based at {base} runs its trips of the season plan, full or not stopping at "
+        "this farm (heuristic: kept trips)",
+    ),
+}
+_LEGS_SAID = ("morning", "return", "morning and return")
+
+
+def _carried(r: _Run) -> Counter[tuple[str, str, str]]:
+    """(day, origin, farm) -> riders carried there in the morning (each rides back too)."""
+    got: Counter[tuple[str, str, str]] | None = r.memo.get("carried")
+    if got is None:
+        got = r.memo["carried"] = Counter(
+            (t["day"], origin, farm)
+            for _, _, _, t, origin, farm in _rides(r)
+            if t is not None and t["direction"] == "to_farm" and origin and farm
+        )
+    return got
+
+
+def _limits(r: _Run, base: str, day: str) -> tuple[tuple[int, int], ...]:
+    """(fewest, most) minutes of span, stretch and duty among the base's vehicles available
+    that day (fleet.csv, a driver's limits where a row leaves them empty), kept per base-day."""
+    known: dict[tuple[str, str], tuple[tuple[int, int], ...]] = r.memo.setdefault("limits", {})
+    got = known.get((base, day))
+    if got is None:
+        fleet = _available(r, base, day)
+        each = [
+            [int(v.get("max_span_min") or DRIVER_SPAN_MIN) for v in fleet],
+            [int(v.get("max_stretch_min") or DRIVER_STRETCH_MIN) for v in fleet],
+            [int(v["max_duty_min"]) for v in fleet],
+        ]
+        got = known[base, day] = tuple((min(x, default=0), max(x, default=0)) for x in each)
+    return got
+
+
+def _idle_elsewhere(r: _Run, day: str, base: str) -> str:
+    """The vehicles of other bases a 'fleet short' reason names (README "Transport model": idle
+    vehicles nearby): available that day with no trip at all, their base at most an hour's
+    drive each way, nearest first (seconds from there), the first three named. Kept per
+    base-day."""
+    known: dict[tuple[str, str], str] = r.memo.setdefault("idle_elsewhere", {})
+    if (day, base) not in known:
+        known[day, base] = _idle_said(r, day, base)
+    return known[day, base]
+
+
+def _idle_said(r: _Run, day: str, base: str) -> str:
+    used = r.memo.get("used")
+    if used is None:
+        used = r.memo["used"] = {(t["day"], t["vehicle_id"]) for t in r.trips}
+    near = sorted(
+        (r.secs[v["foresteria_id"], base], v["foresteria_id"], vid, int(v["seats"]))
+        for vid, v in r.fleet.items()
+        if v["foresteria_id"] != base
+        and v["available_from"] <= day <= v["available_to"]
+        and (day, vid) not in used
+        and (v["foresteria_id"], base) in r.secs
+        and max(r.secs[v["foresteria_id"], base], r.secs.get((base, v["foresteria_id"]), 0)) <= 3600
+    )
+    said = ", ".join(
+        f"{vid} ({seats} seats) at {at}, {round(secs / 60)} min away"
+        for secs, at, vid, seats in near[:3]
+    ) + (f" and {len(near) - 3} more" if len(near) > 3 else "")
+    return f"; idle that day at other bases: {said}" if said else ""
+
+
+def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact]:
+    names = _names_of(r)
+    day, origin, farm = u["day"], u["foresteria_id"], u["farm_id"]
+    base = u.get("base_id") or origin
+    lb, avail = int(u["vehicles_lower_bound"]), int(u["vehicles_available"])
+    cap = str(_rules(r)[2])
+    facts: dict[str, Fact] = {
+        "day": day,
+        "base": names.get(base, base),
+        "origin": names.get(origin, origin),
+        "farm": farm,
+        "cap": cap,
+        "lb_v": _vehicles_text(lb),
+        "avail": str(avail),
+        "avail_v": _vehicles_text(avail),
+        "legs": _LEGS_SAID,
+        "pause": str(DRIVER_BREAK_MIN),
+    }
+    code = u["code"]
+    if day_run:  # the rest planned around kept trips on the idle vehicles: its own fleet
+        for slot in ("lb_v", "avail_v"):
+            facts.pop(slot)
+    fleet = _available(r, base, day)
+    if code == "no_vehicle":
+        facts["serving"] = (
+            f", the base serving {names.get(origin, origin)}," if origin != base else ""
+        )
+        anywhere = any(v["available_from"] <= day <= v["available_to"] for v in r.fleet.values())
+        facts["nor"] = "" if anywhere else ", nor at any other base"
+    elif code == "ride_cap":
+        facts["far"] = str(max(r.leg(origin, farm), r.leg(farm, origin)))
+    elif code == "fleet_short":
+        idle = _idle_elsewhere(r, day, base)
+        facts["idle"] = ("", idle) if day_run else idle
+    elif code == "vehicles_busy":
+        carried = _carried(r)[day, origin, farm]
+        facts["have"] = (
+            (
+                lambda said: (
+                    ""
+                    if int(said) <= carried
+                    else f"says {said} round trips planned for "
+                    f"this farm, the plan carries {carried} of its riders"
+                )
+            )
+            if day_run
+            else str(carried)
+        )
+        limits = _limits(r, base, day)
+        if not day_run:
+            facts["span_min"], facts["stretch_min"] = str(limits[0][0]), str(limits[1][0])
+        facts["idle"] = lambda said: _short_on_duty(r, fleet, said, day)
+    elif code == "drivers_day":
+        facts.update(_drivers_day_facts(r, u, fleet))
+        if day_run:
+            for slot in ("span_max", "stretch_max", "duty_max"):
+                facts.pop(slot)
+    elif code == "windows":
+        zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))
+        hour = _changed_hour(day, zone)
+        if hour is not None:
+            start, end = _hhmm(hour[0]), _hhmm(hour[1])
+            facts["after"] = end
+            facts["how"] = (
+                f"the clocks go forward from {start} to {end}"
+                if _clock_forward(day, zone)
+                else f"the clocks go back from {end} to {start}"
+            )
+        else:  # no clock change that day: the words of one are false
+            facts["how"] = lambda said: f"says the clocks change on {day}; they do not"
+    return facts
+
+
+def _short_on_duty(r: _Run, fleet: list[dict[str, str]], said: str, day: str) -> str:
+    """The vehicles a 'vehicles busy' reason names as too short on duty: each of the base's
+    available that day, with its max_duty_min of fleet.csv."""
+    mine = {v["vehicle_id"]: v for v in fleet}
+    for item in said.split(", "):
+        m = re.fullmatch(r"(\S+) \((\d+) min\)", item)
+        if m is None or m[1] not in mine:
+            return f"names {item[:60]!r}, not a vehicle of the base available on {day}"
+        if m[2] != mine[m[1]]["max_duty_min"]:
+            return f"says {m[1]} has {m[2]} min of duty, fleet.csv {mine[m[1]]['max_duty_min']}"
+    return ""
+
+
+def _drivers_day_facts(r: _Run, u: dict[str, str], fleet: list[dict[str, str]]) -> dict[str, Fact]:
+    """The figures of a 'drivers_day' reason, recomputed (README "fleet.csv"): the farm's shift
+    start and end (the heat-alert end on such a day), the quickest legs over the matrix, and the
+    largest limits among the base's vehicles available that day."""
+    _, _, _, board, _, heat, heat_end = _rules(r)
+    day, origin, farm = u["day"], u["foresteria_id"], u["farm_id"]
+    base = u.get("base_id") or origin
+    f = r.farms[farm]
+    start, end = _mins(str(f["shift_start"])), _mins(str(f["shift_end"]))
+    if day in heat:
+        end = min(end, heat_end)
+    limits = _limits(r, base, day)
+    quick = _quickest_legs(r, base, origin, farm)
+    go = quick(base, origin) + quick(origin, farm)
+    back = quick(farm, origin) + quick(origin, base)
+    return {
+        "farm_name": _names_of(r).get(farm, farm),
+        "start": _hhmm(start),
+        "end": _hhmm(end),
+        "span": str(end + board + back - (start - go)),
+        "trip": str(go + board + back),
+        "span_max": str(limits[0][1]),
+        "stretch_max": str(limits[1][1]),
+        "duty_max": str(limits[2][1]),
+    }
+
+
+def _clock_forward(day: str, zone: str) -> bool:
+    """Do the clocks go forward on `day` (the offset at its end above the one at its start)?"""
+    tz = ZoneInfo(zone)
+    midnight = datetime.combine(_day(day), datetime.min.time())
+    first = midnight.replace(tzinfo=tz).utcoffset()
+    last = (midnight + timedelta(days=1)).replace(tzinfo=tz).utcoffset()
+    return first is not None and last is not None and last > first
+
+
+_SECTION_WORDS = {"men": "men's beds", "women": "women's beds", "family": "family beds"}
+_HELD = (
+    "people of equal or higher priority",
+    "people already living there",
+    "people of equal or higher priority and by people already living there",
+)
+_WAIT_CLOSED = (
+    "no foresteria{where:o} open for the whole stay {stay}",
+    "no foresteria{where:o} open for at least {need:n} night{s:o} of the stay {stay}",
+)
+# The words of each waitlist code (README "Waitlist reasons"), the same wherever the code is
+# written; `full`, `too_large` and `unsuitable` as plan/waitlist.csv publishes them beside an
+# id apart from the detail (restricted/waitlist_reasons.csv, or a run from before the split).
+_WAIT_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "far": _words(
+        "no foresteria within {cap:n} min of farm {farms} (nearest: {nearest}, {mins:n} min)"
+    ),
+    "closed": _words(*_WAIT_CLOSED),
+    "placement": _words("no foresteria within reach meets this person's placement constraints"),
+    "no_section": _words(
+        "no {kind:k} at the foresterie open for the stay {stay} within reach ({names})"
+    ),
+    "no_accessible": _words(
+        "not enough accessible beds at the foresterie open for the stay {stay} within reach"
+    ),
+    "too_large": _words(
+        "group of {size_n:n} needs more {kind:k} than {names} has on some nights of the stay"
+    ),
+    "full": _words("{size:g}{kind:k} full at {parts} (held by {held}){alt:o}"),
+    "outranked": _words(
+        "out-ranked: {size:g}{kind:k} full at {parts} held by people of higher priority{alt:o}"
+    ),
+    "heuristic": _words("heuristic: a bed seems free at {name} for the stay; {why}"),
+    "past": _words(
+        "{ride} (a day run places nobody)",
+        "stayed {arrival:d}..{departure:d}, before {as_of:d}, unknown to the previous run",
+        "waitlisted before {as_of:d}, no night left: {before}",
+        "group waitlisted before {as_of:d}, a member's stay over by then: {group_before}",
+    ),
+}
+_WAIT_PUBLIC_WORDS = _WAIT_WORDS | {
+    "unsuitable": _words("no foresteria within reach, open for the stay, has beds that suit {who}"),
+    "too_large": _words(
+        "group of {size_n:n} needs more {kind:k} than any foresteria within reach has on some "
+        "nights of the stay"
+    ),
+    "full": _words(
+        "{size:g}{kind:k} full on some night of the stay at every foresteria within reach (held by "
+        "{held})"
+    ),
+}
+_NIGHTS_SAID = re.compile(
+    r"(\d{4}-\d\d-\d\d)(?:\.\.((?:\d{4}-)?\d\d-\d\d))?(?: \(\+(\d+) more nights?\))?"
+)
+
+
+def _full_parts(said: str, names: set[str], first: str, last: str) -> str:
+    """A 'full' detail's foresterie: each 'NAME on NIGHTS' (a foresteria of the run, nights of
+    the stay), then perhaps 'K transfer option(s)'."""
+    parts = said.split(" and at ")
+    if re.fullmatch(r"\d+ transfer options?", parts[-1]):
+        parts.pop()
+    for part in parts:
+        name, sep, nights = part.rpartition(" on ")
+        m = _NIGHTS_SAID.fullmatch(nights)
+        if not sep or name not in names or m is None:
+            return f"says {part[:80]!r}, not a foresteria of the run on nights of the stay"
+        end = m[2] if m[2] is None or len(m[2]) == 10 else f"{m[1][:4]}-{m[2]}"
+        if not first <= m[1] <= last or (end is not None and not m[1] < end <= last):
+            return f"names nights {nights[:40]!r}, outside the stay {first}..{last}"
+    return ""
+
+
+def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fact]:
+    """What a waitlisted person's reason may say: their unit's (`_unit_facts`), and their own
+    departure point and stay, and a re-plan's previous reason for them."""
+    w = r.workers[wid]
+    before = r.memo.get("previous_waitlist")
+    if before is None:
+        rel = f"inputs/{_PREVIOUS[1]}"
+        before = r.memo["previous_waitlist"] = (
+            {x["worker_id"]: x["reason"] for x in _rows(r.root, rel, "waitlist.csv")}
+            if _as_of(r) and (r.root / rel).exists()
+            else {}
+        )
+    pickup = w.get("pickup_id") or ""
+    return _unit_facts(r, w, groups) | {
+        "ride": (
+            f"rides from foresteria {pickup}, without a bed there that night"
+            if pickup in r.fs
+            else f"rides from departure point {pickup}"
+        ),
+        "arrival": w["arrival"],
+        "departure": w["departure"],
+        "before": before.get(wid, ""),
+        "group_before": before.get(wid, "not in the previous plan"),
+    }
+
+
+def _as_of(r: _Run) -> str:
+    """A re-plan's date, '' for any other run."""
+    replan = r.manifest.get("replan")
+    return str(replan.get("as_of")) if isinstance(replan, dict) and replan.get("as_of") else ""
+
+
+def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dict[str, Fact]:
+    """What a unit's reason may say (its group, or the person alone; kept per unit): its stay
+    (from a re-plan's date in a re-plan), section, farms, and the run's rules and names."""
+    key = w["group_id"] or "\0" + w["worker_id"]
+    known: dict[str, dict[str, Fact]] = r.memo.setdefault("unit_facts", {})
+    got = known.get(key)
+    if got is not None:
+        return got
+    unit = [r.workers[x] for x in sorted(groups[w["group_id"]])] if w["group_id"] else [w]
+    h = r.cfg.get("housing", {})
+    cap = int(h.get("max_commute_min", 60))
+    as_of = _as_of(r)
+    arrivals = [max(m["arrival"], as_of) for m in unit]
+    first, last = min(arrivals), _iso(max(_ord(m["departure"]) for m in unit) - 1)
+    farms = sorted({f for m in unit if (f := _work_farm(m))})
+    names = _names_of(r)
+    fs_names = {names[f] for f in r.fs}
+    worst = {fid: max((r.secs[fid, farm] for farm in farms), default=0) for fid in r.fs}
+    nearest = min(r.fs, key=lambda fid: worst[fid]) if r.fs else ""
+    share = float(h.get("min_overlap_share", 0))
+    need = max(
+        max(
+            int(h.get("min_overlap_nights", 1)),
+            math.ceil(share * (_ord(m["departure"]) - _ord(a)) - 1e-9),
+        )
+        for m, a in zip(unit, arrivals, strict=True)
+    )
+    group = bool(w["group_id"])
+    stay = first if first == last else f"{first}..{last[5:] if first[:4] == last[:4] else last}"
+    got = known[key] = {
+        "cap": str(cap),
+        "farms": ", ".join(farms),
+        "nearest": names.get(nearest, nearest),
+        "mins": f"{worst.get(nearest, 0) / 60:.0f}",
+        "where": f" within {cap} min of farm {', '.join(farms)}" if farms else "",
+        "stay": stay,
+        "need": str(need),
+        "s": "" if need == 1 else "s",
+        "kind": _SECTION_WORDS.get(w["section"], w["section"]),
+        "names": lambda said: (
+            ""
+            if _listed_names(said, fs_names)
+            else f"names {said[:80]!r}, not foresterie of the run"
+        ),
+        "size": f"group of {len(unit)} " if group else "",
+        "held": _HELD,
+        "alt": ("", " and no alternative"),
+        "parts": lambda said: _full_parts(said, fs_names, first, last),
+        "name": tuple(sorted(fs_names)),
+        "why": ("the solver stopped before proving tier 1 optimal", "unexplained"),
+        "who": f"this group of {len(unit)}" if group else "this person",
+        "as_of": as_of,
+    }
+    if group:
+        got["size_n"] = str(len(unit))
+    if not r.referrals_known:  # a site to avoid may take a farm off the list: not known here
+        for slot in ("farms", "where", "nearest", "mins"):
+            got.pop(slot)
+    return got
+
+
+def _uncovered_facts(
+    r: _Run, u: dict[str, str], housed: dict[str, list[dict[str, str]]]
+) -> dict[str, Fact]:
+    """The foresterie around a span without a bed (plan/uncovered.csv): the first one's opening
+    before it, the last one's closing after it, the two on either side of a gap."""
+    names = _names_of(r)
+    rows = sorted(housed.get(u["worker_id"], []), key=lambda a: a["from"])
+    before = [a for a in rows if a["to"] <= u["from"]]
+    after = [a for a in rows if a["from"] >= u["to"]]
+    code = u["code"]
+    a = before[-1] if code in ("between_foresterie", "after_closing") and before else None
+    b = after[0] if code in ("between_foresterie", "before_opening") and after else None
+    limit = r.cfg.get("housing", {}).get("max_days_without_work")
+    w = r.workers.get(u["worker_id"], {})
+    facts: dict[str, Fact] = {"n": str(limit)}
+    if a is not None:
+        facts["closes"] = names[a["foresteria_id"]]
+        facts["open_to"] = str(r.fs[a["foresteria_id"]]["open_to"])
+    if b is not None:
+        facts["opens"] = names[b["foresteria_id"]]
+        facts["open_from"] = str(r.fs[b["foresteria_id"]]["open_from"])
+    facts["whose"] = "group's beds" if w.get("group_id") else "bed"
+    return facts
+
+
+_UNCOVERED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
+    "before_opening": _words("{opens} opens on {open_from:d}"),
+    "after_closing": _words("{closes} closes after {open_to:d}"),
+    "between_foresterie": _words(
+        "{closes} closes after {open_to:d}, {opens} opens on {open_from:d}"
+    ),
+    "released_no_work": _words(
+        "group's beds released after {n:n} days without work at each working member's farm",
+        "bed released after {n:n} days without work at the farm",
+    ),
+}
+
+
+def _check_reason_words(r: _Run, out: list[str]) -> None:
+    """Each published reason says what its code and the row's own figures say, in its code's
+    words and nothing else (the tables above): a forged or edited text is a violation naming
+    the file, its line and the field. plan.json repeats plan/unserved.csv's reasons and is held
+    to them (`_check_published_copies`)."""
+
+    def held(rel: str, n: int, code: str, why: str) -> None:
+        if why:
+            out.append(f"reason not its code's words: {rel}:{n}: reason: {code}: {why}")
+
+    # A day run keeps riders on the trips they were told (inputs/reference_trips.json): its
+    # reasons are relabelled over kept trips and the rest planned around them, whose figures
+    # the words give (README "Stability"), not those of the trips published.
+    day_run = (r.root / "inputs" / "reference_trips.json").exists() or "day.json" in (
+        r.manifest.get("records") or {}
+    )
+    for n, u in enumerate(r.unserved, start=2):
+        words = _UNSERVED_WORDS.get(u["code"])
+        if words is not None:  # an unknown code: said by _check_reasons
+            held(
+                "plan/unserved.csv",
+                n,
+                u["code"],
+                _unsaid(words, u["reason"], _unserved_facts(r, u, day_run)),
+            )
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wid, w in r.workers.items():
+        if w.get("group_id"):
+            groups[w["group_id"]].append(wid)
+    public = _WAIT_PUBLIC_WORDS if r.wait_split else _WAIT_WORDS
+    for n, e in enumerate(r.wait, start=2):
+        words = public.get(e["code"])
+        if words is not None and e["worker_id"] in r.workers:
+            facts = _wait_facts(r, e["worker_id"], groups)
+            held("plan/waitlist.csv", n, e["code"], _unsaid(words, e["reason"], facts))
+    for n, (wid, x) in enumerate((r.wait_detail or {}).items(), start=2):
+        words = _WAIT_WORDS.get(x["code"])
+        if words is not None and wid in r.workers:
+            facts = _wait_facts(r, wid, groups)
+            held(f"restricted/{_WAIT_DETAIL}", n, x["code"], _unsaid(words, x["reason"], facts))
+    rel = "plan/uncovered.csv"
+    if (r.root / rel).exists():
+        housed = _by_worker(r.assign)
+        for n, u in enumerate(_rows(r.root, rel), start=2):
+            words = _UNCOVERED_WORDS.get(u["code"])
+            if words is None:
+                out.append(f"unknown uncovered code: {rel}:{n}: code: {u['code'][:40]!r}")
+            elif "reason" in u:
+                held(rel, n, u["code"], _unsaid(words, u["reason"], _uncovered_facts(r, u, housed)))
 
 
 def _check_kpis(r: _Run, out: list[str]) -> None:
@@ -3202,10 +3794,11 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
     if r.priority_known:  # per person (the first unknown one raises, as row by row)
         for w, days in missed.items():
             by_priority[str(int(r.workers[w]["priority"]))] += len(days)
-    ride_days: dict[str, set[str]] = defaultdict(set)
-    for wid, _, _, trip, _, _ in _rides(r):
-        if trip is not None and trip["direction"] == "to_farm":
-            ride_days[wid].add(trip["day"])
+    ride_days: dict[str, set[str]] = defaultdict(set)  # the days they rode, of those missed
+    left_out = set(missed)
+    for d_, ws in _rode(r)["to_farm"].items():
+        for wid in ws & left_out:
+            ride_days[wid].add(d_)
     most = max((len(v) for v in missed.values()), default=0)
     in_a_row = 0
     for w, days in missed.items():
@@ -4014,6 +4607,8 @@ def _check_day_records(r: _Run, out: list[str]) -> None:
                 f"day.json: date {str(day)[:40]}, the run's scenario plans "
                 f"{sc['season_start']}..{sc['season_end']}"
             )
+        if isinstance(said, dict) and "heat_alert" in said:
+            out += _heat_alert_said(said["heat_alert"], str(day), r)
     if "intake.json" in listed and (r.root / "intake.json").exists():
         said = _json(r.root, "intake.json")
         replan = r.manifest.get("replan")
@@ -4021,6 +4616,41 @@ def _check_day_records(r: _Run, out: list[str]) -> None:
         day = str(said.get("date")) if isinstance(said, dict) else None
         if day != str(as_of):
             out.append(f"intake.json: date {str(day)[:40]}, the run re-plans as of {as_of}")
+
+
+# Who decided a day run's heat alert (README "Daily operations": `foresterie day --heat-alert`,
+# `--no-heat-alert`, the ledger's last heat_alert row of the day, else the season's list).
+HEAT_SOURCES = ("--heat-alert", "--no-heat-alert", "ledger", "season")
+
+
+def _heat_alert_said(heat: Any, day: str, r: _Run) -> list[str]:
+    """day.json's heat alert against the run's own scenario (inputs/scenario.toml, vouched for
+    by the manifest, what the plan's windows were checked with): declared only on a heat-alert
+    day of the run, lifted only on another; and consistent with what it says decided it (an
+    option says its own answer; the season's list, `in_season_list`)."""
+    where = "day.json: heat_alert"
+    if not isinstance(heat, dict) or not isinstance(heat.get("day"), bool):
+        return [f"{where}: not an object whose day is true or false"]
+    hot, source = heat["day"], heat.get("from")
+    listed = str(day) in _rules(r)[5]
+    out = []
+    if hot != listed:
+        out.append(
+            f"{where}.day: {str(hot).lower()} (alert {'declared' if hot else 'lifted'}), yet "
+            f"{day} is {'' if listed else 'not '}a heat-alert day of the run's scenario "
+            "(inputs/scenario.toml [transport] heat_alert_days)"
+        )
+    if source not in HEAT_SOURCES:
+        out.append(f"{where}.from: {str(source)[:40]!r}, not one of {', '.join(HEAT_SOURCES)}")
+    elif (source, hot) in (("--heat-alert", False), ("--no-heat-alert", True)) or (
+        source == "season" and heat.get("in_season_list") is not hot
+    ):
+        out.append(
+            f"{where}: day {str(hot).lower()} from {source}"
+            + (f" (in_season_list {heat.get('in_season_list')})" if source == "season" else "")
+            + ": the source says otherwise"
+        )
+    return out
 
 
 def _check_record(r: _Run, out: list[str]) -> None:
