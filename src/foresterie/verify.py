@@ -1023,6 +1023,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_reasons,
             _check_idle_vehicles,
             _check_drivers_day,
+            _check_ride_cap,
             _check_reason_words,
             _check_ride_order,
             _check_kpis,
@@ -2838,6 +2839,26 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
             out.append(
                 f"reason contradicted by an idle vehicle: {day} base {base}: {said}, yet "
                 f"{', '.join(idle)} available that day with no trip at all"
+            )
+
+
+def _check_ride_cap(r: _Run, out: list[str]) -> None:
+    """A 'ride_cap' row (proven) says the farm is farther from the origin than a ride may last:
+    its longer direct leg (whole minutes, as trips are timed) above [transport] max_ride_min.
+    Refused where it is not (review 17, finding 5: a row relabelled ride_cap also leaves the
+    fairness and ride-order checks, which skip rows nobody could ride)."""
+    cap = _rules(r)[2]
+    for u in r.unserved:
+        if u["code"] != "ride_cap":
+            continue
+        origin, farm = u["foresteria_id"], u["farm_id"]
+        if (origin, farm) not in r.secs or (farm, origin) not in r.secs:
+            continue  # a place the matrix does not know: said by the references' check
+        far = max(r.leg(origin, farm), r.leg(farm, origin))
+        if far <= cap:
+            out.append(
+                f"reason contradicted: {u['day']} {origin} {farm} is ride_cap, yet the ride is "
+                f"{far} min against a cap of {cap}"
             )
 
 
