@@ -377,6 +377,10 @@ def run_intake(
             with contextlib.suppress(OSError):
                 p.rmdir()
         raise
+    if say is not None and intake.movers:  # every request is answered: those met, where
+        now = _first_beds(target / "plan" / "assignments.csv")  # (movers: from d only)
+        for wid in sorted(w for w in intake.movers if w in now):
+            say(f"note: {wid}: housed at {now[wid]} from {d}, as asked")
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [
