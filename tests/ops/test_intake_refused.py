@@ -77,7 +77,7 @@ def test_a_move_to_a_foresteria_without_their_beds_is_said(tiny_season_run: Path
     assert intake.movers == {} and intake.counts["move_cannot_be_made"] == 1
     assert intake.refused == [
         "W03: the move to FB asked on 2026-07-08 cannot be made (Borgo Mezzanone has no "
-        "women's beds): stays at FA; record another `move` (naming another foresteria, or none)"
+        "women's beds): stays at FA; record another `move` naming another foresteria"
     ]
     w03 = next(w for w in intake.workers if w.id == "W03")
     assert (w03.arrival, w03.pinned_foresteria) == (date(2026, 7, 6), None)  # as the season
@@ -94,8 +94,8 @@ def test_a_move_to_a_closed_foresteria_is_said(tiny_season_run: Path) -> None:
     assert intake.movers == {}
     assert intake.refused == [
         "W01: the move to FB asked on 2026-07-08 cannot be made (Borgo Mezzanone is open "
-        "2026-07-01..2026-07-10 only): stays at FA; record another `move` (naming another "
-        "foresteria, or none)"
+        "2026-07-01..2026-07-10 only): stays at FA; record another `move` naming another "
+        "foresteria"
     ]
     fine = intake_workers(load_season_run(tiny_season_run), _asks(("W01", "FB")), D, 3)
     assert fine.movers == {"W01": "FB"} and fine.refused == []
@@ -128,3 +128,70 @@ def test_a_group_goes_nowhere_one_of_them_must_avoid(tiny_season_run: Path) -> N
         "ask the case worker"
     )
     assert intake_workers(season, _asks(("W04", "FA")), D, 3).movers == {"W04": "FA"}
+
+
+def _partial(season: SeasonRun) -> SeasonRun:
+    cfg = season.scenario.config
+    housing = cfg.housing.model_copy(update={"partial_stays": True})
+    return replace(
+        season,
+        scenario=replace(season.scenario, config=cfg.model_copy(update={"housing": housing})),
+    )
+
+
+def test_a_move_to_a_foresteria_opening_later_waits_for_it(tiny_season_run: Path) -> None:
+    """Review 17, finding 14: W01 (at FA) asks for FB, which opens on the 11th; pinned there
+    from the 9th he had no bed on the 9th and 10th while his FA bed was free. The request is not
+    met yet, said with the date it can be, and he stays at FA; an intake on or after the
+    opening makes it (the request holds)."""
+    for season in (load_season_run(tiny_season_run), _partial(load_season_run(tiny_season_run))):
+        later = _with(season, "FB", open_from=date(2026, 7, 11))
+        intake = intake_workers(later, _asks(("W01", "FB")), D, 3)
+        assert intake.movers == {} and intake.counts["move_cannot_be_made"] == 1
+        assert intake.refused == [
+            "W01: the move to FB asked on 2026-07-08 cannot be made yet (Borgo Mezzanone opens "
+            "on 2026-07-11): stays at FA; an intake on or after 2026-07-11 makes it"
+        ]
+        w01 = next(w for w in intake.workers if w.id == "W01")
+        assert (w01.arrival, w01.pinned_foresteria) == (date(2026, 7, 6), None)  # as the season
+    opened = _with(_partial(load_season_run(tiny_season_run)), "FB", open_from=date(2026, 7, 11))
+    then = intake_workers(opened, _asks(("W01", "FB")), date(2026, 7, 11), 3)
+    assert then.movers == {"W01": "FB"} and then.refused == []
+
+
+def test_a_move_naming_no_foresteria_keeps_the_bed(tmp_path: Path) -> None:
+    """Review 17, finding 15: W01 asks to move "anywhere the rules allow" (a `move` row without a
+    foresteria); the intake had left him out of the previous plan: his nights before the date
+    were gone and, from it, he competed with the waitlist for a bed ("moved: 0"). Not met, said,
+    counted: he keeps his bed and every night the season planned him. W02's request, for FB, is
+    met and said."""
+    run = tmp_path / "season"
+    cli_ok("solve", str(Path(__file__).parents[1] / "data" / "tiny"), "--out", str(run))
+    led = tmp_path / "ledger.sqlite"
+    ci = tmp_path / "checkins.csv"
+    ci.write_text(
+        "date,worker_id,event,foresteria_id\n2026-07-06,W01,arrival,\n2026-07-08,W01,move,\n"
+        "2026-07-06,W02,arrival,\n2026-07-08,W02,move,FB\n"
+    )
+    cli_ok("ledger", "import", str(run), str(ci), "--ledger", str(led))
+    out = tmp_path / "intake"
+    code, said = cli_run(
+        "intake", str(run), "--date", D.isoformat(), "--ledger", str(led), "--out", str(out)
+    )
+    assert code == 0, said
+    line = (
+        "note: W01: the move asked on 2026-07-08 names no foresteria: not met: stays at FA; "
+        "record another `move` naming the foresteria asked for"
+    )
+    assert line in said.splitlines()
+    record = json.loads((out / "intake.json").read_text())
+    assert "note: W02: housed at FB from 2026-07-09, as asked" in said.splitlines()  # W02 moved
+    assert (record["move_requests"], record["move_requests_cannot_be_made"]) == (2, 1)
+    assert (record["moved_on_request"], record["move_requests_not_met"]) == (1, 1)
+
+    def rows(r: Path) -> list[list[str]]:
+        with open(r / "plan" / "assignments.csv", newline="", encoding="utf-8") as fh:
+            return [x for x in csv.reader(fh) if x[0] == "W01"]
+
+    assert rows(out) == rows(run) and rows(run)[0][3] == "2026-07-06"  # from his arrival, at FA
+    assert cli_run("verify", str(out))[0] == 0

@@ -40,7 +40,7 @@ def test_an_intake_move_to_a_foresteria_without_their_section(
     assert code == 0, said
     assert (
         "note: W03: the move to FB asked on 2026-07-08 cannot be made (Borgo Mezzanone has no "
-        "women's beds): stays at FA; record another `move` (naming another foresteria, or none)"
+        "women's beds): stays at FA; record another `move` naming another foresteria"
     ) in said.splitlines()
     assert {r["worker_id"]: r["foresteria_id"] for r in _rows(out / "plan" / "assignments.csv")}[
         "W03"

@@ -21,8 +21,9 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - not yet due: planned as before (the re-planning keeps them where the previous plan put them
   where it can).
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
-  was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned)
-  or, if none is named, wherever the tiers put them; they are left out of the previous plan the
+  was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned;
+  a request naming none, or one the foresteria cannot take, is not met and they stay where they
+  are: `_cannot_move`); they are left out of the previous plan the
   re-planning keeps people in, so its `moved_vs_previous` counts only moves nobody asked for
   (0 by the pins), and `intake.json` counts the requests and the moves made on request.
 A row of kind `intake_plan` records the new run's manifest hash; day runs then accept it as the
@@ -84,31 +85,44 @@ class Intake:
 
 
 def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, str] | None:
-    """Why a move of w to foresteria `fid` from d cannot be made, and what the office can do
-    (None: it can be tried). A pin the intake's own scenario would refuse, or a foresteria that
-    can never take them, is a request not met (review 17, finding 9), never a crash: a site
-    their referral record says to avoid (said as `placement` only: the record is restricted),
-    a foresteria closed on every night left (or on any, without partial stays), one with no
-    beds of their section, or no accessible bed for someone who needs one; for a member of a
-    group, any of the group (the intake pins the whole group where one of them asked)."""
+    """Why a move of w to foresteria `fid` from d cannot be made, as the refusal says it
+    (`_refusal`), and what the office can do (None: it is made). A pin the intake's own scenario
+    would refuse, or a foresteria that can never take them, is a request not met (review 17,
+    finding 9), never a crash: a site their referral record says to avoid (said as `placement`
+    only: the record is restricted), one with no beds of their section, or no accessible bed for
+    someone who needs one, a foresteria closed on every night left (or on any, without partial
+    stays); for a member of a group, any of the group (the intake pins the whole group where
+    one of them asked). A move is an option, never a loss (review 17, findings 14, 15): a
+    request naming no foresteria is not met (the re-plan would put them out of their bed to
+    compete with the waitlist), and one for a foresteria that opens later is not met yet: they
+    keep their bed, and the request, which holds, is made by an intake on or after the
+    opening (never nights without a bed until then)."""
     if not fid:
-        return None  # anywhere the tiers put them
+        return (
+            "names no foresteria: not met",
+            "record another `move` naming the foresteria asked for",
+        )
+    again = "record another `move` naming another foresteria"
     group = [x for x in season.scenario.workers if w.group_id and x.group_id == w.group_id]
     if any(fid in x.avoid for x in [w, *group]):  # the group goes where one of them is pinned
-        return "placement", "ask the case worker"
+        return "cannot be made (placement)", "ask the case worker"
     f = next(f for f in season.scenario.foresterie if f.id == fid)  # the import checked it
-    nights = [d + timedelta(days=k) for k in range((w.departure - d).days)]
-    open_ = [n for n in nights if f.open_from <= n <= f.open_to]
-    partial = season.scenario.config.housing.partial_stays
-    if not open_ or (not partial and len(open_) < len(nights)):
-        why = f"{f.name} is open {f.open_from}..{f.open_to} only"
-        return why, "record another `move` (naming another foresteria, or none)"
     if not f.beds(w.section):
-        why = f"{f.name} has no {SECTION_BEDS[w.section]}"
-        return why, "record another `move` (naming another foresteria, or none)"
+        return f"cannot be made ({f.name} has no {SECTION_BEDS[w.section]})", again
     if any(x.accessible for x in [w, *group]) and not f.beds_accessible:
-        why = f"{f.name} has no accessible bed"
-        return why, "record another `move` (naming another foresteria, or none)"
+        return f"cannot be made ({f.name} has no accessible bed)", again
+    partial = season.scenario.config.housing.partial_stays
+
+    def fits(start: date) -> bool:
+        nights = [start + timedelta(days=k) for k in range((w.departure - start).days)]
+        open_ = [n for n in nights if f.open_from <= n <= f.open_to]
+        return bool(open_) and (partial or len(open_) == len(nights))
+
+    if d < f.open_from and fits(f.open_from):
+        why = f"cannot be made yet ({f.name} opens on {f.open_from})"
+        return why, f"an intake on or after {f.open_from} makes it"
+    if not fits(d):
+        return f"cannot be made ({f.name} is open {f.open_from}..{f.open_to} only)", again
     return None
 
 
@@ -216,7 +230,7 @@ def intake_workers(
         season_workers = {w.id: w for w in season.scenario.workers}
         for i, w in enumerate(out):
             if w.group_id in split and w.id in movers:
-                why = f"the rest of group {w.group_id} is held elsewhere"
+                why = f"cannot be made (the rest of group {w.group_id} is held elsewhere)"
                 todo = "record a `move` for each of the group, to the same foresteria"
                 bed = season.assigned[w.id]
                 refused[w.id] = _refusal(w.id, movers.pop(w.id), asked_on[w.id], bed, why, todo)
@@ -245,11 +259,10 @@ def intake_workers(
 
 def _refusal(wid: str, fid: str, asked: date, bed: str, why: str, todo: str) -> str:
     """'X021: the move to FR-N asked on 2027-08-07 cannot be made (placement): stays at FR-L;
-    ask the case worker': pseudonymous id, the request as the office recorded it, what is
-    public."""
-    return (
-        f"{wid}: the move to {fid} asked on {asked} cannot be made ({why}): stays at {bed}; {todo}"
-    )
+    ask the case worker': pseudonymous id, the request as the office recorded it (`to FID`
+    when it names one), why it is not met (`_cannot_move`), what is public."""
+    to = f" to {fid}" if fid else ""
+    return f"{wid}: the move{to} asked on {asked} {why}: stays at {bed}; {todo}"
 
 
 def _first_beds(path: Path) -> dict[str, str]:
@@ -364,6 +377,10 @@ def run_intake(
             with contextlib.suppress(OSError):
                 p.rmdir()
         raise
+    if say is not None and intake.movers:  # every request is answered: those met, where
+        now = _first_beds(target / "plan" / "assignments.csv")  # (movers: from d only)
+        for wid in sorted(w for w in intake.movers if w in now):
+            say(f"note: {wid}: housed at {now[wid]} from {d}, as asked")
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [
