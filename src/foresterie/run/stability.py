@@ -715,7 +715,10 @@ def _relabel(
                 reason=f"fleet short at {names.get(base, base)}: at least {lb} vehicles needed "
                 f"for the day's round trips, {avail} available (proven lower bound)",
             )
-        elif u.code == "fleet_short":
+        elif u.code == "fleet_short" or (u.code == "drivers_day" and avail > u.available):
+            # a residual plan's proof covers only the vehicles it was given: where vehicles of
+            # the base run kept trips, no driver's day of theirs was judged (a drivers_day row
+            # the verifier refused: VA1's day could hold the round trip, review 17 / helper O)
             u = replace(
                 u,
                 code="vehicles_busy",
