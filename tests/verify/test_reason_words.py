@@ -235,10 +235,9 @@ def test_a_day_run_claiming_an_alert_its_scenario_does_not_plan_is_refused(
     ]
 
 
-def test_a_ride_cap_reason_says_the_farms_minutes(tmp_path: Path) -> None:
-    """The tiny season with a 20-minute ride cap: F2 is 30 min from Fortore, so its riders are
-    `ride_cap` (proven) every workday; a reason saying 25 min (below the cap it cites: no
-    reason at all) is named."""
+def _capped_run(tmp_path: Path) -> Path:
+    """The tiny season with a 20-minute ride cap, solved: F2 is 30 min from Fortore (FA), so its
+    riders are `ride_cap` (proven) every workday."""
     src = tmp_path / "cap"
     shutil.copytree(DATA / "tiny", src)
     toml = (src / "scenario.toml").read_text(encoding="utf-8")
@@ -248,6 +247,34 @@ def test_a_ride_cap_reason_says_the_farms_minutes(tmp_path: Path) -> None:
     r = CliRunner().invoke(app, ["solve", str(src), "--out", str(run)])
     assert r.exit_code == 0, r.output
     assert verify_run(run, report=False) == []
+    return run
+
+
+def test_a_ride_cap_row_within_the_cap_is_refused(tmp_path: Path) -> None:
+    """Review 17 (finding 5): a forged ride_cap row for a farm 21 minutes away passed, and took
+    its riders out of the fairness checks that skip rows nobody could ride. The run's cap
+    raised to 40 in its inputs: every ride_cap row now claims a 30-minute ride above it."""
+    run = _capped_run(tmp_path)
+    rows = list(csv.DictReader(io.StringIO((run / "plan" / "unserved.csv").read_text())))
+    capped = [x for x in rows if x["code"] == "ride_cap"]
+    assert capped and {(x["foresteria_id"], x["farm_id"]) for x in capped} == {("FA", "F2")}
+    inputs = run / "inputs" / "scenario.toml"
+    inputs.write_text(
+        inputs.read_text(encoding="utf-8").replace("max_ride_min = 20", "max_ride_min = 40"),
+        encoding="utf-8",
+    )
+    rehash(run, ["inputs/scenario.toml"])
+    said = verify_run(run, report=False)
+    day = min(x["day"] for x in capped)
+    want = (
+        f"reason contradicted: {day} FA F2 is ride_cap, yet the ride is 30 min against a cap of 40"
+    )
+    assert want in said, said
+
+
+def test_a_ride_cap_reason_says_the_farms_minutes(tmp_path: Path) -> None:
+    """A ride_cap reason saying 25 min (below the cap it cites: no reason at all) is named."""
+    run = _capped_run(tmp_path)
     rows = list(csv.DictReader(io.StringIO((run / "plan" / "unserved.csv").read_text())))
     assert rows and {x["reason"] for x in rows} == {
         "farm F2 is 30 min from Fortore, above the 20 min ride cap"
