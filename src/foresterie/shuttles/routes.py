@@ -399,6 +399,7 @@ def _instance(
         vehicles=vehicles,
         pickup=evening,
         prize=[0] + [one * d * m // FAIR_UNIT for d, m in zip(demand[1:], mult[1:], strict=True)],
+        arrays=(dist_np, dur_np),
     )
     return inst, nodes
 
@@ -540,11 +541,25 @@ def _schedule(
         leg_min(matrix.secs(a, b)) if a != b else 0
         for a, b in zip([depot, *farms], [*farms, depot], strict=True)
     ]
+    return _schedule_legs(direction, legs, windows, board, cap_min, wait_cap, not_before)
+
+
+def _schedule_legs(
+    direction: Direction,
+    legs: list[int],
+    windows: list[tuple[int, int]],
+    board: int,
+    cap_min: int,
+    wait_cap: int | None,
+    not_before: int,
+) -> tuple[int, list[int], int] | None:
+    """`_schedule` over its legs in minutes: depot -> first stop, stop to stop, last -> depot."""
+    n = len(windows)
 
     def run(first_service: int) -> tuple[list[int], list[int], int]:
         arrive, service = [], []
         t = first_service
-        for k in range(len(farms)):
+        for k in range(n):
             a = t if k == 0 else t + legs[k]
             s = max(a, windows[k][0])
             arrive.append(a)
@@ -556,8 +571,7 @@ def _schedule(
         if wait_cap is None:
             return True
         idle = [
-            service[k] - ((dep if k == 0 else service[k - 1] + board) + legs[k])
-            for k in range(len(farms))
+            service[k] - ((dep if k == 0 else service[k - 1] + board) + legs[k]) for k in range(n)
         ]
         # Morning riders are aboard from the start to their stop; evening riders from their
         # stop on: the worst is everything before the last stop, or after the first.
@@ -566,7 +580,7 @@ def _schedule(
 
     if direction == TO_FARM:
         late = [w[1] for w in windows]
-        for k in range(len(farms) - 2, -1, -1):
+        for k in range(n - 2, -1, -1):
             late[k] = min(late[k], late[k + 1] - board - legs[k + 1])
         first = late[0]
         arrive, service, ret = run(first)
@@ -582,7 +596,7 @@ def _schedule(
     for first in range(lowest, windows[0][1] - board + 1):
         arrive, service, ret = run(first)
         if any(s + board > w[1] for s, w in zip(service, windows, strict=True)):
-            continue
+            break  # a later start serves every stop no earlier: it misses a window too
         if ret - (service[0] + board) <= cap_min and waits_ok(first - legs[0], service):
             return first - legs[0], arrive, ret
     return None
@@ -600,6 +614,45 @@ class _Ctx:
     cap: int
     board: int
     bases: Callable[[date], dict[str, str]]  # origin -> its base, per day (`day_bases`)
+    # What a season asks again and again, kept (exact: each a function of the season's constants
+    # and its key): leg minutes and metres between two places, a farm's window per direction
+    # and day, an origin's earliest departure per day, and a base-day's trips from its route
+    # searches (`_day_trips`). One dict per season (`_Season.memo`), shared by its jobs.
+    memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)  # type: ignore[type-arg]
+
+    def kept(self, name: str) -> dict:  # type: ignore[type-arg]
+        """The memo `name` of this season (made empty the first time)."""
+        got = self.memo.get(name)
+        if got is None:
+            got = self.memo[name] = {}
+        return got
+
+
+def _leg(ctx: _Ctx, a: str, b: str) -> int:
+    """Minutes from place a to place b (`leg_min` of the matrix; 0 within one place)."""
+    legs = ctx.kept("legs")
+    got = legs.get((a, b))
+    if got is None:
+        got = legs[a, b] = leg_min(ctx.matrix.secs(a, b)) if a != b else 0
+    return got
+
+
+def _metres(ctx: _Ctx, a: str, b: str) -> int:
+    """Metres from place a to place b (the matrix's; 0 within one place)."""
+    far = ctx.kept("metres")
+    got = far.get((a, b))
+    if got is None:
+        got = far[a, b] = ctx.matrix.dist(a, b) if a != b else 0
+    return got
+
+
+def _window(ctx: _Ctx, farm: str, direction: Direction, d: date) -> tuple[int, int]:
+    """`shift_window` of a farm, direction and day, asked once."""
+    wins = ctx.kept("windows")
+    got = wins.get((farm, direction, d))
+    if got is None:
+        got = wins[farm, direction, d] = shift_window(ctx.farms[farm], direction, d, ctx.scenario)
+    return got
 
 
 def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
@@ -607,11 +660,17 @@ def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
     vehicle leaves its base before the changed hour is over (README "Shuttle model": every
     time of such a day's plan exists once, every duration is real), so a trip from a departure
     point leaves it no earlier than that plus the empty leg from the base. 0 on other days."""
-    change = clock_change(d, ctx.scenario.config.scenario.timezone)
-    if change is None:
-        return 0
-    base = ctx.bases(d).get(origin, origin)
-    return change.end + (0 if base == origin else leg_min(ctx.matrix.secs(base, origin)))
+    known = ctx.kept("not_before")
+    got = known.get((d, origin))
+    if got is None:
+        change = clock_change(d, ctx.scenario.config.scenario.timezone)
+        if change is None:
+            got = 0
+        else:
+            base = ctx.bases(d).get(origin, origin)
+            got = change.end + (0 if base == origin else leg_min(ctx.matrix.secs(base, origin)))
+        known[d, origin] = got
+    return got
 
 
 def _seat_types(fleet: list[Vehicle]) -> tuple[tuple[int, int, int], ...]:
@@ -709,13 +768,12 @@ def _timed_trip(
         else:
             stops_f.append(f)
             stop_ids.append(list(ids))
-    windows = [shift_window(ctx.farms[f], direction, d, ctx.scenario) for f in stops_f]
-    sched = _schedule(
+    windows = [_window(ctx, f, direction, d) for f in stops_f]
+    legs = [_leg(ctx, a, b) for a, b in zip([fid, *stops_f], [*stops_f, fid], strict=True)]
+    sched = _schedule_legs(
         direction,
-        fid,
-        stops_f,
+        legs,
         windows,
-        ctx.matrix,
         ctx.board,
         ctx.cap,
         ctx.scenario.config.transport.max_wait_on_board_min,
@@ -727,12 +785,13 @@ def _timed_trip(
     total = sum(len(ids) for ids in stop_ids)
     load = total if direction == TO_FARM else 0
     stops = []
-    prev, prev_time = fid, dep
-    for seq, (f, who, a, w) in enumerate(zip(stops_f, stop_ids, arrive, windows, strict=True), 1):
+    prev_time = dep
+    for seq, (f, who, a, w, leg) in enumerate(
+        zip(stops_f, stop_ids, arrive, windows, legs, strict=False), 1
+    ):
         depart = max(a, w[0]) + ctx.board
-        reach = prev_time + (leg_min(ctx.matrix.secs(prev, f)) if prev != f else 0)
-        idle = depart - ctx.board - reach
-        prev, prev_time = f, depart
+        idle = depart - ctx.board - (prev_time + leg)
+        prev_time = depart
         if direction == TO_FARM:
             load -= len(who)
             stops.append(
@@ -764,9 +823,7 @@ def _timed_trip(
                 )
             )
     path = [fid, *stops_f, fid]
-    metres = sum(
-        ctx.matrix.dist(a_, b_) for a_, b_ in zip(path, path[1:], strict=False) if a_ != b_
-    )
+    metres = sum(_metres(ctx, a_, b_) for a_, b_ in zip(path, path[1:], strict=False))
     if direction == TO_FARM:  # may leave earlier while every drop stays inside its window
         early = min(s.arrive - w[0] for s, w in zip(stops, windows, strict=True))
         slack = (-min(early, dep - not_before) if not_before else -early, 0)
@@ -948,7 +1005,12 @@ def _first_fit_vehicles(trips: list[TripSlot], kinds: list[Vehicle], turnaround_
     return len(opened)
 
 
-def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
+def _context(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    memo: dict[str, dict] | None = None,  # type: ignore[type-arg]
+) -> _Ctx:
+    """The season's context; `memo`: the season's memos (`_Ctx.memo`), else new ones."""
     tr = scenario.config.transport
     return _Ctx(
         scenario=scenario,
@@ -959,6 +1021,7 @@ def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
         cap=tr.max_ride_min,
         board=tr.board_min,
         bases=day_bases(scenario, matrix),
+        memo={} if memo is None else memo,
     )
 
 
@@ -1084,7 +1147,9 @@ def plan_shuttles(
                     seats=seats,
                     not_before=_not_before(ctx, d, origin),
                 )
-    season = _Season(scenario=scenario, matrix=matrix, members=members, demand=demand)
+    season = _Season(
+        scenario=scenario, matrix=matrix, members=members, demand=demand, memo=ctx.memo
+    )
     with _Workers(season, processes) as runner:  # one pool for every phase
         solved = _solve_patterns(runner, patterns.values(), progress)
         keys = sorted(demand)
@@ -2108,14 +2173,20 @@ def _day_trips(
     solved: dict[_Pattern, VRPSolution],
     members: dict,
 ) -> tuple[list[Trip], set[tuple[Direction, Spot]]]:
-    """A base-day's trips from every origin (its own and the departure points it serves)."""
-    trips: list[Trip] = []
-    lost: set[tuple[Direction, Spot]] = set()
-    for (origin, direction), p in pats.items():
-        t, gone = _route_trips(ctx, d, origin, direction, p, solved[p], members)
-        trips += [_from_base(ctx, x, base) for x in t]
-        lost |= gone
-    return trips, lost
+    """A base-day's trips from every origin (its own and the departure points it serves). The
+    probe and the planned days ask for the same ones (a short day's first option): made once."""
+    key = (d, base, tuple((k, p, solved[p]) for k, p in pats.items()))
+    made = ctx.kept("day_trips")
+    if key not in made:
+        trips: list[Trip] = []
+        lost: set[tuple[Direction, Spot]] = set()
+        for (origin, direction), p in pats.items():
+            t, gone = _route_trips(ctx, d, origin, direction, p, solved[p], members)
+            trips += [_from_base(ctx, x, base) for x in t]
+            lost |= gone
+        made[key] = (trips, frozenset(lost))
+    trips, gone = made[key]
+    return list(trips), set(gone)
 
 
 def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
@@ -2124,7 +2195,7 @@ def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
     if t.foresteria_id == base:
         return t
     o = t.foresteria_id
-    lead, tail = leg_min(ctx.matrix.secs(base, o)), leg_min(ctx.matrix.secs(o, base))
+    lead, tail = _leg(ctx, base, o), _leg(ctx, o, base)
     return replace(
         t,
         foresteria_id=base,
@@ -2133,7 +2204,7 @@ def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
         tail=tail,
         depart=t.depart - lead,
         ret=t.ret + tail,
-        metres=t.metres + ctx.matrix.dist(base, o) + ctx.matrix.dist(o, base),
+        metres=t.metres + _metres(ctx, base, o) + _metres(ctx, o, base),
     )
 
 
@@ -2171,7 +2242,7 @@ class _DaysResult:
 
 
 def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
-    ctx = _context(season.scenario, season.matrix)
+    ctx = _context(season.scenario, season.matrix, season.memo)
     known = _chained_here(season)  # a pool worker's answers of its earlier jobs: exact too
     cache = {**known, **job.cache} if job.cache is not None else _NoMemo()
     out = _DaysResult(short={}, services={}, cache=cache)
@@ -2370,6 +2441,9 @@ class _Season:
     matrix: TravelMatrix
     members: dict[tuple[date, str, str, str], list[str]]  # (day, origin, direction, farm) -> ids
     demand: dict[tuple[date, str], dict[Spot, list[str]]]  # (day, base) -> riders within the cap
+    # The memos of the season's contexts (`_Ctx.memo`): each process's own, kept from job to
+    # job and phase to phase (a pool worker's copy is its own).
+    memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)  # type: ignore[type-arg]
 
 
 J = TypeVar("J")
