@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -423,7 +423,7 @@ def _warm(
         return None
     old_p, old_sol = prev
     old_nodes = _node_farms(old_p)
-    free: dict[str, list[int]] = defaultdict(list)
+    free: dict[str, deque[int]] = defaultdict(deque)
     for i, f in enumerate(nodes[1:], start=1):
         free[f].append(i)
     routes = []
@@ -432,7 +432,7 @@ def _warm(
         old_seats = old_p.seats[r.vehicle_type][0]
         if old_seats not in seat_types:
             continue
-        visits = [free[old_nodes[v]].pop(0) for v in r.visits if free.get(old_nodes[v])]
+        visits = [free[old_nodes[v]].popleft() for v in r.visits if free.get(old_nodes[v])]
         if visits:
             routes.append(VRPRoute(seat_types.index(old_seats), tuple(visits)))
     return VRPSolution(routes=tuple(routes), cost=0, feasible=True) if routes else None
@@ -696,13 +696,14 @@ def _route_trips(
     Also the (direction, farm) pairs whose riders lost seats to the route search."""
     nodes = _node_farms(p)
     max_seats = max(s for s, _, _ in p.seats)
-    pools = {farm: list(members[d, fid, direction, farm]) for farm, _, _, _ in p.demand}
-    loads = {farm: _chunks(r, max_seats) for farm, r, _, _ in p.demand}
+    pools = {farm: members[d, fid, direction, farm] for farm, _, _, _ in p.demand}
+    loads = {farm: iter(_chunks(r, max_seats)) for farm, r, _, _ in p.demand}
+    given: dict[str, int] = defaultdict(int)  # each farm's riders given a load so far
     chunk_ids: dict[int, tuple[str, ...]] = {}
     for i, farm in enumerate(nodes[1:], start=1):
-        size = loads[farm].pop(0)
-        chunk_ids[i] = tuple(pools[farm][:size])
-        pools[farm] = pools[farm][size:]
+        at, size = given[farm], next(loads[farm])
+        chunk_ids[i] = tuple(pools[farm][at : at + size])
+        given[farm] = at + size
     served = sol.served()
     lost = {(direction, (fid, nodes[i])) for i in range(1, len(nodes)) if i not in served}
     routes: list[tuple[int, ...]] = []
@@ -1804,17 +1805,14 @@ def _trim(
     than the other; re-time what changed. Returns the trips and the legs a re-timing lost."""
     size = {(t.trip_id, s.seq): len(s.worker_ids) for t in trips for s in t.stops}
     seats = _seats_by_farm(trips)
+    legs: dict[tuple[Direction, Spot], list[tuple[int, str, int]]] = defaultdict(list)
+    for t in trips:  # each leg's stops, gathered once (not once a farm: farms x stops)
+        for s in t.stops:
+            legs[t.direction, (t.origin, s.farm_id)].append((t.riders, t.trip_id, s.seq))
     for dr in DIRECTIONS:
         for farm, have in sorted(seats[dr].items()):
             excess = have - k.get(farm, 0)
-            ranked = sorted(
-                (t.riders, t.trip_id, s.seq)
-                for t in trips
-                if t.direction == dr
-                for s in t.stops
-                if (t.origin, s.farm_id) == farm
-            )
-            for _, tid, seq in ranked:
+            for _, tid, seq in sorted(legs[dr, farm]):
                 take = min(excess, size[tid, seq])
                 size[tid, seq] -= take
                 excess -= take
@@ -1856,13 +1854,13 @@ def _fill_riders(trips: list[Trip], chosen: dict[Spot, list[str]]) -> list[Trip]
     """Name the riders: each direction seats the same chosen people of each farm, in trip order."""
     out: list[Trip] = []
     for dr in DIRECTIONS:
-        queue = {f: list(ids) for f, ids in chosen.items()}
+        seated: dict[Spot, int] = defaultdict(int)  # each spot's chosen seated so far
         for t in sorted((t for t in trips if t.direction == dr), key=lambda t: t.trip_id):
             stops = []
             for s in t.stops:
                 n = len(s.worker_ids)
                 key = (t.origin, s.farm_id)
-                who, queue[key] = queue[key][:n], queue[key][n:]
+                who, seated[key] = chosen[key][seated[key] : seated[key] + n], seated[key] + n
                 stops.append(_evolve(s, worker_ids=tuple(sorted(who))))
             out.append(_evolve(t, stops=tuple(stops)))
     return out
