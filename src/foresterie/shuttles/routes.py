@@ -616,8 +616,10 @@ class _Ctx:
     bases: Callable[[date], dict[str, str]]  # origin -> its base, per day (`day_bases`)
     # What a season asks again and again, kept (exact: each a function of the season's constants
     # and its key): leg minutes and metres between two places, a farm's window per direction
-    # and day, an origin's earliest departure per day, and a base-day's trips from its route
-    # searches (`_day_trips`). One dict per season (`_Season.memo`), shared by its jobs.
+    # and day, an origin's earliest departure per day, a spot's own round trip without riders
+    # per window (`_round_trip`), and a short day's trips from its route searches until they
+    # are asked again (`_day_trips`). One dict per season and process (`_Season.memo`), shared
+    # by the season's jobs in that process.
     memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)  # type: ignore[type-arg]
 
     def kept(self, name: str) -> dict:  # type: ignore[type-arg]
@@ -2204,20 +2206,43 @@ def _day_trips(
     solved: dict[_Pattern, VRPSolution],
     members: dict,
 ) -> tuple[list[Trip], set[tuple[Direction, Spot]]]:
-    """A base-day's trips from every origin (its own and the departure points it serves). The
-    probe and the planned days ask for the same ones (a short day's first option): made once."""
-    key = (d, base, tuple((k, p, solved[p]) for k, p in pats.items()))
-    made = ctx.kept("day_trips")
-    if key not in made:
-        trips: list[Trip] = []
-        lost: set[tuple[Direction, Spot]] = set()
-        for (origin, direction), p in pats.items():
-            t, gone = _route_trips(ctx, d, origin, direction, p, solved[p], members)
-            trips += [_from_base(ctx, x, base) for x in t]
-            lost |= gone
-        made[key] = (trips, frozenset(lost))
-    trips, gone = made[key]
-    return list(trips), set(gone)
+    """A base-day's trips from every origin (its own and the departure points it serves). A day
+    the probe found short is asked again for its first option's (`_keep_day_trips`): handed
+    from the memo then, once."""
+    got = ctx.kept("day_trips").pop(_day_key(d, base, pats, solved), None)
+    if got is not None:
+        return list(got[0]), set(got[1])
+    trips: list[Trip] = []
+    lost: set[tuple[Direction, Spot]] = set()
+    for (origin, direction), p in pats.items():
+        t, gone = _route_trips(ctx, d, origin, direction, p, solved[p], members)
+        trips += [_from_base(ctx, x, base) for x in t]
+        lost |= gone
+    return trips, lost
+
+
+def _keep_day_trips(
+    ctx: _Ctx,
+    d: date,
+    base: str,
+    pats: dict[tuple[str, Direction], _Pattern],
+    solved: dict[_Pattern, VRPSolution],
+    made: tuple[list[Trip], set[tuple[Direction, Spot]]],
+) -> None:
+    """Keep a short day's trips from `_day_trips` for its next ask (in this process: the
+    planned days or fair shares' day; a pool worker keeps what its own jobs will not ask for
+    only until the pool ends). Only short days are kept: the memo holds no other day."""
+    ctx.kept("day_trips")[_day_key(d, base, pats, solved)] = (tuple(made[0]), frozenset(made[1]))
+
+
+def _day_key(
+    d: date,
+    base: str,
+    pats: dict[tuple[str, Direction], _Pattern],
+    solved: dict[_Pattern, VRPSolution],
+) -> tuple:  # type: ignore[type-arg]
+    """What a base-day's trips from its route searches depend on besides the season."""
+    return (d, base, tuple((k, p, solved[p]) for k, p in pats.items()))
 
 
 def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
@@ -2282,7 +2307,9 @@ def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
         if job.probe:
             day_trips, lost = _day_trips(ctx, d, base, opts[0], job.solved, season.members)
             out.short[d, base] = bool(_chain_day(ctx, day_trips, fleet, cache).left)
-            if not out.short[d, base]:
+            if out.short[d, base]:  # its first option's trips are asked for again
+                _keep_day_trips(ctx, d, base, opts[0], job.solved, (day_trips, lost))
+            else:
                 # A day the fleet runs as routed keeps that one option: planned in full here
                 # (the same call the planned run would make), not after the second opinion.
                 out.services[d, base] = [
