@@ -16,11 +16,14 @@ from foresterie.shuttles.routes import (
     _clipped,
     _context,
     _DayService,
+    _evolve,
     _fill_idle,
     _instance,
     _Pattern,
+    _round_trip,
     _Season,
     _solve_patterns,
+    _timed_trip,
     _vehicles_needed,
     _Workers,
     daily_riders,
@@ -653,3 +656,49 @@ def test_a_day_like_the_day_before_searched_briefly_stays_feasible(monkeypatch) 
                 t = max(t + inst.dur[at][v], inst.tw_early[v])
                 assert t <= inst.tw_late[v]
                 t, at = t + inst.service[v], v
+
+
+def test_a_copied_trip_or_stop_is_what_dataclasses_replace_makes() -> None:
+    # `_evolve` copies fields without re-running __init__: every field equal to replace's, the
+    # original untouched, and a name that is no field refused (as replace refuses it).
+    ws = [worker(f"A{i}", "2026-07-06", "2026-07-07", farm_id="F1") for i in range(3)]
+    sc = scenario([foresteria("A", men=99)], [farm("F1")], ws, [vehicle("V1", "A")])
+    ctx = _context(sc, matrix({("A", "F1"): 20}, ["A", "F1"]))
+    trip = _timed_trip(ctx, DAY, "A", TO_FARM, ["F1"], [("A0", "A1", "A2")])
+    assert trip is not None
+    moved = _evolve(trip, trip_id="x", vehicle_id="V1", depart=trip.depart - 3)
+    assert moved == replace(trip, trip_id="x", vehicle_id="V1", depart=trip.depart - 3)
+    assert repr(moved) == repr(replace(trip, trip_id="x", vehicle_id="V1", depart=trip.depart - 3))
+    assert trip.trip_id == "" and trip.vehicle_id is None
+    stop = _evolve(trip.stops[0], worker_ids=("B",), alight=1)
+    assert stop == replace(trip.stops[0], worker_ids=("B",), alight=1)
+    with pytest.raises(AssertionError):
+        _evolve(trip, vehicle="V1")
+
+
+def test_a_round_trip_without_riders_timed_once_is_the_same_on_another_day_of_equal_windows() -> (
+    None
+):
+    # The fill times a spot's own round trip without riders once for every day with the same
+    # windows: asked on the 7th after the 6th, it is what a fresh timing of the 7th gives (dated
+    # the 7th); on a heat-alert day (work ends 12:30) the evening differs, and so does the answer.
+    heat = DAY + timedelta(days=2)
+    ws = [worker(f"A{i}", "2026-07-06", "2026-07-10", farm_id="F1") for i in range(3)]
+    sc = scenario(
+        [foresteria("A", men=99)],
+        [farm("F1")],
+        ws,
+        [vehicle("V1", "A")],
+        transport={"heat_alert_days": [heat.isoformat()]},
+    )
+    m = matrix({("A", "F1"): 20}, ["A", "F1"])
+    ctx = _context(sc, m)
+    spot = ("A", "F1")
+    first = _round_trip(ctx, DAY, "A", spot, ())
+    again = {d: _round_trip(ctx, d, "A", spot, ()) for d in (DAY + timedelta(days=1), heat)}
+    for d, pair in again.items():
+        assert pair is not None
+        assert pair == _round_trip(_context(sc, m), d, "A", spot, ())
+        assert {t.day for t in pair} == {d}
+    assert first is not None and first[0].depart == again[DAY + timedelta(days=1)][0].depart  # type: ignore[index]
+    assert again[heat][1].depart < first[1].depart  # type: ignore[index]

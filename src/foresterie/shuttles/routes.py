@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -404,6 +404,7 @@ def _instance(
         vehicles=vehicles,
         pickup=evening,
         prize=[0] + [one * d * m // FAIR_UNIT for d, m in zip(demand[1:], mult[1:], strict=True)],
+        arrays=(dist_np, dur_np),
     )
     return inst, nodes
 
@@ -427,7 +428,7 @@ def _warm(
         return None
     old_p, old_sol = prev
     old_nodes = _node_farms(old_p)
-    free: dict[str, list[int]] = defaultdict(list)
+    free: dict[str, deque[int]] = defaultdict(deque)
     for i, f in enumerate(nodes[1:], start=1):
         free[f].append(i)
     routes = []
@@ -436,7 +437,7 @@ def _warm(
         old_seats = old_p.seats[r.vehicle_type][0]
         if old_seats not in seat_types:
             continue
-        visits = [free[old_nodes[v]].pop(0) for v in r.visits if free.get(old_nodes[v])]
+        visits = [free[old_nodes[v]].popleft() for v in r.visits if free.get(old_nodes[v])]
         if visits:
             routes.append(VRPRoute(seat_types.index(old_seats), tuple(visits)))
     return VRPSolution(routes=tuple(routes), cost=0, feasible=True) if routes else None
@@ -545,11 +546,25 @@ def _schedule(
         leg_min(matrix.secs(a, b)) if a != b else 0
         for a, b in zip([depot, *farms], [*farms, depot], strict=True)
     ]
+    return _schedule_legs(direction, legs, windows, board, cap_min, wait_cap, not_before)
+
+
+def _schedule_legs(
+    direction: Direction,
+    legs: list[int],
+    windows: list[tuple[int, int]],
+    board: int,
+    cap_min: int,
+    wait_cap: int | None,
+    not_before: int,
+) -> tuple[int, list[int], int] | None:
+    """`_schedule` over its legs in minutes: depot -> first stop, stop to stop, last -> depot."""
+    n = len(windows)
 
     def run(first_service: int) -> tuple[list[int], list[int], int]:
         arrive, service = [], []
         t = first_service
-        for k in range(len(farms)):
+        for k in range(n):
             a = t if k == 0 else t + legs[k]
             s = max(a, windows[k][0])
             arrive.append(a)
@@ -561,8 +576,7 @@ def _schedule(
         if wait_cap is None:
             return True
         idle = [
-            service[k] - ((dep if k == 0 else service[k - 1] + board) + legs[k])
-            for k in range(len(farms))
+            service[k] - ((dep if k == 0 else service[k - 1] + board) + legs[k]) for k in range(n)
         ]
         # Morning riders are aboard from the start to their stop; evening riders from their
         # stop on: the worst is everything before the last stop, or after the first.
@@ -571,7 +585,7 @@ def _schedule(
 
     if direction == TO_FARM:
         late = [w[1] for w in windows]
-        for k in range(len(farms) - 2, -1, -1):
+        for k in range(n - 2, -1, -1):
             late[k] = min(late[k], late[k + 1] - board - legs[k + 1])
         first = late[0]
         arrive, service, ret = run(first)
@@ -587,7 +601,7 @@ def _schedule(
     for first in range(lowest, windows[0][1] - board + 1):
         arrive, service, ret = run(first)
         if any(s + board > w[1] for s, w in zip(service, windows, strict=True)):
-            continue
+            break  # a later start serves every stop no earlier: it misses a window too
         if ret - (service[0] + board) <= cap_min and waits_ok(first - legs[0], service):
             return first - legs[0], arrive, ret
     return None
@@ -605,6 +619,47 @@ class _Ctx:
     cap: int
     board: int
     bases: Callable[[date], dict[str, str]]  # origin -> its base, per day (`day_bases`)
+    # What a season asks again and again, kept (exact: each a function of the season's constants
+    # and its key): leg minutes and metres between two places, a farm's window per direction
+    # and day, an origin's earliest departure per day, a spot's own round trip without riders
+    # per window (`_round_trip`), and a short day's trips from its route searches until they
+    # are asked again (`_day_trips`). One dict per season and process (`_Season.memo`), shared
+    # by the season's jobs in that process.
+    memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)  # type: ignore[type-arg]
+
+    def kept(self, name: str) -> dict:  # type: ignore[type-arg]
+        """The memo `name` of this season (made empty the first time)."""
+        got = self.memo.get(name)
+        if got is None:
+            got = self.memo[name] = {}
+        return got
+
+
+def _leg(ctx: _Ctx, a: str, b: str) -> int:
+    """Minutes from place a to place b (`leg_min` of the matrix; 0 within one place)."""
+    legs = ctx.kept("legs")
+    got = legs.get((a, b))
+    if got is None:
+        got = legs[a, b] = leg_min(ctx.matrix.secs(a, b)) if a != b else 0
+    return got
+
+
+def _metres(ctx: _Ctx, a: str, b: str) -> int:
+    """Metres from place a to place b (the matrix's; 0 within one place)."""
+    far = ctx.kept("metres")
+    got = far.get((a, b))
+    if got is None:
+        got = far[a, b] = ctx.matrix.dist(a, b) if a != b else 0
+    return got
+
+
+def _window(ctx: _Ctx, farm: str, direction: Direction, d: date) -> tuple[int, int]:
+    """`shift_window` of a farm, direction and day, asked once."""
+    wins = ctx.kept("windows")
+    got = wins.get((farm, direction, d))
+    if got is None:
+        got = wins[farm, direction, d] = shift_window(ctx.farms[farm], direction, d, ctx.scenario)
+    return got
 
 
 def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
@@ -612,11 +667,17 @@ def _not_before(ctx: _Ctx, d: date, origin: str) -> int:
     vehicle leaves its base before the changed hour is over (README "Shuttle model": every
     time of such a day's plan exists once, every duration is real), so a trip from a departure
     point leaves it no earlier than that plus the empty leg from the base. 0 on other days."""
-    change = clock_change(d, ctx.scenario.config.scenario.timezone)
-    if change is None:
-        return 0
-    base = ctx.bases(d).get(origin, origin)
-    return change.end + (0 if base == origin else leg_min(ctx.matrix.secs(base, origin)))
+    known = ctx.kept("not_before")
+    got = known.get((d, origin))
+    if got is None:
+        change = clock_change(d, ctx.scenario.config.scenario.timezone)
+        if change is None:
+            got = 0
+        else:
+            base = ctx.bases(d).get(origin, origin)
+            got = change.end + (0 if base == origin else leg_min(ctx.matrix.secs(base, origin)))
+        known[d, origin] = got
+    return got
 
 
 def _seat_types(fleet: list[Vehicle]) -> tuple[tuple[int, int, int], ...]:
@@ -642,13 +703,14 @@ def _route_trips(
     Also the (direction, farm) pairs whose riders lost seats to the route search."""
     nodes = _node_farms(p)
     max_seats = max(s for s, _, _ in p.seats)
-    pools = {farm: list(members[d, fid, direction, farm]) for farm, _, _, _ in p.demand}
-    loads = {farm: _chunks(r, max_seats) for farm, r, _, _ in p.demand}
+    pools = {farm: members[d, fid, direction, farm] for farm, _, _, _ in p.demand}
+    loads = {farm: iter(_chunks(r, max_seats)) for farm, r, _, _ in p.demand}
+    given: dict[str, int] = defaultdict(int)  # each farm's riders given a load so far
     chunk_ids: dict[int, tuple[str, ...]] = {}
     for i, farm in enumerate(nodes[1:], start=1):
-        size = loads[farm].pop(0)
-        chunk_ids[i] = tuple(pools[farm][:size])
-        pools[farm] = pools[farm][size:]
+        at, size = given[farm], next(loads[farm])
+        chunk_ids[i] = tuple(pools[farm][at : at + size])
+        given[farm] = at + size
     served = sol.served()
     lost = {(direction, (fid, nodes[i])) for i in range(1, len(nodes)) if i not in served}
     routes: list[tuple[int, ...]] = []
@@ -684,11 +746,26 @@ def _route_trips(
     return trips, lost
 
 
+Rec = TypeVar("Rec", "Trip", "Stop")
+
+
+def _evolve(record: Rec, **changes: object) -> Rec:
+    """`dataclasses.replace` of a Trip or a Stop without running `__init__` again (they are
+    frozen dataclasses with no `__post_init__` and no slots: every field is in the instance's
+    `__dict__`): its fields copied, `changes` put over them. The same record, at a fifth of
+    replace's cost, in the loops that rename, re-time and fill trips and stops (puglia-2027:
+    57,000 copies a season)."""
+    assert changes.keys() <= record.__dataclass_fields__.keys(), changes
+    new = object.__new__(type(record))
+    new.__dict__.update(record.__dict__, **changes)
+    return new
+
+
 def _with_id(t: Trip, trip_id: str, vehicle_id: str | None = None, shift: int = 0) -> Trip:
     if not shift:  # the same stops (frozen): no copies of them
-        return replace(t, trip_id=trip_id, vehicle_id=vehicle_id)
-    stops = tuple(replace(s, arrive=s.arrive + shift, depart=s.depart + shift) for s in t.stops)
-    return replace(
+        return _evolve(t, trip_id=trip_id, vehicle_id=vehicle_id)
+    stops = tuple(_evolve(s, arrive=s.arrive + shift, depart=s.depart + shift) for s in t.stops)
+    return _evolve(
         t,
         trip_id=trip_id,
         vehicle_id=vehicle_id,
@@ -714,13 +791,12 @@ def _timed_trip(
         else:
             stops_f.append(f)
             stop_ids.append(list(ids))
-    windows = [shift_window(ctx.farms[f], direction, d, ctx.scenario) for f in stops_f]
-    sched = _schedule(
+    windows = [_window(ctx, f, direction, d) for f in stops_f]
+    legs = [_leg(ctx, a, b) for a, b in zip([fid, *stops_f], [*stops_f, fid], strict=True)]
+    sched = _schedule_legs(
         direction,
-        fid,
-        stops_f,
+        legs,
         windows,
-        ctx.matrix,
         ctx.board,
         ctx.cap,
         ctx.scenario.config.transport.max_wait_on_board_min,
@@ -732,12 +808,13 @@ def _timed_trip(
     total = sum(len(ids) for ids in stop_ids)
     load = total if direction == TO_FARM else 0
     stops = []
-    prev, prev_time = fid, dep
-    for seq, (f, who, a, w) in enumerate(zip(stops_f, stop_ids, arrive, windows, strict=True), 1):
+    prev_time = dep
+    for seq, (f, who, a, w, leg) in enumerate(
+        zip(stops_f, stop_ids, arrive, windows, legs, strict=False), 1
+    ):
         depart = max(a, w[0]) + ctx.board
-        reach = prev_time + (leg_min(ctx.matrix.secs(prev, f)) if prev != f else 0)
-        idle = depart - ctx.board - reach
-        prev, prev_time = f, depart
+        idle = depart - ctx.board - (prev_time + leg)
+        prev_time = depart
         if direction == TO_FARM:
             load -= len(who)
             stops.append(
@@ -769,9 +846,7 @@ def _timed_trip(
                 )
             )
     path = [fid, *stops_f, fid]
-    metres = sum(
-        ctx.matrix.dist(a_, b_) for a_, b_ in zip(path, path[1:], strict=False) if a_ != b_
-    )
+    metres = sum(_metres(ctx, a_, b_) for a_, b_ in zip(path, path[1:], strict=False))
     if direction == TO_FARM:  # may leave earlier while every drop stays inside its window
         early = min(s.arrive - w[0] for s, w in zip(stops, windows, strict=True))
         slack = (-min(early, dep - not_before) if not_before else -early, 0)
@@ -953,7 +1028,12 @@ def _first_fit_vehicles(trips: list[TripSlot], kinds: list[Vehicle], turnaround_
     return len(opened)
 
 
-def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
+def _context(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    memo: dict[str, dict] | None = None,  # type: ignore[type-arg]
+) -> _Ctx:
+    """The season's context; `memo`: the season's memos (`_Ctx.memo`), else new ones."""
     tr = scenario.config.transport
     return _Ctx(
         scenario=scenario,
@@ -964,6 +1044,7 @@ def _context(scenario: Scenario, matrix: TravelMatrix) -> _Ctx:
         cap=tr.max_ride_min,
         board=tr.board_min,
         bases=day_bases(scenario, matrix),
+        memo={} if memo is None else memo,
     )
 
 
@@ -1089,7 +1170,9 @@ def plan_shuttles(
                     seats=seats,
                     not_before=_not_before(ctx, d, origin),
                 )
-    season = _Season(scenario=scenario, matrix=matrix, members=members, demand=demand)
+    season = _Season(
+        scenario=scenario, matrix=matrix, members=members, demand=demand, memo=ctx.memo
+    )
     with _Workers(season, processes) as runner:  # one pool for every phase
         solved = _solve_patterns(runner, patterns.values(), progress)
         keys = sorted(demand)
@@ -1584,8 +1667,8 @@ def _fill_greedy(
     while True:
         pick: tuple[tuple[int, int, str, Spot], int, int] | None = None
         for spot in sorted(s for s, n in want.items() if n > 0):
-            if spot not in timed:
-                timed[spot] = _round_trip(ctx, d, fid, spot, tuple(reach[spot]))
+            if spot not in timed:  # its riders are put on below: timed without them
+                timed[spot] = _round_trip(ctx, d, fid, spot, ())
             pair = timed[spot]
             if pair is None or pair[0].ret + turn > pair[1].depart:
                 continue
@@ -1611,12 +1694,12 @@ def _fill_greedy(
         where, pair = fits[k, spot], timed[spot]
         assert where and pair is not None  # only fitting, timed pairs are picked
         for t, slot in zip(pair, (_OUT, _BACK), strict=True):
-            stops = tuple(replace(x, worker_ids=tuple(reach[spot][:n])) for x in t.stops)
+            ids = tuple(reach[spot][:n])
             if t.direction == TO_FARM:
-                stops = tuple(replace(x, alight=n) for x in stops)
+                stops = tuple(_evolve(x, worker_ids=ids, alight=n) for x in t.stops)
             else:
-                stops = tuple(replace(x, board=n, load_after=n) for x in stops)
-            made = replace(
+                stops = tuple(_evolve(x, worker_ids=ids, board=n, load_after=n) for x in t.stops)
+            made = _evolve(
                 t, trip_id=f"{d.isoformat()}-{fid}-fill{len(added):03d}", riders=n, stops=stops
             )
             added.append(made)
@@ -1630,7 +1713,7 @@ def _fill_greedy(
     if not added:
         return service
     trips = [
-        t if t.vehicle_id == on[tid] else replace(t, vehicle_id=on[tid]) for tid, t in runs.items()
+        t if t.vehicle_id == on[tid] else _evolve(t, vehicle_id=on[tid]) for tid, t in runs.items()
     ]
     return replace(service, trips=_renumber(trips), seats=seats)
 
@@ -1729,17 +1812,14 @@ def _trim(
     than the other; re-time what changed. Returns the trips and the legs a re-timing lost."""
     size = {(t.trip_id, s.seq): len(s.worker_ids) for t in trips for s in t.stops}
     seats = _seats_by_farm(trips)
+    legs: dict[tuple[Direction, Spot], list[tuple[int, str, int]]] = defaultdict(list)
+    for t in trips:  # each leg's stops, gathered once (not once a farm: farms x stops)
+        for s in t.stops:
+            legs[t.direction, (t.origin, s.farm_id)].append((t.riders, t.trip_id, s.seq))
     for dr in DIRECTIONS:
         for farm, have in sorted(seats[dr].items()):
             excess = have - k.get(farm, 0)
-            ranked = sorted(
-                (t.riders, t.trip_id, s.seq)
-                for t in trips
-                if t.direction == dr
-                for s in t.stops
-                if (t.origin, s.farm_id) == farm
-            )
-            for _, tid, seq in ranked:
+            for _, tid, seq in sorted(legs[dr, farm]):
                 take = min(excess, size[tid, seq])
                 size[tid, seq] -= take
                 excess -= take
@@ -1773,7 +1853,7 @@ def _renumber(trips: list[Trip]) -> list[Trip]:
         )
         for k, t in enumerate(mine, start=1):
             prefix = f"{t.day.isoformat()}-{t.foresteria_id}-{'M' if dr == TO_FARM else 'E'}"
-            out.append(replace(t, trip_id=f"{prefix}{k:02d}"))
+            out.append(_evolve(t, trip_id=f"{prefix}{k:02d}"))
     return out
 
 
@@ -1781,15 +1861,15 @@ def _fill_riders(trips: list[Trip], chosen: dict[Spot, list[str]]) -> list[Trip]
     """Name the riders: each direction seats the same chosen people of each farm, in trip order."""
     out: list[Trip] = []
     for dr in DIRECTIONS:
-        queue = {f: list(ids) for f, ids in chosen.items()}
+        seated: dict[Spot, int] = defaultdict(int)  # each spot's chosen seated so far
         for t in sorted((t for t in trips if t.direction == dr), key=lambda t: t.trip_id):
             stops = []
             for s in t.stops:
                 n = len(s.worker_ids)
                 key = (t.origin, s.farm_id)
-                who, queue[key] = queue[key][:n], queue[key][n:]
-                stops.append(replace(s, worker_ids=tuple(sorted(who))))
-            out.append(replace(t, stops=tuple(stops)))
+                who, seated[key] = chosen[key][seated[key] : seated[key] + n], seated[key] + n
+                stops.append(_evolve(s, worker_ids=tuple(sorted(who))))
+            out.append(_evolve(t, stops=tuple(stops)))
     return out
 
 
@@ -2124,11 +2204,29 @@ def _round_trip(
 ) -> tuple[Trip, Trip] | None:
     """A spot's own round trip, run by a vehicle of base `fid`: the morning and the evening trip
     with that one stop, timed as every trip is (`_timed_trip`, the empty legs from and to the
-    base counted: `_from_base`); None if either leg has no timing within the rules."""
+    base counted: `_from_base`); None if either leg has no timing within the rules.
+
+    Without riders (`ids` empty: the fill and the reasons ask so), a pair is timed once for
+    all the days with the same windows and earliest departure (the date enters nowhere else)
+    and re-dated."""
+    key = None
+    if not ids:
+        origin, farm = spot
+        wins = tuple(_window(ctx, farm, dr, d) for dr in DIRECTIONS)
+        key = (fid, spot, wins, _not_before(ctx, d, origin))
+        known = ctx.kept("round_trips")
+        if key in known:
+            pair = known[key]
+            if pair is None or pair[0].day == d:
+                return pair
+            return _evolve(pair[0], day=d), _evolve(pair[1], day=d)
     out, back = (_timed_trip(ctx, d, spot[0], dr, [spot[1]], [ids]) for dr in DIRECTIONS)
-    if out is None or back is None:
-        return None
-    return _from_base(ctx, out, fid), _from_base(ctx, back, fid)
+    made = None
+    if out is not None and back is not None:
+        made = _from_base(ctx, out, fid), _from_base(ctx, back, fid)
+    if key is not None:
+        ctx.kept("round_trips")[key] = made
+    return made
 
 
 def _short_duty(
@@ -2163,7 +2261,12 @@ def _day_trips(
     solved: dict[_Pattern, VRPSolution],
     members: dict,
 ) -> tuple[list[Trip], set[tuple[Direction, Spot]]]:
-    """A base-day's trips from every origin (its own and the departure points it serves)."""
+    """A base-day's trips from every origin (its own and the departure points it serves). A day
+    the probe found short is asked again for its first option's (`_keep_day_trips`): handed
+    from the memo then, once."""
+    got = ctx.kept("day_trips").pop(_day_key(d, base, pats, solved), None)
+    if got is not None:
+        return list(got[0]), set(got[1])
     trips: list[Trip] = []
     lost: set[tuple[Direction, Spot]] = set()
     for (origin, direction), p in pats.items():
@@ -2173,14 +2276,38 @@ def _day_trips(
     return trips, lost
 
 
+def _keep_day_trips(
+    ctx: _Ctx,
+    d: date,
+    base: str,
+    pats: dict[tuple[str, Direction], _Pattern],
+    solved: dict[_Pattern, VRPSolution],
+    made: tuple[list[Trip], set[tuple[Direction, Spot]]],
+) -> None:
+    """Keep a short day's trips from `_day_trips` for its next ask (in this process: the
+    planned days or fair shares' day; a pool worker keeps what its own jobs will not ask for
+    only until the pool ends). Only short days are kept: the memo holds no other day."""
+    ctx.kept("day_trips")[_day_key(d, base, pats, solved)] = (tuple(made[0]), frozenset(made[1]))
+
+
+def _day_key(
+    d: date,
+    base: str,
+    pats: dict[tuple[str, Direction], _Pattern],
+    solved: dict[_Pattern, VRPSolution],
+) -> tuple:  # type: ignore[type-arg]
+    """What a base-day's trips from its route searches depend on besides the season."""
+    return (d, base, tuple((k, p, solved[p]) for k, p in pats.items()))
+
+
 def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
     """A trip timed from its departure point, run by a vehicle of `base`: the empty legs base ->
     point before and point -> base after count in its span (duty), km and cost."""
     if t.foresteria_id == base:
         return t
     o = t.foresteria_id
-    lead, tail = leg_min(ctx.matrix.secs(base, o)), leg_min(ctx.matrix.secs(o, base))
-    return replace(
+    lead, tail = _leg(ctx, base, o), _leg(ctx, o, base)
+    return _evolve(
         t,
         foresteria_id=base,
         origin_id=o,
@@ -2188,7 +2315,7 @@ def _from_base(ctx: _Ctx, t: Trip, base: str) -> Trip:
         tail=tail,
         depart=t.depart - lead,
         ret=t.ret + tail,
-        metres=t.metres + ctx.matrix.dist(base, o) + ctx.matrix.dist(o, base),
+        metres=t.metres + _metres(ctx, base, o) + _metres(ctx, o, base),
     )
 
 
@@ -2226,7 +2353,7 @@ class _DaysResult:
 
 
 def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
-    ctx = _context(season.scenario, season.matrix)
+    ctx = _context(season.scenario, season.matrix, season.memo)
     known = _chained_here(season)  # a pool worker's answers of its earlier jobs: exact too
     cache = {**known, **job.cache} if job.cache is not None else _NoMemo()
     out = _DaysResult(short={}, services={}, cache=cache)
@@ -2235,7 +2362,9 @@ def _days_job(job: _DaysJob, season: _Season) -> _DaysResult:
         if job.probe:
             day_trips, lost = _day_trips(ctx, d, base, opts[0], job.solved, season.members)
             out.short[d, base] = bool(_chain_day(ctx, day_trips, fleet, cache).left)
-            if not out.short[d, base]:
+            if out.short[d, base]:  # its first option's trips are asked for again
+                _keep_day_trips(ctx, d, base, opts[0], job.solved, (day_trips, lost))
+            else:
                 # A day the fleet runs as routed keeps that one option: planned in full here
                 # (the same call the planned run would make), not after the second opinion.
                 out.services[d, base] = [
@@ -2425,6 +2554,9 @@ class _Season:
     matrix: TravelMatrix
     members: dict[tuple[date, str, str, str], list[str]]  # (day, origin, direction, farm) -> ids
     demand: dict[tuple[date, str], dict[Spot, list[str]]]  # (day, base) -> riders within the cap
+    # The memos of the season's contexts (`_Ctx.memo`): each process's own, kept from job to
+    # job and phase to phase (a pool worker's copy is its own).
+    memo: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)  # type: ignore[type-arg]
 
 
 J = TypeVar("J")

@@ -22,7 +22,7 @@ from pyvrp import (
     solve,
 )
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.search import NeighbourhoodParams
+from pyvrp.search import NeighbourhoodParams, compute_neighbours
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, NoImprovement
 
 from foresterie.shuttles.engines import VehicleSpec, VRPInstance, solution_cost
@@ -30,6 +30,8 @@ from foresterie.shuttles.engines.pyvrp_engine import (
     PENALTIES,
     Deadline,
     PyVRPEngine,
+    _matrices,
+    _neighbours,
     _Priced,
     iterated_local_search,
     problem_data,
@@ -297,3 +299,33 @@ def test_the_answers_cost_is_the_cost_of_its_routes_with_the_dropped_prizes(
     sol = PyVRPEngine().solve(inst, seed, 200, 60.0, None, 50, 12)
     assert sol.cost == solution_cost(inst, sol.routes)
     assert type(sol.cost) is int
+
+
+def test_an_instance_carrying_its_arrays_gives_the_same_problem_as_its_lists() -> None:
+    # The shuttles hand their int64 matrices along (`VRPInstance.arrays`): the data is the
+    # lists' to the byte, and a diagonal the arrays carry is zeroed as the lists' is.
+    inst = _random_instance(12, 3, True)
+    dist, dur = np.array(inst.dist, dtype=np.int64), np.array(inst.dur, dtype=np.int64)
+    dist[2, 2] = 7
+    carried = replace(inst, arrays=(dist, dur))
+    assert pickle.dumps(problem_data(carried)) == pickle.dumps(problem_data(inst))
+    assert pickle.dumps(problem_data(carried)) == pickle.dumps(_by_edges(inst))
+    assert dist[2, 2] == 7  # the caller's arrays are left as they were
+
+
+def test_a_kept_neighbourhood_is_pyvrps_own_answer_and_kept_for_equal_inputs_only() -> None:
+    # compute_neighbours is asked once for equal inputs (per process): the answer kept is
+    # PyVRP's own, handed again for an equal instance, and not for one with other windows.
+    inst = _random_instance(12, 3, False)
+    params = NeighbourhoodParams(num_neighbours=3)
+    dist, dur = _matrices(inst)
+    data = problem_data(inst, (dist, dur))
+    got = _neighbours(inst, dist, dur, data, params)
+    assert got == compute_neighbours(data, params)
+    twin = replace(inst, demand=[0] + [1] * 12)  # demand is not read by the neighbourhood
+    assert _neighbours(twin, *_matrices(twin), problem_data(twin), params) is got
+    late = [*inst.tw_late[:1], *(e for e in inst.tw_early[1:])]  # every window shut at opening
+    other = replace(inst, tw_late=late)
+    fresh = compute_neighbours(problem_data(other), params)
+    assert fresh != got  # the windows matter to PyVRP here
+    assert _neighbours(other, *_matrices(other), problem_data(other), params) == fresh

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import numpy as np
+
 INF = 2**40
 
 
@@ -30,6 +32,9 @@ class VRPInstance:
     vehicles: list[VehicleSpec]
     pickup: bool = False  # False: load leaves the depot; True: load is collected for the depot
     prize: list[int] = field(default_factory=list)  # >0: optional with this penalty if dropped
+    # `dist` and `dur` as int64 arrays, when the caller has them (the same integers): an engine
+    # that wants arrays copies these instead of converting the lists (`pyvrp_engine._matrices`).
+    arrays: tuple[np.ndarray, np.ndarray] | None = field(default=None, compare=False, repr=False)
 
     @property
     def n(self) -> int:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Final
 
 import numpy as np
 from pyvrp import (
+    Activity,
     Client,
     CostEvaluator,
     Depot,
@@ -42,7 +45,8 @@ class PyVRPEngine:
         neighbours: int | None = None,
     ) -> VRPSolution:
         deadline = Deadline(time_limit_s)  # the limit counts PyVRP's set-up too (see Deadline)
-        data = problem_data(inst)
+        dist, dur = _matrices(inst)
+        data = problem_data(inst, (dist, dur))
         init = None
         if initial is not None:
             try:
@@ -63,7 +67,10 @@ class PyVRPEngine:
             if neighbours is None
             else NeighbourhoodParams(num_neighbours=neighbours),
         )
-        best, _ = iterated_local_search(data, params, seed, init, iterations, patience, deadline)
+        near = _neighbours(inst, dist, dur, data, params.neighbourhood)
+        best, _ = iterated_local_search(
+            data, params, seed, init, iterations, patience, deadline, near
+        )
         routes = tuple(
             VRPRoute(int(r.vehicle_type()), tuple(int(a.idx) + 1 for a in r if a.is_client()))
             for r in best.routes()
@@ -100,6 +107,7 @@ def iterated_local_search(
     iterations: int,
     patience: int | None,
     deadline: Deadline,
+    neighbours: dict[Activity, list[Activity]] | None = None,
 ) -> tuple[Solution, int]:
     """The best solution, and the iterations run, of `pyvrp.solve(data, stop, seed, collect_stats=False, params=params,
     initial_solution=initial)` finds with `stop` = MaxIterations(iterations), the deadline, and
@@ -115,9 +123,13 @@ def iterated_local_search(
     at most), and the statistics, progress printer and callbacks (all off) are left out. The
     loop asks PyVRP for no figure it knows already: the best's cost once per new best (it
     holds no penalty), a solution's penalised cost once per evaluator (`_Priced`), and the
-    penalty bookkeeping keeps counts, not lists of violations."""
+    penalty bookkeeping keeps counts, not lists of violations; a feasible candidate (asked
+    once) has no violation to count and its penalised cost is its cost (PyVRP's
+    `CostEvaluator::cost`), asked once. `neighbours`: `compute_neighbours(data,
+    params.neighbourhood)` when the caller has it (`_neighbours`), else computed here."""
     rng = RandomNumberGenerator(seed=seed)
-    neighbours = compute_neighbours(data, params.neighbourhood)
+    if neighbours is None:
+        neighbours = compute_neighbours(data, params.neighbourhood)
     ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
     for op in params.operators:
         if op.supports(data):
@@ -157,17 +169,20 @@ def iterated_local_search(
             since_best = 0
         cost_eval = penalties.evaluator()
         cand = ls(curr.sol, cost_eval, exhaustive=False)
-        penalties.register(cand)
+        feasible = cand.is_feasible()
+        penalties.register(cand, feasible)
         since_best += 1
-        cand_best = cost_eval.cost(cand)
+        # A feasible candidate's cost is its penalised cost (no penalty in it): asked once.
+        price: int | None = cost_eval.penalised_cost(cand) if feasible else None
+        cand_best = cost_eval.cost(cand) if price is None else price
         if cand_best < best_cost:
             best, best_cost = cand, cand_best
             since_best = 0
             if ils.exhaustive_on_best:
-                cand = ls(cand, cost_eval, exhaustive=True)
+                cand, price = ls(cand, cost_eval, exhaustive=True), None
                 if cand.is_feasible():
                     best, best_cost = cand, cost_eval.cost(cand)
-        new = _Priced(cand, cost_eval)
+        new = _Priced(cand, cost_eval, price)
         late = history[at % ils.history_length]  # the late-acceptance reference, else the start
         late_cost = (start if late is None else late).cost(cost_eval)
         curr_cost = curr.cost(cost_eval)
@@ -185,10 +200,19 @@ class _Priced:
 
     __slots__ = ("_eval", "price", "sol")
 
-    def __init__(self, sol: Solution, cost_eval: CostEvaluator | None = None) -> None:
+    def __init__(
+        self, sol: Solution, cost_eval: CostEvaluator | None = None, price: float | None = None
+    ) -> None:
+        """`price`: the solution's penalised cost under `cost_eval`, when the caller has it."""
         self.sol = sol
         self._eval = cost_eval
-        self.price = 0.0 if cost_eval is None else cost_eval.penalised_cost(sol)
+        self.price: float = (
+            price
+            if price is not None
+            else 0.0
+            if cost_eval is None
+            else cost_eval.penalised_cost(sol)
+        )
 
     def cost(self, cost_eval: CostEvaluator) -> float:
         if cost_eval is not self._eval:
@@ -224,16 +248,22 @@ class _Penalties:
         top = self._params.max_penalty
         return CostEvaluator([top] * (len(self._values) - 2), top, top)
 
-    def register(self, sol: Solution) -> None:
+    def register(self, sol: Solution, feasible: bool = False) -> None:
+        """`feasible`: the solution is feasible (no violation in any dimension), when the caller
+        knows it; else each dimension's violation is read."""
         p = self._params
-        for k, violation in enumerate([*sol.excess_load(), sol.time_warp(), sol.excess_distance()]):
-            if violation == 0:
-                self._feasible[k] += 1
+        if feasible:
+            self._feasible = [n + 1 for n in self._feasible]
+        else:
+            violations = [*sol.excess_load(), sol.time_warp(), sol.excess_distance()]
+            for k, violation in enumerate(violations):
+                if violation == 0:
+                    self._feasible[k] += 1
         self._registered += 1
         if self._registered != p.solutions_between_updates:
             return
-        for k, feasible in enumerate(self._feasible):
-            diff = p.target_feasible - feasible / self._registered
+        for k, alright in enumerate(self._feasible):
+            diff = p.target_feasible - alright / self._registered
             if abs(diff) < p.feas_tolerance:
                 continue
             step = p.penalty_increase if diff > 0 else p.penalty_decrease
@@ -250,11 +280,15 @@ def _clip(value: float, params: PenaltyParams) -> float:
     return min(max(value, params.min_penalty), params.max_penalty)
 
 
-def problem_data(inst: VRPInstance) -> ProblemData:
+def problem_data(
+    inst: VRPInstance, matrices: tuple[np.ndarray, np.ndarray] | None = None
+) -> ProblemData:
     """The instance as PyVRP data (depot 0, clients 1..n-1, one profile): what `pyvrp.Model` makes
     of the same depot, vehicle types and clients (every location at (0, 0), the arcs as whole
     matrices, diagonal 0), built directly, without the model's objects and its first matrices
-    (`tests/shuttles/engines/test_pyvrp_engine.py` compares the two)."""
+    (`tests/shuttles/engines/test_pyvrp_engine.py` compares the two). `matrices`: the instance's
+    (`_matrices`), when the caller has them. Equal clients are one object (`_client`: PyVRP's
+    data copies each, and a client is read-only), made once per process."""
     early, late = inst.tw_early[0], inst.tw_late[0]
     vehicle_types = [
         VehicleType(
@@ -271,29 +305,105 @@ def problem_data(inst: VRPInstance) -> ProblemData:
         for vt in inst.vehicles
     ]
     clients = [
-        Client(
-            location=i,
-            delivery=[0 if inst.pickup else inst.demand[i]],
-            pickup=[inst.demand[i] if inst.pickup else 0],
-            service_duration=inst.service[i],
-            tw_early=inst.tw_early[i],
-            tw_late=inst.tw_late[i],
-            prize=inst.prize[i] if inst.prize else 0,
-            required=inst.required(i),
+        _client(
+            i,
+            0 if inst.pickup else inst.demand[i],
+            inst.demand[i] if inst.pickup else 0,
+            inst.service[i],
+            inst.tw_early[i],
+            inst.tw_late[i],
+            inst.prize[i] if inst.prize else 0,
+            inst.required(i),
         )
         for i in range(1, inst.n)
     ]
+    dist, dur = _matrices(inst) if matrices is None else matrices
     return ProblemData(
         [Location(x=0, y=0)] * inst.n,  # ProblemData copies each: one object will do
         clients,
         [Depot(location=0, tw_early=early, tw_late=late)],
         vehicle_types,
-        [_matrix(inst.dist)],  # type: ignore[list-item]
-        [_matrix(inst.dur)],  # type: ignore[list-item]
+        [dist],  # type: ignore[list-item]
+        [dur],  # type: ignore[list-item]
     )
 
 
+@lru_cache(maxsize=1 << 14)
+def _client(
+    location: int,
+    delivery: int,
+    pickup: int,
+    service: int,
+    early: int,
+    late: int,
+    prize: int,
+    required: bool,
+) -> Client:
+    """One PyVRP client (a read-only value; ~30 us to make): the searches of a season ask for
+    the same few thousand again and again (puglia-2027: 24,876 clients, 3,068 distinct)."""
+    return Client(
+        location=location,
+        delivery=[delivery],
+        pickup=[pickup],
+        service_duration=service,
+        tw_early=early,
+        tw_late=late,
+        prize=prize,
+        required=required,
+    )
+
+
+def _matrices(inst: VRPInstance) -> tuple[np.ndarray, np.ndarray]:
+    """The instance's distance and duration matrices as int64 arrays, diagonal 0: its own
+    arrays where it carries them (`VRPInstance.arrays`, copied), else made from its lists."""
+    if inst.arrays is not None:
+        dist, dur = (np.array(a, dtype=np.int64) for a in inst.arrays)
+        return _zero_diagonal(dist), _zero_diagonal(dur)
+    return _matrix(inst.dist), _matrix(inst.dur)
+
+
 def _matrix(rows: list[list[int]]) -> np.ndarray:
-    out = np.array(rows, dtype=np.int64)
+    return _zero_diagonal(np.array(rows, dtype=np.int64))
+
+
+def _zero_diagonal(out: np.ndarray) -> np.ndarray:
     np.fill_diagonal(out, 0)
     return out
+
+
+# `compute_neighbours` answers by what it reads (PyVRP 0.14, search/neighbourhood.cpp): the
+# matrices, each client's location (its index here), service and window, the vehicle types'
+# unit costs (distance; duration: 0 here) and profile (0 here), the groups (none here) and the
+# parameters. A season's searches ask for the same neighbourhoods again (puglia-2027: 1,096
+# searches, 422 distinct): kept per process, the last NEIGHBOURHOODS_KEPT made.
+NEIGHBOURHOODS_KEPT: Final = 512
+_NEIGHBOURHOODS: dict[tuple, dict[Activity, list[Activity]]] = {}  # type: ignore[type-arg]
+
+
+def _neighbours(
+    inst: VRPInstance,
+    dist: np.ndarray,
+    dur: np.ndarray,
+    data: ProblemData,
+    params: NeighbourhoodParams,
+) -> dict[Activity, list[Activity]]:
+    """`compute_neighbours(data, params)` of `problem_data(inst)` (`dist`, `dur`: its matrices),
+    computed once for equal inputs."""
+    key = (
+        params.num_neighbours,
+        params.weight_wait_time,
+        params.symmetric_proximity,
+        tuple(inst.service),
+        tuple(inst.tw_early),
+        tuple(inst.tw_late),
+        tuple(vt.unit_distance_cost for vt in inst.vehicles),
+        dist.shape,
+        dist.tobytes(),
+        dur.tobytes(),
+    )
+    got = _NEIGHBOURHOODS.get(key)
+    if got is None:
+        if len(_NEIGHBOURHOODS) >= NEIGHBOURHOODS_KEPT:
+            del _NEIGHBOURHOODS[next(iter(_NEIGHBOURHOODS))]
+        got = _NEIGHBOURHOODS[key] = compute_neighbours(data, params)
+    return got
