@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from foresterie.core.files import unpublished
+from foresterie.core.i18n import lang
 from foresterie.core.procs import lending, worker_pool
 from foresterie.core.runfolder import report_files
 from foresterie.report.html import SHEET_CHUNKS, write_report
 from foresterie.report.rundata import load_run
-from foresterie.report.sheets import sheet_chunks, sheet_days
+from foresterie.report.sheets import SheetSeason, sheet_chunks, sheet_days, write_day_sheets
 
 
 def _copy(run: Path, to: Path) -> Path:
@@ -111,3 +113,44 @@ def test_report_json_hashes_the_files_as_they_are_on_disk(
     }
     assert files == on_disk
     assert f"drivers/{day}/GONE.html" in files and len(files) > 20
+
+
+@pytest.mark.parametrize("lent", [False, True])
+def test_an_unpublished_reports_sheets_written_once_are_the_replaced_ones_bytes(
+    lent: bool, lang_run: Path, tmp_path: Path
+) -> None:
+    """In an unpublished run folder (core/files.unpublished: solve's, before it is published)
+    the new drivers/ is written with one open and one write per file (write_new) by this process
+    or the lent pool's workers: the same files and report.json as an atomic replace per file,
+    and as the report `solve` published."""
+    replaced, once = _copy(lang_run, tmp_path / "replaced"), _copy(lang_run, tmp_path / "once")
+    write_report(replaced)
+    with unpublished(once):
+        if lent:
+            with worker_pool(2) as pool, lending(pool):
+                write_report(once)
+        else:
+            write_report(once)
+    a, b = _files(replaced), _files(once)
+    assert sum(name.startswith("drivers/") for name in a) > 20
+    assert sorted(a) == sorted(b) == sorted(_files(lang_run))
+    assert [name for name in a if a[name] != b[name] or a[name] != _files(lang_run)[name]] == []
+    assert (replaced / "report.json").read_bytes() == (once / "report.json").read_bytes()
+    assert (once / "report.json").read_bytes() == (lang_run / "report.json").read_bytes()
+
+
+def test_a_day_written_once_refuses_a_folder_already_there(lang_run: Path, tmp_path: Path) -> None:
+    """`fresh` is for new folders only: a day's folder already there (an earlier report's) is an
+    error, never written into; without `fresh` the day is replaced file by file, as before."""
+    run = load_run(_copy(lang_run, tmp_path / "run"))
+    out = run.root / "report" / "drivers"
+    day, group = next(iter(sheet_days(run).items()))
+    season = SheetSeason.of(run, lang(run.scenario.config.report.lang))
+    (out / day).mkdir(parents=True)
+    (out / day / "index.html").write_text("an earlier report's", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        write_day_sheets(run, season, out, day, group, fresh=True)
+    written = write_day_sheets(run, season, out, day, group)
+    pages = len(season.pages.get(day, []))  # each vehicle's three files, two of the day's, notices
+    assert "index.html" in written and len(written) == 3 * len(group) + 2 + pages
+    assert (out / day / "index.html").read_text(encoding="utf-8") != "an earlier report's"

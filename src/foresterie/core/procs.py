@@ -170,6 +170,42 @@ def lent_pool() -> Executor | None:
     return lent[1] if lent is not None and lent[0] == os.getpid() else None
 
 
+@dataclass(frozen=True, kw_only=True)
+class SharedBytes:
+    """Bytes that every job of a pool reads, sent once: a job carries this small record and a
+    worker reads the bytes (`read`) once per `key`, keeping what it made of them. On Linux they
+    sit in an anonymous memory file of the parent (memfd), read at /proc/PID/fd/N: nothing on
+    disk, and gone with the parent whatever ends it. The driver sheets' 16 jobs carried the
+    2.7 MB run each (43.7 MB through the pipes, ~0.15-0.25 CPU s of pickling and copying on
+    puglia-2027). Without memfd the bytes travel in the record (`data`)."""
+
+    key: str
+    path: str | None
+    data: bytes | None
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        with open(self.path, "rb") as fh:
+            return fh.read()
+
+
+@contextmanager
+def shared_bytes(key: str, data: bytes) -> Iterator[SharedBytes]:
+    """`data` held for the jobs of a pool (SharedBytes) while inside; read by none after."""
+    if not hasattr(os, "memfd_create"):
+        yield SharedBytes(key=key, path=None, data=data)
+        return
+    fd = os.memfd_create("foresterie-shared", os.MFD_CLOEXEC)
+    try:
+        with open(fd, "wb", closefd=False) as fh:
+            fh.write(data)
+        yield SharedBytes(key=key, path=f"/proc/{os.getpid()}/fd/{fd}", data=None)
+    finally:
+        os.close(fd)
+
+
 class Forked(Generic[T]):
     """`fn(*args)` in a child process forked now, while this one goes on with other work (the
     CLI's solve imports the shuttles' and the report's modules while its child loads the

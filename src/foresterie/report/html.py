@@ -21,9 +21,9 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from foresterie.core.files import real_dir, write_text
+from foresterie.core.files import is_unpublished, real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
-from foresterie.core.procs import lent_pool, results, submit
+from foresterie.core.procs import lent_pool, results, shared_bytes, submit
 from foresterie.core.runfolder import restricted_kpi, seal_report
 from foresterie.report.maps import SECTION_LABELS, UNCOVERED_REASONS, UNSERVED_REASONS, plan_map
 from foresterie.report.noride import no_ride_summary
@@ -1179,9 +1179,12 @@ def write_report(
         run = load_run(run)
     lg = report_lang(run, lang_code)
     out = real_dir(run.root / "report")  # planted links are removed, never followed
+    # An unpublished run folder's new drivers/ (the pipeline's): each file written once, in
+    # folders made once (core/files.write_new), not replaced atomically.
+    fresh = is_unpublished(run.root) and not (out / "drivers").exists()
     # The lent pool's workers start on the sheets before this process draws the map: a worker
     # that waited for the map would stand idle beside the verifier's.
-    done = sheets_beside(run, out / "drivers", lg) if sheets else None
+    done = sheets_beside(run, out / "drivers", lg, fresh) if sheets else None
     try:
         write_text(out / "map.html", plan_map(run, lg=lg))  # each file replaced atomically
     except Exception:
@@ -1191,7 +1194,7 @@ def write_report(
         raise
     known: dict[str, str] = {}  # the sheets' hashes, taken by whoever wrote them
     if sheets and done is None:
-        vds, known = write_sheets(run, out / "drivers", lg=lg)
+        vds, known = write_sheets(run, out / "drivers", lg=lg, fresh=fresh)
         say(cli_lang()._("report: map, {n} driver sheets").format(n=len(vds)))
     try:
         write_bed_notices(run, out / "notices", lg)
@@ -1216,32 +1219,34 @@ SHEET_CHUNKS = 16  # jobs of consecutive days: the verifier's worker takes some 
 
 
 def sheets_beside(
-    run: RunData, out: Path, lg: Lang
+    run: RunData, out: Path, lg: Lang, fresh: bool = False
 ) -> Callable[[], tuple[int, dict[str, str]]] | None:
     """The driver sheets put on the lent pool (core/procs.lent_pool), days in chunks; returns
     a wait for them that gives the number of sheets and their files' sha256 (sheets_job), or
     raises the first chunk's failure in date order once none is left writing. None: no pool
-    lent (write them here)."""
+    lent (write them here). `fresh`: as write_sheets'."""
     pool = lent_pool()
     if pool is None:
         return None
     by_day = sheet_days(run)
     data = pickle.dumps(run, protocol=pickle.HIGHEST_PROTOCOL)
-    key = f"{os.getpid()}:{next(_RUNS_SENT)}"
+    held = contextlib.ExitStack()  # the run, held for the jobs until they have all ended
+    shared = held.enter_context(shared_bytes(f"{os.getpid()}:{next(_RUNS_SENT)}", data))
     jobs = [
         submit(
             pool,
             sheets_job,
-            SheetsJob(run_key=key, run_pickle=data, lang=lg.code, out=out, days=days),
+            SheetsJob(run=shared, lang=lg.code, out=out, days=days, fresh=fresh),
         )
         for days in sheet_chunks(by_day, SHEET_CHUNKS)
     ]
 
     def done() -> tuple[int, dict[str, str]]:
         n, hashes = 0, {}
-        for sheets, files in results(jobs, "report/drivers"):  # a dead worker: named by folder
-            n += sheets
-            hashes.update(files)
+        with held:
+            for sheets, files in results(jobs, "report/drivers"):  # a dead worker: by folder
+                n += sheets
+                hashes.update(files)
         return n, hashes
 
     return done

@@ -328,23 +328,27 @@ def write_no_ride(
     rides: Mornings,
     lg: Lang,
     langs: dict[str, str],
+    fresh: bool = False,
 ) -> dict[str, str]:
     """folder/no-ride/PLACE.html for each page of a day; pages of an earlier report that no
     longer apply are removed. Returns the sha256 of each page written, by its path under
-    `folder` (no-ride/PLACE.html)."""
+    `folder` (no-ride/PLACE.html). `fresh`: `folder` is a new one of an unpublished report
+    (page.write_hashed), holding nothing yet."""
     out = folder / FOLDER
     hashes: dict[str, str] = {}
-    if not pages and not out.exists():
+    if not pages and (fresh or not out.exists()):
         return hashes
-    out = real_dir(out)
-    keep = {f"{p.place_id}.html" for p in pages}
-    for old in out.glob("*.html"):
-        if old.name not in keep:
-            old.unlink()
+    if fresh:
+        out.mkdir()
+    else:
+        out = real_dir(out)
+        keep = {f"{p.place_id}.html" for p in pages}
+        for old in out.glob("*.html"):
+            if old.name not in keep:
+                old.unlink()
     for p in pages:
-        write_hashed(
-            folder, f"{FOLDER}/{p.place_id}.html", no_ride_html(run, p, rides, lg, langs), hashes
-        )
+        page = no_ride_html(run, p, rides, lg, langs)
+        write_hashed(folder, f"{FOLDER}/{p.place_id}.html", page, hashes, fresh)
     return hashes
 
 

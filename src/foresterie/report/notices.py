@@ -285,29 +285,45 @@ def slip_html(
 def _ride_rows(run: RunData, ride: Ride, lg: Lang) -> str:
     """A slip's rows of the ride itself: date, departure, from, vehicle, to (HTML)."""
     look = lookups(run)
+    trip, stop = ride.trip, ride.stop
     # where the rider boards: the trip's departure point, else its base (a foresteria)
-    home = look.place(ride.trip.origin_id or ride.trip.foresteria_id)
-    depart = ride.trip.origin_depart if ride.trip.origin_id else ride.trip.depart
-    farm = look.farms.get(ride.stop.farm_id)
-    farm_name = bdi_place(farm.name, farm.comune, lg) if farm else bdi(ride.stop.farm_id)
-    vehicle = bdi(ride.trip.vehicle_id)
-    if ride.trip.origin_id and ride.trip.origin_id not in look.points:
+    home = look.place(trip.origin_id or trip.foresteria_id)
+    depart = trip.origin_depart if trip.origin_id else trip.depart
+    farm = look.farms.get(stop.farm_id)
+    comma = lg.comma
+    farm_name = _bdi_place(farm.name, farm.comune, comma) if farm else bdi(stop.farm_id)
+    vehicle = bdi(trip.vehicle_id)
+    if trip.origin_id and trip.origin_id not in look.points:
         # boarding at a foresteria served from another base that day: say where the vehicle
         # comes from (at a departure point every vehicle does)
         vehicle = fill(
             lg._("{vehicle}, coming from {base}"),
             vehicle=vehicle,
-            base=bdi(look.place(ride.trip.foresteria_id).name),
+            base=bdi(look.place(trip.foresteria_id).name),
         )
-    return _dl(
-        [
-            (said(lg.code, N_("Date")), escape(lg.date(ride.trip.day, "full"))),
-            (said(lg.code, N_("Departure")), bdi(depart)),
-            (said(lg.code, N_("From")), bdi_place(home.name, home.comune, lg)),
-            (said(lg.code, N_("Vehicle")), vehicle),
-            (said(lg.code, N_("To")), farm_name + " · " + bdi(ride.stop.arrive)),
-        ]
+    on, leave, where, by, to = _ride_labels(lg.code)
+    return (  # _dl's rows, the labels translated once per language
+        f"{on}{_slip_date(lg.code, trip.day)}{leave}{bdi(depart)}"
+        f"{where}{_bdi_place(home.name, home.comune, comma)}{by}{vehicle}"
+        f"{to}{farm_name} · {bdi(stop.arrive)}</dd>"
     )
+
+
+@cache
+def _ride_labels(code: str) -> tuple[str, str, str, str, str]:
+    """_ride_rows' five rows up to each value: `<dt>label</dt><dd>` (the first) and
+    `</dd><dt>label</dt><dd>` (the others), in language `code`."""
+    day, depart, where, vehicle, to = (
+        f"<dt>{said(code, m)}</dt><dd>"
+        for m in (N_("Date"), N_("Departure"), N_("From"), N_("Vehicle"), N_("To"))
+    )
+    return day, f"</dd>{depart}", f"</dd>{where}", f"</dd>{vehicle}", f"</dd>{to}"
+
+
+@lru_cache(maxsize=1 << 12)
+def _slip_date(code: str, day: str) -> str:
+    """A ride's date as a slip writes it, escaped (a season's few hundred days per language)."""
+    return escape(lang(code).date(day, "full"))
 
 
 def _back_row(run: RunData, back: Ride | None, lg: Lang) -> str:
@@ -317,13 +333,18 @@ def _back_row(run: RunData, back: Ride | None, lg: Lang) -> str:
         return _dl([(said(lg.code, N_("Return")), told)])
     end = lookups(run).place(back.trip.origin_id or back.trip.foresteria_id)
     ret = fill(
-        lg._("vehicle {vehicle} at {time}; back at {place} by {back}"),
+        _back_text(lg.code),
         vehicle=bdi(back.trip.vehicle_id),
         time=bdi(back.stop.arrive),
         place=bdi(end.name),
         back=bdi(back.trip.origin_return if back.trip.origin_id else back.trip.ret),
     )
-    return _dl([(said(lg.code, N_("Return")), ret)])
+    return f"<dt>{said(lg.code, N_('Return'))}</dt><dd>{ret}</dd>"
+
+
+@cache
+def _back_text(code: str) -> str:
+    return lang(code)._("vehicle {vehicle} at {time}; back at {place} by {back}")
 
 
 def _heat_html(run: RunData, day: str, lg: Lang) -> str:
@@ -395,13 +416,13 @@ def notices_html(
     for t in vd.trips:
         if t.direction != "to_farm":
             continue
+        after = t.depart_min  # a way back leaves after this trip
         for s in t.stops:
             ride = Ride(trip=t, stop=s)
-            after = t.depart_min  # a way back leaves after this trip
             shared: dict[str, _StopSlips] = {}  # language -> the stop's slips' shared parts
             for wid in s.worker_ids:
                 w = workers.get(wid)
-                wl = lang(w.lang) if w is not None and w.lang else lg
+                code = w.lang if w is not None and w.lang else lg.code
                 back = None
                 for r in rides.get(wid, ()):
                     if r.trip.direction == "to_foresteria" and r.trip.depart_min > after:
@@ -409,9 +430,10 @@ def notices_html(
                         break
                 ends = beds.get(wid)
                 bed = bed_end_due(ends, t.day) if ends else None
-                parts = shared.get(wl.code)
+                parts = shared.get(code)
                 if parts is None:
-                    parts = shared[wl.code] = _StopSlips.of(run, ride, wl, lg, memo)
+                    wl = lg if code == lg.code else lang(code)
+                    parts = shared[code] = _StopSlips.of(run, ride, wl, lg, memo)
                 slips.append(parts.slip(run, wid, back, bed, memo))
     title = lg._("Worker notices · vehicle {vehicle} · {day}").format(
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")

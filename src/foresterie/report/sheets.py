@@ -20,6 +20,7 @@ from xml.sax.saxutils import quoteattr
 
 from foresterie.core.files import file_sha256
 from foresterie.core.i18n import N_, Lang, lang
+from foresterie.core.procs import SharedBytes
 from foresterie.core.runfolder import regular_files
 from foresterie.report.driving import (
     DAILY_REST_MIN,
@@ -647,19 +648,24 @@ def day_index_html(
 
 
 def write_sheets(
-    run: RunData, out: Path, days: list[str] | None = None, lg: Lang | None = None
+    run: RunData,
+    out: Path,
+    days: list[str] | None = None,
+    lg: Lang | None = None,
+    fresh: bool = False,
 ) -> tuple[list[VehicleDay], dict[str, str]]:
     """report/drivers/DAY/{VEHICLE.html, VEHICLE.gpx, VEHICLE-notices.html, drivers.csv,
     index.html, no-ride/PLACE.html}: sheets in `lg` (default the scenario's language), notices
     per worker, and per boarding place for the people without a ride (a day with nobody on the
     road but people left behind gets its folder too). Returns the vehicle-days and the sha256
-    of every file written, by path under `out`'s parent (report/: report.json's paths)."""
+    of every file written, by path under `out`'s parent (report/: report.json's paths).
+    `fresh`: `out` is not there yet, in an unpublished report (page.write_hashed)."""
     lg = lg or lang(run.scenario.config.report.lang)
     by_day = sheet_days(run, days)
     season = SheetSeason.of(run, lg)
     hashes: dict[str, str] = {}
     for day, group in by_day.items():
-        written = write_day_sheets(run, season, out, day, group)
+        written = write_day_sheets(run, season, out, day, group, fresh)
         hashes.update((f"{out.name}/{day}/{rel}", h) for rel, h in written.items())
     return [vd for group in by_day.values() for vd in group], hashes
 
@@ -703,37 +709,50 @@ class SheetSeason:
 
 
 def write_day_sheets(
-    run: RunData, season: SheetSeason, out: Path, day: str, group: list[VehicleDay]
+    run: RunData,
+    season: SheetSeason,
+    out: Path,
+    day: str,
+    group: list[VehicleDay],
+    fresh: bool = False,
 ) -> dict[str, str]:
     """out/DAY/: the day's sheets, GPX files, notices, no-ride pages, drivers.csv and index.
-    Returns the sha256 of each file written, by its path under out/DAY."""
+    Returns the sha256 of each file written, by its path under out/DAY. `fresh`: out/DAY is
+    not there yet, in an unpublished report: made here, its files written once each
+    (page.write_hashed)."""
     lg, folder = season.lg, out / day
+    if fresh:  # out itself may be made at the same time by another worker
+        out.mkdir(parents=True, exist_ok=True)
+        folder.mkdir()
     no_ride = season.pages.get(day, [])
-    hashes = write_no_ride(run, folder, no_ride, season.mornings, lg, season.langs)
+    hashes = write_no_ride(run, folder, no_ride, season.mornings, lg, season.langs, fresh)
     rides = riders_by_day(run, day)
     for vd in group:
         vid = vd.vehicle_id
         rest = season.rests.get((vid, day))
-        write_hashed(folder, f"{vid}.html", sheet_html(run, vd, lg, rest), hashes)
-        write_hashed(folder, f"{vid}.gpx", sheet_gpx(run, vd), hashes)
+        write_hashed(folder, f"{vid}.html", sheet_html(run, vd, lg, rest), hashes, fresh)
+        write_hashed(folder, f"{vid}.gpx", sheet_gpx(run, vd), hashes, fresh)
         notices = notices_html(run, vd, rides, lg, season.beds)
-        write_hashed(folder, f"{vid}-notices.html", notices, hashes)
-    write_hashed(folder, "drivers.csv", drivers_csv(group), hashes)
-    write_hashed(folder, "index.html", day_index_html(run, day, group, lg, no_ride), hashes)
+        write_hashed(folder, f"{vid}-notices.html", notices, hashes, fresh)
+    write_hashed(folder, "drivers.csv", drivers_csv(group), hashes, fresh)
+    index = day_index_html(run, day, group, lg, no_ride)
+    write_hashed(folder, "index.html", index, hashes, fresh)
     return hashes
 
 
 @dataclass(frozen=True, kw_only=True)
 class SheetsJob:
     """Some days' folders, written by a worker of a lent pool (core/procs.lent_pool). The run,
-    read once by the parent, travels pickled (`run_pickle`): a worker unpickles it and computes
-    the season's part once per run (`run_key`), not once per job."""
+    read once by the parent, is pickled once and held for the pool (`run`, core/procs
+    .SharedBytes): a worker reads and unpickles it and computes the season's part once per run
+    (its key), not once per job. `fresh`: the days' folders are new, in an unpublished report
+    (write_day_sheets)."""
 
-    run_key: str
-    run_pickle: bytes
+    run: SharedBytes
     lang: str
     out: Path
     days: tuple[str, ...]
+    fresh: bool = False
 
 
 _SEASONS: dict[str, tuple[RunData, SheetSeason]] = {}  # this worker's last run read
@@ -743,15 +762,18 @@ def sheets_job(job: SheetsJob) -> tuple[int, dict[str, str]]:
     """Write the job's days; returns their number of vehicle-days (sheets) and the sha256 of
     the files now in their folders, by path under report/ (`out`'s parent): report.json's
     hashes, taken in parallel rather than by the seal afterwards."""
-    if job.run_key not in _SEASONS:
-        run: RunData = pickle.loads(job.run_pickle)
+    if job.run.key not in _SEASONS:
+        run: RunData = pickle.loads(job.run.read())
         _SEASONS.clear()
-        _SEASONS[job.run_key] = (run, SheetSeason.of(run, lang(job.lang)))
-    run, season = _SEASONS[job.run_key]
+        _SEASONS[job.run.key] = (run, SheetSeason.of(run, lang(job.lang)))
+    run, season = _SEASONS[job.run.key]
     by_day = sheet_days(run, job.days)
     hashes: dict[str, str] = {}
     for day, group in by_day.items():
-        written = write_day_sheets(run, season, job.out, day, group)
+        written = write_day_sheets(run, season, job.out, day, group, job.fresh)
+        if job.fresh:  # the folder holds what was written, nothing else
+            hashes.update((f"{job.out.name}/{day}/{rel}", h) for rel, h in written.items())
+            continue
         for rel, path in regular_files(job.out / day):  # as report_files lists them
             # a file of an earlier report the day no longer writes: read and hashed
             hashes[f"{job.out.name}/{day}/{rel}"] = written.get(rel) or file_sha256(Path(path))

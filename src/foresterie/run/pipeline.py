@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -21,6 +22,7 @@ from foresterie.core.files import (
     file_sha256,
     inside,
     read_inside,
+    unpublished,
     unreadable_reason,
     write_text,
 )
@@ -330,18 +332,19 @@ def _verify_while_reporting(
     so the verifier runs in the pool's worker while the report is written here. A pool of two
     workers lends its second to the report (core/procs.lending) for its driver sheets, and the
     verifier's worker takes sheets too once it is done: both cores busy until publication.
-    Nothing is published unless the verifier passes (the run folder is still a temporary one);
+    Nothing is published unless the verifier passes (the run folder is still a temporary one,
+    and the report is told so: core/files.unpublished, its new files written once each);
     a report that fails on a plan the verifier rejects yields to the rejection. Returns the
     violations and what the hook answered. No pool: the verifier, then the report, here."""
     if pool is None or report is None:  # no report, or every part here (profile_season.py)
         violations = verify_run(run, report=False)
-        return violations, (report(run) if report is not None and not violations else None)
+        if report is None or violations:
+            return violations, None
+        with unpublished(run):
+            return violations, report(run)
     pending = submit(pool, verify_run, run, False)
     try:
-        if lend:
-            with lending(pool):
-                sealed = report(run)
-        else:
+        with unpublished(run), lending(pool) if lend else contextlib.nullcontext():
             sealed = report(run)
     except Exception:
         violations = results([pending], "the verifier")[0]
