@@ -278,7 +278,7 @@ def _tie(trips: list, vehicles: list, turnaround: int, answer: Any, budget: floa
         <= fixed
     )
     m.add(sum(chaining._km_cost(trips[ti], reps[k]) * x for (ti, k), x in f.x.items()) <= km)
-    m.add(sum(f.moved) <= slid)
+    m.add(sum(c * a for c, a in f.moved) <= slid)
     other = []
     for (ti, k), x in f.x.items():
         vid = answer.vehicle_of[trips[ti].key]

@@ -312,14 +312,21 @@ def _drivers_day(
 
 def _slides(
     m: cp_model.CpModel, trips: list[TripSlot]
-) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar]]:
-    """Each trip's offset within its slack, and its size (minutes slid), as variables of m."""
+) -> tuple[list[cp_model.IntVar], list[tuple[int, cp_model.IntVar]]]:
+    """Each trip's offset within its slack, as variables of m, and its size (minutes slid) as a
+    term (coefficient, variable): the offset itself where the slack lies on one side of the
+    natural time (+1 later, -1 earlier: every trip of the shipped seasons), else a variable
+    bound to its absolute value. The absolute-value rows (`add_abs_equality`) cost a third of
+    a small folded model's presolve and needed no search (benchmarks/RESULTS.md, session 17)."""
     offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
-    moved = []
+    moved: list[tuple[int, cp_model.IntVar]] = []
     for ti, t in enumerate(trips):
+        if t.shift_lo >= 0 or t.shift_hi <= 0:
+            moved.append((1 if t.shift_lo >= 0 else -1, offset[ti]))
+            continue
         a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
         m.add_abs_equality(a_off, offset[ti])
-        moved.append(a_off)
+        moved.append((1, a_off))
     return offset, moved
 
 
@@ -409,7 +416,7 @@ def _per_vehicle(
         [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
         fixed_terms,  # cents of fixed cost of the vehicles used
         km_terms,  # cents of km cost
-        [(1, a_off) for a_off in moved],  # minutes slid: keep trips at their natural times
+        moved,  # minutes slid: keep trips at their natural times
     ]
     first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, vi) in a)
     fit_trips, fit_vehicles = set(first_fit), set(first_fit.values())
@@ -417,7 +424,7 @@ def _per_vehicle(
         **{lit.index: int(first_fit.get(ti) == vi) for (ti, vi), lit in a.items()},
         **{u.index: int(ti not in fit_trips) for ti, u in enumerate(unassigned)},
         **{y.index: int(vi in fit_vehicles) for vi, y in used_by.items()},
-        **{x.index: 0 for x in (*offset, *moved)},
+        **{x.index: 0 for x in (*offset, *(a for _, a in moved))},
     }
     settle = [*a.values(), *unassigned, *used]  # the assignment: the slide level's givens
     value, optimal = _lexicographic(m, levels, seed, deterministic_time, fallback, settle)
@@ -471,7 +478,7 @@ def _by_kinds(
         [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
         [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
         [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
-        [(1, a_off) for a_off in moved],  # minutes slid
+        moved,  # minutes slid
     ]
     kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
     first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, kind_of[vi]) in x)
@@ -482,7 +489,7 @@ def _by_kinds(
             nk.index: len({vi for vi in first_fit.values() if kind_of[vi] == k})
             for k, nk in enumerate(n)
         },
-        **{v.index: 0 for v in (*offset, *moved)},
+        **{v.index: 0 for v in (*offset, *(a for _, a in moved))},
     }
     settle = [*x.values(), *unassigned, *n]
     value, optimal = _lexicographic(
@@ -516,7 +523,7 @@ class _Folded:
 
     m: _Model
     offset: list[cp_model.IntVar]  # per trip
-    moved: list[cp_model.IntVar]  # |offset|
+    moved: list[tuple[int, cp_model.IntVar]]  # |offset| as coefficient x variable (`_slides`)
     x: dict[tuple[int, int], cp_model.IntVar]  # (trip, kind): the trip runs on that kind
     unassigned: list[cp_model.IntVar]  # per trip if `leave`, else none
     n: list[cp_model.IntVar]  # vehicles used per kind, at most its count
@@ -853,21 +860,21 @@ def _weighted_bound(bounds: list[int]) -> int:
 
 
 def _solver(seed: int, deterministic_time: float, light: bool = False) -> cp_model.CpSolver:
-    """One worker, a deterministic budget. `light` (the folded models, `_Folded`): one presolve
-    round, no probing, no symmetry search. Those models are small and free of symmetry, and
-    presolve took most of their solve: over the default season's 861 recorded calls
-    (benchmarks/chaining_calls.py) this cut their CPU by ~40 % with every level and proof
-    unchanged. The per-vehicle models keep the defaults: without probing they lost levels
-    (benchmarks/RESULTS.md, "The season towards 20 s")."""
+    """One worker, a deterministic budget. `light` (the folded models, `_Folded`): no presolve.
+    Those models are small and free of symmetry, and presolve took half their solve (its
+    cumulative alone most of it) for no gain in the search once the slides' absolute values
+    were terms (`_slides`): over `puglia-2027`'s 703 recorded folded calls
+    (benchmarks/chaining_calls.py) no presolve cut their CPU by ~20 % against session 12's one
+    presolve round without probing, every level and proof equal (benchmarks/RESULTS.md,
+    session 17). The per-vehicle models keep the defaults: without presolve or probing they
+    lost levels and proofs on the drivers'-hours days (there, and "The season towards 20 s")."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the CLI
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
     if light:
-        solver.parameters.max_presolve_iterations = 1
-        solver.parameters.cp_model_probing_level = 0
-        solver.parameters.symmetry_level = 0
+        solver.parameters.cp_model_presolve = False
     return solver
 
 
