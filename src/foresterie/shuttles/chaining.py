@@ -472,6 +472,61 @@ def _by_kinds(
     its size with no permutations of equal vehicles to search through."""
     groups = _kinds(vehicles)
     reps = [vehicles[g[0]] for g in groups]
+    # Everything the folded model reads (`_Folded.build`, the levels): equal keys, equal models.
+    key = (
+        tuple(trips),
+        tuple(
+            (
+                len(g),
+                v.max_duty_min,
+                v.fixed_cost_eur_per_day,
+                v.cost_eur_per_km,
+                tuple(_can_run(v, t) for t in trips),
+            )
+            for v, g in zip(reps, groups, strict=True)
+        ),
+        turnaround_min,
+        seed,
+        deterministic_time,
+    )
+    made = _FOLDED.get(key)
+    if made is None:
+        made = _folded(trips, vehicles, groups, turnaround_min, seed, deterministic_time)
+        _FOLDED.clear()
+        if made[3]:  # proven: the same whatever the fallback (first fit on these vehicles)
+            _FOLDED[key] = made
+    on, shift, limit, optimal = made
+    split = _split(trips, vehicles, groups, on, shift, turnaround_min, limit)
+    if split is None:
+        return None
+    return Chaining(
+        vehicle_of={
+            t.key: (vehicles[split[ti]].id if ti in split else None) for ti, t in enumerate(trips)
+        },
+        shift={t.key: shift[ti] for ti, t in enumerate(trips)},
+        vehicles_used=len(set(split.values())),
+        optimal=optimal,
+    )
+
+
+# The last folded answer if proven: (trip -> kind, slides, vehicles used per kind, True). A
+# chaining made again with drivers' hours (`_chain_trips`) asks the folded model the same
+# question as the one without them wherever its limits leave every trip to the same kinds; only
+# the split (`_split`, which checks each driver's day) differs.
+_FOLDED: dict[Hashable, tuple[dict[int, int], list[int], list[int], bool]] = {}
+
+
+def _folded(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    groups: list[list[int]],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> tuple[dict[int, int], list[int], list[int], bool]:
+    """The folded model's answer (`_by_kinds`): trip -> kind, slides, vehicles used per kind,
+    and whether every level is proven."""
+    reps = [vehicles[g[0]] for g in groups]
     f = _Folded.build(trips, reps, [len(g) for g in groups], turnaround_min, leave=True)
     m, offset, moved, x, unassigned, n = f.m, f.offset, f.moved, f.x, f.unassigned, f.n
     levels = [
@@ -497,18 +552,7 @@ def _by_kinds(
     )
     shift = [value[offset[ti].index] for ti in range(len(trips))]
     on = {ti: k for (ti, k), lit in x.items() if value[lit.index]}
-    limit = [value[nk.index] for nk in n]
-    split = _split(trips, vehicles, groups, on, shift, turnaround_min, limit)
-    if split is None:
-        return None
-    return Chaining(
-        vehicle_of={
-            t.key: (vehicles[split[ti]].id if ti in split else None) for ti, t in enumerate(trips)
-        },
-        shift={t.key: shift[ti] for ti, t in enumerate(trips)},
-        vehicles_used=len(set(split.values())),
-        optimal=optimal,
-    )
+    return on, shift, [value[nk.index] for nk in n], optimal
 
 
 @dataclass(frozen=True, kw_only=True)
