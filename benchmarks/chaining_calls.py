@@ -363,7 +363,10 @@ def replay(src: Path, impls: list[str], kind: str | None, only: int, worse: bool
                 else "worse"
             )
             tally[k][verdict] += 1
-            tally[k]["identical"] += got == c.answer
+            # field by field: an implementation loaded from a file has dataclasses of its own
+            tally[k]["identical"] += all(
+                getattr(got, f) == getattr(c.answer, f) for f in vars(c.answer)
+            )
             if c.answer.optimal and not got.optimal:
                 tally[k]["proven lost"] += 1
             if worse and verdict != "equal":

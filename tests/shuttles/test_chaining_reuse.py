@@ -1,5 +1,6 @@
 """The chaining's cheaper paths (session 17): the slides as terms without absolute-value rows,
-and a chaining made again with drivers' hours taking the folded answer made without them."""
+a chaining made again with drivers' hours taking the folded answer made without them, and the
+folded model's no-overlap or cumulative split where the trips' windows never meet."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from foresterie.scenario.model import Vehicle
 from foresterie.shuttles import chaining
 from foresterie.shuttles.chaining import (
     TripSlot,
+    _apart,
     _chain_trips,
     _chained,
     _days_kept,
@@ -105,3 +107,25 @@ def test_minutes_slid_are_the_offset_on_one_sided_slack_and_its_size_otherwise(
         solver = chaining._solver(1, 5.0)
         assert solver.solve(probe) == chaining.cp_model.OPTIMAL
         assert c * solver.value(probe.get_int_var_from_proto_index(x.index)) == abs(target)
+
+
+def test_trips_whose_windows_never_meet_are_apart_and_a_slide_or_the_turnaround_joins_them() -> (
+    None
+):
+    trips = [
+        slot("C", 600, 660, 5),
+        slot("A", 360, 420, 6, hi=10),  # may return at 07:10, free at 07:15 with the turnaround
+        slot("B", 430, 480, 6),  # leaves 07:10: A's window reaches it
+        slot("E", 664, 700, 6),  # leaves 11:04, before C is free again (11:05) with it
+        slot("F", 706, 720, 6),
+    ]
+    assert _apart(trips, TURN) == [[1, 2], [0, 3], [4]]
+    assert _apart(trips, 0) == [[1], [2], [0], [3], [4]]
+
+
+def test_a_folded_day_split_into_parts_keeps_its_vehicles_across_them() -> None:
+    # Morning and evening apart: one van runs both, as one vehicle's count spans the parts.
+    trips = [slot("M", 360, 420, 6), slot("E", 1000, 1060, 6)]
+    r = _chain_trips(trips, [van("V1", 900), van("V2", 900)], TURN, 1, BUDGET)
+    assert r.vehicles_used == 1 and r.optimal
+    assert r.vehicle_of["M"] == r.vehicle_of["E"]
