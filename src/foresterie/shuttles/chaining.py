@@ -559,11 +559,12 @@ def _folded(
 class _Folded:
     """A chaining with identical vehicles folded into kinds: each trip goes to a kind (or, if
     `leave`, to none), a kind's trips under way at any minute (turnaround included) are at most
-    its vehicles used `n` (a cumulative), and their time on trips at most n duties. Once the
-    slides are fixed a kind's trips are intervals, and intervals at most n deep at every minute
-    split into n vehicles (`_split`), so this is exact but for each vehicle's duty, which it
-    only bounds in total. Redundant rows for the bound: the trips of a kind whose cores share a
-    minute (`_core_cliques`) are at most its n (the crowd rows of `_crowds`, per kind)."""
+    its vehicles used `n` (a cumulative per group of trips whose windows meet, `_apart`), and
+    their time on trips at most n duties. Once the slides are fixed a kind's trips are
+    intervals, and intervals at most n deep at every minute split into n vehicles (`_split`), so
+    this is exact but for each vehicle's duty, which it only bounds in total. Redundant rows for
+    the bound: the trips of a kind whose cores share a minute (`_core_cliques`) are at most its
+    n (the crowd rows of `_crowds`, per kind)."""
 
     m: _Model
     offset: list[cp_model.IntVar]  # per trip
