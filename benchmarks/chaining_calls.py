@@ -278,7 +278,7 @@ def _tie(trips: list, vehicles: list, turnaround: int, answer: Any, budget: floa
         <= fixed
     )
     m.add(sum(chaining._km_cost(trips[ti], reps[k]) * x for (ti, k), x in f.x.items()) <= km)
-    m.add(sum(f.moved) <= slid)
+    m.add(sum(c * a for c, a in f.moved) <= slid)
     other = []
     for (ti, k), x in f.x.items():
         vid = answer.vehicle_of[trips[ti].key]
@@ -363,7 +363,10 @@ def replay(src: Path, impls: list[str], kind: str | None, only: int, worse: bool
                 else "worse"
             )
             tally[k][verdict] += 1
-            tally[k]["identical"] += got == c.answer
+            # field by field: an implementation loaded from a file has dataclasses of its own
+            tally[k]["identical"] += all(
+                getattr(got, f) == getattr(c.answer, f) for f in vars(c.answer)
+            )
             if c.answer.optimal and not got.optimal:
                 tally[k]["proven lost"] += 1
             if worse and verdict != "equal":

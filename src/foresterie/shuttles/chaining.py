@@ -312,14 +312,21 @@ def _drivers_day(
 
 def _slides(
     m: cp_model.CpModel, trips: list[TripSlot]
-) -> tuple[list[cp_model.IntVar], list[cp_model.IntVar]]:
-    """Each trip's offset within its slack, and its size (minutes slid), as variables of m."""
+) -> tuple[list[cp_model.IntVar], list[tuple[int, cp_model.IntVar]]]:
+    """Each trip's offset within its slack, as variables of m, and its size (minutes slid) as a
+    term (coefficient, variable): the offset itself where the slack lies on one side of the
+    natural time (+1 later, -1 earlier: every trip of the shipped seasons), else a variable
+    bound to its absolute value. The absolute-value rows (`add_abs_equality`) cost a third of
+    a small folded model's presolve and needed no search (benchmarks/RESULTS.md, session 17)."""
     offset = [m.new_int_var(t.shift_lo, t.shift_hi, f"shift{ti}") for ti, t in enumerate(trips)]
-    moved = []
+    moved: list[tuple[int, cp_model.IntVar]] = []
     for ti, t in enumerate(trips):
+        if t.shift_lo >= 0 or t.shift_hi <= 0:
+            moved.append((1 if t.shift_lo >= 0 else -1, offset[ti]))
+            continue
         a_off = m.new_int_var(0, max(-t.shift_lo, t.shift_hi), f"abs{ti}")
         m.add_abs_equality(a_off, offset[ti])
-        moved.append(a_off)
+        moved.append((1, a_off))
     return offset, moved
 
 
@@ -409,7 +416,7 @@ def _per_vehicle(
         [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
         fixed_terms,  # cents of fixed cost of the vehicles used
         km_terms,  # cents of km cost
-        [(1, a_off) for a_off in moved],  # minutes slid: keep trips at their natural times
+        moved,  # minutes slid: keep trips at their natural times
     ]
     first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, vi) in a)
     fit_trips, fit_vehicles = set(first_fit), set(first_fit.values())
@@ -417,7 +424,7 @@ def _per_vehicle(
         **{lit.index: int(first_fit.get(ti) == vi) for (ti, vi), lit in a.items()},
         **{u.index: int(ti not in fit_trips) for ti, u in enumerate(unassigned)},
         **{y.index: int(vi in fit_vehicles) for vi, y in used_by.items()},
-        **{x.index: 0 for x in (*offset, *moved)},
+        **{x.index: 0 for x in (*offset, *(a for _, a in moved))},
     }
     settle = [*a.values(), *unassigned, *used]  # the assignment: the slide level's givens
     value, optimal = _lexicographic(m, levels, seed, deterministic_time, fallback, settle)
@@ -465,32 +472,30 @@ def _by_kinds(
     its size with no permutations of equal vehicles to search through."""
     groups = _kinds(vehicles)
     reps = [vehicles[g[0]] for g in groups]
-    f = _Folded.build(trips, reps, [len(g) for g in groups], turnaround_min, leave=True)
-    m, offset, moved, x, unassigned, n = f.m, f.offset, f.moved, f.x, f.unassigned, f.n
-    levels = [
-        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
-        [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
-        [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
-        [(1, a_off) for a_off in moved],  # minutes slid
-    ]
-    kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
-    first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, kind_of[vi]) in x)
-    fallback = {
-        **{lit.index: int(kind_of.get(first_fit.get(ti, -1)) == k) for (ti, k), lit in x.items()},
-        **{u.index: int(ti not in first_fit) for ti, u in enumerate(unassigned)},
-        **{
-            nk.index: len({vi for vi in first_fit.values() if kind_of[vi] == k})
-            for k, nk in enumerate(n)
-        },
-        **{v.index: 0 for v in (*offset, *moved)},
-    }
-    settle = [*x.values(), *unassigned, *n]
-    value, optimal = _lexicographic(
-        m, levels, seed, deterministic_time, fallback, settle, light=True
+    # Everything the folded model reads (`_Folded.build`, the levels): equal keys, equal models.
+    key = (
+        tuple(trips),
+        tuple(
+            (
+                len(g),
+                v.max_duty_min,
+                v.fixed_cost_eur_per_day,
+                v.cost_eur_per_km,
+                tuple(_can_run(v, t) for t in trips),
+            )
+            for v, g in zip(reps, groups, strict=True)
+        ),
+        turnaround_min,
+        seed,
+        deterministic_time,
     )
-    shift = [value[offset[ti].index] for ti in range(len(trips))]
-    on = {ti: k for (ti, k), lit in x.items() if value[lit.index]}
-    limit = [value[nk.index] for nk in n]
+    made = _FOLDED.get(key)
+    if made is None:
+        made = _folded(trips, vehicles, groups, turnaround_min, seed, deterministic_time)
+        _FOLDED.clear()
+        if made[3]:  # proven: the same whatever the fallback (first fit on these vehicles)
+            _FOLDED[key] = made
+    on, shift, limit, optimal = made
     split = _split(trips, vehicles, groups, on, shift, turnaround_min, limit)
     if split is None:
         return None
@@ -504,19 +509,66 @@ def _by_kinds(
     )
 
 
+# The last folded answer if proven: (trip -> kind, slides, vehicles used per kind, True). A
+# chaining made again with drivers' hours (`_chain_trips`) asks the folded model the same
+# question as the one without them wherever its limits leave every trip to the same kinds; only
+# the split (`_split`, which checks each driver's day) differs.
+_FOLDED: dict[Hashable, tuple[dict[int, int], list[int], list[int], bool]] = {}
+
+
+def _folded(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    groups: list[list[int]],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> tuple[dict[int, int], list[int], list[int], bool]:
+    """The folded model's answer (`_by_kinds`): trip -> kind, slides, vehicles used per kind,
+    and whether every level is proven."""
+    reps = [vehicles[g[0]] for g in groups]
+    f = _Folded.build(trips, reps, [len(g) for g in groups], turnaround_min, leave=True)
+    m, offset, moved, x, unassigned, n = f.m, f.offset, f.moved, f.x, f.unassigned, f.n
+    levels = [
+        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
+        [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
+        [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
+        moved,  # minutes slid
+    ]
+    kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
+    first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, kind_of[vi]) in x)
+    fallback = {
+        **{lit.index: int(kind_of.get(first_fit.get(ti, -1)) == k) for (ti, k), lit in x.items()},
+        **{u.index: int(ti not in first_fit) for ti, u in enumerate(unassigned)},
+        **{
+            nk.index: len({vi for vi in first_fit.values() if kind_of[vi] == k})
+            for k, nk in enumerate(n)
+        },
+        **{v.index: 0 for v in (*offset, *(a for _, a in moved))},
+    }
+    settle = [*x.values(), *unassigned, *n]
+    value, optimal = _lexicographic(
+        m, levels, seed, deterministic_time, fallback, settle, light=True
+    )
+    shift = [value[offset[ti].index] for ti in range(len(trips))]
+    on = {ti: k for (ti, k), lit in x.items() if value[lit.index]}
+    return on, shift, [value[nk.index] for nk in n], optimal
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Folded:
     """A chaining with identical vehicles folded into kinds: each trip goes to a kind (or, if
     `leave`, to none), a kind's trips under way at any minute (turnaround included) are at most
-    its vehicles used `n` (a cumulative), and their time on trips at most n duties. Once the
-    slides are fixed a kind's trips are intervals, and intervals at most n deep at every minute
-    split into n vehicles (`_split`), so this is exact but for each vehicle's duty, which it
-    only bounds in total. Redundant rows for the bound: the trips of a kind whose cores share a
-    minute (`_core_cliques`) are at most its n (the crowd rows of `_crowds`, per kind)."""
+    its vehicles used `n` (a cumulative per group of trips whose windows meet, `_apart`), and
+    their time on trips at most n duties. Once the slides are fixed a kind's trips are
+    intervals, and intervals at most n deep at every minute split into n vehicles (`_split`), so
+    this is exact but for each vehicle's duty, which it only bounds in total. Redundant rows for
+    the bound: the trips of a kind whose cores share a minute (`_core_cliques`) are at most its
+    n (the crowd rows of `_crowds`, per kind)."""
 
     m: _Model
     offset: list[cp_model.IntVar]  # per trip
-    moved: list[cp_model.IntVar]  # |offset|
+    moved: list[tuple[int, cp_model.IntVar]]  # |offset| as coefficient x variable (`_slides`)
     x: dict[tuple[int, int], cp_model.IntVar]  # (trip, kind): the trip runs on that kind
     unassigned: list[cp_model.IntVar]  # per trip if `leave`, else none
     n: list[cp_model.IntVar]  # vehicles used per kind, at most its count
@@ -536,14 +588,35 @@ class _Folded:
         for k, v in enumerate(kinds):
             mine = [(ti, x[ti, k]) for ti in range(len(trips)) if (ti, k) in x]
             intervals = _on_the_road(m, trips, offset, mine, turnaround_min, k)
-            if counts[k] == 1:
-                m.add_no_overlap(intervals)
-            else:
-                m.add_cumulative(intervals, [1] * len(intervals), n[k])
+            for part in _apart([trips[ti] for ti, _ in mine], turnaround_min):
+                if counts[k] == 1:
+                    m.add_no_overlap([intervals[j] for j in part])
+                else:
+                    m.add_cumulative([intervals[j] for j in part], [1] * len(part), n[k])
             m.add(_duty(trips, mine) <= v.max_duty_min * n[k])
             for members in _core_cliques([trips[ti] for ti, _ in mine], turnaround_min):
                 m.add(sum(mine[j][1] for j in members) <= n[k])
         return _Folded(m=m, offset=offset, moved=moved, x=x, unassigned=unassigned, n=n)
+
+
+def _apart(trips: list[TripSlot], turnaround_min: int) -> list[list[int]]:
+    """The trips (indices) in groups whose windows (earliest departure to latest return plus
+    the turnaround, wherever they slide) never meet another group's: one no-overlap or
+    cumulative per group is the same constraint as one over all, and without presolve (`_solver`)
+    nobody else splits it (the morning's and the evening's trips, mostly): ~4-6 % of the folded
+    models' CPU on the recorded calls, every answer equal (benchmarks/RESULTS.md, session 17)."""
+    spans = sorted(
+        (t.depart + t.shift_lo, t.ret + t.shift_hi + turnaround_min, j) for j, t in enumerate(trips)
+    )
+    parts: list[list[int]] = []
+    end = None
+    for a, b, j in spans:
+        if end is None or a >= end:
+            parts.append([])
+            end = b
+        parts[-1].append(j)
+        end = max(end, b)
+    return [sorted(part) for part in parts]
 
 
 def _split(
@@ -853,21 +926,21 @@ def _weighted_bound(bounds: list[int]) -> int:
 
 
 def _solver(seed: int, deterministic_time: float, light: bool = False) -> cp_model.CpSolver:
-    """One worker, a deterministic budget. `light` (the folded models, `_Folded`): one presolve
-    round, no probing, no symmetry search. Those models are small and free of symmetry, and
-    presolve took most of their solve: over the default season's 861 recorded calls
-    (benchmarks/chaining_calls.py) this cut their CPU by ~40 % with every level and proof
-    unchanged. The per-vehicle models keep the defaults: without probing they lost levels
-    (benchmarks/RESULTS.md, "The season towards 20 s")."""
+    """One worker, a deterministic budget. `light` (the folded models, `_Folded`): no presolve.
+    Those models are small and free of symmetry, and presolve took half their solve (its
+    cumulative alone most of it) for no gain in the search once the slides' absolute values
+    were terms (`_slides`): over `puglia-2027`'s 703 recorded folded calls
+    (benchmarks/chaining_calls.py) no presolve cut their CPU by ~20 % against session 12's one
+    presolve round without probing, every level and proof equal (benchmarks/RESULTS.md,
+    session 17). The per-vehicle models keep the defaults: without presolve or probing they
+    lost levels and proofs on the drivers'-hours days (there, and "The season towards 20 s")."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.catch_sigint_signal = False  # Ctrl-C belongs to the CLI
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = deterministic_time
     if light:
-        solver.parameters.max_presolve_iterations = 1
-        solver.parameters.cp_model_probing_level = 0
-        solver.parameters.symmetry_level = 0
+        solver.parameters.cp_model_presolve = False
     return solver
 
 
