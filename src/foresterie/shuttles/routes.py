@@ -1668,9 +1668,9 @@ def _fill_greedy(
         pick: tuple[tuple[int, int, str, Spot], int, int] | None = None
         for spot in sorted(s for s, n in want.items() if n > 0):
             if spot not in timed:  # its riders are put on below: timed without them
-                timed[spot] = _round_trip(ctx, d, fid, spot, ())
+                timed[spot] = _slid_apart(_round_trip(ctx, d, fid, spot, ()), turn)
             pair = timed[spot]
-            if pair is None or pair[0].ret + turn > pair[1].depart:
+            if pair is None:
                 continue
             for k, vs in enumerate(kinds):
                 n = min(want[spot], vs[0].seats)
@@ -1716,6 +1716,34 @@ def _fill_greedy(
         t if t.vehicle_id == on[tid] else _evolve(t, vehicle_id=on[tid]) for tid, t in runs.items()
     ]
     return replace(service, trips=_renumber(trips), seats=seats)
+
+
+def _slid_apart(pair: tuple[Trip, Trip] | None, turn: int) -> tuple[Trip, Trip] | None:
+    """A spot's own pair made runnable by one vehicle, or None: as timed, the morning trip
+    arrives at the shift's start and the evening one leaves at its end, so on a short shift (a
+    heat-alert day's 30 minutes) the vehicle cannot be back at its base and out again in
+    between. The windows allow more: the morning trip may leave earlier (its slack: riders
+    dropped up to the arrival window's start), the evening one later (up to the wait after the
+    shift). Slid apart by the least that leaves a turnaround between them, the morning trip
+    first, as the verifier's idle-vehicle rule reads a vehicle's day (`_day_holds`; review 17,
+    finding 11: a part-time van stood idle on a heat day, the season was refused)."""
+    if pair is None:
+        return None
+    out, back = pair
+    need = out.ret + turn - back.depart
+    if need <= 0:
+        return pair
+    early, late = -out.slack[0], back.slack[1]  # minutes each may move, away from the other
+    if early + late < need:
+        return None
+    a = min(early, need)
+    b = need - a
+    moved_out = _with_id(out, out.trip_id, out.vehicle_id, -a) if a else out
+    moved_back = _with_id(back, back.trip_id, back.vehicle_id, b) if b else back
+    return (
+        _evolve(moved_out, slack=(out.slack[0] + a, a)),
+        _evolve(moved_back, slack=(-b, back.slack[1] - b)),
+    )
 
 
 _OUT, _BACK = "+out", "+back"  # a new pair's trips in `_fit_kind`'s answer
