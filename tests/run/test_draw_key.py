@@ -262,7 +262,9 @@ def test_an_intake_draws_with_the_season_key(short_run: Path, tmp_path: Path) ->
     assert verify_run(out) == []
     rode = _rode(out)
     ids = [f"W{i:02d}" for i in range(1, PEOPLE + 1)]
-    assert len(rode) == 6
+    # an intake's shuttles start at its date (the days before were driven: review 17, finding
+    # 8), and so does the rotation of who is left behind it replays
+    assert len(rode) == 4 and min(rode) == "2026-07-08"
     assert _replay(out, {w: _keyed_tie(w) for w in ids}, set(REFERRED)) == rode
 
 

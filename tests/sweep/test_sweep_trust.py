@@ -128,8 +128,9 @@ def test_each_decision_is_paired_with_the_baseline_draw_by_draw(fresh: tuple[Pat
     assert "estrazioni appaiate" in html and "2 su 2" in html
     assert "<a href='../paired.csv'>paired.csv</a>" in html
     # ... and draws them: one chart per KPI, the differences on an axis through the baseline
-    charts = re.findall(r"<div class='chart[^']*' data-kpi='([^']+)'>(.*?)</div>", html)
-    assert [kpi for kpi, _ in charts] == kpi_columns()
+    found = re.findall(r"<div class='chart[^']*' data-paired='(\d+)'>(.*?)</div>", html)
+    assert [int(i) for i, _ in found] == list(range(len(kpi_columns())))
+    charts = [(kpi_columns()[int(i)], chart) for i, chart in found]
     for kpi, chart in charts:
         diffs = [float(p[kpi]) for p in paired]
         if min(diffs) == max(diffs):  # said, not drawn

@@ -299,7 +299,7 @@ def _paired_charts(
     of it means more in (nearly) every draw, across it means "depends on the season"."""
     _ = lg._
     charts = []
-    for col in kpi_columns():
+    for i, col in enumerate(kpi_columns()):
         groups = [
             (
                 words.get(label, label),
@@ -313,7 +313,7 @@ def _paired_charts(
             head += f" <small>{escape(_('not comparable'))}</small>"
         svg = boxes_svg(groups, lg, whole=col in WHOLE, digits=SHOWN_DIGITS[col], zero=True)
         cls = "chart" + (" muted" if muted else "")
-        charts.append(f"<div class='{cls}' data-kpi='{escape(col)}'><h3>{head}</h3>{svg}</div>")
+        charts.append(f"<div class='{cls}' data-paired='{i}'><h3>{head}</h3>{svg}</div>")
     note = _(
         "Each box: one decision's difference from the baseline over the draws (25th-75th "
         "percentile; whiskers 5th-95th). The dark line is the baseline (no difference): a box "
