@@ -64,3 +64,26 @@ def test_shared_bytes_reach_every_job_without_travelling_in_it() -> None:
     if shared.path is not None:
         with pytest.raises(OSError):  # let go once the block ends
             shared.read()
+
+
+def test_shared_bytes_travel_in_the_record_where_proc_cannot_be_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A locked-down /proc (no procfs in a container, or one this user may not read): the
+    memfd's path would fail in every job, so the bytes go in the record instead (session 17's
+    note on helper W's change)."""
+    import foresterie.core.procs as procs
+
+    real_open = open
+
+    def no_proc(path: object, *args: object, **kwargs: object) -> object:
+        if isinstance(path, str) and path.startswith("/proc/"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", no_proc)
+    data = os.urandom(1 << 10)
+    with shared_bytes("run-2", data) as shared:
+        assert shared.path is None and shared.data == data
+    monkeypatch.setattr("builtins.open", real_open)
+    assert procs._readable("/proc/self/status") is True

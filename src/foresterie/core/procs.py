@@ -201,9 +201,23 @@ def shared_bytes(key: str, data: bytes) -> Iterator[SharedBytes]:
     try:
         with open(fd, "wb", closefd=False) as fh:
             fh.write(data)
-        yield SharedBytes(key=key, path=f"/proc/{os.getpid()}/fd/{fd}", data=None)
+        path = f"/proc/{os.getpid()}/fd/{fd}"
+        if _readable(path):
+            yield SharedBytes(key=key, path=path, data=None)
+        else:  # no /proc, or one this user may not read: the bytes travel in the record
+            yield SharedBytes(key=key, path=None, data=data)
     finally:
         os.close(fd)
+
+
+def _readable(path: str) -> bool:
+    """Whether `path` opens for reading here (a worker of this user opens it the same way)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except OSError:
+        return False
+    return True
 
 
 class Forked(Generic[T]):

@@ -236,14 +236,27 @@ def regular_files(folder: Path) -> list[tuple[str, str]]:
     """(path under `folder` with /, its path) of every regular file below it, in os.walk's
     order: links are not files, linked folders are not walked into, special files (a FIFO)
     are left out. Strings, not Path objects (report_files' reason)."""
-    out = []
-    for top, _dirs, names in os.walk(folder):  # does not follow linked folders
-        prefix = os.path.relpath(top, folder).replace(os.sep, "/")
-        for name in names:
-            path = os.path.join(top, name)
-            if os.path.isfile(path) and not os.path.islink(path):
-                out.append((name if prefix == "." else f"{prefix}/{name}", path))
+    out: list[tuple[str, str]] = []
+    _regular_below(str(folder), "", out)
     return out
+
+
+def _regular_below(top: str, prefix: str, out: list[tuple[str, str]]) -> None:
+    """`regular_files` of `top` (its files first, then each folder's, as os.walk), from the
+    directory entries' own types: no stat per file (os.walk's then isfile and islink stat each
+    file twice more; a season's report holds ~2,700 files)."""
+    try:
+        entries = list(os.scandir(top))
+    except OSError:  # as os.walk: a folder that cannot be listed is left out
+        return
+    folders = []
+    for entry in entries:
+        if entry.is_file(follow_symlinks=False):
+            out.append((prefix + entry.name, entry.path))
+        elif entry.is_dir(follow_symlinks=False):  # a linked folder is not walked into
+            folders.append(entry)
+    for entry in folders:
+        _regular_below(entry.path, f"{prefix}{entry.name}/", out)
 
 
 def seal_report(
