@@ -3504,8 +3504,7 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
         "who": f"this group of {len(unit)}" if group else "this person",
         "as_of": as_of,
     }
-    if group:
-        got["size_n"] = str(len(unit))
+    got["size_n"] = str(len(unit))  # `too_large`'s count, of one person alone too: never free
     if not r.referrals_known:  # a site to avoid may take a farm off the list: not known here
         for slot in ("farms", "where", "nearest", "mins"):
             got.pop(slot)

@@ -299,3 +299,31 @@ def test_an_uncovered_code_of_no_rule_is_named(partial_run: Path, tmp_path: Path
     assert verify_run(run, report=False) == [
         f"unknown uncovered code: plan/uncovered.csv:{line}: code: 'rain'"
     ]
+
+
+@pytest.mark.parametrize(
+    ("size", "says"), [(5, "says size_n '5', the run's figures give '1'"), (1, "")]
+)
+def test_too_large_for_one_person_says_one(
+    tiny_season_run: Path, tmp_path: Path, size: int, says: str
+) -> None:
+    """`too_large`'s count is the unit's size for a person alone too (it was free there: session
+    17's note): "group of 5" for W06, who is alone, is named; "group of 1" is its words."""
+    run = _copy(tiny_season_run, tmp_path)
+    far = next(
+        r
+        for r in csv.DictReader(io.StringIO((run / "plan" / "waitlist.csv").read_text("utf-8")))
+        if r["worker_id"] == "W06"
+    )["reason"]
+    forged = (
+        f"group of {size} needs more men's beds than any foresteria within reach has on some "
+        "nights of the stay"
+    )
+    line = _edit_csv(run, "plan/waitlist.csv", "W06", "reason", far, forged)
+    _edit_csv(run, "plan/waitlist.csv", "W06", "code", "far", "too_large")
+    rehash(run, ["plan/waitlist.csv"])
+    wrong = _words_wrong(run)
+    if says:
+        assert wrong == [f"{WORDS}: plan/waitlist.csv:{line}: reason: too_large: {says}"]
+    else:
+        assert not any("plan/waitlist.csv" in w for w in wrong), wrong
