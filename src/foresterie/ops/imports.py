@@ -299,15 +299,18 @@ def far_ahead(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> li
     for events in files:
         facts = [e for e in events if e.kind in HAPPENED]
         days = sorted({e.day for e in facts})
+        # each day against the latest other day of the file (the last day's is the one before)
+        before: dict[date, tuple[date, int]] = {}
+        for d in days:
+            if len(days) > 1:
+                before[d] = (days[-1] if d != days[-1] else days[-2], AHEAD_IN_FILE)
+            elif known is not None:
+                before[d] = (known, AHEAD_DAYS)
         ahead: dict[date, tuple[date, list[Event]]] = {}
         for e in facts:
-            others = [d for d in days if d != e.day]
-            if others:
-                latest, limit = max(others), AHEAD_IN_FILE
-            elif known is not None:
-                latest, limit = known, AHEAD_DAYS
-            else:
+            if e.day not in before:
                 continue
+            latest, limit = before[e.day]
             if (e.day - latest).days > limit and not (known is not None and e.day <= known):
                 ahead.setdefault(e.day, (latest, []))[1].append(e)
         for day, (latest, rows) in sorted(ahead.items()):
