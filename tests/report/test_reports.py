@@ -889,3 +889,29 @@ def test_a_day_headline_names_the_bases_proven_short(day_run: Path) -> None:
         "Vehicles are proven short at Fortore (3 vehicles short), Borgo Mezzanone (2 vehicles short)."
         in en
     )
+
+
+def test_occupancy_chart_keeps_to_the_season_when_a_site_outlasts_it(tmp_path: Path) -> None:
+    """A site open past the season: plan/occupancy.csv lists its nights to its closing, but the
+    chart draws the season's weeks only (review 18, L4: a July season charted to September)."""
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+    from tests.helpers import TINY
+
+    sc = tmp_path / "sc"
+    shutil.copytree(TINY, sc)
+    geo = sc / "foresterie.geojson"
+    geo.write_text(
+        geo.read_text(encoding="utf-8").replace('"2026-07-31"', '"2026-09-30"'), encoding="utf-8"
+    )
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    nights = {row["night"] for row in _rows(out / "plan" / "occupancy.csv")}
+    assert max(nights) == "2026-09-30"  # the plan file still lists the site's nights
+    html = (out / "report" / "index.html").read_text(encoding="utf-8")
+    weeks = set()
+    for block in html.split("data-foresteria=")[1:]:
+        weeks |= set(re.findall(r"data-label='([\d-]+)'", block.split("</svg>", 1)[0]))
+    assert weeks and max(weeks) == "2026-07-27" and min(weeks) == "2026-06-29", sorted(weeks)

@@ -375,10 +375,16 @@ def _week(night: str) -> str:
 
 
 def occupancy_bars(run: RunData) -> dict[str, list[Bar]]:
-    """Per foresteria and week: the busiest night's guests by section, against its beds."""
+    """Per foresteria and week: the busiest night's guests by section, against its beds. Only
+    the season's nights: plan/occupancy.csv lists every night a site is open, and a site open
+    past the season (or before it) would draw weeks of empty beds nobody was asked to fill
+    (review 18, L4: a July season charted to the end of September)."""
+    season = run.scenario.config.scenario
+    first, last = season.season_start.isoformat(), season.season_end.isoformat()
     nights: dict[tuple[str, str], dict[str, tuple[int, int]]] = defaultdict(dict)
     for fid, night, section, beds, used in run.occupancy:
-        nights[fid, night][section] = (beds, used)
+        if first <= night <= last:
+            nights[fid, night][section] = (beds, used)
     best: dict[tuple[str, str], tuple[int, str]] = {}
     for (fid, night), secs in sorted(nights.items()):
         total = sum(u for _, u in secs.values())
