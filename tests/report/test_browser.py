@@ -172,8 +172,19 @@ def test_trips_from_a_depot_are_drawn_from_it(browser: Any, depot_run: Path) -> 
     page, errors, dialogs = _open(browser, (depot_run / "report" / "map.html").as_uri() + "#" + day)
     page.wait_for_selector("path.fs-trip")
     assert page.locator("path.fs-trip").count() == _trips_per_day(depot_run)[day]
-    assert page.locator("path.fs-home-mk").count() == 2  # the two foresterie; the depot is a point
-    assert page.locator("path.fs-point-mk").count() == 2
+    assert page.locator("path.fs-home-mk").count() == 2  # the two foresterie
+    # the depot is drawn as a depot (review 18, L3: it was a purple "departure point, riders
+    # without a bed board here", where nobody boards), the departure point as one
+    assert page.locator("path.fs-point-mk").count() == 1
+    assert page.locator(".fs-depot-mk").count() == 1
+    assert "deposito" in page.locator(".fs-legend").inner_text().lower()
+    page.locator(".fs-depot-mk").dispatch_event("click")
+    depot_popup = page.locator(".leaflet-popup-content")
+    depot_popup.wait_for()
+    assert (
+        "(DP)" in depot_popup.inner_text() and "punto di partenza" not in depot_popup.inner_text()
+    )
+    page.evaluate("window.foresterieMap.closePopup()")
     page.locator(f".fs-stop[data-trip='{trips[0]['trip_id']}']").first.dispatch_event("click")
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()

@@ -67,6 +67,7 @@ MAP_STRINGS = (
     N_("Departure points"),
     N_("departure point (riders without a bed board here)"),
     N_("departure point: {kind}"),
+    N_("vehicle depot"),
     N_("← back home"),
     N_("→ farms"),
     N_("Offline map (ISTAT)"),
@@ -357,6 +358,7 @@ def map_data(
                 "kind": lg._(POINT_KINDS.get(p.kind, p.kind)),
                 "lat": round(p.lat, 5),
                 "lon": round(p.lon, 5),
+                **({"depot": True} if p.kind == "depot" else {}),
             }
             for p in sc.pickups
         ]

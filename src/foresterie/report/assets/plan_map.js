@@ -90,12 +90,19 @@ function foresteriePlanMap(map, D) {
   (D.points || []).forEach(function (p, i) {  // departure points: where workers without a bed board
     // a foresteria served from a depot: drawn as a foresteria where the map shows it
     if (p.foresteria && homeIds[p.id]) { return; }
+    var head = "<b>" + esc(p.name) + "</b> (" + esc(p.id) + ")<br>" + esc(p.comune);
+    if (p.depot) {  // where vehicles are kept, nobody boards: a square of its own, not a point
+      L.marker(pointLL(i), {icon: L.divIcon({className: "fs-depot-mk", iconSize: [12, 12]}),
+                            title: p.name, keyboard: false})
+        .bindPopup(head + "<br>" + esc(t("vehicle depot"))).addTo(points);
+      return;
+    }
     L.circleMarker(pointLL(i), {radius: 6, color: "#6a1b9a", weight: 2, fillColor: "#ce93d8",
                                 fillOpacity: 0.9, className: "fs-point-mk"})
-      .bindPopup("<b>" + esc(p.name) + "</b> (" + esc(p.id) + ")<br>" + esc(p.comune) +
-                 (p.foresteria ? "" : "<br>" + esc(t("departure point: {kind}", {kind: p.kind}))))
+      .bindPopup(head + (p.foresteria ? "" : "<br>" + esc(t("departure point: {kind}", {kind: p.kind}))))
       .addTo(points);
   });
+  var hasDepot = (D.points || []).some(function (p) { return p.depot; });
   var routeLayers = {};
   var overlays = {};
   overlays[esc(t("Foresterie"))] = homes;
@@ -144,6 +151,7 @@ function foresteriePlanMap(map, D) {
         "<span class='fs-sym fs-farm'></span> " + esc(t("farm")) +
         " &nbsp;<span class='fs-sym fs-clu'>3</span> " + esc(t("farms grouped")) + "<br>" +
         "<span class='fs-sym fs-point'></span> " + esc(t("departure point (riders without a bed board here)")) + "<br>" +
+        (hasDepot ? "<span class='fs-sym fs-depot'></span> " + esc(t("vehicle depot")) + "<br>" : "") +
         "<span class='fs-sym fs-unserved'></span> " + esc(t("farm with riders left unserved")) + "<br>" +
         "<span class='fs-sym fs-line'></span> " + esc(t("shuttle trip, one colour per vehicle")) + "; " +
         "&#x27A4; " + esc(t("direction, numbers = stop order")) + "<br>" +
