@@ -2169,8 +2169,8 @@ def _check_uncovered_codes(r: _Run, out: list[str]) -> None:
                 f"uncovered.csv splits one stretch without a bed: {rel}:{n}: {wid} from "
                 f"{u['from']} goes on from the row before it"
             )
-        if code == "released_no_work":
-            continue  # the release's own check (_check_uncovered)
+        if code == "released_no_work" or code not in (*_UNCOVERED_WORDS, _NEUTRAL_UNCOVERED):
+            continue  # the release's own check (_check_uncovered); unknown: _check_reason_words
         near = _open_in_reach(r, u, groups)
         want = _NEUTRAL_UNCOVERED if near else _uncovered_kind(rows, u)
         if code != want:
@@ -3731,6 +3731,11 @@ _UNCOVERED_NEUTRAL_WORDS = {k: _words(t + _ELSEWHERE) for k, t in _UNCOVERED_PLA
 _UNCOVERED_PLACEMENT_WORDS = {k: _words(t + _PLACEMENT_RULES) for k, t in _UNCOVERED_PLAIN.items()}
 
 
+def _names_exactly(want: str, said: str) -> str:
+    """'' where a detail names exactly the foresterie the records rule out, else why not."""
+    return "" if said == want else f"names {said[:80]!r}, the records give {want!r}"
+
+
 def _uncovered_words(
     code: str, rows: list[dict[str, str]], u: dict[str, str]
 ) -> tuple[re.Pattern[str], ...] | None:
@@ -3802,9 +3807,8 @@ def _check_reason_words(r: _Run, out: list[str]) -> None:
             if words is not None and u["code"] != _NEUTRAL_UNCOVERED:  # else: said apart
                 facts = _uncovered_facts(r, u, housed)
                 if r.referrals_known:
-                    ruled = ", ".join(_ruled_out(r, u, rows, groups))
-                    facts["ruled"] = lambda said, want=ruled: (
-                        "" if said == want else f"names {said[:80]!r}, the records give {want!r}"
+                    facts["ruled"] = functools.partial(
+                        _names_exactly, ", ".join(_ruled_out(r, u, rows, groups))
                     )
                 held(detail, n, u["code"], _unsaid(words, u["reason"], facts))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -692,7 +692,7 @@ def uncovered_reasons(
 
 
 def within_reach(
-    fs: list[Foresteria],
+    fs: Sequence[Foresteria],
     unit: list[Worker],
     matrix: TravelMatrix,
     cap_s: int,
