@@ -2147,7 +2147,7 @@ def _check_uncovered_codes(r: _Run, out: list[str]) -> None:
     before the first bed) keeps the person from such a foresteria, any other its span's kind,
     and each published code the one its detail and the published facts give."""
     rel = "plan/uncovered.csv"
-    if not r.uncovered_split or not (r.root / rel).exists():
+    if not (r.root / rel).exists():
         return
     housed = _by_worker(r.assign)
     groups: dict[str, list[str]] = defaultdict(list)
@@ -2155,6 +2155,20 @@ def _check_uncovered_codes(r: _Run, out: list[str]) -> None:
         if w.get("group_id"):
             groups[w["group_id"]].append(wid)
     published = _rows(r.root, rel)
+    if not r.uncovered_split:
+        # A run without the detail (from before the split, or with it taken away): still, no
+        # row the records show forced by a placement may say only the opening or closing.
+        for n, u in enumerate(published, start=2):
+            rows = housed.get(u["worker_id"])
+            if not r.referrals_known or not rows or u["worker_id"] not in r.workers:
+                continue
+            if u["code"] in _UNCOVERED_PLAIN and (ruled := _ruled_out(r, u, rows, groups)):
+                out.append(
+                    f"uncovered code tells the placement: {rel}:{n}: {u['worker_id']} "
+                    f"{u['from']}..{u['to']} is {u['code']!r}, yet a placement constraint keeps "
+                    f"them from {', '.join(ruled)}, within reach and open on some of these nights"
+                )
+        return
     ends: dict[tuple[str, str], str] = {}  # (worker, morning a row ends) -> its code
     for u in published:
         ends[u["worker_id"], u["to"]] = u["code"]

@@ -18,14 +18,17 @@ import hmac
 import io
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from foresterie.housing.waitlist import uncovered_reasons
+from foresterie.scenario.model import Assignment, Worker
 from foresterie.verify import verify_run
-from tests.helpers import DATA, rehash, set_toml
+from tests.helpers import DATA, D, farm, foresteria, matrix, rehash, scenario, set_toml, worker
 
 PLAN = "plan/uncovered.csv"
 DETAIL = "restricted/uncovered_reasons.csv"
@@ -231,3 +234,79 @@ def test_a_stretch_split_at_a_placement_is_refused(referred_run: Path, tmp_path:
         p.startswith(f"uncovered.csv splits one stretch without a bed: {PLAN}:") and "W08" in p
         for p in problems
     ), problems
+
+
+def test_a_run_without_the_detail_still_may_not_tell(referred_run: Path, tmp_path: Path) -> None:
+    """The detail file and its digest taken away, W08 published by the opening alone: the
+    referral records still show the placement behind it."""
+    run = _copy(referred_run, tmp_path)
+    (run / DETAIL).unlink()
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    del m["restricted"]["uncovered_reasons.csv"]
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    assert verify_run(run, report=False) == []  # read as a run from before the split
+    line = _edit(run, PLAN, "W08", code="before_opening", reason=BEFORE)
+    assert verify_run(run, report=False) == [
+        f"uncovered code tells the placement: {PLAN}:{line}: W08 2026-07-06..2026-07-08 is "
+        "'before_opening', yet a placement constraint keeps them from Borgo Mezzanone, within "
+        "reach and open on some of these nights"
+    ]
+
+
+# ----------------------------------------------- the solver's side, on its own (no solve)
+
+FA_OPENS = "2026-07-08"
+
+
+def _reasons(workers: list[Worker], far: int = 20) -> dict[str, tuple[str, str, str]]:
+    """worker -> (published code, detail code, detail words) of their nights before Foresteria
+    FA opens on 07-08 (housed there from then), Foresteria FB open all month `far` minutes from
+    the farm F1."""
+    fs = [
+        foresteria("FA", men=4, family=4, open_from=FA_OPENS),
+        foresteria("FB", men=4, family=4),
+    ]
+    sc = scenario(fs, [farm("F1")], workers, housing={"partial_stays": True})
+    m = matrix({("FB", "F1"): far}, ["FA", "FB", "F1"])
+    beds = [
+        Assignment(
+            worker_id=w.id,
+            foresteria_id="FA",
+            section=w.section,
+            arrival=D(FA_OPENS),
+            departure=w.departure,
+        )
+        for w in workers
+    ]
+    return {
+        u.span.worker_id: (u.code, u.detail_code, u.detail) for u in uncovered_reasons(sc, beds, m)
+    }
+
+
+def test_the_pin_is_a_placement_before_the_first_bed() -> None:
+    got = _reasons([worker("W1", pinned="FA"), worker("W2")])
+    assert got["W1"] == (
+        "no_bed_elsewhere",
+        "placement",
+        f"Foresteria FA opens on {FA_OPENS}; placement rules out Foresteria FB",
+    )
+    assert got["W2"] == ("no_bed_elsewhere", "before_opening", f"Foresteria FA opens on {FA_OPENS}")
+
+
+def test_a_members_site_to_avoid_is_the_groups_placement() -> None:
+    kept_away = replace(worker("W1", section="family", group="G"), avoid=frozenset({"FB"}))
+    got = _reasons([kept_away, worker("W2", section="family", group="G")])
+    assert {w: x[:2] for w, x in got.items()} == {
+        "W1": ("no_bed_elsewhere", "placement"),
+        "W2": ("no_bed_elsewhere", "placement"),
+    }
+
+
+def test_out_of_reach_nothing_is_neutral_and_nothing_a_placement() -> None:
+    """FB beyond the commute limit: the opening is the whole reason, for the referred too."""
+    kept_away = replace(worker("W1"), avoid=frozenset({"FB"}))
+    got = _reasons([kept_away, worker("W2")], far=90)
+    assert got == {
+        w: ("before_opening", "before_opening", f"Foresteria FA opens on {FA_OPENS}")
+        for w in ("W1", "W2")
+    }
