@@ -831,7 +831,7 @@ class _Run:
             self.wait_detail = {x["worker_id"]: x for x in detail}
         elif self.wait_split:
             self.unchecked += list(_NEEDS_WAIT_DETAIL)
-        # Each night without a bed's detailed reason (README "Nights without a bed"): None: a
+        # Each night without a bed's detailed reason (README "Waitlist reasons"): None: a
         # run from before the split, or the part cannot be read here.
         self.uncovered_detail: list[dict[str, str]] | None = None
         self.uncovered_split = _UNCOVERED_DETAIL in _restricted_files(run, self.manifest)
@@ -2097,7 +2097,7 @@ def _uncovered_kind(rows: list[dict[str, str]], u: dict[str, str]) -> str:
 
 def _open_in_reach(r: _Run, u: dict[str, str], groups: dict[str, list[str]]) -> list[str]:
     """The foresterie (ids, sorted) open on some night of an uncovered span that the published
-    rules put within reach of the person or their group (README "Nights without a bed"): beds
+    rules put within reach of the person or their group (README "Waitlist reasons"): beds
     in the section, accessible beds if a member needs one, every working member's farm of
     inputs/workers.csv within the commute limit, or the group's pin. Sites to avoid are not
     read: this is what anyone reading the published files can tell."""

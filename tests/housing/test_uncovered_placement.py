@@ -1,5 +1,5 @@
 """Nights without a bed that a placement constraint forced are published neutrally (review 17,
-finding 7; README "Nights without a bed").
+finding 7; README "Waitlist reasons").
 
 The partial season (Fortore, FA, opens on 07-08; Borgo Mezzanone, FB, closes after 07-15) with
 two more men of the same stay (07-06..07-13, farm F2, within reach of both): W08, whose referral

@@ -620,7 +620,7 @@ def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[U
     return out
 
 
-# What plan/uncovered.csv publishes beside an id (README "Nights without a bed"): a code no
+# What plan/uncovered.csv publishes beside an id (README "Waitlist reasons"): a code no
 # restricted fact decides, since plan/ travels in the operator export. Where a foresteria within
 # reach of the person (by the published rules: section, accessible beds, commute from the farms in
 # inputs/workers.csv, or their pin) is open on some of the nights, "X opens on ..." is not the

@@ -49,7 +49,7 @@ def waitlist_detail_csv(housing: HousingPlan) -> str:
 WAITLIST_DETAIL = ["worker_id", "code", "reason"]
 # in restricted/ (README, "Restricted part and encryption")
 RESTRICTED_WAITLIST = "waitlist_reasons.csv"
-# plan/uncovered.csv's rows with their detailed code and words (README "Nights without a bed"):
+# plan/uncovered.csv's rows with their detailed code and words (README "Waitlist reasons"):
 # `placement` where a site to avoid or a pin is part of the cause, published `no_bed_elsewhere`.
 RESTRICTED_UNCOVERED = "uncovered_reasons.csv"
 UNCOVERED = ["worker_id", "from", "to", "code", "reason"]
@@ -96,8 +96,8 @@ SEALED_TIER_FIGURES = ("objective", "bound", "gap")
 def restricted_outputs(
     housing: HousingPlan,
     kpis: dict[str, dict[str, Any]],
-    scenario: Scenario | None = None,
-    matrix: TravelMatrix | None = None,
+    scenario: Scenario,
+    matrix: TravelMatrix,
 ) -> dict[str, str]:
     """What a run's plan adds to its restricted part: the detailed waitlist reasons, the
     figures on priorities and referrals, those of the tiers by priority, the lottery's
@@ -112,7 +112,7 @@ def restricted_outputs(
         out[RESTRICTED_LOTTERY] = _csv(
             [[w, k] for w, k in sorted(housing.lottery.items())], ["worker_id", "ticket"]
         )
-    if scenario is not None and matrix is not None and scenario.config.housing.partial_stays:
+    if scenario.config.housing.partial_stays:
         out[RESTRICTED_UNCOVERED] = uncovered_csv(scenario, housing, matrix, detail=True)
     return out
 
