@@ -389,6 +389,13 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "reason": (_c_text, OPT),
     },
     "lottery.csv": {"worker_id": (_c_id, REQ), "ticket": (_c_text, REQ)},
+    "uncovered_reasons.csv": {
+        "worker_id": (_c_id, REQ),
+        "code": (_c_code, REQ),
+        "from": (_c_date, REQ),
+        "to": (_c_date, REQ),
+        "reason": (_c_text, REQ),
+    },
     "waitlist_reasons.csv": {
         "worker_id": (_c_id, REQ),
         "code": (_c_code, REQ),
@@ -824,6 +831,15 @@ class _Run:
             self.wait_detail = {x["worker_id"]: x for x in detail}
         elif self.wait_split:
             self.unchecked += list(_NEEDS_WAIT_DETAIL)
+        # Each night without a bed's detailed reason (README "Waitlist reasons"): None: a
+        # run from before the split, or the part cannot be read here.
+        self.uncovered_detail: list[dict[str, str]] | None = None
+        self.uncovered_split = _UNCOVERED_DETAIL in _restricted_files(run, self.manifest)
+        if _UNCOVERED_DETAIL in self.restricted:
+            rel = f"restricted/{_UNCOVERED_DETAIL}"
+            self.uncovered_detail = _rows_of(self.restricted[_UNCOVERED_DETAIL], rel)
+        elif self.uncovered_split:
+            self.unchecked += list(_NEEDS_UNCOVERED_DETAIL)
         # The figures on priorities and referrals: restricted/kpis.json in a run that has it
         # (the manifest then may carry none of them); None when it cannot be read here.
         self.kpis_split = _KPIS in _restricted_files(run, self.manifest)
@@ -1031,6 +1047,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_trip_times,
             _check_published_copies,
             _check_waitlist_reasons,
+            _check_uncovered_codes,
             _check_claims,
             _check_record,
             _check_replan_record,
@@ -1292,7 +1309,12 @@ _NEEDS_DRAW_KEY = (
     "who rides first among equals when seats are short, and the draw's tickets: need the draw "
     "key (restricted/draw_key.txt)",
 )
+_NEEDS_UNCOVERED_DETAIL = (
+    "the detailed reasons of the nights without a bed ('placement' published as "
+    "'no_bed_elsewhere'): needs the restricted part",
+)
 _WAIT_DETAIL = "waitlist_reasons.csv"
+_UNCOVERED_DETAIL = "uncovered_reasons.csv"
 _DRAW_KEY = "draw_key.txt"
 _LOTTERY = "lottery.csv"
 _KPIS = "kpis.json"
@@ -2062,6 +2084,159 @@ def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list
             out.append(f"uncovered.csv wrong: {wid} has {len(nights)} nights without a bed")
     for wid in sorted(listed):
         out.append(f"uncovered.csv wrong: {wid} is not housed")
+
+
+def _uncovered_kind(rows: list[dict[str, str]], u: dict[str, str]) -> str:
+    """Where a span without a bed lies among the person's beds (`rows`: their assignments)."""
+    before = any(a["to"] <= u["from"] for a in rows)
+    after = any(a["from"] >= u["to"] for a in rows)
+    if before and after:
+        return "between_foresterie"
+    return "after_closing" if before else "before_opening"
+
+
+def _open_in_reach(r: _Run, u: dict[str, str], groups: dict[str, list[str]]) -> list[str]:
+    """The foresterie (ids, sorted) open on some night of an uncovered span that the published
+    rules put within reach of the person or their group (README "Waitlist reasons"): beds
+    in the section, accessible beds if a member needs one, every working member's farm of
+    inputs/workers.csv within the commute limit, or the group's pin. Sites to avoid are not
+    read: this is what anyone reading the published files can tell."""
+    w = r.workers[u["worker_id"]]
+    unit = [r.workers[x] for x in sorted(groups[w["group_id"]])] if w.get("group_id") else [w]
+    farms = {m["farm_id"] for m in unit if m.get("farm_id") and not _is_dependant(m)}
+    pin = min((p for m in unit if (p := m.get("pinned_foresteria") or "")), default="")
+    accessible = any(_truthy(m.get("accessible")) for m in unit)
+    cap_s = int(r.cfg.get("housing", {}).get("max_commute_min", 60)) * 60
+    last = _iso(_ord(u["to"]) - 1)
+    return sorted(
+        fid
+        for fid, f in r.fs.items()
+        if str(f["open_from"]) <= last
+        and u["from"] <= str(f["open_to"])
+        and int(f.get(f"beds_{w['section']}") or 0) > 0
+        and (not accessible or int(f["beds_accessible"]) > 0)
+        and (fid == pin or all(r.secs[fid, farm] <= cap_s for farm in farms))
+    )
+
+
+def _ruled_out(
+    r: _Run, u: dict[str, str], rows: list[dict[str, str]], groups: dict[str, list[str]]
+) -> list[str]:
+    """The names (sorted) of the foresterie within reach and open on some of an uncovered span's
+    nights that a placement constraint keeps the person from: a member's site to avoid, or,
+    before the first bed, any but the group's pin."""
+    w = r.workers[u["worker_id"]]
+    unit = [r.workers[x] for x in sorted(groups[w["group_id"]])] if w.get("group_id") else [w]
+    avoid = set().union(*(_avoid(m) for m in unit))
+    pin = min((p for m in unit if (p := m.get("pinned_foresteria") or "")), default="")
+    first = pin and _uncovered_kind(rows, u) == "before_opening"
+    names = _names_of(r)
+    return sorted(
+        names[fid] for fid in _open_in_reach(r, u, groups) if fid in avoid or (first and fid != pin)
+    )
+
+
+def _check_uncovered_codes(r: _Run, out: list[str]) -> None:
+    """plan/uncovered.csv's codes say nothing a referral record decides (README "Nights without a
+    bed"), in a run that keeps their detail apart (restricted/uncovered_reasons.csv): each
+    stretch of nights without a bed is one row (split only where a release starts), and its
+    code is `no_bed_elsewhere` exactly where a foresteria within reach by the published rules
+    is open on some of its nights, so that neither the code, nor the nights, nor the count of
+    either tells whom a placement constraint kept from it. With the restricted part: the
+    detail lists the same rows, each `placement` exactly where a site to avoid (or the pin,
+    before the first bed) keeps the person from such a foresteria, any other its span's kind,
+    and each published code the one its detail and the published facts give."""
+    rel = "plan/uncovered.csv"
+    if not (r.root / rel).exists():
+        return
+    housed = _by_worker(r.assign)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wid, w in r.workers.items():
+        if w.get("group_id"):
+            groups[w["group_id"]].append(wid)
+    published = _rows(r.root, rel)
+    if not r.uncovered_split:
+        # A run without the detail (from before the split, or with it taken away): still, no
+        # row the records show forced by a placement may say only the opening or closing.
+        for n, u in enumerate(published, start=2):
+            rows = housed.get(u["worker_id"])
+            if not r.referrals_known or not rows or u["worker_id"] not in r.workers:
+                continue
+            if u["code"] in _UNCOVERED_PLAIN and (ruled := _ruled_out(r, u, rows, groups)):
+                out.append(
+                    f"uncovered code tells the placement: {rel}:{n}: {u['worker_id']} "
+                    f"{u['from']}..{u['to']} is {u['code']!r}, yet a placement constraint keeps "
+                    f"them from {', '.join(ruled)}, within reach and open on some of these nights"
+                )
+        return
+    ends: dict[tuple[str, str], str] = {}  # (worker, morning a row ends) -> its code
+    for u in published:
+        ends[u["worker_id"], u["to"]] = u["code"]
+    for n, u in enumerate(published, start=2):
+        wid, code = u["worker_id"], u["code"]
+        rows = housed.get(wid)
+        if wid not in r.workers or not rows:
+            continue  # said by _check_uncovered
+        joined = ends.get((wid, u["from"]))
+        if joined is not None and "released_no_work" not in (joined, code):
+            out.append(
+                f"uncovered.csv splits one stretch without a bed: {rel}:{n}: {wid} from "
+                f"{u['from']} goes on from the row before it"
+            )
+        if code == "released_no_work" or code not in (*_UNCOVERED_WORDS, _NEUTRAL_UNCOVERED):
+            continue  # the release's own check (_check_uncovered); unknown: _check_reason_words
+        near = _open_in_reach(r, u, groups)
+        want = _NEUTRAL_UNCOVERED if near else _uncovered_kind(rows, u)
+        if code != want:
+            why = (
+                f"{', '.join(near)} within reach open on some of these nights"
+                if near
+                else "no foresteria within reach open on these nights"
+            )
+            out.append(
+                f"uncovered code not the published facts': {rel}:{n}: {wid} "
+                f"{u['from']}..{u['to']} is {code!r}, {want!r} by them ({why})"
+            )
+    if r.uncovered_detail is None:
+        return
+    detail_rel = f"restricted/{_UNCOVERED_DETAIL}"
+    public = {(u["worker_id"], u["from"], u["to"]): u["code"] for u in published}
+    kept = {(u["worker_id"], u["from"], u["to"]): u["code"] for u in r.uncovered_detail}
+    for key in sorted(set(public) ^ set(kept)):
+        where = rel if key in public else detail_rel
+        out.append(f"uncovered span only in {where}: {key[0]} {key[1]}..{key[2]}")
+    for n, u in enumerate(r.uncovered_detail, start=2):
+        key = (u["worker_id"], u["from"], u["to"])
+        rows = housed.get(u["worker_id"])
+        if key not in public or u["worker_id"] not in r.workers or not rows:
+            continue
+        code, shown = u["code"], public[key]
+        kind = "released_no_work" if shown == "released_no_work" else _uncovered_kind(rows, u)
+        if code not in ("placement", kind):
+            out.append(
+                f"uncovered detail wrong: {detail_rel}:{n}: {key[0]} {key[1]}..{key[2]} is "
+                f"{code!r}, the span is {kind!r}"
+            )
+            continue
+        if code == "placement" and shown != _NEUTRAL_UNCOVERED:
+            out.append(
+                f"uncovered code tells the placement: {rel}: {key[0]} {key[1]}..{key[2]} is "
+                f"{shown!r}, its detail 'placement'"
+            )
+        if not r.referrals_known or kind == "released_no_work":
+            continue
+        ruled = _ruled_out(r, u, rows, groups)
+        if ruled and code != "placement":
+            out.append(
+                f"uncovered detail wrong: {detail_rel}:{n}: {key[0]} {key[1]}..{key[2]} is "
+                f"{code!r}, yet a placement constraint keeps them from {', '.join(ruled)}"
+            )
+        elif code == "placement" and not ruled:
+            out.append(
+                f"uncovered detail wrong: {detail_rel}:{n}: {key[0]} {key[1]}..{key[2]} is "
+                "'placement', yet no site to avoid or pin keeps them from a foresteria within "
+                "reach open on these nights"
+            )
 
 
 # What makes two people equals for the lottery: every worker column the model reads.
@@ -3515,12 +3690,15 @@ def _uncovered_facts(
     r: _Run, u: dict[str, str], housed: dict[str, list[dict[str, str]]]
 ) -> dict[str, Fact]:
     """The foresterie around a span without a bed (plan/uncovered.csv): the first one's opening
-    before it, the last one's closing after it, the two on either side of a gap."""
+    before it, the last one's closing after it, the two on either side of a gap; for
+    `no_bed_elsewhere` and `placement` those of the span's place among the person's beds."""
     names = _names_of(r)
     rows = sorted(housed.get(u["worker_id"], []), key=lambda a: a["from"])
     before = [a for a in rows if a["to"] <= u["from"]]
     after = [a for a in rows if a["from"] >= u["to"]]
     code = u["code"]
+    if code in (_NEUTRAL_UNCOVERED, "placement"):
+        code = _uncovered_kind(rows, u)
     a = before[-1] if code in ("between_foresterie", "after_closing") and before else None
     b = after[0] if code in ("between_foresterie", "before_opening") and after else None
     limit = r.cfg.get("housing", {}).get("max_days_without_work")
@@ -3547,6 +3725,40 @@ _UNCOVERED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
         "bed released after {n:n} days without work at the farm",
     ),
 }
+# Published where a foresteria within reach is open on some of the nights (README "Nights
+# without a bed"): the plain words are then not the whole reason, and for someone a referral
+# record keeps away from it the rest would be the placement. Detailed as `placement` in
+# restricted/uncovered_reasons.csv where a site to avoid or the pin is part of the cause.
+_NEUTRAL_UNCOVERED = "no_bed_elsewhere"
+_ELSEWHERE = (
+    "; the other foresterie within reach open on some of these nights had no bed this plan "
+    "could give this person"
+)
+_PLACEMENT_RULES = "; placement rules out {ruled}"
+_UNCOVERED_PLAIN = {
+    "before_opening": "{opens} opens on {open_from:d}",
+    "after_closing": "{closes} closes after {open_to:d}",
+    "between_foresterie": "{closes} closes after {open_to:d}, {opens} opens on {open_from:d}",
+}
+_UNCOVERED_NEUTRAL_WORDS = {k: _words(t + _ELSEWHERE) for k, t in _UNCOVERED_PLAIN.items()}
+_UNCOVERED_PLACEMENT_WORDS = {k: _words(t + _PLACEMENT_RULES) for k, t in _UNCOVERED_PLAIN.items()}
+
+
+def _names_exactly(want: str, said: str) -> str:
+    """'' where a detail names exactly the foresterie the records rule out, else why not."""
+    return "" if said == want else f"names {said[:80]!r}, the records give {want!r}"
+
+
+def _uncovered_words(
+    code: str, rows: list[dict[str, str]], u: dict[str, str]
+) -> tuple[re.Pattern[str], ...] | None:
+    """The words of an uncovered row's code (None: not a code), by the span's place among the
+    person's beds for `no_bed_elsewhere` and `placement`."""
+    if code == _NEUTRAL_UNCOVERED:
+        return _UNCOVERED_NEUTRAL_WORDS[_uncovered_kind(rows, u)]
+    if code == "placement":
+        return _UNCOVERED_PLACEMENT_WORDS[_uncovered_kind(rows, u)]
+    return _UNCOVERED_WORDS.get(code)
 
 
 def _check_reason_words(r: _Run, out: list[str]) -> None:
@@ -3593,11 +3805,25 @@ def _check_reason_words(r: _Run, out: list[str]) -> None:
     if (r.root / rel).exists():
         housed = _by_worker(r.assign)
         for n, u in enumerate(_rows(r.root, rel), start=2):
-            words = _UNCOVERED_WORDS.get(u["code"])
+            rows = housed.get(u["worker_id"], [])
+            if u["code"] == _NEUTRAL_UNCOVERED and not rows:
+                continue  # not housed: said by _check_uncovered
+            words = _uncovered_words(u["code"], rows, u) if u["code"] != "placement" else None
             if words is None:
                 out.append(f"unknown uncovered code: {rel}:{n}: code: {u['code'][:40]!r}")
             elif "reason" in u:
                 held(rel, n, u["code"], _unsaid(words, u["reason"], _uncovered_facts(r, u, housed)))
+        detail = f"restricted/{_UNCOVERED_DETAIL}"
+        for n, u in enumerate(r.uncovered_detail or [], start=2):
+            rows = housed.get(u["worker_id"], [])
+            words = _uncovered_words(u["code"], rows, u) if rows else None
+            if words is not None and u["code"] != _NEUTRAL_UNCOVERED:  # else: said apart
+                facts = _uncovered_facts(r, u, housed)
+                if r.referrals_known:
+                    facts["ruled"] = functools.partial(
+                        _names_exactly, ", ".join(_ruled_out(r, u, rows, groups))
+                    )
+                held(detail, n, u["code"], _unsaid(words, u["reason"], facts))
 
 
 def _check_kpis(r: _Run, out: list[str]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -23,7 +23,14 @@ from foresterie.housing.units import (
     stay_rule,
     unit_options,
 )
-from foresterie.scenario.model import SECTIONS, Assignment, Scenario, Section, Worker
+from foresterie.scenario.model import (
+    SECTIONS,
+    Assignment,
+    Foresteria,
+    Scenario,
+    Section,
+    Worker,
+)
 from foresterie.travel.matrix import TravelMatrix
 
 # Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning.
@@ -611,3 +618,102 @@ def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[U
                 )
             )
     return out
+
+
+# What plan/uncovered.csv publishes beside an id (README "Waitlist reasons"): a code no
+# restricted fact decides, since plan/ travels in the operator export. Where a foresteria within
+# reach of the person (by the published rules: section, accessible beds, commute from the farms in
+# inputs/workers.csv, or their pin) is open on some of the nights, "X opens on ..." is not the
+# whole reason, and for someone a referral record keeps away from that foresteria the rest of it
+# is the placement: every such span, referred or not, is published `no_bed_elsewhere`, whose
+# words hold for both. The detail (`placement` where a site to avoid or the pin is part of the
+# cause) goes to restricted/uncovered_reasons.csv, where `verify` checks it.
+NEUTRAL_UNCOVERED = "no_bed_elsewhere"
+ELSEWHERE = (
+    "the other foresterie within reach open on some of these nights had no bed this plan could "
+    "give this person"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class UncoveredReason:
+    """One row of plan/uncovered.csv (`code`, `reason`: published) and its restricted detail."""
+
+    span: Uncovered
+    code: str
+    reason: str
+    detail_code: str  # span.code, or "placement"
+    detail: str
+
+
+def uncovered_reasons(
+    scenario: Scenario, assignments: list[Assignment], matrix: TravelMatrix
+) -> list[UncoveredReason]:
+    """uncovered_spans with what is published of each and the detail kept restricted."""
+    workers = {w.id: w for w in scenario.workers}
+    members: dict[str, list[Worker]] = defaultdict(list)
+    for w in scenario.workers:
+        if w.group_id:
+            members[w.group_id].append(w)
+    first_bed: dict[str, date] = {}
+    for a in assignments:
+        first_bed[a.worker_id] = min(a.arrival, first_bed.get(a.worker_id, a.arrival))
+    cap = scenario.config.housing.max_commute_min * 60
+    out = []
+    for u in uncovered_spans(scenario, assignments):
+        if u.code == "released_no_work":  # the farm calendar's, public: no placement in it
+            out.append(
+                UncoveredReason(
+                    span=u, code=u.code, reason=u.reason, detail_code=u.code, detail=u.reason
+                )
+            )
+            continue
+        w = workers[u.worker_id]
+        unit = members[w.group_id] if w.group_id else [w]
+        near = within_reach(scenario.foresterie, unit, matrix, cap, u.start, u.end)
+        avoid = frozenset().union(*(m.avoid for m in unit))
+        pins = sorted(p for m in unit if (p := m.pinned_foresteria))
+        pinned = u.end == first_bed.get(u.worker_id) and bool(pins)  # before the first bed
+        ruled_out = [f for f in near if f.id in avoid or (pinned and f.id != pins[0])]
+        code, reason = (
+            (NEUTRAL_UNCOVERED, f"{u.reason}; {ELSEWHERE}") if near else (u.code, u.reason)
+        )
+        if ruled_out:
+            names = ", ".join(sorted(f.name for f in ruled_out))
+            detail_code, detail = "placement", f"{u.reason}; placement rules out {names}"
+        else:
+            detail_code, detail = u.code, u.reason
+        out.append(
+            UncoveredReason(
+                span=u, code=code, reason=reason, detail_code=detail_code, detail=detail
+            )
+        )
+    return out
+
+
+def within_reach(
+    fs: Sequence[Foresteria],
+    unit: list[Worker],
+    matrix: TravelMatrix,
+    cap_s: int,
+    start: date,
+    end: date,
+) -> list[Foresteria]:
+    """The foresterie open on some night start..end-1 that the published rules put within reach
+    of a person or group (`unit`): beds in its section, accessible beds if a member needs one,
+    every working member's farm within the commute limit, or the unit's pin. Sites to avoid are
+    not read (they are not published)."""
+    farms = sorted({f for m in unit if (f := m.work_farm)})
+    pin = min((p for m in unit if (p := m.pinned_foresteria)), default=None)
+    accessible = any(m.accessible for m in unit)
+    section = unit[0].section
+    last = end - timedelta(days=1)
+    return [
+        f
+        for f in fs
+        if f.open_from <= last
+        and start <= f.open_to
+        and f.beds(section) > 0
+        and (not accessible or f.beds_accessible > 0)
+        and (f.id == pin or all(matrix.secs(f.id, farm) <= cap_s for farm in farms))
+    ]

@@ -136,6 +136,8 @@ UNCOVERED_REASONS = {  # housing.waitlist.UncoveredCode: nights of a stay withou
     "after_closing": N_("after the foresteria closes"),
     "between_foresterie": N_("between two foresterie"),
     "released_no_work": N_("bed released after days without work"),
+    # a foresteria within reach open on some of the nights (README "Waitlist reasons")
+    "no_bed_elsewhere": N_("no bed at the other foresterie within reach"),
 }
 # a departure point's kind (scenario.model.PICKUP_KINDS), as people read it
 POINT_KINDS = {

@@ -67,6 +67,7 @@ from foresterie.scenario.model import Assignment, Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
 from foresterie.shuttles.unused import unused_bases
 from foresterie.travel.matrix import (
+    TravelMatrix,
     cache_dir,
     legs_geojson,
     road_legs,
@@ -210,7 +211,7 @@ def solve(
         timings["road_geometry_s"] = time.monotonic() - t
     elif (scenario.root / "legs.geojson").is_file():  # a run snapshot replayed: keep its roads
         extra["legs.geojson"] = (scenario.root / "legs.geojson").read_text(encoding="utf-8")
-    solved = _Solved(scenario=scenario, housing=housing, shuttles=shuttles)
+    solved = _Solved(scenario=scenario, housing=housing, shuttles=shuttles, matrix=matrix)
     lend = report is not None and scenario.config.solver.shuttle_processes > 1
     with atomic_dir(out, force) as tmp, _pool_after(report, lend, solved) as pool:
         plan_dir = tmp / "plan"
@@ -231,7 +232,9 @@ def solve(
         if changed is not None:  # a re-plan's: every change to a resident's promised beds
             write_text(plan_dir / REPLAN_CHANGES, csv_text(changed, ["worker_id", "was", "now"]))
         restricted_hashes = snapshot_restricted(
-            tmp / "restricted", private | restricted_outputs(housing, sealed), restricted
+            tmp / "restricted",
+            private | restricted_outputs(housing, sealed, scenario, matrix),
+            restricted,
         )
         record_hashes = {}
         for name, text in (records(tmp) if records is not None else {}).items():
@@ -362,6 +365,7 @@ class _Solved:
     scenario: Scenario
     housing: HousingPlan
     shuttles: ShuttlePlan
+    matrix: TravelMatrix
 
 
 _SOLVED: list[_Solved] = []  # in a worker of _pool_after: its season's plans
@@ -428,7 +432,7 @@ def _kpis_and_housing_files(plan_dir: Path, solved: _Solved | None) -> KpiPair:
     """Housing's plan files written, the KPIs returned; in a worker of _pool_after (`solved`
     None), of the plans it was given when it started."""
     s = solved or _SOLVED[0]
-    write_housing(plan_dir, s.scenario, s.housing)
+    write_housing(plan_dir, s.scenario, s.housing, s.matrix)
     return plan_kpis(s.scenario, s.housing, s.shuttles)
 
 

@@ -13,9 +13,10 @@ from foresterie.core.restricted import RESTRICTED_KPIS, RESTRICTED_TIERS
 from foresterie.core.runfolder import restricted_kpi
 from foresterie.core.timeutil import fmt_hhmm as _hhmm
 from foresterie.housing.tiers import HousingPlan
-from foresterie.housing.waitlist import uncovered_spans
+from foresterie.housing.waitlist import uncovered_reasons
 from foresterie.scenario.model import SECTIONS, Scenario
 from foresterie.shuttles.routes import ShuttlePlan
+from foresterie.travel.matrix import TravelMatrix
 
 
 def occupancy_rows(scenario: Scenario, housing: HousingPlan) -> list[list[Any]]:
@@ -48,6 +49,31 @@ def waitlist_detail_csv(housing: HousingPlan) -> str:
 WAITLIST_DETAIL = ["worker_id", "code", "reason"]
 # in restricted/ (README, "Restricted part and encryption")
 RESTRICTED_WAITLIST = "waitlist_reasons.csv"
+# plan/uncovered.csv's rows with their detailed code and words (README "Waitlist reasons"):
+# `placement` where a site to avoid or a pin is part of the cause, published `no_bed_elsewhere`.
+RESTRICTED_UNCOVERED = "uncovered_reasons.csv"
+UNCOVERED = ["worker_id", "from", "to", "code", "reason"]
+
+
+def uncovered_csv(
+    scenario: Scenario, housing: HousingPlan, matrix: TravelMatrix, *, detail: bool
+) -> str:
+    """plan/uncovered.csv (`detail` False), or restricted/uncovered_reasons.csv: the same rows,
+    with the detailed code and words."""
+    return _csv(
+        [
+            [
+                u.span.worker_id,
+                u.span.start.isoformat(),
+                u.span.end.isoformat(),
+                *((u.detail_code, u.detail) if detail else (u.code, u.reason)),
+            ]
+            for u in uncovered_reasons(scenario, housing.assignments, matrix)
+        ],
+        UNCOVERED,
+    )
+
+
 # The KPIs on priorities and referrals (run/kpi.plan_kpis) are restricted/ RESTRICTED_KPIS, the
 # figures of the housing tiers that count people by priority restricted/ RESTRICTED_TIERS.
 # The restricted part's outputs (its other files are the inputs' restricted fields), which
@@ -56,15 +82,27 @@ RESTRICTED_WAITLIST = "waitlist_reasons.csv"
 # later ticket than a waitlisted look-alike is not the look-alike's equal (a priority, a site to
 # avoid), so the draw is kept apart, for the auditor and for each person asking for their own.
 RESTRICTED_LOTTERY = "lottery.csv"
-RESTRICTED_OUTPUTS = (RESTRICTED_WAITLIST, RESTRICTED_KPIS, RESTRICTED_TIERS, RESTRICTED_LOTTERY)
+RESTRICTED_OUTPUTS = (
+    RESTRICTED_WAITLIST,
+    RESTRICTED_KPIS,
+    RESTRICTED_TIERS,
+    RESTRICTED_LOTTERY,
+    RESTRICTED_UNCOVERED,
+)
 # What a sealed tier's record keeps in the restricted part; the published record has them null.
 SEALED_TIER_FIGURES = ("objective", "bound", "gap")
 
 
-def restricted_outputs(housing: HousingPlan, kpis: dict[str, dict[str, Any]]) -> dict[str, str]:
+def restricted_outputs(
+    housing: HousingPlan,
+    kpis: dict[str, dict[str, Any]],
+    scenario: Scenario,
+    matrix: TravelMatrix,
+) -> dict[str, str]:
     """What a run's plan adds to its restricted part: the detailed waitlist reasons, the
-    figures on priorities and referrals, those of the tiers by priority, and the lottery's
-    tickets when it is drawn."""
+    figures on priorities and referrals, those of the tiers by priority, the lottery's
+    tickets when it is drawn, and with partial stays the detailed reasons of the nights
+    without a bed."""
     out = {
         RESTRICTED_WAITLIST: waitlist_detail_csv(housing),
         RESTRICTED_KPIS: dumps_json(kpis),
@@ -74,6 +112,8 @@ def restricted_outputs(housing: HousingPlan, kpis: dict[str, dict[str, Any]]) ->
         out[RESTRICTED_LOTTERY] = _csv(
             [[w, k] for w, k in sorted(housing.lottery.items())], ["worker_id", "ticket"]
         )
+    if scenario.config.housing.partial_stays:
+        out[RESTRICTED_UNCOVERED] = uncovered_csv(scenario, housing, matrix, detail=True)
     return out
 
 
@@ -103,7 +143,9 @@ def tier_records(housing: HousingPlan) -> tuple[list[dict[str, Any]], list[dict[
     return published, sealed
 
 
-def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> None:
+def write_housing(
+    plan_dir: Path, scenario: Scenario, housing: HousingPlan, matrix: TravelMatrix
+) -> None:
     write_text(
         plan_dir / "assignments.csv",
         _csv(
@@ -134,14 +176,7 @@ def write_housing(plan_dir: Path, scenario: Scenario, housing: HousingPlan) -> N
     )
     if scenario.config.housing.partial_stays:
         write_text(
-            plan_dir / "uncovered.csv",
-            _csv(
-                [
-                    [u.worker_id, u.start.isoformat(), u.end.isoformat(), u.code, u.reason]
-                    for u in uncovered_spans(scenario, housing.assignments)
-                ],
-                ["worker_id", "from", "to", "code", "reason"],
-            ),
+            plan_dir / "uncovered.csv", uncovered_csv(scenario, housing, matrix, detail=False)
         )
     write_text(
         plan_dir / "occupancy.csv",
