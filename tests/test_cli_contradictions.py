@@ -94,3 +94,19 @@ def test_bench_check_with_sol_out_is_refused(tmp_path: Path) -> None:
     )
     assert code == 2 and err == "error: --check: --sol-out: not used with --check; leave them out\n"
     assert not (tmp_path / "s").exists()
+
+
+def test_sweep_workers_with_a_scheduler_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    code, _, err = _cli(
+        "sweep",
+        str(tmp_path / "s.toml"),
+        "--scheduler",
+        "tcp://127.0.0.1:1",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+    )
+    assert code == 2 and not out.exists()
+    assert err == "error: --scheduler: --workers: not used with --scheduler; leave them out\n"

@@ -843,6 +843,7 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 )
 @guarded
 def sweep(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(help=_("Sweep file (TOML with the tables sweep, perturb and decisions).")),
@@ -864,6 +865,8 @@ def sweep(
     from foresterie.sweep.members import load_sweep
     from foresterie.sweep.runner import run_sweep, said
 
+    if scheduler is not None:  # its workers are the scheduler's: no local processes
+        given_with(ctx, "--scheduler", {"workers": "--workers"})
     sw = load_sweep(file)
     target = out or Path("runs") / "sweeps" / sw.spec.sweep.name
     columns = (TextColumn("members"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
