@@ -616,7 +616,9 @@ def public_kpis(
 DAY_README = """
 A day run (one day's shuttles): it places nobody, so it publishes no waitlist
 (`waitlist_by_reason.csv` and the `housing.waitlisted` figures are left out); riders who board
-at a departure point have no bed that day and are counted among the riders.
+at a departure point have no bed that day and are counted among the riders. Its weeks are its
+day's: `occupancy_by_week.csv` counts the beds and guests of its one night, in the ISO week of
+its day (the season run's export counts that week's seven nights).
 """
 
 PUBLIC_README = """# Public aggregate export
