@@ -92,7 +92,7 @@ def test_bench_check_with_sol_out_is_refused(tmp_path: Path) -> None:
     code, _, err = _cli(
         "bench", "vrptw", str(tiny), "--check", str(sol), "--sol-out", str(tmp_path / "s")
     )
-    assert code == 2 and err == "error: --check: --sol-out: not used with --check; leave them out\n"
+    assert code == 2 and err == "error: --check: --sol-out: not used with --check; leave it out\n"
     assert not (tmp_path / "s").exists()
 
 
@@ -109,4 +109,4 @@ def test_sweep_workers_with_a_scheduler_is_refused(tmp_path: Path) -> None:
         str(out),
     )
     assert code == 2 and not out.exists()
-    assert err == "error: --scheduler: --workers: not used with --scheduler; leave them out\n"
+    assert err == "error: --scheduler: --workers: not used with --scheduler; leave it out\n"

@@ -103,7 +103,13 @@ def given_with(ctx: Any, option: str, others: dict[str, str]) -> None:
                     option,
                     None,
                     ", ".join(said),
-                    _("not used with {option}; leave them out").format(option=option),
+                    cli_lang()
+                    .ngettext(
+                        "not used with {option}; leave it out",
+                        "not used with {option}; leave them out",
+                        len(said),
+                    )
+                    .format(option=option),
                 )
             ]
         )
