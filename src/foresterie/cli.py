@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from foresterie.core.errors import (
     EXIT_BAD_INPUT,
@@ -21,6 +22,7 @@ from foresterie.core.errors import (
     LedgerUnavailable,
     ScenarioError,
     alike,
+    redact_passwords,
     row_ranges,
 )
 from foresterie.core.files import UnsafePath
@@ -32,13 +34,113 @@ DEFAULT_SCENARIO = Path("scenarios/puglia-2027")
 # LANG, like any gettext program; English if none is ours); reports follow --lang/[report] lang.
 _ = cli_lang()._
 
+
+def contradictions(cmd: Any, args: list[str]) -> list[str]:
+    """What a command line says twice, differently: a flag and its negation (`--heat-alert
+    --no-heat-alert`, `--force --no-force`) or an option of one value given two values
+    (`--date 2027-08-16 --date 2027-08-17`). Click keeps the last silently (review 17); each
+    is one line here. An option given twice alike is no contradiction."""
+    names: dict[str, tuple[Any, Any]] = {}  # "--opt" -> (option, the value it stands for)
+    for p in cmd.params:
+        if p.param_type_name != "option" or p.multiple or p.count:
+            continue
+        for o in p.opts:
+            names[o] = (p, True if p.is_flag else None)
+        for o in p.secondary_opts:
+            names[o] = (p, False)
+    seen: dict[str, list[tuple[str, Any]]] = {}  # the option's name -> (as written, value)
+    k = 0
+    while k < len(args):
+        tok = args[k]
+        k += 1
+        if tok == "--":
+            break
+        opt, eq, value = tok.partition("=") if tok.startswith("--") else (tok, "", "")
+        if opt not in names:
+            continue
+        p, flag = names[opt]
+        if not p.is_flag:
+            if not eq and k < len(args):
+                value, k = args[k], k + 1
+            flag = value
+        seen.setdefault(p.name, []).append((opt, flag))
+    lines = []
+    for said in seen.values():
+        values = list(dict.fromkeys(v for _o, v in said))
+        if len(values) < 2:
+            continue
+        spelled = list(dict.fromkeys(o for o, _v in said))
+        if len(spelled) > 1:  # a flag and its negation
+            lines.append(
+                _("{options}: contradict each other; give one of them").format(
+                    options=", ".join(spelled)
+                )
+            )
+        else:
+            lines.append(
+                _("{option}: given {n} values ({values}); give it once").format(
+                    option=spelled[0], n=len(values), values=", ".join(map(str, values))
+                )
+            )
+    return lines
+
+
+def given_with(ctx: Any, option: str, others: dict[str, str]) -> None:
+    """Refuse, with `option`, the options (parameter name -> as written) that it makes
+    meaningless when the command line gives them: one line naming them, exit 2, never ignored
+    silently (review 17)."""
+    from foresterie.core.errors import Problem
+
+    said = [
+        spelled
+        for name, spelled in others.items()
+        if (src := ctx.get_parameter_source(name)) is not None and src.name == "COMMANDLINE"
+    ]
+    if said:
+        raise ScenarioError(
+            [
+                Problem(
+                    option,
+                    None,
+                    ", ".join(said),
+                    cli_lang()
+                    .ngettext(
+                        "not used with {option}; leave it out",
+                        "not used with {option}; leave them out",
+                        len(said),
+                    )
+                    .format(option=option),
+                )
+            ]
+        )
+
+
+class _Commands(TyperGroup):
+    """The command groups: a command line that contradicts itself is refused before the command
+    runs (one line each, exit 2)."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        options = rest[: rest.index("--")] if "--" in rest else rest
+        if cmd is None or isinstance(cmd, TyperGroup) or ctx.resilient_parsing:
+            return name, cmd, rest
+        if "--help" not in options:  # help is help, whatever else is given
+            said = contradictions(cmd, rest)
+            for line in said:  # a --ledger URL's password is never said
+                _err("error: " + redact_passwords(line))
+            if said:
+                raise typer.Exit(EXIT_BAD_INPUT)
+        return name, cmd, rest
+
+
 app = typer.Typer(
+    cls=_Commands,
     help=_("Plan housing and shuttles for Puglia's seasonal farmworker foresterie."),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-scenario_app = typer.Typer(help=_("Create scenarios."), no_args_is_help=True)
+scenario_app = typer.Typer(cls=_Commands, help=_("Create scenarios."), no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,6 +177,20 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
+def _say_problems(problems: list[Any]) -> None:
+    """Bad input, one line each: file:row: field: stay; the explanation translated; a column's
+    same defect once."""
+    for p, more in alike(problems):
+        line = "error: " + p.text(_)
+        if more:
+            line += " " + cli_lang().ngettext(
+                "(and {n} more row like it: {rows})",
+                "(and {n} more rows like it: {rows})",
+                len(more),
+            ).format(n=len(more), rows=row_ranges(more))
+        _err(line)
+
+
 def guarded(fn: F) -> F:
     """Map failures to one-line messages and exit codes: 2 bad input (scenario, run folder, an
     unwritable output), 4 the ledger's database server unreachable, 130 interrupted; anything
@@ -85,16 +201,7 @@ def guarded(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except ScenarioError as exc:
-            for p, more in alike(exc.problems):
-                # file:row: field: stay; the explanation translated; a column's same defect once
-                line = "error: " + p.text(_)
-                if more:
-                    line += " " + cli_lang().ngettext(
-                        "(and {n} more row like it: {rows})",
-                        "(and {n} more rows like it: {rows})",
-                        len(more),
-                    ).format(n=len(more), rows=row_ranges(more))
-                _err(line)
+            _say_problems(exc.problems)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except InfeasibleError as exc:
             for s in exc.shortfalls:
@@ -240,6 +347,17 @@ def solve(
     from foresterie.core.errors import Problem
 
     lang = _lang_code(lang)
+    if as_of is None and previous is not None:  # a fresh plan would silently not read it
+        raise ScenarioError(
+            [
+                Problem(
+                    "--previous",
+                    None,
+                    "--as-of",
+                    _("a re-plan needs the day it starts: give --as-of DATE, or no --previous"),
+                )
+            ]
+        )
     when = None
     if as_of is not None:
         try:
@@ -731,6 +849,7 @@ def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 )
 @guarded
 def sweep(
+    ctx: typer.Context,
     file: Annotated[
         Path,
         typer.Argument(help=_("Sweep file (TOML with the tables sweep, perturb and decisions).")),
@@ -752,6 +871,8 @@ def sweep(
     from foresterie.sweep.members import load_sweep
     from foresterie.sweep.runner import run_sweep, said
 
+    if scheduler is not None:  # its workers are the scheduler's: no local processes
+        given_with(ctx, "--scheduler", {"workers": "--workers"})
     sw = load_sweep(file)
     target = out or Path("runs") / "sweeps" / sw.spec.sweep.name
     columns = (TextColumn("members"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -771,6 +892,7 @@ def sweep(
 
 
 ledger_app = typer.Typer(
+    cls=_Commands,
     help="The season ledger: check-ins, bookings, boardings, incidents, day plans.",
     no_args_is_help=True,
 )
@@ -1064,6 +1186,7 @@ def _day_report_hook() -> Any:
 @app.command()
 @guarded
 def monitor(
+    ctx: typer.Context,
     run: Annotated[
         Path | None, typer.Argument(help="The published season run folder.", show_default=False)
     ] = None,
@@ -1089,13 +1212,25 @@ def monitor(
     ] = None,
 ) -> None:
     """KPIs week by week, plan against actual: monitor.csv, monitor.xlsx, index.html."""
-    if verify_ is not None:
+    if verify_ is not None:  # what would be written is not written: its options refused
+        given_with(
+            ctx,
+            "--verify",
+            {
+                "run": "RUN",
+                "out": "--out",
+                "days": "--days",
+                "lang": "--lang",
+                "force": "--force",
+                "as_of": "--as-of",
+            },
+        )
         _verify_monitor(verify_, ledger)
         return
     if run is None:
         _err("error: RUN: a season run folder is needed (or --verify FOLDER)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    from foresterie.ops.monitor import intake_note, run_monitor
+    from foresterie.ops.monitor import intake_note, run_monitor, superseded_lines
 
     note = intake_note(run) if (run / "manifest.json").is_file() else None  # read before writing
     with _ledger(run, ledger) as led:
@@ -1120,6 +1255,8 @@ def monitor(
             else ""
         )
     )
+    for line in superseded_lines(inputs):  # a day run a later one of its day replaced
+        typer.echo(line)
     if note is not None:  # which monitor to publish after an intake (review 16)
         typer.echo(note)
 
@@ -1147,7 +1284,7 @@ def _verify_monitor(folder: Path, ledger: str | None = None) -> None:
 
 
 roads_app = typer.Typer(
-    help=_("Road graphs (OSRM) from OpenStreetMap extracts."), no_args_is_help=True
+    cls=_Commands, help=_("Road graphs (OSRM) from OpenStreetMap extracts."), no_args_is_help=True
 )
 app.add_typer(roads_app, name="roads")
 
@@ -1244,7 +1381,9 @@ def roads_calibrate(
     typer.echo(f"to use it: [travel] circuity = {c.circuity}, speed_kmh = {c.speed_kmh}")
 
 
-bench_app = typer.Typer(help=_("Benchmarks against the literature."), no_args_is_help=True)
+bench_app = typer.Typer(
+    cls=_Commands, help=_("Benchmarks against the literature."), no_args_is_help=True
+)
 app.add_typer(bench_app, name="bench")
 
 
@@ -1259,6 +1398,7 @@ app.add_typer(bench_app, name="bench")
 )
 @guarded
 def bench_vrptw(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help=_("VRPLIB .vrp or Solomon .txt instances."))],
     engine: Annotated[str, typer.Option(help=_("pyvrp | ortools"))] = "pyvrp",
     time_limit: Annotated[
@@ -1296,41 +1436,44 @@ def bench_vrptw(
     def usage(field: str, msg: str) -> ScenarioError:
         return ScenarioError([Problem(field, None, "option", msg)])
 
+    if check is not None:  # nothing is solved: no answer would be written
+        given_with(ctx, "--check", {"sol_out": "--sol-out", "force": "--force"})
     if engine not in ("pyvrp", "ortools"):
         raise usage("--engine", f"{engine!r} is not pyvrp or ortools")
     if not time_limit > 0:
         raise usage("--time-limit", f"{time_limit:g}: must be > 0 seconds")
     if iterations is not None and iterations < 1:
         raise usage("--iterations", f"{iterations}: must be >= 1")
-    missing = [
-        Problem(str(f), None, "file", "no such instance file") for f in files if not f.is_file()
-    ]
-    if missing:
-        raise ScenarioError(missing)
     if sol_out is not None and sol_out.exists() and not sol_out.is_dir():
         raise usage("--sol-out", f"{sol_out}: exists and is not a folder")
     if check is not None and not check.is_dir() and len(files) != 1:
         raise usage("--check", "a .sol file checks one instance; give a folder for several")
-    loaded, problems = [], []
-    for f in files:  # every bad file reported before anything is solved
+    # A batch's instance that is missing or unreadable (or, with --check, its solution) is one
+    # line before anything is solved; the others run, and the exit code is 2 at the end
+    # (review 17: one missing file aborted a batch of hundreds).
+    loaded, problems, sols = [], [], []
+    for f in files:
+        if not f.is_file():
+            problems.append(Problem(str(f), None, "file", "no such instance file"))
+            continue
         try:
-            loaded.append(load(f))
+            ld = load(f)
+            if check is not None:
+                s = check / f"{f.stem}.sol" if check.is_dir() else check
+                if not s.is_file():
+                    problems.append(Problem(str(s), None, "file", "no such solution file"))
+                    continue
+                sols.append(read_sol(s))
         except ScenarioError as exc:
             problems += exc.problems
-    if problems:
-        raise ScenarioError(problems)
+            continue
+        loaded.append(ld)
+    _say_problems(ScenarioError(problems).problems if problems else [])
+    if not loaded:
+        raise typer.Exit(EXIT_BAD_INPUT)
     for ld in loaded:
         for w in ld.raw.warnings:
             _err(f"warning: {w}")
-    sols = []
-    if check is not None:
-        paths = [check / f"{f.stem}.sol" if check.is_dir() else check for f in files]
-        absent = [
-            Problem(str(s), None, "file", "no such solution file") for s in paths if not s.is_file()
-        ]
-        if absent:
-            raise ScenarioError(absent)
-        sols = [read_sol(s) for s in paths]
     if sol_out is not None:
         _refuse_sol_targets(sol_out, [ld.path for ld in loaded], force)
         sol_out.mkdir(parents=True, exist_ok=True)
@@ -1368,11 +1511,15 @@ def bench_vrptw(
             )
         if len(r.violations) > 10:
             typer.echo(f"  ... {len(r.violations) - 10} more")
-    if not json_out and len(loaded) > 1:
+    unread = len(files) - len(loaded)
+    if not json_out and len(files) > 1:
         mean = (
             f", mean gap {sum(gaps) / len(gaps):.2f}% over {len(gaps)} with a BKS" if gaps else ""
         )
-        typer.echo(f"feasible {len(loaded) - bad}/{len(loaded)}{mean}")
+        skipped = f"; {unread} not run (bad input, said above)" if unread else ""
+        typer.echo(f"feasible {len(loaded) - bad}/{len(loaded)}{mean}{skipped}")
+    if unread:  # bad input said first, then the others' answers: exit 2 as documented
+        raise typer.Exit(EXIT_BAD_INPUT)
     if bad:
         raise typer.Exit(EXIT_VERIFY_FAILED)
 
@@ -1412,6 +1559,7 @@ def export_(
 
 
 restricted_app = typer.Typer(
+    cls=_Commands,
     help="The restricted part of run folders (priorities, referral records).",
     no_args_is_help=True,
 )

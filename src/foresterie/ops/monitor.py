@@ -190,11 +190,17 @@ def transport_days(run: Path, fleet: dict[str, tuple[float, float]]) -> dict[dat
 
 
 def find_day_runs(
-    season: SeasonRun, events: list[Event], folders: Iterable[Path]
+    season: SeasonRun,
+    events: list[Event],
+    folders: Iterable[Path],
+    superseded: list[DayRun] | None = None,
 ) -> tuple[dict[date, DayRun], list[str]]:
-    """The day run of each day: the latest `day_plan` row of that day whose run folder is found
-    among `folders` (day run folders, or folders of them) with that manifest hash. Notes for
-    day plans recorded in the ledger whose folder was not found."""
+    """The day run of each day: the latest `day_plan` row of that day, if its run folder is
+    found among `folders` (day run folders, or folders of them) with that manifest hash. Notes
+    for days whose latest day plan was not found: an earlier day run of that day, found, is
+    never used in its place (a later day run of the same day superseded it: what was driven
+    is the later one, review 17); such day runs are appended to `superseded`, with those a
+    found later one superseded."""
     recorded: dict[date, list[str]] = defaultdict(list)
     for ev in events:
         if ev.kind == "day_plan":
@@ -205,13 +211,51 @@ def find_day_runs(
     out: dict[date, DayRun] = {}
     missing = []
     for d, hashes in sorted(recorded.items()):
-        for h in reversed(hashes):  # the latest recorded day plan that is still there
-            if h in found:
-                out[d] = DayRun(day=d, path=found[h], manifest_sha256=h)
-                break
+        latest = hashes[-1]
+        if latest in found:
+            out[d] = DayRun(day=d, path=found[latest], manifest_sha256=latest)
         else:
             missing.append(d.isoformat())
+        if superseded is not None:
+            earlier = dict.fromkeys(h for h in hashes if h != latest and h in found)
+            superseded += [DayRun(day=d, path=found[h], manifest_sha256=h) for h in earlier]
     return out, missing
+
+
+SUPERSEDED_SAID = 5  # days said one by one; the others in one line with their count
+
+
+def superseded_lines(inputs: dict[str, Any]) -> list[str]:
+    """What `monitor` says of the days that have several day runs (review 17): per day, the
+    day run it read (or that the latest was not found) and the superseded ones it skipped, one
+    line each; beyond SUPERSEDED_SAID days, one line with the others' count."""
+    skipped: dict[str, list[str]] = defaultdict(list)
+    for r in inputs.get("day_runs_superseded", []):
+        skipped[r["day"]].append(r["path"])
+    used = {r["day"]: r["path"] for r in inputs["day_runs"]}
+    lines = []
+    days = sorted(skipped)
+    for d in days[:SUPERSEDED_SAID]:
+        if d in used:
+            lines.append(f"note: {d}: read the day run {used[d]}, the day's latest day plan")
+        else:
+            lines.append(
+                f"note: {d}: the day's latest day plan was not found (give its folder with "
+                "--days): the season plan read for that day"
+            )
+        n = len(skipped[d])
+        lines.append(
+            f"note: {d}: skipped {n} earlier day run{'' if n == 1 else 's'} a later one "
+            f"superseded: {', '.join(skipped[d])}"
+        )
+    if len(days) > SUPERSEDED_SAID:
+        rest = days[SUPERSEDED_SAID:]
+        runs = sum(len(skipped[d]) for d in rest)
+        lines.append(
+            f"note: and {len(rest)} more days ({rest[0]} to {rest[-1]}) where {runs} superseded "
+            "day runs were skipped, the latest day run read (manifest.json: day_runs_superseded)"
+        )
+    return lines
 
 
 def lists_off_day_run(season_run: Path, events: list[Event], new: Iterable[Event]) -> list[str]:
@@ -438,10 +482,12 @@ def compute(
     sites = [f.id for f in sc.foresterie]
     sections = [s.value for s in SECTIONS]
     spans = _spans(season_run, workers, sites)
-    day_runs, missing = find_day_runs(season, events, day_folders)
+    superseded: list[DayRun] = []
+    day_runs, missing = find_day_runs(season, events, day_folders, superseded)
     if cut is not None:  # purged whole before the cut: their days are in closed weeks
         day_runs = {d: r for d, r in day_runs.items() if d >= cut}
         missing = [d for d in missing if d >= cut.isoformat()]
+        superseded = [r for r in superseded if r.day >= cut]
     plan_tr = transport_days(season_run, fleet)
     day_tr = {d: transport_days(r.path, fleet).get(d, _Transport()) for d, r in day_runs.items()}
     here, recording_from = presence(season, events, days, as_of)
@@ -652,6 +698,11 @@ def compute(
             for d, r in sorted(day_runs.items())
         ],
         "day_plans_not_found": missing,
+        # found, not read: a later day run of the same day superseded each (said by `monitor`)
+        "day_runs_superseded": [
+            {"day": r.day.isoformat(), "path": str(r.path), "manifest_sha256": r.manifest_sha256}
+            for r in superseded
+        ],
         "checkins_recorded_from": {f: since.isoformat() for f, since in recording_from.items()},
         "as_of": as_of.isoformat(),
         "as_of_given": given,
@@ -857,6 +908,19 @@ def run_monitor(
     if not ledger.accepts(season.manifest_sha256):
         raise ScenarioError(
             [Problem(ledger.label, None, "season_run", f"is not the ledger of {season_run}")]
+        )
+    cfg = season.scenario.config.scenario
+    if as_of is not None and not cfg.season_start <= as_of <= cfg.season_end:
+        # no week of the season is read up to it: figures for nothing (review 17)
+        raise ScenarioError(
+            [
+                Problem(
+                    "--as-of",
+                    None,
+                    "date",
+                    f"{as_of} is outside the season ({cfg.season_start} to {cfg.season_end})",
+                )
+            ]
         )
     target = out or monitor_path(season_run)
     folders = [season_run.parent / f"{season_run.name}.days", *day_folders]

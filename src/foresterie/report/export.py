@@ -474,6 +474,16 @@ def _week(day: str) -> str:
     return f"{y}-W{w:02d}"
 
 
+def nights_planned(run: RunData) -> list[Any]:
+    """The occupancy rows of the nights the run plans: its scenario's season, whose nights
+    the KPIs count. A day run's plan lists the beds of every night of the season (used on its
+    day only): its export counted the season's weeks, bed-nights available on nights it does
+    not plan (review 17), where the season run's export of that week counts its nights."""
+    cfg = run.scenario.config.scenario
+    first, last = cfg.season_start.isoformat(), cfg.season_end.isoformat()
+    return [o for o in run.occupancy if first <= o[1] <= last]
+
+
 def _write(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     write_text(path, csv_text([[csv_cell(c) for c in r] for r in rows], header))
 
@@ -484,11 +494,12 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     stays with the operator, never for publication."""
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
     section = {w.id: w.section.value for w in run.scenario.workers}
+    occupancy = nights_planned(run)
     housed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for wid, fid, _a, _b in run.spans:
         housed[fid, section.get(wid, "")].add(wid)
     nights: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for fid, _night, sec, _beds, used in run.occupancy:
+    for fid, _night, sec, _beds, used in occupancy:
         nights[fid, sec][0] += used
     for (fid, sec), people in housed.items():
         nights[fid, sec][1] = len(people)
@@ -498,7 +509,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         rows,
     )
     week: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for fid, night, sec, beds, used in run.occupancy:
+    for fid, night, sec, beds, used in occupancy:
         cell = week[fid, _week(night), sec]
         cell[0] += beds
         cell[1] += used
@@ -605,7 +616,9 @@ def public_kpis(
 DAY_README = """
 A day run (one day's shuttles): it places nobody, so it publishes no waitlist
 (`waitlist_by_reason.csv` and the `housing.waitlisted` figures are left out); riders who board
-at a departure point have no bed that day and are counted among the riders.
+at a departure point have no bed that day and are counted among the riders. Its weeks are its
+day's: `occupancy_by_week.csv` counts the beds and guests of its one night, in the ISO week of
+its day (the season run's export counts that week's seven nights).
 """
 
 PUBLIC_README = """# Public aggregate export

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from foresterie.core.timeutil import parse_hhmm
+from foresterie.core.timeutil import fmt_hhmm, parse_hhmm
 
 
 def _iso_date(value: object) -> object:
@@ -204,8 +204,8 @@ class TransportTable(_Table):
     @field_validator("heat_alert_shift_end")
     @classmethod
     def _hhmm(cls, v: str) -> str:
-        parse_hhmm(v)
-        return v
+        # as every time a worker or driver reads: two-digit hours ("6:15" said 06:15, review 17)
+        return fmt_hhmm(parse_hhmm(v))
 
     @model_validator(mode="after")
     def _room_to_board(self) -> TransportTable:

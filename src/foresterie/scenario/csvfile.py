@@ -23,6 +23,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -597,7 +598,10 @@ class _ItalianExcel:
     day and time `06/07/2027 06:12`. In the columns of days only, and only in such a file, a
     day-month-year with a four-digit year (`/`, `-` or `.` between) is read as the day it can
     only mean there; a two-digit year (`06/07/27`, LibreOffice's default) or a comma file's
-    `06/07/2027` still reach the readers, which refuse them."""
+    `06/07/2027` still reach the readers, which refuse them. A cell that is no day read so
+    (`08/13/2027`: a month-first day; `31/02/2027`; `06/07/2027 25:10`) is left as written, so
+    the reader's message quotes the cell as the file holds it, not a rewrite (`2027-13-08`:
+    review 17)."""
 
     _DAY = re.compile(
         r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})(?:[ T]([0-9]{1,2}):([0-9]{2})(:[0-9]{2})?)?"
@@ -612,7 +616,20 @@ class _ItalianExcel:
             if m:
                 day, _sep, month, year, hh, mm, ss = m.groups()
                 iso = f"{year}-{int(month):02d}-{int(day):02d}"
+                if not _real_day(iso, hh, mm, ss):
+                    continue  # the reader refuses it as written
                 row[c] = iso if hh is None else f"{iso}T{int(hh):02d}:{mm}{ss or ''}"
+
+
+def _real_day(iso: str, hh: str | None, mm: str | None, ss: str | None) -> bool:
+    """Whether a rewritten day (and time) is one the calendar and the clock have."""
+    try:
+        date.fromisoformat(iso)
+    except ValueError:
+        return False
+    if hh is None:
+        return True
+    return int(hh) < 24 and int(mm or 0) < 60 and int((ss or ":0")[1:]) < 60
 
 
 def _cell_with_line_breaks(cells: list[str], width: int, sep: str = ",") -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -298,8 +299,21 @@ def date_problem(s: str) -> Msg:
     """Why a text is not a day: dd/mm/yyyy, an ISO-shaped day that does not exist, not ISO."""
     m = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", s)
     if m:
-        iso = f"{m.group(3)}-{int(m.group(2)):02d}-{int(m.group(1)):02d}"
-        return Msg("date {value} is dd/mm/yyyy; write ISO {iso}", value=repr(s), iso=iso)
+        day, month, year = (int(x) for x in m.groups())
+        with contextlib.suppress(ValueError):
+            iso = date(year, month, day).isoformat()
+            return Msg("date {value} is dd/mm/yyyy; write ISO {iso}", value=repr(s), iso=iso)
+        # no such day read day first: never advise a rewrite that is no day (review 17)
+        with contextlib.suppress(ValueError):
+            iso = date(year, day, month).isoformat()
+            return Msg(
+                "date {value}: there is no month {month} (day/month/year); if the month is "
+                "first, write ISO {iso}",
+                value=repr(s),
+                month=month,
+                iso=iso,
+            )
+        return Msg("date {value}: there is no such day; write ISO YYYY-MM-DD", value=repr(s))
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
         y, mo, d = (int(x) for x in s.split("-"))
         if not 1 <= mo <= 12:
