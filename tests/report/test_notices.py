@@ -353,3 +353,29 @@ def test_a_page_of_slips_is_slip_html_of_each_rider(lang_run: Path, bed_end_run:
                 )
                 assert notices_html(run, vd, rides, page, beds) == plain
     assert told > 0 and seen == {"it", "en", "fr", "ar"}  # beds said; slips in four languages
+
+
+def test_a_neutrally_published_span_is_told_as_what_the_site_does() -> None:
+    """plan/uncovered.csv publishes `no_bed_elsewhere` where another foresteria within reach was
+    open (review 17, finding 7: the placement must not show); the person's own notice still says
+    why their bed ends or starts as the site does: its closing, its opening, or a next bed."""
+    from types import SimpleNamespace
+    from typing import Any
+
+    run: Any = SimpleNamespace(
+        spans=[
+            ("W1", "FA", "2026-07-01", "2026-07-09"),
+            ("W2", "FA", "2026-07-03", "2026-07-10"),
+            ("W3", "FA", "2026-07-01", "2026-07-05"),
+            ("W3", "FB", "2026-07-07", "2026-07-10"),
+        ],
+        uncovered=[
+            ("W1", "no_bed_elsewhere", "2026-07-09", "2026-07-11"),
+            ("W2", "no_bed_elsewhere", "2026-07-01", "2026-07-03"),
+            ("W3", "no_bed_elsewhere", "2026-07-05", "2026-07-07"),
+        ],
+    )
+    ends = bed_ends(run)
+    assert [e.code for e in ends["W1"]] == ["after_closing"]
+    assert [(e.code, e.next_id) for e in ends["W3"]] == [("between_foresterie", "FB")]
+    assert [(s.worker_id, s.code) for s in bed_starts(run)] == [("W2", "before_opening")]

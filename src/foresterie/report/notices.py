@@ -127,6 +127,8 @@ def bed_ends(run: RunData) -> dict[str, list[BedEnd]]:
                     )
             elif (wid, end) in gaps:
                 code, resume = gaps[wid, end]
+                if code == NEUTRAL_UNCOVERED:  # published neutrally; told as what the site does
+                    code = "between_foresterie" if resume in starts else "after_closing"
                 out[wid].append(
                     BedEnd(
                         worker_id=wid,
@@ -140,6 +142,9 @@ def bed_ends(run: RunData) -> dict[str, list[BedEnd]]:
     return dict(out)
 
 
+# plan/uncovered.csv's neutral code (README "Waitlist reasons"): the span's sites had no bed for
+# the person while another within reach was open. Told to the person as what their site does.
+NEUTRAL_UNCOVERED = "no_bed_elsewhere"
 # Why a bed ends, said to the person (plan/uncovered.csv's codes; others get no reason).
 BED_END_TEXT = {
     "after_closing": N_(
@@ -592,7 +597,8 @@ def bed_starts(run: RunData) -> list[BedStart]:
             foresteria_id=first[wid][1],
             first_night=date.fromisoformat(start),
             first_bed=date.fromisoformat(end),
-            code=code,
+            # published neutrally (housing/waitlist.py); the person is told the site's opening
+            code="before_opening" if code == NEUTRAL_UNCOVERED else code,
         )
         for wid, code, start, end in run.uncovered or []
         if wid in first and first[wid][0] == end
