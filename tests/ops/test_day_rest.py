@@ -8,7 +8,9 @@ before in the season plan (14 h 24 min of rest: nothing to say)."""
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from foresterie.cli import app
 from foresterie.core.runfolder import RunFolderError
 from foresterie.ops.day import load_season_run
 from foresterie.report.driving import PREVIOUS_DAY, previous_day_spans
-from tests.helpers import previous_day_run
+from tests.helpers import TINY, previous_day_run
 
 D = date(2026, 7, 7)
 EVE = "2026-07-06"
@@ -117,3 +119,30 @@ def test_a_crafted_previous_day_is_one_line(tmp_path: Path, previous: object, fi
     ref.pop(PREVIOUS_DAY)  # a day run from before session 18, or a season run: nothing known
     (tmp_path / "inputs" / "reference_trips.json").write_text(json.dumps(ref))
     assert previous_day_spans(tmp_path) == {}
+
+
+def test_an_idle_rested_vehicle_of_the_base_takes_the_trips(tmp_path: Path) -> None:
+    """With a second van VA2 at FA, idle in the season plan, the day run gives VA1's trips of
+    the 7th to VA2 (VA1 back at 22:00 the day before): nobody's rest is short, and it says so."""
+    scenario = tmp_path / "tiny"
+    shutil.copytree(TINY, scenario)
+    with open(scenario / "fleet.csv", "a", encoding="utf-8") as fh:
+        fh.write("VA2,FA,8,160,0.38,540,2026-07-01,2026-07-31\n")
+    season = tmp_path / "season"
+    code, text = _cli("solve", str(scenario), "--out", str(season))
+    assert code == 0, text
+    with open(season / "plan" / "trips.csv", encoding="utf-8") as fh:
+        used = {r["vehicle_id"] for r in csv.DictReader(fh) if r["day"] == D.isoformat()}
+    assert used == {"VA1", "VB1"}  # the season plan's day: VA2 idle
+    days = tmp_path / "days"
+    previous_day_run(days, load_season_run(season).manifest_sha256, LATE, EVE)
+    code, text, out = _day(season, tmp_path, days)
+    assert code == 0, text
+    record = json.loads((out / "day.json").read_text())
+    assert record["rested_vehicles"] == {"VA1": "VA2"}
+    assert record["short_rests"] == {}
+    assert "VA1 go to VA2" in text and "less than 11 h" not in text
+    with open(out / "plan" / "trips.csv", encoding="utf-8") as fh:
+        fa = {r["vehicle_id"] for r in csv.DictReader(fh) if r["foresteria_id"] == "FA"}
+    assert fa == {"VA2"}
+    assert _cli("verify", str(out))[0] == 0

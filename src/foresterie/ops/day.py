@@ -69,7 +69,15 @@ from foresterie.run.stability import (
 )
 from foresterie.scenario.files import farm_calendar_csv, farms_geojson, fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
-from foresterie.scenario.model import SECTIONS, Assignment, Farm, Scenario, Section, Worker
+from foresterie.scenario.model import (
+    SECTIONS,
+    Assignment,
+    Farm,
+    Scenario,
+    Section,
+    Vehicle,
+    Worker,
+)
 from foresterie.shuttles.routes import boarding_stays, works_on
 
 SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
@@ -697,10 +705,12 @@ def _trailing_no_shows(history: list[Event]) -> int:
 
 def write_day_scenario(
     season: SeasonRun, demand: Demand, folder: Path, previous: PreviousDay | None = None
-) -> None:
+) -> dict[str, str]:
     """A one-day scenario: the season run's inputs with that day's riders and fleet, and the
     season plan's trips of that day, kept where it costs nothing (run/stability.py), with
-    when each vehicle's driver finished the day before (`previous`: its sheets read it)."""
+    when each vehicle's driver finished the day before (`previous`: its sheets read it), each
+    of those trips of a vehicle whose driver would rest under 11 h given to a rested vehicle
+    of its base where one is idle (`rested_vehicles`, returned: vehicle -> the one instead)."""
     src = season.root / "inputs"
     d = demand.day
     folder.mkdir(parents=True, exist_ok=True)
@@ -750,13 +760,64 @@ def write_day_scenario(
     write_text(folder / "workers.csv", workers_csv(sorted(demand.riders, key=lambda w: w.id)))
     _check_season_trips(season.root / "plan", season.scenario, d)
     reference = reference_trips_json(season.root / "plan", d)
+    swaps: dict[str, str] = {}
     if previous is not None and previous.spans:
         ref = json.loads(reference)
+        tz = season.scenario.config.scenario.timezone
+        swaps = rested_vehicles(ref["trips"], previous, fleet, d, tz)
+        for t in ref["trips"]:
+            t["vehicle_id"] = swaps.get(t["vehicle_id"], t["vehicle_id"])
         ref[PREVIOUS_DAY] = previous.record()
         reference = dumps_json(ref)
     write_text(folder / REFERENCE_TRIPS, reference)
     header = f"# Day {d} of season run {season.scenario.name!r} (foresterie day).\n"
     write_text(folder / "scenario.toml", header + toml_dumps(cfg))
+    return swaps
+
+
+def rested_vehicles(
+    trips: list[dict[str, Any]], previous: PreviousDay, fleet: list[Vehicle], d: date, tz: str
+) -> dict[str, str]:
+    """vehicle -> the vehicle that takes its trips of day d instead: for each vehicle whose
+    trips (the season plan's of d) would start less than 11 h after its last return the day
+    before, an idle vehicle of the same base, available on d (not broken down), with as many
+    seats and a driver's day as long (duty, span, stretch), whose own driver has rested 11 h by
+    then: the fewest seats, then the first id. None idle: the vehicle keeps its trips, and the
+    sheet and the command say the short rest."""
+    spans = vehicle_spans((t["vehicle_id"], t["depart"], t["return"]) for t in trips)
+    eve = previous.day
+
+    def rested(vehicle: str, span: tuple[int, int]) -> bool:
+        before = previous.spans.get(vehicle)
+        if before is None:
+            return True
+        rest = rests_between_days({(vehicle, eve): before, (vehicle, d): span}, tz)
+        return rest[vehicle, d] >= DAILY_REST_MIN
+
+    by_id = {v.id: v for v in fleet}
+    taken = set(spans)
+    swaps: dict[str, str] = {}
+    for vid, span in sorted(spans.items()):
+        v = by_id.get(vid)
+        if v is None or rested(vid, span):
+            continue
+        idle = [
+            u
+            for u in fleet
+            if u.id not in taken
+            and u.foresteria_id == v.foresteria_id
+            and u.available_from <= d <= u.available_to
+            and u.seats >= v.seats
+            and u.max_duty_min >= v.max_duty_min
+            and u.max_span_min >= v.max_span_min
+            and u.max_stretch_min >= v.max_stretch_min
+            and rested(u.id, span)
+        ]
+        if idle:
+            u = min(idle, key=lambda u: (u.seats, u.id))
+            swaps[vid] = u.id
+            taken.add(u.id)
+    return swaps
 
 
 # ------------------------------------------------------------------ stability
@@ -1111,6 +1172,7 @@ def run_day(
     }
 
     rests: dict[str, tuple[str, int]] = {}
+    swaps: dict[str, str] = {}  # vehicle -> the rested one given its trips (`rested_vehicles`)
 
     def records(tmp: Path) -> dict[str, str]:
         """day.json, from the plan files just written: hashed by the manifest (verify)."""
@@ -1126,6 +1188,7 @@ def run_day(
         # the previous day run, else the season plan: `rest_before_day_from`)
         record["short_rests"] = {v: m for v, (_, m) in sorted(rests.items())}
         record["rest_before_day_from"] = previous.source if previous.spans else None
+        record["rested_vehicles"] = dict(sorted(swaps.items()))
         if (prev_run / "manifest.json").is_file():
             prev = rider_legs(prev_run, d - timedelta(days=1))
             record["stability_vs_previous_day"] = stability(prev, day_legs)
@@ -1153,7 +1216,7 @@ def run_day(
     try:
         with scenario_folder(target) as tmp_s:
             scenario_dir = Path(tmp_s) / "scenario"
-            write_day_scenario(season, demand, scenario_dir, previous)
+            swaps.update(write_day_scenario(season, demand, scenario_dir, previous))
             validated(DAY_RUNS, lambda: load_scenario(scenario_dir))
             with own_scenario(DAY_RUNS, season.scenario.foresterie, _held(demand), DAY_TODO):
                 summary = solve(
@@ -1169,6 +1232,12 @@ def run_day(
             with contextlib.suppress(OSError):
                 p.rmdir()
         raise
+    if say is not None and swaps:
+        say(
+            f"driver's rest: the season plan's trips of {d} of "
+            + ", ".join(f"{v} go to {u}" for v, u in sorted(swaps.items()))
+            + f" (back late on {previous.day}: under 11 h of rest before them)"
+        )
     if say is not None and rests:
         say(short_rests_line(rests, previous, d))
     declared = []  # the declaration, with the plan it made (nothing if the day run failed)
