@@ -799,8 +799,8 @@ def rested_vehicles(
     swaps: dict[str, str] = {}
     for vid, span in sorted(spans.items()):
         v = by_id.get(vid)
-        if v is None or rested(vid, span):
-            continue
+        if v is None or not v.available_from <= d <= v.available_to or rested(vid, span):
+            continue  # out of service (its riders are planned again), or rested
         idle = [
             u
             for u in fleet
