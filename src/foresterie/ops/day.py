@@ -23,6 +23,14 @@ The demand is written as an ordinary one-day scenario (riders pinned where they 
 season's recorded travel matrix) and solved by the ordinary pipeline: verified, published as a run
 folder, replayable byte for byte with `foresterie replay`. A one-leg booking holds a seat both ways
 (the shuttle model plans round trips; counted in `day.json`).
+
+A booking never overrides the worker's referral record (`_placed`): from a site to avoid, the
+ride is re-routed to where the season plan has them board; for a farm to avoid, it is refused and
+the season plan's expectation stands; the console says so naming `placement` only. The day
+before as the drivers drove it (the previous day run beside this one, else the season plan) goes
+into the reference trips (`previous_day`): a vehicle that would leave under 11 h after its last
+return gives its trips to an idle rested one of its base (`rested_vehicles`), and a short rest
+left is said by the command, in `day.json` and on the driver sheets (report/driving.py).
 """
 
 from __future__ import annotations
