@@ -252,7 +252,8 @@ def test_referrals_of_a_refused_workers_file_are_not_each_unknown(tmp_path: Path
 
 def test_a_day_run_never_boards_a_person_at_a_departure_point_to_avoid(tmp_path: Path) -> None:
     """A booking from the settlement PX by W02, whose referral record names PX: W02 is not
-    picked up there; W01's same booking boards at PX."""
+    picked up there (re-routed to his bed, as the season plan has him board: review 17, finding
+    13); W01's same booking boards at PX."""
     from datetime import date
 
     from foresterie.ops.day import day_demand, load_season_run
@@ -268,8 +269,8 @@ def test_a_day_run_never_boards_a_person_at_a_departure_point_to_avoid(tmp_path:
         Event(kind="booking", day=d, worker_id=w, origin="PX", farm_id="F1") for w in ("W01", "W02")
     ]
     demand = day_demand(load_season_run(run), events, d)
-    boards = {w.id: w.pickup_id for w in demand.riders}
-    assert boards.get("W01") == "PX" and "W02" not in boards
+    boards = {w.id: (w.pickup_id, w.pinned_foresteria) for w in demand.riders}
+    assert boards["W01"] == ("PX", None) and boards["W02"] == (None, "FA")
 
 
 def test_a_broken_foresterie_layer_is_one_line_not_one_per_reference(tmp_path: Path) -> None:

@@ -23,12 +23,21 @@ The demand is written as an ordinary one-day scenario (riders pinned where they 
 season's recorded travel matrix) and solved by the ordinary pipeline: verified, published as a run
 folder, replayable byte for byte with `foresterie replay`. A one-leg booking holds a seat both ways
 (the shuttle model plans round trips; counted in `day.json`).
+
+A booking never overrides the worker's referral record (`_placed`): from a site to avoid, the
+ride is re-routed to where the season plan has them board; for a farm to avoid, it is refused and
+the season plan's expectation stands; the console says so naming `placement` only. The day
+before as the drivers drove it (the previous day run beside this one, else the season plan) goes
+into the reference trips (`previous_day`): a vehicle that would leave under 11 h after its last
+return gives its trips to an idle rested one of its base (`rested_vehicles`), and a short rest
+left is said by the command, in `day.json` and on the driver sheets (report/driving.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import shutil
 import time
 import tomllib
@@ -48,7 +57,7 @@ from foresterie.core.files import (
 )
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
-from foresterie.core.timeutil import DAYS, parse_hhmm
+from foresterie.core.timeutil import DAILY_REST_MIN, DAYS, parse_hhmm, rests_between_days
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.housing.release import closed_days
 from foresterie.ops.background import ReportInBackground
@@ -56,6 +65,7 @@ from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
 from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.ops.retention import day_run_season, fully_purged
+from foresterie.report.driving import PREVIOUS_DAY, vehicle_spans
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.run.stability import (
@@ -67,7 +77,15 @@ from foresterie.run.stability import (
 )
 from foresterie.scenario.files import farm_calendar_csv, farms_geojson, fleet_csv, workers_csv
 from foresterie.scenario.load import load_scenario
-from foresterie.scenario.model import SECTIONS, Assignment, Farm, Scenario, Section, Worker
+from foresterie.scenario.model import (
+    SECTIONS,
+    Assignment,
+    Farm,
+    Scenario,
+    Section,
+    Vehicle,
+    Worker,
+)
 from foresterie.shuttles.routes import boarding_stays, works_on
 
 SKIP_AFTER_NO_SHOWS = 2  # consecutive no-show days: the seat is no longer held unbooked
@@ -424,6 +442,10 @@ class Demand:
     # booked for a farm its calendar closes that day (farm_calendar.csv: the farm said it has
     # no work): not planned, said
     closed: list[tuple[str, str]] = field(default_factory=list)
+    # (worker, `_placed` outcome, where they board on the day or None: not planned) of a
+    # booking for a site their referral record says to avoid: said (`placement_lines`), never
+    # counted in day.json (published) nor kept in the day run's files
+    placement: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @property
     def extra_workday(self) -> list[str]:
@@ -461,6 +483,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
     heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
     closed: list[tuple[str, str]] = []  # (worker, farm) booked for a farm closed that day
+    placement: list[tuple[str, str]] = []  # (worker, `_placed` outcome): a site to avoid booked
     shut = closed_days(sc.farm_closures)
     points = {p.id for p in sc.pickups}
     boards = season.boards_on(d)
@@ -505,6 +528,11 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             continue
         history = rides.get(w.id, [])
         streak = _trailing_no_shows(history)
+        if booking is not None and booking.kind == "booking" and w.avoid:
+            booking, outcome = _placed(booking, w, boards.get(w.id))
+            if outcome:  # said in a line naming no site (`placement_lines`), never counted
+                placement.append((w.id, outcome))
+            home = boards.get(w.id) if booking is None else home
         if booking is not None:
             if booking.kind == "cancellation":
                 counts["cancelled"] += 1
@@ -520,6 +548,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 counts["one_leg_booked_as_round_trip"] += 1
         else:
             farm_id, origin = w.work_farm, home
+            if origin is None:  # a booking refused: nowhere the season plan has them board
+                continue
             if streak >= SKIP_AFTER_NO_SHOWS:
                 counts["not_held_after_no_shows"] += 1
                 continue
@@ -583,7 +613,34 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         day_off=day_off,
         heat_ban=heat_ban,
         closed=closed,
+        placement=[
+            (
+                wid,
+                outcome,
+                next((r.pickup_id or r.pinned_foresteria for r in riders if r.id == wid), None),
+            )
+            for wid, outcome in placement
+        ],
     )
+
+
+REROUTED, REFUSED = "rerouted", "refused"  # `_placed`'s outcomes
+
+
+def _placed(booking: Event, w: Worker, boards: str | None) -> tuple[Event | None, str]:
+    """A booking checked against the worker's sites to avoid (a referral record: README
+    "Referral records"), which it never overrides: booked from a site to avoid, it is re-routed
+    to where the season plan has them board on the day (`boards`) if that is allowed (REROUTED);
+    for a farm to avoid (the farm named, else their own), or with no allowed place to board, it
+    is refused (REFUSED, None: the season plan's expectation stands, which never takes them to
+    or from such a site). Otherwise the booking as it is, "" ."""
+    farm = booking.farm_id or w.farm_id
+    origin = booking.origin or boards
+    if farm not in w.avoid and origin not in w.avoid:
+        return booking, ""
+    if farm not in w.avoid and boards is not None and boards not in w.avoid:
+        return replace(booking, origin=boards), REROUTED
+    return None, REFUSED
 
 
 def _working(farm: Farm, d: date) -> Farm:
@@ -654,9 +711,14 @@ def _trailing_no_shows(history: list[Event]) -> int:
     return n
 
 
-def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
+def write_day_scenario(
+    season: SeasonRun, demand: Demand, folder: Path, previous: PreviousDay | None = None
+) -> dict[str, str]:
     """A one-day scenario: the season run's inputs with that day's riders and fleet, and the
-    season plan's trips of that day, kept where it costs nothing (run/stability.py)."""
+    season plan's trips of that day, kept where it costs nothing (run/stability.py), with
+    when each vehicle's driver finished the day before (`previous`: its sheets read it), each
+    of those trips of a vehicle whose driver would rest under 11 h given to a rested vehicle
+    of its base where one is idle (`rested_vehicles`, returned: vehicle -> the one instead)."""
     src = season.root / "inputs"
     d = demand.day
     folder.mkdir(parents=True, exist_ok=True)
@@ -705,9 +767,65 @@ def write_day_scenario(season: SeasonRun, demand: Demand, folder: Path) -> None:
     write_text(folder / "fleet.csv", fleet_csv(fleet))
     write_text(folder / "workers.csv", workers_csv(sorted(demand.riders, key=lambda w: w.id)))
     _check_season_trips(season.root / "plan", season.scenario, d)
-    write_text(folder / REFERENCE_TRIPS, reference_trips_json(season.root / "plan", d))
+    reference = reference_trips_json(season.root / "plan", d)
+    swaps: dict[str, str] = {}
+    if previous is not None and previous.spans:
+        ref = json.loads(reference)
+        tz = season.scenario.config.scenario.timezone
+        swaps = rested_vehicles(ref["trips"], previous, fleet, d, tz)
+        for t in ref["trips"]:
+            t["vehicle_id"] = swaps.get(t["vehicle_id"], t["vehicle_id"])
+        ref[PREVIOUS_DAY] = previous.record()
+        reference = dumps_json(ref)
+    write_text(folder / REFERENCE_TRIPS, reference)
     header = f"# Day {d} of season run {season.scenario.name!r} (foresterie day).\n"
     write_text(folder / "scenario.toml", header + toml_dumps(cfg))
+    return swaps
+
+
+def rested_vehicles(
+    trips: list[dict[str, Any]], previous: PreviousDay, fleet: list[Vehicle], d: date, tz: str
+) -> dict[str, str]:
+    """vehicle -> the vehicle that takes its trips of day d instead: for each vehicle whose
+    trips (the season plan's of d) would start less than 11 h after its last return the day
+    before, an idle vehicle of the same base, available on d (not broken down), with as many
+    seats and a driver's day as long (duty, span, stretch), whose own driver has rested 11 h by
+    then: the fewest seats, then the first id. None idle: the vehicle keeps its trips, and the
+    sheet and the command say the short rest."""
+    spans = vehicle_spans((t["vehicle_id"], t["depart"], t["return"]) for t in trips)
+    eve = previous.day
+
+    def rested(vehicle: str, span: tuple[int, int]) -> bool:
+        before = previous.spans.get(vehicle)
+        if before is None:
+            return True
+        rest = rests_between_days({(vehicle, eve): before, (vehicle, d): span}, tz)
+        return rest[vehicle, d] >= DAILY_REST_MIN
+
+    by_id = {v.id: v for v in fleet}
+    taken = set(spans)
+    swaps: dict[str, str] = {}
+    for vid, span in sorted(spans.items()):
+        v = by_id.get(vid)
+        if v is None or not v.available_from <= d <= v.available_to or rested(vid, span):
+            continue  # out of service (its riders are planned again), or rested
+        idle = [
+            u
+            for u in fleet
+            if u.id not in taken
+            and u.foresteria_id == v.foresteria_id
+            and u.available_from <= d <= u.available_to
+            and u.seats >= v.seats
+            and u.max_duty_min >= v.max_duty_min
+            and u.max_span_min >= v.max_span_min
+            and u.max_stretch_min >= v.max_stretch_min
+            and rested(u.id, span)
+        ]
+        if idle:
+            u = min(idle, key=lambda u: (u.seats, u.id))
+            swaps[vid] = u.id
+            taken.add(u.id)
+    return swaps
 
 
 # ------------------------------------------------------------------ stability
@@ -731,6 +849,81 @@ def rider_legs(run: Path, d: date) -> dict[tuple[str, str], RefLeg]:
         direction, vehicle, dep = trips[r["trip_id"]]
         out[r["worker_id"], direction] = RefLeg(vehicle_id=vehicle, depart_min=dep)
     return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreviousDay:
+    """When each vehicle's driver finished the day before a day run (`previous_day`): its
+    vehicles' first departure and last return (minutes after that day's midnight; a return
+    after midnight above 1440), and the plan it was read from."""
+
+    day: date
+    source: str  # "day run" (the previous day run beside it) or "season plan"
+    spans: dict[str, tuple[int, int]]
+
+    def record(self) -> dict[str, Any]:
+        """As report/driving.py `previous_day_spans` reads it (a day run's reference trips)."""
+        return {
+            "day": self.day.isoformat(),
+            "from": self.source,
+            "vehicles": {v: list(span) for v, span in sorted(self.spans.items())},
+        }
+
+
+def previous_day(season_run: Path, prev_run: Path, d: date) -> PreviousDay:
+    """The day before d as the drivers drove it, as far as the office knows: the previous day
+    run's trips (`prev_run`, a published day run of this season), else the season plan's."""
+    eve = d - timedelta(days=1)
+    run, source = (prev_run, "day run") if prev_run.is_dir() else (season_run, "season plan")
+    plan = run / "plan" / "trips.csv"
+    rows = []
+    for r in _rows_where(plan, "day", eve.isoformat().__eq__, ("vehicle_id", "depart")):
+        times = []
+        for col in ("depart", "return"):
+            text = r.get(col)
+            if text is None:
+                raise RunFolderError(str(plan), 1, col, "column missing from the header")
+            try:
+                parse_hhmm(text)
+            except ValueError:
+                raise RunFolderError(
+                    str(plan), None, col, f"not a time HH:MM: {text[:40]!r}"
+                ) from None
+            times.append(text)
+        rows.append((r["vehicle_id"], times[0], times[1]))
+    return PreviousDay(day=eve, source=source, spans=vehicle_spans(rows))
+
+
+def short_rests(
+    previous: PreviousDay, day_plan: Path, d: date, timezone: str
+) -> dict[str, tuple[str, int]]:
+    """vehicle -> (first departure "HH:MM", minutes of rest) of the day run's vehicles that
+    leave on d less than 11 h after their last return the day before (as the clock runs)."""
+    rows = _rows_where(day_plan / "trips.csv", "day", d.isoformat().__eq__, ("vehicle_id",))
+    today = vehicle_spans((r["vehicle_id"], r["depart"], r["return"]) for r in rows)
+    spans = {(v, previous.day): span for v, span in previous.spans.items()}
+    spans.update(((v, d), span) for v, span in today.items())
+    return {
+        v: (f"{today[v][0] // 60:02d}:{today[v][0] % 60:02d}", m)
+        for (v, day), m in sorted(rests_between_days(spans, timezone).items())
+        if day == d and m < DAILY_REST_MIN
+    }
+
+
+def short_rests_line(rests: dict[str, tuple[str, int]], previous: PreviousDay, d: date) -> str:
+    """One warning line for the coordinator: the vehicles that leave on d less than 11 h after
+    their last return the day before (their driver sheets say so, in the sheets' language)."""
+    n = len(rests)
+    which = ", ".join(
+        f"{v} at {depart} ({m // 60} h {m % 60:02d} min of rest)"
+        for v, (depart, m) in sorted(rests.items(), key=lambda kv: (kv[1][1], kv[0]))
+    )
+    return (
+        f"warning: {n} {'vehicle leaves' if n == 1 else 'vehicles leave'} on {d} less than 11 h "
+        f"after {'its' if n == 1 else 'their'} last return on {previous.day} (the "
+        f"{previous.source} of that day; EU Regulation 561/2006): {which}: another driver, or a "
+        f"later start ({'its driver sheet says' if n == 1 else 'their driver sheets say'} so)"
+    )
 
 
 def _rows_where(
@@ -844,6 +1037,29 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
     return out
 
 
+def placement_lines(demand: Demand) -> list[str]:
+    """One line per booking a referral record's sites to avoid would not let be taken as
+    booked (`_placed`), for the coordinator's console only: it names the worker, the day and
+    what was done, and of the reason only `placement` (as the intake's move requests: README
+    "Housing intake"), never the site, the farm or the record."""
+    d = demand.day
+    out = []
+    for wid, outcome, where in demand.placement:
+        done = (
+            f"rides from {where}, where the season plan has them board"
+            if outcome == REROUTED and where
+            else f"planned as the season plan has them (from {where})"
+            if where
+            else "not planned"
+        )
+        what = "from the place booked " if outcome == REROUTED else ""
+        out.append(
+            f"note: {wid}: the booking for {d} cannot be taken {what}(placement): {done}; "
+            "ask the case worker"
+        )
+    return out
+
+
 def follow_up_csv(demand: Demand) -> str:
     """The coordinator's follow-up list (report/follow_up.csv, pseudonymous ids; never
     replayed: it comes from the ledger): one row per worker, with their no-show days in the last
@@ -934,13 +1150,18 @@ def run_day(
             )
         for line in booked_lines(demand, season.scenario):  # bookings for a farm not working
             say(line)
+        for line in placement_lines(demand):  # bookings for a site to avoid (console only)
+            say(line)
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
-    timings = {"ledger_and_demand_s": time.monotonic() - t0}
-    t1 = time.monotonic()
     prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
     if not _day_run_of(prev_run, season.manifest_sha256) or fully_purged(prev_run):
         prev_run = target.parent / ".no-previous-day"  # a purged one names no rider any more
+    # when each vehicle's driver finished the day before: the day's sheets and this command
+    # say a rest under 11 h (review 17, finding 12)
+    previous = previous_day(season_run, prev_run, d)
+    timings = {"ledger_and_demand_s": time.monotonic() - t0}
+    t1 = time.monotonic()
     record: dict[str, Any] = {
         "date": d.isoformat(),
         # the run's folder name, not its path: a path tells the office machine's layout (often
@@ -958,6 +1179,9 @@ def run_day(
         "recorded_previous_day": recorded(events, d - timedelta(days=1)),
     }
 
+    rests: dict[str, tuple[str, int]] = {}
+    swaps: dict[str, str] = {}  # vehicle -> the rested one given its trips (`rested_vehicles`)
+
     def records(tmp: Path) -> dict[str, str]:
         """day.json, from the plan files just written: hashed by the manifest (verify)."""
         timings["solve_s"] = time.monotonic() - t1
@@ -966,6 +1190,13 @@ def run_day(
         record["stability_vs_season"] = stability(season_legs, day_legs)
         record["vehicles_used"] = _vehicles_of(day_legs)  # each plan's riders.csv read once
         record["vehicles_used_season_plan"] = _vehicles_of(season_legs)
+        tz = season.scenario.config.scenario.timezone
+        rests.update(short_rests(previous, tmp / "plan", d, tz))
+        # vehicle -> minutes of rest, under 11 h since its last return the day before (from
+        # the previous day run, else the season plan: `rest_before_day_from`)
+        record["short_rests"] = {v: m for v, (_, m) in sorted(rests.items())}
+        record["rest_before_day_from"] = previous.source if previous.spans else None
+        record["rested_vehicles"] = dict(sorted(swaps.items()))
         if (prev_run / "manifest.json").is_file():
             prev = rider_legs(prev_run, d - timedelta(days=1))
             record["stability_vs_previous_day"] = stability(prev, day_legs)
@@ -993,7 +1224,7 @@ def run_day(
     try:
         with scenario_folder(target) as tmp_s:
             scenario_dir = Path(tmp_s) / "scenario"
-            write_day_scenario(season, demand, scenario_dir)
+            swaps.update(write_day_scenario(season, demand, scenario_dir, previous))
             validated(DAY_RUNS, lambda: load_scenario(scenario_dir))
             with own_scenario(DAY_RUNS, season.scenario.foresterie, _held(demand), DAY_TODO):
                 summary = solve(
@@ -1009,6 +1240,14 @@ def run_day(
             with contextlib.suppress(OSError):
                 p.rmdir()
         raise
+    if say is not None and swaps:
+        say(
+            f"driver's rest: the season plan's trips of {d} of "
+            + ", ".join(f"{v} go to {u}" for v, u in sorted(swaps.items()))
+            + f" (back late on {previous.day}: under 11 h of rest before them)"
+        )
+    if say is not None and rests:
+        say(short_rests_line(rests, previous, d))
     declared = []  # the declaration, with the plan it made (nothing if the day run failed)
     if heat is not None:
         note = HEAT_DECLARED if heat else HEAT_LIFTED

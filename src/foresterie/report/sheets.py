@@ -28,6 +28,7 @@ from foresterie.report.driving import (
     Limits,
     driver_day,
     limits_of,
+    previous_day_spans,
     vehicle_rests,
 )
 from foresterie.report.maps import UNSERVED_REASONS
@@ -153,15 +154,20 @@ def driver_day_lines(
     return out
 
 
+def run_rests(run: RunData) -> dict[tuple[str, str], int]:
+    """(vehicle, day) -> its driver's rest since the vehicle's last return the day before, for
+    the run's vehicle-days: off the plan's trips, and for a day run off the day before its
+    inputs record (report/driving.py `previous_day_spans`: the previous day run, else the season
+    plan)."""
+    tz = run.scenario.config.scenario.timezone
+    return vehicle_rests(run.trips, tz, previous_day_spans(run.root))
+
+
 def short_rests_html(run: RunData, lg: Lang) -> str:
     """The report index's count of vehicle-days whose driver rested under 11 h since the
     vehicle's last return the day before (their sheets say so), with the shortest; none: empty
     (each day is planned alone: README, fleet.csv)."""
-    short = {
-        k: m
-        for k, m in vehicle_rests(run.trips, run.scenario.config.scenario.timezone).items()
-        if m < DAILY_REST_MIN
-    }
+    short = {k: m for k, m in run_rests(run).items() if m < DAILY_REST_MIN}
     if not short:
         return ""
     (vehicle, day), least = min(short.items(), key=lambda kv: (kv[1], kv[0]))
@@ -192,14 +198,14 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang, rest_min: int | None = No
         vehicle=vd.vehicle_id, day=lg.date(vd.day, "full")
     )
     meta = _(
-        "Base: {base} ({base_id}), {comune} · {seats} seats · {trips} trips · {km} km · "
+        "Base: {base} ({base_id}), {comune} · {seats} · {trips} · {km} km · "
         "first departure {depart}, back by {back}"
     ).format(
         base=home.name,
         base_id=home.id,
         comune=home.comune,
-        seats=lg.num(seats),
-        trips=lg.num(len(vd.trips)),
+        seats=lg.ngettext("{n} seat", "{n} seats", seats).format(n=lg.num(seats)),
+        trips=lg.ngettext("{n} trip", "{n} trips", len(vd.trips)).format(n=lg.num(len(vd.trips))),
         km="\0",
         depart=vd.trips[0].depart,
         back=vd.trips[-1].ret,
@@ -284,7 +290,9 @@ def sheet_html(run: RunData, vd: VehicleDay, lg: Lang, rest_min: int | None = No
             f"<td class='n'{l_arrive} data-return>{escape(t.ret)}</td><td></td>"
             f"<td class='n'{l_on}>0</td><td class='n'{l_off}>{unload}</td><td></td></tr>"
         )
-        trip_meta = words.trip_meta.format(km=lg.num(t.km, 1), riders=lg.num(t.riders))
+        trip_meta = lg.ngettext("{km} km · {n} rider", "{km} km · {n} riders", t.riders).format(
+            km=lg.num(t.km, 1), n=lg.num(t.riders)
+        )
         out.append(f"</table></div><p class='meta'>{escape(trip_meta)}</p></div>")
     out.append(f"<p class='help' id='helpline'>{driver_helpline_html(lg)}</p>")
     out.append("</body></html>\n")
@@ -304,7 +312,6 @@ class _SheetWords:
     to_point: str
     to_base: str
     heading: str
-    trip_meta: str
 
 
 @cache
@@ -330,7 +337,6 @@ def _sheet_words(code: str) -> _SheetWords:
         to_point=_("back to the departure point"),
         to_base=_("back to the foresteria"),
         heading=_("Trip {n} of {total}: {where}, leaving at {time}"),
-        trip_meta=_("{km} km · {riders} riders"),
     )
 
 
@@ -704,7 +710,7 @@ class SheetSeason:
             mornings=ride_days(run),
             langs=notice_langs(run, lg),
             pages=no_ride_pages(run),
-            rests=vehicle_rests(run.trips, run.scenario.config.scenario.timezone),
+            rests=run_rests(run),
         )
 
 
