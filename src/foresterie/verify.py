@@ -305,6 +305,10 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "first_day": (_c_date, REQ),
         "last_day": (_c_date, REQ),
     },
+    "previous_left_behind.csv": {  # a re-plan's: the days left behind before its date
+        "day": (_c_date, REQ),
+        "worker_id": (_c_id, REQ),
+    },
     "previous_assignments.csv": {
         "worker_id": (_c_id, REQ),
         "foresteria_id": (_c_id, REQ),
@@ -2660,7 +2664,9 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
     """Re-run the published rule (README "Who rides when seats are short"): at every farm and
     departure place with riders left behind, everyone who rode comes before everyone left
     behind in the order: referred first, then more days left behind so far, then
-    the tie-break (HMAC of "SEED:WORKER_ID" under the draw key; sha256 of it without one)."""
+    the tie-break (HMAC of "SEED:WORKER_ID" under the draw key; sha256 of it without one). A
+    re-plan's count starts from the days left behind before its date, as the re-plan read them
+    (inputs/previous_left_behind.csv)."""
     if not r.priority_known or not r.draws():  # the restricted part is sealed: said by
         return  # verify_report
     rode: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -2670,6 +2676,8 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
                 origin = r.origin(t)[0]  # raises what it raised in _rides, here
             rode[t["day"], origin, farm or ""].append(wid)
     missed: dict[str, int] = defaultdict(int)
+    for row in _previous_left_behind(r):
+        missed[row["worker_id"]] += 1
     holders = _seat_holders(r.root)
     for u in sorted(r.unserved, key=lambda u: u["day"]):
         if u["code"] in ("no_vehicle", "ride_cap"):  # nobody could ride: no choice was made
@@ -2692,6 +2700,14 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
             )
         for w in left:
             missed[w] += 1
+
+
+def _previous_left_behind(r: _Run) -> list[dict[str, str]]:
+    """A re-plan's inputs/previous_left_behind.csv (the days someone was left behind before its
+    date, README "Re-planning mid-season"): its rows (`_check_replan_record` refuses one on or
+    after the date, and the file in a run that is not a re-plan); none without it."""
+    rel = f"inputs/{_LEFT_BEHIND}"
+    return _rows(r.root, rel) if (r.root / rel).is_file() else []
 
 
 def _seat_holders(run: Path) -> set[tuple[tuple[str, str, str], str]] | None:
@@ -4695,6 +4711,8 @@ def _check_record(r: _Run, out: list[str]) -> None:
 
 # The previous plan a re-plan reads (run/folders.py copies it into inputs/ with these names).
 _PREVIOUS = ("previous_assignments.csv", "previous_waitlist.csv")
+# ... and the days someone was left behind before its date (run/pipeline.py writes it)
+_LEFT_BEHIND = "previous_left_behind.csv"
 # inputs/scenario.toml's first line: the backend whose travel matrix the snapshot records.
 _SNAPSHOT_HEADER = re.compile(
     r"# Snapshot of scenario .* as solved; travel is the recorded (\S+) matrix\."
@@ -4768,6 +4786,18 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
         ]
     if as_of is not None and _PREVIOUS[0] in kept:
         out += _past_nights_changed(r, str(as_of))
+    behind = _previous_left_behind(r)
+    if as_of is None and (r.root / "inputs" / _LEFT_BEHIND).is_file():
+        out.append(
+            f"inputs/{_LEFT_BEHIND}: days left behind before a re-plan's date, and "
+            "manifest.json's replan.as_of is null"
+        )
+    late = [x for x in behind if as_of is not None and x["day"] >= str(as_of)]
+    if late:
+        out.append(
+            f"inputs/{_LEFT_BEHIND}: {late[0]['worker_id']} left behind on {late[0]['day']}, "
+            f"not a day before the re-plan's date {str(as_of)[:40]} (and {len(late) - 1} more)"
+        )
     head = _utf8(_read(r.root, "inputs/scenario.toml"), "inputs/scenario.toml").split("\n", 1)[0]
     recorded = _SNAPSHOT_HEADER.fullmatch(head.lstrip("\ufeff").rstrip("\r"))
     if recorded is None:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import read_csv, read_json
+from foresterie.core.files import file_sha256, read_csv, read_json
 from foresterie.housing.tiers import TierResult
 from foresterie.housing.units import (
     History,
@@ -72,11 +72,15 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
     for p in (a_path, w_path, run / "manifest.json"):
         if not p.is_file():
             raise _refuse(str(p), None, "file", "previous run has no such file")
-    scenario = read_json(run, "manifest.json").get("scenario")
+    manifest = read_json(run, "manifest.json")
+    scenario = manifest.get("scenario")
     name = scenario.get("name") if isinstance(scenario, dict) else None
     if not isinstance(name, str):
         raise _refuse(str(run / "manifest.json"), None, "scenario.name", "missing: not a run")
+    check_sealed(run, manifest, "plan", (a_path, w_path))
+    stays = _stays(run)
     rows: dict[str, list[Assignment]] = defaultdict(list)
+    at: dict[int, int] = {}  # id of an Assignment -> its row in the file
     cols = ("worker_id", "foresteria_id", "section", "from", "to")
     for r in read_csv(a_path, cols):
         if foresterie is not None and r["foresteria_id"] not in foresterie:
@@ -88,19 +92,77 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
         except ValueError:
             why = "section, from, to: not a section, or not dates YYYY-MM-DD"
             raise _refuse(str(a_path), r.row, "from", why) from None
-        rows[r["worker_id"]].append(
-            Assignment(
-                worker_id=r["worker_id"],
-                foresteria_id=r["foresteria_id"],
-                section=section,
-                arrival=start,
-                departure=end,
-            )
+        if end <= start:
+            why = f"{r['worker_id'][:40]}: a bed from {start} to {end}: no night"
+            raise _refuse(str(a_path), r.row, "to", why)
+        wid = r["worker_id"]
+        if stays is not None:  # the stay the previous run planned (its inputs/workers.csv)
+            stay = stays.get(wid)
+            if stay is None:
+                why = f"{wid[:40]} is not one of the previous run's people (inputs/workers.csv)"
+                raise _refuse(str(a_path), r.row, "worker_id", why)
+            if start < stay[0] or end > stay[1]:
+                why = (
+                    f"{wid[:40]}: a bed {start}..{end} outside the stay {stay[0]}..{stay[1]} "
+                    "the previous run planned (inputs/workers.csv): not a plan it made"
+                )
+                raise _refuse(str(a_path), r.row, "from" if start < stay[0] else "to", why)
+        a = Assignment(
+            worker_id=wid,
+            foresteria_id=r["foresteria_id"],
+            section=section,
+            arrival=start,
+            departure=end,
         )
+        at[id(a)] = r.row
+        rows[wid].append(a)
     for spans in rows.values():
         spans.sort(key=lambda a: a.arrival)
+        for a, b in zip(spans, spans[1:], strict=False):
+            if b.arrival < a.departure:  # two beds on a night: not a plan any run makes
+                why = (
+                    f"{b.worker_id[:40]}: a bed at {b.foresteria_id[:40]} {b.arrival}..{b.departure} "
+                    f"while in one at {a.foresteria_id[:40]} {a.arrival}..{a.departure} (row "
+                    f"{at[id(a)]}): two beds on the night of {b.arrival}"
+                )
+                raise _refuse(str(a_path), max(at[id(a)], at[id(b)]), "from", why)
     waiting = {r["worker_id"]: r["reason"] for r in read_csv(w_path, ("worker_id", "reason"))}
     return PreviousPlan(rows=dict(rows), waiting=waiting, name=name)
+
+
+def check_sealed(
+    run: Path, manifest: dict[str, object], part: str, files: tuple[Path, ...]
+) -> None:
+    """The previous run's files are those it made: the sha256 its manifest records of each
+    (under `part`: `plan`, `inputs`) matches the file (an edited plan/ is refused before
+    anything is planned from it, as `verify` refuses it)."""
+    sealed = manifest.get(part)
+    for p in files:
+        want = sealed.get(p.name) if isinstance(sealed, dict) else None
+        if not isinstance(want, str):
+            why = f"no sha256 of {part}/{p.name}: not a run foresterie made"
+            raise _refuse(str(run / "manifest.json"), None, part, why)
+        if file_sha256(p) != want:
+            why = f"changed since its run was made (sha256 differs from manifest.json's {part})"
+            raise _refuse(str(p), None, "file", why)
+
+
+def _stays(run: Path) -> dict[str, tuple[date, date]] | None:
+    """worker -> (arrival, departure) as the previous run read them (inputs/workers.csv), or
+    None when the folder holds no inputs (a replay's rebuilt previous plan)."""
+    path = run / "inputs" / "workers.csv"
+    if not path.is_file():
+        return None
+    out = {}
+    for r in read_csv(path, ("worker_id", "arrival", "departure")):
+        try:
+            out[r["worker_id"]] = (
+                date.fromisoformat(r["arrival"]),
+                date.fromisoformat(r["departure"]),
+            )
+        except ValueError:
+            raise _refuse(str(path), r.row, "arrival", "not dates YYYY-MM-DD") from None
+    return out
 
 
 def check_as_of(scenario: Scenario, as_of: date) -> None:

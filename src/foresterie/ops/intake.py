@@ -33,6 +33,7 @@ season run of the same ledger.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tomllib
@@ -54,6 +55,7 @@ from foresterie.core.files import (
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.housing.replan import read_previous
 from foresterie.housing.waitlist import SECTION_BEDS
 from foresterie.ops.day import (
     Planned,
@@ -67,7 +69,7 @@ from foresterie.ops.day import (
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
 from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.run.folders import check_apart, check_target, scenario_folder
-from foresterie.run.pipeline import RunSummary, solve
+from foresterie.run.pipeline import PREVIOUS_LEFT_BEHIND, RunSummary, solve
 from foresterie.scenario.files import priority_csv, workers_csv
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
 from foresterie.scenario.model import Worker
@@ -450,16 +452,30 @@ def _replan(
         write_text(folder / "scenario.toml", header + toml_dumps(cfg))
         previous = season_run
         if intake.movers:  # the previous plan without the people asking to move
+            read_previous(season_run)  # its own plan first: as sealed, one bed a night, ...
             previous = Path(t) / "previous"
             (previous / "plan").mkdir(parents=True)
-            shutil.copyfile(
-                season_run / "plan" / "waitlist.csv", previous / "plan" / "waitlist.csv"
-            )
-            shutil.copyfile(season_run / "manifest.json", previous / "manifest.json")  # its name
+            (previous / "inputs").mkdir()  # the stays its plan was made for (read_previous)
+            shutil.copyfile(src / "workers.csv", previous / "inputs" / "workers.csv")
+            for name in ("waitlist.csv", "unserved.csv"):  # unserved: the days left behind
+                shutil.copyfile(season_run / "plan" / name, previous / "plan" / name)
+            carried = src / PREVIOUS_LEFT_BEHIND  # those the season run carried (an intake's)
+            if carried.is_file():
+                shutil.copyfile(carried, previous / "inputs" / PREVIOUS_LEFT_BEHIND)
             lines = (season_run / "plan" / "assignments.csv").read_text(encoding="utf-8")
             rows = lines.splitlines(keepends=True)
             kept = [r for r in rows[1:] if r.split(",", 1)[0] not in intake.movers]
             write_text(previous / "plan" / "assignments.csv", "".join([rows[0], *kept]))
+            # its name, and the sha256 of the plan files as written here (replan.read_previous
+            # refuses a previous plan its manifest does not seal)
+            manifest = json.loads((season_run / "manifest.json").read_text(encoding="utf-8"))
+            sealed = {
+                part: {p.name: file_sha256(p) for p in sorted((previous / part).iterdir())}
+                for part in ("plan", "inputs")
+            }
+            write_text(
+                previous / "manifest.json", dumps_json({"scenario": manifest["scenario"], **sealed})
+            )
         restricted = {  # the season's referral records (sites to avoid) hold for the intake
             # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
             k: v
