@@ -76,16 +76,18 @@ def test_a_bed_before_the_stay_the_previous_run_planned_is_refused(
     assert not out.exists()
 
 
-def test_a_bed_after_the_stay_and_a_bed_of_nobody_are_refused(
-    season: Path, tmp_path: Path
-) -> None:
+def test_a_bed_after_the_stay_and_a_bed_of_nobody_are_refused(season: Path, tmp_path: Path) -> None:
     prev = _crafted(
-        season, tmp_path, "W04,FB,family,2026-07-06,2026-07-11", "W04,FB,family,2026-07-06,2026-07-14"
+        season,
+        tmp_path,
+        "W04,FB,family,2026-07-06,2026-07-11",
+        "W04,FB,family,2026-07-06,2026-07-14",
     )
     code, errors = _replan(prev, tmp_path / "a")
     assert code == 2 and len(errors) == 1, errors
-    assert ":5: to: W04: a bed 2026-07-06..2026-07-14 outside the stay 2026-07-06..2026-07-11" in (
-        errors[0]
+    assert (
+        ":5: to: W04: a bed 2026-07-06..2026-07-14 outside the stay 2026-07-06..2026-07-11"
+        in (errors[0])
     )
     line = "W05,FB,family,2026-07-06,2026-07-11\n"
     shutil.rmtree(prev)

@@ -77,7 +77,6 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
     name = scenario.get("name") if isinstance(scenario, dict) else None
     if not isinstance(name, str):
         raise _refuse(str(run / "manifest.json"), None, "scenario.name", "missing: not a run")
-    check_sealed(run, manifest, "plan", (a_path, w_path))
     stays = _stays(run)
     rows: dict[str, list[Assignment]] = defaultdict(list)
     at: dict[int, int] = {}  # id of an Assignment -> its row in the file
@@ -127,6 +126,8 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
                 )
                 raise _refuse(str(a_path), max(at[id(a)], at[id(b)]), "from", why)
     waiting = {r["worker_id"]: r["reason"] for r in read_csv(w_path, ("worker_id", "reason"))}
+    # read first (what is wrong in a file says more than that it changed), then: as sealed
+    check_sealed(run, manifest, "plan", (a_path, w_path))
     return PreviousPlan(rows=dict(rows), waiting=waiting, name=name)
 
 
