@@ -305,6 +305,11 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "first_day": (_c_date, REQ),
         "last_day": (_c_date, REQ),
     },
+    "moves.csv": {  # a re-plan's: who moved on request, to which foresteria, on which night
+        "worker_id": (_c_id, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "from": (_c_date, REQ),
+    },
     "previous_left_behind.csv": {  # a re-plan's: the days left behind before its date
         "day": (_c_date, REQ),
         "worker_id": (_c_id, REQ),
@@ -1954,8 +1959,15 @@ def _check_people(r: _Run, out: list[str]) -> None:
         out.append(f"unknown worker in plan: {wid}")
     cap_s = int(h.get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
+    moves = _moves(r)
     for wid, w in r.workers.items():
         rows = housed.get(wid, [])
+        if wid in moves:  # moved on request on a re-plan's date: the nights before it are
+            # the previous plan's (_past_nights_changed); the stay rules hold from the move, as
+            # for someone arriving there at the foresteria asked for
+            fid, start = moves[wid]
+            w = {**w, "arrival": start, "pinned_foresteria": fid}
+            rows = [a for a in rows if a["from"] >= start]
         if w["group_id"]:
             seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
             groups[w["group_id"]].add(seq)
@@ -2040,6 +2052,18 @@ def _check_people(r: _Run, out: list[str]) -> None:
             out.append(f"group split: {gid} across {', '.join(sorted(places))}")
     if partial:
         _check_uncovered(r, housed, out)
+
+
+def _moves(r: _Run) -> dict[str, tuple[str, str]]:
+    """A re-plan's moves on request (inputs/moves.csv, `foresterie intake`): worker -> (the
+    foresteria they moved to, the night they moved: the re-plan's date or an earlier one's);
+    none without the file or a date (`_check_replan_record` refuses the file without one, and
+    a move after the date)."""
+    as_of = (r.manifest.get("replan") or {}).get("as_of")
+    if not isinstance(as_of, str) or not (r.root / "inputs" / _MOVES).is_file():
+        return {}
+    rows = _rows(r.root, f"inputs/{_MOVES}")
+    return {m["worker_id"]: (m["foresteria_id"], m["from"]) for m in rows if m["from"] <= as_of}
 
 
 def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list[str]) -> None:
@@ -4713,6 +4737,8 @@ def _check_record(r: _Run, out: list[str]) -> None:
 _PREVIOUS = ("previous_assignments.csv", "previous_waitlist.csv")
 # ... and the days someone was left behind before its date (run/pipeline.py writes it)
 _LEFT_BEHIND = "previous_left_behind.csv"
+# ... and who moved on request from its date (an intake's; housing/replan.py MOVES)
+_MOVES = "moves.csv"
 # inputs/scenario.toml's first line: the backend whose travel matrix the snapshot records.
 _SNAPSHOT_HEADER = re.compile(
     r"# Snapshot of scenario .* as solved; travel is the recorded (\S+) matrix\."
@@ -4787,6 +4813,15 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
     if as_of is not None and _PREVIOUS[0] in kept:
         out += _past_nights_changed(r, str(as_of))
     behind = _previous_left_behind(r)
+    if as_of is None and (r.root / "inputs" / _MOVES).is_file():
+        out.append(f"inputs/{_MOVES}: moves from a re-plan's date, and replan.as_of is null")
+    elif (r.root / "inputs" / _MOVES).is_file():
+        out += [
+            f"inputs/{_MOVES}: {m['worker_id']} moved on {m['from']}, after the re-plan's date "
+            f"{str(as_of)[:40]}"
+            for m in _rows(r.root, f"inputs/{_MOVES}")
+            if m["from"] > str(as_of)
+        ]
     if as_of is None and (r.root / "inputs" / _LEFT_BEHIND).is_file():
         out.append(
             f"inputs/{_LEFT_BEHIND}: days left behind before a re-plan's date, and "

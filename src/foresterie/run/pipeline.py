@@ -42,7 +42,14 @@ from foresterie.core.runfolder import (
     seal_report,
 )
 from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
-from foresterie.housing.replan import changes, check_sealed, read_previous
+from foresterie.housing.replan import (
+    MOVE_COLS,
+    MOVES,
+    changes,
+    check_sealed,
+    read_moves,
+    read_previous,
+)
 from foresterie.housing.tiers import HousingPlan
 from foresterie.run.early import REFERENCE_TRIPS, Housed, Request, SnapshotDiffers, load_and_house
 from foresterie.run.folders import (
@@ -216,6 +223,10 @@ def solve(
     extra = {}
     if behind is not None:  # the rotation's start, as the verifier and a replay read it
         extra[PREVIOUS_LEFT_BEHIND] = csv_text([list(x) for x in behind], ["day", "worker_id"])
+        if (scenario.root / MOVES).is_file():  # moves on request (an intake's), as read
+            moves = read_moves(scenario, as_of)
+            rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
+            extra[MOVES] = csv_text(rows, list(MOVE_COLS))
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
