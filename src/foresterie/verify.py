@@ -1965,9 +1965,9 @@ def _check_people(r: _Run, out: list[str]) -> None:
         if wid in moves:  # moved on request on a re-plan's date: the nights before it are
             # the previous plan's (_past_nights_changed); the stay rules hold from the move, as
             # for someone arriving there at the foresteria asked for
-            fid, start = moves[wid]
-            w = {**w, "arrival": start, "pinned_foresteria": fid}
-            rows = [a for a in rows if a["from"] >= start]
+            fid, moved_on = moves[wid]
+            w = {**w, "arrival": moved_on, "pinned_foresteria": fid}
+            rows = [a for a in rows if a["from"] >= moved_on]
         if w["group_id"]:
             seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
             groups[w["group_id"]].add(seq)

@@ -471,7 +471,7 @@ def _replan(
             if w.group_id and asked and w.arrival < d < w.departure and w.id in season.assigned:
                 moves.setdefault(w.id, asked)
         # the moves the season run made (an intake's) stand: the rules hold from them on
-        made = {}
+        made: dict[str, list[str]] = {}
         if (src / MOVES).is_file():
             ids = {w.id for w in people}
             for r in read_csv(src / MOVES, MOVE_COLS):
@@ -479,8 +479,7 @@ def _replan(
                     made[r["worker_id"]] = [r["worker_id"], r["foresteria_id"], r["from"]]
         made |= {w: [w, f, d.isoformat()] for w, f in moves.items()}  # the last move wins
         if made:  # the re-plan keeps their nights before d, and plans them from d where asked
-            rows = [made[w] for w in sorted(made)]
-            write_text(folder / MOVES, csv_text(rows, list(MOVE_COLS)))
+            write_text(folder / MOVES, csv_text([made[w] for w in sorted(made)], list(MOVE_COLS)))
         restricted = {  # the season's referral records (sites to avoid) hold for the intake
             # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
             k: v

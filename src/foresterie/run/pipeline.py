@@ -223,7 +223,7 @@ def solve(
     extra = {}
     if behind is not None:  # the rotation's start, as the verifier and a replay read it
         extra[PREVIOUS_LEFT_BEHIND] = csv_text([list(x) for x in behind], ["day", "worker_id"])
-        if (scenario.root / MOVES).is_file():  # moves on request (an intake's), as read
+        if as_of is not None and (scenario.root / MOVES).is_file():  # an intake's moves
             moves = read_moves(scenario, as_of)
             rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
             extra[MOVES] = csv_text(rows, list(MOVE_COLS))
