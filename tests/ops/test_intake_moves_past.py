@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import TINY, rehash
+from tests.helpers import PARTIAL, TINY, rehash
 
 D = "2026-07-09"
 
@@ -125,3 +125,48 @@ def test_a_move_of_someone_without_a_bed_is_refused(
         "run: a move is for a resident"
     ], r.output
     assert not out.exists()
+
+
+def test_moves_with_partial_stays_and_the_next_intake(tmp_path: Path) -> None:
+    """Partial stays, max_transfers 1: W02 (FB to 07-16, then FA) and W01 (FB) ask to move to
+    FA on 07-09. The intake of 07-10 keeps their nights at FB before it and houses them at FA
+    from it (W02's transfer to come withdrawn: listed); the intake of 07-12 after it keeps
+    both moves, whose rules hold from 07-10 on."""
+    season = tmp_path / "season"
+    r = CliRunner().invoke(app, ["solve", str(PARTIAL), "--out", str(season)])
+    assert r.exit_code == 0, r.output
+    assert _beds(season, "W02") == [
+        ("FB", "2026-07-05", "2026-07-16"),
+        ("FA", "2026-07-16", "2026-07-20"),
+    ]
+    led, ci = tmp_path / "ledger.sqlite", tmp_path / "checkins.csv"
+    ci.write_text(
+        "date,worker_id,event,foresteria_id\n2026-07-06,W01,arrival,\n2026-07-05,W02,arrival,\n"
+        "2026-07-08,W03,arrival,\n2026-07-06,W04,arrival,\n2026-07-06,W05,arrival,\n"
+        "2026-07-09,W01,move,FA\n2026-07-09,W02,move,FA\n"
+    )
+    r = CliRunner().invoke(app, ["ledger", "import", str(season), str(ci), "--ledger", str(led)])
+    assert r.exit_code == 0, r.output
+    first = _intake(season, led, tmp_path / "i1", "2026-07-10")
+    want = {
+        "W01": [("FB", "2026-07-06", "2026-07-10"), ("FA", "2026-07-10", "2026-07-13")],
+        "W02": [("FB", "2026-07-05", "2026-07-10"), ("FA", "2026-07-10", "2026-07-20")],
+    }
+    assert {w: _beds(first, w) for w in want} == want
+    assert _csv(first / "plan" / "replan_changes.csv") == [
+        {
+            "worker_id": "W01",
+            "was": "FB 2026-07-10..2026-07-13",
+            "now": "FA 2026-07-10..2026-07-13",
+        },
+        {
+            "worker_id": "W02",
+            "was": "FB 2026-07-10..2026-07-16;FA 2026-07-16..2026-07-20",
+            "now": "FA 2026-07-10..2026-07-20",
+        },
+    ]
+    assert verify_run(first) == []
+    second = _intake(first, led, tmp_path / "i2", "2026-07-12")
+    assert {w: _beds(second, w) for w in want} == want
+    assert [m["from"] for m in _csv(second / "inputs" / "moves.csv")] == ["2026-07-10"] * 2
+    assert verify_run(second) == []

@@ -707,6 +707,8 @@ def check_whole_plan(
     for w in scenario.workers:
         if w.group_id:
             rs = sorted(rows.get(w.id, []), key=lambda a: a.arrival)
+            if w.id in moves:  # a group moves whole: where it is from the move on (verifier)
+                rs = [a for a in rs if a.arrival >= moves[w.id].start]
             places[w.group_id].add("+".join(a.foresteria_id for a in rs) or "no bed")
     for gid, seqs in sorted(places.items()):
         if len(seqs) > 1 and any(people[x].group_id == gid for x in before):
