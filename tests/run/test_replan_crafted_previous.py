@@ -128,3 +128,22 @@ def test_a_plan_edited_after_its_run_sealed_it_is_refused(season: Path, tmp_path
 def test_the_untouched_previous_run_re_plans(season: Path, tmp_path: Path) -> None:
     code, errors = _replan(season, tmp_path / "replan")
     assert code == 0 and not errors, errors
+
+
+def test_the_previous_days_left_behind_edited_are_refused(season: Path, tmp_path: Path) -> None:
+    """plan/unserved.csv (the days left behind the re-plan's rotation starts from) is read as
+    sealed too: W03 taken off 07-08's row, not re-hashed."""
+    prev = tmp_path / "prev"
+    shutil.copytree(season, prev)
+    p = prev / "plan" / "unserved.csv"
+    text = p.read_text(encoding="utf-8")
+    assert text.rstrip().endswith(",W03"), text
+    p.write_text(text.rstrip()[: -len("W03")] + "W01\n", encoding="utf-8")
+    out = tmp_path / "replan"
+    code, errors = _replan(prev, out)
+    assert code == 2, errors
+    assert errors == [
+        f"error: {p}: file: changed since its run was made (sha256 differs from manifest.json's "
+        "plan)"
+    ], errors
+    assert not out.exists()

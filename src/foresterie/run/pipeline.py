@@ -164,6 +164,9 @@ def solve(
         restricted=restricted,
         solved_hash=solved_hash,
     )
+    behind: list[tuple[str, str]] | None = None  # a re-plan's: (day, worker) left behind before
+    if as_of is not None and previous is not None:  # read (and refused) before planning
+        behind = left_behind_before(previous, as_of)
     housed = beside.result() if beside is not None else load_and_house(req, say)
     if housed.request != req:
         raise ValueError("the first part (load, housing) was started for another solve")
@@ -180,9 +183,6 @@ def solve(
                 f"before {as_of}: their beds from {as_of} are not those the previous run planned "
                 f"(plan/{REPLAN_CHANGES}): {', '.join(ids[:5])}{more}"
             )
-    behind: list[tuple[str, str]] | None = None  # a re-plan's: (day, worker) left behind before
-    if as_of is not None and previous is not None:
-        behind = left_behind_before(previous, as_of)
     gc.freeze()  # kept to the end (_frozen_while), as is what the shuttles add below
     say(
         f"housing: {len({a.worker_id for a in housing.assignments})} housed, {len(housing.waitlist)} waitlisted, "
@@ -365,6 +365,8 @@ def left_behind_before(previous: Path, as_of: date) -> list[tuple[str, str]]:
     run sealed them (its manifest's sha256), read as files a user may hand us (one line, exit
     2); a previous plan that seals no unserved.csv (a replay's rebuilt one) carries only its
     inputs' days."""
+    if not (previous / "manifest.json").is_file():
+        return []  # not a run: read_previous says so, naming the file
     manifest = read_json(previous, "manifest.json")
     out: set[tuple[str, str]] = set()
 
