@@ -221,12 +221,13 @@ def solve(
     )
     short_rest_warning(shuttles.trips, scenario.config.scenario.timezone, say)
     extra = {}
-    if behind is not None:  # the rotation's start, as the verifier and a replay read it
+    if behind:  # the rotation's start, as the verifier and a replay read it (none: no file,
+        # as in a re-plan made before session 18, whose replay stays identical)
         extra[PREVIOUS_LEFT_BEHIND] = csv_text([list(x) for x in behind], ["day", "worker_id"])
-        if as_of is not None and (scenario.root / MOVES).is_file():  # an intake's moves
-            moves = read_moves(scenario, as_of)
-            rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
-            extra[MOVES] = csv_text(rows, list(MOVE_COLS))
+    if behind is not None and as_of is not None and (scenario.root / MOVES).is_file():
+        moves = read_moves(scenario, as_of)  # an intake's moves, as read
+        rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
+        extra[MOVES] = csv_text(rows, list(MOVE_COLS))
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
