@@ -305,6 +305,15 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "first_day": (_c_date, REQ),
         "last_day": (_c_date, REQ),
     },
+    "moves.csv": {  # a re-plan's: who moved on request, to which foresteria, on which night
+        "worker_id": (_c_id, REQ),
+        "foresteria_id": (_c_id, REQ),
+        "from": (_c_date, REQ),
+    },
+    "previous_left_behind.csv": {  # a re-plan's: the days left behind before its date
+        "day": (_c_date, REQ),
+        "worker_id": (_c_id, REQ),
+    },
     "previous_assignments.csv": {
         "worker_id": (_c_id, REQ),
         "foresteria_id": (_c_id, REQ),
@@ -1972,8 +1981,15 @@ def _check_people(r: _Run, out: list[str]) -> None:
         out.append(f"unknown worker in plan: {wid}")
     cap_s = int(h.get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
+    moves = _moves(r)
     for wid, w in r.workers.items():
         rows = housed.get(wid, [])
+        if wid in moves:  # moved on request on a re-plan's date: the nights before it are
+            # the previous plan's (_past_nights_changed); the stay rules hold from the move, as
+            # for someone arriving there at the foresteria asked for
+            fid, moved_on = moves[wid]
+            w = {**w, "arrival": moved_on, "pinned_foresteria": fid}
+            rows = [a for a in rows if a["from"] >= moved_on]
         if w["group_id"]:
             seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
             groups[w["group_id"]].add(seq)
@@ -2058,6 +2074,18 @@ def _check_people(r: _Run, out: list[str]) -> None:
             out.append(f"group split: {gid} across {', '.join(sorted(places))}")
     if partial:
         _check_uncovered(r, housed, out)
+
+
+def _moves(r: _Run) -> dict[str, tuple[str, str]]:
+    """A re-plan's moves on request (inputs/moves.csv, `foresterie intake`): worker -> (the
+    foresteria they moved to, the night they moved: the re-plan's date or an earlier one's);
+    none without the file or a date (`_check_replan_record` refuses the file without one, and
+    a move after the date)."""
+    as_of = (r.manifest.get("replan") or {}).get("as_of")
+    if not isinstance(as_of, str) or not (r.root / "inputs" / _MOVES).is_file():
+        return {}
+    rows = _rows(r.root, f"inputs/{_MOVES}")
+    return {m["worker_id"]: (m["foresteria_id"], m["from"]) for m in rows if m["from"] <= as_of}
 
 
 def _check_uncovered(r: _Run, housed: dict[str, list[dict[str, str]]], out: list[str]) -> None:
@@ -2835,7 +2863,9 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
     """Re-run the published rule (README "Who rides when seats are short"): at every farm and
     departure place with riders left behind, everyone who rode comes before everyone left
     behind in the order: referred first, then more days left behind so far, then
-    the tie-break (HMAC of "SEED:WORKER_ID" under the draw key; sha256 of it without one)."""
+    the tie-break (HMAC of "SEED:WORKER_ID" under the draw key; sha256 of it without one). A
+    re-plan's count starts from the days left behind before its date, as the re-plan read them
+    (inputs/previous_left_behind.csv)."""
     if not r.priority_known or not r.draws():  # the restricted part is sealed: said by
         return  # verify_report
     rode: dict[tuple[str, str, str], list[str]] = defaultdict(list)
@@ -2845,6 +2875,8 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
                 origin = r.origin(t)[0]  # raises what it raised in _rides, here
             rode[t["day"], origin, farm or ""].append(wid)
     missed: dict[str, int] = defaultdict(int)
+    for row in _previous_left_behind(r):
+        missed[row["worker_id"]] += 1
     holders = _seat_holders(r.root)
     for u in sorted(r.unserved, key=lambda u: u["day"]):
         if u["code"] in ("no_vehicle", "ride_cap"):  # nobody could ride: no choice was made
@@ -2867,6 +2899,14 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
             )
         for w in left:
             missed[w] += 1
+
+
+def _previous_left_behind(r: _Run) -> list[dict[str, str]]:
+    """A re-plan's inputs/previous_left_behind.csv (the days someone was left behind before its
+    date, README "Re-planning mid-season"): its rows (`_check_replan_record` refuses one on or
+    after the date, and the file in a run that is not a re-plan); none without it."""
+    rel = f"inputs/{_LEFT_BEHIND}"
+    return _rows(r.root, rel) if (r.root / rel).is_file() else []
 
 
 def _seat_holders(run: Path) -> set[tuple[tuple[str, str, str], str]] | None:
@@ -4920,6 +4960,10 @@ def _check_record(r: _Run, out: list[str]) -> None:
 
 # The previous plan a re-plan reads (run/folders.py copies it into inputs/ with these names).
 _PREVIOUS = ("previous_assignments.csv", "previous_waitlist.csv")
+# ... and the days someone was left behind before its date (run/pipeline.py writes it)
+_LEFT_BEHIND = "previous_left_behind.csv"
+# ... and who moved on request from its date (an intake's; housing/replan.py MOVES)
+_MOVES = "moves.csv"
 # inputs/scenario.toml's first line: the backend whose travel matrix the snapshot records.
 _SNAPSHOT_HEADER = re.compile(
     r"# Snapshot of scenario .* as solved; travel is the recorded (\S+) matrix\."
@@ -4993,6 +5037,27 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
         ]
     if as_of is not None and _PREVIOUS[0] in kept:
         out += _past_nights_changed(r, str(as_of))
+    behind = _previous_left_behind(r)
+    if as_of is None and (r.root / "inputs" / _MOVES).is_file():
+        out.append(f"inputs/{_MOVES}: moves from a re-plan's date, and replan.as_of is null")
+    elif (r.root / "inputs" / _MOVES).is_file():
+        out += [
+            f"inputs/{_MOVES}: {m['worker_id']} moved on {m['from']}, after the re-plan's date "
+            f"{str(as_of)[:40]}"
+            for m in _rows(r.root, f"inputs/{_MOVES}")
+            if m["from"] > str(as_of)
+        ]
+    if as_of is None and (r.root / "inputs" / _LEFT_BEHIND).is_file():
+        out.append(
+            f"inputs/{_LEFT_BEHIND}: days left behind before a re-plan's date, and "
+            "manifest.json's replan.as_of is null"
+        )
+    late = [x for x in behind if as_of is not None and x["day"] >= str(as_of)]
+    if late:
+        out.append(
+            f"inputs/{_LEFT_BEHIND}: {late[0]['worker_id']} left behind on {late[0]['day']}, "
+            f"not a day before the re-plan's date {str(as_of)[:40]} (and {len(late) - 1} more)"
+        )
     head = _utf8(_read(r.root, "inputs/scenario.toml"), "inputs/scenario.toml").split("\n", 1)[0]
     recorded = _SNAPSHOT_HEADER.fullmatch(head.lstrip("\ufeff").rstrip("\r"))
     if recorded is None:

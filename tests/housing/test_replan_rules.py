@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, set_toml
+from tests.helpers import PARTIAL, rehash, set_toml
 
 # PARTIAL: Fortore (FA) opens 07-08, Borgo Mezzanone (FB) closes after 07-15. W02 stays to 07-25
 # here, so the season moves him FB -> FA on 07-16. FC (Cerignola, near farm F2) has no men's
@@ -120,6 +120,15 @@ def test_a_transfer_made_before_the_date_counts_against_max_transfers(tmp_path: 
         + "W09,FA,men,2026-07-10,2026-07-25\n",
         encoding="utf-8",
     )
+    # ... for the people its run planned (a previous plan is refused otherwise: session 18)
+    ws = season / "inputs" / "workers.csv"
+    ws.write_text(
+        ws.read_text(encoding="utf-8")
+        + "W08,2026-07-12,2026-07-25,men,,F2,false,,,true,false\n"
+        + "W09,2026-07-10,2026-07-25,men,,F2,false,,,true,false\n",
+        encoding="utf-8",
+    )
+    rehash(season, ["plan/assignments.csv", "inputs/workers.csv"])
     sites = {
         "FA": {"beds_men": 2, "open_to": "2026-07-19"},
         "FC": {"beds_men": 3, "open_to": "2026-07-20"},

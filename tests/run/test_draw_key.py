@@ -75,9 +75,13 @@ def _rode(run: Path) -> dict[str, set[str]]:
 
 def _replay(run: Path, tie: dict[str, str], referred: set[str]) -> dict[str, set[str]]:
     """The README's rule re-run by hand on the run's own days and seat counts: referred first,
-    then more days left behind so far, then `tie`."""
+    then more days left behind so far (a re-plan's: from the days before its date, its
+    inputs/previous_left_behind.csv), then `tie`."""
     rode = _rode(run)
     behind: dict[str, int] = defaultdict(int)
+    carried = run / "inputs" / "previous_left_behind.csv"
+    for line in carried.read_text("utf-8").splitlines()[1:] if carried.is_file() else []:
+        behind[line.split(",")[1]] += 1
     out = {}
     people = [f"W{i:02d}" for i in range(1, PEOPLE + 1)]
     for d in sorted(rode):
@@ -263,8 +267,14 @@ def test_an_intake_draws_with_the_season_key(short_run: Path, tmp_path: Path) ->
     rode = _rode(out)
     ids = [f"W{i:02d}" for i in range(1, PEOPLE + 1)]
     # an intake's shuttles start at its date (the days before were driven: review 17, finding
-    # 8), and so does the rotation of who is left behind it replays
+    # 8); the rotation of who is left behind goes on from the season's days before it (session
+    # 18: it had started from zero again)
     assert len(rode) == 4 and min(rode) == "2026-07-08"
+    season = _rode(short_run)
+    days = (out / "inputs" / "previous_left_behind.csv").read_text("utf-8").splitlines()[1:]
+    assert sorted(days) == sorted(
+        f"{d},{w}" for d in ("2026-07-06", "2026-07-07") for w in ids if w not in season[d]
+    )
     assert _replay(out, {w: _keyed_tie(w) for w in ids}, set(REFERRED)) == rode
 
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import read_csv, read_json
+from foresterie.core.files import file_sha256, read_csv, read_json
 from foresterie.housing.tiers import TierResult
 from foresterie.housing.units import (
     History,
@@ -63,6 +63,47 @@ def _refuse(file: str, row: int | None, field: str, why: str) -> ScenarioError:
     return ScenarioError([Problem(file, row, field, why)])
 
 
+# A re-plan's moves on request (`foresterie intake` writes it in its scenario folder; the run
+# keeps it in inputs/): worker_id, foresteria_id, from: living in a foresteria before `from`,
+# moved to this one on that night (a re-plan's date: this one's, or an earlier re-plan's whose
+# plan this one continues). The stay rules hold from the last move on, as for an arrival there.
+MOVES = "moves.csv"
+MOVE_COLS = ("worker_id", "foresteria_id", "from")
+
+
+@dataclass(frozen=True)
+class Move:
+    foresteria_id: str
+    start: date
+
+
+def read_moves(scenario: Scenario, as_of: date) -> dict[str, Move]:
+    """worker -> their last move on request, on or before `as_of` (the scenario folder's
+    moves.csv, read as a file a user may hand us: one line naming file, row and field, exit 2);
+    empty without the file."""
+    path = scenario.root / MOVES
+    if not path.is_file():
+        return {}
+    people = {w.id for w in scenario.workers}
+    sites = {f.id for f in scenario.foresterie}
+    out: dict[str, Move] = {}
+    for r in read_csv(path, MOVE_COLS):
+        if r["worker_id"] not in people:
+            why = f"{r['worker_id'][:40]!r} is not one of the scenario's people"
+            raise _refuse(str(path), r.row, "worker_id", why)
+        if r["foresteria_id"] not in sites:
+            why = f"unknown foresteria {r['foresteria_id'][:40]!r}"
+            raise _refuse(str(path), r.row, "foresteria_id", why)
+        if r["worker_id"] in out:
+            raise _refuse(str(path), r.row, "worker_id", f"{r['worker_id']}: a second row")
+        start = r.day("from")
+        if start > as_of:
+            why = f"{start} is after the re-plan's date {as_of}: a move is made by a re-plan"
+            raise _refuse(str(path), r.row, "from", why)
+        out[r["worker_id"]] = Move(r["foresteria_id"], start)
+    return out
+
+
 def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan:
     """The previous run folder's plan/ and manifest, read as files a user may hand us
     (core.files: not UTF-8, not CSV, a column missing: one line, exit 2); with `foresterie`, a
@@ -72,11 +113,14 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
     for p in (a_path, w_path, run / "manifest.json"):
         if not p.is_file():
             raise _refuse(str(p), None, "file", "previous run has no such file")
-    scenario = read_json(run, "manifest.json").get("scenario")
+    manifest = read_json(run, "manifest.json")
+    scenario = manifest.get("scenario")
     name = scenario.get("name") if isinstance(scenario, dict) else None
     if not isinstance(name, str):
         raise _refuse(str(run / "manifest.json"), None, "scenario.name", "missing: not a run")
+    stays = _stays(run)
     rows: dict[str, list[Assignment]] = defaultdict(list)
+    at: dict[int, int] = {}  # id of an Assignment -> its row in the file
     cols = ("worker_id", "foresteria_id", "section", "from", "to")
     for r in read_csv(a_path, cols):
         if foresterie is not None and r["foresteria_id"] not in foresterie:
@@ -88,19 +132,79 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
         except ValueError:
             why = "section, from, to: not a section, or not dates YYYY-MM-DD"
             raise _refuse(str(a_path), r.row, "from", why) from None
-        rows[r["worker_id"]].append(
-            Assignment(
-                worker_id=r["worker_id"],
-                foresteria_id=r["foresteria_id"],
-                section=section,
-                arrival=start,
-                departure=end,
-            )
+        if end <= start:
+            why = f"{r['worker_id'][:40]}: a bed from {start} to {end}: no night"
+            raise _refuse(str(a_path), r.row, "to", why)
+        wid = r["worker_id"]
+        if stays is not None:  # the stay the previous run planned (its inputs/workers.csv)
+            stay = stays.get(wid)
+            if stay is None:
+                why = f"{wid[:40]} is not one of the previous run's people (inputs/workers.csv)"
+                raise _refuse(str(a_path), r.row, "worker_id", why)
+            if start < stay[0] or end > stay[1]:
+                why = (
+                    f"{wid[:40]}: a bed {start}..{end} outside the stay {stay[0]}..{stay[1]} "
+                    "the previous run planned (inputs/workers.csv): not a plan it made"
+                )
+                raise _refuse(str(a_path), r.row, "from" if start < stay[0] else "to", why)
+        a = Assignment(
+            worker_id=wid,
+            foresteria_id=r["foresteria_id"],
+            section=section,
+            arrival=start,
+            departure=end,
         )
+        at[id(a)] = r.row
+        rows[wid].append(a)
     for spans in rows.values():
         spans.sort(key=lambda a: a.arrival)
+        for a, b in zip(spans, spans[1:], strict=False):
+            if b.arrival < a.departure:  # two beds on a night: not a plan any run makes
+                why = (
+                    f"{b.worker_id[:40]}: a bed at {b.foresteria_id[:40]} {b.arrival}..{b.departure} "
+                    f"while in one at {a.foresteria_id[:40]} {a.arrival}..{a.departure} (row "
+                    f"{at[id(a)]}): two beds on the night of {b.arrival}"
+                )
+                raise _refuse(str(a_path), max(at[id(a)], at[id(b)]), "from", why)
     waiting = {r["worker_id"]: r["reason"] for r in read_csv(w_path, ("worker_id", "reason"))}
+    # read first (what is wrong in a file says more than that it changed), then: as sealed
+    check_sealed(run, manifest, "plan", (a_path, w_path))
     return PreviousPlan(rows=dict(rows), waiting=waiting, name=name)
+
+
+def check_sealed(
+    run: Path, manifest: dict[str, object], part: str, files: tuple[Path, ...]
+) -> None:
+    """The previous run's files are those it made: the sha256 its manifest records of each
+    (under `part`: `plan`, `inputs`) matches the file (an edited plan/ is refused before
+    anything is planned from it, as `verify` refuses it)."""
+    sealed = manifest.get(part)
+    for p in files:
+        want = sealed.get(p.name) if isinstance(sealed, dict) else None
+        if not isinstance(want, str):
+            why = f"no sha256 of {part}/{p.name}: not a run foresterie made"
+            raise _refuse(str(run / "manifest.json"), None, part, why)
+        if file_sha256(p) != want:
+            why = f"changed since its run was made (sha256 differs from manifest.json's {part})"
+            raise _refuse(str(p), None, "file", why)
+
+
+def _stays(run: Path) -> dict[str, tuple[date, date]] | None:
+    """worker -> (arrival, departure) as the previous run read them (inputs/workers.csv), or
+    None when the folder holds no inputs (a replay's rebuilt previous plan)."""
+    path = run / "inputs" / "workers.csv"
+    if not path.is_file():
+        return None
+    out = {}
+    for r in read_csv(path, ("worker_id", "arrival", "departure")):
+        try:
+            out[r["worker_id"]] = (
+                date.fromisoformat(r["arrival"]),
+                date.fromisoformat(r["departure"]),
+            )
+        except ValueError:
+            raise _refuse(str(path), r.row, "arrival", "not dates YYYY-MM-DD") from None
+    return out
 
 
 def check_as_of(scenario: Scenario, as_of: date) -> None:
@@ -230,6 +334,8 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     The run records residents at their true arrival, pinned where they arrived (what the nights
     kept show); those planned from `as_of` without a bed before it at `as_of`."""
     rows, waiting = prev.rows, prev.waiting
+    moved = read_moves(scenario, as_of)
+    moves = {wid: m.foresteria_id for wid, m in moved.items() if m.start == as_of}  # new ones
     ahead = {
         wid: [_clip(a, start=as_of) for a in s if a.departure > as_of] for wid, s in rows.items()
     }
@@ -273,7 +379,15 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
             first = (mine or ahead[w.id] or rows[w.id])[0].foresteria_id  # their plan's first row
             workers.append(replace(w, pinned_foresteria=first))
             if w.departure <= as_of:
+                if w.id in moves:
+                    raise _move_refused(scenario, w.id, f"their stay ends by {as_of}")
                 continue  # the stay is over: nothing to plan
+            if w.id in moves:
+                # moving on request from the date (`foresterie intake`): the nights before it
+                # are kept as they were, and from it they are planned as someone arriving at
+                # the foresteria asked for (pinned; no promise, no previous place to keep)
+                planned.append(replace(w, arrival=as_of, pinned_foresteria=moves[w.id]))
+                continue
             sites = tuple(dict.fromkeys(a.foresteria_id for a in ahead[w.id]))
             if not sites or opens[sites[0]].open_to < as_of:
                 # No bed from the date in the previous plan (it ended at a closing or at the
@@ -296,9 +410,14 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
             planned.append(replace(w, arrival=as_of, pinned_foresteria=sites[0]))
             residents.append(planned[-1])
             if rule.partial:
+                if w.id in moved:  # moved on request before: the rules from that night on
+                    start = moved[w.id].start
+                    w, mine = replace(w, arrival=start), [a for a in mine if a.arrival >= start]
                 h = _history(w, mine, sites[0], as_of, rule)
                 history[w.id] = replace(h, spans=1) if w.group_id in frozen else h
             continue
+        if w.id in moves:
+            raise _move_refused(scenario, w.id, f"not in a bed before {as_of} in the previous run")
         if w.arrival < as_of and w.id not in waiting:
             late.append(w.id)
             if w.departure <= as_of:
@@ -342,10 +461,20 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         to_plan=replace(scenario, workers=tuple(planned), warnings=warnings),
         past=past,
         kept=kept,
-        where={wid: f for wid, f in where.items() if wid in {w.id for w in planned}},
+        where={
+            wid: f
+            for wid, f in where.items()
+            if wid in {w.id for w in planned} and wid not in moves  # a move asked is no loss
+        },
         promised=promised,
         history=history,
         as_of=as_of,
+    )
+
+
+def _move_refused(scenario: Scenario, wid: str, why: str) -> ScenarioError:
+    return _refuse(
+        str(scenario.root / MOVES), None, "worker_id", f"{wid}: {why}: a move is for a resident"
     )
 
 
@@ -548,6 +677,7 @@ def check_whole_plan(
     of what to change. Returns the waitlist without those in a bed before the date (whom the
     tiers left without one from it: their kept rows are their plan)."""
     people = {w.id: w for w in scenario.workers}
+    moves = read_moves(scenario, as_of)
     rows: dict[str, list[Assignment]] = defaultdict(list)
     for a in assignments:
         rows[a.worker_id].append(a)
@@ -557,6 +687,12 @@ def check_whole_plan(
     for wid in sorted(before):
         w = people[wid]
         rs = sorted(rows[wid], key=lambda a: a.arrival)
+        if wid in moves:  # moved on request: the rules hold from the move, as for an arrival
+            m = moves[wid]
+            w = replace(w, arrival=m.start, pinned_foresteria=m.foresteria_id)
+            rs = [a for a in rs if a.arrival >= m.start]
+            if not rs:
+                continue
         leaves = released.get(wid, w.departure)
         broken = _kept_rules(w, rs, scenario, matrix, leaves)
         if wid in waiting and broken:  # the cause first: no bed from the date
@@ -571,6 +707,8 @@ def check_whole_plan(
     for w in scenario.workers:
         if w.group_id:
             rs = sorted(rows.get(w.id, []), key=lambda a: a.arrival)
+            if w.id in moves:  # a group moves whole: where it is from the move on (verifier)
+                rs = [a for a in rs if a.arrival >= moves[w.id].start]
             places[w.group_id].add("+".join(a.foresteria_id for a in rs) or "no bed")
     for gid, seqs in sorted(places.items()):
         if len(seqs) > 1 and any(people[x].group_id == gid for x in before):

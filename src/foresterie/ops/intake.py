@@ -23,9 +23,11 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
   was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned;
   a request naming none, or one the foresteria cannot take, is not met and they stay where they
-  are: `_cannot_move`); they are left out of the previous plan the
-  re-planning keeps people in, so its `moved_vs_previous` counts only moves nobody asked for
-  (0 by the pins), and `intake.json` counts the requests and the moves made on request.
+  are: `_cannot_move`); their nights before D are kept as the season run had them (the
+  re-plan's `moves.csv`, housing/replan.py: a group moves whole, and the moves the season run
+  made stand), the move is listed in plan/replan_changes.csv, the re-plan's
+  `moved_vs_previous` counts only moves nobody asked for (0 by the pins), and `intake.json`
+  counts the requests and the moves made on request.
 A row of kind `intake_plan` records the new run's manifest hash; day runs then accept it as the
 season run of the same ledger.
 """
@@ -44,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from foresterie.core.files import (
+    csv_text,
     dumps_json,
     file_sha256,
     json_at,
@@ -54,6 +57,7 @@ from foresterie.core.files import (
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.housing.replan import MOVE_COLS, MOVES
 from foresterie.housing.waitlist import SECTION_BEDS
 from foresterie.ops.day import (
     Planned,
@@ -187,9 +191,9 @@ def intake_workers(
             refused[w.id] = _refusal(w.id, asked[w.id], asked_on[w.id], bed, *cannot)
             out.append(w)
         elif moving:
-            counts["move_requested"] += 1  # re-planned from today, where they asked if named
+            counts["move_requested"] += 1  # re-planned from today, where they asked
             movers[w.id] = asked[w.id]
-            out.append(replace(w, arrival=d, pinned_foresteria=asked[w.id] or None))
+            out.append(w)  # their nights before d kept (the re-plan's moves.csv: _replan)
         elif here and bed is not None and (came is None or came >= w.arrival or ended):
             counts["housed_kept"] += 1  # late or on time: the held bed is theirs
             # arriving today: held where they are if a check-in (or a driver's list) says they
@@ -223,8 +227,9 @@ def intake_workers(
     # group's requests cannot be made, they stay where they are
     pins: dict[str, set[str]] = {}
     for w in out:
-        if w.group_id and w.pinned_foresteria:
-            pins.setdefault(w.group_id, set()).add(w.pinned_foresteria)
+        pin = movers.get(w.id) or w.pinned_foresteria
+        if w.group_id and pin:
+            pins.setdefault(w.group_id, set()).add(pin)
     split = {g for g, fs in pins.items() if len(fs) > 1}
     if split:
         season_workers = {w.id: w for w in season.scenario.workers}
@@ -238,7 +243,9 @@ def intake_workers(
                 counts["move_cannot_be_made"] += 1
                 out[i] = season_workers[w.id]
     pinned_groups = {
-        w.group_id: w.pinned_foresteria for w in out if w.group_id and w.pinned_foresteria
+        w.group_id: movers.get(w.id) or w.pinned_foresteria
+        for w in out
+        if w.group_id and (movers.get(w.id) or w.pinned_foresteria)
     }
     out = [
         replace(w, pinned_foresteria=pinned_groups[w.group_id])
@@ -270,6 +277,16 @@ def _first_beds(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for r in read_csv(path, ("worker_id", "foresteria_id")):
         out.setdefault(r["worker_id"], r["foresteria_id"])
+    return out
+
+
+def _beds_on(path: Path, d: date) -> dict[str, str]:
+    """worker -> the foresteria they sleep in on the night of d in a plan (a mover's kept rows
+    before d are where they lived: the move is from d)."""
+    out: dict[str, str] = {}
+    for r in read_csv(path, ("worker_id", "foresteria_id", "from", "to")):
+        if r.day("from") <= d < r.day("to"):
+            out[r["worker_id"]] = r["foresteria_id"]
     return out
 
 
@@ -362,7 +379,8 @@ def run_intake(
     def records(tmp: Path) -> dict[str, str]:
         """intake.json, from the plan files just written: hashed by the manifest (verify)."""
         now = _first_beds(tmp / "plan" / "assignments.csv")
-        moved = sum(1 for w in intake.movers if w in now and now[w] != season.assigned.get(w))
+        on_d = _beds_on(tmp / "plan" / "assignments.csv", d)
+        moved = sum(1 for w, f in intake.movers.items() if on_d.get(w) == f)
         record["moved_on_request"] = moved
         record["move_requests_not_met"] = len(intake.movers) + len(intake.refused) - moved
         record["arrivals_housed"] = sum(1 for w in intake.to_place if w in now)
@@ -378,9 +396,9 @@ def run_intake(
                 p.rmdir()
         raise
     if say is not None and intake.movers:  # every request is answered: those met, where
-        now = _first_beds(target / "plan" / "assignments.csv")  # (movers: from d only)
-        for wid in sorted(w for w in intake.movers if w in now):
-            say(f"note: {wid}: housed at {now[wid]} from {d}, as asked")
+        on_d = _beds_on(target / "plan" / "assignments.csv", d)
+        for wid in sorted(w for w in intake.movers if on_d.get(w) == intake.movers[w]):
+            say(f"note: {wid}: housed at {on_d[wid]} from {d}, as asked")
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [
@@ -441,25 +459,29 @@ def _replan(
         folder = Path(t) / "scenario"
         src = season_run / "inputs"
         shutil.copytree(src, folder)
-        for p in folder.glob("previous_*.csv"):
-            p.unlink()
+        for p in [*folder.glob("previous_*.csv"), folder / MOVES]:  # the season run's own
+            p.unlink(missing_ok=True)
         cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
         people = sorted(intake.workers, key=lambda w: w.id)
+        groups = {w.id: w.group_id for w in people if w.group_id}
         write_text(folder / "workers.csv", workers_csv(people, priority=False))
         header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
         write_text(folder / "scenario.toml", header + toml_dumps(cfg))
-        previous = season_run
-        if intake.movers:  # the previous plan without the people asking to move
-            previous = Path(t) / "previous"
-            (previous / "plan").mkdir(parents=True)
-            shutil.copyfile(
-                season_run / "plan" / "waitlist.csv", previous / "plan" / "waitlist.csv"
-            )
-            shutil.copyfile(season_run / "manifest.json", previous / "manifest.json")  # its name
-            lines = (season_run / "plan" / "assignments.csv").read_text(encoding="utf-8")
-            rows = lines.splitlines(keepends=True)
-            kept = [r for r in rows[1:] if r.split(",", 1)[0] not in intake.movers]
-            write_text(previous / "plan" / "assignments.csv", "".join([rows[0], *kept]))
+        moves = dict(intake.movers)  # a group moves whole: its members living there too
+        for w in people:
+            asked = next((f for x, f in intake.movers.items() if groups.get(x) == w.group_id), "")
+            if w.group_id and asked and w.arrival < d < w.departure and w.id in season.assigned:
+                moves.setdefault(w.id, asked)
+        # the moves the season run made (an intake's) stand: the rules hold from them on
+        made: dict[str, list[str]] = {}
+        if (src / MOVES).is_file():
+            ids = {w.id for w in people}
+            for r in read_csv(src / MOVES, MOVE_COLS):
+                if r["worker_id"] in ids:
+                    made[r["worker_id"]] = [r["worker_id"], r["foresteria_id"], r["from"]]
+        made |= {w: [w, f, d.isoformat()] for w, f in moves.items()}  # the last move wins
+        if made:  # the re-plan keeps their nights before d, and plans them from d where asked
+            write_text(folder / MOVES, csv_text([made[w] for w in sorted(made)], list(MOVE_COLS)))
         restricted = {  # the season's referral records (sites to avoid) hold for the intake
             # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
             k: v
@@ -481,7 +503,7 @@ def _replan(
                 target,
                 force,
                 as_of=d,
-                previous=previous,
+                previous=season_run,
                 say=say,
                 report=hook,
                 restricted=restricted,

@@ -8,6 +8,7 @@ import gc
 import json
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -21,7 +22,9 @@ from foresterie.core.files import (
     csv_text,
     file_sha256,
     inside,
+    read_csv,
     read_inside,
+    read_json,
     unpublished,
     unreadable_reason,
     write_text,
@@ -39,7 +42,14 @@ from foresterie.core.runfolder import (
     seal_report,
 )
 from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
-from foresterie.housing.replan import changes, read_previous
+from foresterie.housing.replan import (
+    MOVE_COLS,
+    MOVES,
+    changes,
+    check_sealed,
+    read_moves,
+    read_previous,
+)
 from foresterie.housing.tiers import HousingPlan
 from foresterie.run.early import REFERENCE_TRIPS, Housed, Request, SnapshotDiffers, load_and_house
 from foresterie.run.folders import (
@@ -89,6 +99,10 @@ class RunSummary:
 # A re-plan's list of the residents whose beds from the date are not those promised (README
 # "Re-planning mid-season"): ids and places, as plan/assignments.csv has them.
 REPLAN_CHANGES = "replan_changes.csv"
+# A re-plan's inputs/: every day someone was left behind before its date (`left_behind_before`)
+PREVIOUS_LEFT_BEHIND = "previous_left_behind.csv"
+# unserved codes where nobody could ride (no choice of riders was made: the rotation skips them)
+NO_CHOICE = ("no_vehicle", "ride_cap")
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -151,6 +165,9 @@ def solve(
         restricted=restricted,
         solved_hash=solved_hash,
     )
+    behind: list[tuple[str, str]] | None = None  # a re-plan's: (day, worker) left behind before
+    if as_of is not None and previous is not None:  # read (and refused) before planning
+        behind = left_behind_before(previous, as_of)
     housed = beside.result() if beside is not None else load_and_house(req, say)
     if housed.request != req:
         raise ValueError("the first part (load, housing) was started for another solve")
@@ -186,8 +203,16 @@ def solve(
         )
     else:
         riding, beds = shuttles_from(scenario, housing.assignments, as_of)
+        before: dict[str, int] = defaultdict(int)  # the rotation from the days before as_of
+        for _, w in behind or []:
+            before[w] += 1
         shuttles = plan_shuttles(
-            riding, matrix, beds, scenario.config.solver.shuttle_processes, bar
+            riding,
+            matrix,
+            beds,
+            scenario.config.solver.shuttle_processes,
+            bar,
+            left_before=dict(before),
         )
     timings["shuttles_s"] = time.monotonic() - t
     gc.freeze()
@@ -197,6 +222,13 @@ def solve(
     )
     short_rest_warning(shuttles.trips, scenario.config.scenario.timezone, say)
     extra = {}
+    if behind:  # the rotation's start, as the verifier and a replay read it (none: no file,
+        # as in a re-plan made before session 18, whose replay stays identical)
+        extra[PREVIOUS_LEFT_BEHIND] = csv_text([list(x) for x in behind], ["day", "worker_id"])
+    if behind is not None and as_of is not None and (scenario.root / MOVES).is_file():
+        moves = read_moves(scenario, as_of)  # an intake's moves, as read
+        rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
+        extra[MOVES] = csv_text(rows, list(MOVE_COLS))
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
@@ -325,6 +357,37 @@ def shuttles_from(
     )
     beds = [replace(a, arrival=max(a.arrival, as_of)) for a in assignments if a.departure > as_of]
     return replace(scenario, workers=workers), beds
+
+
+def left_behind_before(previous: Path, as_of: date) -> list[tuple[str, str]]:
+    """(day, worker), sorted, of every day before `as_of` someone was left behind when the seats
+    were short (a choice of riders made: not `no_vehicle` or `ride_cap`): the previous run's
+    plan/unserved.csv rows before the date and the days it carried itself (its
+    inputs/previous_left_behind.csv: a re-plan's, whose shuttles start at its own date). A
+    re-plan's rotation (shuttles/routes.py `_ride_order`) starts from them, so someone left
+    behind in July is not the first left behind again in August. Both files as the previous
+    run sealed them (its manifest's sha256), read as files a user may hand us (one line, exit
+    2); a previous plan that seals no unserved.csv (a replay's rebuilt one) carries only its
+    inputs' days."""
+    if not (previous / "manifest.json").is_file():
+        return []  # not a run: read_previous says so, naming the file
+    manifest = read_json(previous, "manifest.json")
+    out: set[tuple[str, str]] = set()
+
+    carried = previous / "inputs" / PREVIOUS_LEFT_BEHIND
+    if carried.is_file():
+        check_sealed(previous, manifest, "inputs", (carried,))
+        for r in read_csv(carried, ("day", "worker_id")):
+            if r.day("day") < as_of:
+                out.add((r["day"], r["worker_id"]))
+    sealed = manifest.get("plan")
+    if isinstance(sealed, dict) and "unserved.csv" in sealed:
+        path = previous / "plan" / "unserved.csv"
+        check_sealed(previous, manifest, "plan", (path,))
+        for r in read_csv(path, ("day", "code", "worker_ids")):
+            if r["code"] not in NO_CHOICE and r.day("day") < as_of:
+                out |= {(r["day"], w) for w in r["worker_ids"].split()}
+    return sorted(out)
 
 
 def _verify_while_reporting(
@@ -499,12 +562,21 @@ def replay(
     if as_of_s:  # rebuild the previous run's plan files the re-plan read
         previous = out.parent / f".{out.name}.previous"
         (previous / "plan").mkdir(parents=True, exist_ok=True)
+        sealed = {}
         for name in ("assignments.csv", "waitlist.csv"):
             data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
             (previous / "plan" / name).write_bytes(data)
+            sealed[name] = file_sha256(previous / "plan" / name)  # as the run hashes inputs/
+        carried = {}  # the days left behind before the date it read (left_behind_before)
+        if (run / "inputs" / PREVIOUS_LEFT_BEHIND).is_file():
+            (previous / "inputs").mkdir(exist_ok=True)
+            data = read_inside(run, f"inputs/{PREVIOUS_LEFT_BEHIND}", 1 << 30)
+            (previous / "inputs" / PREVIOUS_LEFT_BEHIND).write_bytes(data)
+            carried[PREVIOUS_LEFT_BEHIND] = file_sha256(previous / "inputs" / PREVIOUS_LEFT_BEHIND)
         # the re-plan checked that its previous run was of this scenario (housing/replan.py)
         name_ = named.get("name") if isinstance(named, dict) else None
-        write_text(previous / "manifest.json", json.dumps({"scenario": {"name": name_}}))
+        rebuilt = {"scenario": {"name": name_}, "plan": sealed, "inputs": carried}
+        write_text(previous / "manifest.json", json.dumps(rebuilt))
     try:
         solve(
             run / "inputs",

@@ -1095,12 +1095,15 @@ def plan_shuttles(
     processes: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
     reuse: bool = True,
+    left_before: dict[str, int] | None = None,
 ) -> ShuttlePlan:
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
     (both legs) with one reason. See `_round_trip_day` for why no one rides one way only.
     `reuse` (exact, see shuttles/daycache.py): equal base-days and equal chainings are solved
     once, and a short day's option that can no longer win is not finished (`_round_trip_day`'s
-    `beat`); without it every one is solved in full (the same plan, byte for byte, more slowly)."""
+    `beat`); without it every one is solved in full (the same plan, byte for byte, more slowly).
+    `left_before` (a re-plan's, an intake's): the days each worker was left behind before the
+    first day planned here (run/pipeline.py `left_behind_before`), where the rotation starts."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
@@ -1228,7 +1231,8 @@ def plan_shuttles(
                     for k, p in plain[d, base].items()
                 }
         workers = {w.id: w for w in scenario.workers}
-        left_behind: dict[str, int] = defaultdict(int)  # days each worker was left behind so far
+        # days each worker was left behind so far, those before a re-plan's date included
+        left_behind: dict[str, int] = defaultdict(int, left_before or {})
         streak: dict[str, int] = defaultdict(int)  # days in a row each worker is left behind now
         seed = scenario.config.scenario.seed
         rule = scenario.config.transport
