@@ -28,7 +28,7 @@ EXPECTED = {
     "bad_leg": "bookings.csv:2: leg: 'both' is not one of out, back, round",
     "bad_scan_time": "scans.csv:2: scanned_at: 'yesterday' is not a date and time YYYY-MM-DDTHH:MM",
     "bad_time": "boardings.csv:2: time: '6.10' is not a time HH:MM",
-    "boarded_not_yes_no": "boardings.csv:2: boarded: 'si' is not one of yes, no",
+    "boarded_not_yes_no": "boardings.csv:2: boarded: 'forse' is not yes or no (sì/no, VERO/FALSO)",
     "date_ddmmyyyy": "bookings.csv:2: date: date '07/07/2026' is dd/mm/yyyy; write ISO 2026-07-07",
     "date_outside_season": "checkins.csv:2: date: 2026-08-02 is outside the season 2026-07-01..2026-07-31",
     "not_an_import_file": "notes.csv:1: header: not an import file; the columns must be "
@@ -277,3 +277,23 @@ def test_a_rider_out_and_not_back_is_two_rows_told_apart(tmp_path: Path) -> None
     with pytest.raises(ScenarioError) as exc:
         read_events(twice, SEASON)
     assert str(exc.value.problems[0]) == "twice.csv:3: leg: W01 on out is listed twice (row 2)"
+
+
+def test_a_boarding_list_ticked_the_italian_way_is_read(tmp_path: Path) -> None:
+    """`boarded` read as the scenario's booleans are (review 18, L6: an Italian Excel sheet's
+    SI / sì / VERO / FALSO was refused, a retyped sheet per vehicle per day)."""
+    f = tmp_path / "boardings.csv"
+    ticks = ["SI", "sì", "VERO", "yes", "1", "NO", "FALSO", "no", "0"]
+    f.write_text(
+        "date;vehicle_id;worker_id;boarded\n" + "".join(f"2026-07-07;VA1;W01;{t}\n" for t in ticks),
+        encoding="utf-8",
+    )
+    kinds = [e.kind for e in read_events(f, SEASON)]
+    assert kinds == ["boarding"] * 5 + ["no_show"] * 4
+    f.write_text("date,vehicle_id,worker_id,boarded\n2026-07-07,VA1,W01,\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert (
+        str(exc.value.problems[0])
+        == "boardings.csv:2: boarded: '' is not yes or no (sì/no, VERO/FALSO)"
+    )

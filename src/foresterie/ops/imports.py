@@ -27,7 +27,7 @@ from typing import Any, Literal
 from foresterie.core.errors import Problem, ScenarioError, row_ranges
 from foresterie.ops.ledger import Event
 from foresterie.scenario.csvfile import csv_header, read_csv
-from foresterie.scenario.load import date_problem
+from foresterie.scenario.load import date_problem, read_bool
 
 # How `ledger import` is told a file's code page (README "Scenario format": never guessed).
 DECLARE = "--encoding windows-1252"
@@ -160,6 +160,19 @@ class _Cells:
             self.bad(field, f"{value!r} is not one of {', '.join(allowed)}")
         return value
 
+    def yes_no(self, field: str) -> str:
+        """'yes' or 'no' from a ticked cell as the scenario's booleans read it (yes/no, sì/no,
+        VERO/FALSO, true/false, 1/0: what a clerk types and what Italian Excel writes; review
+        18, L6); an empty or other cell is said."""
+        value = self.text(field)
+        try:
+            if value:
+                return "yes" if read_bool(value) else "no"
+        except ValueError:
+            pass
+        self.bad(field, f"{value!r} is not yes or no (sì/no, VERO/FALSO)")
+        return value
+
     def known(self, field: str, ids: frozenset[str], what: str, optional: bool = False) -> str:
         value = self.text(field)
         if not value and optional:
@@ -225,7 +238,7 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         d = c.day()
         vehicle = c.known("vehicle_id", s.vehicles, "vehicle")
         worker = c.known("worker_id", s.workers, "worker")
-        boarded = c.one_of("boarded", ("yes", "no"))
+        boarded = c.yes_no("boarded")
         leg = c.one_of("leg", ("", "out", "back"))
         at = c.hhmm("time")
         if d is None or not c.ok:

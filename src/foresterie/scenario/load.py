@@ -339,6 +339,12 @@ def _bool(v: Any) -> bool:
     raise ValueError(Msg("{value} is not true/false", value=repr(v)))
 
 
+def read_bool(v: Any) -> bool:
+    """A yes/no cell as the scenario's booleans read it (sì, VERO, yes, 1 ...); ValueError else.
+    The files `ledger import` reads are read the same way (README "Scenario format")."""
+    return _bool(v)
+
+
 def _bool_default_true(v: Any) -> bool:
     return True if v is None or str(v).strip() == "" else _bool(v)
 
