@@ -367,8 +367,47 @@ def solve(
 
             raise ScenarioError([Problem("--as-of", None, "date", date_problem(as_of))]) from None
     target = out or Path("runs") / scenario.resolve().name
+    if force:
+        _refuse_replacing_a_ledgers_run(target)
     with _housed_beside(scenario, when, previous) as beside:
         _solve_with(scenario, target, force, when, previous, lang, beside)
+
+
+def _refuse_replacing_a_ledgers_run(target: Path) -> None:
+    """`solve --force` over a season run whose ledger beside it (RUN.ledger.sqlite) records its
+    daily operation: the new run's manifest differs (its timings, the restricted part's salt),
+    so the ledger would be bound to a run that no longer exists, and `day`, `intake` and
+    `monitor` would refuse it from then on, with no way back (review 18, H3: even an identical
+    re-solve, `make demo`, did it). One line, exit 2, before anything is replaced."""
+    manifest, ledger_file = target / "manifest.json", target.parent / f"{target.name}.ledger.sqlite"
+    if not (manifest.is_file() and ledger_file.is_file()):
+        return
+    from foresterie.core.files import file_sha256
+    from foresterie.ops.ledger import Ledger
+
+    try:
+        with Ledger.open(ledger_file) as led:
+            rows, bound = led.head()[0], led.accepts(file_sha256(manifest))
+    except (ScenarioError, OSError):  # not a ledger this run could use anyway
+        return
+    if bound and rows:
+        _err(
+            "error: "
+            + cli_lang()
+            .ngettext(
+                "{run}: its ledger {ledger} records the daily operation of this run ({rows} "
+                "row): replacing the run would leave the ledger without its season run. "
+                "Re-plan with `foresterie intake {run} --date DATE`, solve into another --out, "
+                "or move the ledger away first",
+                "{run}: its ledger {ledger} records the daily operation of this run ({rows} "
+                "rows): replacing the run would leave the ledger without its season run. "
+                "Re-plan with `foresterie intake {run} --date DATE`, solve into another --out, "
+                "or move the ledger away first",
+                rows,
+            )
+            .format(run=target, ledger=ledger_file, rows=rows)
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 @contextlib.contextmanager
