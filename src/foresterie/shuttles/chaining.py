@@ -533,18 +533,18 @@ def _by_paths(
     for vi in sorted(set(first_fit.values())):
         k = kind_of[vi]
         r = sorted({vj for vj in first_fit.values() if kind_of[vj] == k}).index(vi)
-        day = sorted(
+        runs = sorted(
             (ti for ti, vj in first_fit.items() if vj == vi), key=lambda ti: trips[ti].depart
         )
-        for i, j in zip([-1, *day], [*day, -1], strict=True):
+        for i, j in zip([-1, *runs], [*runs, -1], strict=True):
             if (k, i, j) in link:
                 on_fit.add((k, i, j))
             else:  # the evening's path after the morning's (`_slots`)
                 on_fit |= {(k, i, -1), (k, -1, j)}
-        if (k, day[0], r) in head:
-            on_fit.add((k, day[0], r))
-        if (k, day[-1], r) in tail:
-            on_fit.add((k, day[-1], r))
+        if (k, runs[0], r) in head:
+            on_fit.add((k, runs[0], r))
+        if (k, runs[-1], r) in tail:
+            on_fit.add((k, runs[-1], r))
     fallback = {
         **{lit.index: int(kind_of.get(first_fit.get(ti, -1)) == k) for (ti, k), lit in x.items()},
         **{u.index: int(ti not in first_fit) for ti, u in enumerate(unassigned)},
@@ -616,8 +616,8 @@ def _slots(
     link: dict[tuple[int, int, int], cp_model.IntVar],
     head: dict[tuple[int, int, int], cp_model.IntVar],
     tail: dict[tuple[int, int, int], cp_model.IntVar],
-    start: list[cp_model.LinearExprT],
-    end: list[cp_model.LinearExprT],
+    start: list[cp_model.LinearExpr],
+    end: list[cp_model.LinearExpr],
 ) -> None:
     """The kind's `count` vehicles where its paths run within two parts of the day (`_by_paths`):
     each morning path's first trip and each evening path's last trip take one vehicle r (at
