@@ -24,7 +24,9 @@ where its answer keeps every driver's day it stands, as it is then the answer wi
 its tied answers, stay as they were wherever the rules do not bind. Otherwise it is made again
 with them, their rows added where some chaining could break them (`_may_break`, a cheap bound).
 The folded model cannot tell one vehicle's day from another's: its split checks the day, and
-where no split keeps it the per-vehicle model decides, as for duty. `vehicles_needed` alike.
+where no split keeps it the folded model with each kind's trips linked into vehicles' days
+decides where only a span can break them (`_by_paths`), else the per-vehicle model, as for
+duty. `vehicles_needed` alike, with numbered copies for the per-vehicle model.
 """
 
 from __future__ import annotations
@@ -156,7 +158,8 @@ def _chained(
     seed: int,
     deterministic_time: float,
 ) -> Chaining:
-    """The chaining: at the bounds without search, else the folded model, else per vehicle."""
+    """The chaining: at the bounds without search, else the folded model, else its paths, else
+    per vehicle."""
     built = _built_at_bounds(trips, vehicles, turnaround_min)
     if built is not None:
         return built
@@ -717,8 +720,8 @@ def _by_kinds(
     deterministic_time: float,
 ) -> Chaining | None:
     """The chaining with identical vehicles folded into kinds (`_Folded`), then split into
-    vehicles (`_split`); None where the split breaks a vehicle's duty (the per-vehicle model
-    decides there). The same levels as the per-vehicle model, proven in a model a fraction of
+    vehicles (`_split`); None where the split breaks a vehicle's duty (the path model or the
+    per-vehicle one decides there, `_chained`). The same levels as the per-vehicle model, proven in a model a fraction of
     its size with no permutations of equal vehicles to search through."""
     groups = _kinds(vehicles)
     reps = [vehicles[g[0]] for g in groups]
