@@ -720,9 +720,10 @@ def _by_kinds(
     deterministic_time: float,
 ) -> Chaining | None:
     """The chaining with identical vehicles folded into kinds (`_Folded`), then split into
-    vehicles (`_split`); None where the split breaks a vehicle's duty (the path model or the
-    per-vehicle one decides there, `_chained`). The same levels as the per-vehicle model, proven in a model a fraction of
-    its size with no permutations of equal vehicles to search through."""
+    vehicles (`_split`); None where the split breaks a vehicle's duty or day (the path model or
+    the per-vehicle one decides there, `_chained`). The same levels as the per-vehicle model,
+    proven in a model a fraction of its size with no permutations of equal vehicles to search
+    through."""
     groups = _kinds(vehicles)
     reps = [vehicles[g[0]] for g in groups]
     # Everything the folded model reads (`_Folded.build`, the levels): equal keys, equal models.
