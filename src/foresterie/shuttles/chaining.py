@@ -24,7 +24,9 @@ where its answer keeps every driver's day it stands, as it is then the answer wi
 its tied answers, stay as they were wherever the rules do not bind. Otherwise it is made again
 with them, their rows added where some chaining could break them (`_may_break`, a cheap bound).
 The folded model cannot tell one vehicle's day from another's: its split checks the day, and
-where no split keeps it the per-vehicle model decides, as for duty. `vehicles_needed` alike.
+where no split keeps it the folded model with each kind's trips linked into vehicles' days
+decides where only a span can break them (`_by_paths`), else the per-vehicle model, as for
+duty. `vehicles_needed` alike, with numbered copies for the per-vehicle model.
 """
 
 from __future__ import annotations
@@ -156,13 +158,17 @@ def _chained(
     seed: int,
     deterministic_time: float,
 ) -> Chaining:
-    """The chaining: at the bounds without search, else the folded model, else per vehicle."""
+    """The chaining: at the bounds without search, else the folded model, else its paths, else
+    per vehicle."""
     built = _built_at_bounds(trips, vehicles, turnaround_min)
     if built is not None:
         return built
     folded = _by_kinds(trips, vehicles, turnaround_min, seed, deterministic_time)
     if folded is not None:
         return folded
+    paths = _by_paths(trips, vehicles, turnaround_min, seed, deterministic_time)
+    if paths is not None:
+        return paths
     return _per_vehicle(trips, vehicles, turnaround_min, seed, deterministic_time)
 
 
@@ -443,6 +449,253 @@ def _per_vehicle(
     return Chaining(vehicle_of=vehicle_of, shift=shift, vehicles_used=n_used, optimal=optimal)
 
 
+def _by_paths(
+    trips: list[TripSlot],
+    vehicles: list[Vehicle],
+    turnaround_min: int,
+    seed: int,
+    deterministic_time: float,
+) -> Chaining | None:
+    """The chaining where no split of the folded answer keeps every vehicle's duty and driver's
+    day (`_by_kinds`), in a model exact for both that still folds identical vehicles into kinds
+    (`_Folded`), where each kind's day allows it; else None (the per-vehicle model decides).
+
+    A kind's trips fall into parts whose windows never meet (`_apart`: the morning's and the
+    evening's). Where no chain of its trips can break a duty or a stretch over the day, nor a
+    span within one part (`_longest_path`, a cheap bound), the only rule left is the span from
+    a vehicle's first departure in one part to its last return in another. Each part's trips
+    are linked into paths (a trip the kind runs has one link in and one out, from and to
+    another of its trips in the part or the depot; along a link the next starts after the
+    turnaround): the part's share of some vehicles' days. Where the span cannot break either,
+    the k-th path of each part is the k-th vehicle's, and the parts' paths are at most the
+    kind's vehicles used. Where it can and the parts are two, the morning's first trips and
+    the evening's last ones take one of the kind's vehicles each (`_slots`), whose span they
+    bound. Every chaining is such paths and every such paths a chaining, so the model is exact
+    like the per-vehicle one (`_per_vehicle`), without the permutations of equal vehicles its
+    proofs go through: on the default season's drivers'-hours days it proved every level,
+    two days the per-vehicle model left unproven, at half its CPU (benchmarks/RESULTS.md,
+    session 18)."""
+    groups = _kinds(vehicles)
+    reps = [vehicles[g[0]] for g in groups]
+    mine = [[ti for ti, t in enumerate(trips) if _can_run(v, t)] for v in reps]
+    parts: list[list[list[int]]] = []
+    spans: list[bool] = []  # the kind's span can break across its parts
+    for k, v in enumerate(reps):
+        day = _longest_path(trips, mine[k], _follows(trips, mine[k], turnaround_min))
+        if day[0] > v.max_duty_min or day[2] > v.max_stretch_min:
+            return None
+        apart = [
+            [mine[k][j] for j in part]
+            for part in _apart([trips[ti] for ti in mine[k]], turnaround_min)
+        ]
+        spans.append(day[1] > v.max_span_min)
+        if spans[k]:
+            halves = _halves(trips, apart, v, turnaround_min)
+            if halves is None:
+                return None
+            apart = halves
+        parts.append(apart)
+    f = _Folded.build(trips, reps, [len(g) for g in groups], turnaround_min, leave=True)
+    m, offset, moved, x, unassigned, n = f.m, f.offset, f.moved, f.x, f.unassigned, f.n
+    start = [t.depart + offset[ti] for ti, t in enumerate(trips)]
+    end = [t.ret + offset[ti] for ti, t in enumerate(trips)]
+    # (kind, i, j): trip j right after trip i on one of the kind's vehicles; i or j -1: the depot
+    link: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    # (kind, trip, r): the trip first of the morning's (last of the evening's) path of the
+    # kind's r-th vehicle (`_slots`)
+    head: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    tail: dict[tuple[int, int, int], cp_model.IntVar] = {}
+    for k, v in enumerate(reps):
+        for part in parts[k]:
+            after = _follows(trips, part, turnaround_min)
+            for j in part:
+                link[k, -1, j] = m.new_bool_var(f"s{k}_{j}")
+                link[k, j, -1] = m.new_bool_var(f"e{k}_{j}")
+            for i, j in sorted(after):
+                link[k, i, j] = m.new_bool_var(f"l{k}_{i}_{j}")
+            for j in part:
+                m.add(sum(link[k, i, j] for i in (-1, *part) if (k, i, j) in link) == x[j, k])
+                m.add(sum(link[k, j, i] for i in (-1, *part) if (k, j, i) in link) == x[j, k])
+            for i, j in sorted(after):
+                p, q = trips[i], trips[j]
+                if q.depart + q.shift_lo < p.ret + p.shift_hi + turnaround_min:
+                    m.add(start[j] >= end[i] + turnaround_min).only_enforce_if(link[k, i, j])
+            if not spans[k]:
+                m.add(sum(link[k, -1, j] for j in part) <= n[k])
+        if spans[k]:
+            _slots(m, trips, parts[k], k, v, len(groups[k]), n[k], link, head, tail, start, end)
+    levels = [
+        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
+        [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
+        [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
+        moved,  # minutes slid
+    ]
+    kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
+    first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, kind_of[vi]) in x)
+    on_fit: set[tuple[int, int, int]] = set()  # the first fit's links, heads and tails
+    for vi in sorted(set(first_fit.values())):
+        k = kind_of[vi]
+        r = sorted({vj for vj in first_fit.values() if kind_of[vj] == k}).index(vi)
+        runs = sorted(
+            (ti for ti, vj in first_fit.items() if vj == vi), key=lambda ti: trips[ti].depart
+        )
+        for i, j in zip([-1, *runs], [*runs, -1], strict=True):
+            if (k, i, j) in link:
+                on_fit.add((k, i, j))
+            else:  # the evening's path after the morning's (`_slots`)
+                on_fit |= {(k, i, -1), (k, -1, j)}
+        if (k, runs[0], r) in head:
+            on_fit.add((k, runs[0], r))
+        if (k, runs[-1], r) in tail:
+            on_fit.add((k, runs[-1], r))
+    fallback = {
+        **{lit.index: int(kind_of.get(first_fit.get(ti, -1)) == k) for (ti, k), lit in x.items()},
+        **{u.index: int(ti not in first_fit) for ti, u in enumerate(unassigned)},
+        **{
+            nk.index: len({vi for vi in first_fit.values() if kind_of[vi] == k})
+            for k, nk in enumerate(n)
+        },
+        **{
+            lit.index: int(key in on_fit)
+            for key, lit in (*link.items(), *head.items(), *tail.items())
+        },
+        **{v.index: 0 for v in (*offset, *(a for _, a in moved))},
+    }
+    settle = [*x.values(), *unassigned, *n]
+    value, optimal = _lexicographic(m, levels, seed, deterministic_time, fallback, settle)
+    shift = [value[offset[ti].index] for ti in range(len(trips))]
+    slot = {(k, ti): r for (k, ti, r), lit in (*head.items(), *tail.items()) if value[lit.index]}
+    vehicle_of: dict[str, str | None] = {t.key: None for t in trips}
+    for k, group in enumerate(groups):
+        nxt = {i: j for (kk, i, j), lit in link.items() if kk == k and value[lit.index]}
+        heads = sorted(
+            (j for (kk, i, j), lit in link.items() if kk == k and i == -1 and value[lit.index]),
+            key=lambda j: (trips[j].depart + shift[j], trips[j].key),
+        )
+        part_of = {ti: p for p, part in enumerate(parts[k]) for ti in part}
+        rank = [0] * len(parts[k])  # the k-th path of each part is the k-th vehicle's
+        for j in heads:
+            path = [j]
+            while nxt[path[-1]] != -1:
+                path.append(nxt[path[-1]])
+            r = slot.get((k, path[0]), slot.get((k, path[-1]), rank[part_of[j]]))
+            rank[part_of[j]] += 1
+            for ti in path:
+                vehicle_of[trips[ti].key] = vehicles[group[r]].id
+    return Chaining(
+        vehicle_of=vehicle_of,
+        shift={t.key: shift[ti] for ti, t in enumerate(trips)},
+        vehicles_used=len({vid for vid in vehicle_of.values() if vid}),
+        optimal=optimal,
+    )
+
+
+def _halves(
+    trips: list[TripSlot], parts: list[list[int]], v: Vehicle, turnaround_min: int
+) -> list[list[int]] | None:
+    """The parts (`_apart`) joined into a morning and an evening, at the first cut where no
+    chain within either can break the span (`_longest_path`); None if there is none."""
+    for cut in range(1, len(parts)):
+        halves = [
+            [ti for part in parts[:cut] for ti in part],
+            [ti for part in parts[cut:] for ti in part],
+        ]
+        if all(
+            _longest_path(trips, half, _follows(trips, half, turnaround_min))[1] <= v.max_span_min
+            for half in halves
+        ):
+            return halves
+    return None
+
+
+def _slots(
+    m: _Model,
+    trips: list[TripSlot],
+    parts: list[list[int]],
+    k: int,
+    v: Vehicle,
+    count: int,
+    n: cp_model.IntVar,
+    link: dict[tuple[int, int, int], cp_model.IntVar],
+    head: dict[tuple[int, int, int], cp_model.IntVar],
+    tail: dict[tuple[int, int, int], cp_model.IntVar],
+    start: list[cp_model.LinearExpr],
+    end: list[cp_model.LinearExpr],
+) -> None:
+    """The kind's `count` vehicles where its paths run within two parts of the day (`_by_paths`):
+    each morning path's first trip and each evening path's last trip take one vehicle r (at
+    most one of each per vehicle), whose first departure `a` is at most the first's start and
+    last return `b` at least the last's end, within `max_span_min`. Vehicles used are the first
+    `n`, by their first departures (vehicles only in the evening last): every chaining numbers
+    its vehicles so."""
+    morning, evening = parts
+    lo = min(trips[ti].depart + trips[ti].shift_lo for ti in morning)
+    hi = max(trips[ti].ret + trips[ti].shift_hi for ti in evening)
+    used = [m.new_bool_var(f"v{k}_{r}") for r in range(count)]
+    a = [m.new_int_var(lo, hi, f"a{k}_{r}") for r in range(count)]
+    b = [m.new_int_var(lo, hi, f"b{k}_{r}") for r in range(count)]
+    for r in range(count):
+        for i in morning:
+            head[k, i, r] = m.new_bool_var(f"h{k}_{i}_{r}")
+            m.add(a[r] <= start[i]).only_enforce_if(head[k, i, r])
+        for j in evening:
+            tail[k, j, r] = m.new_bool_var(f"t{k}_{j}_{r}")
+            m.add(b[r] >= end[j]).only_enforce_if(tail[k, j, r])
+        mine = [head[k, i, r] for i in morning] + [tail[k, j, r] for j in evening]
+        m.add_at_most_one(head[k, i, r] for i in morning)
+        m.add_at_most_one(tail[k, j, r] for j in evening)
+        for lit in mine:
+            m.add_implication(lit, used[r])
+        m.add_bool_or(mine).only_enforce_if(used[r])
+        m.add(b[r] - a[r] <= v.max_span_min)
+        if r:
+            m.add_implication(used[r], used[r - 1])
+            m.add(a[r - 1] <= a[r])
+    for i in morning:
+        m.add(sum(head[k, i, r] for r in range(count)) == link[k, -1, i])
+    for j in evening:
+        m.add(sum(tail[k, j, r] for r in range(count)) == link[k, j, -1])
+    m.add(sum(used) == n)
+
+
+def _follows(trips: list[TripSlot], mine: list[int], turnaround_min: int) -> set[tuple[int, int]]:
+    """The pairs (i, j) of `mine` where j can follow i on one vehicle at some slides."""
+    return {
+        (i, j)
+        for i in mine
+        for j in mine
+        if i != j
+        and trips[j].depart + trips[j].shift_hi >= trips[i].ret + trips[i].shift_lo + turnaround_min
+    }
+
+
+def _longest_path(
+    trips: list[TripSlot], mine: list[int], after: set[tuple[int, int]]
+) -> tuple[int, int, int]:
+    """Upper bounds over the paths of `mine` along `after` (j may follow i): the most minutes on
+    trips, the widest span (earliest departure to latest return, wherever trips slide) and the
+    longest run without a sure pause of BREAK_MIN; a path may be no longer than these."""
+    order = sorted(mine, key=lambda ti: (trips[ti].depart + trips[ti].shift_lo, ti))
+    duty: dict[int, int] = {}
+    lo: dict[int, int] = {}
+    run: dict[int, int] = {}
+    for j in order:
+        q = trips[j]
+        d, e, r = 0, q.depart + q.shift_lo, 0
+        for i in order:
+            if (i, j) not in after:
+                continue
+            if i not in duty:
+                return (NO_LIMIT, NO_LIMIT, NO_LIMIT)  # a link against the order: no cheap bound
+            p = trips[i]
+            d, e = max(d, duty[i]), min(e, lo[i])
+            if q.depart + q.shift_lo - (p.ret + p.shift_hi) < BREAK_MIN:
+                r = max(r, run[i])
+        duty[j], lo[j], run[j] = d + q.ret - q.depart, e, r + q.ret - q.depart
+    span = max((trips[j].ret + trips[j].shift_hi - lo[j] for j in order), default=0)
+    return (max(duty.values(), default=0), span, max(run.values(), default=0))
+
+
 def _kinds(vehicles: list[Vehicle]) -> list[list[int]]:
     """The fleet's vehicles by kind (seats, costs, duty, driver's day: interchangeable in a
     chaining), as indices in the fleet's order, kinds in the order of their first vehicle."""
@@ -467,9 +720,10 @@ def _by_kinds(
     deterministic_time: float,
 ) -> Chaining | None:
     """The chaining with identical vehicles folded into kinds (`_Folded`), then split into
-    vehicles (`_split`); None where the split breaks a vehicle's duty (the per-vehicle model
-    decides there). The same levels as the per-vehicle model, proven in a model a fraction of
-    its size with no permutations of equal vehicles to search through."""
+    vehicles (`_split`); None where the split breaks a vehicle's duty or day (the path model or
+    the per-vehicle one decides there, `_chained`). The same levels as the per-vehicle model,
+    proven in a model a fraction of its size with no permutations of equal vehicles to search
+    through."""
     groups = _kinds(vehicles)
     reps = [vehicles[g[0]] for g in groups]
     # Everything the folded model reads (`_Folded.build`, the levels): equal keys, equal models.
