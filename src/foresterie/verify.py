@@ -3354,6 +3354,13 @@ _UNSERVED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "vehicles_busy": tuple(
         p
+        for given in (
+            # a day run's rest planned around kept trips (run/stability.py, review 18 L2); first:
+            # the words below would take these for an `{avail_v}` of their own
+            "{avail_v} available, {kept:n} of them on trips of the season plan kept for the day; "
+            "the rest could not be given",
+            "{avail_v} could not be given",
+        )
         for short in (
             "",
             "; idle all day, too short on duty for the {round:n} min round trip: {idle}",
@@ -3365,8 +3372,8 @@ _UNSERVED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
             "{pause:n}-minute pause",
         )
         for p in _words(
-            "vehicles busy at {base}: {avail_v} could not be given every {legs:l} trip within duty "
-            "limits, turnaround, windows and ride cap; {have:n} round trips planned for this farm "
+            "vehicles busy at {base}: " + given + " every {legs:l} trip within duty limits, "
+            "turnaround, windows and ride cap; {have:n} round trips planned for this farm "
             "(heuristic: the lower bound, {lb_v}, does not prove a shortage)" + short + hours
         )
     )
@@ -3458,9 +3465,9 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
         "pause": str(DRIVER_BREAK_MIN),
     }
     code = u["code"]
-    if day_run:  # the rest planned around kept trips on the idle vehicles: its own fleet
-        for slot in ("lb_v", "avail_v"):
-            facts.pop(slot)
+    if day_run and code != "vehicles_busy":  # the rest planned around kept trips on the idle
+        for slot in ("lb_v", "avail_v"):  # vehicles: its own fleet (a "vehicles busy" reason
+            facts.pop(slot)  # says the row's figures and how many vehicles run kept trips)
     fleet = _available(r, base, day)
     if code == "no_vehicle":
         facts["serving"] = (
@@ -3491,6 +3498,7 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
         if not day_run:
             facts["span_min"], facts["stretch_min"] = str(limits[0][0]), str(limits[1][0])
         facts["idle"] = lambda said: _short_on_duty(r, fleet, said, day)
+        facts["kept"] = lambda said: _kept_said(r, base, day, avail, int(said), day_run)
     elif code == "drivers_day":
         facts.update(_drivers_day_facts(r, u, fleet))
         if day_run:
@@ -3510,6 +3518,36 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
         else:  # no clock change that day: the words of one are false
             facts["how"] = lambda said: f"says the clocks change on {day}; they do not"
     return facts
+
+
+def _kept_said(r: _Run, base: str, day: str, avail: int, kept: int, day_run: bool) -> str:
+    """'' where a day run's "vehicles busy" reason may say `kept` of the base's `avail` vehicles
+    (the row's vehicles_available) run trips of the season plan kept for the day: at least one
+    (else the reason says no such thing), at least one left for the rest, and no more than the
+    base's vehicles that run a published trip of the day's reference (inputs/
+    reference_trips.json: a kept trip keeps its trip_id, a trip planned anew never takes a kept
+    one's). A season run keeps no trips."""
+    if not day_run:
+        return "says vehicles run kept trips; a season run keeps none"
+    ref: set[str] | None = r.memo.get("reference_ids")
+    if ref is None:
+        rel = "inputs/reference_trips.json"
+        got = _json(r.root, rel) if (r.root / rel).is_file() else {}
+        trips = got.get("trips") if isinstance(got, dict) else None
+        ref = r.memo["reference_ids"] = {
+            str(t.get("trip_id")) for t in (trips or []) if isinstance(t, dict)
+        }
+    running = {
+        t["vehicle_id"]
+        for t in r.trips
+        if t["day"] == day and t["foresteria_id"] == base and t["trip_id"] in ref
+    }
+    if not 1 <= kept < avail or kept > len(running):
+        return (
+            f"says {kept} of {avail} vehicles run kept trips; {len(running)} vehicles of {base} "
+            "run trips of the day's reference that day"
+        )
+    return ""
 
 
 def _short_on_duty(r: _Run, fleet: list[dict[str, str]], said: str, day: str) -> str:

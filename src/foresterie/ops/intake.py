@@ -35,6 +35,7 @@ season run of the same ledger.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import tomllib
@@ -75,6 +76,7 @@ from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import priority_csv, workers_csv
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
 from foresterie.scenario.model import Worker
+from foresterie.travel.matrix import TravelMatrix, build_matrix
 
 
 @dataclass(kw_only=True)
@@ -94,8 +96,9 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
     would refuse, or a foresteria that can never take them, is a request not met (review 17,
     finding 9), never a crash: a site their referral record says to avoid (said as `placement`
     only: the record is restricted), one with no beds of their section, or no accessible bed for
-    someone who needs one, a foresteria closed on every night left (or on any, without partial
-    stays); for a member of a group, any of the group (the intake pins the whole group where
+    someone who needs one, one beyond `[housing] max_commute_min` of their farm (`_too_far`,
+    review 18 M3), a foresteria closed on every night left (or on any, without partial stays);
+    for a member of a group, any of the group (the intake pins the whole group where
     one of them asked). A move is an option, never a loss (review 17, findings 14, 15): a
     request naming no foresteria is not met (the re-plan would put them out of their bed to
     compete with the waitlist), and one for a foresteria that opens later is not met yet: they
@@ -115,6 +118,8 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
         return f"cannot be made ({f.name} has no {SECTION_BEDS[w.section]})", again
     if any(x.accessible for x in [w, *group]) and not f.beds_accessible:
         return f"cannot be made ({f.name} has no accessible bed)", again
+    if far := _too_far(season, [w, *group], fid):
+        return f"cannot be made ({f.name} is {far})", "record another `move`, nearer the farm"
     partial = season.scenario.config.housing.partial_stays
 
     def fits(start: date) -> bool:
@@ -128,6 +133,31 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
     if not fits(d):
         return f"cannot be made ({f.name} is open {f.open_from}..{f.open_to} only)", again
     return None
+
+
+_MATRIX: dict[tuple[str, str], TravelMatrix] = {}  # the season run's recorded matrix, once
+
+
+def _too_far(season: SeasonRun, people: list[Worker], fid: str) -> str:
+    """'' where foresteria `fid` is within `[housing] max_commute_min` of the farm of each of
+    `people` who works (a group: every working member's), else how far the farthest farm is
+    (review 18, M3): the move would be a pin, and a pin bypasses the commute cap, so the mover
+    would keep a bed and lose every ride to work (`ride_cap`). Measured as the housing model
+    measures it (housing/units.py `eligibility`: the foresteria to the farm, over the season
+    run's recorded matrix). A farm is public; a site to avoid is no one's work farm."""
+    farms = sorted({x.work_farm for x in people if x.work_farm})
+    if not farms:
+        return ""
+    key = (str(season.root), season.manifest_sha256)
+    if key not in _MATRIX:
+        _MATRIX.clear()  # one season run at a time
+        _MATRIX[key] = build_matrix(season.scenario)
+    matrix = _MATRIX[key]
+    cap = season.scenario.config.housing.max_commute_min
+    secs, farm = max((matrix.secs(fid, farm), farm) for farm in farms)
+    if secs <= cap * 60:
+        return ""
+    return f"{math.ceil(secs / 60)} min from farm {farm}, above the {cap} min commute limit"
 
 
 def intake_workers(

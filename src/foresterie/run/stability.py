@@ -726,6 +726,8 @@ def _relabel(
                 reason=f"the vehicles based at {names.get(base, base)} run other trips "
                 "(heuristic: kept trips and the rest planned around them)",
             )
+        elif u.code == "vehicles_busy":
+            u = replace(u, reason=_busy_counted(u, names.get(base, base), lb, avail))
         unserved.append(replace(u, lower_bound=lb, available=avail))
     # The kept trips' riders left behind were listed apart from the residual plan's figures:
     # each base-day's count is the sum of its unserved rows, as the verifier checks.
@@ -743,6 +745,33 @@ def _relabel(
         for f in plan.fleet_days
     ]
     return replace(plan, fleet_days=counted(fleet_days, unserved), unserved=unserved)
+
+
+def _counted(n: int) -> str:
+    return f"{n} vehicle" if n == 1 else f"{n} vehicles"
+
+
+def _busy_counted(u: Unserved, name: str, lb: int, avail: int) -> str:
+    """A residual plan's "vehicles busy" reason (shuttles/routes.py `_shortage`) with the
+    figures of the row it is published on (review 18, L2): the residual plan was given only
+    the vehicles the kept trips leave idle (`u.available` of them) and bounded only its own
+    riders (`u.lower_bound`), while the row carries the base-day's vehicles available and
+    lower bound. The words then said "2 vehicles could not be given ..." beside
+    vehicles_available 4: now they say the 4, how many run kept trips, and the day's bound.
+    Another reason is left as it is."""
+    head = f"vehicles busy at {name}: {_counted(u.available)} could not be given every "
+    bound = f"(heuristic: the lower bound, {_counted(u.lower_bound)}, does not prove a shortage)"
+    if not u.reason.startswith(head) or bound not in u.reason or avail < u.available:
+        return u.reason
+    kept = avail - u.available
+    said = (
+        f"vehicles busy at {name}: {_counted(avail)} available, {kept} of them on trips of the "
+        "season plan kept for the day; the rest could not be given every "
+        if kept
+        else head
+    )
+    day_bound = f"(heuristic: the lower bound, {_counted(lb)}, does not prove a shortage)"
+    return said + u.reason[len(head) :].replace(bound, day_bound, 1)
 
 
 def _unserved_key(u: Unserved) -> tuple[date, str, str, tuple[str, ...]]:
