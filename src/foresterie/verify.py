@@ -1036,6 +1036,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
         unknown = _check_references(r)
         out += unknown
         checks = [
+            _check_manifest_keys,
             _check_restricted,
             _check_people,
             _check_beds,
@@ -1136,6 +1137,23 @@ def _check_schema(run: Path) -> None:
         raise Unreadable(
             f"manifest.json: schema {str(m.get('schema'))[:40]!r} is not one this verifier "
             f"reads ({RUN_SCHEMA})"
+        )
+
+
+# What a run's manifest holds (run/pipeline.py writes it; README "Run folders and verification").
+# Anything else rides beside the plan's ids into every copy, the operator export included, with
+# nothing vouching for it: a forged `approved_by`, ids paired with "referred" (review 18 Q, M1).
+_MANIFEST_KEYS = frozenset(
+    {"schema", "scenario", "travel", "replan", "inputs", "restricted", "plan", "versions"}
+    | {"seed", "budgets", "timings_s", "housing", "shuttles", "kpis", "report_hashes", "records"}
+)
+
+
+def _check_manifest_keys(r: _Run, out: list[str]) -> None:
+    for key in sorted(set(r.manifest) - _MANIFEST_KEYS, key=str):
+        out.append(
+            f"manifest.json: {str(key)[:40]!r}: not a part of a run's manifest (it would travel "
+            "beside the plan's ids into every copy, vouched for by nothing)"
         )
 
 
@@ -1296,6 +1314,9 @@ def _report_folder_files(run: Path) -> list[str]:
 # The check families that need the restricted part (a line each when it cannot be read).
 _NEEDS_PRIORITY = (
     "ride order when seats are short (referred people first): needs each person's priority",
+    "waitlist reasons 'full' and 'outranked' (beds held by people of equal or higher "
+    "priority): needs each person's priority",
+    "the housing tiers by priority (people of each priority housed): needs each person's priority",
     "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
     "the lottery among equals (priority is one of the attributes): needs each person's priority",
 )
@@ -1842,6 +1863,21 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
     for name in r.restricted:
         if name not in listed and name != _SALT:
             out.append(f"restricted file not in the manifest: {name}")
+    if salt is not None:  # written since the salt: every digest is keyed with it (review 18 Q)
+        for name, digest in sorted(listed.items()):
+            if isinstance(digest, str) and not digest.startswith(_KEYED):
+                out.append(
+                    f"restricted digest not keyed: {name} (the run has {_SALT}, so its "
+                    "manifest's digests are keyed with it; a bare sha256 lets anyone with the "
+                    "operator view test guesses of the file)"
+                )
+    if not r.priority_known and "priority.csv" not in {
+        _plain_name(n, "manifest.json: restricted") for n in listed
+    }:  # inputs/workers.csv holds no priorities: the run kept them in restricted/priority.csv
+        out.append(
+            "restricted file missing: priority.csv (inputs/workers.csv has no priority column, "
+            "so the run keeps each person's priority there, and the manifest must list it)"
+        )
     for wid in r.unknown_priority:
         out.append(f"restricted/priority.csv wrong: {wid} is not listed once per person")
     if r.priority_known:
@@ -4818,7 +4854,9 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
     elif code == "no_accessible":
         if with_section and any(int(r.fs[f]["beds_accessible"]) >= acc_need for f in with_section):
             why = "a foresteria within reach has the accessible beds"
-    elif code in ("full", "outranked", "too_large"):
+    elif code in ("full", "outranked", "too_large") and (r.priority_known or code == "too_large"):
+        # `full` and `outranked` say who holds the beds by priority: unknown priorities are not
+        # all 0 (a bed given to a lower priority would read as "equal"): said by _NEEDS_PRIORITY
         p = max(_priority(r, x) for x in unit)
         floor = {"full": p, "outranked": p + 1, "too_large": 4}[code]
         # Options of two (a transfer at the first's closing, where the scenario allows them)
