@@ -447,8 +447,9 @@ def _short_words(
     a unit's stay as housed, not whether a release ended it)."""
     nights = min(w.nights for w in people)
     w = min(people, key=lambda m: (m.nights, m.id in released, m.arrival, m.id))
+    whom = "a member's stay" if group else "stay"
     stay = (
-        f"{"a member's stay" if group else 'stay'} of {nights} "
+        f"{whom} of {nights} "
         f"night{'s' if nights > 1 else ''} ({fmt_span(w.arrival, w.last_night)}), shorter than "
         f"the {rule.min_nights} nights a bed is offered for"
     )

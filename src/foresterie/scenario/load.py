@@ -568,9 +568,9 @@ def _validate_rows(
         try:
             out.append((rowno, model.model_validate(raw)))
         except ValidationError as exc:
-            if failed is not None and isinstance(given := raw.get(failed[0]), str | int):
-                if str(given).strip():
-                    failed[1].add(str(given).strip())
+            given = raw.get(failed[0]) if failed is not None else None
+            if failed is not None and isinstance(given, str | int) and str(given).strip():
+                failed[1].add(str(given).strip())
             for err in exc.errors():
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 cause = err.get("ctx", {}).get("error")
