@@ -3552,7 +3552,8 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
                     if m["worker_id"] in r.released
                 }
             )
-        ),
+        )
+        or (lambda said: "nobody of the unit is released"),
         "days": str(h.get("max_days_without_work")),
     }
     if group:
