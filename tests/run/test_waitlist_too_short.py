@@ -33,7 +33,7 @@ WORKERS = [
 
 
 @pytest.fixture(scope="module")
-def short_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def short_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = tmp_path_factory.mktemp("scen") / "short"
     shutil.copytree(PARTIAL, src)
     write_workers(src, WORKERS)
@@ -49,8 +49,13 @@ def short_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (src / "foresterie.geojson").write_text(
         text.replace('"beds_family": 0', '"beds_family": 2', 1), encoding="utf-8"
     )
+    return src
+
+
+@pytest.fixture(scope="module")
+def short_run(short_scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "short"
-    r = CliRunner().invoke(app, ["solve", str(src), "--out", str(out)])
+    r = CliRunner().invoke(app, ["solve", str(short_scenario), "--out", str(out)])
     assert r.exit_code == 0, r.output  # on main: "failed verification" (H1)
     return out
 
@@ -149,3 +154,32 @@ def test_a_long_stay_said_too_short_is_caught(short_run: Path, tmp_path: Path) -
         v.startswith("waitlist reason false: W02 is 'too_short', yet every stay of the unit")
         for v in found
     ), found
+
+
+def test_a_replan_with_released_stays_publishes(
+    short_scenario: Path, short_run: Path, tmp_path: Path
+) -> None:
+    # review 18 M2: the re-plan reads the same stays as housed; S1 still too short from the date
+    src = short_scenario
+    out = tmp_path / "replan"
+    r = CliRunner().invoke(
+        app,
+        [
+            "solve",
+            str(src),
+            "--as-of",
+            "2026-07-17",
+            "--previous",
+            str(short_run),
+            "--out",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    wait = _waitlist(out)
+    assert wait["S1"] == (
+        "too_short",
+        "stay of 3 nights (2026-07-20..07-22), shorter than the 7 nights a bed is offered for",
+    )
+    assert wait["G1A"][0] == wait["G1B"][0] == "too_short"
+    assert verify_run(out) == []
