@@ -3645,6 +3645,19 @@ _WAIT_CLOSED = (
     "no foresteria{where:o} open for the whole stay {stay}",
     "no foresteria{where:o} open for at least {need:n} night{s:o} of the stay {stay}",
 )
+# A stay shorter than the minimum nights a bed is offered for (review 18, H1/H2): a rule of the
+# region, not a closure; with days without work, the stay up to the bed's release.
+_TOO_SHORT = (
+    "of {nights:n} night{s2:o} ({span}), shorter than the {min:n} nights a bed is offered for"
+)
+_WAIT_TOO_SHORT = (
+    f"stay {_TOO_SHORT}",
+    f"a member's stay {_TOO_SHORT}",
+    "bed released on {day:d} after {days:n} days without work at the farm: stay "
+    + _TOO_SHORT.replace("{span}", "{rspan}"),
+    "group's beds released on {day:d} after {days:n} days without work at each working member's "
+    "farm: a member's stay " + _TOO_SHORT.replace("{span}", "{rspan}"),
+)
 # The words of each waitlist code (README "Waitlist reasons"), the same wherever the code is
 # written; `full`, `too_large` and `unsuitable` as plan/waitlist.csv publishes them beside an
 # id apart from the detail (restricted/waitlist_reasons.csv, or a run from before the split).
@@ -3653,6 +3666,7 @@ _WAIT_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
         "no foresteria within {cap:n} min of farm {farms} (nearest: {nearest}, {mins:n} min)"
     ),
     "closed": _words(*_WAIT_CLOSED),
+    "too_short": _words(*_WAIT_TOO_SHORT),
     "placement": _words("no foresteria within reach meets this person's placement constraints"),
     "no_section": _words(
         "no {kind:k} at the foresterie open for the stay {stay} within reach ({names})"
@@ -3734,6 +3748,18 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
     }
 
 
+def _span_words(first: str, last: str) -> str:
+    """Nights first..last (ISO days) as the reasons print them: '2026-07-04..07-06'."""
+    return first if first == last else f"{first}..{last[5:] if first[:4] == last[:4] else last}"
+
+
+def _leaves(r: _Run, m: dict[str, str]) -> str:
+    """The morning a person's stay ends as housed: the departure, or the morning the bed is
+    released for days without work (`_released`)."""
+    gone = r.released.get(m["worker_id"])
+    return gone.isoformat() if gone is not None else m["departure"]
+
+
 def _as_of(r: _Run) -> str:
     """A re-plan's date, '' for any other run."""
     replan = r.manifest.get("replan")
@@ -3753,7 +3779,9 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
     cap = int(h.get("max_commute_min", 60))
     as_of = _as_of(r)
     arrivals = [max(m["arrival"], as_of) for m in unit]
-    first, last = min(arrivals), _iso(max(_ord(m["departure"]) for m in unit) - 1)
+    # a stay ends on the morning its bed is released for days without work (review 18, H1)
+    ends = [_leaves(r, m) for m in unit]
+    first, last = min(arrivals), _iso(max(_ord(e) for e in ends) - 1)
     farms = sorted({f for m in unit if (f := _work_farm(m))})
     names = _names_of(r)
     fs_names = {names[f] for f in r.fs}
@@ -3763,12 +3791,20 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
     need = max(
         max(
             int(h.get("min_overlap_nights", 1)),
-            math.ceil(share * (_ord(m["departure"]) - _ord(a)) - 1e-9),
+            math.ceil(share * (_ord(e) - _ord(a)) - 1e-9),
         )
-        for m, a in zip(unit, arrivals, strict=True)
+        for e, a in zip(ends, arrivals, strict=True)
     )
+    # too_short: the fewest nights of a member's stay (as housed), and the spans of the members
+    # with that many, released for days without work or not
+    lengths = [_ord(e) - _ord(a) for e, a in zip(ends, arrivals, strict=True)]
+    short = min(lengths)
+    spans: dict[bool, list[str]] = {True: [], False: []}
+    for m, a, e, n in zip(unit, arrivals, ends, lengths, strict=True):
+        if n == short:
+            spans[m["worker_id"] in r.released].append(_span_words(a, _iso(_ord(e) - 1)))
     group = bool(w["group_id"])
-    stay = first if first == last else f"{first}..{last[5:] if first[:4] == last[:4] else last}"
+    stay = _span_words(first, last)
     got = known[key] = {
         "cap": str(cap),
         "farms": ", ".join(farms),
@@ -3792,6 +3828,22 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
         "why": ("the solver stopped before proving tier 1 optimal", "unexplained"),
         "who": f"this group of {len(unit)}" if group else "this person",
         "as_of": as_of,
+        "nights": str(short),
+        "s2": "" if short == 1 else "s",
+        "min": str(int(h.get("min_overlap_nights", 1))),
+        "span": tuple(spans[False]) or (lambda said: "the stay was cut by a release"),
+        "rspan": tuple(spans[True]) or (lambda said: "no release cut the stay"),
+        "day": tuple(
+            sorted(
+                {
+                    r.released[m["worker_id"]].isoformat()
+                    for m in unit
+                    if m["worker_id"] in r.released
+                }
+            )
+        )
+        or (lambda said: "nobody of the unit is released"),
+        "days": str(h.get("max_days_without_work")),
     }
     got["size_n"] = str(len(unit))  # `too_large`'s count, of one person alone too: never free
     if not r.referrals_known:  # a site to avoid may take a farm off the list: not known here
@@ -4631,7 +4683,8 @@ def _priority(r: _Run, wid: str) -> int:
 # Why someone waits (README "Waitlist reasons"); `past` comes from re-planning, `heuristic` is
 # never proven.
 WAITLIST_CODES = frozenset(
-    {"far", "placement", "closed", "no_section", "no_accessible", "too_large", "outranked"}
+    {"far", "placement", "closed", "too_short", "no_section", "no_accessible", "too_large"}
+    | {"outranked"}
     | {"full", "past", "heuristic"}
 )
 
@@ -4736,6 +4789,7 @@ PUBLISHED_CODES = {
     "far": "far",
     "placement": "unsuitable",
     "closed": "closed",
+    "too_short": "too_short",
     "no_section": "unsuitable",
     "no_accessible": "unsuitable",
     "too_large": "too_large",
@@ -4794,7 +4848,7 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
 
     def nights(m: dict[str, str], f: dict[str, Any]) -> tuple[date, ...]:
         return _stay_nights(
-            m["arrival"], m["departure"], *((f["open_from"], f["open_to"]) if partial else ())
+            m["arrival"], _leaves(r, m), *((f["open_from"], f["open_to"]) if partial else ())
         )
 
     def commute_ok(fid: str) -> bool:
@@ -4807,13 +4861,13 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         f = r.fs[fid]
         for m in people:
             if not partial:
-                if _day(m["arrival"]) < _day(f["open_from"]) or _day(m["departure"]) > _day(
+                if _day(m["arrival"]) < _day(f["open_from"]) or _day(_leaves(r, m)) > _day(
                     f["open_to"]
                 ) + timedelta(days=1):
                     return False
                 continue
             n = len(nights(m, f))
-            stay = (_day(m["departure"]) - _day(m["arrival"])).days
+            stay = (_day(_leaves(r, m)) - _day(m["arrival"])).days
             need = max(min_nights, math.ceil(share * stay - 1e-9))
             if n < (1 if pin == fid else need):
                 return False
@@ -4848,6 +4902,15 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         opened_any = [f for f in ids if commute_ok(f) and (not pin or f == pin) and open_ok(f)]
         if opened_any:
             why = f"{opened_any[0]} is within reach and open for the stay"
+    elif code == "too_short":  # a rule, whatever the sites: pinned stays have no minimum
+        as_of = _as_of(r)
+        short = min(_ord(_leaves(r, m)) - _ord(max(m["arrival"], as_of)) for m in copy)
+        if not partial:
+            why = "stays are housed whole: no minimum of nights applies"
+        elif pin:
+            why = f"the unit is pinned to {pin}: a pinned stay has no minimum of nights"
+        elif short >= min_nights:
+            why = f"every stay of the unit lasts at least {min_nights} nights"
     elif code == "no_section":
         if with_section:
             why = f"{with_section[0]} has {section} beds and is open for the stay"

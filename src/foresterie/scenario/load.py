@@ -573,13 +573,24 @@ class ReferralRow(_Row):
 
 
 def _validate_rows(
-    model: type[_Row], rows: Iterator[tuple[int, dict[str, Any]]], label: str, probs: list[Problem]
+    model: type[_Row],
+    rows: Iterator[tuple[int, dict[str, Any]]],
+    label: str,
+    probs: list[Problem],
+    failed: tuple[str, set[str]] | None = None,
 ) -> list[tuple[int, Any]]:
+    """The rows that validate, each problem of the others recorded. `failed` (id field, set):
+    the ids of the rows refused are added to the set: known but broken, so that the rows of
+    other files naming them are not told the id is unknown (README "Scenario format": one bad
+    row is one line, review 18 M1)."""
     out = []
     for rowno, raw in rows:
         try:
             out.append((rowno, model.model_validate(raw)))
         except ValidationError as exc:
+            given = raw.get(failed[0]) if failed is not None else None
+            if failed is not None and isinstance(given, str | int) and str(given).strip():
+                failed[1].add(str(given).strip())
             for err in exc.errors():
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 cause = err.get("ctx", {}).get("error")
@@ -724,7 +735,9 @@ def _layer_rows(
             files[key], lab[key], fields, polygons, probs, ids[key], config.data.layers.get(key)
         )
     )
-    rows = _validate_rows(model, ((r, p) for r, p, _ in feats), lab[key], probs)
+    rows = _validate_rows(
+        model, ((r, p) for r, p, _ in feats), lab[key], probs, ("id", ids[BROKEN + key])
+    )
     _duplicates([(r, m.id) for r, m in rows], lab[key], "id", probs, fold=key == "foresterie")
     by_row = {r: f for r, _, f in feats}
     return [(r, m, by_row[r]) for r, m in rows]
@@ -908,6 +921,8 @@ def load_scenario(
     lab = {k: Path(getattr(config.data, k)).name for k in keys}
 
     ids: dict[str, set[str]] = {"foresterie": set(), "farms": set(), "workers": set()}
+    # BROKEN + key: the ids of the rows of that file refused on their own (_validate_rows)
+    ids |= {BROKEN + k: set() for k in ("foresterie", "farms", "pickups", "workers", "fleet")}
     foresterie: list[Foresteria] = []
     if "foresterie" in files:
         rows = _layer_rows(
@@ -957,7 +972,9 @@ def load_scenario(
         )
         if prio is not None or public:
             rows_iter = _with_priority(rows_iter, prio, lab["workers"], probs)
-        workers = _validate_rows(WorkerRow, rows_iter, lab["workers"], probs)
+        workers = _validate_rows(
+            WorkerRow, rows_iter, lab["workers"], probs, ("worker_id", ids[BROKEN + "workers"])
+        )
         _duplicates(  # W001 and w001: one person split in two, or two merged in a spreadsheet
             [(r, w.worker_id) for r, w in workers], lab["workers"], "worker_id", probs, fold=True
         )
@@ -973,7 +990,9 @@ def load_scenario(
             empty_ok=True,  # no vehicles yet: housing is planned, every ride listed unserved
             **office,
         )
-        fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
+        fleet = _validate_rows(
+            VehicleRow, rows_iter, lab["fleet"], probs, ("vehicle_id", ids[BROKEN + "fleet"])
+        )
         _duplicates(
             [(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs, fold=True
         )
@@ -1295,6 +1314,9 @@ def _with_priority(
         )
 
 
+BROKEN = "broken:"  # ids[BROKEN + key]: the ids of the rows of file `key` refused on their own
+
+
 def _broken_layers(lab: dict[str, str], probs: list[Problem]) -> set[str]:
     """The layers (foresterie, farms, pickups) with a problem of their own: references to their
     ids are not checked (one broken feature is one line, not one more per row naming it)."""
@@ -1317,7 +1339,9 @@ def _check_referrals(
     for r, x in rows:
         w = by_id.get(x.worker_id)
         if w is None:
-            if by_id:  # (a workers.csv refused whole: its own line, not one per referral)
+            # (a workers.csv refused whole, or the person's own row refused: its own line, not
+            # one more per referral)
+            if by_id and x.worker_id not in ids.get(BROKEN + "workers", set()):
                 probs.append(
                     Problem(label, r, "worker_id", Msg("unknown worker {id}", id=repr(x.worker_id)))
                 )
@@ -1483,7 +1507,9 @@ def _check_fleet(
     f_ids = set() if "foresterie" in broken else ids["foresterie"]
     fl = lab.get("fleet", "fleet.csv")
     for r, v in fleet:
-        if f_ids and v.foresteria_id not in f_ids | ids.get("depots", set()):
+        # a departure point whose own row was refused may be the depot named (its kind misspelt)
+        known = f_ids | ids.get("depots", set()) | ids.get(BROKEN + "pickups", set())
+        if f_ids and v.foresteria_id not in known:
             probs.append(
                 Problem(
                     fl,
