@@ -2530,12 +2530,19 @@ def _check_bases(r: _Run, out: list[str]) -> None:
     listed unserved against that base (README "Departure points": a foresteria with a vehicle of
     its own available that day is its own base; a departure point, a foresteria without
     vehicles, or one whose own are all unavailable that day, is served by the nearest base with
-    a vehicle that day: `_Run.base_of`). A trip that names another base, though its vehicle be
-    of that base, is not the plan the rule makes."""
+    a vehicle that day: `_Run.base_of`), or by a vehicle lent by another base (README "Vehicles
+    lent between bases"): a trip that names another base is a lent trip only where its vehicle
+    is of that base, the base serving the origin has no vehicle available that day without a
+    trip whose driver's day could hold the round trip to each of the trip's farms (`_day_holds`:
+    then its own riders were not left for busy vehicles), and that vehicle runs the lent
+    morning and evening trips of the same riders from that origin that day (a round trip: the
+    lent bus brings back whom it took). Otherwise it is not the plan the rule makes. The lent
+    trip's legs, times, duty and driver's day are checked as every trip's (`_check_trips`)."""
+    lent = _lent_trips(r)
     for t in r.trips:
         origin, base = r.origin(t)[0], t["foresteria_id"]
         base_of = r.base_of(t["day"])
-        if origin in base_of and base != base_of[origin]:
+        if origin in base_of and base != base_of[origin] and t["trip_id"] not in lent:
             out.append(
                 f"trip from the wrong base: {t['trip_id']} serves {origin} from {base}; "
                 f"{origin} is served from {base_of[origin]}"
@@ -2548,6 +2555,45 @@ def _check_bases(r: _Run, out: list[str]) -> None:
                 f"unserved listed at the wrong base: plan/unserved.csv row {n} lists riders of "
                 f"{where} at {base}; {where} is served from {base_of[where]}"
             )
+
+
+def _lent_trips(r: _Run) -> set[str]:
+    """The trips of trips.csv that are sound lent trips (`_check_bases`): run from a base other
+    than the one serving their origin that day, by a vehicle of that base, with no vehicle of
+    the serving base idle all day whose day holds the round trip, each vehicle's lent morning
+    and evening trips from one origin carrying the same riders to the same farms."""
+    stops: dict[str, set[str]] = defaultdict(set)
+    for s in r.stops:
+        stops[s["trip_id"]].add(s["farm_id"])
+    used = {(t["day"], t["vehicle_id"]) for t in r.trips}
+    maybe: dict[str, dict[str, str]] = {}
+    for t in r.trips:
+        origin, base, day = r.origin(t)[0], t["foresteria_id"], t["day"]
+        serving = r.base_of(day).get(origin, base)
+        v = r.fleet.get(t["vehicle_id"])
+        if serving == base or v is None or v["foresteria_id"] != base:
+            continue
+        if any(
+            (day, vid) not in used and _day_holds(r, w, day, serving, origin, farm, r.leg)[1]
+            for vid, w in sorted(r.fleet.items())
+            if w["foresteria_id"] == serving and w["available_from"] <= day <= w["available_to"]
+            for farm in sorted(stops[t["trip_id"]])
+            if farm in r.farms
+        ):
+            continue
+        maybe[t["trip_id"]] = t
+    legs: dict[tuple[str, str, str], dict[str, Counter[tuple[str, str]]]] = defaultdict(
+        lambda: {"to_farm": Counter(), "to_foresteria": Counter()}
+    )
+    for wid, tid, _, t, origin, farm in _rides(r):
+        if tid in maybe and t is not None and t["direction"] in _LEGS:
+            legs[t["day"], t["vehicle_id"], origin or ""][t["direction"]][farm or "", wid] += 1
+    for t in maybe.values():
+        legs[t["day"], t["vehicle_id"], r.origin(t)[0]]  # a lent trip without riders: unpaired
+    paired = {k for k, by in legs.items() if by["to_farm"] and by["to_farm"] == by["to_foresteria"]}
+    return {
+        tid for tid, t in maybe.items() if (t["day"], t["vehicle_id"], r.origin(t)[0]) in paired
+    }
 
 
 def _check_no_vehicle(r: _Run, out: list[str]) -> None:
