@@ -2561,7 +2561,14 @@ def _lent_trips(r: _Run) -> set[str]:
     """The trips of trips.csv that are sound lent trips (`_check_bases`): run from a base other
     than the one serving their origin that day, by a vehicle of that base, with no vehicle of
     the serving base idle all day whose day holds the round trip, each vehicle's lent morning
-    and evening trips from one origin carrying the same riders to the same farms."""
+    and evening trips from one origin carrying the same riders to the same farms. Kept per run."""
+    got: set[str] | None = r.memo.get("lent")
+    if got is None:
+        got = r.memo["lent"] = _lent_of(r)
+    return got
+
+
+def _lent_of(r: _Run) -> set[str]:
     stops: dict[str, set[str]] = defaultdict(set)
     for s in r.stops:
         stops[s["trip_id"]].add(s["farm_id"])
@@ -2585,9 +2592,9 @@ def _lent_trips(r: _Run) -> set[str]:
     legs: dict[tuple[str, str, str], dict[str, Counter[tuple[str, str]]]] = defaultdict(
         lambda: {"to_farm": Counter(), "to_foresteria": Counter()}
     )
-    for wid, tid, _, t, origin, farm in _rides(r):
-        if tid in maybe and t is not None and t["direction"] in _LEGS:
-            legs[t["day"], t["vehicle_id"], origin or ""][t["direction"]][farm or "", wid] += 1
+    for wid, tid, _, row, at, to in _rides(r):
+        if tid in maybe and row is not None and row["direction"] in _LEGS:
+            legs[row["day"], row["vehicle_id"], at or ""][row["direction"]][to or "", wid] += 1
     for t in maybe.values():
         legs[t["day"], t["vehicle_id"], r.origin(t)[0]]  # a lent trip without riders: unpaired
     paired = {k for k, by in legs.items() if by["to_farm"] and by["to_farm"] == by["to_foresteria"]}
@@ -2800,10 +2807,11 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
     # with a bound), and no other.
     rows = _rows(r.root, "plan/fleet_days.csv")
     listed = {(row["day"], row["foresteria_id"]) for row in rows}
+    lent = _lent_trips(r)  # run for other bases' riders: not counted in the base's own need
     ran = {
         (t["day"], r.fleet[t["vehicle_id"]]["foresteria_id"])
         for t in r.trips
-        if t["vehicle_id"] in r.fleet
+        if t["vehicle_id"] in r.fleet and t["trip_id"] not in lent
     }
     for day, base in sorted(listed ^ set(bounds)):
         out.append(

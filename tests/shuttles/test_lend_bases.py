@@ -108,3 +108,23 @@ def test_the_lend_is_the_same_on_every_run(lent_run: Path, tmp_path: Path) -> No
     again = solved(tmp_path)
     for name in ("trips.csv", "stops.csv", "riders.csv", "unserved.csv", "fleet_days.csv"):
         assert (again / "plan" / name).read_bytes() == (lent_run / "plan" / name).read_bytes()
+
+
+def test_a_day_run_of_a_lent_day_plans_the_bases_apart_and_verifies(
+    lent_run: Path, tmp_path: Path
+) -> None:
+    """`foresterie day` plans each base on its own (run/stability.py): it does not keep the
+    season plan's lent trips nor lend again, so W03 is left `vehicles_busy` at FA that day, and
+    the day run verifies (no day row for the lending depot, no rider lost)."""
+    ledger = tmp_path / "ledger.sqlite"
+    r = CliRunner().invoke(app, ["ledger", "init", str(lent_run), "--ledger", str(ledger)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "day"
+    args = ["day", str(lent_run), "--date", HEAT, "--ledger", str(ledger), "--out", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert not [t for t in _rows(out / "plan" / "trips.csv") if t["foresteria_id"] == "DP"]
+    rows = _rows(out / "plan" / "unserved.csv")
+    assert [(u["foresteria_id"], u["code"], u["worker_ids"]) for u in rows] == [
+        ("FA", "vehicles_busy", "W03")
+    ]

@@ -1095,12 +1095,16 @@ def plan_shuttles(
     processes: int = 1,
     progress: Callable[[str, int, int], None] | None = None,
     reuse: bool = True,
+    lend: bool = True,
 ) -> ShuttlePlan:
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
     (both legs) with one reason. See `_round_trip_day` for why no one rides one way only.
     `reuse` (exact, see shuttles/daycache.py): equal base-days and equal chainings are solved
     once, and a short day's option that can no longer win is not finished (`_round_trip_day`'s
-    `beat`); without it every one is solved in full (the same plan, byte for byte, more slowly)."""
+    `beat`); without it every one is solved in full (the same plan, byte for byte, more slowly).
+    `lend`: riders left behind for their base's busy vehicles ride other bases' (`_lend_day`);
+    off where each base's plan must not depend on the others' (a day run's stability tier plans
+    bases apart, run/stability.py)."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
@@ -1314,17 +1318,15 @@ def plan_shuttles(
             )
             solved.update(found)
 
-        def lend(d: date, mark: tuple[int, int, int]) -> None:
-            """Once every base's day `d` is planned (its trips, unserved rows and day rows from
+        def lend_out(d: date, mark: tuple[int, int]) -> None:
+            """Once every base's day `d` is planned (its trips and unserved rows from
             `mark` on): riders left behind for their base's vehicles offered to the room other
             bases' vehicles have left (`_lend_day`); those seated were not left behind."""
-            no_need = {f.foresteria_id for f in fleet_days[mark[2] :] if not f.needed}
             got, rows, seated = _lend_day(
                 ctx,
                 d,
                 trips[mark[0] :],
                 unserved[mark[1] :],
-                no_need,
                 lambda w: _ride_order(w, workers[w].priority, left_behind, draw(w)),
             )
             trips.extend(got)
@@ -1402,10 +1404,11 @@ def plan_shuttles(
                 if reuse:
                     cache = ran.cache
                 day_services += len(fair)
-            mark = (len(trips), len(unserved), len(fleet_days))
+            mark = (len(trips), len(unserved))
             for k in on_day:
                 name_day(k[0], k[1], services[k], chosen_of.get(k))
-            lend(day, mark)
+            if lend:
+                lend_out(day, mark)
             if progress:
                 progress("vehicles", n, len({d for d, _ in keys}))
         trips.sort(key=lambda t: t.trip_id)
@@ -2677,7 +2680,6 @@ def _lend_day(
     d: date,
     day_trips: list[Trip],
     day_unserved: list[Unserved],
-    no_need: set[str],
     order: Callable[[str], tuple[int, int, str]],
 ) -> tuple[list[Trip], list[Unserved], list[str]]:
     """A day's vehicles lent between bases (review 17, finding 2): each origin is served by one
@@ -2692,8 +2694,7 @@ def _lend_day(
     nobody is driven to a field without the ride back. Riders take the lent seats in the ride
     order (`order`: the day's rule, `_ride_order`), so who rode still comes before who did not.
 
-    Not on a day the clocks change (`_not_before` is the rule's base's). `no_need`: bases whose
-    day row says no vehicle needed (fleet_days.csv): they lend nothing. Returns the lent trips,
+    Not on a day the clocks change (`_not_before` is the rule's base's). Returns the lent trips,
     the day's unserved rows with the lent riders taken off (a vehicles_busy reason's round trips
     planned count them), and the riders lent a seat."""
     tr = ctx.scenario.config.transport
@@ -2704,7 +2705,7 @@ def _lend_day(
     turn = tr.turnaround_min
     places = set(ctx.matrix.ids)
     fleet = [v for v in ctx.scenario.fleet if v.available_from <= d <= v.available_to]
-    bases = sorted({v.foresteria_id for v in fleet} - no_need)
+    bases = sorted({v.foresteria_id for v in fleet})
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for t in day_trips:
         if t.vehicle_id:
