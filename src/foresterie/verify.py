@@ -2894,6 +2894,48 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
                 f"reason contradicted by an idle vehicle: {day} base {base}: {said}, yet "
                 f"{', '.join(idle)} available that day with no trip at all"
             )
+    _check_idle_lenders(r, claimed, left, used, out)
+
+
+def _check_idle_lenders(
+    r: _Run,
+    claimed: dict[tuple[str, str], dict[str, int]],
+    left: dict[tuple[str, str], set[tuple[str, str]]],
+    used: set[tuple[str, str]],
+    out: list[str],
+) -> None:
+    """The same of the vehicles of other bases (README "Vehicles lent between bases"): a season
+    plan lends riders left for busy vehicles a vehicle of another base with room for their
+    round trip, so such a reason is contradicted by a vehicle of another base, available that
+    day, with no trip at all, whose driver's day could hold a round trip of those riders from
+    its own base (`_day_holds`, the empty legs from its base and back counted). Not on a day the
+    clocks change (nothing is lent then), nor in a day run (it plans each base apart)."""
+    if (r.root / "inputs" / "reference_trips.json").exists() or "day.json" in (
+        r.manifest.get("records") or {}
+    ):
+        return
+    zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))
+    for (day, base), codes in sorted(claimed.items()):
+        if _changed_hour(day, zone) is not None:
+            continue
+        idle = sorted(
+            vid
+            for vid, v in r.fleet.items()
+            if v["foresteria_id"] != base
+            and v["available_from"] <= day <= v["available_to"]
+            and (day, vid) not in used
+            and any(
+                _day_holds(r, v, day, v["foresteria_id"], origin, farm, r.leg)[1]
+                for origin, farm in sorted(left[day, base])
+            )
+        )
+        if idle:
+            said = ", ".join(f"{n} worker-days {code}" for code, n in sorted(codes.items()))
+            out.append(
+                f"reason contradicted by an idle vehicle of another base: {day} base {base}: "
+                f"{said}, yet {', '.join(idle)} available that day with no trip at all, whose "
+                "day holds their round trip from its base (a lend)"
+            )
 
 
 def _check_ride_cap(r: _Run, out: list[str]) -> None:

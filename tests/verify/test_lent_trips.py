@@ -101,3 +101,39 @@ def test_a_lent_trip_while_the_own_van_stands_idle_is_refused(
         assert (
             f"trip from the wrong base: {t['trip_id']} serves FA from DP; FA is served from FA"
         ) in problems
+
+
+def test_riders_left_busy_beside_an_idle_bus_of_another_base_are_refused(
+    lent_run: Path, tmp_path: Path
+) -> None:
+    """The plan as it was before lending (review 17, finding 2): W03 left `vehicles_busy` at FA
+    on the heat day while DP's VD1 runs nothing that day and its day holds the round trip from
+    DP. The verifier says that reason is contradicted by that idle vehicle of another base."""
+    run, trips, lent = _copy(lent_run, tmp_path)
+    ids = {t["trip_id"] for t in lent}
+    _write(run / "plan" / "trips.csv", [t for t in trips if t["trip_id"] not in ids])
+    riders = _rows(run / "plan" / "riders.csv")
+    _write(run / "plan" / "riders.csv", [x for x in riders if x["trip_id"] not in ids])
+    row = {
+        "day": HEAT,
+        "foresteria_id": "FA",
+        "base_id": "FA",
+        "farm_id": "F2",
+        "worker_days": "1",
+        "code": "vehicles_busy",
+        "proven": "no",
+        "vehicles_lower_bound": "1",
+        "vehicles_available": "1",
+        "reason": "vehicles busy at Fortore: 1 vehicle could not be given every return trip "
+        "within duty limits, turnaround, windows and ride cap; 0 round trips planned for this "
+        "farm (heuristic: the lower bound, 1 vehicle, does not prove a shortage)",
+        "worker_ids": "W03",
+    }
+    _write(run / "plan" / "unserved.csv", [*_rows(run / "plan" / "unserved.csv"), row])
+    rehash(run, PLAN)
+    problems = verify_run(run, report=False)
+    assert (
+        f"reason contradicted by an idle vehicle of another base: {HEAT} base FA: 1 worker-days "
+        "vehicles_busy, yet VD1 available that day with no trip at all, whose day holds their "
+        "round trip from its base (a lend)"
+    ) in problems
