@@ -2706,6 +2706,10 @@ def _lend_day(
     places = set(ctx.matrix.ids)
     fleet = [v for v in ctx.scenario.fleet if v.available_from <= d <= v.available_to]
     bases = sorted({v.foresteria_id for v in fleet})
+    by_base: dict[str, list[Vehicle]] = defaultdict(list)
+    for v in sorted(fleet, key=lambda v: v.id):
+        by_base[v.foresteria_id].append(v)
+    duty = {b: max(v.max_duty_min for v in vs) for b, vs in by_base.items()}
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for t in day_trips:
         if t.vehicle_id:
@@ -2734,20 +2738,30 @@ def _lend_day(
         for b in lenders:
             if not left:
                 break
+            mine = by_base[b]
+            # the empty legs alone, out and back twice, beyond every duty: no timing can fit
+            if 2 * (_leg(ctx, b, o) + _leg(ctx, o, b)) > duty[b]:
+                continue
             pair = _slid_apart(_round_trip(ctx, d, b, spot, ()), turn)
             if pair is None:
                 continue
             new = [(t.depart, t.ret) for t in pair]
-            mine = sorted((v for v in fleet if v.foresteria_id == b), key=lambda v: v.id)
+            span = sum(t.ret - t.depart for t in pair)
+            if span > duty[b]:
+                continue
             while left:
                 best: tuple[tuple[int, int, str], Vehicle] | None = None
                 for v in mine:
                     busy = spans.get(v.id, [])
-                    if all(
-                        t_ret + turn <= a or b_ + turn <= t_dep
-                        for t_dep, t_ret in new
-                        for a, b_ in busy
-                    ) and day_ok([*busy, *new], v):
+                    if (
+                        sum(y - x for x, y in busy) + span <= v.max_duty_min
+                        and all(
+                            t_ret + turn <= a or b_ + turn <= t_dep
+                            for t_dep, t_ret in new
+                            for a, b_ in busy
+                        )
+                        and day_ok([*busy, *new], v)
+                    ):
                         rank = (-min(len(left), v.seats), v.seats, v.id)
                         if best is None or rank < best[0]:
                             best = (rank, v)
