@@ -2693,6 +2693,8 @@ def _lend_day(
     legs run on that one vehicle, among its trips as chained (turnaround, duty, `chaining.day_ok`):
     nobody is driven to a field without the ride back. Riders take the lent seats in the ride
     order (`order`: the day's rule, `_ride_order`), so who rode still comes before who did not.
+    The day's rows are offered in the order they were made (bases by id, then their spots as
+    planned): deterministic, a first-come greedy, not a search over who should borrow what.
 
     Not on a day the clocks change (`_not_before` is the rule's base's). Returns the lent trips,
     the day's unserved rows with the lent riders taken off (a vehicles_busy reason's round trips
