@@ -2813,6 +2813,13 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
         for t in r.trips
         if t["vehicle_id"] in r.fleet and t["trip_id"] not in lent
     }
+    # base-days some of whose riders rode vehicles lent by other bases: their own vehicles did
+    # not carry them all, so their need is not bound below by the bound for them all
+    borrowed = {
+        (t["day"], r.base_of(t["day"]).get(r.origin(t)[0], ""))
+        for t in r.trips
+        if t["trip_id"] in lent
+    }
     for day, base in sorted(listed ^ set(bounds)):
         out.append(
             f"fleet_days.csv wrong: a row for {day}/{base}, a base-day with no rider within "
@@ -2840,11 +2847,16 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
                 f"worker-days unserved, unserved.csv lists {left.get(key, 0)} for that base-day"
             )
         # What can be said of the vehicles needed without solving (review 14): where the plan
-        # carries every rider, never fewer than the row's own lower bound (a bound for them
-        # all; on a short day the planned trips carry fewer); never none on a base-day whose
-        # vehicles run trips.
+        # carries every rider on the base's own vehicles, never fewer than the row's own lower
+        # bound (a bound for them all; on a short day the planned trips carry fewer, and on a
+        # day some rode lent vehicles its own carry fewer); never none on a base-day whose
+        # vehicles run trips of its own riders.
         needed = int(row["vehicles_needed"])
-        if not left.get(key, 0) and needed < int(row["vehicles_lower_bound"]):
+        if (
+            not left.get(key, 0)
+            and key not in borrowed
+            and needed < int(row["vehicles_lower_bound"])
+        ):
             out.append(
                 f"fleet_days.csv wrong: {'/'.join(key)} says {needed} vehicles needed, below "
                 f"its own lower bound {row['vehicles_lower_bound']}"
