@@ -1101,7 +1101,9 @@ def _unlike_manifest(run: Path, manifest: dict[str, Any], folder: str, label: st
         out.append(f"{label} not in the manifest: {folder}/{name}")
     for name, digest in listed.items():
         rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
-        if not (run / rel).exists() or _sha(run, rel) != digest:
+        if not (run / rel).exists() and not (run / rel).is_symlink():
+            out.append(f"{label} changed after solving: {name} (missing)")
+        elif not (run / rel).exists() or _sha(run, rel) != digest:
             out.append(f"{label} changed after solving: {name} (hash differs from the manifest)")
     return out
 

@@ -86,3 +86,14 @@ def test_a_key_no_run_writes_is_refused(tiny_season_run: Path, tmp_path: Path) -
     problems = verify_run(run, report=False)
     assert [p.split(":", 2)[1].strip() for p in problems] == ["'approved_by'", "'notes'"], problems
     assert all(p.startswith("manifest.json: ") for p in problems)
+
+
+def test_a_listed_plan_file_that_is_gone_is_said_missing(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Not "hash differs" (review 18 Q, L1), as the restricted part already says it."""
+    run = _copy(tiny_season_run, tmp_path)
+    m = _manifest(run)
+    m["plan"]["zz.csv"] = "0" * 64
+    _write(run, m)
+    assert verify_run(run, report=False) == ["plan file changed after solving: zz.csv (missing)"]
