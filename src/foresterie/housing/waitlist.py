@@ -136,6 +136,17 @@ class PinnedWhileClosed(Shortfall):
         return f"{who} at {self.where} on {self.nights}, {when} ({self.rows}: {change})"
 
 
+@dataclass(frozen=True, kw_only=True)
+class PinnedOverBeds(Shortfall):
+    """Pinned people more than a foresteria's beds of a kind on some nights: the line names
+    the workers.csv rows of the people pinned there (review 18, M2: "over by 1" named nobody)."""
+
+    rows: str
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} ({self.rows} pinned there: move a pin, or add beds)"
+
+
 def _rows_text(scenario: Scenario, people: list[Worker]) -> str:
     """'workers.csv rows 2-4, 9' (ranges of the people's lines), or their ids where a line is
     not known (people made by a day run)."""
@@ -161,6 +172,7 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
     fs = {f.id: f for f in scenario.foresterie}
     rule = stay_rule(scenario)
     load: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    pinned_to: dict[tuple[str, str], list[Worker]] = defaultdict(list)
     short: list[Shortfall] = []
     # (foresteria, before the opening?) -> the closed nights and the people pinned on them
     closed_at: dict[tuple[str, bool], tuple[set[date], list[Worker]]] = {}
@@ -189,6 +201,9 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
                 if w.accessible:
                     load[f.id, "accessible"][d] += 1
                 d += timedelta(days=1)
+            pinned_to[f.id, w.section.value].append(w)
+            if w.accessible:
+                pinned_to[f.id, "accessible"].append(w)
     for (fid, before), (nights, people) in sorted(
         closed_at.items(), key=lambda x: (x[0][0], not x[0][1])
     ):
@@ -211,11 +226,12 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
         if over:
             label = "accessible beds" if kind == "accessible" else SECTION_BEDS[Section(kind)]
             short.append(
-                Shortfall(
+                PinnedOverBeds(
                     constraint=f"pinned people exceed {label}",
                     where=f"{f.name} ({f.id})",
                     nights=describe_nights(over),
                     excess=max(over.values()),
+                    rows=_rows_text(scenario, pinned_to[fid, kind]),
                 )
             )
     if short:

@@ -932,6 +932,9 @@ def load_scenario(
             foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
         warns += label_warnings(lab["foresterie"], [(r, "name", m.name) for r, m, _ in rows])
         ids["with_beds"] = {f.id for f in foresterie if f.beds_total}
+        for sec in SECTIONS:  # where a person of each section may be pinned (_cross_check)
+            ids[f"beds_{sec.value}"] = {f.id for f in foresterie if f.beds(sec)}
+        ids["beds_accessible"] = {f.id for f in foresterie if f.beds_accessible}
     farms: list[Farm] = []
     if "farms" in files:
         rows = _layer_rows(config, files, lab, "farms", FARM_FIELDS, True, FarmRow, probs, ids)
@@ -1440,6 +1443,30 @@ def _cross_check(
                     Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
                 )
             )
+        pin = w.pinned_foresteria
+        if pin is not None and pin in f_ids:  # a pin no bed can meet (review 18, M2): said
+            if pin not in ids.get(f"beds_{w.section.value}", f_ids):  # here, not as infeasible
+                probs.append(
+                    Problem(
+                        wl,
+                        r,
+                        "pinned_foresteria",
+                        Msg(
+                            "pinned to {id}, which has no beds of section {section}",
+                            id=repr(pin),
+                            section=w.section.value,
+                        ),
+                    )
+                )
+            elif w.accessible and pin not in ids.get("beds_accessible", f_ids):
+                probs.append(
+                    Problem(
+                        wl,
+                        r,
+                        "pinned_foresteria",
+                        Msg("pinned to {id}, which has no accessible beds", id=repr(pin)),
+                    )
+                )
         if (  # a departure point, or a foresteria boarded at without a bed there (a day run's
             # rider booked from another foresteria than their bed: ops/day.py)
             w.pickup_id is not None
