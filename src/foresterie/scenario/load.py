@@ -1431,6 +1431,10 @@ def _cross_check(
     s1 = config.scenario.season_end + timedelta(days=1)
     wl = lab.get("workers", "workers.csv")
     groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
+    group_pins: dict[str, set[str]] = defaultdict(set)
+    for _r, w in workers:
+        if w.group_id is not None and w.pinned_foresteria is not None:
+            group_pins[w.group_id].add(w.pinned_foresteria)
     for r, w in workers:
         if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
             probs.append(Problem(wl, r, "farm_id", Msg("unknown farm {id}", id=repr(w.farm_id))))
@@ -1444,8 +1448,10 @@ def _cross_check(
                 )
             )
         pin = w.pinned_foresteria
-        if pin is not None and pin in f_ids:  # a pin no bed can meet (review 18, M2): said
-            if pin not in ids.get(f"beds_{w.section.value}", f_ids):  # here, not as infeasible
+        split = w.group_id is not None and len(group_pins[w.group_id]) > 1  # said once below
+        if pin is not None and pin in f_ids and not split:  # a pin no bed can meet: said
+            if pin not in ids.get(f"beds_{w.section.value}", f_ids):  # (review 18, M2), not as
+                # an infeasible plan naming nobody
                 probs.append(
                     Problem(
                         wl,
