@@ -440,8 +440,11 @@ class Demand:
     day_off: list[tuple[str, str]] = field(default_factory=list)
     heat_ban: list[tuple[str, str]] = field(default_factory=list)
     # booked for a farm its calendar closes that day (farm_calendar.csv: the farm said it has
-    # no work): not planned, said
+    # no work) by someone else than the farm: not planned, said; booked by the farm itself
+    # (`booked_by = farm`): planned, its calendar's closure of the day dropped from the day's
+    # scenario (the farm's booking is the later word), said
     closed: list[tuple[str, str]] = field(default_factory=list)
+    reopened: list[tuple[str, str]] = field(default_factory=list)
     # (worker, `_placed` outcome, where they board on the day or None: not planned) of a
     # booking for a site their referral record says to avoid: said (`placement_lines`), never
     # counted in day.json (published) nor kept in the day run's files
@@ -451,6 +454,11 @@ class Demand:
     def extra_workday(self) -> list[str]:
         """The farms working on the day besides their workdays: a crew booked."""
         return sorted({f for _, f in self.day_off})
+
+    @property
+    def reopened_farms(self) -> list[str]:
+        """The farms working on a day their calendar closed: the farm booked its crew."""
+        return sorted({f for _, f in self.reopened})
 
 
 def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
@@ -483,6 +491,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
     heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
     closed: list[tuple[str, str]] = []  # (worker, farm) booked for a farm closed that day
+    reopened: list[tuple[str, str]] = []  # (worker, farm) the farm booked on its closed day
     placement: list[tuple[str, str]] = []  # (worker, `_placed` outcome): a site to avoid booked
     shut = closed_days(sc.farm_closures)
     points = {p.id for p in sc.pickups}
@@ -563,19 +572,25 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if not works_on(farms[farm_id], d, sc):
             if booking is None:
                 continue
-            if (farm_id, d) in shut:  # the farm reported no work that day: its word stands
-                counts["booked_on_a_closed_day"] += 1
-                closed.append((w.id, farm_id))
+            shut_day = (farm_id, d) in shut
+            if shut_day and booking.booked_by != "farm":  # the farm reported no work that
+                counts["booked_on_a_closed_day"] += 1  # day: its word stands against a
+                closed.append((w.id, farm_id))  # worker's or the office's booking
                 continue
-            if not works_on(_working(farms[farm_id], d), d, sc):  # the heat ordinance's ban:
+            if not _heat_leaves_hours(farms[farm_id], d, sc):  # the heat ordinance's ban:
                 counts["booked_into_heat_ban"] += 1  # no hours left for that shift, no ride
                 heat_ban.append((w.id, farm_id))
                 continue
-            # the farm asked for a crew on a day it does not usually work: the booking is the
-            # better information, so the day's scenario has the farm work that day (one day: no
-            # other day of it changes) and the ride is planned like any other
-            counts["booked_on_a_day_off"] += 1
-            day_off.append((w.id, farm_id))
+            # the farm asked for a crew on a day its calendar closed (written before the
+            # season: the rain forecast) or on a day it does not usually work: its booking is
+            # the later, better information, so the day's scenario has the farm work that day
+            # (one day: no other day of it changes) and the ride is planned like any other
+            if shut_day:
+                counts["booked_by_the_farm_on_a_closed_day"] += 1
+                reopened.append((w.id, farm_id))
+            if d.weekday() not in farms[farm_id].workdays:
+                counts["booked_on_a_day_off"] += 1
+                day_off.append((w.id, farm_id))
         if booking is None:
             counts["expected"] += 1
         riders.append(
@@ -613,6 +628,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         day_off=day_off,
         heat_ban=heat_ban,
         closed=closed,
+        reopened=reopened,
         placement=[
             (
                 wid,
@@ -641,6 +657,13 @@ def _placed(booking: Event, w: Worker, boards: str | None) -> tuple[Event | None
     if farm not in w.avoid and boards is not None and boards not in w.avoid:
         return replace(booking, origin=boards), REROUTED
     return None, REFUSED
+
+
+def _heat_leaves_hours(farm: Farm, d: date, sc: Scenario) -> bool:
+    """Whether the heat ordinance leaves the farm's shift hours on d (`works_on`'s last rule):
+    a crew booked on a day the farm does not work otherwise is planned only then."""
+    t = sc.config.transport
+    return d not in t.heat_alert_days or farm.shift_start < parse_hhmm(t.heat_alert_shift_end)
 
 
 def _working(farm: Farm, d: date) -> Farm:
@@ -736,7 +759,14 @@ def write_day_scenario(
     # the farm calendar's closures of the day only (the season's others lie outside the day's
     # season, an error there; none: no calendar, as a file without rows is refused); its
     # demand has no rider of a farm closed that day
-    closed = [c for c in season.scenario.farm_closures if c.first_day <= d <= c.last_day]
+    # (a farm that booked its crew for the day, `reopened`, works that day: its closure of
+    # the day is not written, so the day's plan, the verifier and a replay see it working)
+    reopened = set(demand.reopened_farms)
+    closed = [
+        c
+        for c in season.scenario.farm_closures
+        if c.first_day <= d <= c.last_day and c.farm_id not in reopened
+    ]
     if closed and data.get("farm_calendar"):
         day_closures = tuple(replace(c, first_day=d, last_day=d) for c in closed)
         write_text(folder / data["farm_calendar"], farm_calendar_csv(day_closures))
@@ -1021,8 +1051,14 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
             f"{sc.config.transport.heat_alert_shift_end}): not planned, no ride owed",
         ),
         (
+            demand.reopened,
+            "has no work that day by its calendar (farm_calendar.csv), but the farm booked "
+            "the crew itself: planned as booked, the farm working that day",
+        ),
+        (
             demand.closed,
-            "has no work that day by its calendar (farm_calendar.csv): not planned, no ride owed",
+            "has no work that day by its calendar (farm_calendar.csv): not planned, no ride "
+            "owed (only a booking by the farm itself, booked_by = farm, reopens the day)",
         ),
     ):
         by_farm: dict[str, list[str]] = defaultdict(list)
@@ -1175,6 +1211,7 @@ def run_day(
         "checkins_by_site": {c.site: c.record() for c in demand.checkins},
         "vehicles_out_of_service": demand.broken,
         "farms_working_a_day_off": demand.extra_workday,  # a crew booked (`booked_lines`)
+        "farms_working_a_closed_day": demand.reopened_farms,  # the farm booked its crew
         "follow_up_no_shows": len(demand.follow_up),
         "recorded_previous_day": recorded(events, d - timedelta(days=1)),
     }
