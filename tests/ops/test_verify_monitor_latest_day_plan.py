@@ -31,7 +31,15 @@ def test_a_monitor_that_read_a_superseded_day_run_fails_verification(
     later = tmp_path / "again" / "2026-07-07"
     run = str(tiny_season_run)
     code, said = _cli(
-        "day", run, "--date", "2026-07-07", "--ledger", str(led), "--out", str(later), "--heat-alert"
+        "day",
+        run,
+        "--date",
+        "2026-07-07",
+        "--ledger",
+        str(led),
+        "--out",
+        str(later),
+        "--heat-alert",
     )
     assert code == 0, said
     days = ("--days", str(first.parent), "--days", str(later.parent))

@@ -1117,14 +1117,59 @@ def day_run_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.days" / d.isoformat()
 
 
+def _row_id(folder: Path, name: str, row: int) -> str | None:
+    """`column value` naming row `row` of a file this command wrote into a day's scenario (a
+    CSV's line, its first column the id; a GeoJSON's feature, its `id`), None if none."""
+    path = folder / name
+    try:
+        if name.endswith(".csv"):
+            with path.open(encoding="utf-8", newline="") as fh:
+                lines = list(csv.reader(fh))
+            if 2 <= row <= len(lines) and lines[0] and lines[row - 1]:
+                return f"{lines[0][0]} {lines[row - 1][0]}"
+        elif name.endswith(".geojson"):
+            feats = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+            if 1 <= row <= len(feats):
+                fid = (feats[row - 1].get("properties") or {}).get("id")
+                return f"id {fid}" if fid is not None else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    return None
+
+
+def day_warnings(season: Scenario, day: Scenario, folder: Path) -> dict[str, str]:
+    """What a day run says of the loader's warnings on the scenario it wrote (review 18, L1):
+    `warning: {w}` as the solver would say it -> the line said instead, "" for none. A warning
+    the season's scenario had too (its field and message alike: the same vehicle's duty, the
+    same farm's shift) was said at `solve` and is not repeated every day; any other names the
+    id of its row (a vehicle, a worker, a farm), never the row of a generated file the case
+    worker never edited (RUN.days/D/inputs/...)."""
+    said = {(p.field, str(p.message)) for p in season.warnings}
+    out: dict[str, str] = {}
+    for w in day.warnings:
+        key = f"warning: {w}"
+        if (w.field, str(w.message)) in said:
+            out[key] = ""
+            continue
+        who = _row_id(folder, w.file, w.row) if w.row is not None else None
+        where = f"{w.file} of the day's scenario ({who})" if who else w.file
+        out[key] = f"warning: {where}: {w.field}: {w.message}"
+    return out
+
+
 def _day_say(
-    say: Callable[[str], None] | None, demand: Demand, foresterie: frozenset[str]
+    say: Callable[[str], None] | None,
+    demand: Demand,
+    foresterie: frozenset[str],
+    warnings: dict[str, str] | None = None,
 ) -> Callable[[str], None] | None:
     """The solver's progress lines as a coordinator reads them on a day run, which places
     nobody: its housing line ("N housed, M waitlisted") would count the riders from departure
-    points as waitlisted today; it says where the day's riders ride from instead."""
+    points as waitlisted today; it says where the day's riders ride from instead. The loader's
+    warnings on the day's scenario as `day_warnings` has them."""
     if say is None:
         return None
+    instead = warnings or {}
     beds = sum(1 for w in demand.riders if w.pinned_foresteria)
     elsewhere = sum(1 for w in demand.riders if w.pickup_id in foresterie)  # booked from there
     points = len(demand.riders) - beds - elsewhere
@@ -1133,7 +1178,13 @@ def _day_say(
         + (f", {elsewhere} from another foresteria" if elsewhere else "")
         + " (a day run places nobody: beds as the season plan gave them)"
     )
-    return lambda text: say(line if text.startswith("housing: ") else text)
+
+    def said(text: str) -> None:
+        text = line if text.startswith("housing: ") else instead.get(text, text)
+        if text:
+            say(text)
+
+    return said
 
 
 def run_day(
@@ -1262,13 +1313,15 @@ def run_day(
         with scenario_folder(target) as tmp_s:
             scenario_dir = Path(tmp_s) / "scenario"
             swaps.update(write_day_scenario(season, demand, scenario_dir, previous))
-            validated(DAY_RUNS, lambda: load_scenario(scenario_dir))
+            loaded: list[Scenario] = []
+            validated(DAY_RUNS, lambda: loaded.append(load_scenario(scenario_dir)))
+            warned = day_warnings(season.scenario, loaded[0], scenario_dir)
             with own_scenario(DAY_RUNS, season.scenario.foresterie, _held(demand), DAY_TODO):
                 summary = solve(
                     scenario_dir,
                     target,
                     force,
-                    say=_day_say(say, demand, season.season.foresterie),
+                    say=_day_say(say, demand, season.season.foresterie, warned),
                     report=publish_hook,
                     records=records,
                 )
