@@ -55,6 +55,7 @@ from foresterie.core.files import (
     read_csv,
     write_text,
 )
+from foresterie.core.i18n import cli_lang
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import DAILY_REST_MIN, DAYS, parse_hhmm, rests_between_days
@@ -238,26 +239,38 @@ class SiteCheckins:
     def line(self, d: date, released: int | None = None) -> str:
         """One line for the coordinator (README "Daily operations"); `released`: of those not
         checked in, how many beds the intake released (the rest are held)."""
-        span = f"from {self.counted_from} to {d}"
+        tr = cli_lang()  # the command line's language, counts pluralised (review 18, L5)
+        first, site = self.counted_from, self.site
         if self.recorded_from is None:
-            return (
-                f"{self.site}: no check-ins recorded yet: its {self.expected_as_planned} planned "
-                f"arrivals {span} are expected as planned"
-            )
-        what = (
-            "not expected"
-            if released is None
-            else f"{self.not_checked_in - released} beds held, {released} released"
-        )
-        aboard = (
-            f"; {self.boarded_not_checked_in} more not checked in but boarded: expected"
-            if self.boarded_not_checked_in
-            else ""
-        )
-        return (
-            f"{self.site}: check-ins recorded from {self.recorded_from}: {self.not_checked_in} "
-            f"planned arrivals {span} not checked in: {what}{aboard}"
-        )
+            n = self.expected_as_planned
+            return tr.ngettext(
+                "{site}: no check-ins recorded yet: its {n} planned arrival from {first} to "
+                "{last} is expected as planned",
+                "{site}: no check-ins recorded yet: its {n} planned arrivals from {first} to "
+                "{last} are expected as planned",
+                n,
+            ).format(site=site, n=n, first=first, last=d)
+        if released is None:
+            what = tr._("not expected")
+        else:
+            held = self.not_checked_in - released
+            what = tr.ngettext("{n} bed held", "{n} beds held", held).format(n=held)
+            what += ", " + tr._("{n} released").format(n=released)
+        n = self.not_checked_in
+        line = tr.ngettext(
+            "{site}: check-ins recorded from {since}: {n} planned arrival from {first} to "
+            "{last} not checked in: {what}",
+            "{site}: check-ins recorded from {since}: {n} planned arrivals from {first} to "
+            "{last} not checked in: {what}",
+            n,
+        ).format(site=site, since=self.recorded_from, n=n, first=first, last=d, what=what)
+        if self.boarded_not_checked_in:
+            line += "; " + tr.ngettext(
+                "{n} more not checked in but boarded: expected",
+                "{n} more not checked in but boarded: expected",
+                self.boarded_not_checked_in,
+            ).format(n=self.boarded_not_checked_in)
+        return line
 
 
 Planned = tuple[str, date, bool, bool]  # (site, planned arrival, arrived, only seen aboard)
@@ -1028,8 +1041,14 @@ def not_back_line(not_back: list[tuple[str, str]], d: date, listed: str = "") ->
     who = ", ".join(f"{w} ({v})" for w, v in not_back)
     n = len(not_back)
     return (
-        f"out and not back on {d}: {n} rider{'' if n == 1 else 's'} went out and "
-        f"{'was' if n == 1 else 'were'} not brought back{listed}: {who}"
+        cli_lang()
+        .ngettext(
+            "out and not back on {day}: {n} rider went out and was not brought back{listed}: {who}",
+            "out and not back on {day}: {n} riders went out and were not brought back{listed}: "
+            "{who}",
+            n,
+        )
+        .format(day=d, n=n, listed=listed, who=who)
     )
 
 
@@ -1038,27 +1057,34 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
     crew asked for on the farm's day off is planned (the farm works that day in the day run);
     one for a shift the heat ordinance leaves no hours is not (nobody works it)."""
     d = demand.day
+    tr = cli_lang()
     out = []
     for pairs, what in (
         (
             demand.day_off,
-            f"does not work on {DAYS[d.weekday()].title()}: planned as booked, "
-            "the farm working that day",
+            tr._("{farm} does not work on {weekday}: planned as booked, the farm working that day"),
         ),
         (
             demand.heat_ban,
-            f"has no hours under the heat alert (its shift starts at or after "
-            f"{sc.config.transport.heat_alert_shift_end}): not planned, no ride owed",
+            tr._(
+                "{farm} has no hours under the heat alert (its shift starts at or after "
+                "{end}): not planned, no ride owed"
+            ),
         ),
         (
             demand.reopened,
-            "has no work that day by its calendar (farm_calendar.csv), but the farm booked "
-            "the crew itself: planned as booked, the farm working that day",
+            tr._(
+                "{farm} has no work that day by its calendar (farm_calendar.csv), but the farm "
+                "booked the crew itself: planned as booked, the farm working that day"
+            ),
         ),
         (
             demand.closed,
-            "has no work that day by its calendar (farm_calendar.csv): not planned, no ride "
-            "owed (only a booking by the farm itself, booked_by = farm, reopens the day)",
+            tr._(
+                "{farm} has no work that day by its calendar (farm_calendar.csv): not planned, "
+                "no ride owed (only a booking by the farm itself, booked_by = farm, reopens "
+                "the day)"
+            ),
         ),
     ):
         by_farm: dict[str, list[str]] = defaultdict(list)
@@ -1066,10 +1092,17 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
             by_farm[fid].append(wid)
         for fid, ids in sorted(by_farm.items()):
             n = len(ids)
-            out.append(
-                f"booked for {fid} on {d}: {n} rider{'' if n == 1 else 's'} "
-                f"({ids_text(sorted(ids))}); {fid} {what}"
+            booked = tr.ngettext(
+                "booked for {farm} on {day}: {n} rider ({ids})",
+                "booked for {farm} on {day}: {n} riders ({ids})",
+                n,
+            ).format(farm=fid, day=d, n=n, ids=ids_text(sorted(ids)))
+            said = what.format(
+                farm=fid,
+                weekday=DAYS[d.weekday()].title(),
+                end=sc.config.transport.heat_alert_shift_end,
             )
+            out.append(f"{booked}; {said}")
     return out
 
 
@@ -1173,10 +1206,18 @@ def _day_say(
     beds = sum(1 for w in demand.riders if w.pinned_foresteria)
     elsewhere = sum(1 for w in demand.riders if w.pickup_id in foresterie)  # booked from there
     points = len(demand.riders) - beds - elsewhere
+    tr = cli_lang()
     line = (
-        f"riders: {beds} from their foresteria, {points} from departure points"
-        + (f", {elsewhere} from another foresteria" if elsewhere else "")
-        + " (a day run places nobody: beds as the season plan gave them)"
+        tr.ngettext(
+            "riders: {n} from their foresteria", "riders: {n} from their foresteria", beds
+        ).format(n=beds)
+        + ", "
+        + tr.ngettext("{n} from a departure point", "{n} from departure points", points).format(
+            n=points
+        )
+        + (", " + tr._("{n} from another foresteria").format(n=elsewhere) if elsewhere else "")
+        + " "
+        + tr._("(a day run places nobody: beds as the season plan gave them)")
     )
 
     def said(text: str) -> None:
