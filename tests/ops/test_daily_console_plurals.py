@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from foresterie.ops.day import SiteCheckins, not_back_line
+from foresterie.ops.day import PreviousDay, SiteCheckins, not_back_line, short_rests_line
 from foresterie.ops.monitor import superseded_lines
 from tests.helpers import cli_ok
 
@@ -107,3 +107,14 @@ def test_the_ledger_commands_say_one_row_and_one_file(
     assert said == f"appended 1 row from 1 file to {led}\n"
     said = cli("it", "ledger", "import", run, str(book), "--again")
     assert said == f"aggiunta 1 riga da 1 file in {led} (importato di nuovo: --again)\n"
+
+
+def test_the_short_rest_warning_in_italian(lang) -> None:  # type: ignore[no-untyped-def]
+    previous = PreviousDay(day=date(2026, 7, 15), source="day run", spans={})
+    lang("it")
+    assert short_rests_line({"VA1": ("05:10", 545)}, previous, D) == (
+        "warning: 1 mezzo parte il 2026-07-16 meno di 11 h dopo il suo ultimo rientro del "
+        "2026-07-15 (il piano del giorno di quel giorno; Regolamento UE 561/2006): VA1 alle "
+        "05:10 (9 h 05 min di riposo): un altro autista, o una partenza più tarda (lo dice il "
+        "suo foglio autista)"
+    )

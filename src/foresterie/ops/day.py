@@ -956,17 +956,28 @@ def short_rests(
 def short_rests_line(rests: dict[str, tuple[str, int]], previous: PreviousDay, d: date) -> str:
     """One warning line for the coordinator: the vehicles that leave on d less than 11 h after
     their last return the day before (their driver sheets say so, in the sheets' language)."""
+    tr = cli_lang()  # the command line's language, counts pluralised (review 18, L5)
     n = len(rests)
     which = ", ".join(
-        f"{v} at {depart} ({m // 60} h {m % 60:02d} min of rest)"
+        tr._("{vehicle} at {depart} ({h} h {m:02d} min of rest)").format(
+            vehicle=v, depart=depart, h=m // 60, m=m % 60
+        )
         for v, (depart, m) in sorted(rests.items(), key=lambda kv: (kv[1][1], kv[0]))
     )
-    return (
-        f"warning: {n} {'vehicle leaves' if n == 1 else 'vehicles leave'} on {d} less than 11 h "
-        f"after {'its' if n == 1 else 'their'} last return on {previous.day} (the "
-        f"{previous.source} of that day; EU Regulation 561/2006): {which}: another driver, or a "
-        f"later start ({'its driver sheet says' if n == 1 else 'their driver sheets say'} so)"
+    source = (
+        tr._("the day run of that day")
+        if previous.source == "day run"
+        else tr._("the season plan of that day")
     )
+    return "warning: " + tr.ngettext(
+        "{n} vehicle leaves on {day} less than 11 h after its last return on {eve} ({source}; "
+        "EU Regulation 561/2006): {which}: another driver, or a later start (its driver sheet "
+        "says so)",
+        "{n} vehicles leave on {day} less than 11 h after their last return on {eve} "
+        "({source}; EU Regulation 561/2006): {which}: another driver, or a later start (their "
+        "driver sheets say so)",
+        n,
+    ).format(n=n, day=d, eve=previous.day, source=source, which=which)
 
 
 def _rows_where(
