@@ -5935,11 +5935,14 @@ def _monitor_figures(
         rec = _json(p, "day.json")
         if rec.get("date") != dr["day"] or rec.get("season_run_manifest_sha256") != season_sha:
             out.append(f"day run {p}: not the day run of {dr['day']} of this season run")
-        if not any(
-            e["kind"] == "day_plan" and e["day"] == dr["day"] and e["note"] == dr["manifest_sha256"]
-            for e in events
-        ):
+        plans = [e["note"] for e in events if e["kind"] == "day_plan" and e["day"] == dr["day"]]
+        if dr["manifest_sha256"] not in plans:
             out.append(f"day run {p}: no day_plan row of {dr['day']} in the ledger records it")
+        elif plans[-1] != dr["manifest_sha256"]:  # what was driven is the day's latest plan
+            out.append(
+                f"day run {p}: superseded: a later day_plan row of {dr['day']} in the ledger "
+                "records another day run of that day"
+            )
         if dr["day"] > str(inputs["as_of"]):
             out.append(f"day run {p}: {dr['day']} is after the monitor's day {inputs['as_of']}")
         if str(inputs.get("closed_before") or "") > dr["day"]:
