@@ -1157,6 +1157,32 @@ def _check_manifest_keys(r: _Run, out: list[str]) -> None:
             f"manifest.json: {str(key)[:40]!r}: not a part of a run's manifest (it would travel "
             "beside the plan's ids into every copy, vouched for by nothing)"
         )
+    # No person is named anywhere in it, at any depth (a key or a value): the manifest is read
+    # beside the plan's ids, and figures on priorities or referrals may sit in it (README
+    # "Privacy"); a run writes counts only (review 18 Q, M1: `scenario.notes.W00012`).
+    people = set(r.workers)
+    named: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if str(k) in people:
+                    named.append(f"{path}.{k}")
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+        elif isinstance(node, str) and node in people:
+            named.append(path)
+
+    walk(r.manifest, "manifest")
+    for where in named[:3]:
+        out.append(
+            f"manifest.json: {where.removeprefix('manifest.')[:80]}: names a person of the run "
+            "(the manifest travels beside the plan's ids: it holds counts, never a person)"
+        )
+    if len(named) > 3:
+        out.append(f"manifest.json: and {len(named) - 3} more places naming a person")
 
 
 _REPORT_HASHES = "report.json"  # beside manifest.json: the sha256 of every file under report/

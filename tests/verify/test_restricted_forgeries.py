@@ -84,7 +84,9 @@ def test_a_key_no_run_writes_is_refused(tiny_season_run: Path, tmp_path: Path) -
     m["approved_by"] = "the Prefecture"
     _write(run, m)
     problems = verify_run(run, report=False)
-    assert [p.split(":", 2)[1].strip() for p in problems] == ["'approved_by'", "'notes'"], problems
+    keys = [p.split(":", 2)[1].strip() for p in problems if "not a part of" in p]
+    assert keys == ["'approved_by'", "'notes'"], problems
+    assert "manifest.json: notes.W01: names a person of the run" in " | ".join(problems)
     assert all(p.startswith("manifest.json: ") for p in problems)
 
 
@@ -97,3 +99,20 @@ def test_a_listed_plan_file_that_is_gone_is_said_missing(
     m["plan"]["zz.csv"] = "0" * 64
     _write(run, m)
     assert verify_run(run, report=False) == ["plan file changed after solving: zz.csv (missing)"]
+
+
+def test_a_person_named_anywhere_in_the_manifest_is_refused(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """At any depth, as a key or a value: the manifest travels beside the plan's ids."""
+    run = _copy(tiny_season_run, tmp_path)
+    m = _manifest(run)
+    m["scenario"]["notes"] = {"W02": "priority 3"}
+    m["shuttles"]["engine"] = "W01"
+    _write(run, m)
+    problems = verify_run(run, report=False)
+    assert (
+        "manifest.json: scenario.notes.W02: names a person of the run (the manifest travels "
+        "beside the plan's ids: it holds counts, never a person)" in problems
+    ), problems
+    assert any(p.startswith("manifest.json: shuttles.engine: names a person") for p in problems)
