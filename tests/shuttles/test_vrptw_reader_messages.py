@@ -86,7 +86,7 @@ def test_customers_refused_by_the_depot_window_are_summed_up_first(tmp_path: Pat
     path = _depot_closing_at_9(tmp_path, "early.vrp")
     assert _refused(path) == [
         f"{path}:22: time window: 3 of 4 customers cannot be served within the depot's window "
-        "0..9: 3 with no way back before it closes (each at its line below)",
+        "0..9: 3 with no way back before it closes (each at its own line)",
         f"{path}:23: time window: customer 1 (node 2): no way back: served from 5 for 1, the "
         "depot is 5 away and closes at 9",
         f"{path}:24: time window: customer 2 (node 3): no way back: served from 10 for 1, the "
@@ -102,7 +102,7 @@ def test_the_summary_counts_each_cause(tmp_path: Path) -> None:
     assert problems[0] == (
         f"{path}:22: time window: 3 of 4 customers cannot be served within the depot's window "
         "0..9: 2 with no way back before it closes, 1 reached only after its own window closes "
-        "(each at its line below)"
+        "(each at its own line)"
     )
     assert problems[2] == (
         f"{path}:24: time window: customer 2 (node 3): unreachable: leaving the depot at 0 and "
@@ -129,8 +129,23 @@ def test_the_bench_says_the_summary_first_and_exits_2(tmp_path: Path) -> None:
     out = r.output.splitlines()
     assert out[0].endswith(
         f"{path}:10: time window: 3 of 4 customers cannot be served within the depot's window "
-        "0..9: 3 with no way back before it closes (each at its line below)"
+        "0..9: 3 with no way back before it closes (each at its own line)"
     )
     assert len(out) == 4
     for c in (1, 2, 3):  # then each customer at its row, as before
         assert f"{path}:{10 + c}: time window: customer {c}: no way back: " in out[c]
+
+
+def test_the_summary_stands_at_the_depot_row_wherever_the_file_lists_it(tmp_path: Path) -> None:
+    text = (
+        "NAME : last\nTYPE : CVRPTW\nDIMENSION : 3\nCAPACITY : 10\nNODE_COORD_SECTION\n"
+        "1 3 4\n2 0 5\n3 0 0\nDEMAND_SECTION\n1 1\n2 1\n3 0\n"
+        "TIME_WINDOW_SECTION\n1 0 50\n2 0 40\n3 0 9\nDEPOT_SECTION\n3\n-1\n"
+    )
+    path = _write(tmp_path, "last.vrp", text.splitlines())  # the depot is node 3, listed last
+    problems = _refused(path)
+    assert [p.split(": ")[0] for p in problems] == [f"{path}:{i}" for i in (14, 15, 16)]
+    assert problems[2].endswith(
+        "2 of 2 customers cannot be served within the depot's window "
+        "0..9: 2 with no way back before it closes (each at its own line)"
+    )

@@ -74,7 +74,10 @@ def reach_problems(raw: RawInstance) -> list[Problem]:
     truncated DIMACS arcs (0 -> (4,4) -> (8,8) is 5.6 + 5.6 = 11.2, the direct arc 11.3) and
     explicit matrices need not keep the triangle inequality (`_quickest`, asked only for the
     customers the direct arcs would refuse). Windows and services on the way are left out, so
-    this is a bound: a customer refused here cannot be served by any route."""
+    this is a bound: a customer refused here cannot be served by any route. Two or more refused
+    are also summed up in one line at the depot's window (`_window_summary`): the first line said
+    when the depot's row comes first (Solomon's table, every benchmark set; problems are said in
+    line order)."""
     p, e0, l0 = raw.path, raw.nodes[0].ready, raw.nodes[0].due
     probs: list[Problem] = []
     late = [
@@ -148,7 +151,7 @@ def _window_summary(raw: RawInstance, unreachable: int, no_way_back: int) -> Pro
         "time window",
         f"{unreachable + no_way_back} of {raw.customers} customers cannot be served within the "
         f"depot's window {_g(depot.ready)}..{_g(depot.due)}: {', '.join(parts)} "
-        "(each at its line below)",
+        "(each at its own line)",
     )
 
 
