@@ -866,6 +866,12 @@ class _Run:
             self.sealed_tiers = _sealed_tiers(self.restricted[_TIERS])
         elif self.tiers_split:
             self.unchecked += list(_NEEDS_TIERS)
+        if not self.priority_known and (self.sealed_tiers is not None or not self.tiers_split):
+            # the tiers' claims read, the people of each priority housed not countable
+            self.unchecked.append(
+                "the housing tiers by priority (people of each priority housed): needs each "
+                "person's priority"
+            )
         # The draw key (README "Restricted part and encryption"): the secret of the tie-breaks
         # among equals (ride order, lottery). A run without one drew with the published seed
         # alone (the documented fallback); one that lists it needs it to re-run them.
@@ -1344,7 +1350,6 @@ _NEEDS_PRIORITY = (
     "ride order when seats are short (referred people first): needs each person's priority",
     "waitlist reasons 'full' and 'outranked' (beds held by people of equal or higher "
     "priority): needs each person's priority",
-    "the housing tiers by priority (people of each priority housed): needs each person's priority",
     "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
     "the lottery among equals (priority is one of the attributes): needs each person's priority",
 )
