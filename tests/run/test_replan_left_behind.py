@@ -68,12 +68,16 @@ def test_the_rotation_goes_on_from_the_days_before_the_date(runs: tuple[Path, Pa
         "2026-07-08": "W01 W03",
         "2026-07-09": "W02 W06",
         "2026-07-10": "W01 W03",
-    }  # on Saturday the 11th FB's van, idle, is lent: W02 and W06 ride it (README "Vehicles
-    # lent between bases")
+        "2026-07-11": "W02 W06",
+    }
     # W01 and W03 were left behind twice before 07-09, W02 and W06 once: on 07-09 W02 and W06
     # stay behind, as the season had it (main re-started the count at zero and left W01 and
     # W03 behind a third time)
-    assert _left(first) == {"2026-07-09": "W02 W06", "2026-07-10": "W01 W03"}
+    assert _left(first) == {
+        "2026-07-09": "W02 W06",
+        "2026-07-10": "W01 W03",
+        "2026-07-11": "W02 W06",
+    }
     assert (first / "inputs" / "previous_left_behind.csv").read_text("utf-8") == (
         "day,worker_id\n2026-07-06,W01\n2026-07-06,W03\n2026-07-07,W02\n2026-07-07,W06\n"
         "2026-07-08,W01\n2026-07-08,W03\n"
@@ -90,7 +94,7 @@ def test_a_re_plan_of_a_re_plan_carries_the_days_before_both(
         "day,worker_id\n2026-07-06,W01\n2026-07-06,W03\n2026-07-07,W02\n2026-07-07,W06\n"
         "2026-07-08,W01\n2026-07-08,W03\n2026-07-09,W02\n2026-07-09,W06\n"
     )
-    assert _left(second) == {"2026-07-10": "W01 W03"}
+    assert _left(second) == {"2026-07-10": "W01 W03", "2026-07-11": "W02 W06"}
     assert verify_run(second) == []
     r = CliRunner().invoke(app, ["replay", str(second), "--out", str(second.parent / "replay")])
     assert r.exit_code == 0, r.output
