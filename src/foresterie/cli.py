@@ -1214,6 +1214,7 @@ def intake(
         int | None,
         typer.Option(
             min=0,
+            max=60,  # as the scenario key ([operations] release_bed_after_days: 0..60)
             help="Release a no-show's bed this many days after the planned arrival "
             "(default: the scenario's [operations] release_bed_after_days, 3 if unset).",
         ),

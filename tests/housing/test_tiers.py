@@ -158,7 +158,8 @@ def test_pinned_beyond_capacity_says_where_when_how_much() -> None:
         solve([foresteria("A", men=2)], [farm("F1")], ws)
     assert str(exc.value.shortfalls[0]) == (
         "pinned people exceed men's beds at Foresteria A (A) on 2026-07-06..07-09: over by 2 "
-        "(W0, W1, W2, W3 pinned there: move a pin, or add beds)"
+        "(W0, W1, W2, W3: the people held there, by their pin or, in a re-plan, by their bed "
+        "before the date; add beds, or change their pins or stays)"
     )
 
 

@@ -64,8 +64,26 @@ def test_the_intake_plans_with_the_reopened_day_as_a_working_day(
     out = tmp_path / "intake"
     code, said = cli_run("intake", str(closed_season), "--date", "2026-07-08", "--out", str(out))
     assert code == 0, said
-    assert "note: F1 worked on 2026-07-09 by its own booking" in said
+    assert "note: F1 is booked to work on 2026-07-09 by its own booking" in said  # ahead of D
     assert json.loads((out / "intake.json").read_text(encoding="utf-8"))["farm_days_reopened"] == 1
     cal = (out / "inputs" / "farm_calendar.csv").read_text(encoding="utf-8")
     assert cal == "farm_id,first_day,last_day\nF1,2026-07-10,2026-07-10\n"
     assert verify_run(out) == []
+
+
+def test_release_after_days_beyond_the_scenario_keys_range_is_refused(
+    closed_season: Path, tmp_path: Path
+) -> None:
+    """0..60 as `[operations] release_bed_after_days` (review 18 R, LOW-3: 99 was accepted)."""
+    code, said = cli_run(
+        "intake",
+        str(closed_season),
+        "--date",
+        "2026-07-08",
+        "--release-after-days",
+        "99",
+        "--out",
+        str(tmp_path / "i"),
+    )
+    assert code == 2 and "--release-after-days" in said and "Traceback" not in said, said
+    assert not (tmp_path / "i").exists()

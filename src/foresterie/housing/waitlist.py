@@ -139,12 +139,16 @@ class PinnedWhileClosed(Shortfall):
 @dataclass(frozen=True, kw_only=True)
 class PinnedOverBeds(Shortfall):
     """Pinned people more than a foresteria's beds of a kind on some nights: the line names
-    the workers.csv rows of the people pinned there (review 18, M2: "over by 1" named nobody)."""
+    the workers.csv rows of the people held there (review 18, M2: "over by 1" named nobody), by
+    their pin or, in a re-plan, by the bed the previous run gave them before the date."""
 
     rows: str
 
     def __str__(self) -> str:
-        return f"{super().__str__()} ({self.rows} pinned there: move a pin, or add beds)"
+        return (
+            f"{super().__str__()} ({self.rows}: the people held there, by their pin or, in a "
+            "re-plan, by their bed before the date; add beds, or change their pins or stays)"
+        )
 
 
 def _rows_text(scenario: Scenario, people: list[Worker]) -> str:

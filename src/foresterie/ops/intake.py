@@ -353,9 +353,9 @@ def resolve_recorded_ledger(run: Path) -> Path | str:
 
 def reopened_days(events: list[Event], closures: tuple[FarmClosure, ...]) -> set[tuple[str, date]]:
     """(farm, day) of the days a farm's calendar closes on which the farm booked a crew itself
-    (a `booking` with booked_by = farm, not cancelled since): the farm worked that day, as its
-    day run planned it (`ops/day.py`), so the release rule does not count it a day without
-    work (session 18, helper Y's note: an intake released the beds of a crew that worked)."""
+    (a `booking` with booked_by = farm, not cancelled since): the farm works that day, as its
+    day run plans it (`ops/day.py`), so the release rule does not count it a day without work
+    (session 18, helper Y's note: an intake released the beds of a crew that worked)."""
     closed = {
         (c.farm_id, c.first_day + timedelta(days=k))
         for c in closures
@@ -424,8 +424,9 @@ def run_intake(
     reopened = reopened_days(events, season.scenario.farm_closures)
     if say is not None:
         for farm, day in sorted(reopened):
+            did = "worked" if day < d else "is booked to work"
             say(
-                f"note: {farm} worked on {day} by its own booking (its calendar closed the day): "
+                f"note: {farm} {did} on {day} by its own booking (its calendar closed the day): "
                 "not a day without work for the release rule"
             )
         for c in intake.checkins:  # whose planned arrivals were counted as not arrived
