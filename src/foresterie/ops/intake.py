@@ -209,6 +209,10 @@ def intake_workers(
             out.append(replace(w, departure=min(w.departure, gone)))
             continue
         came = arrived.get(w.id)
+        if came is None and w.arrival <= asked_on.get(w.id, date.min) <= d:
+            # the office recorded their move request: it saw them (review 18 R, MEDIUM-2: one
+            # who asked to move with no arrival row was released as a no-show, unsaid)
+            came = asked_on[w.id]
         # a planned arrival counts without a check-in unless the site records arrivals (its
         # office has imported one) since before it; people with no site: anywhere
         assumed = not rec.needs_checkin(season.site(w), w.arrival, d)
