@@ -1982,6 +1982,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
     cap_s = int(h.get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
     moves = _moves(r)
+    again = _restarts(r)
     for wid, w in r.workers.items():
         rows = housed.get(wid, [])
         if wid in moves:  # moved on request on a re-plan's date: the nights before it are
@@ -1993,6 +1994,13 @@ def _check_people(r: _Run, out: list[str]) -> None:
         if w["group_id"]:
             seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
             groups[w["group_id"]].add(seq)
+        if wid in again and wid not in moves:
+            # the nights before the re-plan's date are a plan of the previous run's stay and
+            # foresterie, not of this run's (_restarts): the stay rules hold from the date, as
+            # for someone arriving then, pinned at the bed of the night before if any
+            on = str(again[wid][0])
+            w = {**w, "arrival": on, "pinned_foresteria": again[wid][1]}
+            rows = [{**a, "from": max(a["from"], on)} for a in rows if a["to"] > on]
         pin = w.get("pinned_foresteria") or ""
         if pin and (not rows or rows[0]["foresteria_id"] != pin):
             where = rows[0]["foresteria_id"] if rows else "the waitlist"
@@ -2074,6 +2082,74 @@ def _check_people(r: _Run, out: list[str]) -> None:
             out.append(f"group split: {gid} across {', '.join(sorted(places))}")
     if partial:
         _check_uncovered(r, housed, out)
+
+
+def _fits_stay(
+    rows: list[tuple[str, int, int]], stay: tuple[int, int], fs: dict[str, Any], cut: int, whole: bool
+) -> bool:
+    """Whether one person's beds before a re-plan's date (`rows`: foresteria, first night, end
+    as day numbers, cut at the date `cut`) are a plan of the stay (arrival, departure) with the
+    foresterie `fs`: every night inside the stay and a site's open days; each bed from the
+    arrival, the opening or the bed before, to the departure, the closing or the date (one bed
+    from the arrival with whole stays)."""
+    end_before: int | None = None
+    for k, (fid, start, end) in enumerate(rows):
+        f = fs.get(fid)
+        if f is None:
+            return False
+        opens, closes = _day(f["open_from"]).toordinal(), _day(f["open_to"]).toordinal() + 1
+        if start < stay[0] or start < opens or end > stay[1] or end > closes:
+            return False
+        if whole:
+            ok = k == 0 and start == stay[0] and end in (stay[1], cut)
+        else:
+            begins = max(opens, stay[0] if end_before is None else end_before)
+            ok = start == begins and end in (min(stay[1], closes), cut)
+        if not ok:
+            return False
+        end_before = end
+    return True
+
+
+def _restarts(r: _Run) -> dict[str, tuple[str, str]]:
+    """A re-plan's people whose stay rules begin again on its date (README "Re-planning
+    mid-season"): the beds before the date fit neither this run's foresterie and stay but fit
+    those the previous run read (inputs/previous_foresterie.geojson, previous_workers.csv): a
+    site's opening corrected on nights lived, a stay extended after a night without a bed.
+    worker -> (the date, the foresteria of the bed they sleep in on the night before if its site
+    is open on the date, else ""); none without a date or those files."""
+    as_of = (r.manifest.get("replan") or {}).get("as_of")
+    names = ("previous_foresterie.geojson", "previous_workers.csv")
+    if not isinstance(as_of, str) or not all((r.root / "inputs" / n).is_file() for n in names):
+        return {}
+    was_fs = {
+        str(f["id"]): f
+        for f in _features(r.root, f"inputs/{names[0]}", "foresterie")
+        if isinstance(f, dict)
+    }
+    was_stay = {
+        w["worker_id"]: (_ord(w["arrival"]), _ord(w["departure"]))
+        for w in _rows(r.root, f"inputs/{names[1]}", "workers.csv")
+    }
+    whole = not bool(r.cfg.get("housing", {}).get("partial_stays", False))
+    cut = _ord(as_of)
+    out: dict[str, tuple[str, str]] = {}
+    for wid, rows in _by_worker(r.assign).items():
+        w = r.workers.get(wid)
+        if w is None or wid not in was_stay:
+            continue
+        past = [(a["foresteria_id"], _ord(a["from"]), min(_ord(a["to"]), cut)) for a in rows]
+        past = [p for p in past if p[1] < cut]
+        stay = (_ord(w["arrival"]), _ord(w["departure"]))
+        if not past or _fits_stay(past, stay, r.fs, cut, whole):
+            continue
+        if not _fits_stay(past, was_stay[wid], was_fs, cut, whole):
+            continue
+        fid, _, end = past[-1]
+        f = r.fs.get(fid)
+        open_on = f is not None and str(f["open_from"])[:10] <= as_of <= str(f["open_to"])[:10]
+        out[wid] = (as_of, fid if end == cut and open_on else "")
+    return out
 
 
 def _moves(r: _Run) -> dict[str, tuple[str, str]]:

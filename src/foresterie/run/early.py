@@ -167,7 +167,13 @@ def load_and_house(req: Request, say: Say) -> Housed:
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     if replan is not None:  # the nights kept and those planned keep the stay rules, or exit 2
         housing.waitlist = check_whole_plan(
-            scenario, housing.assignments, housing.waitlist, matrix, replan.as_of, released
+            scenario,
+            housing.assignments,
+            housing.waitlist,
+            matrix,
+            replan.as_of,
+            released,
+            replan.restarts,
         )
     if housing.lottery is not None and past:
         # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before

@@ -573,6 +573,12 @@ def replay(
             data = read_inside(run, f"inputs/{PREVIOUS_LEFT_BEHIND}", 1 << 30)
             (previous / "inputs" / PREVIOUS_LEFT_BEHIND).write_bytes(data)
             carried[PREVIOUS_LEFT_BEHIND] = file_sha256(previous / "inputs" / PREVIOUS_LEFT_BEHIND)
+        for name in ("foresterie.geojson", "workers.csv"):  # what it planned with (replan.py)
+            if (run / "inputs" / f"previous_{name}").is_file():
+                (previous / "inputs").mkdir(exist_ok=True)
+                data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
+                (previous / "inputs" / name).write_bytes(data)
+                carried[name] = file_sha256(previous / "inputs" / name)
         # the re-plan checked that its previous run was of this scenario (housing/replan.py)
         name_ = named.get("name") if isinstance(named, dict) else None
         rebuilt = {"scenario": {"name": name_}, "plan": sealed, "inputs": carried}

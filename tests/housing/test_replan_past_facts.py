@@ -1,0 +1,121 @@
+"""A re-plan whose past no longer fits today's scenario (session 18, helper A): the nights
+before `--as-of` are facts, judged by what the previous run planned them with (its
+inputs/foresterie.geojson and workers.csv, which the re-plan keeps as
+inputs/previous_foresterie.geojson and previous_workers.csv); where they fit those and not the
+scenario here (a site's opening corrected on nights lived, a stay extended after a night
+without a bed), the stay rules begin again on the date and the re-plan publishes and verifies.
+A past row the previous run did not have is still refused by `verify`."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from foresterie.verify import verify_run
+from tests.helpers import rehash
+from tests.housing.test_replan_rules import _rows, _scenario, _season, _solve
+
+
+def test_a_site_whose_opening_was_corrected_on_nights_lived_re_plans(tmp_path: Path) -> None:
+    """W03 slept at FA from its opening on 07-08 in the season; the corrected geojson says FA
+    opens on 07-10, and her stay now runs to 07-20. Re-planned as of 07-11: her nights
+    07-08..07-10 at FA are the previous run's (FA open then, as it read it), she goes on in her
+    bed from the date. Before: exit 2, 'stay dates: W03: FA 2026-07-08..'."""
+    season = _season(tmp_path)
+    assert _rows(season, "W03") == [("FA", "2026-07-08", "2026-07-13")]
+    new = _scenario(
+        tmp_path / "sc2",
+        {"FA": {"open_from": "2026-07-10"}},
+        [("W03,2026-07-06,2026-07-13,", "W03,2026-07-06,2026-07-20,")],
+    )
+    out = tmp_path / "replan"
+    code, said = _solve(new, out, "--as-of", "2026-07-11", "--previous", str(season))
+    assert code == 0, said
+    assert verify_run(out) == []
+    assert _rows(out, "W03") == [("FA", "2026-07-08", "2026-07-20")]
+    # the run keeps what the previous run planned with, as it read it
+    kept = (out / "inputs" / "previous_foresterie.geojson").read_bytes()
+    assert kept == (season / "inputs" / "foresterie.geojson").read_bytes()
+    assert b'"2026-07-08"' in kept
+
+
+def test_a_stay_extended_after_a_night_without_a_bed_re_plans(tmp_path: Path) -> None:
+    """W01 left FB on 07-13, his departure then; here he stays to 07-20. Re-planned as of 07-14
+    the night of 07-13 is over without a bed: his stay is planned again from the date, as for
+    someone arriving then, and the night without a bed is listed. Before: exit 2 ('stay dates:
+    W01: FB 2026-07-06..2026-07-13, the stay's part there 2026-07-06..2026-07-16')."""
+    season = _season(tmp_path)
+    new = _scenario(
+        tmp_path / "sc2", {}, [("W01,2026-07-06,2026-07-13,", "W01,2026-07-06,2026-07-20,")]
+    )
+    out = tmp_path / "replan"
+    code, said = _solve(new, out, "--as-of", "2026-07-14", "--previous", str(season))
+    assert code == 0, said
+    assert verify_run(out) == []
+    rows = _rows(out, "W01")
+    assert rows[0] == ("FB", "2026-07-06", "2026-07-13")
+    assert len(rows) > 1 and rows[1][1] == "2026-07-14", rows  # a bed again from the date
+    with open(out / "plan" / "uncovered.csv", encoding="utf-8", newline="") as fh:
+        gaps = [(r["from"], r["to"]) for r in csv.DictReader(fh) if r["worker_id"] == "W01"]
+    assert ("2026-07-13", "2026-07-14") in gaps
+
+
+def test_a_past_the_scenario_here_contradicts_and_its_run_too_is_still_refused(
+    tmp_path: Path,
+) -> None:
+    """max_transfers lowered below a move made before the date: a rule of the scenario, not a
+    fact of the nights lived, so still refused in one line (README)."""
+    from tests.helpers import set_toml
+
+    season = _season(tmp_path)
+    new = _scenario(tmp_path / "sc2", {}, [])
+    set_toml(new, "max_transfers = 1", "max_transfers = 0")
+    out = tmp_path / "replan"
+    code, said = _solve(new, out, "--as-of", "2026-07-18", "--previous", str(season))
+    assert code == 2, said
+    assert "housing.max_transfers: W02" in said
+    assert not out.exists()
+
+
+def _replanned(tmp_path: Path) -> Path:
+    season = _season(tmp_path)
+    new = _scenario(
+        tmp_path / "sc2",
+        {"FA": {"open_from": "2026-07-10"}},
+        [("W03,2026-07-06,2026-07-13,", "W03,2026-07-06,2026-07-20,")],
+    )
+    out = tmp_path / "replan"
+    code, said = _solve(new, out, "--as-of", "2026-07-11", "--previous", str(season))
+    assert code == 0, said
+    return out
+
+
+def test_verify_refuses_a_forged_past_row(tmp_path: Path) -> None:
+    """A bed before the date that the previous run did not plan (W06 at FA on 07-08..07-10,
+    which FA's nights then allowed by the previous run's opening) is refused, restart or not."""
+    out = _replanned(tmp_path)
+    p = out / "plan" / "assignments.csv"
+    p.write_text(
+        p.read_text(encoding="utf-8") + "W06,FA,men,2026-07-08,2026-07-10\n", encoding="utf-8"
+    )
+    rehash(out, ["plan/assignments.csv"])
+    problems = verify_run(out)
+    assert (
+        "plan/assignments.csv: W06 on 2026-07-08, before the re-plan's date 2026-07-11: FA/men, "
+        "the previous plan (inputs/previous_assignments.csv) had no bed: a night that is over "
+        "changed"
+    ) in problems, problems
+
+
+def test_verify_judges_the_past_by_the_previous_runs_openings(tmp_path: Path) -> None:
+    """The previous run's geojson is what makes W03's nights before FA's corrected opening
+    facts: with it saying FA opened on 07-10 too (as a forger would rewrite it), W03's past fits
+    neither and verify refuses the bed before the opening."""
+    out = _replanned(tmp_path)
+    p = out / "inputs" / "previous_foresterie.geojson"
+    p.write_text(
+        p.read_text(encoding="utf-8").replace('"2026-07-08"', '"2026-07-10"'), encoding="utf-8"
+    )
+    rehash(out, ["inputs/previous_foresterie.geojson"])
+    problems = verify_run(out)
+    assert any("W03" in x and "FA" in x for x in problems), problems
