@@ -2085,7 +2085,11 @@ def _check_people(r: _Run, out: list[str]) -> None:
 
 
 def _fits_stay(
-    rows: list[tuple[str, int, int]], stay: tuple[int, int], fs: dict[str, Any], cut: int, whole: bool
+    rows: list[tuple[str, int, int]],
+    stay: tuple[int, int],
+    fs: dict[str, Any],
+    cut: int,
+    whole: bool,
 ) -> bool:
     """Whether one person's beds before a re-plan's date (`rows`: foresteria, first night, end
     as day numbers, cut at the date `cut`) are a plan of the stay (arrival, departure) with the

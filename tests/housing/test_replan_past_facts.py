@@ -119,3 +119,15 @@ def test_verify_judges_the_past_by_the_previous_runs_openings(tmp_path: Path) ->
     rehash(out, ["inputs/previous_foresterie.geojson"])
     problems = verify_run(out)
     assert any("W03" in x and "FA" in x for x in problems), problems
+
+
+def test_a_re_plan_whose_rules_begin_again_replays_identically(tmp_path: Path) -> None:
+    """replay rebuilds the previous run from the re-plan's inputs/ (the previous run's
+    geojson and workers.csv included), so it makes the same decision and the same files."""
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    out = _replanned(tmp_path)
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0, r.output
