@@ -2123,7 +2123,7 @@ def _restarts(r: _Run) -> dict[str, tuple[str, str]]:
     worker -> (the date, the foresteria of the bed they sleep in on the night before if its site
     is open on the date, else ""); none without a date or those files."""
     as_of = (r.manifest.get("replan") or {}).get("as_of")
-    names = ("previous_foresterie.geojson", "previous_workers.csv")
+    names = _PREVIOUS_INPUTS
     if not isinstance(as_of, str) or not all((r.root / "inputs" / n).is_file() for n in names):
         return {}
     was_fs = {
@@ -5040,6 +5040,8 @@ def _check_record(r: _Run, out: list[str]) -> None:
 
 # The previous plan a re-plan reads (run/folders.py copies it into inputs/ with these names).
 _PREVIOUS = ("previous_assignments.csv", "previous_waitlist.csv")
+# ... and what the previous run planned its nights with (run/folders.py; _restarts)
+_PREVIOUS_INPUTS = ("previous_foresterie.geojson", "previous_workers.csv")
 # ... and the days someone was left behind before its date (run/pipeline.py writes it)
 _LEFT_BEHIND = "previous_left_behind.csv"
 # ... and who moved on request from its date (an intake's; housing/replan.py MOVES)
@@ -5117,6 +5119,15 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
         ]
     if as_of is not None and _PREVIOUS[0] in kept:
         out += _past_nights_changed(r, str(as_of))
+    given = [n for n in _PREVIOUS_INPUTS if (r.root / "inputs" / n).exists()]
+    if as_of is None:
+        out += [
+            f"inputs/{n}: the previous run's inputs, and manifest.json's replan.as_of is null"
+            for n in given
+        ]
+    elif len(given) == 1:
+        other = next(n for n in _PREVIOUS_INPUTS if n not in given)
+        out.append(f"inputs/{given[0]} without inputs/{other}: the previous run's inputs, together")
     behind = _previous_left_behind(r)
     if as_of is None and (r.root / "inputs" / _MOVES).is_file():
         out.append(f"inputs/{_MOVES}: moves from a re-plan's date, and replan.as_of is null")

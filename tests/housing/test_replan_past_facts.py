@@ -9,6 +9,7 @@ A past row the previous run did not have is still refused by `verify`."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from foresterie.verify import verify_run
@@ -131,3 +132,18 @@ def test_a_re_plan_whose_rules_begin_again_replays_identically(tmp_path: Path) -
     out = _replanned(tmp_path)
     r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
     assert r.exit_code == 0, r.output
+
+
+def test_verify_refuses_half_of_the_previous_runs_inputs(tmp_path: Path) -> None:
+    """Without its workers.csv the previous run's geojson decides nothing (no restart), and a
+    run that kept one and not the other is not one foresterie made."""
+    out = _replanned(tmp_path)
+    (out / "inputs" / "previous_workers.csv").unlink()
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    del m["inputs"]["previous_workers.csv"]
+    (out / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    problems = verify_run(out)
+    assert (
+        "inputs/previous_foresterie.geojson without inputs/previous_workers.csv: the previous "
+        "run's inputs, together"
+    ) in problems, problems
