@@ -2203,6 +2203,29 @@ def _uncovered_kind(rows: list[dict[str, str]], u: dict[str, str]) -> str:
     return "after_closing" if before else "before_opening"
 
 
+def _fs_told(r: _Run, u: dict[str, str]) -> dict[str, Any]:
+    """The foresterie whose open dates a span without a bed is told by: in a re-plan, for nights
+    over before its date, the dates the previous run read (inputs/previous_foresterie.geojson:
+    README "Re-planning mid-season"), this run's otherwise."""
+    as_of = _as_of(r)
+    if not as_of or u["to"] > as_of or not (r.root / "inputs" / _PREVIOUS_INPUTS[0]).is_file():
+        return r.fs
+    then = r.memo.get("fs_then")
+    if then is None:
+        was = {
+            str(f["id"]): f
+            for f in _features(r.root, f"inputs/{_PREVIOUS_INPUTS[0]}", "foresterie")
+            if isinstance(f, dict)
+        }
+        then = r.memo["fs_then"] = {
+            fid: {**f, "open_from": was[fid]["open_from"], "open_to": was[fid]["open_to"]}
+            if fid in was
+            else f
+            for fid, f in r.fs.items()
+        }
+    return then
+
+
 def _open_in_reach(r: _Run, u: dict[str, str], groups: dict[str, list[str]]) -> list[str]:
     """The foresterie (ids, sorted) open on some night of an uncovered span that the published
     rules put within reach of the person or their group (README "Waitlist reasons"): beds
@@ -2218,7 +2241,7 @@ def _open_in_reach(r: _Run, u: dict[str, str], groups: dict[str, list[str]]) -> 
     last = _iso(_ord(u["to"]) - 1)
     return sorted(
         fid
-        for fid, f in r.fs.items()
+        for fid, f in _fs_told(r, u).items()
         if str(f["open_from"]) <= last
         and u["from"] <= str(f["open_to"])
         and int(f.get(f"beds_{w['section']}") or 0) > 0
@@ -3824,12 +3847,13 @@ def _uncovered_facts(
     limit = r.cfg.get("housing", {}).get("max_days_without_work")
     w = r.workers.get(u["worker_id"], {})
     facts: dict[str, Fact] = {"n": str(limit)}
+    fs = _fs_told(r, u)  # a re-plan's nights over: the dates they were lived with
     if a is not None:
         facts["closes"] = names[a["foresteria_id"]]
-        facts["open_to"] = str(r.fs[a["foresteria_id"]]["open_to"])
+        facts["open_to"] = str(fs[a["foresteria_id"]]["open_to"])
     if b is not None:
         facts["opens"] = names[b["foresteria_id"]]
-        facts["open_from"] = str(r.fs[b["foresteria_id"]]["open_from"])
+        facts["open_from"] = str(fs[b["foresteria_id"]]["open_from"])
     facts["whose"] = "group's beds" if w.get("group_id") else "bed"
     return facts
 

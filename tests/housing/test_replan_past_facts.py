@@ -34,6 +34,12 @@ def test_a_site_whose_opening_was_corrected_on_nights_lived_re_plans(tmp_path: P
     assert code == 0, said
     assert verify_run(out) == []
     assert _rows(out, "W03") == [("FA", "2026-07-08", "2026-07-20")]
+    # her nights before FA opened are told by the dates she lived them with, not the corrected
+    with open(out / "plan" / "uncovered.csv", encoding="utf-8", newline="") as fh:
+        told = [
+            (r["from"], r["to"], r["reason"]) for r in csv.DictReader(fh) if r["worker_id"] == "W03"
+        ]
+    assert told == [("2026-07-06", "2026-07-08", "Fortore opens on 2026-07-08")], told
     # the run keeps what the previous run planned with, as it read it
     kept = (out / "inputs" / "previous_foresterie.geojson").read_bytes()
     assert kept == (season / "inputs" / "foresterie.geojson").read_bytes()

@@ -64,6 +64,8 @@ class Replan:
     # people whose stay rules begin again on the date (`restarts`): worker -> where they are
     # pinned from it (the bed they sleep in on the night before, if its site is open), or None
     restarts: dict[str, str | None]
+    # foresteria -> (open_from, open_to) as the previous run read them (its inputs), or None
+    past_opens: dict[str, tuple[date, date]] | None = None
 
 
 def _refuse(file: str, row: int | None, field: str, why: str) -> ScenarioError:
@@ -575,6 +577,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         history=history,
         as_of=as_of,
         restarts=again,
+        past_opens=prev.opens,
     )
 
 

@@ -164,6 +164,8 @@ def load_and_house(req: Request, say: Say) -> Housed:
         housing.tiers = with_past(
             housing.tiers, planned, kept, housing.assignments, scenario, matrix
         )
+        if replan.past_opens is not None:  # the words of the nights over (housing/waitlist.py)
+            housing.past_opens = (replan.as_of, replan.past_opens)
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     if replan is not None:  # the nights kept and those planned keep the stay rules, or exit 2
         housing.waitlist = check_whole_plan(
