@@ -310,6 +310,11 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "foresteria_id": (_c_id, REQ),
         "from": (_c_date, REQ),
     },
+    "restarts.csv": {  # a re-plan's: whose stay rules began again on a re-plan's date
+        "worker_id": (_c_id, REQ),
+        "from": (_c_date, REQ),
+        "foresteria_id": (_c_opt_id, REQ),
+    },
     "previous_left_behind.csv": {  # a re-plan's: the days left behind before its date
         "day": (_c_date, REQ),
         "worker_id": (_c_id, REQ),
@@ -1982,7 +1987,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
     cap_s = int(h.get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
     moves = _moves(r)
-    again = _restarts(r)
+    again = _rules_from(r)
     for wid, w in r.workers.items():
         rows = housed.get(wid, [])
         if wid in moves:  # moved on request on a re-plan's date: the nights before it are
@@ -2126,6 +2131,7 @@ def _restarts(r: _Run) -> dict[str, tuple[str, str]]:
     names = _PREVIOUS_INPUTS
     if not isinstance(as_of, str) or not all((r.root / "inputs" / n).is_file() for n in names):
         return {}
+    carried = {w: v for w, v in _restart_file(r).items() if v[0] < as_of}
     was_fs = {
         str(f["id"]): f
         for f in _features(r.root, f"inputs/{names[0]}", "foresterie")
@@ -2142,18 +2148,44 @@ def _restarts(r: _Run) -> dict[str, tuple[str, str]]:
         w = r.workers.get(wid)
         if w is None or wid not in was_stay:
             continue
-        past = [(a["foresteria_id"], _ord(a["from"]), min(_ord(a["to"]), cut)) for a in rows]
-        past = [p for p in past if p[1] < cut]
-        stay = (_ord(w["arrival"]), _ord(w["departure"]))
+        since = _ord(carried[wid][0]) if wid in carried else _ord(w["arrival"])
+        past = [
+            (a["foresteria_id"], max(_ord(a["from"]), since), min(_ord(a["to"]), cut)) for a in rows
+        ]
+        past = [p for p in past if p[1] < p[2]]  # the nights before the date, from `since`
+        stay = (since, _ord(w["departure"]))
+        was = (since, was_stay[wid][1]) if wid in carried else was_stay[wid]
         if not past or _fits_stay(past, stay, r.fs, cut, whole):
             continue
-        if not _fits_stay(past, was_stay[wid], was_fs, cut, whole):
+        if not _fits_stay(past, was, was_fs, cut, whole):
             continue
         fid, _, end = past[-1]
         f = r.fs.get(fid)
         open_on = f is not None and str(f["open_from"])[:10] <= as_of <= str(f["open_to"])[:10]
         out[wid] = (as_of, fid if end == cut and open_on else "")
     return out
+
+
+def _restart_file(r: _Run) -> dict[str, tuple[str, str]]:
+    """inputs/restarts.csv (a re-plan's record of whose stay rules began again on a re-plan's
+    date, its own and those its previous run carried): worker -> (date, pin or "")."""
+    if not (r.root / "inputs" / _RESTARTS).is_file():
+        return {}
+    return {
+        x["worker_id"]: (x["from"], x["foresteria_id"] or "")
+        for x in _rows(r.root, f"inputs/{_RESTARTS}")
+    }
+
+
+def _rules_from(r: _Run) -> dict[str, tuple[str, str]]:
+    """worker -> (the night their stay rules hold from, pin or ""): this re-plan's restarts
+    (_restarts, recomputed) and those carried from earlier re-plans (inputs/restarts.csv rows
+    before the date; _check_replan_record checks the file)."""
+    as_of = (r.manifest.get("replan") or {}).get("as_of")
+    if not isinstance(as_of, str):
+        return {}
+    carried = {w: v for w, v in _restart_file(r).items() if v[0] < as_of}
+    return carried | _restarts(r)
 
 
 def _moves(r: _Run) -> dict[str, tuple[str, str]]:
@@ -5066,6 +5098,8 @@ def _check_record(r: _Run, out: list[str]) -> None:
 _PREVIOUS = ("previous_assignments.csv", "previous_waitlist.csv")
 # ... and what the previous run planned its nights with (run/folders.py; _restarts)
 _PREVIOUS_INPUTS = ("previous_foresterie.geojson", "previous_workers.csv")
+# ... and whose stay rules began again on a re-plan's date (housing/replan.py RESTARTS)
+_RESTARTS = "restarts.csv"
 # ... and the days someone was left behind before its date (run/pipeline.py writes it)
 _LEFT_BEHIND = "previous_left_behind.csv"
 # ... and who moved on request from its date (an intake's; housing/replan.py MOVES)
@@ -5143,6 +5177,22 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
         ]
     if as_of is not None and _PREVIOUS[0] in kept:
         out += _past_nights_changed(r, str(as_of))
+    file = _restart_file(r)
+    if as_of is None and file:
+        out.append(f"inputs/{_RESTARTS}: restarts on a re-plan's date, and replan.as_of is null")
+    elif file or (as_of is not None and _restarts(r)):
+        own = _restarts(r)
+        said = {w: v for w, v in file.items() if v[0] >= str(as_of)}
+
+        def told(v: tuple[str, str] | None) -> str:
+            return "no restart" if v is None else f"rules from {v[0]}" + (v[1] and f" at {v[1]}")
+
+        for wid in sorted(set(own) | set(said)):
+            if own.get(wid) != said.get(wid):
+                out.append(
+                    f"inputs/{_RESTARTS}: {wid}: {told(said.get(wid))}, the nights before "
+                    f"{str(as_of)[:40]} and the inputs show {told(own.get(wid))}"
+                )
     given = [n for n in _PREVIOUS_INPUTS if (r.root / "inputs" / n).exists()]
     if as_of is None:
         out += [

@@ -153,3 +153,57 @@ def test_verify_refuses_half_of_the_previous_runs_inputs(tmp_path: Path) -> None
         "inputs/previous_foresterie.geojson without inputs/previous_workers.csv: the previous "
         "run's inputs, together"
     ) in problems, problems
+
+
+def test_a_re_plan_of_a_re_plan_carries_whose_rules_began_again(tmp_path: Path) -> None:
+    """The second re-plan (as of 07-15, of the first) reads W03's rules from 07-11, where the
+    first began them again (its inputs/restarts.csv, carried on); so do its verify and replay.
+    Before: exit 2, her bed from 07-08 read with FA's corrected opening."""
+    from typer.testing import CliRunner
+
+    from foresterie.cli import app
+
+    first = _replanned(tmp_path)
+    assert (first / "inputs" / "restarts.csv").read_text(encoding="utf-8") == (
+        "worker_id,from,foresteria_id\nW03,2026-07-11,FA\n"
+    )
+    out = tmp_path / "second"
+    code, said = _solve(tmp_path / "sc2", out, "--as-of", "2026-07-15", "--previous", str(first))
+    assert code == 0, said
+    assert verify_run(out) == []
+    assert _rows(out, "W03") == [("FA", "2026-07-08", "2026-07-20")]
+    assert (out / "inputs" / "restarts.csv").read_text(encoding="utf-8") == (
+        "worker_id,from,foresteria_id\nW03,2026-07-11,FA\n"
+    )
+    r = CliRunner().invoke(app, ["replay", str(out), "--out", str(tmp_path / "again")])
+    assert r.exit_code == 0, r.output
+
+
+def test_a_stay_extended_then_re_planned_again_re_plans(tmp_path: Path) -> None:
+    """W01's rules began again on 07-14 (his stay extended after a night without a bed); a
+    second re-plan as of 07-15 reads them from 07-14, not from his arrival."""
+    season = _season(tmp_path)
+    new = _scenario(
+        tmp_path / "sc2", {}, [("W01,2026-07-06,2026-07-13,", "W01,2026-07-06,2026-07-20,")]
+    )
+    first = tmp_path / "first"
+    assert _solve(new, first, "--as-of", "2026-07-14", "--previous", str(season))[0] == 0
+    out = tmp_path / "second"
+    code, said = _solve(new, out, "--as-of", "2026-07-15", "--previous", str(first))
+    assert code == 0, said
+    assert verify_run(out) == []
+    assert _rows(out, "W01")[:2] == _rows(first, "W01")[:2]
+
+
+def test_verify_refuses_a_restart_the_files_do_not_show(tmp_path: Path) -> None:
+    """inputs/restarts.csv's rows on the date are those the nights before it and the inputs
+    show: a row added for W02 (whose past fits the scenario) would waive his whole-stay rules."""
+    out = _replanned(tmp_path)
+    p = out / "inputs" / "restarts.csv"
+    p.write_text(p.read_text(encoding="utf-8") + "W02,2026-07-11,FB\n", encoding="utf-8")
+    rehash(out, ["inputs/restarts.csv"])
+    problems = verify_run(out)
+    assert (
+        "inputs/restarts.csv: W02: rules from 2026-07-11 at FB, the nights before 2026-07-11 and "
+        "the inputs show no restart"
+    ) in problems, problems

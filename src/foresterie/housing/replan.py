@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -44,6 +44,9 @@ class PreviousPlan:
     # foresteria's open_from..open_to; None when the folder holds no inputs
     stays: dict[str, tuple[date, date]] | None = None
     opens: dict[str, tuple[date, date]] | None = None
+    # whose stay rules began again on an earlier re-plan's date (its inputs/restarts.csv):
+    # worker -> (that date, where they were pinned from it, or None)
+    restarted: dict[str, tuple[date, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +67,8 @@ class Replan:
     # people whose stay rules begin again on the date (`restarts`): worker -> where they are
     # pinned from it (the bed they sleep in on the night before, if its site is open), or None
     restarts: dict[str, str | None]
+    # ... and those whose rules began again on an earlier re-plan's date (carried on)
+    carried: dict[str, tuple[date, str | None]] = field(default_factory=dict)
     # foresteria -> (open_from, open_to) as the previous run read them (its inputs), or None
     past_opens: dict[str, tuple[date, date]] | None = None
 
@@ -78,6 +83,12 @@ def _refuse(file: str, row: int | None, field: str, why: str) -> ScenarioError:
 # plan this one continues). The stay rules hold from the last move on, as for an arrival there.
 MOVES = "moves.csv"
 MOVE_COLS = ("worker_id", "foresteria_id", "from")
+# The run's record of whose stay rules began again on a re-plan's date (`restarts`): this one's
+# and those its previous run carried (worker_id, from, foresteria_id: where they were pinned from
+# that date, empty for none). A later re-plan reads the rules from that date on, as for an
+# arrival then.
+RESTARTS = "restarts.csv"
+RESTART_COLS = ("worker_id", "from", "foresteria_id")
 
 
 @dataclass(frozen=True)
@@ -179,8 +190,25 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
     # read first (what is wrong in a file says more than that it changed), then: as sealed
     check_sealed(run, manifest, "plan", (a_path, w_path))
     return PreviousPlan(
-        rows=dict(rows), waiting=waiting, name=name, stays=stays, opens=_opens(run, manifest)
+        rows=dict(rows),
+        waiting=waiting,
+        name=name,
+        stays=stays,
+        opens=_opens(run, manifest),
+        restarted=_restarted(run, manifest),
     )
+
+
+def _restarted(run: Path, manifest: dict[str, object]) -> dict[str, tuple[date, str | None]]:
+    """The previous run's inputs/restarts.csv (as sealed): worker -> (date, pin or None)."""
+    path = run / "inputs" / RESTARTS
+    if not path.is_file():
+        return {}
+    check_sealed(run, manifest, "inputs", (path,))
+    return {
+        r["worker_id"]: (r.day("from"), r["foresteria_id"] or None)
+        for r in read_csv(path, RESTART_COLS)
+    }
 
 
 def _opens(run: Path, manifest: dict[str, object]) -> dict[str, tuple[date, date]] | None:
@@ -383,6 +411,12 @@ def _past_fits(
     return True
 
 
+def restart_rows(replan: Replan) -> list[list[str]]:
+    """The run's inputs/restarts.csv rows (RESTART_COLS): those carried and the date's own."""
+    both = replan.carried | {w: (replan.as_of, pin) for w, pin in replan.restarts.items()}
+    return [[w, d.isoformat(), pin or ""] for w, (d, pin) in sorted(both.items())]
+
+
 def restarts(scenario: Scenario, prev: PreviousPlan, as_of: date) -> dict[str, str | None]:
     """The people whose stay rules begin again on `as_of` (README "Re-planning mid-season":
     the past by the previous run's inputs): those whose nights kept before the date are not a
@@ -405,9 +439,15 @@ def restarts(scenario: Scenario, prev: PreviousPlan, as_of: date) -> dict[str, s
             for a in prev.rows[w.id]
             if max(a.arrival, w.arrival) < min(a.departure, end)
         ]
-        if not mine or _past_fits(mine, (w.arrival, w.departure), here, as_of, partial):
+        arrival, was = w.arrival, prev.stays[w.id]
+        if w.id in prev.restarted and prev.restarted[w.id][0] < as_of:
+            # the rules began again on an earlier date: the nights from it are those judged
+            arrival = prev.restarted[w.id][0]
+            was = (arrival, was[1])
+            mine = [_clip(a, start=arrival) for a in mine if a.departure > arrival]
+        if not mine or _past_fits(mine, (arrival, w.departure), here, as_of, partial):
             continue
-        if not _past_fits(mine, prev.stays[w.id], prev.opens, as_of, partial):
+        if not _past_fits(mine, was, prev.opens, as_of, partial):
             continue  # the past contradicts its own run too: the check of the whole plan says
         last = mine[-1]
         f_from, f_to = here.get(last.foresteria_id, (as_of, as_of - timedelta(days=1)))
@@ -435,6 +475,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     kept show); those planned from `as_of` without a bed before it at `as_of`."""
     rows, waiting = prev.rows, prev.waiting
     again = restarts(scenario, prev, as_of)
+    carried = {w: r for w, r in prev.restarted.items() if r[0] < as_of and w not in again}
     moved = read_moves(scenario, as_of)
     moves = {wid: m.foresteria_id for wid, m in moved.items() if m.start == as_of}  # new ones
     ahead = {
@@ -495,6 +536,10 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
                 # someone arriving then (no promise, no history), pinned where they sleep
                 planned.append(replace(w, arrival=as_of, pinned_foresteria=again[w.id]))
                 continue
+            if w.id in carried and w.id not in moved:  # the rules from an earlier restart on
+                start = carried[w.id][0]
+                w = replace(w, arrival=start)
+                mine = [_clip(a, start=start) for a in mine if a.departure > start]
             sites = tuple(dict.fromkeys(a.foresteria_id for a in ahead[w.id]))
             if not sites or opens[sites[0]].open_to < as_of:
                 # No bed from the date in the previous plan (it ended at a closing or at the
@@ -578,6 +623,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         as_of=as_of,
         restarts=again,
         past_opens=prev.opens,
+        carried=carried,
     )
 
 
@@ -776,6 +822,7 @@ def check_whole_plan(
     as_of: date,
     released: dict[str, date],
     restarts: dict[str, str | None] | None = None,
+    carried: dict[str, tuple[date, str | None]] | None = None,
 ) -> list[WaitlistEntry]:
     """Refuse, in one line (exit 2), a re-plan whose nights kept before `as_of` and those
     planned from it break a rule the verifier reads over the whole stay, for someone in a bed
@@ -788,6 +835,7 @@ def check_whole_plan(
     tiers left without one from it: their kept rows are their plan)."""
     people = {w.id: w for w in scenario.workers}
     moves = read_moves(scenario, as_of)
+    starts = dict(carried or {}) | {w: (as_of, pin) for w, pin in (restarts or {}).items()}
     rows: dict[str, list[Assignment]] = defaultdict(list)
     for a in assignments:
         rows[a.worker_id].append(a)
@@ -803,9 +851,10 @@ def check_whole_plan(
             rs = [a for a in rs if a.arrival >= m.start]
             if not rs:
                 continue
-        elif restarts and wid in restarts:  # the rules begin again on the date (`restarts`)
-            w = replace(w, arrival=as_of, pinned_foresteria=restarts[wid])
-            rs = [_clip(a, start=as_of) for a in rs if a.departure > as_of]
+        elif wid in starts:  # the rules begin again on a re-plan's date (`restarts`)
+            start, pin = starts[wid]
+            w = replace(w, arrival=start, pinned_foresteria=pin)
+            rs = [_clip(a, start=start) for a in rs if a.departure > start]
             if not rs:
                 continue
         leaves = released.get(wid, w.departure)

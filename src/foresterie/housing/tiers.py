@@ -113,6 +113,8 @@ class HousingPlan:
     # re-planning: the date and each foresteria's open_from..open_to as the previous run read
     # them, which the words of the nights without a bed before the date tell (waitlist.py)
     past_opens: tuple[date, dict[str, tuple[date, date]]] | None = None
+    # re-planning: inputs/restarts.csv's rows (housing/replan.py restart_rows), none if empty
+    restarted: list[list[str]] | None = None
 
     @property
     def net_struck(self) -> list[str]:

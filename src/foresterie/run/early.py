@@ -25,6 +25,7 @@ from foresterie.housing.replan import (
     check_whole_plan,
     glue,
     read_previous,
+    restart_rows,
     until_released,
     with_past,
 )
@@ -176,7 +177,9 @@ def load_and_house(req: Request, say: Say) -> Housed:
             replan.as_of,
             released,
             replan.restarts,
+            replan.carried,
         )
+        housing.restarted = restart_rows(replan) or None
     if housing.lottery is not None and past:
         # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before
         # this run (`past`: a re-plan's waitlisted before --as-of, a day run's unpinned riders)
