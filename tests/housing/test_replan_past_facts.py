@@ -207,3 +207,40 @@ def test_verify_refuses_a_restart_the_files_do_not_show(tmp_path: Path) -> None:
         "inputs/restarts.csv: W02: rules from 2026-07-11 at FB, the nights before 2026-07-11 and "
         "the inputs show no restart"
     ) in problems, problems
+
+
+def test_whole_stays_a_site_whose_opening_was_corrected_on_nights_lived_re_plans(
+    tmp_path: Path,
+) -> None:
+    """Whole stays (tiny): those at FA from 07-06 slept there before the corrected opening
+    (07-08). Re-planned as of 07-09 their beds go on from the date (one bed for the stay from
+    it, glued to the nights kept: one row), and the re-plan verifies. Before: exit 2."""
+    import shutil
+
+    from tests.helpers import TINY
+
+    season_sc = tmp_path / "sc1"
+    shutil.copytree(TINY, season_sc)
+    season = tmp_path / "season"
+    assert _solve(season_sc, season)[0] == 0
+    with open(season / "plan" / "assignments.csv", encoding="utf-8", newline="") as fh:
+        at_fa = sorted(
+            (r["worker_id"], r["from"], r["to"])
+            for r in csv.DictReader(fh)
+            if r["foresteria_id"] == "FA" and r["from"] < "2026-07-08"
+        )
+    assert at_fa, "nobody at FA before 07-08 in the season: the test proves nothing"
+    new = tmp_path / "sc2"
+    shutil.copytree(TINY, new)
+    p = new / "foresterie.geojson"
+    data = json.loads(p.read_text(encoding="utf-8"))
+    for f in data["features"]:
+        if f["properties"]["id"] == "FA":
+            f["properties"]["open_from"] = "2026-07-08"
+    p.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "replan"
+    code, said = _solve(new, out, "--as-of", "2026-07-09", "--previous", str(season))
+    assert code == 0, said
+    assert verify_run(out) == []
+    for wid, start, end in at_fa:
+        assert _rows(out, wid) == [("FA", start, end)]
