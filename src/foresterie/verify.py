@@ -2129,7 +2129,8 @@ def _restarts(r: _Run) -> dict[str, tuple[str, str]]:
     is open on the date, else ""); none without a date or those files."""
     as_of = (r.manifest.get("replan") or {}).get("as_of")
     names = _PREVIOUS_INPUTS
-    if not isinstance(as_of, str) or not all((r.root / "inputs" / n).is_file() for n in names):
+    needed = (*names, _PREVIOUS[0])
+    if not isinstance(as_of, str) or not all((r.root / "inputs" / n).is_file() for n in needed):
         return {}
     carried = {w: v for w, v in _restart_file(r).items() if v[0] < as_of}
     was_fs = {
@@ -2144,13 +2145,18 @@ def _restarts(r: _Run) -> dict[str, tuple[str, str]]:
     whole = not bool(r.cfg.get("housing", {}).get("partial_stays", False))
     cut = _ord(as_of)
     out: dict[str, tuple[str, str]] = {}
-    for wid, rows in _by_worker(r.assign).items():
+    # the nights the previous plan had before the date, inside the stay this run records (a
+    # release for days without work does not cut them here: it ends the stay, not what was
+    # lived; _past_nights_changed holds plan/assignments.csv to them)
+    previous = _by_worker(_rows(r.root, f"inputs/{_PREVIOUS[0]}"))
+    for wid, rows in previous.items():
         w = r.workers.get(wid)
-        if w is None or wid not in was_stay:
+        if w is None or wid not in was_stay or w["arrival"] >= as_of:
             continue
         since = _ord(carried[wid][0]) if wid in carried else _ord(w["arrival"])
+        end = min(cut, _ord(w["departure"]))
         past = [
-            (a["foresteria_id"], max(_ord(a["from"]), since), min(_ord(a["to"]), cut)) for a in rows
+            (a["foresteria_id"], max(_ord(a["from"]), since), min(_ord(a["to"]), end)) for a in rows
         ]
         past = [p for p in past if p[1] < p[2]]  # the nights before the date, from `since`
         stay = (since, _ord(w["departure"]))
