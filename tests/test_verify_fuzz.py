@@ -42,25 +42,22 @@ from tests.helpers import displace, fuzz_settings, json_paths
 
 # Edits that may leave `verify` at exit 0, and why each cannot change what the plan says:
 # - "bom", "crlf": the same text to every reader (a BOM is skipped, csv reads either newline);
-# - ("plan/waitlist.csv", "reason"): free text explaining the code; the code and its proven flag
-#   are what is checked (and recomputed), the report shows the code's words, not this text;
 # - ("plan/fleet_days.csv", "vehicles_needed" / "vehicles_needed_proven"): the vehicles a plan
 #   with every kind of vehicle unlimited would need, a figure of a plan that is not published
 #   (like the solver's bounds, a claim the verifier cannot re-derive without solving again).
 # - ("plan/housing.json", "moved_vs_previous"), ("plan/plan.json", "summary.engine"): the
 #   re-plan's count of people moved (against a previous run not in the folder) and the name of
-#   the route engine, records of how the plan was made, not what it says;
-# - ("plan/waitlist.csv", "truncate"): a cut that falls inside the last row's reason text.
+#   the route engine, records of how the plan was made, not what it says.
+# A waitlist reason's words are checked since session 17 (`_check_reason_words`): an edited
+# reason, or a cut inside the last one, is refused like any other cell (review 18 Q, L6).
 HARMLESS_KINDS = {"bom", "crlf"}
 HARMLESS_CELLS = {
-    ("plan/waitlist.csv", "reason"),
-    ("restricted/waitlist_reasons.csv", "reason"),
     ("plan/fleet_days.csv", "vehicles_needed"),
     ("plan/fleet_days.csv", "vehicles_needed_proven"),
     ("plan/housing.json", "moved_vs_previous"),
     ("plan/plan.json", "summary.engine"),
 }
-HARMLESS_FILE_KINDS = {("plan/waitlist.csv", "truncate")}
+HARMLESS_FILE_KINDS: set[tuple[str, str]] = set()
 VALUES = [
     "",
     "abc",

@@ -1006,7 +1006,15 @@ def ledger_init(run: RunArg, ledger: LedgerOpt = None) -> None:
     """Create the ledger of a season run (or migrate an existing one to this version)."""
     with _ledger(run, ledger, create=True) as led:
         rows, _ = led.head()
-        typer.echo(f"ledger {led.label}: schema {led.schema_version()}, {rows} rows")
+        typer.echo(
+            cli_lang()
+            .ngettext(
+                "ledger {label}: schema {schema}, {n} row",
+                "ledger {label}: schema {schema}, {n} rows",
+                rows,
+            )
+            .format(label=led.label, schema=led.schema_version(), n=rows)
+        )
 
 
 @ledger_app.command("import")
@@ -1093,9 +1101,12 @@ def ledger_import(
         recorded = led.snapshot()[0] if backs or lists else []
     n = len(rows) - len(read)  # each file's rows, then its file_import row
     typer.echo(
-        f"appended {n} row{'' if n == 1 else 's'} from {len(files)} "
-        f"file{'' if len(files) == 1 else 's'} to "
-        f"{led.label}" + (" (imported again: --again)" if again else "")
+        cli_lang().ngettext("appended {n} row", "appended {n} rows", n).format(n=n)
+        + " "
+        + cli_lang()
+        .ngettext("from {n} file to {label}", "from {n} files to {label}", len(files))
+        .format(n=len(files), label=led.label)
+        + (" " + _("(imported again: --again)") if again else "")
     )
     for d in backs:  # a back list imported: who went out that day and is not back (tonight)
         if gone := out_not_back(recorded, d):
@@ -1115,7 +1126,16 @@ def ledger_verify(run: RunArg, ledger: LedgerOpt = None) -> None:
         typer.echo(f"violation: {p}")
     if problems:
         raise typer.Exit(EXIT_VERIFY_FAILED)
-    typer.echo(f"ok: {led.label}: {rows} rows, chain intact, head {head[:16]}")
+    typer.echo(
+        "ok: "
+        + cli_lang()
+        .ngettext(
+            "{label}: {n} row, chain intact, head {head}",
+            "{label}: {n} rows, chain intact, head {head}",
+            rows,
+        )
+        .format(label=led.label, n=rows, head=head[:16])
+    )
 
 
 @app.command()
@@ -1154,16 +1174,29 @@ def day(
     st = r["stability_vs_season"]
     tk = res.summary.manifest["kpis"]["transport"]
 
-    def n(k: int, word: str) -> str:  # "1 vehicle", "2 vehicles" (review 16)
-        return f"{k} {word}{'' if k == 1 else 's'}"
-
+    ngettext = cli_lang().ngettext  # counts pluralised, in the command line's language (review 18)
     typer.echo(  # expected, then how many have their ride (review 13: "20 riders" when 7 rode)
-        f"wrote {res.summary.out}: {n(r['riders'], 'rider')} expected, "
-        f"{tk['worker_days_transported']} with a ride there and back, "
-        f"{n(tk['unserved_rider_trips'], 'rider-trip')} unserved, "
-        f"{n(r['vehicles_used'], 'vehicle')} (season plan {r['vehicles_used_season_plan']}); "
-        f"kept vehicle and time: {st['kept']}/{st['rider_legs_in_both']} rider-legs; "
-        f"{r['follow_up_no_shows']} on the no-show follow-up list; verified"
+        _("wrote {out}:").format(out=res.summary.out)
+        + " "
+        + ngettext("{n} rider expected", "{n} riders expected", r["riders"]).format(n=r["riders"])
+        + ", "
+        + _("{n} with a ride there and back").format(n=tk["worker_days_transported"])
+        + ", "
+        + ngettext(
+            "{n} rider-trip unserved", "{n} rider-trips unserved", tk["unserved_rider_trips"]
+        ).format(n=tk["unserved_rider_trips"])
+        + ", "
+        + ngettext(
+            "{n} vehicle (season plan {season})",
+            "{n} vehicles (season plan {season})",
+            r["vehicles_used"],
+        ).format(n=r["vehicles_used"], season=r["vehicles_used_season_plan"])
+        + "; "
+        + _("kept vehicle and time: {kept}/{legs} rider-legs").format(
+            kept=st["kept"], legs=st["rider_legs_in_both"]
+        )
+        + "; "
+        + _("{n} on the no-show follow-up list; verified").format(n=r["follow_up_no_shows"])
     )
 
 
@@ -1197,16 +1230,36 @@ def intake(
     arrivals = w.get("arrived_to_place", 0) + w.get("early_to_place", 0)
     housed = record["arrivals_housed"]
     kept = w.get("housed_kept", 0) + w.get("move_cannot_be_made", 0)  # their request not met
+    ngettext = cli_lang().ngettext  # counts pluralised, in the command line's language (review 18)
+    released = w.get("released_no_show", 0)
     typer.echo(
-        f"wrote {summary.out}: kept {kept} housed where they are (moved: "
-        f"{summary.manifest['replan']['moved_vs_previous']}); {arrivals} arrivals without a bed "
-        f"re-planned: {housed} housed, {arrivals - housed} still waitlisted; released "
-        f"{w.get('released_no_show', 0)} beds of no-shows; verified"
+        _("wrote {out}:").format(out=summary.out)
+        + " "
+        + _("kept {n} housed where they are (moved: {moved})").format(
+            n=kept, moved=summary.manifest["replan"]["moved_vs_previous"]
+        )
+        + "; "
+        + ngettext(
+            "{n} arrival without a bed re-planned: {housed} housed, {left} still waitlisted",
+            "{n} arrivals without a bed re-planned: {housed} housed, {left} still waitlisted",
+            arrivals,
+        ).format(n=arrivals, housed=housed, left=arrivals - housed)
+        + "; "
+        + ngettext(
+            "released {n} bed of no-shows; verified",
+            "released {n} beds of no-shows; verified",
+            released,
+        ).format(n=released)
     )
-    if w.get("stay_ended_not_housed"):
+    if ended := w.get("stay_ended_not_housed"):
         typer.echo(
-            f"not re-planned: {w['stay_ended_not_housed']} waitlisted people whose stay ended "
-            f"on or before {record['date']} (no night left to plan; listed as waitlisted in the past)"
+            ngettext(
+                "not re-planned: {n} waitlisted person whose stay ended on or before {day} (no "
+                "night left to plan; listed as waitlisted in the past)",
+                "not re-planned: {n} waitlisted people whose stay ended on or before {day} (no "
+                "night left to plan; listed as waitlisted in the past)",
+                ended,
+            ).format(n=ended, day=record["date"])
         )
 
 
@@ -1284,12 +1337,24 @@ def monitor(
             _day(as_of, "--as-of") if as_of else None,
         )
     inputs = manifest["inputs"]
+    ngettext = cli_lang().ngettext  # counts pluralised, in the command line's language (review 18)
+    files, rows, runs = len(manifest["outputs"]), inputs["ledger"]["rows"], len(inputs["day_runs"])
     typer.echo(
-        f"wrote {target}: {len(manifest['outputs'])} files; ledger {inputs['ledger']['rows']} "
-        f"rows, {len(inputs['day_runs'])} day runs; as of {inputs['as_of']}"
-        + ("" if inputs["as_of_given"] else " (the ledger's last day)")
+        _("wrote {out}:").format(out=target)
+        + " "
+        + ngettext("{n} file", "{n} files", files).format(n=files)
+        + "; "
+        + ngettext("ledger {n} row", "ledger {n} rows", rows).format(n=rows)
+        + ", "
+        + ngettext("{n} day run", "{n} day runs", runs).format(n=runs)
+        + "; "
+        + _("as of {day}").format(day=inputs["as_of"])
+        + ("" if inputs["as_of_given"] else " " + _("(the ledger's last day)"))
         + (
-            f"; day plans recorded but not found: {', '.join(inputs['day_plans_not_found'])}"
+            "; "
+            + _("day plans recorded but not found: {days}").format(
+                days=", ".join(inputs["day_plans_not_found"])
+            )
             if inputs["day_plans_not_found"]
             else ""
         )

@@ -1041,6 +1041,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
         unknown = _check_references(r)
         out += unknown
         checks = [
+            _check_manifest_keys,
             _check_restricted,
             _check_people,
             _check_beds,
@@ -1105,7 +1106,9 @@ def _unlike_manifest(run: Path, manifest: dict[str, Any], folder: str, label: st
         out.append(f"{label} not in the manifest: {folder}/{name}")
     for name, digest in listed.items():
         rel = f"{folder}/{_plain_name(name, f'manifest.json: {folder}')}"
-        if not (run / rel).exists() or _sha(run, rel) != digest:
+        if not (run / rel).exists() and not (run / rel).is_symlink():
+            out.append(f"{label} changed after solving: {name} (missing)")
+        elif not (run / rel).exists() or _sha(run, rel) != digest:
             out.append(f"{label} changed after solving: {name} (hash differs from the manifest)")
     return out
 
@@ -1142,6 +1145,49 @@ def _check_schema(run: Path) -> None:
             f"manifest.json: schema {str(m.get('schema'))[:40]!r} is not one this verifier "
             f"reads ({RUN_SCHEMA})"
         )
+
+
+# What a run's manifest holds (run/pipeline.py writes it; README "Run folders and verification").
+# Anything else rides beside the plan's ids into every copy, the operator export included, with
+# nothing vouching for it: a forged `approved_by`, ids paired with "referred" (review 18 Q, M1).
+_MANIFEST_KEYS = frozenset(
+    {"schema", "scenario", "travel", "replan", "inputs", "restricted", "plan", "versions"}
+    | {"seed", "budgets", "timings_s", "housing", "shuttles", "kpis", "report_hashes", "records"}
+)
+
+
+def _check_manifest_keys(r: _Run, out: list[str]) -> None:
+    for key in sorted(set(r.manifest) - _MANIFEST_KEYS, key=str):
+        out.append(
+            f"manifest.json: {str(key)[:40]!r}: not a part of a run's manifest (it would travel "
+            "beside the plan's ids into every copy, vouched for by nothing)"
+        )
+    # No person is named anywhere in it, at any depth (a key or a value): the manifest is read
+    # beside the plan's ids, and figures on priorities or referrals may sit in it (README
+    # "Privacy"); a run writes counts only (review 18 Q, M1: `scenario.notes.W00012`).
+    people = set(r.workers)
+    named: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if str(k) in people:
+                    named.append(f"{path}.{k}")
+                walk(v, f"{path}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}[{i}]")
+        elif isinstance(node, str) and node in people:
+            named.append(path)
+
+    walk(r.manifest, "manifest")
+    for where in named[:3]:
+        out.append(
+            f"manifest.json: {where.removeprefix('manifest.')[:80]}: names a person of the run "
+            "(the manifest travels beside the plan's ids: it holds counts, never a person)"
+        )
+    if len(named) > 3:
+        out.append(f"manifest.json: and {len(named) - 3} more places naming a person")
 
 
 _REPORT_HASHES = "report.json"  # beside manifest.json: the sha256 of every file under report/
@@ -1301,6 +1347,9 @@ def _report_folder_files(run: Path) -> list[str]:
 # The check families that need the restricted part (a line each when it cannot be read).
 _NEEDS_PRIORITY = (
     "ride order when seats are short (referred people first): needs each person's priority",
+    "waitlist reasons 'full' and 'outranked' (beds held by people of equal or higher "
+    "priority): needs each person's priority",
+    "the housing tiers by priority (people of each priority housed): needs each person's priority",
     "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
     "the lottery among equals (priority is one of the attributes): needs each person's priority",
 )
@@ -1847,6 +1896,21 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
     for name in r.restricted:
         if name not in listed and name != _SALT:
             out.append(f"restricted file not in the manifest: {name}")
+    if salt is not None:  # written since the salt: every digest is keyed with it (review 18 Q)
+        for name, digest in sorted(listed.items()):
+            if isinstance(digest, str) and not digest.startswith(_KEYED):
+                out.append(
+                    f"restricted digest not keyed: {name} (the run has {_SALT}, so its "
+                    "manifest's digests are keyed with it; a bare sha256 lets anyone with the "
+                    "operator view test guesses of the file)"
+                )
+    if not r.priority_known and "priority.csv" not in {
+        _plain_name(n, "manifest.json: restricted") for n in listed
+    }:  # inputs/workers.csv holds no priorities: the run kept them in restricted/priority.csv
+        out.append(
+            "restricted file missing: priority.csv (inputs/workers.csv has no priority column, "
+            "so the run keeps each person's priority there, and the manifest must list it)"
+        )
     for wid in r.unknown_priority:
         out.append(f"restricted/priority.csv wrong: {wid} is not listed once per person")
     if r.priority_known:
@@ -2874,12 +2938,19 @@ def _check_bases(r: _Run, out: list[str]) -> None:
     listed unserved against that base (README "Departure points": a foresteria with a vehicle of
     its own available that day is its own base; a departure point, a foresteria without
     vehicles, or one whose own are all unavailable that day, is served by the nearest base with
-    a vehicle that day: `_Run.base_of`). A trip that names another base, though its vehicle be
-    of that base, is not the plan the rule makes."""
+    a vehicle that day: `_Run.base_of`), or by a vehicle lent by another base (README "Vehicles
+    lent between bases"): a trip that names another base is a lent trip only where its vehicle
+    is of that base, the base serving the origin has no vehicle available that day without a
+    trip whose driver's day could hold the round trip to each of the trip's farms (`_day_holds`:
+    then its own riders were not left for busy vehicles), and that vehicle runs the lent
+    morning and evening trips of the same riders from that origin that day (a round trip: the
+    lent bus brings back whom it took). Otherwise it is not the plan the rule makes. The lent
+    trip's legs, times, duty and driver's day are checked as every trip's (`_check_trips`)."""
+    lent = _lent_trips(r)
     for t in r.trips:
         origin, base = r.origin(t)[0], t["foresteria_id"]
         base_of = r.base_of(t["day"])
-        if origin in base_of and base != base_of[origin]:
+        if origin in base_of and base != base_of[origin] and t["trip_id"] not in lent:
             out.append(
                 f"trip from the wrong base: {t['trip_id']} serves {origin} from {base}; "
                 f"{origin} is served from {base_of[origin]}"
@@ -2892,6 +2963,52 @@ def _check_bases(r: _Run, out: list[str]) -> None:
                 f"unserved listed at the wrong base: plan/unserved.csv row {n} lists riders of "
                 f"{where} at {base}; {where} is served from {base_of[where]}"
             )
+
+
+def _lent_trips(r: _Run) -> set[str]:
+    """The trips of trips.csv that are sound lent trips (`_check_bases`): run from a base other
+    than the one serving their origin that day, by a vehicle of that base, with no vehicle of
+    the serving base idle all day whose day holds the round trip, each vehicle's lent morning
+    and evening trips from one origin carrying the same riders to the same farms. Kept per run."""
+    got: set[str] | None = r.memo.get("lent")
+    if got is None:
+        got = r.memo["lent"] = _lent_of(r)
+    return got
+
+
+def _lent_of(r: _Run) -> set[str]:
+    stops: dict[str, set[str]] = defaultdict(set)
+    for s in r.stops:
+        stops[s["trip_id"]].add(s["farm_id"])
+    used = {(t["day"], t["vehicle_id"]) for t in r.trips}
+    maybe: dict[str, dict[str, str]] = {}
+    for t in r.trips:
+        origin, base, day = r.origin(t)[0], t["foresteria_id"], t["day"]
+        serving = r.base_of(day).get(origin, base)
+        v = r.fleet.get(t["vehicle_id"])
+        if serving == base or v is None or v["foresteria_id"] != base:
+            continue
+        if any(
+            (day, vid) not in used and _day_holds(r, w, day, serving, origin, farm, r.leg)[1]
+            for vid, w in sorted(r.fleet.items())
+            if w["foresteria_id"] == serving and w["available_from"] <= day <= w["available_to"]
+            for farm in sorted(stops[t["trip_id"]])
+            if farm in r.farms
+        ):
+            continue
+        maybe[t["trip_id"]] = t
+    legs: dict[tuple[str, str, str], dict[str, Counter[tuple[str, str]]]] = defaultdict(
+        lambda: {"to_farm": Counter(), "to_foresteria": Counter()}
+    )
+    for wid, tid, _, row, at, to in _rides(r):
+        if tid in maybe and row is not None and row["direction"] in _LEGS:
+            legs[row["day"], row["vehicle_id"], at or ""][row["direction"]][to or "", wid] += 1
+    for t in maybe.values():
+        legs[t["day"], t["vehicle_id"], r.origin(t)[0]]  # a lent trip without riders: unpaired
+    paired = {k for k, by in legs.items() if by["to_farm"] and by["to_farm"] == by["to_foresteria"]}
+    return {
+        tid for tid, t in maybe.items() if (t["day"], t["vehicle_id"], r.origin(t)[0]) in paired
+    }
 
 
 def _check_no_vehicle(r: _Run, out: list[str]) -> None:
@@ -3110,10 +3227,18 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
     # with a bound), and no other.
     rows = _rows(r.root, "plan/fleet_days.csv")
     listed = {(row["day"], row["foresteria_id"]) for row in rows}
+    lent = _lent_trips(r)  # run for other bases' riders: not counted in the base's own need
     ran = {
         (t["day"], r.fleet[t["vehicle_id"]]["foresteria_id"])
         for t in r.trips
-        if t["vehicle_id"] in r.fleet
+        if t["vehicle_id"] in r.fleet and t["trip_id"] not in lent
+    }
+    # base-days some of whose riders rode vehicles lent by other bases: their own vehicles did
+    # not carry them all, so their need is not bound below by the bound for them all
+    borrowed = {
+        (t["day"], r.base_of(t["day"]).get(r.origin(t)[0], ""))
+        for t in r.trips
+        if t["trip_id"] in lent
     }
     for day, base in sorted(listed ^ set(bounds)):
         out.append(
@@ -3142,11 +3267,16 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
                 f"worker-days unserved, unserved.csv lists {left.get(key, 0)} for that base-day"
             )
         # What can be said of the vehicles needed without solving (review 14): where the plan
-        # carries every rider, never fewer than the row's own lower bound (a bound for them
-        # all; on a short day the planned trips carry fewer); never none on a base-day whose
-        # vehicles run trips.
+        # carries every rider on the base's own vehicles, never fewer than the row's own lower
+        # bound (a bound for them all; on a short day the planned trips carry fewer, and on a
+        # day some rode lent vehicles its own carry fewer); never none on a base-day whose
+        # vehicles run trips of its own riders.
         needed = int(row["vehicles_needed"])
-        if not left.get(key, 0) and needed < int(row["vehicles_lower_bound"]):
+        if (
+            not left.get(key, 0)
+            and key not in borrowed
+            and needed < int(row["vehicles_lower_bound"])
+        ):
             out.append(
                 f"fleet_days.csv wrong: {'/'.join(key)} says {needed} vehicles needed, below "
                 f"its own lower bound {row['vehicles_lower_bound']}"
@@ -3195,6 +3325,48 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
             out.append(
                 f"reason contradicted by an idle vehicle: {day} base {base}: {said}, yet "
                 f"{', '.join(idle)} available that day with no trip at all"
+            )
+    _check_idle_lenders(r, claimed, left, used, out)
+
+
+def _check_idle_lenders(
+    r: _Run,
+    claimed: dict[tuple[str, str], dict[str, int]],
+    left: dict[tuple[str, str], set[tuple[str, str]]],
+    used: set[tuple[str, str]],
+    out: list[str],
+) -> None:
+    """The same of the vehicles of other bases (README "Vehicles lent between bases"): a season
+    plan lends riders left for busy vehicles a vehicle of another base with room for their
+    round trip, so such a reason is contradicted by a vehicle of another base, available that
+    day, with no trip at all, whose driver's day could hold a round trip of those riders from
+    its own base (`_day_holds`, the empty legs from its base and back counted). Not on a day the
+    clocks change (nothing is lent then), nor in a day run (it plans each base apart)."""
+    if (r.root / "inputs" / "reference_trips.json").exists() or "day.json" in (
+        r.manifest.get("records") or {}
+    ):
+        return
+    zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))
+    for (day, base), codes in sorted(claimed.items()):
+        if _changed_hour(day, zone) is not None:
+            continue
+        idle = sorted(
+            vid
+            for vid, v in r.fleet.items()
+            if v["foresteria_id"] != base
+            and v["available_from"] <= day <= v["available_to"]
+            and (day, vid) not in used
+            and any(
+                _day_holds(r, v, day, v["foresteria_id"], origin, farm, r.leg)[1]
+                for origin, farm in sorted(left[day, base])
+            )
+        )
+        if idle:
+            said = ", ".join(f"{n} worker-days {code}" for code, n in sorted(codes.items()))
+            out.append(
+                f"reason contradicted by an idle vehicle of another base: {day} base {base}: "
+                f"{said}, yet {', '.join(idle)} available that day with no trip at all, whose "
+                "day holds their round trip from its base (a lend)"
             )
 
 
@@ -3495,6 +3667,13 @@ _UNSERVED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
     "vehicles_busy": tuple(
         p
+        for given in (
+            # a day run's rest planned around kept trips (run/stability.py, review 18 L2); first:
+            # the words below would take these for an `{avail_v}` of their own
+            "{avail_v} available, {kept:n} of them on trips of the season plan kept for the day; "
+            "the rest could not be given",
+            "{avail_v} could not be given",
+        )
         for short in (
             "",
             "; idle all day, too short on duty for the {round:n} min round trip: {idle}",
@@ -3506,8 +3685,8 @@ _UNSERVED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
             "{pause:n}-minute pause",
         )
         for p in _words(
-            "vehicles busy at {base}: {avail_v} could not be given every {legs:l} trip within duty "
-            "limits, turnaround, windows and ride cap; {have:n} round trips planned for this farm "
+            "vehicles busy at {base}: " + given + " every {legs:l} trip within duty limits, "
+            "turnaround, windows and ride cap; {have:n} round trips planned for this farm "
             "(heuristic: the lower bound, {lb_v}, does not prove a shortage)" + short + hours
         )
     )
@@ -3599,9 +3778,9 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
         "pause": str(DRIVER_BREAK_MIN),
     }
     code = u["code"]
-    if day_run:  # the rest planned around kept trips on the idle vehicles: its own fleet
-        for slot in ("lb_v", "avail_v"):
-            facts.pop(slot)
+    if day_run and code != "vehicles_busy":  # the rest planned around kept trips on the idle
+        for slot in ("lb_v", "avail_v"):  # vehicles: its own fleet (a "vehicles busy" reason
+            facts.pop(slot)  # says the row's figures and how many vehicles run kept trips)
     fleet = _available(r, base, day)
     if code == "no_vehicle":
         facts["serving"] = (
@@ -3632,6 +3811,7 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
         if not day_run:
             facts["span_min"], facts["stretch_min"] = str(limits[0][0]), str(limits[1][0])
         facts["idle"] = lambda said: _short_on_duty(r, fleet, said, day)
+        facts["kept"] = lambda said: _kept_said(r, base, day, avail, int(said), day_run)
     elif code == "drivers_day":
         facts.update(_drivers_day_facts(r, u, fleet))
         if day_run:
@@ -3651,6 +3831,36 @@ def _unserved_facts(r: _Run, u: dict[str, str], day_run: bool) -> dict[str, Fact
         else:  # no clock change that day: the words of one are false
             facts["how"] = lambda said: f"says the clocks change on {day}; they do not"
     return facts
+
+
+def _kept_said(r: _Run, base: str, day: str, avail: int, kept: int, day_run: bool) -> str:
+    """'' where a day run's "vehicles busy" reason may say `kept` of the base's `avail` vehicles
+    (the row's vehicles_available) run trips of the season plan kept for the day: at least one
+    (else the reason says no such thing), at least one left for the rest, and no more than the
+    base's vehicles that run a published trip of the day's reference (inputs/
+    reference_trips.json: a kept trip keeps its trip_id, a trip planned anew never takes a kept
+    one's). A season run keeps no trips."""
+    if not day_run:
+        return "says vehicles run kept trips; a season run keeps none"
+    ref: set[str] | None = r.memo.get("reference_ids")
+    if ref is None:
+        rel = "inputs/reference_trips.json"
+        got = _json(r.root, rel) if (r.root / rel).is_file() else {}
+        trips = got.get("trips") if isinstance(got, dict) else None
+        ref = r.memo["reference_ids"] = {
+            str(t.get("trip_id")) for t in (trips or []) if isinstance(t, dict)
+        }
+    running = {
+        t["vehicle_id"]
+        for t in r.trips
+        if t["day"] == day and t["foresteria_id"] == base and t["trip_id"] in ref
+    }
+    if not 1 <= kept < avail or kept > len(running):
+        return (
+            f"says {kept} of {avail} vehicles run kept trips; {len(running)} vehicles of {base} "
+            "run trips of the day's reference that day"
+        )
+    return ""
 
 
 def _short_on_duty(r: _Run, fleet: list[dict[str, str]], said: str, day: str) -> str:
@@ -3712,6 +3922,19 @@ _WAIT_CLOSED = (
     "no foresteria{where:o} open for the whole stay {stay}",
     "no foresteria{where:o} open for at least {need:n} night{s:o} of the stay {stay}",
 )
+# A stay shorter than the minimum nights a bed is offered for (review 18, H1/H2): a rule of the
+# region, not a closure; with days without work, the stay up to the bed's release.
+_TOO_SHORT = (
+    "of {nights:n} night{s2:o} ({span}), shorter than the {min:n} nights a bed is offered for"
+)
+_WAIT_TOO_SHORT = (
+    f"stay {_TOO_SHORT}",
+    f"a member's stay {_TOO_SHORT}",
+    "bed released on {day:d} after {days:n} days without work at the farm: stay "
+    + _TOO_SHORT.replace("{span}", "{rspan}"),
+    "group's beds released on {day:d} after {days:n} days without work at each working member's "
+    "farm: a member's stay " + _TOO_SHORT.replace("{span}", "{rspan}"),
+)
 # The words of each waitlist code (README "Waitlist reasons"), the same wherever the code is
 # written; `full`, `too_large` and `unsuitable` as plan/waitlist.csv publishes them beside an
 # id apart from the detail (restricted/waitlist_reasons.csv, or a run from before the split).
@@ -3720,6 +3943,7 @@ _WAIT_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
         "no foresteria within {cap:n} min of farm {farms} (nearest: {nearest}, {mins:n} min)"
     ),
     "closed": _words(*_WAIT_CLOSED),
+    "too_short": _words(*_WAIT_TOO_SHORT),
     "placement": _words("no foresteria within reach meets this person's placement constraints"),
     "no_section": _words(
         "no {kind:k} at the foresterie open for the stay {stay} within reach ({names})"
@@ -3801,6 +4025,18 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
     }
 
 
+def _span_words(first: str, last: str) -> str:
+    """Nights first..last (ISO days) as the reasons print them: '2026-07-04..07-06'."""
+    return first if first == last else f"{first}..{last[5:] if first[:4] == last[:4] else last}"
+
+
+def _leaves(r: _Run, m: dict[str, str]) -> str:
+    """The morning a person's stay ends as housed: the departure, or the morning the bed is
+    released for days without work (`_released`)."""
+    gone = r.released.get(m["worker_id"])
+    return gone.isoformat() if gone is not None else m["departure"]
+
+
 def _as_of(r: _Run) -> str:
     """A re-plan's date, '' for any other run."""
     replan = r.manifest.get("replan")
@@ -3820,7 +4056,9 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
     cap = int(h.get("max_commute_min", 60))
     as_of = _as_of(r)
     arrivals = [max(m["arrival"], as_of) for m in unit]
-    first, last = min(arrivals), _iso(max(_ord(m["departure"]) for m in unit) - 1)
+    # a stay ends on the morning its bed is released for days without work (review 18, H1)
+    ends = [_leaves(r, m) for m in unit]
+    first, last = min(arrivals), _iso(max(_ord(e) for e in ends) - 1)
     farms = sorted({f for m in unit if (f := _work_farm(m))})
     names = _names_of(r)
     fs_names = {names[f] for f in r.fs}
@@ -3830,12 +4068,20 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
     need = max(
         max(
             int(h.get("min_overlap_nights", 1)),
-            math.ceil(share * (_ord(m["departure"]) - _ord(a)) - 1e-9),
+            math.ceil(share * (_ord(e) - _ord(a)) - 1e-9),
         )
-        for m, a in zip(unit, arrivals, strict=True)
+        for e, a in zip(ends, arrivals, strict=True)
     )
+    # too_short: the fewest nights of a member's stay (as housed), and the spans of the members
+    # with that many, released for days without work or not
+    lengths = [_ord(e) - _ord(a) for e, a in zip(ends, arrivals, strict=True)]
+    short = min(lengths)
+    spans: dict[bool, list[str]] = {True: [], False: []}
+    for m, a, e, n in zip(unit, arrivals, ends, lengths, strict=True):
+        if n == short:
+            spans[m["worker_id"] in r.released].append(_span_words(a, _iso(_ord(e) - 1)))
     group = bool(w["group_id"])
-    stay = first if first == last else f"{first}..{last[5:] if first[:4] == last[:4] else last}"
+    stay = _span_words(first, last)
     got = known[key] = {
         "cap": str(cap),
         "farms": ", ".join(farms),
@@ -3859,6 +4105,22 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
         "why": ("the solver stopped before proving tier 1 optimal", "unexplained"),
         "who": f"this group of {len(unit)}" if group else "this person",
         "as_of": as_of,
+        "nights": str(short),
+        "s2": "" if short == 1 else "s",
+        "min": str(int(h.get("min_overlap_nights", 1))),
+        "span": tuple(spans[False]) or (lambda said: "the stay was cut by a release"),
+        "rspan": tuple(spans[True]) or (lambda said: "no release cut the stay"),
+        "day": tuple(
+            sorted(
+                {
+                    r.released[m["worker_id"]].isoformat()
+                    for m in unit
+                    if m["worker_id"] in r.released
+                }
+            )
+        )
+        or (lambda said: "nobody of the unit is released"),
+        "days": str(h.get("max_days_without_work")),
     }
     got["size_n"] = str(len(unit))  # `too_large`'s count, of one person alone too: never free
     if not r.referrals_known:  # a site to avoid may take a farm off the list: not known here
@@ -4699,7 +4961,8 @@ def _priority(r: _Run, wid: str) -> int:
 # Why someone waits (README "Waitlist reasons"); `past` comes from re-planning, `heuristic` is
 # never proven.
 WAITLIST_CODES = frozenset(
-    {"far", "placement", "closed", "no_section", "no_accessible", "too_large", "outranked"}
+    {"far", "placement", "closed", "too_short", "no_section", "no_accessible", "too_large"}
+    | {"outranked"}
     | {"full", "past", "heuristic"}
 )
 
@@ -4804,6 +5067,7 @@ PUBLISHED_CODES = {
     "far": "far",
     "placement": "unsuitable",
     "closed": "closed",
+    "too_short": "too_short",
     "no_section": "unsuitable",
     "no_accessible": "unsuitable",
     "too_large": "too_large",
@@ -4862,7 +5126,7 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
 
     def nights(m: dict[str, str], f: dict[str, Any]) -> tuple[date, ...]:
         return _stay_nights(
-            m["arrival"], m["departure"], *((f["open_from"], f["open_to"]) if partial else ())
+            m["arrival"], _leaves(r, m), *((f["open_from"], f["open_to"]) if partial else ())
         )
 
     def commute_ok(fid: str) -> bool:
@@ -4875,13 +5139,13 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         f = r.fs[fid]
         for m in people:
             if not partial:
-                if _day(m["arrival"]) < _day(f["open_from"]) or _day(m["departure"]) > _day(
+                if _day(m["arrival"]) < _day(f["open_from"]) or _day(_leaves(r, m)) > _day(
                     f["open_to"]
                 ) + timedelta(days=1):
                     return False
                 continue
             n = len(nights(m, f))
-            stay = (_day(m["departure"]) - _day(m["arrival"])).days
+            stay = (_day(_leaves(r, m)) - _day(m["arrival"])).days
             need = max(min_nights, math.ceil(share * stay - 1e-9))
             if n < (1 if pin == fid else need):
                 return False
@@ -4916,13 +5180,24 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         opened_any = [f for f in ids if commute_ok(f) and (not pin or f == pin) and open_ok(f)]
         if opened_any:
             why = f"{opened_any[0]} is within reach and open for the stay"
+    elif code == "too_short":  # a rule, whatever the sites: pinned stays have no minimum
+        as_of = _as_of(r)
+        short = min(_ord(_leaves(r, m)) - _ord(max(m["arrival"], as_of)) for m in copy)
+        if not partial:
+            why = "stays are housed whole: no minimum of nights applies"
+        elif pin:
+            why = f"the unit is pinned to {pin}: a pinned stay has no minimum of nights"
+        elif short >= min_nights:
+            why = f"every stay of the unit lasts at least {min_nights} nights"
     elif code == "no_section":
         if with_section:
             why = f"{with_section[0]} has {section} beds and is open for the stay"
     elif code == "no_accessible":
         if with_section and any(int(r.fs[f]["beds_accessible"]) >= acc_need for f in with_section):
             why = "a foresteria within reach has the accessible beds"
-    elif code in ("full", "outranked", "too_large"):
+    elif code in ("full", "outranked", "too_large") and (r.priority_known or code == "too_large"):
+        # `full` and `outranked` say who holds the beds by priority: unknown priorities are not
+        # all 0 (a bed given to a lower priority would read as "equal"): said by _NEEDS_PRIORITY
         p = max(_priority(r, x) for x in unit)
         floor = {"full": p, "outranked": p + 1, "too_large": 4}[code]
         # Options of two (a transfer at the first's closing, where the scenario allows them)
@@ -5857,11 +6132,14 @@ def _monitor_figures(
         rec = _json(p, "day.json")
         if rec.get("date") != dr["day"] or rec.get("season_run_manifest_sha256") != season_sha:
             out.append(f"day run {p}: not the day run of {dr['day']} of this season run")
-        if not any(
-            e["kind"] == "day_plan" and e["day"] == dr["day"] and e["note"] == dr["manifest_sha256"]
-            for e in events
-        ):
+        plans = [e["note"] for e in events if e["kind"] == "day_plan" and e["day"] == dr["day"]]
+        if dr["manifest_sha256"] not in plans:
             out.append(f"day run {p}: no day_plan row of {dr['day']} in the ledger records it")
+        elif plans[-1] != dr["manifest_sha256"]:  # what was driven is the day's latest plan
+            out.append(
+                f"day run {p}: superseded: a later day_plan row of {dr['day']} in the ledger "
+                "records another day run of that day"
+            )
         if dr["day"] > str(inputs["as_of"]):
             out.append(f"day run {p}: {dr['day']} is after the monitor's day {inputs['as_of']}")
         if str(inputs.get("closed_before") or "") > dr["day"]:

@@ -157,7 +157,8 @@ def test_pinned_beyond_capacity_says_where_when_how_much() -> None:
     with pytest.raises(InfeasibleError) as exc:
         solve([foresteria("A", men=2)], [farm("F1")], ws)
     assert str(exc.value.shortfalls[0]) == (
-        "pinned people exceed men's beds at Foresteria A (A) on 2026-07-06..07-09: over by 2"
+        "pinned people exceed men's beds at Foresteria A (A) on 2026-07-06..07-09: over by 2 "
+        "(W0, W1, W2, W3 pinned there: move a pin, or add beds)"
     )
 
 

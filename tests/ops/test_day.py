@@ -385,7 +385,7 @@ def test_bookings_from_a_departure_point(tiny: Path, tmp_path: Path) -> None:
     # the coordinator reads where the day's riders ride from, not "1 waitlisted" (review 10,
     # finding 12: W01 has a bed and rides from PX today; a day run places nobody)
     riders = json.loads((out / "day.json").read_text())["riders"]
-    assert f"riders: {riders - 1} from their foresteria, 1 from departure points" in text
+    assert f"riders: {riders - 1} from their foresteria, 1 from a departure point" in text
     assert "waitlisted" not in text
 
 

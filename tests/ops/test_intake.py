@@ -235,7 +235,7 @@ def test_intake_after_waitlisted_stays_ended(season: Path, tmp_path: Path) -> No
     )
     assert r.exit_code == 0, r.output
     assert (
-        "not re-planned: 1 waitlisted people whose stay ended on or before 2026-07-14" in r.output
+        "not re-planned: 1 waitlisted person whose stay ended on or before 2026-07-14" in r.output
     )
     assert json.loads((out / "intake.json").read_text())["workers"]["stay_ended_not_housed"] == 1
     with open(out / "plan" / "waitlist.csv", newline="") as fh:

@@ -79,7 +79,7 @@ def test_an_intake_releases_no_bed_of_a_silent_site(tiny_season_run: Path) -> No
     ] == [
         (
             "FA",
-            "FA: check-ins recorded from 2026-07-06: 1 planned arrivals from 2026-07-06 to "
+            "FA: check-ins recorded from 2026-07-06: 1 planned arrival from 2026-07-06 to "
             "2026-07-09 not checked in: 0 beds held, 1 released",
         ),
         (
@@ -132,7 +132,7 @@ def test_two_offices_one_importing(tiny_season_run: Path, target: str, tmp_path:
     day = tmp_path / "days" / "2026-07-07"
     out = cli_ok("day", season, "--date", "2026-07-07", *led, "--out", str(day))
     assert (
-        "FA: check-ins recorded from 2026-07-06: 1 planned arrivals from 2026-07-06 to "
+        "FA: check-ins recorded from 2026-07-06: 1 planned arrival from 2026-07-06 to "
         "2026-07-06 not checked in: not expected\n"
     ) in out
     assert (
@@ -144,8 +144,8 @@ def test_two_offices_one_importing(tiny_season_run: Path, target: str, tmp_path:
     assert record["checkins_by_site"]["FB"]["expected_as_planned"] == 2
     intake = tmp_path / "intake"
     out = cli_ok("intake", season, "--date", "2026-07-09", *led, "--out", str(intake))
-    assert "FA: check-ins recorded from 2026-07-06: 1 planned arrivals" in out
-    assert "0 beds held, 1 released\n" in out and "released 1 beds of no-shows" in out
+    assert "FA: check-ins recorded from 2026-07-06: 1 planned arrival" in out
+    assert "0 beds held, 1 released\n" in out and "released 1 bed of no-shows" in out
     assert _assignments(intake) == {"W01": "FA", "W03": "FA", "W04": "FB", "W05": "FB"}
     beds = json.loads((intake / "intake.json").read_text())["checkins_by_site"]
     assert (beds["FA"]["beds_released"], beds["FB"]["beds_released"]) == (1, 0)

@@ -288,7 +288,7 @@ def test_intake_says_how_many_arrivals_got_a_bed(
     with open(run / "plan" / "assignments.csv", newline="") as fh:
         housed = int(any(r["worker_id"] == "W06" for r in csv.DictReader(fh)))
     assert record["arrivals_housed"] == housed
-    said = f"1 arrivals without a bed re-planned: {housed} housed, {1 - housed} still waitlisted"
+    said = f"1 arrival without a bed re-planned: {housed} housed, {1 - housed} still waitlisted"
     assert said in out and "placed" not in out, out
 
 

@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 
 from foresterie.core.i18n import lang, po_path
 from foresterie.housing.tiers import Proof
-from foresterie.housing.waitlist import PublicCode, UncoveredCode, WaitlistCode
+from foresterie.housing.waitlist import NEUTRAL_UNCOVERED, PublicCode, UncoveredCode, WaitlistCode
 from foresterie.report.html import PROOF_LABELS, WAITLIST_REASONS
 from foresterie.report.maps import POINT_KINDS, UNCOVERED_REASONS, UNSERVED_REASONS
 from foresterie.report.noride import WHY as NO_RIDE_WHY
@@ -34,7 +34,7 @@ WAITLIST_ANY = tuple(sorted(set(get_args(WaitlistCode)) | set(get_args(PublicCod
     [
         (WAITLIST_ANY, WAITLIST_REASONS),
         (get_args(UnservedCode), UNSERVED_REASONS),
-        (get_args(UncoveredCode), UNCOVERED_REASONS),
+        ((*get_args(UncoveredCode), NEUTRAL_UNCOVERED), UNCOVERED_REASONS),  # plan/uncovered.csv's
         (PICKUP_KINDS, POINT_KINDS),
         (get_args(Proof), PROOF_LABELS),
         (get_args(UnservedCode), NO_RIDE_WHY),

@@ -1218,6 +1218,7 @@ def plan_housing(
     processes: int | None = None,
     promised: dict[str, tuple[str, ...]] | None = None,
     history: dict[str, History] | None = None,
+    released: dict[str, date] | None = None,
 ) -> HousingPlan:
     """Solve every district, block by block and tier by tier; explain every waitlisted person.
 
@@ -1225,7 +1226,8 @@ def plan_housing(
     (`processes`; None: one per core when two blocks are large). The plan does not depend on it.
     `previous`, `promised`: a re-plan's (housing/replan.py), the previous place of each person and
     the foresterie a resident was promised from the date on, and the stay rules the nights
-    kept before the date leave a resident (units.History).
+    kept before the date leave a resident (units.History). `released`: the release mornings
+    (housing/release.py) `scenario`'s stays already end on, for the waitlist's words.
     """
     t0 = time.monotonic()
     deadline = t0 + scenario.config.solver.wall_clock_limit_s
@@ -1339,7 +1341,9 @@ def plan_housing(
         )
     housed = {a.worker_id for a in assignments}
     all_optimal = all(t.optimal for t in results)
-    waitlist = explain_waitlist(scenario, matrix, units, assignments, housed, all_optimal, previous)
+    waitlist = explain_waitlist(
+        scenario, matrix, units, assignments, housed, all_optimal, previous, released
+    )
     moved = None
     if previous is not None:
         ids = {w.id for w in scenario.workers}

@@ -38,6 +38,7 @@ WaitlistCode = Literal[
     "far",
     "placement",
     "closed",
+    "too_short",
     "no_section",
     "no_accessible",
     "too_large",
@@ -53,11 +54,14 @@ WaitlistCode = Literal[
 # record's sites to avoid) shares `unsuitable` with `no_section` and `no_accessible`, whose words
 # are the same. The detailed code and words go to the run's restricted part
 # (restricted/waitlist_reasons.csv), where `verify` checks them.
-PublicCode = Literal["far", "closed", "too_large", "full", "unsuitable", "past", "heuristic"]
+PublicCode = Literal[
+    "far", "closed", "too_short", "too_large", "full", "unsuitable", "past", "heuristic"
+]
 PUBLIC_CODE: dict[str, PublicCode] = {
     "far": "far",
     "placement": "unsuitable",
     "closed": "closed",
+    "too_short": "too_short",
     "no_section": "unsuitable",
     "no_accessible": "unsuitable",
     "too_large": "too_large",
@@ -132,6 +136,17 @@ class PinnedWhileClosed(Shortfall):
         return f"{who} at {self.where} on {self.nights}, {when} ({self.rows}: {change})"
 
 
+@dataclass(frozen=True, kw_only=True)
+class PinnedOverBeds(Shortfall):
+    """Pinned people more than a foresteria's beds of a kind on some nights: the line names
+    the workers.csv rows of the people pinned there (review 18, M2: "over by 1" named nobody)."""
+
+    rows: str
+
+    def __str__(self) -> str:
+        return f"{super().__str__()} ({self.rows} pinned there: move a pin, or add beds)"
+
+
 def _rows_text(scenario: Scenario, people: list[Worker]) -> str:
     """'workers.csv rows 2-4, 9' (ranges of the people's lines), or their ids where a line is
     not known (people made by a day run)."""
@@ -157,6 +172,7 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
     fs = {f.id: f for f in scenario.foresterie}
     rule = stay_rule(scenario)
     load: dict[tuple[str, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    pinned_to: dict[tuple[str, str], list[Worker]] = defaultdict(list)
     short: list[Shortfall] = []
     # (foresteria, before the opening?) -> the closed nights and the people pinned on them
     closed_at: dict[tuple[str, bool], tuple[set[date], list[Worker]]] = {}
@@ -185,6 +201,9 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
                 if w.accessible:
                     load[f.id, "accessible"][d] += 1
                 d += timedelta(days=1)
+            pinned_to[f.id, w.section.value].append(w)
+            if w.accessible:
+                pinned_to[f.id, "accessible"].append(w)
     for (fid, before), (nights, people) in sorted(
         closed_at.items(), key=lambda x: (x[0][0], not x[0][1])
     ):
@@ -207,11 +226,12 @@ def diagnose_pinned(scenario: Scenario, units: list[Unit]) -> None:
         if over:
             label = "accessible beds" if kind == "accessible" else SECTION_BEDS[Section(kind)]
             short.append(
-                Shortfall(
+                PinnedOverBeds(
                     constraint=f"pinned people exceed {label}",
                     where=f"{f.name} ({f.id})",
                     nights=describe_nights(over),
                     excess=max(over.values()),
+                    rows=_rows_text(scenario, pinned_to[fid, kind]),
                 )
             )
     if short:
@@ -347,8 +367,11 @@ def explain_waitlist(
     housed: set[str],
     optimal: bool,
     previous: dict[str, str] | None,
+    released: dict[str, date] | None = None,
 ) -> list[WaitlistEntry]:
-    """One reason per waitlisted person; 'proven' only where the plan itself proves it."""
+    """One reason per waitlisted person; 'proven' only where the plan itself proves it.
+    `released`: worker -> the morning their bed is released for days without work
+    (housing/release.py): `scenario`'s stays already end then."""
     cap_min = scenario.config.housing.max_commute_min
     cap_s = cap_min * 60
     occ = _Occupancy(scenario, assignments)
@@ -359,7 +382,7 @@ def explain_waitlist(
         if not left:
             continue
         elig = {f.id: eligibility(u, f, matrix, cap_s) for f in scenario.foresterie}
-        code, reason, proven = _ineligible_reason(u, scenario, elig, cap_min, rule)
+        code, reason, proven = _ineligible_reason(u, scenario, elig, cap_min, rule, released or {})
         public = ""
         if code is None:
             code, reason, proven, public = _full_reason(u, scenario, elig, occ, optimal, rule)
@@ -371,7 +394,11 @@ def explain_waitlist(
                 worker_id=w.id,
                 priority=w.priority,
                 code=code,
-                reason=reason,
+                reason=(
+                    _short_words((w,), False, scenario, rule, released or {})
+                    if code == "too_short" and not u.is_group
+                    else reason
+                ),
                 proven=proven,
                 public_reason=public,
             )
@@ -381,7 +408,9 @@ def explain_waitlist(
     return out
 
 
-def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: StayRule) -> tuple:
+def _ineligible_reason(
+    u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: StayRule, released: dict[str, date]
+) -> tuple:
     fs = sc.foresterie
     stay = fmt_span(u.first_night, u.last_night)
     farms = sorted({w.work_farm for w in u.members if w.work_farm})
@@ -395,6 +424,12 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: St
             f"(nearest: {best.name}, {mins:.0f} min)",
             True,
         )
+    # A stay shorter than the minimum a bed is offered for fits no foresteria, open or not: a
+    # rule of the region, not a closure (review 18, H1/H2). Said before `placement`, so that no
+    # referral record decides it.
+    short = _too_short(u, sc, rule, released)
+    if short is not None:
+        return short
     placement = (
         "placement",
         "no foresteria within reach meets this person's placement constraints",
@@ -414,6 +449,43 @@ def _ineligible_reason(u: Unit, sc: Scenario, elig: dict, cap_min: int, rule: St
     if among_all[0] is None:
         return placement
     return found if among_all[0] == found[0] else among_all
+
+
+def _too_short(u: Unit, sc: Scenario, rule: StayRule, released: dict[str, date]) -> tuple | None:
+    """`too_short` where a member's stay (as housing plans it: to the release morning, from a
+    re-plan's date) has fewer nights than any foresteria's part of it may last; else None.
+    Pinned people keep their bed whatever the minimum, and a re-plan's resident is held to the
+    whole stay's rules (units.History): neither is refused for it."""
+    if not rule.partial or u.pinned is not None or u.history:
+        return None
+    if min(w.nights for w in u.one_copy) >= rule.min_nights:
+        return None
+    return ("too_short", _short_words(u.one_copy, u.is_group, sc, rule, released), True)
+
+
+def _short_words(
+    people: tuple[Worker, ...], group: bool, sc: Scenario, rule: StayRule, released: dict
+) -> str:
+    """The words of `too_short` for a group, or for one person (the people of a class share
+    a unit's stay as housed, not whether a release ended it)."""
+    nights = min(w.nights for w in people)
+    w = min(people, key=lambda m: (m.nights, m.id in released, m.arrival, m.id))
+    whom = "a member's stay" if group else "stay"
+    stay = (
+        f"{whom} of {nights} "
+        f"night{'s' if nights > 1 else ''} ({fmt_span(w.arrival, w.last_night)}), shorter than "
+        f"the {rule.min_nights} nights a bed is offered for"
+    )
+    if w.id in released:
+        n = sc.config.housing.max_days_without_work
+        whose = (
+            "group's beds released on {day} after {n} days without work at each working "
+            "member's farm"
+            if group
+            else "bed released on {day} after {n} days without work at the farm"
+        )
+        stay = f"{whose.format(day=released[w.id].isoformat(), n=n)}: {stay}"
+    return stay
 
 
 def _unsuited(

@@ -55,6 +55,7 @@ from foresterie.core.files import (
     read_csv,
     write_text,
 )
+from foresterie.core.i18n import cli_lang
 from foresterie.core.restricted import read_restricted
 from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import DAILY_REST_MIN, DAYS, parse_hhmm, rests_between_days
@@ -238,26 +239,38 @@ class SiteCheckins:
     def line(self, d: date, released: int | None = None) -> str:
         """One line for the coordinator (README "Daily operations"); `released`: of those not
         checked in, how many beds the intake released (the rest are held)."""
-        span = f"from {self.counted_from} to {d}"
+        tr = cli_lang()  # the command line's language, counts pluralised (review 18, L5)
+        first, site = self.counted_from, self.site
         if self.recorded_from is None:
-            return (
-                f"{self.site}: no check-ins recorded yet: its {self.expected_as_planned} planned "
-                f"arrivals {span} are expected as planned"
-            )
-        what = (
-            "not expected"
-            if released is None
-            else f"{self.not_checked_in - released} beds held, {released} released"
-        )
-        aboard = (
-            f"; {self.boarded_not_checked_in} more not checked in but boarded: expected"
-            if self.boarded_not_checked_in
-            else ""
-        )
-        return (
-            f"{self.site}: check-ins recorded from {self.recorded_from}: {self.not_checked_in} "
-            f"planned arrivals {span} not checked in: {what}{aboard}"
-        )
+            n = self.expected_as_planned
+            return tr.ngettext(
+                "{site}: no check-ins recorded yet: its {n} planned arrival from {first} to "
+                "{last} is expected as planned",
+                "{site}: no check-ins recorded yet: its {n} planned arrivals from {first} to "
+                "{last} are expected as planned",
+                n,
+            ).format(site=site, n=n, first=first, last=d)
+        if released is None:
+            what = tr._("not expected")
+        else:
+            held = self.not_checked_in - released
+            what = tr.ngettext("{n} bed held", "{n} beds held", held).format(n=held)
+            what += ", " + tr._("{n} released").format(n=released)
+        n = self.not_checked_in
+        line = tr.ngettext(
+            "{site}: check-ins recorded from {since}: {n} planned arrival from {first} to "
+            "{last} not checked in: {what}",
+            "{site}: check-ins recorded from {since}: {n} planned arrivals from {first} to "
+            "{last} not checked in: {what}",
+            n,
+        ).format(site=site, since=self.recorded_from, n=n, first=first, last=d, what=what)
+        if self.boarded_not_checked_in:
+            line += "; " + tr.ngettext(
+                "{n} more not checked in but boarded: expected",
+                "{n} more not checked in but boarded: expected",
+                self.boarded_not_checked_in,
+            ).format(n=self.boarded_not_checked_in)
+        return line
 
 
 Planned = tuple[str, date, bool, bool]  # (site, planned arrival, arrived, only seen aboard)
@@ -440,8 +453,11 @@ class Demand:
     day_off: list[tuple[str, str]] = field(default_factory=list)
     heat_ban: list[tuple[str, str]] = field(default_factory=list)
     # booked for a farm its calendar closes that day (farm_calendar.csv: the farm said it has
-    # no work): not planned, said
+    # no work) by someone else than the farm: not planned, said; booked by the farm itself
+    # (`booked_by = farm`): planned, its calendar's closure of the day dropped from the day's
+    # scenario (the farm's booking is the later word), said
     closed: list[tuple[str, str]] = field(default_factory=list)
+    reopened: list[tuple[str, str]] = field(default_factory=list)
     # (worker, `_placed` outcome, where they board on the day or None: not planned) of a
     # booking for a site their referral record says to avoid: said (`placement_lines`), never
     # counted in day.json (published) nor kept in the day run's files
@@ -451,6 +467,11 @@ class Demand:
     def extra_workday(self) -> list[str]:
         """The farms working on the day besides their workdays: a crew booked."""
         return sorted({f for _, f in self.day_off})
+
+    @property
+    def reopened_farms(self) -> list[str]:
+        """The farms working on a day their calendar closed: the farm booked its crew."""
+        return sorted({f for _, f in self.reopened})
 
 
 def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
@@ -483,6 +504,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
     heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
     closed: list[tuple[str, str]] = []  # (worker, farm) booked for a farm closed that day
+    reopened: list[tuple[str, str]] = []  # (worker, farm) the farm booked on its closed day
     placement: list[tuple[str, str]] = []  # (worker, `_placed` outcome): a site to avoid booked
     shut = closed_days(sc.farm_closures)
     points = {p.id for p in sc.pickups}
@@ -563,19 +585,25 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if not works_on(farms[farm_id], d, sc):
             if booking is None:
                 continue
-            if (farm_id, d) in shut:  # the farm reported no work that day: its word stands
-                counts["booked_on_a_closed_day"] += 1
-                closed.append((w.id, farm_id))
+            shut_day = (farm_id, d) in shut
+            if shut_day and booking.booked_by != "farm":  # the farm reported no work that
+                counts["booked_on_a_closed_day"] += 1  # day: its word stands against a
+                closed.append((w.id, farm_id))  # worker's or the office's booking
                 continue
-            if not works_on(_working(farms[farm_id], d), d, sc):  # the heat ordinance's ban:
+            if not _heat_leaves_hours(farms[farm_id], d, sc):  # the heat ordinance's ban:
                 counts["booked_into_heat_ban"] += 1  # no hours left for that shift, no ride
                 heat_ban.append((w.id, farm_id))
                 continue
-            # the farm asked for a crew on a day it does not usually work: the booking is the
-            # better information, so the day's scenario has the farm work that day (one day: no
-            # other day of it changes) and the ride is planned like any other
-            counts["booked_on_a_day_off"] += 1
-            day_off.append((w.id, farm_id))
+            # the farm asked for a crew on a day its calendar closed (written before the
+            # season: the rain forecast) or on a day it does not usually work: its booking is
+            # the later, better information, so the day's scenario has the farm work that day
+            # (one day: no other day of it changes) and the ride is planned like any other
+            if shut_day:
+                counts["booked_by_the_farm_on_a_closed_day"] += 1
+                reopened.append((w.id, farm_id))
+            if d.weekday() not in farms[farm_id].workdays:
+                counts["booked_on_a_day_off"] += 1
+                day_off.append((w.id, farm_id))
         if booking is None:
             counts["expected"] += 1
         riders.append(
@@ -613,6 +641,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         day_off=day_off,
         heat_ban=heat_ban,
         closed=closed,
+        reopened=reopened,
         placement=[
             (
                 wid,
@@ -641,6 +670,13 @@ def _placed(booking: Event, w: Worker, boards: str | None) -> tuple[Event | None
     if farm not in w.avoid and boards is not None and boards not in w.avoid:
         return replace(booking, origin=boards), REROUTED
     return None, REFUSED
+
+
+def _heat_leaves_hours(farm: Farm, d: date, sc: Scenario) -> bool:
+    """Whether the heat ordinance leaves the farm's shift hours on d (`works_on`'s last rule):
+    a crew booked on a day the farm does not work otherwise is planned only then."""
+    t = sc.config.transport
+    return d not in t.heat_alert_days or farm.shift_start < parse_hhmm(t.heat_alert_shift_end)
 
 
 def _working(farm: Farm, d: date) -> Farm:
@@ -736,7 +772,14 @@ def write_day_scenario(
     # the farm calendar's closures of the day only (the season's others lie outside the day's
     # season, an error there; none: no calendar, as a file without rows is refused); its
     # demand has no rider of a farm closed that day
-    closed = [c for c in season.scenario.farm_closures if c.first_day <= d <= c.last_day]
+    # (a farm that booked its crew for the day, `reopened`, works that day: its closure of
+    # the day is not written, so the day's plan, the verifier and a replay see it working)
+    reopened = set(demand.reopened_farms)
+    closed = [
+        c
+        for c in season.scenario.farm_closures
+        if c.first_day <= d <= c.last_day and c.farm_id not in reopened
+    ]
     if closed and data.get("farm_calendar"):
         day_closures = tuple(replace(c, first_day=d, last_day=d) for c in closed)
         write_text(folder / data["farm_calendar"], farm_calendar_csv(day_closures))
@@ -913,17 +956,28 @@ def short_rests(
 def short_rests_line(rests: dict[str, tuple[str, int]], previous: PreviousDay, d: date) -> str:
     """One warning line for the coordinator: the vehicles that leave on d less than 11 h after
     their last return the day before (their driver sheets say so, in the sheets' language)."""
+    tr = cli_lang()  # the command line's language, counts pluralised (review 18, L5)
     n = len(rests)
     which = ", ".join(
-        f"{v} at {depart} ({m // 60} h {m % 60:02d} min of rest)"
+        tr._("{vehicle} at {depart} ({h} h {m:02d} min of rest)").format(
+            vehicle=v, depart=depart, h=m // 60, m=m % 60
+        )
         for v, (depart, m) in sorted(rests.items(), key=lambda kv: (kv[1][1], kv[0]))
     )
-    return (
-        f"warning: {n} {'vehicle leaves' if n == 1 else 'vehicles leave'} on {d} less than 11 h "
-        f"after {'its' if n == 1 else 'their'} last return on {previous.day} (the "
-        f"{previous.source} of that day; EU Regulation 561/2006): {which}: another driver, or a "
-        f"later start ({'its driver sheet says' if n == 1 else 'their driver sheets say'} so)"
+    source = (
+        tr._("the day run of that day")
+        if previous.source == "day run"
+        else tr._("the season plan of that day")
     )
+    return "warning: " + tr.ngettext(
+        "{n} vehicle leaves on {day} less than 11 h after its last return on {eve} ({source}; "
+        "EU Regulation 561/2006): {which}: another driver, or a later start (its driver sheet "
+        "says so)",
+        "{n} vehicles leave on {day} less than 11 h after their last return on {eve} "
+        "({source}; EU Regulation 561/2006): {which}: another driver, or a later start (their "
+        "driver sheets say so)",
+        n,
+    ).format(n=n, day=d, eve=previous.day, source=source, which=which)
 
 
 def _rows_where(
@@ -998,8 +1052,14 @@ def not_back_line(not_back: list[tuple[str, str]], d: date, listed: str = "") ->
     who = ", ".join(f"{w} ({v})" for w, v in not_back)
     n = len(not_back)
     return (
-        f"out and not back on {d}: {n} rider{'' if n == 1 else 's'} went out and "
-        f"{'was' if n == 1 else 'were'} not brought back{listed}: {who}"
+        cli_lang()
+        .ngettext(
+            "out and not back on {day}: {n} rider went out and was not brought back{listed}: {who}",
+            "out and not back on {day}: {n} riders went out and were not brought back{listed}: "
+            "{who}",
+            n,
+        )
+        .format(day=d, n=n, listed=listed, who=who)
     )
 
 
@@ -1008,21 +1068,34 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
     crew asked for on the farm's day off is planned (the farm works that day in the day run);
     one for a shift the heat ordinance leaves no hours is not (nobody works it)."""
     d = demand.day
+    tr = cli_lang()
     out = []
     for pairs, what in (
         (
             demand.day_off,
-            f"does not work on {DAYS[d.weekday()].title()}: planned as booked, "
-            "the farm working that day",
+            tr._("{farm} does not work on {weekday}: planned as booked, the farm working that day"),
         ),
         (
             demand.heat_ban,
-            f"has no hours under the heat alert (its shift starts at or after "
-            f"{sc.config.transport.heat_alert_shift_end}): not planned, no ride owed",
+            tr._(
+                "{farm} has no hours under the heat alert (its shift starts at or after "
+                "{end}): not planned, no ride owed"
+            ),
+        ),
+        (
+            demand.reopened,
+            tr._(
+                "{farm} has no work that day by its calendar (farm_calendar.csv), but the farm "
+                "booked the crew itself: planned as booked, the farm working that day"
+            ),
         ),
         (
             demand.closed,
-            "has no work that day by its calendar (farm_calendar.csv): not planned, no ride owed",
+            tr._(
+                "{farm} has no work that day by its calendar (farm_calendar.csv): not planned, "
+                "no ride owed (only a booking by the farm itself, booked_by = farm, reopens "
+                "the day)"
+            ),
         ),
     ):
         by_farm: dict[str, list[str]] = defaultdict(list)
@@ -1030,10 +1103,17 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
             by_farm[fid].append(wid)
         for fid, ids in sorted(by_farm.items()):
             n = len(ids)
-            out.append(
-                f"booked for {fid} on {d}: {n} rider{'' if n == 1 else 's'} "
-                f"({ids_text(sorted(ids))}); {fid} {what}"
+            booked = tr.ngettext(
+                "booked for {farm} on {day}: {n} rider ({ids})",
+                "booked for {farm} on {day}: {n} riders ({ids})",
+                n,
+            ).format(farm=fid, day=d, n=n, ids=ids_text(sorted(ids)))
+            said = what.format(
+                farm=fid,
+                weekday=DAYS[d.weekday()].title(),
+                end=sc.config.transport.heat_alert_shift_end,
             )
+            out.append(f"{booked}; {said}")
     return out
 
 
@@ -1081,23 +1161,82 @@ def day_run_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.days" / d.isoformat()
 
 
+def _row_id(folder: Path, name: str, row: int) -> str | None:
+    """`column value` naming row `row` of a file this command wrote into a day's scenario (a
+    CSV's line, its first column the id; a GeoJSON's feature, its `id`), None if none."""
+    path = folder / name
+    try:
+        if name.endswith(".csv"):
+            with path.open(encoding="utf-8", newline="") as fh:
+                lines = list(csv.reader(fh))
+            if 2 <= row <= len(lines) and lines[0] and lines[row - 1]:
+                return f"{lines[0][0]} {lines[row - 1][0]}"
+        elif name.endswith(".geojson"):
+            feats = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+            if 1 <= row <= len(feats):
+                fid = (feats[row - 1].get("properties") or {}).get("id")
+                return f"id {fid}" if fid is not None else None
+    except (OSError, ValueError, AttributeError):
+        return None
+    return None
+
+
+def day_warnings(season: Scenario, day: Scenario, folder: Path) -> dict[str, str]:
+    """What a day run says of the loader's warnings on the scenario it wrote (review 18, L1):
+    `warning: {w}` as the solver would say it -> the line said instead, "" for none. A warning
+    the season's scenario had too (its field and message alike: the same vehicle's duty, the
+    same farm's shift) was said at `solve` and is not repeated every day; any other names the
+    id of its row (a vehicle, a worker, a farm), never the row of a generated file the case
+    worker never edited (RUN.days/D/inputs/...)."""
+    said = {(p.field, str(p.message)) for p in season.warnings}
+    out: dict[str, str] = {}
+    for w in day.warnings:
+        key = f"warning: {w}"
+        if (w.field, str(w.message)) in said:
+            out[key] = ""
+            continue
+        who = _row_id(folder, w.file, w.row) if w.row is not None else None
+        where = f"{w.file} of the day's scenario ({who})" if who else w.file
+        out[key] = f"warning: {where}: {w.field}: {w.message}"
+    return out
+
+
 def _day_say(
-    say: Callable[[str], None] | None, demand: Demand, foresterie: frozenset[str]
+    say: Callable[[str], None] | None,
+    demand: Demand,
+    foresterie: frozenset[str],
+    warnings: dict[str, str] | None = None,
 ) -> Callable[[str], None] | None:
     """The solver's progress lines as a coordinator reads them on a day run, which places
     nobody: its housing line ("N housed, M waitlisted") would count the riders from departure
-    points as waitlisted today; it says where the day's riders ride from instead."""
+    points as waitlisted today; it says where the day's riders ride from instead. The loader's
+    warnings on the day's scenario as `day_warnings` has them."""
     if say is None:
         return None
+    instead = warnings or {}
     beds = sum(1 for w in demand.riders if w.pinned_foresteria)
     elsewhere = sum(1 for w in demand.riders if w.pickup_id in foresterie)  # booked from there
     points = len(demand.riders) - beds - elsewhere
+    tr = cli_lang()
     line = (
-        f"riders: {beds} from their foresteria, {points} from departure points"
-        + (f", {elsewhere} from another foresteria" if elsewhere else "")
-        + " (a day run places nobody: beds as the season plan gave them)"
+        tr.ngettext(
+            "riders: {n} from their foresteria", "riders: {n} from their foresteria", beds
+        ).format(n=beds)
+        + ", "
+        + tr.ngettext("{n} from a departure point", "{n} from departure points", points).format(
+            n=points
+        )
+        + (", " + tr._("{n} from another foresteria").format(n=elsewhere) if elsewhere else "")
+        + " "
+        + tr._("(a day run places nobody: beds as the season plan gave them)")
     )
-    return lambda text: say(line if text.startswith("housing: ") else text)
+
+    def said(text: str) -> None:
+        text = line if text.startswith("housing: ") else instead.get(text, text)
+        if text:
+            say(text)
+
+    return said
 
 
 def run_day(
@@ -1175,6 +1314,7 @@ def run_day(
         "checkins_by_site": {c.site: c.record() for c in demand.checkins},
         "vehicles_out_of_service": demand.broken,
         "farms_working_a_day_off": demand.extra_workday,  # a crew booked (`booked_lines`)
+        "farms_working_a_closed_day": demand.reopened_farms,  # the farm booked its crew
         "follow_up_no_shows": len(demand.follow_up),
         "recorded_previous_day": recorded(events, d - timedelta(days=1)),
     }
@@ -1225,13 +1365,15 @@ def run_day(
         with scenario_folder(target) as tmp_s:
             scenario_dir = Path(tmp_s) / "scenario"
             swaps.update(write_day_scenario(season, demand, scenario_dir, previous))
-            validated(DAY_RUNS, lambda: load_scenario(scenario_dir))
+            loaded: list[Scenario] = []
+            validated(DAY_RUNS, lambda: loaded.append(load_scenario(scenario_dir)))
+            warned = day_warnings(season.scenario, loaded[0], scenario_dir)
             with own_scenario(DAY_RUNS, season.scenario.foresterie, _held(demand), DAY_TODO):
                 summary = solve(
                     scenario_dir,
                     target,
                     force,
-                    say=_day_say(say, demand, season.season.foresterie),
+                    say=_day_say(say, demand, season.season.foresterie, warned),
                     report=publish_hook,
                     records=records,
                 )

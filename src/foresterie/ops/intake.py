@@ -35,6 +35,7 @@ season run of the same ledger.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import shutil
 import tomllib
@@ -74,7 +75,8 @@ from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import priority_csv, workers_csv
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
-from foresterie.scenario.model import Worker
+from foresterie.scenario.model import FarmClosure, Worker
+from foresterie.travel.matrix import TravelMatrix, build_matrix
 
 
 @dataclass(kw_only=True)
@@ -94,8 +96,9 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
     would refuse, or a foresteria that can never take them, is a request not met (review 17,
     finding 9), never a crash: a site their referral record says to avoid (said as `placement`
     only: the record is restricted), one with no beds of their section, or no accessible bed for
-    someone who needs one, a foresteria closed on every night left (or on any, without partial
-    stays); for a member of a group, any of the group (the intake pins the whole group where
+    someone who needs one, one beyond `[housing] max_commute_min` of their farm (`_too_far`,
+    review 18 M3), a foresteria closed on every night left (or on any, without partial stays);
+    for a member of a group, any of the group (the intake pins the whole group where
     one of them asked). A move is an option, never a loss (review 17, findings 14, 15): a
     request naming no foresteria is not met (the re-plan would put them out of their bed to
     compete with the waitlist), and one for a foresteria that opens later is not met yet: they
@@ -115,6 +118,8 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
         return f"cannot be made ({f.name} has no {SECTION_BEDS[w.section]})", again
     if any(x.accessible for x in [w, *group]) and not f.beds_accessible:
         return f"cannot be made ({f.name} has no accessible bed)", again
+    if far := _too_far(season, [w, *group], fid):
+        return f"cannot be made ({f.name} is {far})", "record another `move`, nearer the farm"
     partial = season.scenario.config.housing.partial_stays
 
     def fits(start: date) -> bool:
@@ -128,6 +133,31 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
     if not fits(d):
         return f"cannot be made ({f.name} is open {f.open_from}..{f.open_to} only)", again
     return None
+
+
+_MATRIX: dict[tuple[str, str], TravelMatrix] = {}  # the season run's recorded matrix, once
+
+
+def _too_far(season: SeasonRun, people: list[Worker], fid: str) -> str:
+    """'' where foresteria `fid` is within `[housing] max_commute_min` of the farm of each of
+    `people` who works (a group: every working member's), else how far the farthest farm is
+    (review 18, M3): the move would be a pin, and a pin bypasses the commute cap, so the mover
+    would keep a bed and lose every ride to work (`ride_cap`). Measured as the housing model
+    measures it (housing/units.py `eligibility`: the foresteria to the farm, over the season
+    run's recorded matrix). A farm is public; a site to avoid is no one's work farm."""
+    farms = sorted({x.work_farm for x in people if x.work_farm})
+    if not farms:
+        return ""
+    key = (str(season.root), season.manifest_sha256)
+    if key not in _MATRIX:
+        _MATRIX.clear()  # one season run at a time
+        _MATRIX[key] = build_matrix(season.scenario)
+    matrix = _MATRIX[key]
+    cap = season.scenario.config.housing.max_commute_min
+    secs, farm = max((matrix.secs(fid, farm), farm) for farm in farms)
+    if secs <= cap * 60:
+        return ""
+    return f"{math.ceil(secs / 60)} min from farm {farm}, above the {cap} min commute limit"
 
 
 def intake_workers(
@@ -321,6 +351,46 @@ def resolve_recorded_ledger(run: Path) -> Path | str:
     return path
 
 
+def reopened_days(events: list[Event], closures: tuple[FarmClosure, ...]) -> set[tuple[str, date]]:
+    """(farm, day) of the days a farm's calendar closes on which the farm booked a crew itself
+    (a `booking` with booked_by = farm, not cancelled since): the farm worked that day, as its
+    day run planned it (`ops/day.py`), so the release rule does not count it a day without
+    work (session 18, helper Y's note: an intake released the beds of a crew that worked)."""
+    closed = {
+        (c.farm_id, c.first_day + timedelta(days=k))
+        for c in closures
+        for k in range((c.last_day - c.first_day).days + 1)
+    }
+    last: dict[tuple[str, date], Event] = {}  # each person's booking of a day, as it stands
+    for e in events:
+        if e.kind in ("booking", "cancellation"):
+            last[e.worker_id, e.day] = e
+    return {
+        (e.farm_id, e.day)
+        for e in last.values()
+        if e.kind == "booking" and e.booked_by == "farm" and (e.farm_id, e.day) in closed
+    }
+
+
+def _calendar_without(
+    closures: tuple[FarmClosure, ...], reopened: set[tuple[str, date]]
+) -> list[list[str]]:
+    """farm_calendar.csv's rows with the reopened days taken out (a closure split around them)."""
+    rows = []
+    for c in closures:
+        start: date | None = None
+        d = c.first_day
+        while d <= c.last_day + timedelta(days=1):
+            shut = d <= c.last_day and (c.farm_id, d) not in reopened
+            if shut and start is None:
+                start = d
+            elif not shut and start is not None:
+                rows.append([c.farm_id, start.isoformat(), (d - timedelta(days=1)).isoformat()])
+                start = None
+            d += timedelta(days=1)
+    return rows
+
+
 def intake_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.intake" / d.isoformat()
 
@@ -351,7 +421,13 @@ def run_intake(
     intake = intake_workers(
         season, events, d, release_days, date.fromisoformat(since) if since else None
     )
+    reopened = reopened_days(events, season.scenario.farm_closures)
     if say is not None:
+        for farm, day in sorted(reopened):
+            say(
+                f"note: {farm} worked on {day} by its own booking (its calendar closed the day): "
+                "not a day without work for the release rule"
+            )
         for c in intake.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d, intake.released[c.site]))
         for line in intake.refused:  # they stay where they are
@@ -371,6 +447,8 @@ def run_intake(
         # every request read, those that cannot be made (they stay where they are) included
         "move_requests": len(intake.movers) + len(intake.refused),
         "move_requests_cannot_be_made": len(intake.refused),
+        # closed days a farm's own booking reopened: days with work for the release rule
+        "farm_days_reopened": len(reopened),
         "moved_on_request": 0,  # set once the re-plan is made
         "move_requests_not_met": 0,  # requests less moves made (likewise)
         "arrivals_housed": 0,  # of those arrived without a bed, how many got one (likewise)
@@ -389,7 +467,9 @@ def run_intake(
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        summary = _replan(season_run, season, intake, d, target, force, records, report, say)
+        summary = _replan(
+            season_run, season, intake, d, target, force, records, report, say, reopened
+        )
     except BaseException:
         for p in made:  # deepest first: a failed intake leaves no empty RUN.intake/ behind
             with contextlib.suppress(OSError):
@@ -451,6 +531,7 @@ def _replan(
     records: Any,
     hook: Any,
     say: Any,
+    reopened: set[tuple[str, date]] | None = None,
 ) -> RunSummary:
     """Write the intake's scenario (the season's inputs, today's workers) and re-plan it. The
     priorities are handed to the solver in memory, as a run's restricted part, never written:
@@ -462,6 +543,10 @@ def _replan(
         for p in [*folder.glob("previous_*.csv"), folder / MOVES]:  # the season run's own
             p.unlink(missing_ok=True)
         cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
+        calendar = cfg.get("data", {}).get("farm_calendar")
+        if reopened and calendar:  # the days a farm's booking reopened: days with work
+            cal = _calendar_without(season.scenario.farm_closures, reopened)
+            write_text(folder / calendar, csv_text(cal, ["farm_id", "first_day", "last_day"]))
         people = sorted(intake.workers, key=lambda w: w.id)
         groups = {w.id: w.group_id for w in people if w.group_id}
         write_text(folder / "workers.csv", workers_csv(people, priority=False))

@@ -33,6 +33,7 @@ from foresterie.core.files import (
     read_json,
     write_text,
 )
+from foresterie.core.i18n import cli_lang
 from foresterie.housing.waitlist import PublicCode
 from foresterie.ops.day import SeasonRun, load_season_run, recording, seen_aboard
 from foresterie.ops.ledger import Event, Ledger, is_url
@@ -233,27 +234,46 @@ def superseded_lines(inputs: dict[str, Any]) -> list[str]:
     for r in inputs.get("day_runs_superseded", []):
         skipped[r["day"]].append(r["path"])
     used = {r["day"]: r["path"] for r in inputs["day_runs"]}
+    tr = cli_lang()  # the command line's language, counts pluralised (review 18, L5)
     lines = []
     days = sorted(skipped)
     for d in days[:SUPERSEDED_SAID]:
         if d in used:
-            lines.append(f"note: {d}: read the day run {used[d]}, the day's latest day plan")
+            lines.append(
+                "note: "
+                + tr._("{day}: read the day run {run}, the day's latest day plan").format(
+                    day=d, run=used[d]
+                )
+            )
         else:
             lines.append(
-                f"note: {d}: the day's latest day plan was not found (give its folder with "
-                "--days): the season plan read for that day"
+                "note: "
+                + tr._(
+                    "{day}: the day's latest day plan was not found (give its folder with "
+                    "--days): the season plan read for that day"
+                ).format(day=d)
             )
         n = len(skipped[d])
         lines.append(
-            f"note: {d}: skipped {n} earlier day run{'' if n == 1 else 's'} a later one "
-            f"superseded: {', '.join(skipped[d])}"
+            "note: "
+            + tr.ngettext(
+                "{day}: skipped {n} earlier day run a later one superseded: {runs}",
+                "{day}: skipped {n} earlier day runs a later one superseded: {runs}",
+                n,
+            ).format(day=d, n=n, runs=", ".join(skipped[d]))
         )
     if len(days) > SUPERSEDED_SAID:
         rest = days[SUPERSEDED_SAID:]
         runs = sum(len(skipped[d]) for d in rest)
         lines.append(
-            f"note: and {len(rest)} more days ({rest[0]} to {rest[-1]}) where {runs} superseded "
-            "day runs were skipped, the latest day run read (manifest.json: day_runs_superseded)"
+            "note: "
+            + tr.ngettext(
+                "and {n} more day ({first} to {last}) where {runs} superseded day runs were "
+                "skipped, the latest day run read (manifest.json: day_runs_superseded)",
+                "and {n} more days ({first} to {last}) where {runs} superseded day runs were "
+                "skipped, the latest day run read (manifest.json: day_runs_superseded)",
+                len(rest),
+            ).format(n=len(rest), first=rest[0], last=rest[-1], runs=runs)
         )
     return lines
 
@@ -288,11 +308,20 @@ def lists_off_day_run(season_run: Path, events: list[Event], new: Iterable[Event
             if r["trip_id"] in trips
         }
         if off := sorted(who - seated):
+            ids = ", ".join(off[:3]) + (", ..." if len(off) > 3 else "")
             out.append(
-                f"warning: the boarding list of {v} on {d} names {len(off)} "
-                f"{'person' if len(off) == 1 else 'people'} the day run {runs[d].path} does not "
-                f"seat on {v} ({', '.join(off[:3])}{', ...' if len(off) > 3 else ''}): the "
-                "season plan's sheet? The monitor counts this vehicle by this list"
+                "warning: "
+                + cli_lang()
+                .ngettext(
+                    "the boarding list of {vehicle} on {day} names {n} person the day run "
+                    "{run} does not seat on {vehicle} ({ids}): the season plan's sheet? The "
+                    "monitor counts this vehicle by this list",
+                    "the boarding list of {vehicle} on {day} names {n} people the day run "
+                    "{run} does not seat on {vehicle} ({ids}): the season plan's sheet? The "
+                    "monitor counts this vehicle by this list",
+                    len(off),
+                )
+                .format(vehicle=v, day=d, n=len(off), run=runs[d].path, ids=ids)
             )
     return out
 

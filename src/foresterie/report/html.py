@@ -115,6 +115,7 @@ WAITLIST_REASONS = {
     "far": N_("no foresteria within the commute limit of their farm"),
     "placement": N_("no foresteria within reach meets the person's placement constraints"),
     "closed": N_("no foresteria open for the whole stay"),
+    "too_short": N_("stay shorter than the minimum nights a bed is offered for"),
     "no_section": N_("no beds of their section"),
     "no_accessible": N_("no accessible bed"),
     "too_large": N_("group larger than the beds"),

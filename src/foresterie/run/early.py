@@ -155,10 +155,16 @@ def load_and_house(req: Request, say: Say) -> Housed:
     released = release_days(scenario)  # days without work end stays (housing/release.py)
     to_plan = without_released_nights(to_plan, released)
     if replan is None:
-        housing = plan_housing(to_plan, matrix, progress=say)
+        housing = plan_housing(to_plan, matrix, progress=say, released=released)
     else:  # the nights before --as-of as they were, residents' promises held (housing/replan.py)
         housing = plan_housing(
-            to_plan, matrix, replan.where, say, promised=replan.promised, history=replan.history
+            to_plan,
+            matrix,
+            replan.where,
+            say,
+            promised=replan.promised,
+            history=replan.history,
+            released=released,
         )
         planned, kept = housing.assignments, until_released(replan.kept, released)
         housing.assignments = glue(kept, planned, replan.as_of)

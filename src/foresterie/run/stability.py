@@ -280,11 +280,15 @@ def stable_day_plan(
     )
     kept: list[dict[str, Any]] = []  # reference trips with today's riders per stop
     placed: dict[str, list[str]] = defaultdict(list)  # worker -> directions placed
+    rule = pickup_bases(scenario, matrix, day)
     for rt in ref_trips:
         v = fleet.get(rt["vehicle_id"])
         d = date.fromisoformat(ref["day"])
         if v is None or not v.available_from <= d <= v.available_to:
             continue  # broken down (or gone): its riders are planned again
+        at = rt.get("origin_id") or rt["foresteria_id"]
+        if rule.get(at, at) != rt["foresteria_id"]:
+            continue  # lent by another base (routes._lend_day): a day run plans bases apart
         if not _fits_today(rt, d, matrix, scenario):
             continue  # its times break a rule today (a crafted reference): planned again
         stops = []
@@ -389,7 +393,7 @@ def stable_day_plan(
 
     def fresh_here(f: str) -> ShuttlePlan:
         only, only_as = _only_bases(first, assignments, where, base_of, {f})
-        return plan_shuttles(only, matrix, only_as, 1)
+        return plan_shuttles(only, matrix, only_as, 1, lend=False)
 
     merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
     repaired: list[str] = []
@@ -490,7 +494,7 @@ def stable_day_plan(
             )
         else:
             only, only_as = _only_bases(first, assignments, where, base_of, could)
-            made = plan_shuttles(only, matrix, only_as, processes)
+            made = plan_shuttles(only, matrix, only_as, processes, lend=False)
         fresh = reseat(_plan_of(made, could), reference)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
         fresh = reseat(fresh, reference)
@@ -608,7 +612,7 @@ def _fresh_child(job: _FreshJob, conn: Connection) -> None:
         for f in job.order:
             conn.send(("start", f, None))
             only, only_as = _only_bases(job.scenario, job.assignments, job.where, job.base_of, {f})
-            conn.send(("plan", f, plan_shuttles(only, job.matrix, only_as, 1)))
+            conn.send(("plan", f, plan_shuttles(only, job.matrix, only_as, 1, lend=False)))
     finally:
         conn.close()
 
@@ -726,6 +730,8 @@ def _relabel(
                 reason=f"the vehicles based at {names.get(base, base)} run other trips "
                 "(heuristic: kept trips and the rest planned around them)",
             )
+        elif u.code == "vehicles_busy":
+            u = replace(u, reason=_busy_counted(u, names.get(base, base), lb, avail))
         unserved.append(replace(u, lower_bound=lb, available=avail))
     # The kept trips' riders left behind were listed apart from the residual plan's figures:
     # each base-day's count is the sum of its unserved rows, as the verifier checks.
@@ -743,6 +749,33 @@ def _relabel(
         for f in plan.fleet_days
     ]
     return replace(plan, fleet_days=counted(fleet_days, unserved), unserved=unserved)
+
+
+def _counted(n: int) -> str:
+    return f"{n} vehicle" if n == 1 else f"{n} vehicles"
+
+
+def _busy_counted(u: Unserved, name: str, lb: int, avail: int) -> str:
+    """A residual plan's "vehicles busy" reason (shuttles/routes.py `_shortage`) with the
+    figures of the row it is published on (review 18, L2): the residual plan was given only
+    the vehicles the kept trips leave idle (`u.available` of them) and bounded only its own
+    riders (`u.lower_bound`), while the row carries the base-day's vehicles available and
+    lower bound. The words then said "2 vehicles could not be given ..." beside
+    vehicles_available 4: now they say the 4, how many run kept trips, and the day's bound.
+    Another reason is left as it is."""
+    head = f"vehicles busy at {name}: {_counted(u.available)} could not be given every "
+    bound = f"(heuristic: the lower bound, {_counted(u.lower_bound)}, does not prove a shortage)"
+    if not u.reason.startswith(head) or bound not in u.reason or avail < u.available:
+        return u.reason
+    kept = avail - u.available
+    said = (
+        f"vehicles busy at {name}: {_counted(avail)} available, {kept} of them on trips of the "
+        "season plan kept for the day; the rest could not be given every "
+        if kept
+        else head
+    )
+    day_bound = f"(heuristic: the lower bound, {_counted(lb)}, does not prove a shortage)"
+    return said + u.reason[len(head) :].replace(bound, day_bound, 1)
 
 
 def _unserved_key(u: Unserved) -> tuple[date, str, str, tuple[str, ...]]:
@@ -1033,7 +1066,7 @@ def _residual_plan(
         fleet=fleet,
         config=cfg.model_copy(update={"solver": solver}),
     )
-    return plan_shuttles(residual, matrix, rest, processes)
+    return plan_shuttles(residual, matrix, rest, processes, lend=False)
 
 
 def _no_idle_vehicle(

@@ -573,13 +573,24 @@ class ReferralRow(_Row):
 
 
 def _validate_rows(
-    model: type[_Row], rows: Iterator[tuple[int, dict[str, Any]]], label: str, probs: list[Problem]
+    model: type[_Row],
+    rows: Iterator[tuple[int, dict[str, Any]]],
+    label: str,
+    probs: list[Problem],
+    failed: tuple[str, set[str]] | None = None,
 ) -> list[tuple[int, Any]]:
+    """The rows that validate, each problem of the others recorded. `failed` (id field, set):
+    the ids of the rows refused are added to the set: known but broken, so that the rows of
+    other files naming them are not told the id is unknown (README "Scenario format": one bad
+    row is one line, review 18 M1)."""
     out = []
     for rowno, raw in rows:
         try:
             out.append((rowno, model.model_validate(raw)))
         except ValidationError as exc:
+            given = raw.get(failed[0]) if failed is not None else None
+            if failed is not None and isinstance(given, str | int) and str(given).strip():
+                failed[1].add(str(given).strip())
             for err in exc.errors():
                 msg = str(err["msg"]).removeprefix("Value error, ")
                 cause = err.get("ctx", {}).get("error")
@@ -724,7 +735,9 @@ def _layer_rows(
             files[key], lab[key], fields, polygons, probs, ids[key], config.data.layers.get(key)
         )
     )
-    rows = _validate_rows(model, ((r, p) for r, p, _ in feats), lab[key], probs)
+    rows = _validate_rows(
+        model, ((r, p) for r, p, _ in feats), lab[key], probs, ("id", ids[BROKEN + key])
+    )
     _duplicates([(r, m.id) for r, m in rows], lab[key], "id", probs, fold=key == "foresterie")
     by_row = {r: f for r, _, f in feats}
     return [(r, m, by_row[r]) for r, m in rows]
@@ -908,6 +921,8 @@ def load_scenario(
     lab = {k: Path(getattr(config.data, k)).name for k in keys}
 
     ids: dict[str, set[str]] = {"foresterie": set(), "farms": set(), "workers": set()}
+    # BROKEN + key: the ids of the rows of that file refused on their own (_validate_rows)
+    ids |= {BROKEN + k: set() for k in ("foresterie", "farms", "pickups", "workers", "fleet")}
     foresterie: list[Foresteria] = []
     if "foresterie" in files:
         rows = _layer_rows(
@@ -917,6 +932,9 @@ def load_scenario(
             foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
         warns += label_warnings(lab["foresterie"], [(r, "name", m.name) for r, m, _ in rows])
         ids["with_beds"] = {f.id for f in foresterie if f.beds_total}
+        for sec in SECTIONS:  # where a person of each section may be pinned (_cross_check)
+            ids[f"beds_{sec.value}"] = {f.id for f in foresterie if f.beds(sec)}
+        ids["beds_accessible"] = {f.id for f in foresterie if f.beds_accessible}
     farms: list[Farm] = []
     if "farms" in files:
         rows = _layer_rows(config, files, lab, "farms", FARM_FIELDS, True, FarmRow, probs, ids)
@@ -957,7 +975,9 @@ def load_scenario(
         )
         if prio is not None or public:
             rows_iter = _with_priority(rows_iter, prio, lab["workers"], probs)
-        workers = _validate_rows(WorkerRow, rows_iter, lab["workers"], probs)
+        workers = _validate_rows(
+            WorkerRow, rows_iter, lab["workers"], probs, ("worker_id", ids[BROKEN + "workers"])
+        )
         _duplicates(  # W001 and w001: one person split in two, or two merged in a spreadsheet
             [(r, w.worker_id) for r, w in workers], lab["workers"], "worker_id", probs, fold=True
         )
@@ -973,7 +993,9 @@ def load_scenario(
             empty_ok=True,  # no vehicles yet: housing is planned, every ride listed unserved
             **office,
         )
-        fleet = _validate_rows(VehicleRow, rows_iter, lab["fleet"], probs)
+        fleet = _validate_rows(
+            VehicleRow, rows_iter, lab["fleet"], probs, ("vehicle_id", ids[BROKEN + "fleet"])
+        )
         _duplicates(
             [(r, v.vehicle_id) for r, v in fleet], lab["fleet"], "vehicle_id", probs, fold=True
         )
@@ -1295,6 +1317,9 @@ def _with_priority(
         )
 
 
+BROKEN = "broken:"  # ids[BROKEN + key]: the ids of the rows of file `key` refused on their own
+
+
 def _broken_layers(lab: dict[str, str], probs: list[Problem]) -> set[str]:
     """The layers (foresterie, farms, pickups) with a problem of their own: references to their
     ids are not checked (one broken feature is one line, not one more per row naming it)."""
@@ -1317,7 +1342,9 @@ def _check_referrals(
     for r, x in rows:
         w = by_id.get(x.worker_id)
         if w is None:
-            if by_id:  # (a workers.csv refused whole: its own line, not one per referral)
+            # (a workers.csv refused whole, or the person's own row refused: its own line, not
+            # one more per referral)
+            if by_id and x.worker_id not in ids.get(BROKEN + "workers", set()):
                 probs.append(
                     Problem(label, r, "worker_id", Msg("unknown worker {id}", id=repr(x.worker_id)))
                 )
@@ -1404,6 +1431,10 @@ def _cross_check(
     s1 = config.scenario.season_end + timedelta(days=1)
     wl = lab.get("workers", "workers.csv")
     groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
+    group_pins: dict[str, set[str]] = defaultdict(set)
+    for _r, w in workers:
+        if w.group_id is not None and w.pinned_foresteria is not None:
+            group_pins[w.group_id].add(w.pinned_foresteria)
     for r, w in workers:
         if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
             probs.append(Problem(wl, r, "farm_id", Msg("unknown farm {id}", id=repr(w.farm_id))))
@@ -1416,6 +1447,32 @@ def _cross_check(
                     Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
                 )
             )
+        pin = w.pinned_foresteria
+        split = w.group_id is not None and len(group_pins[w.group_id]) > 1  # said once below
+        if pin is not None and pin in f_ids and not split:  # a pin no bed can meet: said
+            if pin not in ids.get(f"beds_{w.section.value}", f_ids):  # (review 18, M2), not as
+                # an infeasible plan naming nobody
+                probs.append(
+                    Problem(
+                        wl,
+                        r,
+                        "pinned_foresteria",
+                        Msg(
+                            "pinned to {id}, which has no beds of section {section}",
+                            id=repr(pin),
+                            section=w.section.value,
+                        ),
+                    )
+                )
+            elif w.accessible and pin not in ids.get("beds_accessible", f_ids):
+                probs.append(
+                    Problem(
+                        wl,
+                        r,
+                        "pinned_foresteria",
+                        Msg("pinned to {id}, which has no accessible beds", id=repr(pin)),
+                    )
+                )
         if (  # a departure point, or a foresteria boarded at without a bed there (a day run's
             # rider booked from another foresteria than their bed: ops/day.py)
             w.pickup_id is not None
@@ -1483,7 +1540,9 @@ def _check_fleet(
     f_ids = set() if "foresterie" in broken else ids["foresterie"]
     fl = lab.get("fleet", "fleet.csv")
     for r, v in fleet:
-        if f_ids and v.foresteria_id not in f_ids | ids.get("depots", set()):
+        # a departure point whose own row was refused may be the depot named (its kind misspelt)
+        known = f_ids | ids.get("depots", set()) | ids.get(BROKEN + "pickups", set())
+        if f_ids and v.foresteria_id not in known:
             probs.append(
                 Problem(
                     fl,
