@@ -871,6 +871,12 @@ class _Run:
             self.sealed_tiers = _sealed_tiers(self.restricted[_TIERS])
         elif self.tiers_split:
             self.unchecked += list(_NEEDS_TIERS)
+        if not self.priority_known and (self.sealed_tiers is not None or not self.tiers_split):
+            # the tiers' claims read, the people of each priority housed not countable
+            self.unchecked.append(
+                "the housing tiers by priority (people of each priority housed): needs each "
+                "person's priority"
+            )
         # The draw key (README "Restricted part and encryption"): the secret of the tie-breaks
         # among equals (ride order, lottery). A run without one drew with the published seed
         # alone (the documented fallback); one that lists it needs it to re-run them.
@@ -1349,7 +1355,6 @@ _NEEDS_PRIORITY = (
     "ride order when seats are short (referred people first): needs each person's priority",
     "waitlist reasons 'full' and 'outranked' (beds held by people of equal or higher "
     "priority): needs each person's priority",
-    "the housing tiers by priority (people of each priority housed): needs each person's priority",
     "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
     "the lottery among equals (priority is one of the attributes): needs each person's priority",
 )
@@ -2938,19 +2943,12 @@ def _check_bases(r: _Run, out: list[str]) -> None:
     listed unserved against that base (README "Departure points": a foresteria with a vehicle of
     its own available that day is its own base; a departure point, a foresteria without
     vehicles, or one whose own are all unavailable that day, is served by the nearest base with
-    a vehicle that day: `_Run.base_of`), or by a vehicle lent by another base (README "Vehicles
-    lent between bases"): a trip that names another base is a lent trip only where its vehicle
-    is of that base, the base serving the origin has no vehicle available that day without a
-    trip whose driver's day could hold the round trip to each of the trip's farms (`_day_holds`:
-    then its own riders were not left for busy vehicles), and that vehicle runs the lent
-    morning and evening trips of the same riders from that origin that day (a round trip: the
-    lent bus brings back whom it took). Otherwise it is not the plan the rule makes. The lent
-    trip's legs, times, duty and driver's day are checked as every trip's (`_check_trips`)."""
-    lent = _lent_trips(r)
+    a vehicle that day: `_Run.base_of`). A trip that names another base, though its vehicle be
+    of that base, is not the plan the rule makes."""
     for t in r.trips:
         origin, base = r.origin(t)[0], t["foresteria_id"]
         base_of = r.base_of(t["day"])
-        if origin in base_of and base != base_of[origin] and t["trip_id"] not in lent:
+        if origin in base_of and base != base_of[origin]:
             out.append(
                 f"trip from the wrong base: {t['trip_id']} serves {origin} from {base}; "
                 f"{origin} is served from {base_of[origin]}"
@@ -2963,52 +2961,6 @@ def _check_bases(r: _Run, out: list[str]) -> None:
                 f"unserved listed at the wrong base: plan/unserved.csv row {n} lists riders of "
                 f"{where} at {base}; {where} is served from {base_of[where]}"
             )
-
-
-def _lent_trips(r: _Run) -> set[str]:
-    """The trips of trips.csv that are sound lent trips (`_check_bases`): run from a base other
-    than the one serving their origin that day, by a vehicle of that base, with no vehicle of
-    the serving base idle all day whose day holds the round trip, each vehicle's lent morning
-    and evening trips from one origin carrying the same riders to the same farms. Kept per run."""
-    got: set[str] | None = r.memo.get("lent")
-    if got is None:
-        got = r.memo["lent"] = _lent_of(r)
-    return got
-
-
-def _lent_of(r: _Run) -> set[str]:
-    stops: dict[str, set[str]] = defaultdict(set)
-    for s in r.stops:
-        stops[s["trip_id"]].add(s["farm_id"])
-    used = {(t["day"], t["vehicle_id"]) for t in r.trips}
-    maybe: dict[str, dict[str, str]] = {}
-    for t in r.trips:
-        origin, base, day = r.origin(t)[0], t["foresteria_id"], t["day"]
-        serving = r.base_of(day).get(origin, base)
-        v = r.fleet.get(t["vehicle_id"])
-        if serving == base or v is None or v["foresteria_id"] != base:
-            continue
-        if any(
-            (day, vid) not in used and _day_holds(r, w, day, serving, origin, farm, r.leg)[1]
-            for vid, w in sorted(r.fleet.items())
-            if w["foresteria_id"] == serving and w["available_from"] <= day <= w["available_to"]
-            for farm in sorted(stops[t["trip_id"]])
-            if farm in r.farms
-        ):
-            continue
-        maybe[t["trip_id"]] = t
-    legs: dict[tuple[str, str, str], dict[str, Counter[tuple[str, str]]]] = defaultdict(
-        lambda: {"to_farm": Counter(), "to_foresteria": Counter()}
-    )
-    for wid, tid, _, row, at, to in _rides(r):
-        if tid in maybe and row is not None and row["direction"] in _LEGS:
-            legs[row["day"], row["vehicle_id"], at or ""][row["direction"]][to or "", wid] += 1
-    for t in maybe.values():
-        legs[t["day"], t["vehicle_id"], r.origin(t)[0]]  # a lent trip without riders: unpaired
-    paired = {k for k, by in legs.items() if by["to_farm"] and by["to_farm"] == by["to_foresteria"]}
-    return {
-        tid for tid, t in maybe.items() if (t["day"], t["vehicle_id"], r.origin(t)[0]) in paired
-    }
 
 
 def _check_no_vehicle(r: _Run, out: list[str]) -> None:
@@ -3227,18 +3179,10 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
     # with a bound), and no other.
     rows = _rows(r.root, "plan/fleet_days.csv")
     listed = {(row["day"], row["foresteria_id"]) for row in rows}
-    lent = _lent_trips(r)  # run for other bases' riders: not counted in the base's own need
     ran = {
         (t["day"], r.fleet[t["vehicle_id"]]["foresteria_id"])
         for t in r.trips
-        if t["vehicle_id"] in r.fleet and t["trip_id"] not in lent
-    }
-    # base-days some of whose riders rode vehicles lent by other bases: their own vehicles did
-    # not carry them all, so their need is not bound below by the bound for them all
-    borrowed = {
-        (t["day"], r.base_of(t["day"]).get(r.origin(t)[0], ""))
-        for t in r.trips
-        if t["trip_id"] in lent
+        if t["vehicle_id"] in r.fleet
     }
     for day, base in sorted(listed ^ set(bounds)):
         out.append(
@@ -3267,16 +3211,11 @@ def _check_reasons(r: _Run, out: list[str]) -> None:
                 f"worker-days unserved, unserved.csv lists {left.get(key, 0)} for that base-day"
             )
         # What can be said of the vehicles needed without solving (review 14): where the plan
-        # carries every rider on the base's own vehicles, never fewer than the row's own lower
-        # bound (a bound for them all; on a short day the planned trips carry fewer, and on a
-        # day some rode lent vehicles its own carry fewer); never none on a base-day whose
-        # vehicles run trips of its own riders.
+        # carries every rider, never fewer than the row's own lower bound (a bound for them
+        # all; on a short day the planned trips carry fewer); never none on a base-day whose
+        # vehicles run trips.
         needed = int(row["vehicles_needed"])
-        if (
-            not left.get(key, 0)
-            and key not in borrowed
-            and needed < int(row["vehicles_lower_bound"])
-        ):
+        if not left.get(key, 0) and needed < int(row["vehicles_lower_bound"]):
             out.append(
                 f"fleet_days.csv wrong: {'/'.join(key)} says {needed} vehicles needed, below "
                 f"its own lower bound {row['vehicles_lower_bound']}"
@@ -3325,48 +3264,6 @@ def _check_idle_vehicles(r: _Run, out: list[str]) -> None:
             out.append(
                 f"reason contradicted by an idle vehicle: {day} base {base}: {said}, yet "
                 f"{', '.join(idle)} available that day with no trip at all"
-            )
-    _check_idle_lenders(r, claimed, left, used, out)
-
-
-def _check_idle_lenders(
-    r: _Run,
-    claimed: dict[tuple[str, str], dict[str, int]],
-    left: dict[tuple[str, str], set[tuple[str, str]]],
-    used: set[tuple[str, str]],
-    out: list[str],
-) -> None:
-    """The same of the vehicles of other bases (README "Vehicles lent between bases"): a season
-    plan lends riders left for busy vehicles a vehicle of another base with room for their
-    round trip, so such a reason is contradicted by a vehicle of another base, available that
-    day, with no trip at all, whose driver's day could hold a round trip of those riders from
-    its own base (`_day_holds`, the empty legs from its base and back counted). Not on a day the
-    clocks change (nothing is lent then), nor in a day run (it plans each base apart)."""
-    if (r.root / "inputs" / "reference_trips.json").exists() or "day.json" in (
-        r.manifest.get("records") or {}
-    ):
-        return
-    zone = str(r.cfg.get("scenario", {}).get("timezone", "Europe/Rome"))
-    for (day, base), codes in sorted(claimed.items()):
-        if _changed_hour(day, zone) is not None:
-            continue
-        idle = sorted(
-            vid
-            for vid, v in r.fleet.items()
-            if v["foresteria_id"] != base
-            and v["available_from"] <= day <= v["available_to"]
-            and (day, vid) not in used
-            and any(
-                _day_holds(r, v, day, v["foresteria_id"], origin, farm, r.leg)[1]
-                for origin, farm in sorted(left[day, base])
-            )
-        )
-        if idle:
-            said = ", ".join(f"{n} worker-days {code}" for code, n in sorted(codes.items()))
-            out.append(
-                f"reason contradicted by an idle vehicle of another base: {day} base {base}: "
-                f"{said}, yet {', '.join(idle)} available that day with no trip at all, whose "
-                "day holds their round trip from its base (a lend)"
             )
 
 

@@ -376,16 +376,12 @@ def _fresh_job(order: list[str]) -> tuple[_FreshJob, dict[str, ShuttlePlan], Shu
     job = _FreshJob(
         scenario=sc, matrix=m, assignments=assignments, where=where, base_of=base_of, order=order
     )
-    alone = {  # as run/stability.py plans them: bases apart, nothing lent (lend=False)
-        f: plan_shuttles(
-            *_with_matrix(_only_bases(sc, assignments, where, base_of, {f}), m), 1, lend=False
-        )
+    alone = {
+        f: plan_shuttles(*_with_matrix(_only_bases(sc, assignments, where, base_of, {f}), m), 1)
         for f in ("FA", "FB")
     }
     together = plan_shuttles(
-        *_with_matrix(_only_bases(sc, assignments, where, base_of, {"FA", "FB"}), m),
-        1,
-        lend=False,
+        *_with_matrix(_only_bases(sc, assignments, where, base_of, {"FA", "FB"}), m), 1
     )
     return job, alone, together
 

@@ -280,15 +280,11 @@ def stable_day_plan(
     )
     kept: list[dict[str, Any]] = []  # reference trips with today's riders per stop
     placed: dict[str, list[str]] = defaultdict(list)  # worker -> directions placed
-    rule = pickup_bases(scenario, matrix, day)
     for rt in ref_trips:
         v = fleet.get(rt["vehicle_id"])
         d = date.fromisoformat(ref["day"])
         if v is None or not v.available_from <= d <= v.available_to:
             continue  # broken down (or gone): its riders are planned again
-        at = rt.get("origin_id") or rt["foresteria_id"]
-        if rule.get(at, at) != rt["foresteria_id"]:
-            continue  # lent by another base (routes._lend_day): a day run plans bases apart
         if not _fits_today(rt, d, matrix, scenario):
             continue  # its times break a rule today (a crafted reference): planned again
         stops = []
@@ -393,7 +389,7 @@ def stable_day_plan(
 
     def fresh_here(f: str) -> ShuttlePlan:
         only, only_as = _only_bases(first, assignments, where, base_of, {f})
-        return plan_shuttles(only, matrix, only_as, 1, lend=False)
+        return plan_shuttles(only, matrix, only_as, 1)
 
     merged, kept_trips, seated_n = assemble(STABLE_MIN, set())
     repaired: list[str] = []
@@ -494,7 +490,7 @@ def stable_day_plan(
             )
         else:
             only, only_as = _only_bases(first, assignments, where, base_of, could)
-            made = plan_shuttles(only, matrix, only_as, processes, lend=False)
+            made = plan_shuttles(only, matrix, only_as, processes)
         fresh = reseat(_plan_of(made, could), reference)
         fresh, renamed = keep_vehicles(scenario, fresh, reference)
         fresh = reseat(fresh, reference)
@@ -612,7 +608,7 @@ def _fresh_child(job: _FreshJob, conn: Connection) -> None:
         for f in job.order:
             conn.send(("start", f, None))
             only, only_as = _only_bases(job.scenario, job.assignments, job.where, job.base_of, {f})
-            conn.send(("plan", f, plan_shuttles(only, job.matrix, only_as, 1, lend=False)))
+            conn.send(("plan", f, plan_shuttles(only, job.matrix, only_as, 1)))
     finally:
         conn.close()
 
@@ -1066,7 +1062,7 @@ def _residual_plan(
         fleet=fleet,
         config=cfg.model_copy(update={"solver": solver}),
     )
-    return plan_shuttles(residual, matrix, rest, processes, lend=False)
+    return plan_shuttles(residual, matrix, rest, processes)
 
 
 def _no_idle_vehicle(

@@ -1096,7 +1096,6 @@ def plan_shuttles(
     progress: Callable[[str, int, int], None] | None = None,
     reuse: bool = True,
     left_before: dict[str, int] | None = None,
-    lend: bool = True,
 ) -> ShuttlePlan:
     """Every day's round trips for every foresteria; each worker-day served both ways or listed
     (both legs) with one reason. See `_round_trip_day` for why no one rides one way only.
@@ -1104,10 +1103,7 @@ def plan_shuttles(
     once, and a short day's option that can no longer win is not finished (`_round_trip_day`'s
     `beat`); without it every one is solved in full (the same plan, byte for byte, more slowly).
     `left_before` (a re-plan's, an intake's): the days each worker was left behind before the
-    first day planned here (run/pipeline.py `left_behind_before`), where the rotation starts.
-    `lend`: riders left behind for their base's busy vehicles ride other bases' (`_lend_day`);
-    off where each base's plan must not depend on the others' (a day run's stability tier plans
-    bases apart, run/stability.py)."""
+    first day planned here (run/pipeline.py `left_behind_before`), where the rotation starts."""
     t0 = time.monotonic()
     cfg = scenario.config.solver
     ctx = _context(scenario, matrix)
@@ -1322,23 +1318,6 @@ def plan_shuttles(
             )
             solved.update(found)
 
-        def lend_out(d: date, mark: tuple[int, int]) -> None:
-            """Once every base's day `d` is planned (its trips and unserved rows from
-            `mark` on): riders left behind for their base's vehicles offered to the room other
-            bases' vehicles have left (`_lend_day`); those seated were not left behind."""
-            got, rows, seated = _lend_day(
-                ctx,
-                d,
-                trips[mark[0] :],
-                unserved[mark[1] :],
-                lambda w: _ride_order(w, workers[w].priority, left_behind, draw(w)),
-            )
-            trips.extend(got)
-            unserved[mark[1] :] = rows
-            for w in seated:
-                left_behind[w] -= 1
-                streak[w] = 0
-
         if not weight:
             second_opinion(limited, True)
         # With fair shares on, the short days' fallback depends on the debts so far: those days are
@@ -1408,11 +1387,8 @@ def plan_shuttles(
                 if reuse:
                     cache = ran.cache
                 day_services += len(fair)
-            mark = (len(trips), len(unserved))
             for k in on_day:
                 name_day(k[0], k[1], services[k], chosen_of.get(k))
-            if lend:
-                lend_out(day, mark)
             if progress:
                 progress("vehicles", n, len({d for d, _ in keys}))
         trips.sort(key=lambda t: t.trip_id)
@@ -2670,144 +2646,3 @@ def _with_season(fn: Callable[[J, _Season], R], job: J) -> R:
 
 def _available(fleet: tuple[Vehicle, ...], fid: str, d: date) -> list[Vehicle]:
     return [v for v in fleet if v.foresteria_id == fid and v.available_from <= d <= v.available_to]
-
-
-# ------------------------------------------------------------------ vehicles lent between bases
-
-# Riders left behind for these reasons are offered to the idle room of other bases' vehicles
-# (`_lend_day`): their base's vehicles were all taken, not the windows or the ride cap.
-LEND_CODES: Final = frozenset({"vehicles_busy", "fleet_short"})
-
-
-def _lend_day(
-    ctx: _Ctx,
-    d: date,
-    day_trips: list[Trip],
-    day_unserved: list[Unserved],
-    order: Callable[[str], tuple[int, int, str]],
-) -> tuple[list[Trip], list[Unserved], list[str]]:
-    """A day's vehicles lent between bases (review 17, finding 2): each origin is served by one
-    base a day (`pickup_bases`); where that base's vehicles were all taken (`LEND_CODES`), the
-    riders left behind are offered, once every base's day is planned, to the room the other
-    bases' vehicles have left: the lending bases nearest first (seconds out and back between
-    the base and where the riders board, then id), on each the vehicle whose day holds a round
-    trip of the spot's own (a morning and an evening trip with that one stop, timed as every trip
-    is: `_round_trip`, with the empty legs from the lending base and back counted in its span,
-    duty, km and driver's day) and seats the most of them (then the fewest seats, the id). Both
-    legs run on that one vehicle, among its trips as chained (turnaround, duty, `chaining.day_ok`):
-    nobody is driven to a field without the ride back. Riders take the lent seats in the ride
-    order (`order`: the day's rule, `_ride_order`), so who rode still comes before who did not.
-    The day's rows are offered in the order they were made (bases by id, then their spots as
-    planned): deterministic, a first-come greedy, not a search over who should borrow what.
-
-    Not on a day the clocks change (`_not_before` is the rule's base's). Returns the lent trips,
-    the day's unserved rows with the lent riders taken off (a vehicles_busy reason's round trips
-    planned count them), and the riders lent a seat."""
-    tr = ctx.scenario.config.transport
-    if clock_change(d, ctx.scenario.config.scenario.timezone) is not None:
-        return [], day_unserved, []
-    if not any(u.code in LEND_CODES for u in day_unserved):
-        return [], day_unserved, []
-    turn = tr.turnaround_min
-    places = set(ctx.matrix.ids)
-    fleet = [v for v in ctx.scenario.fleet if v.available_from <= d <= v.available_to]
-    bases = sorted({v.foresteria_id for v in fleet})
-    by_base: dict[str, list[Vehicle]] = defaultdict(list)
-    for v in sorted(fleet, key=lambda v: v.id):
-        by_base[v.foresteria_id].append(v)
-    duty = {b: max(v.max_duty_min for v in vs) for b, vs in by_base.items()}
-    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for t in day_trips:
-        if t.vehicle_id:
-            spans[t.vehicle_id].append((t.depart, t.ret))
-    carried: dict[Spot, int] = defaultdict(int)
-    for t in day_trips:
-        if t.direction == TO_FARM:
-            for s in t.stops:
-                carried[t.origin, s.farm_id] += len(s.worker_ids)
-    lent: list[Trip] = []
-    pairs: dict[str, int] = defaultdict(int)  # each lending base's pairs so far
-    rows: list[Unserved] = []
-    served: list[str] = []
-    for u in day_unserved:
-        own = u.base_id or u.foresteria_id
-        if u.code not in LEND_CODES or u.foresteria_id not in places:
-            rows.append(u)
-            continue
-        spot = (u.foresteria_id, u.farm_id)
-        o = spot[0]
-        left = sorted(u.worker_ids, key=order)
-        lenders = sorted(
-            (b for b in bases if b != own and b in places),
-            key=lambda b: (ctx.matrix.secs(b, o) + ctx.matrix.secs(o, b), b),
-        )
-        for b in lenders:
-            if not left:
-                break
-            mine = by_base[b]
-            # the empty legs alone, out and back twice, beyond every duty: no timing can fit
-            if 2 * (_leg(ctx, b, o) + _leg(ctx, o, b)) > duty[b]:
-                continue
-            pair = _slid_apart(_round_trip(ctx, d, b, spot, ()), turn)
-            if pair is None:
-                continue
-            new = [(t.depart, t.ret) for t in pair]
-            span = sum(t.ret - t.depart for t in pair)
-            if span > duty[b]:
-                continue
-            while left:
-                best: tuple[tuple[int, int, str], Vehicle] | None = None
-                for v in mine:
-                    busy = spans.get(v.id, [])
-                    if (
-                        sum(y - x for x, y in busy) + span <= v.max_duty_min
-                        and all(
-                            t_ret + turn <= a or b_ + turn <= t_dep
-                            for t_dep, t_ret in new
-                            for a, b_ in busy
-                        )
-                        and day_ok([*busy, *new], v)
-                    ):
-                        rank = (-min(len(left), v.seats), v.seats, v.id)
-                        if best is None or rank < best[0]:
-                            best = (rank, v)
-                if best is None:
-                    break
-                v = best[1]
-                n = min(len(left), v.seats)
-                ids, left = tuple(sorted(left[:n])), left[n:]
-                k = pairs[b] = pairs[b] + 1
-                for t in pair:
-                    if t.direction == TO_FARM:
-                        stops = tuple(_evolve(x, worker_ids=ids, alight=n) for x in t.stops)
-                    else:
-                        stops = tuple(
-                            _evolve(x, worker_ids=ids, board=n, load_after=n) for x in t.stops
-                        )
-                    tag = "LM" if t.direction == TO_FARM else "LE"
-                    lent.append(
-                        _evolve(
-                            t,
-                            trip_id=f"{d.isoformat()}-{b}-{tag}{k:02d}",
-                            vehicle_id=v.id,
-                            riders=n,
-                            stops=stops,
-                        )
-                    )
-                spans[v.id] += new
-                served += ids
-        gone = len(u.worker_ids) - len(left)
-        if not gone:
-            rows.append(u)
-            continue
-        if not left:
-            continue
-        reason = u.reason
-        if u.code == "vehicles_busy":  # its round trips planned: the lent ones too
-            have = carried[spot]
-            said = f"; {have} round trips planned for this farm ("
-            assert reason.count(said) == 1, reason
-            reason = reason.replace(said, f"; {have + gone} round trips planned for this farm (")
-        carried[spot] += gone
-        rows.append(replace(u, riders=len(left), worker_ids=tuple(sorted(left)), reason=reason))
-    return lent, rows, served

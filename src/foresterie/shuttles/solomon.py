@@ -74,7 +74,10 @@ def reach_problems(raw: RawInstance) -> list[Problem]:
     truncated DIMACS arcs (0 -> (4,4) -> (8,8) is 5.6 + 5.6 = 11.2, the direct arc 11.3) and
     explicit matrices need not keep the triangle inequality (`_quickest`, asked only for the
     customers the direct arcs would refuse). Windows and services on the way are left out, so
-    this is a bound: a customer refused here cannot be served by any route."""
+    this is a bound: a customer refused here cannot be served by any route. Two or more refused
+    are also summed up in one line at the depot's window (`_window_summary`): the first line said
+    when the depot's row comes first (Solomon's table, every benchmark set; problems are said in
+    line order)."""
     p, e0, l0 = raw.path, raw.nodes[0].ready, raw.nodes[0].due
     probs: list[Problem] = []
     late = [
@@ -84,11 +87,13 @@ def reach_problems(raw: RawInstance) -> list[Problem]:
         or e0 + arc(raw, 0, c) > raw.nodes[c].due
     ]
     there, back_home = _quickest(raw) if late else ({}, {})
+    unreachable = no_way_back = 0
     for c in late:
         nd = raw.nodes[c]
         go, back = there[c], back_home[c]
         start = max(e0 + go, nd.ready)
         if start > nd.due:
+            unreachable += 1
             probs.append(
                 Problem(
                     p,
@@ -100,6 +105,7 @@ def reach_problems(raw: RawInstance) -> list[Problem]:
                 )
             )
         elif start + nd.service + back > l0:
+            no_way_back += 1
             probs.append(
                 Problem(
                     p,
@@ -110,6 +116,8 @@ def reach_problems(raw: RawInstance) -> list[Problem]:
                     f"and closes at {_g(l0)}",
                 )
             )
+    if len(probs) > 1:  # the common cause first, then one line per customer (review 18, L4)
+        probs.insert(0, _window_summary(raw, unreachable, no_way_back))
     total = sum((nd.demand for nd in raw.nodes[1:]), Fraction(0))
     if raw.vehicles is not None and total > raw.vehicles * raw.capacity:
         probs.append(
@@ -123,6 +131,28 @@ def reach_problems(raw: RawInstance) -> list[Problem]:
             )
         )
     return probs
+
+
+def _window_summary(raw: RawInstance, unreachable: int, no_way_back: int) -> Problem:
+    """Several customers refused at once: one line at the depot's window, what they share (a
+    depot closing early refuses most customers; each is still listed at its own line)."""
+    depot = raw.nodes[0]
+    parts = []
+    if no_way_back:
+        parts.append(f"{no_way_back} with no way back before it closes")
+    if unreachable:
+        parts.append(
+            f"{unreachable} reached only after "
+            + ("its own window closes" if unreachable == 1 else "their own windows close")
+        )
+    return Problem(
+        raw.path,
+        depot.line,
+        "time window",
+        f"{unreachable + no_way_back} of {raw.customers} customers cannot be served within the "
+        f"depot's window {_g(depot.ready)}..{_g(depot.due)}: {', '.join(parts)} "
+        "(each at its own line)",
+    )
 
 
 def _quickest(raw: RawInstance) -> tuple[dict[int, Fraction], dict[int, Fraction]]:

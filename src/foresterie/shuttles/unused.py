@@ -3,10 +3,8 @@ foresteria and no departure point on any day its vehicles are available (review 
 
 Each origin is served by one base a day, the nearest with a vehicle available that day
 (`routes.pickup_bases`, README "Departure points"): a depot whose every origin has a nearer base
-with vehicles is nobody's own base, so its vehicles run only when the plan lends them to riders
-another base's busy vehicles left behind (`routes._lend_day`, README "Vehicles lent between
-bases"), after every base's day is planned, and stand idle where that lend does not fit. Said by
-`validate` and `solve` as a warning, one line per base."""
+with vehicles never serves anyone, so its vehicles stand idle all season while riders elsewhere
+may be left "vehicles busy". Said by `validate` and `solve` as a warning, one line per base."""
 
 from __future__ import annotations
 
@@ -56,9 +54,8 @@ def unused_bases(scenario: Scenario, matrix: TravelMatrix) -> list[Problem]:
                 Msg(
                     "{ids} based here serve nobody: every foresteria and departure point has a "
                     "nearer base with a vehicle on each day from {first} to {last} (README, "
-                    "Departure points), so they run only when lent to riders whose own base's "
-                    "vehicles are all taken; base them where their riders board, or leave them "
-                    "out",
+                    "Departure points), so they never run while riders elsewhere may be left "
+                    "unserved; base them where their riders board, or leave them out",
                     ids=", ".join(sorted(v.id for v in vehicles)),
                     first=_iso(days[0]),
                     last=_iso(days[-1]),

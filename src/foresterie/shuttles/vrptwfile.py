@@ -206,7 +206,8 @@ def _read_vrplib(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
             )
         node = _int(path, i, section, toks[0])
         if node in cols[section]:
-            raise _bad(path, i, section, f"node {node} given twice")
+            first = cols[section][node][0]
+            raise _bad(path, i, section, f"node {node} given twice (lines {first} and {i})")
         cols[section][node] = (i, toks[1:])
     return _vrplib_instance(path, head, cols, free, lines[-1][0])
 
@@ -427,6 +428,8 @@ def _read_solomon(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
         if len(toks) != 7:
             raise _bad(path, i, "CUSTOMER", f"{len(toks)} fields, expected 7 ({', '.join(fields)})")
         no = _int(path, i, "CUST NO.", toks[0])
+        if 0 <= no < len(nodes):  # the row repeats one already read: said so, at this row
+            raise _bad(path, i, "CUST NO.", f"{no} given twice (lines {nodes[no].line} and {i})")
         if no != len(nodes):
             raise _bad(path, i, "CUST NO.", f"{no}: expected {len(nodes)} (numbered 0, 1, 2 ...)")
         v = [_num(path, i, f, t) for f, t in zip(fields[1:], toks[1:], strict=True)]
