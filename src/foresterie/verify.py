@@ -310,6 +310,11 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "foresteria_id": (_c_id, REQ),
         "from": (_c_date, REQ),
     },
+    "restarts.csv": {  # a re-plan's: whose stay rules began again on a re-plan's date
+        "worker_id": (_c_id, REQ),
+        "from": (_c_date, REQ),
+        "foresteria_id": (_c_opt_id, REQ),
+    },
     "previous_left_behind.csv": {  # a re-plan's: the days left behind before its date
         "day": (_c_date, REQ),
         "worker_id": (_c_id, REQ),
@@ -2051,6 +2056,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
     cap_s = int(h.get("max_commute_min", 60)) * 60
     groups: dict[str, set[str]] = defaultdict(set)
     moves = _moves(r)
+    again = _rules_from(r)
     for wid, w in r.workers.items():
         rows = housed.get(wid, [])
         if wid in moves:  # moved on request on a re-plan's date: the nights before it are
@@ -2062,6 +2068,13 @@ def _check_people(r: _Run, out: list[str]) -> None:
         if w["group_id"]:
             seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
             groups[w["group_id"]].add(seq)
+        if wid in again and wid not in moves:
+            # the nights before the re-plan's date are a plan of the previous run's stay and
+            # foresterie, not of this run's (_restarts): the stay rules hold from the date, as
+            # for someone arriving then, pinned at the bed of the night before if any
+            on = str(again[wid][0])
+            w = {**w, "arrival": on, "pinned_foresteria": again[wid][1]}
+            rows = [{**a, "from": max(a["from"], on)} for a in rows if a["to"] > on]
         pin = w.get("pinned_foresteria") or ""
         if pin and (not rows or rows[0]["foresteria_id"] != pin):
             where = rows[0]["foresteria_id"] if rows else "the waitlist"
@@ -2145,6 +2158,111 @@ def _check_people(r: _Run, out: list[str]) -> None:
         _check_uncovered(r, housed, out)
 
 
+def _fits_stay(
+    rows: list[tuple[str, int, int]],
+    stay: tuple[int, int],
+    fs: dict[str, Any],
+    cut: int,
+    whole: bool,
+) -> bool:
+    """Whether one person's beds before a re-plan's date (`rows`: foresteria, first night, end
+    as day numbers, cut at the date `cut`) are a plan of the stay (arrival, departure) with the
+    foresterie `fs`: every night inside the stay and a site's open days; each bed from the
+    arrival, the opening or the bed before, to the departure, the closing or the date (one bed
+    from the arrival with whole stays)."""
+    end_before: int | None = None
+    for k, (fid, start, end) in enumerate(rows):
+        f = fs.get(fid)
+        if f is None:
+            return False
+        opens, closes = _day(f["open_from"]).toordinal(), _day(f["open_to"]).toordinal() + 1
+        if start < stay[0] or start < opens or end > stay[1] or end > closes:
+            return False
+        if whole:
+            ok = k == 0 and start == stay[0] and end in (stay[1], cut)
+        else:
+            begins = max(opens, stay[0] if end_before is None else end_before)
+            ok = start == begins and end in (min(stay[1], closes), cut)
+        if not ok:
+            return False
+        end_before = end
+    return True
+
+
+def _restarts(r: _Run) -> dict[str, tuple[str, str]]:
+    """A re-plan's people whose stay rules begin again on its date (README "Re-planning
+    mid-season"): the beds before the date fit neither this run's foresterie and stay but fit
+    those the previous run read (inputs/previous_foresterie.geojson, previous_workers.csv): a
+    site's opening corrected on nights lived, a stay extended after a night without a bed.
+    worker -> (the date, the foresteria of the bed they sleep in on the night before if its site
+    is open on the date, else ""); none without a date or those files."""
+    as_of = (r.manifest.get("replan") or {}).get("as_of")
+    names = _PREVIOUS_INPUTS
+    needed = (*names, _PREVIOUS[0])
+    if not isinstance(as_of, str) or not all((r.root / "inputs" / n).is_file() for n in needed):
+        return {}
+    carried = {w: v for w, v in _restart_file(r).items() if v[0] < as_of}
+    was_fs = {
+        str(f["id"]): f
+        for f in _features(r.root, f"inputs/{names[0]}", "foresterie")
+        if isinstance(f, dict)
+    }
+    was_stay = {
+        w["worker_id"]: (_ord(w["arrival"]), _ord(w["departure"]))
+        for w in _rows(r.root, f"inputs/{names[1]}", "workers.csv")
+    }
+    whole = not bool(r.cfg.get("housing", {}).get("partial_stays", False))
+    cut = _ord(as_of)
+    out: dict[str, tuple[str, str]] = {}
+    # the nights the previous plan had before the date, inside the stay this run records (a
+    # release for days without work does not cut them here: it ends the stay, not what was
+    # lived; _past_nights_changed holds plan/assignments.csv to them)
+    previous = _by_worker(_rows(r.root, f"inputs/{_PREVIOUS[0]}"))
+    for wid, rows in previous.items():
+        w = r.workers.get(wid)
+        if w is None or wid not in was_stay or w["arrival"] >= as_of:
+            continue
+        since = _ord(carried[wid][0]) if wid in carried else _ord(w["arrival"])
+        end = min(cut, _ord(w["departure"]))
+        past = [
+            (a["foresteria_id"], max(_ord(a["from"]), since), min(_ord(a["to"]), end)) for a in rows
+        ]
+        past = [p for p in past if p[1] < p[2]]  # the nights before the date, from `since`
+        stay = (since, _ord(w["departure"]))
+        was = (since, was_stay[wid][1]) if wid in carried else was_stay[wid]
+        if not past or _fits_stay(past, stay, r.fs, cut, whole):
+            continue
+        if not _fits_stay(past, was, was_fs, cut, whole):
+            continue
+        fid, _, end = past[-1]
+        f = r.fs.get(fid)
+        open_on = f is not None and str(f["open_from"])[:10] <= as_of <= str(f["open_to"])[:10]
+        out[wid] = (as_of, fid if end == cut and open_on else "")
+    return out
+
+
+def _restart_file(r: _Run) -> dict[str, tuple[str, str]]:
+    """inputs/restarts.csv (a re-plan's record of whose stay rules began again on a re-plan's
+    date, its own and those its previous run carried): worker -> (date, pin or "")."""
+    if not (r.root / "inputs" / _RESTARTS).is_file():
+        return {}
+    return {
+        x["worker_id"]: (x["from"], x["foresteria_id"] or "")
+        for x in _rows(r.root, f"inputs/{_RESTARTS}")
+    }
+
+
+def _rules_from(r: _Run) -> dict[str, tuple[str, str]]:
+    """worker -> (the night their stay rules hold from, pin or ""): this re-plan's restarts
+    (_restarts, recomputed) and those carried from earlier re-plans (inputs/restarts.csv rows
+    before the date; _check_replan_record checks the file)."""
+    as_of = (r.manifest.get("replan") or {}).get("as_of")
+    if not isinstance(as_of, str):
+        return {}
+    carried = {w: v for w, v in _restart_file(r).items() if v[0] < as_of}
+    return carried | _restarts(r)
+
+
 def _moves(r: _Run) -> dict[str, tuple[str, str]]:
     """A re-plan's moves on request (inputs/moves.csv, `foresterie intake`): worker -> (the
     foresteria they moved to, the night they moved: the re-plan's date or an earlier one's);
@@ -2192,6 +2310,29 @@ def _uncovered_kind(rows: list[dict[str, str]], u: dict[str, str]) -> str:
     return "after_closing" if before else "before_opening"
 
 
+def _fs_told(r: _Run, u: dict[str, str]) -> dict[str, Any]:
+    """The foresterie whose open dates a span without a bed is told by: in a re-plan, for nights
+    over before its date, the dates the previous run read (inputs/previous_foresterie.geojson:
+    README "Re-planning mid-season"), this run's otherwise."""
+    as_of = _as_of(r)
+    if not as_of or u["to"] > as_of or not (r.root / "inputs" / _PREVIOUS_INPUTS[0]).is_file():
+        return r.fs
+    then = r.memo.get("fs_then")
+    if then is None:
+        was = {
+            str(f["id"]): f
+            for f in _features(r.root, f"inputs/{_PREVIOUS_INPUTS[0]}", "foresterie")
+            if isinstance(f, dict)
+        }
+        then = r.memo["fs_then"] = {
+            fid: {**f, "open_from": was[fid]["open_from"], "open_to": was[fid]["open_to"]}
+            if fid in was
+            else f
+            for fid, f in r.fs.items()
+        }
+    return then
+
+
 def _open_in_reach(r: _Run, u: dict[str, str], groups: dict[str, list[str]]) -> list[str]:
     """The foresterie (ids, sorted) open on some night of an uncovered span that the published
     rules put within reach of the person or their group (README "Waitlist reasons"): beds
@@ -2207,7 +2348,7 @@ def _open_in_reach(r: _Run, u: dict[str, str], groups: dict[str, list[str]]) -> 
     last = _iso(_ord(u["to"]) - 1)
     return sorted(
         fid
-        for fid, f in r.fs.items()
+        for fid, f in _fs_told(r, u).items()
         if str(f["open_from"]) <= last
         and u["from"] <= str(f["open_to"])
         and int(f.get(f"beds_{w['section']}") or 0) > 0
@@ -3903,12 +4044,13 @@ def _uncovered_facts(
     limit = r.cfg.get("housing", {}).get("max_days_without_work")
     w = r.workers.get(u["worker_id"], {})
     facts: dict[str, Fact] = {"n": str(limit)}
+    fs = _fs_told(r, u)  # a re-plan's nights over: the dates they were lived with
     if a is not None:
         facts["closes"] = names[a["foresteria_id"]]
-        facts["open_to"] = str(r.fs[a["foresteria_id"]]["open_to"])
+        facts["open_to"] = str(fs[a["foresteria_id"]]["open_to"])
     if b is not None:
         facts["opens"] = names[b["foresteria_id"]]
-        facts["open_from"] = str(r.fs[b["foresteria_id"]]["open_from"])
+        facts["open_from"] = str(fs[b["foresteria_id"]]["open_from"])
     facts["whose"] = "group's beds" if w.get("group_id") else "bed"
     return facts
 
@@ -5132,6 +5274,10 @@ def _check_record(r: _Run, out: list[str]) -> None:
 
 # The previous plan a re-plan reads (run/folders.py copies it into inputs/ with these names).
 _PREVIOUS = ("previous_assignments.csv", "previous_waitlist.csv")
+# ... and what the previous run planned its nights with (run/folders.py; _restarts)
+_PREVIOUS_INPUTS = ("previous_foresterie.geojson", "previous_workers.csv")
+# ... and whose stay rules began again on a re-plan's date (housing/replan.py RESTARTS)
+_RESTARTS = "restarts.csv"
 # ... and the days someone was left behind before its date (run/pipeline.py writes it)
 _LEFT_BEHIND = "previous_left_behind.csv"
 # ... and who moved on request from its date (an intake's; housing/replan.py MOVES)
@@ -5209,6 +5355,31 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
         ]
     if as_of is not None and _PREVIOUS[0] in kept:
         out += _past_nights_changed(r, str(as_of))
+    file = _restart_file(r)
+    if as_of is None and file:
+        out.append(f"inputs/{_RESTARTS}: restarts on a re-plan's date, and replan.as_of is null")
+    elif file or (as_of is not None and _restarts(r)):
+        own = _restarts(r)
+        said = {w: v for w, v in file.items() if v[0] >= str(as_of)}
+
+        def told(v: tuple[str, str] | None) -> str:
+            return "no restart" if v is None else f"rules from {v[0]}" + (v[1] and f" at {v[1]}")
+
+        for wid in sorted(set(own) | set(said)):
+            if own.get(wid) != said.get(wid):
+                out.append(
+                    f"inputs/{_RESTARTS}: {wid}: {told(said.get(wid))}, the nights before "
+                    f"{str(as_of)[:40]} and the inputs show {told(own.get(wid))}"
+                )
+    given = [n for n in _PREVIOUS_INPUTS if (r.root / "inputs" / n).exists()]
+    if as_of is None:
+        out += [
+            f"inputs/{n}: the previous run's inputs, and manifest.json's replan.as_of is null"
+            for n in given
+        ]
+    elif len(given) == 1:
+        other = next(n for n in _PREVIOUS_INPUTS if n not in given)
+        out.append(f"inputs/{given[0]} without inputs/{other}: the previous run's inputs, together")
     behind = _previous_left_behind(r)
     if as_of is None and (r.root / "inputs" / _MOVES).is_file():
         out.append(f"inputs/{_MOVES}: moves from a re-plan's date, and replan.as_of is null")

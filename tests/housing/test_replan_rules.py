@@ -254,21 +254,6 @@ def test_a_farm_now_out_of_reach_of_the_bed_moved_to_is_refused_in_one_line(
     assert "--as-of: housing.max_commute_min: W02: FA 2026-07-16..2026-07-25: " in said, said
 
 
-def test_a_stay_extended_after_a_night_without_a_bed_is_refused_in_one_line(
-    tmp_path: Path,
-) -> None:
-    # W01 left on 07-13; here he stays to 07-20, re-planned as of 07-14: the night of 07-13 is
-    # over without a bed while FB was open, which no plan of a partial stay allows
-    new = _scenario(
-        tmp_path / "sc2", {}, [("W01,2026-07-06,2026-07-13,", "W01,2026-07-06,2026-07-20,")]
-    )
-    said = _refused(tmp_path, new, "2026-07-14")  # was exit 1: "stay cut short ..."
-    assert (
-        "--as-of: stay dates: W01: FB 2026-07-06..2026-07-13, the stay's part there "
-        "2026-07-06..2026-07-16"
-    ) in said, said
-
-
 def test_a_group_member_whose_stay_runs_on_keeps_the_groups_places(tmp_path: Path) -> None:
     """G1 (W04, W05) left FB on 07-11 in the season; here W05 stays to 07-25 and FC opens family
     rooms on 07-16. Re-planned as of 07-11, W05 goes on in the family's bed at FB to its

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -40,6 +40,13 @@ class PreviousPlan:
     rows: dict[str, list[Assignment]]
     waiting: dict[str, str]
     name: str
+    # what the previous run planned its nights with (its inputs/): each person's stay and each
+    # foresteria's open_from..open_to; None when the folder holds no inputs
+    stays: dict[str, tuple[date, date]] | None = None
+    opens: dict[str, tuple[date, date]] | None = None
+    # whose stay rules began again on an earlier re-plan's date (its inputs/restarts.csv):
+    # worker -> (that date, where they were pinned from it, or None)
+    restarted: dict[str, tuple[date, str | None]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +64,13 @@ class Replan:
     promised: dict[str, tuple[str, ...]]
     history: dict[str, History]
     as_of: date
+    # people whose stay rules begin again on the date (`restarts`): worker -> where they are
+    # pinned from it (the bed they sleep in on the night before, if its site is open), or None
+    restarts: dict[str, str | None]
+    # ... and those whose rules began again on an earlier re-plan's date (carried on)
+    carried: dict[str, tuple[date, str | None]] = field(default_factory=dict)
+    # foresteria -> (open_from, open_to) as the previous run read them (its inputs), or None
+    past_opens: dict[str, tuple[date, date]] | None = None
 
 
 def _refuse(file: str, row: int | None, field: str, why: str) -> ScenarioError:
@@ -69,6 +83,12 @@ def _refuse(file: str, row: int | None, field: str, why: str) -> ScenarioError:
 # plan this one continues). The stay rules hold from the last move on, as for an arrival there.
 MOVES = "moves.csv"
 MOVE_COLS = ("worker_id", "foresteria_id", "from")
+# The run's record of whose stay rules began again on a re-plan's date (`restarts`): this one's
+# and those its previous run carried (worker_id, from, foresteria_id: where they were pinned from
+# that date, empty for none). A later re-plan reads the rules from that date on, as for an
+# arrival then.
+RESTARTS = "restarts.csv"
+RESTART_COLS = ("worker_id", "from", "foresteria_id")
 
 
 @dataclass(frozen=True)
@@ -169,7 +189,51 @@ def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan
     waiting = {r["worker_id"]: r["reason"] for r in read_csv(w_path, ("worker_id", "reason"))}
     # read first (what is wrong in a file says more than that it changed), then: as sealed
     check_sealed(run, manifest, "plan", (a_path, w_path))
-    return PreviousPlan(rows=dict(rows), waiting=waiting, name=name)
+    return PreviousPlan(
+        rows=dict(rows),
+        waiting=waiting,
+        name=name,
+        stays=stays,
+        opens=_opens(run, manifest),
+        restarted=_restarted(run, manifest),
+    )
+
+
+def _restarted(run: Path, manifest: dict[str, object]) -> dict[str, tuple[date, str | None]]:
+    """The previous run's inputs/restarts.csv (as sealed): worker -> (date, pin or None)."""
+    path = run / "inputs" / RESTARTS
+    if not path.is_file():
+        return {}
+    check_sealed(run, manifest, "inputs", (path,))
+    return {
+        r["worker_id"]: (r.day("from"), r["foresteria_id"] or None)
+        for r in read_csv(path, RESTART_COLS)
+    }
+
+
+def _opens(run: Path, manifest: dict[str, object]) -> dict[str, tuple[date, date]] | None:
+    """foresteria -> (open_from, open_to) as the previous run read them (its
+    inputs/foresterie.geojson, as sealed), or None when the folder holds no inputs."""
+    path = run / "inputs" / "foresterie.geojson"
+    if not path.is_file():
+        return None
+    check_sealed(run, manifest, "inputs", (path,))
+    data = read_json(run, "inputs/foresterie.geojson")
+    feats = data.get("features") if isinstance(data, dict) else None
+    out = {}
+    for k, f in enumerate(feats if isinstance(feats, list) else []):
+        props = f.get("properties") if isinstance(f, dict) else None
+        why = f"feature {k + 1}: id, open_from, open_to: not an id and dates YYYY-MM-DD"
+        if not isinstance(props, dict):
+            raise _refuse(str(path), None, "features", why)
+        try:
+            out[str(props["id"])] = (
+                date.fromisoformat(str(props["open_from"])),
+                date.fromisoformat(str(props["open_to"])),
+            )
+        except (KeyError, ValueError):
+            raise _refuse(str(path), None, "features", why) from None
+    return out
 
 
 def check_sealed(
@@ -316,6 +380,82 @@ def _nights(a: Assignment) -> int:
     return (a.departure - a.arrival).days
 
 
+def _past_fits(
+    mine: list[Assignment],
+    stay: tuple[date, date],
+    opens: dict[str, tuple[date, date]],
+    as_of: date,
+    partial: bool,
+) -> bool:
+    """Whether the nights kept before `as_of` (`mine`, in date order, none after it) are a plan
+    of the stay `stay` (arrival, departure) with the foresterie open `opens` (open_from,
+    open_to): every night inside the stay and a site's opening, and, with partial stays, each
+    bed from the arrival (or the move, or the opening) to the departure or closing, or to the
+    date (where the plan from the date goes on); with whole stays, one bed from the arrival."""
+    prev_end: date | None = None
+    for k, a in enumerate(mine):
+        if a.foresteria_id not in opens:
+            return False
+        o_from, o_to = opens[a.foresteria_id]
+        closes = o_to + timedelta(days=1)
+        if a.arrival < max(stay[0], o_from) or a.departure > min(stay[1], closes):
+            return False
+        if not partial:
+            if k > 0 or a.arrival != stay[0] or a.departure not in (stay[1], as_of):
+                return False
+            continue
+        first = max(stay[0] if prev_end is None else prev_end, o_from)
+        if a.arrival != first or a.departure not in (min(stay[1], closes), as_of):
+            return False
+        prev_end = a.departure
+    return True
+
+
+def restart_rows(replan: Replan) -> list[list[str]]:
+    """The run's inputs/restarts.csv rows (RESTART_COLS): those carried and the date's own."""
+    both = replan.carried | {w: (replan.as_of, pin) for w, pin in replan.restarts.items()}
+    return [[w, d.isoformat(), pin or ""] for w, (d, pin) in sorted(both.items())]
+
+
+def restarts(scenario: Scenario, prev: PreviousPlan, as_of: date) -> dict[str, str | None]:
+    """The people whose stay rules begin again on `as_of` (README "Re-planning mid-season":
+    the past by the previous run's inputs): those whose nights kept before the date are not a
+    plan of their stay with the foresterie here (a site's opening dates corrected on nights
+    lived, a stay extended after a night without a bed) but are one of the stay and the
+    foresterie the previous run read (its inputs/workers.csv and foresterie.geojson). From the
+    date they are planned as someone arriving then: pinned at the bed they sleep in on the
+    night before, if its site is open on the date here (worker -> that foresteria, or None)."""
+    if prev.stays is None or prev.opens is None:
+        return {}
+    partial = scenario.config.housing.partial_stays
+    here = {f.id: (f.open_from, f.open_to) for f in scenario.foresterie}
+    out: dict[str, str | None] = {}
+    for w in scenario.workers:
+        if w.arrival >= as_of or w.id not in prev.rows or w.id not in prev.stays:
+            continue
+        end = min(w.departure, as_of)
+        mine = [
+            _clip(a, start=w.arrival, end=end)
+            for a in prev.rows[w.id]
+            if max(a.arrival, w.arrival) < min(a.departure, end)
+        ]
+        arrival, was = w.arrival, prev.stays[w.id]
+        if w.id in prev.restarted and prev.restarted[w.id][0] < as_of:
+            # the rules began again on an earlier date: the nights from it are those judged
+            arrival = prev.restarted[w.id][0]
+            was = (arrival, was[1])
+            mine = [_clip(a, start=arrival) for a in mine if a.departure > arrival]
+        if not mine or _past_fits(mine, (arrival, w.departure), here, as_of, partial):
+            continue
+        if not _past_fits(mine, was, prev.opens, as_of, partial):
+            continue  # the past contradicts its own run too: the check of the whole plan says
+        last = mine[-1]
+        f_from, f_to = here.get(last.foresteria_id, (as_of, as_of - timedelta(days=1)))
+        at_date = last.departure == as_of and f_from <= as_of <= f_to
+        out[w.id] = last.foresteria_id if at_date else None
+    return out
+
+
 def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     """The re-plan's people (review 15, findings 6, 10, 12, 14; README "Re-planning mid-season"):
     - every night before `as_of` of someone the previous plan housed is kept as it was (`kept`),
@@ -334,6 +474,8 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     The run records residents at their true arrival, pinned where they arrived (what the nights
     kept show); those planned from `as_of` without a bed before it at `as_of`."""
     rows, waiting = prev.rows, prev.waiting
+    again = restarts(scenario, prev, as_of)
+    carried = {w: r for w, r in prev.restarted.items() if r[0] < as_of and w not in again}
     moved = read_moves(scenario, as_of)
     moves = {wid: m.foresteria_id for wid, m in moved.items() if m.start == as_of}  # new ones
     ahead = {
@@ -388,6 +530,16 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
                 # the foresteria asked for (pinned; no promise, no previous place to keep)
                 planned.append(replace(w, arrival=as_of, pinned_foresteria=moves[w.id]))
                 continue
+            if w.id in again:
+                # the nights kept are a plan of the previous run's stay and foresterie, not of
+                # this scenario's: the stay rules begin again on the date (`restarts`), as for
+                # someone arriving then (no promise, no history), pinned where they sleep
+                planned.append(replace(w, arrival=as_of, pinned_foresteria=again[w.id]))
+                continue
+            if w.id in carried and w.id not in moved:  # the rules from an earlier restart on
+                start = carried[w.id][0]
+                w = replace(w, arrival=start)
+                mine = [_clip(a, start=start) for a in mine if a.departure > start]
             sites = tuple(dict.fromkeys(a.foresteria_id for a in ahead[w.id]))
             if not sites or opens[sites[0]].open_to < as_of:
                 # No bed from the date in the previous plan (it ended at a closing or at the
@@ -469,6 +621,9 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         promised=promised,
         history=history,
         as_of=as_of,
+        restarts=again,
+        past_opens=prev.opens,
+        carried=carried,
     )
 
 
@@ -666,6 +821,8 @@ def check_whole_plan(
     matrix: TravelMatrix,
     as_of: date,
     released: dict[str, date],
+    restarts: dict[str, str | None] | None = None,
+    carried: dict[str, tuple[date, str | None]] | None = None,
 ) -> list[WaitlistEntry]:
     """Refuse, in one line (exit 2), a re-plan whose nights kept before `as_of` and those
     planned from it break a rule the verifier reads over the whole stay, for someone in a bed
@@ -678,6 +835,7 @@ def check_whole_plan(
     tiers left without one from it: their kept rows are their plan)."""
     people = {w.id: w for w in scenario.workers}
     moves = read_moves(scenario, as_of)
+    starts = dict(carried or {}) | {w: (as_of, pin) for w, pin in (restarts or {}).items()}
     rows: dict[str, list[Assignment]] = defaultdict(list)
     for a in assignments:
         rows[a.worker_id].append(a)
@@ -691,6 +849,12 @@ def check_whole_plan(
             m = moves[wid]
             w = replace(w, arrival=m.start, pinned_foresteria=m.foresteria_id)
             rs = [a for a in rs if a.arrival >= m.start]
+            if not rs:
+                continue
+        elif wid in starts:  # the rules begin again on a re-plan's date (`restarts`)
+            start, pin = starts[wid]
+            w = replace(w, arrival=start, pinned_foresteria=pin)
+            rs = [_clip(a, start=start) for a in rs if a.departure > start]
             if not rs:
                 continue
         leaves = released.get(wid, w.departure)

@@ -110,6 +110,11 @@ class HousingPlan:
     moved: int | None = None  # re-planning: people not where the previous run put them
     lottery: dict[str, str] | None = None  # worker -> ticket of the seeded draw, when drawn
     blocks: int = 0  # districts split by section where no row ties the sections together
+    # re-planning: the date and each foresteria's open_from..open_to as the previous run read
+    # them, which the words of the nights without a bed before the date tell (waitlist.py)
+    past_opens: tuple[date, dict[str, tuple[date, date]]] | None = None
+    # re-planning: inputs/restarts.csv's rows (housing/replan.py restart_rows), none if empty
+    restarted: list[list[str]] | None = None
 
     @property
     def net_struck(self) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -629,11 +629,34 @@ class Uncovered:
     reason: str
 
 
-def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[Uncovered]:
+PastOpens = tuple[date, dict[str, tuple[date, date]]]
+
+
+def foresterie_of(fs: Sequence[Foresteria], end: date, past: PastOpens | None) -> list[Foresteria]:
+    """The foresterie whose dates tell of nights without a bed ending on the morning `end`: in a
+    re-plan (`past`: its date, the open dates its previous run read), nights over before the date
+    are told by the dates they were lived with (README "Re-planning mid-season")."""
+    if past is None or end > past[0]:
+        return list(fs)
+    return [
+        replace(f, open_from=past[1][f.id][0], open_to=past[1][f.id][1]) if f.id in past[1] else f
+        for f in fs
+    ]
+
+
+def uncovered_spans(
+    scenario: Scenario, assignments: list[Assignment], past: PastOpens | None = None
+) -> list[Uncovered]:
     """The parts of housed people's stays outside their assignments (partial stays, and the
-    nights after a bed was released for days without work)."""
+    nights after a bed was released for days without work); in a re-plan (`past`), the words
+    of nights over before its date read the previous run's open dates (foresterie_of)."""
     released = release_days(scenario)
-    fs = {f.id: f for f in scenario.foresterie}
+    now = {f.id: f for f in scenario.foresterie}
+    then = {f.id: f for f in foresterie_of(scenario.foresterie, date.min, past)}
+
+    def at(end: date) -> dict[str, Foresteria]:
+        return then if past is not None and end <= past[0] else now
+
     workers = {w.id: w for w in scenario.workers}
     rows: dict[str, list[Assignment]] = defaultdict(list)
     for a in assignments:
@@ -642,7 +665,7 @@ def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[U
     for wid, rs in sorted(rows.items()):
         w = workers[wid]
         rs.sort(key=lambda a: a.arrival)
-        first, last = fs[rs[0].foresteria_id], fs[rs[-1].foresteria_id]
+        first = at(rs[0].arrival)[rs[0].foresteria_id]
         if w.arrival < rs[0].arrival:
             out.append(
                 Uncovered(
@@ -655,7 +678,7 @@ def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[U
             )
         for a, b in zip(rs, rs[1:], strict=False):
             if a.departure < b.arrival:
-                fa, fb = fs[a.foresteria_id], fs[b.foresteria_id]
+                fa, fb = at(b.arrival)[a.foresteria_id], at(b.arrival)[b.foresteria_id]
                 out.append(
                     Uncovered(
                         worker_id=wid,
@@ -667,6 +690,7 @@ def uncovered_spans(scenario: Scenario, assignments: list[Assignment]) -> list[U
                     )
                 )
         leaves = released.get(wid, w.departure)
+        last = at(leaves)[rs[-1].foresteria_id]
         if rs[-1].departure < leaves:
             out.append(
                 Uncovered(
@@ -723,9 +747,13 @@ class UncoveredReason:
 
 
 def uncovered_reasons(
-    scenario: Scenario, assignments: list[Assignment], matrix: TravelMatrix
+    scenario: Scenario,
+    assignments: list[Assignment],
+    matrix: TravelMatrix,
+    past: PastOpens | None = None,
 ) -> list[UncoveredReason]:
-    """uncovered_spans with what is published of each and the detail kept restricted."""
+    """uncovered_spans with what is published of each and the detail kept restricted (`past`:
+    a re-plan's, see uncovered_spans)."""
     workers = {w.id: w for w in scenario.workers}
     members: dict[str, list[Worker]] = defaultdict(list)
     for w in scenario.workers:
@@ -736,7 +764,7 @@ def uncovered_reasons(
         first_bed[a.worker_id] = min(a.arrival, first_bed.get(a.worker_id, a.arrival))
     cap = scenario.config.housing.max_commute_min * 60
     out = []
-    for u in uncovered_spans(scenario, assignments):
+    for u in uncovered_spans(scenario, assignments, past):
         if u.code == "released_no_work":  # the farm calendar's, public: no placement in it
             out.append(
                 UncoveredReason(
@@ -746,7 +774,8 @@ def uncovered_reasons(
             continue
         w = workers[u.worker_id]
         unit = members[w.group_id] if w.group_id else [w]
-        near = within_reach(scenario.foresterie, unit, matrix, cap, u.start, u.end)
+        fs = foresterie_of(scenario.foresterie, u.end, past)
+        near = within_reach(fs, unit, matrix, cap, u.start, u.end)
         avoid = frozenset().union(*(m.avoid for m in unit))
         pins = sorted(p for m in unit if (p := m.pinned_foresteria))
         pinned = u.end == first_bed.get(u.worker_id) and bool(pins)  # before the first bed

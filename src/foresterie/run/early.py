@@ -25,6 +25,7 @@ from foresterie.housing.replan import (
     check_whole_plan,
     glue,
     read_previous,
+    restart_rows,
     until_released,
     with_past,
 )
@@ -170,11 +171,21 @@ def load_and_house(req: Request, say: Say) -> Housed:
         housing.tiers = with_past(
             housing.tiers, planned, kept, housing.assignments, scenario, matrix
         )
+        if replan.past_opens is not None:  # the words of the nights over (housing/waitlist.py)
+            housing.past_opens = (replan.as_of, replan.past_opens)
     housing.waitlist = sorted(housing.waitlist + past, key=lambda e: e.worker_id)
     if replan is not None:  # the nights kept and those planned keep the stay rules, or exit 2
         housing.waitlist = check_whole_plan(
-            scenario, housing.assignments, housing.waitlist, matrix, replan.as_of, released
+            scenario,
+            housing.assignments,
+            housing.waitlist,
+            matrix,
+            replan.as_of,
+            released,
+            replan.restarts,
+            replan.carried,
         )
+        housing.restarted = restart_rows(replan) or None
     if housing.lottery is not None and past:
         # Everyone's ticket (README "Entry rules": seed, key and id only), those decided before
         # this run (`past`: a re-plan's waitlisted before --as-of, a day run's unpinned riders)

@@ -367,6 +367,10 @@ def snapshot_inputs(
     if previous is not None:
         for fname in ("assignments.csv", "waitlist.csv"):
             shutil.copyfile(previous / "plan" / fname, inputs / f"previous_{fname}")
+        # what the previous run planned its nights with (housing/replan.py restarts, verify)
+        for fname in ("foresterie.geojson", "workers.csv"):
+            if (previous / "inputs" / fname).is_file():
+                shutil.copyfile(previous / "inputs" / fname, inputs / f"previous_{fname}")
     return {p.name: file_sha256(p) for p in sorted(inputs.iterdir()) if p.is_file()}
 
 

@@ -45,6 +45,8 @@ from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
 from foresterie.housing.replan import (
     MOVE_COLS,
     MOVES,
+    RESTART_COLS,
+    RESTARTS,
     changes,
     check_sealed,
     read_moves,
@@ -229,6 +231,8 @@ def solve(
         moves = read_moves(scenario, as_of)  # an intake's moves, as read
         rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
         extra[MOVES] = csv_text(rows, list(MOVE_COLS))
+    if housing.restarted:  # whose stay rules began again on a re-plan's date (replan.py)
+        extra[RESTARTS] = csv_text(housing.restarted, list(RESTART_COLS))
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
@@ -573,6 +577,19 @@ def replay(
             data = read_inside(run, f"inputs/{PREVIOUS_LEFT_BEHIND}", 1 << 30)
             (previous / "inputs" / PREVIOUS_LEFT_BEHIND).write_bytes(data)
             carried[PREVIOUS_LEFT_BEHIND] = file_sha256(previous / "inputs" / PREVIOUS_LEFT_BEHIND)
+        if (run / "inputs" / RESTARTS).is_file():  # those it carried (before the date)
+            (previous / "inputs").mkdir(exist_ok=True)
+            text = read_inside(run, f"inputs/{RESTARTS}", 1 << 30).decode("utf-8")
+            head, *lines = text.splitlines(keepends=True)
+            lines = [x for x in lines if x.split(",")[1] < as_of_s]
+            (previous / "inputs" / RESTARTS).write_text(head + "".join(lines), encoding="utf-8")
+            carried[RESTARTS] = file_sha256(previous / "inputs" / RESTARTS)
+        for name in ("foresterie.geojson", "workers.csv"):  # what it planned with (replan.py)
+            if (run / "inputs" / f"previous_{name}").is_file():
+                (previous / "inputs").mkdir(exist_ok=True)
+                data = read_inside(run, f"inputs/previous_{name}", 1 << 30)
+                (previous / "inputs" / name).write_bytes(data)
+                carried[name] = file_sha256(previous / "inputs" / name)
         # the re-plan checked that its previous run was of this scenario (housing/replan.py)
         name_ = named.get("name") if isinstance(named, dict) else None
         rebuilt = {"scenario": {"name": name_}, "plan": sealed, "inputs": carried}

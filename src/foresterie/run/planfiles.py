@@ -68,7 +68,7 @@ def uncovered_csv(
                 u.span.end.isoformat(),
                 *((u.detail_code, u.detail) if detail else (u.code, u.reason)),
             ]
-            for u in uncovered_reasons(scenario, housing.assignments, matrix)
+            for u in uncovered_reasons(scenario, housing.assignments, matrix, housing.past_opens)
         ],
         UNCOVERED,
     )
