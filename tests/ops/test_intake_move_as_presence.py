@@ -30,3 +30,42 @@ def test_who_asked_to_move_is_here_even_without_an_arrival_row(tiny_season_run: 
     assert intake.counts["released_no_show"] == 1  # W03 only
     assert "W01" in {w.id for w in intake.workers}
     assert intake.movers == {"W01": "FB"} or any("W01" in r for r in intake.refused)
+
+
+def test_moves_to_a_site_without_beds_for_them_are_not_met_and_the_intake_goes_on(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Two men ask to move to FB, which has one men's bed here: the requests are not met, said,
+    and the intake re-plans everyone else (review 18 R, MEDIUM-1: exit 2, nothing re-planned)."""
+    import json
+    import shutil
+
+    from tests.helpers import TINY, cli_run
+
+    sc = tmp_path / "sc"
+    shutil.copytree(TINY, sc)
+    geo = sc / "foresterie.geojson"
+    text = geo.read_text(encoding="utf-8")
+    at = text.index('"id": "FB"')
+    geo.write_text(
+        text[:at] + text[at:].replace('"beds_men": 2', '"beds_men": 1', 1), encoding="utf-8"
+    )
+    season = tmp_path / "season"
+    code, said = cli_run("solve", str(sc), "--out", str(season))
+    assert code == 0, said
+    rows = tmp_path / "checkins.csv"
+    rows.write_text(
+        "date,worker_id,event,foresteria_id\n"
+        + "".join(f"2026-07-08,{w},move,FB\n" for w in ("W01", "W02")),
+        encoding="utf-8",
+    )
+    code, said = cli_run("ledger", "import", str(season), str(rows))
+    assert code == 0, said
+    out = tmp_path / "intake"
+    code, said = cli_run("intake", str(season), "--date", "2026-07-09", "--out", str(out))
+    assert code == 0, said
+    notes = [x for x in said.splitlines() if "cannot be made (no bed for them there" in x]
+    assert len(notes) >= 1, said
+    record = json.loads((out / "intake.json").read_text(encoding="utf-8"))
+    assert record["move_requests_cannot_be_made"] >= 1
+    assert record["move_requests"] == 2

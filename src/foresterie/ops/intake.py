@@ -46,6 +46,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from foresterie.core.errors import InfeasibleError
 from foresterie.core.files import (
     csv_text,
     dumps_json,
@@ -88,6 +89,7 @@ class Intake:
     checkins: list[SiteCheckins] = field(default_factory=list)  # the recording rule, per site
     released: Counter[str] = field(default_factory=Counter)  # foresteria -> beds released
     refused: list[str] = field(default_factory=list)  # move requests that cannot be made, said
+    asked_on: dict[str, date] = field(default_factory=dict)  # worker -> the request's day
 
 
 def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, str] | None:
@@ -295,6 +297,39 @@ def intake_workers(
         checkins=site_checkins(rec, planned, d),
         released=released,
         refused=[refused[k] for k in sorted(refused)],
+        asked_on={w: asked_on[w] for w in movers},
+    )
+
+
+def without_moves_to(intake: Intake, over: set[str], season: SeasonRun) -> tuple[Intake, list[str]]:
+    """The intake with the move requests to the foresterie in `over` (no bed for them there on
+    some night of the re-plan) taken back: not met, said, the person stays where they are
+    (README "A move is an option, never a loss"; review 18 R, MEDIUM-1: one request for a
+    full site stopped the whole intake, no arrival housed, no no-show's bed released)."""
+    dropped = sorted(w for w, f in intake.movers.items() if f in over)
+    said = [
+        _refusal(
+            w,
+            intake.movers[w],
+            intake.asked_on[w],
+            season.assigned[w],
+            "cannot be made (no bed for them there on some night from the date)",
+            "record another `move`, or ask again when a bed is free",
+        )
+        for w in dropped
+    ]
+    counts = Counter(intake.counts)
+    counts["move_requested"] -= len(dropped)
+    counts["move_cannot_be_made"] += len(dropped)
+    return (
+        replace(
+            intake,
+            movers={w: f for w, f in intake.movers.items() if w not in dropped},
+            refused=sorted([*intake.refused, *said]),
+            counts=+counts,
+            asked_on={w: x for w, x in intake.asked_on.items() if w not in dropped},
+        ),
+        said,
     )
 
 
@@ -472,9 +507,24 @@ def run_intake(
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        summary = _replan(
-            season_run, season, intake, d, target, force, records, report, say, reopened
-        )
+        try:
+            summary = _replan(
+                season_run, season, intake, d, target, force, records, report, say, reopened
+            )
+        except InfeasibleError as exc:  # a move asked to a site with no bed for it: not met
+            names = {f"{f.name} ({f.id})": f.id for f in season.scenario.foresterie}
+            over = {names[x.where] for x in exc.shortfalls if x.where in names}
+            if not over & set(intake.movers.values()):
+                raise
+            intake, said = without_moves_to(intake, over, season)
+            if say is not None:
+                for line in said:
+                    say(f"note: {line}")
+            record["workers"] = dict(sorted(intake.counts.items()))
+            record["move_requests_cannot_be_made"] = len(intake.refused)
+            summary = _replan(
+                season_run, season, intake, d, target, force, records, report, say, reopened
+            )
     except BaseException:
         for p in made:  # deepest first: a failed intake leaves no empty RUN.intake/ behind
             with contextlib.suppress(OSError):
