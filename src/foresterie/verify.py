@@ -1979,6 +1979,8 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
         mornings = [out.pop(i) for i in working if i in out]
         if working and len(mornings) == len(working):
             last = max(mornings)
+            if any(_day(r.workers[i]["arrival"]) >= last for i in ids):
+                continue  # README: a member not yet arrived by then keeps the family's room
             out.update({i: last for i in ids if last < _day(r.workers[i]["departure"])})
     return out
 

@@ -8,7 +8,8 @@ days of their stay after that). The farm's weekly rest days neither count nor br
 Friday and a Monday without work are two in a row for a Monday-to-Friday farm. A group (a family
 room, housed as one unit) is released whole: once every working member has had such a run, all
 its members leave on the latest of those mornings (each no later than their own departure);
-while one working member still has work, nobody of the group is released. People with no farm
+while one working member still has work, or one member has not arrived by that morning, nobody
+of the group is released. People with no farm
 and no group (residents) are never released. Pins do not change the rule.
 """
 
@@ -79,6 +80,9 @@ def release_days(scenario: Scenario) -> dict[str, date]:
         if not working or len(own) < len(working):
             continue  # a member still at work keeps the group's beds: nobody is released
         last = max(own.values())
+        if any(by_id[i].arrival >= last for i in ids):
+            continue  # a member arrives after that morning: the family's room is kept for them
+            # (review 18 R, HIGH-4: their stay ended before it began, "-2 nights", exit 1)
         for i in ids:
             if last < by_id[i].departure:
                 out[i] = last
