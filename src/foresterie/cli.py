@@ -234,9 +234,11 @@ ScenarioArg = Annotated[
 )
 @guarded
 def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
-    from foresterie.scenario.load import load_scenario, scenario_hash
+    from foresterie.scenario.load import load_scenario, pin_bed_problems, scenario_hash
 
     sc = load_scenario(scenario)
+    if pins := pin_bed_problems(sc):
+        raise ScenarioError(pins)
     if "graph" in sc.files:  # what solve would refuse of the road graph, said here
         from foresterie.core.errors import Problem
         from foresterie.travel.roads import RoadsError, check_graph

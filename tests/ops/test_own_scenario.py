@@ -48,8 +48,9 @@ def test_an_intake_move_to_a_foresteria_without_their_section(
 
 
 def test_an_intake_move_to_a_full_foresteria(tmp_path: Path) -> None:
-    """FB with one men's bed: W01 and W02 (men, at FA) both ask to move there. The intake says
-    who holds people there and what to record, exit 2, nothing written."""
+    """FB with one men's bed: W01 and W02 (men, at FA) both ask to move there. Their requests
+    are not met, each said in a line, and the intake re-plans everyone else (review 18 R,
+    MEDIUM-1: it was exit 2 with the line below, nothing re-planned for anyone)."""
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
     geo = folder / "foresterie.geojson"
@@ -71,19 +72,19 @@ def test_an_intake_move_to_a_full_foresteria(tmp_path: Path) -> None:
     code, said = cli_run(
         "intake", str(run), "--date", "2026-07-08", "--ledger", str(led), "--out", str(out)
     )
-    assert code == 2, said
-    (line,) = [x for x in said.splitlines() if x.startswith("infeasible: people held exceed me")]
-    assert line.startswith(
-        "infeasible: people held exceed men's beds (over by 1) at Borgo Mezzanone (FB) on "
-        "2026-07-08..07-12: move requests for it: W01, W02; "
-    )
-    assert "besides the people housed there before 2026-07-08" in line
-    assert "record another `move` for those who asked" in line
-    assert "workers.csv row" not in said and "closing" not in said
-    assert not out.exists()
+    assert code == 0, said
+    notes = [x for x in said.splitlines() if "cannot be made (no bed for them there" in x]
+    assert [x.split(":")[1].strip() for x in notes] == ["W01", "W02"], said
+    assert all("stays at FA" in x for x in notes)
+    assert "workers.csv row" not in said and "infeasible" not in said
+    beds = {r["worker_id"]: r["foresteria_id"] for r in _rows(out / "plan" / "assignments.csv")}
+    assert beds["W01"] == beds["W02"] == "FA"
+    record = json.loads((out / "intake.json").read_text(encoding="utf-8"))
+    assert record["move_requests"] == 2 and record["move_requests_cannot_be_made"] == 2
     with Ledger.open(led) as ledger:
         kinds = [r.event.kind for r in ledger.rows()]
-    assert kinds == ["arrival", "arrival", "move_request", "move_request", "file_import"]
+    assert kinds[:5] == ["arrival", "arrival", "move_request", "move_request", "file_import"]
+    assert kinds[5:] == ["intake_plan"]  # the intake is recorded
 
 
 def test_a_day_run_whose_plan_holds_more_than_the_beds(

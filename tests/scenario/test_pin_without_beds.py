@@ -44,3 +44,15 @@ def test_a_pin_the_beds_can_meet_passes(tmp_path: Path) -> None:
     sc = _pin(tmp_path, "W03", "FA")  # FA has a women's bed, and an accessible one
     r = CliRunner().invoke(app, ["validate", str(sc)])
     assert r.exit_code == 0, r.output
+
+
+def test_solve_says_it_at_the_row_too_and_writes_nothing(tmp_path: Path) -> None:
+    sc = _pin(tmp_path, "W03", "FB")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
+    assert r.exit_code == 2, r.output
+    assert (
+        "workers.csv:4: pinned_foresteria: pinned to 'FB', which has no beds of section women"
+        in (r.output)
+    )
+    assert not out.exists()

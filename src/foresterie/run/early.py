@@ -32,7 +32,7 @@ from foresterie.housing.replan import (
 from foresterie.housing.tiers import HousingPlan, plan_housing
 from foresterie.housing.units import lottery_draws
 from foresterie.housing.waitlist import WaitlistEntry
-from foresterie.scenario.load import load_scenario, scenario_hash
+from foresterie.scenario.load import load_scenario, pin_bed_problems, scenario_hash
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix, build_matrix, far_from_road
 
@@ -112,6 +112,9 @@ def load_and_house(req: Request, say: Say) -> Housed:
     timings: dict[str, float] = {}
     t = time.monotonic()
     scenario = load_scenario(req.scenario_dir, req.referrals, req.restricted)
+    own = (scenario.root / REFERENCE_TRIPS).is_file() or req.as_of is not None  # plans' pins
+    if not own and (pins := pin_bed_problems(scenario)):  # a user's pin no bed can meet
+        raise ScenarioError(pins)
     original_hash = scenario_hash(scenario)
     if req.solved_hash is not None and original_hash != req.solved_hash:
         raise SnapshotDiffers(original_hash, req.solved_hash)

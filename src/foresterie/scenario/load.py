@@ -345,6 +345,38 @@ def read_bool(v: Any) -> bool:
     return _bool(v)
 
 
+def pin_bed_problems(scenario: Scenario) -> list[Problem]:
+    """A person pinned (by workers.csv) to a foresteria with no beds of their section, or, needing
+    one, no accessible bed: said on their row by `validate` and `solve` (review 18, M2: it was
+    an infeasible plan naming nobody). Not part of loading: a day run's or an intake's own
+    scenario pins people to the beds a plan gave them, whose shortfalls are said as who holds
+    them there (`ops/own.py`). A group pinned to several foresterie is said once, elsewhere."""
+    fs = {f.id: f for f in scenario.foresterie}
+    pins: dict[str, set[str]] = defaultdict(set)
+    for w in scenario.workers:
+        if w.group_id is not None and w.pinned_foresteria is not None:
+            pins[w.group_id].add(w.pinned_foresteria)
+    path = scenario.files.get("workers")
+    label = path.name if path is not None else "workers.csv"
+    out = []
+    for w in scenario.workers:
+        f = fs.get(w.pinned_foresteria or "")
+        if f is None or (w.group_id is not None and len(pins[w.group_id]) > 1):
+            continue
+        if not f.beds(w.section):
+            why = Msg(
+                "pinned to {id}, which has no beds of section {section}",
+                id=repr(f.id),
+                section=w.section.value,
+            )
+        elif w.accessible and not f.beds_accessible:
+            why = Msg("pinned to {id}, which has no accessible beds", id=repr(f.id))
+        else:
+            continue
+        out.append(Problem(label, w.row, "pinned_foresteria", why))
+    return out
+
+
 def _bool_default_true(v: Any) -> bool:
     return True if v is None or str(v).strip() == "" else _bool(v)
 
@@ -932,9 +964,6 @@ def load_scenario(
             foresterie.append(Foresteria(**m.model_dump(), lon=f.lon, lat=f.lat))
         warns += label_warnings(lab["foresterie"], [(r, "name", m.name) for r, m, _ in rows])
         ids["with_beds"] = {f.id for f in foresterie if f.beds_total}
-        for sec in SECTIONS:  # where a person of each section may be pinned (_cross_check)
-            ids[f"beds_{sec.value}"] = {f.id for f in foresterie if f.beds(sec)}
-        ids["beds_accessible"] = {f.id for f in foresterie if f.beds_accessible}
     farms: list[Farm] = []
     if "farms" in files:
         rows = _layer_rows(config, files, lab, "farms", FARM_FIELDS, True, FarmRow, probs, ids)
@@ -1431,10 +1460,6 @@ def _cross_check(
     s1 = config.scenario.season_end + timedelta(days=1)
     wl = lab.get("workers", "workers.csv")
     groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
-    group_pins: dict[str, set[str]] = defaultdict(set)
-    for _r, w in workers:
-        if w.group_id is not None and w.pinned_foresteria is not None:
-            group_pins[w.group_id].add(w.pinned_foresteria)
     for r, w in workers:
         if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
             probs.append(Problem(wl, r, "farm_id", Msg("unknown farm {id}", id=repr(w.farm_id))))
@@ -1447,32 +1472,6 @@ def _cross_check(
                     Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
                 )
             )
-        pin = w.pinned_foresteria
-        split = w.group_id is not None and len(group_pins[w.group_id]) > 1  # said once below
-        if pin is not None and pin in f_ids and not split:  # a pin no bed can meet: said
-            if pin not in ids.get(f"beds_{w.section.value}", f_ids):  # (review 18, M2), not as
-                # an infeasible plan naming nobody
-                probs.append(
-                    Problem(
-                        wl,
-                        r,
-                        "pinned_foresteria",
-                        Msg(
-                            "pinned to {id}, which has no beds of section {section}",
-                            id=repr(pin),
-                            section=w.section.value,
-                        ),
-                    )
-                )
-            elif w.accessible and pin not in ids.get("beds_accessible", f_ids):
-                probs.append(
-                    Problem(
-                        wl,
-                        r,
-                        "pinned_foresteria",
-                        Msg("pinned to {id}, which has no accessible beds", id=repr(pin)),
-                    )
-                )
         if (  # a departure point, or a foresteria boarded at without a bed there (a day run's
             # rider booked from another foresteria than their bed: ops/day.py)
             w.pickup_id is not None
