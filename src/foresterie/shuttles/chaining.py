@@ -31,9 +31,10 @@ duty. `vehicles_needed` alike, with numbered copies for the per-vehicle model.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import product
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -524,12 +525,7 @@ def _by_paths(
                 m.add(sum(link[k, -1, j] for j in part) <= n[k])
         if spans[k]:
             _slots(m, trips, parts[k], k, v, len(groups[k]), n[k], link, head, tail, start, end)
-    levels = [
-        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
-        [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
-        [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
-        moved,  # minutes slid
-    ]
+    levels = _kind_levels(trips, reps, unassigned, n, x, moved)
     kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
     first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, kind_of[vi]) in x)
     on_fit: set[tuple[int, int, int]] = set()  # the first fit's links, heads and tails
@@ -783,12 +779,7 @@ def _folded(
     reps = [vehicles[g[0]] for g in groups]
     f = _Folded.build(trips, reps, [len(g) for g in groups], turnaround_min, leave=True)
     m, offset, moved, x, unassigned, n = f.m, f.offset, f.moved, f.x, f.unassigned, f.n
-    levels = [
-        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
-        [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
-        [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
-        moved,  # minutes slid
-    ]
+    levels = _kind_levels(trips, reps, unassigned, n, x, moved)
     kind_of = {vi: k for k, g in enumerate(groups) for vi in g}
     first_fit = _first_fit(trips, vehicles, turnaround_min, lambda ti, vi: (ti, kind_of[vi]) in x)
     fallback = {
@@ -969,6 +960,19 @@ def _crowds(
                 seen.append(here)
         out += [(sorted(here), cap) for here in seen if len(here) > cap]
     return out
+
+
+def _kind_levels(
+    trips: Sequence[Any], reps: Sequence[Any], unassigned: Any, n: Any, x: Any, moved: Any
+) -> list[Any]:
+    """The folded models' levels, in order: riders left, vehicles' fixed cost per kind, km cost
+    of each trip on its kind, minutes slid (`_by_kinds`, `_by_paths`)."""
+    return [
+        [(t.value or t.load, u) for t, u in zip(trips, unassigned, strict=True)],  # riders left
+        [(round(v.fixed_cost_eur_per_day * 100), nk) for v, nk in zip(reps, n, strict=True)],
+        [(_km_cost(trips[ti], reps[k]), lit) for (ti, k), lit in x.items()],  # km cost
+        moved,  # minutes slid
+    ]
 
 
 def _first_fit(
