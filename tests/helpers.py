@@ -215,6 +215,35 @@ def set_toml(folder: Path, old: str, new: str) -> None:
     p.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def release_season(
+    folder: Path, workers: list[str], closed: str, min_overlap: int, family_beds: int
+) -> Path:
+    """PARTIAL copied to `folder` with `workers`, a farm calendar closing `closed` ("F1,first,
+    last"), `min_overlap_nights` and `max_days_without_work = 3`, and FA given `family_beds`
+    (the release rule's seasons: the waitlist's too_short, a group's late member)."""
+    import shutil
+
+    shutil.copytree(PARTIAL, folder)
+    write_workers(folder, workers)
+    (folder / "farm_calendar.csv").write_text(
+        f"farm_id,first_day,last_day\n{closed}\n", encoding="utf-8"
+    )
+    set_toml(
+        folder,
+        'fleet = "fleet.csv"\n',
+        'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
+    )
+    set_toml(
+        folder,
+        "min_overlap_nights = 2\n",
+        f"min_overlap_nights = {min_overlap}\nmax_days_without_work = 3\n",
+    )
+    geo = folder / "foresterie.geojson"
+    text = geo.read_text(encoding="utf-8")
+    geo.write_text(text.replace('"beds_family": 0', f'"beds_family": {family_beds}', 1), "utf-8")
+    return folder
+
+
 def add_pickup(folder: Path, name: str = "Borgo Mezzanone (ex pista)", rider: str = "W07") -> None:
     """Give a scenario folder a departure point PX (a settlement) and make `rider` board there."""
     (folder / "pickups.geojson").write_text(

@@ -8,14 +8,13 @@ so M1's bed would be released on Sunday 07-19; M2, his dependant, arrives on 07-
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, set_toml, write_workers
+from tests.helpers import release_season
 
 WORKERS = [
     "M1,2026-07-10,2026-07-28,family,G9,F1,3,false,",
@@ -25,20 +24,7 @@ WORKERS = [
 
 
 def test_a_family_waiting_for_a_member_keeps_its_room(tmp_path: Path) -> None:
-    sc = tmp_path / "sc"
-    shutil.copytree(PARTIAL, sc)
-    write_workers(sc, WORKERS)
-    (sc / "farm_calendar.csv").write_text(
-        "farm_id,first_day,last_day\nF1,2026-07-16,2026-07-18\n", encoding="utf-8"
-    )
-    set_toml(
-        sc, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n'
-    )
-    set_toml(sc, "min_overlap_nights = 2\n", "min_overlap_nights = 2\nmax_days_without_work = 3\n")
-    text = (sc / "foresterie.geojson").read_text(encoding="utf-8")
-    (sc / "foresterie.geojson").write_text(
-        text.replace('"beds_family": 0', '"beds_family": 4'), "utf-8"
-    )
+    sc = release_season(tmp_path / "sc", WORKERS, "F1,2026-07-16,2026-07-18", 2, family_beds=4)
     out = tmp_path / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.verify import verify_run
-from tests.helpers import PARTIAL, rehash, set_toml, write_workers
+from tests.helpers import rehash, release_season
 
 # PARTIAL: Fortore (FA, San Severo) open 07-08..07-31, Borgo Mezzanone (FB) 07-01..07-15; F1
 # works Mon-Sat, F2 every day. With min_overlap_nights = 7:
@@ -34,22 +34,9 @@ WORKERS = [
 
 @pytest.fixture(scope="module")
 def short_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    src = tmp_path_factory.mktemp("scen") / "short"
-    shutil.copytree(PARTIAL, src)
-    write_workers(src, WORKERS)
-    (src / "farm_calendar.csv").write_text(
-        "farm_id,first_day,last_day,note\nF1,2026-07-16,2026-07-18,rain\n", encoding="utf-8"
-    )
-    set_toml(
-        src, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n'
-    )
-    set_toml(src, "min_overlap_nights = 2\n", "min_overlap_nights = 7\nmax_days_without_work = 3\n")
     # FA must have family beds for the group to be refused for its stay alone
-    text = (src / "foresterie.geojson").read_text(encoding="utf-8")
-    (src / "foresterie.geojson").write_text(
-        text.replace('"beds_family": 0', '"beds_family": 2', 1), encoding="utf-8"
-    )
-    return src
+    src = tmp_path_factory.mktemp("scen") / "short"
+    return release_season(src, WORKERS, "F1,2026-07-16,2026-07-18", 7, family_beds=2)
 
 
 @pytest.fixture(scope="module")
