@@ -72,6 +72,12 @@ def test_bookings_cancellations_and_check_ins(season: Path) -> None:
     demand = day_demand(load_season_run(season), events, D)
     assert demand.counts["booked"] == 2 and demand.counts["booked_without_bed"] == 1
     assert demand.counts["not_present"] == 2  # W03 left, W04 away
+    # W06's booking is said, not only counted (review 18 R: it was dropped without a line)
+    assert demand.no_bed == [("W06", "F3")]
+    from foresterie.ops.day import booked_lines
+
+    (line,) = [x for x in booked_lines(demand, load_season_run(season).scenario) if "W06" in x]
+    assert line.startswith("booked for F3 on ") and "no bed that night" in line
 
 
 def test_recorded_arrivals_replace_the_planned_ones(season: Path) -> None:

@@ -458,6 +458,9 @@ class Demand:
     # scenario (the farm's booking is the later word), said
     closed: list[tuple[str, str]] = field(default_factory=list)
     reopened: list[tuple[str, str]] = field(default_factory=list)
+    # (worker, farm) booked with no bed that night and no place to board named (`origin`):
+    # not planned, said (review 18 R: counted `booked_without_bed` in day.json, said nowhere)
+    no_bed: list[tuple[str, str]] = field(default_factory=list)
     # (worker, `_placed` outcome, where they board on the day or None: not planned) of a
     # booking for a site their referral record says to avoid: said (`placement_lines`), never
     # counted in day.json (published) nor kept in the day run's files
@@ -504,6 +507,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
     heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
     closed: list[tuple[str, str]] = []  # (worker, farm) booked for a farm closed that day
+    no_bed: list[tuple[str, str]] = []  # (worker, farm) booked with no bed and no origin
     reopened: list[tuple[str, str]] = []  # (worker, farm) the farm booked on its closed day
     placement: list[tuple[str, str]] = []  # (worker, `_placed` outcome): a site to avoid booked
     shut = closed_days(sc.farm_closures)
@@ -539,6 +543,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if not here or home is None:
             if booking is not None and booking.kind == "booking":
                 counts["booked_not_present" if home else "booked_without_bed"] += 1
+                if not home:
+                    no_bed.append((w.id, booking.farm_id or w.farm_id or ""))
             elif home is not None:
                 counts["not_present"] += 1
             elif bed is not None and in_stay:
@@ -642,6 +648,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         heat_ban=heat_ban,
         closed=closed,
         reopened=reopened,
+        no_bed=no_bed,
         placement=[
             (
                 wid,
@@ -1095,6 +1102,13 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
                 "{farm} has no work that day by its calendar (farm_calendar.csv): not planned, "
                 "no ride owed (only a booking by the farm itself, booked_by = farm, reopens "
                 "the day)"
+            ),
+        ),
+        (
+            demand.no_bed,
+            tr._(
+                "no bed that night and no place to board named: not planned; record the "
+                "booking again with its origin (the departure point or foresteria they board at)"
             ),
         ),
     ):
