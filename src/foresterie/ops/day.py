@@ -840,8 +840,10 @@ def rested_vehicles(
     trips (the season plan's of d) would start less than 11 h after its last return the day
     before, an idle vehicle of the same base, available on d (not broken down), with as many
     seats and a driver's day as long (duty, span, stretch), whose own driver has rested 11 h by
-    then: the fewest seats, then the first id. None idle: the vehicle keeps its trips, and the
-    sheet and the command say the short rest."""
+    then: the fewest seats, then the first id. None idle: the day exchanged with a vehicle of the
+    base alike (seats, driver's day) whose driver has rested for these trips while this one's
+    has for its own (both entries given). Neither: the vehicle keeps its trips, and the sheet
+    and the command say the short rest."""
     spans = vehicle_spans((t["vehicle_id"], t["depart"], t["return"]) for t in trips)
     eve = previous.day
 
@@ -875,6 +877,32 @@ def rested_vehicles(
             u = min(idle, key=lambda u: (u.seats, u.id))
             swaps[vid] = u.id
             taken.add(u.id)
+    # None idle: exchange the day with a vehicle of the base alike in seats and driver's day
+    # whose driver has rested for this one's trips while this one's has for its (review 18 R,
+    # HIGH-3: VA1 left with 7 h 14 of rest while VA2, alike and rested, ran the afternoon)
+    for vid, span in sorted(spans.items()):
+        v = by_id.get(vid)
+        if vid in swaps or vid in swaps.values() or v is None:
+            continue
+        if not v.available_from <= d <= v.available_to or rested(vid, span):
+            continue
+        alike = [
+            u
+            for u in fleet
+            if u.id in spans
+            and u.id != vid
+            and u.id not in swaps
+            and u.id not in swaps.values()
+            and u.foresteria_id == v.foresteria_id
+            and u.available_from <= d <= u.available_to
+            and (u.seats, u.max_duty_min, u.max_span_min, u.max_stretch_min)
+            == (v.seats, v.max_duty_min, v.max_span_min, v.max_stretch_min)
+            and rested(u.id, span)
+            and rested(vid, spans[u.id])
+        ]
+        if alike:
+            u = min(alike, key=lambda u: u.id)
+            swaps[vid], swaps[u.id] = u.id, vid
     return swaps
 
 
