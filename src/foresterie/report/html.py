@@ -114,7 +114,7 @@ UNSERVED_HEADER = [N_("boarding at"), N_("reason"), N_("proven"), N_("worker-day
 WAITLIST_REASONS = {
     "far": N_("no foresteria within the commute limit of their farm"),
     "placement": N_("no foresteria within reach meets the person's placement constraints"),
-    "closed": N_("no foresteria open for the whole stay"),
+    "closed": N_("no foresteria open long enough for the stay"),  # its minimum nights, if partial
     "too_short": N_("stay shorter than the minimum nights a bed is offered for"),
     "no_section": N_("no beds of their section"),
     "no_accessible": N_("no accessible bed"),
