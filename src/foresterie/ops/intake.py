@@ -430,6 +430,20 @@ def _calendar_without(
     return rows
 
 
+def later_intake(events: list[Event], run_sha256: str, since: str | None, d: date) -> date | None:
+    """The day of the latest intake the ledger records (an `intake_plan` row) made after the run
+    being re-planned (not that run itself, dated after its own `as_of`) and before `d`:
+    an intake from the season run after an earlier intake plans from the season's beds, not
+    from the earlier intake's (review 18 R, HIGH-5's follow-on: the user was not told)."""
+    after = date.fromisoformat(since) if since else date.min
+    days = [
+        e.day
+        for e in events
+        if e.kind == "intake_plan" and e.note != run_sha256 and after < e.day < d
+    ]
+    return max(days, default=None)
+
+
 def intake_path(season_run: Path, d: date) -> Path:
     return season_run.parent / f"{season_run.name}.intake" / d.isoformat()
 
@@ -461,6 +475,14 @@ def run_intake(
         season, events, d, release_days, date.fromisoformat(since) if since else None
     )
     reopened = reopened_days(events, season.scenario.farm_closures)
+    later = later_intake(events, season.manifest_sha256, since, d)
+    if say is not None and later is not None:
+        say(
+            f"warning: the ledger records an intake of {later} made after {season_run} (by default "
+            f"{intake_path(season_run, later)}): this one re-plans from {season_run} and does not "
+            f"keep what that one planned (its moves, its placements); to go on from it: "
+            f"foresterie intake {intake_path(season_run, later)} --date {d}"
+        )
     if say is not None:
         for farm, day in sorted(reopened):
             did = "worked" if day < d else "is booked to work"
