@@ -36,15 +36,21 @@ def test_only_the_farms_own_standing_booking_reopens_a_closed_day() -> None:
     assert reopened_days(events, RAIN) == {("F1", D)}
 
 
+def _closed(farm: str, first: str, last: str) -> FarmClosure:
+    return FarmClosure(
+        farm_id=farm, first_day=date.fromisoformat(first), last_day=date.fromisoformat(last)
+    )
+
+
 def test_a_closure_is_split_around_its_reopened_days() -> None:
-    assert _calendar_without(RAIN, {("F1", D)}) == [
-        ["F1", "2026-07-08", "2026-07-08"],
-        ["F1", "2026-07-10", "2026-07-11"],
-    ]
-    assert _calendar_without(RAIN, {("F1", date(2026, 7, 8)), ("F1", date(2026, 7, 11))}) == [
-        ["F1", "2026-07-09", "2026-07-10"]
-    ]
-    assert _calendar_without(RAIN, set()) == [["F1", "2026-07-08", "2026-07-11"]]
+    assert _calendar_without(RAIN, {("F1", D)}) == (
+        _closed("F1", "2026-07-08", "2026-07-08"),
+        _closed("F1", "2026-07-10", "2026-07-11"),
+    )
+    assert _calendar_without(RAIN, {("F1", date(2026, 7, 8)), ("F1", date(2026, 7, 11))}) == (
+        _closed("F1", "2026-07-09", "2026-07-10"),
+    )
+    assert _calendar_without(RAIN, set()) == (_closed("F1", "2026-07-08", "2026-07-11"),)
 
 
 @pytest.fixture(scope="module")

@@ -59,6 +59,7 @@ from foresterie.core.files import (
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
+from foresterie.housing.release import closed_days
 from foresterie.housing.replan import MOVE_COLS, MOVES
 from foresterie.housing.waitlist import SECTION_BEDS
 from foresterie.ops.day import (
@@ -74,7 +75,7 @@ from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
 from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
-from foresterie.scenario.files import priority_csv, workers_csv
+from foresterie.scenario.files import farm_calendar_csv, priority_csv, workers_csv
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
 from foresterie.scenario.model import FarmClosure, Worker
 from foresterie.travel.matrix import TravelMatrix, build_matrix
@@ -395,11 +396,7 @@ def reopened_days(events: list[Event], closures: tuple[FarmClosure, ...]) -> set
     (a `booking` with booked_by = farm, not cancelled since): the farm works that day, as its
     day run plans it (`ops/day.py`), so the release rule does not count it a day without work
     (session 18, helper Y's note: an intake released the beds of a crew that worked)."""
-    closed = {
-        (c.farm_id, c.first_day + timedelta(days=k))
-        for c in closures
-        for k in range((c.last_day - c.first_day).days + 1)
-    }
+    closed = closed_days(closures)
     last: dict[tuple[str, date], Event] = {}  # each person's booking of a day, as it stands
     for e in events:
         if e.kind in ("booking", "cancellation"):
@@ -413,9 +410,9 @@ def reopened_days(events: list[Event], closures: tuple[FarmClosure, ...]) -> set
 
 def _calendar_without(
     closures: tuple[FarmClosure, ...], reopened: set[tuple[str, date]]
-) -> list[list[str]]:
-    """farm_calendar.csv's rows with the reopened days taken out (a closure split around them)."""
-    rows = []
+) -> tuple[FarmClosure, ...]:
+    """The closures with the reopened days taken out (a closure split around them)."""
+    out = []
     for c in closures:
         start: date | None = None
         d = c.first_day
@@ -424,10 +421,10 @@ def _calendar_without(
             if shut and start is None:
                 start = d
             elif not shut and start is not None:
-                rows.append([c.farm_id, start.isoformat(), (d - timedelta(days=1)).isoformat()])
+                out.append(replace(c, first_day=start, last_day=d - timedelta(days=1)))
                 start = None
             d += timedelta(days=1)
-    return rows
+    return tuple(out)
 
 
 def later_intake(events: list[Event], run_sha256: str, since: str | None, d: date) -> date | None:
@@ -623,7 +620,7 @@ def _replan(
         calendar = cfg.get("data", {}).get("farm_calendar")
         if reopened and calendar:  # the days a farm's booking reopened: days with work
             cal = _calendar_without(season.scenario.farm_closures, reopened)
-            write_text(folder / calendar, csv_text(cal, ["farm_id", "first_day", "last_day"]))
+            write_text(folder / calendar, farm_calendar_csv(cal))
         people = sorted(intake.workers, key=lambda w: w.id)
         groups = {w.id: w.group_id for w in people if w.group_id}
         write_text(folder / "workers.csv", workers_csv(people, priority=False))
