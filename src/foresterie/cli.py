@@ -381,11 +381,15 @@ def _refuse_replacing_a_ledgers_run(target: Path) -> None:
     so the ledger would be bound to a run that no longer exists, and `day`, `intake` and
     `monitor` would refuse it from then on, with no way back (review 18, H3: even an identical
     re-solve, `make demo`, did it). One line, exit 2, before anything is replaced."""
-    manifest, ledger_file = target / "manifest.json", target.parent / f"{target.name}.ledger.sqlite"
-    if not (manifest.is_file() and ledger_file.is_file()):
+    manifest = target / "manifest.json"
+    if not manifest.is_file():  # nothing replaced: the ledger's module is not even imported
         return
     from foresterie.core.files import file_sha256
-    from foresterie.ops.ledger import Ledger
+    from foresterie.ops.ledger import Ledger, ledger_path
+
+    ledger_file = ledger_path(target)
+    if not ledger_file.is_file():
+        return
 
     try:
         with Ledger.open(ledger_file) as led:
