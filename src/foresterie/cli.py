@@ -1719,32 +1719,54 @@ def purge(
         public_export(load_run(folder), out, small_cells=True)
 
     res = do_purge(run, _day(before), aggregate, ledger, days)
-    typer.echo(
-        f"purged before {before}: {res.ledger_rows} ledger rows, {len(res.runs)} runs "
-        f"({res.files} files); {len(res.kept_runs)} runs still within retention"
-        + (
-            f"; {res.people} people whose stay had ended removed from {len(res.partly)} of them"
-            if res.people
-            else ""
+    tr = cli_lang()  # read now, not at import: the command line's language, counts pluralised
+    line = (
+        tr._("purged before {before}:").format(before=before)
+        + " "
+        + tr.ngettext("{n} ledger row", "{n} ledger rows", res.ledger_rows).format(
+            n=res.ledger_rows
         )
-        + (
-            f"; {res.leftovers} scenario folders left by killed day runs or intakes removed"
-            if res.leftovers
-            else ""
+        + ", "
+        + tr.ngettext("{n} run ({files} files)", "{n} runs ({files} files)", len(res.runs)).format(
+            n=len(res.runs), files=res.files
         )
+        + "; "
+        + tr.ngettext(
+            "{n} run still within retention", "{n} runs still within retention", len(res.kept_runs)
+        ).format(n=len(res.kept_runs))
     )
+    if res.people:
+        line += "; " + tr.ngettext(
+            "{n} person whose stay had ended removed from {runs} of them",
+            "{n} people whose stay had ended removed from {runs} of them",
+            res.people,
+        ).format(n=res.people, runs=len(res.partly))
+    if res.leftovers:
+        line += "; " + tr.ngettext(
+            "{n} scenario folder left by killed day runs or intakes removed",
+            "{n} scenario folders left by killed day runs or intakes removed",
+            res.leftovers,
+        ).format(n=res.leftovers)
+    typer.echo(line)
     from foresterie.ops.monitor import first_whole_week
 
     if res.not_found:
         shown = ", ".join(res.not_found[:10]) + (" ..." if len(res.not_found) > 10 else "")
         typer.echo(
-            f"not purged: {len(res.not_found)} day runs the ledger records were not found beside "
-            f"RUN or in --days ({shown}): pass their folder with --days"
+            tr.ngettext(
+                "not purged: {n} day run the ledger records was not found beside RUN or in "
+                "--days ({shown}): pass its folder with --days",
+                "not purged: {n} day runs the ledger records were not found beside RUN or in "
+                "--days ({shown}): pass their folder with --days",
+                len(res.not_found),
+            ).format(n=len(res.not_found), shown=shown)
         )
     monday = first_whole_week(_day(before))
     typer.echo(
-        f"monitor: the weeks before {monday} are closed; the monitor published before this purge "
-        'holds them (README, "Monitoring")'
+        tr._(
+            "monitor: the weeks before {monday} are closed; the monitor published before this "
+            'purge holds them (README, "Monitoring")'
+        ).format(monday=monday)
     )
 
 

@@ -112,7 +112,7 @@ def test_a_day_run_published_elsewhere_is_purged_when_given(season: Path) -> Non
     _ok("day", str(season), "--date", "2026-07-06", "--out", str(elsewhere))
     out = _ok("purge", str(season), "--before", "2026-07-10")
     # Before: nothing said, and its riders.csv kept for ever.
-    assert "not purged: 1 day runs the ledger records were not found" in out, out
+    assert "not purged: 1 day run the ledger records was not found" in out, out
     assert "2026-07-06" in out and (elsewhere / "plan" / "riders.csv").is_file()
     out = _ok("purge", str(season), "--before", "2026-07-10", "--days", str(elsewhere.parent))
     assert "not purged" not in out, out
@@ -126,7 +126,7 @@ def test_a_day_run_named_otherwise_in_run_days_is_purged_by_its_date(season: Pat
     _ok("day", str(season), "--date", "2026-07-06", "--out", str(named))
     out = _ok("purge", str(season), "--before", "2026-07-10")
     # Before: its date was read from its folder's name, so it was never purged whole.
-    assert "1 runs (" in out and "not purged" not in out, out
+    assert "1 run (" in out and "not purged" not in out, out
     assert (named / "purged.json").is_file() and not (named / "plan" / "riders.csv").exists()
 
 

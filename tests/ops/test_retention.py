@@ -57,7 +57,7 @@ def test_purge_then_ledger_verify_and_verify_pass(season: Path) -> None:
     assert _ids_in(day / "plan" / "riders.csv") == {"W01", "W02", "W03", "W04", "W05"}
     assert _db_ids(ledger) == {"W01", "W02", "W03"}
     out = _ok("purge", str(season), "--before", "2026-07-10")
-    assert "0 ledger rows, 1 runs" in out and "1 runs still within retention" in out, out
+    assert "0 ledger rows, 1 run (" in out and "1 run still within retention" in out, out
     assert "people whose stay had ended" not in out
     assert "chain intact" in _ok("ledger", "verify", str(season))
     assert _db_ids(ledger) == {"W01", "W02", "W03"}  # all still here: the season goes on
@@ -97,7 +97,7 @@ def test_purge_mid_season_removes_the_people_who_left(season: Path) -> None:
     assert ",1,vehicles_busy," in unserved_before and unserved_before.rstrip().endswith("W03")
     plain = _plain_sha256(season)  # purged.json travels in the operator view: never these
     out = _ok("purge", str(season), "--before", "2026-07-14")
-    assert "2 ledger rows, 1 runs" in out, out  # W01's and W03's arrivals; the day run whole
+    assert "2 ledger rows, 1 run (" in out, out  # W01's and W03's arrivals; the day run whole
     assert "5 people whose stay had ended removed from 1 of them" in out, out
     assert "chain intact" in _ok("ledger", "verify", str(season))
     with Ledger.open(ledger) as led:
@@ -368,7 +368,7 @@ def test_mid_season_purge_on_a_postgres_ledger(season: Path, pg_url: str, tmp_pa
         conn.execute("ANALYZE ledger_events")  # as autovacuum does on its own, before the purge
         assert "W01" in str(conn.execute(stats).fetchone()[0])  # type: ignore[index]
     out = _ok("purge", str(season), "--before", "2026-07-14", "--ledger", pg_url)
-    assert "1 ledger rows" in out and "5 people whose stay had ended" in out, out
+    assert "1 ledger row," in out and "5 people whose stay had ended" in out, out
     assert "chain intact" in _ok("ledger", "verify", str(season), "--ledger", pg_url)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         sampled = str(conn.execute(stats).fetchone()[0])  # type: ignore[index]
@@ -403,3 +403,14 @@ def test_exports_keep_working_on_a_partly_purged_run(season: Path, tmp_path: Pat
     code, out = _cli("verify", str(tmp_path / "operator"))
     assert code == 0 and "partly purged for retention" in out, out
     assert "restricted/priority.csv: withheld from this copy" in out
+
+
+def test_purge_says_what_it_did_in_the_command_lines_language(
+    season: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Italian office reads purge's lines in Italian, counts in the singular where they are one
+    (session 19: they were English only, "1 runs")."""
+    monkeypatch.setenv("FORESTERIE_LANG", "it")
+    out = _ok("purge", str(season), "--before", "2026-07-10")
+    assert "eliminati i dati anteriori al 2026-07-10: 0 righe del registro, 1 esecuzione (" in out
+    assert "le settimane prima del" in out and "purged" not in out, out

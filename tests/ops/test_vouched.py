@@ -188,7 +188,7 @@ def test_purge_takes_a_day_runs_day_from_its_scenario(day_run: Path, runs: Path)
     path.write_text(path.read_text().replace(f'"date": "{DAY}"', '"date": "2026-09-20"'))
     assert '"2026-09-20"' in path.read_text()
     out = _ok("purge", str(runs), "--before", "2026-07-10")
-    assert "1 runs" in out and "0 runs" not in out, out
+    assert "1 run (" in out and "0 runs" not in out, out
     assert (day_run / "purged.json").is_file() and not (day_run / "plan" / "riders.csv").exists()
     pub = day_run.parent / "pub"
     _ok("export", str(day_run), "--role", "public", "--out", str(pub))
