@@ -397,7 +397,7 @@ def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[S
     catalogue's sites, then synthetic ones, each given to the district furthest below its share
     of the farms (DISTRICTS), at the district's comuni in turn, the j-th round on a golden-angle
     spiral around the comune (radius 0.04 deg x sqrt(round + 0.5)), skipping spots within 2.5 km
-    of a site already placed: every site on its own spot. A synthetic site opens for its own
+    of a site already placed and spots out at sea: every site on its own spot, in Puglia. A synthetic site opens for its own
     farms' harvest (the first crop's start to the last one's end), so no farm's nearest site is
     closed while the farm works (a district's catalogue seasons instead left asparagus farms
     beside sites open from July: 733 partial stays at 5,000 and housing's transfer and commute
@@ -411,7 +411,7 @@ def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[S
         count = [district.count(i) for i in range(len(DISTRICTS))]
         d = max(range(len(DISTRICTS)), key=lambda i: (DISTRICTS[i][1] * (k + 1) - count[i], -i))
         name, _share, _crops, comuni = DISTRICTS[d]
-        while True:  # the next spot of the district's spirals at least 2.5 km from every site
+        while True:  # the next spot of the district's spirals on land, 2.5 km from every site
             j = synthetic[d]
             synthetic[d] += 1
             com, lat0, lon0 = comuni[j % len(comuni)]
@@ -420,6 +420,8 @@ def _spread(rng: random.Random, n_farms: int, n_foresterie: int) -> tuple[list[S
             angle = turn * GOLDEN_ANGLE + j % len(comuni)
             lat = round(lat0 + radius * math.sin(angle), 5)
             lon = round(lon0 + radius * math.cos(angle) / math.cos(math.radians(lat0)), 5)
+            if not in_puglia(lon, lat):  # a coastal comune's spiral out at sea (50,000 workers)
+                continue
             if all(_km(lat, lon, s.lat, s.lon) >= MIN_SPACING_KM for s in sites):
                 break
         sites.append(
