@@ -16,6 +16,7 @@ from foresterie.report.notices import (
     BED_END_ASK,
     BED_END_TEXT,
     BED_START_ASK,
+    BED_START_ASK_ONE,
     BED_START_ONE_PLAIN,
     BED_START_TEXT,
     BedEnd,
@@ -232,8 +233,32 @@ def test_one_night_before_the_first_bed_reads_as_one(bed_start_run: Path) -> Non
             first=fr.date("2026-07-06", "full"),
         )
         + " "
-        + fr._(BED_START_ASK)
+        + fr._(BED_START_ASK_ONE)  # "that night", not "those nights" (review 19 R, LOW-4)
     )
+    assert fr._(BED_START_ASK_ONE) != fr._(BED_START_ASK)
+
+
+def test_a_dependants_bed_released_for_no_work_says_whose_farm(bed_start_run: Path) -> None:
+    """A dependant has no farm: their bed ends because the farm of the people they came with had
+    no work, not "your farm" (review 19 R, LOW-4); a worker's own notice keeps "your farm"."""
+    run = load_run(bed_start_run)
+    workers = [w.id for w in run.scenario.workers]
+    child = workers[0]  # made a dependant (rides false) of the same season
+    run.scenario = dataclasses.replace(
+        run.scenario,
+        workers=[dataclasses.replace(w, rides=w.id != child) for w in run.scenario.workers],
+    )
+    dependants, workers = [child], workers[1:]
+    en = lang("en")
+
+    def told(wid: str) -> str:
+        end = BedEnd(
+            worker_id=wid, foresteria_id="FA", last_night=date(2026, 7, 7), code="released_no_work"
+        )
+        return _text(bed_end_html(run, end, en))
+
+    assert "the farm of the people you came with" in told(dependants[0])
+    assert "your farm has had no work for you" in told(workers[0])
 
 
 def test_first_bed_notices_that_no_longer_apply_are_removed(

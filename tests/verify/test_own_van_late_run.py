@@ -223,6 +223,9 @@ def test_the_no_ride_notice_names_the_place_and_where_the_shuttle_comes_from(
             WHY["no_vehicle"]
         ).format(place="Fortore")
         assert _text(why_html(look, row("FA", "FA", "windows"), lg)) == lg._(WHY["windows"])
+    # posted at the boarding place on a day without a shuttle: nothing reads as one coming today
+    en = _text(why_html(look, row("FA", "FB", "vehicles_busy"), lang("en")))
+    assert "On other days you board at Fortore" in en and "You board at" not in en, en
     it = lang("it")
     assert "Fortore" in it._(NO_VEHICLE_FROM).format(place="Fortore", base="Borgo Mezzanone")
     assert it._(COMES_FROM) != COMES_FROM  # translated

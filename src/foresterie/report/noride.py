@@ -64,11 +64,12 @@ WHY_PLAIN = N_("No shuttle could be planned to this farm on this day.")
 # Where the vehicles serving the boarding place come from on that day (unserved.csv `base_id`)
 # is another place: a departure point, a foresteria without vehicles, or one whose own vehicles
 # are all unavailable that day (shuttles.routes.pickup_bases).
+# Said on a page posted where they board, on a day with no shuttle for them: never in words that
+# read as a shuttle coming today (review 19 R, MEDIUM-3: "You board at ... Your shuttle comes from").
 NO_VEHICLE_FROM = N_(
-    "You board at {place}. Your shuttle comes from {base}. No vehicle is available there on "
-    "this day."
+    "The shuttles for {place} come from {base}. No vehicle is available there on this day."
 )
-COMES_FROM = N_("You board at {place}. Your shuttle comes from {base}.")
+COMES_FROM = N_("On other days you board at {place}, and your shuttle comes from {base}.")
 NEXT_ON = N_("Your next shuttle: {date}")
 NEXT_NONE = N_("No shuttle is planned for you yet: ask again in a few days")
 NEXT_ASK = N_("Ask the staff about your next shuttle")

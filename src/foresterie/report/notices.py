@@ -156,6 +156,12 @@ BED_END_TEXT = {
         "{date}, because your farm has had no work for you for several days."
     ),
 }
+# The same for someone with no farm of their own (a dependant): it is their group's farm.
+RELEASED_GROUP = N_(
+    "Your bed at {foresteria} ends before your stay does: your last night there is "
+    "{date}, because the farm of the people you came with has had no work for them for several "
+    "days."
+)
 BED_END_PLAIN = N_(
     "Your bed at {foresteria} ends before your stay does: your last night there is {date}."
 )
@@ -189,8 +195,16 @@ def bed_end_html(run: RunData, end: BedEnd, lg: Lang) -> str:
             next_date=escape(lg.date(end.next_from, "full")),
             next=bdi(place_of(sc, end.next_id).name),
         )
-    told = fill(_(BED_END_TEXT.get(end.code, BED_END_PLAIN)), foresteria=here, date=last)
+    text = BED_END_TEXT.get(end.code, BED_END_PLAIN)
+    if end.code == "released_no_work" and _dependant(run, end.worker_id):
+        text = RELEASED_GROUP  # a dependant's bed goes with the group's (review 19 R, LOW-4)
+    told = fill(_(text), foresteria=here, date=last)
     return told + " " + escape(_(BED_END_ASK))
+
+
+def _dependant(run: RunData, worker_id: str) -> bool:
+    """Whether the person is a dependant (`rides` false: a child, an elder): no farm of their own."""
+    return any(not w.rides for w in run.scenario.workers if w.id == worker_id)
 
 
 def bed_end_due(ends: list[BedEnd], day: str) -> BedEnd | None:
@@ -632,6 +646,9 @@ BED_START_ASK = N_(
     "Before you come, ask the foresteria staff or your case worker where you can sleep on "
     "those nights."
 )
+BED_START_ASK_ONE = N_(
+    "Before you come, ask the foresteria staff or your case worker where you can sleep that night."
+)
 
 
 def bed_start_html(run: RunData, start: BedStart, lg: Lang) -> str:
@@ -650,7 +667,7 @@ def bed_start_html(run: RunData, start: BedStart, lg: Lang) -> str:
         first=bdi(lg.date(start.first_night, "full")),
         last=bdi(lg.date(last, "full")),
     )
-    return told + " " + escape(lg._(BED_START_ASK))
+    return told + " " + escape(lg._(BED_START_ASK_ONE if one else BED_START_ASK))
 
 
 def bed_start_notices_html(
