@@ -189,7 +189,7 @@ def public_from_aggregates(root: Path, out: Path) -> None:
     day = DAY_RUN_INPUT in manifest.get("inputs", {})
     tables: dict[str, tuple[list[str], list[list[Any]]]] = {}
     for name, cols in PUBLIC_TABLES.items():
-        if day and name == "waitlist_by_reason.csv":  # kept among the aggregates, unpublished
+        if day and name in DAY_UNPUBLISHED:  # kept among the aggregates, unpublished
             continue
         text = read_inside(root, f"aggregates/{name}", 1 << 30).decode("utf-8-sig")
         header, *rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -390,6 +390,7 @@ REFERRED_ONLY = {"waitlist_by_reason.csv": frozenset({"placement"})}
 def protected(
     tables: dict[str, tuple[list[str], list[list[Any]]]],
     referred_only: dict[str, frozenset[str]] = REFERRED_ONLY,
+    one_night: set[tuple[str, str, str]] | None = None,
 ) -> dict[str, tuple[list[str], list[list[Any]]]]:
     """The public tables with their small cells hidden (README of the export; `core.cells`).
     Primary: a count of people (or person-days) in 1..MIN_CELL-1 becomes SUPPRESSED, and any
@@ -398,7 +399,9 @@ def protected(
     line of cells whose sum is published, here or in the monitor (a foresteria's weeks, a
     week's foresterie or sections, a column's total, a site's season bed-nights against its
     weeks), hides none or at least two of its cells, and no hidden cell is the outcome of
-    several lines taken together (`core.cells.protect`). A published SUPPRESSED is always true."""
+    several lines taken together (`core.cells.protect`). A published SUPPRESSED is always true.
+    `one_night`: the (foresteria, week, section) rows of occupancy_by_week whose week has one
+    night in the season: their peak guests are their bed-nights used (a line of the two)."""
     values: dict[tuple[str, int, int], int] = {}
     primary: set[tuple[str, int, int]] = set()
     for name, (_header, rows) in tables.items():
@@ -420,6 +423,10 @@ def protected(
             for k in coords.keys() & primary:
                 boxes[k] = box_options(coords, k)
     lines = _lines(tables)
+    _h, occ = tables.get("occupancy_by_week.csv", ([], []))
+    for i, r in enumerate(occ):  # one night: peak = used, each tells the other (review 19 R)
+        if (str(r[0]), str(r[1]), str(r[2])) in (one_night or set()):
+            lines.append({("occupancy_by_week.csv", i, 4): 1, ("occupancy_by_week.csv", i, 5): -1})
     hidden = protect(values, primary, lines, boxes=boxes, marks=True)
     stars = starred(values, hidden, lines)
     out = {name: (header, [list(r) for r in rows]) for name, (header, rows) in tables.items()}
@@ -484,6 +491,15 @@ def nights_planned(run: RunData) -> list[Any]:
     return [o for o in run.occupancy if first <= o[1] <= last]
 
 
+def one_night_weeks(run: RunData) -> set[tuple[str, str, str]]:
+    """The (foresteria, ISO week, section) of occupancy_by_week with one night of the season
+    (a season that begins on a Sunday or ends on a Monday): there, peak guests = bed-nights."""
+    nights: Counter[tuple[str, str, str]] = Counter()
+    for fid, night, sec, _beds, _used in nights_planned(run):
+        nights[fid, _week(night), sec] += 1
+    return {k for k, n in nights.items() if n == 1}
+
+
 def _write(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     write_text(path, csv_text([[csv_cell(c) for c in r] for r in rows], header))
 
@@ -529,8 +545,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     codes = Counter(w["code"] for w in run.waitlist)
     table = [[c, n] for c, n in sorted(codes.items())]
     day = DAY_RUN_INPUT in run.manifest.get("inputs", {})
-    if small_cells or not day:  # a day run places nobody: no waitlist published (DAY_WAITLIST)
-        tables["waitlist_by_reason.csv"] = (["code", "people"], table)
+    tables["waitlist_by_reason.csv"] = (["code", "people"], table)
     transport: dict[tuple[str, str], _Week] = defaultdict(_Week)
     for t in run.trips:
         tw = transport[t.foresteria_id, _week(t.day)]
@@ -564,7 +579,12 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
         ["code", "worker_days"],
         [[c, n] for c, n in sorted(unserved.items())],
     )
-    for name, (header, table) in (tables if small_cells else protected(tables)).items():
+    if day and not small_cells:  # DAY_UNPUBLISHED: the aggregates keep them, nothing publishes
+        tables = {k: v for k, v in tables.items() if k not in DAY_UNPUBLISHED}
+    one_night = one_night_weeks(run) if not small_cells else set()
+    for name, (header, table) in (
+        tables if small_cells else protected(tables, one_night=one_night)
+    ).items():
         _write(out / name, header, table)
     _write(
         out / "kpis.csv",
@@ -594,8 +614,8 @@ def public_kpis(
     for key, v in _flat(kpis):
         if restricted_kpi(key):  # a run from before restricted/kpis.json has them
             continue
-        if day and (key.startswith("housing.waitlisted") or DAY_LEFT_OUT.fullmatch(key)):
-            continue
+        if day and (key.startswith("housing.") or DAY_LEFT_OUT.fullmatch(key)):
+            continue  # DAY_UNPUBLISHED: a day's "housing" figures are its riders, not its night
         small = (
             not small_cells and isinstance(v, int) and not isinstance(v, bool) and 0 < v < MIN_CELL
         )
@@ -614,12 +634,18 @@ def public_kpis(
 # would read as people refused a bed that day. Its public tables leave the waitlist out, as its
 # index.html does (report/html.py, DAY_LEFT_OUT).
 DAY_README = """
-A day run (one day's shuttles): it places nobody, so it publishes no waitlist
-(`waitlist_by_reason.csv` and the `housing.waitlisted` figures are left out); riders who board
-at a departure point have no bed that day and are counted among the riders. Its weeks are its
-day's: `occupancy_by_week.csv` counts the beds and guests of its one night, in the ISO week of
-its day (the season run's export counts that week's seven nights).
+A day run (one day's shuttles) publishes its transport only: `transport_by_week.csv` (its day,
+in its ISO week), `unserved_by_reason.csv` and the `transport` figures of `kpis.csv`. It places
+nobody and counts its day's riders only, so it publishes no waitlist and no housing table or
+figure: the beds and guests of its night are those of the season run (or the intake) it was
+made from, whose export counts them.
 """
+
+# DAY_README: the tables a day run's public export leaves out (its aggregates keep them).
+DAY_UNPUBLISHED = frozenset(
+    {"waitlist_by_reason.csv", "housing_by_site.csv", "occupancy_by_week.csv"}
+)
+
 
 PUBLIC_README = """# Public aggregate export
 
