@@ -1181,6 +1181,10 @@ def day(
     tk = res.summary.manifest["kpis"]["transport"]
 
     ngettext = cli_lang().ngettext  # counts pluralised, in the command line's language (review 18)
+    follow_up = res.summary.out / "report" / "follow_up.csv"
+    follow = (
+        len(follow_up.read_text(encoding="utf-8").splitlines()) - 1 if follow_up.is_file() else 0
+    )
     typer.echo(  # expected, then how many have their ride (review 13: "20 riders" when 7 rode)
         _("wrote {out}:").format(out=res.summary.out)
         + " "
@@ -1202,7 +1206,9 @@ def day(
             kept=st["kept"], legs=st["rider_legs_in_both"]
         )
         + "; "
-        + _("{n} on the no-show follow-up list; verified").format(n=r["follow_up_no_shows"])
+        + _("{n} on the follow-up list (report/follow_up.csv); verified").format(
+            n=follow  # every row of the file: no-shows and the out-and-not-back (review 19 R)
+        )
     )
 
 
