@@ -297,3 +297,20 @@ def test_a_boarding_list_ticked_the_italian_way_is_read(tmp_path: Path) -> None:
         str(exc.value.problems[0])
         == "boardings.csv:2: boarded: '' is not yes or no (sì/no, VERO/FALSO)"
     )
+
+
+def test_a_scan_with_a_utc_offset_is_read_on_puglias_clock(tmp_path: Path) -> None:
+    """Phone scanner apps export UTC (`Z`) or an offset: the time and the day are Puglia's
+    (review 19 R, LOW-5: 04:10Z was recorded 04:10, two hours early)."""
+    f = tmp_path / "scans.csv"
+    f.write_text(
+        "worker_id,scanned_at\nW01,2026-07-13T04:10:00Z\nW02,2026-07-13T06:10:00+02:00\n"
+        "W01,2026-07-12T23:30:00Z\nW02,2026-07-13T06:10\n"
+    )
+    got = [(e.worker_id, e.day, e.at_time) for e in read_events(f, SEASON)]
+    assert got == [
+        ("W01", date(2026, 7, 13), "06:10"),
+        ("W02", date(2026, 7, 13), "06:10"),
+        ("W01", date(2026, 7, 13), "01:30"),  # the night before in UTC, 13 July in Puglia
+        ("W02", date(2026, 7, 13), "06:10"),  # no offset: Puglia's clock as written
+    ]

@@ -11,7 +11,8 @@ A file's kind is told by its columns:
 - boardings (a driver's list): `date, vehicle_id, worker_id, boarded` (yes | no), optional `leg`
   (out: the trip to the farms | back: the trip home; the lists foresterie prints carry it) and
   `time`; one row per worker, vehicle, day and leg
-- QR scans: `worker_id, scanned_at` (YYYY-MM-DDTHH:MM[:SS]), optional `vehicle_id`
+- QR scans: `worker_id, scanned_at` (YYYY-MM-DDTHH:MM[:SS], Puglia's clock; with a UTC offset
+  or `Z`, read on Puglia's clock), optional `vehicle_id`
 - incidents: `date, vehicle_id, incident` (breakdown | late_return), optional `note`
 """
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from foresterie.core.errors import Problem, ScenarioError, row_ranges
 from foresterie.ops.ledger import Event
@@ -64,6 +66,9 @@ class Season:
     vehicles: frozenset[str]
     foresterie: frozenset[str]
     pickups: frozenset[str] = frozenset()  # departure points
+    # The plans' wall clock (`[scenario] timezone`, always Europe/Rome): a scan written with a
+    # UTC offset (a phone app's `Z`) is read on it, its day included.
+    timezone: str = "Europe/Rome"
 
 
 def file_kind(path: Path, encoding: str = "utf-8") -> FileKind | None:
@@ -261,6 +266,8 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         except ValueError:
             c.bad("scanned_at", f"{value!r} is not a date and time YYYY-MM-DDTHH:MM")
             return None
+        if when.tzinfo is not None:  # 2027-07-12T23:30Z is 13 July, 01:30, in Puglia
+            when = when.astimezone(ZoneInfo(s.timezone)).replace(tzinfo=None)
         if not s.start <= when.date() <= s.end:
             c.bad("scanned_at", f"{when.date()} is outside the season {s.start}..{s.end}")
         if not c.ok:
