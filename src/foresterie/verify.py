@@ -5909,6 +5909,13 @@ def _less(ends: list[int], v: float) -> float:
     return finite
 
 
+# The ledger rows that record a day lived (README "Monitoring", "As of"); the monitor's default
+# "as of" is the last day of one of them.
+_MONITOR_FACTS = frozenset(
+    {"arrival", "departure", "absent", "boarding", "no_show", "breakdown", "late_return"}
+)
+
+
 def verify_monitor(folder: Path, ledger: str | None = None) -> tuple[list[str], list[str]]:
     """Every violation of a monitor folder: files changed after publication, inputs that are no
     longer what it read, and each row whose figure differs from the recomputation. The ledger
@@ -6072,7 +6079,10 @@ def _monitor_figures(
     r = _Run(season)
     sc = r.cfg["scenario"]
     start, end = _day(sc["season_start"]), _day(sc["season_end"])
-    last = max((e["day"] for e in events), default=(start - timedelta(days=1)).isoformat())
+    last = max(  # the last day of a fact lived; a booking or a day plan names a day ahead
+        (e["day"] for e in events if e["kind"] in _MONITOR_FACTS),
+        default=(start - timedelta(days=1)).isoformat(),
+    )
     as_of = str(inputs["as_of"]) if inputs["as_of_given"] else last
     if as_of != inputs["as_of"]:
         out.append(f"as of {inputs['as_of']}: the ledger's last day is {as_of}")

@@ -591,3 +591,48 @@ def test_the_workbooks_notes_say_what_is_computed(monitored_season: Path) -> Non
     assert "anche le persone arrivate senza posto letto" not in notes
     page = (monitored_season / "index.html").read_text(encoding="utf-8")
     assert "mezzo per mezzo" in page
+
+
+def test_the_ledgers_last_day_is_its_last_fact_not_a_day_ahead() -> None:
+    """A booking, a cancellation, a heat alert, a day plan or a file import names a day ahead:
+    the monitor's default "as of" is the last day something was recorded as lived (review 19 R,
+    MEDIUM-2: one booking for the 18th read the 15th-18th as lived, people due then "not
+    taken in")."""
+    from foresterie.ops.ledger import KINDS, Event
+    from foresterie.ops.monitor import FACTS, last_day
+
+    lived = [Event(kind="arrival", day=date(2027, 7, 14), worker_id="W1")]
+    ahead = [
+        Event(kind="booking", day=date(2027, 7, 18), worker_id="W2", leg="round"),
+        Event(kind="cancellation", day=date(2027, 7, 19), worker_id="W2", leg="round"),
+        Event(kind="heat_alert", day=date(2027, 7, 20), note="declared"),
+        Event(kind="day_plan", day=date(2027, 7, 15), note="x" * 64),
+        Event(kind="file_import", day=date(2027, 7, 18), note="y" * 64),
+    ]
+    assert last_day(lived + ahead) == date(2027, 7, 14)
+    assert last_day(ahead) is None
+    assert last_day([*lived, Event(kind="breakdown", day=date(2027, 7, 16))]) == date(2027, 7, 16)
+    assert set(KINDS) >= FACTS
+
+
+def test_a_booking_ahead_does_not_move_the_monitors_as_of(
+    monitored_season: Path, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """The same ledger with a booking for the 20th: the monitor still reads up to the 9th, and
+    `monitor --verify` recomputes that day by its own rule."""
+    base = monitored_season.parent
+    led = tmp_path / "ledger.sqlite"
+    shutil.copy(base / "ledger.sqlite", led)
+    booking = tmp_path / "bookings.csv"
+    booking.write_text(
+        "date,worker_id,action,leg,farm_id,origin,booked_by\n2026-07-20,W01,book,round,,,worker\n"
+    )
+    code, text = _cli("ledger", "import", str(tiny_season_run), str(booking), "--ledger", str(led))
+    assert code == 0, text
+    out = tmp_path / "m"
+    args = ["--ledger", str(led), "--days", str(base / "days"), "--out", str(out)]
+    code, text = _cli("monitor", str(tiny_season_run), *args)
+    assert code == 0 and "as of 2026-07-09" in text, text
+    m = json.loads((out / "manifest.json").read_text())
+    assert (m["inputs"]["as_of"], m["inputs"]["as_of_given"]) == ("2026-07-09", False)
+    assert _cli("monitor", "--verify", str(out), "--ledger", str(led))[0] == 0

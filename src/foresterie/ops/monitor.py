@@ -484,9 +484,18 @@ def _ratio(num: float, den: float, scale: float = 1.0) -> float | None:
     return round(scale * num / den, 2) if den else None
 
 
+# What happened on the day a row names (the offices' and drivers' records). Bookings,
+# cancellations, heat alerts and day plans name days ahead, a file import the latest of its
+# rows' days, a move request the day asked for: none of them says a day was lived (review 19 R,
+# MEDIUM-2: one booking for 18 July read 15-18 July as lived, people due then "not taken in").
+FACTS = frozenset(
+    {"arrival", "departure", "absent", "boarding", "no_show", "breakdown", "late_return"}
+)
+
+
 def last_day(events: list[Event]) -> date | None:
-    """The ledger's last day: the latest day of any row (what is known up to then)."""
-    return max((ev.day for ev in events), default=None)
+    """The ledger's last day: the latest day of a fact recorded (FACTS), what is known up to."""
+    return max((ev.day for ev in events if ev.kind in FACTS), default=None)
 
 
 def compute(
