@@ -493,16 +493,21 @@ def uncovered_rows(run: RunData) -> list[list[Any]]:
     ]
 
 
-def transfer_rows(run: RunData) -> list[list[Any]]:
-    """People moved once when a foresteria closed: from, to, week of the move."""
-    spans: dict[str, list[tuple[str, str]]] = defaultdict(list)  # worker -> (from, foresteria)
-    for wid, fid, first, _end in run.spans:
-        spans[wid].append((first, fid))
+def transfer_rows(run: RunData, at_closing: bool = True) -> list[list[Any]]:
+    """People moved once: from, to, week of the move. `at_closing`: the moves made when the
+    first foresteria closed (the last night there is its last open night: the season plan's
+    transfers); else the others, made at a re-plan (a move on request), while it stayed open
+    (review 19 R, LOW-8: a move on request was listed as a transfer at a closing)."""
+    spans: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # worker -> (from, f, to)
+    for wid, fid, first, end in run.spans:
+        spans[wid].append((first, fid, end))
+    closes = {f.id: (f.open_to + timedelta(days=1)).isoformat() for f in run.scenario.foresterie}
     c: Counter[tuple[str, str, str]] = Counter()
     for rows in spans.values():
         if len(rows) == 2:
-            (_, a), (first, b) = sorted(rows)
-            c[a, b, _week(first)] += 1
+            (_, a, moved), (first, b, _) = sorted(rows)
+            if (closes.get(a) == moved) == at_closing:
+                c[a, b, _week(first)] += 1
     return [[a, b, wk, n] for (a, b, wk), n in sorted(c.items(), key=lambda x: (x[0][2], x[0]))]
 
 
@@ -554,6 +559,15 @@ def summary_sections(run: RunData, lg: Lang) -> list[Section]:
         if run.uncovered is not None and not day
         else []
     )
+    moves = transfer_rows(run, at_closing=False) if not day else []
+    if moves:  # a re-plan's moves (on request), told apart from the transfers at a closing
+        partial.append(
+            Section(
+                title=lg._("Moves between foresterie at a re-plan (on request)"),
+                header=[lg._("from"), lg._("to"), lg._("week of"), lg._("people")],
+                rows=[[a, b, week(wk), n] for a, b, wk, n in moves],
+            )
+        )
     return [
         *partial,
         *(
@@ -734,6 +748,14 @@ def headline(run: RunData, lg: Lang) -> list[str]:
             for code, n in sorted(reasons.items(), key=lambda x: (-x[1], x[0]))
         )
         out.append(lg._("Turned away: {reasons}.").format(reasons=why))
+    as_of = (run.manifest.get("replan") or {}).get("as_of")
+    if as_of:  # a re-plan: its housing is the season's, its shuttles from its date (review 19 R)
+        out.append(
+            lg._(
+                "Re-planned on {date}: the housing figures count the whole season, the nights "
+                "before kept as lived; the shuttle figures below count the days from {date} on."
+            ).format(date=lg.date(as_of, "full"))
+        )
     wd = _kpi(flat, "transport.worker_days_transported")
     carried = dict(
         worker_days=lg.num(wd),
