@@ -69,3 +69,19 @@ def test_a_move_on_request_is_not_a_transfer_at_a_closing(tiny_season_run: Path)
     assert "Moves between foresterie at a re-plan (on request)" not in [
         s.title for s in summary_sections(run, lang("en"))
     ]
+
+
+def test_vehicles_needed_is_never_below_the_proven_bound(tiny_season_run: Path) -> None:
+    """A day the fleet is proven 2 short with 1 vehicle at hand used: "needed" reads 3, not 1
+    beside a gap of 2 (review 19 R, LOW-3)."""
+    from foresterie.report.html import fleet_short_rows
+    from foresterie.report.rundata import FleetDayRow
+
+    run = load_run(tiny_season_run)
+    day = FleetDayRow(
+        day="2026-07-07", foresteria_id="FA", needed=1, lower_bound=3, available=1, short_riders=9
+    )
+    ((_fid, _wk, days, proven, gap, needed, left),) = fleet_short_rows(
+        dataclasses.replace(run, fleet_days=[day])
+    )
+    assert (days, proven, gap, needed, left) == (1, 1, 2, 3, 9)

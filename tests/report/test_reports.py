@@ -824,7 +824,9 @@ def test_a_day_run_reads_as_a_day(day_run: Path) -> None:
     md = (day_run / "report" / "summary.md").read_text(encoding="utf-8")
     assert head.startswith(
         "martedì 7 luglio 2026: 6 lavoratori attesi alle navette, 5 da una foresteria e 1 da "
-        "punti di partenza. Le navette hanno garantito andata e ritorno a 3 di loro con "
+        "punti di partenza. Fuori servizio in questo giorno: VB1; le sue corse del piano "
+        "stagionale sono state ripianificate con gli altri mezzi. Le navette hanno garantito "
+        "andata e ritorno a 3 di loro con "
     )
     assert f"{left} sono rimasti senza andata e ritorno (0,0% con un motivo dimostrato)" in head
     assert (

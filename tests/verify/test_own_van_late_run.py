@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.core.i18n import lang
+from foresterie.report.html import headline, out_of_service
 from foresterie.report.noride import COMES_FROM, NO_VEHICLE_FROM, WHY, why_html
 from foresterie.report.rundata import UnservedRow, load_run, lookups
 from foresterie.verify import verify_run
@@ -265,3 +266,9 @@ def test_a_day_run_with_the_own_minibus_broken_down_rides_the_other(
     assert not [u for u in unserved if u["code"] == "no_vehicle"]
     assert {u["base_id"] for u in unserved if u["foresteria_id"] == "FA"} <= {"FB"}
     assert verify_run(out) == []
+    # the day's report says the breakdown (review 19 R, LOW-3: it never did)
+    run = load_run(out)
+    assert out_of_service(run) == ["VA1"]
+    said = " ".join(headline(run, lang("en")))
+    assert "Out of service on this day: VA1; its trips of the season plan" in said, said
+    assert "VA1" in (out / "report" / "index.html").read_text(encoding="utf-8")

@@ -21,7 +21,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from foresterie.core.files import is_unpublished, real_dir, write_text
+from foresterie.core.files import is_unpublished, json_value, read_inside, real_dir, write_text
 from foresterie.core.i18n import N_, Lang, cli_lang, lang
 from foresterie.core.procs import lent_pool, results, shared_bytes, submit
 from foresterie.core.runfolder import restricted_kpi, seal_report
@@ -73,7 +73,7 @@ FLEET_SHORT_HEADER = [
     N_("days with worker-days unserved"),
     N_("days fleet short (proven)"),
     N_("largest proven gap"),
-    N_("most vehicles needed (heuristic)"),
+    N_("most vehicles needed (planned, or the proven bound if higher)"),
     N_("worker-days unserved"),
 ]
 # The housing tiers (housing.tiers) and how each was shown optimal (tiers.Proof), as people read
@@ -466,7 +466,8 @@ def beds_short_rows(run: RunData) -> list[list[Any]]:
 def fleet_short_rows(run: RunData) -> list[list[Any]]:
     """Per foresteria and week, the figures of unserved.csv/fleet_days.csv: days with worker-days
     unserved, days the fleet is proven short (lower bound above the vehicles available), the
-    largest proven gap, the most vehicles the planned trips needed, worker-days unserved."""
+    largest proven gap, the most vehicles needed (the planned trips', or the proven lower bound
+    where it is higher), worker-days unserved."""
     acc: dict[tuple[str, str], list[int]] = {}
     for f in run.fleet_days:
         if f.short_riders:
@@ -474,7 +475,9 @@ def fleet_short_rows(run: RunData) -> list[list[Any]]:
             a[0] += 1
             a[1] += f.lower_bound > f.available
             a[2] = max(a[2], f.lower_bound - f.available)
-            a[3] = max(a[3], f.needed)
+            # the proven bound where it is above what the trips planned with the vehicles at
+            # hand used (review 19 R, LOW-3: "needed 1" beside "3 short, proven")
+            a[3] = max(a[3], f.needed, f.lower_bound)
             a[4] += f.short_riders
     return [[fid, wk, *a] for (fid, wk), a in sorted(acc.items(), key=lambda x: (x[0][1], x[0][0]))]
 
@@ -635,6 +638,22 @@ def _place_name(run: RunData, pid: str) -> str:
         return pid
 
 
+def out_of_service(run: RunData) -> list[str]:
+    """A day run's vehicles that had trips in the season plan's day (its inputs'
+    reference_trips.json) and are not available on the day (a breakdown recorded): sorted ids."""
+    day = run.scenario.config.scenario.season_start
+    try:
+        ref = json_value(read_inside(run.root, Path("inputs") / DAY_RUN_INPUT, 1 << 28))
+        planned = {str(t.get("vehicle_id")) for t in ref.get("trips", []) if isinstance(t, dict)}
+    except (OSError, ValueError, AttributeError):  # unreadable: nothing said, the rest stands
+        return []
+    return sorted(
+        v.id
+        for v in run.scenario.fleet
+        if v.id in planned and not v.available_from <= day <= v.available_to
+    )
+
+
 def day_headline(run: RunData, lg: Lang) -> list[str]:
     """A day run in a few sentences: the riders expected and where they board, how many were
     carried there and back (trips, km, cost, the fees spared), who was left without a ride and
@@ -657,6 +676,17 @@ def day_headline(run: RunData, lg: Lang) -> list[str]:
             points=lg.num(points),
         )
     ]
+    broken = out_of_service(run)
+    if broken:  # review 19 R, LOW-3: a breakdown was never said in the day's report
+        out.append(
+            lg.ngettext(
+                "Out of service on this day: {vehicles}; its trips of the season plan were "
+                "planned again with the other vehicles.",
+                "Out of service on this day: {vehicles}; their trips of the season plan were "
+                "planned again with the other vehicles.",
+                len(broken),
+            ).format(vehicles=", ".join(broken))
+        )
     carried = dict(
         carried=lg.num(_kpi(flat, "transport.worker_days_transported")),
         trips=lg.num(_kpi(flat, "transport.trips")),
