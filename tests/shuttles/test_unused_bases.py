@@ -55,3 +55,13 @@ def test_validate_and_solve_warn_of_the_idle_depot(tmp_path: Path) -> None:
     assert sum("serve nobody" in ln for ln in r.output.splitlines()) == 1
     trips = (tmp_path / "run" / "plan" / "trips.csv").read_text(encoding="utf-8")
     assert ",VD1," not in trips  # what the warning says: it never runs
+    # a day run of the season does not say it again: its bases are the season's (review 19 R,
+    # LOW-1: every `day` repeated it)
+    led = str(tmp_path / "ledger.sqlite")
+    r = CliRunner().invoke(app, ["ledger", "init", str(tmp_path / "run"), "--ledger", led])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(
+        app, ["day", str(tmp_path / "run"), "--date", "2026-07-07", "--ledger", led]
+    )
+    assert r.exit_code == 0, r.output
+    assert "serve nobody" not in r.output, r.output

@@ -191,10 +191,11 @@ def solve(
         f"housing: {len({a.worker_id for a in housing.assignments})} housed, {len(housing.waitlist)} waitlisted, "
         f"tiers optimal: {all(x.optimal for x in housing.tiers)}"
     )
-    for problem in unused_bases(scenario, matrix):  # a depot no origin is given (unused.py)
-        say(f"warning: {problem}")
     t = time.monotonic()
     ref_file, kept = scenario.root / REFERENCE_TRIPS, None
+    if not ref_file.is_file():  # a day run's bases are the season's: said at `solve` (review 19)
+        for problem in unused_bases(scenario, matrix):  # a depot no origin is given (unused.py)
+            say(f"warning: {problem}")
     if ref_file.is_file():  # a day run: keep riders on the trips they were told (stability.py)
         shuttles, kept = stable_day_plan(
             scenario,
