@@ -1,0 +1,31 @@
+"""An intake from an intake run, dated before that run's own date, is refused in one line against
+what the user gave (review 19 R, LOW-6: it named a temporary scenario file the user never saw
+and a move's date as the reason)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers import cli_ok, cli_run, season_with_ledger
+
+
+def test_an_intake_before_its_runs_own_date_is_one_line(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    run = season_with_ledger(tiny_season_run, tmp_path)
+    rows = tmp_path / "checkins.csv"
+    rows.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
+    cli_ok("ledger", "import", str(run), str(rows))
+    intake = tmp_path / "intake"
+    cli_ok("intake", str(run), "--date", "2026-07-08", "--out", str(intake))
+    code, said = cli_run(
+        "intake", str(intake), "--date", "2026-07-07", "--out", str(tmp_path / "x")
+    )
+    assert code == 2, said
+    (line,) = [ln for ln in said.splitlines() if ln.startswith("error:")]
+    assert line == (
+        f"error: --date: 2026-07-07: before {intake}'s own date 2026-07-08: an intake goes on "
+        "from a later date (or make it from the season run)"
+    ), said
+    assert not (tmp_path / "x").exists() and "Traceback" not in said
+    cli_ok("intake", str(intake), "--date", "2026-07-09", "--out", str(tmp_path / "later"))
