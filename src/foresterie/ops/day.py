@@ -1270,7 +1270,7 @@ def _day_say(
         )
         + (", " + tr._("{n} from another foresteria").format(n=elsewhere) if elsewhere else "")
         + " "
-        + tr._("(a day run places nobody: beds as the season plan gave them)")
+        + tr._("(a day run places nobody: beds as the run it is made from gave them)")
     )
 
     def said(text: str) -> None:

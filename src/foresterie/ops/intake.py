@@ -46,7 +46,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from foresterie.core.errors import InfeasibleError
+from foresterie.core.errors import InfeasibleError, Problem, ScenarioError
 from foresterie.core.files import (
     csv_text,
     dumps_json,
@@ -468,6 +468,18 @@ def run_intake(
     events, seq, head = ledger.snapshot()
     replan = read_manifest(season_run).get("replan")  # its shape checked (core/runfolder.py)
     since = (replan or {}).get("as_of")  # requests up to then were the run's own intake's
+    if since and d < date.fromisoformat(since):  # said against what the user gave (review 19)
+        raise ScenarioError(
+            [
+                Problem(
+                    "--date",
+                    None,
+                    str(d),
+                    f"before {season_run}'s own date {since}: an intake goes on from a later "
+                    "date (or make it from the season run)",
+                )
+            ]
+        )
     intake = intake_workers(
         season, events, d, release_days, date.fromisoformat(since) if since else None
     )
