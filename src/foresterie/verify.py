@@ -1153,21 +1153,98 @@ def _check_schema(run: Path) -> None:
         )
 
 
-# What a run's manifest holds (run/pipeline.py writes it; README "Run folders and verification").
-# Anything else rides beside the plan's ids into every copy, the operator export included, with
-# nothing vouching for it: a forged `approved_by`, ids paired with "referred" (review 18 Q, M1).
-_MANIFEST_KEYS = frozenset(
-    {"schema", "scenario", "travel", "replan", "inputs", "restricted", "plan", "versions"}
-    | {"seed", "budgets", "timings_s", "housing", "shuttles", "kpis", "report_hashes", "records"}
-)
+# What a run's manifest holds, key by key (run/pipeline.py writes it; README "Run folders and
+# verification"). Anything else rides beside the plan's ids into every copy, the operator export
+# included, with nothing vouching for it: a forged `approved_by`, ids paired with "referred", at
+# the top or under scenario, travel, replan, timings_s ... (review 18 Q, M1). This module's own
+# copy of core.runfolder.MANIFEST_LAYOUT, which the run's writer is held to (a test keeps the
+# two equal). None: a value, checked where it is read; _DATA_KEYS: an object whose keys are data
+# (file names, place ids, packages, KPI groups; each checked where it is read); a dict: an
+# object of these keys only; a one-element list: a list of such objects.
+_DATA_KEYS = "*"
+_MANIFEST_LAYOUT: dict[str, Any] = {
+    "schema": None,
+    "scenario": dict.fromkeys(
+        ("name", "hash", "snapshot_hash", "travel_backend", "restricted_inputs")
+    ),
+    "travel": {
+        "backend": None,
+        "graph_hash": None,
+        "snap_warn_m": None,
+        "far_from_road": _DATA_KEYS,
+        "max_snap_m": None,
+    },
+    "replan": dict.fromkeys(("as_of", "moved_vs_previous", "residents_changed")),
+    "inputs": _DATA_KEYS,
+    "restricted": _DATA_KEYS,
+    "plan": _DATA_KEYS,
+    "versions": _DATA_KEYS,
+    "seed": None,
+    "budgets": _DATA_KEYS,
+    "timings_s": dict.fromkeys(
+        ("load_s", "travel_s", "housing_s", "shuttles_s", "road_geometry_s")
+    ),
+    "housing": {
+        "tiers": [dict.fromkeys(("name", "objective", "bound", "optimal", "gap", "proof"))],
+        **dict.fromkeys(("districts", "blocks", "units", "safety_net_struck", "lp_stopped")),
+    },
+    "shuttles": {
+        **dict.fromkeys(("engine", "day_problems", "route_searches", "chaining_optimal")),
+        "stability": dict.fromkeys(
+            (
+                *("fresh_foresterie", "repaired_foresterie", "mode", "kept_trips"),
+                *("residual_riders", "seated_in_kept", "renamed_vehicle_days"),
+            )
+        ),
+    },
+    "kpis": _DATA_KEYS,
+    "report_hashes": None,
+    "records": _DATA_KEYS,
+}
+
+
+def _unknown_keys(node: Any, layout: Any, path: str, out: list[str]) -> None:
+    """The dotted paths of `node`'s keys `layout` does not name (a list's items by index)."""
+    if isinstance(layout, dict) and isinstance(node, dict):
+        for k, v in node.items():
+            if k in layout:
+                _unknown_keys(v, layout[k], f"{path}{k}.", out)
+            else:
+                out.append(f"{path}{k}")
+    elif isinstance(layout, list) and isinstance(node, list):
+        for i, x in enumerate(node):
+            _unknown_keys(x, layout[0], f"{path[:-1]}[{i}].", out)
 
 
 def _check_manifest_keys(r: _Run, out: list[str]) -> None:
-    for key in sorted(set(r.manifest) - _MANIFEST_KEYS, key=str):
+    unknown: list[str] = []
+    _unknown_keys(r.manifest, _MANIFEST_LAYOUT, "", unknown)
+    for key in sorted(unknown):
         out.append(
-            f"manifest.json: {str(key)[:40]!r}: not a part of a run's manifest (it would travel "
+            f"manifest.json: {key[:80]!r}: not a part of a run's manifest (it would travel "
             "beside the plan's ids into every copy, vouched for by nothing)"
         )
+    # The objects whose keys are data: each key one the run knows of. The budgets are the
+    # [solver] section of inputs/scenario.toml, as the snapshot wrote it (a budget without a
+    # value has no TOML line: null); the places far from a road are the run's own places.
+    budgets, solver = r.manifest.get("budgets"), r.cfg.get("solver", {})
+    if isinstance(budgets, dict) and isinstance(solver, dict):
+        for k in sorted(set(budgets) - set(solver), key=str):
+            if budgets[k] is not None:
+                out.append(
+                    f"manifest.json: 'budgets.{str(k)[:40]}': not a budget of inputs/"
+                    "scenario.toml's [solver] (it would travel beside the plan's ids, vouched "
+                    "for by nothing)"
+                )
+    far = r.manifest.get("travel", {})
+    far = far.get("far_from_road") if isinstance(far, dict) else None
+    places = set(r.fs) | set(r.farms) | set(r.pickups)
+    for k, v in (far if isinstance(far, dict) else {}).items():
+        if k not in places or not isinstance(v, int | float) or isinstance(v, bool):
+            out.append(
+                f"manifest.json: 'travel.far_from_road.{str(k)[:40]}': not a place of the run "
+                "with its distance to the road in metres"
+            )
     # No person is named anywhere in it, at any depth (a key or a value): the manifest is read
     # beside the plan's ids, and figures on priorities or referrals may sit in it (README
     # "Privacy"); a run writes counts only (review 18 Q, M1: `scenario.notes.W00012`).
@@ -1183,7 +1260,9 @@ def _check_manifest_keys(r: _Run, out: list[str]) -> None:
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, f"{path}[{i}]")
-        elif isinstance(node, str) and node in people:
+        elif isinstance(node, str) and (
+            node in people or any(x in people for x in re.split(r"[\s,;]+", node))
+        ):  # a value naming a person, alone or among others ("W00012 W00013")
             named.append(path)
 
     walk(r.manifest, "manifest")
@@ -1445,12 +1524,32 @@ def _draw_key_of(data: bytes) -> bytes:
 
 
 def _restricted_files(run: Path, manifest: dict[str, Any]) -> list[str]:
-    """File names in restricted/ and in the manifest's `restricted` part (plain names), the
-    salt of the manifest's digests aside."""
+    """File names in restricted/, in the manifest's `restricted` part and among the restricted
+    inputs it says the model read (plain names), the salt of the manifest's digests aside."""
     folder = run / "restricted"
     names = {p.name.removesuffix(_SEALED) for p in folder.iterdir()} if folder.is_dir() else set()
     listed = manifest.get("restricted", {})
-    return sorted((names | (set(listed) if isinstance(listed, dict) else set())) - {_SALT})
+    names |= set(listed) if isinstance(listed, dict) else set()
+    return sorted((names | (_declared_inputs(manifest) or set())) - {_SALT})
+
+
+# The restricted inputs a model may read (run/folders.py restricted_files): a run written since
+# review 18 Q's H1 names those it read in the manifest's scenario.restricted_inputs, so that a
+# restricted part cut of its referral records (or draw key) is not read as a season that had
+# none. Where the manifest has no such key (a run written before) an unlisted file reads as
+# none, as it always did.
+_RESTRICTED_INPUTS = ("priority.csv", "referrals.csv", _DRAW_KEY)
+
+
+def _declared_inputs(manifest: dict[str, Any]) -> set[str] | None:
+    """manifest scenario.restricted_inputs as a set of names (None: a run from before it)."""
+    scenario = manifest.get("scenario")
+    if not isinstance(scenario, dict) or "restricted_inputs" not in scenario:
+        return None
+    names = scenario["restricted_inputs"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise Unreadable("manifest.json: scenario.restricted_inputs: not a list of file names")
+    return {_plain_name(n, "manifest.json: scenario.restricted_inputs") for n in names}
 
 
 def _restricted(run: Path, manifest: dict[str, Any]) -> tuple[dict[str, bytes], list[str]]:
@@ -1878,6 +1977,7 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
     if not isinstance(listed, dict):
         raise Unreadable("manifest.json: restricted: not an object of file hashes")
     salt = r.restricted.get(_SALT)
+    said = _check_declared(r, listed, out)
     keyed = [n for n, d in listed.items() if n in r.restricted and d.startswith(_KEYED)]
     if keyed and salt is None:
         out.append(
@@ -1909,9 +2009,11 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
                     "manifest's digests are keyed with it; a bare sha256 lets anyone with the "
                     "operator view test guesses of the file)"
                 )
-    if not r.priority_known and "priority.csv" not in {
-        _plain_name(n, "manifest.json: restricted") for n in listed
-    }:  # inputs/workers.csv holds no priorities: the run kept them in restricted/priority.csv
+    if (
+        not r.priority_known
+        and "priority.csv" not in said
+        and "priority.csv" not in {_plain_name(n, "manifest.json: restricted") for n in listed}
+    ):  # inputs/workers.csv holds no priorities: the run kept them in restricted/priority.csv
         out.append(
             "restricted file missing: priority.csv (inputs/workers.csv has no priority column, "
             "so the run keeps each person's priority there, and the manifest must list it)"
@@ -1922,6 +2024,38 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
         for wid, w in r.workers.items():
             if w.get("priority", "") not in ("0", "1", "2", "3"):
                 out.append(f"priority out of 0..3: {wid}")
+
+
+def _check_declared(r: _Run, listed: dict[str, Any], out: list[str]) -> set[str]:
+    """The restricted inputs the manifest says the model read (scenario.restricted_inputs)
+    against its `restricted` part and the folder: one named there that the part neither lists
+    nor holds was cut from it (a referred person's sites to avoid would go unchecked), unless
+    the whole part is withheld (the operator view: said not checked). The names said missing."""
+    declared = _declared_inputs(r.manifest)
+    if declared is None:  # a run from before the record: as it always was read
+        return set()
+    said: set[str] = set()
+    for name in sorted(declared - set(_RESTRICTED_INPUTS)):
+        out.append(
+            f"manifest.json: scenario.restricted_inputs: {name[:40]!r} is not a restricted input "
+            "of a run"
+        )
+    withheld = not (r.root / "restricted").exists()
+    for name in sorted(declared & set(_RESTRICTED_INPUTS)):
+        if name == "priority.csv" and not r.priority_known:
+            continue  # said below, with why: inputs/workers.csv has no priority column
+        if name not in listed and name not in r.restricted and not withheld:
+            said.add(name)
+            out.append(
+                f"restricted file missing: {name} (the manifest's scenario.restricted_inputs "
+                "says the model read it, and its restricted part does not list it)"
+            )
+    for name in sorted(set(listed) & set(_RESTRICTED_INPUTS) - declared):
+        out.append(
+            f"manifest.json: scenario.restricted_inputs: {name} not named, yet the restricted "
+            "part lists it (the model read it, or the file was added after solving)"
+        )
+    return said
 
 
 def _is_dependant(w: dict[str, str]) -> bool:

@@ -74,7 +74,7 @@ from foresterie.run.planfiles import (
     write_shuttles,
 )
 from foresterie.run.stability import stable_day_plan
-from foresterie.scenario.load import load_scenario, scenario_hash
+from foresterie.scenario.load import RESTRICTED_PRIORITY, load_scenario, scenario_hash
 from foresterie.scenario.model import Assignment, Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
 from foresterie.shuttles.unused import unused_bases
@@ -284,6 +284,10 @@ def solve(
                 "hash": original_hash,
                 "snapshot_hash": snapshot_hash,
                 "travel_backend": matrix.backend,
+                # the restricted inputs the model read, by name (README "Restricted part and
+                # encryption"): the published record that they exist, so a restricted part cut
+                # of its referral records or draw key is told from a run that had none
+                "restricted_inputs": sorted(private),
             },
             "travel": {
                 "backend": matrix.backend,
@@ -541,7 +545,8 @@ def replay(
     originals = _plan_files(run)  # before anything is written: a crafted plan/ is refused
     given = read_restricted(run)  # its salt too: the replay's digests are keyed the same way
     stale = _unlisted(manifest, originals) + _edited_inputs(run, manifest)
-    stale += _edited_restricted(run, manifest, given) + _edited_records(run, manifest)
+    stale += _edited_restricted(run, manifest, given) + _missing_restricted(run, manifest, given)
+    stale += _edited_records(run, manifest)
     if stale:  # not the folder that was solved: a replay of it proves nothing
         return stale
     listing = read_report_hashes(run)
@@ -773,6 +778,31 @@ def _edited_restricted(run: Path, manifest: dict[str, Any], plain: dict[str, byt
                 f"restricted/{name}: edited after solving (digest differs from the manifest)"
             )
     return out
+
+
+def _missing_restricted(run: Path, manifest: dict[str, Any], plain: dict[str, bytes]) -> list[str]:
+    """The restricted inputs the model read that the run's restricted part no longer holds,
+    named (review 18 Q, L5: a run cut of its priorities was refused as "workers.csv:1:
+    priority: missing column(s)", the file that by design has none): each person's priority,
+    since the priority split (inputs/workers.csv without the column), and those the manifest's
+    scenario.restricted_inputs names (a run written since review 18 Q's H1)."""
+    if (run / "purged.json").exists():  # `verify` knows what the purge removed
+        return []
+    named = manifest.get("scenario")
+    declared = named.get("restricted_inputs") if isinstance(named, dict) else None
+    wanted = {str(n) for n in declared} if isinstance(declared, list) else set()
+    head = read_inside(run, "inputs/workers.csv", MAX_PLAN_FILE).split(b"\n", 1)[0]
+    if b"priority" not in head.decode("utf-8", "replace").strip().split(","):
+        wanted.add(RESTRICTED_PRIORITY)
+    return [
+        f"restricted/{name}: missing (the model read it"
+        + (
+            ": inputs/workers.csv has no priority column since the priority split)"
+            if name == RESTRICTED_PRIORITY
+            else ", as the manifest's scenario.restricted_inputs says)"
+        )
+        for name in sorted(wanted - set(plain))
+    ]
 
 
 def _edited_records(run: Path, manifest: dict[str, Any]) -> list[str]:
