@@ -804,7 +804,10 @@ class _Run:
         self.unserved = _rows(run, "plan/unserved.csv")
         # Priorities and referral records live apart from everything published (README,
         # "Restricted part and encryption"): read (and decrypted) when the key allows.
-        self.restricted, self.unchecked = _restricted(run, self.manifest)
+        # what a run that names its restricted inputs wrote in its restricted part, read or not
+        self.expected = _expected_restricted(self.manifest, self.cfg)
+        names = _restricted_files(run, self.manifest, self.expected)
+        self.restricted, self.unchecked = _restricted(run, self.manifest, names)
         self.unknown_priority: list[str] = []
         self.priority_known = "priority" in next(iter(self.workers.values()), {"priority": ""})
         if "priority.csv" in self.restricted:
@@ -820,7 +823,7 @@ class _Run:
         elif not self.priority_known:
             self.unchecked += list(_NEEDS_PRIORITY)
         self.referrals_known = "referrals.csv" in self.restricted or not any(
-            n.startswith("referrals.csv") for n in _restricted_files(run, self.manifest)
+            n.startswith("referrals.csv") for n in names
         )
         if not self.referrals_known:
             self.unchecked += list(_NEEDS_REFERRALS)
@@ -839,7 +842,7 @@ class _Run:
         # publishes only what no priority or referral decides. None: a run from before the split
         # (its plan/waitlist.csv holds the detail), or the part cannot be read here.
         self.wait_detail: dict[str, dict[str, str]] | None = None
-        self.wait_split = _WAIT_DETAIL in _restricted_files(run, self.manifest)
+        self.wait_split = _WAIT_DETAIL in names
         if _WAIT_DETAIL in self.restricted:
             detail = _rows_of(self.restricted[_WAIT_DETAIL], f"restricted/{_WAIT_DETAIL}")
             self.wait_detail = {x["worker_id"]: x for x in detail}
@@ -848,7 +851,7 @@ class _Run:
         # Each night without a bed's detailed reason (README "Waitlist reasons"): None: a
         # run from before the split, or the part cannot be read here.
         self.uncovered_detail: list[dict[str, str]] | None = None
-        self.uncovered_split = _UNCOVERED_DETAIL in _restricted_files(run, self.manifest)
+        self.uncovered_split = _UNCOVERED_DETAIL in names
         if _UNCOVERED_DETAIL in self.restricted:
             rel = f"restricted/{_UNCOVERED_DETAIL}"
             self.uncovered_detail = _rows_of(self.restricted[_UNCOVERED_DETAIL], rel)
@@ -856,7 +859,7 @@ class _Run:
             self.unchecked += list(_NEEDS_UNCOVERED_DETAIL)
         # The figures on priorities and referrals: restricted/kpis.json in a run that has it
         # (the manifest then may carry none of them); None when it cannot be read here.
-        self.kpis_split = _KPIS in _restricted_files(run, self.manifest)
+        self.kpis_split = _KPIS in names
         self.sealed_kpis: dict[str, Any] | None = None
         if _KPIS in self.restricted:
             rel = f"restricted/{_KPIS}"
@@ -865,7 +868,7 @@ class _Run:
             self.sealed_kpis = sealed  # unread: said by the KPIs by priority, referral KPIs
         # The figures of the housing tiers by priority (people of a priority housed):
         # restricted/tiers.json in a run that has it, null in the manifest and housing.json.
-        self.tiers_split = _TIERS in _restricted_files(run, self.manifest)
+        self.tiers_split = _TIERS in names
         self.sealed_tiers: dict[str, dict[str, Any]] | None = None
         if _TIERS in self.restricted:
             self.sealed_tiers = _sealed_tiers(self.restricted[_TIERS])
@@ -880,7 +883,7 @@ class _Run:
         # The draw key (README "Restricted part and encryption"): the secret of the tie-breaks
         # among equals (ride order, lottery). A run without one drew with the published seed
         # alone (the documented fallback); one that lists it needs it to re-run them.
-        self.draw_key_listed = _DRAW_KEY in _restricted_files(run, self.manifest)
+        self.draw_key_listed = _DRAW_KEY in names
         self.draw_key: bytes | None = None
         if _DRAW_KEY in self.restricted:
             self.draw_key = _draw_key_of(self.restricted[_DRAW_KEY])
@@ -1190,6 +1193,7 @@ _MANIFEST_LAYOUT: dict[str, Any] = {
     },
     "shuttles": {
         **dict.fromkeys(("engine", "day_problems", "route_searches", "chaining_optimal")),
+        **dict.fromkeys(("vrp_solves", "patterns")),  # runs written before route_searches
         "stability": dict.fromkeys(
             (
                 *("fresh_foresterie", "repaired_foresterie", "mode", "kept_trips"),
@@ -1523,14 +1527,36 @@ def _draw_key_of(data: bytes) -> bytes:
     return bytes.fromhex(text)
 
 
-def _restricted_files(run: Path, manifest: dict[str, Any]) -> list[str]:
-    """File names in restricted/, in the manifest's `restricted` part and among the restricted
-    inputs it says the model read (plain names), the salt of the manifest's digests aside."""
+def _restricted_files(
+    run: Path, manifest: dict[str, Any], expected: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """File names in restricted/, in the manifest's `restricted` part, among the restricted
+    inputs it says the model read, and `expected` (_expected_restricted: what such a run
+    writes), plain names, the salt of the manifest's digests aside."""
     folder = run / "restricted"
     names = {p.name.removesuffix(_SEALED) for p in folder.iterdir()} if folder.is_dir() else set()
     listed = manifest.get("restricted", {})
     names |= set(listed) if isinstance(listed, dict) else set()
-    return sorted((names | (_declared_inputs(manifest) or set())) - {_SALT})
+    return sorted((names | (_declared_inputs(manifest) or set()) | expected) - {_SALT})
+
+
+def _expected_restricted(manifest: dict[str, Any], cfg: dict[str, Any]) -> set[str]:
+    """The restricted outputs a run that names its restricted inputs (a run written since
+    review 18 Q's H1) wrote with its plan (run/planfiles.py restricted_outputs): the detailed
+    waitlist reasons, the figures on priorities and referrals, those of the tiers by priority;
+    with [housing] lottery the draw's tickets, with partial_stays the detailed reasons of the
+    nights without a bed. Unlisted, each read as a run from before it (the tiers' claims, the
+    waitlist's detail not checked, and nothing said). None for a run from before the record."""
+    if _declared_inputs(manifest) is None:
+        return set()
+    housing = cfg.get("housing")
+    housing = housing if isinstance(housing, dict) else {}
+    out = {_WAIT_DETAIL, _KPIS, _TIERS}
+    if housing.get("lottery") is True:
+        out.add(_LOTTERY)
+    if housing.get("partial_stays") is True:
+        out.add(_UNCOVERED_DETAIL)
+    return out
 
 
 # The restricted inputs a model may read (run/folders.py restricted_files): a run written since
@@ -1552,14 +1578,16 @@ def _declared_inputs(manifest: dict[str, Any]) -> set[str] | None:
     return {_plain_name(n, "manifest.json: scenario.restricted_inputs") for n in names}
 
 
-def _restricted(run: Path, manifest: dict[str, Any]) -> tuple[dict[str, bytes], list[str]]:
+def _restricted(
+    run: Path, manifest: dict[str, Any], names: list[str]
+) -> tuple[dict[str, bytes], list[str]]:
     """The restricted part's plaintexts (decrypted with the Fernet key from the environment:
     this module's own reading, with the `cryptography` package directly), its salt among them
     when it has one, and what cannot be checked without them."""
     out: dict[str, bytes] = {}
     unchecked: list[str] = []
     key = os.environ.get(KEY_ENV, "").strip()
-    for name in [*_restricted_files(run, manifest), _SALT]:
+    for name in [*names, _SALT]:
         plain = _plain_name(name, "restricted")
         if (run / "restricted" / plain).exists():
             out[plain] = _read(run, f"restricted/{plain}")
@@ -1833,7 +1861,7 @@ def _verify_partly_purged(
     out: list[str] = []
     files, removed = dict(record["files"]), dict(record["removed"])
     people = sum(int(p["people"]) for p in record["purges"])
-    plain, unchecked = _restricted(run, manifest)
+    plain, unchecked = _restricted(run, manifest, _restricted_files(run, manifest))
     salt = plain.get(_SALT)  # restricted plaintexts are recorded by their keyed digest
     contents: dict[str, bytes] = {}
     for folder in ("plan", "inputs", "restricted"):
@@ -2049,6 +2077,13 @@ def _check_declared(r: _Run, listed: dict[str, Any], out: list[str]) -> set[str]
             out.append(
                 f"restricted file missing: {name} (the manifest's scenario.restricted_inputs "
                 "says the model read it, and its restricted part does not list it)"
+            )
+    for name in sorted(r.expected - set(listed) - set(r.restricted)):
+        if not withheld:
+            said.add(name)
+            out.append(
+                f"restricted file missing: {name} (a run that names its restricted inputs "
+                "writes it with its plan, and its restricted part does not list it)"
             )
     for name in sorted(set(listed) & set(_RESTRICTED_INPUTS) - declared):
         out.append(
@@ -2632,9 +2667,11 @@ def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
     """The draw is the seeded one, and among people the model cannot tell apart (no group, the
     same stay, section, farm, priority, needs, pin, previous place, rides, contract and sites to
     avoid) nobody with a later ticket is housed while one with an earlier ticket waits."""
-    if _LOTTERY in _restricted_files(run, r.manifest):  # kept apart (README "Entry rules")
+    if _LOTTERY in _restricted_files(run, r.manifest, r.expected):  # kept apart (README)
         kept = r.restricted.get(_LOTTERY)
-        rows = [] if kept is None else _rows_of(kept, f"restricted/{_LOTTERY}")
+        if kept is None:  # cut from the part: said (restricted file missing), not judged empty
+            return
+        rows = _rows_of(kept, f"restricted/{_LOTTERY}")
     else:  # a run from before: its tickets were published in plan/
         rows = _rows(r.root, "plan/lottery.csv")
     tickets = {x["worker_id"]: x["ticket"] for x in rows}
@@ -2666,7 +2703,10 @@ def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
 def _check_lottery_apart(r: _Run, out: list[str]) -> None:
     """A run that keeps its draw in restricted/ publishes no ticket: beside the published ids,
     tickets tell who was housed ahead of a look-alike, i.e. who is not their equal."""
-    if _LOTTERY in _restricted_files(r.root, r.manifest) and (r.root / "plan/lottery.csv").exists():
+    if (
+        _LOTTERY in _restricted_files(r.root, r.manifest, r.expected)
+        and (r.root / "plan/lottery.csv").exists()
+    ):
         out.append(
             "plan/lottery.csv publishes the lottery's tickets beside the ids; they belong in "
             "restricted/lottery.csv"

@@ -149,7 +149,8 @@ def test_a_nested_key_no_run_writes_is_refused(tiny_season_run: Path, tmp_path: 
 def test_the_verifier_allows_the_keys_the_writer_is_held_to(tiny_season_run: Path) -> None:
     """The verifier's own layout is the writer's (core.runfolder.MANIFEST_LAYOUT, which
     write_manifest enforces), and a season run writes every key of it but those of other
-    kinds of run (a re-plan's, a day run's, an intake's, the road router's)."""
+    kinds of run (a re-plan's, a day run's, an intake's, the road router's) and those older
+    runs wrote (which still verify)."""
     from foresterie.core.runfolder import MANIFEST_LAYOUT, manifest_known
     from foresterie.verify import _MANIFEST_LAYOUT
 
@@ -172,6 +173,8 @@ def test_the_verifier_allows_the_keys_the_writer_is_held_to(tiny_season_run: Pat
         "shuttles.stability",
         "records",
         "timings_s.road_geometry_s",
+        "shuttles.vrp_solves",
+        "shuttles.patterns",
     }
     assert fixed(MANIFEST_LAYOUT) - written == other_kinds | {
         f"shuttles.stability.{k}" for k in MANIFEST_LAYOUT["shuttles"]["stability"]

@@ -170,3 +170,29 @@ def test_replay_is_identical_and_names_a_restricted_input_cut(
         assert code == 1, out
         assert f"differs: restricted/{name}: missing ({why}" in out, out
         assert "workers.csv:1" not in out
+
+
+@pytest.mark.parametrize(
+    ("name", "unchecked"),
+    [
+        ("waitlist_reasons.csv", "the detailed waitlist reasons"),
+        ("tiers.json", "the objective and bound of the housing tiers by priority"),
+        ("kpis.json", None),
+    ],
+)
+def test_a_restricted_output_cut_and_unlisted_is_refused(
+    tiny_season_run: Path, tmp_path: Path, name: str, unchecked: str | None
+) -> None:
+    """The same hole on the outputs' side: a run that names its restricted inputs writes the
+    detailed waitlist reasons, the figures on priorities and those of the tiers by priority
+    with every plan; cut and unlisted, each read as a run from before it. The waitlist's
+    detail passed with nothing said ('outranked' published as 'full' read as 'full')."""
+    run = _copy(tiny_season_run, tmp_path)
+    _cut(run, name)
+    problems, said = verify_report(run, False)[:2]
+    assert problems == [
+        f"restricted file missing: {name} (a run that names its restricted inputs writes it "
+        "with its plan, and its restricted part does not list it)"
+    ], problems
+    if unchecked is not None:
+        assert any(u.startswith(unchecked) for u in said), said

@@ -75,6 +75,8 @@ MANIFEST_LAYOUT: dict[str, Any] = {
         "day_problems": None,
         "route_searches": None,
         "chaining_optimal": None,
+        "vrp_solves": None,  # runs written before route_searches (and `patterns`) replaced them
+        "patterns": None,
         "stability": dict.fromkeys(
             (
                 "fresh_foresterie",
