@@ -196,3 +196,34 @@ def test_a_restricted_output_cut_and_unlisted_is_refused(
     ], problems
     if unchecked is not None:
         assert any(u.startswith(unchecked) for u in said), said
+
+
+@pytest.fixture(scope="module")
+def replan_run(tiny_season_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A re-plan of the tiny season from 07-09."""
+    from tests.helpers import TINY, cli_ok
+
+    out = tmp_path_factory.mktemp("replan") / "r1"
+    args = ["--as-of", "2026-07-09", "--previous", str(tiny_season_run), "--out", str(out)]
+    cli_ok("solve", str(TINY), *args)
+    return out
+
+
+@pytest.mark.parametrize("name", ["previous_left_behind.csv", "restarts.csv"])
+def test_a_replans_record_of_the_days_before_cut_is_refused(
+    replan_run: Path, tmp_path: Path, name: str
+) -> None:
+    """The same hole in inputs/: the days someone was left behind before a re-plan's date
+    (the ride order's rotation starts from them) and whose stay rules began again were written
+    only when there were some, so a file cut read as "nobody". A re-plan now writes both, a
+    header alone when none; one that names its restricted inputs without them is refused."""
+    run = _copy(replan_run, tmp_path)
+    assert (run / "inputs" / name).read_text(encoding="utf-8").count("\n") >= 1
+    (run / "inputs" / name).unlink()
+    _edit(run, lambda m: m["inputs"].pop(name))
+    assert verify_run(run, report=False) == [
+        f"input missing: inputs/{name} (a re-plan that names its restricted inputs records it, "
+        "a header alone when none, and the manifest does not list it)"
+    ]
+    _edit(run, lambda m: m["scenario"].pop("restricted_inputs"))  # a re-plan from before
+    assert verify_run(run, report=False) == []

@@ -224,15 +224,18 @@ def solve(
     )
     short_rest_warning(shuttles.trips, scenario.config.scenario.timezone, say)
     extra = {}
-    if behind:  # the rotation's start, as the verifier and a replay read it (none: no file,
-        # as in a re-plan made before session 18, whose replay stays identical)
+    if behind is not None:  # the rotation's start, as the verifier and a replay read it; in
+        # every re-plan, its header alone when nobody was left behind: without the file the
+        # verifier would read a file cut from the run as "nobody left behind before" (a re-plan
+        # made before session 19 has none, and reads so, its replay identical)
         extra[PREVIOUS_LEFT_BEHIND] = csv_text([list(x) for x in behind], ["day", "worker_id"])
     if behind is not None and as_of is not None and (scenario.root / MOVES).is_file():
         moves = read_moves(scenario, as_of)  # an intake's moves, as read
         rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
         extra[MOVES] = csv_text(rows, list(MOVE_COLS))
-    if housing.restarted:  # whose stay rules began again on a re-plan's date (replan.py)
-        extra[RESTARTS] = csv_text(housing.restarted, list(RESTART_COLS))
+    if housing.restarted or behind is not None:  # whose stay rules began again on a
+        # re-plan's date (replan.py); in every re-plan, as the days left behind above
+        extra[RESTARTS] = csv_text(housing.restarted or [], list(RESTART_COLS))
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
