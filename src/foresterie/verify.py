@@ -2059,6 +2059,21 @@ def _check_declared(r: _Run, listed: dict[str, Any], out: list[str]) -> set[str]
     against its `restricted` part and the folder: one named there that the part neither lists
     nor holds was cut from it (a referred person's sites to avoid would go unchecked), unless
     the whole part is withheld (the operator view: said not checked). The names said missing."""
+    # A day run that kept its season plan's trips (manifest shuttles.stability, written with
+    # inputs/reference_trips.json since both exist) reads who holds a seat from that file:
+    # without it, the seat holders' ride order and the kept trips' ids went unchecked, unsaid.
+    shuttles, inputs = r.manifest.get("shuttles"), r.manifest.get("inputs")
+    ref = "reference_trips.json"
+    if (
+        isinstance(shuttles, dict)
+        and "stability" in shuttles
+        and not (r.root / "inputs" / ref).exists()
+        and ref not in (inputs if isinstance(inputs, dict) else {})
+    ):
+        out.append(
+            f"input missing: inputs/{ref} (the manifest's shuttles.stability says the day run "
+            "kept its season plan's trips, and the manifest does not list them)"
+        )
     declared = _declared_inputs(r.manifest)
     if declared is None:  # a run from before the record: as it always was read
         return set()
@@ -2090,10 +2105,11 @@ def _check_declared(r: _Run, listed: dict[str, Any], out: list[str]) -> set[str]
     # Such a run writes both, a header alone when none, so that a file cut from inputs/ is not
     # read as "nobody" (review 18 Q, H1's kind).
     replan = r.manifest.get("replan")
-    inputs = r.manifest.get("inputs")
     if isinstance(replan, dict) and isinstance(replan.get("as_of"), str):
         for name in (_LEFT_BEHIND, _RESTARTS):
-            if not (r.root / "inputs" / name).exists() and name not in (inputs or {}):
+            if not (r.root / "inputs" / name).exists() and name not in (
+                inputs if isinstance(inputs, dict) else {}
+            ):
                 out.append(
                     f"input missing: inputs/{name} (a re-plan that names its restricted inputs "
                     "records it, a header alone when none, and the manifest does not list it)"

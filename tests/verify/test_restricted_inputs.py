@@ -227,3 +227,25 @@ def test_a_replans_record_of_the_days_before_cut_is_refused(
     ]
     _edit(run, lambda m: m["scenario"].pop("restricted_inputs"))  # a re-plan from before
     assert verify_run(run, report=False) == []
+
+
+def test_a_day_runs_reference_trips_cut_is_refused(tiny_season_run: Path, tmp_path: Path) -> None:
+    """A day run reads who holds a seat from inputs/reference_trips.json (the season plan's
+    trips it kept): cut and unlisted, the seat holders' ride order and the kept trips' ids went
+    unchecked with nothing said. Its manifest's shuttles.stability says it kept them."""
+    from tests.helpers import cli_ok
+
+    season = tmp_path / "season"
+    shutil.copytree(tiny_season_run, season)
+    cli_ok("ledger", "init", str(season), "--ledger", str(tmp_path / "l"))
+    day = tmp_path / "day"
+    cli_ok(
+        *("day", str(season), "--date", "2026-07-07", "--ledger", str(tmp_path / "l")),
+        *("--out", str(day)),
+    )
+    (day / "inputs" / "reference_trips.json").unlink()
+    _edit(day, lambda m: m["inputs"].pop("reference_trips.json"))
+    assert verify_run(day, report=False) == [
+        "input missing: inputs/reference_trips.json (the manifest's shuttles.stability says the "
+        "day run kept its season plan's trips, and the manifest does not list them)"
+    ]
