@@ -2101,18 +2101,21 @@ def _check_declared(r: _Run, listed: dict[str, Any], out: list[str]) -> set[str]
                 "writes it with its plan, and its restricted part does not list it)"
             )
     # A re-plan's records of the days before its date that the plan's rules start from: the
-    # days someone was left behind (the ride order's rotation) and whose stay rules began again.
-    # Such a run writes both, a header alone when none, so that a file cut from inputs/ is not
-    # read as "nobody" (review 18 Q, H1's kind).
+    # days someone was left behind (the ride order's rotation), whose stay rules began again,
+    # and what the previous run planned its nights with. Such a run writes each (the first two
+    # a header alone when none), so that a file cut from inputs/ is not read as "nobody" or as
+    # a re-plan from before session 18 (review 18 Q, H1's kind).
     replan = r.manifest.get("replan")
     if isinstance(replan, dict) and isinstance(replan.get("as_of"), str):
-        for name in (_LEFT_BEHIND, _RESTARTS):
+        for name in (_LEFT_BEHIND, _RESTARTS, *_PREVIOUS_INPUTS):
             if not (r.root / "inputs" / name).exists() and name not in (
                 inputs if isinstance(inputs, dict) else {}
             ):
                 out.append(
                     f"input missing: inputs/{name} (a re-plan that names its restricted inputs "
-                    "records it, a header alone when none, and the manifest does not list it)"
+                    "records it"
+                    + (", a header alone when none" if name in (_LEFT_BEHIND, _RESTARTS) else "")
+                    + ", and the manifest does not list it)"
                 )
     for name in sorted(set(listed) & set(_RESTRICTED_INPUTS) - declared):
         out.append(

@@ -209,21 +209,28 @@ def replan_run(tiny_season_run: Path, tmp_path_factory: pytest.TempPathFactory) 
     return out
 
 
-@pytest.mark.parametrize("name", ["previous_left_behind.csv", "restarts.csv"])
+@pytest.mark.parametrize(
+    "name", ["previous_left_behind.csv", "restarts.csv", "previous_foresterie.geojson"]
+)
 def test_a_replans_record_of_the_days_before_cut_is_refused(
     replan_run: Path, tmp_path: Path, name: str
 ) -> None:
     """The same hole in inputs/: the days someone was left behind before a re-plan's date
     (the ride order's rotation starts from them) and whose stay rules began again were written
     only when there were some, so a file cut read as "nobody". A re-plan now writes both, a
-    header alone when none; one that names its restricted inputs without them is refused."""
+    header alone when none; one that names its restricted inputs without them is refused, as
+    without the previous run's inputs (both cut read as a re-plan from before session 18)."""
     run = _copy(replan_run, tmp_path)
     assert (run / "inputs" / name).read_text(encoding="utf-8").count("\n") >= 1
-    (run / "inputs" / name).unlink()
-    _edit(run, lambda m: m["inputs"].pop(name))
+    both = ["previous_foresterie.geojson", "previous_workers.csv"] if "geo" in name else [name]
+    for cut in both:  # what the previous run planned with: both, or the pair's own line
+        (run / "inputs" / cut).unlink()
+        _edit(run, lambda m, cut=cut: m["inputs"].pop(cut))
+    header = ", a header alone when none" if name.endswith(".csv") else ""
     assert verify_run(run, report=False) == [
-        f"input missing: inputs/{name} (a re-plan that names its restricted inputs records it, "
-        "a header alone when none, and the manifest does not list it)"
+        f"input missing: inputs/{cut} (a re-plan that names its restricted inputs records it"
+        f"{header}, and the manifest does not list it)"
+        for cut in both
     ]
     _edit(run, lambda m: m["scenario"].pop("restricted_inputs"))  # a re-plan from before
     assert verify_run(run, report=False) == []
