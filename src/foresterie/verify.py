@@ -804,7 +804,10 @@ class _Run:
         self.unserved = _rows(run, "plan/unserved.csv")
         # Priorities and referral records live apart from everything published (README,
         # "Restricted part and encryption"): read (and decrypted) when the key allows.
-        self.restricted, self.unchecked = _restricted(run, self.manifest)
+        # what a run that names its restricted inputs wrote in its restricted part, read or not
+        self.expected = _expected_restricted(self.manifest, self.cfg)
+        names = _restricted_files(run, self.manifest, self.expected)
+        self.restricted, self.unchecked = _restricted(run, self.manifest, names)
         self.unknown_priority: list[str] = []
         self.priority_known = "priority" in next(iter(self.workers.values()), {"priority": ""})
         if "priority.csv" in self.restricted:
@@ -820,7 +823,7 @@ class _Run:
         elif not self.priority_known:
             self.unchecked += list(_NEEDS_PRIORITY)
         self.referrals_known = "referrals.csv" in self.restricted or not any(
-            n.startswith("referrals.csv") for n in _restricted_files(run, self.manifest)
+            n.startswith("referrals.csv") for n in names
         )
         if not self.referrals_known:
             self.unchecked += list(_NEEDS_REFERRALS)
@@ -839,7 +842,7 @@ class _Run:
         # publishes only what no priority or referral decides. None: a run from before the split
         # (its plan/waitlist.csv holds the detail), or the part cannot be read here.
         self.wait_detail: dict[str, dict[str, str]] | None = None
-        self.wait_split = _WAIT_DETAIL in _restricted_files(run, self.manifest)
+        self.wait_split = _WAIT_DETAIL in names
         if _WAIT_DETAIL in self.restricted:
             detail = _rows_of(self.restricted[_WAIT_DETAIL], f"restricted/{_WAIT_DETAIL}")
             self.wait_detail = {x["worker_id"]: x for x in detail}
@@ -848,7 +851,7 @@ class _Run:
         # Each night without a bed's detailed reason (README "Waitlist reasons"): None: a
         # run from before the split, or the part cannot be read here.
         self.uncovered_detail: list[dict[str, str]] | None = None
-        self.uncovered_split = _UNCOVERED_DETAIL in _restricted_files(run, self.manifest)
+        self.uncovered_split = _UNCOVERED_DETAIL in names
         if _UNCOVERED_DETAIL in self.restricted:
             rel = f"restricted/{_UNCOVERED_DETAIL}"
             self.uncovered_detail = _rows_of(self.restricted[_UNCOVERED_DETAIL], rel)
@@ -856,7 +859,7 @@ class _Run:
             self.unchecked += list(_NEEDS_UNCOVERED_DETAIL)
         # The figures on priorities and referrals: restricted/kpis.json in a run that has it
         # (the manifest then may carry none of them); None when it cannot be read here.
-        self.kpis_split = _KPIS in _restricted_files(run, self.manifest)
+        self.kpis_split = _KPIS in names
         self.sealed_kpis: dict[str, Any] | None = None
         if _KPIS in self.restricted:
             rel = f"restricted/{_KPIS}"
@@ -865,7 +868,7 @@ class _Run:
             self.sealed_kpis = sealed  # unread: said by the KPIs by priority, referral KPIs
         # The figures of the housing tiers by priority (people of a priority housed):
         # restricted/tiers.json in a run that has it, null in the manifest and housing.json.
-        self.tiers_split = _TIERS in _restricted_files(run, self.manifest)
+        self.tiers_split = _TIERS in names
         self.sealed_tiers: dict[str, dict[str, Any]] | None = None
         if _TIERS in self.restricted:
             self.sealed_tiers = _sealed_tiers(self.restricted[_TIERS])
@@ -880,7 +883,7 @@ class _Run:
         # The draw key (README "Restricted part and encryption"): the secret of the tie-breaks
         # among equals (ride order, lottery). A run without one drew with the published seed
         # alone (the documented fallback); one that lists it needs it to re-run them.
-        self.draw_key_listed = _DRAW_KEY in _restricted_files(run, self.manifest)
+        self.draw_key_listed = _DRAW_KEY in names
         self.draw_key: bytes | None = None
         if _DRAW_KEY in self.restricted:
             self.draw_key = _draw_key_of(self.restricted[_DRAW_KEY])
@@ -1153,21 +1156,99 @@ def _check_schema(run: Path) -> None:
         )
 
 
-# What a run's manifest holds (run/pipeline.py writes it; README "Run folders and verification").
-# Anything else rides beside the plan's ids into every copy, the operator export included, with
-# nothing vouching for it: a forged `approved_by`, ids paired with "referred" (review 18 Q, M1).
-_MANIFEST_KEYS = frozenset(
-    {"schema", "scenario", "travel", "replan", "inputs", "restricted", "plan", "versions"}
-    | {"seed", "budgets", "timings_s", "housing", "shuttles", "kpis", "report_hashes", "records"}
-)
+# What a run's manifest holds, key by key (run/pipeline.py writes it; README "Run folders and
+# verification"). Anything else rides beside the plan's ids into every copy, the operator export
+# included, with nothing vouching for it: a forged `approved_by`, ids paired with "referred", at
+# the top or under scenario, travel, replan, timings_s ... (review 18 Q, M1). This module's own
+# copy of core.runfolder.MANIFEST_LAYOUT, which the run's writer is held to (a test keeps the
+# two equal). None: a value, checked where it is read; _DATA_KEYS: an object whose keys are data
+# (file names, place ids, packages, KPI groups; each checked where it is read); a dict: an
+# object of these keys only; a one-element list: a list of such objects.
+_DATA_KEYS = "*"
+_MANIFEST_LAYOUT: dict[str, Any] = {
+    "schema": None,
+    "scenario": dict.fromkeys(
+        ("name", "hash", "snapshot_hash", "travel_backend", "restricted_inputs")
+    ),
+    "travel": {
+        "backend": None,
+        "graph_hash": None,
+        "snap_warn_m": None,
+        "far_from_road": _DATA_KEYS,
+        "max_snap_m": None,
+    },
+    "replan": dict.fromkeys(("as_of", "moved_vs_previous", "residents_changed")),
+    "inputs": _DATA_KEYS,
+    "restricted": _DATA_KEYS,
+    "plan": _DATA_KEYS,
+    "versions": _DATA_KEYS,
+    "seed": None,
+    "budgets": _DATA_KEYS,
+    "timings_s": dict.fromkeys(
+        ("load_s", "travel_s", "housing_s", "shuttles_s", "road_geometry_s")
+    ),
+    "housing": {
+        "tiers": [dict.fromkeys(("name", "objective", "bound", "optimal", "gap", "proof"))],
+        **dict.fromkeys(("districts", "blocks", "units", "safety_net_struck", "lp_stopped")),
+    },
+    "shuttles": {
+        **dict.fromkeys(("engine", "day_problems", "route_searches", "chaining_optimal")),
+        **dict.fromkeys(("vrp_solves", "patterns")),  # runs written before route_searches
+        "stability": dict.fromkeys(
+            (
+                *("fresh_foresterie", "repaired_foresterie", "mode", "kept_trips"),
+                *("residual_riders", "seated_in_kept", "renamed_vehicle_days"),
+            )
+        ),
+    },
+    "kpis": _DATA_KEYS,
+    "report_hashes": None,
+    "records": _DATA_KEYS,
+}
+
+
+def _unknown_keys(node: Any, layout: Any, path: str, out: list[str]) -> None:
+    """The dotted paths of `node`'s keys `layout` does not name (a list's items by index)."""
+    if isinstance(layout, dict) and isinstance(node, dict):
+        for k, v in node.items():
+            if k in layout:
+                _unknown_keys(v, layout[k], f"{path}{k}.", out)
+            else:
+                out.append(f"{path}{k}")
+    elif isinstance(layout, list) and isinstance(node, list):
+        for i, x in enumerate(node):
+            _unknown_keys(x, layout[0], f"{path[:-1]}[{i}].", out)
 
 
 def _check_manifest_keys(r: _Run, out: list[str]) -> None:
-    for key in sorted(set(r.manifest) - _MANIFEST_KEYS, key=str):
+    unknown: list[str] = []
+    _unknown_keys(r.manifest, _MANIFEST_LAYOUT, "", unknown)
+    for key in sorted(unknown):
         out.append(
-            f"manifest.json: {str(key)[:40]!r}: not a part of a run's manifest (it would travel "
+            f"manifest.json: {key[:80]!r}: not a part of a run's manifest (it would travel "
             "beside the plan's ids into every copy, vouched for by nothing)"
         )
+    # The objects whose keys are data: each key one the run knows of. The budgets are the
+    # [solver] section of inputs/scenario.toml, as the snapshot wrote it (a budget without a
+    # value has no TOML line: null); the places far from a road are the run's own places.
+    budgets, solver = r.manifest.get("budgets"), r.cfg.get("solver", {})
+    if isinstance(budgets, dict) and isinstance(solver, dict):
+        for k in sorted(set(budgets) - set(solver), key=str):
+            if budgets[k] is not None:
+                out.append(
+                    f"manifest.json: 'budgets.{str(k)[:40]}': not a budget of inputs/"
+                    "scenario.toml's [solver] (it would travel beside the plan's ids, vouched "
+                    "for by nothing)"
+                )
+    far = r.manifest.get("travel", {})
+    far = far.get("far_from_road") if isinstance(far, dict) else None
+    places = set(r.fs) | set(r.farms) | set(r.pickups)
+    for k, v in (far if isinstance(far, dict) else {}).items():
+        if k not in places or not isinstance(v, int | float) or isinstance(v, bool):
+            out.append(
+                f"manifest.json: 'travel.far_from_road.{str(k)[:40]}': not a place of the run "
+                "with its distance to the road in metres"
+            )
     # No person is named anywhere in it, at any depth (a key or a value): the manifest is read
     # beside the plan's ids, and figures on priorities or referrals may sit in it (README
     # "Privacy"); a run writes counts only (review 18 Q, M1: `scenario.notes.W00012`).
@@ -1183,7 +1264,9 @@ def _check_manifest_keys(r: _Run, out: list[str]) -> None:
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, f"{path}[{i}]")
-        elif isinstance(node, str) and node in people:
+        elif isinstance(node, str) and (
+            node in people or any(x in people for x in re.split(r"[\s,;]+", node))
+        ):  # a value naming a person, alone or among others ("W00012 W00013")
             named.append(path)
 
     walk(r.manifest, "manifest")
@@ -1444,23 +1527,67 @@ def _draw_key_of(data: bytes) -> bytes:
     return bytes.fromhex(text)
 
 
-def _restricted_files(run: Path, manifest: dict[str, Any]) -> list[str]:
-    """File names in restricted/ and in the manifest's `restricted` part (plain names), the
-    salt of the manifest's digests aside."""
+def _restricted_files(
+    run: Path, manifest: dict[str, Any], expected: set[str] | frozenset[str] = frozenset()
+) -> list[str]:
+    """File names in restricted/, in the manifest's `restricted` part, among the restricted
+    inputs it says the model read, and `expected` (_expected_restricted: what such a run
+    writes), plain names, the salt of the manifest's digests aside."""
     folder = run / "restricted"
     names = {p.name.removesuffix(_SEALED) for p in folder.iterdir()} if folder.is_dir() else set()
     listed = manifest.get("restricted", {})
-    return sorted((names | (set(listed) if isinstance(listed, dict) else set())) - {_SALT})
+    names |= set(listed) if isinstance(listed, dict) else set()
+    return sorted((names | (_declared_inputs(manifest) or set()) | expected) - {_SALT})
 
 
-def _restricted(run: Path, manifest: dict[str, Any]) -> tuple[dict[str, bytes], list[str]]:
+def _expected_restricted(manifest: dict[str, Any], cfg: dict[str, Any]) -> set[str]:
+    """The restricted outputs a run that names its restricted inputs (a run written since
+    review 18 Q's H1) wrote with its plan (run/planfiles.py restricted_outputs): the detailed
+    waitlist reasons, the figures on priorities and referrals, those of the tiers by priority;
+    with [housing] lottery the draw's tickets, with partial_stays the detailed reasons of the
+    nights without a bed. Unlisted, each read as a run from before it (the tiers' claims, the
+    waitlist's detail not checked, and nothing said). None for a run from before the record."""
+    if _declared_inputs(manifest) is None:
+        return set()
+    housing = cfg.get("housing")
+    housing = housing if isinstance(housing, dict) else {}
+    out = {_WAIT_DETAIL, _KPIS, _TIERS}
+    if housing.get("lottery") is True:
+        out.add(_LOTTERY)
+    if housing.get("partial_stays") is True:
+        out.add(_UNCOVERED_DETAIL)
+    return out
+
+
+# The restricted inputs a model may read (run/folders.py restricted_files): a run written since
+# review 18 Q's H1 names those it read in the manifest's scenario.restricted_inputs, so that a
+# restricted part cut of its referral records (or draw key) is not read as a season that had
+# none. Where the manifest has no such key (a run written before) an unlisted file reads as
+# none, as it always did.
+_RESTRICTED_INPUTS = ("priority.csv", "referrals.csv", _DRAW_KEY)
+
+
+def _declared_inputs(manifest: dict[str, Any]) -> set[str] | None:
+    """manifest scenario.restricted_inputs as a set of names (None: a run from before it)."""
+    scenario = manifest.get("scenario")
+    if not isinstance(scenario, dict) or "restricted_inputs" not in scenario:
+        return None
+    names = scenario["restricted_inputs"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise Unreadable("manifest.json: scenario.restricted_inputs: not a list of file names")
+    return {_plain_name(n, "manifest.json: scenario.restricted_inputs") for n in names}
+
+
+def _restricted(
+    run: Path, manifest: dict[str, Any], names: list[str]
+) -> tuple[dict[str, bytes], list[str]]:
     """The restricted part's plaintexts (decrypted with the Fernet key from the environment:
     this module's own reading, with the `cryptography` package directly), its salt among them
     when it has one, and what cannot be checked without them."""
     out: dict[str, bytes] = {}
     unchecked: list[str] = []
     key = os.environ.get(KEY_ENV, "").strip()
-    for name in [*_restricted_files(run, manifest), _SALT]:
+    for name in [*names, _SALT]:
         plain = _plain_name(name, "restricted")
         if (run / "restricted" / plain).exists():
             out[plain] = _read(run, f"restricted/{plain}")
@@ -1734,7 +1861,7 @@ def _verify_partly_purged(
     out: list[str] = []
     files, removed = dict(record["files"]), dict(record["removed"])
     people = sum(int(p["people"]) for p in record["purges"])
-    plain, unchecked = _restricted(run, manifest)
+    plain, unchecked = _restricted(run, manifest, _restricted_files(run, manifest))
     salt = plain.get(_SALT)  # restricted plaintexts are recorded by their keyed digest
     contents: dict[str, bytes] = {}
     for folder in ("plan", "inputs", "restricted"):
@@ -1878,6 +2005,7 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
     if not isinstance(listed, dict):
         raise Unreadable("manifest.json: restricted: not an object of file hashes")
     salt = r.restricted.get(_SALT)
+    said = _check_declared(r, listed, out)
     keyed = [n for n, d in listed.items() if n in r.restricted and d.startswith(_KEYED)]
     if keyed and salt is None:
         out.append(
@@ -1909,9 +2037,11 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
                     "manifest's digests are keyed with it; a bare sha256 lets anyone with the "
                     "operator view test guesses of the file)"
                 )
-    if not r.priority_known and "priority.csv" not in {
-        _plain_name(n, "manifest.json: restricted") for n in listed
-    }:  # inputs/workers.csv holds no priorities: the run kept them in restricted/priority.csv
+    if (
+        not r.priority_known
+        and "priority.csv" not in said
+        and "priority.csv" not in {_plain_name(n, "manifest.json: restricted") for n in listed}
+    ):  # inputs/workers.csv holds no priorities: the run kept them in restricted/priority.csv
         out.append(
             "restricted file missing: priority.csv (inputs/workers.csv has no priority column, "
             "so the run keeps each person's priority there, and the manifest must list it)"
@@ -1922,6 +2052,77 @@ def _check_restricted(r: _Run, out: list[str]) -> None:
         for wid, w in r.workers.items():
             if w.get("priority", "") not in ("0", "1", "2", "3"):
                 out.append(f"priority out of 0..3: {wid}")
+
+
+def _check_declared(r: _Run, listed: dict[str, Any], out: list[str]) -> set[str]:
+    """The restricted inputs the manifest says the model read (scenario.restricted_inputs)
+    against its `restricted` part and the folder: one named there that the part neither lists
+    nor holds was cut from it (a referred person's sites to avoid would go unchecked), unless
+    the whole part is withheld (the operator view: said not checked). The names said missing."""
+    # A day run that kept its season plan's trips (manifest shuttles.stability, written with
+    # inputs/reference_trips.json since both exist) reads who holds a seat from that file:
+    # without it, the seat holders' ride order and the kept trips' ids went unchecked, unsaid.
+    shuttles, inputs = r.manifest.get("shuttles"), r.manifest.get("inputs")
+    ref = "reference_trips.json"
+    if (
+        isinstance(shuttles, dict)
+        and "stability" in shuttles
+        and not (r.root / "inputs" / ref).exists()
+        and ref not in (inputs if isinstance(inputs, dict) else {})
+    ):
+        out.append(
+            f"input missing: inputs/{ref} (the manifest's shuttles.stability says the day run "
+            "kept its season plan's trips, and the manifest does not list them)"
+        )
+    declared = _declared_inputs(r.manifest)
+    if declared is None:  # a run from before the record: as it always was read
+        return set()
+    said: set[str] = set()
+    for name in sorted(declared - set(_RESTRICTED_INPUTS)):
+        out.append(
+            f"manifest.json: scenario.restricted_inputs: {name[:40]!r} is not a restricted input "
+            "of a run"
+        )
+    withheld = not (r.root / "restricted").exists()
+    for name in sorted(declared & set(_RESTRICTED_INPUTS)):
+        if name == "priority.csv" and not r.priority_known:
+            continue  # said below, with why: inputs/workers.csv has no priority column
+        if name not in listed and name not in r.restricted and not withheld:
+            said.add(name)
+            out.append(
+                f"restricted file missing: {name} (the manifest's scenario.restricted_inputs "
+                "says the model read it, and its restricted part does not list it)"
+            )
+    for name in sorted(r.expected - set(listed) - set(r.restricted)):
+        if not withheld:
+            said.add(name)
+            out.append(
+                f"restricted file missing: {name} (a run that names its restricted inputs "
+                "writes it with its plan, and its restricted part does not list it)"
+            )
+    # A re-plan's records of the days before its date that the plan's rules start from: the
+    # days someone was left behind (the ride order's rotation), whose stay rules began again,
+    # and what the previous run planned its nights with. Such a run writes each (the first two
+    # a header alone when none), so that a file cut from inputs/ is not read as "nobody" or as
+    # a re-plan from before session 18 (review 18 Q, H1's kind).
+    replan = r.manifest.get("replan")
+    if isinstance(replan, dict) and isinstance(replan.get("as_of"), str):
+        for name in (_LEFT_BEHIND, _RESTARTS, *_PREVIOUS_INPUTS):
+            if not (r.root / "inputs" / name).exists() and name not in (
+                inputs if isinstance(inputs, dict) else {}
+            ):
+                out.append(
+                    f"input missing: inputs/{name} (a re-plan that names its restricted inputs "
+                    "records it"
+                    + (", a header alone when none" if name in (_LEFT_BEHIND, _RESTARTS) else "")
+                    + ", and the manifest does not list it)"
+                )
+    for name in sorted(set(listed) & set(_RESTRICTED_INPUTS) - declared):
+        out.append(
+            f"manifest.json: scenario.restricted_inputs: {name} not named, yet the restricted "
+            "part lists it (the model read it, or the file was added after solving)"
+        )
+    return said
 
 
 def _is_dependant(w: dict[str, str]) -> bool:
@@ -2498,9 +2699,11 @@ def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
     """The draw is the seeded one, and among people the model cannot tell apart (no group, the
     same stay, section, farm, priority, needs, pin, previous place, rides, contract and sites to
     avoid) nobody with a later ticket is housed while one with an earlier ticket waits."""
-    if _LOTTERY in _restricted_files(run, r.manifest):  # kept apart (README "Entry rules")
+    if _LOTTERY in _restricted_files(run, r.manifest, r.expected):  # kept apart (README)
         kept = r.restricted.get(_LOTTERY)
-        rows = [] if kept is None else _rows_of(kept, f"restricted/{_LOTTERY}")
+        if kept is None:  # cut from the part: said (restricted file missing), not judged empty
+            return
+        rows = _rows_of(kept, f"restricted/{_LOTTERY}")
     else:  # a run from before: its tickets were published in plan/
         rows = _rows(r.root, "plan/lottery.csv")
     tickets = {x["worker_id"]: x["ticket"] for x in rows}
@@ -2532,7 +2735,10 @@ def _check_lottery(r: _Run, run: Path, out: list[str]) -> None:
 def _check_lottery_apart(r: _Run, out: list[str]) -> None:
     """A run that keeps its draw in restricted/ publishes no ticket: beside the published ids,
     tickets tell who was housed ahead of a look-alike, i.e. who is not their equal."""
-    if _LOTTERY in _restricted_files(r.root, r.manifest) and (r.root / "plan/lottery.csv").exists():
+    if (
+        _LOTTERY in _restricted_files(r.root, r.manifest, r.expected)
+        and (r.root / "plan/lottery.csv").exists()
+    ):
         out.append(
             "plan/lottery.csv publishes the lottery's tickets beside the ids; they belong in "
             "restricted/lottery.csv"

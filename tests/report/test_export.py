@@ -266,6 +266,44 @@ def test_the_operator_view_hands_on_only_what_the_run_vouches_for(
     assert r.exit_code == 0, r.output
 
 
+def test_the_operator_view_copies_only_the_manifest_keys_a_run_writes(
+    runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Review 18 Q, M1: ids beside "referred" planted in the manifest, at the top or nested
+    (scenario, travel, replan, timings_s, a tier, the budgets), were copied whole into the
+    operator view. Now only the keys a run writes are: the rest are left out and said; a
+    manifest with none of them is copied byte for byte (its sha256 is the one day runs hold)."""
+    from foresterie.report.export import operator_warnings
+
+    out = tmp_path / "clean"
+    _cli("export", str(runs[0]), "--role", "operator", "--out", str(out))
+    assert (out / "manifest.json").read_bytes() == (runs[0] / "manifest.json").read_bytes()
+    assert not any("manifest.json" in w for w in operator_warnings(runs[0]))
+    run = tmp_path / "run"
+    shutil.copytree(runs[0], run)
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    planted = {"W03": "referred"}
+    m["notes"] = planted
+    for part in ("scenario", "travel", "replan", "timings_s", "shuttles", "budgets"):
+        m[part]["referred_ids"] = "W03"
+    m["housing"]["tiers"][0]["referred_ids"] = "W03"
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    out = tmp_path / "operator"
+    _cli("export", str(run), "--role", "operator", "--out", str(out))
+    text = (out / "manifest.json").read_text(encoding="utf-8")
+    assert "referred" not in text and "W03" not in text
+    got = json.loads(text)
+    assert got["scenario"] == json.loads((runs[0] / "manifest.json").read_text())["scenario"]
+    (said,) = [w for w in operator_warnings(run) if "manifest.json" in w]
+    assert said.startswith(
+        "manifest.json: budgets.referred_ids, housing.tiers[0].referred_ids, notes, "
+        "replan.referred_ids, scenario.referred_ids and 3 more: "
+    ), said
+    assert "more: not part of a run's manifest, left out of the operator view" in said
+    r = CliRunner().invoke(app, ["verify", str(run)])
+    assert r.exit_code == 1 and "'housing.tiers[0].referred_ids': not a part" in r.output
+
+
 def test_csv_cells_are_neutralised(runs: tuple[Path, Path], tmp_path: Path) -> None:
     from foresterie.report.export import _write
 

@@ -116,3 +116,90 @@ def test_a_person_named_anywhere_in_the_manifest_is_refused(
         "beside the plan's ids: it holds counts, never a person)" in problems
     ), problems
     assert any(p.startswith("manifest.json: shuttles.engine: names a person") for p in problems)
+
+
+def test_a_nested_key_no_run_writes_is_refused(tiny_season_run: Path, tmp_path: Path) -> None:
+    """Review 18 Q, M1's nested keys (J9-J14): under scenario, shuttles, travel, timings_s,
+    replan, a tier, the budgets or the places far from a road, each named by its path; a
+    value listing ids among others is a person named too."""
+    run = _copy(tiny_season_run, tmp_path)
+    m = _manifest(run)
+    for part in ("scenario", "shuttles", "travel", "timings_s", "replan"):
+        m[part]["referred_ids"] = "W01 W02"
+    m["housing"]["tiers"][0]["referred_ids"] = "x"
+    m["budgets"]["referred_ids"] = "x"
+    m["travel"]["far_from_road"]["W01"] = 300.0
+    _write(run, m)
+    problems = verify_run(run, report=False)
+    keys = [p.split(":", 2)[1].strip() for p in problems if "not a part of" in p]
+    assert keys == [
+        "'housing.tiers[0].referred_ids'",
+        "'replan.referred_ids'",
+        "'scenario.referred_ids'",
+        "'shuttles.referred_ids'",
+        "'timings_s.referred_ids'",
+        "'travel.referred_ids'",
+    ], problems
+    said = " | ".join(problems)
+    assert "manifest.json: 'budgets.referred_ids': not a budget of inputs/scenario.toml" in said
+    assert "manifest.json: 'travel.far_from_road.W01': not a place of the run" in said
+    assert "manifest.json: replan.referred_ids: names a person of the run" in said
+
+
+def test_the_verifier_allows_the_keys_the_writer_is_held_to(tiny_season_run: Path) -> None:
+    """The verifier's own layout is the writer's (core.runfolder.MANIFEST_LAYOUT, which
+    write_manifest enforces), and a season run writes every key of it but those of other
+    kinds of run (a re-plan's, a day run's, an intake's, the road router's) and those older
+    runs wrote (which still verify)."""
+    from foresterie.core.runfolder import MANIFEST_LAYOUT, manifest_known
+    from foresterie.verify import _MANIFEST_LAYOUT
+
+    assert _MANIFEST_LAYOUT == MANIFEST_LAYOUT
+    m = _manifest(tiny_season_run)
+    assert manifest_known(m) == (m, [])
+
+    def fixed(layout: object, path: str = "") -> set[str]:
+        if isinstance(layout, list):
+            return fixed(layout[0], path[:-1] + "[0].")
+        if not isinstance(layout, dict):
+            return set()
+        return {f"{path}{k}" for k in layout} | {
+            p for k, v in layout.items() for p in fixed(v, f"{path}{k}.")
+        }
+
+    written = fixed(_as_layout(m))
+    other_kinds = {
+        "replan.residents_changed",
+        "shuttles.stability",
+        "records",
+        "timings_s.road_geometry_s",
+        "shuttles.vrp_solves",
+        "shuttles.patterns",
+    }
+    assert fixed(MANIFEST_LAYOUT) - written == other_kinds | {
+        f"shuttles.stability.{k}" for k in MANIFEST_LAYOUT["shuttles"]["stability"]
+    }
+
+
+def _as_layout(node: object) -> object:
+    """A written manifest read as a layout (objects of data keys as values)."""
+    from foresterie.core.runfolder import DATA_KEYS, MANIFEST_LAYOUT
+
+    def walk(x: object, layout: object) -> object:
+        if isinstance(layout, dict) and isinstance(x, dict):
+            return {k: walk(v, layout.get(k)) for k, v in x.items()}
+        if isinstance(layout, list) and isinstance(x, list) and x:
+            return [walk(x[0], layout[0])]
+        return None if layout != DATA_KEYS else DATA_KEYS
+
+    return walk(node, MANIFEST_LAYOUT)
+
+
+def test_the_writer_refuses_a_key_the_layout_does_not_name(tmp_path: Path) -> None:
+    import pytest
+
+    from foresterie.run.folders import write_manifest
+
+    with pytest.raises(ValueError, match=r"not in MANIFEST_LAYOUT: scenario\.notes"):
+        write_manifest(tmp_path, {"schema": "x", "scenario": {"notes": 1}})
+    assert not (tmp_path / "manifest.json").exists()

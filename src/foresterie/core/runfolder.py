@@ -28,6 +28,93 @@ MAX_MANIFEST_BYTES = 16 << 20
 RUN_SCHEMA = "foresterie-run/1"  # the manifest's `schema`: the only one this version reads
 
 
+# What a run's manifest holds, key by key (run/pipeline.py writes it, and write_manifest refuses a
+# key this layout does not name, so it cannot fall behind the writer; `export --role operator`
+# copies only what it names; the verifier holds its own copy, a test keeps the two equal). A
+# key's layout: None, a value (checked where it is read); DATA_KEYS, an object whose keys are
+# data (file names, place ids, package names, KPI groups); a dict, an object of these keys only;
+# a one-element list, a list of such objects. Anything else in a manifest rides beside the
+# plan's ids into every copy with nothing vouching for it (review 18 Q, M1).
+DATA_KEYS = "*"
+MANIFEST_LAYOUT: dict[str, Any] = {
+    "schema": None,
+    "scenario": {
+        "name": None,
+        "hash": None,
+        "snapshot_hash": None,
+        "travel_backend": None,
+        "restricted_inputs": None,
+    },
+    "travel": {
+        "backend": None,
+        "graph_hash": None,
+        "snap_warn_m": None,
+        "far_from_road": DATA_KEYS,
+        "max_snap_m": None,
+    },
+    "replan": {"as_of": None, "moved_vs_previous": None, "residents_changed": None},
+    "inputs": DATA_KEYS,
+    "restricted": DATA_KEYS,
+    "plan": DATA_KEYS,
+    "versions": DATA_KEYS,
+    "seed": None,
+    "budgets": DATA_KEYS,
+    "timings_s": dict.fromkeys(
+        ("load_s", "travel_s", "housing_s", "shuttles_s", "road_geometry_s")
+    ),
+    "housing": {
+        "tiers": [dict.fromkeys(("name", "objective", "bound", "optimal", "gap", "proof"))],
+        "districts": None,
+        "blocks": None,
+        "units": None,
+        "safety_net_struck": None,
+        "lp_stopped": None,
+    },
+    "shuttles": {
+        "engine": None,
+        "day_problems": None,
+        "route_searches": None,
+        "chaining_optimal": None,
+        "vrp_solves": None,  # runs written before route_searches (and `patterns`) replaced them
+        "patterns": None,
+        "stability": dict.fromkeys(
+            (
+                "fresh_foresterie",
+                "repaired_foresterie",
+                "mode",
+                "kept_trips",
+                "residual_riders",
+                "seated_in_kept",
+                "renamed_vehicle_days",
+            )
+        ),
+    },
+    "kpis": DATA_KEYS,
+    "report_hashes": None,
+    "records": DATA_KEYS,
+}
+
+
+def manifest_known(
+    node: Any, layout: Any = MANIFEST_LAYOUT, path: str = ""
+) -> tuple[Any, list[str]]:
+    """(what of `node` the layout names, the dotted paths of the keys it does not name)."""
+    if isinstance(layout, dict) and isinstance(node, dict):
+        kept: dict[str, Any] = {}
+        unknown: list[str] = []
+        for k, v in node.items():
+            if k in layout:
+                kept[k], more = manifest_known(v, layout[k], f"{path}{k}.")
+                unknown += more
+            else:
+                unknown.append(f"{path}{k}")
+        return kept, unknown
+    if isinstance(layout, list) and isinstance(node, list):
+        pairs = [manifest_known(x, layout[0], f"{path[:-1]}[{i}].") for i, x in enumerate(node)]
+        return [x for x, _ in pairs], [u for _, more in pairs for u in more]
+    return node, []
+
+
 class RunFolderError(ValueError):
     def __init__(self, file: str, row: int | None, field: str, message: str):
         where = f"{file}:{row}" if row is not None else file

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,11 +40,20 @@ from foresterie.core.cells import (
     small,
     starred,
 )
-from foresterie.core.files import csv_cell, csv_text, json_value, read_inside, write_text
+from foresterie.core.files import (
+    UnsafePath,
+    csv_cell,
+    csv_text,
+    dumps_json,
+    json_value,
+    read_inside,
+    write_text,
+)
 from foresterie.core.i18n import Lang, lang
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY
 from foresterie.core.runfolder import (
     RunFolderError,
+    manifest_known,
     read_manifest,
     read_report_hashes,
     regular_files,
@@ -331,7 +341,13 @@ def operator_view(run: Path, out: Path) -> None:
         src = run / name
         if src.is_symlink():
             continue  # a run folder is untrusted input: never follow a link out of it
-        if name in vouched:  # regular files reached through no link (a purged run has lost
+        if name == "manifest.json":  # only what a run writes (core.runfolder.MANIFEST_LAYOUT)
+            kept, dropped = known_manifest(run)
+            if dropped:
+                write_text(out / name, dumps_json(kept))
+            else:  # as it is: its sha256 is the one the ledger and day runs hold
+                shutil.copyfile(src, out / name)
+        elif name in vouched:  # regular files reached through no link (a purged run has lost
             for rel, path in regular_files(src):  # some listed ones by design: verify says so)
                 if rel in vouched[name]:
                     (out / name / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -343,20 +359,53 @@ def operator_view(run: Path, out: Path) -> None:
     write_text(out / "OPERATOR.md", OPERATOR_README)
 
 
+def known_manifest(run: Path) -> tuple[dict[str, Any], list[str]]:
+    """(the run's manifest with only the keys a run writes, the dotted paths of the others):
+    the layout's keys (core.runfolder.MANIFEST_LAYOUT), and of the budgets those of inputs/
+    scenario.toml's [solver], which the snapshot wrote them from (a budget without a value has
+    no TOML line). Anything else would ride beside the plan's ids into the operator's copy with
+    nothing vouching for it (review 18 Q, M1); `verify` refuses it."""
+    kept, dropped = manifest_known(read_manifest(run))
+    budgets = kept.get("budgets")
+    if isinstance(budgets, dict):
+        try:
+            text = read_inside(run, "inputs/scenario.toml", 1 << 20).decode("utf-8")
+            solver = tomllib.loads(text).get("solver", {})
+        except (UnsafePath, OSError, ValueError):  # unreadable: no budget is vouched for
+            solver = {}
+        for k in [k for k, v in budgets.items() if k not in solver and v is not None]:
+            del budgets[k]
+            dropped.append(f"budgets.{k}")
+    return kept, sorted(dropped)
+
+
 def operator_warnings(run: Path) -> list[str]:
     """What the operator view of this run still lets one infer, worth a line to whoever exports
     it: a season or intake run drawn without a draw key ([data] draw_key) broke its ties with
     sha256("SEED:WORKER_ID"), which the view's seed and ids replay (README "Restricted part and
-    encryption"). A day run has no priority to protect."""
+    encryption"). A day run has no priority to protect. And the manifest's keys no run writes,
+    left out of the view."""
+    dropped = known_manifest(run)[1]
+    said = (
+        [
+            f"manifest.json: {', '.join(k[:60] for k in dropped[:5])}"
+            + (f" and {len(dropped) - 5} more" if len(dropped) > 5 else "")
+            + ": not part of a run's manifest, left out of the operator view (`foresterie verify` "
+            "refuses the run)"
+        ]
+        if dropped
+        else []
+    )
     if (run / "inputs" / DAY_RUN_INPUT).is_file():
-        return []
+        return said
     listed = read_manifest(run).get("restricted", {})
     if isinstance(listed, dict) and RESTRICTED_DRAW_KEY in listed:
-        return []
+        return said
     return [
+        *said,
         "this run has no draw key (restricted/draw_key.txt): its ride order among equals is "
         "sha256(seed:id), which the operator view replays to tell referred riders apart; give "
-        "the scenario [data] draw_key and solve it again"
+        "the scenario [data] draw_key and solve it again",
     ]
 
 

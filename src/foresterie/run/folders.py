@@ -22,6 +22,7 @@ from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import dumps_json, file_sha256, write_text
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, SALT, new_salt, write_restricted
+from foresterie.core.runfolder import manifest_known
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.scenario.files import (
     farm_calendar_csv,
@@ -406,4 +407,10 @@ def plan_hashes(plan_dir: Path) -> dict[str, str]:
 
 
 def write_manifest(run: Path, manifest: dict[str, Any]) -> None:
+    """manifest.json, every key of it named by core.runfolder.MANIFEST_LAYOUT (which the
+    operator export copies and the verifier's own copy allows): a key added here and not there
+    stops every solve, never a run the verifier refuses."""
+    unknown = manifest_known(manifest)[1]
+    if unknown:
+        raise ValueError(f"manifest key(s) not in MANIFEST_LAYOUT: {', '.join(unknown)}")
     write_text(run / "manifest.json", dumps_json(manifest))

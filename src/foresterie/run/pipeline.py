@@ -74,7 +74,7 @@ from foresterie.run.planfiles import (
     write_shuttles,
 )
 from foresterie.run.stability import stable_day_plan
-from foresterie.scenario.load import load_scenario, scenario_hash
+from foresterie.scenario.load import RESTRICTED_PRIORITY, load_scenario, scenario_hash
 from foresterie.scenario.model import Assignment, Scenario
 from foresterie.shuttles.routes import ShuttlePlan, Trip, plan_shuttles
 from foresterie.shuttles.unused import unused_bases
@@ -225,15 +225,18 @@ def solve(
     )
     short_rest_warning(shuttles.trips, scenario.config.scenario.timezone, say)
     extra = {}
-    if behind:  # the rotation's start, as the verifier and a replay read it (none: no file,
-        # as in a re-plan made before session 18, whose replay stays identical)
+    if behind is not None:  # the rotation's start, as the verifier and a replay read it; in
+        # every re-plan, its header alone when nobody was left behind: without the file the
+        # verifier would read a file cut from the run as "nobody left behind before" (a re-plan
+        # made before session 19 has none, and reads so, its replay identical)
         extra[PREVIOUS_LEFT_BEHIND] = csv_text([list(x) for x in behind], ["day", "worker_id"])
     if behind is not None and as_of is not None and (scenario.root / MOVES).is_file():
         moves = read_moves(scenario, as_of)  # an intake's moves, as read
         rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
         extra[MOVES] = csv_text(rows, list(MOVE_COLS))
-    if housing.restarted:  # whose stay rules began again on a re-plan's date (replan.py)
-        extra[RESTARTS] = csv_text(housing.restarted, list(RESTART_COLS))
+    if housing.restarted or behind is not None:  # whose stay rules began again on a
+        # re-plan's date (replan.py); in every re-plan, as the days left behind above
+        extra[RESTARTS] = csv_text(housing.restarted or [], list(RESTART_COLS))
     if kept is not None:
         extra[REFERENCE_TRIPS] = ref_file.read_text(encoding="utf-8")
     if matrix.backend == "osrm":  # road geometry of every leg driven, for maps and GPX
@@ -285,6 +288,10 @@ def solve(
                 "hash": original_hash,
                 "snapshot_hash": snapshot_hash,
                 "travel_backend": matrix.backend,
+                # the restricted inputs the model read, by name (README "Restricted part and
+                # encryption"): the published record that they exist, so a restricted part cut
+                # of its referral records or draw key is told from a run that had none
+                "restricted_inputs": sorted(private),
             },
             "travel": {
                 "backend": matrix.backend,
@@ -542,7 +549,8 @@ def replay(
     originals = _plan_files(run)  # before anything is written: a crafted plan/ is refused
     given = read_restricted(run)  # its salt too: the replay's digests are keyed the same way
     stale = _unlisted(manifest, originals) + _edited_inputs(run, manifest)
-    stale += _edited_restricted(run, manifest, given) + _edited_records(run, manifest)
+    stale += _edited_restricted(run, manifest, given) + _missing_restricted(run, manifest, given)
+    stale += _edited_records(run, manifest)
     if stale:  # not the folder that was solved: a replay of it proves nothing
         return stale
     listing = read_report_hashes(run)
@@ -774,6 +782,31 @@ def _edited_restricted(run: Path, manifest: dict[str, Any], plain: dict[str, byt
                 f"restricted/{name}: edited after solving (digest differs from the manifest)"
             )
     return out
+
+
+def _missing_restricted(run: Path, manifest: dict[str, Any], plain: dict[str, bytes]) -> list[str]:
+    """The restricted inputs the model read that the run's restricted part no longer holds,
+    named (review 18 Q, L5: a run cut of its priorities was refused as "workers.csv:1:
+    priority: missing column(s)", the file that by design has none): each person's priority,
+    since the priority split (inputs/workers.csv without the column), and those the manifest's
+    scenario.restricted_inputs names (a run written since review 18 Q's H1)."""
+    if (run / "purged.json").exists():  # `verify` knows what the purge removed
+        return []
+    named = manifest.get("scenario")
+    declared = named.get("restricted_inputs") if isinstance(named, dict) else None
+    wanted = {str(n) for n in declared} if isinstance(declared, list) else set()
+    head = read_inside(run, "inputs/workers.csv", MAX_PLAN_FILE).split(b"\n", 1)[0]
+    if b"priority" not in head.decode("utf-8", "replace").strip().split(","):
+        wanted.add(RESTRICTED_PRIORITY)
+    return [
+        f"restricted/{name}: missing (the model read it"
+        + (
+            ": inputs/workers.csv has no priority column since the priority split)"
+            if name == RESTRICTED_PRIORITY
+            else ", as the manifest's scenario.restricted_inputs says)"
+        )
+        for name in sorted(wanted - set(plain))
+    ]
 
 
 def _edited_records(run: Path, manifest: dict[str, Any]) -> list[str]:
