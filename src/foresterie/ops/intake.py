@@ -73,6 +73,7 @@ from foresterie.ops.day import (
 )
 from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
 from foresterie.ops.own import ids_text, own_scenario, validated
+from foresterie.run.early import Request, load_and_house
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import farm_calendar_csv, priority_csv, workers_csv
@@ -334,6 +335,110 @@ def without_moves_to(intake: Intake, over: set[str], season: SeasonRun) -> tuple
     )
 
 
+def group_moves(intake: Intake, season: SeasonRun, d: date) -> dict[str, str]:
+    """worker -> the foresteria they move to from d: each request the intake makes, and a group
+    moves whole (its members living there too)."""
+    groups = {w.id: w.group_id for w in intake.workers if w.group_id}
+    moves = dict(intake.movers)
+    for w in sorted(intake.workers, key=lambda w: w.id):
+        asked = next((f for x, f in intake.movers.items() if groups.get(x) == w.group_id), "")
+        if w.group_id and asked and w.arrival < d < w.departure and w.id in season.assigned:
+            moves.setdefault(w.id, asked)
+    return moves
+
+
+Nights = Callable[[Intake], dict[str, int]]  # an intake -> each person's housed nights from d
+
+
+def moves_costing_nobody(
+    intake: Intake, season: SeasonRun, d: date, nights: Nights
+) -> tuple[Intake, list[str]]:
+    """The intake with the move requests taken back that would cost someone else nights (review
+    18 R, HIGH-5: one man's move pushed a man not yet arrived out of 14 of his 20 nights,
+    unsaid), and the lines that say so. A move is made only where every other person is housed,
+    with it, on as many nights from d as without it (`nights`: the housing re-plan's, weighed
+    on the beds alone): first all the requests together against none; where that costs
+    someone, one request at a time in the order of ids, each against the plan with those
+    already met. A request the asked-for foresteria has no bed for on some night is not met
+    either (`without_moves_to`; review 18 R, MEDIUM-1). The others are counted, never named:
+    they are other people."""
+    if not intake.movers:
+        return intake, []
+    said: list[str] = []
+    alone = nights(_taken_back(intake, set(intake.movers)))  # every request not met
+
+    def costs(trial: Intake, ref: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+        now = nights(trial)
+        moving = group_moves(trial, season, d)
+        lost = {w: n - now.get(w, 0) for w, n in ref.items() if w not in moving}
+        return now, {w: n for w, n in lost.items() if n > 0}
+
+    while True:  # first the requests a bed cannot meet (no bed there on some night)
+        try:
+            _, lost = costs(intake, alone)
+            break
+        except InfeasibleError as exc:
+            over = _over(exc, season) & set(intake.movers.values())
+            if not over:
+                raise
+            intake, more = without_moves_to(intake, over, season)
+            said += more
+            if not intake.movers:
+                return intake, said
+    if not lost:
+        return intake, said
+    met: dict[str, str] = {}
+    ref = alone
+    costly: dict[str, tuple[int, int]] = {}  # worker -> (nights taken, from how many people)
+    for wid in sorted(intake.movers):
+        trial = replace(intake, movers={**met, wid: intake.movers[wid]})
+        try:
+            now, lost = costs(trial, ref)
+        except InfeasibleError:
+            costly[wid] = (0, 0)  # with those met before it, no bed there on some night
+            continue
+        if lost:
+            costly[wid] = (sum(lost.values()), len(lost))
+        else:
+            met[wid], ref = intake.movers[wid], now
+    lines = []
+    for wid, (n, k) in sorted(costly.items()):
+        if k:
+            nights_ = f"{n} night{'s' if n != 1 else ''}"
+            people = f"{k} other {'person' if k == 1 else 'people'}"
+            why = f"cannot be made (it would take {nights_} from {people}, planned without it)"
+            todo = "ask again when a bed is free there"
+        else:
+            why = "cannot be made (no bed for them there on some night from the date)"
+            todo = "record another `move`, or ask again when a bed is free"
+        lines.append(
+            _refusal(wid, intake.movers[wid], intake.asked_on[wid], season.assigned[wid], why, todo)
+        )
+    counts = Counter(intake.counts)
+    counts["move_requested"] -= len(costly)
+    counts["move_cannot_be_made"] += len(costly)
+    counts["move_would_take_nights"] += sum(1 for _, k in costly.values() if k)
+    intake = replace(
+        intake,
+        movers=met,
+        refused=sorted([*intake.refused, *lines]),
+        counts=+counts,
+        asked_on={w: x for w, x in intake.asked_on.items() if w in met},
+    )
+    return intake, [*said, *lines]
+
+
+def _taken_back(intake: Intake, who: set[str]) -> Intake:
+    """The intake without the move requests of `who` (they stay where they are): nothing said."""
+    return replace(intake, movers={w: f for w, f in intake.movers.items() if w not in who})
+
+
+def _over(exc: InfeasibleError, season: SeasonRun) -> set[str]:
+    """The foresterie an infeasibility names (by the name the shortfalls give them)."""
+    names = {f"{f.name} ({f.id})": f.id for f in season.scenario.foresterie}
+    return {names[x.where] for x in exc.shortfalls if x.where in names}
+
+
 def _refusal(wid: str, fid: str, asked: date, bed: str, why: str, todo: str) -> str:
     """'X021: the move to FR-N asked on 2027-08-07 cannot be made (placement): stays at FR-L;
     ask the case worker': pseudonymous id, the request as the office recorded it (`to FID`
@@ -506,6 +611,8 @@ def run_intake(
         # every request read, those that cannot be made (they stay where they are) included
         "move_requests": len(intake.movers) + len(intake.refused),
         "move_requests_cannot_be_made": len(intake.refused),
+        # ... of which those that would take nights from other people (moves_costing_nobody)
+        "move_requests_taking_nights": 0,
         # closed days a farm's own booking reopened: days with work for the release rule
         "farm_days_reopened": len(reopened),
         "moved_on_request": 0,  # set once the re-plan is made
@@ -526,13 +633,24 @@ def run_intake(
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if intake.movers:  # a move is made only where it costs nobody else nights
+
+            def nights(trial: Intake) -> dict[str, int]:
+                return _housed_nights(season_run, season, trial, d, target, reopened)
+
+            intake, said = moves_costing_nobody(intake, season, d, nights)
+            if say is not None:
+                for line in said:
+                    say(f"note: {line}")
+            record["workers"] = dict(sorted(intake.counts.items()))
+            record["move_requests_cannot_be_made"] = len(intake.refused)
+            record["move_requests_taking_nights"] = intake.counts["move_would_take_nights"]
         try:
             summary = _replan(
                 season_run, season, intake, d, target, force, records, report, say, reopened
             )
         except InfeasibleError as exc:  # a move asked to a site with no bed for it: not met
-            names = {f"{f.name} ({f.id})": f.id for f in season.scenario.foresterie}
-            over = {names[x.where] for x in exc.shortfalls if x.where in names}
+            over = _over(exc, season)
             if not over & set(intake.movers.values()):
                 raise
             intake, said = without_moves_to(intake, over, season)
@@ -612,50 +730,7 @@ def _replan(
     the folder outlives a process killed while it solves (until the next start or purge)."""
     with scenario_folder(target) as t:
         folder = Path(t) / "scenario"
-        src = season_run / "inputs"
-        shutil.copytree(src, folder)
-        for p in [*folder.glob("previous_*.csv"), folder / MOVES]:  # the season run's own
-            p.unlink(missing_ok=True)
-        cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
-        calendar = cfg.get("data", {}).get("farm_calendar")
-        if reopened and calendar:  # the days a farm's booking reopened: days with work
-            cal = _calendar_without(season.scenario.farm_closures, reopened)
-            write_text(folder / calendar, farm_calendar_csv(cal))
-        people = sorted(intake.workers, key=lambda w: w.id)
-        groups = {w.id: w.group_id for w in people if w.group_id}
-        write_text(folder / "workers.csv", workers_csv(people, priority=False))
-        header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
-        write_text(folder / "scenario.toml", header + toml_dumps(cfg))
-        moves = dict(intake.movers)  # a group moves whole: its members living there too
-        for w in people:
-            asked = next((f for x, f in intake.movers.items() if groups.get(x) == w.group_id), "")
-            if w.group_id and asked and w.arrival < d < w.departure and w.id in season.assigned:
-                moves.setdefault(w.id, asked)
-        # the moves the season run made (an intake's) stand: the rules hold from them on
-        made: dict[str, list[str]] = {}
-        if (src / MOVES).is_file():
-            ids = {w.id for w in people}
-            for r in read_csv(src / MOVES, MOVE_COLS):
-                if r["worker_id"] in ids:
-                    made[r["worker_id"]] = [r["worker_id"], r["foresteria_id"], r["from"]]
-        made |= {w: [w, f, d.isoformat()] for w, f in moves.items()}  # the last move wins
-        if made:  # the re-plan keeps their nights before d, and plans them from d where asked
-            write_text(folder / MOVES, csv_text([made[w] for w in sorted(made)], list(MOVE_COLS)))
-        restricted = {  # the season's referral records (sites to avoid) hold for the intake
-            # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
-            k: v
-            for k, v in read_restricted(season_run).items()
-            if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
-        }
-        restricted[RESTRICTED_PRIORITY] = priority_csv(people).encode("utf-8")
-        if RESTRICTED_REFERRALS in restricted:  # the records of today's people only: someone
-            # whose bed was released (a no-show) is no longer one of them
-            ids = {w.id for w in people}
-            head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
-            mine = [r for r in rows if r.split(",", 1)[0] in ids]
-            restricted[RESTRICTED_REFERRALS] = "".join([head, *mine]).encode("utf-8")
-        # its own folder: a problem there is foresterie's, not the user's (exit 3)
-        validated(INTAKES, lambda: load_scenario(folder, restricted=restricted))
+        restricted = _write_scenario(folder, season_run, season, intake, d, reopened)
         with own_scenario(INTAKES, season.scenario.foresterie, _held(intake, d), INTAKE_TODO):
             return solve(
                 folder,
@@ -668,3 +743,78 @@ def _replan(
                 restricted=restricted,
                 records=records,
             )
+
+
+def _housed_nights(
+    season_run: Path,
+    season: SeasonRun,
+    intake: Intake,
+    d: date,
+    target: Path,
+    reopened: set[tuple[str, date]] | None,
+) -> dict[str, int]:
+    """worker -> the nights from d on that the intake's re-plan houses them, by its first part
+    only (load, travel, housing: run/early.py), written and read as `_replan` does: what a
+    move request costs the others is weighed on the beds alone (`_moves_costing_others`)."""
+    with scenario_folder(target) as t:
+        folder = Path(t) / "scenario"
+        restricted = _write_scenario(folder, season_run, season, intake, d, reopened)
+        with own_scenario(INTAKES, season.scenario.foresterie, _held(intake, d), INTAKE_TODO):
+            req = Request(scenario_dir=folder, as_of=d, previous=season_run, restricted=restricted)
+            housed = load_and_house(req, lambda _: None)
+    nights: Counter[str] = Counter()
+    for a in housed.housing.assignments:
+        if a.departure > d:
+            nights[a.worker_id] += (a.departure - max(a.arrival, d)).days
+    return dict(nights)
+
+
+def _write_scenario(
+    folder: Path,
+    season_run: Path,
+    season: SeasonRun,
+    intake: Intake,
+    d: date,
+    reopened: set[tuple[str, date]] | None,
+) -> dict[str, bytes]:
+    """The intake's scenario written in `folder`; its restricted part (in memory)."""
+    src = season_run / "inputs"
+    shutil.copytree(src, folder)
+    for p in [*folder.glob("previous_*.csv"), folder / MOVES]:  # the season run's own
+        p.unlink(missing_ok=True)
+    cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
+    calendar = cfg.get("data", {}).get("farm_calendar")
+    if reopened and calendar:  # the days a farm's booking reopened: days with work
+        cal = _calendar_without(season.scenario.farm_closures, reopened)
+        write_text(folder / calendar, farm_calendar_csv(cal))
+    people = sorted(intake.workers, key=lambda w: w.id)
+    write_text(folder / "workers.csv", workers_csv(people, priority=False))
+    header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
+    write_text(folder / "scenario.toml", header + toml_dumps(cfg))
+    moves = group_moves(intake, season, d)
+    # the moves the season run made (an intake's) stand: the rules hold from them on
+    made: dict[str, list[str]] = {}
+    if (src / MOVES).is_file():
+        ids = {w.id for w in people}
+        for r in read_csv(src / MOVES, MOVE_COLS):
+            if r["worker_id"] in ids:
+                made[r["worker_id"]] = [r["worker_id"], r["foresteria_id"], r["from"]]
+    made |= {w: [w, f, d.isoformat()] for w, f in moves.items()}  # the last move wins
+    if made:  # the re-plan keeps their nights before d, and plans them from d where asked
+        write_text(folder / MOVES, csv_text([made[w] for w in sorted(made)], list(MOVE_COLS)))
+    restricted = {  # the season's referral records (sites to avoid) hold for the intake
+        # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
+        k: v
+        for k, v in read_restricted(season_run).items()
+        if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
+    }
+    restricted[RESTRICTED_PRIORITY] = priority_csv(people).encode("utf-8")
+    if RESTRICTED_REFERRALS in restricted:  # the records of today's people only: someone
+        # whose bed was released (a no-show) is no longer one of them
+        ids = {w.id for w in people}
+        head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
+        mine = [r for r in rows if r.split(",", 1)[0] in ids]
+        restricted[RESTRICTED_REFERRALS] = "".join([head, *mine]).encode("utf-8")
+    # its own folder: a problem there is foresterie's, not the user's (exit 3)
+    validated(INTAKES, lambda: load_scenario(folder, restricted=restricted))
+    return restricted
