@@ -438,6 +438,23 @@ def _season_beds(plan: Path, sc: Scenario) -> list[Assignment]:
     return beds
 
 
+@dataclass(frozen=True)
+class NoBed:
+    """A booking for someone with no bed that night and no place to board: who, for which farm,
+    who booked (the ledger's `booked_by`), and why the season plan has no bed for them that
+    night (`_no_bed_why`): `released` (the release rule ended the bed on `since`), `stay` (the
+    day is outside their stay), `waitlisted` (no bed in the season plan), `uncovered` (a night
+    of the stay without a bed: `code` as plan/uncovered.csv says it, from `since`), or
+    `none` (the plan says nothing of the night)."""
+
+    worker_id: str
+    farm_id: str
+    booked_by: str
+    why: str
+    since: date | None = None
+    code: str = ""
+
+
 @dataclass(kw_only=True)
 class Demand:
     day: date
@@ -458,9 +475,10 @@ class Demand:
     # scenario (the farm's booking is the later word), said
     closed: list[tuple[str, str]] = field(default_factory=list)
     reopened: list[tuple[str, str]] = field(default_factory=list)
-    # (worker, farm) booked with no bed that night and no place to board named (`origin`):
-    # not planned, said (review 18 R: counted `booked_without_bed` in day.json, said nowhere)
-    no_bed: list[tuple[str, str]] = field(default_factory=list)
+    # booked with no bed that night and no place to board named (`origin`): not planned, said
+    # one line per booking, with why the season plan has no bed for them that night
+    # (`_no_bed_why`; review 18 R, LOW-4: counted `booked_without_bed` in day.json, said nowhere)
+    no_bed: list[NoBed] = field(default_factory=list)
     # (worker, `_placed` outcome, where they board on the day or None: not planned) of a
     # booking for a site their referral record says to avoid: said (`placement_lines`), never
     # counted in day.json (published) nor kept in the day run's files
@@ -507,7 +525,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
     heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
     closed: list[tuple[str, str]] = []  # (worker, farm) booked for a farm closed that day
-    no_bed: list[tuple[str, str]] = []  # (worker, farm) booked with no bed and no origin
+    no_bed: list[NoBed] = []  # booked with no bed and no origin
+    uncovered: dict[str, list[tuple[date, date, str]]] | None = None  # read once, if needed
     reopened: list[tuple[str, str]] = []  # (worker, farm) the farm booked on its closed day
     placement: list[tuple[str, str]] = []  # (worker, `_placed` outcome): a site to avoid booked
     shut = closed_days(sc.farm_closures)
@@ -544,7 +563,11 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             if booking is not None and booking.kind == "booking":
                 counts["booked_not_present" if home else "booked_without_bed"] += 1
                 if not home:
-                    no_bed.append((w.id, booking.farm_id or w.farm_id or ""))
+                    if uncovered is None:
+                        uncovered = _uncovered(season.root)
+                    why, since, code = _no_bed_why(season, w, d, uncovered.get(w.id, []))
+                    farm = booking.farm_id or w.farm_id or ""
+                    no_bed.append(NoBed(w.id, farm, booking.booked_by, why, since, code))
             elif home is not None:
                 counts["not_present"] += 1
             elif bed is not None and in_stay:
@@ -658,6 +681,39 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             for wid, outcome in placement
         ],
     )
+
+
+def _uncovered(run: Path) -> dict[str, list[tuple[date, date, str]]]:
+    """worker -> (from, to, code) of the nights of their stay the season plan gives no bed
+    (plan/uncovered.csv: README "Waitlist reasons")."""
+    out: dict[str, list[tuple[date, date, str]]] = defaultdict(list)
+    path = run / "plan" / "uncovered.csv"
+    if path.is_file():
+        for r in read_csv(path, ("worker_id", "from", "to", "code")):
+            out[r["worker_id"]].append((r.day("from"), r.day("to"), r["code"]))
+    return out
+
+
+def _no_bed_why(
+    season: SeasonRun, w: Worker, d: date, nights: list[tuple[date, date, str]]
+) -> tuple[str, date | None, str]:
+    """Why the season plan gives w no bed on the night of d (`NoBed`)."""
+    if not w.arrival <= d < w.departure:
+        return "stay", None, ""
+    if w.id not in season.assigned:
+        return "waitlisted", None, ""
+    for start, end, code in nights:
+        if start <= d < end:
+            return (
+                ("released", start, code)
+                if code == "released_no_work"
+                else (
+                    "uncovered",
+                    start,
+                    code,
+                )
+            )
+    return "none", None, ""
 
 
 REROUTED, REFUSED = "rerouted", "refused"  # `_placed`'s outcomes
@@ -1132,13 +1188,6 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
                 "the day)"
             ),
         ),
-        (
-            demand.no_bed,
-            tr._(
-                "no bed that night and no place to board named: not planned; record the "
-                "booking again with its origin (the departure point or foresteria they board at)"
-            ),
-        ),
     ):
         by_farm: dict[str, list[str]] = defaultdict(list)
         for wid, fid in pairs:
@@ -1156,7 +1205,42 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
                 end=sc.config.transport.heat_alert_shift_end,
             )
             out.append(f"{booked}; {said}")
-    return out
+    return out + [_no_bed_line(x, d, sc) for x in demand.no_bed]
+
+
+def _no_bed_line(x: NoBed, d: date, sc: Scenario) -> str:
+    """One line per booking of someone with no bed that night and no place to board (review 18
+    R, LOW-4): who booked, why the season plan has no bed (which rule ended it, when), and what
+    the office can record."""
+    tr = cli_lang()
+    by = {"farm": tr._("by the farm"), "worker": tr._("by the worker")}.get(x.booked_by, "")
+    by = f" {by}" if by else ""  # booked_by empty: not said
+    w = next((w for w in sc.workers if w.id == x.worker_id), None)
+    if x.why == "released":
+        why = tr.ngettext(
+            "the bed released from {since}, after {n} day without work at the farm in a row "
+            "([housing] max_days_without_work)",
+            "the bed released from {since}, after {n} days without work at the farm in a row "
+            "([housing] max_days_without_work)",
+            sc.config.housing.max_days_without_work or 0,
+        ).format(since=x.since, n=sc.config.housing.max_days_without_work or 0)
+    elif x.why == "stay" and w is not None:
+        why = tr._("outside their stay, {arrival}..{departure}").format(
+            arrival=w.arrival, departure=w.departure
+        )
+    elif x.why == "waitlisted":
+        why = tr._("waitlisted in the season plan")
+    elif x.why == "uncovered":
+        why = tr._("none in the season plan from {since}: {code}, plan/uncovered.csv").format(
+            since=x.since, code=x.code
+        )
+    else:
+        why = tr._("none in the season plan that night")
+    return tr._(
+        "{id}: booked for {farm} on {day}{by}: no bed that night ({why}) and no place to board "
+        "named: not planned; record the booking again with its origin (the departure point "
+        "or foresteria they board at)"
+    ).format(id=x.worker_id, farm=x.farm_id or "?", day=d, by=by, why=why)
 
 
 def placement_lines(demand: Demand) -> list[str]:
