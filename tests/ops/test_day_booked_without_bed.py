@@ -56,11 +56,11 @@ def test_a_booking_after_the_release_rule_ended_the_bed_is_said(released: Path) 
     ]
     lines = [x for x in booked_lines(demand, season.scenario) if x.startswith("W0")]
     assert lines == [
-        f"{w}: booked for F1 on 2026-07-17 by the {by}: no bed that night (the bed released "
+        f"{w}: booked for F1 on 2026-07-17{by}: no bed that night (the bed released "
         "from 2026-07-16, after 3 days without work at the farm in a row ([housing] "
         "max_days_without_work)) and no place to board named: not planned; record the booking "
         "again with its origin (the departure point or foresteria they board at)"
-        for w, by in (("W01", "farm"), ("W02", "worker"))
+        for w, by in (("W01", " by the farm itself"), ("W02", ""))
     ]
 
 

@@ -1213,8 +1213,8 @@ def _no_bed_line(x: NoBed, d: date, sc: Scenario) -> str:
     R, LOW-4): who booked, why the season plan has no bed (which rule ended it, when), and what
     the office can record."""
     tr = cli_lang()
-    by = {"farm": tr._("by the farm"), "worker": tr._("by the worker")}.get(x.booked_by, "")
-    by = f" {by}" if by else ""  # booked_by empty: not said
+    by = " " + tr._("by the farm itself") if x.booked_by == "farm" else ""  # else the worker's
+    # or the office's (`booked_by = worker`, the default): not said
     w = next((w for w in sc.workers if w.id == x.worker_id), None)
     if x.why == "released":
         why = tr.ngettext(
