@@ -158,14 +158,15 @@ def _rows_text(scenario: Scenario, people: list[Worker]) -> str:
     (housing/replan.py `apply_as_of`) by that file's rows ('moves.csv row 2'; review 18 R,
     LOW-5: they were said as workers.csv pins)."""
     moved: dict[str, int] = {}  # worker -> the row of moves.csv that pins them from the date
-    if (path := scenario.files.get("moves")) is not None:
+    path = scenario.files.get("moves")
+    if path is not None:
         at = {w.id: (w.pinned_foresteria, w.arrival.isoformat()) for w in people}
         moved = {
             r["worker_id"]: r.row
             for r in read_csv(path, ("worker_id", "foresteria_id", "from"), label=path.name)
             if at.get(r["worker_id"]) == (r["foresteria_id"], r["from"])
         }
-    if moved:
+    if path is not None and moved:
         rest = [w for w in people if w.id not in moved]
         lines = sorted(set(moved.values()))
         said = f"{path.name} row{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"

@@ -23,7 +23,8 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
   was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned;
   a request naming none, or one the foresteria cannot take, is not met and they stay where they
-  are: `_cannot_move`); their nights before D are kept as the season run had them (the
+  are: `_cannot_move`; so is one that would cost anyone else nights: `moves_costing_nobody`);
+  their nights before D are kept as the season run had them (the
   re-plan's `moves.csv`, housing/replan.py: a group moves whole, and the moves the season run
   made stand), the move is listed in plan/replan_changes.csv, the re-plan's
   `moved_vs_previous` counts only moves nobody asked for (0 by the pins), and `intake.json`
