@@ -16,6 +16,7 @@ import csv
 import json
 import shutil
 from collections import Counter
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -136,3 +137,20 @@ def test_requests_that_cost_nobody_are_weighed_once(two_asking: tuple) -> None:
     out, said = moves_costing_nobody(intake, season, date(2026, 7, 9), nights)
     assert asked == [set(), {"W01", "W02"}] and said == []
     assert out is intake
+
+
+def test_one_request_that_costs_someone_is_weighed_once(two_asking: tuple) -> None:
+    season, intake = two_asking
+    intake = replace(intake, movers={"W02": "FB"}, asked_on={"W02": date(2026, 7, 8)})
+    asked: list[set[str]] = []
+
+    def nights(trial: Intake) -> dict[str, int]:
+        asked.append(set(trial.movers))
+        return {"W03": 5 - (1 if trial.movers else 0)}
+
+    out, said = moves_costing_nobody(intake, season, date(2026, 7, 9), nights)
+    assert asked == [set(), {"W02"}] and out.movers == {}
+    assert said == [
+        "W02: the move to FB asked on 2026-07-08 cannot be made (it would take 1 night from 1 "
+        "other person, planned without it): stays at FA; ask again when a bed is free there"
+    ]

@@ -376,7 +376,7 @@ def moves_costing_nobody(
 
     while True:  # first the requests a bed cannot meet (no bed there on some night)
         try:
-            _, lost = costs(intake, alone)
+            now, lost = costs(intake, alone)
             break
         except InfeasibleError as exc:
             over = _over(exc, season) & set(intake.movers.values())
@@ -394,7 +394,8 @@ def moves_costing_nobody(
     for wid in sorted(intake.movers):
         trial = replace(intake, movers={**met, wid: intake.movers[wid]})
         try:
-            now, lost = costs(trial, ref)
+            if len(intake.movers) > 1:  # (one request: weighed already, against none)
+                now, lost = costs(trial, ref)
         except InfeasibleError:
             costly[wid] = (0, 0)  # with those met before it, no bed there on some night
             continue
@@ -756,7 +757,7 @@ def _housed_nights(
 ) -> dict[str, int]:
     """worker -> the nights from d on that the intake's re-plan houses them, by its first part
     only (load, travel, housing: run/early.py), written and read as `_replan` does: what a
-    move request costs the others is weighed on the beds alone (`_moves_costing_others`)."""
+    move request costs the others is weighed on the beds alone (`moves_costing_nobody`)."""
     with scenario_folder(target) as t:
         folder = Path(t) / "scenario"
         restricted = _write_scenario(folder, season_run, season, intake, d, reopened)
