@@ -475,6 +475,9 @@ class Demand:
     # scenario (the farm's booking is the later word), said
     closed: list[tuple[str, str]] = field(default_factory=list)
     reopened: list[tuple[str, str]] = field(default_factory=list)
+    # (worker, foresteria) booked to board at a foresteria closed that night: not planned, said
+    # (review 19 R, MEDIUM-4: taken without a word, listed "vehicles busy")
+    shut_origin: list[tuple[str, str]] = field(default_factory=list)
     # booked with no bed that night and no place to board named (`origin`): not planned, said
     # one line per booking, with why the season plan has no bed for them that night
     # (`_no_bed_why`; review 18 R, LOW-4: counted `booked_without_bed` in day.json, said nowhere)
@@ -528,6 +531,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     no_bed: list[NoBed] = []  # booked with no bed and no origin
     uncovered: dict[str, list[tuple[date, date, str]]] | None = None  # read once, if needed
     reopened: list[tuple[str, str]] = []  # (worker, farm) the farm booked on its closed day
+    shut_origin: list[tuple[str, str]] = []  # (worker, site) booked from a closed foresteria
+    sites = {f.id: f for f in sc.foresterie}
     placement: list[tuple[str, str]] = []  # (worker, `_placed` outcome): a site to avoid booked
     shut = closed_days(sc.farm_closures)
     points = {p.id for p in sc.pickups}
@@ -590,6 +595,11 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 continue
             farm_id = booking.farm_id or w.farm_id
             origin = booking.origin or home
+            site = sites.get(booking.origin)
+            if site is not None and not site.open_from <= d <= site.open_to:
+                counts["booked_from_a_closed_foresteria"] += 1  # nobody boards there: no
+                shut_origin.append((w.id, site.id))  # bed, no office, no vehicle kept there
+                continue
             counts["booked"] += 1
             if origin in points:
                 counts["booked_from_departure_point"] += 1
@@ -671,6 +681,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         heat_ban=heat_ban,
         closed=closed,
         reopened=reopened,
+        shut_origin=shut_origin,
         no_bed=no_bed,
         placement=[
             (
@@ -1205,6 +1216,30 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
                 end=sc.config.transport.heat_alert_shift_end,
             )
             out.append(f"{booked}; {said}")
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for wid, fid in demand.shut_origin:
+        by_site[fid].append(wid)
+    for fid, ids in sorted(by_site.items()):
+        site = sc.foresteria(fid)
+        n = len(ids)
+        out.append(
+            tr.ngettext(
+                "booked to board at {site} on {day}: {n} rider ({ids}); {site} is closed that "
+                "day (open {first} to {last}): not planned; record the booking again with the "
+                "place they board at",
+                "booked to board at {site} on {day}: {n} riders ({ids}); {site} is closed that "
+                "day (open {first} to {last}): not planned; record the bookings again with the "
+                "place they board at",
+                n,
+            ).format(
+                site=fid,
+                day=d,
+                n=n,
+                ids=ids_text(sorted(ids)),
+                first=site.open_from,
+                last=site.open_to,
+            )
+        )
     return out + [_no_bed_line(x, d, sc) for x in demand.no_bed]
 
 
