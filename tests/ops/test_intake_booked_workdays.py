@@ -188,3 +188,19 @@ def test_a_booking_to_board_at_a_closed_foresteria_is_refused(tmp_path: Path) ->
     record = json.loads((out / "day.json").read_text(encoding="utf-8"))
     assert record["demand"]["booked_from_a_closed_foresteria"] == 1
     assert verify_run(out) == []
+
+
+def test_a_booked_ride_beyond_the_cap_on_a_kept_trips_day_is_ride_cap(tmp_path: Path) -> None:
+    """Review 19 R, MEDIUM-4: on a day whose vehicles run their kept trips, W01 booked from FA
+    to F3 (381 min away) was listed `vehicles_busy (heuristic)`; the cap proves it: `ride_cap`."""
+    run = tmp_path / "run"
+    cli_ok("solve", str(TINY), "--out", str(run))
+    cli_ok("ledger", "init", str(run))
+    _book(run, tmp_path, "2026-07-07,W01,book,round,F3,,worker\n")
+    out = tmp_path / "d07"
+    code, said = cli_run("day", str(run), "--date", "2026-07-07", "--out", str(out))
+    assert code == 0, said
+    rows = [u for u in _rows(out / "plan" / "unserved.csv") if "W01" in u["worker_ids"].split()]
+    assert [(u["farm_id"], u["code"], u["proven"]) for u in rows] == [("F3", "ride_cap", "yes")]
+    assert rows[0]["reason"] == "farm F3 is 381 min from Fortore, above the 75 min ride cap"
+    assert verify_run(out) == []
