@@ -23,14 +23,20 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
   was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned;
   a request naming none, or one the foresteria cannot take, is not met and they stay where they
-  are: `_cannot_move`; so is one that would cost anyone else nights: `moves_costing_nobody`);
+  are: `_cannot_move`; so is one that would cost anyone else nights: `moves_costing_nobody`,
+  and one that would leave the mover fewer days with a ride to work than where they are, after
+  the re-plan's routing, unless asked knowing (`move_without_ride`): `without_rides`);
   their nights before D are kept as the season run had them (the
   re-plan's `moves.csv`, housing/replan.py: a group moves whole, and the moves the season run
   made stand), the move is listed in plan/replan_changes.csv, the re-plan's
   `moved_vs_previous` counts only moves nobody asked for (0 by the pins), and `intake.json`
   counts the requests and the moves made on request.
-A row of kind `intake_plan` records the new run's manifest hash; day runs then accept it as the
-season run of the same ledger.
+A booking on a day the person's farm's calendar closes (by the farm itself, or for another farm
+working that day) is a day with work for that person only (`booked_workdays`: the intake's
+`inputs/worked_days.csv`, read by the release rule and the verifier; the calendar stays the
+season's). A bed the plan re-planned gave someone not yet arrived that the re-plan takes is said
+(`promised_lost`). A row of kind `intake_plan` records the new run's manifest hash; day runs then
+accept it as the season run of the same ledger.
 """
 
 from __future__ import annotations
