@@ -828,6 +828,7 @@ def run_intake(
             if say is not None:
                 for line in said:
                     say(f"note: {line}")
+                say("re-planning without the moves not made")
             record["workers"] = dict(sorted(intake.counts.items()))
             record["move_requests_cannot_be_made"] = len(intake.refused)
             record["move_requests_costing_rides"] = len(costly)
