@@ -239,6 +239,10 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
     sc = load_scenario(scenario)
     if pins := pin_bed_problems(sc):
         raise ScenarioError(pins)
+    from foresterie.housing.replan import check_moves
+
+    if moves := check_moves(sc):  # read by re-plans only, by name: checked here all the same
+        raise ScenarioError(moves)
     if "graph" in sc.files:  # what solve would refuse of the road graph, said here
         from foresterie.core.errors import Problem
         from foresterie.travel.roads import RoadsError, check_graph
@@ -260,6 +264,8 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
         warns += unused_bases(sc, matrix)
     for w in warns:
         _err(f"warning: {w}")
+    if line := _moves_not_applied(scenario):
+        _err(line)
     groups = len({w.group_id for w in sc.workers if w.group_id})
     typer.echo(
         "ok: "
@@ -276,6 +282,23 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
             hash=scenario_hash(sc)[:16],
         )
     )
+
+
+def _moves_not_applied(scenario: Path) -> str:
+    """A note on a scenario's moves.csv (the moves on request an intake writes: README "Moves
+    on request"): only a re-plan applies it (`solve --as-of DATE --previous RUN`, an intake);
+    a season plan has no nights before a move to keep, so `validate` and a season `solve` say
+    it is not applied rather than ignore it silently (review 18 R, LOW-5). A person who is to
+    live at a foresteria for the whole season is pinned there (workers.csv pinned_foresteria)."""
+    from foresterie.housing.replan import MOVES
+
+    if not (scenario / MOVES).is_file():
+        return ""
+    return "note: " + _(
+        "{file}: moves on request are applied by a re-plan only (solve --as-of DATE --previous "
+        "RUN, or foresterie intake); a season solve plans without them (to house someone at a "
+        "foresteria all season, pin them in workers.csv: pinned_foresteria)"
+    ).format(file=MOVES)
 
 
 @scenario_app.command(
@@ -371,6 +394,8 @@ def solve(
     target = out or Path("runs") / scenario.resolve().name
     if force:
         _refuse_replacing_a_ledgers_run(target)
+    if when is None and (line := _moves_not_applied(scenario)):
+        _err(line)
     with _housed_beside(scenario, when, previous) as beside:
         _solve_with(scenario, target, force, when, previous, lang, beside)
 

@@ -305,6 +305,10 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "first_day": (_c_date, REQ),
         "last_day": (_c_date, REQ),
     },
+    "worked_days.csv": {  # an intake's: a booking says this person works on a closed day
+        "worker_id": (_c_id, REQ),
+        "day": (_c_date, REQ),
+    },
     "moves.csv": {  # a re-plan's: who moved on request, to which foresteria, on which night
         "worker_id": (_c_id, REQ),
         "foresteria_id": (_c_id, REQ),
@@ -2158,6 +2162,11 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
     if not limit or not closures:
         return {}
     closed = r.closed
+    # README "Daily operations": a booking on a closed day is a day with work for that person
+    # only (an intake's inputs/worked_days.csv)
+    booked: set[tuple[str, date]] = set()
+    if (r.root / "inputs" / _WORKED).is_file():
+        booked = {(b["worker_id"], _day(b["day"])) for b in _rows(r.root, f"inputs/{_WORKED}")}
     out: dict[str, date] = {}
     for wid, w in r.workers.items():
         farm = _work_farm(w)
@@ -2167,7 +2176,7 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
         d, end, run = _day(w["arrival"]), _day(w["departure"]), 0
         while d < end and run < int(limit):
             if d.weekday() not in rest:
-                run = run + 1 if d in closed[farm] else 0
+                run = run + 1 if d in closed[farm] and (wid, d) not in booked else 0
             d += timedelta(days=1)
         if run == int(limit) and d < end:
             out[wid] = d
@@ -5490,6 +5499,8 @@ _RESTARTS = "restarts.csv"
 _LEFT_BEHIND = "previous_left_behind.csv"
 # ... and who moved on request from its date (an intake's; housing/replan.py MOVES)
 _MOVES = "moves.csv"
+# ... and who a booking has at work on a day their farm's calendar closes (an intake's)
+_WORKED = "worked_days.csv"
 # inputs/scenario.toml's first line: the backend whose travel matrix the snapshot records.
 _SNAPSHOT_HEADER = re.compile(
     r"# Snapshot of scenario .* as solved; travel is the recorded (\S+) matrix\."

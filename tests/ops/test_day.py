@@ -20,6 +20,8 @@ from foresterie.cli import app
 from foresterie.core.files import file_sha256
 from foresterie.ops.day import (
     SKIP_AFTER_NO_SHOWS,
+    NoBed,
+    booked_lines,
     day_demand,
     load_season_run,
     recorded,
@@ -73,11 +75,13 @@ def test_bookings_cancellations_and_check_ins(season: Path) -> None:
     assert demand.counts["booked"] == 2 and demand.counts["booked_without_bed"] == 1
     assert demand.counts["not_present"] == 2  # W03 left, W04 away
     # W06's booking is said, not only counted (review 18 R: it was dropped without a line)
-    assert demand.no_bed == [("W06", "F3")]
-    from foresterie.ops.day import booked_lines
-
+    assert demand.no_bed == [NoBed("W06", "F3", "", "waitlisted")]
     (line,) = [x for x in booked_lines(demand, load_season_run(season).scenario) if "W06" in x]
-    assert line.startswith("booked for F3 on ") and "no bed that night" in line
+    assert line == (
+        "W06: booked for F3 on 2026-07-07: no bed that night (waitlisted in the season plan) and "
+        "no place to board named: not planned; record the booking again with its origin (the "
+        "departure point or foresteria they board at)"
+    )
 
 
 def test_recorded_arrivals_replace_the_planned_ones(season: Path) -> None:

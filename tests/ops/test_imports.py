@@ -39,7 +39,8 @@ EXPECTED = {
     "ragged_row": "checkins.csv:3: row: 2 cells, header has 3",
     "tab_separated": 'boardings.csv:1: header: the file looks tab-separated (Excel "Unicode '
     'text"?); save as CSV UTF-8',
-    "unknown_event": "checkins.csv:2: event: 'arrivo' is not one of arrival, departure, absent, move",
+    "unknown_event": "checkins.csv:2: event: 'arrivo' is not one of arrival, departure, absent, move, "
+    "move_without_ride",
     "move_to_unknown_foresteria": "checkins.csv:2: foresteria_id: 'FZ' is not a foresteria of the season run",
     "foresteria_on_an_arrival": "checkins.csv:3: foresteria_id: only a move request names a foresteria, not 'arrival'",
     "unknown_farm": "bookings.csv:2: farm_id: 'F9' is not a farm of the season run",
@@ -70,7 +71,8 @@ def test_every_bad_row_is_reported(tmp_path: Path) -> None:
         read_events(f, SEASON)
     assert [str(p) for p in exc.value.problems] == [
         "checkins.csv:3: date: date '2026-07-40': there is no day 40 in 2026-07",
-        "checkins.csv:3: event: 'gone' is not one of arrival, departure, absent, move",
+        "checkins.csv:3: event: 'gone' is not one of arrival, departure, absent, move, "
+        "move_without_ride",
         "checkins.csv:3: worker_id: 'W09' is not a worker of the season run",
     ]
 

@@ -153,14 +153,16 @@ def _intake_cli(season: Path, led: Path, out: Path, *extra: str) -> dict:  # typ
 
 
 def test_move_request_end_to_end(season: Path, tmp_path: Path) -> None:
-    """W01 (FA) asks to move to FB: the re-plan houses W01 at FB from today, moves nobody else
-    (the manifest's moved_vs_previous), counts the move, and verifies."""
+    """W01 (FA) asks to move to FB, knowing FB may have no ride to work for him (at FB, 1 of his
+    4 workdays has a ride: a plain `move` is not made, test_intake_move_costs_rides): the
+    re-plan houses W01 at FB from today, moves nobody else (the manifest's moved_vs_previous),
+    counts the move, and verifies."""
     led = tmp_path / "ledger.sqlite"
     ci = tmp_path / "checkins.csv"
     ci.write_text(
         "date,worker_id,event,foresteria_id\n"
         + "".join(f"2026-07-06,{w},arrival,\n" for w in ("W01", "W02", "W03", "W04", "W05"))
-        + "2026-07-08,W01,move,FB\n"
+        + "2026-07-08,W01,move_without_ride,FB\n"
     )
     r = CliRunner().invoke(app, ["ledger", "import", str(season), str(ci), "--ledger", str(led)])
     assert r.exit_code == 0, r.output

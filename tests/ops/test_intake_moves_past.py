@@ -51,7 +51,7 @@ def moved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     ci.write_text(
         "date,worker_id,event,foresteria_id\n"
         + "".join(f"2026-07-06,{w},arrival,\n" for w in ("W01", "W02", "W03", "W04", "W05"))
-        + "2026-07-08,W01,move,FB\n"
+        + "2026-07-08,W01,move_without_ride,FB\n"
     )
     r = CliRunner().invoke(app, ["ledger", "import", str(season), str(ci), "--ledger", str(led)])
     assert r.exit_code == 0, r.output

@@ -163,15 +163,15 @@ def test_a_move_naming_no_foresteria_keeps_the_bed(tmp_path: Path) -> None:
     """Review 17, finding 15: W01 asks to move "anywhere the rules allow" (a `move` row without a
     foresteria); the intake had left him out of the previous plan: his nights before the date
     were gone and, from it, he competed with the waitlist for a bed ("moved: 0"). Not met, said,
-    counted: he keeps his bed and every night the season planned him. W02's request, for FB, is
-    met and said."""
+    counted: he keeps his bed and every night the season planned him. W02's request, for FB
+    (`move_without_ride`: asked knowing FB's van may not take him), is met and said."""
     run = tmp_path / "season"
     cli_ok("solve", str(Path(__file__).parents[1] / "data" / "tiny"), "--out", str(run))
     led = tmp_path / "ledger.sqlite"
     ci = tmp_path / "checkins.csv"
     ci.write_text(
         "date,worker_id,event,foresteria_id\n2026-07-06,W01,arrival,\n2026-07-08,W01,move,\n"
-        "2026-07-06,W02,arrival,\n2026-07-08,W02,move,FB\n"
+        "2026-07-06,W02,arrival,\n2026-07-08,W02,move_without_ride,FB\n"
     )
     cli_ok("ledger", "import", str(run), str(ci), "--ledger", str(led))
     out = tmp_path / "intake"
@@ -185,7 +185,10 @@ def test_a_move_naming_no_foresteria_keeps_the_bed(tmp_path: Path) -> None:
     )
     assert line in said.splitlines()
     record = json.loads((out / "intake.json").read_text())
-    assert "note: W02: housed at FB from 2026-07-09, as asked" in said.splitlines()  # W02 moved
+    assert (  # W02 moved, asked knowing FB's van cannot take him every day
+        "note: W02: housed at FB from 2026-07-09, as asked knowing there may be no ride to work: "
+        "a ride to work on 1 of 3 workdays there, 3 of 3 where they are"
+    ) in said.splitlines()
     assert (record["move_requests"], record["move_requests_cannot_be_made"]) == (2, 1)
     assert (record["moved_on_request"], record["move_requests_not_met"]) == (1, 1)
 

@@ -10,7 +10,10 @@ room, housed as one unit) is released whole: once every working member has had s
 its members leave on the latest of those mornings (each no later than their own departure);
 while one working member still has work, or one member has not arrived by that morning, nobody
 of the group is released. People with no farm
-and no group (residents) are never released. Pins do not change the rule.
+and no group (residents) are never released. Pins do not change the rule. A day a booking says a
+person works although their farm's calendar closes it (`worked_days.csv` in the scenario folder,
+written by `foresterie intake` from the ledger: ops/intake.py `booked_workdays`) is a day with
+work for that person only: it breaks their run, nobody else's.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
 
+from foresterie.core.files import read_csv
 from foresterie.core.timeutil import date_range
 from foresterie.scenario.model import FarmClosure, Scenario
 
@@ -46,6 +50,20 @@ def closed_days(closures: tuple[FarmClosure, ...]) -> frozenset[tuple[str, date]
     return days
 
 
+# (worker, day) a booking says the person works although their farm's calendar closes the day
+WORKED_DAYS = "worked_days.csv"
+WORKED_COLS = ("worker_id", "day")
+
+
+def worked_days(scenario: Scenario) -> frozenset[tuple[str, date]]:
+    """(worker, day) of the scenario folder's worked_days.csv (an intake's; none: empty). Read
+    as a file a user may hand us (core/files.py read_csv: file:row:field, exit 2)."""
+    path = scenario.root / WORKED_DAYS
+    if not path.is_file():
+        return frozenset()
+    return frozenset((r["worker_id"], r.day("day")) for r in read_csv(path, WORKED_COLS))
+
+
 def release_days(scenario: Scenario) -> dict[str, date]:
     """worker -> the morning they leave because their bed was released (before their departure);
     people not released are absent."""
@@ -53,6 +71,7 @@ def release_days(scenario: Scenario) -> dict[str, date]:
     if limit is None or not scenario.farm_closures:
         return {}
     closed = closed_days(scenario.farm_closures)
+    worked = worked_days(scenario)  # booked to work on a closed day: that person only
     calendar = {farm for farm, _ in closed}
     workdays = {f.id: f.workdays for f in scenario.farms}
     out: dict[str, date] = {}
@@ -64,7 +83,7 @@ def release_days(scenario: Scenario) -> dict[str, date]:
         for d in date_range(w.arrival, w.departure):
             if d.weekday() not in workdays[farm]:
                 continue
-            run = run + 1 if (farm, d) in closed else 0
+            run = run + 1 if (farm, d) in closed and (w.id, d) not in worked else 0
             if run == limit:
                 if d + timedelta(days=1) < w.departure:
                     out[w.id] = d + timedelta(days=1)

@@ -124,6 +124,51 @@ def read_moves(scenario: Scenario, as_of: date) -> dict[str, Move]:
     return out
 
 
+def check_moves(scenario: Scenario) -> list[Problem]:
+    """`foresterie validate`'s check of a scenario's moves.csv (review 18 R, LOW-5: it was read
+    by re-plans only, by name, and ignored silently elsewhere): each row names one of the
+    scenario's people (once), a foresteria of the scenario, and a date `from` inside their stay
+    (after the arrival, before the departure: a move is made by someone living in a foresteria
+    before it). One problem per row and field (`file:row:field`, exit 2). What only a re-plan
+    knows (`from` on or before its date, the mover in a bed before it) is `read_moves`'s and
+    `apply_as_of`'s to check."""
+    path = scenario.root / MOVES
+    if not path.is_file():
+        return []
+    try:
+        rows = read_csv(path, MOVE_COLS, label=MOVES)
+    except ScenarioError as exc:
+        return list(exc.problems)
+    people = {w.id: w for w in scenario.workers}
+    sites = {f.id for f in scenario.foresterie}
+    seen: set[str] = set()
+    probs: list[Problem] = []
+    for r in rows:
+        wid = r["worker_id"]
+        w = people.get(wid)
+        if w is None:
+            why = f"{wid[:40]!r} is not one of the scenario's people"
+            probs.append(Problem(MOVES, r.row, "worker_id", why))
+        elif wid in seen:
+            probs.append(Problem(MOVES, r.row, "worker_id", f"{wid}: a second row"))
+        seen.add(wid)
+        if r["foresteria_id"] not in sites:
+            why = f"unknown foresteria {r['foresteria_id'][:40]!r}"
+            probs.append(Problem(MOVES, r.row, "foresteria_id", why))
+        try:
+            start = r.day("from")
+        except ScenarioError as exc:
+            probs += exc.problems
+            continue
+        if w is not None and not w.arrival < start < w.departure:
+            why = (
+                f"{start} is not inside {wid}'s stay ({w.arrival}..{w.departure}): a move is "
+                "made after the arrival, before the departure"
+            )
+            probs.append(Problem(MOVES, r.row, "from", why))
+    return probs
+
+
 def read_previous(run: Path, foresterie: set[str] | None = None) -> PreviousPlan:
     """The previous run folder's plan/ and manifest, read as files a user may hand us
     (core.files: not UTF-8, not CSV, a column missing: one line, exit 2); with `foresterie`, a
@@ -608,9 +653,13 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
                 f"planned from {as_of}, the nights before are over ({said})",
             ),
         )
+    # the moves made from the date pin their people (`moves`): an infeasibility names the row
+    # of moves.csv (housing/waitlist.py `_rows_text`), not a workers.csv pin nobody wrote
+    # (review 18 R, LOW-5)
+    files = {**scenario.files, "moves": scenario.root / MOVES} if moves else scenario.files
     return Replan(
         scenario=replace(scenario, workers=tuple(workers), warnings=warnings),
-        to_plan=replace(scenario, workers=tuple(planned), warnings=warnings),
+        to_plan=replace(scenario, workers=tuple(planned), warnings=warnings, files=files),
         past=past,
         kept=kept,
         where={

@@ -11,6 +11,7 @@ from typing import Literal
 import numpy as np
 
 from foresterie.core.errors import InfeasibleError, Shortfall
+from foresterie.core.files import read_csv
 from foresterie.core.timeutil import fmt_span
 from foresterie.housing.release import release_days
 from foresterie.housing.units import (
@@ -153,7 +154,25 @@ class PinnedOverBeds(Shortfall):
 
 def _rows_text(scenario: Scenario, people: list[Worker]) -> str:
     """'workers.csv rows 2-4, 9' (ranges of the people's lines), or their ids where a line is
-    not known (people made by a day run)."""
+    not known (people made by a day run); in a re-plan, those its moves.csv pins from its date
+    (housing/replan.py `apply_as_of`) by that file's rows ('moves.csv row 2'; review 18 R,
+    LOW-5: they were said as workers.csv pins)."""
+    moved: dict[str, int] = {}  # worker -> the row of moves.csv that pins them from the date
+    path = scenario.files.get("moves")
+    if path is not None:
+        at = {w.id: (w.pinned_foresteria, w.arrival.isoformat()) for w in people}
+        moved = {
+            r["worker_id"]: r.row
+            for r in read_csv(path, ("worker_id", "foresteria_id", "from"), label=path.name)
+            if at.get(r["worker_id"]) == (r["foresteria_id"], r["from"])
+        }
+    if path is not None and moved:
+        rest = [w for w in people if w.id not in moved]
+        lines = sorted(set(moved.values()))
+        said = f"{path.name} row{'s' if len(lines) > 1 else ''} {', '.join(map(str, lines))}"
+        said += ", moved there on request" if len(moved) == 1 else ", moves on request"
+        files = {k: v for k, v in scenario.files.items() if k != "moves"}
+        return f"{_rows_text(replace(scenario, files=files), rest)}; {said}" if rest else said
     rows = sorted({w.row for w in people if w.row is not None})
     if len(rows) < len(people):
         return ", ".join(sorted(w.id for w in people))

@@ -438,6 +438,23 @@ def _season_beds(plan: Path, sc: Scenario) -> list[Assignment]:
     return beds
 
 
+@dataclass(frozen=True)
+class NoBed:
+    """A booking for someone with no bed that night and no place to board: who, for which farm,
+    who booked (the ledger's `booked_by`), and why the season plan has no bed for them that
+    night (`_no_bed_why`): `released` (the release rule ended the bed on `since`), `stay` (the
+    day is outside their stay), `waitlisted` (no bed in the season plan), `uncovered` (a night
+    of the stay without a bed: `code` as plan/uncovered.csv says it, from `since`), or
+    `none` (the plan says nothing of the night)."""
+
+    worker_id: str
+    farm_id: str
+    booked_by: str
+    why: str
+    since: date | None = None
+    code: str = ""
+
+
 @dataclass(kw_only=True)
 class Demand:
     day: date
@@ -458,9 +475,13 @@ class Demand:
     # scenario (the farm's booking is the later word), said
     closed: list[tuple[str, str]] = field(default_factory=list)
     reopened: list[tuple[str, str]] = field(default_factory=list)
-    # (worker, farm) booked with no bed that night and no place to board named (`origin`):
-    # not planned, said (review 18 R: counted `booked_without_bed` in day.json, said nowhere)
-    no_bed: list[tuple[str, str]] = field(default_factory=list)
+    # (worker, foresteria) booked to board at a foresteria closed that night: not planned, said
+    # (review 19 R, MEDIUM-4: taken without a word, listed "vehicles busy")
+    shut_origin: list[tuple[str, str]] = field(default_factory=list)
+    # booked with no bed that night and no place to board named (`origin`): not planned, said
+    # one line per booking, with why the season plan has no bed for them that night
+    # (`_no_bed_why`; review 18 R, LOW-4: counted `booked_without_bed` in day.json, said nowhere)
+    no_bed: list[NoBed] = field(default_factory=list)
     # (worker, `_placed` outcome, where they board on the day or None: not planned) of a
     # booking for a site their referral record says to avoid: said (`placement_lines`), never
     # counted in day.json (published) nor kept in the day run's files
@@ -507,8 +528,11 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     day_off: list[tuple[str, str]] = []  # (worker, farm) booked on a day the farm does not work
     heat_ban: list[tuple[str, str]] = []  # (worker, farm) booked into the heat ban: no ride
     closed: list[tuple[str, str]] = []  # (worker, farm) booked for a farm closed that day
-    no_bed: list[tuple[str, str]] = []  # (worker, farm) booked with no bed and no origin
+    no_bed: list[NoBed] = []  # booked with no bed and no origin
+    uncovered: dict[str, list[tuple[date, date, str]]] | None = None  # read once, if needed
     reopened: list[tuple[str, str]] = []  # (worker, farm) the farm booked on its closed day
+    shut_origin: list[tuple[str, str]] = []  # (worker, site) booked from a closed foresteria
+    sites = {f.id: f for f in sc.foresterie}
     placement: list[tuple[str, str]] = []  # (worker, `_placed` outcome): a site to avoid booked
     shut = closed_days(sc.farm_closures)
     points = {p.id for p in sc.pickups}
@@ -544,7 +568,11 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             if booking is not None and booking.kind == "booking":
                 counts["booked_not_present" if home else "booked_without_bed"] += 1
                 if not home:
-                    no_bed.append((w.id, booking.farm_id or w.farm_id or ""))
+                    if uncovered is None:
+                        uncovered = _uncovered(season.root)
+                    why, since, code = _no_bed_why(season, w, d, uncovered.get(w.id, []))
+                    farm = booking.farm_id or w.farm_id or ""
+                    no_bed.append(NoBed(w.id, farm, booking.booked_by, why, since, code))
             elif home is not None:
                 counts["not_present"] += 1
             elif bed is not None and in_stay:
@@ -567,6 +595,11 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
                 continue
             farm_id = booking.farm_id or w.farm_id
             origin = booking.origin or home
+            site = sites.get(booking.origin)
+            if site is not None and not site.open_from <= d <= site.open_to:
+                counts["booked_from_a_closed_foresteria"] += 1  # nobody boards there: no
+                shut_origin.append((w.id, site.id))  # bed, no office, no vehicle kept there
+                continue
             counts["booked"] += 1
             if origin in points:
                 counts["booked_from_departure_point"] += 1
@@ -648,6 +681,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         heat_ban=heat_ban,
         closed=closed,
         reopened=reopened,
+        shut_origin=shut_origin,
         no_bed=no_bed,
         placement=[
             (
@@ -658,6 +692,39 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             for wid, outcome in placement
         ],
     )
+
+
+def _uncovered(run: Path) -> dict[str, list[tuple[date, date, str]]]:
+    """worker -> (from, to, code) of the nights of their stay the season plan gives no bed
+    (plan/uncovered.csv: README "Waitlist reasons")."""
+    out: dict[str, list[tuple[date, date, str]]] = defaultdict(list)
+    path = run / "plan" / "uncovered.csv"
+    if path.is_file():
+        for r in read_csv(path, ("worker_id", "from", "to", "code")):
+            out[r["worker_id"]].append((r.day("from"), r.day("to"), r["code"]))
+    return out
+
+
+def _no_bed_why(
+    season: SeasonRun, w: Worker, d: date, nights: list[tuple[date, date, str]]
+) -> tuple[str, date | None, str]:
+    """Why the season plan gives w no bed on the night of d (`NoBed`)."""
+    if not w.arrival <= d < w.departure:
+        return "stay", None, ""
+    if w.id not in season.assigned:
+        return "waitlisted", None, ""
+    for start, end, code in nights:
+        if start <= d < end:
+            return (
+                ("released", start, code)
+                if code == "released_no_work"
+                else (
+                    "uncovered",
+                    start,
+                    code,
+                )
+            )
+    return "none", None, ""
 
 
 REROUTED, REFUSED = "rerouted", "refused"  # `_placed`'s outcomes
@@ -1132,13 +1199,6 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
                 "the day)"
             ),
         ),
-        (
-            demand.no_bed,
-            tr._(
-                "no bed that night and no place to board named: not planned; record the "
-                "booking again with its origin (the departure point or foresteria they board at)"
-            ),
-        ),
     ):
         by_farm: dict[str, list[str]] = defaultdict(list)
         for wid, fid in pairs:
@@ -1156,7 +1216,66 @@ def booked_lines(demand: Demand, sc: Scenario) -> list[str]:
                 end=sc.config.transport.heat_alert_shift_end,
             )
             out.append(f"{booked}; {said}")
-    return out
+    by_site: dict[str, list[str]] = defaultdict(list)
+    for wid, fid in demand.shut_origin:
+        by_site[fid].append(wid)
+    for fid, ids in sorted(by_site.items()):
+        site = sc.foresteria(fid)
+        n = len(ids)
+        out.append(
+            tr.ngettext(
+                "booked to board at {site} on {day}: {n} rider ({ids}); {site} is closed that "
+                "day (open {first} to {last}): not planned; record the booking again with the "
+                "place they board at",
+                "booked to board at {site} on {day}: {n} riders ({ids}); {site} is closed that "
+                "day (open {first} to {last}): not planned; record the bookings again with the "
+                "place they board at",
+                n,
+            ).format(
+                site=fid,
+                day=d,
+                n=n,
+                ids=ids_text(sorted(ids)),
+                first=site.open_from,
+                last=site.open_to,
+            )
+        )
+    return out + [_no_bed_line(x, d, sc) for x in demand.no_bed]
+
+
+def _no_bed_line(x: NoBed, d: date, sc: Scenario) -> str:
+    """One line per booking of someone with no bed that night and no place to board (review 18
+    R, LOW-4): who booked, why the season plan has no bed (which rule ended it, when), and what
+    the office can record."""
+    tr = cli_lang()
+    by = " " + tr._("by the farm itself") if x.booked_by == "farm" else ""  # else the worker's
+    # or the office's (`booked_by = worker`, the default): not said
+    w = next((w for w in sc.workers if w.id == x.worker_id), None)
+    if x.why == "released":
+        why = tr.ngettext(
+            "the bed released from {since}, after {n} day without work at the farm in a row "
+            "([housing] max_days_without_work)",
+            "the bed released from {since}, after {n} days without work at the farm in a row "
+            "([housing] max_days_without_work)",
+            sc.config.housing.max_days_without_work or 0,
+        ).format(since=x.since, n=sc.config.housing.max_days_without_work or 0)
+    elif x.why == "stay" and w is not None:
+        why = tr._("outside their stay, {arrival}..{departure}").format(
+            arrival=w.arrival, departure=w.departure
+        )
+    elif x.why == "waitlisted":
+        why = tr._("waitlisted in the season plan")
+    elif x.why == "uncovered":
+        why = tr._("none in the season plan from {since}: {code}, plan/uncovered.csv").format(
+            since=x.since, code=x.code
+        )
+    else:
+        why = tr._("none in the season plan that night")
+    return tr._(
+        "{id}: booked for {farm} on {day}{by}: no bed that night ({why}) and no place to board "
+        "named: not planned; record the booking again with its origin (the departure point "
+        "or foresteria they board at)"
+    ).format(id=x.worker_id, farm=x.farm_id or "?", day=d, by=by, why=why)
 
 
 def placement_lines(demand: Demand) -> list[str]:

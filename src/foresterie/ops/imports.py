@@ -27,7 +27,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from foresterie.core.errors import Problem, ScenarioError, row_ranges
-from foresterie.ops.ledger import Event
+from foresterie.ops.ledger import WITHOUT_RIDE, Event
 from foresterie.scenario.csvfile import csv_header, read_csv
 from foresterie.scenario.load import date_problem, read_bool
 
@@ -208,14 +208,23 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
     if kind == "checkins":
         d = c.day()
         worker = c.known("worker_id", s.workers, "worker")
-        event = c.one_of("event", ("arrival", "departure", "absent", "move"))
+        moves = ("move", "move_without_ride")
+        event = c.one_of("event", ("arrival", "departure", "absent", *moves))
         target = c.known("foresteria_id", s.foresterie, "foresteria", optional=True)
-        if target and event != "move":
+        if target and event not in moves:
             c.bad("foresteria_id", f"only a move request names a foresteria, not {event!r}")
         if d is None or not c.ok:
             return None
-        if event == "move":
-            return Event(kind="move_request", day=d, worker_id=worker, origin=target, source=source)
+        if event in moves:  # move_without_ride: asked knowing there may be no ride to work
+            note = WITHOUT_RIDE if event == "move_without_ride" else ""
+            return Event(
+                kind="move_request",
+                day=d,
+                worker_id=worker,
+                origin=target,
+                note=note,
+                source=source,
+            )
         return Event(kind=event, day=d, worker_id=worker, source=source)  # type: ignore[arg-type]
     if kind == "bookings":
         d = c.day()

@@ -23,13 +23,20 @@ From the ledger (rows up to D) each worker of the season run is, on D:
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
   was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned;
   a request naming none, or one the foresteria cannot take, is not met and they stay where they
-  are: `_cannot_move`); their nights before D are kept as the season run had them (the
+  are: `_cannot_move`; so is one that would cost anyone else nights: `moves_costing_nobody`,
+  and one that would leave the mover fewer days with a ride to work than where they are, after
+  the re-plan's routing, unless asked knowing (`move_without_ride`): `without_rides`);
+  their nights before D are kept as the season run had them (the
   re-plan's `moves.csv`, housing/replan.py: a group moves whole, and the moves the season run
   made stand), the move is listed in plan/replan_changes.csv, the re-plan's
   `moved_vs_previous` counts only moves nobody asked for (0 by the pins), and `intake.json`
   counts the requests and the moves made on request.
-A row of kind `intake_plan` records the new run's manifest hash; day runs then accept it as the
-season run of the same ledger.
+A booking on a day the person's farm's calendar closes (by the farm itself, or for another farm
+working that day) is a day with work for that person only (`booked_workdays`: the intake's
+`inputs/worked_days.csv`, read by the release rule and the verifier; the calendar stays the
+season's). A bed the plan re-planned gave someone not yet arrived that the re-plan takes is said
+(`promised_lost`). A row of kind `intake_plan` records the new run's manifest hash; day runs then
+accept it as the season run of the same ledger.
 """
 
 from __future__ import annotations
@@ -59,7 +66,7 @@ from foresterie.core.files import (
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
-from foresterie.housing.release import closed_days
+from foresterie.housing.release import WORKED_COLS, WORKED_DAYS, closed_days
 from foresterie.housing.replan import MOVE_COLS, MOVES
 from foresterie.housing.waitlist import SECTION_BEDS
 from foresterie.ops.day import (
@@ -71,11 +78,12 @@ from foresterie.ops.day import (
     seen_aboard,
     site_checkins,
 )
-from foresterie.ops.ledger import Event, Ledger, is_url, reopenable_url
+from foresterie.ops.ledger import WITHOUT_RIDE, Event, Ledger, is_url, reopenable_url
 from foresterie.ops.own import ids_text, own_scenario, validated
+from foresterie.run.early import Request, load_and_house
 from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
-from foresterie.scenario.files import farm_calendar_csv, priority_csv, workers_csv
+from foresterie.scenario.files import priority_csv, workers_csv
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
 from foresterie.scenario.model import FarmClosure, Worker
 from foresterie.travel.matrix import TravelMatrix, build_matrix
@@ -91,6 +99,16 @@ class Intake:
     released: Counter[str] = field(default_factory=Counter)  # foresteria -> beds released
     refused: list[str] = field(default_factory=list)  # move requests that cannot be made, said
     asked_on: dict[str, date] = field(default_factory=dict)  # worker -> the request's day
+    # housed by the run re-planned and not arrived (due later, or a no-show whose bed is held):
+    # beds promised, which the intake keeps or says it took (`promised_lost`)
+    held: set[str] = field(default_factory=set)
+    # movers who asked knowing the foresteria asked for may have no ride to their work for them
+    # (a `move_without_ride` row): the move is made even where it costs them rides (`_ride_cost`)
+    knowing: set[str] = field(default_factory=set)
+
+    @property
+    def workers_by_id(self) -> dict[str, Worker]:
+        return {w.id: w for w in self.workers}
 
 
 def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, str] | None:
@@ -177,12 +195,17 @@ def intake_workers(
     departed: dict[str, date] = {}
     asked: dict[str, str] = {}
     asked_on: dict[str, date] = {}
+    knowing: set[str] = set()
     for ev in events:
         if ev.day > d:
             continue
         if ev.kind == "move_request" and (moves_since is None or ev.day > moves_since):
             asked[ev.worker_id] = ev.origin  # the last request wins
             asked_on[ev.worker_id] = ev.day
+            if ev.note == WITHOUT_RIDE:
+                knowing.add(ev.worker_id)
+            else:
+                knowing.discard(ev.worker_id)
         if ev.kind == "arrival":
             arrived[ev.worker_id] = ev.day  # the last row wins: corrections are new rows
             departed.pop(ev.worker_id, None)
@@ -199,6 +222,7 @@ def intake_workers(
     planned: list[Planned] = []  # (bed, planned arrival, arrived, seen aboard only) of the due
     released: Counter[str] = Counter()
     refused: dict[str, str] = {}  # worker -> why their move cannot be made, and what to do
+    held: set[str] = set()  # housed by the season plan, not arrived: a bed promised
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
@@ -254,11 +278,15 @@ def intake_workers(
                     released[bed] += 1
                 continue
             counts["held_for_no_show" if bed else "not_arrived_not_housed"] += 1
+            if bed is not None:
+                held.add(w.id)
             # due today and not come: planned as anyone not yet due (the re-plan may move them);
             # due before d, the re-planning holds them where they are (housing/replan.py)
             out.append(w)
         else:
             counts["not_yet_due"] += 1
+            if bed is not None:
+                held.add(w.id)
             out.append(w)
     # a group held at several foresterie (one asks for one, another is held at another): the
     # group's requests cannot be made, they stay where they are
@@ -299,6 +327,8 @@ def intake_workers(
         released=released,
         refused=[refused[k] for k in sorted(refused)],
         asked_on={w: asked_on[w] for w in movers},
+        held=held,
+        knowing={w for w in knowing if w in movers},
     )
 
 
@@ -334,12 +364,234 @@ def without_moves_to(intake: Intake, over: set[str], season: SeasonRun) -> tuple
     )
 
 
+def group_moves(intake: Intake, season: SeasonRun, d: date) -> dict[str, str]:
+    """worker -> the foresteria they move to from d: each request the intake makes, and a group
+    moves whole (its members living there too)."""
+    groups = {w.id: w.group_id for w in intake.workers if w.group_id}
+    moves = dict(intake.movers)
+    for w in sorted(intake.workers, key=lambda w: w.id):
+        asked = next((f for x, f in intake.movers.items() if groups.get(x) == w.group_id), "")
+        if w.group_id and asked and w.arrival < d < w.departure and w.id in season.assigned:
+            moves.setdefault(w.id, asked)
+    return moves
+
+
+Nights = Callable[[Intake], dict[str, int]]  # an intake -> each person's housed nights from d
+
+
+def moves_costing_nobody(
+    intake: Intake, season: SeasonRun, d: date, nights: Nights
+) -> tuple[Intake, list[str]]:
+    """The intake with the move requests taken back that would cost someone else nights (review
+    18 R, HIGH-5: one man's move pushed a man not yet arrived out of 14 of his 20 nights,
+    unsaid), and the lines that say so. A move is made only where every other person is housed,
+    with it, on as many nights from d as without it (`nights`: the housing re-plan's, weighed
+    on the beds alone): first all the requests together against none; where that costs
+    someone, one request at a time in the order of ids, each against the plan with those
+    already met. A request the asked-for foresteria has no bed for on some night is not met
+    either (`without_moves_to`; review 18 R, MEDIUM-1). The others are counted, never named:
+    they are other people."""
+    if not intake.movers:
+        return intake, []
+    said: list[str] = []
+    alone = nights(_taken_back(intake, set(intake.movers)))  # every request not met
+
+    def costs(trial: Intake, ref: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+        now = nights(trial)
+        moving = group_moves(trial, season, d)
+        lost = {w: n - now.get(w, 0) for w, n in ref.items() if w not in moving}
+        return now, {w: n for w, n in lost.items() if n > 0}
+
+    while True:  # first the requests a bed cannot meet (no bed there on some night)
+        try:
+            now, lost = costs(intake, alone)
+            break
+        except InfeasibleError as exc:
+            over = _over(exc, season) & set(intake.movers.values())
+            if not over:
+                raise
+            intake, more = without_moves_to(intake, over, season)
+            said += more
+            if not intake.movers:
+                return intake, said
+    if not lost:
+        return intake, said
+    met: dict[str, str] = {}
+    ref = alone
+    costly: dict[str, tuple[int, int]] = {}  # worker -> (nights taken, from how many people)
+    for wid in sorted(intake.movers):
+        trial = replace(intake, movers={**met, wid: intake.movers[wid]})
+        try:
+            if len(intake.movers) > 1:  # (one request: weighed already, against none)
+                now, lost = costs(trial, ref)
+        except InfeasibleError:
+            costly[wid] = (0, 0)  # with those met before it, no bed there on some night
+            continue
+        if lost:
+            costly[wid] = (sum(lost.values()), len(lost))
+        else:
+            met[wid], ref = intake.movers[wid], now
+    lines = []
+    for wid, (n, k) in sorted(costly.items()):
+        if k:
+            nights_ = f"{n} night{'s' if n != 1 else ''}"
+            people = f"{k} other {'person' if k == 1 else 'people'}"
+            why = f"cannot be made (it would take {nights_} from {people}, planned without it)"
+            todo = "ask again when a bed is free there"
+        else:
+            why = "cannot be made (no bed for them there on some night from the date)"
+            todo = "record another `move`, or ask again when a bed is free"
+        lines.append(
+            _refusal(wid, intake.movers[wid], intake.asked_on[wid], season.assigned[wid], why, todo)
+        )
+    counts = Counter(intake.counts)
+    counts["move_requested"] -= len(costly)
+    counts["move_cannot_be_made"] += len(costly)
+    counts["move_would_take_nights"] += sum(1 for _, k in costly.values() if k)
+    intake = replace(
+        intake,
+        movers=met,
+        refused=sorted([*intake.refused, *lines]),
+        counts=+counts,
+        asked_on={w: x for w, x in intake.asked_on.items() if w in met},
+    )
+    return intake, [*said, *lines]
+
+
+# a mover's rides to work from d: (days with a ride, workdays owed a ride), at the foresteria
+# asked for (the re-plan) and where they are (the run re-planned)
+RideCost = tuple[tuple[int, int], tuple[int, int]]
+
+
+def _rides(run: Path, who: set[str], d: date) -> dict[str, tuple[int, int]]:
+    """worker (of `who`) -> (days from d with a ride to their farm, workdays from d owed one: those
+    and the days plan/unserved.csv lists them) in a run's plan."""
+    plan = run / "plan"
+    to_farm = {
+        t["trip_id"]
+        for t in read_csv(plan / "trips.csv", ("trip_id", "day", "direction"))
+        if t["direction"] == "to_farm" and t.day("day") >= d
+    }
+    trips = {t["trip_id"]: t["day"] for t in read_csv(plan / "trips.csv", ("trip_id", "day"))}
+    rode: dict[str, set[str]] = {w: set() for w in who}
+    for r in read_csv(plan / "riders.csv", ("trip_id", "worker_id")):
+        if r["worker_id"] in who and r["trip_id"] in to_farm:
+            rode[r["worker_id"]].add(trips[r["trip_id"]])
+    left: dict[str, set[str]] = {w: set() for w in who}
+    for u in read_csv(plan / "unserved.csv", ("day", "worker_ids")):
+        if u.day("day") >= d:
+            for w in u["worker_ids"].split():
+                if w in who:
+                    left[w].add(u["day"])
+    return {w: (len(rode[w]), len(rode[w] | left[w])) for w in who}
+
+
+def _ride_cost(season_run: Path, target: Path, intake: Intake, d: date) -> dict[str, RideCost]:
+    """The movers (moved as asked) who would have fewer days with a ride to work from d at the
+    foresteria asked for than where they are: worker -> (there, here)."""
+    if not intake.movers:
+        return {}
+    on_d = _beds_on(target / "plan" / "assignments.csv", d)
+    moved = {w for w, f in intake.movers.items() if on_d.get(w) == f}
+    there, here = _rides(target, moved, d), _rides(season_run, moved, d)
+    return {w: (there[w], here[w]) for w in sorted(moved) if there[w][0] < here[w][0]}
+
+
+def _rides_text(cost: RideCost) -> str:
+    (got, owed), (had, was) = cost
+    return (
+        f"a ride to work on {got} of {owed} workday{'s' if owed != 1 else ''} there, "
+        f"{had} of {was} where they are"
+    )
+
+
+def without_rides(
+    intake: Intake, costly: dict[str, RideCost], season: SeasonRun, d: date
+) -> tuple[Intake, list[str]]:
+    """The intake with the move requests taken back that would cost the mover rides to work,
+    and the lines that say so (README "A move is an option, never a loss")."""
+    lines = [
+        _refusal(
+            wid,
+            intake.movers[wid],
+            intake.asked_on[wid],
+            season.assigned[wid],
+            f"is not made from {d} (it would cost them rides: {_rides_text(cost)})",
+            "record it again as `move_without_ride` if they want it knowing this",
+        )
+        for wid, cost in sorted(costly.items())
+    ]
+    counts = Counter(intake.counts)
+    counts["move_requested"] -= len(costly)
+    counts["move_cannot_be_made"] += len(costly)
+    counts["move_would_cost_rides"] += len(costly)
+    return (
+        replace(
+            intake,
+            movers={w: f for w, f in intake.movers.items() if w not in costly},
+            refused=sorted([*intake.refused, *lines]),
+            counts=+counts,
+            asked_on={w: x for w, x in intake.asked_on.items() if w not in costly},
+        ),
+        lines,
+    )
+
+
+def _taken_back(intake: Intake, who: set[str]) -> Intake:
+    """The intake without the move requests of `who` (they stay where they are): nothing said."""
+    return replace(intake, movers={w: f for w, f in intake.movers.items() if w not in who})
+
+
+def _over(exc: InfeasibleError, season: SeasonRun) -> set[str]:
+    """The foresterie an infeasibility names (by the name the shortfalls give them)."""
+    names = {f"{f.name} ({f.id})": f.id for f in season.scenario.foresterie}
+    return {names[x.where] for x in exc.shortfalls if x.where in names}
+
+
 def _refusal(wid: str, fid: str, asked: date, bed: str, why: str, todo: str) -> str:
     """'X021: the move to FR-N asked on 2027-08-07 cannot be made (placement): stays at FR-L;
     ask the case worker': pseudonymous id, the request as the office recorded it (`to FID`
     when it names one), why it is not met (`_cannot_move`), what is public."""
     to = f" to {fid}" if fid else ""
     return f"{wid}: the move{to} asked on {asked} {why}: stays at {bed}; {todo}"
+
+
+def _nights_from(path: Path, d: date, who: set[str]) -> Counter[str]:
+    """worker (of `who`) -> the nights from d a plan's assignments give them."""
+    out: Counter[str] = Counter()
+    for r in read_csv(path, ("worker_id", "from", "to")):
+        if r["worker_id"] in who and r.day("to") > d:
+            out[r["worker_id"]] += (r.day("to") - max(r.day("from"), d)).days
+    return out
+
+
+def promised_lost(season_run: Path, plan: Path, intake: Intake, d: date) -> dict[str, int]:
+    """worker -> the nights from d the run re-planned gave them and the intake's plan (`plan`:
+    its assignments.csv) does not, of the people whose bed was promised and who have not
+    arrived (`Intake.held`: due later, or a no-show whose bed is held): a bed an intake takes
+    from them is said, never silent (review 19 R, HIGH-2)."""
+    before = _nights_from(season_run / "plan" / "assignments.csv", d, intake.held)
+    after = _nights_from(plan, d, intake.held)
+    return {w: n - after[w] for w, n in sorted(before.items()) if n > after[w]}
+
+
+def promised_line(lost: dict[str, int], intake: Intake, d: date) -> str:
+    """'warning: 9 people housed by the plan re-planned and not arrived lose 141 nights ...'."""
+    due = sorted(w for w in lost if intake.workers_by_id[w].arrival >= d)
+    noshow = sorted(w for w in lost if w not in due)
+    kinds = []
+    if due:
+        kinds.append(f"{len(due)} due from {d} on")
+    if noshow:
+        kinds.append(f"{len(noshow)} due before {d}, not arrived, their bed held")
+    n, k = sum(lost.values()), len(lost)
+    return (
+        f"warning: {k} {'person' if k == 1 else 'people'} housed by the plan re-planned and not "
+        f"arrived ({', '.join(kinds)}) {'loses' if k == 1 else 'lose'} {n} "
+        f"night{'s' if n != 1 else ''} of the beds it gave "
+        f"them, to make room for others: {ids_text(sorted(lost))}; tell them before they come "
+        "(plan/waitlist.csv says why)"
+    )
 
 
 def _first_beds(path: Path) -> dict[str, str]:
@@ -391,40 +643,39 @@ def resolve_recorded_ledger(run: Path) -> Path | str:
     return path
 
 
-def reopened_days(events: list[Event], closures: tuple[FarmClosure, ...]) -> set[tuple[str, date]]:
-    """(farm, day) of the days a farm's calendar closes on which the farm booked a crew itself
-    (a `booking` with booked_by = farm, not cancelled since): the farm works that day, as its
-    day run plans it (`ops/day.py`), so the release rule does not count it a day without work
-    (session 18, helper Y's note: an intake released the beds of a crew that worked)."""
+def booked_workdays(
+    events: list[Event], workers: tuple[Worker, ...], closures: tuple[FarmClosure, ...]
+) -> dict[tuple[str, date], list[str]]:
+    """(farm, day) -> the people of that farm a standing booking (not cancelled since) has at
+    work on a day the farm's calendar closes: evidence that THEY work that day, nobody else (a
+    farm booking one man is not its whole crew back: review 19 R, HIGH-2, HIGH-4). A booking
+    counts as a day run plans it (`ops/day.py`): for the closed farm itself only when the farm
+    booked it (`booked_by = farm`: the farm's word on its own work stands against the worker's
+    or the office's), for another farm working that day whoever booked it. The release rule
+    counts the day as worked for them only (`worked_days.csv`, housing/release.py); the
+    calendar stays as the season wrote it, so nobody else is planned to ride there that day.
+    (session 18, helper Y's note: an intake released the beds of a crew that worked.)"""
     closed = closed_days(closures)
+    farm_of = {w.id: w.work_farm for w in workers}
     last: dict[tuple[str, date], Event] = {}  # each person's booking of a day, as it stands
     for e in events:
         if e.kind in ("booking", "cancellation"):
             last[e.worker_id, e.day] = e
-    return {
-        (e.farm_id, e.day)
-        for e in last.values()
-        if e.kind == "booking" and e.booked_by == "farm" and (e.farm_id, e.day) in closed
-    }
+    out: dict[tuple[str, date], list[str]] = {}
+    for (wid, day), e in sorted(last.items()):
+        own = farm_of.get(wid)
+        if e.kind != "booking" or own is None or (own, day) not in closed:
+            continue
+        farm = e.farm_id or own
+        if (farm, day) in closed and e.booked_by != "farm":
+            continue  # not planned by the day run: no evidence of work
+        out.setdefault((own, day), []).append(wid)
+    return out
 
 
-def _calendar_without(
-    closures: tuple[FarmClosure, ...], reopened: set[tuple[str, date]]
-) -> tuple[FarmClosure, ...]:
-    """The closures with the reopened days taken out (a closure split around them)."""
-    out = []
-    for c in closures:
-        start: date | None = None
-        d = c.first_day
-        while d <= c.last_day + timedelta(days=1):
-            shut = d <= c.last_day and (c.farm_id, d) not in reopened
-            if shut and start is None:
-                start = d
-            elif not shut and start is not None:
-                out.append(replace(c, first_day=start, last_day=d - timedelta(days=1)))
-                start = None
-            d += timedelta(days=1)
-    return tuple(out)
+def _worked_csv(booked: dict[tuple[str, date], list[str]]) -> str:
+    rows = sorted([w, day.isoformat()] for (_, day), ids in booked.items() for w in ids)
+    return csv_text(rows, list(WORKED_COLS))
 
 
 def later_intake(events: list[Event], run_sha256: str, since: str | None, d: date) -> date | None:
@@ -483,7 +734,7 @@ def run_intake(
     intake = intake_workers(
         season, events, d, release_days, date.fromisoformat(since) if since else None
     )
-    reopened = reopened_days(events, season.scenario.farm_closures)
+    booked = booked_workdays(events, season.scenario.workers, season.scenario.farm_closures)
     later = later_intake(events, season.manifest_sha256, since, d)
     if say is not None and later is not None:
         say(
@@ -493,11 +744,12 @@ def run_intake(
             f"foresterie intake {intake_path(season_run, later)} --date {d}"
         )
     if say is not None:
-        for farm, day in sorted(reopened):
-            did = "worked" if day < d else "is booked to work"
+        for (farm, day), ids in sorted(booked.items()):
+            did = "worked" if day < d else "booked to work"
             say(
-                f"note: {farm} {did} on {day} by its own booking (its calendar closed the day): "
-                "not a day without work for the release rule"
+                f"note: {farm}: {len(ids)} of its people {did} on {day} by a booking although its "
+                f"calendar closed the day ({ids_text(ids)}): a day with work for the release "
+                "rule for them only; its calendar stands for the others"
             )
         for c in intake.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d, intake.released[c.site]))
@@ -518,12 +770,21 @@ def run_intake(
         # every request read, those that cannot be made (they stay where they are) included
         "move_requests": len(intake.movers) + len(intake.refused),
         "move_requests_cannot_be_made": len(intake.refused),
-        # closed days a farm's own booking reopened: days with work for the release rule
-        "farm_days_reopened": len(reopened),
+        # ... of which those that would take nights from other people (moves_costing_nobody)
+        "move_requests_taking_nights": 0,
+        # (person, day) a booking has at work on a day their farm's calendar closes: days with
+        # work for the release rule, for them only (worked_days.csv)
+        "days_worked_by_booking": sum(len(ids) for ids in booked.values()),
+        # ... of which those that would cost the mover rides to work (`without_rides`)
+        "move_requests_costing_rides": 0,
         "moved_on_request": 0,  # set once the re-plan is made
         "move_requests_not_met": 0,  # requests less moves made (likewise)
         "arrivals_housed": 0,  # of those arrived without a bed, how many got one (likewise)
+        # people housed by the plan re-planned, not arrived, losing nights of it (likewise)
+        "promised_beds_taken": {"people": 0, "nights": 0},
     }
+
+    lost: dict[str, int] = {}  # of the beds promised (`promised_lost`), set with the plan
 
     def records(tmp: Path) -> dict[str, str]:
         """intake.json, from the plan files just written: hashed by the manifest (verify)."""
@@ -533,18 +794,33 @@ def run_intake(
         record["moved_on_request"] = moved
         record["move_requests_not_met"] = len(intake.movers) + len(intake.refused) - moved
         record["arrivals_housed"] = sum(1 for w in intake.to_place if w in now)
+        taken = promised_lost(season_run, tmp / "plan" / "assignments.csv", intake, d)
+        lost.clear()
+        lost.update(taken)
+        record["promised_beds_taken"] = {"people": len(taken), "nights": sum(taken.values())}
         return {"intake.json": dumps_json(record)}
 
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if intake.movers:  # a move is made only where it costs nobody else nights
+
+            def nights(trial: Intake) -> dict[str, int]:
+                return _housed_nights(season_run, season, trial, d, target, booked)
+
+            intake, said = moves_costing_nobody(intake, season, d, nights)
+            if say is not None:
+                for line in said:
+                    say(f"note: {line}")
+            record["workers"] = dict(sorted(intake.counts.items()))
+            record["move_requests_cannot_be_made"] = len(intake.refused)
+            record["move_requests_taking_nights"] = intake.counts["move_would_take_nights"]
         try:
             summary = _replan(
-                season_run, season, intake, d, target, force, records, report, say, reopened
+                season_run, season, intake, d, target, force, records, report, say, booked
             )
         except InfeasibleError as exc:  # a move asked to a site with no bed for it: not met
-            names = {f"{f.name} ({f.id})": f.id for f in season.scenario.foresterie}
-            over = {names[x.where] for x in exc.shortfalls if x.where in names}
+            over = _over(exc, season)
             if not over & set(intake.movers.values()):
                 raise
             intake, said = without_moves_to(intake, over, season)
@@ -554,17 +830,42 @@ def run_intake(
             record["workers"] = dict(sorted(intake.counts.items()))
             record["move_requests_cannot_be_made"] = len(intake.refused)
             summary = _replan(
-                season_run, season, intake, d, target, force, records, report, say, reopened
+                season_run, season, intake, d, target, force, records, report, say, booked
             )
+        rides = _ride_cost(season_run, target, intake, d)
+        costly = {w: r for w, r in rides.items() if w not in intake.knowing}
+        if costly:  # a move is an option, never a loss: not made where it costs the mover his
+            # rides to work (review 19 R, MEDIUM-1), unless asked knowing (`move_without_ride`)
+            intake, said = without_rides(intake, costly, season, d)
+            if say is not None:
+                for line in said:
+                    say(f"note: {line}")
+                say("re-planning without the moves not made")
+            record["workers"] = dict(sorted(intake.counts.items()))
+            record["move_requests_cannot_be_made"] = len(intake.refused)
+            record["move_requests_costing_rides"] = len(costly)
+            summary = _replan(
+                season_run, season, intake, d, target, True, records, report, say, booked
+            )
+            rides = {w: r for w, r in rides.items() if w in intake.movers}
     except BaseException:
         for p in made:  # deepest first: a failed intake leaves no empty RUN.intake/ behind
             with contextlib.suppress(OSError):
                 p.rmdir()
         raise
+    if say is not None and lost:
+        say(promised_line(lost, intake, d))
     if say is not None and intake.movers:  # every request is answered: those met, where
         on_d = _beds_on(target / "plan" / "assignments.csv", d)
         for wid in sorted(w for w in intake.movers if on_d.get(w) == intake.movers[w]):
-            say(f"note: {wid}: housed at {on_d[wid]} from {d}, as asked")
+            cost = rides.get(wid)
+            if cost is None:
+                say(f"note: {wid}: housed at {on_d[wid]} from {d}, as asked")
+            else:  # asked knowing: said with what it costs them
+                say(
+                    f"note: {wid}: housed at {on_d[wid]} from {d}, as asked knowing there may be "
+                    f"no ride to work: {_rides_text(cost)}"
+                )
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [
@@ -617,57 +918,14 @@ def _replan(
     records: Any,
     hook: Any,
     say: Any,
-    reopened: set[tuple[str, date]] | None = None,
+    booked: dict[tuple[str, date], list[str]] | None = None,
 ) -> RunSummary:
     """Write the intake's scenario (the season's inputs, today's workers) and re-plan it. The
     priorities are handed to the solver in memory, as a run's restricted part, never written:
     the folder outlives a process killed while it solves (until the next start or purge)."""
     with scenario_folder(target) as t:
         folder = Path(t) / "scenario"
-        src = season_run / "inputs"
-        shutil.copytree(src, folder)
-        for p in [*folder.glob("previous_*.csv"), folder / MOVES]:  # the season run's own
-            p.unlink(missing_ok=True)
-        cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
-        calendar = cfg.get("data", {}).get("farm_calendar")
-        if reopened and calendar:  # the days a farm's booking reopened: days with work
-            cal = _calendar_without(season.scenario.farm_closures, reopened)
-            write_text(folder / calendar, farm_calendar_csv(cal))
-        people = sorted(intake.workers, key=lambda w: w.id)
-        groups = {w.id: w.group_id for w in people if w.group_id}
-        write_text(folder / "workers.csv", workers_csv(people, priority=False))
-        header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
-        write_text(folder / "scenario.toml", header + toml_dumps(cfg))
-        moves = dict(intake.movers)  # a group moves whole: its members living there too
-        for w in people:
-            asked = next((f for x, f in intake.movers.items() if groups.get(x) == w.group_id), "")
-            if w.group_id and asked and w.arrival < d < w.departure and w.id in season.assigned:
-                moves.setdefault(w.id, asked)
-        # the moves the season run made (an intake's) stand: the rules hold from them on
-        made: dict[str, list[str]] = {}
-        if (src / MOVES).is_file():
-            ids = {w.id for w in people}
-            for r in read_csv(src / MOVES, MOVE_COLS):
-                if r["worker_id"] in ids:
-                    made[r["worker_id"]] = [r["worker_id"], r["foresteria_id"], r["from"]]
-        made |= {w: [w, f, d.isoformat()] for w, f in moves.items()}  # the last move wins
-        if made:  # the re-plan keeps their nights before d, and plans them from d where asked
-            write_text(folder / MOVES, csv_text([made[w] for w in sorted(made)], list(MOVE_COLS)))
-        restricted = {  # the season's referral records (sites to avoid) hold for the intake
-            # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
-            k: v
-            for k, v in read_restricted(season_run).items()
-            if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
-        }
-        restricted[RESTRICTED_PRIORITY] = priority_csv(people).encode("utf-8")
-        if RESTRICTED_REFERRALS in restricted:  # the records of today's people only: someone
-            # whose bed was released (a no-show) is no longer one of them
-            ids = {w.id for w in people}
-            head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
-            mine = [r for r in rows if r.split(",", 1)[0] in ids]
-            restricted[RESTRICTED_REFERRALS] = "".join([head, *mine]).encode("utf-8")
-        # its own folder: a problem there is foresterie's, not the user's (exit 3)
-        validated(INTAKES, lambda: load_scenario(folder, restricted=restricted))
+        restricted = _write_scenario(folder, season_run, season, intake, d, booked)
         with own_scenario(INTAKES, season.scenario.foresterie, _held(intake, d), INTAKE_TODO):
             return solve(
                 folder,
@@ -680,3 +938,80 @@ def _replan(
                 restricted=restricted,
                 records=records,
             )
+
+
+def _housed_nights(
+    season_run: Path,
+    season: SeasonRun,
+    intake: Intake,
+    d: date,
+    target: Path,
+    booked: dict[tuple[str, date], list[str]] | None,
+) -> dict[str, int]:
+    """worker -> the nights from d on that the intake's re-plan houses them, by its first part
+    only (load, travel, housing: run/early.py), written and read as `_replan` does: what a
+    move request costs the others is weighed on the beds alone (`moves_costing_nobody`)."""
+    with scenario_folder(target) as t:
+        folder = Path(t) / "scenario"
+        restricted = _write_scenario(folder, season_run, season, intake, d, booked)
+        with own_scenario(INTAKES, season.scenario.foresterie, _held(intake, d), INTAKE_TODO):
+            req = Request(scenario_dir=folder, as_of=d, previous=season_run, restricted=restricted)
+            housed = load_and_house(req, lambda _: None)
+    nights: Counter[str] = Counter()
+    for a in housed.housing.assignments:
+        if a.departure > d:
+            nights[a.worker_id] += (a.departure - max(a.arrival, d)).days
+    return dict(nights)
+
+
+def _write_scenario(
+    folder: Path,
+    season_run: Path,
+    season: SeasonRun,
+    intake: Intake,
+    d: date,
+    booked: dict[tuple[str, date], list[str]] | None,
+) -> dict[str, bytes]:
+    """The intake's scenario written in `folder`; its restricted part (in memory)."""
+    src = season_run / "inputs"
+    shutil.copytree(src, folder)
+    for p in [*folder.glob("previous_*.csv"), folder / MOVES]:  # the season run's own
+        p.unlink(missing_ok=True)
+    cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
+    (folder / WORKED_DAYS).unlink(missing_ok=True)  # an earlier intake's: read again from the
+    # ledger; the calendar is the season's (a booking is evidence for the booked only)
+    today = {w.id for w in intake.workers}
+    worked = {k: [w for w in v if w in today] for k, v in (booked or {}).items()}
+    if any(worked.values()):
+        write_text(folder / WORKED_DAYS, _worked_csv(worked))
+    people = sorted(intake.workers, key=lambda w: w.id)
+    write_text(folder / "workers.csv", workers_csv(people, priority=False))
+    header = f"# Intake of {d} on season run {season.scenario.name!r} (foresterie intake).\n"
+    write_text(folder / "scenario.toml", header + toml_dumps(cfg))
+    moves = group_moves(intake, season, d)
+    # the moves the season run made (an intake's) stand: the rules hold from them on
+    made: dict[str, list[str]] = {}
+    if (src / MOVES).is_file():
+        ids = {w.id for w in people}
+        for r in read_csv(src / MOVES, MOVE_COLS):
+            if r["worker_id"] in ids:
+                made[r["worker_id"]] = [r["worker_id"], r["foresteria_id"], r["from"]]
+    made |= {w: [w, f, d.isoformat()] for w, f in moves.items()}  # the last move wins
+    if made:  # the re-plan keeps their nights before d, and plans them from d where asked
+        write_text(folder / MOVES, csv_text([made[w] for w in sorted(made)], list(MOVE_COLS)))
+    restricted = {  # the season's referral records (sites to avoid) hold for the intake
+        # too, and its draw key keeps the intake's tie-breaks as unknowable as the season's
+        k: v
+        for k, v in read_restricted(season_run).items()
+        if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
+    }
+    restricted[RESTRICTED_PRIORITY] = priority_csv(people).encode("utf-8")
+    if RESTRICTED_REFERRALS in restricted:  # the records of today's people only: someone
+        # whose bed was released (a no-show) is no longer one of them
+        ids = {w.id for w in people}
+        head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
+        mine = [r for r in rows if r.split(",", 1)[0] in ids]
+        restricted[RESTRICTED_REFERRALS] = "".join([head, *mine]).encode("utf-8")
+    # its own folder: a problem there is foresterie's, not the user's (exit 3)
+    validated(INTAKES, lambda: load_scenario(folder, restricted=restricted))
+    return restricted

@@ -77,6 +77,9 @@ class Event:
 
 
 EVENT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Event))
+# the note of a move request made knowing the foresteria asked for may have no ride to work for
+# them (a checkins row `move_without_ride`): an intake makes it even where it costs them rides
+WITHOUT_RIDE = "without_ride"
 
 
 @dataclass(frozen=True, kw_only=True)

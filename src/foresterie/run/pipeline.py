@@ -42,6 +42,7 @@ from foresterie.core.runfolder import (
     seal_report,
 )
 from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
+from foresterie.housing.release import WORKED_COLS, WORKED_DAYS, worked_days
 from foresterie.housing.replan import (
     MOVE_COLS,
     MOVES,
@@ -234,6 +235,10 @@ def solve(
         moves = read_moves(scenario, as_of)  # an intake's moves, as read
         rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
         extra[MOVES] = csv_text(rows, list(MOVE_COLS))
+    worked = worked_days(scenario)  # an intake's bookings on closed days (housing/release.py)
+    if worked:  # the release rule read them: the verifier reads them too
+        rows = [[w, x.isoformat()] for w, x in sorted(worked)]
+        extra[WORKED_DAYS] = csv_text(rows, list(WORKED_COLS))
     if housing.restarted or behind is not None:  # whose stay rules began again on a
         # re-plan's date (replan.py); in every re-plan, as the days left behind above
         extra[RESTARTS] = csv_text(housing.restarted or [], list(RESTART_COLS))

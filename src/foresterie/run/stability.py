@@ -361,7 +361,7 @@ def stable_day_plan(
         }
         planned = {w for w in left if base_of.get(where[w][1], where[w][1]) in idle}
         plan_rest = residual_plan(planned, busy)
-        nobody = _no_idle_vehicle(scenario, where, left - planned, base_of)
+        nobody = _no_idle_vehicle(scenario, where, left - planned, base_of, matrix)
         return _merge(strict, plan_rest, nobody), strict, len(seated)
 
     # On a day with riders left over, a fresh plan is usually needed to compare with: with more
@@ -1070,9 +1070,12 @@ def _no_idle_vehicle(
     where: dict[str, tuple[date, str, str]],
     riders: set[str],
     base_of: dict[str, str],
+    matrix: TravelMatrix,
 ) -> list[Unserved]:
     """Riders left over at a base (a foresteria, or the base serving their departure point)
-    whose every vehicle runs kept trips."""
+    whose every vehicle runs kept trips; those whose ride is beyond the ride cap whatever runs
+    `ride_cap`, proven, as a season plan says it (review 19 R, MEDIUM-4: "vehicles busy")."""
+    cap = scenario.config.transport.max_ride_min
     names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
     running = {
         (v.foresteria_id, d)
@@ -1086,6 +1089,29 @@ def _no_idle_vehicle(
     out = []
     for (d, origin, farm), ids in sorted(groups.items()):
         fid = base_of.get(origin, origin)
+        far = max(leg_min(matrix.secs(origin, farm)), leg_min(matrix.secs(farm, origin)))
+        if far > cap:  # no vehicle could carry them (shuttles/routes.py, the same words)
+            out.append(
+                Unserved(
+                    day=d,
+                    foresteria_id=origin,
+                    base_id=fid,
+                    farm_id=farm,
+                    riders=len(ids),
+                    code="ride_cap",
+                    reason=f"farm {farm} is {far} min from {names[origin]}, above the {cap} min "
+                    "ride cap",
+                    proven=True,
+                    lower_bound=0,
+                    available=sum(
+                        1
+                        for v in scenario.fleet
+                        if v.foresteria_id == fid and v.available_from <= d <= v.available_to
+                    ),
+                    worker_ids=tuple(ids),
+                )
+            )
+            continue
         busy = (fid, d) in running
         out.append(
             Unserved(
