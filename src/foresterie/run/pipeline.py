@@ -45,6 +45,8 @@ from foresterie.core.timeutil import DAILY_REST_MIN, rests_between_days
 from foresterie.housing.replan import (
     MOVE_COLS,
     MOVES,
+    NO_SHOWS,
+    PLACEMENTS,
     RESTART_COLS,
     RESTARTS,
     changes,
@@ -231,6 +233,9 @@ def solve(
         moves = read_moves(scenario, as_of)  # an intake's moves, as read
         rows = [[w, m.foresteria_id, m.start.isoformat()] for w, m in sorted(moves.items())]
         extra[MOVES] = csv_text(rows, list(MOVE_COLS))
+    for name in (NO_SHOWS, PLACEMENTS):  # an intake's no-shows and placements (replan.py)
+        if as_of is not None and (scenario.root / name).is_file():
+            extra[name] = (scenario.root / name).read_text(encoding="utf-8")
     if housing.restarted:  # whose stay rules began again on a re-plan's date (replan.py)
         extra[RESTARTS] = csv_text(housing.restarted, list(RESTART_COLS))
     if kept is not None:
