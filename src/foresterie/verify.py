@@ -1804,14 +1804,21 @@ def _verify_partly_purged(
     if took != people:
         out.append(f"inputs/workers.csv: {took} people removed, purged.json records {people}")
     here = {w["worker_id"] for w in _rows(run, "inputs/workers.csv")}
+    # a re-plan's inputs/previous_*: the previous run's people (its workers.csv, as cut), not
+    # this run's (someone gone before the previous run's plan began is in no file of this one)
+    was_rel = f"inputs/{_PREVIOUS_INPUTS[1]}"
+    was = {w["worker_id"] for w in _rows(run, was_rel)} if (run / was_rel).exists() else None
     for rel, data in sorted(contents.items()):
-        if not rel.endswith(".csv") or rel == "inputs/workers.csv":
+        if not rel.endswith(".csv") or rel in ("inputs/workers.csv", was_rel):
             continue
+        people, whose = here, "inputs/workers.csv"
+        if was is not None and rel.startswith("inputs/previous_"):
+            people, whose = was, was_rel
         for i, row in enumerate(_rows_of(data, rel), start=2):
             named = row.get("worker_id", "").split() + row.get("worker_ids", "").split()
             for wid in named:
-                if wid not in here:
-                    out.append(f"{rel} row {i}: {wid} is not in inputs/workers.csv (purged?)")
+                if wid not in people:
+                    out.append(f"{rel} row {i}: {wid} is not in {whose} (purged?)")
     # The checks that hold person by person or trip by trip also hold for the people left:
     # their beds, sections, sites and commutes, every trip's seats, times and duty, each of
     # them served or listed unserved every day they ride, both ways.

@@ -642,10 +642,10 @@ def run_intake(
     if say is not None:  # whom the desk tells of their new bed: ids and places, no more
         tell = _to_tell(intake, _beds_on(target / "plan" / "assignments.csv", d), d)
         if tell:
-            said = ", ".join(f"{w} at {f}" for w, f in sorted(tell.items()))
+            who = ", ".join(f"{w} at {f}" for w, f in sorted(tell.items()))
             say(
                 f"note: placed from {d} while in the region, to be told of their bed (they ride "
-                f"from their departure point until they check in): {said}"
+                f"from their departure point until they check in): {who}"
             )
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
@@ -712,11 +712,13 @@ def _replan(
             p.unlink(missing_ok=True)  # the season run's own
         (folder / PLACEMENTS).unlink(missing_ok=True)
         if intake.no_shows:  # waitlisted until a check-in: housed by no re-plan before it
-            rows = [[w, n.since.isoformat(), str(n.after_days)] for w, n in intake.no_shows.items()]
-            write_text(folder / NO_SHOWS, csv_text(sorted(rows), list(NO_SHOW_COLS)))
+            shows = [
+                [w, n.since.isoformat(), str(n.after_days)] for w, n in intake.no_shows.items()
+            ]
+            write_text(folder / NO_SHOWS, csv_text(sorted(shows), list(NO_SHOW_COLS)))
         if intake.placed:  # placed while in the region: told, until a check-in at the bed
-            rows = [[w, p.isoformat()] for w, p in intake.placed.items()]
-            write_text(folder / PLACEMENTS, csv_text(sorted(rows), list(PLACEMENT_COLS)))
+            placed = [[w, p.isoformat()] for w, p in intake.placed.items()]
+            write_text(folder / PLACEMENTS, csv_text(sorted(placed), list(PLACEMENT_COLS)))
         cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
         calendar = cfg.get("data", {}).get("farm_calendar")
         if reopened and calendar:  # the days a farm's booking reopened: days with work
