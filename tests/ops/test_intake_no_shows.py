@@ -167,6 +167,11 @@ def test_a_placement_rides_from_its_point_and_is_not_released(
     (w06,) = [w for w in demand.riders if w.id == "W06"]
     assert (w06.pickup_id, w06.pinned_foresteria) == ("PX", None)
     assert all(c.site != "FA" or c.not_checked_in == 0 for c in demand.checkins)
+    # a no-show of the run (W06 as one, for the test) is driven only once checked in
+    shown = replace(season, no_shows=frozenset({"W06"}), placed={})
+    assert "W06" not in {w.id for w in day_demand(shown, events, date(2026, 7, 10)).riders}
+    seen = [*events, Event(kind="arrival", day=date(2026, 7, 9), worker_id="W06")]
+    assert "W06" in {w.id for w in day_demand(shown, seen, date(2026, 7, 10)).riders}
     later = intake_workers(season, events, date(2026, 7, 12), 3)
     assert later.counts["placed_not_checked_in"] == 1 and "W06" not in later.no_shows
     assert later.placed == {"W06": date(2026, 7, 9)}

@@ -61,7 +61,7 @@ from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import DAILY_REST_MIN, DAYS, parse_hhmm, rests_between_days
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.housing.release import closed_days
-from foresterie.housing.replan import PLACEMENT_COLS, PLACEMENTS
+from foresterie.housing.replan import NO_SHOW_COLS, NO_SHOWS, PLACEMENT_COLS, PLACEMENTS
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
@@ -108,6 +108,8 @@ class SeasonRun:
     # housing/replan.py PLACEMENTS): until `at_bed`, no planned arrival missed, and they ride
     # from their departure point (review 19 R, HIGH-5)
     placed: dict[str, date] = field(default_factory=dict)
+    # an intake run's no-shows (its inputs/no_shows.csv): expected only once checked in
+    no_shows: frozenset[str] = frozenset()
 
     def boards_on(self, d: date) -> dict[str, str]:
         """worker -> where the season plan has them board on day d: the foresteria of the bed
@@ -390,8 +392,14 @@ def load_season_run(run: Path) -> SeasonRun:
     if (run / "inputs" / PLACEMENTS).is_file():  # an intake run's placements
         for r in read_csv(run / "inputs" / PLACEMENTS, PLACEMENT_COLS):
             placed[r["worker_id"]] = r.day("from")
+    no_shows: frozenset[str] = frozenset()
+    if (run / "inputs" / NO_SHOWS).is_file():  # an intake run's no-shows
+        no_shows = frozenset(
+            r["worker_id"] for r in read_csv(run / "inputs" / NO_SHOWS, NO_SHOW_COLS)
+        )
     return SeasonRun(
         placed=placed,
+        no_shows=no_shows,
         root=run,
         scenario=scenario,
         assigned=assigned,
@@ -563,6 +571,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             planned.append((bed, w.arrival, bool(came), only_aboard))
         if bed is not None and w.id not in moving and rec.needs_checkin(bed, w.arrival, eve):
             here = False  # their foresteria records arrivals: only a check-in says so
+        if w.id in season.no_shows:
+            here = False  # an intake's no-show: only a check-in says they came
         for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
             here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
         # never past the planned departure (the ledger records no extensions; the bed is

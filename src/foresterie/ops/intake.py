@@ -250,14 +250,15 @@ def intake_workers(
         came_days = [c for x in ws if (c := came_of[x.id]) is not None]
         if not any(here_of[x.id] for x in ws):
             continue
+        unrecorded = []
         for x in ws:
             if not here_of[x.id] and x.arrival <= d and departed.get(x.id, d + timedelta(1)) > d:
                 here_of[x.id] = True
                 came_of[x.id] = max(min(came_days, default=x.arrival), x.arrival)
-                if came_days:
-                    with_group.append(
-                        f"{gid}: {x.id} not checked in with the group: kept with it; check"
-                    )
+                unrecorded.append(x.id)
+        if came_days and unrecorded:  # one line a group: who of it the office did not record
+            who = ", ".join(unrecorded)
+            with_group.append(f"{gid}: {who} not checked in with the group: kept with it; check")
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
