@@ -1811,13 +1811,13 @@ def _verify_partly_purged(
     for rel, data in sorted(contents.items()):
         if not rel.endswith(".csv") or rel in ("inputs/workers.csv", was_rel):
             continue
-        people, whose = here, "inputs/workers.csv"
+        known, whose = here, "inputs/workers.csv"
         if was is not None and rel.startswith("inputs/previous_"):
-            people, whose = was, was_rel
+            known, whose = was, was_rel
         for i, row in enumerate(_rows_of(data, rel), start=2):
             named = row.get("worker_id", "").split() + row.get("worker_ids", "").split()
             for wid in named:
-                if wid not in people:
+                if wid not in known:
                     out.append(f"{rel} row {i}: {wid} is not in {whose} (purged?)")
     # The checks that hold person by person or trip by trip also hold for the people left:
     # their beds, sections, sites and commutes, every trip's seats, times and duty, each of
