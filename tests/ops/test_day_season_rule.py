@@ -131,7 +131,8 @@ def test_a_rider_seen_aboard_counts_as_arrived(tiny_season_run: Path) -> None:
     assert "1 more not checked in but boarded: expected" in fa.line(d)
     intake = intake_workers(season, events, date(2026, 7, 9), release_days=1)
     kept = {w.id for w in intake.workers}
-    assert "W03" in kept and "W02" not in kept
+    assert "W03" in kept and "W03" not in intake.no_shows
+    assert "W02" in intake.no_shows  # waitlisted until a check-in (review 19 R, HIGH-8)
     assert intake.released["FA"] == 1 and intake.counts["released_no_show"] == 1
     early = [
         events[0],

@@ -16,8 +16,13 @@ From the ledger (rows up to D) each worker of the season run is, on D:
   `ops.day.Recording`; a site whose office has recorded no arrival keeps the plan's
   expectation, so no bed of it is released): the bed is held for
   `[operations] release_bed_after_days` days after the planned arrival (the CLI's
-  `--release-after-days` overrides it), then released (they leave the plan; a later
-  arrival row brings them back as an arrival without a bed);
+  `--release-after-days` overrides it), then released: they stay the season's people,
+  waitlisted `not_checked_in` with their stay and departure point (the re-plan's
+  `no_shows.csv`, carried by every later intake), until a check-in makes them an arrival
+  without a bed (review 19 R, HIGH-8); a group is here when one of it is (its members the
+  office did not record are said), and released only as a whole (HIGH-6);
+- placed by an earlier intake while already in the region (its `placements.csv`), not checked
+  in since: here, their bed kept, never a planned arrival missed (HIGH-5);
 - not yet due: planned as before (the re-planning keeps them where the previous plan put them
   where it can).
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
