@@ -157,8 +157,11 @@ def test_a_family_seen_aboard_keeps_its_dependants_beds(tmp_path: Path) -> None:
     intake = intake_workers(season, events, date(2026, 7, 9), release_days=1)
     assert {"W04", "W05"} <= {w.id for w in intake.workers}
     assert intake.released["FB"] == 0
+    # no one seen aboard: W04's check-in holds the group (review 19 R, HIGH-6: the child was
+    # released alone), said in a line
     alone = intake_workers(season, events[:1], date(2026, 7, 9), release_days=1)
-    assert "W05" not in {w.id for w in alone.workers}  # no one seen aboard: the rule as before
+    assert "W05" in {w.id for w in alone.workers} and "W05" not in alone.no_shows
+    assert alone.released["FB"] == 0 and alone.with_group[0].startswith("G1: W05 not checked in")
 
 
 def test_bookings_from_another_foresteria_take_no_bed_there(
