@@ -23,7 +23,14 @@ import pytest
 from foresterie.ops.day import at_bed, day_demand, load_season_run
 from foresterie.ops.intake import intake_workers
 from foresterie.ops.ledger import Event
-from tests.helpers import add_pickup, cli_ok, cli_run, edit_features, season_with_ledger
+from tests.helpers import (
+    add_pickup,
+    cli_ok,
+    cli_run,
+    edit_features,
+    rehash,
+    season_with_ledger,
+)
 
 D = date(2026, 7, 9)
 
@@ -95,6 +102,14 @@ def test_the_verifier_holds_the_no_show_reason_to_its_own_reading(
     cli_ok("intake", str(run), "--date", "2026-07-09")
     first = tmp_path / "tiny.intake" / "2026-07-09"
     assert cli_run("verify", str(first))[0] == 0
+    # forged: housed W02 called a no-show in the published words, or his record edited
+    forged = tmp_path / "forged"
+    shutil.copytree(first, forged)
+    path = forged / "plan" / "waitlist.csv"
+    path.write_text(path.read_text().replace("within 3 days", "within 2 days"))
+    rehash(forged, ["plan/waitlist.csv"])
+    code, out = cli_run("verify", str(forged))
+    assert code == 1 and "plan/waitlist.csv" in out and "says no_show_days '2'" in out, out
     from foresterie.verify import _no_show_contradiction, _Run
 
     r = _Run(first)
