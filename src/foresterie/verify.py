@@ -314,6 +314,15 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "foresteria_id": (_c_id, REQ),
         "from": (_c_date, REQ),
     },
+    "no_shows.csv": {  # an intake's: who had not checked in, since when, after how many days
+        "worker_id": (_c_id, REQ),
+        "since": (_c_date, REQ),
+        "after_days": (_c_count, REQ),
+    },
+    "placements.csv": {  # an intake's: who it placed while in the region, from which day
+        "worker_id": (_c_id, REQ),
+        "from": (_c_date, REQ),
+    },
     "restarts.csv": {  # a re-plan's: whose stay rules began again on a re-plan's date
         "worker_id": (_c_id, REQ),
         "from": (_c_date, REQ),
@@ -1926,14 +1935,21 @@ def _verify_partly_purged(
     if took != people:
         out.append(f"inputs/workers.csv: {took} people removed, purged.json records {people}")
     here = {w["worker_id"] for w in _rows(run, "inputs/workers.csv")}
+    # a re-plan's inputs/previous_*: the previous run's people (its workers.csv, as cut), not
+    # this run's (someone gone before the previous run's plan began is in no file of this one)
+    was_rel = f"inputs/{_PREVIOUS_INPUTS[1]}"
+    was = {w["worker_id"] for w in _rows(run, was_rel)} if (run / was_rel).exists() else None
     for rel, data in sorted(contents.items()):
-        if not rel.endswith(".csv") or rel == "inputs/workers.csv":
+        if not rel.endswith(".csv") or rel in ("inputs/workers.csv", was_rel):
             continue
+        known, whose = here, "inputs/workers.csv"
+        if was is not None and rel.startswith("inputs/previous_"):
+            known, whose = was, was_rel
         for i, row in enumerate(_rows_of(data, rel), start=2):
             named = row.get("worker_id", "").split() + row.get("worker_ids", "").split()
             for wid in named:
-                if wid not in here:
-                    out.append(f"{rel} row {i}: {wid} is not in inputs/workers.csv (purged?)")
+                if wid not in known:
+                    out.append(f"{rel} row {i}: {wid} is not in {whose} (purged?)")
     # The checks that hold person by person or trip by trip also hold for the people left:
     # their beds, sections, sites and commutes, every trip's seats, times and duty, each of
     # them served or listed unserved every day they ride, both ways.
@@ -4073,6 +4089,10 @@ _WAIT_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
         "out-ranked: {size:g}{kind:k} full at {parts} held by people of higher priority{alt:o}"
     ),
     "heuristic": _words("heuristic: a bed seems free at {name} for the stay; {why}"),
+    "not_checked_in": _words(
+        "no-show since {no_show_since:d}: not checked in within {no_show_days:n} days of the "
+        "planned arrival {arrival:d}, so no bed is held; a check-in places them again"
+    ),
     "past": _words(
         "{ride} (a day run places nobody)",
         "stayed {arrival:d}..{departure:d}, before {as_of:d}, unknown to the previous run",
@@ -4136,7 +4156,20 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
         "departure": w["departure"],
         "before": before.get(wid, ""),
         "group_before": before.get(wid, "not in the previous plan"),
+        "no_show_since": _no_shows(r).get(wid, ("", ""))[0],
+        "no_show_days": _no_shows(r).get(wid, ("", ""))[1],
     }
+
+
+def _no_shows(r: _Run) -> dict[str, tuple[str, str]]:
+    """An intake's no-shows (inputs/no_shows.csv): worker -> (since, after_days); empty for a
+    run without the file."""
+    got = r.memo.get("no_shows")
+    if got is None:
+        rel = f"inputs/{_NO_SHOWS}"
+        rows = _rows(r.root, rel) if (r.root / rel).exists() else []
+        got = r.memo["no_shows"] = {x["worker_id"]: (x["since"], x["after_days"]) for x in rows}
+    return dict(got)
 
 
 def _span_words(first: str, last: str) -> str:
@@ -5077,7 +5110,7 @@ def _priority(r: _Run, wid: str) -> int:
 WAITLIST_CODES = frozenset(
     {"far", "placement", "closed", "too_short", "no_section", "no_accessible", "too_large"}
     | {"outranked"}
-    | {"full", "past", "heuristic"}
+    | {"full", "past", "not_checked_in", "heuristic"}
 )
 
 
@@ -5188,6 +5221,7 @@ PUBLISHED_CODES = {
     "outranked": "full",
     "full": "full",
     "past": "past",
+    "not_checked_in": "not_checked_in",
     "heuristic": "heuristic",
 }
 PUBLISHED = frozenset(PUBLISHED_CODES.values())
@@ -5224,6 +5258,45 @@ def _stay_nights(arrival: str, departure: str, *opens: Any) -> tuple[date, ...]:
         a = max(a, _day(opens[0]))
         b = min(b, _day(opens[1]) + timedelta(days=1))
     return tuple(a + timedelta(days=k) for k in range(max(0, (b - a).days)))
+
+
+def _no_show_contradiction(r: _Run, unit: list[str]) -> str:
+    """What contradicts `not_checked_in` for a unit (README "Daily operations"), or '': it is an
+    intake's word (a re-plan with inputs/no_shows.csv naming each of the unit); each was due at
+    least `after_days` days before `since`, itself no later than the re-plan's date; a no-show
+    of an earlier intake was one in the previous plan too; a new one is counted with the
+    intake's own release_bed_after_days (intake.json). A group is a no-show as a whole."""
+    as_of, known = _as_of(r), _no_shows(r)
+    if not as_of:
+        return "the run is no re-plan: only an intake counts no-shows"
+    before = r.memo.get("previous_codes")
+    if before is None:
+        rel = f"inputs/{_PREVIOUS[1]}"
+        before = r.memo["previous_codes"] = (
+            {x["worker_id"]: x["code"] for x in _rows(r.root, rel, "waitlist.csv")}
+            if (r.root / rel).exists()
+            else {}
+        )
+    said = None
+    if (r.root / "intake.json").exists():
+        record = _json(r.root, "intake.json")
+        said = record.get("release_bed_after_days") if isinstance(record, dict) else None
+    for wid in unit:
+        if wid not in known:
+            return f"{wid} is not in inputs/{_NO_SHOWS}: no intake counted them a no-show"
+        since, days = known[wid]
+        arrival = r.workers[wid]["arrival"]
+        if since > as_of:
+            return f"{wid} counted a no-show on {since}, after the re-plan's date {as_of}"
+        if _ord(since) - _ord(arrival) < int(days):
+            return f"{wid}, due on {arrival}, was {_ord(since) - _ord(arrival)} days late on {since}, not {days}"
+        if since < as_of and before.get(wid) != "not_checked_in":
+            return f"{wid} counted a no-show on {since}, yet not one in the previous plan ({_PREVIOUS[1]})"
+        if since == as_of and said is not None and str(said) != days:
+            return (
+                f"{wid} released after {days} days, the intake's release_bed_after_days is {said}"
+            )
+    return ""
 
 
 def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> str:
@@ -5280,6 +5353,8 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
     with_section = [f for f in opened if r.beds(f, section) > 0]
     fitting = [f for f in with_section if int(r.fs[f]["beds_accessible"]) >= acc_need]
     why = ""
+    if code == "not_checked_in":
+        return _no_show_contradiction(r, unit)
     if code == "far":
         ok = [f for f in ids if commute_ok(f)]
         if ok:
@@ -5501,6 +5576,9 @@ _LEFT_BEHIND = "previous_left_behind.csv"
 _MOVES = "moves.csv"
 # ... and who a booking has at work on a day their farm's calendar closes (an intake's)
 _WORKED = "worked_days.csv"
+
+# ... and an intake's no-shows and placements (housing/replan.py NO_SHOWS, PLACEMENTS)
+_NO_SHOWS, _PLACEMENTS = "no_shows.csv", "placements.csv"
 # inputs/scenario.toml's first line: the backend whose travel matrix the snapshot records.
 _SNAPSHOT_HEADER = re.compile(
     r"# Snapshot of scenario .* as solved; travel is the recorded (\S+) matrix\."
@@ -5514,6 +5592,7 @@ def _past_nights_changed(r: _Run, as_of: str) -> list[str]:
     re-plan read); nobody the previous plan did not house is in a bed on such a night. One line
     per person, at the first night that differs."""
     cut = _ord(as_of)
+    never = _no_shows(r)  # an intake's no-shows: their held bed was never slept in
 
     def nights(rows: list[dict[str, str]], stays: bool) -> dict[str, dict[int, tuple[str, str]]]:
         got: dict[str, dict[int, tuple[str, str]]] = defaultdict(dict)
@@ -5521,8 +5600,8 @@ def _past_nights_changed(r: _Run, as_of: str) -> list[str]:
             first, end = _ord(a["from"]), min(_ord(a["to"]), cut)
             w = r.workers.get(a["worker_id"])
             if stays:  # the previous plan's nights inside the stay this run records
-                if w is None:
-                    continue  # not in this run's people (a no-show, someone gone)
+                if w is None or a["worker_id"] in never:
+                    continue  # not in this run's people (someone gone), or never came
                 gone = r.released.get(a["worker_id"], _day(w["departure"])).toordinal()
                 first, end = max(first, _ord(w["arrival"])), min(end, gone)
             for d in range(first, end):
@@ -5550,6 +5629,38 @@ def _past_nights_changed(r: _Run, as_of: str) -> list[str]:
                 f"{as_of}: {now_d}, the previous plan (inputs/{_PREVIOUS[0]}) had {was_d}: a "
                 "night that is over changed"
             )
+    return out
+
+
+def _no_show_records(r: _Run, as_of: Any) -> list[str]:
+    """An intake's inputs/no_shows.csv and inputs/placements.csv against the plan: only in a
+    re-plan; each no-show is one of the run's people, waitlisted `not_checked_in` and in no bed
+    (their reason's figures are `_no_show_contradiction`'s); each placement is one of the run's
+    people, dated no later than the re-plan's date."""
+    out: list[str] = []
+    for name in (_NO_SHOWS, _PLACEMENTS):
+        if (r.root / "inputs" / name).is_file() and as_of is None:
+            out.append(f"inputs/{name}: an intake's, and manifest.json's replan.as_of is null")
+    if as_of is None:
+        return out
+    codes = {e["worker_id"]: e["code"] for e in r.wait}
+    housed = {a["worker_id"] for a in r.assign}
+    for wid in sorted(_no_shows(r)):
+        if wid not in r.workers:
+            out.append(f"inputs/{_NO_SHOWS}: {wid} is not in inputs/workers.csv")
+        elif wid in housed:
+            out.append(f"plan/assignments.csv: {wid} in a bed, a no-show of inputs/{_NO_SHOWS}")
+        elif codes.get(wid) != "not_checked_in":
+            out.append(
+                f"plan/waitlist.csv: {wid} is {codes.get(wid, 'not waitlisted')!r}, a no-show of "
+                f"inputs/{_NO_SHOWS} (not_checked_in)"
+            )
+    rel = f"inputs/{_PLACEMENTS}"
+    for x in _rows(r.root, rel) if (r.root / rel).is_file() else []:
+        if x["worker_id"] not in r.workers:
+            out.append(f"{rel}: {x['worker_id']} is not in inputs/workers.csv")
+        elif x["from"] > str(as_of):
+            out.append(f"{rel}: {x['worker_id']} placed from {x['from']}, after {as_of}")
     return out
 
 
@@ -5609,6 +5720,7 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
             for m in _rows(r.root, f"inputs/{_MOVES}")
             if m["from"] > str(as_of)
         ]
+    out += _no_show_records(r, as_of)
     if as_of is None and (r.root / "inputs" / _LEFT_BEHIND).is_file():
         out.append(
             f"inputs/{_LEFT_BEHIND}: days left behind before a re-plan's date, and "

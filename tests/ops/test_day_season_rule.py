@@ -131,7 +131,8 @@ def test_a_rider_seen_aboard_counts_as_arrived(tiny_season_run: Path) -> None:
     assert "1 more not checked in but boarded: expected" in fa.line(d)
     intake = intake_workers(season, events, date(2026, 7, 9), release_days=1)
     kept = {w.id for w in intake.workers}
-    assert "W03" in kept and "W02" not in kept
+    assert "W03" in kept and "W03" not in intake.no_shows
+    assert "W02" in intake.no_shows  # waitlisted until a check-in (review 19 R, HIGH-8)
     assert intake.released["FA"] == 1 and intake.counts["released_no_show"] == 1
     early = [
         events[0],
@@ -156,8 +157,11 @@ def test_a_family_seen_aboard_keeps_its_dependants_beds(tmp_path: Path) -> None:
     intake = intake_workers(season, events, date(2026, 7, 9), release_days=1)
     assert {"W04", "W05"} <= {w.id for w in intake.workers}
     assert intake.released["FB"] == 0
+    # no one seen aboard: W04's check-in holds the group (review 19 R, HIGH-6: the child was
+    # released alone), said in a line
     alone = intake_workers(season, events[:1], date(2026, 7, 9), release_days=1)
-    assert "W05" not in {w.id for w in alone.workers}  # no one seen aboard: the rule as before
+    assert "W05" in {w.id for w in alone.workers} and "W05" not in alone.no_shows
+    assert alone.released["FB"] == 0 and alone.with_group[0].startswith("G1: W05 not checked in")
 
 
 def test_bookings_from_another_foresteria_take_no_bed_there(

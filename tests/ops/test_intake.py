@@ -46,7 +46,8 @@ def test_no_show_bed_held_then_released(season: Path) -> None:
     held = intake_workers(load_season_run(season), events, date(2026, 7, 8), 3)
     assert "W02" in {w.id for w in held.workers} and held.counts["held_for_no_show"] == 1
     released = intake_workers(load_season_run(season), events, D, 3)
-    assert "W02" not in {w.id for w in released.workers}
+    # kept, waitlisted until a check-in (review 19 R, HIGH-8: dropped, he was lost for good)
+    assert "W02" in {w.id for w in released.workers} and set(released.no_shows) >= {"W02"}
     assert released.counts["released_no_show"] == 1
     late = intake_workers(load_season_run(season), [*events, *_arrive("W02", day=D)], D, 3)
     assert late.counts["housed_kept"] == 5  # arrived late, within the plan's held bed

@@ -91,6 +91,70 @@ RESTARTS = "restarts.csv"
 RESTART_COLS = ("worker_id", "from", "foresteria_id")
 
 
+# An intake's no-shows (`foresterie intake`, ops/intake.py, writes it in its scenario folder; the
+# run keeps it in inputs/): worker_id, since (the day an intake counted them a no-show: their
+# bed released, or none held), after_days (its `release_bed_after_days`). They stay the
+# season's people, waitlisted `not_checked_in` with their stay and departure point, and are
+# housed by no re-plan until a check-in makes them an arrival to place (the next intake drops
+# them from the file). A re-plan keeps none of their nights before the date: they never came.
+NO_SHOWS = "no_shows.csv"
+NO_SHOW_COLS = ("worker_id", "since", "after_days")
+# The words of `not_checked_in` (the verifier has its own copy of them, verify.py _WAIT_WORDS).
+NO_SHOW_WORDS = (
+    "no-show since {since}: not checked in within {days} days of the planned arrival "
+    "{arrival}, so no bed is held; a check-in places them again"
+)
+# An intake's placements of people already in the region (ops/intake.py writes it; the run keeps
+# it in inputs/): worker_id, from (the intake's date). Until a check-in after the placement
+# (`ops.day.at_bed`) they are not a planned arrival who missed their bed: the check-in rule
+# releases nothing of theirs, and a day run drives them from their departure point.
+PLACEMENTS = "placements.csv"
+PLACEMENT_COLS = ("worker_id", "from")
+
+
+@dataclass(frozen=True)
+class NoShow:
+    since: date
+    after_days: int
+
+
+def read_no_shows(scenario: Scenario, as_of: date | None = None) -> dict[str, NoShow]:
+    """worker -> their no-show record (the scenario folder's no_shows.csv, read as a file a user
+    may hand us: one line naming file, row and field, exit 2); empty without the file."""
+    path = scenario.root / NO_SHOWS
+    if not path.is_file():
+        return {}
+    people = {w.id: w for w in scenario.workers}
+    out: dict[str, NoShow] = {}
+    for r in read_csv(path, NO_SHOW_COLS):
+        w = people.get(r["worker_id"])
+        if w is None:
+            why = f"{r['worker_id'][:40]!r} is not one of the scenario's people"
+            raise _refuse(str(path), r.row, "worker_id", why)
+        if w.id in out:
+            raise _refuse(str(path), r.row, "worker_id", f"{w.id}: a second row")
+        since = r.day("since")
+        if as_of is not None and since > as_of:
+            why = f"{since} is after the re-plan's date {as_of}: an intake counts no-shows"
+            raise _refuse(str(path), r.row, "since", why)
+        days = r["after_days"]
+        if not days.isdigit() or (since - w.arrival).days < int(days):
+            why = (
+                f"{days[:20]!r}: not a number of days within which {w.id}, due on {w.arrival}, "
+                f"had not checked in by {since}"
+            )
+            raise _refuse(str(path), r.row, "after_days", why)
+        out[w.id] = NoShow(since, int(days))
+    return out
+
+
+def no_show_entry(w: Worker, n: NoShow) -> WaitlistEntry:
+    why = NO_SHOW_WORDS.format(since=n.since, days=n.after_days, arrival=w.arrival)
+    return WaitlistEntry(
+        worker_id=w.id, priority=w.priority, code="not_checked_in", reason=why, proven=True
+    )
+
+
 @dataclass(frozen=True)
 class Move:
     foresteria_id: str
@@ -288,14 +352,43 @@ def check_sealed(
     (under `part`: `plan`, `inputs`) matches the file (an edited plan/ is refused before
     anything is planned from it, as `verify` refuses it)."""
     sealed = manifest.get(part)
+    cut = _purge_cuts(run)
     for p in files:
         want = sealed.get(p.name) if isinstance(sealed, dict) else None
         if not isinstance(want, str):
             why = f"no sha256 of {part}/{p.name}: not a run foresterie made"
             raise _refuse(str(run / "manifest.json"), None, part, why)
+        # a run still in use that a retention purge cut the people who had left from (README
+        # "Retention"): the file as the purge left it, the manifest's when cut (review 19 R,
+        # HIGH-7: the next intake was refused); `verify` checks the rest of the record
+        was, now = cut.get(f"{part}/{p.name}", (None, None))
+        if was == want and file_sha256(p) == now:
+            continue
         if file_sha256(p) != want:
             why = f"changed since its run was made (sha256 differs from manifest.json's {part})"
             raise _refuse(str(p), None, "file", why)
+
+
+def _purge_cuts(run: Path) -> dict[str, tuple[str, str]]:
+    """file -> (sha256 when published, sha256 as cut) of each file a purge of people who had left
+    cut in a run still in use (its purged.json, `ops/retention.py` purge_people); empty for a run
+    no purge cut, or whose record is not one (then the sha256 check says the file changed)."""
+    if not (run / "purged.json").is_file():
+        return {}
+    try:
+        record = read_json(run, "purged.json")
+    except ScenarioError:
+        return {}
+    files = record.get("files") if isinstance(record, dict) else None
+    if not isinstance(files, dict) or record.get("scope") != "departed":
+        return {}
+    return {
+        rel: (e["sha256"], e["kept_sha256"])
+        for rel, e in files.items()
+        if isinstance(e, dict)
+        and isinstance(e.get("sha256"), str)
+        and isinstance(e.get("kept_sha256"), str)
+    }
 
 
 def _stays(run: Path) -> dict[str, tuple[date, date]] | None:
@@ -475,8 +568,11 @@ def restarts(scenario: Scenario, prev: PreviousPlan, as_of: date) -> dict[str, s
     partial = scenario.config.housing.partial_stays
     here = {f.id: (f.open_from, f.open_to) for f in scenario.foresterie}
     out: dict[str, str | None] = {}
+    no_shows = read_no_shows(scenario, as_of)  # never came: no nights kept, nothing to restart
     for w in scenario.workers:
         if w.arrival >= as_of or w.id not in prev.rows or w.id not in prev.stays:
+            continue
+        if w.id in no_shows:
             continue
         end = min(w.departure, as_of)
         mine = [
@@ -518,7 +614,9 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
       them: a split the verifier refuses).
     The run records residents at their true arrival, pinned where they arrived (what the nights
     kept show); those planned from `as_of` without a bed before it at `as_of`."""
-    rows, waiting = prev.rows, prev.waiting
+    no_shows = read_no_shows(scenario, as_of)
+    rows = {wid: s for wid, s in prev.rows.items() if wid not in no_shows}  # they never came
+    waiting = prev.waiting
     again = restarts(scenario, prev, as_of)
     carried = {w: r for w, r in prev.restarted.items() if r[0] < as_of and w not in again}
     moved = read_moves(scenario, as_of)
@@ -553,6 +651,10 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
     late: list[str] = []  # newcomers whose nights before as_of are over (finding 6)
     residents: list[Worker] = []  # arrived, with a bed from as_of in the previous plan
     for w in scenario.workers:
+        if w.id in no_shows:  # an intake's no-show: waitlisted until a check-in (`NO_SHOWS`)
+            past.append(no_show_entry(w, no_shows[w.id]))
+            workers.append(replace(w, pinned_foresteria=None))
+            continue
         end = min(w.departure, as_of)  # the nights of the stay here only
         mine = [
             _clip(a, start=w.arrival, end=end)
@@ -777,8 +879,9 @@ def changes(
     for a in assignments:
         now[a.worker_id].append(a)
     out = []
+    never = read_no_shows(scenario)  # an intake's no-shows did not arrive: no bed was theirs
     for w in sorted(scenario.workers, key=lambda w: w.id):
-        if w.arrival < as_of and w.id in prev.rows:
+        if w.arrival < as_of and w.id in prev.rows and w.id not in never:
             was, new = ahead(prev.rows[w.id]), ahead(now.get(w.id, []))
             if was != new:
                 out.append([w.id, said(was), said(new)])

@@ -34,7 +34,8 @@ from foresterie.scenario.model import (
 )
 from foresterie.travel.matrix import TravelMatrix
 
-# Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning.
+# Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning,
+# `not_checked_in` from an intake (a no-show: no bed held until they check in).
 WaitlistCode = Literal[
     "far",
     "placement",
@@ -46,6 +47,7 @@ WaitlistCode = Literal[
     "outranked",
     "full",
     "past",
+    "not_checked_in",
     "heuristic",
 ]
 
@@ -56,7 +58,15 @@ WaitlistCode = Literal[
 # are the same. The detailed code and words go to the run's restricted part
 # (restricted/waitlist_reasons.csv), where `verify` checks them.
 PublicCode = Literal[
-    "far", "closed", "too_short", "too_large", "full", "unsuitable", "past", "heuristic"
+    "far",
+    "closed",
+    "too_short",
+    "too_large",
+    "full",
+    "unsuitable",
+    "past",
+    "not_checked_in",
+    "heuristic",
 ]
 PUBLIC_CODE: dict[str, PublicCode] = {
     "far": "far",
@@ -69,6 +79,7 @@ PUBLIC_CODE: dict[str, PublicCode] = {
     "outranked": "full",
     "full": "full",
     "past": "past",
+    "not_checked_in": "not_checked_in",
     "heuristic": "heuristic",
 }
 

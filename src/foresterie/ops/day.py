@@ -61,6 +61,7 @@ from foresterie.core.runfolder import RunFolderError
 from foresterie.core.timeutil import DAILY_REST_MIN, DAYS, parse_hhmm, rests_between_days
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.housing.release import closed_days
+from foresterie.housing.replan import NO_SHOW_COLS, NO_SHOWS, PLACEMENT_COLS, PLACEMENTS
 from foresterie.ops.background import ReportInBackground
 from foresterie.ops.imports import Season
 from foresterie.ops.ledger import Event, Ledger
@@ -103,6 +104,12 @@ class SeasonRun:
     # (worker, origin, first day, day after the last): where the season plan has each worker
     # board, day by day (shuttles/routes.py `boarding_stays`, the rule its shuttles were made by)
     stays: list[tuple[str, str, date, date]] = field(default_factory=list)
+    # worker -> the day an intake placed them, already in the region (its inputs/placements.csv:
+    # housing/replan.py PLACEMENTS): until `at_bed`, no planned arrival missed, and they ride
+    # from their departure point (review 19 R, HIGH-5)
+    placed: dict[str, date] = field(default_factory=dict)
+    # an intake run's no-shows (its inputs/no_shows.csv): expected only once checked in
+    no_shows: frozenset[str] = frozenset()
 
     def boards_on(self, d: date) -> dict[str, str]:
         """worker -> where the season plan has them board on day d: the foresteria of the bed
@@ -169,6 +176,23 @@ def recording(season: SeasonRun, events: list[Event], upto: date) -> Recording:
         if site is not None:
             by_site[site] = min(by_site.get(site, ev.day), ev.day)
     return Recording(by_site=by_site, anywhere=anywhere)
+
+
+def at_bed(events: list[Event], placed: dict[str, date]) -> set[str]:
+    """Of the people an intake placed (worker -> its date), those checked in since: an arrival
+    row (the office's own, never one made of a boarding: `seen_aboard`) dated after the
+    placement, or dated that day and recorded after an intake of that day (check-ins carry no
+    place: the one recorded once the bed was given says they are at it)."""
+    out: set[str] = set()
+    intakes: set[date] = set()
+    for ev in events:  # ledger order
+        if ev.kind == "intake_plan":
+            intakes.add(ev.day)
+        elif ev.kind == "arrival" and ev.worker_id in placed:
+            p = placed[ev.worker_id]
+            if ev.day > p or (ev.day == p and p in intakes):
+                out.add(ev.worker_id)
+    return out
 
 
 def seen_aboard(season: SeasonRun, events: list[Event]) -> tuple[list[Event], dict[str, Event]]:
@@ -364,7 +388,18 @@ def load_season_run(run: Path) -> SeasonRun:
     assigned: dict[str, str] = {}
     for a in assignments:
         assigned.setdefault(a.worker_id, a.foresteria_id)  # a transfer: the first bed
+    placed = {}
+    if (run / "inputs" / PLACEMENTS).is_file():  # an intake run's placements
+        for r in read_csv(run / "inputs" / PLACEMENTS, PLACEMENT_COLS):
+            placed[r["worker_id"]] = r.day("from")
+    no_shows: frozenset[str] = frozenset()
+    if (run / "inputs" / NO_SHOWS).is_file():  # an intake run's no-shows
+        no_shows = frozenset(
+            r["worker_id"] for r in read_csv(run / "inputs" / NO_SHOWS, NO_SHOW_COLS)
+        )
     return SeasonRun(
+        placed=placed,
+        no_shows=no_shows,
         root=run,
         scenario=scenario,
         assigned=assigned,
@@ -507,6 +542,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     rides: dict[str, list[Event]] = defaultdict(list)
     broken: set[str] = set()
     rec = recording(season, events, d)  # the offices' own rows: from when each records
+    # placed by an intake, not checked in since (by the eve): their departure point's riders
+    moving = set(season.placed) - at_bed([e for e in events if e.day < d], season.placed)
     events, aboard = seen_aboard(season, events)
     for ev in events:
         if ev.kind in ("arrival", "departure", "absent") and ev.day <= d:
@@ -547,15 +584,19 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         # point, a booking from another foresteria: review 14, finding 12) is without a bed, so
         # the day run holds nobody to another foresteria's beds
         slept = home if home not in points else None
+        if w.id in moving and w.pickup_id and home is not None:
+            home, slept = w.pickup_id, None  # not told of the bed yet, or not moved in
         in_stay = w.arrival <= d < w.departure
         here = in_stay  # in the region: a booking from a departure point takes them from it
         mine = presence.get(w.id, [])
-        if bed is not None and in_stay and w.arrival <= eve:
+        if bed is not None and in_stay and w.arrival <= eve and w.id not in moving:
             came = [ev for ev in mine if ev.kind == "arrival"]
             only_aboard = bool(came) and all(ev is aboard.get(w.id) for ev in came)
             planned.append((bed, w.arrival, bool(came), only_aboard))
-        if bed is not None and rec.needs_checkin(bed, w.arrival, eve):
+        if bed is not None and w.id not in moving and rec.needs_checkin(bed, w.arrival, eve):
             here = False  # their foresteria records arrivals: only a check-in says so
+        if w.id in season.no_shows:
+            here = False  # an intake's no-show: only a check-in says they came
         for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
             here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
         # never past the planned departure (the ledger records no extensions; the bed is

@@ -16,8 +16,13 @@ From the ledger (rows up to D) each worker of the season run is, on D:
   `ops.day.Recording`; a site whose office has recorded no arrival keeps the plan's
   expectation, so no bed of it is released): the bed is held for
   `[operations] release_bed_after_days` days after the planned arrival (the CLI's
-  `--release-after-days` overrides it), then released (they leave the plan; a later
-  arrival row brings them back as an arrival without a bed);
+  `--release-after-days` overrides it), then released: they stay the season's people,
+  waitlisted `not_checked_in` with their stay and departure point (the re-plan's
+  `no_shows.csv`, carried by every later intake), until a check-in makes them an arrival
+  without a bed (review 19 R, HIGH-8); a group is here when one of it is (its members the
+  office did not record are said), and released only as a whole (HIGH-6);
+- placed by an earlier intake while already in the region (its `placements.csv`), not checked
+  in since: here, their bed kept, never a planned arrival missed (HIGH-5);
 - not yet due: planned as before (the re-planning keeps them where the previous plan put them
   where it can).
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
@@ -67,12 +72,22 @@ from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.housing.release import WORKED_COLS, WORKED_DAYS, closed_days
-from foresterie.housing.replan import MOVE_COLS, MOVES
+from foresterie.housing.replan import (
+    MOVE_COLS,
+    MOVES,
+    NO_SHOW_COLS,
+    NO_SHOWS,
+    PLACEMENT_COLS,
+    PLACEMENTS,
+    NoShow,
+    read_no_shows,
+)
 from foresterie.housing.waitlist import SECTION_BEDS
 from foresterie.ops.day import (
     Planned,
     SeasonRun,
     SiteCheckins,
+    at_bed,
     open_season,
     recording,
     seen_aboard,
@@ -109,6 +124,12 @@ class Intake:
     @property
     def workers_by_id(self) -> dict[str, Worker]:
         return {w.id: w for w in self.workers}
+    # the no-shows (an earlier intake's not come since, and today's): waitlisted until a
+    # check-in (housing/replan.py NO_SHOWS)
+    no_shows: dict[str, NoShow] = field(default_factory=dict)
+    # worker -> the day an intake placed them in the region, not checked in since (PLACEMENTS)
+    placed: dict[str, date] = field(default_factory=dict)
+    with_group: list[str] = field(default_factory=list)  # here with their group, unrecorded
 
 
 def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, str] | None:
@@ -189,6 +210,9 @@ def intake_workers(
     moves_since: date | None = None,
 ) -> Intake:
     rec = recording(season, events, d)  # the offices' own rows: from when each records
+    # placed by an earlier intake while already in the region, and not checked in since: present
+    # (no planned arrival missed), their bed kept (review 19 R, HIGH-5)
+    moving = set(season.placed) - at_bed([e for e in events if e.day <= d], season.placed)
     events, aboard = seen_aboard(season, events)  # a boarding row counts as the arrival
     arrived: dict[str, date] = {}
     only_aboard: set[str] = set()  # arrived by a boarding row alone (no check-in)
@@ -223,10 +247,51 @@ def intake_workers(
     released: Counter[str] = Counter()
     refused: dict[str, str] = {}  # worker -> why their move cannot be made, and what to do
     held: set[str] = set()  # housed by the season plan, not arrived: a bed promised
+    # the season run's no-shows (an earlier intake's): housed again only once checked in
+    before = read_no_shows(season.scenario)
+    no_shows: dict[str, NoShow] = {}  # this intake's: those still not come, and the new ones
+    # Who is here on d, person by person, then group by group: a group is housed together or
+    # not at all, so a member whose group is here is here with it (a dependant above all: a
+    # child is not registered at a desk apart), and a group is a no-show only as a whole
+    # (review 19 R, HIGH-6).
+    came_of: dict[str, date | None] = {}
+    here_of: dict[str, bool] = {}
+    for w in season.scenario.workers:
+        came = arrived.get(w.id)
+        if w.id in moving:
+            came = None  # a check-in before the placement was not at the bed: kept as placed
+        if came is None and w.arrival <= asked_on.get(w.id, date.min) <= d:
+            # the office recorded their move request: it saw them (review 18 R, MEDIUM-2: one
+            # who asked to move with no arrival row was released as a no-show, unsaid)
+            came = asked_on[w.id]
+        # a planned arrival counts without a check-in unless the site records arrivals (its
+        # office has imported one) since before it; people with no site: anywhere; a no-show
+        # of an earlier intake: only with a check-in (their bed was released for want of one)
+        assumed = w.id not in before and not rec.needs_checkin(season.site(w), w.arrival, d)
+        came_of[w.id] = came
+        here_of[w.id] = came is not None or (assumed and w.arrival <= d) or w.id in moving
+    members: dict[str, list[Worker]] = {}
+    for w in season.scenario.workers:
+        if w.group_id:
+            members.setdefault(w.group_id, []).append(w)
+    with_group: list[str] = []  # lines: who of a group here was not recorded
+    for gid, ws in sorted(members.items()):
+        came_days = [c for x in ws if (c := came_of[x.id]) is not None]
+        if not any(here_of[x.id] for x in ws):
+            continue
+        unrecorded = []
+        for x in ws:
+            if not here_of[x.id] and x.arrival <= d and departed.get(x.id, d + timedelta(1)) > d:
+                here_of[x.id] = True
+                came_of[x.id] = max(min(came_days, default=x.arrival), x.arrival)
+                unrecorded.append(x.id)
+        if came_days and unrecorded:  # one line a group: who of it the office did not record
+            who = ", ".join(unrecorded)
+            with_group.append(f"{gid}: {who} not checked in with the group: kept with it; check")
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
-        if bed is not None and w.arrival <= d and (gone is None or gone > d):
+        if bed is not None and w.arrival <= d and (gone is None or gone > d) and w.id not in moving:
             planned.append((bed, w.arrival, w.id in arrived, w.id in only_aboard))
         if gone is not None and gone <= d:
             if gone <= w.arrival:
@@ -234,33 +299,27 @@ def intake_workers(
                 continue
             counts["departed"] += 1
             out.append(replace(w, departure=min(w.departure, gone)))
+            if w.id in before and not here_of[w.id]:
+                no_shows[w.id] = before[w.id]  # still never came: no bed
             continue
-        came = arrived.get(w.id)
-        if came is None and w.arrival <= asked_on.get(w.id, date.min) <= d:
-            # the office recorded their move request: it saw them (review 18 R, MEDIUM-2: one
-            # who asked to move with no arrival row was released as a no-show, unsaid)
-            came = asked_on[w.id]
-        # a planned arrival counts without a check-in unless the site records arrivals (its
-        # office has imported one) since before it; people with no site: anywhere
-        assumed = not rec.needs_checkin(season.site(w), w.arrival, d)
-        here = came is not None or (assumed and w.arrival <= d)
+        came, here = came_of[w.id], here_of[w.id]
         ended = w.departure <= d  # no night left from d on: nothing to re-plan from d
-        moving = here and bed is not None and w.id in asked and w.arrival < d and not ended
-        cannot = _cannot_move(season, w, asked[w.id], d) if moving else None
+        moving_ = here and bed is not None and w.id in asked and w.arrival < d and not ended
+        cannot = _cannot_move(season, w, asked[w.id], d) if moving_ else None
         if cannot is not None and bed is not None:  # not met: they stay where they are
             counts["move_cannot_be_made"] += 1
             refused[w.id] = _refusal(w.id, asked[w.id], asked_on[w.id], bed, *cannot)
             out.append(w)
-        elif moving:
+        elif moving_:
             counts["move_requested"] += 1  # re-planned from today, where they asked
             movers[w.id] = asked[w.id]
             out.append(w)  # their nights before d kept (the re-plan's moves.csv: _replan)
         elif here and bed is not None and (came is None or came >= w.arrival or ended):
-            counts["housed_kept"] += 1  # late or on time: the held bed is theirs
-            # arriving today: held where they are if a check-in (or a driver's list) says they
-            # came; assumed (their office records nothing), they have taken no bed yet, so the
-            # re-plan may move them as anyone not yet due (the re-planning pins those who
-            # arrived before d: housing/replan.py)
+            counts["placed_not_checked_in" if w.id in moving else "housed_kept"] += 1
+            # late or on time: the held bed is theirs; arriving today: held where they are if a
+            # check-in (or a driver's list) says they came; assumed (their office records
+            # nothing), they have taken no bed yet, so the re-plan may move them as anyone not
+            # yet due (the re-planning pins those who arrived before d: housing/replan.py)
             out.append(replace(w, pinned_foresteria=bed) if w.arrival >= d and came else w)
         elif here and ended:
             # waitlisted, and their stay ended by d: arriving on d would come after it ended;
@@ -268,14 +327,26 @@ def intake_workers(
             counts["stay_ended_not_housed"] += 1
             out.append(w)
         elif here:
-            counts["arrived_to_place" if bed is None else "early_to_place"] += 1
+            if w.id in before:
+                counts["no_show_checked_in"] += 1  # an earlier intake's no-show, come since
+            else:
+                counts["arrived_to_place" if bed is None else "early_to_place"] += 1
             to_place.add(w.id)
             out.append(replace(w, arrival=d, pinned_foresteria=None))
+        elif w.id in before:
+            counts["no_show_not_checked_in"] += 1  # still no check-in: still no bed
+            no_shows[w.id] = before[w.id]
+            out.append(w)
         elif w.arrival <= d:
-            if (d - w.arrival).days >= release_days:
+            unit = members.get(w.group_id, [w]) if w.group_id else [w]  # nobody of it here
+            if all((d - x.arrival).days >= release_days for x in unit):
+                # a no-show: their bed released, or none held; they stay the season's people,
+                # waitlisted `not_checked_in` until a check-in (review 19 R, HIGH-8)
                 counts["released_no_show" if bed else "no_show_not_housed"] += 1
                 if bed is not None:
                     released[bed] += 1
+                no_shows[w.id] = NoShow(d, release_days)
+                out.append(w)
                 continue
             counts["held_for_no_show" if bed else "not_arrived_not_housed"] += 1
             if bed is not None:
@@ -329,6 +400,14 @@ def intake_workers(
         asked_on={w: asked_on[w] for w in movers},
         held=held,
         knowing={w for w in knowing if w in movers},
+        no_shows=no_shows,
+        placed={w: d for w in to_place}
+        | {
+            w.id: season.placed[w.id]
+            for w in out
+            if w.id in moving and w.id not in to_place and w.id in season.assigned
+        },
+        with_group=with_group,
     )
 
 
@@ -592,6 +671,10 @@ def promised_line(lost: dict[str, int], intake: Intake, d: date) -> str:
         f"them, to make room for others: {ids_text(sorted(lost))}; tell them before they come "
         "(plan/waitlist.csv says why)"
     )
+def _to_tell(intake: Intake, on_d: dict[str, str], d: date) -> dict[str, str]:
+    """worker -> foresteria of those this intake placed from d (arrived without a bed, early,
+    or a no-show checked in since) who sleep in a bed from d: the office tells them."""
+    return {w: on_d[w] for w in intake.to_place if w in on_d and intake.placed.get(w) == d}
 
 
 def _first_beds(path: Path) -> dict[str, str]:
@@ -755,6 +838,8 @@ def run_intake(
             say(c.line(d, intake.released[c.site]))
         for line in intake.refused:  # they stay where they are
             say(f"note: {line}")
+        for line in intake.with_group:  # present with their group: housed with it
+            say(f"note: {line}")
     record = {
         "date": d.isoformat(),
         "season_run": str(season_run),
@@ -782,6 +867,10 @@ def run_intake(
         "arrivals_housed": 0,  # of those arrived without a bed, how many got one (likewise)
         # people housed by the plan re-planned, not arrived, losing nights of it (likewise)
         "promised_beds_taken": {"people": 0, "nights": 0},
+        # waitlisted `not_checked_in` (no bed held until a check-in), today's and earlier ones
+        "no_shows_waitlisted": len(intake.no_shows),
+        # placed from today while in the region: to be told of their bed (likewise)
+        "placed_to_tell": 0,
     }
 
     lost: dict[str, int] = {}  # of the beds promised (`promised_lost`), set with the plan
@@ -798,6 +887,7 @@ def run_intake(
         lost.clear()
         lost.update(taken)
         record["promised_beds_taken"] = {"people": len(taken), "nights": sum(taken.values())}
+        record["placed_to_tell"] = len(_to_tell(intake, on_d, d))
         return {"intake.json": dumps_json(record)}
 
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
@@ -866,6 +956,14 @@ def run_intake(
                     f"note: {wid}: housed at {on_d[wid]} from {d}, as asked knowing there may be "
                     f"no ride to work: {_rides_text(cost)}"
                 )
+    if say is not None:  # whom the desk tells of their new bed: ids and places, no more
+        tell = _to_tell(intake, _beds_on(target / "plan" / "assignments.csv", d), d)
+        if tell:
+            who = ", ".join(f"{w} at {f}" for w, f in sorted(tell.items()))
+            say(
+                f"note: placed from {d} while in the region, to be told of their bed (they ride "
+                f"from their departure point until they check in): {who}"
+            )
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [
@@ -975,8 +1073,15 @@ def _write_scenario(
     """The intake's scenario written in `folder`; its restricted part (in memory)."""
     src = season_run / "inputs"
     shutil.copytree(src, folder)
-    for p in [*folder.glob("previous_*.csv"), folder / MOVES]:  # the season run's own
-        p.unlink(missing_ok=True)
+    for p in [*folder.glob("previous_*.csv"), folder / MOVES, folder / NO_SHOWS]:
+        p.unlink(missing_ok=True)  # the season run's own
+    (folder / PLACEMENTS).unlink(missing_ok=True)
+    if intake.no_shows:  # waitlisted until a check-in: housed by no re-plan before it
+        shows = [[w, n.since.isoformat(), str(n.after_days)] for w, n in intake.no_shows.items()]
+        write_text(folder / NO_SHOWS, csv_text(sorted(shows), list(NO_SHOW_COLS)))
+    if intake.placed:  # placed while in the region: told, until a check-in at the bed
+        placed = [[w, p.isoformat()] for w, p in intake.placed.items()]
+        write_text(folder / PLACEMENTS, csv_text(sorted(placed), list(PLACEMENT_COLS)))
     cfg = tomllib.loads((src / "scenario.toml").read_text(encoding="utf-8"))
     (folder / WORKED_DAYS).unlink(missing_ok=True)  # an earlier intake's: read again from the
     # ledger; the calendar is the season's (a booking is evidence for the booked only)
@@ -1006,8 +1111,8 @@ def _write_scenario(
         if k in (RESTRICTED_REFERRALS, RESTRICTED_DRAW_KEY)
     }
     restricted[RESTRICTED_PRIORITY] = priority_csv(people).encode("utf-8")
-    if RESTRICTED_REFERRALS in restricted:  # the records of today's people only: someone
-        # whose bed was released (a no-show) is no longer one of them
+    if RESTRICTED_REFERRALS in restricted:  # the records of today's people only (a
+        # no-show stays one of them: waitlisted, their record holds when they come)
         ids = {w.id for w in people}
         head, *rows = restricted[RESTRICTED_REFERRALS].decode("utf-8").splitlines(True)
         mine = [r for r in rows if r.split(",", 1)[0] in ids]

@@ -68,6 +68,10 @@ PERSON_REASONS = {
         "beds of their section full on some nights of the stay at every foresteria within reach"
     ),
     "past": N_("waitlisted before the re-planning date"),
+    "not_checked_in": N_(
+        "they had not checked in days after their planned arrival: no bed is held for them; "
+        "a check-in places them again"
+    ),
     "heuristic": N_(
         "the plan is not proven optimal and a bed may be free: ask the planners to solve again"
     ),

@@ -46,6 +46,8 @@ from foresterie.housing.release import WORKED_COLS, WORKED_DAYS, worked_days
 from foresterie.housing.replan import (
     MOVE_COLS,
     MOVES,
+    NO_SHOWS,
+    PLACEMENTS,
     RESTART_COLS,
     RESTARTS,
     changes,
@@ -239,6 +241,9 @@ def solve(
     if worked:  # the release rule read them: the verifier reads them too
         rows = [[w, x.isoformat()] for w, x in sorted(worked)]
         extra[WORKED_DAYS] = csv_text(rows, list(WORKED_COLS))
+    for name in (NO_SHOWS, PLACEMENTS):  # an intake's no-shows and placements (replan.py)
+        if as_of is not None and (scenario.root / name).is_file():
+            extra[name] = (scenario.root / name).read_text(encoding="utf-8")
     if housing.restarted or behind is not None:  # whose stay rules began again on a
         # re-plan's date (replan.py); in every re-plan, as the days left behind above
         extra[RESTARTS] = csv_text(housing.restarted or [], list(RESTART_COLS))
