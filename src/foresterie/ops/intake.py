@@ -124,6 +124,7 @@ class Intake:
     @property
     def workers_by_id(self) -> dict[str, Worker]:
         return {w.id: w for w in self.workers}
+
     # the no-shows (an earlier intake's not come since, and today's): waitlisted until a
     # check-in (housing/replan.py NO_SHOWS)
     no_shows: dict[str, NoShow] = field(default_factory=dict)
@@ -671,6 +672,8 @@ def promised_line(lost: dict[str, int], intake: Intake, d: date) -> str:
         f"them, to make room for others: {ids_text(sorted(lost))}; tell them before they come "
         "(plan/waitlist.csv says why)"
     )
+
+
 def _to_tell(intake: Intake, on_d: dict[str, str], d: date) -> dict[str, str]:
     """worker -> foresteria of those this intake placed from d (arrived without a bed, early,
     or a no-show checked in since) who sleep in a bed from d: the office tells them."""
