@@ -375,6 +375,13 @@ the priority column), the report, the map, the driver sheets and the boarding li
 (`report/`, each file's sha256 in `report.json`) and the manifest.
 `foresterie verify` checks this folder and lists, one line per family, the checks that need the
 restricted part (exit 0 when everything else passes).
+
+Beside an id this folder says nothing that only a referral record explains: a waitlist code the
+published inputs and occupancy would refute (`unsuitable` while a foresteria within reach is
+open with the beds, `full` while one has room for the whole stay) is published `not_offered`,
+with a share of the other waitlisted people drawn by lot under the draw key, and the export is
+refused for a run that publishes such a code (README "Waitlist reasons"). What a reader may
+still infer is said to whoever exports it, in a warning line.
 """
 
 
@@ -633,11 +640,11 @@ sections to the week's figure (which the Region's monitoring publishes), a colum
 total. Wherever such a line of cells would hide exactly one of them, its smallest other count
 is hidden too, shown as `{c}` (it may be any size), until no line does, so that no hidden
 cell can be recovered by subtraction, here or against the monitoring's figures.
-Runs publish no code a referral decides (people kept away from every foresteria within reach
-by their placement constraints count under `unsuitable`, with those who find no beds of their
-section or accessible beds there); in older runs, people waitlisted under the code `placement`
-(only people referred by the anti-exploitation system have it) are suppressed whatever their
-number.
+Runs publish no code a referral decides (people kept away from a foresteria within reach by
+their placement constraints count under `not_offered`, with a share of the people waitlisted for
+full or unsuitable beds drawn by lot into the same code); in older runs, people waitlisted under
+the code `placement` (only people referred by the anti-exploitation system have it) are
+suppressed whatever their number.
 Counts of beds, trips, vehicles and kilometres are not about people and are shown as they are.
 
 Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and section),
