@@ -1660,10 +1660,15 @@ def export_(
         from foresterie.run.folders import check_target
 
         check_target(out, force, "export")
-    flagged: list[str] = []
-    if role == "operator":  # what its published part tells beside an id (review 19 R, HIGH-3)
-        flagged = _published_disclosures(run)
-    n = export(run, role, out, force, make_lang(code) if code else None)  # type: ignore[arg-type]
+    flagged: list[str] = []  # what the operator view's published part still lets one infer
+    n = export(
+        run,
+        role,  # type: ignore[arg-type]
+        out,
+        force,
+        make_lang(code) if code else None,
+        lambda r: flagged.extend(_published_disclosures(r)),
+    )
     if role == "operator":
         from foresterie.report.export import operator_warnings
 

@@ -23,7 +23,7 @@ import os
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -118,14 +118,24 @@ def check_apart(run: Path, out: Path) -> None:
         raise FileExistsError(f"{out}: --out must lie outside the run folder (and not hold it)")
 
 
-def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | None = None) -> int:
-    """Write `role`'s export of the run into `out`; the number of files written."""
+def export(
+    run: Path,
+    role: Role,
+    out: Path,
+    force: bool = False,
+    lg: Lang | None = None,
+    disclosures: Callable[[Path], None] | None = None,
+) -> int:
+    """Write `role`'s export of the run into `out`; the number of files written.
+    `disclosures`: the operator view's check of what its published part tells beside an id
+    (the CLI passes the verifier's, which this module may not import), run after the view's
+    own refusals and before anything is copied; it raises RunFolderError to refuse."""
     check_apart(run, out)
     if role in ("driver", "operator"):
         _refuse_stale_report(run)
     with _fresh(out, force) as tmp:
         if role == "operator":
-            operator_view(run, tmp)
+            operator_view(run, tmp, disclosures)
         elif role == "public" and (run / "purged.json").is_file():
             public_from_aggregates(run, tmp)  # purged for retention: the counts it kept
         else:
@@ -287,7 +297,7 @@ ids of that vehicle-day's riders only: hand each driver their own folder, not th
 # ------------------------------------------------------------------ operator
 
 
-def operator_view(run: Path, out: Path) -> None:
+def operator_view(run: Path, out: Path, disclosures: Callable[[Path], None] | None = None) -> None:
     """The run folder without restricted/: what an operator needs to run the service. A run
     folder written before the restricted part existed keeps priorities in its inputs: refused
     (`foresterie replay RUN --out NEW` writes it anew, with the restricted part)."""
@@ -319,6 +329,10 @@ def operator_view(run: Path, out: Path) -> None:
             "the lottery's tickets beside the ids, from before restricted/lottery.csv: replay "
             "the run first",
         )
+    # Nothing beside an id that only a referral record explains (review 19 R, HIGH-3): a run
+    # folder purged for retention has lost its people's rows, and is not read so.
+    if disclosures is not None and not (run / "purged.json").is_file():
+        disclosures(run)
     # Only what the run vouches for: a file slipped into inputs/, plan/ or report/ (a list of ids
     # and flags beside the plan, a dot-file) is not the run's, and is not handed on.
     manifest = read_manifest(run)
