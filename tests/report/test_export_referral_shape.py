@@ -177,3 +177,22 @@ def test_a_refutable_code_is_refused_by_the_export_and_failed_by_verify(
     rc, out = _cli("export", str(old), "--role", "operator", "--out", str(out_dir))
     assert rc == 2 and f"R1 is '{code}'" in out and "Traceback" not in out, out
     assert not out_dir.exists()
+
+
+def test_the_public_not_offered_row_is_hidden_whatever_its_size(run: Path, tmp_path: Path) -> None:
+    """`not_offered` holds the referred man with the drawn crowd, which may be small: the public
+    table hides its count at any size (here 1 + the crowd), with one more cell of the column."""
+    published = _table(run / "plan" / "waitlist.csv")
+    n = sum(1 for x in published.values() if x["code"] == "not_offered")
+    assert n >= 2  # R1 and at least one drawn
+    code, out = _cli("export", str(run), "--role", "public", "--out", str(tmp_path / "pub"))
+    assert code == 0, out
+    rows = _table_by(tmp_path / "pub" / "waitlist_by_reason.csv", "code")
+    assert rows["not_offered"]["people"] in ("*", "<5")
+    shown = [r["people"] for c, r in rows.items() if c != "not_offered"]
+    assert any(p in ("*", "<5") for p in shown), rows  # not recoverable from the total
+
+
+def _table_by(path: Path, key: str) -> dict[str, dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {r[key]: r for r in csv.DictReader(fh)}

@@ -402,10 +402,12 @@ still infer is said to whoever exports it, in a warning line.
 # ------------------------------------------------------------------ public
 
 
-# Rows that count referred people only, whatever their size: the waitlist code `placement`
-# arises only from a referral record's sites to avoid. "No figure on referred people": such a
-# row is suppressed like a small cell (and so hides one more cell of its column).
-REFERRED_ONLY = {"waitlist_by_reason.csv": frozenset({"placement"})}
+# Rows that count referred people, whatever their size: the waitlist code `placement` arises
+# only from a referral record's sites to avoid, and `not_offered` holds them with the crowd drawn
+# by lot (a crowd that may be small, or empty: its count less the crowd's expected share is a
+# figure on referred people). "No figure on referred people": such a row is suppressed like a
+# small cell (and so hides one more cell of its column).
+REFERRED_ONLY = {"waitlist_by_reason.csv": frozenset({"placement", "not_offered"})}
 
 
 def protected(
@@ -654,11 +656,11 @@ sections to the week's figure (which the Region's monitoring publishes), a colum
 total. Wherever such a line of cells would hide exactly one of them, its smallest other count
 is hidden too, shown as `{c}` (it may be any size), until no line does, so that no hidden
 cell can be recovered by subtraction, here or against the monitoring's figures.
-Runs publish no code a referral decides (people kept away from a foresteria within reach by
-their placement constraints count under `not_offered`, with a share of the people waitlisted for
-full or unsuitable beds drawn by lot into the same code); in older runs, people waitlisted under
-the code `placement` (only people referred by the anti-exploitation system have it) are
-suppressed whatever their number.
+Runs publish no code a referral decides: people kept away from a foresteria within reach by
+their placement constraints are waitlisted under `not_offered`, with a share of the people
+waitlisted for full or unsuitable beds drawn by lot into the same code, and that row is
+suppressed whatever its number, as is `placement` in older runs (only people referred by the
+anti-exploitation system have it).
 Counts of beds, trips, vehicles and kilometres are not about people and are shown as they are.
 
 Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and section),
