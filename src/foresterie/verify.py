@@ -1069,6 +1069,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_published_copies,
             _check_waitlist_reasons,
             _check_published_explainable,
+            _check_not_offered,
             _check_uncovered_codes,
             _check_claims,
             _check_record,
@@ -4925,6 +4926,70 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
 _REFUTABLE = frozenset({"unsuitable", "full", "too_large"})
 # A blank farm cell among fewer riders than this (not pinned, rides true) stands out.
 _BLANK_CROWD = 5
+
+
+def _check_not_offered(r: _Run, out: list[str]) -> None:
+    """With the restricted part (the detail, the referral records, the draw key): each published
+    waitlist code is `not_offered` exactly where README "Waitlist reasons" says, recomputed here:
+    the detail `placement`; `full`, `outranked` or `too_large` while a member's site to avoid is
+    within reach by the published rules (its section's beds, the accessible beds the unit needs,
+    every working member's farm of inputs/workers.csv within the commute limit, or the pin); and,
+    in a run with any of those, the crowd: a unit whose detail is one of NOT_OFFERED_TOO and whose
+    draw (the first 16 hex digits of HMAC-SHA256 "SEED:not_offered:UNIT" under the draw key, UNIT
+    its group id, else the person's id) is below 2**62. Elsewhere its detail's published code."""
+    if r.wait_detail is None or not r.referrals_known or not r.draws():
+        return
+    cap_s = int(r.cfg.get("housing", {}).get("max_commute_min", 60)) * 60
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wid, x in r.workers.items():
+        if x.get("group_id"):
+            groups[x["group_id"]].append(wid)
+
+    def shaped(wid: str, code: str) -> bool:
+        if code == "placement":
+            return True
+        if code not in ("full", "outranked", "too_large"):
+            return False
+        w = r.workers[wid]
+        people = [r.workers[x] for x in groups[w["group_id"]]] if w.get("group_id") else [w]
+        avoid = set().union(*(_avoid(m) for m in people))
+        farms = {_work_farm(m) for m in people} - {""}
+        pin = min((p for m in people if (p := m.get("pinned_foresteria") or "")), default="")
+        present: Counter[str] = Counter()
+        for m in people:
+            if _truthy(m.get("accessible")):
+                present.update(_nights(m["arrival"], m["departure"]))
+        acc = max(present.values(), default=0)
+        return any(
+            fid in r.fs
+            and r.beds(fid, w["section"]) > 0
+            and int(r.fs[fid]["beds_accessible"] or 0) >= acc
+            and (fid == pin or all(r.secs[fid, farm] <= cap_s for farm in farms))
+            for fid in avoid
+        )
+
+    detail = {wid: x["code"] for wid, x in r.wait_detail.items() if x["code"] in WAITLIST_CODES}
+    public = {e["worker_id"]: e["code"] for e in r.wait}
+    known = [wid for wid in sorted(detail) if wid in public and wid in r.workers]
+    withheld = {wid for wid in known if shaped(wid, detail[wid])}
+    for wid in known:
+        w = r.workers[wid]
+        unit = w.get("group_id") or wid
+        drawn = int(r.tie(f"not_offered:{unit}")[:16], 16) < 1 << 62
+        crowd = bool(withheld) and detail[wid] in NOT_OFFERED_TOO and drawn
+        want = "not_offered" if wid in withheld or crowd else PUBLISHED_CODES[detail[wid]]
+        if public[wid] != want:
+            why = (
+                "a site to avoid within reach decides it"
+                if wid in withheld
+                else "drawn into the crowd"
+                if crowd
+                else "neither a site to avoid within reach nor the crowd's draw"
+            )
+            out.append(
+                f"waitlist code published wrong: {wid} is {public[wid]!r} in plan/waitlist.csv, "
+                f"{want!r} by its detail {detail[wid]!r} ({why})"
+            )
 
 
 def _check_published_explainable(r: _Run, out: list[str]) -> None:

@@ -196,3 +196,27 @@ def test_the_public_not_offered_row_is_hidden_whatever_its_size(run: Path, tmp_p
 def _table_by(path: Path, key: str) -> dict[str, dict[str, str]]:
     with open(path, newline="", encoding="utf-8") as fh:
         return {r[key]: r for r in csv.DictReader(fh)}
+
+
+def test_verify_redraws_the_crowd_both_ways(run: Path, tmp_path: Path) -> None:
+    """With the restricted part `verify` recomputes who is `not_offered`: a crowd member put
+    back to `full`, or a person the draw left out published `not_offered`, is refused."""
+    published = _table(run / "plan" / "waitlist.csv")
+    full = sorted(w for w in FULL_MEN if w in published)
+    drawn = next(w for w in full if _drawn(w))
+    left = next(w for w in full if not _drawn(w))
+    words = {published[w]["code"]: published[w]["reason"] for w in full}
+    for wid, code in ((drawn, "full"), (left, "not_offered")):
+        forged = tmp_path / f"forged-{wid}"
+        shutil.copytree(run, forged)
+        p = forged / "plan" / "waitlist.csv"
+        lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines = [
+            f'{wid},{code},yes,"{words[code]}"\n' if x.startswith(f"{wid},") else x for x in lines
+        ]
+        p.write_text("".join(lines), encoding="utf-8")
+        rehash(forged, ["plan/waitlist.csv"])
+        assert any(
+            v.startswith(f"waitlist code published wrong: {wid} is {code!r}")
+            for v in verify_run(forged)
+        ), wid
