@@ -1691,13 +1691,45 @@ def export_(
         from foresterie.run.folders import check_target
 
         check_target(out, force, "export")
-    n = export(run, role, out, force, make_lang(code) if code else None)  # type: ignore[arg-type]
+    flagged: list[str] = []  # what the operator view's published part still lets one infer
+    n = export(
+        run,
+        role,  # type: ignore[arg-type]
+        out,
+        force,
+        make_lang(code) if code else None,
+        lambda r: flagged.extend(_published_disclosures(r)),
+    )
     if role == "operator":
         from foresterie.report.export import operator_warnings
 
-        for w in operator_warnings(run):
+        for w in [*operator_warnings(run), *flagged]:
             typer.echo(f"warning: {w}", err=True)
     typer.echo(f"{role} export of {run}: {n} files in {out}")
+
+
+def _published_disclosures(run: Path) -> list[str]:
+    """The operator view's published part read by the verifier's own code
+    (verify.published_disclosures): a published waitlist code the published files refute
+    (only a restricted fact, a site to avoid, explains it beside the id) is refused before
+    anything is written; what a reader may still infer is returned, for a warning line."""
+    from foresterie.verify import Unreadable, published_disclosures
+
+    try:
+        refuted, flagged = published_disclosures(run)
+    except Unreadable as exc:
+        raise RunFolderError(str(run), None, "run", str(exc)) from None
+    if refuted:
+        rel, row, text = refuted[0]
+        more = f" (and {len(refuted) - 1} more)" if len(refuted) > 1 else ""
+        raise RunFolderError(
+            rel,
+            row,
+            "code",
+            f"{text}{more}; not exported: `foresterie replay RUN --out NEW` publishes such a "
+            "person `not_offered`",
+        )
+    return flagged
 
 
 restricted_app = typer.Typer(

@@ -1084,6 +1084,8 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_trip_times,
             _check_published_copies,
             _check_waitlist_reasons,
+            _check_published_explainable,
+            _check_not_offered,
             _check_uncovered_codes,
             _check_claims,
             _check_record,
@@ -1462,8 +1464,9 @@ _NEEDS_REFERRALS = (
     "records",
 )
 _NEEDS_WAIT_DETAIL = (
-    "the detailed waitlist reasons ('outranked' published as 'full'; 'placement', 'no_section' "
-    "and 'no_accessible' as 'unsuitable'): needs the restricted part",
+    "the detailed waitlist reasons ('outranked' published as 'full'; 'no_section' and "
+    "'no_accessible' as 'unsuitable'; 'placement', and the crowd drawn by the draw key, as "
+    "'not_offered'): needs the restricted part",
 )
 _NEEDS_TIERS = (
     "the objective and bound of the housing tiers by priority (their claims): needs the "
@@ -4101,6 +4104,9 @@ _WAIT_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
     ),
 }
 _WAIT_PUBLIC_WORDS = _WAIT_WORDS | {
+    "not_offered": _words(
+        "not offered a bed in this plan; the detailed reason is kept in the run's restricted part"
+    ),
     "unsuitable": _words("no foresteria within reach, open for the stay, has beds that suit {who}"),
     "too_large": _words(
         "group of {size_n:n} needs more {kind:k} than any foresteria within reach has on some "
@@ -5158,6 +5164,220 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"waitlist reason false: {wid} is '{code}', yet {why}")
 
 
+# What a published waitlist code claims that the published files alone can refute (README
+# "Waitlist reasons", review 19 R HIGH-3): read by the operator export and by `verify`, which
+# know the same files. `unsuitable`: no foresteria within reach is open for the stay with the
+# beds; `full`: every one within reach has no room on some night; `too_large`: none within reach
+# has as many beds of the kind. Within reach by the published rules only (section, accessible
+# beds, every working member's farm of inputs/workers.csv within the commute limit, or the pin):
+# sites to avoid are not read, as nobody holding the published files can read them.
+_REFUTABLE = frozenset({"unsuitable", "full", "too_large"})
+# A blank farm cell among fewer riders than this (not pinned, rides true) stands out.
+_BLANK_CROWD = 5
+
+
+def _check_not_offered(r: _Run, out: list[str]) -> None:
+    """With the restricted part (the detail, the referral records, the draw key): each published
+    waitlist code is `not_offered` exactly where README "Waitlist reasons" says, recomputed here:
+    the detail `placement`; `full`, `outranked` or `too_large` while a member's site to avoid is
+    within reach by the published rules (its section's beds, the accessible beds the unit needs,
+    every working member's farm of inputs/workers.csv within the commute limit, or the pin); and,
+    in a run with any of those, the crowd: a unit whose detail is one of NOT_OFFERED_TOO and whose
+    draw (the first 16 hex digits of HMAC-SHA256 "SEED:not_offered:UNIT" under the draw key, UNIT
+    its group id, else the person's id) is below 2**62. Elsewhere its detail's published code."""
+    if r.wait_detail is None or not r.referrals_known or not r.draws():
+        return
+    cap_s = int(r.cfg.get("housing", {}).get("max_commute_min", 60)) * 60
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wid, x in r.workers.items():
+        if x.get("group_id"):
+            groups[x["group_id"]].append(wid)
+
+    def shaped(wid: str, code: str) -> bool:
+        if code == "placement":
+            return True
+        if code not in ("full", "outranked", "too_large"):
+            return False
+        w = r.workers[wid]
+        people = [r.workers[x] for x in groups[w["group_id"]]] if w.get("group_id") else [w]
+        avoid = set().union(*(_avoid(m) for m in people))
+        farms = {_work_farm(m) for m in people} - {""}
+        pin = min((p for m in people if (p := m.get("pinned_foresteria") or "")), default="")
+        present: Counter[str] = Counter()
+        for m in people:
+            if _truthy(m.get("accessible")):
+                present.update(_nights(m["arrival"], m["departure"]))
+        acc = max(present.values(), default=0)
+        return any(
+            fid in r.fs
+            and r.beds(fid, w["section"]) > 0
+            and int(r.fs[fid]["beds_accessible"] or 0) >= acc
+            and (fid == pin or all(r.secs[fid, farm] <= cap_s for farm in farms))
+            for fid in avoid
+        )
+
+    detail = {wid: x["code"] for wid, x in r.wait_detail.items() if x["code"] in WAITLIST_CODES}
+    public = {e["worker_id"]: e["code"] for e in r.wait}
+    known = [wid for wid in sorted(detail) if wid in public and wid in r.workers]
+    withheld = {wid for wid in known if shaped(wid, detail[wid])}
+    for wid in known:
+        w = r.workers[wid]
+        unit = w.get("group_id") or wid
+        drawn = int(r.tie(f"not_offered:{unit}")[:16], 16) < 1 << 62
+        crowd = bool(withheld) and detail[wid] in NOT_OFFERED_TOO and drawn
+        want = "not_offered" if wid in withheld or crowd else PUBLISHED_CODES[detail[wid]]
+        if public[wid] != want:
+            why = (
+                "a site to avoid within reach decides it"
+                if wid in withheld
+                else "drawn into the crowd"
+                if crowd
+                else "neither a site to avoid within reach nor the crowd's draw"
+            )
+            out.append(
+                f"waitlist code published wrong: {wid} is {public[wid]!r} in plan/waitlist.csv, "
+                f"{want!r} by its detail {detail[wid]!r} ({why})"
+            )
+
+
+def _check_published_explainable(r: _Run, out: list[str]) -> None:
+    """No published waitlist code is refuted by the published files (_published_facts)."""
+    out += [
+        f"published waitlist code refuted: {rel}:{n}: {text}"
+        for rel, n, text in _published_facts(r)[0]
+    ]
+
+
+def published_disclosures(run: Path) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """(refuted, flagged) of a run folder's published part (`_published_facts`): what the
+    operator export refuses to hand out (file, row, what), and what it says when it does. A
+    malformed folder is Unreadable, as for `verify`."""
+    with _no_cycle_collection():
+        r = _Run(Path(run))
+        try:
+            return _published_facts(r)
+        except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+            raise Unreadable(f"malformed run folder ({type(exc).__name__}: {exc})"[:200]) from None
+
+
+def _published_facts(r: _Run) -> tuple[list[tuple[str, int, str]], list[str]]:
+    """Read from the published part alone (inputs/, plan/): `refuted`, each published waitlist
+    code in _REFUTABLE that the published inputs and occupancy refute for its person (only a
+    restricted fact, a site to avoid, could explain it); `flagged`, what a reader still infers
+    without any code being false: a person published `not_offered` while a foresteria within
+    reach had room for the whole stay, and blank farm cells among fewer than _BLANK_CROWD riders
+    (README "Referral records")."""
+    refuted: list[tuple[str, int, str]] = []
+    flagged: list[str] = []
+    h = r.cfg.get("housing", {})
+    partial = bool(h.get("partial_stays", False))
+    min_nights, share = int(h.get("min_overlap_nights", 1)), float(h.get("min_overlap_share", 0))
+    cap_s = int(h.get("max_commute_min", 60)) * 60
+    groups: dict[str, list[str]] = defaultdict(list)
+    for wid, x in r.workers.items():
+        if x.get("group_id"):
+            groups[x["group_id"]].append(wid)
+    used: Counter[tuple[str, str, str]] = Counter()  # (foresteria, night, section/"accessible")
+    for a in r.assign:
+        guest = r.workers.get(a["worker_id"])
+        for night in _nights(a["from"], a["to"]):
+            used[a["foresteria_id"], night, a["section"]] += 1
+            if guest is not None and _truthy(guest.get("accessible")):
+                used[a["foresteria_id"], night, "accessible"] += 1
+    as_of = _as_of(r)
+    done: set[str] = set()
+    for n, e in enumerate(r.wait, start=2):
+        wid, code = e["worker_id"], e["code"]
+        w = r.workers.get(wid)
+        if w is None or (code not in _REFUTABLE and code != "not_offered"):
+            continue
+        unit = sorted(groups[w["group_id"]]) if w.get("group_id") else [wid]
+        if f"{code}:{unit[0]}" in done:
+            continue
+        done.add(f"{code}:{unit[0]}")
+        people = [r.workers[x] for x in unit]
+        section = w["section"]
+        farms = {m["farm_id"] for m in people if m.get("farm_id") and not _is_dependant(m)}
+        pin = min((p for m in people if (p := m.get("pinned_foresteria") or "")), default="")
+        acc = sum(1 for m in people if _truthy(m.get("accessible")))
+        first = min(max(m["arrival"], as_of) for m in people)
+        end = max(_leaves(r, m) for m in people)
+        stay = _nights(first, end)
+        if not stay:
+            continue
+
+        def open_ok(fid: str, people: list[dict[str, str]] = people, pin: str = pin) -> bool:
+            f = r.fs[fid]
+            for m in people:
+                a, b = max(m["arrival"], as_of), _leaves(r, m)
+                if not partial:
+                    if a < str(f["open_from"]) or _iso(_ord(b) - 1) > str(f["open_to"]):
+                        return False
+                    continue
+                k = len(_stay_nights(a, b, f["open_from"], f["open_to"]))
+                need = max(min_nights, math.ceil(share * (_ord(b) - _ord(a)) - 1e-9))
+                if k < (1 if pin == fid else need):
+                    return False
+            return True
+
+        reach = [
+            fid
+            for fid in sorted(r.fs)
+            if (fid == pin if pin else all(r.secs[fid, farm] <= cap_s for farm in farms))
+            and r.beds(fid, section) > 0
+            and int(r.fs[fid]["beds_accessible"] or 0) >= acc
+        ]
+        whole = [
+            fid
+            for fid in reach
+            if str(r.fs[fid]["open_from"]) <= stay[0] and stay[-1] <= str(r.fs[fid]["open_to"])
+        ]
+        room = [
+            fid
+            for fid in whole
+            if all(
+                r.beds(fid, section) - used[fid, night, section] >= len(unit)
+                and int(r.fs[fid]["beds_accessible"] or 0) - used[fid, night, "accessible"] >= acc
+                for night in stay
+            )
+        ]
+        who = f"{wid} (and the {len(unit)} of the group)" if len(unit) > 1 else wid
+        site, why = "", ""
+        if code == "unsuitable" and (ok := [f for f in reach if open_ok(f)]):
+            site, why = ok[0], "open for the stay with beds of the kind"
+        elif code == "full" and room:
+            site, why = room[0], "open for the whole stay with room every night"
+        elif code == "too_large" and (big := [f for f in whole if r.beds(f, section) >= len(unit)]):
+            site, why = big[0], f"open for the whole stay with {r.beds(big[0], section)} beds"
+        elif code == "not_offered" and room:
+            flagged.append(
+                f"plan/waitlist.csv:{n}: {who} is not offered a bed while {room[0]}, within "
+                "reach by the published files, has room for the whole stay: a reader infers a "
+                "restriction (a site to avoid) beside the id"
+            )
+        if site:
+            refuted.append(
+                (
+                    "plan/waitlist.csv",
+                    n,
+                    f"{who} is {code!r}, yet {site} is within reach by the published files and "
+                    f"{why}: only a restricted fact explains it, and beside the id it tells that "
+                    "fact",
+                )
+            )
+    blank = sorted(
+        wid
+        for wid, w in r.workers.items()
+        if not w.get("farm_id") and not _is_dependant(w) and not w.get("pinned_foresteria")
+    )
+    if 0 < len(blank) < _BLANK_CROWD:
+        flagged.append(
+            f"inputs/workers.csv: farm_id: {len(blank)} rider(s) not pinned name no farm, fewer "
+            f"than {_BLANK_CROWD}: a farm left out for a site to avoid would stand out among them"
+        )
+    return refuted, flagged
+
+
 # (foresteria, night, section or "accessible") -> (rank, pinned there) of each person in those
 # beds: the rank is the highest priority of the person's group (a group is housed or not as a
 # whole); a person of a pinned group at its pinned foresteria is there in every plan.
@@ -5212,7 +5432,7 @@ def _held_beds(r: _Run, groups: dict[str, list[str]]) -> Held:
 # for (README "Waitlist reasons"; the verifier's own table).
 PUBLISHED_CODES = {
     "far": "far",
-    "placement": "unsuitable",
+    "placement": "not_offered",
     "closed": "closed",
     "too_short": "too_short",
     "no_section": "unsuitable",
@@ -5225,6 +5445,10 @@ PUBLISHED_CODES = {
     "heuristic": "heuristic",
 }
 PUBLISHED = frozenset(PUBLISHED_CODES.values())
+# Detailed codes that may also be published `not_offered` (README "Waitlist reasons"): a person a
+# site to avoid within reach leaves `full` or `too_large` among the other sites, and the crowd
+# drawn by the draw key among these codes in a run that publishes any `not_offered`.
+NOT_OFFERED_TOO = frozenset({"full", "outranked", "too_large", "no_section", "no_accessible"})
 
 
 def _published_detail(r: _Run, out: list[str]) -> dict[str, str]:
@@ -5241,7 +5465,11 @@ def _published_detail(r: _Run, out: list[str]) -> dict[str, str]:
         code = x["code"]
         if code not in WAITLIST_CODES:
             out.append(f"unknown waitlist code: {code!r} ({wid}, restricted/{_WAIT_DETAIL})")
-        elif wid in public and PUBLISHED_CODES[code] != public[wid]:
+        elif (
+            wid in public
+            and PUBLISHED_CODES[code] != public[wid]
+            and not (public[wid] == "not_offered" and code in NOT_OFFERED_TOO)
+        ):
             out.append(
                 f"waitlist code published wrong: {wid} is {public[wid]!r} in plan/waitlist.csv, "
                 f"{code!r} in restricted/{_WAIT_DETAIL}"

@@ -176,8 +176,9 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
         "sites to avoid (no bed there, no ride there): needs the referral records",
         "referral KPIs (referred, housed, days to a bed, waitlisted by code): needs the referral "
         "records",
-        "the detailed waitlist reasons ('outranked' published as 'full'; 'placement', "
-        "'no_section' and 'no_accessible' as 'unsuitable'): needs the restricted part",
+        "the detailed waitlist reasons ('outranked' published as 'full'; 'no_section' and "
+        "'no_accessible' as 'unsuitable'; 'placement', and the crowd drawn by the draw key, as "
+        "'not_offered'): needs the restricted part",
         "the objective and bound of the housing tiers by priority (their claims): needs the "
         "restricted part",
     ]  # (no stand-in for W02's farm to avoid: the published inputs leave it out, review 12)

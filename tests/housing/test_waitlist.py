@@ -4,6 +4,7 @@ record decides (README "Waitlist reasons"); the detail stays in restricted/waitl
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 from pathlib import Path
 from typing import get_args
@@ -11,7 +12,14 @@ from typing import get_args
 from typer.testing import CliRunner
 
 from foresterie.cli import app
-from foresterie.housing.waitlist import PUBLIC_CODE, PublicCode, WaitlistCode
+from foresterie.housing.waitlist import (
+    CROWD_CODES,
+    NOT_OFFERED,
+    NOT_OFFERED_WORDS,
+    PUBLIC_CODE,
+    PublicCode,
+    WaitlistCode,
+)
 from tests.helpers import with_referrals
 from tests.housing.test_tiers import farm, foresteria, solve, worker
 
@@ -26,8 +34,11 @@ def test_every_code_published_as_one_no_restricted_fact_decides() -> None:
     for code in RESTRICTED_DECIDED:
         public = PUBLIC_CODE[code]
         assert public not in RESTRICTED_DECIDED
-        # the published code is shared with a code no restricted fact decides
+        # the published code is shared with a code no restricted fact decides: by the mapping,
+        # or (`not_offered`, review 19 R HIGH-3) by the crowd the draw key draws into it
         shared = {c for c, p in PUBLIC_CODE.items() if p == public} - RESTRICTED_DECIDED
+        if public == NOT_OFFERED:
+            shared |= CROWD_CODES - RESTRICTED_DECIDED
         assert shared, code
 
 
@@ -75,10 +86,13 @@ def _rows(path: Path) -> dict[str, dict[str, str]]:
         return {r["worker_id"]: r for r in csv.DictReader(fh)}
 
 
-def test_a_placement_reads_as_a_missing_section_beside_the_id(tmp_path: Path) -> None:
+def test_a_placement_reads_as_not_offered_beside_the_id(tmp_path: Path) -> None:
     """W02 is kept away from both foresterie (a referral record): `placement`; W07 asks for
-    family beds where none are open: `no_section`. Beside their ids the plan says the same
-    code and the same words; the detail is in the restricted part, and `verify` checks it."""
+    family beds where none are open: `no_section`. Beside W02's id the plan says `not_offered`
+    (`unsuitable` was refuted by the published inputs: FA within reach, open, with men's beds;
+    review 19 R, HIGH-3), beside W07's `unsuitable`, or `not_offered` where the crowd's draw
+    takes it (no draw key here: sha256); the detail is in the restricted part, and `verify`
+    checks it."""
     scenario = with_referrals(tmp_path, "W02,2026-07-01,Sportello Antitratta,high,FA;FB\n")
     out = tmp_path / "run"
     r = CliRunner().invoke(app, ["solve", str(scenario), "--out", str(out)])
@@ -91,8 +105,9 @@ def test_a_placement_reads_as_a_missing_section_beside_the_id(tmp_path: Path) ->
     public = _rows(out / "plan" / "waitlist.csv")
     detail = _rows(out / "restricted" / "waitlist_reasons.csv")
     assert detail["W02"]["code"] == "placement" and detail["W07"]["code"] == "no_section"
-    assert public["W02"]["code"] == public["W07"]["code"] == "unsuitable"
-    assert public["W02"]["reason"] == public["W07"]["reason"]
+    drawn = int(hashlib.sha256(b"7:not_offered:W07").hexdigest()[:16], 16) < (1 << 64) // 4
+    assert public["W02"]["code"] == "not_offered" and public["W02"]["reason"] == NOT_OFFERED_WORDS
+    assert public["W07"]["code"] == ("not_offered" if drawn else "unsuitable")
     assert public["W02"]["proven"] == public["W07"]["proven"] == "yes"
     assert set(public) == set(detail)
     published = "".join(

@@ -6,6 +6,7 @@ members without a record and would tell the referral beside an open site (review
 from __future__ import annotations
 
 import csv
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from foresterie.housing.waitlist import NOT_OFFERED_WORDS
 from tests.helpers import rehash, with_referrals
 
 # Two men, one crew, after FB's last night (07-20): only FA (San Severo, 3 men's beds, empty
@@ -54,17 +56,19 @@ def test_a_crew_kept_out_by_one_record_is_placement_not_closed(tmp_path: Path) -
     public = _rows(run / "plan" / "waitlist.csv")
     for wid in ("W08", "W09"):  # W09 has no record: the crew's code is the record's
         assert detail[wid]["code"] == "placement", detail[wid]
-        assert public[wid]["code"] == "unsuitable" and public[wid]["proven"] == "yes"
+        assert public[wid]["code"] == "not_offered" and public[wid]["proven"] == "yes"
         assert "open" not in detail[wid]["reason"]
-    # the same code and words as someone no record decides (W07: no family beds open)
-    assert public["W08"]["reason"] == public["W07"]["reason"].replace(
-        "this person", "this group of 2"
-    )
+    # the neutral code and words (review 19 R, HIGH-3: `unsuitable` beside them was refuted by
+    # FA, within reach, open, with the beds); W07 (no family beds open) keeps `unsuitable` unless
+    # the crowd's draw (no draw key here: sha256) takes it into the same code and words
+    assert public["W08"]["reason"] == NOT_OFFERED_WORDS
+    drawn = int(hashlib.sha256(b"7:not_offered:W07").hexdigest()[:16], 16) < (1 << 64) // 4
+    assert public["W07"]["code"] == ("not_offered" if drawn else "unsuitable")
 
     # `closed` forged in its place (as a forger with the restricted part, re-hashed) is refused
     for rel, old, new in (
         ("restricted/waitlist_reasons.csv", "W08,placement,", "W08,closed,"),
-        ("plan/waitlist.csv", "W08,unsuitable,", "W08,closed,"),
+        ("plan/waitlist.csv", "W08,not_offered,", "W08,closed,"),
     ):
         path = run / rel
         text = path.read_text(encoding="utf-8")

@@ -12,6 +12,7 @@ import numpy as np
 
 from foresterie.core.errors import InfeasibleError, Shortfall
 from foresterie.core.files import read_csv
+from foresterie.core.restricted import tie_break
 from foresterie.core.timeutil import fmt_span
 from foresterie.housing.release import release_days
 from foresterie.housing.units import (
@@ -53,10 +54,12 @@ WaitlistCode = Literal[
 
 # What plan/waitlist.csv says beside an id (README "Waitlist reasons"): a code and words that no
 # restricted fact decides, since plan/ travels in the operator export. `outranked` (beds held by
-# people of higher priority: the person's own is lower) reads `full`; `placement` (a referral
-# record's sites to avoid) shares `unsuitable` with `no_section` and `no_accessible`, whose words
-# are the same. The detailed code and words go to the run's restricted part
-# (restricted/waitlist_reasons.csv), where `verify` checks them.
+# people of higher priority: the person's own is lower) reads `full`; `no_section` and
+# `no_accessible` read `unsuitable`, whose words are the same. `placement` (a referral record's
+# sites to avoid) reads `not_offered` (NOT_OFFERED): `unsuitable` beside it was refuted by the
+# published inputs (a foresteria within reach, open, with the beds: review 19 R, HIGH-3). The
+# detailed code and words go to the run's restricted part (restricted/waitlist_reasons.csv),
+# where `verify` checks them.
 PublicCode = Literal[
     "far",
     "closed",
@@ -64,13 +67,14 @@ PublicCode = Literal[
     "too_large",
     "full",
     "unsuitable",
+    "not_offered",
     "past",
     "not_checked_in",
     "heuristic",
 ]
 PUBLIC_CODE: dict[str, PublicCode] = {
     "far": "far",
-    "placement": "unsuitable",
+    "placement": "not_offered",
     "closed": "closed",
     "too_short": "too_short",
     "no_section": "unsuitable",
@@ -102,10 +106,58 @@ class WaitlistEntry:
     proven: bool
     public_reason: str = ""  # the words published beside the id when they differ from `reason`
 
+    withheld: bool = False  # published `not_offered` (withhold_reasons), whatever its code
+
     @property
     def published(self) -> tuple[PublicCode, str]:
         """(code, words) for plan/waitlist.csv: nothing a priority or a referral decides."""
+        if self.withheld or PUBLIC_CODE[self.code] == NOT_OFFERED:
+            return NOT_OFFERED, NOT_OFFERED_WORDS
         return PUBLIC_CODE[self.code], self.public_reason or self.reason
+
+
+# The neutral waitlist code (README "Waitlist reasons"): "not offered a bed in this plan", true of
+# every waitlisted person, the reason kept in restricted/waitlist_reasons.csv. Published for
+# everyone a referral record kept from a foresteria within reach by the published rules (the
+# code computed without it, among the other sites, could be refuted by the published inputs),
+# and, in a run that has any such person, for a crowd of others drawn by the draw key
+# (withhold_reasons), so that the code beside an id does not tell the referral.
+NOT_OFFERED: PublicCode = "not_offered"
+NOT_OFFERED_WORDS = (
+    "not offered a bed in this plan; the detailed reason is kept in the run's restricted part"
+)
+# The codes whose people may be drawn into the crowd: those a referred person's row would have
+# had without the neutral code (a site to avoid taken out of what is within reach).
+CROWD_CODES = frozenset({"full", "outranked", "too_large", "no_section", "no_accessible"})
+# The share of them drawn (1 in CROWD_SHARE): draw value below 2**64 / CROWD_SHARE.
+CROWD_SHARE = 4
+
+
+def crowd_draw(draw_key: str | None, seed: int, unit_key: str) -> bool:
+    """Whether a unit (`unit_key`: its group id, else the person's id) is drawn into the crowd
+    published `not_offered`: the first 16 hex digits of the tie-break of "not_offered:KEY"
+    (core.restricted.tie_break: HMAC-SHA256 under the draw key) below 2**64 / CROWD_SHARE. It
+    depends on the key, the seed and the id only, never on a referral."""
+    ticket = int(tie_break(draw_key, seed, f"not_offered:{unit_key}")[:16], 16)
+    return ticket < (1 << 64) // CROWD_SHARE
+
+
+def withhold_reasons(scenario: Scenario, entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
+    """The entries with `withheld` set (published `not_offered`) for the crowd: where some entry
+    is published `not_offered` because of a referral record, every entry whose code is one of
+    CROWD_CODES and whose unit crowd_draw draws. A run without such an entry is unchanged."""
+    if not any(e.published[0] == NOT_OFFERED for e in entries):
+        return entries
+    group = {w.id: w.group_id for w in scenario.workers}
+    seed, key = scenario.config.scenario.seed, scenario.draw_key
+    return [
+        replace(e, withheld=True)
+        if not e.withheld
+        and e.code in CROWD_CODES
+        and crowd_draw(key, seed, group.get(e.worker_id) or e.worker_id)
+        else e
+        for e in entries
+    ]
 
 
 def _spans(nights: Iterable[date]) -> list[tuple[date, date]]:
@@ -418,8 +470,16 @@ def explain_waitlist(
         elig = {f.id: eligibility(u, f, matrix, cap_s) for f in scenario.foresterie}
         code, reason, proven = _ineligible_reason(u, scenario, elig, cap_min, rule, released or {})
         public = ""
+        withheld = False
         if code is None:
             code, reason, proven, public = _full_reason(u, scenario, elig, occ, optimal, rule)
+            # Decided among the sites the unit may use: where a site to avoid is within reach
+            # by the published rules, `full` or `too_large` beside the id may be refuted by the
+            # published occupancy (that site's free beds), which tells the referral: neutral.
+            withheld = code in CROWD_CODES and any(
+                not e.avoid_ok and e.commute_ok and e.section_ok and e.accessible_ok
+                for e in elig.values()
+            )
         elif PUBLIC_CODE[code] == "unsuitable":
             who = f"this group of {u.size}" if u.is_group else "this person"
             public = f"no foresteria within reach, open for the stay, has beds that suit {who}"
@@ -435,11 +495,12 @@ def explain_waitlist(
                 ),
                 proven=proven,
                 public_reason=public,
+                withheld=withheld,
             )
             for w in left
         ]
     out.sort(key=lambda e: e.worker_id)
-    return out
+    return withhold_reasons(scenario, out)
 
 
 def _ineligible_reason(

@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -128,14 +128,24 @@ def check_apart(run: Path, out: Path) -> None:
         raise FileExistsError(f"{out}: --out must lie outside the run folder (and not hold it)")
 
 
-def export(run: Path, role: Role, out: Path, force: bool = False, lg: Lang | None = None) -> int:
-    """Write `role`'s export of the run into `out`; the number of files written."""
+def export(
+    run: Path,
+    role: Role,
+    out: Path,
+    force: bool = False,
+    lg: Lang | None = None,
+    disclosures: Callable[[Path], None] | None = None,
+) -> int:
+    """Write `role`'s export of the run into `out`; the number of files written.
+    `disclosures`: the operator view's check of what its published part tells beside an id
+    (the CLI passes the verifier's, which this module may not import), run after the view's
+    own refusals and before anything is copied; it raises RunFolderError to refuse."""
     check_apart(run, out)
     if role in ("driver", "operator"):
         _refuse_stale_report(run)
     with _fresh(out, force) as tmp:
         if role == "operator":
-            operator_view(run, tmp)
+            operator_view(run, tmp, disclosures)
         elif role == "public" and (run / "purged.json").is_file():
             public_from_aggregates(run, tmp)  # purged for retention: the counts it kept
         else:
@@ -297,7 +307,7 @@ ids of that vehicle-day's riders only: hand each driver their own folder, not th
 # ------------------------------------------------------------------ operator
 
 
-def operator_view(run: Path, out: Path) -> None:
+def operator_view(run: Path, out: Path, disclosures: Callable[[Path], None] | None = None) -> None:
     """The run folder without restricted/: what an operator needs to run the service. A run
     folder written before the restricted part existed keeps priorities in its inputs: refused
     (`foresterie replay RUN --out NEW` writes it anew, with the restricted part)."""
@@ -329,6 +339,10 @@ def operator_view(run: Path, out: Path) -> None:
             "the lottery's tickets beside the ids, from before restricted/lottery.csv: replay "
             "the run first",
         )
+    # Nothing beside an id that only a referral record explains (review 19 R, HIGH-3): a run
+    # folder purged for retention has lost its people's rows, and is not read so.
+    if disclosures is not None and not (run / "purged.json").is_file():
+        disclosures(run)
     # Only what the run vouches for: a file slipped into inputs/, plan/ or report/ (a list of ids
     # and flags beside the plan, a dot-file) is not the run's, and is not handed on.
     manifest = read_manifest(run)
@@ -424,16 +438,25 @@ the priority column), the report, the map, the driver sheets and the boarding li
 (`report/`, each file's sha256 in `report.json`) and the manifest.
 `foresterie verify` checks this folder and lists, one line per family, the checks that need the
 restricted part (exit 0 when everything else passes).
+
+Beside an id this folder says nothing that only a referral record explains: a waitlist code the
+published inputs and occupancy would refute (`unsuitable` while a foresteria within reach is
+open with the beds, `full` while one has room for the whole stay) is published `not_offered`,
+with a share of the other waitlisted people drawn by lot under the draw key, and the export is
+refused for a run that publishes such a code (README "Waitlist reasons"). What a reader may
+still infer is said to whoever exports it, in a warning line.
 """
 
 
 # ------------------------------------------------------------------ public
 
 
-# Rows that count referred people only, whatever their size: the waitlist code `placement`
-# arises only from a referral record's sites to avoid. "No figure on referred people": such a
-# row is suppressed like a small cell (and so hides one more cell of its column).
-REFERRED_ONLY = {"waitlist_by_reason.csv": frozenset({"placement"})}
+# Rows that count referred people, whatever their size: the waitlist code `placement` arises
+# only from a referral record's sites to avoid, and `not_offered` holds them with the crowd drawn
+# by lot (a crowd that may be small, or empty: its count less the crowd's expected share is a
+# figure on referred people). "No figure on referred people": such a row is suppressed like a
+# small cell (and so hides one more cell of its column).
+REFERRED_ONLY = {"waitlist_by_reason.csv": frozenset({"placement", "not_offered"})}
 
 
 def protected(
@@ -708,11 +731,11 @@ sections to the week's figure (which the Region's monitoring publishes), a colum
 total. Wherever such a line of cells would hide exactly one of them, its smallest other count
 is hidden too, shown as `{c}` (it may be any size), until no line does, so that no hidden
 cell can be recovered by subtraction, here or against the monitoring's figures.
-Runs publish no code a referral decides (people kept away from every foresteria within reach
-by their placement constraints count under `unsuitable`, with those who find no beds of their
-section or accessible beds there); in older runs, people waitlisted under the code `placement`
-(only people referred by the anti-exploitation system have it) are suppressed whatever their
-number.
+Runs publish no code a referral decides: people kept away from a foresteria within reach by
+their placement constraints are waitlisted under `not_offered`, with a share of the people
+waitlisted for full or unsuitable beds drawn by lot into the same code, and that row is
+suppressed whatever its number, as is `placement` in older runs (only people referred by the
+anti-exploitation system have it).
 Counts of beds, trips, vehicles and kilometres are not about people and are shown as they are.
 
 Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and section),

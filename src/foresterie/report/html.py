@@ -120,6 +120,7 @@ WAITLIST_REASONS = {
     "no_accessible": N_("no accessible bed"),
     "too_large": N_("group larger than the beds"),
     "unsuitable": N_("no foresteria within reach has beds that suit them"),
+    "not_offered": N_("not offered a bed (the reason is kept restricted)"),
     "full": N_("beds full"),
     "outranked": N_("beds full, taken by people of higher priority"),
     "past": N_("waitlisted before the re-planning date"),

@@ -9,11 +9,11 @@ they do sleep and the notice of the report that tells them (the desk's notices: 
 ends early, or of the first bed for the nights before it).
 
 Never the priority or the referral: the priority stays in restricted/, and plan/waitlist.csv
-publishes only codes no priority or referral decides ("outranked" as "full"; "placement" as
-"unsuitable", with "no_section" and "no_accessible": README "Waitlist reasons"). Runs from before
-that split still hold the detailed codes, so "outranked" reads as "full" here too, and
-"placement" says no more than "unsuitable". The page is built from the run folder alone:
-nothing is re-solved.
+publishes only codes no priority or referral decides ("outranked" as "full"; "no_section" and
+"no_accessible" as "unsuitable"; "placement", and a crowd drawn by the draw key, as
+"not_offered": README "Waitlist reasons"). Runs from before that split still hold the detailed
+codes, so "outranked" reads as "full" here too, and "placement" says no more than
+"not_offered". The page is built from the run folder alone: nothing is re-solved.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ td.why { min-width: 16em; }
 
 # A person's waitlist reason, said to their case worker (housing.waitlist.PublicCode, and the
 # detailed codes of older runs). The priority is never told: "outranked" reads as "full",
-# "placement" as "unsuitable".
+# "placement" as "not_offered".
 PERSON_REASONS = {
     "far": N_("no foresteria within {minutes} minutes of their farm"),
     "unsuitable": N_(
@@ -77,7 +77,10 @@ PERSON_REASONS = {
     ),
 }
 PERSON_REASONS["outranked"] = PERSON_REASONS["full"]
-PERSON_REASONS["placement"] = PERSON_REASONS["unsuitable"]
+PERSON_REASONS["not_offered"] = N_(
+    "not offered a bed in this plan; the case office has the detailed reason"
+)
+PERSON_REASONS["placement"] = PERSON_REASONS["not_offered"]
 UNKNOWN_REASON = N_("reason not known to this report (code {code})")
 
 
