@@ -19,13 +19,14 @@ from tests.helpers import rehash, release_season
 # - S1 stays 3 nights while FA is open and near: too short, not "closed";
 # - L1 stays 10 nights from Thursday 07-16, but F1 has no work 07-16..07-18 (Thu-Sat): after 3
 #   days without work the bed is released on Sunday 07-19, leaving 3 nights to house;
-# - G1 is a family whose second member stays 2 nights: the whole group is too short;
+# - G1 is a family of two staying 4 and 2 nights: the group's stay (4 nights) is too short (a
+#   group with a longer stay is housed, its short member with it: tests/housing/test_group_stay);
 # - P1 stays 3 nights pinned to FA: a pinned stay has no minimum, housed;
 # - W02 stays 15 nights and is housed.
 WORKERS = [
     "S1,2026-07-20,2026-07-23,men,,F2,0,false,",
     "L1,2026-07-16,2026-07-26,men,,F1,0,false,",
-    "G1A,2026-07-20,2026-07-30,family,G1,F2,0,false,",
+    "G1A,2026-07-20,2026-07-24,family,G1,F2,0,false,",
     "G1B,2026-07-20,2026-07-22,family,G1,F2,0,false,",
     "P1,2026-07-20,2026-07-23,men,,F2,0,false,FA",
     "W02,2026-07-05,2026-07-20,men,,F2,0,false,",
@@ -67,7 +68,7 @@ def test_short_stays_are_too_short_not_closed(short_run: Path) -> None:
     )
     member = (
         "too_short",
-        "a member's stay of 2 nights (2026-07-20..07-21), shorter than the 7 nights a bed is "
+        "the group's stay of 4 nights (2026-07-20..07-23), shorter than the 7 nights a bed is "
         "offered for",
     )
     assert wait["G1A"] == wait["G1B"] == member
@@ -138,7 +139,7 @@ def test_a_long_stay_said_too_short_is_caught(short_run: Path, tmp_path: Path) -
     rehash(copy, names)
     found = verify_run(copy)
     assert any(
-        v.startswith("waitlist reason false: W02 is 'too_short', yet every stay of the unit")
+        v.startswith("waitlist reason false: W02 is 'too_short', yet the stay lasts 15 nights")
         for v in found
     ), found
 

@@ -9,8 +9,9 @@ Friday and a Monday without work are two in a row for a Monday-to-Friday farm. A
 room, housed as one unit) is released whole: once every working member has had such a run, all
 its members leave on the latest of those mornings (each no later than their own departure);
 while one working member still has work, or one member has not arrived by that morning, nobody
-of the group is released. People with no farm
-and no group (residents) are never released. Pins do not change the rule.
+of the group is released (a working member whose stay ended by that morning has no say: they
+are gone). People with no farm and no group (residents) are never released. Pins do not change
+the rule.
 """
 
 from __future__ import annotations
@@ -77,9 +78,13 @@ def release_days(scenario: Scenario) -> dict[str, date]:
     for ids in members.values():  # a group is one unit (one family room): released whole
         working = [i for i in ids if by_id[i].work_farm is not None]
         own = {i: out.pop(i) for i in working if i in out}
-        if not working or len(own) < len(working):
-            continue  # a member still at work keeps the group's beds: nobody is released
+        if not own:
+            continue
         last = max(own.values())
+        if any(i not in own and by_id[i].departure > last for i in working):
+            continue  # a member still at work keeps the group's beds: nobody is released
+        # (one who left by that morning does not: a member visiting for two nights before the
+        # farm stopped, review 18 R MEDIUM-5, keeps no bed of the family's)
         if any(by_id[i].arrival >= last for i in ids):
             continue  # a member arrives after that morning: the family's room is kept for them
             # (review 18 R, HIGH-4: their stay ended before it began, "-2 nights", exit 1)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import file_sha256, read_csv, read_json
+from foresterie.core.timeutil import date_range
 from foresterie.housing.tiers import TierResult
 from foresterie.housing.units import (
     History,
@@ -325,6 +326,27 @@ def _clip(a: Assignment, start: date | None = None, end: date | None = None) -> 
     )
 
 
+def _one_pin_a_group(workers: list[Worker], lived: set[str]) -> list[Worker]:
+    """The run's record of people (inputs/workers.csv) pins a resident where they arrived and a
+    member of their group not yet arrived where the group sleeps from the date: two sites where
+    the group moved at a closing before the date and the member joins it after (a member who
+    has no night at the first site: review 18 R, MEDIUM-5), which a scenario may not say of a
+    group. The newcomer is then recorded unpinned (they are planned pinned with the group; the
+    verifier holds the group to one place night by night). `lived`: those in a bed before the
+    date."""
+    pins: dict[str, set[str]] = defaultdict(set)
+    for w in workers:
+        if w.group_id and w.pinned_foresteria:
+            pins[w.group_id].add(w.pinned_foresteria)
+    split = {g for g, ps in pins.items() if len(ps) > 1}
+    if not split:
+        return workers
+    return [
+        replace(w, pinned_foresteria=None) if w.group_id in split and w.id not in lived else w
+        for w in workers
+    ]
+
+
 def _history(w: Worker, mine: list[Assignment], pin: str, as_of: date, rule: StayRule) -> History:
     """What the nights kept before `as_of` leave a resident planned from it, pinned at `pin`
     (units.History): the verifier reads the stay rules over the whole plan (the kept rows and
@@ -593,6 +615,8 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         w = replace(w, arrival=max(w.arrival, as_of), pinned_foresteria=pin)
         workers.append(w)
         planned.append(w)
+    lived = {a.worker_id for a in kept} | {w.id for w in residents} | set(history)
+    workers = _one_pin_a_group(workers, lived)
     group_of = {w.id: w.group_id for w in scenario.workers}
     promised = _hold(scenario, residents, ahead, promised, group_of)
     warnings = scenario.warnings
@@ -742,9 +766,12 @@ def _kept_rules(
     scenario: Scenario,
     matrix: TravelMatrix,
     leaves: date,
+    alone: bool = True,
 ) -> list[tuple[str, str]]:
     """The stay rules of one person's whole plan (the rows kept before the date and those
-    planned from it) read as the verifier reads them, over the whole stay: (field, what)."""
+    planned from it) read as the verifier reads them, over the whole stay: (field, what). A
+    group's member (`alone` False) is held to the minimum overlap with the group
+    (`_group_minimum`), not alone."""
     rule = stay_rule(scenario)
     fs = {f.id: f for f in scenario.foresterie}
     seq = ", ".join(f"{a.foresteria_id} {a.arrival}..{a.departure}" for a in rs)
@@ -777,7 +804,7 @@ def _kept_rules(
             why = f"{a.foresteria_id} {a.arrival}..{a.departure}, the stay's part there {first}..{min(leaves, closes)} (from arrival, opening or move to departure or closing)"
             out.append(("stay dates", why))
         pinned = k == 0 and w.pinned_foresteria == a.foresteria_id
-        if (a.departure - a.arrival).days < (1 if pinned else need):
+        if alone and (a.departure - a.arrival).days < (1 if pinned else need):
             out.append(
                 (
                     "housing.min_overlap_nights",
@@ -814,6 +841,48 @@ def _kept_rules(
     return out
 
 
+def _group_kept(
+    ms: list[tuple[Worker, list[Assignment], date]], rule: StayRule
+) -> list[tuple[str, str]]:
+    """A group's whole plan read as the verifier reads it (review 18 R, MEDIUM-5): in one
+    place (all its members in a bed or none, never two foresterie on one night); its part at
+    each foresteria (the nights at least one member sleeps there) at least the most any
+    member's stay needs, save where a pinned member's first bed is. (field, what); "group" is
+    the group_id field."""
+    housed = [(w, rs, leaves) for w, rs, leaves in ms if rs]
+    if housed and len(housed) < len(ms):
+        return [("group", "members with and without a bed: a group sleeps in the same place")]
+    where: dict[date, str] = {}
+    at: dict[str, set[date]] = defaultdict(set)
+    for _, rs, _ in housed:
+        for a in rs:
+            for d in date_range(a.arrival, a.departure):
+                at[a.foresteria_id].add(d)
+                if where.setdefault(d, a.foresteria_id) != a.foresteria_id:
+                    why = f"members at {where[d]} and {a.foresteria_id} on the night of {d}"
+                    return [("group", f"{why}: a group sleeps in the same foresterie")]
+    if not rule.partial:
+        return []
+    return [
+        (
+            "housing.min_overlap_nights",
+            f"the group at {fid}: {len(nights)} nights, its stay needs {need}",
+        )
+        for need in [
+            max(
+                (
+                    max(rule.min_nights, math.ceil(rule.min_share * (e - w.arrival).days - 1e-9))
+                    for w, _, e in housed
+                ),
+                default=0,
+            )
+        ]
+        for fid, nights in sorted(at.items())
+        if len(nights) < need
+        and not any(rs[0].foresteria_id == fid == w.pinned_foresteria for w, rs, _ in housed)
+    ]
+
+
 def check_whole_plan(
     scenario: Scenario,
     assignments: list[Assignment],
@@ -834,6 +903,7 @@ def check_whole_plan(
     of what to change. Returns the waitlist without those in a bed before the date (whom the
     tiers left without one from it: their kept rows are their plan)."""
     people = {w.id: w for w in scenario.workers}
+    rule = stay_rule(scenario)
     moves = read_moves(scenario, as_of)
     starts = dict(carried or {}) | {w: (as_of, pin) for w, pin in (restarts or {}).items()}
     rows: dict[str, list[Assignment]] = defaultdict(list)
@@ -858,7 +928,7 @@ def check_whole_plan(
             if not rs:
                 continue
         leaves = released.get(wid, w.departure)
-        broken = _kept_rules(w, rs, scenario, matrix, leaves)
+        broken = _kept_rules(w, rs, scenario, matrix, leaves, alone=not w.group_id)
         if wid in waiting and broken:  # the cause first: no bed from the date
             code, words = waiting[wid].published  # no priority or referral beside the id
             broken.insert(0, ("stay dates", f"no bed from {as_of} ({code}: {words})"))
@@ -867,17 +937,24 @@ def check_whole_plan(
             bad += [(f, "someone", what) for f, what in broken]
             continue
         bad += [(f, wid, what) for f, what in broken]
-    places: dict[str, set[str]] = defaultdict(set)  # group -> its members' foresterie in turn
+    members: dict[str, list[tuple[Worker, list[Assignment], date]]] = defaultdict(list)
     for w in scenario.workers:
         if w.group_id:
             rs = sorted(rows.get(w.id, []), key=lambda a: a.arrival)
             if w.id in moves:  # a group moves whole: where it is from the move on (verifier)
-                rs = [a for a in rs if a.arrival >= moves[w.id].start]
-            places[w.group_id].add("+".join(a.foresteria_id for a in rs) or "no bed")
-    for gid, seqs in sorted(places.items()):
-        if len(seqs) > 1 and any(people[x].group_id == gid for x in before):
-            why = f"members at {', '.join(sorted(seqs))}: a group sleeps in the same foresterie"
-            bad.append(("group_id", gid, why))
+                m = moves[w.id]
+                w = replace(w, arrival=m.start, pinned_foresteria=m.foresteria_id)
+                rs = [a for a in rs if a.arrival >= m.start]
+            elif w.id in starts:
+                start, pin = starts[w.id]
+                w = replace(w, arrival=start, pinned_foresteria=pin)
+                rs = [_clip(a, start=start) for a in rs if a.departure > start]
+            members[w.group_id].append((w, rs, released.get(w.id, w.departure)))
+    for gid, ms in sorted(members.items()):
+        if any(people[x].group_id == gid for x in before):
+            bad += [
+                ("group_id" if f == "group" else f, gid, why) for f, why in _group_kept(ms, rule)
+            ]
     fs = {f.id: f for f in scenario.foresterie}
     used: dict[tuple[str, str, date], int] = defaultdict(int)
     for a in assignments:
