@@ -2186,9 +2186,9 @@ def _check_group(gid: str, members: list[_Member], partial: bool, out: list[str]
     at: dict[str, set[int]] = defaultdict(set)
     for _, rows, _, _ in housed:
         for a in rows:
-            nights = range(_ord(a["from"]), _ord(a["to"]))
-            at[a["foresteria_id"]].update(nights)
-            for d in nights:
+            span = range(_ord(a["from"]), _ord(a["to"]))
+            at[a["foresteria_id"]].update(span)
+            for d in span:
                 if where.setdefault(d, a["foresteria_id"]) != a["foresteria_id"]:
                     both = ", ".join(sorted((where[d], a["foresteria_id"])))
                     out.append(f"group split: {gid} across {both} on {_iso(d)}")

@@ -191,6 +191,24 @@ def test_a_replan_during_the_visit_keeps_the_family_and_its_visitor(
     assert verify_run(out) == []
 
 
+def test_a_replan_before_the_move_keeps_the_member_who_joins_after_it(
+    season: Path, run: Path, tmp_path: Path
+) -> None:
+    # on 07-10 GT sleeps at FB and moves to FA on 07-16; GT3 joins on 07-20 at FA only: he is
+    # recorded unpinned (pinned where the group is on the date, FB, he would be "moved")
+    out = tmp_path / "replan"
+    _solve(str(season), "--as-of", "2026-07-10", "--previous", str(run), "--out", str(out))
+    assert _beds(out) == _beds(run)
+    assert verify_run(out) == []
+    pins = {w["worker_id"]: w["pinned_foresteria"] for w in _inputs(out)}
+    assert (pins["GT1"], pins["GT2"], pins["GT3"]) == ("FB", "FB", "")
+
+
+def _inputs(run: Path) -> list[dict[str, str]]:
+    text = (run / "inputs" / "workers.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
 def test_a_member_gone_before_the_farm_stops_does_not_keep_the_family_room(
     tmp_path: Path,
 ) -> None:

@@ -326,19 +326,20 @@ def _clip(a: Assignment, start: date | None = None, end: date | None = None) -> 
     )
 
 
-def _one_pin_a_group(workers: list[Worker], lived: set[str]) -> list[Worker]:
+def _one_pin_a_group(workers: list[Worker], lived: set[str], moving: set[str]) -> list[Worker]:
     """The run's record of people (inputs/workers.csv) pins a resident where they arrived and a
-    member of their group not yet arrived where the group sleeps from the date: two sites where
-    the group moved at a closing before the date and the member joins it after (a member who
-    has no night at the first site: review 18 R, MEDIUM-5), which a scenario may not say of a
-    group. The newcomer is then recorded unpinned (they are planned pinned with the group; the
-    verifier holds the group to one place night by night). `lived`: those in a bed before the
-    date."""
+    member of their group not yet arrived where the group sleeps from the date. A member may
+    join a group after it moved at a closing and sleep at its second site only (review 18 R,
+    MEDIUM-5): where the group moved before the date, the record would pin the group to two
+    sites, which a scenario may not say; where it moves after (`moving`: groups whose residents
+    are promised two sites), it would pin the newcomer where they never sleep. The newcomer is
+    then recorded unpinned (they are planned pinned with the group; the verifier holds the
+    group to one place night by night). `lived`: those in a bed before the date."""
     pins: dict[str, set[str]] = defaultdict(set)
     for w in workers:
         if w.group_id and w.pinned_foresteria:
             pins[w.group_id].add(w.pinned_foresteria)
-    split = {g for g, ps in pins.items() if len(ps) > 1}
+    split = {g for g, ps in pins.items() if len(ps) > 1} | moving
     if not split:
         return workers
     return [
@@ -615,9 +616,10 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         w = replace(w, arrival=max(w.arrival, as_of), pinned_foresteria=pin)
         workers.append(w)
         planned.append(w)
-    lived = {a.worker_id for a in kept} | {w.id for w in residents} | set(history)
-    workers = _one_pin_a_group(workers, lived)
     group_of = {w.id: w.group_id for w in scenario.workers}
+    lived = {a.worker_id for a in kept} | {w.id for w in residents} | set(history)
+    moving = {g for w, sites in promised.items() if (g := group_of[w]) and len(sites) > 1}
+    workers = _one_pin_a_group(workers, lived, moving)
     promised = _hold(scenario, residents, ahead, promised, group_of)
     warnings = scenario.warnings
     if late:
@@ -766,11 +768,11 @@ def _kept_rules(
     scenario: Scenario,
     matrix: TravelMatrix,
     leaves: date,
-    alone: bool = True,
+    single: bool = True,
 ) -> list[tuple[str, str]]:
     """The stay rules of one person's whole plan (the rows kept before the date and those
     planned from it) read as the verifier reads them, over the whole stay: (field, what). A
-    group's member (`alone` False) is held to the minimum overlap with the group
+    group's member (`single` False) is held to the minimum overlap with the group
     (`_group_minimum`), not alone."""
     rule = stay_rule(scenario)
     fs = {f.id: f for f in scenario.foresterie}
@@ -804,7 +806,7 @@ def _kept_rules(
             why = f"{a.foresteria_id} {a.arrival}..{a.departure}, the stay's part there {first}..{min(leaves, closes)} (from arrival, opening or move to departure or closing)"
             out.append(("stay dates", why))
         pinned = k == 0 and w.pinned_foresteria == a.foresteria_id
-        if alone and (a.departure - a.arrival).days < (1 if pinned else need):
+        if single and (a.departure - a.arrival).days < (1 if pinned else need):
             out.append(
                 (
                     "housing.min_overlap_nights",
@@ -928,7 +930,7 @@ def check_whole_plan(
             if not rs:
                 continue
         leaves = released.get(wid, w.departure)
-        broken = _kept_rules(w, rs, scenario, matrix, leaves, alone=not w.group_id)
+        broken = _kept_rules(w, rs, scenario, matrix, leaves, single=not w.group_id)
         if wid in waiting and broken:  # the cause first: no bed from the date
             code, words = waiting[wid].published  # no priority or referral beside the id
             broken.insert(0, ("stay dates", f"no bed from {as_of} ({code}: {words})"))
@@ -939,7 +941,7 @@ def check_whole_plan(
         bad += [(f, wid, what) for f, what in broken]
     members: dict[str, list[tuple[Worker, list[Assignment], date]]] = defaultdict(list)
     for w in scenario.workers:
-        if w.group_id:
+        if gid := w.group_id:
             rs = sorted(rows.get(w.id, []), key=lambda a: a.arrival)
             if w.id in moves:  # a group moves whole: where it is from the move on (verifier)
                 m = moves[w.id]
@@ -949,7 +951,7 @@ def check_whole_plan(
                 start, pin = starts[w.id]
                 w = replace(w, arrival=start, pinned_foresteria=pin)
                 rs = [_clip(a, start=start) for a in rs if a.departure > start]
-            members[w.group_id].append((w, rs, released.get(w.id, w.departure)))
+            members[gid].append((w, rs, released.get(w.id, w.departure)))
     for gid, ms in sorted(members.items()):
         if any(people[x].group_id == gid for x in before):
             bad += [

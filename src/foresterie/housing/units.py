@@ -441,19 +441,21 @@ def _group_fits(unit: Unit, option: Option, rule: StayRule, promised: bool) -> b
             return False
         if not any(s.nights for s in ss) or (h is not None and not ss[0].nights):
             return False  # a member the option gives no night; a resident's stay goes on
+        if not history and w.pinned_foresteria == option[0].id and not ss[0].nights:
+            return False  # a pinned member's first bed is at the pin (a re-plan's newcomer
+            # to a group is pinned where it is: replan._one_pin_a_group)
         for k, s in enumerate(ss):
             d = s.start
             while d < s.end:
                 parts[k].add(d)
                 d += timedelta(days=1)
-            if h is not None:
-                mine = h.first if k == 0 else h.rest
-            else:
-                mine = 1 if k == 0 and unit.pinned is not None else rule.needed(w)
-            if s.nights and s.nights >= mine:
+            own = rule.needed(w) if h is None else h.first if k == 0 else h.rest
+            if s.nights and s.nights >= own:
+                # (a newcomer's pin does not count: the run may record them unpinned,
+                # _one_pin_a_group in housing/replan.py)
                 own_ok[k] = True
-            else:  # (an empty span too: the rule before the group's asked every span)
-                every_ok[k] = False
+            if not s.nights or s.nights < (1 if k == 0 and h is None and unit.pinned else own):
+                every_ok[k] = False  # (an empty span too: the rule before the group's)
         if len(ss) == 2 and all(s.nights for s in ss) and not _gains(w, option, ss, h, promised):
             return False
         if len(ss) == 2:
