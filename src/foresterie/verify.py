@@ -1951,7 +1951,8 @@ def _closed(closures: list[dict[str, str]]) -> dict[str, set[date]]:
 
 def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
     """worker -> the morning their bed is released after max_days_without_work of their farm's
-    workdays in a row without work (README, "Entry rules"); dependants leave with their group's
+    workdays in a row without work with no workday with work after them in the stay (README,
+    "Entry rules"); dependants leave with their group's
     working members once all of them have left. Recomputed here from the calendar as written."""
     limit = r.cfg.get("housing", {}).get("max_days_without_work")
     if not limit or not closures:
@@ -1962,14 +1963,16 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
         farm = _work_farm(w)
         if farm not in closed:
             continue
-        rest = set(range(7)) - _days(str(r.farms[farm]["workdays"]))
-        d, end, run = _day(w["arrival"]), _day(w["departure"]), 0
-        while d < end and run < int(limit):
-            if d.weekday() not in rest:
-                run = run + 1 if d in closed[farm] else 0
-            d += timedelta(days=1)
-        if run == int(limit) and d < end:
-            out[wid] = d
+        works = _days(str(r.farms[farm]["workdays"]))
+        start, end = _day(w["arrival"]), _day(w["departure"])
+        stay = [start + timedelta(days=k) for k in range((end - start).days)]
+        days = [d for d in stay if d.weekday() in works]
+        worked = [d for d in days if d not in closed[farm]]
+        # README: only the workdays without work that no workday with work follows within the
+        # stay (the work is over for the person) release the bed; a pause is not an end
+        idle = [d for d in days if not worked or d > worked[-1]]
+        if len(idle) >= int(limit) and idle[int(limit) - 1] + timedelta(days=1) < end:
+            out[wid] = idle[int(limit) - 1] + timedelta(days=1)
     group: dict[str, list[str]] = defaultdict(list)
     for wid, w in r.workers.items():
         if w["group_id"]:

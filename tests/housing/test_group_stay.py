@@ -212,15 +212,16 @@ def _inputs(run: Path) -> list[dict[str, str]]:
 def test_a_member_gone_before_the_farm_stops_does_not_keep_the_family_room(
     tmp_path: Path,
 ) -> None:
-    # RG1 works at F1 (Mon-Sat), which has no work Mon 07-20..Wed 07-22; RG3 worked there
-    # 07-08..07-10 and left. Once RG1 has had his 3 days, the family's beds are released on
-    # 07-23: RG3, gone, has no say (on main nobody was released: "a member still at work")
+    # RG1 works at F1 (Mon-Sat), which has no work from Mon 07-20 to the end of his stay; RG3
+    # worked there 07-08..07-10 and left. Once RG1 has had his 3 days, the family's beds are
+    # released on 07-23: RG3, gone, has no say (on main nobody was released: "a member still
+    # at work")
     rows = [
         "RG1,2026-07-08,2026-07-28,family,RG,F1,1,false,",
         "RG2,2026-07-08,2026-07-28,family,RG,,1,false,",
         "RG3,2026-07-08,2026-07-10,family,RG,F1,1,false,",
     ]
-    src = release_season(tmp_path / "rg", rows, "F1,2026-07-20,2026-07-22", 3, family_beds=3)
+    src = release_season(tmp_path / "rg", rows, "F1,2026-07-20,2026-07-27", 3, family_beds=3)
     released = release_days(load_scenario(src))
     assert released == {"RG1": date(2026, 7, 23), "RG2": date(2026, 7, 23)}
     out = tmp_path / "rg-run"
