@@ -3877,10 +3877,11 @@ _TOO_SHORT = (
 _WAIT_TOO_SHORT = (
     f"stay {_TOO_SHORT}",
     f"the group's stay {_TOO_SHORT}",
-    "bed released on {day:d} after {days:n} days without work at the farm: stay "
-    + _TOO_SHORT.replace("{span}", "{rspan}"),
+    "bed released on {day:d} after {days:n} days without work at the farm, with no work after "
+    "them in the stay: stay " + _TOO_SHORT.replace("{span}", "{rspan}"),
     "group's beds released on {day:d} after {days:n} days without work at each working member's "
-    "farm: the group's stay " + _TOO_SHORT.replace("{span}", "{rspan}"),
+    "farm, with no work after them in the stay: the group's stay "
+    + _TOO_SHORT.replace("{span}", "{rspan}"),
 )
 # The words of each waitlist code (README "Waitlist reasons"), the same wherever the code is
 # written; `full`, `too_large` and `unsuitable` as plan/waitlist.csv publishes them beside an
@@ -4114,8 +4115,10 @@ _UNCOVERED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
         "{closes} closes after {open_to:d}, {opens} opens on {open_from:d}"
     ),
     "released_no_work": _words(
-        "group's beds released after {n:n} days without work at each working member's farm",
-        "bed released after {n:n} days without work at the farm",
+        "group's beds released after {n:n} days without work at each working member's farm, "
+        "with no work after them in the stay",
+        "bed released after {n:n} days without work at the farm, with no work after them in the "
+        "stay",
     ),
 }
 # Published where a foresteria within reach is open on some of the nights (README "Nights

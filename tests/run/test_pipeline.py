@@ -998,7 +998,8 @@ def test_a_bed_released_through_a_pause_is_caught(released_run: Path, tmp_path: 
                 "plan/uncovered.csv",
                 last,
                 last + "\nW06,2026-07-24,2026-07-28,released_no_work,"
-                "bed released after 2 days without work at the farm",
+                '"bed released after 2 days without work at the farm, with no work after them in '
+                'the stay"',
             ),
         ],
     )

@@ -492,9 +492,10 @@ def _short_words(
         days = sc.config.housing.max_days_without_work
         whose = (
             "group's beds released on {day} after {n} days without work at each working "
-            "member's farm"
+            "member's farm, with no work after them in the stay"
             if group
-            else "bed released on {day} after {n} days without work at the farm"
+            else "bed released on {day} after {n} days without work at the farm, with no work "
+            "after them in the stay"
         )
         stay = f"{whose.format(day=cut[-1].isoformat(), n=days)}: {stay}"
     return stay
@@ -719,9 +720,10 @@ def uncovered_spans(
                     code="released_no_work",
                     reason=(
                         f"group's beds released after {n} days without work at each working "
-                        "member's farm"  # released whole (housing/release.py)
-                        if w.group_id
-                        else f"bed released after {n} days without work at the farm"
+                        "member's farm, with no work after them in the stay"  # released whole
+                        if w.group_id  # (housing/release.py): the work is over, not a pause
+                        else f"bed released after {n} days without work at the farm, with no "
+                        "work after them in the stay"
                     ),
                 )
             )
