@@ -138,4 +138,7 @@ def test_pause_costs_count_the_housed_nights_of_the_pauses() -> None:
     ]
     assert pause_costs(sc, beds) == {"F1": (2, 4)}
     assert pause_costs(sc, [bed("W2", "2026-07-10", "2026-07-15")]) == {}  # after the pause
+    # a re-plan from 07-09 counts the nights ahead of it: 07-09 for W1 and W2
+    assert pause_costs(sc, beds, since=D("2026-07-09")) == {"F1": (2, 2)}
+    assert pause_costs(sc, beds, since=D("2026-07-10")) == {}
     assert pause_costs(_season(None, [("F1", "2026-07-07", "2026-07-09")]), beds) == {}

@@ -99,11 +99,12 @@ def pauses(scenario: Scenario) -> dict[str, list[tuple[date, date]]]:
 
 
 def pause_costs(
-    scenario: Scenario, assignments: Iterable[Assignment]
+    scenario: Scenario, assignments: Iterable[Assignment], since: date = date.min
 ) -> dict[str, tuple[int, int]]:
     """farm -> (people housed on some night of a pause their bed is kept through, their
     bed-nights in those pauses: from the first day without work to the night before work
-    resumes), for `solve` to say what keeping beds through pauses costs."""
+    resumes; in a re-plan only the nights from its date, `since`), for `solve` to say what
+    keeping beds through pauses costs."""
     kept = pauses(scenario)
     if not kept:
         return {}
@@ -114,7 +115,12 @@ def pause_costs(
             nights[a.worker_id].update(date_range(a.arrival, a.departure))
     out: dict[str, tuple[int, int]] = {}
     for wid, spans in sorted(kept.items()):
-        n = sum(1 for first, resume in spans for d in date_range(first, resume) if d in nights[wid])
+        n = sum(
+            1
+            for first, resume in spans
+            for d in date_range(max(first, since), resume)
+            if d in nights[wid]
+        )
         f = farm[wid]
         if n and f is not None:
             people, total = out.get(f, (0, 0))

@@ -197,7 +197,8 @@ def load_and_house(req: Request, say: Say) -> Housed:
             scenario.workers, scenario.config.scenario.seed, scenario.draw_key
         )
     n = scenario.config.housing.max_days_without_work
-    for farm, (people, nights) in sorted(pause_costs(scenario, housing.assignments).items()):
+    since = replan.as_of if replan is not None else date.min  # a re-plan: the nights ahead
+    for farm, (people, nights) in sorted(pause_costs(scenario, housing.assignments, since).items()):
         # a pause is not an end (housing/release.py): the beds it keeps, said per farm
         who = (
             "1 person housed keeps their bed"
