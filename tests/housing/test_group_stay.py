@@ -28,6 +28,8 @@ from tests.helpers import foresteria, rehash, release_season, worker
 # - GT: a family 07-05..07-25 at FB until it closes then FA, GT3 visiting 07-20..07-22 at FA
 #   only (a member with no night at the first site does not stop the group's transfer);
 # - GB: a family staying 2 and 1 nights: the group's stay is too short;
+# - GD: a family whose two members come in turn, 2 nights each (07-20..07-21, 07-23..07-24):
+#   the group's stay is 4 nights, housed (a re-plan on 07-23 counts GD1's nights, over by then);
 # - S1: alone for 2 nights: too short; W02: alone for 15 nights, housed.
 WORKERS = [
     "GA1,2026-07-10,2026-07-30,family,GA,F2,1,false,",
@@ -38,6 +40,8 @@ WORKERS = [
     "GT3,2026-07-20,2026-07-22,family,GT,F2,1,false,",
     "GB1,2026-07-20,2026-07-22,family,GB,F2,1,false,",
     "GB2,2026-07-20,2026-07-21,family,GB,,1,false,",
+    "GD1,2026-07-20,2026-07-22,family,GD,F2,1,false,",
+    "GD2,2026-07-23,2026-07-25,family,GD,F2,1,false,",
     "S1,2026-07-20,2026-07-22,men,,F2,0,false,",
     "W02,2026-07-05,2026-07-20,men,,F2,3,false,",
 ]
@@ -202,6 +206,19 @@ def test_a_replan_before_the_move_keeps_the_member_who_joins_after_it(
     assert verify_run(out) == []
     pins = {w["worker_id"]: w["pinned_foresteria"] for w in _inputs(out)}
     assert (pins["GT1"], pins["GT2"], pins["GT3"]) == ("FB", "FB", "")
+
+
+def test_a_replan_after_a_member_s_stay_counts_his_nights_for_the_group(
+    season: Path, run: Path, tmp_path: Path
+) -> None:
+    # on 07-23 GD1's 2 nights at FA are over and GD2's 2 are to come: the group's part at FA is
+    # 4 nights (2 alone would be too short, and GD1 with a bed beside GD2 without one a split)
+    assert _beds(run)["GD1"] == [("FA", "2026-07-20", "2026-07-22")]
+    assert _beds(run)["GD2"] == [("FA", "2026-07-23", "2026-07-25")]
+    out = tmp_path / "replan"
+    _solve(str(season), "--as-of", "2026-07-23", "--previous", str(run), "--out", str(out))
+    assert _beds(out) == _beds(run)
+    assert verify_run(out) == []
 
 
 def _inputs(run: Path) -> list[dict[str, str]]:

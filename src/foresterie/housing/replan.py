@@ -326,24 +326,70 @@ def _clip(a: Assignment, start: date | None = None, end: date | None = None) -> 
     )
 
 
+def _group_history(
+    planned: list[Worker],
+    kept: list[Assignment],
+    history: dict[str, History],
+    group_of: dict[str, str | None],
+    rule: StayRule,
+    frozen: set[str],
+) -> dict[str, History]:
+    """The nights a group slept at each foresteria before the date (`History.group_kept`) on
+    each of its members planned with a History: the group's part of its stay there (the minimum
+    overlap is the group's, review 18 R MEDIUM-5) counts them, as the verifier reads the whole
+    plan. A group whose members in a bed before the date all have their stay over (`frozen`)
+    gives them to its members still to come, through a History of their own (one foresteria:
+    where the group sleeps is what the nights kept show): a member joining for three nights
+    after one who stayed two is the group's stay of five, not three. With min_overlap_share
+    each member keeps their own rule (units._group_fits)."""
+    if not rule.partial or rule.min_share > 0:
+        return history
+    nights: dict[str, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
+    for a in kept:
+        if gid := group_of.get(a.worker_id):
+            nights[gid][a.foresteria_id].update(date_range(a.arrival, a.departure))
+    if not nights:
+        return history
+    out = dict(history)
+    ruled = {group_of[w] for w in history}
+    for w in planned:
+        gid = w.group_id
+        if gid not in nights:
+            continue
+        at = tuple(sorted((fid, len(ns)) for fid, ns in nights[gid].items()))
+        if w.id in out:
+            out[w.id] = replace(out[w.id], group_kept=at)
+        elif gid in frozen and gid not in ruled:
+            need = rule.needed(w)
+            out[w.id] = History(spans=1, first=need, rest=need, group_kept=at)
+    return out
+
+
 def _one_pin_a_group(workers: list[Worker], lived: set[str], moving: set[str]) -> list[Worker]:
     """The run's record of people (inputs/workers.csv) pins a resident where they arrived and a
     member of their group not yet arrived where the group sleeps from the date. A member may
     join a group after it moved at a closing and sleep at its second site only (review 18 R,
-    MEDIUM-5): where the group moved before the date, the record would pin the group to two
-    sites, which a scenario may not say; where it moves after (`moving`: groups whose residents
-    are promised two sites), it would pin the newcomer where they never sleep. The newcomer is
-    then recorded unpinned (they are planned pinned with the group; the verifier holds the
-    group to one place night by night). `lived`: those in a bed before the date."""
+    MEDIUM-5): the record would pin the group to two sites, which a scenario may not say, or,
+    where the group moves after the date (`moving`: groups whose residents are promised two
+    sites), the newcomer where they never sleep. Such a group keeps the pin of its first
+    place (the earliest arrival's) and its other members are recorded unpinned (they are
+    planned pinned with the group; the verifier holds the group to one place night by night);
+    in a group moving after the date its newcomers are. `lived`: those in a bed before it."""
+    first: dict[str, tuple[date, str]] = {}
     pins: dict[str, set[str]] = defaultdict(set)
     for w in workers:
         if w.group_id and w.pinned_foresteria:
             pins[w.group_id].add(w.pinned_foresteria)
-    split = {g for g, ps in pins.items() if len(ps) > 1} | moving
-    if not split:
+            here = (w.arrival, w.pinned_foresteria)
+            first[w.group_id] = min(first.get(w.group_id, here), here)
+    split = {g for g, ps in pins.items() if len(ps) > 1}
+    if not split and not moving:
         return workers
     return [
-        replace(w, pinned_foresteria=None) if w.group_id in split and w.id not in lived else w
+        replace(w, pinned_foresteria=None)
+        if (w.group_id in split and w.pinned_foresteria != first[w.group_id][1])
+        or (w.group_id in moving and w.id not in lived)
+        else w
         for w in workers
     ]
 
@@ -617,6 +663,7 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         workers.append(w)
         planned.append(w)
     group_of = {w.id: w.group_id for w in scenario.workers}
+    history = _group_history(planned, kept, history, group_of, rule, frozen)
     lived = {a.worker_id for a in kept} | {w.id for w in residents} | set(history)
     moving = {g for w, sites in promised.items() if (g := group_of[w]) and len(sites) > 1}
     workers = _one_pin_a_group(workers, lived, moving)

@@ -51,6 +51,10 @@ class History:
     arrival: date | None = None
     kept: int = 0
     before: int = 0
+    # A group's nights before the date at each foresteria, all its members' (whose stays may be
+    # over): they count in the group's part there, which the verifier reads over the whole plan
+    # (the minimum overlap is the group's: review 18 R, MEDIUM-5).
+    group_kept: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -421,13 +425,17 @@ def _group_fits(unit: Unit, option: Option, rule: StayRule, promised: bool) -> b
 
     A re-plan's group with residents (`Unit.history`) keeps each resident's rules of the whole
     stay (a span count, the first span's site or morning); a part passes where the group's
-    nights planned there reach the minimum or a member's span meets their own threshold of the
-    whole stay (`History.first`/`.rest`, the kept nights counted: a span of the whole plan that
+    nights planned there and kept there before the date (`History.group_kept`) reach the
+    minimum, or a member's span meets their own threshold of the whole stay (`History.first`/`.rest`, the kept nights counted: a span of the whole plan that
     long). With `min_overlap_share`, a member's threshold is of their own stay, not the group's
     longest: a re-plan's group is then held to every member's own (the rule before the group's,
     which implies it)."""
     history = dict(unit.history)
     need = group_need(unit.one_copy, rule)
+    kept: dict[str, int] = {}  # the group's nights before a re-plan's date, per foresteria
+    for _, past in unit.history:
+        for fid, n in past.group_kept:
+            kept[fid] = max(kept.get(fid, 0), n)
     parts: list[set[date]] = [set() for _ in option]
     own_ok = [False] * len(option)  # some member's span meets their own threshold there
     every_ok = [True] * len(option)  # every member's does
@@ -473,7 +481,7 @@ def _group_fits(unit: Unit, option: Option, rule: StayRule, promised: bool) -> b
         elif rule.min_share > 0:
             if not every_ok[k]:
                 return False
-        elif len(nights) < need and not own_ok[k]:
+        elif len(nights) + kept.get(option[k].id, 0) < need and not own_ok[k]:
             return False
     return True
 
