@@ -2175,7 +2175,8 @@ def _closed(closures: list[dict[str, str]]) -> dict[str, set[date]]:
 
 def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
     """worker -> the morning their bed is released after max_days_without_work of their farm's
-    workdays in a row without work (README, "Entry rules"); dependants leave with their group's
+    workdays in a row without work with no workday with work after them in the stay (README,
+    "Entry rules"); dependants leave with their group's
     working members once all of them have left. Recomputed here from the calendar as written."""
     limit = r.cfg.get("housing", {}).get("max_days_without_work")
     if not limit or not closures:
@@ -2191,23 +2192,28 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
         farm = _work_farm(w)
         if farm not in closed:
             continue
-        rest = set(range(7)) - _days(str(r.farms[farm]["workdays"]))
-        d, end, run = _day(w["arrival"]), _day(w["departure"]), 0
-        while d < end and run < int(limit):
-            if d.weekday() not in rest:
-                run = run + 1 if d in closed[farm] and (wid, d) not in booked else 0
-            d += timedelta(days=1)
-        if run == int(limit) and d < end:
-            out[wid] = d
+        works = _days(str(r.farms[farm]["workdays"]))
+        start, end = _day(w["arrival"]), _day(w["departure"])
+        stay = [start + timedelta(days=k) for k in range((end - start).days)]
+        days = [d for d in stay if d.weekday() in works]
+        # a day a booking says they work (inputs/worked_days.csv) has work for them only
+        worked = [d for d in days if d not in closed[farm] or (wid, d) in booked]
+        # README: only the workdays without work that no workday with work follows within the
+        # stay (the work is over for the person) release the bed; a pause is not an end
+        idle = [d for d in days if not worked or d > worked[-1]]
+        if len(idle) >= int(limit) and idle[int(limit) - 1] + timedelta(days=1) < end:
+            out[wid] = idle[int(limit) - 1] + timedelta(days=1)
     group: dict[str, list[str]] = defaultdict(list)
     for wid, w in r.workers.items():
         if w["group_id"]:
             group[w["group_id"]].append(wid)
     for ids in group.values():  # README: a group is released whole, or nobody of it
         working = [i for i in ids if _work_farm(r.workers[i])]
-        mornings = [out.pop(i) for i in working if i in out]
-        if working and len(mornings) == len(working):
-            last = max(mornings)
+        mornings = {i: out.pop(i) for i in working if i in out}
+        if mornings:
+            last = max(mornings.values())
+            if any(i not in mornings and _day(r.workers[i]["departure"]) > last for i in working):
+                continue  # README: a working member still there and at work keeps the room
             if any(_day(r.workers[i]["arrival"]) >= last for i in ids):
                 continue  # README: a member not yet arrived by then keeps the family's room
             out.update({i: last for i in ids if last < _day(r.workers[i]["departure"])})
@@ -2285,7 +2291,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
     for wid in (set(housed) | waiting) - set(r.workers):
         out.append(f"unknown worker in plan: {wid}")
     cap_s = int(h.get("max_commute_min", 60)) * 60
-    groups: dict[str, set[str]] = defaultdict(set)
+    groups: dict[str, list[_Member]] = defaultdict(list)
     moves = _moves(r)
     again = _rules_from(r)
     for wid, w in r.workers.items():
@@ -2296,9 +2302,6 @@ def _check_people(r: _Run, out: list[str]) -> None:
             fid, moved_on = moves[wid]
             w = {**w, "arrival": moved_on, "pinned_foresteria": fid}
             rows = [a for a in rows if a["from"] >= moved_on]
-        if w["group_id"]:
-            seq = "+".join(a["foresteria_id"] for a in rows) or "(waitlisted)"
-            groups[w["group_id"]].add(seq)
         if wid in again and wid not in moves:
             # the nights before the re-plan's date are a plan of the previous run's stay and
             # foresterie, not of this run's (_restarts): the stay rules hold from the date, as
@@ -2310,6 +2313,11 @@ def _check_people(r: _Run, out: list[str]) -> None:
         if pin and (not rows or rows[0]["foresteria_id"] != pin):
             where = rows[0]["foresteria_id"] if rows else "the waitlist"
             out.append(f"pinned worker moved: {wid} pinned to {pin}, planned at {where}")
+        arrival = _day(w["arrival"])
+        departure = r.released.get(wid, _day(w["departure"]))  # a released bed ends the stay
+        need = max(min_nights, math.ceil(share * (departure - arrival).days - 1e-9))
+        if w["group_id"]:
+            groups[w["group_id"]].append((wid, rows, need, pin))
         if not rows:
             continue
         if len(rows) > 1 + transfers or any(
@@ -2317,9 +2325,6 @@ def _check_people(r: _Run, out: list[str]) -> None:
         ):
             out.append(f"worker housed twice: {wid}")
             continue
-        arrival = _day(w["arrival"])
-        departure = r.released.get(wid, _day(w["departure"]))  # a released bed ends the stay
-        need = max(min_nights, math.ceil(share * (departure - arrival).days - 1e-9))
         prev_end: date | None = None
         for k, asg in enumerate(rows):
             f = r.fs.get(asg["foresteria_id"])
@@ -2359,7 +2364,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
                         f"{asg['foresteria_id']} {asg['from']}..{asg['to']}, could be "
                         f"{first}..{min(departure, closes)}"
                     )
-                if (end - start).days < (1 if k == 0 and pin else need):
+                if not w["group_id"] and (end - start).days < (1 if k == 0 and pin else need):
                     out.append(
                         f"stay shorter than the minimum overlap: {wid} at "
                         f"{asg['foresteria_id']}, {(end - start).days} < {need} nights"
@@ -2382,11 +2387,55 @@ def _check_people(r: _Run, out: list[str]) -> None:
                     f"transfer gains no night: {wid}, {total} nights with it, {alone} at "
                     f"{rows[1]['foresteria_id']} alone"
                 )
-    for gid, places in sorted(groups.items()):
-        if len(places) > 1:
-            out.append(f"group split: {gid} across {', '.join(sorted(places))}")
+    for gid, members in sorted(groups.items()):
+        _check_group(gid, members, partial, out)
     if partial:
         _check_uncovered(r, housed, out)
+
+
+# A group member as _check_people reads them: id, assignment rows (from a re-plan's date or
+# move where the stay rules begin again), the fewest nights their own stay asks of a
+# foresteria's part, their pin.
+_Member = tuple[str, list[dict[str, str]], int, str]
+
+
+def _check_group(gid: str, members: list[_Member], partial: bool, out: list[str]) -> None:
+    """A group sleeps in one place (README "Housing model"): all its members housed or none,
+    never two foresterie on one night; with partial stays the minimum overlap is the group's
+    (review 18 R, MEDIUM-5): its part at each foresteria, the nights at least one member sleeps
+    there, lasts at least what the longest-needing member's stay asks, save the foresteria a
+    pinned member's first bed is at (they already live there). A member joining the family for
+    two nights is housed with it for those nights."""
+    housed = [m for m in members if m[1]]
+    if not housed:
+        return
+    if len(housed) < len(members):
+        out.append(
+            f"group split: {gid}, {', '.join(sorted(m[0] for m in members if not m[1]))} "
+            f"waitlisted, {', '.join(sorted(m[0] for m in housed))} housed"
+        )
+        return
+    where: dict[int, str] = {}
+    at: dict[str, set[int]] = defaultdict(set)
+    for _, rows, _, _ in housed:
+        for a in rows:
+            span = range(_ord(a["from"]), _ord(a["to"]))
+            at[a["foresteria_id"]].update(span)
+            for d in span:
+                if where.setdefault(d, a["foresteria_id"]) != a["foresteria_id"]:
+                    both = ", ".join(sorted((where[d], a["foresteria_id"])))
+                    out.append(f"group split: {gid} across {both} on {_iso(d)}")
+                    return
+    if not partial:
+        return
+    need = max(m[2] for m in housed)
+    exempt = {m[1][0]["foresteria_id"] for m in housed if m[3] == m[1][0]["foresteria_id"]}
+    for fid, nights in sorted(at.items()):
+        if fid not in exempt and len(nights) < need:
+            out.append(
+                f"stay shorter than the minimum overlap: group {gid} at {fid}, "
+                f"{len(nights)} < {need} nights"
+            )
 
 
 def _fits_stay(
@@ -4062,11 +4111,12 @@ _TOO_SHORT = (
 )
 _WAIT_TOO_SHORT = (
     f"stay {_TOO_SHORT}",
-    f"a member's stay {_TOO_SHORT}",
-    "bed released on {day:d} after {days:n} days without work at the farm: stay "
-    + _TOO_SHORT.replace("{span}", "{rspan}"),
+    f"the group's stay {_TOO_SHORT}",
+    "bed released on {day:d} after {days:n} days without work at the farm, with no work after "
+    "them in the stay: stay " + _TOO_SHORT.replace("{span}", "{rspan}"),
     "group's beds released on {day:d} after {days:n} days without work at each working member's "
-    "farm: a member's stay " + _TOO_SHORT.replace("{span}", "{rspan}"),
+    "farm, with no work after them in the stay: the group's stay "
+    + _TOO_SHORT.replace("{span}", "{rspan}"),
 )
 # The words of each waitlist code (README "Waitlist reasons"), the same wherever the code is
 # written; `full`, `too_large` and `unsuitable` as plan/waitlist.csv publishes them beside an
@@ -4225,14 +4275,16 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
         )
         for e, a in zip(ends, arrivals, strict=True)
     )
-    # too_short: the fewest nights of a member's stay (as housed), and the spans of the members
-    # with that many, released for days without work or not
-    lengths = [_ord(e) - _ord(a) for e, a in zip(ends, arrivals, strict=True)]
-    short = min(lengths)
+    # too_short: the nights of the stay (as housed), a group's those at least one member is
+    # there (review 18 R, MEDIUM-5), and its span, cut by a release for days without work or not
+    there = sorted(
+        {d for a, e in zip(arrivals, ends, strict=True) for d in range(_ord(a), _ord(e))}
+    )
+    short = len(there)
     spans: dict[bool, list[str]] = {True: [], False: []}
-    for m, a, e, n in zip(unit, arrivals, ends, lengths, strict=True):
-        if n == short:
-            spans[m["worker_id"] in r.released].append(_span_words(a, _iso(_ord(e) - 1)))
+    if there:
+        cut = any(m["worker_id"] in r.released for m in unit)
+        spans[cut].append(_span_words(_iso(there[0]), _iso(there[-1])))
     group = bool(w["group_id"])
     stay = _span_words(first, last)
     got = known[key] = {
@@ -4318,8 +4370,10 @@ _UNCOVERED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
         "{closes} closes after {open_to:d}, {opens} opens on {open_from:d}"
     ),
     "released_no_work": _words(
-        "group's beds released after {n:n} days without work at each working member's farm",
-        "bed released after {n:n} days without work at the farm",
+        "group's beds released after {n:n} days without work at each working member's farm, "
+        "with no work after them in the stay",
+        "bed released after {n:n} days without work at the farm, with no work after them in the "
+        "stay",
     ),
 }
 # Published where a foresteria within reach is open on some of the nights (README "Nights
@@ -5552,6 +5606,8 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
 
     def open_ok(fid: str) -> bool:
         f = r.fs[fid]
+        there: set[date] = set()  # a group's nights there: at least one member's (MEDIUM-5)
+        most = 1
         for m in people:
             if not partial:
                 if _day(m["arrival"]) < _day(f["open_from"]) or _day(_leaves(r, m)) > _day(
@@ -5559,12 +5615,13 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
                 ) + timedelta(days=1):
                     return False
                 continue
-            n = len(nights(m, f))
+            mine = nights(m, f)
+            if not mine:
+                return False  # a member with no night there
+            there.update(mine)
             stay = (_day(_leaves(r, m)) - _day(m["arrival"])).days
-            need = max(min_nights, math.ceil(share * stay - 1e-9))
-            if n < (1 if pin == fid else need):
-                return False
-        return True
+            most = max(most, min_nights, math.ceil(share * stay - 1e-9))
+        return not partial or len(there) >= (1 if pin == fid else most)
 
     copy = people if w.get("group_id") else people[:1]  # one copy of a class of equals
     # accessible beds a copy needs: the most accessible people present on one night (members of
@@ -5599,13 +5656,17 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
             why = f"{opened_any[0]} is within reach and open for the stay"
     elif code == "too_short":  # a rule, whatever the sites: pinned stays have no minimum
         as_of = _as_of(r)
-        short = min(_ord(_leaves(r, m)) - _ord(max(m["arrival"], as_of)) for m in copy)
+        # the unit's stay: a group's is the nights at least one member is there (MEDIUM-5)
+        short = len(
+            {d for m in copy for d in range(_ord(max(m["arrival"], as_of)), _ord(_leaves(r, m)))}
+        )
         if not partial:
             why = "stays are housed whole: no minimum of nights applies"
         elif pin:
             why = f"the unit is pinned to {pin}: a pinned stay has no minimum of nights"
         elif short >= min_nights:
-            why = f"every stay of the unit lasts at least {min_nights} nights"
+            whose = "the group's stay" if w.get("group_id") else "the stay"
+            why = f"{whose} lasts {short} nights, at least {min_nights}"
     elif code == "no_section":
         if with_section:
             why = f"{with_section[0]} has {section} beds and is open for the stay"

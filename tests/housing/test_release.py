@@ -1,11 +1,12 @@
-"""Beds released after a run of days without work (housing/release.py), by hand."""
+"""Beds released after a run of days without work that no work follows within the stay
+(housing/release.py), by hand; a pause the calendar ends within the stay keeps the bed."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from foresterie.housing.release import release_days, without_released_nights
-from foresterie.scenario.model import FarmClosure, Scenario
+from foresterie.housing.release import pause_costs, pauses, release_days, without_released_nights
+from foresterie.scenario.model import Assignment, FarmClosure, Scenario
 from tests.helpers import D, farm, foresteria, scenario, worker
 
 MON_FRI = frozenset(range(5))
@@ -42,9 +43,10 @@ def _season(limit: int | None, closures: list[tuple[str, str, str]], **kw: objec
 
 
 def test_rest_days_neither_count_nor_break_a_run() -> None:
-    # Friday 07-10 and Monday 07-13 and Tuesday 07-14 closed: with the weekend between them
-    # that is 3 workdays in a row without work; the bed is released on Wednesday morning.
-    sc = _season(3, [("F1", "2026-07-10", "2026-07-10"), ("F1", "2026-07-13", "2026-07-14")])
+    # Friday 07-10 and Monday 07-13 to the end of the stays closed: with the weekend between
+    # them Friday, Monday, Tuesday are 3 workdays in a row without work, no work after them;
+    # the bed is released on Wednesday morning.
+    sc = _season(3, [("F1", "2026-07-10", "2026-07-10"), ("F1", "2026-07-13", "2026-07-24")])
     released = release_days(sc)
     assert released["W1"] == D("2026-07-15")
     assert "W2" not in released  # leaves that very morning anyway
@@ -62,7 +64,8 @@ def test_a_workday_with_work_restarts_the_count() -> None:
     # 2 and 1, never 3.
     sc = _season(3, [("F1", "2026-07-09", "2026-07-10"), ("F1", "2026-07-14", "2026-07-14")])
     assert release_days(sc) == {}
-    assert release_days(_season(2, [("F1", "2026-07-09", "2026-07-10")]))["W1"] == D("2026-07-11")
+    two = _season(2, [("F1", "2026-07-09", "2026-07-24")])  # Thu, Fri: the 2nd is Friday
+    assert release_days(two)["W1"] == D("2026-07-11")
 
 
 def test_no_limit_or_no_calendar_releases_nobody() -> None:
@@ -71,9 +74,71 @@ def test_no_limit_or_no_calendar_releases_nobody() -> None:
 
 
 def test_a_group_leaves_whole_on_its_last_working_members_release() -> None:
-    # F1 closed 07-13..07-15 (W6 released on 07-16), F2 closed 07-15..07-17 (W7: on 07-18): G2
-    # leaves whole on 07-18, W6 with the family, the dependant W8 too.
-    sc = _season(3, [("F1", "2026-07-13", "2026-07-15"), ("F2", "2026-07-15", "2026-07-17")])
+    # F1 closed from 07-13 (W6 released on 07-16), F2 from 07-15 (W7: on 07-18), both to the end
+    # of the stays: G2 leaves whole on 07-18, W6 with the family, the dependant W8 too.
+    sc = _season(3, [("F1", "2026-07-13", "2026-07-24"), ("F2", "2026-07-15", "2026-07-24")])
     released = release_days(sc)
     assert released["W1"] == D("2026-07-16")
     assert released["W6"] == released["W7"] == released["W8"] == D("2026-07-18")
+
+
+def test_a_pause_that_work_follows_keeps_the_bed() -> None:
+    # Review 19 R, HIGH-1: F1 has no work Tuesday 07-07 to Thursday 07-09 (rain) and works again
+    # on Friday 07-10 by the same calendar: 3 workdays without work, then work within the stay,
+    # is a pause, not an end. Nobody is released, the family neither; the pause is listed.
+    sc = _season(3, [("F1", "2026-07-07", "2026-07-09")])
+    assert release_days(sc) == {}
+    kept = pauses(sc)
+    assert kept["W1"] == kept["W2"] == kept["W4"] == [(D("2026-07-07"), D("2026-07-10"))]
+    assert "W3" not in kept and "W5" not in kept  # F2 works; a dependant has no farm
+    # a longer pause (two weeks and its weekends) still ends in work within W1's stay
+    long = _season(3, [("F1", "2026-07-06", "2026-07-22")])
+    assert "W1" not in release_days(long)
+    assert pauses(long)["W1"] == [(D("2026-07-06"), D("2026-07-23"))]
+    # W2 leaves on 07-15: no work for him after 07-06..07-14, his stay's end: released on the
+    # morning after the 3rd workday without work (Wednesday 07-08, the 9th)
+    assert release_days(long)["W2"] == D("2026-07-09")
+
+
+def test_a_pause_then_the_end_of_the_work_releases_at_the_end() -> None:
+    # A pause 07-07..07-09 (work on Friday), then no work from Monday 07-20 to the end of the stay:
+    # released the morning after the 3rd workday of the last run (Wednesday 07-22: the 23rd).
+    sc = _season(3, [("F1", "2026-07-07", "2026-07-09"), ("F1", "2026-07-20", "2026-07-24")])
+    released = release_days(sc)
+    assert released["W1"] == D("2026-07-23")
+    assert pauses(sc)["W1"] == [(D("2026-07-07"), D("2026-07-10"))]
+    # a last run shorter than the limit releases nobody, whatever the pause before it
+    short = _season(3, [("F1", "2026-07-07", "2026-07-09"), ("F1", "2026-07-23", "2026-07-24")])
+    assert "W1" not in release_days(short)
+
+
+def test_someone_arriving_during_a_pause_is_not_released() -> None:
+    # Arrives on Tuesday 07-07, the farm without work until Friday 07-10, works from Monday
+    # 07-13: 4 workdays without work from the arrival, then work: the bed is kept.
+    sc = _season(3, [("F1", "2026-07-06", "2026-07-10")])
+    late = worker("W9", "2026-07-07", "2026-07-25", farm_id="F1")
+    sc = replace(sc, workers=(*sc.workers, late))
+    assert "W9" not in release_days(sc)
+    assert pauses(sc)["W9"] == [(D("2026-07-07"), D("2026-07-13"))]
+
+
+def test_pause_costs_count_the_housed_nights_of_the_pauses() -> None:
+    # F1 without work 07-07..07-09, work on 07-10: the pause's nights are 07-07, 07-08, 07-09.
+    sc = _season(3, [("F1", "2026-07-07", "2026-07-09")])
+
+    def bed(wid: str, a: str, b: str) -> Assignment:
+        return Assignment(
+            worker_id=wid, foresteria_id="A", section="men", arrival=D(a), departure=D(b)
+        )
+
+    beds = [
+        bed("W1", "2026-07-06", "2026-07-25"),  # 3 nights of the pause
+        bed("W2", "2026-07-09", "2026-07-15"),  # housed from 07-09: 1 night of it
+        bed("W3", "2026-07-06", "2026-07-25"),  # F2: no pause
+    ]
+    assert pause_costs(sc, beds) == {"F1": (2, 4)}
+    assert pause_costs(sc, [bed("W2", "2026-07-10", "2026-07-15")]) == {}  # after the pause
+    # a re-plan from 07-09 counts the nights ahead of it: 07-09 for W1 and W2
+    assert pause_costs(sc, beds, since=D("2026-07-09")) == {"F1": (2, 2)}
+    assert pause_costs(sc, beds, since=D("2026-07-10")) == {}
+    assert pause_costs(_season(None, [("F1", "2026-07-07", "2026-07-09")]), beds) == {}

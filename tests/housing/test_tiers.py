@@ -487,14 +487,19 @@ def test_full_reason_covers_partial_options() -> None:
 
 def brute_spans(w, option):  # type: ignore[no-untyped-def]
     """The README's rule, written out again: at the first foresteria from max(arrival, opening)
-    to min(departure, closing); after a transfer at the second from then (or its opening)."""
+    to min(departure, closing); after a transfer at the second from then (or its opening, or
+    the arrival)."""
     a = option[0]
     close_a = a.open_to + timedelta(days=1)
     out = [(a, max(w.arrival, a.open_from), min(w.departure, close_a))]
     if len(option) == 2:
         b = option[1]
         out.append(
-            (b, max(out[0][2], b.open_from), min(w.departure, b.open_to + timedelta(days=1)))
+            (
+                b,
+                max(out[0][2], b.open_from, w.arrival),  # (a group's member arriving after a)
+                min(w.departure, b.open_to + timedelta(days=1)),
+            )
         )
     return out
 
@@ -520,19 +525,40 @@ def partial_best(sc, m, need):  # type: ignore[no-untyped-def]
                 continue
             if any(f.id in w.avoid for w in ms for f in opt):
                 ok = False  # a site a member's referral record excludes, for the whole unit
+            group = bool(ms[0].group_id)
+            # A group's minimum is the group's part at each foresteria, the nights at least one
+            # member sleeps there (review 18 R, MEDIUM-5); each member sleeps some night of it.
+            there: dict[int, set[date]] = {0: set(), 1: set()}
+            gained = b_nights = 0
             for w in ms:
                 parts = brute_spans(w, opt)
-                if any((e - s).days < need for _, s, e in parts):
-                    ok = False
-                if len(parts) == 2 and parts[0][2] >= w.departure:
-                    ok = False
+                lengths = [max(0, (e - s).days) for _, s, e in parts]
+                for k, (_, s, e) in enumerate(parts):
+                    there[k].update(s + timedelta(days=j) for j in range((e - s).days))
+                if group:
+                    if not any(lengths):
+                        ok = False
+                else:
+                    if any(n < need for n in lengths):
+                        ok = False
+                    if len(parts) == 2 and parts[0][2] >= w.departure:
+                        ok = False
                 if len(parts) == 2:
                     b_alone = brute_spans(w, opt[1:])[0]
-                    got = sum(max(0, (e - s).days) for _, s, e in parts)
-                    if got <= max(0, (b_alone[2] - b_alone[1]).days):
+                    alone = max(0, (b_alone[2] - b_alone[1]).days)
+                    gained += sum(lengths)
+                    b_nights += alone
+                    if (not group or all(lengths)) and sum(lengths) <= alone:
                         ok = False  # moved for no night gained
+            if group:
+                if any(len(there[k]) < max(need, 1) for k in range(len(opt))):
+                    ok = False
+                if len(opt) == 2 and gained <= b_nights:
+                    ok = False  # the group gains no night by the transfer
+            for w in ms:
+                parts = brute_spans(w, opt)
                 housed[w.priority] += 1
-                transfers += len(parts) - 1
+                transfers += len(parts) == 2 and all(s < e for _, s, e in parts)  # moved
                 for f, s, e in parts:
                     farm_id = w.work_farm  # none for a dependant or an avoided farm
                     secs = m.secs(f.id, farm_id) if farm_id else 0

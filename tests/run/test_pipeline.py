@@ -916,12 +916,16 @@ def test_lottery_is_recorded_verified_and_independent_of_processes(tmp_path: Pat
 
 @pytest.fixture(scope="module")
 def released_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """PARTIAL with F1 (Mon-Sat) closed Thursday 07-09 and Friday 07-10, and beds released
-    after 2 such days: W01 (F1, 07-06..07-13) leaves on Saturday morning 07-11."""
+    """PARTIAL with F1 (Mon-Sat) closed Thursday 07-09 to Sunday 07-12, and beds released
+    after 2 such days that no work follows within the stay: W01 (F1, 07-06..07-13) leaves on
+    Saturday morning 07-11. F1 also pauses Wednesday 07-22 and Thursday 07-23 and works on
+    Friday: W06 (F1, 07-21..07-28) keeps his bed through it (review 19 R, HIGH-1)."""
     src = tmp_path_factory.mktemp("scen") / "partial"
     shutil.copytree(PARTIAL, src)
     (src / "farm_calendar.csv").write_text(
-        "farm_id,first_day,last_day,note\nF1,2026-07-09,2026-07-10,rain\n", encoding="utf-8"
+        "farm_id,first_day,last_day,note\nF1,2026-07-09,2026-07-12,end\n"
+        "F1,2026-07-22,2026-07-23,rain\n",
+        encoding="utf-8",
     )
     set_toml(
         src, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n'
@@ -930,6 +934,7 @@ def released_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("runs") / "released"
     r = CliRunner().invoke(app, ["solve", str(src), "--out", str(out)])
     assert r.exit_code == 0, r.output
+    (out.parent / "solve.txt").write_text(r.output, encoding="utf-8")
     return out
 
 
@@ -940,8 +945,23 @@ def test_a_bed_is_released_after_days_without_work(released_run: Path) -> None:
     uncovered = (released_run / "plan" / "uncovered.csv").read_text()
     assert "W01,2026-07-11,2026-07-13,released_no_work," in uncovered
     cal = (released_run / "inputs" / "farm_calendar.csv").read_text()
-    assert cal == "farm_id,first_day,last_day\nF1,2026-07-09,2026-07-10\n"  # model columns only
+    assert cal == (  # model columns only
+        "farm_id,first_day,last_day\nF1,2026-07-09,2026-07-12\nF1,2026-07-22,2026-07-23\n"
+    )
     assert verify_run(released_run) == []
+
+
+def test_a_pause_that_work_follows_keeps_the_bed_and_is_said(released_run: Path) -> None:
+    rows = (released_run / "plan" / "assignments.csv").read_text().splitlines()
+    w06 = [x.split(",") for x in rows if x.startswith("W06,")]
+    nights = {d for x in w06 for d in (x[-2], x[-1])}
+    assert w06 and min(nights) <= "2026-07-22" and max(nights) == "2026-07-28", w06
+    assert "W06," not in (released_run / "plan" / "uncovered.csv").read_text()
+    said = (released_run.parent / "solve.txt").read_text(encoding="utf-8")
+    assert (
+        "pause: F1 has 2+ workdays in a row without work and then work again: 1 person housed "
+        "keeps their bed through it (2 bed-nights without work, not released)"
+    ) in said, said
 
 
 def test_a_bed_kept_after_its_release_is_caught(released_run: Path, tmp_path: Path) -> None:
@@ -961,6 +981,32 @@ def test_a_bed_kept_after_its_release_is_caught(released_run: Path, tmp_path: Pa
         ],
     )
     assert any(v.startswith("bed kept after its release for days without work: W01") for v in found)
+
+
+def test_a_bed_released_through_a_pause_is_caught(released_run: Path, tmp_path: Path) -> None:
+    # the old rule's plan (review 19 R, HIGH-1): W06's bed released the morning F1 works again
+    rows = (released_run / "plan" / "assignments.csv").read_text().splitlines()
+    w06 = next(x for x in rows if x.startswith("W06,"))
+    assert w06.endswith(",2026-07-28"), w06
+    last = (released_run / "plan" / "uncovered.csv").read_text().splitlines()[-1]
+    found = _tamper_rehashed(
+        released_run,
+        tmp_path,
+        [
+            ("plan/assignments.csv", w06, w06.replace(",2026-07-28", ",2026-07-24")),
+            (
+                "plan/uncovered.csv",
+                last,
+                last + "\nW06,2026-07-24,2026-07-28,released_no_work,"
+                '"bed released after 2 days without work at the farm, with no work after them in '
+                'the stay"',
+            ),
+        ],
+    )
+    assert (
+        "uncovered.csv wrong: W06 2026-07-24..2026-07-28 is 'released_no_work', the bed is never "
+        "released"
+    ) in found, found
 
 
 def test_a_release_relabelled_as_a_closing_is_caught(released_run: Path, tmp_path: Path) -> None:

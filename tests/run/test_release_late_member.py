@@ -2,8 +2,9 @@
 has not yet arrived by the release morning (review 18 R, HIGH-4: the dependant's stay ended
 before it began, "a member's stay of -2 night", and the season failed its own verification).
 
-PARTIAL with a farm calendar: F1 has no work 07-16..07-18 (Thu-Sat), max_days_without_work = 3,
-so M1's bed would be released on Sunday 07-19; M2, his dependant, arrives on 07-20."""
+PARTIAL with a farm calendar: F1 has no work from 07-16 (Thu) to the end of M1's stay,
+max_days_without_work = 3, so M1's bed would be released on Sunday 07-19; M2, his dependant,
+arrives on 07-20."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ WORKERS = [
 
 
 def test_a_family_waiting_for_a_member_keeps_its_room(tmp_path: Path) -> None:
-    sc = release_season(tmp_path / "sc", WORKERS, "F1,2026-07-16,2026-07-18", 2, family_beds=4)
+    sc = release_season(tmp_path / "sc", WORKERS, "F1,2026-07-16,2026-07-27", 2, family_beds=4)
     out = tmp_path / "run"
     r = CliRunner().invoke(app, ["solve", str(sc), "--out", str(out)])
     assert r.exit_code == 0, r.output

@@ -17,15 +17,17 @@ from tests.helpers import rehash, release_season
 # PARTIAL: Fortore (FA, San Severo) open 07-08..07-31, Borgo Mezzanone (FB) 07-01..07-15; F1
 # works Mon-Sat, F2 every day. With min_overlap_nights = 7:
 # - S1 stays 3 nights while FA is open and near: too short, not "closed";
-# - L1 stays 10 nights from Thursday 07-16, but F1 has no work 07-16..07-18 (Thu-Sat): after 3
-#   days without work the bed is released on Sunday 07-19, leaving 3 nights to house;
-# - G1 is a family whose second member stays 2 nights: the whole group is too short;
+# - L1 stays 10 nights from Thursday 07-16, but F1 has no work from 07-16 to the end of his stay:
+#   after 3 days without work (Thu-Sat), none after them, the bed is released on Sunday 07-19,
+#   leaving 3 nights to house (a pause that work follows keeps it: tests/housing/test_release);
+# - G1 is a family of two staying 4 and 2 nights: the group's stay (4 nights) is too short (a
+#   group with a longer stay is housed, its short member with it: tests/housing/test_group_stay);
 # - P1 stays 3 nights pinned to FA: a pinned stay has no minimum, housed;
 # - W02 stays 15 nights and is housed.
 WORKERS = [
     "S1,2026-07-20,2026-07-23,men,,F2,0,false,",
     "L1,2026-07-16,2026-07-26,men,,F1,0,false,",
-    "G1A,2026-07-20,2026-07-30,family,G1,F2,0,false,",
+    "G1A,2026-07-20,2026-07-24,family,G1,F2,0,false,",
     "G1B,2026-07-20,2026-07-22,family,G1,F2,0,false,",
     "P1,2026-07-20,2026-07-23,men,,F2,0,false,FA",
     "W02,2026-07-05,2026-07-20,men,,F2,0,false,",
@@ -36,7 +38,7 @@ WORKERS = [
 def short_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # FA must have family beds for the group to be refused for its stay alone
     src = tmp_path_factory.mktemp("scen") / "short"
-    return release_season(src, WORKERS, "F1,2026-07-16,2026-07-18", 7, family_beds=2)
+    return release_season(src, WORKERS, "F1,2026-07-16,2026-07-25", 7, family_beds=2)
 
 
 @pytest.fixture(scope="module")
@@ -62,12 +64,13 @@ def test_short_stays_are_too_short_not_closed(short_run: Path) -> None:
     )
     assert wait["L1"] == (
         "too_short",
-        "bed released on 2026-07-19 after 3 days without work at the farm: stay of 3 nights "
-        "(2026-07-16..07-18), shorter than the 7 nights a bed is offered for",
+        "bed released on 2026-07-19 after 3 days without work at the farm, with no work after "
+        "them in the stay: stay of 3 nights (2026-07-16..07-18), shorter than the 7 nights a bed "
+        "is offered for",
     )
     member = (
         "too_short",
-        "a member's stay of 2 nights (2026-07-20..07-21), shorter than the 7 nights a bed is "
+        "the group's stay of 4 nights (2026-07-20..07-23), shorter than the 7 nights a bed is "
         "offered for",
     )
     assert wait["G1A"] == wait["G1B"] == member
@@ -107,7 +110,10 @@ def test_a_too_short_stay_said_longer_is_caught(short_run: Path, tmp_path: Path)
 
 
 def test_a_release_left_unsaid_is_caught(short_run: Path, tmp_path: Path) -> None:
-    said = "bed released on 2026-07-19 after 3 days without work at the farm: stay of 3 nights"
+    said = (
+        "bed released on 2026-07-19 after 3 days without work at the farm, with no work after "
+        "them in the stay: stay of 3 nights"
+    )
     found = _forged(short_run, tmp_path, said, "stay of 3 nights")
     assert any("reason not its code's words" in v and "cut by a release" in v for v in found), found
 
@@ -138,7 +144,7 @@ def test_a_long_stay_said_too_short_is_caught(short_run: Path, tmp_path: Path) -
     rehash(copy, names)
     found = verify_run(copy)
     assert any(
-        v.startswith("waitlist reason false: W02 is 'too_short', yet every stay of the unit")
+        v.startswith("waitlist reason false: W02 is 'too_short', yet the stay lasts 15 nights")
         for v in found
     ), found
 

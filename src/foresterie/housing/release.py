@@ -1,30 +1,38 @@
-"""The entry rule on days without work: a bed is released after a run of days without work.
+"""The entry rule on days without work: a bed is released when the work is over for the person.
 
 With `[housing] max_days_without_work = N` and a farm calendar (`[data] farm_calendar`: days a
 farm has no work), a person whose farm has N of its workdays in a row without work during the
-stay leaves the morning after the N-th: the nights from then on are not offered a bed (they are
-`released_no_work` in uncovered.csv, and a person with a departure point rides from it on the
-days of their stay after that). The farm's weekly rest days neither count nor break a run: a
-Friday and a Monday without work are two in a row for a Monday-to-Friday farm. A group (a family
-room, housed as one unit) is released whole: once every working member has had such a run, all
-its members leave on the latest of those mornings (each no later than their own departure);
-while one working member still has work, or one member has not arrived by that morning, nobody
-of the group is released. People with no farm
-and no group (residents) are never released. Pins do not change the rule. A day a booking says a
-person works although their farm's calendar closes it (`worked_days.csv` in the scenario folder,
-written by `foresterie intake` from the ledger: ops/intake.py `booked_workdays`) is a day with
-work for that person only: it breaks their run, nobody else's.
+stay, **and no workday with work after them within the stay** (the end of the harvest, or a
+closure that reaches the end of the stay), leaves the morning after the N-th: the nights from
+then on are not offered a bed (they are `released_no_work` in uncovered.csv, and a person with a
+departure point rides from it on the days of their stay after that). A pause that the calendar
+itself ends within the stay (rain, then work again) is not an end: the bed is kept through it,
+however long (the source, DOMAIN.md: someone *without work* may stay 30 days; review 19 R,
+HIGH-1: a crew released the morning its farm went back to work). `pauses` lists the pauses of
+N+ workdays kept, so `solve` can say per farm what they cost. Someone arriving during a pause
+is housed (their farm works later in the stay). The farm's weekly rest days neither count nor
+break a run: a Friday and a Monday without work are two in a row for a Monday-to-Friday farm. A
+group (a family room, housed as one unit) is released whole: once every working member has had
+such a run, all its members leave on the latest of those mornings (each no later than their own
+departure); while one working member still has work, or one member has not arrived by that
+morning, nobody of the group is released (a working member whose stay ended by that morning
+has no say: they are gone). People with no farm and no group (residents) are never released.
+Pins do not change the rule. A day a booking says a person works although their farm's
+calendar closes it (`worked_days.csv` in the scenario folder, written by `foresterie intake`
+from the ledger: ops/intake.py `booked_workdays`) is a day with work for that person only: it
+breaks their run, nobody else's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, timedelta
 
 from foresterie.core.files import read_csv
 from foresterie.core.timeutil import date_range
-from foresterie.scenario.model import FarmClosure, Scenario
+from foresterie.scenario.model import Assignment, FarmClosure, Scenario
 
 # id(closures) -> (the closures, their days): kept by identity, not by value (hashing a tuple
 # of a thousand closures is done again on every call: 10 CPU s for a season's works_on calls)
@@ -64,30 +72,88 @@ def worked_days(scenario: Scenario) -> frozenset[tuple[str, date]]:
     return frozenset((r["worker_id"], r.day("day")) for r in read_csv(path, WORKED_COLS))
 
 
+Runs = dict[str, tuple[date | None, list[tuple[date, date]]]]
+
+
+def _runs(scenario: Scenario, limit: int) -> Runs:
+    """worker -> (the morning after the N-th workday of a run without work that no workday with
+    work follows within the stay, if before their departure, else None; the pauses of N+
+    workdays that work ended within the stay, each as (its first day without work, the day
+    work resumed)), for everyone whose farm is in the calendar."""
+    closed = closed_days(scenario.farm_closures)
+    worked = worked_days(scenario)  # booked to work on a closed day: that person only
+    calendar = {farm for farm, _ in closed}
+    workdays = {f.id: f.workdays for f in scenario.farms}
+    out: Runs = {}
+    for w in scenario.workers:
+        farm = w.work_farm
+        if farm is None or farm not in calendar:
+            continue
+        run, first, morning = 0, w.arrival, None
+        paused: list[tuple[date, date]] = []
+        for d in date_range(w.arrival, w.departure):
+            if d.weekday() not in workdays[farm]:
+                continue
+            if (farm, d) in closed and (w.id, d) not in worked:
+                run, first = run + 1, first if run else d
+                if run == limit:
+                    morning = d + timedelta(days=1)
+                continue
+            if run >= limit:  # work again within the stay: a pause, not an end (bed kept)
+                paused.append((first, d))
+            run, morning = 0, None
+        out[w.id] = (morning if morning is not None and morning < w.departure else None, paused)
+    return out
+
+
+def pauses(scenario: Scenario) -> dict[str, list[tuple[date, date]]]:
+    """worker -> the pauses of max_days_without_work or more workdays without work, followed by
+    work at their farm within the stay, that keep their bed (first day without work, the day
+    work resumed); none without the rule or a calendar. A released person's pauses before the
+    release are listed too (they were kept)."""
+    limit = scenario.config.housing.max_days_without_work
+    if limit is None or not scenario.farm_closures:
+        return {}
+    return {wid: p for wid, (_, p) in _runs(scenario, limit).items() if p}
+
+
+def pause_costs(
+    scenario: Scenario, assignments: Iterable[Assignment], since: date = date.min
+) -> dict[str, tuple[int, int]]:
+    """farm -> (people housed on some night of a pause their bed is kept through, their
+    bed-nights in those pauses: from the first day without work to the night before work
+    resumes; in a re-plan only the nights from its date, `since`), for `solve` to say what
+    keeping beds through pauses costs."""
+    kept = pauses(scenario)
+    if not kept:
+        return {}
+    farm = {w.id: w.work_farm for w in scenario.workers}
+    nights: dict[str, set[date]] = defaultdict(set)
+    for a in assignments:
+        if a.worker_id in kept:
+            nights[a.worker_id].update(date_range(a.arrival, a.departure))
+    out: dict[str, tuple[int, int]] = {}
+    for wid, spans in sorted(kept.items()):
+        n = sum(
+            1
+            for first, resume in spans
+            for d in date_range(max(first, since), resume)
+            if d in nights[wid]
+        )
+        f = farm[wid]
+        if n and f is not None:
+            people, total = out.get(f, (0, 0))
+            out[f] = (people + 1, total + n)
+    return out
+
+
 def release_days(scenario: Scenario) -> dict[str, date]:
     """worker -> the morning they leave because their bed was released (before their departure);
     people not released are absent."""
     limit = scenario.config.housing.max_days_without_work
     if limit is None or not scenario.farm_closures:
         return {}
-    closed = closed_days(scenario.farm_closures)
-    worked = worked_days(scenario)  # booked to work on a closed day: that person only
-    calendar = {farm for farm, _ in closed}
-    workdays = {f.id: f.workdays for f in scenario.farms}
-    out: dict[str, date] = {}
-    for w in scenario.workers:
-        farm = w.work_farm
-        if farm is None or farm not in calendar:
-            continue
-        run = 0
-        for d in date_range(w.arrival, w.departure):
-            if d.weekday() not in workdays[farm]:
-                continue
-            run = run + 1 if (farm, d) in closed and (w.id, d) not in worked else 0
-            if run == limit:
-                if d + timedelta(days=1) < w.departure:
-                    out[w.id] = d + timedelta(days=1)
-                break
+    out = {wid: m for wid, (m, _) in _runs(scenario, limit).items() if m is not None}
     members: dict[str, list[str]] = defaultdict(list)
     for w in scenario.workers:
         if w.group_id:
@@ -96,9 +162,13 @@ def release_days(scenario: Scenario) -> dict[str, date]:
     for ids in members.values():  # a group is one unit (one family room): released whole
         working = [i for i in ids if by_id[i].work_farm is not None]
         own = {i: out.pop(i) for i in working if i in out}
-        if not working or len(own) < len(working):
-            continue  # a member still at work keeps the group's beds: nobody is released
+        if not own:
+            continue
         last = max(own.values())
+        if any(i not in own and by_id[i].departure > last for i in working):
+            continue  # a member still at work keeps the group's beds: nobody is released
+        # (one who left by that morning does not: a member visiting for two nights before the
+        # farm stopped, review 18 R MEDIUM-5, keeps no bed of the family's)
         if any(by_id[i].arrival >= last for i in ids):
             continue  # a member arrives after that morning: the family's room is kept for them
             # (review 18 R, HIGH-4: their stay ended before it began, "-2 nights", exit 1)

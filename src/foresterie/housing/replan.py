@@ -11,6 +11,7 @@ from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
 from foresterie.core.files import file_sha256, read_csv, read_json
+from foresterie.core.timeutil import date_range
 from foresterie.housing.tiers import TierResult
 from foresterie.housing.units import (
     History,
@@ -463,6 +464,74 @@ def _clip(a: Assignment, start: date | None = None, end: date | None = None) -> 
     )
 
 
+def _group_history(
+    planned: list[Worker],
+    kept: list[Assignment],
+    history: dict[str, History],
+    group_of: dict[str, str | None],
+    rule: StayRule,
+    frozen: set[str],
+) -> dict[str, History]:
+    """The nights a group slept at each foresteria before the date (`History.group_kept`) on
+    each of its members planned with a History: the group's part of its stay there (the minimum
+    overlap is the group's, review 18 R MEDIUM-5) counts them, as the verifier reads the whole
+    plan. A group whose members in a bed before the date all have their stay over (`frozen`)
+    gives them to its members still to come, through a History of their own (one foresteria:
+    where the group sleeps is what the nights kept show): a member joining for three nights
+    after one who stayed two is the group's stay of five, not three. With min_overlap_share
+    each member keeps their own rule (units._group_fits)."""
+    if not rule.partial or rule.min_share > 0:
+        return history
+    nights: dict[str, dict[str, set[date]]] = defaultdict(lambda: defaultdict(set))
+    for a in kept:
+        if gid := group_of.get(a.worker_id):
+            nights[gid][a.foresteria_id].update(date_range(a.arrival, a.departure))
+    if not nights:
+        return history
+    out = dict(history)
+    ruled = {group_of[w] for w in history}
+    for w in planned:
+        gid = w.group_id
+        if gid not in nights:
+            continue
+        at = tuple(sorted((fid, len(ns)) for fid, ns in nights[gid].items()))
+        if w.id in out:
+            out[w.id] = replace(out[w.id], group_kept=at)
+        elif gid in frozen and gid not in ruled:
+            need = rule.needed(w)
+            out[w.id] = History(spans=1, first=need, rest=need, group_kept=at)
+    return out
+
+
+def _one_pin_a_group(workers: list[Worker], lived: set[str], moving: set[str]) -> list[Worker]:
+    """The run's record of people (inputs/workers.csv) pins a resident where they arrived and a
+    member of their group not yet arrived where the group sleeps from the date. A member may
+    join a group after it moved at a closing and sleep at its second site only (review 18 R,
+    MEDIUM-5): the record would pin the group to two sites, which a scenario may not say, or,
+    where the group moves after the date (`moving`: groups whose residents are promised two
+    sites), the newcomer where they never sleep. Such a group keeps the pin of its first
+    place (the earliest arrival's) and its other members are recorded unpinned (they are
+    planned pinned with the group; the verifier holds the group to one place night by night);
+    in a group moving after the date its newcomers are. `lived`: those in a bed before it."""
+    first: dict[str, tuple[date, str]] = {}
+    pins: dict[str, set[str]] = defaultdict(set)
+    for w in workers:
+        if w.group_id and w.pinned_foresteria:
+            pins[w.group_id].add(w.pinned_foresteria)
+            here = (w.arrival, w.pinned_foresteria)
+            first[w.group_id] = min(first.get(w.group_id, here), here)
+    split = {g for g, ps in pins.items() if len(ps) > 1}
+    if not split and not moving:
+        return workers
+    return [
+        replace(w, pinned_foresteria=None)
+        if (w.group_id in split and w.pinned_foresteria != first[w.group_id][1])
+        or (w.group_id in moving and w.id not in lived)
+        else w
+        for w in workers
+    ]
+
+
 def _history(w: Worker, mine: list[Assignment], pin: str, as_of: date, rule: StayRule) -> History:
     """What the nights kept before `as_of` leave a resident planned from it, pinned at `pin`
     (units.History): the verifier reads the stay rules over the whole plan (the kept rows and
@@ -741,6 +810,10 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
         workers.append(w)
         planned.append(w)
     group_of = {w.id: w.group_id for w in scenario.workers}
+    history = _group_history(planned, kept, history, group_of, rule, frozen)
+    lived = {a.worker_id for a in kept} | {w.id for w in residents} | set(history)
+    moving = {g for w, sites in promised.items() if (g := group_of[w]) and len(sites) > 1}
+    workers = _one_pin_a_group(workers, lived, moving)
     promised = _hold(scenario, residents, ahead, promised, group_of)
     warnings = scenario.warnings
     if late:
@@ -894,9 +967,12 @@ def _kept_rules(
     scenario: Scenario,
     matrix: TravelMatrix,
     leaves: date,
+    single: bool = True,
 ) -> list[tuple[str, str]]:
     """The stay rules of one person's whole plan (the rows kept before the date and those
-    planned from it) read as the verifier reads them, over the whole stay: (field, what)."""
+    planned from it) read as the verifier reads them, over the whole stay: (field, what). A
+    group's member (`single` False) is held to the minimum overlap with the group
+    (`_group_minimum`), not alone."""
     rule = stay_rule(scenario)
     fs = {f.id: f for f in scenario.foresterie}
     seq = ", ".join(f"{a.foresteria_id} {a.arrival}..{a.departure}" for a in rs)
@@ -929,7 +1005,7 @@ def _kept_rules(
             why = f"{a.foresteria_id} {a.arrival}..{a.departure}, the stay's part there {first}..{min(leaves, closes)} (from arrival, opening or move to departure or closing)"
             out.append(("stay dates", why))
         pinned = k == 0 and w.pinned_foresteria == a.foresteria_id
-        if (a.departure - a.arrival).days < (1 if pinned else need):
+        if single and (a.departure - a.arrival).days < (1 if pinned else need):
             out.append(
                 (
                     "housing.min_overlap_nights",
@@ -966,6 +1042,48 @@ def _kept_rules(
     return out
 
 
+def _group_kept(
+    ms: list[tuple[Worker, list[Assignment], date]], rule: StayRule
+) -> list[tuple[str, str]]:
+    """A group's whole plan read as the verifier reads it (review 18 R, MEDIUM-5): in one
+    place (all its members in a bed or none, never two foresterie on one night); its part at
+    each foresteria (the nights at least one member sleeps there) at least the most any
+    member's stay needs, save where a pinned member's first bed is. (field, what); "group" is
+    the group_id field."""
+    housed = [(w, rs, leaves) for w, rs, leaves in ms if rs]
+    if housed and len(housed) < len(ms):
+        return [("group", "members with and without a bed: a group sleeps in the same place")]
+    where: dict[date, str] = {}
+    at: dict[str, set[date]] = defaultdict(set)
+    for _, rs, _ in housed:
+        for a in rs:
+            for d in date_range(a.arrival, a.departure):
+                at[a.foresteria_id].add(d)
+                if where.setdefault(d, a.foresteria_id) != a.foresteria_id:
+                    why = f"members at {where[d]} and {a.foresteria_id} on the night of {d}"
+                    return [("group", f"{why}: a group sleeps in the same foresterie")]
+    if not rule.partial:
+        return []
+    return [
+        (
+            "housing.min_overlap_nights",
+            f"the group at {fid}: {len(nights)} nights, its stay needs {need}",
+        )
+        for need in [
+            max(
+                (
+                    max(rule.min_nights, math.ceil(rule.min_share * (e - w.arrival).days - 1e-9))
+                    for w, _, e in housed
+                ),
+                default=0,
+            )
+        ]
+        for fid, nights in sorted(at.items())
+        if len(nights) < need
+        and not any(rs[0].foresteria_id == fid == w.pinned_foresteria for w, rs, _ in housed)
+    ]
+
+
 def check_whole_plan(
     scenario: Scenario,
     assignments: list[Assignment],
@@ -986,6 +1104,7 @@ def check_whole_plan(
     of what to change. Returns the waitlist without those in a bed before the date (whom the
     tiers left without one from it: their kept rows are their plan)."""
     people = {w.id: w for w in scenario.workers}
+    rule = stay_rule(scenario)
     moves = read_moves(scenario, as_of)
     starts = dict(carried or {}) | {w: (as_of, pin) for w, pin in (restarts or {}).items()}
     rows: dict[str, list[Assignment]] = defaultdict(list)
@@ -1010,7 +1129,7 @@ def check_whole_plan(
             if not rs:
                 continue
         leaves = released.get(wid, w.departure)
-        broken = _kept_rules(w, rs, scenario, matrix, leaves)
+        broken = _kept_rules(w, rs, scenario, matrix, leaves, single=not w.group_id)
         if wid in waiting and broken:  # the cause first: no bed from the date
             code, words = waiting[wid].published  # no priority or referral beside the id
             broken.insert(0, ("stay dates", f"no bed from {as_of} ({code}: {words})"))
@@ -1019,17 +1138,24 @@ def check_whole_plan(
             bad += [(f, "someone", what) for f, what in broken]
             continue
         bad += [(f, wid, what) for f, what in broken]
-    places: dict[str, set[str]] = defaultdict(set)  # group -> its members' foresterie in turn
+    members: dict[str, list[tuple[Worker, list[Assignment], date]]] = defaultdict(list)
     for w in scenario.workers:
-        if w.group_id:
+        if gid := w.group_id:
             rs = sorted(rows.get(w.id, []), key=lambda a: a.arrival)
             if w.id in moves:  # a group moves whole: where it is from the move on (verifier)
-                rs = [a for a in rs if a.arrival >= moves[w.id].start]
-            places[w.group_id].add("+".join(a.foresteria_id for a in rs) or "no bed")
-    for gid, seqs in sorted(places.items()):
-        if len(seqs) > 1 and any(people[x].group_id == gid for x in before):
-            why = f"members at {', '.join(sorted(seqs))}: a group sleeps in the same foresterie"
-            bad.append(("group_id", gid, why))
+                m = moves[w.id]
+                w = replace(w, arrival=m.start, pinned_foresteria=m.foresteria_id)
+                rs = [a for a in rs if a.arrival >= m.start]
+            elif w.id in starts:
+                start, pin = starts[w.id]
+                w = replace(w, arrival=start, pinned_foresteria=pin)
+                rs = [_clip(a, start=start) for a in rs if a.departure > start]
+            members[gid].append((w, rs, released.get(w.id, w.departure)))
+    for gid, ms in sorted(members.items()):
+        if any(people[x].group_id == gid for x in before):
+            bad += [
+                ("group_id" if f == "group" else f, gid, why) for f, why in _group_kept(ms, rule)
+            ]
     fs = {f.id: f for f in scenario.foresterie}
     used: dict[tuple[str, str, date], int] = defaultdict(int)
     for a in assignments:

@@ -263,9 +263,11 @@ class _Model:
                     terms[f"housed_priority_{pr}_contract"].append((j, contract[pr]))
                 if u.previous == opt[0].id:
                     terms["kept_in_place"].append((j, len(people)))
-                nights = 0
+                nights = moved = 0
                 for w in people:
-                    for sp in spans(w, opt):
+                    parts = spans(w, opt)
+                    moved += all(sp.nights for sp in parts) and len(parts) > 1
+                    for sp in parts:
                         if sp.nights:
                             nights += sp.nights
                             self.uses.append(
@@ -279,8 +281,8 @@ class _Model:
                                 )
                             )
                 terms["bed_nights"].append((j, nights))
-                if len(opt) > 1:
-                    terms["transfers"].append((j, len(people)))
+                if moved:  # the people who sleep at both (a group's member may at one only)
+                    terms["transfers"].append((j, moved))
                 if with_commute:
                     terms["commute_s"].append((j, commute_cost(u, opt, matrix, farms)))
             p.add_row(cols, [1] * len(cols), lb=ub if u.pinned is not None else -math.inf, ub=ub)

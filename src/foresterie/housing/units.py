@@ -51,6 +51,10 @@ class History:
     arrival: date | None = None
     kept: int = 0
     before: int = 0
+    # A group's nights before the date at each foresteria, all its members' (whose stays may be
+    # over): they count in the group's part there, which the verifier reads over the whole plan
+    # (the minimum overlap is the group's: review 18 R, MEDIUM-5).
+    group_kept: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -347,15 +351,15 @@ def option_fits(unit: Unit, option: Option, rule: StayRule, promised: bool = Fal
     the stay and only if it houses more nights than the second foresteria alone (not asked of
     a re-plan's `promised` transfer: the stay it was weighed on began before the date). A
     re-plan's resident (`Unit.history`) is held to these rules over the whole stay, the nights
-    kept before the date included, as the verifier reads the whole plan."""
+    kept before the date included, as the verifier reads the whole plan. A group's minimum is
+    its own (`_group_fits`): the nights the group is housed, not each member's."""
+    if unit.is_group and rule.partial:
+        return _group_fits(unit, option, rule, promised)
     history = dict(unit.history)
     for w in unit.one_copy:
         ss = spans(w, option)
         h = history.get(w.id)
-        if h is not None and (
-            (h.at is not None and option[0].id != h.at)
-            or (h.resume is not None and ss[0].start != max(h.resume, option[0].open_from))
-        ):
+        if not _resumes(h, option, ss):
             return False
         if not rule.partial:
             if len(ss) > 1 or (ss[0].start, ss[0].end) != (w.arrival, w.departure):
@@ -374,16 +378,111 @@ def option_fits(unit: Unit, option: Option, rule: StayRule, promised: bool = Fal
             return False
         if len(ss) == 2 and ss[0].end >= w.departure:
             return False  # no closing inside the stay: nothing to transfer for
-        if h is not None and h.arrival is not None and h.before + len(ss) == 2:
-            b = option[1] if h.before == 0 else option[0]  # the whole plan's second row
-            total = h.kept + sum(s.nights for s in ss)
-            alone = min(w.departure, b.open_to + timedelta(days=1)) - max(h.arrival, b.open_from)
-            if total <= alone.days:
-                return False  # the move, weighed over the whole stay, gains no night
-        if promised or (h is not None and h.arrival is not None):
-            continue  # (a re-plan's resident: weighed over the whole stay above)
-        if len(ss) == 2 and ss[0].nights + ss[1].nights <= spans(w, option[1:])[0].nights:
-            return False  # the second alone houses as many nights: nobody is moved for nothing
+        if not _gains(w, option, ss, h, promised):
+            return False
+    return True
+
+
+def _resumes(h: History | None, option: Option, ss: list[Span]) -> bool:
+    """A re-plan's resident whose first span must be a given foresteria's or begin on a given
+    morning (History.at, .resume) has it so."""
+    return h is None or not (
+        (h.at is not None and option[0].id != h.at)
+        or (h.resume is not None and ss[0].start != max(h.resume, option[0].open_from))
+    )
+
+
+def _gains(w: Worker, option: Option, ss: list[Span], h: History | None, promised: bool) -> bool:
+    """A transfer houses w more nights than its second foresteria alone (over the whole stay,
+    for a re-plan's resident); True without a transfer or where it is not asked."""
+    if len(ss) != 2:
+        return True
+    if h is not None and h.arrival is not None and h.before + len(ss) == 2:
+        b = option[1] if h.before == 0 else option[0]  # the whole plan's second row
+        total = h.kept + sum(s.nights for s in ss)
+        alone = min(w.departure, b.open_to + timedelta(days=1)) - max(h.arrival, b.open_from)
+        return total > alone.days  # the move, weighed over the whole stay, gains a night
+    if promised or (h is not None and h.arrival is not None):
+        return True  # (a re-plan's resident: weighed over the whole stay above)
+    # the second alone houses as many nights: nobody is moved for nothing
+    return ss[0].nights + ss[1].nights > spans(w, option[1:])[0].nights
+
+
+def group_need(people: tuple[Worker, ...], rule: StayRule) -> int:
+    """Fewest nights a group's part of its stay at one foresteria may last: the most any of its
+    members' stays needs (min_overlap_nights; min_overlap_share of the longest stay)."""
+    return max(rule.needed(w) for w in people)
+
+
+def _group_fits(unit: Unit, option: Option, rule: StayRule, promised: bool) -> bool:
+    """A group's option with partial stays (review 18 R, MEDIUM-5). The minimum overlap is a
+    rule against offering a bed for a night or two, not against a member who joins the group
+    for two nights: it holds for the group's part at each foresteria (the nights at least one
+    member sleeps there, `group_need`), and each member is housed with the group for their own
+    nights there (at least one). A transfer is at a closing inside the group's stay (both
+    parts have nights), moves nobody who has nights at both sites for nothing (each such
+    member gains a night over the second site alone) and gains the group a night.
+
+    A re-plan's group with residents (`Unit.history`) keeps each resident's rules of the whole
+    stay (a span count, the first span's site or morning); a part passes where the group's
+    nights planned there and kept there before the date (`History.group_kept`) reach the
+    minimum, or a member's span meets their own threshold of the whole stay (`History.first`/`.rest`, the kept nights counted: a span of the whole plan that
+    long). With `min_overlap_share`, a member's threshold is of their own stay, not the group's
+    longest: a re-plan's group is then held to every member's own (the rule before the group's,
+    which implies it)."""
+    history = dict(unit.history)
+    need = group_need(unit.one_copy, rule)
+    kept: dict[str, int] = {}  # the group's nights before a re-plan's date, per foresteria
+    for _, past in unit.history:
+        for fid, n in past.group_kept:
+            kept[fid] = max(kept.get(fid, 0), n)
+    parts: list[set[date]] = [set() for _ in option]
+    own_ok = [False] * len(option)  # some member's span meets their own threshold there
+    every_ok = [True] * len(option)  # every member's does
+    alone = total = 0
+    for w in unit.one_copy:
+        ss = spans(w, option)
+        h = history.get(w.id)
+        if not _resumes(h, option, ss):
+            return False
+        if h is not None and len([s for s in ss if s.nights]) > h.spans:
+            return False
+        if not any(s.nights for s in ss) or (h is not None and not ss[0].nights):
+            return False  # a member the option gives no night; a resident's stay goes on
+        if not history and w.pinned_foresteria == option[0].id and not ss[0].nights:
+            return False  # a pinned member's first bed is at the pin (a re-plan's newcomer
+            # to a group is pinned where it is: replan._one_pin_a_group)
+        for k, s in enumerate(ss):
+            d = s.start
+            while d < s.end:
+                parts[k].add(d)
+                d += timedelta(days=1)
+            own = rule.needed(w) if h is None else h.first if k == 0 else h.rest
+            if s.nights and s.nights >= own:
+                # (a newcomer's pin does not count: the run may record them unpinned,
+                # _one_pin_a_group in housing/replan.py)
+                own_ok[k] = True
+            if not s.nights or s.nights < (1 if k == 0 and h is None and unit.pinned else own):
+                every_ok[k] = False  # (an empty span too: the rule before the group's)
+        if len(ss) == 2 and all(s.nights for s in ss) and not _gains(w, option, ss, h, promised):
+            return False
+        if len(ss) == 2:
+            total += ss[0].nights + ss[1].nights
+            alone += spans(w, option[1:])[0].nights
+    if not all(parts):
+        return False  # a transfer at a closing inside the group's stay: nights at both sites
+    if len(option) == 2 and not promised and not unit.history and total <= alone:
+        return False  # the group gains no night by the transfer
+    for k, nights in enumerate(parts):
+        least = 1 if k == 0 and unit.pinned is not None else need
+        if not unit.history:
+            if len(nights) < least:
+                return False
+        elif rule.min_share > 0:
+            if not every_ok[k]:
+                return False
+        elif len(nights) + kept.get(option[k].id, 0) < need and not own_ok[k]:
+            return False
     return True
 
 
@@ -407,13 +506,16 @@ def unit_options(unit: Unit, near: list[Foresteria], rule: StayRule) -> list[Opt
         # Sorting those out first is exact and spares testing every b for the other a: the
         # pairs grow with the square of the foresterie within reach (20,000 workers with 67
         # foresterie: 6.2 million pairs tested, nearly all housing's set-up).
+        # A group's is its own stay's (option_fits: a member may have left before the closing,
+        # or arrive after it): the closing inside some member's stay, a night there for one.
         people = unit.one_copy
-        leave = min(w.departure for w in people)
+        some = any if unit.is_group else all
+        leave = (max if unit.is_group else min)(w.departure for w in people)
         first = [
             a
             for a in near
             if a.open_to + timedelta(days=1) < leave
-            and all(max(w.arrival, a.open_from) < w.departure for w in people)
+            and some(max(w.arrival, a.open_from) < w.departure for w in people)
         ]
         pairs = [(a, b) for a in first for b in near if a.id != b.id]
     out = [o for o in singles + pairs if option_fits(unit, o, rule)]

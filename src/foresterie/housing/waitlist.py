@@ -13,7 +13,7 @@ import numpy as np
 from foresterie.core.errors import InfeasibleError, Shortfall
 from foresterie.core.files import read_csv
 from foresterie.core.restricted import tie_break
-from foresterie.core.timeutil import fmt_span
+from foresterie.core.timeutil import date_range, fmt_span
 from foresterie.housing.release import release_days
 from foresterie.housing.units import (
     Option,
@@ -547,39 +547,48 @@ def _ineligible_reason(
 
 
 def _too_short(u: Unit, sc: Scenario, rule: StayRule, released: dict[str, date]) -> tuple | None:
-    """`too_short` where a member's stay (as housing plans it: to the release morning, from a
-    re-plan's date) has fewer nights than any foresteria's part of it may last; else None.
-    Pinned people keep their bed whatever the minimum, and a re-plan's resident is held to the
-    whole stay's rules (units.History): neither is refused for it."""
+    """`too_short` where a person's stay, or a group's (the nights at least one member is
+    there: a member who joins the family for two nights is housed with it, review 18 R,
+    MEDIUM-5), as housing plans it (to the release morning, from a re-plan's date) has fewer
+    nights than any foresteria's part of it may last; else None. Pinned people keep their bed
+    whatever the minimum, and a re-plan's resident is held to the whole stay's rules
+    (units.History): neither is refused for it."""
     if not rule.partial or u.pinned is not None or u.history:
         return None
-    if min(w.nights for w in u.one_copy) >= rule.min_nights:
+    if len(_stay_nights(u.one_copy)) >= rule.min_nights:
         return None
     return ("too_short", _short_words(u.one_copy, u.is_group, sc, rule, released), True)
+
+
+def _stay_nights(people: tuple[Worker, ...]) -> set[date]:
+    """The nights at least one of the people is there (one person's: their stay)."""
+    return {d for w in people for d in date_range(w.arrival, w.departure)}
 
 
 def _short_words(
     people: tuple[Worker, ...], group: bool, sc: Scenario, rule: StayRule, released: dict
 ) -> str:
-    """The words of `too_short` for a group, or for one person (the people of a class share
-    a unit's stay as housed, not whether a release ended it)."""
-    nights = min(w.nights for w in people)
-    w = min(people, key=lambda m: (m.nights, m.id in released, m.arrival, m.id))
-    whom = "a member's stay" if group else "stay"
+    """The words of `too_short` for a group (its stay: the nights a member is there), or for
+    one person (the people of a class share a unit's stay as housed, not whether a release
+    ended it)."""
+    nights = _stay_nights(people)
+    n = len(nights)
+    whom = "the group's stay" if group else "stay"
     stay = (
-        f"{whom} of {nights} "
-        f"night{'s' if nights > 1 else ''} ({fmt_span(w.arrival, w.last_night)}), shorter than "
-        f"the {rule.min_nights} nights a bed is offered for"
+        f"{whom} of {n} night{'s' if n > 1 else ''} ({fmt_span(min(nights), max(nights))}), "
+        f"shorter than the {rule.min_nights} nights a bed is offered for"
     )
-    if w.id in released:
-        n = sc.config.housing.max_days_without_work
+    cut = sorted({released[w.id] for w in people if w.id in released})
+    if cut:
+        days = sc.config.housing.max_days_without_work
         whose = (
             "group's beds released on {day} after {n} days without work at each working "
-            "member's farm"
+            "member's farm, with no work after them in the stay"
             if group
-            else "bed released on {day} after {n} days without work at the farm"
+            else "bed released on {day} after {n} days without work at the farm, with no work "
+            "after them in the stay"
         )
-        stay = f"{whose.format(day=released[w.id].isoformat(), n=n)}: {stay}"
+        stay = f"{whose.format(day=cut[-1].isoformat(), n=days)}: {stay}"
     return stay
 
 
@@ -802,9 +811,10 @@ def uncovered_spans(
                     code="released_no_work",
                     reason=(
                         f"group's beds released after {n} days without work at each working "
-                        "member's farm"  # released whole (housing/release.py)
-                        if w.group_id
-                        else f"bed released after {n} days without work at the farm"
+                        "member's farm, with no work after them in the stay"  # released whole
+                        if w.group_id  # (housing/release.py): the work is over, not a pause
+                        else f"bed released after {n} days without work at the farm, with no "
+                        "work after them in the stay"
                     ),
                 )
             )

@@ -56,7 +56,7 @@ PERSON_REASONS = {
     "unsuitable": N_(
         "no foresteria within reach, open for the stay, has beds that suit this person"
     ),
-    "closed": N_("no foresteria within reach is open for their stay"),
+    "closed": N_("no foresteria within reach is open long enough for their stay"),
     "too_short": N_("their stay is shorter than the minimum nights a bed is offered for"),
     "no_section": N_("no beds of their section at the foresterie within reach open for the stay"),
     "no_accessible": N_("not enough accessible beds at the foresterie within reach"),

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.housing.release import release_days, without_released_nights
+from foresterie.housing.release import pause_costs, release_days, without_released_nights
 from foresterie.housing.replan import (
     apply_as_of,
     check_as_of,
@@ -195,6 +195,20 @@ def load_and_house(req: Request, say: Say) -> Housed:
         # included: the draw does not depend on who is still to plan (review 15, finding 5).
         housing.lottery = lottery_draws(
             scenario.workers, scenario.config.scenario.seed, scenario.draw_key
+        )
+    n = scenario.config.housing.max_days_without_work
+    since = replan.as_of if replan is not None else date.min  # a re-plan: the nights ahead
+    for farm, (people, nights) in sorted(pause_costs(scenario, housing.assignments, since).items()):
+        # a pause is not an end (housing/release.py): the beds it keeps, said per farm
+        who = (
+            "1 person housed keeps their bed"
+            if people == 1
+            else f"{people} people housed keep their beds"
+        )
+        said = f"{nights} bed-night{'' if nights == 1 else 's'} without work, not released"
+        say(
+            f"pause: {farm} has {n}+ workdays in a row without work and then work again: "
+            f"{who} through it ({said})"
         )
     timings["housing_s"] = time.monotonic() - t
     return Housed(
