@@ -4,8 +4,10 @@ for them only (its `inputs/worked_days.csv`; the calendar is the season's), a da
 the intake drives only them to the farm that day, and a bed the intake takes from someone housed
 by the plan re-planned and not arrived is said with a count and ids.
 
-The season: tiny, F1 (W01, W02, 6-13 July, Mon-Sat) closed by its calendar 8-10 July (Wed-Fri),
-`max_days_without_work = 2`: without a booking both leave on the morning of the 10th. With
+The season: tiny, F1 (W01, W02, 6-13 July, made Mon-Fri here) closed by its calendar 8-10 July
+(Wed-Fri), its last workdays of their stay (the release rule releases at the end of the work, not
+through a pause: session 19, helper E), `max_days_without_work = 2`: without a booking both leave
+on the morning of the 10th. With
 `crowded`, five more F1 men arrive on the 10th (to the 13th): five men's beds in all, so W01 kept
 from the 10th on needs a bed the season plan gave one of them."""
 
@@ -35,6 +37,8 @@ def _season(base: Path, crowded: bool, fb_open_to: str | None = None) -> Path:
     shutil.copytree(TINY, sc)
     if fb_open_to:
         edit_features(sc / "foresterie.geojson", 1, open_to=fb_open_to)
+    edit_features(sc / "farms.geojson", 0, workdays="Mon-Fri")  # F1: the 10th is its last
+    # workday of the stay (to the 13th): the closure ends the work, it is no pause
     if crowded:
         with (sc / "workers.csv").open("a", encoding="utf-8") as f:
             f.write("\n".join(NEW_MEN) + "\n")
