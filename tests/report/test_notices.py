@@ -258,7 +258,7 @@ def test_a_dependants_bed_released_for_no_work_says_whose_farm(bed_start_run: Pa
         return _text(bed_end_html(run, end, en))
 
     assert "the farm of the people you came with" in told(dependants[0])
-    assert "your farm has had no work for you" in told(workers[0])
+    assert "your farm has no more work for you during your stay" in told(workers[0])
 
 
 def test_first_bed_notices_that_no_longer_apply_are_removed(

@@ -153,14 +153,14 @@ BED_END_TEXT = {
     ),
     "released_no_work": N_(
         "Your bed at {foresteria} ends before your stay does: your last night there is "
-        "{date}, because your farm has had no work for you for several days."
+        "{date}, because your farm has no more work for you during your stay."
     ),
 }
 # The same for someone with no farm of their own (a dependant): it is their group's farm.
 RELEASED_GROUP = N_(
     "Your bed at {foresteria} ends before your stay does: your last night there is "
-    "{date}, because the farm of the people you came with has had no work for them for several "
-    "days."
+    "{date}, because the farm of the people you came with has no more work for them during "
+    "their stay."
 )
 BED_END_PLAIN = N_(
     "Your bed at {foresteria} ends before your stay does: your last night there is {date}."
