@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from foresterie.cli import app
 from foresterie.housing.release import release_days
-from foresterie.housing.units import StayRule, build_units, option_fits
+from foresterie.housing.units import History, StayRule, build_units, option_fits
 from foresterie.scenario.load import load_scenario
 from foresterie.verify import verify_run
 from tests.helpers import foresteria, rehash, release_season, worker
@@ -267,3 +267,26 @@ def test_the_group_rule_option_by_option() -> None:
     assert not option_fits(group, (fb,), rule)  # the group's part at B: 2 nights, M3 none
     (alone,) = build_units((worker("M3", "2026-07-10", "2026-07-12", "family"),))
     assert not option_fits(alone, (fa,), rule)
+
+
+def test_a_residents_move_before_the_date_is_weighed_on_a_one_span_option() -> None:
+    """A resident whose bed ended at a closing before a re-plan's date (10 nights kept) and is
+    planned from it at one site: the move is the whole plan's, weighed over the whole stay
+    (random season s24 of review 18 R: refused at the date, "the move gains no night", when the
+    one-span option skipped the weighing)."""
+    h = History(
+        spans=1,
+        first=1,
+        rest=1,
+        resume=date(2026, 7, 17),
+        arrival=date(2026, 7, 7),
+        kept=10,
+        before=1,
+    )
+    rule = StayRule(partial=True, max_transfers=1, min_nights=1)
+    w = worker("W", "2026-07-17", "2026-07-31", "men")
+    (unit,) = build_units((w,), history={"W": h})
+    open_all = foresteria("B", men=1, open_from="2026-07-01", open_to="2026-07-31")
+    assert not option_fits(unit, (open_all,), rule)  # 10 + 14 nights, 24 at B alone
+    later = foresteria("B", men=1, open_from="2026-07-10", open_to="2026-07-31")
+    assert option_fits(unit, (later,), rule)  # 24 nights, 21 at B alone

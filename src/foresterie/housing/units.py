@@ -394,15 +394,14 @@ def _resumes(h: History | None, option: Option, ss: list[Span]) -> bool:
 
 def _gains(w: Worker, option: Option, ss: list[Span], h: History | None, promised: bool) -> bool:
     """A transfer houses w more nights than its second foresteria alone (over the whole stay,
-    for a re-plan's resident); True without a transfer or where it is not asked."""
-    if len(ss) != 2:
-        return True
+    for a re-plan's resident, whose whole plan may have its transfer before the date: one
+    span from it, `History.before`); True without a transfer or where it is not asked."""
     if h is not None and h.arrival is not None and h.before + len(ss) == 2:
         b = option[1] if h.before == 0 else option[0]  # the whole plan's second row
         total = h.kept + sum(s.nights for s in ss)
         alone = min(w.departure, b.open_to + timedelta(days=1)) - max(h.arrival, b.open_from)
         return total > alone.days  # the move, weighed over the whole stay, gains a night
-    if promised or (h is not None and h.arrival is not None):
+    if len(ss) != 2 or promised or (h is not None and h.arrival is not None):
         return True  # (a re-plan's resident: weighed over the whole stay above)
     # the second alone houses as many nights: nobody is moved for nothing
     return ss[0].nights + ss[1].nights > spans(w, option[1:])[0].nights
@@ -464,7 +463,8 @@ def _group_fits(unit: Unit, option: Option, rule: StayRule, promised: bool) -> b
                 own_ok[k] = True
             if not s.nights or s.nights < (1 if k == 0 and h is None and unit.pinned else own):
                 every_ok[k] = False  # (an empty span too: the rule before the group's)
-        if len(ss) == 2 and all(s.nights for s in ss) and not _gains(w, option, ss, h, promised):
+        held = [s for s in ss if s.nights]  # (a resident's: from the first, ss[0] has nights)
+        if (h is not None or len(held) == 2) and not _gains(w, option, held, h, promised):
             return False
         if len(ss) == 2:
             total += ss[0].nights + ss[1].nights
