@@ -478,6 +478,9 @@ class _SequenceJob:
     seed: int
     iterations: int
     patience: int
+    # At most this many loads x iterations without improvement (`PATIENCE_WORK`, this phase's
+    # share): the patience of a problem of more than patience_work / patience loads is less.
+    patience_work: int
     time_limit_s: float  # safety net only; the iteration budgets decide the result
     # Per pattern, a known solution of the same nodes to start from instead of the day before's
     # (a short day's routes for the real fleet start from its routes as planned, `_clipped`).
@@ -497,6 +500,18 @@ NEIGHBOURS: Final = 12
 # session 16, helper K).
 WARM_PATIENCE: Final = 1.0
 
+# The patience counted in work as well as in iterations: a search stops after `patience`
+# iterations without improvement or after PATIENCE_WORK loads x iterations without improvement,
+# whichever comes first (each iteration's local search costs about its loads: benchmarks/
+# RESULTS.md, session 19, helper P2). So a problem of more than PATIENCE_WORK / patience loads
+# has a patience of PATIENCE_WORK // loads iterations: the work a search spends confirming its
+# best grows no faster than the number of its problems, where a foresteria-day's problem grows
+# with the season (the generated 20,000-worker season: 25 loads a problem on average, up to 83,
+# against 13 and 28 at 1,700). 2,800 is 100 iterations up to 28 loads: the generated seasons'
+# patience (100) on the largest problem of the 1,700-worker season, and the shipped 2027
+# seasons' (40) on every problem up to 70 loads (their largest has 64): neither changes.
+PATIENCE_WORK: Final = 2_800
+
 
 def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, VRPSolution]]:
     """Solve one (foresteria, direction) sequence of patterns in date order, warm-starting each."""
@@ -510,6 +525,7 @@ def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, 
         patience = job.patience
         if start is None and prev is not None and _alike(prev[0], p, nodes):
             patience = max(1, round(job.patience * WARM_PATIENCE))
+        patience = min(patience, max(1, job.patience_work // (inst.n - 1)))
         sol = engine.solve(
             inst, job.seed, job.iterations, job.time_limit_s, warm, patience, NEIGHBOURS
         )
@@ -2563,6 +2579,7 @@ def _solve_patterns(
             seed=scenario.config.scenario.seed,
             iterations=max(1, round(cfg.shuttle_iterations * budget)),
             patience=max(1, round(cfg.shuttle_patience * budget)),
+            patience_work=max(1, round(PATIENCE_WORK * budget)),
             time_limit_s=cfg.wall_clock_limit_s,
             starts={p: starts[p] for p in seq if p in starts} if starts else None,
         )
