@@ -663,10 +663,10 @@ def test_a_large_problem_has_the_patience_its_work_allows(monkeypatch) -> None:
     # work and the scenario's patience of 60, a problem of 3 loads keeps its 60 iterations
     # (180 // 3), one of 7 loads gets 180 // 7 = 25, one of 30 loads 6; the second opinion
     # (a quarter of the budget: patience 15, work 45) of a 7-load problem 6. Each answer is
-    # what the engine gives with that patience, every load served.
+    # what the engine gives with that patience, every load served. Unset (None, as shipped),
+    # the 30-load problem has the scenario's patience.
     import foresterie.shuttles.routes as routes
 
-    monkeypatch.setattr(routes, "PATIENCE_WORK", 180)
     asked: list[tuple[int, int]] = []  # (loads, patience)
     real = get_engine("pyvrp")
 
@@ -693,6 +693,11 @@ def test_a_large_problem_has_the_patience_its_work_allows(monkeypatch) -> None:
     here = _Workers(_Season(scenario=sc, matrix=m, members={}, demand={}), 1)
     full = sc.config.solver.shuttle_patience
     assert full == 60
+    assert routes.PATIENCE_WORK is None
+    _solve_patterns(here, [replace(pattern(30), not_before=4)], None)
+    assert asked == [(30, 60)]
+    asked.clear()
+    monkeypatch.setattr(routes, "PATIENCE_WORK", 180)
     got = _solve_patterns(here, [pattern(3)], None)
     got |= _solve_patterns(here, [replace(pattern(7), not_before=1)], None)
     got |= _solve_patterns(here, [replace(pattern(30), not_before=2)], None)

@@ -479,8 +479,8 @@ class _SequenceJob:
     iterations: int
     patience: int
     # At most this many loads x iterations without improvement (`PATIENCE_WORK`, this phase's
-    # share): the patience of a problem of more than patience_work / patience loads is less.
-    patience_work: int
+    # share; None: no such limit): a problem of more than patience_work / patience loads has less.
+    patience_work: int | None = None
     time_limit_s: float  # safety net only; the iteration budgets decide the result
     # Per pattern, a known solution of the same nodes to start from instead of the day before's
     # (a short day's routes for the real fleet start from its routes as planned, `_clipped`).
@@ -500,17 +500,17 @@ NEIGHBOURS: Final = 12
 # session 16, helper K).
 WARM_PATIENCE: Final = 1.0
 
-# The patience counted in work as well as in iterations: a search stops after `patience`
-# iterations without improvement or after PATIENCE_WORK loads x iterations without improvement,
-# whichever comes first (each iteration's local search costs about its loads: benchmarks/
-# RESULTS.md, session 19, helper P2). So a problem of more than PATIENCE_WORK / patience loads
-# has a patience of PATIENCE_WORK // loads iterations: the work a search spends confirming its
-# best grows no faster than the number of its problems, where a foresteria-day's problem grows
-# with the season (the generated 20,000-worker season: 25 loads a problem on average, up to 83,
-# against 13 and 28 at 1,700). 2,800 is 100 iterations up to 28 loads: the generated seasons'
-# patience (100) on the largest problem of the 1,700-worker season, and the shipped 2027
-# seasons' (40) on every problem up to 70 loads (their largest has 64): neither changes.
-PATIENCE_WORK: Final = 2_800
+# The patience counted in work as well as in iterations, where set: a search would stop after
+# `patience` iterations without improvement or after PATIENCE_WORK loads x iterations without
+# improvement, whichever comes first, so a problem of more than PATIENCE_WORK / patience loads
+# would have a patience of PATIENCE_WORK // loads iterations. None: not set, every search has its
+# scenario's patience. Measured (benchmarks/RESULTS.md, session 19, helper P2) on the generated
+# 20,000-worker season's every 8th foresteria: 2,800 (no change at 1,700 workers nor in the 2027
+# seasons) took 15 % less CPU and left 413 more worker-days unserved (+1.5 %), 1,400 39 % less
+# and 1,198 more (+4.3 %); 2,800 also moves the 2026 seasons (patience 100): 14 and 74 more
+# worker-days unserved. A loss on every cut, so none is set (`pipeline_scale.py --shuttles N
+# --patience-work W` measures one).
+PATIENCE_WORK: Final[int | None] = None
 
 
 def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, VRPSolution]]:
@@ -525,7 +525,8 @@ def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, 
         patience = job.patience
         if start is None and prev is not None and _alike(prev[0], p, nodes):
             patience = max(1, round(job.patience * WARM_PATIENCE))
-        patience = min(patience, max(1, job.patience_work // (inst.n - 1)))
+        if job.patience_work is not None:
+            patience = min(patience, max(1, job.patience_work // (inst.n - 1)))
         sol = engine.solve(
             inst, job.seed, job.iterations, job.time_limit_s, warm, patience, NEIGHBOURS
         )
@@ -2579,7 +2580,7 @@ def _solve_patterns(
             seed=scenario.config.scenario.seed,
             iterations=max(1, round(cfg.shuttle_iterations * budget)),
             patience=max(1, round(cfg.shuttle_patience * budget)),
-            patience_work=max(1, round(PATIENCE_WORK * budget)),
+            patience_work=None if PATIENCE_WORK is None else max(1, round(PATIENCE_WORK * budget)),
             time_limit_s=cfg.wall_clock_limit_s,
             starts={p: starts[p] for p in seq if p in starts} if starts else None,
         )
