@@ -507,9 +507,9 @@ WARM_PATIENCE: Final = 1.0
 # scenario's patience. Measured (benchmarks/RESULTS.md, session 19, helper P2) on the generated
 # 20,000-worker season's every 8th foresteria: 2,800 (no change at 1,700 workers nor in the 2027
 # seasons) took 15 % less CPU and left 413 more worker-days unserved (+1.5 %), 2,000 29 % less
-# and 702 more (+2.5 %), 1,400 39 % less and 1,198 more (+4.3 %); 2,800 also moves the 2026 seasons (patience 100): 14 and 74 more
-# worker-days unserved. A loss on every cut, so none is set (`pipeline_scale.py --shuttles N
-# --patience-work W` measures one).
+# and 702 more (+2.5 %), 1,400 39 % less and 1,198 more (+4.3 %); 2,800 also moves the 2026
+# seasons (patience 100): 14 and 74 more worker-days unserved. A loss on every cut, so none is
+# set (`pipeline_scale.py --shuttles N --patience-work W` measures one).
 PATIENCE_WORK: Final[int | None] = None
 
 
