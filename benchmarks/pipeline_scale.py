@@ -41,7 +41,7 @@ Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [
 reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max"; the stays
 at the foresteria nearest the farm among those open every night of the stay)
 Where the shuttles' CPU goes: python benchmarks/pipeline_scale.py --shuttles N [--every K]
-[--cache DIR] [--needed-max M] [--needed-fallback off]
+[--cache DIR] [--needed-max M] [--needed-fallback off] [--patience-work W]
 (generates the season, houses it in this process, keeps the stays of every K-th foresteria
 only, K = 1 by default, then plans the shuttles as `solve` does with timers on every route
 search, chaining and pool job: route problems by size (loads = the VRP's clients), iterations
@@ -52,7 +52,9 @@ foresterie, and their CPU (scaled by the foresterie over those kept: an estimate
 --cache DIR keeps the housed season in DIR/house-N.pkl for the next profile; --needed-max M
 patches routes.NEEDED_FAST_MAX_TRIPS (days of M trips or more count their vehicles needed
 without a search) for the run; --needed-fallback off leaves a count its folded model did not
-prove as it stands, without routes._vehicles_needed's chaining on copies (`timers`).
+prove as it stands, without routes._vehicles_needed's chaining on copies (`timers`);
+--patience-work W patches routes.PATIENCE_WORK (loads x iterations without improvement before
+a route search stops) for the run: the quality-versus-budget curve of session 19.
 The vehicles-needed threshold on a shipped scenario: python benchmarks/pipeline_scale.py --needed
 SCENARIO OUT M [--needed-fallback off] (solve with plan files and verifier into OUT, NEEDED_FAST_MAX_TRIPS = M; every
 count timed; one table row: M, CPU s, counts, those of 45 trips or more, vehicles needed and
@@ -448,12 +450,18 @@ def _bands(rows: list[dict[str, Any]], kind: str) -> None:
 
 
 def profile_shuttles(
-    n: int, every: int, cache: Path | None, needed_max: int | None, fallback: bool = True
+    n: int,
+    every: int,
+    cache: Path | None,
+    needed_max: int | None,
+    fallback: bool = True,
+    patience_work: int | None = None,
 ) -> None:
     """The N-worker spread season's shuttles with a timer on every route search, chaining and
     pool job (see the module's docstring, --shuttles). Records go through files, one per
     process (the pool's workers are forked after the timers are installed). `needed_max`:
-    routes.NEEDED_FAST_MAX_TRIPS for this run (patched here, not in routes.py)."""
+    routes.NEEDED_FAST_MAX_TRIPS for this run (patched here, not in routes.py); `patience_work`:
+    routes.PATIENCE_WORK for this run, likewise."""
     import foresterie.shuttles.engines.pyvrp_engine as pe
     import foresterie.shuttles.routes as routes
 
@@ -506,6 +514,8 @@ def profile_shuttles(
     sc, matrix, assignments, housing_cpu = housed(n, cache)
     if needed_max is not None:
         routes.NEEDED_FAST_MAX_TRIPS = needed_max  # type: ignore[misc]
+    if patience_work is not None:
+        routes.PATIENCE_WORK = patience_work  # type: ignore[misc]
     keep = {f.id for f in sc.foresterie[::every]}
     stays = [a for a in assignments if a.foresteria_id in keep]
     pe.iterated_local_search = counted_search  # type: ignore[assignment]
@@ -532,7 +542,10 @@ def profile_shuttles(
         f"{plan.route_searches:,} route searches of {plan.day_problems:,} problems; vehicles "
         f"needed {sum(f.needed for f in plan.fleet_days):,} on {len(plan.fleet_days):,} "
         f"base-days, {sum(f.needed_proven for f in plan.fleet_days):,} proven; "
-        f"NEEDED_FAST_MAX_TRIPS {routes.NEEDED_FAST_MAX_TRIPS}; plan hash "
+        f"NEEDED_FAST_MAX_TRIPS {routes.NEEDED_FAST_MAX_TRIPS}; PATIENCE_WORK "
+        f"{routes.PATIENCE_WORK}; vehicle-km {sum(t.metres for t in plan.trips) / 1000:,.1f}; "
+        f"chaining proven {sum(f.optimal for f in plan.fleet_days):,} of "
+        f"{len(plan.fleet_days):,}; plan hash "
         f"{digest.hexdigest()[:12]}"
     )
     print()
@@ -647,6 +660,7 @@ def main() -> None:
             Path(opt["--cache"]) if "--cache" in opt else None,
             int(opt["--needed-max"]) if "--needed-max" in opt else None,
             opt.get("--needed-fallback", "on") != "off",
+            int(opt["--patience-work"]) if "--patience-work" in opt else None,
         )
         return
     if sys.argv[1:2] == ["--needed"]:

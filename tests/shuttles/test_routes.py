@@ -658,6 +658,55 @@ def test_a_day_like_the_day_before_searched_briefly_stays_feasible(monkeypatch) 
                 t, at = t + inst.service[v], v
 
 
+def test_a_large_problem_has_the_patience_its_work_allows(monkeypatch) -> None:
+    # The patience is counted in loads x iterations too (`PATIENCE_WORK`): with 180 of that
+    # work and the scenario's patience of 60, a problem of 3 loads keeps its 60 iterations
+    # (180 // 3), one of 7 loads gets 180 // 7 = 25, one of 30 loads 6; the second opinion
+    # (a quarter of the budget: patience 15, work 45) of a 7-load problem 6. Each answer is
+    # what the engine gives with that patience, every load served. Unset (None, as shipped),
+    # the 30-load problem has the scenario's patience.
+    import foresterie.shuttles.routes as routes
+
+    asked: list[tuple[int, int]] = []  # (loads, patience)
+    real = get_engine("pyvrp")
+
+    class Spy:
+        name = "pyvrp"
+
+        def solve(self, inst, *a):  # type: ignore[no-untyped-def]
+            asked.append((inst.n - 1, a[4]))  # (seed, iterations, limit, start, patience, ...)
+            return real.solve(inst, *a)
+
+    monkeypatch.setattr(routes, "get_engine", lambda name: Spy())
+    farms = [farm(f"F{k}") for k in range(1, 31)]
+    sc = scenario([foresteria("A", men=99)], farms, [], [vehicle("V1", "A", seats=9)])
+    m = matrix({}, ["A", *(f.id for f in farms)])
+
+    def pattern(n: int, origin: str = "A") -> _Pattern:
+        return _Pattern(
+            foresteria_id=origin,
+            direction=TO_FARM,
+            demand=tuple((f"F{k}", 9, 300, 420) for k in range(1, n + 1)),
+            seats=((9, 16000, 40),),
+        )
+
+    here = _Workers(_Season(scenario=sc, matrix=m, members={}, demand={}), 1)
+    full = sc.config.solver.shuttle_patience
+    assert full == 60
+    assert routes.PATIENCE_WORK is None
+    _solve_patterns(here, [replace(pattern(30), not_before=4)], None)
+    assert asked == [(30, 60)]
+    asked.clear()
+    monkeypatch.setattr(routes, "PATIENCE_WORK", 180)
+    got = _solve_patterns(here, [pattern(3)], None)
+    got |= _solve_patterns(here, [replace(pattern(7), not_before=1)], None)
+    got |= _solve_patterns(here, [replace(pattern(30), not_before=2)], None)
+    second = _solve_patterns(here, [replace(pattern(7), not_before=3)], None, budget=0.25)
+    assert asked == [(3, 60), (7, 25), (30, 6), (7, 6)]
+    for p, sol in [*got.items(), *second.items()]:
+        assert sol.feasible and sol.served() == set(range(1, len(p.demand) + 1))
+
+
 def test_a_copied_trip_or_stop_is_what_dataclasses_replace_makes() -> None:
     # `_evolve` copies fields without re-running __init__: every field equal to replace's, the
     # original untouched, and a name that is no field refused (as replace refuses it).

@@ -478,6 +478,9 @@ class _SequenceJob:
     seed: int
     iterations: int
     patience: int
+    # At most this many loads x iterations without improvement (`PATIENCE_WORK`, this phase's
+    # share; None: no such limit): a problem of more than patience_work / patience loads has less.
+    patience_work: int | None = None
     time_limit_s: float  # safety net only; the iteration budgets decide the result
     # Per pattern, a known solution of the same nodes to start from instead of the day before's
     # (a short day's routes for the real fleet start from its routes as planned, `_clipped`).
@@ -497,6 +500,18 @@ NEIGHBOURS: Final = 12
 # session 16, helper K).
 WARM_PATIENCE: Final = 1.0
 
+# The patience counted in work as well as in iterations, where set: a search would stop after
+# `patience` iterations without improvement or after PATIENCE_WORK loads x iterations without
+# improvement, whichever comes first, so a problem of more than PATIENCE_WORK / patience loads
+# would have a patience of PATIENCE_WORK // loads iterations. None: not set, every search has its
+# scenario's patience. Measured (benchmarks/RESULTS.md, session 19, helper P2) on the generated
+# 20,000-worker season's every 8th foresteria: 2,800 (no change at 1,700 workers nor in the 2027
+# seasons) took 15 % less CPU and left 413 more worker-days unserved (+1.5 %), 2,000 29 % less
+# and 702 more (+2.5 %), 1,400 39 % less and 1,198 more (+4.3 %); 2,800 also moves the 2026
+# seasons (patience 100): 14 and 74 more worker-days unserved. A loss on every cut, so none is
+# set (`pipeline_scale.py --shuttles N --patience-work W` measures one).
+PATIENCE_WORK: Final[int | None] = None
+
 
 def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, VRPSolution]]:
     """Solve one (foresteria, direction) sequence of patterns in date order, warm-starting each."""
@@ -510,6 +525,8 @@ def _solve_sequence(job: _SequenceJob, season: _Season) -> list[tuple[_Pattern, 
         patience = job.patience
         if start is None and prev is not None and _alike(prev[0], p, nodes):
             patience = max(1, round(job.patience * WARM_PATIENCE))
+        if job.patience_work is not None:
+            patience = min(patience, max(1, job.patience_work // (inst.n - 1)))
         sol = engine.solve(
             inst, job.seed, job.iterations, job.time_limit_s, warm, patience, NEIGHBOURS
         )
@@ -2563,6 +2580,7 @@ def _solve_patterns(
             seed=scenario.config.scenario.seed,
             iterations=max(1, round(cfg.shuttle_iterations * budget)),
             patience=max(1, round(cfg.shuttle_patience * budget)),
+            patience_work=None if PATIENCE_WORK is None else max(1, round(PATIENCE_WORK * budget)),
             time_limit_s=cfg.wall_clock_limit_s,
             starts={p: starts[p] for p in seq if p in starts} if starts else None,
         )
