@@ -3,8 +3,8 @@ booking, with why the season plan has no bed (which rule ended it, from when) an
 (review 18 R, LOW-4: a farm's own booking for a crew member whose bed the release rule ended was
 dropped without a line, only counted in day.json).
 
-The season: W01 and W02 work at F1 (Mon-Sat), whose calendar closes 13-17 July; with
-`max_days_without_work = 3` their beds are released from the morning of the 16th (13, 14 and 15
+The season: W01 and W02 work at F1 (Mon-Sat), whose calendar closes 13 July to the end of their
+stays (the work over: no pause); with `max_days_without_work = 3` their beds are released from the morning of the 16th (13, 14 and 15
 without work). W03 works at F2 and is housed all along."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "W02,2026-07-06,2026-07-25,men,,F1,0,false,",
             "W03,2026-07-06,2026-07-25,women,,F2,0,false,",
         ],
-        "F1,2026-07-13,2026-07-17",
+        "F1,2026-07-13,2026-07-25",  # to the end of their stays: the work is over, no pause
         min_overlap=1,
         family_beds=0,
     )
