@@ -4,8 +4,8 @@ booking, with why the season plan has no bed (which rule ended it, from when) an
 dropped without a line, only counted in day.json).
 
 The season: W01 and W02 work at F1 (Mon-Sat), whose calendar closes 13 July to the end of their
-stays (the work over: no pause); with `max_days_without_work = 3` their beds are released from the morning of the 16th (13, 14 and 15
-without work). W03 works at F2 and is housed all along."""
+stays (the work over: no pause); with `max_days_without_work = 3` their beds are released from
+the morning of the 16th (13, 14 and 15 without work). W03 works at F2 and is housed all along."""
 
 from __future__ import annotations
 
