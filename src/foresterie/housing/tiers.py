@@ -538,7 +538,7 @@ NEAREST = 3
 # than the LP's), asks no search, and says so (TierResult.lp_stopped).
 RESTRICT_ITERATIONS_PER_ROW = 4
 RESTRICT_TAIL = 0.01
-RESTRICT_TAIL_ROUNDS = 2
+RESTRICT_TAIL_ROUNDS = 1
 
 
 def free_columns(p: Program, fixed: dict[int, int] | None) -> int:
