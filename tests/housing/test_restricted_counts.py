@@ -178,3 +178,20 @@ def test_a_count_keeps_the_best_bound_of_the_rounds_not_the_last(
     got = _lp(p, c, near, [], None, float("inf"))
     assert got.counted and got.rounds == 3 and got.lp is not None and len(seen) == 3
     assert got.lp.bound == seen[2] < got.best_bound == seen[1] == max(seen) <= whole.bound
+
+
+def test_as_shipped_one_round_follows_the_first_tail_round(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With RESTRICT_TAIL_ROUNDS as shipped, the first round that prices back fewer than
+    RESTRICT_TAIL of the columns is followed by one more round, and then the count stops them:
+    two rounds here, where every round is a tail round and the rounds need four to be exact."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    p, c, near = _tail_program()
+    exact = _lp(p, c, near, [], None, float("inf"))
+    assert not exact.counted and exact.rounds == 4
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL", float(p.n))  # every round a tail round
+    got = _lp(p, c, near, [], None, float("inf"))
+    assert got.counted and got.rounds == tiers.RESTRICT_TAIL_ROUNDS + 1 == 2
+    assert got.lp is not None and got.best_bound is not None
+    assert exact.lp is not None and got.best_bound <= exact.lp.bound  # a bound, weaker or equal

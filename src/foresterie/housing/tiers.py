@@ -244,6 +244,11 @@ class _Model:
         # One row per person of one copy and foresteria of an option: the beds a column uses.
         self.uses: list[_Use] = []
         terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        # The nights of a stay under an option, and a copy's commute under it, recur for many
+        # units (set-up at 20,000 workers): each is worked out once per model, keyed by the
+        # foresterie's identities (comp holds them while the model is built).
+        nights_of: dict[tuple[object, ...], tuple[tuple[str, int, int], ...]] = {}
+        commutes: dict[tuple[object, ...], int] = {}
         for ui, u in enumerate(comp.units):
             ub = u.copies
             people = u.one_copy
@@ -252,45 +257,71 @@ class _Model:
             for w in people:
                 per_copy[w.priority] += 1
                 contract[w.priority] += int(w.contract)
+            housed = [
+                (
+                    terms[f"housed_priority_{pr}"],
+                    c,
+                    terms[f"housed_priority_{pr}_contract"],
+                    contract[pr],
+                )
+                for pr, c in per_copy.items()
+            ]
+            stays = [(w.arrival, w.departure) for w in people]
+            riders = tuple((w.work_farm, w.arrival, w.departure) for w in people)
             cols = []
             for k, opt in enumerate(comp.opts[ui]):
                 j = p.add_var(0, ub)
                 self.x[ui, k] = j
                 self.cols.append((u, opt))
                 cols.append(j)
-                for pr, c in per_copy.items():
-                    terms[f"housed_priority_{pr}"].append((j, c))
-                    terms[f"housed_priority_{pr}_contract"].append((j, contract[pr]))
+                for term, c, term_contract, c_contract in housed:
+                    term.append((j, c))
+                    term_contract.append((j, c_contract))
+                ids = tuple(map(id, opt))
                 if u.previous == opt[0].id:
                     terms["kept_in_place"].append((j, len(people)))
                 nights = moved = 0
-                for w in people:
-                    parts = spans(w, opt)
-                    moved += all(sp.nights for sp in parts) and len(parts) > 1
-                    for sp in parts:
-                        if sp.nights:
-                            nights += sp.nights
-                            self.uses.append(
-                                _Use(
-                                    col=j,
-                                    foresteria_id=sp.foresteria_id,
-                                    section=u.section,
-                                    first=sp.start.toordinal(),
-                                    end=sp.end.toordinal(),
-                                    accessible=int(w.accessible),
-                                )
+                for w, (arrival, departure) in zip(people, stays, strict=True):
+                    stay = (arrival, departure, ids)
+                    got = nights_of.get(stay)
+                    if got is None:
+                        got = nights_of[stay] = tuple(
+                            (sp.foresteria_id, sp.start.toordinal(), sp.end.toordinal())
+                            for sp in spans(w, opt)
+                            if sp.nights
+                        )
+                    moved += len(got) > 1  # sleeps at both (a group's member may at one only)
+                    for fid, first, end in got:
+                        nights += end - first
+                        self.uses.append(
+                            _Use(
+                                col=j,
+                                foresteria_id=fid,
+                                section=u.section,
+                                first=first,
+                                end=end,
+                                accessible=int(w.accessible),
                             )
+                        )
                 terms["bed_nights"].append((j, nights))
                 if moved:  # the people who sleep at both (a group's member may at one only)
                     terms["transfers"].append((j, moved))
                 if with_commute:
-                    terms["commute_s"].append((j, commute_cost(u, opt, matrix, farms)))
+                    # commute_cost reads each person's work farm and stay only
+                    key = (riders, ids)
+                    cost = commutes.get(key)
+                    if cost is None:
+                        cost = commutes[key] = commute_cost(u, opt, matrix, farms)
+                    terms["commute_s"].append((j, cost))
             p.add_row(cols, [1] * len(cols), lb=ub if u.pinned is not None else -math.inf, ub=ub)
         # Occupancy counters (after the columns): one chain per foresteria and section (and
         # accessible beds where they can bind), see _night_rows.
         self.chains: list[_Chain] = []
+        by_f: dict[str, list[_Use]] = defaultdict(list)  # each foresteria's uses, in order
+        for e in self.uses:
+            by_f[e.foresteria_id].append(e)
         for f in comp.foresterie:
-            here = [u for u in self.uses if u.foresteria_id == f.id]
+            here = by_f[f.id]
             for s in SECTIONS:
                 _night_rows(p, [u for u in here if u.section == s], 0, f.beds(s), self.chains)
             if f.id in acc_binding:
@@ -508,7 +539,7 @@ NEAREST = 3
 # than the LP's), asks no search, and says so (TierResult.lp_stopped).
 RESTRICT_ITERATIONS_PER_ROW = 4
 RESTRICT_TAIL = 0.01
-RESTRICT_TAIL_ROUNDS = 2
+RESTRICT_TAIL_ROUNDS = 1
 
 
 def free_columns(p: Program, fixed: dict[int, int] | None) -> int:
