@@ -140,6 +140,29 @@ def test_a_group_is_here_with_the_member_checked_in(tiny_season_run: Path) -> No
     assert "W02" not in one.no_shows and one.released["FA"] == 0
 
 
+def test_a_dependant_leaves_with_the_groups_working_members(tiny_season_run: Path) -> None:
+    """Review 19 S: both working members of a family recorded as departed left their child alone
+    in the family room to the end of its stay. A dependant leaves with them (the last of their
+    days), said in one line; while one of them stays, the dependant stays."""
+    season = load_season_run(tiny_season_run)
+    ws = [
+        replace(w, rides=False, farm_id=None) if w.id == "W05" else w
+        for w in season.scenario.workers
+    ]
+    family = replace(season, scenario=replace(season.scenario, workers=tuple(ws)))
+    came = _arrive("W01", "W02", "W03", "W04", "W05")
+    gone = [Event(kind="departure", day=date(2026, 7, 8), worker_id="W04")]
+    got = intake_workers(family, came + gone, D, 3)
+    child = {w.id: w for w in got.workers}["W05"]
+    assert child.departure == date(2026, 7, 8), child
+    assert got.with_group == [
+        "G1: W05 leaves with the group's working members (the last departed on 2026-07-08): "
+        "no bed kept for a dependant alone"
+    ]
+    stays = intake_workers(family, came, D, 3)  # W04 still here: so is the child
+    assert {w.id: w for w in stays.workers}["W05"].departure == date(2026, 7, 11)
+
+
 @pytest.fixture(scope="module")
 def placing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny season with FA's men's beds 2, FB's none, and W06 working at F1 from the settlement PX."""

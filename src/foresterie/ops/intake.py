@@ -240,6 +240,24 @@ def intake_workers(
                 only_aboard.discard(ev.worker_id)
         elif ev.kind == "departure":
             departed[ev.worker_id] = ev.day
+    # A dependant (a child, an elder) leaves with the group's working members: once every one of
+    # them has left, they are gone too, from the latest of those days (review 19 S: both parents
+    # recorded as departed left their child alone in the family room for 19 nights).
+    riders_of: dict[str, list[Worker]] = {}
+    left_with: list[str] = []  # said with the group lines (Intake.with_group)
+    for w in season.scenario.workers:
+        if w.group_id and w.rides:
+            riders_of.setdefault(w.group_id, []).append(w)
+    for w in season.scenario.workers:
+        adults = riders_of.get(w.group_id or "", [])
+        if w.rides or not adults or w.id in departed:
+            continue
+        if all(a.id in departed for a in adults):
+            departed[w.id] = max(departed[a.id] for a in adults)
+            left_with.append(
+                f"{w.group_id}: {w.id} leaves with the group's working members (the last "
+                f"departed on {departed[w.id]}): no bed kept for a dependant alone"
+            )
     counts: Counter[str] = Counter()
     out: list[Worker] = []
     movers: dict[str, str] = {}
@@ -408,7 +426,7 @@ def intake_workers(
             for w in out
             if w.id in moving and w.id not in to_place and w.id in season.assigned
         },
-        with_group=with_group,
+        with_group=with_group + left_with,
     )
 
 
