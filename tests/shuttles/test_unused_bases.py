@@ -65,3 +65,8 @@ def test_validate_and_solve_warn_of_the_idle_depot(tmp_path: Path) -> None:
     )
     assert r.exit_code == 0, r.output
     assert "serve nobody" not in r.output, r.output
+    r = CliRunner().invoke(
+        app, ["intake", str(tmp_path / "run"), "--date", "2026-07-08", "--ledger", led]
+    )
+    assert r.exit_code == 0, r.output
+    assert "serve nobody" not in r.output, r.output  # nor an intake (review 19 S)

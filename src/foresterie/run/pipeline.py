@@ -196,7 +196,8 @@ def solve(
     )
     t = time.monotonic()
     ref_file, kept = scenario.root / REFERENCE_TRIPS, None
-    if not ref_file.is_file():  # a day run's bases are the season's: said at `solve` (review 19)
+    if not ref_file.is_file() and as_of is None:  # a day run's or re-plan's bases are the
+        # season's: said at the season's `solve` (review 19 R LOW-1, S)
         for problem in unused_bases(scenario, matrix):  # a depot no origin is given (unused.py)
             say(f"warning: {problem}")
     if ref_file.is_file():  # a day run: keep riders on the trips they were told (stability.py)
