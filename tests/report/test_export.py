@@ -370,3 +370,14 @@ def test_a_places_notice_goes_to_every_vehicle_boarding_there_that_day(
             assert boarding, (day, page.place_id)
             got = {v for (d, v), ps in packs.items() if d == day and page in ps}
             assert got == boarding, (day, page.place_id)
+
+
+def test_the_operator_is_warned_that_without_a_draw_key_the_crowd_replays(
+    tiny_season_run: Path,
+) -> None:
+    """The tiny season has no draw key: the warning says that the ride order and the crowd drawn
+    into `not_offered` both replay from the seed (review 19 S)."""
+    from foresterie.report.export import operator_warnings
+
+    (line,) = [w for w in operator_warnings(tiny_season_run) if "no draw key" in w]
+    assert "ride order among equals" in line and "not_offered" in line, line

@@ -418,7 +418,8 @@ def operator_warnings(run: Path) -> list[str]:
     return [
         *said,
         "this run has no draw key (restricted/draw_key.txt): its ride order among equals is "
-        "sha256(seed:id), which the operator view replays to tell referred riders apart; give "
+        "sha256(seed:id), and the crowd drawn into the waitlist's not_offered code is drawn "
+        "from the seed too, which the operator view replays to tell referred people apart; give "
         "the scenario [data] draw_key and solve it again",
     ]
 
