@@ -4019,9 +4019,18 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
     first, last = min(arrivals), _iso(max(_ord(e) for e in ends) - 1)
     farms = sorted({f for m in unit if (f := _work_farm(m))})
     names = _names_of(r)
-    fs_names = {names[f] for f in r.fs}
-    worst = {fid: max((r.secs[fid, farm] for farm in farms), default=0) for fid in r.fs}
-    nearest = min(r.fs, key=lambda fid: worst[fid]) if r.fs else ""
+    # the foresterie's names, and the nearest foresteria by its farthest farm, kept per set of
+    # farms: units share their farms, and each asks every foresteria (67 at 20,000 workers)
+    by_farms: dict[tuple[str, ...], tuple[set[str], dict[str, int], str]] = r.memo.setdefault(
+        "unit_nearest", {}
+    )
+    seen = by_farms.get(tuple(farms))
+    if seen is None:
+        fs_names = {names[f] for f in r.fs}
+        worst = {fid: max((r.secs[fid, farm] for farm in farms), default=0) for fid in r.fs}
+        nearest = min(r.fs, key=lambda fid: worst[fid]) if r.fs else ""
+        seen = by_farms[tuple(farms)] = (fs_names, worst, nearest)
+    fs_names, worst, nearest = seen
     share = float(h.get("min_overlap_share", 0))
     need = max(
         max(
