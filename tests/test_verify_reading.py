@@ -169,3 +169,63 @@ def test_minutes_kept_once_read_are_the_minutes() -> None:
         with pytest.raises(ValueError):
             verify._mins(bad)
         assert bad not in verify._MINS
+
+
+def _matrix_row_by_row(run: Path, rel: str) -> object:
+    """inputs/matrix.csv as _Run read it before session 19: _rows, then a dict per column."""
+    try:
+        rows = verify._rows(run, rel, "matrix.csv")
+    except verify.Unreadable as exc:
+        return f"unreadable: {exc}"
+    secs = {(r["from_id"], r["to_id"]): int(r["seconds"]) for r in rows}
+    metres = {(r["from_id"], r["to_id"]): int(r["metres"]) for r in rows}
+    return secs, metres
+
+
+def _matrix_answer(run: Path, rel: str) -> object:
+    try:
+        secs, metres, _ = verify._matrix(run, rel)
+    except verify.Unreadable as exc:
+        return f"unreadable: {exc}"
+    return secs, metres
+
+
+def test_matrix_indexed_by_columns_as_row_by_row(tiny_season_run: Path, tmp_path: Path) -> None:
+    """The matrix read column by column (session 19: 3 million rows at 20,000 workers) gives
+    the legs, in the same order, and the same refusals, as reading it row by row."""
+    rel = "inputs/matrix.csv"
+    got = _matrix_answer(tiny_season_run, rel)
+    assert got == _matrix_row_by_row(tiny_season_run, rel)
+    assert isinstance(got, tuple) and len(got[0]) >= 25
+    assert list(got[0]) == list(_matrix_row_by_row(tiny_season_run, rel)[0])  # type: ignore[index]
+    lines = (tiny_season_run / rel).read_text("utf-8").splitlines()
+    head, first, second = lines[0], lines[1], lines[2]
+    twice = [head, first, second, first, *lines[3:]]  # a pair given twice
+    bad_secs = [head, first, second.rsplit(",", 2)[0] + ",1.5," + second.rsplit(",", 1)[1]]
+    short = [head, first, second.rsplit(",", 1)[0]]  # a row one cell short
+    for n, text in enumerate((twice, bad_secs, short)):
+        run = tmp_path / f"r{n}"
+        (run / "inputs").mkdir(parents=True)
+        (run / rel).write_text("\n".join(text) + "\n", encoding="utf-8")
+        said = _matrix_answer(run, rel)
+        assert isinstance(said, str) and said.startswith("unreadable: inputs/matrix.csv:"), said
+        assert said == _matrix_row_by_row(run, rel)
+
+
+def test_matrix_ends_count_the_pairs_among_places() -> None:
+    """Every ordered pair of places is on the matrix exactly when the count is n x (n - 1): a
+    pair missing, a place's row to itself, rows of another place (a slow count then) and a
+    place with no row are all counted as the pair-by-pair search would find them."""
+    places = ["A", "B", "C"]
+    full = [(a, b) for a in places for b in places if a != b]
+
+    def count(pairs: list[tuple[str, str]], among: list[str]) -> int:
+        ends = verify._Ends(tuple(a for a, _ in pairs), tuple(b for _, b in pairs))
+        return ends.count(among)
+
+    assert count(full, places) == 6
+    assert count([*full, ("A", "A")], places) == 6
+    assert count(full[1:], places) == 5
+    assert count([*full, ("A", "Z"), ("Z", "Z")], places) == 6
+    assert count(full, [*places, "D"]) == 6  # D's 6 pairs missing: 6 of 12
+    assert count([*full[1:], ("Z", "A")], places) == 5

@@ -20,6 +20,7 @@ import io
 import itertools
 import json
 import math
+import operator
 import os
 import re
 import stat
@@ -520,6 +521,20 @@ def _sound_csv(text: str, kind: str) -> list[dict[str, str]] | None:
     """The rows of a CSV file of `kind` that has nothing `_parse_csv` refuses, read column by
     column (each distinct value of a column checked once, the keys compared as a whole); None
     if anything is wrong, for `_parse_csv` to read it row by row and say what and where."""
+    got = _sound_columns(text, kind)
+    if got is None:
+        return None
+    header, body, _ = got
+    return list(map(dict, map(zip, itertools.repeat(header), body)))  # widths checked
+
+
+def _sound_columns(
+    text: str, kind: str, keyed: bool = True
+) -> tuple[list[str], list[list[str]], list[tuple[str, ...]]] | None:
+    """`_sound_csv`'s checks, answering the header, the rows' cells and the columns (no dict
+    per row: inputs/matrix.csv holds the square of the places, 3 million rows at 20,000
+    workers). `keyed` False: the keys' uniqueness is left to the caller (who counts them as it
+    indexes the rows)."""
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error:
@@ -533,21 +548,21 @@ def _sound_csv(text: str, kind: str) -> list[dict[str, str]] | None:
     ):
         return None
     width = len(header)
-    if any(len(cells) != width for cells in body):
+    if not set(map(len, body)) <= {width}:  # every row as wide as the header (at C speed)
         return None
-    columns = list(zip(*body, strict=True)) if body else [() for _ in header]
+    columns: list[tuple[str, ...]] = list(zip(*body, strict=True)) if body else [() for _ in header]
     for k, name in enumerate(header):
         if name in schema:
             check = schema[name][0]
             if any(check(v) for v in set(columns[k])):
                 return None
     keys = _CSV_KEYS.get(kind, ())
-    if keys:
+    if keys and keyed:
         at = [header.index(k) for k in keys]
         joined = list(zip(*(columns[k] for k in at), strict=True))
         if len(set(joined)) != len(joined):
             return None
-    return list(map(dict, map(zip, itertools.repeat(header), body)))  # widths checked above
+    return header, body, columns
 
 
 _FEATURE_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
@@ -749,6 +764,51 @@ def _sealed_kpi(name: str) -> bool:
     return "priority" in name or "referr" in name
 
 
+class _Ends:
+    """The from and to ids of inputs/matrix.csv's rows, each pair once (`_matrix`)."""
+
+    def __init__(self, froms: tuple[str, ...], tos: tuple[str, ...]):
+        self.froms, self.tos = froms, tos
+
+    def count(self, places: list[str]) -> int:
+        """How many rows lead from one of `places` to another (not to itself): with the pairs
+        unique, every leg among them is on the matrix exactly when this is n x (n - 1)."""
+        among = set(places)
+        if set(self.froms) <= among and set(self.tos) <= among:  # as the pipeline writes it
+            return len(self.froms) - sum(map(operator.eq, self.froms, self.tos))
+        return sum(
+            1
+            for a, b in zip(self.froms, self.tos, strict=True)
+            if a != b and a in among and b in among
+        )
+
+
+def _matrix(
+    run: Path, rel: str
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], _Ends]:
+    """inputs/matrix.csv read as _rows reads it (the same checks, the same refusals), indexed
+    by its columns: (from, to) -> seconds, (from, to) -> metres, and the rows' ends. A file
+    with anything wrong is read again by _rows, which says what and where."""
+    text = _utf8(_read(run, rel), rel)
+    got = _sound_columns(text, "matrix.csv", keyed=False)
+    if got is not None:
+        header, _, columns = got
+        at = {name: k for k, name in enumerate(header)}
+        froms, tos = columns[at["from_id"]], columns[at["to_id"]]
+        pairs = list(zip(froms, tos, strict=True))
+        secs = dict(zip(pairs, map(int, columns[at["seconds"]]), strict=True))
+        if len(secs) == len(pairs):  # each pair once, as _sound_csv's keys check asks
+            metres = dict(zip(pairs, map(int, columns[at["metres"]]), strict=True))
+            return secs, metres, _Ends(tuple(froms), tuple(tos))
+    rows = _parse_csv(text, rel, "matrix.csv")  # raises, naming the row and the field
+    pairs = [(r["from_id"], r["to_id"]) for r in rows]
+    return (
+        {p: int(r["seconds"]) for p, r in zip(pairs, rows, strict=True)},
+        {p: int(r["metres"]) for p, r in zip(pairs, rows, strict=True)},
+        _Ends(tuple(p[0] for p in pairs), tuple(p[1] for p in pairs)),
+    )
+
+
 class _Run:
     def __init__(self, run: Path):
         self.root, self.plan = run, run / "plan"
@@ -781,12 +841,8 @@ class _Run:
             if data.get("pickups")
             else {}
         )
-        self.secs: dict[tuple[str, str], int] = {}
         self.legs: dict[tuple[str, str], int] = {}  # self.leg, minutes rounded up
-        self.metres: dict[tuple[str, str], int] = {}
-        for r in _rows(run, inp("matrix"), "matrix.csv"):
-            self.secs[r["from_id"], r["to_id"]] = int(r["seconds"])
-            self.metres[r["from_id"], r["to_id"]] = int(r["metres"])
+        self.secs, self.metres, ends = _matrix(run, inp("matrix"))
         bases = set(self.fs) | set(self.pickups)
         for rel, rows, fields in (
             (
@@ -803,9 +859,12 @@ class _Run:
                             f"{rel}:{n}: {field}: {row[field]!r} is not in the run's inputs"
                         )
         places = sorted(set(self.fs) | set(self.farms) | set(self.pickups))
-        gap = next(
-            ((a, b) for a in places for b in places if a != b and (a, b) not in self.secs), None
-        )
+        gap = None
+        if ends.count(places) != len(places) * (len(places) - 1):  # else every pair is there
+            gap = next(
+                ((a, b) for a in places for b in places if a != b and (a, b) not in self.secs),
+                None,
+            )
         if gap:  # every leg a plan may drive is on the recorded matrix
             raise Unreadable(f"{inp('matrix')}: from_id+to_id: no row for {gap[0]} -> {gap[1]}")
         self.assign = _rows(run, "plan/assignments.csv")
@@ -4264,9 +4323,18 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
     first, last = min(arrivals), _iso(max(_ord(e) for e in ends) - 1)
     farms = sorted({f for m in unit if (f := _work_farm(m))})
     names = _names_of(r)
-    fs_names = {names[f] for f in r.fs}
-    worst = {fid: max((r.secs[fid, farm] for farm in farms), default=0) for fid in r.fs}
-    nearest = min(r.fs, key=lambda fid: worst[fid]) if r.fs else ""
+    # the foresterie's names, and the nearest foresteria by its farthest farm, kept per set of
+    # farms: units share their farms, and each asks every foresteria (67 at 20,000 workers)
+    by_farms: dict[tuple[str, ...], tuple[set[str], dict[str, int], str]] = r.memo.setdefault(
+        "unit_nearest", {}
+    )
+    seen = by_farms.get(tuple(farms))
+    if seen is None:
+        fs_names = {names[f] for f in r.fs}
+        worst = {fid: max((r.secs[fid, farm] for farm in farms), default=0) for fid in r.fs}
+        nearest = min(r.fs, key=lambda fid: worst[fid]) if r.fs else ""
+        seen = by_farms[tuple(farms)] = (fs_names, worst, nearest)
+    fs_names, worst, nearest = seen
     share = float(h.get("min_overlap_share", 0))
     need = max(
         max(
@@ -5688,38 +5756,46 @@ def _reason_contradiction(r: _Run, code: str, unit: list[str], held: Held) -> st
         if not fitting:
             why = "no foresteria within reach has a bed of the kind: nothing is full"
         counted: dict[tuple[str, date, str, int, bool], int] = r.memo.setdefault("taken", {})
-        options = [[(fid, {id(m): nights(m, r.fs[fid]) for m in copy})] for fid in fitting]
-        for option in options:
-            need: dict[tuple[str, date], list[int]] = defaultdict(lambda: [0, 0])
-            for fid, stays in option:
+
+        def room(fid: str, d: date, kind: str, beds: int, n: int) -> bool:
+            # `full`: pinned people hold their beds whatever their priority; `outranked`
+            # says people of higher priority hold them, `too_large` that nobody does.
+            # Counted once per bed-night and rule: units of one priority ask the same.
+            key = (fid, d, kind, floor, code == "full")
+            taken = counted.get(key)
+            if taken is None:
+                taken = counted[key] = sum(
+                    1
+                    for q, pinned in held[fid, d.isoformat(), kind]
+                    if q >= floor or (pinned and code == "full")
+                )
+            return beds - taken >= n
+
+        # The beds the copy needs each night (people, accessible), counted once per stay's
+        # nights: they depend on a foresteria only through its opening dates (partial stays),
+        # and the foresterie within reach grow with the season (18 at 20,000 workers).
+        shapes: dict[tuple[Any, Any] | None, list[tuple[date, int, int]]] = {}
+        for fid in fitting:
+            f = r.fs[fid]
+            shape = (f["open_from"], f["open_to"]) if partial else None
+            nightly = shapes.get(shape)
+            if nightly is None:
+                need: dict[date, list[int]] = defaultdict(lambda: [0, 0])
                 for m in copy:
                     accessible = int(_truthy(m.get("accessible")))
-                    for d in stays[id(m)]:
-                        cell = need[fid, d]
+                    for d in nights(m, f):
+                        cell = need[d]
                         cell[0] += 1
                         cell[1] += accessible
+                nightly = shapes[shape] = [(d, n, a) for d, (n, a) in need.items()]
 
-            def room(fid: str, d: date, kind: str, beds: int, n: int) -> bool:
-                # `full`: pinned people hold their beds whatever their priority; `outranked`
-                # says people of higher priority hold them, `too_large` that nobody does.
-                # Counted once per bed-night and rule: units of one priority ask the same.
-                key = (fid, d, kind, floor, code == "full")
-                taken = counted.get(key)
-                if taken is None:
-                    taken = counted[key] = sum(
-                        1
-                        for q, pinned in held[fid, d.isoformat(), kind]
-                        if q >= floor or (pinned and code == "full")
-                    )
-                return beds - taken >= n
-
+            beds, beds_acc = r.beds(fid, section), int(f["beds_accessible"])
             if all(
-                room(fid, d, section, r.beds(fid, section), n)
-                and (not a or room(fid, d, "accessible", int(r.fs[fid]["beds_accessible"]), a))
-                for (fid, d), (n, a) in need.items()
+                room(fid, d, section, beds, n)
+                and (not a or room(fid, d, "accessible", beds_acc, a))
+                for d, n, a in nightly
             ):
-                where = " then ".join(fid for fid, _ in option)
-                why = f"{where} has room in {section} beds on every night of the stay"
+                why = f"{fid} has room in {section} beds on every night of the stay"
                 break
     return why
 

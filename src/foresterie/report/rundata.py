@@ -24,7 +24,7 @@ from foresterie.core.files import UnsafePath, inside, json_value, read_inside
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.timeutil import fmt_hhmm
 from foresterie.scenario.load import ID_RE, WHOLE_MAX, load_scenario
-from foresterie.scenario.model import Farm, Scenario, Worker
+from foresterie.scenario.model import Farm, Scenario, Vehicle, Worker
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -575,6 +575,8 @@ class Lookups:
     trips_by_day: dict[str, list[TripRow]]  # in run.trips' order
     unserved_by_day: dict[str, list[UnservedRow]]  # in run.unserved's order
     fleet_days_by_day: dict[str, list[FleetDayRow]]  # in run.fleet_days' order
+    # base -> its vehicles, in fleet.csv's order (asked per base and day: sheets.py)
+    fleet_by_base: dict[str, list[Vehicle]] = field(default_factory=dict)
 
     def place(self, pid: str) -> Place:
         if pid not in self.places:
@@ -601,6 +603,9 @@ def lookups(run: RunData) -> Lookups:
         fleet: dict[str, list[FleetDayRow]] = defaultdict(list)
         for f in run.fleet_days:
             fleet[f.day].append(f)
+        based: dict[str, list[Vehicle]] = defaultdict(list)
+        for v in sc.fleet:
+            based[v.foresteria_id].append(v)
         _LOOKUPS[:] = [
             Lookups(
                 run=run,
@@ -613,6 +618,7 @@ def lookups(run: RunData) -> Lookups:
                 trips_by_day=dict(trips),
                 unserved_by_day=dict(unserved),
                 fleet_days_by_day=dict(fleet),
+                fleet_by_base=dict(based),
             )
         ]
     return _LOOKUPS[0]

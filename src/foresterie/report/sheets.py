@@ -485,17 +485,16 @@ def _fleet_rows(run: RunData, day: str, vds: list[VehicleDay]) -> list[list[str]
     behind shows on the page the coordinator signs."""
     used = {vd.vehicle_id for vd in vds}
     short: dict[str, int] = defaultdict(int)
-    for f in lookups(run).fleet_days_by_day.get(day, []):
+    look = lookups(run)
+    for f in look.fleet_days_by_day.get(day, []):
         short[f.foresteria_id] += f.short_riders
     bases = sorted({vd.foresteria_id for vd in vds} | set(short))
     rows = []
     for base in bases:
         fleet = sorted(
             v.id
-            for v in run.scenario.fleet
-            if v.foresteria_id == base
-            and v.available_from.isoformat() <= day
-            and day <= v.available_to.isoformat()
+            for v in look.fleet_by_base.get(base, [])
+            if v.available_from.isoformat() <= day and day <= v.available_to.isoformat()
         )
         idle = [v for v in fleet if v not in used]
         rows.append(
