@@ -729,11 +729,36 @@ def _load_run(run: Path) -> Any:
 def verify(run: Annotated[Path, typer.Argument(help=_("A run folder."))]) -> None:
     from foresterie.verify import verify_report
 
-    _verdict(run, verify_report)
+    _verdict(run, verify_report, _rules_changed(run))
+
+
+def _rules_changed(run: Path) -> list[str]:
+    """A line for a run made by another version of foresterie, said with its violations: the
+    rules it was made under may have changed since (README "Rule changes between versions"; review
+    19 S: a season run made the same morning read as 246 violations, nothing said why)."""
+    from foresterie import __version__
+    from foresterie.core.runfolder import read_manifest
+
+    try:
+        made = read_manifest(run).get("versions", {}).get("foresterie")
+    except (ValueError, AttributeError, OSError):
+        return []
+    if not isinstance(made, str) or made == __version__:
+        return []
+    return [
+        "note: "
+        + _(
+            "{run} was made by foresterie {made}, this is {now}: the rules changed between "
+            'them (README "Rule changes between versions"); violations may be those changes: '
+            "verify it with {made}, or solve the season again"
+        ).format(run=run, made=made[:40], now=__version__)
+    ]
 
 
 def _verdict(
-    checked: Path, check: Callable[[Path], tuple[list[str], list[str]] | list[str]]
+    checked: Path,
+    check: Callable[[Path], tuple[list[str], list[str]] | list[str]],
+    notes: list[str] | None = None,
 ) -> None:
     """Each violation on a line and exit 1, or `ok` (saying what could not be checked, if
     anything); an unreadable folder: exit 2."""
@@ -750,6 +775,8 @@ def _verdict(
     for u in unchecked:  # the restricted part is encrypted and the key is not set
         typer.echo(f"not checked: {u}")
     if violations:
+        for note in notes or []:
+            typer.echo(note)
         typer.echo(_("{n} violations").format(n=len(violations)))
         raise typer.Exit(EXIT_VERIFY_FAILED)
     if unchecked:
