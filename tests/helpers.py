@@ -474,17 +474,36 @@ def season_with_ledger(tiny_season_run: Path, tmp_path: Path) -> Path:
     return run
 
 
+def import_rows(run: Path, path: Path, text: str) -> None:
+    """Write `text` (a CSV with its header) to `path` and import it into RUN's ledger."""
+    path.write_text(text, encoding="utf-8")
+    cli_ok("ledger", "import", str(run), str(path))
+
+
 def checked_in_season(tiny_season_run: Path, tmp_path: Path) -> Path:
     """A copy of the tiny season with a ledger: W01, W02, W03 arrived on 07-06, W02 leaves on
     07-20 (tests/ops: retention and what follows a purge)."""
     run = season_with_ledger(tiny_season_run, tmp_path)
-    rows = tmp_path / "checkins.csv"
-    rows.write_text(
+    import_rows(
+        run,
+        tmp_path / "checkins.csv",
         "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n"
-        "2026-07-06,W02,arrival\n2026-07-20,W02,departure\n"
+        "2026-07-06,W02,arrival\n2026-07-20,W02,departure\n",
     )
-    cli_ok("ledger", "import", str(run), str(rows))
     return run
+
+
+def intake_of_tiny(tiny_season_run: Path, tmp_path: Path, d: str = "2026-07-08") -> Path:
+    """An intake of the tiny season on `d` (W01 and W03 checked in on 07-06), in tmp_path/intake."""
+    run = season_with_ledger(tiny_season_run, tmp_path)
+    import_rows(
+        run,
+        tmp_path / "checkins.csv",
+        "date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n",
+    )
+    intake = tmp_path / "intake"
+    cli_ok("intake", str(run), "--date", d, "--out", str(intake))
+    return intake
 
 
 K = TypeVar("K", bound=Hashable)

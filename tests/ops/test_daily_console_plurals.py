@@ -124,15 +124,15 @@ def test_the_follow_up_count_is_the_files_rows(tiny_season_run, tmp_path) -> Non
     """The day's last line counts every row of report/follow_up.csv: a rider out and not back
     is on it too (review 19 R, LOW-2: "0 on the no-show follow-up list" beside the first line's
     rider out and not back, listed in the same file)."""
-    from tests.helpers import checked_in_season, cli_ok
+    from tests.helpers import checked_in_season, cli_ok, import_rows
 
     run = checked_in_season(tiny_season_run, tmp_path)
-    legs = tmp_path / "legs.csv"
-    legs.write_text(
+    import_rows(
+        run,
+        tmp_path / "legs.csv",
         "date,vehicle_id,leg,worker_id,boarded,time\n"
-        "2026-07-07,VA1,out,W01,yes,05:40\n2026-07-07,VA1,back,W01,no,\n"
+        "2026-07-07,VA1,out,W01,yes,05:40\n2026-07-07,VA1,back,W01,no,\n",
     )
-    cli_ok("ledger", "import", str(run), str(legs))
     out = cli_ok("day", str(run), "--date", "2026-07-08")
     rows = (run.parent / f"{run.name}.days" / "2026-07-08" / "report" / "follow_up.csv").read_text()
     assert "W01" in rows and "W01" in out.splitlines()[0], out

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import cli_ok, cli_run, season_with_ledger
+from tests.helpers import cli_ok, cli_run, intake_of_tiny
 
 
 def test_an_intake_before_its_runs_own_date_is_one_line(
     tiny_season_run: Path, tmp_path: Path
 ) -> None:
-    run = season_with_ledger(tiny_season_run, tmp_path)
-    rows = tmp_path / "checkins.csv"
-    rows.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
-    cli_ok("ledger", "import", str(run), str(rows))
-    intake = tmp_path / "intake"
-    cli_ok("intake", str(run), "--date", "2026-07-08", "--out", str(intake))
+    intake = intake_of_tiny(tiny_season_run, tmp_path)
     code, said = cli_run(
         "intake", str(intake), "--date", "2026-07-07", "--out", str(tmp_path / "x")
     )
