@@ -5304,7 +5304,7 @@ def _check_not_offered(r: _Run, out: list[str]) -> None:
     the detail `placement`; `full`, `outranked` or `too_large` while a member's site to avoid is
     within reach by the published rules (its section's beds, the accessible beds the unit needs,
     every working member's farm of inputs/workers.csv within the commute limit, or the pin); and,
-    in a run with any of those, the crowd: a unit whose detail is one of NOT_OFFERED_TOO and whose
+    in a run with referral records, the crowd: a unit whose detail is one of NOT_OFFERED_TOO and whose
     draw (the first 16 hex digits of HMAC-SHA256 "SEED:not_offered:UNIT" under the draw key, UNIT
     its group id, else the person's id) is below 2**62. Elsewhere its detail's published code."""
     if r.wait_detail is None or not r.referrals_known or not r.draws():
@@ -5342,11 +5342,14 @@ def _check_not_offered(r: _Run, out: list[str]) -> None:
     public = {e["worker_id"]: e["code"] for e in r.wait}
     known = [wid for wid in sorted(detail) if wid in public and wid in r.workers]
     withheld = {wid for wid in known if shaped(wid, detail[wid])}
+    # the crowd is drawn in every run of a season with referral records (README "Waitlist
+    # reasons"), whether or not one of them shaped a row of this run
+    referred = any(_avoid(x) for x in r.workers.values())
     for wid in known:
         w = r.workers[wid]
         unit = w.get("group_id") or wid
         drawn = int(r.tie(f"not_offered:{unit}")[:16], 16) < 1 << 62
-        crowd = bool(withheld) and detail[wid] in NOT_OFFERED_TOO and drawn
+        crowd = referred and detail[wid] in NOT_OFFERED_TOO and drawn
         want = "not_offered" if wid in withheld or crowd else PUBLISHED_CODES[detail[wid]]
         if public[wid] != want:
             why = (

@@ -83,3 +83,29 @@ def test_a_crew_kept_out_by_one_record_is_placement_not_closed(tmp_path: Path) -
     )
     assert r.returncode == 1, (r.stdout, r.stderr)
     assert "is 'closed', yet FA is within reach and open for the stay" in r.stdout, r.stdout
+
+
+def test_the_crowd_is_drawn_in_every_run_of_a_season_with_referral_records() -> None:
+    """The crowd published `not_offered` does not depend on whether a referral shaped a row of
+    this run: an intake whose referred person has left (or found a bed) draws the same crowd, so
+    comparing two runs of the season does not tell the crowd from the referral (review 19 S);
+    a season without referral records draws none."""
+    from dataclasses import replace
+
+    from foresterie.housing.waitlist import WaitlistEntry, crowd_draw, withhold_reasons
+    from foresterie.scenario.load import load_scenario
+    from tests.helpers import TINY
+
+    sc = load_scenario(TINY)
+    entries = [
+        WaitlistEntry(worker_id=f"X{i:02d}", priority=0, code="full", reason="", proven=True)
+        for i in range(40)
+    ]
+    assert withhold_reasons(sc, entries) == entries  # no referral records: unchanged
+    ws = [replace(w, avoid=frozenset({"FB"})) if w.id == "W03" else w for w in sc.workers]
+    referred = replace(sc, workers=tuple(ws))
+    got = withhold_reasons(referred, entries)  # no row here is referral-shaped
+    drawn = {e.worker_id for e in got if e.withheld}
+    key, seed = referred.draw_key, referred.config.scenario.seed
+    assert drawn == {e.worker_id for e in entries if crowd_draw(key, seed, e.worker_id)}
+    assert 0 < len(drawn) < len(entries)

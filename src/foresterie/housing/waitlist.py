@@ -120,7 +120,7 @@ class WaitlistEntry:
 # every waitlisted person, the reason kept in restricted/waitlist_reasons.csv. Published for
 # everyone a referral record kept from a foresteria within reach by the published rules (the
 # code computed without it, among the other sites, could be refuted by the published inputs),
-# and, in a run that has any such person, for a crowd of others drawn by the draw key
+# and, in a run whose scenario has referral records, for a crowd of others drawn by the draw key
 # (withhold_reasons), so that the code beside an id does not tell the referral.
 NOT_OFFERED: PublicCode = "not_offered"
 NOT_OFFERED_WORDS = (
@@ -143,10 +143,13 @@ def crowd_draw(draw_key: str | None, seed: int, unit_key: str) -> bool:
 
 
 def withhold_reasons(scenario: Scenario, entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
-    """The entries with `withheld` set (published `not_offered`) for the crowd: where some entry
-    is published `not_offered` because of a referral record, every entry whose code is one of
-    CROWD_CODES and whose unit crowd_draw draws. A run without such an entry is unchanged."""
-    if not any(e.published[0] == NOT_OFFERED for e in entries):
+    """The entries with `withheld` set (published `not_offered`) for the crowd: in a run whose
+    scenario has referral records, every entry whose code is one of CROWD_CODES and whose unit
+    crowd_draw draws, whether or not some entry is published `not_offered` because of a record (so
+    the crowd stays the same from one run of the season to the next: review 19 S, an intake
+    without a referral-shaped row un-drew it and told the crowd from the referral). A run
+    without referral records is unchanged."""
+    if not any(w.avoid for w in scenario.workers):
         return entries
     group = {w.id: w.group_id for w in scenario.workers}
     seed, key = scenario.config.scenario.seed, scenario.draw_key
