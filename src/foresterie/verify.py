@@ -2307,15 +2307,15 @@ def _check_release_needed(r: _Run, out: list[str]) -> None:
             continue  # the night before was lived: the previous run's release stands
         asks: dict[tuple[str, str, int], int] = defaultdict(int)
         for wid in ids:
-            a = ends.get((wid, morning.isoformat()))
-            f = r.fs.get(a["foresteria_id"]) if a else None
-            if a is None or f is None:
+            row = ends.get((wid, morning.isoformat()))
+            f = r.fs.get(row["foresteria_id"]) if row else None
+            if row is None or f is None:
                 continue
             if not _day(f["open_from"]) <= morning <= _day(f["open_to"]):
                 continue
             stop = min(_ord(r.workers[wid]["departure"]), _ord(str(f["open_to"])[:10]) + 1)
             for n in range(morning.toordinal(), stop):
-                asks[a["foresteria_id"], a["section"], n] += 1
+                asks[row["foresteria_id"], row["section"], n] += 1
         if asks and all(r.beds(f, s) - used[f, s, n] >= k for (f, s, n), k in asks.items()):
             fid, section, _ = min(asks)
             out.append(

@@ -221,15 +221,15 @@ def idle_releases(
             continue  # a re-plan's: the night before was lived, the release stands
         need: dict[tuple[str, Section, date], int] = defaultdict(int)
         for wid in ids:
-            a = last.get(wid)
-            if a is None:
+            bed = last.get(wid)
+            if bed is None:
                 continue
-            f = fs[a.foresteria_id]
+            f = fs[bed.foresteria_id]
             if not f.open_from <= morning <= f.open_to:
                 continue
             end = min(by_id[wid].departure, f.open_to + timedelta(days=1))
             for d in date_range(morning, end):
-                need[f.id, a.section, d] += 1
+                need[f.id, bed.section, d] += 1
         if not need:
             continue  # no bed of theirs freed at a foresteria still open: the release stands
         if all(fs[f].beds(s) - used[f, s, d] >= n for (f, s, d), n in need.items()):
