@@ -20,7 +20,10 @@ has no say: they are gone). People with no farm and no group (residents) are nev
 Pins do not change the rule. A day a booking says a person works although their farm's
 calendar closes it (`worked_days.csv` in the scenario folder, written by `foresterie intake`
 from the ledger: ops/intake.py `booked_workdays`) is a day with work for that person only: it
-breaks their run, nobody else's.
+breaks their run, nobody else's. A release that houses nobody is not made (review 19 S,
+NEW-2): `idle_releases` finds, in the plan made with the stays cut, the releases whose freed
+nights nobody was given; run/early.py plans again with those people kept (`Scenario.beds_kept`,
+which `release_days` leaves out) until every release left frees a bed someone sleeps in.
 """
 
 from __future__ import annotations
