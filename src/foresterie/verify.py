@@ -2276,7 +2276,52 @@ def _released(r: _Run, closures: list[dict[str, str]]) -> dict[str, date]:
             if any(_day(r.workers[i]["arrival"]) >= last for i in ids):
                 continue  # README: a member not yet arrived by then keeps the family's room
             out.update({i: last for i in ids if last < _day(r.workers[i]["departure"])})
-    return out
+    # README "Entry rules": a release the plan gives to nobody is not made; the plan says which
+    # by housing the person on the night of the morning (their bed kept). Those are no release.
+    held = {
+        a["worker_id"]
+        for a in r.assign
+        if a["worker_id"] in out and a["from"] <= out[a["worker_id"]].isoformat() < a["to"]
+    }
+    return {wid: m for wid, m in out.items() if wid not in held}
+
+
+def _check_release_needed(r: _Run, out: list[str]) -> None:
+    """README "Entry rules": a release is made only when someone is given the bed it frees: for
+    each release (a group's together) of people who had a bed the night before at a foresteria
+    open that morning, some night it frees there (to their departure or the closing) has no free
+    bed in their section for them. In a re-plan, releases by its date are what was lived."""
+    if not r.released:
+        return
+    as_of = (r.manifest.get("replan") or {}).get("as_of")
+    used: dict[tuple[str, str, int], int] = defaultdict(int)
+    for a in r.assign:
+        for n in range(_ord(a["from"]), _ord(a["to"])):
+            used[a["foresteria_id"], a["section"], n] += 1
+    ends = {(a["worker_id"], a["to"]): a for a in r.assign}
+    together: dict[tuple[date, str], list[str]] = defaultdict(list)
+    for wid, morning in r.released.items():
+        together[morning, r.workers[wid]["group_id"] or wid].append(wid)
+    for (morning, _), ids in sorted(together.items()):
+        if isinstance(as_of, str) and morning.isoformat() <= as_of:
+            continue  # the night before was lived: the previous run's release stands
+        asks: dict[tuple[str, str, int], int] = defaultdict(int)
+        for wid in ids:
+            row = ends.get((wid, morning.isoformat()))
+            f = r.fs.get(row["foresteria_id"]) if row else None
+            if row is None or f is None:
+                continue
+            if not _day(f["open_from"]) <= morning <= _day(f["open_to"]):
+                continue
+            stop = min(_ord(r.workers[wid]["departure"]), _ord(str(f["open_to"])[:10]) + 1)
+            for n in range(morning.toordinal(), stop):
+                asks[row["foresteria_id"], row["section"], n] += 1
+        if asks and all(r.beds(f, s) - used[f, s, n] >= k for (f, s, n), k in asks.items()):
+            fid, section, _ = min(asks)
+            out.append(
+                f"release houses nobody: {', '.join(sorted(ids))} released on {morning} at "
+                f"{fid} ({section}), where a bed stays free for each every night it frees"
+            )
 
 
 def _day(text: object) -> date:
@@ -2450,6 +2495,7 @@ def _check_people(r: _Run, out: list[str]) -> None:
         _check_group(gid, members, partial, out)
     if partial:
         _check_uncovered(r, housed, out)
+    _check_release_needed(r, out)
 
 
 # A group member as _check_people reads them: id, assignment rows (from a re-plan's date or

@@ -232,11 +232,14 @@ def test_a_member_gone_before_the_farm_stops_does_not_keep_the_family_room(
     # RG1 works at F1 (Mon-Sat), which has no work from Mon 07-20 to the end of his stay; RG3
     # worked there 07-08..07-10 and left. Once RG1 has had his 3 days, the family's beds are
     # released on 07-23: RG3, gone, has no say (on main nobody was released: "a member still
-    # at work")
+    # at work"). NG, a family of 2 arriving that morning, needs 2 of the 3 family beds: the
+    # release houses them (a release that houses nobody is not made: review 19 S, NEW-2)
     rows = [
         "RG1,2026-07-08,2026-07-28,family,RG,F1,1,false,",
         "RG2,2026-07-08,2026-07-28,family,RG,,1,false,",
         "RG3,2026-07-08,2026-07-10,family,RG,F1,1,false,",
+        "NG1,2026-07-23,2026-07-28,family,NG,F2,0,false,",
+        "NG2,2026-07-23,2026-07-28,family,NG,,0,false,",
     ]
     src = release_season(tmp_path / "rg", rows, "F1,2026-07-20,2026-07-27", 3, family_beds=3)
     released = release_days(load_scenario(src))
@@ -246,6 +249,7 @@ def test_a_member_gone_before_the_farm_stops_does_not_keep_the_family_room(
     beds = _beds(out)
     assert beds["RG1"] == beds["RG2"] == [("FA", "2026-07-08", "2026-07-23")]
     assert beds["RG3"] == [("FA", "2026-07-08", "2026-07-10")]
+    assert beds["NG1"] == beds["NG2"] == [("FA", "2026-07-23", "2026-07-28")]
     gone = {(u["worker_id"], u["code"]) for u in _rows(out, "uncovered.csv")}
     assert {("RG1", "released_no_work"), ("RG2", "released_no_work")} <= gone
 

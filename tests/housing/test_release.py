@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from foresterie.housing.release import pause_costs, pauses, release_days, without_released_nights
+from foresterie.housing.release import (
+    idle_releases,
+    kept_costs,
+    pause_costs,
+    pauses,
+    release_days,
+    without_released_nights,
+)
 from foresterie.scenario.model import Assignment, FarmClosure, Scenario
 from tests.helpers import D, farm, foresteria, scenario, worker
 
@@ -142,3 +149,76 @@ def test_pause_costs_count_the_housed_nights_of_the_pauses() -> None:
     assert pause_costs(sc, beds, since=D("2026-07-09")) == {"F1": (2, 2)}
     assert pause_costs(sc, beds, since=D("2026-07-10")) == {}
     assert pause_costs(_season(None, [("F1", "2026-07-07", "2026-07-09")]), beds) == {}
+
+
+def _bed(wid: str, a: str, b: str, section: str = "men") -> Assignment:
+    return Assignment(
+        worker_id=wid, foresteria_id="A", section=section, arrival=D(a), departure=D(b)
+    )
+
+
+# F1 without work from Monday 07-13 to the end of the stays: W1 (to 07-25) and the family G1
+# (W4 and the dependant W5) are released on Thursday morning 07-16; A has 5 men's beds.
+END = [("F1", "2026-07-13", "2026-07-24")]
+
+
+def test_a_release_whose_bed_stays_free_is_idle() -> None:
+    # review 19 S, NEW-2: nobody is given W1's bed after 07-16 (A's men's section is never
+    # full): the release houses nobody. G1's room stays free too: idle, as one.
+    sc = _season(3, END)
+    released = release_days(sc)
+    beds = [
+        _bed("W1", "2026-07-06", "2026-07-16"),
+        _bed("W3", "2026-07-06", "2026-07-25"),
+        _bed("W4", "2026-07-06", "2026-07-16", "family"),
+        _bed("W5", "2026-07-06", "2026-07-16", "family"),
+    ]
+    assert idle_releases(sc, beds, released) == {"W1", "W4", "W5"}
+    kept = replace(sc, beds_kept=frozenset({"W1"}))
+    assert "W1" not in release_days(kept) and release_days(kept)["W4"] == D("2026-07-16")
+
+
+def test_a_release_whose_bed_someone_takes_stands() -> None:
+    # four men arrive on 07-20: with W3 the section is full that night, W1's bed is taken
+    sc = _season(3, END)
+    released = release_days(sc)
+    beds = [_bed("W1", "2026-07-06", "2026-07-16"), _bed("W3", "2026-07-06", "2026-07-25")]
+    beds += [_bed(f"N{k}", "2026-07-20", "2026-07-22") for k in range(4)]
+    assert "W1" not in idle_releases(sc, beds, released)
+    # three arrivals leave a bed free every night: the release is idle again
+    assert "W1" in idle_releases(sc, beds[:-1], released)
+
+
+def test_two_releases_do_not_count_on_one_free_bed() -> None:
+    # W9 (F1, as W1) is released the same morning; 4 men from 07-16 leave one bed free: it keeps
+    # one of them (W1, the first by id), the other's release is needed
+    sc = _season(3, END)
+    sc = replace(sc, workers=(*sc.workers, worker("W9", "2026-07-06", "2026-07-25", farm_id="F1")))
+    released = release_days(sc)
+    assert released["W9"] == D("2026-07-16")
+    beds = [_bed("W1", "2026-07-06", "2026-07-16"), _bed("W9", "2026-07-06", "2026-07-16")]
+    beds += [_bed(f"N{k}", "2026-07-16", "2026-07-25") for k in range(4)]
+    assert idle_releases(sc, beds, released) == {"W1"}
+
+
+def test_a_release_without_a_bed_or_before_a_replan_date_stands() -> None:
+    sc = _season(3, END)
+    released = release_days(sc)
+    # W1 waitlisted (no bed the night before the morning): no bed of his is freed
+    assert "W1" not in idle_releases(sc, [_bed("W3", "2026-07-06", "2026-07-25")], released)
+    beds = [_bed("W1", "2026-07-06", "2026-07-16")]
+    # a re-plan from the morning or later: the night before was lived, the release stands
+    assert idle_releases(sc, beds, released, since=D("2026-07-16")) == set()
+    assert "W1" in idle_releases(sc, beds, released, since=D("2026-07-15"))
+
+
+def test_kept_costs_count_the_nights_from_the_morning() -> None:
+    sc = replace(_season(3, END), beds_kept=frozenset({"W1", "W4", "W5"}))
+    beds = [
+        _bed("W1", "2026-07-06", "2026-07-25"),  # kept 07-16..07-24: 9 nights
+        _bed("W4", "2026-07-06", "2026-07-25", "family"),
+        _bed("W5", "2026-07-06", "2026-07-25", "family"),  # a dependant: at G1's farm
+    ]
+    assert kept_costs(sc, beds) == {"F1": (3, 27)}
+    assert kept_costs(sc, beds, since=D("2026-07-20")) == {"F1": (3, 15)}
+    assert kept_costs(_season(3, END), beds) == {}

@@ -32,16 +32,16 @@ RAIN = (FarmClosure(farm_id="F1", first_day=date(2026, 7, 8), last_day=date(2026
 NEW_MEN = [f"W{i:02d},2026-07-10,2026-07-13,men,,F1,0,false,,X" for i in range(8, 13)]
 
 
-def _season(base: Path, crowded: bool, fb_open_to: str | None = None) -> Path:
+def _season(base: Path, crowded: bool, fb_open_to: str | None = None, more: int = 0) -> Path:
     sc = base / "tiny"
     shutil.copytree(TINY, sc)
     if fb_open_to:
         edit_features(sc / "foresterie.geojson", 1, open_to=fb_open_to)
     edit_features(sc / "farms.geojson", 0, workdays="Mon-Fri")  # F1: the 10th is its last
     # workday of the stay (to the 13th): the closure ends the work, it is no pause
-    if crowded:
+    if crowded or more:
         with (sc / "workers.csv").open("a", encoding="utf-8") as f:
-            f.write("\n".join(NEW_MEN) + "\n")
+            f.write("\n".join(NEW_MEN[: more or None]) + "\n")
     (sc / "farm_calendar.csv").write_text(
         "farm_id,first_day,last_day\nF1,2026-07-08,2026-07-10\n", encoding="utf-8"
     )
@@ -95,13 +95,16 @@ def test_a_booking_is_evidence_for_the_person_booked_only() -> None:
 
 @pytest.fixture(scope="module")
 def season(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _season(tmp_path_factory.mktemp("booked_workdays"), crowded=False)
+    # two of the five men arriving on the 10th: with one of W01 and W02 they fill FA's three
+    # men's beds, so one release is needed (a release that houses nobody is not made)
+    return _season(tmp_path_factory.mktemp("booked_workdays"), crowded=False, more=2)
 
 
 def test_the_farms_booking_of_one_man_keeps_his_bed_not_his_crews(
     season: Path, tmp_path: Path
 ) -> None:
-    assert _last_night(season, "W01") == _last_night(season, "W02") == "2026-07-10"  # released
+    # released on the 10th: W02; W01 first (by id) keeps the one bed nobody else takes
+    assert (_last_night(season, "W01"), _last_night(season, "W02")) == ("2026-07-13", "2026-07-10")
     _book(season, tmp_path, "2026-07-09,W01,book,round,F1,,farm\n")
     out = tmp_path / "intake"
     code, said = cli_run("intake", str(season), "--date", "2026-07-07", "--out", str(out))
@@ -124,12 +127,15 @@ def test_the_farms_booking_of_one_man_keeps_his_bed_not_his_crews(
     assert record["promised_beds_taken"] == {"people": 0, "nights": 0}
     assert verify_run(out) == []
 
-    # the verifier reads worked_days.csv itself: without it, W01's bed is kept after the
-    # release the calendar alone makes
+    # the verifier reads worked_days.csv itself: with W02 booked too, his bed ends on the
+    # release the calendar alone makes while he works on the 9th (a bed kept is no release:
+    # without W01's row the plan keeping his bed, nobody else's, stands)
     bare = tmp_path / "bare"
     shutil.copytree(out, bare)
-    (bare / "inputs" / "worked_days.csv").write_text("worker_id,day\n", encoding="utf-8")
-    assert any("bed kept after its release" in p and "W01" in p for p in verify_run(bare))
+    (bare / "inputs" / "worked_days.csv").write_text(
+        "worker_id,day\nW01,2026-07-09\nW02,2026-07-09\n", encoding="utf-8"
+    )
+    assert any("differs from the worker's stay" in p and "W02" in p for p in verify_run(bare))
 
     # the day run of the 9th, made from the intake as README says: W01 to F1, not W02
     day = tmp_path / "d09"

@@ -914,14 +914,23 @@ def test_lottery_is_recorded_verified_and_independent_of_processes(tmp_path: Pat
 # ---------------------------------------------------------------- days without work
 
 
-@pytest.fixture(scope="module")
-def released_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """PARTIAL with F1 (Mon-Sat) closed Thursday 07-09 to Sunday 07-12, and beds released
-    after 2 such days that no work follows within the stay: W01 (F1, 07-06..07-13) leaves on
-    Saturday morning 07-11. F1 also pauses Wednesday 07-22 and Thursday 07-23 and works on
-    Friday: W06 (F1, 07-21..07-28) keeps his bed through it (review 19 R, HIGH-1)."""
+# Men of F2 who fill the men's beds (FA 3, FB 2) with W01 and W02 from FA's opening, and one
+# arriving on 07-11 who can sleep only in the bed W01's release frees (the release is needed).
+NEED_W01_BED = [
+    "X1,2026-07-08,2026-07-15,men,,F2,0,false,",
+    "X2,2026-07-08,2026-07-15,men,,F2,0,false,",
+    "X3,2026-07-08,2026-07-15,men,,F2,0,false,",
+    "X4,2026-07-11,2026-07-15,men,,F2,0,false,",
+]
+
+
+def _released_season(tmp_path_factory: pytest.TempPathFactory, more: list[str]) -> Path:
+    """PARTIAL with F1 (Mon-Sat) closed Thursday 07-09 to Sunday 07-12, beds released after 2
+    such days that no work follows within the stay, and the workers `more` added; solved."""
     src = tmp_path_factory.mktemp("scen") / "partial"
     shutil.copytree(PARTIAL, src)
+    with open(src / "workers.csv", "a", encoding="utf-8") as fh:
+        fh.writelines(row + "\n" for row in more)
     (src / "farm_calendar.csv").write_text(
         "farm_id,first_day,last_day,note\nF1,2026-07-09,2026-07-12,end\n"
         "F1,2026-07-22,2026-07-23,rain\n",
@@ -938,10 +947,62 @@ def released_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def released_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """W01 (F1, 07-06..07-13) is released on Saturday morning 07-11, and X4, arriving then,
+    sleeps in his bed (NEED_W01_BED). F1 also pauses Wednesday 07-22 and Thursday 07-23 and
+    works on Friday: W06 (F1, 07-21..07-28) keeps his bed through it (review 19 R, HIGH-1)."""
+    return _released_season(tmp_path_factory, NEED_W01_BED)
+
+
+@pytest.fixture(scope="module")
+def idle_release_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same season without the X men: nobody would be given W01's bed from 07-11."""
+    return _released_season(tmp_path_factory, [])
+
+
+def test_a_release_that_houses_nobody_is_not_made(idle_release_run: Path) -> None:
+    # review 19 S, NEW-2: the rule releases W01 for 07-11 and 07-12, beds free there anyway
+    rows = (idle_release_run / "plan" / "assignments.csv").read_text().splitlines()
+    assert [x for x in rows if x.startswith("W01,")] == ["W01,FB,men,2026-07-06,2026-07-13"]
+    assert "released_no_work" not in (idle_release_run / "plan" / "uncovered.csv").read_text()
+    said = (idle_release_run.parent / "solve.txt").read_text(encoding="utf-8")
+    assert (
+        "release: F1's work is over within the stay, but the plan would give the beds to no one "
+        "else: 1 person housed keeps their bed (2 bed-nights without work, not released)"
+    ) in said, said
+    assert verify_run(idle_release_run) == []
+
+
+def test_a_release_that_houses_nobody_is_caught(idle_release_run: Path, tmp_path: Path) -> None:
+    w01 = "W01,FB,men,2026-07-06,2026-07-13"
+    last = (idle_release_run / "plan" / "uncovered.csv").read_text().splitlines()[-1]
+    found = _tamper_rehashed(
+        idle_release_run,
+        tmp_path,
+        [
+            ("plan/assignments.csv", w01, w01.replace(",2026-07-13", ",2026-07-11")),
+            (
+                "plan/uncovered.csv",
+                last,
+                last + "\nW01,2026-07-11,2026-07-13,released_no_work,"
+                '"bed released after 2 days without work at the farm, with no work after them in '
+                'the stay"',
+            ),
+        ],
+    )
+    assert (
+        "release houses nobody: W01 released on 2026-07-11 at FB (men), where a bed stays free "
+        "for each every night it frees"
+    ) in found, found
+
+
 def test_a_bed_is_released_after_days_without_work(released_run: Path) -> None:
     rows = (released_run / "plan" / "assignments.csv").read_text().splitlines()
     w01 = [x for x in rows if x.startswith("W01,")]
     assert w01 and all(x.endswith(",2026-07-11") for x in w01), w01
+    x4 = [x.split(",") for x in rows if x.startswith("X4,")]  # in the bed it frees
+    assert x4 and x4[0][1:4] == [*w01[-1].split(",")[1:3], "2026-07-11"], (x4, w01)
     uncovered = (released_run / "plan" / "uncovered.csv").read_text()
     assert "W01,2026-07-11,2026-07-13,released_no_work," in uncovered
     cal = (released_run / "inputs" / "farm_calendar.csv").read_text()
@@ -965,6 +1026,7 @@ def test_a_pause_that_work_follows_keeps_the_bed_and_is_said(released_run: Path)
 
 
 def test_a_bed_kept_after_its_release_is_caught(released_run: Path, tmp_path: Path) -> None:
+    # a bed kept is no release (README "Entry rules"): here X4 sleeps in it from 07-11
     rows = (released_run / "plan" / "assignments.csv").read_text().splitlines()
     w01 = next(x for x in rows if x.startswith("W01,"))
     found = _tamper_rehashed(
@@ -980,7 +1042,7 @@ def test_a_bed_kept_after_its_release_is_caught(released_run: Path, tmp_path: Pa
             ),
         ],
     )
-    assert any(v.startswith("bed kept after its release for days without work: W01") for v in found)
+    assert "beds exceeded: men at FB on 2026-07-11: 3 people, 2 beds (+1)" in found, found
 
 
 def test_a_bed_released_through_a_pause_is_caught(released_run: Path, tmp_path: Path) -> None:

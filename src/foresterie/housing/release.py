@@ -20,7 +20,10 @@ has no say: they are gone). People with no farm and no group (residents) are nev
 Pins do not change the rule. A day a booking says a person works although their farm's
 calendar closes it (`worked_days.csv` in the scenario folder, written by `foresterie intake`
 from the ledger: ops/intake.py `booked_workdays`) is a day with work for that person only: it
-breaks their run, nobody else's.
+breaks their run, nobody else's. A release that houses nobody is not made (review 19 S,
+NEW-2): `idle_releases` finds, in the plan made with the stays cut, the releases whose freed
+nights nobody was given; run/early.py plans again with those people kept (`Scenario.beds_kept`,
+which `release_days` leaves out) until every release left frees a bed someone sleeps in.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from datetime import date, timedelta
 
 from foresterie.core.files import read_csv
 from foresterie.core.timeutil import date_range
-from foresterie.scenario.model import Assignment, FarmClosure, Scenario
+from foresterie.scenario.model import Assignment, FarmClosure, Scenario, Section
 
 # id(closures) -> (the closures, their days): kept by identity, not by value (hashing a tuple
 # of a thousand closures is done again on every call: 10 CPU s for a season's works_on calls)
@@ -154,6 +157,13 @@ def release_days(scenario: Scenario) -> dict[str, date]:
     if limit is None or not scenario.farm_closures:
         return {}
     out = {wid: m for wid, (m, _) in _runs(scenario, limit).items() if m is not None}
+    out = _whole_groups(scenario, out)
+    # a release the plan gives to nobody is not made (idle_releases; run/early.py)
+    return {wid: m for wid, m in out.items() if wid not in scenario.beds_kept}
+
+
+def _whole_groups(scenario: Scenario, out: dict[str, date]) -> dict[str, date]:
+    """`out` (worker -> release morning) with each group released whole, or nobody of it."""
     members: dict[str, list[str]] = defaultdict(list)
     for w in scenario.workers:
         if w.group_id:
@@ -178,6 +188,60 @@ def release_days(scenario: Scenario) -> dict[str, date]:
     return out
 
 
+def idle_releases(
+    scenario: Scenario,
+    assignments: Iterable[Assignment],
+    released: dict[str, date],
+    since: date = date.min,
+) -> frozenset[str]:
+    """The released people whose release houses nobody: a coordinator does not put someone out
+    for a bed nobody takes (review 19 S, NEW-2: a referred man released for the last night of
+    his stay, another for 5 nights at a site 10% full). A release (a person, or a group as one)
+    whose people had a bed the night before it, at a foresteria open that morning, is idle when
+    on every night it frees there (to their departure or the closing) their section keeps a
+    free bed for each of them in `assignments` (the plan made with the stays cut): nobody was
+    given the bed. Idle releases are taken one after the other (by morning, then id), each
+    taking back the free beds it would keep, so that two releases do not both count on one
+    free bed. A release of someone without a bed the night before frees none and stands (their
+    stay is cut as before); so does one by `since` (a re-plan's date: what was lived)."""
+    if not released:
+        return frozenset()
+    fs = {f.id: f for f in scenario.foresterie}
+    by_id = {w.id: w for w in scenario.workers}
+    used: dict[tuple[str, Section, date], int] = defaultdict(int)
+    last: dict[str, Assignment] = {}  # worker -> their assignment ending on the release morning
+    for a in assignments:
+        for d in date_range(a.arrival, a.departure):
+            used[a.foresteria_id, a.section, d] += 1
+        if released.get(a.worker_id) == a.departure:
+            last[a.worker_id] = a
+    units: dict[tuple[date, str], list[str]] = defaultdict(list)
+    for wid, morning in released.items():  # a group is released whole: judged whole
+        units[morning, by_id[wid].group_id or wid].append(wid)
+    idle: set[str] = set()
+    for (morning, _), ids in sorted(units.items()):
+        if morning <= since:
+            continue  # a re-plan's: the night before was lived, the release stands
+        need: dict[tuple[str, Section, date], int] = defaultdict(int)
+        for wid in ids:
+            bed = last.get(wid)
+            if bed is None:
+                continue
+            f = fs[bed.foresteria_id]
+            if not f.open_from <= morning <= f.open_to:
+                continue
+            end = min(by_id[wid].departure, f.open_to + timedelta(days=1))
+            for d in date_range(morning, end):
+                need[f.id, bed.section, d] += 1
+        if not need:
+            continue  # no bed of theirs freed at a foresteria still open: the release stands
+        if all(fs[f].beds(s) - used[f, s, d] >= n for (f, s, d), n in need.items()):
+            idle.update(ids)
+            for k, n in need.items():
+                used[k] += n  # the beds they keep are no longer free for the next release
+    return frozenset(idle)
+
+
 def without_released_nights(scenario: Scenario, released: dict[str, date]) -> Scenario:
     """The scenario housing plans: every released person's stay ends on their release morning."""
     if not released:
@@ -186,3 +250,35 @@ def without_released_nights(scenario: Scenario, released: dict[str, date]) -> Sc
         replace(w, departure=released[w.id]) if w.id in released else w for w in scenario.workers
     )
     return replace(scenario, workers=workers)
+
+
+def kept_costs(
+    scenario: Scenario, assignments: Iterable[Assignment], since: date = date.min
+) -> dict[str, tuple[int, int]]:
+    """farm -> (people whose release is not made, `scenario.beds_kept`, housed after the morning
+    the rule would release them; their bed-nights from then, in a re-plan from `since`), for
+    `solve` to say what keeping them costs (nothing: nobody else was given those beds). A
+    dependant counts at the farm of a working member of their group."""
+    if not scenario.beds_kept:
+        return {}
+    rule = release_days(replace(scenario, beds_kept=frozenset()))
+    by_id = {w.id: w for w in scenario.workers}
+    farm_of_group = {
+        w.group_id: w.work_farm
+        for w in sorted(scenario.workers, key=lambda w: w.id, reverse=True)
+        if w.group_id and w.work_farm is not None and w.id in scenario.beds_kept
+    }
+    nights: dict[str, int] = defaultdict(int)
+    for a in assignments:
+        morning = rule.get(a.worker_id)
+        if a.worker_id in scenario.beds_kept and morning is not None:
+            first = max(a.arrival, morning, since)
+            nights[a.worker_id] += max(0, (a.departure - first).days)
+    out: dict[str, tuple[int, int]] = {}
+    for wid, n in sorted(nights.items()):
+        w = by_id[wid]
+        farm = w.work_farm or farm_of_group.get(w.group_id or "")
+        if n and farm is not None:
+            people, total = out.get(farm, (0, 0))
+            out[farm] = (people + 1, total + n)
+    return out

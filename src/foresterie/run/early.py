@@ -17,7 +17,13 @@ from datetime import date
 from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.housing.release import pause_costs, release_days, without_released_nights
+from foresterie.housing.release import (
+    idle_releases,
+    kept_costs,
+    pause_costs,
+    release_days,
+    without_released_nights,
+)
 from foresterie.housing.replan import (
     apply_as_of,
     check_as_of,
@@ -156,19 +162,32 @@ def load_and_house(req: Request, say: Say) -> Housed:
         say(f"warning: {pid} is {metres:,.0f} m from the nearest road (check its coordinates)")
     t = time.monotonic()
     released = release_days(scenario)  # days without work end stays (housing/release.py)
-    to_plan = without_released_nights(to_plan, released)
-    if replan is None:
-        housing = plan_housing(to_plan, matrix, progress=say, released=released)
-    else:  # the nights before --as-of as they were, residents' promises held (housing/replan.py)
-        housing = plan_housing(
-            to_plan,
-            matrix,
-            replan.where,
-            say,
-            promised=replan.promised,
-            history=replan.history,
-            released=released,
-        )
+    since = replan.as_of if replan is not None else date.min  # a re-plan: the nights ahead
+    if replan is not None:  # a release before the date the previous run did not make stays so
+        held = {a.worker_id: a for a in replan.kept if a.worker_id in released}
+        kept_on = {w for w, a in held.items() if a.arrival <= released[w] < a.departure}
+        scenario = replace(scenario, beds_kept=frozenset(kept_on))
+        released = release_days(scenario)
+    while True:  # a release the plan gives to nobody is not made: plan again without it
+        cut = without_released_nights(replace(to_plan, beds_kept=scenario.beds_kept), released)
+        if replan is None:
+            housing = plan_housing(cut, matrix, progress=say, released=released)
+        else:  # the nights before --as-of as they were, residents' promises held (replan.py)
+            housing = plan_housing(
+                cut,
+                matrix,
+                replan.where,
+                say,
+                promised=replan.promised,
+                history=replan.history,
+                released=released,
+            )
+        idle = idle_releases(scenario, housing.assignments, released, since)
+        if not idle:
+            break
+        scenario = replace(scenario, beds_kept=scenario.beds_kept | idle)
+        released = release_days(scenario)
+    if replan is not None:
         planned, kept = housing.assignments, until_released(replan.kept, released)
         housing.assignments = glue(kept, planned, replan.as_of)
         housing.tiers = with_past(
@@ -197,7 +216,6 @@ def load_and_house(req: Request, say: Say) -> Housed:
             scenario.workers, scenario.config.scenario.seed, scenario.draw_key
         )
     n = scenario.config.housing.max_days_without_work
-    since = replan.as_of if replan is not None else date.min  # a re-plan: the nights ahead
     for farm, (people, nights) in sorted(pause_costs(scenario, housing.assignments, since).items()):
         # a pause is not an end (housing/release.py): the beds it keeps, said per farm
         who = (
@@ -209,6 +227,18 @@ def load_and_house(req: Request, say: Say) -> Housed:
         say(
             f"pause: {farm} has {n}+ workdays in a row without work and then work again: "
             f"{who} through it ({said})"
+        )
+    for farm, (people, nights) in sorted(kept_costs(scenario, housing.assignments, since).items()):
+        # a release that houses nobody is not made (housing/release.py idle_releases)
+        who = (
+            "1 person housed keeps their bed"
+            if people == 1
+            else (f"{people} people housed keep their beds")
+        )
+        say(
+            f"release: {farm}'s work is over within the stay, but the plan would give the beds "
+            f"to no one else: {who} ({nights} bed-night{'' if nights == 1 else 's'} without "
+            "work, not released)"
         )
     timings["housing_s"] = time.monotonic() - t
     return Housed(

@@ -188,6 +188,9 @@ class Scenario:
     # tie_break); None: the published fallback sha256("SEED:WORKER_ID").
     draw_key: str | None = field(default=None, repr=False)
     farm_closures: tuple[FarmClosure, ...] = ()  # [data] farm_calendar
+    # people whose release for days without work is not made: the plan gives their bed to
+    # nobody after it (housing/release.py idle_releases; set by run/early.py)
+    beds_kept: frozenset[str] = frozenset()
     # Not errors, but worth a look (bidi controls, look-alike names): shown by validate and solve.
     warnings: tuple[Problem, ...] = ()
 
