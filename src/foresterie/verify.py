@@ -4286,11 +4286,14 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
         "arrival": w["arrival"],
         "departure": w["departure"],
         "before": before.get(wid, ""),
-        # the previous reason once: a `past` reason carried is not said again around itself
-        "before_once": _PAST_SAID.sub("", before.get(wid, ""), count=1),
+        # the previous reason once: a `past` reason carried is not said again around itself (a
+        # run made before session 19's fix nested it: read as it was written, too)
+        "before_once": tuple(
+            dict.fromkeys([_PAST_SAID.sub("", before.get(wid, ""), count=1), before.get(wid, "")])
+        ),
         "group_before": before.get(wid, "not in the previous plan"),
         "no_show_since": shown[0],
-        "no_show_days": shown[1] if shown[2] == "yes" and not shown[3] else (),
+        "no_show_days": shown[1] if shown[2] != "no" and not shown[3] else (),
         "placed_days": shown[1] if shown[3] else (),
         "no_bed_days": shown[1] if shown[2] == "no" else (),
         "no_show_placed": shown[3] or (),
@@ -4304,8 +4307,8 @@ _PAST_SAID = re.compile(r"^waitlisted before \d{4}-\d\d-\d\d, no night left: ")
 
 def _no_shows(r: _Run) -> dict[str, tuple[str, str, str, str]]:
     """An intake's no-shows (inputs/no_shows.csv): worker -> (since, after_days, had_bed,
-    placed): had_bed `yes` where the file of an older intake has no such column, placed ''
-    where none; empty for a run without the file."""
+    placed): had_bed '' where the file of an older intake has no such column (read as `yes`,
+    unchecked), placed '' where none; empty for a run without the file."""
     got = r.memo.get("no_shows")
     if got is None:
         rel = f"inputs/{_NO_SHOWS}"
@@ -4314,7 +4317,7 @@ def _no_shows(r: _Run) -> dict[str, tuple[str, str, str, str]]:
             x["worker_id"]: (
                 x["since"],
                 x["after_days"],
-                x.get("had_bed", "yes"),
+                x.get("had_bed", ""),
                 x.get("placed", ""),
             )
             for x in rows
@@ -5681,14 +5684,14 @@ def _no_show_contradiction(r: _Run, unit: list[str]) -> str:
         arrival = r.workers[wid]["arrival"]
         if since > as_of:
             return f"{wid} counted a no-show on {since}, after the re-plan's date {as_of}"
-        if placed and (had_bed != "yes" or placed > since):
+        if placed and (had_bed == "no" or placed > since):
             return f"{wid} given a bed on {placed} in the region: released on {since}, had_bed {had_bed}"
         start = placed or arrival  # a bed given in the region: its days count from then
         if _ord(since) - _ord(start) < int(days):
             late = _ord(since) - _ord(start)
             due = f"placed on {placed}" if placed else f"due on {arrival}"
             return f"{wid}, {due}, was {late} days late on {since}, not {days}"
-        if since == as_of and (had_bed == "yes") != (wid in bedded):
+        if since == as_of and had_bed and (had_bed == "yes") != (wid in bedded):
             return (
                 f"{wid} counted a no-show on {since} as {'having had' if had_bed == 'yes' else 'never given'} "
                 f"a bed, {'not ' if wid not in bedded else ''}in a bed of the previous plan ({_PREVIOUS[0]})"
