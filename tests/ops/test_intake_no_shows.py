@@ -385,3 +385,24 @@ def test_a_past_reason_is_carried_once_not_nested_per_intake(placing: Path, tmp_
         wait = {w["worker_id"]: w for w in _rows(runs[-1] / "plan" / "waitlist.csv")}
         assert wait["W06"]["code"] == "past"
         assert wait["W06"]["reason"] == f"waitlisted before {day}, no night left: {reason}"
+
+
+def test_a_placed_group_is_released_only_as_a_whole(tiny_season_run: Path) -> None:
+    """NEW-1 with HIGH-6: the family G1 (W04, W05 at FB) placed on the 6th while in the region
+    (for the test): by the 9th (release after 3 days) nobody of it checked in at the bed: both
+    beds released, both waitlisted with the placement in their record; W04 checked in at it
+    on the 7th: W05 is kept with the group, said, nothing released."""
+    season = replace(
+        load_season_run(tiny_season_run), placed={"W04": date(2026, 7, 6), "W05": date(2026, 7, 6)}
+    )
+    came = _arrive("W01", "W02", "W03")
+    gone = intake_workers(season, came, D, 3)
+    assert gone.counts["released_placement"] == 2 and gone.expired == {"W04": "FB", "W05": "FB"}
+    assert {w: n.placed for w, n in gone.no_shows.items() if w in ("W04", "W05")} == {
+        "W04": date(2026, 7, 6),
+        "W05": date(2026, 7, 6),
+    }
+    one = intake_workers(season, [*came, *_arrive("W04", day=date(2026, 7, 7))], D, 3)
+    assert "released_placement" not in one.counts and not one.expired
+    assert "W05" not in one.no_shows and "W04" not in one.no_shows
+    assert one.with_group == ["G1: W05 not checked in with the group: kept with it; check"]

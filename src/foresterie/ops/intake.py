@@ -351,7 +351,8 @@ def intake_workers(
             if w.id in before and not here_of[w.id]:
                 no_shows[w.id] = before[w.id]  # still never came: no bed
             continue
-        if w.id in expired and bed is not None:  # the bed given in the region, not come to
+        if w.id in expired and not here_of[w.id]:  # the bed given in the region, not come to
+            # (one of a group here is kept with it, said with the group's line)
             counts["released_placement"] += 1
             no_shows[w.id] = NoShow(d, release_days, placed=season.placed[w.id])
             out.append(replace(w, pinned_foresteria=None))
@@ -462,7 +463,7 @@ def intake_workers(
             if w.id in moving and w.id not in to_place and w.id in season.assigned
         },
         with_group=with_group + left_with,
-        expired={w: season.assigned[w] for w in sorted(expired)},
+        expired={w: season.assigned[w] for w in sorted(expired) if w in no_shows},
     )
 
 
