@@ -4291,7 +4291,14 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
         "before_once": tuple(
             dict.fromkeys([_PAST_SAID.sub("", before.get(wid, ""), count=1), before.get(wid, "")])
         ),
-        "group_before": before.get(wid, "not in the previous plan"),
+        "group_before": tuple(
+            dict.fromkeys(
+                [
+                    _PAST_SAID.sub("", before.get(wid, "not in the previous plan"), count=1),
+                    before.get(wid, "not in the previous plan"),
+                ]
+            )
+        ),
         "no_show_since": shown[0],
         "no_show_days": shown[1] if shown[2] != "no" and not shown[3] else (),
         "placed_days": shown[1] if shown[3] else (),
@@ -4300,9 +4307,12 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
     }
 
 
-# "waitlisted before D, no night left: " that began a previous `past` reason (README "Waitlist
-# reasons": the first re-plan's reason is carried once)
-_PAST_SAID = re.compile(r"^waitlisted before \d{4}-\d\d-\d\d, no night left: ")
+# "waitlisted before D, no night left: " (or a group's "group waitlisted before D, a member's
+# stay over by then: ") that began a previous `past` reason (README "Waitlist reasons": the
+# first re-plan's reason is carried once)
+_PAST_SAID = re.compile(
+    r"^(?:group )?waitlisted before \d{4}-\d\d-\d\d, (?:no night left|a member's stay over by then): "
+)
 
 
 def _no_shows(r: _Run) -> dict[str, tuple[str, str, str, str]]:

@@ -125,9 +125,12 @@ NO_SHOW_NO_BED_WORDS = (
 # (`ops.day.at_bed`) they are not a planned arrival who missed their bed: the check-in rule
 # releases nothing of theirs, and a day run drives them from their departure point.
 PLACEMENTS = "placements.csv"
-# a `past` reason an earlier re-plan gave ("waitlisted before D, no night left: ..."): its own
+# a `past` reason an earlier re-plan gave ("waitlisted before D, no night left: ...", or a
+# group's "group waitlisted before D, a member's stay over by then: ..."): its own
 # reason is carried, never nested once per intake (review 19 S, LOW-B)
-_PAST_WAITED = re.compile(r"^waitlisted before \d{4}-\d\d-\d\d, no night left: ")
+_PAST_WAITED = re.compile(
+    r"^(?:group )?waitlisted before \d{4}-\d\d-\d\d, (?:no night left|a member's stay over by then): "
+)
 PLACEMENT_COLS = ("worker_id", "from")
 
 
@@ -839,7 +842,8 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
             continue
         if w.group_id in ended and w.group_id not in arrived_groups:
             why = f"group waitlisted before {as_of}, a member's stay over by then"
-            past.append(_past(w, f"{why}: {waiting.get(w.id, 'not in the previous plan')}"))
+            said = _PAST_WAITED.sub("", waiting.get(w.id, "not in the previous plan"), count=1)
+            past.append(_past(w, f"{why}: {said}"))
             workers.append(w)
             continue
         pin = arrived_groups.get(w.group_id, w.pinned_foresteria) if w.group_id else None
