@@ -195,6 +195,10 @@ def _c_date(v: str) -> str | None:
     return f"{v[:40]!r} is not a date YYYY-MM-DD"
 
 
+def _c_opt_date(v: str) -> str | None:
+    return _c_date(v) if v else None
+
+
 def _c_hhmm(v: str) -> str | None:
     """HH:MM; an evening trip past midnight gives hours from 24 to 47."""
     if re.fullmatch(r"\d{2}:[0-5]\d", v) and int(v[:2]) <= 47:
@@ -319,6 +323,8 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "worker_id": (_c_id, REQ),
         "since": (_c_date, REQ),
         "after_days": (_c_count, REQ),
+        "had_bed": (_c_yes_no, OPT),  # `no`: none was ever theirs (an older intake's: yes)
+        "placed": (_c_opt_date, OPT),  # the bed released was given that day in the region
     },
     "placements.csv": {  # an intake's: who it placed while in the region, from which day
         "worker_id": (_c_id, REQ),
@@ -3897,6 +3903,7 @@ def _unsaid(patterns: tuple[re.Pattern[str], ...], text: str, facts: dict[str, F
                 why = ""
             else:
                 shown = " or ".join(repr(x) for x in ((want,) if isinstance(want, str) else want))
+                shown = shown or "none (another kind of record)"  # e.g. a no-show's kind
                 why = f"says {slot} {said[:80]!r}, the run's figures give {shown[:160]}"
             if why:
                 wrong = wrong or why
@@ -4247,14 +4254,22 @@ _WAIT_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
         "out-ranked: {size:g}{kind:k} full at {parts} held by people of higher priority{alt:o}"
     ),
     "heuristic": _words("heuristic: a bed seems free at {name} for the stay; {why}"),
+    # a planned arrival's bed released; a bed given in the region released; nobody's bed: each
+    # the words of its kind of record only (its `*_days` fact is empty for the other kinds)
     "not_checked_in": _words(
         "no-show since {no_show_since:d}: not checked in within {no_show_days:n} days of the "
-        "planned arrival {arrival:d}, so no bed is held; a check-in places them again"
+        "planned arrival {arrival:d}, so no bed is held; a check-in places them again",
+        "no-show since {no_show_since:d}: not checked in at the bed given on {no_show_placed:d} "
+        "while in the region within {placed_days:n} days, so it is not held; a check-in places "
+        "them again",
+        "not checked in within {no_bed_days:n} days of the planned arrival {arrival:d} (by "
+        "{no_show_since:d}), and no bed was theirs: not offered one until a check-in says they "
+        "are in the region",
     ),
     "past": _words(
         "{ride} (a day run places nobody)",
         "stayed {arrival:d}..{departure:d}, before {as_of:d}, unknown to the previous run",
-        "waitlisted before {as_of:d}, no night left: {before}",
+        "waitlisted before {as_of:d}, no night left: {before_once}",
         "group waitlisted before {as_of:d}, a member's stay over by then: {group_before}",
     ),
 }
@@ -4307,6 +4322,7 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
             else {}
         )
     pickup = w.get("pickup_id") or ""
+    shown = _no_shows(r).get(wid, ("", "", "yes", ""))  # since, days, had_bed, placed
     return _unit_facts(r, w, groups) | {
         "ride": (
             f"rides from foresteria {pickup}, without a bed there that night"
@@ -4316,20 +4332,52 @@ def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fa
         "arrival": w["arrival"],
         "departure": w["departure"],
         "before": before.get(wid, ""),
-        "group_before": before.get(wid, "not in the previous plan"),
-        "no_show_since": _no_shows(r).get(wid, ("", ""))[0],
-        "no_show_days": _no_shows(r).get(wid, ("", ""))[1],
+        # the previous reason once: a `past` reason carried is not said again around itself (a
+        # run made before session 19's fix nested it: read as it was written, too)
+        "before_once": tuple(
+            dict.fromkeys([_PAST_SAID.sub("", before.get(wid, ""), count=1), before.get(wid, "")])
+        ),
+        "group_before": tuple(
+            dict.fromkeys(
+                [
+                    _PAST_SAID.sub("", before.get(wid, "not in the previous plan"), count=1),
+                    before.get(wid, "not in the previous plan"),
+                ]
+            )
+        ),
+        "no_show_since": shown[0],
+        "no_show_days": shown[1] if shown[2] != "no" and not shown[3] else (),
+        "placed_days": shown[1] if shown[3] else (),
+        "no_bed_days": shown[1] if shown[2] == "no" else (),
+        "no_show_placed": shown[3] or (),
     }
 
 
-def _no_shows(r: _Run) -> dict[str, tuple[str, str]]:
-    """An intake's no-shows (inputs/no_shows.csv): worker -> (since, after_days); empty for a
-    run without the file."""
+# "waitlisted before D, no night left: " (or a group's "group waitlisted before D, a member's
+# stay over by then: ") that began a previous `past` reason (README "Waitlist reasons": the
+# first re-plan's reason is carried once)
+_PAST_SAID = re.compile(
+    r"^(?:group )?waitlisted before \d{4}-\d\d-\d\d, (?:no night left|a member's stay over by then): "
+)
+
+
+def _no_shows(r: _Run) -> dict[str, tuple[str, str, str, str]]:
+    """An intake's no-shows (inputs/no_shows.csv): worker -> (since, after_days, had_bed,
+    placed): had_bed '' where the file of an older intake has no such column (read as `yes`,
+    unchecked), placed '' where none; empty for a run without the file."""
     got = r.memo.get("no_shows")
     if got is None:
         rel = f"inputs/{_NO_SHOWS}"
         rows = _rows(r.root, rel) if (r.root / rel).exists() else []
-        got = r.memo["no_shows"] = {x["worker_id"]: (x["since"], x["after_days"]) for x in rows}
+        got = r.memo["no_shows"] = {
+            x["worker_id"]: (
+                x["since"],
+                x["after_days"],
+                x.get("had_bed", ""),
+                x.get("placed", ""),
+            )
+            for x in rows
+        }
     return dict(got)
 
 
@@ -5680,15 +5728,33 @@ def _no_show_contradiction(r: _Run, unit: list[str]) -> str:
     if (r.root / "intake.json").exists():
         record = _json(r.root, "intake.json")
         said = record.get("release_bed_after_days") if isinstance(record, dict) else None
+    bedded = r.memo.get("previous_bedded")
+    if bedded is None:
+        rel = f"inputs/{_PREVIOUS[0]}"
+        bedded = r.memo["previous_bedded"] = (
+            {x["worker_id"] for x in _rows(r.root, rel, "assignments.csv")}
+            if (r.root / rel).exists()
+            else set()
+        )
     for wid in unit:
         if wid not in known:
             return f"{wid} is not in inputs/{_NO_SHOWS}: no intake counted them a no-show"
-        since, days = known[wid]
+        since, days, had_bed, placed = known[wid]
         arrival = r.workers[wid]["arrival"]
         if since > as_of:
             return f"{wid} counted a no-show on {since}, after the re-plan's date {as_of}"
-        if _ord(since) - _ord(arrival) < int(days):
-            return f"{wid}, due on {arrival}, was {_ord(since) - _ord(arrival)} days late on {since}, not {days}"
+        if placed and (had_bed == "no" or placed > since):
+            return f"{wid} given a bed on {placed} in the region: released on {since}, had_bed {had_bed}"
+        start = placed or arrival  # a bed given in the region: its days count from then
+        if _ord(since) - _ord(start) < int(days):
+            late = _ord(since) - _ord(start)
+            due = f"placed on {placed}" if placed else f"due on {arrival}"
+            return f"{wid}, {due}, was {late} days late on {since}, not {days}"
+        if since == as_of and had_bed and (had_bed == "yes") != (wid in bedded):
+            return (
+                f"{wid} counted a no-show on {since} as {'having had' if had_bed == 'yes' else 'never given'} "
+                f"a bed, {'not ' if wid not in bedded else ''}in a bed of the previous plan ({_PREVIOUS[0]})"
+            )
         if since < as_of and before.get(wid) != "not_checked_in":
             return f"{wid} counted a no-show on {since}, yet not one in the previous plan ({_PREVIOUS[1]})"
         if since == as_of and said is not None and str(said) != days:

@@ -72,6 +72,8 @@ def test_a_no_show_is_waitlisted_then_placed_by_the_next_intake(
         "worker_id": "W02",
         "since": "2026-07-09",
         "after_days": "3",
+        "had_bed": "yes",
+        "placed": "",
     }
     # no check-in yet: still a no-show, the same record carried, never housed
     still = cli_ok("intake", str(first), "--date", "2026-07-10", "--out", str(tmp_path / "still"))
@@ -115,7 +117,7 @@ def test_the_verifier_holds_the_no_show_reason_to_its_own_reading(
     r = _Run(first)
     assert _no_show_contradiction(r, ["W02"]) == ""
     assert "not in inputs/no_shows.csv" in _no_show_contradiction(r, ["W01"])
-    r.memo["no_shows"] = {"W02": ("2026-07-07", "3")}
+    r.memo["no_shows"] = {"W02": ("2026-07-07", "3", "yes", "")}
     assert "was 1 days late on 2026-07-07, not 3" in _no_show_contradiction(r, ["W02"])
 
 
@@ -187,8 +189,9 @@ def test_a_placement_rides_from_its_point_and_is_not_released(
 ) -> None:
     """HIGH-5: the intake of the 9th gives W06 (in the region, riding from PX) W02's released
     bed at FA and names him to be told; the day run of the 10th drives him from PX, not from FA,
-    and counts no missed arrival; the intake of the 12th keeps his bed (before: released as a
-    planned arrival not checked in, and dropped). His check-in after the placement ends it."""
+    and counts no missed arrival; the intake of the 11th keeps his bed (before: released as a
+    planned arrival not checked in, and dropped): 2 days from the placement, release after 3.
+    His check-in after the placement ends it."""
     run = season_with_ledger(placing, tmp_path)
     _checkins(run, tmp_path, "2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
     _checkins(run, tmp_path, "2026-07-06,W04,arrival\n2026-07-06,W05,arrival\n", "g.csv")
@@ -210,13 +213,13 @@ def test_a_placement_rides_from_its_point_and_is_not_released(
     assert "W06" not in {w.id for w in day_demand(shown, events, date(2026, 7, 10)).riders}
     seen = [*events, Event(kind="arrival", day=date(2026, 7, 9), worker_id="W06")]
     assert "W06" in {w.id for w in day_demand(shown, seen, date(2026, 7, 10)).riders}
-    later = intake_workers(season, events, date(2026, 7, 12), 3)
+    later = intake_workers(season, events, date(2026, 7, 11), 3)
     assert later.counts["placed_not_checked_in"] == 1 and "W06" not in later.no_shows
     assert later.placed == {"W06": date(2026, 7, 9)}
-    out = cli_ok("intake", str(first), "--date", "2026-07-12")
+    out = cli_ok("intake", str(first), "--date", "2026-07-11")
     assert "verified" in out
     beds = _rows(
-        tmp_path / "tiny.intake" / "2026-07-09.intake" / "2026-07-12" / "plan" / "assignments.csv"
+        tmp_path / "tiny.intake" / "2026-07-09.intake" / "2026-07-11" / "plan" / "assignments.csv"
     )
     assert ("W06", "FA", "2026-07-13") in {
         (a["worker_id"], a["foresteria_id"], a["to"]) for a in beds
@@ -256,3 +259,150 @@ def test_an_intake_run_purged_in_season_verifies_and_the_next_intake_goes_on(
     assert "verified" in out
     nxt = tmp_path / "tiny.intake" / "2026-07-09.intake" / "2026-07-12"
     assert {r["worker_id"] for r in _rows(nxt / "inputs" / "no_shows.csv")} == {"W02", "W06"}
+
+
+def test_a_placement_not_come_to_is_released_after_the_days_and_he_rides_on(
+    placing: Path, tmp_path: Path
+) -> None:
+    """Review 19 S, NEW-1: W06, placed on the 9th at FA while in the region, has not checked in
+    at it by the 11th (released after 2 days, by --release-after-days): the intake of the 11th
+    releases the bed as a
+    no-show's, says so with his id and the place, waitlists him `not_checked_in` in the words of
+    a placement (verified), lists him in no placements.csv; the day run of the 12th still drives
+    him from his departure point PX; a later intake keeps him waitlisted until a check-in after
+    the placement, which places him again (the check-in before it does not)."""
+    run = season_with_ledger(placing, tmp_path)
+    _checkins(run, tmp_path, "2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
+    _checkins(run, tmp_path, "2026-07-06,W04,arrival\n2026-07-06,W05,arrival\n", "g.csv")
+    _checkins(run, tmp_path, "2026-07-07,W06,arrival\n", "w06.csv")  # in the region, no bed
+    cli_ok("intake", str(run), "--date", "2026-07-09")
+    first = tmp_path / "tiny.intake" / "2026-07-09"
+    assert {r["worker_id"] for r in _rows(first / "inputs" / "placements.csv")} == {"W06"}
+    said = cli_ok("intake", str(first), "--date", "2026-07-11", "--release-after-days", "2")
+    assert "verified" in said, said
+    assert (
+        "note: released from 2026-07-11, the beds of 1 placed while in the region and not "
+        "checked in at them within 2 days of the placement (waitlisted until a check-in; they "
+        "ride from their departure point): W06 at FA"
+    ) in said, said
+    nxt = tmp_path / "tiny.intake" / "2026-07-09.intake" / "2026-07-11"
+    assert "W06" not in {a["worker_id"] for a in _rows(nxt / "plan" / "assignments.csv")}
+    wait = {w["worker_id"]: w for w in _rows(nxt / "plan" / "waitlist.csv")}
+    assert wait["W06"]["code"] == "not_checked_in"
+    assert wait["W06"]["reason"] == (
+        "no-show since 2026-07-11: not checked in at the bed given on 2026-07-09 while in the "
+        "region within 2 days, so it is not held; a check-in places them again"
+    )
+    shows = {r["worker_id"]: r for r in _rows(nxt / "inputs" / "no_shows.csv")}
+    assert (shows["W06"]["had_bed"], shows["W06"]["placed"]) == ("yes", "2026-07-09")
+    assert not (nxt / "inputs" / "placements.csv").exists()  # nobody placed by it
+    record = json.loads((nxt / "intake.json").read_text())
+    assert record["placements_released"] == 1 and record["workers"]["released_placement"] == 1
+    season = load_season_run(nxt)
+    events = [*_arrive("W01", "W03", "W04", "W05"), *_arrive("W06", day=date(2026, 7, 7))]
+    (w06,) = [w for w in day_demand(season, events, date(2026, 7, 11)).riders if w.id == "W06"]
+    assert (w06.pickup_id, w06.pinned_foresteria) == ("PX", None)
+    later = intake_workers(season, events, date(2026, 7, 12), 2)
+    assert "W06" not in later.to_place and later.no_shows["W06"].placed == date(2026, 7, 9)
+    back = [*events, Event(kind="arrival", day=date(2026, 7, 12), worker_id="W06")]
+    assert "W06" in intake_workers(season, back, date(2026, 7, 12), 2).to_place
+    # the verifier reads the record with its own code: the placement's days counted from it
+    from foresterie.verify import _no_show_contradiction, _Run
+
+    r = _Run(nxt)
+    assert _no_show_contradiction(r, ["W06"]) == ""
+    r.memo["no_shows"] = {"W06": ("2026-07-11", "2", "yes", "2026-07-10")}
+    assert "placed on 2026-07-10, was 1 days late" in _no_show_contradiction(r, ["W06"])
+    r.memo["no_shows"] = {"W06": ("2026-07-11", "2", "no", "")}  # he had a bed: not "none"
+    assert "never given a bed" in _no_show_contradiction(r, ["W06"])
+    forged = tmp_path / "forged"
+    shutil.copytree(nxt, forged)
+    path = forged / "plan" / "waitlist.csv"
+    path.write_text(path.read_text().replace("given on 2026-07-09", "given on 2026-07-08"))
+    rehash(forged, ["plan/waitlist.csv"])
+    code, out = cli_run("verify", str(forged))
+    assert code == 1 and "no_show_placed '2026-07-08'" in out, out
+
+
+def test_someone_never_given_a_bed_is_not_called_a_no_show(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Review 19 S, NEW-5: W06 (waitlisted by the season plan, no bed) has not checked in three
+    days after the planned arrival: waitlisted `not_checked_in` in words of his own (no bed was
+    his; none offered until a check-in), never "a no-show" placed "again"; the verifier refuses
+    the words of a bed released for him."""
+    run = season_with_ledger(tiny_season_run, tmp_path)
+    _checkins(run, tmp_path, "2026-07-06,W01,arrival\n2026-07-06,W03,arrival\n")
+    said = cli_ok("intake", str(run), "--date", "2026-07-09")
+    assert "verified" in said, said
+    first = tmp_path / "tiny.intake" / "2026-07-09"
+    wait = {w["worker_id"]: w for w in _rows(first / "plan" / "waitlist.csv")}
+    assert wait["W06"]["code"] == "not_checked_in"
+    assert wait["W06"]["reason"] == (
+        "not checked in within 3 days of the planned arrival 2026-07-06 (by 2026-07-09), and no "
+        "bed was theirs: not offered one until a check-in says they are in the region"
+    )
+    shows = {r["worker_id"]: r for r in _rows(first / "inputs" / "no_shows.csv")}
+    assert shows["W06"]["had_bed"] == "no" and shows["W02"]["had_bed"] == "yes"
+    forged = tmp_path / "forged"
+    shutil.copytree(first, forged)
+    path = forged / "plan" / "waitlist.csv"
+    text = path.read_text()
+    path.write_text(
+        text.replace(
+            wait["W06"]["reason"],
+            "no-show since 2026-07-09: not checked in within 3 days of the planned arrival "
+            "2026-07-06, so no bed is held; a check-in places them again",
+        )
+    )
+    rehash(forged, ["plan/waitlist.csv"])
+    code, out = cli_run("verify", str(forged))
+    assert code == 1 and "says no_show_days '3'" in out and "another kind of record" in out, out
+
+
+def test_a_past_reason_is_carried_once_not_nested_per_intake(placing: Path, tmp_path: Path) -> None:
+    """Review 19 S, LOW-B: W06 (in the region, no bed free: everyone checked in) is waitlisted
+    until his stay ends on the 13th; the intakes of the 13th and the 14th (each from the one
+    before) say `past` with the first reason once, each with its own date (verified). The
+    intake of the 9th tried to place him and could not: its placements.csv does not list him."""
+
+    run = season_with_ledger(placing, tmp_path)
+    _checkins(run, tmp_path, "2026-07-06,W01,arrival\n2026-07-06,W02,arrival\n")
+    _checkins(run, tmp_path, "2026-07-06,W03,arrival\n2026-07-06,W06,arrival\n", "b.csv")
+    _checkins(run, tmp_path, "2026-07-06,W04,arrival\n2026-07-06,W05,arrival\n", "g.csv")
+    cli_ok("intake", str(run), "--date", "2026-07-09")
+    first = tmp_path / "tiny.intake" / "2026-07-09"
+    reason = {w["worker_id"]: w for w in _rows(first / "plan" / "waitlist.csv")}["W06"]["reason"]
+    assert not reason.startswith("waitlisted before"), reason
+    # placements.csv lists those placed, not those the intake tried to place (NEW-1, side note)
+    assert _rows(first / "inputs" / "placements.csv") == []
+    assert "W06" not in load_season_run(first).placed
+    runs = [first]
+    for day in ("2026-07-13", "2026-07-14"):
+        said = cli_ok("intake", str(runs[-1]), "--date", day)
+        assert "verified" in said, said
+        runs.append(runs[-1].parent / f"{runs[-1].name}.intake" / day)
+        wait = {w["worker_id"]: w for w in _rows(runs[-1] / "plan" / "waitlist.csv")}
+        assert wait["W06"]["code"] == "past"
+        assert wait["W06"]["reason"] == f"waitlisted before {day}, no night left: {reason}"
+
+
+def test_a_placed_group_is_released_only_as_a_whole(tiny_season_run: Path) -> None:
+    """NEW-1 with HIGH-6: the family G1 (W04, W05 at FB) placed on the 6th while in the region
+    (for the test): by the 9th (release after 3 days) nobody of it checked in at the bed: both
+    beds released, both waitlisted with the placement in their record; W04 checked in at it
+    on the 7th: W05 is kept with the group, said, nothing released."""
+    season = replace(
+        load_season_run(tiny_season_run), placed={"W04": date(2026, 7, 6), "W05": date(2026, 7, 6)}
+    )
+    came = _arrive("W01", "W02", "W03")
+    gone = intake_workers(season, came, D, 3)
+    assert gone.counts["released_placement"] == 2 and gone.expired == {"W04": "FB", "W05": "FB"}
+    assert {w: n.placed for w, n in gone.no_shows.items() if w in ("W04", "W05")} == {
+        "W04": date(2026, 7, 6),
+        "W05": date(2026, 7, 6),
+    }
+    one = intake_workers(season, [*came, *_arrive("W04", day=date(2026, 7, 7))], D, 3)
+    assert "released_placement" not in one.counts and not one.expired
+    assert "W05" not in one.no_shows and "W04" not in one.no_shows
+    assert one.with_group == ["G1: W05 not checked in with the group: kept with it; check"]

@@ -4,6 +4,7 @@ beds they were promised from it on; whoever arrived without a bed is planned fro
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -94,22 +95,42 @@ RESTART_COLS = ("worker_id", "from", "foresteria_id")
 
 # An intake's no-shows (`foresterie intake`, ops/intake.py, writes it in its scenario folder; the
 # run keeps it in inputs/): worker_id, since (the day an intake counted them a no-show: their
-# bed released, or none held), after_days (its `release_bed_after_days`). They stay the
+# bed released, or none held), after_days (its `release_bed_after_days`), and (columns a file of
+# an older intake may lack) had_bed (`yes`: a bed was held for them and released; `no`: none was
+# ever theirs, so they are not a no-show of a bed) and placed (the day an intake gave them the
+# bed released, while in the region: counted from it; empty otherwise). They stay the
 # season's people, waitlisted `not_checked_in` with their stay and departure point, and are
 # housed by no re-plan until a check-in makes them an arrival to place (the next intake drops
 # them from the file). A re-plan keeps none of their nights before the date: they never came.
 NO_SHOWS = "no_shows.csv"
 NO_SHOW_COLS = ("worker_id", "since", "after_days")
-# The words of `not_checked_in` (the verifier has its own copy of them, verify.py _WAIT_WORDS).
+NO_SHOW_MORE = ("had_bed", "placed")  # written always, read where the file has them
+# The words of `not_checked_in` (the verifier has its own copy of them, verify.py _WAIT_WORDS):
+# a planned arrival's bed released; a bed given while in the region released (review 19 S,
+# NEW-1); nobody's bed (NEW-5: never a "no-show" placed "again").
 NO_SHOW_WORDS = (
     "no-show since {since}: not checked in within {days} days of the planned arrival "
     "{arrival}, so no bed is held; a check-in places them again"
+)
+NO_SHOW_PLACED_WORDS = (
+    "no-show since {since}: not checked in at the bed given on {placed} while in the region "
+    "within {days} days, so it is not held; a check-in places them again"
+)
+NO_SHOW_NO_BED_WORDS = (
+    "not checked in within {days} days of the planned arrival {arrival} (by {since}), and no "
+    "bed was theirs: not offered one until a check-in says they are in the region"
 )
 # An intake's placements of people already in the region (ops/intake.py writes it; the run keeps
 # it in inputs/): worker_id, from (the intake's date). Until a check-in after the placement
 # (`ops.day.at_bed`) they are not a planned arrival who missed their bed: the check-in rule
 # releases nothing of theirs, and a day run drives them from their departure point.
 PLACEMENTS = "placements.csv"
+# a `past` reason an earlier re-plan gave ("waitlisted before D, no night left: ...", or a
+# group's "group waitlisted before D, a member's stay over by then: ..."): its own
+# reason is carried, never nested once per intake (review 19 S, LOW-B)
+_PAST_WAITED = re.compile(
+    r"^(?:group )?waitlisted before \d{4}-\d\d-\d\d, (?:no night left|a member's stay over by then): "
+)
 PLACEMENT_COLS = ("worker_id", "from")
 
 
@@ -117,6 +138,14 @@ PLACEMENT_COLS = ("worker_id", "from")
 class NoShow:
     since: date
     after_days: int
+    had_bed: bool = True  # a bed was held for them (False: none was ever theirs)
+    placed: date | None = None  # the bed released was given on that day, in the region
+
+    def row(self, worker_id: str) -> list[str]:
+        """Its row of no_shows.csv (NO_SHOW_COLS + NO_SHOW_MORE)."""
+        placed = self.placed.isoformat() if self.placed else ""
+        bed = "yes" if self.had_bed else "no"
+        return [worker_id, self.since.isoformat(), str(self.after_days), bed, placed]
 
 
 def read_no_shows(scenario: Scenario, as_of: date | None = None) -> dict[str, NoShow]:
@@ -138,19 +167,29 @@ def read_no_shows(scenario: Scenario, as_of: date | None = None) -> dict[str, No
         if as_of is not None and since > as_of:
             why = f"{since} is after the re-plan's date {as_of}: an intake counts no-shows"
             raise _refuse(str(path), r.row, "since", why)
+        bed = r.get("had_bed", "yes")
+        if bed not in ("yes", "no"):
+            raise _refuse(str(path), r.row, "had_bed", f"{bed[:20]!r}: not yes or no")
+        placed = r.day("placed") if r.get("placed") else None
+        if placed is not None and (bed == "no" or placed > since):
+            why = f"{placed}: a bed given after {since}, or to someone said to have had none"
+            raise _refuse(str(path), r.row, "placed", why)
         days = r["after_days"]
-        if not days.isdigit() or (since - w.arrival).days < int(days):
+        start = placed or w.arrival
+        if not days.isdigit() or (since - start).days < int(days):
             why = (
-                f"{days[:20]!r}: not a number of days within which {w.id}, due on {w.arrival}, "
+                f"{days[:20]!r}: not a number of days within which {w.id}, due on {start}, "
                 f"had not checked in by {since}"
             )
             raise _refuse(str(path), r.row, "after_days", why)
-        out[w.id] = NoShow(since, int(days))
+        out[w.id] = NoShow(since, int(days), bed == "yes", placed)
     return out
 
 
 def no_show_entry(w: Worker, n: NoShow) -> WaitlistEntry:
-    why = NO_SHOW_WORDS.format(since=n.since, days=n.after_days, arrival=w.arrival)
+    words = NO_SHOW_PLACED_WORDS if n.placed else NO_SHOW_WORDS
+    words = words if n.had_bed else NO_SHOW_NO_BED_WORDS
+    why = words.format(since=n.since, days=n.after_days, arrival=w.arrival, placed=n.placed)
     return WaitlistEntry(
         worker_id=w.id, priority=w.priority, code="not_checked_in", reason=why, proven=True
     )
@@ -796,12 +835,15 @@ def apply_as_of(scenario: Scenario, prev: PreviousPlan, as_of: date) -> Replan:
             w = replace(w, arrival=as_of)
         waited = w.arrival < as_of and w.id in waiting and w.group_id not in arrived_groups
         if waited and w.departure <= as_of:
-            past.append(_past(w, f"waitlisted before {as_of}, no night left: {waiting[w.id]}"))
+            # the reason of the first re-plan that said it, once (review 19 S, LOW-B)
+            said = _PAST_WAITED.sub("", waiting[w.id], count=1)
+            past.append(_past(w, f"waitlisted before {as_of}, no night left: {said}"))
             workers.append(w)
             continue
         if w.group_id in ended and w.group_id not in arrived_groups:
             why = f"group waitlisted before {as_of}, a member's stay over by then"
-            past.append(_past(w, f"{why}: {waiting.get(w.id, 'not in the previous plan')}"))
+            said = _PAST_WAITED.sub("", waiting.get(w.id, "not in the previous plan"), count=1)
+            past.append(_past(w, f"{why}: {said}"))
             workers.append(w)
             continue
         pin = arrived_groups.get(w.group_id, w.pinned_foresteria) if w.group_id else None

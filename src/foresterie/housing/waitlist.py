@@ -36,7 +36,9 @@ from foresterie.scenario.model import (
 from foresterie.travel.matrix import TravelMatrix
 
 # Why someone is waitlisted (README, "Waitlist reasons"); `past` comes from re-planning,
-# `not_checked_in` from an intake (a no-show: no bed held until they check in).
+# `not_checked_in` from an intake (not checked in: a planned arrival's bed released, a bed given
+# in the region released, or none ever theirs; no bed held or offered until they check in:
+# housing/replan.py NO_SHOW_WORDS and its kin).
 WaitlistCode = Literal[
     "far",
     "placement",

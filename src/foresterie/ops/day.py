@@ -108,7 +108,8 @@ class SeasonRun:
     # housing/replan.py PLACEMENTS): until `at_bed`, no planned arrival missed, and they ride
     # from their departure point (review 19 R, HIGH-5)
     placed: dict[str, date] = field(default_factory=dict)
-    # an intake run's no-shows (its inputs/no_shows.csv): expected only once checked in
+    # an intake run's no-shows (its inputs/no_shows.csv): expected only once checked in (not
+    # those whose released bed was given in the region: they are here)
     no_shows: frozenset[str] = frozenset()
 
     def boards_on(self, d: date) -> dict[str, str]:
@@ -393,9 +394,13 @@ def load_season_run(run: Path) -> SeasonRun:
         for r in read_csv(run / "inputs" / PLACEMENTS, PLACEMENT_COLS):
             placed[r["worker_id"]] = r.day("from")
     no_shows: frozenset[str] = frozenset()
-    if (run / "inputs" / NO_SHOWS).is_file():  # an intake run's no-shows
+    if (run / "inputs" / NO_SHOWS).is_file():  # an intake run's no-shows; one whose released
+        # bed was given while in the region is in the region still: they ride from their
+        # departure point as anyone waitlisted here (review 19 S, NEW-1)
         no_shows = frozenset(
-            r["worker_id"] for r in read_csv(run / "inputs" / NO_SHOWS, NO_SHOW_COLS)
+            r["worker_id"]
+            for r in read_csv(run / "inputs" / NO_SHOWS, NO_SHOW_COLS)
+            if not r.get("placed")
         )
     return SeasonRun(
         placed=placed,

@@ -22,7 +22,14 @@ From the ledger (rows up to D) each worker of the season run is, on D:
   without a bed (review 19 R, HIGH-8); a group is here when one of it is (its members the
   office did not record are said), and released only as a whole (HIGH-6);
 - placed by an earlier intake while already in the region (its `placements.csv`), not checked
-  in since: here, their bed kept, never a planned arrival missed (HIGH-5);
+  in since: here, their bed kept, never a planned arrival missed (HIGH-5), for
+  `release_bed_after_days` days from the placement; not come to it by then, the bed is released
+  as a no-show's (review 19 S, NEW-1): waitlisted `not_checked_in` (the no-show's record says
+  the placement), still riding from their departure point (they are in the region: their
+  check-in stands), placed again only by a check-in after the placement;
+- waitlisted (no bed) and not checked in `release_bed_after_days` days after the planned
+  arrival: waitlisted `not_checked_in` in words of their own (no bed was theirs: review 19 S,
+  NEW-5), offered no bed, freed or not, until a check-in says they are in the region;
 - not yet due: planned as before (the re-planning keeps them where the previous plan put them
   where it can).
 - housed, here, and asking to move (a `move_request` row dated after the run being re-planned
@@ -76,6 +83,7 @@ from foresterie.housing.replan import (
     MOVE_COLS,
     MOVES,
     NO_SHOW_COLS,
+    NO_SHOW_MORE,
     NO_SHOWS,
     PLACEMENT_COLS,
     PLACEMENTS,
@@ -130,6 +138,9 @@ class Intake:
     no_shows: dict[str, NoShow] = field(default_factory=dict)
     # worker -> the day an intake placed them in the region, not checked in since (PLACEMENTS)
     placed: dict[str, date] = field(default_factory=dict)
+    # worker -> the foresteria of the bed an earlier intake gave them in the region, released
+    # today: not checked in at it within release_bed_after_days of the placement (NEW-1)
+    expired: dict[str, str] = field(default_factory=dict)
     with_group: list[str] = field(default_factory=list)  # here with their group, unrecorded
 
 
@@ -214,6 +225,18 @@ def intake_workers(
     # placed by an earlier intake while already in the region, and not checked in since: present
     # (no planned arrival missed), their bed kept (review 19 R, HIGH-5)
     moving = set(season.placed) - at_bed([e for e in events if e.day <= d], season.placed)
+    # ... for `release_bed_after_days` days from the placement: not come to the bed by then, it
+    # is released as a no-show's (review 19 S, NEW-1: 20 beds held 10-12 days, nobody in them)
+    expired = {
+        w for w in moving if (d - season.placed[w]).days >= release_days and w in season.assigned
+    }
+    moving -= expired
+    # the season run's no-shows (an earlier intake's): housed again only once checked in; one
+    # whose released bed was given in the region checked in before it: only a check-in after
+    # the placement counts (`at_bed`), never the one that made them an arrival to place
+    before = read_no_shows(season.scenario)
+    was_placed = {w: n.placed for w, n in before.items() if n.placed is not None}
+    back = at_bed([e for e in events if e.day <= d], was_placed)
     events, aboard = seen_aboard(season, events)  # a boarding row counts as the arrival
     arrived: dict[str, date] = {}
     only_aboard: set[str] = set()  # arrived by a boarding row alone (no check-in)
@@ -266,8 +289,6 @@ def intake_workers(
     released: Counter[str] = Counter()
     refused: dict[str, str] = {}  # worker -> why their move cannot be made, and what to do
     held: set[str] = set()  # housed by the season plan, not arrived: a bed promised
-    # the season run's no-shows (an earlier intake's): housed again only once checked in
-    before = read_no_shows(season.scenario)
     no_shows: dict[str, NoShow] = {}  # this intake's: those still not come, and the new ones
     # Who is here on d, person by person, then group by group: a group is housed together or
     # not at all, so a member whose group is here is here with it (a dependant above all: a
@@ -277,7 +298,7 @@ def intake_workers(
     here_of: dict[str, bool] = {}
     for w in season.scenario.workers:
         came = arrived.get(w.id)
-        if w.id in moving:
+        if w.id in moving or w.id in expired or (w.id in was_placed and w.id not in back):
             came = None  # a check-in before the placement was not at the bed: kept as placed
         if came is None and w.arrival <= asked_on.get(w.id, date.min) <= d:
             # the office recorded their move request: it saw them (review 18 R, MEDIUM-2: one
@@ -286,7 +307,11 @@ def intake_workers(
         # a planned arrival counts without a check-in unless the site records arrivals (its
         # office has imported one) since before it; people with no site: anywhere; a no-show
         # of an earlier intake: only with a check-in (their bed was released for want of one)
-        assumed = w.id not in before and not rec.needs_checkin(season.site(w), w.arrival, d)
+        assumed = (
+            w.id not in before
+            and w.id not in expired
+            and not rec.needs_checkin(season.site(w), w.arrival, d)
+        )
         came_of[w.id] = came
         here_of[w.id] = came is not None or (assumed and w.arrival <= d) or w.id in moving
     members: dict[str, list[Worker]] = {}
@@ -310,7 +335,12 @@ def intake_workers(
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
-        if bed is not None and w.arrival <= d and (gone is None or gone > d) and w.id not in moving:
+        if (
+            bed is not None
+            and w.arrival <= d
+            and (gone is None or gone > d)
+            and w.id not in moving | expired
+        ):
             planned.append((bed, w.arrival, w.id in arrived, w.id in only_aboard))
         if gone is not None and gone <= d:
             if gone <= w.arrival:
@@ -320,6 +350,12 @@ def intake_workers(
             out.append(replace(w, departure=min(w.departure, gone)))
             if w.id in before and not here_of[w.id]:
                 no_shows[w.id] = before[w.id]  # still never came: no bed
+            continue
+        if w.id in expired and not here_of[w.id]:  # the bed given in the region, not come to
+            # (one of a group here is kept with it, said with the group's line)
+            counts["released_placement"] += 1
+            no_shows[w.id] = NoShow(d, release_days, placed=season.placed[w.id])
+            out.append(replace(w, pinned_foresteria=None))
             continue
         came, here = came_of[w.id], here_of[w.id]
         ended = w.departure <= d  # no night left from d on: nothing to re-plan from d
@@ -364,7 +400,7 @@ def intake_workers(
                 counts["released_no_show" if bed else "no_show_not_housed"] += 1
                 if bed is not None:
                     released[bed] += 1
-                no_shows[w.id] = NoShow(d, release_days)
+                no_shows[w.id] = NoShow(d, release_days, had_bed=bed is not None)
                 out.append(w)
                 continue
             counts["held_for_no_show" if bed else "not_arrived_not_housed"] += 1
@@ -427,6 +463,7 @@ def intake_workers(
             if w.id in moving and w.id not in to_place and w.id in season.assigned
         },
         with_group=with_group + left_with,
+        expired={w: season.assigned[w] for w in sorted(expired) if w in no_shows},
     )
 
 
@@ -861,6 +898,13 @@ def run_intake(
             say(f"note: {line}")
         for line in intake.with_group:  # present with their group: housed with it
             say(f"note: {line}")
+        if intake.expired:  # ids and places only, as the placement's own line
+            who = ", ".join(f"{w} at {f}" for w, f in intake.expired.items())
+            say(
+                f"note: released from {d}, the beds of {len(intake.expired)} placed while in the "
+                f"region and not checked in at them within {release_days} days of the placement "
+                f"(waitlisted until a check-in; they ride from their departure point): {who}"
+            )
     record = {
         "date": d.isoformat(),
         "season_run": str(season_run),
@@ -890,6 +934,8 @@ def run_intake(
         "promised_beds_taken": {"people": 0, "nights": 0},
         # waitlisted `not_checked_in` (no bed held until a check-in), today's and earlier ones
         "no_shows_waitlisted": len(intake.no_shows),
+        # ... of which those whose bed, given in the region, is released today (NEW-1)
+        "placements_released": len(intake.expired),
         # placed from today while in the region: to be told of their bed (likewise)
         "placed_to_tell": 0,
     }
@@ -913,6 +959,19 @@ def run_intake(
 
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
+    # what a re-plan says (its warnings: a resident's beds changed, ...) is said of the re-plan
+    # kept only: one made again without the moves not made is another plan (review 19 S, LOW-A)
+    pending: list[str] = []
+
+    def attempt() -> Any:
+        pending.clear()
+        return pending.append if say is not None else None
+
+    def flush() -> None:
+        for line in pending:
+            say(line)
+        pending.clear()
+
     try:
         if intake.movers:  # a move is made only where it costs nobody else nights
 
@@ -928,7 +987,7 @@ def run_intake(
             record["move_requests_taking_nights"] = intake.counts["move_would_take_nights"]
         try:
             summary = _replan(
-                season_run, season, intake, d, target, force, records, report, say, booked
+                season_run, season, intake, d, target, force, records, report, attempt(), booked
             )
         except InfeasibleError as exc:  # a move asked to a site with no bed for it: not met
             over = _over(exc, season)
@@ -941,7 +1000,7 @@ def run_intake(
             record["workers"] = dict(sorted(intake.counts.items()))
             record["move_requests_cannot_be_made"] = len(intake.refused)
             summary = _replan(
-                season_run, season, intake, d, target, force, records, report, say, booked
+                season_run, season, intake, d, target, force, records, report, attempt(), booked
             )
         rides = _ride_cost(season_run, target, intake, d)
         costly = {w: r for w, r in rides.items() if w not in intake.knowing}
@@ -956,14 +1015,16 @@ def run_intake(
             record["move_requests_cannot_be_made"] = len(intake.refused)
             record["move_requests_costing_rides"] = len(costly)
             summary = _replan(
-                season_run, season, intake, d, target, True, records, report, say, booked
+                season_run, season, intake, d, target, True, records, report, attempt(), booked
             )
             rides = {w: r for w, r in rides.items() if w in intake.movers}
     except BaseException:
+        flush()  # the last re-plan's, before what stopped it
         for p in made:  # deepest first: a failed intake leaves no empty RUN.intake/ behind
             with contextlib.suppress(OSError):
                 p.rmdir()
         raise
+    flush()
     if say is not None and lost:
         say(promised_line(lost, intake, d))
     if say is not None and intake.movers:  # every request is answered: those met, where
@@ -1098,8 +1159,8 @@ def _write_scenario(
         p.unlink(missing_ok=True)  # the season run's own
     (folder / PLACEMENTS).unlink(missing_ok=True)
     if intake.no_shows:  # waitlisted until a check-in: housed by no re-plan before it
-        shows = [[w, n.since.isoformat(), str(n.after_days)] for w, n in intake.no_shows.items()]
-        write_text(folder / NO_SHOWS, csv_text(sorted(shows), list(NO_SHOW_COLS)))
+        shows = [n.row(w) for w, n in intake.no_shows.items()]
+        write_text(folder / NO_SHOWS, csv_text(sorted(shows), [*NO_SHOW_COLS, *NO_SHOW_MORE]))
     if intake.placed:  # placed while in the region: told, until a check-in at the bed
         placed = [[w, p.isoformat()] for w, p in intake.placed.items()]
         write_text(folder / PLACEMENTS, csv_text(sorted(placed), list(PLACEMENT_COLS)))

@@ -124,7 +124,7 @@ WAITLIST_REASONS = {
     "full": N_("beds full"),
     "outranked": N_("beds full, taken by people of higher priority"),
     "past": N_("waitlisted before the re-planning date"),
-    "not_checked_in": N_("no-show: not checked in, no bed held until they check in"),
+    "not_checked_in": N_("not checked in: no bed held or offered until they check in"),
     "heuristic": N_("not housed by a plan not proven optimal"),
 }
 Unit = Literal["n", "n1", "pct", "permille", "eur", "min", "min1", "km"]

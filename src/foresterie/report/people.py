@@ -69,8 +69,8 @@ PERSON_REASONS = {
     ),
     "past": N_("waitlisted before the re-planning date"),
     "not_checked_in": N_(
-        "they had not checked in days after their planned arrival: no bed is held for them; "
-        "a check-in places them again"
+        "they had not checked in days after their planned arrival, or at a bed given them: no "
+        "bed is held or offered them until they check in"
     ),
     "heuristic": N_(
         "the plan is not proven optimal and a bed may be free: ask the planners to solve again"

@@ -47,6 +47,7 @@ from foresterie.housing.replan import (
     MOVE_COLS,
     MOVES,
     NO_SHOWS,
+    PLACEMENT_COLS,
     PLACEMENTS,
     RESTART_COLS,
     RESTARTS,
@@ -245,6 +246,16 @@ def solve(
     for name in (NO_SHOWS, PLACEMENTS):  # an intake's no-shows and placements (replan.py)
         if as_of is not None and (scenario.root / name).is_file():
             extra[name] = (scenario.root / name).read_text(encoding="utf-8")
+    if PLACEMENTS in extra:  # the people placed, not all those it tried: in a bed from then
+        ends: dict[str, date] = {}  # worker -> the morning their last bed ends
+        for a in housing.assignments:
+            ends[a.worker_id] = max(a.departure, ends.get(a.worker_id, a.departure))
+        placed = [
+            [p["worker_id"], p["from"]]
+            for p in read_csv(scenario.root / PLACEMENTS, PLACEMENT_COLS)
+            if ends.get(p["worker_id"], date.min) > p.day("from")
+        ]
+        extra[PLACEMENTS] = csv_text(placed, list(PLACEMENT_COLS))
     if housing.restarted or behind is not None:  # whose stay rules began again on a
         # re-plan's date (replan.py); in every re-plan, as the days left behind above
         extra[RESTARTS] = csv_text(housing.restarted or [], list(RESTART_COLS))
