@@ -47,13 +47,16 @@ from foresterie.shuttles.routes import (
     Stop,
     Trip,
     Unserved,
+    UnservedCode,
     counted,
     daily_riders,
     leg_min,
+    longest_leg,
     lower_bounds,
     no_vehicle_reason,
     pickup_bases,
     plan_shuttles,
+    ride_cap_reason,
     shift_window,
     trip_timer,
 )
@@ -1089,30 +1092,25 @@ def _no_idle_vehicle(
     out = []
     for (d, origin, farm), ids in sorted(groups.items()):
         fid = base_of.get(origin, origin)
-        far = max(leg_min(matrix.secs(origin, farm)), leg_min(matrix.secs(farm, origin)))
-        if far > cap:  # no vehicle could carry them (shuttles/routes.py, the same words)
-            out.append(
-                Unserved(
-                    day=d,
-                    foresteria_id=origin,
-                    base_id=fid,
-                    farm_id=farm,
-                    riders=len(ids),
-                    code="ride_cap",
-                    reason=f"farm {farm} is {far} min from {names[origin]}, above the {cap} min "
-                    "ride cap",
-                    proven=True,
-                    lower_bound=0,
-                    available=sum(
-                        1
-                        for v in scenario.fleet
-                        if v.foresteria_id == fid and v.available_from <= d <= v.available_to
-                    ),
-                    worker_ids=tuple(ids),
-                )
-            )
-            continue
+        far = longest_leg(matrix, origin, farm)
         busy = (fid, d) in running
+        code: UnservedCode
+        if far > cap:  # no vehicle could carry them (proven, the season plan's words)
+            code, reason, proven = "ride_cap", ride_cap_reason(farm, far, names[origin], cap), True
+            available = sum(
+                1
+                for v in scenario.fleet
+                if v.foresteria_id == fid and v.available_from <= d <= v.available_to
+            )
+        elif busy:
+            code, proven, available = "vehicles_busy", False, 0  # available: set by _relabel
+            reason = (
+                f"every vehicle based at {names[fid]} runs its trips of the season plan, "
+                "full or not stopping at this farm (heuristic: kept trips)"
+            )
+        else:
+            code, proven, available = "no_vehicle", True, 0
+            reason = no_vehicle_reason(scenario, names, origin, fid, d)
         out.append(
             Unserved(
                 day=d,
@@ -1120,16 +1118,11 @@ def _no_idle_vehicle(
                 base_id=fid,
                 farm_id=farm,
                 riders=len(ids),
-                code="vehicles_busy" if busy else "no_vehicle",
-                reason=(
-                    f"every vehicle based at {names[fid]} runs its trips of the season plan, "
-                    "full or not stopping at this farm (heuristic: kept trips)"
-                    if busy
-                    else no_vehicle_reason(scenario, names, origin, fid, d)
-                ),
-                proven=not busy,
+                code=code,
+                reason=reason,
+                proven=proven,
                 lower_bound=0,
-                available=0,  # no_vehicle: none; vehicles_busy: set by _relabel
+                available=available,
                 worker_ids=tuple(ids),
             )
         )

@@ -307,6 +307,17 @@ def day_bases(scenario: Scenario, matrix: TravelMatrix) -> Callable[[date], dict
     return on
 
 
+def longest_leg(matrix: TravelMatrix, origin: str, farm: str) -> int:
+    """Minutes of the longer of the two legs between a boarding place and a farm: above the ride
+    cap, no vehicle can carry its riders (`ride_cap`)."""
+    return max(leg_min(matrix.secs(origin, farm)), leg_min(matrix.secs(farm, origin)))
+
+
+def ride_cap_reason(farm: str, far: int, place: str, cap: int) -> str:
+    """The words of `ride_cap` (plan/unserved.csv), for the season plan and a day run alike."""
+    return f"farm {farm} is {far} min from {place}, above the {cap} min ride cap"
+
+
 def no_vehicle_reason(
     scenario: Scenario, names: dict[str, str], origin: str, base: str, d: date
 ) -> str:
@@ -1151,9 +1162,7 @@ def plan_shuttles(
         reach: dict[Spot, list[str]] = {}
         for (origin, farm_id), ids in todays:
             if (origin, farm_id) not in far_of:  # the longer leg, asked once a spot
-                far_of[origin, farm_id] = max(
-                    leg_min(matrix.secs(origin, farm_id)), leg_min(matrix.secs(farm_id, origin))
-                )
+                far_of[origin, farm_id] = longest_leg(matrix, origin, farm_id)
             far = far_of[origin, farm_id]
             if far > ctx.cap:
                 unserved.append(
@@ -1163,8 +1172,7 @@ def plan_shuttles(
                         base,
                         ids,
                         "ride_cap",
-                        f"farm {farm_id} is {far} min from {ctx.names[origin]}, above the "
-                        f"{ctx.cap} min ride cap",
+                        ride_cap_reason(farm_id, far, ctx.names[origin], ctx.cap),
                         available=len(fleet),
                     )
                 )
