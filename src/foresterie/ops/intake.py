@@ -602,16 +602,15 @@ def _rides(run: Path, who: set[str], d: date) -> dict[str, tuple[int, int]]:
     """worker (of `who`) -> (days from d with a ride to their farm, workdays from d owed one: those
     and the days plan/unserved.csv lists them) in a run's plan."""
     plan = run / "plan"
-    to_farm = {
-        t["trip_id"]
+    to_farm = {  # trip -> its day, of the trips to the farms from d
+        t["trip_id"]: t["day"]
         for t in read_csv(plan / "trips.csv", ("trip_id", "day", "direction"))
         if t["direction"] == "to_farm" and t.day("day") >= d
     }
-    trips = {t["trip_id"]: t["day"] for t in read_csv(plan / "trips.csv", ("trip_id", "day"))}
     rode: dict[str, set[str]] = {w: set() for w in who}
     for r in read_csv(plan / "riders.csv", ("trip_id", "worker_id")):
         if r["worker_id"] in who and r["trip_id"] in to_farm:
-            rode[r["worker_id"]].add(trips[r["trip_id"]])
+            rode[r["worker_id"]].add(to_farm[r["trip_id"]])
     left: dict[str, set[str]] = {w: set() for w in who}
     for u in read_csv(plan / "unserved.csv", ("day", "worker_ids")):
         if u.day("day") >= d:
@@ -1027,8 +1026,8 @@ def run_intake(
     flush()
     if say is not None and lost:
         say(promised_line(lost, intake, d))
+    on_d = _beds_on(target / "plan" / "assignments.csv", d) if say is not None else {}
     if say is not None and intake.movers:  # every request is answered: those met, where
-        on_d = _beds_on(target / "plan" / "assignments.csv", d)
         for wid in sorted(w for w in intake.movers if on_d.get(w) == intake.movers[w]):
             cost = rides.get(wid)
             if cost is None:
@@ -1039,7 +1038,7 @@ def run_intake(
                     f"no ride to work: {_rides_text(cost)}"
                 )
     if say is not None:  # whom the desk tells of their new bed: ids and places, no more
-        tell = _to_tell(intake, _beds_on(target / "plan" / "assignments.csv", d), d)
+        tell = _to_tell(intake, on_d, d)
         if tell:
             who = ", ".join(f"{w} at {f}" for w, f in sorted(tell.items()))
             say(
