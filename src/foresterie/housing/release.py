@@ -135,18 +135,28 @@ def pause_costs(
     for a in assignments:
         if a.worker_id in kept:
             nights[a.worker_id].update(date_range(a.arrival, a.departure))
-    out: dict[str, tuple[int, int]] = {}
-    for wid, spans in sorted(kept.items()):
-        n = sum(
-            1
-            for first, resume in spans
-            for d in date_range(max(first, since), resume)
-            if d in nights[wid]
+    return _per_farm(
+        (
+            farm[wid],
+            sum(
+                1
+                for first, resume in spans
+                for d in date_range(max(first, since), resume)
+                if d in nights[wid]
+            ),
         )
-        f = farm[wid]
-        if n and f is not None:
-            people, total = out.get(f, (0, 0))
-            out[f] = (people + 1, total + n)
+        for wid, spans in sorted(kept.items())
+    )
+
+
+def _per_farm(counts: Iterable[tuple[str | None, int]]) -> dict[str, tuple[int, int]]:
+    """(farm, a person's bed-nights) -> farm -> (people with some, their bed-nights): what the
+    `pause:` and `release:` lines of `solve` say per farm."""
+    out: dict[str, tuple[int, int]] = {}
+    for farm, n in counts:
+        if n and farm is not None:
+            people, total = out.get(farm, (0, 0))
+            out[farm] = (people + 1, total + n)
     return out
 
 
@@ -274,11 +284,7 @@ def kept_costs(
         if a.worker_id in scenario.beds_kept and morning is not None:
             first = max(a.arrival, morning, since)
             nights[a.worker_id] += max(0, (a.departure - first).days)
-    out: dict[str, tuple[int, int]] = {}
-    for wid, n in sorted(nights.items()):
-        w = by_id[wid]
-        farm = w.work_farm or farm_of_group.get(w.group_id or "")
-        if n and farm is not None:
-            people, total = out.get(farm, (0, 0))
-            out[farm] = (people + 1, total + n)
-    return out
+    return _per_farm(
+        (by_id[wid].work_farm or farm_of_group.get(by_id[wid].group_id or ""), n)
+        for wid, n in sorted(nights.items())
+    )
