@@ -216,29 +216,28 @@ def load_and_house(req: Request, say: Say) -> Housed:
             scenario.workers, scenario.config.scenario.seed, scenario.draw_key
         )
     n = scenario.config.housing.max_days_without_work
-    for farm, (people, nights) in sorted(pause_costs(scenario, housing.assignments, since).items()):
-        # a pause is not an end (housing/release.py): the beds it keeps, said per farm
+
+    def kept_words(people: int, nights: int) -> tuple[str, str]:
         who = (
             "1 person housed keeps their bed"
             if people == 1
             else f"{people} people housed keep their beds"
         )
-        said = f"{nights} bed-night{'' if nights == 1 else 's'} without work, not released"
+        return who, f"{nights} bed-night{'' if nights == 1 else 's'} without work, not released"
+
+    for farm, counts in sorted(pause_costs(scenario, housing.assignments, since).items()):
+        # a pause is not an end (housing/release.py): the beds it keeps, said per farm
+        who, said = kept_words(*counts)
         say(
             f"pause: {farm} has {n}+ workdays in a row without work and then work again: "
             f"{who} through it ({said})"
         )
-    for farm, (people, nights) in sorted(kept_costs(scenario, housing.assignments, since).items()):
+    for farm, counts in sorted(kept_costs(scenario, housing.assignments, since).items()):
         # a release that houses nobody is not made (housing/release.py idle_releases)
-        who = (
-            "1 person housed keeps their bed"
-            if people == 1
-            else (f"{people} people housed keep their beds")
-        )
+        who, said = kept_words(*counts)
         say(
             f"release: {farm}'s work is over within the stay, but the plan would give the beds "
-            f"to no one else: {who} ({nights} bed-night{'' if nights == 1 else 's'} without "
-            "work, not released)"
+            f"to no one else: {who} ({said})"
         )
     timings["housing_s"] = time.monotonic() - t
     return Housed(
