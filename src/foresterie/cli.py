@@ -986,6 +986,20 @@ def sweep(
     typer.echo(line)
     if warning:  # the window's cut could not keep the stay rule exact for these people
         _err("warning: " + warning)
+    if res.failed:  # failed members are said, not only counted (review 20 R, HIGH-1)
+        first = next(r for r in res.rows if r["status"] != "ok")
+        every = res.failed == len(res.rows)
+        _err(
+            ("error: " if every else "warning: ")
+            + _("{failed} of {members} members failed, the first {member}: {error}").format(
+                failed=res.failed,
+                members=len(res.rows),
+                member=f"members/{first['member']}/error.txt",
+                error=first.get("error") or "",
+            )
+        )
+        if every:  # no member solved: the tables answer nothing
+            raise typer.Exit(1)
 
 
 ledger_app = typer.Typer(

@@ -15,7 +15,7 @@ from foresterie.run.pipeline import solve
 from foresterie.scenario.load import load_scenario
 from foresterie.sweep.members import load_sweep, member_season, members, write_members
 from foresterie.sweep.window import cut_to_window, stay_rule_mismatch
-from tests.helpers import ROOT, TINY, set_toml
+from tests.helpers import ROOT, TINY, set_toml, write_workers
 
 SWEEP = """
 [sweep]
@@ -125,3 +125,61 @@ def test_the_shipped_peak_week_is_judged_exactly_and_the_old_cut_was_not() -> No
     main_cut = replace(cut, config=cut.config.model_copy(update={"housing": full.config.housing}))
     assert full.config.housing.min_overlap_nights == 7
     assert len(stay_rule_mismatch(full, main_cut, *sw.spec.sweep.window)) == 283
+
+
+def test_a_window_cuts_the_farm_calendar_like_the_stays(tmp_path: Path) -> None:
+    """Review 20 R, HIGH-1: a member's farm calendar was the base's, unclipped, so every member
+    of a windowed sweep of a season with a calendar was refused ("first_day: outside the
+    season") and the sweep exited 0. Closures before, across and after the window: the member
+    keeps the part inside, cut to the window's nights, and solves."""
+    shutil.copytree(TINY, tmp_path / "tiny")
+    (tmp_path / "tiny" / "farm_calendar.csv").write_text(
+        "farm_id,first_day,last_day\nF1,2026-07-02,2026-07-03\nF1,2026-07-08,2026-07-09\n"
+        "F2,2026-07-10,2026-07-20\nF2,2026-07-25,2026-07-26\n",
+        encoding="utf-8",
+    )
+    set_toml(
+        tmp_path / "tiny",
+        'fleet = "fleet.csv"\n',
+        'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
+    )
+    (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["sweep", str(tmp_path / "sweep.toml"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "failed" not in r.stderr and "(0 already done, 1 solved now, 0 failed)" in r.stdout
+    member = out / "members" / "d000-r0000" / "scenario"
+    sc = load_scenario(member)
+    assert [
+        (c.farm_id, c.first_day.isoformat(), c.last_day.isoformat()) for c in sc.farm_closures
+    ] == [
+        ("F1", "2026-07-09", "2026-07-09"),
+        ("F2", "2026-07-10", "2026-07-10"),
+    ]
+    full = load_scenario(tmp_path / "tiny")
+    assert (
+        cut_to_window(full, *load_sweep(tmp_path / "sweep.toml").spec.sweep.window).farm_closures
+        == sc.farm_closures
+    )
+
+
+def test_a_sweep_whose_every_member_failed_exits_1_and_says_why(tmp_path: Path) -> None:
+    """Review 20 R, HIGH-1: 12 of 12 members failed and the sweep exited 0, its report all
+    dashes. Every member failing is an error (exit 1) naming the first member's error file and
+    error; some failing is a warning line (the test_sweep one: a decision closing a pinned
+    site), exit 0."""
+    shutil.copytree(TINY, tmp_path / "tiny")
+    rows = (tmp_path / "tiny" / "workers.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+    rows = [  # W01 lives at FB, which the only decision closes: every member is refused
+        r.rsplit(",", 2)[0] + ",FB" if r.startswith("W01") else r.rsplit(",", 1)[0] for r in rows
+    ]
+    write_workers(tmp_path / "tiny", rows)
+    (tmp_path / "sweep.toml").write_text(
+        SWEEP + "\n[decisions]\nopen = { FB = [false] }\n", encoding="utf-8"
+    )
+    r = CliRunner().invoke(
+        app, ["sweep", str(tmp_path / "sweep.toml"), "--out", str(tmp_path / "o")]
+    )
+    assert r.exit_code == 1, r.output
+    [line] = [x for x in r.stderr.splitlines() if x.startswith("error: ")]
+    assert line.startswith("error: 1 of 1 members failed, the first members/d") and "FB" in line

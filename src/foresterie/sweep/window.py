@@ -33,8 +33,10 @@ Pattern = tuple[tuple[tuple[str, date, date], ...], ...]
 
 
 def cut_to_window(full: Scenario, w0: date, w1: date) -> Scenario:
-    """The member's season cut to nights w0..w1: stays, opening dates, vehicles and heat days
-    clipped; the stay rule relaxed to one night (it was judged on the real stays)."""
+    """The member's season cut to nights w0..w1: stays, opening dates, vehicles, heat days and
+    the farm calendar's closures clipped (a closure outside the window dropped: the member's
+    loader refuses one wholly outside its season); the stay rule relaxed to one night (it was
+    judged on the real stays)."""
     end = w1 + timedelta(days=1)
     workers = []
     for w in full.workers:
@@ -54,6 +56,11 @@ def cut_to_window(full: Scenario, w0: date, w1: date) -> Scenario:
     ]
     cfg = full.config
     heat = [h for h in cfg.transport.heat_alert_days if w0 <= h <= w1]
+    closures = tuple(
+        replace(c, first_day=max(c.first_day, w0), last_day=min(c.last_day, w1))
+        for c in full.farm_closures
+        if c.first_day <= w1 and c.last_day >= w0
+    )
     cfg = cfg.model_copy(
         update={
             "scenario": cfg.scenario.model_copy(update={"season_start": w0, "season_end": w1}),
@@ -69,6 +76,7 @@ def cut_to_window(full: Scenario, w0: date, w1: date) -> Scenario:
         foresterie=tuple(foresterie),
         fleet=tuple(fleet),
         workers=tuple(sorted(workers, key=lambda w: w.id)),
+        farm_closures=closures,
     )
 
 
