@@ -1859,16 +1859,22 @@ def _recounted_aggregates(
                 )
     rel = "aggregates/transport_by_week.csv"
     if rel in aggregates and (run / rel).is_file() and (run / "plan/trips.csv").is_file():
+        table = _rows(run, rel, "aggregate")
+        # Keyed by boarding place (`place_id`: the departure point, else the base); a purge
+        # before 0.3.1 kept them by the vehicle's base (`foresteria_id`).
+        by_place = bool(table) and "place_id" in table[0]
+        key_column = "place_id" if by_place else "foresteria_id"
         recount: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, 0, set(), 0.0])
         for t in _rows(run, "plan/trips.csv"):
-            cell = recount[t["foresteria_id"], _week(date.fromisoformat(t["day"]))]
+            where = (t.get("origin_id") or t["foresteria_id"]) if by_place else t["foresteria_id"]
+            cell = recount[where, _week(date.fromisoformat(t["day"]))]
             cell[0] += int(t["riders"]) if t["direction"] == "to_farm" else 0
             cell[1] += 1
             cell[2].add((t["day"], t["vehicle_id"]))
             cell[3] += float(t["km"])
         seen = set()
-        for i, row in enumerate(_rows(run, rel, "aggregate"), start=2):
-            key = (row.get("foresteria_id", ""), row.get("week", ""))
+        for i, row in enumerate(table, start=2):
+            key = (row.get(key_column, ""), row.get("week", ""))
             seen.add(key)
             carried, trips, days, km = recount.get(key, [0, 0, set(), 0.0])
             figures = (

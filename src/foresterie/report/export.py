@@ -540,7 +540,7 @@ def _lines(
 
 @dataclass(kw_only=True)
 class _Week:
-    """One foresteria's shuttles in one ISO week."""
+    """The shuttles of one boarding place (foresteria or departure point) in one ISO week."""
 
     transported: int = 0
     unserved: int = 0
@@ -619,9 +619,12 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     table = [[c, n] for c, n in sorted(codes.items())]
     day = DAY_RUN_INPUT in run.manifest.get("inputs", {})
     tables["waitlist_by_reason.csv"] = (["code", "people"], table)
+    # Keyed by where the riders board (a departure point, else the foresteria), as the unserved
+    # are (review 20 R, MEDIUM-4: a settlement read "0 transported" beside its unserved, its
+    # riders counted under the base that sends the vehicle).
     transport: dict[tuple[str, str], _Week] = defaultdict(_Week)
     for t in run.trips:
-        tw = transport[t.foresteria_id, _week(t.day)]
+        tw = transport[t.origin_id or t.foresteria_id, _week(t.day)]
         if t.direction == "to_farm":
             tw.transported += t.riders
         tw.trips += 1
@@ -635,7 +638,7 @@ def public_export(run: RunData, out: Path, small_cells: bool = False) -> None:
     ]
     tables["transport_by_week.csv"] = (
         [
-            "foresteria_id",
+            "place_id",
             "week",
             "worker_days_transported",
             "worker_days_unserved",
@@ -741,8 +744,10 @@ Counts of beds, trips, vehicles and kilometres are not about people and are show
 
 Files: `housing_by_site.csv` (people housed and bed-nights per foresteria and section),
 `occupancy_by_week.csv` (per foresteria, ISO week and section), `waitlist_by_reason.csv`,
-`transport_by_week.csv` (per foresteria and ISO week), `unserved_by_reason.csv`, `kpis.csv`
-(season figures of the run's manifest). Text cells starting with =, +, -, @ are prefixed with
+`transport_by_week.csv` (per boarding place, `place_id`: a foresteria, or a departure point
+where people without a bed board, and ISO week; the trips, vehicle-days and kilometres of the
+trips that board there, a vehicle-day that boards at two places counted at each),
+`unserved_by_reason.csv`, `kpis.csv` (season figures of the run's manifest). Text cells starting with =, +, -, @ are prefixed with
 an apostrophe so that a spreadsheet does not run them as formulas.
 
 The files are CSV (RFC 4180, UTF-8): fields separated by commas, decimals written with a point
