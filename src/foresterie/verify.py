@@ -4891,6 +4891,7 @@ def _kpis_of(r: _Run) -> dict[str, dict[str, Any]]:
         else 0.0,
         "left_behind_max_days": most,
         "left_behind_max_in_a_row": in_a_row,
+        "left_behind_never_carried": len(left_out - {w for w, d in ride_days.items() if d}),
         "vehicle_days": len(vehicle_days),
         "vehicles_per_day_peak": max(per_day.values(), default=0),
         "vehicles_per_day_mean": round(sum(per_day.values()) / len(per_day), 2) if per_day else 0.0,

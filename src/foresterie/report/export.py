@@ -101,6 +101,7 @@ PEOPLE_KPIS = (
     "transport.rider_trips",
     "transport.unserved_rider_trips",
     "transport.unserved_worker_days",
+    "transport.left_behind_never_carried",
 )
 
 

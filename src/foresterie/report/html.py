@@ -162,6 +162,11 @@ KPI_GROUPS: tuple[tuple[str, tuple[tuple[str, str, Unit], ...]], ...] = (
                 N_("most days in a row one person was left behind"),
                 "n",
             ),
+            (
+                "transport.left_behind_never_carried",
+                N_("people left behind on every day they were to ride"),
+                "n",
+            ),
             ("transport.wait_on_board_max_min", N_("longest wait on board at stops"), "min"),
             ("transport.ride_minutes_mean", N_("average time on board"), "min1"),
             ("transport.ride_minutes_max", N_("longest time on board"), "min"),
@@ -827,6 +832,9 @@ def headline(run: RunData, lg: Lang) -> list[str]:
                 pct=fmt_value(lg, _kpi(flat, "transport.unserved_proven_pct"), "pct"),
             )
         )
+    never = int(_kpi(flat, "transport.left_behind_never_carried"))
+    if never:  # review 20 R, MEDIUM-3: housed where no vehicle went, said nowhere
+        out.append(never_carried_line(run, never, lg))
     beds = beds_short_rows(run)
     if beds:
         s, wk, n = max(beds, key=lambda r: (r[2], r[1]))
@@ -867,6 +875,29 @@ def headline(run: RunData, lg: Lang) -> list[str]:
     elif not beds and not BED_CODES & reasons.keys():  # a group or a section turned away is
         out.append(lg._("Neither beds nor vehicles run short."))  # short of beds where it asked
     return out
+
+
+def never_carried_line(run: RunData, never: int, lg: Lang) -> str:
+    """The people the shuttles never carried (left behind on every day they were to ride), and
+    the place where most of them board: a foresteria no vehicle reaches, a settlement."""
+    rode = {w for t in run.trips if t.direction == "to_farm" for s in t.stops for w in s.worker_ids}
+    places: dict[str, set[str]] = defaultdict(set)
+    for u in run.unserved:
+        places[u.foresteria_id].update(u.worker_ids)
+    where = {p: len(ws - rode) for p, ws in places.items() if ws - rode}
+    line = lg.ngettext(
+        "{n} person was never carried: left behind on every day they were to ride.",
+        "{n} people were never carried: left behind on every day they were to ride.",
+        never,
+    ).format(n=lg.num(never))
+    if where:
+        place, k = min(where.items(), key=lambda x: (-x[1], x[0]))
+        line += " " + lg.ngettext(
+            "Most of them board at {place} ({k} person): see the reasons below.",
+            "Most of them board at {place} ({k} people): see the reasons below.",
+            k,
+        ).format(place=_place_name(run, place), k=lg.num(k))
+    return line
 
 
 # Waitlist codes that say the beds within reach did not suffice (the person, the group, the

@@ -152,16 +152,18 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
     for u in sp.unserved:
         for w in u.worker_ids:
             by_priority[str(priority[w])] += 1
-    most, in_a_row = left_behind(
-        [
-            (t.day.isoformat(), w)
-            for t in sp.trips
-            if t.direction == TO_FARM
-            for s in t.stops
-            for w in s.worker_ids
-        ],
-        [(u.day.isoformat(), w) for u in sp.unserved for w in u.worker_ids],
-    )
+    rode = [
+        (t.day.isoformat(), w)
+        for t in sp.trips
+        if t.direction == TO_FARM
+        for s in t.stops
+        for w in s.worker_ids
+    ]
+    missed = [(u.day.isoformat(), w) for u in sp.unserved for w in u.worker_ids]
+    most, in_a_row = left_behind(rode, missed)
+    # People left behind on every day they were to ride, carried never (review 20 R, MEDIUM-3:
+    # 13 people housed at a foresteria no vehicle served, said nowhere).
+    never = {w for _, w in missed} - {w for _, w in rode}
     fee = scenario.config.transport.caporale_fee_eur
     return {
         "trips": len(sp.trips),
@@ -177,6 +179,7 @@ def transport_kpis(scenario: Scenario, sp: ShuttlePlan) -> dict[str, Any]:
         else 0.0,
         "left_behind_max_days": most,
         "left_behind_max_in_a_row": in_a_row,
+        "left_behind_never_carried": len(never),
         "vehicle_days": len(vehicle_days),
         "vehicles_per_day_peak": max(per_day.values(), default=0),
         "vehicles_per_day_mean": round(sum(per_day.values()) / len(per_day), 2) if per_day else 0.0,
