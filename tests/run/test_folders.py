@@ -10,9 +10,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from foresterie.cli import app
 from foresterie.core.errors import ScenarioError
-from foresterie.run.folders import FAULT_ENV, atomic_dir, exchange, is_ours, sweep_partials
+from foresterie.run.folders import (
+    FAULT_ENV,
+    atomic_dir,
+    exchange,
+    is_ours,
+    output_kind,
+    sweep_partials,
+)
 from tests.helpers import TINY, checked_in_season, cli_run
 
 FILES = ("a.csv", "b.csv", "c.csv", "manifest.json")
@@ -240,3 +249,26 @@ def test_force_replaces_only_an_output_of_the_same_kind(
             f"only {names[mine]} here; choose another folder"
         )
         assert _files(target) == before
+
+
+def test_an_operator_view_is_refreshed_with_force(tiny_season_run: Path, tmp_path: Path) -> None:
+    """Review 20 R, LOW-12: the office sending the operator its view after each intake could not
+    replace the view it wrote (a run folder without restricted/, so taken for a run); a run with
+    an OPERATOR.md slipped in is still a run, never replaced by an export."""
+    out = tmp_path / "view"
+    for _ in range(2):
+        r = CliRunner().invoke(
+            app,
+            ["export", str(tiny_season_run), "--role", "operator", "--out", str(out), "--force"],
+        )
+        assert r.exit_code == 0, r.output
+    assert output_kind(out) == "export" and (out / "OPERATOR.md").is_file()
+    run = tmp_path / "run"
+    shutil.copytree(tiny_season_run, run)
+    (run / "OPERATOR.md").write_text("# Operator view\n\nslipped in\n", encoding="utf-8")
+    assert output_kind(run) == "run"
+    r = CliRunner().invoke(
+        app, ["export", str(tiny_season_run), "--role", "public", "--out", str(run), "--force"]
+    )
+    assert r.exit_code == 2 and "holds a run, not an export" in r.output
+    assert (run / "restricted").is_dir()

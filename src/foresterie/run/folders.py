@@ -111,7 +111,11 @@ KIND_NAMES = {"run": "a run", "monitor": "a monitor", "export": "an export"}
 def output_kind(folder: Path) -> str | None:
     """Which output of ours `folder` is ("run", "monitor", "export"), told by the file it always
     holds (OUR_MANIFESTS, OUR_TITLES); a regular file each, read no further than needed. None:
-    not an output of ours."""
+    not an output of ours. An operator view is a run folder without its restricted part plus
+    OPERATOR.md: an export (review 20 R, LOW-12: its refresh was refused as "a run"), unless a
+    restricted/ part is there (a run with an OPERATOR.md slipped in stays a run)."""
+    if _titled(folder, "OPERATOR.md") and not (folder / "restricted").exists():
+        return "export"
     manifest = folder / "manifest.json"
     if manifest.is_file() and not manifest.is_symlink():
         try:
@@ -123,17 +127,22 @@ def output_kind(folder: Path) -> str | None:
             for key, value, kind in OUR_MANIFESTS:
                 if data.get(key) == value:
                     return kind
-    for name, titles in OUR_TITLES.items():
-        path = folder / name
-        if path.is_file() and not path.is_symlink():
-            try:
-                with open(path, "rb") as fh:
-                    head = fh.read(64).decode("utf-8", "replace")
-            except OSError:
-                continue
-            if head.startswith(titles):
-                return "export"
+    if any(_titled(folder, name) for name in OUR_TITLES):
+        return "export"
     return None
+
+
+def _titled(folder: Path, name: str) -> bool:
+    """Whether folder/name is a regular file beginning with one of OUR_TITLES[name]."""
+    path = folder / name
+    if not path.is_file() or path.is_symlink():
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return head.startswith(OUR_TITLES[name])
 
 
 def is_ours(folder: Path) -> bool:
