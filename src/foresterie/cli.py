@@ -901,8 +901,12 @@ def compare(
         _err("error: " + _("unreadable run folder: {why}").format(why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for part in ("housing", "transport"):
-        for key, va in _flat(ka.get(part, {})).items():
-            vb = _flat(kb.get(part, {})).get(key)
+        fa, fb = _flat(ka.get(part, {})), _flat(kb.get(part, {}))
+        for key in [*fa, *(k for k in fb if k not in fa)]:  # a KPI of either run (review 20 R)
+            # a count by category (`..._by_code.far`) absent from one run is 0 there; another
+            # KPI absent from one (a run of another version) is shown as absent, no difference
+            absent = 0 if ".".join(key.split(".")[:-1]).endswith(_BY) else "–"
+            va, vb = fa.get(key, absent), fb.get(key, absent)
             diff = vb - va if isinstance(va, int | float) and isinstance(vb, int | float) else ""
             if isinstance(diff, float):
                 diff = round(diff, 2)
@@ -929,6 +933,10 @@ def compare(
     else:
         _err("error: --format: " + _("{fmt} is not table, csv or md").format(fmt=repr(fmt)))
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+# KPIs counted by category: a category absent from one run's dict counts 0 there.
+_BY = ("_by_code", "_by_priority", "_by_reason", "_by_site", "_by_section")
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
