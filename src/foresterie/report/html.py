@@ -35,6 +35,7 @@ from foresterie.report.notices import (
     bed_notices_html,
     bed_start_notices_html,
     bed_starts,
+    with_their_group,
 )
 from foresterie.report.page import page_head
 from foresterie.report.people import PAGE as PEOPLE_PAGE
@@ -1100,7 +1101,7 @@ def day_links_html(days: list[str], lg: Lang) -> str:
 
 def bed_notice_links(run: RunData, lg: Lang) -> str:
     """Links to each foresteria's desk notices for beds that end before the stay (none: empty)."""
-    counts = {fid: len(e) for fid, e in bed_notices_by_foresteria(bed_ends(run)).items()}
+    counts = {fid: len(e) for fid, e in bed_notices_by_foresteria(bed_ends(run), run).items()}
     text = lg._(
         "Notices for the desk, one per person whose bed ends before their stay does, in "
         "their language: {links}."
@@ -1126,7 +1127,7 @@ def desk_links(
 def write_bed_notices(run: RunData, out: Path, lg: Lang) -> int:
     """out/FORESTERIA-beds.html for each foresteria where beds end before the stay; notices of
     an earlier report that no longer apply are removed. Returns the number of people."""
-    by_fid = bed_notices_by_foresteria(bed_ends(run))
+    by_fid = bed_notices_by_foresteria(bed_ends(run), run)
     return write_desk_pages(
         out, "-beds.html", by_fid, lambda fid, ends: bed_notices_html(run, fid, ends, lg)
     )
@@ -1161,7 +1162,10 @@ def bed_starts_by_foresteria(run: RunData) -> dict[str, list[BedStart]]:
     out: dict[str, list[BedStart]] = defaultdict(list)
     for s in bed_starts(run):
         out[s.foresteria_id].append(s)
-    return dict(out)
+    return {
+        fid: with_their_group(run, starts, lambda s: (s.first_night, s.first_bed, s.code))
+        for fid, starts in out.items()
+    }
 
 
 def bed_start_links(run: RunData, lg: Lang) -> str:

@@ -23,11 +23,11 @@ the person arrives.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from foresterie.core.i18n import N_, Lang, lang
 from foresterie.report.page import escape, page_head
@@ -573,13 +573,53 @@ def _desk_page(title: str, desk: str, slips: list[str], lg: Lang) -> str:
     )
 
 
-def bed_notices_by_foresteria(beds: Mapping[str, list[BedEnd]]) -> dict[str, list[BedEnd]]:
-    """foresteria id -> the beds ending there early, for the desk's notices."""
+def bed_notices_by_foresteria(
+    beds: Mapping[str, list[BedEnd]], run: RunData | None = None
+) -> dict[str, list[BedEnd]]:
+    """foresteria id -> the beds ending there early, for the desk's notices; with `run`, a
+    dependant told with their group (`with_their_group`) has no notice of their own."""
     out: dict[str, list[BedEnd]] = defaultdict(list)
     for ends in beds.values():
         for e in ends:
             out[e.foresteria_id].append(e)
+    if run is not None:
+        out = {
+            fid: with_their_group(run, ends, lambda e: (e.last_night, e.code, e.next_id))
+            for fid, ends in out.items()
+        }
     return dict(sorted(out.items()))
+
+
+class _OfPerson(Protocol):
+    @property
+    def worker_id(self) -> str: ...
+
+
+_Item = TypeVar("_Item", bound=_OfPerson)
+
+
+def with_their_group(
+    run: RunData, items: list[_Item], key: Callable[[_Item], Hashable]
+) -> list[_Item]:
+    """`items` (one per person, at one foresteria) less the dependants (`rides` false: a child,
+    an elder) whose group has a working member with the same notice (`key`): the family is told
+    through its adults, not each child by a notice written to an adult (review 20 R, LOW-8)."""
+    people = {w.id: w for w in run.scenario.workers}
+    told = {
+        (w.group_id, key(i))
+        for i in items
+        if (w := people.get(i.worker_id)) is not None and w.rides and w.group_id
+    }
+    return [
+        i
+        for i in items
+        if not (
+            (w := people.get(i.worker_id)) is not None
+            and not w.rides
+            and w.group_id
+            and (w.group_id, key(i)) in told
+        )
+    ]
 
 
 FIRST_BED_SUFFIX = "-first-bed.html"  # report/notices/FORESTERIA-first-bed.html
