@@ -11,9 +11,9 @@ import csv
 import io
 import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -584,6 +584,18 @@ class Lookups:
         return self.places[pid]
 
 
+def told_apart(farms: tuple[Farm, ...]) -> dict[str, Farm]:
+    """Farm id -> farm, a farm whose name and comune another farm also has named with its id
+    too ("Az. agr. Uva Italia (F-UV04)"): a worker's slip, a no-ride notice and a driver
+    sheet name a farm by its name and comune, which then read the same for two farms (review
+    20 R, LOW-1). Every other farm as it is."""
+    count = Counter((f.name, f.comune) for f in farms)
+    return {
+        f.id: replace(f, name=f"{f.name} ({f.id})") if count[f.name, f.comune] > 1 else f
+        for f in farms
+    }
+
+
 _LOOKUPS: list[Lookups] = []  # the last run's (a report writes one run's pages at a time)
 
 
@@ -610,7 +622,7 @@ def lookups(run: RunData) -> Lookups:
             Lookups(
                 run=run,
                 workers={w.id: w for w in sc.workers},
-                farms={f.id: f for f in sc.farms},
+                farms=told_apart(sc.farms),
                 places={},
                 points=frozenset(p.id for p in sc.pickups),
                 seats=seats,
