@@ -3372,12 +3372,12 @@ def _check_aboard_past_avoided(r: _Run, out: list[str]) -> None:
     calls = _stops_in_order(r)
     trips = {t["trip_id"]: t for t in r.trips}
     for x in r.riders:
-        avoid = avoids.get(x["worker_id"])
+        kept = avoids.get(x["worker_id"])
         t = trips.get(x["trip_id"])
-        if not avoid or t is None or not x["seq"].isdigit():
+        if not kept or t is None or not x["seq"].isdigit():
             continue
         for farm in _passed_while_aboard(t["direction"], calls[x["trip_id"]], int(x["seq"])):
-            if farm in avoid:
+            if farm in kept:
                 out.append(
                     f"site to avoid: {x['worker_id']} aboard {x['trip_id']} while it stops at "
                     f"{farm}"
