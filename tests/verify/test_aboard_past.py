@@ -65,3 +65,27 @@ def test_a_season_plan_leaves_him_behind_rather_than_past_it(tmp_path: Path) -> 
     assert all("F2" not in u["reason"] and "avoid" not in u["reason"] for u in rows)
     rode = {r["worker_id"] for r in _rows(run, "riders.csv")}
     assert "W01" in rode
+
+
+def test_an_intake_keeps_him_clear_too(tmp_path: Path) -> None:
+    """An intake re-plans the shuttles from its date with the season's referral records: W02
+    is not carried past F2 there either, and its run verifies (the records are in its
+    restricted part, so the check ran)."""
+    run = _solve(tmp_path, "W02,2026-07-01,Sportello,high,F2\n")
+    led = tmp_path / "ledger.sqlite"
+    ci = tmp_path / "checkins.csv"
+    ci.write_text(
+        "date,worker_id,event\n"
+        + "".join(f"2026-07-06,{w},arrival\n" for w in ("W01", "W02", "W03", "W06"))
+    )
+    cli_ok("ledger", "import", str(run), str(ci), "--ledger", str(led))
+    out = tmp_path / "intake"
+    cli_ok("intake", str(run), "--date", "2026-07-07", "--ledger", str(led), "--out", str(out))
+    assert (out / "restricted" / "referrals.csv").is_file()
+    assert verify_report(out)[0] == []
+    stops = {(s["trip_id"], s["farm_id"]) for s in _rows(out, "stops.csv")}
+    his = {r["trip_id"] for r in _rows(out, "riders.csv") if r["worker_id"] == "W02"}
+    assert not {(t, "F2") for t in his} & stops
+    assert any(t.startswith("2026-07-07") for t, _ in stops)  # the intake did plan trips
+    # referred, so first in the rotation: left behind only where the minibus calls at F2
+    assert any("W02" in u["worker_ids"].split() for u in _rows(out, "unserved.csv"))
