@@ -2041,8 +2041,9 @@ def _keep_away(
        is taken off and the trip re-timed (or dropped when it has no stop left).
 
     Swap first: it moves nobody's time; a reorder changes the times and kilometres of everyone
-    aboard. Riders with nothing to avoid (every rider of a season without referral records) are
-    never moved, so such a season's trips are returned as given."""
+    aboard. Each step ends one such (trip, rider) and makes none, so the repairs end. A day where
+    no rider would pass a site she avoids (every day of a season without referral records) keeps
+    its trips as given, object for object."""
     out = KeptAway(trips=list(trips))
     if not avoid:
         return out
