@@ -1135,6 +1135,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_trips,
             _check_service,
             _check_avoided_points,
+            _check_aboard_past_avoided,
             _check_bases,
             _check_no_vehicle,
             _check_round_trips,
@@ -1522,7 +1523,8 @@ _NEEDS_PRIORITY = (
     "the lottery among equals (priority is one of the attributes): needs each person's priority",
 )
 _NEEDS_REFERRALS = (
-    "sites to avoid (no bed there, no ride there): needs the referral records",
+    "sites to avoid (no bed there, no ride there, nobody aboard past one): needs the referral "
+    "records",
     "referral KPIs (referred, housed, days to a bed, waitlisted by code): needs the referral "
     "records",
     "the lottery among equals (sites to avoid are one of the attributes): needs the referral "
@@ -3340,6 +3342,54 @@ def _check_avoided_points(r: _Run, out: list[str]) -> None:
                 )
 
 
+def _stops_in_order(r: _Run) -> dict[str, list[tuple[int, str]]]:
+    """Each trip's (seq, farm) from plan/stops.csv, in the order its vehicle calls at them."""
+    got: dict[str, list[tuple[int, str]]] | None = r.memo.get("stops_in_order")
+    if got is None:
+        got = defaultdict(list)
+        for s in r.stops:
+            got[s["trip_id"]].append((int(s["seq"]), s["farm_id"]))
+        for calls in got.values():
+            calls.sort()
+        r.memo["stops_in_order"] = got
+    return got
+
+
+def _passed_while_aboard(direction: str, calls: list[tuple[int, str]], seq: int) -> list[str]:
+    """The farms a trip calls at while a rider of stop `seq` is aboard, her own left out: in the
+    morning she boards at the origin and rides to her stop (the calls before it), in the
+    evening she boards at her stop and rides to the end (the calls after it)."""
+    if direction == "to_farm":
+        return [farm for k, farm in calls if k < seq]
+    return [farm for k, farm in calls if k > seq]
+
+
+def _check_aboard_past_avoided(r: _Run, out: list[str]) -> None:
+    """Nobody is aboard while her vehicle stops at a site she must avoid (README "Referral
+    records", review 20 R HIGH-2): from stops.csv's order of calls, a morning rider is aboard at
+    the stops before hers, an evening rider at those after hers; a site to avoid among them is
+    a finding naming the trip, the rider and the stop. Needs the referral records (said in
+    their line of what was not checked)."""
+    if not r.referrals_known:
+        return
+    avoids = {wid: avoid for wid, w in r.workers.items() if (avoid := _avoid(w))}
+    if not avoids:
+        return
+    calls = _stops_in_order(r)
+    trips = {t["trip_id"]: t for t in r.trips}
+    for x in r.riders:
+        kept = avoids.get(x["worker_id"])
+        t = trips.get(x["trip_id"])
+        if not kept or t is None or not x["seq"].isdigit():
+            continue
+        for farm in _passed_while_aboard(t["direction"], calls[x["trip_id"]], int(x["seq"])):
+            if farm in kept:
+                out.append(
+                    f"site to avoid: {x['worker_id']} aboard {x['trip_id']} while it stops at "
+                    f"{farm}"
+                )
+
+
 def _check_bases(r: _Run, out: list[str]) -> None:
     """Each origin's riders are carried by the vehicles of the base that serves it that day, and
     listed unserved against that base (README "Departure points": a foresteria with a vehicle of
@@ -3504,13 +3554,44 @@ def _check_ride_order(r: _Run, out: list[str]) -> None:
             return (0 if first else 1, -missed[w], r.tie(w))
 
         riders = rode.get((u["day"], u["foresteria_id"], u["farm_id"]), [])
-        if riders and left and max(map(key, riders)) > min(map(key, left)):
+        # Left behind where every seat of her farm that day, one way, would carry her past a
+        # site she avoids (README "Referral records"): the published order does not decide it.
+        placed = [w for w in left if not _no_seat_clear(r, spot, _avoid(r.workers.get(w, {})))]
+        if riders and placed and max(map(key, riders)) > min(map(key, placed)):
             out.append(
                 f"ride order broken: {u['day']} {u['foresteria_id']} {u['farm_id']}: someone "
                 "rode ahead of a worker the published rule puts first"
             )
         for w in left:
             missed[w] += 1
+
+
+def _no_seat_clear(r: _Run, spot: tuple[str, str, str], avoid: set[str]) -> bool:
+    """Whether, in the morning or in the evening, every stop at the farm of `spot` (day,
+    origin, farm) of a trip from that origin that day has a rider of it aboard while the trip
+    stops at a site in `avoid` (stops.csv's order): no seat there would have kept her away.
+    False for someone with nothing to avoid, or without the referral records."""
+    if not avoid or not r.referrals_known:
+        return False
+    seats: dict[str, list[list[str]]] | None = r.memo.get("seats_by_spot")
+    if seats is None:
+        seats = defaultdict(list)
+        calls = _stops_in_order(r)
+        for t in r.trips:
+            try:
+                origin = r.origin(t)[0]
+            except (KeyError, ValueError, IndexError, TypeError, AttributeError):
+                continue  # a malformed trip: said by the check that reads it
+            mine = calls.get(t["trip_id"], [])
+            for seq, farm in mine:
+                passed = _passed_while_aboard(t["direction"], mine, seq)
+                seats[f"{t['day']}|{origin}|{farm}|{t['direction']}"].append(passed)
+        r.memo["seats_by_spot"] = seats
+    day, origin, farm = spot
+    return any(
+        all(avoid & set(passed) for passed in seats.get(f"{day}|{origin}|{farm}|{dr}", []))
+        for dr in ("to_farm", "to_foresteria")
+    )
 
 
 def _previous_left_behind(r: _Run) -> list[dict[str, str]]:

@@ -173,7 +173,8 @@ def test_encrypted_part_verified_with_the_key_and_listed_without(
         "waitlist reasons 'full' and 'outranked' (beds held by people of equal or higher "
         "priority): needs each person's priority",
         "KPIs by priority (housed, waitlisted, unserved worker-days): needs each person's priority",
-        "sites to avoid (no bed there, no ride there): needs the referral records",
+        "sites to avoid (no bed there, no ride there, nobody aboard past one): needs the "
+        "referral records",
         "referral KPIs (referred, housed, days to a bed, waitlisted by code): needs the referral "
         "records",
         "the detailed waitlist reasons ('outranked' published as 'full'; 'no_section' and "

@@ -100,7 +100,10 @@ def test_the_operator_view_says_what_it_could_not_check(referral_run: Path, tmp_
     assert problems == []
     said = " | ".join(unchecked)
     assert "restricted/referrals.csv: withheld from this copy" in said
-    assert "sites to avoid (no bed there, no ride there): needs the referral records" in said
+    assert (
+        "sites to avoid (no bed there, no ride there, nobody aboard past one): needs the referral records"
+        in said
+    )
     assert "need the draw key (restricted/draw_key.txt)" in said
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import partial
+from itertools import permutations
 from typing import Final, Literal, TypeVar
 
 import numpy as np
@@ -171,6 +172,8 @@ class ShuttlePlan:
     wall_s: float
     day_services: int = 0  # distinct base-days planned: equal days share one (daycache.py)
     options_pruned: int = 0  # short days' options stopped once they could not win (exact)
+    # (trip, rider) repairs so nobody is aboard past a site she avoids (`_keep_away`), per step
+    kept_away: dict[str, int] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------ demand
@@ -1265,6 +1268,7 @@ def plan_shuttles(
         trips: list[Trip] = []
         fleet_days: list[FleetDay] = []
         draws: dict[str, str] = {}  # each rider's tie-break, computed once, not once a day
+        kept_away: dict[str, int] = {}  # `_keep_away`'s steps fired: swap, reorder, drop
 
         def draw(worker_id: str) -> str:
             if worker_id not in draws:
@@ -1293,17 +1297,25 @@ def plan_shuttles(
                 )
             )
             chosen: dict[Spot, list[str]] = {}
+            orders: dict[Spot, list[str]] = {}
             for spot, ids in reach.items():
-                order = sorted(
+                orders[spot] = order = sorted(
                     ids, key=lambda w: _ride_order(w, workers[w].priority, left_behind, draw(w))
                 )
                 chosen[spot] = order[: best.seats.get(spot, 0)]
-                for w in chosen[spot]:
-                    streak[w] = 0
-                for w in order[len(chosen[spot]) :]:
-                    left_behind[w] += 1
-                    streak[w] += 1
-            trips.extend(_fill_riders(best.trips, chosen))
+            named = _fill_riders(best.trips, chosen)
+            avoid = {w: a for ids in reach.values() for w in ids if (a := workers[w].avoid)}
+            if avoid:  # nobody aboard past a site she avoids (README "Referral records")
+                best, named = keep_away(ctx, d, fid, best, named, chosen, orders, avoid, fleet)
+            for spot, order in orders.items():
+                rode = set(chosen[spot])
+                for w in order:
+                    if w in rode:
+                        streak[w] = 0
+                    else:
+                        left_behind[w] += 1
+                        streak[w] += 1
+            trips.extend(named)
             lb = _day_lower_bound(ctx, d, fid, sorted(reach), sum(map(len, reach.values())), fleet)
             day_unserved = [
                 _shortage(ctx, d, fid, spot, sorted(set(ids) - set(chosen[spot])), best, lb, fleet)
@@ -1322,6 +1334,35 @@ def plan_shuttles(
                     short_riders=sum(u.riders for u in day_unserved),
                     optimal=best.optimal,
                 )
+            )
+
+        def keep_away(
+            ctx: _Ctx,
+            d: date,
+            fid: str,
+            best: _DayService,
+            named: list[Trip],
+            chosen: dict[Spot, list[str]],
+            orders: dict[Spot, list[str]],
+            avoid: dict[str, frozenset[str]],
+            fleet: list[Vehicle],
+        ) -> tuple[_DayService, list[Trip]]:
+            """`_keep_away` on the day's named trips; `chosen` follows who rode, the day's
+            seats and chaining proof what it changed, `kept_away` how often each step fired."""
+            waiting = {spot: order[len(chosen[spot]) :] for spot, order in orders.items()}
+            got = _keep_away(ctx, d, fid, named, avoid, waiting, fleet)
+            for key, n in (("swap", got.swaps), ("reorder", got.reorders), ("drop", got.drops)):
+                kept_away[key] = kept_away.get(key, 0) + n
+            if not (got.swaps or got.reorders or got.drops):
+                return best, named
+            for spot, gone in got.dropped.items():
+                chosen[spot] = [w for w in chosen[spot] if w not in gone]
+            for spot, took in got.seated.items():
+                chosen[spot] = chosen[spot] + took
+            seats = {spot: len(ids) for spot, ids in chosen.items() if ids}
+            return (
+                replace(best, seats=seats, optimal=best.optimal and not got.retimed),
+                got.trips,
             )
 
         def second_opinion(
@@ -1428,6 +1469,7 @@ def plan_shuttles(
             wall_s=time.monotonic() - t0,
             day_services=day_services,
             options_pruned=sum(x.pruned for v in served.values() for x in v),
+            kept_away=kept_away,
         )
 
 
@@ -1928,6 +1970,247 @@ def _fill_riders(trips: list[Trip], chosen: dict[Spot, list[str]]) -> list[Trip]
                 stops.append(_evolve(s, worker_ids=tuple(sorted(who))))
             out.append(_evolve(t, stops=tuple(stops)))
     return out
+
+
+# ------------------------------------------------------------------ sites to avoid, aboard
+
+
+def passed_aboard(direction: Direction, stops: tuple[Stop, ...], j: int) -> set[str]:
+    """The farms the vehicle stops at while a rider of stop `j` is aboard, besides her own: in
+    the morning she is aboard from where she boards to her farm (the stops before hers), in
+    the evening from her farm to the trip's end (the stops after hers). A trip stops only at
+    farms, and she boards and alights at the origin, which is never a site she avoids
+    (`daily_riders`); so these are the places a referral record may keep her from that she
+    could be carried through (README "Referral records")."""
+    rest = stops[:j] if direction == TO_FARM else stops[j + 1 :]
+    return {s.farm_id for s in rest}
+
+
+def _exposed(t: Trip, avoid: dict[str, frozenset[str]]) -> list[tuple[int, str]]:
+    """(stop index, rider) of every rider of `t` aboard while it stops at a site she avoids."""
+    out = []
+    for j, s in enumerate(t.stops):
+        mine = [w for w in s.worker_ids if w in avoid]
+        if mine:
+            past = passed_aboard(t.direction, t.stops, j)
+            out += [(j, w) for w in mine if avoid[w] & past]
+    return out
+
+
+@dataclass(kw_only=True)
+class KeptAway:
+    """`_keep_away`'s answer: the base-day's trips with nobody aboard past a site she avoids,
+    the riders it took off (both legs: left behind that day) and those it seated in their
+    place, per spot; and how often each step fired ((trip, rider) repairs)."""
+
+    trips: list[Trip]
+    dropped: dict[Spot, list[str]] = field(default_factory=dict)
+    seated: dict[Spot, list[str]] = field(default_factory=dict)
+    swaps: int = 0
+    reorders: int = 0
+    drops: int = 0
+    retimed: bool = False  # a trip's route or times changed (a reorder, a stop left empty)
+
+
+# Stops of a trip whose orders a repair tries (at most 5! = 120 timings), more are left as routed.
+REORDER_MAX_STOPS: Final = 5
+
+
+def _keep_away(
+    ctx: _Ctx,
+    d: date,
+    fid: str,
+    trips: list[Trip],
+    avoid: dict[str, frozenset[str]],
+    waiting: dict[Spot, list[str]],
+    fleet: list[Vehicle],
+) -> KeptAway:
+    """A base-day's named trips repaired so that no rider is aboard while the vehicle stops at a
+    site she must avoid (README "Referral records"), for each such (trip, rider) in a fixed order
+    (direction, trip, stop, rider), the first of these that holds:
+
+    1. swap her with a rider of the same origin, farm and direction on another trip where she is
+       not carried past it, the other not then carried past one of his (a relabelling: no stop,
+       time, vehicle or kilometre changes);
+    2. run her trip's stops in another order (the first in farm order) where nobody aboard is
+       carried past a site to avoid, timed by the rules every trip is (`_timed_trip`: windows,
+       ride cap, wait aboard) and kept on its vehicle's day (turnaround, `day_ok`);
+    3. leave her behind that day, both legs (never driven out without a ride back): the first
+       rider of her spot still waiting (`waiting`, in the ride order) who is not carried past a
+       site of his in either of her seats takes them; without one her seats go, a stop left empty
+       is taken off and the trip re-timed (or dropped when it has no stop left).
+
+    Swap first: it moves nobody's time; a reorder changes the times and kilometres of everyone
+    aboard. Each step ends one such (trip, rider) and makes none, so the repairs end. A day where
+    no rider would pass a site she avoids (every day of a season without referral records) keeps
+    its trips as given, object for object."""
+    out = KeptAway(trips=list(trips))
+    if not avoid:
+        return out
+    turn = ctx.scenario.config.transport.turnaround_min
+    vehicles = {v.id: v for v in fleet}
+    waiting = {k: list(v) for k, v in waiting.items()}
+
+    def first_breach() -> tuple[int, int, str] | None:
+        for i in sorted(
+            range(len(out.trips)),
+            key=lambda i: (out.trips[i].direction != TO_FARM, out.trips[i].trip_id),
+        ):
+            got = _exposed(out.trips[i], avoid)
+            if got:
+                return (i, *got[0])
+        return None
+
+    def fits(i: int, new: Trip) -> bool:
+        """`new` in place of trip i on its vehicle's day: no overlap (turnaround), driver's day."""
+        old = out.trips[i]
+        v = vehicles.get(old.vehicle_id or "")
+        if v is None:
+            return False
+        others = [
+            t
+            for k, t in enumerate(out.trips)
+            if k != i and t.stops and t.vehicle_id == old.vehicle_id
+        ]
+        if any(not (new.ret + turn <= t.depart or t.ret + turn <= new.depart) for t in others):
+            return False
+        return new.ret - new.depart <= v.max_duty_min and day_ok(
+            [(t.depart, t.ret) for t in others] + [(new.depart, new.ret)], v
+        )
+
+    def timed(i: int, farms: list[str], ids: list[tuple[str, ...]]) -> Trip | None:
+        """Trip i run through `farms` with `ids`, timed, on its vehicle, or None."""
+        old = out.trips[i]
+        made = _timed_trip(ctx, d, old.origin, old.direction, farms, ids)
+        if made is None:
+            return None
+        made = _evolve(_from_base(ctx, made, fid), trip_id=old.trip_id, vehicle_id=old.vehicle_id)
+        lo, hi = made.slack
+        # nearest its old departure within what its windows allow, then the other slides
+        for dt in sorted(range(lo, hi + 1), key=lambda x: (abs(made.depart + x - old.depart), x)):
+            moved = _with_id(made, old.trip_id, old.vehicle_id, dt) if dt else made
+            if fits(i, moved):
+                return moved
+        return None
+
+    def swap(i: int, j: int, w: str) -> bool:
+        t = out.trips[i]
+        farm, mine = t.stops[j].farm_id, passed_aboard(t.direction, t.stops, j)
+        for k, u in sorted(enumerate(out.trips), key=lambda x: x[1].trip_id):
+            if k == i or u.direction != t.direction or u.origin != t.origin:
+                continue
+            for m, s in enumerate(u.stops):
+                if s.farm_id != farm or avoid[w] & passed_aboard(u.direction, u.stops, m):
+                    continue
+                for x in s.worker_ids:
+                    if not avoid.get(x, frozenset()) & mine:
+                        out.trips[i] = _renamed(t, j, w, x)
+                        out.trips[k] = _renamed(out.trips[k], m, x, w)
+                        return True
+        return False
+
+    def reorder(i: int) -> bool:
+        t = out.trips[i]
+        if len(t.stops) > REORDER_MAX_STOPS:
+            return False
+        for order in sorted(
+            permutations(range(len(t.stops))), key=lambda o: [t.stops[k].farm_id for k in o]
+        ):
+            if list(order) == list(range(len(t.stops))):
+                continue
+            stops = tuple(t.stops[k] for k in order)
+            if any(
+                avoid.get(w, frozenset()) & passed_aboard(t.direction, stops, j)
+                for j, s in enumerate(stops)
+                for w in s.worker_ids
+            ):
+                continue
+            made = timed(i, [s.farm_id for s in stops], [s.worker_ids for s in stops])
+            if made is not None:
+                out.trips[i] = made
+                return True
+        return False
+
+    def take_off(w: str, spare: bool = True) -> None:
+        """Her seats in both directions: to the first who waits and fits both (`spare`), else
+        gone. A trip left without stops is emptied (dropped once the repairs are done)."""
+        seats = [
+            (i, j)
+            for i, t in enumerate(out.trips)
+            for j, s in enumerate(t.stops)
+            if w in s.worker_ids
+        ]
+        if not seats:
+            return
+        spot = (out.trips[seats[0][0]].origin, out.trips[seats[0][0]].stops[seats[0][1]].farm_id)
+        out.dropped.setdefault(spot, []).append(w)
+        for y in waiting.get(spot, []) if spare and len(seats) == 2 else ():
+            if not any(
+                avoid.get(y, frozenset())
+                & passed_aboard(out.trips[i].direction, out.trips[i].stops, j)
+                for i, j in seats
+            ):
+                waiting[spot].remove(y)
+                out.seated.setdefault(spot, []).append(y)
+                for i, j in seats:
+                    out.trips[i] = _renamed(out.trips[i], j, w, y)
+                return
+        for i, j in sorted(seats, reverse=True):
+            t = out.trips[i]
+            s = t.stops[j]
+            if len(s.worker_ids) > 1:
+                out.trips[i] = _less(t, j, w)
+                continue
+            keep = [x for k, x in enumerate(t.stops) if k != j]
+            out.retimed = True
+            if not keep:
+                out.trips[i] = _evolve(t, stops=())  # dropped below
+                continue
+            made = timed(i, [x.farm_id for x in keep], [x.worker_ids for x in keep])
+            if made is not None:
+                out.trips[i] = made
+                continue
+            # no timing without the stop fits the vehicle: its other riders are left too
+            out.trips[i] = _evolve(t, stops=())
+            for x in keep:
+                for y in x.worker_ids:
+                    take_off(y, spare=False)
+
+    while (found := first_breach()) is not None:
+        i, j, w = found
+        if swap(i, j, w):
+            out.swaps += 1
+        elif reorder(i):
+            out.reorders += 1
+            out.retimed = True
+        else:
+            take_off(w)
+            out.drops += 1
+    out.trips = [t for t in out.trips if t.stops]
+    return out
+
+
+def _renamed(t: Trip, j: int, old: str, new: str) -> Trip:
+    """Trip `t` with rider `old` of stop j replaced by `new` (same seat: no count changes)."""
+    s = t.stops[j]
+    who = tuple(sorted(new if x == old else x for x in s.worker_ids))
+    stops = tuple(_evolve(x, worker_ids=who) if k == j else x for k, x in enumerate(t.stops))
+    return _evolve(t, stops=stops)
+
+
+def _less(t: Trip, j: int, w: str) -> Trip:
+    """Trip `t` without rider `w` of stop j (which keeps others): the counts follow."""
+    stops = []
+    load = 0 if t.direction == TO_FORESTERIA else t.riders - 1
+    for k, s in enumerate(t.stops):
+        who = tuple(x for x in s.worker_ids if not (k == j and x == w))
+        if t.direction == TO_FARM:
+            load -= len(who)
+            stops.append(_evolve(s, worker_ids=who, alight=len(who), load_after=load))
+        else:
+            load += len(who)
+            stops.append(_evolve(s, worker_ids=who, board=len(who), load_after=load))
+    return _evolve(t, stops=tuple(stops), riders=t.riders - 1)
 
 
 def _day_lower_bound(
