@@ -273,3 +273,30 @@ def test_the_foresterias_map_on_a_phone(depot_served_run: Path, tmp_path: Path) 
         page.screenshot(path=str(ARTIFACTS / "map-depot-served-390.png"))
         assert errors == []
         browser.close()
+
+
+def test_a_map_of_a_site_with_nothing_that_day_is_refused(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Review 20 R, LOW-5: `map --day D --foresteria F` of a foresteria closed that day wrote an
+    empty map, exit 0, where a day with nothing in the run is refused: refused alike."""
+    from foresterie.report.rundata import load_run
+
+    run = load_run(tiny_season_run)
+    busy = {(t.day, p) for t in run.trips for p in (t.foresteria_id, t.origin_id) if p} | {
+        (u.day, p) for u in run.unserved for p in (u.foresteria_id, u.base_id) if p
+    }
+    day = next(d for d in run.days if (d, "FB") not in busy)  # FB closes on the 20th
+    out = tmp_path / "m.html"
+    r = CliRunner().invoke(
+        app,
+        ["map", str(tiny_season_run), "--day", day, "--foresteria", "FB", "--out", str(out)],
+        env={"FORESTERIE_LANG": "en"},
+    )
+    assert r.exit_code == 2 and not out.exists(), r.output
+    assert f"--foresteria: no trips or unserved riders of 'FB' on '{day}'" in r.stderr
+    fa = next(d for d in run.days if (d, "FA") in busy)
+    r = CliRunner().invoke(
+        app, ["map", str(tiny_season_run), "--day", fa, "--foresteria", "FA", "--out", str(out)]
+    )
+    assert r.exit_code == 0 and out.is_file(), r.output
