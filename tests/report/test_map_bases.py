@@ -300,3 +300,31 @@ def test_a_map_of_a_site_with_nothing_that_day_is_refused(
         app, ["map", str(tiny_season_run), "--day", fa, "--foresteria", "FA", "--out", str(out)]
     )
     assert r.exit_code == 0 and out.is_file(), r.output
+
+
+def test_a_no_ride_notice_no_driver_posts_is_said_to_the_exporter(
+    no_fleet_run: Path, pickup_run: Path, tmp_path: Path
+) -> None:
+    """Review 20 R, LOW-4: after a breakdown no vehicle boarded at the settlement and its
+    no-ride page (35 people) went into no pack, silently. With no vehicle at all, every place's
+    page is in no pack: one warning line each, counts and no id; a run whose every page has a
+    driver says nothing."""
+    out = tmp_path / "packs"
+    r = CliRunner().invoke(
+        app, ["export", str(no_fleet_run), "--role", "driver", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    unserved = _rows(no_fleet_run / "plan" / "unserved.csv")
+    places = {(u["day"], u["foresteria_id"]) for u in unserved}
+    lines = [x for x in r.stderr.splitlines() if x.startswith("warning: no-ride notice of ")]
+    assert len(lines) == len(places) > 0
+    assert any(" of PX for " in x for x in lines)
+    ids = {w for u in unserved for w in u["worker_ids"].split()}
+    assert not any(w in r.stderr for w in ids)
+    r = CliRunner().invoke(
+        app, ["export", str(pickup_run), "--role", "driver", "--out", str(tmp_path / "p2")]
+    )
+    assert r.exit_code == 0, r.output
+    posted = {(u["day"], u["foresteria_id"]) for u in _rows(pickup_run / "plan" / "unserved.csv")}
+    said = [x for x in r.stderr.splitlines() if x.startswith("warning: no-ride notice of ")]
+    assert len(said) <= len(posted)
