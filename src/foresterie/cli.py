@@ -1748,7 +1748,11 @@ def export_(
         force,
         make_lang(code) if code else None,
         lambda r: flagged.extend(_published_disclosures(r)),
+        flagged.append,
     )
+    if role == "driver":
+        for w in flagged:
+            typer.echo(f"warning: {w}", err=True)
     if role == "operator":
         from foresterie.report.export import operator_warnings
 

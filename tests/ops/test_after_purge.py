@@ -98,7 +98,7 @@ def test_the_monitor_of_a_season_purged_whole_is_one_line(season: Path) -> None:
 def test_a_day_with_nobody_to_carry_is_one_line(season: Path) -> None:
     # Before: "workers.csv: file: header only, no data rows", a file the user never wrote.
     code, out = _cli("day", str(season), "--date", "2026-07-22")
-    assert code == 2 and "nobody rides on 2026-07-22" in out, out
+    assert code == 2 and "2026-07-22: nobody rides" in out, out
     assert not (season.parent / "tiny.days" / "2026-07-22").exists()
 
 

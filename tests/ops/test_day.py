@@ -437,7 +437,7 @@ def test_a_day_nobody_rides_is_one_line_and_writes_nothing(season: Path, tmp_pat
     )
     assert code == 2
     assert said.strip() == (
-        "error: --date: date: nobody rides on 2026-07-02 (no one housed or booked has a "
+        "error: --date: 2026-07-02: nobody rides (no one housed or booked has a "
         "workday): no day to plan"
     )
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["l.sqlite"]

@@ -224,7 +224,7 @@ def test_a_failed_day_run_records_no_declaration(
     code, out = _cli(*args, "--out", str(tmp_path / "x"), "--heat-alert")
     assert (
         code == 2
-        and "nobody rides on 2026-07-02 (no one housed or booked has a workday on a heat-alert day)"
+        and "2026-07-02: nobody rides (no one housed or booked has a workday on a heat-alert day)"
         in out
     ), out
     assert not (tmp_path / "x").exists()

@@ -273,3 +273,58 @@ def test_the_foresterias_map_on_a_phone(depot_served_run: Path, tmp_path: Path) 
         page.screenshot(path=str(ARTIFACTS / "map-depot-served-390.png"))
         assert errors == []
         browser.close()
+
+
+def test_a_map_of_a_site_with_nothing_that_day_is_refused(
+    tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """Review 20 R, LOW-5: `map --day D --foresteria F` of a foresteria closed that day wrote an
+    empty map, exit 0, where a day with nothing in the run is refused: refused alike."""
+    from foresterie.report.rundata import load_run
+
+    run = load_run(tiny_season_run)
+    busy = {(t.day, p) for t in run.trips for p in (t.foresteria_id, t.origin_id) if p} | {
+        (u.day, p) for u in run.unserved for p in (u.foresteria_id, u.base_id) if p
+    }
+    day = next(d for d in run.days if (d, "FB") not in busy)  # FB closes on the 20th
+    out = tmp_path / "m.html"
+    r = CliRunner().invoke(
+        app,
+        ["map", str(tiny_season_run), "--day", day, "--foresteria", "FB", "--out", str(out)],
+        env={"FORESTERIE_LANG": "en"},
+    )
+    assert r.exit_code == 2 and not out.exists(), r.output
+    assert f"--foresteria: no trips or unserved riders of 'FB' on '{day}'" in r.stderr
+    fa = next(d for d in run.days if (d, "FA") in busy)
+    r = CliRunner().invoke(
+        app, ["map", str(tiny_season_run), "--day", fa, "--foresteria", "FA", "--out", str(out)]
+    )
+    assert r.exit_code == 0 and out.is_file(), r.output
+
+
+def test_a_no_ride_notice_no_driver_posts_is_said_to_the_exporter(
+    no_fleet_run: Path, pickup_run: Path, tmp_path: Path
+) -> None:
+    """Review 20 R, LOW-4: after a breakdown no vehicle boarded at the settlement and its
+    no-ride page (35 people) went into no pack, silently. With no vehicle at all, every place's
+    page is in no pack: one warning line each, counts and no id; a run whose every page has a
+    driver says nothing."""
+    out = tmp_path / "packs"
+    r = CliRunner().invoke(
+        app, ["export", str(no_fleet_run), "--role", "driver", "--out", str(out)]
+    )
+    assert r.exit_code == 0, r.output
+    unserved = _rows(no_fleet_run / "plan" / "unserved.csv")
+    places = {(u["day"], u["foresteria_id"]) for u in unserved}
+    lines = [x for x in r.stderr.splitlines() if x.startswith("warning: no-ride notice of ")]
+    assert len(lines) == len(places) > 0
+    assert any(" of PX for " in x for x in lines)
+    ids = {w for u in unserved for w in u["worker_ids"].split()}
+    assert not any(w in r.stderr for w in ids)
+    r = CliRunner().invoke(
+        app, ["export", str(pickup_run), "--role", "driver", "--out", str(tmp_path / "p2")]
+    )
+    assert r.exit_code == 0, r.output
+    posted = {(u["day"], u["foresteria_id"]) for u in _rows(pickup_run / "plan" / "unserved.csv")}
+    said = [x for x in r.stderr.splitlines() if x.startswith("warning: no-ride notice of ")]
+    assert len(said) <= len(posted)

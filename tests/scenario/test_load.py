@@ -148,6 +148,8 @@ EXPECTED = {
     "pickup_id_unknown": "workers.csv:8: pickup_id: unknown departure point 'PZ'",
     "pickup_kind_unknown": "pickups.geojson:1: kind: Input should be 'settlement', 'town_square', 'depot' or 'other'",
     "pickup_id_is_a_farm": "pickups.geojson:1: id: 'F1' is already a foresteria or farm id",
+    "vehicle_based_at_a_settlement": "fleet.csv:4: foresteria_id: 'PX' is a departure point, not a "
+    'depot: a vehicle\'s base is a foresteria or a point of kind = "depot"',
     # one namespace of places (the travel matrix's keys): refused by the loader, not as a matrix
     "farm_id_is_a_foresteria": "farms.geojson:4: id: 'FB' is already a foresteria or farm id",
     "referral_unknown_worker": "referrals.csv:2: worker_id: unknown worker 'W99'",

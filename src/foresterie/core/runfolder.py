@@ -273,6 +273,13 @@ def kpis_with_restricted(root: Path) -> dict[str, dict[str, Any]]:
     }
 
 
+# Outputs of ours whose manifest.json is not a run's: said so, not as a run's missing field.
+OTHER_OUTPUTS = {
+    "monitor": "a monitor folder, not a run folder: give the season run (or an intake or day run)",
+    "foresterie-graph/1": "a road graph (`foresterie roads build`), not a run folder",
+}
+
+
 def read_manifest(root: Path) -> dict[str, Any]:
     """manifest.json of a run folder, its shape checked (RunFolderError otherwise)."""
     try:
@@ -283,6 +290,9 @@ def read_manifest(root: Path) -> dict[str, Any]:
         raise RunFolderError("manifest.json", None, "json", str(exc).splitlines()[0]) from None
     if not isinstance(data, dict):
         raise RunFolderError("manifest.json", None, "json", "not a JSON object")
+    other = OTHER_OUTPUTS.get(str(data.get("kind"))) or OTHER_OUTPUTS.get(str(data.get("schema")))
+    if other:  # an output of ours of another kind, named as such (review 20 R, LOW-5)
+        raise RunFolderError("manifest.json", None, "kind", other)
     try:
         _Manifest.model_validate(data)
     except ValidationError as exc:

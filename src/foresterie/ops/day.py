@@ -1472,11 +1472,11 @@ def run_day(
     if not demand.riders:  # a Sunday every farm rests, a day before anyone arrived
         raise ScenarioError(
             [
-                Problem(
+                Problem(  # "--date: DAY: nobody rides" (was "--date: date:", review 20 R)
                     "--date",
                     None,
-                    "date",
-                    f"nobody rides on {d} (no one housed or booked has a workday"
+                    d.isoformat(),
+                    "nobody rides (no one housed or booked has a workday"
                     + (" on a heat-alert day" if hot else "")
                     + "): no day to plan",
                 )

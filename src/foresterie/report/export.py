@@ -136,11 +136,13 @@ def export(
     force: bool = False,
     lg: Lang | None = None,
     disclosures: Callable[[Path], None] | None = None,
+    said: Callable[[str], None] | None = None,
 ) -> int:
     """Write `role`'s export of the run into `out`; the number of files written.
     `disclosures`: the operator view's check of what its published part tells beside an id
     (the CLI passes the verifier's, which this module may not import), run after the view's
-    own refusals and before anything is copied; it raises RunFolderError to refuse."""
+    own refusals and before anything is copied; it raises RunFolderError to refuse. `said`:
+    told each thing the export leaves to the exporter (a no-ride notice no driver posts)."""
     check_apart(run, out)
     if role in ("driver", "operator"):
         _refuse_stale_report(run)
@@ -152,7 +154,14 @@ def export(
         else:
             data = load_run(run)
             if role == "driver":
-                driver_packs(data, tmp, lg)
+                for page in driver_packs(data, tmp, lg):
+                    if said is not None:
+                        said(
+                            f"no-ride notice of {page.place_id} for {page.day} ({page.people} "
+                            "people): no vehicle boards there that day or the day before, so "
+                            "it is in no driver's pack: post it or phone (the coordinators' copy "
+                            f"is report/drivers/{page.day}/no-ride/{page.place_id}.html)"
+                        )
             else:
                 public_export(data, tmp)
         return sum(1 for p in tmp.rglob("*") if p.is_file())
@@ -225,14 +234,19 @@ def public_from_aggregates(root: Path, out: Path) -> None:
 # ------------------------------------------------------------------ driver
 
 
-def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
+def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> list[NoRidePage]:
     """DAY/VEHICLE/: sheet, GPX, notices and boarding list of that vehicle-day only, and the
-    no-ride notices it is to post (pack_no_ride), counted rather than named."""
+    no-ride notices it is to post (pack_no_ride), counted rather than named. Returns the no-ride
+    pages no driver posts (no vehicle boards at the place that day or the day before: after a
+    breakdown, a settlement's page; review 20 R, LOW-4), for the exporter to be told."""
     lg = lg or lang(run.scenario.config.report.lang)
     rides_of: dict[str, Any] = {}
     beds = bed_ends(run)
     vds = vehicle_days(run)
-    no_ride = pack_no_ride(vds, no_ride_pages(run))
+    pages = no_ride_pages(run)
+    no_ride = pack_no_ride(vds, pages)
+    posted = {(p.day, p.place_id) for ps in no_ride.values() for p in ps}
+    unposted = [p for ps in pages.values() for p in ps if (p.day, p.place_id) not in posted]
     mornings = ride_days(run) if no_ride else None
     langs = notice_langs(run, lg)
     rests = vehicle_rests(run.trips, run.scenario.config.scenario.timezone)  # the sheet's line
@@ -259,6 +273,7 @@ def driver_packs(run: RunData, out: Path, lg: Lang | None = None) -> None:
                 copies[key] = no_ride_html(run, page, mornings, lg, langs, show_ids=False)
             write_text(folder / NO_RIDE_FOLDER / f"{page.day}-{page.place_id}.html", copies[key])
     write_text(out / "README.md", DRIVER_README)
+    return sorted(unposted, key=lambda p: (p.day, p.place_id))
 
 
 NO_RIDE_FOLDER = "no-ride"  # inside a pack: DAY-PLACE.html, the day the page is for

@@ -428,6 +428,14 @@ def map_refused(run: RunData, day: str | None, foresteria: str | None, lg: Lang)
         ).format(id=repr(foresteria))
     if day is not None and day not in run.days:
         return lg._("--day: no trips or unserved riders on {day} in this run").format(day=repr(day))
+    if day is not None and foresteria is not None:  # a site closed that day: an empty map
+        here = {foresteria}
+        if not any(
+            t.day == day and here & {t.foresteria_id, t.origin_id} for t in run.trips
+        ) and not any(u.day == day and here & {u.foresteria_id, u.base_id} for u in run.unserved):
+            return lg._(
+                "--foresteria: no trips or unserved riders of {id} on {day} in this run"
+            ).format(id=repr(foresteria), day=repr(day))
     return None
 
 

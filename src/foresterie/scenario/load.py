@@ -1542,12 +1542,19 @@ def _check_fleet(
         # a departure point whose own row was refused may be the depot named (its kind misspelt)
         known = f_ids | ids.get("depots", set()) | ids.get(BROKEN + "pickups", set())
         if f_ids and v.foresteria_id not in known:
+            point = v.foresteria_id in ids.get("pickups", set())  # a settlement, not a base
             probs.append(
                 Problem(
                     fl,
                     r,
                     "foresteria_id",
-                    Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id)),
+                    Msg(
+                        "{id} is a departure point, not a depot: a vehicle's base is a "
+                        'foresteria or a point of kind = "depot"',
+                        id=repr(v.foresteria_id),
+                    )
+                    if point
+                    else Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id)),
                 )
             )
     for r, v in fleet:
