@@ -285,15 +285,19 @@ class Program:
         cutoff: int | None = None,
         floor: int | None = None,
         quick: bool = False,
+        stall_nodes: int | None = None,
     ) -> SearchResult:
         """SCIP, one thread, seeded, node-limited (the deterministic budget), gap 0. floor: a
         proven lower bound on
         c'x, added to the cutoff row (it removes nothing, and lets SCIP stop as soon as it finds a
-        solution there)."""
+        solution there). stall_nodes: SCIP's limits/stallnodes, a stop after that many nodes
+        without a better solution (a count too: the same node on any machine)."""
         params = (
             f"limits/nodes = {node_limit}\nlimits/gap = 0\nmisc/catchctrlc = FALSE\n"
             f"randomization/randomseedshift = {seed % 2**31}\n"
         )
+        if stall_nodes is not None:
+            params += f"limits/stallnodes = {stall_nodes}\n"
         if quick:
             # A neighbourhood search for a solution at a known bound: skip the presolve rounds
             # and root cuts that only strengthen a proof (about a third of its time at 20,000).

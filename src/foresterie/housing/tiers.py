@@ -520,6 +520,17 @@ def _with_peak(
 # free columns x SCIP nodes per search, and the fewest nodes any search gets.
 SEARCH_WORK = 5_000_000
 MIN_NODES = 500
+# The stall count (README "Housing model", "Budgets"): the whole search, and every search in a
+# neighbourhood (quick: its "none" proves nothing), stops once 1/STALL_SHARE of its node
+# budget has gone by without a better plan, or without any plan yet (SCIP's
+# limits/stallnodes; a count, so at the same node on any machine). The ladder's rungs, whose
+# "none" raises the bound, have none. Measured on the 5,000-worker season (benchmarks/
+# RESULTS.md, session 20, helper P): the families' bed-nights whole search found its last plan
+# at node 655 and ran 3,928 nodes more (two thirds of its CPU) without one; the men's and
+# women's "near the bound" for bed-nights ran 465 of its 500 nodes (22 CPU s) to find
+# nothing. The longest run of nodes without a better plan before a plan or a proof there is
+# 305 (of a budget of 2,767), on the 1,700-worker season 13: far below a quarter of a budget.
+STALL_SHARE = 4
 # The most free columns (free_columns) a SCIP search is asked with: beyond it the search is not
 # asked and the tier ends on what it has (README "Housing model", "Budgets"). A count, so it
 # stops at the same search on any machine.
@@ -753,6 +764,7 @@ def _tier(
         step: str = "",
         quick: bool = False,
         aside: bool = False,
+        stall: bool = False,
     ) -> SearchResult:
         nonlocal searches
         if late() or counted:  # the safety net struck, or a count stopped the LP: none asked
@@ -763,6 +775,7 @@ def _tier(
             return SearchResult(x=None, objective=None, bound=None, optimal=False)
         searches += 1
         nodes = node_budget(p, fixed, cfg.housing_node_limit)
+        stall_nodes = max(1, nodes // STALL_SHARE) if stall or quick else None
         r = p.search(
             c,
             node_limit=nodes,
@@ -773,15 +786,18 @@ def _tier(
             hint=hint,
             time_limit_s=deadline - time.monotonic(),
             quick=quick,
+            stall_nodes=stall_nodes,
         )
         if not aside:  # aside: the spare plan's search, offered only at the end
             offer(r.x)
         log.debug(
-            "  %s: %d fixed, %d free, %d nodes, infeasible %s, found %s, optimal %s, %.2f s",
+            "  %s: %d fixed, %d free, %d nodes (stall %s), infeasible %s, found %s, optimal %s, "
+            "%.2f s",
             step,
             len(fixed or {}),
             free,
             nodes,
+            stall_nodes,
             r.infeasible,
             r.objective,
             r.optimal,
@@ -859,7 +875,9 @@ def _tier(
             search(keep, step="housed groups kept", quick=True)
     if not proven() and not stopped and not counted:
         proof = "search"
-        r = search(hint=best, step="full")
+        # A stall count besides the node budget: the whole search starts from the best plan
+        # (its hint) and stops once a quarter of its nodes brings no better one (STALL_SHARE).
+        r = search(hint=best, step="full", stall=True)
         if r.bound is not None:
             bound = r.bound if bound is None else max(bound, r.bound)
     # The LP and the searches are over: had the safety net struck by now, they may have been
