@@ -526,11 +526,11 @@ def _solve_with(
     gc.freeze()
 
 
-def _report_hook(lang: str | None = None) -> Any:
+def _report_hook(lang: str | None = None, say: Any = typer.echo) -> Any:
     from foresterie.report.html import write_report
 
     def hook(run_dir: Path) -> bool:
-        write_report(run_dir, say=typer.echo, lang_code=lang)
+        write_report(run_dir, say=say, lang_code=lang)
         return True  # report.json sealed last (pipeline.ReportHook): solve need not seal again
 
     return hook
@@ -1289,7 +1289,14 @@ def intake(
 
     with _ledger(run, ledger) as led, _published("re-plan"):
         summary, record = run_intake(
-            run, led, _day(date_), out, force, release_after_days, typer.echo, _report_hook()
+            run,
+            led,
+            _day(date_),
+            out,
+            force,
+            release_after_days,
+            typer.echo,
+            lambda say: _report_hook(say=say),  # said with the re-plan kept (ops/intake.py)
         )
     w = record["workers"]
     arrivals = w.get("arrived_to_place", 0) + w.get("early_to_place", 0)

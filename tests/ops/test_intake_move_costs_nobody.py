@@ -115,7 +115,8 @@ def test_requests_are_weighed_together_then_one_at_a_time(two_asking: tuple) -> 
         return {"W01": 5, "W02": 5, "W03": 5 - lost, "W06": 4 - (2 if lost else 0)}
 
     out, said = moves_costing_nobody(intake, season, date(2026, 7, 9), nights)
-    assert asked == [set(), {"W01", "W02"}, {"W01"}, {"W01", "W02"}]
+    # the last trial (W01 met, then W02) is both requests, weighed first: not solved again
+    assert asked == [set(), {"W01", "W02"}, {"W01"}]
     assert out.movers == {"W01": "FB"}
     assert said == [
         "W02: the move to FB asked on 2026-07-08 cannot be made (it would take 5 nights from 2 "
@@ -153,4 +154,23 @@ def test_one_request_that_costs_someone_is_weighed_once(two_asking: tuple) -> No
     assert said == [
         "W02: the move to FB asked on 2026-07-08 cannot be made (it would take 1 night from 1 "
         "other person, planned without it): stays at FA; ask again when a bed is free there"
+    ]
+
+
+def test_a_refused_move_is_said_in_the_command_lines_language(
+    two_asking: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake's notes follow the command line's language (session 19's leftover: English
+    only, where the coordinators read Italian)."""
+    season, intake = two_asking
+    monkeypatch.setenv("FORESTERIE_LANG", "it")
+
+    def nights(trial: Intake) -> dict[str, int]:
+        return {"W03": 1500 - (1234 if "W02" in trial.movers else 0)}
+
+    _, said = moves_costing_nobody(intake, season, date(2026, 7, 9), nights)
+    assert said == [
+        "W02: lo spostamento a FB richiesto il 2026-07-08 non si può fare (toglierebbe 1.234 notti "
+        "a 1 altra persona, pianificate senza di esso): resta a FA; chiedere di nuovo quando là "
+        "si libera un posto letto"
     ]
