@@ -32,8 +32,9 @@ From the ledger (rows up to D) each worker of the season run is, on D:
   NEW-5), offered no bed, freed or not, until a check-in says they are in the region;
 - not yet due: planned as before (the re-planning keeps them where the previous plan put them
   where it can).
-- housed, here, and asking to move (a `move_request` row dated after the run being re-planned
-  was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned;
+- housed, here, and asking to move (a `move_request` row up to D, dated after the run being
+  re-planned was made, or one before it that run did not make: a request holds until another
+  replaces it, `_met`): re-planned from D by the same tiers, at the foresteria asked for (pinned;
   a request naming none, or one the foresteria cannot take, is not met and they stay where they
   are: `_cannot_move`; so is one that would cost anyone else nights: `moves_costing_nobody`,
   and one that would leave the mover fewer days with a ride to work than where they are, after
@@ -232,6 +233,27 @@ def _too_far(season: SeasonRun, people: list[Worker], fid: str) -> str:
     )
 
 
+def _moves_made(season: SeasonRun) -> dict[str, list[tuple[str, date]]]:
+    """worker -> (foresteria, from) of each move the run re-planned made (its inputs/moves.csv:
+    an intake's own and those it carried)."""
+    path = season.root / "inputs" / MOVES
+    out: dict[str, list[tuple[str, date]]] = {}
+    for r in read_csv(path, MOVE_COLS) if path.is_file() else []:
+        out.setdefault(r["worker_id"], []).append((r["foresteria_id"], r.day("from")))
+    return out
+
+
+def _met(ev: Event, made: dict[str, list[tuple[str, date]]], since: date | None) -> bool:
+    """Whether the run re-planned (an intake of `since`) answered a move request already: a
+    request dated up to its date that it made (a move to that foresteria from the request's day
+    on). One it did not make holds (README "Daily operations": until another `move` row of the
+    person replaces it) and is read again, by an intake made from the season run as by one
+    made from that intake (session 19's leftover: the person had to record it again)."""
+    if since is None or ev.day > since:
+        return False
+    return any(f == ev.origin and ev.day <= start for f, start in made.get(ev.worker_id, []))
+
+
 def intake_workers(
     season: SeasonRun,
     events: list[Event],
@@ -262,16 +284,12 @@ def intake_workers(
     asked: dict[str, str] = {}
     asked_on: dict[str, date] = {}
     knowing: set[str] = set()
+    last_ask: dict[str, Event] = {}
     for ev in events:
         if ev.day > d:
             continue
-        if ev.kind == "move_request" and (moves_since is None or ev.day > moves_since):
-            asked[ev.worker_id] = ev.origin  # the last request wins
-            asked_on[ev.worker_id] = ev.day
-            if ev.note == WITHOUT_RIDE:
-                knowing.add(ev.worker_id)
-            else:
-                knowing.discard(ev.worker_id)
+        if ev.kind == "move_request":
+            last_ask[ev.worker_id] = ev  # the last request wins
         if ev.kind == "arrival":
             arrived[ev.worker_id] = ev.day  # the last row wins: corrections are new rows
             departed.pop(ev.worker_id, None)
@@ -281,6 +299,12 @@ def intake_workers(
                 only_aboard.discard(ev.worker_id)
         elif ev.kind == "departure":
             departed[ev.worker_id] = ev.day
+    made = _moves_made(season) if moves_since is not None else {}
+    for wid, ev in last_ask.items():  # ... unless the run re-planned made it
+        if not _met(ev, made, moves_since):
+            asked[wid], asked_on[wid] = ev.origin, ev.day
+            if ev.note == WITHOUT_RIDE:
+                knowing.add(wid)
     # A dependant (a child, an elder) leaves with the group's working members: once every one of
     # them has left, they are gone too, from the latest of those days (review 19 S: both parents
     # recorded as departed left their child alone in the family room for 19 nights).
