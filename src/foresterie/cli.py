@@ -234,7 +234,12 @@ ScenarioArg = Annotated[
 )
 @guarded
 def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
-    from foresterie.scenario.load import load_scenario, pin_bed_problems, scenario_hash
+    from foresterie.scenario.load import (
+        dependants_alone,
+        load_scenario,
+        pin_bed_problems,
+        scenario_hash,
+    )
 
     sc = load_scenario(scenario)
     if pins := pin_bed_problems(sc):
@@ -253,7 +258,7 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
             raise ScenarioError(
                 [Problem("scenario.toml", None, "travel.graph", str(exc))]
             ) from None
-    warns = list(sc.warnings)
+    warns = list(sc.warnings) + dependants_alone(sc)  # the intake's rule, said ahead
     if sc.config.travel.backend != "osrm":  # (a road matrix is solve's to compute, cached)
         from foresterie.shuttles.routes import clock_change_warnings, drivers_day_warnings
         from foresterie.shuttles.unused import unused_bases
