@@ -430,6 +430,7 @@ def nested(tiny_season_run: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     second = top / "tiny.intake" / "2026-07-09.intake" / "2026-07-11"
     _ok("intake", str(second), "--date", "2026-07-13")
     third = second.parent / "2026-07-11.intake" / "2026-07-13"
+    assert (third / "manifest.json").is_file()
     _ok("day", str(first), "--date", "2026-07-10")
     return top
 
