@@ -49,6 +49,14 @@ EXPECTED = {
     # beyond the csv module's field limit (128 KiB): a crash before, now one line
     "header_cell_huge": "checkins.csv:1: header: unreadable CSV: field larger than field limit (131072)",
     "cell_huge": "checkins.csv:2: row: unreadable CSV: field larger than field limit (131072)",
+    # session 20, S: a scan without its time was a boarding at 00:00 (Italian Excel's 06/07/2026
+    # in a semicolon file, read as the day); an offset past year 1 on Puglia's clock a traceback
+    "scan_without_time": "scans.csv:2: scanned_at: '2026-07-06' has no time; write YYYY-MM-DDTHH:MM",
+    "scan_offset_beyond_the_calendar": "scans.csv:3: scanned_at: '0001-01-01T00:00+01:00' is "
+    "outside the season 2026-07-01..2026-07-31",
+    # a NUL PostgreSQL refuses at the append, a line break that splits the ledger's one-line views
+    "note_control_character": "incidents.csv:2: note: control character U+0000 in 'clutch\\x00 "
+    "gone'; remove it",
 }
 
 
@@ -316,3 +324,31 @@ def test_a_scan_with_a_utc_offset_is_read_on_puglias_clock(tmp_path: Path) -> No
         ("W01", date(2026, 7, 13), "01:30"),  # the night before in UTC, 13 July in Puglia
         ("W02", date(2026, 7, 13), "06:10"),  # no offset: Puglia's clock as written
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "at"),
+    [
+        ("2026-07-13T04:10:00.123Z", "06:10"),  # milliseconds and Z, as scanner apps export
+        ("2026-07-13 06:10", "06:10"),  # a space for the T
+        ("2026-07-13T06:10:07+0200", "06:10"),  # an offset without its colon
+    ],
+)
+def test_a_scan_as_apps_write_it_is_read(tmp_path: Path, cell: str, at: str) -> None:
+    f = tmp_path / "scans.csv"
+    f.write_text(f"worker_id,scanned_at\nW01,{cell}\n")
+    (e,) = read_events(f, SEASON)
+    assert (e.day, e.at_time) == (date(2026, 7, 13), at)
+
+
+@pytest.mark.parametrize("cell", ["2026-07-13T06", "20260713T0610", "2026-07-13T06:10:00junk"])
+def test_a_scan_time_beyond_the_documented_forms_is_refused(tmp_path: Path, cell: str) -> None:
+    """Python's fromisoformat reads an hour without minutes and the basic forms; a scan is
+    YYYY-MM-DDTHH:MM[:SS] (session 20, S: the hour alone was a boarding at 06:00)."""
+    f = tmp_path / "scans.csv"
+    f.write_text(f"worker_id,scanned_at\nW01,{cell}\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert str(exc.value.problems[0]) == (
+        f"scans.csv:2: scanned_at: {cell!r} is not a date and time YYYY-MM-DDTHH:MM"
+    )

@@ -19,6 +19,8 @@ A file's kind is told by its columns:
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -53,6 +55,16 @@ OPTIONAL: dict[FileKind, tuple[str, ...]] = {
     "incidents": ("note",),
 }
 MAX_NOTE = 200
+# A scan's day and time as documented (`YYYY-MM-DDTHH:MM[:SS]`, a space for the T, fractions of a
+# second and a UTC offset or Z as phone apps export them), ASCII digits: Python's fromisoformat
+# alone also takes a day without a time (read as boarding at 00:00), an hour without minutes
+# and the basic forms `20270706T0612` (session 20, S: I2).
+_SCANNED_AT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?",
+    re.ASCII,
+)
+_DAY_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -270,13 +282,9 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         worker = c.known("worker_id", s.workers, "worker")
         vehicle = c.known("vehicle_id", s.vehicles, "vehicle", optional=True)
         value = c.text("scanned_at")
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            c.bad("scanned_at", f"{value!r} is not a date and time YYYY-MM-DDTHH:MM")
+        when = _scanned_at(c, value)
+        if when is None:
             return None
-        if when.tzinfo is not None:  # 2027-07-12T23:30Z is 13 July, 01:30, in Puglia
-            when = when.astimezone(ZoneInfo(s.timezone)).replace(tzinfo=None)
         if not s.start <= when.date() <= s.end:
             c.bad("scanned_at", f"{when.date()} is outside the season {s.start}..{s.end}")
         if not c.ok:
@@ -295,6 +303,11 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
     note = c.text("note")
     if len(note) > MAX_NOTE:
         c.bad("note", f"longer than {MAX_NOTE} characters")
+    # a control character (a NUL PostgreSQL refuses, a line break that splits the one-line views
+    # of the ledger) is refused as in the scenario's names (session 20, S: I3)
+    control = next((ch for ch in note if unicodedata.category(ch) == "Cc"), None)
+    if control is not None:
+        c.bad("note", f"control character U+{ord(control):04X} in {note[:40]!r}; remove it")
     if d is None or not c.ok:
         return None
     return Event(
@@ -304,6 +317,30 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         note=note,
         source=source,
     )
+
+
+def _scanned_at(c: _Cells, value: str) -> datetime | None:
+    """A scan's moment on Puglia's clock (naive), or None with the row's problem said: the
+    documented forms only (`_SCANNED_AT`); a UTC offset is read on Puglia's clock, its day
+    included, and a moment the calendar cannot hold there (year 1 at +01:00) is said, not a
+    traceback (session 20, S: I1)."""
+    if _DAY_ONLY.fullmatch(value):
+        c.bad("scanned_at", f"{value!r} has no time; write YYYY-MM-DDTHH:MM")
+        return None
+    try:
+        if not _SCANNED_AT.fullmatch(value):
+            raise ValueError(value)
+        when = datetime.fromisoformat(value.replace(",", "."))
+        if when.tzinfo is not None:  # 2027-07-12T23:30Z is 13 July, 01:30, in Puglia
+            when = when.astimezone(ZoneInfo(c.season.timezone)).replace(tzinfo=None)
+    except ValueError:
+        c.bad("scanned_at", f"{value[:40]!r} is not a date and time YYYY-MM-DDTHH:MM")
+        return None
+    except OverflowError:  # 0001-01-01T00:00+01:00: the year before year 1 on Puglia's clock
+        s = c.season
+        c.bad("scanned_at", f"{value!r} is outside the season {s.start}..{s.end}")
+        return None
+    return when
 
 
 # What happened, as recorded (not what is asked for: bookings and cancellations name days ahead).
