@@ -166,6 +166,17 @@ EXPECTED = {
     "flag_is_a_number": "scenario.toml: housing.partial_stays: 1 is not true or false",
     "number_is_true": "scenario.toml: travel.circuity: true is not a number",
     "distance_is_infinite": "scenario.toml: travel.snap_warn_m: inf is not a finite number",
+    # session 20, S: GDAL types a column by its other values (true among numbers was 1 bed) and
+    # refused a whole layer without a row for a ring it cannot build
+    "beds_true_among_numbers": "foresterie.geojson:2: beds_family: true is a JSON true/false, not a number or a text",
+    "polygon_ring_not_closed": "farms.geojson:2: geometry: a polygon ring not closed: its last position must repeat its first",
+    # a spreadsheet's "no end" (9999-12-31): the day after it was an OverflowError in solve
+    "open_to_year_9999": "foresterie.geojson:2: open_to: date '9999-12-31': the year is outside 1900..2199 (open-ended: write the season's first or last day)",
+    "season_year_9999": "scenario.toml: scenario.season_end: 9999-12-31: a season's year is 1900 to 2199",
+    # GDAL reads a CSV as a table without geometries: an AttributeError before
+    "layer_is_a_csv_table": "workers.csv: file: no geometries: a table, not a layer",
+    "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
+    "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }
 
 

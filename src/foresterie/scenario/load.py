@@ -35,7 +35,7 @@ from foresterie.core.timeutil import (
     parse_hhmm,
     parse_workdays,
 )
-from foresterie.scenario.config import ScenarioConfig
+from foresterie.scenario.config import SEASON_YEARS, ScenarioConfig
 from foresterie.scenario.csvfile import ascii_digits, clip, read_csv, read_csv_bytes
 from foresterie.scenario.geodata import read_features, scattered
 from foresterie.scenario.matrixfile import check_matrix_file
@@ -287,12 +287,27 @@ def _money(v: Any) -> float:
 
 def _date(v: Any) -> date:
     if isinstance(v, date):
-        return v
-    s = ascii_digits(_text(v))
-    try:
-        return date.fromisoformat(s)
-    except ValueError:
-        raise ValueError(date_problem(s)) from None
+        d = v
+    else:
+        s = ascii_digits(_text(v))
+        try:
+            d = date.fromisoformat(s)
+        except ValueError:
+            raise ValueError(date_problem(s)) from None
+    lo, hi = SEASON_YEARS
+    if not lo <= d.year <= hi:
+        # 9999-12-31 (a spreadsheet's "no end"), 0001-01-01: the day after or before leaves
+        # Python's calendar in the solvers and reports (an OverflowError; session 20, S)
+        raise ValueError(
+            Msg(
+                "date {value}: the year is outside {lo}..{hi} (open-ended: write the "
+                "season's first or last day)",
+                value=repr(d.isoformat()),
+                lo=lo,
+                hi=hi,
+            )
+        )
+    return d
 
 
 def date_problem(s: str) -> Msg:
@@ -730,7 +745,9 @@ def _features(
     ids: set[str],
     layer: str | None = None,
 ) -> Iterator[tuple[int, dict[str, Any], Any]]:
-    feats, fprobs, seen = read_features(path, label, allow_polygons=polygons, layer=layer)
+    feats, fprobs, seen = read_features(
+        path, label, allow_polygons=polygons, layer=layer, fields=fields
+    )
     probs.extend(fprobs)
     ids |= seen
     if feats:
