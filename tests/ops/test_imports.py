@@ -54,6 +54,9 @@ EXPECTED = {
     "scan_without_time": "scans.csv:2: scanned_at: '2026-07-06' has no time; write YYYY-MM-DDTHH:MM",
     "scan_offset_beyond_the_calendar": "scans.csv:3: scanned_at: '0001-01-01T00:00+01:00' is "
     "outside the season 2026-07-01..2026-07-31",
+    # the workbook sent instead of its CSV: "header only, no data rows" before
+    "workbook_not_csv": "checkins.csv: file: an Excel 97-2003 workbook (.xls), not CSV text: "
+    "save it as CSV UTF-8",
     # a NUL PostgreSQL refuses at the append, a line break that splits the ledger's one-line views
     "note_control_character": "incidents.csv:2: note: control character U+0000 in 'clutch\\x00 "
     "gone'; remove it",

@@ -175,6 +175,8 @@ EXPECTED = {
     "season_year_9999": "scenario.toml: scenario.season_end: 9999-12-31: a season's year is 1900 to 2199",
     # GDAL reads a CSV as a table without geometries: an AttributeError before
     "layer_is_a_csv_table": "workers.csv: file: no geometries: a table, not a layer",
+    # the spreadsheet sent instead of its CSV: "header only" before (session 20, S)
+    "workbook_not_csv": "workers.csv: file: a zip archive (an .xlsx or .ods workbook?), not CSV text: save it as CSV UTF-8",
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }
