@@ -177,6 +177,12 @@ EXPECTED = {
     "layer_is_a_csv_table": "workers.csv: file: no geometries: a table, not a layer",
     # the spreadsheet sent instead of its CSV: "header only" before (session 20, S)
     "workbook_not_csv": "workers.csv: file: a zip archive (an .xlsx or .ods workbook?), not CSV text: save it as CSV UTF-8",
+    # paths the file system cannot take: a ValueError (NUL) and an OSError (too long) before
+    "data_path_with_nul": "scenario.toml: data.workers: 'work\\x00ers.csv' has the control character U+0000: not a file name",
+    "data_path_too_long": "scenario.toml: data.fleet: 'vvvvvvvvvvvvvvvvvvv... (306 characters) is longer than a file name can be",
+    # tomllib recurses into nested arrays: a RecursionError before
+    "toml_nested_too_deep": "scenario.toml: toml: values nested too deep to read",
+    "scenario_name_control_character": "scenario.toml: scenario.name: control character U+000D in 'tiny\\r\\nseason'; remove it",
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }

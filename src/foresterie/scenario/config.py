@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -108,8 +109,17 @@ def _season_year(v: date) -> date:
     return v
 
 
+def _plain_name(v: str) -> str:
+    """The scenario's name heads the report, the map and every driver sheet: no control
+    characters (a NUL or a line break breaks them, as in the files' names; session 20, S)."""
+    bad = next((c for c in v if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"control character U+{ord(bad):04X} in {v[:40]!r}; remove it")
+    return v
+
+
 class ScenarioTable(_Table):
-    name: Annotated[str, Text, Field(min_length=1)]
+    name: Annotated[str, Text, Field(min_length=1), AfterValidator(_plain_name)]
     season_start: Annotated[Day, AfterValidator(_season_year)]
     season_end: Annotated[Day, AfterValidator(_season_year)]
     seed: Annotated[int, Whole, _range(ge=0)]

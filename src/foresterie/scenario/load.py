@@ -663,7 +663,27 @@ def _allowed_roots(root: Path) -> list[Path]:
     return roots
 
 
+def _unusable_path(rel: str) -> Msg | None:
+    """Why a path of scenario.toml is no file name the system can open, before it sees it: a
+    control character (NUL was a ValueError), a name longer than file systems take (an OSError;
+    session 20, S)."""
+    bad = next((c for c in rel if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        return Msg(
+            "{path} has the control character {code}: not a file name",
+            path=clip(repr(rel)),
+            code=f"U+{ord(bad):04X}",
+        )
+    if len(rel.encode()) > 1024 or any(len(p.encode()) > 255 for p in Path(rel).parts):
+        return Msg("{path} is longer than a file name can be", path=clip(repr(rel)))
+    return None
+
+
 def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | None:
+    unusable = _unusable_path(rel)
+    if unusable is not None:
+        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", unusable))
+        return None
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
         probs.append(
@@ -704,6 +724,10 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
         probs.append(
             Problem(SCENARIO_FILE, None, "travel.graph", Msg("required by backend {b}", b='"osrm"'))
         )
+        return None
+    unusable = _unusable_path(rel)
+    if unusable is not None:
+        probs.append(Problem(SCENARIO_FILE, None, "travel.graph", unusable))
         return None
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
@@ -856,6 +880,10 @@ def read_config(root: Path) -> ScenarioConfig:
         data = tomllib.loads(toml_path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ScenarioError([Problem(SCENARIO_FILE, None, "encoding", Msg("not UTF-8"))]) from None
+    except RecursionError:  # arrays nested thousands deep: tomllib recurses (session 20, S)
+        raise ScenarioError(
+            [Problem(SCENARIO_FILE, None, "toml", Msg("values nested too deep to read"))]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ScenarioError(
