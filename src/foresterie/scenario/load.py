@@ -329,6 +329,20 @@ def date_problem(s: str) -> Msg:
                 iso=iso,
             )
         return Msg("date {value}: there is no such day; write ISO YYYY-MM-DD", value=repr(s))
+    m = re.fullmatch(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})", s)
+    if m and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
+        # year first, the month and day unpadded or other marks (2027-7-5, 2027/07/05): one
+        # reading only; the message says the ISO day to write (session 20, S)
+        with contextlib.suppress(ValueError):
+            iso = date(*(int(x) for x in m.groups())).isoformat()
+            return Msg("date {value} is not ISO YYYY-MM-DD; write {iso}", value=repr(s), iso=iso)
+    m = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(:00)?", s)
+    if m:  # a day with midnight, as scripts and databases export a date column
+        with contextlib.suppress(ValueError):
+            iso = date.fromisoformat(m.group(1)).isoformat()
+            return Msg(
+                "date {value} has a time; write the day alone, {iso}", value=repr(s), iso=iso
+            )
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
         y, mo, d = (int(x) for x in s.split("-"))
         if not 1 <= mo <= 12:
