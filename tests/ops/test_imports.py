@@ -355,3 +355,18 @@ def test_a_scan_time_beyond_the_documented_forms_is_refused(tmp_path: Path, cell
     assert str(exc.value.problems[0]) == (
         f"scans.csv:2: scanned_at: {cell!r} is not a date and time YYYY-MM-DDTHH:MM"
     )
+
+
+def test_an_id_typed_in_another_case_is_told_the_season_runs_spelling(tmp_path: Path) -> None:
+    """`w01` for `W01` (a clerk's keyboard, a spreadsheet's autocorrect): still refused, and
+    the line says the id the season run has (session 20, S)."""
+    f = tmp_path / "boardings.csv"
+    f.write_text("date,vehicle_id,worker_id,boarded\n2026-07-06,va1,w01,yes\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert [str(p) for p in exc.value.problems] == [
+        "boardings.csv:2: vehicle_id: 'va1' is not a vehicle of the season run (it has 'VA1': an "
+        "id is written one way)",
+        "boardings.csv:2: worker_id: 'w01' is not a worker of the season run (it has 'W01': an "
+        "id is written one way)",
+    ]

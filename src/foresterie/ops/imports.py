@@ -19,6 +19,7 @@ A file's kind is told by its columns:
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -195,7 +196,9 @@ class _Cells:
         if not value and optional:
             return ""
         if value not in ids:
-            self.bad(field, f"{value!r} is not a {what} of the season run")
+            same = _folded(ids).get(value.casefold())
+            hint = f" (it has {same!r}: an id is written one way)" if same else ""
+            self.bad(field, f"{value!r} is not a {what} of the season run{hint}")
         return value
 
     def hhmm(self, field: str) -> str:
@@ -203,6 +206,13 @@ class _Cells:
         if value and not _is_hhmm(value):
             self.bad(field, f"{value!r} is not a time HH:MM")
         return value
+
+
+@functools.lru_cache(maxsize=8)
+def _folded(ids: frozenset[str]) -> dict[str, str]:
+    """The season run's ids by their case-folded spelling: `w01` typed for `W01` is told so
+    (the scenario refuses ids that differ only in case, so each folds to one; session 20, S)."""
+    return {i.casefold(): i for i in sorted(ids)}
 
 
 def _is_hhmm(value: str) -> bool:
