@@ -183,6 +183,8 @@ EXPECTED = {
     # tomllib recurses into nested arrays: a RecursionError before
     "toml_nested_too_deep": "scenario.toml: toml: values nested too deep to read",
     "scenario_name_control_character": "scenario.toml: scenario.name: control character U+000D in 'tiny\\r\\nseason'; remove it",
+    # a day worker written arrival = departure: no night, said so with what one night is
+    "stay_of_no_night": "workers.csv:2: departure: the day of arrival: a stay has at least one night (one night: departure the day after arrival)",
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }

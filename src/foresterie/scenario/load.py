@@ -539,7 +539,12 @@ class WorkerRow(_Row):
 
     @model_validator(mode="after")
     def _check(self) -> WorkerRow:
-        if self.departure <= self.arrival:
+        if self.departure == self.arrival:  # nights are arrival..departure-1: none
+            raise ValueError(
+                "departure: the day of arrival: a stay has at least one night (one night: "
+                "departure the day after arrival)"
+            )
+        if self.departure < self.arrival:
             raise ValueError("departure: not after arrival")
         return self
 
