@@ -185,6 +185,9 @@ EXPECTED = {
     "scenario_name_control_character": "scenario.toml: scenario.name: control character U+000D in 'tiny\\r\\nseason'; remove it",
     # a day worker written arrival = departure: no night, said so with what one night is
     "stay_of_no_night": "workers.csv:2: departure: the day of arrival: a stay has at least one night (one night: departure the day after arrival)",
+    # an id of another kind of place is said as what it is, not as unknown
+    "pinned_to_a_farm": "workers.csv:2: pinned_foresteria: 'F1' is a farm, not a foresteria (columns swapped?)",
+    "vehicle_based_at_a_farm": "fleet.csv:3: foresteria_id: 'F2' is a farm, not a foresteria or depot",
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }

@@ -1526,14 +1526,23 @@ def _cross_check(
     groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
     for r, w in workers:
         if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
-            probs.append(Problem(wl, r, "farm_id", Msg("unknown farm {id}", id=repr(w.farm_id))))
+            probs.append(
+                Problem(
+                    wl,
+                    r,
+                    "farm_id",
+                    _elsewhere(w.farm_id, ids, "farm")
+                    or Msg("unknown farm {id}", id=repr(w.farm_id)),
+                )
+            )
         if f_ids and w.pinned_foresteria is not None and w.pinned_foresteria not in f_ids:
             probs.append(
                 Problem(
                     wl,
                     r,
                     "pinned_foresteria",
-                    Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
+                    _elsewhere(w.pinned_foresteria, ids, "foresteria")
+                    or Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
                 )
             )
         if (  # a departure point, or a foresteria boarded at without a bed there (a day run's
@@ -1585,6 +1594,25 @@ def _cross_check(
             )
 
 
+# An id named in a column of another kind of place (farm_id and pinned_foresteria swapped):
+# (layer it is in, column's kind) -> what is said in place of "unknown" (session 20, S)
+_ELSEWHERE = {
+    ("foresterie", "farm"): N_("{id} is a foresteria, not a farm (columns swapped?)"),
+    ("pickups", "farm"): N_("{id} is a departure point, not a farm (columns swapped?)"),
+    ("farms", "foresteria"): N_("{id} is a farm, not a foresteria (columns swapped?)"),
+    ("pickups", "foresteria"): N_("{id} is a departure point, not a foresteria (columns swapped?)"),
+}
+
+
+def _elsewhere(ref: str, ids: dict[str, set[str]], want: str) -> Msg | None:
+    """What an id of another layer is, said for the column that names it; None for an id of
+    no layer."""
+    for (key, column), template in _ELSEWHERE.items():
+        if column == want and ref in ids.get(key, set()):
+            return Msg(template, id=repr(ref))
+    return None
+
+
 def _check_fleet(
     config: ScenarioConfig,
     ids: dict[str, set[str]],
@@ -1606,14 +1634,19 @@ def _check_fleet(
         # a departure point whose own row was refused may be the depot named (its kind misspelt)
         known = f_ids | ids.get("depots", set()) | ids.get(BROKEN + "pickups", set())
         if f_ids and v.foresteria_id not in known:
-            probs.append(
-                Problem(
-                    fl,
-                    r,
-                    "foresteria_id",
-                    Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id)),
+            # an id of another kind of place is not "unknown": say what it is (session 20, S)
+            other = (
+                Msg("{id} is a farm, not a foresteria or depot", id=repr(v.foresteria_id))
+                if v.foresteria_id in ids.get("farms", set())
+                else Msg(
+                    '{id} is a departure point that is not a depot (kind = "depot" in its '
+                    "layer makes it a base)",
+                    id=repr(v.foresteria_id),
                 )
+                if v.foresteria_id in ids.get("pickups", set())
+                else Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id))
             )
+            probs.append(Problem(fl, r, "foresteria_id", other))
     for r, v in fleet:
         # a span raised above one driver's day is the README's two drivers in shifts: no warning
         if v.max_duty_min > DUTY_ONE_DRIVER_MIN and v.max_span_min <= SPAN_MIN_DEFAULT:
