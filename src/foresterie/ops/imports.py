@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from foresterie.core.errors import Problem, ScenarioError, row_ranges
 from foresterie.ops.ledger import WITHOUT_RIDE, Event
 from foresterie.scenario.csvfile import csv_header, read_csv
-from foresterie.scenario.load import date_problem, read_bool
+from foresterie.scenario.load import date_problem, read_bool, read_day
 
 # How `ledger import` is told a file's code page (README "Scenario format": never guessed).
 DECLARE = "--encoding windows-1252"
@@ -164,7 +164,7 @@ class _Cells:
     def day(self, field: str = "date") -> date | None:
         value = self.text(field)
         try:
-            d = date.fromisoformat(value)
+            d = read_day(value)
         except ValueError:  # the words the scenario's files get: 30 February, dd/mm/yyyy
             self.bad(field, date_problem(value))
             return None

@@ -6,7 +6,7 @@ import functools
 import json
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -165,7 +165,37 @@ def read_features(
         shape = json_shape_problems(path, label, fields)
         if shape:
             return [], shape, set()
+        feats, probs, ids = _read_with_gdal(path, label, allow_polygons, layer)
+        return _as_written(path, fields, feats), probs, ids
     return _read_with_gdal(path, label, allow_polygons, layer)
+
+
+def _as_written(path: Path, fields: tuple[str, ...], feats: list[Feature]) -> list[Feature]:
+    """The scenario's own fields as the JSON file writes them, not as GDAL typed them: GDAL
+    reads a date-time with an offset in UTC (`"open_to": "2026-07-01T23:30:00-05:00"` was the
+    2nd of July), a time with an offset or `AM` as the clock time, a text column of dates as
+    dates; the loader reads the text with its own rules and messages (session 20, S). Other
+    properties, and a file whose features GDAL did not read one for one, are left as GDAL
+    gave them."""
+    if not fields or not feats:
+        return feats
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return feats
+    raw = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(raw, list) or any(f.row > len(raw) for f in feats):
+        return feats
+    out = []
+    for feat in feats:
+        props = raw[feat.row - 1].get("properties") if isinstance(raw[feat.row - 1], dict) else None
+        written = {
+            k: v
+            for k, v in (props.items() if isinstance(props, dict) else ())
+            if k in fields and (v is None or isinstance(v, str | int | float))
+        }
+        out.append(replace(feat, props={**feat.props, **written}))
+    return out
 
 
 def json_shape_problems(path: Path, label: str, fields: tuple[str, ...]) -> list[Problem]:

@@ -285,13 +285,28 @@ def _money(v: Any) -> float:
     return x
 
 
+# A day written with midnight, as scripts, databases and GIS programs export a date column
+# (`2027-07-05 00:00:00`, `2027-07-05T00:00:00.000Z`): that day. Any other time (a local
+# midnight stored in UTC, `2027-07-04T22:00:00Z`) is no day and is refused (session 20, S).
+_MIDNIGHT = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?", re.ASCII
+)
+
+
+def read_day(s: str) -> date:
+    """An ISO day (YYYY-MM-DD), or one written with midnight (`_MIDNIGHT`); ValueError else.
+    The files `ledger import` reads take days the same way."""
+    m = _MIDNIGHT.fullmatch(s)
+    return date.fromisoformat(m.group(1) if m else s)
+
+
 def _date(v: Any) -> date:
     if isinstance(v, date):
         d = v
     else:
         s = ascii_digits(_text(v))
         try:
-            d = date.fromisoformat(s)
+            d = read_day(s)
         except ValueError:
             raise ValueError(date_problem(s)) from None
     lo, hi = SEASON_YEARS
@@ -336,13 +351,6 @@ def date_problem(s: str) -> Msg:
         with contextlib.suppress(ValueError):
             iso = date(*(int(x) for x in m.groups())).isoformat()
             return Msg("date {value} is not ISO YYYY-MM-DD; write {iso}", value=repr(s), iso=iso)
-    m = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(:00)?", s)
-    if m:  # a day with midnight, as scripts and databases export a date column
-        with contextlib.suppress(ValueError):
-            iso = date.fromisoformat(m.group(1)).isoformat()
-            return Msg(
-                "date {value} has a time; write the day alone, {iso}", value=repr(s), iso=iso
-            )
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
         y, mo, d = (int(x) for x in s.split("-"))
         if not 1 <= mo <= 12:
