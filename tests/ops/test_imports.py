@@ -54,6 +54,10 @@ EXPECTED = {
     "scan_without_time": "scans.csv:2: scanned_at: '2026-07-06' has no time; write YYYY-MM-DDTHH:MM",
     "scan_offset_beyond_the_calendar": "scans.csv:3: scanned_at: '0001-01-01T00:00+01:00' is "
     "outside the season 2026-07-01..2026-07-31",
+    # daily sheets joined into one file: the header again is one line, not three cells refused
+    "files_joined": "checkins.csv:3: row: the header again (files joined into one?): remove this line",
+    # a required column misspelt: said as a near miss, not "not an import file"
+    "required_column_misspelt": "checkins.csv:1: worker: unknown column; did you mean worker_id?",
     # the workbook sent instead of its CSV: "header only, no data rows" before
     "workbook_not_csv": "checkins.csv: file: an Excel 97-2003 workbook (.xls), not CSV text: "
     "save it as CSV UTF-8",

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from foresterie.core.errors import Problem, ScenarioError, row_ranges
 from foresterie.ops.ledger import WITHOUT_RIDE, Event
-from foresterie.scenario.csvfile import csv_header, read_csv
+from foresterie.scenario.csvfile import csv_header, near_misses, read_csv
 from foresterie.scenario.load import date_problem, read_bool, read_day
 
 # How `ledger import` is told a file's code page (README "Scenario format": never guessed).
@@ -122,6 +122,9 @@ def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Eve
             probs.append(Problem(label, 1, "header", f"unreadable CSV: {exc}"))
         if probs:
             raise ScenarioError(probs[:1])
+        typos = _misspelt_kind(path, encoding)
+        if typos:
+            raise ScenarioError(typos)
         formats = "; ".join(f"{k}: {', '.join(c)}" for k, c in FORMATS.items())
         raise ScenarioError(
             [Problem(label, 1, "header", f"not an import file; the columns must be {formats}")]
@@ -143,6 +146,23 @@ def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Eve
     if probs:
         raise ScenarioError(probs)
     return events
+
+
+def _misspelt_kind(path: Path, encoding: str) -> list[Problem]:
+    """A header that is one format's but for near misses of its required columns (`worker` for
+    `worker_id`, `Event ` for `event`): those columns said, as a known format's optional ones
+    are, rather than "not an import file" (session 20, S). [] when no format is that near."""
+    names = csv_header(path, path.name, office=True, encoding=encoding) or []
+    for kind in ("boardings", "bookings", "checkins", "incidents", "scans"):
+        required = FORMATS[kind]  # type: ignore[index]
+        missing = [c for c in required if c not in names]
+        meant = [(g, m) for g, m in near_misses(names, required) if m in missing]
+        if missing and len(meant) == len(missing):
+            return [
+                Problem(path.name, 1, given, f"unknown column; did you mean {m}?")
+                for given, m in meant
+            ]
+    return []
 
 
 class _Cells:

@@ -221,6 +221,18 @@ def read_csv_bytes(
         records += 1
         if len(cells) > len(names) and not any(c.strip() for c in cells[len(names) :]):
             cells = cells[: len(names)]  # the separators of empty columns with no name
+        if [c.strip().lower() if office else c.strip() for c in cells] == names:
+            # the header again: daily sheets joined into one file (`cat`, copy and paste);
+            # one line, not a refusal of each of its cells (session 20, S)
+            probs.append(
+                Problem(
+                    label,
+                    line_no,
+                    "row",
+                    Msg("the header again (files joined into one?): remove this line"),
+                )
+            )
+            continue
         if len(cells) != len(names):
             probs.append(
                 Problem(
