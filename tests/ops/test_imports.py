@@ -27,7 +27,7 @@ SEASON = Season(
 EXPECTED = {
     "bad_leg": "bookings.csv:2: leg: 'both' is not one of out, back, round",
     "bad_scan_time": "scans.csv:2: scanned_at: 'yesterday' is not a date and time YYYY-MM-DDTHH:MM",
-    "bad_time": "boardings.csv:2: time: '6.10' is not a time HH:MM",
+    "bad_time": "boardings.csv:2: time: '6.10' is not a time HH:MM; write 06:10",
     "boarded_not_yes_no": "boardings.csv:2: boarded: 'forse' is not yes or no (sì/no, VERO/FALSO)",
     "date_ddmmyyyy": "bookings.csv:2: date: date '07/07/2026' is dd/mm/yyyy; write ISO 2026-07-07",
     "date_outside_season": "checkins.csv:2: date: 2026-08-02 is outside the season 2026-07-01..2026-07-31",

@@ -193,6 +193,8 @@ EXPECTED = {
     "open_to_with_utc_offset": "foresterie.geojson:2: open_to: date '2026-07-20T23:30:00-05:00' is not ISO YYYY-MM-DD",
     "shift_with_utc_offset": "farms.geojson:2: shift_start: time '06:00+02:00' is not HH:MM",
     "header_repeated": "workers.csv:5: row: the header again (files joined into one?): remove this line",
+    # a time with one reading written another way: the message says the HH:MM to write
+    "shift_with_a_decimal_point": "farms.geojson:2: shift_end: time '14.30' is not HH:MM; write 14:30",
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from foresterie.core.errors import Problem, ScenarioError, row_ranges
 from foresterie.ops.ledger import WITHOUT_RIDE, Event
 from foresterie.scenario.csvfile import csv_header, near_misses, read_csv
-from foresterie.scenario.load import date_problem, read_bool, read_day
+from foresterie.scenario.load import date_problem, hhmm_hint, read_bool, read_day
 
 # How `ledger import` is told a file's code page (README "Scenario format": never guessed).
 DECLARE = "--encoding windows-1252"
@@ -224,7 +224,8 @@ class _Cells:
     def hhmm(self, field: str) -> str:
         value = self.text(field)
         if value and not _is_hhmm(value):
-            self.bad(field, f"{value!r} is not a time HH:MM")
+            hint = hhmm_hint(value)
+            self.bad(field, f"{value!r} is not a time HH:MM" + (f"; write {hint}" if hint else ""))
         return value
 
 

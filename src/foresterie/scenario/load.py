@@ -427,7 +427,22 @@ def _section(v: Any) -> Section:
 
 
 def _hhmm(v: Any) -> int:
-    return parse_hhmm(ascii_digits(_text(v)))
+    s = ascii_digits(_text(v))
+    try:
+        return parse_hhmm(s)
+    except ValueError as exc:
+        hint = hhmm_hint(s)
+        raise ValueError(f"{exc}; write {hint}" if hint else str(exc)) from None
+
+
+def hhmm_hint(s: str) -> str | None:
+    """The HH:MM a clock time written another way means, when it has one reading: `7.30`,
+    `7,30`, `7h30`, `07:30:00`... (session 20, S); None else (`24:00`, `7.75`, `0730`)."""
+    m = re.fullmatch(r"([0-9]{1,2})(?:[.,:h]|\s?h\s?)([0-9]{2})(?::00)?", s.strip(), re.ASCII)
+    if m and int(m[1]) < 24 and int(m[2]) < 60:
+        hhmm = f"{int(m[1]):02d}:{m[2]}"
+        return None if hhmm == s.strip() else hhmm
+    return None
 
 
 # ---------------------------------------------------------------- row models
