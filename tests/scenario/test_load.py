@@ -195,6 +195,7 @@ EXPECTED = {
     "header_repeated": "workers.csv:5: row: the header again (files joined into one?): remove this line",
     # a time with one reading written another way: the message says the HH:MM to write
     "shift_with_a_decimal_point": "farms.geojson:2: shift_end: time '14.30' is not HH:MM; write 14:30",
+    "data_path_with_backslash": "scenario.toml: data.workers: file 'data\\\\workers.csv' not found; write / between folders, not \\",
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }

@@ -741,11 +741,13 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
         )
         return None
     if not path.exists():
-        probs.append(
-            Problem(
-                SCENARIO_FILE, None, f"data.{key}", Msg("file {path} not found", path=repr(rel))
-            )
+        msg = (
+            # a path written on Windows: the backslash is a letter of the name here (session 20)
+            Msg("file {path} not found; write / between folders, not \\", path=repr(rel))
+            if "\\" in rel
+            else Msg("file {path} not found", path=repr(rel))
         )
+        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", msg))
         return None
     if not path.is_file() or path.is_fifo():
         probs.append(
