@@ -196,6 +196,8 @@ EXPECTED = {
     # a time with one reading written another way: the message says the HH:MM to write
     "shift_with_a_decimal_point": "farms.geojson:2: shift_end: time '14.30' is not HH:MM; write 14:30",
     "data_path_with_backslash": "scenario.toml: data.workers: file 'data\\\\workers.csv' not found; write / between folders, not \\",
+    # GDAL drops a point written as text and said "missing or empty geometry"
+    "coordinates_as_text": 'foresterie.geojson:2: geometry: point coordinates ["15.70", "41.49"]: two numbers are needed, longitude and latitude',
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }

@@ -264,6 +264,19 @@ def _ring_problems(geom: Any, label: str, row: int) -> list[Problem]:
     if not isinstance(geom, dict) or not isinstance(geom.get("coordinates"), list):
         return []
     kind, coords = geom.get("type"), geom["coordinates"]
+    if kind == "Point" and coords and not _position(coords):  # [] is an empty point: GDAL says
+        # GDAL drops a point of text or of one number and then says "missing or empty"
+        return [
+            Problem(
+                label,
+                row,
+                "geometry",
+                Msg(
+                    "point coordinates {value}: two numbers are needed, longitude and latitude",
+                    value=json.dumps(coords, ensure_ascii=False)[:40],
+                ),
+            )
+        ]
     polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
     for polygon in polygons:
         for ring in polygon if isinstance(polygon, list) else ():
@@ -281,6 +294,15 @@ def _ring_problems(geom: Any, label: str, row: int) -> list[Problem]:
                 continue
             return [Problem(label, row, "geometry", msg)]
     return []
+
+
+def _position(p: Any) -> bool:
+    """A GeoJSON position: two numbers (a third, the altitude, allowed)."""
+    return (
+        isinstance(p, list)
+        and len(p) in (2, 3)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
+    )
 
 
 def _read_with_gdal(
