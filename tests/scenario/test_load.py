@@ -184,7 +184,7 @@ EXPECTED = {
     "toml_nested_too_deep": "scenario.toml: toml: values nested too deep to read",
     "scenario_name_control_character": "scenario.toml: scenario.name: control character U+000D in 'tiny\\r\\nseason'; remove it",
     # a day worker written arrival = departure: no night, said so with what one night is
-    "stay_of_no_night": "workers.csv:2: departure: the day of arrival: a stay has at least one night (one night: departure the day after arrival)",
+    "stay_of_no_night": "workers.csv:2: departure: not after arrival, the same day: a stay has at least one night (one night: departure the day after arrival)",
     # an id of another kind of place is said as what it is, not as unknown
     "pinned_to_a_farm": "workers.csv:2: pinned_foresteria: 'F1' is a farm, not a foresteria (columns swapped?)",
     "vehicle_based_at_a_farm": "fleet.csv:3: foresteria_id: 'F2' is a farm, not a foresteria or depot",

@@ -564,8 +564,8 @@ class WorkerRow(_Row):
     def _check(self) -> WorkerRow:
         if self.departure == self.arrival:  # nights are arrival..departure-1: none
             raise ValueError(
-                "departure: the day of arrival: a stay has at least one night (one night: "
-                "departure the day after arrival)"
+                "departure: not after arrival, the same day: a stay has at least one night "
+                "(one night: departure the day after arrival)"
             )
         if self.departure < self.arrival:
             raise ValueError("departure: not after arrival")
