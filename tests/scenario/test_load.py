@@ -198,6 +198,7 @@ EXPECTED = {
     "data_path_with_backslash": "scenario.toml: data.workers: file 'data\\\\workers.csv' not found; write / between folders, not \\",
     # GDAL drops a point written as text and said "missing or empty geometry"
     "coordinates_as_text": 'foresterie.geojson:2: geometry: point coordinates ["15.70", "41.49"]: two numbers are needed, longitude and latitude',
+    "referral_sites_comma_separated": "referrals.csv:2: avoid_sites: 'FA, F1': separate the sites with ';', not ','",
     "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
     "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }

@@ -652,13 +652,28 @@ class ReferralRow(_Row):
     avoid_sites: tuple[str, ...]
     _t = _before(_ident, "worker_id")
     _d = _before(_date, "referral_date")
-    _x = _before(_text, "referring_body", "urgency")
+    # as a name: no control characters (a line break inside a quoted cell), at most 120
+    _x = _before(_label, "referring_body", "urgency")
 
     @field_validator("avoid_sites", mode="before")
     @classmethod
     def _sites(cls, v: Any) -> tuple[str, ...]:
-        parts = [p.strip() for p in ("" if v is None else str(v)).split(";")]
-        return tuple(sorted({_ident(p) for p in parts if p}))
+        text = "" if v is None else str(v)
+        parts = [p.strip() for p in text.split(";")]
+        try:
+            return tuple(sorted({_ident(p) for p in parts if p}))
+        except ValueError:
+            other = next((c for c in ",|/" if c in text), None)
+            if other is None:
+                raise
+            # `F1, FB`: the sites separated another way than the README's `;` (session 20, S)
+            raise ValueError(
+                Msg(
+                    "{value}: separate the sites with ';', not {mark!r}",
+                    value=repr(clip(text)),
+                    mark=other,
+                )
+            ) from None
 
 
 def _validate_rows(
