@@ -374,3 +374,19 @@ def test_an_id_typed_in_another_case_is_told_the_season_runs_spelling(tmp_path: 
         "boardings.csv:2: worker_id: 'w01' is not a worker of the season run (it has 'W01': an "
         "id is written one way)",
     ]
+
+
+def test_a_file_name_too_long_for_the_ledger_is_refused(tmp_path: Path) -> None:
+    """Each row records `NAME:ROW` in the ledger's 256-character `source` column: a longer name
+    would fail the append on PostgreSQL, after the file was accepted (session 20, S)."""
+    name = "c" * 210 + ".csv"
+    f = tmp_path / name
+    f.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert [str(p) for p in exc.value.problems] == [
+        f"{'c' * 40}...: file: a file name of 214 characters, more than 200 (the ledger records "
+        "it with each row): rename the file"
+    ]
+    (tmp_path / ("c" * 196 + ".csv")).write_text(f.read_text())
+    assert len(read_events(tmp_path / ("c" * 196 + ".csv"), SEASON)) == 1  # 200: taken

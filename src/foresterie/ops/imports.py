@@ -56,6 +56,7 @@ OPTIONAL: dict[FileKind, tuple[str, ...]] = {
     "incidents": ("note",),
 }
 MAX_NOTE = 200
+MAX_NAME = 200  # characters of an import file's name: `NAME:ROW` fits the ledger's source column
 # A scan's day and time as documented (`YYYY-MM-DDTHH:MM[:SS]`, a space for the T, fractions of a
 # second and a UTC offset or Z as phone apps export them), ASCII digits: Python's fromisoformat
 # alone also takes a day without a time (read as boarding at 00:00), an hour without minutes
@@ -112,6 +113,18 @@ def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Eve
     if not path.is_file():
         why = "not a regular file" if path.exists() else "no such file"
         raise ScenarioError([Problem(str(path), None, "file", why)])
+    if len(label) > MAX_NAME:  # each row records `NAME:ROW` (ledger `source`, VARCHAR(256))
+        raise ScenarioError(
+            [
+                Problem(
+                    label[:40] + "...",
+                    None,
+                    "file",
+                    f"a file name of {len(label)} characters, more than {MAX_NAME} (the ledger "
+                    "records it with each row): rename the file",
+                )
+            ]
+        )
     kind = file_kind(path, encoding)
     if kind is None:
         probs: list[Problem] = []
