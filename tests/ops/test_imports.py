@@ -27,7 +27,7 @@ SEASON = Season(
 EXPECTED = {
     "bad_leg": "bookings.csv:2: leg: 'both' is not one of out, back, round",
     "bad_scan_time": "scans.csv:2: scanned_at: 'yesterday' is not a date and time YYYY-MM-DDTHH:MM",
-    "bad_time": "boardings.csv:2: time: '6.10' is not a time HH:MM",
+    "bad_time": "boardings.csv:2: time: '6.10' is not a time HH:MM; write 06:10",
     "boarded_not_yes_no": "boardings.csv:2: boarded: 'forse' is not yes or no (sì/no, VERO/FALSO)",
     "date_ddmmyyyy": "bookings.csv:2: date: date '07/07/2026' is dd/mm/yyyy; write ISO 2026-07-07",
     "date_outside_season": "checkins.csv:2: date: 2026-08-02 is outside the season 2026-07-01..2026-07-31",
@@ -49,6 +49,21 @@ EXPECTED = {
     # beyond the csv module's field limit (128 KiB): a crash before, now one line
     "header_cell_huge": "checkins.csv:1: header: unreadable CSV: field larger than field limit (131072)",
     "cell_huge": "checkins.csv:2: row: unreadable CSV: field larger than field limit (131072)",
+    # session 20, S: a scan without its time was a boarding at 00:00 (Italian Excel's 06/07/2026
+    # in a semicolon file, read as the day); an offset past year 1 on Puglia's clock a traceback
+    "scan_without_time": "scans.csv:2: scanned_at: '2026-07-06' has no time; write YYYY-MM-DDTHH:MM",
+    "scan_offset_beyond_the_calendar": "scans.csv:3: scanned_at: '0001-01-01T00:00+01:00' is "
+    "outside the season 2026-07-01..2026-07-31",
+    # daily sheets joined into one file: the header again is one line, not three cells refused
+    "files_joined": "checkins.csv:3: row: the header again (files joined into one?): remove this line",
+    # a required column misspelt: said as a near miss, not "not an import file"
+    "required_column_misspelt": "checkins.csv:1: worker: unknown column; did you mean worker_id?",
+    # the workbook sent instead of its CSV: "header only, no data rows" before
+    "workbook_not_csv": "checkins.csv: file: an Excel 97-2003 workbook (.xls), not CSV text: "
+    "save it as CSV UTF-8",
+    # a NUL PostgreSQL refuses at the append, a line break that splits the ledger's one-line views
+    "note_control_character": "incidents.csv:2: note: control character U+0000 in 'clutch\\x00 "
+    "gone'; remove it",
 }
 
 
@@ -316,3 +331,62 @@ def test_a_scan_with_a_utc_offset_is_read_on_puglias_clock(tmp_path: Path) -> No
         ("W01", date(2026, 7, 13), "01:30"),  # the night before in UTC, 13 July in Puglia
         ("W02", date(2026, 7, 13), "06:10"),  # no offset: Puglia's clock as written
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "at"),
+    [
+        ("2026-07-13T04:10:00.123Z", "06:10"),  # milliseconds and Z, as scanner apps export
+        ("2026-07-13 06:10", "06:10"),  # a space for the T
+        ("2026-07-13T06:10:07+0200", "06:10"),  # an offset without its colon
+    ],
+)
+def test_a_scan_as_apps_write_it_is_read(tmp_path: Path, cell: str, at: str) -> None:
+    f = tmp_path / "scans.csv"
+    f.write_text(f"worker_id,scanned_at\nW01,{cell}\n")
+    (e,) = read_events(f, SEASON)
+    assert (e.day, e.at_time) == (date(2026, 7, 13), at)
+
+
+@pytest.mark.parametrize("cell", ["2026-07-13T06", "20260713T0610", "2026-07-13T06:10:00junk"])
+def test_a_scan_time_beyond_the_documented_forms_is_refused(tmp_path: Path, cell: str) -> None:
+    """Python's fromisoformat reads an hour without minutes and the basic forms; a scan is
+    YYYY-MM-DDTHH:MM[:SS] (session 20, S: the hour alone was a boarding at 06:00)."""
+    f = tmp_path / "scans.csv"
+    f.write_text(f"worker_id,scanned_at\nW01,{cell}\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert str(exc.value.problems[0]) == (
+        f"scans.csv:2: scanned_at: {cell!r} is not a date and time YYYY-MM-DDTHH:MM"
+    )
+
+
+def test_an_id_typed_in_another_case_is_told_the_season_runs_spelling(tmp_path: Path) -> None:
+    """`w01` for `W01` (a clerk's keyboard, a spreadsheet's autocorrect): still refused, and
+    the line says the id the season run has (session 20, S)."""
+    f = tmp_path / "boardings.csv"
+    f.write_text("date,vehicle_id,worker_id,boarded\n2026-07-06,va1,w01,yes\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert [str(p) for p in exc.value.problems] == [
+        "boardings.csv:2: vehicle_id: 'va1' is not a vehicle of the season run (it has 'VA1': an "
+        "id is written one way)",
+        "boardings.csv:2: worker_id: 'w01' is not a worker of the season run (it has 'W01': an "
+        "id is written one way)",
+    ]
+
+
+def test_a_file_name_too_long_for_the_ledger_is_refused(tmp_path: Path) -> None:
+    """Each row records `NAME:ROW` in the ledger's 256-character `source` column: a longer name
+    would fail the append on PostgreSQL, after the file was accepted (session 20, S)."""
+    name = "c" * 210 + ".csv"
+    f = tmp_path / name
+    f.write_text("date,worker_id,event\n2026-07-06,W01,arrival\n")
+    with pytest.raises(ScenarioError) as exc:
+        read_events(f, SEASON)
+    assert [str(p) for p in exc.value.problems] == [
+        f"{'c' * 40}...: file: a file name of 214 characters, more than 200 (the ledger records "
+        "it with each row): rename the file"
+    ]
+    (tmp_path / ("c" * 196 + ".csv")).write_text(f.read_text())
+    assert len(read_events(tmp_path / ("c" * 196 + ".csv"), SEASON)) == 1  # 200: taken

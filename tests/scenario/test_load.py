@@ -148,8 +148,8 @@ EXPECTED = {
     "pickup_id_unknown": "workers.csv:8: pickup_id: unknown departure point 'PZ'",
     "pickup_kind_unknown": "pickups.geojson:1: kind: Input should be 'settlement', 'town_square', 'depot' or 'other'",
     "pickup_id_is_a_farm": "pickups.geojson:1: id: 'F1' is already a foresteria or farm id",
-    "vehicle_based_at_a_settlement": "fleet.csv:4: foresteria_id: 'PX' is a departure point, not a "
-    'depot: a vehicle\'s base is a foresteria or a point of kind = "depot"',
+    "vehicle_based_at_a_settlement": "fleet.csv:4: foresteria_id: 'PX' is a departure point that "
+    'is not a depot (kind = "depot" in its layer makes it a base)',
     # one namespace of places (the travel matrix's keys): refused by the loader, not as a matrix
     "farm_id_is_a_foresteria": "farms.geojson:4: id: 'FB' is already a foresteria or farm id",
     "referral_unknown_worker": "referrals.csv:2: worker_id: unknown worker 'W99'",
@@ -168,6 +168,41 @@ EXPECTED = {
     "flag_is_a_number": "scenario.toml: housing.partial_stays: 1 is not true or false",
     "number_is_true": "scenario.toml: travel.circuity: true is not a number",
     "distance_is_infinite": "scenario.toml: travel.snap_warn_m: inf is not a finite number",
+    # session 20, S: GDAL types a column by its other values (true among numbers was 1 bed) and
+    # refused a whole layer without a row for a ring it cannot build
+    "beds_true_among_numbers": "foresterie.geojson:2: beds_family: true is a JSON true/false, not a number or a text",
+    "polygon_ring_not_closed": "farms.geojson:2: geometry: a polygon ring not closed: its last position must repeat its first",
+    # a spreadsheet's "no end" (9999-12-31): the day after it was an OverflowError in solve
+    "open_to_year_9999": "foresterie.geojson:2: open_to: date '9999-12-31': the year is outside 1900..2199 (open-ended: write the season's first or last day)",
+    "season_year_9999": "scenario.toml: scenario.season_end: 9999-12-31: a season's year is 1900 to 2199",
+    # GDAL reads a CSV as a table without geometries: an AttributeError before
+    "layer_is_a_csv_table": "workers.csv: file: no geometries: a table, not a layer",
+    # the spreadsheet sent instead of its CSV: "header only" before (session 20, S)
+    "workbook_not_csv": "workers.csv: file: a zip archive (an .xlsx or .ods workbook?), not CSV text: save it as CSV UTF-8",
+    # paths the file system cannot take: a ValueError (NUL) and an OSError (too long) before
+    "data_path_with_nul": "scenario.toml: data.workers: 'work\\x00ers.csv' has the control character U+0000: not a file name",
+    "data_path_too_long": "scenario.toml: data.fleet: 'vvvvvvvvvvvvvvvvvvv... (306 characters) is longer than a file name can be",
+    # tomllib recurses into nested arrays: a RecursionError before
+    "toml_nested_too_deep": "scenario.toml: toml: values nested too deep to read",
+    "scenario_name_control_character": "scenario.toml: scenario.name: control character U+000D in 'tiny\\r\\nseason'; remove it",
+    # a day worker written arrival = departure: no night, said so with what one night is
+    "stay_of_no_night": "workers.csv:2: departure: not after arrival, the same day: a stay has at least one night (one night: departure the day after arrival)",
+    # an id of another kind of place is said as what it is, not as unknown
+    "pinned_to_a_farm": "workers.csv:2: pinned_foresteria: 'F1' is a farm, not a foresteria (columns swapped?)",
+    "vehicle_based_at_a_farm": "fleet.csv:3: foresteria_id: 'F2' is a farm, not a foresteria or depot",
+    # GDAL read a date-time with an offset in UTC (the 21st) and a time's offset dropped: the
+    # text as written is read by the loader's rules
+    "open_to_with_utc_offset": "foresterie.geojson:2: open_to: date '2026-07-20T23:30:00-05:00' is not ISO YYYY-MM-DD",
+    "shift_with_utc_offset": "farms.geojson:2: shift_start: time '06:00+02:00' is not HH:MM",
+    "header_repeated": "workers.csv:5: row: the header again (files joined into one?): remove this line",
+    # a time with one reading written another way: the message says the HH:MM to write
+    "shift_with_a_decimal_point": "farms.geojson:2: shift_end: time '14.30' is not HH:MM; write 14:30",
+    "data_path_with_backslash": "scenario.toml: data.workers: file 'data\\\\workers.csv' not found; write / between folders, not \\",
+    # GDAL drops a point written as text and said "missing or empty geometry"
+    "coordinates_as_text": 'foresterie.geojson:2: geometry: point coordinates ["15.70", "41.49"]: two numbers are needed, longitude and latitude',
+    "referral_sites_comma_separated": "referrals.csv:2: avoid_sites: 'FA, F1': separate the sites with ';', not ','",
+    "geojson_utf16": "foresterie.geojson: file: UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8",
+    "geojson_bare_list": 'farms.geojson: file: a JSON list, not a GeoJSON FeatureCollection: write an object with "type": "FeatureCollection" and this list as its "features"',
 }
 
 

@@ -19,6 +19,9 @@ A file's kind is told by its columns:
 from __future__ import annotations
 
 import csv
+import functools
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -28,8 +31,8 @@ from zoneinfo import ZoneInfo
 
 from foresterie.core.errors import Problem, ScenarioError, row_ranges
 from foresterie.ops.ledger import WITHOUT_RIDE, Event
-from foresterie.scenario.csvfile import csv_header, read_csv
-from foresterie.scenario.load import date_problem, read_bool
+from foresterie.scenario.csvfile import csv_header, near_misses, read_csv
+from foresterie.scenario.load import date_problem, hhmm_hint, read_bool, read_day
 
 # How `ledger import` is told a file's code page (README "Scenario format": never guessed).
 DECLARE = "--encoding windows-1252"
@@ -53,6 +56,17 @@ OPTIONAL: dict[FileKind, tuple[str, ...]] = {
     "incidents": ("note",),
 }
 MAX_NOTE = 200
+MAX_NAME = 200  # characters of an import file's name: `NAME:ROW` fits the ledger's source column
+# A scan's day and time as documented (`YYYY-MM-DDTHH:MM[:SS]`, a space for the T, fractions of a
+# second and a UTC offset or Z as phone apps export them), ASCII digits: Python's fromisoformat
+# alone also takes a day without a time (read as boarding at 00:00), an hour without minutes
+# and the basic forms `20270706T0612` (session 20, S: I2).
+_SCANNED_AT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,6})?)?"
+    r"(Z|[+-][0-9]{2}(:?[0-9]{2})?)?",
+    re.ASCII,
+)
+_DAY_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +113,18 @@ def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Eve
     if not path.is_file():
         why = "not a regular file" if path.exists() else "no such file"
         raise ScenarioError([Problem(str(path), None, "file", why)])
+    if len(label) > MAX_NAME:  # each row records `NAME:ROW` (ledger `source`, VARCHAR(256))
+        raise ScenarioError(
+            [
+                Problem(
+                    label[:40] + "...",
+                    None,
+                    "file",
+                    f"a file name of {len(label)} characters, more than {MAX_NAME} (the ledger "
+                    "records it with each row): rename the file",
+                )
+            ]
+        )
     kind = file_kind(path, encoding)
     if kind is None:
         probs: list[Problem] = []
@@ -109,6 +135,9 @@ def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Eve
             probs.append(Problem(label, 1, "header", f"unreadable CSV: {exc}"))
         if probs:
             raise ScenarioError(probs[:1])
+        typos = _misspelt_kind(path, encoding)
+        if typos:
+            raise ScenarioError(typos)
         formats = "; ".join(f"{k}: {', '.join(c)}" for k, c in FORMATS.items())
         raise ScenarioError(
             [Problem(label, 1, "header", f"not an import file; the columns must be {formats}")]
@@ -132,6 +161,23 @@ def read_events(path: Path, season: Season, encoding: str = "utf-8") -> list[Eve
     return events
 
 
+def _misspelt_kind(path: Path, encoding: str) -> list[Problem]:
+    """A header that is one format's but for near misses of its required columns (`worker` for
+    `worker_id`, `Event ` for `event`): those columns said, as a known format's optional ones
+    are, rather than "not an import file" (session 20, S). [] when no format is that near."""
+    names = csv_header(path, path.name, office=True, encoding=encoding) or []
+    for kind in ("boardings", "bookings", "checkins", "incidents", "scans"):
+        required = FORMATS[kind]  # type: ignore[index]
+        missing = [c for c in required if c not in names]
+        meant = [(g, m) for g, m in near_misses(names, required) if m in missing]
+        if missing and len(meant) == len(missing):
+            return [
+                Problem(path.name, 1, given, f"unknown column; did you mean {m}?")
+                for given, m in meant
+            ]
+    return []
+
+
 class _Cells:
     """Checked access to one row's cells; each failed check adds a problem and sets ok False."""
 
@@ -151,7 +197,7 @@ class _Cells:
     def day(self, field: str = "date") -> date | None:
         value = self.text(field)
         try:
-            d = date.fromisoformat(value)
+            d = read_day(value)
         except ValueError:  # the words the scenario's files get: 30 February, dd/mm/yyyy
             self.bad(field, date_problem(value))
             return None
@@ -183,14 +229,24 @@ class _Cells:
         if not value and optional:
             return ""
         if value not in ids:
-            self.bad(field, f"{value!r} is not a {what} of the season run")
+            same = _folded(ids).get(value.casefold())
+            hint = f" (it has {same!r}: an id is written one way)" if same else ""
+            self.bad(field, f"{value!r} is not a {what} of the season run{hint}")
         return value
 
     def hhmm(self, field: str) -> str:
         value = self.text(field)
         if value and not _is_hhmm(value):
-            self.bad(field, f"{value!r} is not a time HH:MM")
+            hint = hhmm_hint(value)
+            self.bad(field, f"{value!r} is not a time HH:MM" + (f"; write {hint}" if hint else ""))
         return value
+
+
+@functools.lru_cache(maxsize=8)
+def _folded(ids: frozenset[str]) -> dict[str, str]:
+    """The season run's ids by their case-folded spelling: `w01` typed for `W01` is told so
+    (the scenario refuses ids that differ only in case, so each folds to one; session 20, S)."""
+    return {i.casefold(): i for i in sorted(ids)}
 
 
 def _is_hhmm(value: str) -> bool:
@@ -270,13 +326,9 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         worker = c.known("worker_id", s.workers, "worker")
         vehicle = c.known("vehicle_id", s.vehicles, "vehicle", optional=True)
         value = c.text("scanned_at")
-        try:
-            when = datetime.fromisoformat(value)
-        except ValueError:
-            c.bad("scanned_at", f"{value!r} is not a date and time YYYY-MM-DDTHH:MM")
+        when = _scanned_at(c, value)
+        if when is None:
             return None
-        if when.tzinfo is not None:  # 2027-07-12T23:30Z is 13 July, 01:30, in Puglia
-            when = when.astimezone(ZoneInfo(s.timezone)).replace(tzinfo=None)
         if not s.start <= when.date() <= s.end:
             c.bad("scanned_at", f"{when.date()} is outside the season {s.start}..{s.end}")
         if not c.ok:
@@ -295,6 +347,11 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
     note = c.text("note")
     if len(note) > MAX_NOTE:
         c.bad("note", f"longer than {MAX_NOTE} characters")
+    # a control character (a NUL PostgreSQL refuses, a line break that splits the one-line views
+    # of the ledger) is refused as in the scenario's names (session 20, S: I3)
+    control = next((ch for ch in note if unicodedata.category(ch) == "Cc"), None)
+    if control is not None:
+        c.bad("note", f"control character U+{ord(control):04X} in {note[:40]!r}; remove it")
     if d is None or not c.ok:
         return None
     return Event(
@@ -304,6 +361,30 @@ def _event(kind: FileKind, c: _Cells, source: str) -> Event | None:
         note=note,
         source=source,
     )
+
+
+def _scanned_at(c: _Cells, value: str) -> datetime | None:
+    """A scan's moment on Puglia's clock (naive), or None with the row's problem said: the
+    documented forms only (`_SCANNED_AT`); a UTC offset is read on Puglia's clock, its day
+    included, and a moment the calendar cannot hold there (year 1 at +01:00) is said, not a
+    traceback (session 20, S: I1)."""
+    if _DAY_ONLY.fullmatch(value):
+        c.bad("scanned_at", f"{value!r} has no time; write YYYY-MM-DDTHH:MM")
+        return None
+    try:
+        if not _SCANNED_AT.fullmatch(value):
+            raise ValueError(value)
+        when = datetime.fromisoformat(value.replace(",", "."))
+        if when.tzinfo is not None:  # 2027-07-12T23:30Z is 13 July, 01:30, in Puglia
+            when = when.astimezone(ZoneInfo(c.season.timezone)).replace(tzinfo=None)
+    except ValueError:
+        c.bad("scanned_at", f"{value[:40]!r} is not a date and time YYYY-MM-DDTHH:MM")
+        return None
+    except OverflowError:  # 0001-01-01T00:00+01:00: the year before year 1 on Puglia's clock
+        s = c.season
+        c.bad("scanned_at", f"{value!r} is outside the season {s.start}..{s.end}")
+        return None
+    return when
 
 
 # What happened, as recorded (not what is asked for: bookings and cancellations name days ahead).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -95,10 +96,32 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SEASON_YEARS = (1900, 2199)  # a year beyond is a typo, and its days +/- 1 leave the calendar
+
+
+def _season_year(v: date) -> date:
+    """A season's day in SEASON_YEARS: 9999-12-31 (a spreadsheet's "no end") or 0001-01-01 put
+    the day after or before it, and the clock-change checks, out of Python's calendar (an
+    OverflowError traceback; session 20, S)."""
+    lo, hi = SEASON_YEARS
+    if not lo <= v.year <= hi:
+        raise ValueError(f"{v}: a season's year is {lo} to {hi}")
+    return v
+
+
+def _plain_name(v: str) -> str:
+    """The scenario's name heads the report, the map and every driver sheet: no control
+    characters (a NUL or a line break breaks them, as in the files' names; session 20, S)."""
+    bad = next((c for c in v if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"control character U+{ord(bad):04X} in {v[:40]!r}; remove it")
+    return v
+
+
 class ScenarioTable(_Table):
-    name: Annotated[str, Text, Field(min_length=1)]
-    season_start: Day
-    season_end: Day
+    name: Annotated[str, Text, Field(min_length=1), AfterValidator(_plain_name)]
+    season_start: Annotated[Day, AfterValidator(_season_year)]
+    season_end: Annotated[Day, AfterValidator(_season_year)]
     seed: Annotated[int, Whole, _range(ge=0)]
     # Every time of a plan is Puglia's wall clock (plan.json: seconds after midnight,
     # Europe/Rome): another zone would be ignored on the quiet, so it is refused.

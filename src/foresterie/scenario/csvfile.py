@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from foresterie.core.errors import Msg, Problem
 from foresterie.core.files import unreadable_reason
+from foresterie.core.i18n import N_
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -220,6 +221,18 @@ def read_csv_bytes(
         records += 1
         if len(cells) > len(names) and not any(c.strip() for c in cells[len(names) :]):
             cells = cells[: len(names)]  # the separators of empty columns with no name
+        if [c.strip().lower() if office else c.strip() for c in cells] == names:
+            # the header again: daily sheets joined into one file (`cat`, copy and paste);
+            # one line, not a refusal of each of its cells (session 20, S)
+            probs.append(
+                Problem(
+                    label,
+                    line_no,
+                    "row",
+                    Msg("the header again (files joined into one?): remove this line"),
+                )
+            )
+            continue
         if len(cells) != len(names):
             probs.append(
                 Problem(
@@ -246,6 +259,20 @@ def read_csv_bytes(
         probs.append(Problem(label, None, "file", Msg("header only, no data rows")))
 
 
+# What offices send instead of the CSV: the spreadsheet itself. A zip file is an .xlsx or an
+# .ods (both zip archives); the OLE2 compound file, an .xls of Excel 97-2003.
+_WORKBOOKS = (
+    (
+        b"PK\x03\x04",
+        N_("a zip archive (an .xlsx or .ods workbook?), not CSV text: save it as CSV UTF-8"),
+    ),
+    (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        N_("an Excel 97-2003 workbook (.xls), not CSV text: save it as CSV UTF-8"),
+    ),
+)
+
+
 def _decode(
     raw: bytes,
     label: str,
@@ -259,6 +286,17 @@ def _decode(
     a BOM, a declared `encoding` other than UTF-8 decodes the file strictly; a file that is
     UTF-8 with characters beyond ASCII contradicts it and is refused (read as the code page it
     would silently become `SocietÃ `)."""
+    for magic, what in _WORKBOOKS:  # the workbook itself sent, not its CSV (session 20, S)
+        if raw.startswith(magic):
+            probs.append(
+                Problem(
+                    label,
+                    None,
+                    "file",
+                    Msg(what),
+                )
+            )
+            return None
     if office and raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,11 @@ def _plain(value: Any) -> Any:
 
 
 def read_features(
-    path: Path, label: str, allow_polygons: bool, layer: str | None = None
+    path: Path,
+    label: str,
+    allow_polygons: bool,
+    layer: str | None = None,
+    fields: tuple[str, ...] = (),
 ) -> tuple[list[Feature], list[Problem], set[str]]:
     """Read every feature; reproject a declared non-WGS84 CRS; report bad geometries per row.
 
@@ -156,7 +161,148 @@ def read_features(
     if plain is not None:
         ids = {str(p["id"]).strip() for _, p, _ in plain if p.get("id") is not None}
         return (*_checked(plain, label, allow_polygons), ids)
+    if layer is None and path.suffix.lower() in (".geojson", ".json"):
+        shape = json_shape_problems(path, label, fields)
+        if shape:
+            return [], shape, set()
+        feats, probs, ids = _read_with_gdal(path, label, allow_polygons, layer)
+        return _as_written(path, fields, feats), probs, ids
     return _read_with_gdal(path, label, allow_polygons, layer)
+
+
+def _as_written(path: Path, fields: tuple[str, ...], feats: list[Feature]) -> list[Feature]:
+    """The scenario's own fields as the JSON file writes them, not as GDAL typed them: GDAL
+    reads a date-time with an offset in UTC (`"open_to": "2026-07-01T23:30:00-05:00"` was the
+    2nd of July), a time with an offset or `AM` as the clock time, a text column of dates as
+    dates; the loader reads the text with its own rules and messages (session 20, S). Other
+    properties, and a file whose features GDAL did not read one for one, are left as GDAL
+    gave them."""
+    if not fields or not feats:
+        return feats
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return feats
+    raw = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(raw, list) or any(f.row > len(raw) for f in feats):
+        return feats
+    out = []
+    for feat in feats:
+        props = raw[feat.row - 1].get("properties") if isinstance(raw[feat.row - 1], dict) else None
+        written = {
+            k: v
+            for k, v in (props.items() if isinstance(props, dict) else ())
+            if k in fields and (v is None or isinstance(v, str | int | float))
+        }
+        out.append(replace(feat, props={**feat.props, **written}))
+    return out
+
+
+def json_shape_problems(path: Path, label: str, fields: tuple[str, ...]) -> list[Problem]:
+    """What GDAL would read on the quiet, or refuse for the whole file without a row, found in
+    the JSON itself (session 20, S): a property of `fields` written as true/false, a list or an
+    object (GDAL types a column by its other values: `"beds_men": true` among numbers was 1
+    bed), a polygon ring not closed or too short (GDAL's "Points of LinearRing do not form a
+    closed linestring", no row), UTF-16 text, a bare list of features. [] when none is found
+    (or the file is no JSON the json module reads): GDAL reads it and says the rest."""
+    raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 1 and (raw[0] == 0) != (raw[1] == 0)):
+        return [
+            Problem(
+                label, None, "file", Msg("UTF-16 text; GeoJSON is UTF-8: save the file as UTF-8")
+            )
+        ]
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return []
+    if isinstance(data, list):
+        return [
+            Problem(
+                label,
+                None,
+                "file",
+                Msg(
+                    'a JSON list, not a GeoJSON FeatureCollection: write an object with "type": '
+                    '"FeatureCollection" and this list as its "features"'
+                ),
+            )
+        ]
+    feats = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(feats, list):
+        return []
+    out = []
+    for row, feat in enumerate(feats, start=1):
+        if not isinstance(feat, dict):
+            continue
+        props = feat.get("properties")
+        props = props if isinstance(props, dict) else {}
+        for field in fields:
+            value = props.get(field)
+            if isinstance(value, (bool, list, dict)):
+                out.append(
+                    Problem(
+                        label,
+                        row,
+                        field,
+                        Msg(
+                            "{value} is a JSON {kind}, not a number or a text",
+                            value=json.dumps(value, ensure_ascii=False)[:40],
+                            kind=_JSON_KINDS[type(value)],
+                        ),
+                    )
+                )
+        out.extend(_ring_problems(feat.get("geometry"), label, row))
+    return out
+
+
+_JSON_KINDS = {bool: "true/false", list: "list", dict: "object"}
+
+
+def _ring_problems(geom: Any, label: str, row: int) -> list[Problem]:
+    """A polygon's first ring that GDAL cannot build: under 4 positions, or not closed."""
+    if not isinstance(geom, dict) or not isinstance(geom.get("coordinates"), list):
+        return []
+    kind, coords = geom.get("type"), geom["coordinates"]
+    if kind == "Point" and coords and not _position(coords):  # [] is an empty point: GDAL says
+        # GDAL drops a point of text or of one number and then says "missing or empty"
+        return [
+            Problem(
+                label,
+                row,
+                "geometry",
+                Msg(
+                    "point coordinates {value}: two numbers are needed, longitude and latitude",
+                    value=json.dumps(coords, ensure_ascii=False)[:40],
+                ),
+            )
+        ]
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    for polygon in polygons:
+        for ring in polygon if isinstance(polygon, list) else ():
+            if not isinstance(ring, list):
+                continue
+            if len(ring) < 4:
+                msg = Msg(
+                    "a polygon ring of {n} positions; a ring needs at least 4, its first "
+                    "repeated last",
+                    n=len(ring),
+                )
+            elif ring[0] != ring[-1]:
+                msg = Msg("a polygon ring not closed: its last position must repeat its first")
+            else:
+                continue
+            return [Problem(label, row, "geometry", msg)]
+    return []
+
+
+def _position(p: Any) -> bool:
+    """A GeoJSON position: two numbers (a third, the altitude, allowed)."""
+    return (
+        isinstance(p, list)
+        and len(p) in (2, 3)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
+    )
 
 
 def _read_with_gdal(
@@ -168,10 +314,9 @@ def _read_with_gdal(
     try:
         names = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return (
             [],
-            [Problem(label, None, "file", f"cannot read as GeoJSON/GeoPackage: {msg}")],
+            [Problem(label, None, "file", _gdal_reason(exc, path))],
             set(),
         )
     if layer is not None and layer not in names:
@@ -216,12 +361,13 @@ def _read_with_gdal(
             warnings.simplefilter("ignore")
             gdf = gpd.read_file(path, engine="pyogrio", layer=layer or names[0])
     except Exception as exc:
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return (
             [],
-            [Problem(label, None, "file", f"cannot read as GeoJSON/GeoPackage: {msg}")],
+            [Problem(label, None, "file", _gdal_reason(exc, path))],
             set(),
         )
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a table GDAL reads (a CSV named as a layer)
+        return [], [Problem(label, None, "file", Msg("no geometries: a table, not a layer"))], set()
     if len(gdf) == 0:
         return [], [Problem(label, None, "file", Msg("no features"))], set()
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
@@ -242,6 +388,19 @@ def _read_with_gdal(
         )
     ]
     return (*_checked(rows, label, allow_polygons), ids)
+
+
+def _gdal_reason(exc: Exception, path: Path) -> str:
+    """GDAL's first line, for a person: without the file's absolute path (the label names it)
+    and without its advice to prefix the path with a driver's name, which a scenario cannot do
+    (session 20, S)."""
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "not recognized as being in a supported file format" in msg:
+        return (
+            "cannot read as GeoJSON/GeoPackage: its format is not recognised (a GeoJSON file is "
+            "UTF-8 JSON holding a FeatureCollection; a GeoPackage, an SQLite file)"
+        )
+    return "cannot read as GeoJSON/GeoPackage: " + msg.replace(str(path), path.name)
 
 
 def _checked(

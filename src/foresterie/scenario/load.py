@@ -35,7 +35,7 @@ from foresterie.core.timeutil import (
     parse_hhmm,
     parse_workdays,
 )
-from foresterie.scenario.config import ScenarioConfig
+from foresterie.scenario.config import SEASON_YEARS, ScenarioConfig
 from foresterie.scenario.csvfile import ascii_digits, clip, read_csv, read_csv_bytes
 from foresterie.scenario.geodata import read_features, scattered
 from foresterie.scenario.matrixfile import check_matrix_file
@@ -285,14 +285,44 @@ def _money(v: Any) -> float:
     return x
 
 
+# A day written with midnight, as scripts, databases and GIS programs export a date column
+# (`2027-07-05 00:00:00`, `2027-07-05T00:00:00.000Z`): that day. Any other time (a local
+# midnight stored in UTC, `2027-07-04T22:00:00Z`) is no day and is refused (session 20, S).
+_MIDNIGHT = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?", re.ASCII
+)
+
+
+def read_day(s: str) -> date:
+    """An ISO day (YYYY-MM-DD), or one written with midnight (`_MIDNIGHT`); ValueError else.
+    The files `ledger import` reads take days the same way."""
+    m = _MIDNIGHT.fullmatch(s)
+    return date.fromisoformat(m.group(1) if m else s)
+
+
 def _date(v: Any) -> date:
     if isinstance(v, date):
-        return v
-    s = ascii_digits(_text(v))
-    try:
-        return date.fromisoformat(s)
-    except ValueError:
-        raise ValueError(date_problem(s)) from None
+        d = v
+    else:
+        s = ascii_digits(_text(v))
+        try:
+            d = read_day(s)
+        except ValueError:
+            raise ValueError(date_problem(s)) from None
+    lo, hi = SEASON_YEARS
+    if not lo <= d.year <= hi:
+        # 9999-12-31 (a spreadsheet's "no end"), 0001-01-01: the day after or before leaves
+        # Python's calendar in the solvers and reports (an OverflowError; session 20, S)
+        raise ValueError(
+            Msg(
+                "date {value}: the year is outside {lo}..{hi} (open-ended: write the "
+                "season's first or last day)",
+                value=repr(d.isoformat()),
+                lo=lo,
+                hi=hi,
+            )
+        )
+    return d
 
 
 def date_problem(s: str) -> Msg:
@@ -314,6 +344,13 @@ def date_problem(s: str) -> Msg:
                 iso=iso,
             )
         return Msg("date {value}: there is no such day; write ISO YYYY-MM-DD", value=repr(s))
+    m = re.fullmatch(r"([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})", s)
+    if m and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
+        # year first, the month and day unpadded or other marks (2027-7-5, 2027/07/05): one
+        # reading only; the message says the ISO day to write (session 20, S)
+        with contextlib.suppress(ValueError):
+            iso = date(*(int(x) for x in m.groups())).isoformat()
+            return Msg("date {value} is not ISO YYYY-MM-DD; write {iso}", value=repr(s), iso=iso)
     if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", s):
         y, mo, d = (int(x) for x in s.split("-"))
         if not 1 <= mo <= 12:
@@ -421,7 +458,22 @@ def _section(v: Any) -> Section:
 
 
 def _hhmm(v: Any) -> int:
-    return parse_hhmm(ascii_digits(_text(v)))
+    s = ascii_digits(_text(v))
+    try:
+        return parse_hhmm(s)
+    except ValueError as exc:
+        hint = hhmm_hint(s)
+        raise ValueError(f"{exc}; write {hint}" if hint else str(exc)) from None
+
+
+def hhmm_hint(s: str) -> str | None:
+    """The HH:MM a clock time written another way means, when it has one reading: `7.30`,
+    `7,30`, `7h30`, `07:30:00`... (session 20, S); None else (`24:00`, `7.75`, `0730`)."""
+    m = re.fullmatch(r"([0-9]{1,2})(?:[.,:h]|\s?h\s?)([0-9]{2})(?::00)?", s.strip(), re.ASCII)
+    if m and int(m[1]) < 24 and int(m[2]) < 60:
+        hhmm = f"{int(m[1]):02d}:{m[2]}"
+        return None if hhmm == s.strip() else hhmm
+    return None
 
 
 # ---------------------------------------------------------------- row models
@@ -541,7 +593,12 @@ class WorkerRow(_Row):
 
     @model_validator(mode="after")
     def _check(self) -> WorkerRow:
-        if self.departure <= self.arrival:
+        if self.departure == self.arrival:  # nights are arrival..departure-1: none
+            raise ValueError(
+                "departure: not after arrival, the same day: a stay has at least one night "
+                "(one night: departure the day after arrival)"
+            )
+        if self.departure < self.arrival:
             raise ValueError("departure: not after arrival")
         return self
 
@@ -626,13 +683,28 @@ class ReferralRow(_Row):
     avoid_sites: tuple[str, ...]
     _t = _before(_ident, "worker_id")
     _d = _before(_date, "referral_date")
-    _x = _before(_text, "referring_body", "urgency")
+    # as a name: no control characters (a line break inside a quoted cell), at most 120
+    _x = _before(_label, "referring_body", "urgency")
 
     @field_validator("avoid_sites", mode="before")
     @classmethod
     def _sites(cls, v: Any) -> tuple[str, ...]:
-        parts = [p.strip() for p in ("" if v is None else str(v)).split(";")]
-        return tuple(sorted({_ident(p) for p in parts if p}))
+        text = "" if v is None else str(v)
+        parts = [p.strip() for p in text.split(";")]
+        try:
+            return tuple(sorted({_ident(p) for p in parts if p}))
+        except ValueError:
+            other = next((c for c in ",|/" if c in text), None)
+            if other is None:
+                raise
+            # `F1, FB`: the sites separated another way than the README's `;` (session 20, S)
+            raise ValueError(
+                Msg(
+                    "{value}: separate the sites with ';', not {mark!r}",
+                    value=repr(clip(text)),
+                    mark=other,
+                )
+            ) from None
 
 
 def _validate_rows(
@@ -679,7 +751,27 @@ def _allowed_roots(root: Path) -> list[Path]:
     return roots
 
 
+def _unusable_path(rel: str) -> Msg | None:
+    """Why a path of scenario.toml is no file name the system can open, before it sees it: a
+    control character (NUL was a ValueError), a name longer than file systems take (an OSError;
+    session 20, S)."""
+    bad = next((c for c in rel if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        return Msg(
+            "{path} has the control character {code}: not a file name",
+            path=clip(repr(rel)),
+            code=f"U+{ord(bad):04X}",
+        )
+    if len(rel.encode()) > 1024 or any(len(p.encode()) > 255 for p in Path(rel).parts):
+        return Msg("{path} is longer than a file name can be", path=clip(repr(rel)))
+    return None
+
+
 def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | None:
+    unusable = _unusable_path(rel)
+    if unusable is not None:
+        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", unusable))
+        return None
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
         probs.append(
@@ -695,11 +787,13 @@ def _resolve(root: Path, key: str, rel: str, probs: list[Problem]) -> Path | Non
         )
         return None
     if not path.exists():
-        probs.append(
-            Problem(
-                SCENARIO_FILE, None, f"data.{key}", Msg("file {path} not found", path=repr(rel))
-            )
+        msg = (
+            # a path written on Windows: the backslash is a letter of the name here (session 20)
+            Msg("file {path} not found; write / between folders, not \\", path=repr(rel))
+            if "\\" in rel
+            else Msg("file {path} not found", path=repr(rel))
         )
+        probs.append(Problem(SCENARIO_FILE, None, f"data.{key}", msg))
         return None
     if not path.is_file() or path.is_fifo():
         probs.append(
@@ -720,6 +814,10 @@ def _resolve_graph(root: Path, rel: str | None, probs: list[Problem]) -> Path | 
         probs.append(
             Problem(SCENARIO_FILE, None, "travel.graph", Msg("required by backend {b}", b='"osrm"'))
         )
+        return None
+    unusable = _unusable_path(rel)
+    if unusable is not None:
+        probs.append(Problem(SCENARIO_FILE, None, "travel.graph", unusable))
         return None
     path = (root / rel).resolve()
     if not any(path.is_relative_to(r) for r in _allowed_roots(root)):
@@ -761,7 +859,9 @@ def _features(
     ids: set[str],
     layer: str | None = None,
 ) -> Iterator[tuple[int, dict[str, Any], Any]]:
-    feats, fprobs, seen = read_features(path, label, allow_polygons=polygons, layer=layer)
+    feats, fprobs, seen = read_features(
+        path, label, allow_polygons=polygons, layer=layer, fields=fields
+    )
     probs.extend(fprobs)
     ids |= seen
     if feats:
@@ -870,6 +970,10 @@ def read_config(root: Path) -> ScenarioConfig:
         data = tomllib.loads(toml_path.read_bytes().decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ScenarioError([Problem(SCENARIO_FILE, None, "encoding", Msg("not UTF-8"))]) from None
+    except RecursionError:  # arrays nested thousands deep: tomllib recurses (session 20, S)
+        raise ScenarioError(
+            [Problem(SCENARIO_FILE, None, "toml", Msg("values nested too deep to read"))]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise ScenarioError(
@@ -1493,14 +1597,23 @@ def _cross_check(
     groups: dict[str, list[tuple[int, WorkerRow]]] = defaultdict(list)
     for r, w in workers:
         if farm_ids and w.farm_id is not None and w.farm_id not in farm_ids:
-            probs.append(Problem(wl, r, "farm_id", Msg("unknown farm {id}", id=repr(w.farm_id))))
+            probs.append(
+                Problem(
+                    wl,
+                    r,
+                    "farm_id",
+                    _elsewhere(w.farm_id, ids, "farm")
+                    or Msg("unknown farm {id}", id=repr(w.farm_id)),
+                )
+            )
         if f_ids and w.pinned_foresteria is not None and w.pinned_foresteria not in f_ids:
             probs.append(
                 Problem(
                     wl,
                     r,
                     "pinned_foresteria",
-                    Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
+                    _elsewhere(w.pinned_foresteria, ids, "foresteria")
+                    or Msg("unknown foresteria {id}", id=repr(w.pinned_foresteria)),
                 )
             )
         if (  # a departure point, or a foresteria boarded at without a bed there (a day run's
@@ -1552,6 +1665,25 @@ def _cross_check(
             )
 
 
+# An id named in a column of another kind of place (farm_id and pinned_foresteria swapped):
+# (layer it is in, column's kind) -> what is said in place of "unknown" (session 20, S)
+_ELSEWHERE = {
+    ("foresterie", "farm"): N_("{id} is a foresteria, not a farm (columns swapped?)"),
+    ("pickups", "farm"): N_("{id} is a departure point, not a farm (columns swapped?)"),
+    ("farms", "foresteria"): N_("{id} is a farm, not a foresteria (columns swapped?)"),
+    ("pickups", "foresteria"): N_("{id} is a departure point, not a foresteria (columns swapped?)"),
+}
+
+
+def _elsewhere(ref: str, ids: dict[str, set[str]], want: str) -> Msg | None:
+    """What an id of another layer is, said for the column that names it; None for an id of
+    no layer."""
+    for (key, column), template in _ELSEWHERE.items():
+        if column == want and ref in ids.get(key, set()):
+            return Msg(template, id=repr(ref))
+    return None
+
+
 def _check_fleet(
     config: ScenarioConfig,
     ids: dict[str, set[str]],
@@ -1573,21 +1705,19 @@ def _check_fleet(
         # a departure point whose own row was refused may be the depot named (its kind misspelt)
         known = f_ids | ids.get("depots", set()) | ids.get(BROKEN + "pickups", set())
         if f_ids and v.foresteria_id not in known:
-            point = v.foresteria_id in ids.get("pickups", set())  # a settlement, not a base
-            probs.append(
-                Problem(
-                    fl,
-                    r,
-                    "foresteria_id",
-                    Msg(
-                        "{id} is a departure point, not a depot: a vehicle's base is a "
-                        'foresteria or a point of kind = "depot"',
-                        id=repr(v.foresteria_id),
-                    )
-                    if point
-                    else Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id)),
+            # an id of another kind of place is not "unknown": say what it is (session 20, S)
+            other = (
+                Msg("{id} is a farm, not a foresteria or depot", id=repr(v.foresteria_id))
+                if v.foresteria_id in ids.get("farms", set())
+                else Msg(
+                    '{id} is a departure point that is not a depot (kind = "depot" in its '
+                    "layer makes it a base)",
+                    id=repr(v.foresteria_id),
                 )
+                if v.foresteria_id in ids.get("pickups", set())
+                else Msg("unknown foresteria or depot {id}", id=repr(v.foresteria_id))
             )
+            probs.append(Problem(fl, r, "foresteria_id", other))
     for r, v in fleet:
         # a span raised above one driver's day is the README's two drivers in shifts: no warning
         if v.max_duty_min > DUTY_ONE_DRIVER_MIN and v.max_span_min <= SPAN_MIN_DEFAULT:

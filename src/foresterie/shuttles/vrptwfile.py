@@ -100,6 +100,9 @@ def read_raw(path: Path) -> RawInstance:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _bad(path, None, "file", "not a UTF-8 text file") from None
+    # a DOS end-of-file mark (Ctrl-Z) at the end, as old Solomon files written on DOS have
+    if text.rstrip().endswith("\x1a"):
+        text = text.rstrip()[:-1]
     if "\0" in text:
         raise _bad(path, text[: text.index("\0")].count("\n") + 1, "file", "binary, not text")
     lines = [(i + 1, ln.strip()) for i, ln in enumerate(text.splitlines())]
@@ -283,6 +286,7 @@ def _vrplib_instance(
     depot = _depot(path, free.get("DEPOT_SECTION"), ids[0], set(ids), last)
     order = [depot] + [k for k in ids if k != depot]  # positions: the depot, then by node id
     nodes = []
+    said: list[str] = []  # warnings on the nodes' values (the depot's unused service time)
     for k in order:
         x, y = Fraction(0), Fraction(0)
         if "NODE_COORD_SECTION" in cols:
@@ -296,6 +300,22 @@ def _vrplib_instance(
         if "SERVICE_TIME_SECTION" in cols:
             si, (s,) = cols["SERVICE_TIME_SECTION"][k]
             svc = _num(path, si, "SERVICE_TIME_SECTION", s)
+            if k == depot and svc:  # the depot serves no one: said, as in Solomon's table
+                said.append(
+                    f"{path}:{si}: SERVICE_TIME_SECTION: the depot's service time {svc} is not "
+                    "used (the depot serves no one); ignored"
+                )
+            elif k != depot and "SERVICE_TIME" in head and svc != service_all:
+                # two service times for one customer: which one the file means is not ours
+                # to choose (the section won on the quiet; session 20, S: V1)
+                raise _bad(
+                    path,
+                    si,
+                    "SERVICE_TIME_SECTION",
+                    f"node {k}: service time {s}, but SERVICE_TIME (line "
+                    f"{head['SERVICE_TIME'][0]}) says {head['SERVICE_TIME'][1]} for every "
+                    "customer: give one of them",
+                )
         else:
             svc = Fraction(0) if k == depot else service_all
         nodes.append(
@@ -329,7 +349,8 @@ def _vrplib_instance(
         matrix=matrix,
         warnings=tuple(
             f"{path}:{ln}: {key}: not a key this reader knows; ignored" for ln, key in unknown
-        ),
+        )
+        + tuple(said),
     )
 
 
@@ -423,7 +444,10 @@ def _read_solomon(path: Path, lines: list[tuple[int, str]]) -> RawInstance:
         k += 1  # the column header, one or two lines
     fields = ("CUST NO.", "XCOORD.", "YCOORD.", "DEMAND", "READY TIME", "DUE DATE", "SERVICE")
     nodes: list[Node] = []
-    for i, ln in lines[k:]:
+    rows = lines[k:]
+    if rows and rows[-1][1].upper() == "EOF":  # as VRPLIB files end (and converted tables)
+        rows = rows[:-1]
+    for i, ln in rows:
         toks = ln.split()
         if len(toks) != 7:
             raise _bad(path, i, "CUSTOMER", f"{len(toks)} fields, expected 7 ({', '.join(fields)})")
