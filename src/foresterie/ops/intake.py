@@ -214,6 +214,24 @@ def _too_far(season: SeasonRun, people: list[Worker], fid: str) -> str:
     return f"{math.ceil(secs / 60)} min from farm {farm}, above the {cap} min commute limit"
 
 
+def given_on(run: Path) -> dict[str, date]:
+    """worker -> the date of a re-plan (an intake) that gave them a bed the plan it re-planned
+    did not (none there: waitlisted, or not one of its people), not placed in the region by it:
+    people told of the bed from then, whose no-show clock runs from then when it is after their
+    planned arrival (review 20 R, HIGH-3). Read of `run` and its inputs/ only: one intake back
+    (a bed given earlier and kept since counts from the planned arrival)."""
+    as_of = (read_manifest(run).get("replan") or {}).get("as_of")
+    before = run / "inputs" / "previous_assignments.csv"
+    if not as_of or not before.is_file():
+        return {}
+    had = {r["worker_id"] for r in read_csv(before, ("worker_id",))}
+    placed = run / "inputs" / PLACEMENTS
+    if placed.is_file():
+        had |= {r["worker_id"] for r in read_csv(placed, PLACEMENT_COLS)}
+    day = date.fromisoformat(as_of)
+    return {w: day for w in _first_beds(run / "plan" / "assignments.csv") if w not in had}
+
+
 def intake_workers(
     season: SeasonRun,
     events: list[Event],
@@ -238,6 +256,7 @@ def intake_workers(
     was_placed = {w: n.placed for w, n in before.items() if n.placed is not None}
     back = at_bed([e for e in events if e.day <= d], was_placed)
     events, aboard = seen_aboard(season, events)  # a boarding row counts as the arrival
+    given = given_on(season.root)
     arrived: dict[str, date] = {}
     only_aboard: set[str] = set()  # arrived by a boarding row alone (no check-in)
     departed: dict[str, date] = {}
@@ -394,7 +413,11 @@ def intake_workers(
             out.append(w)
         elif w.arrival <= d:
             unit = members.get(w.group_id, [w]) if w.group_id else [w]  # nobody of it here
-            if all((d - x.arrival).days >= release_days for x in unit):
+            # a bed the run re-planned gave them after their planned arrival: its days count
+            # from the day it was given (the office could not tell them before: review 20 R)
+            if all(
+                (d - max(x.arrival, given.get(x.id, x.arrival))).days >= release_days for x in unit
+            ):
                 # a no-show: their bed released, or none held; they stay the season's people,
                 # waitlisted `not_checked_in` until a check-in (review 19 R, HIGH-8)
                 counts["released_no_show" if bed else "no_show_not_housed"] += 1
@@ -728,6 +751,36 @@ def promised_line(lost: dict[str, int], intake: Intake, d: date) -> str:
     )
 
 
+def newly_housed(
+    season_run: Path, plan: Path, intake: Intake, d: date
+) -> dict[str, tuple[str, date]]:
+    """worker -> (foresteria, first night) of the people not arrived (neither placed in the
+    region nor checked in: `Intake.to_place` is said by its own line) whom the run re-planned
+    gave no night from d and the intake's plan (`plan`: its assignments.csv) gives a bed from
+    d: a bed freed goes to them, and they were told they had none (review 20 R, HIGH-3)."""
+    housed = _first_beds(season_run / "plan" / "assignments.csv")
+    who = {w.id for w in intake.workers} - intake.to_place - set(intake.placed) - set(housed)
+    had = _nights_from(season_run / "plan" / "assignments.csv", d, who)
+    out: dict[str, tuple[str, date]] = {}
+    for r in read_csv(plan, ("worker_id", "foresteria_id", "from", "to")):
+        wid = r["worker_id"]
+        if wid in who and not had[wid] and r.day("to") > d and wid not in out:
+            out[wid] = (r["foresteria_id"], max(r.day("from"), d))
+    return dict(sorted(out.items()))
+
+
+def gained_line(gained: dict[str, tuple[str, date]], d: date) -> str:
+    """'note: 2 people waitlisted by the plan re-planned, not arrived, now have a bed ...'."""
+    k = len(gained)
+    who = ", ".join(f"{w} at {f} from {n}" for w, (f, n) in gained.items())
+    return (
+        f"note: {k} {'person' if k == 1 else 'people'} without a bed from {d} in the plan "
+        f"re-planned, not arrived, {'has' if k == 1 else 'have'} a bed now: {who}; tell them "
+        "before they come (a bed not come to is released as a no-show's, its days counted from "
+        "the later of the planned arrival and the day the bed was given)"
+    )
+
+
 def _to_tell(intake: Intake, on_d: dict[str, str], d: date) -> dict[str, str]:
     """worker -> foresteria of those this intake placed from d (arrived without a bed, early,
     or a no-show checked in since) who sleep in a bed from d: the office tells them."""
@@ -937,9 +990,13 @@ def run_intake(
         "placements_released": len(intake.expired),
         # placed from today while in the region: to be told of their bed (likewise)
         "placed_to_tell": 0,
+        # people the plan re-planned had no bed for from the date, not arrived, given one by
+        # this re-plan: to be told of it before they come (likewise; `newly_housed`)
+        "housed_not_arrived": 0,
     }
 
     lost: dict[str, int] = {}  # of the beds promised (`promised_lost`), set with the plan
+    given: dict[str, tuple[str, date]] = {}  # of the beds newly given (`newly_housed`), likewise
 
     def records(tmp: Path) -> dict[str, str]:
         """intake.json, from the plan files just written: hashed by the manifest (verify)."""
@@ -954,6 +1011,10 @@ def run_intake(
         lost.update(taken)
         record["promised_beds_taken"] = {"people": len(taken), "nights": sum(taken.values())}
         record["placed_to_tell"] = len(_to_tell(intake, on_d, d))
+        got = newly_housed(season_run, tmp / "plan" / "assignments.csv", intake, d)
+        given.clear()
+        given.update(got)
+        record["housed_not_arrived"] = len(got)
         return {"intake.json": dumps_json(record)}
 
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
@@ -1026,6 +1087,7 @@ def run_intake(
     flush()
     if say is not None and lost:
         say(promised_line(lost, intake, d))
+    gained = dict(given)  # set with the plan (`records`)
     on_d = _beds_on(target / "plan" / "assignments.csv", d) if say is not None else {}
     if say is not None and intake.movers:  # every request is answered: those met, where
         for wid in sorted(w for w in intake.movers if on_d.get(w) == intake.movers[w]):
@@ -1040,11 +1102,21 @@ def run_intake(
     if say is not None:  # whom the desk tells of their new bed: ids and places, no more
         tell = _to_tell(intake, on_d, d)
         if tell:
+            by = {w.id: w for w in intake.workers}
+            ride = [w for w in tell if by[w].pickup_id]  # a departure point to ride from
             who = ", ".join(f"{w} at {f}" for w, f in sorted(tell.items()))
-            say(
-                f"note: placed from {d} while in the region, to be told of their bed (they ride "
-                f"from their departure point until they check in): {who}"
+            how = (
+                "they ride from their departure point until they check in"
+                if len(ride) == len(tell)
+                else "no ride until they check in: they have no departure point"
+                if not ride
+                else "those with a departure point ride from it until they check in"
             )
+            say(
+                f"note: placed from {d} while in the region, to be told of their bed ({how}): {who}"
+            )
+        if gained:
+            say(gained_line(gained, d))
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [

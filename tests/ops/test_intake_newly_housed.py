@@ -1,0 +1,79 @@
+"""An intake names the people not arrived whom it gives a bed (review 20 R, HIGH-3): a bed freed
+by a no-show that goes to someone the season plan waitlisted, not arrived, is said with their id,
+place and first night, and counted in intake.json (`housed_not_arrived`), so the office can tell
+them; their no-show clock runs from the intake that gave them the bed when that is after their
+planned arrival (the office could not tell them before).
+
+Tiny season (tests/data/tiny) with FA's men's beds 2, FB's none: W01 (priority 1 here), W02 take FA's men's beds
+(6-13 July), W06 (F1, due the 6th, no departure point, never checked in) and W08 (F1, due the 8th) wait
+(`full`); release after 3 days."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from foresterie.ops.day import load_season_run
+from foresterie.ops.intake import intake_workers
+from foresterie.ops.ledger import Event
+from tests.helpers import cli_ok, edit_features, season_with_ledger
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def later(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("later")
+    folder = base / "scen"
+    shutil.copytree(Path(__file__).parents[1] / "data" / "tiny", folder)
+    edit_features(folder / "foresterie.geojson", 0, beds_men=2)
+    edit_features(folder / "foresterie.geojson", 1, beds_men=0)
+    text = (folder / "workers.csv").read_text(encoding="utf-8-sig")
+    text = text.replace("W06,2026-07-06,2026-07-13,men,,F3", "W06,2026-07-06,2026-07-13,men,,F1")
+    text = text.replace(
+        "W01,2026-07-06,2026-07-13,men,,F1,0", "W01,2026-07-06,2026-07-13,men,,F1,1"
+    )
+    text += "W08,2026-07-08,2026-07-13,men,,F1,0,false,,Karim Said\n"
+    (folder / "workers.csv").write_text(text, encoding="utf-8")
+    cli_ok("solve", str(folder), "--out", str(base / "run"))
+    wait = {w["worker_id"]: w["code"] for w in _rows(base / "run" / "plan" / "waitlist.csv")}
+    assert wait.get("W06") == "full" and wait.get("W08") == "full", wait
+    return base / "run"
+
+
+def test_a_bed_given_to_someone_not_arrived_is_said_and_its_clock_runs_from_then(
+    later: Path, tmp_path: Path
+) -> None:
+    run = season_with_ledger(later, tmp_path)
+    (tmp_path / "c.csv").write_text(
+        "date,worker_id,event\n"
+        + "".join(f"2026-07-06,{w},arrival\n" for w in ("W01", "W03", "W04", "W05"))
+    )
+    cli_ok("ledger", "import", str(run), str(tmp_path / "c.csv"))
+    said = cli_ok("intake", str(run), "--date", "2026-07-09")
+    first = tmp_path / "tiny.intake" / "2026-07-09"
+    beds = {
+        a["worker_id"]: (a["foresteria_id"], a["from"])
+        for a in _rows(first / "plan" / "assignments.csv")
+    }
+    assert beds["W08"] == ("FA", "2026-07-09"), beds  # W02's bed, released (no-show)
+    assert "1 person without a bed from 2026-07-09" in said, said
+    assert "W08 at FA from 2026-07-09; tell them" in said, said
+    assert json.loads((first / "intake.json").read_text())["housed_not_arrived"] == 1
+    # the intake of the 11th: 3 days after W08's planned arrival, 2 after the bed was given
+    events = [
+        Event(kind="arrival", day=date(2026, 7, 6), worker_id=w)
+        for w in ("W01", "W03", "W04", "W05")
+    ]
+    nxt = intake_workers(load_season_run(first), events, date(2026, 7, 11), 3)
+    assert "W08" in nxt.held and "W08" not in nxt.no_shows
+    gone = intake_workers(load_season_run(first), events, date(2026, 7, 12), 3)
+    assert "W08" in gone.no_shows and gone.counts["released_no_show"] == 1
