@@ -5584,15 +5584,25 @@ def _published_facts(r: _Run) -> tuple[list[tuple[str, int, str]], list[str]]:
                     "fact",
                 )
             )
+    # pinned by the office only: a re-plan records its residents (and those it holds from the
+    # date) pinned where they sleep, and they stand out as much as anyone (review 20 R, MEDIUM-5)
+    held_by_replan = _residents(r)
+    if (r.root / "inputs" / _PREVIOUS_INPUTS[1]).exists():  # a re-plan: the previous run's pins
+        was = _rows(r.root, f"inputs/{_PREVIOUS_INPUTS[1]}", "workers.csv")
+        office = {x["worker_id"] for x in was if x.get("pinned_foresteria")}
+        held_by_replan |= {w for w, x in r.workers.items() if x.get("pinned_foresteria")} - office
     blank = sorted(
         wid
         for wid, w in r.workers.items()
-        if not w.get("farm_id") and not _is_dependant(w) and not w.get("pinned_foresteria")
+        if not w.get("farm_id")
+        and not _is_dependant(w)
+        and (not w.get("pinned_foresteria") or wid in held_by_replan)
     )
     if 0 < len(blank) < _BLANK_CROWD:
         flagged.append(
-            f"inputs/workers.csv: farm_id: {len(blank)} rider(s) not pinned name no farm, fewer "
-            f"than {_BLANK_CROWD}: a farm left out for a site to avoid would stand out among them"
+            f"inputs/workers.csv: farm_id: {len(blank)} rider(s) not pinned by the office name no "
+            f"farm, fewer than {_BLANK_CROWD}: a farm left out for a site to avoid would stand out "
+            "among them"
         )
     return refuted, flagged
 
