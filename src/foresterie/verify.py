@@ -6952,6 +6952,36 @@ def _monitor_figures(
             S[k, ind, br][0] += p
             S[k, ind, br][1] += a
 
+    # the nights each person the plan houses is present by their own rows (the rule above,
+    # before the planned departure is applied), then a group as a whole: on a night one of a
+    # group is present, each member due by then whose own last row is no departure or absence
+    # is present with it (README "A group is present, or a no-show, as a whole"; review 20 R,
+    # MEDIUM-2; written apart from ops/day.py `with_group`)
+    present: dict[str, set[str]] = {}
+    left: dict[str, set[str]] = defaultdict(set)
+    for wid in spans:
+        arr, dep = workers[wid]["arrival"], workers[wid]["departure"]
+        mine = sorted(moves.get(wid, []), key=lambda e: e["day"])
+        since = rec_from.get(spans[wid][0][0])
+        present[wid] = set()
+        for night in iso:
+            here = arr <= night < dep
+            if since is not None and since <= arr <= min(night, as_of):
+                here = False
+            own = [e for e in mine if e["day"] <= night]
+            if own:
+                here = own[-1]["kind"] == "arrival"
+                if not here:
+                    left[wid].add(night)
+            if here:
+                present[wid].add(night)
+    for ids in kin.values():
+        housed = [m for m in ids if m in spans]
+        for night in iso:
+            if any(night in present[m] for m in housed):
+                for m in housed:
+                    if workers[m]["arrival"] <= night and night not in left[m]:
+                        present[m].add(night)
     first_plan: dict[str, tuple[str, str]] = {}
     first_actual: dict[str, tuple[str, str]] = {}
     for wid, w in workers.items():
@@ -6986,14 +7016,7 @@ def _monitor_figures(
                     add(wk, "bed_nights", f"site:{site}", 1, 0)
                 elif arr <= night < dep and not point:
                     add(wk, "overflow", "", 1, 0)
-            here = wid in spans and arr <= night < dep
-            since = rec_from.get(spans[wid][0][0]) if wid in spans else None
-            if since is not None and since <= arr <= min(night, as_of):
-                here = False
-            for e in mine:
-                if e["day"] <= night:
-                    here = e["kind"] == "arrival"
-            if not (here and night < dep):
+            if not (night in present[wid] and night < dep):
                 continue
             if site is None:
                 if not (point and arr <= night < dep):

@@ -101,6 +101,7 @@ from foresterie.ops.day import (
     seen_aboard,
     site_checkins,
 )
+from foresterie.ops.day import with_group as group_presence
 from foresterie.ops.ledger import WITHOUT_RIDE, Event, Ledger, is_url, reopenable_url
 from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.run.early import Request, load_and_house
@@ -337,20 +338,10 @@ def intake_workers(
     for w in season.scenario.workers:
         if w.group_id:
             members.setdefault(w.group_id, []).append(w)
-    with_group: list[str] = []  # lines: who of a group here was not recorded
-    for gid, ws in sorted(members.items()):
-        came_days = [c for x in ws if (c := came_of[x.id]) is not None]
-        if not any(here_of[x.id] for x in ws):
-            continue
-        unrecorded = []
-        for x in ws:
-            if not here_of[x.id] and x.arrival <= d and departed.get(x.id, d + timedelta(1)) > d:
-                here_of[x.id] = True
-                came_of[x.id] = max(min(came_days, default=x.arrival), x.arrival)
-                unrecorded.append(x.id)
-        if came_days and unrecorded:  # one line a group: who of it the office did not record
-            who = ", ".join(unrecorded)
-            with_group.append(f"{gid}: {who} not checked in with the group: kept with it; check")
+    with_group = [  # one line a group: who of it the office did not record
+        f"{gid}: {', '.join(kept)} not checked in with the group: kept with it; check"
+        for gid, kept in group_presence(season.scenario.workers, here_of, came_of, departed, d)
+    ]
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
