@@ -5937,7 +5937,7 @@ TIER_KPIS = {
 
 
 # Tiers that maximise (people housed, kept in place, bed-nights); every other one minimises.
-_MAXIMISED = r"housed_priority_\d(_contract)?|kept_in_place|bed_nights"
+_MAXIMISED = r"housed_priority_\d(_contract|_present)?|kept_in_place|bed_nights"
 
 
 DAY_RECORDS = ("day.json", "intake.json")  # what a day run or an intake run records of itself

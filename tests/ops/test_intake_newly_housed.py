@@ -77,3 +77,48 @@ def test_a_bed_given_to_someone_not_arrived_is_said_and_its_clock_runs_from_then
     assert "W08" in nxt.held and "W08" not in nxt.no_shows
     gone = intake_workers(load_season_run(first), events, date(2026, 7, 12), 3)
     assert "W08" in gone.no_shows and gone.counts["released_no_show"] == 1
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """As `later`, W06 working at F2 (20 km from FA), W08 at F1 (6 km): on commute alone, a bed
+    at FA goes to W08."""
+    base = tmp_path_factory.mktemp("desk")
+    folder = base / "scen"
+    shutil.copytree(Path(__file__).parents[1] / "data" / "tiny", folder)
+    edit_features(folder / "foresterie.geojson", 0, beds_men=2)
+    edit_features(folder / "foresterie.geojson", 1, beds_men=0)
+    text = (folder / "workers.csv").read_text(encoding="utf-8-sig")
+    text = text.replace("W06,2026-07-06,2026-07-13,men,,F3", "W06,2026-07-06,2026-07-13,men,,F2")
+    text = text.replace(
+        "W01,2026-07-06,2026-07-13,men,,F1,0", "W01,2026-07-06,2026-07-13,men,,F1,1"
+    )
+    text += "W08,2026-07-08,2026-07-13,men,,F1,0,false,,Karim Said\n"
+    (folder / "workers.csv").write_text(text, encoding="utf-8")
+    cli_ok("solve", str(folder), "--out", str(base / "run"))
+    return base / "run"
+
+
+def test_the_man_at_the_desk_is_housed_before_an_equal_not_arrived(
+    desk: Path, tmp_path: Path
+) -> None:
+    """W06 checked in at the desk on the 8th without a bed; W08, of the same priority, is due
+    the 8th and has not come. W02's bed, released on the 9th, goes to W06 (before: to W08, whose
+    farm is nearer), who is told with the placement line (no departure point: no ride until he
+    checks in); the tier is in the manifest, the run verifies and replays."""
+    run = season_with_ledger(desk, tmp_path)
+    rows = "".join(f"2026-07-06,{w},arrival\n" for w in ("W01", "W03", "W04", "W05"))
+    (tmp_path / "c.csv").write_text("date,worker_id,event\n" + rows + "2026-07-08,W06,arrival\n")
+    cli_ok("ledger", "import", str(run), str(tmp_path / "c.csv"))
+    said = cli_ok("intake", str(run), "--date", "2026-07-09")
+    first = tmp_path / "tiny.intake" / "2026-07-09"
+    beds = {a["worker_id"]: a["foresteria_id"] for a in _rows(first / "plan" / "assignments.csv")}
+    assert beds.get("W06") == "FA" and "W08" not in beds, beds
+    assert "no ride until they check in: they have no departure point): W06 at FA" in said, said
+    assert _rows(first / "inputs" / "present.csv") == [{"worker_id": "W06"}]
+    tiers = [
+        t["name"] for t in json.loads((first / "manifest.json").read_text())["housing"]["tiers"]
+    ]
+    assert "housed_priority_0_present" in tiers, tiers
+    assert "verified" in said
+    assert "identical" in cli_ok("replay", str(first), "--out", str(tmp_path / "again"))

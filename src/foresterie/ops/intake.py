@@ -87,6 +87,8 @@ from foresterie.housing.replan import (
     NO_SHOWS,
     PLACEMENT_COLS,
     PLACEMENTS,
+    PRESENT,
+    PRESENT_COLS,
     NoShow,
     read_no_shows,
 )
@@ -1220,9 +1222,13 @@ def _write_scenario(
     for p in [*folder.glob("previous_*.csv"), folder / MOVES, folder / NO_SHOWS]:
         p.unlink(missing_ok=True)  # the season run's own
     (folder / PLACEMENTS).unlink(missing_ok=True)
+    (folder / PRESENT).unlink(missing_ok=True)
     if intake.no_shows:  # waitlisted until a check-in: housed by no re-plan before it
         shows = [n.row(w) for w, n in intake.no_shows.items()]
         write_text(folder / NO_SHOWS, csv_text(sorted(shows), [*NO_SHOW_COLS, *NO_SHOW_MORE]))
+    if intake.to_place:  # in the region without a bed: before others of their priority
+        present = [[w] for w in sorted(intake.to_place)]
+        write_text(folder / PRESENT, csv_text(present, list(PRESENT_COLS)))
     if intake.placed:  # placed while in the region: told, until a check-in at the bed
         placed = [[w, p.isoformat()] for w, p in intake.placed.items()]
         write_text(folder / PLACEMENTS, csv_text(sorted(placed), list(PLACEMENT_COLS)))
