@@ -1080,7 +1080,8 @@ def run_intake(
     flush()
     if say is not None and lost:
         say(promised_line(lost, intake, d))
-    gained = dict(given)  # set with the plan (`records`)
+    if say is not None and given:  # beds given to people not arrived: to be told (HIGH-3)
+        say(gained_line(given, d))
     on_d = _beds_on(target / "plan" / "assignments.csv", d) if say is not None else {}
     if say is not None and intake.movers:  # every request is answered: those met, where
         for wid in sorted(w for w in intake.movers if on_d.get(w) == intake.movers[w]):
@@ -1108,8 +1109,6 @@ def run_intake(
             say(
                 f"note: placed from {d} while in the region, to be told of their bed ({how}): {who}"
             )
-        if gained:
-            say(gained_line(gained, d))
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
         [
