@@ -2,7 +2,9 @@
 by a no-show that goes to someone the season plan waitlisted, not arrived, is said with their id,
 place and first night, and counted in intake.json (`housed_not_arrived`), so the office can tell
 them; their no-show clock runs from the intake that gave them the bed when that is after their
-planned arrival (the office could not tell them before).
+planned arrival (the office could not tell them before): the re-plan records the intake's date
+as the arrival of someone due before it whom it plans from it, so the next intakes, from it or
+from an intake made from it, count from that date (this held before review 20; kept here).
 
 Tiny season (tests/data/tiny) with FA's men's beds 2, FB's none: W01 (priority 1 here), W02 take FA's men's beds
 (6-13 July), W06 (F1, due the 6th, no departure point, never checked in) and W08 (F1, due the 8th) wait
@@ -77,6 +79,13 @@ def test_a_bed_given_to_someone_not_arrived_is_said_and_its_clock_runs_from_then
     assert "W08" in nxt.held and "W08" not in nxt.no_shows
     gone = intake_workers(load_season_run(first), events, date(2026, 7, 12), 3)
     assert "W08" in gone.no_shows and gone.counts["released_no_show"] == 1
+    # an intake of the 10th made from it keeps the bed; the one of the 11th made from that one
+    # still counts from the 9th, when the bed was given (his arrival as the first one recorded it)
+    assert "verified" in cli_ok("intake", str(first), "--date", "2026-07-10")
+    second = tmp_path / "tiny.intake" / "2026-07-09.intake" / "2026-07-10"
+    assert "W08" in {a["worker_id"] for a in _rows(second / "plan" / "assignments.csv")}
+    third = intake_workers(load_season_run(second), events, date(2026, 7, 11), 3)
+    assert "W08" in third.held and "W08" not in third.no_shows
 
 
 @pytest.fixture(scope="module")

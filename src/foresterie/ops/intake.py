@@ -217,24 +217,6 @@ def _too_far(season: SeasonRun, people: list[Worker], fid: str) -> str:
     return f"{math.ceil(secs / 60)} min from farm {farm}, above the {cap} min commute limit"
 
 
-def given_on(run: Path) -> dict[str, date]:
-    """worker -> the date of a re-plan (an intake) that gave them a bed the plan it re-planned
-    did not (none there: waitlisted, or not one of its people), not placed in the region by it:
-    people told of the bed from then, whose no-show clock runs from then when it is after their
-    planned arrival (review 20 R, HIGH-3). Read of `run` and its inputs/ only: one intake back
-    (a bed given earlier and kept since counts from the planned arrival)."""
-    as_of = (read_manifest(run).get("replan") or {}).get("as_of")
-    before = run / "inputs" / "previous_assignments.csv"
-    if not as_of or not before.is_file():
-        return {}
-    had = {r["worker_id"] for r in read_csv(before, ("worker_id",))}
-    placed = run / "inputs" / PLACEMENTS
-    if placed.is_file():
-        had |= {r["worker_id"] for r in read_csv(placed, PLACEMENT_COLS)}
-    day = date.fromisoformat(as_of)
-    return {w: day for w in _first_beds(run / "plan" / "assignments.csv") if w not in had}
-
-
 def intake_workers(
     season: SeasonRun,
     events: list[Event],
@@ -259,7 +241,6 @@ def intake_workers(
     was_placed = {w: n.placed for w, n in before.items() if n.placed is not None}
     back = at_bed([e for e in events if e.day <= d], was_placed)
     events, aboard = seen_aboard(season, events)  # a boarding row counts as the arrival
-    given = given_on(season.root)
     arrived: dict[str, date] = {}
     only_aboard: set[str] = set()  # arrived by a boarding row alone (no check-in)
     departed: dict[str, date] = {}
@@ -406,11 +387,7 @@ def intake_workers(
             out.append(w)
         elif w.arrival <= d:
             unit = members.get(w.group_id, [w]) if w.group_id else [w]  # nobody of it here
-            # a bed the run re-planned gave them after their planned arrival: its days count
-            # from the day it was given (the office could not tell them before: review 20 R)
-            if all(
-                (d - max(x.arrival, given.get(x.id, x.arrival))).days >= release_days for x in unit
-            ):
+            if all((d - x.arrival).days >= release_days for x in unit):
                 # a no-show: their bed released, or none held; they stay the season's people,
                 # waitlisted `not_checked_in` until a check-in (review 19 R, HIGH-8)
                 counts["released_no_show" if bed else "no_show_not_housed"] += 1
