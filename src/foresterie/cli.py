@@ -234,7 +234,12 @@ ScenarioArg = Annotated[
 )
 @guarded
 def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
-    from foresterie.scenario.load import load_scenario, pin_bed_problems, scenario_hash
+    from foresterie.scenario.load import (
+        dependants_alone,
+        load_scenario,
+        pin_bed_problems,
+        scenario_hash,
+    )
 
     sc = load_scenario(scenario)
     if pins := pin_bed_problems(sc):
@@ -253,7 +258,7 @@ def validate(scenario: ScenarioArg = DEFAULT_SCENARIO) -> None:
             raise ScenarioError(
                 [Problem("scenario.toml", None, "travel.graph", str(exc))]
             ) from None
-    warns = list(sc.warnings)
+    warns = list(sc.warnings) + dependants_alone(sc)  # the intake's rule, said ahead
     if sc.config.travel.backend != "osrm":  # (a road matrix is solve's to compute, cached)
         from foresterie.shuttles.routes import clock_change_warnings, drivers_day_warnings
         from foresterie.shuttles.unused import unused_bases
@@ -526,11 +531,11 @@ def _solve_with(
     gc.freeze()
 
 
-def _report_hook(lang: str | None = None) -> Any:
+def _report_hook(lang: str | None = None, say: Any = typer.echo) -> Any:
     from foresterie.report.html import write_report
 
     def hook(run_dir: Path) -> bool:
-        write_report(run_dir, say=typer.echo, lang_code=lang)
+        write_report(run_dir, say=say, lang_code=lang)
         return True  # report.json sealed last (pipeline.ReportHook): solve need not seal again
 
     return hook
@@ -1289,7 +1294,14 @@ def intake(
 
     with _ledger(run, ledger) as led, _published("re-plan"):
         summary, record = run_intake(
-            run, led, _day(date_), out, force, release_after_days, typer.echo, _report_hook()
+            run,
+            led,
+            _day(date_),
+            out,
+            force,
+            release_after_days,
+            typer.echo,
+            lambda say: _report_hook(say=say),  # said with the re-plan kept (ops/intake.py)
         )
     w = record["workers"]
     arrivals = w.get("arrived_to_place", 0) + w.get("early_to_place", 0)

@@ -110,6 +110,29 @@ def test_a_group_whose_member_left_before_as_of_stays_past_whole(tmp_path: Path)
     assert {"W08", "W09"} <= set(_by_worker(out, "assignments.csv"))
 
 
+def test_a_groups_past_reason_is_said_once_by_every_later_re_plan(tmp_path: Path) -> None:
+    """Review 19 S, LOW-B, for a group (review 19, X1's fix, untested until now): a re-plan from
+    a re-plan carries the group's reason of the first re-plan that said it, under its own date,
+    never one clause per re-plan ("group waitlisted before 07-12, ...: group waitlisted before
+    07-10, ...: ...")."""
+    rows = [*FAMILIES[:2], FAMILIES[2].replace("2026-07-22", "2026-07-10"), FAMILIES[3]]
+    base = _scenario(TINY, tmp_path / "sc", rows)
+    season = tmp_path / "season"
+    _solve(base, season)
+    first, second = tmp_path / "first", tmp_path / "second"
+    _solve(base, first, "--as-of", "2026-07-10", "--previous", str(season))
+    _solve(base, second, "--as-of", "2026-07-12", "--previous", str(first))
+    assert verify_run(second) == []
+    was = {w: rs[0]["reason"] for w, rs in _by_worker(season, "waitlist.csv").items()}
+    group = "group waitlisted before {}, a member's stay over by then: "
+    alone = "waitlisted before {}, no night left: "
+    for run, day in ((first, "2026-07-10"), (second, "2026-07-12")):
+        now = {w: rs[0] for w, rs in _by_worker(run, "waitlist.csv").items()}
+        assert now["W11"]["code"] == now["W10"]["code"] == "past"
+        assert now["W11"]["reason"] == group.format(day) + was["W11"], now["W11"]
+        assert now["W10"]["reason"] == alone.format(day) + was["W10"], now["W10"]
+
+
 def test_a_resident_who_moved_before_as_of_keeps_the_bed_they_sleep_in(tmp_path: Path) -> None:
     # partial: W02 sleeps at Borgo Mezzanone (FB) to its closing, then at Fortore (FA) from
     # 07-16 to 07-20; here at priority 0, so three priority-3 men arriving on 07-18 outrank him.

@@ -115,7 +115,8 @@ def test_requests_are_weighed_together_then_one_at_a_time(two_asking: tuple) -> 
         return {"W01": 5, "W02": 5, "W03": 5 - lost, "W06": 4 - (2 if lost else 0)}
 
     out, said = moves_costing_nobody(intake, season, date(2026, 7, 9), nights)
-    assert asked == [set(), {"W01", "W02"}, {"W01"}, {"W01", "W02"}]
+    # the last trial (W01 met, then W02) is both requests, weighed first: not solved again
+    assert asked == [set(), {"W01", "W02"}, {"W01"}]
     assert out.movers == {"W01": "FB"}
     assert said == [
         "W02: the move to FB asked on 2026-07-08 cannot be made (it would take 5 nights from 2 "
@@ -154,3 +155,55 @@ def test_one_request_that_costs_someone_is_weighed_once(two_asking: tuple) -> No
         "W02: the move to FB asked on 2026-07-08 cannot be made (it would take 1 night from 1 "
         "other person, planned without it): stays at FA; ask again when a bed is free there"
     ]
+
+
+def test_a_refused_move_is_said_in_the_command_lines_language(
+    two_asking: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The intake's notes follow the command line's language (session 19's leftover: English
+    only, where the coordinators read Italian)."""
+    season, intake = two_asking
+    monkeypatch.setenv("FORESTERIE_LANG", "it")
+
+    def nights(trial: Intake) -> dict[str, int]:
+        return {"W03": 1500 - (1234 if "W02" in trial.movers else 0)}
+
+    _, said = moves_costing_nobody(intake, season, date(2026, 7, 9), nights)
+    assert said == [
+        "W02: lo spostamento a FB richiesto il 2026-07-08 non si può fare (toglierebbe 1.234 notti "
+        "a 1 altra persona, pianificate senza di esso): resta a FA; chiedere di nuovo quando là "
+        "si libera un posto letto"
+    ]
+
+
+def test_a_request_not_met_is_read_again_by_an_intake_made_from_that_intake(
+    tmp_path: Path,
+) -> None:
+    """The request holds until another `move` row replaces it (README "Daily operations"): an
+    intake made from the intake that did not meet it reads it again (session 19's leftover: only
+    requests dated after that intake's date were read, and the person had to record it again).
+    W08 cancels (a departure before his arrival): on 07-09 the move costs nobody, and is made."""
+    run = _season(tmp_path, "2026-07-25")
+    first = tmp_path / "intake"
+    said = cli_ok("intake", str(run), "--date", D, "--out", str(first))
+    assert "note: W09: the move to FA asked on 2026-07-08 cannot be made" in said, said
+    gone = tmp_path / "gone.csv"
+    gone.write_text("date,worker_id,event\n2026-07-09,W08,departure\n", encoding="utf-8")
+    cli_ok("ledger", "import", str(run), str(gone))
+    nxt = tmp_path / "next"
+    said = cli_ok("intake", str(first), "--date", "2026-07-09", "--out", str(nxt))
+    assert "note: W09: housed at FA from 2026-07-09, as asked" in said.splitlines(), said
+    assert _beds(nxt)["W09"] == [
+        ("FB", "2026-07-06", "2026-07-09"),
+        ("FA", "2026-07-09", "2026-07-13"),
+    ]
+    record = json.loads((nxt / "intake.json").read_text(encoding="utf-8"))
+    assert (record["move_requests"], record["moved_on_request"]) == (1, 1)
+    # and the one after it does not make it again: made, it is answered
+    later = tmp_path / "later"
+    said = cli_ok("intake", str(nxt), "--date", "2026-07-10", "--out", str(later))
+    assert "W09" not in said, said
+    record = json.loads((later / "intake.json").read_text(encoding="utf-8"))
+    assert record["move_requests"] == 0
+    assert _beds(later)["W09"] == _beds(nxt)["W09"]
+    assert cli_run("verify", str(later))[0] == 0

@@ -12,6 +12,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from foresterie.verify import verify_run
 from tests.helpers import TINY, cli_ok, cli_run
 
@@ -79,3 +81,26 @@ def test_a_move_asked_knowing_is_made_and_its_cost_said(tmp_path: Path) -> None:
     record = json.loads((out / "intake.json").read_text(encoding="utf-8"))
     assert record["moved_on_request"] == 1 and record["move_requests_costing_rides"] == 0
     assert verify_run(out) == []
+
+
+def test_the_replan_made_again_is_said_once_in_the_command_lines_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A move not made for its rides means a second re-plan: its lines (the report's too) are
+    said once, after the line that says why it runs (session 19's leftover: the first re-plan's
+    report line was said before the refusal, then again), in the command line's language."""
+    run = _season(tmp_path, "move")
+    monkeypatch.setenv("FORESTERIE_LANG", "it")
+    code, said = cli_run("intake", str(run), "--date", D, "--out", str(tmp_path / "intake"))
+    assert code == 0, said
+    lines = said.splitlines()
+    assert (
+        "note: W01: lo spostamento a FB richiesto il 2026-07-08 non è fatto dal 2026-07-08 "
+        "(costerebbe loro dei passaggi: un passaggio al lavoro per 0 su 4 giorni lavorativi là, "
+        "4 su 4 dove sono ora): resta a FA; registrarlo di nuovo come `move_without_ride` se lo "
+        "vogliono sapendolo"
+    ) in lines, said
+    again = lines.index("ripianificazione senza gli spostamenti non fatti")
+    reports = [i for i, x in enumerate(lines) if x.startswith("report: ")]
+    assert len(reports) == 1 and reports[0] > again, said
+    assert sum(x.startswith("housing: ") for x in lines) == 1, said

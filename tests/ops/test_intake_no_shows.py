@@ -281,8 +281,8 @@ def test_a_placement_not_come_to_is_released_after_the_days_and_he_rides_on(
     said = cli_ok("intake", str(first), "--date", "2026-07-11", "--release-after-days", "2")
     assert "verified" in said, said
     assert (
-        "note: released from 2026-07-11, the beds of 1 placed while in the region and not "
-        "checked in at them within 2 days of the placement (waitlisted until a check-in; they "
+        "note: released from 2026-07-11, the bed of 1 placed while in the region and not "
+        "checked in at it within 2 days of the placement (waitlisted until a check-in; they "
         "ride from their departure point): W06 at FA"
     ) in said, said
     nxt = tmp_path / "tiny.intake" / "2026-07-09.intake" / "2026-07-11"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -414,3 +415,69 @@ def test_purge_says_what_it_did_in_the_command_lines_language(
     out = _ok("purge", str(season), "--before", "2026-07-10")
     assert "eliminati i dati anteriori al 2026-07-10: 0 righe del registro, 1 esecuzione (" in out
     assert "le settimane prima del" in out and "purged" not in out, out
+
+
+@pytest.fixture(scope="module")
+def nested(tiny_season_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The checked-in tiny season (its ledger beside it), an intake on 07-09, one made from it
+    on 07-11 and one from that on 07-13 (RUN.intake/D1.intake/D2.intake/D3), and a day run of
+    the first (RUN.intake/D1.days/07-10); built once: each test copies it."""
+    top = tmp_path_factory.mktemp("nested")
+    run = checked_in_season(tiny_season_run, top)
+    _ok("intake", str(run), "--date", "2026-07-09")
+    first = top / "tiny.intake" / "2026-07-09"
+    _ok("intake", str(first), "--date", "2026-07-11")
+    second = top / "tiny.intake" / "2026-07-09.intake" / "2026-07-11"
+    _ok("intake", str(second), "--date", "2026-07-13")
+    third = second.parent / "2026-07-11.intake" / "2026-07-13"
+    assert (third / "manifest.json").is_file()
+    _ok("day", str(first), "--date", "2026-07-10")
+    return top
+
+
+def _copy(nested: Path, tmp_path: Path) -> Path:
+    shutil.copytree(nested, tmp_path / "n")
+    return tmp_path / "n"
+
+
+def _every_run(top: Path) -> list[Path]:
+    return sorted(m.parent for m in top.rglob("manifest.json"))
+
+
+def test_purge_reaches_the_intakes_made_from_intakes_at_every_depth(
+    nested: Path, tmp_path: Path
+) -> None:
+    """Session 19's leftover: purge reached RUN.intake/D1 and left RUN.intake/D1.intake/D2
+    (and deeper) whole, every id in it."""
+    top = _copy(nested, tmp_path)
+    runs = _every_run(top)
+    assert len(runs) == 5, runs  # the season, three intakes one from the other, a day run
+    _ok("purge", str(top / "tiny"), "--before", "2026-08-01")
+    for run in runs:
+        assert (run / "purged.json").is_file(), run
+        for f in run.rglob("*"):
+            if f.is_file():
+                assert not _ids_in(f), f
+        code, out = _cli("verify", str(run))
+        assert code == 0 and "purged for retention" in out, (run, out)
+
+
+def test_a_purge_that_cannot_read_a_deep_intake_changes_nothing(
+    nested: Path, tmp_path: Path
+) -> None:
+    top = _copy(nested, tmp_path)
+    deep = top / "tiny.intake" / "2026-07-09.intake" / "2026-07-11.intake" / "2026-07-13"
+    (deep / "inputs" / "scenario.toml").write_bytes(b"\xff\xfe not toml")
+
+    def state() -> dict[str, str]:
+        return {
+            f.relative_to(top).as_posix(): file_sha256(f)
+            for f in sorted(top.rglob("*"))
+            if f.is_file()
+        }
+
+    before = state()
+    code, out = _cli("purge", str(top / "tiny"), "--before", "2026-08-01")
+    assert code == 2, out
+    assert len(out.strip().splitlines()) == 1 and "2026-07-13" in out and "scenario.toml" in out
+    assert state() == before  # the ledger, the season run and the first intakes untouched

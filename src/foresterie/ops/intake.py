@@ -32,8 +32,9 @@ From the ledger (rows up to D) each worker of the season run is, on D:
   NEW-5), offered no bed, freed or not, until a check-in says they are in the region;
 - not yet due: planned as before (the re-planning keeps them where the previous plan put them
   where it can).
-- housed, here, and asking to move (a `move_request` row dated after the run being re-planned
-  was made, up to D): re-planned from D by the same tiers, at the foresteria asked for (pinned;
+- housed, here, and asking to move (a `move_request` row up to D, dated after the run being
+  re-planned was made, or one before it that run did not make: a request holds until another
+  replaces it, `_met`): re-planned from D by the same tiers, at the foresteria asked for (pinned;
   a request naming none, or one the foresteria cannot take, is not met and they stay where they
   are: `_cannot_move`; so is one that would cost anyone else nights: `moves_costing_nobody`,
   and one that would leave the mover fewer days with a ride to work than where they are, after
@@ -75,6 +76,7 @@ from foresterie.core.files import (
     read_json,
     write_text,
 )
+from foresterie.core.i18n import N_, cli_lang
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, read_restricted
 from foresterie.core.runfolder import RunFolderError, read_manifest
 from foresterie.core.tomlout import dumps as toml_dumps
@@ -92,7 +94,6 @@ from foresterie.housing.replan import (
     NoShow,
     read_no_shows,
 )
-from foresterie.housing.waitlist import SECTION_BEDS
 from foresterie.ops.day import (
     Planned,
     SeasonRun,
@@ -111,7 +112,7 @@ from foresterie.run.folders import check_apart, check_target, scenario_folder
 from foresterie.run.pipeline import RunSummary, solve
 from foresterie.scenario.files import priority_csv, workers_csv
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS, load_scenario
-from foresterie.scenario.model import FarmClosure, Worker
+from foresterie.scenario.model import FarmClosure, Section, Worker
 from foresterie.travel.matrix import TravelMatrix, build_matrix
 
 
@@ -147,6 +148,14 @@ class Intake:
     with_group: list[str] = field(default_factory=list)  # here with their group, unrecorded
 
 
+# the beds of a section, as a refused move names them (housing/waitlist.py SECTION_BEDS's words)
+_BEDS = {
+    Section.MEN: N_("men's beds"),
+    Section.WOMEN: N_("women's beds"),
+    Section.FAMILY: N_("family beds"),
+}
+
+
 def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, str] | None:
     """Why a move of w to foresteria `fid` from d cannot be made, as the refusal says it
     (`_refusal`), and what the office can do (None: it is made). A pin the intake's own scenario
@@ -161,22 +170,25 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
     compete with the waitlist), and one for a foresteria that opens later is not met yet: they
     keep their bed, and the request, which holds, is made by an intake on or after the
     opening (never nights without a bed until then)."""
+    tr = cli_lang()  # said on the console, in the command line's language
     if not fid:
         return (
-            "names no foresteria: not met",
-            "record another `move` naming the foresteria asked for",
+            tr._("names no foresteria: not met"),
+            tr._("record another `move` naming the foresteria asked for"),
         )
-    again = "record another `move` naming another foresteria"
+    again = tr._("record another `move` naming another foresteria")
     group = [x for x in season.scenario.workers if w.group_id and x.group_id == w.group_id]
     if any(fid in x.avoid for x in [w, *group]):  # the group goes where one of them is pinned
-        return "cannot be made (placement)", "ask the case worker"
+        return tr._("cannot be made (placement)"), tr._("ask the case worker")
     f = next(f for f in season.scenario.foresterie if f.id == fid)  # the import checked it
     if not f.beds(w.section):
-        return f"cannot be made ({f.name} has no {SECTION_BEDS[w.section]})", again
+        why = tr._("cannot be made ({name} has no {beds})")
+        return why.format(name=f.name, beds=tr._(_BEDS[w.section])), again
     if any(x.accessible for x in [w, *group]) and not f.beds_accessible:
-        return f"cannot be made ({f.name} has no accessible bed)", again
+        return tr._("cannot be made ({name} has no accessible bed)").format(name=f.name), again
     if far := _too_far(season, [w, *group], fid):
-        return f"cannot be made ({f.name} is {far})", "record another `move`, nearer the farm"
+        why = tr._("cannot be made ({name} is {far})").format(name=f.name, far=far)
+        return why, tr._("record another `move`, nearer the farm")
     partial = season.scenario.config.housing.partial_stays
 
     def fits(start: date) -> bool:
@@ -185,10 +197,13 @@ def _cannot_move(season: SeasonRun, w: Worker, fid: str, d: date) -> tuple[str, 
         return bool(open_) and (partial or len(open_) == len(nights))
 
     if d < f.open_from and fits(f.open_from):
-        why = f"cannot be made yet ({f.name} opens on {f.open_from})"
-        return why, f"an intake on or after {f.open_from} makes it"
+        why = tr._("cannot be made yet ({name} opens on {day})").format(
+            name=f.name, day=f.open_from
+        )
+        return why, tr._("an intake on or after {day} makes it").format(day=f.open_from)
     if not fits(d):
-        return f"cannot be made ({f.name} is open {f.open_from}..{f.open_to} only)", again
+        why = tr._("cannot be made ({name} is open {first}..{last} only)")
+        return why.format(name=f.name, first=f.open_from, last=f.open_to), again
     return None
 
 
@@ -214,7 +229,32 @@ def _too_far(season: SeasonRun, people: list[Worker], fid: str) -> str:
     secs, farm = max((matrix.secs(fid, farm), farm) for farm in farms)
     if secs <= cap * 60:
         return ""
-    return f"{math.ceil(secs / 60)} min from farm {farm}, above the {cap} min commute limit"
+    return (
+        cli_lang()
+        ._("{min} min from farm {farm}, above the {cap} min commute limit")
+        .format(min=math.ceil(secs / 60), farm=farm, cap=cap)
+    )
+
+
+def _moves_made(season: SeasonRun) -> dict[str, list[tuple[str, date]]]:
+    """worker -> (foresteria, from) of each move the run re-planned made (its inputs/moves.csv:
+    an intake's own and those it carried)."""
+    path = season.root / "inputs" / MOVES
+    out: dict[str, list[tuple[str, date]]] = {}
+    for r in read_csv(path, MOVE_COLS) if path.is_file() else []:
+        out.setdefault(r["worker_id"], []).append((r["foresteria_id"], r.day("from")))
+    return out
+
+
+def _met(ev: Event, made: dict[str, list[tuple[str, date]]], since: date | None) -> bool:
+    """Whether the run re-planned (an intake of `since`) answered a move request already: a
+    request dated up to its date that it made (a move to that foresteria from the request's day
+    on). One it did not make holds (README "Daily operations": until another `move` row of the
+    person replaces it) and is read again, by an intake made from the season run as by one
+    made from that intake (session 19's leftover: the person had to record it again)."""
+    if since is None or ev.day > since:
+        return False
+    return any(f == ev.origin and ev.day <= start for f, start in made.get(ev.worker_id, []))
 
 
 def intake_workers(
@@ -247,16 +287,12 @@ def intake_workers(
     asked: dict[str, str] = {}
     asked_on: dict[str, date] = {}
     knowing: set[str] = set()
+    last_ask: dict[str, Event] = {}
     for ev in events:
         if ev.day > d:
             continue
-        if ev.kind == "move_request" and (moves_since is None or ev.day > moves_since):
-            asked[ev.worker_id] = ev.origin  # the last request wins
-            asked_on[ev.worker_id] = ev.day
-            if ev.note == WITHOUT_RIDE:
-                knowing.add(ev.worker_id)
-            else:
-                knowing.discard(ev.worker_id)
+        if ev.kind == "move_request":
+            last_ask[ev.worker_id] = ev  # the last request wins
         if ev.kind == "arrival":
             arrived[ev.worker_id] = ev.day  # the last row wins: corrections are new rows
             departed.pop(ev.worker_id, None)
@@ -266,6 +302,12 @@ def intake_workers(
                 only_aboard.discard(ev.worker_id)
         elif ev.kind == "departure":
             departed[ev.worker_id] = ev.day
+    made = _moves_made(season) if moves_since is not None else {}
+    for wid, ev in last_ask.items():  # ... unless the run re-planned made it
+        if not _met(ev, made, moves_since):
+            asked[wid], asked_on[wid] = ev.origin, ev.day
+            if ev.note == WITHOUT_RIDE:
+                knowing.add(wid)
     # A dependant (a child, an elder) leaves with the group's working members: once every one of
     # them has left, they are gone too, from the latest of those days (review 19 S: both parents
     # recorded as departed left their child alone in the family room for 19 nights).
@@ -281,8 +323,12 @@ def intake_workers(
         if all(a.id in departed for a in adults):
             departed[w.id] = max(departed[a.id] for a in adults)
             left_with.append(
-                f"{w.group_id}: {w.id} leaves with the group's working members (the last "
-                f"departed on {departed[w.id]}): no bed kept for a dependant alone"
+                cli_lang()
+                ._(
+                    "{group}: {id} leaves with the group's working members (the last departed "
+                    "on {day}): no bed kept for a dependant alone"
+                )
+                .format(group=w.group_id, id=w.id, day=departed[w.id])
             )
     counts: Counter[str] = Counter()
     out: list[Worker] = []
@@ -322,7 +368,9 @@ def intake_workers(
         if w.group_id:
             members.setdefault(w.group_id, []).append(w)
     with_group = [  # one line a group: who of it the office did not record
-        f"{gid}: {', '.join(kept)} not checked in with the group: kept with it; check"
+        cli_lang()
+        ._("{group}: {who} not checked in with the group: kept with it; check")
+        .format(group=gid, who=", ".join(kept))
         for gid, kept in group_presence(season.scenario.workers, here_of, came_of, departed, d)
     ]
     for w in season.scenario.workers:
@@ -419,8 +467,10 @@ def intake_workers(
         season_workers = {w.id: w for w in season.scenario.workers}
         for i, w in enumerate(out):
             if w.group_id in split and w.id in movers:
-                why = f"cannot be made (the rest of group {w.group_id} is held elsewhere)"
-                todo = "record a `move` for each of the group, to the same foresteria"
+                tr = cli_lang()
+                why = tr._("cannot be made (the rest of group {group} is held elsewhere)")
+                why = why.format(group=w.group_id)
+                todo = tr._("record a `move` for each of the group, to the same foresteria")
                 bed = season.assigned[w.id]
                 refused[w.id] = _refusal(w.id, movers.pop(w.id), asked_on[w.id], bed, why, todo)
                 counts["move_requested"] -= 1
@@ -466,14 +516,15 @@ def without_moves_to(intake: Intake, over: set[str], season: SeasonRun) -> tuple
     (README "A move is an option, never a loss"; review 18 R, MEDIUM-1: one request for a
     full site stopped the whole intake, no arrival housed, no no-show's bed released)."""
     dropped = sorted(w for w, f in intake.movers.items() if f in over)
+    tr = cli_lang()
     said = [
         _refusal(
             w,
             intake.movers[w],
             intake.asked_on[w],
             season.assigned[w],
-            "cannot be made (no bed for them there on some night from the date)",
-            "record another `move`, or ask again when a bed is free",
+            tr._("cannot be made (no bed for them there on some night from the date)"),
+            tr._("record another `move`, or ask again when a bed is free"),
         )
         for w in dropped
     ]
@@ -522,10 +573,20 @@ def moves_costing_nobody(
     if not intake.movers:
         return intake, []
     said: list[str] = []
-    alone = nights(_taken_back(intake, set(intake.movers)))  # every request not met
+    weighed: dict[frozenset[tuple[str, str]], dict[str, int]] = {}
+
+    def nights_of(trial: Intake) -> dict[str, int]:
+        """`nights`, once for each set of requests (the trials differ by their requests only):
+        the last one of the loop below is often all the requests, weighed first (F1's note)."""
+        key = frozenset(trial.movers.items())
+        if key not in weighed:
+            weighed[key] = nights(trial)
+        return weighed[key]
+
+    alone = nights_of(_taken_back(intake, set(intake.movers)))  # every request not met
 
     def costs(trial: Intake, ref: dict[str, int]) -> tuple[dict[str, int], dict[str, int]]:
-        now = nights(trial)
+        now = nights_of(trial)
         moving = group_moves(trial, season, d)
         lost = {w: n - now.get(w, 0) for w, n in ref.items() if w not in moving}
         return now, {w: n for w, n in lost.items() if n > 0}
@@ -560,15 +621,18 @@ def moves_costing_nobody(
         else:
             met[wid], ref = intake.movers[wid], now
     lines = []
+    tr = cli_lang()
     for wid, (n, k) in sorted(costly.items()):
         if k:
-            nights_ = f"{n} night{'s' if n != 1 else ''}"
-            people = f"{k} other {'person' if k == 1 else 'people'}"
-            why = f"cannot be made (it would take {nights_} from {people}, planned without it)"
-            todo = "ask again when a bed is free there"
+            nights_ = tr.ngettext("{n} night", "{n} nights", n).format(n=tr.num(n))
+            people = tr.ngettext("{n} other person", "{n} other people", k).format(n=tr.num(k))
+            why = tr._(
+                "cannot be made (it would take {nights} from {people}, planned without it)"
+            ).format(nights=nights_, people=people)
+            todo = tr._("ask again when a bed is free there")
         else:
-            why = "cannot be made (no bed for them there on some night from the date)"
-            todo = "record another `move`, or ask again when a bed is free"
+            why = tr._("cannot be made (no bed for them there on some night from the date)")
+            todo = tr._("record another `move`, or ask again when a bed is free")
         lines.append(
             _refusal(wid, intake.movers[wid], intake.asked_on[wid], season.assigned[wid], why, todo)
         )
@@ -626,10 +690,12 @@ def _ride_cost(season_run: Path, target: Path, intake: Intake, d: date) -> dict[
 
 def _rides_text(cost: RideCost) -> str:
     (got, owed), (had, was) = cost
-    return (
-        f"a ride to work on {got} of {owed} workday{'s' if owed != 1 else ''} there, "
-        f"{had} of {was} where they are"
-    )
+    tr = cli_lang()
+    return tr.ngettext(
+        "a ride to work on {got} of {owed} workday there, {had} of {was} where they are",
+        "a ride to work on {got} of {owed} workdays there, {had} of {was} where they are",
+        owed,
+    ).format(got=tr.num(got), owed=tr.num(owed), had=tr.num(had), was=tr.num(was))
 
 
 def without_rides(
@@ -637,14 +703,17 @@ def without_rides(
 ) -> tuple[Intake, list[str]]:
     """The intake with the move requests taken back that would cost the mover rides to work,
     and the lines that say so (README "A move is an option, never a loss")."""
+    tr = cli_lang()
     lines = [
         _refusal(
             wid,
             intake.movers[wid],
             intake.asked_on[wid],
             season.assigned[wid],
-            f"is not made from {d} (it would cost them rides: {_rides_text(cost)})",
-            "record it again as `move_without_ride` if they want it knowing this",
+            tr._("is not made from {day} (it would cost them rides: {rides})").format(
+                day=d, rides=_rides_text(cost)
+            ),
+            tr._("record it again as `move_without_ride` if they want it knowing this"),
         )
         for wid, cost in sorted(costly.items())
     ]
@@ -679,8 +748,12 @@ def _refusal(wid: str, fid: str, asked: date, bed: str, why: str, todo: str) -> 
     """'X021: the move to FR-N asked on 2027-08-07 cannot be made (placement): stays at FR-L;
     ask the case worker': pseudonymous id, the request as the office recorded it (`to FID`
     when it names one), why it is not met (`_cannot_move`), what is public."""
-    to = f" to {fid}" if fid else ""
-    return f"{wid}: the move{to} asked on {asked} {why}: stays at {bed}; {todo}"
+    tr = cli_lang()
+    if fid:
+        text = tr._("{id}: the move to {fid} asked on {day} {why}: stays at {bed}; {todo}")
+    else:
+        text = tr._("{id}: the move asked on {day} {why}: stays at {bed}; {todo}")
+    return text.format(id=wid, fid=fid, day=asked, why=why, bed=bed, todo=todo)
 
 
 def _nights_from(path: Path, d: date, who: set[str]) -> Counter[str]:
@@ -706,18 +779,30 @@ def promised_line(lost: dict[str, int], intake: Intake, d: date) -> str:
     """'warning: 9 people housed by the plan re-planned and not arrived lose 141 nights ...'."""
     due = sorted(w for w in lost if intake.workers_by_id[w].arrival >= d)
     noshow = sorted(w for w in lost if w not in due)
+    tr = cli_lang()
     kinds = []
     if due:
-        kinds.append(f"{len(due)} due from {d} on")
+        kinds.append(tr._("{n} due from {day} on").format(n=tr.num(len(due)), day=d))
     if noshow:
-        kinds.append(f"{len(noshow)} due before {d}, not arrived, their bed held")
+        kinds.append(
+            tr._("{n} due before {day}, not arrived, their bed held").format(
+                n=tr.num(len(noshow)), day=d
+            )
+        )
     n, k = sum(lost.values()), len(lost)
-    return (
-        f"warning: {k} {'person' if k == 1 else 'people'} housed by the plan re-planned and not "
-        f"arrived ({', '.join(kinds)}) {'loses' if k == 1 else 'lose'} {n} "
-        f"night{'s' if n != 1 else ''} of the beds it gave "
-        f"them, to make room for others: {ids_text(sorted(lost))}; tell them before they come "
-        "(plan/waitlist.csv says why)"
+    return "warning: " + tr.ngettext(
+        "{k} person housed by the plan re-planned and not arrived ({kinds}) loses {nights} of "
+        "the beds it gave them, to make room for others: {ids}; tell them before they come "
+        "(plan/waitlist.csv says why)",
+        "{k} people housed by the plan re-planned and not arrived ({kinds}) lose {nights} of "
+        "the beds it gave them, to make room for others: {ids}; tell them before they come "
+        "(plan/waitlist.csv says why)",
+        k,
+    ).format(
+        k=tr.num(k),
+        kinds=", ".join(kinds),
+        nights=tr.ngettext("{n} night", "{n} nights", n).format(n=tr.num(n)),
+        ids=ids_text(sorted(lost)),
     )
 
 
@@ -740,15 +825,20 @@ def newly_housed(
 
 
 def gained_line(gained: dict[str, tuple[str, date]], d: date) -> str:
-    """'note: 2 people waitlisted by the plan re-planned, not arrived, now have a bed ...'."""
+    """'note: 2 people without a bed from D in the plan re-planned, not arrived, have a bed now ...'."""
+    tr = cli_lang()
+    at = tr._("{id} at {place} from {day}")
+    who = ", ".join(at.format(id=w, place=f, day=n) for w, (f, n) in gained.items())
     k = len(gained)
-    who = ", ".join(f"{w} at {f} from {n}" for w, (f, n) in gained.items())
-    return (
-        f"note: {k} {'person' if k == 1 else 'people'} without a bed from {d} in the plan "
-        f"re-planned, not arrived, {'has' if k == 1 else 'have'} a bed now: {who}; tell them "
-        "before they come (a bed not come to is released as a no-show's, its days counted from "
-        "the later of the planned arrival and the day the bed was given)"
-    )
+    return "note: " + tr.ngettext(
+        "{k} person without a bed from {day} in the plan re-planned, not arrived, has a bed "
+        "now: {who}; tell them before they come (a bed not come to is released as a no-show's, "
+        "its days counted from the later of the planned arrival and the day the bed was given)",
+        "{k} people without a bed from {day} in the plan re-planned, not arrived, have a bed "
+        "now: {who}; tell them before they come (a bed not come to is released as a no-show's, "
+        "its days counted from the later of the planned arrival and the day the bed was given)",
+        k,
+    ).format(k=tr.num(k), day=d, who=who)
 
 
 def _to_tell(intake: Intake, on_d: dict[str, str], d: date) -> dict[str, str]:
@@ -870,7 +960,8 @@ def run_intake(
     report: Any = None,
 ) -> tuple[RunSummary, dict[str, Any]]:
     """Re-plan the beds from d. `release_days` None: the scenario's
-    `[operations] release_bed_after_days`."""
+    `[operations] release_bed_after_days`. `report`: given a say, the report hook of a re-plan
+    (pipeline.ReportHook) that says what it wrote with it."""
     season = open_season(season_run, ledger, d)
     source = "--release-after-days"
     if release_days is None:
@@ -899,21 +990,38 @@ def run_intake(
     )
     booked = booked_workdays(events, season.scenario.workers, season.scenario.farm_closures)
     later = later_intake(events, season.manifest_sha256, since, d)
+    tr = cli_lang()  # what the office reads, in the command line's language
     if say is not None and later is not None:
         say(
-            f"warning: the ledger records an intake of {later} made after {season_run} (by default "
-            f"{intake_path(season_run, later)}): this one re-plans from {season_run} and does not "
-            f"keep what that one planned (its moves, its placements); to go on from it: "
-            f"foresterie intake {intake_path(season_run, later)} --date {d}"
+            "warning: "
+            + tr._(
+                "the ledger records an intake of {day} made after {run} (by default {path}): "
+                "this one re-plans from {run} and does not keep what that one planned (its "
+                "moves, its placements); to go on from it: foresterie intake {path} --date {date}"
+            ).format(day=later, run=season_run, path=intake_path(season_run, later), date=d)
         )
     if say is not None:
         for (farm, day), ids in sorted(booked.items()):
-            did = "worked" if day < d else "booked to work"
-            say(
-                f"note: {farm}: {len(ids)} of its people {did} on {day} by a booking although its "
-                f"calendar closed the day ({ids_text(ids)}): a day with work for the release "
-                "rule for them only; its calendar stands for the others"
+            did = tr.ngettext(
+                "{farm}: {n} of its people worked on {day} by a booking although its calendar "
+                "closed the day ({ids}): a day with work for the release rule for them only; "
+                "its calendar stands for the others",
+                "{farm}: {n} of its people worked on {day} by a booking although its calendar "
+                "closed the day ({ids}): a day with work for the release rule for them only; "
+                "its calendar stands for the others",
+                len(ids),
             )
+            if day >= d:
+                did = tr.ngettext(
+                    "{farm}: {n} of its people booked to work on {day} by a booking although "
+                    "its calendar closed the day ({ids}): a day with work for the release rule "
+                    "for them only; its calendar stands for the others",
+                    "{farm}: {n} of its people booked to work on {day} by a booking although "
+                    "its calendar closed the day ({ids}): a day with work for the release rule "
+                    "for them only; its calendar stands for the others",
+                    len(ids),
+                )
+            say("note: " + did.format(farm=farm, n=tr.num(len(ids)), day=day, ids=ids_text(ids)))
         for c in intake.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d, intake.released[c.site]))
         for line in intake.refused:  # they stay where they are
@@ -921,12 +1029,20 @@ def run_intake(
         for line in intake.with_group:  # present with their group: housed with it
             say(f"note: {line}")
         if intake.expired:  # ids and places only, as the placement's own line
-            who = ", ".join(f"{w} at {f}" for w, f in intake.expired.items())
-            say(
-                f"note: released from {d}, the beds of {len(intake.expired)} placed while in the "
-                f"region and not checked in at them within {release_days} days of the placement "
-                f"(waitlisted until a check-in; they ride from their departure point): {who}"
+            at = tr._("{id} at {place}")
+            who = ", ".join(at.format(id=w, place=f) for w, f in intake.expired.items())
+            k = len(intake.expired)
+            text = tr.ngettext(
+                "released from {day}, the bed of {n} placed while in the region and not checked "
+                "in at it within {days} of the placement (waitlisted until a check-in; they ride "
+                "from their departure point): {who}",
+                "released from {day}, the beds of {n} placed while in the region and not checked "
+                "in at them within {days} of the placement (waitlisted until a check-in; they "
+                "ride from their departure point): {who}",
+                k,
             )
+            days = tr.ngettext("{n} day", "{n} days", release_days).format(n=release_days)
+            say("note: " + text.format(day=d, n=tr.num(k), days=days, who=who))
     record = {
         "date": d.isoformat(),
         "season_run": str(season_run),
@@ -993,9 +1109,13 @@ def run_intake(
     # kept only: one made again without the moves not made is another plan (review 19 S, LOW-A)
     pending: list[str] = []
 
-    def attempt() -> Any:
+    def attempt() -> tuple[Any, Any]:
+        """A re-plan's report hook and say: what both say waits in `pending` (a re-plan made
+        again without the moves not made writes its report again: said once, of the plan
+        kept)."""
         pending.clear()
-        return pending.append if say is not None else None
+        tell = pending.append if say is not None else None
+        return (report(tell or (lambda _: None)) if report is not None else None), tell
 
     def flush() -> None:
         for line in pending:
@@ -1017,7 +1137,7 @@ def run_intake(
             record["move_requests_taking_nights"] = intake.counts["move_would_take_nights"]
         try:
             summary = _replan(
-                season_run, season, intake, d, target, force, records, report, attempt(), booked
+                season_run, season, intake, d, target, force, records, *attempt(), booked
             )
         except InfeasibleError as exc:  # a move asked to a site with no bed for it: not met
             over = _over(exc, season)
@@ -1030,7 +1150,7 @@ def run_intake(
             record["workers"] = dict(sorted(intake.counts.items()))
             record["move_requests_cannot_be_made"] = len(intake.refused)
             summary = _replan(
-                season_run, season, intake, d, target, force, records, report, attempt(), booked
+                season_run, season, intake, d, target, force, records, *attempt(), booked
             )
         rides = _ride_cost(season_run, target, intake, d)
         costly = {w: r for w, r in rides.items() if w not in intake.knowing}
@@ -1040,12 +1160,12 @@ def run_intake(
             if say is not None:
                 for line in said:
                     say(f"note: {line}")
-                say("re-planning without the moves not made")
+                say(tr._("re-planning without the moves not made"))
             record["workers"] = dict(sorted(intake.counts.items()))
             record["move_requests_cannot_be_made"] = len(intake.refused)
             record["move_requests_costing_rides"] = len(costly)
             summary = _replan(
-                season_run, season, intake, d, target, True, records, report, attempt(), booked
+                season_run, season, intake, d, target, True, records, *attempt(), booked
             )
             rides = {w: r for w, r in rides.items() if w in intake.movers}
     except BaseException:
@@ -1064,27 +1184,33 @@ def run_intake(
         for wid in sorted(w for w in intake.movers if on_d.get(w) == intake.movers[w]):
             cost = rides.get(wid)
             if cost is None:
-                say(f"note: {wid}: housed at {on_d[wid]} from {d}, as asked")
+                text = tr._("{id}: housed at {place} from {day}, as asked")
             else:  # asked knowing: said with what it costs them
-                say(
-                    f"note: {wid}: housed at {on_d[wid]} from {d}, as asked knowing there may be "
-                    f"no ride to work: {_rides_text(cost)}"
+                text = tr._(
+                    "{id}: housed at {place} from {day}, as asked knowing there may be no ride "
+                    "to work: {rides}"
                 )
+            rides_ = _rides_text(cost) if cost is not None else ""
+            say("note: " + text.format(id=wid, place=on_d[wid], day=d, rides=rides_))
     if say is not None:  # whom the desk tells of their new bed: ids and places, no more
         tell = _to_tell(intake, on_d, d)
         if tell:
             by = {w.id: w for w in intake.workers}
             ride = [w for w in tell if by[w].pickup_id]  # a departure point to ride from
-            who = ", ".join(f"{w} at {f}" for w, f in sorted(tell.items()))
+            at = tr._("{id} at {place}")
+            who = ", ".join(at.format(id=w, place=f) for w, f in sorted(tell.items()))
             how = (
-                "they ride from their departure point until they check in"
+                tr._("they ride from their departure point until they check in")
                 if len(ride) == len(tell)
-                else "no ride until they check in: they have no departure point"
+                else tr._("no ride until they check in: they have no departure point")
                 if not ride
-                else "those with a departure point ride from it until they check in"
+                else tr._("those with a departure point ride from it until they check in")
             )
             say(
-                f"note: placed from {d} while in the region, to be told of their bed ({how}): {who}"
+                "note: "
+                + tr._(
+                    "placed from {day} while in the region, to be told of their bed ({how}): {who}"
+                ).format(day=d, how=how, who=who)
             )
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(

@@ -7,8 +7,9 @@ can still be reported on and `ledger verify` and `verify` still pass:
 - the ledger: each worker-level row dated before DATE loses its payload and keeps seq, kind,
   day, its links and the sha256 of its payload (ops/ledger.py, `purge_before`); a `purge` row
   records it; the database is compacted so no old payload survives in its files;
-- runs: a day run dated before DATE, and the season run and its intake re-plans once the season
-  has ended before DATE, lose every file that names a worker (found by reading every file, not
+- runs: a day run dated before DATE, and the season run and its intake re-plans (an intake
+  made from an intake too, at every depth: `made_from`) once the season has ended before DATE,
+  lose every file that names a worker (found by reading every file, not
   by a list) and the restricted part; they keep the manifest, the files naming no worker (fleet,
   farms, matrix, trips, occupancy ...), counts per foresteria and week written before the purge
   (`aggregates/`), and `purged.json`: the sha256 of every removed file (a restricted plaintext
@@ -413,6 +414,34 @@ def day_runs_in(folders: Iterable[Path], season_sha256: str) -> list[Path]:
     return found
 
 
+def made_from(run: Path) -> list[Path]:
+    """The runs made from `run` beside it (its day runs in RUN.days, its intakes in RUN.intake),
+    and those made from them, at every depth: an intake made from an intake is
+    RUN.intake/D1.intake/D2, its day runs RUN.intake/D1.intake/D2.days/D3 (session 19's
+    leftover: purge reached the first level only, and left the next intakes whole). Read before
+    anything is purged: a folder that cannot be listed is named (one line, exit 2) with nothing
+    changed."""
+    found: list[Path] = []
+    todo, seen = [run], {run.resolve()}
+    while todo:
+        parent = todo.pop(0)
+        for kind in ("days", "intake"):
+            folder = parent.parent / f"{parent.name}.{kind}"
+            try:
+                if not folder.is_dir():
+                    continue
+                kids = sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
+            except OSError as exc:
+                why = f"cannot be read ({exc.strerror or exc}): nothing purged"
+                raise ScenarioError([Problem(str(folder), None, "folder", why)]) from None
+            for kid in kids:
+                if kid.resolve() not in seen:
+                    seen.add(kid.resolve())
+                    found.append(kid)
+                    todo.append(kid)
+    return found
+
+
 def purge(
     season_run: Path,
     before: date,
@@ -435,11 +464,7 @@ def purge(
     lp: Path | str = ledger or ledger_path(season_run)  # a file, or a postgresql:// URL
     if not is_url(lp):
         lp = Path(lp)
-    runs = []
-    for kind in ("days", "intake"):
-        folder = season_run.parent / f"{season_run.name}.{kind}"
-        if folder.is_dir():
-            runs += sorted(p for p in folder.iterdir() if (p / "manifest.json").is_file())
+    runs = made_from(season_run)
     season_sha = file_sha256(season_run / "manifest.json")
     runs += [r for r in day_runs_in(day_folders or [], season_sha) if r not in runs]
     runs = list(dict.fromkeys(r.resolve() for r in runs))
@@ -504,7 +529,7 @@ def purge(
     out.people = len(gone)
     # the scenario folder a day run or an intake killed while it solved left beside its target
     # (ids and stays; an intake's from before its priorities stayed in memory, every priority)
-    beside = [season_run.parent / f"{season_run.name}.{k}" for k in ("days", "intake")]
+    beside = [r.parent / f"{r.name}.{k}" for r in runs for k in ("days", "intake")]
     beside += [r.parent for r in runs if r != season_run]
     beside += [d if not (d / "day.json").is_file() else d.parent for d in day_folders or []]
     for folder in dict.fromkeys(p.resolve() for p in beside):

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 
 from foresterie.core.errors import Problem, ScenarioError
+from foresterie.core.i18n import cli_lang
 from foresterie.housing.release import (
     idle_releases,
     kept_costs,
@@ -40,7 +41,7 @@ from foresterie.housing.tiers import HousingPlan, plan_housing
 from foresterie.housing.units import lottery_draws
 from foresterie.housing.waitlist import WaitlistEntry
 from foresterie.scenario.load import load_scenario, pin_bed_problems, scenario_hash
-from foresterie.scenario.model import Scenario
+from foresterie.scenario.model import Assignment, Scenario
 from foresterie.travel.matrix import TravelMatrix, build_matrix, far_from_road
 
 Say = Callable[[str], None]
@@ -112,6 +113,45 @@ def day_run_housing(scenario: Scenario) -> tuple[Scenario, list[WaitlistEntry]]:
         if not w.pinned_foresteria
     ]
     return replace(scenario, workers=pinned), past
+
+
+def kept_lines(scenario: Scenario, assignments: list[Assignment], since: date) -> list[str]:
+    """The `pause:` and `release:` lines, per farm, in the command line's language (review 19's
+    leftovers: English only, where the coordinators read Italian): the beds a pause keeps (a
+    pause is not an end: housing/release.py), and those a release would give to no one else
+    (`idle_releases`: not made)."""
+    tr = cli_lang()
+    n = tr.num(scenario.config.housing.max_days_without_work or 0)  # set, or no pause
+
+    def kept(people: int, nights: int) -> dict[str, str]:
+        who = tr.ngettext(
+            "{n} person housed keeps their bed", "{n} people housed keep their beds", people
+        )
+        said = tr.ngettext(
+            "{n} bed-night without work, not released",
+            "{n} bed-nights without work, not released",
+            nights,
+        )
+        return {"who": who.format(n=tr.num(people)), "said": said.format(n=tr.num(nights))}
+
+    lines = []
+    for farm, counts in sorted(pause_costs(scenario, assignments, since).items()):
+        lines.append(
+            "pause: "
+            + tr._(
+                "{farm} has {days}+ workdays in a row without work and then work again: {who} "
+                "through it ({said})"
+            ).format(farm=farm, days=n, **kept(*counts))
+        )
+    for farm, counts in sorted(kept_costs(scenario, assignments, since).items()):
+        lines.append(
+            "release: "
+            + tr._(
+                "{farm}'s work is over within the stay, but the plan would give the beds to no "
+                "one else: {who} ({said})"
+            ).format(farm=farm, **kept(*counts))
+        )
+    return lines
 
 
 def load_and_house(req: Request, say: Say) -> Housed:
@@ -217,30 +257,8 @@ def load_and_house(req: Request, say: Say) -> Housed:
         housing.lottery = lottery_draws(
             scenario.workers, scenario.config.scenario.seed, scenario.draw_key
         )
-    n = scenario.config.housing.max_days_without_work
-
-    def kept_words(people: int, nights: int) -> tuple[str, str]:
-        who = (
-            "1 person housed keeps their bed"
-            if people == 1
-            else f"{people} people housed keep their beds"
-        )
-        return who, f"{nights} bed-night{'' if nights == 1 else 's'} without work, not released"
-
-    for farm, counts in sorted(pause_costs(scenario, housing.assignments, since).items()):
-        # a pause is not an end (housing/release.py): the beds it keeps, said per farm
-        who, said = kept_words(*counts)
-        say(
-            f"pause: {farm} has {n}+ workdays in a row without work and then work again: "
-            f"{who} through it ({said})"
-        )
-    for farm, counts in sorted(kept_costs(scenario, housing.assignments, since).items()):
-        # a release that houses nobody is not made (housing/release.py idle_releases)
-        who, said = kept_words(*counts)
-        say(
-            f"release: {farm}'s work is over within the stay, but the plan would give the beds "
-            f"to no one else: {who} ({said})"
-        )
+    for line in kept_lines(scenario, housing.assignments, since):
+        say(line)
     timings["housing_s"] = time.monotonic() - t
     return Housed(
         request=req,

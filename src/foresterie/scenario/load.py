@@ -377,6 +377,37 @@ def pin_bed_problems(scenario: Scenario) -> list[Problem]:
     return out
 
 
+def dependants_alone(scenario: Scenario) -> list[Problem]:
+    """A dependant (`rides` false) whose stay runs past every working member of their group:
+    warned on their row by `validate` (session 19's leftover). An intake ends the dependant's
+    stay with the last working member's (ops/intake.py: no bed kept for a child alone), so the
+    season plan's nights after it are not theirs; the office checks the departure."""
+    last: dict[str, date] = {}
+    for w in scenario.workers:
+        if w.group_id is not None and w.rides:
+            last[w.group_id] = max(w.departure, last.get(w.group_id, w.departure))
+    path = scenario.files.get("workers")
+    label = path.name if path is not None else "workers.csv"
+    return [
+        Problem(
+            label,
+            w.row,
+            "departure",
+            Msg(
+                "{id} does not ride (a dependant) and leaves on {departure}, after every working "
+                "member of group {group} (the last leaves on {last}): an intake ends their stay "
+                "with the group's working members; check the departures",
+                id=w.id,
+                departure=w.departure,
+                group=w.group_id,
+                last=last[w.group_id],
+            ),
+        )
+        for w in scenario.workers
+        if w.group_id in last and not w.rides and w.departure > last[w.group_id]
+    ]
+
+
 def _bool_default_true(v: Any) -> bool:
     return True if v is None or str(v).strip() == "" else _bool(v)
 
