@@ -5672,15 +5672,25 @@ def _published_facts(r: _Run) -> tuple[list[tuple[str, int, str]], list[str]]:
                     "fact",
                 )
             )
+    # pinned by the office only: a re-plan records its residents (and those it holds from the
+    # date) pinned where they sleep, and they stand out as much as anyone (review 20 R, MEDIUM-5)
+    held_by_replan = _residents(r)
+    if (r.root / "inputs" / _PREVIOUS_INPUTS[1]).exists():  # a re-plan: the previous run's pins
+        was = _rows(r.root, f"inputs/{_PREVIOUS_INPUTS[1]}", "workers.csv")
+        office = {x["worker_id"] for x in was if x.get("pinned_foresteria")}
+        held_by_replan |= {w for w, x in r.workers.items() if x.get("pinned_foresteria")} - office
     blank = sorted(
         wid
         for wid, w in r.workers.items()
-        if not w.get("farm_id") and not _is_dependant(w) and not w.get("pinned_foresteria")
+        if not w.get("farm_id")
+        and not _is_dependant(w)
+        and (not w.get("pinned_foresteria") or wid in held_by_replan)
     )
     if 0 < len(blank) < _BLANK_CROWD:
         flagged.append(
-            f"inputs/workers.csv: farm_id: {len(blank)} rider(s) not pinned name no farm, fewer "
-            f"than {_BLANK_CROWD}: a farm left out for a site to avoid would stand out among them"
+            f"inputs/workers.csv: farm_id: {len(blank)} rider(s) not pinned by the office name no "
+            f"farm, fewer than {_BLANK_CROWD}: a farm left out for a site to avoid would stand out "
+            "among them"
         )
     return refuted, flagged
 
@@ -6015,7 +6025,7 @@ TIER_KPIS = {
 
 
 # Tiers that maximise (people housed, kept in place, bed-nights); every other one minimises.
-_MAXIMISED = r"housed_priority_\d(_contract)?|kept_in_place|bed_nights"
+_MAXIMISED = r"housed_priority_\d(_contract|_present)?|kept_in_place|bed_nights"
 
 
 DAY_RECORDS = ("day.json", "intake.json")  # what a day run or an intake run records of itself
@@ -7030,6 +7040,36 @@ def _monitor_figures(
             S[k, ind, br][0] += p
             S[k, ind, br][1] += a
 
+    # the nights each person the plan houses is present by their own rows (the rule above,
+    # before the planned departure is applied), then a group as a whole: on a night one of a
+    # group is present, each member due by then whose own last row is no departure or absence
+    # is present with it (README "A group is present, or a no-show, as a whole"; review 20 R,
+    # MEDIUM-2; written apart from ops/day.py `with_group`)
+    present: dict[str, set[str]] = {}
+    left: dict[str, set[str]] = defaultdict(set)
+    for wid in spans:
+        arr, dep = workers[wid]["arrival"], workers[wid]["departure"]
+        mine = sorted(moves.get(wid, []), key=lambda e: e["day"])
+        since = rec_from.get(spans[wid][0][0])
+        present[wid] = set()
+        for night in iso:
+            here = arr <= night < dep
+            if since is not None and since <= arr <= min(night, as_of):
+                here = False
+            own = [e for e in mine if e["day"] <= night]
+            if own:
+                here = own[-1]["kind"] == "arrival"
+                if not here:
+                    left[wid].add(night)
+            if here:
+                present[wid].add(night)
+    for ids in kin.values():
+        housed = [m for m in ids if m in spans]
+        for night in iso:
+            if any(night in present[m] for m in housed):
+                for m in housed:
+                    if workers[m]["arrival"] <= night and night not in left[m]:
+                        present[m].add(night)
     first_plan: dict[str, tuple[str, str]] = {}
     first_actual: dict[str, tuple[str, str]] = {}
     for wid, w in workers.items():
@@ -7064,14 +7104,7 @@ def _monitor_figures(
                     add(wk, "bed_nights", f"site:{site}", 1, 0)
                 elif arr <= night < dep and not point:
                     add(wk, "overflow", "", 1, 0)
-            here = wid in spans and arr <= night < dep
-            since = rec_from.get(spans[wid][0][0]) if wid in spans else None
-            if since is not None and since <= arr <= min(night, as_of):
-                here = False
-            for e in mine:
-                if e["day"] <= night:
-                    here = e["kind"] == "arrival"
-            if not (here and night < dep):
+            if not (night in present[wid] and night < dep):
                 continue
             if site is None:
                 if not (point and arr <= night < dep):

@@ -81,8 +81,10 @@ def test_the_monitor_counts_a_rider_seen_aboard_as_present(
 def test_a_dependant_is_present_by_their_groups_boarding(tmp_path: Path) -> None:
     """W05 is a dependant (`rides = false`) of the family W04, W05 at FB: FB's office records
     W04's arrival of 6 July and not W05's; the driver's list has W04 aboard on the 7th, which
-    stands for W05 too (a dependant never boards). The monitor counts W05 in a bed from the 7th
-    (FB: W04 5 nights, W05 4), and its verifier's own copy of the rule agrees."""
+    stands for W05 too (a dependant never boards). W04's check-in already does: a group is
+    present as a whole (review 20 R, MEDIUM-2), so the monitor counts W05 in a bed from the 6th
+    with W04 (FB: 5 nights each; before, 4 for W05, from the boarding), and its verifier's own
+    copy of the rule agrees."""
     folder = tmp_path / "dep"
     shutil.copytree(TINY, folder)
     path = folder / "workers.csv"
@@ -103,5 +105,5 @@ def test_a_dependant_is_present_by_their_groups_boarding(tmp_path: Path) -> None
         cli_ok("ledger", "import", str(run), str(base / name), "--ledger", str(led))
     out = base / "monitor"
     cli_ok("monitor", str(run), "--ledger", str(led), "--out", str(out))
-    assert _actual(out, "bed_nights", "site:FB") == "9"
+    assert _actual(out, "bed_nights", "site:FB") == "10"
     assert cli_run("monitor", "--verify", str(out))[0] == 0

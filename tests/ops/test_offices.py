@@ -62,11 +62,13 @@ def test_a_silent_site_keeps_the_plans_expectation_in_a_day_run(tiny_season_run:
         "FB: no check-ins recorded yet: its 2 planned arrivals from 2026-07-06 to 2026-07-07 "
         "are expected as planned"
     )
-    # FB's office imports one check-in: from then on its other guest needs one too
+    # FB's office imports one check-in: from then on its guests need one too, but W05 is of
+    # W04's family, present as a whole with him (review 20 R, MEDIUM-2): expected, and said
     late = [*_fa_arrivals(), Event(kind="arrival", day=MON, worker_id="W04")]
     demand = day_demand(load_season_run(tiny_season_run), late, date(2026, 7, 7))
-    assert {w.id for w in demand.riders} == {"W01", "W03", "W04"}
-    assert {c.site: c.not_checked_in for c in demand.checkins} == {"FA": 1, "FB": 1}
+    assert {w.id for w in demand.riders} == {"W01", "W03", "W04", "W05"}
+    assert {c.site: c.not_checked_in for c in demand.checkins} == {"FA": 1}
+    assert demand.with_group == [("G1", ["W05"])]
 
 
 def test_an_intake_releases_no_bed_of_a_silent_site(tiny_season_run: Path) -> None:

@@ -132,6 +132,21 @@ _PAST_WAITED = re.compile(
     r"^(?:group )?waitlisted before \d{4}-\d\d-\d\d, (?:no night left|a member's stay over by then): "
 )
 PLACEMENT_COLS = ("worker_id", "from")
+# An intake's people already in the region on its date who have no bed (arrived without one,
+# early, or a no-show checked in since: ops/intake.py writes it; the run keeps it in inputs/,
+# all of them, housed or not, so that `replay` reads what the model read): worker_id. Among
+# people of one priority, the most of them are housed first (housing/tiers.py
+# `housed_priority_p_present`, after the count of the priority: review 20 R, HIGH-3).
+PRESENT = "present.csv"
+PRESENT_COLS = ("worker_id",)
+
+
+def read_present(root: Path) -> frozenset[str]:
+    """The ids of a re-plan's scenario folder's PRESENT file (none without one)."""
+    path = root / PRESENT
+    if not path.is_file():
+        return frozenset()
+    return frozenset(r["worker_id"] for r in read_csv(path, PRESENT_COLS))
 
 
 @dataclass(frozen=True)

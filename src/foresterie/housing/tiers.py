@@ -234,6 +234,7 @@ class _Model:
         matrix: TravelMatrix,
         acc_binding: set[str],
         with_commute: bool = True,
+        present: frozenset[str] = frozenset(),
     ):
         self.comp = comp
         self.near: np.ndarray | None = None  # _near's answer, once asked
@@ -254,15 +255,19 @@ class _Model:
             people = u.one_copy
             per_copy: dict[int, int] = defaultdict(int)
             contract: dict[int, int] = defaultdict(int)
+            in_region: dict[int, int] = defaultdict(int)  # an intake's people in the region
             for w in people:
                 per_copy[w.priority] += 1
                 contract[w.priority] += int(w.contract)
+                in_region[w.priority] += int(w.id in present)
             housed = [
                 (
                     terms[f"housed_priority_{pr}"],
                     c,
                     terms[f"housed_priority_{pr}_contract"],
                     contract[pr],
+                    terms[f"housed_priority_{pr}_present"],
+                    in_region[pr],
                 )
                 for pr, c in per_copy.items()
             ]
@@ -274,9 +279,11 @@ class _Model:
                 self.x[ui, k] = j
                 self.cols.append((u, opt))
                 cols.append(j)
-                for term, c, term_contract, c_contract in housed:
+                for term, c, term_contract, c_contract, term_here, c_here in housed:
                     term.append((j, c))
                     term_contract.append((j, c_contract))
+                    if c_here:
+                        term_here.append((j, c_here))
                 ids = tuple(map(id, opt))
                 if u.previous == opt[0].id:
                     terms["kept_in_place"].append((j, len(people)))
@@ -328,6 +335,7 @@ class _Model:
                 _night_rows(p, [u for u in here if u.accessible], 1, f.beds_accessible, self.chains)
         names = [f"housed_priority_{pr}" for pr in PRIORITIES]
         names += [f"housed_priority_{pr}_contract" for pr in PRIORITIES]
+        names += [f"housed_priority_{pr}_present" for pr in PRIORITIES]
         names += ["kept_in_place", "bed_nights", "transfers", "commute_s"]
         self.obj = {name: _vector(p.n, terms[name]) for name in names}
 
@@ -1057,7 +1065,9 @@ def _shape(w: Worker) -> tuple[date, date, int, bool, bool]:
     return (w.arrival, w.departure, w.priority, w.accessible, w.contract)
 
 
-def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
+def _aggregate(
+    comp: _Component, present: frozenset[str] = frozenset()
+) -> tuple[_Component, list[list[int]]]:
     """Merge units that tier 1 cannot tell apart: classes of the same stay, section, priority,
     accessibility, contract, pin, previous place and options; groups whose people have the same
     stays, priorities, contracts and accessible needs, with the same pin, previous place and
@@ -1068,11 +1078,12 @@ def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
     for ui, u in enumerate(comp.units):
         options = tuple(tuple(f.id for f in o) for o in comp.opts[ui])
         if u.is_group:
-            people = tuple(sorted(_shape(w) for w in u.members))
+            people = tuple(sorted((_shape(w), w.id in present) for w in u.members))
             keys[("group", people, u.section, u.pinned, u.previous, options)].append(ui)
         else:
             w = u.members[0]
-            keys[("class", _shape(w), w.section, u.pinned, u.previous, options)].append(ui)
+            shape = (_shape(w), w.id in present)  # a class is all present or none (build_units)
+            keys[("class", shape, w.section, u.pinned, u.previous, options)].append(ui)
     units, elig, opts, parts = [], {}, {}, []
     for k, (_, uis) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
         first = comp.units[uis[0]]
@@ -1080,7 +1091,9 @@ def _aggregate(comp: _Component) -> tuple[_Component, list[list[int]]]:
             members = tuple(
                 m
                 for ui in uis
-                for m in sorted(comp.units[ui].members, key=lambda w: (_shape(w), w.id))
+                for m in sorted(
+                    comp.units[ui].members, key=lambda w: (_shape(w), w.id in present, w.id)
+                )
             )
         else:
             members = tuple(m for ui in uis for m in comp.units[ui].members)
@@ -1130,6 +1143,10 @@ class _BlockJob:
     acc: set[str]
     replanning: bool
     deadline: float
+    # an intake's people in the region (its placements) and their priorities: among people of
+    # one priority, the most of them housed (`housed_priority_p_present`, after the count)
+    present: frozenset[str] = frozenset()
+    present_priorities: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -1174,15 +1191,17 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         out.append(r)
         return r, x
 
-    agg, parts = _aggregate(block)
-    amdl = _Model(agg, scenario, job.matrix, acc, with_commute=False)
-    mdl = _Model(block, scenario, job.matrix, acc)
+    agg, parts = _aggregate(block, job.present)
+    amdl = _Model(agg, scenario, job.matrix, acc, with_commute=False, present=job.present)
+    mdl = _Model(block, scenario, job.matrix, acc, present=job.present)
     ax: list[np.ndarray] = []
     names: list[tuple[str, Literal["max", "min"]]] = []
     for p in PRIORITIES:
         if scenario.config.housing.contract_first:
             names.append((f"housed_priority_{p}_contract", "max"))
         names.append((f"housed_priority_{p}", "max"))
+        if p in job.present_priorities:  # then, among them, the most already in the region
+            names.append((f"housed_priority_{p}_present", "max"))
     names += [("kept_in_place", "max")] if job.replanning else []
     if rule.partial:
         names += [("bed_nights", "max")]
@@ -1270,6 +1289,7 @@ def plan_housing(
     promised: dict[str, tuple[str, ...]] | None = None,
     history: dict[str, History] | None = None,
     released: dict[str, date] | None = None,
+    present: frozenset[str] = frozenset(),
 ) -> HousingPlan:
     """Solve every district, block by block and tier by tier; explain every waitlisted person.
 
@@ -1287,7 +1307,10 @@ def plan_housing(
     fs = list(scenario.foresterie)
     rule = stay_rule(scenario)
     rank = _rank(scenario)
-    units = build_units(scenario.workers, previous, promised, history)
+    units = build_units(scenario.workers, previous, promised, history, present)
+    # `present` (an intake's people already in the region): weighed before the others of
+    # their priority, never before anyone of a higher one nor at the cost of one more housed
+    present_priorities = tuple(sorted({w.priority for w in scenario.workers if w.id in present}))
     diagnose_pinned(scenario, units)  # raises InfeasibleError naming constraint, place, nights
     fidx = {f.id: fi for fi, f in enumerate(fs)}
     near = reachable(units, fs, matrix, max_commute_s)
@@ -1316,6 +1339,8 @@ def plan_housing(
                 acc=acc,
                 replanning=previous is not None,
                 deadline=deadline,
+                present=present,
+                present_priorities=present_priorities,
             )
             for b in blocks
         ]

@@ -143,8 +143,10 @@ def build_units(
     previous: dict[str, str] | None = None,
     promised: dict[str, tuple[str, ...]] | None = None,
     history: dict[str, History] | None = None,
+    present: frozenset[str] = frozenset(),
 ) -> list[Unit]:
-    """Groups by group_id; singletons keyed by every attribute the model reads."""
+    """Groups by group_id; singletons keyed by every attribute the model reads (`present`: an
+    intake's people already in the region, weighed before others of their priority)."""
     previous = previous or {}
     promised = promised or {}
     history = history or {}
@@ -171,6 +173,8 @@ def build_units(
                 key += (promised[w.id],)
             if w.id in history:  # likewise: a resident's stay rules from the date
                 key += (history[w.id],)
+            if w.id in present:  # likewise: in the region (an intake's placements)
+                key += ("present",)
             classes[key].append(w)
     units = []
     for gid, members in sorted(groups.items()):

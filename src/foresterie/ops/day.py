@@ -42,7 +42,7 @@ import shutil
 import time
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -235,6 +235,42 @@ def seen_aboard(season: SeasonRun, events: list[Event]) -> tuple[list[Event], di
             made[wid] = Event(kind="arrival", day=ev.day, worker_id=wid, source="seen aboard")
             out.append(made[wid])
     return out, made
+
+
+def with_group(
+    workers: Iterable[Worker],
+    here: dict[str, bool],
+    came: dict[str, date | None],
+    gone: dict[str, date],
+    d: date,
+) -> list[tuple[str, list[str]]]:
+    """A group is present, or a no-show, as a whole (README "A group is present, or a no-show,
+    as a whole"; review 19 R, HIGH-6): of a group one of whom is here on d (`here`), each member
+    due by d who has not left by then (`gone`: the day they left) is here with it, come
+    (`came`: the day each came, None: not recorded) the day the first of it recorded came, or
+    their planned arrival if later; `here` and `came` are updated in place. The rule of the
+    intake, the day runs and the monitor (review 20 R, MEDIUM-2; the monitor's verifier has its
+    own copy). Returns (group, the members so kept) of each group of which someone's coming was
+    recorded: the office did not record them, said (a dependant above all: a child is not
+    registered at a desk apart)."""
+    members: dict[str, list[Worker]] = defaultdict(list)
+    for w in workers:
+        if w.group_id:
+            members[w.group_id].append(w)
+    out: list[tuple[str, list[str]]] = []
+    for gid, ws in sorted(members.items()):
+        came_days = [c for x in ws if (c := came.get(x.id)) is not None]
+        if not any(here.get(x.id) for x in ws):
+            continue
+        kept = []
+        for x in ws:
+            if not here.get(x.id) and x.arrival <= d and gone.get(x.id, d + timedelta(1)) > d:
+                here[x.id] = True
+                came[x.id] = max(min(came_days, default=x.arrival), x.arrival)
+                kept.append(x.id)
+        if came_days and kept:
+            out.append((gid, kept))
+    return out
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -526,6 +562,9 @@ class Demand:
     # booking for a site their referral record says to avoid: said (`placement_lines`), never
     # counted in day.json (published) nor kept in the day run's files
     placement: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # (group, its members the office did not record) of each group one of whom checked in:
+    # expected with it, said (`with_group`; review 20 R, MEDIUM-2)
+    with_group: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def extra_workday(self) -> list[str]:
@@ -579,6 +618,28 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     shut = closed_days(sc.farm_closures)
     points = {p.id for p in sc.pickups}
     boards = season.boards_on(d)
+    here_of: dict[str, bool] = {}  # in the region on d, by the ledger (then by their group)
+    came_of: dict[str, date | None] = {}  # the first arrival row of each, up to d
+    gone: dict[str, date] = {}  # left (a departure or absence their last row): not kept
+    for w in sc.workers:
+        bed = season.assigned.get(w.id)
+        in_stay = w.arrival <= d < w.departure
+        here = in_stay  # in the region: a booking from a departure point takes them from it
+        mine = presence.get(w.id, [])
+        came_of[w.id] = min((ev.day for ev in mine if ev.kind == "arrival"), default=None)
+        if bed is not None and w.id not in moving and rec.needs_checkin(bed, w.arrival, eve):
+            here = False  # their foresteria records arrivals: only a check-in says so
+        if w.id in season.no_shows:
+            here = False  # an intake's no-show: only a check-in says they came
+        for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
+            here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
+        if mine and not here:  # their last row a departure or an absence
+            gone[w.id] = d
+        here_of[w.id] = here
+    # a group is present as a whole: a member the office did not record is here with it
+    # (the intake's rule: review 20 R, MEDIUM-2), said (`Demand.with_group`)
+    kept = with_group(sc.workers, here_of, came_of, gone, d)
+    kept_ids = {x for _, ids in kept for x in ids}
     for w in sc.workers:
         bed = season.assigned.get(w.id)  # their first bed: the office recording their arrival
         # where the season plan has them board on d: the bed of that night, else their
@@ -592,18 +653,12 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
         if w.id in moving and w.pickup_id and home is not None:
             home, slept = w.pickup_id, None  # not told of the bed yet, or not moved in
         in_stay = w.arrival <= d < w.departure
-        here = in_stay  # in the region: a booking from a departure point takes them from it
         mine = presence.get(w.id, [])
         if bed is not None and in_stay and w.arrival <= eve and w.id not in moving:
             came = [ev for ev in mine if ev.kind == "arrival"]
             only_aboard = bool(came) and all(ev is aboard.get(w.id) for ev in came)
-            planned.append((bed, w.arrival, bool(came), only_aboard))
-        if bed is not None and w.id not in moving and rec.needs_checkin(bed, w.arrival, eve):
-            here = False  # their foresteria records arrivals: only a check-in says so
-        if w.id in season.no_shows:
-            here = False  # an intake's no-show: only a check-in says they came
-        for ev in sorted(mine, key=lambda e: e.day):  # stable: ledger order
-            here = ev.kind == "arrival"  # a departure on d: they leave that morning, no ride
+            planned.append((bed, w.arrival, bool(came) or w.id in kept_ids, only_aboard))
+        here = here_of[w.id]
         # never past the planned departure (the ledger records no extensions; the bed is
         # someone else's after it): a late arrival does not move the departure
         here = here and d < w.departure
@@ -737,6 +792,7 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
             )
             for wid, outcome in placement
         ],
+        with_group=kept,
     )
 
 
@@ -1498,6 +1554,11 @@ def run_day(
             say(line)
         for line in placement_lines(demand):  # bookings for a site to avoid (console only)
             say(line)
+        for gid, ids in demand.with_group:  # expected with their group: driven as planned
+            say(
+                f"note: {gid}: {', '.join(ids)} not checked in with the group: expected with it "
+                "(planned as the run has them); check"
+            )
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
     prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side

@@ -89,6 +89,8 @@ from foresterie.housing.replan import (
     NO_SHOWS,
     PLACEMENT_COLS,
     PLACEMENTS,
+    PRESENT,
+    PRESENT_COLS,
     NoShow,
     read_no_shows,
 )
@@ -102,6 +104,7 @@ from foresterie.ops.day import (
     seen_aboard,
     site_checkins,
 )
+from foresterie.ops.day import with_group as group_presence
 from foresterie.ops.ledger import WITHOUT_RIDE, Event, Ledger, is_url, reopenable_url
 from foresterie.ops.own import ids_text, own_scenario, validated
 from foresterie.run.early import Request, load_and_house
@@ -364,24 +367,12 @@ def intake_workers(
     for w in season.scenario.workers:
         if w.group_id:
             members.setdefault(w.group_id, []).append(w)
-    with_group: list[str] = []  # lines: who of a group here was not recorded
-    for gid, ws in sorted(members.items()):
-        came_days = [c for x in ws if (c := came_of[x.id]) is not None]
-        if not any(here_of[x.id] for x in ws):
-            continue
-        unrecorded = []
-        for x in ws:
-            if not here_of[x.id] and x.arrival <= d and departed.get(x.id, d + timedelta(1)) > d:
-                here_of[x.id] = True
-                came_of[x.id] = max(min(came_days, default=x.arrival), x.arrival)
-                unrecorded.append(x.id)
-        if came_days and unrecorded:  # one line a group: who of it the office did not record
-            who = ", ".join(unrecorded)
-            with_group.append(
-                cli_lang()
-                ._("{group}: {who} not checked in with the group: kept with it; check")
-                .format(group=gid, who=who)
-            )
+    with_group = [  # one line a group: who of it the office did not record
+        cli_lang()
+        ._("{group}: {who} not checked in with the group: kept with it; check")
+        .format(group=gid, who=", ".join(kept))
+        for gid, kept in group_presence(season.scenario.workers, here_of, came_of, departed, d)
+    ]
     for w in season.scenario.workers:
         bed = season.assigned.get(w.id)
         gone = departed.get(w.id)
@@ -815,6 +806,41 @@ def promised_line(lost: dict[str, int], intake: Intake, d: date) -> str:
     )
 
 
+def newly_housed(
+    season_run: Path, plan: Path, intake: Intake, d: date
+) -> dict[str, tuple[str, date]]:
+    """worker -> (foresteria, first night) of the people not arrived (neither placed in the
+    region nor checked in: `Intake.to_place` is said by its own line) whom the run re-planned
+    gave no night from d and the intake's plan (`plan`: its assignments.csv) gives a bed from
+    d: a bed freed goes to them, and they were told they had none (review 20 R, HIGH-3)."""
+    housed = _first_beds(season_run / "plan" / "assignments.csv")
+    who = {w.id for w in intake.workers} - intake.to_place - set(intake.placed) - set(housed)
+    had = _nights_from(season_run / "plan" / "assignments.csv", d, who)
+    out: dict[str, tuple[str, date]] = {}
+    for r in read_csv(plan, ("worker_id", "foresteria_id", "from", "to")):
+        wid = r["worker_id"]
+        if wid in who and not had[wid] and r.day("to") > d and wid not in out:
+            out[wid] = (r["foresteria_id"], max(r.day("from"), d))
+    return dict(sorted(out.items()))
+
+
+def gained_line(gained: dict[str, tuple[str, date]], d: date) -> str:
+    """'note: 2 people without a bed from D in the plan re-planned, not arrived, have a bed now ...'."""
+    tr = cli_lang()
+    at = tr._("{id} at {place} from {day}")
+    who = ", ".join(at.format(id=w, place=f, day=n) for w, (f, n) in gained.items())
+    k = len(gained)
+    return "note: " + tr.ngettext(
+        "{k} person without a bed from {day} in the plan re-planned, not arrived, has a bed "
+        "now: {who}; tell them before they come (a bed not come to is released as a no-show's, "
+        "its days counted from the later of the planned arrival and the day the bed was given)",
+        "{k} people without a bed from {day} in the plan re-planned, not arrived, have a bed "
+        "now: {who}; tell them before they come (a bed not come to is released as a no-show's, "
+        "its days counted from the later of the planned arrival and the day the bed was given)",
+        k,
+    ).format(k=tr.num(k), day=d, who=who)
+
+
 def _to_tell(intake: Intake, on_d: dict[str, str], d: date) -> dict[str, str]:
     """worker -> foresteria of those this intake placed from d (arrived without a bed, early,
     or a no-show checked in since) who sleep in a bed from d: the office tells them."""
@@ -1050,9 +1076,13 @@ def run_intake(
         "placements_released": len(intake.expired),
         # placed from today while in the region: to be told of their bed (likewise)
         "placed_to_tell": 0,
+        # people the plan re-planned had no bed for from the date, not arrived, given one by
+        # this re-plan: to be told of it before they come (likewise; `newly_housed`)
+        "housed_not_arrived": 0,
     }
 
     lost: dict[str, int] = {}  # of the beds promised (`promised_lost`), set with the plan
+    given: dict[str, tuple[str, date]] = {}  # of the beds newly given (`newly_housed`), likewise
 
     def records(tmp: Path) -> dict[str, str]:
         """intake.json, from the plan files just written: hashed by the manifest (verify)."""
@@ -1067,6 +1097,10 @@ def run_intake(
         lost.update(taken)
         record["promised_beds_taken"] = {"people": len(taken), "nights": sum(taken.values())}
         record["placed_to_tell"] = len(_to_tell(intake, on_d, d))
+        got = newly_housed(season_run, tmp / "plan" / "assignments.csv", intake, d)
+        given.clear()
+        given.update(got)
+        record["housed_not_arrived"] = len(got)
         return {"intake.json": dumps_json(record)}
 
     made = [p for p in (target.parent, *target.parent.parents) if not p.exists()]
@@ -1143,6 +1177,8 @@ def run_intake(
     flush()
     if say is not None and lost:
         say(promised_line(lost, intake, d))
+    if say is not None and given:  # beds given to people not arrived: to be told (HIGH-3)
+        say(gained_line(given, d))
     on_d = _beds_on(target / "plan" / "assignments.csv", d) if say is not None else {}
     if say is not None and intake.movers:  # every request is answered: those met, where
         for wid in sorted(w for w in intake.movers if on_d.get(w) == intake.movers[w]):
@@ -1159,14 +1195,22 @@ def run_intake(
     if say is not None:  # whom the desk tells of their new bed: ids and places, no more
         tell = _to_tell(intake, on_d, d)
         if tell:
+            by = {w.id: w for w in intake.workers}
+            ride = [w for w in tell if by[w].pickup_id]  # a departure point to ride from
             at = tr._("{id} at {place}")
             who = ", ".join(at.format(id=w, place=f) for w, f in sorted(tell.items()))
+            how = (
+                tr._("they ride from their departure point until they check in")
+                if len(ride) == len(tell)
+                else tr._("no ride until they check in: they have no departure point")
+                if not ride
+                else tr._("those with a departure point ride from it until they check in")
+            )
             say(
                 "note: "
                 + tr._(
-                    "placed from {day} while in the region, to be told of their bed (they ride "
-                    "from their departure point until they check in): {who}"
-                ).format(day=d, who=who)
+                    "placed from {day} while in the region, to be told of their bed ({how}): {who}"
+                ).format(day=d, how=how, who=who)
             )
     moved = summary.manifest["replan"]["moved_vs_previous"]
     ledger.append(
@@ -1280,9 +1324,13 @@ def _write_scenario(
     for p in [*folder.glob("previous_*.csv"), folder / MOVES, folder / NO_SHOWS]:
         p.unlink(missing_ok=True)  # the season run's own
     (folder / PLACEMENTS).unlink(missing_ok=True)
+    (folder / PRESENT).unlink(missing_ok=True)
     if intake.no_shows:  # waitlisted until a check-in: housed by no re-plan before it
         shows = [n.row(w) for w, n in intake.no_shows.items()]
         write_text(folder / NO_SHOWS, csv_text(sorted(shows), [*NO_SHOW_COLS, *NO_SHOW_MORE]))
+    if intake.to_place:  # in the region without a bed: before others of their priority
+        present = [[w] for w in sorted(intake.to_place)]
+        write_text(folder / PRESENT, csv_text(present, list(PRESENT_COLS)))
     if intake.placed:  # placed while in the region: told, until a check-in at the bed
         placed = [[w, p.isoformat()] for w, p in intake.placed.items()]
         write_text(folder / PLACEMENTS, csv_text(sorted(placed), list(PLACEMENT_COLS)))

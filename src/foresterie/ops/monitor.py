@@ -35,7 +35,7 @@ from foresterie.core.files import (
 )
 from foresterie.core.i18n import cli_lang
 from foresterie.housing.waitlist import PublicCode
-from foresterie.ops.day import SeasonRun, load_season_run, recording, seen_aboard
+from foresterie.ops.day import SeasonRun, load_season_run, recording, seen_aboard, with_group
 from foresterie.ops.ledger import Event, Ledger, is_url
 from foresterie.ops.retention import day_runs_in, fully_purged
 from foresterie.run.folders import atomic_dir, check_apart
@@ -376,24 +376,36 @@ def presence(
     for ev in events:
         if ev.kind in ("arrival", "departure", "absent"):
             moves[ev.worker_id].append(ev)
-    out: dict[str, set[date]] = {}
-    for w in season.scenario.workers:
-        bed = season.assigned.get(w.id)
-        mine = sorted(moves.get(w.id, []), key=lambda e: e.day)  # stable: ledger order
-        nights = set()
-        for d in days:
+    out: dict[str, set[date]] = defaultdict(set)
+    workers = season.scenario.workers
+    mine = {w.id: sorted(moves.get(w.id, []), key=lambda e: e.day) for w in workers}  # stable
+    for d in days:
+        here_of: dict[str, bool] = {}
+        came: dict[str, date | None] = {}
+        gone: dict[str, date] = {}
+        for w in workers:
+            bed = season.assigned.get(w.id)
             here = bed is not None and w.arrival <= d < w.departure
             if bed is not None and rec.needs_checkin(bed, w.arrival, min(d, as_of)):
                 here = False
-            for ev in mine:
+            came[w.id] = None
+            for ev in mine[w.id]:
                 if ev.day > d:
                     break
                 here = ev.kind == "arrival"
-            if here and d < w.departure:
-                nights.add(d)
-        if nights:
-            out[w.id] = nights
-    return out, {f: day for f, day in sorted(rec.by_site.items()) if f in beds}
+                if here and came[w.id] is None:
+                    came[w.id] = ev.day
+            if bed is not None and not here and any(ev.day <= d for ev in mine[w.id]):
+                gone[w.id] = d  # their last row a departure or an absence
+            here_of[w.id] = here and bed is not None
+        # a group is present as a whole (the intake's and the day runs' rule: review 20 R,
+        # MEDIUM-2): a child is not registered at the desk apart from its parents
+        with_group(workers, here_of, came, gone, d)
+        for w in workers:
+            if here_of[w.id] and d < w.departure and w.id in season.assigned:
+                out[w.id].add(d)
+    nights = {w.id: out[w.id] for w in workers if w.id in out}  # in the workers' order
+    return nights, {f: day for f, day in sorted(rec.by_site.items()) if f in beds}
 
 
 def unhoused_nights(

@@ -86,7 +86,7 @@ TIER_LABELS = {
     "commute_s": N_("commute (seconds)"),
     "peak_permille": N_("fullest night (per mille)"),
 }
-PRIORITY_TIER = re.compile(r"housed_priority_(\d)(_contract)?")
+PRIORITY_TIER = re.compile(r"housed_priority_(\d)(_contract|_present)?")
 PROOF_LABELS = {
     "lp_bound": N_("reaches the LP relaxation's bound"),
     "reduced_cost_search": N_("search with reduced-cost fixing"),
@@ -104,7 +104,9 @@ def tier_label(name: str, lg: Lang) -> str:
     if m:
         label = (
             N_("contract holders housed, priority {p}")
-            if m[2]
+            if m[2] == "_contract"
+            else N_("people already in the region housed, priority {p}")
+            if m[2] == "_present"
             else N_("people housed, priority {p}")
         )
         return lg._(label).format(p=m[1])

@@ -31,6 +31,7 @@ from foresterie.housing.replan import (
     check_previous,
     check_whole_plan,
     glue,
+    read_present,
     read_previous,
     restart_rows,
     until_released,
@@ -221,6 +222,7 @@ def load_and_house(req: Request, say: Say) -> Housed:
                 promised=replan.promised,
                 history=replan.history,
                 released=released,
+                present=read_present(scenario.root),  # an intake's people in the region
             )
         idle = idle_releases(scenario, housing.assignments, released, since)
         if not idle:

@@ -49,6 +49,7 @@ from foresterie.housing.replan import (
     NO_SHOWS,
     PLACEMENT_COLS,
     PLACEMENTS,
+    PRESENT,
     RESTART_COLS,
     RESTARTS,
     changes,
@@ -243,7 +244,8 @@ def solve(
     if worked:  # the release rule read them: the verifier reads them too
         rows = [[w, x.isoformat()] for w, x in sorted(worked)]
         extra[WORKED_DAYS] = csv_text(rows, list(WORKED_COLS))
-    for name in (NO_SHOWS, PLACEMENTS):  # an intake's no-shows and placements (replan.py)
+    for name in (NO_SHOWS, PLACEMENTS, PRESENT):  # an intake's no-shows, placements and
+        # people in the region (replan.py)
         if as_of is not None and (scenario.root / name).is_file():
             extra[name] = (scenario.root / name).read_text(encoding="utf-8")
     if PLACEMENTS in extra:  # the people placed, not all those it tried: in a bed from then
