@@ -94,3 +94,13 @@ def test_the_days_a_day_run_planned_and_ordinary_gaps_are_not_said() -> None:
     typo = [*weekly, _ev("arrival", 17, 7)]
     (line,) = far_ahead([typo], [])
     assert line.startswith("ci.csv:7: date: 2026-07-17 is 10 days after")
+
+
+def test_an_intakes_day_counts_as_a_day_the_ledger_plans() -> None:
+    """Review 20 R, LOW-11: an office that ran two intakes (13 and 14 August) and then imported
+    the 14th's check-ins was told "typed for another day?" against the 12th: an intake's day
+    counts like a day run's."""
+    ledger = [_ev("arrival", 5, 2), _ev("day_plan", 6, 3), _ev("intake_plan", 8, 4)]
+    assert far_ahead([[_ev("arrival", 9, 2)]], ledger) == []
+    (line,) = far_ahead([[_ev("arrival", 9, 2)]], ledger[:2])
+    assert "is 3 days after the latest other day recorded (2026-07-06)" in line

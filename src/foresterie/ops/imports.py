@@ -392,7 +392,7 @@ HAPPENED = ("arrival", "departure", "absent", "boarding", "no_show")
 AHEAD_DAYS = 1  # a one-day file's fact more than this after the ledger's last day: said
 AHEAD_IN_FILE = 3  # a fact more than this after its file's other days: said (gaps of a day or
 # two are ordinary in a weekly check-in sheet: nobody arrived on the 6th)
-PLANNED = ("day_plan", "heat_alert")  # a day the ledger already plans: its lists are expected
+PLANNED = ("day_plan", "heat_alert", "intake_plan")  # a day the ledger plans: its lists expected
 
 
 def far_ahead(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> list[str]:
@@ -401,7 +401,7 @@ def far_ahead(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> li
     shuttle until then and moves the monitor's "as of" (review 16, finding 3). A fact is said
     when its day is more than AHEAD_IN_FILE days after the latest other day of its file, or, in
     a file of one day, more than AHEAD_DAYS after the latest day the ledger records (a fact, or
-    a day it plans: a day run's or a heat alert's day, whose boarding lists are expected;
+    a day it plans: a day run's, a heat alert's or an intake's day, whose lists are expected;
     review 17, finding 6). Said, not refused: a late list is legitimate. One line per file and
     day, naming its first row and the others (`core/errors.row_ranges`), as errors are."""
     known = max((e.day for e in recorded if e.kind in HAPPENED or e.kind in PLANNED), default=None)
