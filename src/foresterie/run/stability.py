@@ -55,6 +55,7 @@ from foresterie.shuttles.routes import (
     longest_leg,
     lower_bounds,
     no_vehicle_reason,
+    passed_aboard,
     pickup_bases,
     plan_shuttles,
     ride_cap_reason,
@@ -1288,6 +1289,7 @@ def _seat_in_kept(
     turn = scenario.config.transport.turnaround_min
     seed = scenario.config.scenario.seed
     holder = {w.id for w in scenario.workers if w.priority == PRIORITY_REFERRED}
+    avoid = {w.id: w.avoid for w in scenario.workers if w.avoid}
     current = {t.trip_id: t for t in trips}
     groups: dict[tuple[date, str, str], list[str]] = defaultdict(list)
     for w in riders:
@@ -1297,7 +1299,9 @@ def _seat_in_kept(
         queue = sorted(ids, key=lambda w: _seat_order(w, holder, seed))
         while queue:
             legs = [
-                _cheapest_insertion(current, d, origin, farm, dr, timer, fleet, turn, max_shift)
+                _cheapest_insertion(
+                    current, d, origin, farm, dr, timer, fleet, turn, max_shift, avoid
+                )
                 for dr in DIRECTIONS
             ]
             if any(leg is None for leg in legs):
@@ -1326,10 +1330,14 @@ def _cheapest_insertion(
     fleet: dict[str, Vehicle],
     turn: int,
     max_shift: int | None,
+    avoid: dict[str, frozenset[str]] | None = None,
 ) -> Trip | None:
     """The kept trip (re-timed if a stop is inserted) that takes riders to `farm` most cheaply:
     fewest riders whose departure moves by more than STABLE_MIN minutes, then fewest added
-    metres, then the trip id. `max_shift` None: any move the windows allow."""
+    metres, then the trip id. `max_shift` None: any move the windows allow. A stop is never
+    inserted where a rider already aboard would be aboard while the vehicle stops at a site she
+    avoids (`avoid`: README "Referral records"); a rider seated anew who would be is moved by
+    `_kept_clear`, as the season plan's are."""
     best: tuple[int, int, str, Trip] | None = None
     for t in current.values():
         v = fleet.get(t.vehicle_id or "")
@@ -1351,6 +1359,8 @@ def _cheapest_insertion(
                     made, min(max(t.depart - made.depart, made.slack[0]), made.slack[1])
                 )
                 moved = abs(made.depart - t.depart)
+                if avoid and _passes(made, avoid):
+                    continue
                 if (max_shift is None or moved <= max_shift) and _day_holds(current, made, v, turn):
                     options.append(made)
         for o in options:
@@ -1359,6 +1369,15 @@ def _cheapest_insertion(
             if best is None or key < best[:3]:
                 best = (*key, o)
     return best[3] if best else None
+
+
+def _passes(t: Trip, avoid: dict[str, frozenset[str]]) -> bool:
+    """Whether a rider of `t` is aboard while it stops at a site she avoids."""
+    return any(
+        avoid.get(w, frozenset()) & passed_aboard(t.direction, t.stops, j)
+        for j, s in enumerate(t.stops)
+        for w in s.worker_ids
+    )
 
 
 def _shifted(t: Trip, dt: int) -> Trip:
