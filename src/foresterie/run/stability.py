@@ -1212,9 +1212,8 @@ def _kept_clear(
     trips = [t for t in plan.trips if (t.day, t.foresteria_id) not in got]
     trips += [t for x in got.values() for t in x.trips]
     rows = list(plan.unserved)
-    at: dict[
-        tuple[date, str, str], int
-    ] = {}  # (day, origin, farm) -> its row (the first, were there two)
+    # (day, origin, farm) -> its row (the first, were there two)
+    at: dict[tuple[date, str, str], int] = {}
     for i, u in reversed(list(enumerate(rows))):
         at[u.day, u.foresteria_id, u.farm_id] = i
     names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
