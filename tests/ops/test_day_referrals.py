@@ -14,25 +14,31 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from foresterie.core.runfolder import regular_files
 from foresterie.ops.day import day_demand, day_referrals, load_season_run
 from foresterie.verify import verify_report
-from tests.helpers import cli_ok, with_referrals
+from tests.helpers import add_pickup, cli_ok, with_referrals
 
 D = "2026-07-07"  # a Tuesday: everyone of the first week rides
 
 
-def _season(base: Path, records: str) -> Path:
+def _season(base: Path, records: str, point: bool = False) -> Path:
+    """The tiny season with `records`; `point`: with a departure point PX."""
     run = base / "run"
-    cli_ok("solve", str(with_referrals(base, records)), "--out", str(run))
+    folder = with_referrals(base, records)
+    if point:
+        add_pickup(folder)
+    cli_ok("solve", str(folder), "--out", str(run))
     return run
 
 
-def _day(run: Path, out: Path) -> Path:
+def _day(run: Path, out: Path, bookings: str = "") -> Path:
     led = out.parent / f"{out.name}.sqlite"
     cli_ok("ledger", "init", str(run), "--ledger", str(led))
+    if bookings:
+        rows = out.parent / f"{out.name}.csv"
+        rows.write_text("date,worker_id,action,origin,farm_id\n" + bookings, encoding="utf-8")
+        cli_ok("ledger", "import", str(run), str(rows), "--ledger", str(led))
     cli_ok("day", str(run), "--date", D, "--ledger", str(led), "--out", str(out))
     return out
 
@@ -113,19 +119,22 @@ def _published(day: Path) -> dict[str, bytes]:
     return out
 
 
-@pytest.mark.parametrize("record", ["W02,2026-07-01,Sportello,high,F3\n"])
-def test_published_alike_with_or_without_a_referred_rider(tmp_path: Path, record: str) -> None:
-    """Two seasons with referral records: one of W02, a rider of the day (keeping away from
-    F3, which no trip of FA passes: his rides are as ever), one of W07, who arrives weeks later.
-    Both day runs keep referrals.csv (W07's day the header alone) and list it alike, and every
-    file they publish is the same."""
-    with_rider = _season(tmp_path / "a", record)
-    without = _season(tmp_path / "b", "W07,2026-07-01,Sportello,high,F3\n")
+def test_published_alike_with_or_without_a_referred_rider(tmp_path: Path) -> None:
+    """Two seasons with referral records and a departure point PX: one of W02, a rider of the
+    day (keeping away from F3, which no trip of FA passes: his rides are as ever), one of W07,
+    who arrives weeks later. W06 books a ride from PX (the day's waitlist: `past`). Both day runs
+    keep referrals.csv (W07's season's the header alone) and list it alike, and every file they
+    publish is the same; the header-only one replays byte for byte."""
+    booked = f"{D},W06,book,PX,\n"
+    with_rider = _season(tmp_path / "a", "W02,2026-07-01,Sportello,high,F3\n", point=True)
+    without = _season(tmp_path / "b", "W07,2026-07-01,Sportello,high,F3\n", point=True)
     for name in ("trips.csv", "riders.csv", "assignments.csv"):  # the seasons plan alike
         assert _rows(with_rider, name) == _rows(without, name)
-    a, b = _day(with_rider, tmp_path / "a" / "day"), _day(without, tmp_path / "b" / "day")
+    a = _day(with_rider, tmp_path / "a" / "day", booked)
+    b = _day(without, tmp_path / "b" / "day", booked)
     assert "W02" in (a / "restricted" / "referrals.csv").read_text(encoding="utf-8")
     assert (b / "restricted" / "referrals.csv").read_text(encoding="utf-8").count("\n") == 1
+    assert [r["code"] for r in _rows(a, "waitlist.csv")] == ["past"]  # W06, from PX
     named = [json.loads((x / "manifest.json").read_bytes())["scenario"] for x in (a, b)]
     assert named[0]["restricted_inputs"] == named[1]["restricted_inputs"]
     assert "referrals.csv" in named[0]["restricted_inputs"]
@@ -133,6 +142,7 @@ def test_published_alike_with_or_without_a_referred_rider(tmp_path: Path, record
     assert sorted(pa) == sorted(pb)
     assert [rel for rel in pa if pa[rel] != pb[rel]] == []
     assert verify_report(a)[0] == [] and verify_report(b)[0] == []
+    assert "identical" in cli_ok("replay", str(b), "--out", str(tmp_path / "replay"))
 
 
 def test_a_season_without_records_gives_its_day_runs_none(tmp_path: Path) -> None:
