@@ -77,8 +77,14 @@ from foresterie.run.stability import (
     csv_rows_where,
     reference_trips_json,
 )
-from foresterie.scenario.files import farm_calendar_csv, farms_geojson, fleet_csv, workers_csv
-from foresterie.scenario.load import load_scenario
+from foresterie.scenario.files import (
+    farm_calendar_csv,
+    farms_geojson,
+    fleet_csv,
+    referrals_csv,
+    workers_csv,
+)
+from foresterie.scenario.load import RESTRICTED_REFERRALS, load_scenario
 from foresterie.scenario.model import (
     SECTIONS,
     Assignment,
@@ -1002,6 +1008,22 @@ def write_day_scenario(
     return swaps
 
 
+def day_referrals(season: SeasonRun, demand: Demand) -> dict[str, bytes] | None:
+    """The season's referral records of the day's riders, as the day run's restricted input
+    (README "Referral records"): its shuttles keep a referred rider clear of her sites as the
+    season's do, its verifier checks it, and they are kept in its restricted part, never in its
+    scenario folder (whose hash the manifest publishes: a guess of the file would be checkable
+    against it). None for a season without records (its day runs as before). In a season with
+    records, every day run has the file, the header alone when no rider of the day has a record:
+    the published list of restricted inputs is then the same every day, whoever rides."""
+    records = season.scenario.referrals
+    if not records:
+        return None
+    riding = {w.id for w in demand.riders}
+    mine = tuple(x for x in records if x.worker_id in riding)
+    return {RESTRICTED_REFERRALS: referrals_csv(mine).encode("utf-8")}
+
+
 def rested_vehicles(
     trips: list[dict[str, Any]], previous: PreviousDay, fleet: list[Vehicle], d: date, tz: str
 ) -> dict[str, str]:
@@ -1644,6 +1666,7 @@ def run_day(
                     say=_day_say(say, demand, season.season.foresterie, warned),
                     report=publish_hook,
                     records=records,
+                    restricted=day_referrals(season, demand),
                 )
     except BaseException:
         for p in made:  # deepest first: a failed day run leaves no empty RUN.days/ behind

@@ -93,8 +93,10 @@ class Housed:
 def day_run_housing(scenario: Scenario) -> tuple[Scenario, list[WaitlistEntry]]:
     """A day run places nobody: riders with a bed are pinned to it; a rider without one (riding
     from a departure point, `pickup_id`) is listed as decided before (`past`), never given a bed
-    the season plan did not give."""
-    pinned = tuple(w for w in scenario.workers if w.pinned_foresteria)
+    the season plan did not give. Housing reads no referral record (the riders' shuttles do): a
+    pin stands whatever it says, and a rider with one is no unit of her own (`units`, published,
+    would count her: README "Referral records")."""
+    pinned = tuple(replace(w, avoid=frozenset()) for w in scenario.workers if w.pinned_foresteria)
     houses = {f.id for f in scenario.foresterie}
     past = [
         WaitlistEntry(

@@ -384,12 +384,16 @@ def snapshot_inputs(
     return {p.name: file_sha256(p) for p in sorted(inputs.iterdir()) if p.is_file()}
 
 
-def restricted_files(scenario: Scenario) -> dict[str, str]:
+def restricted_files(
+    scenario: Scenario, given: Mapping[str, bytes] | None = None
+) -> dict[str, str]:
     """What a run keeps apart from everything published (README, "Restricted part and
     encryption"): each person's priority and the referral records, as the model read them, and
-    the draw key of the tie-breaks."""
+    the draw key of the tie-breaks. Referral records given in the restricted part it was solved
+    from (`given`: a day run's, a replay's) are kept even when none is left (the header alone: a
+    day run of a season with records lists them every day, whoever rides)."""
     out = {RESTRICTED_PRIORITY: priority_csv(scenario.workers)}
-    if scenario.referrals:
+    if scenario.referrals or RESTRICTED_REFERRALS in (given or {}):
         out[RESTRICTED_REFERRALS] = referrals_csv(scenario.referrals)
     if scenario.draw_key is not None:  # the tie-breaks' secret: replay and verify draw with it
         out[RESTRICTED_DRAW_KEY] = scenario.draw_key + "\n"

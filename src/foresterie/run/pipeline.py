@@ -286,7 +286,7 @@ def solve(
         inputs = tmp / "inputs"
         inputs.mkdir()
         input_hashes = snapshot_inputs(inputs, scenario, matrix, as_of, previous, extra)
-        private = restricted_files(scenario)
+        private = restricted_files(scenario, restricted)
         (tmp / "report").mkdir()  # maps, charts and driver sheets go here (README, "Run folders")
         snapshot_hash = scenario_hash(
             load_scenario(inputs, restricted={k: v.encode("utf-8") for k, v in private.items()})

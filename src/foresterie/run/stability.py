@@ -50,10 +50,12 @@ from foresterie.shuttles.routes import (
     UnservedCode,
     counted,
     daily_riders,
+    keep_clear,
     leg_min,
     longest_leg,
     lower_bounds,
     no_vehicle_reason,
+    passed_aboard,
     pickup_bases,
     plan_shuttles,
     ride_cap_reason,
@@ -532,9 +534,8 @@ def stable_day_plan(
                 merged = _pick(merged, best, {f})
                 fresh_fids.discard(f)
                 repaired.append(f)
-    plan = _relabel(
-        _pick(merged, fresh, fresh_fids), lower_bounds(scenario, matrix, assignments), scenario
-    )
+    plan = _kept_clear(_pick(merged, fresh, fresh_fids), scenario, matrix, holders, base_of)
+    plan = _relabel(plan, lower_bounds(scenario, matrix, assignments), scenario)
     return plan, Kept(
         mode="kept" if not fresh_fids else "mixed" if len(fresh_fids) < len(fids) else "re-solved",
         kept_trips=sum(1 for t in kept_trips if t.foresteria_id not in fresh_fids),
@@ -1177,6 +1178,85 @@ def _merge(kept: list[Trip], rest: ShuttlePlan, left: list[Unserved]) -> Shuttle
     return replace(rest, trips=trips, fleet_days=fleet_days, unserved=unserved)
 
 
+# ------------------------------------------------------------------ sites to avoid, aboard
+
+
+def _kept_clear(
+    plan: ShuttlePlan,
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    holders: set[str],
+    base_of: dict[str, str],
+) -> ShuttlePlan:
+    """The day's plan with nobody aboard while her vehicle stops at a site she avoids (README
+    "Referral records"), by the season plan's rule (shuttles/routes.py `_keep_away`: swap,
+    reorder, else left behind both legs), on every trip the day run publishes: the season plan's
+    trips kept (a season run made before the rule may pass one), riders seated into them (a
+    stop inserted, a rider added), riders re-seated among interchangeable seats (`reseat`) and
+    the trips planned afresh. Riders left behind at her farm and place (`unserved`, in the order
+    the day run seats them: `_seat_order`) may take both her seats; she is listed unserved at
+    that farm and place as they are (its row's reason), or, with nobody left behind there, as
+    "vehicles busy" in the words of a base whose vehicles run kept trips (heuristic), naming no
+    site. A base-day whose trip was re-timed no longer claims its chaining proven. A day without
+    a rider who has a site to avoid (every day of a season without referral records) is
+    returned as it is."""
+    seed = scenario.config.scenario.seed
+    waiting: dict[tuple[date, tuple[str, str]], list[str]] = defaultdict(list)
+    for u in plan.unserved:
+        waiting[u.day, (u.foresteria_id, u.farm_id)].extend(u.worker_ids)
+    for key, ids in waiting.items():
+        waiting[key] = sorted(ids, key=lambda w: _seat_order(w, holders, seed))
+    got = keep_clear(scenario, matrix, plan.trips, waiting)
+    if not got:
+        return plan
+    trips = [t for t in plan.trips if (t.day, t.foresteria_id) not in got]
+    trips += [t for x in got.values() for t in x.trips]
+    rows = list(plan.unserved)
+    # (day, origin, farm) -> its row (the first, were there two)
+    at: dict[tuple[date, str, str], int] = {}
+    for i, u in reversed(list(enumerate(rows))):
+        at[u.day, u.foresteria_id, u.farm_id] = i
+    names = {f.id: f.name for f in scenario.foresterie} | {p.id: p.name for p in scenario.pickups}
+    for (d, fid), x in sorted(got.items()):
+        for (origin, farm), took in sorted(x.seated.items()):
+            i = at[d, origin, farm]
+            still = tuple(w for w in rows[i].worker_ids if w not in took)
+            rows[i] = replace(rows[i], worker_ids=still, riders=len(still))
+        for (origin, farm), gone in sorted(x.dropped.items()):
+            if (d, origin, farm) not in at:
+                at[d, origin, farm] = len(rows)
+                rows.append(
+                    Unserved(
+                        day=d,
+                        foresteria_id=origin,
+                        base_id=base_of.get(origin, origin),
+                        farm_id=farm,
+                        riders=0,
+                        code="vehicles_busy",
+                        reason=f"every vehicle based at {names.get(fid, fid)} runs its trips of "
+                        "the season plan, full or not stopping at this farm (heuristic: kept "
+                        "trips)",
+                        proven=False,
+                        lower_bound=0,
+                        available=0,
+                        worker_ids=(),
+                    )
+                )
+            i = at[d, origin, farm]
+            who = tuple(sorted({*rows[i].worker_ids, *gone}))
+            rows[i] = replace(rows[i], worker_ids=who, riders=len(who))
+    retimed = {key for key, x in got.items() if x.retimed}
+    return replace(
+        plan,
+        trips=sorted(trips, key=lambda t: t.trip_id),
+        unserved=sorted((u for u in rows if u.riders), key=_unserved_key),
+        fleet_days=[
+            replace(f, optimal=False) if (f.day, f.foresteria_id) in retimed else f
+            for f in plan.fleet_days
+        ],
+    )
+
+
 # ------------------------------------------------------------------ seating riders on kept trips
 
 
@@ -1208,6 +1288,7 @@ def _seat_in_kept(
     turn = scenario.config.transport.turnaround_min
     seed = scenario.config.scenario.seed
     holder = {w.id for w in scenario.workers if w.priority == PRIORITY_REFERRED}
+    avoid = {w.id: w.avoid for w in scenario.workers if w.avoid}
     current = {t.trip_id: t for t in trips}
     groups: dict[tuple[date, str, str], list[str]] = defaultdict(list)
     for w in riders:
@@ -1217,7 +1298,9 @@ def _seat_in_kept(
         queue = sorted(ids, key=lambda w: _seat_order(w, holder, seed))
         while queue:
             legs = [
-                _cheapest_insertion(current, d, origin, farm, dr, timer, fleet, turn, max_shift)
+                _cheapest_insertion(
+                    current, d, origin, farm, dr, timer, fleet, turn, max_shift, avoid
+                )
                 for dr in DIRECTIONS
             ]
             if any(leg is None for leg in legs):
@@ -1246,10 +1329,14 @@ def _cheapest_insertion(
     fleet: dict[str, Vehicle],
     turn: int,
     max_shift: int | None,
+    avoid: dict[str, frozenset[str]] | None = None,
 ) -> Trip | None:
     """The kept trip (re-timed if a stop is inserted) that takes riders to `farm` most cheaply:
     fewest riders whose departure moves by more than STABLE_MIN minutes, then fewest added
-    metres, then the trip id. `max_shift` None: any move the windows allow."""
+    metres, then the trip id. `max_shift` None: any move the windows allow. A stop is never
+    inserted where a rider already aboard would be aboard while the vehicle stops at a site she
+    avoids (`avoid`: README "Referral records"); a rider seated anew who would be is moved by
+    `_kept_clear`, as the season plan's are."""
     best: tuple[int, int, str, Trip] | None = None
     for t in current.values():
         v = fleet.get(t.vehicle_id or "")
@@ -1271,6 +1358,8 @@ def _cheapest_insertion(
                     made, min(max(t.depart - made.depart, made.slack[0]), made.slack[1])
                 )
                 moved = abs(made.depart - t.depart)
+                if avoid and _passes(made, avoid):
+                    continue
                 if (max_shift is None or moved <= max_shift) and _day_holds(current, made, v, turn):
                     options.append(made)
         for o in options:
@@ -1279,6 +1368,15 @@ def _cheapest_insertion(
             if best is None or key < best[:3]:
                 best = (*key, o)
     return best[3] if best else None
+
+
+def _passes(t: Trip, avoid: dict[str, frozenset[str]]) -> bool:
+    """Whether a rider of `t` is aboard while it stops at a site she avoids."""
+    return any(
+        avoid.get(w, frozenset()) & passed_aboard(t.direction, t.stops, j)
+        for j, s in enumerate(t.stops)
+        for w in s.worker_ids
+    )
 
 
 def _shifted(t: Trip, dt: int) -> Trip:

@@ -1169,7 +1169,10 @@ def load_scenario(
     if "referrals" in files or ref_bytes is not None:
         if ref_bytes is not None:
             rl = RESTRICTED_REFERRALS
-            rows_iter = read_csv_bytes(ref_bytes, rl, REFERRAL_COLUMNS, probs, office=True)
+            # a day run's may be the header alone: records read, none of the day's riders
+            rows_iter = read_csv_bytes(
+                ref_bytes, rl, REFERRAL_COLUMNS, probs, office=True, empty_ok=True
+            )
         else:
             rl = files["referrals"].name
             rows_iter = read_csv(files["referrals"], rl, REFERRAL_COLUMNS, probs, **office)

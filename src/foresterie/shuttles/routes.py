@@ -2190,6 +2190,35 @@ def _keep_away(
     return out
 
 
+def keep_clear(
+    scenario: Scenario,
+    matrix: TravelMatrix,
+    trips: list[Trip],
+    waiting: dict[tuple[date, Spot], list[str]],
+) -> dict[tuple[date, str], KeptAway]:
+    """`_keep_away` for a plan assembled another way (a day run: the season plan's trips kept,
+    riders seated into them, interchangeable riders re-seated: run/stability.py), base-day by
+    base-day: (day, base) -> its repairs, for each base-day with a rider aboard past a site she
+    avoids. `waiting`: (day, spot) -> the riders left behind there, in the order that seats
+    them. The avoided sites are the scenario's workers' (`Worker.avoid`): nothing without them."""
+    avoid = {w.id: w.avoid for w in scenario.workers if w.avoid}
+    if not avoid:
+        return {}
+    by_day: dict[tuple[date, str], list[Trip]] = defaultdict(list)
+    for t in trips:
+        by_day[t.day, t.foresteria_id].append(t)
+    ctx: _Ctx | None = None
+    out: dict[tuple[date, str], KeptAway] = {}
+    for (d, fid), mine in sorted(by_day.items()):
+        if not any(_exposed(t, avoid) for t in mine):
+            continue
+        ctx = ctx or _context(scenario, matrix)
+        fleet = [v for v in scenario.fleet if v.available_from <= d <= v.available_to]
+        spots = {spot: ids for (day, spot), ids in waiting.items() if day == d}
+        out[d, fid] = _keep_away(ctx, d, fid, mine, avoid, spots, fleet)
+    return out
+
+
 def _renamed(t: Trip, j: int, old: str, new: str) -> Trip:
     """Trip `t` with rider `old` of stop j replaced by `new` (same seat: no count changes)."""
     s = t.stops[j]
