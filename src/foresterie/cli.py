@@ -1135,7 +1135,7 @@ def ledger_import(
     from foresterie.core.errors import ScenarioError as _SE
     from foresterie.core.files import file_sha256
     from foresterie.ops.day import load_season_run, not_back_line, out_not_back
-    from foresterie.ops.imports import far_ahead, read_events, repeated
+    from foresterie.ops.imports import after_day_run, far_ahead, read_events, repeated
     from foresterie.ops.ledger import ImportedFile
     from foresterie.ops.monitor import lists_off_day_run
     from foresterie.scenario.csvfile import ENCODINGS
@@ -1170,6 +1170,7 @@ def ledger_import(
     with _ledger(run, ledger, create=True) as led:
         known = led.events()
         said = far_ahead([f.events for f in read], known)
+        said += after_day_run([f.events for f in read], known)
         said += repeated([(f.name, f.events) for f in read], known)
         rows = led.append_files(read, again)
         for line in said:  # once appended (a file refused as imported before says only that)

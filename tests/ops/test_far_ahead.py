@@ -104,3 +104,17 @@ def test_an_intakes_day_counts_as_a_day_the_ledger_plans() -> None:
     assert far_ahead([[_ev("arrival", 9, 2)]], ledger) == []
     (line,) = far_ahead([[_ev("arrival", 9, 2)]], ledger[:2])
     assert "is 3 days after the latest other day recorded (2026-07-06)" in line
+
+
+def test_a_breakdown_after_its_days_run_is_said() -> None:
+    """Review 20 R, LOW-4: a breakdown imported after its day's run was appended silently; the
+    day run still counted the vehicle. Said, with the command that plans the day again."""
+    from foresterie.ops.imports import after_day_run
+
+    ledger = [_ev("day_plan", 11, 2)]
+    late = Event(kind="breakdown", day=date(2026, 7, 11), vehicle_id="VA1", source="inc.csv:2")
+    (line,) = after_day_run([[late]], ledger)
+    assert line.startswith("inc.csv:2: date: the day run of 2026-07-11 is already written")
+    assert "--date 2026-07-11 --force" in line
+    ahead = Event(kind="breakdown", day=date(2026, 7, 12), vehicle_id="VA1", source="inc.csv:3")
+    assert after_day_run([[ahead]], ledger) == []

@@ -395,6 +395,25 @@ AHEAD_IN_FILE = 3  # a fact more than this after its file's other days: said (ga
 PLANNED = ("day_plan", "heat_alert", "intake_plan")  # a day the ledger plans: its lists expected
 
 
+def after_day_run(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> list[str]:
+    """A breakdown dated on a day whose day run is already written: that run's
+    plan still counts the vehicle, and only `foresterie day --force` of that day reads it
+    (review 20 R, LOW-4: appended without a word). One line per file and day."""
+    planned = {e.day for e in recorded if e.kind == "day_plan"}
+    out = []
+    for events in files:
+        seen: set[date] = set()
+        for e in events:
+            if e.kind == "breakdown" and e.day in planned and e.day not in seen:
+                seen.add(e.day)
+                out.append(
+                    f"{e.source}: date: the day run of {e.day} is already written without "
+                    f"this breakdown ({e.vehicle_id}); `foresterie day RUN --date {e.day} "
+                    "--force` plans the day again with it"
+                )
+    return out
+
+
 def far_ahead(files: Sequence[Sequence[Event]], recorded: Sequence[Event]) -> list[str]:
     """Rows of the files being imported that record something as happened (a check-in, a
     boarding) on a day far after the others: a typo (07-16 for 07-06) puts someone off every
