@@ -28,10 +28,14 @@ peak memory (the largest process) are its own; its CPU by stage is the process t
 at the stage's end. Every season is written with a draw key derived from its name (no secret
 here): `write` would draw a random one, and the shuttles break ties among riders with it.
 
-Usage: python benchmarks/pipeline_scale.py [--crowded] [--keep DIR] [--net S] [N ...]
+Usage: python benchmarks/pipeline_scale.py [--crowded] [--keep DIR] [--net S]
+[--solver-budgets P,T] [N ...]
 (--net S: the generated seasons' wall-clock safety net, `solver.wall_clock_limit_s`, S seconds
 instead of the generator's 900: on a loaded machine 900 s of wall may strike before housing's
-deterministic budgets do, and the plan would then depend on the load)
+deterministic budgets do, and the plan would then depend on the load; --solver-budgets P,T: the
+generated seasons' `solver.shuttle_patience` P and `solver.chaining_deterministic_time` T
+instead of the generator's 100 and 1.0, e.g. 40,0.1 as the shipped puglia-2027 carries:
+benchmarks/RESULTS.md, session 20, helper K, has the quality-versus-budget grid)
 (default 1700 5000 20000; progress on stderr, with every housing tier and search when
 PIPELINE_SCALE_DEBUG is set; --keep DIR leaves each size's scenario and run folders in
 DIR/scale-N-LAYOUT/ for --shape)
@@ -41,7 +45,8 @@ Shape of solved runs: python benchmarks/pipeline_scale.py --shape SCENARIO RUN [
 reach; per farm the foresterie its workers sleep at; "mean / 90th percentile / max"; the stays
 at the foresteria nearest the farm among those open every night of the stay)
 Where the shuttles' CPU goes: python benchmarks/pipeline_scale.py --shuttles N [--every K]
-[--cache DIR] [--needed-max M] [--needed-fallback off] [--patience-work W]
+[--cache DIR] [--needed-max M] [--needed-fallback off] [--patience-work W] [--patience P]
+[--chaining-time T] [--seed S]
 (generates the season, houses it in this process, keeps the stays of every K-th foresteria
 only, K = 1 by default, then plans the shuttles as `solve` does with timers on every route
 search, chaining and pool job: route problems by size (loads = the VRP's clients), iterations
@@ -54,7 +59,11 @@ patches routes.NEEDED_FAST_MAX_TRIPS (days of M trips or more count their vehicl
 without a search) for the run; --needed-fallback off leaves a count its folded model did not
 prove as it stands, without routes._vehicles_needed's chaining on copies (`timers`);
 --patience-work W patches routes.PATIENCE_WORK (loads x iterations without improvement before
-a route search stops) for the run: the quality-versus-budget curve of session 19.
+a route search stops) for the run: the quality-versus-budget curve of session 19;
+--patience P and --chaining-time T set the season's `solver.shuttle_patience` and
+`solver.chaining_deterministic_time` for the run (its configuration patched after housing, which
+reads neither): the grid of session 20, one table row at the end of the output; --seed S the
+shuttles' seed (the yardstick: how far a plan moves by seed alone at the same budgets).
 The vehicles-needed threshold on a shipped scenario: python benchmarks/pipeline_scale.py --needed
 SCENARIO OUT M [--needed-fallback off] (solve with plan files and verifier into OUT, NEEDED_FAST_MAX_TRIPS = M; every
 count timed; one table row: M, CPU s, counts, those of 45 trips or more, vehicles needed and
@@ -76,6 +85,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, timedelta
@@ -114,6 +124,30 @@ def season_folder(n: int, layout: Layout, folder: Path) -> None:
         line = "wall_clock_limit_s = 900.0\n"
         assert text.count(line) == 1, "the generated scenario.toml's safety net moved"
         toml.write_text(text.replace(line, f"wall_clock_limit_s = {float(net)}\n"), "utf-8")
+    budgets = os.environ.get("PIPELINE_SCALE_BUDGETS")
+    if budgets:  # --solver-budgets P,T: the route search's patience, the chaining's det. s
+        patience, chaining = solver_budgets(budgets)
+        toml = folder / "scenario.toml"
+        text = toml.read_text(encoding="utf-8")
+        line = "shuttle_patience = 100\n"
+        assert text.count(line) == 1, "the generated scenario.toml's patience moved"
+        assert "chaining_deterministic_time" not in text, "the generated chaining budget moved"
+        new = f"shuttle_patience = {patience}\nchaining_deterministic_time = {chaining}\n"
+        toml.write_text(text.replace(line, new), "utf-8")
+
+
+def solver_budgets(text: str) -> tuple[int, float]:
+    """'P,T' (--solver-budgets): the route search's patience P (iterations without
+    improvement, a whole number >= 1) and the chaining's CP-SAT budget T (deterministic
+    seconds, > 0), as the shipped puglia-2027 carries them (40, 0.1)."""
+    p, _, t = text.partition(",")
+    try:
+        patience, chaining = int(p), float(t)
+    except ValueError:
+        patience, chaining = 0, 0.0
+    if patience < 1 or not chaining > 0:
+        raise SystemExit(f"--solver-budgets {text}: patience >= 1 and chaining time > 0")
+    return patience, chaining
 
 
 def tree_cpu() -> float:
@@ -175,6 +209,8 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
             logging.basicConfig(stream=sys.stderr, format="[%(asctime)s] %(message)s")
             logging.getLogger("foresterie.housing.tiers").setLevel(logging.DEBUG)
         summary = solve(folder, base / "run", say=say, report=lambda run: write_report(run))
+        solver = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))["solver"]
+        budgets = [solver["shuttle_patience"], solver.get("chaining_deterministic_time", 1.0)]
         wall = time.perf_counter() - t0
         cpu["published"] = tree_cpu()
     marks = ["generate", "travel", "housing", "shuttles", "published"]
@@ -191,6 +227,8 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
                 "farms": farms,
                 "wall_s": round(wall, 1),
                 "net_s": float(os.environ.get("PIPELINE_SCALE_NET") or 900.0),
+                # the route search's patience and the chaining's det. s (--solver-budgets)
+                "solver_budgets": budgets,
                 # the tiers where housing's wall-clock safety net struck (None: not recorded)
                 "net_struck": summary.manifest["housing"].get("safety_net_struck"),
                 # the tiers whose restricted LP a count stopped (None: not recorded)
@@ -456,12 +494,19 @@ def profile_shuttles(
     needed_max: int | None,
     fallback: bool = True,
     patience_work: int | None = None,
+    patience: int | None = None,
+    chaining_time: float | None = None,
+    seed: int | None = None,
 ) -> None:
     """The N-worker spread season's shuttles with a timer on every route search, chaining and
     pool job (see the module's docstring, --shuttles). Records go through files, one per
     process (the pool's workers are forked after the timers are installed). `needed_max`:
     routes.NEEDED_FAST_MAX_TRIPS for this run (patched here, not in routes.py); `patience_work`:
-    routes.PATIENCE_WORK for this run, likewise."""
+    routes.PATIENCE_WORK for this run, likewise; `patience`, `chaining_time`: the season's
+    `[solver] shuttle_patience` and `chaining_deterministic_time` for this run (the housed
+    season's configuration patched, as --solver-budgets would write it: housing reads neither,
+    so one cached housing serves every budget); `seed`: the shuttles' `[scenario] seed` (not a
+    budget: how far a plan moves when its searches merely land elsewhere)."""
     import foresterie.shuttles.engines.pyvrp_engine as pe
     import foresterie.shuttles.routes as routes
 
@@ -512,6 +557,17 @@ def profile_shuttles(
         setattr(routes, name, job)
 
     sc, matrix, assignments, housing_cpu = housed(n, cache)
+    budgets = {
+        k: v
+        for k, v in (("shuttle_patience", patience), ("chaining_deterministic_time", chaining_time))
+        if v is not None
+    }
+    if budgets:
+        solver = sc.config.solver.model_copy(update=budgets)
+        sc = replace(sc, config=sc.config.model_copy(update={"solver": solver}))
+    if seed is not None:
+        table = sc.config.scenario.model_copy(update={"seed": seed})
+        sc = replace(sc, config=sc.config.model_copy(update={"scenario": table}))
     if needed_max is not None:
         routes.NEEDED_FAST_MAX_TRIPS = needed_max  # type: ignore[misc]
     if patience_work is not None:
@@ -532,6 +588,12 @@ def profile_shuttles(
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     workers = ru.ru_utime + ru.ru_stime - before.ru_utime - before.ru_stime
     digest = hashlib.sha256(repr((plan.trips, plan.unserved, plan.fleet_days)).encode())
+    searches = [r for r in rows if r["k"] == "search"]
+    top = max((r["budget"] for r in searches), default=0)
+    its = {"main": 0, "second": 0}
+    for r in searches:
+        its["main" if r["budget"] == top else "second"] += r["it"]
+    cfg = sc.config.solver
     print(
         f"# Shuttles of the {n:,}-worker spread season, {date.today()}, load "
         f"{os.getloadavg()[0]:.1f}: {len(keep)} of {len(sc.foresterie)} foresterie (every "
@@ -546,7 +608,24 @@ def profile_shuttles(
         f"{routes.PATIENCE_WORK}; vehicle-km {sum(t.metres for t in plan.trips) / 1000:,.1f}; "
         f"chaining proven {sum(f.optimal for f in plan.fleet_days):,} of "
         f"{len(plan.fleet_days):,}; plan hash "
-        f"{digest.hexdigest()[:12]}"
+        f"{digest.hexdigest()[:12]}; patience {cfg.shuttle_patience}, chaining "
+        f"{cfg.chaining_deterministic_time} det. s; seed {sc.config.scenario.seed}"
+    )
+    print()
+    print(  # one row of the quality-versus-budget grid (the benchmarks' RESULTS.md, session 20)
+        "| workers (every K) | patience | chaining det. s | shuttles CPU s | route searches | "
+        "iterations: main pass + second opinion | trips | vehicle-km | worker-days unserved | "
+        "chainings proven | plan hash |"
+    )
+    print("| --- " * 11 + "|")
+    print(
+        f"| {n:,} ({every}) | {cfg.shuttle_patience} | {cfg.chaining_deterministic_time} | "
+        f"{parent + workers:.1f} | {len(searches):,} | {its['main'] + its['second']:,}: "
+        f"{its['main']:,} + {its['second']:,} | {len(plan.trips):,} | "
+        f"{sum(t.metres for t in plan.trips) / 1000:,.1f} | "
+        f"{sum(u.riders for u in plan.unserved):,} | "
+        f"{sum(f.optimal for f in plan.fleet_days):,} of {len(plan.fleet_days):,} | "
+        f"{digest.hexdigest()[:12]} |"
     )
     print()
     print(
@@ -555,7 +634,6 @@ def profile_shuttles(
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     bands = [(1, 9), (10, 19), (20, 29), (30, 49), (50, 79), (80, 119), (120, 199), (200, 10**6)]
-    searches = [r for r in rows if r["k"] == "search"]
     for budget in sorted({r["budget"] for r in searches}, reverse=True):
         name = "main" if budget == max(r["budget"] for r in searches) else "second opinion"
         for lo, hi in bands:
@@ -661,6 +739,9 @@ def main() -> None:
             int(opt["--needed-max"]) if "--needed-max" in opt else None,
             opt.get("--needed-fallback", "on") != "off",
             int(opt["--patience-work"]) if "--patience-work" in opt else None,
+            int(opt["--patience"]) if "--patience" in opt else None,
+            float(opt["--chaining-time"]) if "--chaining-time" in opt else None,
+            int(opt["--seed"]) if "--seed" in opt else None,
         )
         return
     if sys.argv[1:2] == ["--needed"]:
@@ -675,12 +756,18 @@ def main() -> None:
     args = sys.argv[1:]
     if "--net" in args:  # the children's seasons (season_folder) read it
         os.environ["PIPELINE_SCALE_NET"] = str(float(args.pop(args.index("--net") + 1)))
+    if "--solver-budgets" in args:  # likewise: their patience and chaining budget
+        budgets = args.pop(args.index("--solver-budgets") + 1)
+        solver_budgets(budgets)  # refused here, before any child runs
+        os.environ["PIPELINE_SCALE_BUDGETS"] = budgets
     layout: Layout = "crowded" if "--crowded" in args else "spread"
     keep_dir = args[args.index("--keep") + 1] if "--keep" in args else None
     sizes = [int(a) for a in args if a.isdigit()] or [1700, 5000, 20000]
     print(
         f"# Pipeline scale, {date.today()}, {platform.machine()}, {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.1f} at start; layout {layout}; CPU = the whole process tree"
+        f"; solver budgets (patience, chaining det. s): "
+        f"{os.environ.get('PIPELINE_SCALE_BUDGETS') or '100,1.0 (the generator default)'}"
     )
     rows = []
     for n in sizes:
