@@ -1,3 +1,3 @@
 """foresterie: housing and shuttle plans for Puglia's seasonal farmworker guesthouses."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
