@@ -1863,7 +1863,7 @@ def _recounted_aggregates(
     if rel in aggregates and (run / rel).is_file() and (run / "plan/trips.csv").is_file():
         table = _rows(run, rel, "aggregate")
         # Keyed by boarding place (`place_id`: the departure point, else the base); a purge
-        # before 0.3.1 kept them by the vehicle's base (`foresteria_id`).
+        # before 0.4.0 kept them by the vehicle's base (`foresteria_id`).
         by_place = bool(table) and "place_id" in table[0]
         key_column = "place_id" if by_place else "foresteria_id"
         recount: dict[tuple[str, str], list[Any]] = defaultdict(lambda: [0, 0, set(), 0.0])
