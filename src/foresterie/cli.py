@@ -707,6 +707,18 @@ def _refuse_purged(run: Path, whole_only: bool) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _sealed(run: Path, restricted: bool = False) -> None:
+    """The run's files are those it was made with (core/runfolder.check_sealed): a plan or input
+    edited after the run was made is one line naming the file, exit 2, before anything is read
+    from it or written (session 20, C: `report` re-published and re-sealed an edited plan,
+    `export`, `day` and `monitor` used one, exit 0). A folder with no manifest is left to the
+    command's own line."""
+    from foresterie.core.runfolder import check_sealed
+
+    if (run / "manifest.json").is_file():
+        check_sealed(run, ("inputs", "plan", "restricted") if restricted else ("inputs", "plan"))
+
+
 def _load_run(run: Path) -> Any:
     from foresterie.report.rundata import load_run
 
@@ -715,10 +727,12 @@ def _load_run(run: Path) -> Any:
         raise typer.Exit(EXIT_BAD_INPUT)
     _refuse_purged(run, whole_only=True)
     try:
-        return load_run(run)
+        data = load_run(run)
     except (OSError, KeyError, ValueError) as exc:
         _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    _sealed(run)  # read whole, then as it was made: a damaged cell keeps its own line
+    return data
 
 
 @app.command(
@@ -1220,6 +1234,7 @@ def day(
     from foresterie.ops.background import ReportInBackground
     from foresterie.ops.day import run_day
 
+    _sealed(run, restricted=True)
     # forked once the modules both need are loaded (not imported twice), before the ledger is
     # opened: it imports the report's own modules while this process loads and plans the day
     with (
@@ -1287,6 +1302,7 @@ def intake(
     """Re-plan the beds from today with the ledger's arrivals, departures and no-shows."""
     from foresterie.ops.intake import run_intake
 
+    _sealed(run, restricted=True)
     with _ledger(run, ledger) as led, _published("re-plan"):
         summary, record = run_intake(
             run, led, _day(date_), out, force, release_after_days, typer.echo, _report_hook()
@@ -1389,6 +1405,7 @@ def monitor(
         raise typer.Exit(EXIT_BAD_INPUT)
     from foresterie.ops.monitor import intake_note, run_monitor, superseded_lines
 
+    _sealed(run, restricted=True)
     note = intake_note(run) if (run / "manifest.json").is_file() else None  # read before writing
     with _ledger(run, ledger) as led:
         target, manifest = run_monitor(
@@ -1714,6 +1731,7 @@ def export_(
         )
     code = _lang_code(lang)
     check_apart(run, out)  # the run itself named first, before what --force may replace
+    _sealed(run)
     if force:  # only an export of ours is replaced: never ~/Documents, a run or a monitor
         from foresterie.run.folders import check_target
 

@@ -5336,6 +5336,17 @@ WAITLIST_CODES = frozenset(
 )
 
 
+# Codes the inputs alone prove, whatever the housing search did (README "Waitlist reasons": no
+# foresteria within the commute cap, a stay shorter than the minimum, the referral record, none
+# open for the stay or with beds of the kind; `unsuitable` publishes the last three): the solver
+# marks them proven, so `proven=no` beside one misstates the report's table of reasons (session
+# 20, C: a flipped flag passed). `full`, `outranked`, `too_large` are proven only by an optimal
+# plan; `past` and `not_checked_in` are the re-plan's.
+INPUT_PROVEN_CODES = frozenset(
+    {"far", "too_short", "placement", "closed", "no_section", "no_accessible", "unsuitable"}
+)
+
+
 def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
     """Waitlist reasons marked proven hold, recomputed from the inputs and the plan (README
     "Waitlist reasons"): 'far' means no foresteria within the commute limit on the run's own
@@ -5358,6 +5369,11 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"unknown waitlist code: {e['code']!r} ({e['worker_id']})")
         elif e["code"] == "heuristic" and e["proven"] == "yes":
             out.append(f"reason contradicts itself: heuristic marked proven ({e['worker_id']})")
+        elif e["code"] in INPUT_PROVEN_CODES and e["proven"] != "yes":
+            out.append(
+                f"reason understates: {e['worker_id']} is {e['code']!r}, a reason the inputs "
+                f"alone prove, marked proven={e['proven']}"
+            )
         elif r.wait_split and e["code"] not in PUBLISHED:
             out.append(
                 f"plan/waitlist.csv publishes {e['code']!r} beside {e['worker_id']}: a code a "
