@@ -911,6 +911,8 @@ def compare(
             raise typer.Exit(EXIT_BAD_INPUT)
     try:  # the figures on priorities and referrals too, where the restricted part is readable
         ka, kb = kpis_with_restricted(run_a), kpis_with_restricted(run_b)
+        _sealed(run_a)  # the figures of the plans the runs hold, not of plans edited since
+        _sealed(run_b)
     except RunFolderError as exc:
         _err("error: " + _("unreadable run folder: {why}").format(why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None

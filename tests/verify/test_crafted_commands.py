@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from foresterie.core.restricted import SALT, digest
-from tests.helpers import cli_ok, cli_run, import_rows, season_with_ledger
+from tests.helpers import cli_ok, cli_run, import_rows, intake_of_tiny, season_with_ledger
 
 Edit = Callable[[Path], None]
 
@@ -166,6 +166,7 @@ READERS: dict[str, list[str]] = {
     "day": ["day", "{run}", "--date", "2026-07-07", "--out", "{out}/x"],
     "intake": ["intake", "{run}", "--date", "2026-07-08", "--out", "{out}/x"],
     "monitor": ["monitor", "{run}", "--out", "{out}/x"],
+    "compare": ["compare", "{run}", "{run}"],
 }
 # restricted/ is read by the commands that plan or count by priority; the others never read it
 READS_RESTRICTED = {"day", "intake", "monitor"}
@@ -210,10 +211,13 @@ def test_a_run_edited_after_it_was_made_is_refused_by_every_reader(
     code, said = cli_run(*(a.format(run=run, out=out) for a in READERS[command]))
     assert code == 2, said
     line = _one_line(said)
-    assert line == (
-        f"error: {run / rel}: file: changed since the run was made (sha256 differs from "
-        f"manifest.json's {rel.split('/')[0]}); `foresterie verify RUN` names what"
-    ) or (rel.startswith("restricted/") and line.startswith(f"error: {run / rel}: file: "))
+    part = rel.split("/")[0]
+    what = "its digest" if part == "restricted" else "sha256"
+    assert line.startswith("error: "), line
+    assert line.endswith(  # compare says "unreadable run folder: " before it
+        f"{run / rel}: file: changed since the run was made ({what} differs from "
+        f"manifest.json's {part}); `foresterie verify RUN` names what"
+    ), line
     assert list(out.iterdir()) == []
     assert _tree(run.parent) == before  # the report not rewritten, no ledger file beside it
 
@@ -420,3 +424,25 @@ def test_a_forgery_that_breaks_a_rule_is_refused_with_its_rule(
     assert code == 1, said
     assert "hash differs" not in said and "not keyed" not in said, said
     assert f"violation: {expected}" in said.splitlines(), said
+
+
+def test_a_forged_replan_changes_row_is_refused(tiny_season_run: Path, tmp_path: Path) -> None:
+    """plan/replan_changes.csv is who a re-plan moved (the coordinator tells them): recomputed
+    from the previous plan and this one, and the manifest's count of it (session 20, C: a row
+    forged into an intake, W01 said moved while she stays, passed)."""
+    intake = intake_of_tiny(tiny_season_run, tmp_path)
+    assert _rows(intake / "plan" / "replan_changes.csv") == []
+    code, said = cli_run("verify", str(intake))
+    assert code == 0, said
+    add("plan/replan_changes.csv", worker_id="W01", was="FA 2026-07-08..2026-07-13", now="")(intake)
+    forge_hashes(intake)
+    code, said = cli_run("verify", str(intake))
+    assert code == 1, said
+    lines = said.splitlines()
+    assert (
+        "violation: plan/replan_changes.csv wrong: W01: says was 'FA 2026-07-08..2026-07-13', "
+        "now ''; the previous plan and this one give no change"
+    ) in lines, said
+    assert (
+        "violation: manifest.json: replan.residents_changed 0, plan/replan_changes.csv lists 1"
+    ) in lines, said
