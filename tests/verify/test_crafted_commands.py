@@ -215,8 +215,8 @@ def test_a_run_edited_after_it_was_made_is_refused_by_every_reader(
     what = "its digest" if part == "restricted" else "sha256"
     assert line.startswith("error: "), line
     assert line.endswith(  # compare says "unreadable run folder: " before it
-        f"{run / rel}: file: changed since the run was made ({what} differs from "
-        f"manifest.json's {part}); `foresterie verify RUN` names what"
+        f"{run / rel}: file: changed since its run was made ({what} differs from "
+        f"manifest.json's {part})"
     ), line
     assert list(out.iterdir()) == []
     assert _tree(run.parent) == before  # the report not rewritten, no ledger file beside it
@@ -244,8 +244,8 @@ def test_a_day_run_edited_after_it_was_made_is_refused_by_monitor_and_the_next_d
     drop("plan/trips.csv", trip_id="2026-07-07-FB-E01")(day_run)  # a trip driven, unsaid
     before = _tree(run.parent)
     want = (
-        f"error: {day_run / 'plan' / 'trips.csv'}: file: changed since the run was made "
-        "(sha256 differs from manifest.json's plan); `foresterie verify RUN` names what"
+        f"error: {day_run / 'plan' / 'trips.csv'}: file: changed since its run was made "
+        "(sha256 differs from manifest.json's plan)"
     )
     for args in (
         ["monitor", str(run), "--as-of", "2026-07-07"],

@@ -504,8 +504,7 @@ def check_sealed(run: Path, parts: tuple[str, ...] = SEALED_PARTS) -> None:
                     str(path),
                     None,
                     "file",
-                    f"changed since the run was made (sha256 differs from manifest.json's "
-                    f"{part}); `foresterie verify RUN` names what",
+                    f"changed since its run was made (sha256 differs from manifest.json's {part})",
                 )
 
 
@@ -562,8 +561,8 @@ def _check_sealed_restricted(
                 str(run / rel),
                 None,
                 "file",
-                "changed since the run was made (its digest differs from manifest.json's "
-                "restricted); `foresterie verify RUN` names what",
+                "changed since its run was made (its digest differs from manifest.json's "
+                "restricted)",
             )
 
 

@@ -1507,11 +1507,11 @@ def run_day(
     prev_run = target.parent / (d - timedelta(days=1)).isoformat()  # day runs sit side by side
     if not _day_run_of(prev_run, season.manifest_sha256) or fully_purged(prev_run):
         prev_run = target.parent / ".no-previous-day"  # a purged one names no rider any more
-    else:
-        check_sealed(prev_run, ("plan",))  # its trips are read: as it was made
     # when each vehicle's driver finished the day before: the day's sheets and this command
     # say a rest under 11 h (review 17, finding 12)
     previous = previous_day(season_run, prev_run, d)
+    if prev_run.is_dir():  # read first (a damaged cell says more), then: as it was made
+        check_sealed(prev_run, ("plan",))
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()
     record: dict[str, Any] = {
