@@ -818,8 +818,19 @@ def replay(
     _refuse_purged(run, whole_only=False)
     target = out or run.parent / f"{run.name}.replay"
     notes: list[str] = []
-    with _published("replayed plan"):  # a crafted run's plan the verifier refuses: exit 1
-        diffs = run_replay(run, target, force, report=_replay_report_hook(run), note=notes.append)
+    from foresterie.verify import Unreadable
+
+    try:
+        with _published("replayed plan"):  # a crafted run's plan the verifier refuses: exit 1
+            diffs = run_replay(
+                run, target, force, report=_replay_report_hook(run), note=notes.append
+            )
+    except Unreadable as exc:
+        # the replay's inputs are the run's, byte for byte: a file the verifier cannot read in
+        # the replay (an intake's previous_waitlist.csv with a cell of no kind) is the run's
+        # (session 20, C: a traceback); nothing was published
+        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for d in diffs[:20]:
         typer.echo(f"differs: {d}")
     for line in notes:

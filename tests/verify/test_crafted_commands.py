@@ -446,3 +446,53 @@ def test_a_forged_replan_changes_row_is_refused(tiny_season_run: Path, tmp_path:
     assert (
         "violation: manifest.json: replan.residents_changed 0, plan/replan_changes.csv lists 1"
     ) in lines, said
+
+
+# ------------------------------------------- 5. the replay of a re-plan whose inputs are damaged
+
+REPLAN_DAMAGES: dict[str, tuple[Edit, str]] = {
+    "placements_not_utf8": (
+        lambda run: (run / "inputs" / "placements.csv").write_bytes(b"worker_id,from\n\xe9\n"),
+        "{run}/inputs/placements.csv: file: not UTF-8 (byte 15)",
+    ),
+    "restarts_empty": (
+        lambda run: (run / "inputs" / "restarts.csv").write_bytes(b""),
+        "{run}/inputs/restarts.csv:1: header: not worker_id,from,...",
+    ),
+    "restarts_not_utf8": (
+        lambda run: (run / "inputs" / "restarts.csv").write_bytes(b"worker_id,\xe9from\n"),
+        "{run}/inputs/restarts.csv: file: not UTF-8 (byte 10)",
+    ),
+    "previous_waitlist_cell": (
+        cell("inputs/previous_waitlist.csv", {"worker_id": "W06"}, code="25:61"),
+        "{run}: unreadable run folder: inputs/previous_waitlist.csv:2: code: '25:61' is not a "
+        "reason code",
+    ),
+    "previous_workers_row_twice": (
+        lambda run: (run / "inputs" / "previous_workers.csv").write_text(
+            (run / "inputs" / "previous_workers.csv").read_text(encoding="utf-8")
+            + (run / "inputs" / "previous_workers.csv").read_text(encoding="utf-8").splitlines()[1]
+            + "\n",
+            encoding="utf-8",
+        ),
+        "{run}: unreadable run folder: inputs/previous_workers.csv:9: worker_id: 'W01' again "
+        "(row 2)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REPLAN_DAMAGES))
+def test_the_replay_of_a_replan_with_a_damaged_input_is_one_line(
+    case: str, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """An intake's own inputs (placements, restarts, the previous plan's waitlist and people),
+    re-hashed: the replay said a traceback (session 20, C); now one line, nothing left."""
+    intake = intake_of_tiny(tiny_season_run, tmp_path)
+    damage, want = REPLAN_DAMAGES[case]
+    damage(intake)
+    forge_hashes(intake)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    code, said = cli_run("replay", str(intake), "--out", str(tmp_path / "replay"))
+    assert code == 2, said
+    assert _one_line(said) == "error: " + want.format(run=intake)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
