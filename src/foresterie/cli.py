@@ -825,6 +825,14 @@ def replay(
             diffs = run_replay(
                 run, target, force, report=_replay_report_hook(run), note=notes.append
             )
+    except ScenarioError as exc:
+        # the run's inputs read as a scenario and refused: one line under the run's inputs/ (as
+        # `day` and `intake` say it; a problem of no file of the run, --out's, as it is)
+        from foresterie.core.runfolder import inputs_refused, run_file
+
+        if not all(run_file(run, p.file) for p in exc.problems):
+            raise
+        raise inputs_refused(run, exc) from None
     except Unreadable as exc:
         # the replay's inputs are the run's, byte for byte: a file the verifier cannot read in
         # the replay (an intake's previous_waitlist.csv with a cell of no kind) is the run's

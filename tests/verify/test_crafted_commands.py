@@ -496,3 +496,29 @@ def test_the_replay_of_a_replan_with_a_damaged_input_is_one_line(
     assert code == 2, said
     assert _one_line(said) == "error: " + want.format(run=intake)
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "first"),
+    [
+        (feature("inputs/farms.geojson", "F3", id="F9"), "inputs/matrix.csv:"),
+        (  # the empty file, not the rows of priority.csv naming people it no longer has
+            lambda run: (run / "inputs" / "workers.csv").write_bytes(b""),
+            "inputs/workers.csv: file: empty file (and 7 more)",
+        ),
+    ],
+    ids=["farm_renamed", "workers_emptied"],
+)
+def test_the_replay_of_inputs_the_loader_refuses_is_one_line(
+    change: Edit, first: str, tiny_season_run: Path, tmp_path: Path
+) -> None:
+    """As `day` and `intake` say it (before: every problem of the loader, named without the
+    run: `error: priority.csv: worker_id: unknown worker 'W01'` seven times, then the cause)."""
+    run = tmp_path / "run"
+    shutil.copytree(tiny_season_run, run)
+    change(run)
+    forge_hashes(run)
+    code, said = cli_run("replay", str(run), "--out", str(tmp_path / "replay"))
+    assert code == 2, said
+    assert _one_line(said).startswith(f"error: {run}: unreadable run folder: {first}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]

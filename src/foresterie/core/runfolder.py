@@ -27,6 +27,7 @@ from foresterie.core.files import (
 from foresterie.core.restricted import (
     RESTRICTED_KPIS,
     SALT,
+    SUFFIX,
     digest,
     digest_matches,
     read_restricted,
@@ -571,11 +572,24 @@ def inputs_refused(run: Path, exc: ScenarioError) -> RunFolderError:
     refused by the loader: one line, as any damaged run folder (session 20, C: every problem of
     the loader, named without the run, `error: matrix.csv:4: to_id: unknown location 'F1'`,
     blamed the file that refers to the damaged one). The first problem of a whole file (a file
-    missing, a column) before those of rows, under the run's inputs/, with how many more."""
-    problems = sorted(exc.problems, key=lambda p: p.row is not None)  # stable: the loader's order
+    empty, missing, a column) before those of rows, under the run's inputs/ (restricted/ for a
+    restricted input), with how many more."""
+    # stable, the loader's order within: a whole file (empty, not found) first, then a column
+    problems = sorted(exc.problems, key=lambda p: (p.field != "file", p.row is not None))
     first = problems[0]
-    name = first.file if "/" in first.file else f"inputs/{first.file}"
+    name = run_file(run, first.file) or first.file
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return RunFolderError(
         f"{run}: unreadable run folder: {name}", first.row, first.field, f"{first.message}{more}"
     )
+
+
+def run_file(run: Path, name: str) -> str | None:
+    """Where in the run a file the scenario loader names by its bare name lies (`inputs/NAME`,
+    or `restricted/NAME` for a restricted input, plain or sealed), or None if neither."""
+    if "/" in name or "\\" in name or name in ("", ".", ".."):
+        return None
+    for part, suffixes in (("inputs", ("",)), ("restricted", ("", SUFFIX))):
+        if any((run / part / f"{name}{s}").is_file() for s in suffixes):
+            return f"{part}/{name}"
+    return None
