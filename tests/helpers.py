@@ -395,12 +395,27 @@ def previous_day_run(days: Path, season_sha: str, trips_csv: str, d: str = "2026
     """A day run folder of day `d` beside the next day's (as `foresterie day` lays them out), of
     the season run with manifest hash `season_sha`, whose plan/trips.csv is `trips_csv` (tests
     of a damaged previous day)."""
+    import hashlib
+
     before = days / d
     (before / "plan").mkdir(parents=True)
     (before / "day.json").write_text(f'{{"season_run_manifest_sha256": "{season_sha}"}}')
-    (before / "manifest.json").write_text("{}")
     (before / "plan" / "trips.csv").write_text(trips_csv)
     (before / "plan" / "riders.csv").write_text("trip_id,worker_id\n")
+    # the least manifest a day run has that vouches for its plan files: `day` reads the day
+    # before as its run made it (core/runfolder.check_sealed)
+    sealed = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (before / "plan").iterdir()
+    }
+    manifest = {
+        "seed": 0,
+        "scenario": {"hash": "0" * 64, "travel_backend": "matrix"},
+        "versions": {},
+        "housing": {"tiers": []},
+        "kpis": {},
+        "plan": sealed,
+    }
+    (before / "manifest.json").write_text(json.dumps(manifest))
     return before
 
 

@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from foresterie.cli import app
+from foresterie.core.restricted import SALT, digest
 from tests.helpers import displace, fuzz_settings, json_paths
 
 # Edits that may leave `verify` at exit 0, and why each cannot change what the plan says:
@@ -216,13 +217,20 @@ class _Noop(Exception):
 
 def _rehash(run: Path) -> None:
     """What a forger does after an edit: the manifest's sha256 of every listed file that is still
-    a regular file recomputed."""
+    a regular file recomputed, a restricted file's digest keyed with the run's salt as the run
+    keys it (session 20, C: a bare sha256 there was refused as "not keyed" whatever the edit, so
+    no edit of restricted/ was ever judged by its content)."""
     m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    salt_file = run / "restricted" / SALT
+    salt = salt_file.read_bytes() if salt_file.is_file() and not salt_file.is_symlink() else None
     for part in ("plan", "inputs", "restricted"):
         for name in m.get(part, {}):
             p = run / part / name
             if p.is_file() and not p.is_symlink():
-                m[part][name] = hashlib.sha256(p.read_bytes()).hexdigest()
+                data = p.read_bytes()
+                m[part][name] = (
+                    digest(data, salt) if part == "restricted" else hashlib.sha256(data).hexdigest()
+                )
     (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
 
 

@@ -712,6 +712,18 @@ def _refuse_purged(run: Path, whole_only: bool) -> None:
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
+def _sealed(run: Path, restricted: bool = False) -> None:
+    """The run's files are those it was made with (core/runfolder.check_sealed): a plan or input
+    edited after the run was made is one line naming the file, exit 2, before anything is read
+    from it or written (session 20, C: `report` re-published and re-sealed an edited plan,
+    `export`, `day` and `monitor` used one, exit 0). A folder with no manifest is left to the
+    command's own line."""
+    from foresterie.core.runfolder import check_sealed
+
+    if (run / "manifest.json").is_file():
+        check_sealed(run, ("inputs", "plan", "restricted") if restricted else ("inputs", "plan"))
+
+
 def _load_run(run: Path) -> Any:
     from foresterie.report.rundata import load_run
 
@@ -720,10 +732,12 @@ def _load_run(run: Path) -> Any:
         raise typer.Exit(EXIT_BAD_INPUT)
     _refuse_purged(run, whole_only=True)
     try:
-        return load_run(run)
+        data = load_run(run)
     except (OSError, KeyError, ValueError) as exc:
         _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    _sealed(run)  # read whole, then as it was made: a damaged cell keeps its own line
+    return data
 
 
 @app.command(
@@ -809,8 +823,27 @@ def replay(
     _refuse_purged(run, whole_only=False)
     target = out or run.parent / f"{run.name}.replay"
     notes: list[str] = []
-    with _published("replayed plan"):  # a crafted run's plan the verifier refuses: exit 1
-        diffs = run_replay(run, target, force, report=_replay_report_hook(run), note=notes.append)
+    from foresterie.verify import Unreadable
+
+    try:
+        with _published("replayed plan"):  # a crafted run's plan the verifier refuses: exit 1
+            diffs = run_replay(
+                run, target, force, report=_replay_report_hook(run), note=notes.append
+            )
+    except ScenarioError as exc:
+        # the run's inputs read as a scenario and refused: one line under the run's inputs/ (as
+        # `day` and `intake` say it; a problem of no file of the run, --out's, as it is)
+        from foresterie.core.runfolder import inputs_refused, run_file
+
+        if not all(run_file(run, p.file) for p in exc.problems):
+            raise
+        raise inputs_refused(run, exc) from None
+    except Unreadable as exc:
+        # the replay's inputs are the run's, byte for byte: a file the verifier cannot read in
+        # the replay (an intake's previous_waitlist.csv with a cell of no kind) is the run's
+        # (session 20, C: a traceback); nothing was published
+        _err("error: " + _("{run}: unreadable run folder: {why}").format(run=run, why=exc))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for d in diffs[:20]:
         typer.echo(f"differs: {d}")
     for line in notes:
@@ -902,6 +935,8 @@ def compare(
             raise typer.Exit(EXIT_BAD_INPUT)
     try:  # the figures on priorities and referrals too, where the restricted part is readable
         ka, kb = kpis_with_restricted(run_a), kpis_with_restricted(run_b)
+        _sealed(run_a)  # the figures of the plans the runs hold, not of plans edited since
+        _sealed(run_b)
     except RunFolderError as exc:
         _err("error: " + _("unreadable run folder: {why}").format(why=exc))
         raise typer.Exit(EXIT_BAD_INPUT) from None
@@ -1248,6 +1283,7 @@ def day(
     from foresterie.ops.background import ReportInBackground
     from foresterie.ops.day import run_day
 
+    _sealed(run, restricted=True)
     # forked once the modules both need are loaded (not imported twice), before the ledger is
     # opened: it imports the report's own modules while this process loads and plans the day
     with (
@@ -1315,6 +1351,7 @@ def intake(
     """Re-plan the beds from today with the ledger's arrivals, departures and no-shows."""
     from foresterie.ops.intake import run_intake
 
+    _sealed(run, restricted=True)
     with _ledger(run, ledger) as led, _published("re-plan"):
         summary, record = run_intake(
             run,
@@ -1424,6 +1461,7 @@ def monitor(
         raise typer.Exit(EXIT_BAD_INPUT)
     from foresterie.ops.monitor import intake_note, run_monitor, superseded_lines
 
+    _sealed(run, restricted=True)
     note = intake_note(run) if (run / "manifest.json").is_file() else None  # read before writing
     with _ledger(run, ledger) as led:
         target, manifest = run_monitor(
@@ -1749,6 +1787,7 @@ def export_(
         )
     code = _lang_code(lang)
     check_apart(run, out)  # the run itself named first, before what --force may replace
+    _sealed(run)
     if force:  # only an export of ours is replaced: never ~/Documents, a run or a monitor
         from foresterie.run.folders import check_target
 

@@ -339,6 +339,11 @@ _CSV_SCHEMAS: dict[str, dict[str, tuple[Cell, bool]]] = {
         "day": (_c_date, REQ),
         "worker_id": (_c_id, REQ),
     },
+    "replan_changes.csv": {  # a re-plan's: the residents whose beds from its date changed
+        "worker_id": (_c_id, REQ),
+        "was": (_c_text, REQ),
+        "now": (_c_text, REQ),
+    },
     "previous_assignments.csv": {
         "worker_id": (_c_id, REQ),
         "foresteria_id": (_c_id, REQ),
@@ -5424,6 +5429,17 @@ WAITLIST_CODES = frozenset(
 )
 
 
+# Codes the inputs alone prove, whatever the housing search did (README "Waitlist reasons": no
+# foresteria within the commute cap, a stay shorter than the minimum, the referral record, none
+# open for the stay or with beds of the kind; `unsuitable` publishes the last three): the solver
+# marks them proven, so `proven=no` beside one misstates the report's table of reasons (session
+# 20, C: a flipped flag passed). `full`, `outranked`, `too_large` are proven only by an optimal
+# plan; `past` and `not_checked_in` are the re-plan's.
+INPUT_PROVEN_CODES = frozenset(
+    {"far", "too_short", "placement", "closed", "no_section", "no_accessible", "unsuitable"}
+)
+
+
 def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
     """Waitlist reasons marked proven hold, recomputed from the inputs and the plan (README
     "Waitlist reasons"): 'far' means no foresteria within the commute limit on the run's own
@@ -5446,6 +5462,11 @@ def _check_waitlist_reasons(r: _Run, out: list[str]) -> None:
             out.append(f"unknown waitlist code: {e['code']!r} ({e['worker_id']})")
         elif e["code"] == "heuristic" and e["proven"] == "yes":
             out.append(f"reason contradicts itself: heuristic marked proven ({e['worker_id']})")
+        elif e["code"] in INPUT_PROVEN_CODES and e["proven"] != "yes":
+            out.append(
+                f"reason understates: {e['worker_id']} is {e['code']!r}, a reason the inputs "
+                f"alone prove, marked proven={e['proven']}"
+            )
         elif r.wait_split and e["code"] not in PUBLISHED:
             out.append(
                 f"plan/waitlist.csv publishes {e['code']!r} beside {e['worker_id']}: a code a "
@@ -6210,6 +6231,62 @@ def _past_nights_changed(r: _Run, as_of: str) -> list[str]:
     return out
 
 
+_CHANGES = "replan_changes.csv"
+
+
+def _replan_changes_wrong(r: _Run, as_of: str, replan: dict[str, Any]) -> list[str]:
+    """A re-plan's plan/replan_changes.csv (README "Re-planning mid-season") recomputed: each
+    resident (arrived before `as_of`, housed in inputs/previous_assignments.csv, not a no-show)
+    whose beds from `as_of` on differ from the previous plan's, `worker_id, was, now` with the
+    spans `F from..to` from the date on (';' between them); and manifest.json's
+    `replan.residents_changed` its count. Session 20, C: a row forged into it (a resident said
+    moved who was not) and the count passed, though the coordinator reads who was moved there."""
+    rel = f"plan/{_CHANGES}"
+    if not (r.root / rel).exists():
+        return []  # a re-plan from before the file
+    never = _no_shows(r)
+
+    def ahead(rows: list[dict[str, str]]) -> str:
+        spans = sorted((max(a["from"], as_of), a["to"], a["foresteria_id"]) for a in rows)
+        return ";".join(f"{f} {a}..{d}" for a, d, f in spans if d > as_of)
+
+    was: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for a in _rows(r.root, f"inputs/{_PREVIOUS[0]}"):
+        was[a["worker_id"]].append(a)
+    now: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for a in r.assign:
+        now[a["worker_id"]].append(a)
+    residents = [
+        wid
+        for wid in sorted(r.workers)
+        if r.workers[wid]["arrival"] < as_of and wid in was and wid not in never
+    ]
+    want = {
+        wid: (ahead(was[wid]), ahead(now[wid]))
+        for wid in residents
+        if ahead(was[wid]) != ahead(now[wid])
+    }
+    said: dict[str, tuple[str, str]] = {}
+    out = []
+    for row in _rows(r.root, rel):
+        if row["worker_id"] in said:
+            out.append(f"{rel} wrong: {row['worker_id']} listed twice")
+        said[row["worker_id"]] = (row["was"], row["now"])
+    for wid in sorted(set(want) | set(said)):
+        if want.get(wid) != said.get(wid):
+            told = "no row" if wid not in said else "was {!r}, now {!r}".format(*said[wid])
+            real = "no change" if wid not in want else "was {!r}, now {!r}".format(*want[wid])
+            out.append(
+                f"{rel} wrong: {wid}: says {told}; the previous plan and this one give {real}"
+            )
+    count = replan.get("residents_changed")
+    if count is not None and count != len(said):
+        out.append(
+            f"manifest.json: replan.residents_changed {str(count)[:40]}, {rel} lists {len(said)}"
+        )
+    return out
+
+
 def _no_show_records(r: _Run, as_of: Any) -> list[str]:
     """An intake's inputs/no_shows.csv and inputs/placements.csv against the plan: only in a
     re-plan; each no-show is one of the run's people, waitlisted `not_checked_in` and in no bed
@@ -6263,6 +6340,7 @@ def _check_replan_record(r: _Run, out: list[str]) -> None:
         ]
     if as_of is not None and _PREVIOUS[0] in kept:
         out += _past_nights_changed(r, str(as_of))
+        out += _replan_changes_wrong(r, str(as_of), replan)
     file = _restart_file(r)
     if as_of is None and file:
         out.append(f"inputs/{_RESTARTS}: restarts on a re-plan's date, and replan.as_of is null")

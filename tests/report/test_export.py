@@ -27,7 +27,7 @@ from foresterie.report.export import (
 from foresterie.report.noride import no_ride_pages
 from foresterie.report.rundata import load_run
 from foresterie.report.sheets import vehicle_days
-from tests.helpers import with_referrals
+from tests.helpers import rehash, with_referrals
 
 IDS = [f"W0{i}" for i in range(1, 8)]  # every worker of the tiny season
 REFERRAL_VALUES = ("Antitratta", "referral_date", "avoid_sites", "referring_body", "priority")
@@ -230,6 +230,7 @@ def test_operator_view_has_no_restricted_part_and_verifies(
     shutil.copytree(season, old)
     p = old / "plan" / "waitlist.csv"
     p.write_text(p.read_text().replace("worker_id,", "worker_id,priority,", 1))
+    rehash(old, ["plan/waitlist.csv"])  # sealed, as its older foresterie sealed it
     r = CliRunner().invoke(
         app, ["export", str(old), "--role", "operator", "--out", str(tmp_path / "o2")]
     )

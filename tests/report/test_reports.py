@@ -37,7 +37,7 @@ from foresterie.report.html import (
 from foresterie.report.maps import plan_map, script_json
 from foresterie.report.notices import HELPLINE
 from foresterie.report.rundata import FleetDayRow, UnservedRow, load_run
-from tests.helpers import TINY, XSS_HOME, XSS_POINT, write_workers
+from tests.helpers import TINY, XSS_HOME, XSS_POINT, rehash, write_workers
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -658,6 +658,7 @@ def test_report_language_from_the_option_and_the_scenario(xss_run: Path, tmp_pat
     toml = run / "inputs" / "scenario.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('lang = "it"', 'lang = "en"'))
     assert 'lang = "en"' in toml.read_text(encoding="utf-8")
+    rehash(run, ["inputs/scenario.toml"])  # a run solved so (every reader checks the hashes)
     r = CliRunner().invoke(app, ["report", str(run), "--no-sheets"])
     assert r.exit_code == 0, r.output
     assert "Key figures" in (run / "report" / "index.html").read_text(encoding="utf-8")

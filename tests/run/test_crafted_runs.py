@@ -20,7 +20,7 @@ import pytest
 
 from foresterie.core.i18n import lang
 from foresterie.report.maps import UNSERVED_REASONS
-from tests.helpers import TINY
+from tests.helpers import TINY, rehash
 
 Mutation = Callable[[Path, Path], None]  # (run folder, a scratch folder outside it)
 
@@ -437,6 +437,7 @@ def test_markup_in_reasons_stays_text(base_run: Path, tmp_path: Path) -> None:
     shutil.copytree(base_run, run)
     reason = "<script>alert(1)</script> [click](javascript:alert(1)): x"
     _csv_set("plan/unserved.csv", 2, "reason", reason)(run, tmp_path)
+    rehash(run, ["plan/unserved.csv"])  # as a forger would: every reader checks the hashes
     r = subprocess.run(
         [sys.executable, "-m", "foresterie", "report", str(run), "--no-sheets"],
         capture_output=True,

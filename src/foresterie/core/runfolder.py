@@ -18,11 +18,20 @@ from foresterie.core.files import (
     UnsafePath,
     dumps_json,
     file_sha256,
+    inside,
     json_value,
     read_inside,
+    unreadable_reason,
     write_text,
 )
-from foresterie.core.restricted import RESTRICTED_KPIS, read_restricted
+from foresterie.core.restricted import (
+    RESTRICTED_KPIS,
+    SALT,
+    SUFFIX,
+    digest,
+    digest_matches,
+    read_restricted,
+)
 
 MAX_MANIFEST_BYTES = 16 << 20
 RUN_SCHEMA = "foresterie-run/1"  # the manifest's `schema`: the only one this version reads
@@ -455,3 +464,142 @@ def stale_report(run: Path, missing: bool = True, links: bool = True) -> list[st
     out += [f"report/{k}: missing (listed in {REPORT_HASHES})" for k in gone]
     out += [f"report/{k}: not listed in {REPORT_HASHES}" for k in sorted(set(here) - set(listed))]
     return out
+
+
+# The files every command reads from a run folder (session 20, C): `verify` compared each with
+# the manifest's sha256, but `report`, `map`, `export`, `day`, `intake` and `monitor` read
+# plan/ and inputs/ as they found them, so a plan edited by hand after it was verified (its
+# hashes left as they were) was re-published by `report` (and sealed in report.json), exported
+# and planned from, exit 0. Each of them now checks the files first, as `verify` does.
+SEALED_PARTS = ("inputs", "plan")
+PURGED_RECORD = "purged.json"  # ops/retention.py's record (core imports nothing of ours)
+
+
+def check_sealed(run: Path, parts: tuple[str, ...] = SEALED_PARTS) -> None:
+    """Every file the manifest lists under `parts` is the one the run was made with: its sha256
+    is the manifest's; in a run a retention purge cut or removed files from, the one
+    `purged.json` records as kept, or gone where it records the file removed (`verify` checks
+    that record). RunFolderError naming the first that is not, by its path (one line, exit 2)."""
+    manifest = read_manifest(run)
+    kept, removed = _purge_allowances(run)
+    if "restricted" in parts:
+        _check_sealed_restricted(run, manifest, kept, removed)
+    for part in (p for p in parts if p != "restricted"):
+        listed = manifest.get(part, {})
+        if not isinstance(listed, dict):
+            raise RunFolderError("manifest.json", None, part, "not an object of file names")
+        for name, want in sorted(listed.items(), key=lambda kv: str(kv[0])):
+            rel = f"{part}/{name}"
+            if not (
+                isinstance(want, str)
+                and _SHA256.fullmatch(want)
+                and _report_path(name)
+                and "/" not in name
+            ):
+                raise RunFolderError("manifest.json", None, part, f"{name!r}: not a file's sha256")
+            path = run / part / name
+            if not path.exists() and not path.is_symlink():
+                if rel in removed:
+                    continue
+                raise RunFolderError(
+                    str(path), None, "file", f"missing (listed in manifest.json's {part})"
+                )
+            try:
+                why = unreadable_reason(inside(run, rel), MAX_SEALED_BYTES)
+            except UnsafePath as exc:
+                why = exc.reason
+            if why:
+                raise RunFolderError(str(path), None, "file", str(why))
+            if file_sha256(path) not in (want, kept.get(rel)):
+                raise RunFolderError(
+                    str(path),
+                    None,
+                    "file",
+                    f"changed since its run was made (sha256 differs from manifest.json's {part})",
+                )
+
+
+MAX_SEALED_BYTES = 4 << 30  # hashed in chunks: only a FIFO or a device is refused unread
+
+
+def _purge_allowances(run: Path) -> tuple[dict[str, str], set[str]]:
+    """({file: sha256 as a purge of people who had left cut it}, {files a purge removed}) from
+    purged.json; empty for a run never purged (or a record that is not one: then the sha256
+    check names the file)."""
+    if not (run / PURGED_RECORD).is_file() or (run / PURGED_RECORD).is_symlink():
+        return {}, set()
+    try:
+        record = json_value(read_inside(run, PURGED_RECORD, MAX_MANIFEST_BYTES))
+    except (UnsafePath, ValueError):
+        return {}, set()
+    if not isinstance(record, dict):
+        return {}, set()
+    files, removed = record.get("files"), record.get("removed")
+    kept = {
+        rel: e["kept_sha256"]
+        for rel, e in (files.items() if isinstance(files, dict) else [])
+        if isinstance(rel, str) and isinstance(e, dict) and isinstance(e.get("kept_sha256"), str)
+    }
+    gone = {rel for rel in (removed if isinstance(removed, dict) else {}) if isinstance(rel, str)}
+    return kept, gone
+
+
+def _check_sealed_restricted(
+    run: Path, manifest: dict[str, Any], kept: dict[str, str], removed: set[str]
+) -> None:
+    """check_sealed of restricted/: each plaintext the manifest lists has its digest (keyed with
+    the run's salt). A part this process cannot read (encrypted, no key) is left to the command
+    that reads it, which names it."""
+    listed = manifest.get("restricted", {})
+    if not isinstance(listed, dict):
+        raise RunFolderError("manifest.json", None, "restricted", "not an object of file names")
+    try:
+        plain = read_restricted(run)
+    except ScenarioError:
+        return
+    salt = plain.get(SALT)
+    for name, want in sorted(listed.items(), key=lambda kv: str(kv[0])):
+        rel = f"restricted/{name}"
+        if not isinstance(want, str):
+            raise RunFolderError("manifest.json", None, "restricted", f"{name!r}: not a digest")
+        if name not in plain:
+            if rel in removed:
+                continue
+            raise RunFolderError(str(run / rel), None, "file", "missing (listed in manifest.json)")
+        data = plain[name]
+        if not digest_matches(want, data, salt) and digest(data, salt) != kept.get(rel):
+            raise RunFolderError(
+                str(run / rel),
+                None,
+                "file",
+                "changed since its run was made (its digest differs from manifest.json's "
+                "restricted)",
+            )
+
+
+def inputs_refused(run: Path, exc: ScenarioError) -> RunFolderError:
+    """A run's inputs/ read back as a scenario (`day`, `intake`, `monitor` on a season run) and
+    refused by the loader: one line, as any damaged run folder (session 20, C: every problem of
+    the loader, named without the run, `error: matrix.csv:4: to_id: unknown location 'F1'`,
+    blamed the file that refers to the damaged one). The first problem of a whole file (a file
+    empty, missing, a column) before those of rows, under the run's inputs/ (restricted/ for a
+    restricted input), with how many more."""
+    # stable, the loader's order within: a whole file (empty, not found) first, then a column
+    problems = sorted(exc.problems, key=lambda p: (p.field != "file", p.row is not None))
+    first = problems[0]
+    name = run_file(run, first.file) or first.file
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return RunFolderError(
+        f"{run}: unreadable run folder: {name}", first.row, first.field, f"{first.message}{more}"
+    )
+
+
+def run_file(run: Path, name: str) -> str | None:
+    """Where in the run a file the scenario loader names by its bare name lies (`inputs/NAME`,
+    or `restricted/NAME` for a restricted input, plain or sealed), or None if neither."""
+    if "/" in name or "\\" in name or name in ("", ".", ".."):
+        return None
+    for part, suffixes in (("inputs", ("",)), ("restricted", ("", SUFFIX))):
+        if any((run / part / f"{name}{s}").is_file() for s in suffixes):
+            return f"{part}/{name}"
+    return None

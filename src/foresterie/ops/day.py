@@ -57,7 +57,7 @@ from foresterie.core.files import (
 )
 from foresterie.core.i18n import cli_lang
 from foresterie.core.restricted import read_restricted
-from foresterie.core.runfolder import RunFolderError
+from foresterie.core.runfolder import RunFolderError, check_sealed, inputs_refused
 from foresterie.core.timeutil import DAILY_REST_MIN, DAYS, parse_hhmm, rests_between_days
 from foresterie.core.tomlout import dumps as toml_dumps
 from foresterie.housing.release import closed_days
@@ -426,7 +426,11 @@ def load_season_run(run: Path) -> SeasonRun:
         raise ScenarioError([Problem(str(run), None, "run", "not a run folder (no manifest.json)")])
     if (run / "day.json").is_file():
         raise ScenarioError([Problem(str(run), None, "run", "is a day run, not a season run")])
-    scenario = load_scenario(run / "inputs", restricted=read_restricted(run))
+    restricted = read_restricted(run)
+    try:
+        scenario = load_scenario(run / "inputs", restricted=restricted)
+    except ScenarioError as exc:  # the run's inputs, not the user's scenario: one line
+        raise inputs_refused(run, exc) from None
     assignments = _season_beds(run / "plan", scenario)
     assigned: dict[str, str] = {}
     for a in assignments:
@@ -1589,6 +1593,8 @@ def run_day(
     # when each vehicle's driver finished the day before: the day's sheets and this command
     # say a rest under 11 h (review 17, finding 12)
     previous = previous_day(season_run, prev_run, d)
+    if prev_run.is_dir():  # read first (a damaged cell says more), then: as it was made
+        check_sealed(prev_run, ("plan",))
     timings = {"ledger_and_demand_s": time.monotonic() - t0}
     t1 = time.monotonic()
     record: dict[str, Any] = {

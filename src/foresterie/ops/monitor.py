@@ -34,6 +34,7 @@ from foresterie.core.files import (
     write_text,
 )
 from foresterie.core.i18n import cli_lang
+from foresterie.core.runfolder import check_sealed
 from foresterie.housing.waitlist import PublicCode
 from foresterie.ops.day import SeasonRun, load_season_run, recording, seen_aboard, with_group
 from foresterie.ops.ledger import Event, Ledger, is_url
@@ -214,6 +215,7 @@ def find_day_runs(
     for d, hashes in sorted(recorded.items()):
         latest = hashes[-1]
         if latest in found:
+            check_sealed(found[latest], ("plan",))  # its figures are read: as it was made
             out[d] = DayRun(day=d, path=found[latest], manifest_sha256=latest)
         else:
             missing.append(d.isoformat())

@@ -247,7 +247,12 @@ def solve(
     for name in (NO_SHOWS, PLACEMENTS, PRESENT):  # an intake's no-shows, placements and
         # people in the region (replan.py)
         if as_of is not None and (scenario.root / name).is_file():
-            extra[name] = (scenario.root / name).read_text(encoding="utf-8")
+            try:
+                extra[name] = (scenario.root / name).read_text(encoding="utf-8")
+            except UnicodeDecodeError as exc:  # a replayed run's, crafted: one line
+                raise RunFolderError(
+                    str(scenario.root / name), None, "file", f"not UTF-8 (byte {exc.start})"
+                ) from None
     if PLACEMENTS in extra:  # the people placed, not all those it tried: in a bed from then
         ends: dict[str, date] = {}  # worker -> the morning their last bed ends
         for a in housing.assignments:
@@ -597,6 +602,7 @@ def replay(
             "is what was solved"
         ]
     if as_of_s:  # rebuild the previous run's plan files the re-plan read
+        restarts = _carried_restarts(run, as_of_s)  # read before anything is written
         previous = out.parent / f".{out.name}.previous"
         (previous / "plan").mkdir(parents=True, exist_ok=True)
         sealed = {}
@@ -610,12 +616,9 @@ def replay(
             data = read_inside(run, f"inputs/{PREVIOUS_LEFT_BEHIND}", 1 << 30)
             (previous / "inputs" / PREVIOUS_LEFT_BEHIND).write_bytes(data)
             carried[PREVIOUS_LEFT_BEHIND] = file_sha256(previous / "inputs" / PREVIOUS_LEFT_BEHIND)
-        if (run / "inputs" / RESTARTS).is_file():  # those it carried (before the date)
+        if restarts is not None:  # those it carried (before the date)
             (previous / "inputs").mkdir(exist_ok=True)
-            text = read_inside(run, f"inputs/{RESTARTS}", 1 << 30).decode("utf-8")
-            head, *lines = text.splitlines(keepends=True)
-            lines = [x for x in lines if x.split(",")[1] < as_of_s]
-            (previous / "inputs" / RESTARTS).write_text(head + "".join(lines), encoding="utf-8")
+            (previous / "inputs" / RESTARTS).write_text(restarts, encoding="utf-8")
             carried[RESTARTS] = file_sha256(previous / "inputs" / RESTARTS)
         for name in ("foresterie.geojson", "workers.csv"):  # what it planned with (replan.py)
             if (run / "inputs" / f"previous_{name}").is_file():
@@ -678,6 +681,27 @@ def replay(
             + ")"
         )
     return diffs
+
+
+def _carried_restarts(run: Path, as_of: str) -> str | None:
+    """inputs/restarts.csv of a re-plan, its rows dated before `as_of` (those it carried from
+    its previous run), or None without the file; a file that is not a CSV of such rows is a
+    damaged run folder, one line (session 20, C: an empty or non-UTF-8 one was a traceback)."""
+    rel = f"inputs/{RESTARTS}"
+    if not (run / rel).is_file():
+        return None
+    where = str(run / rel)
+    try:
+        text = read_inside(run, rel, 1 << 30).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RunFolderError(where, None, "file", f"not UTF-8 (byte {exc.start})") from None
+    head, *lines = text.splitlines(keepends=True) or [""]
+    if head.lstrip("\ufeff").strip().split(",")[:2] != ["worker_id", "from"]:
+        raise RunFolderError(where, 1, "header", "not worker_id,from,...")
+    for i, line in enumerate(lines, start=2):
+        if len(line.split(",")) < 2:
+            raise RunFolderError(where, i, "from", "missing")
+    return head + "".join(x for x in lines if x.split(",")[1] < as_of)
 
 
 # Files a report may hold that a replay does not write: a day run's no-show follow-up list (from
