@@ -12,7 +12,7 @@ import io
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -155,17 +155,6 @@ def _rows(root: Path, rel: str, fields: Mapping[str, Callable[[str], Any]]) -> l
     missing = [f for f in fields if f not in at]
     if missing:
         raise RunFolderError(rel, 1, missing[0], "missing column")
-    records: Iterable[list[str]]
-    try:  # blank lines skipped, not counted
-        listed = [cells for cells in reader if cells]
-    except csv.Error:  # read row by row below: a faulty row before it is named first
-        records = csv.reader(io.StringIO(text, newline=""))
-        next(records, [])
-    else:
-        got = _by_columns(listed, at, fields)
-        if got is not None:
-            return got
-        records = listed
     # each column's cells checked once per distinct text (the checkers are functions of the text
     # alone): riders.csv's ~70,000 rows name ~4,000 trips and ~2,000 people
     checks: list[tuple[str, int, Callable[[str], Any], dict[str, Any]]] = [
@@ -174,7 +163,7 @@ def _rows(root: Path, rel: str, fields: Mapping[str, Callable[[str], Any]]) -> l
     out = []
     n = 1
     try:
-        for cells in records:
+        for cells in reader:
             if not cells:
                 continue
             n += 1
@@ -196,33 +185,6 @@ def _rows(root: Path, rel: str, fields: Mapping[str, Callable[[str], Any]]) -> l
 
 
 _UNSEEN = object()  # a cell not checked yet (_rows)
-
-
-def _by_columns(
-    records: list[list[str]],
-    at: Mapping[str, int],
-    fields: Mapping[str, Callable[[str], Any]],
-) -> list[dict[str, Any]] | None:
-    """`_rows`' answer for rows every one as wide as the header, each column's distinct texts
-    checked once and mapped at C speed (riders.csv and unserved.csv hold ~2 million cells at
-    20,000 workers); None if a row is short or a cell fails its check, for the row-by-row
-    reading to name the first one."""
-    width = max((at[f] for f in fields), default=-1) + 1
-    if any(len(cells) < width for cells in records):
-        return None
-    columns = list(zip(*records, strict=False)) if records else [() for _ in range(width)]
-    names, values = [], []
-    for f, check in fields.items():
-        column = columns[at[f]]
-        parsed = {}
-        for cell in set(column):
-            try:
-                parsed[cell] = check(cell)
-            except (ValueError, TypeError):
-                return None
-        names.append(f)
-        values.append(map(parsed.__getitem__, column))
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _id(v: str) -> str:
