@@ -229,3 +229,57 @@ def test_matrix_ends_count_the_pairs_among_places() -> None:
     assert count([*full, ("A", "Z"), ("Z", "Z")], places) == 6
     assert count(full, [*places, "D"]) == 6  # D's 6 pairs missing: 6 of 12
     assert count([*full[1:], ("Z", "A")], places) == 5
+
+
+def test_a_large_square_matrix_read_with_numpy_as_row_by_row(
+    tiny_season_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The matrix as the pipeline writes it (every ordered pair, row by row), read by `_square`
+    (session 20: 3 million rows at 20,000 workers), gives the legs in the same order, the same
+    lookups and the same count of pairs as the CSV reading; anything else in the file (a quote,
+    a space, a pair missing or out of order, a tenth digit, a BOM, a blank line, a bad id) is
+    left to the CSV reading, whose answer (or refusal) stands."""
+    rel = "inputs/matrix.csv"
+    monkeypatch.setattr(verify, "SQUARE_MIN_BYTES", 0)
+    raw = (tiny_season_run / rel).read_bytes()
+    square = verify._square(raw)
+    assert square is not None, "the pipeline's own file is a square"
+    secs, metres, ends = square
+    with monkeypatch.context() as m:
+        m.setattr(verify, "SQUARE_MIN_BYTES", 1 << 62)
+        csv_secs, csv_metres, csv_ends = verify._matrix(tiny_season_run, rel)
+    assert isinstance(csv_secs, dict) and len(csv_secs) >= 25
+    assert list(secs) == list(csv_secs) and dict(secs) == csv_secs and dict(metres) == csv_metres
+    assert all(type(v) is int for v in secs.values())
+    a, b = next(iter(csv_secs))
+    assert secs.get((a, "nowhere"), -1) == -1 and (a, b) in secs and ("x",) not in secs
+    places = sorted({x for x, _ in csv_secs})
+    for among in (places, places[:3], [*places[:2], "elsewhere"]):
+        assert ends.count(among) == csv_ends.count(among)
+    assert _matrix_answer(tiny_season_run, rel) == _matrix_row_by_row(tiny_season_run, rel)
+
+    lines = raw.decode("utf-8").split("\n")[:-1]
+    head, body = lines[0], lines[1:]
+    first, second = body[0], body[1]
+    x0, y0, s0, m0 = first.split(",")
+    unusual = {
+        "quoted": [head, f'"{x0}",{y0},{s0},{m0}', *body[1:]],
+        "space": [head, f"{x0},{y0}, {s0},{m0}", *body[1:]],
+        "swapped": [head, second, first, *body[2:]],
+        "pair missing": [head, *body[1:]],
+        "ten digits": [head, f"{x0},{y0},1000000000,{m0}", *body[1:]],
+        "sign": [head, f"{x0},{y0},+1,{m0}", *body[1:]],
+        "blank line": [head, "", *body],
+        "bad id": [head, *(x.replace(x0, "-" + x0[1:]) for x in body)],
+        "five cells": [head, f"{first},1", *body[1:]],
+    }
+    for name, text in unusual.items():
+        data = ("\n".join(text) + "\n").encode("utf-8")
+        assert verify._square(data) is None, name
+        run = tmp_path / name.replace(" ", "-")
+        (run / "inputs").mkdir(parents=True)
+        (run / rel).write_bytes(data)
+        assert _matrix_answer(run, rel) == _matrix_row_by_row(run, rel), name
+    assert verify._square(b"\xef\xbb\xbf" + raw) is None
+    assert verify._square(raw.replace(b"\n", b"\r\n")) is None
+    assert verify._square(raw[:-1]) is None  # no line end after the last row

@@ -26,7 +26,7 @@ import re
 import stat
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -794,13 +794,142 @@ class _Ends:
         )
 
 
+class _Square(Mapping[tuple[str, str], int]):
+    """(from, to) -> whole number of a matrix file written as the pipeline writes it: every
+    ordered pair of `ids` once, row by row (`_square`); read as the dict `_matrix` builds of
+    other files reads (the same pairs, in the file's order)."""
+
+    def __init__(self, ids: tuple[str, ...], at: dict[str, int], table: Any):
+        self.ids, self.at, self.table = ids, at, table  # table: numpy int64 [n, n]
+
+    def __getitem__(self, pair: tuple[str, str]) -> int:
+        try:
+            a, b = pair
+            i, j = self.at[a], self.at[b]
+        except (KeyError, TypeError, ValueError):
+            raise KeyError(pair) from None
+        return int(self.table[i, j])
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((a, b) for a in self.ids for b in self.ids)
+
+    def __len__(self) -> int:
+        return len(self.ids) ** 2
+
+
+class _SquareEnds:
+    """`_Ends` of a `_Square` file: every ordered pair of its ids once, the diagonal included."""
+
+    def __init__(self, ids: tuple[str, ...]):
+        self.ids = ids
+
+    def count(self, places: list[str]) -> int:
+        m = len(set(self.ids) & set(places))
+        return m * (m - 1)
+
+
+# A matrix file this large is read by `_square` first (numpy): 3 million rows at 20,000
+# workers, where csv.reader and two dicts of tuples took ~9 CPU s; a smaller one as any CSV.
+SQUARE_MIN_BYTES = 1 << 20
+_SQUARE_HEADER = b"from_id,to_id,seconds,metres\n"
+
+
+def _square(raw: bytes) -> tuple[_Square, _Square, _SquareEnds] | None:
+    """inputs/matrix.csv as the pipeline writes it, read with numpy: the header alone on its
+    line, then for each id in turn its row to every id in the same order (the diagonal
+    included), each line `FROM,TO,SECONDS,METRES` with plain ids (`_c_id`) and 1 to 9 ASCII
+    digits, nothing else (no quote, CR, space, blank line or BOM). What this answers, the
+    CSV reading of `_matrix` answers too; anything else gives None and that reading decides."""
+    import numpy as np  # here: a small run's verifier does not load it
+
+    if not raw.startswith(_SQUARE_HEADER) or not raw.endswith(b"\n"):
+        return None
+    if b'"' in raw or b"\r" in raw:
+        return None
+    buf = np.frombuffer(raw, dtype=np.uint8)[len(_SQUARE_HEADER) :]
+    ends = np.flatnonzero(buf == 10)  # each line's end
+    lines = len(ends)
+    n = math.isqrt(lines)
+    found = np.flatnonzero(buf == 44)
+    if n == 0 or n * n != lines or len(found) != 3 * lines:
+        return None
+    commas = found.reshape(lines, 3)
+    starts = np.empty(lines, dtype=np.int64)
+    starts[0], starts[1:] = 0, ends[:-1] + 1
+    c1, c2, c3 = commas[:, 0], commas[:, 1], commas[:, 2]
+    # three commas in every line, no cell empty (the commas are sorted, as many as 3 a line)
+    if not (
+        (c1 > starts).all()
+        and (c2 > c1 + 1).all()
+        and (c3 > c2 + 1).all()
+        and (ends > c3 + 1).all()
+    ):
+        return None
+
+    def digits(first: Any, stop: Any) -> Any:
+        width = stop - first
+        if int(width.max()) > 9:
+            return None
+        value = np.zeros(lines, dtype=np.int64)
+        for k in range(int(width.max())):
+            on = width > k
+            d = buf[np.where(on, first + k, 0)].astype(np.int64) - 48
+            if ((d < 0) | (d > 9))[on].any():
+                return None
+            value = np.where(on, value * 10 + d, value)
+        return value
+
+    secs, metres = digits(c2 + 1, c3), digits(c3 + 1, ends)
+    if secs is None or metres is None:
+        return None
+    ids = tuple(
+        raw[len(_SQUARE_HEADER) + int(a) : len(_SQUARE_HEADER) + int(b)].decode("ascii", "replace")
+        for a, b in zip(c1[:n] + 1, c2[:n], strict=True)
+    )
+    if len(set(ids)) != n or any(_c_id(x) is not None for x in ids):
+        return None
+    width = max(map(len, ids))
+    table = np.zeros((n, width), dtype=np.uint8)  # each id's bytes, zero after its end
+    for k, x in enumerate(ids):
+        table[k, : len(x)] = np.frombuffer(x.encode("ascii"), dtype=np.uint8)
+    sizes = np.array([len(x) for x in ids], dtype=np.int64)
+    cols = np.arange(width)
+    for i in range(n):  # block i: from ids[i] to every id, in order
+        rows = slice(i * n, (i + 1) * n)
+        for first, stop, want in (
+            (starts[rows], c1[rows], np.full(n, i)),
+            (c1[rows] + 1, c2[rows], np.arange(n)),
+        ):
+            if not np.array_equal(stop - first, sizes[want]):
+                return None
+            at = first[:, None] + cols[None, :]
+            got = np.where(
+                cols[None, :] < (stop - first)[:, None], buf[np.minimum(at, len(buf) - 1)], 0
+            )
+            if not np.array_equal(got, table[want]):
+                return None
+    index = {x: k for k, x in enumerate(ids)}
+    shape = (n, n)
+    return (
+        _Square(ids, index, secs.reshape(shape)),
+        _Square(ids, index, metres.reshape(shape)),
+        _SquareEnds(ids),
+    )
+
+
 def _matrix(
     run: Path, rel: str
-) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], _Ends]:
+) -> tuple[Mapping[tuple[str, str], int], Mapping[tuple[str, str], int], _Ends | _SquareEnds]:
     """inputs/matrix.csv read as _rows reads it (the same checks, the same refusals), indexed
     by its columns: (from, to) -> seconds, (from, to) -> metres, and the rows' ends. A file
-    with anything wrong is read again by _rows, which says what and where."""
-    text = _utf8(_read(run, rel), rel)
+    with anything wrong is read again by _rows, which says what and where. A large file as
+    the pipeline writes it: `_square`."""
+    raw = _read(run, rel)
+    if len(raw) >= SQUARE_MIN_BYTES:
+        square = _square(raw)
+        if square is not None:
+            return square
+    text = _utf8(raw, rel)
     got = _sound_columns(text, "matrix.csv", keyed=False)
     if got is not None:
         header, _, columns = got

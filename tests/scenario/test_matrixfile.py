@@ -84,3 +84,38 @@ def test_the_same_content_is_parsed_once_per_process_and_each_caller_gets_its_ow
     assert (
         _parse_plain(write(other, text), ["A", "B", "C", "D"]) is None
     )  # other ids: a pair missing
+
+
+def test_the_file_written_from_arrays_is_to_csvs_and_reads_back_as_them(tmp_path: Path) -> None:
+    """matrix_bytes writes what TravelMatrix.to_csv writes, byte for byte, and remembers it as
+    read: the snapshot's reload (run/pipeline.py) gets the arrays the full parse gets, without
+    parsing; a matrix `_parse_plain` would refuse (an id that is not plain, a value out of
+    range) is not remembered, and the reload parses and refuses it as before."""
+    from foresterie.travel.matrix import TravelMatrix
+
+    secs = np.array([[0, 60, 120], [61, 0, 90], [121, 91, 0]], dtype=np.int64)
+    mets = secs * 15 + 3
+    matrix = TravelMatrix(ids=tuple(IDS), seconds=secs, metres=mets, backend="haversine")
+    matrixfile._READ.clear()
+    raw = matrixfile.matrix_bytes(IDS, secs, mets)
+    assert raw == matrix.to_csv().encode("utf-8")
+    assert len(matrixfile._READ) == 1
+    path = write(tmp_path, raw.decode("utf-8"))
+    remembered = _parse_plain(path, IDS)
+    matrixfile._READ.clear()
+    parsed = _parse_plain(path, IDS)
+    assert remembered is not None and parsed is not None
+    assert np.array_equal(remembered[0], parsed[0]) and np.array_equal(remembered[1], parsed[1])
+    assert np.array_equal(parsed[0], secs) and np.array_equal(parsed[1], mets)
+    secs[0, 1] = 99  # the caller's arrays changed after: what was remembered is the file's
+    again = _parse_plain(path, IDS)
+    assert again is not None and again[0][0, 1] == 60
+
+    for ids, s in ((["A", "B", "C D"], secs), (IDS, secs * 10_000)):
+        matrixfile._READ.clear()
+        raw = matrixfile.matrix_bytes(ids, s, mets)
+        assert not matrixfile._READ, ids
+    probs: list[Problem] = []  # the last, a leg of 11 days: the reload refuses it
+    assert parse_matrix_file(write(tmp_path, raw.decode("utf-8")), "m", IDS, probs) is None
+    assert probs and probs[0].field == "seconds"
+    matrixfile._READ.clear()

@@ -20,7 +20,7 @@ from typing import Any
 
 from foresterie import __version__
 from foresterie.core.errors import Problem, ScenarioError
-from foresterie.core.files import dumps_json, file_sha256, write_text
+from foresterie.core.files import dumps_json, file_sha256, replace_file, write_text
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY, SALT, new_salt, write_restricted
 from foresterie.core.runfolder import manifest_known
 from foresterie.core.tomlout import dumps as toml_dumps
@@ -35,6 +35,7 @@ from foresterie.scenario.files import (
     workers_csv,
 )
 from foresterie.scenario.load import RESTRICTED_PRIORITY, RESTRICTED_REFERRALS
+from foresterie.scenario.matrixfile import matrix_bytes
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix
 
@@ -358,7 +359,8 @@ def snapshot_inputs(
         names["farm_calendar"] = "farm_calendar.csv"
         write_text(inputs / names["farm_calendar"], farm_calendar_csv(scenario.farm_closures))
     write_text(inputs / "workers.csv", workers_csv(scenario.workers, priority=False))
-    write_text(inputs / "matrix.csv", matrix.to_csv())
+    # as matrix.to_csv() writes it, remembered as read: the snapshot's reload does not parse it
+    replace_file(inputs / "matrix.csv", matrix_bytes(matrix.ids, matrix.seconds, matrix.metres))
     cfg["data"] = {
         "foresterie": names["foresterie"],
         "farms": names["farms"],
