@@ -183,3 +183,26 @@ def test_a_sweep_whose_every_member_failed_exits_1_and_says_why(tmp_path: Path) 
     assert r.exit_code == 1, r.output
     [line] = [x for x in r.stderr.splitlines() if x.startswith("error: ")]
     assert line.startswith("error: 1 of 1 members failed, the first members/d") and "FB" in line
+
+
+def test_a_window_between_the_calendars_closures_solves_without_one(tmp_path: Path) -> None:
+    """Review 20 T, HIGH-2: a window no closure falls in wrote the member a header-only
+    farm_calendar.csv, which its loader refused (every member failed). No closure: no calendar."""
+    shutil.copytree(TINY, tmp_path / "tiny")
+    (tmp_path / "tiny" / "farm_calendar.csv").write_text(
+        "farm_id,first_day,last_day\nF1,2026-07-02,2026-07-03\nF2,2026-07-25,2026-07-26\n",
+        encoding="utf-8",
+    )
+    set_toml(
+        tmp_path / "tiny",
+        'fleet = "fleet.csv"\n',
+        'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
+    )
+    (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["sweep", str(tmp_path / "sweep.toml"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "(0 already done, 1 solved now, 0 failed)" in r.stdout
+    member = out / "members" / "d000-r0000" / "scenario"
+    assert not (member / "farm_calendar.csv").exists()
+    assert load_scenario(member).farm_closures == ()

@@ -224,7 +224,9 @@ def write_scenario(
     if scenario.pickups:  # departure points and depots: where riders without a bed board
         write_text(folder / "pickups.geojson", pickups_geojson(scenario.pickups))
         cfg["data"]["pickups"] = "pickups.geojson"
-    if "farm_calendar" in scenario.files:  # days without work release beds
+    # days without work release beds; a calendar left with no closure (a sweep's window between
+    # them) is no calendar: its header alone would be refused (review 20 T, HIGH-2)
+    if "farm_calendar" in scenario.files and scenario.farm_closures:
         write_text(folder / "farm_calendar.csv", farm_calendar_csv(scenario.farm_closures))
         cfg["data"]["farm_calendar"] = "farm_calendar.csv"
     if scenario.referrals:  # hard constraints (sites to avoid): a member must keep them
