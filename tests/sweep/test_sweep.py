@@ -197,7 +197,7 @@ def test_a_failing_member_is_recorded_not_fatal(swept: tuple[Path, Path, Path]) 
     assert list(failed["member"]) == ["d001-r0000", "d001-r0001"]  # FB closed
     assert all("pinned_foresteria: unknown foresteria 'FB'" in e for e in failed["error"])
     html = (one / "report" / "index.html").read_text(encoding="utf-8")
-    assert "d001-r0000" in html and html.count("<div class='chart'>") == 12
+    assert "d001-r0000" in html and html.count("<div class='chart'>") == 13
     assert "<html lang='it'" in html and "Quantili" in html  # the base scenario's language
     assert VIEWPORT in html  # laid out at a phone's width, like the run's own pages
 
@@ -417,7 +417,7 @@ def test_the_report_speaks_the_reader_s_words(
     frame = pd.read_csv(one / "results.csv", dtype={"error": str}, keep_default_na=False)
     ok = [r for r in frame.to_dict("records") if r["status"] == "ok"]
     page = write_sweep_report(load_sweep(path), tmp_path, ok).read_text(encoding="utf-8")
-    assert "Membri falliti" not in page and page.count("<div class='chart'>") == 12
+    assert "Membri falliti" not in page and page.count("<div class='chart'>") == 13
 
 
 def test_a_sweep_prints_no_dask_noise(tmp_path: Path) -> None:

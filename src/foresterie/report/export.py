@@ -49,7 +49,7 @@ from foresterie.core.files import (
     read_inside,
     write_text,
 )
-from foresterie.core.i18n import Lang, lang
+from foresterie.core.i18n import Lang, cli_lang, lang
 from foresterie.core.restricted import RESTRICTED_DRAW_KEY
 from foresterie.core.runfolder import (
     RunFolderError,
@@ -155,12 +155,26 @@ def export(
             data = load_run(run)
             if role == "driver":
                 for page in driver_packs(data, tmp, lg):
-                    if said is not None:
+                    if said is not None:  # to whoever exports: the command line's language
                         said(
-                            f"no-ride notice of {page.place_id} for {page.day} ({page.people} "
-                            "people): no vehicle boards there that day or the day before, so "
-                            "it is in no driver's pack: post it or phone (the coordinators' copy "
-                            f"is report/drivers/{page.day}/no-ride/{page.place_id}.html)"
+                            cli_lang()
+                            .ngettext(
+                                "no-ride notice of {place} for {day} ({n} person): no vehicle "
+                                "boards there that day or the day before, so it is in no "
+                                "driver's pack: post it or phone (the coordinators' copy is "
+                                "{copy})",
+                                "no-ride notice of {place} for {day} ({n} people): no vehicle "
+                                "boards there that day or the day before, so it is in no "
+                                "driver's pack: post it or phone (the coordinators' copy is "
+                                "{copy})",
+                                page.people,
+                            )
+                            .format(
+                                place=page.place_id,
+                                day=page.day,
+                                n=page.people,
+                                copy=f"report/drivers/{page.day}/no-ride/{page.place_id}.html",
+                            )
                         )
             else:
                 public_export(data, tmp)

@@ -895,10 +895,14 @@ def never_carried_line(run: RunData, never: int, lg: Lang) -> str:
     ).format(n=lg.num(never))
     if where:
         place, k = min(where.items(), key=lambda x: (-x[1], x[0]))
-        line += " " + lg.ngettext(
-            "Most of them board at {place} ({k} person): see the reasons below.",
-            "Most of them board at {place} ({k} people): see the reasons below.",
-            k,
+        line += " " + (
+            lg._("All of them board at {place}: see the reasons below.")
+            if k == never
+            else lg.ngettext(
+                "{k} of them boards at {place}, more than anywhere else: see the reasons below.",
+                "{k} of them board at {place}, more than anywhere else: see the reasons below.",
+                k,
+            )
         ).format(place=_place_name(run, place), k=lg.num(k))
     return line
 

@@ -40,6 +40,8 @@ KPI_NAMES = {
     "transport.vehicle_km": N_("distance driven (km)"),
     "transport.vehicles_per_day_peak": N_("vehicles on the busiest day"),
     "transport.unserved_rider_trips": N_("rides not served (one way)"),
+    # review 20 T: opening a site no vehicle serves reads "housed +29" and nothing else
+    "transport.left_behind_never_carried": N_("people never carried (left behind every day)"),
     "transport.days_fleet_short": N_("days the fleet was proven short (at any foresteria)"),
     "transport.transport_cost_eur": N_("transport cost (EUR)"),
     "transport.cost_per_worker_day_eur": N_("cost per worker-day (EUR)"),

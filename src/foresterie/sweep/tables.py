@@ -23,6 +23,7 @@ KPIS = (
     ("transport", "vehicle_km"),
     ("transport", "vehicles_per_day_peak"),
     ("transport", "unserved_rider_trips"),
+    ("transport", "left_behind_never_carried"),
     ("transport", "days_fleet_short"),
     ("transport", "transport_cost_eur"),
     ("transport", "cost_per_worker_day_eur"),
@@ -40,6 +41,7 @@ SHOWN_DIGITS = {
     "transport.vehicle_km": 0,
     "transport.vehicles_per_day_peak": 0,
     "transport.unserved_rider_trips": 0,
+    "transport.left_behind_never_carried": 0,
     "transport.days_fleet_short": 0,
     "transport.transport_cost_eur": 0,
     "transport.cost_per_worker_day_eur": 2,
@@ -54,6 +56,7 @@ WHOLE = frozenset(
         "transport.trips",
         "transport.vehicles_per_day_peak",
         "transport.unserved_rider_trips",
+        "transport.left_behind_never_carried",
         "transport.days_fleet_short",
     }
 )
