@@ -244,7 +244,7 @@ def test_a_whole_stay_window_that_cannot_judge_its_people_greys_housing(tmp_path
     assert "Dati sull&#x27;alloggio non confrontabili: 75%" in html
     assert "3 delle 4 persone dei membri (75%)" in html
     assert html.count("class='chart muted'") == 5  # the five housing KPIs
-    assert html.count("class='chart'") == 7
+    assert html.count("class='chart'") == 8
 
 
 def test_a_window_that_judges_nearly_everyone_keeps_housing_comparable(tmp_path: Path) -> None:
