@@ -123,7 +123,7 @@ def test_the_man_at_the_desk_is_housed_before_an_equal_not_arrived(
     first = tmp_path / "tiny.intake" / "2026-07-09"
     beds = {a["worker_id"]: a["foresteria_id"] for a in _rows(first / "plan" / "assignments.csv")}
     assert beds.get("W06") == "FA" and "W08" not in beds, beds
-    assert "no ride until they check in: they have no departure point): W06 at FA" in said, said
+    assert "they ride from the bed given: they have no departure point): W06 at FA" in said, said
     assert _rows(first / "inputs" / "present.csv") == [{"worker_id": "W06"}]
     tiers = [
         t["name"] for t in json.loads((first / "manifest.json").read_text())["housing"]["tiers"]

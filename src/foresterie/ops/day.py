@@ -42,7 +42,7 @@ import shutil
 import time
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -185,11 +185,16 @@ def recording(season: SeasonRun, events: list[Event], upto: date) -> Recording:
     return Recording(by_site=by_site, anywhere=anywhere)
 
 
-def at_bed(events: list[Event], placed: dict[str, date]) -> set[str]:
+def at_bed(
+    events: list[Event], placed: dict[str, date], from_bed: Collection[str] = ()
+) -> set[str]:
     """Of the people an intake placed (worker -> its date), those checked in since: an arrival
     row (the office's own, never one made of a boarding: `seen_aboard`) dated after the
     placement, or dated that day and recorded after an intake of that day (check-ins carry no
-    place: the one recorded once the bed was given says they are at it)."""
+    place: the one recorded once the bed was given says they are at it). And of `from_bed`,
+    people with no departure point, whom the day runs drive from the bed given (nowhere else):
+    a boarding row dated after the placement (review 20 T, HIGH-1: driven from the bed two
+    days running, then released as a no-show "not checked in at the bed given")."""
     out: set[str] = set()
     intakes: set[date] = set()
     for ev in events:  # ledger order
@@ -199,6 +204,13 @@ def at_bed(events: list[Event], placed: dict[str, date]) -> set[str]:
             p = placed[ev.worker_id]
             if ev.day > p or (ev.day == p and p in intakes):
                 out.add(ev.worker_id)
+        elif (
+            ev.kind == "boarding"
+            and ev.worker_id in placed
+            and ev.worker_id in from_bed
+            and ev.day > placed[ev.worker_id]
+        ):
+            out.add(ev.worker_id)
     return out
 
 
@@ -597,7 +609,8 @@ def day_demand(season: SeasonRun, events: list[Event], d: date) -> Demand:
     broken: set[str] = set()
     rec = recording(season, events, d)  # the offices' own rows: from when each records
     # placed by an intake, not checked in since (by the eve): their departure point's riders
-    moving = set(season.placed) - at_bed([e for e in events if e.day < d], season.placed)
+    bedside = {w.id for w in season.scenario.workers if not w.pickup_id}  # rides from the bed
+    moving = set(season.placed) - at_bed([e for e in events if e.day < d], season.placed, bedside)
     events, aboard = seen_aboard(season, events)
     for ev in events:
         if ev.kind in ("arrival", "departure", "absent") and ev.day <= d:

@@ -267,7 +267,8 @@ def intake_workers(
     rec = recording(season, events, d)  # the offices' own rows: from when each records
     # placed by an earlier intake while already in the region, and not checked in since: present
     # (no planned arrival missed), their bed kept (review 19 R, HIGH-5)
-    moving = set(season.placed) - at_bed([e for e in events if e.day <= d], season.placed)
+    bedside = {w.id for w in season.scenario.workers if not w.pickup_id}  # rides from the bed
+    moving = set(season.placed) - at_bed([e for e in events if e.day <= d], season.placed, bedside)
     # ... for `release_bed_after_days` days from the placement: not come to the bed by then, it
     # is released as a no-show's (review 19 S, NEW-1: 20 beds held 10-12 days, nobody in them)
     expired = {
@@ -279,7 +280,7 @@ def intake_workers(
     # the placement counts (`at_bed`), never the one that made them an arrival to place
     before = read_no_shows(season.scenario)
     was_placed = {w: n.placed for w, n in before.items() if n.placed is not None}
-    back = at_bed([e for e in events if e.day <= d], was_placed)
+    back = at_bed([e for e in events if e.day <= d], was_placed, bedside)
     events, aboard = seen_aboard(season, events)  # a boarding row counts as the arrival
     arrived: dict[str, date] = {}
     only_aboard: set[str] = set()  # arrived by a boarding row alone (no check-in)
@@ -1202,9 +1203,12 @@ def run_intake(
             how = (
                 tr._("they ride from their departure point until they check in")
                 if len(ride) == len(tell)
-                else tr._("no ride until they check in: they have no departure point")
+                else tr._("they ride from the bed given: they have no departure point")
                 if not ride
-                else tr._("those with a departure point ride from it until they check in")
+                else tr._(
+                    "those with a departure point ride from it until they check in, the others "
+                    "from the bed given"
+                )
             )
             say(
                 "note: "
