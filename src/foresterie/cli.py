@@ -1363,6 +1363,24 @@ def intake(
             typer.echo,
             lambda say: _report_hook(say=say),  # said with the re-plan kept (ops/intake.py)
         )
+    if force:  # runs made from the intake replaced still hold its plan (review 20 T, MEDIUM-2)
+        from foresterie.ops.retention import made_from
+
+        stale = made_from(summary.out)
+        if stale:
+            _err(
+                "warning: "
+                + cli_lang()
+                .ngettext(
+                    "{n} run made from the re-plan replaced still holds its old plan ({first}): "
+                    "make it again from this one (`day ... --force`, `intake ... --force`)",
+                    "{n} runs made from the re-plan replaced still hold its old plan (first "
+                    "{first}): make them again from this one (`day ... --force`, `intake ... "
+                    "--force`)",
+                    len(stale),
+                )
+                .format(n=len(stale), first=stale[0])
+            )
     w = record["workers"]
     arrivals = w.get("arrived_to_place", 0) + w.get("early_to_place", 0)
     housed = record["arrivals_housed"]
