@@ -1077,7 +1077,8 @@ def _day(text: str, flag: str = "--date") -> Any:
     try:
         return date.fromisoformat(text)
     except ValueError:  # the words the scenario's files get: 30 February, dd/mm/yyyy
-        raise ScenarioError([Problem(flag, None, "date", date_problem(text))]) from None
+        # "--date: day: date '2027-7-5' ..." (was "--date: date: date": review 20 T)
+        raise ScenarioError([Problem(flag, None, "day", date_problem(text))]) from None
 
 
 @contextlib.contextmanager
@@ -1904,7 +1905,7 @@ def purge(
         out.mkdir(parents=True, exist_ok=True)
         public_export(load_run(folder), out, small_cells=True)
 
-    res = do_purge(run, _day(before), aggregate, ledger, days)
+    res = do_purge(run, _day(before, "--before"), aggregate, ledger, days)
     tr = cli_lang()  # read now, not at import: the command line's language, counts pluralised
     line = (
         tr._("purged before {before}:").format(before=before)
@@ -1947,7 +1948,7 @@ def purge(
                 len(res.not_found),
             ).format(n=len(res.not_found), shown=shown)
         )
-    monday = first_whole_week(_day(before))
+    monday = first_whole_week(_day(before, "--before"))
     typer.echo(
         tr._(
             "monitor: the weeks before {monday} are closed; the monitor published before this "

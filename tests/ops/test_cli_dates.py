@@ -29,7 +29,7 @@ def test_a_day_that_is_not_one_is_said_as_in_the_files(
     assert r.exit_code == 0, r.output
     out = tmp_path / "day"
     r = CliRunner().invoke(app, ["day", str(run), "--date", typed, "--out", str(out)])
-    assert r.exit_code == 2 and r.output.strip() == f"error: --date: date: {words}", r.output
+    assert r.exit_code == 2 and r.output.strip() == f"error: --date: day: {words}", r.output
     assert not out.exists()
 
 
@@ -70,7 +70,7 @@ def test_the_monitor_names_its_own_flag(tiny_season_run: Path, tmp_path: Path) -
     r = CliRunner().invoke(app, ["monitor", str(run), "--as-of", "2026-02-30"])
     assert r.exit_code == 2
     assert (
-        r.output.strip() == "error: --as-of: date: date '2026-02-30': there is no day 30 in 2026-02"
+        r.output.strip() == "error: --as-of: day: date '2026-02-30': there is no day 30 in 2026-02"
     )
 
 
@@ -112,3 +112,12 @@ def test_a_day_outside_the_season_names_the_flag_once(
             f"error: {run}: --date: 2026-08-02 is outside its season 2026-07-01..2026-07-31"
         )
         assert not out.exists()
+
+
+def test_purges_day_is_named_as_its_option(tiny_season_run: Path, tmp_path: Path) -> None:
+    """Review 20 T, LOW-9: `purge --before 2027-02-30` was refused under the name --date."""
+    r = CliRunner().invoke(app, ["purge", str(tiny_season_run), "--before", "2026-02-30"])
+    assert r.exit_code == 2
+    assert (
+        r.output.strip() == "error: --before: day: date '2026-02-30': there is no day 30 in 2026-02"
+    )
