@@ -1594,9 +1594,14 @@ def run_day(
         for line in placement_lines(demand):  # bookings for a site to avoid (console only)
             say(line)
         for gid, ids in demand.with_group:  # expected with their group: driven as planned
-            say(
-                f"note: {gid}: {', '.join(ids)} not checked in with the group: expected with it "
-                "(planned as the run has them); check"
+            say(  # in the command line's language, as the intake's own line (review 20 T)
+                "note: "
+                + cli_lang()
+                ._(
+                    "{group}: {who} not checked in with the group: expected with it (planned "
+                    "as the run has them); check"
+                )
+                .format(group=gid, who=", ".join(ids))
             )
         for c in demand.checkins:  # whose planned arrivals were counted as not arrived
             say(c.line(d - timedelta(days=1)))  # (those due on d itself are expected)
