@@ -192,7 +192,9 @@ EXPECTED = {
     "vehicle_based_at_a_farm": "fleet.csv:3: foresteria_id: 'F2' is a farm, not a foresteria or depot",
     # GDAL read a date-time with an offset in UTC (the 21st) and a time's offset dropped: the
     # text as written is read by the loader's rules
-    "open_to_with_utc_offset": "foresterie.geojson:2: open_to: date '2026-07-20T23:30:00-05:00' is not ISO YYYY-MM-DD",
+    "open_to_with_utc_offset": "foresterie.geojson:2: open_to: date '2026-07-20T23:30:00-05:00' has "
+    "a time of day that is not midnight in Puglia: write the day alone, YYYY-MM-DD, as Puglia's "
+    "calendar reads it",
     "shift_with_utc_offset": "farms.geojson:2: shift_start: time '06:00+02:00' is not HH:MM",
     "header_repeated": "workers.csv:5: row: the header again (files joined into one?): remove this line",
     # a time with one reading written another way: the message says the HH:MM to write

@@ -10,9 +10,10 @@ import tomllib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -289,15 +290,26 @@ def _money(v: Any) -> float:
 # (`2027-07-05 00:00:00`, `2027-07-05T00:00:00.000Z`): that day. Any other time (a local
 # midnight stored in UTC, `2027-07-04T22:00:00Z`) is no day and is refused (session 20, S).
 _MIDNIGHT = re.compile(
-    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?(?:Z|[+-]00:?00)?", re.ASCII
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00(?::00(?:\.0+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?",
+    re.ASCII,
 )
 
 
 def read_day(s: str) -> date:
-    """An ISO day (YYYY-MM-DD), or one written with midnight (`_MIDNIGHT`); ValueError else.
-    The files `ledger import` reads take days the same way."""
+    """An ISO day (YYYY-MM-DD), or one written with midnight (`_MIDNIGHT`): without an offset,
+    in UTC, or with Puglia's own offset that night (`...T00:00:00+02:00` in summer: review 20
+    T); ValueError else. The files `ledger import` reads take days the same way."""
     m = _MIDNIGHT.fullmatch(s)
-    return date.fromisoformat(m.group(1) if m else s)
+    if not m:
+        return date.fromisoformat(s)
+    day, offset = date.fromisoformat(m.group(1)), m.group(2)
+    if offset and offset != "Z" and offset.replace(":", "")[1:] != "0000":
+        sign = -1 if offset[0] == "-" else 1
+        hh, mm = int(offset[1:3]), int(offset[-2:])
+        here = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("Europe/Rome")).utcoffset()
+        if here != sign * timedelta(hours=hh, minutes=mm):
+            raise ValueError(s)  # another place's midnight: not a day of Puglia's calendar
+    return day
 
 
 def _date(v: Any) -> date:
@@ -327,6 +339,14 @@ def _date(v: Any) -> date:
 
 def date_problem(s: str) -> Msg:
     """Why a text is not a day: dd/mm/yyyy, an ISO-shaped day that does not exist, not ISO."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}.*", s):
+        # a date-time that is no midnight of Puglia's (`read_day`): which day it means depends
+        # on a clock the file does not give (review 20 T): the day alone, as Puglia reads it
+        return Msg(
+            "date {value} has a time of day that is not midnight in Puglia: write the day "
+            "alone, YYYY-MM-DD, as Puglia's calendar reads it",
+            value=repr(s),
+        )
     m = re.fullmatch(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})", s)
     if m:
         day, month, year = (int(x) for x in m.groups())
