@@ -14,6 +14,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+from foresterie.core.files import dumps_json
+from foresterie.core.restricted import SALT, digest
 from foresterie.core.runfolder import regular_files
 from foresterie.ops.day import day_demand, day_referrals, load_season_run
 from foresterie.verify import verify_report
@@ -92,6 +94,11 @@ def test_a_kept_trip_of_a_season_made_before_the_rule_is_repaired(tmp_path: Path
     assert _aboard_past(run, "W02")  # the evening: F1 first, then F2
     rec = run / "restricted" / "referrals.csv"
     rec.write_text(rec.read_text(encoding="utf-8").replace(",F3", ",F2"), encoding="utf-8")
+    # sealed as such a run's maker sealed it (every reader checks the digests: helper C)
+    manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    salt = (run / "restricted" / SALT).read_bytes()
+    manifest["restricted"]["referrals.csv"] = digest(rec.read_bytes(), salt)
+    (run / "manifest.json").write_text(dumps_json(manifest), encoding="utf-8")
     day = _day(run, tmp_path / "day")
     assert _aboard_past(day, "W02") == []
     assert verify_report(day)[0] == []
