@@ -401,6 +401,11 @@ def intake_workers(
             continue
         came, here = came_of[w.id], here_of[w.id]
         ended = w.departure <= d  # no night left from d on: nothing to re-plan from d
+        if bed is None and w.id in asked and not ended:
+            # someone the run gave no bed has none to move from: answered and counted as a
+            # request not met (review 20 R, LOW-7: dropped without a word), then re-planned as
+            # anyone without a bed below
+            refused[w.id] = _no_bed_to_move(w.id, asked[w.id], asked_on[w.id])
         moving_ = here and bed is not None and w.id in asked and w.arrival < d and not ended
         cannot = _cannot_move(season, w, asked[w.id], d) if moving_ else None
         if cannot is not None and bed is not None:  # not met: they stay where they are
@@ -743,6 +748,24 @@ def _over(exc: InfeasibleError, season: SeasonRun) -> set[str]:
     """The foresterie an infeasibility names (by the name the shortfalls give them)."""
     names = {f"{f.name} ({f.id})": f.id for f in season.scenario.foresterie}
     return {names[x.where] for x in exc.shortfalls if x.where in names}
+
+
+def _no_bed_to_move(wid: str, fid: str, asked: date) -> str:
+    """'X021: the move to FR-N asked on 2027-08-07 cannot be made: no bed to move from; ...':
+    the request of someone the run re-planned gave no bed, in the words of a refusal."""
+    tr = cli_lang()
+    text = (
+        tr._(
+            "{id}: the move to {fid} asked on {day} cannot be made: no bed to move from; "
+            "re-planned as anyone without a bed"
+        )
+        if fid
+        else tr._(
+            "{id}: the move asked on {day} cannot be made: no bed to move from; re-planned as "
+            "anyone without a bed"
+        )
+    )
+    return text.format(id=wid, fid=fid, day=asked)
 
 
 def _refusal(wid: str, fid: str, asked: date, bed: str, why: str, todo: str) -> str:
