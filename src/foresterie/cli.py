@@ -943,10 +943,8 @@ def compare(
     for part in ("housing", "transport"):
         fa, fb = _flat(ka.get(part, {})), _flat(kb.get(part, {}))
         for key in [*fa, *(k for k in fb if k not in fa)]:  # a KPI of either run (review 20 R)
-            # a count by category (`..._by_code.far`) absent from one run is 0 there; another
-            # KPI absent from one (a run of another version) is shown as absent, no difference
-            absent = 0 if ".".join(key.split(".")[:-1]).endswith(_BY) else "–"
-            va, vb = fa.get(key, absent), fb.get(key, absent)
+            va = fa.get(key, _absent(ka.get(part, {}), key))
+            vb = fb.get(key, _absent(kb.get(part, {}), key))
             diff = vb - va if isinstance(va, int | float) and isinstance(vb, int | float) else ""
             if isinstance(diff, float):
                 diff = round(diff, 2)
@@ -975,8 +973,15 @@ def compare(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-# KPIs counted by category: a category absent from one run's dict counts 0 there.
-_BY = ("_by_code", "_by_priority", "_by_reason", "_by_site", "_by_section")
+def _absent(kpis: dict[str, Any], key: str) -> Any:
+    """What a run that lacks the KPI `key` (dotted) shows: 0 where the run has the dict it would
+    stand in (counts by category, `referred_waitlisted_by_code.far`: a code not counted), "–"
+    where it has not even that (a run of another version): absent, no difference."""
+    *group, _ = key.split(".")
+    node: Any = kpis
+    for k in group:
+        node = node.get(k) if isinstance(node, dict) else None
+    return 0 if group and isinstance(node, dict) else "–"
 
 
 def _flat(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
