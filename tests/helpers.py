@@ -215,6 +215,17 @@ def set_toml(folder: Path, old: str, new: str) -> None:
     p.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def with_farm_calendar(folder: Path, text: str) -> None:
+    """A scenario folder (a copy of TINY's layout) given farm_calendar.csv with `text` (header
+    and rows) and the [data] line that reads it."""
+    (folder / "farm_calendar.csv").write_text(text, encoding="utf-8")
+    set_toml(
+        folder,
+        'fleet = "fleet.csv"\n',
+        'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
+    )
+
+
 def release_season(
     folder: Path, workers: list[str], closed: str, min_overlap: int, family_beds: int
 ) -> Path:
@@ -225,14 +236,7 @@ def release_season(
 
     shutil.copytree(PARTIAL, folder)
     write_workers(folder, workers)
-    (folder / "farm_calendar.csv").write_text(
-        f"farm_id,first_day,last_day\n{closed}\n", encoding="utf-8"
-    )
-    set_toml(
-        folder,
-        'fleet = "fleet.csv"\n',
-        'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
-    )
+    with_farm_calendar(folder, f"farm_id,first_day,last_day\n{closed}\n")
     set_toml(
         folder,
         "min_overlap_nights = 2\n",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from foresterie.verify import verify_run
-from tests.helpers import TINY, cli_ok, cli_run, set_toml
+from tests.helpers import TINY, cli_ok, cli_run, with_farm_calendar
 
 LANGS = {"W01": "ar", "W02": "fr", "W04": "en", "W05": "ar"}
 RTL = "lang='ar' dir='rtl'"  # the Arabic block of a slip or a no-ride notice
@@ -38,13 +38,9 @@ def _season(base: Path, calendar: bool) -> Path:
     )
     (sc / "fleet.csv").write_text(fleet, encoding="utf-8")
     if calendar:
-        (sc / "farm_calendar.csv").write_text(
-            "farm_id,first_day,last_day\nF1,2026-07-09,2026-07-10\n", encoding="utf-8"
-        )
-        set_toml(
+        with_farm_calendar(
             sc,
-            'fleet = "fleet.csv"\n',
-            'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
+            "farm_id,first_day,last_day\nF1,2026-07-09,2026-07-10\n",
         )
     out = base / "run"
     cli_ok("solve", str(sc), "--out", str(out))

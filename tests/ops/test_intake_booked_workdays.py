@@ -25,7 +25,7 @@ from foresterie.ops.intake import booked_workdays
 from foresterie.ops.ledger import Event
 from foresterie.scenario.model import FarmClosure
 from foresterie.verify import verify_run
-from tests.helpers import TINY, cli_ok, cli_run, edit_features, set_toml, worker
+from tests.helpers import TINY, cli_ok, cli_run, edit_features, set_toml, with_farm_calendar, worker
 
 D = date(2026, 7, 9)
 RAIN = (FarmClosure(farm_id="F1", first_day=date(2026, 7, 8), last_day=date(2026, 7, 10)),)
@@ -42,11 +42,9 @@ def _season(base: Path, crowded: bool, fb_open_to: str | None = None, more: int 
     if crowded or more:
         with (sc / "workers.csv").open("a", encoding="utf-8") as f:
             f.write("\n".join(NEW_MEN[: more or None]) + "\n")
-    (sc / "farm_calendar.csv").write_text(
-        "farm_id,first_day,last_day\nF1,2026-07-08,2026-07-10\n", encoding="utf-8"
-    )
-    set_toml(
-        sc, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n'
+    with_farm_calendar(
+        sc,
+        "farm_id,first_day,last_day\nF1,2026-07-08,2026-07-10\n",
     )
     set_toml(sc, "max_commute_min = 60\n", "max_commute_min = 60\nmax_days_without_work = 2\n")
     out = base / "run"

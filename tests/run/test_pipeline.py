@@ -23,6 +23,7 @@ from tests.helpers import (
     edit_features,
     rehash,
     set_toml,
+    with_farm_calendar,
     with_referrals,
 )
 
@@ -931,13 +932,10 @@ def _released_season(tmp_path_factory: pytest.TempPathFactory, more: list[str]) 
     shutil.copytree(PARTIAL, src)
     with open(src / "workers.csv", "a", encoding="utf-8") as fh:
         fh.writelines(row + "\n" for row in more)
-    (src / "farm_calendar.csv").write_text(
+    with_farm_calendar(
+        src,
         "farm_id,first_day,last_day,note\nF1,2026-07-09,2026-07-12,end\n"
         "F1,2026-07-22,2026-07-23,rain\n",
-        encoding="utf-8",
-    )
-    set_toml(
-        src, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n'
     )
     set_toml(src, "min_overlap_nights = 2\n", "min_overlap_nights = 2\nmax_days_without_work = 2\n")
     out = tmp_path_factory.mktemp("runs") / "released"

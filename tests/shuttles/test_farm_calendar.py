@@ -16,7 +16,17 @@ from foresterie.housing.release import closed_days
 from foresterie.scenario.model import FarmClosure
 from foresterie.shuttles.routes import daily_riders, works_on
 from foresterie.verify import verify_run
-from tests.helpers import TINY, D, cli_ok, farm, foresteria, scenario, set_toml, whole_stays, worker
+from tests.helpers import (
+    TINY,
+    D,
+    cli_ok,
+    farm,
+    foresteria,
+    scenario,
+    whole_stays,
+    with_farm_calendar,
+    worker,
+)
 
 MON_FRI = frozenset(range(5))
 
@@ -64,11 +74,9 @@ def closed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     07-10, and no rule releasing beds: W01 and W02 stay, and ride on F1's other workdays."""
     sc = tmp_path_factory.mktemp("scen") / "tiny"
     shutil.copytree(TINY, sc)
-    (sc / "farm_calendar.csv").write_text(
-        "farm_id,first_day,last_day,note\nF1,2026-07-09,2026-07-10,rain\n", encoding="utf-8"
-    )
-    set_toml(
-        sc, 'fleet = "fleet.csv"\n', 'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n'
+    with_farm_calendar(
+        sc,
+        "farm_id,first_day,last_day,note\nF1,2026-07-09,2026-07-10,rain\n",
     )
     out = tmp_path_factory.mktemp("runs") / "closed"
     cli_ok("solve", str(sc), "--out", str(out))

@@ -15,7 +15,7 @@ from foresterie.run.pipeline import solve
 from foresterie.scenario.load import load_scenario
 from foresterie.sweep.members import load_sweep, member_season, members, write_members
 from foresterie.sweep.window import cut_to_window, stay_rule_mismatch
-from tests.helpers import ROOT, TINY, set_toml, write_workers
+from tests.helpers import ROOT, TINY, set_toml, with_farm_calendar, write_workers
 
 SWEEP = """
 [sweep]
@@ -133,15 +133,10 @@ def test_a_window_cuts_the_farm_calendar_like_the_stays(tmp_path: Path) -> None:
     season") and the sweep exited 0. Closures before, across and after the window: the member
     keeps the part inside, cut to the window's nights, and solves."""
     shutil.copytree(TINY, tmp_path / "tiny")
-    (tmp_path / "tiny" / "farm_calendar.csv").write_text(
+    with_farm_calendar(
+        tmp_path / "tiny",
         "farm_id,first_day,last_day\nF1,2026-07-02,2026-07-03\nF1,2026-07-08,2026-07-09\n"
         "F2,2026-07-10,2026-07-20\nF2,2026-07-25,2026-07-26\n",
-        encoding="utf-8",
-    )
-    set_toml(
-        tmp_path / "tiny",
-        'fleet = "fleet.csv"\n',
-        'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
     )
     (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
     out = tmp_path / "out"
@@ -189,14 +184,9 @@ def test_a_window_between_the_calendars_closures_solves_without_one(tmp_path: Pa
     """Review 20 T, HIGH-2: a window no closure falls in wrote the member a header-only
     farm_calendar.csv, which its loader refused (every member failed). No closure: no calendar."""
     shutil.copytree(TINY, tmp_path / "tiny")
-    (tmp_path / "tiny" / "farm_calendar.csv").write_text(
-        "farm_id,first_day,last_day\nF1,2026-07-02,2026-07-03\nF2,2026-07-25,2026-07-26\n",
-        encoding="utf-8",
-    )
-    set_toml(
+    with_farm_calendar(
         tmp_path / "tiny",
-        'fleet = "fleet.csv"\n',
-        'fleet = "fleet.csv"\nfarm_calendar = "farm_calendar.csv"\n',
+        "farm_id,first_day,last_day\nF1,2026-07-02,2026-07-03\nF2,2026-07-25,2026-07-26\n",
     )
     (tmp_path / "sweep.toml").write_text(SWEEP, encoding="utf-8")
     out = tmp_path / "out"
