@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from foresterie.core.i18n import N_, Lang, lang, translations
 from foresterie.report.basemap import shipped_basemap
 from foresterie.report.page import VIEWPORT
-from foresterie.report.rundata import RunData, shift_text
+from foresterie.report.rundata import RunData, TripRow, UnservedRow, shift_text
 
 if TYPE_CHECKING:
     from branca.element import MacroElement
@@ -222,15 +222,7 @@ def map_data(
     """The compact JSON the map script reads (documented field by field in plan_map.js)."""
     lg = lg or lang(run.scenario.config.report.lang)
     sc = run.scenario
-    # `foresteria` X (a foresteria, a depot or a departure point): the trips its vehicles run
-    # and the trips carrying its riders, whichever base runs them; the unserved riders boarding
-    # there or left to its vehicles (README "The map")
-    trips = [t for t in run.trips if foresteria in (None, t.foresteria_id, t.origin_id)]
-    unserved = [
-        u
-        for u in run.unserved
-        if foresteria in (None, u.base_id or u.foresteria_id, u.foresteria_id)
-    ]
+    trips, unserved = _of_place(run, foresteria)
     wanted = set(days)
     bases = {t.foresteria_id for t in trips if t.day in wanted}  # whose trips are drawn
 
@@ -416,6 +408,19 @@ def _title(run: RunData, foresteria: str | None, bases: set[str], lg: Lang) -> s
     )
 
 
+def _of_place(run: RunData, foresteria: str | None) -> tuple[list[TripRow], list[UnservedRow]]:
+    """What a map of `foresteria` X (a foresteria, a depot or a departure point; None: all)
+    draws: the trips its vehicles run and the trips carrying its riders, whichever base runs
+    them; the unserved riders boarding there or left to its vehicles (README "The map")."""
+    trips = [t for t in run.trips if foresteria in (None, t.foresteria_id, t.origin_id)]
+    unserved = [
+        u
+        for u in run.unserved
+        if foresteria in (None, u.base_id or u.foresteria_id, u.foresteria_id)
+    ]
+    return trips, unserved
+
+
 def map_refused(run: RunData, day: str | None, foresteria: str | None, lg: Lang) -> str | None:
     """Why there is no map of this day or foresteria of the run, in `lg` (the command line
     says it in its own language, as its other errors: review 16), or None."""
@@ -429,10 +434,8 @@ def map_refused(run: RunData, day: str | None, foresteria: str | None, lg: Lang)
     if day is not None and day not in run.days:
         return lg._("--day: no trips or unserved riders on {day} in this run").format(day=repr(day))
     if day is not None and foresteria is not None:  # a site closed that day: an empty map
-        here = {foresteria}
-        if not any(
-            t.day == day and here & {t.foresteria_id, t.origin_id} for t in run.trips
-        ) and not any(u.day == day and here & {u.foresteria_id, u.base_id} for u in run.unserved):
+        trips, unserved = _of_place(run, foresteria)
+        if not any(t.day == day for t in trips) and not any(u.day == day for u in unserved):
             return lg._(
                 "--foresteria: no trips or unserved riders of {id} on {day} in this run"
             ).format(id=repr(foresteria), day=repr(day))
