@@ -34,11 +34,12 @@ from typing import Literal
 
 import numpy as np
 
-from foresterie.core.procs import worker_pool
+from foresterie.core.procs import Forked, WorkerDied, worker_pool
 from foresterie.housing.greedy import complete
 from foresterie.housing.greedy import fill_counters as _fill
 from foresterie.housing.incumbent import families_held
 from foresterie.housing.mip import LpResult, Program, SearchResult
+from foresterie.housing.moves import improve
 from foresterie.housing.units import (
     History,
     Option,
@@ -677,6 +678,25 @@ def _lp(
         cols |= out
 
 
+def _beside(
+    lp: Callable[..., _LpAnswer], args: tuple[object, ...], other: Callable[[], np.ndarray | None]
+) -> tuple[_LpAnswer, np.ndarray | None]:
+    """`lp(*args)` in a forked child (core/procs.Forked) while this process runs `other()`;
+    both answers. Where no child may be started (one core, a daemonic worker), or the child
+    died without answering, `lp` runs here: the answers are the same either way."""
+    if (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
+        return lp(*args), other()
+    child = Forked("housing's LP", lp, *args)
+    try:
+        mine = other()
+        try:
+            return child.result(), mine
+        except WorkerDied:
+            return lp(*args), mine
+    finally:
+        child.close()
+
+
 def _tier(
     p: Program,
     name: str,
@@ -730,14 +750,46 @@ def _tier(
         offer(x)
     if best is None and time.monotonic() >= deadline:
         offer(completed(np.zeros(p.n, dtype=np.int64)))  # a plan from nothing, by the greedy
-    t1 = time.monotonic()
-    answer = (
-        _LpAnswer(lp=None, counted=False, rounds=0)
-        if late()
-        else _lp(
-            p, c.astype(float), near, [best] if best is not None else [], lp_iterations, deadline
+    incoming = best
+
+    def moved() -> np.ndarray | None:
+        """The tier's incoming plan, completed (greedy.py), then moved (moves.py): a spare
+        offered only when the tier ends unproven. A function of the program and that plan
+        alone, so it is the same plan whether it runs beside the LP or after it."""
+        if incoming is None or chains is None or unit_of is None or size is None:
+            return None
+        t3 = time.monotonic()
+        start = complete(p, c, incoming, chains, size)
+        if start is None or int(c @ start) >= int(c @ incoming):
+            start = incoming
+        x = improve(p, c, start, chains, unit_of, late)
+        log.debug(
+            "  moves: %s -> %s, %.2f s",
+            int(c @ start),
+            None if x is None else int(c @ x),
+            time.monotonic() - t3,
         )
+        return x if x is not None else start
+
+    t1 = time.monotonic()
+    spare_moved: np.ndarray | None = None
+    lp_args = (
+        p,
+        c.astype(float),
+        near,
+        [best] if best is not None else [],
+        lp_iterations,
+        deadline,
     )
+    if late():
+        answer = _LpAnswer(lp=None, counted=False, rounds=0)
+    elif near is not None and p.n >= RESTRICT_MIN_COLUMNS and incoming is not None:
+        # A large program: its LP rounds (GLOP holds the interpreter) in a child process while
+        # this one moves the incoming plan; on a machine of one core, or where no child may be
+        # started, one after the other. The answers are the same either way.
+        answer, spare_moved = _beside(_lp, lp_args, moved)
+    else:
+        answer = _lp(*lp_args)
     lp = answer.lp
     bound = answer.best_bound if answer.best_bound is not None else lp.bound if lp else None
     # The LP stopped at its iteration limit (or the safety net struck): no search either (each
@@ -900,6 +952,8 @@ def _tier(
         offer(completed(best))
         if lp is not None:
             offer(completed(np.floor(lp.x + 1e-6).astype(np.int64), lp.x))
+        # and the tier's incoming plan with its units moved to better options of their own
+        offer(spare_moved if spare_moved is not None else moved())
     if best is None:
         offer(completed(np.zeros(p.n, dtype=np.int64)))  # nothing else: a plan from nothing
     if best is None or best_val is None:

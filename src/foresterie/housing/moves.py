@@ -1,0 +1,247 @@
+"""A deterministic local search for a tier its LP and searches left open: one copy of a unit moved
+to a better option of its own unit, or, where that option's beds are full, moved together with a
+copy of another unit that holds those beds and has a better (or no worse) place elsewhere.
+
+Why: at scale a tier's restricted LP is stopped by a count (tiers._lp) and no search is asked, so
+the tier used to end on the plan it started from. On the 20,000-worker spread season
+(benchmarks/pipeline_scale.py) the commute tier kept the priority-0 plan: 2,716 of 14,634 stays
+at the foresteria nearest the farm among those open every night (1,048 of 1,138 on the
+1,700-worker season), each farm's crew lodged at 2.9 foresterie on average, workers an hour from
+their farm while the beds beside it held people whose farms were elsewhere. That is a plan a
+coordinator would not sign, and it made every shuttle day bigger (more farms a foresteria-day).
+
+What a move keeps: every row of the program (the unit's own count, the beds of every night as the
+occupancy chains count them, the rows of the tiers already fixed: a move between options with
+other nights must keep the bed-nights the tier above fixed, and so on), checked exactly on the
+rows a move touches; the result is checked once more as a whole (`Program.feasible`). A move is
+made only if it lowers c'x: the tier's objective never gets worse, and the tiers above are rows.
+
+The work is counted, not timed: at most MOVE_TRIES_PER_COLUMN checks per column of the units'
+options, and MAX_PASSES passes over the units, so the same program and start give the same plan
+on any machine; the caller's wall-clock safety net (`late`) is only a net.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from foresterie.housing.greedy import Chain, fill_counters
+from foresterie.housing.mip import Program
+
+# The local search's counts (README "Housing model", "Budgets"): checks of a move per column of
+# the units' options, passes over the units, and the units holding the full beds a move would
+# need that are asked to make room, with the options each is tried at (and the options of a
+# unit one more copy of which is asked to be housed that way).
+MOVE_TRIES_PER_COLUMN = 20
+MAX_PASSES = 4
+MAKERS_OF_ROOM = 12
+THEIR_OPTIONS = 6
+
+
+def improve(
+    p: Program,
+    c: np.ndarray,
+    start: np.ndarray,
+    chains: Sequence[Chain],
+    unit_of: np.ndarray,
+    late: Callable[[], bool] = lambda: False,
+) -> np.ndarray | None:
+    """`start` (a feasible plan, minimise c'x) after every improving move found within the
+    counts, or None if the program is not one this reads (a row besides the chains' reads a
+    counter), nothing improved, or the result is not exactly feasible."""
+    n = p.n
+    a = p._arrays()
+    lo, hi, lb, ub = a.lo, a.hi, a.lb, a.ub
+    c = np.asarray(c)
+    x = np.clip(np.asarray(start, dtype=np.int64).copy(), lo, hi)
+    counter = np.zeros(n, dtype=bool)
+    chain_row = np.zeros(len(p.rows), dtype=bool)
+    chain_of = np.full(n, -1, dtype=np.int64)  # each counter's chain
+    for k, ch in enumerate(chains):
+        counter[ch.first_var : ch.first_var + ch.m] = True
+        chain_row[ch.first_row : ch.first_row + ch.m] = True
+        chain_of[ch.first_var : ch.first_var + ch.m] = k
+    other = ~chain_row[a.rid]
+    if np.any(counter[a.col[other]]):
+        return None
+    x[counter] = 0
+    fill_counters(x, chains)
+    if not p.feasible(x):
+        return None
+    before = int(c @ x)
+    # Every other row by column (CSC) and its activity.
+    rid, col, val = a.rid[other], a.col[other], a.val[other]
+    order = np.argsort(col, kind="stable")
+    rid, col, val = rid[order], col[order], val[order]
+    col_start = np.searchsorted(col, np.arange(n + 1))
+    act = p.activity(x)
+    # Every chain's uses by column: (first counter, end counter, weight).
+    parts = [
+        (ch.col, ch.first_var + ch.start, ch.first_var + ch.stop, ch.weight)
+        for ch in chains
+        if len(ch.col)
+    ]
+    if not parts:
+        return None
+    u_col = np.concatenate([q[0] for q in parts])
+    u_from = np.concatenate([q[1] for q in parts])
+    u_to = np.concatenate([q[2] for q in parts])
+    u_w = np.concatenate([q[3] for q in parts])
+    uo = np.argsort(u_col, kind="stable")
+    u_col, u_from, u_to, u_w = u_col[uo], u_from[uo], u_to[uo], u_w[uo]
+    use_start = np.searchsorted(u_col, np.arange(n + 1))
+    cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def beds(j: int) -> tuple[np.ndarray, np.ndarray]:
+        """The counters one copy of column j raises and by how much."""
+        got = cache.get(j)
+        if got is None:
+            k0, k1 = use_start[j], use_start[j + 1]
+            if k1 == k0:
+                got = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            else:
+                idx = np.concatenate([np.arange(u_from[k], u_to[k]) for k in range(k0, k1)])
+                w = np.repeat(u_w[k0:k1], u_to[k0:k1] - u_from[k0:k1])
+                uniq, inverse = np.unique(idx, return_inverse=True)
+                got = (uniq, np.bincount(inverse, weights=w).astype(np.int64))
+            cache[j] = got
+        return got
+
+    def check(moves: list[tuple[int, int]]) -> tuple[bool, np.ndarray | None]:
+        """Whether the moves (column, +1 or -1) keep every bound and row; if only beds stand in
+        the way, the counters that would overflow."""
+        for j, d in moves:
+            if not lo[j] <= x[j] + d <= hi[j]:
+                return False, None
+        rows: dict[int, float] = {}
+        for j, d in moves:
+            for k in range(col_start[j], col_start[j + 1]):
+                r = int(rid[k])
+                rows[r] = rows.get(r, act[r]) + d * int(val[k])
+        for r, v in rows.items():
+            if v < lb[r] or v > ub[r]:
+                return False, None
+        got = [(beds(j), d) for j, d in moves]
+        idx = np.concatenate([b[0] for b, _ in got])
+        if not idx.size:
+            return True, None
+        w = np.concatenate([b[1] * d for b, d in got])
+        uniq, inverse = np.unique(idx, return_inverse=True)
+        new = x[uniq] + np.bincount(inverse, weights=w).astype(np.int64)
+        over = new > hi[uniq]
+        if np.any(new < lo[uniq]):
+            return False, None
+        if np.any(over):
+            return False, uniq[over]
+        return True, None
+
+    def apply(moves: list[tuple[int, int]]) -> None:
+        for j, d in moves:
+            x[j] += d
+            for k in range(col_start[j], col_start[j + 1]):
+                act[rid[k]] += d * val[k]
+            idx, w = beds(j)
+            x[idx] += d * w
+
+    # Each unit's columns, cheapest first, and the cheapest option a unit has.
+    ucols = np.flatnonzero(unit_of[:n] >= 0)
+    if not ucols.size:
+        return None
+    ucols = ucols[np.lexsort((ucols, c[ucols], unit_of[ucols]))]
+    bounds = np.flatnonzero(np.diff(unit_of[ucols])) + 1
+    by_unit = np.split(ucols, bounds)
+    unit_index = {int(unit_of[g[0]]): g for g in by_unit}
+    cheapest = {u: int(c[g[0]]) for u, g in unit_index.items()}
+    if all(int(c[g[0]]) == int(c[g[-1]]) for g in by_unit) and not np.any(c[ucols] < 0):
+        return None  # no unit has a better option than another, no copy adds: nothing to do
+    # Each chain's uses (columns and the counters they cover), to find who holds full beds.
+    held = [(ch.col, ch.first_var + ch.start, ch.first_var + ch.stop, ch.weight) for ch in chains]
+    budget = MOVE_TRIES_PER_COLUMN * int(ucols.size)
+    tries = 0
+
+    def make_room(base: list[tuple[int, int]], over: np.ndarray) -> bool:
+        """The moves `base` (a copy of a unit to a better option, or one more copy) together
+        with a copy of another unit that holds the beds of `over` (the counters `base` would
+        overflow; the first one's chain), moved to an option of its own, if all of it fits and
+        lowers c'x."""
+        nonlocal tries
+        gain = sum(d * int(c[j]) for j, d in base)
+        mover = int(unit_of[base[-1][0]])
+        k = int(over[0])
+        cols, first, end, _ = held[int(chain_of[k])]
+        cand = np.unique(cols[(first <= k) & (k < end)])
+        cand = cand[(x[cand] > 0) & (unit_of[cand] != mover)]
+        if not cand.size:
+            return False
+        # The units that could gain most by moving first; only those that could pay for it.
+        room = np.array([cheapest[int(unit_of[b])] for b in cand.tolist()]) - c[cand]
+        cand = cand[gain + room < 0]
+        room = room[gain + room < 0]
+        for b in cand[np.lexsort((cand, room))][:MAKERS_OF_ROOM].tolist():
+            tried = 0
+            for b2 in unit_index[int(unit_of[b])].tolist():
+                if gain + int(c[b2]) - int(c[b]) >= 0 or tried >= THEIR_OPTIONS:
+                    break
+                if b2 == b:
+                    continue
+                tried += 1
+                tries += 1
+                moves = [*base, (b, -1), (b2, 1)]
+                ok, _ = check(moves)
+                if ok:
+                    apply(moves)
+                    return True
+        return False
+
+    # One more copy where a copy raises the objective (a tier that houses people, bed-nights):
+    # the greedy (greedy.py) has added every copy that fits, so what is left needs beds another
+    # unit holds; each such unit's options are tried in turn, a unit's cheapest first.
+    adds = np.flatnonzero((c[:n] < 0) & (unit_of[:n] >= 0))
+    adds = adds[np.lexsort((adds, c[adds], unit_of[adds]))]
+    asked: dict[int, int] = {}  # units' options that asked another unit to make room
+    for j2 in adds.tolist():
+        if tries >= budget or late():
+            break
+        u = int(unit_of[j2])
+        while x[j2] < hi[j2] and tries < budget:
+            tries += 1
+            ok, over = check([(j2, 1)])
+            if ok:
+                apply([(j2, 1)])
+                continue
+            if over is None or asked.get(u, 0) >= THEIR_OPTIONS:
+                break
+            asked[u] = asked.get(u, 0) + 1
+            if not make_room([(j2, 1)], over):
+                break
+
+    for _ in range(MAX_PASSES):
+        moved = False
+        for g in by_unit:
+            if tries >= budget or late():
+                break
+            if int(c[g[0]]) == int(c[g[-1]]):
+                continue
+            for j in g[::-1].tolist():  # the dearest copies first
+                while x[j] > 0 and tries < budget:
+                    done = False
+                    for j2 in g.tolist():
+                        if int(c[j2]) >= int(c[j]):
+                            break
+                        tries += 1
+                        ok, over = check([(j, -1), (j2, 1)])
+                        if ok:
+                            apply([(j, -1), (j2, 1)])
+                        elif over is None or not make_room([(j, -1), (j2, 1)], over):
+                            continue
+                        done = moved = True
+                        break
+                    if not done:
+                        break
+        if not moved or tries >= budget or late():
+            break
+    if int(c @ x) >= before or not p.feasible(x):
+        return None
+    return x
