@@ -182,7 +182,7 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
     """Child: generate, solve with the report, print one JSON line; keep: where to leave the
     scenario and run folders (KEEP/scale-N-LAYOUT/scenario, .../run), else a temporary folder."""
     from foresterie.report.html import write_report
-    from foresterie.run.pipeline import solve
+    from foresterie.run.pipeline import PlanRejected, solve
 
     fores, farms = sizes_for(n)
     cpu: dict[str, float] = {}  # the process tree's CPU s at the end of each stage
@@ -208,7 +208,12 @@ def one(n: int, layout: Layout, keep: Path | None) -> None:
         if os.environ.get("PIPELINE_SCALE_DEBUG"):  # and every housing tier and search
             logging.basicConfig(stream=sys.stderr, format="[%(asctime)s] %(message)s")
             logging.getLogger("foresterie.housing.tiers").setLevel(logging.DEBUG)
-        summary = solve(folder, base / "run", say=say, report=lambda run: write_report(run))
+        try:
+            summary = solve(folder, base / "run", say=say, report=lambda run: write_report(run))
+        except PlanRejected as exc:  # what the verifier found, before the row is lost
+            for v in exc.violations:
+                print(f"n={n}: violation: {v}", file=sys.stderr, flush=True)
+            raise
         solver = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8"))["solver"]
         budgets = [solver["shuttle_patience"], solver.get("chaining_deterministic_time", 1.0)]
         wall = time.perf_counter() - t0
