@@ -251,3 +251,73 @@ def test_verify_refuses_fewer_named_than_the_bound_before_the_count(
     assert f"reason not its code's words: {DETAIL}:{line}: reason: {code}: {want}" in verify_run(
         run, report=False
     )
+
+
+UNCOVERED = "restricted/uncovered_reasons.csv"
+
+
+@pytest.fixture(scope="module")
+def pinned_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """P1 pinned to Foresteria A, which opens on 07-08, two nights into the stay: before it the
+    placement (the pin) rules out the MAX_NAMED + 2 others within reach, open all month."""
+    base = tmp_path_factory.mktemp("pinned")
+    ids = [chr(ord("A") + i) for i in range(MAX_NAMED + 3)]
+    fs = [foresteria("A", men=1, open_from="2026-07-08")]
+    fs += [foresteria(i, men=1) for i in ids[1:]]
+    sc = scenario(
+        fs,
+        [farm("F1")],
+        [worker("P1", pinned="A")],
+        fleet=[vehicle("V1", "B")],
+        housing={"partial_stays": True},
+    )
+    write_scenario(sc, base / "season")
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(base / "season"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def _set_uncovered(run: Path, reason: str) -> None:
+    rows = list(csv.DictReader(io.StringIO((run / UNCOVERED).read_text(encoding="utf-8"))))
+    rows[0]["reason"] = reason
+    buf = io.StringIO(newline="")
+    out = csv.DictWriter(buf, list(rows[0]), lineterminator="\n")
+    out.writeheader()
+    out.writerows(rows)
+    (run / UNCOVERED).write_text(buf.getvalue(), encoding="utf-8")
+    salt = (run / "restricted" / "salt.txt").read_bytes()
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    digest = hmac.new(salt, (run / UNCOVERED).read_bytes(), hashlib.sha256).hexdigest()
+    m["restricted"]["uncovered_reasons.csv"] = "hmac-sha256:" + digest
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def test_verify_reads_the_bounded_sites_a_placement_rules_out(
+    pinned_run: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    every = _named([chr(ord("A") + i) for i in range(1, MAX_NAMED + 3)])
+    head = "Foresteria A opens on 2026-07-08; placement rules out "
+    (row,) = csv.DictReader(io.StringIO((pinned_run / UNCOVERED).read_text(encoding="utf-8")))
+    assert (row["code"], row["reason"]) == (
+        "placement",
+        f"{head}{', '.join(every[:MAX_NAMED])} and 2 other foresterie",
+    )
+    assert verify_run(pinned_run, report=False) == []
+    for said, ok in [
+        (", ".join(every), True),  # as a run from before the bound wrote it
+        (f"{', '.join(every[:MAX_NAMED])} and 3 other foresterie", False),
+        (f"{', '.join(every[: MAX_NAMED - 1])} and 3 other foresterie", False),
+    ]:
+        run = tmp_path / str(len(said))
+        shutil.copytree(pinned_run, run)
+        _set_uncovered(run, head + said)
+        problems = verify_run(run, report=False)
+        assert (problems == []) == ok, (said, problems)
+        if not ok:
+            assert any(
+                p.startswith(f"reason not its code's words: {UNCOVERED}:2: reason: placement")
+                for p in problems
+            ), problems
