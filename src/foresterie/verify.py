@@ -4154,13 +4154,51 @@ def _names_of(r: _Run) -> dict[str, str]:
     return got
 
 
-def _listed_names(text: str, names: set[str]) -> bool:
-    """Is `text` some foresterie's names joined by ', ' (names may hold commas themselves)?"""
-    ends = {0}
+def _listed_names(text: str, names: set[str]) -> set[int]:
+    """How many foresterie's names `text` may be, joined by ', ' (names may hold commas
+    themselves): empty where it is no such list."""
+    ends: dict[int, set[int]] = {0: {0}}
     for at in range(len(text) + 1):
-        if at in ends:
-            ends |= {at + len(n) + 2 for n in names if text.startswith(n, at)}
-    return len(text) + 2 in ends
+        counts = ends.get(at)
+        if counts:
+            for n in names:
+                if text.startswith(n, at):
+                    ends.setdefault(at + len(n) + 2, set()).update(c + 1 for c in counts)
+    return ends.get(len(text) + 2, set())
+
+
+# The most foresterie a detailed reason names (README "Waitlist reasons"): a waitlisted person's
+# `full`, `outranked`, `too_large` and `no_section` detail, and the sites a placement rules out
+# in an uncovered span's, name the first _MAX_NAMED in the order they read them and count the
+# rest ("A, B, ..., F and 38 other foresterie"; `full`'s "... and at 38 other foresterie on some
+# night of the stay"). A run written before the bound names every one: read as it was written.
+_MAX_NAMED = 6
+_OTHERS_SAID = r"(\d+) other (foresteria|foresterie)"
+_NAMES_AND_OTHERS = re.compile(rf"(.+) and {_OTHERS_SAID}", re.DOTALL)
+_PARTS_OTHERS = re.compile(rf"{_OTHERS_SAID} on some night of the stay")
+
+
+def _others_wrong(named: set[int], count: str, word: str, n_fs: int) -> str:
+    """'' where a reason that counts the foresterie it does not name (`count` of them, said
+    with `word`) names _MAX_NAMED first (`named`: how many it may name), counts at least one,
+    with the word of its number, and no more than the run has; else what is wrong."""
+    k = int(count)
+    if _MAX_NAMED not in named:
+        return f"names {min(named)} foresterie before counting the rest, not {_MAX_NAMED}"
+    if k < 1 or word != ("foresteria" if k == 1 else "foresterie"):
+        return f"says '{count} other {word}': not a count of other foresterie"
+    if _MAX_NAMED + k > n_fs:
+        return f"names and counts {_MAX_NAMED + k} foresterie, the run has {n_fs}"
+    return ""
+
+
+def _names_said(said: str, names: set[str], n_fs: int) -> str:
+    """'' where a detail's list of foresterie is their names joined by ', ', or (README
+    "Waitlist reasons") the first _MAX_NAMED of them and the count of the rest; else why not."""
+    m = _NAMES_AND_OTHERS.fullmatch(said)
+    if m is not None and (named := _listed_names(m[1], names)):
+        return _others_wrong(named, m[2], m[3], n_fs)
+    return "" if _listed_names(said, names) else f"names {said[:80]!r}, not foresterie of the run"
 
 
 _UNSERVED_WORDS: dict[str, tuple[re.Pattern[str], ...]] = {
@@ -4517,12 +4555,17 @@ _NIGHTS_SAID = re.compile(
 )
 
 
-def _full_parts(said: str, names: set[str], first: str, last: str) -> str:
+def _full_parts(said: str, names: set[str], first: str, last: str, n_fs: int) -> str:
     """A 'full' detail's foresterie: each 'NAME on NIGHTS' (a foresteria of the run, nights of
-    the stay), then perhaps 'K transfer option(s)'."""
+    the stay), perhaps then 'N other foresterie on some night of the stay' after _MAX_NAMED of
+    them, then perhaps 'K transfer option(s)'."""
     parts = said.split(" and at ")
     if re.fullmatch(r"\d+ transfer options?", parts[-1]):
         parts.pop()
+    if parts and (m := _PARTS_OTHERS.fullmatch(parts[-1])) is not None:
+        parts.pop()
+        if why := _others_wrong({len(parts)}, m[1], m[2], n_fs):
+            return why
     for part in parts:
         name, sep, nights = part.rpartition(" on ")
         m = _NIGHTS_SAID.fullmatch(nights)
@@ -4684,15 +4727,11 @@ def _unit_facts(r: _Run, w: dict[str, str], groups: dict[str, list[str]]) -> dic
         "need": str(need),
         "s": "" if need == 1 else "s",
         "kind": _SECTION_WORDS.get(w["section"], w["section"]),
-        "names": lambda said: (
-            ""
-            if _listed_names(said, fs_names)
-            else f"names {said[:80]!r}, not foresterie of the run"
-        ),
+        "names": lambda said: _names_said(said, fs_names, len(r.fs)),
         "size": f"group of {len(unit)} " if group else "",
         "held": _HELD,
         "alt": ("", " and no alternative"),
-        "parts": lambda said: _full_parts(said, fs_names, first, last),
+        "parts": lambda said: _full_parts(said, fs_names, first, last, len(r.fs)),
         "name": tuple(sorted(fs_names)),
         "why": ("the solver stopped before proving tier 1 optimal", "unexplained"),
         "who": f"this group of {len(unit)}" if group else "this person",
@@ -4782,9 +4821,17 @@ _UNCOVERED_NEUTRAL_WORDS = {k: _words(t + _ELSEWHERE) for k, t in _UNCOVERED_PLA
 _UNCOVERED_PLACEMENT_WORDS = {k: _words(t + _PLACEMENT_RULES) for k, t in _UNCOVERED_PLAIN.items()}
 
 
-def _names_exactly(want: str, said: str) -> str:
-    """'' where a detail names exactly the foresterie the records rule out, else why not."""
-    return "" if said == want else f"names {said[:80]!r}, the records give {want!r}"
+def _names_exactly(want: list[str], said: str) -> str:
+    """'' where a detail names exactly the foresterie the records rule out (`want`, sorted): the
+    first _MAX_NAMED and the count of the rest, or, as a run from before the bound, every one;
+    else why not."""
+    shown = ", ".join(want[:_MAX_NAMED])
+    if len(want) > _MAX_NAMED:
+        k = len(want) - _MAX_NAMED
+        shown += f" and {k} other foresteri{'a' if k == 1 else 'e'}"
+    if said in (shown, ", ".join(want)):
+        return ""
+    return f"names {said[:80]!r}, the records give {shown[:160]!r}"
 
 
 def _uncovered_words(
@@ -4859,7 +4906,7 @@ def _check_reason_words(r: _Run, out: list[str]) -> None:
                 facts = _uncovered_facts(r, u, housed)
                 if r.referrals_known:
                     facts["ruled"] = functools.partial(
-                        _names_exactly, ", ".join(_ruled_out(r, u, rows, groups))
+                        _names_exactly, _ruled_out(r, u, rows, groups)
                     )
                 held(detail, n, u["code"], _unsaid(words, u["reason"], facts))
 

@@ -98,6 +98,26 @@ SECTION_BEDS = {
     Section.FAMILY: "family beds",
 }
 
+# The most foresterie a detailed reason names (restricted/waitlist_reasons.csv, and the sites a
+# placement rules out in restricted/uncovered_reasons.csv), in the order the reason reads them;
+# the rest are counted ("and 38 other foresterie"). At 50,000 workers a waitlisted person has ~44
+# foresterie within reach, and a reason naming each with its nights ran past 4,000 characters,
+# which nobody reads. No shipped season has more than 6 foresterie, so theirs name every one.
+MAX_NAMED = 6
+
+
+def others(n: int) -> str:
+    """The foresterie a reason counts without naming them: '1 other foresteria', 'N other
+    foresterie'."""
+    return f"{n} other foresteri{'a' if n == 1 else 'e'}"
+
+
+def named_list(names: Sequence[str]) -> str:
+    """'A, B, C' of at most MAX_NAMED names, then ' and N other foresterie' for the rest."""
+    shown = ", ".join(names[:MAX_NAMED])
+    rest = len(names) - MAX_NAMED
+    return f"{shown} and {others(rest)}" if rest > 0 else shown
+
 
 @dataclass(frozen=True, kw_only=True)
 class WaitlistEntry:
@@ -627,7 +647,7 @@ def _unsuited(
         )
     with_section = [f for f in open_near if elig[f.id].section_ok]
     if not with_section:
-        names = ", ".join(f.name for f in open_near)
+        names = named_list([f.name for f in open_near])
         return (
             "no_section",
             f"no {SECTION_BEDS[u.section]} at the foresterie open for the "
@@ -678,6 +698,8 @@ def _full_reason(
         higher = higher and p < 3 and occ.blocked(u, use, p + 1, pinned=False) == nights
         residents = residents or occ.blocked(u, use, p, pinned=False) != nights
         ranked = ranked or occ.blocked(u, use, occ.PINNED) != nights
+    if len(parts) > MAX_NAMED:  # the first MAX_NAMED named with their nights, the rest counted
+        parts[MAX_NAMED:] = [f"{others(len(parts) - MAX_NAMED)} on some night of the stay"]
     transfers = sum(1 for o in options if len(o) > 1)
     if transfers:  # every transfer is blocked too (checked above); named by count
         parts.append(f"{transfers} transfer option{'s' if transfers > 1 else ''}")
@@ -689,7 +711,7 @@ def _full_reason(
     # read apart from a full person's by their one site and short span alone). The detail goes
     # to restricted/waitlist_reasons.csv.
     if too_large:
-        names = ", ".join(f.name for f in {o[0].id: o[0] for o in options}.values())
+        names = named_list([f.name for f in {o[0].id: o[0] for o in options}.values()])
         return (
             "too_large",
             f"group of {u.size} needs more {kind} than {names} has on some nights of the stay",
@@ -890,7 +912,7 @@ def uncovered_reasons(
             (NEUTRAL_UNCOVERED, f"{u.reason}; {ELSEWHERE}") if near else (u.code, u.reason)
         )
         if ruled_out:
-            names = ", ".join(sorted(f.name for f in ruled_out))
+            names = named_list(sorted(f.name for f in ruled_out))
             detail_code, detail = "placement", f"{u.reason}; placement rules out {names}"
         else:
             detail_code, detail = u.code, u.reason
