@@ -67,6 +67,21 @@ def test_the_tail_count_stops_the_rounds_with_a_safe_bound(
     assert a.bound == b.bound and np.array_equal(a.x, b.x)
 
 
+def test_a_count_of_rounds_stops_them_after_that_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    """max_rounds (the peak tier's PEAK_LP_ROUNDS): the rounds the shipped counts would run to
+    the whole LP stop after the first, `counted`, with a safe bound no higher than the whole
+    LP's; a count at or above the rounds needed changes nothing."""
+    mdl, c, near = _restricted(monkeypatch)
+    whole = mdl.p.lp(c)
+    exact = _lp(mdl.p, c, near, [], None, float("inf"))
+    assert whole is not None and exact.lp is not None and exact.rounds >= 2
+    one = _lp(mdl.p, c, near, [], None, float("inf"), 1)
+    assert one.counted and one.rounds == 1 and one.best_bound is not None
+    assert one.best_bound <= whole.bound
+    enough = _lp(mdl.p, c, near, [], None, float("inf"), exact.rounds)
+    assert not enough.counted and enough.lp is not None and enough.lp.bound == exact.lp.bound
+
+
 def test_the_iteration_count_stops_a_round_where_set_low(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -106,12 +121,15 @@ def _plan_rows(
 def test_a_tier_whose_lp_a_count_stopped_asks_no_search_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The whole season, every tier on the restricted LP: as shipped no tier's LP is stopped
-    and every tier is proven. With no round allowed after one that prices anything back, the
-    tiers whose first round does (priorities 1 and 0, commute, peak: A's columns alone are too few)
-    are stopped there: listed in lp_stopped, no search asked, `budget` where the plan does not
-    reach the bound they have, that bound still a bound on the plan's value, and the same
-    plan and tiers in two runs."""
+    """The whole season, every tier on the restricted LP: as shipped only the peak tier's LP is
+    stopped (PEAK_LP_ROUNDS: one round), and without that count no tier's is and every tier is
+    proven. With no round allowed after one that prices anything back, the tiers whose first
+    round does (priorities 1 and 0, commute, peak: A's columns alone are too few) are stopped
+    there: listed in lp_stopped, no search asked, `budget` where the plan does not reach the
+    bound they have, that bound still a bound on the plan's value, and the same plan and tiers
+    in two runs."""
+    assert _plan_rows(monkeypatch)[2].lp_stopped == ["peak_permille"]
+    monkeypatch.setattr(tiers, "PEAK_LP_ROUNDS", None)
     rows, ts, hp = _plan_rows(monkeypatch)
     assert hp.lp_stopped == [] and all(t.optimal for t in hp.tiers)
     assert rows and not any(t[4] for t in ts)

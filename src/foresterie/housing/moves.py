@@ -35,7 +35,7 @@ from foresterie.housing.mip import Program
 # need that are asked to make room, with the options each is tried at (and the options of a
 # unit one more copy of which is asked to be housed that way).
 MOVE_TRIES_PER_COLUMN = 20
-MAX_PASSES = 4
+MAX_PASSES = 2
 MAKERS_OF_ROOM = 12
 THEIR_OPTIONS = 6
 

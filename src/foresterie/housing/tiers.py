@@ -547,6 +547,11 @@ SEARCH_MAX_FREE = 50_000
 # GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
 # the tier returns the commute tier's plan with its smallest peak, as `budget`.
 PEAK_LP_ITERATIONS = 30_000
+# The peak tier's restricted LP (a program of RESTRICT_MIN_COLUMNS columns or more): its first
+# round only, then `counted` with that round's safe bound. On the 20,000-worker season the
+# second round never answered within PEAK_LP_ITERATIONS (17 s of GLOP for nothing: the tier
+# kept the first round's bound, 516, and the commute tier's plan with its smallest peak, 1000).
+PEAK_LP_ROUNDS = 1
 # The restricted LP (_lp; README "Housing model"): programs of this many columns or more solve
 # each tier's LP first on every unit's options among its NEAREST foresterie, then price the
 # rest and add back those the duals say would improve it, until none would.
@@ -605,6 +610,7 @@ def _lp(
     incumbents: list[np.ndarray],
     iteration_limit: int | None,
     deadline: float,
+    max_rounds: int | None = None,
 ) -> _LpAnswer:
     """The tier's LP. On a program of RESTRICT_MIN_COLUMNS columns or more with `near` given:
     first over the columns of `near` and of the incumbents' support (so the restricted LP is
@@ -616,7 +622,8 @@ def _lp(
     Two counts end the rounds before they are exact (README "Housing model", "Budgets"): each
     round's simplex iterations (iteration_limit, else RESTRICT_ITERATIONS_PER_ROW x the
     program's rows), and RESTRICT_TAIL_ROUNDS more rounds once a round prices back fewer than
-    RESTRICT_TAIL of the columns in. Then the last finished round's answer is returned, marked
+    RESTRICT_TAIL of the columns in (and `max_rounds`, where given: the peak tier's
+    PEAK_LP_ROUNDS). Then the last finished round's answer is returned, marked
     `counted`, with the best safe bound of the rounds finished (`best_bound`): any round's duals
     give a safe bound for the whole program (any multipliers do), weaker than the LP's, and the
     rounds' bounds are not monotone. A first round stopped has no answer (`counted`, None).
@@ -670,6 +677,8 @@ def _lp(
         )
         if not priced:
             return _LpAnswer(lp=lp, counted=False, rounds=rounds)
+        if max_rounds is not None and rounds >= max_rounds:
+            return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best)
         if tail or priced < RESTRICT_TAIL * int(cols.sum()):
             tail += 1
         if tail > RESTRICT_TAIL_ROUNDS:
@@ -709,6 +718,7 @@ def _tier(
     unit_of: np.ndarray | None = None,
     *,
     lp_iterations: int | None = None,
+    lp_rounds: int | None = None,
     chains: Sequence[_Chain] | None = None,
     size: np.ndarray | None = None,
     near: np.ndarray | None = None,
@@ -717,6 +727,7 @@ def _tier(
 
     lp_iterations: GLOP's iteration limit for this tier's LP; when it is reached the tier
     returns the best incumbent as `budget`, with no search (README "Housing model", budgets).
+    lp_rounds: the most rounds of a restricted LP (_lp's max_rounds), None: no such count.
     deadline: the wall-clock safety net (time.monotonic()); once it has passed, a tier that has
     a plan asks neither LP nor search. chains, size: the program's occupancy chains and each
     column's bed-nights, for the greedy completion (greedy.py) a tier not proven is offered.
@@ -780,6 +791,7 @@ def _tier(
         [best] if best is not None else [],
         lp_iterations,
         deadline,
+        lp_rounds,
     )
     if late():
         answer = _LpAnswer(lp=None, counted=False, rounds=0)
@@ -1449,6 +1461,7 @@ def plan_housing(
             scenario,
             deadline,
             lp_iterations=PEAK_LP_ITERATIONS,
+            lp_rounds=PEAK_LP_ROUNDS,
             near=first_cols,
         )
         tiers[r.name].append(r)
