@@ -22,8 +22,9 @@ from tests.helpers import farm, foresteria, matrix, scenario, worker
 PARTIAL = {"partial_stays": True, "max_transfers": 1}
 
 
-def _models(sc: Scenario, m: TravelMatrix) -> list[_Model]:
-    """Every block's merged program, as plan_housing builds it before its first tier."""
+def _models(sc: Scenario, m: TravelMatrix, whole: bool = False) -> list[_Model]:
+    """Every block's merged program, as plan_housing builds it before its first tier; whole:
+    its whole program instead (commute included), as it builds it for the commute tier."""
     units = build_units(sc.workers)
     fs = list(sc.foresterie)
     rule = stay_rule(sc)
@@ -38,6 +39,9 @@ def _models(sc: Scenario, m: TravelMatrix) -> list[_Model]:
     for district in tiers._components(units, fs, ok, lambda ui, fi: fi, opts):
         acc = tiers._accessible_binding(district)
         for block in tiers._blocks(district, acc, joint=False):
+            if whole:
+                out.append(_Model(block, sc, m, acc))
+                continue
             agg, _ = tiers._aggregate(block)
             out.append(_Model(agg, sc, m, acc, with_commute=False))
     return out

@@ -13,10 +13,11 @@ from foresterie.housing import moves, tiers
 from foresterie.housing.greedy import complete
 from foresterie.housing.moves import improve
 from foresterie.housing.tiers import _Model, _tier
-from foresterie.housing.units import build_units, eligibility, stay_rule, unit_options
 from foresterie.scenario.model import PRIORITIES, Scenario
 from foresterie.travel.matrix import TravelMatrix
 from tests.helpers import farm, foresteria, matrix, scenario, worker
+from tests.housing.test_greedy import _models as greedy_models
+from tests.housing.test_greedy import seasons as greedy_seasons
 
 PARTIAL = {"partial_stays": True, "max_transfers": 1}
 
@@ -24,22 +25,7 @@ PARTIAL = {"partial_stays": True, "max_transfers": 1}
 def _models(sc: Scenario, m: TravelMatrix) -> list[_Model]:
     """Every block's whole program (commute included), as plan_housing builds it for the
     commute tier."""
-    units = build_units(sc.workers)
-    fs = list(sc.foresterie)
-    rule = stay_rule(sc)
-    cap = sc.config.housing.max_commute_min * 60
-    opts = {
-        ui: unit_options(u, [f for f in fs if eligibility(u, f, m, cap).reachable], rule)
-        for ui, u in enumerate(units)
-    }
-    fidx = {f.id: fi for fi, f in enumerate(fs)}
-    ok = {ui: sorted({fidx[f.id] for o in os_ for f in o}) for ui, os_ in opts.items()}
-    out = []
-    for district in tiers._components(units, fs, ok, lambda ui, fi: fi, opts):
-        acc = tiers._accessible_binding(district)
-        for block in tiers._blocks(district, acc, joint=False):
-            out.append(_Model(block, sc, m, acc))
-    return out
+    return greedy_models(sc, m, whole=True)
 
 
 def _at(mdl: _Model, where: dict[str, str]) -> np.ndarray:
@@ -117,39 +103,13 @@ def test_a_move_that_would_break_a_fixed_tier_is_not_made() -> None:
 
 @st.composite
 def seasons(draw):  # type: ignore[no-untyped-def]
-    """Two or three foresterie with few beds and farms at random distances, people of every
-    priority with short stays working at either farm, sometimes a family of two."""
-    fs = [
-        foresteria(
-            fid,
-            men=draw(st.integers(0, 3)),
-            women=draw(st.integers(0, 2)),
-            family=draw(st.integers(0, 3)),
-            open_from=draw(st.sampled_from(["2026-07-01", "2026-07-05"])),
-            open_to=draw(st.sampled_from(["2026-07-08", "2026-07-31"])),
-        )
-        for fid in ("A", "B", "C")[: draw(st.integers(2, 3))]
-    ]
-    ws = []
-    for i in range(draw(st.integers(3, 10))):
-        a = draw(st.integers(1, 8))
-        ws.append(
-            worker(
-                f"W{i}",
-                f"2026-07-{a:02d}",
-                f"2026-07-{a + draw(st.integers(1, 8)):02d}",
-                draw(st.sampled_from(["men", "men", "women", "family"])),
-                draw(st.sampled_from(["F1", "F2"])),
-                draw(st.integers(0, 3)),
-            )
-        )
-    if draw(st.booleans()):
-        ws = [
-            dataclasses.replace(w, group_id="G1", section=ws[0].section) if j < 2 else w
-            for j, w in enumerate(ws)
-        ]
+    """test_greedy's seasons (two or three foresterie with few beds, people of every priority
+    with short stays, sometimes a family of two), each person working at one of two farms at
+    random distances from the foresterie."""
+    fs, ws, partial = draw(greedy_seasons())
+    ws = [dataclasses.replace(w, farm_id=draw(st.sampled_from(["F1", "F2"]))) for w in ws]
     minutes = {(f.id, farm_id): draw(st.integers(1, 60)) for f in fs for farm_id in ("F1", "F2")}
-    return fs, ws, draw(st.booleans()), minutes
+    return fs, ws, partial, minutes
 
 
 def _no_single_move_left(mdl: _Model, c: np.ndarray, x: np.ndarray) -> bool:
@@ -283,9 +243,9 @@ def test_the_lp_beside_the_moves_gives_the_plan_one_after_the_other_gives(monkey
         return x
 
     monkeypatch.setattr(tiers, "improve", spy)
-    for cores in (None, 1):
-        if cores:
-            monkeypatch.setattr(tiers.os, "cpu_count", lambda: cores)
+    for one_core in (False, True):
+        if one_core:
+            monkeypatch.setattr(tiers.os, "cpu_count", lambda: 1)
         calls.append([])
         h = tiers.plan_housing(sc, m, processes=1)
         runs.append(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -57,6 +58,107 @@ def fill_counters(x: np.ndarray, chains: Sequence[Chain]) -> None:
         x[ch.first_var : ch.first_var + ch.m] = np.cumsum(delta[: ch.m])
 
 
+@dataclass
+class Sheet:
+    """A plan of a program with its bookkeeping, for the cheap passes that add or move copies
+    one at a time (`complete` here, moves.improve): the rows other than the chains' by column
+    (CSC) and their activity, every chain's uses by column, and each counter's chain."""
+
+    p: Program
+    x: np.ndarray  # the plan: integer columns, the chains' counters filled in
+    act: np.ndarray  # every row's activity under x
+    counter: np.ndarray  # the chains' counters (a mask over the columns)
+    chain_row: np.ndarray  # the chains' rows (a mask over the rows)
+    chain_of: np.ndarray  # each counter's chain (-1: not a counter)
+    rid: np.ndarray  # the other rows' entries, by column: row, column, value
+    col: np.ndarray
+    val: np.ndarray
+    col_start: np.ndarray
+    use_start: np.ndarray  # the chains' uses, by column: first counter, end counter, weight
+    u_from: np.ndarray
+    u_to: np.ndarray
+    u_w: np.ndarray
+    _beds: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, p: Program, start: np.ndarray, chains: Sequence[Chain]) -> Sheet | None:
+        """`start` (clipped to the columns' bounds, its counters recomputed) on p; None if p is
+        not one this reads (a row other than the chains' reads a counter)."""
+        n = p.n
+        a = p._arrays()
+        x = np.clip(np.asarray(start, dtype=np.int64).copy(), a.lo, a.hi)
+        counter = np.zeros(n, dtype=bool)
+        chain_row = np.zeros(len(p.rows), dtype=bool)
+        chain_of = np.full(n, -1, dtype=np.int64)
+        for k, ch in enumerate(chains):
+            counter[ch.first_var : ch.first_var + ch.m] = True
+            chain_row[ch.first_row : ch.first_row + ch.m] = True
+            chain_of[ch.first_var : ch.first_var + ch.m] = k
+        other = ~chain_row[a.rid]
+        if np.any(counter[a.col[other]]):
+            return None
+        x[counter] = 0
+        fill_counters(x, chains)
+        rid, col, val = a.rid[other], a.col[other], a.val[other]
+        order = np.argsort(col, kind="stable")
+        rid, col, val = rid[order], col[order], val[order]
+        parts = [
+            (ch.col, ch.first_var + ch.start, ch.first_var + ch.stop, ch.weight)
+            for ch in chains
+            if len(ch.col)
+        ]
+        if parts:
+            u_col = np.concatenate([q[0] for q in parts])
+            u_from = np.concatenate([q[1] for q in parts])
+            u_to = np.concatenate([q[2] for q in parts])
+            u_w = np.concatenate([q[3] for q in parts])
+            uo = np.argsort(u_col, kind="stable")
+            u_col, u_from, u_to, u_w = u_col[uo], u_from[uo], u_to[uo], u_w[uo]
+        else:
+            u_col = u_from = u_to = u_w = np.zeros(0, dtype=np.int64)
+        return cls(
+            p=p,
+            x=x,
+            act=p.activity(x),
+            counter=counter,
+            chain_row=chain_row,
+            chain_of=chain_of,
+            rid=rid,
+            col=col,
+            val=val,
+            col_start=np.searchsorted(col, np.arange(n + 1)),
+            use_start=np.searchsorted(u_col, np.arange(n + 1)),
+            u_from=u_from,
+            u_to=u_to,
+            u_w=u_w,
+        )
+
+    def beds(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """The counters one copy of column j raises and by how much (its people's spans summed:
+        a family's members share counters)."""
+        got = self._beds.get(j)
+        if got is None:
+            k0, k1 = int(self.use_start[j]), int(self.use_start[j + 1])
+            if k1 == k0:
+                got = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+            else:
+                u_from, u_to = self.u_from, self.u_to
+                idx = np.concatenate([np.arange(u_from[k], u_to[k]) for k in range(k0, k1)])
+                w = np.repeat(self.u_w[k0:k1], u_to[k0:k1] - u_from[k0:k1])
+                uniq, inverse = np.unique(idx, return_inverse=True)
+                got = (uniq, np.bincount(inverse, weights=w).astype(np.int64))
+            self._beds[j] = got
+        return got
+
+    def add(self, j: int, t: int) -> None:
+        """t more copies of column j (t < 0: fewer), its rows and counters with it."""
+        self.x[j] += t
+        for k in range(self.col_start[j], self.col_start[j + 1]):
+            self.act[self.rid[k]] += t * self.val[k]
+        idx, w = self.beds(j)
+        self.x[idx] += t * w
+
+
 def complete(
     p: Program,
     c: np.ndarray,
@@ -76,42 +178,13 @@ def complete(
     value, on either side) are refilled from their own columns in the same order."""
     n = p.n
     a = p._arrays()
-    lo, hi = a.lo, a.hi
-    x = np.clip(np.asarray(start, dtype=np.int64).copy(), lo, hi)
-    counter = np.zeros(n, dtype=bool)
-    chain_row = np.zeros(len(p.rows), dtype=bool)
-    for ch in chains:
-        counter[ch.first_var : ch.first_var + ch.m] = True
-        chain_row[ch.first_row : ch.first_row + ch.m] = True
-    other = ~chain_row[a.rid]
-    if np.any(counter[a.col[other]]):
+    hi, lb, ub = a.hi, a.lb, a.ub
+    sheet = Sheet.of(p, start, chains)
+    if sheet is None:
         return None
-    x[counter] = 0
-    fill_counters(x, chains)
-    # Every other row, by column (CSC) and by row (CSR: rid is sorted), and its activity.
+    x, act, counter, chain_row = sheet.x, sheet.act, sheet.counter, sheet.chain_row
+    rid, val, col_start = sheet.rid, sheet.val, sheet.col_start
     row_start = np.searchsorted(a.rid, np.arange(len(p.rows) + 1))
-    rid, col, val = a.rid[other], a.col[other], a.val[other]
-    order = np.argsort(col, kind="stable")
-    rid, col, val = rid[order], col[order], val[order]
-    col_start = np.searchsorted(col, np.arange(n + 1))
-    act = p.activity(x)
-    # Every chain's uses, by column: (first counter, end counter, weight).
-    parts = [
-        (ch.col, ch.first_var + ch.start, ch.first_var + ch.stop, ch.weight)
-        for ch in chains
-        if len(ch.col)
-    ]
-    if parts:
-        u_col = np.concatenate([q[0] for q in parts])
-        u_from = np.concatenate([q[1] for q in parts])
-        u_to = np.concatenate([q[2] for q in parts])
-        u_w = np.concatenate([q[3] for q in parts])
-        uo = np.argsort(u_col, kind="stable")
-        u_col, u_from, u_to, u_w = u_col[uo], u_from[uo], u_to[uo], u_w[uo]
-    else:
-        u_col = u_from = u_to = u_w = np.zeros(0, dtype=np.int64)
-    use_start = np.searchsorted(u_col, np.arange(n + 1))
-    lb, ub = a.lb, a.ub
 
     def room(j: int, most: int) -> int:
         """How many copies of column j still fit, at most `most`."""
@@ -124,29 +197,13 @@ def complete(
                 t = min(t, int((ub[r] - act[r]) // v))
             elif v < 0 and lb[r] > -math.inf:
                 t = min(t, int((act[r] - lb[r]) // -v))
-        if t > 0 and use_start[j + 1] > use_start[j]:
-            idx, w = beds(j)
+        if t > 0:
+            idx, w = sheet.beds(j)
             if idx.size:
                 t = min(t, int(np.min((hi[idx] - x[idx]) // w)))
         return max(t, 0)
 
-    def beds(j: int) -> tuple[np.ndarray, np.ndarray]:
-        """The counters one copy of column j raises and by how much (its people's spans summed:
-        a family's members share counters)."""
-        k0, k1 = use_start[j], use_start[j + 1]
-        idx = np.concatenate([np.arange(u_from[k], u_to[k]) for k in range(k0, k1)])
-        w = np.repeat(u_w[k0:k1], u_to[k0:k1] - u_from[k0:k1])
-        uniq, inverse = np.unique(idx, return_inverse=True)
-        return uniq, np.bincount(inverse, weights=w).astype(np.int64)
-
-    def add(j: int, t: int) -> None:
-        x[j] += t
-        for k in range(col_start[j], col_start[j + 1]):
-            act[rid[k]] += t * val[k]
-        if use_start[j + 1] > use_start[j]:
-            idx, w = beds(j)
-            x[idx] += t * w
-
+    add = sheet.add
     units = ~counter
     nights = np.zeros(n, dtype=np.int64)
     nights[: min(n, len(size))] = size[:n]
