@@ -259,3 +259,62 @@ def test_the_lp_beside_the_moves_gives_the_plan_one_after_the_other_gives(monkey
     assert calls[0] == calls[1] and calls[0]  # the moves ran, from the same plans, to the same
     placed = dict(runs[0][0])
     assert all(placed[f"W{i}"] == "ABC"[i % 3] for i in range(6))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(case=seasons())
+def test_every_tier_says_what_the_final_plan_does(monkeypatch, case) -> None:  # type: ignore[no-untyped-def]
+    """Every LP restricted to each unit's nearest foresteria and stopped after its first round
+    (so tiers end unproven, on completions and moves): whatever a later tier's plan does to an
+    earlier tier's value, each tier's objective is the one the published plan gives, recounted
+    here from the assignments (people housed by priority, bed-nights), as the verifier does."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL", 1.0)
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 0)
+    monkeypatch.setattr(tiers, "NEAREST", 1)
+    fs, ws, partial, minutes = case
+    sc = scenario(fs, [farm("F1"), farm("F2")], ws, housing=PARTIAL if partial else {})
+    m = matrix(minutes, [f.id for f in sc.foresterie] + ["F1", "F2"])
+    h = tiers.plan_housing(sc, m, processes=1)
+    priority = {w.id: w.priority for w in sc.workers}
+    housed = {a.worker_id for a in h.assignments}
+    told = {t.name: t.objective for t in h.tiers}
+    for pr in PRIORITIES:
+        if f"housed_priority_{pr}" in told:  # (no tier where nobody can be housed)
+            assert told[f"housed_priority_{pr}"] == sum(1 for w in housed if priority[w] == pr)
+    if "bed_nights" in told:
+        nights = sum((a.departure - a.arrival).days for a in h.assignments)
+        assert told["bed_nights"] == nights
+
+
+def test_a_tier_left_unproven_says_what_the_final_plan_does() -> None:
+    """tiers._settled: a later tier's plan may do better on an earlier tier left unproven (on
+    the 20,000-worker season the bed-nights tier's moves housed one more person of priority 0
+    than the priority-0 tier's plan, and the commute tier's moved a unit to an option with one
+    more night): each tier that is a sum over the columns says the final plan's value; the
+    peak, a maximum, keeps its own."""
+    sc, m = _crossed()
+    (mdl,) = _models(sc, m)
+    x = _at(mdl, {"W1": "B", "W2": "A"})
+    stale = [
+        tiers.TierResult(
+            name=name, sense=sense, objective=0, bound=9, optimal=False, seconds=0.0, proof="budget"
+        )
+        for name, sense in [
+            ("housed_priority_0", "max"),
+            ("bed_nights", "max"),
+            ("commute_s", "min"),
+            ("peak_permille", "min"),
+        ]
+    ]
+    got = {r.name: r for r in tiers._settled(stale, mdl, x)}
+    assert got["housed_priority_0"].objective == 2
+    assert got["bed_nights"].objective == 8  # two people, four nights each
+    assert got["commute_s"].objective == int(mdl.obj["commute_s"] @ x) > 0
+    assert got["peak_permille"] == stale[3]
+    assert all(got[r.name].bound == 9 and got[r.name].proof == "budget" for r in stale)
