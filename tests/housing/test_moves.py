@@ -318,3 +318,25 @@ def test_a_tier_left_unproven_says_what_the_final_plan_does() -> None:
     assert got["commute_s"].objective == int(mdl.obj["commute_s"] @ x) > 0
     assert got["peak_permille"] == stale[3]
     assert all(got[r.name].bound == 9 and got[r.name].proof == "budget" for r in stale)
+
+
+def test_a_commute_the_peak_tier_traded_at_the_weight_is_not_said_to_be_proven() -> None:
+    """Review 21 (R, H1): with a balance weight the blended tier fixes commute + weight x peak,
+    and the peak tier may trade commute for peak at exactly the weight (two workers of F1, A 10
+    minutes away and B 35, two beds each, weight 12: one worker moved to B costs 6,000 s of
+    commute and saves 500 permille of peak). The commute tier then says the plan's commute and is
+    not said to be proven unless that is its bound; and the run's tiers never say optimal with a
+    gap."""
+    fs = [foresteria("A", men=2), foresteria("B", men=2)]
+    ws = [worker("W1", farm_id="F1"), worker("W2", farm_id="F1")]
+    sc = scenario(fs, [farm("F1")], ws, housing={"balance_weight": 12})
+    m = matrix({("A", "F1"): 10, ("B", "F1"): 35}, ["A", "B", "F1"])
+    h = tiers.plan_housing(sc, m, processes=1)
+    (mdl,) = _models(sc, m)
+    where = {a.worker_id: a.foresteria_id for a in h.assignments}
+    x = _at(mdl, where)
+    commute = next(t for t in h.tiers if t.name == "commute_s")
+    assert commute.objective == int(mdl.obj["commute_s"] @ x)
+    for t in h.tiers:
+        assert not t.optimal or t.objective == t.bound or t.name == "peak_permille"
+        assert t.objective >= t.bound if t.sense == "min" else t.objective <= t.bound

@@ -5,9 +5,10 @@ copy of another unit that holds those beds and has a better (or no worse) place 
 Why: at scale a tier's restricted LP is stopped by a count (tiers._lp) and no search is asked, so
 the tier used to end on the plan it started from. On the 20,000-worker spread season
 (benchmarks/pipeline_scale.py) the commute tier kept the priority-0 plan: 2,716 of 14,634 stays
-at the foresteria nearest the farm among those open every night (1,048 of 1,138 on the
-1,700-worker season), each farm's crew lodged at 2.9 foresterie on average, workers an hour from
-their farm while the beds beside it held people whose farms were elsewhere. That is a plan a
+at the foresteria nearest the farm among those open every night (against 1,048 of 1,138 on
+the 1,700-worker season, where every tier is proven), each farm's crew lodged at 2.9 foresterie
+on average, workers an hour from their farm while the beds beside it held people whose farms
+were elsewhere. That is a plan a
 coordinator would not sign, and it made every shuttle day bigger (more farms a foresteria-day).
 
 What a move keeps: every row of the program (the unit's own count, the beds of every night as the
@@ -78,7 +79,10 @@ def improve(
     def check(moves: list[tuple[int, int]]) -> tuple[bool, np.ndarray | None]:
         """Whether the moves (column, +1 or -1) keep every bound and row; if only beds stand in
         the way, the counters that would overflow."""
+        step: dict[int, int] = {}  # a column named twice moves by the sum
         for j, d in moves:
+            step[j] = step.get(j, 0) + d
+        for j, d in step.items():
             if not lo[j] <= x[j] + d <= hi[j]:
                 return False, None
         rows: dict[int, float] = {}
@@ -115,8 +119,9 @@ def improve(
     def make_room(base: list[tuple[int, int]], over: np.ndarray) -> bool:
         """The moves `base` (a copy of a unit to a better option, or one more copy) together
         with a copy of another unit that holds the beds of `over` (the counters `base` would
-        overflow; the first one's chain), moved to an option of its own, if all of it fits and
-        lowers c'x."""
+        overflow; the first one's chain only: a move short of beds in two chains at once, a
+        family bed and an accessible one, is not made), moved to an option of its own, if all
+        of it fits and lowers c'x."""
         nonlocal tries
         gain = sum(d * int(c[j]) for j, d in base)
         mover = int(unit_of[base[-1][0]])

@@ -691,11 +691,15 @@ def _beside(
     lp: Callable[..., _LpAnswer], args: tuple[object, ...], other: Callable[[], np.ndarray | None]
 ) -> tuple[_LpAnswer, np.ndarray | None]:
     """`lp(*args)` in a forked child (core/procs.Forked) while this process runs `other()`;
-    both answers. Where no child may be started (one core, a daemonic worker), or the child
-    died without answering, `lp` runs here: the answers are the same either way."""
+    both answers. Where no child may be started (one core, a daemonic worker, a fork refused
+    for want of memory or processes), or the child died without answering, `lp` runs here:
+    the answers are the same either way (up to the wall-clock safety net, which both read)."""
     if (os.cpu_count() or 1) < 2 or multiprocessing.current_process().daemon:
         return lp(*args), other()
-    child = Forked("housing's LP", lp, *args)
+    try:
+        child = Forked("housing's LP", lp, *args)
+    except OSError:  # ENOMEM, EAGAIN: the fork itself failed
+        return lp(*args), other()
     try:
         mine = other()
         try:
@@ -766,7 +770,8 @@ def _tier(
     def moved() -> np.ndarray | None:
         """The tier's incoming plan, completed (greedy.py), then moved (moves.py): a spare
         offered only when the tier ends unproven. A function of the program and that plan
-        alone, so it is the same plan whether it runs beside the LP or after it."""
+        alone (up to the wall-clock safety net), so it is the same plan whether it runs beside
+        the LP or after it."""
         if incoming is None or chains is None or unit_of is None or size is None:
             return None
         t3 = time.monotonic()
@@ -1521,13 +1526,26 @@ def _settled(rs: list[TierResult], model: _Model, x: np.ndarray) -> list[TierRes
     """The block's tiers with each objective that is a sum over the columns (all but the peak)
     as the block's final plan x gives it. A tier's value holds as a row (>= for a maximum, <=
     for a minimum), so a later tier's plan may do better on an earlier tier it left unproven: on
-    the 20,000-worker season the commute tier's plan housed one more person of priority 0 than
-    the priority-0 tier's own plan (its completion of the LP's answer rounded), and the plan's
-    tiers must say what the plan does (the verifier recounts them). A proven tier cannot move."""
+    the 20,000-worker season the bed-nights tier's moves housed one more person of priority 0
+    than the priority-0 tier's own plan, and the commute tier's moved a unit to an option with
+    one more night; the plan's tiers must say what the plan does (the verifier recounts them).
+
+    A tier proven optimal moves only where its own value was not a row: with a balance weight
+    the blended tier fixes commute + weight x peak, and the peak tier may trade commute for peak
+    at exactly the weight (review 21 R, H1). Such a tier is then not said to be optimal: it ends
+    `budget`, its bound kept where it still bounds the value (else the value itself)."""
     out = []
     for r in rs:
         obj = model.obj.get(r.name)
-        out.append(r if obj is None else replace(r, objective=int(obj @ x[: len(obj)])))
+        if obj is None:
+            out.append(r)
+            continue
+        value = int(obj @ x[: len(obj)])
+        if value == r.objective or not r.optimal:
+            out.append(replace(r, objective=value))
+            continue
+        bound = min(r.bound, value) if r.sense == "min" else max(r.bound, value)
+        out.append(replace(r, objective=value, bound=bound, optimal=value == bound, proof="budget"))
     return out
 
 
