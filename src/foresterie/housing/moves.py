@@ -112,7 +112,7 @@ def improve(
             sheet.add(j, d)
 
     # Each chain's uses (columns and the counters they cover), to find who holds full beds.
-    held = [(ch.col, ch.first_var + ch.start, ch.first_var + ch.stop, ch.weight) for ch in chains]
+    held = [(ch.col, ch.first_var + ch.start, ch.first_var + ch.stop) for ch in chains]
     budget = MOVE_TRIES_PER_COLUMN * int(ucols.size)
     tries = 0
 
@@ -126,7 +126,7 @@ def improve(
         gain = sum(d * int(c[j]) for j, d in base)
         mover = int(unit_of[base[-1][0]])
         k = int(over[0])
-        cols, first, end, _ = held[int(chain_of[k])]
+        cols, first, end = held[int(chain_of[k])]
         cand = np.unique(cols[(first <= k) & (k < end)])
         cand = cand[(x[cand] > 0) & (unit_of[cand] != mover)]
         if not cand.size:
@@ -154,8 +154,7 @@ def improve(
     # One more copy where a copy raises the objective (a tier that houses people, bed-nights):
     # the greedy (greedy.py) has added every copy that fits, so what is left needs beds another
     # unit holds; each such unit's options are tried in turn, a unit's cheapest first.
-    adds = np.flatnonzero((c[:n] < 0) & (unit_of[:n] >= 0))
-    adds = adds[np.lexsort((adds, c[adds], unit_of[adds]))]
+    adds = ucols[c[ucols] < 0]  # in the units' order, each unit's cheapest first
     asked: dict[int, int] = {}  # units' options that asked another unit to make room
     for j2 in adds.tolist():
         if tries >= budget or late():

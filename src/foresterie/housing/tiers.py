@@ -1443,8 +1443,8 @@ def plan_housing(
             for i in idx:
                 assignments.extend(solved[i].assignments)
             continue
-        kept = [i for i in idx if solved[i].model is not None]
-        models = [m for i in kept if (m := solved[i].model) is not None]
+        kept = [(i, m) for i in idx if (m := solved[i].model) is not None]
+        models = [m for _, m in kept]
         xs = [solved[i].x for i in idx]
         if not models:
             continue
@@ -1477,7 +1477,7 @@ def plan_housing(
             near=first_cols,
         )
         tiers[r.name].append(r)
-        for i, m, o in zip(kept, models, offsets, strict=True):
+        for (i, m), o in zip(kept, offsets, strict=True):
             assignments.extend(_extract(m.comp, m.values(x[o : o + m.p.n]), rank))
             for (name, k), settled in zip(
                 where[i], _settled(solved[i].tiers, m, x[o : o + m.p.n]), strict=True
