@@ -167,3 +167,41 @@ def test_a_fractional_lp_over_the_singles_is_made_whole_by_a_search_or_gives_not
         return SearchResult(x=None, objective=None, bound=None, optimal=False)
 
     assert families_held(p, c, lp, groups, unit_of, x0, nothing) is None
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seasons(), st.integers(0, 2**31 - 1))
+def test_over_a_restricted_lp_s_columns_the_spare_stays_feasible_and_within_them(  # type: ignore[no-untyped-def]
+    case, mask_seed
+) -> None:
+    """With a restricted LP's columns given (a random mask), the LPs with the families held are
+    over those columns, the previous plan's support added: the spare is exactly feasible, puts
+    nobody on a column outside them, holds the families as without the mask, and is never
+    worse than the previous plan where it holds the families as the plan does; every column
+    given, there is a spare as there is one without a mask."""
+    units, beds, seed = case
+    p, c, unit_of, groups = _places(units, beds)
+    lp = p.lp(c.astype(float))
+    assert lp is not None
+    rng = np.random.default_rng(seed)
+    previous = np.zeros(p.n, dtype=np.int64)
+    for j in rng.permutation(p.n):
+        previous[j] += 1
+        if not p.feasible(previous):
+            previous[j] -= 1
+    mask = np.random.default_rng(mask_seed).random(p.n) < 0.5
+    x = families_held(p, c, lp, groups, unit_of, previous, _search(p, c, []), mask)
+    if not groups.size:
+        assert x is None
+        return
+    assert x is not None and p.feasible(x)
+    allowed = mask | (previous != 0)
+    assert not np.any(x[~allowed])
+    held = {int(j): int(x[j]) for j in groups}
+    if held == {int(j): int(previous[j]) for j in groups}:
+        assert int(c @ x) <= int(c @ previous)
+    every = families_held(
+        p, c, lp, groups, unit_of, previous, _search(p, c, []), np.ones(p.n, dtype=bool)
+    )
+    plain = families_held(p, c, lp, groups, unit_of, previous, _search(p, c, []))
+    assert every is not None and plain is not None and p.feasible(every)

@@ -207,3 +207,29 @@ def test_fixing_for_good_at_the_optimum_keeps_every_optimal_solution(case) -> No
     before = sorted(brute(optima, c))
     optima.fix_for_good(p.fixings(lp, best + 1))
     assert sorted(brute(optima, c)) == before
+
+
+def test_a_restricted_lp_may_hold_columns_at_a_value() -> None:
+    """Program.lp with both a mask and columns held: the held columns are in the LP at their
+    values even where the mask leaves them out; the LP's value is no lower than the whole
+    program's with them held, equal when every column is in; its bound is a bound of the whole
+    program with them held."""
+    rng = np.random.default_rng(5)
+    p = Program()
+    n = 12
+    for _ in range(n):
+        p.add_var(0, 2)
+    for _ in range(4):
+        p.add_row(list(range(n)), rng.integers(0, 5, size=n).tolist(), ub=int(rng.integers(6, 12)))
+    c = -rng.integers(1, 9, size=n).astype(float)
+    held = {0: 1, 5: 0}
+    mask = np.zeros(n, dtype=bool)
+    mask[6:] = True
+    whole = p.lp(c, fixed=held)
+    part = p.lp(c, fixed=held, columns=mask)
+    every = p.lp(c, fixed=held, columns=np.ones(n, dtype=bool))
+    assert whole is not None and part is not None and every is not None
+    assert part.x[0] == 1 and part.x[5] == 0 and not np.any(part.x[1:5])
+    assert float(c @ part.x) >= float(c @ whole.x) - 1e-6
+    assert abs(float(c @ every.x) - float(c @ whole.x)) < 1e-6
+    assert part.bound <= float(c @ whole.x) + 1e-6

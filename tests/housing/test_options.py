@@ -133,3 +133,20 @@ def test_reach_computed_once_per_question_equals_eligibility_pair_by_pair(case) 
     for u, near in zip(units, got, strict=True):
         want = [f for f in fs if eligibility(u, f, m, cap_min * 60).reachable]
         assert [f.id for f in near] == [f.id for f in want], u.key
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 12)), max_size=8))
+def test_a_group_s_nights_at_a_place_are_the_union_of_its_members_spans(spans_) -> None:  # type: ignore[no-untyped-def]
+    """units._covered (a group's nights at one foresteria, _group_fits) counts the nights of the
+    union of [start, end) spans, as walking them night by night into a set does."""
+    from foresterie.housing.units import _covered
+
+    got = [(DAY0 + timedelta(days=s), DAY0 + timedelta(days=s + n)) for s, n in spans_]
+    nights: set[date] = set()
+    for start, end in got:
+        d = start
+        while d < end:
+            nights.add(d)
+            d += timedelta(days=1)
+    assert _covered(got) == len(nights)

@@ -213,3 +213,52 @@ def test_as_shipped_one_round_follows_the_first_tail_round(
     assert got.counted and got.rounds == tiers.RESTRICT_TAIL_ROUNDS + 1 == 2
     assert got.lp is not None and got.best_bound is not None
     assert exact.lp is not None and got.best_bound <= exact.lp.bound  # a bound, weaker or equal
+
+
+def test_a_first_round_with_an_incumbent_stopped_by_its_count_asks_no_whole_lp(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The market-split program with a feasible incumbent (every binary 0, the slacks taking up
+    the rows), restricted to every column: at 5 iterations a row the first round has no answer.
+    The incumbent's support is in, so the round was feasible and its count stopped it: the
+    answer is `counted` with no LP, and no second LP (the whole program's) is asked; without
+    an incumbent the whole LP is still tried after it (the columns alone might hold nothing)."""
+    from tests.housing.test_lp_limit import _slack_plan
+
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 5)
+    p, c = _split_market()
+    cf = c.astype(float)
+    every = np.ones(p.n, dtype=bool)
+    real = p.lp
+    asked: list[object] = []
+
+    def counted(*a: Any, **k: Any) -> LpResult | None:
+        asked.append(k.get("columns"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(p, "lp", counted)
+    got = _lp(p, cf, every, [_slack_plan(p)], None, float("inf"))
+    assert got.lp is None and got.counted and got.rounds == 1
+    assert len(asked) == 1 and asked[0] is not None  # the restricted round only
+    asked.clear()
+    got = _lp(p, cf, every, [], None, float("inf"))
+    assert got.lp is None and got.counted
+    assert len(asked) == 2 and asked[1] is None  # then the whole LP, which the count stops too
+
+
+def test_the_answer_carries_the_columns_of_its_last_round(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restricted LP's answer names the columns its LP was over (the tier's later LPs are
+    asked over them): the first round's near columns and everything priced back after them
+    while the rounds run on; a round its count stops gives the columns of the round kept."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    p, c, near = _tail_program()
+    exact = _lp(p, c, near, [], None, float("inf"))
+    assert exact.columns is not None and exact.rounds == 4
+    assert exact.columns[:3].all() and exact.columns.sum() > 3
+    assert exact.lp is not None
+    assert not np.any(exact.lp.x[~exact.columns])  # nothing outside them in its solution
+    one = _lp(p, c, near, [], None, float("inf"), 1)
+    assert one.columns is not None and one.columns.sum() == 3  # the first round's
+    whole = _lp(p, c, None, [], None, float("inf"))
+    assert whole.columns is None  # no restriction: every column

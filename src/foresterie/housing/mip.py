@@ -140,7 +140,7 @@ class Program:
         """The program as OR-Tools' model; columns: only these (a mask), every other one held
         at its lower bound 0 and left out of the model (Program.lp's restricted LP)."""
         if columns is not None:
-            return self._restricted(c, columns)
+            return self._restricted(c, columns, fixed or {})
         m = pb.MPModelProto()
         fixed = fixed or {}
         for j in range(self.n):
@@ -166,18 +166,19 @@ class Program:
             m.solution_hint.var_value.extend(hint.astype(float).tolist())
         return m
 
-    def _restricted(self, c: np.ndarray, columns: np.ndarray) -> pb.MPModelProto:
-        """The LP over the columns of the mask (each at its own bounds), every row kept with
-        its entries on those columns: the others are held at 0, which must be their lower
-        bound (Program.lp makes sure)."""
+    def _restricted(
+        self, c: np.ndarray, columns: np.ndarray, fixed: dict[int, int]
+    ) -> pb.MPModelProto:
+        """The LP over the columns of the mask (each at its own bounds, or held at its value in
+        `fixed`), every row kept with its entries on those columns: the others are held at 0,
+        which must be their lower bound, or their value in `fixed` (Program.lp makes sure)."""
         m = pb.MPModelProto()
         keep = np.flatnonzero(columns)
         new = np.full(self.n, -1, dtype=np.int64)
         new[keep] = np.arange(len(keep))
         for j in keep.tolist():
-            m.variable.add(
-                lower_bound=self.lo[j], upper_bound=self.hi[j], objective_coefficient=float(c[j])
-            )
+            lo, hi = (fixed[j], fixed[j]) if j in fixed else (self.lo[j], self.hi[j])
+            m.variable.add(lower_bound=lo, upper_bound=hi, objective_coefficient=float(c[j]))
         for idx, coef, lb, ub in self.rows:
             on = columns[idx]
             r = m.constraint.add(lower_bound=lb, upper_bound=ub)
@@ -201,13 +202,17 @@ class Program:
         (its safe sum still reads every column's own bounds, so it stays valid, weaker, for the
         whole program).
         columns: a mask; the LP over those columns only, every other one held at 0 (columns
-        whose lower bound is not 0 are always in). Its duals still give a safe bound for the
-        whole program (any multipliers do), exact once no column left out has a negative
-        reduced cost (tiers._lp prices them and adds them back)."""
+        whose lower bound is not 0, and those `fixed` holds at another value, are always in).
+        Its duals still give a safe bound for the whole program (any multipliers do), exact
+        once no column left out has a negative reduced cost (tiers._lp prices them and adds
+        them back); with `fixed`, a bound of the program with them held."""
         if columns is not None:
-            if fixed:
-                raise ValueError("a restricted LP holds no columns at a value")
             columns = columns | (np.asarray(self.lo) != 0)
+            if fixed:
+                held = np.fromiter(fixed, dtype=np.int64, count=len(fixed))
+                vals = np.fromiter(fixed.values(), dtype=np.int64, count=len(fixed))
+                columns = columns.copy()
+                columns[held[vals != 0]] = True
         req = pb.MPModelRequest(
             model=self.proto(c, integer=False, fixed=fixed, columns=columns),
             solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,

@@ -601,6 +601,9 @@ class _LpAnswer:
     # tail (session 15's 20,000 season: bed-nights -713,388, -712,975, -713,130), so the best
     # one is kept, not the last; `lp` stays the last round's (its x feeds the completions).
     best_bound: int | None = None
+    # A restricted LP's last round's columns (None: the whole program's): the tier's later LPs
+    # (its families rounded, its families held) are asked over them too.
+    columns: np.ndarray | None = None
 
 
 def _lp(
@@ -617,7 +620,9 @@ def _lp(
     feasible), then, round by round, every column left out whose reduced cost under the
     restricted LP's duals is negative is added back, until none is. The duals are then optimal
     for the whole LP, and the safe bound (mip.py, computed over every column) is the whole
-    LP's. If the first restricted LP has no answer, the whole LP is solved instead.
+    LP's. If the first restricted LP has no answer: with incumbents (their support is in, so
+    it is feasible) its count stopped it, and the answer is `counted` with none; without, the
+    whole LP is solved instead (the columns alone may hold no solution).
 
     Two counts end the rounds before they are exact (README "Housing model", "Budgets"): each
     round's simplex iterations (iteration_limit, else RESTRICT_ITERATIONS_PER_ROW x the
@@ -651,19 +656,28 @@ def _lp(
     hi = np.asarray(p.hi)
     lo = np.asarray(p.lo)
     last: LpResult | None = None
+    last_cols = cols
     best: int | None = None  # the highest safe bound of the rounds finished
     rounds = 0
     tail = 0  # rounds since the first that priced back fewer than RESTRICT_TAIL of the columns
     while True:
         rounds += 1
         lp = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic(), columns=cols)
-        if lp is None and last is None:
+        if lp is None and last is None and incumbents:
+            # The incumbents' support is in, so the first round is feasible: its count stopped
+            # it, and the whole LP, larger, under the same count would not answer either (the
+            # 50,000-worker season's peak tier: 430 s of GLOP for nothing).
+            log.debug("  restricted LP: no answer in round 1, stopped by its count")
+            return _LpAnswer(lp=None, counted=True, rounds=rounds)
+        if lp is None and last is None:  # perhaps infeasible on these columns alone
             log.debug("  restricted LP: no answer in round %d, the whole LP", rounds)
             whole = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic())
             return _LpAnswer(lp=whole, counted=whole is None, rounds=rounds)
         if lp is None:  # stopped by its iterations (or the safety net): the last round's answer
             log.debug("  restricted LP round %d: no answer, the last round's kept", rounds)
-            return _LpAnswer(lp=last, counted=True, rounds=rounds, best_bound=best)
+            return _LpAnswer(
+                lp=last, counted=True, rounds=rounds, best_bound=best, columns=last_cols
+            )
         best = lp.bound if best is None else max(best, lp.bound)
         out = ~cols & (lp.d < -1e-6) & (hi > lo)
         priced = int(out.sum())
@@ -676,14 +690,14 @@ def _lp(
             lp.bound,
         )
         if not priced:
-            return _LpAnswer(lp=lp, counted=False, rounds=rounds)
+            return _LpAnswer(lp=lp, counted=False, rounds=rounds, columns=cols)
         if max_rounds is not None and rounds >= max_rounds:
-            return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best)
+            return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best, columns=cols)
         if tail or priced < RESTRICT_TAIL * int(cols.sum()):
             tail += 1
         if tail > RESTRICT_TAIL_ROUNDS:
-            return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best)
-        last = lp
+            return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best, columns=cols)
+        last, last_cols = lp, cols.copy()
         cols |= out
 
 
@@ -888,7 +902,7 @@ def _tier(
     if lp is not None and not proven() and unit_of is not None:
         _support(p, lp, unit_of, search)
     if lp is not None and not proven() and unit_of is not None and not late() and not counted:
-        _rounded_groups(p, c, lp, groups, unit_of, search)
+        _rounded_groups(p, c, lp, groups, unit_of, search, answer.columns)
     spare = None
     asks = not late() and not counted
     if lp is not None and not proven() and unit_of is not None and best is not None and asks:
@@ -901,7 +915,7 @@ def _tier(
         ) -> SearchResult:
             return search(fixed, cutoff, step=step, quick=quick, aside=True)
 
-        spare = families_held(p, c, lp, groups, unit_of, best, aside)
+        spare = families_held(p, c, lp, groups, unit_of, best, aside, answer.columns)
         log.debug(
             "  families held: %s, %.2f s",
             None if spare is None else int(c @ spare),
@@ -1064,6 +1078,7 @@ def _rounded_groups(
     groups: np.ndarray,
     unit_of: np.ndarray,
     search: Callable[..., SearchResult],
+    columns: np.ndarray | None = None,
 ) -> None:
     """When the LP splits families, the LP's columns may hold nothing at the bound (a family
     needs its beds at one place). Then: round every split family to whole copies (each unit's
@@ -1077,7 +1092,10 @@ def _rounded_groups(
     women's block: the LP splits 72 families over 146 columns and its own columns hold nothing
     at the bound; with the families rounded the LP keeps the bound and splits 16 columns of 9
     single workers' classes, and the search among its columns finds the bound (LP 8-19 s,
-    search 17 s under load), where the guess after it did not finish in 10 minutes."""
+    search 17 s under load), where the guess after it did not finish in 10 minutes.
+    columns: a restricted LP's (_LpAnswer.columns), over which the LP with the families held is
+    asked too (its value then no lower than the whole program's: a bound it reaches is still
+    reached); None: over every column."""
     if not groups.size:
         return
     x = lp.x
@@ -1098,7 +1116,7 @@ def _rounded_groups(
             base[j] += 1
         held.update(base)
     t0 = time.monotonic()
-    again = p.lp(c.astype(float), fixed=held)
+    again = p.lp(c.astype(float), fixed=held, columns=columns)
     log.debug(
         "  families rounded: %d held, LP %s, %.2f s",
         len(held),
