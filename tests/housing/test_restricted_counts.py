@@ -262,3 +262,50 @@ def test_the_answer_carries_the_columns_of_its_last_round(monkeypatch: pytest.Mo
     assert one.columns is not None and one.columns.sum() == 3  # the first round's
     whole = _lp(p, c, None, [], None, float("inf"))
     assert whole.columns is None  # no restriction: every column
+
+
+def test_a_tail_round_whose_bound_is_within_the_gap_of_its_value_is_the_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RESTRICT_GAP: in the tail (every round one here, and as many tail rounds allowed as it
+    takes), the rounds stop at the first whose best safe bound is within RESTRICT_GAP of the
+    round's own value, `counted`, with that best bound, which is still a bound of the whole LP;
+    at a gap of 0 they run to the whole LP, as without it."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 10)
+    p, c, near = _tail_program()
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL", float(p.n))  # every round a tail round
+    real = p.lp
+    seen: list[tuple[int, float]] = []  # each round's safe bound and value
+
+    def recorded(*a: Any, **k: Any) -> LpResult | None:
+        lp = real(*a, **k)
+        if lp is not None:
+            seen.append((lp.bound, float(c @ lp.x)))
+        return lp
+
+    monkeypatch.setattr(p, "lp", recorded)
+    monkeypatch.setattr(tiers, "RESTRICT_GAP", 0.0)
+    exact = _lp(p, c, near, [], None, float("inf"))
+    assert not exact.counted and exact.rounds == 4
+    rounds = list(seen)
+    gaps = []
+    best = -np.inf
+    for bound, value in rounds:
+        best = max(best, bound)
+        gaps.append((value - best) / max(1.0, abs(value)))
+    assert gaps[0] > 0 and min(gaps[1:3]) < gaps[0]  # the program's point: the gap narrows
+    for k in (0, 1, 2):
+        seen.clear()
+        monkeypatch.setattr(tiers, "RESTRICT_GAP", gaps[k] + 1e-12)
+        got = _lp(p, c, near, [], None, float("inf"))
+        stop = next(i for i, g in enumerate(gaps) if g <= gaps[k] + 1e-12)
+        assert got.counted and got.rounds == stop + 1
+        assert got.best_bound == max(b for b, _ in rounds[: stop + 1])
+        assert got.best_bound <= whole_bound(p, c)
+
+
+def whole_bound(p: Program, c: np.ndarray) -> int:
+    whole = Program.lp(p, c)
+    assert whole is not None
+    return whole.bound
