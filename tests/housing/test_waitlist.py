@@ -188,3 +188,49 @@ def test_the_full_nights_of_every_option_are_those_counted_night_by_night() -> N
                     blocked_somewhere += bool(got)
     # the season is full on some nights: the comparison covers blocked nights, not only none
     assert checked > 1000 and 0 < blocked_somewhere < checked
+
+
+def test_an_option_s_usage_has_each_foresteria_night_once_in_order_with_its_people() -> None:
+    """_Occupancy.usage: one row per (foresteria, night), sorted by foresteria then night, the
+    people and the accessible people of one copy there, counted night by night; nights before
+    the season's first (negative offsets) included, as a family member arriving early has."""
+    from datetime import date, timedelta
+
+    from foresterie.housing.units import Unit, spans
+    from foresterie.housing.waitlist import _Occupancy
+
+    from tests.helpers import scenario
+
+    fs = [
+        foresteria("A", men=4, open_from="2026-06-20", open_to="2026-07-03"),
+        foresteria("B", men=4, open_from="2026-06-20"),
+    ]
+    members = (
+        worker("G1", "2026-06-25", "2026-07-04", group="G"),
+        worker("G2", "2026-07-02", "2026-07-09", group="G", accessible=True),
+        worker("G3", "2026-07-03", "2026-07-05", group="G"),
+    )
+    sc = scenario(fs, [farm("F1")], list(members))
+    assert sc.config.scenario.season_start > date(2026, 6, 25)
+    occ = _Occupancy(sc, [])
+    unit = Unit(key="G", members=members, is_group=True, section="men", pinned=None, previous=None)
+    by_id = {f.id: f for f in sc.foresterie}
+    for opt in ((by_id["A"],), (by_id["B"],), (by_id["A"], by_id["B"])):
+        use = occ.usage(unit, opt)
+        want: dict[tuple[int, int], list[int]] = {}
+        for w in members:
+            for sp in spans(w, opt):
+                d = sp.start
+                while d < sp.end:
+                    key = (occ.fidx[sp.foresteria_id], (d - occ.day0).days)
+                    want.setdefault(key, [0, 0])
+                    want[key][0] += 1
+                    want[key][1] += int(w.accessible)
+                    d += timedelta(days=1)
+        got = {
+            (int(f), int(t)): [int(n), int(a)]
+            for f, t, n, a in zip(use.f, use.t, use.need, use.acc, strict=True)
+        }
+        assert got == want and len(use.f) == len(want)
+        assert list(zip(use.f.tolist(), use.t.tolist(), strict=True)) == sorted(want)
+        assert min(t for _, t in want) < 0  # the early arrival's nights before the season
