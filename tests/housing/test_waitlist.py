@@ -198,7 +198,6 @@ def test_an_option_s_usage_has_each_foresteria_night_once_in_order_with_its_peop
 
     from foresterie.housing.units import Unit, spans
     from foresterie.housing.waitlist import _Occupancy
-
     from tests.helpers import scenario
 
     fs = [
