@@ -176,7 +176,7 @@ def test_over_a_restricted_lp_s_columns_the_spare_stays_feasible_and_within_them
 ) -> None:
     """With a restricted LP's columns given (a random mask), the LPs with the families held are
     over those columns, the previous plan's support added: the spare is exactly feasible, puts
-    nobody on a column outside them, holds the families as without the mask, and is never
+    no single worker on a column outside them, holds the families as without the mask, and is never
     worse than the previous plan where it holds the families as the plan does; every column
     given, there is a spare as there is one without a mask."""
     units, beds, seed = case
@@ -196,6 +196,7 @@ def test_over_a_restricted_lp_s_columns_the_spare_stays_feasible_and_within_them
         return
     assert x is not None and p.feasible(x)
     allowed = mask | (previous != 0)
+    allowed[groups] = True  # the families, held where the LP or the plan has them
     assert not np.any(x[~allowed])
     held = {int(j): int(x[j]) for j in groups}
     if held == {int(j): int(previous[j]) for j in groups}:
