@@ -242,3 +242,41 @@ def test_a_newer_version_must_bound_its_lists(run: Path, tmp_path: Path) -> None
     (dest / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     problems = verify_run(dest, report=False)
     assert any("W1: names all 8 foresterie" in p for p in problems), problems
+
+
+@pytest.fixture(scope="module")
+def transfer_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Partial stays, one transfer: A closes after 07-07, B opens on 07-08, C is open all month,
+    one men's bed each; four men staying 07-06..07-09, one waitlisted: three options alone (A,
+    B, C) and one transfer (A then B: B alone has 2 nights; A then C gains none over C)."""
+    base = tmp_path_factory.mktemp("transfer")
+    fs = [
+        foresteria("A", men=1, open_to="2026-07-07"),
+        foresteria("B", men=1, open_from="2026-07-08"),
+        foresteria("C", men=1),
+    ]
+    ws = [worker(f"M{k}") for k in range(4)]
+    sc = scenario(
+        fs,
+        [farm("F1")],
+        ws,
+        fleet=[vehicle("V1", "C")],
+        housing={"partial_stays": True, "max_transfers": 1},
+    )
+    write_scenario(sc, base / "season")
+    out = base / "run"
+    r = CliRunner().invoke(app, ["solve", str(base / "season"), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return out
+
+
+def test_the_transfers_counted_are_the_persons_own(transfer_run: Path, tmp_path: Path) -> None:
+    wid, reason, line = _detail(transfer_run, "full")
+    assert reason.startswith(f"men's beds full at {_name('A')} on "), reason
+    assert " and at 1 transfer option (held by " in reason, reason
+    assert reason.count("Foresteria ") == 3
+    assert verify_run(transfer_run, report=False) == []
+    said = {wid: reason.replace("1 transfer option", "2 transfer options")}
+    problems = verify_run(_forged(transfer_run, tmp_path / "run", said), report=False)
+    why = f"{wid}: counts 2 transfer option(s), the run's inputs give 1"
+    assert f"{WORDS}: {DETAIL}:{line}: reason: full: {why}" in problems, problems
