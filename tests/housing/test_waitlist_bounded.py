@@ -324,3 +324,24 @@ def test_verify_reads_the_bounded_sites_a_placement_rules_out(
                 p.startswith(f"reason not its code's words: {UNCOVERED}:2: reason: placement")
                 for p in problems
             ), problems
+
+
+def test_a_newer_runs_sites_a_placement_rules_out_are_bounded(
+    pinned_run: Path, tmp_path: Path
+) -> None:
+    """The full list passes above as a run from before the bound (nothing in the run counts);
+    a run of a version after 0.4.0 must name MAX_NAMED and count the rest (session 22, V)."""
+    import shutil
+
+    every = _named([chr(ord("A") + i) for i in range(1, MAX_NAMED + 3)])
+    run = tmp_path / "run"
+    shutil.copytree(pinned_run, run)
+    _set_uncovered(run, "Foresteria A opens on 2026-07-08; placement rules out " + ", ".join(every))
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    m["versions"]["foresterie"] = "0.5.0"
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    problems = verify_run(run, report=False)
+    assert any(
+        p.startswith(f"reason not its code's words: {UNCOVERED}:2: reason: placement: names ")
+        for p in problems
+    ), problems
