@@ -1288,6 +1288,7 @@ def _verify_report(run: Path, report: bool) -> tuple[list[str], list[str]]:
             _check_trip_times,
             _check_published_copies,
             _check_waitlist_reasons,
+            _check_group_details,
             _check_published_explainable,
             _check_not_offered,
             _check_uncovered_codes,
@@ -4577,6 +4578,344 @@ def _full_parts(said: str, names: set[str], first: str, last: str, n_fs: int) ->
     return ""
 
 
+# The detailed waitlist reasons that list foresterie (README "Waitlist reasons"), each its own
+# set, derived here from the run's inputs and rules (the housing code is never read):
+# `no_section` the foresterie within the commute limit open long enough for the stay (among them
+# the sites to avoid too where those alone leave it `closed`); `too_large` the first foresteria of
+# each of the unit's options, in id order, those of its stays at one foresteria first; `full` and
+# `outranked` its stays at one foresteria, named with their nights, and its transfers, counted.
+_LISTING = frozenset({"full", "outranked", "too_large", "no_section"})
+# The last version whose runs may name every foresteria of a list longer than _MAX_NAMED: the
+# bound came in during 0.4.0 (session 21), so a run of 0.4.0 is read by its own shape (_bounded).
+_LAST_UNBOUNDED = (0, 4, 0)
+_NEAR = "foresterie within the commute limit"  # what a list not derived here is held to
+_OTHERS_ANYWHERE = re.compile(rf"\b{_OTHERS_SAID}\b")
+
+
+def _bounded(r: _Run) -> bool:
+    """Whether the run's lists longer than _MAX_NAMED must name _MAX_NAMED and count the rest: a
+    run of a version after _LAST_UNBOUNDED, or one of them whose detailed reasons (waitlist or
+    nights without a bed, restricted or published) count some foresterie: a run is written all
+    before the bound or all after it, so one such count says the run was written after it."""
+    got = r.memo.get("bounded")
+    if got is None:
+        made = str((r.manifest.get("versions") or {}).get("foresterie", ""))
+        parts = re.fullmatch(r"(\d+)\.(\d+)\.(\d+)", made)
+        texts = [e.get("reason", "") for e in r.wait]
+        texts += [x.get("reason", "") for x in (r.wait_detail or {}).values()]
+        texts += [u.get("reason", "") for u in r.uncovered_detail or []]
+        got = r.memo["bounded"] = (
+            parts is not None and tuple(map(int, parts.groups())) > _LAST_UNBOUNDED
+        ) or any(_OTHERS_ANYWHERE.search(t) for t in texts)
+    return bool(got)
+
+
+def _split_names(text: str, names: set[str]) -> list[str] | None:
+    """`text` as foresterie's names joined by ', ' (names may hold commas themselves: the parse
+    with the fewest names), or None where it is no such list."""
+    best: dict[int, list[str]] = {0: []}
+    for at in range(len(text) + 1):
+        got = best.get(at)
+        if got is None:
+            continue
+        for n in names:
+            if text.startswith(n, at):
+                nxt = at + len(n) + 2
+                if nxt not in best or len(best[nxt]) > len(got) + 1:
+                    best[nxt] = [*got, n]
+    return best.get(len(text) + 2)
+
+
+def _list_wrong(
+    r: _Run, who: str, said: list[str], counted: int, want: list[str] | None, what: str
+) -> str:
+    """'' where the detail of `who` names `said` and counts `counted` others for the list `want`
+    (names, in the order the reason reads them) as README "Waitlist reasons" says: distinct, the
+    first _MAX_NAMED and the count of the rest, or, in a run from before the bound (_bounded),
+    every one; else what is wrong (`what`: the list's words). `want` None: the list is not
+    derived here (_listed_facts), and the names are held to be distinct, within the commute
+    limit of the person, and counted no more than those."""
+    exact = want is not None
+    if want is None:
+        want, what = r.memo.get("loose_names", {}).get(who, []), _NEAR
+    times, room = Counter(said), Counter(want)  # two foresterie may share a name
+    if twice := [n for n in times if times[n] > max(1, room[n])]:
+        n = times[twice[0]]
+        return f"{who}: names {twice[0][:60]!r} {'twice' if n == 2 else f'{n} times'}"
+    if extra := [n for n in said if n not in room]:
+        return (
+            f"{who}: names {extra[0][:60]!r}, not among the {len(want)} {what} by the run's inputs"
+        )
+    if len(said) + counted != len(want) and (exact or len(said) + counted > len(want)):
+        return (
+            f"{who}: names {len(said)} and counts {counted}: {len(said) + counted} foresterie, "
+            f"the run's inputs give {len(want)} {what}"
+        )
+    if counted == 0 and len(said) > _MAX_NAMED and _bounded(r):
+        return (
+            f"{who}: names all {len(said)} {what}: a run written since the bound names the "
+            f"first {_MAX_NAMED} and counts the rest"
+        )
+    first = want[: len(said)]
+    if exact and said != first:
+        return (
+            f"{who}: names {', '.join(said)[:120]!r}, the first {len(said)} of the {what} "
+            f"are {', '.join(first)[:120]!r}"
+        )
+    return ""
+
+
+def _names_of_set(r: _Run, who: str, want: list[str] | None, what: str, said: str) -> str:
+    """'' where the `too_large` or `no_section` detail of `who`, a list ('A, B and 3 other
+    foresterie'), says the foresterie `want` (names, in order) as _list_wrong asks; else what is
+    wrong."""
+    if want is not None:  # as the reason reads them (names may hold ', ': compared whole first)
+        shown = ", ".join(want[:_MAX_NAMED])
+        if len(want) > _MAX_NAMED:
+            k = len(want) - _MAX_NAMED
+            shown += f" and {k} other foresteri{'a' if k == 1 else 'e'}"
+        if said == shown or (not _bounded(r) and said == ", ".join(want)):
+            return ""
+    fs_names = {_names_of(r)[f] for f in r.fs}
+    m = _NAMES_AND_OTHERS.fullmatch(said)
+    named = _split_names(m[1], fs_names) if m is not None else None
+    if m is not None and named is not None:
+        if why := _others_wrong({len(named)}, m[2], m[3], len(r.fs)):
+            return why
+        return _list_wrong(r, who, named, int(m[2]), want, what)
+    named = _split_names(said, fs_names)
+    if named is None:
+        return f"names {said[:80]!r}, not foresterie of the run"
+    return _list_wrong(r, who, named, 0, want, what)
+
+
+def _parts_of_set(
+    r: _Run,
+    who: str,
+    want: list[str] | None,
+    transfers: int | None,
+    span: tuple[str, str],
+    said: str,
+) -> str:
+    """'' where the `full` or `outranked` detail of `who` names the unit's stays at one
+    foresteria (`want`, names in id order) with nights of the stay (`span`: its first and last
+    night) as _list_wrong asks, and counts its transfers (`transfers`; None where not derived
+    here: only that the run's rules allow them); else what is wrong."""
+    fs_names = {_names_of(r)[f] for f in r.fs}
+    if why := _full_parts(said, fs_names, *span, len(r.fs)):
+        return why
+    parts = said.split(" and at ")
+    k = 0
+    if m := re.fullmatch(r"(\d+) transfer options?", parts[-1]):
+        k = int(m[1])
+        parts.pop()
+    counted = 0
+    if parts and (m := _PARTS_OTHERS.fullmatch(parts[-1])) is not None:
+        counted = int(m[1])
+        parts.pop()
+    named = [p.rpartition(" on ")[0] for p in parts]
+    if why := _list_wrong(r, who, named, counted, want, "foresterie they could stay at alone"):
+        return why
+    h = r.cfg.get("housing", {})
+    allowed = bool(h.get("partial_stays", False)) and int(h.get("max_transfers", 0) or 0) > 0
+    if transfers is None:
+        if k and not allowed:
+            return f"{who}: counts {k} transfer option(s), the run's rules allow no transfer"
+        return ""
+    if k != transfers:
+        return f"{who}: counts {k} transfer option(s), the run's inputs give {transfers}"
+    return ""
+
+
+def _unit_options(
+    r: _Run, unit: list[str]
+) -> tuple[list[str], list[str], list[tuple[str, str]], list[str], bool]:
+    """A waitlisted unit's (its group, or one person) foresterie as the run's rules give them
+    (README "Housing model"), ids in id order: (`near`, the sites within the commute limit or
+    the unit's pin; `singles`, those of `near` that are within reach (beds of its section, the
+    accessible beds it needs, no member's site to avoid) where its stay fits at one foresteria,
+    the pin's alone for a pinned unit; `pairs`, its transfers (first, second); `fits`, the
+    sites of `near` where its stay fits at one foresteria, whatever their beds; exact). Its stay
+    is from a re-plan's date and to a bed's release. `exact` is False where a member arrived
+    before a re-plan's date: such a unit is planned by the rules of the nights kept, pins given
+    by the previous run and a group's arrivals (README "Re-planning mid-season"), not derived
+    here."""
+    w = r.workers[unit[0]]
+    key = w["group_id"] or "\0" + unit[0]
+    known: dict[str, Any] = r.memo.setdefault("unit_options", {})
+    if key in known:
+        return known[key]  # type: ignore[no-any-return]
+    people = [r.workers[x] for x in unit]
+    copy_ = people if w.get("group_id") else people[:1]
+    group = bool(w.get("group_id"))
+    h = r.cfg.get("housing", {})
+    partial = bool(h.get("partial_stays", False))
+    transfers = partial and int(h.get("max_transfers", 0) or 0) > 0
+    min_nights, share = int(h.get("min_overlap_nights", 1)), float(h.get("min_overlap_share", 0))
+    cap_s = int(h.get("max_commute_min", 60)) * 60
+    as_of = _as_of(r)
+    exact = not as_of or all(m["arrival"] >= as_of for m in people)
+    stays = [(_ord(max(m["arrival"], as_of)), _ord(_leaves(r, m))) for m in copy_]
+    own_pin = [m.get("pinned_foresteria") or "" for m in copy_]
+    pin = min((p for m in people if (p := m.get("pinned_foresteria") or "")), default="")
+    farms = sorted({f for m in people if (f := _work_farm(m))})
+    avoid = set().union(*(_avoid(m) for m in people))
+    present: Counter[int] = Counter()
+    for m, (a, b) in zip(copy_, stays, strict=True):
+        if _truthy(m.get("accessible")):
+            present.update(range(a, b))
+    acc_need = max(present.values(), default=0)
+    need = [max(min_nights, math.ceil(share * (b - a) - 1e-9)) for a, b in stays]
+    opens = {
+        fid: (_ord(str(f["open_from"])), _ord(str(f["open_to"])) + 1) for fid, f in r.fs.items()
+    }
+
+    def first_span(fid: str, a: int, b: int) -> tuple[int, int]:
+        o, c = opens[fid]
+        s = max(a, o)
+        return s, min(b, c)  # [s, e): nights max(0, e - s); e the span's end before its clamp
+
+    def fits(fid: str) -> bool:
+        o, c = opens[fid]
+        if not partial:
+            return all(o <= a and b <= c for a, b in stays)
+        if not group:
+            s, e = first_span(fid, *stays[0])
+            return e - s >= (1 if pin else need[0])
+        there: set[int] = set()
+        for a, b in stays:
+            s, e = first_span(fid, a, b)
+            if e <= s:
+                return False  # a member the option gives no night
+            there.update(range(s, e))
+        return len(there) >= (1 if pin else max(need))
+
+    def pair_fits(fa: str, fb: str) -> bool:
+        ob, cb = opens[fb]
+        parts: list[set[int]] = [set(), set()]
+        total = alone = 0
+        for (a, b), n, p in zip(stays, need, own_pin, strict=True):
+            s1, e1 = first_span(fa, a, b)
+            n1 = max(0, e1 - s1)
+            s2, e2 = max(e1, ob, a), min(b, cb)
+            n2 = max(0, e2 - s2)
+            by_b = max(0, min(b, cb) - max(a, ob))
+            if not group:
+                # the first part as a stay of its own, the second its minimum, the transfer at a
+                # closing inside the stay, and more nights than the second foresteria alone
+                return n1 >= (1 if pin else n) and n2 >= n and e1 < b and n1 + n2 > by_b
+            if not n1 and not n2:
+                return False
+            if p == fa and not n1:
+                return False
+            if n1 and n2 and n1 + n2 <= by_b:
+                return False
+            parts[0].update(range(s1, e1))
+            parts[1].update(range(s2, e2))
+            total, alone = total + n1 + n2, alone + by_b
+        if not all(parts) or total <= alone:
+            return False
+        return len(parts[0]) >= (1 if pin else max(need)) and len(parts[1]) >= max(need)
+
+    ids = sorted(r.fs)
+    near = [f for f in ids if f == pin or all(r.secs[f, farm] <= cap_s for farm in farms)]
+    reach = [
+        f
+        for f in near
+        if r.beds(f, w["section"]) > 0
+        and acc_need <= int(r.fs[f]["beds_accessible"] or 0)
+        and f not in avoid
+    ]
+    fit = [f for f in near if fits(f)]
+    singles = [f for f in reach if f in fit and (not pin or f == pin)]
+    pairs: list[tuple[str, str]] = []
+    if transfers:
+        leave = max(b for _, b in stays) if group else min(b for _, b in stays)
+        firsts = [
+            fa
+            for fa in reach
+            if opens[fa][1] < leave
+            and (any if group else all)(max(a, opens[fa][0]) < b for a, b in stays)
+            and (not pin or fa == pin)
+        ]
+        pairs = [(fa, fb) for fa in firsts for fb in reach if fa != fb and pair_fits(fa, fb)]
+    got = known[key] = (near, singles, pairs, fit, exact)
+    return got
+
+
+def _listed_facts(r: _Run, wid: str, code: str, groups: dict[str, list[str]]) -> dict[str, Fact]:
+    """The slots of a listing detail (_LISTING) as the unit's own options give them
+    (_unit_options): `names` for `too_large` and `no_section`, `parts` and `alt` for `full` and
+    `outranked`. Where the options are not derived here (a re-plan's resident, sites to avoid
+    not known), the names are held to be distinct, among the foresterie within the commute
+    limit, and counted no more than those (_list_wrong)."""
+    w = r.workers[wid]
+    unit = sorted(groups[w["group_id"]]) if w.get("group_id") else [wid]
+    near, singles, pairs, fit, exact = _unit_options(r, unit)
+    names = _names_of(r)
+    people = [r.workers[x] for x in unit]  # the stay, as _unit_facts reads it
+    span = (
+        min(max(m["arrival"], _as_of(r)) for m in people),
+        _iso(max(_ord(_leaves(r, m)) for m in people) - 1),
+    )
+    if not (exact and r.referrals_known):
+        r.memo.setdefault("loose_names", {})[wid] = [names[f] for f in near]
+        if code in ("too_large", "no_section"):
+            return {"names": functools.partial(_names_of_set, r, wid, None, _NEAR)}
+        return {"parts": functools.partial(_parts_of_set, r, wid, None, None, span)}
+    if code == "no_section":
+        permitted = [f for f in near if not any(f in _avoid(m) for m in people)]
+        opened = [f for f in fit if f in permitted]
+        # among the sites but those to avoid, unless there it is another reason (`closed`): then
+        # among every site within the commute limit (README "Waitlist reasons")
+        if not opened or any(r.beds(f, w["section"]) > 0 for f in opened):
+            opened = fit
+        want = [names[f] for f in opened]
+        what = "foresterie open for the stay within reach"
+        return {"names": functools.partial(_names_of_set, r, wid, want, what)}
+    if code == "too_large":
+        firsts = list(dict.fromkeys([*singles, *(a for a, _ in pairs)]))
+        want = [names[f] for f in firsts]
+        what = "foresterie they could use"
+        return {"names": functools.partial(_names_of_set, r, wid, want, what)}
+    want = [names[f] for f in singles]
+    return {
+        "parts": functools.partial(_parts_of_set, r, wid, want, len(pairs), span),
+        "alt": " and no alternative" if len(singles) + len(pairs) == 1 else "",
+    }
+
+
+def _check_group_details(r: _Run, out: list[str]) -> None:
+    """A group is waitlisted as a whole, for one reason (README "Waitlist reasons"): where one
+    member's detail lists foresterie (_LISTING), every member's says the same words."""
+    if r.wait_detail is None:
+        return
+    by_group: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for wid, x in sorted(r.wait_detail.items()):
+        gid = (r.workers.get(wid) or {}).get("group_id")
+        if gid:
+            by_group[gid].append((wid, x["code"], x["reason"]))
+    for gid, rows in sorted(by_group.items()):
+        if not any(code in _LISTING for _, code, _ in rows):
+            continue
+        wid0, code0, said0 = rows[0]
+        for wid, code, said in rows[1:]:
+            if (code, said) != (code0, said0):
+                same = sum(
+                    1
+                    for _ in itertools.takewhile(
+                        lambda ab: ab[0] == ab[1], zip(said, said0, strict=False)
+                    )
+                )
+                at = max(0, same - 20)  # where they part
+                out.append(
+                    f"waitlist detail differs within group {gid} (restricted/{_WAIT_DETAIL}): "
+                    f"{wid} is {code!r} ('...{said[at : at + 100]}'), {wid0} {code0!r} "
+                    f"('...{said0[at : at + 100]}')"
+                )
+                break
+
+
 def _wait_facts(r: _Run, wid: str, groups: dict[str, list[str]]) -> dict[str, Fact]:
     """What a waitlisted person's reason may say: their unit's (`_unit_facts`), and their own
     departure point and stay, and a re-plan's previous reason for them."""
@@ -4821,15 +5160,15 @@ _UNCOVERED_NEUTRAL_WORDS = {k: _words(t + _ELSEWHERE) for k, t in _UNCOVERED_PLA
 _UNCOVERED_PLACEMENT_WORDS = {k: _words(t + _PLACEMENT_RULES) for k, t in _UNCOVERED_PLAIN.items()}
 
 
-def _names_exactly(want: list[str], said: str) -> str:
+def _names_exactly(want: list[str], said: str, old: bool = True) -> str:
     """'' where a detail names exactly the foresterie the records rule out (`want`, sorted): the
-    first _MAX_NAMED and the count of the rest, or, as a run from before the bound, every one;
-    else why not."""
+    first _MAX_NAMED and the count of the rest, or, as a run from before the bound (`old`: the
+    run is not _bounded), every one; else why not."""
     shown = ", ".join(want[:_MAX_NAMED])
     if len(want) > _MAX_NAMED:
         k = len(want) - _MAX_NAMED
         shown += f" and {k} other foresteri{'a' if k == 1 else 'e'}"
-    if said in (shown, ", ".join(want)):
+    if said == shown or (old and said == ", ".join(want)):
         return ""
     return f"names {said[:80]!r}, the records give {shown[:160]!r}"
 
@@ -4880,11 +5219,15 @@ def _check_reason_words(r: _Run, out: list[str]) -> None:
         words = public.get(e["code"])
         if words is not None and e["worker_id"] in r.workers:
             facts = _wait_facts(r, e["worker_id"], groups)
+            if e["code"] in _LISTING and not r.wait_split:  # a run from before the split
+                facts |= _listed_facts(r, e["worker_id"], e["code"], groups)
             held("plan/waitlist.csv", n, e["code"], _unsaid(words, e["reason"], facts))
     for n, (wid, x) in enumerate((r.wait_detail or {}).items(), start=2):
         words = _WAIT_WORDS.get(x["code"])
         if words is not None and wid in r.workers:
             facts = _wait_facts(r, wid, groups)
+            if x["code"] in _LISTING:
+                facts |= _listed_facts(r, wid, x["code"], groups)
             held(f"restricted/{_WAIT_DETAIL}", n, x["code"], _unsaid(words, x["reason"], facts))
     rel = "plan/uncovered.csv"
     if (r.root / rel).exists():
@@ -4906,7 +5249,7 @@ def _check_reason_words(r: _Run, out: list[str]) -> None:
                 facts = _uncovered_facts(r, u, housed)
                 if r.referrals_known:
                     facts["ruled"] = functools.partial(
-                        _names_exactly, _ruled_out(r, u, rows, groups)
+                        _names_exactly, _ruled_out(r, u, rows, groups), old=not _bounded(r)
                     )
                 held(detail, n, u["code"], _unsaid(words, u["reason"], facts))
 

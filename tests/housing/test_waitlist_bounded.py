@@ -181,30 +181,33 @@ def _detail(run: Path, code: str) -> tuple[str, str, int]:
     return x["worker_id"], x["reason"], n
 
 
-@pytest.mark.parametrize("code", ["full", "too_large", "no_section"])
-def test_verify_reads_a_run_written_before_the_bound(
-    bounded_run: Path, tmp_path: Path, code: str
-) -> None:
-    """The same run as the writer wrote it before the bound (every foresteria named)."""
-    import shutil
-
-    run = tmp_path / "run"
-    shutil.copytree(bounded_run, run)
-    wid, reason, _ = _detail(run, code)
+def _unbounded(reason: str, code: str) -> str:
+    """A detail as the writer wrote it before the bound (every foresteria named)."""
     every = _named([chr(ord("A") + i) for i in range(MAX_NAMED + 2)])
     if code == "full":
         tail = (
             f"{every[MAX_NAMED - 1]} on {STAY} and at 2 other foresterie on some night of the stay"
         )
-        old = reason.replace(
+        return reason.replace(
             tail, " and at ".join(f"{f} on {STAY}" for f in every[MAX_NAMED - 1 :])
         )
-    else:
-        old = reason.replace(
-            f"{every[MAX_NAMED - 1]} and 2 other foresterie", ", ".join(every[MAX_NAMED - 1 :])
-        )
-    assert old != reason and "other foresteri" not in old
-    _rewrite(run, wid, old)
+    return reason.replace(
+        f"{every[MAX_NAMED - 1]} and 2 other foresterie", ", ".join(every[MAX_NAMED - 1 :])
+    )
+
+
+def test_verify_reads_a_run_written_before_the_bound(bounded_run: Path, tmp_path: Path) -> None:
+    """The same run as the writer wrote it before the bound (every foresteria named in every
+    detail: a run is written all before the bound or all after it; one list in full among
+    counted ones is refused, tests/verify/test_waitlist_counts.py)."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(bounded_run, run)
+    for x in _rows(bounded_run):
+        old = _unbounded(x["reason"], x["code"])
+        assert old != x["reason"] and "other foresteri" not in old
+        _rewrite(run, x["worker_id"], old)
     assert verify_run(run, report=False) == []
 
 
@@ -321,3 +324,24 @@ def test_verify_reads_the_bounded_sites_a_placement_rules_out(
                 p.startswith(f"reason not its code's words: {UNCOVERED}:2: reason: placement")
                 for p in problems
             ), problems
+
+
+def test_a_newer_runs_sites_a_placement_rules_out_are_bounded(
+    pinned_run: Path, tmp_path: Path
+) -> None:
+    """The full list passes above as a run from before the bound (nothing in the run counts);
+    a run of a version after 0.4.0 must name MAX_NAMED and count the rest (session 22, V)."""
+    import shutil
+
+    every = _named([chr(ord("A") + i) for i in range(1, MAX_NAMED + 3)])
+    run = tmp_path / "run"
+    shutil.copytree(pinned_run, run)
+    _set_uncovered(run, "Foresteria A opens on 2026-07-08; placement rules out " + ", ".join(every))
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    m["versions"]["foresterie"] = "0.5.0"
+    (run / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    problems = verify_run(run, report=False)
+    assert any(
+        p.startswith(f"reason not its code's words: {UNCOVERED}:2: reason: placement: names ")
+        for p in problems
+    ), problems
