@@ -150,3 +150,21 @@ def test_a_group_s_nights_at_a_place_are_the_union_of_its_members_spans(spans_) 
             nights.add(d)
             d += timedelta(days=1)
     assert _covered(got) == len(nights)
+
+
+@settings(max_examples=400, deadline=None)
+@given(cases(), st.booleans(), st.booleans())
+def test_a_person_s_options_read_on_dates_are_those_read_on_spans(case, partial, promised) -> None:  # type: ignore[no-untyped-def]
+    """units.option_fits reads a unit without a re-plan's History on its stay's dates
+    (_fits_plain); it says what the walk over each member's spans says (_fits_walk) for every
+    single and ordered pair, whole stays or partial ones, a promised transfer or not."""
+    from foresterie.housing.units import _fits_walk
+
+    fs, ws, rule = case
+    rule = replace(rule, partial=partial, max_transfers=rule.max_transfers if partial else 0)
+    options: list[Option] = [(f,) for f in fs] + [(a, b) for a in fs for b in fs if a.id != b.id]
+    for unit in build_units(tuple(ws)):
+        if unit.is_group and partial:
+            continue  # the group's own rule (_group_fits), read the same way by both
+        for o in options:
+            assert option_fits(unit, o, rule, promised) == _fits_walk(unit, o, rule, promised)
