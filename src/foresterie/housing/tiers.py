@@ -391,7 +391,7 @@ def _vector(n: int, terms: list[tuple[int, int]]) -> np.ndarray:
     return v
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class _Use:
     """One person of one copy of a column sleeping at one foresteria, nights first..end-1 (day
     ordinals)."""
