@@ -21,6 +21,7 @@ Speed comes from structure, not from a faster search:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import multiprocessing
@@ -30,6 +31,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -1463,6 +1465,9 @@ def plan_housing(
         for r in res.tiers:
             where[-1].append((r.name, len(tiers[r.name])))
             tiers[r.name].append(r)
+    # Each district's peak tier: its call, and the plan it starts from (the commute tiers'
+    # plans with their smallest peak), with the blocks it joins.
+    peaks: list[_PeakJob] = []
     for district, idx in zip(districts, of_district, strict=True):
         if weight:
             for i in idx:
@@ -1488,12 +1493,14 @@ def plan_housing(
             first_cols = np.concatenate(
                 [m.nearest(matrix, NEAREST) if m.near is None else m.near for m in models]
             )
-        r, x = _tier(
+        start = _with_peak(joint, peak, rows, chains, np.concatenate(xs))
+        call = partial(
+            _tier,
             joint,
             "peak_permille",
             "min",
             _vector(joint.n, [(peak, 1)]),
-            [_with_peak(joint, peak, rows, chains, np.concatenate(xs))],
+            [start],
             groups,
             scenario,
             deadline,
@@ -1501,14 +1508,68 @@ def plan_housing(
             lp_rounds=PEAK_LP_ROUNDS,
             near=first_cols,
         )
-        tiers[r.name].append(r)
-        for (i, m), o in zip(kept, offsets, strict=True):
-            assignments.extend(_extract(m.comp, m.values(x[o : o + m.p.n]), rank))
-            for (name, k), settled in zip(
-                where[i], _settled(solved[i].tiers, m, x[o : o + m.p.n]), strict=True
-            ):
-                tiers[name][k] = settled
-    assignments.sort(key=lambda a: (a.worker_id, a.arrival))
+        peaks.append(
+            _PeakJob(
+                kept=kept,
+                offsets=offsets,
+                start=start,
+                call=call,
+                large=joint.n >= RESTRICT_MIN_COLUMNS,
+            )
+        )
+
+    def placed(
+        answers: list[tuple[TierResult | None, np.ndarray]],
+    ) -> tuple[list[Assignment], dict[str, list[TierResult]]]:
+        """The assignments and the tiers, each district's peak tier answered (r None: not yet,
+        its plan the one it starts from)."""
+        got = list(assignments)
+        ts = {name: list(rs) for name, rs in tiers.items()}
+        for job, (r, x) in zip(peaks, answers, strict=True):
+            if r is not None:
+                ts.setdefault(r.name, []).append(r)
+            for (i, m), o in zip(job.kept, job.offsets, strict=True):
+                got.extend(_extract(m.comp, m.values(x[o : o + m.p.n]), rank))
+                for (name, k), settled in zip(
+                    where[i], _settled(solved[i].tiers, m, x[o : o + m.p.n]), strict=True
+                ):
+                    ts[name][k] = settled
+        got.sort(key=lambda a: (a.worker_id, a.arrival))
+        return got, ts
+
+    def explained(got: list[Assignment], all_optimal: bool) -> list[WaitlistEntry]:
+        housed = {a.worker_id for a in got}
+        return explain_waitlist(
+            scenario, matrix, units, got, housed, all_optimal, previous, released
+        )
+
+    # A large peak tier (100,000 columns or more: one LP round, no search) ends on the plan it
+    # starts from unless its LP's own vertex is a better plan: while a child process answers
+    # it, this one explains the waitlist for that plan as if the tier were not proven, and
+    # keeps that explanation when it holds (the same plan, not proven); else it explains again.
+    # The answers are those of the tiers run here one after the other (`_beside`'s reasons).
+    child: Forked[list[tuple[TierResult, np.ndarray]]] | None = None
+    if (
+        any(j.large for j in peaks)
+        and (os.cpu_count() or 1) >= 2
+        and not multiprocessing.current_process().daemon
+    ):
+        with contextlib.suppress(OSError):  # ENOMEM, EAGAIN: the fork itself failed
+            child = Forked("housing's peak tier", lambda: [j.call() for j in peaks])
+    guess: tuple[list[Assignment], list[WaitlistEntry]] | None = None
+    if child is not None:
+        try:
+            first, _ = placed([(None, j.start) for j in peaks])
+            guess = first, explained(first, False)
+            try:
+                answers = child.result()
+            except WorkerDied:
+                answers = [j.call() for j in peaks]
+        finally:
+            child.close()
+    else:
+        answers = [j.call() for j in peaks]
+    assignments, tiers = placed(list(answers))
     results = [_merge(name, rs) for name, rs in tiers.items()]
     struck = [t.name for t in results if t.net_struck]
     if struck and progress:
@@ -1523,11 +1584,12 @@ def plan_housing(
             f"warning: a count stopped housing's LP in {', '.join(stopped)} before it was "
             "exact: those tiers' bounds are weaker than their LPs' (README, Budgets)"
         )
-    housed = {a.worker_id for a in assignments}
     all_optimal = all(t.optimal for t in results)
-    waitlist = explain_waitlist(
-        scenario, matrix, units, assignments, housed, all_optimal, previous, released
-    )
+    same = all(np.array_equal(x, j.start) for j, (_, x) in zip(peaks, answers, strict=True))
+    if guess is not None and same and not all_optimal and guess[0] == assignments:
+        waitlist = guess[1]
+    else:
+        waitlist = explained(assignments, all_optimal)
     moved = None
     if previous is not None:
         ids = {w.id for w in scenario.workers}
@@ -1545,6 +1607,19 @@ def plan_housing(
         blocks=len(jobs),
         lottery=rank,
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _PeakJob:
+    """A district's peak tier (plan_housing): the blocks it joins (with their models) and where
+    their columns start in its program, the plan it starts from, and the call that answers it
+    (TierResult, plan)."""
+
+    kept: list[tuple[int, _Model]]
+    offsets: list[int]
+    start: np.ndarray
+    call: Callable[[], tuple[TierResult, np.ndarray]]
+    large: bool
 
 
 def _settled(rs: list[TierResult], model: _Model, x: np.ndarray) -> list[TierResult]:
