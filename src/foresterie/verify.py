@@ -4619,8 +4619,11 @@ def _split_names(text: str, names: set[str]) -> list[str] | None:
         if got is None:
             continue
         for n in names:
-            if text.startswith(n, at):
-                nxt = at + len(n) + 2
+            end = at + len(n)
+            # a name ends the text or is followed by ', ' (anything else between two names is
+            # no such list: review 22, "A;;B" read as A and B)
+            if text.startswith(n, at) and (end == len(text) or text.startswith(", ", end)):
+                nxt = end + 2
                 if nxt not in best or len(best[nxt]) > len(got) + 1:
                     best[nxt] = [*got, n]
     return best.get(len(text) + 2)

@@ -309,3 +309,24 @@ def whole_bound(p: Program, c: np.ndarray) -> int:
     whole = Program.lp(p, c)
     assert whole is not None
     return whole.bound
+
+
+def test_the_gap_does_not_end_the_rounds_where_the_plan_is_near(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """RESTRICT_GAP ends the tail only where the best plan so far is farther than the gap from
+    the round's value (review 22): a plan that near might be proven once the LP is exact. With
+    the gap as wide as the values themselves, the rounds stop early without a plan (the first
+    round whose bound is within it), and run on to the whole LP (four rounds) with the empty
+    plan (value 0, as far from each round's value as the gap allows, not farther)."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 10)
+    monkeypatch.setattr(tiers, "RESTRICT_GAP", 1.0)
+    p, c, near = _tail_program()
+    monkeypatch.setattr(tiers, "RESTRICT_TAIL", float(p.n))  # every round a tail round
+    none = _lp(p, c, near, [], None, float("inf"))
+    assert none.counted and none.rounds < 4
+    empty = np.zeros(p.n, dtype=np.int64)
+    assert p.feasible(empty)
+    near_plan = _lp(p, c, near, [empty], None, float("inf"))
+    assert not near_plan.counted and near_plan.rounds == 4

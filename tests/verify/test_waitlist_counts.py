@@ -280,3 +280,22 @@ def test_the_transfers_counted_are_the_persons_own(transfer_run: Path, tmp_path:
     problems = verify_run(_forged(transfer_run, tmp_path / "run", said), report=False)
     why = f"{wid}: counts 2 transfer option(s), the run's inputs give 1"
     assert f"{WORDS}: {DETAIL}:{line}: reason: full: {why}" in problems, problems
+
+
+@pytest.mark.parametrize("code", ["too_large", "no_section"])
+def test_names_joined_by_anything_but_a_comma_are_no_list(
+    run: Path, tmp_path: Path, code: str
+) -> None:
+    """Review 22: the names of a list are joined by ', ' and by nothing else; 'A;;B' in place
+    of 'A, B' is refused, not read as A and B."""
+    wid, reason, line = _detail(run, code)
+    old = f"{_name('A')}, {_name('B')}"
+    assert old in reason, reason
+    said = {wid: reason.replace(old, f"{_name('A')};;{_name('B')}", 1)}
+    if wid.startswith("G"):
+        said["G1"] = said["G0"] = said[wid]
+    problems = verify_run(_forged(run, tmp_path / "run", said), report=False)
+    assert any(
+        f"{DETAIL}:{line}: reason: {code}" in v and "not foresterie of the run" in v
+        for v in problems
+    ), problems

@@ -567,7 +567,8 @@ NEAREST = 3
 # by that much at most). Stopped, the tier keeps its best safe bound (weaker than the LP's),
 # asks no search, and says so (TierResult.lp_stopped). Measured on the 20,000-worker season's
 # bed-nights tier (benchmarks/RESULTS.md, session 22): round 3, a tail round, has its bound
-# 0.12 % from its value; round 4 took 11 CPU s to move the bound by 0.01 %.
+# 0.12 % from its value; round 4 took 11 CPU s to move the bound by 0.01 %. Not where the best
+# plan so far is within RESTRICT_GAP of the round's value (an exact LP might prove it).
 RESTRICT_ITERATIONS_PER_ROW = 4
 RESTRICT_TAIL = 0.01
 RESTRICT_TAIL_ROUNDS = 1
@@ -664,6 +665,8 @@ def _lp(
     lo = np.asarray(p.lo)
     last: LpResult | None = None
     last_cols = cols
+    # the best plan's value so far (none: no plan, so no proof is near)
+    plan = min((float(c[: len(x)] @ x) for x in incumbents), default=math.inf)
     best: int | None = None  # the highest safe bound of the rounds finished
     rounds = 0
     tail = 0  # rounds since the first that priced back fewer than RESTRICT_TAIL of the columns
@@ -703,7 +706,10 @@ def _lp(
         if tail or priced < RESTRICT_TAIL * int(cols.sum()):
             tail += 1
         value = float(c @ lp.x)  # the restricted LP's: no lower than the whole LP's
-        close = value - best <= RESTRICT_GAP * max(1.0, abs(value))
+        width = RESTRICT_GAP * max(1.0, abs(value))
+        # The gap ends the rounds only where the best plan so far is farther than it from the
+        # round's value: a plan that near might be proven once the LP is exact (review 22).
+        close = value - best <= width and plan - value > width
         if tail > RESTRICT_TAIL_ROUNDS or (tail and close):
             return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best, columns=cols)
         last, last_cols = lp, cols.copy()
@@ -823,10 +829,18 @@ def _tier(
     )
     if late():
         answer = _LpAnswer(lp=None, counted=False, rounds=0)
-    elif near is not None and p.n >= RESTRICT_MIN_COLUMNS and incoming is not None:
+    elif (
+        near is not None
+        and p.n >= RESTRICT_MIN_COLUMNS
+        and incoming is not None
+        and chains is not None
+        and unit_of is not None
+        and size is not None
+    ):
         # A large program: its LP rounds (GLOP holds the interpreter) in a child process while
         # this one moves the incoming plan; on a machine of one core, or where no child may be
-        # started, one after the other. The answers are the same either way.
+        # started, one after the other. The answers are the same either way. (A tier with
+        # nothing to move, the peak's, asks its LP here: review 22.)
         answer, spare_moved = _beside(_lp, lp_args, moved)
     else:
         answer = _lp(*lp_args)
