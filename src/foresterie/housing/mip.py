@@ -211,8 +211,7 @@ class Program:
             if fixed:
                 held = np.fromiter(fixed, dtype=np.int64, count=len(fixed))
                 vals = np.fromiter(fixed.values(), dtype=np.int64, count=len(fixed))
-                columns = columns.copy()
-                columns[held[vals != 0]] = True
+                columns[held[vals != 0]] = True  # (a new mask: the `|` above made it)
         req = pb.MPModelRequest(
             model=self.proto(c, integer=False, fixed=fixed, columns=columns),
             solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,

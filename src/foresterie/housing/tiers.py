@@ -636,8 +636,8 @@ def _lp(
     round's simplex iterations (iteration_limit, else RESTRICT_ITERATIONS_PER_ROW x the
     program's rows), and RESTRICT_TAIL_ROUNDS more rounds once a round prices back fewer than
     RESTRICT_TAIL of the columns in, none once such a round's value is within RESTRICT_GAP of
-    the best safe bound (and `max_rounds`, where given: the peak tier's PEAK_LP_ROUNDS). Then the last finished round's answer is returned, marked
-    `counted`, with the best safe bound of the rounds finished (`best_bound`): any round's duals
+    the best safe bound (and `max_rounds`, where given: the peak tier's PEAK_LP_ROUNDS). Then
+    the last finished round's answer is returned, marked `counted`, with the best safe bound of the rounds finished (`best_bound`): any round's duals
     give a safe bound for the whole program (any multipliers do), weaker than the LP's, and the
     rounds' bounds are not monotone. A first round stopped has no answer (`counted`, None).
 
@@ -1528,7 +1528,6 @@ def plan_housing(
                 offsets=offsets,
                 start=start,
                 call=call,
-                large=joint.n >= RESTRICT_MIN_COLUMNS,
             )
         )
 
@@ -1599,8 +1598,8 @@ def plan_housing(
             "exact: those tiers' bounds are weaker than their LPs' (README, Budgets)"
         )
     all_optimal = all(t.optimal for t in results)
-    same = all(np.array_equal(x, j.start) for j, (_, x) in zip(peaks, answers, strict=True))
-    if guess is not None and same and not all_optimal and guess[0] == assignments:
+    # the explanation reads the assignments and all_optimal alone
+    if guess is not None and not all_optimal and guess[0] == assignments:
         waitlist = guess[1]
     else:
         waitlist = explained(assignments, all_optimal)
@@ -1633,7 +1632,11 @@ class _PeakJob:
     offsets: list[int]
     start: np.ndarray
     call: Callable[[], tuple[TierResult, np.ndarray]]
-    large: bool
+
+    @property
+    def large(self) -> bool:
+        """A program of RESTRICT_MIN_COLUMNS or more: one LP round, no search."""
+        return len(self.start) >= RESTRICT_MIN_COLUMNS
 
 
 def _settled(rs: list[TierResult], model: _Model, x: np.ndarray) -> list[TierResult]:
