@@ -4672,13 +4672,9 @@ def _names_of_set(r: _Run, who: str, want: list[str] | None, what: str, said: st
     """'' where the `too_large` or `no_section` detail of `who`, a list ('A, B and 3 other
     foresterie'), says the foresterie `want` (names, in order) as _list_wrong asks; else what is
     wrong."""
-    if want is not None:  # as the reason reads them (names may hold ', ': compared whole first)
-        shown = ", ".join(want[:_MAX_NAMED])
-        if len(want) > _MAX_NAMED:
-            k = len(want) - _MAX_NAMED
-            shown += f" and {k} other foresteri{'a' if k == 1 else 'e'}"
-        if said == shown or (not _bounded(r) and said == ", ".join(want)):
-            return ""
+    # as the reason reads them (names may hold ', ': compared whole first)
+    if want is not None and not _names_exactly(want, said, old=not _bounded(r)):
+        return ""
     fs_names = {_names_of(r)[f] for f in r.fs}
     m = _NAMES_AND_OTHERS.fullmatch(said)
     named = _split_names(m[1], fs_names) if m is not None else None

@@ -136,13 +136,12 @@ def _rows(run: Path) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO((run / DETAIL).read_text(encoding="utf-8"))))
 
 
-def _rewrite(run: Path, worker_id: str, reason: str) -> None:
-    """Set a person's detailed reason and re-key the file's digest, as a forger (or an older
-    version of the writer) would."""
+def rewrite_details(run: Path, said: dict[str, str]) -> None:
+    """Set the detailed reasons of the people in `said` and re-key the file's digest, as a
+    forger (or an older version of the writer) would (tests/verify/test_waitlist_counts.py)."""
     rows = _rows(run)
     for x in rows:
-        if x["worker_id"] == worker_id:
-            x["reason"] = reason
+        x["reason"] = said.get(x["worker_id"], x["reason"])
     buf = io.StringIO(newline="")
     out = csv.DictWriter(buf, list(rows[0]), lineterminator="\n")
     out.writeheader()
@@ -204,10 +203,12 @@ def test_verify_reads_a_run_written_before_the_bound(bounded_run: Path, tmp_path
 
     run = tmp_path / "run"
     shutil.copytree(bounded_run, run)
+    said = {}
     for x in _rows(bounded_run):
         old = _unbounded(x["reason"], x["code"])
         assert old != x["reason"] and "other foresteri" not in old
-        _rewrite(run, x["worker_id"], old)
+        said[x["worker_id"]] = old
+    rewrite_details(run, said)
     assert verify_run(run, report=False) == []
 
 
@@ -227,7 +228,7 @@ def test_verify_refuses_a_miscounted_tail(
     run = tmp_path / "run"
     shutil.copytree(bounded_run, run)
     wid, reason, line = _detail(run, code)
-    _rewrite(run, wid, reason.replace("2 other foresterie", said))
+    rewrite_details(run, {wid: reason.replace("2 other foresterie", said)})
     assert f"reason not its code's words: {DETAIL}:{line}: reason: {code}: {why}" in verify_run(
         run, report=False
     )
@@ -249,7 +250,7 @@ def test_verify_refuses_fewer_named_than_the_bound_before_the_count(
         else reason.replace(f", {last}", "")
     )
     assert cut != reason
-    _rewrite(run, wid, cut.replace("2 other foresterie", "3 other foresterie"))
+    rewrite_details(run, {wid: cut.replace("2 other foresterie", "3 other foresterie")})
     want = f"names {MAX_NAMED - 1} foresterie before counting the rest, not {MAX_NAMED}"
     assert f"reason not its code's words: {DETAIL}:{line}: reason: {code}: {want}" in verify_run(
         run, report=False

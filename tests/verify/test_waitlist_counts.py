@@ -12,22 +12,17 @@ names passed the old check (6 + 4 <= 10)."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import hmac
-import io
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from foresterie.cli import app
 from foresterie.housing.waitlist import MAX_NAMED
 from foresterie.scenario.files import write_scenario
 from foresterie.verify import verify_run
-from tests.helpers import farm, foresteria, scenario, vehicle, worker
+from tests.helpers import cli_ok, farm, foresteria, scenario, vehicle, worker
+from tests.housing.test_waitlist_bounded import _rows, rewrite_details
 
 DETAIL = "restricted/waitlist_reasons.csv"
 STAY = "2026-07-06..07-09"
@@ -50,13 +45,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sc = scenario(fs, [farm("F1")], ws, fleet=[vehicle("V1", "A")])
     write_scenario(sc, base / "season")
     out = base / "run"
-    r = CliRunner().invoke(app, ["solve", str(base / "season"), "--out", str(out)])
-    assert r.exit_code == 0, r.output
+    cli_ok("solve", str(base / "season"), "--out", str(out))
     return out
-
-
-def _rows(run: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO((run / DETAIL).read_text(encoding="utf-8"))))
 
 
 def _detail(run: Path, code: str) -> tuple[str, str, int]:
@@ -69,19 +59,7 @@ def _forged(run: Path, dest: Path, said: dict[str, str]) -> Path:
     """A copy of the run whose details of the workers in `said` read as given, the digest
     re-keyed as a forger would."""
     shutil.copytree(run, dest)
-    rows = _rows(dest)
-    for x in rows:
-        x["reason"] = said.get(x["worker_id"], x["reason"])
-    buf = io.StringIO(newline="")
-    out = csv.DictWriter(buf, list(rows[0]), lineterminator="\n")
-    out.writeheader()
-    out.writerows(rows)
-    (dest / DETAIL).write_text(buf.getvalue(), encoding="utf-8")
-    salt = (dest / "restricted" / "salt.txt").read_bytes()
-    m = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
-    digest = hmac.new(salt, (dest / DETAIL).read_bytes(), hashlib.sha256).hexdigest()
-    m["restricted"]["waitlist_reasons.csv"] = "hmac-sha256:" + digest
-    (dest / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    rewrite_details(dest, said)
     return dest
 
 
@@ -265,8 +243,7 @@ def transfer_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     write_scenario(sc, base / "season")
     out = base / "run"
-    r = CliRunner().invoke(app, ["solve", str(base / "season"), "--out", str(out)])
-    assert r.exit_code == 0, r.output
+    cli_ok("solve", str(base / "season"), "--out", str(out))
     return out
 
 
