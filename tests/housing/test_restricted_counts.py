@@ -5,19 +5,34 @@ plan reaches the bound it has, says so (TierResult.lp_stopped), and is the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
 from foresterie.housing import tiers
-from foresterie.housing.mip import LpResult, Program
+from foresterie.housing.mip import LpResult, Program, RestrictedLp
 from foresterie.housing.tiers import HousingPlan, _lp, plan_housing
 from foresterie.scenario.model import Scenario
 from foresterie.travel.matrix import TravelMatrix
 from tests.helpers import farm, foresteria, matrix, scenario, worker
 from tests.housing.test_greedy import _models
 from tests.housing.test_lp_limit import _split_market
+
+
+def _record(monkeypatch: pytest.MonkeyPatch, keep: Callable[[LpResult], object]) -> None:
+    """Every answer of a restricted LP's round (mip.RestrictedLp.solve, which Program.lp also
+    uses) handed to `keep` as it is given."""
+    real = RestrictedLp.solve
+
+    def recorded(self: RestrictedLp, *a: Any, **k: Any) -> LpResult | None:
+        lp = real(self, *a, **k)
+        if lp is not None:
+            keep(lp)
+        return lp
+
+    monkeypatch.setattr(RestrictedLp, "solve", recorded)
 
 
 def _season() -> tuple[Scenario, TravelMatrix]:
@@ -85,19 +100,19 @@ def test_a_count_of_rounds_stops_them_after_that_many(monkeypatch: pytest.Monkey
 def test_the_iteration_count_stops_a_round_where_set_low(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The market-split program (4 rows; GLOP needs 21 simplex iterations, presolve cannot
-    solve it), restricted to every column: at 5 iterations a row (20) the first round has no
+    """The market-split program (4 rows; HiGHS needs 9 simplex iterations, presolve cannot
+    solve it), restricted to every column: at 2 iterations a row (8) the first round has no
     answer, nor has the whole LP tried after it with the same count, and the answer says a
-    count stopped it, the same twice; at 6 a row (24) the LP is the whole LP."""
+    count stopped it, the same twice; at 3 a row (12) the LP is the whole LP."""
     monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
     p, c = _split_market()
     cf = c.astype(float)
     every = np.ones(p.n, dtype=bool)
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 5)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 2)
     for _ in range(2):
         got = _lp(p, cf, every, [], None, float("inf"))
         assert got.lp is None and got.counted
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 6)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 3)
     got = _lp(p, cf, every, [], None, float("inf"))
     whole = p.lp(cf)
     assert got.lp is not None and whole is not None and not got.counted
@@ -121,15 +136,12 @@ def _plan_rows(
 def test_a_tier_whose_lp_a_count_stopped_asks_no_search_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The whole season, every tier on the restricted LP: as shipped only the peak tier's LP is
-    stopped (PEAK_LP_ROUNDS: one round), and without that count no tier's is and every tier is
-    proven. With no round allowed after one that prices anything back, the tiers whose first
+    """The whole season, every tier on the restricted LP: as shipped no tier's LP is stopped
+    and every tier is proven. With no round allowed after one that prices anything back, the tiers whose first
     round does (priorities 1 and 0, commute, peak: A's columns alone are too few) are stopped
     there: listed in lp_stopped, no search asked, `budget` where the plan does not reach the
     bound they have, that bound still a bound on the plan's value, and the same plan and tiers
     in two runs."""
-    assert _plan_rows(monkeypatch)[2].lp_stopped == ["peak_permille"]
-    monkeypatch.setattr(tiers, "PEAK_LP_ROUNDS", None)
     rows, ts, hp = _plan_rows(monkeypatch)
     assert hp.lp_stopped == [] and all(t.optimal for t in hp.tiers)
     assert rows and not any(t[4] for t in ts)
@@ -175,18 +187,11 @@ def test_a_count_keeps_the_best_bound_of_the_rounds_not_the_last(
     whole program); as shipped the rounds end exact, at the whole LP's bound."""
     monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
     p, c, near = _tail_program()
-    real = p.lp
     seen: list[int] = []
-
-    def recorded(*a: Any, **k: Any) -> LpResult | None:
-        lp = real(*a, **k)
-        if lp is not None:
-            seen.append(lp.bound)
-        return lp
-
-    monkeypatch.setattr(p, "lp", recorded)
+    _record(monkeypatch, lambda lp: seen.append(lp.bound))
     exact = _lp(p, c, near, [], None, float("inf"))
-    whole = real(c)
+    assert len(seen) == 4
+    whole = p.lp(c)
     assert exact.lp is not None and whole is not None and not exact.counted
     assert exact.rounds == 4 and exact.lp.bound == whole.bound and exact.best_bound is None
     assert seen[1] > seen[2]  # the program's point: round 3's bound is below round 2's
@@ -219,32 +224,39 @@ def test_a_first_round_with_an_incumbent_stopped_by_its_count_asks_no_whole_lp(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The market-split program with a feasible incumbent (every binary 0, the slacks taking up
-    the rows), restricted to every column: at 5 iterations a row the first round has no answer.
+    the rows), restricted to every column: at 2 iterations a row the first round has no answer.
     The incumbent's support is in, so the round was feasible and its count stopped it: the
     answer is `counted` with no LP, and no second LP (the whole program's) is asked; without
     an incumbent the whole LP is still tried after it (the columns alone might hold nothing)."""
     from tests.housing.test_lp_limit import _slack_plan
 
     monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 5)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 2)
     p, c = _split_market()
     cf = c.astype(float)
     every = np.ones(p.n, dtype=bool)
     real = p.lp
-    asked: list[object] = []
+    solve = RestrictedLp.solve
+    asked: list[str] = []
 
-    def counted(*a: Any, **k: Any) -> LpResult | None:
-        asked.append(k.get("columns"))
+    def whole(*a: Any, **k: Any) -> LpResult | None:
+        asked.append("whole")
         return real(*a, **k)
 
-    monkeypatch.setattr(p, "lp", counted)
+    def rounds(self: RestrictedLp, *a: Any, **k: Any) -> LpResult | None:
+        asked.append("round")
+        return solve(self, *a, **k)
+
+    monkeypatch.setattr(p, "lp", whole)
+    monkeypatch.setattr(RestrictedLp, "solve", rounds)
     got = _lp(p, cf, every, [_slack_plan(p)], None, float("inf"))
     assert got.lp is None and got.counted and got.rounds == 1
-    assert len(asked) == 1 and asked[0] is not None  # the restricted round only
+    assert asked == ["round"]  # the restricted round only
     asked.clear()
     got = _lp(p, cf, every, [], None, float("inf"))
     assert got.lp is None and got.counted
-    assert len(asked) == 2 and asked[1] is None  # then the whole LP, which the count stops too
+    # then the whole LP (its own solve), which the count stops too
+    assert asked == ["round", "whole", "round"]
 
 
 def test_the_answer_carries_the_columns_of_its_last_round(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,16 +287,8 @@ def test_a_tail_round_whose_bound_is_within_the_gap_of_its_value_is_the_last(
     monkeypatch.setattr(tiers, "RESTRICT_TAIL_ROUNDS", 10)
     p, c, near = _tail_program()
     monkeypatch.setattr(tiers, "RESTRICT_TAIL", float(p.n))  # every round a tail round
-    real = p.lp
     seen: list[tuple[int, float]] = []  # each round's safe bound and value
-
-    def recorded(*a: Any, **k: Any) -> LpResult | None:
-        lp = real(*a, **k)
-        if lp is not None:
-            seen.append((lp.bound, float(c @ lp.x)))
-        return lp
-
-    monkeypatch.setattr(p, "lp", recorded)
+    _record(monkeypatch, lambda lp: seen.append((lp.bound, float(c @ lp.x))))
     monkeypatch.setattr(tiers, "RESTRICT_GAP", 0.0)
     exact = _lp(p, c, near, [], None, float("inf"))
     assert not exact.counted and exact.rounds == 4

@@ -1,4 +1,4 @@
-"""A small sparse integer program: GLOP for its LP with a safe dual bound, SCIP for the search.
+"""A small sparse integer program: HiGHS for its LP with a safe dual bound, SCIP for the search.
 
 Why not pywraplp's expression API: at 20,000 workers, building about a million coefficients
 through Python expression objects took longer than solving them. Here rows are integer arrays sent
@@ -8,17 +8,29 @@ optimal any solution of value ceil(L).
 
 The bound is the Neumaier-Shcherbina safe dual bound: for any row multipliers y,
     c'x = (c - A'y)'x + y'Ax >= sum_j min(d_j lo_j, d_j hi_j) + sum_i min(y_i lb_i, y_i ub_i),
-valid whatever y is, so GLOP's floating-point tolerances can weaken it but never make it wrong.
+valid whatever y is, so the LP solver's floating-point tolerances can weaken it but never make it
+wrong.
 The float evaluation of the sum is off by at most n * 2^-53 of the sum of absolute terms
 (n < 10^7 terms); a margin of 1e-9 of that sum covers it with room to spare.
+
+Why HiGHS for the LP, not GLOP (session 23, benchmarks/RESULTS.md): on the 20,000-worker season's
+bed-nights tier GLOP's restricted-LP rounds took 3.5, 9.8, 12.3, 12.4 CPU s and never became exact
+(each round priced back 40-70 columns under its degenerate duals); HiGHS's took 1.3 s for the
+first, then, warm (the new columns added to the same model, primal simplex from the last basis),
+4.6 and 0.2 s, and was exact after three. A pywraplp GLOP kept between rounds was slower than from
+scratch (session 15). HiGHS runs one thread here and is deterministic: the same LP, the same
+iterations, the same answer on any machine.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
+import highspy
 import numpy as np
+from highspy._core import _Highs
 from ortools.linear_solver import linear_solver_pb2 as pb
 from ortools.linear_solver import pywraplp
 
@@ -193,11 +205,13 @@ class Program:
         iteration_limit: int | None = None,
         time_limit_s: float | None = None,
         columns: np.ndarray | None = None,
+        method: LpMethod = "simplex",
     ) -> LpResult | None:
-        """The LP relaxation and a safe (rigorous) lower bound from its duals; None if GLOP fails
-        or stops at `iteration_limit` simplex iterations (GlopParameters.max_number_of_iterations:
-        a count, so it stops at the same point on any machine), or at `time_limit_s` seconds
-        (the wall-clock safety net only: where it stops depends on the machine).
+        """The LP relaxation and a safe (rigorous) lower bound from its duals; None if HiGHS
+        fails or stops at `iteration_limit` iterations (simplex iterations, or interior-point
+        ones with method "ipm": a count, so it stops at the same point on any machine), or at
+        `time_limit_s` seconds (the wall-clock safety net only: where it stops depends on the
+        machine).
         fixed: columns held at a value; the bound then speaks of the program with them held
         (its safe sum still reads every column's own bounds, so it stays valid, weaker, for the
         whole program).
@@ -205,30 +219,10 @@ class Program:
         whose lower bound is not 0, and those `fixed` holds at another value, are always in).
         Its duals still give a safe bound for the whole program (any multipliers do), exact
         once no column left out has a negative reduced cost (tiers._lp prices them and adds
-        them back); with `fixed`, a bound of the program with them held."""
-        if columns is not None:
-            columns = columns | (np.asarray(self.lo) != 0)
-            if fixed:
-                held = np.fromiter(fixed, dtype=np.int64, count=len(fixed))
-                vals = np.fromiter(fixed.values(), dtype=np.int64, count=len(fixed))
-                columns[held[vals != 0]] = True  # (a new mask: the `|` above made it)
-        req = pb.MPModelRequest(
-            model=self.proto(c, integer=False, fixed=fixed, columns=columns),
-            solver_type=pb.MPModelRequest.GLOP_LINEAR_PROGRAMMING,
-        )
-        if iteration_limit is not None:
-            req.solver_specific_parameters = f"max_number_of_iterations: {iteration_limit}"
-        if time_limit_s is not None and time_limit_s < math.inf:
-            req.solver_time_limit_seconds = max(0.0, time_limit_s)
-        res = pb.MPSolutionResponse()
-        pywraplp.Solver.SolveWithProto(req, res)
-        if res.status != pb.MPSOLVER_OPTIMAL:
-            return None
-        x = np.array(res.variable_value)
-        if columns is not None:
-            x, part = np.zeros(self.n), x
-            x[columns] = part
-        return self._safe(c, np.array(res.dual_value, dtype=float), x)
+        them back, in a RestrictedLp); with `fixed`, a bound of the program with them held."""
+        lp = RestrictedLp(self, c, fixed=fixed, iteration_limit=iteration_limit, method=method)
+        lp.add(np.ones(self.n, dtype=bool) if columns is None else columns)
+        return lp.solve(time_limit_s)
 
     def _safe(self, c: np.ndarray, y: np.ndarray, x: np.ndarray) -> LpResult:
         a = self._arrays()
@@ -330,6 +324,108 @@ class Program:
         optimal = res.status == pb.MPSOLVER_OPTIMAL
         bound = value if optimal else math.ceil(res.best_objective_bound - 1e-6)
         return SearchResult(x=x, objective=value, bound=bound, optimal=optimal)
+
+
+LpMethod = Literal["simplex", "ipm"]
+
+
+class RestrictedLp:
+    """One LP of a Program over a growing set of its columns, kept in one HiGHS model between
+    solves (column generation: tiers._lp's rounds). Columns not added are held at 0, which must
+    be their lower bound (`add` adds every other one with the first mask). The first solve uses
+    `method` (dual simplex, or an interior point with crossover for a degenerate LP such as the
+    peak tier's); a later one, after columns were added, starts the primal simplex from the
+    last basis, which the new columns (at 0) leave feasible: a tail round that adds a handful of
+    columns costs a few hundred iterations, not a solve from scratch."""
+
+    def __init__(
+        self,
+        p: Program,
+        c: np.ndarray,
+        *,
+        fixed: dict[int, int] | None = None,
+        iteration_limit: int | None = None,
+        method: LpMethod = "simplex",
+    ) -> None:
+        self.p = p
+        self.c = np.asarray(c, dtype=float)
+        self.fixed = fixed or {}
+        a = p._arrays()
+        self._in = np.zeros(p.n, dtype=bool)
+        self._order = np.zeros(0, dtype=np.int64)  # HiGHS's column k is p's column _order[k]
+        self._solves = 0
+        h = _Highs()  # the plain binding: highspy.Highs adds callbacks and prints a banner
+        for name, value in (
+            ("output_flag", False),
+            ("threads", 1),
+            ("random_seed", 0),
+            ("solver", "ipm" if method == "ipm" else "simplex"),
+        ):
+            h.setOptionValue(name, value)
+        if iteration_limit is not None:
+            h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
+            h.setOptionValue("ipm_iteration_limit", int(iteration_limit))
+        m = len(p.rows)
+        h.addRows(m, a.lb, a.ub, 0, np.zeros(m, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        self._h = h
+
+    def add(self, columns: np.ndarray) -> None:
+        """Add the columns of the mask not in yet (the first call also those whose lower bound
+        is not 0, or that `fixed` holds at another value)."""
+        a = self.p._arrays()
+        new = np.asarray(columns, dtype=bool) & ~self._in
+        if not self._solves and not self._in.any():
+            new |= a.lo != 0
+            if self.fixed:
+                held = np.fromiter(self.fixed, dtype=np.int64, count=len(self.fixed))
+                vals = np.fromiter(self.fixed.values(), dtype=np.int64, count=len(self.fixed))
+                new[held[vals != 0]] = True
+        js = np.flatnonzero(new)
+        if not len(js):
+            return
+        lo = a.lo[js].astype(float)
+        hi = a.hi[js].astype(float)
+        if self.fixed:
+            for k, j in enumerate(js.tolist()):
+                if j in self.fixed:
+                    lo[k] = hi[k] = self.fixed[j]
+        on = new[a.col]
+        col, rid, val = a.col[on], a.rid[on], a.val[on].astype(float)
+        order = np.argsort(col, kind="stable")  # by column, each column's rows in order
+        counts = np.bincount(col, minlength=self.p.n)[js]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+        self._h.addCols(
+            len(js),
+            self.c[js],
+            lo,
+            hi,
+            len(val),
+            starts,
+            rid[order].astype(np.int32),
+            val[order],
+        )
+        self._in |= new
+        self._order = np.concatenate([self._order, js])
+
+    def solve(self, time_limit_s: float | None = None) -> LpResult | None:
+        """The LP over the columns added so far, as Program.lp answers (x over every column of
+        the program, 0 off the mask), or None if it did not reach an optimum."""
+        h = self._h
+        if self._solves:
+            h.setOptionValue("solver", "simplex")
+            h.setOptionValue("simplex_strategy", 4)  # primal, from the last basis
+        h.setOptionValue(
+            "time_limit",
+            INF if time_limit_s is None or time_limit_s == INF else max(0.0, time_limit_s),
+        )
+        self._solves += 1
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        x = np.zeros(self.p.n)
+        x[self._order] = np.asarray(sol.col_value)
+        return self.p._safe(self.c, np.asarray(sol.row_dual, dtype=float), x)
 
 
 def _isum(rid: np.ndarray, terms: np.ndarray, m: int) -> np.ndarray:

@@ -40,7 +40,7 @@ from foresterie.core.procs import Forked, WorkerDied, worker_pool
 from foresterie.housing.greedy import complete
 from foresterie.housing.greedy import fill_counters as _fill
 from foresterie.housing.incumbent import families_held
-from foresterie.housing.mip import LpResult, Program, SearchResult
+from foresterie.housing.mip import LpMethod, LpResult, Program, RestrictedLp, SearchResult
 from foresterie.housing.moves import improve
 from foresterie.housing.units import (
     History,
@@ -546,20 +546,23 @@ STALL_SHARE = 4
 # asked and the tier ends on what it has (README "Housing model", "Budgets"). A count, so it
 # stops at the same search on any machine.
 SEARCH_MAX_FREE = 50_000
-# GLOP's simplex iterations for the peak tier's LP (README "Housing model", "Budgets"): reached,
-# the tier returns the commute tier's plan with its smallest peak, as `budget`.
+# HiGHS's iterations for each round of the peak tier's LP (interior-point iterations for the
+# first, simplex ones for its crossover and the rounds after it; README "Housing model",
+# "Budgets"): reached, the tier returns the commute tier's plan with its smallest peak, as
+# `budget`.
 PEAK_LP_ITERATIONS = 30_000
-# The peak tier's restricted LP (a program of RESTRICT_MIN_COLUMNS columns or more): its first
-# round only, then `counted` with that round's safe bound. On the 20,000-worker season the
-# second round never answered within PEAK_LP_ITERATIONS (17 s of GLOP for nothing: the tier
-# kept the first round's bound, 516, and the commute tier's plan with its smallest peak, 1000).
-PEAK_LP_ROUNDS = 1
+# The most rounds of the peak tier's restricted LP (a program of RESTRICT_MIN_COLUMNS columns or
+# more), None: the other tiers' counts only. With GLOP it was 1: on the 20,000-worker season the
+# second round never answered within PEAK_LP_ITERATIONS (17 s for nothing). HiGHS's interior
+# point answers the first round there in 8 CPU s (bound 427, GLOP's 416) and the warm rounds
+# after it make the LP exact in 3.5 s more (bound 953; session 23).
+PEAK_LP_ROUNDS: int | None = None
 # The restricted LP (_lp; README "Housing model"): programs of this many columns or more solve
 # each tier's LP first on every unit's options among its NEAREST foresterie, then price the
 # rest and add back those the duals say would improve it, until none would.
 RESTRICT_MIN_COLUMNS = 100_000
 NEAREST = 3
-# The restricted LP's counts (_lp; README "Housing model", "Budgets"): GLOP's simplex iterations
+# The restricted LP's counts (_lp; README "Housing model", "Budgets"): HiGHS's simplex iterations
 # per round, at most this many per row of the program (the peak tier's LP: PEAK_LP_ITERATIONS),
 # and once a round prices back fewer than RESTRICT_TAIL of the columns in, at most
 # RESTRICT_TAIL_ROUNDS more rounds, none once the best safe bound is within RESTRICT_GAP of the
@@ -622,6 +625,7 @@ def _lp(
     iteration_limit: int | None,
     deadline: float,
     max_rounds: int | None = None,
+    method: LpMethod = "simplex",
 ) -> _LpAnswer:
     """The tier's LP. On a program of RESTRICT_MIN_COLUMNS columns or more with `near` given:
     first over the columns of `near` and of the incumbents' support (so the restricted LP is
@@ -643,19 +647,23 @@ def _lp(
 
     Why: at 20,000 workers with 67 foresterie a unit has about 18 foresterie within reach and
     the block 206,758 columns; GLOP's LPs there took 12-147 s wall each (session 10), and most
-    of those columns are far options no optimal LP solution uses. Each round solves from
-    scratch (about 25 CPU s for 97,000 columns), and the rounds' tail, each pricing back a
-    handful of columns, had no count (session 14: bed-nights 10 rounds, 1,763 s wall under
-    load, rounds 3-10 141 columns together). A warm start (one pywraplp GLOP kept between the
-    rounds) was measured and dropped: its second round took 39 CPU s (presolve on) and more
-    than 70 (presolve off, as a basis needs) against 27 from scratch (session 15)."""
+    of those columns are far options no optimal LP solution uses. The rounds share one HiGHS
+    model (mip.RestrictedLp): a round adds the columns priced back and starts from the last
+    basis, so a tail round adding a handful costs a fraction of a second (session 23; GLOP
+    solved each round from scratch, 10-12 CPU s, and a pywraplp GLOP kept between rounds was
+    slower still, session 15)."""
     limit = (
         iteration_limit
         if iteration_limit is not None
         else RESTRICT_ITERATIONS_PER_ROW * len(p.rows)
     )
     if near is None or p.n < RESTRICT_MIN_COLUMNS:
-        lp = p.lp(c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic())
+        lp = p.lp(
+            c,
+            iteration_limit=iteration_limit,
+            time_limit_s=deadline - time.monotonic(),
+            method=method,
+        )
         return _LpAnswer(lp=lp, counted=lp is None and iteration_limit is not None)
     cols = np.ones(p.n, dtype=bool)
     cols[: len(near)] = near
@@ -670,9 +678,11 @@ def _lp(
     best: int | None = None  # the highest safe bound of the rounds finished
     rounds = 0
     tail = 0  # rounds since the first that priced back fewer than RESTRICT_TAIL of the columns
+    restricted = RestrictedLp(p, c, iteration_limit=limit, method=method)
+    restricted.add(cols)
     while True:
         rounds += 1
-        lp = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic(), columns=cols)
+        lp = restricted.solve(deadline - time.monotonic())
         if lp is None and last is None and incumbents:
             # The incumbents' support is in, so the first round is feasible: its count stopped
             # it, and the whole LP, larger, under the same count would not answer either (the
@@ -681,7 +691,9 @@ def _lp(
             return _LpAnswer(lp=None, counted=True, rounds=rounds)
         if lp is None and last is None:  # perhaps infeasible on these columns alone
             log.debug("  restricted LP: no answer in round %d, the whole LP", rounds)
-            whole = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic())
+            whole = p.lp(
+                c, iteration_limit=limit, time_limit_s=deadline - time.monotonic(), method=method
+            )
             return _LpAnswer(lp=whole, counted=whole is None, rounds=rounds)
         if lp is None:  # stopped by its iterations (or the safety net): the last round's answer
             log.debug("  restricted LP round %d: no answer, the last round's kept", rounds)
@@ -714,6 +726,7 @@ def _lp(
             return _LpAnswer(lp=lp, counted=True, rounds=rounds, best_bound=best, columns=cols)
         last, last_cols = lp, cols.copy()
         cols |= out
+        restricted.add(out)
 
 
 def _beside(
@@ -752,15 +765,17 @@ def _tier(
     *,
     lp_iterations: int | None = None,
     lp_rounds: int | None = None,
+    lp_method: LpMethod = "simplex",
     chains: Sequence[_Chain] | None = None,
     size: np.ndarray | None = None,
     near: np.ndarray | None = None,
 ) -> tuple[TierResult, np.ndarray]:
     """Solve one tier to proven optimality (or budget), then fix its value as a row of p.
 
-    lp_iterations: GLOP's iteration limit for this tier's LP; when it is reached the tier
+    lp_iterations: HiGHS's iteration limit for this tier's LP; when it is reached the tier
     returns the best incumbent as `budget`, with no search (README "Housing model", budgets).
     lp_rounds: the most rounds of a restricted LP (_lp's max_rounds), None: no such count.
+    lp_method: the LP's first solve (mip.RestrictedLp): "ipm" for the peak tier's.
     deadline: the wall-clock safety net (time.monotonic()); once it has passed, a tier that has
     a plan asks neither LP nor search. chains, size: the program's occupancy chains and each
     column's bed-nights, for the greedy completion (greedy.py) a tier not proven is offered.
@@ -826,6 +841,7 @@ def _tier(
         lp_iterations,
         deadline,
         lp_rounds,
+        lp_method,
     )
     if late():
         answer = _LpAnswer(lp=None, counted=False, rounds=0)
@@ -837,7 +853,7 @@ def _tier(
         and unit_of is not None
         and size is not None
     ):
-        # A large program: its LP rounds (GLOP holds the interpreter) in a child process while
+        # A large program: its LP rounds (HiGHS holds the interpreter) in a child process while
         # this one moves the incoming plan; on a machine of one core, or where no child may be
         # started, one after the other. The answers are the same either way. (A tier with
         # nothing to move, the peak's, asks its LP here: review 22.)
@@ -1361,6 +1377,7 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         scenario,
         job.deadline,
         lp_iterations=PEAK_LP_ITERATIONS,
+        lp_method="ipm",
     )
     out.append(r)
     rank = _rank(scenario)
@@ -1520,6 +1537,7 @@ def plan_housing(
             deadline,
             lp_iterations=PEAK_LP_ITERATIONS,
             lp_rounds=PEAK_LP_ROUNDS,
+            lp_method="ipm",
             near=first_cols,
         )
         peaks.append(
