@@ -206,6 +206,50 @@ def test_a_commute_tier_its_lp_count_stops_ends_on_the_moved_plan() -> None:
     assert r.objective * 2 == int(mdl.obj["commute_s"] @ start)
 
 
+def test_a_moved_plan_at_the_lp_bound_ends_the_tier_without_a_search(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A large program's moves (beside its LP) bring every one of the six people beside the own
+    farm, which is the exact LP's bound: the tier is proven by that bound and asks no search,
+    and its plan is the moved one. The LP's own vertex is withheld (zeros, which break the
+    fixed priority row), so only the moved plan can prove the tier here."""
+    monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
+    fs = [foresteria(f, men=2) for f in "ABC"]
+    ws = [worker(f"W{i}", farm_id=f"F{'ABC'[i % 3]}") for i in range(6)]
+    sc = scenario(fs, [farm(f"F{f}") for f in "ABC"], ws)
+    m = matrix(
+        {(f, f"F{f}"): 5 for f in "ABC"}, ["A", "B", "C", "FA", "FB", "FC"], metres_per_min=900
+    )
+    (mdl,) = _models(sc, m)
+    start = _at(mdl, {f"W{i}": "ABC"[(i + 1) % 3] for i in range(6)})
+    mdl.fix("housed_priority_0", "max", 6)
+    real = tiers._lp
+
+    def vertex_withheld(*a, **k):  # type: ignore[no-untyped-def]
+        got = real(*a, **k)
+        assert got.lp is not None and not got.counted
+        return dataclasses.replace(got, lp=dataclasses.replace(got.lp, x=np.zeros_like(got.lp.x)))
+
+    monkeypatch.setattr(tiers, "_lp", vertex_withheld)
+    asked: list[object] = []
+    monkeypatch.setattr(tiers, "_support", lambda *a: asked.append(a))
+    r, x = _tier(
+        mdl.p,
+        "commute_s",
+        "min",
+        mdl.obj["commute_s"],
+        [start],
+        mdl.group_cols(),
+        sc,
+        float("inf"),
+        mdl.unit_of(),
+        chains=mdl.chains,
+        size=mdl.obj["bed_nights"],
+        near=np.ones(mdl.p.n, dtype=bool),
+    )
+    assert (r.proof, r.optimal, r.searches) == ("lp_bound", True, 0) and not asked
+    assert r.objective == r.bound
+    assert _where(mdl, x) == {f"W{i}": "ABC"[i % 3] for i in range(6)}
+
+
 def test_one_more_person_is_housed_where_another_can_sleep_elsewhere() -> None:
     """W1 can sleep at A or B and holds A's one bed; W2 can reach A only (B is too far from the
     farm): the greedy cannot house W2, the moves do, W1 moving to B."""

@@ -100,19 +100,19 @@ def test_a_count_of_rounds_stops_them_after_that_many(monkeypatch: pytest.Monkey
 def test_the_iteration_count_stops_a_round_where_set_low(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The market-split program (4 rows; HiGHS needs 9 simplex iterations, presolve cannot
-    solve it), restricted to every column: at 2 iterations a row (8) the first round has no
-    answer, nor has the whole LP tried after it with the same count, and the answer says a
-    count stopped it, the same twice; at 3 a row (12) the LP is the whole LP."""
+    """The market-split program (4 rows; HiGHS needs 7 iterations, presolve cannot solve it),
+    restricted to every column: at 1 iteration a row (4) the first round has no answer, nor
+    has the whole LP tried after it with the same count, and the answer says a count stopped
+    it, the same twice; at 2 a row (8) the LP is the whole LP."""
     monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
     p, c = _split_market()
     cf = c.astype(float)
     every = np.ones(p.n, dtype=bool)
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 2)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 1)
     for _ in range(2):
         got = _lp(p, cf, every, [], None, float("inf"))
         assert got.lp is None and got.counted
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 3)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 2)
     got = _lp(p, cf, every, [], None, float("inf"))
     whole = p.lp(cf)
     assert got.lp is not None and whole is not None and not got.counted
@@ -224,14 +224,14 @@ def test_a_first_round_with_an_incumbent_stopped_by_its_count_asks_no_whole_lp(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The market-split program with a feasible incumbent (every binary 0, the slacks taking up
-    the rows), restricted to every column: at 2 iterations a row the first round has no answer.
+    the rows), restricted to every column: at 1 iteration a row the first round has no answer.
     The incumbent's support is in, so the round was feasible and its count stopped it: the
     answer is `counted` with no LP, and no second LP (the whole program's) is asked; without
     an incumbent the whole LP is still tried after it (the columns alone might hold nothing)."""
     from tests.housing.test_lp_limit import _slack_plan
 
     monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
-    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 2)
+    monkeypatch.setattr(tiers, "RESTRICT_ITERATIONS_PER_ROW", 1)
     p, c = _split_market()
     cf = c.astype(float)
     every = np.ones(p.n, dtype=bool)

@@ -40,7 +40,7 @@ from foresterie.core.procs import Forked, WorkerDied, worker_pool
 from foresterie.housing.greedy import complete
 from foresterie.housing.greedy import fill_counters as _fill
 from foresterie.housing.incumbent import families_held
-from foresterie.housing.mip import LpMethod, LpResult, Program, RestrictedLp, SearchResult
+from foresterie.housing.mip import LpResult, Program, RestrictedLp, SearchResult
 from foresterie.housing.moves import improve
 from foresterie.housing.units import (
     History,
@@ -554,8 +554,8 @@ PEAK_LP_ITERATIONS = 30_000
 # The most rounds of the peak tier's restricted LP (a program of RESTRICT_MIN_COLUMNS columns or
 # more), None: the other tiers' counts only. With GLOP it was 1: on the 20,000-worker season the
 # second round never answered within PEAK_LP_ITERATIONS (17 s for nothing). HiGHS's interior
-# point answers the first round there in 8 CPU s (bound 427, GLOP's 416) and the warm rounds
-# after it make the LP exact in 3.5 s more (bound 953; session 23).
+# point answers the first round there in 8 CPU s (bound 427, GLOP's 416; HiGHS's dual simplex
+# took 224) and the warm rounds after it make the LP exact in 3.5 s more (bound 953; session 23).
 PEAK_LP_ROUNDS: int | None = None
 # The restricted LP (_lp; README "Housing model"): programs of this many columns or more solve
 # each tier's LP first on every unit's options among its NEAREST foresterie, then price the
@@ -625,7 +625,6 @@ def _lp(
     iteration_limit: int | None,
     deadline: float,
     max_rounds: int | None = None,
-    method: LpMethod = "simplex",
 ) -> _LpAnswer:
     """The tier's LP. On a program of RESTRICT_MIN_COLUMNS columns or more with `near` given:
     first over the columns of `near` and of the incumbents' support (so the restricted LP is
@@ -662,7 +661,6 @@ def _lp(
             c,
             iteration_limit=iteration_limit,
             time_limit_s=deadline - time.monotonic(),
-            method=method,
         )
         return _LpAnswer(lp=lp, counted=lp is None and iteration_limit is not None)
     cols = np.ones(p.n, dtype=bool)
@@ -678,7 +676,7 @@ def _lp(
     best: int | None = None  # the highest safe bound of the rounds finished
     rounds = 0
     tail = 0  # rounds since the first that priced back fewer than RESTRICT_TAIL of the columns
-    restricted = RestrictedLp(p, c, iteration_limit=limit, method=method)
+    restricted = RestrictedLp(p, c, iteration_limit=limit)
     restricted.add(cols)
     while True:
         rounds += 1
@@ -691,9 +689,7 @@ def _lp(
             return _LpAnswer(lp=None, counted=True, rounds=rounds)
         if lp is None and last is None:  # perhaps infeasible on these columns alone
             log.debug("  restricted LP: no answer in round %d, the whole LP", rounds)
-            whole = p.lp(
-                c, iteration_limit=limit, time_limit_s=deadline - time.monotonic(), method=method
-            )
+            whole = p.lp(c, iteration_limit=limit, time_limit_s=deadline - time.monotonic())
             return _LpAnswer(lp=whole, counted=whole is None, rounds=rounds)
         if lp is None:  # stopped by its iterations (or the safety net): the last round's answer
             log.debug("  restricted LP round %d: no answer, the last round's kept", rounds)
@@ -765,7 +761,6 @@ def _tier(
     *,
     lp_iterations: int | None = None,
     lp_rounds: int | None = None,
-    lp_method: LpMethod = "simplex",
     chains: Sequence[_Chain] | None = None,
     size: np.ndarray | None = None,
     near: np.ndarray | None = None,
@@ -775,7 +770,6 @@ def _tier(
     lp_iterations: HiGHS's iteration limit for this tier's LP; when it is reached the tier
     returns the best incumbent as `budget`, with no search (README "Housing model", budgets).
     lp_rounds: the most rounds of a restricted LP (_lp's max_rounds), None: no such count.
-    lp_method: the LP's first solve (mip.RestrictedLp): "ipm" for the peak tier's.
     deadline: the wall-clock safety net (time.monotonic()); once it has passed, a tier that has
     a plan asks neither LP nor search. chains, size: the program's occupancy chains and each
     column's bed-nights, for the greedy completion (greedy.py) a tier not proven is offered.
@@ -841,7 +835,6 @@ def _tier(
         lp_iterations,
         deadline,
         lp_rounds,
-        lp_method,
     )
     if late():
         answer = _LpAnswer(lp=None, counted=False, rounds=0)
@@ -886,6 +879,12 @@ def _tier(
 
     def proven() -> bool:
         return best_val is not None and bound is not None and best_val <= bound
+
+    if spare_moved is not None and bound is not None and int(c @ spare_moved) <= bound:
+        # The incoming plan, moved beside the LP, already reaches its bound: optimal, and no
+        # search is asked (the 20,000-worker season's transfers tier: 1 -> 0 at a bound of 0,
+        # where the searches had spent 104 s to find the same 0; session 23).
+        offer(spare_moved)
 
     def search(
         fixed: dict[int, int] | None = None,
@@ -1377,7 +1376,6 @@ def _solve_block(job: _BlockJob) -> _BlockResult:
         scenario,
         job.deadline,
         lp_iterations=PEAK_LP_ITERATIONS,
-        lp_method="ipm",
     )
     out.append(r)
     rank = _rank(scenario)
@@ -1537,7 +1535,6 @@ def plan_housing(
             deadline,
             lp_iterations=PEAK_LP_ITERATIONS,
             lp_rounds=PEAK_LP_ROUNDS,
-            lp_method="ipm",
             near=first_cols,
         )
         peaks.append(

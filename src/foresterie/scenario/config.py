@@ -262,7 +262,7 @@ class TravelTable(_Table):
 
 
 class SolverTable(_Table):
-    # Housing: GLOP for each tier's LP bound, SCIP for the searches (mip.py); CP-SAT (1 worker)
+    # Housing: HiGHS for each tier's LP bound, SCIP for the searches (mip.py); CP-SAT (1 worker)
     # could not close tier 1 of the default scenario in 30 deterministic seconds, because the LP
     # bound is what closes this model (README, "Housing model"). Both are single-threaded and
     # deterministic; the node limit is the deterministic budget, the wall clock a safety net.
