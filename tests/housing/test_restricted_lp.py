@@ -1,64 +1,60 @@
-"""The restricted LP (tiers._lp, README "Housing model"): the LP solved on a unit's nearest
-options first, the rest priced with its duals and added back until none would improve it."""
+"""mip.RestrictedLp: one HiGHS model kept between a restricted LP's rounds (columns added, the
+primal simplex from the last basis) answers as a fresh LP over the same columns does."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from foresterie.housing import tiers
-from foresterie.housing.tiers import _lp
-from foresterie.scenario.model import PRIORITIES
-from tests.helpers import farm, foresteria, matrix, scenario, worker
-from tests.housing.test_greedy import PARTIAL, _models, seasons
+from foresterie.housing.mip import Program, RestrictedLp
+from tests.housing.test_restricted_counts import _tail_program
 
 
-@settings(
-    max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
-@given(case=seasons(), keep=st.integers(1, 2), seed=st.integers(0, 3))
-def test_the_restricted_lp_ends_at_the_whole_lps_value_and_bound(case, keep, seed) -> None:  # type: ignore[no-untyped-def]
-    """Started from each unit's `keep` nearest foresterie, or from a random half of the
-    columns: the priced-back LP has the whole LP's value and safe bound. The LP of a random
-    half alone (no pricing) holds the columns left out at 0, and its duals still give a valid
-    bound: never above the whole LP's."""
-    fs, ws, partial = case
-    sc = scenario(fs, [farm("F1")], ws, housing=PARTIAL if partial else {})
-    m = matrix({}, [f.id for f in sc.foresterie] + ["F1"])
-    rng = np.random.default_rng(seed)
-    mp = pytest.MonkeyPatch()
-    mp.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
-    try:
-        for mdl in _models(sc, m):
-            for pr in PRIORITIES:
-                c = -mdl.obj[f"housed_priority_{pr}"].astype(float)
-                whole = mdl.p.lp(c)
-                assert whole is not None
-                half = rng.random(mdl.p.n) < 0.5
-                for near in (mdl.nearest(m, keep), half):
-                    got = _lp(mdl.p, c, near, [], None, float("inf")).lp
-                    assert got is not None
-                    assert abs(float(c @ got.x) - float(c @ whole.x)) < 1e-6
-                    assert got.bound == whole.bound
-                only = mdl.p.lp(c, columns=half)
-                if only is not None:
-                    assert only.bound <= whole.bound
-                    assert np.all(only.x[~half & (np.asarray(mdl.p.lo) == 0)] == 0)
-    finally:
-        mp.undo()
+def test_columns_added_round_by_round_give_the_fresh_lps_values() -> None:
+    """The packing program's columns added in three steps: after each, the kept model's value
+    is the value of a fresh LP over the same columns (both optimal), its x is zero off them,
+    and its safe bound never exceeds the whole LP's."""
+    p, c, near = _tail_program()
+    kept = RestrictedLp(p, c)
+    whole = p.lp(c)
+    assert whole is not None
+    masks = [near, near | (np.arange(p.n) < 20), np.ones(p.n, dtype=bool)]
+    for mask in masks:
+        kept.add(mask)
+        got = kept.solve()
+        fresh = p.lp(c, columns=mask)
+        assert got is not None and fresh is not None
+        assert abs(float(c @ got.x) - float(c @ fresh.x)) < 1e-6
+        assert not np.any(got.x[~mask])
+        assert got.bound <= whole.bound
+    assert got.bound == whole.bound  # every column in: the whole LP
 
 
-def test_below_the_threshold_the_mask_is_not_read() -> None:
-    """Below RESTRICT_MIN_COLUMNS (100,000: above every season whose tiers are all proven, so
-    their LPs and plans are as before) _lp solves the whole LP, even with a mask that leaves
-    every option out: the same answer as Program.lp."""
-    fs = [foresteria("A", men=1), foresteria("B", men=2)]
-    sc = scenario(fs, [farm("F1")], [worker(f"W{i}", priority=i % 2) for i in range(4)])
-    (mdl,) = _models(sc, matrix({}, ["A", "B", "F1"]))
-    c = -mdl.obj["housed_priority_0"].astype(float)
-    whole = mdl.p.lp(c)
-    got = _lp(mdl.p, c, np.zeros(mdl.p.n, dtype=bool), [], None, float("inf")).lp
-    assert whole is not None and got is not None
-    assert np.array_equal(got.x, whole.x) and got.bound == whole.bound == -2
+def test_no_column_in_is_an_answer_where_zero_fits_every_row() -> None:
+    """An LP over no column (HiGHS calls the model empty): every row's activity is 0, so it is
+    answered (value 0, a safe bound from zero multipliers) where 0 fits every row, and None
+    where a row needs more."""
+    p = Program()
+    a, b = p.add_var(0, 2), p.add_var(0, 2)
+    p.add_row([a, b], [1, 1], ub=3)
+    c = np.array([-1.0, -1.0])
+    got = p.lp(c, columns=np.zeros(2, dtype=bool))
+    assert got is not None and not got.x.any()
+    assert got.bound == p.trivial_bound(c) == -4
+    p.add_row([a, b], [1, 1], lb=1)
+    assert p.lp(c, columns=np.zeros(2, dtype=bool)) is None
+    assert p.lp(c) is not None
+
+
+def test_the_same_program_gives_the_same_answer_twice() -> None:
+    """Deterministic: the same rounds twice give the same x and bound, bit for bit."""
+    p, c, near = _tail_program()
+    runs = []
+    for _ in range(2):
+        kept = RestrictedLp(p, c)
+        kept.add(near)
+        first = kept.solve()
+        kept.add(np.ones(p.n, dtype=bool))
+        second = kept.solve()
+        assert first is not None and second is not None
+        runs.append((first.x.tobytes(), first.bound, second.x.tobytes(), second.bound))
+    assert runs[0] == runs[1]

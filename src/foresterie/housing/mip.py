@@ -422,6 +422,11 @@ class RestrictedLp:
             INF if time_limit_s is None or time_limit_s == INF else max(0.0, time_limit_s),
         )
         self._solves += 1
+        if not len(self._order):  # no column in: every row's activity is 0 (HiGHS: "empty")
+            a = self.p._arrays()
+            if np.any(a.lb > 0) or np.any(a.ub < 0):
+                return None
+            return self.p._safe(self.c, np.zeros(len(self.p.rows)), np.zeros(self.p.n))
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
