@@ -913,7 +913,7 @@ def _version_changes(run: Path) -> list[str]:
             "{pkg} {recorded} recorded, {running} running; another version may choose another "
             "of several equally good plans"
         ).format(pkg=pkg, recorded=recorded.get(pkg), running=now.get(pkg))
-        for pkg in ("foresterie", "ortools", "pyvrp")
+        for pkg in ("foresterie", "ortools", "highspy", "pyvrp")
         if recorded.get(pkg) != now.get(pkg)
     ]
 

@@ -4,8 +4,10 @@ person's housed nights with the move against the re-plan without it; a move that
 nights from anyone is not met, and one line says how many nights from how many people (counts
 only: they are other people).
 
-The tiny season with two more men of F1: W09 (07-06..07-13, the season puts him at FB: FA's
-3 men's beds are W01, W02 and, from 07-10, W08) asks on 07-08 to move to FA. W08 arrives on
+The tiny season with two more men of F1: W09 (07-06..07-13, pinned to FB in the season: FA's
+3 men's beds are W01, W02 and, from 07-10, W08) asks on 07-08 to move to FA. (Unpinned until
+session 23, W09 was one of three equals, with W01 and W02, for FB's bed: which one the season
+put there was the LP solver's tie-break, and HiGHS breaks it otherwise than GLOP did.) W08 arrives on
 07-10; staying to 07-25 only FA can take his whole stay (FB closes after 07-20), so W09 at FA
 would leave him without a bed (15 nights); staying to 07-19, FB takes him whole and the move
 costs nobody."""
@@ -34,7 +36,7 @@ def _season(tmp_path: Path, w08_leaves: str) -> Path:
     shutil.copytree(TINY, folder)
     with open(folder / "workers.csv", "a", encoding="utf-8") as fh:
         fh.write(f"W08,2026-07-10,{w08_leaves},men,,F1,0,false,,X\n")
-        fh.write("W09,2026-07-06,2026-07-13,men,,F1,0,false,,Y\n")
+        fh.write("W09,2026-07-06,2026-07-13,men,,F1,0,false,FB,Y\n")
     run = tmp_path / "season"
     cli_ok("solve", str(folder), "--out", str(run))
     assert _beds(run)["W09"] == [("FB", "2026-07-06", "2026-07-13")]

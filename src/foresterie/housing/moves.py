@@ -81,7 +81,31 @@ def improve(
     # checks 1.3 million moves).
     rid_l, val_l, start_l = rid.tolist(), val.tolist(), col_start.tolist()
     lb_l, ub_l = lb.tolist(), ub.tolist()
+    act_l = act.tolist()  # the rows' activity, kept by apply beside the sheet's
+    by_column: dict[int, list[tuple[int, int]]] = {}
+
+    def entries(j: int) -> list[tuple[int, int]]:
+        """Column j's entries in the rows other than the chains': (row, value)."""
+        got = by_column.get(j)
+        if got is None:
+            lo_k, hi_k = start_l[j], start_l[j + 1]
+            got = by_column[j] = list(zip(rid_l[lo_k:hi_k], val_l[lo_k:hi_k], strict=True))
+        return got
+
     delta = np.zeros(len(x), dtype=np.int64)  # a check's counter changes, zero between checks
+    room = hi - x  # each column's room under its upper bound, kept by apply
+    # A counter cannot go below its lower bound when the copies it counts leave (it is their
+    # sum, and a copy leaves only where it is): the lower check is needed only where a
+    # counter's lower bound is above 0.
+    low_counters = bool(np.any(lo[sheet.counter] > 0))
+    weights: dict[tuple[int, int], np.ndarray] = {}  # (column, step): its counters' change
+
+    def change(j: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+        got = weights.get((j, d))
+        idx, w = beds(j)
+        if got is None:
+            got = weights[(j, d)] = w * d
+        return idx, got
 
     def check(moves: list[tuple[int, int]]) -> tuple[bool, np.ndarray | None]:
         """Whether the moves (column, +1 or -1) keep every bound and row; if only beds stand in
@@ -94,33 +118,37 @@ def improve(
                 return False, None
         rows: dict[int, float] = {}
         for j, d in moves:
-            for k in range(start_l[j], start_l[j + 1]):
-                r = rid_l[k]
-                rows[r] = rows.get(r, act[r]) + d * val_l[k]
-        for r, v in rows.items():
-            if v < lb_l[r] or v > ub_l[r]:
+            for r, v in entries(j):
+                rows[r] = rows.get(r, act_l[r]) + d * v
+        for r, total in rows.items():
+            if total < lb_l[r] or total > ub_l[r]:
                 return False, None
         touched = []
         for j, d in moves:
-            idx, w = beds(j)  # each column's counters are distinct: `+=` adds each once
+            idx, wd = change(j, d)  # each column's counters are distinct: `+=` adds each once
             if idx.size:
-                delta[idx] += w * d
+                delta[idx] += wd
                 touched.append(idx)
         if not touched:
             return True, None
         idx = touched[0] if len(touched) == 1 else np.concatenate(touched)
-        new = x[idx] + delta[idx]
+        dl = delta[idx]
         delta[idx] = 0
-        if np.any(new < lo[idx]):
+        if low_counters and np.any(x[idx] + dl < lo[idx]):
             return False, None
-        over = new > hi[idx]
-        if np.any(over):
+        over = dl > room[idx]
+        if over.any():
             return False, np.unique(idx[over])
         return True, None
 
     def apply(moves: list[tuple[int, int]]) -> None:
         for j, d in moves:
             sheet.add(j, d)
+            for r, v in entries(j):
+                act_l[r] += d * v
+            room[j] -= d
+            idx, wd = change(j, d)
+            room[idx] -= wd
 
     # Each chain's uses (columns and the counters they cover), to find who holds full beds.
     held = [(ch.col, ch.first_var + ch.start, ch.first_var + ch.stop) for ch in chains]

@@ -41,6 +41,7 @@ from foresterie.travel.matrix import TravelMatrix
 
 PACKAGES = (
     "ortools",
+    "highspy",
     "pyvrp",
     "numpy",
     "pandas",
