@@ -4,6 +4,7 @@ their own, two at once where one needs the other's beds, every row kept."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from foresterie.housing import moves, tiers
 from foresterie.housing.greedy import complete
 from foresterie.housing.moves import improve
-from foresterie.housing.tiers import _Model, _tier
+from foresterie.housing.tiers import TierResult, _Model, _tier
 from foresterie.scenario.model import PRIORITIES, Scenario
 from foresterie.travel.matrix import TravelMatrix
 from tests.helpers import farm, foresteria, matrix, scenario, worker
@@ -174,10 +175,13 @@ def test_the_moves_stop_at_their_count(monkeypatch) -> None:  # type: ignore[no-
     assert improve(mdl.p, mdl.obj["commute_s"], start, mdl.chains, mdl.unit_of()) is None
 
 
-def test_a_commute_tier_its_lp_count_stops_ends_on_the_moved_plan() -> None:
-    """The tier's LP stopped at 0 simplex iterations (as a count stops it at scale): no search,
-    `budget`, and the plan returned is the moved one: three foresterie of two beds, six people
-    each housed a foresteria away from the own farm, every one of them beside it at the end."""
+def _six_away(
+    near_every: bool = False, **tier: Any
+) -> tuple[_Model, np.ndarray, TierResult, np.ndarray]:
+    """Three foresterie of two beds, six people each housed a foresteria away from the own
+    farm (the tier above, priority 0, fixed at 6 as plan_housing fixes it): the commute tier
+    from there, with `tier`'s keywords (near_every: every column is the restricted LP's first);
+    the model, the start, the tier and its plan."""
     fs = [foresteria(f, men=2) for f in "ABC"]
     ws = [worker(f"W{i}", farm_id=f"F{'ABC'[i % 3]}") for i in range(6)]
     sc = scenario(fs, [farm(f"F{f}") for f in "ABC"], ws)
@@ -185,8 +189,10 @@ def test_a_commute_tier_its_lp_count_stops_ends_on_the_moved_plan() -> None:
     m = matrix({**near}, ["A", "B", "C", "FA", "FB", "FC"], metres_per_min=900)
     (mdl,) = _models(sc, m)
     start = _at(mdl, {f"W{i}": "ABC"[(i + 1) % 3] for i in range(6)})
-    mdl.fix("housed_priority_0", "max", 6)  # the tier above, as plan_housing fixes it
+    mdl.fix("housed_priority_0", "max", 6)
     assert mdl.p.feasible(start)
+    if near_every:
+        tier["near"] = np.ones(mdl.p.n, dtype=bool)
     r, x = _tier(
         mdl.p,
         "commute_s",
@@ -197,10 +203,18 @@ def test_a_commute_tier_its_lp_count_stops_ends_on_the_moved_plan() -> None:
         sc,
         float("inf"),
         mdl.unit_of(),
-        lp_iterations=0,
         chains=mdl.chains,
         size=mdl.obj["bed_nights"],
+        **tier,
     )
+    return mdl, start, r, x
+
+
+def test_a_commute_tier_its_lp_count_stops_ends_on_the_moved_plan() -> None:
+    """The tier's LP stopped at 0 simplex iterations (as a count stops it at scale): no search,
+    `budget`, and the plan returned is the moved one: every one of the six beside the own farm
+    at the end."""
+    mdl, start, r, x = _six_away(lp_iterations=0)
     assert (r.proof, r.searches) == ("budget", 0)
     assert _where(mdl, x) == {f"W{i}": "ABC"[i % 3] for i in range(6)}
     assert r.objective * 2 == int(mdl.obj["commute_s"] @ start)
@@ -212,15 +226,6 @@ def test_a_moved_plan_at_the_lp_bound_ends_the_tier_without_a_search(monkeypatch
     and its plan is the moved one. The LP's own vertex is withheld (zeros, which break the
     fixed priority row), so only the moved plan can prove the tier here."""
     monkeypatch.setattr(tiers, "RESTRICT_MIN_COLUMNS", 0)
-    fs = [foresteria(f, men=2) for f in "ABC"]
-    ws = [worker(f"W{i}", farm_id=f"F{'ABC'[i % 3]}") for i in range(6)]
-    sc = scenario(fs, [farm(f"F{f}") for f in "ABC"], ws)
-    m = matrix(
-        {(f, f"F{f}"): 5 for f in "ABC"}, ["A", "B", "C", "FA", "FB", "FC"], metres_per_min=900
-    )
-    (mdl,) = _models(sc, m)
-    start = _at(mdl, {f"W{i}": "ABC"[(i + 1) % 3] for i in range(6)})
-    mdl.fix("housed_priority_0", "max", 6)
     real = tiers._lp
 
     def vertex_withheld(*a, **k):  # type: ignore[no-untyped-def]
@@ -231,20 +236,7 @@ def test_a_moved_plan_at_the_lp_bound_ends_the_tier_without_a_search(monkeypatch
     monkeypatch.setattr(tiers, "_lp", vertex_withheld)
     asked: list[object] = []
     monkeypatch.setattr(tiers, "_support", lambda *a: asked.append(a))
-    r, x = _tier(
-        mdl.p,
-        "commute_s",
-        "min",
-        mdl.obj["commute_s"],
-        [start],
-        mdl.group_cols(),
-        sc,
-        float("inf"),
-        mdl.unit_of(),
-        chains=mdl.chains,
-        size=mdl.obj["bed_nights"],
-        near=np.ones(mdl.p.n, dtype=bool),
-    )
+    mdl, _, r, x = _six_away(near_every=True)
     assert (r.proof, r.optimal, r.searches) == ("lp_bound", True, 0) and not asked
     assert r.objective == r.bound
     assert _where(mdl, x) == {f"W{i}": "ABC"[i % 3] for i in range(6)}
