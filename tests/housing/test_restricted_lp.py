@@ -58,3 +58,27 @@ def test_the_same_program_gives_the_same_answer_twice() -> None:
         assert first is not None and second is not None
         runs.append((first.x.tobytes(), first.bound, second.x.tobytes(), second.bound))
     assert runs[0] == runs[1]
+
+
+def test_each_solve_gets_the_time_left_on_a_clock_that_runs_on() -> None:
+    """HiGHS's clock runs on over every solve of a kept model: each solve's limit is that
+    clock's reading plus the time given (review 23: a later round given the time left was
+    stopped after 4 ms, the earlier rounds' time counted against it)."""
+    p, c, near = _tail_program()
+    kept = RestrictedLp(p, c)
+    kept.add(near)
+    assert kept.solve(50.0) is not None
+    ran = kept._h.getRunTime()
+    kept.add(np.ones(p.n, dtype=bool))
+    assert kept.solve(50.0) is not None
+    _, limit = kept._h.getOptionValue("time_limit")
+    assert ran + 50.0 <= limit <= kept._h.getRunTime() + 50.0
+
+
+def test_a_model_highs_refuses_gives_no_answer() -> None:
+    """A row naming one column twice: HiGHS refuses the columns, and the LP answers None
+    rather than reading its solution onto the wrong columns."""
+    p = Program()
+    a, b = p.add_var(0, 2), p.add_var(0, 2)
+    p.add_row([a, a, b], [1, 1, 1], ub=3)
+    assert p.lp(np.array([-1.0, -1.0])) is None

@@ -327,6 +327,9 @@ class Program:
 
 
 LpMethod = Literal["simplex", "ipm"]
+# The interior point's iterations in one solve (RestrictedLp): a count, far above the tens it
+# takes on the tiers' LPs.
+IPM_ITERATIONS = 500
 
 
 class RestrictedLp:
@@ -365,11 +368,18 @@ class RestrictedLp:
             ("solver", "ipm" if method == "ipm" else "simplex"),
         ):
             h.setOptionValue(name, value)
+        # The interior point's own count: it converges in tens of iterations on the tiers' LPs
+        # (41 on the 20,000-worker season's peak tier), so a count of rows' size would never
+        # stop it; its crossover's iterations are the simplex's.
+        h.setOptionValue("ipm_iteration_limit", IPM_ITERATIONS)
         if iteration_limit is not None:
             h.setOptionValue("simplex_iteration_limit", int(iteration_limit))
-            h.setOptionValue("ipm_iteration_limit", int(iteration_limit))
+            h.setOptionValue("ipm_iteration_limit", min(IPM_ITERATIONS, int(iteration_limit)))
         m = len(p.rows)
-        h.addRows(m, a.lb, a.ub, 0, np.zeros(m, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        status = h.addRows(
+            m, a.lb, a.ub, 0, np.zeros(m, np.int32), np.zeros(0, np.int32), np.zeros(0)
+        )
+        self._broken = status == highspy.HighsStatus.kError  # HiGHS refused the model: no answer
         self._h = h
 
     def add(self, columns: np.ndarray) -> None:
@@ -397,7 +407,7 @@ class RestrictedLp:
         order = np.argsort(col, kind="stable")  # by column, each column's rows in order
         counts = np.bincount(col, minlength=self.p.n)[js]
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
-        self._h.addCols(
+        status = self._h.addCols(
             len(js),
             self.c[js],
             lo,
@@ -407,6 +417,7 @@ class RestrictedLp:
             rid[order].astype(np.int32),
             val[order],
         )
+        self._broken |= status == highspy.HighsStatus.kError  # (its columns would be misread)
         self._in |= new
         self._order = np.concatenate([self._order, js])
 
@@ -417,11 +428,17 @@ class RestrictedLp:
         if self._solves:
             h.setOptionValue("solver", "simplex")
             h.setOptionValue("simplex_strategy", 4)  # primal, from the last basis
+        # HiGHS's clock runs on over every solve of a kept model: the limit is that clock's
+        # reading plus the time left (review 23: a later round was stopped after 4 ms).
         h.setOptionValue(
             "time_limit",
-            INF if time_limit_s is None or time_limit_s == INF else max(0.0, time_limit_s),
+            INF
+            if time_limit_s is None or time_limit_s == INF
+            else h.getRunTime() + max(0.0, time_limit_s),
         )
         self._solves += 1
+        if self._broken:
+            return None
         if not len(self._order):  # no column in: every row's activity is 0 (HiGHS: "empty")
             a = self.p._arrays()
             if np.any(a.lb > 0) or np.any(a.ub < 0):

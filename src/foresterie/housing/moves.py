@@ -93,7 +93,7 @@ def improve(
         return got
 
     delta = np.zeros(len(x), dtype=np.int64)  # a check's counter changes, zero between checks
-    room = hi - x  # each column's room under its upper bound, kept by apply
+    headroom = hi - x  # each column's room under its upper bound, kept by apply
     # A counter cannot go below its lower bound when the copies it counts leave (it is their
     # sum, and a copy leaves only where it is): the lower check is needed only where a
     # counter's lower bound is above 0.
@@ -136,7 +136,7 @@ def improve(
         delta[idx] = 0
         if low_counters and np.any(x[idx] + dl < lo[idx]):
             return False, None
-        over = dl > room[idx]
+        over = dl > headroom[idx]
         if over.any():
             return False, np.unique(idx[over])
         return True, None
@@ -146,9 +146,9 @@ def improve(
             sheet.add(j, d)
             for r, v in entries(j):
                 act_l[r] += d * v
-            room[j] -= d
+            headroom[j] -= d
             idx, wd = change(j, d)
-            room[idx] -= wd
+            headroom[idx] -= wd
 
     # Each chain's uses (columns and the counters they cover), to find who holds full beds.
     held = [(ch.col, ch.first_var + ch.start, ch.first_var + ch.stop) for ch in chains]
