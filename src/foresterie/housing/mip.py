@@ -2,7 +2,7 @@
 
 Why not pywraplp's expression API: at 20,000 workers, building about a million coefficients
 through Python expression objects took longer than solving them. Here rows are integer arrays sent
-to OR-Tools as one MPModelProto. Every variable is integer and every coefficient an integer, so a
+to SCIP as one MPModelProto, and to HiGHS as column arrays. Every variable is integer and every coefficient an integer, so a
 candidate solution is checked exactly (int64), and an objective is integral: an LP bound L proves
 optimal any solution of value ceil(L).
 
@@ -15,9 +15,9 @@ The float evaluation of the sum is off by at most n * 2^-53 of the sum of absolu
 
 Why HiGHS for the LP, not GLOP (session 23, benchmarks/RESULTS.md): on the 20,000-worker season's
 bed-nights tier GLOP's restricted-LP rounds took 3.5, 9.8, 12.3, 12.4 CPU s and never became exact
-(each round priced back 40-70 columns under its degenerate duals); HiGHS's took 1.3 s for the
-first, then, warm (the new columns added to the same model, primal simplex from the last basis),
-4.6 and 0.2 s, and was exact after three. A pywraplp GLOP kept between rounds was slower than from
+(each round priced back 40-70 columns under its degenerate duals); HiGHS's took 2.3 s for the
+first (interior point), then, warm (the new columns added to the same model, primal simplex from
+the last basis), 3.6, 0.2 and 0.1 s, and was exact after four. A pywraplp GLOP kept between rounds was slower than from
 scratch (session 15). HiGHS runs one thread here and is deterministic: the same LP, the same
 iterations, the same answer on any machine.
 """
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
 
 import highspy
 import numpy as np
@@ -142,17 +141,12 @@ class Program:
     def proto(
         self,
         c: np.ndarray,
-        integer: bool,
         fixed: dict[int, int] | None = None,
         hint: np.ndarray | None = None,
         cutoff: int | None = None,
         floor: int | None = None,
-        columns: np.ndarray | None = None,
     ) -> pb.MPModelProto:
-        """The program as OR-Tools' model; columns: only these (a mask), every other one held
-        at its lower bound 0 and left out of the model (Program.lp's restricted LP)."""
-        if columns is not None:
-            return self._restricted(c, columns, fixed or {})
+        """The integer program as OR-Tools' model, for SCIP (the LP is HiGHS's: RestrictedLp)."""
         m = pb.MPModelProto()
         fixed = fixed or {}
         for j in range(self.n):
@@ -161,7 +155,7 @@ class Program:
                 lower_bound=lo,
                 upper_bound=hi,
                 objective_coefficient=float(c[j]),
-                is_integer=integer,
+                is_integer=True,
             )
         for idx, coef, lb, ub in self.rows:
             r = m.constraint.add(lower_bound=lb, upper_bound=ub)
@@ -178,26 +172,6 @@ class Program:
             m.solution_hint.var_value.extend(hint.astype(float).tolist())
         return m
 
-    def _restricted(
-        self, c: np.ndarray, columns: np.ndarray, fixed: dict[int, int]
-    ) -> pb.MPModelProto:
-        """The LP over the columns of the mask (each at its own bounds, or held at its value in
-        `fixed`), every row kept with its entries on those columns: the others are held at 0,
-        which must be their lower bound, or their value in `fixed` (Program.lp makes sure)."""
-        m = pb.MPModelProto()
-        keep = np.flatnonzero(columns)
-        new = np.full(self.n, -1, dtype=np.int64)
-        new[keep] = np.arange(len(keep))
-        for j in keep.tolist():
-            lo, hi = (fixed[j], fixed[j]) if j in fixed else (self.lo[j], self.hi[j])
-            m.variable.add(lower_bound=lo, upper_bound=hi, objective_coefficient=float(c[j]))
-        for idx, coef, lb, ub in self.rows:
-            on = columns[idx]
-            r = m.constraint.add(lower_bound=lb, upper_bound=ub)
-            r.var_index.extend(new[idx[on]].tolist())
-            r.coefficient.extend(coef[on].astype(float).tolist())
-        return m
-
     def lp(
         self,
         c: np.ndarray,
@@ -205,11 +179,10 @@ class Program:
         iteration_limit: int | None = None,
         time_limit_s: float | None = None,
         columns: np.ndarray | None = None,
-        method: LpMethod = "ipm",
     ) -> LpResult | None:
         """The LP relaxation and a safe (rigorous) lower bound from its duals; None if HiGHS
-        fails or stops at `iteration_limit` iterations (simplex iterations, or interior-point
-        ones with method "ipm": a count, so it stops at the same point on any machine), or at
+        fails or stops at `iteration_limit` simplex iterations (its interior point at
+        IPM_ITERATIONS: counts, so it stops at the same point on any machine), or at
         `time_limit_s` seconds (the wall-clock safety net only: where it stops depends on the
         machine).
         fixed: columns held at a value; the bound then speaks of the program with them held
@@ -220,7 +193,7 @@ class Program:
         Its duals still give a safe bound for the whole program (any multipliers do), exact
         once no column left out has a negative reduced cost (tiers._lp prices them and adds
         them back, in a RestrictedLp); with `fixed`, a bound of the program with them held."""
-        lp = RestrictedLp(self, c, fixed=fixed, iteration_limit=iteration_limit, method=method)
+        lp = RestrictedLp(self, c, fixed=fixed, iteration_limit=iteration_limit)
         lp.add(np.ones(self.n, dtype=bool) if columns is None else columns)
         return lp.solve(time_limit_s)
 
@@ -300,7 +273,7 @@ class Program:
             # A neighbourhood search for a solution at a known bound: skip the presolve rounds
             # and root cuts that only strengthen a proof (about a third of its time at 20,000).
             params += "presolving/maxrounds = 1\nseparating/maxroundsroot = 0\n"
-        model = self.proto(c, integer=True, fixed=fixed, hint=hint, cutoff=cutoff, floor=floor)
+        model = self.proto(c, fixed=fixed, hint=hint, cutoff=cutoff, floor=floor)
         req = pb.MPModelRequest(
             model=model,
             solver_type=pb.MPModelRequest.SCIP_MIXED_INTEGER_PROGRAMMING,
@@ -326,7 +299,6 @@ class Program:
         return SearchResult(x=x, objective=value, bound=bound, optimal=optimal)
 
 
-LpMethod = Literal["simplex", "ipm"]
 # The interior point's iterations in one solve (RestrictedLp): a count, far above the tens it
 # takes on the tiers' LPs.
 IPM_ITERATIONS = 500
@@ -335,8 +307,8 @@ IPM_ITERATIONS = 500
 class RestrictedLp:
     """One LP of a Program over a growing set of its columns, kept in one HiGHS model between
     solves (column generation: tiers._lp's rounds). Columns not added are held at 0, which must
-    be their lower bound (`add` adds every other one with the first mask). The first solve uses
-    `method`: by default HiGHS's interior point with crossover (to a basis), robust on the
+    be their lower bound (`add` adds every other one with the first mask). The first solve is
+    HiGHS's interior point with crossover (to a basis), robust on the
     tiers' degenerate LPs where the dual simplex is not (20,000 workers, session 23: the peak
     tier's first round 7.8 CPU s against 224, the transfers tier's 2.4 against 37; at worst
     twice the simplex's on the others, 2.3 against 1.1 for bed-nights); a later one, after
@@ -351,11 +323,13 @@ class RestrictedLp:
         *,
         fixed: dict[int, int] | None = None,
         iteration_limit: int | None = None,
-        method: LpMethod = "ipm",
     ) -> None:
         self.p = p
         self.c = np.asarray(c, dtype=float)
-        self.fixed = fixed or {}
+        fixed = fixed or {}
+        # the columns `fixed` holds, and at what
+        self._held = np.fromiter(fixed, dtype=np.int64, count=len(fixed))
+        self._at = np.fromiter(fixed.values(), dtype=np.int64, count=len(fixed))
         a = p._arrays()
         self._in = np.zeros(p.n, dtype=bool)
         self._order = np.zeros(0, dtype=np.int64)  # HiGHS's column k is p's column _order[k]
@@ -365,7 +339,7 @@ class RestrictedLp:
             ("output_flag", False),
             ("threads", 1),
             ("random_seed", 0),
-            ("solver", "ipm" if method == "ipm" else "simplex"),
+            ("solver", "ipm"),
         ):
             h.setOptionValue(name, value)
         # The interior point's own count: it converges in tens of iterations on the tiers' LPs
@@ -387,21 +361,18 @@ class RestrictedLp:
         is not 0, or that `fixed` holds at another value)."""
         a = self.p._arrays()
         new = np.asarray(columns, dtype=bool) & ~self._in
-        if not self._solves and not self._in.any():
+        if not self._order.size:
             new |= a.lo != 0
-            if self.fixed:
-                held = np.fromiter(self.fixed, dtype=np.int64, count=len(self.fixed))
-                vals = np.fromiter(self.fixed.values(), dtype=np.int64, count=len(self.fixed))
-                new[held[vals != 0]] = True
+            new[self._held[self._at != 0]] = True
         js = np.flatnonzero(new)
         if not len(js):
             return
         lo = a.lo[js].astype(float)
         hi = a.hi[js].astype(float)
-        if self.fixed:
-            for k, j in enumerate(js.tolist()):
-                if j in self.fixed:
-                    lo[k] = hi[k] = self.fixed[j]
+        at = np.searchsorted(js, self._held)  # where each held column is among js, if it is
+        found = at < len(js)
+        found[found] = js[at[found]] == self._held[found]
+        lo[at[found]] = hi[at[found]] = self._at[found]
         on = new[a.col]
         col, rid, val = a.col[on], a.rid[on], a.val[on].astype(float)
         order = np.argsort(col, kind="stable")  # by column, each column's rows in order

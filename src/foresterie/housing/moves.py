@@ -93,7 +93,7 @@ def improve(
         return got
 
     delta = np.zeros(len(x), dtype=np.int64)  # a check's counter changes, zero between checks
-    headroom = hi - x  # each column's room under its upper bound, kept by apply
+    headroom = hi - x  # each counter's room under its upper bound, kept by apply
     # A counter cannot go below its lower bound when the copies it counts leave (it is their
     # sum, and a copy leaves only where it is): the lower check is needed only where a
     # counter's lower bound is above 0.
@@ -146,7 +146,6 @@ def improve(
             sheet.add(j, d)
             for r, v in entries(j):
                 act_l[r] += d * v
-            headroom[j] -= d
             idx, wd = change(j, d)
             headroom[idx] -= wd
 

@@ -657,11 +657,7 @@ def _lp(
         else RESTRICT_ITERATIONS_PER_ROW * len(p.rows)
     )
     if near is None or p.n < RESTRICT_MIN_COLUMNS:
-        lp = p.lp(
-            c,
-            iteration_limit=iteration_limit,
-            time_limit_s=deadline - time.monotonic(),
-        )
+        lp = p.lp(c, iteration_limit=iteration_limit, time_limit_s=deadline - time.monotonic())
         return _LpAnswer(lp=lp, counted=lp is None and iteration_limit is not None)
     cols = np.ones(p.n, dtype=bool)
     cols[: len(near)] = near
@@ -1571,10 +1567,10 @@ def plan_housing(
             scenario, matrix, units, got, housed, all_optimal, previous, released
         )
 
-    # A large peak tier (100,000 columns or more: one LP round, no search) ends on the plan it
-    # starts from unless its LP's own vertex is a better plan: while a child process answers
-    # it, this one explains the waitlist for that plan as if the tier were not proven, and
-    # keeps that explanation when it holds (the same plan, not proven); else it explains again.
+    # A large peak tier (100,000 columns or more: its searches are not asked, SEARCH_MAX_FREE)
+    # mostly ends on the plan it starts from: while a child process answers it, this one
+    # explains the waitlist for that plan as if the tier were not proven, and keeps that
+    # explanation when it holds (the same plan, not proven); else it explains again.
     # The answers are those of the tiers run here one after the other (`_beside`'s reasons).
     child: Forked[list[tuple[TierResult, np.ndarray]]] | None = None
     if (
@@ -1650,7 +1646,8 @@ class _PeakJob:
 
     @property
     def large(self) -> bool:
-        """A program of RESTRICT_MIN_COLUMNS or more: one LP round, no search."""
+        """A program of RESTRICT_MIN_COLUMNS or more (a restricted LP, and no search asked where
+        more than SEARCH_MAX_FREE columns are free)."""
         return len(self.start) >= RESTRICT_MIN_COLUMNS
 
 
